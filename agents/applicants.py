@@ -1,0 +1,191 @@
+"""Applicants: persons in households, stored as a struct of arrays.
+
+Households are the unit that moves, is decided on and is housed: a family shares one stage, one
+location and one track. Persons belong to exactly one household and carry what differs between
+members (minor or adult). A household's members occupy the contiguous person rows
+``first[h] : first[h] + size[h]``.
+
+Rows are never reused, so a household id names the same household for the whole run (the move
+log and the UI's applicant look-up rely on that). Memory per person stays well below 100 bytes.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+
+class Stage(IntEnum):
+    """Where a household is in the chain. Stages below HOUSED are entitled to reception."""
+
+    WAITING = 0      # arrived, waiting to be registered (aanmelding)
+    SCREENING = 1    # registered, in screening at the registration location
+    PROCEDURE = 2    # waiting for or in the IND procedure
+    PERMIT = 3       # permit holder (vergunninghouder) waiting for a home
+    REJECTED = 4     # rejected, in the 4-week departure period (vertrekplichtig)
+    DUBLIN = 5       # transfer decision taken, awaiting transfer (overdrachtsbesluit)
+    HOUSED = 6       # left reception: housed by a municipality
+    DEPARTED = 7     # left reception: independent departure, forced return or unsupervised
+    TRANSFERRED = 8  # left reception: transferred to another member state (Dublin)
+
+
+ENTITLED_STAGES = (Stage.WAITING, Stage.SCREENING, Stage.PROCEDURE, Stage.PERMIT,
+                   Stage.REJECTED, Stage.DUBLIN)
+N_STAGES = len(Stage)
+
+
+class Track(IntEnum):
+    """The IND procedure a household follows."""
+
+    REGULAR = 0      # regular asylum procedure
+    ACCELERATED = 1  # accelerated procedure (EU-wide recognition rate <= 20 %)
+    BORDER = 2       # border procedure (asielgrensprocedure), entered at Schiphol
+    DUBLIN = 3       # Dublin claimant
+    FAMILY = 4       # family reunification (nareiziger): arrives with a permit
+
+
+N_TRACKS = len(Track)
+
+
+class Flag:
+    """Bits of `Applicants.flags`."""
+
+    UNACCOMPANIED_MINOR = 1
+    VULNERABLE = 2
+    AT_BORDER = 4
+
+
+_HOUSEHOLD_FIELDS: dict[str, np.dtype] = {
+    "first": np.dtype(np.int32),         # first person row
+    "size": np.dtype(np.int16),          # persons in the household
+    "children": np.dtype(np.int16),      # minors in the household
+    "key": np.dtype(np.uint64),          # random key for keyed draws (agents.keyed)
+    "group": np.dtype(np.int8),          # nationality group index
+    "track": np.dtype(np.int8),          # Track
+    "stage": np.dtype(np.int8),          # Stage
+    "flags": np.dtype(np.uint8),         # Flag bits
+    "location": np.dtype(np.int32),      # location index, -1 = no bed
+    "municipality": np.dtype(np.int16),  # linked municipality (koppeling), -1 = none
+    "arrival_day": np.dtype(np.int32),   # day of arrival (negative: before the run)
+    "stage_day": np.dtype(np.int32),     # day the current stage began
+    "loc_since": np.dtype(np.int32),     # day the current location (or none) began
+    "moves": np.dtype(np.int16),         # moves between locations so far
+    "nights_emergency": np.dtype(np.int16),   # nights in emergency locations so far (closed spells)
+    "nights_crisis": np.dtype(np.int16),      # nights in crisis emergency reception (closed spells)
+    "nights_unsheltered": np.dtype(np.int16),  # nights entitled but without a bed (closed spells)
+}
+_PERSON_FIELDS: dict[str, np.dtype] = {
+    "household": np.dtype(np.int32),
+    "minor": np.dtype(np.bool_),
+}
+
+
+class Applicants:
+    """All households and persons that ever entered reception in one run.
+
+    `stage_persons[s]` is kept equal to the number of persons in stage `s` at all times, so daily
+    figures never need a pass over everyone.
+    """
+
+    def __init__(self, capacity_households: int = 4096) -> None:
+        self.n = 0          # households in use
+        self.n_persons = 0  # persons in use
+        self._h = {k: np.zeros(capacity_households, dt) for k, dt in _HOUSEHOLD_FIELDS.items()}
+        cap_p = 2 * capacity_households
+        self._p = {k: np.zeros(cap_p, dt) for k, dt in _PERSON_FIELDS.items()}
+        self.stage_persons = np.zeros(N_STAGES, dtype=np.int64)
+
+    # --- array access -------------------------------------------------------------------
+    def __getattr__(self, name: str) -> np.ndarray:
+        h = self.__dict__.get("_h")
+        if h is not None and name in h:
+            return h[name][: self.n]
+        p = self.__dict__.get("_p")
+        if p is not None and name in p:
+            return p[name][: self.n_persons]
+        raise AttributeError(name)
+
+    def nbytes(self) -> int:
+        """Bytes held by the arrays (allocated, not only used)."""
+        return sum(a.nbytes for a in self._h.values()) + sum(a.nbytes for a in self._p.values())
+
+    def _reserve(self, store: dict[str, np.ndarray], needed: int) -> None:
+        cap = len(next(iter(store.values())))
+        if needed <= cap:
+            return
+        new_cap = max(needed, 2 * cap)
+        for k, a in store.items():
+            b = np.zeros(new_cap, a.dtype)
+            b[:cap] = a
+            store[k] = b
+
+    # --- creation -----------------------------------------------------------------------
+    def add(self, *, size: np.ndarray, children: np.ndarray, key: np.ndarray, group: np.ndarray,
+            track: np.ndarray, flags: np.ndarray, stage: int, day: int,
+            arrival_day: np.ndarray | int | None = None) -> np.ndarray:
+        """Add households (all in `stage`, without a bed) and their persons; returns their ids.
+
+        Within a household the first ``size - children`` persons are adults, the rest minors.
+        """
+        k = len(size)
+        if k == 0:
+            return np.empty(0, dtype=np.int64)
+        size = np.asarray(size, dtype=np.int64)
+        total = int(size.sum())
+        self._reserve(self._h, self.n + k)
+        self._reserve(self._p, self.n_persons + total)
+        ids = np.arange(self.n, self.n + k)
+        h = self._h
+        first = self.n_persons + np.concatenate(([0], np.cumsum(size)[:-1]))
+        h["first"][ids] = first
+        h["size"][ids] = size
+        h["children"][ids] = children
+        h["key"][ids] = key
+        h["group"][ids] = group
+        h["track"][ids] = track
+        h["flags"][ids] = flags
+        h["stage"][ids] = stage
+        h["location"][ids] = -1
+        h["municipality"][ids] = -1
+        h["arrival_day"][ids] = day if arrival_day is None else arrival_day
+        h["stage_day"][ids] = day
+        h["loc_since"][ids] = day
+        for f in ("moves", "nights_emergency", "nights_crisis", "nights_unsheltered"):
+            h[f][ids] = 0
+        rows = slice(self.n_persons, self.n_persons + total)
+        member_hh = np.repeat(ids, size)
+        self._p["household"][rows] = member_hh
+        # rank of each person inside its household; ranks >= adults are minors
+        rank = np.arange(total) - np.repeat(first - self.n_persons, size)
+        self._p["minor"][rows] = rank >= np.repeat(size - np.asarray(children), size)
+        self.n += k
+        self.n_persons += total
+        self.stage_persons[stage] += total
+        return ids
+
+    # --- state changes ------------------------------------------------------------------
+    def set_stage(self, ids: np.ndarray, stage: int, day: int) -> None:
+        """Move households to `stage` from wherever they are, keeping the stage counts."""
+        if len(ids) == 0:
+            return
+        sizes = self._h["size"][ids]
+        old = self._h["stage"][ids]
+        self.stage_persons -= np.bincount(old, weights=sizes, minlength=N_STAGES).astype(np.int64)
+        self.stage_persons[stage] += int(sizes.sum())
+        self._h["stage"][ids] = stage
+        self._h["stage_day"][ids] = day
+
+    def members(self, ids: np.ndarray) -> np.ndarray:
+        """Person rows of the given households, household by household."""
+        sizes = self._h["size"][ids].astype(np.int64)
+        starts = self._h["first"][ids].astype(np.int64)
+        offsets = np.arange(int(sizes.sum())) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+        return np.repeat(starts, sizes) + offsets
+
+    def persons_in(self, ids: np.ndarray) -> int:
+        return int(self._h["size"][ids].sum())
+
+    def entitled(self) -> int:
+        """Persons entitled to reception right now (in a bed or not)."""
+        return int(self.stage_persons[: Stage.HOUSED].sum())

@@ -1,0 +1,137 @@
+"""Reception locations (COA and safety regions): kinds, capacity, lifecycle and placement.
+
+One row per location. `occupancy` and `children` are kept equal to the persons (and minors)
+whose household has that location, by `agents.moves.move`, so vacancy is always at hand.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+import numpy as np
+
+
+class Kind(IntEnum):
+    """Location kinds (see GLOSSARY.md)."""
+
+    CENTRAL = 0      # central registration location, Ter Apel (aanmeldcentrum)
+    BORDER = 1       # border-procedure location at Schiphol
+    PROCESS = 2      # process location during the early procedure (pol)
+    REGULAR = 3      # regular asylum seekers' centre (azc)
+    MINORS = 4       # location for unaccompanied minors (amv, with Nidos)
+    ACCELERATED = 5  # sober location for low-chance applicants and Dublin claimants
+    EMERGENCY = 6    # emergency reception: halls, hotels, holiday parks, ships (noodopvang)
+    CRISIS = 7       # crisis emergency reception by the safety regions (crisisnoodopvang)
+
+
+N_KINDS = len(Kind)
+KIND_NAMES = [k.name.lower() for k in Kind]
+
+
+class Life(IntEnum):
+    """Lifecycle state of a location."""
+
+    PLANNED = 0  # agreed, opens on `open_day` (lead time)
+    OPEN = 1
+    CLOSED = 2   # contract ended and not renewed
+
+
+_FIELDS: dict[str, np.dtype] = {
+    "kind": np.dtype(np.int8),
+    "municipality": np.dtype(np.int16),
+    "capacity": np.dtype(np.int32),        # normal places (persons)
+    "max_capacity": np.dtype(np.int32),    # places at the maximum (raised) occupancy
+    "extra": np.dtype(np.int32),           # places added on top of `capacity` right now
+    "life": np.dtype(np.int8),             # Life
+    "open_day": np.dtype(np.int32),        # day it opens (PLANNED) or opened
+    "contract_end": np.dtype(np.int32),    # day its administrative agreement ends
+    "term_days": np.dtype(np.int32),       # length of one renewal of the agreement, days
+    "cost_place_day": np.dtype(np.float64),     # EUR per place per day while open (COA kinds)
+    "cost_person_night": np.dtype(np.float64),  # EUR per occupied bed per night (crisis)
+    "occupancy": np.dtype(np.int64),       # persons present
+    "children": np.dtype(np.int64),        # minors present
+    "synthetic": np.dtype(np.bool_),       # True when made by the portfolio generator
+}
+
+
+class Locations:
+    """All reception locations in one run, open or not."""
+
+    def __init__(self, n: int, names: list[str]) -> None:
+        self.n = n
+        self.names = list(names)
+        for k, dt in _FIELDS.items():
+            setattr(self, k, np.zeros(n, dt))
+
+    @classmethod
+    def from_columns(cls, names: list[str], **columns: np.ndarray) -> "Locations":
+        locs = cls(len(names), names)
+        for k, v in columns.items():
+            if k not in _FIELDS:
+                raise KeyError(f"unknown location field {k!r}")
+            getattr(locs, k)[:] = v
+        return locs
+
+    def append(self, names: list[str], **columns) -> np.ndarray:
+        """Add locations (rare: plan actions and events); returns their indexes."""
+        k = len(names)
+        idx = np.arange(self.n, self.n + k)
+        for name, dt in _FIELDS.items():
+            col = np.zeros(k, dt)
+            if name in columns:
+                col[:] = columns.pop(name)
+            setattr(self, name, np.concatenate([getattr(self, name), col]))
+        if columns:
+            raise KeyError(f"unknown location field(s) {sorted(columns)}")
+        self.names += list(names)
+        self.n += k
+        return idx
+
+    def nbytes(self) -> int:
+        return sum(getattr(self, k).nbytes for k in _FIELDS)
+
+    def places(self) -> np.ndarray:
+        """Usable places per location today: normal plus extra places, zero unless open."""
+        return np.where(self.life == Life.OPEN, self.capacity + self.extra, 0)
+
+    def vacancy(self) -> np.ndarray:
+        return np.maximum(self.places() - self.occupancy, 0)
+
+
+def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
+          order_by_kind: list[np.ndarray]) -> np.ndarray:
+    """Choose a location for each household, keeping households together.
+
+    Households are taken in the given order; for each kind in `preference` they fill the
+    locations of that kind in `order_by_kind[kind]` order (the placement policy) without ever
+    exceeding a location's vacancy. Returns a location index per household, -1 where none fits.
+    `vacancy` is not modified.
+    """
+    n = len(sizes)
+    loc = np.full(n, -1, dtype=np.int64)
+    if n == 0:
+        return loc
+    vac = vacancy.astype(np.int64, copy=True)
+    todo = np.arange(n)
+    for kind in preference:
+        cand = order_by_kind[kind]
+        if len(cand) == 0:
+            continue
+        for _ in range(8):  # later passes fill the gaps left by households that straddled two
+            if len(todo) == 0:
+                return loc
+            cv = np.cumsum(vac[cand])
+            if cv[-1] <= 0:
+                break
+            s = sizes[todo].astype(np.int64)
+            end = np.cumsum(s)
+            j_first = np.searchsorted(cv, end - s, side="right")
+            j_last = np.searchsorted(cv, end - 1, side="right")
+            ok = (j_first == j_last) & (j_last < len(cand))
+            if not ok.any():
+                break
+            chosen = cand[j_last[ok]]
+            loc[todo[ok]] = chosen
+            vac -= np.bincount(chosen, weights=s[ok], minlength=len(vac)).astype(np.int64)
+            todo = todo[~ok]
+    return loc

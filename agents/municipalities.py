@@ -1,0 +1,91 @@
+"""Municipalities: the half-yearly housing target (huisvestingstaakstelling) and housing supply.
+
+Each half-year the national target of permit holders to house is split pro rata to population;
+what a municipality did not house carries over to the next half-year, and so does a surplus.
+Permit holders are linked (koppeling) to a municipality that still has room in its target, and
+housed when that municipality has a home for them. Homes come weekly at the municipality's own
+supply rate, which is not the target: the gap between the two is the backlog.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.keyed import SALT_LINK, keyed_uniform
+
+
+class Municipalities:
+    """One row per municipality (342 in the Netherlands, 2023 boundaries)."""
+
+    def __init__(self, codes: list[str], names: list[str], population: np.ndarray,
+                 province: np.ndarray, region: np.ndarray, lat: np.ndarray, lon: np.ndarray,
+                 supply_factor: np.ndarray) -> None:
+        self.n = len(codes)
+        self.codes = list(codes)
+        self.names = list(names)
+        self.population = np.asarray(population, np.int64)
+        self.province = np.asarray(province, np.int16)   # index into the province table
+        self.region = np.asarray(region, np.int16)       # index into the safety-region table
+        self.lat = np.asarray(lat, np.float64)
+        self.lon = np.asarray(lon, np.float64)
+        self.share = self.population / self.population.sum()  # pro-rata key for the target
+        self.supply_factor = np.asarray(supply_factor, np.float64)  # ability relative to the key
+        self.target = np.zeros(self.n, np.int64)     # persons to house this half-year (incl. carry-over)
+        self.linked = np.zeros(self.n, np.int64)     # persons linked this half-year
+        self.housed = np.zeros(self.n, np.int64)     # persons housed this half-year
+        self.housed_total = np.zeros(self.n, np.int64)  # persons housed since the start
+
+    def start_half_year(self, national_target: int) -> None:
+        """Open a new half-year: pro-rata target plus what was left (or overshot) before."""
+        carry = self.target - self.housed
+        self.target = np.rint(national_target * self.share).astype(np.int64) + carry
+        self.linked = np.zeros(self.n, np.int64)
+        self.housed = np.zeros(self.n, np.int64)
+
+    def quota(self, waiting_linked: np.ndarray) -> np.ndarray:
+        """Persons a municipality can still be linked: target minus housed and linked-waiting."""
+        return np.maximum(self.target - self.housed - waiting_linked, 0)
+
+
+def link(keys: np.ndarray, sizes: np.ndarray, quota: np.ndarray) -> np.ndarray:
+    """Link households to municipalities in proportion to their open quota.
+
+    Households are taken in order while the national open quota lasts; the municipality is a
+    keyed draw (so a household is linked to the same place in every variant, given the same
+    quota). Returns the municipality per household, -1 where no quota was left.
+    """
+    out = np.full(len(keys), -1, dtype=np.int64)
+    total = int(quota.sum())
+    if total <= 0 or len(keys) == 0:
+        return out
+    starts = np.cumsum(sizes) - sizes
+    n_fit = int(np.searchsorted(starts, total, side="left"))
+    if n_fit == 0:
+        return out
+    cum = np.cumsum(quota) / total
+    u = keyed_uniform(keys[:n_fit], SALT_LINK)
+    out[:n_fit] = np.minimum(np.searchsorted(cum, u, side="right"), len(quota) - 1)
+    return out
+
+
+def house(municipality: np.ndarray, sizes: np.ndarray, homes: np.ndarray) -> np.ndarray:
+    """Which waiting households get a home this week.
+
+    `municipality` and `sizes` describe the linked, waiting households in the order they were
+    linked; `homes` is the persons each municipality can house this week. Within a municipality
+    households are housed first linked, first housed; a household is housed when the persons
+    housed before it are fewer than the homes (a family is never split). Returns a mask.
+    """
+    n = len(municipality)
+    if n == 0:
+        return np.zeros(0, dtype=bool)
+    order = np.argsort(municipality, kind="stable")
+    m_sorted = municipality[order]
+    s_sorted = sizes[order].astype(np.int64)
+    cum_before = np.cumsum(s_sorted) - s_sorted
+    group_first = np.searchsorted(m_sorted, m_sorted, side="left")
+    before_in_group = cum_before - cum_before[group_first]
+    housed_sorted = before_in_group < homes[m_sorted]
+    mask = np.empty(n, dtype=bool)
+    mask[order] = housed_sorted
+    return mask

@@ -1,0 +1,90 @@
+"""Small queue structures that let a day touch only the households whose state changes.
+
+* `FifoQueue`  — first come, first served waiting lines (registration, IND tracks, moves up).
+* `Calendar`   — timed transitions: households due on a given day (end of screening, end of the
+  departure period, Dublin transfer). Popping a day costs the number of households due.
+
+Entries are household ids. Entries can go stale (the household left by another route); callers
+filter what they pop with the household's current state, so nothing has to be removed eagerly.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_EMPTY = np.empty(0, dtype=np.int64)
+
+
+class FifoQueue:
+    """A first-in-first-out line of household ids backed by one growable array."""
+
+    def __init__(self, capacity: int = 1024) -> None:
+        self._items = np.empty(capacity, dtype=np.int64)
+        self._head = 0
+        self._tail = 0
+
+    def __len__(self) -> int:
+        return self._tail - self._head
+
+    def push(self, ids: np.ndarray) -> None:
+        n = len(ids)
+        if n == 0:
+            return
+        if self._tail + n > len(self._items):
+            live = self._items[self._head : self._tail]
+            size = max(2 * (len(live) + n), 1024)
+            items = np.empty(size, dtype=np.int64)
+            items[: len(live)] = live
+            self._items, self._head, self._tail = items, 0, len(live)
+        self._items[self._tail : self._tail + n] = ids
+        self._tail += n
+
+    def peek(self, n: int | None = None) -> np.ndarray:
+        """The first `n` ids (all when None) without removing them."""
+        end = self._tail if n is None else min(self._tail, self._head + n)
+        return self._items[self._head : end]
+
+    def drop(self, n: int) -> None:
+        """Remove the first `n` ids."""
+        self._head = min(self._tail, self._head + n)
+
+    def keep_head(self, n: int, mask: np.ndarray) -> None:
+        """Of the first `n` ids keep those where `mask` is true (order preserved); the rest stay."""
+        kept = self._items[self._head : self._head + n][mask]
+        new_head = self._head + n - len(kept)
+        self._items[new_head : self._head + n] = kept
+        self._head = new_head
+
+    def keep(self, mask: np.ndarray) -> None:
+        """Keep only the ids where `mask` is true (mask over `peek()`), order preserved."""
+        live = self._items[self._head : self._tail][mask]
+        self._items[: len(live)] = live
+        self._head, self._tail = 0, len(live)
+
+
+class Calendar:
+    """Household ids filed under the day they are due."""
+
+    def __init__(self) -> None:
+        self._days: dict[int, list[np.ndarray]] = {}
+
+    def schedule(self, ids: np.ndarray, day: int | np.ndarray) -> None:
+        if len(ids) == 0:
+            return
+        if np.ndim(day) == 0:
+            self._days.setdefault(int(day), []).append(np.asarray(ids, dtype=np.int64))
+            return
+        order = np.argsort(day, kind="stable")
+        days, starts = np.unique(np.asarray(day)[order], return_index=True)
+        for d, chunk in zip(days, np.split(np.asarray(ids)[order], starts[1:])):
+            self._days.setdefault(int(d), []).append(chunk.astype(np.int64))
+
+    def pop(self, day: int) -> np.ndarray:
+        """All ids filed under `day` (and removes them)."""
+        chunks = self._days.pop(day, None)
+        if not chunks:
+            return _EMPTY
+        return chunks[0] if len(chunks) == 1 else np.concatenate(chunks)
+
+    def pending(self) -> int:
+        return sum(len(c) for chunks in self._days.values() for c in chunks)

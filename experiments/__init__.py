@@ -1,0 +1,1 @@
+"""Many runs: the command line, runners and executors, comparisons, backtests and benchmarks."""

@@ -1,0 +1,122 @@
+"""The `noodplan` command line.
+
+    noodplan run [SCENARIO] [--days N] [--seed S] [--out DIR]   run and summarise one scenario
+    noodplan validate FILE                                       check a scenario file
+    noodplan scenarios                                           list the built-in scenarios
+    noodplan schema [--out FILE]                                 JSON Schema of scenario files
+
+Bad input stops with one line naming the field and the reason, and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+EXIT_BAD_INPUT = 2
+
+
+def _progress(desc: str, total: int):
+    from tqdm import tqdm
+
+    bar = tqdm(total=total, desc=desc, unit="day", file=sys.stderr, leave=False,
+               disable=not sys.stderr.isatty())
+
+    def tick(done: int, horizon: int) -> None:
+        bar.update(done - bar.n)
+        if done >= horizon:
+            bar.close()
+
+    return tick
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from model.scenario import load_scenario
+    from model.simulate import simulate
+
+    sc = load_scenario(args.scenario)
+    days = args.days or sc.horizon_days
+    t0 = time.perf_counter()
+    res = simulate(sc, seed=args.seed, days=days, progress=_progress(f"Simulating {sc.name}", days))
+    elapsed = time.perf_counter() - t0
+    print(res.summary())
+    print(f"  ({days} days simulated in {elapsed:.2f} s)")
+    if args.out:
+        paths = res.save(args.out)
+        print("Wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from model.scenario import load_scenario
+
+    sc = load_scenario(args.file)
+    print(f"{args.file}: valid scenario {sc.name!r} ({sc.start_date} to {sc.end_date}, "
+          f"{len(sc.events)} events)")
+    return 0
+
+
+def cmd_scenarios(args: argparse.Namespace) -> int:
+    from model.scenario import builtin_names, load_scenario
+
+    for name in builtin_names():
+        sc = load_scenario(name)
+        first = " ".join(sc.description.split())
+        print(f"{name:24s} {sc.start_date} +{sc.horizon_days}d  {first[:100]}")
+    return 0
+
+
+def cmd_schema(args: argparse.Namespace) -> int:
+    from model.scenario import json_schema
+
+    text = json.dumps(json_schema(), indent=2)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+        print(f"Wrote {args.out}")
+    else:
+        print(text)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="noodplan", description="Agent-based simulator of the Dutch "
+                                 "asylum reception chain and its contingency plan (noodplan).")
+    sub = ap.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="run a scenario and print a summary")
+    run.add_argument("scenario", nargs="?", default="baseline", help="built-in name or YAML file (default: baseline)")
+    run.add_argument("--days", type=int, help="days to simulate (default: the scenario's horizon)")
+    run.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
+    run.add_argument("--out", help="folder for daily.csv, daily.nc and moves.csv")
+    run.set_defaults(func=cmd_run)
+    val = sub.add_parser("validate", help="check a scenario file")
+    val.add_argument("file")
+    val.set_defaults(func=cmd_validate)
+    sub.add_parser("scenarios", help="list built-in scenarios").set_defaults(func=cmd_scenarios)
+    sch = sub.add_parser("schema", help="print the JSON Schema of scenario files")
+    sch.add_argument("--out")
+    sch.set_defaults(func=cmd_schema)
+    return ap
+
+
+def main(argv: list[str] | None = None) -> int:
+    from model.scenario import ScenarioError
+
+    args = build_parser().parse_args(argv)
+    if getattr(args, "days", None) is not None and args.days < 1:
+        print("noodplan: --days: must be at least 1", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        return args.func(args)
+    except ScenarioError as exc:
+        print(f"noodplan: {exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except OSError as exc:
+        print(f"noodplan: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+if __name__ == "__main__":
+    sys.exit(main())

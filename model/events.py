@@ -1,0 +1,86 @@
+"""Scheduled events: changes on a given date, written in the scenario (and exercise injects).
+
+* `set` / `scale` — a parameter (dotted path into the scenario) gets a new value or is multiplied;
+* `close` — open locations of a kind (optionally in one province) close until the given places
+  are gone (largest first; force majeure, a lost location, a contract cliff);
+* `open`  — new places of a kind open after a lead time (in the province's largest municipality,
+  or spread by population over all provinces when none is named).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.locations import Kind, Life
+from agents.moves import Reason
+from model.scenario import Event, get_path
+
+
+def set_path(obj, path: str, value) -> None:
+    *parents, last = path.split(".")
+    target = get_path(obj, ".".join(parents)) if parents else obj
+    if isinstance(target, dict):
+        target[last] = type(target[last])(value) if isinstance(target[last], int) and float(value).is_integer() else value
+    else:
+        current = getattr(target, last)
+        setattr(target, last, int(value) if isinstance(current, int) and float(value).is_integer() else value)
+
+
+def apply_events(s, day: int) -> None:
+    for e in s.scheduled.get(day, ()):
+        apply_event(s, e, day)
+
+
+def apply_event(s, e: Event, day: int) -> None:
+    from model.rulebook import close_locations  # the rule that moves residents out
+
+    if e.action == "set":
+        set_path(s.sc, e.parameter, e.value)
+    elif e.action == "scale":
+        set_path(s.sc, e.parameter, get_path(s.sc, e.parameter) * e.value)
+    elif e.action == "close":
+        idx = _matching(s, e)
+        idx = idx[np.argsort(-s.locs.capacity[idx], kind="stable")]
+        n = int(np.searchsorted(np.cumsum(s.locs.capacity[idx]), e.places, side="left")) + 1
+        close_locations(s, idx[:n], day, Reason.LOCATION_CLOSING)
+    elif e.action == "open":
+        open_places(s, Kind[e.kind.upper()], e.places, day + e.lead_time_days,
+                    e.duration_days, e.province, e.label or f"{e.kind} (event)")
+
+
+def _matching(s, e: Event) -> np.ndarray:
+    sel = (s.locs.life == Life.OPEN) & (s.locs.kind == Kind[e.kind.upper()])
+    if e.province:
+        sel &= s.munis.province[s.locs.municipality] == s.world.provinces.index(e.province)
+    return np.flatnonzero(sel)
+
+
+def open_places(s, kind: int, places: int, open_day: int, duration_days: int | None,
+                province: str | None, label: str) -> np.ndarray:
+    """Add locations with `places` places opening on `open_day`; returns their indexes."""
+    m = s.munis
+    if province:
+        members = np.flatnonzero(m.province == s.world.provinces.index(province))
+        hosts = [int(members[np.argmax(m.population[members])])]
+        split = [places]
+    else:
+        hosts = [int(np.flatnonzero(m.province == p)[np.argmax(m.population[m.province == p])])
+                 for p in range(len(s.world.provinces))]
+        share = np.array([m.population[m.province == p].sum() for p in range(len(s.world.provinces))], float)
+        split = np.floor(places * share / share.sum()).astype(int)
+        split[0] += places - split.sum()
+    sc = s.sc
+    name = kind.name.lower() if hasattr(kind, "name") else Kind(kind).name.lower()
+    term = duration_days or int(365 * sum(sc.portfolio.contract_years[name]) / 2) or 90
+    rows = [(f"{label} {m.names[h]}", h, int(n)) for h, n in zip(hosts, split) if n > 0]
+    idx = s.locs.append(
+        [r[0] for r in rows], kind=np.full(len(rows), int(kind)), municipality=[r[1] for r in rows],
+        capacity=[r[2] for r in rows],
+        max_capacity=[int(r[2] * sc.portfolio.max_occupancy_factor) for r in rows],
+        life=np.full(len(rows), Life.PLANNED if open_day > s.day else Life.OPEN),
+        open_day=np.full(len(rows), open_day), contract_end=np.full(len(rows), open_day + term),
+        term_days=np.full(len(rows), term),
+        cost_place_day=np.full(len(rows), sc.costs.per_place_per_year[name] / 365.0),
+        cost_person_night=np.full(len(rows), sc.costs.crisis_per_person_night if kind == Kind.CRISIS else 0.0),
+        synthetic=np.ones(len(rows), bool))
+    return idx

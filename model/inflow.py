@@ -1,0 +1,90 @@
+"""Arrivals: expected persons per day (baseline level, yearly cycle, shocks) and who they are.
+
+Expected arrivals are fixed arrays over the horizon, computed once; each day draws the actual
+households from the arrivals stream, so variants on the same seed see the same people arrive.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from agents.applicants import Flag
+from model.scenario import Scenario
+
+
+@dataclass
+class InflowPlan:
+    """Expected arrivals per day of the horizon (persons) and their composition."""
+
+    first: np.ndarray          # first applicants per day
+    family: np.ndarray         # family reunification arrivals per day
+    border_share: np.ndarray   # share of first applicants entering at Schiphol
+    low_share: np.ndarray      # share of first applicants from the lowest-recognition group
+
+
+def seasonal_factor(dates: list[dt.date], amplitude: float, peak_day: int) -> np.ndarray:
+    doy = np.array([d.timetuple().tm_yday for d in dates], float)
+    return 1.0 + amplitude * np.cos(2 * np.pi * (doy - peak_day) / 365.25)
+
+
+def expected_inflow(sc: Scenario, dates: list[dt.date], monthly: dict[tuple[int, int], tuple[float, float]] | None = None) -> InflowPlan:
+    """Expected arrivals per day. `monthly` maps (year, month) to (first, family) persons in that month."""
+    f = sc.inflow
+    season = seasonal_factor(dates, f.seasonality_amplitude, f.seasonality_peak_day_of_year)
+    first = f.first_applications_per_year / 365.25 * season
+    family = f.family_reunification_per_year / 365.25 * season
+    if monthly:
+        for i, d in enumerate(dates):
+            m = monthly.get((d.year, d.month))
+            if m is not None:
+                days = (dt.date(d.year + d.month // 12, d.month % 12 + 1, 1) - dt.date(d.year, d.month, 1)).days
+                first[i], family[i] = m[0] / days, m[1] / days
+    base_low = min(sc.groups, key=lambda g: g.recognition).share
+    border = np.full(len(dates), f.border_entry_share)
+    low = np.full(len(dates), base_low)
+    extra = np.zeros(len(dates))
+    for s in f.shocks:
+        on = np.array([s.start <= d <= s.end for d in dates])
+        if not on.any():
+            continue
+        tot = first[on] + s.extra_persons_per_day
+        if s.border_entry_share is not None:
+            border[on] = (border[on] * first[on] + s.extra_persons_per_day * s.border_entry_share) / tot
+        if s.low_recognition_share is not None:
+            low[on] = (low[on] * first[on] + s.extra_persons_per_day * s.low_recognition_share) / tot
+        extra[on] += s.extra_persons_per_day
+    return InflowPlan(first + extra, family, border, low)
+
+
+@dataclass
+class Households:
+    """Households drawn for one day (or for the initial stock)."""
+
+    size: np.ndarray
+    children: np.ndarray
+    flags: np.ndarray
+    key: np.ndarray
+
+
+def draw_households(rng: np.random.Generator, expected_persons: float, size_shares: list[float],
+                    uam_share_of_singles: float, vulnerable_share: float,
+                    n_households: int | None = None) -> Households:
+    """Households for `expected_persons` persons (Poisson number of households).
+
+    In a household of two or more, one or two persons are adults (even odds) and the rest minors;
+    a single person is an unaccompanied minor with the given share.
+    """
+    shares = np.asarray(size_shares)
+    mean_size = float((np.arange(1, len(shares) + 1) * shares).sum())
+    k = rng.poisson(expected_persons / mean_size) if n_households is None else n_households
+    size = rng.choice(len(shares), size=k, p=shares) + 1
+    adults = np.where(size >= 2, 1 + (rng.random(k) < 0.5), 1)
+    uam = (size == 1) & (rng.random(k) < uam_share_of_singles)
+    children = np.where(uam, 1, size - adults)
+    flags = (np.where(uam, Flag.UNACCOMPANIED_MINOR, 0)
+             | np.where(rng.random(k) < vulnerable_share, Flag.VULNERABLE, 0)).astype(np.uint8)
+    key = rng.integers(0, np.iinfo(np.int64).max, size=k, dtype=np.int64).astype(np.uint64)
+    return Households(size.astype(np.int64), children.astype(np.int64), flags, key)

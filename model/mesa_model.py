@@ -1,0 +1,65 @@
+"""The Mesa face: `ReceptionModel(mesa.Model)`, one `step()` = one day of the same rulebook.
+
+Municipalities and locations are registered Mesa agents (views over their rows); applicants are
+looked up on demand with `model.applicant(person)`. Results are bit-identical to `simulate()`
+for the same scenario and seed, because both call `model.rulebook.run_day` on the same state.
+"""
+
+from __future__ import annotations
+
+import mesa
+
+from agents.views import Applicant, LocationAgent, MunicipalityAgent
+from model.results import Results
+from model.rulebook import run_day
+from model.scenario import Scenario
+from model.simulate import prepare, results_of
+from model.world import World
+
+
+class ReceptionModel(mesa.Model):
+    """The national reception system as a Mesa model.
+
+    Parameters: `scenario` (a Scenario or a built-in name), `seed` (default: the scenario's),
+    `days` (horizon; default: the scenario's), `world` (reuse a built world).
+    """
+
+    def __init__(self, scenario: Scenario | str = "baseline", seed: int | None = None,
+                 days: int | None = None, world: World | None = None) -> None:
+        self.state = prepare(scenario, seed, days, world)
+        super().__init__(rng=self.state.seed)
+        self.config = self.state.sc
+        self.municipality_agents = [MunicipalityAgent(self, i) for i in range(self.state.munis.n)]
+        self.location_agents = [LocationAgent(self, j) for j in range(self.state.locs.n)]
+        self.running = True
+
+    @property
+    def day(self) -> int:
+        """Days simulated so far."""
+        return self.state.day
+
+    @property
+    def date(self):
+        return self.state.world.dates[min(self.state.day, len(self.state.world.dates) - 1)]
+
+    @property
+    def horizon(self) -> int:
+        return self.state.sc.horizon_days
+
+    def step(self) -> None:
+        """Simulate one day."""
+        if self.state.day >= self.horizon:
+            self.running = False
+            return
+        run_day(self.state)
+        for j in range(len(self.location_agents), self.state.locs.n):  # locations opened today
+            self.location_agents.append(LocationAgent(self, j))
+        self.running = self.state.day < self.horizon
+
+    def applicant(self, person: int) -> Applicant:
+        """A view of one person (row of the person arrays) with their path so far."""
+        return Applicant.of(self.state, person)
+
+    def results(self) -> Results:
+        """Results of the days simulated so far."""
+        return results_of(self.state)

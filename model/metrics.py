@@ -1,0 +1,124 @@
+"""Daily key figures, recorded at the end of every day, and their xarray form.
+
+The recorder reads counters the rules keep exact (stage counts, location occupancy, today's
+tally), so recording a day costs a few dozen small array operations, whatever the population.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from agents.applicants import N_STAGES, Stage, Track
+from agents.locations import KIND_NAMES, N_KINDS, Kind
+from model.state import PROCEDURE_TRACKS, TEMPORARY_KINDS, TRACK_KEYS, State
+
+# Daily scalar figures: name -> (unit, meaning). `daily.csv` has these columns, in this order.
+SCALARS: dict[str, tuple[str, str]] = {
+    "arrivals": ("persons", "arrived in reception today"),
+    "population": ("persons", "entitled to reception at the end of the day, in a bed or not"),
+    "in_bed": ("persons", "with a bed in a reception location"),
+    "unsheltered": ("persons", "entitled but without a bed tonight"),
+    "permit_holders_waiting": ("persons", "permit holders in reception waiting for a home"),
+    "exits_housed": ("persons", "left reception for a home in a municipality"),
+    "exits_departed": ("persons", "left after rejection (independent, forced, unsupervised)"),
+    "exits_transferred": ("persons", "transferred to another member state (Dublin)"),
+    "capacity": ("places", "usable places in open locations"),
+    "occupancy_rate": ("1", "in_bed / capacity"),
+    "moves": ("persons", "moved between locations today"),
+    "cost_eur": ("EUR", "reception cost of the day"),
+    "registered": ("persons", "registered today"),
+    "registration_backlog": ("persons", "arrived, not yet registered"),
+    "registration_late": ("persons", "registered after the registration deadline today"),
+    "decisions": ("persons", "IND decisions today"),
+    "permits": ("persons", "permits granted today"),
+    "rejections": ("persons", "rejections today"),
+    "ind_backlog": ("persons", "in procedure, waiting for an IND decision"),
+    "border_late": ("persons", "border-procedure decisions after the deadline today"),
+    "departed_independent": ("persons", "independent departures today"),
+    "departed_forced": ("persons", "forced returns today"),
+    "departed_unsupervised": ("persons", "left without supervision today"),
+    "permit_holders_unlinked": ("persons", "permit holders not yet linked to a municipality"),
+    "central_occupancy": ("persons", "persons at the central registration location (Ter Apel)"),
+    "children_in_emergency": ("persons", "minors in emergency or crisis emergency reception"),
+    "moves_km": ("km", "person-km moved between locations today"),
+}
+
+
+class Recorder:
+    """Preallocated daily arrays for one run."""
+
+    def __init__(self, s: State, days: int) -> None:
+        self.days = days
+        self.n_prov = len(s.world.provinces)
+        self.scalars = {k: np.zeros(days, np.float64) for k in SCALARS}
+        self.stage = np.zeros((days, N_STAGES), np.int64)
+        self.kind_occupancy = np.zeros((days, N_KINDS), np.int64)
+        self.kind_capacity = np.zeros((days, N_KINDS), np.int64)
+        self.province_occupancy = np.zeros((days, self.n_prov), np.int64)
+        self.province_capacity = np.zeros((days, self.n_prov), np.int64)
+        self.track_backlog = np.zeros((days, len(PROCEDURE_TRACKS)), np.int64)
+        self.initial_population = s.people.entitled()
+        self.extra: dict[str, np.ndarray] = {}   # figures added by extensions (plan, regimes)
+        self._log_seen = 0                        # move-log rows already counted
+
+    def record(self, s: State, day: int) -> None:
+        L, t, x = s.locs, s.today, self.scalars
+        places = L.places()
+        occ = L.occupancy
+        population = s.people.entitled()
+        in_bed = int(occ.sum())
+        capacity = int(places.sum())
+        for name in ("arrivals", "exits_housed", "exits_departed", "exits_transferred", "moves",
+                     "registered", "registration_late", "decisions", "permits", "rejections",
+                     "border_late", "departed_independent", "departed_forced",
+                     "departed_unsupervised"):
+            x[name][day] = getattr(t, name)
+        log = s.log
+        if log.n > self._log_seen:
+            new = slice(self._log_seen, log.n)
+            x["moves_km"][day] = float(log.km[new] @ s.people._h["size"][log.household[new]])
+            self._log_seen = log.n
+        x["population"][day] = population
+        x["in_bed"][day] = in_bed
+        x["unsheltered"][day] = population - in_bed
+        x["permit_holders_waiting"][day] = s.people.stage_persons[Stage.PERMIT]
+        x["capacity"][day] = capacity
+        x["occupancy_rate"][day] = in_bed / capacity if capacity else np.nan
+        x["cost_eur"][day] = float(places @ L.cost_place_day + occ @ L.cost_person_night)
+        x["registration_backlog"][day] = s.people.stage_persons[Stage.WAITING]
+        x["ind_backlog"][day] = s.procedure_persons.sum()
+        x["permit_holders_unlinked"][day] = s.people.stage_persons[Stage.PERMIT] - int(
+            s.people._h["size"][s.linked_h].sum())
+        kind_occ = np.bincount(L.kind, weights=occ, minlength=N_KINDS)
+        x["central_occupancy"][day] = kind_occ[Kind.CENTRAL]
+        x["children_in_emergency"][day] = L.children[np.isin(L.kind, TEMPORARY_KINDS)].sum()
+        self.stage[day] = s.people.stage_persons
+        self.kind_occupancy[day] = kind_occ
+        self.kind_capacity[day] = np.bincount(L.kind, weights=places, minlength=N_KINDS)
+        prov = s.munis.province[L.municipality]
+        self.province_occupancy[day] = np.bincount(prov, weights=occ, minlength=self.n_prov)
+        self.province_capacity[day] = np.bincount(prov, weights=places, minlength=self.n_prov)
+        self.track_backlog[day] = s.procedure_persons[list(PROCEDURE_TRACKS)]
+
+    def to_dataset(self, s: State, days: int) -> xr.Dataset:
+        dates = pd.to_datetime(s.world.dates[:days])
+        coords = {"day": np.arange(days), "date": ("day", dates)}
+        ds = xr.Dataset(coords=coords)
+        for name, (unit, meaning) in SCALARS.items():
+            ds[name] = ("day", self.scalars[name][:days], {"units": unit, "long_name": meaning})
+        ds = ds.assign_coords(stage=[st.name.lower() for st in Stage], kind=KIND_NAMES,
+                              province=list(s.world.provinces),
+                              track=[TRACK_KEYS[t] for t in PROCEDURE_TRACKS])
+        ds["persons_by_stage"] = (("day", "stage"), self.stage[:days], {"units": "persons"})
+        ds["occupancy_by_kind"] = (("day", "kind"), self.kind_occupancy[:days], {"units": "persons"})
+        ds["capacity_by_kind"] = (("day", "kind"), self.kind_capacity[:days], {"units": "places"})
+        ds["occupancy_by_province"] = (("day", "province"), self.province_occupancy[:days], {"units": "persons"})
+        ds["capacity_by_province"] = (("day", "province"), self.province_capacity[:days], {"units": "places"})
+        ds["ind_backlog_by_track"] = (("day", "track"), self.track_backlog[:days], {"units": "persons"})
+        for name, arr in self.extra.items():
+            ds[name] = ("day", arr[:days])
+        ds.attrs.update(scenario=s.sc.name, initial_population=self.initial_population,
+                        start_date=str(s.world.dates[0]), portfolio="synthetic (model/portfolio.py)")
+        return ds

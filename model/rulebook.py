@@ -1,0 +1,384 @@
+"""One day of the reception chain, in order. The only place that sequences the rules.
+
+    events → arrivals → registration → end of screening → placement and moves up
+           → IND decisions → linking and housing → departures and transfers
+           → location lifecycle → plan and regimes (extensions) → metrics
+
+Each rule touches only the households whose state changes today (found through queues and
+calendars), so the cost of a day follows its work, not the size of the population.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.applicants import Flag, Stage, Track
+from agents.keyed import SALT_DEPARTURE, SALT_PERMIT, SALT_RENEWAL, SALT_TRANSFER, keyed_uniform
+from agents.locations import Kind, Life, place
+from agents.moves import Reason, move
+from agents.municipalities import house, link
+from model.data import half_year
+from model.events import apply_events
+from model.state import (PREFERENCE, PROCEDURE_TRACKS, TEMPORARY_KINDS, TRACK_KEYS, State, Tally,
+                         assign_track, draw_group)
+from model.inflow import draw_households
+
+_IND_ORDER = (Track.BORDER, Track.ACCELERATED, Track.DUBLIN, Track.REGULAR)  # border deadline first
+
+
+def run_day(s: State) -> None:
+    """Advance the state by one day."""
+    day = s.day
+    s.today = Tally()
+    apply_events(s, day)
+    arrive(s, day)
+    register(s, day)
+    end_screening(s, day)
+    place_waiting(s, day)
+    decide(s, day)
+    link_and_house(s, day)
+    depart_and_transfer(s, day)
+    lifecycle(s, day)
+    for extension in s.extensions:
+        extension(s, day)
+    if s.recorder is not None:
+        s.recorder.record(s, day)
+    s.day += 1
+
+
+# --- shared mechanics ----------------------------------------------------------------------
+
+def serve(s: State, queue, name: str, per_day: float, valid) -> np.ndarray:
+    """Take households from the head of `queue` while their persons fit in today's capacity.
+
+    Stale entries (`valid` false) are dropped on the way. Capacity left over because the next
+    household did not fit carries to tomorrow; capacity left over for lack of work does not.
+    """
+    cap = s.capacity_today(name, per_day)
+    window = queue.peek(max(int(cap), 0) + 1)
+    if len(window) == 0:
+        s.carry[name] = 0.0
+        return window
+    ok = valid(window)
+    if not ok.all():
+        queue.keep_head(len(window), ok)
+        window = queue.peek(max(int(cap), 0) + 1)
+    sizes = s.people._h["size"][window]
+    n = int(np.searchsorted(np.cumsum(sizes), cap, side="right"))
+    served = window[:n].copy()
+    queue.drop(n)
+    used = int(sizes[:n].sum())
+    s.carry[name] = cap - used if len(queue) > 0 else 0.0
+    return served
+
+
+def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool = True) -> np.ndarray:
+    """Give households a bed by their class's preference; returns those that got none.
+
+    Households that got a temporary (emergency or crisis) bed join the line for moving up.
+    With `temporary=False` only regular kinds are tried (moving up).
+    """
+    if len(ids) == 0:
+        return ids
+    sizes = s.people._h["size"][ids]
+    cls = s.household_class(ids)
+    vacancy = s.locs.vacancy()
+    order = _order_by_kind(s, vacancy)
+    loc = np.full(len(ids), -1, dtype=np.int64)
+    for c in np.unique(cls):
+        sel = np.flatnonzero(cls == c)
+        pref = [k for k in PREFERENCE[int(c)] if temporary or k not in TEMPORARY_KINDS]
+        got = place(sizes[sel], pref, vacancy, order)
+        loc[sel] = got
+        ok = got >= 0
+        vacancy = vacancy - np.bincount(got[ok], weights=sizes[sel][ok], minlength=len(vacancy)).astype(np.int64)
+    got = loc >= 0
+    if got.any():
+        s.today.moves += move(s.people, s.locs, s.log, ids[got], loc[got], day, reason,
+                              s.world.network.distance_km)
+        temp = np.isin(s.locs.kind[loc[got]], TEMPORARY_KINDS)
+        s.moves_up.push(ids[got][temp])
+    return ids[~got]
+
+
+def _order_by_kind(s: State, vacancy: np.ndarray) -> list[np.ndarray]:
+    """Placement policy: within a kind, the emptiest open locations first (COA spreads load)."""
+    kinds = s.locs.kind
+    order = np.lexsort((-vacancy, kinds))
+    order = order[vacancy[order] > 0]
+    bounds = np.searchsorted(kinds[order], np.arange(len(Kind) + 1))
+    return [order[bounds[k]:bounds[k + 1]] for k in range(len(Kind))]
+
+
+def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
+    """Households waiting for or in registration get a bed at Ter Apel (or Schiphol for border
+    entries); those who do not fit wait without a bed."""
+    if len(ids) == 0:
+        return
+    border = (s.people._h["flags"][ids] & Flag.AT_BORDER) > 0
+    vacancy = s.locs.vacancy()
+    order = _order_by_kind(s, vacancy)
+    loc = np.full(len(ids), -1)
+    for sel, pref in ((border, [Kind.BORDER, Kind.CENTRAL]), (~border, [Kind.CENTRAL])):
+        if sel.any():
+            loc[sel] = place(s.people._h["size"][ids[sel]], pref, vacancy, order)
+            vacancy = vacancy - np.bincount(loc[sel][loc[sel] >= 0], weights=s.people._h["size"][ids[sel]][loc[sel] >= 0],
+                                            minlength=len(vacancy)).astype(np.int64)
+    got = loc >= 0
+    s.today.moves += move(s.people, s.locs, s.log, ids[got], loc[got], day, Reason.INTAKE,
+                          s.world.network.distance_km)
+    s.central_wait.push(ids[~got])
+
+
+def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
+    """Assign the track and join the IND line (family members are permit holders already)."""
+    if len(ids) == 0:
+        return
+    p = s.people
+    track = assign_track(s.sc, p, ids)
+    p._h["track"][ids] = track
+    fam = track == Track.FAMILY
+    p.set_stage(ids[fam], Stage.PERMIT, day)
+    s.unlinked.push(ids[fam])
+    proc = ids[~fam]
+    p.set_stage(proc, Stage.PROCEDURE, day)
+    for t in PROCEDURE_TRACKS:
+        sel = proc[track[~fam] == t]
+        if len(sel):
+            s.ind[t].push(sel)
+            s.procedure_persons[t] += p.persons_in(sel)
+
+
+def leave(s: State, ids: np.ndarray, stage: int, day: int) -> int:
+    """Households leave reception (housed, departed or transferred); returns persons."""
+    if len(ids) == 0:
+        return 0
+    move(s.people, s.locs, s.log, ids, -1, day, Reason.EXIT)
+    s.people.set_stage(ids, stage, day)
+    return s.people.persons_in(ids)
+
+
+def start_half_year(s: State, day: int) -> None:
+    """Open the housing half-year that contains `day` (pro rata when a run starts mid-way)."""
+    date = s.world.dates[day] if day < len(s.world.dates) else s.world.dates[-1]
+    period = half_year(date)
+    s.half_year = period
+    target = s.world.housing_targets.get(period, s.sc.housing.default_target_per_half_year)
+    start = date.replace(month=1 if date.month <= 6 else 7, day=1)
+    end = start.replace(month=7, day=1) if start.month == 1 else start.replace(year=start.year + 1, month=1)
+    share = (end - date).days / (end - start).days
+    s.munis.start_half_year(int(round(target * share)))
+
+
+# --- the rules, in the order of the day ----------------------------------------------------
+
+def arrive(s: State, day: int) -> None:
+    """New households arrive: first applicants (some at Schiphol) and family members."""
+    w, f = s.world.inflow, s.sc.inflow
+    rng = s.rng_arrivals
+    first = draw_households(rng, w.first[day], f.household_size_shares,
+                            f.unaccompanied_minor_share_of_singles, f.vulnerable_share)
+    family = draw_households(rng, w.family[day], f.family_household_size_shares, 0.0, f.vulnerable_share)
+    k1, k2 = len(first.size), len(family.size)
+    if k1 + k2 == 0:
+        return
+    first.flags |= np.where(rng.random(k1) < w.border_share[day], Flag.AT_BORDER, 0).astype(np.uint8)
+    top = int(np.argmax([g.recognition for g in s.sc.groups]))
+    group = np.concatenate([draw_group(s.sc, first.key, w.low_share[day]), np.full(k2, top)])
+    track = np.concatenate([np.full(k1, Track.REGULAR), np.full(k2, Track.FAMILY)])
+    size = np.concatenate([first.size, family.size])
+    ids = s.people.add(size=size, children=np.concatenate([first.children, family.children]),
+                       key=np.concatenate([first.key, family.key]), group=group, track=track,
+                       flags=np.concatenate([first.flags, family.flags]), stage=Stage.WAITING, day=day)
+    s.today.arrivals += int(size.sum())
+    s.registration.push(ids)
+    settle_in_central(s, ids, day)
+
+
+def register(s: State, day: int) -> None:
+    """Registration at the central location, first come first served within daily capacity."""
+    st = s.people._h["stage"]
+    ids = serve(s, s.registration, "registration", s.sc.chain.registration_capacity_per_day,
+                lambda w: st[w] == Stage.WAITING)
+    if len(ids) == 0:
+        return
+    p = s.people
+    late = (day - p._h["arrival_day"][ids]) > s.sc.chain.registration_deadline_days
+    s.today.registration_late += p.persons_in(ids[late])
+    s.today.registered += p.persons_in(ids)
+    p.set_stage(ids, Stage.SCREENING, day)
+    s.screening_done.schedule(ids, day + s.sc.chain.screening_days)
+
+
+def end_screening(s: State, day: int) -> None:
+    """Screening done: the track is set and the household moves on from the registration
+    location (it stays there, blocking a bed, while no place elsewhere is free)."""
+    due = s.screening_done.pop(day)
+    if len(due) == 0:
+        return
+    due = due[s.people._h["stage"][due] == Stage.SCREENING]
+    enter_procedure(s, due, day)
+    loc = s.people._h["location"][due]
+    stays = (loc >= 0) & (s.locs.kind[np.maximum(loc, 0)] == Kind.BORDER) & (s.people._h["track"][due] == Track.BORDER)
+    left = find_beds(s, due[~stays], day, Reason.PROCEDURE_STEP)
+    s.needs_bed.push(left)
+
+
+def place_waiting(s: State, day: int) -> None:
+    """Beds for those still without one (or stuck at the registration location), Ter Apel beds
+    for those waiting outside, then moves up from emergency to regular places."""
+    p = s.people._h
+    if len(s.needs_bed):
+        waiting = s.needs_bed.peek().copy()
+        loc = p["location"][waiting]
+        stuck = (loc < 0) | np.isin(s.locs.kind[np.maximum(loc, 0)], (Kind.CENTRAL, Kind.BORDER))
+        valid = (p["stage"][waiting] >= Stage.PROCEDURE) & (p["stage"][waiting] < Stage.HOUSED) & stuck
+        left = find_beds(s, waiting[valid], day, Reason.PROCEDURE_STEP)
+        s.needs_bed.keep(np.isin(waiting, left))
+    if len(s.central_wait):
+        waiting = s.central_wait.peek().copy()
+        valid = (p["stage"][waiting] <= Stage.SCREENING) & (p["location"][waiting] < 0)
+        s.central_wait.keep(np.zeros(len(waiting), bool))
+        settle_in_central(s, waiting[valid], day)
+    budget = s.sc.chain.moves_up_per_day
+    if budget >= 1 and len(s.moves_up):
+        regular = ~np.isin(s.locs.kind, TEMPORARY_KINDS + (Kind.CENTRAL, Kind.BORDER))
+        free = int(s.locs.vacancy()[regular].sum())
+        if free > 0:
+            window = s.moves_up.peek(int(budget)).copy()
+            loc = p["location"][window]
+            st = p["stage"][window]
+            valid = (loc >= 0) & np.isin(s.locs.kind[np.maximum(loc, 0)], TEMPORARY_KINDS) & (
+                (st == Stage.PROCEDURE) | (st == Stage.PERMIT))
+            cand = window[valid]
+            fits = np.cumsum(p["size"][cand]) <= min(budget, free)
+            left = find_beds(s, cand[fits], day, Reason.EMERGENCY_TO_REGULAR, temporary=False)
+            s.moves_up.keep_head(len(window), np.isin(window, left) | (valid & ~np.isin(window, cand[fits])))
+
+
+def decide(s: State, day: int) -> None:
+    """IND decisions per track within daily capacity: permit, rejection or transfer decision."""
+    p = s.people
+    h = p._h
+    rec = np.array([g.recognition for g in s.sc.groups])
+    for t in _IND_ORDER:
+        ids = serve(s, s.ind[t], f"ind_{TRACK_KEYS[t]}", s.sc.chain.decisions_per_day[TRACK_KEYS[t]],
+                    lambda w, t=t: (h["stage"][w] == Stage.PROCEDURE) & (h["track"][w] == t))
+        if len(ids) == 0:
+            continue
+        persons = p.persons_in(ids)
+        s.procedure_persons[t] -= persons
+        s.today.decisions += persons
+        if t == Track.DUBLIN:
+            p.set_stage(ids, Stage.DUBLIN, day)
+            s.transfer_due.schedule(ids, day + s.sc.chain.dublin_transfer_days)
+            continue
+        if t == Track.BORDER:
+            late = (day - h["arrival_day"][ids]) > s.sc.chain.border_procedure_max_days
+            s.today.border_late += p.persons_in(ids[late])
+        permit = keyed_uniform(h["key"][ids], SALT_PERMIT) < rec[h["group"][ids]]
+        p.set_stage(ids[permit], Stage.PERMIT, day)
+        s.unlinked.push(ids[permit])
+        s.today.permits += p.persons_in(ids[permit])
+        p.set_stage(ids[~permit], Stage.REJECTED, day)
+        s.departure_due.schedule(ids[~permit], day + s.sc.chain.departure_period_days)
+        s.today.rejections += p.persons_in(ids[~permit])
+
+
+def link_and_house(s: State, day: int) -> None:
+    """Permit holders are linked to municipalities with room in their half-yearly target, and
+    housed once a week at each municipality's own supply of homes."""
+    date = s.world.dates[day]
+    if day > 0 and date.day == 1 and date.month in (1, 7):
+        start_half_year(s, day)
+    p = s.people._h
+    m = s.munis
+    if len(s.unlinked):
+        waiting_linked = np.bincount(s.linked_m, weights=p["size"][s.linked_h], minlength=m.n)
+        quota = m.quota(waiting_linked.astype(np.int64))
+        if quota.sum() > 0:
+            head = s.unlinked.peek()
+            valid = (p["stage"][head] == Stage.PERMIT) & (p["municipality"][head] < 0)
+            if not valid.all():
+                s.unlinked.keep(valid)
+                head = s.unlinked.peek()
+            mun = link(p["key"][head], p["size"][head].astype(np.int64), quota)
+            n = int((mun >= 0).sum())
+            if n:
+                ids = head[:n].copy()
+                p["municipality"][ids] = mun[:n]
+                m.linked += np.bincount(mun[:n], weights=p["size"][ids], minlength=m.n).astype(np.int64)
+                s.linked_h = np.concatenate([s.linked_h, ids])
+                s.linked_m = np.concatenate([s.linked_m, mun[:n]])
+                s.unlinked.drop(n)
+    if date.weekday() == 0 and len(s.linked_h):
+        weekly = s.sc.housing.supply_persons_per_year / 52.0 * m.share * m.supply_factor
+        homes = s.rng_housing.poisson(weekly)
+        housed = house(s.linked_m, p["size"][s.linked_h], homes)
+        ids = s.linked_h[housed]
+        m.housed += np.bincount(s.linked_m[housed], weights=p["size"][ids], minlength=m.n).astype(np.int64)
+        m.housed_total += np.bincount(s.linked_m[housed], weights=p["size"][ids], minlength=m.n).astype(np.int64)
+        s.today.exits_housed += leave(s, ids, Stage.HOUSED, day)
+        s.linked_h, s.linked_m = s.linked_h[~housed], s.linked_m[~housed]
+
+
+def depart_and_transfer(s: State, day: int) -> None:
+    """Rejected households leave after the departure period; Dublin transfers happen or fail
+    (then the Netherlands handles the claim in the regular procedure)."""
+    p = s.people
+    h = p._h
+    due = s.departure_due.pop(day)
+    if len(due):
+        due = due[h["stage"][due] == Stage.REJECTED]
+        shares = s.sc.chain.departure_shares
+        u = keyed_uniform(h["key"][due], SALT_DEPARTURE)
+        c1 = shares["independent"]
+        c2 = c1 + shares["forced"]
+        s.today.departed_independent += p.persons_in(due[u < c1])
+        s.today.departed_forced += p.persons_in(due[(u >= c1) & (u < c2)])
+        s.today.departed_unsupervised += p.persons_in(due[u >= c2])
+        s.today.exits_departed += leave(s, due, Stage.DEPARTED, day)
+    due = s.transfer_due.pop(day)
+    if len(due):
+        due = due[h["stage"][due] == Stage.DUBLIN]
+        ok = keyed_uniform(h["key"][due], SALT_TRANSFER) < s.sc.chain.dublin_transfer_success
+        s.today.exits_transferred += leave(s, due[ok], Stage.TRANSFERRED, day)
+        failed = due[~ok]
+        h["track"][failed] = Track.REGULAR
+        p.set_stage(failed, Stage.PROCEDURE, day)
+        s.ind[Track.REGULAR].push(failed)
+        s.procedure_persons[Track.REGULAR] += p.persons_in(failed)
+
+
+def lifecycle(s: State, day: int) -> None:
+    """Planned locations open after their lead time; ending contracts are renewed or the
+    location closes and its residents move."""
+    L = s.locs
+    opening = np.flatnonzero((L.life == Life.PLANNED) & (L.open_day <= day))
+    L.life[opening] = Life.OPEN
+    ending = np.flatnonzero((L.life == Life.OPEN) & (L.contract_end <= day))
+    if len(ending) == 0:
+        return
+    renew_p = np.array([s.sc.portfolio.renewal_probability[k.name.lower()] for k in Kind])
+    key = (ending.astype(np.uint64) << np.uint64(20)) + L.contract_end[ending].astype(np.uint64) + np.uint64(s.sc.portfolio.seed)
+    renewed = keyed_uniform(key, SALT_RENEWAL) < renew_p[L.kind[ending]]
+    L.contract_end[ending[renewed]] += L.term_days[ending[renewed]]
+    close_locations(s, ending[~renewed], day)
+
+
+def close_locations(s: State, idx: np.ndarray, day: int, reason: int = Reason.LOCATION_CLOSING) -> None:
+    """Close locations; residents get another bed (or none, and wait for one)."""
+    if len(idx) == 0:
+        return
+    L = s.locs
+    L.life[idx] = Life.CLOSED
+    h = s.people._h
+    residents = np.flatnonzero(np.isin(h["location"][: s.people.n], idx))
+    if len(residents) == 0:
+        return
+    early = h["stage"][residents] <= Stage.SCREENING
+    settle_in_central(s, residents[early], day)
+    left = find_beds(s, residents[~early], day, reason)
+    still = residents[np.isin(h["location"][residents], idx)]
+    move(s.people, L, s.log, still, -1, day, reason)
+    s.needs_bed.push(left)

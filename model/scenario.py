@@ -1,0 +1,308 @@
+"""The scenario: a typed schema for YAML files, clear errors, and the built-in library.
+
+Every number has its unit in its name or description. Built-in scenarios live in
+`model/scenarios/*.yaml`; a scenario may say `extends: NAME` and give only what differs (nested
+mappings are merged, lists replaced). `baseline.yaml` holds every default, with sources.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+SCENARIO_DIR = Path(__file__).parent / "scenarios"
+
+Share = Annotated[float, Field(ge=0.0, le=1.0)]
+NonNeg = Annotated[float, Field(ge=0.0)]
+PosInt = Annotated[int, Field(ge=1)]
+KindName = Literal["central", "border", "process", "regular", "minors", "accelerated",
+                   "emergency", "crisis"]
+
+
+class ScenarioError(ValueError):
+    """A scenario that cannot be used; the message is one line naming the field and the reason."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=False)
+
+
+class Shock(_Strict):
+    """Extra arrivals on top of the baseline for a period (persons per day)."""
+
+    start: dt.date
+    end: dt.date
+    extra_persons_per_day: NonNeg = Field(description="extra first applicants per day, persons")
+    border_entry_share: Share | None = Field(None, description="share entering at Schiphol; default as inflow")
+    low_recognition_share: Share | None = Field(None, description="share from low-recognition groups; default as groups")
+
+    @model_validator(mode="after")
+    def _ordered(self) -> "Shock":
+        if self.end < self.start:
+            raise ValueError("end must not be before start")
+        return self
+
+
+class Inflow(_Strict):
+    first_applications_per_year: NonNeg = Field(description="first asylum applications, persons per year")
+    family_reunification_per_year: NonNeg = Field(description="family members (nareizigers) arriving in reception, persons per year")
+    monthly_series: str | None = Field(None, description="name of a packaged monthly inflow series; overrides the yearly levels inside its period")
+    seasonality_amplitude: Share = Field(description="relative amplitude of the yearly cycle (0 = flat)")
+    seasonality_peak_day_of_year: Annotated[int, Field(ge=1, le=366)]
+    border_entry_share: Share = Field(description="share of first applicants entering at Schiphol")
+    household_size_shares: list[Share] = Field(description="share of first-applicant households of size 1, 2, 3, …")
+    family_household_size_shares: list[Share] = Field(description="share of family-reunification households of size 1, 2, 3, …")
+    unaccompanied_minor_share_of_singles: Share
+    vulnerable_share: Share = Field(description="share of households with a special reception need")
+    shocks: list[Shock] = []
+
+    @field_validator("household_size_shares", "family_household_size_shares")
+    @classmethod
+    def _sums_to_one(cls, v: list[float]) -> list[float]:
+        if not v or abs(sum(v) - 1.0) > 1e-6:
+            raise ValueError(f"shares must sum to 1 (sum is {sum(v):.4f})")
+        return v
+
+
+class Group(_Strict):
+    """A nationality group with its recognition chance (first applicants)."""
+
+    name: str
+    share: Share = Field(description="share of first applicants")
+    recognition: Share = Field(description="probability that a decision is a permit")
+
+
+class Chain(_Strict):
+    registration_capacity_per_day: NonNeg = Field(description="persons registered per day at the central location")
+    registration_deadline_days: PosInt = Field(description="registration must happen within this many days of arrival")
+    screening_days: PosInt = Field(description="days from registration to the end of screening")
+    accelerated_recognition_max: Share = Field(description="groups with recognition at or below this take the accelerated track")
+    dublin_share: Share = Field(description="share of first applicants who are Dublin claimants")
+    decisions_per_day: dict[Literal["regular", "accelerated", "border", "dublin"], NonNeg] = Field(
+        description="IND decisions per day per track, persons")
+    border_procedure_max_days: PosInt = Field(description="border procedure deadline incl. appeal, days")
+    departure_period_days: PosInt = Field(description="days in reception after a rejection")
+    departure_shares: dict[Literal["independent", "forced", "unsupervised"], Share]
+    dublin_transfer_days: PosInt = Field(description="days from transfer decision to transfer")
+    dublin_transfer_success: Share = Field(description="share of transfer decisions that end in a transfer")
+    moves_up_per_day: NonNeg = Field(description="persons COA can move from emergency to regular places per day")
+
+    @field_validator("departure_shares")
+    @classmethod
+    def _shares(cls, v: dict[str, float]) -> dict[str, float]:
+        if set(v) != {"independent", "forced", "unsupervised"} or abs(sum(v.values()) - 1) > 1e-6:
+            raise ValueError("needs independent, forced and unsupervised shares summing to 1")
+        return v
+
+    @field_validator("decisions_per_day")
+    @classmethod
+    def _tracks(cls, v: dict[str, float]) -> dict[str, float]:
+        missing = {"regular", "accelerated", "border", "dublin"} - set(v)
+        if missing:
+            raise ValueError(f"missing track(s): {', '.join(sorted(missing))}")
+        return v
+
+
+class Housing(_Strict):
+    targets: dict[str, NonNeg] = Field(description="national housing target per half-year, persons, e.g. {'2025H2': 13000}; overrides the packaged record")
+    default_target_per_half_year: NonNeg = Field(description="target for half-years without a published figure, persons")
+    supply_persons_per_year: NonNeg = Field(description="persons municipalities house per year, nationally")
+    supply_spread: NonNeg = Field(description="spread (sd of log) of municipal housing ability around the pro-rata key")
+
+    @field_validator("targets")
+    @classmethod
+    def _periods(cls, v: dict[str, float]) -> dict[str, float]:
+        for k in v:
+            if len(k) != 6 or not k[:4].isdigit() or k[4:] not in ("H1", "H2"):
+                raise ValueError(f"half-year {k!r} must look like 2025H1 or 2025H2")
+        return v
+
+
+class Portfolio(_Strict):
+    """The synthetic reception-location portfolio (no public COA register exists)."""
+
+    seed: int = Field(description="seed of the portfolio generator (independent of the run seed)")
+    places: dict[KindName, Annotated[int, Field(ge=0)]] = Field(description="total normal places per kind")
+    mean_location_places: dict[KindName, PosInt] = Field(description="typical location size per kind, places")
+    max_occupancy_factor: Annotated[float, Field(ge=1.0, le=2.0)] = Field(description="maximum places as a multiple of normal places (raised occupancy)")
+    contract_years: dict[KindName, Annotated[list[NonNeg], Field(min_length=2, max_length=2)]] = Field(
+        description="[min, max] remaining contract length at the start, years, per kind")
+    renewal_probability: dict[KindName, Share] = Field(description="chance an ending contract is renewed, per kind")
+    include_named_locations: bool = Field(description="include the named locations from the news record")
+
+
+class Costs(_Strict):
+    per_place_per_year: dict[KindName, NonNeg] = Field(description="EUR per place per year, per kind (COA)")
+    crisis_per_person_night: NonNeg = Field(description="EUR per person per night in crisis emergency reception")
+
+
+class Initial(_Strict):
+    entitled_persons: Annotated[int, Field(ge=0)] = Field(description="persons entitled to reception on the start date")
+    permit_holder_share: Share = Field(description="share of them who are permit holders waiting for a home")
+    at_registration_persons: Annotated[int, Field(ge=0)] = Field(description="persons at the registration location on the start date")
+    stock_age_days: PosInt = Field(description="arrival days of the initial stock spread over this many days before the start")
+
+
+class Event(_Strict):
+    """A scheduled change. `set` changes a parameter; `close`/`open` change the portfolio."""
+
+    date: dt.date
+    action: Literal["set", "scale", "close", "open"]
+    parameter: str | None = Field(None, description="for set/scale: dotted path, e.g. chain.screening_days")
+    value: float | None = Field(None, description="for set: new value; for scale: factor")
+    kind: KindName | None = Field(None, description="for close/open: location kind")
+    province: str | None = Field(None, description="for close/open: province name (default: all)")
+    places: Annotated[int, Field(ge=0)] | None = Field(None, description="for close/open: places")
+    lead_time_days: Annotated[int, Field(ge=0)] = 0
+    duration_days: Annotated[int, Field(ge=1)] | None = Field(None, description="for open: contract length")
+    label: str = ""
+
+    @model_validator(mode="after")
+    def _complete(self) -> "Event":
+        if self.action in ("set", "scale") and (self.parameter is None or self.value is None):
+            raise ValueError(f"a '{self.action}' event needs parameter and value")
+        if self.action in ("close", "open") and (self.kind is None or self.places is None):
+            raise ValueError(f"a '{self.action}' event needs kind and places")
+        return self
+
+
+class Scenario(_Strict):
+    """A complete, validated scenario."""
+
+    name: str
+    description: str = ""
+    start_date: dt.date
+    horizon_days: PosInt = Field(description="days to simulate")
+    seed: int = Field(ge=0)
+    country: Literal["nl"] = Field(description="packaged data set for the world")
+    provinces: list[str] | None = Field(None, description="restrict the world to these provinces (None: all)")
+    initial: Initial
+    inflow: Inflow
+    groups: list[Group] = Field(min_length=1)
+    chain: Chain
+    housing: Housing
+    portfolio: Portfolio
+    costs: Costs
+    events: list[Event] = []
+
+    @field_validator("groups")
+    @classmethod
+    def _group_shares(cls, v: list[Group]) -> list[Group]:
+        if abs(sum(g.share for g in v) - 1.0) > 1e-6:
+            raise ValueError(f"group shares must sum to 1 (sum is {sum(g.share for g in v):.4f})")
+        return v
+
+    @model_validator(mode="after")
+    def _events_resolve(self) -> "Scenario":
+        for i, e in enumerate(self.events):
+            if e.parameter is not None:
+                try:
+                    value = get_path(self, e.parameter)
+                except (AttributeError, KeyError):
+                    raise ValueError(f"events.{i}.parameter: unknown parameter {e.parameter!r}") from None
+                if not isinstance(value, (int, float)):
+                    raise ValueError(f"events.{i}.parameter: {e.parameter!r} is not a number")
+        return self
+
+    @property
+    def end_date(self) -> dt.date:
+        return self.start_date + dt.timedelta(days=self.horizon_days - 1)
+
+
+def get_path(obj: Any, path: str) -> Any:
+    """Value at a dotted path such as 'chain.decisions_per_day.regular'."""
+    for part in path.split("."):
+        obj = obj[part] if isinstance(obj, dict) else getattr(obj, part)
+    return obj
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def _format(err: ValidationError, source: str) -> str:
+    e = err.errors()[0]
+    where = ".".join(str(p) for p in e["loc"]) or "(top level)"
+    msg = e["msg"].removeprefix("Value error, ")
+    if e["type"] == "extra_forbidden":
+        msg = "unknown field (check the spelling)"
+    elif e["type"] == "missing":
+        msg = "required field is missing"
+    got = e.get("input")
+    shown = "" if e["type"] in ("missing", "extra_forbidden") or isinstance(got, (dict, list)) else f" (got {got!r})"
+    more = len(err.errors()) - 1
+    return f"{source}: {where}: {msg}{shown}" + (f" [+{more} more]" if more else "")
+
+
+def builtin_names() -> list[str]:
+    """Names of the built-in scenarios, sorted."""
+    return sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
+
+
+def _raw(name_or_path: str | Path, seen: tuple[str, ...] = ()) -> dict:
+    p = Path(name_or_path)
+    if not p.suffix and (SCENARIO_DIR / f"{name_or_path}.yaml").exists():
+        p = SCENARIO_DIR / f"{name_or_path}.yaml"
+    if not p.exists():
+        raise ScenarioError(f"{name_or_path}: no such scenario file or built-in name "
+                            f"(built-in: {', '.join(builtin_names())})")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise ScenarioError(f"{p.name}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    return _resolve(data, p.name, seen)
+
+
+def _resolve(data: Any, source: str, seen: tuple[str, ...] = ()) -> dict:
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: a scenario must be a mapping of fields")
+    parent = data.pop("extends", None)
+    if parent is not None:
+        if parent in seen:
+            raise ScenarioError(f"{source}: extends: circular chain through {parent!r}")
+        data = _merge(_raw(parent, seen + (parent,)), data)
+    return data
+
+
+def from_dict(data: dict, source: str = "scenario") -> Scenario:
+    """Validate a scenario mapping (which may use `extends`)."""
+    data = _resolve(dict(data), source)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(_format(err, source)) from None
+
+
+def load_scenario(name_or_path: str | Path) -> Scenario:
+    """Load a built-in scenario by name or a YAML file by path; raises ScenarioError."""
+    data = _raw(name_or_path)
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(_format(err, Path(str(name_or_path)).name)) from None
+
+
+def from_yaml_text(text: str, source: str = "upload") -> Scenario:
+    """Validate scenario YAML given as text (uploads)."""
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{source}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    return from_dict(data if isinstance(data, dict) else {"_": data}, source)
+
+
+def to_yaml(scenario: Scenario) -> str:
+    return yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
+
+
+def json_schema() -> dict:
+    return Scenario.model_json_schema()

@@ -1,0 +1,50 @@
+"""The headless face: `simulate(scenario, seed) -> Results`. No Mesa objects, no per-agent Python."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from model.metrics import Recorder
+from model.results import Results
+from model.rulebook import run_day
+from model.scenario import Scenario, load_scenario
+from model.state import State, new_state
+from model.world import World, build_world
+
+
+def prepare(scenario: Scenario | str, seed: int | None = None, days: int | None = None,
+            world: World | None = None) -> State:
+    """A state on day 0, with its recorder, ready to run `days` days (default: the horizon)."""
+    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    if days is not None:
+        sc = sc.model_copy(update={"horizon_days": days})
+    w = world if world is not None and world.scenario.horizon_days >= sc.horizon_days else build_world(sc)
+    s = new_state(w, seed)
+    s.sc.horizon_days = sc.horizon_days
+    s.recorder = Recorder(s, sc.horizon_days)
+    for install in _extensions():
+        install(s)
+    return s
+
+
+def _extensions() -> list[Callable[[State], None]]:
+    """Rule sets that hook into the day (the plan, the regimes) when the scenario asks for them."""
+    return []
+
+
+def results_of(s: State) -> Results:
+    days = s.day
+    seed = s.sc.seed if s.seed is None else s.seed
+    return Results(s.sc, seed, s.recorder.to_dataset(s, days), s.people, s.locs, s.log, list(s.event_log))
+
+
+def simulate(scenario: Scenario | str, seed: int | None = None, days: int | None = None,
+             progress: Callable[[int, int], None] | None = None, world: World | None = None) -> Results:
+    """Run a scenario headless. Same scenario and seed -> identical results."""
+    s = prepare(scenario, seed, days, world)
+    horizon = s.sc.horizon_days
+    for _ in range(horizon):
+        run_day(s)
+        if progress is not None:
+            progress(s.day, horizon)
+    return results_of(s)

@@ -1,0 +1,189 @@
+"""Everything that changes during a run, and how a run starts.
+
+`State` holds the populations, the queues that make a day's cost follow its work, the random
+streams and today's tallies. `new_state(world, seed)` seeds the initial population on day 0.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from agents.applicants import Applicants, Flag, Stage, Track
+from agents.keyed import SALT_DUBLIN, SALT_TRACK, keyed_uniform
+from agents.locations import Kind, Life, Locations
+from agents.moves import MoveLog
+from agents.municipalities import Municipalities
+from agents.queues import Calendar, FifoQueue
+from model.inflow import draw_households
+from model.scenario import Scenario
+from model.world import World
+
+PROCEDURE_TRACKS = (Track.REGULAR, Track.ACCELERATED, Track.BORDER, Track.DUBLIN)
+TRACK_KEYS = {Track.REGULAR: "regular", Track.ACCELERATED: "accelerated", Track.BORDER: "border",
+              Track.DUBLIN: "dublin"}
+
+# Placement preference per household class: the kinds tried, in order.
+MINOR, LOW_CHANCE, REGULAR_PROC, PERMIT_HOLDER, BORDER_PROC = range(5)
+PREFERENCE: dict[int, list[int]] = {
+    MINOR: [Kind.MINORS, Kind.REGULAR, Kind.PROCESS, Kind.EMERGENCY, Kind.CRISIS],
+    LOW_CHANCE: [Kind.ACCELERATED, Kind.PROCESS, Kind.REGULAR, Kind.EMERGENCY, Kind.CRISIS],
+    REGULAR_PROC: [Kind.PROCESS, Kind.REGULAR, Kind.EMERGENCY, Kind.CRISIS],
+    PERMIT_HOLDER: [Kind.REGULAR, Kind.PROCESS, Kind.EMERGENCY, Kind.CRISIS],
+    BORDER_PROC: [Kind.BORDER, Kind.ACCELERATED, Kind.PROCESS, Kind.REGULAR, Kind.EMERGENCY, Kind.CRISIS],
+}
+TEMPORARY_KINDS = (Kind.EMERGENCY, Kind.CRISIS)
+
+
+@dataclass
+class Tally:
+    """What happened today (persons unless said otherwise); reset every morning."""
+
+    arrivals: int = 0
+    registered: int = 0
+    decisions: int = 0
+    permits: int = 0
+    rejections: int = 0
+    exits_housed: int = 0
+    exits_departed: int = 0
+    exits_transferred: int = 0
+    departed_independent: int = 0
+    departed_forced: int = 0
+    departed_unsupervised: int = 0
+    moves: int = 0
+    registration_late: int = 0     # registered after the registration deadline
+    border_late: int = 0           # border-procedure decision after its deadline
+
+
+@dataclass
+class State:
+    sc: Scenario                   # this run's own copy: events and regimes may change it
+    world: World
+    people: Applicants
+    locs: Locations
+    munis: Municipalities
+    log: MoveLog
+    rng_arrivals: np.random.Generator
+    rng_housing: np.random.Generator
+    day: int = 0
+    today: Tally = field(default_factory=Tally)
+    registration: FifoQueue = field(default_factory=FifoQueue)      # waiting to register
+    central_wait: FifoQueue = field(default_factory=FifoQueue)      # waiting/screening without a bed
+    needs_bed: FifoQueue = field(default_factory=FifoQueue)         # to place outside the registration location
+    moves_up: FifoQueue = field(default_factory=FifoQueue)          # in emergency/crisis places
+    ind: dict[int, FifoQueue] = field(default_factory=lambda: {t: FifoQueue() for t in PROCEDURE_TRACKS})
+    unlinked: FifoQueue = field(default_factory=FifoQueue)          # permit holders not yet linked
+    linked_h: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # linked, waiting for a home
+    linked_m: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    screening_done: Calendar = field(default_factory=Calendar)
+    departure_due: Calendar = field(default_factory=Calendar)
+    transfer_due: Calendar = field(default_factory=Calendar)
+    carry: dict[str, float] = field(default_factory=dict)           # unused fractional capacity
+    procedure_persons: np.ndarray = field(default_factory=lambda: np.zeros(len(Track), np.int64))
+    half_year: str = ""
+    recorder: object = None
+    extensions: list = field(default_factory=list)  # rule sets added by the plan and regimes
+    scheduled: dict[int, list] = field(default_factory=dict)       # day -> scenario events
+    event_log: list[dict] = field(default_factory=list)            # what the plan/regimes/events did
+    seed: int | None = None
+
+    def household_class(self, ids: np.ndarray) -> np.ndarray:
+        """Placement class per household (keys of PREFERENCE)."""
+        p = self.people._h
+        track, stage, flags = p["track"][ids], p["stage"][ids], p["flags"][ids]
+        return np.select(
+            [(flags & Flag.UNACCOMPANIED_MINOR) > 0, stage == Stage.PERMIT,
+             (track == Track.ACCELERATED) | (track == Track.DUBLIN), track == Track.BORDER],
+            [MINOR, PERMIT_HOLDER, LOW_CHANCE, BORDER_PROC], REGULAR_PROC)
+
+    def capacity_today(self, name: str, per_day: float) -> float:
+        """Capacity available today for a server, including what was left unused yesterday
+        (at most one person, so capacity is never hoarded)."""
+        return per_day + self.carry.get(name, 0.0)
+
+
+def assign_track(sc: Scenario, people: Applicants, ids: np.ndarray) -> np.ndarray:
+    """Track per household at the end of screening (keyed: the same in every variant)."""
+    p = people._h
+    group_rec = np.array([g.recognition for g in sc.groups])
+    low = group_rec[p["group"][ids]] <= sc.chain.accelerated_recognition_max
+    dublin = keyed_uniform(p["key"][ids], SALT_DUBLIN) < sc.chain.dublin_share
+    border = (p["flags"][ids] & Flag.AT_BORDER) > 0
+    family = p["track"][ids] == Track.FAMILY
+    return np.select([family, dublin, low & border, low], [Track.FAMILY, Track.DUBLIN, Track.BORDER,
+                                                           Track.ACCELERATED], Track.REGULAR)
+
+
+def draw_group(sc: Scenario, keys: np.ndarray, low_share: float | None = None) -> np.ndarray:
+    """Nationality group per household (keyed); `low_share` overrides the lowest group's share."""
+    shares = np.array([g.share for g in sc.groups], float)
+    if low_share is not None and len(shares) > 1:
+        lowest = int(np.argmin([g.recognition for g in sc.groups]))
+        rest = np.delete(shares, lowest)
+        rest = rest / rest.sum() * (1 - low_share) if rest.sum() > 0 else rest
+        shares = np.insert(rest, lowest, low_share)
+    cum = np.cumsum(shares) / shares.sum()
+    return np.minimum(np.searchsorted(cum, keyed_uniform(keys, SALT_TRACK), side="right"), len(shares) - 1)
+
+
+def new_state(world: World, seed: int | None = None) -> State:
+    """A fresh run on `world` with the initial population in place (before day 0)."""
+    sc = copy.deepcopy(world.scenario)
+    seq = np.random.SeedSequence(sc.seed if seed is None else seed)
+    s_init, s_arr, s_house = (np.random.default_rng(x) for x in seq.spawn(3))
+    s = State(sc=sc, world=world, people=Applicants(), locs=world.fresh_locations(),
+              munis=world.fresh_municipalities(), log=MoveLog(), rng_arrivals=s_arr, rng_housing=s_house,
+              seed=sc.seed if seed is None else seed)
+    for e in sc.events:
+        s.scheduled.setdefault((e.date - sc.start_date).days, []).append(e)
+    _seed_population(s, s_init)
+    return s
+
+
+def _seed_population(s: State, rng: np.random.Generator) -> None:
+    """The initial stock: permit holders, people in procedure and people at registration."""
+    from model import rulebook
+
+    ini, f = s.sc.initial, s.sc.inflow
+    if ini.entitled_persons == 0:
+        rulebook.start_half_year(s, 0)
+        return
+    mean = float((np.arange(1, len(f.household_size_shares) + 1) * np.array(f.household_size_shares)).sum())
+    hh = draw_households(rng, 0, f.household_size_shares, f.unaccompanied_minor_share_of_singles,
+                         f.vulnerable_share, n_households=int(ini.entitled_persons / mean * 1.2) + 10)
+    k = int(np.searchsorted(np.cumsum(hh.size), ini.entitled_persons, side="left")) + 1
+    size, children, flags, key = hh.size[:k], hh.children[:k], hh.flags[:k], hh.key[:k]
+    size[-1] -= int(size.sum()) - ini.entitled_persons   # exact total
+    children[-1] = min(children[-1], size[-1] - 1) if size[-1] > 1 else (children[-1] if size[-1] == 1 else 0)
+    keep = size > 0
+    size, children, flags, key = size[keep], children[keep], flags[keep], key[keep]
+    k = len(size)
+    arrival = np.sort(-rng.integers(1, ini.stock_age_days + 1, size=k))  # oldest first
+    group = draw_group(s.sc, key)
+    ids = s.people.add(size=size, children=children, key=key, group=group, track=np.full(k, Track.REGULAR),
+                       flags=flags, stage=Stage.PROCEDURE, day=0, arrival_day=arrival)
+    # the newest arrivals are still at the registration location, in screening
+    back = np.cumsum(size[::-1])
+    n_central = int(np.searchsorted(back, ini.at_registration_persons, side="right"))
+    central = ids[k - n_central:] if n_central else ids[:0]
+    rest = ids[: k - n_central]
+    # permit holders among the rest, by person share
+    share = ini.permit_holder_share * ini.entitled_persons / max(s.people.persons_in(rest), 1)
+    is_permit = rng.random(len(rest)) < share
+    permit = rest[is_permit]
+    proc = rest[~is_permit]
+    s.people.set_stage(central, Stage.SCREENING, 0)
+    # they arrived within the last screening period, spread evenly
+    recent = -rng.integers(0, s.sc.chain.screening_days, size=len(central))
+    s.people._h["arrival_day"][central] = recent
+    s.people._h["stage_day"][central] = recent
+    rulebook.settle_in_central(s, central, 0)
+    s.screening_done.schedule(central, recent + s.sc.chain.screening_days)
+    s.people._h["track"][permit] = assign_track(s.sc, s.people, permit)
+    s.people.set_stage(permit, Stage.PERMIT, 0)
+    rulebook.enter_procedure(s, proc, 0)
+    s.needs_bed.push(rulebook.find_beds(s, np.concatenate([permit, proc]), 0, reason=0))
+    s.unlinked.push(permit)
+    rulebook.start_half_year(s, 0)

@@ -1,0 +1,78 @@
+"""The world a run starts from: municipalities, the regional network and the location portfolio.
+
+`build_world(scenario)` reads the packaged data once; every run copies the mutable parts
+(`fresh_locations`, `fresh_municipalities`) so one world serves many runs.
+"""
+
+from __future__ import annotations
+
+import copy
+import datetime as dt
+from dataclasses import dataclass
+
+import numpy as np
+
+from agents.locations import Locations
+from agents.municipalities import Municipalities
+from model import data
+from model.inflow import InflowPlan, expected_inflow
+from model.network import RegionalNetwork, build_network
+from model.portfolio import build_portfolio
+from model.scenario import Scenario, ScenarioError
+
+
+@dataclass
+class World:
+    scenario: Scenario
+    dates: list[dt.date]               # calendar date of each simulated day
+    provinces: list[str]               # province names (index = province id)
+    regions: list[str]                 # safety-region names (index = region id)
+    municipalities: Municipalities     # template, copied per run
+    locations: Locations               # template, copied per run
+    location_province: np.ndarray      # province id per location
+    network: RegionalNetwork
+    inflow: InflowPlan
+    housing_targets: dict[str, int]    # national target per half-year (published or scenario)
+
+    def fresh_locations(self) -> Locations:
+        return copy.deepcopy(self.locations)
+
+    def fresh_municipalities(self) -> Municipalities:
+        return copy.deepcopy(self.municipalities)
+
+
+def build_world(sc: Scenario, monthly_inflow: dict | None = None) -> World:
+    table = data.municipalities(sc.country)
+    keep = np.arange(len(table.codes))
+    if sc.provinces:
+        unknown = sorted(set(sc.provinces) - set(table.province))
+        if unknown:
+            raise ScenarioError(f"provinces: unknown province {unknown[0]!r} "
+                                f"(known: {', '.join(sorted(set(table.province)))})")
+        keep = np.array([i for i, p in enumerate(table.province) if p in sc.provinces])
+    codes = [table.codes[i] for i in keep]
+    names = [table.names[i] for i in keep]
+    prov_names = [table.province[i] for i in keep]
+    reg_names = [table.region_name[i] for i in keep]
+    provinces = sorted(set(prov_names))
+    regions = sorted(set(reg_names))
+    prov_idx = np.array([provinces.index(p) for p in prov_names])
+    reg_idx = np.array([regions.index(r) for r in reg_names])
+    population = table.population[keep]
+
+    order, dist = data.distance_km(sc.country)
+    pos = {c: i for i, c in enumerate(order)}
+    sel = np.array([pos[c] for c in codes])
+    dist = np.ascontiguousarray(dist[np.ix_(sel, sel)])
+    network = build_network(codes, names, prov_idx, len(provinces), [table.region_code[i] for i in keep],
+                            data.adjacency(sc.country), dist)
+
+    rng = np.random.default_rng(sc.portfolio.seed + 1)
+    ability = rng.lognormal(-0.5 * sc.housing.supply_spread ** 2, sc.housing.supply_spread, len(codes))
+    munis = Municipalities(codes, names, population, prov_idx, reg_idx, table.lat[keep], table.lon[keep],
+                           supply_factor=ability)
+    locs = build_portfolio(sc, names, prov_names, reg_names, population)
+    dates = [sc.start_date + dt.timedelta(days=i) for i in range(sc.horizon_days)]
+    targets = {**data.housing_targets(sc.country), **{k: int(v) for k, v in sc.housing.targets.items()}}
+    return World(sc, dates, provinces, regions, munis, locs, prov_idx[locs.municipality].astype(np.int16),
+                 network, expected_inflow(sc, dates, monthly_inflow), targets)

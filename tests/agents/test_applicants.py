@@ -1,0 +1,39 @@
+import numpy as np
+
+from agents.applicants import Applicants, Stage, Track
+
+
+def _add(p, sizes, children, stage=Stage.WAITING, day=0):
+    k = len(sizes)
+    return p.add(size=np.array(sizes), children=np.array(children), key=np.arange(k, dtype=np.uint64),
+                 group=np.zeros(k), track=np.full(k, Track.REGULAR), flags=np.zeros(k, np.uint8),
+                 stage=stage, day=day)
+
+
+def test_households_occupy_contiguous_person_rows_with_minors_last():
+    p = Applicants(capacity_households=1)  # forces growth
+    ids = _add(p, [1, 3, 2], [0, 2, 1])
+    assert list(ids) == [0, 1, 2]
+    assert p.n_persons == 6
+    assert list(p.household) == [0, 1, 1, 1, 2, 2]
+    assert list(p.minor) == [False, False, True, True, False, True]
+    assert list(p.members(np.array([2, 0]))) == [4, 5, 0]
+
+
+def test_stage_counts_follow_every_change():
+    p = Applicants()
+    ids = _add(p, [1, 3, 2], [0, 0, 0])
+    assert p.stage_persons[Stage.WAITING] == 6
+    p.set_stage(ids[1:], Stage.PROCEDURE, day=4)
+    p.set_stage(ids[2:], Stage.HOUSED, day=9)
+    assert p.stage_persons[Stage.WAITING] == 1
+    assert p.stage_persons[Stage.PROCEDURE] == 3
+    assert p.stage_persons[Stage.HOUSED] == 2
+    assert p.entitled() == 4
+    assert list(p.stage_day) == [0, 4, 9]
+
+
+def test_state_per_person_is_under_100_bytes():
+    p = Applicants()
+    _add(p, np.full(50_000, 2), np.zeros(50_000))
+    assert p.nbytes() / p.n_persons < 100

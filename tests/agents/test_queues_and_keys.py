@@ -1,0 +1,38 @@
+import numpy as np
+
+from agents.keyed import keyed_uniform
+from agents.queues import Calendar, FifoQueue
+
+
+def test_fifo_order_drop_and_keep_head():
+    q = FifoQueue(capacity=2)
+    q.push(np.array([5, 6, 7]))
+    q.push(np.array([8]))
+    assert list(q.peek()) == [5, 6, 7, 8]
+    q.drop(1)
+    assert list(q.peek(2)) == [6, 7]
+    q.keep_head(2, np.array([False, True]))  # 6 is stale
+    assert list(q.peek()) == [7, 8]
+    q.keep(np.array([False, True]))
+    assert list(q.peek()) == [8] and len(q) == 1
+
+
+def test_calendar_returns_exactly_the_ids_due():
+    c = Calendar()
+    c.schedule(np.array([1, 2]), 3)
+    c.schedule(np.array([3, 4, 5]), np.array([3, 4, 3]))
+    assert sorted(c.pop(3)) == [1, 2, 3, 5]
+    assert list(c.pop(3)) == []
+    assert list(c.pop(4)) == [4]
+    assert c.pending() == 0
+
+
+def test_keyed_uniform_is_a_pure_function_of_key_and_salt():
+    keys = np.array([1, 2, 3, 2**63], dtype=np.uint64)
+    u = keyed_uniform(keys, 7)
+    assert ((u >= 0) & (u < 1)).all()
+    assert np.array_equal(u, keyed_uniform(keys, 7))
+    assert np.array_equal(u[[2, 0]], keyed_uniform(keys[[2, 0]], 7))  # order does not matter
+    assert not np.array_equal(u, keyed_uniform(keys, 8))              # another decision, other draws
+    big = keyed_uniform(np.arange(100_000, dtype=np.uint64), 3)
+    assert abs(big.mean() - 0.5) < 0.01

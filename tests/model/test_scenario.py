@@ -1,0 +1,95 @@
+import copy
+import json
+import subprocess
+import sys
+
+import pytest
+import yaml
+
+from model.scenario import SCENARIO_DIR, ScenarioError, builtin_names, from_dict, json_schema, load_scenario
+
+
+def _base():
+    return yaml.safe_load((SCENARIO_DIR / "baseline.yaml").read_text())
+
+
+def _set(d, path, value):
+    *parents, last = path.split(".")
+    for p in parents:
+        d = d[int(p)] if isinstance(d, list) else d[p]
+    if value is DELETE:
+        del d[last]
+    else:
+        d[last] = value
+
+
+DELETE = object()
+
+BAD = [
+    ("inflow.first_applications_per_year", -5, "inflow.first_applications_per_year: Input should be greater than or equal to 0"),
+    ("horizon_days", 0, "horizon_days: Input should be greater than or equal to 1"),
+    ("start_date", "2025-13-01", "start_date: Input should be a valid date"),
+    ("chain.screening_days", "soon", "chain.screening_days: Input should be a valid integer"),
+    ("inflow.household_size_shares", [0.5, 0.2], "inflow.household_size_shares: shares must sum to 1"),
+    ("groups", [{"name": "a", "share": 0.5, "recognition": 0.5}], "groups: group shares must sum to 1"),
+    ("chain.recognition_speed", 3, "chain.recognition_speed: unknown field"),
+    ("initial", DELETE, "initial: required field is missing"),
+    ("chain.departure_shares", {"independent": 1.0}, "chain.departure_shares: needs independent, forced and unsupervised"),
+    ("chain.decisions_per_day", {"regular": 1, "accelerated": 1, "border": 1}, "missing track(s): dublin"),
+    ("housing.targets", {"2025Q3": 100}, "housing.targets: half-year '2025Q3' must look like 2025H1"),
+    ("groups.0.recognition", 1.5, "groups.0.recognition: Input should be less than or equal to 1"),
+    ("portfolio.places.hotel", 10, "portfolio.places.hotel"),
+    ("country", "be", "country: Input should be 'nl'"),
+    ("events", [{"date": "2026-01-01", "action": "set", "parameter": "chain.nonsense", "value": 1}],
+     "unknown parameter 'chain.nonsense'"),
+    ("events", [{"date": "2026-01-01", "action": "close", "kind": "regular"}], "a 'close' event needs kind and places"),
+    ("inflow.shocks", [{"start": "2026-02-01", "end": "2026-01-01", "extra_persons_per_day": 5}],
+     "inflow.shocks.0: end must not be before start"),
+]
+
+
+@pytest.mark.parametrize("path,value,message", BAD, ids=[b[0] for b in BAD])
+def test_bad_input_gives_one_line_naming_field_and_reason(path, value, message):
+    d = _base()
+    _set(d, path, value if value is DELETE else copy.deepcopy(value))
+    with pytest.raises(ScenarioError) as e:
+        from_dict(d, "test.yaml")
+    text = str(e.value)
+    assert message in text
+    assert "\n" not in text and text.startswith("test.yaml: ")
+
+
+def test_extends_merges_nested_fields(tmp_path):
+    f = tmp_path / "mine.yaml"
+    f.write_text("extends: baseline\nname: mine\nchain: {screening_days: 3}\n")
+    sc = load_scenario(f)
+    assert sc.name == "mine" and sc.chain.screening_days == 3
+    assert sc.chain.registration_capacity_per_day == load_scenario("baseline").chain.registration_capacity_per_day
+
+
+def test_bad_yaml_and_missing_file(tmp_path):
+    f = tmp_path / "broken.yaml"
+    f.write_text("name: [unclosed\n")
+    with pytest.raises(ScenarioError, match="broken.yaml: line 2 not valid YAML"):
+        load_scenario(f)
+    with pytest.raises(ScenarioError, match="no such scenario file or built-in name"):
+        load_scenario(tmp_path / "absent.yaml")
+
+
+def test_every_builtin_scenario_validates_and_schema_exports():
+    for name in builtin_names():
+        assert load_scenario(name).name == name
+    schema = json_schema()
+    assert "inflow" in schema["properties"] and json.dumps(schema)
+
+
+def test_cli_validate_exit_codes(tmp_path):
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("extends: baseline\nhorizon_days: -3\n")
+    run = subprocess.run([sys.executable, "-m", "experiments.cli", "validate", str(bad)],
+                         capture_output=True, text=True)
+    assert run.returncode == 2
+    assert run.stderr.strip() == "noodplan: bad.yaml: horizon_days: Input should be greater than or equal to 1 (got -3)"
+    ok = subprocess.run([sys.executable, "-m", "experiments.cli", "validate", "baseline"],
+                        capture_output=True, text=True)
+    assert ok.returncode == 0 and "valid scenario 'baseline'" in ok.stdout

@@ -54,6 +54,7 @@ class Flag:
     UNACCOMPANIED_MINOR = 1
     VULNERABLE = 2
     AT_BORDER = 4
+    AT_ENTRY = 8     # crossed at a shock's entry point (e.g. instrumentalisation at one border)
 
 
 _HOUSEHOLD_FIELDS: dict[str, np.dtype] = {

@@ -34,6 +34,8 @@ class Life(IntEnum):
     PLANNED = 0  # agreed, opens on `open_day` (lead time)
     OPEN = 1
     CLOSED = 2   # contract ended and not renewed
+    RESERVE = 3  # contracted but kept empty (reservecapaciteit), can be activated
+    CLOSING = 4  # takes nobody new; residents move out, then it closes (scale-down)
 
 
 _FIELDS: dict[str, np.dtype] = {
@@ -91,8 +93,10 @@ class Locations:
         return sum(getattr(self, k).nbytes for k in _FIELDS)
 
     def places(self) -> np.ndarray:
-        """Usable places per location today: normal plus extra places, zero unless open."""
-        return np.where(self.life == Life.OPEN, self.capacity + self.extra, 0)
+        """Usable places per location today: normal plus extra places when open; a closing
+        location counts only the beds still in use; zero otherwise."""
+        return np.where(self.life == Life.OPEN, self.capacity + self.extra,
+                        np.where(self.life == Life.CLOSING, self.occupancy, 0))
 
     def vacancy(self) -> np.ndarray:
         return np.maximum(self.places() - self.occupancy, 0)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.keyed import SALT_LINK, keyed_uniform
+from agents.keyed import SALT_HOSTING, SALT_LINK, keyed_uniform
 
 
 class Municipalities:
@@ -19,7 +19,8 @@ class Municipalities:
 
     def __init__(self, codes: list[str], names: list[str], population: np.ndarray,
                  province: np.ndarray, region: np.ndarray, lat: np.ndarray, lon: np.ndarray,
-                 supply_factor: np.ndarray) -> None:
+                 supply_factor: np.ndarray, willingness: np.ndarray | None = None,
+                 reception_target: np.ndarray | None = None) -> None:
         self.n = len(codes)
         self.codes = list(codes)
         self.names = list(names)
@@ -34,6 +35,14 @@ class Municipalities:
         self.linked = np.zeros(self.n, np.int64)     # persons linked this half-year
         self.housed = np.zeros(self.n, np.int64)     # persons housed this half-year
         self.housed_total = np.zeros(self.n, np.int64)  # persons housed since the start
+        # hosting reception places (requests from the plan)
+        base = np.full(self.n, 0.5) if willingness is None else np.asarray(willingness, np.float64)
+        self.base_willingness = base.copy()   # own disposition, 0..1
+        self.willingness = base.copy()        # current, moved by load, fatigue and neighbours
+        self.reception_target = (np.zeros(self.n) if reception_target is None
+                                 else np.asarray(reception_target, np.float64))  # Spreidingswet places
+        self.accepted = np.zeros(self.n, np.int64)   # requests accepted so far
+        self.refused = np.zeros(self.n, np.int64)    # requests refused so far
 
     def start_half_year(self, national_target: int) -> None:
         """Open a new half-year: pro-rata target plus what was left (or overshot) before."""
@@ -89,3 +98,29 @@ def house(municipality: np.ndarray, sizes: np.ndarray, homes: np.ndarray) -> np.
     mask = np.empty(n, dtype=bool)
     mask[order] = housed_sorted
     return mask
+
+
+def recover(willingness: np.ndarray, base: np.ndarray, days: float, per_year: float) -> np.ndarray:
+    """Willingness drifts back towards each municipality's own base over time."""
+    keep = (1.0 - per_year) ** (days / 365.0)
+    return base + (willingness - base) * keep
+
+
+def pull_to_neighbours(willingness: np.ndarray, neighbour_mean, weight: float) -> np.ndarray:
+    """One step of social influence on the regional network (`neighbour_mean`: row-normalised
+    sparse adjacency); municipalities without neighbours keep their value."""
+    has = np.asarray(neighbour_mean.sum(axis=1)).ravel() > 0
+    target = neighbour_mean @ willingness
+    return np.where(has, willingness + weight * (target - willingness), willingness)
+
+
+def acceptance_chance(willingness: np.ndarray, load: np.ndarray, load_weight: float) -> np.ndarray:
+    """Chance to accept a request: willingness minus the pressure of places already hosted
+    (`load`: hosted places per Spreidingswet place)."""
+    return np.clip(willingness - load_weight * load, 0.0, 1.0)
+
+
+def answer_requests(municipalities: np.ndarray, chance: np.ndarray, round_no: int) -> np.ndarray:
+    """Which asked municipalities accept (keyed on municipality and request round)."""
+    key = municipalities.astype(np.uint64) * np.uint64(1_000_003) + np.uint64(round_no)
+    return keyed_uniform(key, SALT_HOSTING) < chance[municipalities]

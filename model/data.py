@@ -122,5 +122,18 @@ def occupancy_record(country: str = "nl") -> list[tuple[dt.date, int, int | None
     return out
 
 
+def monthly_series_names(country: str = "nl") -> list[str]:
+    """Names of the packaged monthly inflow series (files `inflow_monthly_*.csv`)."""
+    return sorted(p.stem for p in (DATA_DIR / country).glob("inflow_monthly_*.csv"))
+
+
+@functools.cache
+def monthly_inflow(country: str, name: str) -> dict[tuple[int, int], tuple[float, float]]:
+    """A packaged monthly inflow series: (year, month) -> (first applicants, family members),
+    persons in that month. See SOURCES.md for how each series is made."""
+    return {(int(r["year"]), int(r["month"])): (float(r["first_applications"]), float(r["nareizigers"]))
+            for r in _rows(country, f"{name}.csv")}
+
+
 def half_year(date: dt.date) -> str:
     return f"{date.year}H{1 if date.month <= 6 else 2}"

@@ -46,6 +46,14 @@ def apply_event(s, e: Event, day: int) -> None:
     elif e.action == "open":
         open_places(s, Kind[e.kind.upper()], e.places, day + e.lead_time_days,
                     e.duration_days, e.province, e.label or f"{e.kind} (event)")
+    s.event_log.append({"day": day, "date": str(s.world.dates[day]), "source": "event", "where": e.province or "national",
+                        "what": f"{e.action} {e.parameter or e.kind}", "detail": e.label or _detail(e)})
+
+
+def _detail(e: Event) -> str:
+    if e.action in ("set", "scale"):
+        return f"{'=' if e.action == 'set' else 'x'} {e.value:g}"
+    return f"{e.places:,} places" + (f" after {e.lead_time_days} days" if e.lead_time_days else "")
 
 
 def _matching(s, e: Event) -> np.ndarray:
@@ -56,10 +64,16 @@ def _matching(s, e: Event) -> np.ndarray:
 
 
 def open_places(s, kind: int, places: int, open_day: int, duration_days: int | None,
-                province: str | None, label: str) -> np.ndarray:
-    """Add locations with `places` places opening on `open_day`; returns their indexes."""
+                province: str | None, label: str, host: int | None = None) -> np.ndarray:
+    """Add locations with `places` places opening on `open_day`; returns their indexes.
+
+    The host is `host` when given, else the province's largest municipality, else places are
+    spread over all provinces by population (one location in each province's largest).
+    """
     m = s.munis
-    if province:
+    if host is not None:
+        hosts, split = [host], [places]
+    elif province:
         members = np.flatnonzero(m.province == s.world.provinces.index(province))
         hosts = [int(members[np.argmax(m.population[members])])]
         split = [places]
@@ -70,10 +84,10 @@ def open_places(s, kind: int, places: int, open_day: int, duration_days: int | N
         split = np.floor(places * share / share.sum()).astype(int)
         split[0] += places - split.sum()
     sc = s.sc
-    name = kind.name.lower() if hasattr(kind, "name") else Kind(kind).name.lower()
+    name = Kind(kind).name.lower()
     term = duration_days or int(365 * sum(sc.portfolio.contract_years[name]) / 2) or 90
     rows = [(f"{label} {m.names[h]}", h, int(n)) for h, n in zip(hosts, split) if n > 0]
-    idx = s.locs.append(
+    return s.locs.append(
         [r[0] for r in rows], kind=np.full(len(rows), int(kind)), municipality=[r[1] for r in rows],
         capacity=[r[2] for r in rows],
         max_capacity=[int(r[2] * sc.portfolio.max_occupancy_factor) for r in rows],
@@ -83,4 +97,3 @@ def open_places(s, kind: int, places: int, open_day: int, duration_days: int | N
         cost_place_day=np.full(len(rows), sc.costs.per_place_per_year[name] / 365.0),
         cost_person_night=np.full(len(rows), sc.costs.crisis_per_person_night if kind == Kind.CRISIS else 0.0),
         synthetic=np.ones(len(rows), bool))
-    return idx

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents.applicants import Flag
-from model.scenario import Scenario
+from model.scenario import Scenario, ScenarioError
 
 
 @dataclass
@@ -23,6 +23,8 @@ class InflowPlan:
     family: np.ndarray         # family reunification arrivals per day
     border_share: np.ndarray   # share of first applicants entering at Schiphol
     low_share: np.ndarray      # share of first applicants from the lowest-recognition group
+    entry_share: np.ndarray    # share of first applicants crossing at a shock's entry point
+    entry_municipality: np.ndarray  # that entry point (municipality index), -1 when none
 
 
 def seasonal_factor(dates: list[dt.date], amplitude: float, peak_day: int) -> np.ndarray:
@@ -30,8 +32,10 @@ def seasonal_factor(dates: list[dt.date], amplitude: float, peak_day: int) -> np
     return 1.0 + amplitude * np.cos(2 * np.pi * (doy - peak_day) / 365.25)
 
 
-def expected_inflow(sc: Scenario, dates: list[dt.date], monthly: dict[tuple[int, int], tuple[float, float]] | None = None) -> InflowPlan:
-    """Expected arrivals per day. `monthly` maps (year, month) to (first, family) persons in that month."""
+def expected_inflow(sc: Scenario, dates: list[dt.date], monthly: dict[tuple[int, int], tuple[float, float]] | None = None,
+                    municipalities: list[str] | None = None) -> InflowPlan:
+    """Expected arrivals per day. `monthly` maps (year, month) to (first, family) persons in that
+    month; `municipalities` (names) resolves shock entry points."""
     f = sc.inflow
     season = seasonal_factor(dates, f.seasonality_amplitude, f.seasonality_peak_day_of_year)
     first = f.first_applications_per_year / 365.25 * season
@@ -46,7 +50,9 @@ def expected_inflow(sc: Scenario, dates: list[dt.date], monthly: dict[tuple[int,
     border = np.full(len(dates), f.border_entry_share)
     low = np.full(len(dates), base_low)
     extra = np.zeros(len(dates))
-    for s in f.shocks:
+    entry_extra = np.zeros(len(dates))
+    entry_mun = np.full(len(dates), -1, np.int64)
+    for i, s in enumerate(f.shocks):
         on = np.array([s.start <= d <= s.end for d in dates])
         if not on.any():
             continue
@@ -56,7 +62,16 @@ def expected_inflow(sc: Scenario, dates: list[dt.date], monthly: dict[tuple[int,
         if s.low_recognition_share is not None:
             low[on] = (low[on] * first[on] + s.extra_persons_per_day * s.low_recognition_share) / tot
         extra[on] += s.extra_persons_per_day
-    return InflowPlan(first + extra, family, border, low)
+        if s.entry_municipality is not None:
+            names = municipalities or []
+            if s.entry_municipality not in names:
+                raise ScenarioError(f"inflow.shocks.{i}.entry_municipality: unknown municipality "
+                                    f"{s.entry_municipality!r} (use the CBS name, e.g. 'Enschede')")
+            entry_mun[on] = names.index(s.entry_municipality)
+            entry_extra[on] += s.extra_persons_per_day
+    total = first + extra
+    entry_share = np.divide(entry_extra, total, out=np.zeros(len(dates)), where=total > 0)
+    return InflowPlan(total, family, border, low, entry_share, entry_mun)
 
 
 @dataclass

@@ -11,7 +11,7 @@ import pandas as pd
 import xarray as xr
 
 from agents.applicants import N_STAGES, Stage, Track
-from agents.locations import KIND_NAMES, N_KINDS, Kind
+from agents.locations import KIND_NAMES, N_KINDS, Kind, Life
 from model.state import PROCEDURE_TRACKS, TEMPORARY_KINDS, TRACK_KEYS, State
 
 # Daily scalar figures: name -> (unit, meaning). `daily.csv` has these columns, in this order.
@@ -39,6 +39,7 @@ SCALARS: dict[str, tuple[str, str]] = {
     "departed_independent": ("persons", "independent departures today"),
     "departed_forced": ("persons", "forced returns today"),
     "departed_unsupervised": ("persons", "left without supervision today"),
+    "dublin_reception_ended": ("persons", "Pact: reception ended at the Dublin transfer decision (in exits_departed)"),
     "permit_holders_unlinked": ("persons", "permit holders not yet linked to a municipality"),
     "central_occupancy": ("persons", "persons at the central registration location (Ter Apel)"),
     "children_in_emergency": ("persons", "minors in emergency or crisis emergency reception"),
@@ -60,7 +61,10 @@ class Recorder:
         self.province_capacity = np.zeros((days, self.n_prov), np.int64)
         self.track_backlog = np.zeros((days, len(PROCEDURE_TRACKS)), np.int64)
         self.initial_population = s.people.entitled()
-        self.extra: dict[str, np.ndarray] = {}   # figures added by extensions (plan, regimes)
+        # figures written by the plan and the regimes (zero / empty when they are not in use)
+        self.extra: dict[str, np.ndarray] = {"phase": np.zeros(days, np.int64),
+                                             "regime": np.full(days, "", dtype="<U40")}
+        self.province_phase = np.zeros((days, self.n_prov), np.int64)
         self._log_seen = 0                        # move-log rows already counted
 
     def record(self, s: State, day: int) -> None:
@@ -73,7 +77,7 @@ class Recorder:
         for name in ("arrivals", "exits_housed", "exits_departed", "exits_transferred", "moves",
                      "registered", "registration_late", "decisions", "permits", "rejections",
                      "border_late", "departed_independent", "departed_forced",
-                     "departed_unsupervised"):
+                     "departed_unsupervised", "dublin_reception_ended"):
             x[name][day] = getattr(t, name)
         log = s.log
         if log.n > self._log_seen:
@@ -86,7 +90,9 @@ class Recorder:
         x["permit_holders_waiting"][day] = s.people.stage_persons[Stage.PERMIT]
         x["capacity"][day] = capacity
         x["occupancy_rate"][day] = in_bed / capacity if capacity else np.nan
-        x["cost_eur"][day] = float(places @ L.cost_place_day + occ @ L.cost_person_night)
+        reserve = int(L.capacity[L.life == Life.RESERVE].sum())
+        x["cost_eur"][day] = float(places @ L.cost_place_day + occ @ L.cost_person_night
+                                   + reserve * s.sc.costs.reserve_per_place_per_night)
         x["registration_backlog"][day] = s.people.stage_persons[Stage.WAITING]
         x["ind_backlog"][day] = s.procedure_persons.sum()
         x["permit_holders_unlinked"][day] = s.people.stage_persons[Stage.PERMIT] - int(
@@ -117,8 +123,9 @@ class Recorder:
         ds["occupancy_by_province"] = (("day", "province"), self.province_occupancy[:days], {"units": "persons"})
         ds["capacity_by_province"] = (("day", "province"), self.province_capacity[:days], {"units": "places"})
         ds["ind_backlog_by_track"] = (("day", "track"), self.track_backlog[:days], {"units": "persons"})
-        for name, arr in self.extra.items():
-            ds[name] = ("day", arr[:days])
+        ds["phase"] = ("day", self.extra["phase"][:days], {"units": "1", "long_name": "highest plan phase in force (0 normal … 4 crisis emergency reception)"})
+        ds["regime"] = ("day", self.extra["regime"][:days], {"long_name": "EU 2024/1359 regime(s) in force, empty if none"})
+        ds["phase_by_province"] = (("day", "province"), self.province_phase[:days], {"units": "1"})
         ds.attrs.update(scenario=s.sc.name, initial_population=self.initial_population,
                         start_date=str(s.world.dates[0]), portfolio="synthetic (model/portfolio.py)")
         return ds

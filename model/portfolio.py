@@ -93,7 +93,21 @@ def build_portfolio(sc: Scenario, names: list[str], province: list[str], region:
             for j, (size, host) in enumerate(zip(sizes, hosts)):
                 add(f"{kind.capitalize()} {names[host]} {j + 1} (synthetic)", kind, int(host), size, True)
 
-    # 3. columns: capacity, contracts, costs
+    # 3. reserve places: regular locations kept empty, spread like the regular stock
+    n_before_reserve = len(rows)
+    if pf.reserve_places > 0:
+        budget = _split(pf.reserve_places, w_prov if w_prov.sum() else np.ones(len(provinces)))
+        for p, b in enumerate(budget):
+            members = np.flatnonzero(prov_of == p)
+            if b <= 0 or len(members) == 0:
+                continue
+            for j, size in enumerate(_sizes(rng, b, pf.mean_location_places["regular"])):
+                host = int(members[np.argmax(population[members])]) if j == 0 else int(
+                    rng.choice(members, p=population[members] / population[members].sum()))
+                add(f"Reserve {names[host]} {j + 1} (synthetic)", "regular", host, size, True)
+    reserve = np.arange(len(rows)) >= n_before_reserve
+
+    # 4. columns: capacity, contracts, costs
     kind = np.array([r["kind"] for r in rows], np.int8)
     places = np.array([r["places"] for r in rows], np.int64)
     lo = np.array([pf.contract_years[KIND_NAMES[k]][0] for k in kind])
@@ -107,7 +121,7 @@ def build_portfolio(sc: Scenario, names: list[str], province: list[str], region:
         municipality=np.array([r["mun"] for r in rows]),
         capacity=places,
         max_capacity=np.floor(places * pf.max_occupancy_factor).astype(np.int64),
-        life=np.full(len(rows), Life.OPEN),
+        life=np.where(reserve, Life.RESERVE, Life.OPEN),
         open_day=np.full(len(rows), -1),
         contract_end=np.maximum(contract_end, 1),
         term_days=term,

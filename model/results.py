@@ -32,9 +32,8 @@ class Results:
         for k in ("arrivals", "population", "in_bed", "unsheltered", "permit_holders_waiting",
                   "exits_housed", "exits_departed", "exits_transferred", "capacity", "moves"):
             df[k] = df[k].astype(np.int64)
-        extra = [v for v in self.daily.data_vars if self.daily[v].dims == ("day",) and v not in SCALARS]
-        for k in extra:
-            df[k] = self.daily[k].values
+        df["phase"] = self.daily["phase"].values.astype(np.int64)
+        df["regime"] = self.daily["regime"].values.astype(str)
         df.insert(0, "date", [str(d)[:10] for d in self.daily["date"].values])
         return df
 

@@ -19,11 +19,13 @@ from agents.moves import Reason, move
 from agents.municipalities import house, link
 from model.data import half_year
 from model.events import apply_events
-from model.state import (PREFERENCE, PROCEDURE_TRACKS, TEMPORARY_KINDS, TRACK_KEYS, State, Tally,
-                         assign_track, draw_group)
+from model.state import (MIN_MOVES_REGULAR_PROC, PREFERENCE, PROCEDURE_TRACKS, REGULAR_PROC,
+                         TEMPORARY_KINDS, TRACK_KEYS, State, Tally, assign_track, draw_group)
 from model.inflow import draw_households
 
 _IND_ORDER = (Track.BORDER, Track.ACCELERATED, Track.DUBLIN, Track.REGULAR)  # border deadline first
+# where people who crossed at a shock's entry point are sheltered first (nearest first)
+ENTRY_PREFERENCE = [Kind.EMERGENCY, Kind.CRISIS, Kind.PROCESS, Kind.REGULAR, Kind.CENTRAL]
 
 
 def run_day(s: State) -> None:
@@ -72,11 +74,13 @@ def serve(s: State, queue, name: str, per_day: float, valid) -> np.ndarray:
     return served
 
 
-def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool = True) -> np.ndarray:
+def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool = True,
+              only: tuple[int, ...] | None = None) -> np.ndarray:
     """Give households a bed by their class's preference; returns those that got none.
 
     Households that got a temporary (emergency or crisis) bed join the line for moving up.
-    With `temporary=False` only regular kinds are tried (moving up).
+    With `temporary=False` only regular kinds are tried (moving up); `only` restricts the kinds.
+    Under the `min_moves` policy people in procedure go straight to an azc when one is free.
     """
     if len(ids) == 0:
         return ids
@@ -87,7 +91,8 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     loc = np.full(len(ids), -1, dtype=np.int64)
     for c in np.unique(cls):
         sel = np.flatnonzero(cls == c)
-        pref = [k for k in PREFERENCE[int(c)] if temporary or k not in TEMPORARY_KINDS]
+        pref = [k for k in _preference(s, int(c)) if (temporary or k not in TEMPORARY_KINDS)
+                and (only is None or k in only)]
         got = place(sizes[sel], pref, vacancy, order)
         loc[sel] = got
         ok = got >= 0
@@ -101,6 +106,12 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     return ids[~got]
 
 
+def _preference(s: State, cls: int) -> list[int]:
+    if cls == REGULAR_PROC and s.sc.placement.policy == "min_moves":
+        return MIN_MOVES_REGULAR_PROC
+    return PREFERENCE[cls]
+
+
 def _order_by_kind(s: State, vacancy: np.ndarray) -> list[np.ndarray]:
     """Placement policy: within a kind, the emptiest open locations first (COA spreads load)."""
     kinds = s.locs.kind
@@ -112,22 +123,41 @@ def _order_by_kind(s: State, vacancy: np.ndarray) -> list[np.ndarray]:
 
 def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
     """Households waiting for or in registration get a bed at Ter Apel (or Schiphol for border
-    entries); those who do not fit wait without a bed."""
+    entries); those who crossed at a shock's entry point are first sheltered near it. Those who
+    do not fit wait without a bed."""
     if len(ids) == 0:
         return
-    border = (s.people._h["flags"][ids] & Flag.AT_BORDER) > 0
+    flags = s.people._h["flags"][ids]
+    sizes = s.people._h["size"][ids]
+    border = (flags & Flag.AT_BORDER) > 0
+    entry = (flags & Flag.AT_ENTRY) > 0
     vacancy = s.locs.vacancy()
-    order = _order_by_kind(s, vacancy)
     loc = np.full(len(ids), -1)
-    for sel, pref in ((border, [Kind.BORDER, Kind.CENTRAL]), (~border, [Kind.CENTRAL])):
+    groups = [(border & ~entry, [Kind.BORDER, Kind.CENTRAL], None), (~border & ~entry, [Kind.CENTRAL], None)]
+    if entry.any():
+        origin = int(s.world.inflow.entry_municipality[min(day, len(s.world.inflow.entry_municipality) - 1)])
+        groups.append((entry, ENTRY_PREFERENCE, origin if origin >= 0 else None))
+    for sel, pref, origin in groups:
         if sel.any():
-            loc[sel] = place(s.people._h["size"][ids[sel]], pref, vacancy, order)
-            vacancy = vacancy - np.bincount(loc[sel][loc[sel] >= 0], weights=s.people._h["size"][ids[sel]][loc[sel] >= 0],
-                                            minlength=len(vacancy)).astype(np.int64)
+            order = _order_by_kind(s, vacancy) if origin is None else _order_by_distance(s, vacancy, origin)
+            got = place(sizes[sel], pref, vacancy, order)
+            loc[sel] = got
+            ok = got >= 0
+            vacancy = vacancy - np.bincount(got[ok], weights=sizes[sel][ok], minlength=len(vacancy)).astype(np.int64)
     got = loc >= 0
     s.today.moves += move(s.people, s.locs, s.log, ids[got], loc[got], day, Reason.INTAKE,
                           s.world.network.distance_km)
     s.central_wait.push(ids[~got])
+
+
+def _order_by_distance(s: State, vacancy: np.ndarray, origin: int) -> list[np.ndarray]:
+    """Within a kind, the locations nearest to municipality `origin` first."""
+    L = s.locs
+    km = s.world.network.distance_km[origin, L.municipality]
+    order = np.lexsort((km, L.kind))
+    order = order[vacancy[order] > 0]
+    bounds = np.searchsorted(L.kind[order], np.arange(len(Kind) + 1))
+    return [order[bounds[k]:bounds[k + 1]] for k in range(len(Kind))]
 
 
 def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
@@ -183,6 +213,8 @@ def arrive(s: State, day: int) -> None:
     if k1 + k2 == 0:
         return
     first.flags |= np.where(rng.random(k1) < w.border_share[day], Flag.AT_BORDER, 0).astype(np.uint8)
+    if w.entry_share[day] > 0:
+        first.flags |= np.where(rng.random(k1) < w.entry_share[day], Flag.AT_ENTRY, 0).astype(np.uint8)
     top = int(np.argmax([g.recognition for g in s.sc.groups]))
     group = np.concatenate([draw_group(s.sc, first.key, w.low_share[day]), np.full(k2, top)])
     track = np.concatenate([np.full(k1, Track.REGULAR), np.full(k2, Track.FAMILY)])
@@ -196,10 +228,15 @@ def arrive(s: State, day: int) -> None:
 
 
 def register(s: State, day: int) -> None:
-    """Registration at the central location, first come first served within daily capacity."""
+    """Registration at the central location, first come first served within daily capacity;
+    under a 2024/1359 regime (Art. 10) households with minors or special needs go first."""
     st = s.people._h["stage"]
-    ids = serve(s, s.registration, "registration", s.sc.chain.registration_capacity_per_day,
-                lambda w: st[w] == Stage.WAITING)
+    valid = lambda w: st[w] == Stage.WAITING  # noqa: E731
+    cap = s.sc.chain.registration_capacity_per_day
+    if s.sc.chain.registration_priority:
+        ids = serve_priority(s, s.registration, "registration", cap, valid)
+    else:
+        ids = serve(s, s.registration, "registration", cap, valid)
     if len(ids) == 0:
         return
     p = s.people
@@ -208,6 +245,27 @@ def register(s: State, day: int) -> None:
     s.today.registered += p.persons_in(ids)
     p.set_stage(ids, Stage.SCREENING, day)
     s.screening_done.schedule(ids, day + s.sc.chain.screening_days)
+
+
+def serve_priority(s: State, queue, name: str, per_day: float, valid, lookahead: int = 5) -> np.ndarray:
+    """Like `serve`, but within the first `lookahead` days' worth of the line, households with
+    minors, unaccompanied minors and people with special needs are served first."""
+    cap = s.capacity_today(name, per_day)
+    window = queue.peek(int(lookahead * max(cap, 1)) + 1).copy()
+    ok = valid(window)
+    if not ok.all():
+        queue.keep_head(len(window), ok)
+        window = window[ok]
+    h = s.people._h
+    prio = (h["children"][window] > 0) | ((h["flags"][window] & (Flag.VULNERABLE | Flag.UNACCOMPANIED_MINOR)) > 0)
+    order = np.concatenate([np.flatnonzero(prio), np.flatnonzero(~prio)])
+    sizes = h["size"][window[order]]
+    n = int(np.searchsorted(np.cumsum(sizes), cap, side="right"))
+    served = np.zeros(len(window), bool)
+    served[order[:n]] = True
+    queue.keep_head(len(window), ~served)
+    s.carry[name] = cap - int(sizes[:n].sum()) if len(queue) > 0 else 0.0
+    return window[served]
 
 
 def end_screening(s: State, day: int) -> None:
@@ -250,6 +308,8 @@ def place_waiting(s: State, day: int) -> None:
             st = p["stage"][window]
             valid = (loc >= 0) & np.isin(s.locs.kind[np.maximum(loc, 0)], TEMPORARY_KINDS) & (
                 (st == Stage.PROCEDURE) | (st == Stage.PERMIT))
+            if s.sc.placement.policy == "min_moves":   # only families with children move up
+                valid &= p["children"][window] > 0
             cand = window[valid]
             fits = np.cumsum(p["size"][cand]) <= min(budget, free)
             left = find_beds(s, cand[fits], day, Reason.EMERGENCY_TO_REGULAR, temporary=False)
@@ -271,6 +331,13 @@ def decide(s: State, day: int) -> None:
         s.today.decisions += persons
         if t == Track.DUBLIN:
             p.set_stage(ids, Stage.DUBLIN, day)
+            pact = s.sc.pact
+            if pact is not None and pact.dublin_reception_ends_at_decision:
+                new_rules = h["arrival_day"][ids] >= (pact.start - s.sc.start_date).days
+                ended = leave(s, ids[new_rules], Stage.DEPARTED, day)
+                s.today.exits_departed += ended
+                s.today.dublin_reception_ended += ended
+                ids = ids[~new_rules]
             s.transfer_due.schedule(ids, day + s.sc.chain.dublin_transfer_days)
             continue
         if t == Track.BORDER:
@@ -279,6 +346,10 @@ def decide(s: State, day: int) -> None:
         permit = keyed_uniform(h["key"][ids], SALT_PERMIT) < rec[h["group"][ids]]
         p.set_stage(ids[permit], Stage.PERMIT, day)
         s.unlinked.push(ids[permit])
+        if s.sc.placement.policy == "standard":    # procedure step: process location -> azc
+            at = h["location"][ids[permit]]
+            in_process = ids[permit][(at >= 0) & (s.locs.kind[np.maximum(at, 0)] == Kind.PROCESS)]
+            find_beds(s, in_process, day, Reason.PROCEDURE_STEP, temporary=False, only=(Kind.REGULAR,))
         s.today.permits += p.persons_in(ids[permit])
         p.set_stage(ids[~permit], Stage.REJECTED, day)
         s.departure_due.schedule(ids[~permit], day + s.sc.chain.departure_period_days)
@@ -356,14 +427,44 @@ def lifecycle(s: State, day: int) -> None:
     L = s.locs
     opening = np.flatnonzero((L.life == Life.PLANNED) & (L.open_day <= day))
     L.life[opening] = Life.OPEN
-    ending = np.flatnonzero((L.life == Life.OPEN) & (L.contract_end <= day))
+    drain_closing(s, day)
+    ending = np.flatnonzero(((L.life == Life.OPEN) | (L.life == Life.CLOSING)) & (L.contract_end <= day))
     if len(ending) == 0:
         return
+    hard = ending[L.life[ending] == Life.CLOSING]       # a closing location whose contract runs out
+    close_locations(s, hard, day)
+    ending = ending[L.life[ending] == Life.OPEN]
     renew_p = np.array([s.sc.portfolio.renewal_probability[k.name.lower()] for k in Kind])
     key = (ending.astype(np.uint64) << np.uint64(20)) + L.contract_end[ending].astype(np.uint64) + np.uint64(s.sc.portfolio.seed)
     renewed = keyed_uniform(key, SALT_RENEWAL) < renew_p[L.kind[ending]]
     L.contract_end[ending[renewed]] += L.term_days[ending[renewed]]
     close_locations(s, ending[~renewed], day)
+
+
+def drain_closing(s: State, day: int) -> None:
+    """Scale-down: closing locations take nobody new. Under the standard policy COA moves their
+    residents out (costliest locations first, within a daily budget); under `min_moves` they
+    empty as residents leave the chain. An empty closing location closes (or returns to reserve)."""
+    L = s.locs
+    closing = np.flatnonzero(L.life == Life.CLOSING)
+    if len(closing) == 0:
+        return
+    empty = closing[L.occupancy[closing] == 0]
+    for j in empty:
+        L.life[j] = Life.RESERVE if int(j) in s.closing_to_reserve else Life.CLOSED
+        s.closing_to_reserve.discard(int(j))
+    busy = closing[L.occupancy[closing] > 0]
+    budget = s.sc.plan.closing_moves_per_day
+    if len(busy) == 0 or budget < 1 or s.sc.placement.policy == "min_moves":
+        return
+    h = s.people._h
+    residents = np.flatnonzero(np.isin(h["location"][: s.people.n], busy))
+    cost = L.cost_place_day[h["location"][residents]] + L.cost_person_night[h["location"][residents]]
+    residents = residents[np.argsort(-cost, kind="stable")]
+    take = residents[np.cumsum(h["size"][residents]) <= budget]
+    to_reserve = np.isin(h["location"][take], list(s.closing_to_reserve))
+    find_beds(s, take[to_reserve], day, Reason.CAPACITY_BALANCING)
+    find_beds(s, take[~to_reserve], day, Reason.LOCATION_CLOSING)
 
 
 def close_locations(s: State, idx: np.ndarray, day: int, reason: int = Reason.LOCATION_CLOSING) -> None:

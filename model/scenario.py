@@ -39,6 +39,7 @@ class Shock(_Strict):
     extra_persons_per_day: NonNeg = Field(description="extra first applicants per day, persons")
     border_entry_share: Share | None = Field(None, description="share entering at Schiphol; default as inflow")
     low_recognition_share: Share | None = Field(None, description="share from low-recognition groups; default as groups")
+    entry_municipality: str | None = Field(None, description="where the extra arrivals cross the border (default: they report at Ter Apel)")
 
     @model_validator(mode="after")
     def _ordered(self) -> "Shock":
@@ -90,6 +91,7 @@ class Chain(_Strict):
     dublin_transfer_days: PosInt = Field(description="days from transfer decision to transfer")
     dublin_transfer_success: Share = Field(description="share of transfer decisions that end in a transfer")
     moves_up_per_day: NonNeg = Field(description="persons COA can move from emergency to regular places per day")
+    registration_priority: bool = Field(description="register households with minors or special needs first (Art. 10 of 2024/1359)")
 
     @field_validator("departure_shares")
     @classmethod
@@ -133,11 +135,13 @@ class Portfolio(_Strict):
         description="[min, max] remaining contract length at the start, years, per kind")
     renewal_probability: dict[KindName, Share] = Field(description="chance an ending contract is renewed, per kind")
     include_named_locations: bool = Field(description="include the named locations from the news record")
+    reserve_places: Annotated[int, Field(ge=0)] = Field(description="contracted regular places kept empty in reserve (reservecapaciteit)")
 
 
 class Costs(_Strict):
     per_place_per_year: dict[KindName, NonNeg] = Field(description="EUR per place per year, per kind (COA)")
     crisis_per_person_night: NonNeg = Field(description="EUR per person per night in crisis emergency reception")
+    reserve_per_place_per_night: NonNeg = Field(description="EUR per reserve place per night while kept empty")
 
 
 class Initial(_Strict):
@@ -145,6 +149,115 @@ class Initial(_Strict):
     permit_holder_share: Share = Field(description="share of them who are permit holders waiting for a home")
     at_registration_persons: Annotated[int, Field(ge=0)] = Field(description="persons at the registration location on the start date")
     stock_age_days: PosInt = Field(description="arrival days of the initial stock spread over this many days before the start")
+
+
+Indicator = Literal["occupancy", "occupancy_normal", "central_occupancy", "unsheltered",
+                    "registration_backlog", "forecast_shortfall"]
+
+
+class Trigger(_Strict):
+    """A condition on an indicator that must hold for `days` days in a row."""
+
+    indicator: Indicator = Field(description="occupancy: persons in a bed / usable places incl. raised "
+                                 "occupancy (1); occupancy_normal: persons in a bed / normal places (1); "
+                                 "central_occupancy: persons at Ter Apel / its normal places (1); "
+                                 "unsheltered, registration_backlog: persons; forecast_shortfall: "
+                                 "persons short of places in `forecast_weeks` weeks")
+    above: float | None = Field(None, description="holds when the indicator is at or above this")
+    below: float | None = Field(None, description="holds when the indicator is below this")
+    days: PosInt = Field(1, description="consecutive days the condition must hold")
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> "Trigger":
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of above or below")
+        return self
+
+
+class Action(_Strict):
+    """What a phase does when it activates (undone, in reverse order, when it deactivates)."""
+
+    type: Literal["raise_occupancy", "activate_reserve", "request_places"]
+    kinds: list[KindName] = Field(default_factory=list, description="raise_occupancy: kinds whose occupancy norm is raised")
+    factor: Annotated[float, Field(ge=1.0, le=2.0)] = Field(1.0, description="raise_occupancy: places as a multiple of normal places (capped at the maximum)")
+    kind: KindName | None = Field(None, description="request_places: kind of the new places")
+    places: Annotated[int, Field(ge=0)] = Field(0, description="activate_reserve / request_places: places asked")
+    via: Literal["provinces", "safety_regions", "coa"] = Field("provinces", description="request_places: who is asked "
+                                                              "(provinces pass it to municipalities; coa contracts hotels, ships, halls itself)")
+    repeat_days: PosInt | None = Field(None, description="request_places: ask again every this many days while the phase is active")
+    lead_time_days: Annotated[int, Field(ge=0)] = Field(0, description="days from decision to open places")
+    success_rate: Share = Field(1.0, description="share of asked places delivered (reserve, safety regions); municipalities decide by willingness")
+    duration_days: PosInt | None = Field(None, description="request_places: contract length, days (default: the kind's)")
+
+
+class Phase(_Strict):
+    """One rung of the ladder (Handelingsperspectief op- en afschalen)."""
+
+    name: str
+    dutch: str = ""
+    activate: list[Trigger] = Field(min_length=1, description="the phase activates when ANY trigger holds")
+    deactivate: list[Trigger] = Field(min_length=1, description="it deactivates when ALL triggers hold (hysteresis)")
+    min_dwell_days: Annotated[int, Field(ge=0)] = Field(description="days a phase stays active at least")
+    actions: list[Action] = []
+
+
+class Plan(_Strict):
+    """The contingency plan (noodplan verhoogde instroom) as an ordered ladder of phases."""
+
+    enabled: bool
+    scope: Literal["national", "province"] = Field(description="one ladder, or one per province (occupancy per province)")
+    forecast_weeks: PosInt = Field(description="horizon of the forecast-shortfall indicator, weeks")
+    forecast_window_days: PosInt = Field(description="days of recent inflow and outflow the forecast extrapolates")
+    phases: list[Phase] = Field(min_length=1, max_length=4, description="phases 1..4 in scale-up order")
+    closing_moves_per_day: NonNeg = Field(description="persons moved out of closing locations per day at scale-down")
+
+
+class MunicipalBehaviour(_Strict):
+    """How municipalities answer requests for places (agent behaviour)."""
+
+    willingness_mean: Share = Field(description="average chance a municipality accepts a request")
+    willingness_spread: NonNeg = Field(description="spread of willingness between municipalities (sd)")
+    neighbour_weight: Share = Field(description="pull towards the neighbours' willingness per update")
+    load_weight: NonNeg = Field(description="drop in willingness per place hosted per Spreidingswet place")
+    fatigue_per_request: Share = Field(description="drop in willingness each time it accepts")
+    recovery_per_year: Share = Field(description="share of the gap to its own base recovered per year")
+    spreidingswet_places: Annotated[int, Field(ge=0)] = Field(description="national reception target under the Spreidingswet (places), keyed to population")
+
+
+class Regime(_Strict):
+    """An EU Regulation 2024/1359 regime: a time-bounded state with derogations."""
+
+    type: Literal["crisis", "instrumentalisation", "force_majeure"]
+    requested: dt.date | None = Field(None, description="date the Netherlands asks for it")
+    request_at_phase: Annotated[int, Field(ge=1, le=4)] | None = Field(None, description="ask when the plan reaches this phase")
+    authorisation_delay_days: Annotated[int, Field(ge=0)] = Field(description="days from request to Council authorisation")
+    duration_days: PosInt = Field(90, description="days one authorisation lasts (Art. 5: 3 months)")
+    max_extensions: Annotated[int, Field(ge=0)] = Field(3, description="extensions of `duration_days` each (Art. 5: up to 12 months in all)")
+    extend_while_phase_at_least: Annotated[int, Field(ge=0, le=4)] = Field(3, description="extended when the plan is at this phase or higher at expiry")
+    derogations: dict[str, float] = Field(default_factory=dict, description="parameter overrides while active, dotted path -> value")
+
+    @model_validator(mode="after")
+    def _when(self) -> "Regime":
+        if self.requested is None and self.request_at_phase is None:
+            raise ValueError("give requested (a date) or request_at_phase")
+        return self
+
+
+class Placement(_Strict):
+    """The placement policy."""
+
+    policy: Literal["standard", "min_moves"] = Field(description="standard: registration -> process location -> azc, "
+                                                     "everyone moved up from emergency, scale-down closes the costliest "
+                                                     "first; min_moves: straight to a place to stay, only families "
+                                                     "with children moved up, scale-down closes the emptiest first")
+
+
+class Pact(_Strict):
+    """The EU Migration Pact from its start date; cases filed before keep the old rules."""
+
+    start: dt.date
+    border_procedure_for_low_recognition: bool = Field(description="low-recognition applicants take the border procedure wherever they arrive")
+    dublin_reception_ends_at_decision: bool = Field(description="right to reception lapses once the transfer decision is made")
 
 
 class Event(_Strict):
@@ -187,6 +300,11 @@ class Scenario(_Strict):
     housing: Housing
     portfolio: Portfolio
     costs: Costs
+    plan: Plan
+    municipalities: MunicipalBehaviour
+    placement: Placement
+    regimes: list[Regime] = []
+    pact: Pact | None = None
     events: list[Event] = []
 
     @field_validator("groups")
@@ -206,6 +324,18 @@ class Scenario(_Strict):
                     raise ValueError(f"events.{i}.parameter: unknown parameter {e.parameter!r}") from None
                 if not isinstance(value, (int, float)):
                     raise ValueError(f"events.{i}.parameter: {e.parameter!r} is not a number")
+        return self
+
+    @model_validator(mode="after")
+    def _derogations_resolve(self) -> "Scenario":
+        for i, r in enumerate(self.regimes):
+            for path in r.derogations:
+                try:
+                    value = get_path(self, path)
+                except (AttributeError, KeyError):
+                    raise ValueError(f"regimes.{i}.derogations: unknown parameter {path!r}") from None
+                if not isinstance(value, (int, float)):
+                    raise ValueError(f"regimes.{i}.derogations: {path!r} is not a number")
         return self
 
     @property

@@ -28,8 +28,10 @@ def prepare(scenario: Scenario | str, seed: int | None = None, days: int | None 
 
 
 def _extensions() -> list[Callable[[State], None]]:
-    """Rule sets that hook into the day (the plan, the regimes) when the scenario asks for them."""
-    return []
+    """Rule sets that hook into the day (the plan, then the regimes) when the scenario asks."""
+    from model import plan, regimes
+
+    return [plan.install, regimes.install]
 
 
 def results_of(s: State) -> Results:

@@ -34,6 +34,8 @@ PREFERENCE: dict[int, list[int]] = {
     PERMIT_HOLDER: [Kind.REGULAR, Kind.PROCESS, Kind.EMERGENCY, Kind.CRISIS],
     BORDER_PROC: [Kind.BORDER, Kind.ACCELERATED, Kind.PROCESS, Kind.REGULAR, Kind.EMERGENCY, Kind.CRISIS],
 }
+# Under the min_moves policy people in procedure skip the process location when an azc is free.
+MIN_MOVES_REGULAR_PROC = [Kind.REGULAR, Kind.PROCESS, Kind.EMERGENCY, Kind.CRISIS]
 TEMPORARY_KINDS = (Kind.EMERGENCY, Kind.CRISIS)
 
 
@@ -53,6 +55,7 @@ class Tally:
     departed_forced: int = 0
     departed_unsupervised: int = 0
     moves: int = 0
+    dublin_reception_ended: int = 0  # Pact: right to reception lapsed at the transfer decision
     registration_late: int = 0     # registered after the registration deadline
     border_late: int = 0           # border-procedure decision after its deadline
 
@@ -87,6 +90,9 @@ class State:
     extensions: list = field(default_factory=list)  # rule sets added by the plan and regimes
     scheduled: dict[int, list] = field(default_factory=dict)       # day -> scenario events
     event_log: list[dict] = field(default_factory=list)            # what the plan/regimes/events did
+    closing_to_reserve: set = field(default_factory=set)            # closing locations that return to reserve
+    plan: object = None                                              # model.plan.PlanRuntime when enabled
+    regimes: object = None                                           # model.regimes.RegimeRuntime
     seed: int | None = None
 
     def household_class(self, ids: np.ndarray) -> np.ndarray:
@@ -111,6 +117,8 @@ def assign_track(sc: Scenario, people: Applicants, ids: np.ndarray) -> np.ndarra
     low = group_rec[p["group"][ids]] <= sc.chain.accelerated_recognition_max
     dublin = keyed_uniform(p["key"][ids], SALT_DUBLIN) < sc.chain.dublin_share
     border = (p["flags"][ids] & Flag.AT_BORDER) > 0
+    if sc.pact is not None and sc.pact.border_procedure_for_low_recognition:
+        border |= p["arrival_day"][ids] >= (sc.pact.start - sc.start_date).days   # Pact cases
     family = p["track"][ids] == Track.FAMILY
     return np.select([family, dublin, low & border, low], [Track.FAMILY, Track.DUBLIN, Track.BORDER,
                                                            Track.ACCELERATED], Track.REGULAR)

@@ -69,10 +69,19 @@ def build_world(sc: Scenario, monthly_inflow: dict | None = None) -> World:
 
     rng = np.random.default_rng(sc.portfolio.seed + 1)
     ability = rng.lognormal(-0.5 * sc.housing.supply_spread ** 2, sc.housing.supply_spread, len(codes))
+    mb = sc.municipalities
+    willing = np.clip(rng.normal(mb.willingness_mean, mb.willingness_spread, len(codes)), 0.0, 1.0)
+    key = population / table.population.sum()      # Spreidingswet key: population share (no SES correction)
     munis = Municipalities(codes, names, population, prov_idx, reg_idx, table.lat[keep], table.lon[keep],
-                           supply_factor=ability)
+                           supply_factor=ability, willingness=willing,
+                           reception_target=mb.spreidingswet_places * key)
     locs = build_portfolio(sc, names, prov_names, reg_names, population)
     dates = [sc.start_date + dt.timedelta(days=i) for i in range(sc.horizon_days)]
+    if monthly_inflow is None and sc.inflow.monthly_series:
+        if sc.inflow.monthly_series not in data.monthly_series_names(sc.country):
+            raise ScenarioError(f"inflow.monthly_series: unknown series {sc.inflow.monthly_series!r} "
+                                f"(packaged: {', '.join(data.monthly_series_names(sc.country))})")
+        monthly_inflow = data.monthly_inflow(sc.country, sc.inflow.monthly_series)
     targets = {**data.housing_targets(sc.country), **{k: int(v) for k, v in sc.housing.targets.items()}}
     return World(sc, dates, provinces, regions, munis, locs, prov_idx[locs.municipality].astype(np.int16),
-                 network, expected_inflow(sc, dates, monthly_inflow), targets)
+                 network, expected_inflow(sc, dates, monthly_inflow, names), targets)

@@ -1,0 +1,81 @@
+"""EU Regulation 2024/1359 regimes: crisis (mass arrival), instrumentalisation, force majeure.
+
+A regime is a time-bounded state: requested on a date (or when the plan reaches a phase),
+authorised by the Council after a delay, active for three months (Art. 5), extended while the
+situation lasts (up to `max_extensions` times), then expired. While active, its derogations
+override scenario parameters — e.g. registration within four weeks with priority for minors,
+families and special needs (Art. 10), a longer and wider border procedure (Art. 11), longer
+Dublin time limits — and on expiry the previous values return.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from model.events import set_path
+from model.scenario import Regime, get_path
+
+REGIME_NAMES = ("crisis", "instrumentalisation", "force_majeure")
+
+
+@dataclass
+class _Track:
+    spec: Regime
+    status: str = "idle"            # idle -> requested -> active -> expired
+    requested_day: int = -1
+    start_day: int = -1
+    end_day: int = -1
+    extensions: int = 0
+    saved: dict = field(default_factory=dict)
+
+
+class RegimeRuntime:
+    def __init__(self, s) -> None:
+        self.tracks = [_Track(r) for r in s.sc.regimes]
+
+    def active(self) -> list[str]:
+        return [t.spec.type for t in self.tracks if t.status == "active"]
+
+    def __call__(self, s, day: int) -> None:
+        phase = int(s.plan.ladder.phase.max()) if s.plan is not None else 0
+        date = s.world.dates[day]
+        for t in self.tracks:
+            r = t.spec
+            if t.status == "idle" and ((r.requested is not None and date >= r.requested)
+                                       or (r.request_at_phase is not None and phase >= r.request_at_phase)):
+                t.status, t.requested_day = "requested", day
+                _log(s, day, r.type, "requested", f"authorisation expected in {r.authorisation_delay_days} days")
+            if t.status == "requested" and day >= t.requested_day + r.authorisation_delay_days:
+                t.status, t.start_day, t.end_day = "active", day, day + r.duration_days
+                for path, value in r.derogations.items():
+                    t.saved[path] = get_path(s.sc, path)
+                    set_path(s.sc, path, value)
+                _log(s, day, r.type, "authorised and in force",
+                     "derogations: " + (", ".join(f"{k} = {v:g}" for k, v in r.derogations.items()) or "none"))
+            if t.status == "active" and day >= t.end_day:
+                if t.extensions < r.max_extensions and phase >= r.extend_while_phase_at_least:
+                    t.extensions += 1
+                    t.end_day += r.duration_days
+                    _log(s, day, r.type, f"extended ({t.extensions} of {r.max_extensions})",
+                         f"plan at phase {phase}; now until day {t.end_day}")
+                else:
+                    for path, value in t.saved.items():
+                        set_path(s.sc, path, value)
+                    t.status = "expired"
+                    _log(s, day, r.type, "expired", f"after {day - t.start_day} days; parameters restored")
+        s.recorder.extra["regime"][day] = "+".join(self.active())
+
+
+def _log(s, day: int, regime: str, what: str, detail: str) -> None:
+    s.event_log.append({"day": day, "date": str(s.world.dates[day]), "source": "regime",
+                        "where": "EU / national", "what": f"{regime.replace('_', ' ')} regime {what}",
+                        "detail": detail})
+
+
+def install(s) -> None:
+    if s.sc.regimes:
+        runtime = RegimeRuntime(s)
+        s.regimes = runtime
+        s.extensions.append(runtime)

@@ -137,28 +137,28 @@ class Applicants:
         self._reserve(self._h, self.n + k)
         self._reserve(self._p, self.n_persons + total)
         ids = np.arange(self.n, self.n + k)
+        new = slice(self.n, self.n + k)     # rows are never reused: new households are a slice
         h = self._h
-        first = self.n_persons + np.concatenate(([0], np.cumsum(size)[:-1]))
-        h["first"][ids] = first
-        h["size"][ids] = size
-        h["children"][ids] = children
-        h["key"][ids] = key
-        h["group"][ids] = group
-        h["track"][ids] = track
-        h["flags"][ids] = flags
-        h["stage"][ids] = stage
-        h["location"][ids] = -1
-        h["municipality"][ids] = -1
-        h["arrival_day"][ids] = day if arrival_day is None else arrival_day
-        h["stage_day"][ids] = day
-        h["loc_since"][ids] = day
+        offset = size.cumsum() - size        # first person of each household, from 0
+        h["first"][new] = offset + self.n_persons
+        h["size"][new] = size
+        h["children"][new] = children
+        h["key"][new] = key
+        h["group"][new] = group
+        h["track"][new] = track
+        h["flags"][new] = flags
+        h["stage"][new] = stage
+        h["location"][new] = -1
+        h["municipality"][new] = -1
+        h["arrival_day"][new] = day if arrival_day is None else arrival_day
+        h["stage_day"][new] = day
+        h["loc_since"][new] = day
         for f in ("moves", "nights_emergency", "nights_crisis", "nights_unsheltered"):
-            h[f][ids] = 0
+            h[f][new] = 0
         rows = slice(self.n_persons, self.n_persons + total)
-        member_hh = np.repeat(ids, size)
-        self._p["household"][rows] = member_hh
+        self._p["household"][rows] = np.repeat(ids, size)
         # rank of each person inside its household; ranks >= adults are minors
-        rank = np.arange(total) - np.repeat(first - self.n_persons, size)
+        rank = np.arange(total) - np.repeat(offset, size)
         self._p["minor"][rows] = rank >= np.repeat(size - np.asarray(children), size)
         self.n += k
         self.n_persons += total
@@ -171,9 +171,8 @@ class Applicants:
         if len(ids) == 0:
             return
         sizes = self._h["size"][ids]
-        old = self._h["stage"][ids]
-        self.stage_persons -= np.bincount(old, weights=sizes, minlength=N_STAGES).astype(np.int64)
-        self.stage_persons[stage] += int(sizes.sum())
+        np.subtract.at(self.stage_persons, self._h["stage"][ids], sizes)
+        self.stage_persons[stage] += int(np.add.reduce(sizes, dtype=np.int64))
         self._h["stage"][ids] = stage
         self._h["stage_day"][ids] = day
 
@@ -185,7 +184,7 @@ class Applicants:
         return np.repeat(starts, sizes) + offsets
 
     def persons_in(self, ids: np.ndarray) -> int:
-        return int(self._h["size"][ids].sum())
+        return int(np.add.reduce(self._h["size"][ids], dtype=np.int64))
 
     def entitled(self) -> int:
         """Persons entitled to reception right now (in a bed or not)."""

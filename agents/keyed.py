@@ -16,18 +16,26 @@ _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
 _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
+_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_MASK64 = (1 << 64) - 1
+
+
 def _splitmix64(z: np.ndarray) -> np.ndarray:
-    with np.errstate(over="ignore"):
-        z = (z ^ (z >> np.uint64(30))) * _MIX1
-        z = (z ^ (z >> np.uint64(27))) * _MIX2
-    return z ^ (z >> np.uint64(31))
+    """SplitMix64 finaliser, in place on `z` (unsigned array arithmetic wraps, never warns)."""
+    z ^= z >> _S30
+    z *= _MIX1
+    z ^= z >> _S27
+    z *= _MIX2
+    z ^= z >> _S31
+    return z
 
 
 def keyed_uniform(keys: np.ndarray, salt: int) -> np.ndarray:
     """Uniform numbers in [0, 1), one per key, fixed by (key, salt)."""
-    with np.errstate(over="ignore"):
-        z = keys.astype(np.uint64, copy=False) ^ (np.uint64(salt) * _GOLDEN)
-    return (_splitmix64(z) >> np.uint64(11)).astype(np.float64) * (1.0 / 9007199254740992.0)
+    z = keys.astype(np.uint64, copy=False) ^ np.uint64((salt * int(_GOLDEN)) & _MASK64)
+    z = _splitmix64(z)
+    z >>= _S11
+    return z.astype(np.float64) * (1.0 / 9007199254740992.0)
 
 
 # Salts: one per kind of individual decision. Never reuse a salt for two decisions.

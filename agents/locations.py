@@ -115,27 +115,38 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
     loc = np.full(n, -1, dtype=np.int64)
     if n == 0:
         return loc
-    vac = vacancy.astype(np.int64, copy=True)
-    todo = np.arange(n)
+    vac = None   # copied on first use
+    sz = sizes.astype(np.int64)
+    todo = None  # None: all households, in order
+    s, end = sz, None
     for kind in preference:
         cand = order_by_kind[kind]
         if len(cand) == 0:
             continue
+        if vac is None:
+            vac = vacancy.astype(np.int64, copy=True)
         for _ in range(8):  # later passes fill the gaps left by households that straddled two
-            if len(todo) == 0:
-                return loc
-            cv = np.cumsum(vac[cand])
+            cv = vac[cand].cumsum()
             if cv[-1] <= 0:
                 break
-            s = sizes[todo].astype(np.int64)
-            end = np.cumsum(s)
-            j_first = np.searchsorted(cv, end - s, side="right")
-            j_last = np.searchsorted(cv, end - 1, side="right")
+            if end is None:
+                end = s.cumsum()
+            j_first = cv.searchsorted(end - s, side="right")
+            j_last = cv.searchsorted(end - 1, side="right")
             ok = (j_first == j_last) & (j_last < len(cand))
-            if not ok.any():
+            n_ok = int(np.count_nonzero(ok))
+            if n_ok == 0:
                 break
             chosen = cand[j_last[ok]]
-            loc[todo[ok]] = chosen
-            vac -= np.bincount(chosen, weights=s[ok], minlength=len(vac)).astype(np.int64)
-            todo = todo[~ok]
+            placed = s[ok]
+            if todo is None:
+                loc[ok] = chosen
+            else:
+                loc[todo[ok]] = chosen
+            np.subtract.at(vac, chosen, placed)
+            if n_ok == len(s):
+                return loc
+            keep = ~ok
+            todo = np.flatnonzero(keep) if todo is None else todo[keep]
+            s, end = s[keep], None
     return loc

@@ -81,41 +81,68 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
     Closes the current spell (nights in emergency, crisis or without a bed), keeps location
     occupancy and children counts exact, counts moves per household and logs every change.
     """
-    if len(ids) == 0:
+    n = len(ids)
+    if n == 0:
         return 0
-    dest = np.broadcast_to(np.asarray(destination, dtype=np.int64), ids.shape)
-    origin = people._h["location"][ids].astype(np.int64)
-    sizes = people._h["size"][ids].astype(np.int64)
-    kids = people._h["children"][ids].astype(np.int64)
     h = people._h
-    spell = (day - h["loc_since"][ids]).astype(np.int64)
+    origin = h["location"][ids].astype(np.int64)
+    if np.ndim(destination) == 0:
+        dest = np.full(n, int(destination), np.int64)
+    else:
+        dest = np.asarray(destination).astype(np.int64, copy=False)
+    sizes = h["size"][ids].astype(np.int64)
+    kids = h["children"][ids].astype(np.int64)
+    spell = (day - h["loc_since"][ids]).astype(np.int16)
     had = origin >= 0
-    origin_kind = np.where(had, locs.kind[np.maximum(origin, 0)], -1)
-    for field, sel in (("nights_emergency", origin_kind == Kind.EMERGENCY),
-                       ("nights_crisis", origin_kind == Kind.CRISIS),
-                       ("nights_unsheltered", ~had)):
-        if sel.any():
-            h[field][ids[sel]] += spell[sel].astype(np.int16)
-    n_loc = locs.n
-    if had.any():
-        locs.occupancy -= np.bincount(origin[had], weights=sizes[had], minlength=n_loc).astype(np.int64)
-        locs.children -= np.bincount(origin[had], weights=kids[had], minlength=n_loc).astype(np.int64)
     gets = dest >= 0
-    if gets.any():
-        locs.occupancy += np.bincount(dest[gets], weights=sizes[gets], minlength=n_loc).astype(np.int64)
-        locs.children += np.bincount(dest[gets], weights=kids[gets], minlength=n_loc).astype(np.int64)
+    n_had = int(np.count_nonzero(had))
+    n_gets = int(np.count_nonzero(gets))
+    if n_had == 0:        # all without a bed: one spell, no occupancy to release
+        h["nights_unsheltered"][ids] += spell
+    else:
+        # nights per kind of spell: 0 none, 1 emergency, 2 crisis, 3 without a bed
+        spell_kind = np.where(had, _SPELL_OF_KIND[locs.kind[origin]], 3) if n_had < n \
+            else _SPELL_OF_KIND[locs.kind[origin]]
+        present = np.bincount(spell_kind, minlength=4)
+        for code, field in ((1, "nights_emergency"), (2, "nights_crisis"), (3, "nights_unsheltered")):
+            if present[code]:
+                sel = spell_kind == code
+                h[field][ids[sel]] += spell[sel]
+        if n_had == n:
+            np.subtract.at(locs.occupancy, origin, sizes)
+            np.subtract.at(locs.children, origin, kids)
+        else:
+            np.subtract.at(locs.occupancy, origin[had], sizes[had])
+            np.subtract.at(locs.children, origin[had], kids[had])
+    if n_gets == n:
+        np.add.at(locs.occupancy, dest, sizes)
+        np.add.at(locs.children, dest, kids)
+    elif n_gets:
+        np.add.at(locs.occupancy, dest[gets], sizes[gets])
+        np.add.at(locs.children, dest[gets], kids[gets])
     h["location"][ids] = dest
     h["loc_since"][ids] = day
+    if (n_had == 0 and n_gets == n) or (n_had == n and n_gets == 0):  # all intakes or all exits
+        log.append(day, ids, origin, dest, Reason.INTAKE if n_had == 0 else reason, np.zeros(n, np.float32))
+        return 0
     between = had & gets & (origin != dest)
-    if between.any():
-        h["moves"][ids[between]] += 1
+    h["moves"][ids[between]] += 1
     changed = origin != dest
-    if changed.any():
-        km = np.zeros(int(changed.sum()), np.float32)
+    n_changed = int(np.count_nonzero(changed))
+    if n_changed:
+        all_changed = n_changed == n
+        o, d = (origin, dest) if all_changed else (origin[changed], dest[changed])
+        both = between if all_changed else between[changed]
+        km = np.zeros(n_changed, np.float32)
         if distance_km is not None:
-            both = between[changed]
-            o, d = origin[changed][both], dest[changed][both]
-            km[both] = distance_km[locs.municipality[o], locs.municipality[d]]
-        why = np.where(~had[changed], Reason.INTAKE, reason).astype(np.int8)
-        log.append(day, ids[changed], origin[changed], dest[changed], why, km)
+            mun = locs.municipality
+            km[both] = distance_km[mun[o[both]], mun[d[both]]]
+        why = np.where(had if all_changed else had[changed], np.int8(reason), np.int8(Reason.INTAKE))
+        log.append(day, ids if all_changed else ids[changed], o, d, why, km)
     return int(sizes[between].sum())
+
+
+# spell kind per location kind: 1 emergency, 2 crisis, 0 any other
+_SPELL_OF_KIND = np.zeros(len(Kind), np.int64)
+_SPELL_OF_KIND[Kind.EMERGENCY] = 1
+_SPELL_OF_KIND[Kind.CRISIS] = 2

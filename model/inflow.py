@@ -92,14 +92,35 @@ def draw_households(rng: np.random.Generator, expected_persons: float, size_shar
     In a household of two or more, one or two persons are adults (even odds) and the rest minors;
     a single person is an unaccompanied minor with the given share.
     """
-    shares = np.asarray(size_shares)
-    mean_size = float((np.arange(1, len(shares) + 1) * shares).sum())
+    cdf, mean_size = _size_table(tuple(size_shares))
     k = rng.poisson(expected_persons / mean_size) if n_households is None else n_households
-    size = rng.choice(len(shares), size=k, p=shares) + 1
-    adults = np.where(size >= 2, 1 + (rng.random(k) < 0.5), 1)
-    uam = (size == 1) & (rng.random(k) < uam_share_of_singles)
+    if k == 0:  # zero-size draws consume nothing from the stream
+        return Households(_EMPTY_I64, _EMPTY_I64, _EMPTY_U8, _EMPTY_U64)
+    # One draw of 4k uniforms is the same stream as the four draws of k the rules describe:
+    # household size (what `rng.choice(p=shares)` does), adults, unaccompanied, vulnerable.
+    u = rng.random(4 * k)
+    size = cdf.searchsorted(u[:k], side="right") + 1
+    adults = np.where(size >= 2, 1 + (u[k:2 * k] < 0.5), 1)
+    uam = (size == 1) & (u[2 * k:3 * k] < uam_share_of_singles)
     children = np.where(uam, 1, size - adults)
-    flags = (np.where(uam, Flag.UNACCOMPANIED_MINOR, 0)
-             | np.where(rng.random(k) < vulnerable_share, Flag.VULNERABLE, 0)).astype(np.uint8)
+    flags = np.where(uam, Flag.UNACCOMPANIED_MINOR, 0).astype(np.uint8)
+    flags |= np.where(u[3 * k:] < vulnerable_share, Flag.VULNERABLE, 0).astype(np.uint8)
     key = rng.integers(0, np.iinfo(np.int64).max, size=k, dtype=np.int64).astype(np.uint64)
     return Households(size.astype(np.int64), children.astype(np.int64), flags, key)
+
+
+_EMPTY_I64 = np.empty(0, np.int64)
+_EMPTY_U8 = np.empty(0, np.uint8)
+_EMPTY_U64 = np.empty(0, np.uint64)
+_SIZE_TABLES: dict[tuple, tuple[np.ndarray, float]] = {}
+
+
+def _size_table(shares: tuple) -> tuple[np.ndarray, float]:
+    """Cumulative distribution (normalised as `Generator.choice` does) and mean household size."""
+    got = _SIZE_TABLES.get(shares)
+    if got is None:
+        p = np.asarray(shares, dtype=np.float64)
+        cdf = p.cumsum()
+        cdf /= cdf[-1]
+        got = _SIZE_TABLES[shares] = (cdf, float((np.arange(1, len(p) + 1) * p).sum()))
+    return got

@@ -66,6 +66,8 @@ class Recorder:
                                              "regime": np.full(days, "", dtype="<U40")}
         self.province_phase = np.zeros((days, self.n_prov), np.int64)
         self._log_seen = 0                        # move-log rows already counted
+        self._tracks = np.array(PROCEDURE_TRACKS, np.int64)
+        self._group_matrix, self._groups_of, self._groups_n = None, None, -1
 
     def record(self, s: State, day: int) -> None:
         L, t, x = s.locs, s.today, self.scalars
@@ -97,16 +99,31 @@ class Recorder:
         x["ind_backlog"][day] = s.procedure_persons.sum()
         x["permit_holders_unlinked"][day] = s.people.stage_persons[Stage.PERMIT] - int(
             s.people._h["size"][s.linked_h].sum())
-        kind_occ = np.bincount(L.kind, weights=occ, minlength=N_KINDS)
-        x["central_occupancy"][day] = kind_occ[Kind.CENTRAL]
-        x["children_in_emergency"][day] = L.children[np.isin(L.kind, TEMPORARY_KINDS)].sum()
+        groups = self._groups(s)    # rows: kinds, provinces, temporary kinds; columns: locations
+        by_occ = groups @ occ.astype(np.float64)      # exact: integer sums far below 2**53
+        nk, npv = N_KINDS, self.n_prov
+        x["central_occupancy"][day] = by_occ[Kind.CENTRAL]
+        x["children_in_emergency"][day] = groups[-1] @ L.children.astype(np.float64)
         self.stage[day] = s.people.stage_persons
-        self.kind_occupancy[day] = kind_occ
-        self.kind_capacity[day] = np.bincount(L.kind, weights=places, minlength=N_KINDS)
-        prov = s.munis.province[L.municipality]
-        self.province_occupancy[day] = np.bincount(prov, weights=occ, minlength=self.n_prov)
-        self.province_capacity[day] = np.bincount(prov, weights=places, minlength=self.n_prov)
-        self.track_backlog[day] = s.procedure_persons[list(PROCEDURE_TRACKS)]
+        self.kind_occupancy[day] = by_occ[:nk]
+        by_places = groups[:-1] @ places.astype(np.float64)
+        self.kind_capacity[day] = by_places[:nk]
+        self.province_occupancy[day] = by_occ[nk:nk + npv]
+        self.province_capacity[day] = by_places[nk:]
+        self.track_backlog[day] = s.procedure_persons[self._tracks]
+
+    def _groups(self, s: State) -> np.ndarray:
+        """0/1 matrix summing locations by kind, by province and over temporary kinds; rebuilt
+        only when the location table changed (locations added)."""
+        L = s.locs
+        if self._groups_of is not L.municipality or self._groups_n != L.n:
+            prov = s.munis.province[L.municipality]
+            g = np.zeros((N_KINDS + self.n_prov + 1, L.n))
+            g[L.kind, np.arange(L.n)] = 1.0
+            g[N_KINDS + prov, np.arange(L.n)] = 1.0
+            g[-1] = np.isin(L.kind, TEMPORARY_KINDS)
+            self._group_matrix, self._groups_of, self._groups_n = g, L.municipality, L.n
+        return self._group_matrix
 
     def to_dataset(self, s: State, days: int) -> xr.Dataset:
         dates = pd.to_datetime(s.world.dates[:days])

@@ -81,6 +81,28 @@ def cmd_schema(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from experiments.compare import compare
+
+    if args.runs < 1:
+        raise _Bad("--runs: must be at least 1")
+    total = 2 * args.runs
+    cmp = compare(args.a, args.b, runs=args.runs, seed=args.seed, days=args.days, workers=args.workers,
+                  progress=_progress("Paired runs", total))
+    print(cmp.table())
+    if args.out:
+        import pandas as pd
+
+        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
+        pd.DataFrame(cmp.rows()).to_csv(args.out, index=False)
+        print(f"Wrote {args.out}")
+    return 0
+
+
+class _Bad(Exception):
+    """A bad command-line value (one line, exit code 2)."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="noodplan", description="Agent-based simulator of the Dutch "
                                  "asylum reception chain and its contingency plan (noodplan).")
@@ -95,6 +117,15 @@ def build_parser() -> argparse.ArgumentParser:
     val.add_argument("file")
     val.set_defaults(func=cmd_validate)
     sub.add_parser("scenarios", help="list built-in scenarios").set_defaults(func=cmd_scenarios)
+    cmp = sub.add_parser("compare", help="paired comparison of two scenarios on the same seeds")
+    cmp.add_argument("a", help="scenario A (built-in name or YAML file)")
+    cmp.add_argument("b", help="scenario B")
+    cmp.add_argument("--runs", type=int, default=5, help="paired runs (seeds) (default: 5)")
+    cmp.add_argument("--seed", type=int, help="first seed (default: A's seed)")
+    cmp.add_argument("--days", type=int, help="days to simulate (default: each scenario's horizon)")
+    cmp.add_argument("--workers", type=int, help="processes (default: all cores); results do not depend on it")
+    cmp.add_argument("--out", help="write the table as CSV")
+    cmp.set_defaults(func=cmd_compare)
     sch = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     sch.add_argument("--out")
     sch.set_defaults(func=cmd_schema)
@@ -110,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     try:
         return args.func(args)
-    except ScenarioError as exc:
+    except (ScenarioError, _Bad) as exc:
         print(f"noodplan: {exc}", file=sys.stderr)
         return EXIT_BAD_INPUT
     except OSError as exc:

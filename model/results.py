@@ -50,6 +50,34 @@ class Results:
         weight = p.children if children_only else p.size
         return np.repeat(p.moves, weight.astype(np.int64))
 
+    def churn(self) -> dict[str, float]:
+        """Relocation churn (verhuisbewegingen) over everyone who was in reception in the run:
+        moves per person and per child (mean, p90, share with 3+ moves), locations seen per
+        person, km moved per person, and moves by reason."""
+        mv = self.moves_per_person()
+        kids = self.moves_per_person(children_only=True)
+        log = self.moves_log
+        between = (log.origin >= 0) & (log.destination >= 0) & (log.origin != log.destination)
+        size = self.people.size[log.household].astype(np.int64)
+        persons = max(len(mv), 1)
+        ever_in_bed = np.zeros(self.people.n, np.int64)   # location stays: the first bed plus one per move
+        ever_in_bed[log.household[log.destination >= 0]] = 1
+        out = {
+            "moves_mean": float(mv.mean()) if len(mv) else 0.0,
+            "moves_p90": float(np.percentile(mv, 90)) if len(mv) else 0.0,
+            "share_3plus": float(np.mean(mv >= 3)) if len(mv) else 0.0,
+            "children_moves_mean": float(kids.mean()) if len(kids) else 0.0,
+            "children_moves_p90": float(np.percentile(kids, 90)) if len(kids) else 0.0,
+            "children_share_3plus": float(np.mean(kids >= 3)) if len(kids) else 0.0,
+            "locations_per_person": float(np.repeat(self.people.moves + ever_in_bed, self.people.size).mean()) if len(mv) else 0.0,
+            "km_per_person": float((log.km[between] * size[between]).sum() / persons),
+        }
+        for r in Reason:
+            if r in (Reason.INTAKE, Reason.EXIT):
+                continue
+            out[f"moves_{r.name.lower()}"] = float(size[between & (log.reason == r)].sum())
+        return out
+
     def save(self, out: str | Path) -> dict[str, Path]:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
@@ -67,8 +95,7 @@ class Results:
         d = self.daily
         pop = d["population"].values
         uns = d["unsheltered"].values
-        mv = self.moves_per_person()
-        kids = self.moves_per_person(children_only=True)
+        ch = self.churn()
         ep = d["occupancy_by_kind"].sel(kind=["emergency", "crisis"]).sum("kind").values
         lines = [
             f"Scenario {self.scenario.name!r}, seed {self.seed}: {str(d['date'].values[0])[:10]} "
@@ -83,11 +110,35 @@ class Results:
             f"reception (noodopvang) {ep[-1] / max(pop[-1], 1):.0%} of residents",
             f"  Permit holders waiting (vergunninghouders): {int(d['permit_holders_waiting'].values[-1]):,} "
             f"at the end ({d['permit_holders_waiting'].values[-1] / max(pop[-1], 1):.0%})",
-            f"  Moves per person: mean {mv.mean():.2f}, p90 {np.percentile(mv, 90):.0f}, "
-            f"3+ moves {np.mean(mv >= 3):.0%}; children mean {kids.mean() if len(kids) else 0:.2f}",
+            f"  Moves (verhuisbewegingen) per person: mean {ch['moves_mean']:.2f}, p90 {ch['moves_p90']:.0f}, "
+            f"3+ moves {ch['share_3plus']:.1%}; children mean {ch['children_moves_mean']:.2f}, "
+            f"3+ moves {ch['children_share_3plus']:.1%}; {ch['km_per_person']:.0f} km per person",
+            "  Moves by reason: " + ", ".join(f"{r.name.lower().replace('_', ' ')} {ch['moves_' + r.name.lower()]:,.0f}"
+                                              for r in Reason if r not in (Reason.INTAKE, Reason.EXIT)),
+            "  Plan (noodplan): " + _phase_line(d["phase"].values) + _regime_line(d["regime"].values),
             f"  Cost: EUR {d['cost_eur'].sum() / 1e9:.2f} billion "
             f"(EUR {d['cost_eur'].values.mean() / 1e6:.1f} million per day)",
             f"  Locations: synthetic portfolio of {self.locations.n} "
             f"({int((self.locations.life == 1).sum())} open at the end)",
         ]
         return "\n".join(lines)
+
+
+PHASE_NAMES = ["normal", "raised occupancy", "reserve capacity", "emergency reception (noodopvang)",
+               "crisis emergency reception (crisisnoodopvang)"]
+
+
+def _phase_line(phase: np.ndarray) -> str:
+    top = int(phase.max())
+    if top == 0:
+        return "stayed in phase 0 (normal)"
+    days = ", ".join(f"phase {p} {int((phase == p).sum())} d" for p in range(1, top + 1) if (phase == p).any())
+    return f"highest phase {top} ({PHASE_NAMES[top]}), first on day {int(np.argmax(phase == top))}; {days}"
+
+
+def _regime_line(regime: np.ndarray) -> str:
+    active = regime != ""
+    if not active.any():
+        return ""
+    names = sorted({r for r in regime[active]})
+    return f"; EU regime {', '.join(names)} for {int(active.sum())} days"

@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.applicants import Flag, Stage, Track
-from agents.keyed import SALT_DEPARTURE, SALT_PERMIT, SALT_RENEWAL, SALT_TRANSFER, keyed_uniform
+from agents.keyed import SALT_DEPARTURE, SALT_PERMIT, SALT_RENEWAL, SALT_SPONSOR, SALT_TRANSFER, keyed_uniform
 from agents.locations import Kind, Life, place
 from agents.moves import Reason, move
 from agents.municipalities import house, link
@@ -175,8 +175,21 @@ def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
     for t in PROCEDURE_TRACKS:
         sel = proc[track[~fam] == t]
         if len(sel):
-            s.ind[t].push(sel)
+            _push_ind(s, t, sel)
             s.procedure_persons[t] += p.persons_in(sel)
+
+
+def _push_ind(s: State, track: int, ids: np.ndarray) -> None:
+    """Join the IND line. Under the Pact, cases filed from its start date have their own line
+    (old and new procedures run side by side)."""
+    new = s.people._h["arrival_day"][ids] >= _pact_day(s)
+    s.ind[track].push(ids[~new])
+    s.ind_new[track].push(ids[new])
+
+
+def _pact_day(s: State) -> int:
+    pact = s.sc.pact
+    return (pact.start - s.sc.start_date).days if pact is not None else 1 << 30
 
 
 def leave(s: State, ids: np.ndarray, stage: int, day: int) -> int:
@@ -280,6 +293,34 @@ def end_screening(s: State, day: int) -> None:
     stays = (loc >= 0) & (s.locs.kind[np.maximum(loc, 0)] == Kind.BORDER) & (s.people._h["track"][due] == Track.BORDER)
     left = find_beds(s, due[~stays], day, Reason.PROCEDURE_STEP)
     s.needs_bed.push(left)
+    reunite(s, due[s.people._h["track"][due] == Track.FAMILY], day)
+
+
+def reunite(s: State, families: np.ndarray, day: int) -> None:
+    """Family members (nareizigers) whose sponsor still lives in reception: the sponsor's
+    household moves to the family's new location when there is room (a family-reunion move).
+    The sponsor is a keyed draw among permit holders in reception."""
+    share = s.sc.chain.family_sponsor_in_reception_share
+    if len(families) == 0 or share <= 0:
+        return
+    h = s.people._h
+    keys = h["key"][families]
+    families = families[(keyed_uniform(keys, SALT_SPONSOR) < share) & (h["location"][families] >= 0)]
+    pool = np.concatenate([s.unlinked.peek(), s.linked_h])
+    pool = pool[(h["stage"][pool] == Stage.PERMIT) & (h["location"][pool] >= 0) & (h["track"][pool] != Track.FAMILY)]
+    if len(families) == 0 or len(pool) == 0:
+        return
+    pick = (keyed_uniform(h["key"][families], SALT_SPONSOR + 100) * len(pool)).astype(np.int64)
+    sponsor, target = pool[pick], h["location"][families]
+    apart = h["location"][sponsor] != target
+    sponsor, target = sponsor[apart], target[apart]
+    _, first = np.unique(target, return_index=True)            # one reunion per location per day
+    sponsor, target = sponsor[first], target[first]
+    sponsor, keep = np.unique(sponsor, return_index=True)       # a sponsor joins one family
+    target = target[keep]
+    fits = s.locs.vacancy()[target] >= h["size"][sponsor]
+    s.today.moves += move(s.people, s.locs, s.log, sponsor[fits], target[fits], day, Reason.FAMILY_REUNION,
+                          s.world.network.distance_km)
 
 
 def place_waiting(s: State, day: int) -> None:
@@ -321,9 +362,17 @@ def decide(s: State, day: int) -> None:
     p = s.people
     h = p._h
     rec = np.array([g.recognition for g in s.sc.groups])
+    pact = s.sc.pact
+    pact_on = pact is not None and day >= (pact.start - s.sc.start_date).days
     for t in _IND_ORDER:
-        ids = serve(s, s.ind[t], f"ind_{TRACK_KEYS[t]}", s.sc.chain.decisions_per_day[TRACK_KEYS[t]],
-                    lambda w, t=t: (h["stage"][w] == Stage.PROCEDURE) & (h["track"][w] == t))
+        valid = lambda w, t=t: (h["stage"][w] == Stage.PROCEDURE) & (h["track"][w] == t)  # noqa: E731
+        rate = s.sc.chain.decisions_per_day[TRACK_KEYS[t]]
+        if pact_on and len(s.ind_new[t]):      # old and new procedures side by side
+            new = serve(s, s.ind_new[t], f"ind_new_{TRACK_KEYS[t]}", rate * pact.new_procedure_share, valid)
+            old = serve(s, s.ind[t], f"ind_{TRACK_KEYS[t]}", rate * (1 - pact.new_procedure_share), valid)
+            ids = np.concatenate([new, old])
+        else:
+            ids = serve(s, s.ind[t], f"ind_{TRACK_KEYS[t]}", rate, valid)
         if len(ids) == 0:
             continue
         persons = p.persons_in(ids)
@@ -417,7 +466,7 @@ def depart_and_transfer(s: State, day: int) -> None:
         failed = due[~ok]
         h["track"][failed] = Track.REGULAR
         p.set_stage(failed, Stage.PROCEDURE, day)
-        s.ind[Track.REGULAR].push(failed)
+        _push_ind(s, Track.REGULAR, failed)
         s.procedure_persons[Track.REGULAR] += p.persons_in(failed)
 
 

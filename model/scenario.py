@@ -92,6 +92,7 @@ class Chain(_Strict):
     dublin_transfer_success: Share = Field(description="share of transfer decisions that end in a transfer")
     moves_up_per_day: NonNeg = Field(description="persons COA can move from emergency to regular places per day")
     registration_priority: bool = Field(description="register households with minors or special needs first (Art. 10 of 2024/1359)")
+    family_sponsor_in_reception_share: Share = Field(description="share of family members (nareizigers) whose sponsor still lives in reception and joins them")
 
     @field_validator("departure_shares")
     @classmethod
@@ -258,6 +259,7 @@ class Pact(_Strict):
     start: dt.date
     border_procedure_for_low_recognition: bool = Field(description="low-recognition applicants take the border procedure wherever they arrive")
     dublin_reception_ends_at_decision: bool = Field(description="right to reception lapses once the transfer decision is made")
+    new_procedure_share: Share = Field(description="share of each track's IND capacity for cases filed from the start date")
 
 
 class Event(_Strict):

@@ -77,6 +77,7 @@ class State:
     needs_bed: FifoQueue = field(default_factory=FifoQueue)         # to place outside the registration location
     moves_up: FifoQueue = field(default_factory=FifoQueue)          # in emergency/crisis places
     ind: dict[int, FifoQueue] = field(default_factory=lambda: {t: FifoQueue() for t in PROCEDURE_TRACKS})
+    ind_new: dict[int, FifoQueue] = field(default_factory=lambda: {t: FifoQueue() for t in PROCEDURE_TRACKS})  # Pact cases
     unlinked: FifoQueue = field(default_factory=FifoQueue)          # permit holders not yet linked
     linked_h: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # linked, waiting for a home
     linked_m: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))

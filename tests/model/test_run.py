@@ -17,8 +17,8 @@ def _balance_ok(ds):
 
 
 @pytest.mark.parametrize("name", builtin_names())
-def test_mass_balance_every_day_of_every_builtin_scenario(name):
-    r = simulate(name)
+def test_mass_balance_every_day_of_every_builtin_scenario(name, builtin_run):
+    r = builtin_run(name)
     ds = r.daily
     assert _balance_ok(ds)
     assert (ds["unsheltered"] >= 0).all() and (ds["in_bed"] <= ds["capacity"]).all()

@@ -1,0 +1,120 @@
+"""Paired comparison of two scenarios on the same seeds (common random numbers).
+
+Both variants run on seeds s, s+1, …; a person who arrives in one variant arrives in the other,
+with the same household and the same individual outcomes (keyed draws), so the paired
+differences measure the variants, not the noise. Confidence intervals use Student's t over the
+paired differences.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from model.results import Results
+from model.scenario import Scenario, load_scenario
+from model.simulate import simulate
+
+# key figure -> (label, unit, how to compute it from Results)
+KEY_FIGURES: dict[str, tuple[str, str, Callable[[Results], float]]] = {
+    "unsheltered_person_nights": ("nights without a bed", "person-nights", lambda r: float(r.daily["unsheltered"].sum())),
+    "peak_unsheltered": ("peak without a bed", "persons", lambda r: float(r.daily["unsheltered"].max())),
+    "days_emergency_phase": ("days in phase 3+ (noodopvang)", "days", lambda r: float((r.daily["phase"] >= 3).sum())),
+    "max_phase": ("highest phase", "0-4", lambda r: float(r.daily["phase"].max())),
+    "moves_per_person": ("moves per person", "moves", lambda r: float(r.churn()["moves_mean"])),
+    "moves_per_child": ("moves per child", "moves", lambda r: float(r.churn()["children_moves_mean"])),
+    "share_3plus_moves": ("share with 3+ moves", "share", lambda r: float(r.churn()["share_3plus"])),
+    "children_emergency_nights": ("children's nights in emergency", "person-nights",
+                                  lambda r: float(r.daily["children_in_emergency"].sum())),
+    "peak_population": ("peak in reception", "persons", lambda r: float(r.daily["population"].max())),
+    "permit_holders_end": ("permit holders waiting at the end", "persons",
+                           lambda r: float(r.daily["permit_holders_waiting"].values[-1])),
+    "cost_million_eur": ("cost", "EUR million", lambda r: float(r.daily["cost_eur"].sum()) / 1e6),
+}
+
+
+def key_figures(res: Results) -> dict[str, float]:
+    return {k: f(res) for k, (_, _, f) in KEY_FIGURES.items()}
+
+
+def _one(args: tuple[Scenario, int, int | None]) -> dict[str, float]:
+    sc, seed, days = args
+    return key_figures(simulate(sc, seed=seed, days=days))
+
+
+@dataclass
+class Comparison:
+    a: str
+    b: str
+    seeds: list[int]
+    values_a: dict[str, np.ndarray]
+    values_b: dict[str, np.ndarray]
+
+    def rows(self, level: float = 0.95) -> list[dict]:
+        out = []
+        for k, (label, unit, _) in KEY_FIGURES.items():
+            a, b = self.values_a[k], self.values_b[k]
+            d = b - a
+            n = len(d)
+            mean = float(d.mean())
+            if n > 1 and d.std(ddof=1) > 0:
+                half = float(stats.t.ppf(0.5 + level / 2, n - 1) * d.std(ddof=1) / np.sqrt(n))
+            elif n > 1:
+                half = 0.0
+            else:
+                half = float("nan")
+            out.append({"figure": k, "label": label, "unit": unit, "a_mean": float(a.mean()),
+                        "b_mean": float(b.mean()), "difference": mean, "ci_low": mean - half,
+                        "ci_high": mean + half, "runs": n})
+        return out
+
+    def table(self) -> str:
+        head = f"{'key figure':36s} {'unit':>14s} {self.a[:14]:>14s} {self.b[:14]:>14s} {'B - A':>12s}  95% CI"
+        lines = [f"Paired comparison on {len(self.seeds)} seed(s) {self.seeds[0]}…{self.seeds[-1]} "
+                 f"(A = {self.a}, B = {self.b})", head, "-" * len(head)]
+        for r in self.rows():
+            ci = "n/a (one run)" if np.isnan(r["ci_low"]) else f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
+            lines.append(f"{r['label'][:36]:36s} {r['unit'][:14]:>14s} {_fmt(r['a_mean']):>14s} "
+                         f"{_fmt(r['b_mean']):>14s} {_fmt(r['difference']):>12s}  {ci}")
+        return "\n".join(lines)
+
+
+def _fmt(x: float) -> str:
+    """Readable numbers: thousands separators for large values, three digits for small ones."""
+    if abs(x) >= 1000:
+        return f"{x:,.0f}"
+    if abs(x) >= 10:
+        return f"{x:.1f}"
+    return f"{x:.3g}"
+
+
+def compare(a: Scenario | str, b: Scenario | str, runs: int = 5, seed: int | None = None,
+            days: int | None = None, workers: int | None = None,
+            progress: Callable[[int, int], None] | None = None) -> Comparison:
+    """Run A and B on the same `runs` seeds; results do not depend on `workers`."""
+    sa = load_scenario(a) if isinstance(a, str) else a
+    sb = load_scenario(b) if isinstance(b, str) else b
+    first = sa.seed if seed is None else seed
+    seeds = [first + i for i in range(runs)]
+    jobs = [(sa, s, days) for s in seeds] + [(sb, s, days) for s in seeds]
+    workers = workers or min(len(jobs), os.cpu_count() or 1)
+    results: list[dict[str, float]] = []
+    if workers > 1:
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for i, r in enumerate(pool.map(_one, jobs)):
+                results.append(r)
+                if progress:
+                    progress(i + 1, len(jobs))
+    else:
+        for i, job in enumerate(jobs):
+            results.append(_one(job))
+            if progress:
+                progress(i + 1, len(jobs))
+    ra, rb = results[:runs], results[runs:]
+    return Comparison(sa.name, sb.name, seeds, {k: np.array([r[k] for r in ra]) for k in KEY_FIGURES},
+                      {k: np.array([r[k] for r in rb]) for k in KEY_FIGURES})

@@ -1,0 +1,70 @@
+"""Each library scenario shows its signature (full runs, cached per session)."""
+
+import numpy as np
+
+from model.scenario import builtin_names, load_scenario
+
+
+def test_library_is_complete_and_documented():
+    names = set(builtin_names())
+    assert {"baseline", "mass-arrival", "mass-arrival-x2", "instrumentalisation", "force-majeure",
+            "housing-stall", "contract-cliff", "pact-2026", "stable-stock", "flex-only"} <= names
+    for n in names:
+        assert len(load_scenario(n).description) > 60, n
+
+
+def test_baseline_shows_structural_use_of_emergency_locations(builtin_run):
+    d = builtin_run("baseline").daily
+    share = d["occupancy_by_kind"].sel(kind=["emergency", "crisis"]).sum("kind") / d["population"]
+    assert float(share.min()) > 0.25                 # a quarter or more in emergency all along
+    assert int(d["phase"].max()) <= 2                 # without reaching emergency scale-up
+
+
+def test_mass_arrival_reaches_emergency_reception_and_x2_goes_further(builtin_run):
+    one, two = builtin_run("mass-arrival").daily, builtin_run("mass-arrival-x2").daily
+    assert int(one["phase"].max()) >= 3
+    assert float(two["unsheltered"].sum()) > float(one["unsheltered"].sum())
+    assert "crisis" in set(one["regime"].values)
+
+
+def test_instrumentalisation_loads_the_entry_region_first_and_declares_its_regime(builtin_run):
+    d = builtin_run("instrumentalisation").daily
+    before, during = 91, 105                          # 30 Sep and 14 Oct 2025
+    rate = d["occupancy_by_province"] / d["capacity_by_province"]
+    rise = (rate.isel(day=during) - rate.isel(day=before)).to_series()
+    assert rise.idxmax() == "Overijssel"              # Enschede's province
+    assert "instrumentalisation" in set(d["regime"].values)
+
+
+def test_housing_stall_fills_reception_with_permit_holders(builtin_run):
+    base, stall = builtin_run("baseline").daily, builtin_run("housing-stall").daily
+    assert stall["permit_holders_waiting"].values[-1] > 1.4 * base["permit_holders_waiting"].values[-1]
+
+
+def test_contract_cliff_moves_people_on_the_day_agreements_expire(builtin_run):
+    r = builtin_run("contract-cliff")
+    moves = r.moves_frame()
+    cliff = (r.scenario.events[0].date - r.scenario.start_date).days
+    on_day = moves[(moves.day == cliff) & (moves.reason == "location_closing")]
+    assert len(on_day) > 1000
+
+
+def test_pact_ends_dublin_reception_only_for_new_cases(builtin_run):
+    r = builtin_run("pact-2026")
+    d = r.daily
+    start = (r.scenario.pact.start - r.scenario.start_date).days
+    ended = d["dublin_reception_ended"].values
+    assert ended[:start].sum() == 0 and ended[start:].sum() > 0
+
+
+def test_force_majeure_halves_decisions_and_declares_its_regime(builtin_run):
+    d = builtin_run("force-majeure").daily
+    dec = d["decisions"].values
+    assert dec[100:180].mean() < 0.75 * dec[20:90].mean()   # Oct-Dec 2025 vs Jul-Sep
+    assert "force_majeure" in set(d["regime"].values)
+
+
+def test_flex_only_moves_people_more_often_than_stable_stock(builtin_run):
+    flex, stable = builtin_run("flex-only").churn(), builtin_run("stable-stock").churn()
+    assert flex["moves_mean"] > stable["moves_mean"]
+    assert flex["moves_location_closing"] > stable["moves_location_closing"]

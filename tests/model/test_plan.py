@@ -1,0 +1,121 @@
+"""The contingency-plan ladder on hand-made indicator series, and the plan's actions on a state."""
+
+import datetime as dt
+
+import numpy as np
+
+from agents.locations import Kind, Life
+from model.plan import Ladder, PlanRuntime
+from model.scenario import Action, Phase, Trigger, load_scenario
+from model.simulate import prepare
+
+
+def _phase(name, up, down, dwell=0):
+    return Phase(name=name, activate=up, deactivate=down, min_dwell_days=dwell)
+
+
+def _run(ladder, series, name="occupancy"):
+    """Feed one indicator series (national) and return the phase after each day."""
+    out = []
+    for day, v in enumerate(series):
+        ladder.update(day, {name: np.array([v])})
+        out.append(int(ladder.phase[0]))
+    return out
+
+
+def test_trigger_fires_only_after_its_number_of_days():
+    p1 = _phase("raised", [Trigger(indicator="occupancy", above=0.95, days=3)],
+                [Trigger(indicator="occupancy", below=0.9, days=2)])
+    lad = Ladder([p1], 1)
+    # above on days 0,1 then a dip resets the count; above again on days 3,4,5 -> fires on day 5
+    assert _run(lad, [0.96, 0.97, 0.94, 0.96, 0.96, 0.96, 0.96]) == [0, 0, 0, 0, 0, 1, 1]
+
+
+def test_deactivation_needs_all_triggers_and_the_minimum_dwell():
+    p1 = _phase("raised", [Trigger(indicator="occupancy", above=0.95, days=1)],
+                [Trigger(indicator="occupancy", below=0.9, days=2)], dwell=5)
+    lad = Ladder([p1], 1)
+    # up on day 0; below 0.9 from day 1: two days held by day 2, but dwell 5 -> down on day 5
+    assert _run(lad, [0.96, 0.8, 0.8, 0.8, 0.8, 0.8, 0.8]) == [1, 1, 1, 1, 1, 0, 0]
+    two = _phase("two", [Trigger(indicator="occupancy", above=0.95, days=1)],
+                 [Trigger(indicator="occupancy", below=0.9, days=1),
+                  Trigger(indicator="unsheltered", below=1, days=1)])
+    lad = Ladder([two], 1)
+    lad.update(0, {"occupancy": np.array([0.99]), "unsheltered": np.array([50])})
+    lad.update(1, {"occupancy": np.array([0.5]), "unsheltered": np.array([50])})   # one of two holds
+    assert lad.phase[0] == 1
+    lad.update(2, {"occupancy": np.array([0.5]), "unsheltered": np.array([0])})
+    assert lad.phase[0] == 0
+
+
+def test_no_flapping_under_a_noisy_indicator():
+    p1 = _phase("raised", [Trigger(indicator="occupancy", above=0.95, days=3)],
+                [Trigger(indicator="occupancy", below=0.85, days=7)], dwell=14)
+    lad = Ladder([p1], 1)
+    rng = np.random.default_rng(1)
+    noisy = np.tile([0.97, 0.96, 0.93], 70)                       # above two days, then a dip, again and again
+    phases = _run(lad, noisy)
+    assert max(phases) == 0                                       # never three days in a row above
+    hovering = np.r_[np.full(5, 0.97), 0.9 + rng.normal(0, 0.03, 300)]  # then noise around 0.9
+    lad = Ladder([p1], 1)
+    phases = _run(lad, hovering)
+    assert phases[2] == 1 and min(phases[2:]) == 1                # hysteresis: stays up, no flapping
+    assert sum(a != b for a, b in zip(phases, phases[1:])) == 1
+
+
+def test_ladder_climbs_one_rung_a_day_and_comes_down_in_reverse():
+    up = [Trigger(indicator="occupancy", above=1.0, days=1)]
+    down = [Trigger(indicator="occupancy", below=0.5, days=1)]
+    lad = Ladder([_phase(f"p{i}", up, down) for i in range(4)], 1)
+    assert _run(lad, [1.2] * 5 + [0.1] * 5) == [1, 2, 3, 4, 4, 3, 2, 1, 0, 0]
+
+
+def test_province_units_climb_their_own_ladders():
+    lad = Ladder([_phase("raised", [Trigger(indicator="occupancy", above=0.95, days=2)],
+                         [Trigger(indicator="occupancy", below=0.9, days=1)])], 3)
+    for day in range(2):
+        lad.update(day, {"occupancy": np.array([0.99, 0.5, 0.96])})
+    assert list(lad.phase) == [1, 0, 1]
+
+
+def test_raise_occupancy_adds_places_up_to_the_maximum_and_scale_down_drains():
+    s = prepare("baseline", days=10)
+    s.plan = PlanRuntime(s, s.sc.plan)
+    L = s.locs
+    a = Action(type="raise_occupancy", kinds=["regular"], factor=1.15)
+    regular = np.flatnonzero((L.kind == Kind.REGULAR) & (L.life == Life.OPEN))
+    expected = np.minimum(L.max_capacity[regular], np.floor(L.capacity[regular] * 1.15).astype(int)) - L.capacity[regular]
+    done = s.plan._do_raise_occupancy(s, 0, 0, a)
+    assert np.array_equal(L.extra[regular], expected)
+    assert (L.extra[L.kind != Kind.REGULAR] == 0).all()
+    L.occupancy[regular[0]] = L.capacity[regular[0]] + 3       # three residents above the normal norm
+    s.plan._undo_raise_occupancy(s, 1, done)
+    assert L.extra[regular[0]] == 3 and (L.extra[regular[1:]] == 0).all()   # nobody evicted
+    L.occupancy[regular[0]] -= 2
+    s.plan._drain_raised(s)
+    assert L.extra[regular[0]] == 1
+
+
+def test_requests_deliver_part_of_what_is_asked_like_history():
+    """2020: 5,000 asked, 800 delivered; 2024: 30 % of an urgent request -> same order."""
+    s = prepare("baseline", days=10)
+    s.plan = PlanRuntime(s, s.sc.plan)
+    a = Action(type="request_places", kind="emergency", places=5000, via="provinces", lead_time_days=30)
+    n0 = s.locs.n
+    done = s.plan._do_request_places(s, 0, 0, a)
+    delivered = int(s.locs.capacity[done.locations].sum())
+    assert 0.1 * 5000 <= delivered <= 0.5 * 5000
+    assert (s.locs.life[n0:] == Life.PLANNED).all() and (s.locs.open_day[n0:] == 30).all()
+    assert s.event_log[-1]["what"] == "request emergency places via provinces"
+    assert s.munis.accepted.sum() == len(done.locations)
+
+
+def test_scale_down_in_reverse_order_in_a_full_run(builtin_run):
+    r = builtin_run("mass-arrival")
+    phase = r.daily["phase"].values
+    assert phase.max() >= 3                                    # reaches emergency reception
+    assert set(np.abs(np.diff(phase))) <= {0, 1}              # one rung at a time
+    first_top = int(np.argmax(phase == phase.max()))
+    assert (phase[first_top:] < phase.max()).any()            # and comes back down
+    downs = [e for e in r.events if e["what"].startswith("scale-down")]
+    assert downs and downs[0]["what"].startswith(f"scale-down from phase {phase.max()}")

@@ -1,0 +1,61 @@
+import datetime as dt
+
+import numpy as np
+
+from model.mesa_model import ReceptionModel
+from model.scenario import Regime, load_scenario
+
+
+def _with_regime(**kw):
+    sc = load_scenario("baseline").model_copy(deep=True)
+    sc.regimes = [Regime(type="force_majeure", **kw)]
+    return sc
+
+
+def test_regime_starts_after_the_authorisation_delay_and_expires_restoring_parameters():
+    sc = _with_regime(requested=dt.date(2025, 7, 6), authorisation_delay_days=4, duration_days=10,
+                      max_extensions=0, derogations={"chain.registration_deadline_days": 28,
+                                                     "chain.registration_priority": 1})
+    m = ReceptionModel(sc, days=30)
+    seen = []
+    while m.running:
+        m.step()
+        seen.append((m.state.sc.chain.registration_deadline_days, bool(m.state.sc.chain.registration_priority)))
+    regime = m.results().daily["regime"].values
+    # requested on day 5, authorised on day 9, in force days 9..18, expired on day 19
+    assert list(np.flatnonzero(regime == "force_majeure")) == list(range(9, 19))
+    assert seen[8] == (5, False) and seen[9] == (28, True) and seen[18] == (28, True) and seen[19] == (5, False)
+    whats = [e["what"] for e in m.state.event_log if e["source"] == "regime"]
+    assert whats == ["force majeure regime requested", "force majeure regime authorised and in force",
+                     "force majeure regime expired"]
+
+
+def test_regime_is_extended_while_the_plan_stays_high():
+    sc = _with_regime(requested=dt.date(2025, 7, 1), authorisation_delay_days=0, duration_days=5,
+                      max_extensions=2, extend_while_phase_at_least=0)
+    m = ReceptionModel(sc, days=40)
+    while m.running:
+        m.step()
+    regime = m.results().daily["regime"].values
+    assert (regime[:15] == "force_majeure").all() and (regime[15:] == "").all()   # 5 + 2 x 5 days
+
+
+def test_registration_priority_serves_families_and_minors_first():
+    from agents.applicants import Flag, Stage, Track
+    from agents.queues import FifoQueue
+    from model.rulebook import serve, serve_priority
+    from model.simulate import prepare
+
+    s = prepare("baseline", days=5)
+    ids = s.people.add(size=np.array([1, 2, 1, 1]), children=np.array([0, 1, 0, 0]),
+                       key=np.arange(4, dtype=np.uint64), group=np.zeros(4), track=np.full(4, Track.REGULAR),
+                       flags=np.array([0, 0, Flag.VULNERABLE, 0], np.uint8), stage=Stage.WAITING, day=0)
+    q = FifoQueue()
+    q.push(ids)
+    # three persons of capacity: the family (2) and the vulnerable single (1) go first
+    served = serve_priority(s, q, "test", 3, lambda w: np.ones(len(w), bool))
+    assert list(served) == [ids[1], ids[2]]
+    assert list(q.peek()) == [ids[0], ids[3]]
+    q2 = FifoQueue()
+    q2.push(ids)
+    assert list(serve(s, q2, "test2", 3, lambda w: np.ones(len(w), bool))) == [ids[0], ids[1]]  # plain FIFO

@@ -65,11 +65,11 @@ def serve(s: State, queue, name: str, per_day: float, valid) -> np.ndarray:
     if not ok.all():
         queue.keep_head(len(window), ok)
         window = queue.peek(max(int(cap), 0) + 1)
-    sizes = s.people._h["size"][window]
-    n = int(np.searchsorted(np.cumsum(sizes), cap, side="right"))
+    cum = s.people._h["size"][window].cumsum()
+    n = int(cum.searchsorted(cap, side="right"))
     served = window[:n].copy()
     queue.drop(n)
-    used = int(sizes[:n].sum())
+    used = int(cum[n - 1]) if n else 0
     s.carry[name] = cap - used if len(queue) > 0 else 0.0
     return served
 
@@ -88,22 +88,31 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     cls = s.household_class(ids)
     vacancy = s.locs.vacancy()
     order = _order_by_kind(s, vacancy)
-    loc = np.full(len(ids), -1, dtype=np.int64)
-    for c in np.unique(cls):
-        sel = np.flatnonzero(cls == c)
-        pref = [k for k in _preference(s, int(c)) if (temporary or k not in TEMPORARY_KINDS)
-                and (only is None or k in only)]
-        got = place(sizes[sel], pref, vacancy, order)
-        loc[sel] = got
-        ok = got >= 0
-        vacancy = vacancy - np.bincount(got[ok], weights=sizes[sel][ok], minlength=len(vacancy)).astype(np.int64)
+    classes = np.flatnonzero(np.bincount(cls)).tolist()   # classes present, ascending
+    if len(classes) == 1:
+        loc = place(sizes, _kinds_to_try(s, classes[0], temporary, only), vacancy, order)
+    else:
+        loc = np.full(len(ids), -1, dtype=np.int64)
+        for i, c in enumerate(classes):
+            sel = np.flatnonzero(cls == c)
+            got = place(sizes[sel], _kinds_to_try(s, c, temporary, only), vacancy, order)
+            loc[sel] = got
+            if i + 1 < len(classes):   # what this class took is gone for the next
+                ok = got >= 0
+                np.subtract.at(vacancy, got[ok], sizes[sel][ok])
     got = loc >= 0
-    if got.any():
-        s.today.moves += move(s.people, s.locs, s.log, ids[got], loc[got], day, reason,
-                              s.world.network.distance_km)
-        temp = np.isin(s.locs.kind[loc[got]], TEMPORARY_KINDS)
-        s.moves_up.push(ids[got][temp])
-    return ids[~got]
+    n_got = int(np.count_nonzero(got))
+    if n_got == 0:
+        return ids
+    if n_got < len(ids):
+        ids_got, loc_got, left = ids[got], loc[got], ids[~got]
+    else:
+        ids_got, loc_got, left = ids, loc, ids[:0]
+    s.today.moves += move(s.people, s.locs, s.log, ids_got, loc_got, day, reason,
+                          s.world.network.distance_km)
+    temp = _kind_table(TEMPORARY_KINDS)[s.locs.kind[loc_got]]
+    s.moves_up.push(ids_got[temp])
+    return left
 
 
 def _preference(s: State, cls: int) -> list[int]:
@@ -112,13 +121,44 @@ def _preference(s: State, cls: int) -> list[int]:
     return PREFERENCE[cls]
 
 
+def _kinds_to_try(s: State, cls: int, temporary: bool, only: tuple[int, ...] | None) -> list[int]:
+    pref = _preference(s, cls)
+    if temporary and only is None:
+        return pref
+    return [k for k in pref if (temporary or k not in TEMPORARY_KINDS) and (only is None or k in only)]
+
+
+_KIND_TABLES: dict[tuple, np.ndarray] = {}
+
+
+def _kind_table(kinds: tuple) -> np.ndarray:
+    """Boolean lookup table indexed by location kind, True for `kinds` (instead of np.isin)."""
+    table = _KIND_TABLES.get(kinds)
+    if table is None:
+        table = _KIND_TABLES[kinds] = np.zeros(len(Kind), bool)
+        table[list(kinds)] = True
+    return table
+
+
+def _member(s: State, items: np.ndarray, subset: np.ndarray) -> np.ndarray:
+    """`np.isin(items, subset)` for household ids, in time proportional to their lengths
+    (a scratch mark per household, cleared again after use)."""
+    mark = s.__dict__.get("_member_mark")
+    if mark is None or len(mark) < s.people.n:
+        mark = s.__dict__["_member_mark"] = np.zeros(2 * max(s.people.n, 1024), bool)
+    mark[subset] = True
+    out = mark[items]
+    mark[subset] = False
+    return out
+
+
 def _order_by_kind(s: State, vacancy: np.ndarray) -> list[np.ndarray]:
     """Placement policy: within a kind, the emptiest open locations first (COA spreads load)."""
     kinds = s.locs.kind
-    order = np.lexsort((-vacancy, kinds))
-    order = order[vacancy[order] > 0]
-    bounds = np.searchsorted(kinds[order], np.arange(len(Kind) + 1))
-    return [order[bounds[k]:bounds[k + 1]] for k in range(len(Kind))]
+    free = np.flatnonzero(vacancy > 0)
+    order = free[np.lexsort((-vacancy[free], kinds[free]))]
+    bounds = np.bincount(kinds[order], minlength=len(Kind)).cumsum().tolist()
+    return [order[a:b] for a, b in zip([0] + bounds[:-1], bounds)]
 
 
 def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
@@ -129,22 +169,29 @@ def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
         return
     flags = s.people._h["flags"][ids]
     sizes = s.people._h["size"][ids]
-    border = (flags & Flag.AT_BORDER) > 0
-    entry = (flags & Flag.AT_ENTRY) > 0
     vacancy = s.locs.vacancy()
-    loc = np.full(len(ids), -1)
-    groups = [(border & ~entry, [Kind.BORDER, Kind.CENTRAL], None), (~border & ~entry, [Kind.CENTRAL], None)]
-    if entry.any():
-        origin = int(s.world.inflow.entry_municipality[min(day, len(s.world.inflow.entry_municipality) - 1)])
-        groups.append((entry, ENTRY_PREFERENCE, origin if origin >= 0 else None))
-    for sel, pref, origin in groups:
-        if sel.any():
-            order = _order_by_kind(s, vacancy) if origin is None else _order_by_distance(s, vacancy, origin)
-            got = place(sizes[sel], pref, vacancy, order)
-            loc[sel] = got
-            ok = got >= 0
-            vacancy = vacancy - np.bincount(got[ok], weights=sizes[sel][ok], minlength=len(vacancy)).astype(np.int64)
+    if not (flags & (Flag.AT_BORDER | Flag.AT_ENTRY)).any():   # the usual day: all to Ter Apel
+        loc = place(sizes, [Kind.CENTRAL], vacancy, _order_by_kind(s, vacancy))
+    else:
+        border = (flags & Flag.AT_BORDER) > 0
+        entry = (flags & Flag.AT_ENTRY) > 0
+        loc = np.full(len(ids), -1)
+        groups = [(border & ~entry, [Kind.BORDER, Kind.CENTRAL], None), (~border & ~entry, [Kind.CENTRAL], None)]
+        if entry.any():
+            origin = int(s.world.inflow.entry_municipality[min(day, len(s.world.inflow.entry_municipality) - 1)])
+            groups.append((entry, ENTRY_PREFERENCE, origin if origin >= 0 else None))
+        for sel, pref, origin in groups:
+            if sel.any():
+                order = _order_by_kind(s, vacancy) if origin is None else _order_by_distance(s, vacancy, origin)
+                got = place(sizes[sel], pref, vacancy, order)
+                loc[sel] = got
+                ok = got >= 0
+                np.subtract.at(vacancy, got[ok], sizes[sel][ok])
     got = loc >= 0
+    if got.all():
+        s.today.moves += move(s.people, s.locs, s.log, ids, loc, day, Reason.INTAKE,
+                              s.world.network.distance_km)
+        return
     s.today.moves += move(s.people, s.locs, s.log, ids[got], loc[got], day, Reason.INTAKE,
                           s.world.network.distance_km)
     s.central_wait.push(ids[~got])
@@ -330,10 +377,11 @@ def place_waiting(s: State, day: int) -> None:
     if len(s.needs_bed):
         waiting = s.needs_bed.peek().copy()
         loc = p["location"][waiting]
-        stuck = (loc < 0) | np.isin(s.locs.kind[np.maximum(loc, 0)], (Kind.CENTRAL, Kind.BORDER))
-        valid = (p["stage"][waiting] >= Stage.PROCEDURE) & (p["stage"][waiting] < Stage.HOUSED) & stuck
+        stuck = (loc < 0) | _kind_table((Kind.CENTRAL, Kind.BORDER))[s.locs.kind[loc]]
+        st = p["stage"][waiting]
+        valid = (st >= Stage.PROCEDURE) & (st < Stage.HOUSED) & stuck
         left = find_beds(s, waiting[valid], day, Reason.PROCEDURE_STEP)
-        s.needs_bed.keep(np.isin(waiting, left))
+        s.needs_bed.keep(_member(s, waiting, left))
     if len(s.central_wait):
         waiting = s.central_wait.peek().copy()
         valid = (p["stage"][waiting] <= Stage.SCREENING) & (p["location"][waiting] < 0)
@@ -341,20 +389,21 @@ def place_waiting(s: State, day: int) -> None:
         settle_in_central(s, waiting[valid], day)
     budget = s.sc.chain.moves_up_per_day
     if budget >= 1 and len(s.moves_up):
-        regular = ~np.isin(s.locs.kind, TEMPORARY_KINDS + (Kind.CENTRAL, Kind.BORDER))
+        regular = ~_kind_table(TEMPORARY_KINDS + (Kind.CENTRAL, Kind.BORDER))[s.locs.kind]
         free = int(s.locs.vacancy()[regular].sum())
         if free > 0:
             window = s.moves_up.peek(int(budget)).copy()
             loc = p["location"][window]
             st = p["stage"][window]
-            valid = (loc >= 0) & np.isin(s.locs.kind[np.maximum(loc, 0)], TEMPORARY_KINDS) & (
+            valid = (loc >= 0) & _kind_table(TEMPORARY_KINDS)[s.locs.kind[loc]] & (
                 (st == Stage.PROCEDURE) | (st == Stage.PERMIT))
             if s.sc.placement.policy == "min_moves":   # only families with children move up
                 valid &= p["children"][window] > 0
             cand = window[valid]
             fits = np.cumsum(p["size"][cand]) <= min(budget, free)
-            left = find_beds(s, cand[fits], day, Reason.EMERGENCY_TO_REGULAR, temporary=False)
-            s.moves_up.keep_head(len(window), np.isin(window, left) | (valid & ~np.isin(window, cand[fits])))
+            tried = cand[fits]
+            left = find_beds(s, tried, day, Reason.EMERGENCY_TO_REGULAR, temporary=False)
+            s.moves_up.keep_head(len(window), _member(s, window, left) | (valid & ~_member(s, window, tried)))
 
 
 def decide(s: State, day: int) -> None:

@@ -53,13 +53,13 @@ class Inflow(_Strict):
     family_reunification_per_year: NonNeg = Field(description="family members (nareizigers) arriving in reception, persons per year")
     monthly_series: str | None = Field(None, description="name of a packaged monthly inflow series; overrides the yearly levels inside its period")
     seasonality_amplitude: Share = Field(description="relative amplitude of the yearly cycle (0 = flat)")
-    seasonality_peak_day_of_year: Annotated[int, Field(ge=1, le=366)]
+    seasonality_peak_day_of_year: Annotated[int, Field(ge=1, le=366)] = Field(description="day of the year with the most arrivals")
     border_entry_share: Share = Field(description="share of first applicants entering at Schiphol")
     household_size_shares: list[Share] = Field(description="share of first-applicant households of size 1, 2, 3, …")
     family_household_size_shares: list[Share] = Field(description="share of family-reunification households of size 1, 2, 3, …")
-    unaccompanied_minor_share_of_singles: Share
+    unaccompanied_minor_share_of_singles: Share = Field(description="share of single arrivals who are unaccompanied minors (amv)")
     vulnerable_share: Share = Field(description="share of households with a special reception need")
-    shocks: list[Shock] = []
+    shocks: list[Shock] = Field(default_factory=list, description="extra arrivals for a period (mass arrival, instrumentalisation)")
 
     @field_validator("household_size_shares", "family_household_size_shares")
     @classmethod
@@ -288,16 +288,16 @@ class Event(_Strict):
 class Scenario(_Strict):
     """A complete, validated scenario."""
 
-    name: str
-    description: str = ""
-    start_date: dt.date
+    name: str = Field(description="short name, used in outputs")
+    description: str = Field("", description="a paragraph for planners: what the scenario tests")
+    start_date: dt.date = Field(description="first simulated day (ISO date)")
     horizon_days: PosInt = Field(description="days to simulate")
-    seed: int = Field(ge=0)
+    seed: int = Field(ge=0, description="random seed of a run (runs may override it)")
     country: Literal["nl"] = Field(description="packaged data set for the world")
     provinces: list[str] | None = Field(None, description="restrict the world to these provinces (None: all)")
     initial: Initial
     inflow: Inflow
-    groups: list[Group] = Field(min_length=1)
+    groups: list[Group] = Field(min_length=1, description="nationality groups: share of first applicants and recognition chance")
     chain: Chain
     housing: Housing
     portfolio: Portfolio
@@ -305,9 +305,9 @@ class Scenario(_Strict):
     plan: Plan
     municipalities: MunicipalBehaviour
     placement: Placement
-    regimes: list[Regime] = []
-    pact: Pact | None = None
-    events: list[Event] = []
+    regimes: list[Regime] = Field(default_factory=list, description="EU 2024/1359 regimes that may be declared")
+    pact: Pact | None = Field(None, description="the EU Migration Pact and its start date (None: old rules throughout)")
+    events: list[Event] = Field(default_factory=list, description="scheduled changes (parameters, closures, openings)")
 
     @field_validator("groups")
     @classmethod

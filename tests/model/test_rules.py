@@ -1,0 +1,163 @@
+"""Each rule of the day on its own, on a small hand-made world (Groningen only, empty at start)."""
+
+import numpy as np
+import pytest
+
+from agents.applicants import Flag, Stage, Track
+from agents.keyed import SALT_PERMIT, keyed_uniform
+from agents.locations import Kind, Life
+from model import rulebook
+from model.scenario import load_scenario
+from model.simulate import prepare
+
+SMALL = {
+    "provinces": ["Groningen"],
+    "initial": {"entitled_persons": 0},
+    "inflow": {"first_applications_per_year": 0, "family_reunification_per_year": 0},
+    "portfolio": {"places": {"central": 20, "border": 0, "process": 10, "regular": 10, "minors": 0,
+                             "accelerated": 0, "emergency": 10, "crisis": 0},
+                  "include_named_locations": False, "reserve_places": 0,
+                  "mean_location_places": {"process": 10, "regular": 10, "emergency": 10}},
+    "plan": {"enabled": False},
+}
+
+
+def small(**chain):
+    from model.scenario import _merge, from_dict
+    import yaml
+    from model.scenario import SCENARIO_DIR
+
+    base = yaml.safe_load((SCENARIO_DIR / "baseline.yaml").read_text())
+    data = _merge(base, SMALL)
+    data["chain"].update(chain)
+    return from_dict(data, "small")
+
+
+def _add(s, sizes, stage=Stage.WAITING, day=0, track=Track.REGULAR, group=0, flags=0):
+    k = len(sizes)
+    return s.people.add(size=np.array(sizes), children=np.zeros(k), key=np.arange(100, 100 + k, dtype=np.uint64),
+                        group=np.full(k, group), track=np.full(k, track), flags=np.full(k, flags, np.uint8),
+                        stage=stage, day=day)
+
+
+def test_small_world_is_what_it_says():
+    s = prepare(small(), days=5)
+    L = s.locs
+    assert s.people.n == 0 and s.munis.n == 10
+    assert {Kind(k).name: int(c) for k, c in zip(*np.unique(L.kind, return_counts=True))} == \
+        {"CENTRAL": 1, "PROCESS": 1, "REGULAR": 1, "EMERGENCY": 1}
+    assert list(L.capacity) == [20, 10, 10, 10]
+
+
+def test_registration_serves_whole_households_and_carries_what_a_household_could_not_use():
+    s = prepare(small(registration_capacity_per_day=3), days=5)
+    ids = _add(s, [2, 2, 1])
+    s.registration.push(ids)
+    rulebook.register(s, 0)
+    assert list(s.people.stage) == [Stage.SCREENING, Stage.WAITING, Stage.WAITING]
+    assert s.carry["registration"] == 1          # 3 - 2 used; the next household (2) did not fit
+    rulebook.register(s, 1)                      # 3 + 1 = 4 >= 2 + 1
+    assert list(s.people.stage) == [Stage.SCREENING] * 3
+    assert s.carry["registration"] == 0          # nobody left waiting: nothing carried
+
+
+def test_late_registration_is_counted():
+    s = prepare(small(registration_capacity_per_day=10, registration_deadline_days=2), days=5)
+    ids = _add(s, [3], day=0)
+    s.registration.push(ids)
+    rulebook.register(s, 3)                      # waited 3 days > 2
+    assert s.today.registration_late == 3
+
+
+def test_arrivals_beyond_ter_apel_wait_without_a_bed():
+    s = prepare(small(), days=30)
+    ids = _add(s, [4, 4, 4, 4, 4, 4])
+    rulebook.settle_in_central(s, ids, 0)        # 20 places at Ter Apel -> five households of four
+    assert s.locs.occupancy[0] == 20
+    assert list(s.central_wait.peek()) == [ids[5]] and s.people.location[ids[5]] == -1
+
+
+def test_screening_end_moves_on_in_preference_order():
+    s = prepare(small(), days=30)
+    ids = _add(s, [4] * 5, stage=Stage.SCREENING)
+    rulebook.settle_in_central(s, ids, 0)
+    s.screening_done.schedule(ids, 7)
+    rulebook.end_screening(s, 7)
+    # regular procedure prefers process (10), then azc (10), then emergency (10): 2 + 2 + 1
+    assert s.locs.occupancy[0] == 0 and list(s.locs.occupancy[1:]) == [8, 8, 4]
+    assert (s.people.stage[ids] == Stage.PROCEDURE).all() and (s.people.moves[ids] == 1).all()
+    assert set(s.log.reason[s.log.origin == 0]) == {1}       # procedure_step
+
+
+def test_screening_end_stays_at_ter_apel_while_nothing_is_free():
+    s = prepare(small(), days=30)
+    s.locs.capacity[1:] = [4, 4, 0]
+    ids = _add(s, [4] * 5, stage=Stage.SCREENING)
+    rulebook.settle_in_central(s, ids, 0)
+    s.screening_done.schedule(ids, 7)
+    rulebook.end_screening(s, 7)
+    assert s.locs.occupancy[0] == 12                          # three households still block beds
+    assert list(s.needs_bed.peek()) == list(ids[2:])
+    s.locs.capacity[3] = 4                                    # an emergency place frees up
+    rulebook.place_waiting(s, 8)
+    assert s.locs.occupancy[0] == 8 and list(s.needs_bed.peek()) == list(ids[3:])
+
+
+def test_decisions_follow_capacity_and_the_keyed_recognition_draw():
+    sc = small()
+    sc.chain.decisions_per_day["regular"] = 2
+    s = prepare(sc, days=40)
+    ids = _add(s, [1, 1, 1], stage=Stage.PROCEDURE, group=1)
+    s.ind[Track.REGULAR].push(ids)
+    s.procedure_persons[Track.REGULAR] = 3
+    rulebook.decide(s, 0)
+    decided = ids[:2]
+    rec = sc.groups[1].recognition
+    expect_permit = keyed_uniform(s.people.key[decided], SALT_PERMIT) < rec
+    assert list(s.people.stage[decided] == Stage.PERMIT) == list(expect_permit)
+    assert s.people.stage[ids[2]] == Stage.PROCEDURE
+    rejected = decided[~expect_permit]
+    # rejected households leave exactly 28 days later, not a day before
+    rulebook.depart_and_transfer(s, 27)
+    assert (s.people.stage[rejected] == Stage.REJECTED).all()
+    rulebook.depart_and_transfer(s, 28)
+    assert (s.people.stage[rejected] == Stage.DEPARTED).all()
+    assert s.today.exits_departed == len(rejected)
+
+
+def test_housing_happens_on_mondays_for_linked_households():
+    s = prepare(small(), days=20)
+    ids = _add(s, [2, 3], stage=Stage.PERMIT)
+    s.unlinked.push(ids)
+    date0 = s.world.dates[0]
+    assert date0.weekday() == 1                  # 1 July 2025 is a Tuesday
+    s.sc.housing.supply_persons_per_year = 1e6   # homes for everyone who is linked
+    rulebook.link_and_house(s, 0)
+    assert (s.people.municipality[ids] >= 0).all()   # linked on day 0
+    for day in range(1, 6):                          # Wednesday .. Sunday: nobody housed
+        rulebook.link_and_house(s, day)
+    assert (s.people.stage[ids] == Stage.PERMIT).all()
+    rulebook.link_and_house(s, 6)                    # Monday 7 July
+    assert (s.people.stage[ids] == Stage.HOUSED).all()
+    assert s.munis.housed.sum() == 5
+
+
+@pytest.mark.parametrize("renew,expected_life", [(1.0, Life.OPEN), (0.0, Life.CLOSED)])
+def test_contracts_end_renewed_or_closed_with_residents_moved(renew, expected_life):
+    sc = small()
+    sc.portfolio.renewal_probability["emergency"] = renew
+    s = prepare(sc, days=30)
+    L = s.locs
+    em = int(np.flatnonzero(L.kind == Kind.EMERGENCY)[0])
+    ids = _add(s, [3], stage=Stage.PROCEDURE)
+    from agents.moves import move
+    move(s.people, L, s.log, ids, em, 0, 0)
+    end = int(L.contract_end[em])
+    L.contract_end[em] = 5
+    rulebook.lifecycle(s, 5)
+    assert L.life[em] == expected_life
+    if renew:
+        assert L.contract_end[em] == 5 + L.term_days[em] and s.people.location[ids[0]] == em
+    else:
+        assert s.people.location[ids[0]] != em and s.people.moves[ids[0]] == 1
+        assert s.log.reason[-1] == 2                  # location_closing

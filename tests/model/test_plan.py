@@ -3,6 +3,7 @@
 import datetime as dt
 
 import numpy as np
+import pytest
 
 from agents.locations import Kind, Life
 from model.plan import Ladder, PlanRuntime
@@ -119,3 +120,19 @@ def test_scale_down_in_reverse_order_in_a_full_run(builtin_run):
     assert (phase[first_top:] < phase.max()).any()            # and comes back down
     downs = [e for e in r.events if e["what"].startswith("scale-down")]
     assert downs and downs[0]["what"].startswith(f"scale-down from phase {phase.max()}")
+
+
+def test_province_scope_reads_each_province_own_occupancy():
+    sc = load_scenario("baseline").model_copy(deep=True)
+    sc.plan.scope = "province"
+    s = prepare(sc, days=10)
+    rt = s.plan
+    assert rt.n_units == 12
+    values = rt.indicators(s, 0)
+    L = s.locs
+    prov = s.munis.province[L.municipality]
+    p = s.world.provinces.index("Zeeland")
+    housing = (prov == p) & ~np.isin(L.kind, [Kind.CENTRAL, Kind.BORDER])
+    normal = L.capacity[housing & (L.life == Life.OPEN)].sum()
+    assert values["occupancy_normal"][p] == pytest.approx(L.occupancy[housing].sum() / normal)
+    assert values["unsheltered"].shape == (12,)

@@ -4,6 +4,7 @@
     noodplan validate FILE                                       check a scenario file
     noodplan scenarios                                           list the built-in scenarios
     noodplan schema [--out FILE]                                 JSON Schema of scenario files
+    noodplan bench [--json FILE] [--plot FILE] [--quick]         speed and memory figures
 
 Bad input stops with one line naming the field and the reason, and exit code 2.
 """
@@ -103,6 +104,20 @@ class _Bad(Exception):
     """A bad command-line value (one line, exit code 2)."""
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from experiments.bench import format_table, run_bench
+
+    r = run_bench(repeats=args.repeats, quick=args.quick, eu=not args.no_eu, reference=not args.no_reference,
+                  memory=not args.no_memory, plot=args.plot, log=lambda m: print(m, file=sys.stderr))
+    print(format_table(r))
+    if args.json:
+        Path(args.json).write_text(json.dumps(r, indent=2, default=float) + "\n", encoding="utf-8")
+        print(f"Wrote {args.json}")
+    if args.plot:
+        print(f"Wrote {args.plot}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="noodplan", description="Agent-based simulator of the Dutch "
                                  "asylum reception chain and its contingency plan (noodplan).")
@@ -129,6 +144,15 @@ def build_parser() -> argparse.ArgumentParser:
     sch = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     sch.add_argument("--out")
     sch.set_defaults(func=cmd_schema)
+    bench = sub.add_parser("bench", help="speed and memory: baseline, Mesa face, NumPy floor, Mesa reference, EU scale")
+    bench.add_argument("--repeats", type=int, default=5, help="timed runs per figure, median reported (default: 5)")
+    bench.add_argument("--json", help="write all figures as JSON (for tracking over time)")
+    bench.add_argument("--plot", help="PNG of time per day against transitions per day")
+    bench.add_argument("--quick", action="store_true", help="short horizons (smoke test; figures not comparable)")
+    bench.add_argument("--no-eu", action="store_true", help="skip the EU-scale scenario")
+    bench.add_argument("--no-reference", action="store_true", help="skip the one-agent-per-applicant Mesa reference")
+    bench.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
+    bench.set_defaults(func=cmd_bench)
     return ap
 
 

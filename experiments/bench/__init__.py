@@ -1,0 +1,228 @@
+"""`noodplan bench`: how fast the core is, and how close to what NumPy allows.
+
+Measures, each as the median of repeated runs in this process (start-up never timed):
+
+* ``baseline`` two years headless: wall time, person-days per second, peak memory (subprocess)
+  and time per rule of the day;
+* the same run through ``ReceptionModel`` (the Mesa face), as a ratio to headless;
+* the *floor*: as many NumPy calls per day on arrays of the same sizes, doing no model work;
+* the *reference*: a plain Mesa model with one agent per applicant (``benchmarks/``), checked
+  to give the same aggregate statistics on a reduced scenario, timed at the baseline's
+  population on a shorter horizon and compared per person-day;
+* ``mass-arrival-x2`` (when the library has it) and ``eu-scale`` (over a million people in
+  reception, one year): time and peak memory.
+
+`run_bench()` returns a JSON-ready dict; `format_table()` prints it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import platform
+import statistics
+import time
+
+import numpy as np
+
+from experiments.bench.floor import count_day, time_floor
+from experiments.bench.measure import Setup, time_headless, time_mesa, time_per_day, time_per_rule
+from experiments.bench.memory import peak_memory
+
+TARGETS = {
+    "baseline_s": 0.3,             # two years headless, excluding start-up
+    "baseline_over_floor": 3.0,
+    "mesa_over_headless": 1.5,
+    "speedup_over_reference": 100.0,
+    "eu_scale_s": 10.0,            # one simulated year
+    "eu_scale_peak_bytes": 1e9,
+    "eu_scale_bytes_per_person": 100.0,
+}
+
+
+def _scenario_exists(name: str) -> bool:
+    from model.scenario import builtin_names
+
+    return name in builtin_names()
+
+
+def reference_check(days: int = 365, seeds: tuple[int, ...] = (1, 2, 3)) -> dict:
+    """Totals over `days` of noodplan and the Mesa reference on the reduced scenario, per seed,
+    and the relative difference of their means (sampling noise: a few per cent)."""
+    from benchmarks.reference_mesa import reference_scenario, run_reference
+    from model.simulate import simulate
+    from model.world import build_world
+
+    sc = reference_scenario(days)
+    w = build_world(sc)
+    keys = ("arrivals", "registered", "decisions", "permits", "rejections", "housed", "departed")
+    ref = {k: [] for k in keys}
+    nood = {k: [] for k in keys}
+    for seed in seeds:
+        m = run_reference(sc, w, seed)
+        for k in keys:
+            ref[k].append(sum(h[k] for h in m.history))
+        d = simulate(sc, seed=seed, world=w).daily
+        got = dict(arrivals=d.arrivals, registered=d.registered, decisions=d.decisions, permits=d.permits,
+                   rejections=d.rejections, housed=d.exits_housed, departed=d.exits_departed)
+        for k in keys:
+            nood[k].append(int(got[k].values.sum()))
+    rel = {k: (np.mean(nood[k]) - np.mean(ref[k])) / max(np.mean(ref[k]), 1) for k in keys}
+    return {"days": days, "seeds": list(seeds), "noodplan": nood, "reference": ref, "relative_difference": rel}
+
+
+def reference_speed(days: int = 30, stock: int = 70_000, repeats: int = 3) -> dict:
+    """Person-days per second of the Mesa reference at the baseline's population size (a stock
+    of `stock` applicants), over a short horizon; extrapolated per person-day."""
+    from benchmarks.reference_mesa import ReferenceModel, reference_scenario
+    from model.world import build_world
+
+    sc = reference_scenario(days)
+    w = build_world(sc)
+    rates = []
+    for r in range(repeats):
+        m = ReferenceModel(sc, w, seed=r, stock=stock)
+        pd = 0
+        t0 = time.perf_counter()
+        for _ in range(days):
+            m.step()
+            pd += m.population()
+        rates.append(pd / (time.perf_counter() - t0))
+    return {"days": days, "stock": stock, "person_days_per_s": statistics.median(rates),
+            "note": f"timed over {days} days with {stock:,} applicants and extrapolated per person-day"}
+
+
+def run_bench(repeats: int = 5, quick: bool = False, eu: bool = True, reference: bool = True,
+              memory: bool = True, plot: str | None = None, log=print) -> dict:
+    """All measurements; `quick` shortens horizons (for tests and smoke runs)."""
+    days = 60 if quick else None
+    out: dict = {"when": dt.datetime.now().isoformat(timespec="seconds"), "machine": platform.node(),
+                 "python": platform.python_version(), "numpy": np.__version__, "quick": quick,
+                 "repeats": repeats, "targets": TARGETS}
+    log("baseline: building the world …")
+    base = Setup.of("baseline", days)
+    t = time_headless(base, repeats)
+    out["baseline"] = t.as_dict()
+    log(f"baseline: {t.median:.3f} s")
+    out["baseline"]["per_rule_s"] = time_per_rule(base, max(1, repeats // 2))
+    counts = count_day(base)
+    floor = statistics.median(time_floor(counts, repeats))
+    out["floor"] = {"median_s": floor, "numpy_calls_per_day": float(counts.numpy_calls.mean()),
+                    "households_touched_per_day": float(counts.households_touched.mean()),
+                    "transitions_per_day": float(counts.transitions.mean())}
+    out["ratios"] = {"baseline_over_floor": t.median / floor}
+    log(f"floor: {floor:.3f} s")
+    tm = time_mesa(base, repeats)
+    out["mesa_face"] = tm.as_dict()
+    out["ratios"]["mesa_over_headless"] = tm.median / t.median
+    log(f"Mesa face: {tm.median:.3f} s")
+    if memory:
+        out["baseline"]["memory"] = peak_memory("baseline", days)
+    if reference:
+        log("reference: statistics …")
+        out["reference_check"] = reference_check(90 if quick else 365, (1,) if quick else (1, 2, 3))
+        rs = reference_speed(10 if quick else 30, 70_000, 1 if quick else 3)
+        out["reference"] = rs
+        out["ratios"]["speedup_over_reference"] = t.person_days_per_s / rs["person_days_per_s"]
+    if _scenario_exists("mass-arrival-x2"):
+        m2 = Setup.of("mass-arrival-x2", days)
+        out["mass-arrival-x2"] = time_headless(m2, repeats).as_dict()
+        log(f"mass-arrival-x2: {out['mass-arrival-x2']['median_s']:.3f} s")
+    series = {"baseline": (counts.transitions, time_per_day(base, 3))}
+    if eu and _scenario_exists("eu-scale"):
+        log("eu-scale: building the world …")
+        e = Setup.of("eu-scale", 30 if quick else None)
+        te = time_headless(e, 1 if quick else max(1, min(repeats, 3)))
+        out["eu-scale"] = te.as_dict()
+        if memory:
+            out["eu-scale"]["memory"] = peak_memory("eu-scale", 30 if quick else None)
+        log(f"eu-scale: {te.median:.3f} s")
+        if plot:
+            series["eu-scale"] = (count_day(e).transitions, time_per_day(e, 1))
+    if plot:
+        from experiments.bench.plot import plot_cost_per_day
+
+        out["plot"] = str(plot_cost_per_day(series, plot))
+        for label, (trans, secs) in series.items():
+            ok = trans > 0
+            slope = np.polyfit(np.log(trans[ok]), np.log(secs[ok]), 1)[0] if ok.sum() > 2 else float("nan")
+            out.setdefault("cost_per_day", {})[label] = {
+                "loglog_slope_time_vs_transitions": float(slope),
+                "median_ms_per_day": float(np.median(secs) * 1e3),
+                "median_transitions_per_day": float(np.median(trans))}
+    out["verdict"] = _verdict(out)
+    return out
+
+
+def _verdict(r: dict) -> dict:
+    v = {"baseline_s": r["baseline"]["median_s"] <= TARGETS["baseline_s"],
+         "baseline_over_floor": r["ratios"]["baseline_over_floor"] <= TARGETS["baseline_over_floor"],
+         "mesa_over_headless": r["ratios"]["mesa_over_headless"] <= TARGETS["mesa_over_headless"]}
+    if "speedup_over_reference" in r["ratios"]:
+        v["speedup_over_reference"] = r["ratios"]["speedup_over_reference"] >= TARGETS["speedup_over_reference"]
+    if "eu-scale" in r:
+        v["eu_scale_s"] = r["eu-scale"]["median_s"] <= TARGETS["eu_scale_s"]
+        mem = r["eu-scale"].get("memory")
+        if mem:
+            v["eu_scale_peak_bytes"] = mem["process_peak_rss_bytes"] <= TARGETS["eu_scale_peak_bytes"]
+            v["eu_scale_bytes_per_person"] = mem["bytes_per_person"] <= TARGETS["eu_scale_bytes_per_person"]
+    return v
+
+
+def format_table(r: dict) -> str:
+    """The figures as a plain-text table."""
+    b, ra = r["baseline"], r["ratios"]
+    ok = {True: "met", False: "NOT met"}
+    v = r["verdict"]
+    days = b["days"]
+    rows = [("baseline headless", f"{b['median_s']:.3f} s for {days} days",
+             f"{b['person_days_per_s'] / 1e6:.1f} M person-days/s", f"≤ {TARGETS['baseline_s']} s: {ok[v['baseline_s']]}"),
+            ("floor (NumPy calls only)", f"{r['floor']['median_s']:.3f} s",
+             f"{r['floor']['numpy_calls_per_day']:.0f} calls/day",
+             f"run/floor {ra['baseline_over_floor']:.1f}× (≤ 3×: {ok[v['baseline_over_floor']]})"),
+            ("Mesa face", f"{r['mesa_face']['median_s']:.3f} s", "",
+             f"{ra['mesa_over_headless']:.2f}× headless (≤ 1.5×: {ok[v['mesa_over_headless']]})")]
+    if "reference" in r:
+        rs = r["reference"]
+        rows.append(("Mesa reference (1 agent/person)", f"{rs['person_days_per_s'] / 1e6:.2f} M person-days/s",
+                     rs["note"], f"noodplan {ra['speedup_over_reference']:.0f}× faster "
+                                 f"(≥ 100×: {ok[v['speedup_over_reference']]})"))
+    if "mass-arrival-x2" in r:
+        m = r["mass-arrival-x2"]
+        rows.append(("mass-arrival-x2", f"{m['median_s']:.3f} s for {m['days']} days",
+                     f"{m['person_days_per_s'] / 1e6:.1f} M person-days/s", ""))
+    if "eu-scale" in r:
+        e = r["eu-scale"]
+        mem = e.get("memory", {})
+        rows.append(("eu-scale", f"{e['median_s']:.2f} s for {e['days']} days",
+                     f"{e['person_days_per_s'] / 1e6:.1f} M person-days/s",
+                     f"≤ 10 s: {ok[v['eu_scale_s']]}"))
+        if mem:
+            rows.append(("eu-scale memory", f"peak RSS {mem['process_peak_rss_bytes'] / 1e6:.0f} MB",
+                         f"traced {mem['traced_peak_bytes'] / 1e6:.0f} MB, {mem['bytes_per_person']:.0f} B/person "
+                         f"in reception (peak {mem['peak_population']:,})",
+                         f"≤ 1 GB: {ok[v['eu_scale_peak_bytes']]}; ≤ 100 B/person: {ok[v['eu_scale_bytes_per_person']]}"))
+    if "memory" in b:
+        mem = b["memory"]
+        rows.append(("baseline memory", f"peak RSS {mem['process_peak_rss_bytes'] / 1e6:.0f} MB",
+                     f"traced {mem['traced_peak_bytes'] / 1e6:.0f} MB, {mem['bytes_per_person']:.0f} B/person", ""))
+    w = [max(len(x[i]) for x in rows) for i in range(4)]
+    lines = ["  ".join(c.ljust(w[i]) for i, c in enumerate(row)).rstrip() for row in rows]
+    lines.append("")
+    lines.append("time per rule of the day (baseline, whole run):")
+    total = sum(b["per_rule_s"].values())
+    for name, sec in sorted(b["per_rule_s"].items(), key=lambda kv: -kv[1]):
+        lines.append(f"  {name:24s} {sec:7.3f} s  {sec / total:5.1%}")
+    if "reference_check" in r:
+        c = r["reference_check"]
+        lines.append("")
+        lines.append(f"reference vs noodplan on the reduced scenario ({c['days']} days, seeds {c['seeds']}; mean totals):")
+        for k, d in c["relative_difference"].items():
+            lines.append(f"  {k:12s} noodplan {np.mean(c['noodplan'][k]):10.0f}  reference "
+                         f"{np.mean(c['reference'][k]):10.0f}  ({d:+.1%})")
+    if "cost_per_day" in r:
+        lines.append("")
+        for label, c in r["cost_per_day"].items():
+            lines.append(f"cost per day, {label}: median {c['median_ms_per_day']:.2f} ms at "
+                         f"{c['median_transitions_per_day']:.0f} transitions; log-log slope "
+                         f"{c['loglog_slope_time_vs_transitions']:.2f}")
+    return "\n".join(lines)

@@ -1,0 +1,97 @@
+"""Two variants of a scenario on the same seeds (common random numbers), run headless.
+
+Variant B is variant A with a few changes written as YAML (merged into A like `extends`), e.g.
+`plan: {enabled: false}`. Both run with `model.simulate.simulate` on every seed, so differences
+come from the variant, not from noise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import yaml
+
+from model.scenario import Scenario, ScenarioError, from_dict
+from model.simulate import simulate
+from viz.session import world_for
+
+SOURCE = "variant B"
+
+
+@dataclass
+class Comparison:
+    label_a: str
+    label_b: str
+    seeds: list[int]
+    a: list            # Results per seed
+    b: list
+
+    def table(self) -> list[dict]:
+        """Totals per variant (mean over seeds) and the difference B − A."""
+        rows = []
+        for name, label, how in [("arrivals", "Arrivals (persons)", "sum"),
+                                 ("unsheltered", "Unsheltered person-nights", "sum"),
+                                 ("unsheltered", "Peak unsheltered (persons)", "max"),
+                                 ("population", "Persons in reception at the end", "last"),
+                                 ("occupancy_rate", "Occupancy at the end", "last"),
+                                 ("moves", "Moves (persons)", "sum"),
+                                 ("cost_eur", "Cost (EUR million)", "sum"),
+                                 ("phase", "Highest plan phase", "max")]:
+            if name not in self.a[0].daily:
+                continue
+            agg = {"sum": np.sum, "max": np.max, "last": lambda v: v[-1]}[how]
+            scale = 1e-6 if name == "cost_eur" else 1.0
+            va = float(np.mean([agg(r.daily[name].values) for r in self.a])) * scale
+            vb = float(np.mean([agg(r.daily[name].values) for r in self.b])) * scale
+            fmt = (lambda v: f"{v:.1%}") if name == "occupancy_rate" else (lambda v: f"{v:,.0f}")
+            rows.append({"figure": label, "A": fmt(va), "B": fmt(vb),
+                         "B − A": ("+" if vb - va >= 0 else "") + (fmt(vb - va))})
+        return rows
+
+
+def variant(base: Scenario, changes_yaml: str) -> Scenario:
+    """Variant B: `base` with the changes merged in; raises ScenarioError with the field."""
+    try:
+        changes = yaml.safe_load(changes_yaml) if changes_yaml.strip() else {}
+    except yaml.YAMLError as exc:
+        raise ScenarioError(f"{SOURCE}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    if not isinstance(changes, dict):
+        raise ScenarioError(f"{SOURCE}: changes must be a mapping of fields (got {changes!r})")
+    data = _merge(base.model_dump(mode="json"), changes)
+    return from_dict(data, SOURCE)
+
+
+def _merge(base: dict, over: dict) -> dict:
+    out = dict(base)
+    for k, v in over.items():
+        out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
+    return out
+
+
+def parse_seeds(text: str) -> list[int]:
+    try:
+        seeds = [int(x) for x in text.replace(",", " ").split()]
+    except ValueError:
+        raise ScenarioError(f"seeds: whole numbers separated by commas (got {text!r})") from None
+    if not seeds or len(seeds) > 20 or min(seeds) < 0:
+        raise ScenarioError(f"seeds: give 1 to 20 seeds of 0 or more (got {text!r})")
+    return seeds
+
+
+def compare(a: Scenario, b: Scenario, seeds: list[int], days: int | None = None,
+            progress: Callable[[float], None] | None = None,
+            cancelled: Callable[[], bool] = lambda: False, label_b: str = "B") -> Comparison | None:
+    """Run both variants on every seed; None when cancelled."""
+    runs_a, runs_b = [], []
+    total = 2 * len(seeds)
+    wa, wb = world_for(a), world_for(b)
+    for k, seed in enumerate(seeds):
+        for sc, w, out in ((a, wa, runs_a), (b, wb, runs_b)):
+            if cancelled():
+                return None
+            done = len(runs_a) + len(runs_b)
+            tick = (lambda d, h, done=done: progress((done + d / h) / total)) if progress else None
+            out.append(simulate(sc, seed=seed, days=days, world=w, progress=tick))
+    return Comparison(a.name, label_b, seeds, runs_a, runs_b)

@@ -1,0 +1,70 @@
+"""Planner-facing names: English, with the Dutch term in brackets where planners know it."""
+
+from __future__ import annotations
+
+KIND_LABELS = {
+    "central": "Registration, Ter Apel (aanmeldcentrum)",
+    "border": "Border procedure, Schiphol (grenslocatie)",
+    "process": "Process location (pol)",
+    "regular": "Regular centre (azc)",
+    "minors": "Unaccompanied minors (amv)",
+    "accelerated": "Accelerated / sober",
+    "emergency": "Emergency (noodopvang)",
+    "crisis": "Crisis emergency (crisisnoodopvang)",
+}
+
+STAGE_LABELS = {
+    "waiting": "Waiting to register (aanmelding)",
+    "screening": "Registration & screening",
+    "procedure": "In procedure (IND)",
+    "permit": "Permit holders (vergunninghouders)",
+    "rejected": "Rejected (vertrekplichtig)",
+    "dublin": "Dublin transfer (overdrachtsbesluit)",
+    "housed": "Housed by a municipality",
+    "departed": "Departed",
+    "transferred": "Transferred (Dublin)",
+}
+
+DEFAULT_PHASES = {
+    0: "normal",
+    1: "raised occupancy (bezettingsgraad omhoog)",
+    2: "reserve capacity (reservecapaciteit)",
+    3: "emergency reception (noodopvang)",
+    4: "crisis emergency reception (crisisnoodopvang)",
+}
+
+REASON_LABELS = {
+    "intake": "intake (first bed / bed after a night without)",
+    "procedure_step": "procedure step",
+    "location_closing": "location closing",
+    "capacity_balancing": "capacity balancing",
+    "emergency_to_regular": "emergency → regular place",
+    "family_reunion": "family reunion",
+    "exit": "left reception",
+}
+
+TRACK_LABELS = {
+    "regular": "regular procedure",
+    "accelerated": "accelerated procedure (versnelde procedure)",
+    "border": "border procedure (asielgrensprocedure)",
+    "dublin": "Dublin",
+    "family": "family reunification (nareiziger)",
+}
+
+# Map colourings: key -> (label, unit)
+MAP_METRICS = {
+    "occupancy": ("Occupancy (bezettingsgraad)", "persons per usable place"),
+    "load": ("Reception load vs. distribution key (Spreidingswet)", "× its population share"),
+    "housing": ("Housing backlog (huisvestingstaakstelling)", "persons per 10,000 inhabitants"),
+    "phase": ("Plan phase (noodplan)", "0 normal … 4 crisis"),
+}
+
+
+def phase_names(scenario) -> dict[int, str]:
+    """Phase number -> name, from the scenario's plan where it names them."""
+    names = dict(DEFAULT_PHASES)
+    plan = getattr(scenario, "plan", None)
+    for i, ph in enumerate(getattr(plan, "phases", []) or [], start=1):
+        dutch = getattr(ph, "dutch", "")
+        names[i] = f"{ph.name} ({dutch})" if dutch else ph.name
+    return names

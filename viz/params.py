@@ -1,0 +1,182 @@
+"""The key parameters a planner changes on screen, with units and ranges, checked by the schema.
+
+Every input edits one dotted path of the scenario. Values are validated by the scenario schema
+itself (`model.scenario.from_dict`), so the message shown next to a field is the schema's own
+one-line message ("source: field.path: reason (got …)"); an invalid draft never replaces the
+last valid scenario.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from model.scenario import Scenario, ScenarioError, from_dict
+
+SOURCE = "parameters"
+
+
+@dataclass(frozen=True)
+class Param:
+    key: str               # input key; a dotted scenario path, or shock.* (see `_apply_shock`)
+    label: str
+    unit: str
+    lo: float              # suggested range shown to the user (the schema decides validity)
+    hi: float
+    integer: bool = False
+    group: str = ""
+
+    @property
+    def hint(self) -> str:
+        fmt = (lambda v: f"{v:,.0f}") if self.integer or float(self.lo).is_integer() and float(self.hi).is_integer() \
+            else (lambda v: f"{v:,.2f}")
+        return f"{fmt(self.lo)} – {fmt(self.hi)} {self.unit}".strip()
+
+
+BASE_PARAMS: list[Param] = [
+    Param("inflow.first_applications_per_year", "First asylum applications", "persons/year", 0, 200_000, True, "Inflow"),
+    Param("inflow.family_reunification_per_year", "Family reunification (nareizigers)", "persons/year", 0, 60_000, True, "Inflow"),
+    Param("shock.extra", "Shock: extra arrivals", "persons/day", 0, 2_000, True, "Inflow"),
+    Param("shock.start_day", "Shock: starts on day", "days after the start", 0, 3_650, True, "Inflow"),
+    Param("shock.days", "Shock: lasts", "days", 1, 730, True, "Inflow"),
+    Param("chain.decisions_per_day.regular", "IND decisions, regular track", "persons/day", 0, 500, False, "IND capacity"),
+    Param("chain.decisions_per_day.accelerated", "IND decisions, accelerated track", "persons/day", 0, 200, False, "IND capacity"),
+    Param("chain.decisions_per_day.border", "IND decisions, border procedure", "persons/day", 0, 50, False, "IND capacity"),
+    Param("chain.decisions_per_day.dublin", "IND decisions, Dublin", "persons/day", 0, 100, False, "IND capacity"),
+    Param("chain.registration_capacity_per_day", "Registration capacity, Ter Apel", "persons/day", 0, 1_000, False, "IND capacity"),
+    Param("housing.supply_persons_per_year", "Housing supply for permit holders", "persons/year", 0, 100_000, True, "Housing"),
+    Param("seed", "Random seed", "", 0, 2**31 - 1, True, "Run"),
+    Param("horizon_days", "Horizon", "days", 1, 3_650, True, "Run"),
+]
+
+_INDICATOR_UNITS = {"occupancy": ("× usable places (1 = full)", 0.5, 2.0),
+                    "occupancy_normal": ("× normal places (1 = full)", 0.5, 2.0),
+                    "central_occupancy": ("× normal places at Ter Apel", 0.5, 2.0),
+                    "unsheltered": ("persons", 0, 10_000),
+                    "registration_backlog": ("persons", 0, 10_000),
+                    "forecast_shortfall": ("persons short", -20_000, 50_000)}
+
+
+def params_for(sc: Scenario) -> list[Param]:
+    """The inputs for a scenario: the fixed ones plus each plan phase's first activation threshold."""
+    out = list(BASE_PARAMS)
+    plan = getattr(sc, "plan", None)
+    for i, ph in enumerate(getattr(plan, "phases", []) or []):
+        trig = ph.activate[0]
+        side = "above" if trig.above is not None else "below"
+        unit, lo, hi = _INDICATOR_UNITS.get(trig.indicator, ("", 0, 1e6))
+        out.append(Param(f"plan.phases.{i}.activate.0.{side}",
+                         f"Phase {i + 1} ({ph.name}): {trig.indicator.replace('_', ' ')} "
+                         f"{'at or above' if side == 'above' else 'below'}", unit, lo, hi,
+                         not trig.indicator.endswith("occupancy") and "occupancy_" not in trig.indicator, "Plan thresholds (activeringsdrempel)"))
+    return out
+
+
+def current_values(sc: Scenario) -> dict[str, str]:
+    """The scenario's values of every input, as the text the inputs show."""
+    data = sc.model_dump(mode="json")
+    out = {}
+    for p in params_for(sc):
+        if p.key.startswith("shock."):
+            continue
+        v = _get(data, p.key)
+        out[p.key] = _fmt(v, p.integer)
+    shocks = sc.inflow.shocks
+    if shocks:
+        s0 = shocks[0]
+        out["shock.extra"] = _fmt(s0.extra_persons_per_day, True)
+        out["shock.start_day"] = str((s0.start - sc.start_date).days)
+        out["shock.days"] = str((s0.end - s0.start).days + 1)
+    else:
+        out.update({"shock.extra": "0", "shock.start_day": "30", "shock.days": "90"})
+    return out
+
+
+def _fmt(v, integer: bool) -> str:
+    if isinstance(v, float) and (integer or v.is_integer()):
+        return str(int(v))
+    return str(v)
+
+
+def _get(data, path: str):
+    for part in path.split("."):
+        data = data[int(part)] if isinstance(data, list) else data[part]
+    return data
+
+
+def _set(data, path: str, value) -> None:
+    parts = path.split(".")
+    for part in parts[:-1]:
+        data = data[int(part)] if isinstance(data, list) else data[part]
+    last = parts[-1]
+    if isinstance(data, list):
+        data[int(last)] = value
+    else:
+        data[last] = value
+
+
+def _apply_shock(data: dict, sc: Scenario, extra: float, start_day: int, days: int) -> None:
+    """Shock inputs edit the scenario's first shock (made when missing, dropped at 0 extra)."""
+    shocks = data["inflow"]["shocks"]
+    if extra <= 0 and not sc.inflow.shocks:
+        return
+    start = sc.start_date + dt.timedelta(days=int(start_day))
+    end = start + dt.timedelta(days=int(days) - 1)
+    first = dict(shocks[0]) if shocks else {}
+    first.update(start=start.isoformat(), end=end.isoformat(), extra_persons_per_day=extra)
+    if shocks:
+        shocks[0] = first
+    else:
+        shocks.append(first)
+
+
+def field_of(message: str, params: list[Param]) -> str | None:
+    """The input a schema message is about (None: no single input)."""
+    parts = message.split(": ")
+    if len(parts) < 3:
+        return None
+    where = parts[1]
+    if where.startswith("inflow.shocks.0"):
+        return {"start": "shock.start_day", "end": "shock.days"}.get(where.rsplit(".", 1)[-1], "shock.extra")
+    for p in params:
+        if where == p.key or where.startswith(p.key + "."):
+            return p.key
+    return None
+
+
+def apply(sc: Scenario, values: dict[str, str]) -> tuple[Scenario | None, dict[str, str]]:
+    """The scenario with the inputs' values, or None and the messages per input key
+    ('' for a message about no single input)."""
+    params = params_for(sc)
+    by_key = {p.key: p for p in params}
+    parsed, errors = {}, {}
+    for key, text in values.items():
+        p = by_key.get(key)
+        if p is None:
+            continue
+        try:
+            v = float(str(text).replace(",", "").replace("_", "").strip())
+        except ValueError:
+            errors[key] = f"{SOURCE}: {key}: not a number (got {text!r})"
+            continue
+        if p.integer:
+            if not v.is_integer():
+                errors[key] = f"{SOURCE}: {key}: must be a whole number (got {text!r})"
+                continue
+            v = int(v)
+        parsed[key] = v
+    if errors:
+        return None, errors
+    data = sc.model_dump(mode="json")
+    for key, v in parsed.items():
+        if not key.startswith("shock."):
+            _set(data, key, v)
+    if {"shock.extra", "shock.start_day", "shock.days"} <= parsed.keys():
+        if parsed["shock.days"] < 1:
+            return None, {"shock.days": f"{SOURCE}: shock.days: must be at least 1 (got {parsed['shock.days']})"}
+        _apply_shock(data, sc, parsed["shock.extra"], parsed["shock.start_day"], parsed["shock.days"])
+    try:
+        return from_dict(data, SOURCE), {}
+    except ScenarioError as exc:
+        msg = str(exc)
+        return None, {field_of(msg, params) or "": msg}

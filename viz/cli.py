@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -63,10 +64,15 @@ def cmd_ui(args: argparse.Namespace) -> int:
     if args.scenario:
         env["NOODPLAN_UI_SCENARIO"] = args.scenario
     print(f"noodplan UI at http://{host}:{args.port}/  (offline; Ctrl+C stops it)", flush=True)
-    try:
-        return subprocess.call(server_command(host, args.port), env=env)
-    except KeyboardInterrupt:
-        return 0
+    proc = subprocess.Popen(server_command(host, args.port), env=env)
+
+    def forward(signum, _frame):          # stopping `noodplan ui` stops the server with it
+        if proc.poll() is None:
+            proc.send_signal(signum)
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    code = proc.wait()
+    return 0 if code in (0, -signal.SIGINT, -signal.SIGTERM) else code
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -1,0 +1,42 @@
+"""`noodplan ui` lives in viz (the top layer); every other command is experiments' own."""
+
+from __future__ import annotations
+
+import socket
+
+from viz import cli
+
+
+def test_ui_is_registered_and_other_commands_pass_through(capsys):
+    ap = cli.build_parser()
+    args = ap.parse_args(["ui", "--port", "9999"])
+    assert args.command == "ui" and args.port == 9999
+    assert cli.main(["scenarios"]) == 0
+    assert "baseline" in capsys.readouterr().out
+
+
+def test_server_command_is_offline():
+    cmd = cli.server_command("127.0.0.1", 8765)
+    assert cmd[1:5] == ["-m", "solara", "run", "viz.app"]
+    assert {"--no-open", "--no-check-version", "--production"} <= set(cmd)
+    env = cli.server_env()
+    assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "False"
+    assert env["SOLARA_ASSETS_CDN"].startswith("http://127.0.0.1")
+
+
+def test_port_in_use_is_a_clear_error(capsys):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        assert cli.main(["ui", "--port", str(port)]) == 2
+    assert "in use" in capsys.readouterr().err
+
+
+def test_experiments_do_not_import_viz():
+    import pathlib
+
+    root = pathlib.Path(cli.__file__).resolve().parents[1]
+    for path in (root / "experiments").rglob("*.py"):
+        text = path.read_text(encoding="utf-8")
+        assert "import viz" not in text and "from viz" not in text, path

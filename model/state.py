@@ -39,6 +39,40 @@ MIN_MOVES_REGULAR_PROC = [Kind.REGULAR, Kind.PROCESS, Kind.EMERGENCY, Kind.CRISI
 TEMPORARY_KINDS = (Kind.EMERGENCY, Kind.CRISIS)
 
 
+def _class_of(flags: int, stage: int, track: int) -> int:
+    """The placement class of one household; the first rule that applies decides."""
+    if flags & Flag.UNACCOMPANIED_MINOR:
+        return MINOR
+    if stage == Stage.PERMIT:
+        return PERMIT_HOLDER
+    if track in (Track.ACCELERATED, Track.DUBLIN):
+        return LOW_CHANCE
+    if track == Track.BORDER:
+        return BORDER_PROC
+    return REGULAR_PROC
+
+
+def _track_of(family: bool, dublin: bool, low: bool, border: bool) -> int:
+    """The track set at the end of screening; the first rule that applies decides."""
+    if family:
+        return Track.FAMILY          # family members keep theirs
+    if dublin:
+        return Track.DUBLIN
+    if low and border:
+        return Track.BORDER          # low recognition rate, entered at the border (or Pact case)
+    if low:
+        return Track.ACCELERATED
+    return Track.REGULAR
+
+
+# Lookup tables of the two rules above (instead of np.select over condition arrays):
+# CLASS_OF[flags, stage, track] (flags: the whole byte of Flag bits) and
+# TRACK_OF[8 * family + 4 * dublin + 2 * low + border].
+CLASS_OF = np.array([[[_class_of(f, s, t) for t in range(len(Track))] for s in range(len(Stage))]
+                     for f in range(256)], np.int8)
+TRACK_OF = np.array([_track_of(*(bool(code >> b & 1) for b in (3, 2, 1, 0))) for code in range(16)], np.int8)
+
+
 @dataclass
 class Tally:
     """What happened today (persons unless said otherwise); reset every morning."""
@@ -97,13 +131,9 @@ class State:
     seed: int | None = None
 
     def household_class(self, ids: np.ndarray) -> np.ndarray:
-        """Placement class per household (keys of PREFERENCE)."""
+        """Placement class per household (keys of PREFERENCE), looked up in `CLASS_OF`."""
         p = self.people._h
-        track, stage, flags = p["track"][ids], p["stage"][ids], p["flags"][ids]
-        return np.select(
-            [(flags & Flag.UNACCOMPANIED_MINOR) > 0, stage == Stage.PERMIT,
-             (track == Track.ACCELERATED) | (track == Track.DUBLIN), track == Track.BORDER],
-            [MINOR, PERMIT_HOLDER, LOW_CHANCE, BORDER_PROC], REGULAR_PROC)
+        return CLASS_OF[p["flags"][ids], p["stage"][ids], p["track"][ids]]
 
     def capacity_today(self, name: str, per_day: float) -> float:
         """Capacity available today for a server, including what was left unused yesterday
@@ -121,8 +151,7 @@ def assign_track(sc: Scenario, people: Applicants, ids: np.ndarray) -> np.ndarra
     if sc.pact is not None and sc.pact.border_procedure_for_low_recognition:
         border |= p["arrival_day"][ids] >= (sc.pact.start - sc.start_date).days   # Pact cases
     family = p["track"][ids] == Track.FAMILY
-    return np.select([family, dublin, low & border, low], [Track.FAMILY, Track.DUBLIN, Track.BORDER,
-                                                           Track.ACCELERATED], Track.REGULAR)
+    return TRACK_OF[8 * family + 4 * dublin + 2 * low + border]
 
 
 def draw_group(sc: Scenario, keys: np.ndarray, low_share: float | None = None) -> np.ndarray:

@@ -170,9 +170,9 @@ class Applicants:
         """Move households to `stage` from wherever they are, keeping the stage counts."""
         if len(ids) == 0:
             return
-        sizes = self._h["size"][ids]
-        np.subtract.at(self.stage_persons, self._h["stage"][ids], sizes)
-        self.stage_persons[stage] += int(np.add.reduce(sizes, dtype=np.int64))
+        sizes = self._h["size"][ids].astype(np.int64)   # ufunc.at is fast on matching int64 types
+        np.subtract.at(self.stage_persons, self._h["stage"][ids].astype(np.intp), sizes)
+        self.stage_persons[stage] += int(sizes.sum())
         self._h["stage"][ids] = stage
         self._h["stage_day"][ids] = day
 

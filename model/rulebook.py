@@ -84,7 +84,7 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     """
     if len(ids) == 0:
         return ids
-    sizes = s.people._h["size"][ids]
+    sizes = s.people._h["size"][ids].astype(np.int64)
     cls = s.household_class(ids)
     vacancy = s.locs.vacancy()
     order = _order_by_kind(s, vacancy)
@@ -168,7 +168,7 @@ def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
     if len(ids) == 0:
         return
     flags = s.people._h["flags"][ids]
-    sizes = s.people._h["size"][ids]
+    sizes = s.people._h["size"][ids].astype(np.int64)
     vacancy = s.locs.vacancy()
     if not (flags & (Flag.AT_BORDER | Flag.AT_ENTRY)).any():   # the usual day: all to Ter Apel
         loc = place(sizes, [Kind.CENTRAL], vacancy, _order_by_kind(s, vacancy))

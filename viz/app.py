@@ -36,10 +36,7 @@ def Dashboard(session: Session):
     map_canvas = solara.use_memo(lambda: MapCanvas(session), [gen])
     charts_canvas = solara.use_memo(lambda: ChartsCanvas(session), [gen])
 
-    solara.use_thread(lambda cancel: c.play_loop(session, version, playing, c.SPEEDS[speed.value], cancel),
-                      dependencies=[playing.value, speed.value, gen], intrusive_cancel=False)
-    solara.use_thread(lambda cancel: c.long_run(session, version, running, progress, cancel),
-                      dependencies=[running.value, gen], intrusive_cancel=False)
+    Runner(session, version, playing, running, progress, speed)
 
     def on_reset():
         playing.set(False)
@@ -57,6 +54,17 @@ def Dashboard(session: Session):
             c.ScenarioPanel(session, version, on_reset=on_reset)
         Live(session, version, playing, running, progress, speed, selection, comparison, tab,
              map_canvas, charts_canvas)
+
+
+@solara.component
+def Runner(session, version, playing, running, progress, speed):
+    """The play loop and the long run, each in a background thread; renders nothing (its own
+    state changes then re-render only this component, not the dashboard)."""
+    gen = session.generation
+    solara.use_thread(lambda cancel: c.play_loop(session, version, playing, c.SPEEDS[speed.value], cancel),
+                      dependencies=[playing.value, speed.value, gen], intrusive_cancel=False)
+    solara.use_thread(lambda cancel: c.long_run(session, version, running, progress, cancel),
+                      dependencies=[running.value, gen], intrusive_cancel=False)
 
 
 @solara.component

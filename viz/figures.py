@@ -9,6 +9,8 @@ encoded with a fast zlib level, which keeps a day's redraw well below 100 ms.
 from __future__ import annotations
 
 import io
+import threading
+from collections import OrderedDict
 
 import matplotlib
 
@@ -42,13 +44,22 @@ def encode_png(canvas: FigureCanvasAgg) -> bytes:
     return buf.getvalue()
 
 
+_BACKGROUNDS: OrderedDict = OrderedDict()   # key -> background pixels, shared read-only by sessions
+_BACKGROUNDS_LOCK = threading.Lock()
+
+
 class Blit:
     """Redraw only what changes: the static parts are drawn once into a cached background;
-    the `dynamic` artists are drawn over it every time. `invalidate()` after static changes."""
+    the `dynamic` artists are drawn over it every time. `invalidate()` after static changes.
 
-    def __init__(self, fig: Figure, dynamic: list, paint=None) -> None:
+    With a `key` (a function giving a hashable description of everything static), backgrounds
+    are also shared between sessions: a new session with the same layout skips its first full
+    draw. Only pixels are shared; every session keeps its own figure."""
+
+    def __init__(self, fig: Figure, dynamic: list, paint=None, key=None) -> None:
         self.fig = fig
         self.paint = paint            # optional: writes pixels into the RGBA buffer before the artists
+        self.key = key
         self.dynamic = list(dynamic)
         for a in self.dynamic:
             a.set_animated(True)
@@ -60,8 +71,21 @@ class Blit:
     def png(self) -> bytes:
         canvas = self.fig.canvas
         if self.background is None:
-            canvas.draw()
-            self.background = canvas.copy_from_bbox(self.fig.bbox)
+            key = self.key() if self.key is not None else None
+            with _BACKGROUNDS_LOCK:
+                shared = _BACKGROUNDS.get(key) if key is not None else None
+            if shared is not None:
+                canvas.get_renderer()
+                self.background = shared
+                canvas.restore_region(shared)
+            else:
+                canvas.draw()
+                self.background = canvas.copy_from_bbox(self.fig.bbox)
+                if key is not None:
+                    with _BACKGROUNDS_LOCK:
+                        _BACKGROUNDS[key] = self.background
+                        while len(_BACKGROUNDS) > 32:
+                            _BACKGROUNDS.popitem(last=False)
         else:
             canvas.restore_region(self.background)
         if self.paint is not None:
@@ -197,7 +221,7 @@ class MapCanvas:
         self.fig.text(0.02, 0.008, "Markers: reception locations, area ~ persons present. Grey: no data.",
                       fontsize=7, color="#555555")
         self.blit = Blit(self.fig, [self.scatter, self.legend, self.title, self.subtitle],
-                         paint=self._paint)
+                         paint=self._paint, key=lambda: ("map", s.sc.country, self.cbar_key))
         self._shown = np.empty(0, np.int64)
 
     def _colorbar(self, metric: str, norm, cmap) -> None:
@@ -369,7 +393,9 @@ class ChartsCanvas:
         self._regime_key = None
         dynamic = [*self.stage_lines, *self.kind_lines, self.cap_line, self.bed_line, self.unsh_line,
                    self.phase_line, self.plan_text, self.moves_line, self.moves_avg, self.cost_line]
-        self.blit = Blit(self.fig, dynamic)
+        layout = session.scenario.model_dump_json()
+        self.blit = Blit(self.fig, dynamic, key=lambda: ("charts", layout, self._regime_key,
+                                                         tuple(ax.get_ylim() for ax in self.axes)))
 
     def _top(self, ax, *arrays, floor: float = 1.0, headroom: float = 1.05) -> None:
         """Keep the y-axis on a 'nice' ceiling so it (and the cached background) rarely changes."""

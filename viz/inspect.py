@@ -30,6 +30,7 @@ def municipality_facts(session: Session, i: int) -> list[tuple[str, str]]:
     places = int((L.capacity[open_] + L.extra[open_]).sum())
     occ = int(L.occupancy[here].sum())
     fair = M.population[i] / M.population.sum() * max(int(L.occupancy.sum()), 1)
+    agent = session.model.municipality_agents[i]          # the model's Mesa agent for row i
     rows = [
         ("Municipality (gemeente)", f"{M.names[i]} ({M.codes[i]})"),
         ("Province", s.world.provinces[int(M.province[i])]),
@@ -39,10 +40,10 @@ def municipality_facts(session: Session, i: int) -> list[tuple[str, str]]:
         ("Persons in reception here", f"{occ:,} in {places:,} usable places"
          + (f" — occupancy {occ / places:.0%}" if places else "")),
         ("Load vs. distribution key (Spreidingswet)", f"{occ / fair:.2f} × its population share" if fair else "–"),
-        ("Housing target this half-year (huisvestingstaakstelling)", f"{int(M.target[i]):,} persons"),
-        ("Housed this half-year", f"{int(M.housed[i]):,} persons"),
-        ("Backlog", f"{int(M.target[i] - M.housed[i]):,} persons"),
-        ("Housed since the start", f"{int(M.housed_total[i]):,} persons"),
+        ("Housing target this half-year (huisvestingstaakstelling)", f"{agent.housing_target:,} persons"),
+        ("Housed this half-year", f"{agent.housed_this_half_year:,} persons"),
+        ("Backlog", f"{agent.backlog:,} persons"),
+        ("Housed since the start", f"{agent.housed_total:,} persons"),
     ]
     if hasattr(M, "willingness"):
         rows.append(("Willingness to host (0–1)", f"{float(M.willingness[i]):.2f}"))
@@ -50,11 +51,13 @@ def municipality_facts(session: Session, i: int) -> list[tuple[str, str]]:
 
 
 def location_facts(session: Session, j: int) -> list[tuple[str, str]]:
+    """Read through the model's Mesa agent (`LocationAgent`, a view over row j)."""
     s = session.state
     L, M = s.locs, s.munis
-    life = Life(int(L.life[j])).name.lower()
-    places = int(L.capacity[j] + L.extra[j]) if L.life[j] == Life.OPEN else 0
-    occ = int(L.occupancy[j])
+    agent = session.model.location_agents[j]
+    life = agent.life
+    places = agent.places
+    occ = agent.occupancy
     moves_in = int((s.log.destination == j).sum())
     moves_out = int(((s.log.origin == j) & (s.log.destination >= 0)).sum())
     rows = [
@@ -62,7 +65,7 @@ def location_facts(session: Session, j: int) -> list[tuple[str, str]]:
         ("Kind", KIND_LABELS[KIND_NAMES[int(L.kind[j])]]),
         ("Municipality", f"{M.names[int(L.municipality[j])]} ({s.world.provinces[int(M.province[L.municipality[j]])]})"),
         ("State", life),
-        ("Persons present", f"{occ:,} (of whom {int(L.children[j]):,} minors)"),
+        ("Persons present", f"{occ:,} (of whom {agent.children:,} minors)"),
         ("Usable places", f"{places:,} (normal {int(L.capacity[j]):,}, raised +{int(L.extra[j]):,}, "
                           f"maximum {int(L.max_capacity[j]):,})"),
         ("Occupancy (bezettingsgraad)", f"{occ / places:.0%}" if places else "–"),

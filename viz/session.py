@@ -53,8 +53,9 @@ def prewarm(name: str = "baseline") -> threading.Thread:
         try:
             session = Session(name)
             from viz.figures import ChartsCanvas, MapCanvas   # warm geometry, fonts and caches
-            MapCanvas(session).png()
-            ChartsCanvas(session).png()
+            for canvas in (MapCanvas(session), ChartsCanvas(session)):
+                canvas.update(session)       # as the page draws day 0: same shared backgrounds
+                canvas.png()
         except Exception:  # noqa: BLE001 - a broken scenario shows its error on the page instead
             pass
     t = threading.Thread(target=work, name="noodplan-prewarm", daemon=True)

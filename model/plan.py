@@ -47,9 +47,20 @@ class Ladder:
         self.phases = phases
         self.phase = np.zeros(n_units, np.int64)
         self.since = np.zeros(n_units, np.int64)   # day the current phase began
-        # consecutive days each trigger has held: [phase][trigger] -> array over units
-        self._up = [[np.zeros(n_units, np.int64) for _ in p.activate] for p in phases]
-        self._down = [[np.zeros(n_units, np.int64) for _ in p.deactivate] for p in phases]
+        # Every trigger of every phase (activation and deactivation) is a row of one table, so a
+        # day updates all their counts at once. `_held[row]` counts the consecutive days the
+        # trigger has held, per unit; `_up[phase][i]` and `_down[phase][i]` are views of its rows.
+        triggers = [t for p in phases for t in (*p.activate, *p.deactivate)]
+        self._indicators = sorted({t.indicator for t in triggers})
+        self._row_indicator = np.array([self._indicators.index(t.indicator) for t in triggers], np.int64)
+        self._above = np.array([t.above is not None for t in triggers])[:, None]
+        self._bound = np.array([t.above if t.above is not None else t.below for t in triggers], float)[:, None]
+        self._held = np.zeros((len(triggers), n_units), np.int64)
+        self._up, self._down = [], []
+        rows = iter(self._held)
+        for p in phases:
+            self._up.append([next(rows) for _ in p.activate])
+            self._down.append([next(rows) for _ in p.deactivate])
 
     @staticmethod
     def _holds(trigger, values: dict[str, np.ndarray]) -> np.ndarray:
@@ -58,11 +69,10 @@ class Ladder:
 
     def update(self, day: int, values: dict[str, np.ndarray]) -> list[Change]:
         """Advance one day given each indicator's value per unit; returns the changes."""
-        for p, phase in enumerate(self.phases):
-            for counts, trig in zip(self._up[p], phase.activate):
-                counts[:] = np.where(self._holds(trig, values), counts + 1, 0)
-            for counts, trig in zip(self._down[p], phase.deactivate):
-                counts[:] = np.where(self._holds(trig, values), counts + 1, 0)
+        if len(self._held):
+            v = np.stack([values[name] for name in self._indicators])[self._row_indicator]  # per trigger and unit
+            holds = np.where(self._above, v >= self._bound, v < self._bound)
+            np.multiply(self._held + 1, holds, out=self._held)   # count up while it holds, else 0
         changes = []
         for u in range(len(self.phase)):
             c = int(self.phase[u])
@@ -118,18 +128,15 @@ class PlanRuntime:
     # --- indicators --------------------------------------------------------------------
     def indicators(self, s, day: int) -> dict[str, np.ndarray]:
         L = s.locs
-        housing = ~np.isin(L.kind, _NOT_HOUSING)
-        open_ = (L.life == Life.OPEN) & housing
-        closing = (L.life == Life.CLOSING) & housing
-        unit = s.munis.province[L.municipality] if self.by_province else np.zeros(L.n, np.int64)
-        in_closing = np.bincount(unit[closing], weights=L.occupancy[closing], minlength=self.n_units)
-        normal = np.bincount(unit[open_], weights=L.capacity[open_], minlength=self.n_units) + in_closing
-        usable = normal + np.bincount(unit[open_], weights=L.extra[open_], minlength=self.n_units)
-        in_bed = np.bincount(unit[housing], weights=L.occupancy[housing], minlength=self.n_units)
+        housing, central = self._location_groups(s)
+        open_ = L.life == Life.OPEN
+        in_closing = housing @ (L.occupancy * (L.life == Life.CLOSING))
+        normal = housing @ (L.capacity * open_) + in_closing
+        usable = normal + housing @ (L.extra * open_)
+        in_bed = housing @ L.occupancy
         occupancy = np.divide(in_bed, usable, out=np.full(self.n_units, 9.99), where=usable > 0)
         occupancy_normal = np.divide(in_bed, normal, out=np.full(self.n_units, 9.99), where=normal > 0)
-        central = L.kind == Kind.CENTRAL
-        cap_c = L.capacity[central & (L.life == Life.OPEN)].sum()
+        cap_c = L.capacity[central & open_].sum()
         central_occ = L.occupancy[central].sum() / cap_c if cap_c else 9.99
         population = s.people.entitled()
         unsheltered = population - int(L.occupancy.sum())
@@ -147,6 +154,19 @@ class PlanRuntime:
         return {"occupancy": occupancy, "occupancy_normal": occupancy_normal, "central_occupancy": central_occ * ones,
                 "unsheltered": unsheltered * ones, "registration_backlog": s.people.stage_persons[0] * ones,
                 "forecast_shortfall": shortfall * ones}
+
+    def _location_groups(self, s) -> tuple[np.ndarray, np.ndarray]:
+        """0/1 matrix (unit x location) of the housing locations (not central, not border) of
+        each unit, and the central-location mask; rebuilt only when locations were added.
+        Sums by matrix product are exact (integer sums far below 2**53)."""
+        L = s.locs
+        if getattr(self, "_groups_n", -1) != L.n:
+            unit = s.munis.province[L.municipality] if self.by_province else np.zeros(L.n, np.int64)
+            housing = np.zeros((self.n_units, L.n))
+            housing[unit, np.arange(L.n)] = ~np.isin(L.kind, _NOT_HOUSING)
+            self._groups = housing, L.kind == Kind.CENTRAL
+            self._groups_n = L.n
+        return self._groups
 
     # --- the daily step ----------------------------------------------------------------
     def __call__(self, s, day: int) -> None:

@@ -1,28 +1,72 @@
 """The noodplan dashboard page (`solara run viz.app`, or `noodplan ui`).
 
-Isolation: the `Session` (and with it the `ReceptionModel`) is created inside `Page` with
-`use_memo`, so every browser session has its own model; nothing mutable lives at module level.
-Only read-only things are shared by the process: the map geometry and the world templates,
-which `prewarm` starts building when the server imports this module.
+Isolation: every browser session gets its own `Session` (and with it its own `ReceptionModel`)
+inside `Page` with `use_memo`; nothing mutable is shared. To keep the first page quick, the
+process keeps one *spare* kit (a fresh session with its map and charts drawn for day 0) built in
+the background: the next page takes it — it is handed to exactly one page and never reused —
+and a new spare is built behind it. Read-only things are shared: the map geometry, the world
+templates and the drawn backgrounds.
 """
 
 from __future__ import annotations
 
 import os
+import queue
+import threading
 
 import solara
 import solara.lab
 
 from viz import components as c
 from viz.figures import ChartsCanvas, MapCanvas
-from viz.session import Session, prewarm
+from viz.session import Session
 
 DEFAULT_SCENARIO = os.environ.get("NOODPLAN_UI_SCENARIO", "baseline")
-_prewarm = prewarm(DEFAULT_SCENARIO)
+
+_spare: queue.Queue = queue.Queue(maxsize=1)
+_refilling = threading.Lock()
+
+
+def new_kit(name: str = DEFAULT_SCENARIO) -> tuple[Session, MapCanvas, ChartsCanvas]:
+    """A fresh session with its own map and charts, drawn for day 0."""
+    session = Session(name)
+    m, ch = MapCanvas(session), ChartsCanvas(session)
+    for canvas in (m, ch):
+        canvas.update(session)
+        canvas.png()
+    return session, m, ch
+
+
+def _refill() -> None:
+    if not _refilling.acquire(blocking=False):
+        return
+
+    def work() -> None:
+        try:
+            if _spare.empty():
+                _spare.put_nowait(new_kit())
+        except Exception:  # noqa: BLE001 - the page then builds its own kit and shows any error
+            pass
+        finally:
+            _refilling.release()
+    threading.Thread(target=work, name="noodplan-spare", daemon=True).start()
+
+
+def take_kit() -> tuple[Session, MapCanvas, ChartsCanvas]:
+    """The spare kit if one is ready (then a new spare is started), else a new kit."""
+    try:
+        kit = _spare.get_nowait()
+    except queue.Empty:
+        kit = new_kit()
+    _refill()
+    return kit
+
+
+_refill()   # at server start
 
 
 @solara.component
-def Dashboard(session: Session):
+def Dashboard(session: Session, first_map: MapCanvas | None = None, first_charts: ChartsCanvas | None = None):
     # a plain reactive (not use_reactive): only the parts that read it redraw after each day
     version = solara.use_memo(lambda: solara.reactive(0), [])
     playing = solara.use_reactive(False)
@@ -33,8 +77,9 @@ def Dashboard(session: Session):
     comparison = solara.use_reactive(None)
     tab = solara.use_reactive(0)
     gen = session.generation
-    map_canvas = solara.use_memo(lambda: MapCanvas(session), [gen])
-    charts_canvas = solara.use_memo(lambda: ChartsCanvas(session), [gen])
+    map_canvas = solara.use_memo(lambda: first_map if gen == 0 and first_map else MapCanvas(session), [gen])
+    charts_canvas = solara.use_memo(lambda: first_charts if gen == 0 and first_charts else ChartsCanvas(session),
+                                    [gen])
 
     Runner(session, version, playing, running, progress, speed)
 
@@ -82,7 +127,7 @@ def Live(session, version, playing, running, progress, speed, selection, compari
                         with solara.Column(style={"flex": "0 0 auto"}):
                             c.MapView(session, selection, map_canvas, tick=tick)
                             c.SelectionFacts(session, selection, tick=tick)
-                        with solara.Column(style={"flex": "1 1 560px", "min-width": "0"}):
+                        with solara.Column(style={"flex": "1 1 460px", "min-width": "0"}):
                             c.Charts(session, charts_canvas, tick=tick)
                             c.EventLog(session, tick=tick)
             with solara.lab.Tab("Inspect"):
@@ -96,5 +141,5 @@ def Live(session, version, playing, running, progress, speed, selection, compari
 @solara.component
 def Page():
     # One model per browser session: built here, never at module level.
-    session = solara.use_memo(lambda: Session(DEFAULT_SCENARIO), [])
-    Dashboard(session)
+    session, first_map, first_charts = solara.use_memo(take_kit, [])
+    Dashboard(session, first_map, first_charts)

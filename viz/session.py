@@ -6,8 +6,8 @@ the same time. `Snapshot` is a cheap read of the days simulated so far, straight
 recorder arrays (no xarray on the redraw path); `Session.results()` gives the full `Results` for
 export.
 
-The only thing shared between sessions is the `World` template (`model.world`), which the model
-layer copies for every run; building it costs about a second, so it is cached per scenario.
+The only model-side thing shared between sessions is the `World` template (`model.world`), which
+the model layer copies for every run; it is cached per scenario (read-only).
 """
 
 from __future__ import annotations
@@ -44,23 +44,6 @@ def world_for(sc: Scenario) -> World:
         while len(_worlds) > WORLD_CACHE_SIZE:
             _worlds.popitem(last=False)
         return w
-
-
-def prewarm(name: str = "baseline") -> threading.Thread:
-    """Build a built-in scenario's world and draw a throwaway map and charts in the background
-    (server start), so the first page finds the world, the map raster and the fonts ready."""
-    def work() -> None:
-        try:
-            session = Session(name)
-            from viz.figures import ChartsCanvas, MapCanvas   # warm geometry, fonts and caches
-            for canvas in (MapCanvas(session), ChartsCanvas(session)):
-                canvas.update(session)       # as the page draws day 0: same shared backgrounds
-                canvas.png()
-        except Exception:  # noqa: BLE001 - a broken scenario shows its error on the page instead
-            pass
-    t = threading.Thread(target=work, name="noodplan-prewarm", daemon=True)
-    t.start()
-    return t
 
 
 def build_model(sc: Scenario, seed: int | None = None) -> ReceptionModel:

@@ -117,7 +117,7 @@ class OfflinePage:
         self.failed: list[str] = []
         self.bad: list[str] = []
         self.errors: list[str] = []
-        self.context = browser.new_context(viewport={"width": 1440, "height": 1300}, accept_downloads=True)
+        self.context = browser.new_context(viewport={"width": 1600, "height": 1300}, accept_downloads=True)
         self.page = self.context.new_page()
         self.page.route("**/*", self._route)
         self.page.on("response", lambda r: r.status >= 400 and self.bad.append(f"{r.status} {r.url}"))

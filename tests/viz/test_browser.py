@@ -127,8 +127,8 @@ def test_bad_upload_and_bad_input_show_the_schema_message(ui_server, make_page):
 
     field = page.locator(".np-param-horizon_days input")
     field.fill("0")
-    msg = page.locator(".np-param-horizon_days .v-messages__message")
-    msg.wait_for(timeout=10_000)
+    msg = page.locator(".np-param-horizon_days .v-messages__message", has_text="horizon_days")
+    msg.wait_for(timeout=10_000)           # replaces the range hint once the kernel has checked it
     assert "horizon_days" in msg.inner_text() and "greater than or equal to 1" in msg.inner_text()
     assert page.locator(".np-apply").is_disabled()
     shot(page, "scenario-error")

@@ -33,6 +33,7 @@ class Municipalities:
         self.supply_factor = np.asarray(supply_factor, np.float64)  # ability relative to the key
         self.target = np.zeros(self.n, np.int64)     # persons to house this half-year (incl. carry-over)
         self.linked = np.zeros(self.n, np.int64)     # persons linked this half-year
+        self.waiting = np.zeros(self.n, np.int64)    # persons linked and still waiting for a home
         self.housed = np.zeros(self.n, np.int64)     # persons housed this half-year
         self.housed_total = np.zeros(self.n, np.int64)  # persons housed since the start
         # hosting reception places (requests from the plan)

@@ -97,8 +97,7 @@ class Recorder:
                                    + reserve * s.sc.costs.reserve_per_place_per_night)
         x["registration_backlog"][day] = s.people.stage_persons[Stage.WAITING]
         x["ind_backlog"][day] = s.procedure_persons.sum()
-        x["permit_holders_unlinked"][day] = s.people.stage_persons[Stage.PERMIT] - int(
-            s.people._h["size"][s.linked_h].sum())
+        x["permit_holders_unlinked"][day] = s.people.stage_persons[Stage.PERMIT] - int(s.munis.waiting.sum())
         groups = self._groups(s)    # rows: kinds, provinces, temporary kinds; columns: locations
         by_occ = groups @ occ.astype(np.float64)      # exact: integer sums far below 2**53
         nk, npv = N_KINDS, self.n_prov

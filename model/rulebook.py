@@ -463,8 +463,7 @@ def link_and_house(s: State, day: int) -> None:
     p = s.people._h
     m = s.munis
     if len(s.unlinked):
-        waiting_linked = np.bincount(s.linked_m, weights=p["size"][s.linked_h], minlength=m.n)
-        quota = m.quota(waiting_linked.astype(np.int64))
+        quota = m.quota(m.waiting)
         if quota.sum() > 0:
             head = s.unlinked.peek()
             valid = (p["stage"][head] == Stage.PERMIT) & (p["municipality"][head] < 0)
@@ -476,7 +475,9 @@ def link_and_house(s: State, day: int) -> None:
             if n:
                 ids = head[:n].copy()
                 p["municipality"][ids] = mun[:n]
-                m.linked += np.bincount(mun[:n], weights=p["size"][ids], minlength=m.n).astype(np.int64)
+                linked = np.bincount(mun[:n], weights=p["size"][ids], minlength=m.n).astype(np.int64)
+                m.linked += linked
+                m.waiting += linked
                 s.linked_h = np.concatenate([s.linked_h, ids])
                 s.linked_m = np.concatenate([s.linked_m, mun[:n]])
                 s.unlinked.drop(n)
@@ -485,8 +486,10 @@ def link_and_house(s: State, day: int) -> None:
         homes = s.rng_housing.poisson(weekly)
         housed = house(s.linked_m, p["size"][s.linked_h], homes)
         ids = s.linked_h[housed]
-        m.housed += np.bincount(s.linked_m[housed], weights=p["size"][ids], minlength=m.n).astype(np.int64)
-        m.housed_total += np.bincount(s.linked_m[housed], weights=p["size"][ids], minlength=m.n).astype(np.int64)
+        done = np.bincount(s.linked_m[housed], weights=p["size"][ids], minlength=m.n).astype(np.int64)
+        m.housed += done
+        m.housed_total += done
+        m.waiting -= done
         s.today.exits_housed += leave(s, ids, Stage.HOUSED, day)
         s.linked_h, s.linked_m = s.linked_h[~housed], s.linked_m[~housed]
 

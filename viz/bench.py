@@ -4,7 +4,8 @@
   the drawing path alone (step, map, charts, cards, tooltips) and a real Solara render of the
   page after a "Step a day" click (widgets updated, as a browser session would get them).
 * first page ready (with --browser): a `noodplan ui` server and Debian's chromium, offline;
-  from navigation until the day, the map and the charts are shown.
+  from navigation until the day, the map and the charts are shown; and a day + redraw as the
+  browser sees it (click "Step a day" until the new charts image arrives).
 Medians over N days (after a short warm-up). This measures; it asserts nothing.
 """
 
@@ -59,7 +60,7 @@ def page_render(scenario: str, days: int) -> list[float]:
         rc.close()
 
 
-def first_page(runs: int) -> list[float]:
+def first_page(runs: int, clicks: int = 20) -> tuple[list[float], list[float]]:
     import tempfile
     from pathlib import Path
 
@@ -67,16 +68,24 @@ def first_page(runs: int) -> list[float]:
 
     from tests.viz.conftest import CHROMIUM_ARGS, OfflinePage, chromium_path, run_server
 
-    out = []
+    out, steps = [], []
     with run_server(Path(tempfile.mkdtemp())) as url, sync_playwright() as p:
         b = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        for _ in range(runs):
+        for k in range(runs):
             op = OfflinePage(b)
             out.append(op.open(url))
+            if k == 0:   # click "Step a day" until the browser shows the new day, map and charts
+                page = op.page
+                for _ in range(clicks):
+                    old = page.locator(".np-charts img").get_attribute("src")
+                    t0 = time.perf_counter()
+                    page.locator(".np-step-day").click()
+                    page.wait_for_function("old => document.querySelector('.np-charts img').src !== old", arg=old)
+                    steps.append(time.perf_counter() - t0)
             op.assert_offline_clean()
             op.close()
         b.close()
-    return out
+    return out, steps
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -90,9 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.scenario}: day + redraw, drawing path ({args.days} days): {ms(drawing_path(args.scenario, args.days))}")
     print(f"{args.scenario}: day + redraw, Solara page render ({args.days} days): {ms(page_render(args.scenario, args.days))}")
     if args.browser:
-        t = first_page(args.runs)
+        t, steps = first_page(args.runs)
         print(f"first page ready ({args.runs} loads): median {statistics.median(t):.2f} s, "
               f"max {max(t):.2f} s ({', '.join(f'{x:.2f}' for x in t)})")
+        print(f"{args.scenario}: day + redraw in chromium, click to new charts ({len(steps)} clicks): {ms(steps)}")
     return 0
 
 

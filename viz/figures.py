@@ -301,12 +301,13 @@ class MapCanvas:
         px = self._to_pixels(self.loc_xy[self._shown])
         w, h = self.fig.bbox.width, self.fig.bbox.height
         out = []
+        # stable from day to day (normal places, not persons present), so the list is only sent
+        # to the browser again when locations open or close; the figures are one click away
         for (x, y), j in zip(px, self._shown):
-            places = int(L.capacity[j] + L.extra[j]) if L.life[j] == Life.OPEN else 0
-            r = float(np.sqrt(4 + 0.15 * L.occupancy[j]) / 2 + 2)
+            r = float(np.sqrt(4 + 0.15 * L.capacity[j]) / 2 + 2)
             out.append({"i": int(j), "x": round(100 * x / w, 2), "y": round(100 * y / h, 2), "r": round(r, 1),
-                        "t": f"{L.names[j]} — {KIND_LABELS[KIND_NAMES[L.kind[j]]]}: "
-                             f"{int(L.occupancy[j]):,} persons / {places:,} places"})
+                        "t": f"{L.names[j]} — {KIND_LABELS[KIND_NAMES[L.kind[j]]]}, "
+                             f"{int(L.capacity[j]):,} normal places (click for its figures)"})
         return out
 
     def hit(self, session: Session, fx: float, fy: float) -> tuple[str, int] | None:
@@ -319,8 +320,8 @@ class MapCanvas:
             mp = self._to_pixels(self.loc_xy[shown])
             d = np.hypot(mp[:, 0] - px, mp[:, 1] - py)
             k = int(np.argmin(d))
-            occ = session.state.locs.occupancy[shown[k]]
-            if d[k] <= np.sqrt(4 + 0.15 * occ) / 2 + 2:
+            cap = session.state.locs.capacity[shown[k]]
+            if d[k] <= np.sqrt(4 + 0.15 * cap) / 2 + 2:
                 return ("location", int(shown[k]))
         x, y = self.ax.transData.inverted().transform((px, h - py))
         feat = geo.feature_at(self.shapes, x, y)

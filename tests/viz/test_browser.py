@@ -71,7 +71,7 @@ def test_page_loads_offline_and_a_run_advances(ui_server, make_page):
     box = page.locator("img.np-map-img").bounding_box()
     assert box["width"] > 300 and box["height"] > 400
     assert page.locator(".np-marker[title]").count() > 100
-    assert "persons" in page.locator(".np-marker").first.get_attribute("title")
+    assert "places" in page.locator(".np-marker").first.get_attribute("title")
     assert page.locator(".np-card-value").count() >= 6
     shot(page, "run")
     op.assert_offline_clean()

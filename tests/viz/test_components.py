@@ -46,7 +46,7 @@ def test_page_steps_and_redraws(page):
 
 def test_map_click_selects_a_municipality_and_a_location(page):
     m = page.find(MapWidget).widget
-    assert len(m.markers) > 100 and "persons" in m.markers[0]["t"]
+    assert len(m.markers) > 100 and "places" in m.markers[0]["t"]
     m.clicked = {"kind": "location", "i": 0, "t": 1}
     page.find(v.SimpleTable, class_="np-facts np-facts-location").assert_single()
     hit = None

@@ -153,8 +153,7 @@ class Applicants:
         h["arrival_day"][new] = day if arrival_day is None else arrival_day
         h["stage_day"][new] = day
         h["loc_since"][new] = day
-        for f in ("moves", "nights_emergency", "nights_crisis", "nights_unsheltered"):
-            h[f][new] = 0
+        # moves and nights start at zero: rows are never reused and arrays are allocated zeroed
         rows = slice(self.n_persons, self.n_persons + total)
         self._p["household"][rows] = np.repeat(ids, size)
         # rank of each person inside its household; ranks >= adults are minors

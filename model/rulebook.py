@@ -217,10 +217,10 @@ def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
     fam = track == Track.FAMILY
     p.set_stage(ids[fam], Stage.PERMIT, day)
     s.unlinked.push(ids[fam])
-    proc = ids[~fam]
+    proc, proc_track = ids[~fam], track[~fam]
     p.set_stage(proc, Stage.PROCEDURE, day)
     for t in PROCEDURE_TRACKS:
-        sel = proc[track[~fam] == t]
+        sel = proc[proc_track == t]
         if len(sel):
             _push_ind(s, t, sel)
             s.procedure_persons[t] += p.persons_in(sel)
@@ -229,6 +229,9 @@ def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
 def _push_ind(s: State, track: int, ids: np.ndarray) -> None:
     """Join the IND line. Under the Pact, cases filed from its start date have their own line
     (old and new procedures run side by side)."""
+    if s.sc.pact is None:
+        s.ind[track].push(ids)
+        return
     new = s.people._h["arrival_day"][ids] >= _pact_day(s)
     s.ind[track].push(ids[~new])
     s.ind_new[track].push(ids[new])
@@ -275,7 +278,8 @@ def arrive(s: State, day: int) -> None:
     first.flags |= np.where(rng.random(k1) < w.border_share[day], Flag.AT_BORDER, 0).astype(np.uint8)
     if w.entry_share[day] > 0:
         first.flags |= np.where(rng.random(k1) < w.entry_share[day], Flag.AT_ENTRY, 0).astype(np.uint8)
-    top = int(np.argmax([g.recognition for g in s.sc.groups]))
+    groups = s.sc.groups
+    top = max(range(len(groups)), key=lambda i: groups[i].recognition)   # first of the highest
     group = np.concatenate([draw_group(s.sc, first.key, w.low_share[day]), np.full(k2, top)])
     track = np.concatenate([np.full(k1, Track.REGULAR), np.full(k2, Track.FAMILY)])
     size = np.concatenate([first.size, family.size])

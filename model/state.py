@@ -156,14 +156,28 @@ def assign_track(sc: Scenario, people: Applicants, ids: np.ndarray) -> np.ndarra
 
 def draw_group(sc: Scenario, keys: np.ndarray, low_share: float | None = None) -> np.ndarray:
     """Nationality group per household (keyed); `low_share` overrides the lowest group's share."""
-    shares = np.array([g.share for g in sc.groups], float)
-    if low_share is not None and len(shares) > 1:
-        lowest = int(np.argmin([g.recognition for g in sc.groups]))
-        rest = np.delete(shares, lowest)
-        rest = rest / rest.sum() * (1 - low_share) if rest.sum() > 0 else rest
-        shares = np.insert(rest, lowest, low_share)
-    cum = np.cumsum(shares) / shares.sum()
-    return np.minimum(np.searchsorted(cum, keyed_uniform(keys, SALT_TRACK), side="right"), len(shares) - 1)
+    cum = _group_cdf(tuple((g.share, g.recognition) for g in sc.groups), low_share)
+    return np.minimum(cum.searchsorted(keyed_uniform(keys, SALT_TRACK), side="right"), len(cum) - 1)
+
+
+_GROUP_CDFS: dict[tuple, np.ndarray] = {}
+
+
+def _group_cdf(groups: tuple[tuple[float, float], ...], low_share: float | None) -> np.ndarray:
+    """Cumulative group shares for `draw_group`, from (share, recognition) per group; cached,
+    as the same few tables serve every day of a run."""
+    cum = _GROUP_CDFS.get((groups, low_share))
+    if cum is None:
+        if len(_GROUP_CDFS) > 4096:     # shocks vary the share day by day: keep the cache small
+            _GROUP_CDFS.clear()
+        shares = np.array([share for share, _ in groups], float)
+        if low_share is not None and len(shares) > 1:
+            lowest = int(np.argmin([recognition for _, recognition in groups]))
+            rest = np.delete(shares, lowest)
+            rest = rest / rest.sum() * (1 - low_share) if rest.sum() > 0 else rest
+            shares = np.insert(rest, lowest, low_share)
+        cum = _GROUP_CDFS[(groups, low_share)] = np.cumsum(shares) / shares.sum()
+    return cum
 
 
 def new_state(world: World, seed: int | None = None) -> State:

@@ -99,7 +99,9 @@ class Locations:
                         np.where(self.life == Life.CLOSING, self.occupancy, 0))
 
     def vacancy(self) -> np.ndarray:
-        return np.maximum(self.places() - self.occupancy, 0)
+        """Free places per location today: `places() - occupancy`, never below zero (so zero
+        unless open: a closing location's places are its beds in use)."""
+        return np.where(self.life == Life.OPEN, np.maximum(self.capacity + self.extra - self.occupancy, 0), 0)
 
 
 def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
@@ -147,6 +149,6 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
             if n_ok == len(s):
                 return loc
             keep = ~ok
-            todo = np.flatnonzero(keep) if todo is None else todo[keep]
+            todo = keep.nonzero()[0] if todo is None else todo[keep]
             s, end = s[keep], None
     return loc

@@ -26,6 +26,8 @@ from model.inflow import draw_households
 _IND_ORDER = (Track.BORDER, Track.ACCELERATED, Track.DUBLIN, Track.REGULAR)  # border deadline first
 # where people who crossed at a shock's entry point are sheltered first (nearest first)
 ENTRY_PREFERENCE = [Kind.EMERGENCY, Kind.CRISIS, Kind.PROCESS, Kind.REGULAR, Kind.CENTRAL]
+# where people move up to from emergency and crisis places
+REGULAR_KINDS = tuple(k for k in Kind if k not in TEMPORARY_KINDS + (Kind.CENTRAL, Kind.BORDER))
 
 
 def run_day(s: State) -> None:
@@ -88,13 +90,13 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     cls = s.household_class(ids)
     vacancy = s.locs.vacancy()
     order = _order_by_kind(s, vacancy)
-    classes = np.flatnonzero(np.bincount(cls)).tolist()   # classes present, ascending
+    classes = np.bincount(cls).nonzero()[0].tolist()   # classes present, ascending
     if len(classes) == 1:
         loc = place(sizes, _kinds_to_try(s, classes[0], temporary, only), vacancy, order)
     else:
         loc = np.full(len(ids), -1, dtype=np.int64)
         for i, c in enumerate(classes):
-            sel = np.flatnonzero(cls == c)
+            sel = (cls == c).nonzero()[0]
             got = place(sizes[sel], _kinds_to_try(s, c, temporary, only), vacancy, order)
             loc[sel] = got
             if i + 1 < len(classes):   # what this class took is gone for the next
@@ -155,7 +157,7 @@ def _member(s: State, items: np.ndarray, subset: np.ndarray) -> np.ndarray:
 def _order_by_kind(s: State, vacancy: np.ndarray) -> list[np.ndarray]:
     """Placement policy: within a kind, the emptiest open locations first (COA spreads load)."""
     kinds = s.locs.kind
-    free = np.flatnonzero(vacancy > 0)
+    free = (vacancy > 0).nonzero()[0]
     order = free[np.lexsort((-vacancy[free], kinds[free]))]
     bounds = np.bincount(kinds[order], minlength=len(Kind)).cumsum().tolist()
     return [order[a:b] for a, b in zip([0] + bounds[:-1], bounds)]
@@ -393,7 +395,7 @@ def place_waiting(s: State, day: int) -> None:
         settle_in_central(s, waiting[valid], day)
     budget = s.sc.chain.moves_up_per_day
     if budget >= 1 and len(s.moves_up):
-        regular = ~_kind_table(TEMPORARY_KINDS + (Kind.CENTRAL, Kind.BORDER))[s.locs.kind]
+        regular = _kind_table(REGULAR_KINDS)[s.locs.kind]
         free = int(s.locs.vacancy()[regular].sum())
         if free > 0:
             window = s.moves_up.peek(int(budget)).copy()
@@ -404,7 +406,7 @@ def place_waiting(s: State, day: int) -> None:
             if s.sc.placement.policy == "min_moves":   # only families with children move up
                 valid &= p["children"][window] > 0
             cand = window[valid]
-            fits = np.cumsum(p["size"][cand]) <= min(budget, free)
+            fits = p["size"][cand].cumsum() <= min(budget, free)
             tried = cand[fits]
             left = find_beds(s, tried, day, Reason.EMERGENCY_TO_REGULAR, temporary=False)
             s.moves_up.keep_head(len(window), _member(s, window, left) | (valid & ~_member(s, window, tried)))
@@ -530,10 +532,10 @@ def lifecycle(s: State, day: int) -> None:
     """Planned locations open after their lead time; ending contracts are renewed or the
     location closes and its residents move."""
     L = s.locs
-    opening = np.flatnonzero((L.life == Life.PLANNED) & (L.open_day <= day))
+    opening = ((L.life == Life.PLANNED) & (L.open_day <= day)).nonzero()[0]
     L.life[opening] = Life.OPEN
     drain_closing(s, day)
-    ending = np.flatnonzero(((L.life == Life.OPEN) | (L.life == Life.CLOSING)) & (L.contract_end <= day))
+    ending = (((L.life == Life.OPEN) | (L.life == Life.CLOSING)) & (L.contract_end <= day)).nonzero()[0]
     if len(ending) == 0:
         return
     hard = ending[L.life[ending] == Life.CLOSING]       # a closing location whose contract runs out

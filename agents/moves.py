@@ -125,9 +125,17 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
     if (n_had == 0 and n_gets == n) or (n_had == n and n_gets == 0):  # all intakes or all exits
         log.append(day, ids, origin, dest, Reason.INTAKE if n_had == 0 else reason, np.zeros(n, np.float32))
         return 0
-    between = had & gets & (origin != dest)
-    h["moves"][ids[between]] += 1
     changed = origin != dest
+    between = had & gets & changed
+    if np.count_nonzero(between) == n:   # the usual move: everyone from one location to another
+        h["moves"][ids] += 1
+        if distance_km is None:
+            km = np.zeros(n, np.float32)
+        else:
+            km = distance_km[locs.municipality[origin], locs.municipality[dest]]
+        log.append(day, ids, origin, dest, reason, km)
+        return int(sizes.sum())
+    h["moves"][ids[between]] += 1
     n_changed = int(np.count_nonzero(changed))
     if n_changed:
         all_changed = n_changed == n

@@ -154,6 +154,18 @@ def _member(s: State, items: np.ndarray, subset: np.ndarray) -> np.ndarray:
     return out
 
 
+def _first_of_each(values: np.ndarray) -> np.ndarray:
+    """Index of the first occurrence of each distinct value, in ascending order of value: what
+    `np.unique(values, return_index=True)[1]` returns (the same stable sort), without its
+    overhead on the few values a day brings."""
+    perm = values.argsort(kind="stable")
+    ordered = values[perm]
+    first = np.empty(len(ordered), bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    return perm[first]
+
+
 def _order_by_kind(s: State, vacancy: np.ndarray) -> list[np.ndarray]:
     """Placement policy: within a kind, the emptiest open locations first (COA spreads load)."""
     kinds = s.locs.kind
@@ -367,10 +379,10 @@ def reunite(s: State, families: np.ndarray, day: int) -> None:
     sponsor, target = pool[pick], h["location"][families]
     apart = h["location"][sponsor] != target
     sponsor, target = sponsor[apart], target[apart]
-    _, first = np.unique(target, return_index=True)            # one reunion per location per day
+    first = _first_of_each(target)             # one reunion per location per day
     sponsor, target = sponsor[first], target[first]
-    sponsor, keep = np.unique(sponsor, return_index=True)       # a sponsor joins one family
-    target = target[keep]
+    keep = _first_of_each(sponsor)             # a sponsor joins one family
+    sponsor, target = sponsor[keep], target[keep]
     fits = s.locs.vacancy()[target] >= h["size"][sponsor]
     s.today.moves += move(s.people, s.locs, s.log, sponsor[fits], target[fits], day, Reason.FAMILY_REUNION,
                           s.world.network.distance_km)

@@ -218,7 +218,7 @@ class MapCanvas:
         self.subtitle = self.fig.text(0.02, 0.955, "", fontsize=8, va="top")
         self.cax = self.fig.add_axes((0.1, 0.095, 0.8, 0.02))
         self.cbar_key = None
-        self.fig.text(0.02, 0.008, "Markers: reception locations, area ~ persons present. Grey: no data.",
+        self.fig.text(0.02, 0.008, "Markers: reception locations (synthetic portfolio, model/portfolio.py), area ~ persons present. Grey: no data.",
                       fontsize=7, color="#555555")
         self.blit = Blit(self.fig, [self.scatter, self.legend, self.title, self.subtitle],
                          paint=self._paint, key=lambda: ("map", s.sc.country, self.cbar_key))

@@ -4,6 +4,8 @@
     noodplan validate FILE                                       check a scenario file
     noodplan scenarios                                           list the built-in scenarios
     noodplan schema [--out FILE]                                 JSON Schema of scenario files
+    noodplan backtest NAME [--seeds N] [--record FILE] [--out DIR]  run against the record
+    noodplan calibrate [--budget N] [--seeds N] [--dry-run]      fit the free parameters (pre-2020)
     noodplan bench [--json FILE] [--plot FILE] [--quick]         speed and memory figures
 
 Bad input stops with one line naming the field and the reason, and exit code 2.
@@ -104,6 +106,62 @@ class _Bad(Exception):
     """A bad command-line value (one line, exit code 2)."""
 
 
+def cmd_backtest(args: argparse.Namespace) -> int:
+    from experiments.backtest import backtest
+    from experiments.history import read_points, record_points
+    from model.scenario import load_scenario
+
+    if args.seeds < 1:
+        raise _Bad("--seeds: must be at least 1")
+    if args.jobs is not None and args.jobs < 1:
+        raise _Bad("--jobs: must be at least 1")
+    sc = load_scenario(args.scenario)
+    points = record_points(sc.start_date, sc.end_date, sc.country)
+    if args.record:
+        try:
+            points += read_points(args.record)
+        except ValueError as exc:
+            raise _Bad(f"--record: {exc}") from None
+    bt = backtest(sc, seeds=args.seeds, points=points, jobs=args.jobs)
+    print(bt.report())
+    paths = bt.write(args.out)
+    print("Wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    import datetime as dt
+
+    from experiments import calibrate as cal
+
+    if args.budget < 1:
+        raise _Bad("--budget: must be at least 1")
+    if args.seeds < 1:
+        raise _Bad("--seeds: must be at least 1")
+    params = [p.strip() for p in args.params.split(",")] if args.params else None
+    try:
+        cal.by_name(params)
+    except ValueError as exc:
+        raise _Bad(f"--params: {exc}") from None
+    t0 = time.perf_counter()
+    tick = _progress("Calibrating", args.budget)
+    fit = cal.calibrate(args.scenario, budget=args.budget, params=params, seeds=tuple(range(1, args.seeds + 1)),
+                        jobs=args.jobs or min(args.seeds, 2),
+                        progress=lambda n, best: tick(min(n, args.budget), args.budget))
+    print(fit.table())
+    print(f"  ({time.perf_counter() - t0:.0f} s)")
+    if args.out:
+        out = Path(args.out)
+        out.mkdir(parents=True, exist_ok=True)
+        print("Wrote " + ", ".join(str(p) for p in cal.write_report(fit, out)))
+    if not args.dry_run:
+        provenance = (f"noodplan calibrate {dt.date.today()}, record to {cal.CALIBRATION_END}, "
+                      f"budget {args.budget}, {args.seeds} seeds")
+        changed = cal.write_fitted(fit, args.into.split(","), provenance)
+        print("Wrote the fitted values into " + ", ".join(str(p) for p in changed))
+    return 0
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from experiments.bench import format_table, run_bench
 
@@ -141,6 +199,24 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--workers", type=int, help="processes (default: all cores); results do not depend on it")
     cmp.add_argument("--out", help="write the table as CSV")
     cmp.set_defaults(func=cmd_compare)
+    bt = sub.add_parser("backtest", help="compare a run with every recorded point in its period")
+    bt.add_argument("scenario", help="built-in name (e.g. hindcast-2015) or YAML file")
+    bt.add_argument("--seeds", type=int, default=8, help="replicate seeds 1..N (default: 8)")
+    bt.add_argument("--jobs", type=int, help="processes (default: one per core); results do not depend on it")
+    bt.add_argument("--record", help="CSV of further recorded points (columns date, quantity, value[, source])")
+    bt.add_argument("--out", default="out/backtest", help="folder for the table (CSV) and plot (PNG)")
+    bt.set_defaults(func=cmd_backtest)
+    cal = sub.add_parser("calibrate", help="fit the free parameters to the record before June 2020")
+    cal.add_argument("--scenario", default="hindcast-2015", help="scenario run from its start to June 2020")
+    cal.add_argument("--budget", type=int, default=64, help="simulations for the search (default: 64)")
+    cal.add_argument("--seeds", type=int, default=2, help="replicate seeds per evaluation (default: 2)")
+    cal.add_argument("--params", help="comma-separated subset of the free parameters (default: all)")
+    cal.add_argument("--jobs", type=int, help="processes (default: min(seeds, 2))")
+    cal.add_argument("--into", default="hindcast-2015,hindcast-2020",
+                     help="scenario files to write the fitted values into (default: both hindcasts)")
+    cal.add_argument("--dry-run", action="store_true", help="report the fit without writing the scenario files")
+    cal.add_argument("--out", help="folder for the fit's table (CSV) and profile plot (PNG)")
+    cal.set_defaults(func=cmd_calibrate)
     sch = sub.add_parser("schema", help="print the JSON Schema of scenario files")
     sch.add_argument("--out")
     sch.set_defaults(func=cmd_schema)

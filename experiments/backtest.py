@@ -1,0 +1,201 @@
+"""Backtest: a scenario's run against every recorded point in its period.
+
+Per point: the recorded figure, the simulated median and 90 % band over replicate seeds, and the
+error of the median. Summary errors over the points after the start date (a point on the start
+date is the initial condition, shown but not scored):
+
+* MAPE — mean absolute percentage error of the median, |sim - rec| / rec, over all scored points;
+* ARD — the averaged relative difference Flee reports against UNHCR camp counts
+  (Suleimenova, Bell & Groen 2017): at each recorded date, the sum over the parts of the
+  population of |sim - rec|, divided by the recorded total, averaged over dates. The parts are
+  permit holders and everyone else where the record splits them, else the total.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from experiments.history import RecordPoint, record_points
+from model.scenario import Scenario, load_scenario
+
+COLUMNS = ["date", "quantity", "recorded", "sim_median", "sim_p05", "sim_p95", "error", "abs_pct_error",
+           "in_band", "scored", "source"]
+
+
+def _replicate(args) -> dict[str, np.ndarray]:
+    sc, seed = args
+    from model.simulate import simulate
+
+    d = simulate(sc, seed=seed).daily
+    occ = d["occupancy_by_kind"]
+    return {"population": d["population"].values, "permit_holders": d["permit_holders_waiting"].values,
+            "emergency": occ.sel(kind="emergency").values, "crisis": occ.sel(kind="crisis").values,
+            "unsheltered": d["unsheltered"].values}
+
+
+def replicates(sc: Scenario, seeds: Sequence[int], jobs: int = 1) -> dict[str, np.ndarray]:
+    """Daily series per seed: name -> array (seed, day)."""
+    tasks = [(sc, s) for s in seeds]
+    if jobs > 1 and len(tasks) > 1:
+        with ProcessPoolExecutor(min(jobs, len(tasks))) as ex:
+            runs = list(ex.map(_replicate, tasks))
+    else:
+        runs = [_replicate(t) for t in tasks]
+    return {k: np.array([r[k] for r in runs]) for k in runs[0]}
+
+
+def score(table: pd.DataFrame) -> dict[str, float]:
+    """MAPE and Flee's ARD over the scored rows of a backtest table (fractions, not %)."""
+    t = table[table["scored"]]
+    if t.empty:
+        return {"points": 0, "mape": float("nan"), "mape_population": float("nan"), "ard": float("nan")}
+    ape = (t["sim_median"] - t["recorded"]).abs() / t["recorded"]
+    pop_rows = t[t["quantity"] == "population"]
+    ard = []
+    for _, g in t.groupby("date"):
+        pop = g[g["quantity"] == "population"]
+        if pop.empty:
+            continue
+        rec_total, sim_total = float(pop["recorded"].iloc[0]), float(pop["sim_median"].iloc[0])
+        ph = g[g["quantity"] == "permit_holders"]
+        if ph.empty:
+            diff = abs(sim_total - rec_total)
+        else:
+            rec_ph, sim_ph = float(ph["recorded"].iloc[0]), float(ph["sim_median"].iloc[0])
+            diff = abs(sim_ph - rec_ph) + abs((sim_total - sim_ph) - (rec_total - rec_ph))
+        ard.append(diff / rec_total)
+    return {"points": int(len(t)), "mape": float(ape.mean()),
+            "mape_population": float(((pop_rows["sim_median"] - pop_rows["recorded"]).abs() / pop_rows["recorded"]).mean())
+            if len(pop_rows) else float("nan"),
+            "ard": float(np.mean(ard)) if ard else float("nan")}
+
+
+@dataclass
+class Backtest:
+    scenario: Scenario
+    seeds: list[int]
+    table: pd.DataFrame
+    summary: dict[str, float]
+    series: dict[str, np.ndarray]        # daily per seed, for the plot
+
+    @property
+    def dates(self) -> pd.DatetimeIndex:
+        return pd.date_range(self.scenario.start_date, periods=self.scenario.horizon_days, freq="D")
+
+    def report(self) -> str:
+        sc, s = self.scenario, self.summary
+        lines = [f"Backtest {sc.name!r}: {sc.start_date} to {sc.end_date}, {len(self.seeds)} replicate seeds "
+                 f"({self.seeds[0]}..{self.seeds[-1]})",
+                 f"{'date':10s}  {'quantity':14s} {'recorded':>9s} {'sim median':>10s} {'90 % band':>17s} "
+                 f"{'error':>8s} {'error %':>8s}"]
+        for r in self.table.itertuples():
+            band = f"{r.sim_p05:,.0f}-{r.sim_p95:,.0f}"
+            mark = "" if r.scored else "  (start: initial condition, not scored)"
+            lines.append(f"{r.date:10s}  {r.quantity:14s} {r.recorded:9,.0f} {r.sim_median:10,.0f} {band:>17s} "
+                         f"{r.error:+8,.0f} {100 * r.error / r.recorded:+7.1f}%{mark}")
+        if s["points"]:
+            lines.append(f"Summary over {s['points']} scored points: MAPE {s['mape']:.1%} "
+                         f"(persons in reception only: {s['mape_population']:.1%}); "
+                         f"Flee's averaged relative difference (ARD) {s['ard']:.3f}")
+        else:
+            lines.append("Summary: no recorded point after the start date in this period; "
+                         "pass --record FILE with later published figures to score the run")
+        crisis = np.median(self.series["crisis"], axis=0)
+        if crisis.max() > 0:
+            on = np.flatnonzero(crisis > 0)
+            d = self.dates
+            lines.append(f"Crisis emergency reception in use {d[on[0]]:%Y-%m-%d} to {d[on[-1]]:%Y-%m-%d}, "
+                         f"peak {crisis.max():,.0f} persons on {d[int(crisis.argmax())]:%Y-%m-%d} (median run)")
+        return "\n".join(lines)
+
+    def write(self, out: str | Path) -> dict[str, Path]:
+        """The table (CSV) and the plot (PNG) in folder `out`."""
+        out = Path(out)
+        out.mkdir(parents=True, exist_ok=True)
+        name = self.scenario.name
+        paths = {"csv": out / f"backtest-{name}.csv", "png": out / f"backtest-{name}.png"}
+        self.table.to_csv(paths["csv"], index=False)
+        plot(self, paths["png"])
+        return paths
+
+
+def backtest(scenario: str | Scenario, seeds: Sequence[int] | int = 8, points: Sequence[RecordPoint] | None = None,
+             jobs: int | None = None) -> Backtest:
+    """Run `scenario` on replicate seeds and compare with the record in its period (or `points`)."""
+    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    seeds = list(range(1, seeds + 1)) if isinstance(seeds, int) else list(seeds)
+    if not seeds:
+        raise ValueError("seeds: at least one replicate seed is needed")
+    pts = list(points) if points is not None else record_points(sc.start_date, sc.end_date, sc.country)
+    pts = [p for p in pts if sc.start_date <= p.date <= sc.end_date]
+    jobs = jobs or min(len(seeds), os.cpu_count() or 1)
+    series = replicates(sc, seeds, jobs)
+    return compare(sc, seeds, series, pts)
+
+
+def compare(sc: Scenario, seeds: list[int], series: dict[str, np.ndarray], pts: Sequence[RecordPoint]) -> Backtest:
+    """The backtest table from daily replicate series (name -> (seed, day))."""
+    rows = []
+    for p in sorted(pts, key=lambda p: (p.date, p.quantity != "population")):
+        day = (p.date - sc.start_date).days
+        v = series[p.quantity][:, day].astype(float)
+        med = float(np.median(v))
+        lo, hi = (float(x) for x in np.percentile(v, [5, 95]))
+        rows.append({"date": p.date.isoformat(), "quantity": p.quantity, "recorded": p.value,
+                     "sim_median": med, "sim_p05": lo, "sim_p95": hi, "error": med - p.value,
+                     "abs_pct_error": abs(med - p.value) / p.value * 100, "in_band": lo <= p.value <= hi,
+                     "scored": p.date > sc.start_date, "source": p.source})
+    table = pd.DataFrame(rows, columns=COLUMNS)
+    return Backtest(sc, seeds, table, score(table), series)
+
+
+def plot(bt: Backtest, path: str | Path) -> None:
+    """Persons in reception and permit holders: median and 90 % band against the record;
+    emergency and crisis emergency occupancy below."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    d = bt.dates
+    fig, (ax, ax2) = plt.subplots(2, 1, figsize=(9, 6.5), sharex=True, gridspec_kw={"height_ratios": [3, 1.2]})
+    for key, colour, label in (("population", "tab:blue", "persons in reception (simulated)"),
+                               ("permit_holders", "tab:green", "permit holders waiting (simulated)")):
+        s = bt.series[key]
+        ax.fill_between(d, np.percentile(s, 5, axis=0), np.percentile(s, 95, axis=0), color=colour, alpha=0.2, lw=0)
+        ax.plot(d, np.median(s, axis=0), color=colour, lw=1.5, label=label)
+        t = bt.table[bt.table["quantity"] == key]
+        if len(t):
+            ax.scatter(pd.to_datetime(t["date"]), t["recorded"], color=colour, edgecolor="black", zorder=5,
+                       marker="o" if key == "population" else "s",
+                       label=f"{'persons in COA reception' if key == 'population' else 'permit holders'} (recorded)")
+    s = bt.summary
+    title = f"{bt.scenario.name}: {len(bt.seeds)} seeds, median and 90 % band"
+    if s["points"]:
+        title += f" — MAPE {s['mape']:.1%}, ARD {s['ard']:.3f}"
+    ax.set_title(title, fontsize=10)
+    ax.set_ylabel("persons")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8, loc="upper left")
+    for key, colour, label in (("emergency", "tab:orange", "emergency (noodopvang)"),
+                               ("crisis", "tab:red", "crisis emergency (crisisnoodopvang)"),
+                               ("unsheltered", "tab:gray", "entitled, no bed")):
+        ax2.plot(d, np.median(bt.series[key], axis=0), color=colour, lw=1.2, label=label)
+    ax2.set_ylabel("persons (median)")
+    ax2.grid(alpha=0.3)
+    ax2.legend(fontsize=8, loc="upper left")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+
+
+def parse_date(text: str) -> dt.date:
+    return dt.date.fromisoformat(text)

@@ -1,0 +1,273 @@
+"""The historical record for validation, and the derived series the hindcasts run on.
+
+* `derive_monthly_inflow()` turns the recorded yearly, half-yearly and quarterly CBS/IND figures
+  (`asylum_applications_nl_*.csv`) into monthly arrivals that add up exactly to every recorded
+  period total (mass-preserving: a monotone PCHIP curve through the *cumulative* counts at the
+  recorded period boundaries, differenced at month boundaries). `noodplan-history` regenerates
+  `model/data/nl/inflow_monthly_nl_derived.csv` with it (see SOURCES.md there).
+* `filled_housing_targets()` gives every half-year a national housing target: the published one,
+  or the last published one before it, carried forward and flagged.
+* `record_points()` lists every recorded figure the simulator can be compared with in a period.
+
+Gaps that no recorded figure fills are closed by the assumptions in `INFLOW_ASSUMPTIONS`; each is
+written, with its reason, into the derived file's `basis` column.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from scipy.interpolate import PchipInterpolator
+
+from model import data
+
+MONTHLY_SERIES = "inflow_monthly_nl_derived"
+TARGETS_FILE = "huisvestingstaakstelling_nl_filled_derived.csv"
+FIRST_MONTH = (2014, 1)      # the derived series starts here (the 2015 hindcast's start)
+LAST_MONTH = (2025, 9)       # last recorded quarter (2025 Q3)
+
+# Quarters recorded only in a note of the yearly file: (series, year, quarter, persons, basis).
+NOTED_QUARTERS: list[tuple[str, int, str, float, str]] = [
+    ("first", 2015, "4", 24000, "recorded 2015 Q4 (~) (note in the yearly file: Volkskrant 2019-04)"),
+]
+
+# Gaps in the record closed by assumption: (series, year, period, persons, reason).
+# period is "Y" (the year), "H2" or "Q2-Q4" (the rest of the year after the recorded quarters).
+INFLOW_ASSUMPTIONS: list[tuple[str, int, str, float, str]] = [
+    ("first", 2019, "Q3-Q4", 22561 - 5405 - 5190,
+     "assumption: 2019 total = 2018 CBS figure (20,510) + 10 % (Eurostat: NL +10 % in 2019, "
+     "noted in the yearly file), minus the recorded Q1 and Q2"),
+    ("family", 2014, "Y", 4000,
+     "assumption: the 2014 note in the yearly file mentions ~4,000 nareizigers who no longer file "
+     "an asylum request from end March 2014; used as the 2014 level (uncertain)"),
+    ("family", 2019, "Q2-Q4", 3 * 840,
+     "assumption: Q2-Q4 2019 at the recorded Q1 2019 rate (840 per quarter)"),
+]
+
+
+@dataclass(frozen=True)
+class Total:
+    """A recorded (or assumed) number of persons arriving in [start, end)."""
+
+    start: dt.date
+    end: dt.date
+    persons: float
+    basis: str
+
+
+def _num(text: str) -> tuple[float | None, bool]:
+    text = (text or "").strip()
+    if not text:
+        return None, False
+    return float(text.lstrip("~")), text.startswith("~")
+
+
+def _quarter_bounds(year: int, q: str) -> tuple[dt.date, dt.date]:
+    if q == "H1":
+        return dt.date(year, 1, 1), dt.date(year, 7, 1)
+    k = int(q)
+    start = dt.date(year, 3 * k - 2, 1)
+    end = dt.date(year + 1, 1, 1) if k == 4 else dt.date(year, 3 * k + 1, 1)
+    return start, end
+
+
+def recorded_totals(series: str, country: str = "nl") -> list[Total]:
+    """Non-overlapping period totals for 'first' (first applications) or 'family' (nareizigers).
+
+    Quarters (and the 2014 half-year) are used where recorded; a year's total fills the part of
+    the year its recorded quarters leave open; when all four quarters are recorded they win over
+    the year total (the two differ by rounding: 2021 by 5, 2023 by 15, 2024 by 20 persons).
+    """
+    ycol = "first_asylum_applications" if series == "first" else "nareizigers_family_followers"
+    qcol = "first_asylum_applications" if series == "first" else "nareizigers"
+    base = data.DATA_DIR / country
+    years = {int(r["year"]): r for r in csv.DictReader(open(base / "asylum_applications_nl_yearly.csv", encoding="utf-8"))}
+    quarters: dict[int, list[tuple[dt.date, dt.date, float, str]]] = {}
+    for r in csv.DictReader(open(base / "asylum_applications_nl_quarterly.csv", encoding="utf-8")):
+        v, approx = _num(r[qcol])
+        if v is None:
+            continue
+        y = int(r["year"])
+        s, e = _quarter_bounds(y, r["quarter"])
+        label = f"{y} {'H1' if r['quarter'] == 'H1' else 'Q' + r['quarter']}"
+        quarters.setdefault(y, []).append((s, e, v, f"recorded {label}{' (~)' if approx else ''}"))
+    for s_, y, q, v, b in NOTED_QUARTERS:
+        if s_ == series:
+            quarters.setdefault(y, []).append((*_quarter_bounds(y, q), v, b))
+    out: list[Total] = []
+    first_year = 2013 if series == "first" else 2014
+    for y in range(first_year, LAST_MONTH[0] + 1):
+        qs = sorted(quarters.get(y, []))
+        covered = sum((e - s).days for s, e, _, _ in qs)
+        year_days = (dt.date(y + 1, 1, 1) - dt.date(y, 1, 1)).days
+        out += [Total(s, e, v, b) for s, e, v, b in qs]
+        if covered == year_days:
+            continue
+        edges = [dt.date(y, 1, 1)] + [b for q in qs for b in q[:2]] + [dt.date(y + 1, 1, 1)]
+        gaps = [(a, b) for a, b in zip(edges[::2], edges[1::2]) if a < b]
+        if len(gaps) != 1:
+            raise ValueError(f"{series} {y}: recorded quarters leave {len(gaps)} gaps")
+        rest_start, rest_end = gaps[0]
+        assumed = [a for a in INFLOW_ASSUMPTIONS if a[0] == series and a[1] == y]
+        yv, approx = _num(years[y][ycol]) if y in years else (None, False)
+        if assumed:
+            out.append(Total(rest_start, rest_end, assumed[0][3], assumed[0][4]))
+        elif yv is not None:
+            src = years[y]["definition_source"]
+            out.append(Total(rest_start, rest_end, yv - sum(v for _, _, v, _ in qs),
+                             f"recorded {y}{' (~)' if approx else ''} ({src})"
+                             + (" minus recorded quarters" if qs else "")))
+        elif y == LAST_MONTH[0]:
+            continue   # the record ends with the last recorded quarter
+        else:
+            raise ValueError(f"{series} {y}: no recorded total and no assumption")
+    return sorted(out, key=lambda t: t.start)
+
+
+def _month_starts(first: tuple[int, int], last: tuple[int, int]) -> list[dt.date]:
+    """First days of the months from `first` to the month after `last` (the boundaries)."""
+    y, m = first
+    out = []
+    while (y, m) <= last:
+        out.append(dt.date(y, m, 1))
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+    return out + [dt.date(y, m, 1)]
+
+
+def interpolate_monthly(totals: list[Total], months: list[dt.date]) -> np.ndarray:
+    """Persons per month (between consecutive `months` boundaries), preserving every total.
+
+    The cumulative count is known exactly at each period boundary; a monotone PCHIP curve through
+    those points gives the cumulative count at month boundaries, whose differences are the
+    monthly figures (at both ends of the record the curve continues at the end period's own rate). Every recorded total is reproduced exactly (up to float rounding) and no
+    month is negative.
+    """
+    knots = [totals[0].start] + [t.end for t in totals]
+    for a, b in zip(totals, totals[1:]):
+        if a.end != b.start:
+            raise ValueError(f"totals are not contiguous at {a.end}")
+    x = np.array([(d - knots[0]).days for d in knots], float)
+    y = np.concatenate([[0.0], np.cumsum([t.persons for t in totals])])
+    # shape only: one phantom period at each end at the rate of its neighbour, so the curve's
+    # end slopes are not pulled towards zero (no month outside the record is produced)
+    r0, r1 = (y[1] - y[0]) / (x[1] - x[0]), (y[-1] - y[-2]) / (x[-1] - x[-2])
+    x = np.concatenate([[-x[1]], x, [2 * x[-1] - x[-2]]])
+    y = np.concatenate([[-r0 * x[2]], y, [y[-1] + r1 * (x[-1] - x[-2])]])
+    curve = PchipInterpolator(x, y)
+    xm = np.array([(d - knots[0]).days for d in months], float)
+    return np.diff(curve(xm))
+
+
+def derive_monthly_inflow(country: str = "nl") -> list[dict]:
+    """Rows of the derived monthly series (see the module docstring)."""
+    months = _month_starts(FIRST_MONTH, LAST_MONTH)
+    rows = [{"year": d.year, "month": d.month} for d in months[:-1]]
+    for series, col in (("first", "first_applications"), ("family", "nareizigers")):
+        totals = recorded_totals(series, country)
+        values = interpolate_monthly(totals, months)
+        for r, d, v in zip(rows, months, values):
+            r[col] = round(float(v), 1)
+            basis = next(t.basis for t in totals if t.start <= d < t.end)
+            r[f"{col}_basis"] = basis
+    return rows
+
+
+def write_monthly_inflow(path: Path | None = None, country: str = "nl") -> Path:
+    path = path or data.DATA_DIR / country / f"{MONTHLY_SERIES}.csv"
+    rows = derive_monthly_inflow(country)
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=list(rows[0]))
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+def filled_housing_targets(first: str = "2014H1", last: str = "2025H2", country: str = "nl") -> list[dict]:
+    """Every half-year's national target: published, or carried forward from the last published
+    one (flagged `carried`); half-years before the first published figure are `none`."""
+    published = data.housing_targets(country)
+    out, last_value = [], None
+    y, h = int(first[:4]), int(first[5])
+    while f"{y}H{h}" <= last:
+        p = f"{y}H{h}"
+        if p in published:
+            last_value = published[p]
+            out.append({"period": p, "target": last_value, "basis": "published"})
+        elif last_value is not None:
+            out.append({"period": p, "target": last_value, "basis": "carried: last published figure"})
+        else:
+            out.append({"period": p, "target": "", "basis": "none: before the first published figure"})
+        y, h = (y, 2) if h == 1 else (y + 1, 1)
+    return out
+
+
+def write_filled_targets(path: Path | None = None, country: str = "nl") -> Path:
+    path = path or data.DATA_DIR / country / TARGETS_FILE
+    rows = [r for r in filled_housing_targets(country=country) if r["basis"] != "none: before the first published figure"]
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.DictWriter(f, fieldnames=["period", "target", "basis"])
+        w.writeheader()
+        w.writerows(rows)
+    return path
+
+
+@dataclass(frozen=True)
+class RecordPoint:
+    """One recorded figure: `quantity` is 'population' (persons in COA reception) or
+    'permit_holders' (permit holders among them)."""
+
+    date: dt.date
+    quantity: str
+    value: float
+    source: str
+    approx: bool = False
+
+
+def record_points(start: dt.date, end: dt.date, country: str = "nl") -> list[RecordPoint]:
+    """Every recorded occupancy figure with start <= date <= end (coa_occupancy_nl.csv)."""
+    out = []
+    for r in csv.DictReader(open(data.DATA_DIR / country / "coa_occupancy_nl.csv", encoding="utf-8")):
+        d = dt.date.fromisoformat(r["date"])
+        if not start <= d <= end:
+            continue
+        approx = "approximate" in r["note"] or "meer dan" in r["definition"]
+        out.append(RecordPoint(d, "population", float(r["persons_in_coa_reception"]), r["source_url"], approx))
+        ph, ph_approx = _num(r["permit_holders_in_reception"])
+        if ph is not None:
+            out.append(RecordPoint(d, "permit_holders", ph, r["source_url"], approx or ph_approx))
+    return out
+
+
+def read_points(path: str | Path) -> list[RecordPoint]:
+    """Recorded points from a CSV with columns date, quantity, value (and optional source)."""
+    out = []
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        missing = {"date", "quantity", "value"} - set(reader.fieldnames or [])
+        if missing:
+            raise ValueError(f"{Path(path).name}: missing column(s) {', '.join(sorted(missing))}")
+        for i, r in enumerate(reader, start=2):
+            try:
+                d = dt.date.fromisoformat(r["date"].strip())
+                v = float(r["value"].strip().lstrip("~"))
+            except ValueError:
+                raise ValueError(f"{Path(path).name}: line {i}: date must be YYYY-MM-DD and value a number") from None
+            if r["quantity"] not in ("population", "permit_holders"):
+                raise ValueError(f"{Path(path).name}: line {i}: quantity must be population or permit_holders")
+            out.append(RecordPoint(d, r["quantity"], v, r.get("source") or Path(path).name,
+                                   r["value"].strip().startswith("~")))
+    return out
+
+
+def main() -> None:
+    """Regenerate the derived files in model/data/nl/."""
+    print(write_monthly_inflow())
+    print(write_filled_targets())
+
+
+if __name__ == "__main__":
+    main()

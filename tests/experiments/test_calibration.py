@@ -1,0 +1,111 @@
+"""Calibration: recovers known parameters from the model's own output, flags what the data
+cannot identify, keeps to the pre-2020 record, and writes values into scenario files."""
+
+import dataclasses
+import datetime as dt
+
+import numpy as np
+import pytest
+
+from experiments import calibrate as cal
+from experiments.history import RecordPoint
+from model.scenario import from_dict, load_scenario
+from model.simulate import simulate
+
+TRUE = {"ind_decisions": 14.0, "housing_supply": 3000.0}
+# the same parameters with a search range for a small world
+IND = dataclasses.replace(cal.by_name(["ind_decisions"])[0], lo=5.0, hi=60.0)
+SUPPLY = dataclasses.replace(cal.by_name(["housing_supply"])[0], lo=1000.0, hi=12000.0)
+
+
+def _small():
+    """A small, fast world: one year from 2019 with a few thousand people."""
+    return from_dict({
+        "extends": "hindcast-2015", "name": "identifiability", "start_date": "2019-01-01", "horizon_days": 270,
+        "provinces": ["Groningen", "Drenthe", "Friesland"],
+        "initial": {"entitled_persons": 3000, "permit_holder_share": 0.2, "at_registration_persons": 50},
+        "inflow": {"monthly_series": None, "first_applications_per_year": 8000,
+                   "family_reunification_per_year": 800},
+        "housing": {"targets": {"2019H1": 6000, "2019H2": 6000}},
+        "portfolio": {"places": {"central": 2000, "border": 211, "process": 500, "regular": 4000, "minors": 300,
+                                 "accelerated": 300, "emergency": 0, "crisis": 0}},
+        "events": [],
+    }, "identifiability")
+
+
+def _synthetic_points(sc, seed=1, every=30):
+    """'Recorded' points made by the model itself with the true parameters."""
+    truth = cal.apply(sc, [IND, SUPPLY], list(TRUE.values()))
+    d = simulate(truth, seed=seed).daily
+    out = []
+    for day in range(every, sc.horizon_days, every):
+        date = sc.start_date + dt.timedelta(days=day)
+        out.append(RecordPoint(date, "population", float(d["population"].values[day]), "model"))
+        out.append(RecordPoint(date, "permit_holders", float(d["permit_holders_waiting"].values[day]), "model"))
+    return out
+
+
+def test_calibration_recovers_known_parameters_and_flags_unidentifiable_ones():
+    sc = _small()
+    pts = _synthetic_points(sc)
+    start = cal.apply(sc, [IND, SUPPLY], [40.0, TRUE["housing_supply"]])   # IND far from the truth
+    fit = cal.calibrate(start, budget=16, params=[IND, "housing_target_2014_2015"], seeds=(1,),
+                        points=pts, profile_points=5, end=dt.date(2019, 12, 31))
+    got = {e.param.name: e for e in fit.estimates}
+    for name, true in list(TRUE.items())[:1]:
+        e = got[name]
+        assert e.identifiable, name
+        assert e.value == pytest.approx(true, rel=0.10), name
+        assert (e.lo is None or e.lo <= e.value) and (e.hi is None or e.hi >= e.value), name
+    # the 2014-2015 housing targets do not act in 2019: the data cannot identify them
+    assert not got["housing_target_2014_2015"].identifiable
+    assert "NOT IDENTIFIABLE" in fit.table()
+    assert np.sqrt(fit.loss) < 0.10
+
+
+def test_capacity_does_not_change_persons_in_reception():
+    """Why location opening is not fitted: the record counts persons, in a bed or not."""
+    sc = _small().model_copy(update={"horizon_days": 200}, deep=True)
+    tight = sc.model_copy(deep=True)
+    tight.portfolio.places["regular"] = 500
+    a, b = simulate(sc).daily, simulate(tight).daily
+    assert b["unsheltered"].values.max() > 0
+    assert np.array_equal(a["population"].values, b["population"].values)
+
+
+def test_calibration_may_not_use_figures_after_june_2020():
+    with pytest.raises(ValueError, match="may not use figures after 2020-06-01"):
+        cal.problem("hindcast-2015", end=dt.date(2021, 1, 1))
+    pb = cal.problem("hindcast-2015")
+    assert max(p.date for p in pb.points) <= dt.date(2020, 6, 1)
+    assert {p.quantity for p in pb.points} == {"population", "permit_holders"}
+
+
+def test_apply_sets_every_target_and_reads_back():
+    sc = load_scenario("hindcast-2015")
+    params = cal.FREE
+    values = [p.from_unit(0.3) for p in params]
+    got = cal.current(cal.apply(sc, params, values), params)
+    assert got == pytest.approx(values, rel=1e-6)
+    moved = cal.apply(sc, cal.by_name(["ind_factor_2016"]), [1.7])
+    assert sorted(e.value for e in moved.events if e.label == "IND capacity from 2016") == [1.7] * 4
+
+
+def test_write_fitted_rewrites_marked_lines_only(tmp_path):
+    text = ("extends: hindcast-2015\nname: t\nchain:\n  decisions_per_day:\n"
+            "    regular: 50.0   # calibrated: ind_decisions\n    accelerated: 15.0 # calibrated: ind_decisions\n"
+            "    border: 3.0     # calibrated: ind_decisions\n    dublin: 10.0    # calibrated: ind_decisions\n"
+            "  departure_period_days: 28  # calibrated: stay_after_rejection\n")
+    f = tmp_path / "t.yaml"
+    f.write_text(text)
+    est = [cal.Estimate(cal.by_name(["ind_decisions"])[0], 39.0, 35.0, 44.0, True, []),
+           cal.Estimate(cal.by_name(["stay_after_rejection"])[0], 120.0, None, 200.0, True, [])]
+    fit = cal.Fit(problem=None, values=[39.0, 120.0], loss=0.01, estimates=est, evaluations=10, sigma2=0.01)
+    cal.write_fitted(fit, [f], "test provenance")
+    sc = load_scenario(str(f))
+    assert sc.chain.decisions_per_day["regular"] == pytest.approx(25.0)      # 39 x 50/78
+    assert sc.chain.decisions_per_day["dublin"] == pytest.approx(5.0)
+    assert sc.chain.departure_period_days == 120
+    out = f.read_text()
+    assert "90 % [bound, 200]; test provenance" in out and "90 % [22.44, 28.21]" in out
+    assert out.count("# calibrated:") == 5

@@ -3,7 +3,7 @@
 * `derive_monthly_inflow()` turns the recorded yearly, half-yearly and quarterly CBS/IND figures
   (`asylum_applications_nl_*.csv`) into monthly arrivals that add up exactly to every recorded
   period total (mass-preserving: a monotone PCHIP curve through the *cumulative* counts at the
-  recorded period boundaries, differenced at month boundaries). `noodplan-history` regenerates
+  recorded period boundaries, differenced at month boundaries). `python -m experiments.history` regenerates
   `model/data/nl/inflow_monthly_nl_derived.csv` with it (see SOURCES.md there).
 * `filled_housing_targets()` gives every half-year a national housing target: the published one,
   or the last published one before it, carried forward and flagged.

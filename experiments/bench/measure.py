@@ -26,6 +26,11 @@ class Timing:
     runs: list[float]
     days: int
     person_days: float = 0.0            # sum over days of persons entitled to reception
+    cpu_runs: list[float] = field(default_factory=list)   # CPU seconds of the same runs
+
+    @property
+    def cpu_median(self) -> float:
+        return statistics.median(self.cpu_runs) if self.cpu_runs else float("nan")
 
     @property
     def median(self) -> float:
@@ -36,7 +41,8 @@ class Timing:
         return self.person_days / self.median if self.median > 0 else float("nan")
 
     def as_dict(self) -> dict:
-        return {"median_s": self.median, "runs_s": self.runs, "days": self.days,
+        return {"median_s": self.median, "runs_s": self.runs, "cpu_median_s": self.cpu_median,
+                "cpu_runs_s": self.cpu_runs, "days": self.days,
                 "person_days": self.person_days, "person_days_per_s": self.person_days_per_s}
 
 
@@ -62,32 +68,34 @@ class Setup:
 
 
 def time_headless(setup: Setup, repeats: int = 5) -> Timing:
-    """`simulate()`'s day loop: `run_day` on a prepared state, `days` times."""
-    runs, pd = [], 0.0
+    """`simulate()`'s day loop: `run_day` on a prepared state, `days` times (wall and CPU)."""
+    runs, cpu, pd = [], [], 0.0
     for _ in range(repeats):
         s = setup.fresh()
         run_day = rulebook.run_day
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         for _ in range(setup.days):
             run_day(s)
         runs.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
         pd = float(s.recorder.scalars["population"][: setup.days].sum())
-    return Timing(runs, setup.days, pd)
+    return Timing(runs, setup.days, pd, cpu)
 
 
 def time_mesa(setup: Setup, repeats: int = 5) -> Timing:
     """The same run through `ReceptionModel.step()` (the Mesa face)."""
     from model.mesa_model import ReceptionModel
 
-    runs, pd = [], 0.0
+    runs, cpu, pd = [], [], 0.0
     for _ in range(repeats):
         m = ReceptionModel(setup.scenario, setup.seed, setup.days, setup.world)
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         while m.running:
             m.step()
         runs.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
         pd = float(m.state.recorder.scalars["population"][: setup.days].sum())
-    return Timing(runs, setup.days, pd)
+    return Timing(runs, setup.days, pd, cpu)
 
 
 def rule_names() -> list[str]:

@@ -21,7 +21,9 @@ from __future__ import annotations
 import datetime as dt
 import platform
 import statistics
+import sys
 import time
+from pathlib import Path
 
 import numpy as np
 
@@ -40,6 +42,17 @@ TARGETS = {
 }
 
 
+def _reference():
+    """The Mesa reference model, `benchmarks/reference_mesa.py` beside the installed packages
+    (the repository's `benchmarks/` is not installed, so the CLI may need its root on the path)."""
+    try:
+        from benchmarks import reference_mesa
+    except ModuleNotFoundError:
+        sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+        from benchmarks import reference_mesa
+    return reference_mesa
+
+
 def _scenario_exists(name: str) -> bool:
     from model.scenario import builtin_names
 
@@ -49,17 +62,17 @@ def _scenario_exists(name: str) -> bool:
 def reference_check(days: int = 365, seeds: tuple[int, ...] = (1, 2, 3)) -> dict:
     """Totals over `days` of noodplan and the Mesa reference on the reduced scenario, per seed,
     and the relative difference of their means (sampling noise: a few per cent)."""
-    from benchmarks.reference_mesa import reference_scenario, run_reference
     from model.simulate import simulate
     from model.world import build_world
 
-    sc = reference_scenario(days)
+    ref_mesa = _reference()
+    sc = ref_mesa.reference_scenario(days)
     w = build_world(sc)
     keys = ("arrivals", "registered", "decisions", "permits", "rejections", "housed", "departed")
     ref = {k: [] for k in keys}
     nood = {k: [] for k in keys}
     for seed in seeds:
-        m = run_reference(sc, w, seed)
+        m = ref_mesa.run_reference(sc, w, seed)
         for k in keys:
             ref[k].append(sum(h[k] for h in m.history))
         d = simulate(sc, seed=seed, world=w).daily
@@ -74,14 +87,14 @@ def reference_check(days: int = 365, seeds: tuple[int, ...] = (1, 2, 3)) -> dict
 def reference_speed(days: int = 30, stock: int = 70_000, repeats: int = 3) -> dict:
     """Person-days per second of the Mesa reference at the baseline's population size (a stock
     of `stock` applicants), over a short horizon; extrapolated per person-day."""
-    from benchmarks.reference_mesa import ReferenceModel, reference_scenario
     from model.world import build_world
 
-    sc = reference_scenario(days)
+    ref_mesa = _reference()
+    sc = ref_mesa.reference_scenario(days)
     w = build_world(sc)
     rates = []
     for r in range(repeats):
-        m = ReferenceModel(sc, w, seed=r, stock=stock)
+        m = ref_mesa.ReferenceModel(sc, w, seed=r, stock=stock)
         pd = 0
         t0 = time.perf_counter()
         for _ in range(days):

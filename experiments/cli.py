@@ -58,7 +58,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
     sc = load_scenario(args.file)
     print(f"{args.file}: valid scenario {sc.name!r} ({sc.start_date} to {sc.end_date}, "
-          f"{len(sc.events)} events)")
+          f"{len(sc.events)} event{'' if len(sc.events) == 1 else 's'})")
     return 0
 
 

@@ -320,29 +320,42 @@ class Scenario(_Strict):
     def _events_resolve(self) -> "Scenario":
         for i, e in enumerate(self.events):
             if e.parameter is not None:
-                try:
-                    value = get_path(self, e.parameter)
-                except (AttributeError, KeyError):
-                    raise ValueError(f"events.{i}.parameter: unknown parameter {e.parameter!r}") from None
-                if not isinstance(value, (int, float)):
-                    raise ValueError(f"events.{i}.parameter: {e.parameter!r} is not a number")
+                _check_runtime_path(self, e.parameter, f"events.{i}.parameter")
         return self
 
     @model_validator(mode="after")
     def _derogations_resolve(self) -> "Scenario":
         for i, r in enumerate(self.regimes):
             for path in r.derogations:
-                try:
-                    value = get_path(self, path)
-                except (AttributeError, KeyError):
-                    raise ValueError(f"regimes.{i}.derogations: unknown parameter {path!r}") from None
-                if not isinstance(value, (int, float)):
-                    raise ValueError(f"regimes.{i}.derogations: {path!r} is not a number")
+                _check_runtime_path(self, path, f"regimes.{i}.derogations")
         return self
 
     @property
     def end_date(self) -> dt.date:
         return self.start_date + dt.timedelta(days=self.horizon_days - 1)
+
+
+# Parameters the rules read while running; everything else is fixed when the world is built
+# (the inflow plan, the portfolio, the initial stock, the housing-target calendar), so an event
+# or a derogation on it would silently do nothing.
+RUNTIME_PREFIXES = ("chain.", "housing.supply_persons_per_year", "housing.default_target_per_half_year",
+                    "inflow.unaccompanied_minor_share_of_singles", "inflow.vulnerable_share",
+                    "inflow.household_size_shares", "inflow.family_household_size_shares",
+                    "municipalities.neighbour_weight", "municipalities.load_weight",
+                    "municipalities.fatigue_per_request", "municipalities.recovery_per_year",
+                    "plan.closing_moves_per_day", "costs.reserve_per_place_per_night")
+
+
+def _check_runtime_path(sc: "Scenario", path: str, where: str) -> None:
+    try:
+        value = get_path(sc, path)
+    except (AttributeError, KeyError, IndexError, TypeError):
+        raise ValueError(f"{where}: unknown parameter {path!r}") from None
+    if not isinstance(value, (int, float)):
+        raise ValueError(f"{where}: {path!r} is not a number")
+    if not path.startswith(RUNTIME_PREFIXES):
+        hint = "; use inflow.shocks to change arrivals" if path.startswith("inflow.") else ""
+        raise ValueError(f"{where}: {path!r} is fixed when the world is built and cannot change during a run{hint}")
 
 
 def get_path(obj: Any, path: str) -> Any:

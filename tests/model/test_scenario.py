@@ -43,6 +43,8 @@ BAD = [
     ("events", [{"date": "2026-01-01", "action": "set", "parameter": "chain.nonsense", "value": 1}],
      "unknown parameter 'chain.nonsense'"),
     ("events", [{"date": "2026-01-01", "action": "close", "kind": "regular"}], "a 'close' event needs kind and places"),
+    ("events", [{"date": "2026-01-01", "action": "scale", "parameter": "inflow.first_applications_per_year", "value": 2}],
+     "is fixed when the world is built and cannot change during a run; use inflow.shocks"),
     ("inflow.shocks", [{"start": "2026-02-01", "end": "2026-01-01", "extra_persons_per_day": 5}],
      "inflow.shocks.0: end must not be before start"),
 ]

@@ -15,6 +15,8 @@ from enum import IntEnum
 
 import numpy as np
 
+from agents.columns import reserve
+
 
 class Stage(IntEnum):
     """Where a household is in the chain. Stages below HOUSED are entitled to reception."""
@@ -111,16 +113,6 @@ class Applicants:
         """Bytes held by the arrays (allocated, not only used)."""
         return sum(a.nbytes for a in self._h.values()) + sum(a.nbytes for a in self._p.values())
 
-    def _reserve(self, store: dict[str, np.ndarray], needed: int) -> None:
-        cap = len(next(iter(store.values())))
-        if needed <= cap:
-            return
-        new_cap = max(needed, 2 * cap)
-        for k, a in store.items():
-            b = np.zeros(new_cap, a.dtype)
-            b[:cap] = a
-            store[k] = b
-
     # --- creation -----------------------------------------------------------------------
     def add(self, *, size: np.ndarray, children: np.ndarray, key: np.ndarray, group: np.ndarray,
             track: np.ndarray, flags: np.ndarray, stage: int, day: int,
@@ -134,8 +126,8 @@ class Applicants:
             return np.empty(0, dtype=np.int64)
         size = np.asarray(size, dtype=np.int64)
         total = int(size.sum())
-        self._reserve(self._h, self.n + k)
-        self._reserve(self._p, self.n_persons + total)
+        reserve(self._h, self.n, self.n + k)
+        reserve(self._p, self.n_persons, self.n_persons + total)
         ids = np.arange(self.n, self.n + k)
         new = slice(self.n, self.n + k)     # rows are never reused: new households are a slice
         h = self._h

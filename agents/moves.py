@@ -12,6 +12,7 @@ from enum import IntEnum
 import numpy as np
 
 from agents.applicants import Applicants
+from agents.columns import reserve
 from agents.locations import Kind, Locations
 
 
@@ -55,13 +56,7 @@ class MoveLog:
         k = len(household)
         if k == 0:
             return
-        cap = len(self._cols["day"])
-        if self.n + k > cap:
-            new_cap = max(self.n + k, 2 * cap)
-            for name, a in self._cols.items():
-                b = np.zeros(new_cap, a.dtype)
-                b[: self.n] = a[: self.n]
-                self._cols[name] = b
+        reserve(self._cols, self.n, self.n + k)
         sl = slice(self.n, self.n + k)
         c = self._cols
         c["day"][sl] = day

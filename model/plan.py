@@ -119,6 +119,8 @@ class PlanRuntime:
         self.ladder = Ladder(plan.phases, self.n_units)
         self.done: dict[tuple[int, int], list[_Done]] = {}
         self.round_no = 0
+        self._draining = np.empty(0, np.int64)   # locations whose raised places shrink as residents leave
+        self._today: dict[str, np.ndarray] = {}  # today's indicator values
         self.last_willingness_day = 0
         targets = data.provincial_targets(s.sc.country)
         self.key = np.array([targets.get(p, 0) for p in self.provinces], float)
@@ -219,13 +221,13 @@ class PlanRuntime:
         L = s.locs
         L.extra[d.locations] = np.minimum(L.extra[d.locations],
                                           np.maximum(L.occupancy[d.locations] - L.capacity[d.locations], d.previous_extra))
-        self._draining = np.union1d(getattr(self, "_draining", np.empty(0, np.int64)), d.locations)
+        self._draining = np.union1d(self._draining, d.locations)
         s.event_log.append(_entry(s, day, "plan", self._where_loc(s, d), "lower occupancy norm",
                                   f"{len(d.locations)} locations back to normal places as residents leave"))
 
     def _drain_raised(self, s) -> None:
-        draining = getattr(self, "_draining", None)
-        if draining is None or len(draining) == 0:
+        draining = self._draining
+        if len(draining) == 0:
             return
         L = s.locs
         active = set()

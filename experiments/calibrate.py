@@ -20,7 +20,6 @@ whole range is reported as not identifiable from the record.
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import math
 import re

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from agents.applicants import N_STAGES, Stage, Track
+from agents.applicants import N_STAGES, Stage
 from agents.locations import KIND_NAMES, N_KINDS, Kind, Life
 from model.state import PROCEDURE_TRACKS, TEMPORARY_KINDS, TRACK_KEYS, State
 

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from agents.applicants import Applicants, Stage
+from agents.applicants import Applicants
 from agents.locations import Locations
 from agents.moves import REASON_NAMES, MoveLog, Reason
 from model.metrics import SCALARS

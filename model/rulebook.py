@@ -5,7 +5,8 @@
            → location lifecycle → plan and regimes (extensions) → metrics
 
 Each rule touches only the households whose state changes today (found through queues and
-calendars), so the cost of a day follows its work, not the size of the population.
+calendars), so the cost of a day follows its work, not the size of the population. How beds are
+chosen is in `model.placement`; how waiting lines are served in `model.lines`.
 """
 
 from __future__ import annotations
@@ -14,22 +15,17 @@ import numpy as np
 
 from agents.applicants import Flag, Stage, Track
 from agents.keyed import SALT_DEPARTURE, SALT_PERMIT, SALT_RENEWAL, SALT_SPONSOR, SALT_TRANSFER, keyed_uniform
-from agents.locations import Kind, Life, place
+from agents.locations import Kind, Life
 from agents.moves import Reason, move
 from agents.municipalities import house, link
 from model.data import half_year
 from model.events import apply_events
-from model.state import (MIN_MOVES_REGULAR_PROC, PREFERENCE, PROCEDURE_TRACKS, REGULAR_PROC,
-                         TEMPORARY_KINDS, TRACK_KEYS, State, Tally, assign_track, draw_group)
 from model.inflow import draw_households
+from model.lines import serve, serve_priority
+from model.placement import REGULAR_KINDS, find_beds, kind_table, member, settle_in_central
+from model.state import PROCEDURE_TRACKS, TEMPORARY_KINDS, TRACK_KEYS, State, Tally, assign_track, draw_group
 
 _IND_ORDER = (Track.BORDER, Track.ACCELERATED, Track.DUBLIN, Track.REGULAR)  # border deadline first
-# where people who crossed at a shock's entry point are sheltered first (nearest first)
-ENTRY_PREFERENCE = [Kind.EMERGENCY, Kind.CRISIS, Kind.PROCESS, Kind.REGULAR, Kind.CENTRAL]
-# where people move up to from emergency and crisis places
-REGULAR_KINDS = tuple(k for k in Kind if k not in TEMPORARY_KINDS + (Kind.CENTRAL, Kind.BORDER))
-
-
 def run_day(s: State) -> None:
     """Advance the state by one day."""
     day = s.day
@@ -52,108 +48,6 @@ def run_day(s: State) -> None:
 
 # --- shared mechanics ----------------------------------------------------------------------
 
-def serve(s: State, queue, name: str, per_day: float, valid) -> np.ndarray:
-    """Take households from the head of `queue` while their persons fit in today's capacity.
-
-    Stale entries (`valid` false) are dropped on the way. Capacity left over because the next
-    household did not fit carries to tomorrow; capacity left over for lack of work does not.
-    """
-    cap = s.capacity_today(name, per_day)
-    window = queue.peek(max(int(cap), 0) + 1)
-    if len(window) == 0:
-        s.carry[name] = 0.0
-        return window
-    ok = valid(window)
-    if not ok.all():
-        queue.keep_head(len(window), ok)
-        window = queue.peek(max(int(cap), 0) + 1)
-    cum = s.people._h["size"][window].cumsum()
-    n = int(cum.searchsorted(cap, side="right"))
-    served = window[:n].copy()
-    queue.drop(n)
-    used = int(cum[n - 1]) if n else 0
-    s.carry[name] = cap - used if len(queue) > 0 else 0.0
-    return served
-
-
-def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool = True,
-              only: tuple[int, ...] | None = None) -> np.ndarray:
-    """Give households a bed by their class's preference; returns those that got none.
-
-    Households that got a temporary (emergency or crisis) bed join the line for moving up.
-    With `temporary=False` only regular kinds are tried (moving up); `only` restricts the kinds.
-    Under the `min_moves` policy people in procedure go straight to an azc when one is free.
-    """
-    if len(ids) == 0:
-        return ids
-    sizes = s.people._h["size"][ids].astype(np.int64)
-    cls = s.household_class(ids)
-    vacancy = s.locs.vacancy()
-    order = _order_by_kind(s, vacancy)
-    classes = np.bincount(cls).nonzero()[0].tolist()   # classes present, ascending
-    if len(classes) == 1:
-        loc = place(sizes, _kinds_to_try(s, classes[0], temporary, only), vacancy, order)
-    else:
-        loc = np.full(len(ids), -1, dtype=np.int64)
-        for i, c in enumerate(classes):
-            sel = (cls == c).nonzero()[0]
-            got = place(sizes[sel], _kinds_to_try(s, c, temporary, only), vacancy, order)
-            loc[sel] = got
-            if i + 1 < len(classes):   # what this class took is gone for the next
-                ok = got >= 0
-                np.subtract.at(vacancy, got[ok], sizes[sel][ok])
-    got = loc >= 0
-    n_got = int(np.count_nonzero(got))
-    if n_got == 0:
-        return ids
-    if n_got < len(ids):
-        ids_got, loc_got, left = ids[got], loc[got], ids[~got]
-    else:
-        ids_got, loc_got, left = ids, loc, ids[:0]
-    s.today.moves += move(s.people, s.locs, s.log, ids_got, loc_got, day, reason,
-                          s.world.network.distance_km)
-    temp = _kind_table(TEMPORARY_KINDS)[s.locs.kind[loc_got]]
-    s.moves_up.push(ids_got[temp])
-    return left
-
-
-def _preference(s: State, cls: int) -> list[int]:
-    if cls == REGULAR_PROC and s.sc.placement.policy == "min_moves":
-        return MIN_MOVES_REGULAR_PROC
-    return PREFERENCE[cls]
-
-
-def _kinds_to_try(s: State, cls: int, temporary: bool, only: tuple[int, ...] | None) -> list[int]:
-    pref = _preference(s, cls)
-    if temporary and only is None:
-        return pref
-    return [k for k in pref if (temporary or k not in TEMPORARY_KINDS) and (only is None or k in only)]
-
-
-_KIND_TABLES: dict[tuple, np.ndarray] = {}
-
-
-def _kind_table(kinds: tuple) -> np.ndarray:
-    """Boolean lookup table indexed by location kind, True for `kinds` (instead of np.isin)."""
-    table = _KIND_TABLES.get(kinds)
-    if table is None:
-        table = _KIND_TABLES[kinds] = np.zeros(len(Kind), bool)
-        table[list(kinds)] = True
-    return table
-
-
-def _member(s: State, items: np.ndarray, subset: np.ndarray) -> np.ndarray:
-    """`np.isin(items, subset)` for household ids, in time proportional to their lengths
-    (a scratch mark per household, cleared again after use)."""
-    mark = s.__dict__.get("_member_mark")
-    if mark is None or len(mark) < s.people.n:
-        mark = s.__dict__["_member_mark"] = np.zeros(2 * max(s.people.n, 1024), bool)
-    mark[subset] = True
-    out = mark[items]
-    mark[subset] = False
-    return out
-
-
 def _first_of_each(values: np.ndarray) -> np.ndarray:
     """Index of the first occurrence of each distinct value, in ascending order of value: what
     `np.unique(values, return_index=True)[1]` returns (the same stable sort), without its
@@ -164,61 +58,6 @@ def _first_of_each(values: np.ndarray) -> np.ndarray:
     first[:1] = True
     np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
     return perm[first]
-
-
-def _order_by_kind(s: State, vacancy: np.ndarray) -> list[np.ndarray]:
-    """Placement policy: within a kind, the emptiest open locations first (COA spreads load)."""
-    kinds = s.locs.kind
-    free = (vacancy > 0).nonzero()[0]
-    order = free[np.lexsort((-vacancy[free], kinds[free]))]
-    bounds = np.bincount(kinds[order], minlength=len(Kind)).cumsum().tolist()
-    return [order[a:b] for a, b in zip([0] + bounds[:-1], bounds)]
-
-
-def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
-    """Households waiting for or in registration get a bed at Ter Apel (or Schiphol for border
-    entries); those who crossed at a shock's entry point are first sheltered near it. Those who
-    do not fit wait without a bed."""
-    if len(ids) == 0:
-        return
-    flags = s.people._h["flags"][ids]
-    sizes = s.people._h["size"][ids].astype(np.int64)
-    vacancy = s.locs.vacancy()
-    if not (flags & (Flag.AT_BORDER | Flag.AT_ENTRY)).any():   # the usual day: all to Ter Apel
-        loc = place(sizes, [Kind.CENTRAL], vacancy, _order_by_kind(s, vacancy))
-    else:
-        border = (flags & Flag.AT_BORDER) > 0
-        entry = (flags & Flag.AT_ENTRY) > 0
-        loc = np.full(len(ids), -1)
-        groups = [(border & ~entry, [Kind.BORDER, Kind.CENTRAL], None), (~border & ~entry, [Kind.CENTRAL], None)]
-        if entry.any():
-            origin = int(s.world.inflow.entry_municipality[min(day, len(s.world.inflow.entry_municipality) - 1)])
-            groups.append((entry, ENTRY_PREFERENCE, origin if origin >= 0 else None))
-        for sel, pref, origin in groups:
-            if sel.any():
-                order = _order_by_kind(s, vacancy) if origin is None else _order_by_distance(s, vacancy, origin)
-                got = place(sizes[sel], pref, vacancy, order)
-                loc[sel] = got
-                ok = got >= 0
-                np.subtract.at(vacancy, got[ok], sizes[sel][ok])
-    got = loc >= 0
-    if got.all():
-        s.today.moves += move(s.people, s.locs, s.log, ids, loc, day, Reason.INTAKE,
-                              s.world.network.distance_km)
-        return
-    s.today.moves += move(s.people, s.locs, s.log, ids[got], loc[got], day, Reason.INTAKE,
-                          s.world.network.distance_km)
-    s.central_wait.push(ids[~got])
-
-
-def _order_by_distance(s: State, vacancy: np.ndarray, origin: int) -> list[np.ndarray]:
-    """Within a kind, the locations nearest to municipality `origin` first."""
-    L = s.locs
-    km = s.world.network.distance_km[origin, L.municipality]
-    order = np.lexsort((km, L.kind))
-    order = order[vacancy[order] > 0]
-    bounds = np.searchsorted(L.kind[order], np.arange(len(Kind) + 1))
-    return [order[bounds[k]:bounds[k + 1]] for k in range(len(Kind))]
 
 
 def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
@@ -325,27 +164,6 @@ def register(s: State, day: int) -> None:
     s.screening_done.schedule(ids, day + s.sc.chain.screening_days)
 
 
-def serve_priority(s: State, queue, name: str, per_day: float, valid, lookahead: int = 5) -> np.ndarray:
-    """Like `serve`, but within the first `lookahead` days' worth of the line, households with
-    minors, unaccompanied minors and people with special needs are served first."""
-    cap = s.capacity_today(name, per_day)
-    window = queue.peek(int(lookahead * max(cap, 1)) + 1).copy()
-    ok = valid(window)
-    if not ok.all():
-        queue.keep_head(len(window), ok)
-        window = window[ok]
-    h = s.people._h
-    prio = (h["children"][window] > 0) | ((h["flags"][window] & (Flag.VULNERABLE | Flag.UNACCOMPANIED_MINOR)) > 0)
-    order = np.concatenate([np.flatnonzero(prio), np.flatnonzero(~prio)])
-    sizes = h["size"][window[order]]
-    n = int(np.searchsorted(np.cumsum(sizes), cap, side="right"))
-    served = np.zeros(len(window), bool)
-    served[order[:n]] = True
-    queue.keep_head(len(window), ~served)
-    s.carry[name] = cap - int(sizes[:n].sum()) if len(queue) > 0 else 0.0
-    return window[served]
-
-
 def end_screening(s: State, day: int) -> None:
     """Screening done: the track is set and the household moves on from the registration
     location (it stays there, blocking a bed, while no place elsewhere is free)."""
@@ -395,11 +213,11 @@ def place_waiting(s: State, day: int) -> None:
     if len(s.needs_bed):
         waiting = s.needs_bed.peek().copy()
         loc = p["location"][waiting]
-        stuck = (loc < 0) | _kind_table((Kind.CENTRAL, Kind.BORDER))[s.locs.kind[loc]]
+        stuck = (loc < 0) | kind_table((Kind.CENTRAL, Kind.BORDER))[s.locs.kind[loc]]
         st = p["stage"][waiting]
         valid = (st >= Stage.PROCEDURE) & (st < Stage.HOUSED) & stuck
         left = find_beds(s, waiting[valid], day, Reason.PROCEDURE_STEP)
-        s.needs_bed.keep(_member(s, waiting, left))
+        s.needs_bed.keep(member(s, waiting, left))
     if len(s.central_wait):
         waiting = s.central_wait.peek().copy()
         valid = (p["stage"][waiting] <= Stage.SCREENING) & (p["location"][waiting] < 0)
@@ -407,13 +225,13 @@ def place_waiting(s: State, day: int) -> None:
         settle_in_central(s, waiting[valid], day)
     budget = s.sc.chain.moves_up_per_day
     if budget >= 1 and len(s.moves_up):
-        regular = _kind_table(REGULAR_KINDS)[s.locs.kind]
+        regular = kind_table(REGULAR_KINDS)[s.locs.kind]
         free = int(s.locs.vacancy()[regular].sum())
         if free > 0:
             window = s.moves_up.peek(int(budget)).copy()
             loc = p["location"][window]
             st = p["stage"][window]
-            valid = (loc >= 0) & _kind_table(TEMPORARY_KINDS)[s.locs.kind[loc]] & (
+            valid = (loc >= 0) & kind_table(TEMPORARY_KINDS)[s.locs.kind[loc]] & (
                 (st == Stage.PROCEDURE) | (st == Stage.PERMIT))
             if s.sc.placement.policy == "min_moves":   # only families with children move up
                 valid &= p["children"][window] > 0
@@ -421,7 +239,7 @@ def place_waiting(s: State, day: int) -> None:
             fits = p["size"][cand].cumsum() <= min(budget, free)
             tried = cand[fits]
             left = find_beds(s, tried, day, Reason.EMERGENCY_TO_REGULAR, temporary=False)
-            s.moves_up.keep_head(len(window), _member(s, window, left) | (valid & ~_member(s, window, tried)))
+            s.moves_up.keep_head(len(window), member(s, window, left) | (valid & ~member(s, window, tried)))
 
 
 def decide(s: State, day: int) -> None:

@@ -13,7 +13,7 @@ import numpy as np
 
 from agents.applicants import Applicants, Flag, Stage, Track
 from agents.keyed import SALT_DUBLIN, SALT_TRACK, keyed_uniform
-from agents.locations import Kind, Life, Locations
+from agents.locations import Kind, Locations
 from agents.moves import MoveLog
 from agents.municipalities import Municipalities
 from agents.queues import Calendar, FifoQueue

@@ -1,6 +1,5 @@
 """Each library scenario shows its signature (full runs, cached per session)."""
 
-import numpy as np
 
 from model.scenario import builtin_names, load_scenario
 

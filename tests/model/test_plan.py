@@ -1,6 +1,5 @@
 """The contingency-plan ladder on hand-made indicator series, and the plan's actions on a state."""
 
-import datetime as dt
 
 import numpy as np
 import pytest

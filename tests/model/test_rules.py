@@ -3,11 +3,10 @@
 import numpy as np
 import pytest
 
-from agents.applicants import Flag, Stage, Track
+from agents.applicants import Stage, Track
 from agents.keyed import SALT_PERMIT, keyed_uniform
 from agents.locations import Kind, Life
 from model import rulebook
-from model.scenario import load_scenario
 from model.simulate import prepare
 
 SMALL = {

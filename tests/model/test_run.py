@@ -3,7 +3,6 @@
 import numpy as np
 import pytest
 
-from agents.applicants import Stage
 from model.mesa_model import ReceptionModel
 from model.scenario import builtin_names, load_scenario
 from model.simulate import simulate

@@ -1,0 +1,154 @@
+"""Placement: giving households a bed, by their class's preference of location kinds.
+
+The policy lives here: which kinds a household class tries in which order (`model.state`
+PREFERENCE, the `min_moves` variant), the order of locations within a kind (emptiest first, or
+nearest to an entry point), households always kept together and no location over its places
+(`agents.locations.place`). Every bed change goes through `agents.moves.move`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.applicants import Flag
+from agents.locations import Kind, place
+from agents.moves import Reason, move
+from model.state import (MIN_MOVES_REGULAR_PROC, PREFERENCE, REGULAR_PROC, TEMPORARY_KINDS, State)
+
+# where people who crossed at a shock's entry point are sheltered first (nearest first)
+ENTRY_PREFERENCE = [Kind.EMERGENCY, Kind.CRISIS, Kind.PROCESS, Kind.REGULAR, Kind.CENTRAL]
+# where people move up to from emergency and crisis places
+REGULAR_KINDS = tuple(k for k in Kind if k not in TEMPORARY_KINDS + (Kind.CENTRAL, Kind.BORDER))
+
+
+def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool = True,
+              only: tuple[int, ...] | None = None) -> np.ndarray:
+    """Give households a bed by their class's preference; returns those that got none.
+
+    Households that got a temporary (emergency or crisis) bed join the line for moving up.
+    With `temporary=False` only regular kinds are tried (moving up); `only` restricts the kinds.
+    Under the `min_moves` policy people in procedure go straight to an azc when one is free.
+    """
+    if len(ids) == 0:
+        return ids
+    sizes = s.people._h["size"][ids].astype(np.int64)
+    cls = s.household_class(ids)
+    vacancy = s.locs.vacancy()
+    order = order_by_kind(s, vacancy)
+    classes = np.bincount(cls).nonzero()[0].tolist()   # classes present, ascending
+    if len(classes) == 1:
+        loc = place(sizes, _kinds_to_try(s, classes[0], temporary, only), vacancy, order)
+    else:
+        loc = np.full(len(ids), -1, dtype=np.int64)
+        for i, c in enumerate(classes):
+            sel = (cls == c).nonzero()[0]
+            got = place(sizes[sel], _kinds_to_try(s, c, temporary, only), vacancy, order)
+            loc[sel] = got
+            if i + 1 < len(classes):   # what this class took is gone for the next
+                ok = got >= 0
+                np.subtract.at(vacancy, got[ok], sizes[sel][ok])
+    got = loc >= 0
+    n_got = int(np.count_nonzero(got))
+    if n_got == 0:
+        return ids
+    if n_got < len(ids):
+        ids_got, loc_got, left = ids[got], loc[got], ids[~got]
+    else:
+        ids_got, loc_got, left = ids, loc, ids[:0]
+    s.today.moves += move(s.people, s.locs, s.log, ids_got, loc_got, day, reason,
+                          s.world.network.distance_km)
+    temp = kind_table(TEMPORARY_KINDS)[s.locs.kind[loc_got]]
+    s.moves_up.push(ids_got[temp])
+    return left
+
+
+def _preference(s: State, cls: int) -> list[int]:
+    if cls == REGULAR_PROC and s.sc.placement.policy == "min_moves":
+        return MIN_MOVES_REGULAR_PROC
+    return PREFERENCE[cls]
+
+
+def _kinds_to_try(s: State, cls: int, temporary: bool, only: tuple[int, ...] | None) -> list[int]:
+    pref = _preference(s, cls)
+    if temporary and only is None:
+        return pref
+    return [k for k in pref if (temporary or k not in TEMPORARY_KINDS) and (only is None or k in only)]
+
+
+_KIND_TABLES: dict[tuple, np.ndarray] = {}
+
+
+def kind_table(kinds: tuple) -> np.ndarray:
+    """Boolean lookup table indexed by location kind, True for `kinds` (instead of np.isin)."""
+    table = _KIND_TABLES.get(kinds)
+    if table is None:
+        table = _KIND_TABLES[kinds] = np.zeros(len(Kind), bool)
+        table[list(kinds)] = True
+    return table
+
+
+def member(s: State, items: np.ndarray, subset: np.ndarray) -> np.ndarray:
+    """`np.isin(items, subset)` for household ids, in time proportional to their lengths
+    (a scratch mark per household, cleared again after use)."""
+    mark = s.__dict__.get("_member_mark")
+    if mark is None or len(mark) < s.people.n:
+        mark = s.__dict__["_member_mark"] = np.zeros(2 * max(s.people.n, 1024), bool)
+    mark[subset] = True
+    out = mark[items]
+    mark[subset] = False
+    return out
+
+
+def order_by_kind(s: State, vacancy: np.ndarray) -> list[np.ndarray]:
+    """Placement policy: within a kind, the emptiest open locations first (COA spreads load)."""
+    kinds = s.locs.kind
+    free = (vacancy > 0).nonzero()[0]
+    order = free[np.lexsort((-vacancy[free], kinds[free]))]
+    bounds = np.bincount(kinds[order], minlength=len(Kind)).cumsum().tolist()
+    return [order[a:b] for a, b in zip([0] + bounds[:-1], bounds)]
+
+
+def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
+    """Households waiting for or in registration get a bed at Ter Apel (or Schiphol for border
+    entries); those who crossed at a shock's entry point are first sheltered near it. Those who
+    do not fit wait without a bed."""
+    if len(ids) == 0:
+        return
+    flags = s.people._h["flags"][ids]
+    sizes = s.people._h["size"][ids].astype(np.int64)
+    vacancy = s.locs.vacancy()
+    if not (flags & (Flag.AT_BORDER | Flag.AT_ENTRY)).any():   # the usual day: all to Ter Apel
+        loc = place(sizes, [Kind.CENTRAL], vacancy, order_by_kind(s, vacancy))
+    else:
+        border = (flags & Flag.AT_BORDER) > 0
+        entry = (flags & Flag.AT_ENTRY) > 0
+        loc = np.full(len(ids), -1)
+        groups = [(border & ~entry, [Kind.BORDER, Kind.CENTRAL], None), (~border & ~entry, [Kind.CENTRAL], None)]
+        if entry.any():
+            origin = int(s.world.inflow.entry_municipality[min(day, len(s.world.inflow.entry_municipality) - 1)])
+            groups.append((entry, ENTRY_PREFERENCE, origin if origin >= 0 else None))
+        for sel, pref, origin in groups:
+            if sel.any():
+                order = order_by_kind(s, vacancy) if origin is None else order_by_distance(s, vacancy, origin)
+                got = place(sizes[sel], pref, vacancy, order)
+                loc[sel] = got
+                ok = got >= 0
+                np.subtract.at(vacancy, got[ok], sizes[sel][ok])
+    got = loc >= 0
+    if got.all():
+        s.today.moves += move(s.people, s.locs, s.log, ids, loc, day, Reason.INTAKE,
+                              s.world.network.distance_km)
+        return
+    s.today.moves += move(s.people, s.locs, s.log, ids[got], loc[got], day, Reason.INTAKE,
+                          s.world.network.distance_km)
+    s.central_wait.push(ids[~got])
+
+
+def order_by_distance(s: State, vacancy: np.ndarray, origin: int) -> list[np.ndarray]:
+    """Within a kind, the locations nearest to municipality `origin` first."""
+    L = s.locs
+    km = s.world.network.distance_km[origin, L.municipality]
+    order = np.lexsort((km, L.kind))
+    order = order[vacancy[order] > 0]
+    bounds = np.searchsorted(L.kind[order], np.arange(len(Kind) + 1))
+    return [order[bounds[k]:bounds[k + 1]] for k in range(len(Kind))]

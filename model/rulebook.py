@@ -189,9 +189,11 @@ def reunite(s: State, families: np.ndarray, day: int) -> None:
     h = s.people._h
     keys = h["key"][families]
     families = families[(keyed_uniform(keys, SALT_SPONSOR) < share) & (h["location"][families] >= 0)]
+    if len(families) == 0:
+        return
     pool = np.concatenate([s.unlinked.peek(), s.linked_h])
     pool = pool[(h["stage"][pool] == Stage.PERMIT) & (h["location"][pool] >= 0) & (h["track"][pool] != Track.FAMILY)]
-    if len(families) == 0 or len(pool) == 0:
+    if len(pool) == 0:
         return
     pick = (keyed_uniform(h["key"][families], SALT_SPONSOR + 100) * len(pool)).astype(np.int64)
     sponsor, target = pool[pick], h["location"][families]

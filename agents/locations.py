@@ -25,6 +25,7 @@ class Kind(IntEnum):
 
 
 N_KINDS = len(Kind)
+TEMPORARY_KINDS = (Kind.EMERGENCY, Kind.CRISIS)   # emergency and crisis emergency reception
 KIND_NAMES = [k.name.lower() for k in Kind]
 
 

@@ -11,8 +11,8 @@ import pandas as pd
 import xarray as xr
 
 from agents.applicants import N_STAGES, Stage
-from agents.locations import KIND_NAMES, N_KINDS, Kind, Life
-from model.state import PROCEDURE_TRACKS, TEMPORARY_KINDS, TRACK_KEYS, State
+from agents.locations import KIND_NAMES, N_KINDS, TEMPORARY_KINDS, Kind, Life
+from model.state import PROCEDURE_TRACKS, TRACK_KEYS, State
 
 # Daily scalar figures: name -> (unit, meaning). `daily.csv` has these columns, in this order.
 SCALARS: dict[str, tuple[str, str]] = {

@@ -10,10 +10,47 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.applicants import Flag
-from agents.locations import Kind, place
+from agents.applicants import Flag, Stage, Track
+from agents.locations import TEMPORARY_KINDS, Kind, place
 from agents.moves import Reason, move
-from model.state import (MIN_MOVES_REGULAR_PROC, PREFERENCE, REGULAR_PROC, TEMPORARY_KINDS, State)
+from model.state import State
+
+# Placement preference per household class: the kinds tried, in order.
+MINOR, LOW_CHANCE, REGULAR_PROC, PERMIT_HOLDER, BORDER_PROC = range(5)
+PREFERENCE: dict[int, list[int]] = {
+    MINOR: [Kind.MINORS, Kind.REGULAR, Kind.PROCESS, Kind.EMERGENCY, Kind.CRISIS],
+    LOW_CHANCE: [Kind.ACCELERATED, Kind.PROCESS, Kind.REGULAR, Kind.EMERGENCY, Kind.CRISIS],
+    REGULAR_PROC: [Kind.PROCESS, Kind.REGULAR, Kind.EMERGENCY, Kind.CRISIS],
+    PERMIT_HOLDER: [Kind.REGULAR, Kind.PROCESS, Kind.EMERGENCY, Kind.CRISIS],
+    BORDER_PROC: [Kind.BORDER, Kind.ACCELERATED, Kind.PROCESS, Kind.REGULAR, Kind.EMERGENCY, Kind.CRISIS],
+}
+# Under the min_moves policy people in procedure skip the process location when an azc is free.
+MIN_MOVES_REGULAR_PROC = [Kind.REGULAR, Kind.PROCESS, Kind.EMERGENCY, Kind.CRISIS]
+
+
+def _class_of(flags: int, stage: int, track: int) -> int:
+    """The placement class of one household; the first rule that applies decides."""
+    if flags & Flag.UNACCOMPANIED_MINOR:
+        return MINOR
+    if stage == Stage.PERMIT:
+        return PERMIT_HOLDER
+    if track in (Track.ACCELERATED, Track.DUBLIN):
+        return LOW_CHANCE
+    if track == Track.BORDER:
+        return BORDER_PROC
+    return REGULAR_PROC
+
+
+# CLASS_OF[flags, stage, track] (flags: the whole byte of Flag bits): the rule above as a table
+CLASS_OF = np.array([[[_class_of(f, s, t) for t in range(len(Track))] for s in range(len(Stage))]
+                     for f in range(256)], np.int8)
+
+
+def household_class(s: State, ids: np.ndarray) -> np.ndarray:
+    """Placement class per household (keys of PREFERENCE), looked up in `CLASS_OF`."""
+    p = s.people._h
+    return CLASS_OF[p["flags"][ids], p["stage"][ids], p["track"][ids]]
+
 
 # where people who crossed at a shock's entry point are sheltered first (nearest first)
 ENTRY_PREFERENCE = [Kind.EMERGENCY, Kind.CRISIS, Kind.PROCESS, Kind.REGULAR, Kind.CENTRAL]
@@ -32,7 +69,7 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     if len(ids) == 0:
         return ids
     sizes = s.people._h["size"][ids].astype(np.int64)
-    cls = s.household_class(ids)
+    cls = household_class(s, ids)
     vacancy = s.locs.vacancy()
     order = order_by_kind(s, vacancy)
     classes = np.bincount(cls).nonzero()[0].tolist()   # classes present, ascending

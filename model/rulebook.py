@@ -15,7 +15,7 @@ import numpy as np
 
 from agents.applicants import Flag, Stage, Track
 from agents.keyed import SALT_DEPARTURE, SALT_PERMIT, SALT_RENEWAL, SALT_SPONSOR, SALT_TRANSFER, keyed_uniform
-from agents.locations import Kind, Life
+from agents.locations import TEMPORARY_KINDS, Kind, Life
 from agents.moves import Reason, move
 from agents.municipalities import house, link
 from model.data import half_year
@@ -23,7 +23,7 @@ from model.events import apply_events
 from model.inflow import draw_households
 from model.lines import serve, serve_priority
 from model.placement import REGULAR_KINDS, find_beds, kind_table, member, settle_in_central
-from model.state import PROCEDURE_TRACKS, TEMPORARY_KINDS, TRACK_KEYS, State, Tally, assign_track, draw_group
+from model.state import PROCEDURE_TRACKS, TRACK_KEYS, State, Tally, assign_track, draw_group
 
 _IND_ORDER = (Track.BORDER, Track.ACCELERATED, Track.DUBLIN, Track.REGULAR)  # border deadline first
 def run_day(s: State) -> None:

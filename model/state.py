@@ -13,7 +13,7 @@ import numpy as np
 
 from agents.applicants import Applicants, Flag, Stage, Track
 from agents.keyed import SALT_DUBLIN, SALT_TRACK, keyed_uniform
-from agents.locations import Kind, Locations
+from agents.locations import Locations
 from agents.moves import MoveLog
 from agents.municipalities import Municipalities
 from agents.queues import Calendar, FifoQueue
@@ -24,33 +24,6 @@ from model.world import World
 PROCEDURE_TRACKS = (Track.REGULAR, Track.ACCELERATED, Track.BORDER, Track.DUBLIN)
 TRACK_KEYS = {Track.REGULAR: "regular", Track.ACCELERATED: "accelerated", Track.BORDER: "border",
               Track.DUBLIN: "dublin"}
-
-# Placement preference per household class: the kinds tried, in order.
-MINOR, LOW_CHANCE, REGULAR_PROC, PERMIT_HOLDER, BORDER_PROC = range(5)
-PREFERENCE: dict[int, list[int]] = {
-    MINOR: [Kind.MINORS, Kind.REGULAR, Kind.PROCESS, Kind.EMERGENCY, Kind.CRISIS],
-    LOW_CHANCE: [Kind.ACCELERATED, Kind.PROCESS, Kind.REGULAR, Kind.EMERGENCY, Kind.CRISIS],
-    REGULAR_PROC: [Kind.PROCESS, Kind.REGULAR, Kind.EMERGENCY, Kind.CRISIS],
-    PERMIT_HOLDER: [Kind.REGULAR, Kind.PROCESS, Kind.EMERGENCY, Kind.CRISIS],
-    BORDER_PROC: [Kind.BORDER, Kind.ACCELERATED, Kind.PROCESS, Kind.REGULAR, Kind.EMERGENCY, Kind.CRISIS],
-}
-# Under the min_moves policy people in procedure skip the process location when an azc is free.
-MIN_MOVES_REGULAR_PROC = [Kind.REGULAR, Kind.PROCESS, Kind.EMERGENCY, Kind.CRISIS]
-TEMPORARY_KINDS = (Kind.EMERGENCY, Kind.CRISIS)
-
-
-def _class_of(flags: int, stage: int, track: int) -> int:
-    """The placement class of one household; the first rule that applies decides."""
-    if flags & Flag.UNACCOMPANIED_MINOR:
-        return MINOR
-    if stage == Stage.PERMIT:
-        return PERMIT_HOLDER
-    if track in (Track.ACCELERATED, Track.DUBLIN):
-        return LOW_CHANCE
-    if track == Track.BORDER:
-        return BORDER_PROC
-    return REGULAR_PROC
-
 
 def _track_of(family: bool, dublin: bool, low: bool, border: bool) -> int:
     """The track set at the end of screening; the first rule that applies decides."""
@@ -65,11 +38,8 @@ def _track_of(family: bool, dublin: bool, low: bool, border: bool) -> int:
     return Track.REGULAR
 
 
-# Lookup tables of the two rules above (instead of np.select over condition arrays):
-# CLASS_OF[flags, stage, track] (flags: the whole byte of Flag bits) and
+# Lookup table of the rule above (instead of np.select over condition arrays):
 # TRACK_OF[8 * family + 4 * dublin + 2 * low + border].
-CLASS_OF = np.array([[[_class_of(f, s, t) for t in range(len(Track))] for s in range(len(Stage))]
-                     for f in range(256)], np.int8)
 TRACK_OF = np.array([_track_of(*(bool(code >> b & 1) for b in (3, 2, 1, 0))) for code in range(16)], np.int8)
 
 
@@ -130,14 +100,9 @@ class State:
     regimes: object = None                                           # model.regimes.RegimeRuntime
     seed: int | None = None
 
-    def household_class(self, ids: np.ndarray) -> np.ndarray:
-        """Placement class per household (keys of PREFERENCE), looked up in `CLASS_OF`."""
-        p = self.people._h
-        return CLASS_OF[p["flags"][ids], p["stage"][ids], p["track"][ids]]
-
     def capacity_today(self, name: str, per_day: float) -> float:
-        """Capacity available today for a server, including what was left unused yesterday
-        (at most one person, so capacity is never hoarded)."""
+        """Capacity available today for a server, including what was left over yesterday because
+        the next household in line did not fit (see `model.lines.serve`)."""
         return per_day + self.carry.get(name, 0.0)
 
 

@@ -17,13 +17,16 @@ from model.scenario import Event, get_path
 
 
 def set_path(obj, path: str, value) -> None:
+    """Set the parameter at a dotted path; whole numbers keep the field's type (int or bool)."""
     *parents, last = path.split(".")
     target = get_path(obj, ".".join(parents)) if parents else obj
+    current = target[last] if isinstance(target, dict) else getattr(target, last)
+    if isinstance(current, int) and float(value).is_integer():
+        value = type(current)(value)
     if isinstance(target, dict):
-        target[last] = type(target[last])(value) if isinstance(target[last], int) and float(value).is_integer() else value
+        target[last] = value
     else:
-        current = getattr(target, last)
-        setattr(target, last, int(value) if isinstance(current, int) and float(value).is_integer() else value)
+        setattr(target, last, value)
 
 
 def apply_events(s, day: int) -> None:

@@ -121,6 +121,7 @@ class PlanRuntime:
         self.round_no = 0
         self._draining = np.empty(0, np.int64)   # locations whose raised places shrink as residents leave
         self._today: dict[str, np.ndarray] = {}  # today's indicator values
+        self._groups_n = -1                      # locations covered by the cached unit groups
         self.last_willingness_day = 0
         targets = data.provincial_targets(s.sc.country)
         self.key = np.array([targets.get(p, 0) for p in self.provinces], float)
@@ -162,7 +163,7 @@ class PlanRuntime:
         each unit, and the central-location mask; rebuilt only when locations were added.
         Sums by matrix product are exact (integer sums far below 2**53)."""
         L = s.locs
-        if getattr(self, "_groups_n", -1) != L.n:
+        if self._groups_n != L.n:
             unit = s.munis.province[L.municipality] if self.by_province else np.zeros(L.n, np.int64)
             housing = np.zeros((self.n_units, L.n))
             housing[unit, np.arange(L.n)] = ~np.isin(L.kind, _NOT_HOUSING)

@@ -115,6 +115,11 @@ _EMPTY_U64 = np.empty(0, np.uint64)
 _SIZE_TABLES: dict[tuple, tuple[np.ndarray, float]] = {}
 
 
+def mean_household_size(shares: list[float]) -> float:
+    """Mean persons per household for household-size shares (sizes 1, 2, 3, …)."""
+    return _size_table(tuple(shares))[1]
+
+
 def _size_table(shares: tuple) -> tuple[np.ndarray, float]:
     """Cumulative distribution (normalised as `Generator.choice` does) and mean household size."""
     got = _SIZE_TABLES.get(shares)

@@ -17,7 +17,7 @@ from agents.locations import Locations
 from agents.moves import MoveLog
 from agents.municipalities import Municipalities
 from agents.queues import Calendar, FifoQueue
-from model.inflow import draw_households
+from model.inflow import draw_households, mean_household_size
 from model.scenario import Scenario
 from model.world import World
 
@@ -167,7 +167,7 @@ def _seed_population(s: State, rng: np.random.Generator) -> None:
     if ini.entitled_persons == 0:
         rulebook.start_half_year(s, 0)
         return
-    mean = float((np.arange(1, len(f.household_size_shares) + 1) * np.array(f.household_size_shares)).sum())
+    mean = mean_household_size(f.household_size_shares)
     hh = draw_households(rng, 0, f.household_size_shares, f.unaccompanied_minor_share_of_singles,
                          f.vulnerable_share, n_households=int(ini.entitled_persons / mean * 1.2) + 10)
     k = int(np.searchsorted(np.cumsum(hh.size), ini.entitled_persons, side="left")) + 1

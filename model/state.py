@@ -173,7 +173,9 @@ def _seed_population(s: State, rng: np.random.Generator) -> None:
     k = int(np.searchsorted(np.cumsum(hh.size), ini.entitled_persons, side="left")) + 1
     size, children, flags, key = hh.size[:k], hh.children[:k], hh.flags[:k], hh.key[:k]
     size[-1] -= int(size.sum()) - ini.entitled_persons   # exact total
-    children[-1] = min(children[-1], size[-1] - 1) if size[-1] > 1 else (children[-1] if size[-1] == 1 else 0)
+    # the trimmed household keeps an adult, unless it is an unaccompanied minor
+    uam = bool(flags[-1] & Flag.UNACCOMPANIED_MINOR)
+    children[-1] = max(min(children[-1], size[-1] if uam else size[-1] - 1), 0)
     keep = size > 0
     size, children, flags, key = size[keep], children[keep], flags[keep], key[keep]
     k = len(size)

@@ -84,3 +84,16 @@ def test_unsheltered_are_counted_not_dropped_when_capacity_is_lost():
     assert ds["unsheltered"].values[10] > 10000
     moved = r.moves_frame()
     assert (moved["reason"] == "location_closing").sum() > 0
+
+
+def test_initial_stock_has_an_adult_in_every_household_but_unaccompanied_minors(baseline):
+    from agents.applicants import Flag
+    from model.simulate import prepare
+
+    for persons in (70000, 70001, 70002, 70003):      # different trims of the last household
+        sc = baseline.model_copy(deep=True)
+        sc.initial.entitled_persons = persons
+        p = prepare(sc, days=1).people
+        assert int(p.size.sum()) == persons
+        uam = (p.flags & Flag.UNACCOMPANIED_MINOR) > 0
+        assert (p.children[~uam] < p.size[~uam]).all() and (p.children[uam] == 1).all()

@@ -20,26 +20,27 @@ from model.results import Results
 from model.scenario import Scenario, load_scenario
 from model.simulate import simulate
 
-# key figure -> (label, unit, how to compute it from Results)
-KEY_FIGURES: dict[str, tuple[str, str, Callable[[Results], float]]] = {
-    "unsheltered_person_nights": ("nights without a bed", "person-nights", lambda r: float(r.daily["unsheltered"].sum())),
-    "peak_unsheltered": ("peak without a bed", "persons", lambda r: float(r.daily["unsheltered"].max())),
-    "days_emergency_phase": ("days in phase 3+ (noodopvang)", "days", lambda r: float((r.daily["phase"] >= 3).sum())),
-    "max_phase": ("highest phase", "0-4", lambda r: float(r.daily["phase"].max())),
-    "moves_per_person": ("moves per person", "moves", lambda r: float(r.churn()["moves_mean"])),
-    "moves_per_child": ("moves per child", "moves", lambda r: float(r.churn()["children_moves_mean"])),
-    "share_3plus_moves": ("share with 3+ moves", "share", lambda r: float(r.churn()["share_3plus"])),
+# key figure -> (label, unit, how to compute it from Results and its churn figures)
+KEY_FIGURES: dict[str, tuple[str, str, Callable[[Results, dict], float]]] = {
+    "unsheltered_person_nights": ("nights without a bed", "person-nights", lambda r, ch: float(r.daily["unsheltered"].sum())),
+    "peak_unsheltered": ("peak without a bed", "persons", lambda r, ch: float(r.daily["unsheltered"].max())),
+    "days_emergency_phase": ("days in phase 3+ (noodopvang)", "days", lambda r, ch: float((r.daily["phase"] >= 3).sum())),
+    "max_phase": ("highest phase", "0-4", lambda r, ch: float(r.daily["phase"].max())),
+    "moves_per_person": ("moves per person", "moves", lambda r, ch: ch["moves_mean"]),
+    "moves_per_child": ("moves per child", "moves", lambda r, ch: ch["children_moves_mean"]),
+    "share_3plus_moves": ("share with 3+ moves", "share", lambda r, ch: ch["share_3plus"]),
     "children_emergency_nights": ("children's nights in emergency", "person-nights",
-                                  lambda r: float(r.daily["children_in_emergency"].sum())),
-    "peak_population": ("peak in reception", "persons", lambda r: float(r.daily["population"].max())),
+                                  lambda r, ch: float(r.daily["children_in_emergency"].sum())),
+    "peak_population": ("peak in reception", "persons", lambda r, ch: float(r.daily["population"].max())),
     "permit_holders_end": ("permit holders waiting at the end", "persons",
-                           lambda r: float(r.daily["permit_holders_waiting"].values[-1])),
-    "cost_million_eur": ("cost", "EUR million", lambda r: float(r.daily["cost_eur"].sum()) / 1e6),
+                           lambda r, ch: float(r.daily["permit_holders_waiting"].values[-1])),
+    "cost_million_eur": ("cost", "EUR million", lambda r, ch: float(r.daily["cost_eur"].sum()) / 1e6),
 }
 
 
 def key_figures(res: Results) -> dict[str, float]:
-    return {k: f(res) for k, (_, _, f) in KEY_FIGURES.items()}
+    ch = res.churn()
+    return {k: float(f(res, ch)) for k, (_, _, f) in KEY_FIGURES.items()}
 
 
 def _one(args: tuple[Scenario, int, int | None]) -> dict[str, float]:

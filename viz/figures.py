@@ -120,7 +120,7 @@ def municipal_values(session: Session, metric: str) -> np.ndarray:
     L, M = s.locs, s.munis
     n = M.n
     if metric == "occupancy":
-        places = np.where(L.life == Life.OPEN, L.capacity + L.extra, 0)
+        places = L.places()
         occ = np.bincount(L.municipality, weights=L.occupancy, minlength=n)
         cap = np.bincount(L.municipality, weights=places, minlength=n)
         with np.errstate(invalid="ignore", divide="ignore"):
@@ -147,7 +147,7 @@ def province_values(session: Session, metric: str, muni_values: np.ndarray) -> n
     M, L = s.munis, s.locs
     n_prov = len(s.world.provinces)
     if metric == "occupancy":
-        places = np.where(L.life == Life.OPEN, L.capacity + L.extra, 0)
+        places = L.places()
         prov = M.province[L.municipality]
         occ = np.bincount(prov, weights=L.occupancy, minlength=n_prov)
         cap = np.bincount(prov, weights=places, minlength=n_prov)

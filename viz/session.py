@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents.applicants import ENTITLED_STAGES, Stage
-from agents.locations import KIND_NAMES, N_KINDS, Life
+from agents.locations import KIND_NAMES, N_KINDS
 from model.mesa_model import ReceptionModel
 from model.scenario import Scenario, load_scenario
 from model.world import World, build_world
@@ -157,7 +157,7 @@ class Session:
         """The figures on the cards, for the end of the last simulated day (or the start)."""
         s = self.state
         L = s.locs
-        places = np.where(L.life == Life.OPEN, L.capacity + L.extra, 0)
+        places = L.places()
         in_bed = int(L.occupancy.sum())
         population = int(s.people.entitled())
         x = s.recorder.scalars

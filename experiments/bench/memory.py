@@ -19,12 +19,16 @@ def child(scenario: str, days: int | None) -> None:
     tracemalloc.start()
     st = Setup.of(scenario, days)
     s = st.fresh()
+    _, setup_peak = tracemalloc.get_traced_memory()     # building the world, seeding the stock
+    tracemalloc.reset_peak()
     for _ in range(st.days):
         rulebook.run_day(s)
-    _, traced_peak = tracemalloc.get_traced_memory()
+    _, days_peak = tracemalloc.get_traced_memory()      # the day loop (prepare's arrays included)
     tracemalloc.stop()
+    traced_peak = max(setup_peak, days_peak)
     pop = s.recorder.scalars["population"][: st.days]
     print(json.dumps({"traced_peak_bytes": traced_peak,
+                      "traced_peak_setup_bytes": setup_peak, "traced_peak_days_bytes": days_peak,
                       "process_peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
                       "rss_after_imports_bytes": rss_before,
                       "peak_population": int(pop.max()), "persons_ever": int(s.people.n_persons),
@@ -34,7 +38,8 @@ def child(scenario: str, days: int | None) -> None:
 def peak_memory(scenario: str, days: int | None = None) -> dict:
     """Peak memory of `scenario` over `days`: traced NumPy/Python allocations (tracemalloc, from
     building the world to the last day; per person: over the peak number of people in
-    reception) and the subprocess's peak resident set size (interpreter and libraries included)."""
+    reception) and the subprocess's peak resident set size (interpreter and libraries included).
+    The traced peak is also given for the setup (world and initial stock) and the day loop apart."""
     code = f"from experiments.bench.memory import child; child({scenario!r}, {days!r})"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])

@@ -6,7 +6,9 @@ members (minor or adult). A household's members occupy the contiguous person row
 ``first[h] : first[h] + size[h]``.
 
 Rows are never reused, so a household id names the same household for the whole run (the move
-log and the UI's applicant look-up rely on that). Memory per person stays well below 100 bytes.
+log and the UI's applicant look-up rely on that). Only households are stored (46 bytes each, about
+half that per person): a person's household and whether they are a minor follow from `first`,
+`size` and `children`, which never change after `add`, and are computed when asked for.
 """
 
 from __future__ import annotations
@@ -78,10 +80,6 @@ _HOUSEHOLD_FIELDS: dict[str, np.dtype] = {
     "nights_crisis": np.dtype(np.int16),      # nights in crisis emergency reception (closed spells)
     "nights_unsheltered": np.dtype(np.int16),  # nights entitled but without a bed (closed spells)
 }
-_PERSON_FIELDS: dict[str, np.dtype] = {
-    "household": np.dtype(np.int32),
-    "minor": np.dtype(np.bool_),
-}
 
 
 class Applicants:
@@ -95,23 +93,35 @@ class Applicants:
         self.n = 0          # households in use
         self.n_persons = 0  # persons in use
         self._h = {k: np.zeros(capacity_households, dt) for k, dt in _HOUSEHOLD_FIELDS.items()}
-        cap_p = 2 * capacity_households
-        self._p = {k: np.zeros(cap_p, dt) for k, dt in _PERSON_FIELDS.items()}
         self.stage_persons = np.zeros(N_STAGES, dtype=np.int64)
 
     # --- array access -------------------------------------------------------------------
     def __getattr__(self, name: str) -> np.ndarray:
         h = self.__dict__.get("_h")
-        if h is not None and name in h:
-            return h[name][: self.n]
-        p = self.__dict__.get("_p")
-        if p is not None and name in p:
-            return p[name][: self.n_persons]
+        if h is not None:
+            if name in h:
+                return h[name][: self.n]
+            if name == "household":     # per person, computed (a new array, int32 as stored before)
+                return np.repeat(np.arange(self.n, dtype=np.int32), h["size"][: self.n])
+            if name == "minor":
+                return self.is_minor(np.arange(self.n_persons))
         raise AttributeError(name)
+
+    def household_of(self, persons: np.ndarray | int) -> np.ndarray | int:
+        """Household of each person row (a binary search in `first`: households are contiguous
+        and in order of their first person)."""
+        return np.searchsorted(self._h["first"][: self.n], persons, side="right") - 1
+
+    def is_minor(self, persons: np.ndarray | int) -> np.ndarray | bool:
+        """Whether each person is a minor: within a household the first ``size - children``
+        persons are adults, the rest minors."""
+        h = self._h
+        hh = self.household_of(persons)
+        return persons - h["first"][hh] >= h["size"][hh] - h["children"][hh]
 
     def nbytes(self) -> int:
         """Bytes held by the arrays (allocated, not only used)."""
-        return sum(a.nbytes for a in self._h.values()) + sum(a.nbytes for a in self._p.values())
+        return sum(a.nbytes for a in self._h.values())
 
     # --- creation -----------------------------------------------------------------------
     def add(self, *, size: np.ndarray, children: np.ndarray, key: np.ndarray, group: np.ndarray,
@@ -127,7 +137,6 @@ class Applicants:
         size = np.asarray(size, dtype=np.int64)
         total = int(size.sum())
         reserve(self._h, self.n, self.n + k)
-        reserve(self._p, self.n_persons, self.n_persons + total)
         ids = np.arange(self.n, self.n + k)
         new = slice(self.n, self.n + k)     # rows are never reused: new households are a slice
         h = self._h
@@ -146,11 +155,6 @@ class Applicants:
         h["stage_day"][new] = day
         h["loc_since"][new] = day
         # moves and nights start at zero: rows are never reused and arrays are allocated zeroed
-        rows = slice(self.n_persons, self.n_persons + total)
-        self._p["household"][rows] = np.repeat(ids, size)
-        # rank of each person inside its household; ranks >= adults are minors
-        rank = np.arange(total) - np.repeat(offset, size)
-        self._p["minor"][rows] = rank >= np.repeat(size - np.asarray(children), size)
         self.n += k
         self.n_persons += total
         self.stage_persons[stage] += total

@@ -7,8 +7,10 @@ rates, municipal housing targets and supply from the same scenario and world) bu
 machinery: every applicant is an object with a `step()`, queues are Python lists of agents and
 municipalities are plain Python records. Beds are not modelled (they do not change the flows).
 
-Used only by `noodplan bench` (speed comparator) and its tests (same aggregate statistics as
-noodplan on `reference_scenario()`).
+Used only by `noodplan bench` and its tests: the statistical check (same aggregate statistics
+as noodplan on `reference_scenario()`, an empty start) and the like-for-like speed comparison
+(both models on `reference_scenario(days, scale, stock)`, the same stock waiting for a decision
+on day 0).
 """
 
 from __future__ import annotations
@@ -24,13 +26,19 @@ from model.scenario import Scenario, from_dict
 WAITING, SCREENING, PROCEDURE, PERMIT, REJECTED, HOUSED, DEPARTED = range(7)
 
 
-def reference_scenario(days: int = 365, scale: float = 1.0) -> Scenario:
+def reference_scenario(days: int = 365, scale: float = 1.0, stock: int = 0) -> Scenario:
     """Baseline reduced to the subset both implementations model: singles, regular track only,
-    no family reunification, nobody at the border, no Dublin, no contingency plan, an empty
-    system on the start date. `scale` multiplies inflow and capacities (not used for checks)."""
-    return from_dict({
+    no family reunification, nobody at the border, no Dublin, no contingency plan.
+
+    `stock`: single applicants already waiting for an IND decision on the start date (regular
+    procedure; noodplan seeds them through `initial.entitled_persons` with no permit holders and
+    nobody at registration, the reference as agents in its IND line); 0, the default, is an
+    empty system (the statistical check). `scale` multiplies everything that sets the flows:
+    inflow, registration and decision capacities, reception places (noodplan's beds), housing
+    targets and supply; at 1 the scenario is the baseline's. Used for timing at other sizes."""
+    data: dict = {
         "extends": "baseline", "name": "reference-subset", "horizon_days": days,
-        "initial": {"entitled_persons": 0, "at_registration_persons": 0},
+        "initial": {"entitled_persons": int(stock), "permit_holder_share": 0.0, "at_registration_persons": 0},
         "inflow": {"first_applications_per_year": 22100 * scale, "family_reunification_per_year": 0,
                    "household_size_shares": [1.0], "family_household_size_shares": [1.0],
                    "unaccompanied_minor_share_of_singles": 0.0, "border_entry_share": 0.0, "shocks": []},
@@ -39,7 +47,28 @@ def reference_scenario(days: int = 365, scale: float = 1.0) -> Scenario:
                   "decisions_per_day": {"regular": 50 * scale, "accelerated": 0, "border": 0, "dublin": 0},
                   "family_sponsor_in_reception_share": 0.0},
         "plan": {"enabled": False},
-    }, source="reference-subset")
+    }
+    if scale != 1.0:
+        from model.data import housing_targets
+        from model.scenario import load_scenario
+
+        base = load_scenario("baseline")
+        data["portfolio"] = {"places": {k: round(v * scale) for k, v in base.portfolio.places.items()}}
+        data["housing"] = {
+            "targets": {k: v * scale for k, v in {**housing_targets(base.country), **base.housing.targets}.items()},
+            "default_target_per_half_year": base.housing.default_target_per_half_year * scale,
+            "supply_persons_per_year": base.housing.supply_persons_per_year * scale}
+    return from_dict(data, source="reference-subset")
+
+
+def initial_stock(sc: Scenario) -> int:
+    """Persons the scenario puts in the regular procedure on day 0, as noodplan seeds them;
+    refuses an initial stock with permit holders or people at registration (not modelled here)."""
+    ini = sc.initial
+    if ini.entitled_persons and (ini.permit_holder_share > 0 or ini.at_registration_persons > 0):
+        raise ValueError("the reference seeds an initial stock in procedure only: "
+                         "use reference_scenario(stock=...) (no permit holders, nobody at registration)")
+    return ini.entitled_persons
 
 
 class Applicant(mesa.Agent):
@@ -71,11 +100,14 @@ class Applicant(mesa.Agent):
 class ReferenceModel(mesa.Model):
     """Arrivals, registration, screening, decisions, linking and weekly housing, agent by agent."""
 
-    def __init__(self, scenario: Scenario, world, seed: int = 0, stock: int = 0) -> None:
-        """`stock`: applicants already waiting for an IND decision on day 0 (for timing at the
-        population size of the baseline; the statistical check starts empty)."""
+    def __init__(self, scenario: Scenario, world, seed: int = 0, stock: int | None = None) -> None:
+        """`stock`: applicants already waiting for an IND decision on day 0; by default the
+        scenario's initial stock (`reference_scenario(stock=...)`), which must then all be in
+        procedure, as noodplan seeds it (the statistical check starts empty)."""
         super().__init__(rng=seed)
         sc = scenario
+        if stock is None:
+            stock = initial_stock(sc)
         self.sc, self.world, self.day = sc, world, 0
         self.gen = np.random.default_rng(seed)
         self.screening_days = sc.chain.screening_days
@@ -92,6 +124,7 @@ class ReferenceModel(mesa.Model):
         self.target = [0] * m.n
         self.housed_half = [0] * m.n
         self.linked: list[list[Applicant]] = [[] for _ in range(m.n)]
+        self.carry = {"registration": 0.0, "decisions": 0.0}
         self.tally: dict[str, int] = {}
         self.history: list[dict[str, int]] = []
         self._start_half_year(0)
@@ -99,6 +132,14 @@ class ReferenceModel(mesa.Model):
             a = Applicant(self, self._recognition())
             a.set_stage(PROCEDURE)
             self.ind_queue.append(a)
+
+    def _capacity(self, name: str, per_day: float, queue: deque) -> int:
+        """How many to serve today: as noodplan's `serve` for singles, a fractional capacity
+        carries to tomorrow while people are still waiting (no carry over an empty line)."""
+        cap = per_day + self.carry[name]
+        n = min(int(cap), len(queue))
+        self.carry[name] = cap - n if len(queue) > n else 0.0
+        return n
 
     def _recognition(self) -> float:
         u, acc = self.gen.random(), 0.0
@@ -130,14 +171,14 @@ class ReferenceModel(mesa.Model):
             self.reg_queue.append(Applicant(self, self._recognition()))
             self.tally["arrivals"] += 1
         # registration, first come first served
-        for _ in range(min(int(self.registration_per_day), len(self.reg_queue))):
+        for _ in range(self._capacity("registration", self.registration_per_day, self.reg_queue)):
             a = self.reg_queue.popleft()
             a.set_stage(SCREENING)
             self.tally["registered"] += 1
         # every applicant looks at its own clock (end of screening, end of departure period)
         self.agents.do("step")
         # IND decisions
-        for _ in range(min(int(self.decisions_per_day), len(self.ind_queue))):
+        for _ in range(self._capacity("decisions", self.decisions_per_day, self.ind_queue)):
             a = self.ind_queue.popleft()
             self.tally["decisions"] += 1
             if self.gen.random() < a.recognition:
@@ -178,7 +219,7 @@ class ReferenceModel(mesa.Model):
 
 
 def run_reference(scenario: Scenario, world, seed: int = 0, days: int | None = None,
-                  stock: int = 0) -> ReferenceModel:
+                  stock: int | None = None) -> ReferenceModel:
     m = ReferenceModel(scenario, world, seed, stock)
     for _ in range(days or scenario.horizon_days):
         m.step()

@@ -8,8 +8,13 @@ and CPU time (CPU time is steadier on a shared machine, and the speed targets ar
 * the same run through ``ReceptionModel`` (the Mesa face), as a ratio to headless;
 * the *floor*: as many NumPy calls per day on arrays of the same sizes, doing no model work;
 * the *reference*: a plain Mesa model with one agent per applicant (``benchmarks/``), checked
-  to give the same aggregate statistics on a reduced scenario, timed at the baseline's
-  population on a shorter horizon and compared per person-day;
+  to give the same aggregate statistics on a reduced scenario, and compared like for like:
+  noodplan and the reference each timed in this process on the same workload,
+  ``reference_scenario(days, scale, stock)`` with the same stock of applicants waiting for a
+  decision on day 0 over the same days, per person-day of each model's own population; at the
+  baseline's population (70,000, the verdict) and at a large one (1,000,000, flows scaled);
+  the old figure (the full baseline against the reference subset, different workloads) is
+  kept beside it, labelled;
 * ``mass-arrival-x2`` (when the library has it) and ``eu-scale`` (over a million people in
   reception, one year): time and peak memory.
 
@@ -28,7 +33,8 @@ from pathlib import Path
 import numpy as np
 
 from experiments.bench.floor import count_day, time_floor
-from experiments.bench.measure import Setup, time_headless, time_mesa, time_per_day, time_per_rule
+from experiments.bench.measure import (Setup, time_headless, time_mesa, time_model, time_per_day,
+                                      time_per_rule)
 from experiments.bench.memory import peak_memory
 
 TARGETS = {
@@ -40,6 +46,9 @@ TARGETS = {
     "eu_scale_peak_bytes": 1e9,
     "eu_scale_bytes_per_person": 100.0,
 }
+
+BASELINE_STOCK = 70_000        # the baseline's population: the like-for-like size of the verdict
+LARGE_STOCK = 1_000_000        # the large like-for-like size (inflow and capacities scaled with it)
 
 
 def _reference():
@@ -84,25 +93,100 @@ def reference_check(days: int = 365, seeds: tuple[int, ...] = (1, 2, 3)) -> dict
     return {"days": days, "seeds": list(seeds), "noodplan": nood, "reference": ref, "relative_difference": rel}
 
 
-def reference_speed(days: int = 30, stock: int = 70_000, repeats: int = 3) -> dict:
-    """Person-days per second of the Mesa reference at the baseline's population size (a stock
-    of `stock` applicants), over a short horizon; extrapolated per person-day."""
+def like_for_like(stock: int, days: int, repeats: int = 3, reference_repeats: int | None = None,
+                  seed: int = 1, memory: bool = False) -> dict:
+    """noodplan and the Mesa reference on the same workload, timed in this process: the scenario
+    `reference_scenario(days, scale, stock)` (scale = stock / 70,000, so flows and capacities are
+    proportional to the stock), `stock` single applicants waiting for an IND decision on day 0,
+    the same seed, the same `days`. Each model's person-days are its own population at the end
+    of each day, summed; the speedup is the ratio of person-days per second (CPU time, wall
+    beside it). noodplan is timed first, the reference after (its agents freed before anything
+    else runs). `memory`: the memory each model holds, measured in a fresh subprocess."""
     from model.world import build_world
 
     ref_mesa = _reference()
-    sc = ref_mesa.reference_scenario(days)
+    scale = stock / BASELINE_STOCK
+    sc = ref_mesa.reference_scenario(days, scale, stock)
     w = build_world(sc)
-    rates = []
-    for r in range(repeats):
-        m = ref_mesa.ReferenceModel(sc, w, seed=r, stock=stock)
-        pd = 0
-        t0 = time.perf_counter()
+    nood = time_headless(Setup(sc, w, days, seed), repeats)
+    ref = time_model(lambda: ref_mesa.ReferenceModel(sc, w, seed=seed), days, reference_repeats or repeats)
+    out = {"scenario": sc.name, "stock": stock, "scale": scale, "days": days, "seed": seed,
+           "workload": f"reference_scenario(days={days}, scale={scale:.4g}, stock={stock}): {stock:,} single "
+                       f"applicants waiting for a decision on day 0, regular track, no plan; {days} days",
+           "noodplan": nood.as_dict(), "reference": ref.as_dict(),
+           "speedup_cpu": nood.cpu_person_days_per_s / ref.cpu_person_days_per_s,
+           "speedup_wall": nood.person_days_per_s / ref.person_days_per_s}
+    if memory:
+        out["memory"] = {m: like_memory(m, stock, days) for m in ("noodplan", "reference")}
+    return out
+
+
+def like_memory_child(model: str, stock: int, days: int) -> None:
+    """Run in a subprocess: build the like-for-like world, note the resident set, build `model`
+    with `stock` applicants, run `days`, print one JSON line: the resident set the model holds
+    (its growth over the world, after building and after the days, the larger) and the peak."""
+    import json
+    import os
+    import resource
+
+    from model import rulebook
+    from model.simulate import prepare
+    from model.world import build_world
+
+    def rss_now() -> int:
+        """Resident set now, after handing freed heap back to the system (glibc), so that it
+        counts what is alive rather than the high-water mark of temporaries."""
+        import gc
+
+        gc.collect()
+        try:
+            import ctypes
+
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
+            pass
+        try:
+            with open("/proc/self/statm") as f:
+                return int(f.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
+        except OSError:
+            return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+    ref_mesa = _reference()
+    sc = ref_mesa.reference_scenario(days, stock / BASELINE_STOCK, stock)
+    w = build_world(sc)
+    before = rss_now()
+    if model == "reference":
+        m = ref_mesa.ReferenceModel(sc, w, seed=1)
+        built = rss_now()
         for _ in range(days):
             m.step()
-            pd += m.population()
-        rates.append(pd / (time.perf_counter() - t0))
-    return {"days": days, "stock": stock, "person_days_per_s": statistics.median(rates),
-            "note": f"timed over {days} days with {stock:,} applicants and extrapolated per person-day"}
+        population = m.population()
+    else:
+        s = prepare(sc, 1, days, w)
+        built = rss_now()
+        for _ in range(days):
+            rulebook.run_day(s)
+        population = s.people.entitled()
+    after = rss_now()
+    held = max(built, after) - before
+    print(json.dumps({"rss_before_model_bytes": before, "rss_after_build_bytes": built, "rss_after_days_bytes": after,
+                      "process_peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
+                      "model_bytes": held, "bytes_per_applicant": held / max(stock, 1),
+                      "population_at_end": population}))
+
+
+def like_memory(model: str, stock: int, days: int) -> dict:
+    """Memory of one like-for-like model (`noodplan` or `reference`) in a fresh subprocess: the
+    growth of the resident set over imports and the world while the model is alive (so: the
+    model, its agents or arrays), and the process's peak."""
+    import json
+    import subprocess
+
+    root = str(Path(__file__).resolve().parents[2])
+    code = (f"import sys; sys.path.insert(0, {root!r}); from experiments.bench import like_memory_child; "
+            f"like_memory_child({model!r}, {stock!r}, {days!r})")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
 
 
 def run_bench(repeats: int = 5, quick: bool = False, eu: bool = True, reference: bool = True,
@@ -137,9 +221,31 @@ def run_bench(repeats: int = 5, quick: bool = False, eu: bool = True, reference:
     if reference:
         log("reference: statistics …")
         out["reference_check"] = reference_check(90 if quick else 365, (1,) if quick else (1, 2, 3))
-        rs = reference_speed(10 if quick else 30, 70_000, 1 if quick else 3)
-        out["reference"] = rs
-        out["ratios"]["speedup_over_reference"] = t.person_days_per_s / rs["person_days_per_s"]
+        log(f"reference: like for like at {BASELINE_STOCK:,} applicants …")
+        small = like_for_like(BASELINE_STOCK, 10 if quick else 30, repeats, 1 if quick else 3, memory=memory)
+        large_stock = 200_000 if quick else LARGE_STOCK
+        log(f"reference: like for like at {large_stock:,} applicants …")
+        large = like_for_like(large_stock, 3 if quick else 10, 1 if quick else max(1, min(repeats, 3)),
+                              1 if quick else 2, memory=memory)
+        out["like_for_like"] = {"baseline_population": small, "large": large}
+        rs = small["reference"]
+        out["reference"] = {"days": small["days"], "stock": small["stock"],
+                            "person_days_per_s": rs["person_days_per_s"],
+                            "cpu_person_days_per_s": rs["cpu_person_days_per_s"],
+                            "note": f"timed over {small['days']} days with {small['stock']:,} applicants "
+                                    f"waiting for a decision (reference_scenario)"}
+        # the verdict: like for like at the baseline's population (CPU time)
+        out["ratios"]["speedup_over_reference"] = small["speedup_cpu"]
+        out["ratios"]["speedup_over_reference_wall"] = small["speedup_wall"]
+        out["ratios"]["speedup_over_reference_large"] = large["speedup_cpu"]
+        out["ratios"]["speedup_over_reference_large_wall"] = large["speedup_wall"]
+        # the old figure: noodplan's FULL baseline (all rules) against the reference subset per
+        # person-day, different workloads; kept for comparison with earlier reports, not the verdict
+        out["ratios"]["speedup_full_baseline_over_reference"] = t.person_days_per_s / rs["person_days_per_s"]
+        out["ratios"]["speedup_full_baseline_over_reference_cpu"] = (
+            t.cpu_person_days_per_s / rs["cpu_person_days_per_s"])
+        log(f"reference: noodplan {small['speedup_cpu']:.1f}× at {small['stock']:,}, "
+            f"{large['speedup_cpu']:.1f}× at {large['stock']:,} (CPU, like for like)")
     if _scenario_exists("mass-arrival-x2"):
         m2 = Setup.of("mass-arrival-x2", days)
         out["mass-arrival-x2"] = time_headless(m2, repeats).as_dict()
@@ -200,7 +306,29 @@ def format_table(r: dict) -> str:
              f"(≤ 3×: {ok[v['baseline_over_floor']]})"),
             ("Mesa face", f"{r['mesa_face']['cpu_median_s']:.3f} s CPU ({r['mesa_face']['median_s']:.3f} s wall)", "",
              f"{ra['mesa_over_headless_cpu']:.2f}× headless (≤ 1.5×: {ok[v['mesa_over_headless']]})")]
-    if "reference" in r:
+    if "like_for_like" in r:   # noodplan and the reference on the same scenario, stock and days
+        ll = r["like_for_like"]
+        small, large = ll["baseline_population"], ll["large"]
+        for c in (small, large):
+            n, f = c["noodplan"], c["reference"]
+            judged = (f"≥ 100×: {ok[v['speedup_over_reference']]}; {large['speedup_cpu']:.0f}× at {large['stock']:,}"
+                      if c is small else "not judged")
+            rows.append((f"like for like, {c['stock']:,} applicants",
+                         f"noodplan {n['cpu_person_days_per_s'] / 1e6:.1f} M vs reference "
+                         f"{f['cpu_person_days_per_s'] / 1e6:.2f} M person-days/s CPU",
+                         f"{c['days']} days: {c['speedup_cpu']:.1f}× CPU, {c['speedup_wall']:.1f}× wall", judged))
+            mem = c.get("memory")
+            if mem:
+                nm, fm = mem["noodplan"], mem["reference"]
+                rows.append((f"  memory, {c['stock']:,} applicants",
+                             f"noodplan {nm['model_bytes'] / 1e6:.0f} MB vs reference {fm['model_bytes'] / 1e6:.0f} MB resident",
+                             f"{nm['bytes_per_applicant']:.0f} vs {fm['bytes_per_applicant']:.0f} B/applicant", ""))
+        rows.append(("old figure (different workloads)",
+                     f"full baseline {b['person_days_per_s'] / 1e6:.1f} M vs reference "
+                     f"{r['reference']['person_days_per_s'] / 1e6:.2f} M person-days/s wall",
+                     f"{ra['speedup_full_baseline_over_reference']:.1f}× wall, "
+                     f"{ra['speedup_full_baseline_over_reference_cpu']:.1f}× CPU", "not the verdict"))
+    elif "reference" in r:
         rs = r["reference"]
         rows.append(("Mesa reference (1 agent/person)", f"{rs['person_days_per_s'] / 1e6:.2f} M person-days/s",
                      rs["note"], f"noodplan {ra['speedup_over_reference']:.0f}× faster "
@@ -226,6 +354,12 @@ def format_table(r: dict) -> str:
                      f"traced {mem['traced_peak_bytes'] / 1e6:.0f} MB, {mem['bytes_per_person']:.0f} B/person", ""))
     w = [max(len(x[i]) for x in rows) for i in range(4)]
     lines = ["  ".join(c.ljust(w[i]) for i, c in enumerate(row)).rstrip() for row in rows]
+    if "like_for_like" in r:
+        lines.append("")
+        lines.append("like for like: both models on reference_scenario() (singles, regular track, no plan) with the "
+                     "stated stock waiting for a decision on day 0 and flows scaled with it, the same seed and days, "
+                     "each model's own person-days; the verdict is the CPU ratio at the baseline's population. "
+                     "The old figure divides noodplan's full baseline (all rules, its whole horizon) by that reference.")
     lines.append("")
     lines.append("time per rule of the day (baseline, whole run):")
     total = sum(b["per_rule_s"].values())

@@ -6,6 +6,7 @@ day loop only, the median of repeated runs in this process.
 
 from __future__ import annotations
 
+import gc
 import statistics
 import time
 from collections.abc import Callable
@@ -40,10 +41,15 @@ class Timing:
     def person_days_per_s(self) -> float:
         return self.person_days / self.median if self.median > 0 else float("nan")
 
+    @property
+    def cpu_person_days_per_s(self) -> float:
+        return self.person_days / self.cpu_median if self.cpu_median > 0 else float("nan")
+
     def as_dict(self) -> dict:
         return {"median_s": self.median, "runs_s": self.runs, "cpu_median_s": self.cpu_median,
                 "cpu_runs_s": self.cpu_runs, "days": self.days,
-                "person_days": self.person_days, "person_days_per_s": self.person_days_per_s}
+                "person_days": self.person_days, "person_days_per_s": self.person_days_per_s,
+                "cpu_person_days_per_s": self.cpu_person_days_per_s}
 
 
 @dataclass
@@ -96,6 +102,35 @@ def time_mesa(setup: Setup, repeats: int = 5) -> Timing:
         cpu.append(time.process_time() - c0)
         pd = float(m.state.recorder.scalars["population"][: setup.days].sum())
     return Timing(runs, setup.days, pd, cpu)
+
+
+def time_model(make: Callable[[], object], days: int, repeats: int = 3) -> Timing:
+    """Any model with `step()` and `population()` (the Mesa reference), like `time_headless`:
+    each repeat builds a fresh model with `make()` with the garbage collector paused (start-up,
+    not timed), collects, then times `days` steps with the collector on, as a Mesa user runs
+    it. Person-days: the model's own population after each step, summed (as noodplan's
+    recorder counts them at the end of each day)."""
+    runs, cpu, pd = [], [], 0.0
+    for _ in range(repeats):
+        was = gc.isenabled()
+        gc.disable()
+        try:
+            m = make()
+        finally:
+            if was:
+                gc.enable()
+        gc.collect()
+        total = 0
+        c0, t0 = time.process_time(), time.perf_counter()
+        for _ in range(days):
+            m.step()
+            total += m.population()
+        runs.append(time.perf_counter() - t0)
+        cpu.append(time.process_time() - c0)
+        pd = float(total)
+        del m
+        gc.collect()
+    return Timing(runs, days, pd, cpu)
 
 
 def rule_names() -> list[str]:

@@ -18,6 +18,7 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 
 _S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
 _MASK64 = (1 << 64) - 1
+_TWO_TO_MINUS_53 = 1.0 / 9007199254740992.0
 
 
 def _splitmix64(z: np.ndarray) -> np.ndarray:
@@ -30,12 +31,18 @@ def _splitmix64(z: np.ndarray) -> np.ndarray:
     return z
 
 
+_SALT_MASKS: dict[int, np.uint64] = {}
+
+
 def keyed_uniform(keys: np.ndarray, salt: int) -> np.ndarray:
     """Uniform numbers in [0, 1), one per key, fixed by (key, salt)."""
-    z = keys.astype(np.uint64, copy=False) ^ np.uint64((salt * int(_GOLDEN)) & _MASK64)
+    mask = _SALT_MASKS.get(salt)
+    if mask is None:
+        mask = _SALT_MASKS[salt] = np.uint64((salt * int(_GOLDEN)) & _MASK64)
+    z = keys.astype(np.uint64, copy=False) ^ mask
     z = _splitmix64(z)
     z >>= _S11
-    return z.astype(np.float64) * (1.0 / 9007199254740992.0)
+    return z * _TWO_TO_MINUS_53   # exact: z < 2**53 converts to float64 without rounding
 
 
 # Salts: one per kind of individual decision. Never reuse a salt for two decisions.

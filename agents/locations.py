@@ -99,6 +99,16 @@ class Locations:
         return np.where(self.life == Life.OPEN, self.capacity + self.extra,
                         np.where(self.life == Life.CLOSING, self.occupancy, 0))
 
+    def of_kind(self, kind: int) -> np.ndarray:
+        """Indexes of the locations of `kind`, ascending (cached: kinds never change, rows are
+        only appended)."""
+        cache = self.__dict__.get("_of_kind")
+        if cache is None or cache[0] != self.n:
+            order = np.argsort(self.kind, kind="stable")
+            bounds = np.searchsorted(self.kind[order], np.arange(N_KINDS + 1))
+            cache = self._of_kind = (self.n, [order[bounds[k]:bounds[k + 1]] for k in range(N_KINDS)])
+        return cache[1][kind]
+
     def vacancy(self) -> np.ndarray:
         """Free places per location today: `places() - occupancy`, never below zero (so zero
         unless open: a closing location's places are its beds in use)."""
@@ -106,20 +116,22 @@ class Locations:
 
 
 def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
-          order_by_kind: list[np.ndarray]) -> np.ndarray:
+          order_by_kind) -> np.ndarray:
     """Choose a location for each household, keeping households together.
 
     Households are taken in the given order; for each kind in `preference` they fill the
     locations of that kind in `order_by_kind[kind]` order (the placement policy) without ever
     exceeding a location's vacancy. Returns a location index per household, -1 where none fits.
+    `order_by_kind` is anything indexed by kind (a list, or an order computed on demand).
     `vacancy` is not modified.
     """
     n = len(sizes)
-    loc = np.full(n, -1, dtype=np.int64)
+    loc = np.empty(n, np.int64)
+    loc.fill(-1)   # (np.full costs a Python frame)
     if n == 0:
         return loc
     vac = None   # copied on first use
-    sz = sizes.astype(np.int64)
+    sz = sizes.astype(np.int64, copy=False)   # never written to
     todo = None  # None: all households, in order
     s, end = sz, None
     for kind in preference:

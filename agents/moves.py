@@ -81,8 +81,9 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
         return 0
     h = people._h
     origin = h["location"][ids].astype(np.int64)
-    if np.ndim(destination) == 0:
-        dest = np.full(n, int(destination), np.int64)
+    if isinstance(destination, (int, np.integer)):
+        dest = np.empty(n, np.int64)
+        dest.fill(int(destination))
     else:
         dest = np.asarray(destination).astype(np.int64, copy=False)
     sizes = h["size"][ids].astype(np.int64)

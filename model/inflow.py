@@ -99,16 +99,18 @@ def draw_households(rng: np.random.Generator, expected_persons: float, size_shar
     # One draw of 4k uniforms is the same stream as the four draws of k the rules describe:
     # household size (what `rng.choice(p=shares)` does), adults, unaccompanied, vulnerable.
     u = rng.random(4 * k)
-    size = cdf.searchsorted(u[:k], side="right") + 1
+    size = cdf.searchsorted(u[:k], side="right") + 1       # int64
     adults = np.where(size >= 2, 1 + (u[k:2 * k] < 0.5), 1)
     uam = (size == 1) & (u[2 * k:3 * k] < uam_share_of_singles)
     children = np.where(uam, 1, size - adults)
-    flags = np.where(uam, Flag.UNACCOMPANIED_MINOR, 0).astype(np.uint8)
-    flags |= np.where(u[3 * k:] < vulnerable_share, Flag.VULNERABLE, 0).astype(np.uint8)
-    key = rng.integers(0, np.iinfo(np.int64).max, size=k, dtype=np.int64).astype(np.uint64)
-    return Households(size.astype(np.int64), children.astype(np.int64), flags, key)
+    flags = np.where(uam, _UAM, _NO_FLAG)
+    flags |= np.where(u[3 * k:] < vulnerable_share, _VULNERABLE, _NO_FLAG)
+    key = rng.integers(0, _INT64_MAX, size=k, dtype=np.int64).view(np.uint64)   # keys >= 0: same bits
+    return Households(size, children, flags, key)
 
 
+_UAM, _VULNERABLE, _NO_FLAG = np.uint8(Flag.UNACCOMPANIED_MINOR), np.uint8(Flag.VULNERABLE), np.uint8(0)
+_INT64_MAX = int(np.iinfo(np.int64).max)
 _EMPTY_I64 = np.empty(0, np.int64)
 _EMPTY_U8 = np.empty(0, np.uint8)
 _EMPTY_U64 = np.empty(0, np.uint64)

@@ -71,12 +71,14 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     sizes = s.people._h["size"][ids].astype(np.int64)
     cls = household_class(s, ids)
     vacancy = s.locs.vacancy()
-    order = order_by_kind(s, vacancy)
     classes = np.bincount(cls).nonzero()[0].tolist()   # classes present, ascending
+    # one order for all classes, from the vacancy before any of them is placed
+    order = order_by_kind(s, vacancy if len(classes) == 1 else vacancy.copy())
     if len(classes) == 1:
         loc = place(sizes, _kinds_to_try(s, classes[0], temporary, only), vacancy, order)
     else:
-        loc = np.full(len(ids), -1, dtype=np.int64)
+        loc = np.empty(len(ids), np.int64)
+        loc.fill(-1)
         for i, c in enumerate(classes):
             sel = (cls == c).nonzero()[0]
             got = place(sizes[sel], _kinds_to_try(s, c, temporary, only), vacancy, order)
@@ -136,13 +138,35 @@ def member(s: State, items: np.ndarray, subset: np.ndarray) -> np.ndarray:
     return out
 
 
-def order_by_kind(s: State, vacancy: np.ndarray) -> list[np.ndarray]:
-    """Placement policy: within a kind, the emptiest open locations first (COA spreads load)."""
-    kinds = s.locs.kind
-    free = (vacancy > 0).nonzero()[0]
-    order = free[np.lexsort((-vacancy[free], kinds[free]))]
-    bounds = np.bincount(kinds[order], minlength=len(Kind)).cumsum().tolist()
-    return [order[a:b] for a, b in zip([0] + bounds[:-1], bounds)]
+class EmptiestFirst:
+    """Placement policy: within a kind, the open locations with the most free places first
+    (COA spreads load); ties in location order. Indexed by kind like a list; a kind's order is
+    computed when first asked for (most placements need one or two kinds), from `vacancy` as it
+    was when this object was made (the caller must not change it afterwards)."""
+
+    def __init__(self, locs, vacancy: np.ndarray) -> None:
+        self._locs, self._vacancy, self._orders = locs, vacancy, {}
+
+    def __getitem__(self, kind: int) -> np.ndarray:
+        got = self._orders.get(kind)
+        if got is None:
+            idx = self._locs.of_kind(kind)
+            v = self._vacancy[idx]
+            free = v > 0
+            n_free = int(np.count_nonzero(free))
+            if n_free == len(idx) and n_free < 2:   # one location (Ter Apel, Schiphol) or none
+                got = idx
+            elif n_free == 0:
+                got = idx[:0]
+            else:
+                got = idx[free][np.argsort(-v[free], kind="stable")]
+            self._orders[kind] = got
+        return got
+
+
+def order_by_kind(s: State, vacancy: np.ndarray) -> EmptiestFirst:
+    """The emptiest-first order of the free locations of each kind (see `EmptiestFirst`)."""
+    return EmptiestFirst(s.locs, vacancy)
 
 
 def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:

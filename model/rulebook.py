@@ -25,6 +25,7 @@ from model.lines import serve, serve_priority
 from model.placement import REGULAR_KINDS, find_beds, kind_table, member, settle_in_central
 from model.state import PROCEDURE_TRACKS, TRACK_KEYS, State, Tally, assign_track, draw_group
 
+_AT_BORDER, _AT_ENTRY, _NO_FLAG = np.uint8(Flag.AT_BORDER), np.uint8(Flag.AT_ENTRY), np.uint8(0)
 _IND_ORDER = (Track.BORDER, Track.ACCELERATED, Track.DUBLIN, Track.REGULAR)  # border deadline first
 def run_day(s: State) -> None:
     """Advance the state by one day."""
@@ -128,9 +129,9 @@ def arrive(s: State, day: int) -> None:
     k1, k2 = len(first.size), len(family.size)
     if k1 + k2 == 0:
         return
-    first.flags |= np.where(rng.random(k1) < w.border_share[day], Flag.AT_BORDER, 0).astype(np.uint8)
+    first.flags |= np.where(rng.random(k1) < w.border_share[day], _AT_BORDER, _NO_FLAG)
     if w.entry_share[day] > 0:
-        first.flags |= np.where(rng.random(k1) < w.entry_share[day], Flag.AT_ENTRY, 0).astype(np.uint8)
+        first.flags |= np.where(rng.random(k1) < w.entry_share[day], _AT_ENTRY, _NO_FLAG)
     groups = s.sc.groups
     top = max(range(len(groups)), key=lambda i: groups[i].recognition)   # first of the highest
     group = np.concatenate([draw_group(s.sc, first.key, w.low_share[day]), np.full(k2, top)])
@@ -280,16 +281,17 @@ def decide(s: State, day: int) -> None:
             late = (day - h["arrival_day"][ids]) > s.sc.chain.border_procedure_max_days
             s.today.border_late += p.persons_in(ids[late])
         permit = keyed_uniform(h["key"][ids], SALT_PERMIT) < rec[h["group"][ids]]
-        p.set_stage(ids[permit], Stage.PERMIT, day)
-        s.unlinked.push(ids[permit])
+        granted, refused = ids[permit], ids[~permit]
+        p.set_stage(granted, Stage.PERMIT, day)
+        s.unlinked.push(granted)
         if s.sc.placement.policy == "standard":    # procedure step: process location -> azc
-            at = h["location"][ids[permit]]
-            in_process = ids[permit][(at >= 0) & (s.locs.kind[np.maximum(at, 0)] == Kind.PROCESS)]
+            at = h["location"][granted]
+            in_process = granted[(at >= 0) & (s.locs.kind[np.maximum(at, 0)] == Kind.PROCESS)]
             find_beds(s, in_process, day, Reason.PROCEDURE_STEP, temporary=False, only=(Kind.REGULAR,))
-        s.today.permits += p.persons_in(ids[permit])
-        p.set_stage(ids[~permit], Stage.REJECTED, day)
-        s.departure_due.schedule(ids[~permit], day + s.sc.chain.departure_period_days)
-        s.today.rejections += p.persons_in(ids[~permit])
+        s.today.permits += p.persons_in(granted)
+        p.set_stage(refused, Stage.REJECTED, day)
+        s.departure_due.schedule(refused, day + s.sc.chain.departure_period_days)
+        s.today.rejections += p.persons_in(refused)
 
 
 def link_and_house(s: State, day: int) -> None:

@@ -159,7 +159,7 @@ class EmptiestFirst:
             elif n_free == 0:
                 got = idx[:0]
             else:
-                got = idx[free][np.argsort(-v[free], kind="stable")]
+                got = idx[free][(-v[free]).argsort(kind="stable")]
             self._orders[kind] = got
         return got
 

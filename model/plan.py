@@ -56,6 +56,7 @@ class Ladder:
         self._above = np.array([t.above is not None for t in triggers])[:, None]
         self._bound = np.array([t.above if t.above is not None else t.below for t in triggers], float)[:, None]
         self._held = np.zeros((len(triggers), n_units), np.int64)
+        self._values = np.zeros((len(self._indicators), n_units))   # today's values, per indicator
         self._up, self._down = [], []
         rows = iter(self._held)
         for p in phases:
@@ -70,7 +71,9 @@ class Ladder:
     def update(self, day: int, values: dict[str, np.ndarray]) -> list[Change]:
         """Advance one day given each indicator's value per unit; returns the changes."""
         if len(self._held):
-            v = np.stack([values[name] for name in self._indicators])[self._row_indicator]  # per trigger and unit
+            for i, name in enumerate(self._indicators):
+                self._values[i] = values[name]
+            v = self._values[self._row_indicator]   # per trigger and unit
             holds = np.where(self._above, v >= self._bound, v < self._bound)
             np.multiply(self._held + 1, holds, out=self._held)   # count up while it holds, else 0
         changes = []
@@ -91,6 +94,13 @@ class Ladder:
             self.phase[ch.unit] = ch.new
             self.since[ch.unit] = day
         return changes
+
+
+def _filled(n: int, value: float) -> np.ndarray:
+    """`np.full(n, value)` without its Python frame (called daily)."""
+    a = np.empty(n)
+    a.fill(value)
+    return a
 
 
 def _describe(t) -> str:
@@ -137,8 +147,8 @@ class PlanRuntime:
         normal = housing @ (L.capacity * open_) + in_closing
         usable = normal + housing @ (L.extra * open_)
         in_bed = housing @ L.occupancy
-        occupancy = np.divide(in_bed, usable, out=np.full(self.n_units, 9.99), where=usable > 0)
-        occupancy_normal = np.divide(in_bed, normal, out=np.full(self.n_units, 9.99), where=normal > 0)
+        occupancy = np.divide(in_bed, usable, out=_filled(self.n_units, 9.99), where=usable > 0)
+        occupancy_normal = np.divide(in_bed, normal, out=_filled(self.n_units, 9.99), where=normal > 0)
         cap_c = L.capacity[central & open_].sum()
         central_occ = L.occupancy[central].sum() / cap_c if cap_c else 9.99
         population = s.people.entitled()

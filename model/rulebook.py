@@ -399,7 +399,7 @@ def drain_closing(s: State, day: int) -> None:
     if len(busy) == 0 or budget < 1 or s.sc.placement.policy == "min_moves":
         return
     h = s.people._h
-    residents = np.flatnonzero(np.isin(h["location"][: s.people.n], busy))
+    residents = s.residents_of(busy)
     cost = L.cost_place_day[h["location"][residents]] + L.cost_person_night[h["location"][residents]]
     residents = residents[np.argsort(-cost, kind="stable")]
     take = residents[np.cumsum(h["size"][residents]) <= budget]
@@ -415,7 +415,7 @@ def close_locations(s: State, idx: np.ndarray, day: int, reason: int = Reason.LO
     L = s.locs
     L.life[idx] = Life.CLOSED
     h = s.people._h
-    residents = np.flatnonzero(np.isin(h["location"][: s.people.n], idx))
+    residents = s.residents_of(idx)
     if len(residents) == 0:
         return
     early = h["stage"][residents] <= Stage.SCREENING

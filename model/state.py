@@ -99,6 +99,27 @@ class State:
     plan: object = None                                              # model.plan.PlanRuntime when enabled
     regimes: object = None                                           # model.regimes.RegimeRuntime
     seed: int | None = None
+    # households that may still be entitled to reception (ascending ids), and the first id not
+    # yet in it: lets a rule find who is in reception without passing over everyone who left
+    maybe_entitled: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    maybe_entitled_upto: int = 0
+
+    def entitled_households(self) -> np.ndarray:
+        """Ids of the households entitled to reception now (stage below HOUSED), ascending. Costs
+        the number in reception plus those who left since the last call, not everyone ever."""
+        h = self.people._h
+        cand = self.maybe_entitled
+        if self.people.n > self.maybe_entitled_upto:
+            cand = np.concatenate([cand, np.arange(self.maybe_entitled_upto, self.people.n)])
+        cand = cand[h["stage"][cand] < Stage.HOUSED]
+        self.maybe_entitled, self.maybe_entitled_upto = cand, self.people.n
+        return cand
+
+    def residents_of(self, locations: np.ndarray) -> np.ndarray:
+        """Ids of the households in a bed at any of `locations`, ascending (everyone in a bed is
+        entitled: leaving reception releases the bed first)."""
+        ids = self.entitled_households()
+        return ids[np.isin(self.people._h["location"][ids], locations)]
 
     def capacity_today(self, name: str, per_day: float) -> float:
         """Capacity available today for a server, including what was left over yesterday because

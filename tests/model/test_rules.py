@@ -160,3 +160,19 @@ def test_contracts_end_renewed_or_closed_with_residents_moved(renew, expected_li
     else:
         assert s.people.location[ids[0]] != em and s.people.moves[ids[0]] == 1
         assert s.log.reason[-1] == 2                  # location_closing
+
+
+def test_residents_are_found_among_those_in_reception_only():
+    s = prepare(small(), days=5)
+    L = s.locs
+    em, reg = (int(np.flatnonzero(L.kind == k)[0]) for k in (Kind.EMERGENCY, Kind.REGULAR))
+    from agents.moves import move
+    ids = _add(s, [1, 2, 1, 3], stage=Stage.PROCEDURE)
+    move(s.people, L, s.log, ids, np.array([em, reg, em, -1]), 0, 0)
+    assert list(s.residents_of(np.array([em]))) == [ids[0], ids[2]]
+    rulebook.leave(s, ids[:1], Stage.HOUSED, 1)          # housed: bed released, no longer entitled
+    later = _add(s, [2], stage=Stage.PROCEDURE, day=1)
+    move(s.people, L, s.log, later, em, 1, 0)
+    assert list(s.entitled_households()) == [ids[1], ids[2], ids[3], later[0]]
+    assert list(s.residents_of(np.array([em, reg]))) == [ids[1], ids[2], later[0]]
+    assert list(s.maybe_entitled) == [ids[1], ids[2], ids[3], later[0]]   # the one who left is gone for good

@@ -32,40 +32,124 @@ REASON_NAMES = [r.name.lower() for r in Reason]
 
 
 class MoveLog:
-    """Append-only log of bed changes: day, household, from, to, reason, distance (km)."""
+    """Append-only log of bed changes: day, household, from, to, reason, distance (km).
 
-    def __init__(self, capacity: int = 4096) -> None:
+    Stored per row: household, origin, destination (int32, -1 = no bed) and reason (int8),
+    13 bytes. The day is stored once per run of rows of the same day (rows are appended day by
+    day). The distance is not stored: it is the distance between the municipalities of origin
+    and destination, 0 when either is -1 (getting a bed, leaving reception), and is computed
+    from the locations and the distance matrix given at construction or to `bind`.
+
+    `day` and `km` are computed when read (and kept until the log grows); read them for a few
+    rows with `days_of(rows)` and `km_of(rows)`. The other columns are views of the storage.
+    """
+
+    _STORED = {"household": np.dtype(np.int32), "origin": np.dtype(np.int32),
+               "destination": np.dtype(np.int32), "reason": np.dtype(np.int8)}
+
+    def __init__(self, capacity: int = 4096, locations: Locations | None = None,
+                 distance_km: np.ndarray | None = None) -> None:
         self.n = 0
-        self._cols = {
-            "day": np.zeros(capacity, np.int32),
-            "household": np.zeros(capacity, np.int32),
-            "origin": np.zeros(capacity, np.int32),
-            "destination": np.zeros(capacity, np.int32),
-            "reason": np.zeros(capacity, np.int8),
-            "km": np.zeros(capacity, np.float32),
-        }
+        self._cols = {k: np.zeros(capacity, dt) for k, dt in self._STORED.items()}
+        self._run_rows: list[int] = []   # first row of each run of rows with the same day
+        self._run_days: list[int] = []   # the day of that run
+        self._last_day: int | None = None
+        self._derived: dict[str, tuple[int, np.ndarray]] = {}   # name -> (n, read-only array)
+        self._locations: Locations | None = None
+        self._distance: np.ndarray | None = None
+        self._padded: tuple | None = None   # distance look-up tables, see km_of
+        if locations is not None or distance_km is not None:
+            self.bind(locations, distance_km)
+
+    def bind(self, locations: Locations, distance_km: np.ndarray) -> None:
+        """Where distances come from: the run's locations (their municipality; locations are
+        only appended and never change municipality) and the municipality distance matrix."""
+        if locations is None or distance_km is None:
+            raise ValueError("MoveLog.bind needs both the locations and the distance matrix")
+        self._locations, self._distance = locations, distance_km
+        self._padded = None
+        self._derived.pop("km", None)
+
+    @property
+    def bound(self) -> bool:
+        return self._distance is not None
 
     def __getattr__(self, name: str) -> np.ndarray:
         cols = self.__dict__.get("_cols")
-        if cols is not None and name in cols:
-            return cols[name][: self.n]
+        if cols is not None:
+            if name in cols:
+                return cols[name][: self.n]
+            if name in ("day", "km"):
+                got = self._derived.get(name)
+                if got is None or got[0] != self.n:
+                    a = self.days_of(slice(0, self.n)) if name == "day" else self.km_of(slice(0, self.n))
+                    a.flags.writeable = False
+                    got = self._derived[name] = (self.n, a)
+                return got[1]
         raise AttributeError(name)
 
+    def nbytes(self) -> int:
+        """Bytes held by the stored columns (allocated, not only used)."""
+        return sum(a.nbytes for a in self._cols.values())
+
     def append(self, day: int, household: np.ndarray, origin: np.ndarray,
-               destination: np.ndarray, reason: np.ndarray | int, km: np.ndarray) -> None:
+               destination: np.ndarray, reason: np.ndarray | int, km: np.ndarray | None = None) -> None:
+        """Log bed changes of `day`. `km` is ignored (the distance follows from origin and
+        destination, see the class); the parameter goes once `move()` no longer passes it."""
         k = len(household)
         if k == 0:
             return
+        if day != self._last_day:
+            self._run_rows.append(self.n)
+            self._last_day = int(day)
+            self._run_days.append(self._last_day)
         reserve(self._cols, self.n, self.n + k)
         sl = slice(self.n, self.n + k)
         c = self._cols
-        c["day"][sl] = day
         c["household"][sl] = household
         c["origin"][sl] = origin
         c["destination"][sl] = destination
         c["reason"][sl] = reason
-        c["km"][sl] = km
         self.n += k
+
+    def days_of(self, rows: slice | np.ndarray) -> np.ndarray:
+        """Day of the given rows (int32)."""
+        starts = np.array(self._run_rows, np.int64)
+        days = np.array(self._run_days, np.int32)
+        if isinstance(rows, slice) and rows.step in (None, 1):
+            lo, hi, _ = rows.indices(self.n)
+            if hi <= lo:
+                return np.empty(0, np.int32)
+            first = int(np.searchsorted(starts, lo, side="right")) - 1
+            last = int(np.searchsorted(starts, hi - 1, side="right"))
+            bounds = np.clip(np.append(starts[first + 1:last], hi), lo, hi)
+            return np.repeat(days[first:last], np.diff(np.concatenate([[lo], bounds])))
+        idx = np.asarray(rows)
+        idx = np.flatnonzero(idx) if idx.dtype == np.bool_ else np.where(idx < 0, idx + self.n, idx)
+        return days[np.searchsorted(starts, idx, side="right") - 1]
+
+    def km_of(self, rows: slice | np.ndarray) -> np.ndarray:
+        """Distance of the given rows (float32, as stored before): between the municipalities of
+        origin and destination, 0 for a first bed or an exit."""
+        if self._distance is None:
+            raise RuntimeError("MoveLog has no distances: pass locations and distance_km, or bind()")
+        mun = self._locations.municipality
+        pad = self._padded
+        if pad is None or pad[0] is not mun or pad[1] != len(mun):
+            m = len(self._distance)
+            if pad is None:   # flat (m+1) x (m+1) distances; row and column m: no bed, 0 km
+                flat = np.zeros((m + 1, m + 1), np.float32)
+                flat[:m, :m] = self._distance
+                flat = flat.ravel()
+            else:
+                flat = pad[4]
+            # per location (and -1, the last entry: no bed): its row offset and its column
+            col = np.append(mun.astype(np.intp), m)
+            pad = self._padded = (mun, len(mun), col * (m + 1), col, flat)
+        c = self._cols
+        i = pad[2][c["origin"][: self.n][rows]]
+        i += pad[3][c["destination"][: self.n][rows]]
+        return pad[4][i]
 
 
 def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,

@@ -66,6 +66,8 @@ class Recorder:
                                              "regime": np.full(days, "", dtype="<U40")}
         self.province_phase = np.zeros((days, self.n_prov), np.int64)
         self._log_seen = 0                        # move-log rows already counted
+        if not s.log.bound:                       # the log computes km from origin and destination
+            s.log.bind(s.locs, s.world.network.distance_km)
         self._tracks = np.array(PROCEDURE_TRACKS, np.int64)
         self._group_matrix, self._groups_of, self._groups_n = None, None, -1
 
@@ -84,7 +86,7 @@ class Recorder:
         log = s.log
         if log.n > self._log_seen:
             new = slice(self._log_seen, log.n)
-            x["moves_km"][day] = float(log.km[new] @ s.people._h["size"][log.household[new]])
+            x["moves_km"][day] = float(log.km_of(new) @ s.people._h["size"][log.household[new]])
             self._log_seen = log.n
         x["population"][day] = population
         x["in_bed"][day] = in_bed

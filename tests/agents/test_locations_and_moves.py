@@ -43,8 +43,8 @@ def test_move_counts_moves_nights_and_occupancy():
                 group=np.zeros(2), track=np.full(2, Track.REGULAR), flags=np.zeros(2, np.uint8),
                 stage=Stage.PROCEDURE, day=0)
     L = _locs([Kind.EMERGENCY, Kind.REGULAR], [10, 10])
-    log = MoveLog()
     dist = np.array([[0.0, 42.0], [42.0, 0.0]], np.float32)
+    log = MoveLog(locations=L, distance_km=dist)
     assert move(p, L, log, ids, 0, day=2, reason=Reason.INTAKE) == 0       # intake is not a move
     assert list(L.occupancy) == [4, 0] and list(L.children) == [2, 0]
     assert list(p.nights_unsheltered) == [2, 2]

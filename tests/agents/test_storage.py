@@ -1,0 +1,74 @@
+"""Storage: growth of columns, person columns computed from households, the move log's day runs
+and computed distances."""
+
+import numpy as np
+import pytest
+
+from agents.applicants import Applicants, Track
+from agents.columns import GENTLE_FROM, grown, reserve
+from agents.locations import Kind, Life, Locations
+from agents.moves import MoveLog, Reason
+
+
+def test_growth_doubles_short_tables_and_adds_a_quarter_to_long_ones():
+    assert grown(10, 11) == 20
+    assert grown(10, 50) == 50
+    assert grown(GENTLE_FROM, GENTLE_FROM + 1) == GENTLE_FROM + GENTLE_FROM // 4
+    cols = {"a": np.arange(5, dtype=np.int32), "b": np.ones(5, np.int8)}
+    reserve(cols, 3, 6)
+    assert len(cols["a"]) == 10 and cols["a"].dtype == np.int32 and cols["b"].dtype == np.int8
+    assert list(cols["a"]) == [0, 1, 2] + [0] * 7 and list(cols["b"][:4]) == [1, 1, 1, 0]
+
+
+def test_person_columns_follow_from_the_households():
+    p = Applicants(capacity_households=2)
+    sizes, children = np.array([1, 3, 2, 4, 1]), np.array([1, 2, 0, 3, 0])
+    k = len(sizes)
+    p.add(size=sizes, children=children, key=np.arange(k, dtype=np.uint64), group=np.zeros(k),
+          track=np.full(k, Track.REGULAR), flags=np.zeros(k, np.uint8), stage=0, day=0)
+    household = np.repeat(np.arange(k), sizes)
+    rank = np.arange(sizes.sum()) - np.repeat(np.cumsum(sizes) - sizes, sizes)
+    minor = rank >= np.repeat(sizes - children, sizes)
+    assert p.household.dtype == np.int32 and list(p.household) == list(household)
+    assert p.minor.dtype == np.bool_ and list(p.minor) == list(minor)
+    some = np.array([10, 0, 4, 3])
+    assert list(p.household_of(some)) == list(household[some])
+    assert list(p.is_minor(some)) == list(minor[some])
+    assert p.household_of(7) == 3 and not p.is_minor(6) and p.is_minor(9)
+
+
+def _locs(municipality):
+    n = len(municipality)
+    return Locations.from_columns([f"L{i}" for i in range(n)], kind=np.full(n, Kind.REGULAR),
+                                  municipality=np.array(municipality), capacity=np.full(n, 9),
+                                  max_capacity=np.full(n, 9), life=np.full(n, Life.OPEN),
+                                  contract_end=np.full(n, 999), term_days=np.full(n, 365))
+
+
+def test_move_log_days_are_kept_per_run_of_rows():
+    log = MoveLog(capacity=2)
+    for day, k in ((0, 3), (0, 1), (4, 2), (2, 1), (2, 2), (5, 1)):   # not sorted: still exact
+        log.append(day, np.arange(k), np.full(k, -1), np.zeros(k), Reason.INTAKE)
+    want = np.array([0] * 4 + [4] * 2 + [2] * 3 + [5], np.int32)
+    assert log.day.dtype == np.int32 and list(log.day) == list(want)
+    for rows in (slice(0, 10), slice(3, 7), slice(5, 6), slice(9, 10), slice(4, 4),
+                 np.array([9, 0, 4, 6]), np.array([-1]), want == 2):
+        assert list(log.days_of(rows)) == list(want[rows]), rows
+    with pytest.raises(ValueError):
+        log.day[0] = 1      # computed: read-only
+
+
+def test_move_log_distance_follows_origin_and_destination():
+    L = _locs([0, 2, 1])
+    dist = np.array([[0, 5, 7], [5, 0, 3], [7, 3, 0]], np.float32)
+    log = MoveLog()
+    log.append(1, np.array([0, 1, 2]), np.array([-1, 0, 1]), np.array([0, 1, -1]),
+               np.array([Reason.INTAKE, Reason.CAPACITY_BALANCING, Reason.EXIT], np.int8))
+    with pytest.raises(RuntimeError):
+        log.km
+    log.bind(L, dist)
+    assert log.km.dtype == np.float32 and list(log.km) == [0.0, 7.0, 0.0]   # municipality 0 -> 2
+    new = L.append(["L3"], kind=[Kind.REGULAR], municipality=[1])        # locations grow
+    log.append(2, np.array([1]), np.array([1]), new, Reason.CAPACITY_BALANCING)
+    assert list(log.km) == [0.0, 7.0, 0.0, 3.0] and list(log.km_of(slice(3, 4))) == [3.0]
+    assert list(log.km_of(np.array([1, 3]))) == [7.0, 3.0]

@@ -1,6 +1,8 @@
 """The benchmark machinery works (never asserts timings) and the Mesa reference agrees with
 noodplan on the chain subset they share."""
 
+import sys
+
 import numpy as np
 import pytest
 
@@ -9,6 +11,8 @@ from benchmarks import reference_mesa
 from benchmarks.reference_mesa import ReferenceModel, reference_scenario, run_reference
 from experiments import bench
 from experiments.bench import format_table, like_for_like, run_bench
+from experiments.bench import floor as floor_mod
+from experiments.bench import opcount
 from experiments.bench.floor import count_day, time_floor
 from experiments.bench.measure import Setup, rule_names, time_per_rule
 from model.simulate import prepare, simulate
@@ -86,7 +90,12 @@ def test_counts_and_floor_and_rule_breakdown_cover_the_day():
     st = Setup.of("baseline", days=10)
     c = count_day(st)
     assert len(c.numpy_calls) == 10 and (c.numpy_calls > 0).all() and (c.transitions > 0).all()
-    assert len(time_floor(c, repeats=1)) == 1
+    # operators and indexing counted in the subprocess, on a run identical to this one
+    assert c.counting["identical_to_normal_run"] and c.counting["modules_rewritten"] >= 10
+    assert set(c.ops) == set(opcount.CATEGORIES) and all(len(v) == 10 for v in c.ops.values())
+    assert (c.ops["operator"] > 0).all() and (c.ops["gather"] > 0).all()
+    assert (c.numpy_ops > c.numpy_calls).all()
+    assert len(time_floor(c, repeats=1)) == 1 and len(time_floor(c, repeats=1, ops=True)) == 1
     per = time_per_rule(st, repeats=1)
     assert {"arrive", "decide", "metrics.record"} <= set(per) and set(rule_names()) <= set(per)
 
@@ -124,3 +133,96 @@ def test_day_loop_under_pytest_benchmark(benchmark):
 
     s = benchmark.pedantic(run, rounds=3, iterations=1)
     assert s.day == 20
+
+
+SAMPLE = """
+from __future__ import annotations
+import numpy as np
+
+class Box:
+    arr: dict[str, int]          # annotations are never rewritten
+
+    def __init__(self, a):
+        self.arr = a
+
+
+def sample(a, idx, n, box, calls):
+    k = n * 2 + 1                 # Python ints: nothing
+    lst = [1, 2, 3]
+    lst[0] += 1                   # list: nothing
+    d = {"x": a}
+    d["y"] = 3                    # dict store: nothing
+    ok = 0 <= k < 100             # Python chained comparison: nothing
+    b = a + 1                     # operator 1
+    m = b < 3                     # operator 2
+    c = ~m                        # operator 3
+    g = a[idx]                    # gather 1
+    v = a[1:n]                    # view 1
+    e = a[0]                      # element 1
+    e2 = e + 1                    # NumPy scalar op 1 (not an array operation)
+    a[idx] = 0                    # scatter 1
+    a[1:3] = 5                    # slice store 1
+    a[0] = 7                      # element store 1
+    d["x"][idx] += 2              # gather 2, operator 4, scatter 2 (the dict look-up: nothing)
+
+    def nxt():
+        calls.append(1)
+        return idx
+
+    a[nxt()] -= 1                 # index evaluated once: gather 3, operator 5, scatter 3
+    box.arr += 1                  # in place on an attribute: operator 6
+    x = y = a[2:4]                # view 2 (once, bound twice)
+    p, a[5] = 1, 9                # element store 2
+    t = 3 in a                    # operator 7
+    w = (z := a * 2) - 1          # operators 8 and 9 (walrus)
+    f = lambda u: u * u           # lambda body: operator 10 when called
+    q = f(a)
+    one = np.ones(1)
+    ch = one < 2 * one < 3 * one  # chain on arrays: operators 11-14 (2*, 3*, two comparisons)
+    sc = 3 < 2 < calls.append(0)  # short-circuits: the last operand never evaluated
+    s = a.sum()                   # a call, not counted here (the CALL count sees it)
+    return k, lst, ok, b, m, c, g, v, e, e2, x is y, p, t, w, z, q, ch, sc, s, d["y"]
+"""
+
+EXPECTED = {"operator": 14, "gather": 3, "view": 2, "element": 1, "scatter": 3, "slice_store": 1,
+            "element_store": 2, "scalar_op": 1}
+
+
+def _run_sample(ns):
+    a = np.arange(10.0)
+    box = ns["Box"](np.zeros(3, np.int64))
+    calls = []
+    r = ns["sample"](a, np.array([1, 2]), 5, box, calls)
+    return r, a, box.arr, calls
+
+
+def test_rewriter_counts_array_operators_and_indexing_exactly_and_changes_nothing():
+    plain = {}
+    exec(compile(SAMPLE, "<plain>", "exec"), plain)
+    ns = opcount.load_source(SAMPLE)
+    opcount.reset()
+    got = _run_sample(ns)
+    counts = opcount.snapshot()
+    want = _run_sample(plain)
+    assert counts == EXPECTED, counts
+    r, a, arr, calls = got
+    r0, a0, arr0, calls0 = want
+    assert calls == calls0 == [1]                       # the index of `a[nxt()] -= 1` evaluated once
+    assert np.array_equal(a, a0) and np.array_equal(arr, arr0) and arr.dtype == np.int64
+    for x, y in zip(r, r0, strict=True):
+        assert type(x) is type(y) and np.array_equal(x, y)
+    assert ns["Box"].__annotations__ == {"arr": "dict[str, int]"}
+
+
+def test_counting_run_never_leaks_into_this_process_and_mismatch_is_caught(monkeypatch):
+    from model import rulebook
+
+    c = count_day(Setup.of("baseline", days=3))
+    assert c.counting["identical_to_normal_run"]
+    assert opcount.HELPERS not in vars(rulebook)
+    assert not any(isinstance(getattr(getattr(m, "__spec__", None), "loader", None), opcount._Loader)
+                   for m in list(sys.modules.values()))
+    real = floor_mod.recorder_digest
+    monkeypatch.setattr(floor_mod, "recorder_digest", lambda rec: {**real(rec), "scalars.population": "x"})
+    with pytest.raises(RuntimeError, match="differs from the normal run"):
+        count_day(Setup.of("baseline", days=3))

@@ -31,6 +31,14 @@ class Reason(IntEnum):
 REASON_NAMES = [r.name.lower() for r in Reason]
 
 
+_LOG_FIELDS: dict[str, np.dtype] = {   # stored per row; day and km are computed (see MoveLog)
+    "household": np.dtype(np.int32),
+    "origin": np.dtype(np.int32),        # location, -1 = no bed
+    "destination": np.dtype(np.int32),   # location, -1 = no bed
+    "reason": np.dtype(np.int8),         # Reason
+}
+
+
 class MoveLog:
     """Append-only log of bed changes: day, household, from, to, reason, distance (km).
 
@@ -44,13 +52,10 @@ class MoveLog:
     rows with `days_of(rows)` and `km_of(rows)`. The other columns are views of the storage.
     """
 
-    _STORED = {"household": np.dtype(np.int32), "origin": np.dtype(np.int32),
-               "destination": np.dtype(np.int32), "reason": np.dtype(np.int8)}
-
     def __init__(self, capacity: int = 4096, locations: Locations | None = None,
                  distance_km: np.ndarray | None = None) -> None:
         self.n = 0
-        self._cols = {k: np.zeros(capacity, dt) for k, dt in self._STORED.items()}
+        self._cols = {k: np.zeros(capacity, dt) for k, dt in _LOG_FIELDS.items()}
         self._run_rows: list[int] = []   # first row of each run of rows with the same day
         self._run_days: list[int] = []   # the day of that run
         self._last_day: int | None = None

@@ -65,7 +65,7 @@ def test_move_log_distance_follows_origin_and_destination():
     log.append(1, np.array([0, 1, 2]), np.array([-1, 0, 1]), np.array([0, 1, -1]),
                np.array([Reason.INTAKE, Reason.CAPACITY_BALANCING, Reason.EXIT], np.int8))
     with pytest.raises(RuntimeError):
-        log.km
+        log.km_of(slice(0, 3))
     log.bind(L, dist)
     assert log.km.dtype == np.float32 and list(log.km) == [0.0, 7.0, 0.0]   # municipality 0 -> 2
     new = L.append(["L3"], kind=[Kind.REGULAR], municipality=[1])        # locations grow

@@ -75,10 +75,6 @@ class MoveLog:
         self._padded = None
         self._derived.pop("km", None)
 
-    @property
-    def bound(self) -> bool:
-        return self._distance is not None
-
     def __getattr__(self, name: str) -> np.ndarray:
         cols = self.__dict__.get("_cols")
         if cols is not None:
@@ -98,9 +94,8 @@ class MoveLog:
         return sum(a.nbytes for a in self._cols.values())
 
     def append(self, day: int, household: np.ndarray, origin: np.ndarray,
-               destination: np.ndarray, reason: np.ndarray | int, km: np.ndarray | None = None) -> None:
-        """Log bed changes of `day`. `km` is ignored (the distance follows from origin and
-        destination, see the class); the parameter goes once `move()` no longer passes it."""
+               destination: np.ndarray, reason: np.ndarray | int) -> None:
+        """Log bed changes of `day` (the distance follows from origin and destination)."""
         k = len(household)
         if k == 0:
             return
@@ -158,8 +153,7 @@ class MoveLog:
 
 
 def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
-         destination: np.ndarray | int, day: int, reason: int,
-         distance_km: np.ndarray | None = None) -> int:
+         destination: np.ndarray | int, day: int, reason: int) -> int:
     """Put households `ids` in `destination` (-1 = no bed). Returns persons moved between locations.
 
     Closes the current spell (nights in emergency, crisis or without a bed), keeps location
@@ -208,30 +202,21 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
     h["location"][ids] = dest
     h["loc_since"][ids] = day
     if (n_had == 0 and n_gets == n) or (n_had == n and n_gets == 0):  # all intakes or all exits
-        log.append(day, ids, origin, dest, Reason.INTAKE if n_had == 0 else reason, np.zeros(n, np.float32))
+        log.append(day, ids, origin, dest, Reason.INTAKE if n_had == 0 else reason)
         return 0
     changed = origin != dest
     between = had & gets & changed
     if np.count_nonzero(between) == n:   # the usual move: everyone from one location to another
         h["moves"][ids] += 1
-        if distance_km is None:
-            km = np.zeros(n, np.float32)
-        else:
-            km = distance_km[locs.municipality[origin], locs.municipality[dest]]
-        log.append(day, ids, origin, dest, reason, km)
+        log.append(day, ids, origin, dest, reason)
         return int(sizes.sum())
     h["moves"][ids[between]] += 1
     n_changed = int(np.count_nonzero(changed))
     if n_changed:
         all_changed = n_changed == n
         o, d = (origin, dest) if all_changed else (origin[changed], dest[changed])
-        both = between if all_changed else between[changed]
-        km = np.zeros(n_changed, np.float32)
-        if distance_km is not None:
-            mun = locs.municipality
-            km[both] = distance_km[mun[o[both]], mun[d[both]]]
         why = np.where(had if all_changed else had[changed], np.int8(reason), np.int8(Reason.INTAKE))
-        log.append(day, ids if all_changed else ids[changed], o, d, why, km)
+        log.append(day, ids if all_changed else ids[changed], o, d, why)
     return int(sizes[between].sum())
 
 

@@ -66,8 +66,6 @@ class Recorder:
                                              "regime": np.full(days, "", dtype="<U40")}
         self.province_phase = np.zeros((days, self.n_prov), np.int64)
         self._log_seen = 0                        # move-log rows already counted
-        if not s.log.bound:                       # the log computes km from origin and destination
-            s.log.bind(s.locs, s.world.network.distance_km)
         self._tracks = np.array(PROCEDURE_TRACKS, np.int64)
         self._group_matrix, self._groups_of, self._groups_n = None, None, -1
 

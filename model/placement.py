@@ -94,8 +94,7 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
         ids_got, loc_got, left = ids[got], loc[got], ids[~got]
     else:
         ids_got, loc_got, left = ids, loc, ids[:0]
-    s.today.moves += move(s.people, s.locs, s.log, ids_got, loc_got, day, reason,
-                          s.world.network.distance_km)
+    s.today.moves += move(s.people, s.locs, s.log, ids_got, loc_got, day, reason)
     temp = kind_table(TEMPORARY_KINDS)[s.locs.kind[loc_got]]
     s.moves_up.push(ids_got[temp])
     return left
@@ -197,11 +196,9 @@ def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
                 np.subtract.at(vacancy, got[ok], sizes[sel][ok])
     got = loc >= 0
     if got.all():
-        s.today.moves += move(s.people, s.locs, s.log, ids, loc, day, Reason.INTAKE,
-                              s.world.network.distance_km)
+        s.today.moves += move(s.people, s.locs, s.log, ids, loc, day, Reason.INTAKE)
         return
-    s.today.moves += move(s.people, s.locs, s.log, ids[got], loc[got], day, Reason.INTAKE,
-                          s.world.network.distance_km)
+    s.today.moves += move(s.people, s.locs, s.log, ids[got], loc[got], day, Reason.INTAKE)
     s.central_wait.push(ids[~got])
 
 

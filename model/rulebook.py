@@ -205,8 +205,7 @@ def reunite(s: State, families: np.ndarray, day: int) -> None:
     keep = _first_of_each(sponsor)             # a sponsor joins one family
     sponsor, target = sponsor[keep], target[keep]
     fits = s.locs.vacancy()[target] >= h["size"][sponsor]
-    s.today.moves += move(s.people, s.locs, s.log, sponsor[fits], target[fits], day, Reason.FAMILY_REUNION,
-                          s.world.network.distance_km)
+    s.today.moves += move(s.people, s.locs, s.log, sponsor[fits], target[fits], day, Reason.FAMILY_REUNION)
 
 
 def place_waiting(s: State, day: int) -> None:

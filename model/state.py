@@ -171,23 +171,20 @@ def new_state(world: World, seed: int | None = None) -> State:
     sc = copy.deepcopy(world.scenario)
     seq = np.random.SeedSequence(sc.seed if seed is None else seed)
     s_init, s_arr, s_house = (np.random.default_rng(x) for x in seq.spawn(3))
-    s = State(sc=sc, world=world, people=Applicants(), locs=world.fresh_locations(),
-              munis=world.fresh_municipalities(), log=MoveLog(), rng_arrivals=s_arr, rng_housing=s_house,
-              seed=sc.seed if seed is None else seed)
+    locs = world.fresh_locations()
+    s = State(sc=sc, world=world, people=Applicants(), locs=locs, munis=world.fresh_municipalities(),
+              log=MoveLog(locations=locs, distance_km=world.network.distance_km),
+              rng_arrivals=s_arr, rng_housing=s_house, seed=sc.seed if seed is None else seed)
     for e in sc.events:
         s.scheduled.setdefault((e.date - sc.start_date).days, []).append(e)
     _seed_population(s, s_init)
     return s
 
 
-def _seed_population(s: State, rng: np.random.Generator) -> None:
-    """The initial stock: permit holders, people in procedure and people at registration."""
-    from model import rulebook
-
+def _add_stock(s: State, rng: np.random.Generator) -> np.ndarray:
+    """Draw the households of the initial stock (exactly `initial.entitled_persons` persons, all
+    in procedure, without a bed) and add them; returns their ids. Its temporaries end with it."""
     ini, f = s.sc.initial, s.sc.inflow
-    if ini.entitled_persons == 0:
-        rulebook.start_half_year(s, 0)
-        return
     mean = mean_household_size(f.household_size_shares)
     hh = draw_households(rng, 0, f.household_size_shares, f.unaccompanied_minor_share_of_singles,
                          f.vulnerable_share, n_households=int(ini.entitled_persons / mean * 1.2) + 10)
@@ -202,18 +199,31 @@ def _seed_population(s: State, rng: np.random.Generator) -> None:
     k = len(size)
     arrival = np.sort(-rng.integers(1, ini.stock_age_days + 1, size=k))  # oldest first
     group = draw_group(s.sc, key)
-    ids = s.people.add(size=size, children=children, key=key, group=group, track=np.full(k, Track.REGULAR),
-                       flags=flags, stage=Stage.PROCEDURE, day=0, arrival_day=arrival)
+    return s.people.add(size=size, children=children, key=key, group=group, track=np.full(k, Track.REGULAR),
+                        flags=flags, stage=Stage.PROCEDURE, day=0, arrival_day=arrival)
+
+
+def _seed_population(s: State, rng: np.random.Generator) -> None:
+    """The initial stock: permit holders, people in procedure and people at registration."""
+    from model import rulebook
+
+    ini = s.sc.initial
+    if ini.entitled_persons == 0:
+        rulebook.start_half_year(s, 0)
+        return
+    ids = _add_stock(s, rng)
+    k = len(ids)
     # the newest arrivals are still at the registration location, in screening
-    back = np.cumsum(size[::-1])
+    back = np.cumsum(s.people._h["size"][ids[::-1]])
     n_central = int(np.searchsorted(back, ini.at_registration_persons, side="right"))
+    del back   # the seeding sets the run's memory peak at large scale: free what is done with
     central = ids[k - n_central:] if n_central else ids[:0]
     rest = ids[: k - n_central]
     # permit holders among the rest, by person share
     share = ini.permit_holder_share * ini.entitled_persons / max(s.people.persons_in(rest), 1)
     is_permit = rng.random(len(rest)) < share
-    permit = rest[is_permit]
-    proc = rest[~is_permit]
+    permit, proc = rest[is_permit], rest[~is_permit]
+    del is_permit, rest
     s.people.set_stage(central, Stage.SCREENING, 0)
     # they arrived within the last screening period, spread evenly
     recent = -rng.integers(0, s.sc.chain.screening_days, size=len(central))

@@ -48,7 +48,7 @@ def test_move_counts_moves_nights_and_occupancy():
     assert move(p, L, log, ids, 0, day=2, reason=Reason.INTAKE) == 0       # intake is not a move
     assert list(L.occupancy) == [4, 0] and list(L.children) == [2, 0]
     assert list(p.nights_unsheltered) == [2, 2]
-    moved = move(p, L, log, ids[:1], 1, day=7, reason=Reason.EMERGENCY_TO_REGULAR, distance_km=dist)
+    moved = move(p, L, log, ids[:1], 1, day=7, reason=Reason.EMERGENCY_TO_REGULAR)
     assert moved == 3
     assert list(L.occupancy) == [1, 3] and list(L.children) == [0, 2]
     assert list(p.moves) == [1, 0]

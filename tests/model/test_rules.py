@@ -151,7 +151,6 @@ def test_contracts_end_renewed_or_closed_with_residents_moved(renew, expected_li
     ids = _add(s, [3], stage=Stage.PROCEDURE)
     from agents.moves import move
     move(s.people, L, s.log, ids, em, 0, 0)
-    end = int(L.contract_end[em])
     L.contract_end[em] = 5
     rulebook.lifecycle(s, 5)
     assert L.life[em] == expected_life

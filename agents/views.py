@@ -120,13 +120,14 @@ class Applicant:
         p = state.people
         if not 0 <= person < p.n_persons:
             raise IndexError(f"no person {person} (0 … {p.n_persons - 1})")
-        h = int(p.household[person])
+        h = int(p.household_of(person))
         log = state.log
         rows = np.flatnonzero(log.household == h)
-        path = tuple(Step(int(log.day[r]), int(log.origin[r]), int(log.destination[r]),
-                          Reason(int(log.reason[r])).name.lower(), float(log.km[r])) for r in rows)
+        days, km = log.days_of(rows), log.km_of(rows)
+        path = tuple(Step(int(days[i]), int(log.origin[r]), int(log.destination[r]),
+                          Reason(int(log.reason[r])).name.lower(), float(km[i])) for i, r in enumerate(rows))
         flags = int(p.flags[h])
-        return cls(person=person, household=h, minor=bool(p.minor[person]), household_size=int(p.size[h]),
+        return cls(person=person, household=h, minor=bool(p.is_minor(person)), household_size=int(p.size[h]),
                    unaccompanied_minor=bool(flags & Flag.UNACCOMPANIED_MINOR),
                    vulnerable=bool(flags & Flag.VULNERABLE), group=int(p.group[h]),
                    track=Track(int(p.track[h])).name.lower(), stage=Stage(int(p.stage[h])).name.lower(),

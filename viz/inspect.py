@@ -114,6 +114,6 @@ def sample_person(session: Session, rng_seed: int = 0, in_reception: bool = True
     rng = np.random.default_rng(rng_seed)
     for _ in range(200):
         k = int(rng.integers(0, n))
-        if not in_reception or int(p.location[int(p.household[k])]) >= 0:
+        if not in_reception or int(p.location[int(p.household_of(k))]) >= 0:
             return k
     return int(rng.integers(0, n))

@@ -56,6 +56,11 @@ def test_applicant_view_shows_path_with_reasons():
     assert a.arrival_day >= 0
     assert a.path[0].reason == "intake" and a.path[0].origin == -1
     assert a.moves == sum(1 for st in a.path if st.origin >= 0 and st.destination >= 0)
+    log = m.state.log                      # the path is the household's rows of the move log
+    rows = np.flatnonzero(log.household == a.household)
+    assert [st.day for st in a.path] == list(log.day[rows])
+    assert [st.km for st in a.path] == [float(k) for k in log.km[rows]]
+    assert a.household == int(p.household[person]) and a.minor == bool(p.minor[person])
     with pytest.raises(IndexError):
         m.applicant(10**9)
 

@@ -6,7 +6,7 @@
     noodplan schema [--out FILE]                                 JSON Schema of scenario files
     noodplan backtest NAME [--seeds N] [--record FILE] [--out DIR]  run against the record
     noodplan calibrate [--budget N] [--seeds N] [--dry-run]      fit the free parameters (pre-2020)
-    noodplan bench [--json FILE] [--plot FILE] [--quick]         speed and memory figures
+    noodplan bench [--json FILE] [--plot FILE] [--history FILE] [--quick]   speed and memory figures
 
 Bad input stops with one line naming the field and the reason, and exit code 2.
 """
@@ -173,6 +173,16 @@ def cmd_bench(args: argparse.Namespace) -> int:
         print(f"Wrote {args.json}")
     if args.plot:
         print(f"Wrote {args.plot}")
+    if args.history:
+        from experiments.bench.track import append_history, format_change, git_commit, history_line
+
+        line = history_line(r, git_commit())
+        try:   # the table and --json are out already: a bad history file loses nothing
+            before = append_history(args.history, line)
+        except (ValueError, OSError) as e:
+            raise _Bad(f"--history: {e}") from None
+        print(format_change(line, before))
+        print(f"Appended to {args.history}")
     return 0
 
 
@@ -224,6 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--repeats", type=int, default=5, help="timed runs per figure, median reported (default: 5)")
     bench.add_argument("--json", help="write all figures as JSON (for tracking over time)")
     bench.add_argument("--plot", help="PNG of time per day against transitions per day")
+    bench.add_argument("--history", help="append the key figures to this JSON-lines file and show the "
+                                         "change since the previous run on this machine")
     bench.add_argument("--quick", action="store_true", help="short horizons (smoke test; figures not comparable)")
     bench.add_argument("--no-eu", action="store_true", help="skip the EU-scale scenario")
     bench.add_argument("--no-reference", action="store_true", help="skip the one-agent-per-applicant Mesa reference")

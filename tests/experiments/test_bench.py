@@ -226,3 +226,59 @@ def test_counting_run_never_leaks_into_this_process_and_mismatch_is_caught(monke
     monkeypatch.setattr(floor_mod, "recorder_digest", lambda rec: {**real(rec), "scalars.population": "x"})
     with pytest.raises(RuntimeError, match="differs from the normal run"):
         count_day(Setup.of("baseline", days=3))
+
+
+def _result(baseline_s, eu_bytes, quick=False, machine="m1"):
+    return {"when": "2026-11-30T10:00:00", "machine": machine, "quick": quick,
+            "baseline": {"cpu_median_s": baseline_s}, "ratios": {"speedup_over_reference": 20.0},
+            "eu-scale": {"cpu_median_s": 3.0, "memory": {"bytes_per_person": eu_bytes,
+                                                          "process_peak_rss_bytes": 450e6}}}
+
+
+def test_history_appends_key_figures_and_compares_with_the_previous_run_on_the_same_machine(tmp_path):
+    from experiments.bench.track import append_history, format_change, history_line, read_history
+
+    hist = tmp_path / "bench.jsonl"
+    first = history_line(_result(1.0, 110.0), "aaa")
+    assert first["baseline_cpu_s"] == 1.0 and first["eu_scale_peak_rss_mb"] == 450.0
+    assert first["floor_cpu_s"] is None                     # figures a run did not measure stay empty
+    assert append_history(hist, first) is None
+    assert append_history(hist, history_line(_result(9.0, 1.0, machine="other"), "bbb")) is None
+    assert append_history(hist, history_line(_result(0.5, 110.0, quick=True), "ccc")) is None
+    now = history_line(_result(0.8, 82.5), "ddd")
+    before = append_history(hist, now)
+    assert before["commit"] == "aaa"                        # same machine, same quick flag
+    assert [h["commit"] for h in read_history(hist)] == ["aaa", "bbb", "ccc", "ddd"]
+    text = format_change(now, before)
+    assert "baseline_cpu_s" in text and "-20.0%" in text and "better" in text
+    assert "eu_scale_bytes_per_person" in text and "-25.0%" in text
+    assert "speedup_over_reference" in text and "same" in text
+
+
+def test_a_history_file_that_is_not_json_lines_is_named_in_one_line(tmp_path):
+    from experiments.bench.track import read_history
+
+    bad = tmp_path / "notes.txt"
+    bad.write_text('{"commit": "a"}\nthis is not json\n')
+    with pytest.raises(ValueError, match=r"notes.txt: line 2 is not JSON"):
+        read_history(bad)
+
+
+def test_bench_cli_keeps_the_figures_when_the_history_file_is_bad(tmp_path, monkeypatch, capsys):
+    import experiments.bench as bench
+    from experiments.cli import main
+
+    monkeypatch.setattr(bench, "run_bench", lambda **kw: _result(1.0, 90.0))
+    monkeypatch.setattr(bench, "format_table", lambda r: "TABLE")
+    bad = tmp_path / "history.txt"
+    bad.write_text("not json\n")
+    out = tmp_path / "bench.json"
+    assert main(["bench", "--json", str(out), "--history", str(bad)]) == 2
+    printed = capsys.readouterr()
+    assert out.exists() and "TABLE" in printed.out
+    assert printed.err.strip().splitlines()[-1].startswith("noodplan: --history: ")
+    assert "line 1 is not JSON" in printed.err
+    good = tmp_path / "history.jsonl"
+    assert main(["bench", "--history", str(good)]) == 0
+    assert main(["bench", "--history", str(good)]) == 0
+    assert "change since" in capsys.readouterr().out and len(good.read_text().splitlines()) == 2

@@ -1,0 +1,106 @@
+"""Tracking `noodplan bench` over time: one line of key figures per run in a JSON-lines file,
+and the change since the previous comparable run (same machine, same `--quick`).
+
+A line holds when, the git commit (when the code runs from a repository), the machine and the
+key figures below; `--json` keeps every figure, the history keeps what one compares across
+commits.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+from pathlib import Path
+
+# (name in the history, path in run_bench()'s result, unit, better when lower)
+KEY_FIGURES: tuple[tuple[str, tuple[str, ...], str, bool], ...] = (
+    ("baseline_cpu_s", ("baseline", "cpu_median_s"), "s", True),
+    ("floor_cpu_s", ("floor", "cpu_median_s"), "s", True),
+    ("numpy_ops_per_day", ("floor", "numpy_ops_per_day"), "ops", True),
+    ("run_over_floor", ("ratios", "baseline_over_floor_cpu"), "×", True),
+    ("mesa_over_headless", ("ratios", "mesa_over_headless_cpu"), "×", True),
+    ("speedup_over_reference", ("ratios", "speedup_over_reference"), "×", False),
+    ("speedup_over_reference_large", ("ratios", "speedup_over_reference_large"), "×", False),
+    ("mass_arrival_x2_cpu_s", ("mass-arrival-x2", "cpu_median_s"), "s", True),
+    ("eu_scale_cpu_s", ("eu-scale", "cpu_median_s"), "s", True),
+    ("eu_scale_bytes_per_person", ("eu-scale", "memory", "bytes_per_person"), "B", True),
+    ("eu_scale_peak_rss_mb", ("eu-scale", "memory", "process_peak_rss_bytes"), "MB", True),
+)
+
+
+def _get(r: dict, path: tuple[str, ...]):
+    for k in path:
+        if not isinstance(r, dict) or k not in r:
+            return None
+        r = r[k]
+    return r
+
+
+def git_commit(where: Path | None = None) -> str | None:
+    """The repository's commit (with '+dirty' when files changed), or None outside a repository."""
+    where = where or Path(__file__).resolve().parents[2]
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=where, capture_output=True,
+                              text=True, timeout=10)
+        if head.returncode != 0:
+            return None
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=where,
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+        return head.stdout.strip() + ("+dirty" if dirty else "")
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def history_line(r: dict, commit: str | None = None) -> dict:
+    """The key figures of one bench result, as one history line."""
+    line = {"when": r.get("when"), "commit": commit, "machine": r.get("machine"), "quick": r.get("quick", False)}
+    for name, path, unit, _ in KEY_FIGURES:
+        v = _get(r, path)
+        if v is not None and unit == "MB":
+            v = v / 1e6
+        line[name] = v
+    return line
+
+
+def read_history(path: str | Path) -> list[dict]:
+    """The lines of a history file (empty when it does not exist). A line that is not JSON stops
+    with a one-line ValueError naming the file and line."""
+    p = Path(path)
+    if not p.exists():
+        return []
+    out = []
+    for i, text in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+        if not text.strip():
+            continue
+        try:
+            out.append(json.loads(text))
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{p}: line {i} is not JSON ({e.msg}); is this a bench history file?") from None
+    return out
+
+
+def append_history(path: str | Path, line: dict) -> dict | None:
+    """Append `line`; returns the previous comparable line (same machine and quick flag) or None."""
+    previous = [h for h in read_history(path)
+                if h.get("machine") == line.get("machine") and h.get("quick") == line.get("quick")]
+    p = Path(path)
+    p.parent.mkdir(parents=True, exist_ok=True)
+    with p.open("a", encoding="utf-8") as f:
+        f.write(json.dumps(line) + "\n")
+    return previous[-1] if previous else None
+
+
+def format_change(now: dict, before: dict | None) -> str:
+    """A small table: each key figure before, now and the relative change (+ better / − worse)."""
+    if before is None:
+        return "bench history: first comparable run on this machine"
+    rows = [f"change since {before.get('commit') or '?'} ({before.get('when') or '?'}; "
+            "timings on a shared machine vary by about ±10 %):"]
+    for name, _, unit, lower_better in KEY_FIGURES:
+        a, b = before.get(name), now.get(name)
+        if a is None or b is None:
+            continue
+        rel = (b - a) / a if a else 0.0
+        verdict = "same" if abs(rel) < 0.02 else ("better" if (rel < 0) == lower_better else "worse")
+        rows.append(f"  {name:30s} {a:10.3f} → {b:10.3f} {unit:3s} {rel:+7.1%}  {verdict}")
+    return "\n".join(rows)

@@ -121,19 +121,22 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
 
     Households are taken in the given order; for each kind in `preference` they fill the
     locations of that kind in `order_by_kind[kind]` order (the placement policy) without ever
-    exceeding a location's vacancy. Returns a location index per household, -1 where none fits.
-    `order_by_kind` is anything indexed by kind (a list, or an order computed on demand).
-    `vacancy` is not modified.
+    exceeding a location's vacancy: the persons of the households still without a place are laid
+    end to end along the kind's free places, and a household whose persons all land in one
+    location gets it. Later passes fill the gaps left by households that straddled two. Returns a
+    location index per household, -1 where none fits. `order_by_kind` is anything indexed by kind
+    (a list, or an order computed on demand). `vacancy` is not modified.
     """
     n = len(sizes)
     loc = np.empty(n, np.int64)
     loc.fill(-1)   # (np.full costs a Python frame)
     if n == 0:
         return loc
+    if n > _LONG_LINE:
+        return _place_long(loc, sizes.astype(np.int64, copy=False), preference, vacancy, order_by_kind)
     vac = None   # copied on first use
-    sz = sizes.astype(np.int64, copy=False)   # never written to
     todo = None  # None: all households, in order
-    s, end = sz, None
+    s, end = sizes.astype(np.int64, copy=False), None
     for kind in preference:
         cand = order_by_kind[kind]
         if len(cand) == 0:
@@ -153,15 +156,105 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
             if n_ok == 0:
                 break
             chosen = cand[j_last[ok]]
-            placed = s[ok]
             if todo is None:
                 loc[ok] = chosen
             else:
                 loc[todo[ok]] = chosen
-            np.subtract.at(vac, chosen, placed)
+            np.subtract.at(vac, chosen, s[ok])
             if n_ok == len(s):
                 return loc
             keep = ~ok
             todo = keep.nonzero()[0] if todo is None else todo[keep]
             s, end = s[keep], None
     return loc
+
+
+# Lines longer than this are placed by `_place_long`, which looks only at the households a pass
+# can place (the same result; cheaper for the long lines of people waiting for a bed in a crisis).
+_LONG_LINE = 256
+
+
+def _place_long(loc: np.ndarray, sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
+                order_by_kind) -> np.ndarray:
+    """`place` for a long line: a household whose persons would end beyond a kind's last free
+    place cannot get a place in that pass, so each pass looks only at the leading households
+    that end within the free places (`_Unplaced.window`): retrying a long line costs the places
+    on offer, not the length of the line."""
+    vac = None
+    line = _Unplaced(sizes)
+    for kind in preference:
+        cand = order_by_kind[kind]
+        if len(cand) == 0:
+            continue
+        if vac is None:
+            vac = vacancy.astype(np.int64, copy=True)
+        for _ in range(8):
+            cv = vac[cand].cumsum()
+            if cv[-1] <= 0:
+                break
+            idx, s, end = line.window(int(cv[-1]))
+            if len(idx) == 0:
+                break
+            j_first = cv.searchsorted(end - s, side="right")
+            j_last = cv.searchsorted(end - 1, side="right")
+            ok = j_first == j_last     # all its persons in one location (end <= free: never past the last)
+            n_ok = int(np.count_nonzero(ok))
+            if n_ok == 0:
+                break
+            chosen = cand[j_last[ok]]
+            loc[idx[ok]] = chosen
+            np.subtract.at(vac, chosen, s[ok])
+            if line.drop(idx, ok, n_ok):
+                return loc
+    return loc
+
+
+class _Unplaced:
+    """The households still without a place, in their order: those looked at and left (`head`,
+    indexes) followed by all from `t0` on, never looked at (kept as a range, not copied)."""
+
+    def __init__(self, sizes: np.ndarray) -> None:
+        self.sizes = sizes
+        self.cum = None            # cumulative sizes in the original order, made when first needed
+        self.head = _EMPTY
+        self.t0 = 0
+        self.n = len(sizes)
+
+    def window(self, free: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The leading households whose persons, laid end to end, end within `free` places:
+        their indexes, sizes and end positions (the only ones a pass can place)."""
+        if self.t0 == 0 and len(self.head) == 0:      # nobody placed or left yet: all in order
+            if self.cum is None:
+                self.cum = self.sizes.cumsum()
+            k = int(self.cum.searchsorted(free, side="right")) if self.cum[-1] > free else self.n
+            return np.arange(k), self.sizes[:k], self.cum[:k]
+        hs = self.sizes[self.head]
+        hend = hs.cumsum()
+        h_total = int(hend[-1]) if len(hend) else 0
+        if h_total >= free or self.t0 >= self.n:     # the window ends inside the head
+            m = int(hend.searchsorted(free, side="right")) if h_total > free else len(hend)
+            return self.head[:m], hs[:m], hend[:m]
+        if self.cum is None:
+            self.cum = self.sizes.cumsum()
+        before = int(self.cum[self.t0 - 1]) if self.t0 else 0
+        k = int(self.cum[self.t0:].searchsorted(free - h_total + before, side="right"))
+        t1 = self.t0 + k
+        if len(self.head) == 0:
+            return np.arange(self.t0, t1), self.sizes[self.t0:t1], self.cum[self.t0:t1] - before
+        idx = np.concatenate([self.head, np.arange(self.t0, t1)])
+        end = np.concatenate([hend, self.cum[self.t0:t1] - (before - h_total)])
+        return idx, np.concatenate([hs, self.sizes[self.t0:t1]]), end
+
+    def drop(self, idx: np.ndarray, ok: np.ndarray, n_ok: int) -> bool:
+        """Remove the households placed from the window `idx` (`ok`); True when none is left."""
+        w, nh = len(idx), len(self.head)
+        left = idx[~ok] if n_ok < w else _EMPTY
+        if w < nh:                                    # the window ended inside the head
+            self.head = np.concatenate([left, self.head[w:]])
+        else:
+            self.head = left
+            self.t0 += w - nh
+        return len(self.head) == 0 and self.t0 >= self.n
+
+
+_EMPTY = np.empty(0, np.int64)

@@ -99,27 +99,41 @@ class State:
     plan: object = None                                              # model.plan.PlanRuntime when enabled
     regimes: object = None                                           # model.regimes.RegimeRuntime
     seed: int | None = None
-    # households that may still be entitled to reception (ascending ids), and the first id not
-    # yet in it: lets a rule find who is in reception without passing over everyone who left
+    # households that may still be entitled to reception (ascending ids; a superset: those who
+    # left since the last compaction are still in it), the first id not yet in it, and its length
+    # when last compacted: lets a rule find who is in reception without passing over everyone
+    # who ever left
     maybe_entitled: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     maybe_entitled_upto: int = 0
+    maybe_entitled_compacted: int = 0
+
+    def _maybe_entitled(self) -> np.ndarray:
+        """`maybe_entitled` with the households that arrived since appended."""
+        if self.people.n > self.maybe_entitled_upto:
+            self.maybe_entitled = np.concatenate([self.maybe_entitled,
+                                                  np.arange(self.maybe_entitled_upto, self.people.n)])
+            self.maybe_entitled_upto = self.people.n
+        return self.maybe_entitled
 
     def entitled_households(self) -> np.ndarray:
         """Ids of the households entitled to reception now (stage below HOUSED), ascending. Costs
         the number in reception plus those who left since the last call, not everyone ever."""
-        h = self.people._h
-        cand = self.maybe_entitled
-        if self.people.n > self.maybe_entitled_upto:
-            cand = np.concatenate([cand, np.arange(self.maybe_entitled_upto, self.people.n)])
-        cand = cand[h["stage"][cand] < Stage.HOUSED]
-        self.maybe_entitled, self.maybe_entitled_upto = cand, self.people.n
+        cand = self._maybe_entitled()
+        cand = self.maybe_entitled = cand[self.people._h["stage"][cand] < Stage.HOUSED]
+        self.maybe_entitled_compacted = len(cand)
         return cand
 
     def residents_of(self, locations: np.ndarray) -> np.ndarray:
-        """Ids of the households in a bed at any of `locations`, ascending (everyone in a bed is
-        entitled: leaving reception releases the bed first)."""
-        ids = self.entitled_households()
-        return ids[np.isin(self.people._h["location"][ids], locations)]
+        """Ids of the households in a bed at any of `locations`, ascending. Looks at the
+        households that may be entitled (everyone in a bed is: leaving releases the bed first),
+        dropping those who left only once the list has grown by a quarter since it was last
+        compacted, so a call costs about the number in reception."""
+        ids = self._maybe_entitled()
+        if 4 * (len(ids) - self.maybe_entitled_compacted) > len(ids):
+            ids = self.entitled_households()
+        at = np.zeros(self.locs.n + 1, bool)      # by location; the last entry (index -1): no bed
+        at[locations] = True
+        return ids[at[self.people._h["location"][ids]]]
 
     def capacity_today(self, name: str, per_day: float) -> float:
         """Capacity available today for a server, including what was left over yesterday because

@@ -9,10 +9,10 @@ import pytest
 from agents.applicants import Stage
 from benchmarks import reference_mesa
 from benchmarks.reference_mesa import ReferenceModel, reference_scenario, run_reference
-from experiments import bench
 from experiments.bench import format_table, like_for_like, run_bench
 from experiments.bench import floor as floor_mod
 from experiments.bench import opcount
+from experiments.bench import reference as reference_mod
 from experiments.bench.floor import count_day, time_floor
 from experiments.bench.measure import Setup, rule_names, time_per_rule
 from model.simulate import prepare, simulate
@@ -62,7 +62,7 @@ def test_reference_scenario_seeds_the_same_stock_in_procedure_in_both_models():
 def test_like_for_like_times_both_models_on_the_same_scenario_and_days(monkeypatch):
     """Structure, never timings: one scenario, one horizon, one stock for both models."""
     seen = {}
-    headless = bench.time_headless
+    headless = reference_mod.time_headless
 
     def spy_headless(setup, repeats=5):
         seen["noodplan"] = (setup.scenario, setup.days, setup.world)
@@ -73,7 +73,7 @@ def test_like_for_like_times_both_models_on_the_same_scenario_and_days(monkeypat
             seen["reference"] = (scenario, world, stock)
             super().__init__(scenario, world, seed, stock)
 
-    monkeypatch.setattr(bench, "time_headless", spy_headless)
+    monkeypatch.setattr(reference_mod, "time_headless", spy_headless)
     monkeypatch.setattr(reference_mesa, "ReferenceModel", SpyReference)
     r = like_for_like(2_000, days=4, repeats=1, reference_repeats=1)
     sc, days, w = seen["noodplan"]
@@ -114,6 +114,7 @@ def test_bench_quick_runs_end_to_end(tmp_path):
     assert (tmp_path / "cost.png").exists()
     assert "baseline headless" in format_table(r)
     assert set(r["verdict"]) >= {"baseline_s", "baseline_over_floor", "mesa_over_headless", "speedup_over_reference"}
+    assert r["verdict"]["baseline_s"] is None and "not judged (--quick)" in format_table(r)   # 60 days vs a 730-day target
     ll = r["like_for_like"]
     assert ll["baseline_population"]["stock"] == 70_000 and ll["large"]["stock"] > 70_000
     assert r["ratios"]["speedup_over_reference"] == ll["baseline_population"]["speedup_cpu"]

@@ -93,7 +93,8 @@ def house(municipality: np.ndarray, sizes: np.ndarray, homes: np.ndarray) -> np.
     m_sorted = municipality[order]
     s_sorted = sizes[order].astype(np.int64)
     cum_before = np.cumsum(s_sorted) - s_sorted
-    group_first = np.searchsorted(m_sorted, m_sorted, side="left")
+    per_municipality = np.bincount(m_sorted)
+    group_first = (per_municipality.cumsum() - per_municipality)[m_sorted]   # first row of its group
     before_in_group = cum_before - cum_before[group_first]
     housed_sorted = before_in_group < homes[m_sorted]
     mask = np.empty(n, dtype=bool)

@@ -132,11 +132,9 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
     loc.fill(-1)   # (np.full costs a Python frame)
     if n == 0:
         return loc
-    if n > _LONG_LINE:
-        return _place_long(loc, sizes.astype(np.int64, copy=False), preference, vacancy, order_by_kind)
+    sz = sizes.astype(np.int64, copy=False)
+    line = _Unplaced(sz) if n > _LONG_LINE else _InOrder(sz)
     vac = None   # copied on first use
-    todo = None  # None: all households, in order
-    s, end = sizes.astype(np.int64, copy=False), None
     for kind in preference:
         cand = order_by_kind[kind]
         if len(cand) == 0:
@@ -147,71 +145,58 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
             cv = vac[cand].cumsum()
             if cv[-1] <= 0:
                 break
-            if end is None:
-                end = s.cumsum()
+            idx, s, end = line.window(int(cv[-1]))
+            if len(s) == 0:
+                break
             j_first = cv.searchsorted(end - s, side="right")
             j_last = cv.searchsorted(end - 1, side="right")
-            ok = (j_first == j_last) & (j_last < len(cand))
+            ok = (j_first == j_last) & (j_last < len(cand))   # all its persons in one location
             n_ok = int(np.count_nonzero(ok))
             if n_ok == 0:
                 break
             chosen = cand[j_last[ok]]
-            if todo is None:
+            if idx is None:
                 loc[ok] = chosen
             else:
-                loc[todo[ok]] = chosen
-            np.subtract.at(vac, chosen, s[ok])
-            if n_ok == len(s):
-                return loc
-            keep = ~ok
-            todo = keep.nonzero()[0] if todo is None else todo[keep]
-            s, end = s[keep], None
-    return loc
-
-
-# Lines longer than this are placed by `_place_long`, which looks only at the households a pass
-# can place (the same result; cheaper for the long lines of people waiting for a bed in a crisis).
-_LONG_LINE = 256
-
-
-def _place_long(loc: np.ndarray, sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
-                order_by_kind) -> np.ndarray:
-    """`place` for a long line: a household whose persons would end beyond a kind's last free
-    place cannot get a place in that pass, so each pass looks only at the leading households
-    that end within the free places (`_Unplaced.window`): retrying a long line costs the places
-    on offer, not the length of the line."""
-    vac = None
-    line = _Unplaced(sizes)
-    for kind in preference:
-        cand = order_by_kind[kind]
-        if len(cand) == 0:
-            continue
-        if vac is None:
-            vac = vacancy.astype(np.int64, copy=True)
-        for _ in range(8):
-            cv = vac[cand].cumsum()
-            if cv[-1] <= 0:
-                break
-            idx, s, end = line.window(int(cv[-1]))
-            if len(idx) == 0:
-                break
-            j_first = cv.searchsorted(end - s, side="right")
-            j_last = cv.searchsorted(end - 1, side="right")
-            ok = j_first == j_last     # all its persons in one location (end <= free: never past the last)
-            n_ok = int(np.count_nonzero(ok))
-            if n_ok == 0:
-                break
-            chosen = cand[j_last[ok]]
-            loc[idx[ok]] = chosen
+                loc[idx[ok]] = chosen
             np.subtract.at(vac, chosen, s[ok])
             if line.drop(idx, ok, n_ok):
                 return loc
     return loc
 
 
+# Lines longer than this are kept as `_Unplaced`, whose window holds only the households a pass
+# can place (the same result; cheaper for the long lines of people waiting for a bed in a crisis).
+_LONG_LINE = 256
+
+
+class _InOrder:
+    """The households still without a place, for a short line: their indexes (`todo`, None while
+    all are left) and sizes; every pass looks at all of them."""
+
+    def __init__(self, sizes: np.ndarray) -> None:
+        self.todo, self.s, self.end = None, sizes, None
+
+    def window(self, free: int) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
+        if self.end is None:
+            self.end = self.s.cumsum()
+        return self.todo, self.s, self.end
+
+    def drop(self, idx: np.ndarray | None, ok: np.ndarray, n_ok: int) -> bool:
+        if n_ok == len(self.s):
+            return True
+        keep = ~ok
+        self.todo = keep.nonzero()[0] if idx is None else idx[keep]
+        self.s, self.end = self.s[keep], None
+        return False
+
+
 class _Unplaced:
-    """The households still without a place, in their order: those looked at and left (`head`,
-    indexes) followed by all from `t0` on, never looked at (kept as a range, not copied)."""
+    """The households still without a place, for a long line, in their order: those looked at
+    and left (`head`, indexes) followed by all from `t0` on, never looked at (kept as a range, not
+    copied). A household whose persons, laid end to end, would end beyond a kind's last free
+    place cannot get a place in that pass, so `window` gives only the leading households that end
+    within the free places: retrying a long line costs the places on offer, not its length."""
 
     def __init__(self, sizes: np.ndarray) -> None:
         self.sizes = sizes

@@ -63,10 +63,10 @@ def _place_every_household_every_pass(sizes, preference, vacancy, order_by_kind)
     return loc
 
 
-def test_place_of_short_and_long_lines_places_exactly_as_every_household_every_pass():
-    """Long lines are placed looking only at the households a pass can place (`_place_long`);
-    the result must be the plain algorithm's, household for household."""
-    from agents.locations import _LONG_LINE, _place_long
+def test_place_of_short_and_long_lines_places_exactly_as_every_household_every_pass(monkeypatch):
+    """Long lines are placed looking only at the households a pass can place (`_Unplaced`); the
+    result must be the plain algorithm's, household for household, for any length of line."""
+    import agents.locations as locations
 
     rng = np.random.default_rng(7)
     for trial in range(600):
@@ -74,13 +74,14 @@ def test_place_of_short_and_long_lines_places_exactly_as_every_household_every_p
         kinds = rng.integers(0, 3, n_loc)
         vac = rng.integers(0, 9, n_loc) * (rng.random(n_loc) < 0.8)
         order = [np.flatnonzero((kinds == k) & (vac > 0)) for k in range(len(Kind))]
-        n = int(rng.integers(0, 4 * _LONG_LINE if trial % 4 == 0 else 40))   # a quarter long lines
+        n = int(rng.integers(0, 4 * locations._LONG_LINE if trial % 4 == 0 else 40))   # a quarter long
         sizes = rng.integers(1, 7, n)
         pref = [int(k) for k in rng.permutation(3)[: int(rng.integers(1, 4))]]
         expected = _place_every_household_every_pass(sizes, pref, vac, order)
         assert np.array_equal(place(sizes, pref, vac, order), expected), trial
-        if n:   # (place() answers an empty line itself)
-            assert np.array_equal(_place_long(np.full(n, -1), sizes, pref, vac, order), expected), trial
+        with monkeypatch.context() as m:          # every line treated as long
+            m.setattr(locations, "_LONG_LINE", 0)
+            assert np.array_equal(place(sizes, pref, vac, order), expected), trial
 
 
 def test_move_counts_moves_nights_and_occupancy():

@@ -10,6 +10,8 @@ from enum import IntEnum
 
 import numpy as np
 
+from agents.columns import filled
+
 
 class Kind(IntEnum):
     """Location kinds (see GLOSSARY.md)."""
@@ -128,8 +130,7 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
     (a list, or an order computed on demand). `vacancy` is not modified.
     """
     n = len(sizes)
-    loc = np.empty(n, np.int64)
-    loc.fill(-1)   # (np.full costs a Python frame)
+    loc = filled(n, -1, np.int64)
     if n == 0:
         return loc
     sz = sizes.astype(np.int64, copy=False)

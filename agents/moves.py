@@ -12,7 +12,7 @@ from enum import IntEnum
 import numpy as np
 
 from agents.applicants import Applicants
-from agents.columns import reserve
+from agents.columns import filled, reserve
 from agents.locations import Kind, Locations
 
 
@@ -165,8 +165,7 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
     h = people._h
     origin = h["location"][ids].astype(np.int64)
     if isinstance(destination, (int, np.integer)):
-        dest = np.empty(n, np.int64)
-        dest.fill(int(destination))
+        dest = filled(n, int(destination), np.int64)
     else:
         dest = np.asarray(destination).astype(np.int64, copy=False)
     sizes = h["size"][ids].astype(np.int64)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.applicants import Flag, Stage, Track
+from agents.columns import filled
 from agents.locations import TEMPORARY_KINDS, Kind, place
 from agents.moves import Reason, move
 from model.state import State
@@ -72,13 +73,11 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     cls = household_class(s, ids)
     vacancy = s.locs.vacancy()
     classes = np.bincount(cls).nonzero()[0].tolist()   # classes present, ascending
-    # one order for all classes, from the vacancy before any of them is placed
-    order = order_by_kind(s, vacancy if len(classes) == 1 else vacancy.copy())
+    order = order_by_kind(s, vacancy)   # one order for all classes, from the vacancy before any is placed
     if len(classes) == 1:
         loc = place(sizes, _kinds_to_try(s, classes[0], temporary, only), vacancy, order)
     else:
-        loc = np.empty(len(ids), np.int64)
-        loc.fill(-1)
+        loc = filled(len(ids), -1, np.int64)
         for i, c in enumerate(classes):
             sel = (cls == c).nonzero()[0]
             got = place(sizes[sel], _kinds_to_try(s, c, temporary, only), vacancy, order)
@@ -141,10 +140,10 @@ class EmptiestFirst:
     """Placement policy: within a kind, the open locations with the most free places first
     (COA spreads load); ties in location order. Indexed by kind like a list; a kind's order is
     computed when first asked for (most placements need one or two kinds), from `vacancy` as it
-    was when this object was made (the caller must not change it afterwards)."""
+    was when this object was made (a copy is kept: callers go on taking places from theirs)."""
 
     def __init__(self, locs, vacancy: np.ndarray) -> None:
-        self._locs, self._vacancy, self._orders = locs, vacancy, {}
+        self._locs, self._vacancy, self._orders = locs, vacancy.copy(), {}
 
     def __getitem__(self, kind: int) -> np.ndarray:
         got = self._orders.get(kind)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from agents.columns import filled
 from agents.locations import Kind, Life
 from agents.municipalities import acceptance_chance, answer_requests, pull_to_neighbours, recover
 from model import data
@@ -96,13 +97,6 @@ class Ladder:
         return changes
 
 
-def _filled(n: int, value: float) -> np.ndarray:
-    """`np.full(n, value)` without its Python frame (called daily)."""
-    a = np.empty(n)
-    a.fill(value)
-    return a
-
-
 def _describe(t) -> str:
     bound = f">= {t.above:g}" if t.above is not None else f"< {t.below:g}"
     return f"{t.indicator} {bound} for {t.days} day{'s' if t.days > 1 else ''}"
@@ -147,8 +141,8 @@ class PlanRuntime:
         normal = housing @ (L.capacity * open_) + in_closing
         usable = normal + housing @ (L.extra * open_)
         in_bed = housing @ L.occupancy
-        occupancy = np.divide(in_bed, usable, out=_filled(self.n_units, 9.99), where=usable > 0)
-        occupancy_normal = np.divide(in_bed, normal, out=_filled(self.n_units, 9.99), where=normal > 0)
+        occupancy = np.divide(in_bed, usable, out=filled(self.n_units, 9.99), where=usable > 0)
+        occupancy_normal = np.divide(in_bed, normal, out=filled(self.n_units, 9.99), where=normal > 0)
         cap_c = L.capacity[central & open_].sum()
         central_occ = L.occupancy[central].sum() / cap_c if cap_c else 9.99
         population = s.people.entitled()

@@ -70,7 +70,7 @@ def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
     p._h["track"][ids] = track
     fam = track == Track.FAMILY
     p.set_stage(ids[fam], Stage.PERMIT, day)
-    s.unlinked.push(ids[fam])
+    join_linking_line(s, ids[fam])
     proc, proc_track = ids[~fam], track[~fam]
     p.set_stage(proc, Stage.PROCEDURE, day)
     for t in PROCEDURE_TRACKS:
@@ -78,6 +78,12 @@ def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
         if len(sel):
             _push_ind(s, t, sel)
             s.procedure_persons[t] += p.persons_in(sel)
+
+
+def join_linking_line(s: State, ids: np.ndarray) -> None:
+    """New permit holders wait to be linked to a municipality (and may sponsor a family reunion)."""
+    s.unlinked.push(ids)
+    s.sponsors.permits(ids)
 
 
 def _push_ind(s: State, track: int, ids: np.ndarray) -> None:
@@ -192,12 +198,10 @@ def reunite(s: State, families: np.ndarray, day: int) -> None:
     families = families[(keyed_uniform(keys, SALT_SPONSOR) < share) & (h["location"][families] >= 0)]
     if len(families) == 0:
         return
-    pool = np.concatenate([s.unlinked.peek(), s.linked_h])
-    pool = pool[(h["stage"][pool] == Stage.PERMIT) & (h["location"][pool] >= 0) & (h["track"][pool] != Track.FAMILY)]
-    if len(pool) == 0:
+    sponsor = s.sponsors.draw(s, keyed_uniform(h["key"][families], SALT_SPONSOR + 100))
+    if len(sponsor) == 0:
         return
-    pick = (keyed_uniform(h["key"][families], SALT_SPONSOR + 100) * len(pool)).astype(np.int64)
-    sponsor, target = pool[pick], h["location"][families]
+    target = h["location"][families]
     apart = h["location"][sponsor] != target
     sponsor, target = sponsor[apart], target[apart]
     first = _first_of_each(target)             # one reunion per location per day
@@ -282,7 +286,7 @@ def decide(s: State, day: int) -> None:
         permit = keyed_uniform(h["key"][ids], SALT_PERMIT) < rec[h["group"][ids]]
         granted, refused = ids[permit], ids[~permit]
         p.set_stage(granted, Stage.PERMIT, day)
-        s.unlinked.push(granted)
+        join_linking_line(s, granted)
         if s.sc.placement.policy == "standard":    # procedure step: process location -> azc
             at = h["location"][granted]
             in_process = granted[(at >= 0) & (s.locs.kind[np.maximum(at, 0)] == Kind.PROCESS)]
@@ -314,6 +318,7 @@ def link_and_house(s: State, day: int) -> None:
             if n:
                 ids = head[:n].copy()
                 p["municipality"][ids] = mun[:n]
+                s.sponsors.changed(ids)
                 linked = np.bincount(mun[:n], weights=p["size"][ids], minlength=m.n).astype(np.int64)
                 m.linked += linked
                 m.waiting += linked

@@ -19,6 +19,7 @@ from agents.municipalities import Municipalities
 from agents.queues import Calendar, FifoQueue
 from model.inflow import draw_households, mean_household_size
 from model.scenario import Scenario
+from model.sponsors import SponsorPool
 from model.world import World
 
 PROCEDURE_TRACKS = (Track.REGULAR, Track.ACCELERATED, Track.BORDER, Track.DUBLIN)
@@ -85,6 +86,7 @@ class State:
     unlinked: FifoQueue = field(default_factory=FifoQueue)          # permit holders not yet linked
     linked_h: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # linked, waiting for a home
     linked_m: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
+    sponsors: SponsorPool = field(default_factory=SponsorPool)      # who can sponsor a family reunion
     screening_done: Calendar = field(default_factory=Calendar)
     departure_due: Calendar = field(default_factory=Calendar)
     transfer_due: Calendar = field(default_factory=Calendar)
@@ -249,5 +251,5 @@ def _seed_population(s: State, rng: np.random.Generator) -> None:
     s.people.set_stage(permit, Stage.PERMIT, 0)
     rulebook.enter_procedure(s, proc, 0)
     s.needs_bed.push(rulebook.find_beds(s, np.concatenate([permit, proc]), 0, reason=0))
-    s.unlinked.push(permit)
+    rulebook.join_linking_line(s, permit)
     rulebook.start_half_year(s, 0)

@@ -1,0 +1,124 @@
+"""Family-reunion sponsors: the permit holders in reception whom arriving family members join.
+
+The reunion rule (`rulebook.reunite`) draws each family's sponsor uniformly from one list: the
+permit holders in a bed who are not family members themselves, those not yet linked to a
+municipality first, then those linked and waiting for a home, each part in the order they got
+their permit (the order of the linking line). Built from scratch that list costs every permit
+holder in reception, every day.
+
+`SponsorPool` keeps it instead. Each household that gets a permit takes the next *position*; a
+position is in part 1 (unlinked), part 2 (linked) or out, and a count per part and block of
+positions says where the k-th sponsor is. Before a draw the pool looks again only at households
+whose answer may have changed since it last looked: those given a permit, those linked, and
+those in the move log's new rows (a bed taken, lost or left; leaving reception is logged too).
+A draw then costs the day's changes and a pass over the block counts, not the pool's size.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.applicants import Stage, Track
+from agents.columns import grown
+
+_BLOCK_BITS = 8                 # 256 positions per block
+_BLOCK = 1 << _BLOCK_BITS
+_OUT, _UNLINKED, _LINKED = 0, 1, 2
+
+
+class SponsorPool:
+    """Who can sponsor a family reunion, in the reunion rule's order (see the module text)."""
+
+    def __init__(self) -> None:
+        self.position = np.zeros(0, np.int32)    # per household: 1 + its position, 0 = none
+        self.household = np.zeros(0, np.int32)   # per position: the household
+        self.part = np.zeros(0, np.int8)         # per position: _OUT, _UNLINKED or _LINKED
+        self._slot = np.zeros(0, np.int64)       # per position: scratch to count repeats once
+        self.counts = np.zeros((2, 0), np.int64)  # per part (unlinked, linked) and block: positions in it
+        self.n = 0                               # positions given so far
+        self._changed: list[np.ndarray] = []     # households to look at again
+        self._log_seen = 0                       # move-log rows looked at
+
+    def permits(self, ids: np.ndarray) -> None:
+        """Households that got a permit (in the order they join the linking line)."""
+        k = len(ids)
+        if k == 0:
+            return
+        if self.n + k > len(self.household):
+            cap = grown(len(self.household), self.n + k)
+            cap = -(-cap // _BLOCK) * _BLOCK           # whole blocks
+            self.household = np.concatenate([self.household, np.zeros(cap - len(self.household), np.int32)])
+            self.part = np.concatenate([self.part, np.zeros(cap - len(self.part), np.int8)])
+            self._slot = np.zeros(cap, np.int64)
+            self.counts = np.concatenate([self.counts, np.zeros((2, cap // _BLOCK - self.counts.shape[1]), np.int64)], 1)
+        top = int(ids.max()) + 1
+        if top > len(self.position):
+            self.position = np.concatenate([self.position, np.zeros(grown(len(self.position), top) - len(self.position), np.int32)])
+        self.household[self.n:self.n + k] = ids
+        self.position[ids] = np.arange(self.n + 1, self.n + k + 1, dtype=np.int32)
+        self.n += k
+        self._changed.append(ids)
+
+    def changed(self, ids: np.ndarray) -> None:
+        """Households whose link to a municipality changed."""
+        if len(ids):
+            self._changed.append(ids)
+
+    def draw(self, s, u: np.ndarray) -> np.ndarray:
+        """The sponsors at `floor(u * size)` in the list (u in [0, 1)); empty when nobody can."""
+        total = self._look_again(s)
+        if total == 0:
+            return np.zeros(0, np.int64)
+        k = (u * total).astype(np.int64)
+        flat = self.counts.reshape(-1)             # unlinked blocks, then linked ones: list order
+        cum = flat.cumsum()
+        i = cum.searchsorted(k, side="right")      # the block (of a part) holding the k-th
+        rank = k - (cum[i] - flat[i])              # its rank within that block
+        row, block = np.divmod(i, self.counts.shape[1])
+        start = block << _BLOCK_BITS
+        inside = self.part[start[:, None] + np.arange(_BLOCK)] == (row + 1)[:, None]
+        within = (inside.cumsum(axis=1) > rank[:, None]).argmax(axis=1)
+        return self.household[start + within].astype(np.int64)
+
+    def size(self, s) -> int:
+        """How many can sponsor now."""
+        return self._look_again(s)
+
+    def _look_again(self, s) -> int:
+        """Bring the parts up to date with the households that may have changed; returns the size."""
+        log = s.log
+        if log.n > self._log_seen:
+            self._changed.append(log.household[self._log_seen:log.n])
+            self._log_seen = log.n
+        if self._changed:
+            ids = np.concatenate(self._changed) if len(self._changed) > 1 else self._changed[0]
+            self._changed = []
+            if len(self.position) < s.people.n:     # households added since have no position
+                self.position = np.concatenate([self.position, np.zeros(grown(len(self.position), s.people.n) - len(self.position), np.int32)])
+            pos = self.position[ids]
+            pos = pos[pos > 0] - 1
+            if len(pos):
+                self._update(s, pos)
+        return int(self.counts.sum())
+
+    def _update(self, s, pos: np.ndarray) -> None:
+        """Put the households at positions `pos` (repeats allowed) in the part they belong to now."""
+        ids = self.household[pos]
+        h = s.people._h
+        can = (h["stage"][ids] == Stage.PERMIT) & (h["location"][ids] >= 0) & (h["track"][ids] != Track.FAMILY)
+        new = can * (_UNLINKED + (h["municipality"][ids] >= 0))     # _OUT, _UNLINKED or _LINKED
+        old = self.part[pos]
+        self.part[pos] = new
+        diff = new != old
+        if not diff.any():
+            return
+        # a household listed twice has the same old and new part twice: count it once
+        pos, new, old = pos[diff], new[diff], old[diff]
+        self._slot[pos] = np.arange(len(pos))
+        once = self._slot[pos] == np.arange(len(pos))
+        pos, new, old = pos[once], new[once], old[once].astype(np.int64)
+        flat = self.counts.reshape(-1)            # row part - 1, column block
+        width = self.counts.shape[1]
+        was, now = old > _OUT, new > _OUT
+        np.subtract.at(flat, (old[was] - 1) * width + (pos[was] >> _BLOCK_BITS), 1)
+        np.add.at(flat, (new[now] - 1) * width + (pos[now] >> _BLOCK_BITS), 1)

@@ -1,0 +1,66 @@
+"""The family-reunion sponsor pool: the list the reunion rule draws from, kept up to date."""
+
+import numpy as np
+import pytest
+
+from agents.applicants import Stage, Track
+from agents.locations import Kind
+from agents.moves import move
+from model import rulebook
+from model.scenario import load_scenario
+from model.simulate import prepare
+from tests.model.test_rules import _add, small
+
+
+def plain_list(s) -> np.ndarray:
+    """The list as the reunion rule defines it, built from scratch: permit holders in a bed who are
+    not family members themselves, the unlinked (linking-line order) before the linked."""
+    h = s.people._h
+    pool = np.concatenate([s.unlinked.peek(), s.linked_h])
+    return pool[(h["stage"][pool] == Stage.PERMIT) & (h["location"][pool] >= 0) & (h["track"][pool] != Track.FAMILY)]
+
+
+def listed(s) -> list[int]:
+    """The whole list as the pool gives it: the draw for u at the middle of every slot."""
+    n = s.sponsors.size(s)
+    return s.sponsors.draw(s, (np.arange(n) + 0.5) / n).tolist() if n else []
+
+
+def test_small_world_order_beds_links_and_exits():
+    s = prepare(small(), days=5)
+    L = s.locs
+    reg, em = (int(np.flatnonzero(L.kind == k)[0]) for k in (Kind.REGULAR, Kind.EMERGENCY))
+    a, b, c, d = _add(s, [1, 2, 1, 3], stage=Stage.PERMIT)
+    fam = _add(s, [2], stage=Stage.PERMIT, track=Track.FAMILY)[0]
+    move(s.people, L, s.log, np.array([a, b, c, fam]), np.array([reg, reg, em, em]), 0, 0)   # d has no bed
+    rulebook.join_linking_line(s, np.array([c, a, d, fam, b]))
+    assert listed(s) == [c, a, b]                 # linking-line order; d has no bed, fam is family
+    s.people._h["municipality"][a] = 3            # a linked: the linked come after the unlinked
+    s.sponsors.changed(np.array([a]))
+    assert listed(s) == [c, b, a]
+    move(s.people, L, s.log, np.array([d]), reg, 1, 0)          # d gets a bed
+    assert listed(s) == [c, d, b, a]
+    rulebook.leave(s, np.array([c]), Stage.HOUSED, 2)          # c leaves reception
+    move(s.people, L, s.log, np.array([b]), -1, 2, 2)          # b loses its bed
+    assert listed(s) == [d, a]
+    assert s.sponsors.draw(s, np.array([0.0, 0.49, 0.5, 0.99])).tolist() == [d, d, a, a]   # floor(u * 2)
+
+
+def test_an_empty_pool_draws_nobody():
+    s = prepare(small(), days=5)
+    assert s.sponsors.size(s) == 0
+    assert len(s.sponsors.draw(s, np.array([0.3]))) == 0
+
+
+@pytest.mark.parametrize("name, days", [("baseline", 400), ("pact-2026", 300)])
+def test_the_pool_is_the_plain_list_every_day(name, days):
+    """On real scenarios (tens of thousands of permit holders passing through, locations closing,
+    households linked and housed) the kept list equals the list built from scratch, every day."""
+    sc = load_scenario(name).model_copy(update={"days": days})
+    s = prepare(sc, 1, days)
+    sizes = []
+    for _ in range(days):
+        rulebook.run_day(s)
+        assert listed(s) == plain_list(s).tolist()
+        sizes.append(s.sponsors.size(s))
+    assert max(sizes) > 1000 and min(sizes) > 0          # the check was not on an empty list

@@ -6,7 +6,8 @@
     noodplan schema [--out FILE]                                 JSON Schema of scenario files
     noodplan backtest NAME [--seeds N] [--record FILE] [--out DIR]  run against the record
     noodplan calibrate [--budget N] [--seeds N] [--dry-run]      fit the free parameters (pre-2020)
-    noodplan bench [--json FILE] [--plot FILE] [--history FILE] [--quick]   speed and memory figures
+    noodplan bench [--json FILE] [--plot FILE] [--history FILE] [--quick] [--instructions]
+                                                                 speed and memory figures
 
 Bad input stops with one line naming the field and the reason, and exit code 2.
 """
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import shutil
 import sys
 import time
 from pathlib import Path
@@ -164,9 +166,21 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
 def cmd_bench(args: argparse.Namespace) -> int:
     from experiments.bench import format_table, run_bench
+    from experiments.bench.instructions import parse_cases
+    from model.scenario import builtin_names
 
+    try:
+        cases = parse_cases(args.instructions) if args.instructions else []
+    except ValueError as e:
+        raise _Bad(str(e)) from None
+    unknown = [name for name, _ in cases if name not in builtin_names()]
+    if unknown:
+        raise _Bad(f"--instructions: unknown scenario {unknown[0]!r} (see `noodplan scenarios`)")
+    if cases and shutil.which("valgrind") is None:
+        raise _Bad("--instructions: valgrind is not installed (apt install valgrind); run without it for the other figures")
     r = run_bench(repeats=args.repeats, quick=args.quick, eu=not args.no_eu, reference=not args.no_reference,
-                  memory=not args.no_memory, plot=args.plot, log=lambda m: print(m, file=sys.stderr))
+                  memory=not args.no_memory, plot=args.plot, instructions=cases,
+                  log=lambda m: print(m, file=sys.stderr))
     print(format_table(r))
     if args.json:
         Path(args.json).write_text(json.dumps(r, indent=2, default=float) + "\n", encoding="utf-8")
@@ -240,6 +254,9 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--no-eu", action="store_true", help="skip the EU-scale scenario")
     bench.add_argument("--no-reference", action="store_true", help="skip the one-agent-per-applicant Mesa reference")
     bench.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
+    bench.add_argument("--instructions", nargs="?", const="baseline:200", metavar="SCENARIO:DAYS,…",
+                       help="also count the day loop's instructions with valgrind's callgrind (load-independent; "
+                            "slow: ~1 min per 200 baseline days; default baseline:200)")
     bench.set_defaults(func=cmd_bench)
     return ap
 

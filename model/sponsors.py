@@ -33,7 +33,7 @@ class SponsorPool:
         self.position = np.zeros(0, np.int32)    # per household: 1 + its position, 0 = none
         self.household = np.zeros(0, np.int32)   # per position: the household
         self.part = np.zeros(0, np.int8)         # per position: _OUT, _UNLINKED or _LINKED
-        self._slot = np.zeros(0, np.int64)       # per position: scratch to count repeats once
+        self._slot = np.zeros(0, np.int32)       # per position: scratch to count repeats once
         self.counts = np.zeros((2, 0), np.int64)  # per part (unlinked, linked) and block: positions in it
         self.n = 0                               # positions given so far
         self._changed: list[np.ndarray] = []     # households to look at again
@@ -49,7 +49,7 @@ class SponsorPool:
             cap = -(-cap // _BLOCK) * _BLOCK           # whole blocks
             self.household = np.concatenate([self.household, np.zeros(cap - len(self.household), np.int32)])
             self.part = np.concatenate([self.part, np.zeros(cap - len(self.part), np.int8)])
-            self._slot = np.zeros(cap, np.int64)
+            self._slot = np.zeros(cap, np.int32)
             self.counts = np.concatenate([self.counts, np.zeros((2, cap // _BLOCK - self.counts.shape[1]), np.int64)], 1)
         top = int(ids.max()) + 1
         if top > len(self.position):
@@ -114,8 +114,9 @@ class SponsorPool:
             return
         # a household listed twice has the same old and new part twice: count it once
         pos, new, old = pos[diff], new[diff], old[diff]
-        self._slot[pos] = np.arange(len(pos))
-        once = self._slot[pos] == np.arange(len(pos))
+        order = np.arange(len(pos), dtype=np.int32)
+        self._slot[pos] = order
+        once = self._slot[pos] == order
         pos, new, old = pos[once], new[once], old[once].astype(np.int64)
         flat = self.counts.reshape(-1)            # row part - 1, column block
         width = self.counts.shape[1]

@@ -18,11 +18,14 @@ and CPU time (CPU time is steadier on a shared machine, and the speed targets ar
   the old figure (the full baseline against the reference subset, different workloads) is
   kept beside it, labelled;
 * ``mass-arrival-x2`` (when the library has it) and ``eu-scale`` (over a million people in
-  reception, one year): time and peak memory.
+  reception, one year): time and peak memory;
+* optionally (``instructions=[(scenario, days), …]``, needs valgrind) the instructions the day
+  loop executes, which do not swing with the machine's load (`instructions.py`).
 
 `run_bench()` returns a JSON-ready dict; `format_table()` (`table.py`) prints it. The targets are
 in `targets.py`, the reference comparison in `reference.py`, the floor in `floor.py` and
-`opcount.py`, memory in `memory.py`, tracking over commits in `track.py`.
+`opcount.py`, memory in `memory.py`, instruction counts in `instructions.py`, tracking over
+commits in `track.py`.
 """
 
 from __future__ import annotations
@@ -51,8 +54,10 @@ def _scenario_exists(name: str) -> bool:
 
 
 def run_bench(repeats: int = 5, quick: bool = False, eu: bool = True, reference: bool = True,
-              memory: bool = True, plot: str | None = None, log=print) -> dict:
-    """All measurements; `quick` shortens horizons (for tests and smoke runs)."""
+              memory: bool = True, plot: str | None = None, instructions: list[tuple[str, int]] = (),
+              log=print) -> dict:
+    """All measurements; `quick` shortens horizons (for tests and smoke runs); `instructions`:
+    (scenario, days) whose day loop callgrind counts (needs valgrind)."""
     days = 60 if quick else None
     out: dict = {"when": dt.datetime.now().isoformat(timespec="seconds"), "machine": platform.node(),
                  "python": platform.python_version(), "numpy": np.__version__, "quick": quick,
@@ -146,6 +151,10 @@ def run_bench(repeats: int = 5, quick: bool = False, eu: bool = True, reference:
                 "loglog_slope_time_vs_transitions": float(slope),
                 "median_ms_per_day": float(np.median(secs) * 1e3),
                 "median_transitions_per_day": float(np.median(trans))}
+    if instructions:
+        from experiments.bench.instructions import count_instructions
+
+        out["instructions"] = {f"{name}:{n}": count_instructions(name, n, log) for name, n in instructions}
     out["verdict"] = _verdict(out)
     return out
 

@@ -71,6 +71,9 @@ def format_table(r: dict) -> str:
         mem = b["memory"]
         rows.append(("baseline memory", f"peak RSS {mem['process_peak_rss_bytes'] / 1e6:.0f} MB",
                      f"traced {mem['traced_peak_bytes'] / 1e6:.0f} MB, {mem['bytes_per_person']:.0f} B/person", ""))
+    for case, c in r.get("instructions", {}).items():
+        rows.append((f"instructions, {c['scenario']}", f"{c['millions']:,.0f} M for {c['days']} days (callgrind)",
+                     f"{c['millions_per_day']:.2f} M/day", "load-independent"))
     w = [max(len(x[i]) for x in rows) for i in range(4)]
     lines = ["  ".join(c.ljust(w[i]) for i, c in enumerate(row)).rstrip() for row in rows]
     if "like_for_like" in r:

@@ -25,6 +25,8 @@ KEY_FIGURES: tuple[tuple[str, tuple[str, ...], str, bool], ...] = (
     ("eu_scale_cpu_s", ("eu-scale", "cpu_median_s"), "s", True),
     ("eu_scale_bytes_per_person", ("eu-scale", "memory", "bytes_per_person"), "B", True),
     ("eu_scale_peak_rss_mb", ("eu-scale", "memory", "process_peak_rss_bytes"), "MB", True),
+    ("baseline_200d_instructions_m", ("instructions", "baseline:200", "millions"), "M", True),
+    ("eu_scale_365d_instructions_m", ("instructions", "eu-scale:365", "millions"), "M", True),
 )
 
 

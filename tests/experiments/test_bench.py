@@ -283,3 +283,30 @@ def test_bench_cli_keeps_the_figures_when_the_history_file_is_bad(tmp_path, monk
     assert main(["bench", "--history", str(good)]) == 0
     assert main(["bench", "--history", str(good)]) == 0
     assert "change since" in capsys.readouterr().out and len(good.read_text().splitlines()) == 2
+
+
+def test_instruction_cases_and_callgrind_summary_are_read_or_named_in_one_line(capsys, monkeypatch):
+    from experiments.bench.instructions import collected, parse_cases
+    from experiments.cli import main
+
+    assert parse_cases("baseline:200, eu-scale:365") == [("baseline", 200), ("eu-scale", 365)]
+    for bad in ("baseline", "baseline:0", "baseline:x", ":5"):
+        with pytest.raises(ValueError, match="SCENARIO:DAYS"):
+            parse_cases(bad)
+    assert collected("==7== Events    : Ir\n==7== Collected : 1634012345\n==7==\n==7== I   refs:") == 1634012345
+    with pytest.raises(RuntimeError, match="no 'Collected' line"):
+        collected("valgrind: command failed\n")
+    assert main(["bench", "--instructions", "nowhere:10"]) == 2
+    assert "unknown scenario 'nowhere'" in capsys.readouterr().err
+    monkeypatch.setattr("shutil.which", lambda name: None)
+    assert main(["bench", "--instructions"]) == 2
+    assert "valgrind is not installed" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(__import__("shutil").which("valgrind") is None, reason="valgrind is not installed")
+def test_instructions_count_the_day_loop_only():
+    from experiments.bench.instructions import count_instructions
+
+    got = count_instructions("baseline", 3, log=lambda m: None)
+    # a baseline day executes some millions of instructions; imports and the world (billions) cancel out
+    assert got["days"] == 3 and 1 < got["millions_per_day"] < 100

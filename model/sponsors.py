@@ -40,7 +40,8 @@ class SponsorPool:
         self._log_seen = 0                       # move-log rows looked at
 
     def permits(self, ids: np.ndarray) -> None:
-        """Households that got a permit (in the order they join the linking line)."""
+        """Households that got a permit, in the order they join the linking line (a household gets
+        one permit: it never joins twice)."""
         k = len(ids)
         if k == 0:
             return
@@ -51,13 +52,17 @@ class SponsorPool:
             self.part = np.concatenate([self.part, np.zeros(cap - len(self.part), np.int8)])
             self._slot = np.zeros(cap, np.int32)
             self.counts = np.concatenate([self.counts, np.zeros((2, cap // _BLOCK - self.counts.shape[1]), np.int64)], 1)
-        top = int(ids.max()) + 1
-        if top > len(self.position):
-            self.position = np.concatenate([self.position, np.zeros(grown(len(self.position), top) - len(self.position), np.int32)])
+        self._cover(int(ids.max()) + 1)
         self.household[self.n:self.n + k] = ids
         self.position[ids] = np.arange(self.n + 1, self.n + k + 1, dtype=np.int32)
         self.n += k
         self._changed.append(ids)
+
+    def _cover(self, n: int) -> None:
+        """Make `position` long enough for households 0 … n-1."""
+        if n > len(self.position):
+            extra = grown(len(self.position), n) - len(self.position)
+            self.position = np.concatenate([self.position, np.zeros(extra, np.int32)])
 
     def changed(self, ids: np.ndarray) -> None:
         """Households whose link to a municipality changed."""
@@ -93,8 +98,7 @@ class SponsorPool:
         if self._changed:
             ids = np.concatenate(self._changed) if len(self._changed) > 1 else self._changed[0]
             self._changed = []
-            if len(self.position) < s.people.n:     # households added since have no position
-                self.position = np.concatenate([self.position, np.zeros(grown(len(self.position), s.people.n) - len(self.position), np.int32)])
+            self._cover(s.people.n)                 # households added since have no position
             pos = self.position[ids]
             pos = pos[pos > 0] - 1
             if len(pos):

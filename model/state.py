@@ -18,6 +18,7 @@ from agents.moves import MoveLog
 from agents.municipalities import Municipalities
 from agents.queues import Calendar, FifoQueue
 from model.inflow import draw_households, mean_household_size
+from model.residents import ResidentIndex
 from model.scenario import Scenario
 from model.sponsors import SponsorPool
 from model.world import World
@@ -101,41 +102,11 @@ class State:
     plan: object = None                                              # model.plan.PlanRuntime when enabled
     regimes: object = None                                           # model.regimes.RegimeRuntime
     seed: int | None = None
-    # households that may still be entitled to reception (ascending ids; a superset: those who
-    # left since the last compaction are still in it), the first id not yet in it, and its length
-    # when last compacted: lets a rule find who is in reception without passing over everyone
-    # who ever left
-    maybe_entitled: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    maybe_entitled_upto: int = 0
-    maybe_entitled_compacted: int = 0
-
-    def _maybe_entitled(self) -> np.ndarray:
-        """`maybe_entitled` with the households that arrived since appended."""
-        if self.people.n > self.maybe_entitled_upto:
-            self.maybe_entitled = np.concatenate([self.maybe_entitled,
-                                                  np.arange(self.maybe_entitled_upto, self.people.n)])
-            self.maybe_entitled_upto = self.people.n
-        return self.maybe_entitled
-
-    def entitled_households(self) -> np.ndarray:
-        """Ids of the households entitled to reception now (stage below HOUSED), ascending. Costs
-        the number in reception plus those who left since the last call, not everyone ever."""
-        cand = self._maybe_entitled()
-        cand = self.maybe_entitled = cand[self.people._h["stage"][cand] < Stage.HOUSED]
-        self.maybe_entitled_compacted = len(cand)
-        return cand
+    residents: ResidentIndex = field(default_factory=ResidentIndex)   # who is in a bed where
 
     def residents_of(self, locations: np.ndarray) -> np.ndarray:
-        """Ids of the households in a bed at any of `locations`, ascending. Looks at the
-        households that may be entitled (everyone in a bed is: leaving releases the bed first),
-        dropping those who left only once the list has grown by a quarter since it was last
-        compacted, so a call costs about the number in reception."""
-        ids = self._maybe_entitled()
-        if 4 * (len(ids) - self.maybe_entitled_compacted) > len(ids):
-            ids = self.entitled_households()
-        at = np.zeros(self.locs.n + 1, bool)      # by location; the last entry (index -1): no bed
-        at[locations] = True
-        return ids[at[self.people._h["location"][ids]]]
+        """Ids of the households in a bed at any of `locations`, ascending (`model.residents`)."""
+        return self.residents.residents_of(self, locations)
 
     def capacity_today(self, name: str, per_day: float) -> float:
         """Capacity available today for a server, including what was left over yesterday because

@@ -161,7 +161,9 @@ def test_contracts_end_renewed_or_closed_with_residents_moved(renew, expected_li
         assert s.log.reason[-1] == 2                  # location_closing
 
 
-def test_residents_are_found_among_those_in_reception_only():
+@pytest.mark.parametrize("renew_every", [1 << 15, 2])   # the usual snapshot, and one renewed at every look
+def test_residents_are_those_in_a_bed_there_now(monkeypatch, renew_every):
+    monkeypatch.setattr("model.residents._MIN_ROWS", renew_every)
     s = prepare(small(), days=5)
     L = s.locs
     em, reg = (int(np.flatnonzero(L.kind == k)[0]) for k in (Kind.EMERGENCY, Kind.REGULAR))
@@ -169,9 +171,13 @@ def test_residents_are_found_among_those_in_reception_only():
     ids = _add(s, [1, 2, 1, 3], stage=Stage.PROCEDURE)
     move(s.people, L, s.log, ids, np.array([em, reg, em, -1]), 0, 0)
     assert list(s.residents_of(np.array([em]))) == [ids[0], ids[2]]
-    rulebook.leave(s, ids[:1], Stage.HOUSED, 1)          # housed: bed released, no longer entitled
+    rulebook.leave(s, ids[:1], Stage.HOUSED, 1)          # housed: bed released
     later = _add(s, [2], stage=Stage.PROCEDURE, day=1)
     move(s.people, L, s.log, later, em, 1, 0)
-    assert list(s.entitled_households()) == [ids[1], ids[2], ids[3], later[0]]
+    move(s.people, L, s.log, ids[1:2], em, 1, 0)         # moved from the azc to the emergency location
+    assert list(s.residents_of(np.array([em]))) == [ids[1], ids[2], later[0]]
     assert list(s.residents_of(np.array([em, reg]))) == [ids[1], ids[2], later[0]]
-    assert list(s.maybe_entitled) == [ids[1], ids[2], ids[3], later[0]]   # the one who left is gone for good
+    assert list(s.residents_of(np.array([reg]))) == []
+    move(s.people, L, s.log, ids[1:3], np.array([reg, -1]), 2, 0)   # one back to the azc, one loses its bed
+    assert list(s.residents_of(np.array([reg]))) == [ids[1]]
+    assert list(s.residents_of(np.array([em, reg]))) == [ids[1], later[0]]

@@ -1,0 +1,62 @@
+"""Who sleeps at which location, for the rules that empty locations (contracts ending, scale-down).
+
+`ResidentIndex` keeps the households in a bed grouped by location as they were at a *snapshot*,
+and reads the move log for what happened since: the residents of some locations now are those
+listed there at the snapshot or moved there since, who are still there. A look costs their
+number and the log rows since the snapshot. The snapshot is renewed from itself and those rows
+(not from everyone ever admitted) once the rows since outnumber half of it, so it costs a pass
+over the people in a bed every so often.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+_MIN_ROWS = 1 << 15     # renew the snapshot no more often than every this many log rows
+
+
+class ResidentIndex:
+    """Households in a bed by location (see the module text)."""
+
+    def __init__(self) -> None:
+        self._order = np.zeros(0, np.int32)    # households in a bed at the snapshot, by location
+        self._bounds = np.zeros(1, np.int64)   # location j's households: _order[_bounds[j]:_bounds[j + 1]]
+        self._rows = 0                         # move-log rows before the snapshot
+
+    def residents_of(self, s, locations: np.ndarray) -> np.ndarray:
+        """Ids of the households in a bed at any of `locations` now, ascending."""
+        log, n_loc = s.log, s.locs.n
+        if len(self._bounds) != n_loc + 1 or log.n - self._rows > max(len(self._order), _MIN_ROWS) // 2:
+            self._renew(s)
+        locations = np.asarray(locations, np.int64)
+        at = np.zeros(n_loc + 1, bool)        # by location; the last entry (index -1): no bed
+        at[locations] = True
+        first, last = self._bounds[locations], self._bounds[locations + 1]
+        counts = last - first
+        listed = self._order[np.repeat(first - (counts.cumsum() - counts), counts) + np.arange(int(counts.sum()))]
+        rows = slice(self._rows, log.n)
+        moved_in = log.household[rows][at[log.destination[rows]]]
+        cand = np.concatenate([listed, moved_in])
+        return np.unique(cand[at[s.people._h["location"][cand]]]).astype(np.int64)
+
+    def _renew(self, s) -> None:
+        """A new snapshot: those in the old one and those in the log since who are in a bed now,
+        under their location now. A household that moved since may be listed twice (the look
+        keeps one); its entries stay few, one per move."""
+        log = s.log
+        cand = np.concatenate([self._order, log.household[self._rows:log.n]])
+        self._order = _EMPTY
+        where = s.people._h["location"][cand]
+        keep = where >= 0
+        cand = cand[keep]
+        # a stable sort of 16-bit keys is a radix sort: linear in those in a bed
+        where = where[keep].astype(np.int16 if s.locs.n < (1 << 15) else np.int32)
+        del keep
+        by_location = where.argsort(kind="stable")
+        self._order = cand[by_location]
+        del cand
+        self._bounds = np.searchsorted(where[by_location], np.arange(s.locs.n + 1))
+        self._rows = log.n
+
+
+_EMPTY = np.zeros(0, np.int32)

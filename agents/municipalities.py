@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.keyed import SALT_HOSTING, SALT_LINK, keyed_uniform
+from agents.sorting import stable_order
 
 
 class Municipalities:
@@ -89,8 +90,7 @@ def house(municipality: np.ndarray, sizes: np.ndarray, homes: np.ndarray) -> np.
     n = len(municipality)
     if n == 0:
         return np.zeros(0, dtype=bool)
-    # a stable sort of 16-bit keys is a radix sort: linear in the households waiting
-    order = (municipality.astype(np.int16) if len(homes) < (1 << 15) else municipality).argsort(kind="stable")
+    order = stable_order(municipality, len(homes) < (1 << 15))
     m_sorted = municipality[order]
     s_sorted = sizes[order].astype(np.int64)
     cum_before = np.cumsum(s_sorted) - s_sorted

@@ -14,6 +14,7 @@ from agents.applicants import Flag, Stage, Track
 from agents.columns import filled
 from agents.locations import TEMPORARY_KINDS, Kind, place
 from agents.moves import Reason, move
+from agents.sorting import RADIX_FROM, stable_order
 from model.state import State
 
 # Placement preference per household class: the kinds tried, in order.
@@ -157,7 +158,8 @@ class EmptiestFirst:
             elif n_free == 0:
                 got = idx[:0]
             else:
-                got = idx[free][(-v[free]).argsort(kind="stable")]
+                v = v[free]
+                got = idx[free][stable_order(-v, len(v) >= RADIX_FROM and int(v.max()) < (1 << 15))]
             self._orders[kind] = got
         return got
 

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.sorting import stable_order
+
 _MIN_ROWS = 1 << 15     # renew the snapshot no more often than every this many log rows
 
 
@@ -49,10 +51,9 @@ class ResidentIndex:
         where = s.people._h["location"][cand]
         keep = where >= 0
         cand = cand[keep]
-        # a stable sort of 16-bit keys is a radix sort: linear in those in a bed
-        where = where[keep].astype(np.int16 if s.locs.n < (1 << 15) else np.int32)
+        where = where[keep]
         del keep
-        by_location = where.argsort(kind="stable")
+        by_location = stable_order(where, s.locs.n < (1 << 15))   # a radix sort: linear
         self._order = cand[by_location]
         del cand
         self._bounds = np.searchsorted(where[by_location], np.arange(s.locs.n + 1))

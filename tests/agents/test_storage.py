@@ -1,5 +1,5 @@
-"""Storage: growth of columns, person columns computed from households, the move log's day runs
-and computed distances."""
+"""Storage: growth of columns, stable orders, person columns computed from households, the move
+log's day runs and computed distances."""
 
 import numpy as np
 import pytest
@@ -8,6 +8,7 @@ from agents.applicants import Applicants, Track
 from agents.columns import GENTLE_FROM, grown, reserve
 from agents.locations import Kind, Life, Locations
 from agents.moves import MoveLog, Reason
+from agents.sorting import RADIX_FROM, stable_order
 
 
 def test_growth_doubles_short_tables_and_adds_a_quarter_to_long_ones():
@@ -18,6 +19,13 @@ def test_growth_doubles_short_tables_and_adds_a_quarter_to_long_ones():
     reserve(cols, 3, 6)
     assert len(cols["a"]) == 10 and cols["a"].dtype == np.int32 and cols["b"].dtype == np.int8
     assert list(cols["a"]) == [0, 1, 2] + [0] * 7 and list(cols["b"][:4]) == [1, 1, 1, 0]
+
+
+def test_stable_order_keeps_ties_in_place_short_or_long():
+    assert stable_order(np.array([3, 1, 3, 0, 1]), True).tolist() == [3, 1, 4, 0, 2]
+    keys = -np.random.default_rng(1).integers(0, 400, 5 * RADIX_FROM)      # e.g. minus free places
+    assert np.array_equal(stable_order(keys, True), keys.argsort(kind="stable"))   # radix, same order
+    assert np.array_equal(stable_order(keys * 1000, False), (keys * 1000).argsort(kind="stable"))
 
 
 def test_person_columns_follow_from_the_households():

@@ -1,0 +1,21 @@
+"""Stable orders of small-range integer keys, linear in their number.
+
+NumPy sorts 16-bit integers by radix (two passes, linear) when asked for a stable sort, and
+wider integers by timsort (n log n). Locations, municipalities and places per location fit in
+16 bits, so their orders are sorted as int16: the same permutation, from a few hundred keys on
+faster (~2.5× for 2,400 keys; slower below ~200, where the int64 sort is used).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+RADIX_FROM = 256   # keys: below this many the int64 timsort is faster than the radix sort
+
+
+def stable_order(keys: np.ndarray, fit_16_bits: bool) -> np.ndarray:
+    """`keys.argsort(kind="stable")`; `fit_16_bits`: the caller knows every key is in
+    [-32768, 32767] (then a long array is sorted as int16, by radix)."""
+    if fit_16_bits and len(keys) >= RADIX_FROM:
+        return keys.astype(np.int16).argsort(kind="stable")
+    return keys.argsort(kind="stable")

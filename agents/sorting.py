@@ -17,5 +17,5 @@ def stable_order(keys: np.ndarray, fit_16_bits: bool) -> np.ndarray:
     """`keys.argsort(kind="stable")`; `fit_16_bits`: the caller knows every key is in
     [-32768, 32767] (then a long array is sorted as int16, by radix)."""
     if fit_16_bits and len(keys) >= RADIX_FROM:
-        return keys.astype(np.int16).argsort(kind="stable")
+        return keys.astype(np.int16, copy=False).argsort(kind="stable")
     return keys.argsort(kind="stable")

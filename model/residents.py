@@ -51,9 +51,10 @@ class ResidentIndex:
         where = s.people._h["location"][cand]
         keep = where >= 0
         cand = cand[keep]
-        where = where[keep]
+        small = s.locs.n < (1 << 15)
+        where = where[keep].astype(np.int16 if small else np.int32)   # 16-bit keys: less to hold
         del keep
-        by_location = stable_order(where, s.locs.n < (1 << 15))   # a radix sort: linear
+        by_location = stable_order(where, small)   # a radix sort: linear
         self._order = cand[by_location]
         del cand
         self._bounds = np.searchsorted(where[by_location], np.arange(s.locs.n + 1))

@@ -71,7 +71,10 @@ def format_table(r: dict) -> str:
         mem = b["memory"]
         rows.append(("baseline memory", f"peak RSS {mem['process_peak_rss_bytes'] / 1e6:.0f} MB",
                      f"traced {mem['traced_peak_bytes'] / 1e6:.0f} MB, {mem['bytes_per_person']:.0f} B/person", ""))
-    for case, c in r.get("instructions", {}).items():
+    for c in r.get("instructions", {}).values():
+        if "error" in c:
+            rows.append((f"instructions, {c['scenario']}", f"not counted: {c['error']}", "", ""))
+            continue
         rows.append((f"instructions, {c['scenario']}", f"{c['millions']:,.0f} M for {c['days']} days (callgrind)",
                      f"{c['millions_per_day']:.2f} M/day", "load-independent"))
     w = [max(len(x[i]) for x in rows) for i in range(4)]

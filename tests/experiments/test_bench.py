@@ -310,3 +310,18 @@ def test_instructions_count_the_day_loop_only():
     got = count_instructions("baseline", 3, log=lambda m: None)
     # a baseline day executes some millions of instructions; imports and the world (billions) cancel out
     assert got["days"] == 3 and 1 < got["millions_per_day"] < 100
+
+
+def test_a_failed_instruction_count_is_reported_and_the_timings_are_kept(monkeypatch):
+    import experiments.bench.instructions as instructions
+
+    def killed(name, days, log):
+        raise RuntimeError(f"instruction count of {name} failed: Killed")
+
+    monkeypatch.setattr(instructions, "count_instructions", killed)
+    r = run_bench(repeats=1, quick=True, eu=False, reference=False, memory=False,
+                  instructions=[("baseline", 5)], log=lambda m: None)
+    assert r["baseline"]["cpu_median_s"] > 0
+    assert r["instructions"]["baseline:5"] == {"scenario": "baseline", "days": 5,
+                                               "error": "instruction count of baseline failed: Killed"}
+    assert "not counted: instruction count of baseline failed: Killed" in format_table(r)

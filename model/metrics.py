@@ -35,7 +35,7 @@ SCALARS: dict[str, tuple[str, str]] = {
     "permits": ("persons", "permits granted today"),
     "rejections": ("persons", "rejections today"),
     "ind_backlog": ("persons", "in procedure, waiting for an IND decision"),
-    "border_late": ("persons", "border-procedure decisions after the deadline today"),
+    "border_late": ("persons", "border procedures past their 12-week deadline today, moved to the regular procedure"),
     "departed_independent": ("persons", "independent departures today"),
     "departed_forced": ("persons", "forced returns today"),
     "departed_unsupervised": ("persons", "left without supervision today"),
@@ -44,7 +44,35 @@ SCALARS: dict[str, tuple[str, str]] = {
     "central_occupancy": ("persons", "persons at the central registration location (Ter Apel)"),
     "children_in_emergency": ("persons", "minors in emergency or crisis emergency reception"),
     "moves_km": ("km", "person-km moved between locations today"),
+    "appeals": ("persons", "suspensive appeals lodged today (against a rejection or a transfer decision)"),
+    "appeal_permits": ("persons", "permits granted on appeal today (not in permits)"),
+    "vulnerability_assessed": ("persons", "assessed for special reception needs today"),
+    "vulnerability_late": ("persons", "assessed after the 30-day deadline today"),
+    "border_procedure_persons": ("persons", "in the border procedure at the end of the day (capacity: 211 at once)"),
+    "border_diverted": ("persons", "eligible for the border procedure but beyond its capacity today: accelerated instead"),
+    "dublin_absconded": ("persons", "Dublin claimants who left without supervision before the transfer today (in departed_unsupervised)"),
+    "dublin_deadline_passed": ("persons", "Dublin claims past the final transfer date today: handled in the regular procedure"),
+    **{f"decision_days_{stat}_{track}": ("days", f"{label} days from arrival to the first decision, "
+                                         f"persons decided today on the {track} track (empty: none)")
+       for track in ("regular", "accelerated", "border", "dublin")
+       for stat, label in (("median", "median"), ("p90", "90th percentile of"))},
 }
+_TALLIED = ("arrivals", "exits_housed", "exits_departed", "exits_transferred", "moves", "registered",
+            "registration_late", "decisions", "permits", "rejections", "border_late", "departed_independent",
+            "departed_forced", "departed_unsupervised", "dublin_reception_ended", "appeals", "appeal_permits",
+            "vulnerability_assessed", "vulnerability_late", "border_diverted", "dublin_absconded",
+            "dublin_deadline_passed")
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
+    """The q-quantile of `values` where each value counts `weights` times (persons): the smallest
+    value whose cumulative weight reaches q of the total (inverted CDF, no interpolation); NaN
+    when the total weight is zero."""
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(np.asarray(weights, np.float64)[order])
+    if len(cum) == 0 or cum[-1] <= 0:
+        return float("nan")
+    return float(np.asarray(values)[order][np.searchsorted(cum, q * cum[-1], side="left")])
 
 
 class Recorder:
@@ -60,6 +88,7 @@ class Recorder:
         self.province_occupancy = np.zeros((days, self.n_prov), np.int64)
         self.province_capacity = np.zeros((days, self.n_prov), np.int64)
         self.track_backlog = np.zeros((days, len(PROCEDURE_TRACKS)), np.int64)
+        self.wait_persons = np.zeros((len(PROCEDURE_TRACKS), 1024), np.int64)  # persons decided by days waited
         self.initial_population = s.people.entitled()
         # figures written by the plan and the regimes (zero / empty when they are not in use)
         self.extra: dict[str, np.ndarray] = {"phase": np.zeros(days, np.int64),
@@ -76,11 +105,10 @@ class Recorder:
         population = s.people.entitled()
         in_bed = int(occ.sum())
         capacity = int(places.sum())
-        for name in ("arrivals", "exits_housed", "exits_departed", "exits_transferred", "moves",
-                     "registered", "registration_late", "decisions", "permits", "rejections",
-                     "border_late", "departed_independent", "departed_forced",
-                     "departed_unsupervised", "dublin_reception_ended"):
+        for name in _TALLIED:
             x[name][day] = getattr(t, name)
+        x["border_procedure_persons"][day] = s.border_persons
+        self._decision_times(t.decision_waits, day)
         log = s.log
         if log.n > self._log_seen:
             new = slice(self._log_seen, log.n)
@@ -111,6 +139,27 @@ class Recorder:
         self.province_capacity[day] = by_places[nk:]
         self.track_backlog[day] = s.procedure_persons[self._tracks]
 
+    def _decision_times(self, waits: list, day: int) -> None:
+        """Today's decision times per track (median, p90 over persons) and the run's tally of
+        persons decided by days waited (for the run's own median and p90, `Results.decision_times`)."""
+        for i, track in enumerate(PROCEDURE_TRACKS):
+            batches = [(d, w) for t, d, w in waits if t == track]
+            name = TRACK_KEYS[track]
+            if not batches:
+                self.scalars[f"decision_days_median_{name}"][day] = np.nan
+                self.scalars[f"decision_days_p90_{name}"][day] = np.nan
+                continue
+            d = np.concatenate([b[0] for b in batches]).astype(np.int64)
+            w = np.concatenate([b[1] for b in batches]).astype(np.int64)
+            self.scalars[f"decision_days_median_{name}"][day] = weighted_quantile(d, w, 0.5)
+            self.scalars[f"decision_days_p90_{name}"][day] = weighted_quantile(d, w, 0.9)
+            top = int(d.max()) + 1
+            if top > self.wait_persons.shape[1]:
+                grown = np.zeros((len(PROCEDURE_TRACKS), max(top, 2 * self.wait_persons.shape[1])), np.int64)
+                grown[:, : self.wait_persons.shape[1]] = self.wait_persons
+                self.wait_persons = grown
+            np.add.at(self.wait_persons[i], np.maximum(d, 0), w)
+
     def _groups(self, s: State) -> np.ndarray:
         """0/1 matrix summing locations by kind, by province and over temporary kinds; rebuilt
         only when the location table changed (locations added)."""
@@ -139,6 +188,9 @@ class Recorder:
         ds["occupancy_by_province"] = (("day", "province"), self.province_occupancy[:days], {"units": "persons"})
         ds["capacity_by_province"] = (("day", "province"), self.province_capacity[:days], {"units": "places"})
         ds["ind_backlog_by_track"] = (("day", "track"), self.track_backlog[:days], {"units": "persons"})
+        ds["decided_by_wait"] = (("track", "wait_days"), self.wait_persons,
+                                 {"units": "persons", "long_name": "persons decided in the run by days from arrival to "
+                                  "the first decision (transfer decision for Dublin)"})
         ds["phase"] = ("day", self.extra["phase"][:days], {"units": "1", "long_name": "highest plan phase in force (0 normal … 4 crisis emergency reception)"})
         ds["regime"] = ("day", self.extra["regime"][:days], {"long_name": "EU 2024/1359 regime(s) in force, empty if none"})
         ds["phase_by_province"] = (("day", "province"), self.province_phase[:days], {"units": "1"})

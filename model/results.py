@@ -12,7 +12,7 @@ import xarray as xr
 from agents.applicants import Applicants
 from agents.locations import Locations
 from agents.moves import REASON_NAMES, MoveLog, Reason
-from model.metrics import SCALARS
+from model.metrics import SCALARS, weighted_quantile
 from model.scenario import Scenario
 
 
@@ -78,6 +78,17 @@ class Results:
             out[f"moves_{r.name.lower()}"] = float(size[between & (log.reason == r)].sum())
         return out
 
+    def decision_times(self) -> dict[str, tuple[float, float, int]]:
+        """Per IND track: median and 90th percentile of the days from arrival to the first decision
+        (Dublin: the transfer decision) over the persons decided in the run, and how many."""
+        hist = self.daily["decided_by_wait"]
+        out = {}
+        for track in hist["track"].values:
+            w = hist.sel(track=track).values
+            days = np.arange(len(w))
+            out[str(track)] = (weighted_quantile(days, w, 0.5), weighted_quantile(days, w, 0.9), int(w.sum()))
+        return out
+
     def save(self, out: str | Path) -> dict[str, Path]:
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
@@ -115,6 +126,13 @@ class Results:
             f"3+ moves {ch['children_share_3plus']:.1%}; {ch['km_per_person']:.0f} km per person",
             "  Moves by reason: " + ", ".join(f"{r.name.lower().replace('_', ' ')} {ch['moves_' + r.name.lower()]:,.0f}"
                                               for r in Reason if r not in (Reason.INTAKE, Reason.EXIT)),
+            "  Decision time (days from arrival to first decision, median / p90): " + ", ".join(
+                f"{t} {m:.0f} / {p:.0f}" if n else f"{t} none" for t, (m, p, n) in self.decision_times().items()),
+            f"  Rights and deadlines: {int(d['appeals'].sum()):,} appeals lodged ({int(d['appeal_permits'].sum()):,} "
+            f"permits on appeal); vulnerability assessed late {int(d['vulnerability_late'].sum()):,} of "
+            f"{int(d['vulnerability_assessed'].sum()):,}; border procedures past 12 weeks {int(d['border_late'].sum()):,} "
+            f"(moved to regular), diverted over capacity {int(d['border_diverted'].sum()):,}; Dublin final transfer "
+            f"date passed {int(d['dublin_deadline_passed'].sum()):,}, absconded {int(d['dublin_absconded'].sum()):,}",
             "  Plan (noodplan): " + _phase_line(d["phase"].values) + _regime_line(d["regime"].values),
             f"  Cost: EUR {d['cost_eur'].sum() / 1e9:.2f} billion "
             f"(EUR {d['cost_eur'].values.mean() / 1e6:.1f} million per day)",

@@ -341,7 +341,7 @@ KIND_GROUPS = {
     "Crisis (crisisnoodopvang)": ["crisis"],
 }
 GROUP_COLOURS = ["#6a3d9a", "#33a02c", "#ff7f00", "#e31a1c"]
-STAGE_COLOURS = ["#a6cee3", "#6a3d9a", "#1f78b4", "#33a02c", "#fb9a99", "#b15928"]
+STAGE_COLOURS = ["#a6cee3", "#6a3d9a", "#1f78b4", "#fdbf6f", "#33a02c", "#fb9a99", "#b15928"]
 
 
 class ChartsCanvas:

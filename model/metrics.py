@@ -64,15 +64,19 @@ _TALLIED = ("arrivals", "exits_housed", "exits_departed", "exits_transferred", "
             "dublin_deadline_passed")
 
 
-def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float:
-    """The q-quantile of `values` where each value counts `weights` times (persons): the smallest
-    value whose cumulative weight reaches q of the total (inverted CDF, no interpolation); NaN
-    when the total weight is zero."""
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float | tuple[float, ...]):
+    """The q-quantile(s) of `values` where each value counts `weights` times (persons): the
+    smallest value whose cumulative weight reaches q of the total (inverted CDF, no
+    interpolation); NaN when the total weight is zero. A tuple of q gives a tuple, one sort."""
+    qs = q if isinstance(q, tuple) else (q,)
     order = np.argsort(values, kind="stable")
     cum = np.cumsum(np.asarray(weights, np.float64)[order])
     if len(cum) == 0 or cum[-1] <= 0:
-        return float("nan")
-    return float(np.asarray(values)[order][np.searchsorted(cum, q * cum[-1], side="left")])
+        out = tuple(float("nan") for _ in qs)
+    else:
+        at = np.searchsorted(cum, np.asarray(qs) * cum[-1], side="left")
+        out = tuple(float(v) for v in np.asarray(values)[order][at])
+    return out if isinstance(q, tuple) else out[0]
 
 
 class Recorder:
@@ -81,7 +85,8 @@ class Recorder:
     def __init__(self, s: State, days: int) -> None:
         self.days = days
         self.n_prov = len(s.world.provinces)
-        self.scalars = {k: np.zeros(days, np.float64) for k in SCALARS}
+        self.scalars = {k: np.full(days, np.nan) if k.startswith("decision_days_") else np.zeros(days, np.float64)
+                        for k in SCALARS}
         self.stage = np.zeros((days, N_STAGES), np.int64)
         self.kind_occupancy = np.zeros((days, N_KINDS), np.int64)
         self.kind_capacity = np.zeros((days, N_KINDS), np.int64)
@@ -140,25 +145,25 @@ class Recorder:
         self.track_backlog[day] = s.procedure_persons[self._tracks]
 
     def _decision_times(self, waits: list, day: int) -> None:
-        """Today's decision times per track (median, p90 over persons) and the run's tally of
-        persons decided by days waited (for the run's own median and p90, `Results.decision_times`)."""
-        for i, track in enumerate(PROCEDURE_TRACKS):
-            batches = [(d, w) for t, d, w in waits if t == track]
+        """Today's decision times per track (median, p90 over persons; left empty without
+        decisions) and the run's tally of persons decided by days waited (for the run's own
+        median and p90, `Results.decision_times`)."""
+        by_track: dict[int, list] = {}
+        for track, d, w in waits:
+            by_track.setdefault(int(track), []).append((d, w))
+        for track, batches in by_track.items():
+            d = batches[0][0] if len(batches) == 1 else np.concatenate([b[0] for b in batches])
+            w = batches[0][1] if len(batches) == 1 else np.concatenate([b[1] for b in batches])
             name = TRACK_KEYS[track]
-            if not batches:
-                self.scalars[f"decision_days_median_{name}"][day] = np.nan
-                self.scalars[f"decision_days_p90_{name}"][day] = np.nan
-                continue
-            d = np.concatenate([b[0] for b in batches]).astype(np.int64)
-            w = np.concatenate([b[1] for b in batches]).astype(np.int64)
-            self.scalars[f"decision_days_median_{name}"][day] = weighted_quantile(d, w, 0.5)
-            self.scalars[f"decision_days_p90_{name}"][day] = weighted_quantile(d, w, 0.9)
+            median, p90 = weighted_quantile(d, w, (0.5, 0.9))
+            self.scalars[f"decision_days_median_{name}"][day] = median
+            self.scalars[f"decision_days_p90_{name}"][day] = p90
             top = int(d.max()) + 1
             if top > self.wait_persons.shape[1]:
                 grown = np.zeros((len(PROCEDURE_TRACKS), max(top, 2 * self.wait_persons.shape[1])), np.int64)
                 grown[:, : self.wait_persons.shape[1]] = self.wait_persons
                 self.wait_persons = grown
-            np.add.at(self.wait_persons[i], np.maximum(d, 0), w)
+            self.wait_persons[PROCEDURE_TRACKS.index(track)] += np.bincount(d, weights=w, minlength=self.wait_persons.shape[1]).astype(np.int64)
 
     def _groups(self, s: State) -> np.ndarray:
         """0/1 matrix summing locations by kind, by province and over temporary kinds; rebuilt

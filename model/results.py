@@ -86,7 +86,7 @@ class Results:
         for track in hist["track"].values:
             w = hist.sel(track=track).values
             days = np.arange(len(w))
-            out[str(track)] = (weighted_quantile(days, w, 0.5), weighted_quantile(days, w, 0.9), int(w.sum()))
+            out[str(track)] = (*weighted_quantile(days, w, (0.5, 0.9)), int(w.sum()))
         return out
 
     def save(self, out: str | Path) -> dict[str, Path]:

@@ -404,6 +404,8 @@ def _start_departure(s: State, ids: np.ndarray, day: int) -> None:
 
 def _leave_border(s: State, ids: np.ndarray) -> None:
     """Those of `ids` in the border procedure leave it (a decision that ends it, or its deadline)."""
+    if s.border_persons == 0 or len(ids) == 0:
+        return
     h = s.people._h
     inside = ids[(h["track"][ids] == Track.BORDER) & ((h["stage"][ids] == Stage.PROCEDURE) | (h["stage"][ids] == Stage.APPEAL))]
     s.border_persons -= s.people.persons_in(inside)

@@ -25,3 +25,19 @@ def test_emergency_contract_terms_are_the_news_record():
     pf = load_scenario("baseline").portfolio
     assert pf.contract_term_days["emergency"] == terms["first_term_mode_days"]
     assert pf.renewal_probability["emergency"] == round(terms["extended_share"], 1)
+
+
+def test_the_comparison_and_the_summary_report_churn_per_person_year():
+    from experiments.compare import KEY_FIGURES, key_figures
+    from model.simulate import simulate
+
+    res = simulate("baseline", days=40)
+    ch, kf = res.churn(), key_figures(res)
+    assert kf["moves_per_person_year"] == ch["moves_per_person_year"] > 0
+    assert kf["children_moves_per_year"] == ch["children_moves_per_year"]
+    assert kf["moves_own_request"] == ch["moves_per_person_year_own_request"]
+    assert {"moves_contract_end", "moves_capacity_balancing", "moves_between_temporary"} <= set(KEY_FIGURES)
+    assert f"{ch['moves_per_person_year']:.2f} per person-year in reception" in res.summary()
+    # the daily moves by reason add up to the log's person-moves of those reasons
+    assert float(res.daily["moves_own_request"].sum()) == ch["moves_own_request"]
+    assert float(res.daily["moves_contract_end"].sum()) == ch["moves_contract_end"]

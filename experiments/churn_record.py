@@ -23,7 +23,7 @@ import numpy as np
 
 from agents.locations import TEMPORARY_KINDS, Kind
 from model import data
-from model.relocation import REQUEST_KINDS
+from model.relocation import REQUEST_KIND
 from model.results import Results
 from model.simulate import simulate
 
@@ -62,8 +62,8 @@ def model_figures(hindcast: Results, baseline: Results) -> dict[str, float]:
     """The model's side of each comparison, for one seed of each scenario."""
     out = {}
     y14 = _year(hindcast, 2014)
-    at_request = hindcast.churn(period=y14, kinds=REQUEST_KINDS)
-    out["own_request_per_child_year_2014_at_request_kinds"] = at_request["children_moves_per_year_own_request"]
+    at_azc = hindcast.churn(period=y14, kinds=(REQUEST_KIND,))
+    out["own_request_per_child_year_2014_in_azc"] = at_azc["children_moves_per_year_own_request"]
     ch = hindcast.churn(period=y14)
     out["children_excl_procedure_2014"] = ch["children_moves_per_year"] - ch["children_moves_per_year_procedure_step"]
     survey_day = _year(hindcast, 2017)[1] - 1                     # 31 December 2017, the end of the hindcast
@@ -80,7 +80,8 @@ def model_figures(hindcast: Results, baseline: Results) -> dict[str, float]:
     out["baseline_children_moves_per_year"] = b["children_moves_per_year"]
     out["baseline_moves_per_person_year"] = b["moves_per_person_year"]
     out["baseline_in_temporary"] = baseline.churn(kinds=TEMPORARY_KINDS)["moves_per_person_year"]
-    out["baseline_in_regular_kinds"] = baseline.churn(kinds=(Kind.PROCESS,) + REQUEST_KINDS)["moves_per_person_year"]
+    stay = (Kind.PROCESS, Kind.REGULAR, Kind.MINORS, Kind.ACCELERATED)
+    out["baseline_in_regular_kinds"] = baseline.churn(kinds=stay)["moves_per_person_year"]
     return out
 
 

@@ -47,7 +47,8 @@ SCALARS: dict[str, tuple[str, str]] = {
     "moves_km": ("km", "person-km moved between locations today"),
     "moves_own_request": ("persons", "moved between locations today on their own request (in moves)"),
     "moves_contract_end": ("persons", "moved today because their location's contract ended (in moves)"),
-    "moves_capacity_balancing": ("persons", "moved today for capacity balancing: consolidation, reserve released (in moves)"),
+    "moves_capacity_balancing": ("persons", "moved today for capacity balancing: consolidation, reserve released "
+                                            "(in moves)"),
 }
 
 # daily person-moves by reason, read from the move log (scalar name -> Reason)

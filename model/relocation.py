@@ -10,10 +10,10 @@ causes besides the procedure itself, and each is a rule here:
   places are still needed, the portfolio replaces an ended contract by a new site of the same kind
   and size in the same province, opening that day, so the residents of an ended emergency
   location mostly move to another emergency location.
-* **Own requests** (`own_requests`): households in a regular, amv or sober location ask to move
-  (medical treatment, school, family nearby, another azc) as a Poisson process per household; a
-  request is granted when another location of the same kind has room (`Reason.OWN_REQUEST`).
-  Each household's next request day is kept on a calendar, so a day touches only those due.
+* **Own requests** (`own_requests`): households in a regular asylum seekers' centre (azc) ask
+  to move (medical treatment, school, family nearby, another azc) as a Poisson process per
+  household; a request is granted when another azc has room (`Reason.OWN_REQUEST`). Each
+  household's next request day is kept on a calendar, so a day touches only those due.
 * **Capacity balancing** (`consolidate`): when places are not short, an under-used emergency or
   crisis location of the portfolio is closed and its residents moved to the others of its kind
   (`Reason.CAPACITY_BALANCING`, moved out by the lifecycle's drain within its daily budget).
@@ -33,8 +33,9 @@ from agents.queues import BucketCalendar
 from model.placement import kind_table, order_by_kind
 from model.state import State
 
-# where households ask to move on their own request: the locations to stay (azc, amv, sober)
-REQUEST_KINDS = (Kind.REGULAR, Kind.MINORS, Kind.ACCELERATED)
+# where households ask to move on their own request: the regular asylum seekers' centres (azc),
+# as in COA's 2012 registration ("on every azc residents make several requests a day")
+REQUEST_KIND = Kind.REGULAR
 # locations that do not house people outside the registration step
 _REGISTRATION_KINDS = (Kind.CENTRAL, Kind.BORDER)
 _DAY_MIX = np.uint64(0x9E3779B97F4A7C15)   # spreads the day over the key's bits (odd constant)
@@ -133,8 +134,8 @@ class RequestBook:
 
     `next_day[h]` is household h's next request day (-1: none pending); the calendar files
     households under that day (entries go stale when a household's day changes; they are checked
-    against `next_day` when popped). Households are scheduled from the move log: whoever got a
-    bed in a request kind since the last look draws its next request day from that day (a Poisson
+    against `next_day` when popped). Households are filed from the move log: whoever got a bed in
+    a regular location since the last look draws its next request day from that day (a Poisson
     process has no memory, so starting the clock again at every move keeps the rate)."""
 
     def __init__(self) -> None:
@@ -144,19 +145,8 @@ class RequestBook:
 
     def grow(self, n: int) -> None:
         if n > len(self.next_day):
-            self.next_day = np.concatenate([self.next_day, np.full(max(n, 2 * len(self.next_day)) - len(self.next_day),
-                                                                   -1, np.int32)])
-
-    def schedule(self, ids: np.ndarray, keys: np.ndarray, from_day: np.ndarray | int, rate: float) -> None:
-        """File households `ids` under their next request day after `from_day`."""
-        if len(ids) == 0:
-            return
-        if rate <= 0:
-            self.next_day[ids] = -1
-            return
-        due = np.asarray(from_day) + request_gap_days(keys, from_day, rate)
-        self.next_day[ids] = due
-        self.calendar.schedule(ids, due)
+            more = max(n, 2 * len(self.next_day)) - len(self.next_day)
+            self.next_day = np.concatenate([self.next_day, np.full(more, -1, np.int32)])
 
 
 def request_gap_days(keys: np.ndarray, from_day: np.ndarray | int, rate_per_year: float) -> np.ndarray:
@@ -169,59 +159,58 @@ def request_gap_days(keys: np.ndarray, from_day: np.ndarray | int, rate_per_year
 
 
 def own_requests(s: State, day: int) -> None:
-    """Households due to ask today move to another location of the same kind with room
-    (emptiest first); whoever is not granted a place stays and asks again later."""
+    """Households due to ask today move to another regular location with room (emptiest first);
+    whoever is not granted a place stays and asks again later. Then the next requests are filed."""
     book = s.requests
     if book is None:
         book = s.requests = RequestBook()
     rate = s.sc.placement.own_request_moves_per_year
-    h = s.people._h
-    book.grow(s.people.n)
-    _schedule_from_log(s, book, rate)
     due = book.calendar.pop(day)
-    if len(due) == 0:
+    if rate <= 0:                                     # nobody asks (requests filed earlier lapse)
+        book.log_seen = s.log.n
+        book.next_day[due[book.next_day[due] == day]] = -1
         return
-    due = np.unique(due[book.next_day[due] == day])
-    loc = h["location"][due]
-    here = (loc >= 0) & kind_table(REQUEST_KINDS)[s.locs.kind[np.maximum(loc, 0)]] & (h["stage"][due] < Stage.HOUSED)
-    book.next_day[due[~here]] = -1                    # left the request kinds: asks again when back
-    due, loc = due[here], loc[here]
-    if len(due) == 0:
-        return
-    book.schedule(due, h["key"][due], day, rate)      # the next request, granted or not
-    vacancy = s.locs.vacancy()
-    vacancy[loc] = 0                                  # not to a location someone asks to leave
-    order = order_by_kind(s, vacancy)
-    kinds = s.locs.kind[loc]
-    target = np.full(len(due), -1, np.int64)
-    for k in REQUEST_KINDS:
-        sel = np.flatnonzero(kinds == k)
-        if len(sel):
-            got = place(h["size"][due[sel]].astype(np.int64), [k], vacancy, order)
-            target[sel] = got
-            ok = got >= 0
-            np.subtract.at(vacancy, got[ok], h["size"][due[sel][ok]].astype(np.int64))
-    moved = target >= 0
-    s.today.moves += move(s.people, s.locs, s.log, due[moved], target[moved], day, Reason.OWN_REQUEST)
-    book.log_seen = s.log.n                           # own-request moves are scheduled above
+    book.grow(s.people.n)
+    h = s.people._h
+    denied = due[:0]
+    if len(due):
+        due = np.unique(due[book.next_day[due] == day])
+        loc = h["location"][due]
+        here = (loc >= 0) & (s.locs.kind[np.maximum(loc, 0)] == REQUEST_KIND) & (h["stage"][due] < Stage.HOUSED)
+        book.next_day[due[~here]] = -1                # no longer in an azc: asks again when back
+        due, loc = due[here], loc[here]
+        vacancy = s.locs.vacancy()
+        vacancy[loc] = 0                              # not to a location someone asks to leave
+        target = place(h["size"][due].astype(np.int64), [REQUEST_KIND], vacancy, order_by_kind(s, vacancy))
+        moved = target >= 0
+        s.today.moves += move(s.people, s.locs, s.log, due[moved], target[moved], day, Reason.OWN_REQUEST)
+        denied = due[~moved]
+    _file_next_requests(s, book, rate, day, denied)
 
 
-def _schedule_from_log(s: State, book: RequestBook, rate: float) -> None:
-    """Schedule the households that got a bed in a request kind since the last look (from the
-    day of their last bed change); cancel those that moved elsewhere or left reception."""
+def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, denied: np.ndarray) -> None:
+    """File the next request of every household that got a bed in a regular location since the
+    last look (from the day of its last bed change: today's own-request moves among them) and of
+    those whose request was denied today (from today), never before tomorrow; cancel it for
+    those that moved elsewhere or left reception."""
     log = s.log
-    if log.n == book.log_seen:
+    ids, from_day = denied, np.full(len(denied), day, np.int64)
+    if log.n > book.log_seen:
+        rows = np.arange(book.log_seen, log.n)
+        hh = log.household[rows]
+        last = len(hh) - 1 - np.unique(hh[::-1], return_index=True)[1]   # each household's last row
+        moved = hh[last].astype(np.int64)
+        dest = log.destination[rows[last]]
+        ok = (dest >= 0) & (s.locs.kind[np.maximum(dest, 0)] == REQUEST_KIND)
+        book.next_day[moved[~ok]] = -1
+        ids = np.concatenate([ids, moved[ok]])
+        from_day = np.concatenate([from_day, log.days_of(rows[last][ok]).astype(np.int64)])
+        book.log_seen = log.n
+    if len(ids) == 0:
         return
-    rows = slice(book.log_seen, log.n)
-    book.log_seen = log.n
-    hh = log.household[rows]
-    last = len(hh) - 1 - np.unique(hh[::-1], return_index=True)[1]   # each household's last row
-    ids = hh[last].astype(np.int64)
-    dest = log.destination[rows][last]
-    days = log.days_of(np.arange(rows.start, rows.stop)[last])
-    ok = (dest >= 0) & kind_table(REQUEST_KINDS)[s.locs.kind[np.maximum(dest, 0)]]
-    book.next_day[ids[~ok]] = -1
-    book.schedule(ids[ok], s.people._h["key"][ids[ok]], days[ok].astype(np.int64), rate)
+    due = np.maximum(from_day + request_gap_days(s.people._h["key"][ids], from_day, rate), day + 1)
+    book.next_day[ids] = due
+    book.calendar.schedule(ids, due)
 
 
 # --- capacity balancing -----------------------------------------------------------------------

@@ -134,7 +134,8 @@ class Results:
         last = len(hh) - 1 - np.unique(hh[::-1], return_index=True)[1]   # each household's last row by `day`
         present = hh[last][log.destination[rows[last]] >= 0]
         recent = rows[log.day[rows] > day - days]
-        between = (log.origin[recent] >= 0) & (log.destination[recent] >= 0) & (log.origin[recent] != log.destination[recent])
+        o, d = log.origin[recent], log.destination[recent]
+        between = (o >= 0) & (d >= 0) & (o != d)
         moves = np.bincount(log.household[recent][between].astype(np.int64), minlength=p.n)
         weight = (p.children if children_only else p.size)[present].astype(np.int64)
         return np.repeat(moves[present], weight)

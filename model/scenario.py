@@ -260,9 +260,8 @@ class Placement(_Strict):
                                                      "first; min_moves: straight to a place to stay, only families "
                                                      "with children moved up, scale-down closes the emptiest first")
     own_request_moves_per_year: Annotated[float, Field(ge=0.0, le=12.0)] = Field(
-        description="moves on the household's own request per household-year in a regular, amv or sober "
-                    "location (a Poisson process per household; granted when another location of the same kind "
-                    "has room)")
+        description="moves on the household's own request per household-year in a regular asylum seekers' "
+                    "centre (azc; a Poisson process per household; granted when another azc has room)")
     consolidate_below_share: Share = Field(
         description="capacity balancing: an emergency or crisis location of the portfolio whose residents fill less "
                     "than this share of its normal places is closed and its residents moved to the others of its kind, "

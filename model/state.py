@@ -99,8 +99,8 @@ class State:
     scheduled: dict[int, list] = field(default_factory=dict)       # day -> scenario events
     event_log: list[dict] = field(default_factory=list)            # what the plan/regimes/events did
     closing_to_reserve: set = field(default_factory=set)            # closing locations that return to reserve
-    consolidating: set = field(default_factory=set)                 # closing locations being consolidated (capacity balancing)
-    managed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # per location: its contract is the portfolio's
+    consolidating: set = field(default_factory=set)                 # closing locations being consolidated
+    managed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # per location: the portfolio's contract?
     requests: object = None                                          # model.relocation.RequestBook (own-request moves)
     plan: object = None                                              # model.plan.PlanRuntime when enabled
     regimes: object = None                                           # model.regimes.RegimeRuntime

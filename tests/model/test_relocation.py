@@ -12,7 +12,7 @@ from model import relocation, rulebook
 from model.results import Results
 from model.scenario import load_scenario
 from model.simulate import prepare, results_of
-from tests.model.test_rules import SMALL, _add
+from tests.model.test_rules import SMALL
 
 QUIET = {   # nothing moves but what a test sets up: no arrivals, decisions, housing, moves up or plan
     "moves_up_per_day": 0, "decisions_per_day": {"regular": 0, "accelerated": 0, "border": 0, "dublin": 0},

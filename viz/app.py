@@ -148,8 +148,8 @@ def Live(session, player, version, run_id, playing, speed, selection, comparison
     _ = run_id.value
     # the frame is on its way to the browser once the render is done: the player may send the next
     solara.use_effect(lambda: player.frames.drawn(tick), [tick])
-    ReloadGuard.element(dirty=session.day > 0 or bool(session.decisions))
     with solara.Column(style={"flex": "1 1 600px", "min-width": "0"}, classes=["np-live"]):
+        ReloadGuard.element(dirty=session.day > 0 or bool(session.decisions))
         c.RunControls(session, player, playing, speed, version, lambda: reset_to(None), tick=tick)
         with solara.lab.Tabs(value=tab, lazy=True):
             with solara.lab.Tab("Run"):

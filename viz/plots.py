@@ -39,8 +39,14 @@ PANELS = ["Persons in reception by stage", "Occupancy by kind of location, and p
           "Moves between locations (persons/day)", "Cost of reception (EUR million/day)"]
 
 
+def iso(dates) -> np.ndarray:
+    """Dates as ISO strings: what the browser gets (the widget channel does not take date objects)."""
+    return np.datetime_as_string(np.asarray(dates, dtype="datetime64[D]"))
+
+
 def _layout(fig: go.Figure, height: int) -> None:
     fig.update_layout(height=height, margin=dict(l=60, r=20, t=40, b=40), font=FONT, hovermode="x unified",
+                      hoverdistance=-1, plot_bgcolor="white",
                       legend=dict(font=dict(size=12), groupclick="toggleitem"), template="plotly_white",
                       uirevision="keep")   # zoom and legend toggles survive the daily update
 
@@ -54,7 +60,7 @@ class Timeline:
     """
 
     def __init__(self, snap: Snapshot, phase_names: dict[int, str], height: int = 860) -> None:
-        self.dates = snap.dates
+        self.dates = iso(snap.dates)
         self.plan_active = snap.phase is not None
         self.phase_names = phase_names
         self.height = height
@@ -96,7 +102,7 @@ class Timeline:
     def trace_data(self, snap: Snapshot, decisions: list[DecisionRow]) -> list[dict]:
         """New data of every trace, in the order of `figure()`."""
         d = snap.day
-        t = snap.dates[:d]
+        t = self.dates[:d]
         out = [dict(x=t, y=snap.stage[:, k]) for k in range(len(ENTITLED_STAGE_NAMES))]
         out += [dict(x=t, y=snap.kind_occupancy[:, idx].sum(axis=1)) for idx in _KIND_IDX]
         out += [dict(x=t, y=snap.x["capacity"]), dict(x=t, y=snap.x["in_bed"]), dict(x=t, y=snap.x["unsheltered"])]
@@ -107,7 +113,7 @@ class Timeline:
         marked = [r for r in decisions if r.kind in MARKED and 0 <= r.day < d]
         for kind in MARKED:
             rows = [r for r in marked if r.kind == kind]
-            out.append(dict(x=[snap.dates[r.day] for r in rows], y=[4.35 - 0.25 * MARKED.index(kind)] * len(rows),
+            out.append(dict(x=[self.dates[r.day] for r in rows], y=[4.35 - 0.25 * MARKED.index(kind)] * len(rows),
                             hovertext=[f"{r.date} — {r.where}: {r.what}" + (f"<br>{r.why}" if r.why else "")
                                        for r in rows]))
         mv = snap.x["moves"]
@@ -128,13 +134,13 @@ class Timeline:
             kinds = {r.kind for r in marked if r.day == day}
             colour = next(MARK_COLOURS[k] for k in MARKED if k in kinds)
             for xref in ("x", "x2"):          # both columns (each column shares its x-axis)
-                shapes.append(dict(type="line", xref=xref, yref="paper", x0=snap.dates[day], x1=snap.dates[day],
+                shapes.append(dict(type="line", xref=xref, yref="paper", x0=self.dates[day], x1=self.dates[day],
                                    y0=0, y1=1, line=dict(color=colour, width=0.8, dash="dot"), opacity=0.6))
         if snap.regime is not None and snap.day:
             on = snap.regime != ""
             edges = np.flatnonzero(np.diff(np.r_[0, on.astype(int), 0]))
             for a, b in zip(edges[::2], edges[1::2]):
-                x0, x1 = snap.dates[a], snap.dates[min(b, len(snap.dates) - 1)]
+                x0, x1 = self.dates[a], self.dates[min(b, len(self.dates) - 1)]
                 shapes.append(dict(type="rect", xref="x4", yref="y4 domain", x0=x0, x1=x1, y0=0, y1=1,
                                    fillcolor="#6a3d9a", opacity=0.12, line_width=0, layer="below"))
                 notes.append(dict(xref="x4", yref="y4 domain", x=x0, y=1, xanchor="left", yanchor="top",
@@ -170,7 +176,7 @@ def regions_figure(names: list[str], dates: np.ndarray, values: np.ndarray, titl
     for i, name in enumerate(names):
         r, c = divmod(i, cols)
         sel = name == selected
-        fig.add_trace(go.Scatter(x=dates, y=values[:, i] if len(values) else [], name=name, showlegend=False,
+        fig.add_trace(go.Scatter(x=iso(dates), y=values[:, i] if len(values) else [], name=name, showlegend=False,
                                  line=dict(color="#b2182b" if sel else "#0b3d91", width=2.2 if sel else 1.4),
                                  hovertemplate=f"{name}: %{{y:.2f}} {unit}<extra></extra>"), r + 1, c + 1)
         if reference is not None:
@@ -188,7 +194,7 @@ def compare_figure(comparison, names: list[tuple[str, str, float]]) -> go.Figure
     dates_a = comparison.a[0].daily["date"].values
     dates_b = comparison.b[0].daily["date"].values
     same_dates = len(dates_a) == len(dates_b) and bool((dates_a == dates_b).all())
-    x = dates_a if same_dates else np.arange(len(dates_a))
+    x = iso(dates_a) if same_dates else np.arange(len(dates_a))
     many = len(comparison.seeds) > 1
     fig = make_subplots(rows=len(names), cols=2, shared_xaxes=True, vertical_spacing=0.06,
                         subplot_titles=[t for _, label, _ in names

@@ -56,8 +56,9 @@ def RunControls(session: Session, player: Player, playing: solara.Reactive[bool]
         playing.set(True)
 
     def pause():
-        player.pause()           # returns at once: the player stops before its next day
-        playing.set(False)
+        # returns at once: the player stops before its next day, shows it, then says it stopped
+        # (`on_stop` sets `playing`), so the day on screen is the day the run stopped on
+        player.pause()
 
     def set_speed(name: str):
         speed.set(name)
@@ -137,8 +138,8 @@ def MapView(session: Session, selection: solara.Reactive, canvas: MapCanvas, tic
             metrics: list[str] | None = None):
     own_metric = solara.use_reactive("occupancy")
     own_level = solara.use_reactive("municipalities")
-    metric = metric or own_metric
-    level = level or own_level
+    metric = own_metric if metric is None else metric
+    level = own_level if level is None else level
     show_locs = solara.use_reactive(True)
     sel = selection.value
     unit_sel = sel if sel and sel[0] != "location" else None

@@ -45,6 +45,7 @@ def RegionsPanel(session: Session, selection: solara.Reactive, canvas: MapCanvas
         with solara.Column():
             MapView(session, selection, canvas, tick, metric=figure, level=level,
                     metrics=list(regions.FIGURES))
+            SelectionFacts(session, selection, tick)
         with solara.Column(style={"min-width": "0"}):
             head = [regions.LEVELS[level.value], "persons", "usable places", "occupancy", "Spreidingswet target",
                     "load vs key", "phase", "places asked", "places delivered"]

@@ -52,7 +52,8 @@ class Player:
     second in a background thread; `show(frame)` asks for frame number `frame` to be drawn.
 
     `play()` starts (or changes speed), `pause()` stops before the next day and returns at once;
-    `on_stop()` is called from the thread when it stops by itself (at the horizon, or an error).
+    when the thread stops (paused, at the horizon, or an error) it shows its last day and then
+    calls `on_stop()`.
     """
 
     def __init__(self, step: Callable[[int], int], show: Callable[[int], None],
@@ -126,15 +127,13 @@ class Player:
                     if time.perf_counter() >= deadline:
                         break
                 now = time.perf_counter()
-                if finished or self.frames.due(now):
+                if finished or stop.is_set() or self.frames.due(now):
                     self.show(self.frames.ask(now))
                 if finished:
                     break
         except BaseException as exc:  # noqa: BLE001 - shown by the page, never lost in a thread
             self.error = exc
-            finished = True
         finally:
-            if not stop.is_set():
-                stop.set()
-                if finished and self.on_stop is not None:
-                    self.on_stop()
+            stop.set()
+            if self.on_stop is not None and self._thread is threading.current_thread():
+                self.on_stop()

@@ -46,7 +46,7 @@ def wait_day(page, n: int, timeout: int = 30_000) -> None:
 def choose(page, label: str, option: str) -> None:
     """Pick an option of a Vuetify select by its label."""
     page.get_by_label(label, exact=True).first.click(force=True)
-    page.get_by_role("option", name=option, exact=True).click()
+    page.locator(".menuable__content__active").get_by_role("option", name=option, exact=True).click()
 
 
 def shot(page, name: str, tmp_dir) -> None:
@@ -101,7 +101,7 @@ def test_play_at_every_speed_and_pause(ui_server, make_page, speed):
         page.locator(".np-play").click()
         target = {"1 day/s": 2, "5 days/s": 6, "20 days/s": 25, "as fast as possible": 40}[speed]
         wait_day(page, target, timeout=60_000)
-        page.locator(".np-pause").click(timeout=5_000)
+        page.locator(".np-pause").click(timeout=10_000, no_wait_after=True)
         page.locator(".np-play").wait_for(timeout=10_000)
         stopped = day_of(page)
         page.wait_for_timeout(1_200)
@@ -154,7 +154,10 @@ def test_region_table_and_map_select_together(ui_server, make_page, tmp_path):
     old = map_img.get_attribute("src")
     table.locator("tbody tr").nth(2).click()
     page.wait_for_function("old => document.querySelector('.np-regions img.np-map-img').src !== old", arg=old)
-    assert "np-selected" in (table.locator("tbody tr").nth(2).get_attribute("class") or "")
+    name = table.locator("tbody tr").nth(2).locator("td").first.inner_text()
+    selected = page.locator(".np-region-table tbody tr.np-selected")
+    selected.wait_for(timeout=10_000)
+    assert selected.locator("td").first.inner_text() == name
     page.locator(".np-facts-province").wait_for(timeout=10_000)
     page.locator(".np-region-multiples .js-plotly-plot").wait_for(timeout=30_000)
     shot(page, "regions", tmp_path)
@@ -171,8 +174,8 @@ def test_ab_of_two_builtins(ui_server, make_page, tmp_path):
     page.get_by_role("tab", name="Compare").click()
     choose(page, "Variant A", "baseline")
     choose(page, "Variant B", "flex-only")
-    page.get_by_label("Days").fill("30")
-    page.get_by_label("Seeds").fill("1, 2")
+    page.get_by_label("Days", exact=True).fill("30")
+    page.get_by_label("Seeds", exact=True).fill("1, 2")
     page.locator(".np-compare-run").click()
     table = page.locator(".np-compare-table")
     table.wait_for(timeout=180_000)
@@ -180,7 +183,7 @@ def test_ab_of_two_builtins(ui_server, make_page, tmp_path):
     assert not cost.rstrip().endswith("+0"), cost
     page.locator(".np-compare-plot .js-plotly-plot").wait_for(timeout=30_000)
     assert page.locator(".np-compare-plot .js-plotly-plot path.js-fill").count() > 0   # bands: two seeds
-    page.get_by_label("Days").fill("abc")
+    page.get_by_label("Days", exact=True).fill("abc")
     page.get_by_text("days: a whole number from 1 to 730 (got 'abc')").wait_for(timeout=10_000)
     shot(page, "compare", tmp_path)
     op.assert_offline_clean()

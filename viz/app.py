@@ -155,13 +155,13 @@ def Live(session, player, version, run_id, playing, speed, selection, comparison
             with solara.lab.Tab("Run"):
                 with solara.Column(gap="8px"):
                     c.Cards(session, tick=tick)
+                    c.Timeline(session, tick=tick)
                     with solara.Row(gap="8px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
                         with solara.Column(style={"flex": "0 0 auto", "max-width": "100%"}):
                             c.MapView(session, selection, map_canvas, tick=tick)
                             panels.SelectionFacts(session, selection, tick=tick)
-                        with solara.Column(style={"flex": "1 1 520px", "min-width": "0"}):
-                            c.Timeline(session, tick=tick)
-                    c.DecisionLog(session, entries=len(session.state.event_log) + 100_000 * session.generation)
+                        with solara.Column(style={"flex": "1 1 480px", "min-width": "0"}):
+                            c.DecisionLog(session, entries=len(session.state.event_log) + 100_000 * session.generation)
             with solara.lab.Tab("Regions"):
                 panels.RegionsPanel(session, selection, region_canvas, tick=tick)
             with solara.lab.Tab("Inspect"):

@@ -45,9 +45,10 @@ def iso(dates) -> np.ndarray:
 
 
 def _layout(fig: go.Figure, height: int) -> None:
-    fig.update_layout(height=height, margin=dict(l=60, r=20, t=40, b=40), font=FONT, hovermode="x unified",
+    fig.update_layout(height=height, margin=dict(l=60, r=20, t=40, b=130), font=FONT, hovermode="x unified",
                       hoverdistance=-1, plot_bgcolor="white",
-                      legend=dict(font=dict(size=12), groupclick="toggleitem"), template="plotly_white",
+                      legend=dict(font=dict(size=12), groupclick="toggleitem", orientation="h", y=-0.06,
+                                  yanchor="top"), template="plotly_white",
                       uirevision="keep")   # zoom and legend toggles survive the daily update
 
 
@@ -59,7 +60,7 @@ class Timeline:
     marks (`marks`): Plotly's layout machinery is far too slow to rebuild a figure every frame.
     """
 
-    def __init__(self, snap: Snapshot, phase_names: dict[int, str], height: int = 860) -> None:
+    def __init__(self, snap: Snapshot, phase_names: dict[int, str], height: int = 900) -> None:
         self.dates = iso(snap.dates)
         self.plan_active = snap.phase is not None
         self.phase_names = phase_names

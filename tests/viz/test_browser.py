@@ -284,6 +284,7 @@ def test_click_map_and_look_up_an_applicant(ui_server, make_page, tmp_path):
     op.open(ui_server)
     page.locator(".np-step-week").click()
     wait_day(page, 7)
+    page.locator("img.np-map-img").first.scroll_into_view_if_needed()
     box = page.locator("img.np-map-img").first.bounding_box()
     facts = page.locator(".np-facts-municipality")
     found = False

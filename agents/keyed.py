@@ -56,6 +56,8 @@ SALT_HOSTING = 7
 SALT_LINK = 8
 SALT_COMPOSITION = 9
 SALT_SPONSOR = 10
+SALT_OWN_REQUEST = 11
+SALT_REPLACEMENT = 12
 # the procedure chain (numbered apart from the others so parallel additions do not collide)
 SALT_PUBLIC_ORDER = 21
 SALT_APPEAL = 22

@@ -16,7 +16,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.history import RecordPoint, record_points
+from experiments.outputs import worker_pool
 from model.scenario import Scenario, load_scenario
 
 COLUMNS = ["date", "quantity", "recorded", "sim_median", "sim_p05", "sim_p95", "error", "abs_pct_error",
@@ -45,7 +45,7 @@ def replicates(sc: Scenario, seeds: Sequence[int], jobs: int = 1) -> dict[str, n
     """Daily series per seed: name -> array (seed, day)."""
     tasks = [(sc, s) for s in seeds]
     if jobs > 1 and len(tasks) > 1:
-        with ProcessPoolExecutor(min(jobs, len(tasks))) as ex:
+        with worker_pool(min(jobs, len(tasks))) as ex:
             runs = list(ex.map(_replicate, tasks))
     else:
         runs = [_replicate(t) for t in tasks]

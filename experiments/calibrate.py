@@ -33,8 +33,9 @@ from scipy import optimize, stats
 from scipy.stats import qmc
 
 from experiments.history import RecordPoint, record_points
+from experiments.outputs import ignore_interrupts, replace_text, stop_workers
 from model.events import set_path
-from model.scenario import SCENARIO_DIR, Scenario, get_path, load_scenario
+from model.scenario import SCENARIO_DIR, Scenario, from_yaml_text, get_path, load_scenario
 
 CALIBRATION_END = dt.date(2020, 6, 1)   # hindcast-2020 starts here: nothing later may be used
 CHI2_90 = float(stats.chi2.ppf(0.90, 1))
@@ -187,7 +188,7 @@ class Problem:
         tasks = [(sc, s, self.points, self.days) for s in self.seeds]
         if self.jobs > 1 and len(tasks) > 1:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(self.jobs)
+                self._pool = ProcessPoolExecutor(self.jobs, initializer=ignore_interrupts)
             return np.array(list(self._pool.map(_run, tasks)))
         return np.array([_run(t) for t in tasks])
 
@@ -199,9 +200,13 @@ class Problem:
         self.evaluations.append((list(values), value))
         return value
 
-    def close(self) -> None:
+    def close(self, now: bool = False) -> None:
+        """End the worker processes (`now`: without waiting for running simulations)."""
         if self._pool is not None:
-            self._pool.shutdown()
+            if now:
+                stop_workers(self._pool)
+            else:
+                self._pool.shutdown()
             self._pool = None
 
 
@@ -370,8 +375,10 @@ def calibrate(base: str | Scenario = "hindcast-2015", budget: int = 60, params: 
             values, best = better
             for e, v in zip(estimates, values):
                 e.value = v
-    finally:
-        pb.close()
+    except BaseException:
+        pb.close(now=True)
+        raise
+    pb.close()
     return Fit(pb, values, best, estimates, len(pb.evaluations), sigma2)
 
 
@@ -395,7 +402,7 @@ def write_fitted(fit: Fit, files: Sequence[str | Path], provenance: str) -> list
     est = {e.param.name: e for e in fit.estimates}
     changed = []
     for f in files:
-        path = Path(f) if Path(f).suffix else SCENARIO_DIR / f"{f}.yaml"
+        path = scenario_file(f)
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
         touched = False
         for i, line in enumerate(lines):
@@ -426,10 +433,16 @@ def write_fitted(fit: Fit, files: Sequence[str | Path], provenance: str) -> list
             lines[i] = f"{body.ljust(max(len(body) + 1, 36))} {comment}\n"
             touched = True
         if touched:
-            path.write_text("".join(lines), encoding="utf-8")
-            load_scenario(str(path))          # still a valid scenario
+            text = "".join(lines)
+            from_yaml_text(text, path.name, folder=path.parent)   # still a valid scenario, or untouched
+            replace_text(path, text)
             changed.append(path)
     return changed
+
+
+def scenario_file(name_or_path: str | Path) -> Path:
+    """The file of a built-in scenario name, or the path itself."""
+    return Path(name_or_path) if Path(name_or_path).suffix else SCENARIO_DIR / f"{name_or_path}.yaml"
 
 
 def write_report(fit: Fit, out: str | Path) -> list[Path]:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
+from experiments.outputs import worker_pool
 from model.results import Results
 from model.scenario import Scenario, load_scenario
 from model.simulate import simulate
@@ -106,7 +106,7 @@ def compare(a: Scenario | str, b: Scenario | str, runs: int = 5, seed: int | Non
     workers = workers or min(len(jobs), os.cpu_count() or 1)
     results: list[dict[str, float]] = []
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with worker_pool(workers) as pool:
             for i, r in enumerate(pool.map(_one, jobs)):
                 results.append(r)
                 if progress:

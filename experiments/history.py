@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -243,23 +245,35 @@ def record_points(start: dt.date, end: dt.date, country: str = "nl") -> list[Rec
 
 
 def read_points(path: str | Path) -> list[RecordPoint]:
-    """Recorded points from a CSV with columns date, quantity, value (and optional source)."""
+    """Recorded points from a CSV with columns date, quantity, value (a positive number: errors
+    are relative to it) and optionally source. Raises ValueError naming the file and line."""
+    name = Path(path).name
+    if not Path(path).is_file():
+        raise ValueError(f"{name}: " + ("is a folder, not a CSV file" if Path(path).is_dir()
+                                         else "no such file" if not Path(path).exists() else "is not a regular file"))
+    if Path(path).stat().st_size > 10 << 20:
+        raise ValueError(f"{name}: more than 10 MiB; not a table of recorded points")
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{name}: is not UTF-8 text (byte at position {exc.start}); save it as UTF-8") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = {"date", "quantity", "value"} - set(reader.fieldnames or [])
+    if missing:
+        raise ValueError(f"{name}: missing column(s) {', '.join(sorted(missing))}")
     out = []
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        missing = {"date", "quantity", "value"} - set(reader.fieldnames or [])
-        if missing:
-            raise ValueError(f"{Path(path).name}: missing column(s) {', '.join(sorted(missing))}")
-        for i, r in enumerate(reader, start=2):
-            try:
-                d = dt.date.fromisoformat(r["date"].strip())
-                v = float(r["value"].strip().lstrip("~"))
-            except ValueError:
-                raise ValueError(f"{Path(path).name}: line {i}: date must be YYYY-MM-DD and value a number") from None
-            if r["quantity"] not in ("population", "permit_holders"):
-                raise ValueError(f"{Path(path).name}: line {i}: quantity must be population or permit_holders")
-            out.append(RecordPoint(d, r["quantity"], v, r.get("source") or Path(path).name,
-                                   r["value"].strip().startswith("~")))
+    for i, r in enumerate(reader, start=2):
+        value = (r["value"] or "").strip()
+        try:
+            d = dt.date.fromisoformat((r["date"] or "").strip())
+            v = float(value.lstrip("~"))
+        except ValueError:
+            raise ValueError(f"{name}: line {i}: date must be YYYY-MM-DD and value a number") from None
+        if not math.isfinite(v) or v <= 0:
+            raise ValueError(f"{name}: line {i}: value must be a positive number of persons (got {v:g})")
+        if r["quantity"] not in ("population", "permit_holders"):
+            raise ValueError(f"{name}: line {i}: quantity must be population or permit_holders")
+        out.append(RecordPoint(d, r["quantity"], v, r.get("source") or name, value.startswith("~")))
     return out
 
 

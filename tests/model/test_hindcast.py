@@ -41,10 +41,13 @@ def test_monthly_series_is_wired_into_arrivals():
     assert w.inflow.first.sum() == pytest.approx(data.monthly_inflow("nl", history.MONTHLY_SERIES)[(2014, 1)][0])
 
 
-def test_unknown_monthly_series_is_a_scenario_error():
+def test_unknown_monthly_series_is_a_scenario_error_at_load():
     from model.scenario import ScenarioError, from_dict
 
-    sc = from_dict({"extends": "hindcast-2015", "inflow": {"monthly_series": "nope"}})
+    with pytest.raises(ScenarioError, match="inflow.monthly_series: unknown series 'nope'"):
+        from_dict({"extends": "hindcast-2015", "inflow": {"monthly_series": "nope"}})
+    sc = load_scenario("hindcast-2015")      # and a changed object is checked again before a run
+    sc.inflow.monthly_series = "nope"
     with pytest.raises(ScenarioError, match="inflow.monthly_series: unknown series 'nope'"):
         simulate(sc, days=1)
 

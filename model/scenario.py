@@ -61,6 +61,9 @@ YearRange = Annotated[list[Years], Field(min_length=2, max_length=2), AfterValid
 class ScenarioError(ValueError):
     """A scenario that cannot be used; the message is one line naming the field and the reason."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(str(message).split()))      # one line, whatever a value held
+
 
 class _Strict(BaseModel):
     """Unknown fields refused, numbers finite, and true/false never taken for a number (YAML
@@ -410,12 +413,20 @@ _RUNTIME_COPY = "noodplan: a copy with a run-time value applied"   # validation 
 _NAME = re.compile(r"(?![. ])[^/\\\x00-\x1f\x7f]{1,80}")
 
 
+_PER_KIND = ("portfolio.places", "portfolio.mean_location_places", "portfolio.contract_years",
+             "portfolio.renewal_probability", "costs.per_place_per_year")
+
+
 def check_runnable(sc: Scenario) -> None:
     """Raise ValueError (one line, naming the field) for what the schema alone cannot see: the
     calendar, names unknown to the packaged data or outside the chosen provinces, a run bigger
     than the arrays hold, and every value an event or a derogation sets during the run (checked
     against the schema's own ranges by re-validating a copy with the value applied)."""
     _check_calendar(sc)
+    for path in _PER_KIND:                 # the rules look every kind up in these
+        missing = [k for k in typing.get_args(KindName) if k not in get_path(sc, path)]
+        if missing:
+            raise ValueError(f"{path}: missing kind(s) {', '.join(missing)} (give every kind; 0 where there is none)")
     _check_names(sc)
     _check_size(sc)
     _check_runtime_values(sc)
@@ -494,6 +505,9 @@ def _check_size(sc: Scenario) -> None:
                          f"arrivals over {days:,} days); at most {MAX_RUN_PERSONS:,} fit its arrays "
                          f"(lower the inflow, the shocks or the horizon)")
     pf = sc.portfolio
+    if pf.reserve_places == 0 and not any(n > 0 for k, n in pf.places.items() if k not in ("central", "border")):
+        raise ValueError("portfolio.places: a run needs reception locations: give places to a kind other than "
+                         "central and border (those are single fixed locations), or reserve_places")
     locations = sum(pf.places[k] / pf.mean_location_places[k] for k in pf.places if k in pf.mean_location_places)
     locations += pf.reserve_places / pf.mean_location_places.get("regular", 1)
     if locations > MAX_LOCATIONS:
@@ -615,7 +629,7 @@ def _has_bool(value: Any) -> bool:
 def _first(err: ValidationError) -> str:
     """The first error as 'field.path: reason (got value)'."""
     e = err.errors()[0]
-    where = ".".join(str(p) for p in e["loc"])
+    where = ".".join(str(p) if re.fullmatch(r"[\w.-]+", str(p)) else repr(p) for p in e["loc"])
     msg = e["msg"].removeprefix("Value error, ")
     if e["type"] == "extra_forbidden":
         msg = "unknown field (check the spelling)"

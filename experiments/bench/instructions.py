@@ -58,8 +58,7 @@ def _child(name: str, horizon: int, days: int) -> None:
 
 
 def _run(name: str, horizon: int, days: int, valgrind: str | None) -> str:
-    code = (f"import sys; sys.path.insert(0, {_ROOT!r}); from experiments.bench.instructions import _child; "
-            f"_child({name!r}, {horizon}, {days})")
+    code = f"from experiments.bench.instructions import _child; _child({name!r}, {horizon}, {days})"
     cmd = [sys.executable, "-c", code]
     if valgrind:
         cmd = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd]

@@ -440,7 +440,7 @@ class _Finder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):
         if fullname.split(".")[0] not in ("agents", "model"):
             return None
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        spec = importlib.machinery.PathFinder.find_spec(fullname, [str(ROOT)] if path is None else path)
         if spec is None or not (spec.origin or "").endswith(".py") or not spec.origin.startswith(MODEL_DIRS):
             return None
         spec.loader = _Loader(fullname, spec.origin)
@@ -454,8 +454,6 @@ def install() -> None:
     if loaded:
         raise RuntimeError(f"model modules already imported, cannot instrument them: {loaded[:5]}")
     sys.dont_write_bytecode = True
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
     sys.meta_path.insert(0, _Finder())
 
 

@@ -77,6 +77,10 @@ def format_table(r: dict) -> str:
             continue
         rows.append((f"instructions, {c['scenario']}", f"{c['millions']:,.0f} M for {c['days']} days (callgrind)",
                      f"{c['millions_per_day']:.2f} M/day", "load-independent"))
+    if "soak" in r:
+        from experiments.bench.soak import format_soak
+
+        rows += format_soak(r["soak"])
     w = [max(len(x[i]) for x in rows) for i in range(4)]
     lines = ["  ".join(c.ljust(w[i]) for i, c in enumerate(row)).rstrip() for row in rows]
     if "like_for_like" in r:

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from agents.applicants import Stage
-from benchmarks import reference_mesa
-from benchmarks.reference_mesa import ReferenceModel, reference_scenario, run_reference
+from experiments.bench import reference_mesa
+from experiments.bench.reference_mesa import ReferenceModel, reference_scenario, run_reference
 from experiments.bench import format_table, like_for_like, run_bench
 from experiments.bench import floor as floor_mod
 from experiments.bench import opcount

@@ -72,8 +72,9 @@ def score(table: pd.DataFrame) -> dict[str, float]:
             rec_ph, sim_ph = float(ph["recorded"].iloc[0]), float(ph["sim_median"].iloc[0])
             diff = abs(sim_ph - rec_ph) + abs((sim_total - sim_ph) - (rec_total - rec_ph))
         ard.append(diff / rec_total)
-    return {"points": int(len(t)), "mape": float(ape.mean()),
-            "mape_population": float(((pop_rows["sim_median"] - pop_rows["recorded"]).abs() / pop_rows["recorded"]).mean())
+    return {"points": len(t), "mape": float(ape.mean()),
+            "mape_population": float(((pop_rows["sim_median"] - pop_rows["recorded"]).abs()
+                                      / pop_rows["recorded"]).mean())
             if len(pop_rows) else float("nan"),
             "ard": float(np.mean(ard)) if ard else float("nan")}
 

@@ -137,10 +137,7 @@ def current(sc: Scenario, params: Sequence[Param]) -> list[float]:
     out = []
     for p in params:
         path, mult = p.targets[0]
-        if path.startswith("event:"):
-            v = next(e.value for e in sc.events if e.label == path[6:])
-        else:
-            v = get_path(sc, path)
+        v = next(e.value for e in sc.events if e.label == path[6:]) if path.startswith("event:") else get_path(sc, path)
         out.append(float(v) / mult)
     return out
 
@@ -310,7 +307,8 @@ def search(pb: Problem, budget: int, x0: Sequence[float] | None = None, seed: in
     return values, best
 
 
-def profile(pb: Problem, values: Sequence[float], best: float, points_per_param: int = 7) -> tuple[list[Estimate], float]:
+def profile(pb: Problem, values: Sequence[float], best: float,
+            points_per_param: int = 7) -> tuple[list[Estimate], float]:
     """Profile of the objective along each parameter (others at the fit) and the 90 % intervals."""
     n, k = len(pb.points) * len(pb.seeds), len(pb.params)
     sigma2 = best * n / max(n - k, 1)                  # variance of relative errors at the fit
@@ -416,10 +414,10 @@ def write_fitted(fit: Fit, files: Sequence[str | Path], provenance: str) -> list
             if mult is None:
                 raise ValueError(f"{path.name}:{i + 1}: {key!r} is not a target of {e.param.name}")
             v = e.value * mult
-            text = str(int(round(v))) if e.param.integer or abs(v) >= 1000 else f"{v:.4g}"
+            text = str(round(v)) if e.param.integer or abs(v) >= 1000 else f"{v:.4g}"
             body = line[: m.start()].rstrip()
             if "{" in body:                    # an event in flow style: its `value:`
-                body, n = _FLOW_VALUE.subn(lambda g: g.group(1) + text, body, count=1)
+                body, n = _FLOW_VALUE.subn(lambda g, text=text: g.group(1) + text, body, count=1)
             else:
                 vm = _VALUE.match(body)
                 n = 1 if vm else 0
@@ -462,8 +460,8 @@ def write_report(fit: Fit, out: str | Path) -> list[Path]:
     est = out / "calibration-estimates.csv"
     pd.DataFrame(rows).to_csv(est, index=False)
     ev = out / "calibration-evaluations.csv"
-    pd.DataFrame([dict(zip([p.name for p in fit.problem.params], v), loss=l)
-                  for v, l in fit.problem.evaluations]).to_csv(ev, index=False)
+    pd.DataFrame([dict(zip([p.name for p in fit.problem.params], v), loss=loss)
+                  for v, loss in fit.problem.evaluations]).to_csv(ev, index=False)
     k = len(fit.estimates)
     cols = min(k, 4)
     fig, axes = plt.subplots((k + cols - 1) // cols, cols, figsize=(3.2 * cols, 2.6 * ((k + cols - 1) // cols)),

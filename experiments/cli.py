@@ -262,7 +262,8 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if unknown:
         raise _Bad(f"--instructions: unknown scenario {unknown[0]!r} (see `noodplan scenarios`)")
     if cases and shutil.which("valgrind") is None:
-        raise _Bad("--instructions: valgrind is not installed (apt install valgrind); run without it for the other figures")
+        raise _Bad("--instructions: valgrind is not installed (apt install valgrind); "
+                   "run without it for the other figures")
     if args.json is not None:
         outputs.check_file(args.json, ".json", "--json")
     if args.plot is not None:

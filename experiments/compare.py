@@ -22,9 +22,11 @@ from model.simulate import simulate
 
 # key figure -> (label, unit, how to compute it from Results and its churn figures)
 KEY_FIGURES: dict[str, tuple[str, str, Callable[[Results, dict], float]]] = {
-    "unsheltered_person_nights": ("nights without a bed", "person-nights", lambda r, ch: float(r.daily["unsheltered"].sum())),
+    "unsheltered_person_nights": ("nights without a bed", "person-nights",
+                                  lambda r, ch: float(r.daily["unsheltered"].sum())),
     "peak_unsheltered": ("peak without a bed", "persons", lambda r, ch: float(r.daily["unsheltered"].max())),
-    "days_emergency_phase": ("days in phase 3+ (noodopvang)", "days", lambda r, ch: float((r.daily["phase"] >= 3).sum())),
+    "days_emergency_phase": ("days in phase 3+ (noodopvang)", "days",
+                             lambda r, ch: float((r.daily["phase"] >= 3).sum())),
     "max_phase": ("highest phase", "0-4", lambda r, ch: float(r.daily["phase"].max())),
     "moves_per_person": ("moves per person", "moves", lambda r, ch: ch["moves_mean"]),
     "moves_per_child": ("moves per child", "moves", lambda r, ch: ch["children_moves_mean"]),

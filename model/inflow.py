@@ -32,7 +32,8 @@ def seasonal_factor(dates: list[dt.date], amplitude: float, peak_day: int) -> np
     return 1.0 + amplitude * np.cos(2 * np.pi * (doy - peak_day) / 365.25)
 
 
-def expected_inflow(sc: Scenario, dates: list[dt.date], monthly: dict[tuple[int, int], tuple[float, float]] | None = None,
+def expected_inflow(sc: Scenario, dates: list[dt.date],
+                    monthly: dict[tuple[int, int], tuple[float, float]] | None = None,
                     municipalities: list[str] | None = None) -> InflowPlan:
     """Expected arrivals per day. `monthly` maps (year, month) to (first, family) persons in that
     month; `municipalities` (names) resolves shock entry points."""

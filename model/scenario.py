@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
-import math
 import os
 import re
 import stat
@@ -74,7 +73,7 @@ class _Strict(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _no_bool_confusion(cls, v: Any, info: ValidationInfo) -> Any:
-        annotation = cls.model_fields[info.field_name].annotation
+        annotation = cls.model_fields[info.field_name or ""].annotation
         if annotation is bool:
             if not isinstance(v, bool):
                 raise ValueError(f"must be true or false (got {_shown(v)})")
@@ -94,7 +93,7 @@ class Shock(_Strict):
     entry_municipality: str | None = Field(None, description="where the extra arrivals cross the border (default: they report at Ter Apel)")
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Shock":
+    def _ordered(self) -> Shock:
         if self.end < self.start:
             raise ValueError("end must not be before start")
         return self
@@ -206,7 +205,7 @@ class Initial(_Strict):
     stock_age_days: PosInt = Field(description="arrival days of the initial stock spread over this many days before the start")
 
     @model_validator(mode="after")
-    def _registration_within_stock(self) -> "Initial":
+    def _registration_within_stock(self) -> Initial:
         if self.at_registration_persons > self.entitled_persons:
             raise ValueError(f"at_registration_persons ({self.at_registration_persons:,}) are part of "
                              f"entitled_persons ({self.entitled_persons:,}) and cannot exceed them")
@@ -230,7 +229,7 @@ class Trigger(_Strict):
     days: PosInt = Field(1, description="consecutive days the condition must hold")
 
     @model_validator(mode="after")
-    def _one_bound(self) -> "Trigger":
+    def _one_bound(self) -> Trigger:
         if (self.above is None) == (self.below is None):
             raise ValueError("give exactly one of above or below")
         return self
@@ -299,7 +298,7 @@ class Regime(_Strict):
     derogations: dict[str, float] = Field(default_factory=dict, description="parameter overrides while active, dotted path -> value")
 
     @model_validator(mode="after")
-    def _when(self) -> "Regime":
+    def _when(self) -> Regime:
         if self.requested is None and self.request_at_phase is None:
             raise ValueError("give requested (a date) or request_at_phase")
         return self
@@ -338,7 +337,7 @@ class Event(_Strict):
     label: str = ""
 
     @model_validator(mode="after")
-    def _complete(self) -> "Event":
+    def _complete(self) -> Event:
         if self.action in ("set", "scale") and (self.parameter is None or self.value is None):
             raise ValueError(f"a '{self.action}' event needs parameter and value")
         if self.action in ("close", "open") and (self.kind is None or self.places is None):
@@ -387,7 +386,7 @@ class Scenario(_Strict):
         return v
 
     @model_validator(mode="after")
-    def _runnable(self, info: ValidationInfo) -> "Scenario":
+    def _runnable(self, info: ValidationInfo) -> Scenario:
         """What a run would otherwise trip over mid-way, found at load (docs/input-contract.md)."""
         if not (info.context or {}).get(_RUNTIME_COPY):
             check_runnable(self)
@@ -539,11 +538,12 @@ def _check_runtime_values(sc: Scenario) -> None:
     for i, r in enumerate(sc.regimes):
         for path in r.derogations:
             _check_runtime_path(sc, path, f"regimes.{i}.derogations.{path}")
-    changes = sorted((e.date, i) for i, e in enumerate(sc.events) if e.action in ("set", "scale"))
+    # (date, index, parameter, action, value) of every set/scale event, in the order they come
+    changes = sorted((e.date, i, e.parameter, e.action, e.value) for i, e in enumerate(sc.events)
+                     if e.parameter is not None and e.value is not None)
     states = [sc.model_dump()]
-    for _, i in changes:
-        e = sc.events[i]
-        states.append(_applied(states[-1], e.parameter, e.action, e.value, f"events.{i}"))
+    for _, i, path, action, value in changes:
+        states.append(_applied(states[-1], path, action, value, f"events.{i}"))
     for r_i, r in enumerate(sc.regimes):
         if not r.derogations:
             continue
@@ -552,10 +552,9 @@ def _check_runtime_values(sc: Scenario) -> None:
             for path, value in r.derogations.items():
                 state = _applied(state, path, "set", value, f"regimes.{r_i}.derogations.{path}",
                                  check=path == list(r.derogations)[-1])
-            for _, i in changes[k:]:
-                e = sc.events[i]
-                if e.parameter.split(".")[0] in sections:
-                    state = _applied(state, e.parameter, e.action, e.value,
+            for _, i, path, action, value in changes[k:]:
+                if path.split(".")[0] in sections:
+                    state = _applied(state, path, action, value,
                                      f"events.{i} (while the {r.type} regime's derogations are in force)")
 
 
@@ -698,7 +697,7 @@ def parse_yaml(text: str, source: str) -> Any:
     if len(text) > MAX_FILE_BYTES:
         raise ScenarioError(f"{source}: {len(text):,} characters; a scenario is at most {MAX_FILE_BYTES:,} bytes")
     try:
-        data = yaml.load(text, Loader=_Loader)   # noqa: S506 (a SafeLoader)
+        data = yaml.load(text, Loader=_Loader)   # a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
@@ -794,7 +793,8 @@ def _resolve(data: Any, source: str, folder: Path, chain: tuple[Path, ...] = ())
     data = dict(data)
     parent = data.pop("extends")
     if not isinstance(parent, str) or not parent.strip():
-        raise ScenarioError(f"{source}: extends: must be a built-in scenario name or a file path (got {_shown(parent)})")
+        raise ScenarioError(f"{source}: extends: must be a built-in scenario name or a file path "
+                            f"(got {_shown(parent)})")
     if len(chain) >= MAX_EXTENDS:
         raise ScenarioError(f"{source}: extends: a chain of more than {MAX_EXTENDS} files")
     path = _locate(parent, folder)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numbers
+import typing
 from collections.abc import Callable
 
 from model.metrics import Recorder
@@ -49,7 +50,8 @@ def _extensions() -> list[Callable[[State], None]]:
 def results_of(s: State) -> Results:
     days = s.day
     seed = s.sc.seed if s.seed is None else s.seed
-    return Results(s.sc, seed, s.recorder.to_dataset(s, days), s.people, s.locs, s.log, list(s.event_log))
+    recorder = typing.cast(Recorder, s.recorder)
+    return Results(s.sc, seed, recorder.to_dataset(s, days), s.people, s.locs, s.log, list(s.event_log))
 
 
 def simulate(scenario: Scenario | str, seed: int | None = None, days: int | None = None,

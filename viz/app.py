@@ -45,7 +45,7 @@ def _refill() -> None:
         try:
             if _spare.empty():
                 _spare.put_nowait(new_kit())
-        except Exception:  # noqa: BLE001 - the page then builds its own kit and shows any error
+        except Exception:
             pass
         finally:
             _refilling.release()
@@ -120,16 +120,15 @@ def Live(session, version, playing, running, progress, speed, selection, compari
     with solara.Column():
         c.RunControls(session, version, playing, running, progress, speed, tick=tick)
         with solara.lab.Tabs(value=tab, lazy=True):
-            with solara.lab.Tab("Run"):
-                with solara.Column(gap="8px"):
-                    c.Cards(session, tick=tick)
-                    with solara.Row(gap="8px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
-                        with solara.Column(style={"flex": "0 0 auto"}):
-                            c.MapView(session, selection, map_canvas, tick=tick)
-                            c.SelectionFacts(session, selection, tick=tick)
-                        with solara.Column(style={"flex": "1 1 460px", "min-width": "0"}):
-                            c.Charts(session, charts_canvas, tick=tick)
-                            c.EventLog(session, tick=tick)
+            with solara.lab.Tab("Run"), solara.Column(gap="8px"):
+                c.Cards(session, tick=tick)
+                with solara.Row(gap="8px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
+                    with solara.Column(style={"flex": "0 0 auto"}):
+                        c.MapView(session, selection, map_canvas, tick=tick)
+                        c.SelectionFacts(session, selection, tick=tick)
+                    with solara.Column(style={"flex": "1 1 460px", "min-width": "0"}):
+                        c.Charts(session, charts_canvas, tick=tick)
+                        c.EventLog(session, tick=tick)
             with solara.lab.Tab("Inspect"):
                 c.InspectPanel(session, selection, tick=tick)
             with solara.lab.Tab("Compare"):

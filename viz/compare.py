@@ -87,7 +87,7 @@ def compare(a: Scenario, b: Scenario, seeds: list[int], days: int | None = None,
     runs_a, runs_b = [], []
     total = 2 * len(seeds)
     wa, wb = world_for(a), world_for(b)
-    for k, seed in enumerate(seeds):
+    for seed in seeds:
         for sc, w, out in ((a, wa, runs_a), (b, wb, runs_b)):
             if cancelled():
                 return None

@@ -75,7 +75,7 @@ def ScenarioPanel(session: Session, version: solara.Reactive[int], on_reset=None
         reset_to(new)
 
     def apply_():
-        new, errs = params.apply(sc, draft)
+        new, _errors = params.apply(sc, draft)
         if new is not None:
             reset_to(new)
 
@@ -152,8 +152,8 @@ def RunControls(session: Session, version: solara.Reactive[int], playing: solara
                       disabled=busy or session.done, classes=["np-run-end"])
         solara.Button("Reset", icon_name="mdi-restore", on_click=reset, text=True, classes=["np-reset"])
         solara.Select("Speed", values=list(SPEEDS), value=speed, dense=True, style={"max-width": "190px"})
-        solara.Text(f"Day {session.day} of {session.horizon} — {session.model.date if session.day else session.state.world.dates[0]}",
-                    classes=["np-day"])
+        today = session.model.date if session.day else session.state.world.dates[0]
+        solara.Text(f"Day {session.day} of {session.horizon} — {today}", classes=["np-day"])
     if running.value:
         with solara.Row(style={"align-items": "center"}, classes=["np-progress"]):
             solara.ProgressLinear(value=progress.value * 100, style={"flex": "1"})
@@ -176,13 +176,15 @@ def Cards(session: Session, tick: int = 0):
     names = phase_names(session.scenario)
     with solara.Row(gap="8px", style={"flex-wrap": "wrap"}, classes=["np-cards"]):
         _card("In reception (entitled)", f"{k['population']:,}", f"{k['in_bed']:,} in a bed", "population")
-        _card("Occupancy (bezettingsgraad)", f"{k['occupancy_rate']:.1%}", f"{k['capacity']:,} usable places", "occupancy")
+        _card("Occupancy (bezettingsgraad)", f"{k['occupancy_rate']:.1%}", f"{k['capacity']:,} usable places",
+              "occupancy")
         _card("Unsheltered tonight", f"{k['unsheltered']:,}", "entitled, no bed", "unsheltered")
         _card("Permit holders waiting (vergunninghouders)", f"{k['permit_holders_waiting']:,}",
               f"{k['in_emergency_share']:.0%} of residents in noodopvang", "permit")
         _card("Moves today (verhuisbewegingen)", f"{k['moves_today']:,.0f}",
               f"{k['arrivals_total']:,.0f} arrivals so far", "moves")
-        _card("Cost", f"EUR {k['cost_today_eur'] / 1e6:,.1f} M/day", f"EUR {k['cost_total_eur'] / 1e9:,.2f} bn so far", "cost")
+        _card("Cost", f"EUR {k['cost_today_eur'] / 1e6:,.1f} M/day", f"EUR {k['cost_total_eur'] / 1e9:,.2f} bn so far",
+              "cost")
         phase = k["phase"]
         _card("Plan phase (noodplan)", "plan not active" if phase is None else f"{phase}",
               "" if phase is None else names.get(phase, ""), "phase")
@@ -240,8 +242,9 @@ def Charts(session: Session, canvas: ChartsCanvas, tick: int = 0):
 def EventLog(session: Session, tick: int = 0):
     log = list(getattr(session.state, "event_log", []) or [])
     if not log:
-        solara.Text("Plan and events log: nothing yet." if getattr(getattr(session.scenario, "plan", None), "enabled", False)
-                    else "Plan and events log: plan not active.", classes=["np-eventlog-empty"])
+        plan_on = getattr(getattr(session.scenario, "plan", None), "enabled", False)
+        solara.Text("Plan and events log: nothing yet." if plan_on else "Plan and events log: plan not active.",
+                    classes=["np-eventlog-empty"])
         return
     rows = log[-12:][::-1]
     cols = [c for c in ("date", "source", "where", "what", "detail") if c in rows[0]]
@@ -322,7 +325,8 @@ def InspectPanel(session: Session, selection: solara.Reactive[tuple | None], tic
                     solara.Text(f"Path: {len(path)} bed change(s)", style={"font-weight": "bold"})
                     cols = ["date", "from", "to", "reason", "km"]
                     v.SimpleTable(dense=True, class_="np-path", children=[
-                        v.Html(tag="thead", children=[v.Html(tag="tr", children=[v.Html(tag="th", children=[c]) for c in cols])]),
+                        v.Html(tag="thead", children=[
+                            v.Html(tag="tr", children=[v.Html(tag="th", children=[c]) for c in cols])]),
                         v.Html(tag="tbody", children=[v.Html(tag="tr", children=[v.Html(tag="td", children=[str(r[c])])
                                                                                    for c in cols]) for r in path])])
 
@@ -333,7 +337,8 @@ def InspectPanel(session: Session, selection: solara.Reactive[tuple | None], tic
 
 @solara.component
 def ComparePanel(session: Session, result: solara.Reactive):
-    changes = solara.use_reactive("plan: {enabled: false}\n" if getattr(getattr(session.scenario, "plan", None), "enabled", False)
+    plan_on = getattr(getattr(session.scenario, "plan", None), "enabled", False)
+    changes = solara.use_reactive("plan: {enabled: false}\n" if plan_on
                                   else "housing: {supply_persons_per_year: 40000}\n")
     seeds_text = solara.use_reactive("1, 2, 3")
     days_text = solara.use_reactive(str(min(365, session.horizon)))
@@ -394,7 +399,8 @@ def ComparePanel(session: Session, result: solara.Reactive):
         if res is not None:
             rows = res.table()
             v.SimpleTable(dense=True, class_="np-compare-table", children=[
-                v.Html(tag="thead", children=[v.Html(tag="tr", children=[v.Html(tag="th", children=[c]) for c in rows[0]])]),
+                v.Html(tag="thead", children=[
+                    v.Html(tag="tr", children=[v.Html(tag="th", children=[c]) for c in rows[0]])]),
                 v.Html(tag="tbody", children=[v.Html(tag="tr", children=[v.Html(tag="td", children=[r[c]]) for c in r])
                                               for r in rows])])
             with solara.Div(classes=["np-compare-plot"]):
@@ -417,7 +423,8 @@ def ExportPanel(session: Session, map_canvas: MapCanvas, charts_canvas: ChartsCa
     map_png = solara.use_memo(lambda: (lambda: map_canvas.png()), [key])
     charts_png = solara.use_memo(lambda: (lambda: charts_canvas.png()), [key])
     with solara.Column(classes=["np-export"]):
-        solara.Text(f"Scenario {name}, {day} day(s) simulated." + ("" if day else " Run some days first to export figures."))
+        solara.Text(f"Scenario {name}, {day} day(s) simulated."
+                    + ("" if day else " Run some days first to export figures."))
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.FileDownload(csv, filename=f"{name}-daily.csv", label="Daily figures (CSV)", mime_type="text/csv")
             solara.FileDownload(nc, filename=f"{name}-daily.nc", label="Daily figures (NetCDF)",

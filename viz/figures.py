@@ -16,17 +16,17 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.dates as mdates  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from PIL import Image  # noqa: E402
+import matplotlib.dates as mdates
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize
+from matplotlib.figure import Figure
+from PIL import Image
 
-from agents.locations import KIND_NAMES, Life  # noqa: E402
-from viz import geo  # noqa: E402
-from viz.labels import KIND_LABELS, MAP_METRICS, STAGE_LABELS, phase_names  # noqa: E402
-from viz.session import ENTITLED_STAGE_NAMES, Session, Snapshot  # noqa: E402
+from agents.locations import KIND_NAMES, Life
+from viz import geo
+from viz.labels import KIND_LABELS, MAP_METRICS, STAGE_LABELS, phase_names
+from viz.session import ENTITLED_STAGE_NAMES, Session, Snapshot
 
 PHASE_COLOURS = ["#e8f0e8", "#fff3b0", "#ffc870", "#f47c3c", "#b2182b"]
 PHASE_CMAP = ListedColormap(PHASE_COLOURS)
@@ -203,7 +203,7 @@ class MapCanvas:
         ax.set_xlim(*r.xlim)
         ax.set_ylim(*r.ylim)
         self.rgba = np.full((*r.labels.shape, 4), 255, np.uint8)   # the painted map, in pixels
-        self.origin = (int(round(H - (r.axes_rect[1] + r.axes_rect[3]) * H)), int(round(r.axes_rect[0] * W)))
+        self.origin = (round(H - (r.axes_rect[1] + r.axes_rect[3]) * H), round(r.axes_rect[0] * W))
         self.loc_xy = np.empty((0, 2))
         self.scatter = ax.scatter(np.empty(0), np.empty(0), s=np.empty(0), facecolors="#ff7f00",
                                   edgecolors="black", linewidths=0.6, zorder=5,
@@ -218,8 +218,8 @@ class MapCanvas:
         self.subtitle = self.fig.text(0.02, 0.955, "", fontsize=8, va="top")
         self.cax = self.fig.add_axes((0.1, 0.095, 0.8, 0.02))
         self.cbar_key = None
-        self.fig.text(0.02, 0.008, "Markers: reception locations (synthetic portfolio, model/portfolio.py), area ~ persons present. Grey: no data.",
-                      fontsize=7, color="#555555")
+        self.fig.text(0.02, 0.008, "Markers: reception locations (synthetic portfolio, model/portfolio.py), "
+                      "area ~ persons present. Grey: no data.", fontsize=7, color="#555555")
         self.blit = Blit(self.fig, [self.scatter, self.legend, self.title, self.subtitle],
                          paint=self._paint, key=lambda: ("map", s.sc.country, self.cbar_key))
         self._shown = np.empty(0, np.int64)

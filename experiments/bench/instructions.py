@@ -65,7 +65,8 @@ def _run(name: str, horizon: int, days: int, valgrind: str | None) -> str:
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=_ROOT, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"instruction count of {name} failed: " + (done.stderr.strip().splitlines() or ["?"])[-1][:200])
+        last = (done.stderr.strip().splitlines() or ["?"])[-1][:200]
+        raise RuntimeError(f"instruction count of {name} failed: {last}")
     return done.stderr
 
 

@@ -11,7 +11,6 @@ against noodplan, on the chain subset both model.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -143,6 +142,7 @@ def like_memory(model: str, stock: int, days: int) -> dict:
     import json
     import subprocess
 
-    code = f"from experiments.bench.reference import like_memory_child; like_memory_child({model!r}, {stock!r}, {days!r})"
+    code = ("from experiments.bench.reference import like_memory_child; "
+            f"like_memory_child({model!r}, {stock!r}, {days!r})")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])

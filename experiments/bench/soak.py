@@ -44,7 +44,8 @@ def child(scenario: str, years: int) -> None:
         sc = s.recorder.scalars
         end = s.day
         pop = sc["population"][:end]
-        flows = sc["arrivals"][:end] - sc["exits_housed"][:end] - sc["exits_departed"][:end] - sc["exits_transferred"][:end]
+        flows = (sc["arrivals"][:end] - sc["exits_housed"][:end] - sc["exits_departed"][:end]
+                 - sc["exits_transferred"][:end])
         balance = int(np.abs(s.recorder.initial_population + np.cumsum(flows) - pop).max())
         h = s.people
         recount = np.bincount(h.stage.astype(np.int64), weights=h.size, minlength=len(Stage)).astype(np.int64)

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import collections
+import contextlib
 import json
 import os
 import re
@@ -83,20 +84,20 @@ def run_case(case: Case, repo: Path, timeout: float) -> tuple[str, str]:
             proc.communicate()
             return "hang", f"killed after {timeout:.0f} s"
         finally:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)   # a server the command started, if any
-            except ProcessLookupError:
-                pass
         after = snapshot(folder)
         lines = [x for x in err.splitlines() if x.strip()]
         last = lines[-1] if lines else ""
         if "Traceback (most recent call last)" in err:
             return "traceback", last
         if proc.returncode == 0:
-            return ("nonsense" if _NONSENSE.search(out) else "accepted"), out.strip().splitlines()[-1] if out.strip() else ""
+            last_out = out.strip().splitlines()[-1] if out.strip() else ""
+            return ("nonsense" if _NONSENSE.search(out) else "accepted"), last_out
         if proc.returncode == 2 and len(lines) == 1 and after == before:
             return "met", last
-        return "other", f"exit {proc.returncode}, {len(lines)} line(s), {'wrote' if after != before else 'no writes'}: {last}"
+        wrote = "wrote" if after != before else "no writes"
+        return "other", f"exit {proc.returncode}, {len(lines)} line(s), {wrote}: {last}"
 
 
 def table(results: dict[str, tuple[str, str]]) -> str:

@@ -67,8 +67,7 @@ def test_inputs_close_to_bad_ones_are_still_accepted(case: Case, tmp_path, monke
     materialise(case, tmp_path)
     monkeypatch.chdir("/")                      # relative paths are the file's, not the working folder's
     code = cli.main(argv_of(case, tmp_path))
-    out, err = capsys.readouterr()
-    assert code == 0, err
+    assert code == 0, capsys.readouterr().err
 
 
 def test_the_catalogue_is_large_and_varied():

@@ -48,7 +48,8 @@ def test_reference_scenario_seeds_the_same_stock_in_procedure_in_both_models():
     m = ReferenceModel(sc, w, seed=1)
     assert m.population() == stock == len(m.ind_queue)
     assert sc.chain.decisions_per_day["regular"] == 50 * scale
-    assert sum(sc.portfolio.places.values()) == pytest.approx(scale * sum(reference_scenario(5).portfolio.places.values()), abs=10)
+    base_places = sum(reference_scenario(5).portfolio.places.values())
+    assert sum(sc.portfolio.places.values()) == pytest.approx(scale * base_places, abs=10)
     for _ in range(5):
         m.step()
     d = simulate(sc, seed=1, world=w).daily
@@ -114,7 +115,8 @@ def test_bench_quick_runs_end_to_end(tmp_path):
     assert (tmp_path / "cost.png").exists()
     assert "baseline headless" in format_table(r)
     assert set(r["verdict"]) >= {"baseline_s", "baseline_over_floor", "mesa_over_headless", "speedup_over_reference"}
-    assert r["verdict"]["baseline_s"] is None and "not judged (--quick)" in format_table(r)   # 60 days vs a 730-day target
+    # 60 days against a 730-day target: not judged
+    assert r["verdict"]["baseline_s"] is None and "not judged (--quick)" in format_table(r)
     ll = r["like_for_like"]
     assert ll["baseline_population"]["stock"] == 70_000 and ll["large"]["stock"] > 70_000
     assert r["ratios"]["speedup_over_reference"] == ll["baseline_population"]["speedup_cpu"]

@@ -123,7 +123,7 @@ def test_a_signal_while_writing_leaves_the_old_results_and_no_temporary_folder(f
             return save(self, out)
         results.Results.save = interrupted
     """)
-    out, err = proc.communicate(timeout=120)
+    _, err = proc.communicate(timeout=120)
     assert proc.returncode == 130, err
     assert err.count("\n") == 1 and err.startswith("noodplan: interrupted") and "Traceback" not in err
     assert snapshot(folder) == before
@@ -145,7 +145,7 @@ def test_ctrl_c_from_outside_mid_run(folder):
     """)
     assert proc.stderr.readline() == "day 3\n"
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=60)
+    _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130 and err.count("\n") == 1 and "interrupted" in err
     assert snapshot(folder) == before
 

@@ -29,7 +29,8 @@ def test_packaged_derived_files_are_what_the_method_makes(tmp_path):
     assert p.read_text() == (data.DATA_DIR / "nl" / f"{history.MONTHLY_SERIES}.csv").read_text()
     q = history.write_filled_targets(tmp_path / "t.csv")
     assert q.read_text() == (data.DATA_DIR / "nl" / history.TARGETS_FILE).read_text()
-    basis = {r["period"]: r["basis"] for r in csv.DictReader(open(q))}
+    with open(q) as f:
+        basis = {r["period"]: r["basis"] for r in csv.DictReader(f)}
     assert basis["2018H2"].startswith("carried") and basis["2019H1"] == "published"
 
 
@@ -44,11 +45,11 @@ def test_monthly_series_is_wired_into_arrivals():
 def test_unknown_monthly_series_is_a_scenario_error_at_load():
     from model.scenario import ScenarioError, from_dict
 
-    with pytest.raises(ScenarioError, match="inflow.monthly_series: unknown series 'nope'"):
+    with pytest.raises(ScenarioError, match=r"inflow\.monthly_series: unknown series 'nope'"):
         from_dict({"extends": "hindcast-2015", "inflow": {"monthly_series": "nope"}})
     sc = load_scenario("hindcast-2015")      # and a changed object is checked again before a run
     sc.inflow.monthly_series = "nope"
-    with pytest.raises(ScenarioError, match="inflow.monthly_series: unknown series 'nope'"):
+    with pytest.raises(ScenarioError, match=r"inflow\.monthly_series: unknown series 'nope'"):
         simulate(sc, days=1)
 
 

@@ -108,7 +108,8 @@ def scenarios(draw) -> dict:
         a = start + dt.timedelta(days=draw(st.integers(0, days)))
         f["shocks"].append({"start": a, "end": a + dt.timedelta(days=draw(st.integers(0, 30))),
                             "extra_persons_per_day": draw(st.floats(0, 400)),
-                            "border_entry_share": draw(st.none() | unit), "low_recognition_share": draw(st.none() | unit),
+                            "border_entry_share": draw(st.none() | unit),
+                            "low_recognition_share": draw(st.none() | unit),
                             "entry_municipality": draw(st.none() | st.sampled_from(munis))})
     gs = draw(shares(1, 4))
     d["groups"] = [{"name": f"g{i}", "share": s, "recognition": draw(unit)} for i, s in enumerate(gs)]
@@ -116,7 +117,8 @@ def scenarios(draw) -> dict:
     d["chain"].update(registration_capacity_per_day=draw(st.floats(0, 1500)),
                       registration_deadline_days=draw(st.integers(1, 30)), screening_days=draw(st.integers(1, 30)),
                       accelerated_recognition_max=draw(unit), dublin_share=draw(unit),
-                      decisions_per_day={t: draw(st.floats(0, 200)) for t in ("regular", "accelerated", "border", "dublin")},
+                      decisions_per_day={t: draw(st.floats(0, 200))
+                                         for t in ("regular", "accelerated", "border", "dublin")},
                       border_procedure_max_days=draw(st.integers(1, 200)),
                       departure_period_days=draw(st.integers(1, 60)),
                       departure_shares=dict(zip(("independent", "forced", "unsupervised"), dep, strict=True)),
@@ -149,11 +151,14 @@ def scenarios(draw) -> dict:
         action = draw(st.sampled_from(["set", "close", "open"]))
         if action == "set":
             path = draw(st.sampled_from(sorted(RUNTIME_VALUES)))
-            d["events"].append({"date": when, "action": "set", "parameter": path, "value": float(draw(RUNTIME_VALUES[path]))})
+            d["events"].append({"date": when, "action": "set", "parameter": path,
+                                "value": float(draw(RUNTIME_VALUES[path]))})
         else:
             d["events"].append({"date": when, "action": action, "kind": draw(st.sampled_from(KINDS)),
-                                "places": draw(st.integers(0, 3000)), "province": draw(st.none() | st.sampled_from(provinces)),
-                                "lead_time_days": draw(st.integers(0, 20)), "duration_days": draw(st.none() | st.integers(1, 400))})
+                                "places": draw(st.integers(0, 3000)),
+                                "province": draw(st.none() | st.sampled_from(provinces)),
+                                "lead_time_days": draw(st.integers(0, 20)),
+                                "duration_days": draw(st.none() | st.integers(1, 400))})
     d["pact"] = None if draw(st.booleans()) else {
         "start": start + dt.timedelta(days=draw(st.integers(-100, days))),
         "border_procedure_for_low_recognition": draw(st.booleans()),

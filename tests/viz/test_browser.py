@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -179,6 +180,6 @@ def test_background_run_compare_and_export(ui_server, make_page, tmp_path):
     page.get_by_role("tab", name="Export").click()
     with page.expect_download() as dl:
         page.get_by_role("button", name="Daily figures (CSV)").click()
-    text = open(dl.value.path(), encoding="utf-8").read()
+    text = Path(dl.value.path()).read_text(encoding="utf-8")
     assert text.startswith("date,arrivals,") and len(text.splitlines()) == 731
     op.assert_offline_clean()

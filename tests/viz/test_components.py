@@ -24,7 +24,7 @@ def day_text(rc) -> str:
 
 @pytest.fixture
 def page():
-    box, rc = solara.render(app.Page(), handle_error=False)
+    _box, rc = solara.render(app.Page(), handle_error=False)
     yield rc
     rc.close()
 
@@ -152,7 +152,7 @@ def test_inspect_and_export():
     s.step(10)
     assert inspect.municipality_facts(s, 0)[0][1].endswith("(GM0014)")
     assert inspect.location_facts(s, 0)[1][0] == "Kind"
-    facts, path = inspect.applicant_facts(s, inspect.sample_person(s))
+    _facts, path = inspect.applicant_facts(s, inspect.sample_person(s))
     assert path and path[0]["reason"].startswith("intake")
     with pytest.raises(IndexError):
         inspect.applicant_facts(s, 10**9)
@@ -166,7 +166,7 @@ def test_inspect_and_export():
 def test_compare_on_common_seeds():
     sc = load_scenario("baseline")
     b = compare.variant(sc, "housing: {supply_persons_per_year: 60000}")
-    with pytest.raises(ScenarioError, match="variant B: housing.supply_persons_per_year"):
+    with pytest.raises(ScenarioError, match=r"variant B: housing\.supply_persons_per_year"):
         compare.variant(sc, "housing: {supply_persons_per_year: -1}")
     assert compare.parse_seeds("1, 2 3") == [1, 2, 3]
     res = compare.compare(sc, b, [1, 2], days=20)

@@ -13,7 +13,6 @@ date is the initial condition, shown but not scored):
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -196,7 +195,3 @@ def plot(bt: Backtest, path: str | Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
-
-def parse_date(text: str) -> dt.date:
-    return dt.date.fromisoformat(text)

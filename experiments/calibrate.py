@@ -72,7 +72,6 @@ class Param:
 
 
 _IND_SPLIT = {"regular": 50 / 78, "accelerated": 15 / 78, "border": 3 / 78, "dublin": 10 / 78}
-_TRACKS = tuple(_IND_SPLIT)
 
 # The free parameters of the hindcasts (see docs/validation.md for why these).
 FREE: list[Param] = [

@@ -204,13 +204,6 @@ class Initial(_Strict):
     at_registration_persons: Count = Field(description="persons at the registration location on the start date")
     stock_age_days: PosInt = Field(description="arrival days of the initial stock spread over this many days before the start")
 
-    @model_validator(mode="after")
-    def _registration_within_stock(self) -> Initial:
-        if self.at_registration_persons > self.entitled_persons:
-            raise ValueError(f"at_registration_persons ({self.at_registration_persons:,}) are part of "
-                             f"entitled_persons ({self.entitled_persons:,}) and cannot exceed them")
-        return self
-
 
 Indicator = Literal["occupancy", "occupancy_normal", "central_occupancy", "unsheltered",
                     "registration_backlog", "forecast_shortfall"]
@@ -649,7 +642,7 @@ def builtin_names() -> list[str]:
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):      # libyaml's parser when present
     """YAML read the way a scenario means it: a key given twice and a date that does not exist are
     refused at their line, and plain values follow YAML 1.2 (`yes`, `no`, `on`, `off` stay text,
     `010` is ten, `1:30` is text, `1e3` is a number), so none of them turns silently into another
@@ -680,7 +673,7 @@ class _Loader(yaml.SafeLoader):
 
 _Loader.yaml_implicit_resolvers = {
     first: [(tag, rx) for tag, rx in rules if tag.rsplit(":", 1)[-1] not in ("bool", "int", "float")]
-    for first, rules in yaml.SafeLoader.yaml_implicit_resolvers.items()}
+    for first, rules in yaml.resolver.Resolver.yaml_implicit_resolvers.items()}
 _Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
                               list("tTfF"))
 _Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9][0-9_]*$"), list("-+0123456789"))

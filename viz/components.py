@@ -16,7 +16,7 @@ from solara.alias import rv as v
 import ipywidgets as widgets
 import solara
 
-from model.scenario import ScenarioError, builtin_names, from_yaml_text, load_scenario
+from model.scenario import MAX_FILE_BYTES, ScenarioError, builtin_names, from_yaml_text, load_scenario
 from viz import compare as cmp
 from viz import export, inspect, params
 from viz.figures import ChartsCanvas, MapCanvas, compare_figure, png_bytes
@@ -65,9 +65,9 @@ def ScenarioPanel(session: Session, version: solara.Reactive[int], on_reset=None
         reset_to(new)
 
     def on_file(info):
-        text = info["file_obj"].read().decode("utf-8", "replace")
+        raw = info["file_obj"].read(MAX_FILE_BYTES + 1)     # the loader refuses more, and non-UTF-8
         try:
-            new = from_yaml_text(text, source=info["name"])
+            new = from_yaml_text(raw, source=info["name"])
         except ScenarioError as exc:
             set_upload_error(str(exc))
             return

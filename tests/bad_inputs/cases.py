@@ -147,7 +147,6 @@ bad("ranges", "occupancy-factor", "portfolio: {max_occupancy_factor: 5}\n")
 bad("ranges", "stock-age-huge", "initial: {stock_age_days: 5000000000}\n", "int32 arrival days")
 bad("ranges", "initial-huge", "initial: {entitled_persons: 1000000000000}\n")
 bad("ranges", "initial-negative", "initial: {entitled_persons: -10}\n")
-bad("ranges", "at-registration-above-stock", "initial: {entitled_persons: 100, at_registration_persons: 5000}\n")
 bad("ranges", "household-size-int16", "inflow: {household_size_shares: [" + "0, " * 40000 + "1]}\n",
     "households of 40,001 persons overflow int16")
 bad("ranges", "peak-day-400", "inflow: {seasonality_peak_day_of_year: 400}\n")

@@ -64,6 +64,7 @@ def _cli(*args):
     return subprocess.run([sys.executable, "-m", "experiments.cli", *args], capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_backtest_command_scores_a_record_file(tmp_path):
     sc = tmp_path / "short.yaml"
     sc.write_text("extends: hindcast-2020\nname: short\nhorizon_days: 20\n")

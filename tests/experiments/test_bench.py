@@ -87,6 +87,7 @@ def test_like_for_like_times_both_models_on_the_same_scenario_and_days(monkeypat
     assert r["speedup_cpu"] > 0 and r["speedup_wall"] > 0
 
 
+@pytest.mark.slow
 def test_counts_and_floor_and_rule_breakdown_cover_the_day():
     st = Setup.of("baseline", days=10)
     c = count_day(st)
@@ -217,6 +218,7 @@ def test_rewriter_counts_array_operators_and_indexing_exactly_and_changes_nothin
     assert ns["Box"].__annotations__ == {"arr": "dict[str, int]"}
 
 
+@pytest.mark.slow
 def test_counting_run_never_leaks_into_this_process_and_mismatch_is_caught(monkeypatch):
     from model import rulebook
 
@@ -305,6 +307,7 @@ def test_instruction_cases_and_callgrind_summary_are_read_or_named_in_one_line(c
     assert "valgrind is not installed" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(__import__("shutil").which("valgrind") is None, reason="valgrind is not installed")
 def test_instructions_count_the_day_loop_only():
     from experiments.bench.instructions import count_instructions
@@ -314,6 +317,7 @@ def test_instructions_count_the_day_loop_only():
     assert got["days"] == 3 and 1 < got["millions_per_day"] < 100
 
 
+@pytest.mark.slow
 def test_a_failed_instruction_count_is_reported_and_the_timings_are_kept(monkeypatch):
     import experiments.bench.instructions as instructions
 

@@ -97,8 +97,10 @@ def test_files_need_their_suffix_and_an_existing_folder(folder):
 def _child(folder: Path, body: str) -> subprocess.Popen:
     """`noodplan run` in a subprocess, with `body` (Python) run first to arrange the interruption."""
     code = textwrap.dedent(body) + "\nimport sys\nfrom experiments.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+    # Ctrl+C's default restored: a shell without job control (CI, `pytest &`) starts it ignored
     return subprocess.Popen([sys.executable, "-c", code, "run", "tiny.yaml", "--days", "6", "--out", "out", "--force"],
-                            cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+                            cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
 
 
 def _old_results(folder: Path) -> dict:

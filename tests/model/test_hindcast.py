@@ -78,6 +78,7 @@ def run2015():
     return simulate("hindcast-2015")
 
 
+@pytest.mark.slow
 def test_hindcast_2015_keeps_the_mass_balance(run2015):
     ds = run2015.daily
     pop = ds["population"].values
@@ -86,6 +87,7 @@ def test_hindcast_2015_keeps_the_mass_balance(run2015):
     assert np.array_equal(pop, prev + flow.values)
 
 
+@pytest.mark.slow
 def test_hindcast_2015_uses_crisis_emergency_reception_in_autumn_2015(run2015):
     ds = run2015.daily
     crisis = ds["occupancy_by_kind"].sel(kind="crisis").values

@@ -189,6 +189,7 @@ def _check_run(sc) -> None:
     np.testing.assert_array_equal(again.moves_frame().to_numpy(), res.moves_frame().to_numpy())
 
 
+@pytest.mark.slow
 @GENERATED
 @given(scenarios())
 def test_generated_scenarios_keep_balance_bounds_capacity_and_determinism(d):

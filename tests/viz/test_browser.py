@@ -15,7 +15,7 @@ import pytest
 
 from tests.viz.conftest import DOCS_IMG
 
-pytestmark = pytest.mark.browser
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
 # Chromium returns null from DataTransferItem.webkitGetAsEntry() for a script-built DataTransfer,
 # and Solara's FileDrop only takes entries with .isFile: a test-only shim (see the UI recipe).

@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
+import io
 import threading
 
 import numpy as np
+import pandas as pd
 import pytest
+import xarray as xr
 
 solara = pytest.importorskip("solara")
 v = pytest.importorskip("ipyvuetify")
 widgets = pytest.importorskip("ipywidgets")
 
-from model.scenario import ScenarioError, load_scenario  # noqa: E402
+from model.scenario import ScenarioError, from_yaml_text, load_scenario  # noqa: E402
 from viz import app, compare, export, geo, inspect, params  # noqa: E402
 from viz.figures import ChartsCanvas, MapCanvas, nice_ceiling  # noqa: E402
 from viz.mapwidget import MapWidget  # noqa: E402
@@ -88,7 +91,8 @@ def test_two_pages_have_their_own_models():
 
 def test_phase_timeline_says_when_the_plan_is_off():
     sc = load_scenario("baseline")
-    off = sc.model_copy(update={"plan": sc.plan.model_copy(update={"enabled": False})}) if hasattr(sc, "plan") else sc
+    assert sc.plan.enabled
+    off = sc.model_copy(update={"plan": sc.plan.model_copy(update={"enabled": False})})
     s = Session(off)
     s.step(3)
     snap = s.snapshot()
@@ -96,10 +100,9 @@ def test_phase_timeline_says_when_the_plan_is_off():
     c = ChartsCanvas(s)
     c.update(s)
     assert c.plan_text.get_text() == "plan not active"
-    if hasattr(sc, "plan") and sc.plan.enabled:
-        on = Session(sc)
-        on.step(3)
-        assert on.snapshot().phase is not None and len(on.snapshot().phase) == 3
+    on = Session(sc)
+    on.step(3)
+    assert on.snapshot().phase is not None and len(on.snapshot().phase) == 3
 
 
 # -- helpers ---------------------------------------------------------------------------------
@@ -157,10 +160,18 @@ def test_inspect_and_export():
     with pytest.raises(IndexError):
         inspect.applicant_facts(s, 10**9)
     res = s.results()
-    assert export.daily_csv(res).startswith(b"date,arrivals,")
-    assert export.daily_netcdf(res)[:4] == b"\x89HDF"
-    assert load_scenario("baseline").name == "baseline"
-    assert b"name: baseline" in export.scenario_yaml(s.scenario)
+    # the downloads hold what the session computed: the same table, the same Dataset, the same scenario
+    csv = export.daily_csv(res)
+    assert csv.startswith(b"date,arrivals,")
+    frame = pd.read_csv(io.BytesIO(csv), keep_default_na=False)
+    assert len(frame) == 10
+    pd.testing.assert_frame_equal(frame, res.daily_frame(), check_dtype=False)
+    nc = export.daily_netcdf(res)
+    assert nc[:4] == b"\x89HDF"
+    with xr.open_dataset(io.BytesIO(nc), engine="h5netcdf") as ds:
+        for name in ("population", "in_bed", "cost_eur", "occupancy_by_kind"):
+            np.testing.assert_array_equal(ds[name].values, res.daily[name].values)
+    assert from_yaml_text(export.scenario_yaml(s.scenario), "export.yaml") == s.scenario
 
 
 def test_compare_on_common_seeds():

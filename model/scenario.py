@@ -642,7 +642,13 @@ def builtin_names() -> list[str]:
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
 
 
-class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):      # libyaml's parser when present
+try:
+    from yaml import CSafeLoader as _SafeLoader      # libyaml's parser (fast, its own nesting limit)
+except ImportError:                                  # PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader
+
+
+class _Loader(_SafeLoader):
     """YAML read the way a scenario means it: a key given twice and a date that does not exist are
     refused at their line, and plain values follow YAML 1.2 (`yes`, `no`, `on`, `off` stay text,
     `010` is ten, `1:30` is text, `1e3` is a number), so none of them turns silently into another
@@ -780,7 +786,8 @@ def _resolve(data: Any, source: str, folder: Path, chain: tuple[Path, ...] = ())
     """The scenario mapping with its `extends` chain merged in (parents' paths relative to the
     folder of the file that names them)."""
     if not isinstance(data, dict):
-        raise ScenarioError(f"{source}: a scenario must be a mapping of fields (got {type(data).__name__})")
+        raise ScenarioError(f"{source}: " + ("is empty; a scenario is a mapping of fields" if data is None else
+                                             f"a scenario must be a mapping of fields (got {type(data).__name__})"))
     if "extends" not in data:
         return data
     data = dict(data)
@@ -827,13 +834,10 @@ def from_yaml_text(text: str | bytes, source: str = "upload", folder: str | Path
         if len(text) > MAX_FILE_BYTES:
             raise ScenarioError(f"{source}: {len(text):,} bytes; a scenario is at most {MAX_FILE_BYTES:,} bytes")
         text = decode(text, source)
-    return from_dict(_as_mapping(parse_yaml(text.removeprefix("\ufeff"), source), source), source, folder)
+    return from_dict(parse_yaml(text.removeprefix("\ufeff"), source), source, folder)
 
 
-def _as_mapping(data: Any, source: str) -> dict:
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{source}: a scenario must be a mapping of fields (got {type(data).__name__})")
-    return data
+
 
 
 def validate_scenario(sc: Scenario, days: int | None = None) -> Scenario:

@@ -1,11 +1,13 @@
 """The soak run: one long run (20 years of `stable-stock` by default) watched year by year.
 
-A steady scenario run for decades must stay steady in what it costs: the same CPU time per
-simulated year (no queue or index that grows with the days), a resident memory that grows only
-by what a run keeps by design (one row per household that ever arrived, `Applicants`, and one
-record per bed change, the move log; nothing else), and its bookkeeping exact on the last day as
-on the first (mass balance; the per-stage counts equal a recount). It runs in a fresh subprocess
-(`noodplan bench --soak [YEARS]`), so nothing earlier in the process affects its memory.
+A long run must stay steady in what it costs: CPU time per simulated year that does not grow
+with the days (no queue or index that grows with them), a resident memory that grows only by
+what a run keeps by design (one row per household that ever arrived, `Applicants`, one record
+per bed change, the move log, and one row per location ever opened), and its bookkeeping exact
+on the last day as on the first (mass balance; the per-stage counts equal a recount). Each year
+also reports the locations ever made and open: passes over all location rows grow with them.
+It runs in a fresh subprocess (`noodplan bench --soak [YEARS]`), so nothing earlier in the
+process affects its memory.
 """
 
 from __future__ import annotations
@@ -30,6 +32,7 @@ def _rss_bytes() -> int:
 def child(scenario: str, years: int) -> None:
     """In the subprocess: run `years` years, print one JSON line of figures per year."""
     from agents.applicants import Stage
+    from agents.locations import Life
     from model import rulebook
     from model.simulate import prepare
 
@@ -52,6 +55,7 @@ def child(scenario: str, years: int) -> None:
         rows.append({"year": year + 1, "cpu_s": cpu, "rss_bytes": _rss_bytes(),
                      "applicant_bytes": h.nbytes(), "move_log_bytes": s.log.n * record,
                      "households_ever": int(h.n), "moves_logged": int(s.log.n),
+                     "locations_ever": int(s.locs.n), "locations_open": int((s.locs.life == Life.OPEN).sum()),
                      "population_end": int(pop[-1]), "mass_balance_max_error": balance,
                      "stage_counts_match": bool((recount == h.stage_persons).all())})
     print(json.dumps(rows))

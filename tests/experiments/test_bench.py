@@ -331,3 +331,15 @@ def test_a_failed_instruction_count_is_reported_and_the_timings_are_kept(monkeyp
     assert r["instructions"]["baseline:5"] == {"scenario": "baseline", "days": 5,
                                                "error": "instruction count of baseline failed: Killed"}
     assert "not counted: instruction count of baseline failed: Killed" in format_table(r)
+
+
+@pytest.mark.slow
+def test_soak_reports_every_year_and_keeps_the_books():
+    from experiments.bench.soak import format_soak, soak
+
+    r = soak(years=2)
+    assert [row["year"] for row in r["per_year"]] == [1, 2]
+    assert r["mass_balance_max_error"] == 0 and r["stage_counts_match"]
+    first, second = r["per_year"]
+    assert second["households_ever"] > first["households_ever"] and second["moves_logged"] > first["moves_logged"]
+    assert "soak: stable-stock 2 years" in format_soak(r)[0][0]

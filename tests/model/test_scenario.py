@@ -45,7 +45,7 @@ BAD = [
     ("events", [{"date": "2026-01-01", "action": "set", "parameter": "chain.nonsense", "value": 1}],
      "unknown parameter 'chain.nonsense'"),
     ("events", [{"date": "2026-01-01", "action": "close", "kind": "regular"}], "a 'close' event needs kind and places"),
-    ("events", [{"date": "2026-01-01", "action": "scale", "parameter": "inflow.first_applications_per_year",
+    ("events", [{"date": "2026-01-01", "action": "scale", "parameter": "inflow.seasonality_amplitude",
                  "value": 2}],
      "is fixed when the world is built and cannot change during a run; use inflow.shocks"),
     ("inflow.shocks", [{"start": "2026-02-01", "end": "2026-01-01", "extra_persons_per_day": 5}],
@@ -98,3 +98,26 @@ def test_cli_validate_exit_codes(tmp_path):
     ok = subprocess.run([sys.executable, "-m", "experiments.cli", "validate", "baseline"],
                         capture_output=True, text=True)
     assert ok.returncode == 0 and "valid scenario 'baseline'" in ok.stdout
+
+
+def test_a_decision_during_a_run_gets_the_checks_of_an_event():
+    """`ReceptionModel.apply` (what-if decisions): refused as the same event in the file would be,
+    on the run's scenario as it is now, and nothing changes; a good one acts."""
+    import datetime as dt
+
+    from model.mesa_model import ReceptionModel
+    from model.scenario import Event
+
+    m = ReceptionModel("baseline", days=5)
+    m.step()
+    today = dt.date(2025, 7, 2)
+    refused = [(Event(date=today, action="set", parameter="chain.dublin_share", value=2), "less than or equal to 1"),
+               (Event(date=today, action="open", kind="emergency", places=10, province="Atlantis"),
+                "unknown province 'Atlantis'"),
+               (Event(date=today, action="set", parameter="portfolio.seed", value=3), "fixed when the world")]
+    for bad, message in refused:
+        with pytest.raises(ScenarioError, match=message):
+            m.apply(bad)
+    assert m.state.sc.chain.dublin_share == 0.12 and not m.state.event_log
+    m.apply(Event(date=today, action="set", parameter="chain.screening_days", value=9))
+    assert m.state.sc.chain.screening_days == 9 and m.state.event_log[-1]["source"] == "decision"

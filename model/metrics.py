@@ -53,10 +53,14 @@ SCALARS: dict[str, tuple[str, str]] = {
     "appeal_permits": ("persons", "permits granted on appeal today (not in permits)"),
     "vulnerability_assessed": ("persons", "assessed for special reception needs today"),
     "vulnerability_late": ("persons", "assessed after the 30-day deadline today"),
-    "border_procedure_persons": ("persons", "in the border procedure at the end of the day (capacity: 211 at once)"),
-    "border_diverted": ("persons", "eligible for the border procedure but beyond its capacity today: accelerated instead"),
-    "dublin_absconded": ("persons", "Dublin claimants who left without supervision before the transfer today (in departed_unsupervised)"),
-    "dublin_deadline_passed": ("persons", "Dublin claims past the final transfer date today: handled in the regular procedure"),
+    "border_procedure_persons": ("persons", "in the border procedure at the end of the day "
+                                 "(capacity: 211 at once)"),
+    "border_diverted": ("persons", "eligible for the border procedure but beyond its capacity today: "
+                        "accelerated instead"),
+    "dublin_absconded": ("persons", "Dublin claimants who left without supervision before the transfer today "
+                         "(in departed_unsupervised)"),
+    "dublin_deadline_passed": ("persons", "Dublin claims past the final transfer date today: handled in the "
+                               "regular procedure"),
     **{f"decision_days_{stat}_{track}": ("days", f"{label} days from arrival to the first decision, "
                                          f"persons decided today on the {track} track (empty: none)")
        for track in ("regular", "accelerated", "border", "dublin")
@@ -180,7 +184,8 @@ class Recorder:
                 grown = np.zeros((len(PROCEDURE_TRACKS), max(top, 2 * self.wait_persons.shape[1])), np.int64)
                 grown[:, : self.wait_persons.shape[1]] = self.wait_persons
                 self.wait_persons = grown
-            self.wait_persons[PROCEDURE_TRACKS.index(track)] += np.bincount(d, weights=w, minlength=self.wait_persons.shape[1]).astype(np.int64)
+            counts = np.bincount(d, weights=w, minlength=self.wait_persons.shape[1])
+            self.wait_persons[PROCEDURE_TRACKS.index(track)] += counts.astype(np.int64)
 
     def _groups(self, s: State) -> np.ndarray:
         """0/1 matrix summing locations by kind, by province and over temporary kinds; rebuilt

@@ -16,8 +16,8 @@ from __future__ import annotations
 import numpy as np
 
 from agents.applicants import Flag, Stage, Track
-from agents.keyed import (SALT_APPEAL, SALT_APPEAL_UPHELD, SALT_DEPARTURE, SALT_DUBLIN_ACCEPT, SALT_PERMIT, SALT_SPONSOR,
-                          SALT_TRANSFER, keyed_uniform)
+from agents.keyed import (SALT_APPEAL, SALT_APPEAL_UPHELD, SALT_DEPARTURE, SALT_DUBLIN_ACCEPT, SALT_PERMIT,
+                          SALT_SPONSOR, SALT_TRANSFER, keyed_uniform)
 from agents.locations import TEMPORARY_KINDS, Kind, Life
 from agents.moves import Reason, move
 from agents.municipalities import house, link
@@ -355,7 +355,8 @@ def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
         key = TRACK_KEYS[t]
         rate = sc.chain.decisions_per_day[key] * factor
         if pact_on:
-            mine = [Line(s.ind_new[t], f"ind_new_{key}", rate * pact.new_procedure_share, valid, pact.priority_for_minors),
+            mine = [Line(s.ind_new[t], f"ind_new_{key}", rate * pact.new_procedure_share, valid,
+                         pact.priority_for_minors),
                     Line(s.ind[t], f"ind_{key}", rate * (1 - pact.new_procedure_share), valid)]
         else:
             mine = [Line(s.ind[t], f"ind_{key}", rate, valid)]
@@ -410,7 +411,8 @@ def _leave_border(s: State, ids: np.ndarray) -> None:
     if s.border_persons == 0 or len(ids) == 0:
         return
     h = s.people._h
-    inside = ids[(h["track"][ids] == Track.BORDER) & ((h["stage"][ids] == Stage.PROCEDURE) | (h["stage"][ids] == Stage.APPEAL))]
+    open_case = (h["stage"][ids] == Stage.PROCEDURE) | (h["stage"][ids] == Stage.APPEAL)
+    inside = ids[(h["track"][ids] == Track.BORDER) & open_case]
     s.border_persons -= s.people.persons_in(inside)
 
 

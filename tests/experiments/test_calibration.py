@@ -45,14 +45,17 @@ def _synthetic_points(sc, seed=1, every=30):
     return out
 
 
+@pytest.mark.slow
 def test_calibration_recovers_known_parameters_and_flags_unidentifiable_ones():
     sc = _small()
     pts = _synthetic_points(sc)
-    start = cal.apply(sc, [IND, SUPPLY], [40.0, TRUE["housing_supply"]])   # IND far from the truth
-    fit = cal.calibrate(start, budget=16, params=[IND, "housing_target_2014_2015"], seeds=(1,),
+    # both far from the truth; they trade off along a ridge (faster decisions, more housing), which
+    # 32 evaluations do not follow to its end; 64 find both within a few per cent
+    start = cal.apply(sc, [IND, SUPPLY], [40.0, 8000.0])
+    fit = cal.calibrate(start, budget=64, params=[IND, SUPPLY, "housing_target_2014_2015"], seeds=(1,),
                         points=pts, profile_points=5, end=dt.date(2019, 12, 31))
     got = {e.param.name: e for e in fit.estimates}
-    for name, true in list(TRUE.items())[:1]:
+    for name, true in TRUE.items():           # both known parameters recovered
         e = got[name]
         assert e.identifiable, name
         assert e.value == pytest.approx(true, rel=0.10), name
@@ -105,7 +108,8 @@ def test_write_fitted_rewrites_marked_lines_only(tmp_path):
     sc = load_scenario(str(f))
     assert sc.chain.decisions_per_day["regular"] == pytest.approx(25.0)      # 39 x 50/78
     assert sc.chain.decisions_per_day["dublin"] == pytest.approx(5.0)
-    assert sc.chain.appeal_days["regular"] == 120 and sc.chain.appeal_days["border"] == 35   # the rest from the baseline
+    # the rest from the baseline
+    assert sc.chain.appeal_days["regular"] == 120 and sc.chain.appeal_days["border"] == 35
     out = f.read_text()
     assert "90 % [bound, 200]; test provenance" in out and "90 % [22.44, 28.21]" in out
     assert out.count("# calibrated:") == 5

@@ -40,7 +40,8 @@ def world(days=400, pact=None, decisions=None, border_places=10, **chain):
 def add(s, sizes, *, stage=Stage.PROCEDURE, track=Track.REGULAR, arrival=0, group=2, flags=0, children=0, key0=500):
     """Households of `sizes`; group 2 is the low-recognition group (8 %), 0 the high (85 %)."""
     k = len(sizes)
-    return s.people.add(size=np.array(sizes), children=np.full(k, children), key=np.arange(key0, key0 + k, dtype=np.uint64),
+    return s.people.add(size=np.array(sizes), children=np.full(k, children),
+                        key=np.arange(key0, key0 + k, dtype=np.uint64),
                         group=np.full(k, group), track=np.full(k, track), flags=np.full(k, flags, np.uint8),
                         stage=stage, day=0, arrival_day=np.full(k, arrival))
 
@@ -286,7 +287,8 @@ def test_dublin_claim_acceptance_decision_appeal_and_transfer_day_by_day():
     ({"dublin_acceptance_share": 0.0}, 30, Stage.PROCEDURE, None),                 # refused: handled here
     ({"dublin_transfer_success": 0.0, "dublin_absconding_share": 1.0}, 104, Stage.DEPARTED, "dublin_absconded"),
     ({"dublin_transfer_success": 0.0}, 213, Stage.PROCEDURE, "dublin_deadline_passed"),   # 30 + 183
-    ({"appeal_share": {**NONE, "dublin": 1.0}, "appeal_upheld_share": {**NONE, "dublin": 1.0}}, 81, Stage.PROCEDURE, None),
+    ({"appeal_share": {**NONE, "dublin": 1.0}, "appeal_upheld_share": {**NONE, "dublin": 1.0}}, 81,
+     Stage.PROCEDURE, None),
 ])
 def test_dublin_outcomes_on_their_day(chain, day, stage, tally):
     s, ids = dublin_world(**chain)

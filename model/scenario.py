@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import itertools
 import os
 import re
 import stat
@@ -128,19 +129,64 @@ class Group(_Strict):
     recognition: Share = Field(description="probability that a decision is a permit")
 
 
+TrackName = Literal["regular", "accelerated", "border", "dublin"]
+TRACK_NAMES = ("regular", "accelerated", "border", "dublin")
+Days = Annotated[int, Field(ge=1, le=3650)]
+
+
+class RampPoint(_Strict):
+    """One dated point of the IND productivity ramp."""
+
+    date: dt.date
+    factor: Annotated[float, Field(ge=0.1, le=5.0)] = Field(description="factor on every track's decisions_per_day on this date (1)")
+
+
 class Chain(_Strict):
     registration_capacity_per_day: NonNeg = Field(description="persons registered per day at the central location")
     registration_deadline_days: PosInt = Field(description="registration must happen within this many days of arrival")
     screening_days: PosInt = Field(description="days from registration to the end of screening")
     accelerated_recognition_max: Share = Field(description="groups with recognition at or below this take the accelerated track")
     dublin_share: Share = Field(description="share of first applicants who are Dublin claimants")
-    decisions_per_day: dict[Literal["regular", "accelerated", "border", "dublin"], NonNeg] = Field(
-        description="IND decisions per day per track, persons")
-    border_procedure_max_days: PosInt = Field(description="border procedure deadline incl. appeal, days")
-    departure_period_days: PosInt = Field(description="days in reception after a rejection")
+    public_order_risk_share: Share = Field(description="share of first-applicant households flagged at screening as a risk to "
+                                           "public order or national security (Pact: accelerated procedure; the border "
+                                           "procedure even for families and unaccompanied minors)")
+    decisions_per_day: dict[TrackName, NonNeg] = Field(
+        description="IND first decisions per day per track, persons (Dublin: claims sent)")
+    decision_capacity_ramp: list[RampPoint] = Field(description="IND productivity: factor on decisions_per_day, linear "
+                                                    "between the dated points, flat before the first and after the last "
+                                                    "(empty: 1)")
+    idle_capacity_shift: Share = Field(description="share of a track's IND capacity left idle (nobody waiting) that goes "
+                                       "to the other tracks the same day, border procedure first")
+    border_procedure_max_days: Days = Field(description="border procedure deadline incl. appeal, days from arrival; "
+                                            "a case still open then moves to the regular procedure")
+    border_procedure_capacity_persons: Annotated[int, Field(ge=0, le=100000)] = Field(
+        description="persons in the border procedure at once (the 'adequate capacity'); eligible arrivals beyond it take "
+                    "the accelerated procedure inland")
+    appeal_share: dict[TrackName, Share] = Field(description="share of rejections (Dublin: transfer decisions) appealed "
+                                                 "with suspensive effect: the household stays in reception until the "
+                                                 "court rules, per track")
+    appeal_days: dict[TrackName, Days] = Field(description="days from the rejection (Dublin: transfer decision) to the "
+                                               "court's ruling, including the time to lodge the appeal, per track")
+    appeal_upheld_share: dict[TrackName, Share] = Field(description="share of appeals the applicant wins: a permit "
+                                                        "(asylum tracks) or the transfer annulled and the claim handled "
+                                                        "in the regular procedure (Dublin), per track")
+    departure_period_days: Days = Field(description="days in reception after a final rejection (departure period)")
     departure_shares: dict[Literal["independent", "forced", "unsupervised"], Share]
-    dublin_transfer_days: PosInt = Field(description="days from transfer decision to transfer")
-    dublin_transfer_success: Share = Field(description="share of transfer decisions that end in a transfer")
+    dublin_reply_days: Days = Field(description="days from the Dublin claim to the other member state's answer")
+    dublin_acceptance_share: Share = Field(description="share of Dublin claims the other member state accepts; the "
+                                           "others are handled in the regular procedure")
+    dublin_decision_days: Days = Field(description="days from acceptance to the IND's transfer decision")
+    dublin_transfer_days: Days = Field(description="days from the transfer decision to the transfer (later when appealed: "
+                                       "after the ruling)")
+    dublin_final_transfer_days: Days = Field(description="days from acceptance to the final transfer date (uiterste "
+                                             "overdrachtsdatum); not transferred by then, the claim is handled in NL")
+    dublin_transfer_success: Share = Field(description="share of accepted claims that end in a transfer")
+    dublin_absconding_share: Share = Field(description="share of accepted claims whose claimant leaves without "
+                                           "supervision before the transfer")
+    vulnerability_assessments_per_day: NonNeg = Field(description="persons COA assesses for special reception needs "
+                                                      "per day (kwetsbaarheidstoets), first come first served")
+    vulnerability_deadline_days: Days = Field(description="the assessment is due within this many days of the "
+                                              "application (arrival)")
     moves_up_per_day: NonNeg = Field(description="persons COA can move from emergency to regular places per day")
     registration_priority: bool = Field(description="register households with minors or special needs first (Art. 10 of 2024/1359)")
     family_sponsor_in_reception_share: Share = Field(description="share of family members (nareizigers) whose sponsor still lives in reception and joins them")
@@ -152,13 +198,27 @@ class Chain(_Strict):
             raise ValueError("needs independent, forced and unsupervised shares summing to 1")
         return v
 
-    @field_validator("decisions_per_day")
+    @field_validator("decisions_per_day", "appeal_share", "appeal_days", "appeal_upheld_share")
     @classmethod
     def _tracks(cls, v: dict[str, float]) -> dict[str, float]:
-        missing = {"regular", "accelerated", "border", "dublin"} - set(v)
+        missing = set(TRACK_NAMES) - set(v)
         if missing:
             raise ValueError(f"missing track(s): {', '.join(sorted(missing))}")
         return v
+
+    @field_validator("decision_capacity_ramp")
+    @classmethod
+    def _dated(cls, v: list[RampPoint]) -> list[RampPoint]:
+        if any(b.date <= a.date for a, b in itertools.pairwise(v)):
+            raise ValueError("dates must increase")
+        return v
+
+    @model_validator(mode="after")
+    def _dublin_outcomes(self) -> Chain:
+        if self.dublin_transfer_success + self.dublin_absconding_share > 1 + 1e-9:
+            raise ValueError("dublin_transfer_success + dublin_absconding_share must not exceed 1 "
+                             f"(got {self.dublin_transfer_success + self.dublin_absconding_share:g})")
+        return self
 
 
 class Housing(_Strict):
@@ -323,12 +383,18 @@ class Placement(_Strict):
 
 
 class Pact(_Strict):
-    """The EU Migration Pact from its start date; cases filed before keep the old rules."""
+    """The EU Migration Pact from its start date; cases filed before keep the old rules.
+
+    New cases: low recognition (or a public-order risk) means the accelerated procedure, the
+    border procedure when the application is made at the external border (families with
+    children included, unaccompanied minors only when flagged); see `model.state.assign_track`."""
 
     start: dt.date
-    border_procedure_for_low_recognition: bool = Field(description="low-recognition applicants take the border procedure wherever they arrive")
     dublin_reception_ends_at_decision: bool = Field(description="right to reception lapses once the transfer decision is made")
-    new_procedure_share: Share = Field(description="share of each track's IND capacity for cases filed from the start date")
+    new_procedure_share: Share = Field(description="share of each track's IND capacity first given to cases filed from the "
+                                       "start date; what one side leaves idle goes to the other the same day")
+    priority_for_minors: bool = Field(description="new-procedure IND lines decide households with minors or special "
+                                      "needs first (mandatory prioritisation)")
 
 
 class Event(_Strict):

@@ -44,6 +44,10 @@ SCALARS: dict[str, tuple[str, str]] = {
     "central_occupancy": ("persons", "persons at the central registration location (Ter Apel)"),
     "children_in_emergency": ("persons", "minors in emergency or crisis emergency reception"),
     "moves_km": ("km", "person-km moved between locations today"),
+    "registration_capacity": ("persons/day", "registrations a day in force at the end of the day: the chain's own "
+                              "plus the plan's (model.front)"),
+    "registration_places": ("places", "usable places at registration locations (Ter Apel, second site, relief)"),
+    "front_phase": ("1", "rung of the plan's front ladder in force (0: none; registration and screening)"),
 }
 
 
@@ -94,7 +98,7 @@ class Recorder:
         x["occupancy_rate"][day] = in_bed / capacity if capacity else np.nan
         reserve = int(L.capacity[L.life == Life.RESERVE].sum())
         x["cost_eur"][day] = float(places @ L.cost_place_day + occ @ L.cost_person_night
-                                   + reserve * s.sc.costs.reserve_per_place_per_night)
+                                   + reserve * s.sc.costs.reserve_per_place_per_night + s.front.cost_per_day_eur(day))
         x["registration_backlog"][day] = s.people.stage_persons[Stage.WAITING]
         x["ind_backlog"][day] = s.procedure_persons.sum()
         x["permit_holders_unlinked"][day] = s.people.stage_persons[Stage.PERMIT] - int(s.munis.waiting.sum())
@@ -103,10 +107,12 @@ class Recorder:
         nk, npv = N_KINDS, self.n_prov
         x["central_occupancy"][day] = by_occ[Kind.CENTRAL]
         x["children_in_emergency"][day] = groups[-1] @ L.children.astype(np.float64)
+        x["registration_capacity"][day] = s.front.registration_per_day(s, day)
         self.stage[day] = s.people.stage_persons
         self.kind_occupancy[day] = by_occ[:nk]
         by_places = groups[:-1] @ places.astype(np.float64)
         self.kind_capacity[day] = by_places[:nk]
+        x["registration_places"][day] = by_places[Kind.CENTRAL]
         self.province_occupancy[day] = by_occ[nk:nk + npv]
         self.province_capacity[day] = by_places[nk:]
         self.track_backlog[day] = s.procedure_persons[self._tracks]

@@ -41,7 +41,7 @@ SCALARS: dict[str, tuple[str, str]] = {
     "departed_unsupervised": ("persons", "left without supervision today"),
     "dublin_reception_ended": ("persons", "Pact: reception ended at the Dublin transfer decision (in exits_departed)"),
     "permit_holders_unlinked": ("persons", "permit holders not yet linked to a municipality"),
-    "central_occupancy": ("persons", "persons at the central registration location (Ter Apel)"),
+    "central_occupancy": ("persons", "persons at registration locations (Ter Apel, relief places, a second site)"),
     "children_in_emergency": ("persons", "minors in emergency or crisis emergency reception"),
     "moves_km": ("km", "person-km moved between locations today"),
     "registration_capacity": ("persons/day", "registrations a day in force at the end of the day: the chain's own "

@@ -161,7 +161,7 @@ class Trigger(_Strict):
 
     indicator: Indicator = Field(description="occupancy: persons in a bed / usable places incl. raised "
                                  "occupancy (1); occupancy_normal: persons in a bed / normal places (1); "
-                                 "central_occupancy: persons at Ter Apel / its normal places (1); "
+                                 "central_occupancy: persons at registration locations / their normal places (1); "
                                  "unsheltered, registration_backlog: persons; forecast_shortfall: "
                                  "persons short of places in `forecast_weeks` weeks")
     above: float | None = Field(None, description="holds when the indicator is at or above this")

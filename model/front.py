@@ -13,8 +13,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import numpy as np
-
 from agents.locations import Life
 from agents.queues import Calendar
 
@@ -67,6 +65,3 @@ class FrontCapacity:
 
     def cost_per_day_eur(self, day: int) -> float:
         return float(sum(m.cost_per_day_eur for m in self._in_force(day)))
-
-    def sites(self) -> np.ndarray:
-        return np.array([m.site for m in self.measures if m.site >= 0], np.int64)

@@ -145,6 +145,9 @@ def test_relief_places_open_near_the_registration_centre_and_take_those_waiting(
     # up at the end of day 2 with a lead time of 2: open on day 4 (locations open after the day's
     # placement), so 100 and 200 newcomers are outside on days 3 and 4; from day 5 all have a bed
     assert list(s.recorder.scalars["unsheltered"][:6]) == [0, 0, 0, 100, 200, 0]
+    # scale-down: the relief places take nobody new and close once their residents moved on
+    s.plan._undo_relief_places(s, 6, s.plan.done[("front", 0, 1)][0])
+    assert (L.life[relief] == Life.CLOSING).all() and (L.vacancy()[relief] == 0).all()
 
 
 def test_in_a_two_province_world_with_high_inflow_the_baseline_front_brings_unsheltered_to_zero():
@@ -172,6 +175,9 @@ BAD = [
     ("plan.front.1.actions.2.per_day", 0, "a 'open_registration_site' action needs places and per_day"),
     ("plan.front.1.actions.0.success_rate", 1.5, "plan.front.1.actions.0.success_rate: Input should be less than"),
     ("plan.front.0.actions.0.type", "open_doors", "plan.front.0.actions.0.type: Input should be"),
+    ("plan.front.1.actions.2.lead_time_days", 1000, "lead_time_days: Input should be less than or equal to 730"),
+    ("plan.front.1.actions.2.places", 2_000_000, "places: Input should be less than or equal to 1000000"),
+    ("plan.front", [NEVER] * 5, "plan.front: List should have at most 4 items"),
     ("municipalities.coordination", "regional", "municipalities.coordination: Input should be 'none', 'province'"),
     ("municipalities.network", "maybe", "municipalities.network: Input should be a valid boolean"),
     ("municipalities.room_band_places", -1, "municipalities.room_band_places: Input should be greater than or equal to 0"),

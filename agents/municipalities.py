@@ -153,7 +153,7 @@ def offer(candidates: np.ndarray, places: int, location_size: int, chance: np.nd
     accepted, the places each was asked for, and the places refused."""
     if places <= 0 or len(candidates) == 0:
         return candidates[:0], np.zeros(0, bool), np.zeros(0, np.int64), max(int(places), 0)
-    n = min(max(1, int(round(places / location_size))), len(candidates))
+    n = min(max(1, round(places / location_size)), len(candidates))
     asked = candidates[:n]
     per = np.full(n, places // n, np.int64)
     per[: places - int(per.sum())] += 1

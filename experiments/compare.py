@@ -36,7 +36,8 @@ KEY_FIGURES: dict[str, tuple[str, str, Callable[[Results, dict], float]]] = {
     "permit_holders_end": ("permit holders waiting at the end", "persons",
                            lambda r, ch: float(r.daily["permit_holders_waiting"].values[-1])),
     "cost_million_eur": ("cost", "EUR million", lambda r, ch: float(r.daily["cost_eur"].sum()) / 1e6),
-    "registered_late": ("registered after the deadline", "persons", lambda r, ch: float(r.daily["registration_late"].sum())),
+    "registered_late": ("registered after the deadline", "persons",
+                        lambda r, ch: float(r.daily["registration_late"].sum())),
     "km_per_person": ("km moved per person", "km", lambda r, ch: ch["km_per_person"]),
     "municipal_places": ("places municipalities agreed to host", "places", lambda r, ch: _municipal_places(r)),
 }

@@ -84,7 +84,8 @@ def test_raise_occupancy_adds_places_up_to_the_maximum_and_scale_down_drains():
     L = s.locs
     a = Action(type="raise_occupancy", kinds=["regular"], factor=1.15)
     regular = np.flatnonzero((L.kind == Kind.REGULAR) & (L.life == Life.OPEN))
-    expected = np.minimum(L.max_capacity[regular], np.floor(L.capacity[regular] * 1.15).astype(int)) - L.capacity[regular]
+    raised = np.floor(L.capacity[regular] * 1.15).astype(int)
+    expected = np.minimum(L.max_capacity[regular], raised) - L.capacity[regular]
     done = s.plan._do_raise_occupancy(s, 0, -1, a)   # unit -1: national
     assert np.array_equal(L.extra[regular], expected)
     assert (L.extra[L.kind != Kind.REGULAR] == 0).all()
@@ -188,7 +189,8 @@ def test_a_province_that_cannot_place_its_share_passes_it_to_its_neighbour(netwo
     assert int(s.locs.capacity[done.locations].sum()) == delivered
     passed = [e for e in s.event_log if e["what"] == "pass unplaced places to neighbouring tables"]
     if network:
-        assert [e["detail"] for e in passed] == ["521 emergency places refused in Groningen offered to Drenthe: 521 accepted"]
+        detail = "521 emergency places refused in Groningen offered to Drenthe: 521 accepted"
+        assert [e["detail"] for e in passed] == [detail]
         assert (m.refused[m.province == 1] > 0).sum() == 4
     else:
         assert passed == [] and (m.refused[m.province == 1] > 0).sum() == 2

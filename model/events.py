@@ -88,7 +88,7 @@ def open_places(s, kind: int, places: int, open_day: int, duration_days: int | N
         split[0] += places - split.sum()
     sc = s.sc
     name = Kind(kind).name.lower()
-    term = duration_days or int(365 * sum(sc.portfolio.contract_years[name]) / 2) or 90
+    term = duration_days or sc.portfolio.contract_term_days[name]
     rows = [(f"{label} {m.names[h]}", h, int(n)) for h, n in zip(hosts, split) if n > 0]
     return s.locs.append(
         [r[0] for r in rows], kind=np.full(len(rows), int(kind)), municipality=[r[1] for r in rows],

@@ -41,6 +41,8 @@ REASON_LABELS = {
     "emergency_to_regular": "emergency → regular place",
     "family_reunion": "family reunion",
     "exit": "left reception",
+    "own_request": "own request",
+    "contract_end": "contract ended",
 }
 
 TRACK_LABELS = {

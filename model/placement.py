@@ -203,7 +203,9 @@ class NearestAmongEqual(EmptiestFirst):
     """Placement on the regional network: within a kind, emptiest first as COA spreads load, but
     locations whose free places fall in the same band of `band` places count as equally
     suitable, and among those the nearest to the household (`km`: distance from its
-    municipality to each municipality) comes first; ties in location order."""
+    municipality to each municipality) comes first. Locations with fewer free places than one
+    band are not equally suitable to anything: they come last, emptiest first, as without the
+    network (so the small gaps are packed as before). Ties in location order."""
 
     def __init__(self, locs, vacancy: np.ndarray, km: np.ndarray, band: int) -> None:
         super().__init__(locs, vacancy)
@@ -215,7 +217,10 @@ class NearestAmongEqual(EmptiestFirst):
             idx = self._locs.of_kind(kind)
             v = self._vacancy[idx]
             idx, v = idx[v > 0], v[v > 0]
-            got = self._orders[kind] = idx[np.lexsort((self._km[self._locs.municipality[idx]], -(v // self._band)))]
+            roomy = v >= self._band          # nearly full locations stay last, emptiest first
+            band = np.where(roomy, -(v // self._band), 1)
+            near = np.where(roomy, self._km[self._locs.municipality[idx]], -v)
+            got = self._orders[kind] = idx[np.lexsort((near, band))]
         return got
 
 

@@ -233,3 +233,18 @@ def test_both_faces_identical_and_repeatable_with_the_front_and_the_network():
     assert m.results().daily.identical(headless.daily)
     assert headless.daily["front_phase"].values.max() >= 1 and headless.daily["phase"].values.max() >= 3
     assert m.results().events == headless.events == simulate("mass-arrival", days=160).events
+
+
+def test_on_the_network_moves_go_to_the_nearest_of_the_locations_with_about_as_much_room():
+    from agents.locations import Locations
+    from model.placement import EmptiestFirst, NearestAmongEqual
+
+    # four emergency locations in municipalities 0..3, free places 120, 110, 60, 30, at 100, 10,
+    # 5 and 1 km from the household's municipality; bands of 50 places: A and B (2 bands) are
+    # equally suitable and B is nearer; C (1 band) next; D (under one band) last, as ever
+    L = Locations.from_columns(["A", "B", "C", "D"], kind=np.full(4, Kind.EMERGENCY), municipality=np.arange(4),
+                               capacity=np.full(4, 200), life=np.full(4, Life.OPEN))
+    vacancy = np.array([120, 110, 60, 30])
+    km = np.array([100.0, 10.0, 5.0, 1.0])
+    assert list(NearestAmongEqual(L, vacancy, km, 50)[Kind.EMERGENCY]) == [1, 0, 2, 3]
+    assert list(EmptiestFirst(L, vacancy)[Kind.EMERGENCY]) == [0, 1, 2, 3]      # off the network

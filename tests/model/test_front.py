@@ -177,10 +177,10 @@ BAD = [
     ("plan.front.1.actions.0.success_rate", 1.5, "plan.front.1.actions.0.success_rate: Input should be less than"),
     ("plan.front.0.actions.0.type", "open_doors", "plan.front.0.actions.0.type: Input should be"),
     ("plan.front.1.actions.2.lead_time_days", 1000, "lead_time_days: Input should be less than or equal to 730"),
-    ("plan.front.1.actions.2.places", 2_000_000, "places: Input should be less than or equal to 1000000"),
+    ("plan.front.1.actions.2.places", 20_000_000, "places: Input should be less than or equal to 10000000"),
     ("plan.front", [NEVER] * 5, "plan.front: List should have at most 4 items"),
     ("municipalities.coordination", "regional", "municipalities.coordination: Input should be 'none', 'province'"),
-    ("municipalities.network", "maybe", "municipalities.network: Input should be a valid boolean"),
+    ("municipalities.network", "maybe", "municipalities.network: must be true or false"),
     ("municipalities.room_band_places", -1, "municipalities.room_band_places: Input should be greater than or equal"),
 ]
 

@@ -1,6 +1,8 @@
 """The contingency-plan ladder on hand-made indicator series, and the plan's actions on a state."""
 
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -60,7 +62,7 @@ def test_no_flapping_under_a_noisy_indicator():
     lad = Ladder([p1], 1)
     phases = _run(lad, hovering)
     assert phases[2] == 1 and min(phases[2:]) == 1                # hysteresis: stays up, no flapping
-    assert sum(a != b for a, b in zip(phases, phases[1:])) == 1
+    assert sum(a != b for a, b in itertools.pairwise(phases)) == 1
 
 
 def test_ladder_climbs_one_rung_a_day_and_comes_down_in_reverse():

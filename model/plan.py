@@ -545,9 +545,14 @@ class PlanRuntime:
 
     # --- actions at the front of the chain (model.front) ---------------------------------
     @staticmethod
-    def _centre(s) -> int:
-        """The registration centre: the first registration location (Ter Apel)."""
-        return int(s.locs.of_kind(Kind.CENTRAL)[0])
+    def _centre_municipality(s) -> int:
+        """Municipality of the registration centre: that of the first registration location (Ter
+        Apel); in a world without one (no Groningen), the municipality with the largest
+        Spreidingswet target, where a registration site would be set up."""
+        central = s.locs.of_kind(Kind.CENTRAL)
+        if len(central):
+            return int(s.locs.municipality[central[0]])
+        return int(np.argmax(s.munis.reception_target))
 
     def _do_raise_registration(self, s, day, unit, a: Action) -> _Done:
         per_day = a.per_day * a.success_rate
@@ -584,7 +589,7 @@ class PlanRuntime:
         person-night like crisis emergency reception."""
         self.round_no += 1
         L, m = s.locs, s.munis
-        centre = int(L.municipality[self._centre(s)])
+        centre = self._centre_municipality(s)
         near = np.argsort(s.world.network.distance_km[centre], kind="stable")
         near = near[near != centre]
         n = min(max(1, int(round(a.places / s.sc.portfolio.mean_location_places["crisis"]))), len(near))
@@ -640,7 +645,7 @@ class PlanRuntime:
     def _site_province(self, s) -> str:
         """Default province of a second registration site: the largest by distribution key,
         other than the registration centre's (the same when the world has one province)."""
-        centre = int(s.munis.province[s.locs.municipality[self._centre(s)]])
+        centre = int(s.munis.province[self._centre_municipality(s)])
         key = self.key.copy()
         if len(key) > 1:
             key[centre] = -1

@@ -9,7 +9,7 @@ from agents.applicants import Stage, Track
 from agents.locations import Kind, Life
 from model import rulebook
 from model.front import FrontMeasure
-from model.scenario import SCENARIO_DIR, ScenarioError, _merge, from_dict, load_scenario
+from model.scenario import SCENARIO_DIR, Action, ScenarioError, _merge, from_dict, load_scenario
 from model.simulate import prepare, simulate
 
 NEVER = {"name": "never", "activate": [{"indicator": "occupancy", "above": 9, "days": 1}],
@@ -149,6 +149,22 @@ def test_relief_places_open_near_the_registration_centre_and_take_those_waiting(
     # scale-down: the relief places take nobody new and close once their residents moved on
     s.plan._undo_relief_places(s, 6, s.plan.done[("front", 0, 1)][0])
     assert (L.life[relief] == Life.CLOSING).all() and (L.vacancy()[relief] == 0).all()
+
+
+def test_without_a_registration_centre_relief_places_go_next_to_the_largest_municipality():
+    # Zeeland only: Ter Apel (Groningen) is not in the world. Relief places then open around the
+    # municipality with the largest Spreidingswet target (where a registration site would come),
+    # not in it: 400 places in locations of 200 = its two nearest municipalities; a second
+    # registration site goes to the world's only province.
+    s = prepare(world().model_copy(update={"provinces": ["Zeeland"]}), days=5)
+    assert len(s.locs.of_kind(Kind.CENTRAL)) == 0
+    m = s.munis
+    largest = int(np.argmax(m.reception_target))
+    km = s.world.network.distance_km[largest]
+    nearest = [int(x) for x in np.argsort(km, kind="stable") if x != largest][:2]
+    done = s.plan._do_relief_places(s, 0, -1, Action(type="relief_places", places=400))
+    assert sorted(s.locs.municipality[done.locations].tolist()) == sorted(nearest)
+    assert s.plan._site_province(s) == "Zeeland"
 
 
 def test_in_a_two_province_world_with_high_inflow_the_baseline_front_brings_unsheltered_to_zero():

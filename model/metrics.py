@@ -42,7 +42,7 @@ SCALARS: dict[str, tuple[str, str]] = {
     "departed_unsupervised": ("persons", "left without supervision today"),
     "dublin_reception_ended": ("persons", "Pact: reception ended at the Dublin transfer decision (in exits_departed)"),
     "permit_holders_unlinked": ("persons", "permit holders not yet linked to a municipality"),
-    "central_occupancy": ("persons", "persons at the central registration location (Ter Apel)"),
+    "central_occupancy": ("persons", "persons at registration locations (Ter Apel, relief places, a second site)"),
     "children_in_emergency": ("persons", "minors in emergency or crisis emergency reception"),
     "moves_km": ("km", "person-km moved between locations today"),
     "moves_own_request": ("persons", "moved between locations today on their own request (in moves)"),
@@ -65,6 +65,10 @@ SCALARS: dict[str, tuple[str, str]] = {
                                          f"persons decided today on the {track} track (empty: none)")
        for track in ("regular", "accelerated", "border", "dublin")
        for stat, label in (("median", "median"), ("p90", "90th percentile of"))},
+    "registration_capacity": ("persons/day", "registrations a day in force at the end of the day: the chain's own "
+                              "plus the plan's (model.front)"),
+    "registration_places": ("places", "usable places at registration locations (Ter Apel, second site, relief)"),
+    "front_phase": ("1", "rung of the plan's front ladder in force (0: none; registration and screening)"),
 }
 # figures read from today's tally as they are
 _TALLIED = ("arrivals", "exits_housed", "exits_departed", "exits_transferred", "moves", "registered",
@@ -148,7 +152,7 @@ class Recorder:
         x["occupancy_rate"][day] = in_bed / capacity if capacity else np.nan
         reserve = int(L.capacity[L.life == Life.RESERVE].sum())
         x["cost_eur"][day] = float(places @ L.cost_place_day + occ @ L.cost_person_night
-                                   + reserve * s.sc.costs.reserve_per_place_per_night)
+                                   + reserve * s.sc.costs.reserve_per_place_per_night + s.front.cost_per_day_eur(day))
         x["registration_backlog"][day] = s.people.stage_persons[Stage.WAITING]
         x["ind_backlog"][day] = s.procedure_persons.sum()
         x["permit_holders_unlinked"][day] = s.people.stage_persons[Stage.PERMIT] - int(s.munis.waiting.sum())
@@ -157,10 +161,12 @@ class Recorder:
         nk, npv = N_KINDS, self.n_prov
         x["central_occupancy"][day] = by_occ[Kind.CENTRAL]
         x["children_in_emergency"][day] = groups[-1] @ L.children.astype(np.float64)
+        x["registration_capacity"][day] = s.front.registration_per_day(s, day)
         self.stage[day] = s.people.stage_persons
         self.kind_occupancy[day] = by_occ[:nk]
         by_places = groups[:-1] @ places.astype(np.float64)
         self.kind_capacity[day] = by_places[:nk]
+        x["registration_places"][day] = by_places[Kind.CENTRAL]
         self.province_occupancy[day] = by_occ[nk:nk + npv]
         self.province_capacity[day] = by_places[nk:]
         self.track_backlog[day] = s.procedure_persons[self._tracks]

@@ -1,7 +1,7 @@
 """One day of the reception chain, in order. The only place that sequences the rules.
 
-    events → arrivals → registration → end of screening → placement and moves up
-           → vulnerability assessment → IND decisions → linking and housing
+    events → arrivals → registration → end of screening → onward placement from registration
+           → placement and moves up → vulnerability assessment → IND decisions → linking and housing
            → departures, appeals, border deadlines and the Dublin chain
            → location lifecycle (contract ends) → relocation (own requests, consolidation)
            → plan and regimes (extensions) → metrics
@@ -43,6 +43,7 @@ def run_day(s: State) -> None:
     arrive(s, day)
     register(s, day)
     end_screening(s, day)
+    move_on_from_registration(s, day)
     place_waiting(s, day)
     assess_vulnerability(s, day)
     decide(s, day)
@@ -186,11 +187,13 @@ def arrive(s: State, day: int) -> None:
 
 
 def register(s: State, day: int) -> None:
-    """Registration at the central location, first come first served within daily capacity;
-    under a 2024/1359 regime (Art. 10) households with minors or special needs go first."""
+    """Registration at the registration locations, first come first served within the day's
+    capacity (the chain's own plus what the plan added, `model.front`); under a 2024/1359 regime
+    (Art. 10) households with minors or special needs go first. With onward placement in force,
+    the newly registered are due to move on after its number of days."""
     st = s.people._h["stage"]
     valid = lambda w: st[w] == Stage.WAITING  # noqa: E731
-    cap = s.sc.chain.registration_capacity_per_day
+    cap = s.front.registration_per_day(s, day)
     if s.sc.chain.registration_priority:
         ids = serve_priority(s, s.registration, "registration", cap, valid)
     else:
@@ -203,21 +206,61 @@ def register(s: State, day: int) -> None:
     s.today.registered += p.persons_in(ids)
     p.set_stage(ids, Stage.SCREENING, day)
     s.screening_done.schedule(ids, day + s.sc.chain.screening_days)
+    after = s.front.onward_after(day)
+    if after is not None and after < s.sc.chain.screening_days:
+        s.front.onward_due.schedule(ids, day + after)
 
 
 def end_screening(s: State, day: int) -> None:
     """Screening done: the track is set and the household moves on from the registration
-    location (it stays there, blocking a bed, while no place elsewhere is free)."""
+    location (it stays there, blocking a bed, while no place elsewhere is free). Households that
+    moved on during screening keep their bed; from an emergency or crisis bed they step up to a
+    regular place when one is free, else they wait in the line for moving up."""
     due = s.screening_done.pop(day)
     if len(due) == 0:
         return
     due = due[s.people._h["stage"][due] == Stage.SCREENING]
     enter_procedure(s, due, day)
     loc = s.people._h["location"][due]
-    stays = (loc >= 0) & (s.locs.kind[np.maximum(loc, 0)] == Kind.BORDER) & (s.people._h["track"][due] == Track.BORDER)
-    left = find_beds(s, due[~stays], day, Reason.PROCEDURE_STEP)
+    kind = s.locs.kind[np.maximum(loc, 0)]
+    at_border = (loc >= 0) & (kind == Kind.BORDER) & (s.people._h["track"][due] == Track.BORDER)
+    elsewhere = (loc >= 0) & ~kind_table((Kind.CENTRAL, Kind.BORDER))[kind]
+    temporary = elsewhere & kind_table(TEMPORARY_KINDS)[kind]
+    left = find_beds(s, due[~at_border & ~elsewhere], day, Reason.PROCEDURE_STEP)
     s.needs_bed.push(left)
+    if temporary.any():
+        stepped_up = due[temporary]
+        s.moves_up.push(find_beds(s, stepped_up, day, Reason.PROCEDURE_STEP, temporary=False))
     reunite(s, due[s.people._h["track"][due] == Track.FAMILY], day)
+
+
+def move_on_from_registration(s: State, day: int) -> None:
+    """Onward placement (a plan measure, `model.front`): after its number of days at a
+    registration location, a household in screening gets a bed elsewhere by its class's
+    preference (a process location first) and finishes screening there, which frees the
+    registration bed. Those without a bed in screening are placed the same way. Whoever finds
+    no bed tries again the next day."""
+    f = s.front
+    after = f.onward_after(day)
+    due = f.onward_due.pop(day)
+    if after is None:
+        return
+    h = s.people._h
+    if not f.swept:   # the measure came into force today: those already in screening
+        present = s.residents_of(s.locs.of_kind(Kind.CENTRAL))
+        present = present[h["stage"][present] == Stage.SCREENING]
+        ready = h["stage_day"][present] <= day - after
+        f.onward_due.schedule(present[~ready], h["stage_day"][present[~ready]] + after)
+        due = np.concatenate([due, present[ready]])
+        f.swept = True
+    if len(due) == 0:
+        return
+    loc = h["location"][due]
+    waiting = (h["stage"][due] == Stage.SCREENING) & ((loc < 0) | (s.locs.kind[np.maximum(loc, 0)] == Kind.CENTRAL))
+    due = due[waiting]
+    due = due[_first_of_each(due)] if len(due) > 1 else due
+    left = find_beds(s, due, day, Reason.PROCEDURE_STEP)
+    f.onward_due.schedule(left, day + 1)
 
 
 def reunite(s: State, families: np.ndarray, day: int) -> None:

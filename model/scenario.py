@@ -282,7 +282,7 @@ class Trigger(_Strict):
 
     indicator: Indicator = Field(description="occupancy: persons in a bed / usable places incl. raised "
                                  "occupancy (1); occupancy_normal: persons in a bed / normal places (1); "
-                                 "central_occupancy: persons at Ter Apel / its normal places (1); "
+                                 "central_occupancy: persons at registration locations / their normal places (1); "
                                  "unsheltered, registration_backlog: persons; forecast_shortfall: "
                                  "persons short of places in `forecast_weeks` weeks")
     above: float | None = Field(None, description="holds when the indicator is at or above this")
@@ -296,20 +296,65 @@ class Trigger(_Strict):
         return self
 
 
+# Actions at the front of the chain (registration and screening); they act on the national
+# registration centre, so a ladder with one unit per province cannot hold them (see Plan).
+FRONT_ACTIONS = ("raise_registration", "open_registration_site", "relief_places", "onward_placement")
+ActionType = Literal["raise_occupancy", "activate_reserve", "request_places",
+                     "raise_registration", "open_registration_site", "relief_places", "onward_placement"]
+assert set(FRONT_ACTIONS) <= set(typing.get_args(ActionType))
+
+
 class Action(_Strict):
     """What a phase does when it activates (undone, in reverse order, when it deactivates)."""
 
-    type: Literal["raise_occupancy", "activate_reserve", "request_places"]
-    kinds: list[KindName] = Field(default_factory=list, description="raise_occupancy: kinds whose occupancy norm is raised")
-    factor: Annotated[float, Field(ge=1.0, le=2.0)] = Field(1.0, description="raise_occupancy: places as a multiple of normal places (capped at the maximum)")
+    type: ActionType = Field(
+        description="raise_occupancy, activate_reserve, request_places (beds); raise_registration: extra "
+                    "registration and screening staff at the registration centre; open_registration_site: a "
+                    "second registration location with its own beds and registrations per day; relief_places: "
+                    "beds near the registration centre for people waiting to register or in screening; "
+                    "onward_placement: screening continues at a process location after `after_days`")
+    kinds: list[KindName] = Field(default_factory=list,
+                                  description="raise_occupancy: kinds whose occupancy norm is raised")
+    factor: Annotated[float, Field(ge=1.0, le=2.0)] = Field(
+        1.0, description="raise_occupancy: places as a multiple of normal places (capped at the maximum)")
     kind: KindName | None = Field(None, description="request_places: kind of the new places")
-    places: Count = Field(0, description="activate_reserve / request_places: places asked")
-    via: Literal["provinces", "safety_regions", "coa"] = Field("provinces", description="request_places: who is asked "
-                                                              "(provinces pass it to municipalities; coa contracts hotels, ships, halls itself)")
-    repeat_days: PosInt | None = Field(None, description="request_places: ask again every this many days while the phase is active")
-    lead_time_days: Count = Field(0, description="days from decision to open places")
-    success_rate: Share = Field(1.0, description="share of asked places delivered (reserve, safety regions); municipalities decide by willingness")
-    duration_days: PosInt | None = Field(None, description="request_places: contract length, days (default: the kind's)")
+    places: Count = Field(
+        0, description="activate_reserve / request_places: places asked; open_registration_site / relief_places: beds")
+    via: Literal["provinces", "safety_regions", "coa"] = Field(
+        "provinces", description="request_places: who is asked (provinces pass it to municipalities; coa contracts "
+                                 "hotels, ships, halls itself)")
+    repeat_days: PosInt | None = Field(
+        None, description="request_places, relief_places, open_registration_site: ask again every this many days "
+                          "while the phase is active")
+    lead_time_days: Annotated[int, Field(ge=0, le=730)] = Field(
+        0, description="days from decision to open places (or to the measure taking effect)")
+    success_rate: Share = Field(
+        1.0, description="share of asked places delivered (reserve, safety regions, relief places, extra "
+                         "registrations); chance a registration site is realised; municipalities decide by willingness")
+    duration_days: PosInt | None = Field(
+        None, description="request_places, relief_places, open_registration_site: contract length, days (default: the "
+                          "kind's)")
+    per_day: Annotated[float, Field(ge=0.0, le=10_000.0)] = Field(
+        0.0, description="raise_registration / open_registration_site: registrations added per day, persons")
+    after_days: Annotated[int, Field(ge=1, le=30)] | None = Field(
+        None, description="onward_placement: days at the registration location before screening continues elsewhere")
+    province: str | None = Field(
+        None, description="open_registration_site: province of the new site (default: the province with the largest "
+                          "distribution key, other than the registration centre's)")
+    cost_per_day_eur: Annotated[float, Field(ge=0.0, le=10_000_000.0)] = Field(
+        0.0, description="fixed cost per day while the measure is in force (staff, transport), EUR")
+
+    @model_validator(mode="after")
+    def _complete(self) -> Action:
+        need = {"request_places": ("kind", self.kind is not None),
+                "raise_occupancy": ("kinds", bool(self.kinds)),
+                "raise_registration": ("per_day", self.per_day > 0),
+                "open_registration_site": ("places and per_day", self.places > 0 and self.per_day > 0),
+                "relief_places": ("places", self.places > 0),
+                "onward_placement": ("after_days", self.after_days is not None)}.get(self.type)
+        if need is not None and not need[1]:
+            raise ValueError(f"a '{self.type}' action needs {need[0]}")
+        return self
 
 
 class Phase(_Strict):
@@ -324,14 +369,28 @@ class Phase(_Strict):
 
 
 class Plan(_Strict):
-    """The contingency plan (noodplan verhoogde instroom) as an ordered ladder of phases."""
+    """The contingency plan (noodplan verhoogde instroom) as an ordered ladder of phases, and the
+    front ladder for registration and screening (aanmeldketen), climbed alongside it."""
 
     enabled: bool
     scope: Literal["national", "province"] = Field(description="one ladder, or one per province (occupancy per province)")
     forecast_weeks: PosInt = Field(description="horizon of the forecast-shortfall indicator, weeks")
     forecast_window_days: PosInt = Field(description="days of recent inflow and outflow the forecast extrapolates")
     phases: list[Phase] = Field(min_length=1, max_length=4, description="phases 1..4 in scale-up order")
+    front: list[Phase] = Field(default_factory=list, max_length=4,
+                               description="rungs of the front ladder in scale-up order: registration capacity, relief "
+                                           "places, onward placement; always national (one registration system)")
     closing_moves_per_day: NonNeg = Field(description="persons moved out of closing locations per day at scale-down")
+
+    @model_validator(mode="after")
+    def _front_actions_national(self) -> Plan:
+        if self.scope == "province":
+            for i, p in enumerate(self.phases):
+                for j, a in enumerate(p.actions):
+                    if a.type in FRONT_ACTIONS:
+                        raise ValueError(f"phases.{i}.actions.{j}: {a.type} acts on the national registration "
+                                         "centre; with scope province put it in plan.front")
+        return self
 
 
 class MunicipalBehaviour(_Strict):
@@ -344,6 +403,16 @@ class MunicipalBehaviour(_Strict):
     fatigue_per_request: Share = Field(description="drop in willingness each time it accepts")
     recovery_per_year: Share = Field(description="share of the gap to its own base recovered per year")
     spreidingswet_places: Count = Field(description="national reception target under the Spreidingswet (places), keyed to population")
+    network: bool = Field(True, description="municipalities and COA act on the regional network: neighbours' stance "
+                                           "moves willingness, coordination tables pass unmet requests on, moves "
+                                           "prefer nearby locations (false: none of these)")
+    coordination: Literal["none", "province", "safety_region"] = Field(
+        "province", description="coordination tables (regietafels) that re-offer refused places to their other "
+                                "municipalities and pass what is left to neighbouring tables (with network)")
+    room_band_places: Annotated[int, Field(ge=0, le=10_000)] = Field(
+        50, description="moves go emptiest first, but locations whose free places fall in the same band of this many "
+                        "places count as equally suitable and the nearest of them is chosen (with network; 0: no "
+                        "distance)")
 
 
 class Regime(_Strict):
@@ -482,6 +551,7 @@ RUNTIME_PREFIXES = ("chain.", "housing.supply_persons_per_year", "housing.defaul
                     "inflow.household_size_shares", "inflow.family_household_size_shares",
                     "municipalities.neighbour_weight", "municipalities.load_weight",
                     "municipalities.fatigue_per_request", "municipalities.recovery_per_year",
+                    "municipalities.network", "municipalities.room_band_places",
                     "plan.closing_moves_per_day", "costs.reserve_per_place_per_night",
                     "placement.own_request_moves_per_year", "placement.consolidate_below_share",
                     "portfolio.replace_at_occupancy", "portfolio.renewal_probability",

@@ -17,6 +17,7 @@ from agents.locations import Locations
 from agents.moves import MoveLog
 from agents.municipalities import Municipalities
 from agents.queues import Calendar, FifoQueue
+from model.front import FrontCapacity
 from model.inflow import draw_households, mean_household_size
 from model.residents import ResidentIndex
 from model.scenario import Scenario
@@ -122,6 +123,7 @@ class State:
     regimes: object = None                                           # model.regimes.RegimeRuntime
     seed: int | None = None
     residents: ResidentIndex = field(default_factory=ResidentIndex)   # who is in a bed where
+    front: FrontCapacity = field(default_factory=FrontCapacity)       # the plan's registration measures
 
     def residents_of(self, locations: np.ndarray) -> np.ndarray:
         """Ids of the households in a bed at any of `locations`, ascending (`model.residents`)."""

@@ -107,7 +107,7 @@ class Applicants:
             if name == "household":     # per person, computed (a new array, int32 as stored before)
                 return np.repeat(np.arange(self.n, dtype=np.int32), h["size"][: self.n])
             if name == "minor":
-                return self.is_minor(np.arange(self.n_persons))
+                return np.asarray(self.is_minor(np.arange(self.n_persons)))
         raise AttributeError(name)
 
     def household_of(self, persons: np.ndarray | int) -> np.ndarray | int:

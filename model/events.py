@@ -42,19 +42,23 @@ def apply_event(s, e: Event, day: int) -> None:
     from model.rulebook import close_locations  # the rule that moves residents out
 
     if e.action in ("set", "scale"):
+        assert e.parameter is not None and e.value is not None   # checked at load (Event)
         old = get_path(s.sc, e.parameter)
         set_path(s.sc, e.parameter, e.value if e.action == "set" else old * e.value)
         if e.parameter in _INFLOW_LEVELS:
             _replan_inflow(s, _INFLOW_LEVELS[e.parameter], old, get_path(s.sc, e.parameter), day)
     elif e.action == "close":
+        assert e.places is not None   # checked at load (Event)
         idx = _matching(s, e)
         idx = idx[np.argsort(-s.locs.capacity[idx], kind="stable")]
         n = int(np.searchsorted(np.cumsum(s.locs.capacity[idx]), e.places, side="left")) + 1
         close_locations(s, idx[:n], day, Reason.LOCATION_CLOSING)
     elif e.action == "open":
+        assert e.kind is not None and e.places is not None   # checked at load (Event)
         open_places(s, Kind[e.kind.upper()], e.places, day + e.lead_time_days,
                     e.duration_days, e.province, e.label or f"{e.kind} (event)")
-    s.event_log.append({"day": day, "date": str(s.world.dates[day]), "source": "event", "where": e.province or "national",
+    s.event_log.append({"day": day, "date": str(s.world.dates[day]), "source": "event",
+                        "where": e.province or "national",
                         "what": f"{e.action} {e.parameter or e.kind}", "detail": e.label or _detail(e)})
 
 
@@ -83,6 +87,7 @@ def _detail(e: Event) -> str:
 
 
 def _matching(s, e: Event) -> np.ndarray:
+    assert e.kind is not None   # checked at load (Event)
     sel = (s.locs.life == Life.OPEN) & (s.locs.kind == Kind[e.kind.upper()])
     if e.province:
         sel &= s.munis.province[s.locs.municipality] == s.world.provinces.index(e.province)

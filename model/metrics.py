@@ -120,7 +120,9 @@ class Recorder:
         self.province_phase = np.zeros((days, self.n_prov), np.int64)
         self._log_seen = 0                        # move-log rows already counted
         self._tracks = np.array(PROCEDURE_TRACKS, np.int64)
-        self._group_matrix, self._groups_of, self._groups_n = None, None, -1
+        self._group_matrix = np.zeros((0, 0))      # see _groups
+        self._groups_of: np.ndarray | None = None
+        self._groups_n = -1
 
     def record(self, s: State, day: int) -> None:
         L, t, x = s.locs, s.today, self.scalars
@@ -224,8 +226,11 @@ class Recorder:
         ds["decided_by_wait"] = (("track", "wait_days"), self.wait_persons,
                                  {"units": "persons", "long_name": "persons decided in the run by days from arrival to "
                                   "the first decision (transfer decision for Dublin)"})
-        ds["phase"] = ("day", self.extra["phase"][:days], {"units": "1", "long_name": "highest plan phase in force (0 normal … 4 crisis emergency reception)"})
-        ds["regime"] = ("day", self.extra["regime"][:days], {"long_name": "EU 2024/1359 regime(s) in force, empty if none"})
+        ds["phase"] = ("day", self.extra["phase"][:days],
+                       {"units": "1",
+                        "long_name": "highest plan phase in force (0 normal … 4 crisis emergency reception)"})
+        ds["regime"] = ("day", self.extra["regime"][:days],
+                        {"long_name": "EU 2024/1359 regime(s) in force, empty if none"})
         ds["phase_by_province"] = (("day", "province"), self.province_phase[:days], {"units": "1"})
         ds.attrs.update(scenario=s.sc.name, initial_population=self.initial_population,
                         start_date=str(s.world.dates[0]), portfolio="synthetic (model/portfolio.py)")

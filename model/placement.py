@@ -29,7 +29,7 @@ PREFERENCE: dict[int, list[int]] = {
     BORDER_PROC: [Kind.BORDER, Kind.ACCELERATED, Kind.PROCESS, Kind.REGULAR, Kind.EMERGENCY, Kind.CRISIS],
 }
 # Under the min_moves policy people in procedure skip the process location when an azc is free.
-MIN_MOVES_REGULAR_PROC = [Kind.REGULAR, Kind.PROCESS, Kind.EMERGENCY, Kind.CRISIS]
+MIN_MOVES_REGULAR_PROC: list[int] = [Kind.REGULAR, Kind.PROCESS, Kind.EMERGENCY, Kind.CRISIS]
 
 
 def _class_of(flags: int, stage: int, track: int) -> int:
@@ -57,9 +57,9 @@ def household_class(s: State, ids: np.ndarray) -> np.ndarray:
 
 
 # where people who crossed at a shock's entry point are sheltered first (nearest first)
-ENTRY_PREFERENCE = [Kind.EMERGENCY, Kind.CRISIS, Kind.PROCESS, Kind.REGULAR, Kind.CENTRAL]
+ENTRY_PREFERENCE: list[int] = [Kind.EMERGENCY, Kind.CRISIS, Kind.PROCESS, Kind.REGULAR, Kind.CENTRAL]
 # where people move up to from emergency and crisis places
-REGULAR_KINDS = tuple(k for k in Kind if k not in TEMPORARY_KINDS + (Kind.CENTRAL, Kind.BORDER))
+REGULAR_KINDS = tuple(k for k in Kind if k not in (*TEMPORARY_KINDS, Kind.CENTRAL, Kind.BORDER))
 
 
 def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool = True,
@@ -174,7 +174,8 @@ class EmptiestFirst:
     was when this object was made (a copy is kept: callers go on taking places from theirs)."""
 
     def __init__(self, locs, vacancy: np.ndarray) -> None:
-        self._locs, self._vacancy, self._orders = locs, vacancy.copy(), {}
+        self._locs, self._vacancy = locs, vacancy.copy()
+        self._orders: dict[int, np.ndarray] = {}
 
     def __getitem__(self, kind: int) -> np.ndarray:
         got = self._orders.get(kind)
@@ -252,10 +253,11 @@ def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
         border = (flags & Flag.AT_BORDER) > 0
         entry = (flags & Flag.AT_ENTRY) > 0
         loc = np.full(len(ids), -1)
-        groups = [(border & ~entry, [Kind.BORDER, Kind.CENTRAL], None), (~border & ~entry, [Kind.CENTRAL], None)]
+        groups: list[tuple[np.ndarray, list[int], int | None]] = [
+            (border & ~entry, [Kind.BORDER, Kind.CENTRAL], None), (~border & ~entry, [Kind.CENTRAL], None)]
         if entry.any():
-            origin = int(s.world.inflow.entry_municipality[min(day, len(s.world.inflow.entry_municipality) - 1)])
-            groups.append((entry, ENTRY_PREFERENCE, origin if origin >= 0 else None))
+            crossing = int(s.world.inflow.entry_municipality[min(day, len(s.world.inflow.entry_municipality) - 1)])
+            groups.append((entry, ENTRY_PREFERENCE, crossing if crossing >= 0 else None))
         for sel, pref, origin in groups:
             if sel.any():
                 order = registration_order(s, vacancy) if origin is None else order_by_distance(s, vacancy, origin)

@@ -178,7 +178,8 @@ class PlanRuntime:
         lo = max(0, day - self.plan.forecast_window_days)
         if day > lo:
             inflow = (x["arrivals"][lo:day].sum()) / (day - lo)
-            outflow = (x["exits_housed"][lo:day] + x["exits_departed"][lo:day] + x["exits_transferred"][lo:day]).sum() / (day - lo)
+            exits = x["exits_housed"][lo:day] + x["exits_departed"][lo:day] + x["exits_transferred"][lo:day]
+            outflow = exits.sum() / (day - lo)
         else:
             inflow = outflow = 0.0
         pipeline = L.capacity[L.life == Life.PLANNED].sum()
@@ -267,7 +268,8 @@ class PlanRuntime:
         kinds = [_KIND_INDEX[k] for k in a.kinds]
         sel = np.flatnonzero(self._unit_mask(s, unit) & (L.life == Life.OPEN) & np.isin(L.kind, kinds))
         previous = L.extra[sel].copy()
-        raised = np.minimum(L.max_capacity[sel], np.floor(L.capacity[sel] * a.factor).astype(np.int64)) - L.capacity[sel]
+        raised = (np.minimum(L.max_capacity[sel], np.floor(L.capacity[sel] * a.factor).astype(np.int64))
+                  - L.capacity[sel])
         L.extra[sel] = np.maximum(previous, raised)
         s.event_log.append(_entry(s, day, "plan", self._where(unit), "raise occupancy",
                                   f"+{int((L.extra[sel] - previous).sum()):,} places at {len(sel)} locations"))
@@ -276,8 +278,9 @@ class PlanRuntime:
     def _undo_raise_occupancy(self, s, day, d: _Done) -> None:
         # no one is evicted: extra places shrink as residents leave (see _drain_raised)
         L = s.locs
-        L.extra[d.locations] = np.minimum(L.extra[d.locations],
-                                          np.maximum(L.occupancy[d.locations] - L.capacity[d.locations], d.previous_extra))
+        assert d.previous_extra is not None   # set by _do_raise_occupancy
+        over = L.occupancy[d.locations] - L.capacity[d.locations]
+        L.extra[d.locations] = np.minimum(L.extra[d.locations], np.maximum(over, d.previous_extra))
         self._draining = np.union1d(self._draining, d.locations)
         s.event_log.append(_entry(s, day, "plan", self._where(d.unit), "lower occupancy norm",
                                   f"{len(d.locations)} locations back to normal places as residents leave"))
@@ -323,6 +326,7 @@ class PlanRuntime:
 
     def _do_request_places(self, s, day, unit, a: Action) -> _Done:
         self.round_no += 1
+        assert a.kind is not None   # checked at load (Action)
         kind = Kind[a.kind.upper()]
         provinces = self._provinces(unit)
         m = s.munis
@@ -341,7 +345,7 @@ class PlanRuntime:
             # each safety region is asked the same part of the national amount (2022: 225 each)
             opened, asked_total, delivered = [], 0, 0
             regions = sorted({int(r) for r in m.region[np.isin(m.province, provinces)]})
-            share = int(round(a.places / max(len(s.world.regions), 1)))
+            share = round(a.places / max(len(s.world.regions), 1))
             for r in regions:
                 members = np.flatnonzero(m.region == r)
                 host = int(members[np.argmax(m.population[members])])
@@ -389,7 +393,7 @@ class PlanRuntime:
             asked[who] = True
             accepted[who[yes]] = True
             hosts.extend(zip(who[yes].tolist(), per[yes].tolist()))
-            return unplaced
+            return int(unplaced)
 
         asked_total = 0
         for p, q in zip(self._provinces(unit), self._share(a.places, unit)):
@@ -408,8 +412,8 @@ class PlanRuntime:
                 parts = np.full(len(targets), rest // len(targets), np.int64)
                 parts[: rest - int(parts.sum())] += 1
                 before = sum(n for _, n in hosts)
-                for u, part in zip(targets, parts):
-                    left[table] -= int(part) - ask(u, int(part), False)
+                for u, passed in zip(targets, parts):
+                    left[table] -= int(passed) - ask(u, int(passed), False)
                 names = self.provinces if table_of is m.province else s.world.regions
                 s.event_log.append(_entry(s, day, "plan", names[table], "pass unplaced places to neighbouring tables",
                                           f"{rest:,} {a.kind} places refused in {names[table]} offered to "
@@ -530,7 +534,8 @@ class PlanRuntime:
 
     def _update_willingness(self, s, day: int) -> None:
         m, mb = s.munis, s.sc.municipalities
-        m.willingness = recover(m.willingness, m.base_willingness, day - self.last_willingness_day, mb.recovery_per_year)
+        m.willingness = recover(m.willingness, m.base_willingness, day - self.last_willingness_day,
+                                mb.recovery_per_year)
         if mb.network:
             m.willingness = pull_to_neighbours(m.willingness, s.world.network.neighbour_mean, mb.neighbour_weight)
         self.last_willingness_day = day
@@ -592,7 +597,7 @@ class PlanRuntime:
         centre = self._centre_municipality(s)
         near = np.argsort(s.world.network.distance_km[centre], kind="stable")
         near = near[near != centre]
-        n = min(max(1, int(round(a.places / s.sc.portfolio.mean_location_places["crisis"]))), len(near))
+        n = min(max(1, round(a.places / s.sc.portfolio.mean_location_places["crisis"])), len(near))
         hosts = near[:n]
         per = np.full(n, a.places // n, np.int64)
         per[: a.places - int(per.sum())] += 1

@@ -31,6 +31,7 @@ from agents.locations import TEMPORARY_KINDS, Kind, Life, place
 from agents.moves import Reason, move
 from agents.queues import BucketCalendar
 from model.placement import kind_table, order_by_kind
+from model.scenario import KIND_KEYS
 from model.state import State
 
 # where households ask to move on their own request: the regular asylum seekers' centres (azc),
@@ -52,7 +53,7 @@ def end_contracts(s: State, ending: np.ndarray, day: int) -> np.ndarray:
         return ending
     L = s.locs
     pf = s.sc.portfolio
-    renew_p = np.array([pf.renewal_probability[k.name.lower()] for k in Kind])
+    renew_p = np.array([pf.renewal_probability[k] for k in KIND_KEYS])
     key = (ending.astype(np.uint64) << np.uint64(20)) + L.contract_end[ending].astype(np.uint64) + np.uint64(pf.seed)
     renewed = keyed_uniform(key, SALT_RENEWAL) < renew_p[L.kind[ending]]
     L.contract_end[ending[renewed]] += L.term_days[ending[renewed]]
@@ -120,7 +121,7 @@ def open_replacement(s: State, j: int, day: int) -> int:
     u = keyed_uniform(np.array([(j << 20) + day], np.uint64), SALT_REPLACEMENT)[0]
     host = int(members[min(int(np.searchsorted(cum, u, side="right")), len(members) - 1)])
     kind = int(L.kind[j])
-    new = open_places(s, kind, int(L.capacity[j]), day, s.sc.portfolio.contract_term_days[Kind(kind).name.lower()],
+    new = open_places(s, kind, int(L.capacity[j]), day, s.sc.portfolio.contract_term_days[KIND_KEYS[kind]],
                       None, f"{Kind(kind).name.capitalize()} (new site)", host=host)
     s.managed = np.concatenate([s.managed, np.zeros(L.n - len(s.managed), bool)])
     s.managed[new] = True

@@ -155,7 +155,7 @@ def start_half_year(s: State, day: int) -> None:
     start = date.replace(month=1 if date.month <= 6 else 7, day=1)
     end = start.replace(month=7, day=1) if start.month == 1 else start.replace(year=start.year + 1, month=1)
     share = (end - date).days / (end - start).days
-    s.munis.start_half_year(int(round(target * share)))
+    s.munis.start_half_year(round(target * share))
 
 
 # --- the rules, in the order of the day ----------------------------------------------------
@@ -388,7 +388,7 @@ def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
     sc = s.sc
     factor = ramp_factor(sc.chain.decision_capacity_ramp, sc.start_date, day)
     pact = sc.pact
-    pact_on = pact is not None and day >= pact_day(sc)
+    pact_on = day >= pact_day(sc)          # never without a Pact
     lines: list[Line] = []
     owner: list[int] = []
     served: list[list[np.ndarray]] = []
@@ -397,7 +397,7 @@ def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
         valid = lambda w, t=t: (h["stage"][w] == Stage.PROCEDURE) & (h["track"][w] == t)  # noqa: E731
         key = TRACK_KEYS[t]
         rate = sc.chain.decisions_per_day[key] * factor
-        if pact_on:
+        if pact is not None and pact_on:
             mine = [Line(s.ind_new[t], f"ind_new_{key}", rate * pact.new_procedure_share, valid,
                          pact.priority_for_minors),
                     Line(s.ind[t], f"ind_{key}", rate * (1 - pact.new_procedure_share), valid)]
@@ -409,9 +409,9 @@ def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
         owner += [t] * len(mine)
         served += [[g] for g in got]
     pass_on(s, lines, served, idle)
-    out = {t: [] for t in _IND_ORDER}
-    for t, parts in zip(owner, served):
-        out[t] += parts
+    out: dict[int, list[np.ndarray]] = {t: [] for t in _IND_ORDER}
+    for track, parts in zip(owner, served):
+        out[track] += parts
     return {t: np.concatenate(parts) for t, parts in out.items()}
 
 

@@ -7,7 +7,9 @@ streams and today's tallies. `new_state(world, seed)` seeds the initial populati
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -20,12 +22,18 @@ from agents.queues import Calendar, FifoQueue
 from model.front import FrontCapacity
 from model.inflow import draw_households, mean_household_size
 from model.residents import ResidentIndex
-from model.scenario import Scenario
+from model.scenario import Event, Scenario, TrackName
 from model.sponsors import SponsorPool
 from model.world import World
 
+if TYPE_CHECKING:   # modules above the state: they import it
+    from model.metrics import Recorder
+    from model.plan import PlanRuntime
+    from model.regimes import RegimeRuntime
+    from model.relocation import RequestBook
+
 PROCEDURE_TRACKS = (Track.REGULAR, Track.ACCELERATED, Track.BORDER, Track.DUBLIN)
-TRACK_KEYS = {Track.REGULAR: "regular", Track.ACCELERATED: "accelerated", Track.BORDER: "border",
+TRACK_KEYS: dict[int, TrackName] = {Track.REGULAR: "regular", Track.ACCELERATED: "accelerated", Track.BORDER: "border",
               Track.DUBLIN: "dublin"}
 
 def _track_of(family: bool, dublin: bool, fast: bool, border: bool) -> int:
@@ -73,7 +81,8 @@ class Tally:
     vulnerability_late: int = 0    # assessed after the 30-day deadline
     dublin_absconded: int = 0      # Dublin claimants who left without supervision before the transfer
     dublin_deadline_passed: int = 0  # final transfer date passed: the claim is handled in the Netherlands
-    decision_waits: list = field(default_factory=list)  # (track, days since arrival, persons) per decided batch
+    # (track, days since arrival, persons) per decided batch
+    decision_waits: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
 
 
 @dataclass
@@ -93,7 +102,8 @@ class State:
     needs_bed: FifoQueue = field(default_factory=FifoQueue)         # to place outside the registration location
     moves_up: FifoQueue = field(default_factory=FifoQueue)          # in emergency/crisis places
     ind: dict[int, FifoQueue] = field(default_factory=lambda: {t: FifoQueue() for t in PROCEDURE_TRACKS})
-    ind_new: dict[int, FifoQueue] = field(default_factory=lambda: {t: FifoQueue() for t in PROCEDURE_TRACKS})  # Pact cases
+    # Pact cases (filed from the Pact's start): first served from `new_procedure_share` of capacity
+    ind_new: dict[int, FifoQueue] = field(default_factory=lambda: {t: FifoQueue() for t in PROCEDURE_TRACKS})
     unlinked: FifoQueue = field(default_factory=FifoQueue)          # permit holders not yet linked
     linked_h: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # linked, waiting for a home
     linked_m: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
@@ -111,16 +121,16 @@ class State:
     carry: dict[str, float] = field(default_factory=dict)           # unused fractional capacity
     procedure_persons: np.ndarray = field(default_factory=lambda: np.zeros(len(Track), np.int64))
     half_year: str = ""
-    recorder: object = None
-    extensions: list = field(default_factory=list)  # rule sets added by the plan and regimes
-    scheduled: dict[int, list] = field(default_factory=dict)       # day -> scenario events
+    recorder: Recorder | None = None                                 # the day's figures (model.metrics)
+    extensions: list[Callable[[State, int], None]] = field(default_factory=list)  # rule sets of the plan, regimes
+    scheduled: dict[int, list[Event]] = field(default_factory=dict)  # day -> scenario events
     event_log: list[dict] = field(default_factory=list)            # what the plan/regimes/events did
-    closing_to_reserve: set = field(default_factory=set)            # closing locations that return to reserve
-    consolidating: set = field(default_factory=set)                 # closing locations being consolidated
+    closing_to_reserve: set[int] = field(default_factory=set)       # closing locations that return to reserve
+    consolidating: set[int] = field(default_factory=set)            # closing locations being consolidated
     managed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # per location: the portfolio's contract?
-    requests: object = None                                          # model.relocation.RequestBook (own-request moves)
-    plan: object = None                                              # model.plan.PlanRuntime when enabled
-    regimes: object = None                                           # model.regimes.RegimeRuntime
+    requests: RequestBook | None = None                              # own-request moves (model.relocation)
+    plan: PlanRuntime | None = None                                  # the contingency plan, when enabled
+    regimes: RegimeRuntime | None = None                             # EU 2024/1359 regimes, when any
     seed: int | None = None
     residents: ResidentIndex = field(default_factory=ResidentIndex)   # who is in a bed where
     front: FrontCapacity = field(default_factory=FrontCapacity)       # the plan's registration measures

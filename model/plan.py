@@ -23,6 +23,8 @@ the indicators from the state each day, runs the ladders and carries out the act
 
 from __future__ import annotations
 
+import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -34,7 +36,8 @@ from agents.municipalities import (acceptance_chance, answer_requests, ask_table
 from model import data
 from model.events import open_places
 from model.front import FrontMeasure
-from model.scenario import Action, Phase, Plan, ScenarioError
+from model.scenario import Action, ActionType, Phase, Plan, ScenarioError
+from model.state import State
 
 INDICATORS = ("occupancy", "occupancy_normal", "central_occupancy", "unsheltered", "registration_backlog",
               "forecast_shortfall")
@@ -230,11 +233,11 @@ class PlanRuntime:
                                           f"trigger: {ch.trigger}; {label} {ch.old} -> {ch.new}"))
                 unit = -1 if national else ch.unit
                 if ch.new > ch.old:
-                    self.done[(name, ch.unit, ch.new)] = [getattr(self, f"_do_{a.type}")(s, day, unit, a)
+                    self.done[(name, ch.unit, ch.new)] = [ACTIONS[a.type].do(self, s, day, unit, a)
                                                           for a in rungs[ch.new - 1].actions]
                 else:
                     for d in reversed(self.done.pop((name, ch.unit, ch.old), [])):
-                        getattr(self, f"_undo_{d.action.type}")(s, day, d)
+                        ACTIONS[d.action.type].undo(self, s, day, d)
         self._reissue_expired(s, day)
         self._keep_residents_housed(s, day)
         self._drain_raised(s)
@@ -263,7 +266,7 @@ class PlanRuntime:
         split[np.argmax(key)] += places - split.sum()
         return split
 
-    def _do_raise_occupancy(self, s, day, unit, a: Action) -> _Done:
+    def _do_raise_occupancy(self, s: State, day: int, unit: int, a: Action) -> _Done:
         L = s.locs
         kinds = [_KIND_INDEX[k] for k in a.kinds]
         sel = np.flatnonzero(self._unit_mask(s, unit) & (L.life == Life.OPEN) & np.isin(L.kind, kinds))
@@ -275,7 +278,7 @@ class PlanRuntime:
                                   f"+{int((L.extra[sel] - previous).sum()):,} places at {len(sel)} locations"))
         return _Done(a, unit, sel, previous, day)
 
-    def _undo_raise_occupancy(self, s, day, d: _Done) -> None:
+    def _undo_raise_occupancy(self, s: State, day: int, d: _Done) -> None:
         # no one is evicted: extra places shrink as residents leave (see _drain_raised)
         L = s.locs
         assert d.previous_extra is not None   # set by _do_raise_occupancy
@@ -300,7 +303,7 @@ class PlanRuntime:
         L.extra[draining] = np.minimum(L.extra[draining], np.maximum(L.occupancy[draining] - L.capacity[draining], 0))
         self._draining = draining[L.extra[draining] > 0]
 
-    def _do_activate_reserve(self, s, day, unit, a: Action) -> _Done:
+    def _do_activate_reserve(self, s: State, day: int, unit: int, a: Action) -> _Done:
         L = s.locs
         cand = np.flatnonzero(self._unit_mask(s, unit) & (L.life == Life.RESERVE))
         asked = int(self._share(a.places, unit).sum())
@@ -314,7 +317,7 @@ class PlanRuntime:
                                   f"opening in {a.lead_time_days} days"))
         return _Done(a, unit, chosen, None, day, asked=asked)
 
-    def _undo_activate_reserve(self, s, day, d: _Done) -> None:
+    def _undo_activate_reserve(self, s: State, day: int, d: _Done) -> None:
         L = s.locs
         planned = d.locations[L.life[d.locations] == Life.PLANNED]
         L.life[planned] = Life.RESERVE
@@ -324,7 +327,7 @@ class PlanRuntime:
         s.event_log.append(_entry(s, day, "plan", self._where(d.unit), "release reserve places",
                                   f"{int(L.capacity[opened].sum()):,} places back to reserve after residents move"))
 
-    def _do_request_places(self, s, day, unit, a: Action) -> _Done:
+    def _do_request_places(self, s: State, day: int, unit: int, a: Action) -> _Done:
         self.round_no += 1
         assert a.kind is not None   # checked at load (Action)
         kind = Kind[a.kind.upper()]
@@ -448,7 +451,7 @@ class PlanRuntime:
         parts[np.argmax(weight)] += places - parts.sum()
         return [(int(t), int(q)) for t, q in zip(tables, parts)]
 
-    def _undo_request_places(self, s, day, d: _Done) -> None:
+    def _undo_request_places(self, s: State, day: int, d: _Done) -> None:
         """Cancel what has not opened; close opened places only as far as their residents fit
         in the vacancy elsewhere (the rest stay until their contracts end, and longer while
         their residents have no bed elsewhere)."""
@@ -521,7 +524,7 @@ class PlanRuntime:
                     d.opened_day = day            # look again after another `repeat_days`
                     continue
                 if expired or due:
-                    again = getattr(self, f"_do_{d.action.type}")(s, day, d.unit, d.action)
+                    again = ACTIONS[d.action.type].do(self, s, day, d.unit, d.action)
                     if due and not expired:   # keep the earlier places: scale-down must close them too
                         again.locations = np.concatenate([d.locations, again.locations])
                         again.measures = d.measures + again.measures
@@ -559,7 +562,7 @@ class PlanRuntime:
             return int(s.locs.municipality[central[0]])
         return int(np.argmax(s.munis.reception_target))
 
-    def _do_raise_registration(self, s, day, unit, a: Action) -> _Done:
+    def _do_raise_registration(self, s: State, day: int, unit: int, a: Action) -> _Done:
         per_day = a.per_day * a.success_rate
         measure = s.front.add(FrontMeasure(day + a.lead_time_days, per_day=per_day,
                                            cost_per_day_eur=a.cost_per_day_eur))
@@ -568,12 +571,12 @@ class PlanRuntime:
                                   f"{a.lead_time_days} days (EUR {a.cost_per_day_eur:,.0f} a day)"))
         return _Done(a, unit, opened_day=day, measures=[measure])
 
-    def _undo_raise_registration(self, s, day, d: _Done) -> None:
+    def _undo_raise_registration(self, s: State, day: int, d: _Done) -> None:
         self._end_measures(s, d)
         s.event_log.append(_entry(s, day, "plan", "national", "lower registration capacity",
                                   f"-{sum(m.per_day for m in d.measures):,.0f} registrations a day"))
 
-    def _do_onward_placement(self, s, day, unit, a: Action) -> _Done:
+    def _do_onward_placement(self, s: State, day: int, unit: int, a: Action) -> _Done:
         measure = s.front.add(FrontMeasure(day + a.lead_time_days, after_days=a.after_days,
                                            cost_per_day_eur=a.cost_per_day_eur))
         s.event_log.append(_entry(s, day, "plan", "national", "onward placement from registration",
@@ -581,12 +584,12 @@ class PlanRuntime:
                                   f"process location, from day {day + a.lead_time_days}"))
         return _Done(a, unit, opened_day=day, measures=[measure])
 
-    def _undo_onward_placement(self, s, day, d: _Done) -> None:
+    def _undo_onward_placement(self, s: State, day: int, d: _Done) -> None:
         self._end_measures(s, d)
         s.event_log.append(_entry(s, day, "plan", "national", "end onward placement",
                                   "screening stays at the registration location"))
 
-    def _do_relief_places(self, s, day, unit, a: Action) -> _Done:
+    def _do_relief_places(self, s: State, day: int, unit: int, a: Action) -> _Done:
         """Beds near the registration centre where people waiting to register or in screening
         sleep (2022: sports halls in Stadskanaal and Veendam, bused from Ter Apel at night):
         locations of the crisis location size in the municipalities nearest to the centre (not
@@ -614,10 +617,10 @@ class PlanRuntime:
                                   f"opening in {a.lead_time_days} days"))
         return _Done(a, unit, locs, None, day, asked=a.places)
 
-    def _undo_relief_places(self, s, day, d: _Done) -> None:
+    def _undo_relief_places(self, s: State, day: int, d: _Done) -> None:
         self._wind_down(s, day, d, "close relief places")
 
-    def _do_open_registration_site(self, s, day, unit, a: Action) -> _Done:
+    def _do_open_registration_site(self, s: State, day: int, unit: int, a: Action) -> _Done:
         """A second registration location (aanmeldcentrum; 2022: Budel, and Bant planned) with its
         own beds and registrations per day, counted while it is open. It is realised with
         `success_rate` (Bant was dropped for want of local support)."""
@@ -638,7 +641,7 @@ class PlanRuntime:
                                   f"in {a.lead_time_days} days" if ok else "not realised (no local agreement)"))
         return _Done(a, unit, locs, None, day, measures=measures, asked=a.places)
 
-    def _undo_open_registration_site(self, s, day, d: _Done) -> None:
+    def _undo_open_registration_site(self, s: State, day: int, d: _Done) -> None:
         self._end_measures(s, d)
         self._wind_down(s, day, d, "close the registration site")
 
@@ -674,6 +677,31 @@ class PlanRuntime:
 
 
 _REISSUED = ("request_places", "relief_places", "open_registration_site")
+
+
+@dataclass(frozen=True)
+class ActionRule:
+    """What a plan action does when its rung is reached (`do`: returns what it did) and how
+    scale-down takes exactly that back (`undo`)."""
+
+    do: Callable[[PlanRuntime, State, int, int, Action], _Done]      # (runtime, state, day, unit, action)
+    undo: Callable[[PlanRuntime, State, int, _Done], None]           # (runtime, state, day, what was done)
+
+
+# The registry of plan actions: one entry per ActionType of the scenario (checked below).
+ACTIONS: dict[ActionType, ActionRule] = {
+    "raise_occupancy": ActionRule(PlanRuntime._do_raise_occupancy, PlanRuntime._undo_raise_occupancy),
+    "activate_reserve": ActionRule(PlanRuntime._do_activate_reserve, PlanRuntime._undo_activate_reserve),
+    "request_places": ActionRule(PlanRuntime._do_request_places, PlanRuntime._undo_request_places),
+    "raise_registration": ActionRule(PlanRuntime._do_raise_registration, PlanRuntime._undo_raise_registration),
+    "open_registration_site": ActionRule(PlanRuntime._do_open_registration_site,
+                                         PlanRuntime._undo_open_registration_site),
+    "relief_places": ActionRule(PlanRuntime._do_relief_places, PlanRuntime._undo_relief_places),
+    "onward_placement": ActionRule(PlanRuntime._do_onward_placement, PlanRuntime._undo_onward_placement),
+}
+if set(ACTIONS) != set(typing.get_args(ActionType)):
+    raise ImportError(f"model.plan.ACTIONS and scenario.ActionType differ: "
+                      f"{sorted(set(ACTIONS) ^ set(typing.get_args(ActionType)))}")
 
 
 def _entry(s, day: int, source: str, where: str, what: str, detail: str) -> dict:

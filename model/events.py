@@ -17,6 +17,7 @@ import numpy as np
 
 from agents.locations import Kind, Life
 from agents.moves import Reason
+from model.placement import close_locations
 from model.scenario import Event, get_path
 
 
@@ -39,8 +40,6 @@ def apply_events(s, day: int) -> None:
 
 
 def apply_event(s, e: Event, day: int) -> None:
-    from model.rulebook import close_locations  # the rule that moves residents out
-
     if e.action in ("set", "scale"):
         assert e.parameter is not None and e.value is not None   # checked at load (Event)
         old = get_path(s.sc, e.parameter)

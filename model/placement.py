@@ -14,7 +14,7 @@ import numpy as np
 
 from agents.applicants import Flag, Stage, Track
 from agents.columns import filled
-from agents.locations import TEMPORARY_KINDS, Kind, place
+from agents.locations import TEMPORARY_KINDS, Kind, Life, place
 from agents.moves import Reason, move
 from agents.sorting import RADIX_FROM, stable_order
 from model.state import State
@@ -281,3 +281,22 @@ def order_by_distance(s: State, vacancy: np.ndarray, origin: int) -> list[np.nda
     order = order[vacancy[order] > 0]
     bounds = np.searchsorted(L.kind[order], np.arange(len(Kind) + 1))
     return [order[bounds[k]:bounds[k + 1]] for k in range(len(Kind))]
+
+
+def close_locations(s: State, idx: np.ndarray, day: int, reason: int = Reason.LOCATION_CLOSING) -> None:
+    """Close locations; residents get another bed (or none, and wait for one)."""
+    if len(idx) == 0:
+        return
+    L = s.locs
+    L.life[idx] = Life.CLOSED
+    s.consolidating.difference_update(idx.tolist())
+    h = s.people._h
+    residents = s.residents_of(idx)
+    if len(residents) == 0:
+        return
+    early = h["stage"][residents] <= Stage.SCREENING
+    settle_in_central(s, residents[early], day)
+    left = find_beds(s, residents[~early], day, reason)
+    still = residents[np.isin(h["location"][residents], idx)]
+    move(s.people, L, s.log, still, -1, day, reason)
+    s.needs_bed.push(left)

@@ -30,7 +30,8 @@ from agents.keyed import SALT_OWN_REQUEST, SALT_RENEWAL, SALT_REPLACEMENT, keyed
 from agents.locations import TEMPORARY_KINDS, Kind, Life, place
 from agents.moves import Reason, move
 from agents.queues import BucketCalendar
-from model.placement import kind_table, order_by_kind
+from model.events import open_places
+from model.placement import close_locations, kind_table, order_by_kind
 from model.scenario import KIND_KEYS
 from model.state import State
 
@@ -65,7 +66,6 @@ def end_contracts(s: State, ending: np.ndarray, day: int) -> np.ndarray:
     take = managed[np.cumsum(L.capacity[managed]) - L.capacity[managed] < need] if need > 0 else managed[:0]
     for j in take:
         open_replacement(s, int(j), day)
-    from model.rulebook import close_locations   # the rule that moves residents out
 
     close_locations(s, ended, day, Reason.CONTRACT_END)
     s.event_log.append({"day": day, "date": str(s.world.dates[day]), "source": "portfolio", "where": "national",
@@ -109,8 +109,6 @@ def open_replacement(s: State, j: int, day: int) -> int:
     """A new site for location `j`: same kind and normal places, one contract term, opening
     today in a municipality of the same province (keyed draw by population, not the old host
     when the province has another). Returns the new location's index."""
-    from model.events import open_places
-
     L, m = s.locs, s.munis
     old_host = int(L.municipality[j])
     members = np.flatnonzero(m.province == m.province[old_host])

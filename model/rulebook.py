@@ -25,7 +25,7 @@ from model.data import half_year
 from model.events import apply_events
 from model.inflow import draw_households
 from model.lines import Line, pass_on, ramp_factor, serve, serve_lines, serve_priority
-from model.placement import REGULAR_KINDS, find_beds, kind_table, member, settle_in_central
+from model.placement import REGULAR_KINDS, close_locations, find_beds, kind_table, member, settle_in_central
 from model.relocation import end_contracts, relocate
 from model.state import (PROCEDURE_TRACKS, TRACK_KEYS, State, Tally, assign_track, draw_group, pact_day,
                          public_order_risk)
@@ -685,22 +685,3 @@ def drain_closing(s: State, day: int) -> None:
     balancing = np.isin(h["location"][take], list(s.closing_to_reserve | s.consolidating))
     find_beds(s, take[balancing], day, Reason.CAPACITY_BALANCING)    # reserve released, consolidation
     find_beds(s, take[~balancing], day, Reason.LOCATION_CLOSING)
-
-
-def close_locations(s: State, idx: np.ndarray, day: int, reason: int = Reason.LOCATION_CLOSING) -> None:
-    """Close locations; residents get another bed (or none, and wait for one)."""
-    if len(idx) == 0:
-        return
-    L = s.locs
-    L.life[idx] = Life.CLOSED
-    s.consolidating.difference_update(idx.tolist())
-    h = s.people._h
-    residents = s.residents_of(idx)
-    if len(residents) == 0:
-        return
-    early = h["stage"][residents] <= Stage.SCREENING
-    settle_in_central(s, residents[early], day)
-    left = find_beds(s, residents[~early], day, reason)
-    still = residents[np.isin(h["location"][residents], idx)]
-    move(s.people, L, s.log, still, -1, day, reason)
-    s.needs_bed.push(left)

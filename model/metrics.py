@@ -138,7 +138,7 @@ class Recorder:
         log = s.log
         if log.n > self._log_seen:
             new = slice(self._log_seen, log.n)
-            size = s.people._h["size"][log.household[new]]
+            size = s.people.cols["size"][log.household[new]]
             x["moves_km"][day] = float(log.km_of(new) @ size)
             o, d = log.origin[new], log.destination[new]
             between = (o >= 0) & (d >= 0) & (o != d)

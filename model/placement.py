@@ -52,7 +52,7 @@ CLASS_OF = np.array([[[_class_of(f, s, t) for t in range(len(Track))] for s in r
 
 def household_class(s: State, ids: np.ndarray) -> np.ndarray:
     """Placement class per household (keys of PREFERENCE), looked up in `CLASS_OF`."""
-    p = s.people._h
+    p = s.people.cols
     return CLASS_OF[p["flags"][ids], p["stage"][ids], p["track"][ids]]
 
 
@@ -75,7 +75,7 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     """
     if len(ids) == 0:
         return ids
-    sizes = s.people._h["size"][ids].astype(np.int64)
+    sizes = s.people.cols["size"][ids].astype(np.int64)
     cls = household_class(s, ids)
     vacancy = s.locs.vacancy()
     origin = _origins(s, ids)
@@ -118,7 +118,7 @@ def _origins(s: State, ids: np.ndarray) -> np.ndarray | None:
     mb = s.sc.municipalities
     if not mb.network or mb.room_band_places <= 0:
         return None
-    loc = s.people._h["location"][ids]
+    loc = s.people.cols["location"][ids]
     if not (loc >= 0).any():
         return None
     return np.where(loc >= 0, s.locs.municipality[np.maximum(loc, 0)], -1).astype(np.int64)
@@ -244,8 +244,8 @@ def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
     do not fit wait without a bed."""
     if len(ids) == 0:
         return
-    flags = s.people._h["flags"][ids]
-    sizes = s.people._h["size"][ids].astype(np.int64)
+    flags = s.people.cols["flags"][ids]
+    sizes = s.people.cols["size"][ids].astype(np.int64)
     vacancy = s.locs.vacancy()
     if not (flags & (Flag.AT_BORDER | Flag.AT_ENTRY)).any():   # the usual day: all to Ter Apel
         loc = place(sizes, [Kind.CENTRAL], vacancy, registration_order(s, vacancy))
@@ -290,7 +290,7 @@ def close_locations(s: State, idx: np.ndarray, day: int, reason: int = Reason.LO
     L = s.locs
     L.life[idx] = Life.CLOSED
     s.consolidating.difference_update(idx.tolist())
-    h = s.people._h
+    h = s.people.cols
     residents = s.residents_of(idx)
     if len(residents) == 0:
         return

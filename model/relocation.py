@@ -170,7 +170,7 @@ def own_requests(s: State, day: int) -> None:
         book.next_day[due[book.next_day[due] == day]] = -1
         return
     book.grow(s.people.n)
-    h = s.people._h
+    h = s.people.cols
     denied = due[:0]
     if len(due):
         due = np.unique(due[book.next_day[due] == day])
@@ -207,7 +207,7 @@ def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, deni
         book.log_seen = log.n
     if len(ids) == 0:
         return
-    due = np.maximum(from_day + request_gap_days(s.people._h["key"][ids], from_day, rate), day + 1)
+    due = np.maximum(from_day + request_gap_days(s.people.cols["key"][ids], from_day, rate), day + 1)
     book.next_day[ids] = due
     book.calendar.schedule(ids, due)
 

@@ -81,12 +81,12 @@ def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
     if len(ids) == 0:
         return
     p = s.people
-    h = p._h
+    h = p.cols
     track = assign_track(s.sc, p, ids)
     fam = track == Track.FAMILY
-    h["flags"][ids[public_order_risk(s.sc, h["key"][ids]) & ~fam]] |= _PUBLIC_ORDER
+    p.add_flags(ids[public_order_risk(s.sc, h["key"][ids]) & ~fam], _PUBLIC_ORDER)
     track = _within_border_capacity(s, ids, track)
-    h["track"][ids] = track
+    p.set_track(ids, track)
     p.set_stage(ids[fam], Stage.PERMIT, day)
     join_linking_line(s, ids[fam])
     proc, proc_track = ids[~fam], track[~fam]
@@ -112,7 +112,7 @@ def _within_border_capacity(s: State, ids: np.ndarray, track: np.ndarray) -> np.
     if len(want) == 0:
         return track
     room = s.sc.chain.border_procedure_capacity_persons - s.border_persons
-    over = want[np.cumsum(s.people._h["size"][ids[want]]) > room]
+    over = want[np.cumsum(s.people.cols["size"][ids[want]]) > room]
     if len(over):
         track = track.copy()
         track[over] = Track.ACCELERATED
@@ -121,9 +121,17 @@ def _within_border_capacity(s: State, ids: np.ndarray, track: np.ndarray) -> np.
 
 
 def join_linking_line(s: State, ids: np.ndarray) -> None:
-    """New permit holders wait to be linked to a municipality (and may sponsor a family reunion)."""
+    """New permit holders wait to be linked to a municipality (and may sponsor a family reunion):
+    the one place households enter the sponsor pool."""
     s.unlinked.push(ids)
     s.sponsors.permits(ids)
+
+
+def link_households(s: State, ids: np.ndarray, municipality: np.ndarray) -> None:
+    """Link permit holders to the municipalities that are to house them: the one place a link
+    changes, so the sponsor pool (which orders the unlinked before the linked) hears of it."""
+    s.people.link(ids, municipality)
+    s.sponsors.changed(ids)
 
 
 def _push_ind(s: State, track: int, ids: np.ndarray) -> None:
@@ -132,7 +140,7 @@ def _push_ind(s: State, track: int, ids: np.ndarray) -> None:
     if s.sc.pact is None:
         s.ind[track].push(ids)
         return
-    new = s.people._h["arrival_day"][ids] >= pact_day(s.sc)
+    new = s.people.cols["arrival_day"][ids] >= pact_day(s.sc)
     s.ind[track].push(ids[~new])
     s.ind_new[track].push(ids[new])
 
@@ -191,7 +199,7 @@ def register(s: State, day: int) -> None:
     capacity (the chain's own plus what the plan added, `model.front`); under a 2024/1359 regime
     (Art. 10) households with minors or special needs go first. With onward placement in force,
     the newly registered are due to move on after its number of days."""
-    st = s.people._h["stage"]
+    st = s.people.cols["stage"]
     valid = lambda w: st[w] == Stage.WAITING  # noqa: E731
     cap = s.front.registration_per_day(s, day)
     if s.sc.chain.registration_priority:
@@ -201,7 +209,7 @@ def register(s: State, day: int) -> None:
     if len(ids) == 0:
         return
     p = s.people
-    late = (day - p._h["arrival_day"][ids]) > s.sc.chain.registration_deadline_days
+    late = (day - p.cols["arrival_day"][ids]) > s.sc.chain.registration_deadline_days
     s.today.registration_late += p.persons_in(ids[late])
     s.today.registered += p.persons_in(ids)
     p.set_stage(ids, Stage.SCREENING, day)
@@ -219,11 +227,11 @@ def end_screening(s: State, day: int) -> None:
     due = s.screening_done.pop(day)
     if len(due) == 0:
         return
-    due = due[s.people._h["stage"][due] == Stage.SCREENING]
+    due = due[s.people.cols["stage"][due] == Stage.SCREENING]
     enter_procedure(s, due, day)
-    loc = s.people._h["location"][due]
+    loc = s.people.cols["location"][due]
     kind = s.locs.kind[np.maximum(loc, 0)]
-    at_border = (loc >= 0) & (kind == Kind.BORDER) & (s.people._h["track"][due] == Track.BORDER)
+    at_border = (loc >= 0) & (kind == Kind.BORDER) & (s.people.cols["track"][due] == Track.BORDER)
     elsewhere = (loc >= 0) & ~kind_table((Kind.CENTRAL, Kind.BORDER))[kind]
     temporary = elsewhere & kind_table(TEMPORARY_KINDS)[kind]
     left = find_beds(s, due[~at_border & ~elsewhere], day, Reason.PROCEDURE_STEP)
@@ -231,7 +239,7 @@ def end_screening(s: State, day: int) -> None:
     if temporary.any():
         stepped_up = due[temporary]
         s.moves_up.push(find_beds(s, stepped_up, day, Reason.PROCEDURE_STEP, temporary=False))
-    reunite(s, due[s.people._h["track"][due] == Track.FAMILY], day)
+    reunite(s, due[s.people.cols["track"][due] == Track.FAMILY], day)
 
 
 def move_on_from_registration(s: State, day: int) -> None:
@@ -245,7 +253,7 @@ def move_on_from_registration(s: State, day: int) -> None:
     due = f.onward_due.pop(day)
     if after is None:
         return
-    h = s.people._h
+    h = s.people.cols
     if not f.swept:   # the measure came into force today: those already in screening
         present = s.residents_of(s.locs.of_kind(Kind.CENTRAL))
         present = present[h["stage"][present] == Stage.SCREENING]
@@ -270,7 +278,7 @@ def reunite(s: State, families: np.ndarray, day: int) -> None:
     share = s.sc.chain.family_sponsor_in_reception_share
     if len(families) == 0 or share <= 0:
         return
-    h = s.people._h
+    h = s.people.cols
     keys = h["key"][families]
     families = families[(keyed_uniform(keys, SALT_SPONSOR) < share) & (h["location"][families] >= 0)]
     if len(families) == 0:
@@ -292,7 +300,7 @@ def reunite(s: State, families: np.ndarray, day: int) -> None:
 def place_waiting(s: State, day: int) -> None:
     """Beds for those still without one (or stuck at the registration location), Ter Apel beds
     for those waiting outside, then moves up from emergency to regular places."""
-    p = s.people._h
+    p = s.people.cols
     if len(s.needs_bed):
         waiting = s.needs_bed.peek().copy()
         loc = p["location"][waiting]
@@ -333,7 +341,7 @@ def assess_vulnerability(s: State, day: int) -> None:
     if len(s.assessment) == 0:
         return
     p = s.people
-    h = p._h
+    h = p.cols
     st = h["stage"]
     valid = lambda w: (st[w] >= Stage.PROCEDURE) & (st[w] < Stage.HOUSED)  # noqa: E731
     ids = serve(s, s.assessment, "vulnerability", s.sc.chain.vulnerability_assessments_per_day, valid)
@@ -343,7 +351,7 @@ def assess_vulnerability(s: State, day: int) -> None:
     late = day - h["arrival_day"][ids] > s.sc.chain.vulnerability_deadline_days
     s.today.vulnerability_late += p.persons_in(ids[late])
     needs = ids[(h["flags"][ids] & Flag.VULNERABLE) > 0]
-    h["flags"][needs] |= _NEEDS_ASSESSED
+    p.add_flags(needs, _NEEDS_ASSESSED)
     loc = h["location"][needs]
     temporary = (loc >= 0) & kind_table(TEMPORARY_KINDS)[s.locs.kind[np.maximum(loc, 0)]]
     find_beds(s, needs[temporary], day, Reason.EMERGENCY_TO_REGULAR, temporary=False)
@@ -354,7 +362,7 @@ def decide(s: State, day: int) -> None:
     followed by an appeal or the departure period; Dublin claimants get their claim sent to the
     other member state (the transfer decision follows its acceptance, `dublin_steps`)."""
     p = s.people
-    h = p._h
+    h = p.cols
     served = serve_ind(s, day)
     rec = np.array([g.recognition for g in s.sc.groups])
     for t in _IND_ORDER:
@@ -384,7 +392,7 @@ def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
     goes to the tracks that still have work (a share `idle_capacity_shift`, border procedure first):
     no IND line waits while capacity elsewhere is idle. Under the Pact new cases with minors go
     first (mandatory prioritisation)."""
-    h = s.people._h
+    h = s.people.cols
     sc = s.sc
     factor = ramp_factor(sc.chain.decision_capacity_ramp, sc.start_date, day)
     pact = sc.pact
@@ -421,7 +429,7 @@ def grant(s: State, ids: np.ndarray, day: int) -> None:
     s.people.set_stage(ids, Stage.PERMIT, day)
     join_linking_line(s, ids)
     if s.sc.placement.policy == "standard":
-        at = s.people._h["location"][ids]
+        at = s.people.cols["location"][ids]
         in_process = ids[(at >= 0) & (s.locs.kind[np.maximum(at, 0)] == Kind.PROCESS)]
         find_beds(s, in_process, day, Reason.PROCEDURE_STEP, temporary=False, only=(Kind.REGULAR,))
 
@@ -434,7 +442,7 @@ def reject(s: State, track: int, ids: np.ndarray, day: int) -> None:
         return
     p = s.people
     key = TRACK_KEYS[track]
-    appeal = keyed_uniform(p._h["key"][ids], SALT_APPEAL) < s.sc.chain.appeal_share[key]
+    appeal = keyed_uniform(p.cols["key"][ids], SALT_APPEAL) < s.sc.chain.appeal_share[key]
     appealed, final = ids[appeal], ids[~appeal]
     p.set_stage(appealed, Stage.APPEAL, day)
     s.appeal_due.schedule(appealed, day + s.sc.chain.appeal_days[key])
@@ -453,7 +461,7 @@ def _leave_border(s: State, ids: np.ndarray) -> None:
     """Those of `ids` in the border procedure leave it (a decision that ends it, or its deadline)."""
     if s.border_persons == 0 or len(ids) == 0:
         return
-    h = s.people._h
+    h = s.people.cols
     open_case = (h["stage"][ids] == Stage.PROCEDURE) | (h["stage"][ids] == Stage.APPEAL)
     inside = ids[(h["track"][ids] == Track.BORDER) & open_case]
     s.border_persons -= s.people.persons_in(inside)
@@ -462,8 +470,7 @@ def _leave_border(s: State, ids: np.ndarray) -> None:
 def _to_regular(s: State, ids: np.ndarray, day: int) -> None:
     """The claim is handled in the regular procedure in the Netherlands: Dublin claims refused,
     annulled on appeal or past their final transfer date; border cases past their deadline."""
-    h = s.people._h
-    h["track"][ids] = Track.REGULAR
+    s.people.set_track(ids, Track.REGULAR)
     s.people.set_stage(ids, Stage.PROCEDURE, day)
     _push_ind(s, Track.REGULAR, ids)
     s.procedure_persons[Track.REGULAR] += s.people.persons_in(ids)
@@ -471,7 +478,7 @@ def _to_regular(s: State, ids: np.ndarray, day: int) -> None:
 
 def _record_waits(s: State, track: int, ids: np.ndarray, day: int) -> None:
     """Days from the application (arrival) to this first decision, for the decision-time figures."""
-    h = s.people._h
+    h = s.people.cols
     s.today.decision_waits.append((track, day - h["arrival_day"][ids], h["size"][ids]))
 
 
@@ -481,7 +488,7 @@ def link_and_house(s: State, day: int) -> None:
     date = s.world.dates[day]
     if day > 0 and date.day == 1 and date.month in (1, 7):
         start_half_year(s, day)
-    p = s.people._h
+    p = s.people.cols
     m = s.munis
     if len(s.unlinked):
         quota = m.quota(m.waiting)
@@ -495,8 +502,7 @@ def link_and_house(s: State, day: int) -> None:
             n = int((mun >= 0).sum())
             if n:
                 ids = head[:n].copy()
-                p["municipality"][ids] = mun[:n]
-                s.sponsors.changed(ids)
+                link_households(s, ids, mun[:n])
                 linked = np.bincount(mun[:n], weights=p["size"][ids], minlength=m.n).astype(np.int64)
                 m.linked += linked
                 m.waiting += linked
@@ -528,7 +534,7 @@ def depart_and_transfer(s: State, day: int) -> None:
 def depart(s: State, day: int) -> None:
     """Rejected households leave after the departure period (independent, forced, unsupervised)."""
     p = s.people
-    h = p._h
+    h = p.cols
     due = s.departure_due.pop(day)
     if len(due) == 0:
         return
@@ -551,7 +557,7 @@ def rule_on_appeals(s: State, day: int) -> None:
     if len(due) == 0:
         return
     p = s.people
-    h = p._h
+    h = p.cols
     shares = np.array([s.sc.chain.appeal_upheld_share[TRACK_KEYS[t]] for t in PROCEDURE_TRACKS])
     won = keyed_uniform(h["key"][due], SALT_APPEAL_UPHELD) < shares[np.minimum(h["track"][due], len(shares) - 1)]
     asylum = h["stage"][due] == Stage.APPEAL
@@ -571,7 +577,7 @@ def border_deadlines(s: State, day: int) -> None:
     if len(due) == 0:
         return
     p = s.people
-    h = p._h
+    h = p.cols
     st = h["stage"][due]
     due = due[(h["track"][due] == Track.BORDER) & ((st == Stage.PROCEDURE) | (st == Stage.APPEAL))]
     if len(due) == 0:
@@ -581,7 +587,7 @@ def border_deadlines(s: State, day: int) -> None:
     waiting = due[h["stage"][due] == Stage.PROCEDURE]
     s.procedure_persons[Track.BORDER] -= p.persons_in(waiting)
     _to_regular(s, waiting, day)
-    h["track"][due] = Track.REGULAR
+    p.set_track(due, Track.REGULAR)
     loc = h["location"][due]
     at_border = due[(loc >= 0) & (s.locs.kind[np.maximum(loc, 0)] == Kind.BORDER)]
     s.needs_bed.push(find_beds(s, at_border, day, Reason.PROCEDURE_STEP))
@@ -594,7 +600,7 @@ def dublin_steps(s: State, day: int) -> None:
     rules within a month); the transfer, absconding, or nothing until the final transfer date
     (six months after acceptance), when the Netherlands becomes responsible."""
     p = s.people
-    h = p._h
+    h = p.cols
     ch = s.sc.chain
     in_dublin = lambda ids: ids[h["stage"][ids] == Stage.DUBLIN]  # noqa: E731
     replied = in_dublin(s.dublin_reply.pop(day))
@@ -625,7 +631,7 @@ def transfer_decisions(s: State, ids: np.ndarray, day: int) -> None:
     """The IND's transfer decision (a first decision). Under the Pact the right to reception
     lapses for new cases; the others may appeal (the transfer then waits for the ruling)."""
     p = s.people
-    h = p._h
+    h = p.cols
     ch = s.sc.chain
     s.today.decisions += p.persons_in(ids)
     _record_waits(s, Track.DUBLIN, ids, day)
@@ -677,7 +683,7 @@ def drain_closing(s: State, day: int) -> None:
     budget = s.sc.plan.closing_moves_per_day
     if len(busy) == 0 or budget < 1 or s.sc.placement.policy == "min_moves":
         return
-    h = s.people._h
+    h = s.people.cols
     residents = s.residents_of(busy)
     cost = L.cost_place_day[h["location"][residents]] + L.cost_person_night[h["location"][residents]]
     residents = residents[np.argsort(-cost, kind="stable")]

@@ -63,7 +63,7 @@ def _seed_population(s: State, rng: np.random.Generator) -> None:
     ids = _add_stock(s, rng)
     k = len(ids)
     # the newest arrivals are still at the registration location, in screening
-    back = np.cumsum(s.people._h["size"][ids[::-1]])
+    back = np.cumsum(s.people.cols["size"][ids[::-1]])
     n_central = int(np.searchsorted(back, ini.at_registration_persons, side="right"))
     del back   # the seeding sets the run's memory peak at large scale: free what is done with
     central = ids[k - n_central:] if n_central else ids[:0]
@@ -76,11 +76,10 @@ def _seed_population(s: State, rng: np.random.Generator) -> None:
     s.people.set_stage(central, Stage.SCREENING, 0)
     # they arrived within the last screening period, spread evenly
     recent = -rng.integers(0, s.sc.chain.screening_days, size=len(central))
-    s.people._h["arrival_day"][central] = recent
-    s.people._h["stage_day"][central] = recent
+    s.people.backdate(central, recent)
     rulebook.settle_in_central(s, central, 0)
     s.screening_done.schedule(central, recent + s.sc.chain.screening_days)
-    s.people._h["track"][permit] = assign_track(s.sc, s.people, permit)
+    s.people.set_track(permit, assign_track(s.sc, s.people, permit))
     s.people.set_stage(permit, Stage.PERMIT, 0)
     rulebook.enter_procedure(s, proc, 0)
     s.needs_bed.push(rulebook.find_beds(s, np.concatenate([permit, proc]), 0, reason=0))

@@ -152,7 +152,7 @@ def assign_track(sc: Scenario, people: Applicants, ids: np.ndarray) -> np.ndarra
     (Schiphol), except households with special needs, unaccompanied minors unless flagged as a
     public-order risk, and, under the old rules, families with children unless flagged (seeds 001,
     002: "in beginsel niet in de grensprocedure"; the Pact includes families)."""
-    p = people._h
+    p = people.cols
     group_rec = np.array([g.recognition for g in sc.groups])
     low = group_rec[p["group"][ids]] <= sc.chain.accelerated_recognition_max
     dublin = keyed_uniform(p["key"][ids], SALT_DUBLIN) < sc.chain.dublin_share

@@ -385,7 +385,7 @@ def test_counters_equal_a_recount_through_a_run_with_many_border_arrivals():
     sc.initial.at_registration_persons = 200
     sc.chain.border_procedure_capacity_persons = 60   # reached often
     s = prepare(sc, days=260)
-    h = s.people._h
+    h = s.people.cols
     for _ in range(260):
         rulebook.run_day(s)
         n = s.people.n

@@ -18,7 +18,7 @@ import numpy as np
 from agents.locations import Kind, Life
 from agents.moves import Reason
 from model.placement import close_locations
-from model.scenario import Event, get_path
+from model.scenario import KIND_KEYS, Event, get_path
 
 
 def set_path(obj, path: str, value) -> None:
@@ -42,10 +42,10 @@ def apply_events(s, day: int) -> None:
 def apply_event(s, e: Event, day: int) -> None:
     if e.action in ("set", "scale"):
         assert e.parameter is not None and e.value is not None   # checked at load (Event)
-        old = get_path(s.sc, e.parameter)
-        set_path(s.sc, e.parameter, e.value if e.action == "set" else old * e.value)
+        old = get_path(s.params, e.parameter)
+        set_path(s.params, e.parameter, e.value if e.action == "set" else old * e.value)
         if e.parameter in _INFLOW_LEVELS:
-            _replan_inflow(s, _INFLOW_LEVELS[e.parameter], old, get_path(s.sc, e.parameter), day)
+            _replan_inflow(s, _INFLOW_LEVELS[e.parameter], old, get_path(s.params, e.parameter), day)
     elif e.action == "close":
         assert e.places is not None   # checked at load (Event)
         idx = _matching(s, e)
@@ -113,17 +113,17 @@ def open_places(s, kind: int, places: int, open_day: int, duration_days: int | N
         share = np.array([m.population[m.province == p].sum() for p in range(len(s.world.provinces))], float)
         split = np.floor(places * share / share.sum()).astype(int)
         split[0] += places - split.sum()
-    sc = s.sc
-    name = Kind(kind).name.lower()
-    term = duration_days or sc.portfolio.contract_term_days[name]
+    pf, costs = s.params.portfolio, s.params.costs
+    name = KIND_KEYS[kind]
+    term = duration_days or pf.contract_term_days[name]
     rows = [(f"{label} {m.names[h]}", h, int(n)) for h, n in zip(hosts, split) if n > 0]
     return s.locs.append(
         [r[0] for r in rows], kind=np.full(len(rows), int(kind)), municipality=[r[1] for r in rows],
         capacity=[r[2] for r in rows],
-        max_capacity=[int(r[2] * sc.portfolio.max_occupancy_factor) for r in rows],
+        max_capacity=[int(r[2] * pf.max_occupancy_factor) for r in rows],
         life=np.full(len(rows), Life.PLANNED if open_day > s.day else Life.OPEN),
         open_day=np.full(len(rows), open_day), contract_end=np.full(len(rows), open_day + term),
         term_days=np.full(len(rows), term),
-        cost_place_day=np.full(len(rows), sc.costs.per_place_per_year[name] / 365.0),
-        cost_person_night=np.full(len(rows), sc.costs.crisis_per_person_night if kind == Kind.CRISIS else 0.0),
+        cost_place_day=np.full(len(rows), costs.per_place_per_year[name] / 365.0),
+        cost_person_night=np.full(len(rows), costs.crisis_per_person_night if kind == Kind.CRISIS else 0.0),
         synthetic=np.ones(len(rows), bool))

@@ -66,7 +66,7 @@ class ReceptionModel(mesa.Model):
         ScenarioError and changes nothing (`model.scenario.check_decision`)."""
         if self.state.day >= self.horizon:
             raise ValueError("apply: the run is at its horizon; no day is left for a decision")
-        check_decision(self.state.sc, event)
+        check_decision(self.state.params.scenario_now(self.state.sc), event)
         log = self.state.event_log
         apply_event(self.state, event, self.state.day)
         log[-1]["source"] = "decision"

@@ -154,7 +154,8 @@ class Recorder:
         x["occupancy_rate"][day] = in_bed / capacity if capacity else np.nan
         reserve = int(L.capacity[L.life == Life.RESERVE].sum())
         x["cost_eur"][day] = float(places @ L.cost_place_day + occ @ L.cost_person_night
-                                   + reserve * s.sc.costs.reserve_per_place_per_night + s.front.cost_per_day_eur(day))
+                                   + reserve * s.params.costs.reserve_per_place_per_night
+                                   + s.front.cost_per_day_eur(day))
         x["registration_backlog"][day] = s.people.stage_persons[Stage.WAITING]
         x["ind_backlog"][day] = s.procedure_persons.sum()
         x["permit_holders_unlinked"][day] = s.people.stage_persons[Stage.PERMIT] - int(s.munis.waiting.sum())

@@ -115,7 +115,7 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
 def _origins(s: State, ids: np.ndarray) -> np.ndarray | None:
     """Municipality of each household's bed (-1 without one) when distance counts in placement,
     else None (no network, or no household has a bed)."""
-    mb = s.sc.municipalities
+    mb = s.params.municipalities
     if not mb.network or mb.room_band_places <= 0:
         return None
     loc = s.people.cols["location"][ids]
@@ -127,11 +127,12 @@ def _origins(s: State, ids: np.ndarray) -> np.ndarray | None:
 def _order_for(s: State, vacancy: np.ndarray, emptiest, origin: int):
     if origin < 0:
         return emptiest
-    return NearestAmongEqual(s.locs, vacancy, s.world.network.distance_km[origin], s.sc.municipalities.room_band_places)
+    return NearestAmongEqual(s.locs, vacancy, s.world.network.distance_km[origin],
+                             s.params.municipalities.room_band_places)
 
 
 def _preference(s: State, cls: int) -> list[int]:
-    if cls == REGULAR_PROC and s.sc.placement.policy == "min_moves":
+    if cls == REGULAR_PROC and s.params.placement.policy == "min_moves":
         return MIN_MOVES_REGULAR_PROC
     return PREFERENCE[cls]
 

@@ -376,11 +376,11 @@ class PlanRuntime:
         municipalities and passes what is still left to its neighbouring tables (in national
         scope; a province's own ladder stays in the province); every answer moves the
         neighbours' willingness. Without the network each asked municipality answers alone."""
-        m, mb = s.munis, s.sc.municipalities
+        m, mb = s.munis, s.params.municipalities
         self._update_willingness(s, day)
         load = self._load(s)
         chance = acceptance_chance(m.willingness, load, mb.load_weight)
-        size = s.sc.portfolio.mean_location_places[a.kind]
+        size = s.params.portfolio.mean_location_places[a.kind]
         coordinated = mb.network and mb.coordination != "none"
         table_of = m.region if (coordinated and mb.coordination == "safety_region") else m.province
         asked = np.zeros(m.n, bool)
@@ -473,7 +473,7 @@ class PlanRuntime:
         half the vacancy of the other open locations of the same use (registration locations
         for registration locations, housing for housing). Returns (closable, to keep)."""
         L = s.locs
-        if s.sc.placement.policy == "min_moves":
+        if s.params.placement.policy == "min_moves":
             locations = locations[np.argsort(L.occupancy[locations], kind="stable")]
         else:
             cost = L.cost_place_day[locations] + L.cost_person_night[locations]
@@ -536,7 +536,7 @@ class PlanRuntime:
         return any(bool(Ladder._holds(t, values)[unit]) for t in self.rungs(ladder)[phase - 1].activate)
 
     def _update_willingness(self, s, day: int) -> None:
-        m, mb = s.munis, s.sc.municipalities
+        m, mb = s.munis, s.params.municipalities
         m.willingness = recover(m.willingness, m.base_willingness, day - self.last_willingness_day,
                                 mb.recovery_per_year)
         if mb.network:
@@ -600,7 +600,7 @@ class PlanRuntime:
         centre = self._centre_municipality(s)
         near = np.argsort(s.world.network.distance_km[centre], kind="stable")
         near = near[near != centre]
-        n = min(max(1, round(a.places / s.sc.portfolio.mean_location_places["crisis"])), len(near))
+        n = min(max(1, round(a.places / s.params.portfolio.mean_location_places["crisis"])), len(near))
         hosts = near[:n]
         per = np.full(n, a.places // n, np.int64)
         per[: a.places - int(per.sum())] += 1
@@ -610,7 +610,7 @@ class PlanRuntime:
                   for h, q in zip(hosts[ok], per[ok])]
         locs = np.concatenate(opened) if opened else np.empty(0, np.int64)
         L.cost_place_day[locs] = 0.0
-        L.cost_person_night[locs] = s.sc.costs.crisis_per_person_night
+        L.cost_person_night[locs] = s.params.costs.crisis_per_person_night
         self._opened = np.concatenate([self._opened, locs])
         s.event_log.append(_entry(s, day, "plan", "national", "relief places near the registration centre",
                                   f"asked {a.places:,} in {n} municipalities, delivered {int(per[ok].sum()):,} "
@@ -711,7 +711,7 @@ def _entry(s, day: int, source: str, where: str, what: str, detail: str) -> dict
 
 def install(s) -> None:
     """Hook the plan into the day when the scenario enables it."""
-    if s.sc.plan.enabled:
-        runtime = PlanRuntime(s, s.sc.plan)
+    if s.params.plan.enabled:
+        runtime = PlanRuntime(s, s.params.plan)
         s.plan = runtime
         s.extensions.append(runtime)

@@ -53,7 +53,7 @@ def end_contracts(s: State, ending: np.ndarray, day: int) -> np.ndarray:
     if len(ending) == 0:
         return ending
     L = s.locs
-    pf = s.sc.portfolio
+    pf = s.params.portfolio
     renew_p = np.array([pf.renewal_probability[k] for k in KIND_KEYS])
     key = (ending.astype(np.uint64) << np.uint64(20)) + L.contract_end[ending].astype(np.uint64) + np.uint64(pf.seed)
     renewed = keyed_uniform(key, SALT_RENEWAL) < renew_p[L.kind[ending]]
@@ -102,7 +102,7 @@ def replacement_places(s: State, ended: np.ndarray) -> float:
     the normal places once the `ended` locations are gone (0 when none are needed)."""
     demand, places = housing_demand(s)
     left = places - int(s.locs.capacity[ended].sum())
-    return max(demand / s.sc.portfolio.replace_at_occupancy - left, 0.0)
+    return max(demand / s.params.portfolio.replace_at_occupancy - left, 0.0)
 
 
 def open_replacement(s: State, j: int, day: int) -> int:
@@ -119,7 +119,7 @@ def open_replacement(s: State, j: int, day: int) -> int:
     u = keyed_uniform(np.array([(j << 20) + day], np.uint64), SALT_REPLACEMENT)[0]
     host = int(members[min(int(np.searchsorted(cum, u, side="right")), len(members) - 1)])
     kind = int(L.kind[j])
-    new = open_places(s, kind, int(L.capacity[j]), day, s.sc.portfolio.contract_term_days[KIND_KEYS[kind]],
+    new = open_places(s, kind, int(L.capacity[j]), day, s.params.portfolio.contract_term_days[KIND_KEYS[kind]],
                       None, f"{Kind(kind).name.capitalize()} (new site)", host=host)
     s.managed = np.concatenate([s.managed, np.zeros(L.n - len(s.managed), bool)])
     s.managed[new] = True
@@ -163,7 +163,7 @@ def own_requests(s: State, day: int) -> None:
     book = s.requests
     if book is None:
         book = s.requests = RequestBook()
-    rate = s.sc.placement.own_request_moves_per_year
+    rate = s.params.placement.own_request_moves_per_year
     due = book.calendar.pop(day)
     if rate <= 0:                                     # nobody asks (requests filed earlier lapse)
         book.log_seen = s.log.n
@@ -223,8 +223,8 @@ def consolidate(s: State, day: int) -> None:
     residents and the normal places left still keep demand at or below
     `portfolio.replace_at_occupancy`. A closing location takes nobody new; the lifecycle's drain
     moves its residents out (capacity balancing) and closes it when empty."""
-    share = s.sc.placement.consolidate_below_share
-    if share <= 0 or s.sc.placement.policy == "min_moves":
+    share = s.params.placement.consolidate_below_share
+    if share <= 0 or s.params.placement.policy == "min_moves":
         return
     L = s.locs
     temporary = kind_table(TEMPORARY_KINDS)[L.kind] & (L.life == Life.OPEN)
@@ -233,7 +233,7 @@ def consolidate(s: State, day: int) -> None:
     if len(cand) == 0:
         return
     demand, places = housing_demand(s)
-    spare = places - demand / s.sc.portfolio.replace_at_occupancy   # normal places that may go
+    spare = places - demand / s.params.portfolio.replace_at_occupancy   # normal places that may go
     if spare <= 0:
         return
     cand = cand[np.argsort(L.occupancy[cand] / np.maximum(L.capacity[cand], 1), kind="stable")]

@@ -82,9 +82,9 @@ def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
         return
     p = s.people
     h = p.cols
-    track = assign_track(s.sc, p, ids)
+    track = assign_track(s, ids)
     fam = track == Track.FAMILY
-    p.add_flags(ids[public_order_risk(s.sc, h["key"][ids]) & ~fam], _PUBLIC_ORDER)
+    p.add_flags(ids[public_order_risk(s.params.chain, h["key"][ids]) & ~fam], _PUBLIC_ORDER)
     track = _within_border_capacity(s, ids, track)
     p.set_track(ids, track)
     p.set_stage(ids[fam], Stage.PERMIT, day)
@@ -99,7 +99,7 @@ def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
     border = proc[proc_track == Track.BORDER]
     if len(border):
         s.border_persons += p.persons_in(border)
-        due = h["arrival_day"][border] + s.sc.chain.border_procedure_max_days
+        due = h["arrival_day"][border] + s.params.chain.border_procedure_max_days
         s.border_deadline.schedule(border, np.maximum(due, day))
     s.assessment.push(proc[h["arrival_day"][proc] >= 0])
 
@@ -111,7 +111,7 @@ def _within_border_capacity(s: State, ids: np.ndarray, track: np.ndarray) -> np.
     want = np.flatnonzero(track == Track.BORDER)
     if len(want) == 0:
         return track
-    room = s.sc.chain.border_procedure_capacity_persons - s.border_persons
+    room = s.params.chain.border_procedure_capacity_persons - s.border_persons
     over = want[np.cumsum(s.people.cols["size"][ids[want]]) > room]
     if len(over):
         track = track.copy()
@@ -159,7 +159,7 @@ def start_half_year(s: State, day: int) -> None:
     date = s.world.dates[day] if day < len(s.world.dates) else s.world.dates[-1]
     period = half_year(date)
     s.half_year = period
-    target = s.world.housing_targets.get(period, s.sc.housing.default_target_per_half_year)
+    target = s.world.housing_targets.get(period, s.params.housing.default_target_per_half_year)
     start = date.replace(month=1 if date.month <= 6 else 7, day=1)
     end = start.replace(month=7, day=1) if start.month == 1 else start.replace(year=start.year + 1, month=1)
     share = (end - date).days / (end - start).days
@@ -170,7 +170,7 @@ def start_half_year(s: State, day: int) -> None:
 
 def arrive(s: State, day: int) -> None:
     """New households arrive: first applicants (some at Schiphol) and family members."""
-    w, f = s.world.inflow, s.sc.inflow
+    w, f = s.world.inflow, s.params.inflow
     rng = s.rng_arrivals
     first = draw_households(rng, w.first[day], f.household_size_shares,
                             f.unaccompanied_minor_share_of_singles, f.vulnerable_share)
@@ -202,20 +202,20 @@ def register(s: State, day: int) -> None:
     st = s.people.cols["stage"]
     valid = lambda w: st[w] == Stage.WAITING  # noqa: E731
     cap = s.front.registration_per_day(s, day)
-    if s.sc.chain.registration_priority:
+    if s.params.chain.registration_priority:
         ids = serve_priority(s, s.registration, "registration", cap, valid)
     else:
         ids = serve(s, s.registration, "registration", cap, valid)
     if len(ids) == 0:
         return
     p = s.people
-    late = (day - p.cols["arrival_day"][ids]) > s.sc.chain.registration_deadline_days
+    late = (day - p.cols["arrival_day"][ids]) > s.params.chain.registration_deadline_days
     s.today.registration_late += p.persons_in(ids[late])
     s.today.registered += p.persons_in(ids)
     p.set_stage(ids, Stage.SCREENING, day)
-    s.screening_done.schedule(ids, day + s.sc.chain.screening_days)
+    s.screening_done.schedule(ids, day + s.params.chain.screening_days)
     after = s.front.onward_after(day)
-    if after is not None and after < s.sc.chain.screening_days:
+    if after is not None and after < s.params.chain.screening_days:
         s.front.onward_due.schedule(ids, day + after)
 
 
@@ -275,7 +275,7 @@ def reunite(s: State, families: np.ndarray, day: int) -> None:
     """Family members (nareizigers) whose sponsor still lives in reception: the sponsor's
     household moves to the family's new location when there is room (a family-reunion move).
     The sponsor is a keyed draw among permit holders in reception."""
-    share = s.sc.chain.family_sponsor_in_reception_share
+    share = s.params.chain.family_sponsor_in_reception_share
     if len(families) == 0 or share <= 0:
         return
     h = s.people.cols
@@ -314,7 +314,7 @@ def place_waiting(s: State, day: int) -> None:
         valid = (p["stage"][waiting] <= Stage.SCREENING) & (p["location"][waiting] < 0)
         s.central_wait.keep(np.zeros(len(waiting), bool))
         settle_in_central(s, waiting[valid], day)
-    budget = s.sc.chain.moves_up_per_day
+    budget = s.params.chain.moves_up_per_day
     if budget >= 1 and len(s.moves_up):
         regular = kind_table(REGULAR_KINDS)[s.locs.kind]
         free = int(s.locs.vacancy()[regular].sum())
@@ -324,7 +324,7 @@ def place_waiting(s: State, day: int) -> None:
             st = p["stage"][window]
             valid = (loc >= 0) & kind_table(TEMPORARY_KINDS)[s.locs.kind[loc]] & (
                 (st == Stage.PROCEDURE) | (st == Stage.PERMIT))
-            if s.sc.placement.policy == "min_moves":   # only families with children move up
+            if s.params.placement.policy == "min_moves":   # only families with children move up
                 valid &= p["children"][window] > 0
             cand = window[valid]
             fits = p["size"][cand].cumsum() <= min(budget, free)
@@ -344,11 +344,11 @@ def assess_vulnerability(s: State, day: int) -> None:
     h = p.cols
     st = h["stage"]
     valid = lambda w: (st[w] >= Stage.PROCEDURE) & (st[w] < Stage.HOUSED)  # noqa: E731
-    ids = serve(s, s.assessment, "vulnerability", s.sc.chain.vulnerability_assessments_per_day, valid)
+    ids = serve(s, s.assessment, "vulnerability", s.params.chain.vulnerability_assessments_per_day, valid)
     if len(ids) == 0:
         return
     s.today.vulnerability_assessed += p.persons_in(ids)
-    late = day - h["arrival_day"][ids] > s.sc.chain.vulnerability_deadline_days
+    late = day - h["arrival_day"][ids] > s.params.chain.vulnerability_deadline_days
     s.today.vulnerability_late += p.persons_in(ids[late])
     needs = ids[(h["flags"][ids] & Flag.VULNERABLE) > 0]
     p.add_flags(needs, _NEEDS_ASSESSED)
@@ -372,7 +372,7 @@ def decide(s: State, day: int) -> None:
         s.procedure_persons[t] -= p.persons_in(ids)
         if t == Track.DUBLIN:
             p.set_stage(ids, Stage.DUBLIN, day)
-            s.dublin_reply.schedule(ids, day + s.sc.chain.dublin_reply_days)
+            s.dublin_reply.schedule(ids, day + s.params.chain.dublin_reply_days)
             continue
         s.today.decisions += p.persons_in(ids)
         _record_waits(s, t, ids, day)
@@ -394,7 +394,7 @@ def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
     first (mandatory prioritisation)."""
     h = s.people.cols
     sc = s.sc
-    factor = ramp_factor(sc.chain.decision_capacity_ramp, sc.start_date, day)
+    factor = ramp_factor(s.params.chain.decision_capacity_ramp, sc.start_date, day)
     pact = sc.pact
     pact_on = day >= pact_day(sc)          # never without a Pact
     lines: list[Line] = []
@@ -404,14 +404,14 @@ def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
     for t in _IND_ORDER:
         valid = lambda w, t=t: (h["stage"][w] == Stage.PROCEDURE) & (h["track"][w] == t)  # noqa: E731
         key = TRACK_KEYS[t]
-        rate = sc.chain.decisions_per_day[key] * factor
+        rate = s.params.chain.decisions_per_day[key] * factor
         if pact is not None and pact_on:
             mine = [Line(s.ind_new[t], f"ind_new_{key}", rate * pact.new_procedure_share, valid,
                          pact.priority_for_minors),
                     Line(s.ind[t], f"ind_{key}", rate * (1 - pact.new_procedure_share), valid)]
         else:
             mine = [Line(s.ind[t], f"ind_{key}", rate, valid)]
-        got, left = serve_lines(s, mine, sc.chain.idle_capacity_shift)
+        got, left = serve_lines(s, mine, s.params.chain.idle_capacity_shift)
         idle += left
         lines += mine
         owner += [t] * len(mine)
@@ -428,7 +428,7 @@ def grant(s: State, ids: np.ndarray, day: int) -> None:
     standard policy a new permit holder in a process location moves to an azc (procedure step)."""
     s.people.set_stage(ids, Stage.PERMIT, day)
     join_linking_line(s, ids)
-    if s.sc.placement.policy == "standard":
+    if s.params.placement.policy == "standard":
         at = s.people.cols["location"][ids]
         in_process = ids[(at >= 0) & (s.locs.kind[np.maximum(at, 0)] == Kind.PROCESS)]
         find_beds(s, in_process, day, Reason.PROCEDURE_STEP, temporary=False, only=(Kind.REGULAR,))
@@ -442,10 +442,10 @@ def reject(s: State, track: int, ids: np.ndarray, day: int) -> None:
         return
     p = s.people
     key = TRACK_KEYS[track]
-    appeal = keyed_uniform(p.cols["key"][ids], SALT_APPEAL) < s.sc.chain.appeal_share[key]
+    appeal = keyed_uniform(p.cols["key"][ids], SALT_APPEAL) < s.params.chain.appeal_share[key]
     appealed, final = ids[appeal], ids[~appeal]
     p.set_stage(appealed, Stage.APPEAL, day)
-    s.appeal_due.schedule(appealed, day + s.sc.chain.appeal_days[key])
+    s.appeal_due.schedule(appealed, day + s.params.chain.appeal_days[key])
     s.today.appeals += p.persons_in(appealed)
     _leave_border(s, final)
     _start_departure(s, final, day)
@@ -454,7 +454,7 @@ def reject(s: State, track: int, ids: np.ndarray, day: int) -> None:
 def _start_departure(s: State, ids: np.ndarray, day: int) -> None:
     """Rejected for good: the departure period (vertrektermijn) in reception, then departure."""
     s.people.set_stage(ids, Stage.REJECTED, day)
-    s.departure_due.schedule(ids, day + s.sc.chain.departure_period_days)
+    s.departure_due.schedule(ids, day + s.params.chain.departure_period_days)
 
 
 def _leave_border(s: State, ids: np.ndarray) -> None:
@@ -510,7 +510,7 @@ def link_and_house(s: State, day: int) -> None:
                 s.linked_m = np.concatenate([s.linked_m, mun[:n]])
                 s.unlinked.drop(n)
     if date.weekday() == 0 and len(s.linked_h):
-        weekly = s.sc.housing.supply_persons_per_year / 52.0 * m.share * m.supply_factor
+        weekly = s.params.housing.supply_persons_per_year / 52.0 * m.share * m.supply_factor
         homes = s.rng_housing.poisson(weekly)
         housed = house(s.linked_m, p["size"][s.linked_h], homes)
         ids = s.linked_h[housed]
@@ -539,7 +539,7 @@ def depart(s: State, day: int) -> None:
     if len(due) == 0:
         return
     due = due[h["stage"][due] == Stage.REJECTED]
-    shares = s.sc.chain.departure_shares
+    shares = s.params.chain.departure_shares
     u = keyed_uniform(h["key"][due], SALT_DEPARTURE)
     c1 = shares["independent"]
     c2 = c1 + shares["forced"]
@@ -558,7 +558,7 @@ def rule_on_appeals(s: State, day: int) -> None:
         return
     p = s.people
     h = p.cols
-    shares = np.array([s.sc.chain.appeal_upheld_share[TRACK_KEYS[t]] for t in PROCEDURE_TRACKS])
+    shares = np.array([s.params.chain.appeal_upheld_share[TRACK_KEYS[t]] for t in PROCEDURE_TRACKS])
     won = keyed_uniform(h["key"][due], SALT_APPEAL_UPHELD) < shares[np.minimum(h["track"][due], len(shares) - 1)]
     asylum = h["stage"][due] == Stage.APPEAL
     _leave_border(s, due[asylum])
@@ -601,7 +601,7 @@ def dublin_steps(s: State, day: int) -> None:
     (six months after acceptance), when the Netherlands becomes responsible."""
     p = s.people
     h = p.cols
-    ch = s.sc.chain
+    ch = s.params.chain
     in_dublin = lambda ids: ids[h["stage"][ids] == Stage.DUBLIN]  # noqa: E731
     replied = in_dublin(s.dublin_reply.pop(day))
     if len(replied):
@@ -632,7 +632,7 @@ def transfer_decisions(s: State, ids: np.ndarray, day: int) -> None:
     lapses for new cases; the others may appeal (the transfer then waits for the ruling)."""
     p = s.people
     h = p.cols
-    ch = s.sc.chain
+    ch = s.params.chain
     s.today.decisions += p.persons_in(ids)
     _record_waits(s, Track.DUBLIN, ids, day)
     pact = s.sc.pact
@@ -680,8 +680,8 @@ def drain_closing(s: State, day: int) -> None:
         s.closing_to_reserve.discard(int(j))
         s.consolidating.discard(int(j))
     busy = closing[L.occupancy[closing] > 0]
-    budget = s.sc.plan.closing_moves_per_day
-    if len(busy) == 0 or budget < 1 or s.sc.placement.policy == "min_moves":
+    budget = s.params.plan.closing_moves_per_day
+    if len(busy) == 0 or budget < 1 or s.params.placement.policy == "min_moves":
         return
     h = s.people.cols
     residents = s.residents_of(busy)

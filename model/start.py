@@ -11,6 +11,7 @@ import numpy as np
 from agents.applicants import Applicants, Flag, Stage, Track
 from agents.moves import MoveLog
 from model import rulebook
+from model.params import RunParams
 from model.inflow import draw_households, mean_household_size
 from model.state import State, assign_track, draw_group
 from model.world import World
@@ -18,12 +19,12 @@ from model.world import World
 
 def new_state(world: World, seed: int | None = None) -> State:
     """A fresh run on `world` with the initial population in place (before day 0)."""
-    sc = copy.deepcopy(world.scenario)
+    sc = copy.deepcopy(world.scenario)   # the run's own (the rules never change it: they change s.params)
     seq = np.random.SeedSequence(sc.seed if seed is None else seed)
     s_init, s_arr, s_house = (np.random.default_rng(x) for x in seq.spawn(3))
     locs = world.fresh_locations()
-    s = State(sc=sc, world=world, people=Applicants(), locs=locs, munis=world.fresh_municipalities(),
-              log=MoveLog(locations=locs, distance_km=world.network.distance_km),
+    s = State(sc=sc, params=RunParams.of(sc), world=world, people=Applicants(), locs=locs,
+              munis=world.fresh_municipalities(), log=MoveLog(locations=locs, distance_km=world.network.distance_km),
               rng_arrivals=s_arr, rng_housing=s_house, seed=sc.seed if seed is None else seed,
               managed=np.ones(locs.n, bool))
     for e in sc.events:
@@ -35,7 +36,7 @@ def new_state(world: World, seed: int | None = None) -> State:
 def _add_stock(s: State, rng: np.random.Generator) -> np.ndarray:
     """Draw the households of the initial stock (exactly `initial.entitled_persons` persons, all
     in procedure, without a bed) and add them; returns their ids. Its temporaries end with it."""
-    ini, f = s.sc.initial, s.sc.inflow
+    ini, f = s.sc.initial, s.params.inflow
     mean = mean_household_size(f.household_size_shares)
     hh = draw_households(rng, 0, f.household_size_shares, f.unaccompanied_minor_share_of_singles,
                          f.vulnerable_share, n_households=int(ini.entitled_persons / mean * 1.2) + 10)
@@ -75,11 +76,11 @@ def _seed_population(s: State, rng: np.random.Generator) -> None:
     del is_permit, rest
     s.people.set_stage(central, Stage.SCREENING, 0)
     # they arrived within the last screening period, spread evenly
-    recent = -rng.integers(0, s.sc.chain.screening_days, size=len(central))
+    recent = -rng.integers(0, s.params.chain.screening_days, size=len(central))
     s.people.backdate(central, recent)
     rulebook.settle_in_central(s, central, 0)
-    s.screening_done.schedule(central, recent + s.sc.chain.screening_days)
-    s.people.set_track(permit, assign_track(s.sc, s.people, permit))
+    s.screening_done.schedule(central, recent + s.params.chain.screening_days)
+    s.people.set_track(permit, assign_track(s, permit))
     s.people.set_stage(permit, Stage.PERMIT, 0)
     rulebook.enter_procedure(s, proc, 0)
     s.needs_bed.push(rulebook.find_beds(s, np.concatenate([permit, proc]), 0, reason=0))

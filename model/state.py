@@ -20,7 +20,8 @@ from agents.municipalities import Municipalities
 from agents.queues import Calendar, FifoQueue
 from model.front import FrontCapacity
 from model.residents import ResidentIndex
-from model.scenario import Event, Scenario, TrackName
+from model.params import RunParams
+from model.scenario import Chain, Event, Scenario, TrackName
 from model.sponsors import SponsorPool
 from model.world import World
 
@@ -85,7 +86,8 @@ class Tally:
 
 @dataclass
 class State:
-    sc: Scenario                   # this run's own copy: events and regimes may change it
+    sc: Scenario                   # the run's scenario, fixed during the run
+    params: RunParams              # its parameters as they are today (events, regimes, decisions)
     world: World
     people: Applicants
     locs: Locations
@@ -143,7 +145,7 @@ class State:
         return per_day + self.carry.get(name, 0.0)
 
 
-def assign_track(sc: Scenario, people: Applicants, ids: np.ndarray) -> np.ndarray:
+def assign_track(s: State, ids: np.ndarray) -> np.ndarray:
     """Track per household at the end of screening (keyed: the same in every variant), before the
     border procedure's capacity is applied (`model.rulebook.enter_procedure`).
 
@@ -152,13 +154,13 @@ def assign_track(sc: Scenario, people: Applicants, ids: np.ndarray) -> np.ndarra
     (Schiphol), except households with special needs, unaccompanied minors unless flagged as a
     public-order risk, and, under the old rules, families with children unless flagged (seeds 001,
     002: "in beginsel niet in de grensprocedure"; the Pact includes families)."""
-    p = people.cols
-    group_rec = np.array([g.recognition for g in sc.groups])
-    low = group_rec[p["group"][ids]] <= sc.chain.accelerated_recognition_max
-    dublin = keyed_uniform(p["key"][ids], SALT_DUBLIN) < sc.chain.dublin_share
-    risk = public_order_risk(sc, p["key"][ids])
+    p, chain = s.people.cols, s.params.chain
+    group_rec = np.array([g.recognition for g in s.sc.groups])
+    low = group_rec[p["group"][ids]] <= chain.accelerated_recognition_max
+    dublin = keyed_uniform(p["key"][ids], SALT_DUBLIN) < chain.dublin_share
+    risk = public_order_risk(chain, p["key"][ids])
     flags = p["flags"][ids]
-    pact_case = p["arrival_day"][ids] >= pact_day(sc)
+    pact_case = p["arrival_day"][ids] >= pact_day(s.sc)
     fast = low | (risk & pact_case)
     exempt = ((flags & Flag.VULNERABLE) > 0) | (((flags & Flag.UNACCOMPANIED_MINOR) > 0) & ~risk) \
         | (~pact_case & (p["children"][ids] > 0) & ~risk)
@@ -167,9 +169,9 @@ def assign_track(sc: Scenario, people: Applicants, ids: np.ndarray) -> np.ndarra
     return TRACK_OF[8 * family + 4 * dublin + 2 * fast + border]
 
 
-def public_order_risk(sc: Scenario, keys: np.ndarray) -> np.ndarray:
+def public_order_risk(chain: Chain, keys: np.ndarray) -> np.ndarray:
     """Whether each household is flagged at screening as a risk to public order (keyed)."""
-    return keyed_uniform(keys, SALT_PUBLIC_ORDER) < sc.chain.public_order_risk_share
+    return keyed_uniform(keys, SALT_PUBLIC_ORDER) < chain.public_order_risk_share
 
 
 def pact_day(sc: Scenario) -> int:

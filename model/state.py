@@ -84,19 +84,16 @@ class Tally:
     decision_waits: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
 
 
-@dataclass
-class State:
-    sc: Scenario                   # the run's scenario, fixed during the run
-    params: RunParams              # its parameters as they are today (events, regimes, decisions)
-    world: World
-    people: Applicants
-    locs: Locations
-    munis: Municipalities
-    log: MoveLog
-    rng_arrivals: np.random.Generator
-    rng_housing: np.random.Generator
-    day: int = 0
-    today: Tally = field(default_factory=Tally)
+# State is put together from typed parts, each with one owner that changes it (the field names are
+# the rules' own: `s.registration`, `s.appeal_due`, ...). Attributes of a part are written only by
+# its owner; everyone else reads them.
+
+
+@dataclass(kw_only=True)
+class Lines:
+    """Households waiting in line, served within a day's capacity (owner: `model.rulebook`, through
+    `model.lines.serve`; `needs_bed` also by `model.placement`)."""
+
     registration: FifoQueue = field(default_factory=FifoQueue)      # waiting to register
     central_wait: FifoQueue = field(default_factory=FifoQueue)      # waiting/screening without a bed
     needs_bed: FifoQueue = field(default_factory=FifoQueue)         # to place outside the registration location
@@ -104,10 +101,17 @@ class State:
     ind: dict[int, FifoQueue] = field(default_factory=lambda: {t: FifoQueue() for t in PROCEDURE_TRACKS})
     # Pact cases (filed from the Pact's start): first served from `new_procedure_share` of capacity
     ind_new: dict[int, FifoQueue] = field(default_factory=lambda: {t: FifoQueue() for t in PROCEDURE_TRACKS})
+    assessment: FifoQueue = field(default_factory=FifoQueue)        # waiting for the vulnerability assessment
     unlinked: FifoQueue = field(default_factory=FifoQueue)          # permit holders not yet linked
     linked_h: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # linked, waiting for a home
-    linked_m: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
-    sponsors: SponsorPool = field(default_factory=SponsorPool)      # who can sponsor a family reunion
+    linked_m: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # ... and their municipality
+    carry: dict[str, float] = field(default_factory=dict)           # unused fractional capacity per server
+
+
+@dataclass(kw_only=True)
+class Calendars:
+    """Households due on a given day (owner: `model.rulebook`)."""
+
     screening_done: Calendar = field(default_factory=Calendar)
     departure_due: Calendar = field(default_factory=Calendar)
     transfer_due: Calendar = field(default_factory=Calendar)
@@ -116,24 +120,62 @@ class State:
     dublin_decision: Calendar = field(default_factory=Calendar)     # transfer decisions due
     dublin_final: Calendar = field(default_factory=Calendar)        # final transfer dates
     border_deadline: Calendar = field(default_factory=Calendar)     # border procedures reaching their deadline
-    assessment: FifoQueue = field(default_factory=FifoQueue)        # waiting for the vulnerability assessment
+
+
+@dataclass(kw_only=True)
+class ProcedureBook:
+    """Running counts of the procedure and the housing half-year (owner: `model.rulebook`)."""
+
     border_persons: int = 0                                          # persons in the border procedure now
-    carry: dict[str, float] = field(default_factory=dict)           # unused fractional capacity
-    procedure_persons: np.ndarray = field(default_factory=lambda: np.zeros(len(Track), np.int64))
-    half_year: str = ""
+    procedure_persons: np.ndarray = field(default_factory=lambda: np.zeros(len(Track), np.int64))  # per track
+    half_year: str = ""                                              # the housing half-year in force, e.g. 2025H2
+
+
+@dataclass(kw_only=True)
+class Indexes:
+    """Kept beside the households so a look costs the day's changes, not everyone (owners: their
+    modules; fed by `agents.moves.move`'s log, `rulebook.join_linking_line` and
+    `rulebook.link_households`: docs/architecture.md)."""
+
+    sponsors: SponsorPool = field(default_factory=SponsorPool)      # who can sponsor a family reunion
+    residents: ResidentIndex = field(default_factory=ResidentIndex)  # who is in a bed where
+
+
+@dataclass(kw_only=True)
+class Runtimes:
+    """What the plan, the regimes, events and the portfolio rules keep between days (owners: the
+    module named at each field), and the day's recorder."""
+
     recorder: Recorder | None = None                                 # the day's figures (model.metrics)
     extensions: list[Callable[[State, int], None]] = field(default_factory=list)  # rule sets of the plan, regimes
-    scheduled: dict[int, list[Event]] = field(default_factory=dict)  # day -> scenario events
+    scheduled: dict[int, list[Event]] = field(default_factory=dict)  # day -> scenario events (model.events)
     event_log: list[dict] = field(default_factory=list)            # what the plan/regimes/events did
-    closing_to_reserve: set[int] = field(default_factory=set)       # closing locations that return to reserve
-    consolidating: set[int] = field(default_factory=set)            # closing locations being consolidated
-    managed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # per location: the portfolio's contract?
-    requests: RequestBook | None = None                              # own-request moves (model.relocation)
     plan: PlanRuntime | None = None                                  # the contingency plan, when enabled
     regimes: RegimeRuntime | None = None                             # EU 2024/1359 regimes, when any
+    front: FrontCapacity = field(default_factory=FrontCapacity)     # the plan's registration measures (model.front)
+    requests: RequestBook | None = None                              # own-request moves (model.relocation)
+    closing_to_reserve: set[int] = field(default_factory=set)       # closing locations that return to reserve (plan)
+    consolidating: set[int] = field(default_factory=set)            # closing locations being consolidated (relocation)
+    managed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # per location: the portfolio's contract?
+
+
+@dataclass(kw_only=True)
+class State(Lines, Calendars, ProcedureBook, Indexes, Runtimes):
+    """One run: its scenario and today's parameters, the world, the populations, the random streams
+    and today's tallies, plus the parts above."""
+
+    sc: Scenario                   # the run's scenario, fixed during the run
+    params: RunParams              # its parameters as they are today (events, regimes, decisions: model.params)
+    world: World
+    people: Applicants
+    locs: Locations
+    munis: Municipalities
+    log: MoveLog
+    rng_arrivals: np.random.Generator
+    rng_housing: np.random.Generator
     seed: int | None = None
-    residents: ResidentIndex = field(default_factory=ResidentIndex)   # who is in a bed where
-    front: FrontCapacity = field(default_factory=FrontCapacity)       # the plan's registration measures
+    day: int = 0
+    today: Tally = field(default_factory=Tally)
 
     def residents_of(self, locations: np.ndarray) -> np.ndarray:
         """Ids of the households in a bed at any of `locations`, ascending (`model.residents`)."""

@@ -1,0 +1,166 @@
+"""`noodplan sweep` and `noodplan analyze` (registered on the main parser by `register()`), and
+the `--sweep` flag of `noodplan bench`.
+
+    noodplan sweep DESIGN.yaml --out STORE [--executor serial|processes|dask] [--workers N]
+                   [--scheduler ADDRESS] [--batch-size N]      run (or resume) a sweep
+    noodplan sweep --schema [--out FILE]                       JSON Schema of design files
+    noodplan sweep --list                                      the packaged example designs
+    noodplan analyze STORE [--out DIR] [--prim "KPI>VALUE"]    indices, PRIM boxes, plots, report
+    noodplan bench --sweep [--quick] [--json FILE]              runs per hour per core, efficiency
+
+A bad design or option stops with one line and exit code 2 before any run starts; Ctrl-C stops
+after the batches already written (exit 130) and the same command resumes.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+EXIT_BAD_INPUT = 2
+EXIT_STOPPED = 1
+EXIT_INTERRUPTED = 130
+
+
+def _bad(message: str) -> Exception:
+    from experiments.sweep.design import DesignError
+
+    return DesignError(message)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from experiments.sweep.design import builtin_designs, json_schema, load_design
+
+    if args.schema:
+        text = json.dumps(json_schema(), indent=2)
+        if args.out:
+            Path(args.out).write_text(text + "\n", encoding="utf-8")
+            print(f"Wrote {args.out}")
+        else:
+            print(text)
+        return 0
+    if args.list:
+        from experiments.sweep.design import design_path
+
+        for name in builtin_designs():
+            d = load_design(name)
+            print(f"{name:24s} {d.sampler.method:9s} {' '.join(d.description.split())[:90]}")
+        print(f"(files in {design_path(builtin_designs()[0]).parent})" if builtin_designs() else "")
+        return 0
+    if not args.design:
+        raise _bad("sweep: give a design file (or --schema, --list)")
+    if not args.out:
+        raise _bad("--out: required (the folder of the result store)")
+    for flag in ("workers", "batch_size"):
+        v = getattr(args, flag)
+        if v is not None and v < 1:
+            raise _bad(f"--{flag.replace('_', '-')}: must be at least 1")
+    if args.scheduler and args.executor != "dask":
+        raise _bad("--scheduler: only with --executor dask")
+    if args.executor == "serial" and args.workers not in (None, 1):
+        raise _bad("--workers: the serial executor has one worker")
+    load_design(args.design)                      # every check before any run starts
+    if args.executor == "dask":
+        _need("dask", "distributed")
+    from experiments.sweep.executors import SchedulerLost, WorkersKeepDying
+    from experiments.sweep.store import Store
+    from experiments.sweep.sweep import run_sweep
+
+    try:
+        r = run_sweep(args.design, args.out, executor=args.executor, workers=args.workers,
+                      scheduler=args.scheduler, batch_size=args.batch_size)
+    except KeyboardInterrupt:
+        print(f"\nnoodplan sweep: interrupted; {_state(Store.open(args.out))}. "
+              f"Run the same command to resume.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (SchedulerLost, WorkersKeepDying) as exc:
+        print(f"noodplan sweep: {exc}; {_state(Store.open(args.out))}. Run the same command to resume.",
+              file=sys.stderr)
+        return EXIT_STOPPED
+    rate = f", {r.computed / r.seconds * 3600:,.0f} runs/hour" if r.computed and r.seconds > 0 else ""
+    print(f"{r.computed} runs computed in {r.seconds:.1f} s on {r.executor} ({r.workers} workers{rate}); "
+          f"{r.failed} failed; {_state(r.store)}")
+    if r.failed:
+        errors = r.store.runs().query("status == 'error'")["error"]
+        print(f"  first error: {errors.iloc[0]}" if len(errors) else "")
+    print(f"Wrote {Path(args.out) / 'runs.parquet'}" + (" and daily.zarr" if (Path(args.out) / "daily.zarr").exists()
+                                                         else ""))
+    return 0
+
+
+def _state(store) -> str:
+    m = store.manifest
+    done = len(store.done_ids())
+    return f"{done} of {m['planned']['runs']} runs in {store.path}"
+
+
+def _need(*modules: str) -> None:
+    import importlib
+
+    for m in modules:
+        try:
+            importlib.import_module(m)
+        except ImportError:
+            raise _bad(f"--executor: needs the {m!r} package (pip install -e '.[sweep]', or ./scripts/setup)") from None
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from experiments.sweep.analyze import analyze, parse_condition
+    from experiments.sweep.store import Store
+
+    store = Store.open(args.store)
+    extra = []
+    for text in args.prim or []:
+        try:
+            extra.append(parse_condition(text))
+        except ValueError as exc:
+            raise _bad(f"--prim: {exc}") from None
+    out = Path(args.out) if args.out else Path(args.store) / "analysis"
+    report = analyze(store, out, prim=extra, plots=not args.no_plots)
+    print(report.text)
+    print("Wrote " + ", ".join(str(p) for p in report.files))
+    return 0
+
+
+def cmd_bench_sweep(args: argparse.Namespace) -> int:
+    from experiments.bench.sweep import format_sweep_bench, sweep_bench
+
+    r = sweep_bench(quick=args.quick, repeats=args.repeats, log=lambda m: print(m, file=sys.stderr))
+    print(format_sweep_bench(r))
+    if args.json:
+        Path(args.json).write_text(json.dumps(r, indent=2, default=float) + "\n", encoding="utf-8")
+        print(f"Wrote {args.json}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `sweep` and `analyze` to the `noodplan` parser, and `--sweep` to its `bench`."""
+    sw = sub.add_parser("sweep", help="run (or resume) a sweep of many runs over a design into a result store")
+    sw.add_argument("design", nargs="?", help="design file (YAML) or a packaged design's name (see --list)")
+    sw.add_argument("--out", help="folder of the result store (resumed when it exists); with --schema: a file")
+    sw.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
+                    help="where the runs go (default: processes, all cores); results do not depend on it")
+    sw.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    sw.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+                                        "(default: a local cluster)")
+    sw.add_argument("--batch-size", type=int, help="runs per task (default: about 16 tasks per worker, at most 50)")
+    sw.add_argument("--schema", action="store_true", help="print the JSON Schema of design files")
+    sw.add_argument("--list", action="store_true", help="list the packaged example designs")
+    sw.set_defaults(func=cmd_sweep)
+    an = sub.add_parser("analyze", help="sensitivity indices, PRIM scenario discovery, plots and a report of a store")
+    an.add_argument("store", help="folder of a sweep's result store")
+    an.add_argument("--out", help="folder for the report and plots (default: STORE/analysis)")
+    an.add_argument("--prim", action="append", metavar="KPI>VALUE",
+                    help="a condition for scenario discovery, e.g. 'peak_unsheltered>500' (repeatable; "
+                         "adds to the design's analysis.prim)")
+    an.add_argument("--no-plots", action="store_true", help="the report only")
+    an.set_defaults(func=cmd_analyze)
+    bench = sub.choices.get("bench")
+    if bench is not None:                 # `noodplan bench --sweep`: the sweep machinery's figures
+        bench.add_argument("--sweep", action="store_true",
+                           help="runs per hour per core of a 200-run design on serial, processes and a 2-worker "
+                                "Dask cluster; parallel efficiency; overhead over bare simulate()")
+        plain = bench.get_default("func")
+        bench.set_defaults(func=lambda a: cmd_bench_sweep(a) if a.sweep else plain(a))

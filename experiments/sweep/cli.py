@@ -80,7 +80,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
               file=sys.stderr)
         return EXIT_STOPPED
     rate = f", {r.computed / r.seconds * 3600:,.0f} runs/hour" if r.computed and r.seconds > 0 else ""
-    print(f"{r.computed} runs computed in {r.seconds:.1f} s on {r.executor} ({r.workers} workers{rate}); "
+    print(f"{r.computed} runs computed in {r.seconds:.1f} s on {r.executor} ({_workers(r.workers)}{rate}); "
           f"{r.failed} failed; {_state(r.store)}")
     if r.failed:
         errors = r.store.runs().query("status == 'error'")["error"]
@@ -88,6 +88,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print(f"Wrote {Path(args.out) / 'runs.parquet'}" + (" and daily.zarr" if (Path(args.out) / "daily.zarr").exists()
                                                          else ""))
     return 0
+
+
+def _workers(n: int) -> str:
+    return f"{n} worker{'s' if n != 1 else ''}"
 
 
 def _state(store) -> str:

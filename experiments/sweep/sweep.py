@@ -103,7 +103,8 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
         result = SweepResult(store, len(runs), len(runs) - len(todo), 0, 0, 0.0, executor, n_workers, size)
         log(f"sweep {design.name!r}: {len(runs)} runs ({len(table['sample'].unique())} points x "
             f"{design.replicates} seeds); {result.already} in {out}; "
-            + (f"computing {len(todo)} on {executor} ({n_workers} workers, batches of {size})" if todo
+            + (f"computing {len(todo)} on {executor} ({n_workers} worker{'s' if n_workers != 1 else ''}, "
+               f"batches of {size})" if todo
                else "nothing to compute"))
         t0 = time.perf_counter()
         outcome = "complete"

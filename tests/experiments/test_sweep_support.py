@@ -99,3 +99,13 @@ def toy_design(**changes) -> dict:
          "sampler": {"method": "lhs", "samples": 16, "seed": 1}}
     d.update(changes)
     return d
+
+
+class Corner:
+    """1 when a > 0.7 and b < 0.4 (a corner holding 0.3 x 0.4 = 12 % of the unit square), else 0:
+    the box PRIM should find."""
+
+    kpis = ["y"]
+
+    def __call__(self, values, seed):
+        return {"y": float(values["a"] > 0.7 and values["b"] < 0.4)}, None

@@ -14,7 +14,7 @@ Daily series a design may keep (`outputs.daily`) are the scalar figures of
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -74,9 +74,30 @@ register("regime_days", "days", "days under an EU 2024/1359 regime")(
     lambda r, ch: float((_d(r, "regime") != "").sum()))
 
 
+class _Churn(Mapping):
+    """`Results.churn()`, computed on first use only (it passes over everyone in the run)."""
+
+    def __init__(self, res: Results) -> None:
+        self.res, self.figures = res, None
+
+    def _all(self) -> dict:
+        if self.figures is None:
+            self.figures = self.res.churn()
+        return self.figures
+
+    def __getitem__(self, k: str) -> float:
+        return self._all()[k]
+
+    def __iter__(self):
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return len(self._all())
+
+
 def compute(res: Results, names: list[str]) -> dict[str, float]:
-    """The named KPIs of one run (churn computed once)."""
-    ch = res.churn()
+    """The named KPIs of one run (churn computed once, and only when one of them needs it)."""
+    ch = _Churn(res)
     return {k: float(KPIS[k].compute(res, ch)) for k in names}
 
 

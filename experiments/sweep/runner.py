@@ -73,7 +73,7 @@ def describe(exc: BaseException) -> str:
 
 # ---- noodplan as a model ---------------------------------------------------------------------
 
-_WORLDS: OrderedDict = OrderedDict()        # world key -> World, most recently used last (per process)
+_WORLDS: OrderedDict = OrderedDict()        # point key -> (Scenario, World), most recently used last (per process)
 _WORLDS_KEPT = 4
 _WORLDS_LOCK = threading.Lock()
 
@@ -102,27 +102,29 @@ class NoodplanModel:
             raise ScenarioError(f"{'.'.join(str(p) for p in e['loc'])}: "
                                 f"{e['msg'].removeprefix('Value error, ')}") from None
 
-    def world(self, values: Mapping[str, Value], sc: Scenario):
-        """The world of this sample point, built once per worker process (seed-independent)."""
+    def prepared(self, values: Mapping[str, Value]):
+        """The scenario and world of a sample point, made once per worker process and kept (a few
+        points at a time): a point's replicate seeds share them."""
         from model.world import build_world
 
         key = (self.key, json.dumps(values, sort_keys=True))
         with _WORLDS_LOCK:
-            w = _WORLDS.get(key)
-            if w is not None:
+            hit = _WORLDS.get(key)
+            if hit is not None:
                 _WORLDS.move_to_end(key)
-                return w
-        w = build_world(sc)
+                return hit
+        sc = self.scenario(values)
+        hit = (sc, build_world(sc))
         with _WORLDS_LOCK:
-            _WORLDS[key] = w
+            _WORLDS[key] = hit
             while len(_WORLDS) > _WORLDS_KEPT:
                 _WORLDS.popitem(last=False)
-        return w
+        return hit
 
     def __call__(self, values: dict[str, Value], seed: int) -> tuple[KpiValues, DailySeries | None]:
         from experiments.sweep import kpis
         from model.simulate import simulate
 
-        sc = self.scenario(values)
-        res = simulate(sc, seed=seed, world=self.world(values, sc))
+        sc, world = self.prepared(values)
+        res = simulate(sc, seed=seed, world=world)
         return kpis.compute(res, self.kpis), (kpis.daily_series(res, self.daily) if self.daily else None)

@@ -169,3 +169,16 @@ def test_run_ids_hash_values_and_seed_and_repeat_for_equal_points():
         parameters=[{"path": "placement.policy", "values": ["standard", "min_moves"]}],
         sampler={"method": "lhs", "samples": 6, "seed": 1}, replicates=2)))))
     assert again["run_id"].tolist() == table["run_id"].tolist()          # stable across processes and loads
+
+
+@pytest.mark.slow
+def test_bench_sweep_reports_every_figure():
+    """`noodplan bench --sweep`'s figures on a tiny design (timings are never asserted)."""
+    from experiments.bench.sweep import format_sweep_bench, sweep_bench
+
+    r = sweep_bench(quick=True, runs=8, days=10, repeats=1, log=lambda m: None)
+    assert r["runs"] == 8 and set(r["raw"]) == {"bare", "serial", "processes", "dask"}
+    assert set(r["efficiency"]) == {"processes", "dask"} and {"cpu_s", "total_s"} <= set(r["overhead"])
+    text = format_sweep_bench(r)
+    assert "overhead of the sweep over bare simulate()" in text and "parallel efficiency, dask" in text
+    assert "the machine is shared" in text and "--quick" in text

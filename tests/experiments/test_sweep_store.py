@@ -60,6 +60,17 @@ def test_identical_store_on_serial_processes_and_dask(reference, tmp_path):
     assert runs["unsheltered_person_nights"].nunique() == 8 and runs["max_phase"].max() >= 2
     assert daily.sizes == {"run": 8, "day": 40} and list(daily["run"].values) == runs["run_id"].tolist()
     assert float(daily["unsheltered"].sum("day")[0]) == runs["unsheltered_person_nights"].iloc[0]
+    # a stored run is the plain run: simulate() on its own, with a world of its own
+    from experiments.sweep.kpis import compute
+    from experiments.sweep.runner import NoodplanModel
+    from model.simulate import simulate
+
+    d = load_design(design)
+    last = runs.iloc[-1]
+    sc = NoodplanModel(d).scenario({"housing": last["housing"],
+                                    "noodopvang_at_unsheltered": last["noodopvang_at_unsheltered"]})
+    alone = compute(simulate(sc, seed=int(last["seed"])), d.kpis)
+    assert alone == {k: last[k] for k in d.kpis}
     for executor in ("processes", "dask"):
         r = run_sweep(design, tmp_path / executor, executor=executor, workers=2, batch_size=3)
         assert r.workers == 2 and r.computed == 8

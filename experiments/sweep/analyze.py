@@ -4,8 +4,8 @@
   numbers), with SALib on the sampler's unit coordinates: Sobol indices (first order S1, total
   ST, 95 % bootstrap intervals) for a `saltelli` design; Morris μ* (with its bootstrap interval)
   and σ for `morris`; first-order indices S1 by RBD-FAST (95 % bootstrap intervals; it works on
-  any sample; from 128 points) for `lhs` and `sobol` points; for a `grid`, main effects (the KPI's mean at each level, and the
-  spread of those means).
+  any sample; from 128 points) for `lhs` and `sobol` points; for a `grid`, main effects (the
+  KPI's mean at each level, and the spread of those means).
 * **Scenario discovery** with PRIM (EMA Workbench) over the runs: for a condition such as
   "peak_unsheltered > 500" (a night with more than 500 people entitled but without a bed), the
   box of inputs where it mostly holds: coverage (share of the runs meeting the condition that

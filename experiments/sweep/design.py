@@ -279,7 +279,7 @@ class Design(_Strict):
                 try:
                     Scenario.model_validate(data)
                 except ValidationError as err:
-                    raise DesignError(f"parameters.{i}.{field}: {p.path} = {v!r}: {_reason(err)}") from None
+                    raise DesignError(f"parameters.{i}.{field}: {p.path} = {v!r}: {reason(err)}") from None
         for i, k in enumerate(self.kpis):
             if k not in KPIS:
                 raise DesignError(f"outputs.kpis.{i}: unknown KPI {k!r} (known: {', '.join(KPIS)})")
@@ -327,10 +327,11 @@ def validated(data: dict, where: str) -> dict:
     try:
         return Scenario.model_validate(data).model_dump(mode="json")
     except ValidationError as err:
-        raise DesignError(f"{where}: {_reason(err)}") from None
+        raise DesignError(f"{where}: {reason(err)}") from None
 
 
-def _reason(err: ValidationError) -> str:
+def reason(err: ValidationError) -> str:
+    """The first problem of a validation error as 'field.path: message'."""
     e = err.errors()[0]
     where = ".".join(str(p) for p in e["loc"])
     return f"{where}: {e['msg'].removeprefix('Value error, ')}" if where else e["msg"]

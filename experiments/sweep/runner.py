@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from pydantic import ValidationError
 
-from experiments.sweep.design import Design, Value, set_path
+from experiments.sweep.design import Design, Value, reason, set_path
 from model.scenario import Scenario, ScenarioError
 
 KpiValues = dict[str, float]
@@ -98,9 +98,7 @@ class NoodplanModel:
         try:
             return Scenario.model_validate(data)
         except ValidationError as err:
-            e = err.errors()[0]
-            raise ScenarioError(f"{'.'.join(str(p) for p in e['loc'])}: "
-                                f"{e['msg'].removeprefix('Value error, ')}") from None
+            raise ScenarioError(reason(err)) from None
 
     def prepared(self, values: Mapping[str, Value]):
         """The scenario and world of a sample point, made once per worker process and kept (a few

@@ -146,7 +146,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     sw.add_argument("--out", help="folder of the result store (resumed when it exists); with --schema: a file")
     sw.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
                     help="where the runs go (default: processes, all cores); results do not depend on it")
-    sw.add_argument("--workers", type=int, help="worker processes (default: all cores)")
+    sw.add_argument("--workers", type=int, help="worker processes (default: all cores); with --scheduler, the "
+                                                "workers to plan batches for (default: those connected at the start)")
     sw.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
                                         "(default: a local cluster)")
     sw.add_argument("--batch-size", type=int, help="runs per task (default: about 16 tasks per worker, at most 50)")

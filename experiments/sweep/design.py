@@ -283,6 +283,9 @@ class Design(_Strict):
         for i, k in enumerate(self.kpis):
             if k not in KPIS:
                 raise DesignError(f"outputs.kpis.{i}: unknown KPI {k!r} (known: {', '.join(KPIS)})")
+        for i, p in enumerate(self.parameters):
+            if p.label in self.kpis:
+                raise DesignError(f"parameters.{i}: name {p.label!r} is also a KPI's; give the parameter another name")
         for i, k in enumerate(self.outputs.daily):
             if k not in DAILY:
                 raise DesignError(f"outputs.daily.{i}: unknown daily figure {k!r} (known: {', '.join(DAILY)})")

@@ -169,7 +169,8 @@ class Dask:
                                         dashboard_address=None, silence_logs=logging.ERROR)
             self.client = Client(self.cluster)
         info = self.client.scheduler_info()
-        self.workers = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values()) or (workers or 1)
+        connected = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
+        self.workers = max(connected, workers or 0) or 1      # a cluster may still be growing: plan for `workers`
         self.scheduler = scheduler or self.cluster.scheduler_address
         self.model_future = self.client.scatter(model, broadcast=True, hash=False)
 

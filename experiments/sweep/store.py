@@ -141,8 +141,12 @@ class Store:
         return json.loads((self.path / "manifest.json").read_text(encoding="utf-8"))
 
     def design(self) -> Design:
-        """The design the store was made with (as recorded; its scenario files are not needed)."""
-        return Design.model_validate(self.manifest["design"])
+        """The design the store was made with, with the base scenarios it resolved to (its
+        scenario files are not needed)."""
+        m = self.manifest
+        d = Design.model_validate(m["design"])
+        d.__dict__["bases"] = m["bases"]          # the cached property, as recorded
+        return d
 
     @property
     def kpis(self) -> list[str]:

@@ -28,6 +28,7 @@ from experiments.sweep.store import Store, code_version, run_id
 
 BATCHES_PER_WORKER = 16     # enough that the last batches leave workers idle for ~1/16 of the run
 MAX_BATCH = 50              # a task's runs are lost together when its worker dies
+LOG_EVERY_S = 60            # progress lines when stderr is not a terminal
 
 
 @dataclass
@@ -77,7 +78,7 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
 
     `model` replaces noodplan (any picklable `model(values, seed) -> (kpis, daily)`; its `kpis`
     attribute, when it has one, names the KPIs it returns); `progress`
-    shows a bar on stderr (None: when stderr is a terminal); `on_batch(done, total)` is called
+    shows a bar on stderr (None: on a terminal, else a line a minute through `log`); `on_batch(done, total)` is called
     after each batch is written. Ctrl-C (KeyboardInterrupt) stops after the batches written so
     far and is raised again; `SchedulerLost` and `WorkersKeepDying` stop likewise."""
     text, source = "", ""
@@ -111,7 +112,7 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
         try:
             if exe is not None:
                 _compute(exe, tasks, store, [p.label for p in design.parameters], kpis, result, len(todo),
-                         progress, on_batch)
+                         progress, on_batch, log)
         except BaseException as exc:
             outcome = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"stopped: {exc}"
             raise
@@ -128,10 +129,14 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
 
 
 def _compute(exe, tasks, store: Store, labels: list[str], kpis: list[str], result: SweepResult, total: int,
-             progress: bool | None, on_batch) -> None:
+             progress: bool | None, on_batch, log: Callable[[str], None]) -> None:
+    """Write each batch as it comes back; a progress bar on a terminal (runs done, failures, time
+    left), a line every LOG_EVERY_S seconds otherwise (a cluster job's log) unless `progress` is False."""
     from tqdm import tqdm
 
-    with tqdm(total=total, unit="run", file=sys.stderr, disable=None if progress is None else not progress,
+    on_terminal = sys.stderr.isatty()
+    t0 = last = time.monotonic()
+    with tqdm(total=total, unit="run", file=sys.stderr, disable=not (on_terminal if progress is None else progress),
               desc="runs", dynamic_ncols=True) as bar:
         for task, outcomes in exe.run(tasks):
             store.write_batch(task, outcomes, labels, kpis)
@@ -139,6 +144,11 @@ def _compute(exe, tasks, store: Store, labels: list[str], kpis: list[str], resul
             result.failed += sum(not o.ok for o in outcomes)
             bar.update(len(task))
             bar.set_postfix_str(f"failed {result.failed}", refresh=False)
+            now = time.monotonic()
+            if bar.disable and progress is None and now - last >= LOG_EVERY_S:
+                last = now
+                left = (now - t0) / result.computed * (total - result.computed)
+                log(f"{result.computed} of {total} runs, {result.failed} failed, about {left / 60:.0f} min left")
             if on_batch is not None:
                 on_batch(result.computed, total)
 

@@ -57,6 +57,8 @@ def _error(data: dict) -> str:
      "d.yaml: parameters.0.scenarios: no-such-scenario: no such scenario file or built-in name"),
     ({"parameters": [*TOY_PARAMETERS[:1], {"path": "inflow.vulnerable_share", "uniform": [0, 1], "name": "a"}]},
      "d.yaml: parameters.1: name 'a' is used twice (give each a name)"),
+    ({"parameters": [{"path": "housing.supply_spread", "uniform": [0, 1], "name": "max_phase"}]},
+     "d.yaml: parameters.0: name 'max_phase' is also a KPI's; give the parameter another name"),
     ({"set": {"chain.screening_dayz": 3}}, "d.yaml: set.chain.screening_dayz: unknown scenario path"),
     ({"set": {"chain.screening_days": 0}},
      "d.yaml: set (on baseline): chain.screening_days: Input should be greater than or equal to 1"),

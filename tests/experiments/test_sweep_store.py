@@ -234,4 +234,6 @@ def test_a_store_belongs_to_one_sweep(reference, tmp_path, capsys):
     renamed = d.model_copy(update={"name": "renamed", "description": "other words"})
     renamed._base_dir = d._base_dir
     assert renamed.fingerprint() == d.fingerprint()
+    recorded = Store.open(serial).design()                  # as recorded: no scenario file needed
+    assert recorded.base_hash == d.base_hash and recorded.fingerprint() == d.fingerprint()
     assert run_sweep(renamed, serial, executor="serial").computed == 0

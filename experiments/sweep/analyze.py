@@ -252,8 +252,8 @@ def report_text(store: Store, design: Design, table: pd.DataFrame, kpis: list[st
         v = ok[k].to_numpy(dtype=float)
         unit = KPIS[k].unit if k in KPIS else ""
         if len(v):
-            lines.append(f"  {k:32s} {_num(v.mean()):>12s} [{_num(np.percentile(v, 5))} - "
-                         f"{_num(np.percentile(v, 95))}] {unit}")
+            lo, hi = np.percentile(v, [5, 95], method="inverted_cdf")      # values some run had
+            lines.append(f"  {k:32s} {_num(v.mean()):>12s} [{_num(lo)} - {_num(hi)}] {unit}")
     title = {"sobol": "Sobol indices: first order S1 and total ST, 95 % bootstrap intervals",
              "morris": "Morris elementary effects: mu* (95 % bootstrap interval) and sigma",
              "rbd-fast": "first-order indices S1 by RBD-FAST, 95 % bootstrap intervals",

@@ -53,13 +53,16 @@ def sensitivity_figure(sens: list[Sensitivity]):
         ax.set_yticks(y, [_short(i) for i in t.index], fontsize=8)
         ax.set_title(s.kpi, fontsize=9)
         ax.tick_params(axis="x", labelsize=8)
-        ax.legend(fontsize=7, loc="lower right")
     for ax in list(axes.flat)[len(shown):]:
         ax.axis("off")
     fig.suptitle({"sobol": "Sobol indices (95 % bootstrap intervals)", "morris": "Morris μ* and σ",
                   "rbd-fast": "First-order indices, RBD-FAST (95 % bootstrap intervals)",
                   "main effects": "Main effects (grid)"}[shown[0].method], fontsize=10)
-    fig.tight_layout()
+    handles, labels = axes.flat[0].get_legend_handles_labels()
+    fig.tight_layout(rect=(0, 0, 1, 0.97 if len(handles) < 2 else 0.93))
+    if len(handles) > 1:                  # one legend for all panels, under the title
+        fig.legend(handles, labels, loc="upper center", ncol=len(handles), fontsize=8,
+                   bbox_to_anchor=(0.5, 0.955), frameon=False)
     return fig
 
 

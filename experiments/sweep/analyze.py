@@ -10,7 +10,8 @@
   "peak_unsheltered > 500" (a night with more than 500 people entitled but without a bed), the
   box of inputs where it mostly holds: coverage (share of the runs meeting the condition that
   fall in the box), density (share of the runs in the box meeting it), mass (share of all runs
-  in the box), and the box's limits on each restricted input. The box kept is the one with the
+  in the box), and the box's limits on each restricted input with PRIM's quasi-p value (a
+  restriction with a quasi-p above ~0.05 could be chance). The box kept is the one with the
   highest coverage at a density of at least `min_density` (0.8 by default) on PRIM's peeling
   trajectory, or the densest when none reaches it.
 
@@ -185,17 +186,22 @@ def prim_box(design: Design, table: pd.DataFrame, target: PrimTarget) -> Box:
     i = int(good["coverage"].idxmax()) if len(good) else int(traj["density"].idxmax())
     if not len(good):
         box.note = f"no box reaches density {target.min_density:g}; the densest is shown"
+    elif i == int(traj.index[0]):
+        box.note = (f"the condition holds in {box.cases / box.runs:.0%} of all runs, at least the density "
+                    f"asked ({target.min_density:g}): no input needs restricting; a stricter condition separates more")
     stats = traj.loc[i]
     box.coverage, box.density, box.mass = float(stats["coverage"]), float(stats["density"]), float(stats["mass"])
     box.prim, box.index = pb, i
     lims, init = pb.box_lims[i], pb.box_lims[0]
     for p in design.parameters:
         lo, hi = lims[p.label].iloc[0], lims[p.label].iloc[1]
+        qp = [q for q in pb.p_values[i].get(p.label, []) if q is not None and q >= 0]
+        sig = f" (quasi-p {min(qp):.2g})" if qp else ""
         if isinstance(lo, set):
             if lo != init[p.label].iloc[0]:
-                box.limits[p.label] = "{" + ", ".join(sorted(map(str, lo))) + "}"
+                box.limits[p.label] = "{" + ", ".join(sorted(map(str, lo))) + "}" + sig
         elif (lo, hi) != (init[p.label].iloc[0], init[p.label].iloc[1]):
-            box.limits[p.label] = f"{_num(lo)} to {_num(hi)}"
+            box.limits[p.label] = f"{_num(lo)} to {_num(hi)}{sig}"
     return box
 
 

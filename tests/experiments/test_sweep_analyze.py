@@ -3,6 +3,8 @@ the same store and executors), PRIM boxes, the report and plots, `noodplan analy
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -54,14 +56,21 @@ def test_grid_main_effects(tmp_path):
     assert t.loc["c", "highest_at"] == "1.0" and t.loc["c", "lowest_at"] == "0.0"
 
 
+def _limits(text: str) -> tuple[float, float, float]:
+    """'0.702 to 1 (quasi-p 3.1e-12)' -> (0.702, 1.0, 3.1e-12)"""
+    m = re.fullmatch(r"(\S+) to (\S+) \(quasi-p (\S+)\)", text)
+    return float(m.group(1)), float(m.group(2)), float(m.group(3))
+
+
 def test_prim_finds_the_corner(tmp_path):
     store = _sweep(tmp_path, Corner(), sampler={"method": "lhs", "samples": 400, "seed": 2})
     report = analyze(store, tmp_path / "an", prim=[parse_condition("y>0.5")])
     box = report.boxes[0]
     assert box.cases == int(store.runs()["y"].sum()) and 40 <= box.cases <= 56     # ~12 % of 400
     assert box.density >= 0.8 and box.coverage >= 0.8
-    lo_a, hi_a = (float(x.replace(",", "")) for x in box.limits["a"].split(" to "))
-    lo_b, hi_b = (float(x.replace(",", "")) for x in box.limits["b"].split(" to "))
+    lo_a, hi_a, qp_a = _limits(box.limits["a"])
+    lo_b, hi_b, qp_b = _limits(box.limits["b"])
+    assert qp_a < 0.001 and qp_b < 0.001                                          # no chance restriction
     assert 0.6 <= lo_a <= 0.8 and hi_a > 0.95 and lo_b < 0.05 and 0.3 <= hi_b <= 0.5
     assert "c" not in box.limits                                                   # c does not matter
     names = {p.name for p in report.files}

@@ -99,6 +99,9 @@ def test_schema_and_packaged_designs(capsys):
     schema = json.loads(capsys.readouterr().out)
     assert schema == json_schema() and {"parameters", "sampler", "outputs"} <= set(schema["properties"])
     assert {"plan-thresholds", "housing-x-ind", "discovery"} <= set(builtin_designs())
+    assert main(["sweep", "--list"]) == 0
+    listed = capsys.readouterr().out
+    assert "housing-x-ind            grid      Full factorial grid of municipal housing supply" in listed
     for name in builtin_designs():          # every example is a valid design
         d = load_design(name)
         assert d.description and len(plan(d)[1]) >= 16, name

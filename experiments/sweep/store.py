@@ -113,11 +113,12 @@ class Store:
             return s
         if s.path.exists() and any(s.path.iterdir()):
             raise StoreError(f"--out: {path} exists and is not a sweep store; give a new or empty folder")
-        s.parts.mkdir(parents=True, exist_ok=True)
-        tmp = s.path / f".plan.{uuid.uuid4().hex[:8]}.parquet"
-        plan.to_parquet(tmp, index=False)
-        os.replace(tmp, s.path / "plan.parquet")
-        _write_json(s.path / "manifest.json", {
+        # made in a temporary folder and renamed into place: a store exists whole or not at all
+        s.path.parent.mkdir(parents=True, exist_ok=True)
+        new = s.path.parent / f".{s.path.name}.new-{uuid.uuid4().hex[:8]}"
+        (new / "parts").mkdir(parents=True)
+        plan.to_parquet(new / "plan.parquet", index=False)
+        _write_json(new / "manifest.json", {
             "format": FORMAT,
             "name": design.name,
             "created": _now(),
@@ -134,6 +135,9 @@ class Store:
             "packages": package_versions(),
             "sessions": [],
         })
+        if s.path.exists():
+            s.path.rmdir()                  # empty (checked above)
+        os.rename(new, s.path)
         return s
 
     @property

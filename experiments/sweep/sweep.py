@@ -77,8 +77,8 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
     """Run what the store at `out` still misses of the design, and consolidate the store.
 
     `model` replaces noodplan (any picklable `model(values, seed) -> (kpis, daily)`; its `kpis`
-    attribute, when it has one, names the KPIs it returns); `progress`
-    shows a bar on stderr (None: on a terminal, else a line a minute through `log`); `on_batch(done, total)` is called
+    attribute, when it has one, names the KPIs it returns); `progress` shows a bar on stderr
+    (None: on a terminal, else a line a minute through `log`); `on_batch(done, total)` is called
     after each batch is written. Ctrl-C (KeyboardInterrupt) stops after the batches written so
     far and is raised again; `SchedulerLost` and `WorkersKeepDying` stop likewise."""
     text, source = "", ""
@@ -91,10 +91,10 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
     kpis = list(getattr(model, "kpis", None) or design.kpis)
     store = Store.create_or_open(out, design, table, kpis, design_text=text, design_file=source)
     with store.writing():
-        started = store.manifest.get("code_version")
+        sessions = store.manifest["sessions"]
         now = code_version()
-        if store.manifest["sessions"] and started != now:
-            log(f"note: {out} was started with code {started}; resuming with {now}")
+        if sessions and sessions[-1].get("code_version") != now:
+            log(f"note: {out} was last run with code {sessions[-1].get('code_version')}; resuming with {now}")
         done = store.done_ids()
         todo = [r for r in runs if r.run_id not in done]
         exe = executors.make(executor, model, workers, scheduler) if todo else None
@@ -102,8 +102,8 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
         size = batch_size or default_batch_size(len(todo), n_workers)
         tasks = [todo[i:i + size] for i in range(0, len(todo), size)]
         result = SweepResult(store, len(runs), len(runs) - len(todo), 0, 0, 0.0, executor, n_workers, size)
-        log(f"sweep {design.name!r}: {len(runs)} runs ({len(table['sample'].unique())} points x "
-            f"{design.replicates} seeds); {result.already} in {out}; "
+        log(f"sweep {design.name!r}: {len(runs)} runs ({table['sample'].nunique()} points x "
+            f"{design.replicates} seed{'s' if design.replicates != 1 else ''}); {result.already} in {out}; "
             + (f"computing {len(todo)} on {executor} ({n_workers} worker{'s' if n_workers != 1 else ''}, "
                f"batches of {size})" if todo
                else "nothing to compute"))

@@ -9,6 +9,7 @@ on a shared 2-core machine) is run
 * through `run_sweep` on `serial`, `processes` with 2 workers and a local Dask cluster of 2
   single-threaded workers, each into a fresh store.
 
+Also the costs batching saves: a no-op Dask task's round trip and a batch's write to the store.
 Figures: runs per hour per core (wall time, from the call to the store's last write, including
 starting the pool or cluster, and for the compute phase alone), the *overhead* of the sweep
 (serial against bare: KPIs, store writes, validation; target ≤ 5 %), and the *parallel
@@ -77,6 +78,49 @@ def time_sweep(design, executor: str, workers: int) -> dict:
     return {"total_s": total, "compute_s": r.seconds, "cpu_s": cpu, "batch_size": r.batch_size, "workers": r.workers}
 
 
+def _noop(x):
+    return x
+
+
+def task_costs(tasks: int = 400) -> dict:
+    """What batching saves: milliseconds per Dask task (no-op tasks through a 2-worker local
+    cluster, submission to result) and per batch written to a store (8 runs of every KPI, Parquet)."""
+    import logging
+
+    import numpy as np
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    from experiments.sweep.runner import Outcome
+    from experiments.sweep.store import Store
+    from experiments.sweep.sweep import plan
+
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+                      silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
+        for f in as_completed([client.submit(_noop, i, pure=False) for i in range(20)]):   # warm
+            f.result()
+        t0 = time.perf_counter()
+        for f in as_completed([client.submit(_noop, i, pure=False) for i in range(tasks)]):
+            f.result()
+        dask_ms = (time.perf_counter() - t0) / tasks * 1000
+    design = bench_design(64, 10)
+    table, runs = plan(design)
+    folder = Path(tempfile.mkdtemp(prefix="noodplan-bench-store-"))
+    try:
+        store = Store.create_or_open(folder / "store", design, table, design.kpis)
+        labels = [p.label for p in design.parameters]
+        times = []
+        for b in range(0, 64, 8):
+            batch = runs[b:b + 8]
+            outcomes = [Outcome(r.run_id, "", {k: float(np.float64(i)) for i, k in enumerate(design.kpis)})
+                        for r in batch]
+            t0 = time.perf_counter()
+            store.write_batch(batch, outcomes, labels, design.kpis)
+            times.append(time.perf_counter() - t0)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+    return {"dask_task_ms": dask_ms, "store_batch_ms": statistics.median(times[1:]) * 1000}
+
+
 def sweep_bench(quick: bool = False, repeats: int = 3, runs: int | None = None, days: int | None = None,
                 log=print) -> dict:
     """Every figure, `repeats` times (the order of the variants rotates between repeats)."""
@@ -88,6 +132,9 @@ def sweep_bench(quick: bool = False, repeats: int = 3, runs: int | None = None, 
     raw: dict[str, list[dict]] = {name: [] for name, _, _ in variants}
     time_bare(bench_design(4, 10))                       # imports and data caches warm before any timing
     time_sweep(bench_design(4, 10), "serial", 1)
+    out_costs = task_costs(100 if quick else 400)
+    log(f"sweep bench: {out_costs['dask_task_ms']:.1f} ms per Dask task, {out_costs['store_batch_ms']:.1f} ms "
+        f"per batch written")
     for rep in range(repeats):
         order = variants[rep % len(variants):] + variants[:rep % len(variants)]
         for name, executor, workers in order:
@@ -103,7 +150,7 @@ def sweep_bench(quick: bool = False, repeats: int = 3, runs: int | None = None, 
                 f"{m['compute_s']:7.1f} s computing (load {m['load'][0]:.1f} -> {m['load'][1]:.1f})")
     out = {"when": dt.datetime.now().isoformat(timespec="seconds"), "machine": platform.node(),
            "cores": os.cpu_count(), "runs": n, "days": days, "full_horizon_days": 730, "repeats": repeats,
-           "quick": quick, "raw": raw, "targets": {"overhead": TARGET_OVERHEAD, "efficiency": TARGET_EFFICIENCY}}
+           "quick": quick, "raw": raw, "costs": out_costs, "targets": {"overhead": TARGET_OVERHEAD, "efficiency": TARGET_EFFICIENCY}}
     med = {k: {f: statistics.median(m[f] for m in v) for f in ("total_s", "compute_s")} for k, v in raw.items()}
     out["runs_per_hour_per_core"] = {k: {f: n / med[k][f] * 3600 / raw[k][0]["workers"] for f in med[k]}
                                      for k in raw}
@@ -145,6 +192,9 @@ def format_sweep_bench(r: dict) -> str:
         e = eff[k]
         lines.append(f"parallel efficiency, {k}: {e['total_s']:.0%} total, {e['compute_s']:.0%} compute "
                      f"(target ≥ {TARGET_EFFICIENCY:.0%}: {verdict(e['compute_s'] >= TARGET_EFFICIENCY)})")
+    c = r["costs"]
+    lines.append(f"per task on Dask {c['dask_task_ms']:.1f} ms, per batch written to the store "
+                 f"{c['store_batch_ms']:.1f} ms (batches of {r['raw']['dask'][0]['batch_size']} runs here)")
     if r["quick"]:
         lines.append("(--quick: a smoke test; the figures are not comparable)")
     return "\n".join(lines)

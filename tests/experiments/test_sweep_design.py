@@ -186,4 +186,5 @@ def test_bench_sweep_reports_every_figure():
     assert set(r["efficiency"]) == {"processes", "dask"} and {"cpu_s", "total_s"} <= set(r["overhead"])
     text = format_sweep_bench(r)
     assert "overhead of the sweep over bare simulate()" in text and "parallel efficiency, dask" in text
-    assert "the machine is shared" in text and "--quick" in text
+    assert "the machine is shared" in text and "--quick" in text and "per task on Dask" in text
+    assert r["costs"]["dask_task_ms"] > 0 and r["costs"]["store_batch_ms"] > 0

@@ -10,9 +10,10 @@ from __future__ import annotations
 import mesa
 
 from agents.views import Applicant, LocationAgent, MunicipalityAgent
+from model.events import apply_event
 from model.results import Results
 from model.rulebook import run_day
-from model.scenario import Scenario
+from model.scenario import Event, Scenario
 from model.simulate import prepare, results_of
 from model.world import World
 
@@ -55,6 +56,17 @@ class ReceptionModel(mesa.Model):
         for j in range(len(self.location_agents), self.state.locs.n):  # locations opened today
             self.location_agents.append(LocationAgent(self, j))
         self.running = self.state.day < self.horizon
+
+    def apply(self, event: Event) -> None:
+        """A decision taken now, between days (a what-if in the dashboard, a move in an exercise):
+        `event` acts on the run before the next day is simulated, exactly as a scheduled event of
+        that day would (`model.events.apply_event`; its date is not read), and is logged with
+        source "decision". The scenario file is not changed."""
+        if self.state.day >= self.horizon:
+            raise ValueError("apply: the run is at its horizon; no day is left for a decision")
+        log = self.state.event_log
+        apply_event(self.state, event, self.state.day)
+        log[-1]["source"] = "decision"
 
     def applicant(self, person: int) -> Applicant:
         """A view of one person (row of the person arrays) with their path so far."""

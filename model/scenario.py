@@ -134,7 +134,15 @@ class Portfolio(_Strict):
     max_occupancy_factor: Annotated[float, Field(ge=1.0, le=2.0)] = Field(description="maximum places as a multiple of normal places (raised occupancy)")
     contract_years: dict[KindName, Annotated[list[NonNeg], Field(min_length=2, max_length=2)]] = Field(
         description="[min, max] remaining contract length at the start, years, per kind")
+    contract_term_days: dict[KindName, Annotated[int, Field(ge=7, le=36500)]] = Field(
+        description="length of one contract term (a renewal, a replacement site, or a new location opened "
+                    "without its own duration), days, per kind")
     renewal_probability: dict[KindName, Share] = Field(description="chance an ending contract is renewed, per kind")
+    replace_at_occupancy: Annotated[float, Field(ge=0.5, le=2.0)] = Field(
+        description="a portfolio location whose contract ends unrenewed is replaced by a new site of the same kind "
+                    "and size in the same province (opening that day) as far as the persons entitled to a bed "
+                    "outside the registration locations would otherwise fill more than this share of the normal "
+                    "places (1); 2 = never replace")
     include_named_locations: bool = Field(description="include the named locations from the news record")
     reserve_places: Annotated[int, Field(ge=0)] = Field(description="contracted regular places kept empty in reserve (reservecapaciteit)")
 
@@ -251,6 +259,14 @@ class Placement(_Strict):
                                                      "everyone moved up from emergency, scale-down closes the costliest "
                                                      "first; min_moves: straight to a place to stay, only families "
                                                      "with children moved up, scale-down closes the emptiest first")
+    own_request_moves_per_year: Annotated[float, Field(ge=0.0, le=12.0)] = Field(
+        description="moves on the household's own request per household-year in a regular asylum seekers' "
+                    "centre (azc; a Poisson process per household; granted when another azc has room)")
+    consolidate_below_share: Share = Field(
+        description="capacity balancing: an emergency or crisis location of the portfolio whose residents fill less "
+                    "than this share of its normal places is closed and its residents moved to the others of its kind, "
+                    "when those have room and the normal places nationally are no fuller than "
+                    "`portfolio.replace_at_occupancy` (standard policy; 0 = never)")
 
 
 class Pact(_Strict):
@@ -343,7 +359,10 @@ RUNTIME_PREFIXES = ("chain.", "housing.supply_persons_per_year", "housing.defaul
                     "inflow.household_size_shares", "inflow.family_household_size_shares",
                     "municipalities.neighbour_weight", "municipalities.load_weight",
                     "municipalities.fatigue_per_request", "municipalities.recovery_per_year",
-                    "plan.closing_moves_per_day", "costs.reserve_per_place_per_night")
+                    "plan.closing_moves_per_day", "costs.reserve_per_place_per_night",
+                    "placement.own_request_moves_per_year", "placement.consolidate_below_share",
+                    "portfolio.replace_at_occupancy", "portfolio.renewal_probability",
+                    "portfolio.contract_term_days")
 
 
 def _check_runtime_path(sc: "Scenario", path: str, where: str) -> None:

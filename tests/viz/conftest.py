@@ -139,7 +139,7 @@ class OfflinePage:
         try:
             self.page.locator(".np-day").wait_for(timeout=READY_TIMEOUT_MS)
             self.page.locator("img.np-map-img[src^='data:image/png']").wait_for(timeout=READY_TIMEOUT_MS)
-            self.page.locator(".np-charts img").wait_for(timeout=READY_TIMEOUT_MS)
+            self.page.locator(".np-charts .js-plotly-plot").wait_for(timeout=READY_TIMEOUT_MS)
         except Exception as exc:
             raise AssertionError(f"page not ready; blocked={self.blocked} failed={self.failed} "
                                  f"bad={self.bad} errors={self.errors}") from exc

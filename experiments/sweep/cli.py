@@ -65,23 +65,20 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.executor == "dask":
         _need("dask", "distributed")
     from experiments.sweep.executors import SchedulerLost, WorkersKeepDying
-    from experiments.sweep.store import Store
     from experiments.sweep.sweep import run_sweep
 
     try:
         r = run_sweep(args.design, args.out, executor=args.executor, workers=args.workers,
                       scheduler=args.scheduler, batch_size=args.batch_size)
     except KeyboardInterrupt:
-        print(f"\nnoodplan sweep: interrupted; {_state(Store.open(args.out))}. "
-              f"Run the same command to resume.", file=sys.stderr)
+        print(f"\nnoodplan sweep: interrupted; {_state(args.out)}. Run the same command to resume.", file=sys.stderr)
         return EXIT_INTERRUPTED
     except (SchedulerLost, WorkersKeepDying) as exc:
-        print(f"noodplan sweep: {exc}; {_state(Store.open(args.out))}. Run the same command to resume.",
-              file=sys.stderr)
+        print(f"noodplan sweep: {exc}; {_state(args.out)}. Run the same command to resume.", file=sys.stderr)
         return EXIT_STOPPED
     rate = f", {r.computed / r.seconds * 3600:,.0f} runs/hour" if r.computed and r.seconds > 0 else ""
     print(f"{r.computed} runs computed in {r.seconds:.1f} s on {r.executor} ({_workers(r.workers)}{rate}); "
-          f"{r.failed} failed; {_state(r.store)}")
+          f"{r.failed} failed; {_state(args.out)}")
     if r.failed:
         errors = r.store.runs().query("status == 'error'")["error"]
         print(f"  first error: {errors.iloc[0]}" if len(errors) else "")
@@ -94,10 +91,15 @@ def _workers(n: int) -> str:
     return f"{n} worker{'s' if n != 1 else ''}"
 
 
-def _state(store) -> str:
-    m = store.manifest
-    done = len(store.done_ids())
-    return f"{done} of {m['planned']['runs']} runs in {store.path}"
+def _state(out: str) -> str:
+    """How much of the sweep the store at `out` holds."""
+    from experiments.sweep.store import Store, StoreError
+
+    try:
+        store = Store.open(out)
+    except StoreError:
+        return f"no store at {out} yet"
+    return f"{len(store.done_ids())} of {store.manifest['planned']['runs']} runs in {store.path}"
 
 
 def _need(*modules: str) -> None:

@@ -74,7 +74,8 @@ def time_sweep(design, executor: str, workers: int) -> dict:
         total, cpu = time.perf_counter() - t0, time.process_time() - c0
     finally:
         shutil.rmtree(folder, ignore_errors=True)
-    assert r.complete and r.failed == 0, "the benchmark's runs must all succeed"
+    if not r.complete or r.failed:
+        raise RuntimeError(f"the benchmark's runs must all succeed: {r.failed} failed on {executor}")
     return {"total_s": total, "compute_s": r.seconds, "cpu_s": cpu, "batch_size": r.batch_size, "workers": r.workers}
 
 

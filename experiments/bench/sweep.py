@@ -15,7 +15,9 @@ starting the pool or cluster, and for the compute phase alone), the *overhead* o
 (serial against bare: KPIs, store writes, validation; target ≤ 5 %), and the *parallel
 efficiency* (runs per hour on 2 workers ÷ 2 × serial; target ≥ 85 %). Wall times on a shared
 machine swing with the other users' load: every figure is repeated, the range is reported with
-the load average around it, and the median is the verdict.
+the load average around it, and the median is the verdict. CPU seconds (of this process and, in
+the workers, of each run) do not swing with the load: the overhead is judged on them, and the
+CPU a parallel sweep adds beside serial is reported as well (it misses the time workers wait).
 """
 
 from __future__ import annotations
@@ -62,6 +64,22 @@ def time_bare(design) -> tuple[float, float]:
     return time.perf_counter() - t0, time.process_time() - c0
 
 
+class CpuTimed:
+    """noodplan with each run's CPU seconds (in its worker process) as an extra KPI, `cpu_s`: the
+    work a run costs wherever it runs, which other users' load does not inflate."""
+
+    def __init__(self, design) -> None:
+        from experiments.sweep.runner import NoodplanModel
+
+        self.model = NoodplanModel(design)
+        self.kpis = [*self.model.kpis, "cpu_s"]
+
+    def __call__(self, values, seed):
+        c0 = time.process_time()
+        kpis, daily = self.model(values, seed)
+        return {**kpis, "cpu_s": time.process_time() - c0}, daily
+
+
 def time_sweep(design, executor: str, workers: int) -> dict:
     """One sweep into a fresh store: total and compute-phase seconds (and this process's CPU
     seconds, all of the work on `serial`)."""
@@ -70,13 +88,19 @@ def time_sweep(design, executor: str, workers: int) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="noodplan-bench-sweep-"))
     try:
         t0, c0 = time.perf_counter(), time.process_time()
-        r = run_sweep(design, folder / "store", executor=executor, workers=workers, progress=False, log=lambda m: None)
+        r = run_sweep(design, folder / "store", executor=executor, workers=workers, progress=False,
+                      log=lambda m: None, model=CpuTimed(design))
         total, cpu = time.perf_counter() - t0, time.process_time() - c0
+        runs_cpu = float(r.store.runs()["cpu_s"].sum())
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     if not r.complete or r.failed:
         raise RuntimeError(f"the benchmark's runs must all succeed: {r.failed} failed on {executor}")
-    return {"total_s": total, "compute_s": r.seconds, "cpu_s": cpu, "batch_size": r.batch_size, "workers": r.workers}
+    # CPU of the whole sweep: this process (client, store, Dask's scheduler in a local cluster,
+    # the runs themselves on `serial`) plus the runs in worker processes
+    work = cpu if executor == "serial" else cpu + runs_cpu
+    return {"total_s": total, "compute_s": r.seconds, "cpu_s": work, "client_cpu_s": cpu, "runs_cpu_s": runs_cpu,
+            "batch_size": r.batch_size, "workers": r.workers}
 
 
 def _noop(x):
@@ -151,15 +175,19 @@ def sweep_bench(quick: bool = False, repeats: int = 3, runs: int | None = None, 
                 f"{m['compute_s']:7.1f} s computing (load {m['load'][0]:.1f} -> {m['load'][1]:.1f})")
     out = {"when": dt.datetime.now().isoformat(timespec="seconds"), "machine": platform.node(),
            "cores": os.cpu_count(), "runs": n, "days": days, "full_horizon_days": 730, "repeats": repeats,
-           "quick": quick, "raw": raw, "costs": out_costs, "targets": {"overhead": TARGET_OVERHEAD, "efficiency": TARGET_EFFICIENCY}}
+           "quick": quick, "raw": raw, "costs": out_costs,
+           "targets": {"overhead": TARGET_OVERHEAD, "efficiency": TARGET_EFFICIENCY}}
     med = {k: {f: statistics.median(m[f] for m in v) for f in ("total_s", "compute_s")} for k, v in raw.items()}
     out["runs_per_hour_per_core"] = {k: {f: n / med[k][f] * 3600 / raw[k][0]["workers"] for f in med[k]}
                                      for k in raw}
     out["overhead"] = {f: med["serial"][f] / med["bare"][f] - 1 for f in ("total_s", "compute_s")}
-    cpu = {k: statistics.median(m["cpu_s"] for m in raw[k]) for k in ("bare", "serial")}
+    cpu = {k: statistics.median(m["cpu_s"] for m in v) for k, v in raw.items()}
+    out["cpu_s"] = cpu
     out["overhead"]["cpu_s"] = cpu["serial"] / cpu["bare"] - 1          # steady under others' load
     out["efficiency"] = {k: {f: med["serial"][f] / (2 * med[k][f]) for f in ("total_s", "compute_s")}
                          for k in ("processes", "dask")}
+    for k in ("processes", "dask"):      # the work a parallel sweep adds (not its idle time): serial / parallel CPU
+        out["efficiency"][k]["cpu_s"] = cpu["serial"] / cpu[k]
     out["ranges"] = {k: {f: [min(m[f] for m in v), max(m[f] for m in v)] for f in ("total_s", "compute_s")}
                      for k, v in raw.items()}
     out["load_range"] = [min(min(m["load"]) for v in raw.values() for m in v),
@@ -191,8 +219,10 @@ def format_sweep_bench(r: dict) -> str:
                  f"(target ≤ {TARGET_OVERHEAD:.0%}, judged on CPU: {verdict(ov['cpu_s'] <= TARGET_OVERHEAD)})")
     for k in ("processes", "dask"):
         e = eff[k]
-        lines.append(f"parallel efficiency, {k}: {e['total_s']:.0%} total, {e['compute_s']:.0%} compute "
-                     f"(target ≥ {TARGET_EFFICIENCY:.0%}: {verdict(e['compute_s'] >= TARGET_EFFICIENCY)})")
+        lines.append(f"parallel efficiency, {k}: {e['total_s']:.0%} wall total, {e['compute_s']:.0%} wall compute "
+                     f"(target ≥ {TARGET_EFFICIENCY:.0%}: {verdict(e['compute_s'] >= TARGET_EFFICIENCY)}); "
+                     f"CPU: serial's work is {e['cpu_s']:.0%} of its")
+    lines.append(f"CPU seconds for the {n} runs (median): " + ", ".join(f"{k} {v:.1f}" for k, v in r["cpu_s"].items()))
     c = r["costs"]
     lines.append(f"per task on Dask {c['dask_task_ms']:.1f} ms, per batch written to the store "
                  f"{c['store_batch_ms']:.1f} ms (batches of {r['raw']['dask'][0]['batch_size']} runs here)")

@@ -8,20 +8,22 @@ the `--sweep` flag of `noodplan bench`.
     noodplan analyze STORE [--out DIR] [--prim "KPI>VALUE"]    indices, PRIM boxes, plots, report
     noodplan bench --sweep [--quick] [--json FILE]              runs per hour per core, efficiency
 
-A bad design or option stops with one line and exit code 2 before any run starts; Ctrl-C stops
-after the batches already written (exit 130) and the same command resumes.
+A bad design or option stops with one line and exit code 2 before any run starts; Ctrl-C (exit
+130) or SIGTERM (exit 143) stops after the batches already written and the same command resumes.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from pathlib import Path
 
 EXIT_BAD_INPUT = 2
 EXIT_STOPPED = 1
 EXIT_INTERRUPTED = 130
+EXIT_TERMINATED = 143
 
 
 def _bad(message: str) -> Exception:
@@ -67,12 +69,18 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from experiments.sweep.executors import SchedulerLost, WorkersKeepDying
     from experiments.sweep.sweep import run_sweep
 
+    previous = signal.signal(signal.SIGTERM, _terminate)     # e.g. a Slurm job at its walltime: stop cleanly
     try:
         r = run_sweep(args.design, args.out, executor=args.executor, workers=args.workers,
                       scheduler=args.scheduler, batch_size=args.batch_size)
+    except Terminated:
+        print(f"noodplan sweep: terminated; {_state(args.out)}. Run the same command to resume.", file=sys.stderr)
+        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print(f"\nnoodplan sweep: interrupted; {_state(args.out)}. Run the same command to resume.", file=sys.stderr)
         return EXIT_INTERRUPTED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     except (SchedulerLost, WorkersKeepDying) as exc:
         print(f"noodplan sweep: {exc}; {_state(args.out)}. Run the same command to resume.", file=sys.stderr)
         return EXIT_STOPPED
@@ -85,6 +93,14 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print(f"Wrote {Path(args.out) / 'runs.parquet'}" + (" and daily.zarr" if (Path(args.out) / "daily.zarr").exists()
                                                          else ""))
     return 0
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM during a sweep: stopped like Ctrl-C (the batches written are kept)."""
+
+
+def _terminate(signum, frame) -> None:
+    raise Terminated
 
 
 def _workers(n: int) -> str:

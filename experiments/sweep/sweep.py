@@ -154,17 +154,23 @@ def _compute(exe, tasks, store: Store, labels: list[str], kpis: list[str], resul
 
 
 class _no_interrupt:
-    """Let a clean-up finish before a second Ctrl-C takes effect."""
+    """Let a clean-up finish before Ctrl-C takes effect: a Ctrl-C meanwhile is raised after it."""
 
     def __enter__(self):
+        self.pending = False
         try:
-            self.old = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            self.old = signal.signal(signal.SIGINT, self._defer)
         except ValueError:           # not the main thread
             self.old = None
 
-    def __exit__(self, *exc):
+    def _defer(self, signum, frame):
+        self.pending = True
+
+    def __exit__(self, kind, exc, tb):
         if self.old is not None:
             signal.signal(signal.SIGINT, self.old)
+        if self.pending and kind is None:
+            raise KeyboardInterrupt
 
 
 def _iso(t0: float) -> str:

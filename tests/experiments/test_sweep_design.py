@@ -188,3 +188,4 @@ def test_bench_sweep_reports_every_figure():
     assert "overhead of the sweep over bare simulate()" in text and "parallel efficiency, dask" in text
     assert "the machine is shared" in text and "--quick" in text and "per task on Dask" in text
     assert r["costs"]["dask_task_ms"] > 0 and r["costs"]["store_batch_ms"] > 0
+    assert all(r["cpu_s"][k] > 0 for k in ("bare", "serial", "processes", "dask"))

@@ -100,7 +100,9 @@ def test_a_rerun_computes_only_what_is_missing(reference, tmp_path):
 
 
 @pytest.mark.slow
-def test_ctrl_c_then_the_same_command_resumes(reference, tmp_path):
+@pytest.mark.parametrize("sig, code, word", [(signal.SIGINT, 130, "interrupted"),      # what Ctrl-C sends
+                                             (signal.SIGTERM, 143, "terminated")])    # a job at its walltime
+def test_ctrl_c_then_the_same_command_resumes(reference, tmp_path, sig, code, word):
     design, serial = reference
     out = tmp_path / "store"
     cmd = [*NOODPLAN, "sweep", str(design), "--out", str(out), "--executor", "serial", "--batch-size", "1"]
@@ -108,12 +110,13 @@ def test_ctrl_c_then_the_same_command_resumes(reference, tmp_path):
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and len(list((out / "parts").glob("[0-9a-f]*"))) < 2:
         time.sleep(0.05)
-    proc.send_signal(signal.SIGINT)                        # what Ctrl-C sends
+    proc.send_signal(sig)
     _, err = proc.communicate(timeout=60)
-    assert proc.returncode == 130, err
+    assert proc.returncode == code, err
     done = len(Store.open(out).done_ids())
     assert 2 <= done < 8
-    assert f"interrupted; {done} of 8 runs in {out}. Run the same command to resume." in err
+    assert f"{word}; {done} of 8 runs in {out}. Run the same command to resume." in err
+    assert Store.open(out).manifest["sessions"][-1]["outcome"] == "interrupted"
     assert "Traceback" not in err
     again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr

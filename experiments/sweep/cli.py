@@ -79,11 +79,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         print(f"\nnoodplan sweep: interrupted; {_state(args.out)}. Run the same command to resume.", file=sys.stderr)
         return EXIT_INTERRUPTED
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     except (SchedulerLost, WorkersKeepDying) as exc:
         print(f"noodplan sweep: {exc}; {_state(args.out)}. Run the same command to resume.", file=sys.stderr)
         return EXIT_STOPPED
+    finally:
+        signal.signal(signal.SIGTERM, previous)
     rate = f", {r.computed / r.seconds * 3600:,.0f} runs/hour" if r.computed and r.seconds > 0 else ""
     print(f"{r.computed} runs computed in {r.seconds:.1f} s on {r.executor} ({_workers(r.workers)}{rate}); "
           f"{r.failed} failed; {_state(args.out)}")

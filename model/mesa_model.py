@@ -13,7 +13,7 @@ from agents.views import Applicant, LocationAgent, MunicipalityAgent
 from model.events import apply_event
 from model.results import Results
 from model.rulebook import run_day
-from model.scenario import Event, Scenario
+from model.scenario import Event, Scenario, check_decision
 from model.simulate import prepare, results_of
 from model.world import World
 
@@ -61,9 +61,12 @@ class ReceptionModel(mesa.Model):
         """A decision taken now, between days (a what-if in the dashboard, a move in an exercise):
         `event` acts on the run before the next day is simulated, exactly as a scheduled event of
         that day would (`model.events.apply_event`; its date is not read), and is logged with
-        source "decision". The scenario file is not changed."""
+        source "decision". The scenario file is not changed. A decision the scenario would refuse as
+        an event (a value out of its field's range, a province outside the world, …) raises
+        ScenarioError and changes nothing (`model.scenario.check_decision`)."""
         if self.state.day >= self.horizon:
             raise ValueError("apply: the run is at its horizon; no day is left for a decision")
+        check_decision(self.state.sc, event)
         log = self.state.event_log
         apply_event(self.state, event, self.state.day)
         log[-1]["source"] = "decision"

@@ -2,7 +2,10 @@
 sensitivity of each KPI to the inputs, the chosen KPI against every input, and the report and
 PRIM boxes of `noodplan analyze` when the store has them (docs/sweeps.md).
 
-    SweepView(store="out/plan-thresholds")
+    SweepView(store="out/plan-thresholds")      # one store
+    SweepPanel(folder)                          # the dashboard's Sweeps tab: pick a store, then SweepView
+
+The folder opened first is `noodplan ui --sweep STORE` (the environment's NOODPLAN_UI_SWEEP).
 
 Nothing is written to the store; the sensitivity indices are computed here (as `noodplan
 analyze` would) when the page opens a store.
@@ -10,6 +13,8 @@ analyze` would) when the page opens a store.
 
 from __future__ import annotations
 
+import json
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -18,6 +23,27 @@ import pandas as pd
 import solara
 
 from viz.figures import png_bytes
+
+
+DEFAULT_STORE = os.environ.get("NOODPLAN_UI_SWEEP", "")
+SEARCH_ROOT = "out"          # where `noodplan sweep --out` stores usually are (README, docs/sweeps.md)
+
+
+def stores_under(root: str | Path | None = None, depth: int = 2) -> list[str]:
+    """The sweep stores in `root` (default SEARCH_ROOT) and its subfolders down to `depth` levels,
+    sorted by path: the folders whose manifest.json says it is a sweep store (only manifests are read)."""
+    from experiments.sweep.store import FORMAT
+
+    found, level = [], [Path(SEARCH_ROOT if root is None else root)]
+    for _ in range(depth):
+        level = [d for f in level if f.is_dir() for d in sorted(f.iterdir()) if d.is_dir()]
+        for d in level:
+            try:
+                if json.loads((d / "manifest.json").read_text(encoding="utf-8")).get("format") == FORMAT:
+                    found.append(str(d))
+            except (OSError, ValueError, AttributeError):
+                continue
+    return sorted(found)
 
 
 @dataclass
@@ -105,3 +131,22 @@ def SweepView(store: str):
             solara.v.Html(tag="pre", children=[report.read_text(encoding="utf-8")], class_="np-sweep-report")
             for b in boxes:
                 _image(b.read_bytes(), "")
+
+
+@solara.component
+def SweepPanel(folder: solara.Reactive[str]):
+    """The dashboard's Sweeps tab: a store's folder (typed, or one found under `out/`), then its
+    SweepView. `folder` belongs to the page, so the choice survives switching tabs."""
+    found = solara.use_memo(stores_under, [])
+    with solara.Column(classes=["np-sweep-panel"]):
+        with solara.Row(style={"align-items": "baseline", "flex-wrap": "wrap"}):
+            if found:
+                solara.Select(label="Sweep stores in out/", values=found,
+                              value=folder.value if folder.value in found else None, on_value=folder.set)
+            solara.InputText("Result store (the folder of noodplan sweep --out)", value=folder,
+                             continuous_update=False)
+        if folder.value.strip():
+            SweepView(store=folder.value.strip())
+        else:
+            solara.Info("Open the folder of a sweep's result store (`noodplan sweep DESIGN --out STORE`, "
+                        "docs/sweeps.md) to see its KPI table and sensitivity plots. Read-only.")

@@ -199,7 +199,8 @@ def format_sweep_bench(r: dict) -> str:
     """The figures as a plain-text table."""
     n, eff, ov = r["runs"], r["efficiency"], r["overhead"]
     lines = [f"Sweep benchmark: {n} runs of the baseline, {r['days']} days each (not the full "
-             f"{r['full_horizon_days']}: the machine is shared), {r['repeats']} repeat(s); {r['cores']} cores, load average "
+             f"{r['full_horizon_days']}: the machine is shared), {r['repeats']} repeat(s); {r['cores']} cores, "
+             f"load average "
              f"{r['load_range'][0]:.1f} to {r['load_range'][1]:.1f} during the runs",
              "  medians over the repeats, [range]; 'total' from the call to the last write (pool or cluster start "
              "included), 'compute' the runs alone",

@@ -5,25 +5,28 @@ the `--sweep` flag of `noodplan bench`.
                    [--scheduler ADDRESS] [--batch-size N]      run (or resume) a sweep
     noodplan sweep --schema [--out FILE]                       JSON Schema of design files
     noodplan sweep --list                                      the packaged example designs
-    noodplan analyze STORE [--out DIR] [--prim "KPI>VALUE"]    indices, PRIM boxes, plots, report
+    noodplan analyze STORE [--out DIR] [--force] [--prim "KPI>VALUE"]   indices, PRIM boxes, plots, report
     noodplan bench --sweep [--quick] [--json FILE]              runs per hour per core, efficiency
 
-A bad design or option stops with one line and exit code 2 before any run starts; Ctrl-C (exit
-130) or SIGTERM (exit 143) stops after the batches already written and the same command resumes.
+The contract of every command (docs/outputs.md): a bad design or option stops with one line and
+exit code 2 before any run starts; Ctrl-C or SIGTERM (`experiments.outputs.interruptible`, e.g. a
+Slurm job at its walltime) ends with one line and exit code 130 -- for a sweep, after the batches
+already written, and the same command resumes. Files and the analysis folder are written whole
+(`experiments.outputs`); the store is written whole per batch (`experiments.sweep.store`).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 from pathlib import Path
+
+from experiments import outputs
 
 EXIT_BAD_INPUT = 2
 EXIT_STOPPED = 1
 EXIT_INTERRUPTED = 130
-EXIT_TERMINATED = 143
 
 
 def _bad(message: str) -> Exception:
@@ -38,7 +41,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     if args.schema:
         text = json.dumps(json_schema(), indent=2)
         if args.out:
-            Path(args.out).write_text(text + "\n", encoding="utf-8")
+            outputs.write_text(args.out, text + "\n", ".json")
             print(f"Wrote {args.out}")
         else:
             print(text)
@@ -69,21 +72,15 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from experiments.sweep.executors import SchedulerLost, WorkersKeepDying
     from experiments.sweep.sweep import run_sweep
 
-    previous = signal.signal(signal.SIGTERM, _terminate)     # e.g. a Slurm job at its walltime: stop cleanly
-    try:
+    try:      # SIGTERM arrives as KeyboardInterrupt (run_command's `outputs.interruptible`)
         r = run_sweep(args.design, args.out, executor=args.executor, workers=args.workers,
                       scheduler=args.scheduler, batch_size=args.batch_size)
-    except Terminated:
-        print(f"noodplan sweep: terminated; {_state(args.out)}. Run the same command to resume.", file=sys.stderr)
-        return EXIT_TERMINATED
     except KeyboardInterrupt:
         print(f"\nnoodplan sweep: interrupted; {_state(args.out)}. Run the same command to resume.", file=sys.stderr)
         return EXIT_INTERRUPTED
     except (SchedulerLost, WorkersKeepDying) as exc:
         print(f"noodplan sweep: {exc}; {_state(args.out)}. Run the same command to resume.", file=sys.stderr)
         return EXIT_STOPPED
-    finally:
-        signal.signal(signal.SIGTERM, previous)
     rate = f", {r.computed / r.seconds * 3600:,.0f} runs/hour" if r.computed and r.seconds > 0 else ""
     print(f"{r.computed} runs computed in {r.seconds:.1f} s on {r.executor} ({_workers(r.workers)}{rate}); "
           f"{r.failed} failed; {_state(args.out)}")
@@ -93,14 +90,6 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print(f"Wrote {Path(args.out) / 'runs.parquet'}" + (" and daily.zarr" if (Path(args.out) / "daily.zarr").exists()
                                                          else ""))
     return 0
-
-
-class Terminated(KeyboardInterrupt):
-    """SIGTERM during a sweep: stopped like Ctrl-C (the batches written are kept)."""
-
-
-def _terminate(signum, frame) -> None:
-    raise Terminated
 
 
 def _workers(n: int) -> str:
@@ -140,19 +129,25 @@ def cmd_analyze(args: argparse.Namespace) -> int:
         except ValueError as exc:
             raise _bad(f"--prim: {exc}") from None
     out = Path(args.out) if args.out else Path(args.store) / "analysis"
-    report = analyze(store, out, prim=extra, plots=not args.no_plots)
+    outputs.check_folder(out, args.force)               # before anything is computed
+    with outputs.folder(out, args.force, {"command": " ".join(["noodplan", *getattr(args, "argv", [])]),
+                                          "store": str(store.path), "store_fingerprint": store.manifest["fingerprint"],
+                                          "runs": len(store.done_ids())}) as tmp:
+        report = analyze(store, tmp, prim=extra, plots=not args.no_plots)
     print(report.text)
-    print("Wrote " + ", ".join(str(p) for p in report.files))
+    print("Wrote " + ", ".join(str(out / p.name) for p in report.files))
     return 0
 
 
 def cmd_bench_sweep(args: argparse.Namespace) -> int:
     from experiments.bench.sweep import format_sweep_bench, sweep_bench
 
+    if args.json:
+        outputs.check_file(args.json, ".json", "--json")      # before the benchmark's minutes
     r = sweep_bench(quick=args.quick, repeats=args.repeats, log=lambda m: print(m, file=sys.stderr))
     print(format_sweep_bench(r))
     if args.json:
-        Path(args.json).write_text(json.dumps(r, indent=2, default=float) + "\n", encoding="utf-8")
+        outputs.write_text(args.json, json.dumps(r, indent=2, default=float) + "\n", ".json", "--json")
         print(f"Wrote {args.json}")
     return 0
 
@@ -178,6 +173,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     an.add_argument("--prim", action="append", metavar="KPI>VALUE",
                     help="a condition for scenario discovery, e.g. 'peak_unsheltered>500' (repeatable; "
                          "adds to the design's analysis.prim)")
+    an.add_argument("--force", action="store_true", help="replace the analysis folder when it holds an earlier "
+                                                         "analysis (never a folder of other files)")
     an.add_argument("--no-plots", action="store_true", help="the report only")
     an.set_defaults(func=cmd_analyze)
     bench = sub.choices.get("bench")

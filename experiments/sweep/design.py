@@ -71,7 +71,7 @@ class Parameter(_Strict):
                                                        "continuous range, ends included (default: sampler.levels)")
 
     @model_validator(mode="after")
-    def _one_distribution(self) -> "Parameter":
+    def _one_distribution(self) -> Parameter:
         given = [k for k in ("uniform", "triangular", "values", "scenarios") if getattr(self, k) is not None]
         if len(given) != 1:
             raise ValueError("give exactly one of uniform, triangular, values or scenarios"
@@ -126,7 +126,7 @@ class Sampler(_Strict):
     second_order: bool = Field(False, description="saltelli: also second-order indices (more runs)")
 
     @model_validator(mode="after")
-    def _samples(self) -> "Sampler":
+    def _samples(self) -> Sampler:
         if self.method == "grid":
             if self.samples is not None:
                 raise ValueError("samples: a grid takes every combination; set levels instead")
@@ -155,7 +155,7 @@ class PrimTarget(_Strict):
         0.8, description="the box chosen is the widest (highest coverage) with at least this density")
 
     @model_validator(mode="after")
-    def _one_bound(self) -> "PrimTarget":
+    def _one_bound(self) -> PrimTarget:
         if (self.above is None) == (self.below is None):
             raise ValueError("give exactly one of above or below")
         return self
@@ -188,7 +188,7 @@ class Design(_Strict):
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
 
     @model_validator(mode="after")
-    def _names(self) -> "Design":
+    def _names(self) -> Design:
         labels = [p.label for p in self.parameters]
         for i, name in enumerate(labels):
             if name in labels[:i]:
@@ -254,7 +254,7 @@ class Design(_Strict):
         if p.path is None or not p.continuous:
             return value
         current = get_path(next(iter(self.bases.values())), p.path)
-        return int(round(value)) if isinstance(current, int) and not isinstance(current, bool) else float(value)
+        return round(value) if isinstance(current, int) and not isinstance(current, bool) else float(value)
 
     def check(self) -> None:
         """Everything a run needs, checked on the base scenario(s) before any run starts."""

@@ -200,7 +200,7 @@ class Dask:
     def close(self) -> None:
         try:
             self.client.close(timeout=10)
-        except Exception:  # noqa: BLE001 - the scheduler may be gone already
+        except Exception:
             pass
         finally:
             if self.cluster is not None:

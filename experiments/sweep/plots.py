@@ -68,7 +68,7 @@ def sensitivity_figure(sens: list[Sensitivity]):
 
 def scatter_kpis(table: pd.DataFrame, kpis: list[str]):
     """Scatter matrix of the KPIs that vary, one point per run."""
-    plt = _plt()
+    _plt()                      # the Agg backend before pandas draws
     ok = table[table["status"] == "ok"]
     varying = [k for k in kpis if ok[k].nunique() > 1][:MAX_SCATTER]
     if len(varying) < 2:

@@ -60,7 +60,7 @@ def run_batch(model: Model, runs: list[RunSpec]) -> list[Outcome]:
         try:
             kpis, daily = model(dict(r.values), r.seed)
             out.append(Outcome(r.run_id, "", {k: float(v) for k, v in kpis.items()}, daily))
-        except Exception as exc:   # noqa: BLE001 - recorded with the run; the sweep goes on
+        except Exception as exc:
             out.append(Outcome(r.run_id, describe(exc)))
     return out
 

@@ -27,6 +27,7 @@ import fcntl
 import hashlib
 import json
 import os
+import platform
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -36,13 +37,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments import outputs
 from experiments.sweep.design import Design, Value
 from experiments.sweep.runner import Outcome, RunSpec
 from model.scenario import ScenarioError
 
 FORMAT = "noodplan-sweep/1"
-PACKAGES = ("noodplan", "numpy", "scipy", "pandas", "xarray", "pydantic", "mesa", "networkx", "pyarrow",
-            "zarr", "SALib", "dask", "distributed", "ema_workbench")
+# the packages of every result folder's manifest (experiments/outputs.py), and the sweep's own
+PACKAGES = tuple(dict.fromkeys(("noodplan", *outputs.PACKAGES, "pyarrow", "zarr", "SALib", "dask", "distributed",
+                                "ema_workbench")))
 
 
 class StoreError(ScenarioError):
@@ -55,14 +58,13 @@ def run_id(base_hash: str, values: dict[str, Value], seed: int) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def code_version() -> str | None:
-    from experiments.bench.track import git_commit
-
-    return git_commit()
+def code_version() -> str:
+    """The code's version as every result folder records it (`git describe`, or the package's)."""
+    return outputs.code_version()
 
 
 def package_versions() -> dict[str, str | None]:
-    out = {}
+    out: dict[str, str | None] = {}
     for name in PACKAGES:
         try:
             out[name] = metadata.version(name)
@@ -91,7 +93,7 @@ class Store:
     # ---- creating and opening ------------------------------------------------------------------
 
     @classmethod
-    def open(cls, path: str | Path) -> "Store":
+    def open(cls, path: str | Path) -> Store:
         """An existing store (read-only use); raises StoreError."""
         s = cls(path)
         if not (s.path / "manifest.json").exists():
@@ -102,7 +104,7 @@ class Store:
 
     @classmethod
     def create_or_open(cls, path: str | Path, design: Design, plan: pd.DataFrame, kpis: list[str],
-                       design_text: str = "", design_file: str = "") -> "Store":
+                       design_text: str = "", design_file: str = "") -> Store:
         """The store of this design at `path`: created if new, checked if it exists (resume)."""
         s = cls(path)
         if (s.path / "manifest.json").exists():
@@ -111,6 +113,8 @@ class Store:
                 raise StoreError(f"--out: {path} holds another sweep ({s.manifest['design'].get('name')!r}, "
                                  f"or the same design changed since it was started); use a new --out")
             return s
+        if s.path.exists() and not s.path.is_dir():
+            raise StoreError(f"--out: {path} is a file, not a folder")
         if s.path.exists() and any(s.path.iterdir()):
             raise StoreError(f"--out: {path} exists and is not a sweep store; give a new or empty folder")
         # made in a temporary folder and renamed into place: a store exists whole or not at all
@@ -132,6 +136,7 @@ class Store:
                         "rows": len(plan), "runs": int(plan["run_id"].nunique())},
             "days": max(b["horizon_days"] for b in design.bases.values()),
             "code_version": code_version(),
+            "python": platform.python_version(),
             "packages": package_versions(),
             "sessions": [],
         })
@@ -158,7 +163,7 @@ class Store:
         return list(self.manifest["kpis"])
 
     @contextlib.contextmanager
-    def writing(self) -> Iterator["Store"]:
+    def writing(self) -> Iterator[Store]:
         """Hold the store for one sweep command: one writer at a time; leftovers of an
         interrupted write (temporary folders) are removed first."""
         fd = os.open(self.path / ".lock", os.O_CREAT | os.O_RDWR)

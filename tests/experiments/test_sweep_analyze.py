@@ -3,6 +3,7 @@ the same store and executors), PRIM boxes, the report and plots, `noodplan analy
 
 from __future__ import annotations
 
+import json
 import re
 
 import numpy as np
@@ -104,6 +105,14 @@ def test_noodplan_analyze_on_a_real_sweep(tmp_path, capsys):
     assert text.startswith("Sweep 'north-test': morris design, 9 points x 1 seed(s) = 9 runs; 9 ok, 0 failed")
     assert "Morris elementary effects" in text and "peak_unsheltered > 450: " in text
     assert (tmp_path / "s" / "analysis" / "sensitivity.png").exists()
+    manifest = json.loads((tmp_path / "s" / "analysis" / "manifest.json").read_text())   # whole or absent
+    assert manifest["runs"] == n and {"report.txt", "sensitivity.csv", "sensitivity.png"} <= set(manifest["files"])
+    assert main(["analyze", str(tmp_path / "s")]) == 2                 # an earlier analysis is kept ...
+    assert "already holds manifest.json, prim_boxes.csv, report.txt" in capsys.readouterr().err
+    assert main(["analyze", str(tmp_path / "s"), "--force", "--no-plots"]) == 0      # ... unless --force
+    capsys.readouterr()
+    assert sorted(p.name for p in (tmp_path / "s" / "analysis").iterdir()) == [
+        "manifest.json", "prim_boxes.csv", "report.txt", "sensitivity.csv"]           # replaced whole
     assert main(["analyze", str(tmp_path / "nothing")]) == 2
     assert "not a sweep store (no manifest.json)" in capsys.readouterr().err
     assert main(["analyze", str(tmp_path / "s"), "--prim", "peak>>3"]) == 2

@@ -144,7 +144,7 @@ def test_triangular_discrete_integer_and_variants():
     u = s.unit
     tri = stats.triang(c=(50 - 30) / (90 - 30), loc=30, scale=60).ppf(u[:, 0])
     np.testing.assert_allclose([v["ind"] for v in s.values], tri)
-    assert [v["screening"] for v in s.values] == [int(round(2 + x * 7)) for x in u[:, 1]]
+    assert [v["screening"] for v in s.values] == [round(2 + x * 7) for x in u[:, 1]]
     assert all(isinstance(v["screening"], int) for v in s.values)
     # a discrete set in equal slices of [0, 1]: below 0.5 the first value, from 0.5 the second
     assert [v["placement.policy"] for v in s.values] == ["standard" if x < 0.5 else "min_moves" for x in u[:, 2]]

@@ -17,7 +17,7 @@ with warnings.catch_warnings():
     from ema_workbench import (ArrayOutcome, CategoricalParameter, RealParameter, ScalarOutcome,
                                perform_experiments)
 
-from experiments.sweep.ema import ema_model  # noqa: E402
+from experiments.sweep.ema import ema_model
 
 
 def test_ema_experiments_are_noodplan_runs(tmp_path):
@@ -38,7 +38,7 @@ def test_ema_experiments_are_noodplan_runs(tmp_path):
     for i, row in experiments.iterrows():
         assert 1000 <= row["housing"] <= 6000 and 2 <= row["screening"] <= 10
         assert row["noodopvang_at_unsheltered"] in (50, 400)
-        values = {"housing": float(row["housing"]), "screening": int(round(row["screening"])),
+        values = {"housing": float(row["housing"]), "screening": round(row["screening"]),
                   "noodopvang_at_unsheltered": int(row["noodopvang_at_unsheltered"])}
         kpis, _ = direct(values, design.first_seed)
         for k in design.kpis:

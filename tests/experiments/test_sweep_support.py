@@ -57,7 +57,7 @@ class Linear:
     """y = 1 a + 2 b + 3 c (no noise). With a, b, c uniform on [0, 1] each has variance 1/12, so
     the Sobol indices are S_i = ST_i = w_i^2 / sum(w^2) = 1/14, 4/14, 9/14 (no interactions)."""
 
-    kpis = ["y"]
+    kpis = ("y",)
 
     def __call__(self, values, seed):
         return {"y": values["a"] + 2 * values["b"] + 3 * values["c"]}, None
@@ -66,7 +66,7 @@ class Linear:
 class Slow:
     """A toy run that takes `seconds` and returns its inputs: for interrupting sweeps mid-way."""
 
-    kpis = ["y", "pid"]
+    kpis = ("y", "pid")
 
     def __init__(self, seconds: float = 0.2) -> None:
         self.seconds = seconds
@@ -79,7 +79,7 @@ class Slow:
 class Failing:
     """Raises for one value of `a` (below 0.25), like a run whose inputs make no sense."""
 
-    kpis = ["y"]
+    kpis = ("y",)
 
     def __call__(self, values, seed):
         if values["a"] < 0.25:
@@ -105,7 +105,7 @@ class Corner:
     """1 when a > 0.7 and b < 0.4 (a corner holding 0.3 x 0.4 = 12 % of the unit square), else 0:
     the box PRIM should find."""
 
-    kpis = ["y"]
+    kpis = ("y",)
 
     def __call__(self, values, seed):
         return {"y": float(values["a"] > 0.7 and values["b"] < 0.4)}, None

@@ -56,8 +56,6 @@ register("nights_with_unsheltered", "days", "nights with anyone entitled but wit
     lambda r, ch: float((_d(r, "unsheltered") > 0).sum()))
 register("first_day_phase_3plus", "day", "first day in phase 3+ (noodopvang); -1 if never")(
     lambda r, ch: float(np.argmax(_d(r, "phase") >= 3)) if (_d(r, "phase") >= 3).any() else -1.0)
-register("registration_late", "persons", "registered after the registration deadline")(
-    lambda r, ch: float(_d(r, "registration_late").sum()))
 register("peak_registration_backlog", "persons", "largest number arrived and not yet registered")(
     lambda r, ch: float(_d(r, "registration_backlog").max()))
 register("border_late", "persons", "border-procedure decisions after the deadline")(
@@ -68,8 +66,6 @@ register("housed", "persons", "housed by municipalities during the run")(
     lambda r, ch: float(_d(r, "exits_housed").sum()))
 register("peak_occupancy", "1", "highest occupancy (in a bed / usable places)")(
     lambda r, ch: float(_d(r, "occupancy_rate").max()))
-register("km_per_person", "km", "km moved between locations per person in reception")(
-    lambda r, ch: ch["km_per_person"])
 register("regime_days", "days", "days under an EU 2024/1359 regime")(
     lambda r, ch: float((_d(r, "regime") != "").sum()))
 

@@ -57,7 +57,9 @@ def test_identical_store_on_serial_processes_and_dask(reference, tmp_path):
     runs, _plan, daily = _contents(serial)
     # the world is real: beds run short, the plan climbs, runs differ by input and seed
     assert len(runs) == 8 and (runs["status"] == "ok").all() and runs["run_id"].is_unique
-    assert runs["unsheltered_person_nights"].nunique() == 8 and runs["max_phase"].max() >= 2
+    assert runs["unsheltered_person_nights"].nunique() > 1 and runs["max_phase"].max() >= 2
+    kpis = ["unsheltered_person_nights", "peak_unsheltered", "max_phase", "cost_million_eur", "moves_per_person"]
+    assert len(runs[kpis].drop_duplicates()) == 8           # every run its own figures
     assert daily.sizes == {"run": 8, "day": 40} and list(daily["run"].values) == runs["run_id"].tolist()
     assert float(daily["unsheltered"].sum("day")[0]) == runs["unsheltered_person_nights"].iloc[0]
     # a stored run is the plain run: simulate() on its own, with a world of its own

@@ -127,3 +127,53 @@ def answer_requests(municipalities: np.ndarray, chance: np.ndarray, round_no: in
     """Which asked municipalities accept (keyed on municipality and request round)."""
     key = municipalities.astype(np.uint64) * np.uint64(1_000_003) + np.uint64(round_no)
     return keyed_uniform(key, SALT_HOSTING) < chance[municipalities]
+
+
+class MunicipalityRules:
+    """What municipalities do, written once for all of them: vectorised class methods over the
+    municipality arrays (`Municipalities`), one call a day for all 342 rather than one per
+    municipality.
+
+    The rulebook asks these of ``state.actors.municipalities``: this class in the headless face,
+    the Mesa agent class `agents.views.MunicipalityAgent` (which inherits them) in the Mesa face.
+    A subclass of the agent that overrides a rule changes how a `ReceptionModel` behaves.
+    """
+
+    @classmethod
+    def open_quota(cls, m: Municipalities) -> np.ndarray:
+        """Persons each municipality can still be linked this half-year."""
+        return m.quota(m.waiting)
+
+    @classmethod
+    def link_permit_holders(cls, m: Municipalities, keys: np.ndarray, sizes: np.ndarray,
+                            quota: np.ndarray) -> np.ndarray:
+        """Municipalities take on the permit holders in line (households with `keys` and `sizes`,
+        in order) while their open `quota` lasts (`link`), and count them as linked and waiting.
+        Returns the municipality per household, -1 where none had room."""
+        mun = link(keys, sizes, quota)
+        n = int((mun >= 0).sum())
+        if n:
+            linked = np.bincount(mun[:n], weights=sizes[:n], minlength=m.n).astype(np.int64)
+            m.linked += linked
+            m.waiting += linked
+        return mun
+
+    @classmethod
+    def house_week(cls, m: Municipalities, rng: np.random.Generator, persons_per_year: float,
+                   municipality: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        """A week of housing: each municipality has homes for a Poisson number of persons at its
+        own supply rate (`persons_per_year` nationally, by population share × `supply_factor`) and
+        houses its linked households first linked, first housed (`house`). `municipality` and
+        `sizes` describe the linked, waiting households in the order they were linked. Returns
+        the mask of those housed; the housed counts follow."""
+        homes = rng.poisson(persons_per_year / 52.0 * m.share * m.supply_factor)
+        housed = house(municipality, sizes, homes)
+        done = np.bincount(municipality[housed], weights=sizes[housed], minlength=m.n).astype(np.int64)
+        m.housed += done
+        m.housed_total += done
+        m.waiting -= done
+        return housed
+
+    # answering the plan's requests for places (keyed; see the functions above)
+    acceptance_chance = staticmethod(acceptance_chance)
+    answer_requests = staticmethod(answer_requests)

@@ -21,7 +21,7 @@ import numpy as np
 
 from agents.columns import filled
 from agents.locations import Kind, Life
-from agents.municipalities import acceptance_chance, answer_requests, pull_to_neighbours, recover
+from agents.municipalities import answer_requests, pull_to_neighbours, recover
 from model import data
 from model.events import open_places
 from model.scenario import Action, Phase, Plan
@@ -307,7 +307,8 @@ class PlanRuntime:
             asked_prov = np.floor(a.places * key).astype(np.int64)
             asked_prov[np.argmax(key)] += a.places - asked_prov.sum()
             load = self._load(s)
-            chance = acceptance_chance(m.willingness, load, s.sc.municipalities.load_weight)
+            municipalities = s.actors.municipalities       # the municipalities answer (their own rule)
+            chance = municipalities.acceptance_chance(m.willingness, load, s.sc.municipalities.load_weight)
             for p, asked in zip(provinces, asked_prov):
                 members = np.flatnonzero(m.province == p)
                 size = s.sc.portfolio.mean_location_places[a.kind]
@@ -316,7 +317,7 @@ class PlanRuntime:
                 per = np.full(len(ask), asked // len(ask))
                 per[: asked - per.sum()] += 1
                 asked_total += int(asked)
-                yes = answer_requests(ask, chance, self.round_no)
+                yes = municipalities.answer_requests(ask, chance, self.round_no)
                 m.accepted[ask[yes]] += 1
                 m.refused[ask[~yes]] += 1
                 m.willingness[ask[yes]] = np.maximum(m.willingness[ask[yes]] - s.sc.municipalities.fatigue_per_request, 0)

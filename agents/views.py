@@ -118,7 +118,7 @@ class ApplicantAgent(mesa.Agent):
     holding it. Read-only: households change only through the rules. `unique_id` is None.
     """
 
-    def __init__(self, model: mesa.Model, person: int, household: int) -> None:   # noqa: D107
+    def __init__(self, model: mesa.Model, person: int, household: int) -> None:
         self.model = model
         self.unique_id = None
         self.pos = None
@@ -126,7 +126,7 @@ class ApplicantAgent(mesa.Agent):
         self.household = household
 
     @classmethod
-    def of(cls, model: mesa.Model, person: int) -> "ApplicantAgent":
+    def of(cls, model: mesa.Model, person: int) -> ApplicantAgent:
         """The view of one person; IndexError if there is no such person."""
         p = model.state.people
         if not 0 <= person < p.n_persons:
@@ -176,7 +176,7 @@ class ApplicantSet(AgentSet):
         self._views = list(agents)
         super().__init__(self._views, random)
 
-    def _update(self, agents: Iterable[ApplicantAgent]) -> "ApplicantSet":
+    def _update(self, agents: Iterable[ApplicantAgent]) -> ApplicantSet:
         self._views = list(agents)
         return super()._update(self._views)
 
@@ -193,11 +193,11 @@ class ApplicantSet(AgentSet):
         super().remove(agent)
         self._views.remove(agent)
 
-    def shuffle(self, inplace: bool = False) -> "ApplicantSet":
+    def shuffle(self, inplace: bool = False) -> ApplicantSet:
         out = super().shuffle(inplace)
         return out if inplace else ApplicantSet(out, self.random)
 
     def sort(self, key: Callable[[ApplicantAgent], Any] | str, ascending: bool = False,
-             inplace: bool = False) -> "ApplicantSet":
+             inplace: bool = False) -> ApplicantSet:
         out = super().sort(key, ascending, inplace)
         return out if inplace else ApplicantSet(out, self.random)

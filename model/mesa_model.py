@@ -13,8 +13,9 @@ scenario and seed, because both run `model.rulebook.run_day` on the same state. 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from enum import IntEnum
 from functools import partial
-from typing import Any
+from typing import Any, cast
 
 import mesa
 import numpy as np
@@ -22,10 +23,10 @@ import numpy as np
 from agents.applicants import Stage, Track
 from agents.views import ApplicantAgent, ApplicantSet, LocationAgent, MunicipalityAgent
 from model.events import apply_event
-from model.metrics import DAILY_COLUMNS, SCALARS, WHOLE_NUMBERS
+from model.metrics import DAILY_COLUMNS, SCALARS, WHOLE_NUMBERS, Recorder
 from model.results import Results
 from model.rulebook import run_day
-from model.scenario import Event, Scenario, ScenarioError, load_scenario, with_changes
+from model.scenario import Event, Scenario, ScenarioError, check_decision, load_scenario, with_changes
 from model.simulate import prepare, results_of
 from model.state import Actors
 from model.world import World
@@ -36,17 +37,18 @@ MUNICIPALITY_REPORTERS = {"housed_total": "housed_total", "waiting": "waiting", 
 LOCATION_REPORTERS = {"occupancy": "occupancy", "places": "places", "life": "life"}
 
 
-def daily_figure(model: "ReceptionModel", name: str) -> int | float | str:
+def daily_figure(model: ReceptionModel, name: str) -> int | float | str:
     """Column `name` of daily.csv for the last simulated day, typed as daily.csv writes it (the
     model reporters of `ReceptionModel.datacollector`)."""
     s = model.state
+    recorder = cast(Recorder, s.recorder)
     day = s.day - 1
     if name == "date":
         return str(s.world.dates[day])
     if name in SCALARS:
-        value = s.recorder.scalars[name][day]
+        value = recorder.scalars[name][day]
         return int(value) if name in WHOLE_NUMBERS else float(value)
-    value = s.recorder.extra[name][day]
+    value = recorder.extra[name][day]
     return int(value) if name == "phase" else str(value)
 
 
@@ -118,9 +120,12 @@ class ReceptionModel(mesa.Model):
         """A decision taken now, between days (a what-if in the dashboard, a move in an exercise):
         `event` acts on the run before the next day is simulated, exactly as a scheduled event of
         that day would (`model.events.apply_event`; its date is not read), and is logged with
-        source "decision". The scenario file is not changed."""
+        source "decision". The scenario file is not changed. A decision the scenario would refuse as
+        an event (a value out of its field's range, a province outside the world, …) raises
+        ScenarioError and changes nothing (`model.scenario.check_decision`)."""
         if self.state.day >= self.horizon:
             raise ValueError("apply: the run is at its horizon; no day is left for a decision")
+        check_decision(self.state.sc, event)
         log = self.state.event_log
         apply_event(self.state, event, self.state.day)
         log[-1]["source"] = "decision"
@@ -188,7 +193,7 @@ def _values(v: Any) -> list:
     return [v] if isinstance(v, (str, int, np.integer)) else list(v)
 
 
-def _codes(v: Any, enum: type, field: str) -> list[int]:
+def _codes(v: Any, enum: type[IntEnum], field: str) -> list[int]:
     """Enum codes of names (or the enum members themselves)."""
     out = []
     for x in _values(v):

@@ -16,6 +16,9 @@ from model.metrics import SCALARS, WHOLE_NUMBERS
 from model.scenario import Scenario
 
 
+EVENT_COLUMNS = ["day", "date", "source", "where", "what", "detail"]   # of events.csv (docs/outputs.md)
+
+
 @dataclass
 class Results:
     scenario: Scenario
@@ -140,15 +143,18 @@ class Results:
         return np.repeat(moves[present], weight)
 
     def save(self, out: str | Path) -> dict[str, Path]:
+        """Write daily.csv, daily.nc, moves.csv and events.csv (always, with a header when nothing
+        happened, so no earlier run's log can stay beside these results) into folder `out`.
+        The command line writes into a fresh temporary folder and renames it into place
+        (`experiments.outputs`), so a target holds all of one run's files or none."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        paths = {"daily.csv": out / "daily.csv", "daily.nc": out / "daily.nc", "moves.csv": out / "moves.csv"}
+        paths = {name: out / name for name in ("daily.csv", "daily.nc", "moves.csv", "events.csv")}
         self.daily_frame().to_csv(paths["daily.csv"], index=False)
         self.daily.to_netcdf(paths["daily.nc"], engine="h5netcdf")
         self.moves_frame().to_csv(paths["moves.csv"], index=False)
-        if self.events:
-            paths["events.csv"] = out / "events.csv"
-            pd.DataFrame(self.events).to_csv(paths["events.csv"], index=False)
+        events = pd.DataFrame(self.events) if self.events else pd.DataFrame(columns=EVENT_COLUMNS)
+        events.to_csv(paths["events.csv"], index=False)
         return paths
 
     def summary(self) -> str:

@@ -25,7 +25,7 @@ from model.scenario import ScenarioError, load_scenario
 from viz import components as c
 from viz import panels
 from viz.figures import MapCanvas
-from viz.player import SPEEDS, Player
+from viz.player import Player
 from viz.reload_guard import ReloadGuard
 from viz.scenario_panel import Saved, ScenarioPanel, WhatIf
 from viz.session import Session
@@ -44,7 +44,8 @@ def startup_scenario() -> tuple[str, str]:
     try:
         load_scenario(DEFAULT_SCENARIO)
     except ScenarioError as exc:
-        return FALLBACK_SCENARIO, f"The scenario asked for at start could not be opened — {exc}. Showing {FALLBACK_SCENARIO}."
+        return FALLBACK_SCENARIO, (f"The scenario asked for at start could not be opened — {exc}. "
+                                   f"Showing {FALLBACK_SCENARIO}.")
     return DEFAULT_SCENARIO, ""
 
 
@@ -65,7 +66,7 @@ def _refill() -> None:
         try:
             if _spare.empty():
                 _spare.put_nowait(new_kit())
-        except Exception:  # noqa: BLE001 - the page then builds its own kit and shows any error
+        except Exception:
             pass
         finally:
             _refilling.release()
@@ -152,16 +153,15 @@ def Live(session, player, version, run_id, playing, speed, selection, comparison
         ReloadGuard.element(dirty=session.day > 0 or bool(session.decisions))
         c.RunControls(session, player, playing, speed, version, lambda: reset_to(None), tick=tick)
         with solara.lab.Tabs(value=tab, lazy=True):
-            with solara.lab.Tab("Run"):
-                with solara.Column(gap="8px"):
-                    c.Cards(session, tick=tick)
-                    c.Timeline(session, tick=tick)
-                    with solara.Row(gap="8px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
-                        with solara.Column(style={"flex": "0 0 auto", "max-width": "100%"}):
-                            c.MapView(session, selection, map_canvas, tick=tick)
-                            panels.SelectionFacts(session, selection, tick=tick)
-                        with solara.Column(style={"flex": "1 1 480px", "min-width": "0"}):
-                            c.DecisionLog(session, entries=len(session.state.event_log) + 100_000 * session.generation)
+            with solara.lab.Tab("Run"), solara.Column(gap="8px"):
+                c.Cards(session, tick=tick)
+                c.Timeline(session, tick=tick)
+                with solara.Row(gap="8px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
+                    with solara.Column(style={"flex": "0 0 auto", "max-width": "100%"}):
+                        c.MapView(session, selection, map_canvas, tick=tick)
+                        panels.SelectionFacts(session, selection, tick=tick)
+                    with solara.Column(style={"flex": "1 1 480px", "min-width": "0"}):
+                        c.DecisionLog(session, entries=len(session.state.event_log) + 100_000 * session.generation)
             with solara.lab.Tab("Regions"):
                 panels.RegionsPanel(session, selection, region_canvas, tick=tick)
             with solara.lab.Tab("Inspect"):
@@ -195,6 +195,6 @@ def Page():
     session, first_map = solara.use_memo(take_kit, [])
     try:
         sid = solara.get_session_id()
-    except Exception:  # noqa: BLE001 - outside a server (tests): one local store
+    except Exception:
         sid = "local"
     Dashboard(session, first_map, store_for(sid), notice)

@@ -126,8 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--runs", type=int, default=5, help="page loads with --browser")
     args = ap.parse_args(argv)
     ms = lambda xs: f"median {statistics.median(xs) * 1e3:.1f} ms, p90 {sorted(xs)[int(0.9 * len(xs))] * 1e3:.1f} ms"  # noqa: E731
-    print(f"{args.scenario}: day + redraw, drawing path ({args.days} days): {ms(drawing_path(args.scenario, args.days))}")
-    print(f"{args.scenario}: day + redraw, Solara page render ({args.days} days): {ms(page_render(args.scenario, args.days))}")
+    drawing, page = ms(drawing_path(args.scenario, args.days)), ms(page_render(args.scenario, args.days))
+    print(f"{args.scenario}: day + redraw, drawing path ({args.days} days): {drawing}")
+    print(f"{args.scenario}: day + redraw, Solara page render ({args.days} days): {page}")
     secs, frames = fastest_play(args.scenario)
     print(f"{args.scenario}: two-year Play at the fastest speed: {secs:.1f} s, {frames} distinct days shown")
     if args.browser:

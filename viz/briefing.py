@@ -17,19 +17,19 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.dates as mdates  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
+import matplotlib.dates as mdates
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-from viz import planner, regions  # noqa: E402
-from viz.decisions import MARKED_KINDS, DecisionRow  # noqa: E402
-from viz.figures import MapCanvas, png_bytes  # noqa: E402
-from viz.labels import phase_names  # noqa: E402
-from viz.plots import GROUP_COLOURS, KIND_GROUPS, MARK_COLOURS, STAGE_COLOURS  # noqa: E402
-from viz.labels import STAGE_LABELS  # noqa: E402
-from viz.session import ENTITLED_STAGE_NAMES, Session, Snapshot  # noqa: E402
-from agents.locations import KIND_NAMES  # noqa: E402
+from viz import planner, regions
+from viz.decisions import MARKED_KINDS, DecisionRow
+from viz.figures import MapCanvas, png_bytes
+from viz.labels import phase_names
+from viz.plots import GROUP_COLOURS, KIND_GROUPS, MARK_COLOURS, STAGE_COLOURS
+from viz.labels import STAGE_LABELS
+from viz.session import ENTITLED_STAGE_NAMES, Session, Snapshot
+from agents.locations import KIND_NAMES
 
 SLIDE_IN = (16.0, 9.0)
 SLIDE_DPI = 120            # 16 x 9 in at 120 dpi = 1920 x 1080 px
@@ -135,7 +135,8 @@ h1{color:#0b3d91;font-size:26px} h2{color:#0b3d91;font-size:20px;margin-top:28px
 table{border-collapse:collapse;font-size:13px;margin:8px 0} td,th{border:1px solid #ccc;padding:3px 7px;text-align:left}
 th{background:#eef2f9} .cards{display:flex;flex-wrap:wrap;gap:10px}
 .card{border:1px solid #ccc;border-radius:6px;padding:8px 12px;min-width:190px}
-.card .v{font-size:24px;font-weight:600} .card .s{font-size:12px;color:#555} .worse{color:#b00020} .better{color:#1b7837}
+.card .v{font-size:24px;font-weight:600} .card .s{font-size:12px;color:#555}
+.worse{color:#b00020} .better{color:#1b7837}
 @media print{h2{page-break-before:always}}
 """
 
@@ -158,13 +159,15 @@ def briefing_html(session: Session, counterfactual_cost: np.ndarray | None = Non
              f"</title><style>{CSS}</style></head><body>",
              f"<h1>Briefing: {html.escape(sc.name)} — day {snap.day} of {snap.horizon} ({date})</h1>",
              f"<p>{html.escape(sc.description or '')}</p>",
-             f"<p>Start {sc.start_date}, horizon {sc.horizon_days} days, seed {session.seed if session.seed is not None else sc.seed}; "
+             f"<p>Start {sc.start_date}, horizon {sc.horizon_days} days, "
+             f"seed {session.seed if session.seed is not None else sc.seed}; "
              f"made by noodplan on {dt.date.today()} from a simulation (synthetic location portfolio): "
              "figures describe the model's run, not observations.</p>"]
     if session.decisions:
         parts.append("<p>What-if decisions taken during the run: " + "; ".join(
             html.escape(f"day {d.day}: {d.event.action} {d.event.parameter or d.event.kind} "
-                        f"{'' if d.event.value is None else d.event.value}{'' if d.event.places is None else d.event.places}")
+                        f"{'' if d.event.value is None else d.event.value}"
+                        f"{'' if d.event.places is None else d.event.places}")
             for d in session.decisions) + "</p>")
     parts.append("<h2>Key figures</h2><div class='cards'>")
     basics = [("In reception (entitled)", f"{k['population']:,}", f"{k['in_bed']:,} in a bed"),
@@ -177,7 +180,8 @@ def briefing_html(session: Session, counterfactual_cost: np.ndarray | None = Non
     for c in cards:
         cls = "" if c.worse is None else ("worse" if c.worse else "better")
         parts.append(f"<div class='card'><div>{html.escape(c.title)}</div><div class='v'>{html.escape(c.value)}</div>"
-                     f"<div class='s'>{html.escape(c.sub)}</div><div class='s {cls}'>{html.escape(c.trend)}</div></div>")
+                     f"<div class='s'>{html.escape(c.sub)}</div>"
+                     f"<div class='s {cls}'>{html.escape(c.trend)}</div></div>")
     parts.append("</div>")
     parts.append("<h2>The plan's decisions on the time line</h2>")
     parts.append(_img(timeline_png(snap, decisions, names), "time series with the plan's decisions marked"))
@@ -194,7 +198,8 @@ def briefing_html(session: Session, counterfactual_cost: np.ndarray | None = Non
                           "national" if r.asked is None else f"{r.asked:,}", f"{r.delivered:,}"] for r in rows]
                         + [["Netherlands", f"{total['persons']:,}", f"{total['places']:,}",
                             _pct(total['persons'] / total['places'] if total['places'] else float('nan')),
-                            f"{total['target']:,.0f}", _num(total['persons'] / total['target'] if total['target'] else float('nan')),
+                            f"{total['target']:,.0f}",
+                            _num(total['persons'] / total['target'] if total['target'] else float('nan')),
                             "", f"{total['asked']:,}", f"{total['delivered']:,}"]], "regional-table"))
     parts.append(_img(regions_png(session, snap, level), "occupancy and load per unit"))
     parts.append("<h2>Map: occupancy per municipality</h2>")

@@ -12,9 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import yaml
 
-from model.scenario import Scenario, ScenarioError, from_dict, load_scenario
+from model.scenario import Scenario, ScenarioError, from_dict, load_scenario, parse_yaml
 from model.simulate import simulate
 from viz.session import world_for
 
@@ -56,10 +55,8 @@ def variant(base: Scenario, changes_yaml: str, scenarios: dict[str, Scenario] | 
     """Variant B: `base` with the changes merged in; with `extends: NAME` the changes apply to
     that scenario instead (a built-in, or one of `scenarios`, e.g. saved ones). Raises
     ScenarioError naming the field."""
-    try:
-        changes = yaml.safe_load(changes_yaml) if changes_yaml.strip() else {}
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{SOURCE}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    # the scenario loader's YAML: duplicate keys, impossible dates and YAML 1.1's `yes` refused
+    changes = parse_yaml(changes_yaml, SOURCE) if changes_yaml.strip() else {}
     if not isinstance(changes, dict):
         raise ScenarioError(f"{SOURCE}: changes must be a mapping of fields (got {changes!r})")
     if "extends" in changes:
@@ -110,7 +107,7 @@ def compare(a: Scenario, b: Scenario, seeds: list[int], days: int | None = None,
     runs_a, runs_b = [], []
     total = 2 * len(seeds)
     wa, wb = world_for(a), world_for(b)
-    for k, seed in enumerate(seeds):
+    for seed in seeds:
         for sc, w, out in ((a, wa, runs_a), (b, wb, runs_b)):
             if cancelled():
                 return None

@@ -233,7 +233,7 @@ def DecisionLog(session: Session, entries: int = 0):
     with session.lock:
         log = list(session.state.event_log)
     all_rows = solara.use_memo(lambda: decisions.rows(log), [entries, session.generation])
-    places = ["everywhere"] + sorted({r.where for r in all_rows})
+    places = ["everywhere", *sorted({r.where for r in all_rows})]
     shown = decisions.matching(all_rows, kinds.value, None if where.value == "everywhere" else where.value, text.value)
     shown = shown[::-1]                                  # newest first
     per_page = 15
@@ -253,7 +253,8 @@ def DecisionLog(session: Session, entries: int = 0):
                           classes=["np-log-where"])
             solara.InputText("Contains", value=text.value, on_value=lambda x: (text.set(x), page.set(0)),
                              continuous_update=True, classes=["np-log-text"])
-            solara.FileDownload(lambda: decisions.to_csv(shown[::-1]), filename=f"{session.scenario.name}-decisions.csv",
+            solara.FileDownload(lambda: decisions.to_csv(shown[::-1]),
+                                filename=f"{session.scenario.name}-decisions.csv",
                                 label="Export (CSV)", mime_type="text/csv")
         if shown:
             rows = shown[p * per_page:(p + 1) * per_page]

@@ -104,7 +104,8 @@ def rows(event_log: list[dict]) -> list[DecisionRow]:
                 row.opens = str(dt.date.fromisoformat(row.date) + dt.timedelta(days=int(m["lead"])))
             except ValueError:
                 row.opens = ""
-            row.why = f"asked {row.asked:,}, delivered {row.delivered:,}" + (f", open on {row.opens}" if row.opens else "")
+            row.why = (f"asked {row.asked:,}, delivered {row.delivered:,}"
+                       + (f", open on {row.opens}" if row.opens else ""))
         out.append(row)
     return out
 

@@ -17,16 +17,16 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import numpy as np  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize
+from matplotlib.figure import Figure
+from PIL import Image
 
-from agents.locations import KIND_NAMES, Life  # noqa: E402
-from viz import geo  # noqa: E402
-from viz.labels import KIND_LABELS, MAP_LEVELS, MAP_METRICS  # noqa: E402
-from viz.session import Session  # noqa: E402
+from agents.locations import KIND_NAMES, Life
+from viz import geo
+from viz.labels import KIND_LABELS, MAP_LEVELS, MAP_METRICS
+from viz.session import Session
 
 # phases in blues: apart from the markers' kinds (emergency orange, crisis red) drawn over them
 PHASE_COLOURS = ["#f0f0f0", "#c6dbef", "#6baed6", "#2171b5", "#08306b"]
@@ -218,7 +218,7 @@ class MapCanvas:
         ax.set_xlim(*r.xlim)
         ax.set_ylim(*r.ylim)
         self.rgba = np.full((*r.labels.shape, 4), 255, np.uint8)   # the painted map, in pixels
-        self.origin = (int(round(H - (r.axes_rect[1] + r.axes_rect[3]) * H)), int(round(r.axes_rect[0] * W)))
+        self.origin = (round(H - (r.axes_rect[1] + r.axes_rect[3]) * H), round(r.axes_rect[0] * W))
         self.loc_xy = np.empty((0, 2))
         # a white rim keeps every marker visible on any colour of the map below it
         self.scatter = ax.scatter(np.empty(0), np.empty(0), s=np.empty(0), facecolors="#ff7f00",

@@ -151,7 +151,7 @@ def raster(country: str = "nl", width_px: int = 420, dpi: int = 80) -> Raster:
     pad = 0.04
     xlim = (x0 - pad, x1 + pad)
     h_data = (y1 - y0) + 2 * pad
-    height_px = int(round(width_px * h_data / (xlim[1] - xlim[0])))
+    height_px = round(width_px * h_data / (xlim[1] - xlim[0]))
     ylim = (y0 - pad, y0 - pad + h_data)
     # label image: each feature filled with a colour that encodes its index, no antialiasing
     fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)

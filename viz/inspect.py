@@ -63,7 +63,8 @@ def location_facts(session: Session, j: int) -> list[tuple[str, str]]:
     rows = [
         ("Location", L.names[j] + (" (synthetic)" if L.synthetic[j] else "")),
         ("Kind", KIND_LABELS[KIND_NAMES[int(L.kind[j])]]),
-        ("Municipality", f"{M.names[int(L.municipality[j])]} ({s.world.provinces[int(M.province[L.municipality[j]])]})"),
+        ("Municipality",
+         f"{M.names[int(L.municipality[j])]} ({s.world.provinces[int(M.province[L.municipality[j]])]})"),
         ("State", life),
         ("Persons present", f"{occ:,} (of whom {agent.children:,} minors)"),
         ("Usable places", f"{places:,} (normal {int(L.capacity[j]):,}, raised +{int(L.extra[j]):,}, "

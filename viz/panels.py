@@ -54,7 +54,8 @@ def RegionsPanel(session: Session, selection: solara.Reactive, canvas: MapCanvas
                      "national" if r.asked is None else f"{r.asked:,}", f"{r.delivered:,}"] for r in rows]
             body.append(["Netherlands", f"{total['persons']:,}", f"{total['places']:,}",
                          _fmt(total["persons"] / total["places"] if total["places"] else np.nan, True),
-                         f"{total['target']:,.0f}", _fmt(total["persons"] / total["target"] if total["target"] else np.nan),
+                         f"{total['target']:,.0f}",
+                         _fmt(total["persons"] / total["target"] if total["target"] else np.nan),
                          "", f"{total['asked']:,}", f"{total['delivered']:,}"])
             table(head, body, "np-region-table", on_row=lambda i: i < len(rows) and pick_row(i), selected=selected)
             solara.Text("Load against the Spreidingswet key: persons hosted ÷ the unit's target places (the 96,000 "
@@ -199,7 +200,8 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
         problems["a"] = str(exc)
     if a is not None:
         try:
-            b = cmp.variant(a, changes.value, dict(store.scenarios)) if b_name.value == CHANGED else scenario(b_name.value)
+            b = (cmp.variant(a, changes.value, dict(store.scenarios)) if b_name.value == CHANGED
+                 else scenario(b_name.value))
         except ScenarioError as exc:
             problems["b"] = str(exc)
     try:
@@ -244,7 +246,7 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
                     "headless on the same seeds (common random numbers), so differences come from the scenarios.")
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Select("Variant A", values=names, value=a_name, classes=["np-compare-a"], style={"width": "260px"})
-            solara.Select("Variant B", values=[CHANGED] + names, value=b_name, classes=["np-compare-b"],
+            solara.Select("Variant B", values=[CHANGED, *names], value=b_name, classes=["np-compare-b"],
                           style={"width": "260px"})
         if problems.get("a"):
             solara.Error(problems["a"], classes=["np-compare-a-error"])
@@ -301,7 +303,8 @@ def ExportPanel(session: Session, map_canvas: MapCanvas, comparison: solara.Reac
             return briefing.map_png(session)
 
     with solara.Column(classes=["np-export"]):
-        solara.Text(f"Scenario {name}, {day} day(s) simulated." + ("" if day else " Run some days first to export figures."))
+        solara.Text(f"Scenario {name}, {day} day(s) simulated."
+                    + ("" if day else " Run some days first to export figures."))
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.FileDownload(brief, filename=f"{name}-briefing-day{day}.html", label="Briefing (HTML)",
                                 mime_type="text/html")

@@ -30,23 +30,30 @@ class Param:
 
     @property
     def hint(self) -> str:
-        fmt = (lambda v: f"{v:,.0f}") if self.integer or float(self.lo).is_integer() and float(self.hi).is_integer() \
+        fmt = (lambda v: f"{v:,.0f}") if self.integer or (float(self.lo).is_integer() and float(self.hi).is_integer()) \
             else (lambda v: f"{v:,.2f}")
         return f"{fmt(self.lo)} – {fmt(self.hi)} {self.unit}".strip()
 
 
 BASE_PARAMS: list[Param] = [
-    Param("inflow.first_applications_per_year", "First asylum applications", "persons/year", 0, 200_000, True, "Inflow"),
-    Param("inflow.family_reunification_per_year", "Family reunification (nareizigers)", "persons/year", 0, 60_000, True, "Inflow"),
+    Param("inflow.first_applications_per_year", "First asylum applications", "persons/year", 0, 200_000, True,
+          "Inflow"),
+    Param("inflow.family_reunification_per_year", "Family reunification (nareizigers)", "persons/year", 0, 60_000,
+          True, "Inflow"),
     Param("shock.extra", "Shock: extra arrivals", "persons/day", 0, 2_000, True, "Inflow"),
     Param("shock.start_day", "Shock: starts on day", "days after the start", 0, 3_650, True, "Inflow"),
     Param("shock.days", "Shock: lasts", "days", 1, 730, True, "Inflow", minimum=1),
-    Param("chain.decisions_per_day.regular", "IND decisions, regular track", "persons/day", 0, 500, False, "IND capacity"),
-    Param("chain.decisions_per_day.accelerated", "IND decisions, accelerated track", "persons/day", 0, 200, False, "IND capacity"),
-    Param("chain.decisions_per_day.border", "IND decisions, border procedure", "persons/day", 0, 50, False, "IND capacity"),
+    Param("chain.decisions_per_day.regular", "IND decisions, regular track", "persons/day", 0, 500, False,
+          "IND capacity"),
+    Param("chain.decisions_per_day.accelerated", "IND decisions, accelerated track", "persons/day", 0, 200, False,
+          "IND capacity"),
+    Param("chain.decisions_per_day.border", "IND decisions, border procedure", "persons/day", 0, 50, False,
+          "IND capacity"),
     Param("chain.decisions_per_day.dublin", "IND decisions, Dublin", "persons/day", 0, 100, False, "IND capacity"),
-    Param("chain.registration_capacity_per_day", "Registration capacity, Ter Apel", "persons/day", 0, 1_000, False, "IND capacity"),
-    Param("housing.supply_persons_per_year", "Housing supply for permit holders", "persons/year", 0, 100_000, True, "Housing"),
+    Param("chain.registration_capacity_per_day", "Registration capacity, Ter Apel", "persons/day", 0, 1_000, False,
+          "IND capacity"),
+    Param("housing.supply_persons_per_year", "Housing supply for permit holders", "persons/year", 0, 100_000, True,
+          "Housing"),
     Param("seed", "Random seed", "", 0, 2**31 - 1, True, "Run"),
     Param("horizon_days", "Horizon", "days", 1, 3_650, True, "Run", minimum=1),
 ]
@@ -189,7 +196,7 @@ def _check(p: Param, text, sc: Scenario) -> float | int | str:
             return f"{SOURCE}: {p.key}: must be a whole number (got {text!r})"
         v = int(v)
     hi = sc.horizon_days - 1 if p.key == "shock.start_day" else p.maximum
-    if p.minimum is not None and v < p.minimum or hi is not None and v > hi:
+    if (p.minimum is not None and v < p.minimum) or (hi is not None and v > hi):
         bounds = (f"from {p.minimum:g} to {hi:g}" if p.minimum is not None and hi is not None
                   else f"at least {p.minimum:g}" if p.minimum is not None else f"at most {hi:g}")
         return f"{SOURCE}: {p.key}: must be {bounds} {p.unit}".rstrip() + f" (got {text!r})"

@@ -109,12 +109,14 @@ def planner_series(snap: Snapshot, counterfactual_cost: np.ndarray | None = None
     t, w = _trend(rate_all, lambda v: f"{v:.2f}")
     out.append(Figure("moves", "Moves per person-year (verhuisbewegingen)",
                       f"{rate_all[-1]:.2f}" if d and np.isfinite(rate_all[-1]) else "–",
-                      f"last {WINDOW_DAYS} days; run so far {all_so_far:.2f}" if d else "persons moved per year in a bed",
+                      (f"last {WINDOW_DAYS} days; run so far {all_so_far:.2f}" if d
+                       else "persons moved per year in a bed"),
                       rate_all, t, w))
     t, w = _trend(rate_kids, lambda v: f"{v:.2f}")
     out.append(Figure("moves-children", "Moves per child-year",
                       f"{rate_kids[-1]:.2f}" if d and np.isfinite(rate_kids[-1]) else "–",
-                      f"last {WINDOW_DAYS} days; run so far {kids_so_far:.2f}" if d else "minors moved per year in a bed",
+                      (f"last {WINDOW_DAYS} days; run so far {kids_so_far:.2f}" if d
+                       else "minors moved per year in a bed"),
                       rate_kids, t, w))
 
     wait = decision_time_days(snap)

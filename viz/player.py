@@ -131,7 +131,7 @@ class Player:
                     self.show(self.frames.ask(now))
                 if finished:
                     break
-        except BaseException as exc:  # noqa: BLE001 - shown by the page, never lost in a thread
+        except BaseException as exc:
             self.error = exc
         finally:
             stop.set()

@@ -145,7 +145,8 @@ class Timeline:
                 shapes.append(dict(type="rect", xref="x4", yref="y4 domain", x0=x0, x1=x1, y0=0, y1=1,
                                    fillcolor="#6a3d9a", opacity=0.12, line_width=0, layer="below"))
                 notes.append(dict(xref="x4", yref="y4 domain", x=x0, y=1, xanchor="left", yanchor="top",
-                                  showarrow=False, text=f"regime: {snap.regime[a]}", font=dict(size=11, color="#6a3d9a")))
+                                  showarrow=False, text=f"regime: {snap.regime[a]}",
+                                  font=dict(size=11, color="#6a3d9a")))
         return shapes, notes
 
     @staticmethod

@@ -59,8 +59,10 @@ def table(session: Session, level: str) -> tuple[list[UnitRow], dict]:
         persons = np.bincount(loc_unit, weights=L.occupancy, minlength=n)
         places = np.bincount(loc_unit, weights=L.places(), minlength=n)
         target = np.bincount(of_muni, weights=M.reception_target, minlength=n)
-        opened = np.fromiter(session.series.plan_opened, np.int64) if session.series.plan_opened else np.empty(0, np.int64)
-        delivered = np.bincount(loc_unit[opened], weights=L.capacity[opened], minlength=n) if len(opened) else np.zeros(n)
+        opened = (np.fromiter(session.series.plan_opened, np.int64) if session.series.plan_opened
+                  else np.empty(0, np.int64))
+        delivered = (np.bincount(loc_unit[opened], weights=L.capacity[opened], minlength=n) if len(opened)
+                     else np.zeros(n))
         phases = unit_phases(session, level)
         asked = asked_by_unit(s.event_log, names)
     rows = [UnitRow(names[i], int(persons[i]), int(places[i]),

@@ -34,15 +34,14 @@ def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, 
         reset_to(store.scenarios[name] if name in store.scenarios else load_scenario(name))
 
     def on_file(info):
-        text = info["data"].decode("utf-8", "replace")
         try:
             if info["name"].lower().endswith(".json"):
-                rec = RunRecord.from_json(text, source=info["name"])
+                rec = RunRecord.from_json(info["data"].decode("utf-8", "replace"), source=info["name"])
                 store.save_run(rec)
                 set_upload_error("")
                 replay(rec)
                 return
-            new = from_yaml_text(text, source=info["name"])
+            new = from_yaml_text(info["data"], source=info["name"])   # bytes: size and UTF-8 checked there
         except ScenarioError as exc:
             set_upload_error(str(exc))
             return
@@ -106,8 +105,8 @@ def WhatIf(session: Session, version: solara.Reactive[int], run_id: solara.React
     def whole(text: str, name: str, lo: int, hi: int | None = None) -> int:
         t = str(text).strip().replace(",", "").replace("_", "")
         if not t.isdigit() or int(t) < lo or (hi is not None and int(t) > hi):
-            raise ScenarioError(f"{name}: a whole number {'from ' + str(lo) + ' to ' + str(hi) if hi else 'of at least ' + str(lo)} "
-                                f"(got {text!r})")
+            span = f"from {lo} to {hi}" if hi else f"of at least {lo}"
+            raise ScenarioError(f"{name}: a whole number {span} (got {text!r})")
         return int(t)
 
     def decide(make):
@@ -134,7 +133,7 @@ def WhatIf(session: Session, version: solara.Reactive[int], run_id: solara.React
         return Event(date=session.date, action="set", parameter="inflow.first_applications_per_year", value=n,
                      label=f"what-if: first applications {n:,} a year from today")
 
-    provinces = ["all provinces"] + list(session.state.world.provinces)
+    provinces = ["all provinces", *list(session.state.world.provinces)]
     with solara.Column(gap="4px", classes=["np-whatif"]):
         solara.Text("Decide now, the run goes on (logged as a decision)", style={"font-size": "13px"})
         with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):

@@ -69,7 +69,7 @@ class Snapshot:
     regime: np.ndarray | None        # (day,) regime names ('' = none), None when not recorded
     province_phase: np.ndarray | None  # (day, provinces)
     track_backlog: np.ndarray        # (day, procedure tracks) persons waiting for an IND decision
-    extra: "ViewSeries"              # what the dashboard records itself (children, regions)
+    extra: ViewSeries              # what the dashboard records itself (children, regions)
 
     @property
     def plan_active(self) -> bool:
@@ -134,7 +134,7 @@ class Decision:
         return {"day": self.day, "event": self.event.model_dump(mode="json", exclude_defaults=True)}
 
     @classmethod
-    def from_dict(cls, data: dict) -> "Decision":
+    def from_dict(cls, data: dict) -> Decision:
         return cls(int(data["day"]), Event.model_validate(data["event"]))
 
 
@@ -154,7 +154,7 @@ class RunRecord:
                            "day": self.day, "decisions": [d.to_dict() for d in self.decisions]}, indent=1)
 
     @classmethod
-    def from_json(cls, text: str, source: str = "run file") -> "RunRecord":
+    def from_json(cls, text: str, source: str = "run file") -> RunRecord:
         """Read a saved run; raises ScenarioError naming what is wrong."""
         try:
             data = json.loads(text)

@@ -16,6 +16,7 @@ def _balance_ok(ds):
     return np.array_equal(pop, prev + flow.values)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name", builtin_names())
 def test_mass_balance_every_day_of_every_builtin_scenario(name, builtin_run):
     r = builtin_run(name)

@@ -34,7 +34,7 @@ def click(rc, label: str) -> None:
 
 @pytest.fixture
 def page():
-    box, rc = solara.render(app.Page(), handle_error=False)
+    _box, rc = solara.render(app.Page(), handle_error=False)
     yield rc
     rc.close()
 
@@ -149,7 +149,7 @@ def test_switching_scenario_updates_the_active_scenario_text(page):
 def test_bad_startup_scenario_opens_the_baseline_with_a_message(monkeypatch):
     """Bug 6: `noodplan ui --scenario mass-arival` made every page a traceback."""
     monkeypatch.setattr(app, "DEFAULT_SCENARIO", "mass-arival")
-    box, rc = solara.render(app.Page(), handle_error=False)
+    _box, rc = solara.render(app.Page(), handle_error=False)
     try:
         notice = rc.find(v.Alert, class_="np-notice").widget
         text = str(notice.children)
@@ -163,7 +163,7 @@ def test_invalid_parameters_are_each_flagged_under_their_own_field(page):
     """Bug 7: a phase-4 threshold of -100 and a shock start of -3 were accepted; of two bad fields
     only one was flagged."""
     sc = load_scenario("baseline")
-    key4 = [p.key for p in params.params_for(sc) if p.key.startswith("plan.phases.3")][0]
+    key4 = next(p.key for p in params.params_for(sc) if p.key.startswith("plan.phases.3"))
     cls = lambda key: f"np-param np-param-{key.replace('.', '-')}"  # noqa: E731
     page.find(v.TextField, class_=cls(key4)).widget.v_model = "-100"
     page.find(v.TextField, class_=cls("shock.start_day")).widget.v_model = "-3"
@@ -196,7 +196,7 @@ def test_person_and_days_that_are_not_numbers_get_a_message():
     """Bug 7: 'abc' as a person number or as days gave `invalid literal for int()`."""
     from viz.panels import InspectPanel
     s = Session("baseline")
-    box, rc = solara.render(InspectPanel(s, solara.reactive(None)), handle_error=False)
+    _box, rc = solara.render(InspectPanel(s, solara.reactive(None)), handle_error=False)
     try:
         rc.find(v.TextField, class_="np-person").widget.v_model = "abc"
         msg = rc.find(v.TextField, class_="np-person").widget.error_messages
@@ -239,7 +239,7 @@ def test_decision_log_shows_every_entry_filters_and_exports():
     csv_text = decisions.to_csv(all_rows).decode()
     assert csv_text.splitlines()[0] == ",".join(decisions.COLUMNS)
     assert len(csv_text.splitlines()) == len(all_rows) + 1
-    box, rc = solara.render(__import__("viz.components", fromlist=["x"]).DecisionLog(s, entries=len(all_rows)),
+    _box, rc = solara.render(__import__("viz.components", fromlist=["x"]).DecisionLog(s, entries=len(all_rows)),
                             handle_error=False)
     try:
         title = rc.find(v.Html, class_="np-eventlog-title").widget.children[0]
@@ -391,13 +391,29 @@ def test_export_and_briefing():
     s = Session("mass-arrival")
     s.step(130)
     res = s.results()
-    assert export.daily_csv(res).startswith(b"date,arrivals,")
+    # the downloads hold what the session computed: the same table, the same Dataset, the same scenario
+    import io
+
+    import pandas as pd
+    import xarray as xr
+
+    from model.scenario import from_yaml_text
+
+    csv = export.daily_csv(res)
+    assert csv.startswith(b"date,arrivals,")
+    frame = pd.read_csv(io.BytesIO(csv), keep_default_na=False)
+    assert len(frame) == 130
+    pd.testing.assert_frame_equal(frame, res.daily_frame(), check_dtype=False)
+    with xr.open_dataset(io.BytesIO(export.daily_netcdf(res)), engine="h5netcdf") as ds:
+        for name in ("population", "in_bed", "cost_eur", "occupancy_by_kind"):
+            np.testing.assert_array_equal(ds[name].values, res.daily[name].values)
+    assert from_yaml_text(export.scenario_yaml(s.scenario), "export.yaml") == s.scenario
     from viz import briefing
     html = briefing.briefing_html(s, np.zeros(730), "test")
     assert 'class="decision-timeline"' in html and "scale-up to phase" in html
     assert 'class="regional-table"' in html and "Groningen" in html
     import base64
-    import io
+
     from PIL import Image
     imgs = [Image.open(io.BytesIO(base64.b64decode(p.split('"')[0]))) for p in html.split("base64,")[1:]]
     assert len(imgs) == 3 and all(im.width >= 1600 for im in imgs)

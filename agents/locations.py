@@ -151,6 +151,16 @@ class LocationRules:
         return opening
 
     @classmethod
+    def close_when_empty(cls, locs: Locations, closing: np.ndarray, to_reserve: set[int]) -> np.ndarray:
+        """Of the `closing` locations, those with nobody left close, or return to reserve (kept,
+        without residents or staff, ready to reopen) when their index is in `to_reserve`.
+        Returns the indexes of those that did."""
+        empty = closing[locs.occupancy[closing] == 0]
+        reserve = np.fromiter((int(j) in to_reserve for j in empty), bool, len(empty))
+        locs.life[empty] = np.where(reserve, Life.RESERVE, Life.CLOSED)
+        return empty
+
+    @classmethod
     def contracts_ending(cls, locs: Locations, day: int) -> np.ndarray:
         """Open or closing locations whose administrative agreement ends by `day`."""
         return (((locs.life == Life.OPEN) | (locs.life == Life.CLOSING)) & (locs.contract_end <= day)).nonzero()[0]

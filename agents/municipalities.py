@@ -174,6 +174,25 @@ class MunicipalityRules:
         m.waiting -= done
         return housed
 
-    # answering the plan's requests for places (keyed; see the functions above)
-    acceptance_chance = staticmethod(acceptance_chance)
-    answer_requests = staticmethod(answer_requests)
+    @classmethod
+    def reconsider(cls, m: Municipalities, days: float, recovery_per_year: float, neighbour_mean,
+                   neighbour_weight: float) -> None:
+        """Before answering a request: willingness to host recovers towards each municipality's
+        own base over the `days` since they last reconsidered (`recover`, `recovery_per_year` a
+        share a year), then moves towards the neighbours' (`pull_to_neighbours`)."""
+        m.willingness = recover(m.willingness, m.base_willingness, days, recovery_per_year)
+        m.willingness = pull_to_neighbours(m.willingness, neighbour_mean, neighbour_weight)
+
+    @classmethod
+    def answer(cls, m: Municipalities, asked: np.ndarray, chance: np.ndarray, round_no: int,
+               fatigue_per_request: float) -> np.ndarray:
+        """The `asked` municipalities answer a request for places (`answer_requests`, a keyed
+        draw against `chance`); they count their answers, and those who accept lose
+        `fatigue_per_request` of their willingness. Returns the mask of those who accept."""
+        yes = answer_requests(asked, chance, round_no)
+        m.accepted[asked[yes]] += 1
+        m.refused[asked[~yes]] += 1
+        m.willingness[asked[yes]] = np.maximum(m.willingness[asked[yes]] - fatigue_per_request, 0)
+        return yes
+
+    acceptance_chance = staticmethod(acceptance_chance)   # given their willingness and load

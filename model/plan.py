@@ -21,7 +21,7 @@ import numpy as np
 
 from agents.columns import filled
 from agents.locations import Kind, Life
-from agents.municipalities import answer_requests, pull_to_neighbours, recover
+from agents.municipalities import answer_requests
 from model import data
 from model.events import open_places
 from model.scenario import Action, Phase, Plan
@@ -302,13 +302,16 @@ class PlanRuntime:
                                               host=host))
                     delivered += int(round(share))
         else:
-            self._update_willingness(s, day)
+            municipalities = s.actors.municipalities       # the municipalities answer (their own rules)
+            mb = s.sc.municipalities
+            municipalities.reconsider(m, day - self.last_willingness_day, mb.recovery_per_year,
+                                      s.world.network.neighbour_mean, mb.neighbour_weight)
+            self.last_willingness_day = day
             key = self.key[provinces] / self.key[provinces].sum()
             asked_prov = np.floor(a.places * key).astype(np.int64)
             asked_prov[np.argmax(key)] += a.places - asked_prov.sum()
             load = self._load(s)
-            municipalities = s.actors.municipalities       # the municipalities answer (their own rule)
-            chance = municipalities.acceptance_chance(m.willingness, load, s.sc.municipalities.load_weight)
+            chance = municipalities.acceptance_chance(m.willingness, load, mb.load_weight)
             for p, asked in zip(provinces, asked_prov):
                 members = np.flatnonzero(m.province == p)
                 size = s.sc.portfolio.mean_location_places[a.kind]
@@ -317,10 +320,7 @@ class PlanRuntime:
                 per = np.full(len(ask), asked // len(ask))
                 per[: asked - per.sum()] += 1
                 asked_total += int(asked)
-                yes = municipalities.answer_requests(ask, chance, self.round_no)
-                m.accepted[ask[yes]] += 1
-                m.refused[ask[~yes]] += 1
-                m.willingness[ask[yes]] = np.maximum(m.willingness[ask[yes]] - s.sc.municipalities.fatigue_per_request, 0)
+                yes = municipalities.answer(m, ask, chance, self.round_no, s.sc.municipalities.fatigue_per_request)
                 for host, places in zip(ask[yes], per[yes]):
                     if places > 0:
                         opened.append(open_places(s, kind, int(places), day + a.lead_time_days, a.duration_days,
@@ -376,12 +376,6 @@ class PlanRuntime:
     def _still_needed(self, unit: int, phase: int) -> bool:
         """Is any activation trigger of the phase true today (regardless of its day count)?"""
         return any(bool(Ladder._holds(t, self._today)[unit]) for t in self.plan.phases[phase - 1].activate)
-
-    def _update_willingness(self, s, day: int) -> None:
-        m, mb = s.munis, s.sc.municipalities
-        m.willingness = recover(m.willingness, m.base_willingness, day - self.last_willingness_day, mb.recovery_per_year)
-        m.willingness = pull_to_neighbours(m.willingness, s.world.network.neighbour_mean, mb.neighbour_weight)
-        self.last_willingness_day = day
 
     @staticmethod
     def _load(s) -> np.ndarray:

@@ -363,8 +363,8 @@ def depart_and_transfer(s: State, day: int) -> None:
 def lifecycle(s: State, day: int) -> None:
     """Planned locations open after their lead time; closing locations drain; ending contracts
     are renewed, or the location closes (replaced by a new site while still needed) and its
-    residents move (`model.relocation.end_contracts`). Opening, contract ends and renewals are
-    the locations' own (`s.actors.locations`)."""
+    residents move (`model.relocation.end_contracts`). Opening, closing when empty, contract ends
+    and renewals are the locations' own (`s.actors.locations`)."""
     L, locations = s.locs, s.actors.locations
     locations.open_planned(L, day)
     drain_closing(s, day)
@@ -384,11 +384,9 @@ def drain_closing(s: State, day: int) -> None:
     closing = np.flatnonzero(L.life == Life.CLOSING)
     if len(closing) == 0:
         return
-    empty = closing[L.occupancy[closing] == 0]
-    for j in empty:
-        L.life[j] = Life.RESERVE if int(j) in s.closing_to_reserve else Life.CLOSED
-        s.closing_to_reserve.discard(int(j))
-        s.consolidating.discard(int(j))
+    emptied = s.actors.locations.close_when_empty(L, closing, s.closing_to_reserve).tolist()
+    s.closing_to_reserve.difference_update(emptied)
+    s.consolidating.difference_update(emptied)
     busy = closing[L.occupancy[closing] > 0]
     budget = s.sc.plan.closing_moves_per_day
     if len(busy) == 0 or budget < 1 or s.sc.placement.policy == "min_moves":

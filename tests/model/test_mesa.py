@@ -7,6 +7,7 @@ import mesa
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import sparse
 
 from agents.applicants import Stage, Track
 from agents.locations import Kind, Life, LocationRules, Locations
@@ -14,7 +15,7 @@ from agents.municipalities import Municipalities, MunicipalityRules
 from agents.views import ApplicantAgent, ApplicantSet, LocationAgent, MunicipalityAgent
 from model.mesa_model import ReceptionModel
 from model.metrics import DAILY_COLUMNS
-from model.scenario import ScenarioError
+from model.scenario import ScenarioError, builtin_names
 from model.simulate import simulate
 
 
@@ -38,6 +39,18 @@ def test_faces_identical_while_the_plan_escalates_and_under_a_regime(name):
     assert len(m.location_agents) == m.state.locs.n > 267
     assert [a.places for a in m.location_agents] == [int(v) for v in np.where(
         m.state.locs.life == Life.OPEN, m.state.locs.capacity + m.state.locs.extra, 0)]
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "eu-scale" else n
+                                  for n in builtin_names() if n not in ("mass-arrival", "instrumentalisation")])
+def test_faces_identical_on_every_built_in_scenario(name):
+    m = _run(ReceptionModel(name, days=120))
+    headless = simulate(name, days=120)
+    assert m.results().daily.identical(headless.daily)
+    pd.testing.assert_frame_equal(m.results().moves_frame(), headless.moves_frame(), check_exact=True)
+    assert m.results().events == headless.events
+    frame = m.datacollector.get_model_vars_dataframe()                          # the reporters, too
+    pd.testing.assert_frame_equal(frame, headless.daily_frame(), check_exact=True)
 
 
 def test_datacollector_rows_are_daily_csv(tmp_path):
@@ -74,11 +87,13 @@ def test_batch_run_over_scenarios_seeds_and_a_scenario_parameter():
                           rng=[1, 2], max_steps=10, data_collection_period=1, display_progress=False)
     df = pd.DataFrame(rows)
     assert len(df) == 2 * 2 * 2 * 7                    # scenarios x seeds x supply x days
-    one = df[(df["scenario"] == "stable-stock") & (df["rng"] == 2) & (df["housing.supply_persons_per_year"] == 15000)]
-    sc = ReceptionModel("stable-stock", rng=2, days=7, **{"housing.supply_persons_per_year": 15000}).config
-    expected = simulate(sc, seed=2, days=7).daily_frame()
-    got = one[list(DAILY_COLUMNS)].reset_index(drop=True)
-    pd.testing.assert_frame_equal(got, expected, check_exact=True, check_dtype=False)
+    sc = ReceptionModel("stable-stock", days=7, **{"housing.supply_persons_per_year": 15000}).config
+    for seed in (1, 2):                                # each seed's rows are simulate()'s daily.csv
+        one = df[(df["scenario"] == "stable-stock") & (df["rng"] == seed)
+                 & (df["housing.supply_persons_per_year"] == 15000)]
+        expected = simulate(sc, seed=seed, days=7).daily_frame()
+        got = one[list(DAILY_COLUMNS)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True, check_dtype=False)
     base = df[df["scenario"] == "baseline"]
     assert base.groupby("rng")["arrivals"].sum().nunique() == 2                     # the seed matters
     monday = base[base["date"] == "2025-07-07"].groupby("housing.supply_persons_per_year")["exits_housed"].sum()
@@ -185,6 +200,26 @@ def test_locations_open_end_and_renew_by_hand(rules):
     chance[Kind.REGULAR] = 1.0                                               # regular always, emergency never
     assert rules.renew(L, ending, chance, seed=0).tolist() == [False, True]
     assert L.contract_end.tolist() == [400, 400, 5, 4 + 365]
+    # closing locations with nobody left close, or go back to reserve when the plan took them from it
+    L = Locations.from_columns(["a", "b", "c"], life=[Life.CLOSING] * 3, occupancy=[0, 5, 0])
+    assert rules.close_when_empty(L, np.array([0, 1, 2]), {2}).tolist() == [0, 2]
+    assert L.life.tolist() == [Life.CLOSED, Life.CLOSING, Life.RESERVE]
+
+
+@pytest.mark.parametrize("rules", [MunicipalityRules, MunicipalityAgent])
+def test_municipalities_reconsider_and_answer_by_hand(rules):
+    m = Municipalities(["A", "B"], ["A", "B"], np.array([100, 300]), np.zeros(2), np.zeros(2), np.zeros(2),
+                       np.zeros(2), np.ones(2), willingness=np.array([0.5, 0.5]))
+    m.willingness[:] = [0.0, 1.0]
+    # a year at recovery 0.5/year: halfway back to base 0.5 -> [0.25, 0.75]; then each moves half
+    # way to its one neighbour: 0.25 + 0.5 * (0.75 - 0.25) = 0.5 and 0.75 + 0.5 * (0.25 - 0.75) = 0.5
+    rules.reconsider(m, 365, 0.5, sparse.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]])), 0.5)
+    assert m.willingness.tolist() == [0.5, 0.5]
+    # chance 1 accepts and 0 refuses whatever the keyed draw (uniform in [0, 1)); the one who
+    # accepts loses the fatigue (0.5 - 0.2) and both count their answer
+    yes = rules.answer(m, np.array([0, 1]), np.array([1.0, 0.0]), round_no=3, fatigue_per_request=0.2)
+    assert yes.tolist() == [True, False] and m.accepted.tolist() == [1, 0] and m.refused.tolist() == [0, 1]
+    assert m.willingness.tolist() == [0.3, 0.5]
 
 
 def test_the_mesa_face_runs_the_rules_of_its_agent_classes():

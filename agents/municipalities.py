@@ -9,6 +9,8 @@ supply rate, which is not the target: the gap between the two is the backlog.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from agents.keyed import SALT_HOSTING, SALT_LINK, keyed_uniform
@@ -117,6 +119,21 @@ def pull_to_neighbours(willingness: np.ndarray, neighbour_mean, weight: float) -
     return np.where(has, willingness + weight * (target - willingness), willingness)
 
 
+def react_to_answers(willingness: np.ndarray, neighbour_mean, asked: np.ndarray, accepted: np.ndarray,
+                     weight: float) -> np.ndarray:
+    """Neighbours watch each other answer: a municipality with asked neighbours moves, by
+    `weight`, towards the share of them that accepted (a refusal next door makes a refusal more
+    likely, an acceptance an acceptance). `asked`, `accepted`: masks over municipalities for this
+    request round; others keep their value.
+
+    Two neighbours A and B, B at 0.5, weight 0.2: A asked and refuses -> B 0.5 + 0.2 * (0 - 0.5)
+    = 0.4; A accepts -> B 0.5 + 0.2 * (1 - 0.5) = 0.6."""
+    n_asked = neighbour_mean @ asked.astype(np.float64)
+    share = np.divide(neighbour_mean @ accepted.astype(np.float64), n_asked, out=np.zeros(len(willingness)),
+                      where=n_asked > 0)
+    return np.where(n_asked > 0, willingness + weight * (share - willingness), willingness)
+
+
 def acceptance_chance(willingness: np.ndarray, load: np.ndarray, load_weight: float) -> np.ndarray:
     """Chance to accept a request: willingness minus the pressure of places already hosted
     (`load`: hosted places per Spreidingswet place)."""
@@ -129,14 +146,50 @@ def answer_requests(municipalities: np.ndarray, chance: np.ndarray, round_no: in
     return keyed_uniform(key, SALT_HOSTING) < chance[municipalities]
 
 
+def offer(candidates: np.ndarray, places: int, location_size: int, chance: np.ndarray,
+          round_no: int, answer: Callable = answer_requests) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Offer `places` to the first municipalities of `candidates` (in order), one location of
+    about `location_size` places each: n = round(places / location_size) of them, at least one
+    and at most all, asked at once for an equal part (the first ones take the remainder). Each
+    accepts with its chance (`answer`: keyed on municipality and round). Returns the asked,
+    whether each accepted, the places each was asked for, and the places refused."""
+    if places <= 0 or len(candidates) == 0:
+        return candidates[:0], np.zeros(0, bool), np.zeros(0, np.int64), max(int(places), 0)
+    n = min(max(1, round(places / location_size)), len(candidates))
+    asked = candidates[:n]
+    per = np.full(n, places // n, np.int64)
+    per[: places - int(per.sum())] += 1
+    yes = answer(asked, chance, round_no)
+    return asked, yes, per, int(per[~yes].sum())
+
+
+def ask_table(candidates: np.ndarray, places: int, location_size: int, chance: np.ndarray,
+              round_no: int, re_offer: bool,
+              answer: Callable = answer_requests) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """A request for `places` put to one table's municipalities (`candidates`, in the order they
+    are asked; see `offer`). Coordinated (`re_offer`, a regietafel), the table offers what the
+    first asked refused once more to its next municipalities. Returns all asked, whether each
+    accepted, the places each was asked for, and the places left unplaced.
+
+    Two municipalities A, B at one table, A never accepts, B always, 200 places in locations of
+    200: A is asked and refuses; coordinated, B is offered the 200 and hosts them (0 unplaced),
+    alone 200 stay unplaced."""
+    asked, yes, per, left = offer(candidates, places, location_size, chance, round_no, answer)
+    if re_offer and left > 0 and len(candidates) > len(asked):
+        a2, y2, p2, left = offer(candidates[len(asked):], left, location_size, chance, round_no, answer)
+        asked, yes, per = np.concatenate([asked, a2]), np.concatenate([yes, y2]), np.concatenate([per, p2])
+    return asked, yes, per, left
+
+
 class MunicipalityRules:
     """What municipalities do, written once for all of them: vectorised class methods over the
     municipality arrays (`Municipalities`), one call a day for all 342 rather than one per
     municipality.
 
-    The rulebook asks these of ``state.actors.municipalities``: this class in the headless face,
-    the Mesa agent class `agents.views.MunicipalityAgent` (which inherits them) in the Mesa face.
-    A subclass of the agent that overrides a rule changes how a `ReceptionModel` behaves.
+    The rulebook and the plan ask these of ``state.actors.municipalities``: this class in the
+    headless face, the Mesa agent class `agents.views.MunicipalityAgent` (which inherits them) in
+    the Mesa face. A subclass of the agent that overrides a rule changes how a `ReceptionModel`
+    behaves. How a request travels between tables (`ask_table`) is the plan's, not theirs.
     """
 
     @classmethod
@@ -177,22 +230,27 @@ class MunicipalityRules:
     @classmethod
     def reconsider(cls, m: Municipalities, days: float, recovery_per_year: float, neighbour_mean,
                    neighbour_weight: float) -> None:
-        """Before answering a request: willingness to host recovers towards each municipality's
-        own base over the `days` since they last reconsidered (`recover`, `recovery_per_year` a
-        share a year), then moves towards the neighbours' (`pull_to_neighbours`)."""
+        """Before a request round: willingness to host recovers towards each municipality's own
+        base over the `days` since they last reconsidered (`recover`; `recovery_per_year` a share
+        a year), then, on the regional network (`neighbour_mean`, None off it), moves towards the
+        neighbours' (`pull_to_neighbours`)."""
         m.willingness = recover(m.willingness, m.base_willingness, days, recovery_per_year)
-        m.willingness = pull_to_neighbours(m.willingness, neighbour_mean, neighbour_weight)
+        if neighbour_mean is not None:
+            m.willingness = pull_to_neighbours(m.willingness, neighbour_mean, neighbour_weight)
 
     @classmethod
-    def answer(cls, m: Municipalities, asked: np.ndarray, chance: np.ndarray, round_no: int,
-               fatigue_per_request: float) -> np.ndarray:
-        """The `asked` municipalities answer a request for places (`answer_requests`, a keyed
-        draw against `chance`); they count their answers, and those who accept lose
-        `fatigue_per_request` of their willingness. Returns the mask of those who accept."""
-        yes = answer_requests(asked, chance, round_no)
-        m.accepted[asked[yes]] += 1
-        m.refused[asked[~yes]] += 1
-        m.willingness[asked[yes]] = np.maximum(m.willingness[asked[yes]] - fatigue_per_request, 0)
-        return yes
+    def react(cls, m: Municipalities, asked: np.ndarray, accepted: np.ndarray, fatigue_per_request: float,
+              neighbour_mean, neighbour_weight: float) -> None:
+        """After a request round (`asked`, `accepted`: masks over municipalities): on the network
+        (`neighbour_mean`, None off it) each moves towards its asked neighbours' answers
+        (`react_to_answers`); each counts its answer, and those who accepted tire by
+        `fatigue_per_request`."""
+        if neighbour_mean is not None:
+            m.willingness = react_to_answers(m.willingness, neighbour_mean, asked, accepted, neighbour_weight)
+        m.accepted[accepted] += 1
+        m.refused[asked & ~accepted] += 1
+        m.willingness[accepted] = np.maximum(m.willingness[accepted] - fatigue_per_request, 0)
 
-    acceptance_chance = staticmethod(acceptance_chance)   # given their willingness and load
+    # a request's answer: the chance given willingness and load, and the keyed draw against it
+    acceptance_chance = staticmethod(acceptance_chance)
+    answer_requests = staticmethod(answer_requests)

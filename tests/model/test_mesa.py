@@ -215,11 +215,16 @@ def test_municipalities_reconsider_and_answer_by_hand(rules):
     # way to its one neighbour: 0.25 + 0.5 * (0.75 - 0.25) = 0.5 and 0.75 + 0.5 * (0.25 - 0.75) = 0.5
     rules.reconsider(m, 365, 0.5, sparse.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]])), 0.5)
     assert m.willingness.tolist() == [0.5, 0.5]
-    # chance 1 accepts and 0 refuses whatever the keyed draw (uniform in [0, 1)); the one who
-    # accepts loses the fatigue (0.5 - 0.2) and both count their answer
-    yes = rules.answer(m, np.array([0, 1]), np.array([1.0, 0.0]), round_no=3, fatigue_per_request=0.2)
-    assert yes.tolist() == [True, False] and m.accepted.tolist() == [1, 0] and m.refused.tolist() == [0, 1]
-    assert m.willingness.tolist() == [0.3, 0.5]
+    # chance 1 accepts and 0 refuses whatever the keyed draw (uniform in [0, 1))
+    assert rules.answer_requests(np.array([0, 1]), np.array([1.0, 0.0]), 3).tolist() == [True, False]
+    # after the round (both asked, A accepted): A's one asked neighbour refused -> 0.5 + 0.2 * (0 - 0.5)
+    # = 0.4, then A tires by 0.2 -> 0.2; B's accepted -> 0.5 + 0.2 * (1 - 0.5) = 0.6; answers counted
+    net = sparse.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]))
+    rules.react(m, np.array([True, True]), np.array([True, False]), 0.2, net, 0.2)
+    assert m.willingness == pytest.approx([0.2, 0.6], abs=1e-12)
+    assert m.accepted.tolist() == [1, 0] and m.refused.tolist() == [0, 1]
+    rules.react(m, np.array([True, False]), np.array([False, False]), 0.2, None, 0.2)    # off the network
+    assert m.willingness == pytest.approx([0.2, 0.6], abs=1e-12) and m.refused.tolist() == [1, 1]
 
 
 def test_the_mesa_face_runs_the_rules_of_its_agent_classes():

@@ -1021,6 +1021,33 @@ def validate_scenario(sc: Scenario, days: int | None = None) -> Scenario:
     return _validated(data, sc.name)
 
 
+def with_changes(scenario: Scenario, changes: dict[str, Any], source: str = "overrides") -> Scenario:
+    """A copy of `scenario` with the parameters at dotted paths (``housing.supply_persons_per_year``,
+    ``chain.decisions_per_day.regular``, ``groups.0.share``) set to new values, validated as a
+    scenario file is. Raises ScenarioError naming an unknown path or a bad value."""
+    if not changes:
+        return scenario
+    data = scenario.model_dump()
+    for path, value in changes.items():
+        *parents, last = str(path).split(".")
+        target: Any = data
+        try:
+            for part in parents:
+                target = target[int(part)] if isinstance(target, list) else target[part]
+            if isinstance(target, list):
+                target[int(last)] = value
+            elif isinstance(target, dict) and last in target:
+                target[last] = value
+            else:
+                raise KeyError(last)
+        except (KeyError, IndexError, ValueError, TypeError):
+            raise ScenarioError(f"{source}: {path}: unknown scenario parameter (check the spelling)") from None
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(_format(err, source)) from None
+
+
 def to_yaml(scenario: Scenario) -> str:
     return yaml.safe_dump(scenario.model_dump(mode="json"), sort_keys=False, allow_unicode=True)
 

@@ -792,7 +792,8 @@ def _has_bool(value: Any) -> bool:
 def _first(err: ValidationError) -> str:
     """The first error as 'field.path: reason (got value)'."""
     e = err.errors()[0]
-    where = ".".join(str(p) if re.fullmatch(r"[\w.-]+", str(p)) else repr(p) for p in e["loc"])
+    loc = [p for p in e["loc"] if not str(p).startswith("function-")]   # a validator's own name
+    where = ".".join(str(p) if re.fullmatch(r"[\w.-]+", str(p)) else repr(p) for p in loc)
     msg = e["msg"].removeprefix("Value error, ")
     if e["type"] == "extra_forbidden":
         msg = "unknown field (check the spelling)"
@@ -803,7 +804,9 @@ def _first(err: ValidationError) -> str:
     return (f"{where}: " if where else "") + msg + ("" if plain else f" (got {_shown(got)})")
 
 
-def _format(err: ValidationError, source: str) -> str:
+def validation_message(err: ValidationError, source: str) -> str:
+    """One line for a pydantic error: 'source: field.path: reason (got value) [+N more]' (scenario
+    files here; sweep designs and exercise files use it too)."""
     more = len(err.errors()) - 1
     return f"{source}: {_first(err)}" + (f" [+{more} more]" if more else "")
 
@@ -982,7 +985,7 @@ def _validated(data: dict, source: str) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(_format(err, source)) from None
+        raise ScenarioError(validation_message(err, source)) from None
 
 
 def from_dict(data: dict, source: str = "scenario", folder: str | Path | None = None) -> Scenario:
@@ -1045,7 +1048,7 @@ def with_changes(scenario: Scenario, changes: dict[str, Any], source: str = "ove
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(_format(err, source)) from None
+        raise ScenarioError(validation_message(err, source)) from None
 
 
 def to_yaml(scenario: Scenario) -> str:

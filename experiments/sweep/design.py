@@ -37,7 +37,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
 
-from model.scenario import Scenario, ScenarioError, load_scenario
+from model.scenario import Scenario, ScenarioError, load_scenario, validation_message
 
 DESIGN_DIR = Path(__file__).resolve().parents[1] / "designs"
 VARIANT = "scenario"            # the name of the whole-scenario-variants parameter
@@ -384,28 +384,13 @@ def design_from_dict(data: Any, source: str = "design", base_dir: str | Path | N
     try:
         d = Design.model_validate(data)
     except ValidationError as err:
-        raise DesignError(f"{source}: {_format(err)}") from None
+        raise DesignError(validation_message(err, source)) from None
     d._base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
     try:
         d.check()
     except DesignError as exc:
         raise DesignError(f"{source}: {exc}") from None
     return d
-
-
-def _format(err: ValidationError) -> str:
-    e = err.errors()[0]
-    loc = [str(p) for p in e["loc"] if not str(p).startswith("function-")]
-    msg = e["msg"].removeprefix("Value error, ")
-    if e["type"] == "extra_forbidden":
-        msg = "unknown field (check the spelling)"
-    elif e["type"] == "missing":
-        msg = "required field is missing"
-    got = e.get("input")
-    shown = "" if e["type"] in ("missing", "extra_forbidden") or isinstance(got, (dict, list)) else f" (got {got!r})"
-    more = len(err.errors()) - 1
-    where = f"{'.'.join(loc)}: " if loc else ""     # a check over the whole design names its field itself
-    return f"{where}{msg}{shown}" + (f" [+{more} more]" if more else "")
 
 
 def json_schema() -> dict:

@@ -14,9 +14,9 @@ import numpy as np
 
 from agents.applicants import Applicants, Flag, Track
 from agents.keyed import SALT_DUBLIN, SALT_PUBLIC_ORDER, SALT_TRACK, keyed_uniform
-from agents.locations import Locations
+from agents.locations import LocationRules, Locations
 from agents.moves import MoveLog
-from agents.municipalities import Municipalities
+from agents.municipalities import MunicipalityRules, Municipalities
 from agents.queues import Calendar, FifoQueue
 from model.front import FrontCapacity
 from model.residents import ResidentIndex
@@ -82,6 +82,16 @@ class Tally:
     dublin_deadline_passed: int = 0  # final transfer date passed: the claim is handled in the Netherlands
     # (track, days since arrival, persons) per decided batch
     decision_waits: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
+
+
+@dataclass
+class Actors:
+    """Who carries out the municipalities' and the locations' own rules when the rulebook asks:
+    the array rule classes in the headless face, the Mesa agent classes (which inherit the same
+    class methods) in the Mesa face (`model.mesa_model.ReceptionModel`)."""
+
+    municipalities: type[MunicipalityRules] = MunicipalityRules
+    locations: type[LocationRules] = LocationRules
 
 
 # State is put together from typed parts, each with one owner that changes it (the field names are
@@ -176,6 +186,7 @@ class State(Lines, Calendars, ProcedureBook, Indexes, Runtimes):
     seed: int | None = None
     day: int = 0
     today: Tally = field(default_factory=Tally)
+    actors: Actors = field(default_factory=Actors)                   # who acts for municipalities, locations
 
     def residents_of(self, locations: np.ndarray) -> np.ndarray:
         """Ids of the households in a bed at any of `locations`, ascending (`model.residents`)."""

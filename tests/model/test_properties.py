@@ -70,7 +70,7 @@ RUNTIME_VALUES = {
     "chain.decisions_per_day.regular": st.floats(0, 300),
     "chain.decisions_per_day.dublin": st.floats(0, 50),
     "chain.dublin_share": unit,
-    "chain.dublin_transfer_success": unit,
+    "chain.dublin_transfer_success": st.floats(0, 0.5),   # with absconding (<= 0.5 here) at most 1
     "chain.moves_up_per_day": st.floats(0, 500),
     "chain.registration_priority": st.sampled_from([0, 1]),
     "housing.supply_persons_per_year": st.floats(0, 100_000),
@@ -122,7 +122,8 @@ def scenarios(draw) -> dict:
                       border_procedure_max_days=draw(st.integers(1, 200)),
                       departure_period_days=draw(st.integers(1, 60)),
                       departure_shares=dict(zip(("independent", "forced", "unsupervised"), dep, strict=True)),
-                      dublin_transfer_days=draw(st.integers(1, 120)), dublin_transfer_success=draw(unit),
+                      dublin_transfer_days=draw(st.integers(1, 120)), dublin_transfer_success=draw(st.floats(0, 0.5)),
+                      dublin_absconding_share=draw(st.floats(0, 0.5)),
                       moves_up_per_day=draw(st.floats(0, 400)), registration_priority=draw(st.booleans()),
                       family_sponsor_in_reception_share=draw(unit))
     d["housing"].update(supply_persons_per_year=draw(st.floats(0, 80_000)), supply_spread=draw(st.floats(0, 1)),
@@ -161,8 +162,8 @@ def scenarios(draw) -> dict:
                                 "duration_days": draw(st.none() | st.integers(1, 400))})
     d["pact"] = None if draw(st.booleans()) else {
         "start": start + dt.timedelta(days=draw(st.integers(-100, days))),
-        "border_procedure_for_low_recognition": draw(st.booleans()),
-        "dublin_reception_ends_at_decision": draw(st.booleans()), "new_procedure_share": draw(unit)}
+        "dublin_reception_ends_at_decision": draw(st.booleans()), "new_procedure_share": draw(unit),
+        "priority_for_minors": draw(st.booleans())}
     return d
 
 
@@ -176,6 +177,11 @@ def _check_run(sc) -> None:
         if np.issubdtype(var.dtype, np.number):
             values = var.values.astype(float)
             no_places = d["capacity"].values == 0 if name == "occupancy_rate" else False   # NaN: 0 / 0
+            if name.startswith("decision_days_"):
+                # empty (NaN) on days nobody on that track was decided; always empty without decisions
+                assert np.isnan(values[d["decisions"].values == 0]).all(), name
+                values = values[~np.isnan(values)]
+                no_places = False
             assert (np.isfinite(values) | no_places).all(), name
             assert (values[np.isfinite(values)] >= 0).all(), name
     assert (d["in_bed"].values <= d["capacity"].values).all()

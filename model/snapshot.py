@@ -13,15 +13,20 @@ sequences, dates, enums, and top-level functions of noodplan's own modules. Fiel
 of these later are saved without a change here. Anything else stops `capture` with one line that
 names where it sits (e.g. ``State.extensions[2]``), rather than being dropped.
 
-File (format version 1): a ZIP archive with
+File (format version 2): a ZIP archive with
 
-    header.json    format, version, code, scenario (the world's, JSON), day, date, seed
+    header.json    format, format_version, code_version, scenario (the world's, JSON), horizon_days,
+                   day, date, seed, world_checks (shape, dtype and CRC-32 of each world array the
+                   state refers to: a world rebuilt from changed data is refused, naming the array)
     state.json     the object tree: JSON, with tagged objects {"$": tag, ...} where JSON has no type
     arrays/N.npy   the tree's NumPy arrays (NumPy's .npy format, read without pickle)
 
 Loading never runs code from the file: classes and functions are looked up by name only among
 noodplan's own modules (`agents`, `model`), bit generators among NumPy's, arrays are read with
 ``allow_pickle=False``, and anything else is refused with one line (`SnapshotError`).
+
+Versions: 1 (header keys `version` and `code`, no world checks) is read through `MIGRATIONS`, one
+step per version, so a file of any earlier version reaches today's layout.
 """
 
 from __future__ import annotations
@@ -38,6 +43,7 @@ import re
 import tempfile
 import types
 import zipfile
+import zlib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,7 +51,7 @@ from typing import Any
 import numpy as np
 
 FORMAT = "noodplan-snapshot"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 PACKAGES = ("agents", "model")            # whose classes and functions a snapshot may name
 BIT_GENERATORS = {name: getattr(np.random, name) for name in ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -133,8 +139,10 @@ def _own_class(cls: type) -> bool:
 class _Encoder:
     """The state as a JSON tree plus a list of arrays (copied: the run goes on)."""
 
-    def __init__(self, world_paths: dict[int, str]) -> None:
+    def __init__(self, world_paths: dict[int, str], world_objects: dict[str, Any]) -> None:
         self.world = world_paths
+        self.world_objects = world_objects
+        self.world_checks: dict[str, dict] = {}
         self.memo: dict[int, int] = {}
         self.alive: list = []                # memoised objects, so no id is reused while encoding
         self.arrays: list[np.ndarray] = []
@@ -160,6 +168,8 @@ class _Encoder:
             return {"$": "datetime", "v": x.isoformat()}
         where = self.world.get(id(x))
         if where is not None:
+            if isinstance(x, np.ndarray):
+                self.world_checks[where] = _check(x)
             return {"$": "world", "path": where}
         seen = self.memo.get(id(x))
         if seen is not None:
@@ -171,9 +181,7 @@ class _Encoder:
             n = self._id(x)
             return {"$": "tuple", "id": n, "v": [self.encode(v, f"{path}[{i}]") for i, v in enumerate(x)]}
         if t is dict:
-            n = self._id(x)
-            return {"$": "dict", "id": n, "v": [[self.encode(k, f"{path} (key {k!r})"), self.encode(v, f"{path}[{k!r}]")]
-                                                for k, v in x.items()]}
+            return self._dict(x, path)
         if t in (set, frozenset):
             n = self._id(x)
             items = sorted(x, key=repr)          # a stable file; set order never matters to the rules
@@ -251,16 +259,32 @@ class _Encoder:
             raise SnapshotError(f"snapshot: cannot save {path}: a method that is not its object's own {name!r}")
         return name
 
+    def _dict(self, x: dict, path: str, attributes: bool = False):
+        """A dict; the keys of an object's state are its attributes (named `path.key` in errors)."""
+        n = self._id(x)
+        items = []
+        for k, v in x.items():
+            where = (path if k == "__dict__" else f"{path}.{k}") if attributes else f"{path}[{k!r}]"
+            items.append([self.encode(k, f"{path} (key {k!r})"), self._dict(v, where, True)
+                          if attributes and k == "__dict__" and type(v) is dict and id(v) not in self.memo
+                          else self.encode(v, where)])
+        return {"$": "dict", "id": n, "v": items}
+
     def _object(self, x, path: str):
         n = self._id(x)
         state = x.__getstate__()
-        if isinstance(state, dict):
-            body = self.encode(state, path) if type(state) is dict else None
-        else:
+        if type(state) is dict and id(state) not in self.memo:
+            body = self._dict(state, path, attributes=True)
+        elif isinstance(state, (dict, tuple)):
             body = self.encode(state, path)
-        if body is None:
+        else:
             raise SnapshotError(f"snapshot: cannot save {path}: its state is a {type(state).__name__}")
         return {"$": "obj", "id": n, "cls": _qualified(type(x)), "state": body}
+
+
+def _check(a: np.ndarray) -> dict:
+    """What a world array must still be for a restored state to be the same (shape, dtype, CRC-32)."""
+    return {"shape": list(a.shape), "dtype": a.dtype.str, "crc32": zlib.crc32(np.ascontiguousarray(a).view(np.uint8))}
 
 
 def _qualified(x) -> str:
@@ -538,7 +562,13 @@ class Snapshot:
         elif not world_serves(world.scenario, wanted):
             raise SnapshotError(f"snapshot: the world given was built for another scenario than "
                                 f"{sc.name!r} or for fewer than {horizon} days")
-        s = _Decoder(self.arrays, _world_index(world)[1]).decode(self.tree)
+        objects = _world_index(world)[1]
+        for path, want in self.header.get("world_checks", {}).items():
+            got = objects.get(path)
+            if not isinstance(got, np.ndarray) or _check(got) != want:
+                raise SnapshotError(f"snapshot: the world differs at {path!r} from the one it was saved with "
+                                    "(packaged data or code changed since)")
+        s = _Decoder(self.arrays, objects).decode(self.tree)
         if horizon > saved:
             s.sc.horizon_days = horizon
             if s.recorder is not None:
@@ -566,12 +596,12 @@ class Snapshot:
 
 def capture(s) -> Snapshot:
     """The whole state `s` as a snapshot (copied: `s` may go on running)."""
-    enc = _Encoder(_world_index(s.world)[0])
+    enc = _Encoder(*_world_index(s.world))
     tree = enc.encode(s, type(s).__name__)
-    date = s.world.dates[s.day] if s.day < len(s.world.dates) else s.world.dates[-1] + dt.timedelta(days=1)
-    header = {"format": FORMAT, "version": FORMAT_VERSION, "code": code_version(),
+    date = s.world.dates[0] + dt.timedelta(days=s.day)
+    header = {"format": FORMAT, "format_version": FORMAT_VERSION, "code_version": code_version(),
               "scenario": s.world.scenario.model_dump(mode="json"), "horizon_days": int(s.sc.horizon_days),
-              "day": int(s.day), "date": date.isoformat(), "seed": s.seed}
+              "day": int(s.day), "date": date.isoformat(), "seed": s.seed, "world_checks": enc.world_checks}
     return Snapshot(header, tree, enc.arrays)
 
 
@@ -593,9 +623,10 @@ def load(path: str | Path) -> Snapshot:
             header = json.loads(z.read("header.json"))
             if not isinstance(header, dict) or header.get("format") != FORMAT:
                 raise SnapshotError(f"{path.name}: not a noodplan snapshot (format {header.get('format') if isinstance(header, dict) else None!r})")
-            version = header.get("version")
-            if version != FORMAT_VERSION:
-                raise SnapshotError(f"{path.name}: snapshot format version {version!r}; this noodplan reads version {FORMAT_VERSION}")
+            version = header.get("format_version", header.get("version"))
+            if type(version) is not int or not 1 <= version <= FORMAT_VERSION:
+                raise SnapshotError(f"{path.name}: snapshot format version {version!r}; this noodplan reads "
+                                    f"versions 1 to {FORMAT_VERSION}")
             tree = json.loads(z.read("state.json"))
             arrays = []
             i = 0
@@ -609,4 +640,31 @@ def load(path: str | Path) -> Snapshot:
         raise SnapshotError(f"{path.name}: damaged snapshot ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
     if not isinstance(tree, dict):
         raise SnapshotError(f"{path.name}: damaged snapshot (state.json is not an object)")
+    header, tree = migrate(header, tree)
     return Snapshot(header, tree, arrays)
+
+
+def _v1_to_v2(header: dict, tree: dict) -> tuple[dict, dict]:
+    """Version 2 renamed the header's `version` to `format_version` and `code` to `code_version`,
+    and added `world_checks` (a version-1 file has none: its world is not checked)."""
+    header = dict(header)
+    header["format_version"] = 2
+    header.pop("version")
+    header["code_version"] = header.pop("code")
+    header["world_checks"] = {}
+    return header, tree
+
+
+MIGRATIONS = {1: _v1_to_v2}     # version -> step to the next version
+
+
+def migrate(header: dict, tree: dict) -> tuple[dict, dict]:
+    """Bring a snapshot of any earlier format version to today's layout, one step at a time."""
+    version = header.get("format_version", header.get("version"))
+    while version < FORMAT_VERSION:
+        try:
+            header, tree = MIGRATIONS[version](header, tree)
+        except KeyError as e:
+            raise SnapshotError(f"damaged snapshot: version-{version} header without {e}") from None
+        version += 1
+    return header, tree

@@ -258,6 +258,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also count the day loop's instructions with valgrind's callgrind (load-independent; "
                             "slow: ~1 min per 200 baseline days; default baseline:200)")
     bench.set_defaults(func=cmd_bench)
+    from experiments.forecast.cli import register as register_forecast   # noodplan forecast (docs/forecast.md)
+    register_forecast(sub)
     return ap
 
 

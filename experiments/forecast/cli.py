@@ -5,7 +5,7 @@
                       [--inflow scenario|persistence] [--no-inflow-errors] [--occupancy 0.95]
                       [--save-snapshot FILE] [--out DIR]
     noodplan forecast --backtest [--members 20] [--params refit|calibrated] [--origins FIRST..LAST]
-                      [--jobs N] [--out DIR]
+                      [--recorded-inflow] [--jobs N] [--out DIR]
 
 `register(subparsers)` adds the command to the `noodplan` parser (experiments/cli.py). Bad input
 stops with one line and exit code 2.
@@ -54,6 +54,8 @@ def register(subparsers) -> None:
                     help="--backtest: refit the IND capacity on the record before each origin (default), or the "
                          "2020 calibration (fitted on later figures: a reference, not a forecast)")
     fc.add_argument("--origins", help="--backtest: first..last half-year origin (default: 2014-01-01..2020-01-01)")
+    fc.add_argument("--recorded-inflow", action="store_true", help="--backtest, a diagnostic: run on the inflow that "
+                    "came (known only later), so what is left of the error is the chain's")
     fc.add_argument("--jobs", type=int, default=1, help="--backtest: processes (results do not depend on it)")
     fc.add_argument("--out", help="output folder (default: out/forecast or out/backtest-rolling)")
     fc.set_defaults(func=cmd_forecast)
@@ -181,7 +183,8 @@ def _backtest(args: argparse.Namespace) -> int:
     except ValueError as e:
         raise _Bad(f"--origins: {e}") from None
     bt = rolling.backtest(origins, members=args.members, params=args.params, seed=args.ensemble_seed,
-                          jobs=args.jobs, progress=_progress("Origins", "origin"))
+                          jobs=args.jobs, progress=_progress("Origins", "origin"),
+                          inflow="recorded" if args.recorded_inflow else "persistence")
     print(bt.report())
     paths = bt.write(args.out or "out/backtest-rolling")
     print("Wrote " + ", ".join(str(p) for p in paths.values()))

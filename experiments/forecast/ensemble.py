@@ -156,7 +156,7 @@ class Forecast:
                   "inflow uncertainty; not the uncertainty of the chain's parameters or of the model's structure.",
                   "The location portfolio is synthetic (model/portfolio.py): capacity by kind and province is "
                   "illustrative."]
-        return lines + self.notes
+        return lines + self.origin.notes + self.notes
 
 
 def run_forecast(origin: Origin, months: int = 24, members: int = 20, seed: int = 1, inflow: str = "scenario",

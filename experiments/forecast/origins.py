@@ -23,6 +23,7 @@ from pathlib import Path
 import numpy as np
 
 from experiments.forecast.inflow import Persistence, assume, persistence_from_record, persistence_from_world
+from experiments.calibrate import CALIBRATION_END
 from experiments.forecast.record import RecordAsOf, add_months, last_month
 from experiments.history import RecordPoint
 from model import prognosis, snapshot
@@ -44,6 +45,7 @@ class Origin:
     history: dict[str, tuple[list[dt.date], np.ndarray]]   # quantity -> (dates, values) before the origin
     record: RecordAsOf | None = None    # the record as known on the origin (starts from recorded figures)
     inflow: str = "scenario"            # the arrivals its world holds after the origin: scenario or persistence
+    notes: list[str] = dataclasses.field(default_factory=list)   # caveats for assumptions.txt
 
     @property
     def world(self) -> World:
@@ -120,8 +122,22 @@ def from_record(origin: dt.date, months: int, base: Scenario | str = "hindcast-2
     origin_day = (origin - sc.start_date).days
     history = {q: ([p.date for p in rec.points(q)], np.array([p.value for p in rec.points(q)]))
                for q in ("population", "permit_holders")}
+    notes = []
+    if origin < CALIBRATION_END and _fitted(base_sc):
+        notes.append(f"Caution: {base_sc.name!r} holds parameters fitted to counts up to {CALIBRATION_END} "
+                     f"(noodplan calibrate); from an origin before that date they have seen later counts. "
+                     f"`noodplan forecast --backtest` refits on earlier counts only.")
     return Origin(prognosis.FromScenario(sc, world, origin_day), origin, pers, description, history, rec,
-                  "scenario" if scenario_inflow else "persistence")
+                  "scenario" if scenario_inflow else "persistence", notes)
+
+
+def _fitted(sc: Scenario) -> bool:
+    """Does `sc` hold a value the calibration fits (other than the baseline's)?"""
+    from experiments.forecast.refit import uncalibrated
+
+    clean = uncalibrated(sc)
+    return clean.model_dump(exclude={"housing": {"default_target_per_half_year"}}) != \
+        sc.model_dump(exclude={"housing": {"default_target_per_half_year"}})
 
 
 def record_scenario(base: Scenario, rec: RecordAsOf, end: dt.date, start_point: RecordPoint | None = None,

@@ -11,7 +11,8 @@ For each origin T (1 January and 1 July, 2014 to 2020):
    stands, fitted to counts up to June 2020: for origins before then it has seen the answers, so
    it is a reference for what tuning can reach, not a forecast;
 3. an ensemble of `members` runs 30 months ahead (`run_forecast`, persistence inflow with its
-   historical errors);
+   historical errors; or, as a diagnostic that knows the future inflow, `inflow="recorded"`: the
+   inflow that came, without inflow uncertainty — what is left of the error is the chain's);
 4. every recorded count after T with a lead time in a horizon's window is a scored pair: the
    6-month horizon takes leads of 3-9 months, 12 months 9-18, 24 months 18-30 (the record has
    counts at irregular dates, mostly year ends, so a count exactly h months ahead is rare). The
@@ -51,7 +52,11 @@ LEADS = {6: (3.0, 9.0), 12: (9.0, 18.0), 24: (18.0, 30.0)}     # horizon -> lead
 MONTHS = 30                                                    # each forecast runs this far
 BASE = "hindcast-2015"
 PARAMS = ("refit", "calibrated")
+INFLOWS = ("persistence", "recorded")
+RECORDED_SERIES = "inflow_monthly_nl_derived"
 _COLUMN = {"population": "population", "permit_holders": "permit_holders"}
+FILES = {"pairs": "rolling-pairs.csv", "skill": "rolling-skill.csv", "markdown": "rolling-skill.md",
+         "origins": "rolling-origins.csv", "paths": "rolling-paths.csv", "png": "rolling-backtest.png"}
 
 
 def half_year_origins(first: dt.date, last: dt.date) -> list[dt.date]:
@@ -85,16 +90,27 @@ def origin_scenario(origin: dt.date, params: str, base: Scenario) -> tuple[Scena
     return with_ind_factor(clean, fit.theta), fit.describe(), fit.theta
 
 
-def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scenario | None = None) -> dict:
-    """Forecast from one origin and score it (a dict of rows, paths and notes; picklable)."""
+def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scenario | None = None,
+               inflow: str = "persistence") -> dict:
+    """Forecast from one origin and score it (a dict of rows, paths and notes; picklable).
+    `inflow="recorded"` is a diagnostic: the members run on the inflow that came (the packaged
+    monthly series) without inflow uncertainty, which separates the inflow assumption's error
+    from the chain's."""
     base = base or load_scenario(BASE)
     rec = RecordAsOf(origin)
     sc, how, theta = origin_scenario(origin, params, base)
     truth = [p for p in record_points(origin + dt.timedelta(days=1), add_months(origin, MONTHS)) if
              horizon_of(months_between(origin, p.date)) is not None]
     known_peak = max(p.value for p in rec.points("population"))
-    o = from_record(origin, MONTHS, ample(sc, known_peak), record=rec, keep_events=params == "calibrated")
-    f = run_forecast(o, MONTHS, members, seed, "persistence", errors_as_of(rec))
+    if inflow == "recorded":
+        sc = sc.model_copy(deep=True)
+        sc.inflow.monthly_series = RECORDED_SERIES
+        o = from_record(origin, MONTHS, ample(sc, known_peak), record=rec, keep_events=params == "calibrated",
+                        scenario_inflow=True)
+        f = run_forecast(o, MONTHS, members, seed, "scenario", None)
+    else:
+        o = from_record(origin, MONTHS, ample(sc, known_peak), record=rec, keep_events=params == "calibrated")
+        f = run_forecast(o, MONTHS, members, seed, "persistence", errors_as_of(rec))
     p = f.prognosis
     rows = []
     for point in truth:
@@ -112,9 +128,12 @@ def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scen
             row[name] = fn(known, point.date)
         rows.append(row)
     paths = {q: (p.dates, prognosis.band(getattr(p, _COLUMN[q]), [0.05, 0.5, 0.95])) for q in _COLUMN}
-    return {"origin": origin, "rows": rows, "how": how, "theta": theta, "paths": paths,
-            "inflow": f"persistence {o.persistence.first_per_day * 365.25:,.0f} first + "
-                      f"{o.persistence.family_per_day * 365.25:,.0f} family a year ({o.persistence.basis})",
+    said = (f"the recorded series ({RECORDED_SERIES}), known only later" if inflow == "recorded" else
+            f"persistence {o.persistence.first_per_day * 365.25:,.0f} first + "
+            f"{o.persistence.family_per_day * 365.25:,.0f} family a year ({o.persistence.basis})")
+    for row in rows:
+        row["inflow"] = inflow
+    return {"origin": origin, "rows": rows, "how": how, "theta": theta, "paths": paths, "inflow": said,
             "start": o.start.scenario.start_date}
 
 
@@ -131,6 +150,7 @@ class RollingBacktest:
     rows: pd.DataFrame
     notes: list[dict] = field(default_factory=list)      # per origin: how the parameters were made, inflow
     paths: dict = field(default_factory=dict)             # origin -> quantity -> (dates, p05/median/p95)
+    inflow: str = "persistence"                           # or "recorded" (diagnostic)
 
     def skill(self) -> pd.DataFrame:
         """The skill table: one row per horizon and quantity (see the module text)."""
@@ -172,31 +192,47 @@ class RollingBacktest:
             lines.append(
                 f"| {r.horizon_months} m | {r.quantity.replace('_', ' ')} | {r.pairs} ({r.origins}, {r.counts}) | "
                 f"{r.mape_model:.1%} | {r.mape_persistence:.1%} | {_pct(r.mape_seasonal_naive)} "
-                f"({r.seasonal_naive_pairs}) | {_pct(r.mape_linear_trend)} ({r.linear_trend_pairs}) | "
+                f"({int(r.seasonal_naive_pairs)}) | {_pct(r.mape_linear_trend)} ({int(r.linear_trend_pairs)}) | "
                 f"**{r.skill_model:+.2f}** | {_num(r.skill_seasonal_naive)} | {_num(r.skill_linear_trend)} | "
                 f"{r.coverage_50:.0%} / {r.coverage_90:.0%} |")
         return "\n".join(lines)
 
     def report(self) -> str:
         lines = [f"Rolling-origin backtest: {len(self.origins)} origins {self.origins[0]}..{self.origins[-1]}, "
-                 f"{self.members} members, parameters: {self.params}"]
+                 f"{self.members} members, parameters: {self.params}, inflow: {self.inflow}"]
         for n in self.notes:
             lines.append(f"  {n['origin']}: start {n['start']}; {n['how']}; inflow {n['inflow']}")
         lines.append(self.markdown())
         return "\n".join(lines)
 
     def write(self, out: str | Path) -> dict[str, Path]:
-        """Pairs (CSV), the skill table (CSV, Markdown), notes per origin (CSV) and the plot (PNG)."""
-        names = {"pairs": "rolling-pairs.csv", "skill": "rolling-skill.csv", "markdown": "rolling-skill.md",
-                 "origins": "rolling-origins.csv", "png": "rolling-backtest.png"}
+        """Pairs, the skill table (CSV and Markdown), notes per origin, each origin's daily median and
+        90 % band (CSV), and the plot (PNG); `read` takes the folder back."""
         out = Path(out)
         with atomic_folder(out) as tmp:
-            self.rows.to_csv(tmp / names["pairs"], index=False, float_format="%.4g")
-            self.skill().to_csv(tmp / names["skill"], index=False, float_format="%.4g")
-            (tmp / names["markdown"]).write_text(self.markdown() + "\n", encoding="utf-8")
-            pd.DataFrame(self.notes).to_csv(tmp / names["origins"], index=False)
-            plot(self, tmp / names["png"])
-        return {k: out / v for k, v in names.items()}
+            self.rows.to_csv(tmp / FILES["pairs"], index=False, float_format="%.6g")
+            self.skill().to_csv(tmp / FILES["skill"], index=False, float_format="%.4g")
+            (tmp / FILES["markdown"]).write_text(self.markdown() + "\n", encoding="utf-8")
+            pd.DataFrame(self.notes).to_csv(tmp / FILES["origins"], index=False)
+            rows = [{"origin": o.isoformat(), "quantity": q, "date": d.isoformat(), "p05": lo, "median": med, "p95": hi}
+                    for o, paths in sorted(self.paths.items()) for q, (dates, band) in paths.items()
+                    for d, lo, med, hi in zip(dates, *band)]
+            pd.DataFrame(rows).to_csv(tmp / FILES["paths"], index=False, float_format="%.6g")
+            plot(self, tmp / FILES["png"])
+        return {k: out / v for k, v in FILES.items()}
+
+    @classmethod
+    def read(cls, folder: str | Path) -> "RollingBacktest":
+        """A backtest written by `write` (to redraw or re-tabulate it without running it again)."""
+        folder = Path(folder)
+        rows = pd.read_csv(folder / FILES["pairs"])
+        notes = pd.read_csv(folder / FILES["origins"]).to_dict("records")
+        paths: dict = {}
+        for (o, q), g in pd.read_csv(folder / FILES["paths"]).groupby(["origin", "quantity"]):
+            dates = [dt.date.fromisoformat(d) for d in g["date"]]
+            paths.setdefault(dt.date.fromisoformat(o), {})[q] = (dates, g[["p05", "median", "p95"]].to_numpy().T)
+        origins = sorted(dt.date.fromisoformat(n["origin"]) for n in notes)
+        return cls(origins, -1, str(rows["params"].iloc[0]), -1, rows, notes, paths, str(rows["inflow"].iloc[0]))
 
 
 def _pct(x: float) -> str:
@@ -208,11 +244,14 @@ def _num(x: float) -> str:
 
 
 def backtest(origins: Sequence[dt.date], members: int = 20, params: str = "refit", seed: int = 1, jobs: int = 1,
-             progress: Callable[[int, int], None] | None = None, base: Scenario | None = None) -> RollingBacktest:
+             progress: Callable[[int, int], None] | None = None, base: Scenario | None = None,
+             inflow: str = "persistence") -> RollingBacktest:
     """Run the rolling-origin backtest (see the module text)."""
     if params not in PARAMS:
         raise ValueError(f"params: {params!r} (choose {' or '.join(PARAMS)})")
-    tasks = [(o, members, params, seed, base) for o in origins]
+    if inflow not in INFLOWS:
+        raise ValueError(f"inflow: {inflow!r} (choose {' or '.join(INFLOWS)})")
+    tasks = [(o, members, params, seed, base, inflow) for o in origins]
     results = []
     if jobs > 1 and len(tasks) > 1:
         with ProcessPoolExecutor(min(jobs, len(tasks))) as ex:
@@ -228,7 +267,8 @@ def backtest(origins: Sequence[dt.date], members: int = 20, params: str = "refit
     rows = pd.DataFrame([row for r in results for row in r["rows"]])
     notes = [{"origin": r["origin"].isoformat(), "start": r["start"].isoformat(), "how": r["how"],
               "ind_factor": r["theta"], "inflow": r["inflow"]} for r in results]
-    return RollingBacktest(list(origins), members, params, seed, rows, notes, {r["origin"]: r["paths"] for r in results})
+    return RollingBacktest(list(origins), members, params, seed, rows, notes, {r["origin"]: r["paths"] for r in results},
+                           inflow)
 
 
 def plot(bt: RollingBacktest, path: str | Path) -> None:
@@ -252,9 +292,15 @@ def plot(bt: RollingBacktest, path: str | Path) -> None:
         pts = [p for p in record if p.quantity == q]
         ax.scatter(pd.to_datetime([p.date for p in pts]), [p.value for p in pts], color="black", zorder=5, s=18,
                    label="recorded count")
+        top = 3 * max(p.value for p in pts)
+        ax.set_ylim(0, top)
+        ax.text(0.01, 0.97, f"axis cut at 3x the largest count ({top:,.0f})", transform=ax.transAxes, fontsize=7,
+                va="top", color="grey")
         ax.set_ylabel("persons")
         ax.set_title(("Persons in COA reception" if q == "population" else "Permit holders waiting") +
-                     ": each origin's median (line) and 90 % band, 30 months ahead", fontsize=9)
+                     f": each origin's median (line) and 90 % band, {MONTHS} months ahead ({bt.params} parameters, "
+                     f"{bt.inflow} inflow)",
+                     fontsize=9)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="upper right")
     ax = axes[2]
@@ -274,7 +320,8 @@ def plot(bt: RollingBacktest, path: str | Path) -> None:
     ax.set_ylim(max(min(lo * 1.1, -0.2), -3), 1)
     ax.grid(alpha=0.3, axis="y")
     ax.legend(fontsize=7)
-    ax.set_title(f"Skill per horizon ({bt.params} parameters; above 0: better than persistence; bars cut at -3)",
+    ax.set_title(f"Skill per horizon ({bt.params} parameters, {bt.inflow} inflow; above 0: better than persistence; "
+                 "bars cut at -3)",
                  fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=110)

@@ -15,12 +15,14 @@ are kept as empirical distributions (overlapping windows: neighbouring samples a
 
 **When the record is too short.** Before 2017 the known monthly record spans too few years for
 non-overlapping windows at 12 and 24 months, and the yearly totals before 2013 are five years
-apart. Where a horizon has fewer than `MIN_WINDOWS` windows, its error is drawn from a random walk
-in log arrivals instead: e_h ~ N(0, sigma^2 (1 + h/12) / 3), the variance of the difference between
-the mean over the next h months and the mean over the last 12 months of a Brownian motion with
-sigma^2 per year; sigma^2 is the mean of d^2 / gap over the known yearly totals, d the change in log
-first applications between two recorded years `gap` years apart (1975-2012 every five years, then
-yearly).
+apart. Where a horizon has fewer than `MIN_WINDOWS` windows, its error comes from a random walk in
+log arrivals instead, whose variance at horizon h is v(h) = sigma^2 (1 + h/12) / 3 (the variance of
+the difference between the mean over the next h months and the mean over the last 12 months of a
+Brownian motion with sigma^2 per year); sigma^2 is the mean of d^2 / gap over the known yearly
+totals, d the change in log first applications between two recorded years `gap` years apart
+(1975-2012 every five years, then yearly). The walk goes on from the horizon before it: at the
+6-month horizon e_6 = sqrt(v(6)) z; at a later one e_h = e_k + sqrt(v(h) - v(k)) z, k the horizon
+before (empirical or not), z the standard normal quantile at the member's u.
 
 **Paths.** A member draws one quantile u for all horizons (a member that is high at 6 months is
 high at 12 and 24: comonotone), reads E_h = exp(e_h) at u, and multiplies the assumed arrivals by
@@ -60,17 +62,22 @@ class InflowErrors:
         """'empirical' or 'random walk' for horizon `h`."""
         return "empirical" if self.windows.get(h, 0) >= MIN_WINDOWS else "random walk"
 
-    def sd(self, h: int) -> float:
-        """Spread (sd of the log error) used at horizon `h`."""
-        if self.method(h) == "empirical":
-            return float(np.std(self.samples[h]))
-        return self.walk_sigma * math.sqrt((1 + h / 12) / 3)
+    def walk_variance(self, h: int) -> float:
+        """Variance of the log error of persistence at horizon `h` under the random walk."""
+        return self.walk_sigma ** 2 * (1 + h / 12) / 3
 
     def quantile(self, h: int, u: np.ndarray) -> np.ndarray:
-        """Log error at quantile(s) u of horizon h."""
+        """Log error at quantile(s) u of horizon h. A random-walk horizon goes on from the horizon
+        before it (its quantile at the same u) by the walk's added variance, so a path stays whole
+        where the record is long enough for 6 months but not for 24."""
         if self.method(h) == "empirical":
             return np.quantile(self.samples[h], u, method="weibull")
-        return self.sd(h) * stats.norm.ppf(u)
+        before = [k for k in HORIZONS if k < h]
+        z = stats.norm.ppf(u)
+        if not before:
+            return math.sqrt(self.walk_variance(h)) * z
+        k = before[-1]
+        return self.quantile(k, u) + math.sqrt(max(self.walk_variance(h) - self.walk_variance(k), 0.0)) * z
 
     def describe(self) -> list[str]:
         """One line per horizon: method, samples, median and 90 % range of the multiplier."""
@@ -80,8 +87,9 @@ class InflowErrors:
             if self.method(h) == "empirical":
                 how = f"empirical, {len(self.samples[h])} monthly origins ({self.windows[h]} non-overlapping windows)"
             else:
-                how = (f"random walk, sigma {self.walk_sigma:.2f}/year from {self.walk_pairs} pairs of yearly totals "
-                       f"(only {self.windows.get(h, 0)} non-overlapping windows in the monthly record)")
+                how = (f"random walk on from the horizon before, sigma {self.walk_sigma:.2f}/year from "
+                       f"{self.walk_pairs} pairs of yearly totals (only {self.windows.get(h, 0)} non-overlapping "
+                       f"windows in the monthly record)")
             out.append(f"{h:2d} months: multiplier median {med:.2f}, 90 % {lo:.2f}-{hi:.2f} ({how})")
         return out
 

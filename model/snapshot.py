@@ -232,7 +232,8 @@ class _Encoder:
         bg = g.bit_generator
         name = type(bg).__name__
         if BIT_GENERATORS.get(name) is not type(bg):
-            raise SnapshotError(f"snapshot: cannot save {path}: bit generator {name} (known: {', '.join(BIT_GENERATORS)})")
+            raise SnapshotError(f"snapshot: cannot save {path}: bit generator {name} "
+                                f"(known: {', '.join(BIT_GENERATORS)})")
         n = self._id(g)
         seq = getattr(bg, "seed_seq", None)
         return {"$": "rng", "id": n, "bg": name, "state": self.encode(bg.state, f"{path}.state"),
@@ -544,7 +545,8 @@ class Snapshot:
         try:
             return Scenario.model_validate(self.header["scenario"])
         except (ValidationError, ScenarioError) as e:
-            raise SnapshotError(f"snapshot: its scenario is not valid in this noodplan ({str(e).splitlines()[0]})") from None
+            first = str(e).splitlines()[0]
+            raise SnapshotError(f"snapshot: its scenario is not valid in this noodplan ({first})") from None
 
     def restore(self, world=None, horizon_days: int | None = None):
         """A `State` identical to the captured one, on `world` (shared) or on a world rebuilt from
@@ -622,7 +624,8 @@ def load(path: str | Path) -> Snapshot:
                 raise SnapshotError(f"{path.name}: not a noodplan snapshot (no header.json and state.json)")
             header = json.loads(z.read("header.json"))
             if not isinstance(header, dict) or header.get("format") != FORMAT:
-                raise SnapshotError(f"{path.name}: not a noodplan snapshot (format {header.get('format') if isinstance(header, dict) else None!r})")
+                found = header.get("format") if isinstance(header, dict) else None
+                raise SnapshotError(f"{path.name}: not a noodplan snapshot (format {found!r})")
             version = header.get("format_version", header.get("version"))
             if type(version) is not int or not 1 <= version <= FORMAT_VERSION:
                 raise SnapshotError(f"{path.name}: snapshot format version {version!r}; this noodplan reads "
@@ -637,7 +640,8 @@ def load(path: str | Path) -> Snapshot:
     except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, ValueError, OSError) as e:
         if isinstance(e, SnapshotError):
             raise
-        raise SnapshotError(f"{path.name}: damaged snapshot ({str(e).splitlines()[0] if str(e) else type(e).__name__})") from None
+        why = str(e).splitlines()[0] if str(e) else type(e).__name__
+        raise SnapshotError(f"{path.name}: damaged snapshot ({why})") from None
     if not isinstance(tree, dict):
         raise SnapshotError(f"{path.name}: damaged snapshot (state.json is not an object)")
     header, tree = migrate(header, tree)

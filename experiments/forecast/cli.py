@@ -27,7 +27,8 @@ class _Bad(ValueError):
 
 def register(subparsers) -> None:
     """Add `forecast` to the `noodplan` subcommands."""
-    fc = subparsers.add_parser("forecast", help="ensemble forecast 6/12/24 months ahead, or the rolling-origin backtest",
+    fc = subparsers.add_parser("forecast", help="ensemble forecast 6/12/24 months ahead, or the rolling-origin "
+                                                "backtest",
                                description="Forecast persons in reception, permit holders waiting and places needed "
                                            "6, 12 and 24 months ahead from a run, a snapshot or recorded figures "
                                            "(docs/forecast.md).")

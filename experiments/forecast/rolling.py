@@ -267,8 +267,8 @@ def backtest(origins: Sequence[dt.date], members: int = 20, params: str = "refit
     rows = pd.DataFrame([row for r in results for row in r["rows"]])
     notes = [{"origin": r["origin"].isoformat(), "start": r["start"].isoformat(), "how": r["how"],
               "ind_factor": r["theta"], "inflow": r["inflow"]} for r in results]
-    return RollingBacktest(list(origins), members, params, seed, rows, notes, {r["origin"]: r["paths"] for r in results},
-                           inflow)
+    paths = {r["origin"]: r["paths"] for r in results}
+    return RollingBacktest(list(origins), members, params, seed, rows, notes, paths, inflow)
 
 
 def plot(bt: RollingBacktest, path: str | Path) -> None:

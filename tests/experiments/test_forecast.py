@@ -14,7 +14,8 @@ import pytest
 from experiments.cli import main
 from experiments.forecast import baselines, rolling
 from experiments.forecast.ensemble import run_forecast
-from experiments.forecast.inflow import daily_paths, errors_as_of, persistence_errors, persistence_from_record, walk_sigma
+from experiments.forecast.inflow import (daily_paths, errors_as_of, persistence_errors, persistence_from_record,
+                                         walk_sigma)
 from experiments.forecast.origins import from_record, from_run, record_scenario
 from experiments.forecast.publish import atomic_folder
 from experiments.forecast.record import FutureDataError, RecordAsOf, known_on
@@ -66,7 +67,7 @@ def test_a_figure_derived_from_a_years_total_is_known_only_when_the_year_has_end
     p = persistence_from_record(rec, family_fallback_per_year=4000)
     assert p.first_per_day == pytest.approx(24000 / 365)
     assert p.family_per_day == pytest.approx(4000 / 365)           # 2014 family total (an assumption), known in 2015
-    early = persistence_from_record(RecordAsOf(D(2014, 7, 1)), family_fallback_per_year=3652.5)   # 10 a day (365.25 days a year)
+    early = persistence_from_record(RecordAsOf(D(2014, 7, 1)), family_fallback_per_year=3652.5)   # 10 a day
     assert early.family_per_day == pytest.approx(10.0) and "none recorded yet" in early.basis
 
 
@@ -88,7 +89,8 @@ def test_persistence_seasonal_naive_and_linear_trend_by_hand():
     # at x = 0: 123.33 + 0.136664 * 183.33 = 148.388; on 2021-07-01 (x = 181): 148.388 + 24.736 = 173.12
     assert baselines.linear_trend(SERIES, target) == pytest.approx(173.12, abs=0.01)
     assert baselines.linear_trend(SERIES[:1], target) is None
-    assert baselines.linear_trend([(D(2020, 1, 1), 100.0), (D(2020, 2, 1), 10.0)], D(2021, 1, 1)) == 0.0  # never below 0
+    falling = [(D(2020, 1, 1), 100.0), (D(2020, 2, 1), 10.0)]
+    assert baselines.linear_trend(falling, D(2021, 1, 1)) == 0.0         # never below 0
     assert baselines.persistence([], target) is None
 
 

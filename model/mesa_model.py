@@ -62,6 +62,14 @@ class ReceptionModel(mesa.Model):
             self.location_agents.append(LocationAgent(self, j))
         self.running = self.state.day < self.horizon
 
+    def applicant(self, person: int) -> Applicant:
+        """A view of one person (row of the person arrays) with their path so far."""
+        return Applicant.of(self.state, person)
+
+    def results(self) -> Results:
+        """Results of the days simulated so far."""
+        return results_of(self.state)
+
     def snapshot(self) -> Snapshot:
         """The whole state now (`model.snapshot`): save it, or restore it to rewind or fork."""
         return capture(self.state)
@@ -73,11 +81,3 @@ class ReceptionModel(mesa.Model):
         lets it run to that many days in all, beyond the saved horizon."""
         snap = snapshot if isinstance(snapshot, Snapshot) else load(snapshot)
         return cls(state=snap.restore(world, days))
-
-    def applicant(self, person: int) -> Applicant:
-        """A view of one person (row of the person arrays) with their path so far."""
-        return Applicant.of(self.state, person)
-
-    def results(self) -> Results:
-        """Results of the days simulated so far."""
-        return results_of(self.state)

@@ -18,7 +18,7 @@ def prepare(scenario: Scenario | str, seed: int | None = None, days: int | None 
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
     if days is not None:
         sc = sc.model_copy(update={"horizon_days": days})
-    w = world if world is not None and world_serves(world.scenario, sc) else build_world(sc)
+    w = world if world is not None and _same_world(world.scenario, sc) else build_world(sc)
     s = new_state(w, seed)
     s.sc.horizon_days = sc.horizon_days
     s.recorder = Recorder(s, sc.horizon_days)
@@ -27,13 +27,16 @@ def prepare(scenario: Scenario | str, seed: int | None = None, days: int | None 
     return s
 
 
-def world_serves(built: Scenario, wanted: Scenario) -> bool:
+def _same_world(built: Scenario, wanted: Scenario) -> bool:
     """May a world built for `built` serve `wanted`? Only when they differ at most in seed and
     a shorter horizon (the world holds the portfolio, the network and the inflow plan)."""
     if built.horizon_days < wanted.horizon_days:
         return False
     skip = {"horizon_days", "seed"}
     return built.model_dump(exclude=skip) == wanted.model_dump(exclude=skip)
+
+
+world_serves = _same_world   # the public name (model.snapshot restores a state onto a given world)
 
 
 def _extensions() -> list[Callable[[State], None]]:

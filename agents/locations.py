@@ -62,6 +62,22 @@ _FIELDS: dict[str, np.dtype] = {
 class Locations:
     """All reception locations in one run, open or not."""
 
+    # one array per field of `_FIELDS`, set in __init__ and `append` (declared for type checkers)
+    kind: np.ndarray
+    municipality: np.ndarray
+    capacity: np.ndarray
+    max_capacity: np.ndarray
+    extra: np.ndarray
+    life: np.ndarray
+    open_day: np.ndarray
+    contract_end: np.ndarray
+    term_days: np.ndarray
+    cost_place_day: np.ndarray
+    cost_person_night: np.ndarray
+    occupancy: np.ndarray
+    children: np.ndarray
+    synthetic: np.ndarray
+
     def __init__(self, n: int, names: list[str]) -> None:
         self.n = n
         self.names = list(names)
@@ -69,7 +85,7 @@ class Locations:
             setattr(self, k, np.zeros(n, dt))
 
     @classmethod
-    def from_columns(cls, names: list[str], **columns: np.ndarray) -> "Locations":
+    def from_columns(cls, names: list[str], **columns: np.ndarray) -> Locations:
         locs = cls(len(names), names)
         for k, v in columns.items():
             if k not in _FIELDS:
@@ -134,8 +150,8 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
     if n == 0:
         return loc
     sz = sizes.astype(np.int64, copy=False)
-    line = _Unplaced(sz) if n > _LONG_LINE else _InOrder(sz)
-    vac = None   # copied on first use
+    line: _Unplaced | _InOrder = _Unplaced(sz) if n > _LONG_LINE else _InOrder(sz)
+    vac: np.ndarray | None = None   # copied on first use
     for kind in preference:
         cand = order_by_kind[kind]
         if len(cand) == 0:
@@ -176,7 +192,9 @@ class _InOrder:
     all are left) and sizes; every pass looks at all of them."""
 
     def __init__(self, sizes: np.ndarray) -> None:
-        self.todo, self.s, self.end = None, sizes, None
+        self.todo: np.ndarray | None = None
+        self.s = sizes
+        self.end: np.ndarray | None = None
 
     def window(self, free: int) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
         if self.end is None:
@@ -201,7 +219,7 @@ class _Unplaced:
 
     def __init__(self, sizes: np.ndarray) -> None:
         self.sizes = sizes
-        self.cum = None            # cumulative sizes in the original order, made when first needed
+        self.cum: np.ndarray | None = None   # cumulative sizes in the original order, made when first needed
         self.head = _EMPTY
         self.t0 = 0
         self.n = len(sizes)
@@ -231,8 +249,9 @@ class _Unplaced:
         end = np.concatenate([hend, self.cum[self.t0:t1] - (before - h_total)])
         return idx, np.concatenate([hs, self.sizes[self.t0:t1]]), end
 
-    def drop(self, idx: np.ndarray, ok: np.ndarray, n_ok: int) -> bool:
+    def drop(self, idx: np.ndarray | None, ok: np.ndarray, n_ok: int) -> bool:
         """Remove the households placed from the window `idx` (`ok`); True when none is left."""
+        assert idx is not None                        # this line's windows always name indexes
         w, nh = len(idx), len(self.head)
         left = idx[~ok] if n_ok < w else _EMPTY
         if w < nh:                                    # the window ended inside the head

@@ -21,11 +21,13 @@ class Reason(IntEnum):
 
     INTAKE = 0             # first bed, or a bed after nights without one (not a move)
     PROCEDURE_STEP = 1     # registration location -> process/regular location, and the like
-    LOCATION_CLOSING = 2   # its location closed (contract ended, scale-down, force majeure)
-    CAPACITY_BALANCING = 3  # moved to relieve a full location or region
+    LOCATION_CLOSING = 2   # its location closed (scale-down, a closure event, force majeure)
+    CAPACITY_BALANCING = 3  # moved to consolidate under-used locations or when reserve is released
     EMERGENCY_TO_REGULAR = 4  # from emergency/crisis reception up to a regular place
     FAMILY_REUNION = 5     # joined family members elsewhere
     EXIT = 6               # left reception (housed, departed, transferred; not a move)
+    OWN_REQUEST = 7        # moved on the household's own request (verhuizing op eigen verzoek)
+    CONTRACT_END = 8       # its location's contract ended and was not renewed
 
 
 REASON_NAMES = [r.name.lower() for r in Reason]

@@ -3,6 +3,9 @@
 * `FifoQueue`  — first come, first served waiting lines (registration, IND tracks, moves up).
 * `Calendar`   — timed transitions: households due on a given day (end of screening, end of the
   departure period, Dublin transfer). Popping a day costs the number of households due.
+* `BucketCalendar` — the same for households filed under many different days at once (each
+  household's next own-request day): days are grouped in buckets, so filing costs one entry per
+  bucket touched, and popping a day costs the households filed in its bucket.
 
 Entries are household ids. Entries can go stale (the household left by another route); callers
 filter what they pop with the household's current state, so nothing has to be removed eagerly.
@@ -88,3 +91,52 @@ class Calendar:
 
     def pending(self) -> int:
         return sum(len(c) for chunks in self._days.values() for c in chunks)
+
+
+class BucketCalendar:
+    """Household ids filed under the day they are due, for many different days at once.
+
+    Filing appends to an in-tray without sorting. The days are grouped in buckets of `width`
+    days; when popping reaches a new bucket, the in-tray is sorted once into that bucket's entries
+    and the rest (a pass over what is pending, once every `width` days), and popping a day then
+    looks at its bucket only. `pop(day)` gives the ids filed under `day` in the order they were
+    filed, like `Calendar`. Days must be filed after the last day popped."""
+
+    def __init__(self, width: int = 32) -> None:
+        self.width = width
+        self._tray: list[tuple[np.ndarray, np.ndarray]] = []   # (ids, days) not yet in a bucket
+        self._bucket = -1                                      # the bucket being popped
+        self._ids, self._days = _EMPTY, _EMPTY                 # its entries, in filing order
+
+    def schedule(self, ids: np.ndarray, day: int | np.ndarray) -> None:
+        ids = np.asarray(ids, dtype=np.int64)
+        if len(ids) == 0:
+            return
+        days = np.broadcast_to(np.asarray(day, dtype=np.int64), ids.shape)
+        now = days // self.width == self._bucket
+        if now.any():
+            self._ids = np.concatenate([self._ids, ids[now]])
+            self._days = np.concatenate([self._days, days[now]])
+            ids, days = ids[~now], days[~now]
+        if len(ids):
+            self._tray.append((ids.copy(), days.copy()))
+
+    def pop(self, day: int) -> np.ndarray:
+        """All ids filed under `day`, in the order filed (and removes them)."""
+        bucket = day // self.width
+        if bucket != self._bucket:
+            self._bucket = bucket
+            ids = np.concatenate([self._ids] + [c[0] for c in self._tray])
+            days = np.concatenate([self._days] + [c[1] for c in self._tray])
+            now = days // self.width == bucket
+            self._ids, self._days = ids[now], days[now]
+            self._tray = [(ids[~now], days[~now])] if not now.all() else []
+        hit = self._days == day
+        if not hit.any():
+            return _EMPTY
+        out = self._ids[hit]
+        self._ids, self._days = self._ids[~hit], self._days[~hit]
+        return out
+
+    def pending(self) -> int:
+        return len(self._ids) + sum(len(c[0]) for c in self._tray)

@@ -116,7 +116,7 @@ class Applicant:
     path: tuple[Step, ...]
 
     @classmethod
-    def of(cls, state, person: int) -> "Applicant":
+    def of(cls, state, person: int) -> Applicant:
         p = state.people
         if not 0 <= person < p.n_persons:
             raise IndexError(f"no person {person} (0 … {p.n_persons - 1})")

@@ -13,10 +13,8 @@ date is the initial condition, shown but not scored):
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.history import RecordPoint, record_points
+from experiments.outputs import worker_pool
 from model.scenario import Scenario, load_scenario
 
 COLUMNS = ["date", "quantity", "recorded", "sim_median", "sim_p05", "sim_p95", "error", "abs_pct_error",
@@ -45,7 +44,7 @@ def replicates(sc: Scenario, seeds: Sequence[int], jobs: int = 1) -> dict[str, n
     """Daily series per seed: name -> array (seed, day)."""
     tasks = [(sc, s) for s in seeds]
     if jobs > 1 and len(tasks) > 1:
-        with ProcessPoolExecutor(min(jobs, len(tasks))) as ex:
+        with worker_pool(min(jobs, len(tasks))) as ex:
             runs = list(ex.map(_replicate, tasks))
     else:
         runs = [_replicate(t) for t in tasks]
@@ -72,8 +71,9 @@ def score(table: pd.DataFrame) -> dict[str, float]:
             rec_ph, sim_ph = float(ph["recorded"].iloc[0]), float(ph["sim_median"].iloc[0])
             diff = abs(sim_ph - rec_ph) + abs((sim_total - sim_ph) - (rec_total - rec_ph))
         ard.append(diff / rec_total)
-    return {"points": int(len(t)), "mape": float(ape.mean()),
-            "mape_population": float(((pop_rows["sim_median"] - pop_rows["recorded"]).abs() / pop_rows["recorded"]).mean())
+    return {"points": len(t), "mape": float(ape.mean()),
+            "mape_population": float(((pop_rows["sim_median"] - pop_rows["recorded"]).abs()
+                                      / pop_rows["recorded"]).mean())
             if len(pop_rows) else float("nan"),
             "ard": float(np.mean(ard)) if ard else float("nan")}
 
@@ -195,7 +195,3 @@ def plot(bt: Backtest, path: str | Path) -> None:
     fig.tight_layout()
     fig.savefig(path, dpi=110)
     plt.close(fig)
-
-
-def parse_date(text: str) -> dt.date:
-    return dt.date.fromisoformat(text)

@@ -33,8 +33,9 @@ from scipy import optimize, stats
 from scipy.stats import qmc
 
 from experiments.history import RecordPoint, record_points
+from experiments.outputs import ignore_interrupts, replace_text, stop_workers
 from model.events import set_path
-from model.scenario import SCENARIO_DIR, Scenario, get_path, load_scenario
+from model.scenario import SCENARIO_DIR, Scenario, from_yaml_text, get_path, load_scenario
 
 CALIBRATION_END = dt.date(2020, 6, 1)   # hindcast-2020 starts here: nothing later may be used
 CHI2_90 = float(stats.chi2.ppf(0.90, 1))
@@ -71,7 +72,6 @@ class Param:
 
 
 _IND_SPLIT = {"regular": 50 / 78, "accelerated": 15 / 78, "border": 3 / 78, "dublin": 10 / 78}
-_TRACKS = tuple(_IND_SPLIT)
 
 # The free parameters of the hindcasts (see docs/validation.md for why these).
 FREE: list[Param] = [
@@ -136,10 +136,7 @@ def current(sc: Scenario, params: Sequence[Param]) -> list[float]:
     out = []
     for p in params:
         path, mult = p.targets[0]
-        if path.startswith("event:"):
-            v = next(e.value for e in sc.events if e.label == path[6:])
-        else:
-            v = get_path(sc, path)
+        v = next(e.value for e in sc.events if e.label == path[6:]) if path.startswith("event:") else get_path(sc, path)
         out.append(float(v) / mult)
     return out
 
@@ -187,7 +184,7 @@ class Problem:
         tasks = [(sc, s, self.points, self.days) for s in self.seeds]
         if self.jobs > 1 and len(tasks) > 1:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(self.jobs)
+                self._pool = ProcessPoolExecutor(self.jobs, initializer=ignore_interrupts)
             return np.array(list(self._pool.map(_run, tasks)))
         return np.array([_run(t) for t in tasks])
 
@@ -199,9 +196,13 @@ class Problem:
         self.evaluations.append((list(values), value))
         return value
 
-    def close(self) -> None:
+    def close(self, now: bool = False) -> None:
+        """End the worker processes (`now`: without waiting for running simulations)."""
         if self._pool is not None:
-            self._pool.shutdown()
+            if now:
+                stop_workers(self._pool)
+            else:
+                self._pool.shutdown()
             self._pool = None
 
 
@@ -305,7 +306,8 @@ def search(pb: Problem, budget: int, x0: Sequence[float] | None = None, seed: in
     return values, best
 
 
-def profile(pb: Problem, values: Sequence[float], best: float, points_per_param: int = 7) -> tuple[list[Estimate], float]:
+def profile(pb: Problem, values: Sequence[float], best: float,
+            points_per_param: int = 7) -> tuple[list[Estimate], float]:
     """Profile of the objective along each parameter (others at the fit) and the 90 % intervals."""
     n, k = len(pb.points) * len(pb.seeds), len(pb.params)
     sigma2 = best * n / max(n - k, 1)                  # variance of relative errors at the fit
@@ -370,8 +372,10 @@ def calibrate(base: str | Scenario = "hindcast-2015", budget: int = 60, params: 
             values, best = better
             for e, v in zip(estimates, values):
                 e.value = v
-    finally:
-        pb.close()
+    except BaseException:
+        pb.close(now=True)
+        raise
+    pb.close()
     return Fit(pb, values, best, estimates, len(pb.evaluations), sigma2)
 
 
@@ -395,7 +399,7 @@ def write_fitted(fit: Fit, files: Sequence[str | Path], provenance: str) -> list
     est = {e.param.name: e for e in fit.estimates}
     changed = []
     for f in files:
-        path = Path(f) if Path(f).suffix else SCENARIO_DIR / f"{f}.yaml"
+        path = scenario_file(f)
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
         touched = False
         for i, line in enumerate(lines):
@@ -409,10 +413,10 @@ def write_fitted(fit: Fit, files: Sequence[str | Path], provenance: str) -> list
             if mult is None:
                 raise ValueError(f"{path.name}:{i + 1}: {key!r} is not a target of {e.param.name}")
             v = e.value * mult
-            text = str(int(round(v))) if e.param.integer or abs(v) >= 1000 else f"{v:.4g}"
+            text = str(round(v)) if e.param.integer or abs(v) >= 1000 else f"{v:.4g}"
             body = line[: m.start()].rstrip()
             if "{" in body:                    # an event in flow style: its `value:`
-                body, n = _FLOW_VALUE.subn(lambda g: g.group(1) + text, body, count=1)
+                body, n = _FLOW_VALUE.subn(lambda g, text=text: g.group(1) + text, body, count=1)
             else:
                 vm = _VALUE.match(body)
                 n = 1 if vm else 0
@@ -426,10 +430,16 @@ def write_fitted(fit: Fit, files: Sequence[str | Path], provenance: str) -> list
             lines[i] = f"{body.ljust(max(len(body) + 1, 36))} {comment}\n"
             touched = True
         if touched:
-            path.write_text("".join(lines), encoding="utf-8")
-            load_scenario(str(path))          # still a valid scenario
+            text = "".join(lines)
+            from_yaml_text(text, path.name, folder=path.parent)   # still a valid scenario, or untouched
+            replace_text(path, text)
             changed.append(path)
     return changed
+
+
+def scenario_file(name_or_path: str | Path) -> Path:
+    """The file of a built-in scenario name, or the path itself."""
+    return Path(name_or_path) if Path(name_or_path).suffix else SCENARIO_DIR / f"{name_or_path}.yaml"
 
 
 def write_report(fit: Fit, out: str | Path) -> list[Path]:
@@ -449,8 +459,8 @@ def write_report(fit: Fit, out: str | Path) -> list[Path]:
     est = out / "calibration-estimates.csv"
     pd.DataFrame(rows).to_csv(est, index=False)
     ev = out / "calibration-evaluations.csv"
-    pd.DataFrame([dict(zip([p.name for p in fit.problem.params], v), loss=l)
-                  for v, l in fit.problem.evaluations]).to_csv(ev, index=False)
+    pd.DataFrame([dict(zip([p.name for p in fit.problem.params], v), loss=loss)
+                  for v, loss in fit.problem.evaluations]).to_csv(ev, index=False)
     k = len(fit.estimates)
     cols = min(k, 4)
     fig, axes = plt.subplots((k + cols - 1) // cols, cols, figsize=(3.2 * cols, 2.6 * ((k + cols - 1) // cols)),

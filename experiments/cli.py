@@ -1,30 +1,80 @@
 """The `noodplan` command line.
 
-    noodplan run [SCENARIO] [--days N] [--seed S] [--out DIR]   run and summarise one scenario
-    noodplan validate FILE                                       check a scenario file
+    noodplan run [SCENARIO] [--days N] [--seed S] [--out DIR] [--force]   run and summarise one scenario
+    noodplan validate FILE                                       check a scenario file (all `run` checks)
     noodplan scenarios                                           list the built-in scenarios
-    noodplan schema [--out FILE]                                 JSON Schema of scenario files
-    noodplan backtest NAME [--seeds N] [--record FILE] [--out DIR]  run against the record
-    noodplan calibrate [--budget N] [--seeds N] [--dry-run]      fit the free parameters (pre-2020)
+    noodplan schema [--out FILE.json]                            JSON Schema of scenario files
+    noodplan compare A B [--runs N] [--seed S] [--days N] [--workers N] [--out FILE.csv]
+    noodplan backtest NAME [--seeds N] [--record FILE] [--out DIR] [--force]   run against the record
+    noodplan backtest --rolling [--members N] [--origins A..B] [--jobs N]   forecasts from every half-year, scored
+    noodplan calibrate [--budget N] [--seeds N] [--dry-run] [--out DIR] [--force]   fit the free parameters
     noodplan bench [--json FILE] [--plot FILE] [--history FILE] [--quick] [--instructions]
                                                                  speed and memory figures
 
-Bad input stops with one line naming the field and the reason, and exit code 2.
+The input contract (docs/input-contract.md): bad input -- a scenario, an option, a target -- stops
+before anything is computed with one line on stderr naming the file or option, the field and the
+reason, and exit code 2. Results are whole or absent (docs/outputs.md, `experiments.outputs`):
+Ctrl+C or SIGTERM ends with one line and exit code 130 and leaves the target as it was; a closed
+pipe (`noodplan run | head`) ends quietly.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
+import shlex
 import shutil
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, NoReturn
+
+from experiments import outputs
+from model.scenario import MAX_DAYS, MAX_SEED
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130
+EXIT_BROKEN_PIPE = 141          # 128 + SIGPIPE, as a shell reports a command that lost its reader
+MAX_RUNS = 10_000               # --runs, --seeds
+MAX_JOBS = 256                  # --jobs, --workers
+MAX_BUDGET = 100_000            # calibrate --budget
+MAX_REPEATS = 1_000             # bench --repeats
 
 
-def _progress(desc: str, total: int):
+class _Bad(Exception):
+    """A bad command-line value (one line, exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports a usage error in one line (`noodplan: run: --days: …`), exit code 2."""
+
+    def error(self, message: str) -> NoReturn:
+        where = self.prog.removeprefix("noodplan").strip()
+        print(f"noodplan: {where + ': ' if where else ''}{message} (see --help)", file=sys.stderr)
+        raise SystemExit(EXIT_BAD_INPUT)
+
+
+def _whole(lo: int, hi: int, unit: str = "") -> Callable[[str], int]:
+    """An argparse type: a whole number from lo to hi."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text.strip())
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+        if not lo <= value <= hi:
+            raise argparse.ArgumentTypeError(f"must be {lo:,} to {hi:,}{unit} (got {value:,})")
+        return value
+    parse.__name__ = "whole number"
+    return parse
+
+
+DAYS = _whole(1, MAX_DAYS, " days")
+SEED = _whole(0, MAX_SEED)
+RUNS = _whole(1, MAX_RUNS)
+JOBS = _whole(1, MAX_JOBS, " processes")
+
+
+def _progress(desc: str, total: int) -> Callable[[int, int], None]:
     from tqdm import tqdm
 
     bar = tqdm(total=total, desc=desc, unit="day", file=sys.stderr, leave=False,
@@ -38,27 +88,44 @@ def _progress(desc: str, total: int):
     return tick
 
 
+def _scenario(name_or_path: str, days: int | None = None) -> Any:
+    """A scenario loaded and checked as `simulate` will check it (with `--days` applied)."""
+    from model.scenario import load_scenario, validate_scenario
+
+    sc = load_scenario(name_or_path)
+    return sc if days is None else validate_scenario(sc, days)
+
+
+def _about(args: argparse.Namespace, sc: Any, **fields: Any) -> dict[str, Any]:
+    """The manifest's description of a command's results: the command line and the scenario."""
+    return {"command": shlex.join(["noodplan", *args.argv]), "scenario": sc.name,
+            "scenario_sha256": outputs.scenario_hash(sc), "start_date": str(sc.start_date), **fields}
+
+
 def cmd_run(args: argparse.Namespace) -> int:
-    from model.scenario import load_scenario
     from model.simulate import simulate
 
-    sc = load_scenario(args.scenario)
-    days = args.days or sc.horizon_days
+    sc = _scenario(args.scenario, args.days)
+    if args.out is not None:
+        outputs.check_folder(args.out, args.force)
+    days = sc.horizon_days
+    seed = sc.seed if args.seed is None else args.seed
     t0 = time.perf_counter()
-    res = simulate(sc, seed=args.seed, days=days, progress=_progress(f"Simulating {sc.name}", days))
+    res = simulate(sc, seed=seed, progress=_progress(f"Simulating {sc.name}", days))
     elapsed = time.perf_counter() - t0
+    wrote = []
+    if args.out is not None:
+        with outputs.folder(args.out, args.force, _about(args, sc, seed=seed, days=days)) as tmp:
+            wrote = [Path(args.out) / p.name for p in res.save(tmp).values()] + [Path(args.out) / outputs.MANIFEST]
     print(res.summary())
     print(f"  ({days} days simulated in {elapsed:.2f} s)")
-    if args.out:
-        paths = res.save(args.out)
-        print("Wrote " + ", ".join(str(p) for p in paths.values()))
+    if wrote:
+        print("Wrote " + ", ".join(str(p) for p in wrote))
     return 0
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
-    from model.scenario import load_scenario
-
-    sc = load_scenario(args.file)
+    sc = _scenario(args.file)
     print(f"{args.file}: valid scenario {sc.name!r} ({sc.start_date} to {sc.end_date}, "
           f"{len(sc.events)} event{'' if len(sc.events) == 1 else 's'})")
     return 0
@@ -75,11 +142,13 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
 
 def cmd_schema(args: argparse.Namespace) -> int:
+    import json
+
     from model.scenario import json_schema
 
     text = json.dumps(json_schema(), indent=2)
-    if args.out:
-        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    if args.out is not None:
+        outputs.write_text(args.out, text + "\n", ".json")
         print(f"Wrote {args.out}")
     else:
         print(text)
@@ -89,45 +158,46 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from experiments.compare import compare
 
-    if args.runs < 1:
-        raise _Bad("--runs: must be at least 1")
-    total = 2 * args.runs
-    cmp = compare(args.a, args.b, runs=args.runs, seed=args.seed, days=args.days, workers=args.workers,
-                  progress=_progress("Paired runs", total))
-    print(cmp.table())
-    if args.out:
+    sa, sb = _scenario(args.a, args.days), _scenario(args.b, args.days)
+    if args.out is not None:
+        outputs.check_file(args.out, ".csv")
+    cmp = compare(sa, sb, runs=args.runs, seed=args.seed, days=args.days, workers=args.workers,
+                  progress=_progress("Paired runs", 2 * args.runs))
+    if args.out is not None:
         import pandas as pd
 
-        Path(args.out).parent.mkdir(parents=True, exist_ok=True)
-        pd.DataFrame(cmp.rows()).to_csv(args.out, index=False)
+        with outputs.file(args.out, ".csv") as tmp:
+            pd.DataFrame(cmp.rows()).to_csv(tmp, index=False)
+    print(cmp.table())
+    if args.out is not None:
         print(f"Wrote {args.out}")
     return 0
-
-
-class _Bad(Exception):
-    """A bad command-line value (one line, exit code 2)."""
 
 
 def cmd_backtest(args: argparse.Namespace) -> int:
     from experiments.backtest import backtest
     from experiments.history import read_points, record_points
-    from model.scenario import load_scenario
 
-    if args.seeds < 1:
-        raise _Bad("--seeds: must be at least 1")
-    if args.jobs is not None and args.jobs < 1:
-        raise _Bad("--jobs: must be at least 1")
-    sc = load_scenario(args.scenario)
+    if args.rolling:
+        from experiments.forecast.cli import cmd_rolling
+
+        return cmd_rolling(args)
+    if args.scenario is None:
+        raise _Bad("backtest: give a scenario (e.g. hindcast-2015), or --rolling")
+    sc = _scenario(args.scenario)
     points = record_points(sc.start_date, sc.end_date, sc.country)
     if args.record:
         try:
             points += read_points(args.record)
-        except ValueError as exc:
+        except (ValueError, OSError) as exc:
             raise _Bad(f"--record: {exc}") from None
+    out = args.out if args.out is not None else f"out/backtest/{sc.name}"
+    outputs.check_folder(out, args.force)
     bt = backtest(sc, seeds=args.seeds, points=points, jobs=args.jobs)
+    with outputs.folder(out, args.force, _about(args, sc, seeds=bt.seeds, days=sc.horizon_days)) as tmp:
+        names = [p.name for p in bt.write(tmp).values()]
     print(bt.report())
-    paths = bt.write(args.out)
-    print("Wrote " + ", ".join(str(p) for p in paths.values()))
+    print("Wrote " + ", ".join(str(Path(out) / n) for n in [*names, outputs.MANIFEST]))
     return 0
 
 
@@ -135,36 +205,58 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     import datetime as dt
 
     from experiments import calibrate as cal
+    from model.scenario import ScenarioError, load_scenario
 
-    if args.budget < 1:
-        raise _Bad("--budget: must be at least 1")
-    if args.seeds < 1:
-        raise _Bad("--seeds: must be at least 1")
+    if args.params is not None and not args.params.strip():
+        raise _Bad("--params: give comma-separated parameter names, or leave the option out for all")
     params = [p.strip() for p in args.params.split(",")] if args.params else None
     try:
         cal.by_name(params)
     except ValueError as exc:
         raise _Bad(f"--params: {exc}") from None
+    sc = _scenario(args.scenario)
+    seeds = tuple(range(1, args.seeds + 1))
+    try:
+        cal.problem(sc, params, seeds=seeds)
+    except ValueError as exc:
+        raise _Bad(f"--scenario: {exc}") from None
+    into = [] if args.dry_run else [f.strip() for f in args.into.split(",")]
+    for f in into:
+        try:
+            path = cal.scenario_file(f)
+            load_scenario(path)
+        except ScenarioError as exc:
+            raise _Bad(f"--into: {exc}") from None
+        outputs.check_file(path, path.suffix.lower() or ".yaml", "--into")
+    if args.out is not None:
+        outputs.check_folder(args.out, args.force)
     t0 = time.perf_counter()
     tick = _progress("Calibrating", args.budget)
-    fit = cal.calibrate(args.scenario, budget=args.budget, params=params, seeds=tuple(range(1, args.seeds + 1)),
+    fit = cal.calibrate(sc, budget=args.budget, params=params, seeds=seeds,
                         jobs=args.jobs or min(args.seeds, 2),
                         progress=lambda n, best: tick(min(n, args.budget), args.budget))
-    print(fit.table())
-    print(f"  ({time.perf_counter() - t0:.0f} s)")
-    if args.out:
-        out = Path(args.out)
-        out.mkdir(parents=True, exist_ok=True)
-        print("Wrote " + ", ".join(str(p) for p in cal.write_report(fit, out)))
-    if not args.dry_run:
+    if args.out is not None:
+        about = _about(args, sc, seeds=list(seeds), budget=args.budget, params=[e.param.name for e in fit.estimates])
+        with outputs.folder(args.out, args.force, about) as tmp:
+            names = [p.name for p in cal.write_report(fit, tmp)]
+    changed = []
+    if into:
         provenance = (f"noodplan calibrate {dt.date.today()}, record to {cal.CALIBRATION_END}, "
                       f"budget {args.budget}, {args.seeds} seeds")
-        changed = cal.write_fitted(fit, args.into.split(","), provenance)
+        changed = cal.write_fitted(fit, into, provenance)
+    print(fit.table())
+    print(f"  ({time.perf_counter() - t0:.0f} s)")
+    if args.out is not None:
+        print("Wrote " + ", ".join(str(Path(args.out) / n) for n in [*names, outputs.MANIFEST]))
+    if changed:
         print("Wrote the fitted values into " + ", ".join(str(p) for p in changed))
     return 0
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
+    import contextlib
+    import json
+
     from experiments.bench import format_table, run_bench
     from experiments.bench.instructions import parse_cases
     from model.scenario import builtin_names
@@ -177,13 +269,24 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if unknown:
         raise _Bad(f"--instructions: unknown scenario {unknown[0]!r} (see `noodplan scenarios`)")
     if cases and shutil.which("valgrind") is None:
-        raise _Bad("--instructions: valgrind is not installed (apt install valgrind); run without it for the other figures")
-    r = run_bench(repeats=args.repeats, quick=args.quick, eu=not args.no_eu, reference=not args.no_reference,
-                  memory=not args.no_memory, plot=args.plot, instructions=cases,
-                  log=lambda m: print(m, file=sys.stderr))
+        raise _Bad("--instructions: valgrind is not installed (apt install valgrind); "
+                   "run without it for the other figures")
+    if args.json is not None:
+        outputs.check_file(args.json, ".json", "--json")
+    if args.plot is not None:
+        outputs.check_file(args.plot, ".png", "--plot")
+    if args.history is not None:
+        outputs.check_file(args.history, Path(args.history).suffix.lower() or ".jsonl", "--history")
+    with contextlib.ExitStack() as stack:
+        plot = stack.enter_context(outputs.file(args.plot, ".png", "--plot")) if args.plot else None
+        r = run_bench(repeats=args.repeats, quick=args.quick, eu=not args.no_eu, reference=not args.no_reference,
+                      memory=not args.no_memory, plot=plot, instructions=cases, soak=args.soak,
+                      log=lambda m: print(m, file=sys.stderr))
+        if plot is not None:
+            r["plot"] = str(args.plot)
     print(format_table(r))
     if args.json:
-        Path(args.json).write_text(json.dumps(r, indent=2, default=float) + "\n", encoding="utf-8")
+        outputs.write_text(args.json, json.dumps(r, indent=2, default=float) + "\n", ".json", "--json")
         print(f"Wrote {args.json}")
     if args.plot:
         print(f"Wrote {args.plot}")
@@ -201,51 +304,59 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = argparse.ArgumentParser(prog="noodplan", description="Agent-based simulator of the Dutch "
-                                 "asylum reception chain and its contingency plan (noodplan).")
-    sub = ap.add_subparsers(dest="command", required=True)
+    ap = _Parser(prog="noodplan", description="Agent-based simulator of the Dutch "
+                 "asylum reception chain and its contingency plan (noodplan).")
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    force = "replace a folder that holds earlier results (entirely; never a folder of other files)"
     run = sub.add_parser("run", help="run a scenario and print a summary")
     run.add_argument("scenario", nargs="?", default="baseline", help="built-in name or YAML file (default: baseline)")
-    run.add_argument("--days", type=int, help="days to simulate (default: the scenario's horizon)")
-    run.add_argument("--seed", type=int, help="random seed (default: the scenario's)")
-    run.add_argument("--out", help="folder for daily.csv, daily.nc and moves.csv")
+    run.add_argument("--days", type=DAYS, help=f"days to simulate, 1 to {MAX_DAYS:,} (default: the scenario's horizon)")
+    run.add_argument("--seed", type=SEED, help=f"random seed, 0 to {MAX_SEED:,} (default: the scenario's)")
+    run.add_argument("--out", help="folder for daily.csv, daily.nc, moves.csv, events.csv and manifest.json")
+    run.add_argument("--force", action="store_true", help=force)
     run.set_defaults(func=cmd_run)
-    val = sub.add_parser("validate", help="check a scenario file")
+    val = sub.add_parser("validate", help="check a scenario file (everything `run` checks, without running)")
     val.add_argument("file")
     val.set_defaults(func=cmd_validate)
     sub.add_parser("scenarios", help="list built-in scenarios").set_defaults(func=cmd_scenarios)
     cmp = sub.add_parser("compare", help="paired comparison of two scenarios on the same seeds")
     cmp.add_argument("a", help="scenario A (built-in name or YAML file)")
     cmp.add_argument("b", help="scenario B")
-    cmp.add_argument("--runs", type=int, default=5, help="paired runs (seeds) (default: 5)")
-    cmp.add_argument("--seed", type=int, help="first seed (default: A's seed)")
-    cmp.add_argument("--days", type=int, help="days to simulate (default: each scenario's horizon)")
-    cmp.add_argument("--workers", type=int, help="processes (default: all cores); results do not depend on it")
-    cmp.add_argument("--out", help="write the table as CSV")
+    cmp.add_argument("--runs", type=RUNS, default=5, help=f"paired runs (seeds), 1 to {MAX_RUNS:,} (default: 5)")
+    cmp.add_argument("--seed", type=SEED, help="first seed (default: A's seed)")
+    cmp.add_argument("--days", type=DAYS, help="days to simulate (default: each scenario's horizon)")
+    cmp.add_argument("--workers", type=JOBS, help="processes (default: all cores); results do not depend on it")
+    cmp.add_argument("--out", help="write the table as CSV (a *.csv file, replaced whole)")
     cmp.set_defaults(func=cmd_compare)
     bt = sub.add_parser("backtest", help="compare a run with every recorded point in its period")
-    bt.add_argument("scenario", help="built-in name (e.g. hindcast-2015) or YAML file")
-    bt.add_argument("--seeds", type=int, default=8, help="replicate seeds 1..N (default: 8)")
-    bt.add_argument("--jobs", type=int, help="processes (default: one per core); results do not depend on it")
+    bt.add_argument("scenario", nargs="?", help="built-in name (e.g. hindcast-2015) or YAML file")
+    bt.add_argument("--seeds", type=RUNS, default=8, help="replicate seeds 1..N (default: 8)")
+    bt.add_argument("--jobs", type=JOBS, help="processes (default: one per core); results do not depend on it")
     bt.add_argument("--record", help="CSV of further recorded points (columns date, quantity, value[, source])")
-    bt.add_argument("--out", default="out/backtest", help="folder for the table (CSV) and plot (PNG)")
+    bt.add_argument("--out", help="folder for the table (CSV), plot (PNG) and manifest (default: out/backtest/NAME)")
+    bt.add_argument("--force", action="store_true", help=force)
+    from experiments.forecast.cli import rolling_options   # --rolling (docs/forecast.md)
+    rolling_options(bt)
     bt.set_defaults(func=cmd_backtest)
     cal = sub.add_parser("calibrate", help="fit the free parameters to the record before June 2020")
     cal.add_argument("--scenario", default="hindcast-2015", help="scenario run from its start to June 2020")
-    cal.add_argument("--budget", type=int, default=64, help="simulations for the search (default: 64)")
-    cal.add_argument("--seeds", type=int, default=2, help="replicate seeds per evaluation (default: 2)")
+    cal.add_argument("--budget", type=_whole(1, MAX_BUDGET), default=64,
+                     help="simulations for the search (default: 64)")
+    cal.add_argument("--seeds", type=RUNS, default=2, help="replicate seeds per evaluation (default: 2)")
     cal.add_argument("--params", help="comma-separated subset of the free parameters (default: all)")
-    cal.add_argument("--jobs", type=int, help="processes (default: min(seeds, 2))")
+    cal.add_argument("--jobs", type=JOBS, help="processes (default: min(seeds, 2))")
     cal.add_argument("--into", default="hindcast-2015,hindcast-2020",
                      help="scenario files to write the fitted values into (default: both hindcasts)")
     cal.add_argument("--dry-run", action="store_true", help="report the fit without writing the scenario files")
-    cal.add_argument("--out", help="folder for the fit's table (CSV) and profile plot (PNG)")
+    cal.add_argument("--out", help="folder for the fit's table (CSV), profile plot (PNG) and manifest")
+    cal.add_argument("--force", action="store_true", help=force)
     cal.set_defaults(func=cmd_calibrate)
     sch = sub.add_parser("schema", help="print the JSON Schema of scenario files")
-    sch.add_argument("--out")
+    sch.add_argument("--out", help="write it to this *.json file (replaced whole)")
     sch.set_defaults(func=cmd_schema)
     bench = sub.add_parser("bench", help="speed and memory: baseline, Mesa face, NumPy floor, Mesa reference, EU scale")
-    bench.add_argument("--repeats", type=int, default=5, help="timed runs per figure, median reported (default: 5)")
+    bench.add_argument("--repeats", type=_whole(1, MAX_REPEATS), default=5,
+                       help="timed runs per figure, median reported (default: 5)")
     bench.add_argument("--json", help="write all figures as JSON (for tracking over time)")
     bench.add_argument("--plot", help="PNG of time per day against transitions per day")
     bench.add_argument("--history", help="append the key figures to this JSON-lines file and show the "
@@ -257,27 +368,56 @@ def build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--instructions", nargs="?", const="baseline:200", metavar="SCENARIO:DAYS,…",
                        help="also count the day loop's instructions with valgrind's callgrind (load-independent; "
                             "slow: ~1 min per 200 baseline days; default baseline:200)")
+    bench.add_argument("--soak", nargs="?", const=20, type=_whole(1, 100), metavar="YEARS",
+                       help="also run stable-stock for YEARS years (default 20) in a subprocess: memory and "
+                            "time per simulated year, mass balance (experiments/bench/soak.py)")
     bench.set_defaults(func=cmd_bench)
     from experiments.forecast.cli import register as register_forecast   # noodplan forecast (docs/forecast.md)
     register_forecast(sub)
     return ap
 
 
-def main(argv: list[str] | None = None) -> int:
+def _say(message: str) -> None:
+    print(f"noodplan: {' '.join(message.split())}", file=sys.stderr, flush=True)
+
+
+def run_command(args: argparse.Namespace) -> int:
+    """Run a parsed command under the contract: one line and exit code 2 for bad input, 130 for
+    Ctrl+C or SIGTERM (targets untouched), quiet for a closed pipe."""
     from model.scenario import ScenarioError
 
-    args = build_parser().parse_args(argv)
-    if getattr(args, "days", None) is not None and args.days < 1:
-        print("noodplan: --days: must be at least 1", file=sys.stderr)
-        return EXIT_BAD_INPUT
     try:
-        return args.func(args)
-    except (ScenarioError, _Bad) as exc:
-        print(f"noodplan: {exc}", file=sys.stderr)
+        with outputs.interruptible():
+            code = args.func(args)
+            sys.stdout.flush()
+            return code
+    except (ScenarioError, outputs.OutputError, _Bad) as exc:
+        _say(str(exc))
         return EXIT_BAD_INPUT
+    except BrokenPipeError:
+        outputs.quiet_broken_pipe()
+        return EXIT_BROKEN_PIPE
     except OSError as exc:
-        print(f"noodplan: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        _say(f"{exc.filename or ''}: {exc.strerror or exc}")
         return EXIT_BAD_INPUT
+    except KeyboardInterrupt:
+        _say("interrupted; unfinished results were not written (their targets are as they were)")
+        return EXIT_INTERRUPTED
+
+
+def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace | int:
+    """Parsed arguments, or the exit code of --help or a usage error (reported in one line)."""
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as stop:
+        return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
+    args.argv = list(sys.argv[1:] if argv is None else argv)
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse(build_parser(), argv)
+    return args if isinstance(args, int) else run_command(args)
 
 
 if __name__ == "__main__":

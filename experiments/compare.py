@@ -10,22 +10,35 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 from scipy import stats
 
+from experiments.outputs import worker_pool
 from model.results import Results
 from model.scenario import Scenario, load_scenario
 from model.simulate import simulate
 
 # key figure -> (label, unit, how to compute it from Results and its churn figures)
 KEY_FIGURES: dict[str, tuple[str, str, Callable[[Results, dict], float]]] = {
-    "unsheltered_person_nights": ("nights without a bed", "person-nights", lambda r, ch: float(r.daily["unsheltered"].sum())),
+    "unsheltered_person_nights": ("nights without a bed", "person-nights",
+                                  lambda r, ch: float(r.daily["unsheltered"].sum())),
     "peak_unsheltered": ("peak without a bed", "persons", lambda r, ch: float(r.daily["unsheltered"].max())),
-    "days_emergency_phase": ("days in phase 3+ (noodopvang)", "days", lambda r, ch: float((r.daily["phase"] >= 3).sum())),
+    "days_emergency_phase": ("days in phase 3+ (noodopvang)", "days",
+                             lambda r, ch: float((r.daily["phase"] >= 3).sum())),
     "max_phase": ("highest phase", "0-4", lambda r, ch: float(r.daily["phase"].max())),
+    "moves_per_person_year": ("moves per person-year in reception", "moves", lambda r, ch: ch["moves_per_person_year"]),
+    "children_moves_per_year": ("moves per child-year in reception", "moves",
+                                lambda r, ch: ch["children_moves_per_year"]),
+    "moves_between_temporary": ("moves between emergency locations", "per person-year",
+                                lambda r, ch: ch["moves_per_person_year_between_temporary"]),
+    "moves_own_request": ("moves on own request", "per person-year",
+                          lambda r, ch: ch["moves_per_person_year_own_request"]),
+    "moves_contract_end": ("moves at contract ends", "per person-year",
+                           lambda r, ch: ch["moves_per_person_year_contract_end"]),
+    "moves_capacity_balancing": ("moves for capacity balancing", "per person-year",
+                                 lambda r, ch: ch["moves_per_person_year_capacity_balancing"]),
     "moves_per_person": ("moves per person", "moves", lambda r, ch: ch["moves_mean"]),
     "moves_per_child": ("moves per child", "moves", lambda r, ch: ch["children_moves_mean"]),
     "share_3plus_moves": ("share with 3+ moves", "share", lambda r, ch: ch["share_3plus"]),
@@ -106,7 +119,7 @@ def compare(a: Scenario | str, b: Scenario | str, runs: int = 5, seed: int | Non
     workers = workers or min(len(jobs), os.cpu_count() or 1)
     results: list[dict[str, float]] = []
     if workers > 1:
-        with ProcessPoolExecutor(max_workers=workers) as pool:
+        with worker_pool(workers) as pool:
             for i, r in enumerate(pool.map(_one, jobs)):
                 results.append(r)
                 if progress:

@@ -17,6 +17,9 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
+import io
+import itertools
+import math
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,9 +88,12 @@ def recorded_totals(series: str, country: str = "nl") -> list[Total]:
     ycol = "first_asylum_applications" if series == "first" else "nareizigers_family_followers"
     qcol = "first_asylum_applications" if series == "first" else "nareizigers"
     base = data.DATA_DIR / country
-    years = {int(r["year"]): r for r in csv.DictReader(open(base / "asylum_applications_nl_yearly.csv", encoding="utf-8"))}
+    with open(base / "asylum_applications_nl_yearly.csv", encoding="utf-8") as f:
+        years = {int(r["year"]): r for r in csv.DictReader(f)}
+    with open(base / "asylum_applications_nl_quarterly.csv", encoding="utf-8") as f:
+        quarterly = list(csv.DictReader(f))
     quarters: dict[int, list[tuple[dt.date, dt.date, float, str]]] = {}
-    for r in csv.DictReader(open(base / "asylum_applications_nl_quarterly.csv", encoding="utf-8")):
+    for r in quarterly:
         v, approx = _num(r[qcol])
         if v is None:
             continue
@@ -135,7 +141,7 @@ def _month_starts(first: tuple[int, int], last: tuple[int, int]) -> list[dt.date
     while (y, m) <= last:
         out.append(dt.date(y, m, 1))
         y, m = (y + 1, 1) if m == 12 else (y, m + 1)
-    return out + [dt.date(y, m, 1)]
+    return [*out, dt.date(y, m, 1)]
 
 
 def interpolate_monthly(totals: list[Total], months: list[dt.date]) -> np.ndarray:
@@ -143,11 +149,12 @@ def interpolate_monthly(totals: list[Total], months: list[dt.date]) -> np.ndarra
 
     The cumulative count is known exactly at each period boundary; a monotone PCHIP curve through
     those points gives the cumulative count at month boundaries, whose differences are the
-    monthly figures (at both ends of the record the curve continues at the end period's own rate). Every recorded total is reproduced exactly (up to float rounding) and no
-    month is negative.
+    monthly figures (at both ends of the record the curve continues at the end period's own
+    rate). Every recorded total is reproduced exactly (up to float rounding) and no month is
+    negative.
     """
     knots = [totals[0].start] + [t.end for t in totals]
-    for a, b in zip(totals, totals[1:]):
+    for a, b in itertools.pairwise(totals):
         if a.end != b.start:
             raise ValueError(f"totals are not contiguous at {a.end}")
     x = np.array([(d - knots[0]).days for d in knots], float)
@@ -207,7 +214,8 @@ def filled_housing_targets(first: str = "2014H1", last: str = "2025H2", country:
 
 def write_filled_targets(path: Path | None = None, country: str = "nl") -> Path:
     path = path or data.DATA_DIR / country / TARGETS_FILE
-    rows = [r for r in filled_housing_targets(country=country) if r["basis"] != "none: before the first published figure"]
+    rows = [r for r in filled_housing_targets(country=country)
+            if r["basis"] != "none: before the first published figure"]
     with open(path, "w", newline="", encoding="utf-8") as f:
         w = csv.DictWriter(f, fieldnames=["period", "target", "basis"])
         w.writeheader()
@@ -230,7 +238,9 @@ class RecordPoint:
 def record_points(start: dt.date, end: dt.date, country: str = "nl") -> list[RecordPoint]:
     """Every recorded occupancy figure with start <= date <= end (coa_occupancy_nl.csv)."""
     out = []
-    for r in csv.DictReader(open(data.DATA_DIR / country / "coa_occupancy_nl.csv", encoding="utf-8")):
+    with open(data.DATA_DIR / country / "coa_occupancy_nl.csv", encoding="utf-8") as f:
+        rows = list(csv.DictReader(f))
+    for r in rows:
         d = dt.date.fromisoformat(r["date"])
         if not start <= d <= end:
             continue
@@ -243,23 +253,35 @@ def record_points(start: dt.date, end: dt.date, country: str = "nl") -> list[Rec
 
 
 def read_points(path: str | Path) -> list[RecordPoint]:
-    """Recorded points from a CSV with columns date, quantity, value (and optional source)."""
+    """Recorded points from a CSV with columns date, quantity, value (a positive number: errors
+    are relative to it) and optionally source. Raises ValueError naming the file and line."""
+    name = Path(path).name
+    if not Path(path).is_file():
+        raise ValueError(f"{name}: " + ("is a folder, not a CSV file" if Path(path).is_dir()
+                                         else "no such file" if not Path(path).exists() else "is not a regular file"))
+    if Path(path).stat().st_size > 10 << 20:
+        raise ValueError(f"{name}: more than 10 MiB; not a table of recorded points")
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"{name}: is not UTF-8 text (byte at position {exc.start}); save it as UTF-8") from None
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    missing = {"date", "quantity", "value"} - set(reader.fieldnames or [])
+    if missing:
+        raise ValueError(f"{name}: missing column(s) {', '.join(sorted(missing))}")
     out = []
-    with open(path, newline="", encoding="utf-8") as f:
-        reader = csv.DictReader(f)
-        missing = {"date", "quantity", "value"} - set(reader.fieldnames or [])
-        if missing:
-            raise ValueError(f"{Path(path).name}: missing column(s) {', '.join(sorted(missing))}")
-        for i, r in enumerate(reader, start=2):
-            try:
-                d = dt.date.fromisoformat(r["date"].strip())
-                v = float(r["value"].strip().lstrip("~"))
-            except ValueError:
-                raise ValueError(f"{Path(path).name}: line {i}: date must be YYYY-MM-DD and value a number") from None
-            if r["quantity"] not in ("population", "permit_holders"):
-                raise ValueError(f"{Path(path).name}: line {i}: quantity must be population or permit_holders")
-            out.append(RecordPoint(d, r["quantity"], v, r.get("source") or Path(path).name,
-                                   r["value"].strip().startswith("~")))
+    for i, r in enumerate(reader, start=2):
+        value = (r["value"] or "").strip()
+        try:
+            d = dt.date.fromisoformat((r["date"] or "").strip())
+            v = float(value.lstrip("~"))
+        except ValueError:
+            raise ValueError(f"{name}: line {i}: date must be YYYY-MM-DD and value a number") from None
+        if not math.isfinite(v) or v <= 0:
+            raise ValueError(f"{name}: line {i}: value must be a positive number of persons (got {v:g})")
+        if r["quantity"] not in ("population", "permit_holders"):
+            raise ValueError(f"{name}: line {i}: quantity must be population or permit_holders")
+        out.append(RecordPoint(d, r["quantity"], v, r.get("source") or name, value.startswith("~")))
     return out
 
 

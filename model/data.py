@@ -122,6 +122,18 @@ def occupancy_record(country: str = "nl") -> list[tuple[dt.date, int, int | None
     return out
 
 
+def relocation_record(country: str = "nl") -> dict[tuple[str, str], float]:
+    """The published record of moves (verhuisbewegingen): (period, metric) -> value, from
+    `relocation_moves_nl.csv` (units, populations and sources in the file)."""
+    return {(r["period"], r["metric"]): float(r["value"]) for r in _rows(country, "relocation_moves_nl.csv")}
+
+
+def emergency_contracts(country: str = "nl") -> list[dict[str, str]]:
+    """Short contracts of emergency locations in the news record (`emergency_contracts_nl.csv`):
+    opened, first end, first term in days, outcome at the first end, later end, source."""
+    return _rows(country, "emergency_contracts_nl.csv")
+
+
 def monthly_series_names(country: str = "nl") -> list[str]:
     """Names of the packaged monthly inflow series (files `inflow_monthly_*.csv`)."""
     return sorted(p.stem for p in (DATA_DIR / country).glob("inflow_monthly_*.csv"))

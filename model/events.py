@@ -1,6 +1,8 @@
 """Scheduled events: changes on a given date, written in the scenario (and exercise injects).
 
 * `set` / `scale` — a parameter (dotted path into the scenario) gets a new value or is multiplied;
+  the yearly inflow levels (`inflow.first_applications_per_year`, `…family_reunification_per_year`)
+  re-plan this run's expected arrivals from that day on (`_replan_inflow`);
 * `close` — open locations of a kind (optionally in one province) close until the given places
   are gone (largest first; force majeure, a lost location, a contract cliff);
 * `open`  — new places of a kind open after a lead time (in the province's largest municipality,
@@ -8,6 +10,8 @@
 """
 
 from __future__ import annotations
+
+import dataclasses
 
 import numpy as np
 
@@ -37,10 +41,11 @@ def apply_events(s, day: int) -> None:
 def apply_event(s, e: Event, day: int) -> None:
     from model.rulebook import close_locations  # the rule that moves residents out
 
-    if e.action == "set":
-        set_path(s.sc, e.parameter, e.value)
-    elif e.action == "scale":
-        set_path(s.sc, e.parameter, get_path(s.sc, e.parameter) * e.value)
+    if e.action in ("set", "scale"):
+        old = get_path(s.sc, e.parameter)
+        set_path(s.sc, e.parameter, e.value if e.action == "set" else old * e.value)
+        if e.parameter in _INFLOW_LEVELS:
+            _replan_inflow(s, _INFLOW_LEVELS[e.parameter], old, get_path(s.sc, e.parameter), day)
     elif e.action == "close":
         idx = _matching(s, e)
         idx = idx[np.argsort(-s.locs.capacity[idx], kind="stable")]
@@ -51,6 +56,24 @@ def apply_event(s, e: Event, day: int) -> None:
                     e.duration_days, e.province, e.label or f"{e.kind} (event)")
     s.event_log.append({"day": day, "date": str(s.world.dates[day]), "source": "event", "where": e.province or "national",
                         "what": f"{e.action} {e.parameter or e.kind}", "detail": e.label or _detail(e)})
+
+
+# yearly inflow levels -> the InflowPlan array they drive
+_INFLOW_LEVELS = {"inflow.first_applications_per_year": "first", "inflow.family_reunification_per_year": "family"}
+
+
+def _replan_inflow(s, name: str, old: float, new: float, day: int) -> None:
+    """Expected arrivals are planned once per world (`model.inflow`), so a new yearly level only
+    acts through this: this run's plan from `day` on is multiplied by new ÷ old (seasonality,
+    monthly series and shocks keep their shape; from a level of 0 the new level is spread evenly).
+    The world is shared by runs, so the run gets its own copy of the plan."""
+    plan = s.world.inflow
+    series = getattr(plan, name).copy()
+    if old > 0:
+        series[day:] *= new / old
+    else:
+        series[day:] = new / 365.25
+    s.world = dataclasses.replace(s.world, inflow=dataclasses.replace(plan, **{name: series}))
 
 
 def _detail(e: Event) -> str:
@@ -88,7 +111,7 @@ def open_places(s, kind: int, places: int, open_day: int, duration_days: int | N
         split[0] += places - split.sum()
     sc = s.sc
     name = Kind(kind).name.lower()
-    term = duration_days or int(365 * sum(sc.portfolio.contract_years[name]) / 2) or 90
+    term = duration_days or sc.portfolio.contract_term_days[name]
     rows = [(f"{label} {m.names[h]}", h, int(n)) for h, n in zip(hosts, split) if n > 0]
     return s.locs.append(
         [r[0] for r in rows], kind=np.full(len(rows), int(kind)), municipality=[r[1] for r in rows],

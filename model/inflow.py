@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents.applicants import Flag
-from model.scenario import Scenario, ScenarioError
+from model.scenario import Scenario
 
 
 @dataclass
@@ -32,7 +32,8 @@ def seasonal_factor(dates: list[dt.date], amplitude: float, peak_day: int) -> np
     return 1.0 + amplitude * np.cos(2 * np.pi * (doy - peak_day) / 365.25)
 
 
-def expected_inflow(sc: Scenario, dates: list[dt.date], monthly: dict[tuple[int, int], tuple[float, float]] | None = None,
+def expected_inflow(sc: Scenario, dates: list[dt.date],
+                    monthly: dict[tuple[int, int], tuple[float, float]] | None = None,
                     municipalities: list[str] | None = None) -> InflowPlan:
     """Expected arrivals per day. `monthly` maps (year, month) to (first, family) persons in that
     month; `municipalities` (names) resolves shock entry points."""
@@ -52,7 +53,7 @@ def expected_inflow(sc: Scenario, dates: list[dt.date], monthly: dict[tuple[int,
     extra = np.zeros(len(dates))
     entry_extra = np.zeros(len(dates))
     entry_mun = np.full(len(dates), -1, np.int64)
-    for i, s in enumerate(f.shocks):
+    for s in f.shocks:
         on = np.array([s.start <= d <= s.end for d in dates])
         if not on.any():
             continue
@@ -62,12 +63,8 @@ def expected_inflow(sc: Scenario, dates: list[dt.date], monthly: dict[tuple[int,
         if s.low_recognition_share is not None:
             low[on] = (low[on] * first[on] + s.extra_persons_per_day * s.low_recognition_share) / tot
         extra[on] += s.extra_persons_per_day
-        if s.entry_municipality is not None:
-            names = municipalities or []
-            if s.entry_municipality not in names:
-                raise ScenarioError(f"inflow.shocks.{i}.entry_municipality: unknown municipality "
-                                    f"{s.entry_municipality!r} (use the CBS name, e.g. 'Enschede')")
-            entry_mun[on] = names.index(s.entry_municipality)
+        if s.entry_municipality is not None:   # a municipality of this world (checked at load)
+            entry_mun[on] = (municipalities or []).index(s.entry_municipality)
             entry_extra[on] += s.extra_persons_per_day
     total = first + extra
     entry_share = np.divide(entry_extra, total, out=np.zeros(len(dates)), where=total > 0)

@@ -12,9 +12,10 @@ from pathlib import Path
 import mesa
 
 from agents.views import Applicant, LocationAgent, MunicipalityAgent
+from model.events import apply_event
 from model.results import Results
 from model.rulebook import run_day
-from model.scenario import Scenario
+from model.scenario import Event, Scenario, check_decision
 from model.simulate import prepare, results_of
 from model.snapshot import Snapshot, capture, load
 from model.state import State
@@ -62,6 +63,20 @@ class ReceptionModel(mesa.Model):
             self.location_agents.append(LocationAgent(self, j))
         self.running = self.state.day < self.horizon
 
+    def apply(self, event: Event) -> None:
+        """A decision taken now, between days (a what-if in the dashboard, a move in an exercise):
+        `event` acts on the run before the next day is simulated, exactly as a scheduled event of
+        that day would (`model.events.apply_event`; its date is not read), and is logged with
+        source "decision". The scenario file is not changed. A decision the scenario would refuse as
+        an event (a value out of its field's range, a province outside the world, …) raises
+        ScenarioError and changes nothing (`model.scenario.check_decision`)."""
+        if self.state.day >= self.horizon:
+            raise ValueError("apply: the run is at its horizon; no day is left for a decision")
+        check_decision(self.state.sc, event)
+        log = self.state.event_log
+        apply_event(self.state, event, self.state.day)
+        log[-1]["source"] = "decision"
+
     def applicant(self, person: int) -> Applicant:
         """A view of one person (row of the person arrays) with their path so far."""
         return Applicant.of(self.state, person)
@@ -76,7 +91,7 @@ class ReceptionModel(mesa.Model):
 
     @classmethod
     def restore(cls, snapshot: Snapshot | str | Path, world: World | None = None,
-                days: int | None = None) -> "ReceptionModel":
+                days: int | None = None) -> ReceptionModel:
         """A model going on from a snapshot (or a snapshot file), on `world` when given; `days`
         lets it run to that many days in all, beyond the saved horizon."""
         snap = snapshot if isinstance(snapshot, Snapshot) else load(snapshot)

@@ -12,6 +12,7 @@ import xarray as xr
 
 from agents.applicants import N_STAGES, Stage
 from agents.locations import KIND_NAMES, N_KINDS, TEMPORARY_KINDS, Kind, Life
+from agents.moves import Reason
 from model.state import PROCEDURE_TRACKS, TRACK_KEYS, State
 
 # Daily scalar figures: name -> (unit, meaning). `daily.csv` has these columns, in this order.
@@ -44,7 +45,15 @@ SCALARS: dict[str, tuple[str, str]] = {
     "central_occupancy": ("persons", "persons at the central registration location (Ter Apel)"),
     "children_in_emergency": ("persons", "minors in emergency or crisis emergency reception"),
     "moves_km": ("km", "person-km moved between locations today"),
+    "moves_own_request": ("persons", "moved between locations today on their own request (in moves)"),
+    "moves_contract_end": ("persons", "moved today because their location's contract ended (in moves)"),
+    "moves_capacity_balancing": ("persons", "moved today for capacity balancing: consolidation, reserve released "
+                                            "(in moves)"),
 }
+
+# daily person-moves by reason, read from the move log (scalar name -> Reason)
+_BY_REASON = {"moves_own_request": Reason.OWN_REQUEST, "moves_contract_end": Reason.CONTRACT_END,
+              "moves_capacity_balancing": Reason.CAPACITY_BALANCING}
 
 
 class Recorder:
@@ -104,7 +113,13 @@ class Recorder:
         log = s.log
         if log.n > self._log_seen:
             new = slice(self._log_seen, log.n)
-            x["moves_km"][day] = float(log.km_of(new) @ s.people._h["size"][log.household[new]])
+            size = s.people._h["size"][log.household[new]]
+            x["moves_km"][day] = float(log.km_of(new) @ size)
+            o, d = log.origin[new], log.destination[new]
+            between = (o >= 0) & (d >= 0) & (o != d)
+            by_reason = np.bincount(log.reason[new][between], weights=size[between], minlength=len(Reason))
+            for name, r in _BY_REASON.items():
+                x[name][day] = by_reason[r]
             self._log_seen = log.n
         x["population"][day] = population
         x["in_bed"][day] = in_bed

@@ -8,7 +8,9 @@ No public register of COA locations exists. The generator reproduces what is kno
 * provincial totals in proportion to the provincial reception targets (1 Jan 2024, 77,100);
 * a mix of kinds with the totals and typical sizes of the scenario's `portfolio` section;
 * crisis emergency places spread evenly over the 25 safety regions (as asked in June 2022);
-* contract end dates drawn per kind, with renewal by chance when they come.
+* contract end dates drawn per kind (remaining years at the start), renewed by chance for one
+  more term (`contract_term_days`) when they come, or replaced by a new site when still needed
+  (`model.relocation.end_contracts`).
 Everything it makes is flagged `synthetic`; the same `portfolio.seed` gives the same portfolio.
 """
 
@@ -113,7 +115,7 @@ def build_portfolio(sc: Scenario, names: list[str], province: list[str], region:
     lo = np.array([pf.contract_years[KIND_NAMES[k]][0] for k in kind])
     hi = np.array([pf.contract_years[KIND_NAMES[k]][1] for k in kind])
     contract_end = np.rint(365.0 * (lo + (hi - lo) * rng.random(len(rows)))).astype(np.int64)
-    term = np.maximum(np.rint(365.0 * (lo + hi) / 2), 90).astype(np.int64)
+    term = np.array([pf.contract_term_days[KIND_NAMES[k]] for k in kind], np.int64)
     per_year = np.array([sc.costs.per_place_per_year[KIND_NAMES[k]] for k in kind])
     return Locations.from_columns(
         [r["name"] for r in rows],

@@ -27,6 +27,7 @@ from typing import Protocol
 import numpy as np
 
 from agents.locations import KIND_NAMES
+from model.metrics import Recorder
 from model.rulebook import run_day
 from model.scenario import Scenario
 from model.simulate import prepare
@@ -176,10 +177,11 @@ def prognose(start: Start, days: int, members: int, seed: int,
         world = w if inflow_multipliers is None else scaled_inflow(w, origin, inflow_multipliers[i])
         s = start.member(world, seq)
         s.sc.horizon_days = max(s.sc.horizon_days, end)
-        s.recorder.extend(end)
+        r: Recorder = s.recorder         # type: ignore[assignment]   # State.recorder is untyped (model/state.py)
+        r.extend(end)
         while s.day < end:
             run_day(s)
-        r, x = s.recorder, s.recorder.scalars
+        x = r.scalars
         figures["population"].append(x["population"][origin:end].copy())
         figures["permit_holders"].append(x["permit_holders_waiting"][origin:end].copy())
         figures["unsheltered"].append(x["unsheltered"][origin:end].copy())

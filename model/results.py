@@ -10,10 +10,13 @@ import pandas as pd
 import xarray as xr
 
 from agents.applicants import Applicants
-from agents.locations import Locations
+from agents.locations import TEMPORARY_KINDS, Locations
 from agents.moves import REASON_NAMES, MoveLog, Reason
 from model.metrics import SCALARS
 from model.scenario import Scenario
+
+
+EVENT_COLUMNS = ["day", "date", "source", "where", "what", "detail"]   # of events.csv (docs/outputs.md)
 
 
 @dataclass
@@ -50,44 +53,109 @@ class Results:
         weight = p.children if children_only else p.size
         return np.repeat(p.moves, weight.astype(np.int64))
 
-    def churn(self) -> dict[str, float]:
-        """Relocation churn (verhuisbewegingen) over everyone who was in reception in the run:
-        moves per person and per child (mean, p90, share with 3+ moves), locations seen per
-        person, km moved per person, and moves by reason."""
-        mv = self.moves_per_person()
-        kids = self.moves_per_person(children_only=True)
-        log = self.moves_log
+    def churn(self, period: tuple[int, int] | None = None, kinds: tuple[int, ...] | None = None) -> dict[str, float]:
+        """Relocation churn (verhuisbewegingen): rates per year in reception, and the spread over
+        everyone who was in reception in the run.
+
+        Rates (over `period` = (first day, day after the last), default the whole run):
+        `moves_per_person_year` = persons moved between two locations / person-years in
+        reception; `children_moves_per_year` the same for minors; `moves_per_person_year_<reason>`
+        and `children_moves_per_year_<reason>` split by reason; `moves_per_person_year_between_temporary`
+        counts only moves from one emergency or crisis location to another. A move of a household
+        of four counts four person-moves. Getting a first bed (or a bed after nights without one)
+        and leaving reception are not moves.
+
+        Denominators, exactly: `person_years` = person-nights in a bed at a reception location
+        during the period / 365 (a household that got a bed on day d and left or moved on on day e
+        spent e - d nights there; one still in a bed counts to the end of the period); the same
+        as the sum of the daily `in_bed` / 365. People entitled but without a bed are not in it.
+        `child_years` likewise with each household's minors. With `kinds` (location kinds), only
+        nights at locations of those kinds count, and only moves out of them.
+
+        Spread over the whole run (not limited by `period`): moves per person and per child
+        (mean, p90, share with 3+ moves) of everyone ever in reception, locations seen per person
+        and km moved per person."""
+        log, p = self.moves_log, self.people
+        end = int(self.daily.sizes["day"])
+        p0, p1 = period if period is not None else (0, end)
+        hh = log.household.astype(np.int64)
+        day = log.day.astype(np.int64)
+        size = p.size[hh].astype(np.int64)
+        kids = p.children[hh].astype(np.int64)
         between = (log.origin >= 0) & (log.destination >= 0) & (log.origin != log.destination)
-        size = self.people.size[log.household].astype(np.int64)
-        persons = max(len(mv), 1)
-        ever_in_bed = np.zeros(self.people.n, np.int64)   # location stays: the first bed plus one per move
-        ever_in_bed[log.household[log.destination >= 0]] = 1
+        in_period = (day >= p0) & (day < p1)
+        counted = between & in_period
+        # nights of each bed spell: from its row to the household's next row (rows are in time order)
+        order = np.argsort(hh, kind="stable")
+        next_day = np.full(len(hh), end, np.int64)
+        same = hh[order][1:] == hh[order][:-1]
+        next_day[order[:-1][same]] = day[order][1:][same]
+        nights = np.where(log.destination >= 0, np.clip(np.minimum(next_day, p1) - np.maximum(day, p0), 0, None), 0)
+        if kinds is not None:
+            at = np.isin(self.locations.kind, kinds)
+            nights = np.where(at[log.destination], nights, 0)
+            counted &= at[log.origin]
+        person_years = float(nights @ size) / 365.0
+        child_years = float(nights @ kids) / 365.0
+        per = lambda x, years: float(x) / years if years > 0 else 0.0  # noqa: E731
+        kinds = self.locations.kind
+        temporary = np.isin(kinds, TEMPORARY_KINDS)
+        both_temporary = counted & temporary[log.origin] & temporary[log.destination]
+        mv = self.moves_per_person()
+        ch = self.moves_per_person(children_only=True)
+        ever_in_bed = np.zeros(p.n, np.int64)   # location stays: the first bed plus one per move
+        ever_in_bed[hh[log.destination >= 0]] = 1
         out = {
+            "moves_per_person_year": per(size[counted].sum(), person_years),
+            "children_moves_per_year": per(kids[counted].sum(), child_years),
+            "moves_per_person_year_between_temporary": per(size[both_temporary].sum(), person_years),
+            "person_years": person_years,
+            "child_years": child_years,
             "moves_mean": float(mv.mean()) if len(mv) else 0.0,
             "moves_p90": float(np.percentile(mv, 90)) if len(mv) else 0.0,
             "share_3plus": float(np.mean(mv >= 3)) if len(mv) else 0.0,
-            "children_moves_mean": float(kids.mean()) if len(kids) else 0.0,
-            "children_moves_p90": float(np.percentile(kids, 90)) if len(kids) else 0.0,
-            "children_share_3plus": float(np.mean(kids >= 3)) if len(kids) else 0.0,
-            "locations_per_person": float(np.repeat(self.people.moves + ever_in_bed, self.people.size).mean()) if len(mv) else 0.0,
-            "km_per_person": float((log.km[between] * size[between]).sum() / persons),
+            "children_moves_mean": float(ch.mean()) if len(ch) else 0.0,
+            "children_moves_p90": float(np.percentile(ch, 90)) if len(ch) else 0.0,
+            "children_share_3plus": float(np.mean(ch >= 3)) if len(ch) else 0.0,
+            "locations_per_person": float(np.repeat(p.moves + ever_in_bed, p.size).mean()) if len(mv) else 0.0,
+            "km_per_person": float((log.km[counted] * size[counted]).sum() / max(len(mv), 1)),
         }
-        for r in Reason:
-            if r in (Reason.INTAKE, Reason.EXIT):
-                continue
-            out[f"moves_{r.name.lower()}"] = float(size[between & (log.reason == r)].sum())
+        for r in MOVE_REASONS:
+            name = r.name.lower()
+            sel = counted & (log.reason == r)
+            out[f"moves_{name}"] = float(size[sel].sum())
+            out[f"moves_per_person_year_{name}"] = per(size[sel].sum(), person_years)
+            out[f"children_moves_per_year_{name}"] = per(kids[sel].sum(), child_years)
         return out
 
+    def moves_before(self, day: int, days: int = 365, children_only: bool = False) -> np.ndarray:
+        """Moves between locations in the `days` days up to and including `day`, one value per
+        person (or minor) in a bed at the end of `day`: the view of a survey among residents."""
+        log, p = self.moves_log, self.people
+        rows = np.flatnonzero(log.day <= day)
+        hh = log.household[rows].astype(np.int64)
+        last = len(hh) - 1 - np.unique(hh[::-1], return_index=True)[1]   # each household's last row by `day`
+        present = hh[last][log.destination[rows[last]] >= 0]
+        recent = rows[log.day[rows] > day - days]
+        o, d = log.origin[recent], log.destination[recent]
+        between = (o >= 0) & (d >= 0) & (o != d)
+        moves = np.bincount(log.household[recent][between].astype(np.int64), minlength=p.n)
+        weight = (p.children if children_only else p.size)[present].astype(np.int64)
+        return np.repeat(moves[present], weight)
+
     def save(self, out: str | Path) -> dict[str, Path]:
+        """Write daily.csv, daily.nc, moves.csv and events.csv (always, with a header when nothing
+        happened, so no earlier run's log can stay beside these results) into folder `out`.
+        The command line writes into a fresh temporary folder and renames it into place
+        (`experiments.outputs`), so a target holds all of one run's files or none."""
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
-        paths = {"daily.csv": out / "daily.csv", "daily.nc": out / "daily.nc", "moves.csv": out / "moves.csv"}
+        paths = {name: out / name for name in ("daily.csv", "daily.nc", "moves.csv", "events.csv")}
         self.daily_frame().to_csv(paths["daily.csv"], index=False)
         self.daily.to_netcdf(paths["daily.nc"], engine="h5netcdf")
         self.moves_frame().to_csv(paths["moves.csv"], index=False)
-        if self.events:
-            paths["events.csv"] = out / "events.csv"
-            pd.DataFrame(self.events).to_csv(paths["events.csv"], index=False)
+        events = pd.DataFrame(self.events) if self.events else pd.DataFrame(columns=EVENT_COLUMNS)
+        events.to_csv(paths["events.csv"], index=False)
         return paths
 
     def summary(self) -> str:
@@ -110,11 +178,16 @@ class Results:
             f"reception (noodopvang) {ep[-1] / max(pop[-1], 1):.0%} of residents",
             f"  Permit holders waiting (vergunninghouders): {int(d['permit_holders_waiting'].values[-1]):,} "
             f"at the end ({d['permit_holders_waiting'].values[-1] / max(pop[-1], 1):.0%})",
-            f"  Moves (verhuisbewegingen) per person: mean {ch['moves_mean']:.2f}, p90 {ch['moves_p90']:.0f}, "
+            f"  Moves (verhuisbewegingen): {ch['moves_per_person_year']:.2f} per person-year in reception, "
+            f"children {ch['children_moves_per_year']:.2f} per child-year ({ch['person_years']:,.0f} person-years, "
+            f"{ch['child_years']:,.0f} child-years); between emergency/crisis locations "
+            f"{ch['moves_per_person_year_between_temporary']:.2f} per person-year",
+            f"  Moves per person in the run: mean {ch['moves_mean']:.2f}, p90 {ch['moves_p90']:.0f}, "
             f"3+ moves {ch['share_3plus']:.1%}; children mean {ch['children_moves_mean']:.2f}, "
             f"3+ moves {ch['children_share_3plus']:.1%}; {ch['km_per_person']:.0f} km per person",
-            "  Moves by reason: " + ", ".join(f"{r.name.lower().replace('_', ' ')} {ch['moves_' + r.name.lower()]:,.0f}"
-                                              for r in Reason if r not in (Reason.INTAKE, Reason.EXIT)),
+            "  Moves by reason (persons; per person-year): " + ", ".join(
+                f"{r.name.lower().replace('_', ' ')} {ch['moves_' + r.name.lower()]:,.0f} "
+                f"({ch['moves_per_person_year_' + r.name.lower()]:.2f})" for r in MOVE_REASONS),
             "  Plan (noodplan): " + _phase_line(d["phase"].values) + _regime_line(d["regime"].values),
             f"  Cost: EUR {d['cost_eur'].sum() / 1e9:.2f} billion "
             f"(EUR {d['cost_eur'].values.mean() / 1e6:.1f} million per day)",
@@ -123,6 +196,9 @@ class Results:
         ]
         return "\n".join(lines)
 
+
+# the reasons that are moves between two locations (not a first bed, not leaving reception)
+MOVE_REASONS = [r for r in Reason if r not in (Reason.INTAKE, Reason.EXIT)]
 
 PHASE_NAMES = ["normal", "raised occupancy", "reserve capacity", "emergency reception (noodopvang)",
                "crisis emergency reception (crisisnoodopvang)"]

@@ -2,7 +2,8 @@
 
     events → arrivals → registration → end of screening → placement and moves up
            → IND decisions → linking and housing → departures and transfers
-           → location lifecycle → plan and regimes (extensions) → metrics
+           → location lifecycle (contract ends) → relocation (own requests, consolidation)
+           → plan and regimes (extensions) → metrics
 
 Each rule touches only the households whose state changes today (found through queues and
 calendars), so the cost of a day follows its work, not the size of the population. How beds are
@@ -14,7 +15,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.applicants import Flag, Stage, Track
-from agents.keyed import SALT_DEPARTURE, SALT_PERMIT, SALT_RENEWAL, SALT_SPONSOR, SALT_TRANSFER, keyed_uniform
+from agents.keyed import SALT_DEPARTURE, SALT_PERMIT, SALT_SPONSOR, SALT_TRANSFER, keyed_uniform
 from agents.locations import TEMPORARY_KINDS, Kind, Life
 from agents.moves import Reason, move
 from agents.municipalities import house, link
@@ -23,6 +24,7 @@ from model.events import apply_events
 from model.inflow import draw_households
 from model.lines import serve, serve_priority
 from model.placement import REGULAR_KINDS, find_beds, kind_table, member, settle_in_central
+from model.relocation import end_contracts, relocate
 from model.state import PROCEDURE_TRACKS, TRACK_KEYS, State, Tally, assign_track, draw_group
 
 _AT_BORDER, _AT_ENTRY, _NO_FLAG = np.uint8(Flag.AT_BORDER), np.uint8(Flag.AT_ENTRY), np.uint8(0)
@@ -40,6 +42,7 @@ def run_day(s: State) -> None:
     link_and_house(s, day)
     depart_and_transfer(s, day)
     lifecycle(s, day)
+    relocate(s, day)
     for extension in s.extensions:
         extension(s, day)
     if s.recorder is not None:
@@ -367,8 +370,9 @@ def depart_and_transfer(s: State, day: int) -> None:
 
 
 def lifecycle(s: State, day: int) -> None:
-    """Planned locations open after their lead time; ending contracts are renewed or the
-    location closes and its residents move."""
+    """Planned locations open after their lead time; closing locations drain; ending contracts
+    are renewed, or the location closes (replaced by a new site while still needed) and its
+    residents move (`model.relocation.end_contracts`)."""
     L = s.locs
     opening = ((L.life == Life.PLANNED) & (L.open_day <= day)).nonzero()[0]
     L.life[opening] = Life.OPEN
@@ -378,12 +382,7 @@ def lifecycle(s: State, day: int) -> None:
         return
     hard = ending[L.life[ending] == Life.CLOSING]       # a closing location whose contract runs out
     close_locations(s, hard, day)
-    ending = ending[L.life[ending] == Life.OPEN]
-    renew_p = np.array([s.sc.portfolio.renewal_probability[k.name.lower()] for k in Kind])
-    key = (ending.astype(np.uint64) << np.uint64(20)) + L.contract_end[ending].astype(np.uint64) + np.uint64(s.sc.portfolio.seed)
-    renewed = keyed_uniform(key, SALT_RENEWAL) < renew_p[L.kind[ending]]
-    L.contract_end[ending[renewed]] += L.term_days[ending[renewed]]
-    close_locations(s, ending[~renewed], day)
+    end_contracts(s, ending[L.life[ending] == Life.OPEN], day)
 
 
 def drain_closing(s: State, day: int) -> None:
@@ -398,6 +397,7 @@ def drain_closing(s: State, day: int) -> None:
     for j in empty:
         L.life[j] = Life.RESERVE if int(j) in s.closing_to_reserve else Life.CLOSED
         s.closing_to_reserve.discard(int(j))
+        s.consolidating.discard(int(j))
     busy = closing[L.occupancy[closing] > 0]
     budget = s.sc.plan.closing_moves_per_day
     if len(busy) == 0 or budget < 1 or s.sc.placement.policy == "min_moves":
@@ -407,9 +407,9 @@ def drain_closing(s: State, day: int) -> None:
     cost = L.cost_place_day[h["location"][residents]] + L.cost_person_night[h["location"][residents]]
     residents = residents[np.argsort(-cost, kind="stable")]
     take = residents[np.cumsum(h["size"][residents]) <= budget]
-    to_reserve = np.isin(h["location"][take], list(s.closing_to_reserve))
-    find_beds(s, take[to_reserve], day, Reason.CAPACITY_BALANCING)
-    find_beds(s, take[~to_reserve], day, Reason.LOCATION_CLOSING)
+    balancing = np.isin(h["location"][take], list(s.closing_to_reserve | s.consolidating))
+    find_beds(s, take[balancing], day, Reason.CAPACITY_BALANCING)    # reserve released, consolidation
+    find_beds(s, take[~balancing], day, Reason.LOCATION_CLOSING)
 
 
 def close_locations(s: State, idx: np.ndarray, day: int, reason: int = Reason.LOCATION_CLOSING) -> None:
@@ -418,6 +418,7 @@ def close_locations(s: State, idx: np.ndarray, day: int, reason: int = Reason.LO
         return
     L = s.locs
     L.life[idx] = Life.CLOSED
+    s.consolidating.difference_update(idx.tolist())
     h = s.people._h
     residents = s.residents_of(idx)
     if len(residents) == 0:

@@ -7,28 +7,79 @@ mappings are merged, lists replaced). `baseline.yaml` holds every default, with 
 
 from __future__ import annotations
 
+import codecs
 import datetime as dt
+import os
+import re
+import stat
+import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
+                      field_validator, model_validator)
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
+# The ranges every scenario is checked against when it is loaded (docs/input-contract.md). Beyond
+# the meaning of each field they keep a run inside what its arrays hold (int32 day numbers, places
+# and person rows, int16 household sizes) and every product of counts, days and rates finite.
+MAX_DAYS = 36_500                 # a horizon (and `--days`): 100 years
+MAX_COUNT = 10_000_000            # persons or places in one figure; days of a delay or duration
+MAX_AMOUNT = 1e12                 # a rate (persons per day or year) or an amount of money (EUR)
+MAX_SEED = 2**32 - 1              # seeds are 32-bit (SeedSequence takes them as they are)
+FIRST_YEAR, LAST_YEAR = 1900, 2200   # simulated dates (NetCDF and pandas hold 1678-2261)
+MAX_RUN_PERSONS = 50_000_000      # initial stock plus expected arrivals over a run (~25 bytes each)
+MAX_LOCATIONS = 100_000           # locations the portfolio generator makes (places / typical size)
+MAX_EVENTS = 1_000                # scheduled events in one scenario
+MAX_HOUSEHOLD_SIZE = 30           # longest household-size distribution (persons)
+MAX_FILE_BYTES = 1 << 20          # a scenario file: 1 MiB (baseline.yaml is 8 KiB)
+MAX_EXTENDS = 32                  # files in one `extends` chain
+MAX_VALUES = 100_000              # values in one scenario file (aliases counted every time used)
+
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
-NonNeg = Annotated[float, Field(ge=0.0)]
-PosInt = Annotated[int, Field(ge=1)]
+NonNeg = Annotated[float, Field(ge=0.0, le=MAX_AMOUNT)]
+PosInt = Annotated[int, Field(ge=1, le=MAX_COUNT)]
+Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
+Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
+Years = Annotated[float, Field(ge=0.0, le=100.0)]
 KindName = Literal["central", "border", "process", "regular", "minors", "accelerated",
                    "emergency", "crisis"]
+
+
+def _ordered_pair(v: list[float]) -> list[float]:
+    if v[0] > v[1]:
+        raise ValueError(f"[min, max] must not have min above max (got {v})")
+    return v
+
+
+YearRange = Annotated[list[Years], Field(min_length=2, max_length=2), AfterValidator(_ordered_pair)]
 
 
 class ScenarioError(ValueError):
     """A scenario that cannot be used; the message is one line naming the field and the reason."""
 
+    def __init__(self, message: str) -> None:
+        super().__init__(" ".join(str(message).split()))      # one line, whatever a value held
+
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    """Unknown fields refused, numbers finite, and true/false never taken for a number (YAML
+    reads `yes` as true, which pydantic would otherwise take as 1) nor a number for true/false."""
+
+    model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_confusion(cls, v: Any, info: ValidationInfo) -> Any:
+        annotation = cls.model_fields[info.field_name or ""].annotation
+        if annotation is bool:
+            if not isinstance(v, bool):
+                raise ValueError(f"must be true or false (got {_shown(v)})")
+        elif not _allows_bool(annotation) and _has_bool(v):
+            raise ValueError("true/false (or yes/no, on/off) is not a number here")
+        return v
 
 
 class Shock(_Strict):
@@ -42,7 +93,7 @@ class Shock(_Strict):
     entry_municipality: str | None = Field(None, description="where the extra arrivals cross the border (default: they report at Ter Apel)")
 
     @model_validator(mode="after")
-    def _ordered(self) -> "Shock":
+    def _ordered(self) -> Shock:
         if self.end < self.start:
             raise ValueError("end must not be before start")
         return self
@@ -55,8 +106,8 @@ class Inflow(_Strict):
     seasonality_amplitude: Share = Field(description="relative amplitude of the yearly cycle (0 = flat)")
     seasonality_peak_day_of_year: Annotated[int, Field(ge=1, le=366)] = Field(description="day of the year with the most arrivals")
     border_entry_share: Share = Field(description="share of first applicants entering at Schiphol")
-    household_size_shares: list[Share] = Field(description="share of first-applicant households of size 1, 2, 3, …")
-    family_household_size_shares: list[Share] = Field(description="share of family-reunification households of size 1, 2, 3, …")
+    household_size_shares: list[Share] = Field(max_length=MAX_HOUSEHOLD_SIZE, description="share of first-applicant households of size 1, 2, 3, …")
+    family_household_size_shares: list[Share] = Field(max_length=MAX_HOUSEHOLD_SIZE, description="share of family-reunification households of size 1, 2, 3, …")
     unaccompanied_minor_share_of_singles: Share = Field(description="share of single arrivals who are unaccompanied minors (amv)")
     vulnerable_share: Share = Field(description="share of households with a special reception need")
     shocks: list[Shock] = Field(default_factory=list, description="extra arrivals for a period (mass arrival, instrumentalisation)")
@@ -114,7 +165,7 @@ class Housing(_Strict):
     targets: dict[str, NonNeg] = Field(description="national housing target per half-year, persons, e.g. {'2025H2': 13000}; overrides the packaged record")
     default_target_per_half_year: NonNeg = Field(description="target for half-years without a published figure, persons")
     supply_persons_per_year: NonNeg = Field(description="persons municipalities house per year, nationally")
-    supply_spread: NonNeg = Field(description="spread (sd of log) of municipal housing ability around the pro-rata key")
+    supply_spread: Annotated[float, Field(ge=0.0, le=3.0)] = Field(description="spread (sd of log) of municipal housing ability around the pro-rata key")
 
     @field_validator("targets")
     @classmethod
@@ -122,21 +173,31 @@ class Housing(_Strict):
         for k in v:
             if len(k) != 6 or not k[:4].isdigit() or k[4:] not in ("H1", "H2"):
                 raise ValueError(f"half-year {k!r} must look like 2025H1 or 2025H2")
+            if not FIRST_YEAR <= int(k[:4]) <= LAST_YEAR:
+                raise ValueError(f"half-year {k!r} is outside the supported years {FIRST_YEAR}-{LAST_YEAR}")
         return v
 
 
 class Portfolio(_Strict):
     """The synthetic reception-location portfolio (no public COA register exists)."""
 
-    seed: int = Field(description="seed of the portfolio generator (independent of the run seed)")
-    places: dict[KindName, Annotated[int, Field(ge=0)]] = Field(description="total normal places per kind")
+    seed: Seed = Field(description="seed of the portfolio generator (independent of the run seed)")
+    places: dict[KindName, Count] = Field(description="total normal places per kind")
     mean_location_places: dict[KindName, PosInt] = Field(description="typical location size per kind, places")
     max_occupancy_factor: Annotated[float, Field(ge=1.0, le=2.0)] = Field(description="maximum places as a multiple of normal places (raised occupancy)")
-    contract_years: dict[KindName, Annotated[list[NonNeg], Field(min_length=2, max_length=2)]] = Field(
+    contract_years: dict[KindName, YearRange] = Field(
         description="[min, max] remaining contract length at the start, years, per kind")
+    contract_term_days: dict[KindName, Annotated[int, Field(ge=7, le=36500)]] = Field(
+        description="length of one contract term (a renewal, a replacement site, or a new location opened "
+                    "without its own duration), days, per kind")
     renewal_probability: dict[KindName, Share] = Field(description="chance an ending contract is renewed, per kind")
+    replace_at_occupancy: Annotated[float, Field(ge=0.5, le=2.0)] = Field(
+        description="a portfolio location whose contract ends unrenewed is replaced by a new site of the same kind "
+                    "and size in the same province (opening that day) as far as the persons entitled to a bed "
+                    "outside the registration locations would otherwise fill more than this share of the normal "
+                    "places (1); 2 = never replace")
     include_named_locations: bool = Field(description="include the named locations from the news record")
-    reserve_places: Annotated[int, Field(ge=0)] = Field(description="contracted regular places kept empty in reserve (reservecapaciteit)")
+    reserve_places: Count = Field(description="contracted regular places kept empty in reserve (reservecapaciteit)")
 
 
 class Costs(_Strict):
@@ -146,9 +207,9 @@ class Costs(_Strict):
 
 
 class Initial(_Strict):
-    entitled_persons: Annotated[int, Field(ge=0)] = Field(description="persons entitled to reception on the start date")
+    entitled_persons: Count = Field(description="persons entitled to reception on the start date")
     permit_holder_share: Share = Field(description="share of them who are permit holders waiting for a home")
-    at_registration_persons: Annotated[int, Field(ge=0)] = Field(description="persons at the registration location on the start date")
+    at_registration_persons: Count = Field(description="persons at the registration location on the start date")
     stock_age_days: PosInt = Field(description="arrival days of the initial stock spread over this many days before the start")
 
 
@@ -169,7 +230,7 @@ class Trigger(_Strict):
     days: PosInt = Field(1, description="consecutive days the condition must hold")
 
     @model_validator(mode="after")
-    def _one_bound(self) -> "Trigger":
+    def _one_bound(self) -> Trigger:
         if (self.above is None) == (self.below is None):
             raise ValueError("give exactly one of above or below")
         return self
@@ -182,11 +243,11 @@ class Action(_Strict):
     kinds: list[KindName] = Field(default_factory=list, description="raise_occupancy: kinds whose occupancy norm is raised")
     factor: Annotated[float, Field(ge=1.0, le=2.0)] = Field(1.0, description="raise_occupancy: places as a multiple of normal places (capped at the maximum)")
     kind: KindName | None = Field(None, description="request_places: kind of the new places")
-    places: Annotated[int, Field(ge=0)] = Field(0, description="activate_reserve / request_places: places asked")
+    places: Count = Field(0, description="activate_reserve / request_places: places asked")
     via: Literal["provinces", "safety_regions", "coa"] = Field("provinces", description="request_places: who is asked "
                                                               "(provinces pass it to municipalities; coa contracts hotels, ships, halls itself)")
     repeat_days: PosInt | None = Field(None, description="request_places: ask again every this many days while the phase is active")
-    lead_time_days: Annotated[int, Field(ge=0)] = Field(0, description="days from decision to open places")
+    lead_time_days: Count = Field(0, description="days from decision to open places")
     success_rate: Share = Field(1.0, description="share of asked places delivered (reserve, safety regions); municipalities decide by willingness")
     duration_days: PosInt | None = Field(None, description="request_places: contract length, days (default: the kind's)")
 
@@ -198,7 +259,7 @@ class Phase(_Strict):
     dutch: str = ""
     activate: list[Trigger] = Field(min_length=1, description="the phase activates when ANY trigger holds")
     deactivate: list[Trigger] = Field(min_length=1, description="it deactivates when ALL triggers hold (hysteresis)")
-    min_dwell_days: Annotated[int, Field(ge=0)] = Field(description="days a phase stays active at least")
+    min_dwell_days: Count = Field(description="days a phase stays active at least")
     actions: list[Action] = []
 
 
@@ -222,7 +283,7 @@ class MunicipalBehaviour(_Strict):
     load_weight: NonNeg = Field(description="drop in willingness per place hosted per Spreidingswet place")
     fatigue_per_request: Share = Field(description="drop in willingness each time it accepts")
     recovery_per_year: Share = Field(description="share of the gap to its own base recovered per year")
-    spreidingswet_places: Annotated[int, Field(ge=0)] = Field(description="national reception target under the Spreidingswet (places), keyed to population")
+    spreidingswet_places: Count = Field(description="national reception target under the Spreidingswet (places), keyed to population")
 
 
 class Regime(_Strict):
@@ -231,14 +292,14 @@ class Regime(_Strict):
     type: Literal["crisis", "instrumentalisation", "force_majeure"]
     requested: dt.date | None = Field(None, description="date the Netherlands asks for it")
     request_at_phase: Annotated[int, Field(ge=1, le=4)] | None = Field(None, description="ask when the plan reaches this phase")
-    authorisation_delay_days: Annotated[int, Field(ge=0)] = Field(description="days from request to Council authorisation")
+    authorisation_delay_days: Count = Field(description="days from request to Council authorisation")
     duration_days: PosInt = Field(90, description="days one authorisation lasts (Art. 5: 3 months)")
-    max_extensions: Annotated[int, Field(ge=0)] = Field(3, description="extensions of `duration_days` each (Art. 5: up to 12 months in all)")
+    max_extensions: Count = Field(3, description="extensions of `duration_days` each (Art. 5: up to 12 months in all)")
     extend_while_phase_at_least: Annotated[int, Field(ge=0, le=4)] = Field(3, description="extended when the plan is at this phase or higher at expiry")
     derogations: dict[str, float] = Field(default_factory=dict, description="parameter overrides while active, dotted path -> value")
 
     @model_validator(mode="after")
-    def _when(self) -> "Regime":
+    def _when(self) -> Regime:
         if self.requested is None and self.request_at_phase is None:
             raise ValueError("give requested (a date) or request_at_phase")
         return self
@@ -251,6 +312,14 @@ class Placement(_Strict):
                                                      "everyone moved up from emergency, scale-down closes the costliest "
                                                      "first; min_moves: straight to a place to stay, only families "
                                                      "with children moved up, scale-down closes the emptiest first")
+    own_request_moves_per_year: Annotated[float, Field(ge=0.0, le=12.0)] = Field(
+        description="moves on the household's own request per household-year in a regular asylum seekers' "
+                    "centre (azc; a Poisson process per household; granted when another azc has room)")
+    consolidate_below_share: Share = Field(
+        description="capacity balancing: an emergency or crisis location of the portfolio whose residents fill less "
+                    "than this share of its normal places is closed and its residents moved to the others of its kind, "
+                    "when those have room and the normal places nationally are no fuller than "
+                    "`portfolio.replace_at_occupancy` (standard policy; 0 = never)")
 
 
 class Pact(_Strict):
@@ -271,13 +340,13 @@ class Event(_Strict):
     value: float | None = Field(None, description="for set: new value; for scale: factor")
     kind: KindName | None = Field(None, description="for close/open: location kind")
     province: str | None = Field(None, description="for close/open: province name (default: all)")
-    places: Annotated[int, Field(ge=0)] | None = Field(None, description="for close/open: places")
-    lead_time_days: Annotated[int, Field(ge=0)] = 0
-    duration_days: Annotated[int, Field(ge=1)] | None = Field(None, description="for open: contract length")
+    places: Count | None = Field(None, description="for close/open: places")
+    lead_time_days: Count = 0
+    duration_days: PosInt | None = Field(None, description="for open: contract length")
     label: str = ""
 
     @model_validator(mode="after")
-    def _complete(self) -> "Event":
+    def _complete(self) -> Event:
         if self.action in ("set", "scale") and (self.parameter is None or self.value is None):
             raise ValueError(f"a '{self.action}' event needs parameter and value")
         if self.action in ("close", "open") and (self.kind is None or self.places is None):
@@ -291,8 +360,8 @@ class Scenario(_Strict):
     name: str = Field(description="short name, used in outputs")
     description: str = Field("", description="a paragraph for planners: what the scenario tests")
     start_date: dt.date = Field(description="first simulated day (ISO date)")
-    horizon_days: PosInt = Field(description="days to simulate")
-    seed: int = Field(ge=0, description="random seed of a run (runs may override it)")
+    horizon_days: Annotated[int, Field(ge=1, le=MAX_DAYS)] = Field(description="days to simulate")
+    seed: Seed = Field(description="random seed of a run (runs may override it)")
     country: Literal["nl"] = Field(description="packaged data set for the world")
     provinces: list[str] | None = Field(None, description="restrict the world to these provinces (None: all)")
     initial: Initial
@@ -307,7 +376,8 @@ class Scenario(_Strict):
     placement: Placement
     regimes: list[Regime] = Field(default_factory=list, description="EU 2024/1359 regimes that may be declared")
     pact: Pact | None = Field(None, description="the EU Migration Pact and its start date (None: old rules throughout)")
-    events: list[Event] = Field(default_factory=list, description="scheduled changes (parameters, closures, openings)")
+    events: list[Event] = Field(default_factory=list, max_length=MAX_EVENTS,
+                                description="scheduled changes (parameters, closures, openings)")
 
     @field_validator("groups")
     @classmethod
@@ -316,24 +386,27 @@ class Scenario(_Strict):
             raise ValueError(f"group shares must sum to 1 (sum is {sum(g.share for g in v):.4f})")
         return v
 
-    @model_validator(mode="after")
-    def _events_resolve(self) -> "Scenario":
-        for i, e in enumerate(self.events):
-            if e.parameter is not None:
-                _check_runtime_path(self, e.parameter, f"events.{i}.parameter")
-        return self
+    @field_validator("name")
+    @classmethod
+    def _file_safe_name(cls, v: str) -> str:
+        if not _NAME.fullmatch(v):
+            raise ValueError("a name is 1 to 80 characters without / or \\ or control characters, not starting "
+                             "with a dot or a space (it becomes part of file names)")
+        return v
 
     @model_validator(mode="after")
-    def _derogations_resolve(self) -> "Scenario":
-        for i, r in enumerate(self.regimes):
-            for path in r.derogations:
-                _check_runtime_path(self, path, f"regimes.{i}.derogations")
+    def _runnable(self, info: ValidationInfo) -> Scenario:
+        """What a run would otherwise trip over mid-way, found at load (docs/input-contract.md)."""
+        if not (info.context or {}).get(_RUNTIME_COPY):
+            check_runnable(self)
         return self
 
     @property
     def end_date(self) -> dt.date:
         return self.start_date + dt.timedelta(days=self.horizon_days - 1)
 
+
+# --- checks at load: what a run would trip over, found before anything is computed ------------
 
 # Parameters the rules read while running; everything else is fixed when the world is built
 # (the inflow plan, the portfolio, the initial stock, the housing-target calendar), so an event
@@ -343,19 +416,203 @@ RUNTIME_PREFIXES = ("chain.", "housing.supply_persons_per_year", "housing.defaul
                     "inflow.household_size_shares", "inflow.family_household_size_shares",
                     "municipalities.neighbour_weight", "municipalities.load_weight",
                     "municipalities.fatigue_per_request", "municipalities.recovery_per_year",
-                    "plan.closing_moves_per_day", "costs.reserve_per_place_per_night")
+                    "plan.closing_moves_per_day", "costs.reserve_per_place_per_night",
+                    "placement.own_request_moves_per_year", "placement.consolidate_below_share",
+                    "portfolio.replace_at_occupancy", "portfolio.renewal_probability",
+                    "portfolio.contract_term_days",
+                    # the yearly inflow levels: an event re-plans the expected arrivals from its day
+                    "inflow.first_applications_per_year", "inflow.family_reunification_per_year")
+_RUNTIME_COPY = "noodplan: a copy with a run-time value applied"   # validation context key
+_NAME = re.compile(r"(?![. ])[^/\\\x00-\x1f\x7f]{1,80}")
 
 
-def _check_runtime_path(sc: "Scenario", path: str, where: str) -> None:
+_PER_KIND = ("portfolio.places", "portfolio.mean_location_places", "portfolio.contract_years",
+             "portfolio.contract_term_days", "portfolio.renewal_probability", "costs.per_place_per_year")
+
+
+def check_runnable(sc: Scenario) -> None:
+    """Raise ValueError (one line, naming the field) for what the schema alone cannot see: the
+    calendar, names unknown to the packaged data or outside the chosen provinces, a run bigger
+    than the arrays hold, and every value an event or a derogation sets during the run (checked
+    against the schema's own ranges by re-validating a copy with the value applied)."""
+    _check_calendar(sc)
+    for path in _PER_KIND:                 # the rules look every kind up in these
+        missing = [k for k in typing.get_args(KindName) if k not in get_path(sc, path)]
+        if missing:
+            raise ValueError(f"{path}: missing kind(s) {', '.join(missing)} (give every kind; 0 where there is none)")
+    _check_names(sc)
+    _check_size(sc)
+    _check_runtime_values(sc)
+
+
+def _check_calendar(sc: Scenario) -> None:
+    start = sc.start_date
+    if not FIRST_YEAR <= start.year <= LAST_YEAR:
+        raise ValueError(f"start_date: {start} is outside the supported years {FIRST_YEAR}-{LAST_YEAR}")
+    if sc.end_date.year > LAST_YEAR:
+        raise ValueError(f"horizon_days: the run would end on {sc.end_date}, after {LAST_YEAR} "
+                         f"(the supported calendar); start earlier or simulate fewer days")
+    for i, e in enumerate(sc.events):
+        if e.date < start:
+            raise ValueError(f"events.{i}.date: {e.date} is before start_date {start}, so the event would "
+                             f"never happen; move it to the start or remove it")
+    for i, shock in enumerate(sc.inflow.shocks):
+        if shock.end < start:
+            raise ValueError(f"inflow.shocks.{i}: ends on {shock.end}, before start_date {start}, so it "
+                             f"would add nobody; remove it")
+
+
+def _check_names(sc: Scenario) -> None:
+    from model import data
+
+    table = data.municipalities(sc.country)
+    known = sorted(set(table.province))
+    if sc.provinces is not None:
+        if not sc.provinces:
+            raise ValueError("provinces: give at least one province, or leave the field out for all of them")
+        for p in sc.provinces:
+            if p not in known:
+                raise ValueError(f"provinces: unknown province {p!r} (known: {', '.join(known)})")
+            if sc.provinces.count(p) > 1:
+                raise ValueError(f"provinces: {p!r} is listed twice")
+    world = set(sc.provinces or known)
+    province_of = dict(zip(table.names, table.province, strict=True))
+    series = sc.inflow.monthly_series
+    if series is not None and series not in data.monthly_series_names(sc.country):
+        raise ValueError(f"inflow.monthly_series: unknown series {series!r} "
+                         f"(packaged: {', '.join(data.monthly_series_names(sc.country))})")
+    for i, shock in enumerate(sc.inflow.shocks):
+        m = shock.entry_municipality
+        if m is not None and province_of.get(m) not in world:
+            raise ValueError(f"inflow.shocks.{i}.entry_municipality: " + (
+                f"{m!r} lies in {province_of[m]}, outside this world (provinces: {', '.join(sc.provinces or [])})"
+                if m in province_of else f"unknown municipality {m!r} (use the CBS name, e.g. 'Enschede')"))
+    for i, e in enumerate(sc.events):
+        if e.province is not None and e.province not in world:
+            raise ValueError(f"events.{i}.province: " + (
+                f"{e.province!r} is outside this world (provinces: {', '.join(sc.provinces or [])})"
+                if e.province in known else f"unknown province {e.province!r} (known: {', '.join(known)})"))
+    for i, phase in enumerate(sc.plan.phases):       # (the Action schema cannot see this pair)
+        for j, a in enumerate(phase.actions):
+            if a.type == "request_places" and a.kind is None:
+                raise ValueError(f"plan.phases.{i}.actions.{j}.kind: request_places needs the kind of the new places")
+
+
+def _check_size(sc: Scenario) -> None:
+    """A run must fit its arrays: persons over the run (initial stock plus expected arrivals,
+    upper bound) and locations the portfolio generator makes."""
+    f = sc.inflow
+    days = sc.horizon_days
+    yearly = (f.first_applications_per_year + f.family_reunification_per_year) * (1 + f.seasonality_amplitude)
+    persons = sc.initial.entitled_persons + yearly / 365.25 * days
+    end = sc.end_date
+    for shock in f.shocks:
+        overlap = (min(shock.end, end) - max(shock.start, sc.start_date)).days + 1
+        persons += shock.extra_persons_per_day * max(overlap, 0)
+    if f.monthly_series is not None:
+        from model import data
+
+        persons += sum(a + b for a, b in data.monthly_inflow(sc.country, f.monthly_series).values())
+    if persons > MAX_RUN_PERSONS:
+        raise ValueError(f"inflow: the run would take in about {persons:,.0f} persons (initial stock plus expected "
+                         f"arrivals over {days:,} days); at most {MAX_RUN_PERSONS:,} fit its arrays "
+                         f"(lower the inflow, the shocks or the horizon)")
+    pf = sc.portfolio
+    if pf.reserve_places == 0 and not any(n > 0 for k, n in pf.places.items() if k not in ("central", "border")):
+        raise ValueError("portfolio.places: a run needs reception locations: give places to a kind other than "
+                         "central and border (those are single fixed locations), or reserve_places")
+    locations = sum(pf.places[k] / pf.mean_location_places[k] for k in pf.places if k in pf.mean_location_places)
+    locations += pf.reserve_places / pf.mean_location_places.get("regular", 1)
+    if locations > MAX_LOCATIONS:
+        raise ValueError(f"portfolio: places / mean_location_places would make about {locations:,.0f} locations; "
+                         f"at most {MAX_LOCATIONS:,} (raise mean_location_places)")
+
+
+def _check_runtime_path(sc: Scenario, path: str, where: str) -> None:
     try:
         value = get_path(sc, path)
     except (AttributeError, KeyError, IndexError, TypeError):
         raise ValueError(f"{where}: unknown parameter {path!r}") from None
-    if not isinstance(value, (int, float)):
+    if not isinstance(value, int | float):
         raise ValueError(f"{where}: {path!r} is not a number")
     if not path.startswith(RUNTIME_PREFIXES):
         hint = "; use inflow.shocks to change arrivals" if path.startswith("inflow.") else ""
         raise ValueError(f"{where}: {path!r} is fixed when the world is built and cannot change during a run{hint}")
+
+
+def _check_runtime_values(sc: Scenario) -> None:
+    """Every value a `set`/`scale` event or a regime's derogation gives a parameter during the run
+    must be one the scenario itself would accept there. The events are applied in date order to a
+    copy of the scenario, which is re-validated after each; each regime's derogations are applied
+    on every such state, with the later events in the same sections on top (a derogation may be in
+    force when they come)."""
+    for i, e in enumerate(sc.events):
+        if e.parameter is not None:
+            _check_runtime_path(sc, e.parameter, f"events.{i}.parameter")
+    for i, r in enumerate(sc.regimes):
+        for path in r.derogations:
+            _check_runtime_path(sc, path, f"regimes.{i}.derogations.{path}")
+    # (date, index, parameter, action, value) of every set/scale event, in the order they come
+    changes = sorted((e.date, i, e.parameter, e.action, e.value) for i, e in enumerate(sc.events)
+                     if e.parameter is not None and e.value is not None)
+    states = [sc.model_dump()]
+    for _, i, path, action, value in changes:
+        states.append(_applied(states[-1], path, action, value, f"events.{i}"))
+    for r_i, r in enumerate(sc.regimes):
+        if not r.derogations:
+            continue
+        sections = {p.split(".")[0] for p in r.derogations}
+        for k, state in enumerate(states):
+            for path, value in r.derogations.items():
+                state = _applied(state, path, "set", value, f"regimes.{r_i}.derogations.{path}",
+                                 check=path == list(r.derogations)[-1])
+            for _, i, path, action, value in changes[k:]:
+                if path.split(".")[0] in sections:
+                    state = _applied(state, path, action, value,
+                                     f"events.{i} (while the {r.type} regime's derogations are in force)")
+
+
+def _applied(data: dict, path: str, action: str, value: float, where: str, check: bool = True) -> dict:
+    """A copy of scenario data with the run-time change applied, converted as `events.set_path`
+    converts it (whole numbers stay whole, 0/1 switch a true/false field), and re-validated."""
+    *parents, last = path.split(".")
+    out = dict(data)
+    node = out
+    for part in parents:
+        node[part] = dict(node[part])
+        node = node[part]
+    current = node[last]
+    new = value if action == "set" else current * value
+    shown = f"{path} = {new:g}" if action == "set" else f"{path} = {current:g} x {value:g} = {new:g}"
+    if isinstance(current, bool):
+        if new not in (0, 1):
+            raise ValueError(f"{where}: {shown}: {path} is true or false, set by 1 or 0")
+        new = bool(new)
+    elif isinstance(current, int):
+        if not float(new).is_integer():
+            raise ValueError(f"{where}: {shown}: {path} takes whole numbers")
+        new = int(new)
+    node[last] = new
+    if check:
+        try:
+            _check_size(Scenario.model_validate(out, context={_RUNTIME_COPY: True}))
+        except ValidationError as err:
+            raise ValueError(f"{where}: {shown}, which the scenario refuses there: {_first(err)}") from None
+        except ValueError as err:
+            raise ValueError(f"{where}: {shown}: {err}") from None
+    return out
+
+
+def check_decision(sc: Scenario, event: Event) -> None:
+    """Raise ScenarioError for a decision taken during a run (`ReceptionModel.apply`) that the
+    scenario would refuse as one of its events: the same checks, on the run's scenario as it is now
+    (with what earlier events and derogations set)."""
+    data = sc.model_dump()
+    data["events"] = [{**event.model_dump(), "date": sc.start_date}]
+    try:
+        Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError("decision: " + _first(err).replace("events.0.", "").replace("events.0", "the event")) from None
 
 
 def get_path(obj: Any, path: str) -> Any:
@@ -372,18 +629,47 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
-def _format(err: ValidationError, source: str) -> str:
+# --- loading: files, text and mappings to a validated Scenario, or one ScenarioError line -------
+
+def _shown(value: Any, limit: int = 60) -> str:
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 5] + " …" + text[-3:]
+
+
+def _allows_bool(annotation: Any) -> bool:
+    """Whether a value of this type may hold true/false (nested models check their own fields)."""
+    if annotation is bool or annotation is Any or (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
+        return True
+    return any(_allows_bool(a) for a in typing.get_args(annotation))
+
+
+def _has_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, dict):
+        return any(_has_bool(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_bool(v) for v in value)
+    return False
+
+
+def _first(err: ValidationError) -> str:
+    """The first error as 'field.path: reason (got value)'."""
     e = err.errors()[0]
-    where = ".".join(str(p) for p in e["loc"]) or "(top level)"
+    where = ".".join(str(p) if re.fullmatch(r"[\w.-]+", str(p)) else repr(p) for p in e["loc"])
     msg = e["msg"].removeprefix("Value error, ")
     if e["type"] == "extra_forbidden":
         msg = "unknown field (check the spelling)"
     elif e["type"] == "missing":
         msg = "required field is missing"
     got = e.get("input")
-    shown = "" if e["type"] in ("missing", "extra_forbidden") or isinstance(got, (dict, list)) else f" (got {got!r})"
+    plain = e["type"] in ("missing", "extra_forbidden") or isinstance(got, dict | list) or "(got " in msg
+    return (f"{where}: " if where else "") + msg + ("" if plain else f" (got {_shown(got)})")
+
+
+def _format(err: ValidationError, source: str) -> str:
     more = len(err.errors()) - 1
-    return f"{source}: {where}: {msg}{shown}" + (f" [+{more} more]" if more else "")
+    return f"{source}: {_first(err)}" + (f" [+{more} more]" if more else "")
 
 
 def builtin_names() -> list[str]:
@@ -391,58 +677,212 @@ def builtin_names() -> list[str]:
     return sorted(p.stem for p in SCENARIO_DIR.glob("*.yaml"))
 
 
-def _raw(name_or_path: str | Path, seen: tuple[str, ...] = ()) -> dict:
-    p = Path(name_or_path)
-    if not p.suffix and (SCENARIO_DIR / f"{name_or_path}.yaml").exists():
-        p = SCENARIO_DIR / f"{name_or_path}.yaml"
-    if not p.exists():
-        raise ScenarioError(f"{name_or_path}: no such scenario file or built-in name "
-                            f"(built-in: {', '.join(builtin_names())})")
+try:
+    from yaml import CSafeLoader as _SafeLoader      # libyaml's parser (fast, its own nesting limit)
+except ImportError:                                  # PyYAML built without libyaml
+    from yaml import SafeLoader as _SafeLoader
+
+
+class _Loader(_SafeLoader):
+    """YAML read the way a scenario means it: a key given twice and a date that does not exist are
+    refused at their line, and plain values follow YAML 1.2 (`yes`, `no`, `on`, `off` stay text,
+    `010` is ten, `1:30` is text, `1e3` is a number), so none of them turns silently into another
+    number or into true/false."""
+
+    def construct_mapping(self, node: yaml.Node, deep: bool = False) -> dict:
+        if isinstance(node, yaml.MappingNode):
+            lines: dict[tuple[str, str], int] = {}
+            for key, _ in node.value:
+                if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:merge":
+                    if (key.tag, key.value) in lines:
+                        raise yaml.constructor.ConstructorError(
+                            None, None, f"key {key.value!r} is given twice (first on line "
+                            f"{lines[key.tag, key.value] + 1})", key.start_mark)
+                    lines[key.tag, key.value] = key.start_mark.line
+        return super().construct_mapping(node, deep)
+
+    def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+        try:
+            return super().construct_yaml_timestamp(node)
+        except ValueError as exc:
+            raise yaml.constructor.ConstructorError(None, None, f"{node.value!r} is not a real date ({exc})",
+                                                    node.start_mark) from None
+
+    def construct_yaml_int(self, node: yaml.Node) -> int:
+        return int(self.construct_scalar(node).replace("_", ""), 10)   # no YAML 1.1 octal
+
+
+_Loader.yaml_implicit_resolvers = {
+    first: [(tag, rx) for tag, rx in rules if tag.rsplit(":", 1)[-1] not in ("bool", "int", "float")]
+    for first, rules in yaml.resolver.Resolver.yaml_implicit_resolvers.items()}
+_Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
+                              list("tTfF"))
+_Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9][0-9_]*$"), list("-+0123456789"))
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(
+    r"^(?:[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
+    list("-+0123456789."))
+_Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+
+
+def parse_yaml(text: str, source: str) -> Any:
+    """Scenario YAML text to plain data (one document, at most MAX_VALUES values); ScenarioError
+    names the line of a syntax error."""
+    if len(text) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{source}: {len(text):,} characters; a scenario is at most {MAX_FILE_BYTES:,} bytes")
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+        data = yaml.load(text, Loader=_Loader)   # a SafeLoader
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}" if mark else ""
-        raise ScenarioError(f"{p.name}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    return _resolve(data, p.name, seen)
-
-
-def _resolve(data: Any, source: str, seen: tuple[str, ...] = ()) -> dict:
-    if not isinstance(data, dict):
-        raise ScenarioError(f"{source}: a scenario must be a mapping of fields")
-    parent = data.pop("extends", None)
-    if parent is not None:
-        if parent in seen:
-            raise ScenarioError(f"{source}: extends: circular chain through {parent!r}")
-        data = _merge(_raw(parent, seen + (parent,)), data)
+        problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
+        raise ScenarioError(f"{source}:{where} not valid YAML ({problem})") from None
+    except RecursionError:
+        raise ScenarioError(f"{source}: nested too deeply to be a scenario") from None
+    _count_values(data, source)
     return data
 
 
-def from_dict(data: dict, source: str = "scenario") -> Scenario:
-    """Validate a scenario mapping (which may use `extends`)."""
-    data = _resolve(dict(data), source)
+def _count_values(data: Any, source: str) -> None:
+    """Refuse more than MAX_VALUES values or nesting deeper than 32: YAML aliases can make a small
+    file expand into billions of values ('a billion laughs')."""
+    stack, n = [(data, 0)], 0
+    while stack:
+        value, depth = stack.pop()
+        n += 1
+        if n > MAX_VALUES:
+            raise ScenarioError(f"{source}: more than {MAX_VALUES:,} values (aliases counted each time they are used); "
+                                f"not a scenario")
+        if depth > 32:
+            raise ScenarioError(f"{source}: nested more than 32 levels deep; not a scenario")
+        if isinstance(value, dict):
+            stack.extend((v, depth + 1) for v in value.values())
+        elif isinstance(value, list | tuple):
+            stack.extend((v, depth + 1) for v in value)
+
+
+def decode(raw: bytes, source: str) -> str:
+    """Scenario bytes to text: UTF-8, with or without a byte-order mark; anything else refused."""
+    for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+                      (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
+        if raw.startswith(bom):
+            raise ScenarioError(f"{source}: is {name} text; save it as UTF-8")
+    raw = raw.removeprefix(codecs.BOM_UTF8)
+    if b"\x00" in raw:
+        raise ScenarioError(f"{source}: holds NUL bytes: not a text file (UTF-16 without a byte-order mark?); "
+                            f"save it as UTF-8")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ScenarioError(f"{source}: is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start}); "
+                            f"save it as UTF-8") from None
+
+
+def _read(path: Path, source: str) -> str:
+    """The text of a scenario file: a regular file (not a folder, pipe or device) of at most
+    MAX_FILE_BYTES, in UTF-8."""
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        raise ScenarioError(f"{source}: no such scenario file or built-in name "
+                            f"(built-in: {', '.join(builtin_names())})") from None
+    except OSError as exc:
+        raise ScenarioError(f"{source}: cannot be read ({exc.strerror})") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise ScenarioError(f"{source}: is a folder, not a scenario file")
+    if not stat.S_ISREG(st.st_mode):
+        raise ScenarioError(f"{source}: is not a regular file (a device or a pipe); give a YAML file")
+    if st.st_size > MAX_FILE_BYTES:
+        raise ScenarioError(f"{source}: {st.st_size:,} bytes; a scenario file is at most {MAX_FILE_BYTES:,} bytes")
+    try:
+        with open(path, "rb") as f:
+            raw = f.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise ScenarioError(f"{source}: cannot be read ({exc.strerror})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ScenarioError(f"{source}: more than {MAX_FILE_BYTES:,} bytes; a scenario file is at most that")
+    return decode(raw, source)
+
+
+def _locate(name_or_path: str | Path, folder: Path) -> Path:
+    """A built-in name (no suffix) or a path, relative paths taken from `folder`."""
+    text = str(name_or_path)
+    if not Path(text).suffix and "/" not in text and (SCENARIO_DIR / f"{text}.yaml").is_file():
+        return SCENARIO_DIR / f"{text}.yaml"
+    return folder / Path(text).expanduser()
+
+
+def _load_file(path: Path, source: str, chain: tuple[Path, ...]) -> dict:
+    data = parse_yaml(_read(path, source), source)
+    return _resolve(data, source, path.parent, (*chain, path.resolve()))
+
+
+def _resolve(data: Any, source: str, folder: Path, chain: tuple[Path, ...] = ()) -> dict:
+    """The scenario mapping with its `extends` chain merged in (parents' paths relative to the
+    folder of the file that names them)."""
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: " + ("is empty; a scenario is a mapping of fields" if data is None else
+                                             f"a scenario must be a mapping of fields (got {type(data).__name__})"))
+    if "extends" not in data:
+        return data
+    data = dict(data)
+    parent = data.pop("extends")
+    if not isinstance(parent, str) or not parent.strip():
+        raise ScenarioError(f"{source}: extends: must be a built-in scenario name or a file path "
+                            f"(got {_shown(parent)})")
+    if len(chain) >= MAX_EXTENDS:
+        raise ScenarioError(f"{source}: extends: a chain of more than {MAX_EXTENDS} files")
+    path = _locate(parent, folder)
+    if path.resolve() in chain:
+        raise ScenarioError(f"{source}: extends: circular chain through {parent!r}")
+    try:
+        base = _load_file(path, parent if path.parent == SCENARIO_DIR else path.name, chain)
+    except ScenarioError as exc:      # name the file the user gave as well as the one at fault
+        raise (exc if len(chain) > 1 else ScenarioError(f"{source}: extends {exc}")) from None
+    return _merge(base, data)
+
+
+def _validated(data: dict, source: str) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
         raise ScenarioError(_format(err, source)) from None
 
 
+def from_dict(data: dict, source: str = "scenario", folder: str | Path | None = None) -> Scenario:
+    """Validate a scenario mapping, which may use `extends` (a file path is taken relative to
+    `folder`, default the working folder); raises ScenarioError."""
+    _count_values(data, source)
+    return _validated(_resolve(data, source, Path(folder or os.getcwd())), source)
+
+
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Load a built-in scenario by name or a YAML file by path; raises ScenarioError."""
-    data = _raw(name_or_path)
-    try:
-        return Scenario.model_validate(data)
-    except ValidationError as err:
-        raise ScenarioError(_format(err, Path(str(name_or_path)).name)) from None
+    path = _locate(name_or_path, Path(os.getcwd()))
+    source = path.name if path.is_file() else str(name_or_path)
+    return _validated(_load_file(path, source, ()), source)
 
 
-def from_yaml_text(text: str, source: str = "upload") -> Scenario:
-    """Validate scenario YAML given as text (uploads)."""
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{source}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    return from_dict(data if isinstance(data, dict) else {"_": data}, source)
+def from_yaml_text(text: str | bytes, source: str = "upload", folder: str | Path | None = None) -> Scenario:
+    """Validate scenario YAML given as text or bytes (uploads); raises ScenarioError."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_FILE_BYTES:
+            raise ScenarioError(f"{source}: {len(text):,} bytes; a scenario is at most {MAX_FILE_BYTES:,} bytes")
+        text = decode(text, source)
+    return from_dict(parse_yaml(text.removeprefix("\ufeff"), source), source, folder)
+
+
+
+
+
+def validate_scenario(sc: Scenario, days: int | None = None) -> Scenario:
+    """Check a Scenario object again (it may have been changed or copied without validation since
+    it was loaded), optionally with another horizon; returns a validated copy or raises
+    ScenarioError. `simulate` and `ReceptionModel` call it before building anything."""
+    data = sc.model_dump()
+    if days is not None:
+        data["horizon_days"] = days
+    return _validated(data, sc.name)
 
 
 def to_yaml(scenario: Scenario) -> str:

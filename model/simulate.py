@@ -2,22 +2,26 @@
 
 from __future__ import annotations
 
+import numbers
+import typing
 from collections.abc import Callable
 
 from model.metrics import Recorder
 from model.results import Results
 from model.rulebook import run_day
-from model.scenario import Scenario, load_scenario
+from model.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
 from model.state import State, new_state
 from model.world import World, build_world
 
 
 def prepare(scenario: Scenario | str, seed: int | None = None, days: int | None = None,
             world: World | None = None) -> State:
-    """A state on day 0, with its recorder, ready to run `days` days (default: the horizon)."""
+    """A state on day 0, with its recorder, ready to run `days` days (default: the horizon).
+    Raises ScenarioError, before building anything, for a scenario, seed or horizon a run cannot use."""
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
-    if days is not None:
-        sc = sc.model_copy(update={"horizon_days": days})
+    sc = validate_scenario(sc, days)      # the object may have changed since it was loaded
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
+        raise ScenarioError(f"seed: must be a whole number of at least 0 (got {seed!r})")
     w = world if world is not None and _same_world(world.scenario, sc) else build_world(sc)
     s = new_state(w, seed)
     s.sc.horizon_days = sc.horizon_days
@@ -49,7 +53,8 @@ def _extensions() -> list[Callable[[State], None]]:
 def results_of(s: State) -> Results:
     days = s.day
     seed = s.sc.seed if s.seed is None else s.seed
-    return Results(s.sc, seed, s.recorder.to_dataset(s, days), s.people, s.locs, s.log, list(s.event_log))
+    recorder = typing.cast(Recorder, s.recorder)
+    return Results(s.sc, seed, recorder.to_dataset(s, days), s.people, s.locs, s.log, list(s.event_log))
 
 
 def simulate(scenario: Scenario | str, seed: int | None = None, days: int | None = None,

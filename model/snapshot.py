@@ -243,7 +243,7 @@ class _Encoder:
     def _seed_sequence(q: np.random.SeedSequence):
         entropy = q.entropy
         return {"$": "seedseq", "entropy": [int(e) for e in entropy] if isinstance(entropy, (list, tuple, np.ndarray))
-                else (None if entropy is None else int(entropy)),
+                else (None if entropy is None else int(entropy)),  # type: ignore[arg-type]
                 "spawn_key": [int(k) for k in q.spawn_key], "pool_size": int(q.pool_size),
                 "n_children_spawned": int(q.n_children_spawned)}
 
@@ -383,7 +383,7 @@ class _Decoder:
 
     def _tag_view(self, x):
         base = self.decode(x["base"])
-        if not isinstance(base, np.ndarray) or not base.flags.c_contiguous and not base.flags.f_contiguous:
+        if not isinstance(base, np.ndarray) or (not base.flags.c_contiguous and not base.flags.f_contiguous):
             raise SnapshotError("damaged snapshot: a view whose base is not a whole array")
         dtype = np.lib.format.descr_to_dtype(_descr(x["dtype"]))
         shape, strides, offset = tuple(x["shape"]), tuple(x["strides"]), int(x["offset"])
@@ -635,7 +635,7 @@ def load(path: str | Path) -> Snapshot:
             i = 0
             while f"arrays/{i}.npy" in names:
                 with z.open(f"arrays/{i}.npy") as f:
-                    arrays.append(np.lib.format.read_array(io.BufferedReader(f), allow_pickle=False))
+                    arrays.append(np.lib.format.read_array(io.BytesIO(f.read()), allow_pickle=False))
                 i += 1
     except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, ValueError, OSError) as e:
         if isinstance(e, SnapshotError):
@@ -665,6 +665,8 @@ MIGRATIONS = {1: _v1_to_v2}     # version -> step to the next version
 def migrate(header: dict, tree: dict) -> tuple[dict, dict]:
     """Bring a snapshot of any earlier format version to today's layout, one step at a time."""
     version = header.get("format_version", header.get("version"))
+    if type(version) is not int:
+        raise SnapshotError(f"damaged snapshot: format version {version!r}")
     while version < FORMAT_VERSION:
         try:
             header, tree = MIGRATIONS[version](header, tree)

@@ -51,7 +51,8 @@ class SponsorPool:
             self.household = np.concatenate([self.household, np.zeros(cap - len(self.household), np.int32)])
             self.part = np.concatenate([self.part, np.zeros(cap - len(self.part), np.int8)])
             self._slot = np.zeros(cap, np.int32)
-            self.counts = np.concatenate([self.counts, np.zeros((2, cap // _BLOCK - self.counts.shape[1]), np.int64)], 1)
+            grow = np.zeros((2, cap // _BLOCK - self.counts.shape[1]), np.int64)
+            self.counts = np.concatenate([self.counts, grow], 1)
         self._cover(int(ids.max()) + 1)
         self.household[self.n:self.n + k] = ids
         self.position[ids] = np.arange(self.n + 1, self.n + k + 1, dtype=np.int32)

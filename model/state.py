@@ -99,6 +99,9 @@ class State:
     scheduled: dict[int, list] = field(default_factory=dict)       # day -> scenario events
     event_log: list[dict] = field(default_factory=list)            # what the plan/regimes/events did
     closing_to_reserve: set = field(default_factory=set)            # closing locations that return to reserve
+    consolidating: set = field(default_factory=set)                 # closing locations being consolidated
+    managed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # per location: the portfolio's contract?
+    requests: object = None                                          # model.relocation.RequestBook (own-request moves)
     plan: object = None                                              # model.plan.PlanRuntime when enabled
     regimes: object = None                                           # model.regimes.RegimeRuntime
     seed: int | None = None
@@ -161,7 +164,8 @@ def new_state(world: World, seed: int | None = None) -> State:
     locs = world.fresh_locations()
     s = State(sc=sc, world=world, people=Applicants(), locs=locs, munis=world.fresh_municipalities(),
               log=MoveLog(locations=locs, distance_km=world.network.distance_km),
-              rng_arrivals=s_arr, rng_housing=s_house, seed=sc.seed if seed is None else seed)
+              rng_arrivals=s_arr, rng_housing=s_house, seed=sc.seed if seed is None else seed,
+              managed=np.ones(locs.n, bool))
     for e in sc.events:
         s.scheduled.setdefault((e.date - sc.start_date).days, []).append(e)
     _seed_population(s, s_init)

@@ -18,7 +18,7 @@ from model import data
 from model.inflow import InflowPlan, expected_inflow
 from model.network import RegionalNetwork, build_network
 from model.portfolio import build_portfolio
-from model.scenario import Scenario, ScenarioError
+from model.scenario import Scenario
 
 
 @dataclass
@@ -44,11 +44,7 @@ class World:
 def build_world(sc: Scenario, monthly_inflow: dict | None = None) -> World:
     table = data.municipalities(sc.country)
     keep = np.arange(len(table.codes))
-    if sc.provinces:
-        unknown = sorted(set(sc.provinces) - set(table.province))
-        if unknown:
-            raise ScenarioError(f"provinces: unknown province {unknown[0]!r} "
-                                f"(known: {', '.join(sorted(set(table.province)))})")
+    if sc.provinces:      # names checked when the scenario was loaded (model.scenario.check_runnable)
         keep = np.array([i for i, p in enumerate(table.province) if p in sc.provinces])
     codes = [table.codes[i] for i in keep]
     names = [table.names[i] for i in keep]
@@ -78,9 +74,6 @@ def build_world(sc: Scenario, monthly_inflow: dict | None = None) -> World:
     locs = build_portfolio(sc, names, prov_names, reg_names, population)
     dates = [sc.start_date + dt.timedelta(days=i) for i in range(sc.horizon_days)]
     if monthly_inflow is None and sc.inflow.monthly_series:
-        if sc.inflow.monthly_series not in data.monthly_series_names(sc.country):
-            raise ScenarioError(f"inflow.monthly_series: unknown series {sc.inflow.monthly_series!r} "
-                                f"(packaged: {', '.join(data.monthly_series_names(sc.country))})")
         monthly_inflow = data.monthly_inflow(sc.country, sc.inflow.monthly_series)
     targets = {**data.housing_targets(sc.country), **{k: int(v) for k, v in sc.housing.targets.items()}}
     return World(sc, dates, provinces, regions, munis, locs, prov_idx[locs.municipality].astype(np.int16),

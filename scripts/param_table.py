@@ -15,7 +15,7 @@ import yaml
 from pydantic import BaseModel
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from model.scenario import SCENARIO_DIR, Scenario  # noqa: E402
+from model.scenario import SCENARIO_DIR, Scenario
 
 
 def comments() -> dict[str, str]:
@@ -26,7 +26,7 @@ def comments() -> dict[str, str]:
         if not m:
             continue
         indent = len(m.group(1)) // 2
-        stack = stack[:indent] + [m.group(2)]
+        stack = [*stack[:indent], m.group(2)]
         if m.group(5):
             out[".".join(stack)] = m.group(5).strip()
     return out

@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def _paths(d, prefix=""):
     for k, v in d.items():
         if isinstance(v, dict) and v and k not in ("decisions_per_day", "departure_shares", "places",
-                                                    "mean_location_places", "contract_years",
+                                                    "mean_location_places", "contract_years", "contract_term_days",
                                                     "renewal_probability", "per_place_per_year", "targets"):
             yield from _paths(v, f"{prefix}{k}.")
         else:
@@ -31,3 +31,19 @@ def test_every_library_scenario_is_in_the_scenarios_page():
     for f in SCENARIO_DIR.glob("*.yaml"):
         if not f.stem.startswith("hindcast") and f.stem != "eu-scale":
             assert f"`{f.stem}`" in text, f.stem
+
+
+def test_the_readme_first_command_runs_twice(tmp_path, monkeypatch, capsys):
+    """The README's first command (shortened to a few days) works on a fresh folder and again on
+    its own results."""
+    import shlex
+
+    from experiments.cli import main
+
+    line = next(x for x in (ROOT / "README.md").read_text().splitlines() if x.startswith("./scripts/setup && "))
+    words = shlex.split(line.split("&&", 1)[1].split("#", 1)[0])
+    assert words[0] == ".venv/bin/noodplan"
+    monkeypatch.chdir(tmp_path)
+    for _ in range(2):
+        assert main([*words[1:], "--days", "3"]) == 0, capsys.readouterr().err
+    assert (tmp_path / "out" / "baseline" / "manifest.json").is_file()

@@ -1,11 +1,15 @@
 """The noodplan dashboard page (`solara run viz.app`, or `noodplan ui`).
 
-Isolation: every browser session gets its own `Session` (and with it its own `ReceptionModel`)
-inside `Page` with `use_memo`; nothing mutable is shared. To keep the first page quick, the
-process keeps one *spare* kit (a fresh session with its map and charts drawn for day 0) built in
-the background: the next page takes it — it is handed to exactly one page and never reused —
-and a new spare is built behind it. Read-only things are shared: the map geometry, the world
-templates and the drawn backgrounds.
+Isolation: every browser page gets its own `Session` (and with it its own `ReceptionModel`)
+inside `Page` with `use_memo`; nothing mutable is shared between pages. What a browser saves
+(scenarios, runs) is kept per browser session (`viz.store`), so a reload finds it again. To keep
+the first page quick, the process keeps one *spare* kit (a fresh session with its map drawn for
+day 0) built in the background: the next page takes it — it is handed to exactly one page and
+never reused — and a new spare is built behind it. Read-only things are shared: the map
+geometry, the world templates and the drawn backgrounds.
+
+Playing runs in the page's `Player` thread (`viz.player`): it simulates the days that are due
+and asks for a new frame only when the last one has been drawn.
 """
 
 from __future__ import annotations
@@ -17,24 +21,41 @@ import threading
 import solara
 import solara.lab
 
+from model.scenario import ScenarioError, load_scenario
 from viz import components as c
-from viz.figures import ChartsCanvas, MapCanvas
+from viz import panels
+from viz.figures import MapCanvas
+from viz.player import Player
+from viz.reload_guard import ReloadGuard
+from viz.scenario_panel import Saved, ScenarioPanel, WhatIf
 from viz.session import Session
+from viz.store import store_for
 
-DEFAULT_SCENARIO = os.environ.get("NOODPLAN_UI_SCENARIO", "baseline")
+FALLBACK_SCENARIO = "baseline"
+DEFAULT_SCENARIO = os.environ.get("NOODPLAN_UI_SCENARIO", FALLBACK_SCENARIO)
 
 _spare: queue.Queue = queue.Queue(maxsize=1)
 _refilling = threading.Lock()
 
 
-def new_kit(name: str = DEFAULT_SCENARIO) -> tuple[Session, MapCanvas, ChartsCanvas]:
-    """A fresh session with its own map and charts, drawn for day 0."""
-    session = Session(name)
-    m, ch = MapCanvas(session), ChartsCanvas(session)
-    for canvas in (m, ch):
-        canvas.update(session)
-        canvas.png()
-    return session, m, ch
+def startup_scenario() -> tuple[str, str]:
+    """The scenario to open with, and a notice when the one asked for (`noodplan ui --scenario`)
+    cannot be used: then the page opens the baseline and says why, instead of failing."""
+    try:
+        load_scenario(DEFAULT_SCENARIO)
+    except ScenarioError as exc:
+        return FALLBACK_SCENARIO, (f"The scenario asked for at start could not be opened — {exc}. "
+                                   f"Showing {FALLBACK_SCENARIO}.")
+    return DEFAULT_SCENARIO, ""
+
+
+def new_kit(name: str | None = None) -> tuple[Session, MapCanvas]:
+    """A fresh session with its own map, drawn for day 0."""
+    session = Session(name or startup_scenario()[0])
+    m = MapCanvas(session)
+    m.update(session)
+    m.png()
+    return session, m
 
 
 def _refill() -> None:
@@ -45,14 +66,14 @@ def _refill() -> None:
         try:
             if _spare.empty():
                 _spare.put_nowait(new_kit())
-        except Exception:  # noqa: BLE001 - the page then builds its own kit and shows any error
+        except Exception:
             pass
         finally:
             _refilling.release()
     threading.Thread(target=work, name="noodplan-spare", daemon=True).start()
 
 
-def take_kit() -> tuple[Session, MapCanvas, ChartsCanvas]:
+def take_kit() -> tuple[Session, MapCanvas]:
     """The spare kit if one is ready (then a new spare is started), else a new kit."""
     try:
         kit = _spare.get_nowait()
@@ -66,80 +87,114 @@ _refill()   # at server start
 
 
 @solara.component
-def Dashboard(session: Session, first_map: MapCanvas | None = None, first_charts: ChartsCanvas | None = None):
-    # a plain reactive (not use_reactive): only the parts that read it redraw after each day
-    version = solara.use_memo(lambda: solara.reactive(0), [])
+def Dashboard(session: Session, first_map: MapCanvas | None = None, store=None, notice: str = ""):
+    # plain reactives (not use_reactive): only the parts that read them redraw
+    version = solara.use_memo(lambda: solara.reactive(0), [])      # frame number
+    run_id = solara.use_memo(lambda: solara.reactive(0), [])       # bumped when the run is replaced
     playing = solara.use_reactive(False)
-    running = solara.use_reactive(False)
-    progress = solara.use_reactive(0.0)
     speed = solara.use_reactive("5 days/s")
     selection = solara.use_reactive(None)
     comparison = solara.use_reactive(None)
     tab = solara.use_reactive(0)
-    gen = session.generation
-    map_canvas = solara.use_memo(lambda: first_map if gen == 0 and first_map else MapCanvas(session), [gen])
-    charts_canvas = solara.use_memo(lambda: first_charts if gen == 0 and first_charts else ChartsCanvas(session),
-                                    [gen])
+    store = store if store is not None else store_for("local")
+    rid = run_id.value
+    map_canvas = solara.use_memo(lambda: first_map if rid == 0 and first_map else MapCanvas(session), [rid])
+    region_canvas = solara.use_memo(lambda: MapCanvas(session), [rid])
+    player = solara.use_memo(lambda: Player(session.step, version.set, on_stop=lambda: playing.set(False)), [])
 
-    Runner(session, version, playing, running, progress, speed)
-
-    def on_reset():
+    def stop_playing():
+        player.pause()
+        player.join()
         playing.set(False)
-        running.set(False)
-        selection.set(None)
 
+    def reset_to(sc=None):
+        stop_playing()
+        session.reset(sc)
+        selection.set(None)
+        run_id.set(run_id.value + 1)
+        version.set(version.value + 1)
+
+    def replay(rec):
+        stop_playing()
+        session.replay(rec)
+        selection.set(None)
+        run_id.set(run_id.value + 1)
+        version.set(version.value + 1)
+
+    solara.use_effect(lambda: stop_playing, [])      # the page closes: stop its player
     solara.Title("noodplan — reception chain simulator")
+    solara.Style(CSS)
     with solara.Row(style={"align-items": "baseline", "padding": "6px 12px", "background": "#0b3d91",
-                           "color": "white"}, classes=["np-header"]):
+                           "color": "white", "flex-wrap": "wrap"}, classes=["np-header"]):
         solara.Text("noodplan", style={"font-size": "20px", "font-weight": "bold"})
         solara.Text("asylum reception chain simulator — contingency plan (noodplan verhoogde instroom)",
-                    style={"font-size": "13px"})
-    with solara.Columns([3, 9], style={"padding": "8px"}):
-        with solara.Card("Scenario", classes=["np-scenario-card"]):
-            c.ScenarioPanel(session, version, on_reset=on_reset)
-        Live(session, version, playing, running, progress, speed, selection, comparison, tab,
-             map_canvas, charts_canvas)
+                    style={"font-size": "14px"})
+    with solara.Row(style={"padding": "8px", "align-items": "flex-start"}, classes=["np-body"]):
+        with solara.Column(style={"flex": "0 1 340px", "min-width": "280px"}, classes=["np-left"]):
+            with solara.Card("Scenario", classes=["np-scenario-card"]):
+                ScenarioPanel(session, run_id, store, reset_to, replay, notice)
+            with solara.Card("What if …", classes=["np-whatif-card"]):
+                WhatIf(session, version, run_id)
+            with solara.Card("Saved in this browser", classes=["np-saved-card"]):
+                Saved(session, store, run_id, reset_to, replay)
+        Live(session, player, version, run_id, playing, speed, selection, comparison, tab, map_canvas,
+             region_canvas, store, reset_to)
 
 
 @solara.component
-def Runner(session, version, playing, running, progress, speed):
-    """The play loop and the long run, each in a background thread; renders nothing (its own
-    state changes then re-render only this component, not the dashboard)."""
-    gen = session.generation
-    solara.use_thread(lambda cancel: c.play_loop(session, version, playing, c.SPEEDS[speed.value], cancel),
-                      dependencies=[playing.value, speed.value, gen], intrusive_cancel=False)
-    solara.use_thread(lambda cancel: c.long_run(session, version, running, progress, cancel),
-                      dependencies=[running.value, gen], intrusive_cancel=False)
-
-
-@solara.component
-def Live(session, version, playing, running, progress, speed, selection, comparison, tab,
-         map_canvas, charts_canvas):
+def Live(session, player, version, run_id, playing, speed, selection, comparison, tab, map_canvas, region_canvas,
+         store, reset_to):
     """Everything that changes with the simulated day; the only reader of `version`."""
     tick = version.value
-    with solara.Column():
-        c.RunControls(session, version, playing, running, progress, speed, tick=tick)
+    _ = run_id.value
+    # the frame is on its way to the browser once the render is done: the player may send the next
+    solara.use_effect(lambda: player.frames.drawn(tick), [tick])
+    with solara.Column(style={"flex": "1 1 600px", "min-width": "0"}, classes=["np-live"]):
+        ReloadGuard.element(dirty=session.day > 0 or bool(session.decisions))
+        c.RunControls(session, player, playing, speed, version, lambda: reset_to(None), tick=tick)
         with solara.lab.Tabs(value=tab, lazy=True):
-            with solara.lab.Tab("Run"):
-                with solara.Column(gap="8px"):
-                    c.Cards(session, tick=tick)
-                    with solara.Row(gap="8px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
-                        with solara.Column(style={"flex": "0 0 auto"}):
-                            c.MapView(session, selection, map_canvas, tick=tick)
-                            c.SelectionFacts(session, selection, tick=tick)
-                        with solara.Column(style={"flex": "1 1 460px", "min-width": "0"}):
-                            c.Charts(session, charts_canvas, tick=tick)
-                            c.EventLog(session, tick=tick)
+            with solara.lab.Tab("Run"), solara.Column(gap="8px"):
+                c.Cards(session, tick=tick)
+                c.Timeline(session, tick=tick)
+                with solara.Row(gap="8px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
+                    with solara.Column(style={"flex": "0 0 auto", "max-width": "100%"}):
+                        c.MapView(session, selection, map_canvas, tick=tick)
+                        panels.SelectionFacts(session, selection, tick=tick)
+                    with solara.Column(style={"flex": "1 1 480px", "min-width": "0"}):
+                        c.DecisionLog(session, entries=len(session.state.event_log) + 100_000 * session.generation)
+            with solara.lab.Tab("Regions"):
+                panels.RegionsPanel(session, selection, region_canvas, tick=tick)
             with solara.lab.Tab("Inspect"):
-                c.InspectPanel(session, selection, tick=tick)
+                panels.InspectPanel(session, selection, tick=tick)
             with solara.lab.Tab("Compare"):
-                c.ComparePanel(session, comparison)
+                panels.ComparePanel(session, store, comparison, run_id)
             with solara.lab.Tab("Export"):
-                c.ExportPanel(session, map_canvas, charts_canvas, comparison, tick=tick)
+                panels.ExportPanel(session, map_canvas, comparison, tick=tick)
+
+
+# Layout: nothing wider than the window, and Solara's "made with" badge off the content.
+CSS = """
+html, body { overflow-x: hidden; }
+.v-application--wrap { min-width: 0 !important; overflow-x: hidden; }
+.np-body { max-width: 100vw; box-sizing: border-box; flex-wrap: wrap; }
+.np-left .v-card { overflow: visible; }
+.np-scenario .v-input { margin-bottom: 6px; }
+.np-scenario .v-messages { min-height: 14px; line-height: 1.25; }
+.np-scenario .v-text-field__details { margin-bottom: 2px; }
+.np-live .v-window, .np-live .v-tabs-items { overflow: visible; }
+.np-charts .js-plotly-plot, .np-region-multiples .js-plotly-plot, .np-compare-plot .js-plotly-plot { max-width: 100%; }
+.np-eventlog td, .np-region-table td, .np-path td { font-size: 13px; }
+div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
+"""
 
 
 @solara.component
 def Page():
-    # One model per browser session: built here, never at module level.
-    session, first_map, first_charts = solara.use_memo(take_kit, [])
-    Dashboard(session, first_map, first_charts)
+    # One model per page: built here, never at module level.
+    _, notice = solara.use_memo(startup_scenario, [])
+    session, first_map = solara.use_memo(take_kit, [])
+    try:
+        sid = solara.get_session_id()
+    except Exception:
+        sid = "local"
+    Dashboard(session, first_map, store_for(sid), notice)

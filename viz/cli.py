@@ -62,6 +62,13 @@ def cmd_ui(args: argparse.Namespace) -> int:
         return base.EXIT_BAD_INPUT
     env = server_env()
     if args.scenario:
+        from model.scenario import ScenarioError, load_scenario
+
+        try:      # the same checks as `noodplan validate`, before a server starts
+            load_scenario(args.scenario)
+        except ScenarioError as exc:
+            print(f"noodplan ui: --scenario: {exc}", file=sys.stderr)
+            return base.EXIT_BAD_INPUT
         env["NOODPLAN_UI_SCENARIO"] = args.scenario
     print(f"noodplan UI at http://{host}:{args.port}/  (offline; Ctrl+C stops it)", flush=True)
     proc = subprocess.Popen(server_command(host, args.port), env=env)
@@ -80,17 +87,19 @@ def build_parser() -> argparse.ArgumentParser:
     sub = next(a for a in ap._actions if isinstance(a, argparse._SubParsersAction))
     ui = sub.add_parser("ui", help="start the planner dashboard in the browser (offline)")
     ui.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port on 127.0.0.1 (default {DEFAULT_PORT})")
-    ui.add_argument("--scenario", help="built-in scenario to open with (default: baseline)")
+    ui.add_argument("--scenario", help="scenario to open with: built-in name or YAML file (default: baseline)")
     ui.set_defaults(func=cmd_ui)
     return ap
 
 
 def main(argv: list[str] | None = None) -> int:
     """`noodplan ...`: `ui` runs here; every other command is handed to `experiments.cli.main`."""
-    args = build_parser().parse_args(argv)
+    args = base.parse(build_parser(), argv)
+    if isinstance(args, int):         # --help, or a usage error already reported in one line
+        return args
     if args.command == "ui":
         return cmd_ui(args)
-    return base.main(argv)
+    return base.run_command(args)
 
 
 if __name__ == "__main__":

@@ -1,8 +1,9 @@
 """Two variants of a scenario on the same seeds (common random numbers), run headless.
 
-Variant B is variant A with a few changes written as YAML (merged into A like `extends`), e.g.
-`plan: {enabled: false}`. Both run with `model.simulate.simulate` on every seed, so differences
-come from the variant, not from noise.
+Variant A and B are any two scenarios (built-in, saved or the active one); B may also be A with a
+few changes written as YAML (merged into A), e.g. `plan: {enabled: false}`, or another scenario
+with changes (`extends: flex-only` plus fields). Both run with `model.simulate.simulate` on every
+seed, so differences come from the variant, not from noise.
 """
 
 from __future__ import annotations
@@ -11,9 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
-import yaml
 
-from model.scenario import Scenario, ScenarioError, from_dict
+from model.scenario import Scenario, ScenarioError, from_dict, load_scenario, parse_yaml
 from model.simulate import simulate
 from viz.session import world_for
 
@@ -51,14 +51,25 @@ class Comparison:
         return rows
 
 
-def variant(base: Scenario, changes_yaml: str) -> Scenario:
-    """Variant B: `base` with the changes merged in; raises ScenarioError with the field."""
-    try:
-        changes = yaml.safe_load(changes_yaml) if changes_yaml.strip() else {}
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"{SOURCE}: not valid YAML ({getattr(exc, 'problem', exc)})") from None
+def variant(base: Scenario, changes_yaml: str, scenarios: dict[str, Scenario] | None = None) -> Scenario:
+    """Variant B: `base` with the changes merged in; with `extends: NAME` the changes apply to
+    that scenario instead (a built-in, or one of `scenarios`, e.g. saved ones). Raises
+    ScenarioError naming the field."""
+    # the scenario loader's YAML: duplicate keys, impossible dates and YAML 1.1's `yes` refused
+    changes = parse_yaml(changes_yaml, SOURCE) if changes_yaml.strip() else {}
     if not isinstance(changes, dict):
         raise ScenarioError(f"{SOURCE}: changes must be a mapping of fields (got {changes!r})")
+    if "extends" in changes:
+        changes = dict(changes)
+        name = changes.pop("extends")
+        if scenarios and name in scenarios:
+            base = scenarios[name]
+        else:
+            try:
+                base = load_scenario(str(name))
+            except ScenarioError as exc:
+                raise ScenarioError(f"{SOURCE}: extends: {str(exc).split(': ', 1)[-1]}") from None
+        changes.setdefault("name", base.name)
     data = _merge(base.model_dump(mode="json"), changes)
     return from_dict(data, SOURCE)
 
@@ -80,18 +91,27 @@ def parse_seeds(text: str) -> list[int]:
     return seeds
 
 
+def parse_days(text: str, horizon: int) -> int:
+    """Days to compare: a whole number from 1 to `horizon`; raises ScenarioError otherwise."""
+    t = str(text).strip().replace(",", "").replace("_", "")
+    if not t.isdigit() or not 1 <= int(t) <= horizon:
+        raise ScenarioError(f"days: a whole number from 1 to {horizon} (got {text!r})")
+    return int(t)
+
+
 def compare(a: Scenario, b: Scenario, seeds: list[int], days: int | None = None,
             progress: Callable[[float], None] | None = None,
-            cancelled: Callable[[], bool] = lambda: False, label_b: str = "B") -> Comparison | None:
+            cancelled: Callable[[], bool] = lambda: False, label_b: str = "B",
+            label_a: str | None = None) -> Comparison | None:
     """Run both variants on every seed; None when cancelled."""
     runs_a, runs_b = [], []
     total = 2 * len(seeds)
     wa, wb = world_for(a), world_for(b)
-    for k, seed in enumerate(seeds):
+    for seed in seeds:
         for sc, w, out in ((a, wa, runs_a), (b, wb, runs_b)):
             if cancelled():
                 return None
             done = len(runs_a) + len(runs_b)
             tick = (lambda d, h, done=done: progress((done + d / h) / total)) if progress else None
             out.append(simulate(sc, seed=seed, days=days, world=w, progress=tick))
-    return Comparison(a.name, label_b, seeds, runs_a, runs_b)
+    return Comparison(label_a or a.name, label_b, seeds, runs_a, runs_b)

@@ -1,206 +1,155 @@
-"""The dashboard's parts as Solara components; `viz.app.Page` puts them together.
+"""The Run tab's parts as Solara components; `viz.app` puts the page together.
 
-Every component gets the page's `Session` (one per browser session). The page bumps a `version`
-reactive after the model changed; only `viz.app.Live` reads it and hands it down as `tick`, so
-one render pass redraws everything (several subscribers would each cause a pass). Drawings are
-memoised on `tick`: made once per simulated day, not once per render.
+Every component gets the page's `Session` (one per browser session). The player (`viz.player`)
+or a button changes the `version` reactive after the model changed; only `viz.app.Live` reads it
+and hands it down as `tick`, so one render pass redraws everything. Drawings are memoised on
+`tick`: made once per frame, not once per render.
 """
 
 from __future__ import annotations
 
-import math
-import threading
-import time
-
-from solara.alias import rv as v
-import ipywidgets as widgets
+import numpy as np
 import solara
+from plotly.graph_objs._figurewidget import FigureWidget
+from solara.alias import rv as v
 
-from model.scenario import ScenarioError, builtin_names, from_yaml_text, load_scenario
-from viz import compare as cmp
-from viz import export, inspect, params
-from viz.figures import ChartsCanvas, MapCanvas, compare_figure, png_bytes
-from viz.labels import MAP_METRICS, phase_names
+from viz import counterfactual, decisions, planner, plots
+from viz.figures import MapCanvas
+from viz.labels import MAP_LEVELS, MAP_METRICS, phase_names
 from viz.mapwidget import MapWidget, data_url
+from viz.player import FASTEST, SPEEDS, Player
 from viz.session import Session
 
-SPEEDS = {"1 day/s": 1.0, "5 days/s": 5.0, "20 days/s": 20.0, "as fast as possible": math.inf}
+CARD_STYLE = "min-width: 170px; flex: 1 1 170px; max-width: 260px"
 
 
-def _bump(version: solara.Reactive[int]) -> None:
-    version.set(version.value + 1)
-
-
-# ---------------------------------------------------------------------------------------------
-# Scenario
-# ---------------------------------------------------------------------------------------------
-
-@solara.component
-def ScenarioPanel(session: Session, version: solara.Reactive[int], on_reset=None):
-    """Pick a built-in scenario, upload YAML, or change the key parameters (then Apply)."""
-    gen = session.generation
-    draft, set_draft = solara.use_state(params.current_values(session.scenario))
-    upload_error, set_upload_error = solara.use_state("")
-    builtin_error, set_builtin_error = solara.use_state("")
-    sc = session.scenario
-    plist = params.params_for(sc)
-    _, errors = solara.use_memo(lambda: params.apply(sc, draft), [gen, tuple(sorted(draft.items()))])
-    changed = draft != params.current_values(sc)
-
-    def reset_to(new_sc):
-        session.reset(new_sc)
-        set_draft(params.current_values(new_sc))
-        if on_reset:
-            on_reset()
-        _bump(version)
-
-    def pick(name):
-        try:
-            new = load_scenario(name)
-        except ScenarioError as exc:
-            set_builtin_error(str(exc))
-            return
-        set_builtin_error("")
-        set_upload_error("")
-        reset_to(new)
-
-    def on_file(info):
-        text = info["file_obj"].read().decode("utf-8", "replace")
-        try:
-            new = from_yaml_text(text, source=info["name"])
-        except ScenarioError as exc:
-            set_upload_error(str(exc))
-            return
-        set_upload_error("")
-        reset_to(new)
-
-    def apply_():
-        new, errs = params.apply(sc, draft)
-        if new is not None:
-            reset_to(new)
-
-    def set_value(key, text):
-        set_draft({**draft, key: text})
-
-    with solara.Column(gap="6px", classes=["np-scenario"]):
-        solara.Text(f"Active scenario: {sc.name} — {sc.start_date} + {sc.horizon_days} days, seed {sc.seed}",
-                    classes=["np-active-scenario"])
-        names = builtin_names()
-        solara.Select("Built-in scenario", values=names, value=sc.name if sc.name in names else None,
-                      on_value=pick, classes=["np-builtin"])
-        if builtin_error:
-            solara.Error(builtin_error, classes=["np-builtin-error"])
-        solara.FileDrop(label="Drop a scenario YAML file here (or click to choose one)", on_file=on_file)
-        if upload_error:
-            solara.Error(upload_error, classes=["np-upload-error"])
-        group = None
-        for p in plist:
-            if p.group != group:
-                group = p.group
-                solara.Text(group, classes=["np-group"], style={"font-weight": "bold", "margin-top": "6px"})
-            msg = errors.get(p.key, "")
-            v.TextField(label=p.label, v_model=draft.get(p.key, ""), suffix=p.unit, hint=f"range {p.hint}",
-                        persistent_hint=True, dense=True, error_messages=[msg] if msg else [],
-                        class_=f"np-param np-param-{p.key.replace('.', '-')}",
-                        on_v_model=lambda text, key=p.key: set_value(key, text))
-        if errors.get(""):
-            solara.Error(errors[""], classes=["np-param-error"])
-        with solara.Row():
-            solara.Button("Apply (restarts the run)", on_click=apply_, color="primary",
-                          disabled=bool(errors) or not changed, classes=["np-apply"])
-            solara.Button("Undo changes", on_click=lambda: set_draft(params.current_values(sc)),
-                          disabled=not changed, text=True)
-        if errors:
-            solara.Text("Invalid input: the run keeps the last valid scenario.", classes=["np-keep-note"],
-                        style={"color": "#b00020"})
+def table(head: list[str], rows: list[list], cls: str, on_row=None, selected: int | None = None):
+    """A plain table; `on_row(i)` makes rows clickable."""
+    body = []
+    for i, r in enumerate(rows):
+        tr = v.Html(tag="tr", children=[v.Html(tag="td", children=[str(c)]) for c in r],
+                    class_="np-selected" if i == selected else "",
+                    style_="cursor: pointer" + ("; background: #fff3c4" if i == selected else "") if on_row else "")
+        if on_row is not None:
+            v.use_event(tr, "click", lambda *_, i=i: on_row(i))
+        body.append(tr)
+    return v.SimpleTable(dense=True, class_=cls, children=[
+        v.Html(tag="thead", children=[v.Html(tag="tr", children=[v.Html(tag="th", children=[h]) for h in head])]),
+        v.Html(tag="tbody", children=body)])
 
 
 # ---------------------------------------------------------------------------------------------
-# Run controls, cards, map, charts
+# Run controls
 # ---------------------------------------------------------------------------------------------
 
 @solara.component
-def RunControls(session: Session, version: solara.Reactive[int], playing: solara.Reactive[bool],
-                running: solara.Reactive[bool], progress: solara.Reactive[float], speed: solara.Reactive[str],
-                tick: int = 0):
-    busy = playing.value or running.value
-
+def RunControls(session: Session, player: Player, playing: solara.Reactive[bool], speed: solara.Reactive[str],
+                version: solara.Reactive[int], on_reset, tick: int = 0):
     def step(n):
         session.step(n)
-        _bump(version)
+        version.set(version.value + 1)
+
+    def play(name: str | None = None):
+        if name is not None:
+            speed.set(name)
+        player.play(SPEEDS[speed.value])
+        playing.set(True)
 
     def pause():
-        with session.lock:
-            playing.set(False)
+        # returns at once: the player stops before its next day, shows it, then says it stopped
+        # (`on_stop` sets `playing`), so the day on screen is the day the run stopped on
+        player.pause()
 
-    def reset():
-        playing.set(False)
-        running.set(False)
-        session.reset()
-        _bump(version)
+    def set_speed(name: str):
+        speed.set(name)
+        player.set_speed(SPEEDS[name])
 
+    busy = playing.value
     with solara.Row(gap="6px", style={"align-items": "center", "flex-wrap": "wrap"}, classes=["np-controls"]):
-        if playing.value:
-            solara.Button("Pause", icon_name="mdi-pause", on_click=pause, color="warning",
-                          classes=["np-pause"])
+        if busy:
+            solara.Button("Pause", icon_name="mdi-pause", on_click=pause, color="warning", classes=["np-pause"])
         else:
-            solara.Button("Play", icon_name="mdi-play", on_click=lambda: playing.set(True), color="primary",
-                          disabled=running.value or session.done, classes=["np-play"])
+            solara.Button("Play", icon_name="mdi-play", on_click=lambda: play(), color="primary",
+                          disabled=session.done, classes=["np-play"])
         solara.Button("Step a day", on_click=lambda: step(1), disabled=busy or session.done, classes=["np-step-day"])
         solara.Button("Step a week", on_click=lambda: step(7), disabled=busy or session.done, classes=["np-step-week"])
-        solara.Button("Run to the end", icon_name="mdi-fast-forward", on_click=lambda: running.set(True),
+        solara.Button("Run to the end", icon_name="mdi-fast-forward", on_click=lambda: play(FASTEST),
                       disabled=busy or session.done, classes=["np-run-end"])
-        solara.Button("Reset", icon_name="mdi-restore", on_click=reset, text=True, classes=["np-reset"])
-        solara.Select("Speed", values=list(SPEEDS), value=speed, dense=True, style={"max-width": "190px"})
-        solara.Text(f"Day {session.day} of {session.horizon} — {session.model.date if session.day else session.state.world.dates[0]}",
-                    classes=["np-day"])
-    if running.value:
+        solara.Button("Reset", icon_name="mdi-restore", on_click=on_reset, text=True, classes=["np-reset"])
+        solara.Select("Speed", values=list(SPEEDS), value=speed.value, on_value=set_speed, dense=True,
+                      style={"max-width": "190px"}, classes=["np-speed"])
+        solara.Text(f"Day {session.day} of {session.horizon} — {session.date}", classes=["np-day"])
+    if busy and speed.value == FASTEST:
         with solara.Row(style={"align-items": "center"}, classes=["np-progress"]):
-            solara.ProgressLinear(value=progress.value * 100, style={"flex": "1"})
-            solara.Text(f"{progress.value:.0%}")
-            solara.Button("Cancel", on_click=lambda: running.set(False), color="error", text=True,
-                          classes=["np-cancel"])
+            solara.ProgressLinear(value=100 * session.day / max(session.horizon, 1), style={"flex": "1"})
+            solara.Text(f"{session.day / max(session.horizon, 1):.0%}")
+    if player.error is not None:
+        solara.Error(f"The run stopped: {type(player.error).__name__}: {player.error}", classes=["np-play-error"])
 
 
-def _card(title: str, value: str, sub: str = "", key: str = ""):
-    with v.Card(class_=f"np-card np-card-{key} pa-2", outlined=True, style_="min-width: 120px; flex: 1"):
-        v.Html(tag="div", children=[title], style_="font-size: 12px; color: #555")
+# ---------------------------------------------------------------------------------------------
+# Cards
+# ---------------------------------------------------------------------------------------------
+
+def _card(title: str, value: str, sub: str = "", key: str = "", spark: str = "", trend: str = "",
+          worse: bool | None = None):
+    with v.Card(class_=f"np-card np-card-{key} pa-2", outlined=True, style_=CARD_STYLE):
+        v.Html(tag="div", children=[title], style_="font-size: 13px; color: #444; min-height: 34px")
         v.Html(tag="div", children=[value], class_="np-card-value", style_="font-size: 22px; font-weight: 600")
+        if spark:
+            solara.HTML(tag="div", unsafe_innerHTML=spark, classes=["np-spark"])
+        if trend:
+            colour = "#b00020" if worse else "#1b7837"
+            v.Html(tag="div", children=[trend], class_="np-trend", style_=f"font-size: 12px; color: {colour}")
         if sub:
-            v.Html(tag="div", children=[sub], style_="font-size: 11px; color: #777")
+            v.Html(tag="div", children=[sub], style_="font-size: 12px; color: #666")
 
 
 @solara.component
 def Cards(session: Session, tick: int = 0):
+    gen = session.generation
+    fut = solara.use_memo(lambda: counterfactual.cost_future(session.scenario, session.seed), [gen])
+    cf = solara.use_thread(lambda: fut.result(), dependencies=[fut])
+    cf_cost = cf.value if cf.state == solara.ResultState.FINISHED else None
+    note = counterfactual.note(session.scenario) if cf_cost is not None else (
+        f"stable-stock run failed: {cf.error}" if cf.error else "stable-stock run: computing…")
     k = session.key_figures()
     names = phase_names(session.scenario)
+    snap = session.snapshot()
+    figs = solara.use_memo(lambda: planner.planner_series(snap, cf_cost, note), [tick, gen, cf_cost is not None])
     with solara.Row(gap="8px", style={"flex-wrap": "wrap"}, classes=["np-cards"]):
         _card("In reception (entitled)", f"{k['population']:,}", f"{k['in_bed']:,} in a bed", "population")
-        _card("Occupancy (bezettingsgraad)", f"{k['occupancy_rate']:.1%}", f"{k['capacity']:,} usable places", "occupancy")
-        _card("Unsheltered tonight", f"{k['unsheltered']:,}", "entitled, no bed", "unsheltered")
-        _card("Permit holders waiting (vergunninghouders)", f"{k['permit_holders_waiting']:,}",
-              f"{k['in_emergency_share']:.0%} of residents in noodopvang", "permit")
-        _card("Moves today (verhuisbewegingen)", f"{k['moves_today']:,.0f}",
-              f"{k['arrivals_total']:,.0f} arrivals so far", "moves")
-        _card("Cost", f"EUR {k['cost_today_eur'] / 1e6:,.1f} M/day", f"EUR {k['cost_total_eur'] / 1e9:,.2f} bn so far", "cost")
+        _card("Occupancy (bezettingsgraad)", f"{k['occupancy_rate']:.1%}", f"{k['capacity']:,} usable places",
+              "occupancy")
         phase = k["phase"]
         _card("Plan phase (noodplan)", "plan not active" if phase is None else f"{phase}",
               "" if phase is None else names.get(phase, ""), "phase")
+        for f in figs:
+            _card(f.title, f.value, f.sub, f.key, planner.sparkline_svg(f.series), f.trend, f.worse)
 
+
+# ---------------------------------------------------------------------------------------------
+# Map
+# ---------------------------------------------------------------------------------------------
 
 @solara.component
-def MapView(session: Session, selection: solara.Reactive[tuple | None], canvas: MapCanvas, tick: int = 0):
-    metric = solara.use_reactive("occupancy")
-    level = solara.use_reactive("municipalities")
+def MapView(session: Session, selection: solara.Reactive, canvas: MapCanvas, tick: int = 0,
+            metric: solara.Reactive | None = None, level: solara.Reactive | None = None,
+            metrics: list[str] | None = None):
+    own_metric = solara.use_reactive("occupancy")
+    own_level = solara.use_reactive("municipalities")
+    metric = own_metric if metric is None else metric
+    level = own_level if level is None else level
     show_locs = solara.use_reactive(True)
     sel = selection.value
-    sel_m = sel[1] if sel and sel[0] == "municipality" else None
+    unit_sel = sel if sel and sel[0] != "location" else None
 
     def draw():
-        canvas.update(session, metric.value, level.value, sel_m, show_locs.value)
-        return data_url(canvas.png()), canvas.markers(session)
+        with session.lock:
+            canvas.update(session, metric.value, level.value, unit_sel, show_locs.value)
+            return data_url(canvas.png()), canvas.markers(session)
 
-    src, markers = solara.use_memo(draw, [tick, metric.value, level.value, sel_m, show_locs.value,
+    src, markers = solara.use_memo(draw, [tick, metric.value, level.value, unit_sel, show_locs.value,
                                           session.generation])
 
     def on_click(c):
@@ -209,261 +158,115 @@ def MapView(session: Session, selection: solara.Reactive[tuple | None], canvas: 
         if c.get("kind") == "location":
             selection.set(("location", int(c["i"])))
         else:
-            hit = canvas.hit(session, float(c["fx"]), float(c["fy"]))
+            hit = canvas.hit(session, float(c["fx"]), float(c["fy"]), level.value)
             if hit is not None:
                 selection.set(hit)
 
-    with solara.Column(gap="4px", classes=["np-mapview"]):
+    # a fixed width: changing the colouring never moves what stands next to the map
+    with solara.Column(gap="4px", classes=["np-mapview"], style={"width": "460px", "max-width": "100%"}):
         with solara.Row(gap="6px", style={"flex-wrap": "wrap"}):
-            solara.Select("Colour by", values=list(MAP_METRICS), value=metric, dense=True,
-                          style={"max-width": "160px"}, classes=["np-map-metric"])
-            solara.Select("Level", values=["municipalities", "provinces"], value=level, dense=True,
-                          style={"max-width": "160px"})
+            solara.Select("Colour by", values=metrics or list(MAP_METRICS), value=metric, dense=True,
+                          style={"width": "210px"}, classes=["np-map-metric"])
+            solara.Select("Level", values=list(MAP_LEVELS), value=level, dense=True, style={"width": "170px"},
+                          classes=["np-map-level"])
             solara.Checkbox(label="locations", value=show_locs)
         MapWidget.element(src=src, markers=markers, on_clicked=on_click)
-        solara.Text(f"{MAP_METRICS[metric.value][0]}: {MAP_METRICS[metric.value][1]}. "
-                    "Click a municipality or a location marker to inspect it.", style={"font-size": "12px"})
-
-
-@solara.component
-def Charts(session: Session, canvas: ChartsCanvas, tick: int = 0):
-    def draw():
-        canvas.update(session)
-        return canvas.png()
-
-    png = solara.use_memo(draw, [tick, session.generation])
-    with solara.Div(classes=["np-charts"]):
-        widgets.Image.element(value=png, format="png", layout=widgets.Layout(max_width="100%"))
-
-
-@solara.component
-def EventLog(session: Session, tick: int = 0):
-    log = list(getattr(session.state, "event_log", []) or [])
-    if not log:
-        solara.Text("Plan and events log: nothing yet." if getattr(getattr(session.scenario, "plan", None), "enabled", False)
-                    else "Plan and events log: plan not active.", classes=["np-eventlog-empty"])
-        return
-    rows = log[-12:][::-1]
-    cols = [c for c in ("date", "source", "where", "what", "detail") if c in rows[0]]
-    with solara.Details(f"Plan and events log ({len(log)} entries, newest first)", expand=False):
-        v.SimpleTable(dense=True, class_="np-eventlog", children=[
-            v.Html(tag="thead", children=[v.Html(tag="tr", children=[v.Html(tag="th", children=[c]) for c in cols])]),
-            v.Html(tag="tbody", children=[v.Html(tag="tr", children=[v.Html(tag="td", children=[str(r.get(c, ""))])
-                                                                       for c in cols]) for r in rows])])
+        label, unit = MAP_METRICS[metric.value]
+        solara.Text(f"{label}: {unit}. Click the map or a location marker to select it.",
+                    style={"font-size": "12px"}, classes=["np-map-legend"])
 
 
 # ---------------------------------------------------------------------------------------------
-# Inspect
-# ---------------------------------------------------------------------------------------------
-
-def _facts_table(rows, cls: str):
-    v.SimpleTable(dense=True, class_=cls, children=[v.Html(tag="tbody", children=[
-        v.Html(tag="tr", children=[v.Html(tag="th", children=[k], style_="text-align: left; width: 45%"),
-                                   v.Html(tag="td", children=[val])]) for k, val in rows])])
-
-
-@solara.component
-def SelectionFacts(session: Session, selection: solara.Reactive[tuple | None], tick: int = 0):
-    sel = selection.value
-    if sel is None:
-        solara.Text("Nothing selected: click the map or pick a municipality or location.", classes=["np-nothing"])
-        return
-    kind, idx = sel
-    if kind == "municipality" and 0 <= idx < session.state.munis.n:
-        _facts_table(inspect.municipality_facts(session, idx), "np-facts np-facts-municipality")
-    elif kind == "location" and 0 <= idx < session.state.locs.n:
-        _facts_table(inspect.location_facts(session, idx), "np-facts np-facts-location")
-
-
-@solara.component
-def InspectPanel(session: Session, selection: solara.Reactive[tuple | None], tick: int = 0):
-    s = session.state
-    muni_names = sorted(s.munis.names)
-    loc_names = sorted(set(s.locs.names))
-    sel = selection.value
-    person_text, set_person_text = solara.use_state("")
-    person_error, set_person_error = solara.use_state("")
-
-    def pick_muni(name):
-        selection.set(("municipality", s.munis.names.index(name)))
-
-    def pick_loc(name):
-        selection.set(("location", s.locs.names.index(name)))
-
-    with solara.Columns([1, 1]):
-        with solara.Column():
-            solara.Select("Municipality (gemeente)", values=muni_names,
-                          value=s.munis.names[sel[1]] if sel and sel[0] == "municipality" else None,
-                          on_value=pick_muni, classes=["np-pick-municipality"])
-            solara.Select("Location", values=loc_names,
-                          value=s.locs.names[sel[1]] if sel and sel[0] == "location" else None,
-                          on_value=pick_loc, classes=["np-pick-location"])
-            SelectionFacts(session, selection, tick)
-        with solara.Column():
-            solara.Text("One applicant's path", style={"font-weight": "bold"})
-            with solara.Row(style={"align-items": "center"}):
-                v.TextField(label="Person number", v_model=person_text, dense=True,
-                            hint=f"0 – {max(s.people.n_persons - 1, 0):,}", persistent_hint=True,
-                            error_messages=[person_error] if person_error else [], class_="np-person",
-                            on_v_model=lambda t: (set_person_text(t), set_person_error("")))
-
-                def random_person():
-                    set_person_text(str(inspect.sample_person(session, rng_seed=session.day + len(person_text))))
-                    set_person_error("")
-                solara.Button("Someone in reception", on_click=random_person, text=True, classes=["np-random-person"])
-            if person_text.strip():
-                try:
-                    person = int(person_text.strip())
-                    facts, path = inspect.applicant_facts(session, person)
-                except (ValueError, IndexError) as exc:
-                    solara.Error(f"person: {exc}", classes=["np-person-error"])
-                else:
-                    _facts_table(facts, "np-facts np-facts-applicant")
-                    solara.Text(f"Path: {len(path)} bed change(s)", style={"font-weight": "bold"})
-                    cols = ["date", "from", "to", "reason", "km"]
-                    v.SimpleTable(dense=True, class_="np-path", children=[
-                        v.Html(tag="thead", children=[v.Html(tag="tr", children=[v.Html(tag="th", children=[c]) for c in cols])]),
-                        v.Html(tag="tbody", children=[v.Html(tag="tr", children=[v.Html(tag="td", children=[str(r[c])])
-                                                                                   for c in cols]) for r in path])])
-
-
-# ---------------------------------------------------------------------------------------------
-# Compare
+# The time line (Plotly)
 # ---------------------------------------------------------------------------------------------
 
 @solara.component
-def ComparePanel(session: Session, result: solara.Reactive):
-    changes = solara.use_reactive("plan: {enabled: false}\n" if getattr(getattr(session.scenario, "plan", None), "enabled", False)
-                                  else "housing: {supply_persons_per_year: 40000}\n")
-    seeds_text = solara.use_reactive("1, 2, 3")
-    days_text = solara.use_reactive(str(min(365, session.horizon)))
-    label_b = solara.use_reactive("B")
-    job = solara.use_reactive(0)        # > 0: a comparison is running
-    progress = solara.use_reactive(0.0)
-    error = solara.use_reactive("")
+def Timeline(session: Session, tick: int = 0):
+    """The run so far with the plan's decisions marked; hover, zoom and legend toggles (Plotly)."""
+    gen = session.generation
+    tl = solara.use_memo(lambda: plots.Timeline(session.snapshot(), phase_names(session.scenario)), [gen])
+    with solara.Div(classes=["np-charts"], style={"min-width": "0", "width": "100%"}):
+        _TimelineFigure(session, tl, tick)
 
-    def check():
-        try:
-            b = cmp.variant(session.scenario, changes.value)
-            seeds = cmp.parse_seeds(seeds_text.value)
-            days = int(days_text.value)
-            if not 1 <= days <= session.horizon:
-                raise ScenarioError(f"days: 1 to {session.horizon} (got {days})")
-            return b, seeds, days, ""
-        except ValueError as exc:   # ScenarioError is a ValueError
-            return None, None, None, str(exc)
 
-    b, seeds, days, problem = check()
-    res = result.value
-    png = solara.use_memo(lambda: png_bytes(compare_figure(res)) if res is not None else None, [res])
+@solara.component
+def _TimelineFigure(session: Session, tl: plots.Timeline, tick: int):
+    """Like Solara's `FigurePlotly`, but the figure is built once per run and each frame only
+    replaces its traces' data (and the marks when decisions were added)."""
+    element = FigureWidget.element()
+    built = solara.use_ref(None)
 
-    def work(cancel: threading.Event):
-        if job.value == 0 or b is None:
-            return
-        last = [0.0]
+    def update():
+        fw = solara.get_widget(element)
+        snap = session.snapshot()
+        with session.lock:
+            rows = decisions.rows(session.state.event_log)
+        if built.current is None or built.current[0] is not tl:
+            fig = tl.figure()
+            fw.data = []
+            fw.layout = fig.layout
+            fw.add_traces(fig.data)
+            built.current = (tl, None)
+        with fw.batch_update():
+            for trace, data in zip(fw.data, tl.trace_data(snap, rows)):
+                trace.update(data)
+            key = tl.marks_key(snap, rows)
+            if key != built.current[1]:
+                fw.layout.shapes, fw.layout.annotations = tl.marks(snap, rows)
+                built.current = (tl, key)
 
-        def tick(f):
-            if f - last[0] >= 0.02:
-                last[0] = f
-                progress.set(f)
-        res = cmp.compare(session.scenario, b, seeds, days, progress=tick, cancelled=cancel.is_set,
-                          label_b=label_b.value)
-        if res is not None and not cancel.is_set():
-            result.set(res)
-            job.set(0)
-
-    solara.use_thread(work, dependencies=[job.value], intrusive_cancel=False)
-
-    with solara.Column(classes=["np-compare"]):
-        solara.Text(f"Variant A: the active scenario ({session.scenario.name}). Variant B: A with these changes "
-                    "(YAML, same fields as a scenario file). Both run on the same seeds.")
-        v.Textarea(label="Changes for variant B", v_model=changes.value, on_v_model=changes.set, rows=3,
-                   auto_grow=True, class_="np-variant-b", error_messages=[problem] if problem else [])
-        with solara.Row():
-            solara.InputText("Label of B", value=label_b)
-            solara.InputText("Seeds", value=seeds_text)
-            solara.InputText("Days", value=days_text)
-        with solara.Row():
-            solara.Button("Run comparison", on_click=lambda: (progress.set(0.0), job.set(job.value + 1)),
-                          disabled=bool(problem) or job.value > 0, color="primary", classes=["np-compare-run"])
-            if job.value > 0:
-                solara.ProgressLinear(value=progress.value * 100, style={"flex": "1"})
-                solara.Button("Cancel", on_click=lambda: job.set(0), color="error", text=True)
-        if error.value:
-            solara.Error(error.value)
-        if res is not None:
-            rows = res.table()
-            v.SimpleTable(dense=True, class_="np-compare-table", children=[
-                v.Html(tag="thead", children=[v.Html(tag="tr", children=[v.Html(tag="th", children=[c]) for c in rows[0]])]),
-                v.Html(tag="tbody", children=[v.Html(tag="tr", children=[v.Html(tag="td", children=[r[c]]) for c in r])
-                                              for r in rows])])
-            with solara.Div(classes=["np-compare-plot"]):
-                widgets.Image.element(value=png, format="png", layout=widgets.Layout(max_width="100%"))
+    solara.use_effect(update, [tick, tl])
+    return element
 
 
 # ---------------------------------------------------------------------------------------------
-# Export
+# The plan's decisions: the whole log, filterable, exported
 # ---------------------------------------------------------------------------------------------
 
 @solara.component
-def ExportPanel(session: Session, map_canvas: MapCanvas, charts_canvas: ChartsCanvas,
-                comparison: solara.Reactive, tick: int = 0):
-    key = (tick, session.generation)
-    name = session.scenario.name
-    day = session.day
-    csv = solara.use_memo(lambda: (lambda: export.daily_csv(session.results())), [key])
-    nc = solara.use_memo(lambda: (lambda: export.daily_netcdf(session.results())), [key])
-    yml = solara.use_memo(lambda: (lambda: export.scenario_yaml(session.scenario)), [key])
-    map_png = solara.use_memo(lambda: (lambda: map_canvas.png()), [key])
-    charts_png = solara.use_memo(lambda: (lambda: charts_canvas.png()), [key])
-    with solara.Column(classes=["np-export"]):
-        solara.Text(f"Scenario {name}, {day} day(s) simulated." + ("" if day else " Run some days first to export figures."))
-        with solara.Row(style={"flex-wrap": "wrap"}):
-            solara.FileDownload(csv, filename=f"{name}-daily.csv", label="Daily figures (CSV)", mime_type="text/csv")
-            solara.FileDownload(nc, filename=f"{name}-daily.nc", label="Daily figures (NetCDF)",
-                                mime_type="application/x-netcdf")
-            solara.FileDownload(yml, filename=f"{name}.yaml", label="Scenario (YAML)", mime_type="application/x-yaml")
-            solara.FileDownload(map_png, filename=f"{name}-map-day{day}.png", label="Map (PNG)", mime_type="image/png")
-            solara.FileDownload(charts_png, filename=f"{name}-charts-day{day}.png", label="Time series (PNG)",
-                                mime_type="image/png")
-            res = comparison.value
-            if res is not None:
-                solara.FileDownload(lambda: png_bytes(compare_figure(res)), filename=f"{name}-comparison.png",
-                                    label="Comparison (PNG)", mime_type="image/png")
-
-
-def play_loop(session: Session, version: solara.Reactive[int], playing: solara.Reactive[bool],
-              speed: float, cancel: threading.Event) -> None:
-    """Step and redraw until paused, cancelled or at the horizon; `speed` in days per second."""
-    while True:
-        t0 = time.perf_counter()
-        with session.lock:   # Pause takes the lock too: no day is stepped after it returns
-            if cancel.is_set() or not playing.value or session.done:
-                break
-            session.step(1)
-        _bump(version)       # redraws in this thread
-        if math.isfinite(speed):
-            wait = 1.0 / speed - (time.perf_counter() - t0)
-            if wait > 0:
-                cancel.wait(wait)
-    if session.done and playing.value:
-        playing.set(False)
-
-
-def long_run(session: Session, version: solara.Reactive[int], running: solara.Reactive[bool],
-             progress: solara.Reactive[float], cancel: threading.Event) -> None:
-    """Run to the horizon in the background, with progress; the map redraws at the end."""
-    if not running.value:
-        return
-    progress.set(0.0)
-    last = [0.0]
-
-    def tick(done, total):
-        f = done / total if total else 1.0
-        if f - last[0] >= 0.01 or done == total:
-            last[0] = f
-            progress.set(f)
-    session.run(session.horizon, progress=tick, cancelled=cancel.is_set, chunk=5)
-    _bump(version)
-    if not cancel.is_set():
-        running.set(False)
+def DecisionLog(session: Session, entries: int = 0):
+    """Re-renders only when the log grew (`entries`), not every day."""
+    kinds = solara.use_reactive(list(decisions.KINDS))
+    where = solara.use_reactive("everywhere")
+    text = solara.use_reactive("")
+    page = solara.use_reactive(0)
+    with session.lock:
+        log = list(session.state.event_log)
+    all_rows = solara.use_memo(lambda: decisions.rows(log), [entries, session.generation])
+    places = ["everywhere", *sorted({r.where for r in all_rows})]
+    shown = decisions.matching(all_rows, kinds.value, None if where.value == "everywhere" else where.value, text.value)
+    shown = shown[::-1]                                  # newest first
+    per_page = 15
+    pages = max(1, int(np.ceil(len(shown) / per_page)))
+    p = min(page.value, pages - 1)
+    plan_on = bool(getattr(getattr(session.scenario, "plan", None), "enabled", False))
+    with solara.Column(gap="4px", classes=["np-decisions"]):
+        solara.Text(f"The plan's decisions and events: {len(shown)} of {len(all_rows)} entries"
+                    + ("" if plan_on else " (plan not active)") + ", newest first",
+                    style={"font-weight": "bold"}, classes=["np-eventlog-title"])
+        with solara.Row(gap="6px", style={"flex-wrap": "wrap", "align-items": "center"}):
+            solara.SelectMultiple("Kinds", values=kinds.value, all_values=list(decisions.KINDS),
+                                  on_value=lambda x: (kinds.set(x), page.set(0)), dense=True,
+                                  style={"width": "300px"}, classes=["np-log-kinds"])
+            solara.Select("Where", values=places, value=where.value if where.value in places else "everywhere",
+                          on_value=lambda x: (where.set(x), page.set(0)), dense=True, style={"width": "200px"},
+                          classes=["np-log-where"])
+            solara.InputText("Contains", value=text.value, on_value=lambda x: (text.set(x), page.set(0)),
+                             continuous_update=True, classes=["np-log-text"])
+            solara.FileDownload(lambda: decisions.to_csv(shown[::-1]),
+                                filename=f"{session.scenario.name}-decisions.csv",
+                                label="Export (CSV)", mime_type="text/csv")
+        if shown:
+            rows = shown[p * per_page:(p + 1) * per_page]
+            table(["date", "kind", "where", "what", "why / asked and delivered"],
+                  [[r.date, r.kind, r.where, r.what, r.why] for r in rows], "np-eventlog")
+            if pages > 1:
+                with solara.Row(style={"align-items": "center"}):
+                    solara.Button("Newer", on_click=lambda: page.set(max(p - 1, 0)), disabled=p == 0, text=True,
+                                  classes=["np-log-newer"])
+                    solara.Text(f"page {p + 1} of {pages}", classes=["np-log-page"])
+                    solara.Button("Older", on_click=lambda: page.set(min(p + 1, pages - 1)), disabled=p >= pages - 1,
+                                  text=True, classes=["np-log-older"])
+        else:
+            solara.Text("Nothing yet." if not all_rows else "No entry matches the filter.",
+                        classes=["np-eventlog-empty"])

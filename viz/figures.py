@@ -1,9 +1,10 @@
-"""Matplotlib drawings for the dashboard: the map, the time series and the comparison.
+"""Matplotlib drawings for the dashboard: the map and the comparison as PNG (the interactive
+charts are Plotly, `viz.plots`).
 
-Redraw follows the work: each session keeps its own `MapCanvas` and `ChartsCanvas` (figures are
-not thread-safe, so never shared) whose artists are made once and only get new data each day;
-the projected geometry they draw comes from `viz.geo`, cached once per process. PNG bytes are
-encoded with a fast zlib level, which keeps a day's redraw well below 100 ms.
+Redraw follows the work: each session keeps its own `MapCanvas` (figures are not thread-safe, so
+never shared) whose artists are made once and only get new data each day; the projected geometry
+it draws comes from `viz.geo`, cached once per process. PNG bytes are encoded with a fast zlib
+level, which keeps a day's redraw well below 100 ms.
 """
 
 from __future__ import annotations
@@ -16,19 +17,19 @@ import matplotlib
 
 matplotlib.use("Agg")
 
-import matplotlib.dates as mdates  # noqa: E402
-import numpy as np  # noqa: E402
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-from PIL import Image  # noqa: E402
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize
+from matplotlib.figure import Figure
+from PIL import Image
 
-from agents.locations import KIND_NAMES, Life  # noqa: E402
-from viz import geo  # noqa: E402
-from viz.labels import KIND_LABELS, MAP_METRICS, STAGE_LABELS, phase_names  # noqa: E402
-from viz.session import ENTITLED_STAGE_NAMES, Session, Snapshot  # noqa: E402
+from agents.locations import KIND_NAMES, Life
+from viz import geo
+from viz.labels import KIND_LABELS, MAP_LEVELS, MAP_METRICS
+from viz.session import Session
 
-PHASE_COLOURS = ["#e8f0e8", "#fff3b0", "#ffc870", "#f47c3c", "#b2182b"]
+# phases in blues: apart from the markers' kinds (emergency orange, crisis red) drawn over them
+PHASE_COLOURS = ["#f0f0f0", "#c6dbef", "#6baed6", "#2171b5", "#08306b"]
 PHASE_CMAP = ListedColormap(PHASE_COLOURS)
 PHASE_NORM = BoundaryNorm(np.arange(-0.5, 5.5), 5)
 NO_DATA = (0.88, 0.88, 0.88, 1.0)
@@ -114,88 +115,102 @@ def png_bytes(fig: Figure, dpi: float | None = None) -> bytes:
 # Figures on the map
 # ---------------------------------------------------------------------------------------------
 
-def municipal_values(session: Session, metric: str) -> np.ndarray:
-    """The chosen figure per municipality (NaN = no data, e.g. no location there)."""
+def _unit_of_muni(session: Session, level: str) -> np.ndarray | None:
+    M = session.state.munis
+    return {"provinces": M.province, "safety regions": M.region}.get(level)
+
+
+def unit_values(session: Session, metric: str, level: str = "municipalities") -> np.ndarray:
+    """The chosen figure per municipality, province or safety region (NaN = no data)."""
     s = session.state
     L, M = s.locs, s.munis
-    n = M.n
+    unit = _unit_of_muni(session, level)
+    of = (lambda a: a) if unit is None else (lambda a: unit[a])
+    n = M.n if unit is None else int(unit.max()) + 1
+    loc_unit = of(L.municipality)
     if metric == "occupancy":
-        places = L.places()
-        occ = np.bincount(L.municipality, weights=L.occupancy, minlength=n)
-        cap = np.bincount(L.municipality, weights=places, minlength=n)
+        occ = np.bincount(loc_unit, weights=L.occupancy, minlength=n)
+        cap = np.bincount(loc_unit, weights=L.places(), minlength=n)
         with np.errstate(invalid="ignore", divide="ignore"):
             return np.where(cap > 0, occ / np.maximum(cap, 1), np.where(occ > 0, 2.0, np.nan))
     if metric == "load":
-        occ = np.bincount(L.municipality, weights=L.occupancy, minlength=n)
-        fair = M.population / M.population.sum() * max(occ.sum(), 1)
-        return occ / fair
+        occ = np.bincount(loc_unit, weights=L.occupancy, minlength=n)
+        target = M.reception_target if unit is None else np.bincount(unit, weights=M.reception_target, minlength=n)
+        return np.divide(occ, target, out=np.full(n, np.nan), where=target > 0)
     if metric == "housing":
-        return (M.target - M.housed) / np.maximum(M.population, 1) * 1e4
+        backlog = M.target - M.housed if unit is None else np.bincount(unit, weights=M.target - M.housed, minlength=n)
+        pop = M.population if unit is None else np.bincount(unit, weights=M.population, minlength=n)
+        return backlog / np.maximum(pop, 1) * 1e4
+    if metric == "delivered":
+        opened = np.fromiter(session.series.plan_opened, np.int64, len(session.series.plan_opened))
+        places = np.bincount(loc_unit[opened], weights=L.capacity[opened], minlength=n)
+        pop = M.population if unit is None else np.bincount(unit, weights=M.population, minlength=n)
+        return places / np.maximum(pop, 1) * 1e4
     if metric == "phase":
         snap = session.snapshot()
         if snap.phase is None:
             return np.full(n, np.nan)
         if snap.province_phase is not None and len(snap.province_phase):
-            return snap.province_phase[-1][M.province].astype(float)
-        return np.full(n, float(snap.phase[-1]) if len(snap.phase) else 0.0)
-    raise ValueError(f"unknown map figure {metric!r}")
-
-
-def province_values(session: Session, metric: str, muni_values: np.ndarray) -> np.ndarray:
-    """The chosen figure per province (index = the world's province order)."""
-    s = session.state
-    M, L = s.munis, s.locs
-    n_prov = len(s.world.provinces)
-    if metric == "occupancy":
-        places = L.places()
-        prov = M.province[L.municipality]
-        occ = np.bincount(prov, weights=L.occupancy, minlength=n_prov)
-        cap = np.bincount(prov, weights=places, minlength=n_prov)
-        return np.where(cap > 0, occ / np.maximum(cap, 1), np.nan)
-    if metric == "load":
-        occ = np.bincount(M.province[L.municipality], weights=L.occupancy, minlength=n_prov)
-        pop = np.bincount(M.province, weights=M.population, minlength=n_prov)
-        return occ / (pop / pop.sum() * max(occ.sum(), 1))
-    if metric == "housing":
-        backlog = np.bincount(M.province, weights=M.target - M.housed, minlength=n_prov)
-        pop = np.bincount(M.province, weights=M.population, minlength=n_prov)
-        return backlog / np.maximum(pop, 1) * 1e4
-    if metric == "phase":
-        out = np.full(n_prov, np.nan)
-        for p in range(n_prov):
-            v = muni_values[M.province == p]
-            out[p] = v[0] if len(v) else np.nan
+            prov = snap.province_phase[-1]
+        else:
+            prov = np.full(len(s.world.provinces), int(snap.phase[-1]) if len(snap.phase) else 0)
+        per_muni = np.asarray(prov)[M.province].astype(float)
+        if unit is None:
+            return per_muni
+        out = np.zeros(n)
+        np.maximum.at(out, unit, per_muni)
         return out
-    raise ValueError(metric)
+    raise ValueError(f"unknown map figure {metric!r}")
 
 
 def _norm_cmap(metric: str):
     if metric == "occupancy":
         return Normalize(0.5, 1.2), matplotlib.colormaps["RdYlGn_r"]
     if metric == "load":
-        return Normalize(0, 3), matplotlib.colormaps["PuRd"]
+        return Normalize(0, 2), matplotlib.colormaps["PuRd"]
     if metric == "housing":
         return Normalize(0, 15), matplotlib.colormaps["YlOrBr"]
+    if metric == "delivered":
+        return Normalize(0, 20), matplotlib.colormaps["Greens"]
     return PHASE_NORM, PHASE_CMAP
 
 
+_UNIT_BORDERS: dict = {}
+
+
+def _unit_border(r, f_unit: np.ndarray) -> np.ndarray:
+    """Pixels on the border between two units (cached per raster and grouping)."""
+    key = (id(r), f_unit.tobytes())
+    got = _UNIT_BORDERS.get(key)
+    if got is None:
+        e = geo.edges(np.append(f_unit, -1)[r.labels])
+        e |= np.roll(e, 1, axis=1)
+        got = _UNIT_BORDERS[key] = e
+    return got
+
+
 class MapCanvas:
-    """The Netherlands: municipalities or provinces coloured by a figure, locations as markers.
+    """The Netherlands: municipalities, provinces or safety regions coloured by a figure, with the
+    reception locations as markers.
 
     The polygons are rasterised once per process into a label image (`geo.raster`), so a
     day's map is a palette lookup plus the markers, drawn over a cached background (blitting).
     """
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, width_px: int | None = None) -> None:
         s = session.state
         self.shapes = geo.municipalities(s.sc.country)
-        self.r = geo.raster(s.sc.country)
+        self.r = geo.raster(s.sc.country) if width_px is None else geo.raster(s.sc.country, width_px)
+        self.scale = self.r.fig_px[0] / geo.raster(s.sc.country).fig_px[0]
         # feature -> row of the model's arrays (the world may be restricted to some provinces)
         code_row = {c: i for i, c in enumerate(s.munis.codes)}
         self.m_row = np.array([code_row.get(k, -1) for k in self.shapes.keys])
-        self.f_prov = np.where(self.m_row >= 0, s.munis.province[np.maximum(self.m_row, 0)], -1)
+        self.f_unit = {"municipalities": self.m_row,
+                       "provinces": np.where(self.m_row >= 0, s.munis.province[np.maximum(self.m_row, 0)], -1),
+                       "safety regions": np.where(self.m_row >= 0, s.munis.region[np.maximum(self.m_row, 0)], -1)}
         r = self.r
         W, H = r.fig_px
+        k = self.scale
         self.fig = Figure(figsize=(W / r.dpi, H / r.dpi), dpi=r.dpi)
         FigureCanvasAgg(self.fig)
         ax = self.ax = self.fig.add_axes(r.axes_rect)
@@ -203,25 +218,26 @@ class MapCanvas:
         ax.set_xlim(*r.xlim)
         ax.set_ylim(*r.ylim)
         self.rgba = np.full((*r.labels.shape, 4), 255, np.uint8)   # the painted map, in pixels
-        self.origin = (int(round(H - (r.axes_rect[1] + r.axes_rect[3]) * H)), int(round(r.axes_rect[0] * W)))
+        self.origin = (round(H - (r.axes_rect[1] + r.axes_rect[3]) * H), round(r.axes_rect[0] * W))
         self.loc_xy = np.empty((0, 2))
+        # a white rim keeps every marker visible on any colour of the map below it
         self.scatter = ax.scatter(np.empty(0), np.empty(0), s=np.empty(0), facecolors="#ff7f00",
-                                  edgecolors="black", linewidths=0.6, zorder=5,
-                                  alpha=0.85)
+                                  edgecolors="white", linewidths=0.9 * k, zorder=5)
         from matplotlib.lines import Line2D
-        handles = [Line2D([], [], marker="o", ls="", color=KIND_COLOURS[k], markeredgecolor="black", markersize=5,
-                          label=KIND_LABELS[k].split(" (")[0]) for k in ("central", "process", "regular", "minors",
-                                                                         "accelerated", "emergency", "crisis")]
-        self.legend = ax.legend(handles=handles, loc="upper left", fontsize=6.5, frameon=False, title="Locations",
-                  title_fontsize=7, borderaxespad=0.2)
-        self.title = self.fig.text(0.02, 0.985, "", fontsize=10, va="top", weight="bold")
-        self.subtitle = self.fig.text(0.02, 0.955, "", fontsize=8, va="top")
-        self.cax = self.fig.add_axes((0.1, 0.095, 0.8, 0.02))
+        handles = [Line2D([], [], marker="o", ls="", color=KIND_COLOURS[kd], markeredgecolor="white",
+                          markersize=6 * k, label=KIND_LABELS[kd].split(" (")[0])
+                   for kd in ("central", "process", "regular", "minors", "accelerated", "emergency", "crisis")]
+        self.legend = ax.legend(handles=handles, loc="upper left", fontsize=7 * k, frameon=False, title="Locations",
+                                title_fontsize=7.5 * k, borderaxespad=0.2)
+        self.title = self.fig.text(0.02, 0.985, "", fontsize=10 * k, va="top", weight="bold")
+        self.subtitle = self.fig.text(0.02, 0.955, "", fontsize=8.5 * k, va="top")
+        self.cax = self.fig.add_axes((0.06, 0.12, 0.88, 0.018))
         self.cbar_key = None
-        self.fig.text(0.02, 0.008, "Markers: reception locations (synthetic portfolio, model/portfolio.py), area ~ persons present. Grey: no data.",
-                      fontsize=7, color="#555555")
-        self.blit = Blit(self.fig, [self.scatter, self.legend, self.title, self.subtitle],
-                         paint=self._paint, key=lambda: ("map", s.sc.country, self.cbar_key))
+        self.footer = self.fig.text(0.02, 0.008, "Markers: reception locations (synthetic portfolio), area ~ persons\n"
+                                    "present; placed at their municipality's centre. Grey: no data.",
+                                    fontsize=7 * k, color="#555555", va="bottom")
+        self.blit = Blit(self.fig, [self.scatter, self.title, self.subtitle],   # the legend is background
+                         paint=self._paint, key=lambda: ("map", s.sc.country, W, self.cbar_key))
         self._shown = np.empty(0, np.int64)
 
     def _colorbar(self, metric: str, norm, cmap) -> None:
@@ -230,37 +246,43 @@ class MapCanvas:
         self.cax.clear()
         from matplotlib.cm import ScalarMappable
         label, unit = MAP_METRICS[metric]
-        cb = self.fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), cax=self.cax, orientation="horizontal")
-        cb.ax.tick_params(labelsize=7)
+        cb = self.fig.colorbar(ScalarMappable(norm=norm, cmap=cmap), cax=self.cax, orientation="horizontal",
+                               extend="neither" if metric == "phase" else "max")
+        cb.ax.tick_params(labelsize=7.5 * self.scale)
         if metric == "phase":
             cb.set_ticks(range(5))
-        cb.set_label(f"{label}: {unit}", fontsize=7)
+        cb.set_label(f"{label}\n{unit}", fontsize=8 * self.scale)
         self.cbar_key = metric
         self.blit.invalidate()
 
     def update(self, session: Session, metric: str = "occupancy", level: str = "municipalities",
-               selected_municipality: int | None = None, show_locations: bool = True) -> None:
+               selected: tuple | int | None = None, show_locations: bool = True) -> None:
+        """Colour by `metric` at `level`; outline `selected` (('municipality'|'province'|'region', i)
+        or a municipality row)."""
         s = session.state
         r = self.r
         norm, cmap = _norm_cmap(metric)
-        mv = municipal_values(session, metric)
-        if level == "provinces":
-            pv = province_values(session, metric, mv)
-            vals = np.where(self.f_prov >= 0, pv[np.maximum(self.f_prov, 0)], np.nan)
-        else:
-            vals = np.where(self.m_row >= 0, mv[np.maximum(self.m_row, 0)], np.nan)
+        f_unit = self.f_unit[level]
+        v = unit_values(session, metric, level)
+        vals = np.where(f_unit >= 0, v[np.maximum(f_unit, 0)], np.nan)
         pal = np.empty((len(vals) + 1, 4), np.uint8)
         pal[:-1] = (cmap(norm(np.nan_to_num(vals))) * 255).astype(np.uint8)
         pal[:-1][np.isnan(vals)] = (np.array(NO_DATA) * 255).astype(np.uint8)
         pal[-1] = (255, 255, 255, 255)                     # sea and abroad
         rgba = pal[r.labels]
-        if level != "provinces":
+        if level == "municipalities":
             rgba[r.muni_border] = (255, 255, 255, 255)
+        elif level == "safety regions":
+            rgba[_unit_border(r, f_unit)] = (110, 110, 110, 255)
         rgba[r.province_border] = (60, 60, 60, 255)
-        if selected_municipality is not None and 0 <= selected_municipality < s.munis.n:
-            feat = self.shapes.index().get(s.munis.codes[selected_municipality])
-            if feat is not None:
-                rgba[geo.outline(r.labels == feat)] = (11, 61, 145, 255)
+        if isinstance(selected, (int, np.integer)):
+            selected = ("municipality", int(selected))
+        if selected is not None and selected[0] in ("municipality", "province", "region"):
+            grouping = {"municipality": "municipalities", "province": "provinces", "region": "safety regions"}
+            f_sel = self.f_unit[grouping[selected[0]]]
+            feats = np.flatnonzero(f_sel == selected[1])
+            if len(feats):
+                rgba[geo.outline(np.isin(r.labels, feats))] = (11, 61, 145, 255)
         self.rgba = rgba
         self._colorbar(metric, norm, cmap)
         L = s.locs
@@ -269,14 +291,14 @@ class MapCanvas:
         show = (L.life == Life.OPEN) | (L.occupancy > 0)
         self.scatter.set_visible(show_locations)
         self.scatter.set_offsets(self.loc_xy[show])
-        self.scatter.set_sizes(4 + 0.15 * L.occupancy[show])
+        self.scatter.set_sizes((4 + 0.15 * L.occupancy[show]) * self.scale ** 2)
         self.scatter.set_facecolors(KIND_RGBA[L.kind[show]])
         self._shown = np.flatnonzero(show) if show_locations else np.empty(0, np.int64)
         label, _ = MAP_METRICS[metric]
-        self.title.set_text(f"{label} — {'provinces' if level == 'provinces' else 'municipalities'}")
-        date = session.model.date if session.day else s.world.dates[0]
+        self.title.set_text(f"{label} — {MAP_LEVELS[level]}")
         note = " — plan not active" if metric == "phase" and not session.snapshot().plan_active else ""
-        self.subtitle.set_text(f"{date} (day {session.day} of {session.horizon}){note}")
+        self.subtitle.set_text(f"{session.state.world.dates[max(session.day - 1, 0)]} "
+                               f"(day {session.day} of {session.horizon}){note}")
 
     def _paint(self, buf: np.ndarray) -> None:
         y, x = self.origin
@@ -297,6 +319,9 @@ class MapCanvas:
         """Hover targets for the locations shown: position in % of the image and a tooltip."""
         if not len(self._shown):
             return []
+        key = (self._shown.tobytes(), session.generation)
+        if getattr(self, "_markers_key", None) == key:
+            return self._markers
         L = session.state.locs
         px = self._to_pixels(self.loc_xy[self._shown])
         w, h = self.fig.bbox.width, self.fig.bbox.height
@@ -308,11 +333,13 @@ class MapCanvas:
             out.append({"i": int(j), "x": round(100 * x / w, 2), "y": round(100 * y / h, 2), "r": round(r, 1),
                         "t": f"{L.names[j]} — {KIND_LABELS[KIND_NAMES[L.kind[j]]]}, "
                              f"{int(L.capacity[j]):,} normal places (click for its figures)"})
+        self._markers_key, self._markers = key, out
         return out
 
-    def hit(self, session: Session, fx: float, fy: float) -> tuple[str, int] | None:
+    def hit(self, session: Session, fx: float, fy: float, level: str = "municipalities") -> tuple[str, int] | None:
         """What lies under a click at (fx, fy), fractions of the image from the top-left:
-        ('location', index) when on a marker, else ('municipality', row), else None."""
+        ('location', index) when on a marker, else the unit of `level` ('municipality',
+        'province' or 'region', its index), else None."""
         w, h = self.fig.bbox.width, self.fig.bbox.height
         px, py = fx * w, fy * h
         shown = self._shown
@@ -327,165 +354,8 @@ class MapCanvas:
         feat = geo.feature_at(self.shapes, x, y)
         if feat is None or self.m_row[feat] < 0:
             return None
-        return ("municipality", int(self.m_row[feat]))
-
-
-# ---------------------------------------------------------------------------------------------
-# Time series
-# ---------------------------------------------------------------------------------------------
-
-KIND_GROUPS = {
-    "Registration & process": ["central", "border", "process"],
-    "Regular (azc, amv, sober)": ["regular", "minors", "accelerated"],
-    "Emergency (noodopvang)": ["emergency"],
-    "Crisis (crisisnoodopvang)": ["crisis"],
-}
-GROUP_COLOURS = ["#6a3d9a", "#33a02c", "#ff7f00", "#e31a1c"]
-STAGE_COLOURS = ["#a6cee3", "#6a3d9a", "#1f78b4", "#33a02c", "#fb9a99", "#b15928"]
-
-
-class ChartsCanvas:
-    """Six small panels of the days so far; artists made once, data replaced every day."""
-
-    DPI = 80
-
-    def __init__(self, session: Session) -> None:
-        self.fig = Figure(figsize=(9.0, 6.6), dpi=self.DPI)
-        FigureCanvasAgg(self.fig)
-        axs = self.fig.subplots(3, 2, sharex=True)
-        self.fig.subplots_adjust(left=0.08, right=0.98, top=0.95, bottom=0.07, hspace=0.42, wspace=0.2)
-        self.axes = axs.ravel()
-        dates = np.asarray(session.state.world.dates, dtype="datetime64[D]")
-        self.t = mdates.date2num(dates.astype("datetime64[s]").astype(object)) if len(dates) else np.zeros(0)
-        titles = ["Persons in reception by stage", "Occupancy by location kind (persons) and places",
-                  "Unsheltered: entitled, no bed tonight (persons)", "Plan phase (noodplan) and regime",
-                  "Moves between locations (verhuisbewegingen), persons/day", "Cost of reception, EUR million/day"]
-        for ax, title in zip(self.axes, titles):
-            ax.set_title(title, fontsize=8.5, loc="left")
-            ax.tick_params(labelsize=7)
-            ax.grid(alpha=0.3, lw=0.5)
-            if len(self.t):
-                ax.set_xlim(self.t[0], self.t[-1])
-        ticks, labels = date_ticks(dates)        # fixed ticks: no date locator work on redraw
-        for ax in self.axes:
-            ax.set_xticks(ticks, labels if ax in self.axes[-2:] else [""] * len(ticks))
-        a = self.axes
-        self.stage_lines = [a[0].plot([], [], lw=1.3, color=c, label=STAGE_LABELS[n])[0]
-                            for n, c in zip(ENTITLED_STAGE_NAMES, STAGE_COLOURS)]
-        a[0].legend(fontsize=6, loc="upper left", ncol=2, frameon=False)
-        self.kind_lines = [a[1].plot([], [], lw=1.3, color=c, label=g)[0]
-                           for g, c in zip(KIND_GROUPS, GROUP_COLOURS)]
-        self.cap_line = a[1].plot([], [], lw=1.0, ls="--", color="black", label="usable places (all)")[0]
-        self.bed_line = a[1].plot([], [], lw=1.0, color="grey", label="persons in a bed (all)")[0]
-        a[1].legend(fontsize=6, loc="upper left", ncol=2, frameon=False)
-        self.kind_idx = [[KIND_NAMES.index(k) for k in ks] for ks in KIND_GROUPS.values()]
-        self.unsh_line = a[2].plot([], [], lw=1.3, color="#b2182b")[0]
-        self.phase_line = a[3].step([], [], where="post", lw=1.6, color="#f47c3c", label="phase")[0]
-        a[3].set_ylim(-0.3, 4.5)
-        a[3].set_yticks(range(5))
-        self.plan_text = a[3].text(0.5, 0.5, "", transform=a[3].transAxes, ha="center", va="center",
-                                   fontsize=10, color="#666666")
-        self.regime_spans = []
-        self.moves_line = a[4].plot([], [], lw=0.8, color="#1f78b4", alpha=0.6, label="per day")[0]
-        self.moves_avg = a[4].plot([], [], lw=1.5, color="#08306b", label="7-day mean")[0]
-        a[4].legend(fontsize=6, loc="upper left", frameon=False)
-        self.cost_line = a[5].plot([], [], lw=1.3, color="#4d4d4d")[0]
-        self.phase_names = phase_names(session.scenario)
-        self._regime_key = None
-        dynamic = [*self.stage_lines, *self.kind_lines, self.cap_line, self.bed_line, self.unsh_line,
-                   self.phase_line, self.plan_text, self.moves_line, self.moves_avg, self.cost_line]
-        layout = session.scenario.model_dump_json()
-        self.blit = Blit(self.fig, dynamic, key=lambda: ("charts", layout, self._regime_key,
-                                                         tuple(ax.get_ylim() for ax in self.axes)))
-
-    def _top(self, ax, *arrays, floor: float = 1.0, headroom: float = 1.05) -> None:
-        """Keep the y-axis on a 'nice' ceiling so it (and the cached background) rarely changes."""
-        top = max([floor] + [float(np.nanmax(a)) for a in arrays if len(a)])
-        ceiling = nice_ceiling(top * headroom)
-        if ax.get_ylim() != (0, ceiling):
-            ax.set_ylim(0, ceiling)
-            self.blit.invalidate()
-
-    def update(self, session: Session, snap: Snapshot | None = None) -> None:
-        snap = snap or session.snapshot()
-        d = snap.day
-        t = self.t[:d]
-        for line, k in zip(self.stage_lines, range(len(ENTITLED_STAGE_NAMES))):
-            line.set_data(t, snap.stage[:, k] if d else [])
-        self._top(self.axes[0], *(snap.stage[:, k] for k in range(len(ENTITLED_STAGE_NAMES))) if d else [],
-                  headroom=1.6)
-        groups = [snap.kind_occupancy[:, idx].sum(axis=1) for idx in self.kind_idx] if d else []
-        for line, g in zip(self.kind_lines, groups or [[]] * 4):
-            line.set_data(t, g)
-        self.cap_line.set_data(t, snap.x["capacity"])
-        self.bed_line.set_data(t, snap.x["in_bed"])
-        self._top(self.axes[1], snap.x["capacity"], snap.x["in_bed"], headroom=1.6)
-        self.unsh_line.set_data(t, snap.x["unsheltered"])
-        self._top(self.axes[2], snap.x["unsheltered"], floor=10)
-        if snap.phase is None:
-            self.phase_line.set_data([], [])
-            self.plan_text.set_text("plan not active")
-        else:
-            self.phase_line.set_data(t, snap.phase)
-            self.plan_text.set_text("" if d else "plan active, no days yet")
-            self.axes[3].set_yticks(range(5), [f"{i}" for i in range(5)])
-        on = (snap.regime != "") if (snap.regime is not None and d) else np.zeros(0, bool)
-        key = tuple(np.flatnonzero(np.diff(np.r_[0, on.astype(int), 0])))
-        if key != self._regime_key:     # regime periods are part of the background
-            self._regime_key = key
-            self.blit.invalidate()
-            for sp in self.regime_spans:
-                sp.remove()
-            self.regime_spans = []
-            if on.any():
-                edges = np.flatnonzero(np.diff(np.r_[0, on.astype(int), 0]))
-                for a, b in zip(edges[::2], edges[1::2]):
-                    self.regime_spans.append(self.axes[3].axvspan(
-                        self.t[a], self.t[min(b, len(self.t) - 1)], color="#6a3d9a", alpha=0.15, lw=0))
-        if on.any():
-            self.plan_text.set_text(f"regime: {snap.regime[on][-1]}")
-            self.plan_text.set_position((0.02, 0.9))
-            self.plan_text.set_ha("left")
-        mv = snap.x["moves"]
-        self.moves_line.set_data(t, mv)
-        avg = np.convolve(mv, np.ones(7) / 7, mode="full")[:d] if d else mv
-        self.moves_avg.set_data(t, avg)
-        self._top(self.axes[4], mv, headroom=1.4)
-        cost = snap.x["cost_eur"] / 1e6
-        self.cost_line.set_data(t, cost)
-        self._top(self.axes[5], cost)
-
-    def png(self) -> bytes:
-        return self.blit.png()
-
-
-def date_ticks(dates: np.ndarray, most: int = 7) -> tuple[list[float], list[str]]:
-    """Tick positions (matplotlib date numbers) on the first of a month, every k months."""
-    if not len(dates):
-        return [], []
-    months = np.unique(dates.astype("datetime64[M]"))
-    firsts = months.astype("datetime64[D]")
-    firsts = firsts[(firsts >= dates[0]) & (firsts <= dates[-1])]
-    step = max(1, int(np.ceil(len(firsts) / most)))
-    for k in (1, 2, 3, 4, 6, 12, 24, 36, 60):
-        if k >= step:
-            step = k
-            break
-    firsts = firsts[[int(str(f)[5:7]) % step == 1 % step for f in firsts]] if step > 1 else firsts
-    pos = mdates.date2num(firsts.astype("datetime64[s]").astype(object))
-    labels = [str(f)[:7] if str(f)[5:7] == "01" or i == 0 else str(f)[5:7] for i, f in enumerate(firsts)]
-    return list(pos), labels
-
-
-def nice_ceiling(v: float) -> float:
-    """The smallest of 1, 1.5, 2, 3, 4, 5, 6, 8 × 10^k at or above v."""
-    if v <= 0:
-        return 1.0
-    k = 10 ** np.floor(np.log10(v))
-    for m in (1, 1.5, 2, 3, 4, 5, 6, 8, 10):
-        if m * k >= v - 1e-12:
-            return float(m * k)
-    return float(10 * k)
+        kind = {"municipalities": "municipality", "provinces": "province", "safety regions": "region"}[level]
+        return (kind, int(self.f_unit[level][feat]))
 
 
 # ---------------------------------------------------------------------------------------------

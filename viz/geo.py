@@ -123,7 +123,7 @@ class Raster:
     dpi: int
 
 
-def _edges(lab: np.ndarray) -> np.ndarray:
+def edges(lab: np.ndarray) -> np.ndarray:
     """Pixels whose right or lower neighbour has another value."""
     m = np.zeros(lab.shape, bool)
     m[:, :-1] |= lab[:, :-1] != lab[:, 1:]
@@ -133,7 +133,7 @@ def _edges(lab: np.ndarray) -> np.ndarray:
 
 def outline(mask: np.ndarray) -> np.ndarray:
     """A two-pixel outline around a region mask."""
-    e = _edges(mask.astype(np.int8)) & True
+    e = edges(mask.astype(np.int8)) & True
     out = e.copy()
     out[1:, :] |= e[:-1, :]
     out[:, 1:] |= e[:, :-1]
@@ -151,7 +151,7 @@ def raster(country: str = "nl", width_px: int = 420, dpi: int = 80) -> Raster:
     pad = 0.04
     xlim = (x0 - pad, x1 + pad)
     h_data = (y1 - y0) + 2 * pad
-    height_px = int(round(width_px * h_data / (xlim[1] - xlim[0])))
+    height_px = round(width_px * h_data / (xlim[1] - xlim[0]))
     ylim = (y0 - pad, y0 - pad + h_data)
     # label image: each feature filled with a colour that encodes its index, no antialiasing
     fig = Figure(figsize=(width_px / dpi, height_px / dpi), dpi=dpi)
@@ -174,12 +174,13 @@ def raster(country: str = "nl", width_px: int = 420, dpi: int = 80) -> Raster:
     gj = json.loads((DATA / country / "gemeenten_2023_simplified.geojson").read_text(encoding="utf-8"))
     provs = sorted({f["properties"]["province"] for f in gj["features"]})
     f_prov = np.array([provs.index(f["properties"]["province"]) for f in gj["features"]] + [-1])
-    muni_border = _edges(labels)
-    province_border = _edges(f_prov[labels])
+    muni_border = edges(labels)
+    province_border = edges(f_prov[labels])
     province_border |= np.roll(province_border, 1, axis=1)
     for a in (labels, muni_border, province_border):
         a.setflags(write=False)
-    fig_w, top, bottom = width_px + 20, 50, 100
+    k = width_px / 420                       # margins (title, colour bar, footer) grow with the map
+    fig_w, top, bottom = width_px + int(20 * k), int(50 * k), int(110 * k)
     fig_h = height_px + top + bottom
-    rect = (10 / fig_w, bottom / fig_h, width_px / fig_w, height_px / fig_h)
+    rect = (int(10 * k) / fig_w, bottom / fig_h, width_px / fig_w, height_px / fig_h)
     return Raster(labels, muni_border, province_border, xlim, ylim, (fig_w, fig_h), rect, dpi)

@@ -63,7 +63,8 @@ def location_facts(session: Session, j: int) -> list[tuple[str, str]]:
     rows = [
         ("Location", L.names[j] + (" (synthetic)" if L.synthetic[j] else "")),
         ("Kind", KIND_LABELS[KIND_NAMES[int(L.kind[j])]]),
-        ("Municipality", f"{M.names[int(L.municipality[j])]} ({s.world.provinces[int(M.province[L.municipality[j]])]})"),
+        ("Municipality",
+         f"{M.names[int(L.municipality[j])]} ({s.world.provinces[int(M.province[L.municipality[j]])]})"),
         ("State", life),
         ("Persons present", f"{occ:,} (of whom {agent.children:,} minors)"),
         ("Usable places", f"{places:,} (normal {int(L.capacity[j]):,}, raised +{int(L.extra[j]):,}, "
@@ -97,9 +98,21 @@ def applicant_facts(session: Session, person: int) -> tuple[list[tuple[str, str]
         ("Linked municipality (koppeling)", s.munis.names[a.municipality] if a.municipality >= 0 else "—"),
         ("Moves between locations", str(a.moves)),
     ]
-    path = [{"date": _date(session, st.day), "day": st.day, "from": where(st.origin), "to": where(st.destination),
-             "reason": REASON_LABELS.get(st.reason, st.reason), "km": round(st.km, 1)} for st in a.path]
+    # bed changes logged while the initial stock was placed (before day 0) are where the run found
+    # them, not an intake: the model does not know how they got there
+    log_rows = np.flatnonzero(s.log.household == a.household)
+    initial = int((log_rows < session.initial_log_rows).sum())
+    path = []
+    for k, st in enumerate(a.path):
+        at_start = k < initial
+        path.append({"date": "at the start" if at_start else _date(session, st.day), "day": st.day,
+                     "from": where(st.origin), "to": where(st.destination),
+                     "reason": AT_START if at_start else REASON_LABELS.get(st.reason, st.reason),
+                     "km": "–" if at_start or st.origin < 0 or st.destination < 0 else round(st.km, 1)})
     return facts, path
+
+
+AT_START = "in reception when the run starts (initial stock; earlier moves not modelled)"
 
 
 _ENTITLED = {Stage(k).name.lower() for k in range(Stage.HOUSED)}

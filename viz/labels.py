@@ -41,6 +41,8 @@ REASON_LABELS = {
     "emergency_to_regular": "emergency → regular place",
     "family_reunion": "family reunion",
     "exit": "left reception",
+    "own_request": "own request",
+    "contract_end": "contract ended",
 }
 
 TRACK_LABELS = {
@@ -53,11 +55,14 @@ TRACK_LABELS = {
 
 # Map colourings: key -> (label, unit)
 MAP_METRICS = {
-    "occupancy": ("Occupancy (bezettingsgraad)", "persons per usable place"),
-    "load": ("Reception load vs. distribution key (Spreidingswet)", "× its population share"),
-    "housing": ("Housing backlog (huisvestingstaakstelling)", "persons per 10,000 inhabitants"),
-    "phase": ("Plan phase (noodplan)", "0 normal … 4 crisis"),
+    "occupancy": ("Occupancy (bezettingsgraad)", "persons per usable place (1 = full)"),
+    "load": ("Load against the Spreidingswet key", "persons hosted ÷ Spreidingswet target places (1 = its share)"),
+    "housing": ("Housing backlog (huisvestingstaakstelling)", "permit holders not yet housed per 10,000 inhabitants"),
+    "phase": ("Plan phase (noodplan)", "0 normal · 1 raised · 2 reserve · 3 emergency · 4 crisis"),
+    "delivered": ("Places delivered by the plan", "places opened by its requests per 10,000 inhabitants"),
 }
+MAP_LEVELS = {"municipalities": "per municipality", "provinces": "per province",
+              "safety regions": "per safety region (veiligheidsregio)"}
 
 
 def phase_names(scenario) -> dict[int, str]:

@@ -21,40 +21,50 @@ class Param:
     key: str               # input key; a dotted scenario path, or shock.* (see `_apply_shock`)
     label: str
     unit: str
-    lo: float              # suggested range shown to the user (the schema decides validity)
+    lo: float              # suggested range shown to the user
     hi: float
     integer: bool = False
     group: str = ""
+    minimum: float | None = 0.0   # below this the value means nothing (checked here, before the schema)
+    maximum: float | None = None  # above this (None: no limit; shock start: the horizon, see `apply`)
 
     @property
     def hint(self) -> str:
-        fmt = (lambda v: f"{v:,.0f}") if self.integer or float(self.lo).is_integer() and float(self.hi).is_integer() \
+        fmt = (lambda v: f"{v:,.0f}") if self.integer or (float(self.lo).is_integer() and float(self.hi).is_integer()) \
             else (lambda v: f"{v:,.2f}")
         return f"{fmt(self.lo)} – {fmt(self.hi)} {self.unit}".strip()
 
 
 BASE_PARAMS: list[Param] = [
-    Param("inflow.first_applications_per_year", "First asylum applications", "persons/year", 0, 200_000, True, "Inflow"),
-    Param("inflow.family_reunification_per_year", "Family reunification (nareizigers)", "persons/year", 0, 60_000, True, "Inflow"),
+    Param("inflow.first_applications_per_year", "First asylum applications", "persons/year", 0, 200_000, True,
+          "Inflow"),
+    Param("inflow.family_reunification_per_year", "Family reunification (nareizigers)", "persons/year", 0, 60_000,
+          True, "Inflow"),
     Param("shock.extra", "Shock: extra arrivals", "persons/day", 0, 2_000, True, "Inflow"),
     Param("shock.start_day", "Shock: starts on day", "days after the start", 0, 3_650, True, "Inflow"),
-    Param("shock.days", "Shock: lasts", "days", 1, 730, True, "Inflow"),
-    Param("chain.decisions_per_day.regular", "IND decisions, regular track", "persons/day", 0, 500, False, "IND capacity"),
-    Param("chain.decisions_per_day.accelerated", "IND decisions, accelerated track", "persons/day", 0, 200, False, "IND capacity"),
-    Param("chain.decisions_per_day.border", "IND decisions, border procedure", "persons/day", 0, 50, False, "IND capacity"),
+    Param("shock.days", "Shock: lasts", "days", 1, 730, True, "Inflow", minimum=1),
+    Param("chain.decisions_per_day.regular", "IND decisions, regular track", "persons/day", 0, 500, False,
+          "IND capacity"),
+    Param("chain.decisions_per_day.accelerated", "IND decisions, accelerated track", "persons/day", 0, 200, False,
+          "IND capacity"),
+    Param("chain.decisions_per_day.border", "IND decisions, border procedure", "persons/day", 0, 50, False,
+          "IND capacity"),
     Param("chain.decisions_per_day.dublin", "IND decisions, Dublin", "persons/day", 0, 100, False, "IND capacity"),
-    Param("chain.registration_capacity_per_day", "Registration capacity, Ter Apel", "persons/day", 0, 1_000, False, "IND capacity"),
-    Param("housing.supply_persons_per_year", "Housing supply for permit holders", "persons/year", 0, 100_000, True, "Housing"),
+    Param("chain.registration_capacity_per_day", "Registration capacity, Ter Apel", "persons/day", 0, 1_000, False,
+          "IND capacity"),
+    Param("housing.supply_persons_per_year", "Housing supply for permit holders", "persons/year", 0, 100_000, True,
+          "Housing"),
     Param("seed", "Random seed", "", 0, 2**31 - 1, True, "Run"),
-    Param("horizon_days", "Horizon", "days", 1, 3_650, True, "Run"),
+    Param("horizon_days", "Horizon", "days", 1, 3_650, True, "Run", minimum=1),
 ]
 
-_INDICATOR_UNITS = {"occupancy": ("× usable places (1 = full)", 0.5, 2.0),
-                    "occupancy_normal": ("× normal places (1 = full)", 0.5, 2.0),
-                    "central_occupancy": ("× normal places at Ter Apel", 0.5, 2.0),
-                    "unsheltered": ("persons", 0, 10_000),
-                    "registration_backlog": ("persons", 0, 10_000),
-                    "forecast_shortfall": ("persons short", -20_000, 50_000)}
+# indicator -> (unit, suggested low, suggested high, least meaningful value (None: any))
+_INDICATOR_UNITS = {"occupancy": ("× usable places (1 = full)", 0.5, 2.0, 0.0),
+                    "occupancy_normal": ("× normal places (1 = full)", 0.5, 2.0, 0.0),
+                    "central_occupancy": ("× normal places at Ter Apel", 0.5, 2.0, 0.0),
+                    "unsheltered": ("persons", 0, 10_000, 0.0),
+                    "registration_backlog": ("persons", 0, 10_000, 0.0),
+                    "forecast_shortfall": ("persons short", -20_000, 50_000, None)}
 
 
 def params_for(sc: Scenario) -> list[Param]:
@@ -64,11 +74,12 @@ def params_for(sc: Scenario) -> list[Param]:
     for i, ph in enumerate(getattr(plan, "phases", []) or []):
         trig = ph.activate[0]
         side = "above" if trig.above is not None else "below"
-        unit, lo, hi = _INDICATOR_UNITS.get(trig.indicator, ("", 0, 1e6))
+        unit, lo, hi, least = _INDICATOR_UNITS.get(trig.indicator, ("", 0, 1e6, None))
         out.append(Param(f"plan.phases.{i}.activate.0.{side}",
                          f"Phase {i + 1} ({ph.name}): {trig.indicator.replace('_', ' ')} "
                          f"{'at or above' if side == 'above' else 'below'}", unit, lo, hi,
-                         not trig.indicator.endswith("occupancy") and "occupancy_" not in trig.indicator, "Plan thresholds (activeringsdrempel)"))
+                         not trig.indicator.endswith("occupancy") and "occupancy_" not in trig.indicator,
+                         "Plan thresholds (activeringsdrempel)", minimum=least))
     return out
 
 
@@ -154,29 +165,62 @@ def apply(sc: Scenario, values: dict[str, str]) -> tuple[Scenario | None, dict[s
         p = by_key.get(key)
         if p is None:
             continue
-        try:
-            v = float(str(text).replace(",", "").replace("_", "").strip())
-        except ValueError:
-            errors[key] = f"{SOURCE}: {key}: not a number (got {text!r})"
-            continue
-        if p.integer:
-            if not v.is_integer():
-                errors[key] = f"{SOURCE}: {key}: must be a whole number (got {text!r})"
-                continue
-            v = int(v)
-        parsed[key] = v
+        msg = _check(p, text, sc)
+        if isinstance(msg, str):
+            errors[key] = msg
+        else:
+            parsed[key] = msg
     if errors:
         return None, errors
+    new, msg = _build(sc, parsed, params)
+    if new is not None:
+        return new, {}
+    # the schema names one field: find every input that is wrong on its own, so each is flagged
+    current = {k: v for k, v in _parse_all(sc, current_values(sc), by_key).items()}
+    for key, v in parsed.items():
+        if current.get(key) != v:
+            alone, alone_msg = _build(sc, {**current, key: v}, params)
+            if alone is None:
+                errors[key] = alone_msg
+    return None, errors or {field_of(msg, params) or "": msg}
+
+
+def _check(p: Param, text, sc: Scenario) -> float | int | str:
+    """The value of an input, or the message saying why it is not one."""
+    try:
+        v = float(str(text).replace(",", "").replace("_", "").strip())
+    except ValueError:
+        return f"{SOURCE}: {p.key}: not a number (got {text!r})"
+    if p.integer:
+        if not v.is_integer():
+            return f"{SOURCE}: {p.key}: must be a whole number (got {text!r})"
+        v = int(v)
+    hi = sc.horizon_days - 1 if p.key == "shock.start_day" else p.maximum
+    if (p.minimum is not None and v < p.minimum) or (hi is not None and v > hi):
+        bounds = (f"from {p.minimum:g} to {hi:g}" if p.minimum is not None and hi is not None
+                  else f"at least {p.minimum:g}" if p.minimum is not None else f"at most {hi:g}")
+        return f"{SOURCE}: {p.key}: must be {bounds} {p.unit}".rstrip() + f" (got {text!r})"
+    return v
+
+
+def _parse_all(sc: Scenario, values: dict[str, str], by_key: dict[str, Param]) -> dict:
+    out = {}
+    for key, text in values.items():
+        if key in by_key:
+            v = _check(by_key[key], text, sc)
+            if not isinstance(v, str):
+                out[key] = v
+    return out
+
+
+def _build(sc: Scenario, parsed: dict, params: list[Param]) -> tuple[Scenario | None, str]:
     data = sc.model_dump(mode="json")
     for key, v in parsed.items():
         if not key.startswith("shock."):
             _set(data, key, v)
     if {"shock.extra", "shock.start_day", "shock.days"} <= parsed.keys():
-        if parsed["shock.days"] < 1:
-            return None, {"shock.days": f"{SOURCE}: shock.days: must be at least 1 (got {parsed['shock.days']})"}
         _apply_shock(data, sc, parsed["shock.extra"], parsed["shock.start_day"], parsed["shock.days"])
     try:
-        return from_dict(data, SOURCE), {}
+        return from_dict(data, SOURCE), ""
     except ScenarioError as exc:
-        msg = str(exc)
-        return None, {field_of(msg, params) or "": msg}
+        return None, str(exc)

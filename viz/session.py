@@ -1,10 +1,13 @@
 """One browser session's model and what the screens read from it.
 
-`Session` owns a `ReceptionModel` (never shared between sessions), the last valid scenario and a
-lock, so the play loop (a background thread) and event handlers never step or read the model at
-the same time. `Snapshot` is a cheap read of the days simulated so far, straight from the run's
-recorder arrays (no xarray on the redraw path); `Session.results()` gives the full `Results` for
-export.
+`Session` owns a `ReceptionModel` (never shared between sessions), the last valid scenario, the
+what-if decisions taken so far and a lock, so the player (a background thread) and event handlers
+never step or read the model at the same time. `Snapshot` is a cheap read of the days simulated
+so far, straight from the run's recorder arrays (no xarray on the redraw path); `Session.results()`
+gives the full `Results` for export.
+
+A run is fully described by its `RunRecord` (scenario, seed, decisions with their day, days
+simulated): runs are deterministic, so a saved run is reopened by replaying it.
 
 The only model-side thing shared between sessions is the `World` template (`model.world`), which
 the model layer copies for every run; it is cached per scenario (read-only).
@@ -12,17 +15,18 @@ the model layer copies for every run; it is cached per scenario (read-only).
 
 from __future__ import annotations
 
+import json
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from agents.applicants import ENTITLED_STAGES, Stage
 from agents.locations import KIND_NAMES, N_KINDS
 from model.mesa_model import ReceptionModel
-from model.scenario import Scenario, load_scenario
+from model.scenario import Event, Scenario, ScenarioError, from_dict, load_scenario
 from model.world import World, build_world
 
 _world_lock = threading.Lock()
@@ -64,21 +68,128 @@ class Snapshot:
     phase: np.ndarray | None         # (day,) plan phase 0..4, None when the plan is not active
     regime: np.ndarray | None        # (day,) regime names ('' = none), None when not recorded
     province_phase: np.ndarray | None  # (day, provinces)
+    track_backlog: np.ndarray        # (day, procedure tracks) persons waiting for an IND decision
+    extra: ViewSeries              # what the dashboard records itself (children, regions)
 
     @property
     def plan_active(self) -> bool:
         return self.phase is not None
 
 
+class ViewSeries:
+    """Daily figures the model's recorder does not keep and the dashboard shows, recorded by the
+    session after every simulated day from the counters the rules keep exact (a few small
+    array operations a day, no pass over the population):
+
+    * `children_in_bed` — minors in a reception bed at the end of the day (persons);
+    * `children_moved` — minors moved between locations that day (persons);
+    * `region_occupancy`, `region_capacity` — persons and usable places per safety region;
+    * `plan_opened` — the locations the plan's requests and reserve activations delivered (kept
+      after scale-down).
+    """
+
+    def __init__(self, model: ReceptionModel) -> None:
+        s = model.state
+        days = model.horizon
+        self.n_regions = len(s.world.regions)
+        self.children_in_bed = np.zeros(days, np.int64)
+        self.children_moved = np.zeros(days, np.int64)
+        self.region_occupancy = np.zeros((days, self.n_regions), np.int64)
+        self.region_capacity = np.zeros((days, self.n_regions), np.int64)
+        self._log_seen = s.log.n
+        self.plan_opened: set[int] = set()
+        self._requests_seen: set[tuple[int, int]] = set()
+
+    def record(self, s, day: int) -> None:
+        L, log = s.locs, s.log
+        self.children_in_bed[day] = int(L.children.sum())
+        if log.n > self._log_seen:
+            rows = slice(self._log_seen, log.n)
+            o, d = log.origin[rows], log.destination[rows]
+            between = (o >= 0) & (d >= 0) & (o != d)
+            kids = s.people.children[log.household[rows][between]]
+            self.children_moved[day] = int(kids.sum())
+            self._log_seen = log.n
+        region = s.munis.region[L.municipality]
+        self.region_occupancy[day] = np.bincount(region, weights=L.occupancy, minlength=self.n_regions)
+        self.region_capacity[day] = np.bincount(region, weights=L.places(), minlength=self.n_regions)
+        plan = getattr(s, "plan", None)
+        if plan is not None:
+            for done in plan.done.values():
+                for d in done:
+                    key = (id(d), len(d.locations))
+                    if d.action.type in ("request_places", "activate_reserve") and key not in self._requests_seen:
+                        self._requests_seen.add(key)
+                        self.plan_opened.update(d.locations.tolist())
+
+
+@dataclass
+class Decision:
+    """A what-if change taken during a run: applied before day `day` was simulated."""
+
+    day: int
+    event: Event
+
+    def to_dict(self) -> dict:
+        return {"day": self.day, "event": self.event.model_dump(mode="json", exclude_defaults=True)}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Decision:
+        return cls(int(data["day"]), Event.model_validate(data["event"]))
+
+
+@dataclass
+class RunRecord:
+    """Everything that makes a run: replaying it gives the same run (same scenario and seed ->
+    identical results). Saved as JSON (`to_json`) and reopened with `Session.replay`."""
+
+    name: str
+    scenario: dict                   # the scenario, as `model_dump(mode="json")`
+    seed: int | None
+    day: int                         # days simulated
+    decisions: list[Decision] = field(default_factory=list)
+
+    def to_json(self) -> str:
+        return json.dumps({"noodplan_run": 1, "name": self.name, "scenario": self.scenario, "seed": self.seed,
+                           "day": self.day, "decisions": [d.to_dict() for d in self.decisions]}, indent=1)
+
+    @classmethod
+    def from_json(cls, text: str, source: str = "run file") -> RunRecord:
+        """Read a saved run; raises ScenarioError naming what is wrong."""
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise ScenarioError(f"{source}: not a noodplan run file (JSON: {exc.msg}, line {exc.lineno})") from None
+        if not isinstance(data, dict) or data.get("noodplan_run") != 1:
+            raise ScenarioError(f"{source}: not a noodplan run file (no 'noodplan_run: 1')")
+        sc = from_dict(data.get("scenario") or {}, source)
+        try:
+            decisions = [Decision.from_dict(d) for d in data.get("decisions", [])]
+            day = int(data.get("day", 0))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ScenarioError(f"{source}: decisions: {str(exc).splitlines()[0]}") from None
+        if not 0 <= day <= sc.horizon_days:
+            raise ScenarioError(f"{source}: day: 0 to {sc.horizon_days} (got {day})")
+        seed = data.get("seed")
+        return cls(str(data.get("name") or sc.name), sc.model_dump(mode="json"),
+                   None if seed is None else int(seed), day, decisions)
+
+
 class Session:
-    """The model of one browser session, with stepping and background runs."""
+    """The model of one browser session, with stepping, what-if decisions and replays."""
 
     def __init__(self, scenario: Scenario | str = "baseline", seed: int | None = None) -> None:
         self.lock = threading.RLock()
         self.scenario = load_scenario(scenario) if isinstance(scenario, str) else scenario
         self.seed = seed
-        self.model = build_model(self.scenario, seed)
-        self.generation = 0          # bumped by every reset: stale background runs stop
+        self.generation = 0          # bumped by every reset: stale background work stops
+        self._build()
+
+    def _build(self) -> None:
+        self.model = build_model(self.scenario, self.seed)
+        self.series = ViewSeries(self.model)
+        self.decisions: list[Decision] = []
+        self.initial_log_rows = self.model.state.log.n   # bed changes of the initial stock (before day 0)
 
     # -- the run -------------------------------------------------------------------------
     @property
@@ -97,12 +208,17 @@ class Session:
     def done(self) -> bool:
         return self.model.day >= self.model.horizon
 
+    @property
+    def date(self):
+        """The date of the next day to simulate (the run's 'today')."""
+        return self.state.world.dates[min(self.day, self.horizon - 1)]
+
     def reset(self, scenario: Scenario | None = None) -> None:
         """Start again on day 0 (with a new scenario if given)."""
         with self.lock:
             if scenario is not None:
                 self.scenario = scenario
-            self.model = build_model(self.scenario, self.seed)
+            self._build()
             self.generation += 1
 
     def step(self, days: int = 1) -> int:
@@ -110,13 +226,15 @@ class Session:
         with self.lock:
             n = max(0, min(days, self.horizon - self.day))
             for _ in range(n):
+                day = self.model.day
                 self.model.step()
+                self.series.record(self.state, day)
             return n
 
     def run(self, days: int, progress: Callable[[int, int], None] | None = None,
             cancelled: Callable[[], bool] = lambda: False, chunk: int = 5) -> int:
-        """Simulate `days` days in chunks (for a background thread): reports progress after
-        each chunk and stops early when `cancelled()` turns true or the session is reset."""
+        """Simulate `days` days in chunks: reports progress after each chunk and stops early
+        when `cancelled()` turns true or the session is reset."""
         gen = self.generation
         total = max(0, min(days, self.horizon - self.day))
         done = 0
@@ -129,57 +247,92 @@ class Session:
                 progress(done, total)
         return done
 
+    def decide(self, event: Event) -> None:
+        """A what-if change now (before the next day), logged as a decision; the run goes on."""
+        with self.lock:
+            if self.done:
+                raise ScenarioError("decision: the run is at its horizon; reset it first")
+            day = self.day
+            event = event.model_copy(update={"date": self.date})
+            self.model.apply(event)
+            self.decisions.append(Decision(day, event))
+
+    def record(self, name: str | None = None) -> RunRecord:
+        with self.lock:
+            return RunRecord(name or f"{self.scenario.name} day {self.day}", self.scenario.model_dump(mode="json"),
+                             self.seed, self.day, list(self.decisions))
+
+    def replay(self, rec: RunRecord, progress: Callable[[int, int], None] | None = None) -> None:
+        """Rebuild a saved run: same scenario and seed, the same decisions on the same days."""
+        sc = from_dict(rec.scenario, rec.name)
+        with self.lock:
+            self.scenario, self.seed = sc, rec.seed
+            self._build()
+            self.generation += 1
+            todo = sorted(rec.decisions, key=lambda d: d.day)
+            while True:
+                while todo and todo[0].day == self.day:
+                    self.decide(todo.pop(0).event)
+                if self.day >= rec.day:
+                    break
+                self.step(min(rec.day, todo[0].day if todo else rec.day) - self.day)
+                if progress is not None:
+                    progress(self.day, rec.day)
+
     def results(self):
         with self.lock:
             return self.model.results()
 
     # -- reading -------------------------------------------------------------------------
     def snapshot(self) -> Snapshot:
-        s = self.state
-        rec = s.recorder
-        d = s.day
-        extra = getattr(rec, "extra", {}) or {}
-        plan = getattr(s.sc, "plan", None)
-        plan_on = "phase" in extra and plan is not None and bool(getattr(plan, "enabled", False))
-        prov = getattr(rec, "province_phase", None)
-        regime = extra.get("regime")
-        return Snapshot(
-            day=d, horizon=self.horizon,
-            dates=np.asarray(s.world.dates, dtype="datetime64[D]"),
-            x={k: v[:d] for k, v in rec.scalars.items()},
-            stage=rec.stage[:d], kind_occupancy=rec.kind_occupancy[:d],
-            kind_capacity=rec.kind_capacity[:d],
-            phase=extra["phase"][:d] if plan_on else None,
-            regime=regime[:d] if regime is not None else None,
-            province_phase=prov[:d] if (plan_on and prov is not None) else None)
+        with self.lock:
+            s = self.state
+            rec = s.recorder
+            d = s.day
+            extra = getattr(rec, "extra", {}) or {}
+            plan = getattr(s.sc, "plan", None)
+            plan_on = "phase" in extra and plan is not None and bool(getattr(plan, "enabled", False))
+            prov = getattr(rec, "province_phase", None)
+            regime = extra.get("regime")
+            return Snapshot(
+                day=d, horizon=self.horizon,
+                dates=np.asarray(s.world.dates, dtype="datetime64[D]"),
+                x={k: v[:d] for k, v in rec.scalars.items()},
+                stage=rec.stage[:d], kind_occupancy=rec.kind_occupancy[:d],
+                kind_capacity=rec.kind_capacity[:d],
+                phase=extra["phase"][:d] if plan_on else None,
+                regime=regime[:d] if regime is not None else None,
+                province_phase=prov[:d] if (plan_on and prov is not None) else None,
+                track_backlog=rec.track_backlog[:d], extra=self.series)
 
     def key_figures(self) -> dict[str, float]:
         """The figures on the cards, for the end of the last simulated day (or the start)."""
-        s = self.state
-        L = s.locs
-        places = L.places()
-        in_bed = int(L.occupancy.sum())
-        population = int(s.people.entitled())
-        x = s.recorder.scalars
-        d = s.day
-        kind_occ = np.bincount(L.kind, weights=L.occupancy, minlength=N_KINDS)
-        temporary = kind_occ[KIND_NAMES.index("emergency")] + kind_occ[KIND_NAMES.index("crisis")]
-        snap_phase = self.snapshot().phase
-        return {
-            "population": population,
-            "in_bed": in_bed,
-            "unsheltered": population - in_bed,
-            "capacity": int(places.sum()),
-            "occupancy_rate": in_bed / places.sum() if places.sum() else float("nan"),
-            "permit_holders_waiting": int(s.people.stage_persons[Stage.PERMIT]),
-            "in_emergency_share": temporary / in_bed if in_bed else 0.0,
-            "registration_backlog": int(s.people.stage_persons[Stage.WAITING]),
-            "moves_today": float(x["moves"][d - 1]) if d else 0.0,
-            "cost_today_eur": float(x["cost_eur"][d - 1]) if d else 0.0,
-            "cost_total_eur": float(x["cost_eur"][:d].sum()),
-            "arrivals_total": float(x["arrivals"][:d].sum()),
-            "phase": None if snap_phase is None else (int(snap_phase[-1]) if len(snap_phase) else 0),
-        }
+        with self.lock:
+            s = self.state
+            L = s.locs
+            places = L.places()
+            in_bed = int(L.occupancy.sum())
+            population = int(s.people.entitled())
+            x = s.recorder.scalars
+            d = s.day
+            kind_occ = np.bincount(L.kind, weights=L.occupancy, minlength=N_KINDS)
+            temporary = kind_occ[KIND_NAMES.index("emergency")] + kind_occ[KIND_NAMES.index("crisis")]
+            snap_phase = self.snapshot().phase
+            return {
+                "population": population,
+                "in_bed": in_bed,
+                "unsheltered": population - in_bed,
+                "capacity": int(places.sum()),
+                "occupancy_rate": in_bed / places.sum() if places.sum() else float("nan"),
+                "permit_holders_waiting": int(s.people.stage_persons[Stage.PERMIT]),
+                "in_emergency_share": temporary / in_bed if in_bed else 0.0,
+                "registration_backlog": int(s.people.stage_persons[Stage.WAITING]),
+                "moves_today": float(x["moves"][d - 1]) if d else 0.0,
+                "cost_today_eur": float(x["cost_eur"][d - 1]) if d else 0.0,
+                "cost_total_eur": float(x["cost_eur"][:d].sum()),
+                "arrivals_total": float(x["arrivals"][:d].sum()),
+                "phase": None if snap_phase is None else (int(snap_phase[-1]) if len(snap_phase) else 0),
+            }
 
 
 ENTITLED_STAGE_NAMES = [Stage(s).name.lower() for s in ENTITLED_STAGES]

@@ -9,7 +9,7 @@ and CPU time (CPU time is steadier on a shared machine, and the speed targets ar
 * the *floor*: as many NumPy operations per day (calls, and operators and indexing on arrays,
   counted exactly in a subprocess on rewritten code: `experiments.bench.opcount`) on arrays of
   the same sizes, doing no model work; the calls-only floor beside it, labelled;
-* the *reference*: a plain Mesa model with one agent per applicant (``benchmarks/``), checked
+* the *reference*: a plain Mesa model with one agent per applicant (``reference_mesa.py``), checked
   to give the same aggregate statistics on a reduced scenario, and compared like for like:
   noodplan and the reference each timed in this process on the same workload,
   ``reference_scenario(days, scale, stock)`` with the same stock of applicants waiting for a
@@ -20,7 +20,9 @@ and CPU time (CPU time is steadier on a shared machine, and the speed targets ar
 * ``mass-arrival-x2`` (when the library has it) and ``eu-scale`` (over a million people in
   reception, one year): time and peak memory;
 * optionally (``instructions=[(scenario, days), …]``, needs valgrind) the instructions the day
-  loop executes, which do not swing with the machine's load (`instructions.py`).
+  loop executes, which do not swing with the machine's load (`instructions.py`);
+* optionally (``soak=YEARS``) a 20-year run watched year by year: CPU time and memory per
+  simulated year, bookkeeping at the end (`soak.py`).
 
 `run_bench()` returns a JSON-ready dict; `format_table()` (`table.py`) prints it. The targets are
 in `targets.py`, the reference comparison in `reference.py`, the floor in `floor.py` and
@@ -55,9 +57,10 @@ def _scenario_exists(name: str) -> bool:
 
 def run_bench(repeats: int = 5, quick: bool = False, eu: bool = True, reference: bool = True,
               memory: bool = True, plot: str | None = None, instructions: list[tuple[str, int]] = (),
-              log=print) -> dict:
+              soak: int | None = None, log=print) -> dict:
     """All measurements; `quick` shortens horizons (for tests and smoke runs); `instructions`:
-    (scenario, days) whose day loop callgrind counts (needs valgrind)."""
+    (scenario, days) whose day loop callgrind counts (needs valgrind); `soak`: years of the
+    soak run (`soak.py`; not shortened by `quick`)."""
     days = 60 if quick else None
     out: dict = {"when": dt.datetime.now().isoformat(timespec="seconds"), "machine": platform.node(),
                  "python": platform.python_version(), "numpy": np.__version__, "quick": quick,
@@ -161,6 +164,13 @@ def run_bench(repeats: int = 5, quick: bool = False, eu: bool = True, reference:
             except RuntimeError as e:
                 log(f"instructions: {e}")
                 out["instructions"][f"{name}:{n}"] = {"scenario": name, "days": n, "error": str(e)}
+    if soak:
+        from experiments.bench.soak import soak as soak_run
+
+        log(f"soak: stable-stock for {soak} years in a subprocess …")
+        out["soak"] = soak_run(years=soak)
+        log(f"soak: CPU trend {out['soak']['cpu_trend_pct_per_year']:+.1f} %/year, memory beyond the logs "
+            f"{out['soak']['unexplained_growth_bytes_per_year'] / 1e6:+.1f} MB/year")
     out["verdict"] = _verdict(out)
     return out
 

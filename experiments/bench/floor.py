@@ -164,34 +164,34 @@ def time_floor(counts: DayCounts, repeats: int = 5, clock=time.perf_counter, ops
     for _ in range(repeats):
         t0 = clock()
         for n, m, x, y, o, i, n_op, n_gather, n_view, n_elem, n_scatter, n_slice, n_estore in plan:
-            for k in range(n // 6):
+            for _ in range(n // 6):
                 add(x, y, out=o)
                 reduce_(x)
                 take(x, i)
                 add(xl, yl, out=ol)
                 reduce_(xl)
                 take(x, i)
-            for k in range(n % 6):
+            for _ in range(n % 6):
                 add(x, y, out=o)
             if not ops:
                 continue
-            for k in range(n_op // 3):
-                x < y
+            for _ in range(n_op // 3):
+                x < y  # noqa: B015 (the operation is what is timed)
                 x * y
-                xl < yl
-            for k in range(n_op % 3):
-                x < y
-            for k in range(n_gather):
+                xl < yl  # noqa: B015
+            for _ in range(n_op % 3):
+                x < y  # noqa: B015
+            for _ in range(n_gather):
                 x[i]
-            for k in range(n_view):
+            for _ in range(n_view):
                 xs[:m]
-            for k in range(n_elem):
+            for _ in range(n_elem):
                 x[0]
-            for k in range(n_scatter):
+            for _ in range(n_scatter):
                 o[i] = x
-            for k in range(n_slice):
+            for _ in range(n_slice):
                 outs[:m] = x
-            for k in range(n_estore):
+            for _ in range(n_estore):
                 o[0] = 1.0
         runs.append(clock() - t0)
     return runs

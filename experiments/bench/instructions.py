@@ -58,15 +58,15 @@ def _child(name: str, horizon: int, days: int) -> None:
 
 
 def _run(name: str, horizon: int, days: int, valgrind: str | None) -> str:
-    code = (f"import sys; sys.path.insert(0, {_ROOT!r}); from experiments.bench.instructions import _child; "
-            f"_child({name!r}, {horizon}, {days})")
+    code = f"from experiments.bench.instructions import _child; _child({name!r}, {horizon}, {days})"
     cmd = [sys.executable, "-c", code]
     if valgrind:
         cmd = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd]
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=_ROOT, check=False)
     if done.returncode != 0:
-        raise RuntimeError(f"instruction count of {name} failed: " + (done.stderr.strip().splitlines() or ["?"])[-1][:200])
+        last = (done.stderr.strip().splitlines() or ["?"])[-1][:200]
+        raise RuntimeError(f"instruction count of {name} failed: {last}")
     return done.stderr
 
 

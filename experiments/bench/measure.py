@@ -63,7 +63,7 @@ class Setup:
     extra: dict = field(default_factory=dict)
 
     @classmethod
-    def of(cls, scenario: Scenario | str, days: int | None = None, seed: int | None = None) -> "Setup":
+    def of(cls, scenario: Scenario | str, days: int | None = None, seed: int | None = None) -> Setup:
         sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
         days = days or sc.horizon_days
         sc = sc.model_copy(update={"horizon_days": days})
@@ -149,11 +149,11 @@ def time_per_rule(setup: Setup, repeats: int = 3) -> dict[str, float]:
     for _ in range(repeats):
         acc: dict[str, float] = {}
 
-        def timed(name: str, fn: Callable) -> Callable:
-            def wrapper(*a, **k):
+        def timed(name: str, fn: Callable, acc: dict[str, float] = acc) -> Callable:
+            def wrapper(*a, **kw):
                 t0 = time.perf_counter()
                 try:
-                    return fn(*a, **k)
+                    return fn(*a, **kw)
                 finally:
                     acc[name] = acc.get(name, 0.0) + time.perf_counter() - t0
             return wrapper

@@ -64,6 +64,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import numpy as np
 
@@ -129,7 +130,7 @@ def {_name}(a, _nd=_ND, _gen=_GEN, _c=counts):
         _c[{SCALAR_OP}] += 1
     return r
 """)
-exec("".join(_TEMPLATES))   # noqa: S102 - fixed templates above, no outside input
+exec("".join(_TEMPLATES))
 del _name, _sym, _TEMPLATES
 
 
@@ -414,7 +415,7 @@ def load_source(source: str, name: str = "opcount_sample", filename: str = "<opc
     """Run `source` rewritten in a fresh namespace (for tests and examples) and return it."""
     code, _ = instrument(source, filename)
     ns = {"__name__": name, HELPERS: sys.modules[__name__]}
-    exec(code, ns)   # noqa: S102
+    exec(code, ns)
     return ns
 
 
@@ -423,7 +424,7 @@ def load_source(source: str, name: str = "opcount_sample", filename: str = "<opc
 class _Loader(importlib.machinery.SourceFileLoader):
     """Loads a model module from its rewritten source; never reads or writes bytecode caches."""
 
-    chains_left: dict[str, int] = {}
+    chains_left: ClassVar[dict[str, int]] = {}
 
     def get_code(self, fullname):
         path = self.get_filename(fullname)
@@ -440,7 +441,7 @@ class _Finder(importlib.abc.MetaPathFinder):
     def find_spec(self, fullname, path=None, target=None):
         if fullname.split(".")[0] not in ("agents", "model"):
             return None
-        spec = importlib.machinery.PathFinder.find_spec(fullname, path)
+        spec = importlib.machinery.PathFinder.find_spec(fullname, [str(ROOT)] if path is None else path)
         if spec is None or not (spec.origin or "").endswith(".py") or not spec.origin.startswith(MODEL_DIRS):
             return None
         spec.loader = _Loader(fullname, spec.origin)
@@ -454,8 +455,6 @@ def install() -> None:
     if loaded:
         raise RuntimeError(f"model modules already imported, cannot instrument them: {loaded[:5]}")
     sys.dont_write_bytecode = True
-    if str(ROOT) not in sys.path:
-        sys.path.insert(0, str(ROOT))
     sys.meta_path.insert(0, _Finder())
 
 
@@ -491,7 +490,7 @@ class CallCounter:
         if mine and is_numpy(callee):
             self.n += 1
 
-    def __enter__(self) -> "CallCounter":
+    def __enter__(self) -> CallCounter:
         mon = sys.monitoring
         self._tool = next(i for i in (mon.PROFILER_ID, 3, 4) if mon.get_tool(i) is None)
         mon.use_tool_id(self._tool, "noodplan-bench")
@@ -565,7 +564,8 @@ class Counting:
         with os.fdopen(fd, "w") as f:
             json.dump({"scenario": scenario.model_dump_json(), "days": days, "seed": seed}, f)
         code = ("import importlib.util, sys\n"
-                f"spec = importlib.util.spec_from_file_location('noodplan_opcount', {str(Path(__file__).resolve())!r})\n"
+                "spec = importlib.util.spec_from_file_location("
+                f"'noodplan_opcount', {str(Path(__file__).resolve())!r})\n"
                 "m = importlib.util.module_from_spec(spec); sys.modules[spec.name] = m\n"
                 f"spec.loader.exec_module(m); m.child({self._job!r})\n")
         self._p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,

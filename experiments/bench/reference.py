@@ -1,4 +1,4 @@
-"""The comparator: the one-agent-per-applicant Mesa reference (`benchmarks/reference_mesa.py`)
+"""The comparator: the one-agent-per-applicant Mesa reference (`reference_mesa.py`)
 against noodplan, on the chain subset both model.
 
 * `reference_check()`: the same aggregate statistics on the reduced scenario (sampling noise);
@@ -11,7 +11,6 @@ against noodplan, on the chain subset both model.
 from __future__ import annotations
 
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -22,13 +21,10 @@ LARGE_STOCK = 1_000_000        # the large like-for-like size (inflow and capaci
 
 
 def _reference():
-    """The Mesa reference model, `benchmarks/reference_mesa.py` beside the installed packages
-    (the repository's `benchmarks/` is not installed, so the CLI may need its root on the path)."""
-    try:
-        from benchmarks import reference_mesa
-    except ModuleNotFoundError:
-        sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
-        from benchmarks import reference_mesa
+    """The Mesa reference model (`experiments/bench/reference_mesa.py`), imported when needed:
+    it needs Mesa, which the rest of the benchmark does not."""
+    from experiments.bench import reference_mesa
+
     return reference_mesa
 
 
@@ -146,8 +142,7 @@ def like_memory(model: str, stock: int, days: int) -> dict:
     import json
     import subprocess
 
-    root = str(Path(__file__).resolve().parents[2])
-    code = (f"import sys; sys.path.insert(0, {root!r}); from experiments.bench.reference import like_memory_child; "
+    code = ("from experiments.bench.reference import like_memory_child; "
             f"like_memory_child({model!r}, {stock!r}, {days!r})")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])

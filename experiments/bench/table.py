@@ -14,7 +14,8 @@ def format_table(r: dict) -> str:
     v = r["verdict"]
     days = b["days"]
     rows = [("baseline headless", f"{b['cpu_median_s']:.3f} s CPU ({b['median_s']:.3f} s wall) for {days} days",
-             f"{b['person_days_per_s'] / 1e6:.1f} M person-days/s", f"≤ {TARGETS['baseline_s']} s CPU: {ok[v['baseline_s']]}"),
+             f"{b['person_days_per_s'] / 1e6:.1f} M person-days/s",
+             f"≤ {TARGETS['baseline_s']} s CPU: {ok[v['baseline_s']]}"),
             ("floor (NumPy operations)", f"{fl['cpu_median_s']:.3f} s CPU ({fl['median_s']:.3f} s wall)",
              f"{fl['numpy_ops_per_day']:.0f} ops/day (calls, operators, indexing)",
              f"run/floor {ra['baseline_over_floor_cpu']:.1f}× CPU, {ra['baseline_over_floor']:.1f}× wall "
@@ -40,7 +41,8 @@ def format_table(r: dict) -> str:
             if mem:
                 nm, fm = mem["noodplan"], mem["reference"]
                 rows.append((f"  memory, {c['stock']:,} applicants",
-                             f"noodplan {nm['model_bytes'] / 1e6:.0f} MB vs reference {fm['model_bytes'] / 1e6:.0f} MB resident",
+                             f"noodplan {nm['model_bytes'] / 1e6:.0f} MB vs reference "
+                             f"{fm['model_bytes'] / 1e6:.0f} MB resident",
                              f"{nm['bytes_per_applicant']:.0f} vs {fm['bytes_per_applicant']:.0f} B/applicant", ""))
         rows.append(("old figure (different workloads)",
                      f"full baseline {b['person_days_per_s'] / 1e6:.1f} M vs reference "
@@ -54,7 +56,8 @@ def format_table(r: dict) -> str:
                                  f"(≥ 100×: {ok[v['speedup_over_reference']]})"))
     if "mass-arrival-x2" in r:
         m = r["mass-arrival-x2"]
-        rows.append(("mass-arrival-x2", f"{m['cpu_median_s']:.3f} s CPU ({m['median_s']:.3f} s wall) for {m['days']} days",
+        rows.append(("mass-arrival-x2",
+                     f"{m['cpu_median_s']:.3f} s CPU ({m['median_s']:.3f} s wall) for {m['days']} days",
                      f"{m['person_days_per_s'] / 1e6:.1f} M person-days/s", ""))
     if "eu-scale" in r:
         e = r["eu-scale"]
@@ -66,7 +69,8 @@ def format_table(r: dict) -> str:
             rows.append(("eu-scale memory", f"peak RSS {mem['process_peak_rss_bytes'] / 1e6:.0f} MB",
                          f"traced {mem['traced_peak_bytes'] / 1e6:.0f} MB, {mem['bytes_per_person']:.0f} B/person "
                          f"in reception (peak {mem['peak_population']:,})",
-                         f"≤ 1 GB: {ok[v['eu_scale_peak_bytes']]}; ≤ 100 B/person: {ok[v['eu_scale_bytes_per_person']]}"))
+                         f"≤ 1 GB: {ok[v['eu_scale_peak_bytes']]}; "
+                         f"≤ 100 B/person: {ok[v['eu_scale_bytes_per_person']]}"))
     if "memory" in b:
         mem = b["memory"]
         rows.append(("baseline memory", f"peak RSS {mem['process_peak_rss_bytes'] / 1e6:.0f} MB",
@@ -77,6 +81,10 @@ def format_table(r: dict) -> str:
             continue
         rows.append((f"instructions, {c['scenario']}", f"{c['millions']:,.0f} M for {c['days']} days (callgrind)",
                      f"{c['millions_per_day']:.2f} M/day", "load-independent"))
+    if "soak" in r:
+        from experiments.bench.soak import format_soak
+
+        rows += format_soak(r["soak"])
     w = [max(len(x[i]) for x in rows) for i in range(4)]
     lines = ["  ".join(c.ljust(w[i]) for i, c in enumerate(row)).rstrip() for row in rows]
     if "like_for_like" in r:
@@ -84,7 +92,8 @@ def format_table(r: dict) -> str:
         lines.append("like for like: both models on reference_scenario() (singles, regular track, no plan) with the "
                      "stated stock waiting for a decision on day 0 and flows scaled with it, the same seed and days, "
                      "each model's own person-days; the verdict is the CPU ratio at the baseline's population. "
-                     "The old figure divides noodplan's full baseline (all rules, its whole horizon) by that reference.")
+                     "The old figure divides noodplan's full baseline (all rules, its whole horizon) "
+                     "by that reference.")
     lines.append("")
     lines.append("NumPy operations per day (baseline): " + ", ".join(
         f"{k} {n:.0f}" for k, n in fl["ops_per_day_by_kind"].items())
@@ -98,7 +107,8 @@ def format_table(r: dict) -> str:
     if "reference_check" in r:
         c = r["reference_check"]
         lines.append("")
-        lines.append(f"reference vs noodplan on the reduced scenario ({c['days']} days, seeds {c['seeds']}; mean totals):")
+        lines.append(f"reference vs noodplan on the reduced scenario ({c['days']} days, "
+                     f"seeds {c['seeds']}; mean totals):")
         for k, d in c["relative_difference"].items():
             lines.append(f"  {k:12s} noodplan {np.mean(c['noodplan'][k]):10.0f}  reference "
                          f"{np.mean(c['reference'][k]):10.0f}  ({d:+.1%})")

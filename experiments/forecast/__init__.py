@@ -6,10 +6,9 @@ rolling-origin backtest that measures their skill against simple benchmarks (doc
     origins.py    where a forecast starts (a run, a snapshot file, recorded figures)
     ensemble.py   the ensemble and its bands (`run_forecast`, `Forecast`)
     fanchart.py   the fan chart
-    publish.py    writing a folder whole or not at all
     write.py      the forecast's files
     baselines.py  persistence, seasonal naive and linear trend on the irregular record
     refit.py      the per-origin refit (only figures before the origin)
     rolling.py    the rolling-origin backtest
-    cli.py        `noodplan forecast` (register(subparsers))
+    cli.py        `noodplan forecast` and `noodplan backtest --rolling`
 """

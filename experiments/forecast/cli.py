@@ -1,14 +1,15 @@
-"""`noodplan forecast`: the command line of forecasts and of the rolling-origin backtest.
+"""`noodplan forecast` and `noodplan backtest --rolling`: forecasts and the rolling-origin backtest.
 
     noodplan forecast [--from-run SCENARIO [--at DATE] [--seed S] | --from-snapshot FILE
                        | --from-record DATE [--base SCENARIO]] [--months 24] [--members 20]
                       [--inflow scenario|persistence] [--no-inflow-errors] [--occupancy 0.95]
-                      [--save-snapshot FILE] [--out DIR]
-    noodplan forecast --backtest [--members 20] [--params refit|calibrated] [--origins FIRST..LAST]
-                      [--recorded-inflow] [--jobs N] [--out DIR]
+                      [--save-snapshot FILE] [--out DIR] [--force]
+    noodplan backtest --rolling [BASE] [--members 20] [--params refit|calibrated] [--origins FIRST..LAST]
+                      [--recorded-inflow] [--jobs N] [--out DIR] [--force]
 
-`register(subparsers)` adds the command to the `noodplan` parser (experiments/cli.py). Bad input
-stops with one line and exit code 2.
+`register(subparsers)` adds `forecast` to the `noodplan` parser and `rolling_options(parser)` the
+rolling options to `backtest` (experiments/cli.py). Bad input stops with one line and exit code 2;
+results are written whole or not at all, with a manifest (`experiments.outputs`).
 """
 
 from __future__ import annotations
@@ -50,16 +51,24 @@ def register(subparsers) -> None:
                     "persistence errors are drawn by default)")
     fc.add_argument("--occupancy", type=float, default=0.95, help="target occupancy for places needed (default: 0.95)")
     fc.add_argument("--save-snapshot", metavar="FILE", help="with --from-run: also save the origin's state")
-    fc.add_argument("--backtest", action="store_true", help="rolling-origin backtest over the packaged record")
-    fc.add_argument("--params", choices=("refit", "calibrated"), default="refit",
-                    help="--backtest: refit the IND capacity on the record before each origin (default), or the "
-                         "2020 calibration (fitted on later figures: a reference, not a forecast)")
-    fc.add_argument("--origins", help="--backtest: first..last half-year origin (default: 2014-01-01..2020-01-01)")
-    fc.add_argument("--recorded-inflow", action="store_true", help="--backtest, a diagnostic: run on the inflow that "
-                    "came (known only later), so what is left of the error is the chain's")
-    fc.add_argument("--jobs", type=int, default=1, help="--backtest: processes (results do not depend on it)")
-    fc.add_argument("--out", help="output folder (default: out/forecast or out/backtest-rolling)")
+    fc.add_argument("--out", help="output folder (default: out/forecast)")
+    fc.add_argument("--force", action="store_true", help="replace a folder that holds earlier results")
     fc.set_defaults(func=cmd_forecast)
+
+
+def rolling_options(bt) -> None:
+    """Add `--rolling` and its options to the `backtest` parser."""
+    bt.add_argument("--rolling", action="store_true", help="rolling-origin backtest of forecasts from every "
+                    "half-year 2014-2020 (docs/forecast.md); SCENARIO, if given, supplies the chain's parameters "
+                    "(default: hindcast-2015 with its calibrated values undone)")
+    bt.add_argument("--members", type=int, default=20, help="--rolling: ensemble members (default: 20)")
+    bt.add_argument("--ensemble-seed", type=int, default=1, help="--rolling: seed of the ensembles (default: 1)")
+    bt.add_argument("--params", choices=("refit", "calibrated"), default="refit",
+                    help="--rolling: refit the IND capacity on the record before each origin (default), or the "
+                         "2020 calibration (fitted on later figures: a reference, not a forecast)")
+    bt.add_argument("--origins", help="--rolling: first..last half-year origin (default: 2014-01-01..2020-01-01)")
+    bt.add_argument("--recorded-inflow", action="store_true", help="--rolling, a diagnostic: run on the inflow "
+                    "that came (known only later), so what is left of the error is the chain's")
 
 
 def _progress(desc: str, unit: str):
@@ -91,7 +100,7 @@ def cmd_forecast(args: argparse.Namespace) -> int:
     from model.snapshot import SnapshotError
 
     try:
-        return _backtest(args) if args.backtest else _forecast(args)
+        return _forecast(args)
     except (_Bad, ScenarioError, SnapshotError) as e:
         print(f"noodplan: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
@@ -104,8 +113,6 @@ def _check(args: argparse.Namespace) -> None:
         raise _Bad("--members: must be at least 1")
     if not 0 < args.occupancy <= 1:
         raise _Bad(f"--occupancy: must be above 0 and at most 1 (got {args.occupancy})")
-    if args.jobs < 1:
-        raise _Bad("--jobs: must be at least 1")
 
 
 def _forecast(args: argparse.Namespace) -> int:
@@ -114,11 +121,16 @@ def _forecast(args: argparse.Namespace) -> int:
     from experiments.forecast.inflow import errors_as_of
     from experiments.forecast.record import RecordAsOf
     from experiments.forecast.write import write_forecast
+    from model.prognosis import FromSnapshot
     from model import data
 
+    from experiments import outputs
+
     _check(args)
-    if (args.at or args.seed is not None or args.save_snapshot) and args.from_snapshot or args.from_record and (
-            args.at or args.save_snapshot):
+    out = args.out or "out/forecast"
+    outputs.check_folder(out, args.force)
+    if ((args.at or args.seed is not None or args.save_snapshot) and args.from_snapshot) or (args.from_record and (
+            args.at or args.save_snapshot)):
         raise _Bad("--at, --seed and --save-snapshot go with --from-run")
     if args.from_record:
         date = _date(args.from_record, "--from-record")
@@ -145,8 +157,14 @@ def _forecast(args: argparse.Namespace) -> int:
                      _progress("Ensemble", "member"))
     print("\n".join(f.assumptions()))
     print(_summary(f))
-    paths = write_forecast(f, args.out or "out/forecast")
-    print("Wrote " + ", ".join(str(p) for p in paths.values()))
+    start = origin.start
+    sc = start.snapshot.scenario if isinstance(start, FromSnapshot) else start.scenario
+    about = {"command": " ".join(["noodplan", *getattr(args, "argv", [])]), "scenario": sc.name,
+             "scenario_sha256": outputs.scenario_hash(sc), "origin": origin.date.isoformat(),
+             "members": args.members, "ensemble_seed": args.ensemble_seed, "inflow": inflow}
+    with outputs.folder(out, args.force, about) as tmp:
+        names = [p.name for p in write_forecast(f, tmp).values()]
+    print("Wrote " + ", ".join(str(Path(out) / n) for n in [*names, outputs.MANIFEST]))
     return 0
 
 
@@ -168,25 +186,42 @@ def _summary(f) -> str:
     return "\n".join(lines)
 
 
-def _backtest(args: argparse.Namespace) -> int:
+def cmd_rolling(args: argparse.Namespace) -> int:
+    """`noodplan backtest --rolling` (called by experiments/cli.py's backtest command)."""
+    from experiments import outputs
     from experiments.forecast import rolling
+    from model.scenario import ScenarioError, load_scenario
 
-    _check(args)
-    first, last = rolling.FIRST_ORIGIN, rolling.LAST_ORIGIN
-    if args.origins:
-        try:
-            a, b = args.origins.split("..")
-        except ValueError:
-            raise _Bad("--origins: give FIRST..LAST, e.g. 2016-01-01..2019-07-01") from None
-        first, last = _date(a, "--origins"), _date(b, "--origins")
     try:
-        origins = rolling.half_year_origins(first, last)
-    except ValueError as e:
-        raise _Bad(f"--origins: {e}") from None
+        if args.members < 1:
+            raise _Bad("--members: must be at least 1")
+        if args.seeds != 8 or args.record:
+            raise _Bad("--seeds and --record go with a single scenario's backtest, not --rolling")
+        first, last = rolling.FIRST_ORIGIN, rolling.LAST_ORIGIN
+        if args.origins:
+            try:
+                a, b = args.origins.split("..")
+            except ValueError:
+                raise _Bad("--origins: give FIRST..LAST, e.g. 2016-01-01..2019-07-01") from None
+            first, last = _date(a, "--origins"), _date(b, "--origins")
+        try:
+            origins = rolling.half_year_origins(first, last)
+        except ValueError as e:
+            raise _Bad(f"--origins: {e}") from None
+        base = load_scenario(args.scenario or rolling.BASE)
+    except (_Bad, ScenarioError) as e:
+        print(f"noodplan: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    out = args.out or "out/backtest-rolling"
+    outputs.check_folder(out, args.force)
     bt = rolling.backtest(origins, members=args.members, params=args.params, seed=args.ensemble_seed,
-                          jobs=args.jobs, progress=_progress("Origins", "origin"),
+                          jobs=args.jobs or 1, progress=_progress("Origins", "origin"), base=base,
                           inflow="recorded" if args.recorded_inflow else "persistence")
+    about = {"command": " ".join(["noodplan", *getattr(args, "argv", [])]), "base": base.name,
+             "scenario_sha256": outputs.scenario_hash(base), "origins": [o.isoformat() for o in origins],
+             "members": args.members, "ensemble_seed": args.ensemble_seed, "params": args.params}
+    with outputs.folder(out, args.force, about) as tmp:
+        names = [p.name for p in bt.write(tmp).values()]
     print(bt.report())
-    paths = bt.write(args.out or "out/backtest-rolling")
-    print("Wrote " + ", ".join(str(p) for p in paths.values()))
+    print("Wrote " + ", ".join(str(Path(out) / n) for n in [*names, outputs.MANIFEST]))
     return 0

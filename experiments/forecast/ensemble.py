@@ -96,7 +96,7 @@ class Forecast:
                 continue
             q = prognosis.band(a, list(QUANTILES))
             for qi, v in zip(QUANTILES, q):
-                frames[f"{quantity}_p{int(round(qi * 100)):02d}"] = v
+                frames[f"{quantity}_p{round(qi * 100):02d}"] = v
         return pd.DataFrame(frames)
 
     def dataset(self) -> xr.Dataset:

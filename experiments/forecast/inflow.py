@@ -34,6 +34,7 @@ to it). Both first applicants and family members are multiplied.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import math
 from dataclasses import dataclass, field
 
@@ -132,7 +133,7 @@ def walk_sigma(yearly: dict[int, float]) -> tuple[float, int]:
     """Random-walk sigma per year of log yearly totals: sqrt(mean(d^2 / gap)) over consecutive
     recorded years `gap` years apart; and the number of pairs (nan, 0 with fewer than two years)."""
     ys = sorted(y for y in yearly if yearly[y] > 0)
-    pairs = [(math.log(yearly[b] / yearly[a]), b - a) for a, b in zip(ys, ys[1:])]
+    pairs = [(math.log(yearly[b] / yearly[a]), b - a) for a, b in itertools.pairwise(ys)]
     if not pairs:
         return float("nan"), 0
     return math.sqrt(sum(d * d / gap for d, gap in pairs) / len(pairs)), len(pairs)

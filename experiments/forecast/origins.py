@@ -9,7 +9,8 @@ on the date of the last count of persons in COA reception on or before the origi
 as its stock (permit holders at their share in the last count of them, else the scenario's share),
 the inflow known on the origin and, from where the known inflow ends, the persistence rates; the
 published housing targets of the half-years begun by the origin, carried forward after the last
-one; and no scheduled event dated after the origin (a forecaster would not know of it). All of it
+one; the scenario's `set`/`scale` events dated before the start folded into its parameters (they were
+in force), and no scheduled event dated after the origin (a forecaster would not know of it). All of it
 is read through `RecordAsOf(origin)`, which refuses later figures.
 """
 
@@ -51,7 +52,7 @@ class Origin:
     def world(self) -> World:
         return self.start.world
 
-    def with_persistence(self) -> "Origin":
+    def with_persistence(self) -> Origin:
         """The same origin with arrivals from the origin on at the persistence rates."""
         if self.inflow == "persistence":
             return self
@@ -126,7 +127,7 @@ def from_record(origin: dt.date, months: int, base: Scenario | str = "hindcast-2
     if origin < CALIBRATION_END and _fitted(base_sc):
         notes.append(f"Caution: {base_sc.name!r} holds parameters fitted to counts up to {CALIBRATION_END} "
                      f"(noodplan calibrate); from an origin before that date they have seen later counts. "
-                     f"`noodplan forecast --backtest` refits on earlier counts only.")
+                     f"`noodplan backtest --rolling` refits on earlier counts only.")
     return Origin(prognosis.FromScenario(sc, world, origin_day), origin, pers, description, history, rec,
                   "scenario" if scenario_inflow else "persistence", notes)
 
@@ -164,11 +165,12 @@ def record_scenario(base: Scenario, rec: RecordAsOf, end: dt.date, start_point: 
     sc.name = f"{base.name} from the record of {rec.origin}"
     sc.start_date = start
     sc.horizon_days = (end - start).days
-    sc.initial.entitled_persons = int(round(last.value))
+    sc.initial.entitled_persons = round(last.value)
     sc.initial.permit_holder_share = float(min(max(share, 0.0), 1.0))
     sc.inflow.monthly_series = None
     sc.inflow.shocks = []
-    sc.events = [e for e in sc.events if keep_events or e.date <= rec.origin]
+    _fold(sc, start)
+    sc.events = _events_from(sc.events, start, rec.origin, keep_events)
     known = rec.housing_targets()
     targets, carried = {}, None
     for period in _half_years(start, end):
@@ -182,6 +184,22 @@ def record_scenario(base: Scenario, rec: RecordAsOf, end: dt.date, start_point: 
     description = (f"recorded figures known on {rec.origin}: {last.value:,.0f} persons in COA reception on "
                    f"{last.date}; {share_note}")
     return sc, description
+
+
+def _events_from(events: list, start: dt.date, origin: dt.date, keep_later: bool) -> list:
+    """The events of a record start: a `set`/`scale` dated before `start` was in force on it, so its
+    value is folded into the parameters (by `_fold`); an `open`/`close` before it is history (the count
+    is the stock; the portfolio is synthetic); events after the origin only with `keep_later`."""
+    return [e for e in events if start <= e.date and (keep_later or e.date <= origin)]
+
+
+def _fold(sc: Scenario, start: dt.date) -> None:
+    """Apply `sc`'s `set`/`scale` events dated before `start` to its parameters, in date order."""
+    from model.events import set_path
+    from model.scenario import get_path
+
+    for e in sorted((e for e in sc.events if e.date < start and e.action in ("set", "scale")), key=lambda e: e.date):
+        set_path(sc, e.parameter, e.value if e.action == "set" else get_path(sc, e.parameter) * e.value)
 
 
 def record_world(sc: Scenario, rec: RecordAsOf, pers: Persistence) -> World:

@@ -40,7 +40,6 @@ from experiments.forecast.baselines import BASELINES
 from experiments.forecast.ensemble import run_forecast
 from experiments.forecast.inflow import errors_as_of
 from experiments.forecast.origins import from_record
-from experiments.forecast.publish import atomic_folder
 from experiments.forecast.record import RecordAsOf, add_months, months_between
 from experiments.forecast.refit import ample, refit, uncalibrated, with_ind_factor
 from experiments.history import record_points
@@ -205,24 +204,24 @@ class RollingBacktest:
         lines.append(self.markdown())
         return "\n".join(lines)
 
-    def write(self, out: str | Path) -> dict[str, Path]:
+    def write(self, folder: str | Path) -> dict[str, Path]:
         """Pairs, the skill table (CSV and Markdown), notes per origin, each origin's daily median and
-        90 % band (CSV), and the plot (PNG); `read` takes the folder back."""
-        out = Path(out)
-        with atomic_folder(out) as tmp:
-            self.rows.to_csv(tmp / FILES["pairs"], index=False, float_format="%.6g")
-            self.skill().to_csv(tmp / FILES["skill"], index=False, float_format="%.4g")
-            (tmp / FILES["markdown"]).write_text(self.markdown() + "\n", encoding="utf-8")
-            pd.DataFrame(self.notes).to_csv(tmp / FILES["origins"], index=False)
-            rows = [{"origin": o.isoformat(), "quantity": q, "date": d.isoformat(), "p05": lo, "median": med, "p95": hi}
-                    for o, paths in sorted(self.paths.items()) for q, (dates, band) in paths.items()
-                    for d, lo, med, hi in zip(dates, *band)]
-            pd.DataFrame(rows).to_csv(tmp / FILES["paths"], index=False, float_format="%.6g")
-            plot(self, tmp / FILES["png"])
-        return {k: out / v for k, v in FILES.items()}
+        90 % band (CSV), and the plot (PNG), into `folder` (existing; the command writes it whole,
+        `experiments.outputs`); `read` takes the folder back."""
+        tmp = Path(folder)
+        self.rows.to_csv(tmp / FILES["pairs"], index=False, float_format="%.6g")
+        self.skill().to_csv(tmp / FILES["skill"], index=False, float_format="%.4g")
+        (tmp / FILES["markdown"]).write_text(self.markdown() + "\n", encoding="utf-8")
+        pd.DataFrame(self.notes).to_csv(tmp / FILES["origins"], index=False)
+        rows = [{"origin": o.isoformat(), "quantity": q, "date": d.isoformat(), "p05": lo, "median": med, "p95": hi}
+                for o, paths in sorted(self.paths.items()) for q, (dates, band) in paths.items()
+                for d, lo, med, hi in zip(dates, *band, strict=True)]
+        pd.DataFrame(rows).to_csv(tmp / FILES["paths"], index=False, float_format="%.6g")
+        plot(self, tmp / FILES["png"])
+        return {k: tmp / v for k, v in FILES.items()}
 
     @classmethod
-    def read(cls, folder: str | Path) -> "RollingBacktest":
+    def read(cls, folder: str | Path) -> RollingBacktest:
         """A backtest written by `write` (to redraw or re-tabulate it without running it again)."""
         folder = Path(folder)
         rows = pd.read_csv(folder / FILES["pairs"])

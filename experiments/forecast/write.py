@@ -1,4 +1,5 @@
-"""The files of a forecast, written whole or not at all (`publish.atomic_folder`):
+"""The files of a forecast (the command writes them into `experiments.outputs.folder`, whole or not
+at all, with `manifest.json`):
 
     assumptions.txt   what the forecast assumed, in words
     forecast.csv      bands at 6/12/24 months: quantity, breakdown (national, kind, province, no bed),
@@ -14,18 +15,16 @@ from pathlib import Path
 
 from experiments.forecast.ensemble import Forecast
 from experiments.forecast.fanchart import plot
-from experiments.forecast.publish import atomic_folder
 
 FILES = ("assumptions.txt", "forecast.csv", "daily.csv", "forecast.nc", "fan.png")
 
 
-def write_forecast(f: Forecast, out: str | Path) -> dict[str, Path]:
-    """Write the forecast's files into folder `out` (replacing it whole)."""
-    out = Path(out)
-    with atomic_folder(out) as tmp:
-        (tmp / "assumptions.txt").write_text("\n".join(f.assumptions()) + "\n", encoding="utf-8")
-        f.table().to_csv(tmp / "forecast.csv", index=False, float_format="%.1f")
-        f.daily_bands().to_csv(tmp / "daily.csv", index=False, float_format="%.1f")
-        f.dataset().to_netcdf(tmp / "forecast.nc", engine="h5netcdf")
-        plot(f, tmp / "fan.png")
-    return {name: out / name for name in FILES}
+def write_forecast(f: Forecast, folder: str | Path) -> dict[str, Path]:
+    """Write the forecast's files into `folder` (an existing, empty folder)."""
+    folder = Path(folder)
+    (folder / "assumptions.txt").write_text("\n".join(f.assumptions()) + "\n", encoding="utf-8")
+    f.table().to_csv(folder / "forecast.csv", index=False, float_format="%.1f")
+    f.daily_bands().to_csv(folder / "daily.csv", index=False, float_format="%.1f")
+    f.dataset().to_netcdf(folder / "forecast.nc", engine="h5netcdf")
+    plot(f, folder / "fan.png")
+    return {name: folder / name for name in FILES}

@@ -1,7 +1,7 @@
 import numpy as np
 
 from agents.keyed import keyed_uniform
-from agents.queues import Calendar, FifoQueue
+from agents.queues import BucketCalendar, Calendar, FifoQueue
 
 
 def test_fifo_order_drop_and_keep_head():
@@ -36,3 +36,21 @@ def test_keyed_uniform_is_a_pure_function_of_key_and_salt():
     assert not np.array_equal(u, keyed_uniform(keys, 8))              # another decision, other draws
     big = keyed_uniform(np.arange(100_000, dtype=np.uint64), 3)
     assert abs(big.mean() - 0.5) < 0.01
+
+
+def test_bucket_calendar_gives_what_a_calendar_gives_in_filing_order():
+    plain, bucketed = Calendar(), BucketCalendar(width=4)
+    filings = [(np.array([5, 6, 7]), np.array([3, 9, 3])), (np.array([8]), 3), (np.array([1, 2]), np.array([40, 9]))]
+    for ids, days in filings:
+        plain.schedule(ids, days)
+        bucketed.schedule(ids, days)
+    got = {}
+    for day in range(0, 10):
+        got[day] = list(bucketed.pop(day))
+        assert got[day] == list(plain.pop(day))
+        if day == 5:                                  # filed while bucket 4-7 is being popped
+            for cal in (plain, bucketed):
+                cal.schedule(np.array([11, 12]), np.array([6, 9]))
+    assert got[3] == [5, 7, 8] and got[6] == [11] and got[9] == [6, 2, 12]
+    assert bucketed.pending() == 1 and list(bucketed.pop(40)) == [1] and bucketed.pending() == 0
+

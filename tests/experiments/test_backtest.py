@@ -64,6 +64,7 @@ def _cli(*args):
     return subprocess.run([sys.executable, "-m", "experiments.cli", *args], capture_output=True, text=True)
 
 
+@pytest.mark.slow
 def test_backtest_command_scores_a_record_file(tmp_path):
     sc = tmp_path / "short.yaml"
     sc.write_text("extends: hindcast-2020\nname: short\nhorizon_days: 20\n")
@@ -80,9 +81,9 @@ def test_backtest_command_scores_a_record_file(tmp_path):
 
 
 @pytest.mark.parametrize("args, message", [
-    (["backtest", "hindcast-2020", "--seeds", "0"], "--seeds: must be at least 1"),
+    (["backtest", "hindcast-2020", "--seeds", "0"], "--seeds: must be 1 to 10,000 (got 0)"),
     (["backtest", "no-such-scenario"], "no-such-scenario: no such scenario"),
-    (["calibrate", "--budget", "0"], "--budget: must be at least 1"),
+    (["calibrate", "--budget", "0"], "--budget: must be 1 to 100,000 (got 0)"),
     (["calibrate", "--params", "ind_decisions,warp_speed"], "--params: unknown parameter 'warp_speed'"),
 ])
 def test_bad_input_is_one_line_and_exit_code_2(args, message):

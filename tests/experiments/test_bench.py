@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from agents.applicants import Stage
-from benchmarks import reference_mesa
-from benchmarks.reference_mesa import ReferenceModel, reference_scenario, run_reference
+from experiments.bench import reference_mesa
+from experiments.bench.reference_mesa import ReferenceModel, reference_scenario, run_reference
 from experiments.bench import format_table, like_for_like, run_bench
 from experiments.bench import floor as floor_mod
 from experiments.bench import opcount
@@ -48,7 +48,8 @@ def test_reference_scenario_seeds_the_same_stock_in_procedure_in_both_models():
     m = ReferenceModel(sc, w, seed=1)
     assert m.population() == stock == len(m.ind_queue)
     assert sc.chain.decisions_per_day["regular"] == 50 * scale
-    assert sum(sc.portfolio.places.values()) == pytest.approx(scale * sum(reference_scenario(5).portfolio.places.values()), abs=10)
+    base_places = sum(reference_scenario(5).portfolio.places.values())
+    assert sum(sc.portfolio.places.values()) == pytest.approx(scale * base_places, abs=10)
     for _ in range(5):
         m.step()
     d = simulate(sc, seed=1, world=w).daily
@@ -86,6 +87,7 @@ def test_like_for_like_times_both_models_on_the_same_scenario_and_days(monkeypat
     assert r["speedup_cpu"] > 0 and r["speedup_wall"] > 0
 
 
+@pytest.mark.slow
 def test_counts_and_floor_and_rule_breakdown_cover_the_day():
     st = Setup.of("baseline", days=10)
     c = count_day(st)
@@ -114,7 +116,8 @@ def test_bench_quick_runs_end_to_end(tmp_path):
     assert (tmp_path / "cost.png").exists()
     assert "baseline headless" in format_table(r)
     assert set(r["verdict"]) >= {"baseline_s", "baseline_over_floor", "mesa_over_headless", "speedup_over_reference"}
-    assert r["verdict"]["baseline_s"] is None and "not judged (--quick)" in format_table(r)   # 60 days vs a 730-day target
+    # 60 days against a 730-day target: not judged
+    assert r["verdict"]["baseline_s"] is None and "not judged (--quick)" in format_table(r)
     ll = r["like_for_like"]
     assert ll["baseline_population"]["stock"] == 70_000 and ll["large"]["stock"] > 70_000
     assert r["ratios"]["speedup_over_reference"] == ll["baseline_population"]["speedup_cpu"]
@@ -215,6 +218,7 @@ def test_rewriter_counts_array_operators_and_indexing_exactly_and_changes_nothin
     assert ns["Box"].__annotations__ == {"arr": "dict[str, int]"}
 
 
+@pytest.mark.slow
 def test_counting_run_never_leaks_into_this_process_and_mismatch_is_caught(monkeypatch):
     from model import rulebook
 
@@ -303,6 +307,7 @@ def test_instruction_cases_and_callgrind_summary_are_read_or_named_in_one_line(c
     assert "valgrind is not installed" in capsys.readouterr().err
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(__import__("shutil").which("valgrind") is None, reason="valgrind is not installed")
 def test_instructions_count_the_day_loop_only():
     from experiments.bench.instructions import count_instructions
@@ -312,6 +317,7 @@ def test_instructions_count_the_day_loop_only():
     assert got["days"] == 3 and 1 < got["millions_per_day"] < 100
 
 
+@pytest.mark.slow
 def test_a_failed_instruction_count_is_reported_and_the_timings_are_kept(monkeypatch):
     import experiments.bench.instructions as instructions
 
@@ -325,3 +331,15 @@ def test_a_failed_instruction_count_is_reported_and_the_timings_are_kept(monkeyp
     assert r["instructions"]["baseline:5"] == {"scenario": "baseline", "days": 5,
                                                "error": "instruction count of baseline failed: Killed"}
     assert "not counted: instruction count of baseline failed: Killed" in format_table(r)
+
+
+@pytest.mark.slow
+def test_soak_reports_every_year_and_keeps_the_books():
+    from experiments.bench.soak import format_soak, soak
+
+    r = soak(years=2)
+    assert [row["year"] for row in r["per_year"]] == [1, 2]
+    assert r["mass_balance_max_error"] == 0 and r["stage_counts_match"]
+    first, second = r["per_year"]
+    assert second["households_ever"] > first["households_ever"] and second["moves_logged"] > first["moves_logged"]
+    assert "soak: stable-stock 2 years" in format_soak(r)[0][0]

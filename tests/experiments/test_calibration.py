@@ -45,14 +45,17 @@ def _synthetic_points(sc, seed=1, every=30):
     return out
 
 
+@pytest.mark.slow
 def test_calibration_recovers_known_parameters_and_flags_unidentifiable_ones():
     sc = _small()
     pts = _synthetic_points(sc)
-    start = cal.apply(sc, [IND, SUPPLY], [40.0, TRUE["housing_supply"]])   # IND far from the truth
-    fit = cal.calibrate(start, budget=16, params=[IND, "housing_target_2014_2015"], seeds=(1,),
+    # both far from the truth; they trade off along a ridge (faster decisions, more housing), which
+    # 32 evaluations do not follow to its end; 64 find both within a few per cent
+    start = cal.apply(sc, [IND, SUPPLY], [40.0, 8000.0])
+    fit = cal.calibrate(start, budget=64, params=[IND, SUPPLY, "housing_target_2014_2015"], seeds=(1,),
                         points=pts, profile_points=5, end=dt.date(2019, 12, 31))
     got = {e.param.name: e for e in fit.estimates}
-    for name, true in list(TRUE.items())[:1]:
+    for name, true in TRUE.items():           # both known parameters recovered
         e = got[name]
         assert e.identifiable, name
         assert e.value == pytest.approx(true, rel=0.10), name

@@ -5,6 +5,7 @@ rate on data the model simulated itself, and `noodplan forecast` writes its file
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 
 import numpy as np
@@ -17,7 +18,6 @@ from experiments.forecast.ensemble import run_forecast
 from experiments.forecast.inflow import (daily_paths, errors_as_of, persistence_errors, persistence_from_record,
                                          walk_sigma)
 from experiments.forecast.origins import from_record, from_run, record_scenario
-from experiments.forecast.publish import atomic_folder
 from experiments.forecast.record import FutureDataError, RecordAsOf, known_on
 from experiments.forecast.refit import uncalibrated, window
 from experiments.history import RecordPoint
@@ -213,7 +213,7 @@ def test_forecast_from_a_run_writes_every_file_and_says_what_it_assumed(tmp_path
                  "--save-snapshot", str(snap_file), "--out", str(out)])
     assert code == 0
     assert sorted(p.name for p in out.iterdir()) == sorted(["assumptions.txt", "daily.csv", "fan.png",
-                                                            "forecast.csv", "forecast.nc"])
+                                                            "forecast.csv", "forecast.nc", "manifest.json"])
     text = (out / "assumptions.txt").read_text()
     assert "Origin: 2025-08-01" in text and "Inflow uncertainty" in text and "3 members" in text
     t = pd.read_csv(out / "forecast.csv")
@@ -235,24 +235,35 @@ def test_forecast_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys):
     for argv, msg in ((["--from-snapshot", str(foreign)], "not a noodplan snapshot"),
                       (["--occupancy", "1.5"], "--occupancy"),
                       (["--from-record", "2020-13-01"], "--from-record"),
-                      (["--from-record", "1990-01-01"], "no count of persons in reception"),
-                      (["--backtest", "--origins", "2016-02-01..2017-01-01"], "half-year start")):
+                      (["--from-record", "1990-01-01"], "no count of persons in reception")):
         assert main(["forecast", *argv, "--out", str(tmp_path / "o")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert msg in err and "\n" not in err
+    for argv, msg in ((["--rolling", "--origins", "2016-02-01..2017-01-01"], "half-year start"),
+                      (["--rolling", "--origins", "2016-01-01"], "FIRST..LAST"),
+                      (["--rolling", "--members", "0"], "--members"),
+                      ([], "give a scenario")):
+        assert main(["backtest", *argv, "--out", str(tmp_path / "o")]) == 2
         err = capsys.readouterr().err.strip()
         assert msg in err and "\n" not in err
     assert not (tmp_path / "o").exists()
 
 
-def test_outputs_are_written_whole_or_not_at_all(tmp_path):
-    target = tmp_path / "out"
-    with atomic_folder(target) as tmp:
-        (tmp / "a.txt").write_text("first")
-    with pytest.raises(RuntimeError):
-        with atomic_folder(target) as tmp:
-            (tmp / "a.txt").write_text("second")
-            raise RuntimeError("disk full")
-    assert (target / "a.txt").read_text() == "first"
-    assert [p.name for p in tmp_path.iterdir()] == ["out"]        # no temporary folder left behind
+def test_forecast_outputs_go_through_the_output_contract(tmp_path, capsys):
+    """A folder holding results is refused without --force (before anything runs); with --force it
+    is replaced whole, manifest included."""
+    out = tmp_path / "fc"
+    argv = ["forecast", "--from-record", "2019-01-01", "--months", "6", "--members", "2", "--no-inflow-errors",
+            "--out", str(out)]
+    assert main(argv) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert set(manifest["files"]) == {"assumptions.txt", "daily.csv", "fan.png", "forecast.csv", "forecast.nc"}
+    assert manifest["origin"] == "2019-01-01" and manifest["members"] == 2
+    capsys.readouterr()
+    assert main(argv) == 2
+    assert "--force" in capsys.readouterr().err
+    assert main([*argv, "--force"]) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["fc"]        # no temporary folder left behind
 
 
 def test_a_forecast_from_the_end_of_a_run_reports_6_12_24_months():

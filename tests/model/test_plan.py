@@ -1,6 +1,8 @@
 """The contingency-plan ladder on hand-made indicator series, and the plan's actions on a state."""
 
 
+import itertools
+
 import numpy as np
 import pytest
 
@@ -60,7 +62,7 @@ def test_no_flapping_under_a_noisy_indicator():
     lad = Ladder([p1], 1)
     phases = _run(lad, hovering)
     assert phases[2] == 1 and min(phases[2:]) == 1                # hysteresis: stays up, no flapping
-    assert sum(a != b for a, b in zip(phases, phases[1:])) == 1
+    assert sum(a != b for a, b in itertools.pairwise(phases)) == 1
 
 
 def test_ladder_climbs_one_rung_a_day_and_comes_down_in_reverse():
@@ -84,7 +86,8 @@ def test_raise_occupancy_adds_places_up_to_the_maximum_and_scale_down_drains():
     L = s.locs
     a = Action(type="raise_occupancy", kinds=["regular"], factor=1.15)
     regular = np.flatnonzero((L.kind == Kind.REGULAR) & (L.life == Life.OPEN))
-    expected = np.minimum(L.max_capacity[regular], np.floor(L.capacity[regular] * 1.15).astype(int)) - L.capacity[regular]
+    raised = np.floor(L.capacity[regular] * 1.15).astype(int)
+    expected = np.minimum(L.max_capacity[regular], raised) - L.capacity[regular]
     done = s.plan._do_raise_occupancy(s, 0, 0, a)
     assert np.array_equal(L.extra[regular], expected)
     assert (L.extra[L.kind != Kind.REGULAR] == 0).all()

@@ -8,11 +8,12 @@ from model.scenario import load_scenario
 from model.simulate import prepare
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("name, days", [("contract-cliff", 400), ("force-majeure", 300)])
 def test_the_index_finds_who_is_in_a_bed_where_every_day(name, days):
     """Locations open, close and drain; people move, leave and arrive: every few days the
     residents of a spread of locations (one, several, all) are those the location column says."""
-    s = prepare(load_scenario(name).model_copy(update={"days": days}), 1, days)
+    s = prepare(load_scenario(name), 1, days)
     rng = np.random.default_rng(0)
     checked = 0
     for day in range(days):

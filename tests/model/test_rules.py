@@ -6,6 +6,7 @@ import pytest
 from agents.applicants import Stage, Track
 from agents.keyed import SALT_PERMIT, keyed_uniform
 from agents.locations import Kind, Life
+from agents.moves import Reason
 from model import rulebook
 from model.simulate import prepare
 
@@ -158,7 +159,8 @@ def test_contracts_end_renewed_or_closed_with_residents_moved(renew, expected_li
         assert L.contract_end[em] == 5 + L.term_days[em] and s.people.location[ids[0]] == em
     else:
         assert s.people.location[ids[0]] != em and s.people.moves[ids[0]] == 1
-        assert s.log.reason[-1] == 2                  # location_closing
+        assert s.log.reason[-1] == Reason.CONTRACT_END
+        assert L.n == 4                               # 3 persons, 20 normal places left: no new site
 
 
 @pytest.mark.parametrize("renew_every", [1 << 15, 2])   # the usual snapshot, and one renewed at every look

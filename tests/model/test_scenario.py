@@ -26,7 +26,8 @@ def _set(d, path, value):
 DELETE = object()
 
 BAD = [
-    ("inflow.first_applications_per_year", -5, "inflow.first_applications_per_year: Input should be greater than or equal to 0"),
+    ("inflow.first_applications_per_year", -5,
+     "inflow.first_applications_per_year: Input should be greater than or equal to 0"),
     ("horizon_days", 0, "horizon_days: Input should be greater than or equal to 1"),
     ("start_date", "2025-13-01", "start_date: Input should be a valid date"),
     ("chain.screening_days", "soon", "chain.screening_days: Input should be a valid integer"),
@@ -34,7 +35,8 @@ BAD = [
     ("groups", [{"name": "a", "share": 0.5, "recognition": 0.5}], "groups: group shares must sum to 1"),
     ("chain.recognition_speed", 3, "chain.recognition_speed: unknown field"),
     ("initial", DELETE, "initial: required field is missing"),
-    ("chain.departure_shares", {"independent": 1.0}, "chain.departure_shares: needs independent, forced and unsupervised"),
+    ("chain.departure_shares", {"independent": 1.0},
+     "chain.departure_shares: needs independent, forced and unsupervised"),
     ("chain.decisions_per_day", {"regular": 1, "accelerated": 1, "border": 1}, "missing track(s): dublin"),
     ("housing.targets", {"2025Q3": 100}, "housing.targets: half-year '2025Q3' must look like 2025H1"),
     ("groups.0.recognition", 1.5, "groups.0.recognition: Input should be less than or equal to 1"),
@@ -43,7 +45,8 @@ BAD = [
     ("events", [{"date": "2026-01-01", "action": "set", "parameter": "chain.nonsense", "value": 1}],
      "unknown parameter 'chain.nonsense'"),
     ("events", [{"date": "2026-01-01", "action": "close", "kind": "regular"}], "a 'close' event needs kind and places"),
-    ("events", [{"date": "2026-01-01", "action": "scale", "parameter": "inflow.first_applications_per_year", "value": 2}],
+    ("events", [{"date": "2026-01-01", "action": "scale", "parameter": "inflow.seasonality_amplitude",
+                 "value": 2}],
      "is fixed when the world is built and cannot change during a run; use inflow.shocks"),
     ("inflow.shocks", [{"start": "2026-02-01", "end": "2026-01-01", "extra_persons_per_day": 5}],
      "inflow.shocks.0: end must not be before start"),
@@ -72,7 +75,7 @@ def test_extends_merges_nested_fields(tmp_path):
 def test_bad_yaml_and_missing_file(tmp_path):
     f = tmp_path / "broken.yaml"
     f.write_text("name: [unclosed\n")
-    with pytest.raises(ScenarioError, match="broken.yaml: line 2 not valid YAML"):
+    with pytest.raises(ScenarioError, match=r"broken\.yaml: line 2 not valid YAML"):
         load_scenario(f)
     with pytest.raises(ScenarioError, match="no such scenario file or built-in name"):
         load_scenario(tmp_path / "absent.yaml")
@@ -95,3 +98,26 @@ def test_cli_validate_exit_codes(tmp_path):
     ok = subprocess.run([sys.executable, "-m", "experiments.cli", "validate", "baseline"],
                         capture_output=True, text=True)
     assert ok.returncode == 0 and "valid scenario 'baseline'" in ok.stdout
+
+
+def test_a_decision_during_a_run_gets_the_checks_of_an_event():
+    """`ReceptionModel.apply` (what-if decisions): refused as the same event in the file would be,
+    on the run's scenario as it is now, and nothing changes; a good one acts."""
+    import datetime as dt
+
+    from model.mesa_model import ReceptionModel
+    from model.scenario import Event
+
+    m = ReceptionModel("baseline", days=5)
+    m.step()
+    today = dt.date(2025, 7, 2)
+    refused = [(Event(date=today, action="set", parameter="chain.dublin_share", value=2), "less than or equal to 1"),
+               (Event(date=today, action="open", kind="emergency", places=10, province="Atlantis"),
+                "unknown province 'Atlantis'"),
+               (Event(date=today, action="set", parameter="portfolio.seed", value=3), "fixed when the world")]
+    for bad, message in refused:
+        with pytest.raises(ScenarioError, match=message):
+            m.apply(bad)
+    assert m.state.sc.chain.dublin_share == 0.12 and not m.state.event_log
+    m.apply(Event(date=today, action="set", parameter="chain.screening_days", value=9))
+    assert m.state.sc.chain.screening_days == 9 and m.state.event_log[-1]["source"] == "decision"

@@ -165,7 +165,7 @@ def test_a_zip_that_is_not_a_snapshot_or_from_a_newer_noodplan_is_refused(tmp_pa
     other = tmp_path / "other.zip"
     with zipfile.ZipFile(other, "w") as z:
         z.writestr("readme.txt", "hello")
-    with pytest.raises(SnapshotError, match="no header.json"):
+    with pytest.raises(SnapshotError, match=r"no header\.json"):
         snapshot.load(other)
     newer = tmp_path / "newer.snapshot"
     with zipfile.ZipFile(newer, "w") as z:
@@ -187,10 +187,10 @@ def _crafted(tmp_path, tree: dict, arrays=()) -> snapshot.Snapshot:
                                   "model.state:copy.deepcopy", "agents.keyed:keyed_uniform.__globals__"])
 def test_no_code_outside_noodplan_is_named_or_run(tmp_path, name):
     snap = _crafted(tmp_path, {"$": "obj", "id": 0, "cls": name, "state": {"$": "dict", "id": 1, "v": []}})
-    with pytest.raises(SnapshotError, match="refuses|does not exist|not a qualified"):
+    with pytest.raises(SnapshotError, match=r"refuses|does not exist|not a qualified"):
         snap.restore()
     snap = _crafted(tmp_path, {"$": "func", "name": name})
-    with pytest.raises(SnapshotError, match="refuses|does not exist|not a qualified"):
+    with pytest.raises(SnapshotError, match=r"refuses|does not exist|not a qualified"):
         snap.restore()
 
 

@@ -38,7 +38,8 @@ def _need_browser():
     except ImportError as exc:
         missing = f"UI packages missing ({exc.name}); run ./scripts/setup"
     else:
-        missing = None if chromium_path() else "Debian's chromium is not on PATH (apt-get install chromium; .ci/run does)"
+        missing = None if chromium_path() else ("Debian's chromium is not on PATH "
+                                                "(apt-get install chromium; .ci/run does)")
     if missing:
         if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
             pytest.fail(f"browser tests must run under CI: {missing}")
@@ -60,7 +61,7 @@ def run_server(log_dir: Path):
     env = {**server_env(), "HTTP_PROXY": DEAD, "HTTPS_PROXY": DEAD, "http_proxy": DEAD, "https_proxy": DEAD,
            "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1"}
     log_path = log_dir / f"noodplan-ui-{port}.log"
-    log = open(log_path, "w")
+    log = open(log_path, "w")  # noqa: SIM115 (the server writes to it until the fixture ends)
     t0 = time.perf_counter()
     proc = subprocess.Popen(server_command("127.0.0.1", port), cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
@@ -139,7 +140,7 @@ class OfflinePage:
         try:
             self.page.locator(".np-day").wait_for(timeout=READY_TIMEOUT_MS)
             self.page.locator("img.np-map-img[src^='data:image/png']").wait_for(timeout=READY_TIMEOUT_MS)
-            self.page.locator(".np-charts img").wait_for(timeout=READY_TIMEOUT_MS)
+            self.page.locator(".np-charts .js-plotly-plot").wait_for(timeout=READY_TIMEOUT_MS)
         except Exception as exc:
             raise AssertionError(f"page not ready; blocked={self.blocked} failed={self.failed} "
                                  f"bad={self.bad} errors={self.errors}") from exc

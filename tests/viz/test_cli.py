@@ -31,12 +31,3 @@ def test_port_in_use_is_a_clear_error(capsys):
         port = s.getsockname()[1]
         assert cli.main(["ui", "--port", str(port)]) == 2
     assert "in use" in capsys.readouterr().err
-
-
-def test_experiments_do_not_import_viz():
-    import pathlib
-
-    root = pathlib.Path(cli.__file__).resolve().parents[1]
-    for path in (root / "experiments").rglob("*.py"):
-        text = path.read_text(encoding="utf-8")
-        assert "import viz" not in text and "from viz" not in text, path

@@ -74,7 +74,7 @@ def initial_stock(sc: Scenario) -> int:
 class Applicant(mesa.Agent):
     """One person in the chain."""
 
-    def __init__(self, model: "ReferenceModel", recognition: float) -> None:
+    def __init__(self, model: ReferenceModel, recognition: float) -> None:
         super().__init__(model)
         self.stage = WAITING
         self.arrival_day = model.day
@@ -192,7 +192,8 @@ class ReferenceModel(mesa.Model):
         if day > 0 and date.day == 1 and date.month in (1, 7):
             self._start_half_year(day)
         if self.unlinked:
-            quota = [max(self.target[i] - self.housed_half[i] - len(self.linked[i]), 0) for i in range(len(self.target))]
+            quota = [max(self.target[i] - self.housed_half[i] - len(self.linked[i]), 0)
+                     for i in range(len(self.target))]
             total = sum(quota)
             cum = np.cumsum(quota) / total if total else None
             while self.unlinked and total > 0:

@@ -1,1 +1,0 @@
-"""Benchmark-only code: the one-agent-per-applicant Mesa reference (never used by the model)."""

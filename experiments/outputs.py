@@ -1,0 +1,313 @@
+"""Results are whole or absent: how every command writes what it computed.
+
+A command checks its targets before it computes anything (`check_folder`, `check_file`), then
+writes into a temporary folder or file beside the target (`folder`, `file`) and renames it into
+place only when everything is written. A folder gets a `manifest.json` (what was run, on which
+code, and the SHA-256 of every file). So a target holds one complete set of results or its old
+content, never a mix: a kill, Ctrl+C or a full disk while writing leaves the target untouched and
+no temporary folder behind.
+
+A target folder that holds anything is refused unless `force` (`--force`), which replaces it
+entirely, and even then only when all it holds looks like noodplan's own results (the files
+this module's users write, or a folder with a noodplan manifest), so `--force` never deletes a
+folder of someone's own files. A single file (a CSV, a JSON, a PNG) is replaced whole.
+
+`interruptible()` turns SIGTERM into KeyboardInterrupt for the command line, which ends with one
+line and exit code 130; `ignore_interrupts` is the initializer for worker processes, so Ctrl+C
+reaches the main process only (and is reported once). Later commands (sweeps, forecasts) reuse
+all of this.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fnmatch
+import hashlib
+import importlib.metadata
+import json
+import os
+import platform
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+from collections.abc import Iterator
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+MANIFEST = "manifest.json"
+# what noodplan writes into result folders (a folder holding only these may be replaced with --force)
+RESULT_FILES = ("daily.csv", "daily.nc", "moves.csv", "events.csv", MANIFEST,
+                "backtest-*.csv", "backtest-*.png", "calibration-*.csv", "calibration-*.png",
+                "assumptions.txt", "forecast.csv", "forecast.nc", "fan.png", "rolling-*.csv", "rolling-*.md",
+                "rolling-*.png")
+PACKAGES = ("numpy", "pandas", "xarray", "scipy", "pydantic", "pyyaml", "mesa", "h5netcdf", "h5py", "networkx")
+_PARTIAL = ".partial-"
+
+
+class OutputError(ValueError):
+    """A target that cannot take the results (one line; exit code 2 on the command line)."""
+
+
+# --- before computing ---------------------------------------------------------------------------
+
+def check_folder(target: str | Path, force: bool = False, option: str = "--out") -> Path:
+    """The folder results will go to, checked before anything is computed: it must be empty,
+    absent (its parent is created), or -- with `force` -- hold only noodplan's results."""
+    if str(target).strip() == "":
+        raise OutputError(f"{option}: give a folder name")
+    path = Path(target).expanduser()
+    _check_parent(path.parent if str(path.parent) else Path("."), option)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{option}: {path} is a file, not a folder")
+    if path.is_dir():
+        here = Path.cwd().resolve()
+        if path.resolve() in (here, *here.parents):
+            raise OutputError(f"{option}: {path} is the working folder or one above it; give a folder of its own")
+        held = sorted(p.name for p in path.iterdir())
+        if held and not force:
+            raise OutputError(f"{option}: {path} already holds {_listing(held)}; use --force to replace it "
+                              f"entirely, or choose another folder")
+        foreign = [name for name in held if not _ours(path, name)]
+        if foreign:
+            raise OutputError(f"{option}: {path} holds files noodplan did not write ({_listing(foreign)}); "
+                              f"not replacing it even with --force: empty it or choose another folder")
+    return path
+
+
+def check_file(target: str | Path, suffix: str, option: str = "--out") -> Path:
+    """A file results will go to, checked before anything is computed: the right suffix (so a
+    slip never overwrites a scenario or a document), a writable folder that exists, not a folder."""
+    if str(target).strip() == "":
+        raise OutputError(f"{option}: give a file name")
+    path = Path(target).expanduser()
+    if path.suffix.lower() != suffix:
+        raise OutputError(f"{option}: {path} must be a {suffix} file (name it *{suffix})")
+    if path.is_dir():
+        raise OutputError(f"{option}: {path} is a folder, not a file")
+    parent = path.parent if str(path.parent) else Path(".")
+    if not parent.is_dir():
+        raise OutputError(f"{option}: folder {parent} does not exist")
+    _check_parent(parent, option)
+    return path
+
+
+def _check_parent(parent: Path, option: str) -> None:
+    """The nearest existing ancestor must be a folder one can write in (missing folders are
+    created): tried by making and removing an empty folder there, which also works for root and
+    for file systems that refuse writes whatever the permissions say (/proc, read-only mounts)."""
+    p = parent
+    while not p.exists():
+        p = p.parent
+    if not p.is_dir():
+        raise OutputError(f"{option}: {p} is a file, so {parent} cannot be made")
+    try:
+        os.rmdir(tempfile.mkdtemp(prefix=f".noodplan{_PARTIAL}probe-", dir=p))
+    except OSError as exc:
+        raise OutputError(f"{option}: cannot write in {p} ({exc.strerror})") from None
+
+
+def _ours(folder: Path, name: str) -> bool:
+    path = folder / name
+    if path.is_file():
+        return any(fnmatch.fnmatch(name, pattern) for pattern in RESULT_FILES)
+    return path.is_dir() and (path / MANIFEST).is_file()
+
+
+def _listing(names: list[str], most: int = 4) -> str:
+    return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def folder(target: str | Path, force: bool = False, manifest: dict[str, Any] | None = None,
+           option: str = "--out") -> Iterator[Path]:
+    """Yield an empty temporary folder beside `target`; when the block ends normally, write
+    `manifest.json` (with `manifest`'s fields and every file's SHA-256) and rename the folder to
+    `target` (replacing what `check_folder` allowed). On any exception, Ctrl+C included, the
+    temporary folder is removed and `target` is left as it was."""
+    path = check_folder(target, force, option)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}{_PARTIAL}", dir=path.parent))
+    tmp.chmod(0o777 & ~_umask())          # mkdtemp makes it private; results are ordinary folders
+    try:
+        yield tmp
+        write_manifest(tmp, manifest or {})
+        with _signals_held():
+            _commit(tmp, path)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def file(target: str | Path, suffix: str, option: str = "--out") -> Iterator[Path]:
+    """Yield a temporary file name beside `target` (same suffix, so writers that go by the
+    suffix still work); it replaces `target` when the block ends normally, else it is removed."""
+    path = check_file(target, suffix, option)
+    fd, name = tempfile.mkstemp(prefix=f".{path.stem}{_PARTIAL}", suffix=path.suffix, dir=path.parent or ".")
+    os.close(fd)
+    tmp = Path(name)
+    tmp.chmod(0o666 & ~_umask())
+    try:
+        yield tmp
+        with _signals_held():
+            os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def write_text(target: str | Path, text: str, suffix: str, option: str = "--out") -> Path:
+    """Write one text file whole (UTF-8)."""
+    with file(target, suffix, option) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    return Path(target)
+
+
+def replace_text(path: Path, text: str) -> None:
+    """Rewrite an existing file whole (a temporary file beside it, then a rename)."""
+    fd, name = tempfile.mkstemp(prefix=f".{path.stem}{_PARTIAL}", suffix=path.suffix, dir=path.parent)
+    try:
+        os.chmod(name, path.stat().st_mode & 0o777)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(text)
+        with _signals_held():
+            os.replace(name, path)
+    finally:
+        Path(name).unlink(missing_ok=True)
+
+
+def _umask() -> int:
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+def _commit(tmp: Path, path: Path) -> None:
+    """Put the finished folder in place of `path` (absent, empty, or old results)."""
+    if not path.exists():
+        os.rename(tmp, path)
+        return
+    old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
+    os.rename(path, old / path.name)
+    try:
+        os.rename(tmp, path)
+    except OSError:
+        os.rename(old / path.name, path)        # put the old results back
+        raise
+    finally:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM for the few renames that put results in place (delivered after)."""
+    held = {signal.SIGINT, signal.SIGTERM}
+    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
+
+
+# --- the manifest -------------------------------------------------------------------------------
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for chunk in iter(lambda: f.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def scenario_hash(scenario: Any) -> str:
+    """SHA-256 of a scenario's validated content (JSON), the same for the same scenario however
+    it was written (file, extends chain, mapping)."""
+    return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()
+
+
+def code_version() -> str:
+    """`git describe` of the code's checkout when it is one, else the installed package version."""
+    root = Path(__file__).resolve().parents[1]
+    if (root / ".git").exists():
+        try:
+            out = subprocess.run(["git", "-C", str(root), "describe", "--always", "--dirty", "--tags"],
+                                 capture_output=True, text=True, timeout=10, check=True)
+            return out.stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            pass
+    return _version("noodplan")
+
+
+def _version(name: str) -> str:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return "unknown"
+
+
+def write_manifest(folder: Path, fields: dict[str, Any]) -> Path:
+    """`manifest.json` in `folder`: the given fields, the code and package versions, and the
+    size and SHA-256 of every other file in the folder."""
+    files = {p.name: {"bytes": p.stat().st_size, "sha256": sha256(p)}
+             for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST}
+    manifest = {**fields, "code_version": code_version(), "python": platform.python_version(),
+                "packages": {name: _version(name) for name in PACKAGES},
+                "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "files": files}
+    path = folder / MANIFEST
+    path.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")
+    return path
+
+
+# --- signals ------------------------------------------------------------------------------------
+
+@contextlib.contextmanager
+def interruptible() -> Iterator[None]:
+    """While inside, SIGTERM raises KeyboardInterrupt like Ctrl+C does, so both unwind through
+    the `folder`/`file` blocks (which clean up) to the command line's one-line exit."""
+    def stop(signum: int, _frame: Any) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def ignore_interrupts() -> None:
+    """Initializer for worker processes: Ctrl+C goes to the whole process group, but only the main
+    process should answer it (the workers are stopped with the pool)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+@contextlib.contextmanager
+def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+    """A process pool whose workers leave Ctrl+C to the main process; on any exception (Ctrl+C
+    included) its workers are stopped at once instead of finishing their runs."""
+    pool = ProcessPoolExecutor(workers, initializer=ignore_interrupts)
+    try:
+        yield pool
+    except BaseException:
+        stop_workers(pool)
+        raise
+    pool.shutdown()
+
+
+def stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Cancel a pool's waiting tasks and end its running ones now."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())   # no public way to end a running task
+    pool.shutdown(wait=False, cancel_futures=True)
+    for p in processes:
+        p.terminate()
+
+
+def quiet_broken_pipe() -> None:
+    """After stdout's reader went away (`noodplan run | head`): send what is still buffered
+    nowhere, so Python's exit does not report the broken pipe."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())

@@ -1,0 +1,264 @@
+"""Relocation churn: the moves that are not a step in the procedure (verhuisbewegingen).
+
+The record (`model/data/nl/relocation_moves_nl.csv`, `emergency_contracts_nl.csv`) names three
+causes besides the procedure itself, and each is a rule here:
+
+* **Contract ends** (`end_contracts`, called by the location lifecycle): a location's contract
+  ends after its term; it is renewed for another term by a keyed draw, or it closes and its
+  residents move (`Reason.CONTRACT_END`). Short terms make this the main cause of moves between
+  emergency locations (halls, hotels, ships: six months, extended seven times in ten). While the
+  places are still needed, the portfolio replaces an ended contract by a new site of the same kind
+  and size in the same province, opening that day, so the residents of an ended emergency
+  location mostly move to another emergency location.
+* **Own requests** (`own_requests`): households in a regular asylum seekers' centre (azc) ask
+  to move (medical treatment, school, family nearby, another azc) as a Poisson process per
+  household; a request is granted when another azc has room (`Reason.OWN_REQUEST`). Each
+  household's next request day is kept on a calendar, so a day touches only those due.
+* **Capacity balancing** (`consolidate`): when places are not short, an under-used emergency or
+  crisis location of the portfolio is closed and its residents moved to the others of its kind
+  (`Reason.CAPACITY_BALANCING`, moved out by the lifecycle's drain within its daily budget).
+
+Every bed change goes through `agents.moves.move`; beds are chosen by `model.placement`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.applicants import Stage
+from agents.keyed import SALT_OWN_REQUEST, SALT_RENEWAL, SALT_REPLACEMENT, keyed_uniform
+from agents.locations import TEMPORARY_KINDS, Kind, Life, place
+from agents.moves import Reason, move
+from agents.queues import BucketCalendar
+from model.placement import kind_table, order_by_kind
+from model.state import State
+
+# where households ask to move on their own request: the regular asylum seekers' centres (azc),
+# as in COA's 2012 registration ("on every azc residents make several requests a day")
+REQUEST_KIND = Kind.REGULAR
+# locations that do not house people outside the registration step
+_REGISTRATION_KINDS = (Kind.CENTRAL, Kind.BORDER)
+_DAY_MIX = np.uint64(0x9E3779B97F4A7C15)   # spreads the day over the key's bits (odd constant)
+
+
+# --- contract ends ----------------------------------------------------------------------------
+
+def end_contracts(s: State, ending: np.ndarray, day: int) -> np.ndarray:
+    """Open locations whose contract ends today: renewed for one more term (keyed draw per
+    location and end day), or closed with their residents moved. As far as the places are still
+    needed (`replacement_places`), a portfolio location that closes is replaced by a new site.
+    Returns the locations that closed."""
+    if len(ending) == 0:
+        return ending
+    L = s.locs
+    pf = s.sc.portfolio
+    renew_p = np.array([pf.renewal_probability[k.name.lower()] for k in Kind])
+    key = (ending.astype(np.uint64) << np.uint64(20)) + L.contract_end[ending].astype(np.uint64) + np.uint64(pf.seed)
+    renewed = keyed_uniform(key, SALT_RENEWAL) < renew_p[L.kind[ending]]
+    L.contract_end[ending[renewed]] += L.term_days[ending[renewed]]
+    ended = ending[~renewed]
+    if len(ended) == 0:
+        return ended
+    managed = ended[is_managed(s, ended)]
+    need = replacement_places(s, ended)
+    take = managed[np.cumsum(L.capacity[managed]) - L.capacity[managed] < need] if need > 0 else managed[:0]
+    for j in take:
+        open_replacement(s, int(j), day)
+    from model.rulebook import close_locations   # the rule that moves residents out
+
+    close_locations(s, ended, day, Reason.CONTRACT_END)
+    s.event_log.append({"day": day, "date": str(s.world.dates[day]), "source": "portfolio", "where": "national",
+                        "what": "contracts ended",
+                        "detail": f"{len(ended)} location(s), {int(L.capacity[ended].sum()):,} places closed; "
+                                  f"{int(L.capacity[take].sum()):,} places replaced by new sites"})
+    return ended
+
+
+def is_managed(s: State, idx: np.ndarray) -> np.ndarray:
+    """Is each location's contract the portfolio's to renew or replace? (The portfolio's own
+    locations and their replacements; not places opened by the plan or by scenario events, which
+    manage their own.)"""
+    inside = idx < len(s.managed)
+    out = np.zeros(len(idx), bool)
+    out[inside] = s.managed[idx[inside]]
+    return out
+
+
+def housing_demand(s: State) -> tuple[int, int]:
+    """Persons entitled to a bed outside the registration locations (in a bed or waiting for
+    one), and the normal places for them: open or planned locations outside the registration
+    locations."""
+    L = s.locs
+    registration = kind_table(_REGISTRATION_KINDS)[L.kind]
+    at_registration = int(L.occupancy[registration].sum())
+    demand = s.people.entitled() - at_registration
+    counted = ((L.life == Life.OPEN) | (L.life == Life.PLANNED)) & ~registration
+    return demand, int(L.capacity[counted].sum())
+
+
+def replacement_places(s: State, ended: np.ndarray) -> float:
+    """Normal places to replace so that demand fills at most `portfolio.replace_at_occupancy` of
+    the normal places once the `ended` locations are gone (0 when none are needed)."""
+    demand, places = housing_demand(s)
+    left = places - int(s.locs.capacity[ended].sum())
+    return max(demand / s.sc.portfolio.replace_at_occupancy - left, 0.0)
+
+
+def open_replacement(s: State, j: int, day: int) -> int:
+    """A new site for location `j`: same kind and normal places, one contract term, opening
+    today in a municipality of the same province (keyed draw by population, not the old host
+    when the province has another). Returns the new location's index."""
+    from model.events import open_places
+
+    L, m = s.locs, s.munis
+    old_host = int(L.municipality[j])
+    members = np.flatnonzero(m.province == m.province[old_host])
+    if len(members) > 1:
+        members = members[members != old_host]
+    weight = m.population[members].astype(np.float64)
+    cum = np.cumsum(weight) / weight.sum()
+    u = keyed_uniform(np.array([(j << 20) + day], np.uint64), SALT_REPLACEMENT)[0]
+    host = int(members[min(int(np.searchsorted(cum, u, side="right")), len(members) - 1)])
+    kind = int(L.kind[j])
+    new = open_places(s, kind, int(L.capacity[j]), day, s.sc.portfolio.contract_term_days[Kind(kind).name.lower()],
+                      None, f"{Kind(kind).name.capitalize()} (new site)", host=host)
+    s.managed = np.concatenate([s.managed, np.zeros(L.n - len(s.managed), bool)])
+    s.managed[new] = True
+    return int(new[0])
+
+
+# --- own requests -----------------------------------------------------------------------------
+
+class RequestBook:
+    """When each household next asks to move on its own request.
+
+    `next_day[h]` is household h's next request day (-1: none pending); the calendar files
+    households under that day (entries go stale when a household's day changes; they are checked
+    against `next_day` when popped). Households are filed from the move log: whoever got a bed in
+    a regular location since the last look draws its next request day from that day (a Poisson
+    process has no memory, so starting the clock again at every move keeps the rate)."""
+
+    def __init__(self) -> None:
+        self.next_day = np.full(0, -1, np.int32)
+        self.calendar = BucketCalendar()
+        self.log_seen = 0
+
+    def grow(self, n: int) -> None:
+        if n > len(self.next_day):
+            more = max(n, 2 * len(self.next_day)) - len(self.next_day)
+            self.next_day = np.concatenate([self.next_day, np.full(more, -1, np.int32)])
+
+
+def request_gap_days(keys: np.ndarray, from_day: np.ndarray | int, rate_per_year: float) -> np.ndarray:
+    """Days from `from_day` to a household's next own request: an exponential waiting time with
+    mean 365 / rate, rounded up to whole days (at least one), keyed on (household key, day)."""
+    days = np.asarray(from_day, dtype=np.int64).astype(np.uint64).reshape(-1)   # arrays wrap without warning
+    mixed = keys.astype(np.uint64) ^ (days * _DAY_MIX)
+    u = keyed_uniform(mixed, SALT_OWN_REQUEST)
+    return np.maximum(np.ceil(-np.log1p(-u) * 365.0 / rate_per_year), 1).astype(np.int64)
+
+
+def own_requests(s: State, day: int) -> None:
+    """Households due to ask today move to another regular location with room (emptiest first);
+    whoever is not granted a place stays and asks again later. Then the next requests are filed."""
+    book = s.requests
+    if book is None:
+        book = s.requests = RequestBook()
+    rate = s.sc.placement.own_request_moves_per_year
+    due = book.calendar.pop(day)
+    if rate <= 0:                                     # nobody asks (requests filed earlier lapse)
+        book.log_seen = s.log.n
+        book.next_day[due[book.next_day[due] == day]] = -1
+        return
+    book.grow(s.people.n)
+    h = s.people._h
+    denied = due[:0]
+    if len(due):
+        due = np.unique(due[book.next_day[due] == day])
+        loc = h["location"][due]
+        here = (loc >= 0) & (s.locs.kind[np.maximum(loc, 0)] == REQUEST_KIND) & (h["stage"][due] < Stage.HOUSED)
+        book.next_day[due[~here]] = -1                # no longer in an azc: asks again when back
+        due, loc = due[here], loc[here]
+        vacancy = s.locs.vacancy()
+        vacancy[loc] = 0                              # not to a location someone asks to leave
+        target = place(h["size"][due].astype(np.int64), [REQUEST_KIND], vacancy, order_by_kind(s, vacancy))
+        moved = target >= 0
+        s.today.moves += move(s.people, s.locs, s.log, due[moved], target[moved], day, Reason.OWN_REQUEST)
+        denied = due[~moved]
+    _file_next_requests(s, book, rate, day, denied)
+
+
+def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, denied: np.ndarray) -> None:
+    """File the next request of every household that got a bed in a regular location since the
+    last look (from the day of its last bed change: today's own-request moves among them) and of
+    those whose request was denied today (from today), never before tomorrow; cancel it for
+    those that moved elsewhere or left reception."""
+    log = s.log
+    ids, from_day = denied, np.full(len(denied), day, np.int64)
+    if log.n > book.log_seen:
+        rows = np.arange(book.log_seen, log.n)
+        hh = log.household[rows]
+        last = len(hh) - 1 - np.unique(hh[::-1], return_index=True)[1]   # each household's last row
+        moved = hh[last].astype(np.int64)
+        dest = log.destination[rows[last]]
+        ok = (dest >= 0) & (s.locs.kind[np.maximum(dest, 0)] == REQUEST_KIND)
+        book.next_day[moved[~ok]] = -1
+        ids = np.concatenate([ids, moved[ok]])
+        from_day = np.concatenate([from_day, log.days_of(rows[last][ok]).astype(np.int64)])
+        book.log_seen = log.n
+    if len(ids) == 0:
+        return
+    due = np.maximum(from_day + request_gap_days(s.people._h["key"][ids], from_day, rate), day + 1)
+    book.next_day[ids] = due
+    book.calendar.schedule(ids, due)
+
+
+# --- capacity balancing -----------------------------------------------------------------------
+
+def consolidate(s: State, day: int) -> None:
+    """Close under-used temporary locations of the portfolio while places are not short.
+
+    A candidate is an open emergency or crisis location of the portfolio whose residents fill less
+    than `placement.consolidate_below_share` of its normal places. Emptiest first, candidates
+    close as long as the other open locations of their kind have free normal places for all their
+    residents and the normal places left still keep demand at or below
+    `portfolio.replace_at_occupancy`. A closing location takes nobody new; the lifecycle's drain
+    moves its residents out (capacity balancing) and closes it when empty."""
+    share = s.sc.placement.consolidate_below_share
+    if share <= 0 or s.sc.placement.policy == "min_moves":
+        return
+    L = s.locs
+    temporary = kind_table(TEMPORARY_KINDS)[L.kind] & (L.life == Life.OPEN)
+    cand = np.flatnonzero(temporary & (L.occupancy < share * L.capacity))
+    cand = cand[is_managed(s, cand)]
+    if len(cand) == 0:
+        return
+    demand, places = housing_demand(s)
+    spare = places - demand / s.sc.portfolio.replace_at_occupancy   # normal places that may go
+    if spare <= 0:
+        return
+    cand = cand[np.argsort(L.occupancy[cand] / np.maximum(L.capacity[cand], 1), kind="stable")]
+    free = np.zeros(len(Kind), np.int64)                           # free normal places per kind
+    np.add.at(free, L.kind[temporary], np.maximum(L.capacity[temporary] - L.occupancy[temporary], 0))
+    chosen = []
+    for j in cand:
+        k, residents, room = int(L.kind[j]), int(L.occupancy[j]), int(max(L.capacity[j] - L.occupancy[j], 0))
+        if L.capacity[j] > spare or free[k] - room < residents:
+            continue
+        chosen.append(int(j))
+        spare -= int(L.capacity[j])
+        free[k] -= room + residents
+    if not chosen:
+        return
+    L.life[chosen] = Life.CLOSING
+    s.consolidating.update(chosen)
+    s.event_log.append({"day": day, "date": str(s.world.dates[day]), "source": "portfolio", "where": "national",
+                        "what": "consolidate temporary locations",
+                        "detail": f"{len(chosen)} under-used location(s), {int(L.capacity[chosen].sum()):,} places "
+                                  f"closing; {int(L.occupancy[chosen].sum()):,} residents to move"})
+
+
+def relocate(s: State, day: int) -> None:
+    """The day's relocation rules after the lifecycle: own requests, then consolidation."""
+    own_requests(s, day)
+    consolidate(s, day)

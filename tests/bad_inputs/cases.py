@@ -1,0 +1,498 @@
+"""A catalogue of malformed input, as data: what a user may get wrong on every entry point.
+
+Every case is one command line (`argv`, with `{d}` for the case's own folder) and the files to
+put in that folder first. Every case in `BAD` must meet the input contract (docs/input-contract.md):
+exit code 2, exactly one line on stderr naming the file or option, the field and the reason, no
+traceback, nothing computed and nothing written to `--out`. `GOOD` holds inputs close to the bad
+ones that must still be accepted, so the refusals do not overreach.
+
+Most scenario files extend `tiny.yaml` (a small, short world that every case folder holds), so an
+input that is wrongly accepted costs a fraction of a second, not a full run.
+`tests/bad_inputs/test_bad_inputs.py` runs the catalogue in process; `tests/bad_inputs/measure.py`
+runs it in subprocesses against any checkout and counts the outcomes (the before/after table).
+"""
+
+from __future__ import annotations
+
+import codecs
+from dataclasses import dataclass, field
+
+FIFO = "<fifo>"          # a named pipe (reading it would wait forever)
+FOLDER = "<folder>"      # an empty folder
+
+TINY = """\
+extends: baseline
+name: tiny
+provinces: [Zeeland]
+horizon_days: 20
+initial: {entitled_persons: 2000, at_registration_persons: 100}
+inflow: {first_applications_per_year: 3000, family_reunification_per_year: 1000}
+"""
+
+# a folder that holds another run's results (a stale events.csv among them)
+OLD_RESULTS = {"out/daily.csv": "date,arrivals\n2020-01-01,1\n", "out/events.csv": "day,what\n0,old\n"}
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    category: str
+    argv: tuple[str, ...]
+    files: dict[str, str | bytes] = field(default_factory=dict)
+    note: str = ""
+
+    def __hash__(self) -> int:
+        return hash(self.id)
+
+
+BAD: list[Case] = []
+GOOD: list[Case] = []
+
+
+def _files(body: str | bytes | None, extra: dict | None = None) -> dict:
+    files: dict = {"tiny.yaml": TINY}
+    if body is not None:
+        files["s.yaml"] = body if isinstance(body, bytes) else "extends: tiny.yaml\n" + body
+    files.update(extra or {})
+    return files
+
+
+def bad(category: str, name: str, body: str | bytes | None, note: str = "",
+        commands: tuple[str, ...] = ("run", "validate"), extra: dict | None = None) -> None:
+    """A scenario file `s.yaml` (extending tiny.yaml unless `body` is bytes) through `commands`."""
+    for cmd in commands:
+        argv = {"run": ("run", "{d}/s.yaml", "--out", "{d}/out"),
+                "validate": ("validate", "{d}/s.yaml"),
+                "compare": ("compare", "{d}/tiny.yaml", "{d}/s.yaml", "--runs", "1", "--workers", "1"),
+                "backtest": ("backtest", "{d}/s.yaml", "--seeds", "1", "--jobs", "1", "--out", "{d}/out"),
+                "calibrate": ("calibrate", "--scenario", "{d}/s.yaml", "--budget", "2", "--seeds", "1",
+                              "--dry-run", "--jobs", "1", "--out", "{d}/out"),
+                "ui": ("ui", "--scenario", "{d}/s.yaml", "--port", "8799")}[cmd]
+        BAD.append(Case(f"{category}/{name}/{cmd}", category, argv, _files(body, extra), note))
+
+
+def bad_argv(category: str, name: str, argv: tuple[str, ...], files: dict | None = None, note: str = "") -> None:
+    BAD.append(Case(f"{category}/{name}", category, argv, _files(None, files), note))
+
+
+def good(category: str, name: str, argv: tuple[str, ...], files: dict, note: str = "") -> None:
+    GOOD.append(Case(f"{category}/{name}", category, argv, {"tiny.yaml": TINY, **files}, note))
+
+
+# --- syntax -----------------------------------------------------------------------------------
+bad("syntax", "unclosed-bracket", "inflow: {first_applications_per_year: 3000\n")
+bad("syntax", "unclosed-list", "provinces: [Zeeland\n")
+bad("syntax", "tab-indent", "inflow:\n\tfirst_applications_per_year: 3000\n")
+bad("syntax", "bad-indent", "inflow:\n  first_applications_per_year: 3000\n   vulnerable_share: 0.1\n")
+bad("syntax", "unterminated-quote", 'name: "tiny\n')
+bad("syntax", "colon-in-plain-value", "name: a: b\n")
+bad("syntax", "top-level-list", b"- extends: baseline\n- name: x\n")
+bad("syntax", "top-level-scalar", b"baseline\n")
+bad("syntax", "top-level-number", b"42\n")
+bad("syntax", "empty-file", b"")
+bad("syntax", "only-comments", b"# nothing here\n")
+bad("syntax", "two-documents", "name: a\n---\nname: b\n")
+bad("syntax", "python-tag", "name: !!python/object:os.system [ls]\n")
+bad("syntax", "unknown-tag", "name: !secret x\n")
+bad("syntax", "duplicate-top-key", "horizon_days: 10\nhorizon_days: 30\n", "the last one would win silently")
+bad("syntax", "duplicate-nested-key", "chain:\n  screening_days: 7\n  screening_days: 70\n")
+bad("syntax", "duplicate-flow-key", "inflow: {vulnerable_share: 0.1, vulnerable_share: 0.9}\n")
+bad("syntax", "undefined-alias", "inflow: *nothing\n")
+bad("syntax", "null-byte", b"extends: tiny.yaml\nname: a\x00b\n")
+bad("syntax", "merge-key-non-mapping", "chain:\n  <<: 5\n")
+bad("syntax", "bare-key-no-value", "extends: tiny.yaml\nchain\n")
+
+# --- types ------------------------------------------------------------------------------------
+bad("types", "name-number", "name: 5\n")
+bad("types", "name-list", "name: [a, b]\n")
+bad("types", "horizon-text", "horizon_days: ten\n")
+bad("types", "horizon-fraction", "horizon_days: 10.5\n")
+bad("types", "horizon-yes", "horizon_days: yes\n", "YAML 1.1 reads yes as true; true is not a number of days")
+bad("types", "rate-yes", "inflow: {first_applications_per_year: yes}\n", "read as 1.0 before")
+bad("types", "share-on", "inflow: {vulnerable_share: on}\n", "YAML 1.1 'on' is true")
+bad("types", "share-text", "inflow: {vulnerable_share: ten percent}\n")
+bad("types", "share-list", "inflow: {vulnerable_share: [0.1]}\n")
+bad("types", "section-number", "inflow: 5\n")
+bad("types", "section-list", "chain: [1, 2]\n")
+bad("types", "groups-mapping", "groups: {a: 1}\n")
+bad("types", "provinces-string", "provinces: Zeeland\n")
+bad("types", "bool-number", "plan: {enabled: 2}\n")
+bad("types", "bool-text", "plan: {enabled: 'sometimes'}\n")
+bad("types", "bool-as-one", "chain: {registration_priority: 1}\n", "a number where true/false is asked")
+bad("types", "decisions-text", "chain: {decisions_per_day: {regular: many}}\n")
+bad("types", "seed-yes", "seed: yes\n")
+bad("types", "seed-fraction", "seed: 1.5\n")
+bad("types", "events-mapping", "events: {date: 2025-08-01}\n")
+bad("types", "unknown-field", "inflow: {first_aplications_per_year: 3000}\n", "misspelt field")
+bad("types", "unknown-top-field", "horizon: 30\n")
+bad("types", "country-unknown", "country: be\n")
+
+# --- ranges -----------------------------------------------------------------------------------
+bad("ranges", "negative-rate", "inflow: {first_applications_per_year: -5}\n")
+bad("ranges", "share-above-one", "inflow: {vulnerable_share: 1.5}\n")
+bad("ranges", "shares-not-summing", "inflow: {household_size_shares: [0.5, 0.2]}\n")
+bad("ranges", "horizon-zero", "horizon_days: 0\n")
+bad("ranges", "horizon-huge", "horizon_days: 10000000\n", "dates for every day of 27,000 years")
+bad("ranges", "seed-negative", "seed: -1\n")
+bad("ranges", "seed-huge", "seed: 1000000000000000000000000000000\n")
+bad("ranges", "portfolio-seed-negative", "portfolio: {seed: -5}\n", "default_rng(-4) fails mid-build")
+bad("ranges", "places-negative", "portfolio: {places: {regular: -100}}\n")
+bad("ranges", "places-huge", "portfolio: {places: {regular: 100000000000}}\n", "int32 capacity column")
+bad("ranges", "mean-size-zero", "portfolio: {mean_location_places: {regular: 0}}\n")
+bad("ranges", "locations-too-many", "portfolio: {places: {emergency: 5000000}, mean_location_places: {emergency: 1}}\n",
+    "five million locations")
+bad("ranges", "contract-years-huge", "portfolio: {contract_years: {regular: [1, 100000000]}}\n", "int32 days")
+bad("ranges", "contract-years-reversed", "portfolio: {contract_years: {regular: [10, 1]}}\n")
+bad("ranges", "occupancy-factor", "portfolio: {max_occupancy_factor: 5}\n")
+bad("ranges", "stock-age-huge", "initial: {stock_age_days: 5000000000}\n", "int32 arrival days")
+bad("ranges", "initial-huge", "initial: {entitled_persons: 1000000000000}\n")
+bad("ranges", "initial-negative", "initial: {entitled_persons: -10}\n")
+bad("ranges", "household-size-int16", "inflow: {household_size_shares: [" + "0, " * 40000 + "1]}\n",
+    "households of 40,001 persons overflow int16")
+bad("ranges", "peak-day-400", "inflow: {seasonality_peak_day_of_year: 400}\n")
+bad("ranges", "decisions-unknown-track", "chain: {decisions_per_day: {regular: 5, express: 1}}\n")
+bad("ranges", "departure-shares-sum", "chain: {departure_shares: {independent: 0.5, forced: 0.5, unsupervised: 0.5}}\n")
+bad("ranges", "screening-zero", "chain: {screening_days: 0}\n")
+bad("ranges", "screening-huge", "chain: {screening_days: 10000000000}\n")
+bad("ranges", "trigger-both-bounds",
+    "plan:\n  phases:\n    - {name: p, activate: [{indicator: occupancy, above: 0.9, below: 0.5}],"
+    " deactivate: [{indicator: occupancy, below: 0.8}], min_dwell_days: 1}\n")
+bad("ranges", "five-phases", "plan:\n  phases: [" + ", ".join(
+    ["{name: p, activate: [{indicator: occupancy, above: 0.9}], deactivate: [{indicator: occupancy, below: 0.8}],"
+     " min_dwell_days: 1}"] * 5) + "]\n")
+bad("ranges", "group-shares-sum", "groups: [{name: a, share: 0.5, recognition: 0.5}]\n")
+bad("ranges", "group-recognition", "groups: [{name: a, share: 1.0, recognition: 1.5}]\n")
+bad("ranges", "housing-target-key", "housing: {targets: {2025H3: 1000}}\n")
+bad("ranges", "supply-spread-huge", "housing: {supply_spread: 1000000}\n")
+bad("ranges", "name-empty", "name: ''\n")
+bad("ranges", "name-path", "name: ../../etc/x\n", "the name becomes part of file names")
+bad("ranges", "name-long", "name: " + "x" * 5000 + "\n")
+bad("ranges", "provinces-empty", "provinces: []\n", "an empty world")
+
+# --- non-finite and huge numbers --------------------------------------------------------------
+bad("nonfinite", "rate-nan", "inflow: {first_applications_per_year: .nan}\n")
+bad("nonfinite", "rate-inf", "inflow: {first_applications_per_year: .inf}\n")
+bad("nonfinite", "rate-1e400", "inflow: {first_applications_per_year: 1.0e+400}\n", "parses as inf")
+bad("nonfinite", "rate-1e300", "inflow: {first_applications_per_year: 1.0e+300}\n", "Poisson draw fails")
+bad("nonfinite", "family-1e18", "inflow: {family_reunification_per_year: 1.0e+18}\n")
+bad("nonfinite", "share-nan", "inflow: {vulnerable_share: .nan}\n")
+bad("nonfinite", "cost-inf", "costs: {crisis_per_person_night: .inf}\n", "cost infinite")
+bad("nonfinite", "cost-nan", "costs: {per_place_per_year: {regular: .nan}}\n", "cost NaN")
+bad("nonfinite", "cost-negative", "costs: {reserve_per_place_per_night: -76.9}\n", "cost negative")
+bad("nonfinite", "cost-1e308", "costs: {per_place_per_year: {regular: 1.0e+308}}\n", "cost overflows to inf")
+bad("nonfinite", "registration-inf", "chain: {registration_capacity_per_day: .inf}\n")
+bad("nonfinite", "decisions-nan", "chain: {decisions_per_day: {regular: .nan}}\n")
+bad("nonfinite", "supply-inf", "housing: {supply_persons_per_year: .inf}\n")
+bad("nonfinite", "supply-1e300", "housing: {supply_persons_per_year: 1.0e+300}\n", "Poisson draw fails")
+bad("nonfinite", "willingness-nan", "municipalities: {willingness_mean: .nan}\n")
+bad("nonfinite", "trigger-inf", "plan:\n  phases:\n    - {name: p, activate: [{indicator: occupancy, above: .inf}],"
+    " deactivate: [{indicator: occupancy, below: 0.8}], min_dwell_days: 1}\n")
+bad("nonfinite", "moves-up-nan", "chain: {moves_up_per_day: .nan}\n")
+bad("nonfinite", "huge-int-places", "portfolio: {reserve_places: 99999999999999999999}\n")
+
+# --- dates ------------------------------------------------------------------------------------
+bad("dates", "feb-30", "start_date: 2026-02-30\n", "YAML constructs the date and fails")
+bad("dates", "month-13", "start_date: 2026-13-01\n")
+bad("dates", "text-date", "start_date: next monday\n")
+bad("dates", "year-1600", "start_date: 1600-01-01\n", "before pandas' calendar: NetCDF cannot be opened")
+bad("dates", "year-2300", "start_date: 2300-01-01\n")
+bad("dates", "year-9999-end", "start_date: 9999-12-01\nhorizon_days: 60\n", "end date past year 9999")
+bad("dates", "end-past-2262", "start_date: 2200-01-01\nhorizon_days: 36000\n")
+bad("dates", "quoted-bad-date", "start_date: '2026-02-30'\n")
+bad("dates", "shock-end-before-start", "inflow:\n  shocks: [{start: 2025-09-01, end: 2025-08-01, extra_persons_per_day: 10}]\n")
+bad("dates", "shock-feb-30", "inflow:\n  shocks: [{start: 2025-02-30, end: 2025-08-01, extra_persons_per_day: 10}]\n")
+bad("dates", "shock-before-start", "inflow:\n  shocks: [{start: 2020-01-01, end: 2020-02-01, extra_persons_per_day: 10}]\n",
+    "silently does nothing")
+bad("dates", "event-before-start", "events: [{date: 2020-01-01, action: set, parameter: chain.screening_days, value: 9}]\n",
+    "silently dropped")
+bad("dates", "event-feb-30", "events: [{date: 2025-02-30, action: set, parameter: chain.screening_days, value: 9}]\n")
+bad("dates", "event-datetime", "events: [{date: '2025-08-01T10:30', action: set, parameter: chain.screening_days, value: 9}]\n")
+bad("dates", "regime-feb-30", "regimes: [{type: crisis, requested: 2025-02-30, authorisation_delay_days: 1}]\n")
+bad("dates", "pact-feb-30", "pact: {start: 2026-02-30, border_procedure_for_low_recognition: true,"
+    " dublin_reception_ends_at_decision: true, new_procedure_share: 0.5}\n")
+bad("dates", "housing-target-1600", "housing: {targets: {1600H1: 10}}\n")
+
+# --- encodings --------------------------------------------------------------------------------
+_BODY = "extends: tiny.yaml\nname: caf\u00e9\n"
+bad("encodings", "utf16-bom", codecs.BOM_UTF16_LE + _BODY.encode("utf-16-le"))
+bad("encodings", "utf16-no-bom", _BODY.encode("utf-16-le"))
+bad("encodings", "utf32", _BODY.encode("utf-32"))
+bad("encodings", "latin1", _BODY.encode("latin-1"), "a byte 0xe9 that is not UTF-8")
+bad("encodings", "cp1252-quotes", "extends: tiny.yaml\ndescription: \u201cquoted\u201d\n".encode("cp1252"))
+bad("encodings", "png-bytes", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+bad("encodings", "gzip-bytes", b"\x1f\x8b\x08\x00" + bytes(200))
+bad("encodings", "control-chars", b"extends: tiny.yaml\nname: a\x07b\n")
+
+# --- sizes and special files ------------------------------------------------------------------
+bad("sizes", "five-megabytes", ("extends: tiny.yaml\n" + "# padding line\n" * 400_000).encode())
+bad("sizes", "long-line", ("extends: tiny.yaml\ndescription: " + "x" * 3_000_000 + "\n").encode())
+bad("sizes", "alias-bomb", ("extends: tiny.yaml\nx0: &a0 [1,1,1,1,1,1,1,1,1,1]\n"
+                            + "".join(f"x{i}: &a{i} [*a{i - 1},*a{i - 1},*a{i - 1},*a{i - 1},*a{i - 1},"
+                                      f"*a{i - 1},*a{i - 1},*a{i - 1},*a{i - 1},*a{i - 1}]\n" for i in range(1, 9))
+                            ).encode(), "a billion laughs")
+bad("sizes", "deep-nesting", ("extends: tiny.yaml\ndescription: " + "[" * 5000 + "]" * 5000 + "\n").encode(),
+    "RecursionError in the parser")
+bad("sizes", "many-events", "events:\n" + "".join(
+    f"  - {{date: 2025-07-0{1 + i % 9}, action: open, kind: emergency, places: 1}}\n" for i in range(2000)),
+    "more events than the documented maximum")
+bad_argv("sizes", "dev-zero/run", ("run", "/dev/zero"), note="reads until memory runs out")
+bad_argv("sizes", "dev-zero/validate", ("validate", "/dev/zero"))
+bad_argv("sizes", "fifo/run", ("run", "{d}/pipe.yaml"), {"pipe.yaml": FIFO}, "waits forever for a writer")
+bad_argv("sizes", "fifo/validate", ("validate", "{d}/pipe.yaml"), {"pipe.yaml": FIFO})
+bad_argv("sizes", "folder/run", ("run", "{d}/folder.yaml"), {"folder.yaml": FOLDER})
+bad_argv("sizes", "folder/validate", ("validate", "{d}"))
+bad_argv("sizes", "dev-null", ("validate", "/dev/null"))
+bad_argv("sizes", "proc-file", ("validate", "/proc/self/status"))
+
+# --- extends ----------------------------------------------------------------------------------
+bad("extends", "number", b"extends: 5\nname: x\n")
+bad("extends", "list", b"extends: [baseline]\nname: x\n")
+bad("extends", "mapping", b"extends: {name: baseline}\nname: x\n")
+bad("extends", "null", b"extends:\nname: x\n")
+bad("extends", "empty-string", b"extends: ''\nname: x\n")
+bad("extends", "missing-file", b"extends: nowhere.yaml\nname: x\n")
+bad("extends", "misspelt-builtin", b"extends: basline\nname: x\n")
+bad("extends", "self", b"extends: s.yaml\nname: x\n")
+bad("extends", "cycle-of-two", b"extends: b.yaml\nname: x\n", extra={"b.yaml": "extends: s.yaml\n"})
+bad("extends", "parent-invalid", b"extends: b.yaml\nname: x\n", extra={"b.yaml": "extends: baseline\nhorizon_days: -1\n"})
+bad("extends", "parent-bad-yaml", b"extends: b.yaml\nname: x\n", extra={"b.yaml": "extends: [baseline\n"})
+bad("extends", "parent-latin1", b"extends: b.yaml\nname: x\n", extra={"b.yaml": "extends: baseline\nname: caf\xe9\n".encode("latin-1")})
+bad("extends", "folder", b"extends: sub\nname: x\n", extra={"sub": FOLDER})
+bad("extends", "dev-zero", b"extends: /dev/zero\nname: x\n")
+bad("extends", "fifo", b"extends: pipe.yaml\nname: x\n", extra={"pipe.yaml": FIFO})
+bad("extends", "absolute-missing", b"extends: /no/such/folder/x.yaml\nname: x\n")
+bad("extends", "deep-chain", b"extends: c0.yaml\nname: x\n",
+    extra={**{f"c{i}.yaml": f"extends: c{i + 1}.yaml\n" for i in range(60)}, "c60.yaml": "extends: tiny.yaml\n"},
+    note="a chain longer than the documented maximum")
+
+# --- events -----------------------------------------------------------------------------------
+bad("events", "unknown-parameter", "events: [{date: 2025-07-05, action: set, parameter: chain.speed, value: 9}]\n")
+bad("events", "fixed-parameter", "events: [{date: 2025-07-05, action: set, parameter: portfolio.seed, value: 9}]\n")
+bad("events", "set-out-of-range", "events: [{date: 2025-07-05, action: set, parameter: chain.dublin_share, value: 2}]\n",
+    "the schema refuses 2 at load; the event set it mid-run")
+bad("events", "set-zero-days", "events: [{date: 2025-07-05, action: set, parameter: chain.screening_days, value: 0}]\n")
+bad("events", "set-fraction-days", "events: [{date: 2025-07-05, action: set, parameter: chain.screening_days, value: 1.5}]\n")
+bad("events", "scale-out-of-range", "events: [{date: 2025-07-05, action: scale, parameter: chain.dublin_share, value: 10}]\n")
+bad("events", "scale-negative", "events: [{date: 2025-07-05, action: scale, parameter: chain.decisions_per_day.regular, value: -1}]\n")
+bad("events", "scale-fraction-days", "events: [{date: 2025-07-05, action: scale, parameter: chain.screening_days, value: 1.5}]\n")
+bad("events", "set-nan", "events: [{date: 2025-07-05, action: set, parameter: chain.moves_up_per_day, value: .nan}]\n")
+bad("events", "set-inf", "events: [{date: 2025-07-05, action: set, parameter: housing.supply_persons_per_year, value: .inf}]\n")
+bad("events", "set-huge-supply", "events: [{date: 2025-07-05, action: set, parameter: housing.supply_persons_per_year, value: 1.0e+300}]\n")
+bad("events", "shares-no-longer-sum", "events: [{date: 2025-07-05, action: set, parameter: chain.departure_shares.forced, value: 0.9}]\n")
+bad("events", "bool-set-to-2", "events: [{date: 2025-07-05, action: set, parameter: chain.registration_priority, value: 2}]\n")
+bad("events", "set-mapping", "events: [{date: 2025-07-05, action: set, parameter: chain.decisions_per_day, value: 3}]\n")
+bad("events", "set-unknown-track", "events: [{date: 2025-07-05, action: set, parameter: chain.decisions_per_day.express, value: 3}]\n")
+bad("events", "set-without-value", "events: [{date: 2025-07-05, action: set, parameter: chain.screening_days}]\n")
+bad("events", "value-yes", "events: [{date: 2025-07-05, action: set, parameter: chain.moves_up_per_day, value: yes}]\n")
+bad("events", "unknown-action", "events: [{date: 2025-07-05, action: delete, kind: emergency, places: 10}]\n")
+bad("events", "unknown-kind", "events: [{date: 2025-07-05, action: open, kind: hotel, places: 10}]\n")
+bad("events", "unknown-province", "events: [{date: 2025-07-05, action: close, kind: emergency, places: 10, province: Atlantis}]\n",
+    "found only when the event comes")
+bad("events", "province-outside-world", "events: [{date: 2025-07-05, action: open, kind: emergency, places: 10, province: Utrecht}]\n",
+    "a real province, but not in this world (provinces: [Zeeland])")
+bad("events", "places-negative", "events: [{date: 2025-07-05, action: close, kind: emergency, places: -5}]\n")
+bad("events", "places-huge", "events: [{date: 2025-07-05, action: open, kind: emergency, places: 100000000000}]\n")
+bad("events", "lead-time-huge", "events: [{date: 2025-07-05, action: open, kind: emergency, places: 10, lead_time_days: 100000000000}]\n")
+bad("events", "duration-huge", "events: [{date: 2025-07-05, action: open, kind: emergency, places: 10, duration_days: 100000000000}]\n")
+bad("events", "extra-field", "events: [{date: 2025-07-05, action: open, kind: emergency, places: 10, colour: red}]\n")
+bad("events", "open-without-places", "events: [{date: 2025-07-05, action: open, kind: emergency}]\n")
+
+# --- derogations and regimes ------------------------------------------------------------------
+_REGIME = "regimes: [{{type: crisis, requested: 2025-07-02, authorisation_delay_days: 1, derogations: {{{}}}}}]\n"
+bad("derogations", "unknown-path", _REGIME.format("chain.speed: 3"))
+bad("derogations", "fixed-path", _REGIME.format("portfolio.max_occupancy_factor: 1.5"))
+bad("derogations", "out-of-range", _REGIME.format("chain.dublin_share: 5"), "accepted at load, set mid-run")
+bad("derogations", "zero-days", _REGIME.format("chain.registration_deadline_days: 0"))
+bad("derogations", "fraction-days", _REGIME.format("chain.screening_days: 0.5"))
+bad("derogations", "nan", _REGIME.format("chain.moves_up_per_day: .nan"))
+bad("derogations", "bool-to-3", _REGIME.format("chain.registration_priority: 3"))
+bad("derogations", "shares-break", _REGIME.format("chain.departure_shares.independent: 0.9"))
+bad("derogations", "value-text", _REGIME.format("chain.screening_days: lots"))
+bad("derogations", "not-mapping", "regimes: [{type: crisis, requested: 2025-07-02, authorisation_delay_days: 1, derogations: [a]}]\n")
+bad("derogations", "after-event", _REGIME.format("chain.decisions_per_day.regular: 1.0e+11")
+    + "events: [{date: 2025-07-03, action: scale, parameter: chain.decisions_per_day.regular, value: 100}]\n",
+    "in range alone, out of range once the event scales it")
+bad("regimes", "unknown-type", "regimes: [{type: war, requested: 2025-07-02, authorisation_delay_days: 1}]\n")
+bad("regimes", "no-trigger", "regimes: [{type: crisis, authorisation_delay_days: 1}]\n")
+bad("regimes", "phase-9", "regimes: [{type: crisis, request_at_phase: 9, authorisation_delay_days: 1}]\n")
+bad("regimes", "duration-zero", "regimes: [{type: crisis, requested: 2025-07-02, authorisation_delay_days: 1, duration_days: 0}]\n")
+bad("regimes", "extensions-negative", "regimes: [{type: crisis, requested: 2025-07-02, authorisation_delay_days: 1, max_extensions: -1}]\n")
+bad("regimes", "delay-huge", "regimes: [{type: crisis, requested: 2025-07-02, authorisation_delay_days: 100000000000}]\n")
+
+# --- shocks -----------------------------------------------------------------------------------
+_SHOCK = "inflow:\n  shocks: [{{start: 2025-07-05, end: 2025-07-15, {}}}]\n"
+bad("shocks", "negative", _SHOCK.format("extra_persons_per_day: -10"))
+bad("shocks", "nan", _SHOCK.format("extra_persons_per_day: .nan"))
+bad("shocks", "huge", _SHOCK.format("extra_persons_per_day: 1.0e+300"), "Poisson draw fails")
+bad("shocks", "too-many-persons", _SHOCK.format("extra_persons_per_day: 1.0e+9"), "ten billion arrivals")
+bad("shocks", "border-share", _SHOCK.format("extra_persons_per_day: 10, border_entry_share: 2"))
+bad("shocks", "unknown-entry", _SHOCK.format("extra_persons_per_day: 10, entry_municipality: Atlantis"))
+bad("shocks", "entry-outside-world", _SHOCK.format("extra_persons_per_day: 10, entry_municipality: Enschede"),
+    "a real municipality, not in this world (provinces: [Zeeland])")
+bad("shocks", "entry-after-horizon",
+    "inflow:\n  shocks: [{start: 2030-01-01, end: 2030-02-01, extra_persons_per_day: 5, entry_municipality: Atlantis}]\n",
+    "checked only when the shock falls inside the horizon")
+bad("shocks", "missing-extra", "inflow:\n  shocks: [{start: 2025-07-05, end: 2025-07-15}]\n")
+
+# --- plan -------------------------------------------------------------------------------------
+_PHASE = ("plan:\n  phases:\n    - {{name: p, activate: [{{indicator: occupancy, above: 0.5}}],"
+          " deactivate: [{{indicator: occupancy, below: 0.1}}], min_dwell_days: 1, actions: [{}]}}\n")
+bad("plan", "action-unknown", _PHASE.format("{type: pray}"))
+bad("plan", "factor-3", _PHASE.format("{type: raise_occupancy, kinds: [regular], factor: 3}"))
+bad("plan", "places-huge", _PHASE.format("{type: request_places, kind: emergency, places: 100000000000}"))
+bad("plan", "lead-time-huge", _PHASE.format("{type: request_places, kind: emergency, places: 10, lead_time_days: 100000000000}"))
+bad("plan", "duration-huge", _PHASE.format("{type: request_places, kind: emergency, places: 10, duration_days: 100000000000}"))
+bad("plan", "success-rate", _PHASE.format("{type: request_places, kind: emergency, places: 10, success_rate: 1.5}"))
+bad("plan", "repeat-zero", _PHASE.format("{type: request_places, kind: emergency, places: 10, repeat_days: 0}"))
+bad("plan", "request-without-kind", _PHASE.format("{type: request_places, places: 10}"),
+    "request_places needs the kind of the new places")
+bad("plan", "indicator-unknown", "plan:\n  phases:\n    - {name: p, activate: [{indicator: mood, above: 0.5}],"
+    " deactivate: [{indicator: occupancy, below: 0.1}], min_dwell_days: 1}\n")
+bad("plan", "no-phases", "plan: {phases: []}\n")
+
+# --- names ------------------------------------------------------------------------------------
+bad("names", "province-unknown", "provinces: [Atlantis]\n", "found when the world is built, not by validate")
+bad("names", "province-lowercase", "provinces: [zeeland]\n")
+bad("names", "province-twice", "provinces: [Zeeland, Zeeland]\n")
+bad("names", "monthly-series-unknown", "inflow: {monthly_series: inflow_monthly_mars}\n", "found when the world is built")
+bad("names", "kind-unknown", "portfolio: {places: {hotel: 10}}\n")
+bad("names", "placement-unknown", "placement: {policy: random}\n")
+
+# --- the command line: seeds, days and counts -------------------------------------------------
+for name, argv in {
+    "seed-negative": ("run", "{d}/tiny.yaml", "--seed", "-1"),
+    "seed-2**64": ("run", "{d}/tiny.yaml", "--seed", str(2 ** 64)),
+    "seed-text": ("run", "{d}/tiny.yaml", "--seed", "abc"),
+    "seed-fraction": ("run", "{d}/tiny.yaml", "--seed", "1.5"),
+    "seed-empty": ("run", "{d}/tiny.yaml", "--seed", ""),
+    "compare-seed-negative": ("compare", "{d}/tiny.yaml", "{d}/tiny.yaml", "--seed", "-3", "--runs", "1"),
+}.items():
+    bad_argv("seeds", name, argv)
+for name, argv in {
+    "zero": ("run", "{d}/tiny.yaml", "--days", "0"),
+    "negative": ("run", "{d}/tiny.yaml", "--days", "-5"),
+    "two-million": ("run", "{d}/tiny.yaml", "--days", "2000000"),
+    "just-above-max": ("run", "{d}/tiny.yaml", "--days", "36501"),
+    "text": ("run", "{d}/tiny.yaml", "--days", "abc"),
+    "exponent": ("run", "{d}/tiny.yaml", "--days", "1e3"),
+    "compare-huge": ("compare", "{d}/tiny.yaml", "{d}/tiny.yaml", "--days", "99999999", "--runs", "1"),
+}.items():
+    bad_argv("days", name, argv)
+for name, argv in {
+    "compare-runs-zero": ("compare", "{d}/tiny.yaml", "{d}/tiny.yaml", "--runs", "0"),
+    "compare-runs-huge": ("compare", "{d}/tiny.yaml", "{d}/tiny.yaml", "--runs", "1000000000"),
+    "compare-workers-zero": ("compare", "{d}/tiny.yaml", "{d}/tiny.yaml", "--runs", "1", "--workers", "0"),
+    "compare-workers-negative": ("compare", "{d}/tiny.yaml", "{d}/tiny.yaml", "--runs", "1", "--workers", "-2"),
+    "backtest-seeds-zero": ("backtest", "{d}/tiny.yaml", "--seeds", "0", "--out", "{d}/out"),
+    "backtest-seeds-huge": ("backtest", "{d}/tiny.yaml", "--seeds", "100000000", "--out", "{d}/out"),
+    "backtest-jobs-zero": ("backtest", "{d}/tiny.yaml", "--seeds", "1", "--jobs", "0", "--out", "{d}/out"),
+    "calibrate-budget-zero": ("calibrate", "--budget", "0", "--dry-run"),
+    "calibrate-budget-huge": ("calibrate", "--budget", "1000000000", "--dry-run"),
+    "calibrate-seeds-negative": ("calibrate", "--seeds", "-1", "--dry-run"),
+    "calibrate-jobs-zero": ("calibrate", "--budget", "2", "--jobs", "0", "--dry-run"),
+    "calibrate-params-unknown": ("calibrate", "--params", "speed", "--dry-run"),
+    "calibrate-params-empty": ("calibrate", "--params", "", "--dry-run"),
+    "calibrate-into-missing": ("calibrate", "--budget", "2", "--seeds", "1", "--jobs", "1",
+                               "--into", "{d}/nowhere.yaml"),
+    "bench-repeats-zero": ("bench", "--repeats", "0", "--quick", "--no-eu", "--no-reference", "--no-memory"),
+    "bench-repeats-negative": ("bench", "--repeats", "-1", "--quick", "--no-eu", "--no-reference", "--no-memory"),
+    "bench-instructions-bad": ("bench", "--instructions", "baseline:zero", "--quick"),
+    "bench-instructions-zero-days": ("bench", "--instructions", "baseline:0", "--quick"),
+    "bench-json-no-folder": ("bench", "--quick", "--no-eu", "--no-reference", "--no-memory", "--repeats", "1",
+                             "--json", "{d}/missing/b.json"),
+    "bench-plot-wrong-suffix": ("bench", "--quick", "--no-eu", "--no-reference", "--no-memory", "--repeats", "1",
+                                "--plot", "{d}/plot.txt"),
+    "ui-port-zero": ("ui", "--port", "0"),
+    "unknown-command": ("simulate", "baseline"),
+    "unknown-option": ("run", "{d}/tiny.yaml", "--dayz", "5"),
+    "no-command": (),
+}.items():
+    bad_argv("counts", name, argv)
+
+# --- --out ------------------------------------------------------------------------------------
+for name, (argv, files) in {
+    "holds-other-results": (("run", "{d}/tiny.yaml", "--out", "{d}/out"), OLD_RESULTS),
+    "holds-user-files": (("run", "{d}/tiny.yaml", "--out", "{d}/out"), {"out/notes.txt": "mine"}),
+    "force-on-user-files": (("run", "{d}/tiny.yaml", "--out", "{d}/out", "--force"), {"out/notes.txt": "mine"}),
+    "is-a-file": (("run", "{d}/tiny.yaml", "--out", "{d}/out"), {"out": "a file"}),
+    "under-a-file": (("run", "{d}/tiny.yaml", "--out", "{d}/file/out"), {"file": "a file"}),
+    "current-folder": (("run", "{d}/tiny.yaml", "--out", "."), {}),
+    "root": (("run", "{d}/tiny.yaml", "--out", "/"), {}),
+    "unwritable": (("run", "{d}/tiny.yaml", "--out", "/proc/noodplan-out"), {}),
+    "empty-string": (("run", "{d}/tiny.yaml", "--out", ""), {}),
+    "backtest-holds-results": (("backtest", "{d}/tiny.yaml", "--seeds", "1", "--jobs", "1", "--out", "{d}/out"),
+                               OLD_RESULTS),
+    "calibrate-holds-results": (("calibrate", "--budget", "2", "--seeds", "1",
+                                 "--jobs", "1", "--dry-run", "--out", "{d}/out"), OLD_RESULTS),
+    "compare-csv-is-folder": (("compare", "{d}/tiny.yaml", "{d}/tiny.yaml", "--runs", "1", "--workers", "1",
+                               "--out", "{d}/out"), {"out": FOLDER}),
+    "compare-not-csv": (("compare", "{d}/tiny.yaml", "{d}/tiny.yaml", "--runs", "1", "--workers", "1",
+                         "--out", "{d}/tiny.yaml"), {}),
+    "schema-no-folder": (("schema", "--out", "{d}/missing/schema.json"), {}),
+    "schema-is-folder": (("schema", "--out", "{d}/out"), {"out": FOLDER}),
+}.items():
+    bad_argv("out", name, argv, files)
+
+# --- the wrong file or folder -----------------------------------------------------------------
+bad_argv("wrong-file", "csv", ("run", "{d}/points.csv"), {"points.csv": "date,value\n2025-01-01,3\n"})
+bad_argv("wrong-file", "python", ("validate", "{d}/x.py"), {"x.py": "import os\nprint(os.getcwd())\n"})
+bad_argv("wrong-file", "png", ("validate", "{d}/x.png"), {"x.png": b"\x89PNG\r\n\x1a\n" + bytes(64)})
+bad_argv("wrong-file", "missing", ("run", "{d}/nowhere.yaml"))
+bad_argv("wrong-file", "misspelt-builtin", ("run", "basline"))
+bad_argv("wrong-file", "results-csv-as-scenario", ("validate", "{d}/daily.csv"), {"daily.csv": "date,arrivals\n"})
+bad_argv("wrong-file", "json-not-scenario", ("validate", "{d}/x.json"), {"x.json": '{"a": 1}'})
+bad_argv("wrong-file", "record-missing", ("backtest", "{d}/tiny.yaml", "--seeds", "1", "--record", "{d}/nope.csv",
+                                          "--out", "{d}/out"))
+bad_argv("wrong-file", "record-bad-date", ("backtest", "{d}/tiny.yaml", "--seeds", "1", "--record", "{d}/r.csv",
+                                           "--out", "{d}/out"), {"r.csv": "date,quantity,value\n2025-02-30,population,5\n"})
+bad_argv("wrong-file", "record-columns", ("backtest", "{d}/tiny.yaml", "--seeds", "1", "--record", "{d}/r.csv",
+                                          "--out", "{d}/out"), {"r.csv": "when,what\n2025-07-05,5\n"})
+bad_argv("wrong-file", "record-nan", ("backtest", "{d}/tiny.yaml", "--seeds", "1", "--jobs", "1", "--record", "{d}/r.csv",
+                                      "--out", "{d}/out"), {"r.csv": "date,quantity,value\n2025-07-05,population,nan\n"})
+bad_argv("wrong-file", "record-zero", ("backtest", "{d}/tiny.yaml", "--seeds", "1", "--jobs", "1", "--record", "{d}/r.csv",
+                                       "--out", "{d}/out"), {"r.csv": "date,quantity,value\n2025-07-05,population,0\n"},
+         "a relative error over zero")
+bad_argv("wrong-file", "record-negative", ("backtest", "{d}/tiny.yaml", "--seeds", "1", "--jobs", "1", "--record",
+                                           "{d}/r.csv", "--out", "{d}/out"),
+         {"r.csv": "date,quantity,value\n2025-07-05,population,-40\n"})
+bad_argv("wrong-file", "record-latin1", ("backtest", "{d}/tiny.yaml", "--seeds", "1", "--record", "{d}/r.csv",
+                                         "--out", "{d}/out"),
+         {"r.csv": "date,quantity,value,source\n2025-07-05,population,5,caf\xe9\n".encode("latin-1")})
+bad_argv("wrong-folder", "scenario-folder", ("run", "{d}/sub"), {"sub": FOLDER})
+bad_argv("wrong-folder", "record-folder", ("backtest", "{d}/tiny.yaml", "--seeds", "1", "--record", "{d}/sub",
+                                           "--out", "{d}/out"), {"sub": FOLDER})
+bad_argv("wrong-folder", "relative-extends-from-elsewhere", ("validate", "{d}/sub/s.yaml"),
+         {"sub/s.yaml": "extends: ../nowhere/tiny.yaml\n"}, "relative to the file's folder: ../nowhere does not exist")
+
+# --- the other commands on a bad scenario -----------------------------------------------------
+bad("commands", "compare-bad-b", "horizon_days: -1\n", commands=("compare",))
+bad("commands", "compare-event-province", "events: [{date: 2025-07-05, action: close, kind: emergency, places: 10,"
+    " province: Atlantis}]\n", commands=("compare",))
+bad("commands", "backtest-bad", "inflow: {first_applications_per_year: .nan}\n", commands=("backtest",))
+bad("commands", "backtest-start-1600", "start_date: 1600-01-01\n", commands=("backtest",))
+bad("commands", "calibrate-bad", "chain: {screening_days: 0}\n", commands=("calibrate",))
+bad("commands", "ui-bad-scenario", "horizon_days: -1\n", commands=("ui",), note="the server started anyway")
+bad_argv("commands", "ui-missing-scenario", ("ui", "--scenario", "nowhere", "--port", "8799"))
+bad_argv("commands", "compare-missing-a", ("compare", "{d}/nowhere.yaml", "{d}/tiny.yaml", "--runs", "1"))
+
+
+# --- close to the bad ones, but fine ----------------------------------------------------------
+good("encodings", "utf8-bom", ("validate", "{d}/s.yaml"), {"s.yaml": codecs.BOM_UTF8 + _BODY.encode()})
+good("encodings", "crlf", ("validate", "{d}/s.yaml"), {"s.yaml": _BODY.replace("\n", "\r\n").encode()})
+good("extends", "relative-to-file", ("validate", "{d}/sub/s.yaml"), {"sub/s.yaml": "extends: ../tiny.yaml\n"},
+     "resolved from the file's folder, whatever the working folder")
+good("extends", "builtin-by-name", ("validate", "{d}/s.yaml"), {"s.yaml": "extends: mass-arrival\nname: m\n"})
+good("types", "json-scenario", ("validate", "{d}/s.json"),
+     {"s.json": '{"extends": "tiny.yaml", "name": "j", "horizon_days": 10}'})
+good("types", "whole-float-days", ("validate", "{d}/s.yaml"), {"s.yaml": "extends: tiny.yaml\nhorizon_days: 10.0\n"})
+good("types", "bool-derogation-one", ("validate", "{d}/s.yaml"), {"s.yaml": "extends: tiny.yaml\n" + _REGIME.format(
+    "chain.registration_priority: 1")}, "a derogation may switch a flag with 1 (true) or 0 (false)")
+good("events", "event-after-horizon", ("validate", "{d}/s.yaml"), {"s.yaml": "extends: tiny.yaml\n"
+     "events: [{date: 2030-01-01, action: set, parameter: chain.screening_days, value: 9}]\n"},
+     "a later --days may reach it")
+good("events", "scale-whole-days", ("validate", "{d}/s.yaml"), {"s.yaml": "extends: tiny.yaml\n"
+     "events: [{date: 2025-07-05, action: scale, parameter: chain.screening_days, value: 2}]\n"})
+good("out", "force-replaces-results", ("run", "{d}/tiny.yaml", "--days", "3", "--out", "{d}/out", "--force"), OLD_RESULTS)
+good("out", "empty-folder", ("run", "{d}/tiny.yaml", "--days", "3", "--out", "{d}/out"), {"out": FOLDER})
+good("days", "max-days-validate", ("validate", "{d}/s.yaml"), {"s.yaml": "extends: tiny.yaml\nhorizon_days: 36500\n"})
+good("seeds", "seed-max", ("run", "{d}/tiny.yaml", "--days", "2", "--seed", str(2 ** 32 - 1)), {})

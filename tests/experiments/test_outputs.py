@@ -1,0 +1,174 @@
+"""Results are whole or absent (experiments/outputs.py, docs/outputs.md).
+
+A target folder holds one complete run (with a manifest whose hashes match its files) or what it
+held before: never a mix of two runs, never a half-written set, never a temporary folder left
+behind, whether the command finished, was refused, or was stopped by Ctrl+C or SIGTERM."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from experiments import cli, outputs
+from tests.bad_inputs.cases import TINY
+from tests.bad_inputs.measure import snapshot
+
+CLOSE_EVENT = "events: [{date: 2025-07-02, action: close, kind: emergency, places: 100, label: contract ends}]\n"
+
+
+@pytest.fixture
+def folder(tmp_path, monkeypatch):
+    (tmp_path / "tiny.yaml").write_text(TINY)
+    (tmp_path / "with-event.yaml").write_text("extends: tiny.yaml\nname: with-event\n" + CLOSE_EVENT)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+def _manifest_matches(out: Path) -> dict:
+    m = json.loads((out / outputs.MANIFEST).read_text())
+    on_disk = {p.name for p in out.iterdir()} - {outputs.MANIFEST}
+    assert set(m["files"]) == on_disk
+    for name, entry in m["files"].items():
+        assert entry["sha256"] == outputs.sha256(out / name) and entry["bytes"] == (out / name).stat().st_size
+    return m
+
+
+def test_a_second_run_is_refused_and_force_replaces_everything(folder, capsys):
+    out = folder / "out"
+    assert cli.main(["run", "with-event.yaml", "--days", "3", "--out", "out"]) == 0
+    assert list(pd.read_csv(out / "events.csv")["detail"]).count("contract ends") == 1   # the closure
+    m = _manifest_matches(out)
+    assert m["scenario"] == "with-event" and m["days"] == 3 and m["seed"] == 20250701
+    assert len(m["scenario_sha256"]) == 64 and m["code_version"]
+    before = snapshot(out)
+    capsys.readouterr()
+    assert cli.main(["run", "tiny.yaml", "--days", "3", "--out", "out"]) == 2
+    assert "already holds" in capsys.readouterr().err and snapshot(out) == before
+    # --force: the new run replaces the old one entirely; no stale events.csv row survives
+    assert cli.main(["run", "tiny.yaml", "--days", "4", "--seed", "5", "--out", "out", "--force"]) == 0
+    assert "contract ends" not in set(pd.read_csv(out / "events.csv")["detail"])
+    assert len(pd.read_csv(out / "daily.csv")) == 4
+    m = _manifest_matches(out)
+    assert m["scenario"] == "tiny" and m["seed"] == 5
+    assert sorted(p.name for p in folder.iterdir()) == ["out", "tiny.yaml", "with-event.yaml"]   # no temp left
+
+
+def test_force_never_deletes_files_noodplan_did_not_write(folder, capsys):
+    (folder / "out").mkdir()
+    (folder / "out" / "thesis.docx").write_text("years of work")
+    assert cli.main(["run", "tiny.yaml", "--days", "2", "--out", "out", "--force"]) == 2
+    assert "did not write (thesis.docx)" in capsys.readouterr().err
+    assert (folder / "out" / "thesis.docx").read_text() == "years of work"
+    with pytest.raises(outputs.OutputError, match="working folder"):
+        outputs.check_folder(".", force=True)
+
+
+def test_an_exception_while_writing_leaves_the_target_as_it_was(folder):
+    out = folder / "out"
+    out.mkdir()
+    (out / "daily.csv").write_text("old")
+    with pytest.raises(RuntimeError), outputs.folder(out, force=True) as tmp:
+        (tmp / "daily.csv").write_text("new")
+        raise RuntimeError("disk full")
+    assert (out / "daily.csv").read_text() == "old"
+    assert sorted(p.name for p in folder.iterdir()) == ["out", "tiny.yaml", "with-event.yaml"]
+    with pytest.raises(KeyboardInterrupt), outputs.file(folder / "t.csv", ".csv") as tmp:
+        tmp.write_text("half")
+        raise KeyboardInterrupt
+    assert not (folder / "t.csv").exists() and len(list(folder.iterdir())) == 3
+
+
+def test_files_need_their_suffix_and_an_existing_folder(folder):
+    with pytest.raises(outputs.OutputError, match=r"must be a \.csv file"):
+        outputs.check_file("tiny.yaml", ".csv")           # a slip would overwrite the scenario
+    with pytest.raises(outputs.OutputError, match="does not exist"):
+        outputs.check_file("nowhere/t.csv", ".csv")
+    assert outputs.write_text("schema.json", "{}\n", ".json").read_text() == "{}\n"
+
+
+def _child(folder: Path, body: str) -> subprocess.Popen:
+    """`noodplan run` in a subprocess, with `body` (Python) run first to arrange the interruption."""
+    code = textwrap.dedent(body) + "\nimport sys\nfrom experiments.cli import main\nsys.exit(main(sys.argv[1:]))\n"
+    # Ctrl+C's default restored: a shell without job control (CI, `pytest &`) starts it ignored
+    return subprocess.Popen([sys.executable, "-c", code, "run", "tiny.yaml", "--days", "6", "--out", "out", "--force"],
+                            cwd=folder, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+
+
+def _old_results(folder: Path) -> dict:
+    out = folder / "out"
+    out.mkdir()
+    (out / "daily.csv").write_text("date,arrivals\n2020-01-01,1\n")
+    (out / "events.csv").write_text("day,what\n0,old\n")
+    return snapshot(folder)
+
+
+@pytest.mark.parametrize("signum", [signal.SIGINT, signal.SIGTERM])
+def test_a_signal_while_writing_leaves_the_old_results_and_no_temporary_folder(folder, signum):
+    before = _old_results(folder)
+    # Results.save writes daily.csv, then the signal arrives, then it would go on writing
+    proc = _child(folder, f"""
+        import os
+        from model import results
+        save = results.Results.save
+        def interrupted(self, out):
+            self.daily_frame().to_csv(os.path.join(out, "daily.csv"), index=False)
+            os.kill(os.getpid(), {int(signum)})
+            return save(self, out)
+        results.Results.save = interrupted
+    """)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert err.count("\n") == 1 and err.startswith("noodplan: interrupted") and "Traceback" not in err
+    assert snapshot(folder) == before
+
+
+def test_ctrl_c_from_outside_mid_run(folder):
+    before = _old_results(folder)
+    # the run stops at day 3 until interrupted, so the signal surely comes mid-run
+    proc = _child(folder, """
+        import sys, time
+        from experiments import cli
+        def progress(desc, total):
+            def tick(done, horizon):
+                if done == 3:
+                    print("day 3", file=sys.stderr, flush=True)
+                    time.sleep(60)
+            return tick
+        cli._progress = progress
+    """)
+    assert proc.stderr.readline() == "day 3\n"
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130 and err.count("\n") == 1 and "interrupted" in err
+    assert snapshot(folder) == before
+
+
+def test_a_closed_pipe_ends_quietly(folder):
+    proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", "run", "tiny.yaml", "--days", "2"], cwd=folder,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    proc.stdout.close()                       # like `| head` that has read enough
+    err = proc.stderr.read().decode()
+    proc.wait(timeout=120)
+    assert err == "" and proc.returncode == cli.EXIT_BROKEN_PIPE
+    shell = subprocess.run(f"{sys.executable} -m experiments.cli run tiny.yaml --days 2 | head -n 1",
+                           shell=True, cwd=folder, capture_output=True, text=True, timeout=120)
+    assert shell.stdout.startswith("Scenario 'tiny'") and shell.stderr == ""
+
+
+def test_interrupted_workers_stop_with_the_pool():
+    with pytest.raises(KeyboardInterrupt), outputs.worker_pool(2) as pool:
+        pool.submit(os.getpid).result()
+        processes = list(pool._processes.values())
+        raise KeyboardInterrupt
+    for p in processes:
+        p.join(timeout=30)
+        assert not p.is_alive()

@@ -1,0 +1,227 @@
+"""Relocation churn on small hand-made worlds: contract ends, own requests, consolidation, and the
+churn figures with their exact denominators. Expected values are worked out by hand in comments."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+from agents.applicants import Applicants, Stage, Track
+from agents.locations import Kind, Life, Locations
+from agents.moves import MoveLog, Reason, move
+from model import relocation, rulebook
+from model.results import Results
+from model.scenario import load_scenario
+from model.simulate import prepare, results_of
+from tests.model.test_rules import SMALL
+
+QUIET = {   # nothing moves but what a test sets up: no arrivals, decisions, housing, moves up or plan
+    "moves_up_per_day": 0, "decisions_per_day": {"regular": 0, "accelerated": 0, "border": 0, "dublin": 0},
+}
+
+
+def world(renew=0.0, replace_at=0.95, own_rate=0.0, consolidate=0.0, days=60, regular_places=0):
+    """Groningen only (SMALL), empty, with two emergency locations of 10 places (E1, E2), one
+    regular location R1 (no places unless asked) and no process places; nobody arrives or is
+    decided on."""
+    import yaml
+
+    from model.scenario import SCENARIO_DIR, _merge, from_dict
+
+    data = _merge(yaml.safe_load((SCENARIO_DIR / "baseline.yaml").read_text()), SMALL)
+    data["chain"].update(QUIET)
+    data["housing"]["supply_persons_per_year"] = 0
+    data["portfolio"]["places"].update({"emergency": 20, "process": 0})
+    data["portfolio"]["renewal_probability"]["emergency"] = renew
+    data["portfolio"]["replace_at_occupancy"] = replace_at
+    data["placement"].update(own_request_moves_per_year=own_rate, consolidate_below_share=consolidate)
+    s = prepare(from_dict(data, "small"), days=days)
+    L = s.locs
+    emergency = np.flatnonzero(L.kind == Kind.EMERGENCY)
+    assert len(emergency) == 2
+    L.capacity[emergency] = 10
+    regular = np.flatnonzero(L.kind == Kind.REGULAR)
+    L.capacity[regular] = regular_places
+    L.contract_end[:] = 10_000                      # nothing ends unless a test says so
+    return s, int(emergency[0]), int(emergency[1]), int(np.flatnonzero(L.kind == Kind.REGULAR)[0])
+
+
+def _household(s, size, children, loc, key):
+    ids = s.people.add(size=np.array([size]), children=np.array([children]), key=np.array([key], np.uint64),
+                       group=np.zeros(1), track=np.full(1, Track.REGULAR), flags=np.zeros(1, np.uint8),
+                       stage=Stage.PROCEDURE, day=0)
+    move(s.people, s.locs, s.log, ids, loc, 0, Reason.INTAKE)
+    return int(ids[0])
+
+
+def _run(s, days):
+    for _ in range(days):
+        rulebook.run_day(s)
+    return results_of(s)
+
+
+def test_moves_per_person_year_with_a_contract_that_ends_on_a_known_day():
+    s, e1, e2, _ = world(renew=0.0)
+    a = _household(s, 3, 1, e1, 1)
+    b = _household(s, 2, 0, e1, 2)
+    c = _household(s, 4, 2, e2, 3)
+    s.locs.contract_end[e1] = 30
+    res = _run(s, 60)
+    # Day 30: E1's contract ends, not renewed. Demand 9 persons; without E1 10 normal places are
+    # left: 9 / 0.95 - 10 < 0, so E1 is not replaced. A (3) and B (2) move to E2 (6 free places).
+    assert s.locs.life[e1] == Life.CLOSED and s.locs.n == 4
+    assert s.people.location[a] == e2 and s.people.location[b] == e2 and s.people.location[c] == e2
+    ch = res.churn()
+    # person-nights: (3 + 2 + 4) persons x 60 nights = 540; child-nights: (1 + 2) x 60 = 180
+    assert ch["person_years"] == pytest.approx(540 / 365)
+    assert ch["person_years"] == pytest.approx(float(res.daily["in_bed"].sum()) / 365)
+    assert ch["child_years"] == pytest.approx(180 / 365)
+    # 5 person-moves (A's child among them: 1 child-move), all for a contract end, E1 -> E2
+    assert ch["moves_per_person_year"] == pytest.approx(5 / (540 / 365))           # 3.380
+    assert ch["children_moves_per_year"] == pytest.approx(1 / (180 / 365))         # 2.028
+    assert ch["moves_per_person_year_contract_end"] == pytest.approx(5 / (540 / 365))
+    assert ch["moves_per_person_year_between_temporary"] == pytest.approx(5 / (540 / 365))
+    assert ch["moves_contract_end"] == 5 and ch["moves_location_closing"] == 0
+
+
+def test_an_ended_contract_still_needed_is_replaced_by_a_new_site_the_residents_move_to():
+    s, e1, e2, _ = world(renew=0.0)
+    _household(s, 3, 1, e1, 1)
+    _household(s, 2, 0, e1, 2)
+    _household(s, 4, 2, e2, 3)
+    _household(s, 6, 0, e2, 4)                      # E2 full (10 of 10)
+    s.locs.contract_end[e1] = 30
+    res = _run(s, 60)
+    # Day 30: demand 15; without E1 10 places are left: 15 / 0.95 - 10 = 5.8 > 0, so E1 (10
+    # places) is replaced by a new emergency site in another Groningen municipality, open that
+    # day with one 182-day term; A and B (5 persons) move there.
+    L = s.locs
+    new = 4
+    assert L.n == 5 and L.kind[new] == Kind.EMERGENCY and L.life[new] == Life.OPEN and L.capacity[new] == 10
+    assert L.municipality[new] != L.municipality[e1]
+    assert s.munis.province[L.municipality[new]] == s.munis.province[L.municipality[e1]]
+    assert L.contract_end[new] == 30 + 182 and relocation.is_managed(s, np.array([new]))[0]
+    assert list(s.people.location[:2]) == [new, new]
+    ch = res.churn()
+    # person-nights (3 + 2 + 4 + 6) x 60 = 900
+    assert ch["moves_per_person_year"] == pytest.approx(5 / (900 / 365))           # 2.028
+    assert ch["moves_contract_end"] == 5
+
+
+def test_own_requests_come_on_the_keyed_day_and_move_to_another_location_of_the_kind():
+    s, _, _, r1 = world(own_rate=2.0, days=200, regular_places=10)
+    L = s.locs
+    r2 = L.append(["R2"], kind=[Kind.REGULAR], municipality=[L.municipality[r1]], capacity=[10],
+                  max_capacity=[10], life=[Life.OPEN], contract_end=[10_000], term_days=[1825])[0]
+    ids = [_household(s, size, 0, r1, key) for size, key in ((2, 100), (1, 101), (3, 102))]
+    # Scheduled from their first bed on day 0: gap = ceil(-ln(1 - u) x 365 / 2) with u the keyed
+    # uniform of (key, day 0): u = 0.1050, 0.0896, 0.9049 -> 20.2, 17.1, 429.4 -> days 21, 18, 430.
+    book_day = lambda: list(s.requests.next_day[ids])   # noqa: E731
+    relocation.own_requests(s, 0)
+    assert book_day() == [21, 18, 430]
+    for day in range(1, 18):
+        relocation.own_requests(s, day)
+    assert list(s.people.location[ids]) == [r1, r1, r1]   # nobody before their day
+    relocation.own_requests(s, 18)
+    # household 101 asks on day 18 and moves to R2 (the only other regular location, 10 free);
+    # its next request: u(101, day 18) = 0.5394 -> 141.5 -> day 18 + 142 = 160
+    assert list(s.people.location[ids]) == [r1, r2, r1] and s.log.reason[-1] == Reason.OWN_REQUEST
+    assert book_day()[1] == 160
+    for day in range(19, 22):
+        relocation.own_requests(s, day)
+    # household 100 on day 21; next: u(100, day 21) = 0.1012 -> 19.5 -> day 41
+    assert list(s.people.location[ids]) == [r2, r2, r1] and book_day()[:2] == [41, 160]
+    L.capacity[r1] = 0                                # no room anywhere else for them now
+    relocation.own_requests(s, 41)
+    assert s.people.location[ids[0]] == r2 and s.people.moves[ids[0]] == 1   # not granted, stays
+    assert book_day()[0] > 41                                                # and asks again later
+
+
+def test_consolidation_closes_an_under_used_emergency_location_and_moves_its_residents():
+    s, e1, e2, _ = world(consolidate=0.5)
+    a = _household(s, 2, 1, e1, 1)
+    _household(s, 6, 0, e2, 2)
+    # Demand 8 persons, 20 normal places: 20 - 8 / 0.95 = 11.6 places may go. E1 is 2/10 < 0.5
+    # full and its 10 places fit in that; the emergency locations have 8 + 4 free places, 4 of
+    # them outside E1 for its 2 residents: E1 closes. E2 (6/10) is not under-used.
+    relocation.consolidate(s, 0)
+    assert s.locs.life[e1] == Life.CLOSING and s.locs.life[e2] == Life.OPEN
+    rulebook.lifecycle(s, 1)                          # the drain moves them (budget 150 a day)
+    assert s.people.location[a] == e2 and s.log.reason[-1] == Reason.CAPACITY_BALANCING
+    rulebook.lifecycle(s, 2)                          # empty: closed
+    assert s.locs.life[e1] == Life.CLOSED and s.locs.occupancy[e2] == 8
+
+
+def test_no_consolidation_while_places_are_short():
+    s, e1, e2, _ = world(consolidate=0.5)
+    _household(s, 4, 0, e1, 1)
+    _household(s, 6, 0, e2, 2)
+    # Demand 10: 20 - 10 / 0.95 = 9.5 places may go, less than E1's 10: nothing closes
+    relocation.consolidate(s, 0)
+    assert s.locs.life[e1] == Life.OPEN and s.locs.life[e2] == Life.OPEN
+
+
+def test_churn_denominators_on_a_hand_made_log():
+    L = Locations.from_columns(["E1", "E2", "R1"], kind=[Kind.EMERGENCY, Kind.EMERGENCY, Kind.REGULAR],
+                               municipality=[0, 0, 0], capacity=[10, 10, 10], life=[Life.OPEN] * 3)
+    p = Applicants()
+    p.add(size=np.array([2, 1, 3]), children=np.array([1, 0, 2]), key=np.arange(3, dtype=np.uint64),
+          group=np.zeros(3), track=np.zeros(3), flags=np.zeros(3, np.uint8), stage=Stage.PROCEDURE, day=0)
+    p._h["moves"][:3] = [2, 1, 0]
+    log = MoveLog(locations=L, distance_km=np.zeros((1, 1)))
+    rows = [  # day, household, origin, destination, reason
+        (0, 0, -1, 0, Reason.INTAKE), (5, 1, -1, 2, Reason.INTAKE), (10, 0, 0, 1, Reason.CONTRACT_END),
+        (20, 2, -1, 1, Reason.INTAKE), (30, 2, 1, -1, Reason.EXIT), (40, 0, 1, 2, Reason.EMERGENCY_TO_REGULAR),
+        (50, 1, 2, 0, Reason.OWN_REQUEST), (60, 2, -1, 0, Reason.INTAKE), (70, 0, 2, -1, Reason.EXIT)]
+    for day, h, o, d, r in rows:
+        log.append(day, np.array([h]), np.array([o]), np.array([d]), r)
+    res = Results(load_scenario("baseline"), 1, xr.Dataset(coords={"day": np.arange(100)}), p, L, log, [])
+    ch = res.churn()
+    # Nights in a bed to day 100: household 0 (2 persons, 1 minor) days 0-70 = 70; household 1
+    # (1 person) days 5-100 = 95; household 2 (3 persons, 2 minors) days 20-30 and 60-100 = 50.
+    # Person-nights 2 x 70 + 95 + 3 x 50 = 385; child-nights 70 + 2 x 50 = 170.
+    assert ch["person_years"] == pytest.approx(385 / 365)
+    assert ch["child_years"] == pytest.approx(170 / 365)
+    # Moves: household 0 on days 10 (E1 -> E2) and 40 (E2 -> R1): 2 persons each, 1 minor each;
+    # household 1 on day 50: 1 person. 5 person-moves, 2 child-moves. Bed after nights without
+    # one (household 2, day 60) and leaving are not moves.
+    assert ch["moves_per_person_year"] == pytest.approx(5 * 365 / 385)             # 4.740
+    assert ch["children_moves_per_year"] == pytest.approx(2 * 365 / 170)           # 4.294
+    assert ch["moves_per_person_year_contract_end"] == pytest.approx(2 * 365 / 385)
+    assert ch["moves_per_person_year_emergency_to_regular"] == pytest.approx(2 * 365 / 385)
+    assert ch["moves_per_person_year_own_request"] == pytest.approx(1 * 365 / 385)
+    assert ch["children_moves_per_year_own_request"] == 0.0
+    assert ch["moves_per_person_year_between_temporary"] == pytest.approx(2 * 365 / 385)   # only day 10
+    # Days 0-49 only: nights 2 x 50 + 45 + 3 x 10 = 175, child-nights 50 + 2 x 10 = 70; the moves
+    # of days 10 and 40 (4 person-moves, 2 child-moves) count, the one on day 50 does not.
+    part = res.churn(period=(0, 50))
+    assert part["person_years"] == pytest.approx(175 / 365)
+    assert part["moves_per_person_year"] == pytest.approx(4 * 365 / 175)
+    assert part["children_moves_per_year"] == pytest.approx(2 * 365 / 70)
+    # the spread over the run: moves per person 2, 2, 1, 0, 0, 0 -> mean 5/6
+    assert ch["moves_mean"] == pytest.approx(5 / 6)
+
+
+def test_churn_by_location_kind_and_the_residents_view():
+    L = Locations.from_columns(["E1", "R1"], kind=[Kind.EMERGENCY, Kind.REGULAR], municipality=[0, 0],
+                               capacity=[10, 10], life=[Life.OPEN] * 2)
+    p = Applicants()
+    p.add(size=np.array([2, 1]), children=np.array([1, 0]), key=np.arange(2, dtype=np.uint64),
+          group=np.zeros(2), track=np.zeros(2), flags=np.zeros(2, np.uint8), stage=Stage.PROCEDURE, day=0)
+    log = MoveLog(locations=L, distance_km=np.zeros((1, 1)))
+    for day, h, o, d, r in [(0, 0, -1, 0, Reason.INTAKE), (0, 1, -1, 1, Reason.INTAKE),
+                            (20, 0, 0, 1, Reason.EMERGENCY_TO_REGULAR), (30, 1, 1, 0, Reason.OWN_REQUEST),
+                            (35, 1, 0, 1, Reason.OWN_REQUEST), (50, 1, 1, -1, Reason.EXIT)]:
+        log.append(day, np.array([h]), np.array([o]), np.array([d]), r)
+    res = Results(load_scenario("baseline"), 1, xr.Dataset(coords={"day": np.arange(60)}), p, L, log, [])
+    # In E1: household 0 (2 persons) days 0-20, household 1 days 30-35: 40 + 5 = 45 person-nights;
+    # moves out of E1: 2 (day 20) + 1 (day 35) = 3 -> 3 x 365 / 45
+    at_e = res.churn(kinds=(Kind.EMERGENCY,))
+    assert at_e["person_years"] == pytest.approx(45 / 365)
+    assert at_e["moves_per_person_year"] == pytest.approx(3 * 365 / 45)
+    # In R1: household 0 days 20-60 (80), household 1 days 0-30 and 35-50 (45): 125; out of R1: 1
+    assert res.churn(kinds=(Kind.REGULAR,))["moves_per_person_year"] == pytest.approx(365 / 125)
+    # residents at the end of day 40: household 0 (2 persons, 1 move) and household 1 (2 moves);
+    # at the end of day 55 only household 0 is still in a bed (its move on day 20 is 35 days back)
+    assert sorted(res.moves_before(40)) == [1, 1, 2]
+    assert list(res.moves_before(40, children_only=True)) == [1]
+    assert list(res.moves_before(55)) == [1, 1] and list(res.moves_before(55, days=30)) == [0, 0]

@@ -1,0 +1,216 @@
+"""A briefing to take to a meeting: one self-contained HTML file (no scripts, no links out).
+
+It holds the scenario, the planner's key figures, the plan's decision time line, the regional
+table and the main charts as PNG images embedded in the file (base64), drawn by matplotlib at
+slide resolution (1920 × 1080 px for the charts, 1600 px wide for the map), so it opens
+offline in any browser and prints. (No PDF: the maintained HTML-to-PDF libraries need system
+libraries this project does not install; the browser's "Print to PDF" gives one from the HTML.)
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import html
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.dates as mdates
+import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
+
+from viz import planner, regions
+from viz.decisions import MARKED_KINDS, DecisionRow
+from viz.figures import MapCanvas, png_bytes
+from viz.labels import phase_names
+from viz.plots import GROUP_COLOURS, KIND_GROUPS, MARK_COLOURS, STAGE_COLOURS
+from viz.labels import STAGE_LABELS
+from viz.session import ENTITLED_STAGE_NAMES, Session, Snapshot
+from agents.locations import KIND_NAMES
+
+SLIDE_IN = (16.0, 9.0)
+SLIDE_DPI = 120            # 16 x 9 in at 120 dpi = 1920 x 1080 px
+MAP_PX = 1600
+
+
+def _img(png: bytes, alt: str) -> str:
+    return (f'<img alt="{html.escape(alt)}" style="max-width:100%" '
+            f'src="data:image/png;base64,{base64.b64encode(png).decode("ascii")}">')
+
+
+def timeline_png(snap: Snapshot, decisions: list[DecisionRow], names: dict[int, str]) -> bytes:
+    """The run's six panels with the decisions marked (numbered as in the decision table)."""
+    fig = Figure(figsize=SLIDE_IN, dpi=SLIDE_DPI)
+    FigureCanvasAgg(fig)
+    axs = fig.subplots(3, 2, sharex=True).ravel()
+    fig.subplots_adjust(left=0.06, right=0.99, top=0.95, bottom=0.06, hspace=0.35, wspace=0.12)
+    d = snap.day
+    t = snap.dates[:d].astype("datetime64[s]").astype(object)
+    titles = ["Persons in reception by stage", "Occupancy by kind of location, and usable places",
+              "Without a bed tonight (persons)", "Plan phase (0 normal … 4 crisis) and regimes",
+              "Moves between locations (persons/day, 7-day mean)", "Cost of reception (EUR million/day)"]
+    for ax, title in zip(axs, titles):
+        ax.set_title(title, fontsize=13, loc="left")
+        ax.tick_params(labelsize=11)
+        ax.grid(alpha=0.3)
+    for k, (name, c) in enumerate(zip(ENTITLED_STAGE_NAMES, STAGE_COLOURS)):
+        axs[0].plot(t, snap.stage[:, k], color=c, lw=1.6, label=STAGE_LABELS[name])
+    axs[0].legend(fontsize=9, ncol=2, frameon=False, loc="upper left")
+    for (g, ks), c in zip(KIND_GROUPS.items(), GROUP_COLOURS):
+        axs[1].plot(t, snap.kind_occupancy[:, [KIND_NAMES.index(k) for k in ks]].sum(axis=1), color=c, lw=1.6, label=g)
+    axs[1].plot(t, snap.x["capacity"], color="black", ls="--", lw=1.2, label="usable places")
+    axs[1].legend(fontsize=9, ncol=2, frameon=False, loc="upper left")
+    axs[2].plot(t, snap.x["unsheltered"], color="#b2182b", lw=1.6)
+    if snap.phase is not None:
+        axs[3].step(t, snap.phase, where="post", color="#f47c3c", lw=2)
+        axs[3].set_ylim(-0.3, 4.8)
+        axs[3].set_yticks(range(5), [f"{i} {names.get(i, '')[:22]}" for i in range(5)], fontsize=9)
+    else:
+        axs[3].text(0.5, 0.5, "plan not active", transform=axs[3].transAxes, ha="center", fontsize=14, color="#666")
+    if snap.regime is not None and d:
+        on = snap.regime != ""
+        edges = np.flatnonzero(np.diff(np.r_[0, on.astype(int), 0]))
+        for a, b in zip(edges[::2], edges[1::2]):
+            axs[3].axvspan(t[a], t[min(b, d - 1)], color="#6a3d9a", alpha=0.15, lw=0)
+    mv = snap.x["moves"]
+    axs[4].plot(t, np.convolve(mv, np.ones(7) / 7, mode="full")[:d] if d else mv, color="#08306b", lw=1.6)
+    axs[5].plot(t, snap.x["cost_eur"] / 1e6, color="#4d4d4d", lw=1.6)
+    marked = [r for r in decisions if r.kind in MARKED_KINDS and r.day < d]
+    for i, r in enumerate(marked, start=1):
+        x = t[r.day]
+        for ax in axs:
+            ax.axvline(x, color=MARK_COLOURS[r.kind], lw=0.8, ls=":", alpha=0.8)
+        axs[3].annotate(str(i), (mdates.date2num(x), 4.5 - 0.3 * (i % 3)), fontsize=9, ha="center",
+                        color=MARK_COLOURS[r.kind], weight="bold")
+    if d:
+        axs[-1].set_xlim(t[0], snap.dates[-1].astype("datetime64[s]").astype(object))
+    return png_bytes(fig)
+
+
+def regions_png(session: Session, snap: Snapshot, level: str = "provinces") -> bytes:
+    """Occupancy per unit, small multiples (one panel per unit), at slide resolution."""
+    names, occ = regions.series(session, snap, level, "occupancy")
+    _, load = regions.series(session, snap, level, "load")
+    n = len(names)
+    cols = 4 if n <= 12 else 5
+    rows = int(np.ceil(n / cols))
+    fig = Figure(figsize=SLIDE_IN, dpi=SLIDE_DPI)
+    FigureCanvasAgg(fig)
+    axs = fig.subplots(rows, cols, sharex=True, sharey=True, squeeze=False).ravel()
+    fig.subplots_adjust(left=0.05, right=0.99, top=0.9, bottom=0.06, hspace=0.45, wspace=0.08)
+    fig.suptitle(f"Per {level[:-1]}: occupancy (persons per usable place, blue) and load against the "
+                 "Spreidingswet key (persons ÷ target places, red)", fontsize=13)
+    t = snap.dates[:snap.day].astype("datetime64[s]").astype(object)
+    for i, ax in enumerate(axs):
+        if i >= n:
+            ax.set_visible(False)
+            continue
+        ax.plot(t, occ[:, i], color="#0b3d91", lw=1.4)
+        ax.plot(t, load[:, i], color="#b2182b", lw=1.2)
+        ax.axhline(1.0, color="#888", lw=0.8, ls="--")
+        ax.set_title(names[i], fontsize=10)
+        ax.tick_params(labelsize=8)
+        ax.grid(alpha=0.3)
+    return png_bytes(fig)
+
+
+def map_png(session: Session, metric: str = "occupancy") -> bytes:
+    canvas = MapCanvas(session, width_px=MAP_PX - 20)
+    canvas.update(session, metric, "municipalities")
+    return canvas.png()
+
+
+def _table(head: list[str], rows: list[list[str]], cls: str) -> str:
+    th = "".join(f"<th>{html.escape(h)}</th>" for h in head)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(c))}</td>" for c in r) + "</tr>" for r in rows)
+    return f'<table class="{cls}"><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>'
+
+
+CSS = """
+body{font-family:Roboto,Arial,sans-serif;font-size:15px;margin:24px auto;max-width:1700px;color:#222}
+h1{color:#0b3d91;font-size:26px} h2{color:#0b3d91;font-size:20px;margin-top:28px;border-bottom:2px solid #0b3d91}
+table{border-collapse:collapse;font-size:13px;margin:8px 0} td,th{border:1px solid #ccc;padding:3px 7px;text-align:left}
+th{background:#eef2f9} .cards{display:flex;flex-wrap:wrap;gap:10px}
+.card{border:1px solid #ccc;border-radius:6px;padding:8px 12px;min-width:190px}
+.card .v{font-size:24px;font-weight:600} .card .s{font-size:12px;color:#555}
+.worse{color:#b00020} .better{color:#1b7837}
+@media print{h2{page-break-before:always}}
+"""
+
+
+def briefing_html(session: Session, counterfactual_cost: np.ndarray | None = None, cf_note: str = "",
+                  level: str = "provinces") -> str:
+    """The briefing of the session's run so far."""
+    from viz.decisions import rows as decision_rows
+
+    snap = session.snapshot()
+    sc = session.scenario
+    names = phase_names(sc)
+    with session.lock:
+        log = list(session.state.event_log)
+        decisions = decision_rows(log)
+        k = session.key_figures()
+    cards = planner.planner_series(snap, counterfactual_cost, cf_note)
+    date = session.date if session.day < session.horizon else session.state.world.dates[-1]
+    parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Briefing — {html.escape(sc.name)}"
+             f"</title><style>{CSS}</style></head><body>",
+             f"<h1>Briefing: {html.escape(sc.name)} — day {snap.day} of {snap.horizon} ({date})</h1>",
+             f"<p>{html.escape(sc.description or '')}</p>",
+             f"<p>Start {sc.start_date}, horizon {sc.horizon_days} days, "
+             f"seed {session.seed if session.seed is not None else sc.seed}; "
+             f"made by noodplan on {dt.date.today()} from a simulation (synthetic location portfolio): "
+             "figures describe the model's run, not observations.</p>"]
+    if session.decisions:
+        parts.append("<p>What-if decisions taken during the run: " + "; ".join(
+            html.escape(f"day {d.day}: {d.event.action} {d.event.parameter or d.event.kind} "
+                        f"{'' if d.event.value is None else d.event.value}"
+                        f"{'' if d.event.places is None else d.event.places}")
+            for d in session.decisions) + "</p>")
+    parts.append("<h2>Key figures</h2><div class='cards'>")
+    basics = [("In reception (entitled)", f"{k['population']:,}", f"{k['in_bed']:,} in a bed"),
+              ("Occupancy", f"{k['occupancy_rate']:.1%}", f"{k['capacity']:,} usable places"),
+              ("Plan phase", "plan not active" if k["phase"] is None else str(k["phase"]),
+               "" if k["phase"] is None else names.get(k["phase"], ""))]
+    for title, value, sub in basics:
+        parts.append(f"<div class='card'><div>{html.escape(title)}</div><div class='v'>{html.escape(value)}</div>"
+                     f"<div class='s'>{html.escape(sub)}</div></div>")
+    for c in cards:
+        cls = "" if c.worse is None else ("worse" if c.worse else "better")
+        parts.append(f"<div class='card'><div>{html.escape(c.title)}</div><div class='v'>{html.escape(c.value)}</div>"
+                     f"<div class='s'>{html.escape(c.sub)}</div>"
+                     f"<div class='s {cls}'>{html.escape(c.trend)}</div></div>")
+    parts.append("</div>")
+    parts.append("<h2>The plan's decisions on the time line</h2>")
+    parts.append(_img(timeline_png(snap, decisions, names), "time series with the plan's decisions marked"))
+    marked = [r for r in decisions if r.kind in MARKED_KINDS and r.day < snap.day]
+    parts.append(_table(["#", "date", "kind", "where", "what", "why / asked and delivered"],
+                        [[str(i), r.date, r.kind, r.where, r.what, r.why] for i, r in enumerate(marked, start=1)],
+                        "decision-timeline") if marked else "<p class='decision-timeline'>No decisions yet.</p>")
+    rows, total = regions.table(session, level)
+    parts.append(f"<h2>Regions: per {level[:-1]}</h2>")
+    parts.append(_table([regions.LEVELS[level], "persons", "usable places", "occupancy", "Spreidingswet target",
+                         "load vs key", "phase", "places asked", "places delivered"],
+                        [[r.name, f"{r.persons:,}", f"{r.places:,}", _pct(r.occupancy), f"{r.target:,.0f}",
+                          _num(r.load), "–" if r.phase is None else str(r.phase),
+                          "national" if r.asked is None else f"{r.asked:,}", f"{r.delivered:,}"] for r in rows]
+                        + [["Netherlands", f"{total['persons']:,}", f"{total['places']:,}",
+                            _pct(total['persons'] / total['places'] if total['places'] else float('nan')),
+                            f"{total['target']:,.0f}",
+                            _num(total['persons'] / total['target'] if total['target'] else float('nan')),
+                            "", f"{total['asked']:,}", f"{total['delivered']:,}"]], "regional-table"))
+    parts.append(_img(regions_png(session, snap, level), "occupancy and load per unit"))
+    parts.append("<h2>Map: occupancy per municipality</h2>")
+    parts.append(_img(map_png(session), "map of occupancy per municipality"))
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _pct(v: float) -> str:
+    return "–" if not np.isfinite(v) else f"{v:.0%}"
+
+
+def _num(v: float) -> str:
+    return "–" if not np.isfinite(v) else f"{v:.2f}"

@@ -1,0 +1,328 @@
+"""The Regions, Inspect, Compare and Export tabs."""
+
+from __future__ import annotations
+
+import threading
+
+import numpy as np
+import solara
+from solara.alias import rv as v
+
+from model.scenario import ScenarioError, builtin_names, load_scenario
+from viz import briefing, compare as cmp, counterfactual, decisions, export, inspect, plots, regions
+from viz.components import MapView, table
+from viz.figures import COMPARE_FIGURES, MapCanvas, compare_figure, png_bytes
+from viz.session import Session
+from viz.store import Store
+
+_UNIT_KIND = {"provinces": "province", "safety regions": "region"}
+
+
+# ---------------------------------------------------------------------------------------------
+# Regions
+# ---------------------------------------------------------------------------------------------
+
+def _fmt(v: float, pct: bool = False) -> str:
+    if v is None or not np.isfinite(v):
+        return "–"
+    return f"{v:.0%}" if pct else f"{v:.2f}"
+
+
+@solara.component
+def RegionsPanel(session: Session, selection: solara.Reactive, canvas: MapCanvas, tick: int = 0):
+    """Per province or safety region: a table, small multiples and the map, selecting together."""
+    level = solara.use_reactive("provinces")
+    figure = solara.use_reactive("occupancy")
+    rows, total = solara.use_memo(lambda: regions.table(session, level.value), [tick, level.value, session.generation])
+    sel = selection.value
+    kind = _UNIT_KIND[level.value]
+    selected = sel[1] if sel and sel[0] == kind else None
+
+    def pick_row(i: int):
+        selection.set((kind, i))
+
+    with solara.Columns([5, 7], classes=["np-regions"]):
+        with solara.Column():
+            MapView(session, selection, canvas, tick, metric=figure, level=level,
+                    metrics=list(regions.FIGURES))
+            SelectionFacts(session, selection, tick)
+        with solara.Column(style={"min-width": "0"}):
+            head = [regions.LEVELS[level.value], "persons", "usable places", "occupancy", "Spreidingswet target",
+                    "load vs key", "phase", "places asked", "places delivered"]
+            body = [[r.name, f"{r.persons:,}", f"{r.places:,}", _fmt(r.occupancy, True), f"{r.target:,.0f}",
+                     _fmt(r.load), "–" if r.phase is None else r.phase,
+                     "national" if r.asked is None else f"{r.asked:,}", f"{r.delivered:,}"] for r in rows]
+            body.append(["Netherlands", f"{total['persons']:,}", f"{total['places']:,}",
+                         _fmt(total["persons"] / total["places"] if total["places"] else np.nan, True),
+                         f"{total['target']:,.0f}",
+                         _fmt(total["persons"] / total["target"] if total["target"] else np.nan),
+                         "", f"{total['asked']:,}", f"{total['delivered']:,}"])
+            table(head, body, "np-region-table", on_row=lambda i: i < len(rows) and pick_row(i), selected=selected)
+            solara.Text("Load against the Spreidingswet key: persons hosted ÷ the unit's target places (the 96,000 "
+                        "places keyed to population); 1 = it hosts exactly its share. Places asked per unit only "
+                        "when the plan runs per province; national requests are in the Netherlands row.",
+                        style={"font-size": "12px"})
+            snap = session.snapshot()
+            fig = solara.use_memo(lambda: _multiples(session, snap, level.value, figure.value, selected),
+                                  [tick, level.value, figure.value, selected, session.generation])
+            if fig is not None:
+                with solara.Div(classes=["np-region-multiples"]):
+                    solara.FigurePlotly(fig)
+            elif not snap.day:
+                solara.Text("Run some days to see the regions over time.")
+
+
+def _multiples(session: Session, snap, level: str, figure: str, selected: int | None):
+    if figure not in ("occupancy", "load", "phase") or not snap.day:
+        return None
+    names, values = regions.series(session, snap, level, figure)
+    label, unit = regions.FIGURES[figure]
+    return plots.regions_figure(names, snap.dates[:snap.day], values, label, unit, None if figure == "phase" else 1.0,
+                                names[selected] if selected is not None and selected < len(names) else None,
+                                cols=4 if len(names) <= 12 else 5)
+
+
+# ---------------------------------------------------------------------------------------------
+# Inspect
+# ---------------------------------------------------------------------------------------------
+
+def _facts_table(rows, cls: str):
+    v.SimpleTable(dense=True, class_=cls, children=[v.Html(tag="tbody", children=[
+        v.Html(tag="tr", children=[v.Html(tag="th", children=[k], style_="text-align: left; width: 45%"),
+                                   v.Html(tag="td", children=[val])]) for k, val in rows])])
+
+
+@solara.component
+def SelectionFacts(session: Session, selection: solara.Reactive, tick: int = 0):
+    sel = selection.value
+    if sel is None:
+        solara.Text("Nothing selected: click the map or pick a municipality or location.", classes=["np-nothing"])
+        return
+    kind, idx = sel
+    with session.lock:
+        if kind == "municipality" and 0 <= idx < session.state.munis.n:
+            _facts_table(inspect.municipality_facts(session, idx), "np-facts np-facts-municipality")
+        elif kind == "location" and 0 <= idx < session.state.locs.n:
+            _facts_table(inspect.location_facts(session, idx), "np-facts np-facts-location")
+        elif kind in ("province", "region"):
+            level = "provinces" if kind == "province" else "safety regions"
+            rows, _ = regions.table(session, level)
+            if 0 <= idx < len(rows):
+                r = rows[idx]
+                _facts_table([(regions.LEVELS[level], r.name), ("Persons in reception", f"{r.persons:,}"),
+                              ("Usable places", f"{r.places:,}"), ("Occupancy", _fmt(r.occupancy, True)),
+                              ("Load against the Spreidingswet key", _fmt(r.load)),
+                              ("Plan phase", "plan not active" if r.phase is None else str(r.phase)),
+                              ("Places delivered by the plan", f"{r.delivered:,}")], f"np-facts np-facts-{kind}")
+
+
+@solara.component
+def InspectPanel(session: Session, selection: solara.Reactive, tick: int = 0):
+    s = session.state
+    muni_names = sorted(s.munis.names)
+    loc_names = sorted(set(s.locs.names))
+    sel = selection.value
+    person_text, set_person_text = solara.use_state("")
+
+    def pick_muni(name):
+        selection.set(("municipality", s.munis.names.index(name)))
+
+    def pick_loc(name):
+        selection.set(("location", s.locs.names.index(name)))
+
+    n_persons = s.people.n_persons
+    with solara.Columns([1, 1]):
+        with solara.Column():
+            solara.Select("Municipality (gemeente)", values=muni_names,
+                          value=s.munis.names[sel[1]] if sel and sel[0] == "municipality" else None,
+                          on_value=pick_muni, classes=["np-pick-municipality"])
+            solara.Select("Location", values=loc_names,
+                          value=s.locs.names[sel[1]] if sel and sel[0] == "location" and sel[1] < s.locs.n else None,
+                          on_value=pick_loc, classes=["np-pick-location"])
+            SelectionFacts(session, selection, tick)
+        with solara.Column():
+            solara.Text("One applicant's path", style={"font-weight": "bold"})
+            text = person_text.strip().replace(",", "")
+            problem = ""
+            if text and not (text.isdigit() and int(text) < n_persons):
+                problem = f"person: a whole number from 0 to {max(n_persons - 1, 0):,} (got {person_text!r})"
+            with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+                v.TextField(label="Person number", v_model=person_text, dense=True,
+                            hint=f"0 – {max(n_persons - 1, 0):,}", persistent_hint=True,
+                            error_messages=[problem] if problem else [], class_="np-person",
+                            on_v_model=set_person_text)
+
+                def random_person():
+                    set_person_text(str(inspect.sample_person(session, rng_seed=session.day + len(person_text))))
+                solara.Button("Someone in reception", on_click=random_person, text=True, classes=["np-random-person"])
+            if text and not problem:
+                with session.lock:
+                    facts, path = inspect.applicant_facts(session, int(text))
+                _facts_table(facts, "np-facts np-facts-applicant")
+                solara.Text(f"Path: {len(path)} bed change(s)", style={"font-weight": "bold"})
+                table(["date", "from", "to", "reason", "km"], [[r[c] for c in ("date", "from", "to", "reason", "km")]
+                                                               for r in path], "np-path")
+
+
+# ---------------------------------------------------------------------------------------------
+# Compare
+# ---------------------------------------------------------------------------------------------
+
+ACTIVE = "the active scenario"
+CHANGED = "A with changes (YAML below)"
+
+
+@solara.component
+def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id: solara.Reactive[int]):
+    """Any two scenarios (built-in, saved or the active one) on the same seeds."""
+    _ = run_id.value
+    names = [ACTIVE] + builtin_names() + [n for n in store.scenarios if n not in builtin_names()]
+    a_name = solara.use_reactive(ACTIVE)
+    b_name = solara.use_reactive(CHANGED)
+    changes = solara.use_reactive("plan: {enabled: false}\n")
+    seeds_text = solara.use_reactive("1, 2, 3")
+    days_text = solara.use_reactive(str(min(365, session.horizon)))
+    job = solara.use_reactive(0)        # > 0: a comparison is running
+    progress = solara.use_reactive(0.0)
+
+    def scenario(name):
+        if name == ACTIVE:
+            return session.scenario
+        if name in store.scenarios:
+            return store.scenarios[name]
+        return load_scenario(name)
+
+    problems = {}
+    a = b = None
+    try:
+        a = scenario(a_name.value)
+    except ScenarioError as exc:
+        problems["a"] = str(exc)
+    if a is not None:
+        try:
+            b = (cmp.variant(a, changes.value, dict(store.scenarios)) if b_name.value == CHANGED
+                 else scenario(b_name.value))
+        except ScenarioError as exc:
+            problems["b"] = str(exc)
+    try:
+        seeds = cmp.parse_seeds(seeds_text.value)
+    except ScenarioError as exc:
+        problems["seeds"], seeds = str(exc), None
+    horizon = min(a.horizon_days if a else session.horizon, b.horizon_days if b else session.horizon)
+    try:
+        days = cmp.parse_days(days_text.value, horizon)
+    except ScenarioError as exc:
+        problems["days"], days = str(exc), None
+    label_a = session.scenario.name if a_name.value == ACTIVE else a_name.value
+    label_b = (f"{label_a} with changes" if b_name.value == CHANGED else
+               (session.scenario.name if b_name.value == ACTIVE else b_name.value))
+    res = result.value
+    if res is not None and (res.label_a, res.label_b) != (label_a, label_b):
+        res = None            # the choice changed: an old result is not shown under new names
+    fig = solara.use_memo(lambda: None if res is None else plots.compare_figure(
+        res, [n for n in COMPARE_FIGURES if n[0] in res.a[0].daily]), [res])
+
+    def work(cancel: threading.Event):
+        if job.value == 0 or problems:
+            return
+        last = [0.0]
+
+        def tick(f):
+            if f - last[0] >= 0.05:
+                last[0] = f
+                progress.set(f)
+        out = cmp.compare(a, b, seeds, days, progress=tick, cancelled=cancel.is_set, label_b=label_b, label_a=label_a)
+        if out is not None and not cancel.is_set():
+            result.set(out)
+            job.set(0)
+
+    solara.use_thread(work, dependencies=[job.value], intrusive_cancel=False)
+
+    def err(key):
+        return [problems[key]] if key in problems else []
+
+    with solara.Column(classes=["np-compare"]):
+        solara.Text("Pick any two scenarios (built-in, saved or the active one), or B as A with changes. Both run "
+                    "headless on the same seeds (common random numbers), so differences come from the scenarios.")
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            solara.Select("Variant A", values=names, value=a_name, classes=["np-compare-a"], style={"width": "260px"})
+            solara.Select("Variant B", values=[CHANGED, *names], value=b_name, classes=["np-compare-b"],
+                          style={"width": "260px"})
+        if problems.get("a"):
+            solara.Error(problems["a"], classes=["np-compare-a-error"])
+        if b_name.value == CHANGED:
+            v.Textarea(label="Changes for variant B (YAML; `extends: NAME` starts from another scenario)",
+                       v_model=changes.value, on_v_model=changes.set, rows=3, auto_grow=True, class_="np-variant-b",
+                       error_messages=err("b"))
+        elif problems.get("b"):
+            solara.Error(problems["b"], classes=["np-compare-b-error"])
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            v.TextField(label="Seeds", v_model=seeds_text.value, on_v_model=seeds_text.set, dense=True,
+                        error_messages=err("seeds"), class_="np-compare-seeds", style_="max-width: 240px")
+            v.TextField(label="Days", v_model=days_text.value, on_v_model=days_text.set, dense=True,
+                        error_messages=err("days"), class_="np-compare-days", style_="max-width: 160px")
+        with solara.Row():
+            solara.Button("Run comparison", on_click=lambda: (progress.set(0.0), job.set(job.value + 1)),
+                          disabled=bool(problems) or job.value > 0, color="primary", classes=["np-compare-run"])
+            if job.value > 0:
+                solara.ProgressLinear(value=progress.value * 100, style={"flex": "1"})
+                solara.Button("Cancel", on_click=lambda: job.set(0), color="error", text=True)
+        if res is not None:
+            rows = res.table()
+            table(list(rows[0]), [list(r.values()) for r in rows], "np-compare-table")
+            with solara.Div(classes=["np-compare-plot"]):
+                solara.FigurePlotly(fig)
+
+
+# ---------------------------------------------------------------------------------------------
+# Export
+# ---------------------------------------------------------------------------------------------
+
+@solara.component
+def ExportPanel(session: Session, map_canvas: MapCanvas, comparison: solara.Reactive, tick: int = 0):
+    name = session.scenario.name
+    day = session.day
+
+    def cf_cost():
+        fut = counterfactual.cost_future(session.scenario, session.seed)
+        return (fut.result(), counterfactual.note(session.scenario)) if fut.done() and not fut.exception() \
+            else (None, "stable-stock run still computing")
+
+    def brief() -> bytes:
+        cost, note = cf_cost()
+        return briefing.briefing_html(session, cost, note).encode("utf-8")
+
+    def timeline() -> bytes:
+        with session.lock:
+            rows = decisions.rows(session.state.event_log)
+        from viz.labels import phase_names
+        return briefing.timeline_png(session.snapshot(), rows, phase_names(session.scenario))
+
+    def map_png() -> bytes:
+        with session.lock:
+            return briefing.map_png(session)
+
+    with solara.Column(classes=["np-export"]):
+        solara.Text(f"Scenario {name}, {day} day(s) simulated."
+                    + ("" if day else " Run some days first to export figures."))
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            solara.FileDownload(brief, filename=f"{name}-briefing-day{day}.html", label="Briefing (HTML)",
+                                mime_type="text/html")
+            solara.FileDownload(lambda: export.daily_csv(session.results()), filename=f"{name}-daily.csv",
+                                label="Daily figures (CSV)", mime_type="text/csv")
+            solara.FileDownload(lambda: export.daily_netcdf(session.results()), filename=f"{name}-daily.nc",
+                                label="Daily figures (NetCDF)", mime_type="application/x-netcdf")
+            solara.FileDownload(lambda: decisions.to_csv(decisions.rows(list(session.state.event_log))),
+                                filename=f"{name}-decisions.csv", label="Decisions (CSV)", mime_type="text/csv")
+            solara.FileDownload(lambda: export.scenario_yaml(session.scenario), filename=f"{name}.yaml",
+                                label="Scenario (YAML)", mime_type="application/x-yaml")
+            solara.FileDownload(lambda: session.record().to_json().encode("utf-8"), filename=f"{name}-run.json",
+                                label="Run (JSON, reopens it)", mime_type="application/json")
+            solara.FileDownload(map_png, filename=f"{name}-map-day{day}.png", label="Map (PNG, 1600 px)",
+                                mime_type="image/png")
+            solara.FileDownload(timeline, filename=f"{name}-timeline-day{day}.png", label="Time line (PNG, 1920 px)",
+                                mime_type="image/png")
+            res = comparison.value
+            if res is not None:
+                solara.FileDownload(lambda: png_bytes(compare_figure(res), dpi=200), filename=f"{name}-comparison.png",
+                                    label="Comparison (PNG)", mime_type="image/png")

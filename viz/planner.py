@@ -1,0 +1,164 @@
+"""The planner's numbers: the figures a COA or ministry planner asks for first, each as a daily
+series (for the card's sparkline and trend) computed from what the run records.
+
+Where each figure comes from (`planner_series` is the one place to point at new model outputs):
+
+* children in emergency reception — `children_in_emergency` (recorder; minors in emergency or
+  crisis emergency locations);
+* moves per person-year — persons moved between locations per person-year in a reception bed,
+  over a 28-day window: `moves` ÷ (`in_bed` summed ÷ 365) (recorder); for children the same with
+  the minors moved and minors in a bed (`viz.session.ViewSeries`). When `Results.churn()` gains
+  `moves_per_person_year` and `children_moves_per_year`, their run totals replace `_moves_rate`;
+* decision time — an *estimate* until the model records it per track: the IND backlog divided by
+  the decisions per day over the last 28 days (Little's law: how long a case joining the line
+  today waits at today's pace), `ind_backlog` and `decisions` (recorder);
+* people without a bed — tonight (`unsheltered`) and the person-nights so far (its sum);
+* cost against the stable stock — the cost so far minus the cost of the same days in the
+  counterfactual run (`viz.counterfactual`), EUR.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from viz.session import Snapshot
+
+WINDOW_DAYS = 28
+
+
+@dataclass
+class Figure:
+    key: str
+    title: str
+    value: str                 # the figure now, formatted
+    sub: str                   # what it means / a second figure
+    series: np.ndarray         # one value per simulated day (NaN where not defined), for the sparkline
+    trend: str = ""            # change over the last WINDOW_DAYS days, in words
+    worse: bool | None = None  # True: the trend is bad for people or the budget; None: no trend yet
+
+
+def _window_sum(a: np.ndarray, w: int = WINDOW_DAYS) -> np.ndarray:
+    c = np.concatenate([[0.0], np.cumsum(a, dtype=float)])
+    k = np.arange(1, len(a) + 1)
+    return c[k] - c[np.maximum(k - w, 0)]
+
+
+def _moves_rate(moved: np.ndarray, in_bed: np.ndarray) -> np.ndarray:
+    """Moves per person-year in a bed over the trailing window (NaN without anyone in a bed)."""
+    years = _window_sum(in_bed) / 365.0
+    return np.divide(_window_sum(moved), years, out=np.full(len(moved), np.nan), where=years > 0)
+
+
+def moves_per_person_year(snap: Snapshot) -> tuple[np.ndarray, np.ndarray]:
+    """(all persons, children): moves between locations per person-year in a bed, 28-day window."""
+    d = snap.day
+    ex = snap.extra
+    return (_moves_rate(snap.x["moves"], snap.x["in_bed"]),
+            _moves_rate(ex.children_moved[:d].astype(float), ex.children_in_bed[:d].astype(float)))
+
+
+def moves_so_far(snap: Snapshot) -> tuple[float, float]:
+    """Moves per person-year in a bed over the whole run so far (all, children)."""
+    d = snap.day
+    ex = snap.extra
+    years = snap.x["in_bed"].sum() / 365.0
+    kid_years = ex.children_in_bed[:d].sum() / 365.0
+    return (float(snap.x["moves"].sum() / years) if years else float("nan"),
+            float(ex.children_moved[:d].sum() / kid_years) if kid_years else float("nan"))
+
+
+def decision_time_days(snap: Snapshot) -> np.ndarray:
+    """Estimated days from joining the IND line to a decision: backlog ÷ decisions per day
+    (28-day mean). NaN while no decision has been made in the window."""
+    per_day = _window_sum(snap.x["decisions"]) / np.minimum(np.arange(1, snap.day + 1), WINDOW_DAYS)
+    return np.divide(snap.x["ind_backlog"], per_day, out=np.full(snap.day, np.nan), where=per_day > 0)
+
+
+def _trend(series: np.ndarray, fmt, higher_is_worse: bool = True) -> tuple[str, bool | None]:
+    ok = np.flatnonzero(np.isfinite(series))
+    if len(ok) < 2:
+        return "", None
+    now = series[ok[-1]]
+    past = ok[ok <= ok[-1] - WINDOW_DAYS]
+    base = series[past[-1]] if len(past) else series[ok[0]]
+    change = now - base
+    span = min(WINDOW_DAYS, ok[-1] - (past[-1] if len(past) else ok[0]))
+    if abs(change) < 1e-9:
+        return f"= no change in {span} days", False
+    arrow = "▲" if change > 0 else "▼"
+    return f"{arrow} {fmt(abs(change))} in {span} days", (change > 0) == higher_is_worse
+
+
+def planner_series(snap: Snapshot, counterfactual_cost: np.ndarray | None = None,
+                   counterfactual_note: str = "") -> list[Figure]:
+    """The planner's cards for the days simulated so far (see the module's docstring)."""
+    d = snap.day
+    x = snap.x
+    out = []
+
+    kids = x["children_in_emergency"].astype(float)
+    t, w = _trend(kids, lambda v: f"{v:,.0f}")
+    out.append(Figure("children", "Children in emergency reception (noodopvang)",
+                      f"{kids[-1]:,.0f}" if d else "–", "minors in emergency or crisis emergency locations",
+                      kids, t, w))
+
+    rate_all, rate_kids = moves_per_person_year(snap)
+    all_so_far, kids_so_far = moves_so_far(snap)
+    t, w = _trend(rate_all, lambda v: f"{v:.2f}")
+    out.append(Figure("moves", "Moves per person-year (verhuisbewegingen)",
+                      f"{rate_all[-1]:.2f}" if d and np.isfinite(rate_all[-1]) else "–",
+                      (f"last {WINDOW_DAYS} days; run so far {all_so_far:.2f}" if d
+                       else "persons moved per year in a bed"),
+                      rate_all, t, w))
+    t, w = _trend(rate_kids, lambda v: f"{v:.2f}")
+    out.append(Figure("moves-children", "Moves per child-year",
+                      f"{rate_kids[-1]:.2f}" if d and np.isfinite(rate_kids[-1]) else "–",
+                      (f"last {WINDOW_DAYS} days; run so far {kids_so_far:.2f}" if d
+                       else "minors moved per year in a bed"),
+                      rate_kids, t, w))
+
+    wait = decision_time_days(snap)
+    t, w = _trend(wait, lambda v: f"{v:,.0f} days")
+    out.append(Figure("decision-time", "IND decision time (estimate)",
+                      f"{wait[-1]:,.0f} days" if d and np.isfinite(wait[-1]) else "–",
+                      "backlog ÷ decisions per day (28-day mean)", wait, t, w))
+
+    uns = x["unsheltered"].astype(float)
+    t, w = _trend(uns, lambda v: f"{v:,.0f}")
+    out.append(Figure("unsheltered", "Without a bed tonight",
+                      f"{uns[-1]:,.0f}" if d else "–", f"{uns.sum():,.0f} person-nights so far", uns, t, w))
+
+    cost = np.cumsum(x["cost_eur"]) / 1e6
+    if counterfactual_cost is not None and len(counterfactual_cost) >= d:
+        diff = cost - np.cumsum(counterfactual_cost[:d]) / 1e6
+        t, w = _trend(diff, lambda v: f"EUR {v:,.0f} M")
+        sign = "+" if d and diff[-1] >= 0 else ""
+        out.append(Figure("cost", "Cost against the stable stock",
+                          f"{sign}EUR {diff[-1]:,.0f} M" if d else "–",
+                          f"EUR {cost[-1] / 1e3 if d else 0:,.2f} bn so far; {counterfactual_note}", diff, t, w))
+    else:
+        t, w = _trend(cost, lambda v: f"EUR {v:,.0f} M")
+        out.append(Figure("cost", "Cost against the stable stock",
+                          f"EUR {cost[-1] / 1e3:,.2f} bn" if d else "–",
+                          counterfactual_note or "stable-stock run: computing…", cost, t, w))
+    return out
+
+
+def sparkline_svg(series: np.ndarray, width: int = 120, height: int = 28, colour: str = "#0b3d91") -> str:
+    """A tiny inline SVG line of a series (NaN gaps dropped); '' for fewer than two points."""
+    y = np.asarray(series, float)
+    ok = np.flatnonzero(np.isfinite(y))
+    if len(ok) < 2:
+        return ""
+    if len(ok) > width:                      # one point per pixel column is enough
+        ok = ok[np.linspace(0, len(ok) - 1, width).astype(int)]
+    v = y[ok]
+    lo, hi = float(v.min()), float(v.max())
+    span = hi - lo or 1.0
+    xs = (ok - ok[0]) / max(ok[-1] - ok[0], 1) * (width - 2) + 1
+    ys = height - 2 - (v - lo) / span * (height - 4)
+    pts = " ".join(f"{a:.1f},{b:.1f}" for a, b in zip(xs, ys))
+    return (f'<svg width="{width}" height="{height}" viewBox="0 0 {width} {height}" role="img" '
+            f'aria-label="trend"><polyline fill="none" stroke="{colour}" stroke-width="1.5" points="{pts}"/></svg>')

@@ -1,0 +1,139 @@
+"""Play a session day after day in its own thread, showing at most one frame per finished render.
+
+Why a thread of its own, and why frames: simulating a day takes a few milliseconds, drawing it
+(map, charts, cards) and sending it to the browser a hundred or more. So the player simulates
+the days that are due at the chosen speed and *skips frames, not days*: it asks for a new frame
+only when the previous one has been drawn (`Frames`), and never changes reactive state while a
+render is under way. A render asked for by the player runs in the player's thread (Solara renders
+in the thread that changes state when it can take the render lock), so the thread that handles the
+browser's clicks is never blocked by it, and Pause — a plain `threading.Event` — stops the run
+before its next day at every speed, including "as fast as possible".
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+
+SPEEDS = {"1 day/s": 1.0, "5 days/s": 5.0, "20 days/s": 20.0, "as fast as possible": math.inf}
+FASTEST = "as fast as possible"
+FRAME_BUDGET_S = 0.25      # at the fastest speed: simulate this long between frames
+MIN_FRAME_S = 1 / 30       # never more than 30 frames a second
+STALE_FRAME_S = 2.0        # a frame not drawn after this long is given up (e.g. a closed tab)
+
+
+class Frames:
+    """One frame at a time: `due()` says whether a new frame may be asked for (the last one was
+    drawn, or given up); the page calls `drawn(n)` when it has rendered frame `n`."""
+
+    def __init__(self) -> None:
+        self.asked = 0                 # number of the last frame asked for
+        self.shown = 0                 # number of the last frame drawn
+        self._asked_at = 0.0
+
+    def due(self, now: float) -> bool:
+        if now - self._asked_at < MIN_FRAME_S:
+            return False
+        return self.shown >= self.asked or now - self._asked_at > STALE_FRAME_S
+
+    def ask(self, now: float) -> int:
+        self.asked += 1
+        self._asked_at = now
+        return self.asked
+
+    def drawn(self, n: int) -> None:
+        self.shown = max(self.shown, n)
+
+
+class Player:
+    """Runs `step(n)` (which simulates n days, returning the days simulated) at `speed` days per
+    second in a background thread; `show(frame)` asks for frame number `frame` to be drawn.
+
+    `play()` starts (or changes speed), `pause()` stops before the next day and returns at once;
+    when the thread stops (paused, at the horizon, or an error) it shows its last day and then
+    calls `on_stop()`.
+    """
+
+    def __init__(self, step: Callable[[int], int], show: Callable[[int], None],
+                 on_stop: Callable[[], None] | None = None) -> None:
+        self.step = step
+        self.show = show
+        self.on_stop = on_stop
+        self.frames = Frames()
+        self.speed = 5.0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self.days_played = 0
+        self.error: BaseException | None = None
+
+    @property
+    def playing(self) -> bool:
+        return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
+
+    def set_speed(self, speed: float) -> None:
+        """Change the speed (days per second, math.inf = as fast as possible) while playing."""
+        self.speed = float(speed)
+
+    def play(self, speed: float | None = None) -> None:
+        if speed is not None:
+            self.set_speed(speed)
+        if self.playing:
+            return
+        self.join()                      # a paused thread finishes its day before a new one starts
+        self._stop = threading.Event()
+        self.error = None
+        self._thread = threading.Thread(target=self._run, args=(self._stop,), name="noodplan-play",
+                                        daemon=True)
+        self._thread.start()
+
+    def pause(self) -> None:
+        """Stop before the next day; returns at once (the thread shows its last frame and ends)."""
+        self._stop.set()
+
+    def join(self, timeout: float | None = 5.0) -> None:
+        t = self._thread
+        if t is not None and t is not threading.current_thread():
+            t.join(timeout)
+
+    def _run(self, stop: threading.Event) -> None:
+        next_due = time.perf_counter()
+        finished = False
+        try:
+            while not stop.is_set():
+                speed = self.speed
+                now = time.perf_counter()
+                if math.isfinite(speed):
+                    if now < next_due:
+                        stop.wait(min(next_due - now, 0.05))
+                        continue
+                    # every day that is due, one at a time (Pause is honoured between days);
+                    # after a long frame the player catches up by at most one second of days
+                    due = min(1 + int((now - next_due) * speed), max(1, int(speed)))
+                    next_due = max(next_due, now - 1.0) + due / speed
+                    deadline = math.inf
+                else:
+                    due = 1 << 30
+                    deadline = now + FRAME_BUDGET_S
+                    next_due = now
+                for _ in range(due):
+                    if stop.is_set():
+                        break
+                    if self.step(1) == 0:
+                        finished = True
+                        break
+                    self.days_played += 1
+                    if time.perf_counter() >= deadline:
+                        break
+                now = time.perf_counter()
+                if finished or stop.is_set() or self.frames.due(now):
+                    self.show(self.frames.ask(now))
+                if finished:
+                    break
+        except BaseException as exc:
+            self.error = exc
+        finally:
+            stop.set()
+            if self.on_stop is not None and self._thread is threading.current_thread():
+                self.on_stop()

@@ -1,0 +1,227 @@
+"""Interactive charts (Plotly, shown with Solara's `FigurePlotly`): hover values, zoom, legend
+toggles. plotly.js comes with the `plotly` package (its Jupyter extension, served by the app
+itself), so nothing loads from a CDN.
+
+* `timeline_figure` — the run so far: persons by stage, occupancy by kind against places,
+  people without a bed, the plan's phase with regimes shaded, moves and cost; the plan's
+  decisions are marked on every panel (hover a marker on the phase panel for what and why);
+* `regions_figure` — small multiples, one panel per province or safety region;
+* `compare_figure` — two variants over several seeds: mean with a band (lowest to highest seed),
+  and the difference B − A with its band.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from agents.locations import KIND_NAMES
+from viz.decisions import MARKED_KINDS as MARKED
+from viz.decisions import DecisionRow
+from viz.labels import STAGE_LABELS
+from viz.session import ENTITLED_STAGE_NAMES, Snapshot
+
+FONT = dict(family="Roboto, Arial, sans-serif", size=13)
+KIND_GROUPS = {
+    "Registration & process": ["central", "border", "process"],
+    "Regular (azc, amv, sober)": ["regular", "minors", "accelerated"],
+    "Emergency (noodopvang)": ["emergency"],
+    "Crisis (crisisnoodopvang)": ["crisis"],
+}
+GROUP_COLOURS = ["#6a3d9a", "#33a02c", "#ff7f00", "#e31a1c"]
+STAGE_COLOURS = ["#a6cee3", "#6a3d9a", "#1f78b4", "#33a02c", "#fb9a99", "#b15928"]
+MARK_COLOURS = {"phase": "#d95f02", "request": "#1b9e77", "regime": "#7570b3", "decision": "#e7298a",
+                "event": "#666666", "action": "#a6761d"}
+_KIND_IDX = [[KIND_NAMES.index(k) for k in ks] for ks in KIND_GROUPS.values()]
+PANELS = ["Persons in reception by stage", "Occupancy by kind of location, and places",
+          "Without a bed tonight (persons)", "Plan phase (noodplan) and regimes — hover a marker for the decision",
+          "Moves between locations (persons/day)", "Cost of reception (EUR million/day)"]
+
+
+def iso(dates) -> np.ndarray:
+    """Dates as ISO strings: what the browser gets (the widget channel does not take date objects)."""
+    return np.datetime_as_string(np.asarray(dates, dtype="datetime64[D]"))
+
+
+def _layout(fig: go.Figure, height: int) -> None:
+    fig.update_layout(height=height, margin=dict(l=60, r=20, t=40, b=130), font=FONT, hovermode="x unified",
+                      hoverdistance=-1, plot_bgcolor="white",
+                      legend=dict(font=dict(size=12), groupclick="toggleitem", orientation="h", y=-0.06,
+                                  yanchor="top"), template="plotly_white",
+                      uirevision="keep")   # zoom and legend toggles survive the daily update
+
+
+class Timeline:
+    """The six panels of the run so far, with the plan's decisions marked.
+
+    `figure()` builds the whole figure once (layout, axes, every trace, empty); each frame then
+    only replaces the traces' data (`trace_data`) and, when decisions or regimes were added, the
+    marks (`marks`): Plotly's layout machinery is far too slow to rebuild a figure every frame.
+    """
+
+    def __init__(self, snap: Snapshot, phase_names: dict[int, str], height: int = 900) -> None:
+        self.dates = iso(snap.dates)
+        self.plan_active = snap.phase is not None
+        self.phase_names = phase_names
+        self.height = height
+
+    def figure(self) -> go.Figure:
+        fig = make_subplots(rows=3, cols=2, shared_xaxes=True, subplot_titles=PANELS, vertical_spacing=0.09,
+                            horizontal_spacing=0.08)
+        for k, (name, colour) in enumerate(zip(ENTITLED_STAGE_NAMES, STAGE_COLOURS)):
+            fig.add_trace(go.Scatter(name=STAGE_LABELS[name], line=dict(color=colour, width=1.6), legendgroup="stage",
+                                     legendgrouptitle_text="Stage" if k == 0 else None), 1, 1)
+        for k, (group, colour) in enumerate(zip(KIND_GROUPS, GROUP_COLOURS)):
+            fig.add_trace(go.Scatter(name=group, line=dict(color=colour, width=1.6), legendgroup="kind",
+                                     legendgrouptitle_text="Persons by kind" if k == 0 else None), 1, 2)
+        fig.add_trace(go.Scatter(name="usable places (all)", legendgroup="kind",
+                                 line=dict(color="black", width=1.2, dash="dash")), 1, 2)
+        fig.add_trace(go.Scatter(name="persons in a bed (all)", legendgroup="kind", line=dict(color="grey", width=1.2)),
+                      1, 2)
+        fig.add_trace(go.Scatter(name="without a bed", showlegend=False, line=dict(color="#b2182b", width=1.6)), 2, 1)
+        fig.add_trace(go.Scatter(name="plan phase", showlegend=False, line_shape="hv",
+                                 line=dict(color="#f47c3c", width=2),
+                                 hovertemplate="phase %{y}: %{customdata}<extra></extra>"), 2, 2)
+        for kind in MARKED:
+            fig.add_trace(go.Scatter(mode="markers", name=f"{kind}s", legendgroup="decisions",
+                                     legendgrouptitle_text="Decisions" if kind == MARKED[0] else None,
+                                     marker=dict(color=MARK_COLOURS[kind], size=9, symbol="diamond"),
+                                     hoverinfo="text"), 2, 2)
+        fig.add_trace(go.Scatter(name="moves per day", legendgroup="moves", legendgrouptitle_text="Moves",
+                                 line=dict(color="#1f78b4", width=0.8), opacity=0.6), 3, 1)
+        fig.add_trace(go.Scatter(name="7-day mean", legendgroup="moves", line=dict(color="#08306b", width=1.6)), 3, 1)
+        fig.add_trace(go.Scatter(name="cost", showlegend=False, line=dict(color="#4d4d4d", width=1.6),
+                                 hovertemplate="EUR %{y:.2f} M<extra></extra>"), 3, 2)
+        fig.update_yaxes(range=[-0.3, 4.6], tickvals=list(range(5)), showticklabels=self.plan_active, row=2, col=2)
+        if len(self.dates):
+            fig.update_xaxes(range=[self.dates[0], self.dates[-1]])
+        _layout(fig, self.height)
+        self.titles = list(fig.layout.annotations)
+        return fig
+
+    def trace_data(self, snap: Snapshot, decisions: list[DecisionRow]) -> list[dict]:
+        """New data of every trace, in the order of `figure()`."""
+        d = snap.day
+        t = self.dates[:d]
+        out = [dict(x=t, y=snap.stage[:, k]) for k in range(len(ENTITLED_STAGE_NAMES))]
+        out += [dict(x=t, y=snap.kind_occupancy[:, idx].sum(axis=1)) for idx in _KIND_IDX]
+        out += [dict(x=t, y=snap.x["capacity"]), dict(x=t, y=snap.x["in_bed"]), dict(x=t, y=snap.x["unsheltered"])]
+        if snap.phase is not None:
+            out.append(dict(x=t, y=snap.phase, customdata=[self.phase_names.get(int(p), "") for p in snap.phase]))
+        else:
+            out.append(dict(x=t[:0], y=[], customdata=[]))
+        marked = [r for r in decisions if r.kind in MARKED and 0 <= r.day < d]
+        for kind in MARKED:
+            rows = [r for r in marked if r.kind == kind]
+            out.append(dict(x=[self.dates[r.day] for r in rows], y=[4.35 - 0.25 * MARKED.index(kind)] * len(rows),
+                            hovertext=[f"{r.date} — {r.where}: {r.what}" + (f"<br>{r.why}" if r.why else "")
+                                       for r in rows]))
+        mv = snap.x["moves"]
+        out.append(dict(x=t, y=mv))
+        out.append(dict(x=t, y=np.convolve(mv, np.ones(7) / 7, mode="full")[:d] if d else mv))
+        out.append(dict(x=t, y=snap.x["cost_eur"] / 1e6))
+        return out
+
+    def marks(self, snap: Snapshot, decisions: list[DecisionRow]) -> tuple[list[dict], list[dict]]:
+        """Shapes and annotations: a dotted line on both columns on the day of each decision,
+        regimes shaded on the phase panel, and 'plan not active' when it is not."""
+        shapes, notes = [], [a.to_plotly_json() for a in self.titles]
+        if not self.plan_active:
+            notes.append(dict(text="plan not active", xref="x4 domain", yref="y4 domain", x=0.5, y=0.5,
+                              showarrow=False, font=dict(size=15, color="#666666")))
+        marked = [r for r in decisions if r.kind in MARKED and 0 <= r.day < snap.day]
+        for day in sorted({r.day for r in marked}):
+            kinds = {r.kind for r in marked if r.day == day}
+            colour = next(MARK_COLOURS[k] for k in MARKED if k in kinds)
+            for xref in ("x", "x2"):          # both columns (each column shares its x-axis)
+                shapes.append(dict(type="line", xref=xref, yref="paper", x0=self.dates[day], x1=self.dates[day],
+                                   y0=0, y1=1, line=dict(color=colour, width=0.8, dash="dot"), opacity=0.6))
+        if snap.regime is not None and snap.day:
+            on = snap.regime != ""
+            edges = np.flatnonzero(np.diff(np.r_[0, on.astype(int), 0]))
+            for a, b in zip(edges[::2], edges[1::2]):
+                x0, x1 = self.dates[a], self.dates[min(b, len(self.dates) - 1)]
+                shapes.append(dict(type="rect", xref="x4", yref="y4 domain", x0=x0, x1=x1, y0=0, y1=1,
+                                   fillcolor="#6a3d9a", opacity=0.12, line_width=0, layer="below"))
+                notes.append(dict(xref="x4", yref="y4 domain", x=x0, y=1, xanchor="left", yanchor="top",
+                                  showarrow=False, text=f"regime: {snap.regime[a]}",
+                                  font=dict(size=11, color="#6a3d9a")))
+        return shapes, notes
+
+    @staticmethod
+    def marks_key(snap: Snapshot, decisions: list[DecisionRow]) -> tuple:
+        """Changes when the marks do (a new decision day, a regime starting or ending)."""
+        on = () if snap.regime is None else tuple(np.flatnonzero(np.diff(np.r_[0, (snap.regime != "").astype(int), 0])))
+        return (sum(1 for r in decisions if r.kind in MARKED and r.day < snap.day), on)
+
+
+def timeline_figure(snap: Snapshot, decisions: list[DecisionRow], phase_names: dict[int, str],
+                    height: int = 860) -> go.Figure:
+    """The whole time line as one figure (for export and tests)."""
+    tl = Timeline(snap, phase_names, height)
+    fig = tl.figure()
+    for trace, data in zip(fig.data, tl.trace_data(snap, decisions)):
+        trace.update(data)
+    shapes, notes = tl.marks(snap, decisions)
+    fig.layout.shapes, fig.layout.annotations = shapes, notes
+    return fig
+
+
+def regions_figure(names: list[str], dates: np.ndarray, values: np.ndarray, title: str, unit: str,
+                   reference: float | None = None, selected: str | None = None, cols: int = 4) -> go.Figure:
+    """Small multiples: one panel per unit (rows of `values` are days, columns units)."""
+    n = len(names)
+    rows = max(1, int(np.ceil(n / cols)))
+    fig = make_subplots(rows=rows, cols=cols, shared_xaxes=True, shared_yaxes=True, subplot_titles=names,
+                        vertical_spacing=0.5 / max(rows, 1) if rows > 1 else 0.1, horizontal_spacing=0.03)
+    for i, name in enumerate(names):
+        r, c = divmod(i, cols)
+        sel = name == selected
+        fig.add_trace(go.Scatter(x=iso(dates), y=values[:, i] if len(values) else [], name=name, showlegend=False,
+                                 line=dict(color="#b2182b" if sel else "#0b3d91", width=2.2 if sel else 1.4),
+                                 hovertemplate=f"{name}: %{{y:.2f}} {unit}<extra></extra>"), r + 1, c + 1)
+        if reference is not None:
+            fig.add_hline(y=reference, line=dict(color="#888888", width=0.8, dash="dash"), row=r + 1, col=c + 1)
+    fig.update_layout(title=dict(text=f"{title} ({unit})", font=dict(size=15)))
+    for ann in fig.layout.annotations:
+        ann.font = dict(size=12)
+    _layout(fig, 150 * rows + 80)
+    fig.update_layout(hovermode="closest")
+    return fig
+
+
+def compare_figure(comparison, names: list[tuple[str, str, float]]) -> go.Figure:
+    """A and B: mean over seeds with a band from the lowest to the highest seed; and B − A."""
+    dates_a = comparison.a[0].daily["date"].values
+    dates_b = comparison.b[0].daily["date"].values
+    same_dates = len(dates_a) == len(dates_b) and bool((dates_a == dates_b).all())
+    x = iso(dates_a) if same_dates else np.arange(len(dates_a))
+    many = len(comparison.seeds) > 1
+    fig = make_subplots(rows=len(names), cols=2, shared_xaxes=True, vertical_spacing=0.06,
+                        subplot_titles=[t for _, label, _ in names
+                                        for t in (f"{label} — mean of {len(comparison.seeds)} seed(s)"
+                                                  + (", band: lowest to highest" if many else ""),
+                                                  f"{label}: B − A")])
+    for row, (name, _label, scale) in enumerate(names, start=1):
+        a = np.array([r.daily[name].values for r in comparison.a], float) * scale
+        b = np.array([r.daily[name].values for r in comparison.b], float) * scale
+        for arr, label, colour, fill in ((a, f"A: {comparison.label_a}", "#1f78b4", "rgba(31,120,180,0.18)"),
+                                         (b, f"B: {comparison.label_b}", "#e31a1c", "rgba(227,26,28,0.18)")):
+            _band(fig, x, arr, label, colour, fill, row, 1, first=row == 1)
+        _band(fig, x, b - a, "B − A", "black", "rgba(0,0,0,0.12)", row, 2, first=row == 1)
+        fig.add_hline(y=0, line=dict(color="#444444", width=0.6), row=row, col=2)
+    _layout(fig, 230 * len(names) + 80)
+    if not same_dates:
+        fig.update_xaxes(title_text="day of the run (the variants start on different dates)", row=len(names))
+    return fig
+
+
+def _band(fig, x, arr, label, colour, fill, row, col, first: bool) -> None:
+    if len(arr) > 1:
+        fig.add_trace(go.Scatter(x=x, y=arr.max(0), line=dict(width=0), showlegend=False, hoverinfo="skip",
+                                 legendgroup=label), row, col)
+        fig.add_trace(go.Scatter(x=x, y=arr.min(0), line=dict(width=0), fill="tonexty", fillcolor=fill,
+                                 showlegend=False, hoverinfo="skip", legendgroup=label), row, col)
+    fig.add_trace(go.Scatter(x=x, y=arr.mean(0), name=label, line=dict(color=colour, width=1.6),
+                             legendgroup=label, showlegend=first), row, col)

@@ -1,0 +1,193 @@
+"""The left column: the active scenario, its key parameters, what-if decisions during the run,
+and the scenarios and runs saved in the browser session (and as files)."""
+
+from __future__ import annotations
+
+import solara
+from solara.alias import rv as v
+
+from model.scenario import Event, ScenarioError, builtin_names, from_yaml_text, load_scenario
+from viz import params
+from viz.file_pick import FilePick
+from viz.session import RunRecord, Session
+from viz.store import Store
+
+WHAT_IF_KINDS = ["emergency", "crisis", "regular", "process", "accelerated", "minors"]
+
+
+@solara.component
+def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, reset_to, replay,
+                  notice: str = ""):
+    """Pick a built-in or saved scenario, load a file (YAML scenario or saved run), or change the
+    key parameters (then Apply). Reads `run_id`, so it shows the scenario of the run in use."""
+    rid = run_id.value
+    sc = session.scenario
+    draft, set_draft = solara.use_state(params.current_values(sc), key=f"draft-{rid}")
+    upload_error, set_upload_error = solara.use_state("")
+    plist = params.params_for(sc)
+    _, errors = solara.use_memo(lambda: params.apply(sc, draft), [rid, tuple(sorted(draft.items()))])
+    changed = draft != params.current_values(sc)
+    saved = list(store.scenarios)
+
+    def pick(name):
+        set_upload_error("")
+        reset_to(store.scenarios[name] if name in store.scenarios else load_scenario(name))
+
+    def on_file(info):
+        try:
+            if info["name"].lower().endswith(".json"):
+                rec = RunRecord.from_json(info["data"].decode("utf-8", "replace"), source=info["name"])
+                store.save_run(rec)
+                set_upload_error("")
+                replay(rec)
+                return
+            new = from_yaml_text(info["data"], source=info["name"])   # bytes: size and UTF-8 checked there
+        except ScenarioError as exc:
+            set_upload_error(str(exc))
+            return
+        set_upload_error("")
+        store.save_scenario(new.name, new)     # kept in the browser session: a reload finds it again
+        reset_to(new)
+
+    def apply_():
+        new, _errs = params.apply(sc, draft)
+        if new is not None:
+            reset_to(new)
+
+    with solara.Column(gap="6px", classes=["np-scenario"]):
+        if notice:
+            solara.Warning(notice, classes=["np-notice"])
+        solara.Text(f"Active scenario: {sc.name} — {sc.start_date} + {sc.horizon_days} days, seed "
+                    f"{session.seed if session.seed is not None else sc.seed}", classes=["np-active-scenario"])
+        names = builtin_names()
+        choices = names + [n for n in saved if n not in names]
+        solara.Select("Scenario (built-in or saved)", values=choices, value=sc.name if sc.name in choices else None,
+                      on_value=pick, classes=["np-builtin"])
+        FilePick("Drop a scenario (YAML) or a saved run (JSON) here, or click to choose a file", on_file=on_file)
+        if upload_error:
+            solara.Error(upload_error, classes=["np-upload-error"])
+        group = None
+        for p in plist:
+            if p.group != group:
+                group = p.group
+                solara.Text(group, classes=["np-group"], style={"font-weight": "bold", "margin-top": "6px"})
+            msg = errors.get(p.key, "")
+            v.TextField(label=p.label, v_model=draft.get(p.key, ""), suffix=p.unit, hint=f"range {p.hint}",
+                        persistent_hint=True, dense=True, error_messages=[msg] if msg else [],
+                        class_=f"np-param np-param-{p.key.replace('.', '-')}",
+                        style_="margin-bottom: 4px",
+                        on_v_model=lambda text, key=p.key: set_draft({**draft, key: text}))
+        if errors.get(""):
+            solara.Error(errors[""], classes=["np-param-error"])
+        with solara.Row(style={"flex-wrap": "wrap"}, gap="4px"):
+            solara.Button("Apply (restarts the run)", on_click=apply_, color="primary",
+                          disabled=bool(errors) or not changed, classes=["np-apply"])
+            solara.Button("Undo changes", on_click=lambda: set_draft(params.current_values(sc)),
+                          disabled=not changed, text=True, classes=["np-undo"])
+        if errors:
+            solara.Text("Invalid input: the run keeps the last valid scenario.", classes=["np-keep-note"],
+                        style={"color": "#b00020"})
+
+
+@solara.component
+def WhatIf(session: Session, version: solara.Reactive[int], run_id: solara.Reactive[int]):
+    """Decisions during the run, without restarting it: open places now, change inflow from today.
+    Each is applied before the next day and logged as a decision."""
+    _ = run_id.value
+    kind = solara.use_reactive("emergency")
+    places = solara.use_reactive("1000")
+    province = solara.use_reactive("all provinces")
+    lead = solara.use_reactive("0")
+    inflow = solara.use_reactive(str(int(session.scenario.inflow.first_applications_per_year)))
+    error = solara.use_reactive("")
+    done = solara.use_reactive("")
+
+    def whole(text: str, name: str, lo: int, hi: int | None = None) -> int:
+        t = str(text).strip().replace(",", "").replace("_", "")
+        if not t.isdigit() or int(t) < lo or (hi is not None and int(t) > hi):
+            span = f"from {lo} to {hi}" if hi else f"of at least {lo}"
+            raise ScenarioError(f"{name}: a whole number {span} (got {text!r})")
+        return int(t)
+
+    def decide(make):
+        try:
+            event = make()
+            session.decide(event)
+        except (ScenarioError, ValueError) as exc:
+            error.set(str(exc).splitlines()[0])
+            return
+        error.set("")
+        done.set(f"Decided on day {session.day}: {event.label}")
+        version.set(version.value + 1)
+
+    def open_places():
+        n = whole(places.value, "places", 1, 100_000)
+        days = whole(lead.value, "lead time (days)", 0, 365)
+        prov = None if province.value == "all provinces" else province.value
+        return Event(date=session.date, action="open", kind=kind.value, places=n, province=prov, lead_time_days=days,
+                     label=f"what-if: open {n:,} {kind.value} places" + (f" in {prov}" if prov else "")
+                           + (f" in {days} days" if days else " now"))
+
+    def change_inflow():
+        n = whole(inflow.value, "first applications per year", 0, 1_000_000)
+        return Event(date=session.date, action="set", parameter="inflow.first_applications_per_year", value=n,
+                     label=f"what-if: first applications {n:,} a year from today")
+
+    provinces = ["all provinces", *list(session.state.world.provinces)]
+    with solara.Column(gap="4px", classes=["np-whatif"]):
+        solara.Text("Decide now, the run goes on (logged as a decision)", style={"font-size": "13px"})
+        with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
+            solara.InputText("Places", value=places, classes=["np-whatif-places"], style={"width": "90px"})
+            solara.Select("Kind", values=WHAT_IF_KINDS, value=kind, dense=True, style={"width": "130px"})
+            solara.Select("Where", values=provinces, value=province, dense=True, style={"width": "150px"})
+            solara.InputText("Opens in (days)", value=lead, style={"width": "110px"})
+        solara.Button("Open places", on_click=lambda: decide(open_places), disabled=session.done,
+                      classes=["np-whatif-open"])
+        with solara.Row(gap="4px", style={"flex-wrap": "wrap", "align-items": "center"}):
+            solara.InputText("First applications per year from today", value=inflow, classes=["np-whatif-inflow"],
+                             style={"width": "260px"})
+            solara.Button("Change inflow", on_click=lambda: decide(change_inflow), disabled=session.done,
+                          classes=["np-whatif-inflow-apply"])
+        if error.value:
+            solara.Error(error.value, classes=["np-whatif-error"])
+        elif done.value:
+            solara.Success(done.value, classes=["np-whatif-done"])
+
+
+@solara.component
+def Saved(session: Session, store: Store, run_id: solara.Reactive[int], reset_to, replay, tick: int = 0):
+    """Save the scenario or the run under a name; reopen them (also after a reload)."""
+    _ = run_id.value
+    name = solara.use_reactive("")
+    msg = solara.use_reactive("")
+    refresh = solara.use_reactive(0)
+    _ = refresh.value
+
+    def save_scenario():
+        n = store.save_scenario(name.value, session.scenario)
+        msg.set(f"Scenario saved as {n!r}")
+        refresh.set(refresh.value + 1)
+
+    def save_run():
+        rec = session.record(name.value.strip() or None)
+        store.save_run(rec)
+        msg.set(f"Run saved as {rec.name!r} (day {rec.day})")
+        refresh.set(refresh.value + 1)
+
+    with solara.Column(gap="4px", classes=["np-saved"]):
+        solara.InputText("Name", value=name, classes=["np-save-name"])
+        with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
+            solara.Button("Save scenario", on_click=save_scenario, text=True, classes=["np-save-scenario"])
+            solara.Button("Save run", on_click=save_run, text=True, classes=["np-save-run"])
+            solara.FileDownload(lambda: session.record(name.value.strip() or None).to_json().encode("utf-8"),
+                                filename=f"{session.scenario.name}-run.json", label="Run file (JSON)",
+                                mime_type="application/json")
+        if msg.value:
+            solara.Text(msg.value, style={"font-size": "12px"}, classes=["np-save-msg"])
+        for n, rec in reversed(list(store.runs.items())):
+            with solara.Row(gap="4px", style={"align-items": "center"}, classes=["np-saved-run"]):
+                solara.Text(f"{n} — day {rec.day}, {len(rec.decisions)} decision(s)", style={"font-size": "13px"})
+                solara.Button("Reopen", on_click=lambda rec=rec: replay(rec), text=True, small=True,
+                              classes=["np-reopen-run"])
+        if store.scenarios:
+            solara.Text("Saved scenarios are in the scenario list above.", style={"font-size": "12px"})

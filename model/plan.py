@@ -26,7 +26,8 @@ from model import data
 from model.events import open_places
 from model.scenario import Action, Phase, Plan
 
-INDICATORS = ("occupancy", "occupancy_normal", "central_occupancy", "unsheltered", "registration_backlog", "forecast_shortfall")
+INDICATORS = ("occupancy", "occupancy_normal", "central_occupancy", "unsheltered", "registration_backlog",
+              "forecast_shortfall", "prognosis_shortfall")
 _NOT_HOUSING = (Kind.CENTRAL, Kind.BORDER)
 _KIND_INDEX = {k.name.lower(): int(k) for k in Kind}
 
@@ -53,6 +54,7 @@ class Ladder:
         # trigger has held, per unit; `_up[phase][i]` and `_down[phase][i]` are views of its rows.
         triggers = [t for p in phases for t in (*p.activate, *p.deactivate)]
         self._indicators = sorted({t.indicator for t in triggers})
+        self.indicators = frozenset(self._indicators)          # the indicators some trigger reads
         self._row_indicator = np.array([self._indicators.index(t.indicator) for t in triggers], np.int64)
         self._above = np.array([t.above is not None for t in triggers])[:, None]
         self._bound = np.array([t.above if t.above is not None else t.below for t in triggers], float)[:, None]
@@ -127,6 +129,8 @@ class PlanRuntime:
         self._today: dict[str, np.ndarray] = {}  # today's indicator values
         self._groups_n = -1                      # locations covered by the cached unit groups
         self.last_willingness_day = 0
+        self.prognosis_day = -1                  # day of the last prognosis (prognosis_shortfall), -1: none yet
+        self.prognosis_persons = 0.0             # persons in reception it expects `forecast_weeks` ahead
         targets = data.provincial_targets(s.sc.country)
         self.key = np.array([targets.get(p, 0) for p in self.provinces], float)
         if self.key.sum() == 0:
@@ -155,12 +159,29 @@ class PlanRuntime:
         else:
             inflow = outflow = 0.0
         pipeline = L.capacity[L.life == Life.PLANNED].sum()
+        places = int(L.places().sum()) + pipeline
         projected = population + 7 * self.plan.forecast_weeks * (inflow - outflow)
-        shortfall = projected - (int(L.places().sum()) + pipeline)
         ones = np.ones(self.n_units)
-        return {"occupancy": occupancy, "occupancy_normal": occupancy_normal, "central_occupancy": central_occ * ones,
-                "unsheltered": unsheltered * ones, "registration_backlog": s.people.stage_persons[0] * ones,
-                "forecast_shortfall": shortfall * ones}
+        values = {"occupancy": occupancy, "occupancy_normal": occupancy_normal, "central_occupancy": central_occ * ones,
+                  "unsheltered": unsheltered * ones, "registration_backlog": s.people.stage_persons[0] * ones,
+                  "forecast_shortfall": (projected - places) * ones}
+        if "prognosis_shortfall" in self.ladder.indicators:
+            values["prognosis_shortfall"] = (self._prognosis(s, day, population) - places) * ones
+        return values
+
+    def _prognosis(self, s, day: int, population: int) -> float:
+        """Persons in reception `forecast_weeks` ahead by the model's own ensemble
+        (`prognosis.persons_ahead`), made every `prognosis_every_days` days and read in between;
+        where the world ends sooner, as far as it goes (today's population on its last day)."""
+        p = self.plan
+        if self.prognosis_day < 0 or day - self.prognosis_day >= p.prognosis_every_days:
+            from model.prognosis import persons_ahead     # prognosis runs the rulebook, which runs the plan
+
+            days = min(7 * p.forecast_weeks, len(s.world.dates) - day - 1)
+            self.prognosis_persons = float(population) if days < 1 else persons_ahead(
+                s, day, days, p.prognosis_members, p.forecast_window_days, p.prognosis_quantile)
+            self.prognosis_day = day
+        return self.prognosis_persons
 
     def _location_groups(self, s) -> tuple[np.ndarray, np.ndarray]:
         """0/1 matrix (unit x location) of the housing locations (not central, not border) of

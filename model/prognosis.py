@@ -58,10 +58,11 @@ class FromSnapshot:
     world: World
     rekey: bool = True
     policy: bool = True
+    mid_day: bool = False          # captured during its day (by the plan): members finish that day first
 
     @property
     def origin_day(self) -> int:
-        return self.snapshot.day
+        return self.snapshot.day + self.mid_day
 
     def member(self, world: World, seq: np.random.SeedSequence) -> State:
         s = self.snapshot.restore(world)
@@ -71,6 +72,10 @@ class FromSnapshot:
             rekey(s, np.random.default_rng(keys))
         if not self.policy:
             s.extensions = []
+        if self.mid_day:                   # the day's rules have run; the day is recorded and closed
+            if s.recorder is not None:
+                s.recorder.record(s, s.day)
+            s.day += 1
         return s
 
 
@@ -194,3 +199,36 @@ def prognose(start: Start, days: int, members: int, seed: int,
     f = {k: np.array(v) for k, v in figures.items()}
     return Prognosis(origin, list(w.dates[origin:end]), f["population"], f["permit_holders"], f["unsheltered"],
                      f["kind_occ"], f["kind_cap"], f["prov_occ"], f["prov_cap"], list(w.provinces), list(KIND_NAMES))
+
+
+def recent_inflow(world: World, day: int, window_days: int, arrived_per_day: float) -> World:
+    """The world with expected arrivals from `day + 1` on at `arrived_per_day` persons (what arrived
+    per day over the last `window_days`), split between first applicants and family members as the
+    inflow plan split them over that window: the persistence assumption, without knowledge of the
+    plan's future (a shock scheduled later stays unknown)."""
+    lo = max(0, day - window_days)
+    inflow = world.inflow
+    first, family = inflow.first.copy(), inflow.family.copy()
+    f, g = float(first[lo:day + 1].mean()), float(family[lo:day + 1].mean())
+    share = f / (f + g) if f + g > 0 else 1.0
+    first[day + 1:] = arrived_per_day * share
+    family[day + 1:] = arrived_per_day * (1 - share)
+    return dataclasses.replace(world, inflow=dataclasses.replace(inflow, first=first, family=family))
+
+
+def persons_ahead(s: State, day: int, days: int, members: int, window_days: int, quantile: float) -> float:
+    """The plan's prognosis (`prognosis_shortfall`, model/plan.py): persons entitled to reception
+    `days` days after today by `members` runs from the state as it is during day `day` (captured,
+    so the run goes on untouched), at `quantile` over the members. Members have no plan or regimes
+    (the chain as it stands), fresh streams and household keys from the run's seed and the day
+    (deterministic), and arrivals at the rate of the last `window_days` days."""
+    from model.snapshot import capture
+
+    x = s.recorder.scalars                                     # type: ignore[attr-defined]
+    lo = max(0, day - window_days)
+    arrived = float(x["arrivals"][lo:day].mean()) if day > lo else 0.0
+    world = recent_inflow(s.world, day, window_days, arrived)
+    start = FromSnapshot(capture(s), world, policy=False, mid_day=True)
+    seed = int(np.random.SeedSequence([int(s.seed or 0), day, 0x50524F47]).generate_state(1)[0])
+    p = prognose(start, days, members, seed)
+    return float(band(p.population[:, -1], quantile))

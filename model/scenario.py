@@ -214,7 +214,7 @@ class Initial(_Strict):
 
 
 Indicator = Literal["occupancy", "occupancy_normal", "central_occupancy", "unsheltered",
-                    "registration_backlog", "forecast_shortfall"]
+                    "registration_backlog", "forecast_shortfall", "prognosis_shortfall"]
 
 
 class Trigger(_Strict):
@@ -224,7 +224,9 @@ class Trigger(_Strict):
                                  "occupancy (1); occupancy_normal: persons in a bed / normal places (1); "
                                  "central_occupancy: persons at Ter Apel / its normal places (1); "
                                  "unsheltered, registration_backlog: persons; forecast_shortfall: "
-                                 "persons short of places in `forecast_weeks` weeks")
+                                 "persons short of places in `forecast_weeks` weeks (recent net inflow "
+                                 "extrapolated); prognosis_shortfall: the same from the model's own ensemble "
+                                 "(docs/plan.md)")
     above: float | None = Field(None, description="holds when the indicator is at or above this")
     below: float | None = Field(None, description="holds when the indicator is below this")
     days: PosInt = Field(1, description="consecutive days the condition must hold")
@@ -270,6 +272,12 @@ class Plan(_Strict):
     scope: Literal["national", "province"] = Field(description="one ladder, or one per province (occupancy per province)")
     forecast_weeks: PosInt = Field(description="horizon of the forecast-shortfall indicator, weeks")
     forecast_window_days: PosInt = Field(description="days of recent inflow and outflow the forecast extrapolates")
+    prognosis_members: Annotated[int, Field(ge=1, le=100)] = Field(
+        5, description="prognosis_shortfall: members of the plan's own ensemble (runs)")
+    prognosis_every_days: Annotated[int, Field(ge=1, le=365)] = Field(
+        14, description="prognosis_shortfall: days between two prognoses (the value holds in between)")
+    prognosis_quantile: Share = Field(
+        0.5, description="prognosis_shortfall: quantile of the members' persons in reception read (0.5: median)")
     phases: list[Phase] = Field(min_length=1, max_length=4, description="phases 1..4 in scale-up order")
     closing_moves_per_day: NonNeg = Field(description="persons moved out of closing locations per day at scale-down")
 

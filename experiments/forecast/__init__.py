@@ -10,5 +10,6 @@ rolling-origin backtest that measures their skill against simple benchmarks (doc
     baselines.py  persistence, seasonal naive and linear trend on the irregular record
     refit.py      the per-origin refit (only figures before the origin)
     rolling.py    the rolling-origin backtest
+    triggers.py   the plan's forecast_shortfall and prognosis_shortfall triggers compared (paired seeds)
     cli.py        `noodplan forecast` and `noodplan backtest --rolling`
 """

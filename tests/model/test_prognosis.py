@@ -77,3 +77,84 @@ def test_a_world_too_short_for_the_prognosis_is_refused(origin):
     _, snap, world = origin
     with pytest.raises(ValueError, match="world covers 120 days, the prognosis needs 160"):
         pg.prognose(pg.FromSnapshot(snap, world), 100, 1, seed=1)
+
+
+# --- the plan reads the prognosis (prognosis_shortfall) ------------------------------------------
+
+def _with_prognosis_trigger(above: float, days: int = 30, every: int = 10):
+    """Baseline (full scale) for `days` days whose phase 1 (raised occupancy) also activates on
+    prognosis_shortfall >= `above` for 3 days; a prognosis every `every` days, 2 members, 2 weeks."""
+    from model.scenario import from_dict, load_scenario
+
+    phases = load_scenario("baseline").plan.model_dump()["phases"]
+    phases[0]["activate"].append({"indicator": "prognosis_shortfall", "above": above, "days": 3})
+    return from_dict({"extends": "baseline", "name": "prognosis-trigger", "horizon_days": days,
+                      "plan": {"phases": phases, "prognosis_members": 2, "prognosis_every_days": every,
+                               "forecast_weeks": 2}}, "test")
+
+
+def test_recent_inflow_keeps_the_past_and_splits_the_recent_rate_as_the_plan_did():
+    s = prepare("baseline", days=40)
+    w = s.world
+    new = pg.recent_inflow(w, 20, 10, 90.0)
+    # days 10..20 of the plan: first f, family g per day on average; from day 21 on 90 a day split f:g
+    f, g = w.inflow.first[10:21].mean(), w.inflow.family[10:21].mean()
+    assert np.array_equal(new.inflow.first[:21], w.inflow.first[:21])
+    assert new.inflow.first[21] == pytest.approx(90 * f / (f + g))
+    assert new.inflow.family[39] == pytest.approx(90 * g / (f + g))
+    assert new.inflow.first[21] + new.inflow.family[21] == pytest.approx(90.0)
+
+
+def test_the_trigger_fires_on_a_hand_made_prognosis_and_reads_it_every_so_many_days(monkeypatch):
+    from model import plan
+
+    calls = []
+
+    def hand_made(s, day, days, members, window_days, quantile):
+        if s.sc.name == "prognosis-trigger":         # the run under test, not its twin below
+            calls.append((day, days, members, window_days, quantile))
+        return 1e6                                  # a million persons in two weeks: far beyond any places
+
+    monkeypatch.setattr(pg, "persons_ahead", hand_made)
+    twin = _with_prognosis_trigger(above=1e9).model_copy(update={"name": "twin"})   # its trigger never holds
+    plain = prepare(twin, days=30)
+    s = prepare(_with_prognosis_trigger(above=0), days=30)
+    for _ in range(12):
+        run_day(s)
+        run_day(plain)
+    # a prognosis on day 0 (2 weeks ahead, 2 members, the 28-day window, the median), then day 10;
+    # the shortfall (1e6 - places) holds from day 0, so after 3 days (0, 1, 2) phase 1 is on: day 2
+    assert [c[0] for c in calls] == [0, 10] and calls[0][1:] == (14, 2, 28, 0.5)
+    phase = s.recorder.extra["phase"]
+    assert list(phase[:4]) == [0, 0, 1, 1] and plain.recorder.extra["phase"][:12].max() == 0
+    up = [e for e in s.event_log if e["source"] == "plan" and e["what"].startswith("scale-up")]
+    assert up[0]["day"] == 2 and up[0]["detail"].startswith("trigger: prognosis_shortfall >= 0 for 3 days")
+    places = int(s.locs.places().sum()) + int(s.locs.capacity[s.locs.life == plan.Life.PLANNED].sum())
+    assert s.plan.indicators(s, 12)["prognosis_shortfall"][0] == pytest.approx(1e6 - places)
+
+
+def test_a_prognosis_leaves_the_run_untouched_and_a_restored_run_ends_identical(tmp_path):
+    """A trigger that never fires (bound far above any shortfall) but makes a prognosis every 10
+    days: the run ends identical to the run without it (the prognosis draws from its own streams
+    and works on a copy), and a run restored mid-way (between prognoses) ends identical too."""
+    from model.scenario import from_dict
+
+    plain = from_dict({"extends": "baseline", "name": "plain", "horizon_days": 25}, "test")
+    a = prepare(plain, days=25)
+    b = prepare(_with_prognosis_trigger(above=1e9, days=25), days=25)
+    for _ in range(25):
+        run_day(a)
+        run_day(b)
+    assert b.plan.prognosis_day == 20 and b.plan.prognosis_persons > 0
+    assert np.array_equal(a.recorder.scalars["population"], b.recorder.scalars["population"])
+    assert a.rng_arrivals.bit_generator.state == b.rng_arrivals.bit_generator.state
+    assert a.rng_housing.bit_generator.state == b.rng_housing.bit_generator.state
+    c = prepare(_with_prognosis_trigger(above=1e9, days=25), days=25)
+    for _ in range(15):
+        run_day(c)
+    restored = snapshot.load(snapshot.save(c, tmp_path / "c.snapshot")).restore()
+    assert restored.plan.prognosis_day == 10
+    for _ in range(10):
+        run_day(restored)
+    assert restored.plan.prognosis_persons == b.plan.prognosis_persons
+    assert np.array_equal(restored.recorder.scalars["population"], b.recorder.scalars["population"])

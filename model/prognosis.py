@@ -43,7 +43,9 @@ class Start(Protocol):
     a day index of the world) and a state per member (on or before the origin day)."""
 
     world: World
-    origin_day: int
+
+    @property
+    def origin_day(self) -> int: ...
 
     def member(self, world: World, seq: np.random.SeedSequence) -> State: ...
 

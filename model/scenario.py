@@ -166,6 +166,10 @@ class Housing(_Strict):
     default_target_per_half_year: NonNeg = Field(description="target for half-years without a published figure, persons")
     supply_persons_per_year: NonNeg = Field(description="persons municipalities house per year, nationally")
     supply_spread: Annotated[float, Field(ge=0.0, le=3.0)] = Field(description="spread (sd of log) of municipal housing ability around the pro-rata key")
+    target_rule: Literal["given", "recent_permits"] = Field(
+        "given", description="national target of a half-year not in `targets`: given = the packaged record, else "
+        "default_target_per_half_year; recent_permits = the persons who became permit holders in the half-year "
+        "before it (IND permits plus expected family members), as the ministry sets it (docs/forecast.md)")
 
     @field_validator("targets")
     @classmethod

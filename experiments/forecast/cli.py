@@ -5,7 +5,7 @@
                       [--inflow scenario|persistence] [--no-inflow-errors] [--occupancy 0.95]
                       [--save-snapshot FILE] [--out DIR] [--force]
     noodplan backtest --rolling [BASE] [--members 20] [--params refit|calibrated] [--origins FIRST..LAST]
-                      [--recorded-inflow] [--jobs N] [--out DIR] [--force]
+                      [--targets rule|carried] [--recorded-inflow] [--jobs N] [--out DIR] [--force]
 
 `register(subparsers)` adds `forecast` to the `noodplan` parser and `rolling_options(parser)` the
 rolling options to `backtest` (experiments/cli.py). Bad input stops with one line and exit code 2;
@@ -67,6 +67,9 @@ def rolling_options(bt) -> None:
                     help="--rolling: refit the IND capacity on the record before each origin (default), or the "
                          "2020 calibration (fitted on later figures: a reference, not a forecast)")
     bt.add_argument("--origins", help="--rolling: first..last half-year origin (default: 2014-01-01..2020-01-01)")
+    bt.add_argument("--targets", choices=("rule", "carried"), default="rule", help="--rolling: housing targets of "
+                    "half-years after the origin set from the permits before them (default), or the last known "
+                    "target carried forward (the model before that rule)")
     bt.add_argument("--recorded-inflow", action="store_true", help="--rolling, a diagnostic: run on the inflow "
                     "that came (known only later), so what is left of the error is the chain's")
 
@@ -216,10 +219,11 @@ def cmd_rolling(args: argparse.Namespace) -> int:
     outputs.check_folder(out, args.force)
     bt = rolling.backtest(origins, members=args.members, params=args.params, seed=args.ensemble_seed,
                           jobs=args.jobs or 1, progress=_progress("Origins", "origin"), base=base,
-                          inflow="recorded" if args.recorded_inflow else "persistence")
+                          inflow="recorded" if args.recorded_inflow else "persistence", targets=args.targets)
     about = {"command": " ".join(["noodplan", *getattr(args, "argv", [])]), "base": base.name,
              "scenario_sha256": outputs.scenario_hash(base), "origins": [o.isoformat() for o in origins],
-             "members": args.members, "ensemble_seed": args.ensemble_seed, "params": args.params}
+             "members": args.members, "ensemble_seed": args.ensemble_seed, "params": args.params,
+             "targets": args.targets}
     with outputs.folder(out, args.force, about) as tmp:
         names = [p.name for p in bt.write(tmp).values()]
     print(bt.report())

@@ -107,13 +107,15 @@ def from_snapshot_file(path: str | Path, months: int) -> Origin:
 
 
 def from_record(origin: dt.date, months: int, base: Scenario | str = "hindcast-2020",
-                record: RecordAsOf | None = None, scenario_inflow: bool = False, keep_events: bool = False) -> Origin:
+                record: RecordAsOf | None = None, scenario_inflow: bool = False, keep_events: bool = False,
+                targets: str = "rule") -> Origin:
     """Start from the recorded figures known on `origin` (see the module text). With
     `scenario_inflow` the arrivals are the base scenario's own (e.g. a recorded series: a forecast
     conditional on the inflow that came), not the record known on the origin and persistence."""
     rec = record or RecordAsOf(origin)
     base_sc = load_scenario(base) if isinstance(base, str) else base
-    sc, description = record_scenario(base_sc, rec, add_months(origin, months), keep_events=keep_events)
+    sc, description = record_scenario(base_sc, rec, add_months(origin, months), keep_events=keep_events,
+                                      targets=targets)
     pers = persistence_from_record(rec, base_sc.inflow.family_reunification_per_year)
     if scenario_inflow:
         sc = sc.model_copy(update={"inflow": base_sc.inflow.model_copy(deep=True)})
@@ -141,11 +143,19 @@ def _fitted(sc: Scenario) -> bool:
         sc.model_dump(exclude={"housing": {"default_target_per_half_year"}})
 
 
+TARGETS = ("rule", "carried")
+
+
 def record_scenario(base: Scenario, rec: RecordAsOf, end: dt.date, start_point: RecordPoint | None = None,
-                    keep_events: bool = False) -> tuple[Scenario, str]:
+                    keep_events: bool = False, targets: str = "rule") -> tuple[Scenario, str]:
     """`base` started from the last recorded count on or before the origin (or `start_point`), with
     the targets and events known on the origin, running to `end`. `keep_events` keeps the base's
-    events dated after the origin (only for a reference run that may know them)."""
+    events dated after the origin (only for a reference run that may know them). The housing
+    targets of half-years not begun by the origin: `rule` — set at each half-year's start from the
+    permits of the half-year before (`housing.target_rule: recent_permits`, as the ministry sets
+    them); `carried` — the last known target carried forward (the model before the rule)."""
+    if targets not in TARGETS:
+        raise ValueError(f"targets: {targets!r} (choose {' or '.join(TARGETS)})")
     last = start_point or rec.latest("population")
     if last is None:
         raise ScenarioError(f"origin: no count of persons in reception recorded on or before {rec.origin}")
@@ -172,14 +182,18 @@ def record_scenario(base: Scenario, rec: RecordAsOf, end: dt.date, start_point: 
     _fold(sc, start)
     sc.events = _events_from(sc.events, start, rec.origin, keep_events)
     known = rec.housing_targets()
-    targets, carried = {}, None
+    given: dict[str, float] = {}
+    carried = None
     for period in _half_years(start, end):
         begun = _half_year_start(period) <= rec.origin
+        if not begun and targets == "rule":
+            break
         value = known.get(period, base.housing.targets.get(period) if begun else None)
         if value is not None:
             carried = value
-        targets[period] = float(carried if carried is not None else base.housing.default_target_per_half_year)
-    sc.housing.targets = targets
+        given[period] = float(carried if carried is not None else base.housing.default_target_per_half_year)
+    sc.housing.targets = given
+    sc.housing.target_rule = "recent_permits" if targets == "rule" else "given"
     sc = Scenario.model_validate(sc.model_dump())
     description = (f"recorded figures known on {rec.origin}: {last.value:,.0f} persons in COA reception on "
                    f"{last.date}; {share_note}")

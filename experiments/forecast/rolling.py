@@ -90,7 +90,7 @@ def origin_scenario(origin: dt.date, params: str, base: Scenario) -> tuple[Scena
 
 
 def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scenario | None = None,
-               inflow: str = "persistence") -> dict:
+               inflow: str = "persistence", targets: str = "rule") -> dict:
     """Forecast from one origin and score it (a dict of rows, paths and notes; picklable).
     `inflow="recorded"` is a diagnostic: the members run on the inflow that came (the packaged
     monthly series) without inflow uncertainty, which separates the inflow assumption's error
@@ -105,10 +105,11 @@ def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scen
         sc = sc.model_copy(deep=True)
         sc.inflow.monthly_series = RECORDED_SERIES
         o = from_record(origin, MONTHS, ample(sc, known_peak), record=rec, keep_events=params == "calibrated",
-                        scenario_inflow=True)
+                        scenario_inflow=True, targets=targets)
         f = run_forecast(o, MONTHS, members, seed, "scenario", None)
     else:
-        o = from_record(origin, MONTHS, ample(sc, known_peak), record=rec, keep_events=params == "calibrated")
+        o = from_record(origin, MONTHS, ample(sc, known_peak), record=rec, keep_events=params == "calibrated",
+                        targets=targets)
         f = run_forecast(o, MONTHS, members, seed, "persistence", errors_as_of(rec))
     p = f.prognosis
     rows = []
@@ -122,7 +123,7 @@ def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scen
                "lead_months": round(lead, 2), "horizon_months": horizon_of(lead), "recorded": point.value,
                "median": q[2], "p05": q[0], "p25": q[1], "p75": q[3], "p95": q[4],
                "in_50": bool(q[1] <= point.value <= q[3]), "in_90": bool(q[0] <= point.value <= q[4]),
-               "ind_factor": theta, "params": params}
+               "ind_factor": theta, "params": params, "targets": targets}
         for name, fn in BASELINES.items():
             row[name] = fn(known, point.date)
         rows.append(row)
@@ -197,8 +198,9 @@ class RollingBacktest:
         return "\n".join(lines)
 
     def report(self) -> str:
+        targets = self.rows["targets"].iloc[0] if "targets" in self.rows and len(self.rows) else "?"
         lines = [f"Rolling-origin backtest: {len(self.origins)} origins {self.origins[0]}..{self.origins[-1]}, "
-                 f"{self.members} members, parameters: {self.params}, inflow: {self.inflow}"]
+                 f"{self.members} members, parameters: {self.params}, inflow: {self.inflow}, targets: {targets}"]
         for n in self.notes:
             lines.append(f"  {n['origin']}: start {n['start']}; {n['how']}; inflow {n['inflow']}")
         lines.append(self.markdown())
@@ -244,13 +246,13 @@ def _num(x: float) -> str:
 
 def backtest(origins: Sequence[dt.date], members: int = 20, params: str = "refit", seed: int = 1, jobs: int = 1,
              progress: Callable[[int, int], None] | None = None, base: Scenario | None = None,
-             inflow: str = "persistence") -> RollingBacktest:
+             inflow: str = "persistence", targets: str = "rule") -> RollingBacktest:
     """Run the rolling-origin backtest (see the module text)."""
     if params not in PARAMS:
         raise ValueError(f"params: {params!r} (choose {' or '.join(PARAMS)})")
     if inflow not in INFLOWS:
         raise ValueError(f"inflow: {inflow!r} (choose {' or '.join(INFLOWS)})")
-    tasks = [(o, members, params, seed, base, inflow) for o in origins]
+    tasks = [(o, members, params, seed, base, inflow, targets) for o in origins]
     results = []
     if jobs > 1 and len(tasks) > 1:
         with ProcessPoolExecutor(min(jobs, len(tasks))) as ex:

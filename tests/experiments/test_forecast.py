@@ -150,7 +150,11 @@ def test_a_start_from_the_record_uses_only_what_was_known():
     assert sc.start_date == D(2018, 12, 31) and sc.initial.entitled_persons == 22550
     assert sc.initial.permit_holder_share == pytest.approx(6500 / 22000)     # the 2018-10-01 count
     assert not [e for e in sc.events if e.date > D(2019, 7, 1)]              # the 2020 calibration's later events
-    assert sc.housing.targets["2020H1"] == 6000                              # carried forward from 2019H2
+    # the half-years begun by the origin have their published targets; later ones are set by the rule
+    assert sc.housing.targets == {"2018H2": 6000, "2019H1": 6000, "2019H2": 6000}   # 2018H2 carried from 2018H1
+    assert sc.housing.target_rule == "recent_permits"
+    carried = from_record(D(2019, 7, 1), 12, base="hindcast-2015", targets="carried").start.scenario
+    assert carried.housing.targets["2020H1"] == 6000 and carried.housing.target_rule == "given"
     assert o.start.origin_day == (D(2019, 7, 1) - D(2018, 12, 31)).days
     # first applications known to 2019-06-30 (Q2 2019 ended); after it, persistence
     assert o.world.inflow.first[-1] == pytest.approx(o.persistence.first_per_day)

@@ -158,3 +158,25 @@ def test_a_prognosis_leaves_the_run_untouched_and_a_restored_run_ends_identical(
         run_day(restored)
     assert restored.plan.prognosis_persons == b.plan.prognosis_persons
     assert np.array_equal(restored.recorder.scalars["population"], b.recorder.scalars["population"])
+
+
+def test_a_half_year_target_by_rule_is_the_permit_holders_of_the_half_year_before():
+    """housing.target_rule recent_permits: on 1 January 2026 (day 184 of baseline) the national
+    target is (IND permits of days 2-183 + expected family members of days 2-183) x 182.6 / 182;
+    municipalities get it pro rata plus what they carried (rounded per municipality)."""
+    from model.rulebook import recent_permit_holders
+    from model.scenario import from_dict
+
+    sc = from_dict({"extends": "baseline", "name": "rule", "horizon_days": 186,
+                    "housing": {"target_rule": "recent_permits"}}, "test")
+    s = prepare(sc, days=186)
+    assert str(s.world.dates[184]) == "2026-01-01"
+    for _ in range(184):
+        run_day(s)
+    by_hand = (s.recorder.scalars["permits"][2:184].sum() + s.world.inflow.family[2:184].sum()) * 182.6 / 182
+    assert recent_permit_holders(s, 184) == pytest.approx(by_hand)
+    carry = int((s.munis.target - s.munis.housed).sum())
+    run_day(s)
+    assert abs(int(s.munis.target.sum()) - carry - by_hand) <= len(s.munis.target) / 2 + 1
+    # and not the default a half-year without a published target gets otherwise (14,000; here ~15,300)
+    assert abs(by_hand - sc.housing.default_target_per_half_year) > len(s.munis.target)

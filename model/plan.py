@@ -45,6 +45,9 @@ class Change:
 class Ladder:
     """Phase per unit (nation or province), moved by indicator values day by day."""
 
+    indicators: frozenset[str] = frozenset()     # the indicators some trigger reads (set per ladder; the class
+                                                 # default serves snapshots taken before it existed)
+
     def __init__(self, phases: list[Phase], n_units: int) -> None:
         self.phases = phases
         self.phase = np.zeros(n_units, np.int64)
@@ -117,6 +120,9 @@ class _Done:
 class PlanRuntime:
     """Installs the plan into a state: indicators, ladder, actions, and the plan's log."""
 
+    prognosis_day = -1                           # day of the last prognosis (prognosis_shortfall), -1: none yet
+    prognosis_persons = 0.0                      # persons in reception it expects `forecast_weeks` ahead
+
     def __init__(self, s, plan: Plan) -> None:
         self.plan = plan
         self.provinces = s.world.provinces
@@ -129,8 +135,6 @@ class PlanRuntime:
         self._today: dict[str, np.ndarray] = {}  # today's indicator values
         self._groups_n = -1                      # locations covered by the cached unit groups
         self.last_willingness_day = 0
-        self.prognosis_day = -1                  # day of the last prognosis (prognosis_shortfall), -1: none yet
-        self.prognosis_persons = 0.0             # persons in reception it expects `forecast_weeks` ahead
         targets = data.provincial_targets(s.sc.country)
         self.key = np.array([targets.get(p, 0) for p in self.provinces], float)
         if self.key.sum() == 0:

@@ -136,6 +136,16 @@ class Forecast:
                  f"plan and regimes as they stand at the origin"
                  + ("" if not isinstance(o.start, prognosis.FromSnapshot) or o.start.policy
                     else " (the plan and regimes stop acting in the members)") + "."]
+        h = o.world.scenario.housing
+        given = sorted(h.targets)
+        if h.target_rule == "recent_permits":
+            lines.append("Housing targets: " + (f"as given to {given[-1]}; " if given else "")
+                         + "each later half-year's target is set at its start to the persons who became permit "
+                           "holders in the half-year before (housing.target_rule recent_permits).")
+        else:
+            lines.append("Housing targets: " + (f"as given to {given[-1]}, then " if given else "")
+                         + "the packaged record where published, else "
+                         f"{h.default_target_per_half_year:,.0f} a half-year.")
         if self.inflow == "persistence":
             lines.append(f"Inflow: persistence — {o.persistence.first_per_day * 365.25:,.0f} first applicants and "
                          f"{o.persistence.family_per_day * 365.25:,.0f} family members a year ({o.persistence.basis}).")

@@ -29,7 +29,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -43,6 +42,7 @@ from experiments.forecast.origins import from_record
 from experiments.forecast.record import RecordAsOf, add_months, months_between
 from experiments.forecast.refit import ample, refit, uncalibrated, with_ind_factor
 from experiments.history import record_points
+from experiments.outputs import worker_pool
 from model import prognosis
 from model.scenario import Scenario, load_scenario
 
@@ -255,7 +255,7 @@ def backtest(origins: Sequence[dt.date], members: int = 20, params: str = "refit
     tasks = [(o, members, params, seed, base, inflow, targets) for o in origins]
     results = []
     if jobs > 1 and len(tasks) > 1:
-        with ProcessPoolExecutor(min(jobs, len(tasks))) as ex:
+        with worker_pool(min(jobs, len(tasks))) as ex:          # Ctrl+C stops the workers too
             for i, r in enumerate(ex.map(_run, tasks)):
                 results.append(r)
                 if progress is not None:

@@ -43,7 +43,9 @@ MANIFEST = "manifest.json"
 RESULT_FILES = ("daily.csv", "daily.nc", "moves.csv", "events.csv", MANIFEST,
                 "backtest-*.csv", "backtest-*.png", "calibration-*.csv", "calibration-*.png",
                 "assumptions.txt", "forecast.csv", "forecast.nc", "fan.png", "rolling-*.csv", "rolling-*.md",
-                "rolling-*.png")
+                "rolling-*.png",
+                # noodplan analyze (experiments/sweep/analyze.py)
+                "report.txt", "sensitivity.csv", "sensitivity.png", "prim_*.csv", "prim_*.png", "scatter_*.png")
 PACKAGES = ("numpy", "pandas", "xarray", "scipy", "pydantic", "pyyaml", "mesa", "h5netcdf", "h5py", "networkx")
 _PARTIAL = ".partial-"
 

@@ -8,8 +8,8 @@ known at the origin:
 * from a state taken out of a run (`FromSnapshot`), the keys that decide each household's future
   (permit or not, departure route, transfer, link; `agents.keyed`) are redrawn: the run's own keys
   would carry its future into the forecast;
-* from a scenario (`FromScenario`, e.g. a start built from recorded figures), each member draws its
-  own initial stock;
+* from a scenario (`experiments.forecast.origins.FromScenario`, a start built from recorded
+  figures), each member draws its own initial stock;
 * with `inflow_multipliers`, each member's expected arrivals from the origin on are multiplied by
   its own path (inflow uncertainty).
 
@@ -29,8 +29,6 @@ import numpy as np
 from agents.locations import KIND_NAMES
 from model.metrics import Recorder
 from model.rulebook import run_day
-from model.scenario import Scenario
-from model.simulate import prepare
 from model.snapshot import Snapshot
 from model.state import State
 from model.world import World
@@ -79,19 +77,6 @@ class FromSnapshot:
                 s.recorder.record(s, s.day)
             s.day += 1
         return s
-
-
-@dataclass
-class FromScenario:
-    """Members start on day 0 of `scenario` (each with its own seed, so its own initial stock);
-    the forecast begins on `origin_day` (days before it are the nowcast from the start date)."""
-
-    scenario: Scenario
-    world: World
-    origin_day: int = 0
-
-    def member(self, world: World, seq: np.random.SeedSequence) -> State:
-        return prepare(self.scenario, seed=int(seq.generate_state(1, np.uint32)[0]), world=world)
 
 
 def reseed(s: State, seq: np.random.SeedSequence) -> None:
@@ -226,7 +211,8 @@ def persons_ahead(s: State, day: int, days: int, members: int, window_days: int,
     (deterministic), and arrivals at the rate of the last `window_days` days."""
     from model.snapshot import capture
 
-    x = s.recorder.scalars                                     # type: ignore[attr-defined]
+    assert s.recorder is not None, "persons_ahead reads the run's recorded arrivals"
+    x = s.recorder.scalars
     lo = max(0, day - window_days)
     arrived = float(x["arrivals"][lo:day].mean()) if day > lo else 0.0
     world = recent_inflow(s.world, day, window_days, arrived)

@@ -49,8 +49,8 @@ class RegimeRuntime:
             if t.status == "requested" and day >= t.requested_day + r.authorisation_delay_days:
                 t.status, t.start_day, t.end_day = "active", day, day + r.duration_days
                 for path, value in r.derogations.items():
-                    t.saved[path] = get_path(s.sc, path)
-                    set_path(s.sc, path, value)
+                    t.saved[path] = get_path(s.params, path)
+                    set_path(s.params, path, value)
                 _log(s, day, r.type, "authorised and in force",
                      "derogations: " + (", ".join(f"{k} = {v:g}" for k, v in r.derogations.items()) or "none"))
             if t.status == "active" and day >= t.end_day:
@@ -61,7 +61,7 @@ class RegimeRuntime:
                          f"plan at phase {phase}; now until day {t.end_day}")
                 else:
                     for path, value in t.saved.items():
-                        set_path(s.sc, path, value)
+                        set_path(s.params, path, value)
                     t.status = "expired"
                     _log(s, day, r.type, "expired", f"after {day - t.start_day} days; parameters restored")
         s.recorder.extra["regime"][day] = "+".join(self.active())

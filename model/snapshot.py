@@ -552,8 +552,7 @@ class Snapshot:
         """A `State` identical to the captured one, on `world` (shared) or on a world rebuilt from
         the header's scenario. With `horizon_days` the run may go on to that many days in all
         (the world is built for it and the recorder makes room)."""
-        from model.simulate import world_serves
-        from model.world import build_world
+        from model.world import build_world, serves
 
         sc = self.scenario
         saved = int(self.header["horizon_days"])
@@ -561,7 +560,7 @@ class Snapshot:
         wanted = sc.model_copy(update={"horizon_days": horizon})
         if world is None:
             world = build_world(wanted)
-        elif not world_serves(world.scenario, wanted):
+        elif not serves(world.scenario, wanted):
             raise SnapshotError(f"snapshot: the world given was built for another scenario than "
                                 f"{sc.name!r} or for fewer than {horizon} days")
         objects = _world_index(world)[1]

@@ -19,7 +19,7 @@ import pandas as pd
 import xarray as xr
 
 from experiments.forecast.inflow import HORIZONS, InflowErrors, daily_paths
-from experiments.forecast.origins import Origin, horizon_days
+from experiments.forecast.origins import FromScenario, Origin, horizon_days
 from experiments.forecast.record import add_months
 from model import prognosis
 from model.snapshot import code_version
@@ -130,7 +130,7 @@ class Forecast:
                  f"Ensemble: {self.members} members, seed {self.seed}; each member has fresh random streams"
                  + ("" if not isinstance(o.start, prognosis.FromSnapshot) or not o.start.rekey else
                     " and redrawn household keys (the run's own keys would carry its future)")
-                 + ("; each member draws its own initial stock" if isinstance(o.start, prognosis.FromScenario) else "")
+                 + ("; each member draws its own initial stock" if isinstance(o.start, FromScenario) else "")
                  + ".",
                  f"World: {o.world.scenario.name!r}, {len(p.provinces)} provinces; the scenario's chain parameters, "
                  f"plan and regimes as they stand at the origin"

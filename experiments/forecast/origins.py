@@ -32,7 +32,21 @@ from model.data import half_year
 from model.rulebook import run_day
 from model.scenario import Scenario, ScenarioError, load_scenario
 from model.simulate import prepare
+from model.state import State
 from model.world import World, build_world
+
+
+@dataclass
+class FromScenario:
+    """Members start on day 0 of `scenario` (each with its own seed, so its own initial stock);
+    the forecast begins on `origin_day` (days before it are the nowcast from the start date)."""
+
+    scenario: Scenario
+    world: World
+    origin_day: int = 0
+
+    def member(self, world: World, seq: np.random.SeedSequence) -> State:
+        return prepare(self.scenario, seed=int(seq.generate_state(1, np.uint32)[0]), world=world)
 
 
 @dataclass
@@ -130,7 +144,7 @@ def from_record(origin: dt.date, months: int, base: Scenario | str = "hindcast-2
         notes.append(f"Caution: {base_sc.name!r} holds parameters fitted to counts up to {CALIBRATION_END} "
                      f"(noodplan calibrate); from an origin before that date they have seen later counts. "
                      f"`noodplan backtest --rolling` refits on earlier counts only.")
-    return Origin(prognosis.FromScenario(sc, world, origin_day), origin, pers, description, history, rec,
+    return Origin(FromScenario(sc, world, origin_day), origin, pers, description, history, rec,
                   "scenario" if scenario_inflow else "persistence", notes)
 
 

@@ -81,7 +81,7 @@ def test_shared_parts_stay_shared_and_views_stay_views():
     s.head_of_sizes = s.people._h["size"][:10]                   # a view of another field
     r = snapshot.capture(s).restore(world=s.world)
     assert r.plan is r.extensions[0]                               # one plan runtime, two names
-    assert r.plan.plan is r.sc.plan                                # the runtime reads the run's scenario
+    assert r.plan.plan is r.params.plan                            # the runtime reads the run's parameters
     assert r.log._distance is r.world.network.distance_km          # the world is referred to, not copied
     r.people._h["size"][0] = 99
     assert r.head_of_sizes[0] == 99 and s.head_of_sizes[0] != 99

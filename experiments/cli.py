@@ -6,6 +6,7 @@
     noodplan schema [--out FILE.json]                            JSON Schema of scenario files
     noodplan compare A B [--runs N] [--seed S] [--days N] [--workers N] [--out FILE.csv]
     noodplan backtest NAME [--seeds N] [--record FILE] [--out DIR] [--force]   run against the record
+    noodplan backtest --rolling [--members N] [--origins A..B] [--jobs N]   forecasts from every half-year, scored
     noodplan calibrate [--budget N] [--seeds N] [--dry-run] [--out DIR] [--force]   fit the free parameters
     noodplan bench [--json FILE] [--plot FILE] [--history FILE] [--quick] [--instructions]
                                                                  speed and memory figures
@@ -177,6 +178,12 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     from experiments.backtest import backtest
     from experiments.history import read_points, record_points
 
+    if args.rolling:
+        from experiments.forecast.cli import cmd_rolling
+
+        return cmd_rolling(args)
+    if args.scenario is None:
+        raise _Bad("backtest: give a scenario (e.g. hindcast-2015), or --rolling")
     sc = _scenario(args.scenario)
     points = record_points(sc.start_date, sc.end_date, sc.country)
     if args.record:
@@ -322,12 +329,14 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--out", help="write the table as CSV (a *.csv file, replaced whole)")
     cmp.set_defaults(func=cmd_compare)
     bt = sub.add_parser("backtest", help="compare a run with every recorded point in its period")
-    bt.add_argument("scenario", help="built-in name (e.g. hindcast-2015) or YAML file")
+    bt.add_argument("scenario", nargs="?", help="built-in name (e.g. hindcast-2015) or YAML file")
     bt.add_argument("--seeds", type=RUNS, default=8, help="replicate seeds 1..N (default: 8)")
     bt.add_argument("--jobs", type=JOBS, help="processes (default: one per core); results do not depend on it")
     bt.add_argument("--record", help="CSV of further recorded points (columns date, quantity, value[, source])")
     bt.add_argument("--out", help="folder for the table (CSV), plot (PNG) and manifest (default: out/backtest/NAME)")
     bt.add_argument("--force", action="store_true", help=force)
+    from experiments.forecast.cli import rolling_options   # --rolling (docs/forecast.md)
+    rolling_options(bt)
     bt.set_defaults(func=cmd_backtest)
     cal = sub.add_parser("calibrate", help="fit the free parameters to the record before June 2020")
     cal.add_argument("--scenario", default="hindcast-2015", help="scenario run from its start to June 2020")
@@ -363,6 +372,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also run stable-stock for YEARS years (default 20) in a subprocess: memory and "
                             "time per simulated year, mass balance (experiments/bench/soak.py)")
     bench.set_defaults(func=cmd_bench)
+    from experiments.forecast.cli import register as register_forecast   # noodplan forecast (docs/forecast.md)
+    register_forecast(sub)
     from experiments.sweep.cli import register as register_sweeps   # sweep, analyze, bench --sweep
     register_sweeps(sub)
     return ap

@@ -29,6 +29,8 @@ KEY_FIGURES: dict[str, tuple[str, str, Callable[[Results, dict], float]]] = {
     "days_emergency_phase": ("days in phase 3+ (noodopvang)", "days",
                              lambda r, ch: float((r.daily["phase"] >= 3).sum())),
     "max_phase": ("highest phase", "0-4", lambda r, ch: float(r.daily["phase"].max())),
+    "day_phase_2": ("first day in phase 2+ (reserve)", "day (end: never)", lambda r, ch: _first_day(r, 2)),
+    "day_phase_3": ("first day in phase 3+ (noodopvang)", "day (end: never)", lambda r, ch: _first_day(r, 3)),
     "moves_per_person_year": ("moves per person-year in reception", "moves", lambda r, ch: ch["moves_per_person_year"]),
     "children_moves_per_year": ("moves per child-year in reception", "moves",
                                 lambda r, ch: ch["children_moves_per_year"]),
@@ -54,6 +56,13 @@ KEY_FIGURES: dict[str, tuple[str, str, Callable[[Results, dict], float]]] = {
     "km_per_person": ("km moved per person", "km", lambda r, ch: ch["km_per_person"]),
     "municipal_places": ("places municipalities agreed to host", "places", lambda r, ch: _municipal_places(r)),
 }
+
+
+def _first_day(res: Results, phase: int) -> float:
+    """The first day (index from the start) the plan is at `phase` or above; the number of days
+    run when it never is (so a later or no activation reads as a larger number)."""
+    at = res.daily["phase"].to_numpy() >= phase
+    return float(at.argmax()) if at.any() else float(len(at))
 
 
 def _municipal_places(res: Results) -> float:

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from enum import IntEnum
 from functools import partial
+from pathlib import Path
 from typing import Any, cast
 
 import mesa
@@ -28,7 +29,8 @@ from model.results import Results
 from model.rulebook import run_day
 from model.scenario import Event, Scenario, ScenarioError, check_decision, load_scenario, with_changes
 from model.simulate import prepare, results_of
-from model.state import Actors
+from model.snapshot import Snapshot, capture, load
+from model.state import Actors, State
 from model.world import World
 
 # agent-level figures collected when `collect_agents=True` (attributes of the agent views)
@@ -63,18 +65,22 @@ class ReceptionModel(mesa.Model):
     `collect_agents`: also collect the municipalities' and locations' figures every day (off by
     default: it costs a few milliseconds a day). `municipality_agent`, `location_agent`: agent
     classes to use, subclasses of `MunicipalityAgent` / `LocationAgent` that may override rules.
+    `state`: go on from this state instead of a new one (a restored snapshot: see `restore`).
     """
 
     def __init__(self, scenario: Scenario | str = "baseline", rng: int | None = None, days: int | None = None,
                  world: World | None = None, *, overrides: Mapping[str, Any] | None = None,
                  collect_agents: bool = False, municipality_agent: type[MunicipalityAgent] = MunicipalityAgent,
-                 location_agent: type[LocationAgent] = LocationAgent, **parameters: Any) -> None:
+                 location_agent: type[LocationAgent] = LocationAgent, state: State | None = None,
+                 **parameters: Any) -> None:
         seed = _seed(rng, parameters.pop("seed", None))
-        sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
-        sc = with_changes(sc, {**(overrides or {}), **parameters}, "ReceptionModel")
-        state = prepare(sc, seed, days, world)
+        if state is None:
+            sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+            sc = with_changes(sc, {**(overrides or {}), **parameters}, "ReceptionModel")
+            state = prepare(sc, seed, days, world)
         super().__init__(rng=state.seed)
         self.state = state
+        self.steps = state.day                 # a restored model goes on counting from its day
         self.config = state.sc
         state.actors = Actors(municipalities=municipality_agent, locations=location_agent)
         self._location_agent = location_agent
@@ -173,6 +179,18 @@ class ReceptionModel(mesa.Model):
     def results(self) -> Results:
         """Results of the days simulated so far."""
         return results_of(self.state)
+
+    def snapshot(self) -> Snapshot:
+        """The whole state now (`model.snapshot`): save it, or restore it to rewind or fork."""
+        return capture(self.state)
+
+    @classmethod
+    def restore(cls, snapshot: Snapshot | str | Path, world: World | None = None,
+                days: int | None = None) -> ReceptionModel:
+        """A model going on from a snapshot (or a snapshot file), on `world` when given; `days`
+        lets it run to that many days in all, beyond the saved horizon."""
+        snap = snapshot if isinstance(snapshot, Snapshot) else load(snapshot)
+        return cls(state=snap.restore(world, days))
 
 
 def _seed(rng: Any, seed: Any) -> int | None:

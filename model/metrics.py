@@ -103,14 +103,19 @@ _BY_REASON = {"moves_own_request": Reason.OWN_REQUEST, "moves_contract_end": Rea
               "moves_capacity_balancing": Reason.CAPACITY_BALANCING}
 
 
+def _blank(scalar: str) -> float:
+    """A daily scalar's value on a day not (yet) recorded: NaN for decision times (no decision that
+    day), else 0."""
+    return np.nan if scalar.startswith("decision_days_") else 0.0
+
+
 class Recorder:
     """Preallocated daily arrays for one run."""
 
     def __init__(self, s: State, days: int) -> None:
         self.days = days
         self.n_prov = len(s.world.provinces)
-        self.scalars = {k: np.full(days, np.nan) if k.startswith("decision_days_") else np.zeros(days, np.float64)
-                        for k in SCALARS}
+        self.scalars = {k: np.full(days, _blank(k)) for k in SCALARS}
         self.stage = np.zeros((days, N_STAGES), np.int64)
         self.kind_occupancy = np.zeros((days, N_KINDS), np.int64)
         self.kind_capacity = np.zeros((days, N_KINDS), np.int64)
@@ -128,6 +133,27 @@ class Recorder:
         self._group_matrix = np.zeros((0, 0))      # see _groups
         self._groups_of: np.ndarray | None = None
         self._groups_n = -1
+
+    def extend(self, days: int) -> None:
+        """Room for `days` days in all, the days recorded so far kept (a restored run that goes on
+        beyond its horizon). Per-day arrays are the public arrays, and those in `scalars` and
+        `extra`, whose first axis is the day."""
+        if days <= self.days:
+            return
+
+        def longer(a: np.ndarray, blank=0) -> np.ndarray:
+            b = np.full((days, *a.shape[1:]), blank, a.dtype)
+            b[: self.days] = a
+            return b
+
+        for name, a in list(vars(self).items()):
+            if not name.startswith("_") and isinstance(a, np.ndarray) and a.ndim >= 1 and len(a) == self.days:
+                setattr(self, name, longer(a))
+        for name, a in self.scalars.items():
+            self.scalars[name] = longer(a, _blank(name))
+        for name, a in self.extra.items():
+            self.extra[name] = longer(a, "" if a.dtype.kind == "U" else 0)
+        self.days = days
 
     def record(self, s: State, day: int) -> None:
         L, t, x = s.locs, s.today, self.scalars

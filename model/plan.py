@@ -39,7 +39,7 @@ from model.scenario import Action, ActionType, Phase, Plan, ScenarioError
 from model.state import State
 
 INDICATORS = ("occupancy", "occupancy_normal", "central_occupancy", "unsheltered", "registration_backlog",
-              "forecast_shortfall")
+              "forecast_shortfall", "prognosis_shortfall")
 LADDERS = ("phases", "front")   # the plan's ladders: the COA/VNG phases, and the front of the chain
 _NOT_HOUSING = (Kind.CENTRAL, Kind.BORDER)
 _KIND_INDEX = {k.name.lower(): int(k) for k in Kind}
@@ -58,6 +58,9 @@ class Change:
 class Ladder:
     """Phase per unit (nation or province), moved by indicator values day by day."""
 
+    indicators: frozenset[str] = frozenset()     # the indicators some trigger reads (set per ladder; the class
+                                                 # default serves snapshots taken before it existed)
+
     def __init__(self, phases: list[Phase], n_units: int) -> None:
         self.phases = phases
         self.phase = np.zeros(n_units, np.int64)
@@ -67,6 +70,7 @@ class Ladder:
         # trigger has held, per unit; `_up[phase][i]` and `_down[phase][i]` are views of its rows.
         triggers = [t for p in phases for t in (*p.activate, *p.deactivate)]
         self._indicators = sorted({t.indicator for t in triggers})
+        self.indicators = frozenset(self._indicators)          # the indicators some trigger reads
         self._row_indicator = np.array([self._indicators.index(t.indicator) for t in triggers], np.int64)
         self._above = np.array([t.above is not None for t in triggers])[:, None]
         self._bound = np.array([t.above if t.above is not None else t.below for t in triggers], float)[:, None]
@@ -132,6 +136,9 @@ class _Done:
 class PlanRuntime:
     """Installs the plan into a state: indicators, ladders, actions, and the plan's log."""
 
+    prognosis_day = -1                           # day of the last prognosis (prognosis_shortfall), -1: none yet
+    prognosis_persons = 0.0                      # persons in reception it expects `forecast_weeks` ahead
+
     def __init__(self, s, plan: Plan) -> None:
         self.plan = plan
         self.provinces = s.world.provinces
@@ -185,10 +192,13 @@ class PlanRuntime:
         else:
             inflow = outflow = 0.0
         pipeline = L.capacity[L.life == Life.PLANNED].sum()
+        places = int(L.places().sum()) + pipeline
         projected = population + 7 * self.plan.forecast_weeks * (inflow - outflow)
-        shortfall = projected - (int(L.places().sum()) + pipeline)
+        shortfall = projected - places
         common = {"central_occupancy": central_occ, "unsheltered": unsheltered,
                   "registration_backlog": s.people.stage_persons[0], "forecast_shortfall": shortfall}
+        if "prognosis_shortfall" in self.ladder.indicators | self.front.indicators:
+            common["prognosis_shortfall"] = self._prognosis(s, day, population) - places
 
         def ratio(a, b):
             return np.divide(a, b, out=filled(len(np.atleast_1d(b)), 9.99), where=np.atleast_1d(b) > 0)
@@ -203,6 +213,20 @@ class PlanRuntime:
         else:
             self._national = values
         return values
+
+    def _prognosis(self, s, day: int, population: int) -> float:
+        """Persons in reception `forecast_weeks` ahead by the model's own ensemble
+        (`prognosis.persons_ahead`), made every `prognosis_every_days` days and read in between;
+        where the world ends sooner, as far as it goes (today's population on its last day)."""
+        p = self.plan
+        if self.prognosis_day < 0 or day - self.prognosis_day >= p.prognosis_every_days:
+            from model.prognosis import persons_ahead     # prognosis runs the rulebook, which runs the plan
+
+            days = min(7 * p.forecast_weeks, len(s.world.dates) - day - 1)
+            self.prognosis_persons = float(population) if days < 1 else persons_ahead(
+                s, day, days, p.prognosis_members, p.forecast_window_days, p.prognosis_quantile)
+            self.prognosis_day = day
+        return self.prognosis_persons
 
     def _location_groups(self, s) -> tuple[np.ndarray, np.ndarray]:
         """0/1 matrix (unit x location) of the housing locations (not central, not border) of

@@ -158,11 +158,26 @@ def start_half_year(s: State, day: int) -> None:
     date = s.world.dates[day] if day < len(s.world.dates) else s.world.dates[-1]
     period = half_year(date)
     s.half_year = period
-    target = s.world.housing_targets.get(period, s.params.housing.default_target_per_half_year)
+    h = s.params.housing
+    if h.target_rule == "recent_permits" and period not in h.targets and day > 0:
+        target = recent_permit_holders(s, day)
+    else:
+        target = s.world.housing_targets.get(period, h.default_target_per_half_year)
     start = date.replace(month=1 if date.month <= 6 else 7, day=1)
     end = start.replace(month=7, day=1) if start.month == 1 else start.replace(year=start.year + 1, month=1)
     share = (end - date).days / (end - start).days
     s.munis.start_half_year(round(target * share))
+
+
+def recent_permit_holders(s: State, day: int, window: int = 182) -> float:
+    """The half-year target the ministry would set on `day` (`housing.target_rule: recent_permits`):
+    persons who became permit holders over the last `window` days — IND permits as recorded, family
+    members as the inflow plan expects them — per half-year (182.6 days; pro rata when the run
+    is younger than `window`). The backlog carries over by itself (`Municipalities.start_half_year`)."""
+    lo = max(0, day - window)
+    assert s.recorder is not None, "recent_permit_holders reads the run's recorded permits"
+    became = s.recorder.scalars["permits"][lo:day].sum() + s.world.inflow.family[lo:day].sum()
+    return float(became) * 182.6 / (day - lo)
 
 
 # --- the rules, in the order of the day ----------------------------------------------------

@@ -245,6 +245,10 @@ class Housing(_Strict):
     supply_spread: Annotated[float, Field(ge=0.0, le=3.0)] = Field(description="spread (sd of log) of municipal "
                                                                                "housing ability around the pro-rata "
                                                                                "key")
+    target_rule: Literal["given", "recent_permits"] = Field(
+        "given", description="national target of a half-year not in `targets`: given = the packaged record, else "
+        "default_target_per_half_year; recent_permits = the persons who became permit holders in the half-year "
+        "before it (IND permits plus expected family members), as the ministry sets it (docs/forecast.md)")
 
     @field_validator("targets")
     @classmethod
@@ -295,7 +299,7 @@ class Initial(_Strict):
 
 
 Indicator = Literal["occupancy", "occupancy_normal", "central_occupancy", "unsheltered",
-                    "registration_backlog", "forecast_shortfall"]
+                    "registration_backlog", "forecast_shortfall", "prognosis_shortfall"]
 
 
 class Trigger(_Strict):
@@ -305,7 +309,9 @@ class Trigger(_Strict):
                                  "occupancy (1); occupancy_normal: persons in a bed / normal places (1); "
                                  "central_occupancy: persons at registration locations / their normal places (1); "
                                  "unsheltered, registration_backlog: persons; forecast_shortfall: "
-                                 "persons short of places in `forecast_weeks` weeks")
+                                 "persons short of places in `forecast_weeks` weeks (recent net inflow "
+                                 "extrapolated); prognosis_shortfall: the same from the model's own ensemble "
+                                 "(docs/plan.md)")
     above: float | None = Field(None, description="holds when the indicator is at or above this")
     below: float | None = Field(None, description="holds when the indicator is below this")
     days: PosInt = Field(1, description="consecutive days the condition must hold")
@@ -398,6 +404,12 @@ class Plan(_Strict):
                                                                "province)")
     forecast_weeks: PosInt = Field(description="horizon of the forecast-shortfall indicator, weeks")
     forecast_window_days: PosInt = Field(description="days of recent inflow and outflow the forecast extrapolates")
+    prognosis_members: Annotated[int, Field(ge=1, le=100)] = Field(
+        5, description="prognosis_shortfall: members of the plan's own ensemble (runs)")
+    prognosis_every_days: Annotated[int, Field(ge=1, le=365)] = Field(
+        14, description="prognosis_shortfall: days between two prognoses (the value holds in between)")
+    prognosis_quantile: Share = Field(
+        0.5, description="prognosis_shortfall: quantile of the members' persons in reception read (0.5: median)")
     phases: list[Phase] = Field(min_length=1, max_length=4, description="phases 1..4 in scale-up order")
     front: list[Phase] = Field(default_factory=list, max_length=4,
                                description="rungs of the front ladder in scale-up order: registration capacity, relief "

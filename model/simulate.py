@@ -12,7 +12,7 @@ from model.rulebook import run_day
 from model.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
 from model.start import new_state
 from model.state import State
-from model.world import World, build_world
+from model.world import World, build_world, serves
 
 
 def prepare(scenario: Scenario | str, seed: int | None = None, days: int | None = None,
@@ -32,13 +32,7 @@ def prepare(scenario: Scenario | str, seed: int | None = None, days: int | None 
     return s
 
 
-def _same_world(built: Scenario, wanted: Scenario) -> bool:
-    """May a world built for `built` serve `wanted`? Only when they differ at most in seed and
-    a shorter horizon (the world holds the portfolio, the network and the inflow plan)."""
-    if built.horizon_days < wanted.horizon_days:
-        return False
-    skip = {"horizon_days", "seed"}
-    return built.model_dump(exclude=skip) == wanted.model_dump(exclude=skip)
+_same_world = world_serves = serves   # model.world.serves (model.snapshot restores a state onto a given world)
 
 
 def _extensions() -> list[Callable[[State], None]]:

@@ -78,3 +78,12 @@ def build_world(sc: Scenario, monthly_inflow: dict | None = None) -> World:
     targets = {**data.housing_targets(sc.country), **{k: int(v) for k, v in sc.housing.targets.items()}}
     return World(sc, dates, provinces, regions, munis, locs, prov_idx[locs.municipality].astype(np.int16),
                  network, expected_inflow(sc, dates, monthly_inflow, names), targets)
+
+
+def serves(built: Scenario, wanted: Scenario) -> bool:
+    """May a world built for `built` serve `wanted`? Only when they differ at most in seed and
+    a shorter horizon (the world holds the portfolio, the network and the inflow plan)."""
+    if built.horizon_days < wanted.horizon_days:
+        return False
+    skip = {"horizon_days", "seed"}
+    return built.model_dump(exclude=skip) == wanted.model_dump(exclude=skip)

@@ -363,6 +363,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also run stable-stock for YEARS years (default 20) in a subprocess: memory and "
                             "time per simulated year, mass balance (experiments/bench/soak.py)")
     bench.set_defaults(func=cmd_bench)
+    from experiments.forecast.cli import register as register_forecast   # noodplan forecast (docs/forecast.md)
+    register_forecast(sub)
     return ap
 
 

@@ -7,6 +7,8 @@ for the same scenario and seed, because both call `model.rulebook.run_day` on th
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import mesa
 
 from agents.views import Applicant, LocationAgent, MunicipalityAgent
@@ -15,6 +17,8 @@ from model.results import Results
 from model.rulebook import run_day
 from model.scenario import Event, Scenario, check_decision
 from model.simulate import prepare, results_of
+from model.snapshot import Snapshot, capture, load
+from model.state import State
 from model.world import World
 
 
@@ -22,13 +26,15 @@ class ReceptionModel(mesa.Model):
     """The national reception system as a Mesa model.
 
     Parameters: `scenario` (a Scenario or a built-in name), `seed` (default: the scenario's),
-    `days` (horizon; default: the scenario's), `world` (reuse a built world).
+    `days` (horizon; default: the scenario's), `world` (reuse a built world), `state` (go on
+    from this state instead of a new one, e.g. a restored snapshot: see `restore`).
     """
 
     def __init__(self, scenario: Scenario | str = "baseline", seed: int | None = None,
-                 days: int | None = None, world: World | None = None) -> None:
-        self.state = prepare(scenario, seed, days, world)
+                 days: int | None = None, world: World | None = None, state: State | None = None) -> None:
+        self.state = state if state is not None else prepare(scenario, seed, days, world)
         super().__init__(rng=self.state.seed)
+        self.steps = self.state.day
         self.config = self.state.sc
         self.municipality_agents = [MunicipalityAgent(self, i) for i in range(self.state.munis.n)]
         self.location_agents = [LocationAgent(self, j) for j in range(self.state.locs.n)]
@@ -78,3 +84,15 @@ class ReceptionModel(mesa.Model):
     def results(self) -> Results:
         """Results of the days simulated so far."""
         return results_of(self.state)
+
+    def snapshot(self) -> Snapshot:
+        """The whole state now (`model.snapshot`): save it, or restore it to rewind or fork."""
+        return capture(self.state)
+
+    @classmethod
+    def restore(cls, snapshot: Snapshot | str | Path, world: World | None = None,
+                days: int | None = None) -> "ReceptionModel":
+        """A model going on from a snapshot (or a snapshot file), on `world` when given; `days`
+        lets it run to that many days in all, beyond the saved horizon."""
+        snap = snapshot if isinstance(snapshot, Snapshot) else load(snapshot)
+        return cls(state=snap.restore(world, days))

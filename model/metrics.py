@@ -78,6 +78,26 @@ class Recorder:
         self._tracks = np.array(PROCEDURE_TRACKS, np.int64)
         self._group_matrix, self._groups_of, self._groups_n = None, None, -1
 
+    def extend(self, days: int) -> None:
+        """Room for `days` days in all, the days recorded so far kept (a restored run that goes on
+        beyond its horizon). Per-day arrays are the public arrays, and those in `scalars` and
+        `extra`, whose first axis is the day."""
+        if days <= self.days:
+            return
+
+        def longer(a: np.ndarray) -> np.ndarray:
+            b = np.zeros((days, *a.shape[1:]), a.dtype)
+            b[: self.days] = a
+            return b
+
+        for name, a in list(vars(self).items()):
+            if not name.startswith("_") and isinstance(a, np.ndarray) and a.ndim >= 1 and len(a) == self.days:
+                setattr(self, name, longer(a))
+        for table in (self.scalars, self.extra):
+            for name, a in table.items():
+                table[name] = longer(a)
+        self.days = days
+
     def record(self, s: State, day: int) -> None:
         L, t, x = s.locs, s.today, self.scalars
         places = L.places()

@@ -40,6 +40,9 @@ def _same_world(built: Scenario, wanted: Scenario) -> bool:
     return built.model_dump(exclude=skip) == wanted.model_dump(exclude=skip)
 
 
+world_serves = _same_world   # the public name (model.snapshot restores a state onto a given world)
+
+
 def _extensions() -> list[Callable[[State], None]]:
     """Rule sets that hook into the day (the plan, then the regimes) when the scenario asks."""
     from model import plan, regimes

@@ -1,0 +1,192 @@
+"""`noodplan forecast`: the command line of forecasts and of the rolling-origin backtest.
+
+    noodplan forecast [--from-run SCENARIO [--at DATE] [--seed S] | --from-snapshot FILE
+                       | --from-record DATE [--base SCENARIO]] [--months 24] [--members 20]
+                      [--inflow scenario|persistence] [--no-inflow-errors] [--occupancy 0.95]
+                      [--save-snapshot FILE] [--out DIR]
+    noodplan forecast --backtest [--members 20] [--params refit|calibrated] [--origins FIRST..LAST]
+                      [--recorded-inflow] [--jobs N] [--out DIR]
+
+`register(subparsers)` adds the command to the `noodplan` parser (experiments/cli.py). Bad input
+stops with one line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import sys
+from pathlib import Path
+
+EXIT_BAD_INPUT = 2
+
+
+class _Bad(ValueError):
+    """A bad command-line value."""
+
+
+def register(subparsers) -> None:
+    """Add `forecast` to the `noodplan` subcommands."""
+    fc = subparsers.add_parser("forecast", help="ensemble forecast 6/12/24 months ahead, or the rolling-origin "
+                                                "backtest",
+                               description="Forecast persons in reception, permit holders waiting and places needed "
+                                           "6, 12 and 24 months ahead from a run, a snapshot or recorded figures "
+                                           "(docs/forecast.md).")
+    src = fc.add_mutually_exclusive_group()
+    src.add_argument("--from-run", metavar="SCENARIO", help="run a scenario (built-in name or YAML file) and start "
+                     "from its state (default: baseline, at the end of its horizon)")
+    src.add_argument("--from-snapshot", metavar="FILE", help="start from a snapshot file")
+    src.add_argument("--from-record", metavar="DATE", help="start from the recorded figures known on DATE (YYYY-MM-DD)")
+    fc.add_argument("--at", metavar="DATE", help="with --from-run: the date inside the run to start from")
+    fc.add_argument("--seed", type=int, help="with --from-run: the run's seed (default: the scenario's)")
+    fc.add_argument("--base", default="hindcast-2020", help="with --from-record: the scenario giving the chain's "
+                    "parameters (default: hindcast-2020, fitted to the record before June 2020)")
+    fc.add_argument("--months", type=int, default=24, help="months ahead (default: 24)")
+    fc.add_argument("--members", type=int, default=20, help="ensemble members (default: 20)")
+    fc.add_argument("--ensemble-seed", type=int, default=1, help="seed of the ensemble (default: 1)")
+    fc.add_argument("--inflow", choices=("scenario", "persistence"), help="arrivals after the origin: the scenario's "
+                    "own, or the mean of the last 12 months (default: scenario; persistence with --from-record)")
+    fc.add_argument("--no-inflow-errors", action="store_true", help="no inflow uncertainty (the historical "
+                    "persistence errors are drawn by default)")
+    fc.add_argument("--occupancy", type=float, default=0.95, help="target occupancy for places needed (default: 0.95)")
+    fc.add_argument("--save-snapshot", metavar="FILE", help="with --from-run: also save the origin's state")
+    fc.add_argument("--backtest", action="store_true", help="rolling-origin backtest over the packaged record")
+    fc.add_argument("--params", choices=("refit", "calibrated"), default="refit",
+                    help="--backtest: refit the IND capacity on the record before each origin (default), or the "
+                         "2020 calibration (fitted on later figures: a reference, not a forecast)")
+    fc.add_argument("--origins", help="--backtest: first..last half-year origin (default: 2014-01-01..2020-01-01)")
+    fc.add_argument("--recorded-inflow", action="store_true", help="--backtest, a diagnostic: run on the inflow that "
+                    "came (known only later), so what is left of the error is the chain's")
+    fc.add_argument("--jobs", type=int, default=1, help="--backtest: processes (results do not depend on it)")
+    fc.add_argument("--out", help="output folder (default: out/forecast or out/backtest-rolling)")
+    fc.set_defaults(func=cmd_forecast)
+
+
+def _progress(desc: str, unit: str):
+    from tqdm import tqdm
+
+    bar = None
+
+    def tick(done: int, total: int) -> None:
+        nonlocal bar
+        if bar is None:
+            bar = tqdm(total=total, desc=desc, unit=unit, file=sys.stderr, leave=False, disable=not sys.stderr.isatty())
+        bar.update(done - bar.n)
+        if done >= total:
+            bar.close()
+            bar = None
+
+    return tick
+
+
+def _date(text: str, flag: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise _Bad(f"{flag}: {text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def cmd_forecast(args: argparse.Namespace) -> int:
+    from model.scenario import ScenarioError
+    from model.snapshot import SnapshotError
+
+    try:
+        return _backtest(args) if args.backtest else _forecast(args)
+    except (_Bad, ScenarioError, SnapshotError) as e:
+        print(f"noodplan: {e}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+
+
+def _check(args: argparse.Namespace) -> None:
+    if args.months < 1:
+        raise _Bad("--months: must be at least 1")
+    if args.members < 1:
+        raise _Bad("--members: must be at least 1")
+    if not 0 < args.occupancy <= 1:
+        raise _Bad(f"--occupancy: must be above 0 and at most 1 (got {args.occupancy})")
+    if args.jobs < 1:
+        raise _Bad("--jobs: must be at least 1")
+
+
+def _forecast(args: argparse.Namespace) -> int:
+    from experiments.forecast import origins
+    from experiments.forecast.ensemble import run_forecast
+    from experiments.forecast.inflow import errors_as_of
+    from experiments.forecast.record import RecordAsOf
+    from experiments.forecast.write import write_forecast
+    from model import data
+
+    _check(args)
+    if (args.at or args.seed is not None or args.save_snapshot) and args.from_snapshot or args.from_record and (
+            args.at or args.save_snapshot):
+        raise _Bad("--at, --seed and --save-snapshot go with --from-run")
+    if args.from_record:
+        date = _date(args.from_record, "--from-record")
+        inflow = args.inflow or "persistence"
+        origin = origins.from_record(date, args.months, args.base, scenario_inflow=inflow == "scenario")
+    elif args.from_snapshot:
+        if not Path(args.from_snapshot).exists():
+            raise _Bad(f"--from-snapshot: {args.from_snapshot}: no such file")
+        origin = origins.from_snapshot_file(args.from_snapshot, args.months)
+        inflow = args.inflow or "scenario"
+    else:
+        at = _date(args.at, "--at") if args.at else None
+        origin = origins.from_run(args.from_run or "baseline", args.months, at, args.seed,
+                                  _progress("Running to the origin", "day"))
+        inflow = args.inflow or "scenario"
+        if args.save_snapshot:
+            origin.start.snapshot.save(args.save_snapshot)
+            print(f"Wrote {args.save_snapshot}")
+    errors = None
+    if not args.no_inflow_errors:
+        last = max(data.occupancy_record()[-1][0], origin.date) if origin.record is None else origin.date
+        errors = errors_as_of(RecordAsOf(min(last, _record_end())))
+    f = run_forecast(origin, args.months, args.members, args.ensemble_seed, inflow, errors, args.occupancy,
+                     _progress("Ensemble", "member"))
+    print("\n".join(f.assumptions()))
+    print(_summary(f))
+    paths = write_forecast(f, args.out or "out/forecast")
+    print("Wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0
+
+
+def _record_end() -> dt.date:
+    """The day after the last month of the packaged inflow record."""
+    from experiments.history import LAST_MONTH
+
+    y, m = LAST_MONTH
+    return dt.date(y + m // 12, m % 12 + 1, 1)
+
+
+def _summary(f) -> str:
+    t = f.table()
+    nat = t[t["breakdown"] == "national"]
+    lines = [f"{'quantity':24s} {'months':>6s} {'date':>10s} {'median':>9s} {'50 % band':>17s} {'90 % band':>17s}"]
+    for r in nat.itertuples():
+        lines.append(f"{r.quantity:24s} {r.horizon_months:6d} {r.date:>10s} {r.median:9,.0f} "
+                     f"{r.p25:8,.0f}-{r.p75:<8,.0f} {r.p05:8,.0f}-{r.p95:<8,.0f}")
+    return "\n".join(lines)
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from experiments.forecast import rolling
+
+    _check(args)
+    first, last = rolling.FIRST_ORIGIN, rolling.LAST_ORIGIN
+    if args.origins:
+        try:
+            a, b = args.origins.split("..")
+        except ValueError:
+            raise _Bad("--origins: give FIRST..LAST, e.g. 2016-01-01..2019-07-01") from None
+        first, last = _date(a, "--origins"), _date(b, "--origins")
+    try:
+        origins = rolling.half_year_origins(first, last)
+    except ValueError as e:
+        raise _Bad(f"--origins: {e}") from None
+    bt = rolling.backtest(origins, members=args.members, params=args.params, seed=args.ensemble_seed,
+                          jobs=args.jobs, progress=_progress("Origins", "origin"),
+                          inflow="recorded" if args.recorded_inflow else "persistence")
+    print(bt.report())
+    paths = bt.write(args.out or "out/backtest-rolling")
+    print("Wrote " + ", ".join(str(p) for p in paths.values()))
+    return 0

@@ -1,0 +1,184 @@
+"""A forecast: an ensemble from an origin under an inflow assumption, and its bands.
+
+`run_forecast(origin, months, members, seed, inflow, errors, occupancy)` runs the members
+(`model.prognosis.prognose`) and keeps what the outputs need: the members' daily figures, the
+inflow multipliers they ran on, and every assumption in words (`assumptions()`).
+
+Bands are quantiles over members at the Weibull plotting position (`model.prognosis.band`):
+median, 50 % (25-75 %) and 90 % (5-95 %). Places needed are persons / target occupancy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+import xarray as xr
+
+from experiments.forecast.inflow import HORIZONS, InflowErrors, daily_paths
+from experiments.forecast.origins import Origin, horizon_days
+from experiments.forecast.record import add_months
+from model import prognosis
+from model.snapshot import code_version
+
+QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
+INFLOW_CHOICES = ("scenario", "persistence")
+
+
+@dataclass
+class Forecast:
+    origin: Origin
+    months: int
+    seed: int
+    inflow: str                         # 'scenario' or 'persistence'
+    errors: InflowErrors | None         # None: no inflow uncertainty
+    occupancy: float                    # target occupancy for places needed
+    prognosis: prognosis.Prognosis
+    multipliers: np.ndarray             # (member, day) inflow multipliers
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def members(self) -> int:
+        return self.prognosis.members
+
+    def horizon_dates(self) -> dict[int, dt.date]:
+        """The reporting date of each horizon (months after the origin) within the forecast."""
+        last = self.prognosis.dates[-1]
+        return {h: add_months(self.origin.date, h) for h in HORIZONS
+                if h <= self.months and add_months(self.origin.date, h) <= last + dt.timedelta(days=1)}
+
+    def _day(self, date: dt.date) -> int:
+        """Index of the forecast day holding the figures at the start of `date` (end of the day before)."""
+        return min((date - self.origin.date).days - 1, len(self.prognosis.dates) - 1)
+
+    def figures(self) -> dict[tuple[str, str, str], np.ndarray]:
+        """(quantity, breakdown, name) -> (member, day) arrays of everything reported."""
+        p = self.prognosis
+        need = p.places_needed(self.occupancy)
+        out = {("persons_in_reception", "national", "all"): p.population,
+               ("permit_holders_waiting", "national", "all"): p.permit_holders,
+               ("places_needed", "national", "all"): need["national"],
+               ("capacity", "national", "all"): p.capacity_by_kind.sum(axis=2),
+               ("shortfall", "national", "all"): p.shortfall(self.occupancy),
+               ("persons_in_bed", "no bed", "unsheltered"): p.unsheltered,
+               ("places_needed", "no bed", "unsheltered"): need["no_bed"]}
+        for j, kind in enumerate(p.kinds):
+            out[("persons_in_bed", "kind", kind)] = p.occupancy_by_kind[:, :, j]
+            out[("places_needed", "kind", kind)] = need["by_kind"][:, :, j]
+            out[("capacity", "kind", kind)] = p.capacity_by_kind[:, :, j]
+        for j, prov in enumerate(p.provinces):
+            out[("persons_in_bed", "province", prov)] = p.occupancy_by_province[:, :, j]
+            out[("places_needed", "province", prov)] = need["by_province"][:, :, j]
+            out[("capacity", "province", prov)] = p.capacity_by_province[:, :, j]
+        return out
+
+    def table(self) -> pd.DataFrame:
+        """Bands at 6, 12 and 24 months (within the forecast): one row per figure and horizon."""
+        rows = []
+        dates = self.horizon_dates()
+        for (quantity, breakdown, name), a in self.figures().items():
+            for h, date in dates.items():
+                q = prognosis.band(a[:, self._day(date)], list(QUANTILES))
+                rows.append({"quantity": quantity, "breakdown": breakdown, "name": name, "horizon_months": h,
+                             "date": date.isoformat(), "p05": q[0], "p25": q[1], "median": q[2], "p75": q[3],
+                             "p95": q[4], "members": self.members})
+        return pd.DataFrame(rows)
+
+    def daily_bands(self) -> pd.DataFrame:
+        """National figures every day: the fan chart's numbers."""
+        p = self.prognosis
+        frames = {"date": [d.isoformat() for d in p.dates]}
+        for (quantity, breakdown, _), a in self.figures().items():
+            if breakdown != "national":
+                continue
+            q = prognosis.band(a, list(QUANTILES))
+            for qi, v in zip(QUANTILES, q):
+                frames[f"{quantity}_p{int(round(qi * 100)):02d}"] = v
+        return pd.DataFrame(frames)
+
+    def dataset(self) -> xr.Dataset:
+        """Every member's daily figures (NetCDF), with the assumptions as attributes."""
+        p = self.prognosis
+        coords = {"member": np.arange(self.members), "day": np.arange(len(p.dates)),
+                  "date": ("day", pd.to_datetime(p.dates)), "kind": p.kinds, "province": p.provinces}
+        ds = xr.Dataset(coords=coords)
+        ds["population"] = (("member", "day"), p.population, {"units": "persons", "long_name": "persons in reception"})
+        ds["permit_holders"] = (("member", "day"), p.permit_holders, {"units": "persons",
+                                                                      "long_name": "permit holders waiting for a home"})
+        ds["unsheltered"] = (("member", "day"), p.unsheltered, {"units": "persons", "long_name": "entitled, no bed"})
+        ds["occupancy_by_kind"] = (("member", "day", "kind"), p.occupancy_by_kind, {"units": "persons"})
+        ds["capacity_by_kind"] = (("member", "day", "kind"), p.capacity_by_kind, {"units": "places"})
+        ds["occupancy_by_province"] = (("member", "day", "province"), p.occupancy_by_province, {"units": "persons"})
+        ds["capacity_by_province"] = (("member", "day", "province"), p.capacity_by_province, {"units": "places"})
+        ds["inflow_multiplier"] = (("member", "day"), self.multipliers, {"units": "1",
+                                   "long_name": "factor on the assumed expected arrivals"})
+        ds.attrs.update(origin=self.origin.date.isoformat(), months=self.months, members=self.members, seed=self.seed,
+                        target_occupancy=self.occupancy, inflow=self.inflow, code_version=code_version(),
+                        assumptions="\n".join(self.assumptions()))
+        return ds
+
+    def assumptions(self) -> list[str]:
+        """What the forecast assumed, in words (written to assumptions.txt and the NetCDF attributes)."""
+        o, p = self.origin, self.prognosis
+        lines = [f"noodplan forecast ({code_version()}), made {dt.date.today()}",
+                 f"Origin: {o.date} — {o.description}.",
+                 f"Horizon: {self.months} months ({len(p.dates)} days, {p.dates[0]} to {p.dates[-1]}); "
+                 f"figures at 6/12/24 months are those at the start of that date.",
+                 f"Ensemble: {self.members} members, seed {self.seed}; each member has fresh random streams"
+                 + ("" if not isinstance(o.start, prognosis.FromSnapshot) or not o.start.rekey else
+                    " and redrawn household keys (the run's own keys would carry its future)")
+                 + ("; each member draws its own initial stock" if isinstance(o.start, prognosis.FromScenario) else "")
+                 + ".",
+                 f"World: {o.world.scenario.name!r}, {len(p.provinces)} provinces; the scenario's chain parameters, "
+                 f"plan and regimes as they stand at the origin"
+                 + ("" if not isinstance(o.start, prognosis.FromSnapshot) or o.start.policy
+                    else " (the plan and regimes stop acting in the members)") + "."]
+        if self.inflow == "persistence":
+            lines.append(f"Inflow: persistence — {o.persistence.first_per_day * 365.25:,.0f} first applicants and "
+                         f"{o.persistence.family_per_day * 365.25:,.0f} family members a year ({o.persistence.basis}).")
+        else:
+            lines.append("Inflow: the scenario's expected arrivals (baseline level, season, shocks, monthly series) "
+                         "beyond the origin.")
+        if self.errors is None:
+            lines.append("Inflow uncertainty: none (every member on the assumed expected arrivals).")
+        else:
+            lines.append(f"Inflow uncertainty: persistence errors of the packaged record known on {self.errors.as_of} "
+                         f"(experiments/forecast/inflow.py); multipliers on the assumed arrivals, comonotone over "
+                         f"6/12/24 months:")
+            lines += ["  " + s for s in self.errors.describe()]
+        lines += [f"Places needed: persons / {self.occupancy:.0%} target occupancy; nationally everyone entitled (in a "
+                  "bed or not), by kind and province those in a bed there, 'no bed' those without one.",
+                  "Bands: quantiles over members at the Weibull plotting position k/(n+1): median, 50 % (p25-p75), "
+                  "90 % (p05-p95). They hold the noise of the run, the members' own stock (from records) and the "
+                  "inflow uncertainty; not the uncertainty of the chain's parameters or of the model's structure.",
+                  "The location portfolio is synthetic (model/portfolio.py): capacity by kind and province is "
+                  "illustrative."]
+        return lines + self.origin.notes + self.notes
+
+
+def run_forecast(origin: Origin, months: int = 24, members: int = 20, seed: int = 1, inflow: str = "scenario",
+                 errors: InflowErrors | None = None, occupancy: float = 0.95,
+                 progress: Callable[[int, int], None] | None = None) -> Forecast:
+    """Run the ensemble (see the module text)."""
+    if inflow not in INFLOW_CHOICES:
+        raise ValueError(f"inflow: {inflow!r} (choose {' or '.join(INFLOW_CHOICES)})")
+    if not 0 < occupancy <= 1:
+        raise ValueError(f"occupancy: must be in (0, 1], got {occupancy}")
+    if months < 1:
+        raise ValueError("months: at least 1")
+    if inflow == "persistence":
+        origin = origin.with_persistence()
+    elif origin.inflow != "scenario":
+        raise ValueError("inflow: this start was built with the persistence assumption (from_record(..., "
+                         "scenario_inflow=True) keeps the scenario's arrivals)")
+    days = horizon_days(origin.date, months)
+    if errors is None:
+        multipliers = np.ones((members, days))
+    else:
+        rng = np.random.default_rng(np.random.SeedSequence([seed, 0x1F10]))
+        multipliers = daily_paths(errors.draw(members, rng), origin.date, days)
+    p = prognosis.prognose(origin.start, days, members, seed, multipliers if errors is not None else None, progress)
+    return Forecast(origin, months, seed, inflow, errors, occupancy, p, multipliers)

@@ -1,0 +1,87 @@
+"""The fan chart: the history up to the origin, then the median and the 50 % and 90 % bands.
+
+Three panels share the time axis: persons in reception (with places needed at the target
+occupancy and usable places), permit holders waiting for a home, and the inflow multipliers the
+members ran on. Dots are recorded counts, lines before the origin a run's own history.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from experiments.forecast.ensemble import Forecast
+from model import prognosis
+
+
+def _fan(ax, dates, values, colour, label):
+    q = prognosis.band(values, [0.05, 0.25, 0.5, 0.75, 0.95])
+    ax.fill_between(dates, q[0], q[4], color=colour, alpha=0.15, lw=0, label=f"{label}: 90 % band")
+    ax.fill_between(dates, q[1], q[3], color=colour, alpha=0.3, lw=0, label=f"{label}: 50 % band")
+    ax.plot(dates, q[2], color=colour, lw=1.6, label=f"{label}: median")
+
+
+def _history(ax, f: Forecast, key: str, colour: str) -> None:
+    dates, values = f.origin.history.get(key, ([], np.array([])))
+    if len(dates) == 0:
+        return
+    d = pd.to_datetime(dates)
+    keep = d >= pd.Timestamp(f.origin.date) - pd.DateOffset(months=max(24, f.months))
+    if f.origin.record is not None:
+        ax.scatter(d[keep], values[keep], color=colour, edgecolor="black", zorder=5, s=22,
+                   label="recorded (known on the origin)")
+    else:
+        ax.plot(d[keep], values[keep], color=colour, lw=1.0, ls="--", label="the run before the origin")
+
+
+def plot(f: Forecast, path: str | Path, truth: dict[str, tuple[list, list]] | None = None) -> Path:
+    """Write the fan chart PNG; `truth` adds later recorded points (quantity -> (dates, values))."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    p = f.prognosis
+    d = pd.to_datetime(p.dates)
+    fig, axes = plt.subplots(3, 1, figsize=(9.5, 9), sharex=True, gridspec_kw={"height_ratios": [3, 2, 1]})
+    ax, ax2, ax3 = axes
+    _fan(ax, d, p.population, "tab:blue", "persons in reception")
+    need = p.places_needed(f.occupancy)["national"]
+    ax.plot(d, prognosis.band(need, 0.5), color="tab:purple", lw=1.1, ls=":",
+            label=f"places needed at {f.occupancy:.0%} (median)")
+    ax.plot(d, prognosis.band(p.capacity_by_kind.sum(axis=2), 0.5), color="black", lw=0.9,
+            label="usable places (median)")
+    _history(ax, f, "population", "tab:blue")
+    _fan(ax2, d, p.permit_holders, "tab:green", "permit holders waiting")
+    _history(ax2, f, "permit_holders", "tab:green")
+    for key, a in (("population", ax), ("permit_holders", ax2)):
+        if truth and truth.get(key) and len(truth[key][0]):
+            a.scatter(pd.to_datetime(truth[key][0]), truth[key][1], marker="x", color="tab:red", zorder=6,
+                      label="recorded later (not used)")
+    for h, date in f.horizon_dates().items():
+        for a in axes:
+            a.axvline(pd.Timestamp(date), color="grey", lw=0.6, ls=":")
+        ax.annotate(f"{h} m", (pd.Timestamp(date), 1.0), xycoords=("data", "axes fraction"), fontsize=7,
+                    ha="center", va="bottom", color="grey")
+    q = prognosis.band(f.multipliers, [0.05, 0.5, 0.95])
+    ax3.fill_between(d, q[0], q[2], color="tab:orange", alpha=0.25, lw=0, label="90 % band")
+    ax3.plot(d, q[1], color="tab:orange", lw=1.2, label="median")
+    ax3.axhline(1.0, color="grey", lw=0.6)
+    ax3.set_ylabel("inflow ×")
+    ax.set_ylabel("persons")
+    ax2.set_ylabel("persons")
+    for a in axes:
+        a.grid(alpha=0.3)
+        a.axvline(pd.Timestamp(f.origin.date), color="black", lw=0.8)
+    ax.legend(fontsize=7, loc="upper left", ncol=2)
+    ax2.legend(fontsize=7, loc="upper left", ncol=2)
+    ax3.legend(fontsize=7, loc="upper left")
+    ax.set_title(f"Forecast from {f.origin.date}: {f.members} members, inflow {f.inflow}"
+                 + ("" if f.errors is None else " with historical persistence errors"), fontsize=10)
+    fig.tight_layout()
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path

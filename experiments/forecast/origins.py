@@ -1,0 +1,215 @@
+"""Where a forecast starts: the end of a run or a date inside it, a snapshot file, or recorded figures.
+
+Each builder returns an `Origin`: the start the ensemble runs from (`model.prognosis`), on a world
+long enough for the forecast, the origin's date, the inflow rates a persistence assumption would
+use, the history to draw behind the fan, and a sentence saying what it is.
+
+A start from recorded figures (`from_record`) is made like `hindcast-2020`'s: the scenario starts
+on the date of the last count of persons in COA reception on or before the origin, with that count
+as its stock (permit holders at their share in the last count of them, else the scenario's share),
+the inflow known on the origin and, from where the known inflow ends, the persistence rates; the
+published housing targets of the half-years begun by the origin, carried forward after the last
+one; and no scheduled event dated after the origin (a forecaster would not know of it). All of it
+is read through `RecordAsOf(origin)`, which refuses later figures.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from experiments.forecast.inflow import Persistence, assume, persistence_from_record, persistence_from_world
+from experiments.calibrate import CALIBRATION_END
+from experiments.forecast.record import RecordAsOf, add_months, last_month
+from experiments.history import RecordPoint
+from model import prognosis, snapshot
+from model.data import half_year
+from model.rulebook import run_day
+from model.scenario import Scenario, ScenarioError, load_scenario
+from model.simulate import prepare
+from model.world import World, build_world
+
+
+@dataclass
+class Origin:
+    """A forecast's start (see the module text)."""
+
+    start: prognosis.Start
+    date: dt.date                       # the first forecast day
+    persistence: Persistence            # what a persistence inflow assumption would use
+    description: str
+    history: dict[str, tuple[list[dt.date], np.ndarray]]   # quantity -> (dates, values) before the origin
+    record: RecordAsOf | None = None    # the record as known on the origin (starts from recorded figures)
+    inflow: str = "scenario"            # the arrivals its world holds after the origin: scenario or persistence
+    notes: list[str] = dataclasses.field(default_factory=list)   # caveats for assumptions.txt
+
+    @property
+    def world(self) -> World:
+        return self.start.world
+
+    def with_persistence(self) -> "Origin":
+        """The same origin with arrivals from the origin on at the persistence rates."""
+        if self.inflow == "persistence":
+            return self
+        world = assume(self.world, self.start.origin_day, self.persistence)
+        return dataclasses.replace(self, start=dataclasses.replace(self.start, world=world), inflow="persistence")
+
+
+def horizon_days(origin: dt.date, months: int) -> int:
+    """Days from `origin` to `months` calendar months later."""
+    return (add_months(origin, months) - origin).days
+
+
+def from_state_snapshot(snap: snapshot.Snapshot, months: int, description: str, world: World | None = None,
+                        history: dict | None = None, rekey: bool = True, policy: bool = True) -> Origin:
+    """Members go on from a captured state, for `months` months (the world is built for it)."""
+    sc = snap.scenario
+    date = sc.start_date + dt.timedelta(days=snap.day)
+    need = snap.day + horizon_days(date, months)
+    if world is None or len(world.dates) < need:
+        world = build_world(sc.model_copy(update={"horizon_days": max(need, sc.horizon_days)}))
+    if history is None:
+        s = snap.restore(world)
+        x = s.recorder.scalars
+        days = s.day
+        history = {"population": (world.dates[:days], x["population"][:days].copy()),
+                   "permit_holders": (world.dates[:days], x["permit_holders_waiting"][:days].copy())}
+    start = prognosis.FromSnapshot(snap, world, rekey=rekey, policy=policy)
+    return Origin(start, date, persistence_from_world(world, snap.day), description, history)
+
+
+def from_run(scenario: Scenario | str, months: int, at: dt.date | None = None, seed: int | None = None,
+             progress=None) -> Origin:
+    """Run `scenario` (on `seed`) to `at` (default: the end of its horizon) and start there."""
+    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    day = sc.horizon_days if at is None else (at - sc.start_date).days
+    if not 0 <= day <= sc.horizon_days:
+        raise ScenarioError(f"--at: {at} is outside {sc.name!r} ({sc.start_date} to {sc.end_date})")
+    s = prepare(sc, seed=seed, days=max(day, 1))
+    for _ in range(day):
+        run_day(s)
+        if progress is not None:
+            progress(s.day, day)
+    what = f"the state of a run of {sc.name!r} (seed {s.seed}) on {sc.start_date + dt.timedelta(days=day)}"
+    return from_state_snapshot(snapshot.capture(s), months, what + (" (end of its horizon)" if at is None else ""))
+
+
+def from_snapshot_file(path: str | Path, months: int) -> Origin:
+    """Start from a snapshot file (`noodplan` snapshots, `model.snapshot`)."""
+    snap = snapshot.load(path)
+    return from_state_snapshot(snap, months, f"the snapshot {Path(path).name} (day {snap.day} of "
+                                             f"{snap.scenario.name!r}, seed {snap.header.get('seed')})")
+
+
+def from_record(origin: dt.date, months: int, base: Scenario | str = "hindcast-2020",
+                record: RecordAsOf | None = None, scenario_inflow: bool = False, keep_events: bool = False) -> Origin:
+    """Start from the recorded figures known on `origin` (see the module text). With
+    `scenario_inflow` the arrivals are the base scenario's own (e.g. a recorded series: a forecast
+    conditional on the inflow that came), not the record known on the origin and persistence."""
+    rec = record or RecordAsOf(origin)
+    base_sc = load_scenario(base) if isinstance(base, str) else base
+    sc, description = record_scenario(base_sc, rec, add_months(origin, months), keep_events=keep_events)
+    pers = persistence_from_record(rec, base_sc.inflow.family_reunification_per_year)
+    if scenario_inflow:
+        sc = sc.model_copy(update={"inflow": base_sc.inflow.model_copy(deep=True)})
+        world = build_world(sc)
+    else:
+        world = record_world(sc, rec, pers)
+    origin_day = (origin - sc.start_date).days
+    history = {q: ([p.date for p in rec.points(q)], np.array([p.value for p in rec.points(q)]))
+               for q in ("population", "permit_holders")}
+    notes = []
+    if origin < CALIBRATION_END and _fitted(base_sc):
+        notes.append(f"Caution: {base_sc.name!r} holds parameters fitted to counts up to {CALIBRATION_END} "
+                     f"(noodplan calibrate); from an origin before that date they have seen later counts. "
+                     f"`noodplan forecast --backtest` refits on earlier counts only.")
+    return Origin(prognosis.FromScenario(sc, world, origin_day), origin, pers, description, history, rec,
+                  "scenario" if scenario_inflow else "persistence", notes)
+
+
+def _fitted(sc: Scenario) -> bool:
+    """Does `sc` hold a value the calibration fits (other than the baseline's)?"""
+    from experiments.forecast.refit import uncalibrated
+
+    clean = uncalibrated(sc)
+    return clean.model_dump(exclude={"housing": {"default_target_per_half_year"}}) != \
+        sc.model_dump(exclude={"housing": {"default_target_per_half_year"}})
+
+
+def record_scenario(base: Scenario, rec: RecordAsOf, end: dt.date, start_point: RecordPoint | None = None,
+                    keep_events: bool = False) -> tuple[Scenario, str]:
+    """`base` started from the last recorded count on or before the origin (or `start_point`), with
+    the targets and events known on the origin, running to `end`. `keep_events` keeps the base's
+    events dated after the origin (only for a reference run that may know them)."""
+    last = start_point or rec.latest("population")
+    if last is None:
+        raise ScenarioError(f"origin: no count of persons in reception recorded on or before {rec.origin}")
+    rec.check(last.date)
+    start = last.date                      # the count is the stock the scenario starts with (as hindcast-2020)
+    ph = max((p for p in rec.points("permit_holders") if p.date <= start), key=lambda p: p.date, default=None)
+    if ph is not None:
+        try:
+            share = ph.value / rec.value(ph.date, "population")
+        except KeyError:
+            share = ph.value / last.value
+        share_note = f"permit holders at their share on {ph.date} ({share:.1%})"
+    else:
+        share = base.initial.permit_holder_share
+        share_note = f"no permit-holder count yet: the scenario's share ({share:.0%}, an assumption)"
+    sc = base.model_copy(deep=True)
+    sc.name = f"{base.name} from the record of {rec.origin}"
+    sc.start_date = start
+    sc.horizon_days = (end - start).days
+    sc.initial.entitled_persons = int(round(last.value))
+    sc.initial.permit_holder_share = float(min(max(share, 0.0), 1.0))
+    sc.inflow.monthly_series = None
+    sc.inflow.shocks = []
+    sc.events = [e for e in sc.events if keep_events or e.date <= rec.origin]
+    known = rec.housing_targets()
+    targets, carried = {}, None
+    for period in _half_years(start, end):
+        begun = _half_year_start(period) <= rec.origin
+        value = known.get(period, base.housing.targets.get(period) if begun else None)
+        if value is not None:
+            carried = value
+        targets[period] = float(carried if carried is not None else base.housing.default_target_per_half_year)
+    sc.housing.targets = targets
+    sc = Scenario.model_validate(sc.model_dump())
+    description = (f"recorded figures known on {rec.origin}: {last.value:,.0f} persons in COA reception on "
+                   f"{last.date}; {share_note}")
+    return sc, description
+
+
+def record_world(sc: Scenario, rec: RecordAsOf, pers: Persistence) -> World:
+    """The world of a record start: the inflow known on the origin, then the persistence rates."""
+    first, family = rec.monthly_inflow("first"), rec.monthly_inflow("family")
+    monthly = {k: (v, family.get(k, pers.family_per_day * _days(k))) for k, v in first.items()}
+    world = build_world(sc, monthly_inflow=monthly)
+    inflow = world.inflow
+    f, fam = inflow.first.copy(), inflow.family.copy()
+    for rates, target, known in ((first, f, pers.first_per_day), (family, fam, pers.family_per_day)):
+        end = last_month(rates)
+        day = 0 if end is None else max(0, (end - sc.start_date).days)
+        target[day:] = known
+    return dataclasses.replace(world, inflow=dataclasses.replace(inflow, first=f, family=fam))
+
+
+def _days(month: tuple[int, int]) -> int:
+    y, m = month
+    return (dt.date(y + m // 12, m % 12 + 1, 1) - dt.date(y, m, 1)).days
+
+
+def _half_year_start(period: str) -> dt.date:
+    return dt.date(int(period[:4]), 1 if period[5] == "1" else 7, 1)
+
+
+def _half_years(start: dt.date, end: dt.date) -> list[str]:
+    out, d = [], dt.date(start.year, 1 if start.month <= 6 else 7, 1)
+    while d <= end:
+        out.append(half_year(d))
+        d = dt.date(d.year + (d.month == 7), 7 if d.month == 1 else 1, 1)
+    return out

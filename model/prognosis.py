@@ -1,0 +1,194 @@
+"""Prognosis: an ensemble of runs ahead from one origin, and what planners (and the plan) read of it.
+
+`prognose(start, days, members, seed)` runs `members` continuations of a start for `days` days
+after its origin and returns their daily figures (`Prognosis`). Members differ in what is not
+known at the origin:
+
+* their random streams (arrivals, housing) are fresh, one spawned `SeedSequence` per member;
+* from a state taken out of a run (`FromSnapshot`), the keys that decide each household's future
+  (permit or not, departure route, transfer, link; `agents.keyed`) are redrawn: the run's own keys
+  would carry its future into the forecast;
+* from a scenario (`FromScenario`, e.g. a start built from recorded figures), each member draws its
+  own initial stock;
+* with `inflow_multipliers`, each member's expected arrivals from the origin on are multiplied by
+  its own path (inflow uncertainty).
+
+Members see the same world (network, portfolio, inflow plan) otherwise. The result does not
+depend on anything but the start, `days`, `members`, `seed` and the multipliers.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+import numpy as np
+
+from agents.locations import KIND_NAMES
+from model.rulebook import run_day
+from model.scenario import Scenario
+from model.simulate import prepare
+from model.snapshot import Snapshot
+from model.state import State
+from model.world import World
+
+_INT63 = np.iinfo(np.int64).max
+
+
+class Start(Protocol):
+    """Where the members of a prognosis start: a world, the day the forecast begins (`origin_day`,
+    a day index of the world) and a state per member (on or before the origin day)."""
+
+    world: World
+    origin_day: int
+
+    def member(self, world: World, seq: np.random.SeedSequence) -> State: ...
+
+
+@dataclass
+class FromSnapshot:
+    """Members go on from a captured state (fresh streams, keys redrawn unless `rekey` is off).
+    `policy` keeps the plan and the regimes acting in the members; without it the chain runs as
+    it stands (what happens if nothing more is decided)."""
+
+    snapshot: Snapshot
+    world: World
+    rekey: bool = True
+    policy: bool = True
+
+    @property
+    def origin_day(self) -> int:
+        return self.snapshot.day
+
+    def member(self, world: World, seq: np.random.SeedSequence) -> State:
+        s = self.snapshot.restore(world)
+        streams, keys = seq.spawn(2)
+        reseed(s, streams)
+        if self.rekey:
+            rekey(s, np.random.default_rng(keys))
+        if not self.policy:
+            s.extensions = []
+        return s
+
+
+@dataclass
+class FromScenario:
+    """Members start on day 0 of `scenario` (each with its own seed, so its own initial stock);
+    the forecast begins on `origin_day` (days before it are the nowcast from the start date)."""
+
+    scenario: Scenario
+    world: World
+    origin_day: int = 0
+
+    def member(self, world: World, seq: np.random.SeedSequence) -> State:
+        return prepare(self.scenario, seed=int(seq.generate_state(1, np.uint32)[0]), world=world)
+
+
+def reseed(s: State, seq: np.random.SeedSequence) -> None:
+    """Fresh random streams for every `numpy.random.Generator` field of the state (by field name,
+    so the result does not depend on the order fields were declared in)."""
+    names = sorted(k for k, v in vars(s).items() if isinstance(v, np.random.Generator))
+    for name, child in zip(names, seq.spawn(len(names))):
+        setattr(s, name, np.random.default_rng(child))
+
+
+def rekey(s: State, rng: np.random.Generator) -> None:
+    """New keys for every household: their future keyed draws become unknown again."""
+    n = s.people.n
+    s.people._h["key"][:n] = rng.integers(0, _INT63, size=n, dtype=np.int64).view(np.uint64)
+
+
+def scaled_inflow(world: World, origin_day: int, multiplier: np.ndarray) -> World:
+    """The world with its expected arrivals (first applicants and family members) multiplied by
+    `multiplier[d]` on day `origin_day + d`; everything else shared."""
+    inflow = world.inflow
+    first, family = inflow.first.copy(), inflow.family.copy()
+    end = min(len(first), origin_day + len(multiplier))
+    first[origin_day:end] *= multiplier[: end - origin_day]
+    family[origin_day:end] *= multiplier[: end - origin_day]
+    return dataclasses.replace(world, inflow=dataclasses.replace(inflow, first=first, family=family))
+
+
+@dataclass
+class Prognosis:
+    """Daily figures of each member from the origin on: arrays (member, day[, kind | province])."""
+
+    origin_day: int
+    dates: list                     # calendar date of each forecast day
+    population: np.ndarray          # persons entitled to reception (in a bed or not)
+    permit_holders: np.ndarray      # permit holders in reception waiting for a home
+    unsheltered: np.ndarray         # entitled, without a bed
+    occupancy_by_kind: np.ndarray   # persons in a bed, per location kind
+    capacity_by_kind: np.ndarray    # usable places in open locations, per kind
+    occupancy_by_province: np.ndarray
+    capacity_by_province: np.ndarray
+    provinces: list[str]
+    kinds: list[str]
+
+    @property
+    def members(self) -> int:
+        return self.population.shape[0]
+
+    def places_needed(self, occupancy: float) -> dict[str, np.ndarray]:
+        """Places needed to house everyone at `occupancy` (persons per place, e.g. 0.95): nationally
+        (everyone entitled, in a bed or not), per kind and per province (those in a bed there),
+        and for those without a bed (not attributed to a kind or province)."""
+        if not 0 < occupancy <= 1:
+            raise ValueError(f"occupancy: must be in (0, 1], got {occupancy}")
+        return {"national": self.population / occupancy, "by_kind": self.occupancy_by_kind / occupancy,
+                "by_province": self.occupancy_by_province / occupancy, "no_bed": self.unsheltered / occupancy}
+
+    def shortfall(self, occupancy: float) -> np.ndarray:
+        """Places needed nationally minus usable places, per member and day (persons; < 0: room)."""
+        return self.population / occupancy - self.capacity_by_kind.sum(axis=2)
+
+
+def band(values: np.ndarray, q: float | list[float]) -> np.ndarray:
+    """Quantiles over members (axis 0) at the Weibull plotting position k/(n+1): for members and
+    a truth drawn alike, the truth falls below the k-th of n members with chance k/(n+1), so a
+    [5 %, 95 %] band covers it 90 % of the time whatever n (from n >= 19 on; with fewer members it
+    is the range of the members, which covers (n-1)/(n+1))."""
+    return np.quantile(values, q, axis=0, method="weibull")
+
+
+def prognose(start: Start, days: int, members: int, seed: int,
+             inflow_multipliers: np.ndarray | None = None,
+             progress: Callable[[int, int], None] | None = None) -> Prognosis:
+    """Run `members` members from `start` for `days` days after its origin.
+
+    `inflow_multipliers` (member, day) scales each member's expected arrivals from the origin on
+    (`scaled_inflow`). The world must cover the origin plus `days` (see `Snapshot.restore`'s
+    `horizon_days` and `model.world.build_world`)."""
+    w, origin = start.world, start.origin_day
+    end = origin + days
+    if end > len(w.dates):
+        raise ValueError(f"days: the world covers {len(w.dates)} days, the prognosis needs {end}")
+    if members < 1:
+        raise ValueError("members: at least one")
+    if inflow_multipliers is not None and inflow_multipliers.shape[0] != members:
+        raise ValueError(f"inflow_multipliers: one row per member ({members}), got {inflow_multipliers.shape[0]}")
+    seqs = np.random.SeedSequence(seed).spawn(members)
+    figures: dict[str, list[np.ndarray]] = {k: [] for k in ("population", "permit_holders", "unsheltered", "kind_occ",
+                                                           "kind_cap", "prov_occ", "prov_cap")}
+    for i, seq in enumerate(seqs):
+        world = w if inflow_multipliers is None else scaled_inflow(w, origin, inflow_multipliers[i])
+        s = start.member(world, seq)
+        s.sc.horizon_days = max(s.sc.horizon_days, end)
+        s.recorder.extend(end)
+        while s.day < end:
+            run_day(s)
+        r, x = s.recorder, s.recorder.scalars
+        figures["population"].append(x["population"][origin:end].copy())
+        figures["permit_holders"].append(x["permit_holders_waiting"][origin:end].copy())
+        figures["unsheltered"].append(x["unsheltered"][origin:end].copy())
+        figures["kind_occ"].append(r.kind_occupancy[origin:end].copy())
+        figures["kind_cap"].append(r.kind_capacity[origin:end].copy())
+        figures["prov_occ"].append(r.province_occupancy[origin:end].copy())
+        figures["prov_cap"].append(r.province_capacity[origin:end].copy())
+        if progress is not None:
+            progress(i + 1, members)
+    f = {k: np.array(v) for k, v in figures.items()}
+    return Prognosis(origin, list(w.dates[origin:end]), f["population"], f["permit_holders"], f["unsheltered"],
+                     f["kind_occ"], f["kind_cap"], f["prov_occ"], f["prov_cap"], list(w.provinces), list(KIND_NAMES))

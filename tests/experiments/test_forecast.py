@@ -1,0 +1,265 @@
+"""Forecasts: the record as known on an origin refuses later figures, the baselines and the inflow
+errors are what the docs say (worked by hand), the ensemble's bands hold the truth at their stated
+rate on data the model simulated itself, and `noodplan forecast` writes its files whole."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments.cli import main
+from experiments.forecast import baselines, rolling
+from experiments.forecast.ensemble import run_forecast
+from experiments.forecast.inflow import (daily_paths, errors_as_of, persistence_errors, persistence_from_record,
+                                         walk_sigma)
+from experiments.forecast.origins import from_record, from_run, record_scenario
+from experiments.forecast.publish import atomic_folder
+from experiments.forecast.record import FutureDataError, RecordAsOf, known_on
+from experiments.forecast.refit import uncalibrated, window
+from experiments.history import RecordPoint
+from model import prognosis as pg
+from model import snapshot
+from model.rulebook import run_day
+from model.scenario import from_dict, load_scenario
+from model.simulate import prepare
+from model.world import build_world
+
+D = dt.date
+
+
+# --- the record as known on an origin ------------------------------------------------------------
+
+def test_the_record_refuses_a_date_after_the_origin():
+    rec = RecordAsOf(D(2016, 1, 1))
+    assert rec.value(D(2015, 12, 31), "population") == 47636
+    with pytest.raises(FutureDataError, match="2016-12-31 is after the forecast origin 2016-01-01"):
+        rec.value(D(2016, 12, 31), "population")
+    with pytest.raises(FutureDataError):
+        rec.check(D(2016, 1, 2))
+    later = RecordPoint(D(2016, 12, 31), "population", 27008, "record")
+    with pytest.raises(FutureDataError):         # a start from a later count is refused too
+        record_scenario(load_scenario("hindcast-2015"), rec, D(2017, 1, 1), start_point=later)
+
+
+@pytest.mark.parametrize("origin", rolling.half_year_origins(D(2014, 1, 1), D(2020, 1, 1)))
+def test_everything_the_record_lists_on_an_origin_was_known_by_then(origin):
+    rec = RecordAsOf(origin)
+    assert all(p.date <= origin for q in ("population", "permit_holders") for p in rec.points(q))
+    for series in ("first", "family"):
+        assert all(known_on(t) <= origin for t in rec.inflow_totals(series))
+        assert all(D(y, m, 1) < origin for y, m in rec.monthly_inflow(series))
+    assert all(y < origin.year for y in rec.yearly_first_applications())
+    assert all(D(int(p[:4]), 1 if p[5] == "1" else 7, 1) <= origin for p in rec.housing_targets())
+    start, points = window(rec)
+    assert start.date <= origin and all(p.date <= origin for p in points)
+
+
+def test_a_figure_derived_from_a_years_total_is_known_only_when_the_year_has_ended():
+    # 2015 is recorded as a year total (43,095) and a noted Q4 (~24,000): January-September is the
+    # year minus Q4, so on 1 July 2015 nothing of 2015 is known; the last 12 known months are 2014:
+    # 12,300 (H1) + 11,700 (H2) first applications in 365 days.
+    rec = RecordAsOf(D(2015, 7, 1))
+    assert max(rec.monthly_inflow("first")) == (2014, 12)
+    p = persistence_from_record(rec, family_fallback_per_year=4000)
+    assert p.first_per_day == pytest.approx(24000 / 365)
+    assert p.family_per_day == pytest.approx(4000 / 365)           # 2014 family total (an assumption), known in 2015
+    early = persistence_from_record(RecordAsOf(D(2014, 7, 1)), family_fallback_per_year=3652.5)   # 10 a day
+    assert early.family_per_day == pytest.approx(10.0) and "none recorded yet" in early.basis
+
+
+# --- baselines (by hand) ----------------------------------------------------------------------
+
+SERIES = [(D(2020, 1, 1), 100.0), (D(2020, 7, 1), 120.0), (D(2021, 1, 1), 150.0)]
+
+
+def test_persistence_seasonal_naive_and_linear_trend_by_hand():
+    target = D(2021, 7, 1)
+    assert baselines.persistence(SERIES, target) == 150.0
+    # same time of year: 2021-07-01 is day 182, 2020-07-01 day 183 (1 day apart); 2021-01-01 is 181 days off
+    assert baselines.seasonal_naive(SERIES, target) == 120.0
+    assert baselines.seasonal_naive(SERIES, D(2021, 12, 31)) == 150.0   # day 365 vs day 1: 1 day apart (circular)
+    assert baselines.seasonal_naive(SERIES, D(2021, 4, 1)) is None      # nothing within 45 days of 1 April
+    # trend: x = days before 2021-01-01 = (-366, -184, 0), y = (100, 120, 150);
+    # mean x = -183.33, mean y = 123.33; Sxx = 182.67^2 + 0.67^2 + 183.33^2 = 66,978.67;
+    # Sxy = (-182.67)(-23.33) + (-0.67)(-3.33) + (183.33)(26.67) = 9,153.33; slope = 0.136664 a day;
+    # at x = 0: 123.33 + 0.136664 * 183.33 = 148.388; on 2021-07-01 (x = 181): 148.388 + 24.736 = 173.12
+    assert baselines.linear_trend(SERIES, target) == pytest.approx(173.12, abs=0.01)
+    assert baselines.linear_trend(SERIES[:1], target) is None
+    falling = [(D(2020, 1, 1), 100.0), (D(2020, 2, 1), 10.0)]
+    assert baselines.linear_trend(falling, D(2021, 1, 1)) == 0.0         # never below 0
+    assert baselines.persistence([], target) is None
+
+
+# --- inflow errors (by hand) --------------------------------------------------------------------
+
+def test_persistence_errors_and_the_random_walk_by_hand():
+    persons = np.array([100.0] * 18 + [200.0] * 12)          # 30 months of 30 days
+    days = np.full(30, 30.0)
+    errs, windows = persistence_errors(persons, days, 6)
+    # origins i = 12..24; level = mean of the 12 months before, after = mean of the 6 months from i
+    assert len(errs) == 13 and windows == (24 - 12) // 6 + 1 == 3
+    assert errs[0] == pytest.approx(0.0)                      # i = 12: 100 vs 100
+    assert errs[3] == pytest.approx(math.log(1.5))            # i = 15: months 15-20 = 3 x 100 + 3 x 200
+    assert errs[6] == pytest.approx(math.log(2.0))            # i = 18: all 200 after, all 100 before
+    assert errs[12] == pytest.approx(math.log(200 / 150))     # i = 24: before = 6 x 100 + 6 x 200
+    # 2000 -> 2001 doubles (1 year), 2001 -> 2003 halves (2 years): mean of d^2/gap = (ln 2)^2 (1 + 1/2) / 2
+    sigma, pairs = walk_sigma({2000: 100.0, 2001: 200.0, 2003: 100.0})
+    assert pairs == 2 and sigma == pytest.approx(math.log(2) * math.sqrt(0.75))
+
+
+def test_inflow_paths_keep_the_mean_over_each_horizon():
+    # E_6 = 1.2, E_12 = 1.1, E_24 = 1.0 from 1 January 2020: 1.2 for 182 days (to 1 July),
+    # 2 x 1.1 - 1.2 = 1.0 to 1 January 2021 (184 days), 2 x 1.0 - 1.1 = 0.9 after
+    path = daily_paths(np.array([[1.2, 1.1, 1.0]]), D(2020, 1, 1), 731)[0]
+    assert path[0] == path[181] == pytest.approx(1.2) and path[182] == path[365] == pytest.approx(1.0)
+    assert path[366] == path[730] == pytest.approx(0.9)
+    assert path[:366].mean() == pytest.approx(1.1, abs=0.001)
+    low = daily_paths(np.array([[1.0, 0.3, 0.3]]), D(2020, 1, 1), 400)[0]
+    assert low[200] == pytest.approx(0.05)                    # 2 x 0.3 - 1.0 < 0: raised to the floor
+
+
+def test_errors_fall_back_to_a_random_walk_where_the_record_is_short():
+    early, late = errors_as_of(RecordAsOf(D(2014, 1, 1))), errors_as_of(RecordAsOf(D(2025, 10, 1)))
+    assert [early.method(h) for h in (6, 12, 24)] == ["random walk"] * 3
+    assert [late.method(h) for h in (6, 12, 24)] == ["empirical"] * 3
+    f = early.draw(1000, np.random.default_rng(1))
+    assert f.shape == (1000, 3) and (np.diff(np.argsort(f[:, 0])) != 0).all()
+    assert np.array_equal(np.argsort(f[:, 0]), np.argsort(f[:, 2]))      # comonotone: same ranks
+
+
+# --- calibration cut-off -----------------------------------------------------------------------
+
+def test_uncalibrated_keeps_nothing_the_2020_calibration_fitted():
+    sc, base = uncalibrated(load_scenario("hindcast-2015")), load_scenario("baseline")
+    assert sc.chain.decisions_per_day == base.chain.decisions_per_day
+    assert sc.chain.departure_period_days == base.chain.departure_period_days
+    assert sc.housing.supply_persons_per_year == base.housing.supply_persons_per_year
+    assert not any(k.startswith(("2014", "2015", "2016")) for k in sc.housing.targets)
+    assert not any("IND capacity" in e.label for e in sc.events)
+
+
+# --- starts -------------------------------------------------------------------------------------
+
+def test_a_start_from_the_record_uses_only_what_was_known():
+    o = from_record(D(2019, 7, 1), 12, base="hindcast-2015")
+    sc = o.start.scenario
+    assert sc.start_date == D(2018, 12, 31) and sc.initial.entitled_persons == 22550
+    assert sc.initial.permit_holder_share == pytest.approx(6500 / 22000)     # the 2018-10-01 count
+    assert not [e for e in sc.events if e.date > D(2019, 7, 1)]              # the 2020 calibration's later events
+    assert sc.housing.targets["2020H1"] == 6000                              # carried forward from 2019H2
+    assert o.start.origin_day == (D(2019, 7, 1) - D(2018, 12, 31)).days
+    # first applications known to 2019-06-30 (Q2 2019 ended); after it, persistence
+    assert o.world.inflow.first[-1] == pytest.approx(o.persistence.first_per_day)
+
+
+# --- coverage on the model's own data ------------------------------------------------------------
+
+def _coverage_world():
+    sc = from_dict({
+        "extends": "baseline", "name": "coverage", "horizon_days": 220, "provinces": ["Groningen", "Drenthe"],
+        "initial": {"entitled_persons": 1500, "at_registration_persons": 30},
+        "inflow": {"first_applications_per_year": 2500, "family_reunification_per_year": 1000},
+        "housing": {"supply_persons_per_year": 3000, "default_target_per_half_year": 700,
+                    "targets": {"2025H2": 700, "2026H1": 700}},
+        "portfolio": {"places": {"central": 300, "border": 0, "process": 200, "regular": 1200, "minors": 100,
+                                 "accelerated": 100, "emergency": 600, "crisis": 0},
+                      "include_named_locations": False, "reserve_places": 0},
+        "plan": {"enabled": False}}, "coverage")
+    return sc, build_world(sc)
+
+
+@pytest.mark.slow
+def test_the_90_percent_band_holds_the_truth_about_90_percent_of_the_time_on_simulated_data():
+    """50 origins (10 runs x 5 dates): the truth is the run itself going on (its own streams and
+    household keys) on an inflow path drawn like the members'; 19 members (the smallest ensemble
+    whose 5-95 % band is not just its range) each with fresh streams, keys and inflow path."""
+    sc, world = _coverage_world()
+    errors = errors_as_of(RecordAsOf(D(2025, 10, 1)))
+    horizon, members = 21, 19
+    hits = {"population": [], "permit_holders": []}
+    for seed in range(1, 11):
+        s = prepare(sc, seed=seed, world=world)
+        for origin in (60, 90, 120, 150, 180):
+            while s.day < origin:
+                run_day(s)
+            snap = snapshot.capture(s)
+            date = world.dates[origin]
+            truth_path = daily_paths(errors.draw(1, np.random.default_rng([seed, origin])), date, horizon)[0]
+            truth = snap.restore(pg.scaled_inflow(world, origin, truth_path))
+            for _ in range(horizon):
+                run_day(truth)
+            paths = daily_paths(errors.draw(members, np.random.default_rng([seed, origin, 1])), date, horizon)
+            p = pg.prognose(pg.FromSnapshot(snap, world), horizon, members, seed=1000 * seed + origin,
+                            inflow_multipliers=paths)
+            for q, values, col in (("population", p.population, "population"),
+                                   ("permit_holders", p.permit_holders, "permit_holders_waiting")):
+                lo, hi = pg.band(values[:, -1], [0.05, 0.95])
+                hits[q].append(lo <= truth.recorder.scalars[col][origin + horizon - 1] <= hi)
+    for q, h in hits.items():
+        assert len(h) == 50
+        assert 0.80 <= np.mean(h) <= 0.98, (q, np.mean(h))
+
+
+# --- the command line and its files ------------------------------------------------------------
+
+def test_forecast_from_a_run_writes_every_file_and_says_what_it_assumed(tmp_path, capsys):
+    out = tmp_path / "fc"
+    snap_file = tmp_path / "origin.snapshot"
+    code = main(["forecast", "--from-run", "baseline", "--at", "2025-08-01", "--months", "6", "--members", "3",
+                 "--save-snapshot", str(snap_file), "--out", str(out)])
+    assert code == 0
+    assert sorted(p.name for p in out.iterdir()) == sorted(["assumptions.txt", "daily.csv", "fan.png",
+                                                            "forecast.csv", "forecast.nc"])
+    text = (out / "assumptions.txt").read_text()
+    assert "Origin: 2025-08-01" in text and "Inflow uncertainty" in text and "3 members" in text
+    t = pd.read_csv(out / "forecast.csv")
+    assert set(t["horizon_months"]) == {6}
+    assert {"national", "kind", "province", "no bed"} <= set(t["breakdown"])
+    assert (t["p05"] <= t["median"]).all() and (t["median"] <= t["p95"]).all()
+    nat = t[(t["quantity"] == "places_needed") & (t["breakdown"] == "national")].iloc[0]
+    pop = t[(t["quantity"] == "persons_in_reception")].iloc[0]
+    assert nat["median"] == pytest.approx(pop["median"] / 0.95, rel=1e-6)
+    # the saved origin restores and forecasts again
+    assert main(["forecast", "--from-snapshot", str(snap_file), "--months", "6", "--members", "2",
+                 "--no-inflow-errors", "--out", str(tmp_path / "again")]) == 0
+    assert "Inflow uncertainty: none" in (tmp_path / "again" / "assumptions.txt").read_text()
+
+
+def test_forecast_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys):
+    foreign = tmp_path / "x.snapshot"
+    foreign.write_text("not a snapshot")
+    for argv, msg in ((["--from-snapshot", str(foreign)], "not a noodplan snapshot"),
+                      (["--occupancy", "1.5"], "--occupancy"),
+                      (["--from-record", "2020-13-01"], "--from-record"),
+                      (["--from-record", "1990-01-01"], "no count of persons in reception"),
+                      (["--backtest", "--origins", "2016-02-01..2017-01-01"], "half-year start")):
+        assert main(["forecast", *argv, "--out", str(tmp_path / "o")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert msg in err and "\n" not in err
+    assert not (tmp_path / "o").exists()
+
+
+def test_outputs_are_written_whole_or_not_at_all(tmp_path):
+    target = tmp_path / "out"
+    with atomic_folder(target) as tmp:
+        (tmp / "a.txt").write_text("first")
+    with pytest.raises(RuntimeError):
+        with atomic_folder(target) as tmp:
+            (tmp / "a.txt").write_text("second")
+            raise RuntimeError("disk full")
+    assert (target / "a.txt").read_text() == "first"
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]        # no temporary folder left behind
+
+
+def test_a_forecast_from_the_end_of_a_run_reports_6_12_24_months():
+    o = from_run(from_dict({"extends": "baseline", "name": "short", "horizon_days": 30}, "short"), 24)
+    f = run_forecast(o, 24, members=2, seed=3, inflow="persistence", errors=None)
+    assert list(f.horizon_dates()) == [6, 12, 24]
+    assert f.horizon_dates()[24] == D(2027, 7, 31)
+    assert np.allclose(f.multipliers, 1.0)
+    assert o.world.inflow.first[-1] != f.origin.world.inflow.first[-1]      # persistence replaced the plan
+    assert f.origin.world.inflow.first[-1] == pytest.approx(o.persistence.first_per_day)

@@ -1,0 +1,212 @@
+"""Snapshots: a run restored from a snapshot ends identical to the run that never stopped; the file
+format is versioned and migrated; unknown types and foreign files are refused with one line."""
+
+from __future__ import annotations
+
+import json
+import pickle
+import threading
+import zipfile
+
+import numpy as np
+import pytest
+
+from model import snapshot
+from model.mesa_model import ReceptionModel
+from model.rulebook import run_day
+from model.scenario import builtin_names
+from model.simulate import prepare, results_of, simulate
+from model.snapshot import SnapshotError
+
+SNAP_DAY, END_DAY = 100, 200   # day 100-200 holds plan phases, regimes and events in most scenarios
+
+
+def _run(s, days: int):
+    for _ in range(days):
+        run_day(s)
+    return s
+
+
+def _same_run(a, b) -> None:
+    """Everything a user can see of two states is the same: daily figures, every household, every
+    location, the move log, the event log and the random streams' positions."""
+    assert results_of(a).daily.identical(results_of(b).daily)
+    n = a.people.n
+    assert n == b.people.n
+    for k in a.people._h:
+        assert np.array_equal(a.people._h[k][:n], b.people._h[k][:n]), k
+    for k in ("kind", "life", "capacity", "extra", "occupancy", "children", "contract_end"):
+        assert np.array_equal(getattr(a.locs, k), getattr(b.locs, k)), k
+    for k in ("household", "origin", "destination", "reason", "day"):
+        assert np.array_equal(getattr(a.log, k), getattr(b.log, k)), k
+    assert a.event_log == b.event_log
+    assert a.rng_arrivals.bit_generator.state == b.rng_arrivals.bit_generator.state
+    assert a.rng_housing.bit_generator.state == b.rng_housing.bit_generator.state
+
+
+@pytest.mark.parametrize("name", builtin_names())
+def test_restored_from_day_100_ends_identical_to_the_run_that_never_stopped(name, tmp_path):
+    s = _run(prepare(name, days=END_DAY), SNAP_DAY)
+    path = snapshot.save(s, tmp_path / f"{name}.snapshot")
+    restored = snapshot.load(path).restore()          # the world is rebuilt from the header's scenario
+    assert restored.day == SNAP_DAY and restored.world is not s.world
+    _same_run(_run(s, END_DAY - SNAP_DAY), _run(restored, END_DAY - SNAP_DAY))
+
+
+def test_a_restored_run_goes_on_beyond_its_horizon_as_a_longer_run_would():
+    short = _run(prepare("mass-arrival", days=120), 120)
+    longer = snapshot.capture(short).restore(horizon_days=180)
+    assert longer.sc.horizon_days == 180 and longer.recorder.days == 180
+    _same_run(_run(longer, 60), _run(prepare("mass-arrival", days=180), 180))
+
+
+def test_mesa_face_snapshot_rewinds_and_forks():
+    m = ReceptionModel("mass-arrival", days=150)
+    for _ in range(110):
+        m.step()
+    snap = m.snapshot()
+    fork = ReceptionModel.restore(snap, world=m.state.world)
+    assert fork.steps == 110 and fork.day == 110
+    while m.running:
+        m.step()
+    while fork.running:
+        fork.step()
+    assert m.results().daily.identical(fork.results().daily)
+    assert len(fork.location_agents) == len(m.location_agents)
+    assert simulate("mass-arrival", days=150).daily.identical(fork.results().daily)
+
+
+def test_shared_parts_stay_shared_and_views_stay_views():
+    s = _run(prepare("baseline", days=20), 5)
+    s.head_of_sizes = s.people._h["size"][:10]                   # a view of another field
+    r = snapshot.capture(s).restore(world=s.world)
+    assert r.plan is r.extensions[0]                               # one plan runtime, two names
+    assert r.plan.plan is r.sc.plan                                # the runtime reads the run's scenario
+    assert r.log._distance is r.world.network.distance_km          # the world is referred to, not copied
+    r.people._h["size"][0] = 99
+    assert r.head_of_sizes[0] == 99 and s.head_of_sizes[0] != 99
+
+
+def test_a_field_it_cannot_save_stops_capture_naming_the_field():
+    s = _run(prepare("baseline", days=10), 2)
+    s.lock = threading.Lock()
+    with pytest.raises(SnapshotError, match=r"State\.lock: _thread\.lock is not a type a snapshot knows"):
+        snapshot.capture(s)
+    del s.lock
+    s.extensions.append(lambda state, day: None)
+    with pytest.raises(SnapshotError, match=r"State\.extensions\[1\].*<lambda>"):
+        snapshot.capture(s)
+    s.extensions.pop()
+    s.scratch = np.array([object()])
+    with pytest.raises(SnapshotError, match=r"State\.scratch: a NumPy array of Python objects"):
+        snapshot.capture(s)
+
+
+def test_fields_added_to_a_dataclass_since_the_snapshot_get_their_defaults():
+    s = _run(prepare("baseline", days=10), 3)
+    snap = snapshot.capture(s)
+    state = snap.tree["state"]["v"]
+    tally = next(v for k, v in state if k == "today")
+    del tally["state"]["v"][[k for k, _ in tally["state"]["v"]].index("border_late")]   # as if added later
+    r = snap.restore(world=s.world)
+    assert r.today.border_late == 0
+    del state[[k for k, _ in state].index("registration")]          # a field without a plain default
+    r = snap.restore(world=s.world)
+    assert len(r.registration) == 0                                  # default_factory: an empty line
+    state.append(["tally_without_default", {"$": "obj", "id": 10 ** 6, "cls": "model.snapshot:Snapshot",
+                                             "state": {"$": "dict", "id": 10 ** 6 + 1, "v": []}}])
+    with pytest.raises(SnapshotError, match=r"Snapshot\.header is not in the snapshot and has no default"):
+        snap.restore(world=s.world)
+
+
+# --- the file format ---------------------------------------------------------------------------
+
+def _write_v1(snap: snapshot.Snapshot, path) -> None:
+    """What format version 1 (commit b1fec0c) wrote: header keys `version` and `code`, no world checks."""
+    header = {k: v for k, v in snap.header.items() if k not in ("format_version", "code_version", "world_checks")}
+    header["version"], header["code"] = 1, snap.header["code_version"]
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("header.json", json.dumps(header))
+        z.writestr("state.json", json.dumps(snap.tree))
+        for i, a in enumerate(snap.arrays):
+            with z.open(f"arrays/{i}.npy", "w") as f:
+                np.lib.format.write_array(f, a, allow_pickle=False)
+
+
+def test_a_version_1_file_is_migrated_and_restores_identically(tmp_path):
+    s = _run(prepare("instrumentalisation", days=160), 100)
+    _write_v1(snapshot.capture(s), tmp_path / "old.snapshot")
+    snap = snapshot.load(tmp_path / "old.snapshot")
+    assert snap.header["format_version"] == snapshot.FORMAT_VERSION == 2
+    assert "version" not in snap.header and snap.header["code_version"].startswith("noodplan")
+    assert snap.header["world_checks"] == {}
+    _same_run(_run(s, 60), _run(snap.restore(), 60))
+
+
+def test_a_world_that_changed_since_the_snapshot_is_refused_naming_the_array(tmp_path):
+    s = _run(prepare("baseline", days=10), 2)
+    snap = snapshot.capture(s)
+    assert "network.distance_km" in snap.header["world_checks"]
+    snap.header["world_checks"]["network.distance_km"]["crc32"] ^= 1
+    with pytest.raises(SnapshotError, match=r"the world differs at 'network.distance_km'"):
+        snap.restore()
+
+
+@pytest.mark.parametrize("content", [b"hello, not a snapshot\n", pickle.dumps({"a": 1}), b""])
+def test_a_foreign_file_is_refused_in_one_line(tmp_path, content):
+    path = tmp_path / "foreign.snapshot"
+    path.write_bytes(content)
+    with pytest.raises(SnapshotError, match="not a noodplan snapshot") as err:
+        snapshot.load(path)
+    assert "\n" not in str(err.value)
+
+
+def test_a_zip_that_is_not_a_snapshot_or_from_a_newer_noodplan_is_refused(tmp_path):
+    other = tmp_path / "other.zip"
+    with zipfile.ZipFile(other, "w") as z:
+        z.writestr("readme.txt", "hello")
+    with pytest.raises(SnapshotError, match="no header.json"):
+        snapshot.load(other)
+    newer = tmp_path / "newer.snapshot"
+    with zipfile.ZipFile(newer, "w") as z:
+        z.writestr("header.json", json.dumps({"format": "noodplan-snapshot", "format_version": 99}))
+        z.writestr("state.json", "{}")
+    with pytest.raises(SnapshotError, match="format version 99; this noodplan reads versions 1 to 2"):
+        snapshot.load(newer)
+
+
+def _crafted(tmp_path, tree: dict, arrays=()) -> snapshot.Snapshot:
+    s = _run(prepare("baseline", days=5), 1)
+    good = snapshot.capture(s)
+    path = tmp_path / "crafted.snapshot"
+    snapshot.Snapshot(good.header, tree, list(arrays)).save(path)
+    return snapshot.load(path)
+
+
+@pytest.mark.parametrize("name", ["os:system", "builtins:eval", "subprocess:Popen", "model.state:np",
+                                  "model.state:copy.deepcopy", "agents.keyed:keyed_uniform.__globals__"])
+def test_no_code_outside_noodplan_is_named_or_run(tmp_path, name):
+    snap = _crafted(tmp_path, {"$": "obj", "id": 0, "cls": name, "state": {"$": "dict", "id": 1, "v": []}})
+    with pytest.raises(SnapshotError, match="refuses|does not exist|not a qualified"):
+        snap.restore()
+    snap = _crafted(tmp_path, {"$": "func", "name": name})
+    with pytest.raises(SnapshotError, match="refuses|does not exist|not a qualified"):
+        snap.restore()
+
+
+def test_arrays_of_pickled_objects_and_views_outside_their_base_are_refused(tmp_path):
+    s = _run(prepare("baseline", days=5), 1)
+    good = snapshot.capture(s)
+    path = tmp_path / "pickled.snapshot"
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("header.json", json.dumps(good.header))
+        z.writestr("state.json", json.dumps({"$": "nd", "id": 0, "a": 0}))
+        with z.open("arrays/0.npy", "w") as f:
+            np.lib.format.write_array(f, np.array([print], dtype=object), allow_pickle=True)
+    with pytest.raises(SnapshotError, match="damaged snapshot"):
+        snapshot.load(path)
+    view = {"$": "view", "id": 1, "base": {"$": "nd", "id": 0, "a": 0}, "offset": 64, "shape": [100],
+            "strides": [8], "dtype": "<i8", "ro": False}
+    snap = _crafted(tmp_path, view, [np.zeros(10, np.int64)])
+    with pytest.raises(SnapshotError, match="reaches outside its base"):
+        snap.restore()

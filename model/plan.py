@@ -23,7 +23,7 @@ from agents.columns import filled
 from agents.locations import Kind, Life
 from agents.municipalities import acceptance_chance, answer_requests, pull_to_neighbours, recover
 from model import data
-from model.events import open_places
+from model.events import open_places, raise_occupancy
 from model.scenario import Action, Phase, Plan
 
 INDICATORS = ("occupancy", "occupancy_normal", "central_occupancy", "unsheltered", "registration_backlog", "forecast_shortfall")
@@ -215,10 +215,8 @@ class PlanRuntime:
         kinds = [_KIND_INDEX[k] for k in a.kinds]
         sel = np.flatnonzero(self._unit_mask(s, unit) & (L.life == Life.OPEN) & np.isin(L.kind, kinds))
         previous = L.extra[sel].copy()
-        raised = np.minimum(L.max_capacity[sel], np.floor(L.capacity[sel] * a.factor).astype(np.int64)) - L.capacity[sel]
-        L.extra[sel] = np.maximum(previous, raised)
-        s.event_log.append(_entry(s, day, "plan", self._where(unit), "raise occupancy",
-                                  f"+{int((L.extra[sel] - previous).sum()):,} places at {len(sel)} locations"))
+        detail = raise_occupancy(s, sel, a.factor)
+        s.event_log.append(_entry(s, day, "plan", self._where(unit), "raise occupancy", detail.split(" (x ")[0]))
         return _Done(a, sel, previous, day)
 
     def _undo_raise_occupancy(self, s, day, d: _Done) -> None:

@@ -67,6 +67,17 @@ class RegimeRuntime:
         s.recorder.extra["regime"][day] = "+".join(self.active())
 
 
+def request(s, regime: str, day: int) -> str:
+    """Ask for `regime` now (a decision or an event): its first idle track becomes requested, and the
+    Council's authorisation follows after its delay. Returns what happened, in words."""
+    runtime = s.regimes
+    for t in runtime.tracks if runtime is not None else ():
+        if t.spec.type == regime and t.status == "idle":
+            t.status, t.requested_day = "requested", day
+            return f"requested; authorisation expected in {t.spec.authorisation_delay_days} days"
+    return "already requested or in force; nothing changed"
+
+
 def _log(s, day: int, regime: str, what: str, detail: str) -> None:
     s.event_log.append({"day": day, "date": str(s.world.dates[day]), "source": "regime",
                         "where": "EU / national", "what": f"{regime.replace('_', ' ')} regime {what}",

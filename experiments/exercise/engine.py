@@ -201,7 +201,8 @@ class ExerciseRun:
                     for j in self.exercise.injects:
                         if j.when is None or j.id in self.book.fired:
                             continue
-                        held = self.book.holding[j.id] = self.book.holding.get(j.id, 0) + 1 if _holds(j.when, values) else 0
+                        held = self.book.holding.get(j.id, 0) + 1 if _holds(j.when, values) else 0
+                        self.book.holding[j.id] = held
                         if held >= j.when.days:
                             self._fire(j, "condition")
             self.book.turn += 1
@@ -361,7 +362,7 @@ class ExerciseRun:
 
     def _model_answers(self, q: R.Request, reason: str) -> None:
         share = R.model_answer_share(self.model.state.sc, q.to_type)
-        places = int(round(q.places * share))
+        places = round(q.places * share)
         q.answered = True
         self._log("model", None, f"request {q.number} answered by the model: {places:,} of {q.places:,} places",
                   f"{reason}; the model delivers {share:.0%} of a request ({q.to_type.replace('_', ' ')})")

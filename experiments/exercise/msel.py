@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, ValidationError, model_validator
 
@@ -53,7 +53,8 @@ class Expected(_Strict):
 
     decision: Literal["open_places", "close_places", "raise_occupancy", "request_places", "answer_request",
                       "request_regime", "reprioritise"]
-    within_turns: Annotated[int, Field(ge=0, le=100)] = Field(1, description="turns after the one it fired in (0 = the same turn)")
+    within_turns: Annotated[int, Field(ge=0, le=100)] = Field(
+        1, description="turns after the one it fired in (0 = the same turn)")
 
 
 class Inject(_Strict):
@@ -63,7 +64,7 @@ class Inject(_Strict):
     at_day: Annotated[int, Field(ge=0, le=36_500)] | None = Field(None, description="fires before this simulated day")
     when: Condition | None = Field(None, description="fires once, the first day this holds")
     contingency: bool = Field(False, description="fired only by the facilitator")
-    effect: list[dict] = Field(default_factory=list, max_length=50,
+    effect: list[dict[str, Any]] = Field(default_factory=list, max_length=50,
                                description="events of the scenario language without `date` (they act when it fires)")
     role: str | None = Field(None, description="the role it is meant for")
     expected: Expected | None = None
@@ -90,7 +91,8 @@ class Exercise(_Strict):
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,59}$")]
     title: str = Field(max_length=200)
     synopsis: str = Field(max_length=8000, description="the starting situation, told to every player")
-    scenario: str | dict = Field(description="built-in scenario name, a file next to the exercise file, or a mapping")
+    scenario: str | dict[str, Any] = Field(
+        description="built-in scenario name, a file next to the exercise file, or a mapping")
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] | None = None
     turn_days: Annotated[int, Field(ge=1, le=365)] = Field(description="simulated days per turn")
     turns: Annotated[int, Field(ge=1, le=200)]
@@ -164,12 +166,17 @@ def load_exercise(name_or_path: str | Path) -> tuple[Exercise, Scenario]:
     return exercise_from_text(_read(p, source), source, p.parent)
 
 
-def exercise_from_text(text: str, source: str = "exercise", folder: str | Path | None = None) -> tuple[Exercise, Scenario]:
+def exercise_from_text(text: str, source: str = "exercise",
+                       folder: str | Path | None = None) -> tuple[Exercise, Scenario]:
+    """An exercise from YAML text (an upload, a file's text); raises ScenarioError."""
     data = parse_yaml(text.removeprefix("\ufeff"), source)
     return exercise_from_dict(data, source, folder)
 
 
-def exercise_from_dict(data, source: str = "exercise", folder: str | Path | None = None) -> tuple[Exercise, Scenario]:
+def exercise_from_dict(data, source: str = "exercise",
+                       folder: str | Path | None = None) -> tuple[Exercise, Scenario]:
+    """An exercise from a mapping, with its scenario (a `scenario` file path is taken relative to
+    `folder`); raises ScenarioError."""
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: an exercise is a mapping of fields (name, scenario, roles, turns, …)")
     try:
@@ -180,10 +187,10 @@ def exercise_from_dict(data, source: str = "exercise", folder: str | Path | None
     try:
         if isinstance(ex.scenario, dict):
             sc = from_dict(ex.scenario, f"{source}: scenario", folder)
-        elif ex.scenario in scenario_names() and not (folder / ex.scenario).is_file():
-            sc = load_scenario(ex.scenario)
-        else:
+        elif (folder / ex.scenario).is_file() and ex.scenario not in scenario_names():
             sc = load_scenario(folder / ex.scenario)
+        else:
+            sc = load_scenario(ex.scenario)
     except ScenarioError as exc:
         raise ScenarioError(f"{source}: scenario: {exc}") from None
     sc = _for_days(sc, ex, source)

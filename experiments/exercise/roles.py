@@ -125,7 +125,8 @@ class Reprioritise(_Decision):
     type: Literal["reprioritise"]
     from_track: Track = Field(description="IND track that gives decision capacity")
     to_track: Track = Field(description="IND track that gets it")
-    share: Annotated[float, Field(gt=0.0, le=1.0)] = Field(description="share of the giving track's decisions per day moved")
+    share: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        description="share of the giving track's decisions per day moved")
 
 
 Decision = OpenPlaces | ClosePlaces | RaiseOccupancy | RequestPlaces | AnswerRequest | RequestRegime | Reprioritise

@@ -103,6 +103,7 @@ class ExerciseRun:
         self.commands: list[dict] = []
         self.snapshots: dict[str, tuple[Snapshot, _Book, int]] = {}
         self.set_aside: list[dict] = []
+        self.lessons: dict[str, str] = {}        # objective id (or "general") -> lessons learned (debrief)
 
     # -- what players and the facilitator read ------------------------------------------------
     @property
@@ -265,8 +266,16 @@ class ExerciseRun:
             other.commands = copy.deepcopy(self.commands[:n])
             other.snapshots = {k: v for k, v in self.snapshots.items() if v[2] <= n}
             other.set_aside = []
+            other.lessons = dict(self.lessons)
             other._log("fork", None, f"forked from snapshot '{name}'", f"turn {book.turn}, day {other.model.day}")
             return other
+
+    def lesson(self, key: str, text: str) -> None:
+        """Write the lessons learned for an objective (its id) or in general ("general")."""
+        with self.lock:
+            if key != "general" and key not in {o.id for o in self.exercise.objectives}:
+                raise ScenarioError(f"lesson: {key!r} is not an objective of this exercise (or 'general')")
+            self.lessons[key] = str(text)[:20_000]
 
     # -- inside -------------------------------------------------------------------------------
     def _snapshot(self, name: str):

@@ -53,8 +53,8 @@ class Expected(_Strict):
 
     decision: Literal["open_places", "close_places", "raise_occupancy", "request_places", "answer_request",
                       "request_regime", "reprioritise"]
-    within_turns: Annotated[int, Field(ge=0, le=100)] = Field(
-        1, description="turns after the one it fired in (0 = the same turn)")
+    within_turns: Annotated[int, Field(ge=1, le=100)] = Field(
+        1, description="turn boundaries after the inject fired (1 = the decisions of the next boundary)")
 
 
 class Inject(_Strict):

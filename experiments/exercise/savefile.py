@@ -5,8 +5,10 @@ scenario written out in full, so the file does not depend on other files) and th
 far; restoring replays them (`engine.replay`) and gives the same state. Older versions of the
 format are brought to today's layout by `MIGRATIONS`, one step per version.
 
-Format (version 1): {"format": "noodplan-exercise", "format_version": 1, "code_version": …,
-"exercise": {…, "scenario": {…}}, "commands": [...]}
+Format (version 2): {"format": "noodplan-exercise", "format_version": 2, "code_version": …,
+"exercise": {…, "scenario": {…}}, "commands": [...], "lessons": {objective id or "general": text}}
+
+Version 1 (the first room, before the after-action report) had no lessons learned.
 """
 
 from __future__ import annotations
@@ -21,9 +23,16 @@ from model.scenario import ScenarioError
 from model.snapshot import code_version
 
 FORMAT = "noodplan-exercise"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 MAX_BYTES = 16 << 20
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {}
+
+
+def _v1_to_v2(data: dict) -> dict:
+    """Version 2 added the lessons learned (empty for a version-1 file)."""
+    return {**data, "format_version": 2, "lessons": {}}
+
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2}
 
 
 def to_dict(run: ExerciseRun) -> dict:
@@ -31,7 +40,7 @@ def to_dict(run: ExerciseRun) -> dict:
         ex = run.exercise.model_dump(mode="json")
         ex["scenario"] = run.scenario.model_dump(mode="json")
         return {"format": FORMAT, "format_version": FORMAT_VERSION, "code_version": code_version(),
-                "exercise": ex, "commands": list(run.commands)}
+                "exercise": ex, "commands": list(run.commands), "lessons": dict(run.lessons)}
 
 
 def save(run: ExerciseRun, path: str | Path) -> Path:
@@ -58,7 +67,13 @@ def from_dict(data: dict, source: str = "exercise save") -> ExerciseRun:
     commands = data.get("commands")
     if not isinstance(commands, list):
         raise ScenarioError(f"{source}: commands: must be a list")
-    return replay(ex, sc, commands)
+    run = replay(ex, sc, commands)
+    lessons = data.get("lessons")
+    if not isinstance(lessons, dict):
+        raise ScenarioError(f"{source}: lessons: must be a mapping of objective id to text")
+    for key, text in lessons.items():
+        run.lesson(str(key), str(text))
+    return run
 
 
 def load(path: str | Path) -> ExerciseRun:

@@ -322,3 +322,42 @@ def test_the_national_table_asks_for_a_regime_and_it_comes_after_its_delay():
     regime = [(e["day"], e["what"]) for e in s.event_log if "regime" in e["what"]]
     assert regime == [(0, "request_regime crisis"), (5, "crisis regime authorised and in force")]
     assert s.sc.chain.registration_deadline_days == 28
+
+
+def test_a_version_1_save_file_is_migrated_and_restores_the_same_state(tmp_path):
+    run = run_of(scenario=small_scenario(first_applications_per_year=3000))
+    _busy(run)
+    run.advance()
+    v1 = savefile.to_dict(run)           # version 1 = version 2 without lessons learned
+    v1["format_version"] = 1
+    del v1["lessons"]
+    (tmp_path / "v1.json").write_text(json.dumps(v1))
+    back = savefile.load(tmp_path / "v1.json")
+    _same_run(back.model.state, run.model.state)
+    assert back.lessons == {} and back.log == run.log
+
+
+def test_the_report_holds_every_decision_the_assessment_and_the_lessons(tmp_path):
+    from experiments.exercise import report
+
+    injects = [{"id": "call", "title": "call for places", "synopsis": "s", "at_day": 2, "role": "coa",
+                "expected": {"decision": "open_places", "within_turns": 1}, "objective": "beds"},
+               {"id": "ask-ind", "title": "ask the IND", "synopsis": "s", "at_day": 3, "role": "ind",
+                "expected": {"decision": "reprioritise", "within_turns": 1}, "objective": "beds"},
+               {"id": "later", "title": "never comes", "synopsis": "s", "at_day": 40, "role": "coa",
+                "expected": {"decision": "raise_occupancy"}, "objective": "beds"}]
+    run = run_of(injects=injects)
+    run.advance()                          # turn 1: both injects fire (days 2 and 3)
+    run.submit("coa", {"type": "open_places", "kind": "emergency", "places": 10, "why": "answer <to> call"})
+    run.advance()                          # turn 2: COA's decision at the first boundary after: met
+    run.submit("ind", {"type": "reprioritise", "from_track": "regular", "to_track": "dublin", "share": 0.1})
+    run.advance()                          # turn 3: the IND's decision one boundary too late
+    run.lesson("beds", "ask earlier")
+    (obj,) = report.assessment(run)
+    assert [(r["inject"], r["status"]) for r in obj["rows"]] == [("call", "met"), ("ask-ind", "late"),
+                                                                 ("later", "not fired")]
+    text = report.write(run, tmp_path / "aar.html").read_text()
+    assert text.count("<tr class='k-decision'>") == 2
+    assert "answer &lt;to&gt; call" in text and "ask earlier</textarea>" in text
+    assert "data:image/png;base64," in text          # self-contained: nothing fetched or run
+    assert "<script" not in text and "href=" not in text and "src='http" not in text

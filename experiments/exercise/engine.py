@@ -21,7 +21,9 @@ entries after the snapshot aside in `set_aside` (kept for the debrief).
 from __future__ import annotations
 
 import copy
+import json
 import threading
+import zlib
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -124,6 +126,24 @@ class ExerciseRun:
 
     def date(self) -> str:
         return str(self.model.date)
+
+    def fingerprint(self) -> str:
+        """A checksum (CRC-32) of the model's state: every household, location, move and event-log row
+        and the random streams' positions. Equal states give equal fingerprints: a facilitator can
+        see that a rewind or a restored save is where it was."""
+        with self.lock:
+            s = self.model.state
+            crc = 0
+            n = s.people.n
+            for k in sorted(s.people._h):
+                crc = zlib.crc32(np.ascontiguousarray(s.people._h[k][:n]).tobytes(), crc)
+            for k in ("kind", "life", "capacity", "extra", "occupancy", "children", "contract_end"):
+                crc = zlib.crc32(np.ascontiguousarray(getattr(s.locs, k)).tobytes(), crc)
+            for k in ("household", "origin", "destination", "reason", "day"):
+                crc = zlib.crc32(np.ascontiguousarray(getattr(s.log, k)[: s.log.n]).tobytes(), crc)
+            extra = [s.day, s.event_log, s.rng_arrivals.bit_generator.state, s.rng_housing.bit_generator.state]
+            crc = zlib.crc32(json.dumps(extra, sort_keys=True, default=str).encode(), crc)
+            return f"{crc:08x}"
 
     def pending(self, role_id: str | None = None) -> list[tuple[str, Any]]:
         """Decisions submitted this turn (of one role, or all), in submission order."""
@@ -364,10 +384,10 @@ class ExerciseRun:
             for e in events:                     # all or nothing: check every event before the first acts
                 check_decision(self.model.state.sc, e)
             self._apply_events(events)
-            self._log("decision", role.id, what + _summary(d), self.model.state.event_log[-1]["detail"], d.why,
+            self._log("decision", role.id, what + summary(d), self.model.state.event_log[-1]["detail"], d.why,
                       decision=d.model_dump(mode="json"))
         except ScenarioError as exc:              # the world changed since it was submitted
-            self._log("refused", role.id, what + _summary(d), str(exc), d.why, decision=d.model_dump(mode="json"))
+            self._log("refused", role.id, what + summary(d), str(exc), d.why, decision=d.model_dump(mode="json"))
 
     def _model_answers(self, q: R.Request, reason: str) -> None:
         share = R.model_answer_share(self.model.state.sc, q.to_type)
@@ -403,7 +423,7 @@ class ExerciseRun:
         self._log("inject", j.role, j.title, j.synopsis + refused, source=how, inject=j.id)
 
 
-def _summary(d) -> str:
+def summary(d) -> str:
     parts = []
     for k in ("places", "kind", "factor", "regime", "from_track", "to_track", "share", "province"):
         v = getattr(d, k, None)

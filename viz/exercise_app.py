@@ -60,7 +60,8 @@ def _figures(run) -> list[list]:
 
 
 @solara.component
-def Status(room: Room):
+def Status(room: Room, tick: int = 0):
+    """`tick` (the room's version) makes it redraw when the room changed."""
     run = room.run
     solara.Markdown(f"**{run.exercise.title}** — room status: **{room.status}** · "
                     f"turn {run.turn} of {run.exercise.turns} · day {run.day} · {run.date()}",
@@ -69,10 +70,11 @@ def Status(room: Room):
 
 
 @solara.component
-def Log(room: Room):
+def Log(room: Room, tick: int = 0):
     rows = [[e["turn"], e["day"], e["kind"], e["role"] or "", e["what"], e["why"], e["detail"][:160]]
             for e in reversed(room.run.log)]
-    _table(["turn", "day", "kind", "role", "what", "why", "detail"], rows, "np-ex-log")
+    # a new table per change (keyed on the room's version): it reaches the browser whole
+    _table(["turn", "day", "kind", "role", "what", "why", "detail"], rows, "np-ex-log").key(f"log-{tick}")
 
 
 @solara.component
@@ -111,7 +113,7 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
             solara.Text(room.code, classes=["np-join-code"], style={"font-size": "22px", "font-weight": "bold",
                                                                      "letter-spacing": "2px"})
             solara.Button("Leave", on_click=on_leave, text=True)
-        Status(room)
+        Status(room, room.version)
         solara.Text(f"state fingerprint {run.fingerprint()}", classes=["np-ex-fingerprint"],
                     style={"color": "#666", "font-size": "12px"})
         with solara.Row(style={"flex-wrap": "wrap"}):
@@ -120,7 +122,7 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
             solara.Button("End turn (apply decisions, simulate)", on_click=act(room.advance),
                           classes=["np-ex-advance"], color="primary", disabled=run.finished)
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
-            solara.InputText("Snapshot name", value=snap_name, classes=["np-ex-snap-name"])
+            solara.InputText("Snapshot name", value=snap_name, continuous_update=True)
             solara.Button("Snapshot", on_click=lambda: act(room.snapshot, snap_name.value)(),
                           classes=["np-ex-snapshot"])
             solara.Select("Snapshot to rewind to or fork from", values=list(run.snapshots), value=rewind_to,
@@ -133,8 +135,8 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
             solara.Select("Inject", values=unfired, value=inject, classes=["np-ex-inject-pick"])
             solara.Button("Fire inject", on_click=lambda: act(room.fire, inject.value or "")(), classes=["np-ex-fire"])
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
-            solara.InputText("Ad-hoc inject title", value=adhoc_title)
-            solara.InputText("Ad-hoc inject text", value=adhoc_text)
+            solara.InputText("Ad-hoc inject title", value=adhoc_title, continuous_update=True)
+            solara.InputText("Ad-hoc inject text", value=adhoc_text, continuous_update=True)
             solara.Button("Send ad-hoc inject", on_click=lambda: act(room.adhoc, adhoc_title.value, adhoc_text.value)())
         if message.value:
             solara.Error(message.value, classes=["np-ex-error"])
@@ -146,12 +148,14 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
         _table(["figure", "now"], _figures(run), "np-ex-figures")
         with solara.Row(style={"flex-wrap": "wrap"}):
             name = room.exercise_name
-            solara.FileDownload(lambda: room.report_html(key).encode("utf-8"), filename=f"{name}-report.html",
-                                label="After-action report (HTML)", mime_type="text/html", classes=["np-ex-report"])
-            solara.FileDownload(lambda: room.save_json(key).encode("utf-8"), filename=f"{name}.exercise.json",
-                                label="Save exercise (JSON)", mime_type="application/json", classes=["np-ex-save"])
+            with solara.FileDownload(lambda: room.report_html(key).encode("utf-8"), filename=f"{name}-report.html",
+                                     mime_type="text/html"):
+                solara.Button("After-action report (HTML)", icon_name="mdi-file-document", classes=["np-ex-report"])
+            with solara.FileDownload(lambda: room.save_json(key).encode("utf-8"), filename=f"{name}.exercise.json",
+                                     mime_type="application/json"):
+                solara.Button("Save exercise (JSON)", icon_name="mdi-content-save", classes=["np-ex-save"])
         Lessons(room, key)
-    Log(room)
+    Log(room, room.version)
 
 
 @solara.component
@@ -161,7 +165,7 @@ def Lessons(room: Room, key: str):
     keys = ["general"] + [o.id for o in room.run.exercise.objectives]
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
         solara.Select("Lessons learned for", values=keys, value=objective)
-        solara.InputTextArea("Lessons learned", value=text, rows=2)
+        solara.InputTextArea("Lessons learned", value=text, rows=2, continuous_update=True)
         solara.Button("Keep", on_click=lambda: room.lesson(key, objective.value, text.value))
 
 
@@ -213,7 +217,7 @@ def Player(room: Room, token: str, on_leave):
 
     with solara.Card(f"{role.title} ({role.id})"):
         with solara.Row(style={"align-items": "baseline"}):
-            Status(room)
+            Status(room, room.version)
             solara.Button("Leave", on_click=on_leave, text=True)
         solara.Markdown(run.exercise.synopsis)
         mine = [e for e in run.log if e["kind"] == "inject" and e["role"] in (None, role.id)]
@@ -242,20 +246,21 @@ def Player(room: Room, token: str, on_leave):
                     solara.Text(f"lead time {info['lead_time_days']} days · "
                                 f"€{info['cost_per_100_places_per_day_eur']:,} per 100 places a day")
             if t in ("open_places", "close_places", "request_places", "answer_request"):
-                solara.InputInt("Places", value=places, classes=["np-ex-places"])
+                solara.InputInt("Places", value=places, continuous_update=True)
             if t == "raise_occupancy":
-                solara.InputFloat("Factor (1-2)", value=factor)
+                solara.InputFloat("Factor (1-2)", value=factor, continuous_update=True)
             if t == "request_places" or (not rk.regional and t in ("open_places", "close_places", "raise_occupancy")):
-                solara.InputText("Province (empty: all)" if t != "request_places" else "Province", value=province)
+                solara.InputText("Province (empty: all)" if t != "request_places" else "Province", value=province,
+                                 continuous_update=True)
             if t == "request_regime":
                 solara.Select("Regime", values=["crisis", "instrumentalisation", "force_majeure"], value=regime)
             if t == "reprioritise":
                 solara.Select("From track", values=TRACKS, value=from_track)
                 solara.Select("To track", values=TRACKS, value=to_track)
-                solara.InputFloat("Share moved", value=share)
+                solara.InputFloat("Share moved", value=share, continuous_update=True)
             if t == "answer_request":
-                solara.InputInt("Request number", value=request)
-        solara.InputTextArea("Why (kept in the log)", value=why, rows=2, classes=["np-ex-why"])
+                solara.InputInt("Request number", value=request, continuous_update=True)
+        solara.InputTextArea("Why (kept in the log)", value=why, rows=2, continuous_update=True)
         solara.Button("Submit decision", on_click=submit, color="primary", classes=["np-ex-submit"],
                       disabled=room.status != "running")
         if room.status != "running":
@@ -264,7 +269,7 @@ def Player(room: Room, token: str, on_leave):
             solara.Error(message.value, classes=["np-ex-error"])
         _table(["decision", "why"], [[d.type + summary(d), d.why] for _, d in run.pending(role.id)],
                "np-ex-my-pending")
-    Log(room)
+    Log(room, room.version)
 
 
 @solara.component

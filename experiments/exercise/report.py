@@ -94,9 +94,9 @@ def _actual(decisions: list[dict]) -> str:
     return "<br>".join(_e(f"turn {a['turn']}: {a['what']}") for a in decisions) or "—"
 
 
-def _log_table(entries: list[dict]) -> str:
+def _log_table(entries: list[dict], aside: bool = False) -> str:
     rows = "".join(
-        f"<tr class='k-{_e(e['kind'])}'><td>{e['turn']}</td><td>{e['day']}</td><td>{_e(e['date'])}</td>"
+        f"<tr class='k-{_e(e['kind'])}{' aside' if aside else ''}'><td>{e['turn']}</td><td>{e['day']}</td><td>{_e(e['date'])}</td>"
         f"<td>{_e(e['kind'])}</td><td>{_e(e['role'] or '')}</td><td>{_e(e['what'])}</td>"
         f"<td>{_e(e['why'])}</td><td>{_e(e['detail'])}</td></tr>" for e in entries)
     return ("<table class='log'><tr><th>turn</th><th>day</th><th>date</th><th>kind</th><th>role</th><th>what</th>"
@@ -136,7 +136,7 @@ def render(run: ExerciseRun, lessons: dict[str, str] | None = None) -> str:
         parts.append("<h2>Log</h2>" + _log_table(run.log))
         if run.set_aside:
             parts.append("<h2>Set aside by rewinds</h2><p>Play that was rewound; it did not shape the figures "
-                         "above.</p>" + _log_table(run.set_aside))
+                         "above.</p>" + _log_table(run.set_aside, aside=True))
         return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
                 f"<title>After-action report: {_e(ex.title)}</title><style>{CSS}</style></head><body>"
                 + "".join(parts) + "</body></html>")

@@ -96,7 +96,8 @@ def _actual(decisions: list[dict]) -> str:
 
 def _log_table(entries: list[dict], aside: bool = False) -> str:
     rows = "".join(
-        f"<tr class='k-{_e(e['kind'])}{' aside' if aside else ''}'><td>{e['turn']}</td><td>{e['day']}</td><td>{_e(e['date'])}</td>"
+        f"<tr class='k-{_e(e['kind'])}{' aside' if aside else ''}'>"
+        f"<td>{e['turn']}</td><td>{e['day']}</td><td>{_e(e['date'])}</td>"
         f"<td>{_e(e['kind'])}</td><td>{_e(e['role'] or '')}</td><td>{_e(e['what'])}</td>"
         f"<td>{_e(e['why'])}</td><td>{_e(e['detail'])}</td></tr>" for e in entries)
     return ("<table class='log'><tr><th>turn</th><th>day</th><th>date</th><th>kind</th><th>role</th><th>what</th>"

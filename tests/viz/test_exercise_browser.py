@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 
 import pytest
 
@@ -131,7 +132,8 @@ def test_facilitator_and_two_players_play_a_room(room_server, make_page, tmp_pat
     turn_is(f, 1)
     rows = log_rows(f)[::-1]                                    # the page shows the newest first
     decisions = [r for r in rows if r[2] == "decision"]
-    assert [(r[3], r[5]) for r in decisions] == [("coa", "sports hall in Enschede"), ("ind", "border cases first")], rows
+    assert [(r[3], r[5]) for r in decisions] == [("coa", "sports hall in Enschede"),
+                                                 ("ind", "border cases first")], rows
     # both players see the consequences
     turn_is(p, 1)
     turn_is(q, 1)
@@ -166,7 +168,7 @@ def test_facilitator_and_two_players_play_a_room(room_server, make_page, tmp_pat
     # the report holds every decision
     with f.expect_download() as d:
         f.locator(".np-ex-report").click()
-    html = open(d.value.path(), encoding="utf-8").read()
+    html = Path(d.value.path()).read_text(encoding="utf-8")
     assert html.count("<tr class='k-decision'>") == 2                # the line played
     assert html.count("<tr class='k-decision aside'>") == 2          # and the one rewound
     assert "sports hall in Enschede" in html and "border cases first" in html

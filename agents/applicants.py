@@ -25,16 +25,17 @@ class Stage(IntEnum):
 
     WAITING = 0      # arrived, waiting to be registered (aanmelding)
     SCREENING = 1    # registered, in screening at the registration location
-    PROCEDURE = 2    # waiting for or in the IND procedure
-    PERMIT = 3       # permit holder (vergunninghouder) waiting for a home
-    REJECTED = 4     # rejected, in the 4-week departure period (vertrekplichtig)
-    DUBLIN = 5       # transfer decision taken, awaiting transfer (overdrachtsbesluit)
-    HOUSED = 6       # left reception: housed by a municipality
-    DEPARTED = 7     # left reception: independent departure, forced return or unsupervised
-    TRANSFERRED = 8  # left reception: transferred to another member state (Dublin)
+    PROCEDURE = 2    # waiting for or in the IND procedure (first instance)
+    APPEAL = 3       # rejected, appeal pending at the court; stays in reception (beroep)
+    PERMIT = 4       # permit holder (vergunninghouder) waiting for a home
+    REJECTED = 5     # rejected for good, in the 4-week departure period (vertrekplichtig)
+    DUBLIN = 6       # Dublin claim sent: acceptance, transfer decision, appeal, transfer (overdracht)
+    HOUSED = 7       # left reception: housed by a municipality
+    DEPARTED = 8     # left reception: independent departure, forced return or unsupervised
+    TRANSFERRED = 9  # left reception: transferred to another member state (Dublin)
 
 
-ENTITLED_STAGES = (Stage.WAITING, Stage.SCREENING, Stage.PROCEDURE, Stage.PERMIT,
+ENTITLED_STAGES = (Stage.WAITING, Stage.SCREENING, Stage.PROCEDURE, Stage.APPEAL, Stage.PERMIT,
                    Stage.REJECTED, Stage.DUBLIN)
 N_STAGES = len(Stage)
 
@@ -59,6 +60,8 @@ class Flag:
     VULNERABLE = 2
     AT_BORDER = 4
     AT_ENTRY = 8     # crossed at a shock's entry point (e.g. instrumentalisation at one border)
+    PUBLIC_ORDER = 16   # flagged at screening as a risk to public order or national security
+    NEEDS_ASSESSED = 32  # the vulnerability assessment established the special reception need
 
 
 _HOUSEHOLD_FIELDS: dict[str, np.dtype] = {

@@ -57,3 +57,8 @@ SALT_LINK = 8
 SALT_SPONSOR = 10
 SALT_OWN_REQUEST = 11
 SALT_REPLACEMENT = 12
+# the procedure chain (numbered apart from the others so parallel additions do not collide)
+SALT_PUBLIC_ORDER = 21
+SALT_APPEAL = 22
+SALT_APPEAL_UPHELD = 23
+SALT_DUBLIN_ACCEPT = 24

@@ -117,6 +117,21 @@ def pull_to_neighbours(willingness: np.ndarray, neighbour_mean, weight: float) -
     return np.where(has, willingness + weight * (target - willingness), willingness)
 
 
+def react_to_answers(willingness: np.ndarray, neighbour_mean, asked: np.ndarray, accepted: np.ndarray,
+                     weight: float) -> np.ndarray:
+    """Neighbours watch each other answer: a municipality with asked neighbours moves, by
+    `weight`, towards the share of them that accepted (a refusal next door makes a refusal more
+    likely, an acceptance an acceptance). `asked`, `accepted`: masks over municipalities for this
+    request round; others keep their value.
+
+    Two neighbours A and B, B at 0.5, weight 0.2: A asked and refuses -> B 0.5 + 0.2 * (0 - 0.5)
+    = 0.4; A accepts -> B 0.5 + 0.2 * (1 - 0.5) = 0.6."""
+    n_asked = neighbour_mean @ asked.astype(np.float64)
+    share = np.divide(neighbour_mean @ accepted.astype(np.float64), n_asked, out=np.zeros(len(willingness)),
+                      where=n_asked > 0)
+    return np.where(n_asked > 0, willingness + weight * (share - willingness), willingness)
+
+
 def acceptance_chance(willingness: np.ndarray, load: np.ndarray, load_weight: float) -> np.ndarray:
     """Chance to accept a request: willingness minus the pressure of places already hosted
     (`load`: hosted places per Spreidingswet place)."""
@@ -127,3 +142,37 @@ def answer_requests(municipalities: np.ndarray, chance: np.ndarray, round_no: in
     """Which asked municipalities accept (keyed on municipality and request round)."""
     key = municipalities.astype(np.uint64) * np.uint64(1_000_003) + np.uint64(round_no)
     return keyed_uniform(key, SALT_HOSTING) < chance[municipalities]
+
+
+def offer(candidates: np.ndarray, places: int, location_size: int, chance: np.ndarray,
+          round_no: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """Offer `places` to the first municipalities of `candidates` (in order), one location of
+    about `location_size` places each: n = round(places / location_size) of them, at least one
+    and at most all, asked at once for an equal part (the first ones take the remainder). Each
+    accepts with its chance (keyed on municipality and round). Returns the asked, whether each
+    accepted, the places each was asked for, and the places refused."""
+    if places <= 0 or len(candidates) == 0:
+        return candidates[:0], np.zeros(0, bool), np.zeros(0, np.int64), max(int(places), 0)
+    n = min(max(1, round(places / location_size)), len(candidates))
+    asked = candidates[:n]
+    per = np.full(n, places // n, np.int64)
+    per[: places - int(per.sum())] += 1
+    yes = answer_requests(asked, chance, round_no)
+    return asked, yes, per, int(per[~yes].sum())
+
+
+def ask_table(candidates: np.ndarray, places: int, location_size: int, chance: np.ndarray,
+              round_no: int, re_offer: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+    """A request for `places` put to one table's municipalities (`candidates`, in the order they
+    are asked; see `offer`). Coordinated (`re_offer`, a regietafel), the table offers what the
+    first asked refused once more to its next municipalities. Returns all asked, whether each
+    accepted, the places each was asked for, and the places left unplaced.
+
+    Two municipalities A, B at one table, A never accepts, B always, 200 places in locations of
+    200: A is asked and refuses; coordinated, B is offered the 200 and hosts them (0 unplaced),
+    alone 200 stay unplaced."""
+    asked, yes, per, left = offer(candidates, places, location_size, chance, round_no)
+    if re_offer and left > 0 and len(candidates) > len(asked):
+        a2, y2, p2, left = offer(candidates[len(asked):], left, location_size, chance, round_no)
+        asked, yes, per = np.concatenate([asked, a2]), np.concatenate([yes, y2]), np.concatenate([per, p2])
+    return asked, yes, per, left

@@ -82,8 +82,9 @@ FREE: list[Param] = [
           "1", 0.5, 4.0, (("event:IND capacity from 2016", 1.0),), log=True),
     Param("ind_factor_2018", "factor on IND decisions per day from 1 January 2018, relative to 2016-2017",
           "1", 0.25, 2.0, (("event:IND capacity from 2018", 1.0),), log=True),
-    Param("stay_after_rejection", "days a rejected applicant stays in reception (appeal and departure period)",
-          "days", 28.0, 720.0, (("chain.departure_period_days", 1.0),), log=True, integer=True),
+    Param("appeal_days", "days from a rejection in the regular procedure to the court's ruling on a suspensive "
+          "appeal (the appellant stays in reception; share appealing and upheld as in the baseline)",
+          "days", 28.0, 1500.0, (("chain.appeal_days.regular", 1.0),), log=True, integer=True),
     Param("housing_target_2014_2015", "national housing target per half-year, 2014H1-2015H2 (not in the "
           "packaged record)", "persons/half-year", 3000.0, 30000.0,
           tuple((f"housing.targets.{h}", 1.0) for h in ("2014H1", "2014H2", "2015H1", "2015H2")), log=True),
@@ -94,6 +95,8 @@ FREE: list[Param] = [
           "persons/year", 8000.0, 80000.0, (("housing.supply_persons_per_year", 1.0),), log=True),
 ]
 NOT_FITTED: dict[str, str] = {
+    "chain.appeal_share, appeal_upheld_share": "trade off against the appeal duration along a valley (stay "
+                              "in reception ~ share x duration): the duration is fitted, the shares kept",
     "chain.departure_shares": "split who leaves how (independent, forced, unsupervised); all leave "
                               "reception at the same moment, so the occupancy record cannot tell them apart",
     "portfolio.places and events (location opening)": "the record counts persons entitled to "

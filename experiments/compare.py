@@ -9,6 +9,7 @@ paired differences.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -48,7 +49,17 @@ KEY_FIGURES: dict[str, tuple[str, str, Callable[[Results, dict], float]]] = {
     "permit_holders_end": ("permit holders waiting at the end", "persons",
                            lambda r, ch: float(r.daily["permit_holders_waiting"].values[-1])),
     "cost_million_eur": ("cost", "EUR million", lambda r, ch: float(r.daily["cost_eur"].sum()) / 1e6),
+    "registered_late": ("registered after the deadline", "persons",
+                        lambda r, ch: float(r.daily["registration_late"].sum())),
+    "km_per_person": ("km moved per person", "km", lambda r, ch: ch["km_per_person"]),
+    "municipal_places": ("places municipalities agreed to host", "places", lambda r, ch: _municipal_places(r)),
 }
+
+
+def _municipal_places(res: Results) -> float:
+    """Places municipalities agreed to host in the plan's requests via the provinces (event log)."""
+    return float(sum(int(re.search(r"delivered ([\d,]+)", e["detail"]).group(1).replace(",", ""))
+                     for e in res.events if e["source"] == "plan" and e["what"].endswith("via provinces")))
 
 
 def key_figures(res: Results) -> dict[str, float]:

@@ -1,10 +1,16 @@
-"""Waiting lines served within a daily capacity (registration, the IND tracks)."""
+"""Waiting lines served within a daily capacity (registration, the IND tracks, the vulnerability
+assessment), and capacity that follows the work when several lines share one server."""
 
 from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
 from agents.applicants import Flag
+from agents.queues import FifoQueue
 from model.state import State
 
 
@@ -51,3 +57,67 @@ def serve_priority(s: State, queue, name: str, per_day: float, valid, lookahead:
     queue.keep_head(len(window), ~served)
     s.carry[name] = cap - int(sizes[:n].sum()) if len(queue) > 0 else 0.0
     return window[served]
+
+
+@dataclass
+class Line:
+    """A waiting line with its own share of a server's daily capacity."""
+
+    queue: FifoQueue
+    name: str                          # key of its carried capacity in `State.carry`
+    per_day: float                     # its own capacity today, persons
+    valid: Callable[[np.ndarray], np.ndarray]
+    priority: bool = False             # households with minors or special needs first
+    lookahead: int = 30                # for `priority`: days' worth of the line looked through
+
+
+def serve_lines(s: State, lines: Sequence[Line], spill: float = 1.0) -> tuple[list[np.ndarray], float]:
+    """Serve each line at its own capacity; then the capacity a line leaves idle (nobody left
+    waiting in it) goes to the lines that still have work, in order, the same day: no line waits
+    while another line's capacity is idle. Returns what each line served and `spill` × the
+    capacity still idle, for the caller to pass on (`pass_on`)."""
+    served: list[list[np.ndarray]] = [[] for _ in lines]
+    idle = 0.0
+    for i, line in enumerate(lines):
+        idle += _serve_one(s, line, line.per_day, served[i])
+    idle = pass_on(s, lines, served, idle)
+    return [_joined(parts) for parts in served], spill * idle
+
+
+def pass_on(s: State, lines: Sequence[Line], served: list[list[np.ndarray]], pool: float) -> float:
+    """Give `pool` persons of capacity to the lines that still have work, in order, appending what
+    each serves to `served`; the first line that cannot finish keeps the rest (it carries to
+    tomorrow with that line). Returns the capacity still idle."""
+    for i, line in enumerate(lines):
+        if pool <= 0:
+            break
+        if len(line.queue):
+            pool = _serve_one(s, line, pool, served[i])
+    return pool
+
+
+def _serve_one(s: State, line: Line, per_day: float, out: list[np.ndarray]) -> float:
+    """Serve one line with `per_day` more capacity (plus what it carries); returns the capacity it
+    leaves idle: all that is unused when its queue is now empty, else 0 (the rest carries)."""
+    cap = s.capacity_today(line.name, per_day)
+    if line.priority:
+        ids = serve_priority(s, line.queue, line.name, per_day, line.valid, line.lookahead)
+    else:
+        ids = serve(s, line.queue, line.name, per_day, line.valid)
+    out.append(ids)
+    return cap - s.people.persons_in(ids) if len(line.queue) == 0 else 0.0
+
+
+def _joined(parts: list[np.ndarray]) -> np.ndarray:
+    if len(parts) == 1:
+        return parts[0]
+    return np.concatenate(parts) if parts else np.empty(0, np.int64)
+
+
+def ramp_factor(points: Sequence, start: dt.date, day: int) -> float:
+    """Factor of a dated ramp (`model.scenario.RampPoint`s) on run day `day`: linear between
+    points, flat before the first and after the last; 1 without points."""
+    if not points:
+        return 1.0
+    days = [(p.date - start).days for p in points]
+    return float(np.interp(day, days, [p.factor for p in points]))

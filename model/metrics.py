@@ -36,20 +36,62 @@ SCALARS: dict[str, tuple[str, str]] = {
     "permits": ("persons", "permits granted today"),
     "rejections": ("persons", "rejections today"),
     "ind_backlog": ("persons", "in procedure, waiting for an IND decision"),
-    "border_late": ("persons", "border-procedure decisions after the deadline today"),
+    "border_late": ("persons", "border procedures past their 12-week deadline today, moved to the regular procedure"),
     "departed_independent": ("persons", "independent departures today"),
     "departed_forced": ("persons", "forced returns today"),
     "departed_unsupervised": ("persons", "left without supervision today"),
     "dublin_reception_ended": ("persons", "Pact: reception ended at the Dublin transfer decision (in exits_departed)"),
     "permit_holders_unlinked": ("persons", "permit holders not yet linked to a municipality"),
-    "central_occupancy": ("persons", "persons at the central registration location (Ter Apel)"),
+    "central_occupancy": ("persons", "persons at registration locations (Ter Apel, relief places, a second site)"),
     "children_in_emergency": ("persons", "minors in emergency or crisis emergency reception"),
     "moves_km": ("km", "person-km moved between locations today"),
     "moves_own_request": ("persons", "moved between locations today on their own request (in moves)"),
     "moves_contract_end": ("persons", "moved today because their location's contract ended (in moves)"),
     "moves_capacity_balancing": ("persons", "moved today for capacity balancing: consolidation, reserve released "
                                             "(in moves)"),
+    "appeals": ("persons", "suspensive appeals lodged today (against a rejection or a transfer decision)"),
+    "appeal_permits": ("persons", "permits granted on appeal today (not in permits)"),
+    "vulnerability_assessed": ("persons", "assessed for special reception needs today"),
+    "vulnerability_late": ("persons", "assessed after the 30-day deadline today"),
+    "border_procedure_persons": ("persons", "in the border procedure at the end of the day "
+                                 "(capacity: 211 at once)"),
+    "border_diverted": ("persons", "eligible for the border procedure but beyond its capacity today: "
+                        "accelerated instead"),
+    "dublin_absconded": ("persons", "Dublin claimants who left without supervision before the transfer today "
+                         "(in departed_unsupervised)"),
+    "dublin_deadline_passed": ("persons", "Dublin claims past the final transfer date today: handled in the "
+                               "regular procedure"),
+    **{f"decision_days_{stat}_{track}": ("days", f"{label} days from arrival to the first decision, "
+                                         f"persons decided today on the {track} track (empty: none)")
+       for track in ("regular", "accelerated", "border", "dublin")
+       for stat, label in (("median", "median"), ("p90", "90th percentile of"))},
+    "registration_capacity": ("persons/day", "registrations a day in force at the end of the day: the chain's own "
+                              "plus the plan's (model.front)"),
+    "registration_places": ("places", "usable places at registration locations (Ter Apel, second site, relief)"),
+    "front_phase": ("1", "rung of the plan's front ladder in force (0: none; registration and screening)"),
 }
+# figures read from today's tally as they are
+_TALLIED = ("arrivals", "exits_housed", "exits_departed", "exits_transferred", "moves", "registered",
+            "registration_late", "decisions", "permits", "rejections", "border_late", "departed_independent",
+            "departed_forced", "departed_unsupervised", "dublin_reception_ended", "appeals", "appeal_permits",
+            "vulnerability_assessed", "vulnerability_late", "border_diverted", "dublin_absconded",
+            "dublin_deadline_passed")
+
+
+def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float | tuple[float, ...]):
+    """The q-quantile(s) of `values` where each value counts `weights` times (persons): the
+    smallest value whose cumulative weight reaches q of the total (inverted CDF, no
+    interpolation); NaN when the total weight is zero. A tuple of q gives a tuple, one sort."""
+    qs = q if isinstance(q, tuple) else (q,)
+    order = np.argsort(values, kind="stable")
+    cum = np.cumsum(np.asarray(weights, np.float64)[order])
+    if len(cum) == 0 or cum[-1] <= 0:
+        out = tuple(float("nan") for _ in qs)
+    else:
+        at = np.searchsorted(cum, np.asarray(qs) * cum[-1], side="left")
+        out = tuple(float(v) for v in np.asarray(values)[order][at])
+    return out if isinstance(q, tuple) else out[0]
+
 
 # daily person-moves by reason, read from the move log (scalar name -> Reason)
 _BY_REASON = {"moves_own_request": Reason.OWN_REQUEST, "moves_contract_end": Reason.CONTRACT_END,
@@ -62,13 +104,15 @@ class Recorder:
     def __init__(self, s: State, days: int) -> None:
         self.days = days
         self.n_prov = len(s.world.provinces)
-        self.scalars = {k: np.zeros(days, np.float64) for k in SCALARS}
+        self.scalars = {k: np.full(days, np.nan) if k.startswith("decision_days_") else np.zeros(days, np.float64)
+                        for k in SCALARS}
         self.stage = np.zeros((days, N_STAGES), np.int64)
         self.kind_occupancy = np.zeros((days, N_KINDS), np.int64)
         self.kind_capacity = np.zeros((days, N_KINDS), np.int64)
         self.province_occupancy = np.zeros((days, self.n_prov), np.int64)
         self.province_capacity = np.zeros((days, self.n_prov), np.int64)
         self.track_backlog = np.zeros((days, len(PROCEDURE_TRACKS)), np.int64)
+        self.wait_persons = np.zeros((len(PROCEDURE_TRACKS), 1024), np.int64)  # persons decided by days waited
         self.initial_population = s.people.entitled()
         # figures written by the plan and the regimes (zero / empty when they are not in use)
         self.extra: dict[str, np.ndarray] = {"phase": np.zeros(days, np.int64),
@@ -105,11 +149,10 @@ class Recorder:
         population = s.people.entitled()
         in_bed = int(occ.sum())
         capacity = int(places.sum())
-        for name in ("arrivals", "exits_housed", "exits_departed", "exits_transferred", "moves",
-                     "registered", "registration_late", "decisions", "permits", "rejections",
-                     "border_late", "departed_independent", "departed_forced",
-                     "departed_unsupervised", "dublin_reception_ended"):
+        for name in _TALLIED:
             x[name][day] = getattr(t, name)
+        x["border_procedure_persons"][day] = s.border_persons
+        self._decision_times(t.decision_waits, day)
         log = s.log
         if log.n > self._log_seen:
             new = slice(self._log_seen, log.n)
@@ -129,7 +172,7 @@ class Recorder:
         x["occupancy_rate"][day] = in_bed / capacity if capacity else np.nan
         reserve = int(L.capacity[L.life == Life.RESERVE].sum())
         x["cost_eur"][day] = float(places @ L.cost_place_day + occ @ L.cost_person_night
-                                   + reserve * s.sc.costs.reserve_per_place_per_night)
+                                   + reserve * s.sc.costs.reserve_per_place_per_night + s.front.cost_per_day_eur(day))
         x["registration_backlog"][day] = s.people.stage_persons[Stage.WAITING]
         x["ind_backlog"][day] = s.procedure_persons.sum()
         x["permit_holders_unlinked"][day] = s.people.stage_persons[Stage.PERMIT] - int(s.munis.waiting.sum())
@@ -138,13 +181,37 @@ class Recorder:
         nk, npv = N_KINDS, self.n_prov
         x["central_occupancy"][day] = by_occ[Kind.CENTRAL]
         x["children_in_emergency"][day] = groups[-1] @ L.children.astype(np.float64)
+        x["registration_capacity"][day] = s.front.registration_per_day(s, day)
         self.stage[day] = s.people.stage_persons
         self.kind_occupancy[day] = by_occ[:nk]
         by_places = groups[:-1] @ places.astype(np.float64)
         self.kind_capacity[day] = by_places[:nk]
+        x["registration_places"][day] = by_places[Kind.CENTRAL]
         self.province_occupancy[day] = by_occ[nk:nk + npv]
         self.province_capacity[day] = by_places[nk:]
         self.track_backlog[day] = s.procedure_persons[self._tracks]
+
+    def _decision_times(self, waits: list, day: int) -> None:
+        """Today's decision times per track (median, p90 over persons; left empty without
+        decisions) and the run's tally of persons decided by days waited (for the run's own
+        median and p90, `Results.decision_times`)."""
+        by_track: dict[int, list] = {}
+        for track, d, w in waits:
+            by_track.setdefault(int(track), []).append((d, w))
+        for track, batches in by_track.items():
+            d = batches[0][0] if len(batches) == 1 else np.concatenate([b[0] for b in batches])
+            w = batches[0][1] if len(batches) == 1 else np.concatenate([b[1] for b in batches])
+            name = TRACK_KEYS[track]
+            median, p90 = weighted_quantile(d, w, (0.5, 0.9))
+            self.scalars[f"decision_days_median_{name}"][day] = median
+            self.scalars[f"decision_days_p90_{name}"][day] = p90
+            top = int(d.max()) + 1
+            if top > self.wait_persons.shape[1]:
+                grown = np.zeros((len(PROCEDURE_TRACKS), max(top, 2 * self.wait_persons.shape[1])), np.int64)
+                grown[:, : self.wait_persons.shape[1]] = self.wait_persons
+                self.wait_persons = grown
+            counts = np.bincount(d, weights=w, minlength=self.wait_persons.shape[1])
+            self.wait_persons[PROCEDURE_TRACKS.index(track)] += counts.astype(np.int64)
 
     def _groups(self, s: State) -> np.ndarray:
         """0/1 matrix summing locations by kind, by province and over temporary kinds; rebuilt
@@ -174,6 +241,9 @@ class Recorder:
         ds["occupancy_by_province"] = (("day", "province"), self.province_occupancy[:days], {"units": "persons"})
         ds["capacity_by_province"] = (("day", "province"), self.province_capacity[:days], {"units": "places"})
         ds["ind_backlog_by_track"] = (("day", "track"), self.track_backlog[:days], {"units": "persons"})
+        ds["decided_by_wait"] = (("track", "wait_days"), self.wait_persons,
+                                 {"units": "persons", "long_name": "persons decided in the run by days from arrival to "
+                                  "the first decision (transfer decision for Dublin)"})
         ds["phase"] = ("day", self.extra["phase"][:days], {"units": "1", "long_name": "highest plan phase in force (0 normal … 4 crisis emergency reception)"})
         ds["regime"] = ("day", self.extra["regime"][:days], {"long_name": "EU 2024/1359 regime(s) in force, empty if none"})
         ds["phase_by_province"] = (("day", "province"), self.province_phase[:days], {"units": "1"})

@@ -1,8 +1,10 @@
 """Placement: giving households a bed, by their class's preference of location kinds.
 
 The policy lives here: which kinds a household class tries in which order (`model.state`
-PREFERENCE, the `min_moves` variant), the order of locations within a kind (emptiest first, or
-nearest to an entry point), households always kept together and no location over its places
+PREFERENCE, the `min_moves` variant), the order of locations within a kind (emptiest first; on the
+regional network the nearest among locations with about as much room; nearest to an entry point; for
+people waiting to register, the registration centre and then the registration locations nearest
+to it), households always kept together and no location over its places
 (`agents.locations.place`). Every bed change goes through `agents.moves.move`.
 """
 
@@ -67,23 +69,33 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     Households that got a temporary (emergency or crisis) bed join the line for moving up.
     With `temporary=False` only regular kinds are tried (moving up); `only` restricts the kinds.
     Under the `min_moves` policy people in procedure go straight to an azc when one is free.
+    On the regional network (`municipalities.network`, `room_band_places` > 0) a household that
+    has a bed goes to the nearest of the locations with about as much room (`NearestAmongEqual`);
+    households are then placed per place of origin, in the order of its municipality.
     """
     if len(ids) == 0:
         return ids
     sizes = s.people._h["size"][ids].astype(np.int64)
     cls = household_class(s, ids)
     vacancy = s.locs.vacancy()
-    classes = np.bincount(cls).nonzero()[0].tolist()   # classes present, ascending
-    order = order_by_kind(s, vacancy)   # one order for all classes, from the vacancy before any is placed
-    if len(classes) == 1:
-        loc = place(sizes, _kinds_to_try(s, classes[0], temporary, only), vacancy, order)
+    origin = _origins(s, ids)
+    group = cls.astype(np.int64) if origin is None else (origin + 1) * len(PREFERENCE) + cls
+    present = np.bincount(group).nonzero()[0].tolist()   # groups present, ascending
+    emptiest = order_by_kind(s, vacancy)   # orders from the vacancy before any is placed
+    if len(present) == 1:
+        loc = place(sizes, _kinds_to_try(s, present[0] % len(PREFERENCE), temporary, only), vacancy,
+                    _order_for(s, vacancy, emptiest, present[0] // len(PREFERENCE) - 1 if origin is not None else -1))
     else:
         loc = filled(len(ids), -1, np.int64)
-        for i, c in enumerate(classes):
-            sel = (cls == c).nonzero()[0]
-            got = place(sizes[sel], _kinds_to_try(s, c, temporary, only), vacancy, order)
+        orders: dict[int, object] = {}
+        for i, g in enumerate(present):
+            c, o = g % len(PREFERENCE), (g // len(PREFERENCE) - 1 if origin is not None else -1)
+            if o not in orders:
+                orders[o] = _order_for(s, vacancy, emptiest, o) if o >= 0 else emptiest
+            sel = (group == g).nonzero()[0]
+            got = place(sizes[sel], _kinds_to_try(s, c, temporary, only), vacancy, orders[o])
             loc[sel] = got
-            if i + 1 < len(classes):   # what this class took is gone for the next
+            if i + 1 < len(present):   # what this group took is gone for the next
                 ok = got >= 0
                 np.subtract.at(vacancy, got[ok], sizes[sel][ok])
     got = loc >= 0
@@ -98,6 +110,24 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     temp = kind_table(TEMPORARY_KINDS)[s.locs.kind[loc_got]]
     s.moves_up.push(ids_got[temp])
     return left
+
+
+def _origins(s: State, ids: np.ndarray) -> np.ndarray | None:
+    """Municipality of each household's bed (-1 without one) when distance counts in placement,
+    else None (no network, or no household has a bed)."""
+    mb = s.sc.municipalities
+    if not mb.network or mb.room_band_places <= 0:
+        return None
+    loc = s.people._h["location"][ids]
+    if not (loc >= 0).any():
+        return None
+    return np.where(loc >= 0, s.locs.municipality[np.maximum(loc, 0)], -1).astype(np.int64)
+
+
+def _order_for(s: State, vacancy: np.ndarray, emptiest, origin: int):
+    if origin < 0:
+        return emptiest
+    return NearestAmongEqual(s.locs, vacancy, s.world.network.distance_km[origin], s.sc.municipalities.room_band_places)
 
 
 def _preference(s: State, cls: int) -> list[int]:
@@ -169,6 +199,44 @@ def order_by_kind(s: State, vacancy: np.ndarray) -> EmptiestFirst:
     return EmptiestFirst(s.locs, vacancy)
 
 
+class NearestAmongEqual(EmptiestFirst):
+    """Placement on the regional network: within a kind, emptiest first as COA spreads load, but
+    locations whose free places fall in the same band of `band` places count as equally
+    suitable, and among those the nearest to the household (`km`: distance from its
+    municipality to each municipality) comes first. Locations with fewer free places than one
+    band are not equally suitable to anything: they come last, emptiest first, as without the
+    network (so the small gaps are packed as before). Ties in location order."""
+
+    def __init__(self, locs, vacancy: np.ndarray, km: np.ndarray, band: int) -> None:
+        super().__init__(locs, vacancy)
+        self._km, self._band = km, band
+
+    def __getitem__(self, kind: int) -> np.ndarray:
+        got = self._orders.get(kind)
+        if got is None:
+            idx = self._locs.of_kind(kind)
+            v = self._vacancy[idx]
+            idx, v = idx[v > 0], v[v > 0]
+            roomy = v >= self._band          # nearly full locations stay last, emptiest first
+            band = np.where(roomy, -(v // self._band), 1)
+            near = np.where(roomy, self._km[self._locs.municipality[idx]], -v)
+            got = self._orders[kind] = idx[np.lexsort((near, band))]
+        return got
+
+
+def registration_order(s: State, vacancy: np.ndarray) -> EmptiestFirst:
+    """Where people waiting to register or in screening sleep: the registration centre (the
+    first registration location), then the registration locations nearest to it (relief places
+    before a second site far away); other kinds emptiest first."""
+    order = order_by_kind(s, vacancy)
+    central = s.locs.of_kind(Kind.CENTRAL)
+    if len(central) > 1:
+        km = s.world.network.distance_km[s.locs.municipality[central[0]], s.locs.municipality[central]]
+        near = central[np.argsort(km, kind="stable")]
+        order._orders[Kind.CENTRAL] = near[vacancy[near] > 0]
+    return order
+
+
 def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
     """Households waiting for or in registration get a bed at Ter Apel (or Schiphol for border
     entries); those who crossed at a shock's entry point are first sheltered near it. Those who
@@ -179,7 +247,7 @@ def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
     sizes = s.people._h["size"][ids].astype(np.int64)
     vacancy = s.locs.vacancy()
     if not (flags & (Flag.AT_BORDER | Flag.AT_ENTRY)).any():   # the usual day: all to Ter Apel
-        loc = place(sizes, [Kind.CENTRAL], vacancy, order_by_kind(s, vacancy))
+        loc = place(sizes, [Kind.CENTRAL], vacancy, registration_order(s, vacancy))
     else:
         border = (flags & Flag.AT_BORDER) > 0
         entry = (flags & Flag.AT_ENTRY) > 0
@@ -190,7 +258,7 @@ def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
             groups.append((entry, ENTRY_PREFERENCE, origin if origin >= 0 else None))
         for sel, pref, origin in groups:
             if sel.any():
-                order = order_by_kind(s, vacancy) if origin is None else order_by_distance(s, vacancy, origin)
+                order = registration_order(s, vacancy) if origin is None else order_by_distance(s, vacancy, origin)
                 got = place(sizes[sel], pref, vacancy, order)
                 loc[sel] = got
                 ok = got >= 0

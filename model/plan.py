@@ -3,14 +3,22 @@
     0 normal → 1 raised occupancy → 2 reserve capacity → 3 emergency reception (noodopvang)
              → 4 crisis emergency reception (crisisnoodopvang, by the 25 safety regions)
 
+Alongside it the *front ladder* (`plan.front`) acts on registration and screening (aanmeldketen):
+onward placement and extra registration staff, relief places near the registration centre, a
+second registration site (`model.front` holds what is in force; the rules read it).
+
 Each phase activates when ANY of its triggers has held for its number of days, and deactivates
 when ALL of its deactivation triggers have held (hysteresis) and it has been active for its
-minimum dwell time. The ladder moves one rung a day; scale-down undoes each phase's actions in
+minimum dwell time. A ladder moves one rung a day; scale-down undoes each phase's actions in
 reverse order. With `scope: province` every province climbs its own ladder on its own
-occupancy, and its actions stay in the province.
+occupancy and asks its key share of the national amounts; the front ladder stays national.
+
+Municipalities answer requests for places on the regional network (`municipalities.network`):
+coordination tables re-offer refused places and pass what is left to neighbouring tables, and
+neighbours' answers move a municipality's willingness.
 
 `Ladder` is the pure state machine (testable on hand-made indicator series); `PlanRuntime` reads
-the indicators from the state each day, runs the ladder and carries out the actions.
+the indicators from the state each day, runs the ladders and carries out the actions.
 """
 
 from __future__ import annotations
@@ -21,12 +29,16 @@ import numpy as np
 
 from agents.columns import filled
 from agents.locations import Kind, Life
-from agents.municipalities import acceptance_chance, answer_requests, pull_to_neighbours, recover
+from agents.municipalities import (acceptance_chance, answer_requests, ask_table, pull_to_neighbours,
+                                   react_to_answers, recover)
 from model import data
 from model.events import open_places, raise_occupancy
-from model.scenario import Action, Phase, Plan
+from model.front import FrontMeasure
+from model.scenario import Action, Phase, Plan, ScenarioError
 
-INDICATORS = ("occupancy", "occupancy_normal", "central_occupancy", "unsheltered", "registration_backlog", "forecast_shortfall")
+INDICATORS = ("occupancy", "occupancy_normal", "central_occupancy", "unsheltered", "registration_backlog",
+              "forecast_shortfall")
+LADDERS = ("phases", "front")   # the plan's ladders: the COA/VNG phases, and the front of the chain
 _NOT_HOUSING = (Kind.CENTRAL, Kind.BORDER)
 _KIND_INDEX = {k.name.lower(): int(k) for k in Kind}
 
@@ -107,13 +119,16 @@ class _Done:
     """What an activated action did, so scale-down can undo exactly that."""
 
     action: Action
+    unit: int                          # province the action served, -1: national
     locations: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     previous_extra: np.ndarray | None = None
     opened_day: int = 0
+    measures: list[FrontMeasure] = field(default_factory=list)   # front of the chain: measures in force
+    asked: int = 0                     # places asked (requests, reserve, relief, sites)
 
 
 class PlanRuntime:
-    """Installs the plan into a state: indicators, ladder, actions, and the plan's log."""
+    """Installs the plan into a state: indicators, ladders, actions, and the plan's log."""
 
     def __init__(self, s, plan: Plan) -> None:
         self.plan = plan
@@ -121,19 +136,33 @@ class PlanRuntime:
         self.by_province = plan.scope == "province"
         self.n_units = len(self.provinces) if self.by_province else 1
         self.ladder = Ladder(plan.phases, self.n_units)
-        self.done: dict[tuple[int, int], list[_Done]] = {}
+        self.front = Ladder(plan.front, 1)
+        self.done: dict[tuple[str, int, int], list[_Done]] = {}   # (ladder, unit of the ladder, phase)
         self.round_no = 0
         self._draining = np.empty(0, np.int64)   # locations whose raised places shrink as residents leave
-        self._today: dict[str, np.ndarray] = {}  # today's indicator values
+        self._opened = np.empty(0, np.int64)     # locations the plan opened (no one is put out at their end)
+        self._today: dict[str, np.ndarray] = {}  # today's indicator values, per unit
+        self._national: dict[str, np.ndarray] = {}  # and nationally (the front ladder)
         self._groups_n = -1                      # locations covered by the cached unit groups
         self.last_willingness_day = 0
         targets = data.provincial_targets(s.sc.country)
         self.key = np.array([targets.get(p, 0) for p in self.provinces], float)
         if self.key.sum() == 0:
             self.key = np.ones(len(self.provinces))
+        for name in LADDERS:
+            for i, ph in enumerate(self.rungs(name)):
+                for j, a in enumerate(ph.actions):
+                    if a.province is not None and a.province not in self.provinces:
+                        raise ScenarioError(f"plan.{name}.{i}.actions.{j}.province: {a.province!r} is not in this "
+                                            f"world (provinces: {', '.join(self.provinces)})")
+
+    def rungs(self, ladder: str) -> list[Phase]:
+        return self.plan.phases if ladder == "phases" else self.plan.front
 
     # --- indicators --------------------------------------------------------------------
     def indicators(self, s, day: int) -> dict[str, np.ndarray]:
+        """Today's indicator values per unit (nation, or province with `scope: province`); the
+        national values are kept in `_national` for the front ladder."""
         L = s.locs
         housing, central = self._location_groups(s)
         open_ = L.life == Life.OPEN
@@ -141,8 +170,6 @@ class PlanRuntime:
         normal = housing @ (L.capacity * open_) + in_closing
         usable = normal + housing @ (L.extra * open_)
         in_bed = housing @ L.occupancy
-        occupancy = np.divide(in_bed, usable, out=filled(self.n_units, 9.99), where=usable > 0)
-        occupancy_normal = np.divide(in_bed, normal, out=filled(self.n_units, 9.99), where=normal > 0)
         cap_c = L.capacity[central & open_].sum()
         central_occ = L.occupancy[central].sum() / cap_c if cap_c else 9.99
         population = s.people.entitled()
@@ -157,10 +184,22 @@ class PlanRuntime:
         pipeline = L.capacity[L.life == Life.PLANNED].sum()
         projected = population + 7 * self.plan.forecast_weeks * (inflow - outflow)
         shortfall = projected - (int(L.places().sum()) + pipeline)
+        common = {"central_occupancy": central_occ, "unsheltered": unsheltered,
+                  "registration_backlog": s.people.stage_persons[0], "forecast_shortfall": shortfall}
+
+        def ratio(a, b):
+            return np.divide(a, b, out=filled(len(np.atleast_1d(b)), 9.99), where=np.atleast_1d(b) > 0)
+
         ones = np.ones(self.n_units)
-        return {"occupancy": occupancy, "occupancy_normal": occupancy_normal, "central_occupancy": central_occ * ones,
-                "unsheltered": unsheltered * ones, "registration_backlog": s.people.stage_persons[0] * ones,
-                "forecast_shortfall": shortfall * ones}
+        values = {"occupancy": ratio(in_bed, usable), "occupancy_normal": ratio(in_bed, normal),
+                  **{k: v * ones for k, v in common.items()}}
+        if self.by_province:
+            self._national = {"occupancy": ratio(np.array([in_bed.sum()]), np.array([usable.sum()])),
+                              "occupancy_normal": ratio(np.array([in_bed.sum()]), np.array([normal.sum()])),
+                              **{k: np.array([v], float) for k, v in common.items()}}
+        else:
+            self._national = values
+        return values
 
     def _location_groups(self, s) -> tuple[np.ndarray, np.ndarray]:
         """0/1 matrix (unit x location) of the housing locations (not central, not border) of
@@ -177,38 +216,51 @@ class PlanRuntime:
 
     # --- the daily step ----------------------------------------------------------------
     def __call__(self, s, day: int) -> None:
-        values = self.indicators(s, day)
-        self._today = values
-        for ch in self.ladder.update(day, values):
-            where = self.provinces[ch.unit] if self.by_province else "national"
-            name = self.plan.phases[max(ch.new, ch.old) - 1].name
-            verb = "scale-up to" if ch.new > ch.old else "scale-down from"
-            s.event_log.append(_entry(s, day, "plan", where, f"{verb} phase {max(ch.new, ch.old)} ({name})",
-                                      f"trigger: {ch.trigger}; phase {ch.old} -> {ch.new}"))
-            if ch.new > ch.old:
-                self._activate(s, day, ch.unit, ch.new)
-            else:
-                self._deactivate(s, day, ch.unit, ch.old)
+        self._today = self.indicators(s, day)
+        for name, ladder, values in (("phases", self.ladder, self._today), ("front", self.front, self._national)):
+            for ch in ladder.update(day, values):
+                rungs = self.rungs(name)
+                national = name == "front" or not self.by_province
+                where = "national" if national else self.provinces[ch.unit]
+                label = "phase" if name == "phases" else "front rung"
+                rung = max(ch.new, ch.old)
+                verb = "scale-up to" if ch.new > ch.old else "scale-down from"
+                s.event_log.append(_entry(s, day, "plan", where, f"{verb} {label} {rung} ({rungs[rung - 1].name})",
+                                          f"trigger: {ch.trigger}; {label} {ch.old} -> {ch.new}"))
+                unit = -1 if national else ch.unit
+                if ch.new > ch.old:
+                    self.done[(name, ch.unit, ch.new)] = [getattr(self, f"_do_{a.type}")(s, day, unit, a)
+                                                          for a in rungs[ch.new - 1].actions]
+                else:
+                    for d in reversed(self.done.pop((name, ch.unit, ch.old), [])):
+                        getattr(self, f"_undo_{d.action.type}")(s, day, d)
         self._reissue_expired(s, day)
+        self._keep_residents_housed(s, day)
         self._drain_raised(s)
         s.recorder.extra["phase"][day] = int(self.ladder.phase.max())
         s.recorder.province_phase[day] = (self.ladder.phase if self.by_province else self.ladder.phase[0])
+        s.recorder.scalars["front_phase"][day] = int(self.front.phase[0])
 
-    # --- actions -----------------------------------------------------------------------
+    # --- actions on beds -----------------------------------------------------------------
+    def _provinces(self, unit: int) -> list[int]:
+        return list(range(len(self.provinces))) if unit < 0 else [unit]
+
     def _unit_mask(self, s, unit: int) -> np.ndarray:
-        if not self.by_province:
+        if unit < 0:
             return np.ones(s.locs.n, bool)
         return s.munis.province[s.locs.municipality] == unit
 
-    def _activate(self, s, day: int, unit: int, phase: int) -> None:
-        done = []
-        for action in self.plan.phases[phase - 1].actions:
-            done.append(getattr(self, f"_do_{action.type}")(s, day, unit, action))
-        self.done[(unit, phase)] = done
-
-    def _deactivate(self, s, day: int, unit: int, phase: int) -> None:
-        for d in reversed(self.done.pop((unit, phase), [])):
-            getattr(self, f"_undo_{d.action.type}")(s, day, d)
+    def _share(self, places: int, unit: int) -> np.ndarray:
+        """Places asked of each province of `unit`: a national request is split over all
+        provinces by the distribution key (the remainder to the largest); a province's own
+        ladder asks its key share of the national amount, rounded down, so the provinces
+        together never ask more than the national plan would."""
+        key = self.key / self.key.sum()
+        if unit >= 0:
+            return np.floor(places * key[[unit]]).astype(np.int64)
+        split = np.floor(places * key).astype(np.int64)
+        split[np.argmax(key)] += places - split.sum()
+        return split
 
     def _do_raise_occupancy(self, s, day, unit, a: Action) -> _Done:
         L = s.locs
@@ -217,7 +269,7 @@ class PlanRuntime:
         previous = L.extra[sel].copy()
         detail = raise_occupancy(s, sel, a.factor)
         s.event_log.append(_entry(s, day, "plan", self._where(unit), "raise occupancy", detail.split(" (x ")[0]))
-        return _Done(a, sel, previous, day)
+        return _Done(a, unit, sel, previous, day)
 
     def _undo_raise_occupancy(self, s, day, d: _Done) -> None:
         # no one is evicted: extra places shrink as residents leave (see _drain_raised)
@@ -225,7 +277,7 @@ class PlanRuntime:
         L.extra[d.locations] = np.minimum(L.extra[d.locations],
                                           np.maximum(L.occupancy[d.locations] - L.capacity[d.locations], d.previous_extra))
         self._draining = np.union1d(self._draining, d.locations)
-        s.event_log.append(_entry(s, day, "plan", self._where_loc(s, d), "lower occupancy norm",
+        s.event_log.append(_entry(s, day, "plan", self._where(d.unit), "lower occupancy norm",
                                   f"{len(d.locations)} locations back to normal places as residents leave"))
 
     def _drain_raised(self, s) -> None:
@@ -234,7 +286,7 @@ class PlanRuntime:
             return
         L = s.locs
         active = set()
-        for (u, p), dones in self.done.items():
+        for dones in self.done.values():
             for d in dones:
                 if d.action.type == "raise_occupancy":
                     active.update(d.locations.tolist())
@@ -246,15 +298,16 @@ class PlanRuntime:
     def _do_activate_reserve(self, s, day, unit, a: Action) -> _Done:
         L = s.locs
         cand = np.flatnonzero(self._unit_mask(s, unit) & (L.life == Life.RESERVE))
-        deliver = int(round(a.places * a.success_rate))
+        asked = int(self._share(a.places, unit).sum())
+        deliver = int(asked * a.success_rate)
         n = int(np.searchsorted(np.cumsum(L.capacity[cand]), deliver, side="left")) + 1 if deliver > 0 else 0
         chosen = cand[:n]
         L.life[chosen] = Life.PLANNED
         L.open_day[chosen] = day + a.lead_time_days
         s.event_log.append(_entry(s, day, "plan", self._where(unit), "activate reserve places",
-                                  f"asked {a.places:,}, delivered {int(L.capacity[chosen].sum()):,} "
+                                  f"asked {asked:,}, delivered {int(L.capacity[chosen].sum()):,} "
                                   f"opening in {a.lead_time_days} days"))
-        return _Done(a, chosen, None, day)
+        return _Done(a, unit, chosen, None, day, asked=asked)
 
     def _undo_activate_reserve(self, s, day, d: _Done) -> None:
         L = s.locs
@@ -263,22 +316,18 @@ class PlanRuntime:
         opened = d.locations[L.life[d.locations] == Life.OPEN]
         L.life[opened] = Life.CLOSING
         s.closing_to_reserve.update(opened.tolist())
-        s.event_log.append(_entry(s, day, "plan", self._where_loc(s, d), "release reserve places",
+        s.event_log.append(_entry(s, day, "plan", self._where(d.unit), "release reserve places",
                                   f"{int(L.capacity[opened].sum()):,} places back to reserve after residents move"))
 
     def _do_request_places(self, s, day, unit, a: Action) -> _Done:
         self.round_no += 1
         kind = Kind[a.kind.upper()]
-        provinces = [unit] if self.by_province else list(range(len(self.provinces)))
-        opened = []
-        asked_total = delivered = 0
+        provinces = self._provinces(unit)
         m = s.munis
         if a.via == "coa":
             # COA contracts places itself (hotels, ships, event halls), spread over provinces by key
-            key = self.key[provinces] / self.key[provinces].sum()
-            split = np.floor(a.places * key).astype(np.int64)
-            split[np.argmax(key)] += a.places - split.sum()
-            for p, places in zip(provinces, split):
+            opened, asked_total, delivered = [], 0, 0
+            for p, places in zip(provinces, self._share(a.places, unit)):
                 asked_total += int(places)
                 ok = answer_requests(np.array([p]), np.full(max(m.n, len(self.provinces)), a.success_rate),
                                      self.round_no * 131 + p)[0]
@@ -287,97 +336,201 @@ class PlanRuntime:
                                               self.provinces[p], f"{kind.name.capitalize()} (COA contract)"))
                     delivered += int(places)
         elif a.via == "safety_regions":
+            # each safety region is asked the same part of the national amount (2022: 225 each)
+            opened, asked_total, delivered = [], 0, 0
             regions = sorted({int(r) for r in m.region[np.isin(m.province, provinces)]})
-            share = a.places / max(len(regions), 1)
+            share = int(round(a.places / max(len(s.world.regions), 1)))
             for r in regions:
                 members = np.flatnonzero(m.region == r)
                 host = int(members[np.argmax(m.population[members])])
-                asked_total += int(round(share))
+                asked_total += share
                 ok = answer_requests(np.array([host]), np.full(m.n, a.success_rate), self.round_no * 97 + r)[0]
                 if ok and share >= 1:
-                    opened.append(open_places(s, kind, int(round(share)), day + a.lead_time_days, a.duration_days,
-                                              self.provinces[int(m.province[host])], f"Crisisnoodopvang {s.world.regions[r]}",
-                                              host=host))
-                    delivered += int(round(share))
+                    opened.append(open_places(s, kind, share, day + a.lead_time_days, a.duration_days,
+                                              self.provinces[int(m.province[host])],
+                                              f"Crisisnoodopvang {s.world.regions[r]}", host=host))
+                    delivered += share
         else:
-            self._update_willingness(s, day)
-            key = self.key[provinces] / self.key[provinces].sum()
-            asked_prov = np.floor(a.places * key).astype(np.int64)
-            asked_prov[np.argmax(key)] += a.places - asked_prov.sum()
-            load = self._load(s)
-            chance = acceptance_chance(m.willingness, load, s.sc.municipalities.load_weight)
-            for p, asked in zip(provinces, asked_prov):
-                members = np.flatnonzero(m.province == p)
-                size = s.sc.portfolio.mean_location_places[a.kind]
-                n_ask = max(1, int(round(asked / size)))
-                ask = members[np.argsort(load[members], kind="stable")][: n_ask]   # furthest below their key first
-                per = np.full(len(ask), asked // len(ask))
-                per[: asked - per.sum()] += 1
-                asked_total += int(asked)
-                yes = answer_requests(ask, chance, self.round_no)
-                m.accepted[ask[yes]] += 1
-                m.refused[ask[~yes]] += 1
-                m.willingness[ask[yes]] = np.maximum(m.willingness[ask[yes]] - s.sc.municipalities.fatigue_per_request, 0)
-                for host, places in zip(ask[yes], per[yes]):
-                    if places > 0:
-                        opened.append(open_places(s, kind, int(places), day + a.lead_time_days, a.duration_days,
-                                                  self.provinces[p], f"{kind.name.capitalize()} (plan)", host=int(host)))
-                        delivered += int(places)
+            opened, asked_total, delivered = self._ask_municipalities(s, day, unit, a, kind)
         locs = np.concatenate(opened) if opened else np.empty(0, np.int64)
-        s.event_log.append(_entry(s, day, "plan", self._where(self._unit_of(provinces)),
+        self._opened = np.concatenate([self._opened, locs])
+        s.event_log.append(_entry(s, day, "plan", self._where(unit),
                                   f"request {a.kind} places via {a.via.replace('_', ' ')}",
                                   f"asked {asked_total:,}, delivered {delivered:,} "
                                   f"({delivered / max(asked_total, 1):.0%}), opening in {a.lead_time_days} days"))
-        return _Done(a, locs, None, day)
+        return _Done(a, unit, locs, None, day, asked=asked_total)
+
+    def _ask_municipalities(self, s, day: int, unit: int, a: Action, kind: int) -> tuple[list, int, int]:
+        """Provinces pass their share (by key) to their municipalities, furthest below their
+        Spreidingswet key first. On the regional network, with coordination tables (per
+        province or safety region), a table re-offers what its first asked refused to its other
+        municipalities and passes what is still left to its neighbouring tables (in national
+        scope; a province's own ladder stays in the province); every answer moves the
+        neighbours' willingness. Without the network each asked municipality answers alone."""
+        m, mb = s.munis, s.sc.municipalities
+        self._update_willingness(s, day)
+        load = self._load(s)
+        chance = acceptance_chance(m.willingness, load, mb.load_weight)
+        size = s.sc.portfolio.mean_location_places[a.kind]
+        coordinated = mb.network and mb.coordination != "none"
+        table_of = m.region if (coordinated and mb.coordination == "safety_region") else m.province
+        asked = np.zeros(m.n, bool)
+        accepted = np.zeros(m.n, bool)
+        hosts: list[tuple[int, int]] = []         # (municipality, places)
+        left: dict[int, int] = {}                 # table -> places still unplaced
+
+        def ask(table: int, places: int, re_offer: bool) -> int:
+            members = np.flatnonzero(table_of == table)
+            members = members[np.argsort(load[members], kind="stable")]
+            members = members[~asked[members]]
+            who, yes, per, unplaced = ask_table(members, int(places), size, chance, self.round_no, re_offer)
+            asked[who] = True
+            accepted[who[yes]] = True
+            hosts.extend(zip(who[yes].tolist(), per[yes].tolist()))
+            return unplaced
+
+        asked_total = 0
+        for p, q in zip(self._provinces(unit), self._share(a.places, unit)):
+            asked_total += int(q)
+            for table, part in self._tables_of_province(s, p, int(q), table_of):
+                left[table] = left.get(table, 0) + ask(table, part, coordinated)
+        if coordinated:
+            neighbours = s.world.network.neighbouring_tables(table_of)
+            table_province = np.zeros(int(table_of.max()) + 1, np.int64)
+            table_province[table_of] = m.province
+            for table in sorted(left):
+                rest = left[table]
+                targets = [u for u in neighbours[table] if unit < 0 or table_province[u] == unit]
+                if rest <= 0 or not targets:
+                    continue
+                parts = np.full(len(targets), rest // len(targets), np.int64)
+                parts[: rest - int(parts.sum())] += 1
+                before = sum(n for _, n in hosts)
+                for u, part in zip(targets, parts):
+                    left[table] -= int(part) - ask(u, int(part), False)
+                names = self.provinces if table_of is m.province else s.world.regions
+                s.event_log.append(_entry(s, day, "plan", names[table], "pass unplaced places to neighbouring tables",
+                                          f"{rest:,} {a.kind} places refused in {names[table]} offered to "
+                                          f"{', '.join(names[u] for u in targets)}: "
+                                          f"{sum(n for _, n in hosts) - before:,} accepted"))
+        if mb.network:
+            m.willingness = react_to_answers(m.willingness, s.world.network.neighbour_mean, asked, accepted,
+                                             mb.neighbour_weight)
+        m.accepted[accepted] += 1
+        m.refused[asked & ~accepted] += 1
+        m.willingness[accepted] = np.maximum(m.willingness[accepted] - mb.fatigue_per_request, 0)
+        opened, delivered = [], 0
+        for host, places in hosts:
+            if places > 0:
+                opened.append(open_places(s, kind, int(places), day + a.lead_time_days, a.duration_days,
+                                          self.provinces[int(m.province[host])],
+                                          f"{Kind(kind).name.capitalize()} (plan)", host=int(host)))
+                delivered += int(places)
+        return opened, asked_total, delivered
+
+    @staticmethod
+    def _tables_of_province(s, province: int, places: int, table_of: np.ndarray) -> list[tuple[int, int]]:
+        """The coordination tables a province's share goes to, with their parts: the province
+        itself, or its safety regions by population (the remainder to the largest)."""
+        m = s.munis
+        if table_of is m.province:
+            return [(province, places)]
+        members = np.flatnonzero(m.province == province)
+        tables = np.unique(table_of[members])
+        weight = np.array([m.population[members][table_of[members] == t].sum() for t in tables], float)
+        parts = np.floor(places * weight / weight.sum()).astype(np.int64)
+        parts[np.argmax(weight)] += places - parts.sum()
+        return [(int(t), int(q)) for t, q in zip(tables, parts)]
 
     def _undo_request_places(self, s, day, d: _Done) -> None:
         """Cancel what has not opened; close opened places only as far as their residents fit
-        in the vacancy elsewhere (the rest run off when their contracts end). The order follows
-        the placement policy: costliest first (standard) or emptiest first (min_moves)."""
+        in the vacancy elsewhere (the rest stay until their contracts end, and longer while
+        their residents have no bed elsewhere)."""
         L = s.locs
         planned = d.locations[L.life[d.locations] == Life.PLANNED]
         L.life[planned] = Life.CLOSED
         opened = d.locations[L.life[d.locations] == Life.OPEN]
-        if s.sc.placement.policy == "min_moves":
-            opened = opened[np.argsort(L.occupancy[opened], kind="stable")]
-        else:
-            opened = opened[np.argsort(-(L.cost_place_day[opened] + L.cost_person_night[opened]), kind="stable")]
-        others = np.setdiff1d(np.flatnonzero(L.life == Life.OPEN), opened)
-        room = int(0.5 * L.vacancy()[others].sum())
-        n = int(np.searchsorted(np.cumsum(L.occupancy[opened]), room, side="right"))
-        closing, kept = opened[:n], opened[n:]
+        closing, kept = self._closable(s, opened)
         L.life[closing] = Life.CLOSING
-        s.event_log.append(_entry(s, day, "plan", self._where_loc(s, d), f"close {d.action.kind} places",
+        s.event_log.append(_entry(s, day, "plan", self._where(d.unit), f"close {d.action.kind} places",
                                   f"{int(L.capacity[closing].sum()):,} places closing, {int(L.capacity[kept].sum()):,} "
-                                  f"kept until their contracts end, {int(L.capacity[planned].sum()):,} planned places cancelled"))
+                                  f"kept until their contracts end, {int(L.capacity[planned].sum()):,} planned "
+                                  "places cancelled"))
+
+    @staticmethod
+    def _closable(s, locations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Which of `locations` can close now: in the placement policy's order (costliest first
+        under `standard`, emptiest first under `min_moves`), as long as their residents fit in
+        half the vacancy of the other open locations of the same use (registration locations
+        for registration locations, housing for housing). Returns (closable, to keep)."""
+        L = s.locs
+        if s.sc.placement.policy == "min_moves":
+            locations = locations[np.argsort(L.occupancy[locations], kind="stable")]
+        else:
+            cost = L.cost_place_day[locations] + L.cost_person_night[locations]
+            locations = locations[np.argsort(-cost, kind="stable")]
+        closable = np.zeros(len(locations), bool)
+        vacancy = L.vacancy()
+        for registration in (True, False):
+            use = (L.kind == Kind.CENTRAL) if registration else ~np.isin(L.kind, _NOT_HOUSING)
+            sel = use[locations]
+            others = np.flatnonzero(use & (L.life == Life.OPEN))
+            others = others[~np.isin(others, locations)]
+            room = int(0.5 * vacancy[others].sum())
+            n = int(np.searchsorted(np.cumsum(L.occupancy[locations[sel]]), room, side="right"))
+            closable[np.flatnonzero(sel)[:n]] = True
+        return locations[closable], locations[~closable]
+
+    def _keep_residents_housed(self, s, day: int) -> None:
+        """No one is put out when a plan-opened location's contract ends: one whose residents
+        would not find a bed elsewhere (see `_closable`) is extended by another term."""
+        L = s.locs
+        opened = self._opened
+        if len(opened) == 0:
+            return
+        ending = opened[(L.contract_end[opened] <= day + 1) & np.isin(L.life[opened], (Life.OPEN, Life.CLOSING))
+                        & (L.occupancy[opened] > 0)]
+        if len(ending):
+            _, extend = self._closable(s, ending)
+            L.contract_end[extend] += L.term_days[extend]
+            if len(extend):
+                s.event_log.append(_entry(s, day, "plan", "national", "extend contracts",
+                                          f"{len(extend)} plan locations ({int(L.capacity[extend].sum()):,} places) "
+                                          f"kept another term: their {int(L.occupancy[extend].sum()):,} residents "
+                                          "have no bed elsewhere"))
+        if day % 28 == 0:
+            self._opened = opened[L.life[opened] != Life.CLOSED]
 
     def _reissue_expired(self, s, day: int) -> None:
         """While a phase is active its requests are made again: every `repeat_days`, and when
         all the places a request delivered have closed (crisis places last a limited time)."""
         L = s.locs
-        for (unit, phase), dones in list(self.done.items()):
+        for (ladder, lunit, phase), dones in list(self.done.items()):
             for i, d in enumerate(list(dones)):
-                if d.action.type != "request_places" or day <= d.opened_day:
+                if d.action.type not in _REISSUED or day <= d.opened_day:
                     continue
                 expired = len(d.locations) > 0 and np.all(np.isin(L.life[d.locations], (Life.CLOSED, Life.CLOSING)))
                 due = d.action.repeat_days is not None and day - d.opened_day >= d.action.repeat_days
-                if due and not self._still_needed(unit, phase):
+                if due and not self._still_needed(ladder, lunit, phase):
                     d.opened_day = day            # look again after another `repeat_days`
                     continue
                 if expired or due:
-                    again = self._do_request_places(s, day, unit, d.action)
+                    again = getattr(self, f"_do_{d.action.type}")(s, day, d.unit, d.action)
                     if due and not expired:   # keep the earlier places: scale-down must close them too
                         again.locations = np.concatenate([d.locations, again.locations])
+                        again.measures = d.measures + again.measures
                     dones[i] = again
 
-    def _still_needed(self, unit: int, phase: int) -> bool:
+    def _still_needed(self, ladder: str, unit: int, phase: int) -> bool:
         """Is any activation trigger of the phase true today (regardless of its day count)?"""
-        return any(bool(Ladder._holds(t, self._today)[unit]) for t in self.plan.phases[phase - 1].activate)
+        values = self._today if ladder == "phases" else self._national
+        return any(bool(Ladder._holds(t, values)[unit]) for t in self.rungs(ladder)[phase - 1].activate)
 
     def _update_willingness(self, s, day: int) -> None:
         m, mb = s.munis, s.sc.municipalities
         m.willingness = recover(m.willingness, m.base_willingness, day - self.last_willingness_day, mb.recovery_per_year)
-        m.willingness = pull_to_neighbours(m.willingness, s.world.network.neighbour_mean, mb.neighbour_weight)
+        if mb.network:
+            m.willingness = pull_to_neighbours(m.willingness, s.world.network.neighbour_mean, mb.neighbour_weight)
         self.last_willingness_day = day
 
     @staticmethod
@@ -388,16 +541,132 @@ class PlanRuntime:
         hosted = np.bincount(L.municipality[live], weights=L.capacity[live], minlength=m.n)
         return np.divide(hosted, m.reception_target, out=np.zeros(m.n), where=m.reception_target > 0)
 
+    # --- actions at the front of the chain (model.front) ---------------------------------
+    @staticmethod
+    def _centre_municipality(s) -> int:
+        """Municipality of the registration centre: that of the first registration location (Ter
+        Apel); in a world without one (no Groningen), the municipality with the largest
+        Spreidingswet target, where a registration site would be set up."""
+        central = s.locs.of_kind(Kind.CENTRAL)
+        if len(central):
+            return int(s.locs.municipality[central[0]])
+        return int(np.argmax(s.munis.reception_target))
+
+    def _do_raise_registration(self, s, day, unit, a: Action) -> _Done:
+        per_day = a.per_day * a.success_rate
+        measure = s.front.add(FrontMeasure(day + a.lead_time_days, per_day=per_day,
+                                           cost_per_day_eur=a.cost_per_day_eur))
+        s.event_log.append(_entry(s, day, "plan", "national", "raise registration capacity",
+                                  f"+{per_day:,.0f} registrations a day at the registration centre in "
+                                  f"{a.lead_time_days} days (EUR {a.cost_per_day_eur:,.0f} a day)"))
+        return _Done(a, unit, opened_day=day, measures=[measure])
+
+    def _undo_raise_registration(self, s, day, d: _Done) -> None:
+        self._end_measures(s, d)
+        s.event_log.append(_entry(s, day, "plan", "national", "lower registration capacity",
+                                  f"-{sum(m.per_day for m in d.measures):,.0f} registrations a day"))
+
+    def _do_onward_placement(self, s, day, unit, a: Action) -> _Done:
+        measure = s.front.add(FrontMeasure(day + a.lead_time_days, after_days=a.after_days,
+                                           cost_per_day_eur=a.cost_per_day_eur))
+        s.event_log.append(_entry(s, day, "plan", "national", "onward placement from registration",
+                                  f"after {a.after_days} days at the registration location screening continues at a "
+                                  f"process location, from day {day + a.lead_time_days}"))
+        return _Done(a, unit, opened_day=day, measures=[measure])
+
+    def _undo_onward_placement(self, s, day, d: _Done) -> None:
+        self._end_measures(s, d)
+        s.event_log.append(_entry(s, day, "plan", "national", "end onward placement",
+                                  "screening stays at the registration location"))
+
+    def _do_relief_places(self, s, day, unit, a: Action) -> _Done:
+        """Beds near the registration centre where people waiting to register or in screening
+        sleep (2022: sports halls in Stadskanaal and Veendam, bused from Ter Apel at night):
+        locations of the crisis location size in the municipalities nearest to the centre (not
+        its own: Ter Apel's agreement caps it), each realised with `success_rate`, paid per
+        person-night like crisis emergency reception."""
+        self.round_no += 1
+        L, m = s.locs, s.munis
+        centre = self._centre_municipality(s)
+        near = np.argsort(s.world.network.distance_km[centre], kind="stable")
+        near = near[near != centre]
+        n = min(max(1, int(round(a.places / s.sc.portfolio.mean_location_places["crisis"]))), len(near))
+        hosts = near[:n]
+        per = np.full(n, a.places // n, np.int64)
+        per[: a.places - int(per.sum())] += 1
+        ok = answer_requests(hosts, np.full(m.n, a.success_rate), self.round_no * 89)
+        opened = [open_places(s, Kind.CENTRAL, int(q), day + a.lead_time_days, a.duration_days,
+                              self.provinces[int(m.province[h])], "Relief places (registration)", host=int(h))
+                  for h, q in zip(hosts[ok], per[ok])]
+        locs = np.concatenate(opened) if opened else np.empty(0, np.int64)
+        L.cost_place_day[locs] = 0.0
+        L.cost_person_night[locs] = s.sc.costs.crisis_per_person_night
+        self._opened = np.concatenate([self._opened, locs])
+        s.event_log.append(_entry(s, day, "plan", "national", "relief places near the registration centre",
+                                  f"asked {a.places:,} in {n} municipalities, delivered {int(per[ok].sum()):,} "
+                                  f"opening in {a.lead_time_days} days"))
+        return _Done(a, unit, locs, None, day, asked=a.places)
+
+    def _undo_relief_places(self, s, day, d: _Done) -> None:
+        self._wind_down(s, day, d, "close relief places")
+
+    def _do_open_registration_site(self, s, day, unit, a: Action) -> _Done:
+        """A second registration location (aanmeldcentrum; 2022: Budel, and Bant planned) with its
+        own beds and registrations per day, counted while it is open. It is realised with
+        `success_rate` (Bant was dropped for want of local support)."""
+        self.round_no += 1
+        province = a.province or self._site_province(s)
+        p = self.provinces.index(province)
+        ok = answer_requests(np.array([p]), np.full(len(self.provinces), a.success_rate), self.round_no * 83)[0]
+        locs, measures = np.empty(0, np.int64), []
+        if ok:
+            locs = open_places(s, Kind.CENTRAL, a.places, day + a.lead_time_days, a.duration_days, province,
+                               "Registration site (plan)")
+            measures = [s.front.add(FrontMeasure(day + a.lead_time_days, per_day=a.per_day, site=int(locs[0]),
+                                                 cost_per_day_eur=a.cost_per_day_eur))]
+            self._opened = np.concatenate([self._opened, locs])
+        where = s.munis.names[int(s.locs.municipality[locs[0]])] if ok else ""
+        s.event_log.append(_entry(s, day, "plan", province, "open a registration site",
+                                  f"{a.places:,} places and {a.per_day:,.0f} registrations a day in {where}, opening "
+                                  f"in {a.lead_time_days} days" if ok else "not realised (no local agreement)"))
+        return _Done(a, unit, locs, None, day, measures=measures, asked=a.places)
+
+    def _undo_open_registration_site(self, s, day, d: _Done) -> None:
+        self._end_measures(s, d)
+        self._wind_down(s, day, d, "close the registration site")
+
+    @staticmethod
+    def _end_measures(s, d: _Done) -> None:
+        for measure in d.measures:
+            s.front.remove(measure)
+
+    def _site_province(self, s) -> str:
+        """Default province of a second registration site: the largest by distribution key,
+        other than the registration centre's (the same when the world has one province)."""
+        centre = int(s.munis.province[self._centre_municipality(s)])
+        key = self.key.copy()
+        if len(key) > 1:
+            key[centre] = -1
+        return self.provinces[int(np.argmax(key))]
+
+    def _wind_down(self, s, day, d: _Done, what: str) -> None:
+        """Scale-down of registration locations: cancel what has not opened; the open ones take
+        nobody new and close once their residents have registered and moved on."""
+        L = s.locs
+        planned = d.locations[L.life[d.locations] == Life.PLANNED]
+        L.life[planned] = Life.CLOSED
+        opened = d.locations[L.life[d.locations] == Life.OPEN]
+        L.life[opened] = Life.CLOSING
+        s.event_log.append(_entry(s, day, "plan", "national", what,
+                                  f"{int(L.capacity[opened].sum()):,} places closing as residents move on, "
+                                  f"{int(L.capacity[planned].sum()):,} planned places cancelled"))
+
+    # --- where -----------------------------------------------------------------------------
     def _where(self, unit: int) -> str:
-        return self.provinces[unit] if self.by_province else "national"
+        return "national" if unit < 0 else self.provinces[unit]
 
-    def _unit_of(self, provinces: list[int]) -> int:
-        return provinces[0] if self.by_province else 0
 
-    def _where_loc(self, s, d: _Done) -> str:
-        if not self.by_province or len(d.locations) == 0:
-            return "national"
-        return self.provinces[int(s.munis.province[s.locs.municipality[d.locations[0]]])]
+_REISSUED = ("request_places", "relief_places", "open_registration_site")
 
 
 def _entry(s, day: int, source: str, where: str, what: str, detail: str) -> dict:

@@ -12,7 +12,7 @@ import xarray as xr
 from agents.applicants import Applicants
 from agents.locations import TEMPORARY_KINDS, Locations
 from agents.moves import REASON_NAMES, MoveLog, Reason
-from model.metrics import SCALARS
+from model.metrics import SCALARS, weighted_quantile
 from model.scenario import Scenario
 
 
@@ -143,6 +143,17 @@ class Results:
         weight = (p.children if children_only else p.size)[present].astype(np.int64)
         return np.repeat(moves[present], weight)
 
+    def decision_times(self) -> dict[str, tuple[float, float, int]]:
+        """Per IND track: median and 90th percentile of the days from arrival to the first decision
+        (Dublin: the transfer decision) over the persons decided in the run, and how many."""
+        hist = self.daily["decided_by_wait"]
+        out = {}
+        for track in hist["track"].values:
+            w = hist.sel(track=track).values
+            days = np.arange(len(w))
+            out[str(track)] = (*weighted_quantile(days, w, (0.5, 0.9)), int(w.sum()))
+        return out
+
     def save(self, out: str | Path) -> dict[str, Path]:
         """Write daily.csv, daily.nc, moves.csv and events.csv (always, with a header when nothing
         happened, so no earlier run's log can stay beside these results) into folder `out`.
@@ -188,6 +199,14 @@ class Results:
             "  Moves by reason (persons; per person-year): " + ", ".join(
                 f"{r.name.lower().replace('_', ' ')} {ch['moves_' + r.name.lower()]:,.0f} "
                 f"({ch['moves_per_person_year_' + r.name.lower()]:.2f})" for r in MOVE_REASONS),
+            "  Decision time (days from arrival to first decision, median / p90): " + ", ".join(
+                f"{t} {m:.0f} / {p:.0f}" if n else f"{t} none" for t, (m, p, n) in self.decision_times().items()),
+            f"  Rights and deadlines: {int(d['appeals'].sum()):,} appeals lodged ({int(d['appeal_permits'].sum()):,} "
+            f"permits on appeal); vulnerability assessed late {int(d['vulnerability_late'].sum()):,} of "
+            f"{int(d['vulnerability_assessed'].sum()):,}; border procedures past 12 weeks "
+            f"{int(d['border_late'].sum()):,} "
+            f"(moved to regular), diverted over capacity {int(d['border_diverted'].sum()):,}; Dublin final transfer "
+            f"date passed {int(d['dublin_deadline_passed'].sum()):,}, absconded {int(d['dublin_absconded'].sum()):,}",
             "  Plan (noodplan): " + _phase_line(d["phase"].values) + _regime_line(d["regime"].values),
             f"  Cost: EUR {d['cost_eur'].sum() / 1e9:.2f} billion "
             f"(EUR {d['cost_eur'].values.mean() / 1e6:.1f} million per day)",

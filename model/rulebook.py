@@ -1,7 +1,8 @@
 """One day of the reception chain, in order. The only place that sequences the rules.
 
-    events → arrivals → registration → end of screening → placement and moves up
-           → IND decisions → linking and housing → departures and transfers
+    events → arrivals → registration → end of screening → onward placement from registration
+           → placement and moves up → vulnerability assessment → IND decisions → linking and housing
+           → departures, appeals, border deadlines and the Dublin chain
            → location lifecycle (contract ends) → relocation (own requests, consolidation)
            → plan and regimes (extensions) → metrics
 
@@ -15,20 +16,25 @@ from __future__ import annotations
 import numpy as np
 
 from agents.applicants import Flag, Stage, Track
-from agents.keyed import SALT_DEPARTURE, SALT_PERMIT, SALT_SPONSOR, SALT_TRANSFER, keyed_uniform
+from agents.keyed import (SALT_APPEAL, SALT_APPEAL_UPHELD, SALT_DEPARTURE, SALT_DUBLIN_ACCEPT, SALT_PERMIT,
+                          SALT_SPONSOR, SALT_TRANSFER, keyed_uniform)
 from agents.locations import TEMPORARY_KINDS, Kind, Life
 from agents.moves import Reason, move
 from agents.municipalities import house, link
 from model.data import half_year
 from model.events import apply_events
 from model.inflow import draw_households
-from model.lines import serve, serve_priority
+from model.lines import Line, pass_on, ramp_factor, serve, serve_lines, serve_priority
 from model.placement import REGULAR_KINDS, find_beds, kind_table, member, settle_in_central
 from model.relocation import end_contracts, relocate
-from model.state import PROCEDURE_TRACKS, TRACK_KEYS, State, Tally, assign_track, draw_group
+from model.state import (PROCEDURE_TRACKS, TRACK_KEYS, State, Tally, assign_track, draw_group, pact_day,
+                         public_order_risk)
 
 _AT_BORDER, _AT_ENTRY, _NO_FLAG = np.uint8(Flag.AT_BORDER), np.uint8(Flag.AT_ENTRY), np.uint8(0)
+_PUBLIC_ORDER, _NEEDS_ASSESSED = np.uint8(Flag.PUBLIC_ORDER), np.uint8(Flag.NEEDS_ASSESSED)
 _IND_ORDER = (Track.BORDER, Track.ACCELERATED, Track.DUBLIN, Track.REGULAR)  # border deadline first
+
+
 def run_day(s: State) -> None:
     """Advance the state by one day."""
     day = s.day
@@ -37,7 +43,9 @@ def run_day(s: State) -> None:
     arrive(s, day)
     register(s, day)
     end_screening(s, day)
+    move_on_from_registration(s, day)
     place_waiting(s, day)
+    assess_vulnerability(s, day)
     decide(s, day)
     link_and_house(s, day)
     depart_and_transfer(s, day)
@@ -65,13 +73,20 @@ def _first_of_each(values: np.ndarray) -> np.ndarray:
 
 
 def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
-    """Assign the track and join the IND line (family members are permit holders already)."""
+    """Assign the track and join the IND line (family members are permit holders already).
+
+    The border procedure takes eligible households while it holds fewer persons than its capacity
+    (the rest take the accelerated procedure) and sets their 12-week deadline; first applicants who
+    arrived during the run join the line for COA's vulnerability assessment."""
     if len(ids) == 0:
         return
     p = s.people
+    h = p._h
     track = assign_track(s.sc, p, ids)
-    p._h["track"][ids] = track
     fam = track == Track.FAMILY
+    h["flags"][ids[public_order_risk(s.sc, h["key"][ids]) & ~fam]] |= _PUBLIC_ORDER
+    track = _within_border_capacity(s, ids, track)
+    h["track"][ids] = track
     p.set_stage(ids[fam], Stage.PERMIT, day)
     join_linking_line(s, ids[fam])
     proc, proc_track = ids[~fam], track[~fam]
@@ -81,6 +96,28 @@ def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
         if len(sel):
             _push_ind(s, t, sel)
             s.procedure_persons[t] += p.persons_in(sel)
+    border = proc[proc_track == Track.BORDER]
+    if len(border):
+        s.border_persons += p.persons_in(border)
+        due = h["arrival_day"][border] + s.sc.chain.border_procedure_max_days
+        s.border_deadline.schedule(border, np.maximum(due, day))
+    s.assessment.push(proc[h["arrival_day"][proc] >= 0])
+
+
+def _within_border_capacity(s: State, ids: np.ndarray, track: np.ndarray) -> np.ndarray:
+    """Households eligible for the border procedure enter it, in order, while the persons in it
+    stay within its capacity ("adequate capacity": 211 at once); the others take the accelerated
+    procedure inland (counted as diverted)."""
+    want = np.flatnonzero(track == Track.BORDER)
+    if len(want) == 0:
+        return track
+    room = s.sc.chain.border_procedure_capacity_persons - s.border_persons
+    over = want[np.cumsum(s.people._h["size"][ids[want]]) > room]
+    if len(over):
+        track = track.copy()
+        track[over] = Track.ACCELERATED
+        s.today.border_diverted += s.people.persons_in(ids[over])
+    return track
 
 
 def join_linking_line(s: State, ids: np.ndarray) -> None:
@@ -95,14 +132,9 @@ def _push_ind(s: State, track: int, ids: np.ndarray) -> None:
     if s.sc.pact is None:
         s.ind[track].push(ids)
         return
-    new = s.people._h["arrival_day"][ids] >= _pact_day(s)
+    new = s.people._h["arrival_day"][ids] >= pact_day(s.sc)
     s.ind[track].push(ids[~new])
     s.ind_new[track].push(ids[new])
-
-
-def _pact_day(s: State) -> int:
-    pact = s.sc.pact
-    return (pact.start - s.sc.start_date).days if pact is not None else 1 << 30
 
 
 def leave(s: State, ids: np.ndarray, stage: int, day: int) -> int:
@@ -155,11 +187,13 @@ def arrive(s: State, day: int) -> None:
 
 
 def register(s: State, day: int) -> None:
-    """Registration at the central location, first come first served within daily capacity;
-    under a 2024/1359 regime (Art. 10) households with minors or special needs go first."""
+    """Registration at the registration locations, first come first served within the day's
+    capacity (the chain's own plus what the plan added, `model.front`); under a 2024/1359 regime
+    (Art. 10) households with minors or special needs go first. With onward placement in force,
+    the newly registered are due to move on after its number of days."""
     st = s.people._h["stage"]
     valid = lambda w: st[w] == Stage.WAITING  # noqa: E731
-    cap = s.sc.chain.registration_capacity_per_day
+    cap = s.front.registration_per_day(s, day)
     if s.sc.chain.registration_priority:
         ids = serve_priority(s, s.registration, "registration", cap, valid)
     else:
@@ -172,21 +206,61 @@ def register(s: State, day: int) -> None:
     s.today.registered += p.persons_in(ids)
     p.set_stage(ids, Stage.SCREENING, day)
     s.screening_done.schedule(ids, day + s.sc.chain.screening_days)
+    after = s.front.onward_after(day)
+    if after is not None and after < s.sc.chain.screening_days:
+        s.front.onward_due.schedule(ids, day + after)
 
 
 def end_screening(s: State, day: int) -> None:
     """Screening done: the track is set and the household moves on from the registration
-    location (it stays there, blocking a bed, while no place elsewhere is free)."""
+    location (it stays there, blocking a bed, while no place elsewhere is free). Households that
+    moved on during screening keep their bed; from an emergency or crisis bed they step up to a
+    regular place when one is free, else they wait in the line for moving up."""
     due = s.screening_done.pop(day)
     if len(due) == 0:
         return
     due = due[s.people._h["stage"][due] == Stage.SCREENING]
     enter_procedure(s, due, day)
     loc = s.people._h["location"][due]
-    stays = (loc >= 0) & (s.locs.kind[np.maximum(loc, 0)] == Kind.BORDER) & (s.people._h["track"][due] == Track.BORDER)
-    left = find_beds(s, due[~stays], day, Reason.PROCEDURE_STEP)
+    kind = s.locs.kind[np.maximum(loc, 0)]
+    at_border = (loc >= 0) & (kind == Kind.BORDER) & (s.people._h["track"][due] == Track.BORDER)
+    elsewhere = (loc >= 0) & ~kind_table((Kind.CENTRAL, Kind.BORDER))[kind]
+    temporary = elsewhere & kind_table(TEMPORARY_KINDS)[kind]
+    left = find_beds(s, due[~at_border & ~elsewhere], day, Reason.PROCEDURE_STEP)
     s.needs_bed.push(left)
+    if temporary.any():
+        stepped_up = due[temporary]
+        s.moves_up.push(find_beds(s, stepped_up, day, Reason.PROCEDURE_STEP, temporary=False))
     reunite(s, due[s.people._h["track"][due] == Track.FAMILY], day)
+
+
+def move_on_from_registration(s: State, day: int) -> None:
+    """Onward placement (a plan measure, `model.front`): after its number of days at a
+    registration location, a household in screening gets a bed elsewhere by its class's
+    preference (a process location first) and finishes screening there, which frees the
+    registration bed. Those without a bed in screening are placed the same way. Whoever finds
+    no bed tries again the next day."""
+    f = s.front
+    after = f.onward_after(day)
+    due = f.onward_due.pop(day)
+    if after is None:
+        return
+    h = s.people._h
+    if not f.swept:   # the measure came into force today: those already in screening
+        present = s.residents_of(s.locs.of_kind(Kind.CENTRAL))
+        present = present[h["stage"][present] == Stage.SCREENING]
+        ready = h["stage_day"][present] <= day - after
+        f.onward_due.schedule(present[~ready], h["stage_day"][present[~ready]] + after)
+        due = np.concatenate([due, present[ready]])
+        f.swept = True
+    if len(due) == 0:
+        return
+    loc = h["location"][due]
+    waiting = (h["stage"][due] == Stage.SCREENING) & ((loc < 0) | (s.locs.kind[np.maximum(loc, 0)] == Kind.CENTRAL))
+    due = due[waiting]
+    due = due[_first_of_each(due)] if len(due) > 1 else due
+    left = find_beds(s, due, day, Reason.PROCEDURE_STEP)
+    f.onward_due.schedule(left, day + 1)
 
 
 def reunite(s: State, families: np.ndarray, day: int) -> None:
@@ -251,53 +325,154 @@ def place_waiting(s: State, day: int) -> None:
             s.moves_up.keep_head(len(window), member(s, window, left) | (valid & ~member(s, window, tried)))
 
 
-def decide(s: State, day: int) -> None:
-    """IND decisions per track within daily capacity: permit, rejection or transfer decision."""
+def assess_vulnerability(s: State, day: int) -> None:
+    """COA's vulnerability assessment (kwetsbaarheidstoets): first come first served within the
+    day's capacity, due within 30 days of the application (arrival); late ones are counted.
+    Households found to have special reception needs leave emergency and crisis places for a
+    regular place at once when one is free (ahead of the line for moving up)."""
+    if len(s.assessment) == 0:
+        return
     p = s.people
     h = p._h
+    st = h["stage"]
+    valid = lambda w: (st[w] >= Stage.PROCEDURE) & (st[w] < Stage.HOUSED)  # noqa: E731
+    ids = serve(s, s.assessment, "vulnerability", s.sc.chain.vulnerability_assessments_per_day, valid)
+    if len(ids) == 0:
+        return
+    s.today.vulnerability_assessed += p.persons_in(ids)
+    late = day - h["arrival_day"][ids] > s.sc.chain.vulnerability_deadline_days
+    s.today.vulnerability_late += p.persons_in(ids[late])
+    needs = ids[(h["flags"][ids] & Flag.VULNERABLE) > 0]
+    h["flags"][needs] |= _NEEDS_ASSESSED
+    loc = h["location"][needs]
+    temporary = (loc >= 0) & kind_table(TEMPORARY_KINDS)[s.locs.kind[np.maximum(loc, 0)]]
+    find_beds(s, needs[temporary], day, Reason.EMERGENCY_TO_REGULAR, temporary=False)
+
+
+def decide(s: State, day: int) -> None:
+    """IND first decisions within the day's capacity (`serve_ind`): a permit, or a rejection
+    followed by an appeal or the departure period; Dublin claimants get their claim sent to the
+    other member state (the transfer decision follows its acceptance, `dublin_steps`)."""
+    p = s.people
+    h = p._h
+    served = serve_ind(s, day)
     rec = np.array([g.recognition for g in s.sc.groups])
-    pact = s.sc.pact
-    pact_on = pact is not None and day >= (pact.start - s.sc.start_date).days
     for t in _IND_ORDER:
-        valid = lambda w, t=t: (h["stage"][w] == Stage.PROCEDURE) & (h["track"][w] == t)  # noqa: E731
-        rate = s.sc.chain.decisions_per_day[TRACK_KEYS[t]]
-        if pact_on and len(s.ind_new[t]):      # old and new procedures side by side
-            new = serve(s, s.ind_new[t], f"ind_new_{TRACK_KEYS[t]}", rate * pact.new_procedure_share, valid)
-            old = serve(s, s.ind[t], f"ind_{TRACK_KEYS[t]}", rate * (1 - pact.new_procedure_share), valid)
-            ids = np.concatenate([new, old])
-        else:
-            ids = serve(s, s.ind[t], f"ind_{TRACK_KEYS[t]}", rate, valid)
+        ids = served[t]
         if len(ids) == 0:
             continue
-        persons = p.persons_in(ids)
-        s.procedure_persons[t] -= persons
-        s.today.decisions += persons
+        s.procedure_persons[t] -= p.persons_in(ids)
         if t == Track.DUBLIN:
             p.set_stage(ids, Stage.DUBLIN, day)
-            pact = s.sc.pact
-            if pact is not None and pact.dublin_reception_ends_at_decision:
-                new_rules = h["arrival_day"][ids] >= (pact.start - s.sc.start_date).days
-                ended = leave(s, ids[new_rules], Stage.DEPARTED, day)
-                s.today.exits_departed += ended
-                s.today.dublin_reception_ended += ended
-                ids = ids[~new_rules]
-            s.transfer_due.schedule(ids, day + s.sc.chain.dublin_transfer_days)
+            s.dublin_reply.schedule(ids, day + s.sc.chain.dublin_reply_days)
             continue
-        if t == Track.BORDER:
-            late = (day - h["arrival_day"][ids]) > s.sc.chain.border_procedure_max_days
-            s.today.border_late += p.persons_in(ids[late])
+        s.today.decisions += p.persons_in(ids)
+        _record_waits(s, t, ids, day)
         permit = keyed_uniform(h["key"][ids], SALT_PERMIT) < rec[h["group"][ids]]
         granted, refused = ids[permit], ids[~permit]
-        p.set_stage(granted, Stage.PERMIT, day)
-        join_linking_line(s, granted)
-        if s.sc.placement.policy == "standard":    # procedure step: process location -> azc
-            at = h["location"][granted]
-            in_process = granted[(at >= 0) & (s.locs.kind[np.maximum(at, 0)] == Kind.PROCESS)]
-            find_beds(s, in_process, day, Reason.PROCEDURE_STEP, temporary=False, only=(Kind.REGULAR,))
+        _leave_border(s, granted)
+        grant(s, granted, day)
         s.today.permits += p.persons_in(granted)
-        p.set_stage(refused, Stage.REJECTED, day)
-        s.departure_due.schedule(refused, day + s.sc.chain.departure_period_days)
         s.today.rejections += p.persons_in(refused)
+        reject(s, t, refused, day)
+
+
+def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
+    """Households each IND track decides today. A track's capacity is its decisions per day times
+    the productivity ramp. Under the Pact the new cases get `new_procedure_share` of it first and
+    the old ones the rest; what one side leaves idle goes to the other. What a track leaves idle
+    goes to the tracks that still have work (a share `idle_capacity_shift`, border procedure first):
+    no IND line waits while capacity elsewhere is idle. Under the Pact new cases with minors go
+    first (mandatory prioritisation)."""
+    h = s.people._h
+    sc = s.sc
+    factor = ramp_factor(sc.chain.decision_capacity_ramp, sc.start_date, day)
+    pact = sc.pact
+    pact_on = pact is not None and day >= pact_day(sc)
+    lines: list[Line] = []
+    owner: list[int] = []
+    served: list[list[np.ndarray]] = []
+    idle = 0.0
+    for t in _IND_ORDER:
+        valid = lambda w, t=t: (h["stage"][w] == Stage.PROCEDURE) & (h["track"][w] == t)  # noqa: E731
+        key = TRACK_KEYS[t]
+        rate = sc.chain.decisions_per_day[key] * factor
+        if pact_on:
+            mine = [Line(s.ind_new[t], f"ind_new_{key}", rate * pact.new_procedure_share, valid,
+                         pact.priority_for_minors),
+                    Line(s.ind[t], f"ind_{key}", rate * (1 - pact.new_procedure_share), valid)]
+        else:
+            mine = [Line(s.ind[t], f"ind_{key}", rate, valid)]
+        got, left = serve_lines(s, mine, sc.chain.idle_capacity_shift)
+        idle += left
+        lines += mine
+        owner += [t] * len(mine)
+        served += [[g] for g in got]
+    pass_on(s, lines, served, idle)
+    out = {t: [] for t in _IND_ORDER}
+    for t, parts in zip(owner, served):
+        out[t] += parts
+    return {t: np.concatenate(parts) for t, parts in out.items()}
+
+
+def grant(s: State, ids: np.ndarray, day: int) -> None:
+    """A permit: the household waits for a home (and may sponsor family members); under the
+    standard policy a new permit holder in a process location moves to an azc (procedure step)."""
+    s.people.set_stage(ids, Stage.PERMIT, day)
+    join_linking_line(s, ids)
+    if s.sc.placement.policy == "standard":
+        at = s.people._h["location"][ids]
+        in_process = ids[(at >= 0) & (s.locs.kind[np.maximum(at, 0)] == Kind.PROCESS)]
+        find_beds(s, in_process, day, Reason.PROCEDURE_STEP, temporary=False, only=(Kind.REGULAR,))
+
+
+def reject(s: State, track: int, ids: np.ndarray, day: int) -> None:
+    """A rejection on `track`: a share appeal with suspensive effect and stay until the court rules
+    (`appeal_days` later); the others start their departure period (and leave the border
+    procedure)."""
+    if len(ids) == 0:
+        return
+    p = s.people
+    key = TRACK_KEYS[track]
+    appeal = keyed_uniform(p._h["key"][ids], SALT_APPEAL) < s.sc.chain.appeal_share[key]
+    appealed, final = ids[appeal], ids[~appeal]
+    p.set_stage(appealed, Stage.APPEAL, day)
+    s.appeal_due.schedule(appealed, day + s.sc.chain.appeal_days[key])
+    s.today.appeals += p.persons_in(appealed)
+    _leave_border(s, final)
+    _start_departure(s, final, day)
+
+
+def _start_departure(s: State, ids: np.ndarray, day: int) -> None:
+    """Rejected for good: the departure period (vertrektermijn) in reception, then departure."""
+    s.people.set_stage(ids, Stage.REJECTED, day)
+    s.departure_due.schedule(ids, day + s.sc.chain.departure_period_days)
+
+
+def _leave_border(s: State, ids: np.ndarray) -> None:
+    """Those of `ids` in the border procedure leave it (a decision that ends it, or its deadline)."""
+    if s.border_persons == 0 or len(ids) == 0:
+        return
+    h = s.people._h
+    open_case = (h["stage"][ids] == Stage.PROCEDURE) | (h["stage"][ids] == Stage.APPEAL)
+    inside = ids[(h["track"][ids] == Track.BORDER) & open_case]
+    s.border_persons -= s.people.persons_in(inside)
+
+
+def _to_regular(s: State, ids: np.ndarray, day: int) -> None:
+    """The claim is handled in the regular procedure in the Netherlands: Dublin claims refused,
+    annulled on appeal or past their final transfer date; border cases past their deadline."""
+    h = s.people._h
+    h["track"][ids] = Track.REGULAR
+    s.people.set_stage(ids, Stage.PROCEDURE, day)
+    _push_ind(s, Track.REGULAR, ids)
+    s.procedure_persons[Track.REGULAR] += s.people.persons_in(ids)
+
+
+def _record_waits(s: State, track: int, ids: np.ndarray, day: int) -> None:
+    """Days from the application (arrival) to this first decision, for the decision-time figures."""
+    h = s.people._h
+    s.today.decision_waits.append((track, day - h["arrival_day"][ids], h["size"][ids]))
 
 
 def link_and_house(s: State, day: int) -> None:
@@ -342,31 +517,131 @@ def link_and_house(s: State, day: int) -> None:
 
 
 def depart_and_transfer(s: State, day: int) -> None:
-    """Rejected households leave after the departure period; Dublin transfers happen or fail
-    (then the Netherlands handles the claim in the regular procedure)."""
+    """The timed steps after a decision, in order: departures at the end of the departure period,
+    court rulings on appeals, border procedures reaching their deadline, and the Dublin chain."""
+    depart(s, day)
+    rule_on_appeals(s, day)
+    border_deadlines(s, day)
+    dublin_steps(s, day)
+
+
+def depart(s: State, day: int) -> None:
+    """Rejected households leave after the departure period (independent, forced, unsupervised)."""
     p = s.people
     h = p._h
     due = s.departure_due.pop(day)
+    if len(due) == 0:
+        return
+    due = due[h["stage"][due] == Stage.REJECTED]
+    shares = s.sc.chain.departure_shares
+    u = keyed_uniform(h["key"][due], SALT_DEPARTURE)
+    c1 = shares["independent"]
+    c2 = c1 + shares["forced"]
+    s.today.departed_independent += p.persons_in(due[u < c1])
+    s.today.departed_forced += p.persons_in(due[(u >= c1) & (u < c2)])
+    s.today.departed_unsupervised += p.persons_in(due[u >= c2])
+    s.today.exits_departed += leave(s, due, Stage.DEPARTED, day)
+
+
+def rule_on_appeals(s: State, day: int) -> None:
+    """The court rules. An asylum appeal upheld ends in a permit, dismissed in the departure
+    period; a Dublin appeal upheld annuls the transfer (the claim is handled here), dismissed it
+    changes nothing (the transfer was scheduled after the ruling)."""
+    due = s.appeal_due.pop(day)
+    if len(due) == 0:
+        return
+    p = s.people
+    h = p._h
+    shares = np.array([s.sc.chain.appeal_upheld_share[TRACK_KEYS[t]] for t in PROCEDURE_TRACKS])
+    won = keyed_uniform(h["key"][due], SALT_APPEAL_UPHELD) < shares[np.minimum(h["track"][due], len(shares) - 1)]
+    asylum = h["stage"][due] == Stage.APPEAL
+    _leave_border(s, due[asylum])
+    granted, dismissed = due[asylum & won], due[asylum & ~won]
+    grant(s, granted, day)
+    s.today.appeal_permits += p.persons_in(granted)
+    _start_departure(s, dismissed, day)
+    _to_regular(s, due[(h["stage"][due] == Stage.DUBLIN) & won], day)
+
+
+def border_deadlines(s: State, day: int) -> None:
+    """Border procedures still open at the end of their deadline (12 weeks incl. appeal) end: the
+    applicant is let in and the claim moves to the regular procedure (an appeal under way goes on
+    there); they leave the border location."""
+    due = s.border_deadline.pop(day)
+    if len(due) == 0:
+        return
+    p = s.people
+    h = p._h
+    st = h["stage"][due]
+    due = due[(h["track"][due] == Track.BORDER) & ((st == Stage.PROCEDURE) | (st == Stage.APPEAL))]
+    if len(due) == 0:
+        return
+    _leave_border(s, due)
+    s.today.border_late += p.persons_in(due)
+    waiting = due[h["stage"][due] == Stage.PROCEDURE]
+    s.procedure_persons[Track.BORDER] -= p.persons_in(waiting)
+    _to_regular(s, waiting, day)
+    h["track"][due] = Track.REGULAR
+    loc = h["location"][due]
+    at_border = due[(loc >= 0) & (s.locs.kind[np.maximum(loc, 0)] == Kind.BORDER)]
+    s.needs_bed.push(find_beds(s, at_border, day, Reason.PROCEDURE_STEP))
+
+
+def dublin_steps(s: State, day: int) -> None:
+    """The Dublin chain, each step on its day: the other member state answers the claim (refused:
+    the claim is handled here); the IND takes the transfer decision within two weeks of acceptance
+    (under the Pact the right to reception then lapses for new cases; a share appeal, the court
+    rules within a month); the transfer, absconding, or nothing until the final transfer date
+    (six months after acceptance), when the Netherlands becomes responsible."""
+    p = s.people
+    h = p._h
+    ch = s.sc.chain
+    in_dublin = lambda ids: ids[h["stage"][ids] == Stage.DUBLIN]  # noqa: E731
+    replied = in_dublin(s.dublin_reply.pop(day))
+    if len(replied):
+        accepted = keyed_uniform(h["key"][replied], SALT_DUBLIN_ACCEPT) < ch.dublin_acceptance_share
+        _to_regular(s, replied[~accepted], day)
+        s.dublin_decision.schedule(replied[accepted], day + ch.dublin_decision_days)
+        s.dublin_final.schedule(replied[accepted], day + ch.dublin_final_transfer_days)
+    decided = in_dublin(s.dublin_decision.pop(day))
+    if len(decided):
+        transfer_decisions(s, decided, day)
+    due = in_dublin(s.transfer_due.pop(day))
     if len(due):
-        due = due[h["stage"][due] == Stage.REJECTED]
-        shares = s.sc.chain.departure_shares
-        u = keyed_uniform(h["key"][due], SALT_DEPARTURE)
-        c1 = shares["independent"]
-        c2 = c1 + shares["forced"]
-        s.today.departed_independent += p.persons_in(due[u < c1])
-        s.today.departed_forced += p.persons_in(due[(u >= c1) & (u < c2)])
-        s.today.departed_unsupervised += p.persons_in(due[u >= c2])
-        s.today.exits_departed += leave(s, due, Stage.DEPARTED, day)
-    due = s.transfer_due.pop(day)
-    if len(due):
-        due = due[h["stage"][due] == Stage.DUBLIN]
-        ok = keyed_uniform(h["key"][due], SALT_TRANSFER) < s.sc.chain.dublin_transfer_success
-        s.today.exits_transferred += leave(s, due[ok], Stage.TRANSFERRED, day)
-        failed = due[~ok]
-        h["track"][failed] = Track.REGULAR
-        p.set_stage(failed, Stage.PROCEDURE, day)
-        _push_ind(s, Track.REGULAR, failed)
-        s.procedure_persons[Track.REGULAR] += p.persons_in(failed)
+        u = keyed_uniform(h["key"][due], SALT_TRANSFER)
+        s.today.exits_transferred += leave(s, due[u < ch.dublin_transfer_success], Stage.TRANSFERRED, day)
+        gone = due[(u >= ch.dublin_transfer_success) & (u < ch.dublin_transfer_success + ch.dublin_absconding_share)]
+        absconded = leave(s, gone, Stage.DEPARTED, day)
+        s.today.dublin_absconded += absconded
+        s.today.departed_unsupervised += absconded
+        s.today.exits_departed += absconded
+    expired = in_dublin(s.dublin_final.pop(day))
+    if len(expired):
+        s.today.dublin_deadline_passed += p.persons_in(expired)
+        _to_regular(s, expired, day)
+
+
+def transfer_decisions(s: State, ids: np.ndarray, day: int) -> None:
+    """The IND's transfer decision (a first decision). Under the Pact the right to reception
+    lapses for new cases; the others may appeal (the transfer then waits for the ruling)."""
+    p = s.people
+    h = p._h
+    ch = s.sc.chain
+    s.today.decisions += p.persons_in(ids)
+    _record_waits(s, Track.DUBLIN, ids, day)
+    pact = s.sc.pact
+    if pact is not None and pact.dublin_reception_ends_at_decision:
+        new_rules = h["arrival_day"][ids] >= pact_day(s.sc)
+        ended = leave(s, ids[new_rules], Stage.DEPARTED, day)
+        s.today.exits_departed += ended
+        s.today.dublin_reception_ended += ended
+        ids = ids[~new_rules]
+    appeal = keyed_uniform(h["key"][ids], SALT_APPEAL) < ch.appeal_share["dublin"]
+    s.today.appeals += p.persons_in(ids[appeal])
+    ruling = day + ch.appeal_days["dublin"]
+    s.appeal_due.schedule(ids[appeal], ruling)
+    s.transfer_due.schedule(ids[appeal], max(day + ch.dublin_transfer_days, ruling))
+    s.transfer_due.schedule(ids[~appeal], day + ch.dublin_transfer_days)
 
 
 def lifecycle(s: State, day: int) -> None:

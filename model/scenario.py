@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import itertools
 import os
 import re
 import stat
@@ -129,19 +130,64 @@ class Group(_Strict):
     recognition: Share = Field(description="probability that a decision is a permit")
 
 
+TrackName = Literal["regular", "accelerated", "border", "dublin"]
+TRACK_NAMES = ("regular", "accelerated", "border", "dublin")
+Days = Annotated[int, Field(ge=1, le=3650)]
+
+
+class RampPoint(_Strict):
+    """One dated point of the IND productivity ramp."""
+
+    date: dt.date
+    factor: Annotated[float, Field(ge=0.1, le=5.0)] = Field(description="factor on every track's decisions_per_day on this date (1)")
+
+
 class Chain(_Strict):
     registration_capacity_per_day: NonNeg = Field(description="persons registered per day at the central location")
     registration_deadline_days: PosInt = Field(description="registration must happen within this many days of arrival")
     screening_days: PosInt = Field(description="days from registration to the end of screening")
     accelerated_recognition_max: Share = Field(description="groups with recognition at or below this take the accelerated track")
     dublin_share: Share = Field(description="share of first applicants who are Dublin claimants")
-    decisions_per_day: dict[Literal["regular", "accelerated", "border", "dublin"], NonNeg] = Field(
-        description="IND decisions per day per track, persons")
-    border_procedure_max_days: PosInt = Field(description="border procedure deadline incl. appeal, days")
-    departure_period_days: PosInt = Field(description="days in reception after a rejection")
+    public_order_risk_share: Share = Field(description="share of first-applicant households flagged at screening as a risk to "
+                                           "public order or national security (Pact: accelerated procedure; the border "
+                                           "procedure even for families and unaccompanied minors)")
+    decisions_per_day: dict[TrackName, NonNeg] = Field(
+        description="IND first decisions per day per track, persons (Dublin: claims sent)")
+    decision_capacity_ramp: list[RampPoint] = Field(description="IND productivity: factor on decisions_per_day, linear "
+                                                    "between the dated points, flat before the first and after the last "
+                                                    "(empty: 1)")
+    idle_capacity_shift: Share = Field(description="share of a track's IND capacity left idle (nobody waiting) that goes "
+                                       "to the other tracks the same day, border procedure first")
+    border_procedure_max_days: Days = Field(description="border procedure deadline incl. appeal, days from arrival; "
+                                            "a case still open then moves to the regular procedure")
+    border_procedure_capacity_persons: Annotated[int, Field(ge=0, le=100000)] = Field(
+        description="persons in the border procedure at once (the 'adequate capacity'); eligible arrivals beyond it take "
+                    "the accelerated procedure inland")
+    appeal_share: dict[TrackName, Share] = Field(description="share of rejections (Dublin: transfer decisions) appealed "
+                                                 "with suspensive effect: the household stays in reception until the "
+                                                 "court rules, per track")
+    appeal_days: dict[TrackName, Days] = Field(description="days from the rejection (Dublin: transfer decision) to the "
+                                               "court's ruling, including the time to lodge the appeal, per track")
+    appeal_upheld_share: dict[TrackName, Share] = Field(description="share of appeals the applicant wins: a permit "
+                                                        "(asylum tracks) or the transfer annulled and the claim handled "
+                                                        "in the regular procedure (Dublin), per track")
+    departure_period_days: Days = Field(description="days in reception after a final rejection (departure period)")
     departure_shares: dict[Literal["independent", "forced", "unsupervised"], Share]
-    dublin_transfer_days: PosInt = Field(description="days from transfer decision to transfer")
-    dublin_transfer_success: Share = Field(description="share of transfer decisions that end in a transfer")
+    dublin_reply_days: Days = Field(description="days from the Dublin claim to the other member state's answer")
+    dublin_acceptance_share: Share = Field(description="share of Dublin claims the other member state accepts; the "
+                                           "others are handled in the regular procedure")
+    dublin_decision_days: Days = Field(description="days from acceptance to the IND's transfer decision")
+    dublin_transfer_days: Days = Field(description="days from the transfer decision to the transfer (later when appealed: "
+                                       "after the ruling)")
+    dublin_final_transfer_days: Days = Field(description="days from acceptance to the final transfer date (uiterste "
+                                             "overdrachtsdatum); not transferred by then, the claim is handled in NL")
+    dublin_transfer_success: Share = Field(description="share of accepted claims that end in a transfer")
+    dublin_absconding_share: Share = Field(description="share of accepted claims whose claimant leaves without "
+                                           "supervision before the transfer")
+    vulnerability_assessments_per_day: NonNeg = Field(description="persons COA assesses for special reception needs "
+                                                      "per day (kwetsbaarheidstoets), first come first served")
+    vulnerability_deadline_days: Days = Field(description="the assessment is due within this many days of the "
+                                              "application (arrival)")
     moves_up_per_day: NonNeg = Field(description="persons COA can move from emergency to regular places per day")
     registration_priority: bool = Field(description="register households with minors or special needs first (Art. 10 of 2024/1359)")
     family_sponsor_in_reception_share: Share = Field(description="share of family members (nareizigers) whose sponsor still lives in reception and joins them")
@@ -153,13 +199,27 @@ class Chain(_Strict):
             raise ValueError("needs independent, forced and unsupervised shares summing to 1")
         return v
 
-    @field_validator("decisions_per_day")
+    @field_validator("decisions_per_day", "appeal_share", "appeal_days", "appeal_upheld_share")
     @classmethod
     def _tracks(cls, v: dict[str, float]) -> dict[str, float]:
-        missing = {"regular", "accelerated", "border", "dublin"} - set(v)
+        missing = set(TRACK_NAMES) - set(v)
         if missing:
             raise ValueError(f"missing track(s): {', '.join(sorted(missing))}")
         return v
+
+    @field_validator("decision_capacity_ramp")
+    @classmethod
+    def _dated(cls, v: list[RampPoint]) -> list[RampPoint]:
+        if any(b.date <= a.date for a, b in itertools.pairwise(v)):
+            raise ValueError("dates must increase")
+        return v
+
+    @model_validator(mode="after")
+    def _dublin_outcomes(self) -> Chain:
+        if self.dublin_transfer_success + self.dublin_absconding_share > 1 + 1e-9:
+            raise ValueError("dublin_transfer_success + dublin_absconding_share must not exceed 1 "
+                             f"(got {self.dublin_transfer_success + self.dublin_absconding_share:g})")
+        return self
 
 
 class Housing(_Strict):
@@ -223,7 +283,7 @@ class Trigger(_Strict):
 
     indicator: Indicator = Field(description="occupancy: persons in a bed / usable places incl. raised "
                                  "occupancy (1); occupancy_normal: persons in a bed / normal places (1); "
-                                 "central_occupancy: persons at Ter Apel / its normal places (1); "
+                                 "central_occupancy: persons at registration locations / their normal places (1); "
                                  "unsheltered, registration_backlog: persons; forecast_shortfall: "
                                  "persons short of places in `forecast_weeks` weeks")
     above: float | None = Field(None, description="holds when the indicator is at or above this")
@@ -237,20 +297,65 @@ class Trigger(_Strict):
         return self
 
 
+# Actions at the front of the chain (registration and screening); they act on the national
+# registration centre, so a ladder with one unit per province cannot hold them (see Plan).
+FRONT_ACTIONS = ("raise_registration", "open_registration_site", "relief_places", "onward_placement")
+ActionType = Literal["raise_occupancy", "activate_reserve", "request_places",
+                     "raise_registration", "open_registration_site", "relief_places", "onward_placement"]
+assert set(FRONT_ACTIONS) <= set(typing.get_args(ActionType))
+
+
 class Action(_Strict):
     """What a phase does when it activates (undone, in reverse order, when it deactivates)."""
 
-    type: Literal["raise_occupancy", "activate_reserve", "request_places"]
-    kinds: list[KindName] = Field(default_factory=list, description="raise_occupancy: kinds whose occupancy norm is raised")
-    factor: Annotated[float, Field(ge=1.0, le=2.0)] = Field(1.0, description="raise_occupancy: places as a multiple of normal places (capped at the maximum)")
+    type: ActionType = Field(
+        description="raise_occupancy, activate_reserve, request_places (beds); raise_registration: extra "
+                    "registration and screening staff at the registration centre; open_registration_site: a "
+                    "second registration location with its own beds and registrations per day; relief_places: "
+                    "beds near the registration centre for people waiting to register or in screening; "
+                    "onward_placement: screening continues at a process location after `after_days`")
+    kinds: list[KindName] = Field(default_factory=list,
+                                  description="raise_occupancy: kinds whose occupancy norm is raised")
+    factor: Annotated[float, Field(ge=1.0, le=2.0)] = Field(
+        1.0, description="raise_occupancy: places as a multiple of normal places (capped at the maximum)")
     kind: KindName | None = Field(None, description="request_places: kind of the new places")
-    places: Count = Field(0, description="activate_reserve / request_places: places asked")
-    via: Literal["provinces", "safety_regions", "coa"] = Field("provinces", description="request_places: who is asked "
-                                                              "(provinces pass it to municipalities; coa contracts hotels, ships, halls itself)")
-    repeat_days: PosInt | None = Field(None, description="request_places: ask again every this many days while the phase is active")
-    lead_time_days: Count = Field(0, description="days from decision to open places")
-    success_rate: Share = Field(1.0, description="share of asked places delivered (reserve, safety regions); municipalities decide by willingness")
-    duration_days: PosInt | None = Field(None, description="request_places: contract length, days (default: the kind's)")
+    places: Count = Field(
+        0, description="activate_reserve / request_places: places asked; open_registration_site / relief_places: beds")
+    via: Literal["provinces", "safety_regions", "coa"] = Field(
+        "provinces", description="request_places: who is asked (provinces pass it to municipalities; coa contracts "
+                                 "hotels, ships, halls itself)")
+    repeat_days: PosInt | None = Field(
+        None, description="request_places, relief_places, open_registration_site: ask again every this many days "
+                          "while the phase is active")
+    lead_time_days: Annotated[int, Field(ge=0, le=730)] = Field(
+        0, description="days from decision to open places (or to the measure taking effect)")
+    success_rate: Share = Field(
+        1.0, description="share of asked places delivered (reserve, safety regions, relief places, extra "
+                         "registrations); chance a registration site is realised; municipalities decide by willingness")
+    duration_days: PosInt | None = Field(
+        None, description="request_places, relief_places, open_registration_site: contract length, days (default: the "
+                          "kind's)")
+    per_day: Annotated[float, Field(ge=0.0, le=10_000.0)] = Field(
+        0.0, description="raise_registration / open_registration_site: registrations added per day, persons")
+    after_days: Annotated[int, Field(ge=1, le=30)] | None = Field(
+        None, description="onward_placement: days at the registration location before screening continues elsewhere")
+    province: str | None = Field(
+        None, description="open_registration_site: province of the new site (default: the province with the largest "
+                          "distribution key, other than the registration centre's)")
+    cost_per_day_eur: Annotated[float, Field(ge=0.0, le=10_000_000.0)] = Field(
+        0.0, description="fixed cost per day while the measure is in force (staff, transport), EUR")
+
+    @model_validator(mode="after")
+    def _complete(self) -> Action:
+        need = {"request_places": ("kind", self.kind is not None),
+                "raise_occupancy": ("kinds", bool(self.kinds)),
+                "raise_registration": ("per_day", self.per_day > 0),
+                "open_registration_site": ("places and per_day", self.places > 0 and self.per_day > 0),
+                "relief_places": ("places", self.places > 0),
+                "onward_placement": ("after_days", self.after_days is not None)}.get(self.type)
+        if need is not None and not need[1]:
+            raise ValueError(f"a '{self.type}' action needs {need[0]}")
+        return self
 
 
 class Phase(_Strict):
@@ -265,14 +370,28 @@ class Phase(_Strict):
 
 
 class Plan(_Strict):
-    """The contingency plan (noodplan verhoogde instroom) as an ordered ladder of phases."""
+    """The contingency plan (noodplan verhoogde instroom) as an ordered ladder of phases, and the
+    front ladder for registration and screening (aanmeldketen), climbed alongside it."""
 
     enabled: bool
     scope: Literal["national", "province"] = Field(description="one ladder, or one per province (occupancy per province)")
     forecast_weeks: PosInt = Field(description="horizon of the forecast-shortfall indicator, weeks")
     forecast_window_days: PosInt = Field(description="days of recent inflow and outflow the forecast extrapolates")
     phases: list[Phase] = Field(min_length=1, max_length=4, description="phases 1..4 in scale-up order")
+    front: list[Phase] = Field(default_factory=list, max_length=4,
+                               description="rungs of the front ladder in scale-up order: registration capacity, relief "
+                                           "places, onward placement; always national (one registration system)")
     closing_moves_per_day: NonNeg = Field(description="persons moved out of closing locations per day at scale-down")
+
+    @model_validator(mode="after")
+    def _front_actions_national(self) -> Plan:
+        if self.scope == "province":
+            for i, p in enumerate(self.phases):
+                for j, a in enumerate(p.actions):
+                    if a.type in FRONT_ACTIONS:
+                        raise ValueError(f"phases.{i}.actions.{j}: {a.type} acts on the national registration "
+                                         "centre; with scope province put it in plan.front")
+        return self
 
 
 class MunicipalBehaviour(_Strict):
@@ -285,6 +404,16 @@ class MunicipalBehaviour(_Strict):
     fatigue_per_request: Share = Field(description="drop in willingness each time it accepts")
     recovery_per_year: Share = Field(description="share of the gap to its own base recovered per year")
     spreidingswet_places: Count = Field(description="national reception target under the Spreidingswet (places), keyed to population")
+    network: bool = Field(True, description="municipalities and COA act on the regional network: neighbours' stance "
+                                           "moves willingness, coordination tables pass unmet requests on, moves "
+                                           "prefer nearby locations (false: none of these)")
+    coordination: Literal["none", "province", "safety_region"] = Field(
+        "province", description="coordination tables (regietafels) that re-offer refused places to their other "
+                                "municipalities and pass what is left to neighbouring tables (with network)")
+    room_band_places: Annotated[int, Field(ge=0, le=10_000)] = Field(
+        50, description="moves go emptiest first, but locations whose free places fall in the same band of this many "
+                        "places count as equally suitable and the nearest of them is chosen (with network; 0: no "
+                        "distance)")
 
 
 class Regime(_Strict):
@@ -324,12 +453,18 @@ class Placement(_Strict):
 
 
 class Pact(_Strict):
-    """The EU Migration Pact from its start date; cases filed before keep the old rules."""
+    """The EU Migration Pact from its start date; cases filed before keep the old rules.
+
+    New cases: low recognition (or a public-order risk) means the accelerated procedure, the
+    border procedure when the application is made at the external border (families with
+    children included, unaccompanied minors only when flagged); see `model.state.assign_track`."""
 
     start: dt.date
-    border_procedure_for_low_recognition: bool = Field(description="low-recognition applicants take the border procedure wherever they arrive")
     dublin_reception_ends_at_decision: bool = Field(description="right to reception lapses once the transfer decision is made")
-    new_procedure_share: Share = Field(description="share of each track's IND capacity for cases filed from the start date")
+    new_procedure_share: Share = Field(description="share of each track's IND capacity first given to cases filed from the "
+                                       "start date; what one side leaves idle goes to the other the same day")
+    priority_for_minors: bool = Field(description="new-procedure IND lines decide households with minors or special "
+                                      "needs first (mandatory prioritisation)")
 
 
 class Event(_Strict):
@@ -426,6 +561,7 @@ RUNTIME_PREFIXES = ("chain.", "housing.supply_persons_per_year", "housing.defaul
                     "inflow.household_size_shares", "inflow.family_household_size_shares",
                     "municipalities.neighbour_weight", "municipalities.load_weight",
                     "municipalities.fatigue_per_request", "municipalities.recovery_per_year",
+                    "municipalities.network", "municipalities.room_band_places",
                     "plan.closing_moves_per_day", "costs.reserve_per_place_per_night",
                     "placement.own_request_moves_per_year", "placement.consolidate_below_share",
                     "portfolio.replace_at_occupancy", "portfolio.renewal_probability",

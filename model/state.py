@@ -12,11 +12,12 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from agents.applicants import Applicants, Flag, Stage, Track
-from agents.keyed import SALT_DUBLIN, SALT_TRACK, keyed_uniform
+from agents.keyed import SALT_DUBLIN, SALT_PUBLIC_ORDER, SALT_TRACK, keyed_uniform
 from agents.locations import Locations
 from agents.moves import MoveLog
 from agents.municipalities import Municipalities
 from agents.queues import Calendar, FifoQueue
+from model.front import FrontCapacity
 from model.inflow import draw_households, mean_household_size
 from model.residents import ResidentIndex
 from model.scenario import Scenario
@@ -27,21 +28,22 @@ PROCEDURE_TRACKS = (Track.REGULAR, Track.ACCELERATED, Track.BORDER, Track.DUBLIN
 TRACK_KEYS = {Track.REGULAR: "regular", Track.ACCELERATED: "accelerated", Track.BORDER: "border",
               Track.DUBLIN: "dublin"}
 
-def _track_of(family: bool, dublin: bool, low: bool, border: bool) -> int:
-    """The track set at the end of screening; the first rule that applies decides."""
+def _track_of(family: bool, dublin: bool, fast: bool, border: bool) -> int:
+    """The track set at the end of screening; the first rule that applies decides. `fast`: the
+    grounds for an accelerated procedure; `border`: made at the external border and not exempt."""
     if family:
         return Track.FAMILY          # family members keep theirs
     if dublin:
         return Track.DUBLIN
-    if low and border:
-        return Track.BORDER          # low recognition rate, entered at the border (or Pact case)
-    if low:
+    if fast and border:
+        return Track.BORDER          # accelerated grounds, application made at Schiphol
+    if fast:
         return Track.ACCELERATED
     return Track.REGULAR
 
 
 # Lookup table of the rule above (instead of np.select over condition arrays):
-# TRACK_OF[8 * family + 4 * dublin + 2 * low + border].
+# TRACK_OF[8 * family + 4 * dublin + 2 * fast + border].
 TRACK_OF = np.array([_track_of(*(bool(code >> b & 1) for b in (3, 2, 1, 0))) for code in range(16)], np.int8)
 
 
@@ -63,7 +65,15 @@ class Tally:
     moves: int = 0
     dublin_reception_ended: int = 0  # Pact: right to reception lapsed at the transfer decision
     registration_late: int = 0     # registered after the registration deadline
-    border_late: int = 0           # border-procedure decision after its deadline
+    border_late: int = 0           # border procedure past its deadline: moved to the regular procedure
+    border_diverted: int = 0       # eligible for the border procedure beyond its capacity: accelerated instead
+    appeals: int = 0               # suspensive appeals lodged against a rejection or transfer decision
+    appeal_permits: int = 0        # permits granted on appeal
+    vulnerability_assessed: int = 0
+    vulnerability_late: int = 0    # assessed after the 30-day deadline
+    dublin_absconded: int = 0      # Dublin claimants who left without supervision before the transfer
+    dublin_deadline_passed: int = 0  # final transfer date passed: the claim is handled in the Netherlands
+    decision_waits: list = field(default_factory=list)  # (track, days since arrival, persons) per decided batch
 
 
 @dataclass
@@ -91,6 +101,13 @@ class State:
     screening_done: Calendar = field(default_factory=Calendar)
     departure_due: Calendar = field(default_factory=Calendar)
     transfer_due: Calendar = field(default_factory=Calendar)
+    appeal_due: Calendar = field(default_factory=Calendar)          # court rulings (asylum appeals, Dublin appeals)
+    dublin_reply: Calendar = field(default_factory=Calendar)        # the other member state answers the claim
+    dublin_decision: Calendar = field(default_factory=Calendar)     # transfer decisions due
+    dublin_final: Calendar = field(default_factory=Calendar)        # final transfer dates
+    border_deadline: Calendar = field(default_factory=Calendar)     # border procedures reaching their deadline
+    assessment: FifoQueue = field(default_factory=FifoQueue)        # waiting for the vulnerability assessment
+    border_persons: int = 0                                          # persons in the border procedure now
     carry: dict[str, float] = field(default_factory=dict)           # unused fractional capacity
     procedure_persons: np.ndarray = field(default_factory=lambda: np.zeros(len(Track), np.int64))
     half_year: str = ""
@@ -106,6 +123,7 @@ class State:
     regimes: object = None                                           # model.regimes.RegimeRuntime
     seed: int | None = None
     residents: ResidentIndex = field(default_factory=ResidentIndex)   # who is in a bed where
+    front: FrontCapacity = field(default_factory=FrontCapacity)       # the plan's registration measures
 
     def residents_of(self, locations: np.ndarray) -> np.ndarray:
         """Ids of the households in a bed at any of `locations`, ascending (`model.residents`)."""
@@ -118,16 +136,38 @@ class State:
 
 
 def assign_track(sc: Scenario, people: Applicants, ids: np.ndarray) -> np.ndarray:
-    """Track per household at the end of screening (keyed: the same in every variant)."""
+    """Track per household at the end of screening (keyed: the same in every variant), before the
+    border procedure's capacity is applied (`model.rulebook.enter_procedure`).
+
+    Accelerated grounds: a low-recognition group; under the Pact also a public-order risk. The
+    border procedure takes those among them whose application was made at the external border
+    (Schiphol), except households with special needs, unaccompanied minors unless flagged as a
+    public-order risk, and, under the old rules, families with children unless flagged (seeds 001,
+    002: "in beginsel niet in de grensprocedure"; the Pact includes families)."""
     p = people._h
     group_rec = np.array([g.recognition for g in sc.groups])
     low = group_rec[p["group"][ids]] <= sc.chain.accelerated_recognition_max
     dublin = keyed_uniform(p["key"][ids], SALT_DUBLIN) < sc.chain.dublin_share
-    border = (p["flags"][ids] & Flag.AT_BORDER) > 0
-    if sc.pact is not None and sc.pact.border_procedure_for_low_recognition:
-        border |= p["arrival_day"][ids] >= (sc.pact.start - sc.start_date).days   # Pact cases
+    risk = public_order_risk(sc, p["key"][ids])
+    flags = p["flags"][ids]
+    pact_case = p["arrival_day"][ids] >= pact_day(sc)
+    fast = low | (risk & pact_case)
+    exempt = ((flags & Flag.VULNERABLE) > 0) | (((flags & Flag.UNACCOMPANIED_MINOR) > 0) & ~risk) \
+        | (~pact_case & (p["children"][ids] > 0) & ~risk)
+    border = ((flags & Flag.AT_BORDER) > 0) & ~exempt
     family = p["track"][ids] == Track.FAMILY
-    return TRACK_OF[8 * family + 4 * dublin + 2 * low + border]
+    return TRACK_OF[8 * family + 4 * dublin + 2 * fast + border]
+
+
+def public_order_risk(sc: Scenario, keys: np.ndarray) -> np.ndarray:
+    """Whether each household is flagged at screening as a risk to public order (keyed)."""
+    return keyed_uniform(keys, SALT_PUBLIC_ORDER) < sc.chain.public_order_risk_share
+
+
+def pact_day(sc: Scenario) -> int:
+    """Run day on which the Pact applies (cases that arrive from then on are new-procedure cases);
+    far beyond any run without a Pact."""
+    return (sc.pact.start - sc.start_date).days if sc.pact is not None else 1 << 30
 
 
 def draw_group(sc: Scenario, keys: np.ndarray, low_share: float | None = None) -> np.ndarray:

@@ -11,7 +11,8 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def _paths(d, prefix=""):
     for k, v in d.items():
-        if isinstance(v, dict) and v and k not in ("decisions_per_day", "departure_shares", "places",
+        if isinstance(v, dict) and v and k not in ("decisions_per_day", "appeal_share", "appeal_days",
+                                                    "appeal_upheld_share", "departure_shares", "places",
                                                     "mean_location_places", "contract_years", "contract_term_days",
                                                     "renewal_probability", "per_place_per_year", "targets"):
             yield from _paths(v, f"{prefix}{k}.")

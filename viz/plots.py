@@ -30,7 +30,7 @@ KIND_GROUPS = {
     "Crisis (crisisnoodopvang)": ["crisis"],
 }
 GROUP_COLOURS = ["#6a3d9a", "#33a02c", "#ff7f00", "#e31a1c"]
-STAGE_COLOURS = ["#a6cee3", "#6a3d9a", "#1f78b4", "#33a02c", "#fb9a99", "#b15928"]
+STAGE_COLOURS = ["#a6cee3", "#6a3d9a", "#1f78b4", "#fdbf6f", "#33a02c", "#fb9a99", "#b15928"]
 MARK_COLOURS = {"phase": "#d95f02", "request": "#1b9e77", "regime": "#7570b3", "decision": "#e7298a",
                 "event": "#666666", "action": "#a6761d"}
 _KIND_IDX = [[KIND_NAMES.index(k) for k in ks] for ks in KIND_GROUPS.values()]

@@ -28,7 +28,8 @@ WAITING, SCREENING, PROCEDURE, PERMIT, REJECTED, HOUSED, DEPARTED = range(7)
 
 def reference_scenario(days: int = 365, scale: float = 1.0, stock: int = 0) -> Scenario:
     """Baseline reduced to the subset both implementations model: singles, regular track only,
-    no family reunification, nobody at the border, no Dublin, no contingency plan.
+    no family reunification, nobody at the border, no Dublin, no appeals, no productivity ramp,
+    no contingency plan.
 
     `stock`: single applicants already waiting for an IND decision on the start date (regular
     procedure; noodplan seeds them through `initial.entitled_persons` with no permit holders and
@@ -42,7 +43,9 @@ def reference_scenario(days: int = 365, scale: float = 1.0, stock: int = 0) -> S
         "inflow": {"first_applications_per_year": 22100 * scale, "family_reunification_per_year": 0,
                    "household_size_shares": [1.0], "family_household_size_shares": [1.0],
                    "unaccompanied_minor_share_of_singles": 0.0, "border_entry_share": 0.0, "shocks": []},
-        "chain": {"dublin_share": 0.0, "accelerated_recognition_max": 0.0,
+        "chain": {"dublin_share": 0.0, "accelerated_recognition_max": 0.0, "public_order_risk_share": 0.0,
+                  "decision_capacity_ramp": [],
+                  "appeal_share": {"regular": 0.0, "accelerated": 0.0, "border": 0.0, "dublin": 0.0},
                   "registration_capacity_per_day": 300 * scale,
                   "decisions_per_day": {"regular": 50 * scale, "accelerated": 0, "border": 0, "dublin": 0},
                   "family_sponsor_in_reception_share": 0.0},

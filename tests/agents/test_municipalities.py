@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from agents.municipalities import Municipalities, house, link
 
@@ -42,3 +43,40 @@ def test_house_is_first_linked_first_housed_and_keeps_families_whole():
     homes = np.array([4, 0])
     # municipality 0: households 0 (2) and 2 (3) start at 0 and 2 < 4 -> housed; 3 starts at 5
     assert list(house(mun, sizes, homes)) == [True, False, True, False, False]
+
+
+def test_the_network_switch_changes_the_response_of_two_neighbouring_municipalities():
+    import scipy.sparse as sp
+
+    from agents.municipalities import ask_table, react_to_answers
+
+    # A (0) and B (1) share a border and sit at one coordination table, which asks A first (the
+    # furthest below its Spreidingswet key); A never accepts, B always.
+    neighbour_mean = sp.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]))
+    chance = np.array([0.0, 1.0])
+    both = np.array([0, 1])
+    # on the network the table re-offers what A refused: B hosts the 200 places, none unplaced
+    asked, yes, per, left = ask_table(both, 200, 200, chance, round_no=1, re_offer=True)
+    assert list(asked) == [0, 1] and list(yes) == [False, True] and list(per) == [200, 200] and left == 0
+    # off the network A answers alone: the 200 places stay unplaced and B is never asked
+    asked, yes, per, left = ask_table(both, 200, 200, chance, round_no=1, re_offer=False)
+    assert list(asked) == [0] and list(yes) == [False] and left == 200
+    # neighbours watch each other answer (weight 0.2). A asked and refused, B not asked:
+    # B 0.5 + 0.2 * (0 - 0.5) = 0.4; A has no asked neighbour and keeps 0.3
+    w = np.array([0.3, 0.5])
+    after = react_to_answers(w, neighbour_mean, np.array([True, False]), np.array([False, False]), 0.2)
+    assert after == pytest.approx([0.3, 0.4])
+    # both asked, B accepted: A 0.3 + 0.2 * (1 - 0.3) = 0.44, B 0.5 + 0.2 * (0 - 0.5) = 0.4
+    after = react_to_answers(w, neighbour_mean, np.array([True, True]), np.array([False, True]), 0.2)
+    assert after == pytest.approx([0.44, 0.4])
+
+
+def test_an_offer_asks_one_location_per_municipality_and_splits_the_places():
+    from agents.municipalities import offer
+
+    # 500 places in locations of about 200: round(2.5) = 2 municipalities, 250 each; with 3
+    # candidates the third is not asked. 10 places still ask one municipality.
+    asked, yes, per, left = offer(np.array([5, 6, 7]), 500, 200, np.ones(8), round_no=3)
+    assert list(asked) == [5, 6] and list(per) == [250, 250] and yes.all() and left == 0
+    asked, yes, per, left = offer(np.array([5, 6, 7]), 10, 200, np.zeros(8), round_no=3)
+    assert list(asked) == [5] and list(per) == [10] and left == 10

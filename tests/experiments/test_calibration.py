@@ -98,17 +98,18 @@ def test_write_fitted_rewrites_marked_lines_only(tmp_path):
     text = ("extends: hindcast-2015\nname: t\nchain:\n  decisions_per_day:\n"
             "    regular: 50.0   # calibrated: ind_decisions\n    accelerated: 15.0 # calibrated: ind_decisions\n"
             "    border: 3.0     # calibrated: ind_decisions\n    dublin: 10.0    # calibrated: ind_decisions\n"
-            "  departure_period_days: 28  # calibrated: stay_after_rejection\n")
+            "  appeal_days:\n    regular: 180  # calibrated: appeal_days\n")
     f = tmp_path / "t.yaml"
     f.write_text(text)
     est = [cal.Estimate(cal.by_name(["ind_decisions"])[0], 39.0, 35.0, 44.0, True, []),
-           cal.Estimate(cal.by_name(["stay_after_rejection"])[0], 120.0, None, 200.0, True, [])]
+           cal.Estimate(cal.by_name(["appeal_days"])[0], 120.0, None, 200.0, True, [])]
     fit = cal.Fit(problem=None, values=[39.0, 120.0], loss=0.01, estimates=est, evaluations=10, sigma2=0.01)
     cal.write_fitted(fit, [f], "test provenance")
     sc = load_scenario(str(f))
     assert sc.chain.decisions_per_day["regular"] == pytest.approx(25.0)      # 39 x 50/78
     assert sc.chain.decisions_per_day["dublin"] == pytest.approx(5.0)
-    assert sc.chain.departure_period_days == 120
+    # the rest from the baseline
+    assert sc.chain.appeal_days["regular"] == 120 and sc.chain.appeal_days["border"] == 35
     out = f.read_text()
     assert "90 % [bound, 200]; test provenance" in out and "90 % [22.44, 28.21]" in out
     assert out.count("# calibrated:") == 5

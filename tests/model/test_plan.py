@@ -88,7 +88,7 @@ def test_raise_occupancy_adds_places_up_to_the_maximum_and_scale_down_drains():
     regular = np.flatnonzero((L.kind == Kind.REGULAR) & (L.life == Life.OPEN))
     raised = np.floor(L.capacity[regular] * 1.15).astype(int)
     expected = np.minimum(L.max_capacity[regular], raised) - L.capacity[regular]
-    done = s.plan._do_raise_occupancy(s, 0, 0, a)
+    done = s.plan._do_raise_occupancy(s, 0, -1, a)   # unit -1: national
     assert np.array_equal(L.extra[regular], expected)
     assert (L.extra[L.kind != Kind.REGULAR] == 0).all()
     L.occupancy[regular[0]] = L.capacity[regular[0]] + 3       # three residents above the normal norm
@@ -105,7 +105,7 @@ def test_requests_deliver_part_of_what_is_asked_like_history():
     s.plan = PlanRuntime(s, s.sc.plan)
     a = Action(type="request_places", kind="emergency", places=5000, via="provinces", lead_time_days=30)
     n0 = s.locs.n
-    done = s.plan._do_request_places(s, 0, 0, a)
+    done = s.plan._do_request_places(s, 0, -1, a)
     delivered = int(s.locs.capacity[done.locations].sum())
     assert 0.1 * 5000 <= delivered <= 0.5 * 5000
     assert (s.locs.life[n0:] == Life.PLANNED).all() and (s.locs.open_day[n0:] == 30).all()
@@ -138,3 +138,61 @@ def test_province_scope_reads_each_province_own_occupancy():
     normal = L.capacity[housing & (L.life == Life.OPEN)].sum()
     assert values["occupancy_normal"][p] == pytest.approx(L.occupancy[housing].sum() / normal)
     assert values["unsheltered"].shape == (12,)
+
+
+def _requests(scope: str, action: Action) -> list[int]:
+    """Places asked by one decision of the plan on the same state (a fresh copy each time): one
+    national request, or one per province (all provinces at once)."""
+    import copy
+
+    base = prepare("baseline", days=10)
+    plan = base.sc.plan.model_copy(deep=True)
+    plan.scope = scope
+    units = [-1] if scope == "national" else range(len(base.world.provinces))
+    out = []
+    for unit in units:
+        s = copy.deepcopy(base)
+        rt = PlanRuntime(s, plan)
+        out.append(getattr(rt, f"_do_{action.type}")(s, 0, unit, action).asked)
+    return out
+
+
+def test_province_requests_split_the_national_request_by_the_key():
+    # 1,000 places contracted by COA: the key is the provincial distribution of 1 Jan 2024
+    # (77,100 places); each province asks floor(1,000 x its share): Drenthe 3,553 -> 46,
+    # Flevoland 44, Friesland 48, Gelderland 98, Groningen 49, Limburg 56, Noord-Brabant 125,
+    # Noord-Holland 148, Overijssel 52, Utrecht 62, Zeeland 19, Zuid-Holland 19,097 -> 247: 994
+    coa = Action(type="request_places", kind="emergency", places=1000, via="coa", success_rate=1.0)
+    provinces = _requests("province", coa)
+    assert provinces == [46, 44, 48, 98, 49, 56, 125, 148, 52, 62, 19, 247]
+    assert sum(provinces) == 994 and _requests("national", coa) == [1000]
+    for action in (Action(type="request_places", kind="emergency", places=10000, via="provinces"),
+                   Action(type="request_places", kind="crisis", places=5625, via="safety_regions"),
+                   Action(type="activate_reserve", places=3000)):
+        assert sum(_requests("province", action)) <= _requests("national", action)[0]
+
+
+@pytest.mark.parametrize("network,delivered", [(True, 1000), (False, 479)])
+def test_a_province_that_cannot_place_its_share_passes_it_to_its_neighbour(network, delivered):
+    sc = load_scenario("baseline").model_copy(deep=True)
+    sc.provinces = ["Drenthe", "Groningen"]
+    sc.municipalities.network = network
+    sc.municipalities.neighbour_weight = 0.0      # answers here depend on the tables only
+    sc.municipalities.load_weight = 0.0
+    s = prepare(sc, days=10)
+    m = s.munis
+    m.willingness[:] = m.base_willingness[:] = (m.province == 0)   # Drenthe always accepts, Groningen never
+    rt = PlanRuntime(s, s.sc.plan)
+    # key: Drenthe 3,553, Groningen 3,851 places -> Drenthe floor(1,000 x 0.4799) = 479, Groningen
+    # 520 + the remainder 1 = 521. Groningen's two asked and the two it re-offers to refuse; on the
+    # network its table passes the 521 to Drenthe, whose next two municipalities accept them.
+    a = Action(type="request_places", kind="emergency", places=1000, via="provinces")
+    done = rt._do_request_places(s, 0, -1, a)
+    assert int(s.locs.capacity[done.locations].sum()) == delivered
+    passed = [e for e in s.event_log if e["what"] == "pass unplaced places to neighbouring tables"]
+    if network:
+        detail = "521 emergency places refused in Groningen offered to Drenthe: 521 accepted"
+        assert [e["detail"] for e in passed] == [detail]
+        assert (m.refused[m.province == 1] > 0).sum() == 4
+    else:
+        assert passed == [] and (m.refused[m.province == 1] > 0).sum() == 2

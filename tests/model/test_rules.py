@@ -103,8 +103,12 @@ def test_screening_end_stays_at_ter_apel_while_nothing_is_free():
     assert s.locs.occupancy[0] == 8 and list(s.needs_bed.peek()) == list(ids[3:])
 
 
+NO_APPEAL = {"regular": 0.0, "accelerated": 0.0, "border": 0.0, "dublin": 0.0}
+
+
 def test_decisions_follow_capacity_and_the_keyed_recognition_draw():
-    sc = small()
+    # no capacity from the other tracks, no ramp, nobody appeals: 2 decisions, then 28 days to leave
+    sc = small(idle_capacity_shift=0.0, decision_capacity_ramp=[], appeal_share=NO_APPEAL)
     sc.chain.decisions_per_day["regular"] = 2
     s = prepare(sc, days=40)
     ids = _add(s, [1, 1, 1], stage=Stage.PROCEDURE, group=1)

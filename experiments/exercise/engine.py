@@ -4,7 +4,7 @@
 act at the turn boundary (`advance`), in a defined order: by role (national coordination table,
 COA, IND, provinces, safety regions, municipalities: `RoleKind.rank`), then in the order they were
 submitted. Requests for places are settled at the same boundary: a request to a role nobody plays
-is answered at once by the model (`roles.model_answer_share`), a request to a played role waits one
+is answered at once by the model (`experiments.exercise.answers`), a request to a played role waits one
 turn for its answer and is then answered by the model. Then the turn's days are simulated: before
 each day the injects due that day fire; after each day the condition injects are checked and fire
 (once) on the first day their condition holds.
@@ -32,6 +32,7 @@ from pydantic import ValidationError
 
 from agents.applicants import Stage
 from agents.locations import Kind, Life
+from experiments.exercise import answers
 from experiments.exercise import roles as R
 from experiments.exercise.msel import Exercise, Inject, effect_event
 from model.mesa_model import ReceptionModel
@@ -390,13 +391,16 @@ class ExerciseRun:
             self._log("refused", role.id, what + summary(d), str(exc), d.why, decision=d.model_dump(mode="json"))
 
     def _model_answers(self, q: R.Request, reason: str) -> None:
-        share = R.model_answer_share(self.model.state.sc, q.to_type)
-        places = round(q.places * share)
+        """The model's own municipal (or safety-region) response (`experiments.exercise.answers`)."""
+        s = self.model.state
         q.answered = True
+        places, how = answers.answer(s, q.kind, q.places, q.province, q.to_type, q.number,
+                                     R.lead_time_days(s.sc, q.kind), f"request {q.number}")
         self._log("model", None, f"request {q.number} answered by the model: {places:,} of {q.places:,} places",
-                  f"{reason}; the model delivers {share:.0%} of a request ({q.to_type.replace('_', ' ')})")
-        if places:
-            self._open_for(q, places, "model answer")
+                  f"{reason}; {how}")
+        s.event_log.append({"day": s.day, "date": self.date(), "source": "decision", "where": q.province,
+                            "what": f"open {q.kind}", "detail": f"request {q.number}: {places:,} of {q.places:,} "
+                                                                 f"places accepted ({how})"})
 
     def _open_for(self, q: R.Request, places: int, who: str) -> None:
         sc = self.model.state.sc

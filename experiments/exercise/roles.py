@@ -188,20 +188,9 @@ def cost_per_day_eur(sc: Scenario, kind: str, places: int) -> float:
     return sc.costs.per_place_per_year[kind] / 365.0 * places
 
 
-def model_answer_share(sc: Scenario, to_type: str) -> float:
-    """The share of a request the model delivers when nobody plays the role asked: the municipalities'
-    mean willingness (`municipalities.willingness_mean`, calibrated to 2020 and 2024), or for a
-    safety region the success rate of the plan's safety-region requests (1 when the plan has none)."""
-    if to_type == "municipality":
-        return sc.municipalities.willingness_mean
-    rates = [a.success_rate for p in sc.plan.phases for a in p.actions
-             if a.type == "request_places" and a.via == "safety_regions"]
-    return rates[0] if rates else 1.0
-
-
 def to_events(role: Role, d, sc: Scenario, date: dt.date) -> list[Event]:
     """The events that carry out decision `d` of `role` now (request and answer decisions are
-    settled by the exercise: see `experiments.exercise.engine`)."""
+    settled by the exercise: see `experiments.exercise.engine` and `.answers`)."""
     label = f"{role.title}: {d.why}".strip(": ")[:200]
     province = getattr(d, "province", None) or (role.province if role.kind.regional else None)
     if isinstance(d, OpenPlaces):

@@ -163,20 +163,36 @@ def test_requests_wait_for_a_played_role_and_are_answered_by_the_model_otherwise
     L = run.model.state.locs
     assert L.capacity[-1] == 40 and Life(L.life[-1]) == Life.PLANNED
     assert run.open_requests("gem-gr") == []
-    # unanswered for a turn: the model answers with the mean willingness, 100 x 0.3 = 30 places
+    # unanswered for a turn: the model answers (below)
     run.submit("lrt", {"type": "request_places", "kind": "emergency", "places": 100, "province": "Groningen"})
     run.advance()
+    assert [e["kind"] for e in run.log if e["kind"] == "model"] == []
     run.advance()
-    assert run.model.state.locs.capacity[-1] == 30
-    assert [e["what"] for e in run.log if e["kind"] == "model"] == [
-        "request 2 answered by the model: 30 of 100 places"]
+    assert [e["what"].split(":")[0] for e in run.log if e["kind"] == "model"] == ["request 2 answered by the model"]
 
 
-def test_a_request_to_a_role_nobody_plays_is_answered_by_the_model_at_once():
-    run = run_of(roles=ROLES[:2])
+def willing(mean: float) -> dict:
+    sc = small_scenario()
+    sc["municipalities"].update(willingness_mean=mean, willingness_spread=0.0, load_weight=0.0)
+    return sc
+
+
+@pytest.mark.parametrize("mean, accepted", [(1.0, 100), (0.0, 0)])
+def test_a_request_to_a_role_nobody_plays_gets_the_municipalities_answer_at_once(mean, accepted):
+    # every municipality as willing as `mean` (no spread, no load pressure): 100 places in emergency
+    # locations of 10 (the small world's size) are put to round(100 / 10) = 10 of Groningen's 10
+    # municipalities, 10 each; all accept (chance 1) or none (chance 0)
+    run = run_of(roles=ROLES[:2], scenario=willing(mean))
+    m0 = run.model.state.locs.n
     run.submit("coa", {"type": "request_places", "kind": "emergency", "places": 100, "province": "Groningen"})
     run.advance()
-    assert run.model.state.locs.capacity[-1] == 30      # 100 x willingness_mean 0.3
+    s = run.model.state
+    new = slice(m0, s.locs.n)
+    assert int(s.locs.capacity[new].sum()) == accepted
+    assert len(set(s.locs.municipality[new].tolist())) == accepted // 10
+    assert int(s.munis.accepted.sum()) == accepted // 10 and int(s.munis.refused.sum()) == 10 - accepted // 10
+    assert [e["what"] for e in run.log if e["kind"] == "model"] == [
+        f"request 1 answered by the model: {accepted} of 100 places"]
 
 
 def _busy(run: ExerciseRun) -> None:

@@ -49,12 +49,31 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
-def cmd_ui(args: argparse.Namespace) -> int:
+def _ui_installed(command: str) -> bool:
     try:
         import solara  # noqa: F401
     except ImportError:
-        print("noodplan ui: the UI packages are not installed (pip install -e '.[ui]', or ./scripts/setup)",
+        print(f"noodplan {command}: the UI packages are not installed (pip install -e '.[ui]', or ./scripts/setup)",
               file=sys.stderr)
+        return False
+    return True
+
+
+def _serve(command: list[str], env: dict[str, str]) -> int:
+    """Run the server until it stops; stopping the command (Ctrl+C, SIGTERM) stops the server with it."""
+    proc = subprocess.Popen(command, env=env)
+
+    def forward(signum, _frame):
+        if proc.poll() is None:
+            proc.send_signal(signum)
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    code = proc.wait()
+    return 0 if code in (0, -signal.SIGINT, -signal.SIGTERM) else code
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    if not _ui_installed("ui"):
         return base.EXIT_BAD_INPUT
     host = "127.0.0.1"
     if not 0 < args.port < 65536:
@@ -75,24 +94,12 @@ def cmd_ui(args: argparse.Namespace) -> int:
             return base.EXIT_BAD_INPUT
         env["NOODPLAN_UI_SCENARIO"] = args.scenario
     print(f"noodplan UI at http://{host}:{args.port}/  (offline; Ctrl+C stops it)", flush=True)
-    proc = subprocess.Popen(server_command(host, args.port), env=env)
-
-    def forward(signum, _frame):          # stopping `noodplan ui` stops the server with it
-        if proc.poll() is None:
-            proc.send_signal(signum)
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    code = proc.wait()
-    return 0 if code in (0, -signal.SIGINT, -signal.SIGTERM) else code
+    return _serve(server_command(host, args.port), env)
 
 
 def cmd_exercise_serve(args: argparse.Namespace) -> int:
     """The exercise room (`viz.exercise_app`): on 127.0.0.1 unless `--host` says otherwise."""
-    try:
-        import solara  # noqa: F401
-    except ImportError:
-        print("noodplan exercise serve: the UI packages are not installed (pip install -e '.[ui]', or ./scripts/setup)",
-              file=sys.stderr)
+    if not _ui_installed("exercise serve"):
         return base.EXIT_BAD_INPUT
     host = args.host
     if not 0 < args.port < 65536:
@@ -112,15 +119,7 @@ def cmd_exercise_serve(args: argparse.Namespace) -> int:
     if host not in LOOPBACK:
         print(f"  listening on {host}: anyone who can reach this address can open the page; only those with a "
               f"room's join code can enter it", flush=True)
-    proc = subprocess.Popen(server_command(host, args.port, "viz.exercise_app"), env=server_env())
-
-    def forward(signum, _frame):
-        if proc.poll() is None:
-            proc.send_signal(signum)
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    code = proc.wait()
-    return 0 if code in (0, -signal.SIGINT, -signal.SIGTERM) else code
+    return _serve(server_command(host, args.port, "viz.exercise_app"), server_env())
 
 
 def build_parser() -> argparse.ArgumentParser:

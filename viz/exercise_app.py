@@ -231,6 +231,18 @@ def Player(room: Room, token: str, on_leave):
             rows.append([f"{p['name']}: in a bed / places",
                          f"{p['in_bed']:,} / {p['places']:,} ({p['occupancy']:.0%})"])
         _table(["figure", "now"], rows, "np-ex-figures")
+        if "kinds" in panel:
+            _table(["location kind", "in a bed", "places"],
+                   [[k, f"{x['in_bed']:,}", f"{x['places']:,}"] for k, x in panel["kinds"].items()], "np-ex-kinds")
+        if "tracks" in panel:
+            _table(["IND track", "waiting (persons)", "decisions per day"],
+                   [[t, f"{x['waiting']:,}", f"{x['decisions_per_day']:g}"] for t, x in panel["tracks"].items()],
+                   "np-ex-tracks")
+        if panel.get("locations"):
+            _table(["location", "kind", "state", "in a bed", "places"],
+                   [[x["name"], x["kind"], x["state"] + (f" (opens day {x['opens_day']})" if x["state"] == "planned"
+                                                         else ""), f"{x['in_bed']:,}", f"{x['places']:,}"]
+                    for x in panel["locations"]], "np-ex-locations")
         if panel["requests"]:
             _table(["request", "from", "kind", "places"], [[q["number"], q["by"], q["kind"], q["places"]]
                                                             for q in panel["requests"]], "np-ex-requests")
@@ -312,6 +324,12 @@ def Page():
         except ScenarioError as exc:
             message.set(str(exc))
 
+    def restore(file: dict):
+        try:
+            keep(*ROOMS.restore(file["data"], file.get("name") or "saved exercise"))
+        except ScenarioError as exc:
+            message.set(str(exc))
+
     def join():
         try:
             room = ROOMS.get(code.value)
@@ -331,6 +349,8 @@ def Page():
         with solara.Card("Facilitator: create a room", style={"min-width": "320px"}):
             solara.Select("Exercise", values=library_names(), value=exercise, classes=["np-ex-pick"])
             solara.Button("Create room", on_click=create, color="primary", classes=["np-ex-create"])
+            solara.FileDrop("…or drop a saved exercise (JSON) to continue it in a new room", on_file=restore,
+                            lazy=False)
         with solara.Card("Player: join a room", style={"min-width": "320px"}):
             solara.InputText("Join code", value=code, continuous_update=True, classes=["np-ex-code"])
             solara.Select("Role", values=roles, value=role, classes=["np-ex-role"])

@@ -192,6 +192,21 @@ class Rooms:
         ex, sc = load_exercise(exercise)
         return self._add(ExerciseRun(ex, sc, world=world_for(sc)), exercise)
 
+    def restore(self, data: bytes | str, source: str = "saved exercise") -> tuple[Room, str]:
+        """A new room continuing a saved exercise (`experiments.exercise.savefile`), paused."""
+        import json
+
+        if len(data) > savefile.MAX_BYTES:
+            raise RoomError(f"{source}: more than {savefile.MAX_BYTES:,} bytes; not a saved exercise")
+        try:
+            parsed = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise RoomError(f"{source}: not a saved noodplan exercise ({str(exc).splitlines()[0]})") from None
+        run = savefile.from_dict(parsed, source)
+        room, key = self._add(run, run.exercise.name)
+        room.status = "finished" if run.finished else "paused"
+        return room, key
+
     def fork(self, room: Room, key: str, snapshot: str) -> tuple[Room, str]:
         """A new room going on from a snapshot of `room` (which is left as it is)."""
         with room.lock:

@@ -159,8 +159,9 @@ class ExerciseRun:
                     if not q.answered and q.to_type == role.type and q.province == role.province]
 
     def panel(self, role_id: str) -> dict:
-        """What a role sees: the national figures, its province's (regional roles), its open
-        requests, and the decisions it may take with their lead times and costs."""
+        """What a role sees: the national figures; COA its places by kind, the IND its tracks
+        (waiting persons, decisions per day), a regional role its province and its locations; its
+        open requests; and the decisions it may take with their lead times and costs."""
         role = self.exercise.role(role_id)
         with self.lock:
             s = self.model.state
@@ -172,6 +173,23 @@ class ExerciseRun:
                 out["province"] = {"name": role.province, "in_bed": occ, "places": cap,
                                    "occupancy": occ / cap if cap else float("nan"),
                                    "locations": int((in_prov & (s.locs.life == Life.OPEN)).sum())}
+                live = np.flatnonzero(in_prov & np.isin(s.locs.life, (Life.OPEN, Life.PLANNED, Life.CLOSING)))
+                out["locations"] = [{"name": s.locs.names[j], "kind": Kind(s.locs.kind[j]).name.lower(),
+                                     "state": Life(s.locs.life[j]).name.lower(), "in_bed": int(s.locs.occupancy[j]),
+                                     "places": int(s.locs.places()[j]), "opens_day": int(s.locs.open_day[j])}
+                                    for j in live]
+            if role.type == "coa":
+                by_kind = {}
+                for k in Kind:
+                    sel = (s.locs.kind == k) & (s.locs.life == Life.OPEN)
+                    if sel.any():
+                        by_kind[k.name.lower()] = {"in_bed": int(s.locs.occupancy[sel].sum()),
+                                                   "places": int(s.locs.places()[sel].sum())}
+                out["kinds"] = by_kind
+            if role.type == "ind":
+                backlog = s.recorder.track_backlog[s.day - 1] if s.day else np.zeros(len(R.TRACKS), np.int64)
+                out["tracks"] = {t: {"waiting": int(backlog[i]), "decisions_per_day": s.sc.chain.decisions_per_day[t]}
+                                 for i, t in enumerate(R.TRACKS)}
             out["requests"] = [vars(q).copy() for q in self.open_requests(role_id)]
             out["decisions"] = {
                 d: {"kinds": {k: {"lead_time_days": R.lead_time_days(s.sc, k),

@@ -24,6 +24,7 @@ from model.scenario import Event, KindName, RegimeName, Scenario, ScenarioError,
 
 RoleType = Literal["national", "coa", "ind", "province", "safety_region", "municipality"]
 Track = Literal["regular", "accelerated", "border", "dublin"]
+TRACKS = ("regular", "accelerated", "border", "dublin")     # in the recorder's order (model.state.PROCEDURE_TRACKS)
 HOUSING_KINDS = ("process", "regular", "minors", "accelerated", "emergency", "crisis")
 
 

@@ -377,3 +377,18 @@ def test_the_report_holds_every_decision_the_assessment_and_the_lessons(tmp_path
     assert "answer &lt;to&gt; call" in text and "ask earlier</textarea>" in text
     assert "data:image/png;base64," in text          # self-contained: nothing fetched or run
     assert "<script" not in text and "href=" not in text and "src='http" not in text
+
+
+def test_each_role_sees_its_own_panel():
+    run = run_of()
+    run.submit("ind", {"type": "reprioritise", "from_track": "regular", "to_track": "dublin", "share": 0.5})
+    run.advance()
+    coa, ind, gem, lrt = (run.panel(r) for r in ("coa", "ind", "gem-gr", "lrt"))
+    # the small world's open locations by kind: central 20, process 10, regular 10 places (its one
+    # emergency location of 10 closed on day 0: under half full, consolidated)
+    assert {k: v["places"] for k, v in coa["kinds"].items()} == {"central": 20, "process": 10, "regular": 10}
+    assert ind["tracks"]["regular"]["decisions_per_day"] == 25 and ind["tracks"]["dublin"]["decisions_per_day"] == 35
+    assert gem["province"]["name"] == "Groningen" and len(gem["locations"]) == 3
+    assert set(gem["decisions"]) == {"open_places", "answer_request"}
+    assert gem["decisions"]["open_places"]["kinds"]["emergency"]["lead_time_days"] == 21
+    assert not {"kinds", "tracks", "locations", "province"} & set(lrt)

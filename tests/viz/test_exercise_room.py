@@ -64,3 +64,17 @@ def test_rooms_are_isolated_and_a_fork_is_a_room_of_its_own():
     assert c.run.fingerprint() == a.run.fingerprint()
     with pytest.raises(RoomError, match="no room with this code"):
         rooms.get("AAAA-BBBB-CCCC-DDDD")
+
+
+def test_a_saved_exercise_continues_in_a_new_room():
+    rooms = Rooms()
+    a, ka = small_room(rooms)
+    a.start(ka)
+    a.submit(a.join("coa"), {"type": "open_places", "kind": "emergency", "places": 10, "why": "hall"})
+    a.advance(ka)
+    a.lesson(ka, "beds", "sooner")
+    b, kb = rooms.restore(a.save_json(ka).encode())
+    assert b.code != a.code and b.status == "paused" and kb != ka
+    assert b.run.fingerprint() == a.run.fingerprint() and b.run.log == a.run.log and b.run.lessons == {"beds": "sooner"}
+    with pytest.raises(RoomError, match=r"x\.json: not a saved noodplan exercise"):
+        rooms.restore(b"{", "x.json")

@@ -68,7 +68,7 @@ def _figure(run: ExerciseRun) -> str:
     fig, axes = plt.subplots(len(FIGURES), 1, figsize=(11, 2.0 * len(FIGURES)), dpi=110, sharex=True)
     for ax, (key, label) in zip(axes, FIGURES):
         ax.plot(days, x[key], color="#333", lw=1.2)
-        ax.set_ylabel(label, fontsize=8)
+        ax.set_title(label, loc="left", fontsize=9)
         ax.grid(alpha=0.3)
         for e in run.log:
             if e["kind"] == "decision":

@@ -9,8 +9,8 @@ turn for its answer and is then answered by the model. Then the turn's days are 
 each day the injects due that day fire; after each day the condition injects are checked and fire
 (once) on the first day their condition holds.
 
-Everything that changes the exercise is a *command* (`commands`: decide, advance, inject, adhoc,
-snapshot, rewind). The run is deterministic, so replaying the commands on the same exercise gives
+Everything that changes the exercise is a *command* (`commands`: decide, withdraw, advance, inject,
+adhoc, snapshot, rewind, forked). The run is deterministic, so replaying the commands on the same exercise gives
 the same state (`replay`): saving an exercise mid-way is saving its commands (`experiments.exercise.savefile`).
 
 `log` is what happened on the current line of play (decisions with who, when, what and why;
@@ -277,8 +277,8 @@ class ExerciseRun:
         """Keep the whole state now (model and exercise) under `name`, to rewind to or fork from."""
         with self.lock:
             self._record({"op": "snapshot", "name": name})
-            self.snapshots[name] = (self.model.snapshot(), copy.deepcopy(self.book), len(self.commands))
             self._log("snapshot", None, f"snapshot '{name}'", f"turn {self.book.turn}, day {self.model.day}")
+            self.snapshots[name] = (self.model.snapshot(), copy.deepcopy(self.book), len(self.commands))
 
     def rewind(self, name: str) -> None:
         """Go back to snapshot `name`: the model and the exercise as they were (bit-identical);
@@ -295,7 +295,7 @@ class ExerciseRun:
 
     def fork(self, name: str) -> ExerciseRun:
         """A new exercise going on from snapshot `name` (this one is unchanged): its commands are
-        this one's up to the snapshot, so it replays on its own."""
+        this one's up to the snapshot and a note that it was forked, so it replays on its own."""
         with self.lock:
             snap, book, n = self._snapshot(name)
             other = ExerciseRun.__new__(ExerciseRun)
@@ -306,8 +306,12 @@ class ExerciseRun:
             other.snapshots = {k: v for k, v in self.snapshots.items() if v[2] <= n}
             other.set_aside = []
             other.lessons = dict(self.lessons)
-            other._log("fork", None, f"forked from snapshot '{name}'", f"turn {book.turn}, day {other.model.day}")
+            other._forked(name)
             return other
+
+    def _forked(self, name: str) -> None:
+        self._record({"op": "forked", "name": name})
+        self._log("fork", None, f"forked from snapshot '{name}'", f"turn {self.book.turn}, day {self.model.day}")
 
     def lesson(self, key: str, text: str) -> None:
         """Write the lessons learned for an objective (its id) or in general ("general")."""
@@ -474,6 +478,8 @@ def replay(exercise: Exercise, scenario: Scenario, commands: list[dict], world: 
                 run.snapshot(c["name"])
             elif op == "rewind":
                 run.rewind(c["name"])
+            elif op == "forked":
+                run._forked(str(c["name"]))
             else:
                 raise ScenarioError(f"commands.{i}: unknown command {op!r}")
         except KeyError as exc:

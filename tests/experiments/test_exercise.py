@@ -231,7 +231,9 @@ def test_a_fork_goes_on_alone_and_the_original_is_untouched():
     _same_run(fork.model.state, run.model.state)
     fork.advance()
     assert fork.turn == 3 and run.turn == 2
-    assert replay(fork.exercise, fork.scenario, fork.commands).log[-1] == fork.log[-1]
+    again = replay(fork.exercise, fork.scenario, fork.commands)
+    assert again.log == fork.log and [e["kind"] for e in fork.log][:3] == ["turn", "snapshot", "fork"]
+    _same_run(again.model.state, fork.model.state)
 
 
 def test_replaying_the_log_gives_the_same_state():

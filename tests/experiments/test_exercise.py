@@ -394,3 +394,25 @@ def test_each_role_sees_its_own_panel():
     assert set(gem["decisions"]) == {"open_places", "answer_request"}
     assert gem["decisions"]["open_places"]["kinds"]["emergency"]["lead_time_days"] == 21
     assert not {"kinds", "tracks", "locations", "province"} & set(lrt)
+
+
+def test_the_command_line(tmp_path, capsys):
+    from experiments.cli import main
+
+    assert main(["exercise", "list"]) == 0
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == library_names()
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(exercise(), sort_keys=False))
+    assert main(["exercise", "validate", str(path)]) == 0
+    assert "valid exercise 'small-test'" in capsys.readouterr().out
+    save, html = tmp_path / "s.json", tmp_path / "r.html"
+    assert main(["exercise", "play", str(path), "--turns", "2", "--save", str(save), "--report", str(html)]) == 0
+    assert savefile.load(save).turn == 2 and html.read_text().startswith("<!doctype html>")
+    assert main(["exercise", "report", str(save), "--out", str(tmp_path / "again.html")]) == 0
+    capsys.readouterr()
+    for argv, message in ((["exercise", "validate", "nope"], "nope: no such exercise file"),
+                          (["exercise", "play", str(path), "--turns", "7"], "--turns: 1 to 6 (got 7)"),
+                          (["exercise", "report", str(path), "--out", "x.html"], "not a saved noodplan exercise")):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1, err

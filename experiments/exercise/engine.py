@@ -406,8 +406,12 @@ class ExerciseRun:
             events = R.to_events(role, d, self.model.state.sc, self.model.date)
             for e in events:                     # all or nothing: check every event before the first acts
                 check_decision(self.model.state.sc, e)
+            log = self.model.state.event_log
+            n = len(log)
             self._apply_events(events)
-            self._log("decision", role.id, what + summary(d), self.model.state.event_log[-1]["detail"], d.why,
+            effects = [f"{e.places:,} {e.kind} places opening in {e.lead_time_days} days" if e.action == "open"
+                       else f"{x['what']} {x['detail']}" for e, x in zip(events, log[n:])]
+            self._log("decision", role.id, what + summary(d), "; ".join(effects), d.why,
                       decision=d.model_dump(mode="json"))
         except ScenarioError as exc:              # the world changed since it was submitted
             self._log("refused", role.id, what + summary(d), str(exc), d.why, decision=d.model_dump(mode="json"))

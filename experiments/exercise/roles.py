@@ -192,23 +192,23 @@ def cost_per_day_eur(sc: Scenario, kind: str, places: int) -> float:
 def to_events(role: Role, d, sc: Scenario, date: dt.date) -> list[Event]:
     """The events that carry out decision `d` of `role` now (request and answer decisions are
     settled by the exercise: see `experiments.exercise.engine` and `.answers`)."""
-    label = f"{role.title}: {d.why}".strip(": ")[:200]
+    label = role.title          # names the locations it opens; other events' log lines say what changed
     province = getattr(d, "province", None) or (role.province if role.kind.regional else None)
     if isinstance(d, OpenPlaces):
         kind_ = d.kind
         return [Event(date=date, action="open", kind=kind_, places=d.places, province=province,
                       lead_time_days=lead_time_days(sc, kind_), label=label)]
     if isinstance(d, ClosePlaces):
-        return [Event(date=date, action="close", kind=d.kind, places=d.places, province=province, label=label)]
+        return [Event(date=date, action="close", kind=d.kind, places=d.places, province=province)]
     if isinstance(d, RaiseOccupancy):
-        return [Event(date=date, action="raise", kind=d.kind, value=d.factor, province=province, label=label)]
+        return [Event(date=date, action="raise", kind=d.kind, value=d.factor, province=province)]
     if isinstance(d, RequestRegime):
-        return [Event(date=date, action="request_regime", regime=d.regime, label=label)]
+        return [Event(date=date, action="request_regime", regime=d.regime)]
     if isinstance(d, Reprioritise):
         per_day = sc.chain.decisions_per_day
         moved = per_day[d.from_track] * d.share
         return [Event(date=date, action="set", parameter=f"chain.decisions_per_day.{d.from_track}",
-                      value=per_day[d.from_track] - moved, label=label),
+                      value=per_day[d.from_track] - moved),
                 Event(date=date, action="set", parameter=f"chain.decisions_per_day.{d.to_track}",
-                      value=per_day[d.to_track] + moved, label=label)]
+                      value=per_day[d.to_track] + moved)]
     return []

@@ -157,12 +157,13 @@ def test_facilitator_and_two_players_play_a_room(room_server, make_page, tmp_pat
     f.wait_for_function("b => document.querySelector('.np-ex-fingerprint').textContent === b", arg=before)
     turn_is(p, 0, "rewound to snapshot 't0'")
 
-    # the condition inject 'central-full' (registration centre full 2 days) fires once, in turn 2
-    for turn in (1, 2, 3, 4):
+    # the condition inject 'central-full' (more than 500 waiting for registration on 2 days in a row)
+    # fires once: on day 22, in turn 4, and not again in turn 5
+    for turn in (1, 2, 3, 4, 5):
         f.locator(".np-ex-advance").click()
         turn_is(f, turn)
     full = [r for r in log_rows(f) if r[4] == "Aanmeldcentrum vol"]
-    assert len(full) == 1 and full[0][2] == "inject" and full[0][0] == "2"
+    assert len(full) == 1 and full[0][2] == "inject" and full[0][:2] == ["4", "22"]
     assert any("Aanmeldcentrum vol" in r for r in p.locator(".np-ex-injects tbody tr").all_inner_texts())
 
     # the report holds every decision

@@ -11,6 +11,7 @@ from enum import IntEnum
 import numpy as np
 
 from agents.columns import filled
+from agents.keyed import SALT_RENEWAL, keyed_uniform
 
 
 class Kind(IntEnum):
@@ -131,6 +132,49 @@ class Locations:
         """Free places per location today: `places() - occupancy`, never below zero (so zero
         unless open: a closing location's places are its beds in use)."""
         return np.where(self.life == Life.OPEN, np.maximum(self.capacity + self.extra - self.occupancy, 0), 0)
+
+
+class LocationRules:
+    """What locations do on their own, written once for all of them: vectorised class methods
+    over the location arrays (`Locations`), one call a day for all locations.
+
+    The rulebook asks these of ``state.actors.locations``: this class in the headless face, the
+    Mesa agent class `agents.views.LocationAgent` (which inherits them) in the Mesa face. What
+    follows for the residents (moves, replacement sites) stays with the rulebook.
+    """
+
+    @classmethod
+    def open_planned(cls, locs: Locations, day: int) -> np.ndarray:
+        """Planned locations whose lead time is over open; returns their indexes."""
+        opening = ((locs.life == Life.PLANNED) & (locs.open_day <= day)).nonzero()[0]
+        locs.life[opening] = Life.OPEN
+        return opening
+
+    @classmethod
+    def close_when_empty(cls, locs: Locations, closing: np.ndarray, to_reserve: set[int]) -> np.ndarray:
+        """Of the `closing` locations, those with nobody left close, or return to reserve (kept,
+        without residents or staff, ready to reopen) when their index is in `to_reserve`.
+        Returns the indexes of those that did."""
+        empty = closing[locs.occupancy[closing] == 0]
+        reserve = np.fromiter((int(j) in to_reserve for j in empty), bool, len(empty))
+        locs.life[empty] = np.where(reserve, Life.RESERVE, Life.CLOSED)
+        return empty
+
+    @classmethod
+    def contracts_ending(cls, locs: Locations, day: int) -> np.ndarray:
+        """Open or closing locations whose administrative agreement ends by `day`."""
+        return (((locs.life == Life.OPEN) | (locs.life == Life.CLOSING)) & (locs.contract_end <= day)).nonzero()[0]
+
+    @classmethod
+    def renew(cls, locs: Locations, ending: np.ndarray, renewal_probability: np.ndarray, seed: int) -> np.ndarray:
+        """Contracts of the `ending` locations are renewed for one more term (`term_days`) with
+        the chance for their kind (`renewal_probability`, indexed by `Kind`): a keyed draw per
+        location and end day, salted with `seed`. Returns the mask of those renewed."""
+        key = ((ending.astype(np.uint64) << np.uint64(20)) + locs.contract_end[ending].astype(np.uint64)
+               + np.uint64(seed))
+        renewed = keyed_uniform(key, SALT_RENEWAL) < renewal_probability[locs.kind[ending]]
+        locs.contract_end[ending[renewed]] += locs.term_days[ending[renewed]]
+        return renewed
 
 
 def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,

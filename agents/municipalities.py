@@ -9,6 +9,8 @@ supply rate, which is not the target: the gap between the two is the backlog.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 
 from agents.keyed import SALT_HOSTING, SALT_LINK, keyed_uniform
@@ -145,24 +147,25 @@ def answer_requests(municipalities: np.ndarray, chance: np.ndarray, round_no: in
 
 
 def offer(candidates: np.ndarray, places: int, location_size: int, chance: np.ndarray,
-          round_no: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+          round_no: int, answer: Callable = answer_requests) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Offer `places` to the first municipalities of `candidates` (in order), one location of
     about `location_size` places each: n = round(places / location_size) of them, at least one
     and at most all, asked at once for an equal part (the first ones take the remainder). Each
-    accepts with its chance (keyed on municipality and round). Returns the asked, whether each
-    accepted, the places each was asked for, and the places refused."""
+    accepts with its chance (`answer`: keyed on municipality and round). Returns the asked,
+    whether each accepted, the places each was asked for, and the places refused."""
     if places <= 0 or len(candidates) == 0:
         return candidates[:0], np.zeros(0, bool), np.zeros(0, np.int64), max(int(places), 0)
     n = min(max(1, round(places / location_size)), len(candidates))
     asked = candidates[:n]
     per = np.full(n, places // n, np.int64)
     per[: places - int(per.sum())] += 1
-    yes = answer_requests(asked, chance, round_no)
+    yes = answer(asked, chance, round_no)
     return asked, yes, per, int(per[~yes].sum())
 
 
 def ask_table(candidates: np.ndarray, places: int, location_size: int, chance: np.ndarray,
-              round_no: int, re_offer: bool) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+              round_no: int, re_offer: bool,
+              answer: Callable = answer_requests) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """A request for `places` put to one table's municipalities (`candidates`, in the order they
     are asked; see `offer`). Coordinated (`re_offer`, a regietafel), the table offers what the
     first asked refused once more to its next municipalities. Returns all asked, whether each
@@ -171,8 +174,83 @@ def ask_table(candidates: np.ndarray, places: int, location_size: int, chance: n
     Two municipalities A, B at one table, A never accepts, B always, 200 places in locations of
     200: A is asked and refuses; coordinated, B is offered the 200 and hosts them (0 unplaced),
     alone 200 stay unplaced."""
-    asked, yes, per, left = offer(candidates, places, location_size, chance, round_no)
+    asked, yes, per, left = offer(candidates, places, location_size, chance, round_no, answer)
     if re_offer and left > 0 and len(candidates) > len(asked):
-        a2, y2, p2, left = offer(candidates[len(asked):], left, location_size, chance, round_no)
+        a2, y2, p2, left = offer(candidates[len(asked):], left, location_size, chance, round_no, answer)
         asked, yes, per = np.concatenate([asked, a2]), np.concatenate([yes, y2]), np.concatenate([per, p2])
     return asked, yes, per, left
+
+
+class MunicipalityRules:
+    """What municipalities do, written once for all of them: vectorised class methods over the
+    municipality arrays (`Municipalities`), one call a day for all 342 rather than one per
+    municipality.
+
+    The rulebook and the plan ask these of ``state.actors.municipalities``: this class in the
+    headless face, the Mesa agent class `agents.views.MunicipalityAgent` (which inherits them) in
+    the Mesa face. A subclass of the agent that overrides a rule changes how a `ReceptionModel`
+    behaves. How a request travels between tables (`ask_table`) is the plan's, not theirs.
+    """
+
+    @classmethod
+    def open_quota(cls, m: Municipalities) -> np.ndarray:
+        """Persons each municipality can still be linked this half-year."""
+        return m.quota(m.waiting)
+
+    @classmethod
+    def link_permit_holders(cls, m: Municipalities, keys: np.ndarray, sizes: np.ndarray,
+                            quota: np.ndarray) -> np.ndarray:
+        """Municipalities take on the permit holders in line (households with `keys` and `sizes`,
+        in order) while their open `quota` lasts (`link`), and count them as linked and waiting.
+        Returns the municipality per household, -1 where none had room."""
+        mun = link(keys, sizes, quota)
+        n = int((mun >= 0).sum())
+        if n:
+            linked = np.bincount(mun[:n], weights=sizes[:n], minlength=m.n).astype(np.int64)
+            m.linked += linked
+            m.waiting += linked
+        return mun
+
+    @classmethod
+    def house_week(cls, m: Municipalities, rng: np.random.Generator, persons_per_year: float,
+                   municipality: np.ndarray, sizes: np.ndarray) -> np.ndarray:
+        """A week of housing: each municipality has homes for a Poisson number of persons at its
+        own supply rate (`persons_per_year` nationally, by population share × `supply_factor`) and
+        houses its linked households first linked, first housed (`house`). `municipality` and
+        `sizes` describe the linked, waiting households in the order they were linked. Returns
+        the mask of those housed; the housed counts follow."""
+        homes = rng.poisson(persons_per_year / 52.0 * m.share * m.supply_factor)
+        housed = house(municipality, sizes, homes)
+        done = np.bincount(municipality[housed], weights=sizes[housed], minlength=m.n).astype(np.int64)
+        m.housed += done
+        m.housed_total += done
+        m.waiting -= done
+        return housed
+
+    @classmethod
+    def reconsider(cls, m: Municipalities, days: float, recovery_per_year: float, neighbour_mean,
+                   neighbour_weight: float) -> None:
+        """Before a request round: willingness to host recovers towards each municipality's own
+        base over the `days` since they last reconsidered (`recover`; `recovery_per_year` a share
+        a year), then, on the regional network (`neighbour_mean`, None off it), moves towards the
+        neighbours' (`pull_to_neighbours`)."""
+        m.willingness = recover(m.willingness, m.base_willingness, days, recovery_per_year)
+        if neighbour_mean is not None:
+            m.willingness = pull_to_neighbours(m.willingness, neighbour_mean, neighbour_weight)
+
+    @classmethod
+    def react(cls, m: Municipalities, asked: np.ndarray, accepted: np.ndarray, fatigue_per_request: float,
+              neighbour_mean, neighbour_weight: float) -> None:
+        """After a request round (`asked`, `accepted`: masks over municipalities): on the network
+        (`neighbour_mean`, None off it) each moves towards its asked neighbours' answers
+        (`react_to_answers`); each counts its answer, and those who accepted tire by
+        `fatigue_per_request`."""
+        if neighbour_mean is not None:
+            m.willingness = react_to_answers(m.willingness, neighbour_mean, asked, accepted, neighbour_weight)
+        m.accepted[accepted] += 1
+        m.refused[asked & ~accepted] += 1
+        m.willingness[accepted] = np.maximum(m.willingness[accepted] - fatigue_per_request, 0)
+
+    # a request's answer: the chance given willingness and load, and the keyed draw against it
+    acceptance_chance = staticmethod(acceptance_chance)
+    answer_requests = staticmethod(answer_requests)

@@ -367,6 +367,8 @@ def build_parser() -> argparse.ArgumentParser:
     register_forecast(sub)
     from experiments.exercise.cli import register as register_exercise   # noodplan exercise (docs/exercises.md)
     register_exercise(sub)
+    from experiments.sweep.cli import register as register_sweeps   # sweep, analyze, bench --sweep
+    register_sweeps(sub)
     return ap
 
 

@@ -41,7 +41,9 @@ from typing import Any
 MANIFEST = "manifest.json"
 # what noodplan writes into result folders (a folder holding only these may be replaced with --force)
 RESULT_FILES = ("daily.csv", "daily.nc", "moves.csv", "events.csv", MANIFEST,
-                "backtest-*.csv", "backtest-*.png", "calibration-*.csv", "calibration-*.png")
+                "backtest-*.csv", "backtest-*.png", "calibration-*.csv", "calibration-*.png",
+                # noodplan analyze (experiments/sweep/analyze.py)
+                "report.txt", "sensitivity.csv", "sensitivity.png", "prim_*.csv", "prim_*.png", "scatter_*.png")
 PACKAGES = ("numpy", "pandas", "xarray", "scipy", "pydantic", "pyyaml", "mesa", "h5netcdf", "h5py", "networkx")
 _PARTIAL = ".partial-"
 

@@ -1,43 +1,97 @@
 """The Mesa face: `ReceptionModel(mesa.Model)`, one `step()` = one day of the same rulebook.
 
-Municipalities and locations are registered Mesa agents (views over their rows); applicants are
-looked up on demand with `model.applicant(person)`. Results are bit-identical to `simulate()`
-for the same scenario and seed, because both call `model.rulebook.run_day` on the same state.
+Municipalities and locations are registered Mesa agents (views over their rows) and act through
+their agent classes: the Mesa face hands `MunicipalityAgent` and `LocationAgent` to the rulebook
+(`state.actors`), whose vectorised class methods are the municipalities' and locations' own rules
+(the headless face runs the same methods from the array classes they inherit from). Applicants are
+made on demand as `ApplicantAgent` views (`applicant`, `applicants`). A `mesa.DataCollector`
+records daily.csv's figures after every step, and the municipalities' and locations' figures
+when asked (`collect_agents=True`). Results are bit-identical to `simulate()` for the same
+scenario and seed, because both run `model.rulebook.run_day` on the same state. See docs/mesa.md.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from enum import IntEnum
+from functools import partial
 from pathlib import Path
+from typing import Any, cast
 
 import mesa
+import numpy as np
 
-from agents.views import Applicant, LocationAgent, MunicipalityAgent
+from agents.applicants import Stage, Track
+from agents.views import ApplicantAgent, ApplicantSet, LocationAgent, MunicipalityAgent
 from model.events import apply_event
+from model.metrics import DAILY_COLUMNS, SCALARS, WHOLE_NUMBERS, Recorder
 from model.results import Results
 from model.rulebook import run_day
-from model.scenario import Event, Scenario, check_decision
+from model.scenario import Event, Scenario, ScenarioError, check_decision, load_scenario, with_changes
 from model.simulate import prepare, results_of
 from model.snapshot import Snapshot, capture, load
-from model.state import State
+from model.state import Actors, State
 from model.world import World
+
+# agent-level figures collected when `collect_agents=True` (attributes of the agent views)
+MUNICIPALITY_REPORTERS = {"housed_total": "housed_total", "waiting": "waiting", "backlog": "backlog",
+                          "willingness": "willingness"}
+LOCATION_REPORTERS = {"occupancy": "occupancy", "places": "places", "life": "life"}
+
+
+def daily_figure(model: ReceptionModel, name: str) -> int | float | str:
+    """Column `name` of daily.csv for the last simulated day, typed as daily.csv writes it (the
+    model reporters of `ReceptionModel.datacollector`)."""
+    s = model.state
+    recorder = cast(Recorder, s.recorder)
+    day = s.day - 1
+    if name == "date":
+        return str(s.world.dates[day])
+    if name in SCALARS:
+        value = recorder.scalars[name][day]
+        return int(value) if name in WHOLE_NUMBERS else float(value)
+    value = recorder.extra[name][day]
+    return int(value) if name == "phase" else str(value)
 
 
 class ReceptionModel(mesa.Model):
     """The national reception system as a Mesa model.
 
-    Parameters: `scenario` (a Scenario or a built-in name), `seed` (default: the scenario's),
-    `days` (horizon; default: the scenario's), `world` (reuse a built world), `state` (go on
-    from this state instead of a new one, e.g. a restored snapshot: see `restore`).
+    `scenario`: a Scenario or a built-in name; `rng`: the run's integer seed (default: the
+    scenario's; `seed=` is accepted as its older name); `days`: horizon (default: the scenario's);
+    `world`: reuse a built world. Scenario parameters are set by dotted path, in `overrides` or as
+    keyword arguments (``ReceptionModel(**{"housing.supply_persons_per_year": 15000})``, and so as
+    `mesa.batch_run` parameters); an unknown one stops with a one-line ScenarioError.
+    `collect_agents`: also collect the municipalities' and locations' figures every day (off by
+    default: it costs a few milliseconds a day). `municipality_agent`, `location_agent`: agent
+    classes to use, subclasses of `MunicipalityAgent` / `LocationAgent` that may override rules.
+    `state`: go on from this state instead of a new one (a restored snapshot: see `restore`).
     """
 
-    def __init__(self, scenario: Scenario | str = "baseline", seed: int | None = None,
-                 days: int | None = None, world: World | None = None, state: State | None = None) -> None:
-        self.state = state if state is not None else prepare(scenario, seed, days, world)
-        super().__init__(rng=self.state.seed)
-        self.steps = self.state.day
-        self.config = self.state.sc
-        self.municipality_agents = [MunicipalityAgent(self, i) for i in range(self.state.munis.n)]
-        self.location_agents = [LocationAgent(self, j) for j in range(self.state.locs.n)]
+    def __init__(self, scenario: Scenario | str = "baseline", rng: int | None = None, days: int | None = None,
+                 world: World | None = None, *, overrides: Mapping[str, Any] | None = None,
+                 collect_agents: bool = False, municipality_agent: type[MunicipalityAgent] = MunicipalityAgent,
+                 location_agent: type[LocationAgent] = LocationAgent, state: State | None = None,
+                 **parameters: Any) -> None:
+        if state is None:
+            seed = _seed(rng, parameters.pop("seed", None))
+            sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+            sc = with_changes(sc, {**(overrides or {}), **parameters}, "ReceptionModel")
+            state = prepare(sc, seed, days, world)
+        super().__init__(rng=state.seed)
+        self.steps = state.day             # a restored state goes on counting from its day
+        self.state = state
+        self.config = state.sc
+        state.actors = Actors(municipalities=municipality_agent, locations=location_agent)
+        self._location_agent = location_agent
+        self.municipality_agents = [municipality_agent(self, i) for i in range(state.munis.n)]
+        self.location_agents: list[LocationAgent] = []
+        self._add_location_agents()
+        agent_reporters = ({municipality_agent: MUNICIPALITY_REPORTERS, location_agent: LOCATION_REPORTERS}
+                           if collect_agents else None)
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: partial(daily_figure, name=name) for name in DAILY_COLUMNS},
+            agenttype_reporters=agent_reporters)
         self.running = True
 
     @property
@@ -54,14 +108,19 @@ class ReceptionModel(mesa.Model):
         return self.state.sc.horizon_days
 
     def step(self) -> None:
-        """Simulate one day."""
+        """Simulate one day and collect its figures; `running` turns False at the horizon."""
         if self.state.day >= self.horizon:
             self.running = False
             return
         run_day(self.state)
-        for j in range(len(self.location_agents), self.state.locs.n):  # locations opened today
-            self.location_agents.append(LocationAgent(self, j))
+        self._add_location_agents()
+        self.datacollector.collect(self)
         self.running = self.state.day < self.horizon
+
+    def _add_location_agents(self) -> None:
+        """An agent for every location opened since the last look (by the plan or an event)."""
+        for j in range(len(self.location_agents), self.state.locs.n):
+            self.location_agents.append(self._location_agent(self, j))
 
     def apply(self, event: Event) -> None:
         """A decision taken now, between days (a what-if in the dashboard, a move in an exercise):
@@ -76,10 +135,46 @@ class ReceptionModel(mesa.Model):
         log = self.state.event_log
         apply_event(self.state, event, self.state.day)
         log[-1]["source"] = "decision"
+        self._add_location_agents()
 
-    def applicant(self, person: int) -> Applicant:
-        """A view of one person (row of the person arrays) with their path so far."""
-        return Applicant.of(self.state, person)
+    def applicant(self, person: int) -> ApplicantAgent:
+        """A live view of one person (row of the person arrays), with their path so far."""
+        return ApplicantAgent.of(self, person)
+
+    def applicants(self, stage: str | Iterable[str] | None = None, track: str | Iterable[str] | None = None,
+                   municipality: int | str | Iterable[int | str] | None = None,
+                   location: int | Iterable[int] | None = None, at_most: int | None = None) -> ApplicantSet:
+        """The persons whose household matches every filter given, as `ApplicantAgent` views made
+        now (in person order), in an `ApplicantSet` (a Mesa AgentSet). Each filter takes one value
+        or several: `stage` and `track` by name ("permit", "regular"), `municipality` (the linked
+        one, koppeling) by row, name or code, `location` (where they sleep; -1: no bed) by row.
+        `at_most` caps the number of views made. Unknown names stop with a one-line error."""
+        p = self.state.people
+        h, n = p._h, p.n
+        keep = np.ones(n, bool)
+        if stage is not None:
+            keep &= np.isin(h["stage"][:n], _codes(stage, Stage, "stage"))
+        if track is not None:
+            keep &= np.isin(h["track"][:n], _codes(track, Track, "track"))
+        if municipality is not None:
+            keep &= np.isin(h["municipality"][:n], [self._municipality_row(m) for m in _values(municipality)])
+        if location is not None:
+            keep &= np.isin(h["location"][:n], [int(j) for j in _values(location)])
+        households = np.flatnonzero(keep)
+        persons = p.members(households)
+        of = np.repeat(households, h["size"][households].astype(np.int64))
+        if at_most is not None:
+            persons, of = persons[:at_most], of[:at_most]
+        return ApplicantSet((ApplicantAgent(self, a, b) for a, b in zip(persons.tolist(), of.tolist())), self.random)
+
+    def _municipality_row(self, m: int | str) -> int:
+        munis = self.state.munis
+        if isinstance(m, (int, np.integer)) and 0 <= m < munis.n:
+            return int(m)
+        for names in (munis.names, munis.codes):
+            if m in names:
+                return names.index(m)
+        raise ScenarioError(f"applicants: municipality: unknown {m!r} (a row 0 … {munis.n - 1}, a name or a code)")
 
     def results(self) -> Results:
         """Results of the days simulated so far."""
@@ -91,8 +186,40 @@ class ReceptionModel(mesa.Model):
 
     @classmethod
     def restore(cls, snapshot: Snapshot | str | Path, world: World | None = None,
-                days: int | None = None) -> "ReceptionModel":
+                days: int | None = None, **kwargs: Any) -> ReceptionModel:
         """A model going on from a snapshot (or a snapshot file), on `world` when given; `days`
-        lets it run to that many days in all, beyond the saved horizon."""
+        lets it run to that many days in all, beyond the saved horizon. The data collector starts
+        afresh (it holds the days from the restore on)."""
         snap = snapshot if isinstance(snapshot, Snapshot) else load(snapshot)
-        return cls(state=snap.restore(world, days))
+        return cls(state=snap.restore(world, days), **kwargs)
+
+
+def _seed(rng: Any, seed: Any) -> int | None:
+    """The run's seed from Mesa's `rng` keyword (or the older `seed`): an integer, or None for the
+    scenario's own seed."""
+    if rng is not None and seed is not None and rng != seed:
+        raise ScenarioError("ReceptionModel: give rng or seed, not both")
+    value = rng if rng is not None else seed
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
+        raise ScenarioError(f"ReceptionModel: rng: a whole number >= 0 (the run's seed) or None "
+                            f"(the scenario's seed), got {value!r}")
+    return int(value)
+
+
+def _values(v: Any) -> list:
+    return [v] if isinstance(v, (str, int, np.integer)) else list(v)
+
+
+def _codes(v: Any, enum: type[IntEnum], field: str) -> list[int]:
+    """Enum codes of names (or the enum members themselves)."""
+    out = []
+    for x in _values(v):
+        if isinstance(x, str):
+            if x.upper() not in enum.__members__:
+                names = ", ".join(e.name.lower() for e in enum)
+                raise ScenarioError(f"applicants: {field}: unknown {x!r} (one of {names})")
+            x = enum[x.upper()]
+        out.append(int(x))
+    return out

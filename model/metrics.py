@@ -93,6 +93,11 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float | tuple[
     return out if isinstance(q, tuple) else out[0]
 
 
+# figures that `daily.csv` writes as whole numbers (the other figures as decimals), and its columns
+WHOLE_NUMBERS = ("arrivals", "population", "in_bed", "unsheltered", "permit_holders_waiting", "exits_housed",
+                 "exits_departed", "exits_transferred", "capacity", "moves")
+DAILY_COLUMNS = ("date", *SCALARS, "phase", "regime")
+
 # daily person-moves by reason, read from the move log (scalar name -> Reason)
 _BY_REASON = {"moves_own_request": Reason.OWN_REQUEST, "moves_contract_end": Reason.CONTRACT_END,
               "moves_capacity_balancing": Reason.CAPACITY_BALANCING}

@@ -29,8 +29,7 @@ import numpy as np
 
 from agents.columns import filled
 from agents.locations import Kind, Life
-from agents.municipalities import (acceptance_chance, answer_requests, ask_table, pull_to_neighbours,
-                                   react_to_answers, recover)
+from agents.municipalities import answer_requests, ask_table
 from model import data
 from model.events import open_places, raise_occupancy
 from model.front import FrontMeasure
@@ -368,9 +367,13 @@ class PlanRuntime:
         scope; a province's own ladder stays in the province); every answer moves the
         neighbours' willingness. Without the network each asked municipality answers alone."""
         m, mb = s.munis, s.sc.municipalities
-        self._update_willingness(s, day)
+        municipalities = s.actors.municipalities          # the municipalities answer (their own rules)
+        network = s.world.network.neighbour_mean if mb.network else None
+        municipalities.reconsider(m, day - self.last_willingness_day, mb.recovery_per_year, network,
+                                  mb.neighbour_weight)
+        self.last_willingness_day = day
         load = self._load(s)
-        chance = acceptance_chance(m.willingness, load, mb.load_weight)
+        chance = municipalities.acceptance_chance(m.willingness, load, mb.load_weight)
         size = s.sc.portfolio.mean_location_places[a.kind]
         coordinated = mb.network and mb.coordination != "none"
         table_of = m.region if (coordinated and mb.coordination == "safety_region") else m.province
@@ -383,7 +386,8 @@ class PlanRuntime:
             members = np.flatnonzero(table_of == table)
             members = members[np.argsort(load[members], kind="stable")]
             members = members[~asked[members]]
-            who, yes, per, unplaced = ask_table(members, int(places), size, chance, self.round_no, re_offer)
+            who, yes, per, unplaced = ask_table(members, int(places), size, chance, self.round_no, re_offer,
+                                                municipalities.answer_requests)
             asked[who] = True
             accepted[who[yes]] = True
             hosts.extend(zip(who[yes].tolist(), per[yes].tolist()))
@@ -413,12 +417,7 @@ class PlanRuntime:
                                           f"{rest:,} {a.kind} places refused in {names[table]} offered to "
                                           f"{', '.join(names[u] for u in targets)}: "
                                           f"{sum(n for _, n in hosts) - before:,} accepted"))
-        if mb.network:
-            m.willingness = react_to_answers(m.willingness, s.world.network.neighbour_mean, asked, accepted,
-                                             mb.neighbour_weight)
-        m.accepted[accepted] += 1
-        m.refused[asked & ~accepted] += 1
-        m.willingness[accepted] = np.maximum(m.willingness[accepted] - mb.fatigue_per_request, 0)
+        municipalities.react(m, asked, accepted, mb.fatigue_per_request, network, mb.neighbour_weight)
         opened, delivered = [], 0
         for host, places in hosts:
             if places > 0:
@@ -525,13 +524,6 @@ class PlanRuntime:
         """Is any activation trigger of the phase true today (regardless of its day count)?"""
         values = self._today if ladder == "phases" else self._national
         return any(bool(Ladder._holds(t, values)[unit]) for t in self.rungs(ladder)[phase - 1].activate)
-
-    def _update_willingness(self, s, day: int) -> None:
-        m, mb = s.munis, s.sc.municipalities
-        m.willingness = recover(m.willingness, m.base_willingness, day - self.last_willingness_day, mb.recovery_per_year)
-        if mb.network:
-            m.willingness = pull_to_neighbours(m.willingness, s.world.network.neighbour_mean, mb.neighbour_weight)
-        self.last_willingness_day = day
 
     @staticmethod
     def _load(s) -> np.ndarray:

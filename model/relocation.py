@@ -26,7 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.applicants import Stage
-from agents.keyed import SALT_OWN_REQUEST, SALT_RENEWAL, SALT_REPLACEMENT, keyed_uniform
+from agents.keyed import SALT_OWN_REQUEST, SALT_REPLACEMENT, keyed_uniform
 from agents.locations import TEMPORARY_KINDS, Kind, Life, place
 from agents.moves import Reason, move
 from agents.queues import BucketCalendar
@@ -53,10 +53,7 @@ def end_contracts(s: State, ending: np.ndarray, day: int) -> np.ndarray:
     L = s.locs
     pf = s.sc.portfolio
     renew_p = np.array([pf.renewal_probability[k.name.lower()] for k in Kind])
-    key = (ending.astype(np.uint64) << np.uint64(20)) + L.contract_end[ending].astype(np.uint64) + np.uint64(pf.seed)
-    renewed = keyed_uniform(key, SALT_RENEWAL) < renew_p[L.kind[ending]]
-    L.contract_end[ending[renewed]] += L.term_days[ending[renewed]]
-    ended = ending[~renewed]
+    ended = ending[~s.actors.locations.renew(L, ending, renew_p, pf.seed)]
     if len(ended) == 0:
         return ended
     managed = ended[is_managed(s, ended)]

@@ -12,7 +12,7 @@ import xarray as xr
 from agents.applicants import Applicants
 from agents.locations import TEMPORARY_KINDS, Locations
 from agents.moves import REASON_NAMES, MoveLog, Reason
-from model.metrics import SCALARS, weighted_quantile
+from model.metrics import SCALARS, WHOLE_NUMBERS, weighted_quantile
 from model.scenario import Scenario
 
 
@@ -32,8 +32,7 @@ class Results:
     def daily_frame(self) -> pd.DataFrame:
         """One row per day: `date` (ISO 8601) then the figures of `model.metrics.SCALARS`."""
         df = pd.DataFrame({k: self.daily[k].values for k in SCALARS})
-        for k in ("arrivals", "population", "in_bed", "unsheltered", "permit_holders_waiting",
-                  "exits_housed", "exits_departed", "exits_transferred", "capacity", "moves"):
+        for k in WHOLE_NUMBERS:
             df[k] = df[k].astype(np.int64)
         df["phase"] = self.daily["phase"].values.astype(np.int64)
         df["regime"] = self.daily["regime"].values.astype(str)

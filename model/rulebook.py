@@ -20,7 +20,6 @@ from agents.keyed import (SALT_APPEAL, SALT_APPEAL_UPHELD, SALT_DEPARTURE, SALT_
                           SALT_SPONSOR, SALT_TRANSFER, keyed_uniform)
 from agents.locations import TEMPORARY_KINDS, Kind, Life
 from agents.moves import Reason, move
-from agents.municipalities import house, link
 from model.data import half_year
 from model.events import apply_events
 from model.inflow import draw_households
@@ -477,42 +476,34 @@ def _record_waits(s: State, track: int, ids: np.ndarray, day: int) -> None:
 
 def link_and_house(s: State, day: int) -> None:
     """Permit holders are linked to municipalities with room in their half-yearly target, and
-    housed once a week at each municipality's own supply of homes."""
+    housed once a week at each municipality's own supply of homes. The choices and counts are
+    the municipalities' own (`s.actors.municipalities`); the households' side is here."""
     date = s.world.dates[day]
     if day > 0 and date.day == 1 and date.month in (1, 7):
         start_half_year(s, day)
     p = s.people._h
-    m = s.munis
+    m, municipalities = s.munis, s.actors.municipalities
     if len(s.unlinked):
-        quota = m.quota(m.waiting)
+        quota = municipalities.open_quota(m)
         if quota.sum() > 0:
             head = s.unlinked.peek()
             valid = (p["stage"][head] == Stage.PERMIT) & (p["municipality"][head] < 0)
             if not valid.all():
                 s.unlinked.keep(valid)
                 head = s.unlinked.peek()
-            mun = link(p["key"][head], p["size"][head].astype(np.int64), quota)
+            mun = municipalities.link_permit_holders(m, p["key"][head], p["size"][head].astype(np.int64), quota)
             n = int((mun >= 0).sum())
             if n:
                 ids = head[:n].copy()
                 p["municipality"][ids] = mun[:n]
                 s.sponsors.changed(ids)
-                linked = np.bincount(mun[:n], weights=p["size"][ids], minlength=m.n).astype(np.int64)
-                m.linked += linked
-                m.waiting += linked
                 s.linked_h = np.concatenate([s.linked_h, ids])
                 s.linked_m = np.concatenate([s.linked_m, mun[:n]])
                 s.unlinked.drop(n)
     if date.weekday() == 0 and len(s.linked_h):
-        weekly = s.sc.housing.supply_persons_per_year / 52.0 * m.share * m.supply_factor
-        homes = s.rng_housing.poisson(weekly)
-        housed = house(s.linked_m, p["size"][s.linked_h], homes)
-        ids = s.linked_h[housed]
-        done = np.bincount(s.linked_m[housed], weights=p["size"][ids], minlength=m.n).astype(np.int64)
-        m.housed += done
-        m.housed_total += done
-        m.waiting -= done
-        s.today.exits_housed += leave(s, ids, Stage.HOUSED, day)
+        housed = municipalities.house_week(m, s.rng_housing, s.sc.housing.supply_persons_per_year,
+                                           s.linked_m, p["size"][s.linked_h])
+        s.today.exits_housed += leave(s, s.linked_h[housed], Stage.HOUSED, day)
         s.linked_h, s.linked_m = s.linked_h[~housed], s.linked_m[~housed]
 
 
@@ -647,12 +638,12 @@ def transfer_decisions(s: State, ids: np.ndarray, day: int) -> None:
 def lifecycle(s: State, day: int) -> None:
     """Planned locations open after their lead time; closing locations drain; ending contracts
     are renewed, or the location closes (replaced by a new site while still needed) and its
-    residents move (`model.relocation.end_contracts`)."""
-    L = s.locs
-    opening = ((L.life == Life.PLANNED) & (L.open_day <= day)).nonzero()[0]
-    L.life[opening] = Life.OPEN
+    residents move (`model.relocation.end_contracts`). Opening, closing when empty, contract ends
+    and renewals are the locations' own (`s.actors.locations`)."""
+    L, locations = s.locs, s.actors.locations
+    locations.open_planned(L, day)
     drain_closing(s, day)
-    ending = (((L.life == Life.OPEN) | (L.life == Life.CLOSING)) & (L.contract_end <= day)).nonzero()[0]
+    ending = locations.contracts_ending(L, day)
     if len(ending) == 0:
         return
     hard = ending[L.life[ending] == Life.CLOSING]       # a closing location whose contract runs out
@@ -668,11 +659,9 @@ def drain_closing(s: State, day: int) -> None:
     closing = np.flatnonzero(L.life == Life.CLOSING)
     if len(closing) == 0:
         return
-    empty = closing[L.occupancy[closing] == 0]
-    for j in empty:
-        L.life[j] = Life.RESERVE if int(j) in s.closing_to_reserve else Life.CLOSED
-        s.closing_to_reserve.discard(int(j))
-        s.consolidating.discard(int(j))
+    emptied = s.actors.locations.close_when_empty(L, closing, s.closing_to_reserve).tolist()
+    s.closing_to_reserve.difference_update(emptied)
+    s.consolidating.difference_update(emptied)
     busy = closing[L.occupancy[closing] > 0]
     budget = s.sc.plan.closing_moves_per_day
     if len(busy) == 0 or budget < 1 or s.sc.placement.policy == "min_moves":

@@ -804,7 +804,8 @@ def _has_bool(value: Any) -> bool:
 def _first(err: ValidationError) -> str:
     """The first error as 'field.path: reason (got value)'."""
     e = err.errors()[0]
-    where = ".".join(str(p) if re.fullmatch(r"[\w.-]+", str(p)) else repr(p) for p in e["loc"])
+    loc = [p for p in e["loc"] if not str(p).startswith("function-")]   # a validator's own name
+    where = ".".join(str(p) if re.fullmatch(r"[\w.-]+", str(p)) else repr(p) for p in loc)
     msg = e["msg"].removeprefix("Value error, ")
     if e["type"] == "extra_forbidden":
         msg = "unknown field (check the spelling)"
@@ -815,7 +816,9 @@ def _first(err: ValidationError) -> str:
     return (f"{where}: " if where else "") + msg + ("" if plain else f" (got {_shown(got)})")
 
 
-def _format(err: ValidationError, source: str) -> str:
+def validation_message(err: ValidationError, source: str) -> str:
+    """One line for a pydantic error: 'source: field.path: reason (got value) [+N more]' (scenario
+    files here; sweep designs and exercise files use it too)."""
     more = len(err.errors()) - 1
     return f"{source}: {_first(err)}" + (f" [+{more} more]" if more else "")
 
@@ -994,7 +997,7 @@ def _validated(data: dict, source: str) -> Scenario:
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(_format(err, source)) from None
+        raise ScenarioError(validation_message(err, source)) from None
 
 
 def from_dict(data: dict, source: str = "scenario", folder: str | Path | None = None) -> Scenario:
@@ -1031,6 +1034,33 @@ def validate_scenario(sc: Scenario, days: int | None = None) -> Scenario:
     if days is not None:
         data["horizon_days"] = days
     return _validated(data, sc.name)
+
+
+def with_changes(scenario: Scenario, changes: dict[str, Any], source: str = "overrides") -> Scenario:
+    """A copy of `scenario` with the parameters at dotted paths (``housing.supply_persons_per_year``,
+    ``chain.decisions_per_day.regular``, ``groups.0.share``) set to new values, validated as a
+    scenario file is. Raises ScenarioError naming an unknown path or a bad value."""
+    if not changes:
+        return scenario
+    data = scenario.model_dump()
+    for path, value in changes.items():
+        *parents, last = str(path).split(".")
+        target: Any = data
+        try:
+            for part in parents:
+                target = target[int(part)] if isinstance(target, list) else target[part]
+            if isinstance(target, list):
+                target[int(last)] = value
+            elif isinstance(target, dict) and last in target:
+                target[last] = value
+            else:
+                raise KeyError(last)
+        except (KeyError, IndexError, ValueError, TypeError):
+            raise ScenarioError(f"{source}: {path}: unknown scenario parameter (check the spelling)") from None
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(validation_message(err, source)) from None
 
 
 def to_yaml(scenario: Scenario) -> str:

@@ -13,9 +13,9 @@ import numpy as np
 
 from agents.applicants import Applicants, Flag, Stage, Track
 from agents.keyed import SALT_DUBLIN, SALT_PUBLIC_ORDER, SALT_TRACK, keyed_uniform
-from agents.locations import Locations
+from agents.locations import LocationRules, Locations
 from agents.moves import MoveLog
-from agents.municipalities import Municipalities
+from agents.municipalities import MunicipalityRules, Municipalities
 from agents.queues import Calendar, FifoQueue
 from model.front import FrontCapacity
 from model.inflow import draw_households, mean_household_size
@@ -77,6 +77,16 @@ class Tally:
 
 
 @dataclass
+class Actors:
+    """Who carries out the municipalities' and the locations' own rules when the rulebook asks:
+    the array rule classes in the headless face, the Mesa agent classes (which inherit the same
+    class methods) in the Mesa face (`model.mesa_model.ReceptionModel`)."""
+
+    municipalities: type = MunicipalityRules
+    locations: type = LocationRules
+
+
+@dataclass
 class State:
     sc: Scenario                   # this run's own copy: events and regimes may change it
     world: World
@@ -123,6 +133,7 @@ class State:
     regimes: object = None                                           # model.regimes.RegimeRuntime
     seed: int | None = None
     residents: ResidentIndex = field(default_factory=ResidentIndex)   # who is in a bed where
+    actors: Actors = field(default_factory=Actors)                   # who acts for municipalities, locations
     front: FrontCapacity = field(default_factory=FrontCapacity)       # the plan's registration measures
 
     def residents_of(self, locations: np.ndarray) -> np.ndarray:

@@ -30,6 +30,7 @@ from viz.reload_guard import ReloadGuard
 from viz.scenario_panel import Saved, ScenarioPanel, WhatIf
 from viz.session import Session
 from viz.store import store_for
+from viz.sweep_view import DEFAULT_STORE, SweepPanel
 
 FALLBACK_SCENARIO = "baseline"
 DEFAULT_SCENARIO = os.environ.get("NOODPLAN_UI_SCENARIO", FALLBACK_SCENARIO)
@@ -96,6 +97,7 @@ def Dashboard(session: Session, first_map: MapCanvas | None = None, store=None, 
     selection = solara.use_reactive(None)
     comparison = solara.use_reactive(None)
     tab = solara.use_reactive(0)
+    sweep = solara.use_reactive(DEFAULT_STORE)       # the folder of the sweep store the Sweeps tab shows
     store = store if store is not None else store_for("local")
     rid = run_id.value
     map_canvas = solara.use_memo(lambda: first_map if rid == 0 and first_map else MapCanvas(session), [rid])
@@ -138,12 +140,12 @@ def Dashboard(session: Session, first_map: MapCanvas | None = None, store=None, 
             with solara.Card("Saved in this browser", classes=["np-saved-card"]):
                 Saved(session, store, run_id, reset_to, replay)
         Live(session, player, version, run_id, playing, speed, selection, comparison, tab, map_canvas,
-             region_canvas, store, reset_to)
+             region_canvas, store, reset_to, sweep)
 
 
 @solara.component
 def Live(session, player, version, run_id, playing, speed, selection, comparison, tab, map_canvas, region_canvas,
-         store, reset_to):
+         store, reset_to, sweep):
     """Everything that changes with the simulated day; the only reader of `version`."""
     tick = version.value
     _ = run_id.value
@@ -170,6 +172,8 @@ def Live(session, player, version, run_id, playing, speed, selection, comparison
                 panels.ComparePanel(session, store, comparison, run_id)
             with solara.lab.Tab("Export"):
                 panels.ExportPanel(session, map_canvas, comparison, tick=tick)
+            with solara.lab.Tab("Sweeps"):
+                SweepPanel(sweep)
 
 
 # Layout: nothing wider than the window, and Solara's "made with" badge off the content.

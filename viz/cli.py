@@ -93,6 +93,15 @@ def cmd_ui(args: argparse.Namespace) -> int:
             print(f"noodplan ui: --scenario: {exc}", file=sys.stderr)
             return base.EXIT_BAD_INPUT
         env["NOODPLAN_UI_SCENARIO"] = args.scenario
+    if args.sweep:
+        from experiments.sweep.store import Store, StoreError
+
+        try:      # a folder that is not a sweep store is said here, before a server starts
+            Store.open(args.sweep)
+        except StoreError as exc:
+            print(f"noodplan ui: --sweep: {exc}", file=sys.stderr)
+            return base.EXIT_BAD_INPUT
+        env["NOODPLAN_UI_SWEEP"] = args.sweep
     print(f"noodplan UI at http://{host}:{args.port}/  (offline; Ctrl+C stops it)", flush=True)
     return _serve(server_command(host, args.port), env)
 
@@ -128,6 +137,8 @@ def build_parser() -> argparse.ArgumentParser:
     ui = sub.add_parser("ui", help="start the planner dashboard in the browser (offline)")
     ui.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port on 127.0.0.1 (default {DEFAULT_PORT})")
     ui.add_argument("--scenario", help="scenario to open with: built-in name or YAML file (default: baseline)")
+    ui.add_argument("--sweep", metavar="STORE", help="a sweep's result store to show in the Sweeps tab "
+                                                     "(noodplan sweep --out STORE; docs/sweeps.md)")
     ui.set_defaults(func=cmd_ui)
     exercise = next(a for a in sub.choices["exercise"]._actions if isinstance(a, argparse._SubParsersAction))
     serve = exercise.add_parser("serve", help="start the exercise room in the browser (offline)")

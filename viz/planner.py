@@ -69,11 +69,16 @@ def moves_so_far(snap: Snapshot) -> tuple[float, float]:
             float(ex.children_moved[:d].sum() / kid_years) if kid_years else float("nan"))
 
 
-def decision_time_days(snap: Snapshot) -> np.ndarray:
-    """Estimated days from joining the IND line to a decision: backlog ÷ decisions per day
-    (28-day mean). NaN while no decision has been made in the window."""
-    per_day = _window_sum(snap.x["decisions"]) / np.minimum(np.arange(1, snap.day + 1), WINDOW_DAYS)
-    return np.divide(snap.x["ind_backlog"], per_day, out=np.full(snap.day, np.nan), where=per_day > 0)
+def decision_time_days(snap: Snapshot, track: str = "regular") -> tuple[np.ndarray, np.ndarray]:
+    """Days from arrival to the first IND decision of the persons decided each day on `track`
+    (median, 90th percentile; `model.metrics`, the columns `decision_days_*` of daily.csv).
+    NaN on days without a decision on that track."""
+    return snap.x[f"decision_days_median_{track}"], snap.x[f"decision_days_p90_{track}"]
+
+
+def _last_finite(series: np.ndarray) -> float:
+    ok = np.flatnonzero(np.isfinite(series))
+    return float(series[ok[-1]]) if len(ok) else float("nan")
 
 
 def _trend(series: np.ndarray, fmt, higher_is_worse: bool = True) -> tuple[str, bool | None]:
@@ -119,11 +124,13 @@ def planner_series(snap: Snapshot, counterfactual_cost: np.ndarray | None = None
                        else "minors moved per year in a bed"),
                       rate_kids, t, w))
 
-    wait = decision_time_days(snap)
+    wait, wait_p90 = decision_time_days(snap)
+    median, p90 = _last_finite(wait), _last_finite(wait_p90)
     t, w = _trend(wait, lambda v: f"{v:,.0f} days")
-    out.append(Figure("decision-time", "IND decision time (estimate)",
-                      f"{wait[-1]:,.0f} days" if d and np.isfinite(wait[-1]) else "–",
-                      "backlog ÷ decisions per day (28-day mean)", wait, t, w))
+    out.append(Figure("decision-time", "IND decision time, regular procedure",
+                      f"{median:,.0f} days" if np.isfinite(median) else "–",
+                      (f"median from arrival to first decision; p90 {p90:,.0f} days" if np.isfinite(p90)
+                       else "median days from arrival to the first decision"), wait, t, w))
 
     uns = x["unsheltered"].astype(float)
     t, w = _trend(uns, lambda v: f"{v:,.0f}")

@@ -377,10 +377,13 @@ def test_planner_figures_by_hand():
     snap.x = {**snap.x, "moves": np.full(30, 2.0), "in_bed": np.full(30, 100.0)}
     rate, _ = planner.moves_per_person_year(snap)
     assert rate[-1] == pytest.approx(56 / (2800 / 365))
-    # decision time: backlog 600, 10 decisions a day -> 60 days
-    snap.x = {**snap.x, "decisions": np.full(30, 10.0), "ind_backlog": np.full(30, 600.0)}
-    assert planner.decision_time_days(snap)[-1] == pytest.approx(60.0)
+    # decision time: the latest day with regular decisions (day 27: median 400, p90 650), not the
+    # empty days after it
+    median, p90 = np.full(30, np.nan), np.full(30, np.nan)
+    median[[5, 27]], p90[[5, 27]] = (300.0, 400.0), (500.0, 650.0)
+    snap.x = {**snap.x, "decision_days_median_regular": median, "decision_days_p90_regular": p90}
     figs = {f.key: f for f in planner.planner_series(snap, np.full(730, 1e6), "test")}
+    assert figs["decision-time"].value == "400 days" and "p90 650 days" in figs["decision-time"].sub
     assert set(figs) == {"children", "moves", "moves-children", "decision-time", "unsheltered", "cost"}
     cost_so_far = snap.x["cost_eur"].sum()
     assert figs["cost"].series[-1] == pytest.approx((cost_so_far - 30e6) / 1e6)

@@ -1,0 +1,186 @@
+"""`noodplan sweep` and `noodplan analyze` (registered on the main parser by `register()`), and
+the `--sweep` flag of `noodplan bench`.
+
+    noodplan sweep DESIGN.yaml --out STORE [--executor serial|processes|dask] [--workers N]
+                   [--scheduler ADDRESS] [--batch-size N]      run (or resume) a sweep
+    noodplan sweep --schema [--out FILE]                       JSON Schema of design files
+    noodplan sweep --list                                      the packaged example designs
+    noodplan analyze STORE [--out DIR] [--force] [--prim "KPI>VALUE"]   indices, PRIM boxes, plots, report
+    noodplan bench --sweep [--quick] [--json FILE]              runs per hour per core, efficiency
+
+The contract of every command (docs/outputs.md): a bad design or option stops with one line and
+exit code 2 before any run starts; Ctrl-C or SIGTERM (`experiments.outputs.interruptible`, e.g. a
+Slurm job at its walltime) ends with one line and exit code 130 -- for a sweep, after the batches
+already written, and the same command resumes. Files and the analysis folder are written whole
+(`experiments.outputs`); the store is written whole per batch (`experiments.sweep.store`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from experiments import outputs
+
+EXIT_BAD_INPUT = 2
+EXIT_STOPPED = 1
+EXIT_INTERRUPTED = 130
+
+
+def _bad(message: str) -> Exception:
+    from experiments.sweep.design import DesignError
+
+    return DesignError(message)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    from experiments.sweep.design import builtin_designs, json_schema, load_design
+
+    if args.schema:
+        text = json.dumps(json_schema(), indent=2)
+        if args.out:
+            outputs.write_text(args.out, text + "\n", ".json")
+            print(f"Wrote {args.out}")
+        else:
+            print(text)
+        return 0
+    if args.list:
+        from experiments.sweep.design import design_path
+
+        for name in builtin_designs():
+            d = load_design(name)
+            print(f"{name:24s} {d.sampler.method:9s} {' '.join(d.description.split())[:90]}")
+        print(f"(files in {design_path(builtin_designs()[0]).parent})" if builtin_designs() else "")
+        return 0
+    if not args.design:
+        raise _bad("sweep: give a design file (or --schema, --list)")
+    if not args.out:
+        raise _bad("--out: required (the folder of the result store)")
+    for flag in ("workers", "batch_size"):
+        v = getattr(args, flag)
+        if v is not None and v < 1:
+            raise _bad(f"--{flag.replace('_', '-')}: must be at least 1")
+    if args.scheduler and args.executor != "dask":
+        raise _bad("--scheduler: only with --executor dask")
+    if args.executor == "serial" and args.workers not in (None, 1):
+        raise _bad("--workers: the serial executor has one worker")
+    load_design(args.design)                      # every check before any run starts
+    if args.executor == "dask":
+        _need("dask", "distributed")
+    from experiments.sweep.executors import SchedulerLost, WorkersKeepDying
+    from experiments.sweep.sweep import run_sweep
+
+    try:      # SIGTERM arrives as KeyboardInterrupt (run_command's `outputs.interruptible`)
+        r = run_sweep(args.design, args.out, executor=args.executor, workers=args.workers,
+                      scheduler=args.scheduler, batch_size=args.batch_size)
+    except KeyboardInterrupt:
+        print(f"\nnoodplan sweep: interrupted; {_state(args.out)}. Run the same command to resume.", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except (SchedulerLost, WorkersKeepDying) as exc:
+        print(f"noodplan sweep: {exc}; {_state(args.out)}. Run the same command to resume.", file=sys.stderr)
+        return EXIT_STOPPED
+    rate = f", {r.computed / r.seconds * 3600:,.0f} runs/hour" if r.computed and r.seconds > 0 else ""
+    print(f"{r.computed} runs computed in {r.seconds:.1f} s on {r.executor} ({_workers(r.workers)}{rate}); "
+          f"{r.failed} failed; {_state(args.out)}")
+    if r.failed:
+        errors = r.store.runs().query("status == 'error'")["error"]
+        print(f"  first error: {errors.iloc[0]}" if len(errors) else "")
+    print(f"Wrote {Path(args.out) / 'runs.parquet'}" + (" and daily.zarr" if (Path(args.out) / "daily.zarr").exists()
+                                                         else ""))
+    return 0
+
+
+def _workers(n: int) -> str:
+    return f"{n} worker{'s' if n != 1 else ''}"
+
+
+def _state(out: str) -> str:
+    """How much of the sweep the store at `out` holds."""
+    from experiments.sweep.store import Store, StoreError
+
+    try:
+        store = Store.open(out)
+    except StoreError:
+        return f"no store at {out} yet"
+    return f"{len(store.done_ids())} of {store.manifest['planned']['runs']} runs in {store.path}"
+
+
+def _need(*modules: str) -> None:
+    import importlib
+
+    for m in modules:
+        try:
+            importlib.import_module(m)
+        except ImportError:
+            raise _bad(f"--executor: needs the {m!r} package (pip install -e '.[sweep]', or ./scripts/setup)") from None
+
+
+def cmd_analyze(args: argparse.Namespace) -> int:
+    from experiments.sweep.analyze import analyze, parse_condition
+    from experiments.sweep.store import Store
+
+    store = Store.open(args.store)
+    extra = []
+    for text in args.prim or []:
+        try:
+            extra.append(parse_condition(text))
+        except ValueError as exc:
+            raise _bad(f"--prim: {exc}") from None
+    out = Path(args.out) if args.out else Path(args.store) / "analysis"
+    outputs.check_folder(out, args.force)               # before anything is computed
+    with outputs.folder(out, args.force, {"command": " ".join(["noodplan", *getattr(args, "argv", [])]),
+                                          "store": str(store.path), "store_fingerprint": store.manifest["fingerprint"],
+                                          "runs": len(store.done_ids())}) as tmp:
+        report = analyze(store, tmp, prim=extra, plots=not args.no_plots)
+    print(report.text)
+    print("Wrote " + ", ".join(str(out / p.name) for p in report.files))
+    return 0
+
+
+def cmd_bench_sweep(args: argparse.Namespace) -> int:
+    from experiments.bench.sweep import format_sweep_bench, sweep_bench
+
+    if args.json:
+        outputs.check_file(args.json, ".json", "--json")      # before the benchmark's minutes
+    r = sweep_bench(quick=args.quick, repeats=args.repeats, log=lambda m: print(m, file=sys.stderr))
+    print(format_sweep_bench(r))
+    if args.json:
+        outputs.write_text(args.json, json.dumps(r, indent=2, default=float) + "\n", ".json", "--json")
+        print(f"Wrote {args.json}")
+    return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    """Add `sweep` and `analyze` to the `noodplan` parser, and `--sweep` to its `bench`."""
+    sw = sub.add_parser("sweep", help="run (or resume) a sweep of many runs over a design into a result store")
+    sw.add_argument("design", nargs="?", help="design file (YAML) or a packaged design's name (see --list)")
+    sw.add_argument("--out", help="folder of the result store (resumed when it exists); with --schema: a file")
+    sw.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
+                    help="where the runs go (default: processes, all cores); results do not depend on it")
+    sw.add_argument("--workers", type=int, help="worker processes (default: all cores); with --scheduler, the "
+                                                "workers to plan batches for (default: those connected at the start)")
+    sw.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
+                                        "(default: a local cluster)")
+    sw.add_argument("--batch-size", type=int, help="runs per task (default: about 16 tasks per worker, at most 50)")
+    sw.add_argument("--schema", action="store_true", help="print the JSON Schema of design files")
+    sw.add_argument("--list", action="store_true", help="list the packaged example designs")
+    sw.set_defaults(func=cmd_sweep)
+    an = sub.add_parser("analyze", help="sensitivity indices, PRIM scenario discovery, plots and a report of a store")
+    an.add_argument("store", help="folder of a sweep's result store")
+    an.add_argument("--out", help="folder for the report and plots (default: STORE/analysis)")
+    an.add_argument("--prim", action="append", metavar="KPI>VALUE",
+                    help="a condition for scenario discovery, e.g. 'peak_unsheltered>500' (repeatable; "
+                         "adds to the design's analysis.prim)")
+    an.add_argument("--force", action="store_true", help="replace the analysis folder when it holds an earlier "
+                                                         "analysis (never a folder of other files)")
+    an.add_argument("--no-plots", action="store_true", help="the report only")
+    an.set_defaults(func=cmd_analyze)
+    bench = sub.choices.get("bench")
+    if bench is not None:                 # `noodplan bench --sweep`: the sweep machinery's figures
+        bench.add_argument("--sweep", action="store_true",
+                           help="runs per hour per core of a 200-run design on serial, processes and a 2-worker "
+                                "Dask cluster; parallel efficiency; overhead over bare simulate()")
+        plain = bench.get_default("func")
+        bench.set_defaults(func=lambda a: cmd_bench_sweep(a) if a.sweep else plain(a))

@@ -1,0 +1,398 @@
+"""The design of a sweep: a YAML file saying which scenario, which parameters vary and how, the
+sampler, the replicate seeds and what to keep of each run.
+
+```yaml
+name: housing-x-ind
+scenario: baseline                   # built-in name or YAML file (relative to this file)
+set: {provinces: [Groningen]}        # fixed changes to the scenario, by path
+horizon_days: 365                    # default: the scenario's
+parameters:                          # by scenario path; list items by index
+  - {path: housing.supply_persons_per_year, uniform: [15000, 45000]}
+  - {path: chain.decisions_per_day.regular, triangular: [30, 50, 90], name: ind_regular}
+  - {path: placement.policy, values: [standard, min_moves]}
+  - {scenarios: [mass-arrival, mass-arrival-x2]}      # whole scenario variants
+sampler: {method: lhs, samples: 64, seed: 1}           # grid | lhs | sobol | saltelli | morris
+replicates: 2                        # seeds first_seed, first_seed+1, … (common random numbers)
+outputs: {kpis: [unsheltered_person_nights, cost_million_eur], daily: [unsheltered, phase]}
+analysis:
+  prim: [{kpi: peak_unsheltered, above: 500, label: a night with more than 500 without a bed}]
+```
+
+`load_design()` validates everything a run needs before any run starts: the schema, the base
+scenarios, every path, each range's ends and each discrete value on the base scenario, the KPI
+and daily names. A bad design raises `DesignError` (a `ScenarioError`: one line naming the field;
+exit code 2 on the command line).
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+import math
+from functools import cached_property
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+
+from model.scenario import Scenario, ScenarioError, load_scenario, validation_message
+
+DESIGN_DIR = Path(__file__).resolve().parents[1] / "designs"
+VARIANT = "scenario"            # the name of the whole-scenario-variants parameter
+RESERVED = {"run_id", "seed", "status", "error", "sample", "replicate"}
+
+
+class DesignError(ScenarioError):
+    """A design that cannot be run; the message is one line naming the field and the reason."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+Value = bool | int | float | str
+
+
+class Parameter(_Strict):
+    """One varying input: a scenario path and its distribution, or a set of whole scenarios."""
+
+    path: str | None = Field(None, description="dotted scenario path, list items by index, e.g. "
+                                               "plan.phases.2.activate.1.above (not with scenarios)")
+    name: str | None = Field(None, description="label in tables and plots (default: the path; "
+                                               "'scenario' for scenario variants)")
+    uniform: tuple[float, float] | None = Field(None, description="[low, high], every value equally likely")
+    triangular: tuple[float, float, float] | None = Field(None, description="[low, mode, high]")
+    values: list[Value] | None = Field(None, min_length=1, description="a discrete set, each equally likely")
+    scenarios: list[str] | None = Field(None, min_length=1, description="whole scenario variants: built-in "
+                                        "names or YAML files (relative to the design); `set` applies to each")
+    levels: Annotated[int, Field(ge=2)] | None = Field(None, description="grid: evenly spaced quantiles of a "
+                                                       "continuous range, ends included (default: sampler.levels)")
+
+    @model_validator(mode="after")
+    def _one_distribution(self) -> Parameter:
+        given = [k for k in ("uniform", "triangular", "values", "scenarios") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise ValueError("give exactly one of uniform, triangular, values or scenarios"
+                             + (f" (got {', '.join(given)})" if given else ""))
+        if self.scenarios is not None:
+            if self.path is not None:
+                raise ValueError("scenarios replace the whole scenario: leave out path")
+        elif not self.path:
+            raise ValueError("path is required (a dotted scenario path)")
+        if self.uniform is not None and not self.uniform[0] < self.uniform[1]:
+            raise ValueError(f"uniform: low must be below high (got {list(self.uniform)})")
+        if self.triangular is not None:
+            lo, mode, hi = self.triangular
+            if not (lo <= mode <= hi and lo < hi):
+                raise ValueError(f"triangular: needs low <= mode <= high and low < high (got {list(self.triangular)})")
+        for k in ("values", "scenarios"):
+            v = getattr(self, k)
+            if v is not None and len({json.dumps(x) for x in v}) != len(v):
+                raise ValueError(f"{k}: each value once")
+        if self.values is not None and len({_kind(x) for x in self.values}) > 1:
+            raise ValueError("values: all numbers, all true/false, or all text")
+        return self
+
+    @property
+    def label(self) -> str:
+        return self.name or (VARIANT if self.scenarios is not None else str(self.path))
+
+    @property
+    def continuous(self) -> bool:
+        return self.uniform is not None or self.triangular is not None
+
+    @property
+    def choices(self) -> list[Value] | None:
+        """The discrete set (values or scenario names), or None for a continuous range."""
+        return self.values if self.values is not None else self.scenarios
+
+
+def _kind(x: Value) -> str:
+    return "bool" if isinstance(x, bool) else "number" if isinstance(x, (int, float)) else "text"
+
+
+class Sampler(_Strict):
+    method: Literal["grid", "lhs", "sobol", "saltelli", "morris"] = Field(
+        description="grid: full factorial; lhs: Latin hypercube; sobol: scrambled Sobol points (scipy.stats.qmc); "
+                    "saltelli: Saltelli's scheme for Sobol indices; morris: Morris trajectories (SALib)")
+    samples: Annotated[int, Field(ge=1)] | None = Field(None, description="lhs, sobol: points; saltelli: base "
+                                                        "points N (N(2d+2) runs, N(d+2) without second order); "
+                                                        "morris: trajectories (N(d+1) points); not for grid")
+    seed: Annotated[int, Field(ge=0)] = Field(0, description="seed of the sampler (not of the runs)")
+    levels: Annotated[int, Field(ge=2)] | None = Field(None, description="grid: levels of continuous ranges "
+                                                       "(default 3); morris: levels of its grid (default 4)")
+    second_order: bool = Field(False, description="saltelli: also second-order indices (more runs)")
+
+    @model_validator(mode="after")
+    def _samples(self) -> Sampler:
+        if self.method == "grid":
+            if self.samples is not None:
+                raise ValueError("samples: a grid takes every combination; set levels instead")
+        elif self.samples is None:
+            raise ValueError(f"samples: required for {self.method}")
+        elif self.method in ("sobol", "saltelli") and self.samples & (self.samples - 1):
+            raise ValueError(f"samples: {self.method} needs a power of 2 (got {self.samples}; "
+                             f"e.g. {2 ** round(math.log2(self.samples))})")
+        return self
+
+
+class Outputs(_Strict):
+    kpis: list[str] | None = Field(None, min_length=1, description="KPIs per run (experiments.sweep.kpis; default all)")
+    daily: list[str] = Field(default_factory=list, description="daily figures kept per run in Zarr (run x day), "
+                                                               "names of model.metrics.SCALARS or phase")
+
+
+class PrimTarget(_Strict):
+    """A condition on a KPI whose input region PRIM looks for (scenario discovery)."""
+
+    kpi: str
+    above: float | None = Field(None, description="the condition holds when the KPI is above this")
+    below: float | None = Field(None, description="the condition holds when the KPI is below this")
+    label: str = Field("", description="a planner's name for the condition")
+    min_density: Annotated[float, Field(gt=0.0, le=1.0)] = Field(
+        0.8, description="the box chosen is the widest (highest coverage) with at least this density")
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> PrimTarget:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of above or below")
+        return self
+
+    @property
+    def title(self) -> str:
+        return self.label or f"{self.kpi} {'>' if self.above is not None else '<'} " \
+                             f"{self.above if self.above is not None else self.below:g}"
+
+
+class Analysis(_Strict):
+    prim: list[PrimTarget] = Field(default_factory=list, description="scenario-discovery conditions for PRIM")
+
+
+class Design(_Strict):
+    """A sweep: a base scenario, varying parameters, a sampler, replicate seeds and outputs."""
+
+    name: str = Field(description="short name of the sweep")
+    description: str = ""
+    scenario: str = Field("baseline", description="base scenario: built-in name or YAML file (relative to the design)")
+    set: dict[str, Any] = Field(default_factory=dict, description="fixed changes to the scenario: path -> value")
+    horizon_days: Annotated[int, Field(ge=1)] | None = Field(None, description="days per run (default: the scenario's)")
+    parameters: list[Parameter] = Field(min_length=1)
+    sampler: Sampler
+    replicates: Annotated[int, Field(ge=1)] = Field(1, description="seeds per sample point (common random numbers)")
+    first_seed: Annotated[int, Field(ge=0)] = Field(1, description="seed of the first replicate; then +1, +2, …")
+    outputs: Outputs = Field(default_factory=Outputs)
+    analysis: Analysis = Field(default_factory=Analysis)
+
+    _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+
+    @model_validator(mode="after")
+    def _names(self) -> Design:
+        labels = [p.label for p in self.parameters]
+        for i, name in enumerate(labels):
+            if name in labels[:i]:
+                raise ValueError(f"parameters.{i}: name {name!r} is used twice (give each a name)")
+            if name in RESERVED:
+                raise ValueError(f"parameters.{i}: name {name!r} is reserved ({', '.join(sorted(RESERVED))})")
+        if sum(p.scenarios is not None for p in self.parameters) > 1:
+            raise ValueError("parameters: one list of scenario variants at most")
+        return self
+
+    # ---- what the runs need, resolved once ----------------------------------------------------
+
+    @property
+    def seeds(self) -> list[int]:
+        return [self.first_seed + r for r in range(self.replicates)]
+
+    @property
+    def kpis(self) -> list[str]:
+        from experiments.sweep.kpis import KPIS
+
+        return list(self.outputs.kpis or KPIS)
+
+    @cached_property
+    def bases(self) -> dict[str, dict]:
+        """The base scenario(s) as validated mappings, `set` and the horizon applied: one entry per
+        scenario variant (or one, named after the scenario, without variants)."""
+        v = self.variants
+        names = v.scenarios if v else [self.scenario]
+        where = f"parameters.{self.parameters.index(v)}.scenarios" if v else "scenario"
+        out = {}
+        for name in names:
+            try:
+                sc = load_scenario(self._scenario_source(name))
+            except ScenarioError as exc:
+                raise DesignError(f"{where}: {exc}") from None
+            data = sc.model_dump(mode="json")
+            for path, value in self.set.items():
+                try:
+                    set_path(data, path, value)
+                except KeyError as exc:
+                    raise DesignError(f"set.{path}: {exc.args[0]}") from None
+            if self.horizon_days is not None:
+                data["horizon_days"] = self.horizon_days
+            out[name] = validated(data, f"set (on {name})" if self.set else f"scenario {name}")
+        return out
+
+    @cached_property
+    def base_hash(self) -> str:
+        """Fingerprint of everything the runs share (base scenarios with `set` and horizon)."""
+        return _digest(self.bases)
+
+    def _scenario_source(self, name: str) -> str:
+        p = self._base_dir / name
+        return str(p) if name.endswith((".yaml", ".yml")) and p.exists() else name
+
+    @property
+    def variants(self) -> Parameter | None:
+        """The parameter that picks whole scenarios, if any."""
+        return next((p for p in self.parameters if p.scenarios is not None), None)
+
+    def cast(self, p: Parameter, value: Value) -> Value:
+        """A sampled value in the type of its scenario field (whole numbers for integer fields)."""
+        if p.path is None or not p.continuous:
+            return value
+        current = get_path(next(iter(self.bases.values())), p.path)
+        return round(value) if isinstance(current, int) and not isinstance(current, bool) else float(value)
+
+    def check(self) -> None:
+        """Everything a run needs, checked on the base scenario(s) before any run starts."""
+        from experiments.sweep.kpis import DAILY, KPIS
+
+        base = next(iter(self.bases.values()))
+        for i, p in enumerate(self.parameters):
+            if p.path is None:
+                continue
+            try:
+                current = get_path(base, p.path)
+            except KeyError as exc:
+                raise DesignError(f"parameters.{i}.path: {exc.args[0]}") from None
+            field = "uniform" if p.uniform is not None else "triangular" if p.triangular is not None else "values"
+            if p.continuous and (isinstance(current, bool) or not isinstance(current, (int, float))):
+                raise DesignError(f"parameters.{i}.{field}: {p.path} is {_shown(current)}, not a number; "
+                                  f"use values: [...]")
+            ends = [min(p.uniform or p.triangular), max(p.uniform or p.triangular)] if p.continuous else p.values
+            for v in ends:
+                data = copy.deepcopy(base)
+                set_path(data, p.path, self.cast(p, v))
+                try:
+                    Scenario.model_validate(data)
+                except ValidationError as err:
+                    raise DesignError(f"parameters.{i}.{field}: {p.path} = {v!r}: {reason(err)}") from None
+        for i, k in enumerate(self.kpis):
+            if k not in KPIS:
+                raise DesignError(f"outputs.kpis.{i}: unknown KPI {k!r} (known: {', '.join(KPIS)})")
+        for i, p in enumerate(self.parameters):
+            if p.label in self.kpis:
+                raise DesignError(f"parameters.{i}: name {p.label!r} is also a KPI's; give the parameter another name")
+        for i, k in enumerate(self.outputs.daily):
+            if k not in DAILY:
+                raise DesignError(f"outputs.daily.{i}: unknown daily figure {k!r} (known: {', '.join(DAILY)})")
+        for i, t in enumerate(self.analysis.prim):
+            if t.kpi not in self.kpis:
+                raise DesignError(f"analysis.prim.{i}.kpi: {t.kpi!r} is not among the KPIs kept (outputs.kpis)")
+
+    def fingerprint(self) -> str:
+        """Identifies the runs of the sweep: what decides them (not its name, description or
+        analysis section), with the base scenarios it resolves to."""
+        runs = self.model_dump(mode="json", exclude={"name", "description", "analysis"})
+        return _digest({"design": runs, "bases": self.base_hash})
+
+
+# ---- paths into a scenario mapping (dicts and lists) -------------------------------------------
+
+def get_path(data: Any, path: str) -> Any:
+    """The value at a dotted path; list items by index ('plan.phases.0.activate.1.above')."""
+    node = data
+    for i, part in enumerate(path.split(".")):
+        try:
+            node = node[int(part)] if isinstance(node, list) else node[part]
+        except (KeyError, IndexError, ValueError, TypeError):
+            where = ".".join(path.split(".")[:i]) or "the scenario"
+            raise KeyError(f"unknown scenario path {path!r} (no {part!r} in {where})") from None
+    return node
+
+
+def set_path(data: dict, path: str, value: Any) -> None:
+    """Set the value at a dotted path (which must exist); raises KeyError naming the path."""
+    *parents, last = path.split(".")
+    node = get_path(data, ".".join(parents)) if parents else data
+    get_path(data, path)
+    if isinstance(node, list):
+        node[int(last)] = value
+    else:
+        node[last] = value
+
+
+def validated(data: dict, where: str) -> dict:
+    """A scenario mapping checked by the scenario schema (mode-json dump of the result)."""
+    try:
+        return Scenario.model_validate(data).model_dump(mode="json")
+    except ValidationError as err:
+        raise DesignError(f"{where}: {reason(err)}") from None
+
+
+def reason(err: ValidationError) -> str:
+    """The first problem of a validation error as 'field.path: message'."""
+    e = err.errors()[0]
+    where = ".".join(str(p) for p in e["loc"])
+    return f"{where}: {e['msg'].removeprefix('Value error, ')}" if where else e["msg"]
+
+
+def _shown(v: Any) -> str:
+    return f"{type(v).__name__} {v!r}" if not isinstance(v, (dict, list)) else type(v).__name__
+
+
+def _digest(obj: Any) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()).hexdigest()[:16]
+
+
+# ---- loading -----------------------------------------------------------------------------------
+
+def builtin_designs() -> list[str]:
+    """Names of the example designs packaged in `experiments/designs/`."""
+    return sorted(p.stem for p in DESIGN_DIR.glob("*.yaml"))
+
+
+def design_path(name_or_path: str | Path) -> Path:
+    p = Path(name_or_path)
+    if not p.exists() and not p.suffix and (DESIGN_DIR / f"{name_or_path}.yaml").exists():
+        return DESIGN_DIR / f"{name_or_path}.yaml"
+    return p
+
+
+def load_design(name_or_path: str | Path) -> Design:
+    """Load and fully check a design file (or a packaged example by name); raises DesignError."""
+    p = design_path(name_or_path)
+    if not p.exists():
+        raise DesignError(f"{name_or_path}: no such design file or packaged design "
+                          f"(packaged: {', '.join(builtin_designs())})")
+    try:
+        data = yaml.safe_load(p.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}" if mark else ""
+        raise DesignError(f"{p.name}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
+    return design_from_dict(data, p.name, p.parent)
+
+
+def design_from_dict(data: Any, source: str = "design", base_dir: str | Path | None = None) -> Design:
+    """Validate a design mapping; scenario files are found relative to `base_dir`."""
+    if not isinstance(data, dict):
+        raise DesignError(f"{source}: a design must be a mapping of fields")
+    try:
+        d = Design.model_validate(data)
+    except ValidationError as err:
+        raise DesignError(validation_message(err, source)) from None
+    d._base_dir = Path(base_dir) if base_dir is not None else Path.cwd()
+    try:
+        d.check()
+    except DesignError as exc:
+        raise DesignError(f"{source}: {exc}") from None
+    return d
+
+
+def json_schema() -> dict:
+    """JSON Schema of design files (for editors)."""
+    return Design.model_json_schema()

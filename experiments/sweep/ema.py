@@ -1,0 +1,69 @@
+"""noodplan as an EMA Workbench model, for analysts who work in EMA.
+
+    from ema_workbench import perform_experiments
+    from experiments.sweep.ema import ema_model
+
+    model = ema_model("experiments/designs/discovery.yaml")      # or a Design, or a packaged name
+    experiments, outcomes = perform_experiments(model, scenarios=100)
+
+The design's parameters become EMA uncertainties under their names — a uniform range a
+`RealParameter`, a triangular one a `RealParameter` over scipy's `triang`, a discrete set or
+scenario variants a `CategoricalParameter` — and its KPIs `ScalarOutcome`s. Each experiment is
+one noodplan run of the design's scenario with those values (whole numbers for integer fields),
+on the design's first seed; with `replicate=True` a `ReplicatorModel` runs every seed of the
+design (common random numbers) and EMA returns one value per seed (`ArrayOutcome`s; EMA keeps
+one outcome class per name in a Python process, so do not mix both kinds of model over the same
+KPIs in one session). EMA's own samplers,
+evaluators (sequential, multiprocessing, MPI) and analyses (PRIM, CART, feature scoring) then
+apply; `noodplan sweep` adds the resumable store and the Dask executors.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from experiments.sweep.design import Design, load_design
+from experiments.sweep.runner import NoodplanModel
+
+
+class EmaRun:
+    """The function EMA calls: keyword arguments by parameter name (and `seed` when replicated)."""
+
+    def __init__(self, design: Design) -> None:
+        self.model = NoodplanModel(design)
+        self.params = list(design.parameters)
+        self.design = design
+        self.seed = design.first_seed
+
+    def __call__(self, seed: int | None = None, **values) -> dict[str, float]:
+        values = {p.label: self.design.cast(p, values[p.label]) for p in self.params}
+        kpis, _ = self.model(values, self.seed if seed is None else int(seed))
+        return kpis
+
+
+def ema_model(design: Design | str | Path, name: str = "noodplan", replicate: bool = False):
+    """An EMA Workbench `Model` (or `ReplicatorModel` with `replicate=True`) running noodplan over
+    the design's parameters and returning its KPIs (see the module docstring)."""
+    from scipy import stats
+
+    from ema_workbench import (ArrayOutcome, CategoricalParameter, Model, RealParameter, ReplicatorModel,
+                               ScalarOutcome)
+
+    d = design if isinstance(design, Design) else load_design(design)
+    run = EmaRun(d)
+    model = (ReplicatorModel if replicate else Model)(name, function=run)
+    uncertainties = []
+    for p in d.parameters:
+        if p.uniform is not None:
+            uncertainties.append(RealParameter(p.label, *p.uniform))
+        elif p.triangular is not None:
+            lo, mode, hi = p.triangular
+            uncertainties.append(RealParameter.from_dist(p.label, stats.triang(c=(mode - lo) / (hi - lo), loc=lo,
+                                                                               scale=hi - lo)))
+        else:
+            uncertainties.append(CategoricalParameter(p.label, list(p.choices)))
+    model.uncertainties = uncertainties
+    model.outcomes = [(ArrayOutcome if replicate else ScalarOutcome)(k) for k in d.kpis]
+    if replicate:
+        model.replications = [{"seed": s} for s in d.seeds]
+    return model

@@ -1,0 +1,227 @@
+"""Where the batches run: in this process, on a pool of processes, or on a Dask cluster.
+
+An executor takes a model (shipped to each worker once) and a list of tasks (batches of runs)
+and yields each task with its outcomes as soon as it is done, in any order; the caller writes
+them to the store. Results do not depend on the executor: every run is a pure function of its
+scenario and seed.
+
+* `serial`    — one after the other in this process;
+* `processes` — a pool of worker processes on this machine (default: all cores). A worker that
+  dies (killed, out of memory) breaks the pool; the pool is started again and the batches not
+  yet done are sent again, until no batch completes across three restarts in a row;
+* `dask`      — a Dask cluster: a `LocalCluster` of single-threaded worker processes by default,
+  or an existing scheduler (`--scheduler tcp://host:8786`: a workstation, Slurm through
+  dask-jobqueue, Kubernetes through the Dask operator; see docs/sweeps.md). Dask itself sends a
+  killed worker's task to another worker (up to its `allowed-failures`, then the batch's runs are
+  recorded as failed); a lost scheduler stops the sweep (`SchedulerLost`), and the same command
+  resumes it.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import signal
+from collections.abc import Iterator
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from concurrent.futures.process import BrokenProcessPool
+
+from experiments.sweep.runner import Model, Outcome, RunSpec, describe, run_batch
+
+EXECUTORS = ("serial", "processes", "dask")
+Task = list[RunSpec]
+Done = tuple[Task, list[Outcome]]
+
+
+class SchedulerLost(RuntimeError):
+    """The Dask scheduler went away mid-sweep; what was written is kept and a rerun resumes."""
+
+
+class WorkersKeepDying(RuntimeError):
+    """Worker processes died again and again without finishing a batch (out of memory?)."""
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:       # not on Linux
+        return os.cpu_count() or 1
+
+
+def failed(task: Task, why: str) -> list[Outcome]:
+    """Every run of a task that could not run, with the reason."""
+    return [Outcome(r.run_id, why) for r in task]
+
+
+class Serial:
+    name = "serial"
+    workers = 1
+
+    def __init__(self, model: Model) -> None:
+        self.model = model
+
+    def run(self, tasks: list[Task]) -> Iterator[Done]:
+        for t in tasks:
+            yield t, run_batch(self.model, t)
+
+    def close(self) -> None:
+        pass
+
+
+# the model in a worker process of the pool, installed once by the pool's initializer
+_installed: Model | None = None
+
+
+def _install(model: Model) -> None:
+    global _installed
+    _installed = model
+    signal.signal(signal.SIGINT, signal.SIG_IGN)    # Ctrl-C is the parent's to handle: it stops the pool
+
+
+def _run_installed(task: Task) -> list[Outcome]:
+    return run_batch(_installed, task)
+
+
+PRELOAD = ["experiments.sweep.runner", "experiments.sweep.kpis", "model.simulate", "model.world"]
+
+
+class Processes:
+    """A pool of worker processes (forkserver: clean workers, no inherited threads)."""
+
+    name = "processes"
+    max_restarts = 3
+
+    def __init__(self, model: Model, workers: int | None = None) -> None:
+        self.model = model
+        self.workers = workers or cores()
+        self.pool: ProcessPoolExecutor | None = None
+
+    def _start(self) -> ProcessPoolExecutor:
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(PRELOAD)         # imported once in the server, inherited by each worker
+        return ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_install, initargs=(self.model,))
+
+    def run(self, tasks: list[Task]) -> Iterator[Done]:
+        pending = dict(enumerate(tasks))
+        restarts = 0
+        while pending:
+            self.pool = self._start()
+            futures = {self.pool.submit(_run_installed, t): i for i, t in pending.items()}
+            try:
+                todo = set(futures)
+                while todo:
+                    done, todo = wait(todo, return_when=FIRST_COMPLETED)
+                    for f in done:
+                        outcomes = f.result()          # BrokenProcessPool when a worker died
+                        restarts = 0
+                        yield pending.pop(futures[f]), outcomes
+            except BrokenProcessPool:
+                restarts += 1
+                logging.getLogger(__name__).warning("a worker process died; restarting the pool "
+                                                    "(%d batches to go)", len(pending))
+                if restarts > self.max_restarts:
+                    raise WorkersKeepDying(f"worker processes died {restarts} times in a row without finishing "
+                                           f"a batch (out of memory?); {len(pending)} batches not run") from None
+            finally:
+                self._stop()
+
+    def _stop(self) -> None:
+        if self.pool is None:
+            return
+        procs = list(getattr(self.pool, "_processes", {}).values())   # no public way to stop busy workers (3.12)
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for p in procs:
+            if p.is_alive():
+                p.terminate()
+        for p in procs:
+            p.join(5)
+        self.pool = None
+
+    def close(self) -> None:
+        self._stop()
+
+
+QUIET = ("distributed.client", "distributed.utils", "distributed.comm")
+
+
+class Dask:
+    """A Dask cluster: a LocalCluster of `workers` single-threaded processes, or `scheduler`."""
+
+    name = "dask"
+
+    def __init__(self, model: Model, workers: int | None = None, scheduler: str | None = None) -> None:
+        from dask.distributed import Client, LocalCluster
+
+        # a lost scheduler makes the client log tracebacks of its reconnection attempts; the sweep
+        # reports the loss itself, in one line
+        self._levels = {n: logging.getLogger(n).level for n in QUIET}
+        for n in QUIET:
+            logging.getLogger(n).setLevel(logging.CRITICAL)
+        self.cluster = None
+        if scheduler:
+            try:
+                self.client = Client(scheduler, timeout="20s")
+            except OSError as exc:
+                raise SchedulerLost(f"--scheduler: cannot reach {scheduler} ({exc})") from None
+        else:
+            self.cluster = LocalCluster(n_workers=workers or cores(), threads_per_worker=1, processes=True,
+                                        dashboard_address=None, silence_logs=logging.ERROR)
+            self.client = Client(self.cluster)
+        info = self.client.scheduler_info()
+        connected = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
+        self.workers = max(connected, workers or 0) or 1      # a cluster may still be growing: plan for `workers`
+        self.scheduler = scheduler or self.cluster.scheduler_address
+        self.model_future = self.client.scatter(model, broadcast=True, hash=False)
+
+    def run(self, tasks: list[Task]) -> Iterator[Done]:
+        from dask.distributed import as_completed
+        from distributed.scheduler import KilledWorker
+
+        futures = {self.client.submit(run_batch, self.model_future, t, pure=False): i for i, t in enumerate(tasks)}
+        try:
+            for f in as_completed(futures):
+                t = tasks[futures[f]]
+                try:
+                    yield t, f.result()
+                except KilledWorker as exc:
+                    yield t, failed(t, f"{describe(exc)} (its worker died again and again: out of memory?)")
+                except Exception as exc:
+                    if f.status == "cancelled" or _lost(exc):
+                        raise SchedulerLost(f"lost the Dask scheduler at {self.scheduler} ({describe(exc)})") from None
+                    yield t, failed(t, describe(exc))
+        except OSError as exc:
+            raise SchedulerLost(f"lost the Dask scheduler at {self.scheduler} ({describe(exc)})") from None
+        finally:
+            for f in futures:
+                if not f.done():
+                    f.cancel()
+
+    def close(self) -> None:
+        try:
+            self.client.close(timeout=10)
+        except Exception:
+            pass
+        finally:
+            if self.cluster is not None:
+                self.cluster.close(timeout=10)
+            for name, level in self._levels.items():
+                logging.getLogger(name).setLevel(level)
+
+
+def _lost(exc: BaseException) -> bool:
+    from concurrent.futures import CancelledError
+
+    return isinstance(exc, (CancelledError, OSError)) or type(exc).__name__ in ("FutureCancelledError",
+                                                                                 "CommClosedError")
+
+
+def make(name: str, model: Model, workers: int | None = None, scheduler: str | None = None):
+    """The executor named `name` ('serial', 'processes' or 'dask')."""
+    if name == "serial":
+        return Serial(model)
+    if name == "processes":
+        return Processes(model, workers)
+    if name == "dask":
+        return Dask(model, workers, scheduler)
+    raise ValueError(f"unknown executor {name!r} (known: {', '.join(EXECUTORS)})")

@@ -1,0 +1,329 @@
+"""The result store of a sweep: a folder that survives the cluster and resumes.
+
+    STORE/
+      manifest.json        the design (and the base scenarios it resolved to), code version,
+                           package versions, the plan's size, one entry per sweep session
+      plan.parquet         one row per (sample point, replicate): seed, run id, parameter values
+                           and the sampler's unit coordinates (`u.<name>`)
+      parts/<id>/          one completed batch, renamed into place whole:
+        runs.parquet       one row per run: run id, seed, inputs, status, error, KPIs
+        daily.zarr         the kept daily figures, dims run x day (when the design asks)
+      runs.parquet         all parts in one table (rebuilt at the end of every sweep command)
+      daily.zarr           all parts' daily figures in one Zarr store (idem)
+
+A run's id is a hash of its parameter values, its seed and the base scenarios, so the same
+command finds what is done and computes only what is missing. A batch is written to a temporary
+folder and renamed into `parts/` in one step: an interruption at any moment leaves whole
+batches or nothing, never half a run. A batch written twice (a task a cluster ran twice) has the
+same id and the same contents; only one copy is kept. `parts/` is the record; the two files at
+the top are views for other tools, rebuilt from it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import fcntl
+import hashlib
+import json
+import os
+import platform
+import shutil
+import uuid
+from collections.abc import Iterator
+from importlib import metadata
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from experiments import outputs
+from experiments.sweep.design import Design, Value
+from experiments.sweep.runner import Outcome, RunSpec
+from model.scenario import ScenarioError
+
+FORMAT = "noodplan-sweep/1"
+# the packages of every result folder's manifest (experiments/outputs.py), and the sweep's own
+PACKAGES = tuple(dict.fromkeys(("noodplan", *outputs.PACKAGES, "pyarrow", "zarr", "SALib", "dask", "distributed",
+                                "ema_workbench")))
+
+
+class StoreError(ScenarioError):
+    """A store that cannot be used for this command (one line; exit code 2 on the command line)."""
+
+
+def run_id(base_hash: str, values: dict[str, Value], seed: int) -> str:
+    """A run's identity: hash of the base scenarios, the parameter values and the seed."""
+    text = json.dumps({"base": base_hash, "values": values, "seed": seed}, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def code_version() -> str:
+    """The code's version as every result folder records it (`git describe`, or the package's)."""
+    return outputs.code_version()
+
+
+def package_versions() -> dict[str, str | None]:
+    out: dict[str, str | None] = {}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = None
+    return out
+
+
+def _now() -> str:
+    return dt.datetime.now().isoformat(timespec="seconds")
+
+
+def _write_json(path: Path, obj: dict) -> None:
+    tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
+    tmp.write_text(json.dumps(obj, indent=1, default=str) + "\n", encoding="utf-8")
+    os.replace(tmp, path)
+
+
+class Store:
+    """A sweep's result store at `path` (see the module docstring for the layout)."""
+
+    def __init__(self, path: str | Path) -> None:
+        self.path = Path(path)
+        self.parts = self.path / "parts"
+
+    # ---- creating and opening ------------------------------------------------------------------
+
+    @classmethod
+    def open(cls, path: str | Path) -> Store:
+        """An existing store (read-only use); raises StoreError."""
+        s = cls(path)
+        if not (s.path / "manifest.json").exists():
+            raise StoreError(f"{path}: not a sweep store (no manifest.json); run `noodplan sweep` first")
+        if s.manifest.get("format") != FORMAT:
+            raise StoreError(f"{path}: store format {s.manifest.get('format')!r}, this noodplan reads {FORMAT!r}")
+        return s
+
+    @classmethod
+    def create_or_open(cls, path: str | Path, design: Design, plan: pd.DataFrame, kpis: list[str],
+                       design_text: str = "", design_file: str = "") -> Store:
+        """The store of this design at `path`: created if new, checked if it exists (resume)."""
+        s = cls(path)
+        if (s.path / "manifest.json").exists():
+            s = cls.open(path)
+            if s.manifest["fingerprint"] != design.fingerprint():
+                raise StoreError(f"--out: {path} holds another sweep ({s.manifest['design'].get('name')!r}, "
+                                 f"or the same design changed since it was started); use a new --out")
+            return s
+        if s.path.exists() and not s.path.is_dir():
+            raise StoreError(f"--out: {path} is a file, not a folder")
+        if s.path.exists() and any(s.path.iterdir()):
+            raise StoreError(f"--out: {path} exists and is not a sweep store; give a new or empty folder")
+        # made in a temporary folder and renamed into place: a store exists whole or not at all
+        s.path.parent.mkdir(parents=True, exist_ok=True)
+        new = s.path.parent / f".{s.path.name}.new-{uuid.uuid4().hex[:8]}"
+        (new / "parts").mkdir(parents=True)
+        plan.to_parquet(new / "plan.parquet", index=False)
+        _write_json(new / "manifest.json", {
+            "format": FORMAT,
+            "name": design.name,
+            "created": _now(),
+            "fingerprint": design.fingerprint(),
+            "design": design.model_dump(mode="json"),
+            "design_file": design_file,
+            "design_text": design_text,
+            "bases": design.bases,
+            "kpis": list(kpis),
+            "planned": {"samples": int(plan["sample"].nunique()), "replicates": design.replicates,
+                        "rows": len(plan), "runs": int(plan["run_id"].nunique())},
+            "days": max(b["horizon_days"] for b in design.bases.values()),
+            "code_version": code_version(),
+            "python": platform.python_version(),
+            "packages": package_versions(),
+            "sessions": [],
+        })
+        if s.path.exists():
+            s.path.rmdir()                  # empty (checked above)
+        os.rename(new, s.path)
+        return s
+
+    @property
+    def manifest(self) -> dict:
+        return json.loads((self.path / "manifest.json").read_text(encoding="utf-8"))
+
+    def design(self) -> Design:
+        """The design the store was made with, with the base scenarios it resolved to (its
+        scenario files are not needed)."""
+        m = self.manifest
+        d = Design.model_validate(m["design"])
+        d.__dict__["bases"] = m["bases"]          # the cached property, as recorded
+        return d
+
+    @property
+    def kpis(self) -> list[str]:
+        """The KPIs each run's row holds."""
+        return list(self.manifest["kpis"])
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Store]:
+        """Hold the store for one sweep command: one writer at a time; leftovers of an
+        interrupted write (temporary folders) are removed first."""
+        fd = os.open(self.path / ".lock", os.O_CREAT | os.O_RDWR)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise StoreError(f"--out: {self.path} is in use by another sweep; wait for it or use "
+                                 f"another --out") from None
+            for leftover in [*self.parts.glob(".tmp-*"), *self.path.glob(".daily.zarr.*")]:
+                shutil.rmtree(leftover, ignore_errors=True)
+            yield self
+        finally:
+            os.close(fd)
+
+    def log_session(self, session: dict) -> None:
+        m = self.manifest
+        m["sessions"].append(session)
+        _write_json(self.path / "manifest.json", m)
+
+    # ---- writing -------------------------------------------------------------------------------
+
+    def write_batch(self, runs: list[RunSpec], outcomes: list[Outcome], labels: list[str], kpis: list[str]) -> Path:
+        """Write one batch whole (rename into place); returns its folder."""
+        ids = sorted(o.run_id for o in outcomes)
+        name = hashlib.sha256(",".join(ids).encode()).hexdigest()[:16]
+        final = self.parts / name
+        tmp = self.parts / f".tmp-{name}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
+        tmp.mkdir()
+        frame = batch_frame(runs, outcomes, labels, kpis)
+        frame.to_parquet(tmp / "runs.parquet", index=False)
+        daily = batch_daily(outcomes, self.manifest_days)
+        if daily is not None:
+            daily.to_zarr(tmp / "daily.zarr", mode="w-", consolidated=False)
+        try:
+            os.rename(tmp, final)
+        except OSError:        # the same batch is already in place (a task run twice): same contents
+            shutil.rmtree(tmp, ignore_errors=True)
+        return final
+
+    @property
+    def manifest_days(self) -> int:
+        if not hasattr(self, "_days"):
+            self._days = int(self.manifest["days"])
+        return self._days
+
+    # ---- reading -------------------------------------------------------------------------------
+
+    def part_dirs(self) -> list[Path]:
+        return sorted(p for p in self.parts.iterdir() if not p.name.startswith(".")) if self.parts.exists() else []
+
+    def done_ids(self) -> set[str]:
+        """Ids of the runs in the store (done or failed)."""
+        import pyarrow.parquet as pq
+
+        done: set[str] = set()
+        for p in self.part_dirs():
+            done.update(pq.read_table(p / "runs.parquet", columns=["run_id"]).column("run_id").to_pylist())
+        return done
+
+    def plan(self) -> pd.DataFrame:
+        return pd.read_parquet(self.path / "plan.parquet")
+
+    def runs(self) -> pd.DataFrame:
+        """One row per run in the store, in plan order: run id, seed, inputs, status, error, KPIs."""
+        consolidated = self.path / "runs.parquet"
+        if consolidated.exists() and self.manifest.get("consolidated", {}).get("parts") == len(self.part_dirs()):
+            return pd.read_parquet(consolidated)
+        return self._runs_from_parts()
+
+    def _runs_from_parts(self) -> pd.DataFrame:
+        frames = [pd.read_parquet(p / "runs.parquet") for p in self.part_dirs()]
+        if not frames:
+            return pd.DataFrame(columns=["run_id", "seed", "status", "error"])
+        df = pd.concat(frames, ignore_index=True)
+        return df.iloc[np.argsort(self._plan_order(df["run_id"]), kind="stable")].reset_index(drop=True)
+
+    def _plan_order(self, ids: pd.Series) -> np.ndarray:
+        plan = self.plan()
+        first = plan.drop_duplicates("run_id").reset_index(drop=True)
+        pos = pd.Series(np.arange(len(first)), index=first["run_id"])
+        return pos.reindex(ids).fillna(len(first)).to_numpy()
+
+    def table(self) -> pd.DataFrame:
+        """One row per (sample point, replicate) of the plan, with its run's status, error and
+        KPIs (NaN where the run is missing or failed): the table the analysis works on."""
+        plan = self.plan()
+        runs = self.runs()
+        inputs = [c for c in plan.columns if c not in ("sample", "replicate", "seed", "run_id")]
+        out = runs.drop(columns=[c for c in runs.columns if c in inputs or c == "seed"])
+        merged = plan.merge(out, on="run_id", how="left")
+        merged["status"] = merged["status"].fillna("missing")
+        merged["error"] = merged["error"].fillna("")
+        return merged
+
+    def daily(self):
+        """The kept daily figures as an xarray Dataset (dims run x day), or None."""
+        import xarray as xr
+
+        consolidated = self.path / "daily.zarr"
+        if consolidated.exists() and self.manifest.get("consolidated", {}).get("parts") == len(self.part_dirs()):
+            return xr.open_zarr(consolidated, consolidated=False).load()
+        parts = [p / "daily.zarr" for p in self.part_dirs() if (p / "daily.zarr").exists()]
+        if not parts:
+            return None
+        ds = xr.concat([xr.open_zarr(p, consolidated=False).load() for p in parts], dim="run")
+        return ds.isel(run=np.argsort(self._plan_order(pd.Series(ds["run"].values)), kind="stable"))
+
+    # ---- the views for other tools -----------------------------------------------------------
+
+    def consolidate(self) -> None:
+        """Rebuild runs.parquet and daily.zarr from the parts (each replaced whole)."""
+        n = len(self.part_dirs())
+        runs = self._runs_from_parts()
+        tmp = self.path / f".runs.{uuid.uuid4().hex[:8]}.parquet"
+        runs.to_parquet(tmp, index=False)
+        os.replace(tmp, self.path / "runs.parquet")
+        m = self.manifest
+        m["consolidated"] = {}          # stale until both views are in place
+        _write_json(self.path / "manifest.json", m)
+        daily = self.daily()
+        final = self.path / "daily.zarr"
+        if daily is not None:
+            tmp = self.path / f".daily.zarr.{uuid.uuid4().hex[:8]}"
+            daily.chunk({"run": min(256, daily.sizes["run"])}).to_zarr(tmp, mode="w-", consolidated=False)
+            old = self.path / f".daily.zarr.old-{uuid.uuid4().hex[:8]}"
+            if final.exists():
+                os.rename(final, old)
+            os.rename(tmp, final)
+            shutil.rmtree(old, ignore_errors=True)
+        m["consolidated"] = {"parts": n, "when": _now()}
+        _write_json(self.path / "manifest.json", m)
+
+
+def batch_frame(runs: list[RunSpec], outcomes: list[Outcome], labels: list[str], kpis: list[str]) -> pd.DataFrame:
+    """The rows of one batch: run id, seed, inputs, status, error, KPIs (NaN for a failed run)."""
+    by_id = {o.run_id: o for o in outcomes}
+    rows = []
+    for r in runs:
+        o = by_id[r.run_id]
+        rows.append({"run_id": r.run_id, "seed": r.seed, **{k: r.values[k] for k in labels},
+                     "status": "ok" if o.ok else "error", "error": o.error,
+                     **{k: o.kpis.get(k, np.nan) if o.ok else np.nan for k in kpis}})
+    df = pd.DataFrame(rows)
+    df["seed"] = df["seed"].astype(np.int64)
+    for k in kpis:
+        df[k] = df[k].astype(np.float64)
+    return df
+
+
+def batch_daily(outcomes: list[Outcome], days: int):
+    """The daily figures of one batch (dims run x day; NaN rows for failed runs), or None."""
+    import xarray as xr
+
+    names = next((list(o.daily) for o in outcomes if o.daily), None)
+    if not names:
+        return None
+    data = {k: np.full((len(outcomes), days), np.nan) for k in names}
+    for i, o in enumerate(outcomes):
+        for k, v in (o.daily or {}).items():
+            data[k][i, :len(v)] = v
+    return xr.Dataset({k: (("run", "day"), v) for k, v in data.items()},
+                      coords={"run": np.array([o.run_id for o in outcomes]), "day": np.arange(days)})

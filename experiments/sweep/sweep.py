@@ -1,0 +1,179 @@
+"""Running a sweep: the plan of runs, what the store still misses, batches on an executor.
+
+`run_sweep(design, out)` samples the design's points, pairs each with the replicate seeds (the
+same seeds at every point: common random numbers), gives each run its id (hash of values and
+seed), skips the runs the store already holds, groups the rest into batches (tasks of many runs:
+a task costs a few milliseconds on Dask, a batch's write to the store about as much, so a task
+of one run would waste little on noodplan's seconds-long runs but a lot on short ones; see
+`default_batch_size`) and writes each batch whole as soon as it comes back.
+"""
+
+from __future__ import annotations
+
+import math
+import signal
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from experiments.sweep import executors
+from experiments.sweep.design import Design, design_path, load_design
+from experiments.sweep.runner import Model, NoodplanModel, RunSpec
+from experiments.sweep.samplers import sample
+from experiments.sweep.store import Store, code_version, run_id
+
+BATCHES_PER_WORKER = 16     # enough that the last batches leave workers idle for ~1/16 of the run
+MAX_BATCH = 50              # a task's runs are lost together when its worker dies
+LOG_EVERY_S = 60            # progress lines when stderr is not a terminal
+
+
+@dataclass
+class SweepResult:
+    store: Store
+    planned: int         # distinct runs in the plan
+    already: int         # in the store before this command
+    computed: int        # written by this command (including failed runs)
+    failed: int          # runs of this command that raised (recorded with their error)
+    seconds: float
+    executor: str
+    workers: int
+    batch_size: int
+
+    @property
+    def complete(self) -> bool:
+        return self.already + self.computed >= self.planned
+
+
+def plan(design: Design) -> tuple[pd.DataFrame, list[RunSpec]]:
+    """Every (sample point, replicate) with its seed and run id, and the distinct runs in plan
+    order (a point's replicates next to each other, so a batch reuses the point's world)."""
+    samples = sample(design)
+    rows, runs, seen = [], [], set()
+    for i, values in enumerate(samples.values):
+        unit = {f"u.{k}": float(u) for k, u in zip(samples.labels, samples.unit[i])}
+        for r, seed in enumerate(design.seeds):
+            rid = run_id(design.base_hash, values, seed)
+            rows.append({"sample": i, "replicate": r, "seed": seed, "run_id": rid, **values, **unit})
+            if rid not in seen:
+                seen.add(rid)
+                runs.append(RunSpec(rid, seed, values))
+    return pd.DataFrame(rows), runs
+
+
+def default_batch_size(runs: int, workers: int) -> int:
+    """Runs per task: about BATCHES_PER_WORKER tasks per worker (balance at the end, little lost
+    when a worker dies), at most MAX_BATCH."""
+    return max(1, min(MAX_BATCH, math.ceil(runs / (workers * BATCHES_PER_WORKER))))
+
+
+def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "processes", workers: int | None = None,
+              scheduler: str | None = None, batch_size: int | None = None, model: Model | None = None,
+              progress: bool | None = None, on_batch: Callable[[int, int], None] | None = None,
+              log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> SweepResult:
+    """Run what the store at `out` still misses of the design, and consolidate the store.
+
+    `model` replaces noodplan (any picklable `model(values, seed) -> (kpis, daily)`; its `kpis`
+    attribute, when it has one, names the KPIs it returns); `progress` shows a bar on stderr
+    (None: on a terminal, else a line a minute through `log`); `on_batch(done, total)` is called
+    after each batch is written. Ctrl-C (KeyboardInterrupt) stops after the batches written so
+    far and is raised again; `SchedulerLost` and `WorkersKeepDying` stop likewise."""
+    text, source = "", ""
+    if not isinstance(design, Design):
+        source = str(design_path(design))
+        text = Path(source).read_text(encoding="utf-8") if Path(source).exists() else ""
+        design = load_design(design)
+    table, runs = plan(design)
+    model = model or NoodplanModel(design)
+    kpis = list(getattr(model, "kpis", None) or design.kpis)
+    store = Store.create_or_open(out, design, table, kpis, design_text=text, design_file=source)
+    with store.writing():
+        sessions = store.manifest["sessions"]
+        now = code_version()
+        if sessions and sessions[-1].get("code_version") != now:
+            log(f"note: {out} was last run with code {sessions[-1].get('code_version')}; resuming with {now}")
+        done = store.done_ids()
+        todo = [r for r in runs if r.run_id not in done]
+        exe = executors.make(executor, model, workers, scheduler) if todo else None
+        n_workers = exe.workers if exe else (workers or 1)
+        size = batch_size or default_batch_size(len(todo), n_workers)
+        tasks = [todo[i:i + size] for i in range(0, len(todo), size)]
+        result = SweepResult(store, len(runs), len(runs) - len(todo), 0, 0, 0.0, executor, n_workers, size)
+        log(f"sweep {design.name!r}: {len(runs)} runs ({table['sample'].nunique()} points x "
+            f"{design.replicates} seed{'s' if design.replicates != 1 else ''}); {result.already} in {out}; "
+            + (f"computing {len(todo)} on {executor} ({n_workers} worker{'s' if n_workers != 1 else ''}, "
+               f"batches of {size})" if todo
+               else "nothing to compute"))
+        t0 = time.perf_counter()
+        outcome = "complete"
+        try:
+            if exe is not None:
+                _compute(exe, tasks, store, [p.label for p in design.parameters], kpis, result, len(todo),
+                         progress, on_batch, log)
+        except BaseException as exc:
+            outcome = "interrupted" if isinstance(exc, KeyboardInterrupt) else f"stopped: {exc}"
+            raise
+        finally:
+            if exe is not None:
+                with _no_interrupt():
+                    exe.close()
+            result.seconds = time.perf_counter() - t0
+            store.log_session({"started": _iso(t0), "seconds": round(result.seconds, 3), "executor": executor,
+                               "workers": n_workers, "batch_size": size, "computed": result.computed,
+                               "failed": result.failed, "outcome": outcome, "code_version": now})
+        store.consolidate()
+    return result
+
+
+def _compute(exe, tasks, store: Store, labels: list[str], kpis: list[str], result: SweepResult, total: int,
+             progress: bool | None, on_batch, log: Callable[[str], None]) -> None:
+    """Write each batch as it comes back; a progress bar on a terminal (runs done, failures, time
+    left), a line every LOG_EVERY_S seconds otherwise (a cluster job's log) unless `progress` is False."""
+    from tqdm import tqdm
+
+    on_terminal = sys.stderr.isatty()
+    t0 = last = time.monotonic()
+    with tqdm(total=total, unit="run", file=sys.stderr, disable=not (on_terminal if progress is None else progress),
+              desc="runs", dynamic_ncols=True) as bar:
+        for task, outcomes in exe.run(tasks):
+            store.write_batch(task, outcomes, labels, kpis)
+            result.computed += len(task)
+            result.failed += sum(not o.ok for o in outcomes)
+            bar.update(len(task))
+            bar.set_postfix_str(f"failed {result.failed}", refresh=False)
+            now = time.monotonic()
+            if bar.disable and progress is None and now - last >= LOG_EVERY_S:
+                last = now
+                left = (now - t0) / result.computed * (total - result.computed)
+                log(f"{result.computed} of {total} runs, {result.failed} failed, about {left / 60:.0f} min left")
+            if on_batch is not None:
+                on_batch(result.computed, total)
+
+
+class _no_interrupt:
+    """Let a clean-up finish before Ctrl-C takes effect: a Ctrl-C meanwhile is raised after it."""
+
+    def __enter__(self):
+        self.pending = False
+        try:
+            self.old = signal.signal(signal.SIGINT, self._defer)
+        except ValueError:           # not the main thread
+            self.old = None
+
+    def _defer(self, signum, frame):
+        self.pending = True
+
+    def __exit__(self, kind, exc, tb):
+        if self.old is not None:
+            signal.signal(signal.SIGINT, self.old)
+        if self.pending and kind is None:
+            raise KeyboardInterrupt
+
+
+def _iso(t0: float) -> str:
+    import datetime as dt
+
+    return (dt.datetime.now() - dt.timedelta(seconds=time.perf_counter() - t0)).isoformat(timespec="seconds")

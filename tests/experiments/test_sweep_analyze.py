@@ -1,0 +1,120 @@
+"""The analysis of a sweep: indices recovered on toy functions with known answers (run through
+the same store and executors), PRIM boxes, the report and plots, `noodplan analyze`."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiments.cli import main
+from experiments.sweep import Store, run_sweep
+from experiments.sweep.analyze import analyze, parse_condition
+from experiments.sweep.design import design_from_dict, load_design
+from experiments.sweep.sweep import plan
+from tests.experiments.test_sweep_support import Corner, Failing, Linear, toy_design, write_design
+
+
+def _sweep(tmp_path, model, executor="serial", **design):
+    d = design_from_dict(toy_design(**design))
+    run_sweep(d, tmp_path / "store", executor=executor, model=model)
+    return Store.open(tmp_path / "store")
+
+
+def _indices(report, kpi="y"):
+    return next(s for s in report.sensitivity if s.kpi == kpi).table
+
+
+def test_sobol_indices_of_a_linear_function_are_recovered(tmp_path):
+    # y = a + 2b + 3c on the unit cube: S_i = ST_i = w_i^2 / sum w^2 = 1/14, 4/14, 9/14 (Linear's docstring)
+    store = _sweep(tmp_path, Linear(), executor="processes", sampler={"method": "saltelli", "samples": 512, "seed": 1})
+    assert len(store.runs()) == 512 * (3 + 2)
+    t = _indices(analyze(store, tmp_path / "an", plots=False))
+    exact = np.array([1, 4, 9]) / 14
+    np.testing.assert_allclose(t["S1"], exact, atol=0.03)
+    np.testing.assert_allclose(t["ST"], exact, atol=0.03)
+    assert (t["S1_conf"] > 0).all() and (t["S1_conf"] < 0.1).all()          # bootstrap intervals, 95 %
+    assert (abs(t["ST"] - exact) <= 2 * t["ST_conf"] + 0.01).all()
+
+
+def test_morris_effects_of_a_linear_function_are_its_slopes(tmp_path):
+    # every elementary effect of a + 2b + 3c along a is exactly 1 (unit steps on [0, 1]): mu* = 1, 2, 3, sigma = 0
+    store = _sweep(tmp_path, Linear(), sampler={"method": "morris", "samples": 10, "seed": 4})
+    t = _indices(analyze(store, tmp_path / "an", plots=False))
+    np.testing.assert_allclose(t["mu_star"], [1, 2, 3], atol=1e-9)
+    np.testing.assert_allclose(t["sigma"], [0, 0, 0], atol=1e-9)
+
+
+def test_grid_main_effects(tmp_path):
+    # levels 0, 0.5, 1 of each input: the KPI's mean moves by w_i over a's levels, so the spread is 1, 2, 3
+    store = _sweep(tmp_path, Linear(), sampler={"method": "grid", "levels": 3})
+    assert len(store.runs()) == 27
+    t = _indices(analyze(store, tmp_path / "an", plots=False))
+    np.testing.assert_allclose(t["range"], [1, 2, 3], atol=1e-12)
+    assert t.loc["c", "highest_at"] == "1.0" and t.loc["c", "lowest_at"] == "0.0"
+
+
+def _limits(text: str) -> tuple[float, float, float]:
+    """'0.702 to 1 (quasi-p 3.1e-12)' -> (0.702, 1.0, 3.1e-12)"""
+    m = re.fullmatch(r"(\S+) to (\S+) \(quasi-p (\S+)\)", text)
+    return float(m.group(1)), float(m.group(2)), float(m.group(3))
+
+
+def test_prim_finds_the_corner(tmp_path):
+    store = _sweep(tmp_path, Corner(), sampler={"method": "lhs", "samples": 400, "seed": 2})
+    report = analyze(store, tmp_path / "an", prim=[parse_condition("y>0.5")])
+    box = report.boxes[0]
+    assert box.cases == int(store.runs()["y"].sum()) and 40 <= box.cases <= 56     # ~12 % of 400
+    assert box.density >= 0.8 and box.coverage >= 0.8
+    lo_a, hi_a, qp_a = _limits(box.limits["a"])
+    lo_b, hi_b, qp_b = _limits(box.limits["b"])
+    assert qp_a < 0.001 and qp_b < 0.001                                          # no chance restriction
+    assert 0.6 <= lo_a <= 0.8 and hi_a > 0.95 and lo_b < 0.05 and 0.3 <= hi_b <= 0.5
+    assert "c" not in box.limits                                                   # c does not matter
+    names = {p.name for p in report.files}
+    assert {"report.txt", "sensitivity.csv", "prim_boxes.csv", "sensitivity.png", "scatter_inputs.png",
+            "prim_1_y-0-5_tradeoff.png", "prim_1_y-0-5_box.png"} <= names
+    assert all(p.read_bytes()[:4] == b"\x89PNG" for p in report.files if p.suffix == ".png")
+    boxes = pd.read_csv(tmp_path / "an" / "prim_boxes.csv")
+    assert boxes.loc[0, "condition"] == "y > 0.5" and boxes.loc[0, "density"] == pytest.approx(box.density)
+
+
+def test_failed_points_are_reported_not_hidden(tmp_path):
+    store = _sweep(tmp_path, Failing(), sampler={"method": "saltelli", "samples": 8, "seed": 1})
+    report = analyze(store, tmp_path / "an", plots=False)
+    n_bad = int((store.runs()["status"] == "error").sum())
+    assert n_bad > 0
+    assert f"{n_bad} failed" in report.text.splitlines()[0]
+    assert "errors: ValueError: a = " in report.text
+    assert "y: not computed (" in report.text and "points have no successful run)" in report.text
+
+
+@pytest.mark.slow
+def test_noodplan_analyze_on_a_real_sweep(tmp_path, capsys):
+    design = write_design(tmp_path, sampler={"method": "morris", "samples": 3, "seed": 1}, replicates=1)
+    n = len(plan(load_design(design))[1])      # Morris trajectories revisit points: fewer distinct runs than 9
+    assert n < 9
+    assert main(["sweep", str(design), "--out", str(tmp_path / "s"), "--executor", "serial"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"{n} runs computed in ") and f"0 failed; {n} of {n} runs in" in out
+    assert main(["analyze", str(tmp_path / "s"), "--prim", "peak_unsheltered>450"]) == 0
+    text = capsys.readouterr().out
+    assert text.startswith("Sweep 'north-test': morris design, 9 points x 1 seed(s) = 9 runs; 9 ok, 0 failed")
+    assert "Morris elementary effects" in text and "peak_unsheltered > 450: " in text
+    assert (tmp_path / "s" / "analysis" / "sensitivity.png").exists()
+    manifest = json.loads((tmp_path / "s" / "analysis" / "manifest.json").read_text())   # whole or absent
+    assert manifest["runs"] == n and {"report.txt", "sensitivity.csv", "sensitivity.png"} <= set(manifest["files"])
+    assert main(["analyze", str(tmp_path / "s")]) == 2                 # an earlier analysis is kept ...
+    assert "already holds manifest.json, prim_boxes.csv, report.txt" in capsys.readouterr().err
+    assert main(["analyze", str(tmp_path / "s"), "--force", "--no-plots"]) == 0      # ... unless --force
+    capsys.readouterr()
+    assert sorted(p.name for p in (tmp_path / "s" / "analysis").iterdir()) == [
+        "manifest.json", "prim_boxes.csv", "report.txt", "sensitivity.csv"]           # replaced whole
+    assert main(["analyze", str(tmp_path / "nothing")]) == 2
+    assert "not a sweep store (no manifest.json)" in capsys.readouterr().err
+    assert main(["analyze", str(tmp_path / "s"), "--prim", "peak>>3"]) == 2
+    assert capsys.readouterr().err.strip() == ("noodplan: --prim: 'peak>>3': write KPI>VALUE or KPI<VALUE, "
+                                               "e.g. peak_unsheltered>500")

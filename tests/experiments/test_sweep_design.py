@@ -1,0 +1,191 @@
+"""Sweep designs: validation messages (one line naming the field, exit code 2 before any run),
+and sample points that match SciPy and SALib on fixed seeds."""
+
+from __future__ import annotations
+
+import itertools
+import json
+
+import numpy as np
+import pytest
+import yaml
+from scipy import stats
+from scipy.stats import qmc
+
+from experiments.cli import main
+from experiments.sweep.design import DesignError, builtin_designs, design_from_dict, json_schema, load_design
+from experiments.sweep.samplers import sample, salib_problem
+from experiments.sweep.sweep import plan
+from tests.experiments.test_sweep_support import TOY_PARAMETERS, toy_design, write_design
+
+
+def _error(data: dict) -> str:
+    with pytest.raises(DesignError) as e:
+        design_from_dict(data, "d.yaml")
+    return str(e.value)
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"sampler": {"method": "lhs"}}, "d.yaml: sampler: samples: required for lhs"),
+    ({"sampler": {"method": "saltelli", "samples": 100}},
+     "d.yaml: sampler: samples: saltelli needs a power of 2 (got 100; e.g. 128)"),
+    ({"sampler": {"method": "grid", "samples": 4}}, "d.yaml: sampler: samples: a grid takes every combination; "
+                                                     "set levels instead"),
+    ({"sampler": {"method": "latin", "samples": 4}}, "d.yaml: sampler.method: Input should be 'grid', 'lhs', "
+                                                      "'sobol', 'saltelli' or 'morris' (got 'latin')"),
+    ({"replicats": 2}, "d.yaml: replicats: unknown field (check the spelling)"),
+    ({"replicates": 0}, "d.yaml: replicates: Input should be greater than or equal to 1 (got 0)"),
+    ({"parameters": [{"path": "housing.supply_spread", "uniform": [1, 0]}]},
+     "d.yaml: parameters.0: uniform: low must be below high (got [1.0, 0.0])"),
+    ({"parameters": [{"path": "housing.supply_spread"}]},
+     "d.yaml: parameters.0: give exactly one of uniform, triangular, values or scenarios"),
+    ({"parameters": [{"path": "housing.supply_spread", "uniform": [0, 1], "values": [1]}]},
+     "d.yaml: parameters.0: give exactly one of uniform, triangular, values or scenarios (got uniform, values)"),
+    ({"parameters": [{"path": "housing.supply_spred", "uniform": [0, 1]}]},
+     "d.yaml: parameters.0.path: unknown scenario path 'housing.supply_spred' (no 'supply_spred' in housing)"),
+    ({"parameters": [{"path": "plan.phases.7.min_dwell_days", "uniform": [0, 10]}]},
+     "d.yaml: parameters.0.path: unknown scenario path 'plan.phases.7.min_dwell_days' (no '7' in plan.phases)"),
+    ({"parameters": [{"path": "placement.policy", "uniform": [0, 1]}]},
+     "d.yaml: parameters.0.uniform: placement.policy is str 'standard', not a number; use values: [...]"),
+    ({"parameters": [{"path": "inflow.vulnerable_share", "uniform": [0.5, 1.5]}]},
+     "d.yaml: parameters.0.uniform: inflow.vulnerable_share = 1.5: inflow.vulnerable_share: "
+     "Input should be less than or equal to 1"),
+    ({"parameters": [{"path": "placement.policy", "values": ["standard", "fewest_moves"]}]},
+     "d.yaml: parameters.0.values: placement.policy = 'fewest_moves': placement.policy: "
+     "Input should be 'standard' or 'min_moves'"),
+    ({"parameters": [{"scenarios": ["baseline", "no-such-scenario"]}]},
+     "d.yaml: parameters.0.scenarios: no-such-scenario: no such scenario file or built-in name"),
+    ({"parameters": [*TOY_PARAMETERS[:1], {"path": "inflow.vulnerable_share", "uniform": [0, 1], "name": "a"}]},
+     "d.yaml: parameters.1: name 'a' is used twice (give each a name)"),
+    ({"parameters": [{"path": "housing.supply_spread", "uniform": [0, 1], "name": "max_phase"}]},
+     "d.yaml: parameters.0: name 'max_phase' is also a KPI's; give the parameter another name"),
+    ({"set": {"chain.screening_dayz": 3}}, "d.yaml: set.chain.screening_dayz: unknown scenario path"),
+    ({"set": {"chain.screening_days": 0}},
+     "d.yaml: set (on baseline): chain.screening_days: Input should be greater than or equal to 1"),
+    ({"outputs": {"kpis": ["unsheltered_nights"]}}, "d.yaml: outputs.kpis.0: unknown KPI 'unsheltered_nights' "
+                                                     "(known: unsheltered_person_nights, peak_unsheltered"),
+    ({"outputs": {"daily": ["homeless"]}}, "d.yaml: outputs.daily.0: unknown daily figure 'homeless' (known: arrivals"),
+    ({"analysis": {"prim": [{"kpi": "peak_unsheltered", "above": 5, "below": 9}]}},
+     "d.yaml: analysis.prim.0: give exactly one of above or below"),
+    ({"outputs": {"kpis": ["cost_million_eur"]}, "analysis": {"prim": [{"kpi": "peak_unsheltered", "above": 5}]}},
+     "d.yaml: analysis.prim.0.kpi: 'peak_unsheltered' is not among the KPIs kept (outputs.kpis)"),
+])
+def test_a_bad_design_is_one_line_naming_the_field(change, message):
+    text = _error(toy_design(**change))
+    assert text.startswith(message), text
+    assert "\n" not in text
+
+
+def test_the_command_stops_a_bad_design_before_any_run(tmp_path, capsys):
+    path = write_design(tmp_path, replicates=-1)
+    assert main(["sweep", str(path), "--out", str(tmp_path / "store")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err == "noodplan: design.yaml: replicates: Input should be greater than or equal to 1 (got -1)"
+    assert not (tmp_path / "store").exists()
+    bad_yaml = tmp_path / "broken.yaml"
+    bad_yaml.write_text("name: x\nparameters: [\n", encoding="utf-8")
+    assert main(["sweep", str(bad_yaml), "--out", str(tmp_path / "store")]) == 2
+    assert capsys.readouterr().err.startswith("noodplan: broken.yaml: line 3 not valid YAML")
+    assert main(["sweep", str(path)]) == 2
+    assert "--out: required" in capsys.readouterr().err
+    assert main(["sweep", str(write_design(tmp_path)), "--out", str(tmp_path / "s"), "--batch-size", "0"]) == 2
+    assert capsys.readouterr().err.strip() == "noodplan: --batch-size: must be at least 1"
+    assert main(["sweep", str(path), "--out", str(tmp_path / "s"), "--scheduler", "tcp://x:1"]) == 2
+    assert "--scheduler: only with --executor dask" in capsys.readouterr().err
+
+
+def test_schema_and_packaged_designs(capsys):
+    assert main(["sweep", "--schema"]) == 0
+    schema = json.loads(capsys.readouterr().out)
+    assert schema == json_schema() and {"parameters", "sampler", "outputs"} <= set(schema["properties"])
+    assert {"plan-thresholds", "housing-x-ind", "discovery"} <= set(builtin_designs())
+    assert main(["sweep", "--list"]) == 0
+    listed = capsys.readouterr().out
+    assert "housing-x-ind            grid      Full factorial grid of municipal housing supply" in listed
+    for name in builtin_designs():          # every example is a valid design
+        d = load_design(name)
+        assert d.description and len(plan(d)[1]) >= 16, name
+
+
+def test_lhs_and_sobol_points_are_scipys():
+    d = design_from_dict(toy_design(sampler={"method": "lhs", "samples": 10, "seed": 7}))
+    s = sample(d)
+    want = qmc.LatinHypercube(3, rng=7).random(10)
+    np.testing.assert_array_equal(s.unit, want)
+    assert [v["b"] for v in s.values] == list(want[:, 1])              # uniform on [0, 1]: the point itself
+    d = design_from_dict(toy_design(sampler={"method": "sobol", "samples": 16, "seed": 7}))
+    np.testing.assert_array_equal(sample(d).unit, qmc.Sobol(3, scramble=True, rng=7).random(16))
+
+
+def test_saltelli_and_morris_points_are_salibs():
+    from SALib.sample import morris, sobol
+
+    params = [{"path": "housing.supply_persons_per_year", "uniform": [10_000, 50_000], "name": "supply"},
+              {"path": "housing.supply_spread", "uniform": [0.1, 0.5], "name": "spread"}]
+    real = {"num_vars": 2, "names": ["supply", "spread"], "bounds": [[10_000, 50_000], [0.1, 0.5]]}
+    d = design_from_dict(toy_design(parameters=params, sampler={"method": "saltelli", "samples": 8, "seed": 5}))
+    s = sample(d)
+    want = sobol.sample(real, 8, calc_second_order=False, seed=5)
+    assert s.unit.shape == (8 * (2 + 2), 2)                             # N (d + 2) without second order
+    np.testing.assert_allclose([[v["supply"], v["spread"]] for v in s.values], want, rtol=1e-12)
+    d = design_from_dict(toy_design(parameters=params, sampler={"method": "morris", "samples": 5, "seed": 5}))
+    np.testing.assert_array_equal(sample(d).unit, morris.sample(salib_problem(["supply", "spread"]), 5,
+                                                                num_levels=4, seed=5))
+    assert len(sample(d)) == 5 * (2 + 1)                                  # N (d + 1)
+
+
+def test_triangular_discrete_integer_and_variants():
+    params = [{"path": "chain.decisions_per_day.regular", "triangular": [30, 50, 90], "name": "ind"},
+              {"path": "chain.screening_days", "uniform": [2, 9], "name": "screening"},      # an integer field
+              {"path": "placement.policy", "values": ["standard", "min_moves"]},
+              {"scenarios": ["baseline", "mass-arrival"]}]
+    d = design_from_dict(toy_design(parameters=params, sampler={"method": "lhs", "samples": 20, "seed": 2}))
+    s = sample(d)
+    u = s.unit
+    tri = stats.triang(c=(50 - 30) / (90 - 30), loc=30, scale=60).ppf(u[:, 0])
+    np.testing.assert_allclose([v["ind"] for v in s.values], tri)
+    assert [v["screening"] for v in s.values] == [round(2 + x * 7) for x in u[:, 1]]
+    assert all(isinstance(v["screening"], int) for v in s.values)
+    # a discrete set in equal slices of [0, 1]: below 0.5 the first value, from 0.5 the second
+    assert [v["placement.policy"] for v in s.values] == ["standard" if x < 0.5 else "min_moves" for x in u[:, 2]]
+    assert [v["scenario"] for v in s.values] == ["baseline" if x < 0.5 else "mass-arrival" for x in u[:, 3]]
+
+
+def test_grid_is_every_combination_with_ends_included():
+    params = [{"path": "housing.supply_persons_per_year", "uniform": [15_000, 45_000], "name": "supply", "levels": 4},
+              {"path": "placement.policy", "values": ["standard", "min_moves"]}]
+    d = design_from_dict(toy_design(parameters=params, sampler={"method": "grid"}, replicates=3))
+    s = sample(d)
+    assert [(v["supply"], v["placement.policy"]) for v in s.values] == list(
+        itertools.product([15_000.0, 25_000.0, 35_000.0, 45_000.0], ["standard", "min_moves"]))
+    table, runs = plan(d)
+    assert len(table) == 8 * 3 and len(runs) == 24
+    # common random numbers: every point runs on the same seeds 1, 2, 3
+    assert table.groupby("sample")["seed"].apply(list).map(tuple).unique().tolist() == [(1, 2, 3)]
+
+
+def test_run_ids_hash_values_and_seed_and_repeat_for_equal_points():
+    d = design_from_dict(toy_design(parameters=[{"path": "placement.policy", "values": ["standard", "min_moves"]}],
+                                    sampler={"method": "lhs", "samples": 6, "seed": 1}, replicates=2))
+    table, runs = plan(d)
+    # 6 points over 2 values: equal points share their run ids (computed once), so 2 x 2 distinct runs
+    assert len(table) == 12 and len(runs) == 4 == table["run_id"].nunique()
+    again, _ = plan(design_from_dict(yaml.safe_load(yaml.safe_dump(toy_design(
+        parameters=[{"path": "placement.policy", "values": ["standard", "min_moves"]}],
+        sampler={"method": "lhs", "samples": 6, "seed": 1}, replicates=2)))))
+    assert again["run_id"].tolist() == table["run_id"].tolist()          # stable across processes and loads
+
+
+@pytest.mark.slow
+def test_bench_sweep_reports_every_figure():
+    """`noodplan bench --sweep`'s figures on a tiny design (timings are never asserted)."""
+    from experiments.bench.sweep import format_sweep_bench, sweep_bench
+
+    r = sweep_bench(quick=True, runs=8, days=10, repeats=1, log=lambda m: None)
+    assert r["runs"] == 8 and set(r["raw"]) == {"bare", "serial", "processes", "dask"}
+    assert set(r["efficiency"]) == {"processes", "dask"} and {"cpu_s", "total_s"} <= set(r["overhead"])
+    text = format_sweep_bench(r)
+    assert "overhead of the sweep over bare simulate()" in text and "parallel efficiency, dask" in text
+    assert "the machine is shared" in text and "--quick" in text and "per task on Dask" in text
+    assert r["costs"]["dask_task_ms"] > 0 and r["costs"]["store_batch_ms"] > 0
+    assert all(r["cpu_s"][k] > 0 for k in ("bare", "serial", "processes", "dask"))

@@ -1,0 +1,98 @@
+"""docs/sweeps.md travels with the code: every KPI is listed, and the cluster examples (which
+cannot run here: no Slurm, no Kubernetes) build — the Slurm configuration makes a SLURMCluster
+and its batch script, the Kubernetes manifest's commands parse with Dask's command line."""
+
+from __future__ import annotations
+
+import ast
+import re
+import shlex
+from pathlib import Path
+
+import pytest
+import yaml
+
+from experiments.sweep.kpis import KPIS
+
+ROOT = Path(__file__).resolve().parents[2]
+DOC = (ROOT / "docs" / "sweeps.md").read_text(encoding="utf-8")
+
+
+def _block(name: str) -> str:
+    """The fenced block after `<!-- config: NAME -->`."""
+    m = re.search(rf"<!-- config: {name} -->\n```\w*\n(.*?)```", DOC, re.S)
+    assert m, name
+    return m.group(1)
+
+
+def test_every_kpi_is_in_the_sweeps_page():
+    missing = [k for k in KPIS if f"| `{k}` |" not in DOC]
+    assert not missing, f"add to the KPI table of docs/sweeps.md: {missing}"
+
+
+def test_readme_links_the_sweeps_page():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert "docs/sweeps.md" in readme and "noodplan sweep" in readme
+
+
+def test_the_slurm_example_builds_a_cluster_and_its_batch_script():
+    pytest.importorskip("dask_jobqueue")
+    from dask_jobqueue import SLURMCluster
+
+    cfg = yaml.safe_load(_block("slurm"))
+    cluster = SLURMCluster(**cfg)           # starts a local scheduler; submits nothing until scale()
+    try:
+        script = cluster.job_script()
+    finally:
+        cluster.close()
+    for line in ("#SBATCH -p normal", "#SBATCH -A proj123", "#SBATCH --cpus-per-task=32", "#SBATCH -t 04:00:00",
+                 "#SBATCH --exclusive", "cd /home/me/noodplan"):
+        assert line in script, line
+    worker = next(x for x in script.splitlines() if "dask_worker" in x)
+    assert worker.startswith("/home/me/noodplan/.venv/bin/python -m distributed.cli.dask_worker tcp://")
+    assert "--nthreads 1" in worker and "--nworkers 32" in worker and "--local-directory $TMPDIR" in worker
+    launcher = re.search(r"```python\n(# run_on_slurm.py.*?)```", DOC, re.S).group(1)
+    ast.parse(launcher)
+    assert "SLURMCluster(**yaml.safe_load(open(\"slurm-cluster.yaml\")))" in launcher
+
+
+def _parses(command, args: list[str]) -> dict:
+    return command.make_context(command.name or "dask", list(args)).params
+
+
+def test_the_kubernetes_manifest_is_a_dask_cluster_whose_commands_parse():
+    from distributed.cli.dask_scheduler import main as scheduler_cli
+    from distributed.cli.dask_worker import main as worker_cli
+
+    m = yaml.safe_load(_block("kubernetes"))
+    assert (m["apiVersion"], m["kind"]) == ("kubernetes.dask.org/v1", "DaskCluster")
+    worker = m["spec"]["worker"]["spec"]["containers"][0]
+    scheduler = m["spec"]["scheduler"]["spec"]["containers"][0]
+    assert worker["image"] == scheduler["image"]
+    assert worker["args"][0] == "dask-worker" and scheduler["args"][0] == "dask-scheduler"
+    w = _parses(worker_cli, worker["args"][1:])
+    assert w["nthreads"] == 1 and w["name"] == "$(DASK_WORKER_NAME)"
+    s = _parses(scheduler_cli, scheduler["args"][1:])
+    service = m["spec"]["scheduler"]["service"]
+    comm = next(p for p in service["ports"] if p["name"] == "tcp-comm")
+    assert int(s["port"]) == comm["port"] == next(p["containerPort"] for p in scheduler["ports"]
+                                                  if p["name"] == "tcp-comm")
+    assert service["selector"]["dask.org/cluster-name"] == m["metadata"]["name"]
+    assert f"svc/{m['metadata']['name']}-scheduler 8786:8786" in DOC
+
+
+def test_the_workstation_commands_parse():
+    from distributed.cli.dask_scheduler import main as scheduler_cli
+    from distributed.cli.dask_worker import main as worker_cli
+
+    lines = [shlex.split(x.rstrip(" &")) for x in _block("workstation-worker").splitlines() if x.strip()]
+    sched = next(x for x in lines if x[:2] == [".venv/bin/dask", "scheduler"])
+    assert _parses(scheduler_cli, sched[2:])["port"] == "8786"
+    work = next(x for x in lines if x[:2] == [".venv/bin/dask", "worker"])
+    p = _parses(worker_cli, work[2:])
+    assert p["scheduler"] == "tcp://workstation:8786" and p["nthreads"] == 1 and p["n_workers"] == "32"
+    sweep = next(x for x in lines if x[0] == ".venv/bin/noodplan")
+    from experiments.cli import build_parser
+
+    args = build_parser().parse_args(sweep[1:])
+    assert (args.executor, args.scheduler) == ("dask", "tcp://workstation:8786")

@@ -1,0 +1,60 @@
+"""noodplan as an EMA Workbench model: EMA's perform_experiments on a small design gives the
+same KPIs as running noodplan directly with the values EMA drew."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from experiments.sweep.design import load_design
+from experiments.sweep.runner import NoodplanModel
+from tests.experiments.test_sweep_support import write_design
+
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore")          # EMA warns about optional packages (ipyparallel) on import
+    from ema_workbench import (ArrayOutcome, CategoricalParameter, RealParameter, ScalarOutcome,
+                               perform_experiments)
+
+from experiments.sweep.ema import ema_model
+
+
+def test_ema_experiments_are_noodplan_runs(tmp_path):
+    path = write_design(tmp_path, parameters=[
+        {"path": "housing.supply_persons_per_year", "uniform": [1000, 6000], "name": "housing"},
+        {"path": "chain.screening_days", "triangular": [2, 4, 10], "name": "screening"},       # an integer field
+        {"path": "plan.phases.2.activate.1.above", "values": [50, 400], "name": "noodopvang_at_unsheltered"}])
+    design = load_design(path)
+    model = ema_model(design)
+    kinds = {u.name: type(u) for u in model.uncertainties}
+    assert kinds == {"housing": RealParameter, "screening": RealParameter,
+                     "noodopvang_at_unsheltered": CategoricalParameter}
+    assert [o.name for o in model.outcomes] == design.kpis and all(isinstance(o, ScalarOutcome)
+                                                                   for o in model.outcomes)
+    experiments, outcomes = perform_experiments(model, scenarios=3)
+    assert len(experiments) == 3
+    direct = NoodplanModel(design)
+    for i, row in experiments.iterrows():
+        assert 1000 <= row["housing"] <= 6000 and 2 <= row["screening"] <= 10
+        assert row["noodopvang_at_unsheltered"] in (50, 400)
+        values = {"housing": float(row["housing"]), "screening": round(row["screening"]),
+                  "noodopvang_at_unsheltered": int(row["noodopvang_at_unsheltered"])}
+        kpis, _ = direct(values, design.first_seed)
+        for k in design.kpis:
+            assert outcomes[k][i] == pytest.approx(kpis[k], rel=0, abs=0), k
+
+
+def test_replicated_ema_model_runs_every_seed_of_the_design(tmp_path):
+    # other KPIs than the test above: EMA keeps one outcome class (scalar or array) per name in a process
+    design = load_design(write_design(tmp_path, replicates=2, outputs={"kpis": ["nights_with_unsheltered", "housed"]}))
+    model = ema_model(design, replicate=True)
+    assert [r["seed"] for r in model.replications] == [1, 2]
+    assert all(isinstance(o, ArrayOutcome) for o in model.outcomes)
+    experiments, outcomes = perform_experiments(model, scenarios=1)
+    values = {"housing": float(experiments.loc[0, "housing"]),
+              "noodopvang_at_unsheltered": int(experiments.loc[0, "noodopvang_at_unsheltered"])}
+    direct = NoodplanModel(design)
+    for k in design.kpis:
+        np.testing.assert_array_equal(outcomes[k][0], [direct(values, seed)[0][k] for seed in (1, 2)])
+    assert outcomes["housed"][0][0] != outcomes["housed"][0][1]        # the seeds differ

@@ -1,0 +1,243 @@
+"""The sweep's store and executors: identical results on every executor, interruptions (Ctrl-C,
+a killed worker, a lost scheduler) that leave whole runs only, reruns that compute only what is
+missing, failed runs recorded while the sweep goes on."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import xarray as xr
+
+from experiments.sweep import Store, StoreError, run_sweep
+from experiments.sweep.design import design_from_dict, load_design
+from experiments.sweep.executors import SchedulerLost
+from tests.experiments.test_sweep_support import Failing, Slow, toy_design, write_design
+
+ROOT = Path(__file__).resolve().parents[2]
+NOODPLAN = [sys.executable, "-c", "import sys; from viz.cli import main; sys.exit(main())"]
+
+
+def _contents(path: Path) -> tuple[pd.DataFrame, pd.DataFrame, xr.Dataset | None]:
+    s = Store.open(path)
+    daily = xr.open_zarr(path / "daily.zarr", consolidated=False).load() if (path / "daily.zarr").exists() else None
+    return pd.read_parquet(path / "runs.parquet"), s.plan(), daily
+
+
+def _assert_same_store(a: Path, b: Path) -> None:
+    runs_a, plan_a, daily_a = _contents(a)
+    runs_b, plan_b, daily_b = _contents(b)
+    pd.testing.assert_frame_equal(runs_a, runs_b)
+    pd.testing.assert_frame_equal(plan_a, plan_b)
+    assert (daily_a is None) == (daily_b is None)
+    if daily_a is not None:
+        xr.testing.assert_identical(daily_a, daily_b)
+
+
+@pytest.fixture(scope="module")
+def reference(tmp_path_factory):
+    """The small northern design run serially, in one go: what every other way must reproduce."""
+    folder = tmp_path_factory.mktemp("reference")
+    design = write_design(folder)
+    r = run_sweep(design, folder / "store", executor="serial")
+    assert r.complete and r.computed == 8 and r.failed == 0
+    return design, folder / "store"
+
+
+@pytest.mark.slow
+def test_identical_store_on_serial_processes_and_dask(reference, tmp_path):
+    design, serial = reference
+    runs, _plan, daily = _contents(serial)
+    # the world is real: beds run short, the plan climbs, runs differ by input and seed
+    assert len(runs) == 8 and (runs["status"] == "ok").all() and runs["run_id"].is_unique
+    assert runs["unsheltered_person_nights"].nunique() > 1 and runs["max_phase"].max() >= 2
+    kpis = ["unsheltered_person_nights", "peak_unsheltered", "max_phase", "cost_million_eur", "moves_per_person"]
+    assert len(runs[kpis].drop_duplicates()) == 8           # every run its own figures
+    assert daily.sizes == {"run": 8, "day": 40} and list(daily["run"].values) == runs["run_id"].tolist()
+    assert float(daily["unsheltered"].sum("day")[0]) == runs["unsheltered_person_nights"].iloc[0]
+    # a stored run is the plain run: simulate() on its own, with a world of its own
+    from experiments.sweep.kpis import compute
+    from experiments.sweep.runner import NoodplanModel
+    from model.simulate import simulate
+
+    d = load_design(design)
+    last = runs.iloc[-1]
+    sc = NoodplanModel(d).scenario({"housing": last["housing"],
+                                    "noodopvang_at_unsheltered": last["noodopvang_at_unsheltered"]})
+    alone = compute(simulate(sc, seed=int(last["seed"])), d.kpis)
+    assert alone == {k: last[k] for k in d.kpis}
+    for executor in ("processes", "dask"):
+        r = run_sweep(design, tmp_path / executor, executor=executor, workers=2, batch_size=3)
+        assert r.workers == 2 and r.computed == 8
+        _assert_same_store(serial, tmp_path / executor)
+
+
+def test_a_rerun_computes_only_what_is_missing(reference, tmp_path):
+    design, serial = reference
+    out = tmp_path / "store"
+
+    def stop_after_three(done, total):
+        if done == 3:
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(design, out, executor="serial", batch_size=1, on_batch=stop_after_three)
+    store = Store.open(out)
+    first = {p.name: p.stat().st_mtime_ns for p in store.part_dirs()}
+    assert len(first) == 3 and len(store.done_ids()) == 3
+    assert store.manifest["sessions"][-1]["outcome"] == "interrupted"
+    assert (store.table()["status"] == "missing").sum() == 5
+    r = run_sweep(design, out, executor="serial")
+    assert (r.already, r.computed) == (3, 5)
+    assert {p.name: p.stat().st_mtime_ns for p in store.part_dirs() if p.name in first} == first   # untouched
+    _assert_same_store(serial, out)
+    r = run_sweep(design, out, executor="serial")          # complete: nothing to compute
+    assert (r.already, r.computed) == (8, 0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sig", [signal.SIGINT,        # what Ctrl-C sends
+                                 signal.SIGTERM])      # a Slurm job at its walltime (docs/outputs.md: both 130)
+def test_ctrl_c_then_the_same_command_resumes(reference, tmp_path, sig):
+    design, serial = reference
+    out = tmp_path / "store"
+    cmd = [*NOODPLAN, "sweep", str(design), "--out", str(out), "--executor", "serial", "--batch-size", "1"]
+    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list((out / "parts").glob("[0-9a-f]*"))) < 2:
+        time.sleep(0.05)
+    proc.send_signal(sig)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    done = len(Store.open(out).done_ids())
+    assert 2 <= done < 8
+    assert f"interrupted; {done} of 8 runs in {out}. Run the same command to resume." in err
+    assert Store.open(out).manifest["sessions"][-1]["outcome"] == "interrupted"
+    assert "Traceback" not in err
+    again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
+    assert again.returncode == 0, again.stderr
+    assert f"{done} in {out}; computing {8 - done} on serial" in again.stderr
+    assert f"{8 - done} runs computed" in again.stdout
+    _assert_same_store(serial, out)
+    assert not list((out / "parts").glob(".tmp-*"))
+
+
+def test_a_half_written_batch_is_not_a_run(reference, tmp_path):
+    """A batch interrupted while being written is a temporary folder: not counted, cleaned up."""
+    design, serial = reference
+    out = tmp_path / "store"
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(design, out, executor="serial", batch_size=4, on_batch=_stop)
+    half = out / "parts" / ".tmp-0123456789abcdef-1-x"
+    half.mkdir()
+    (half / "runs.parquet").write_bytes(b"PAR1 half a file")
+    assert len(Store.open(out).done_ids()) == 4
+    run_sweep(design, out, executor="serial")
+    assert not half.exists()
+    _assert_same_store(serial, out)
+
+
+def _stop(done, total):
+    raise KeyboardInterrupt
+
+
+def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path):
+    d = design_from_dict(toy_design(sampler={"method": "lhs", "samples": 16, "seed": 1}))
+    r = run_sweep(d, tmp_path / "s", executor="serial", batch_size=5, model=Failing())
+    runs = Store.open(tmp_path / "s").runs()
+    bad = runs[runs["a"] < 0.25]
+    # Latin hypercube: exactly one point in each sixteenth of a's range, so 4 below 0.25
+    assert r.failed == len(bad) == 4 and r.computed == 16
+    assert (bad["status"] == "error").all() and bad["y"].isna().all()
+    assert bad["error"].str.fullmatch(r"ValueError: a = 0\.\d{3} is too small for this toy").all()
+    good = runs[runs["a"] >= 0.25]
+    assert (good["status"] == "ok").all() and (good["y"] == good["a"] + 1).all()
+    again = run_sweep(d, tmp_path / "s", executor="serial", model=Failing())
+    assert again.computed == 0                              # a failure is a result, not a gap
+
+
+@pytest.mark.parametrize("executor", ["processes", "dask"])
+def test_a_killed_worker_loses_no_run_and_duplicates_none(executor, tmp_path):
+    d = design_from_dict(toy_design(sampler={"method": "lhs", "samples": 24, "seed": 1}))
+    out = tmp_path / "s"
+    killed = []
+
+    def kill_a_busy_worker(done, total):
+        if not killed:
+            pid = int(Store(out).runs()["pid"].iloc[0])     # a worker that has just finished a batch
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+    r = run_sweep(d, out, executor=executor, workers=2, batch_size=2, model=Slow(0.15), on_batch=kill_a_busy_worker)
+    runs = Store.open(out).runs()
+    assert killed and r.computed == 24 and r.failed == 0
+    assert len(runs) == 24 and runs["run_id"].is_unique and (runs["status"] == "ok").all()
+    assert (runs["y"] == runs["a"] * 10 + 1).all()
+    assert set(runs["pid"]) - set(killed)                   # other (or restarted) workers did the rest
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.mark.slow
+def test_a_lost_scheduler_stops_the_sweep_and_a_rerun_completes_it(tmp_path):
+    port = _free_port()
+    dask = str(Path(sys.executable).with_name("dask"))
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}            # the toy model is imported from tests/
+    scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    worker = subprocess.Popen([dask, "worker", f"tcp://127.0.0.1:{port}", "--nthreads", "1", "--no-dashboard"],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=tmp_path)
+    d = design_from_dict(toy_design(sampler={"method": "lhs", "samples": 24, "seed": 1}))
+    out = tmp_path / "s"
+
+    def kill_the_scheduler(done, total):
+        if done >= 4 and scheduler.poll() is None:
+            scheduler.kill()
+    try:
+        with pytest.raises(SchedulerLost, match=f"lost the Dask scheduler at tcp://127.0.0.1:{port}"):
+            run_sweep(d, out, executor="dask", scheduler=f"tcp://127.0.0.1:{port}", batch_size=2, model=Slow(0.2),
+                      on_batch=kill_the_scheduler)
+    finally:
+        for p in (worker, scheduler):
+            p.kill()
+            p.wait(30)
+    done = len(Store.open(out).done_ids())
+    assert 4 <= done < 24
+    assert Store.open(out).manifest["sessions"][-1]["outcome"].startswith("stopped: lost the Dask scheduler")
+    r = run_sweep(d, out, executor="serial", model=Slow(0.0))
+    runs = Store.open(out).runs()
+    assert r.computed == 24 - done and len(runs) == 24 and runs["run_id"].is_unique
+    assert (runs["y"] == runs["a"] * 10 + 1).all()
+
+
+def test_a_store_belongs_to_one_sweep(reference, tmp_path, capsys):
+    from experiments.cli import main
+
+    design, serial = reference
+    other = write_design(tmp_path, replicates=3)
+    assert main(["sweep", str(other), "--out", str(serial)]) == 2
+    assert "holds another sweep ('north-test', or the same design changed since it was started)" in \
+           capsys.readouterr().err
+    (tmp_path / "notes").mkdir()
+    (tmp_path / "notes" / "x.txt").write_text("mine")
+    with pytest.raises(StoreError, match="exists and is not a sweep store"):
+        run_sweep(design, tmp_path / "notes", executor="serial")
+    with Store.open(serial).writing(), pytest.raises(StoreError, match="is in use by another sweep"):
+        run_sweep(design, serial, executor="serial")           # another sweep is writing to it
+    # the same design with another name, description or analysis section is the same sweep
+    d = load_design(design)
+    renamed = d.model_copy(update={"name": "renamed", "description": "other words"})
+    renamed._base_dir = d._base_dir
+    assert renamed.fingerprint() == d.fingerprint()
+    recorded = Store.open(serial).design()                  # as recorded: no scenario file needed
+    assert recorded.base_hash == d.base_hash and recorded.fingerprint() == d.fingerprint()
+    assert run_sweep(renamed, serial, executor="serial").computed == 0

@@ -1,0 +1,243 @@
+"""The Mesa face: both faces identical, the DataCollector, batch_run, applicants on demand, and
+the municipalities' and locations' rules run through their agent classes."""
+
+import gc
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import sparse
+
+from agents.applicants import Stage, Track
+from agents.locations import Kind, Life, LocationRules, Locations
+from agents.municipalities import Municipalities, MunicipalityRules
+from agents.views import ApplicantAgent, ApplicantSet, LocationAgent, MunicipalityAgent
+from model.mesa_model import ReceptionModel
+from model.metrics import DAILY_COLUMNS
+from model.scenario import ScenarioError, builtin_names
+from model.simulate import simulate
+
+
+def _run(m: ReceptionModel) -> ReceptionModel:
+    while m.running:
+        m.step()
+    return m
+
+
+@pytest.mark.parametrize("name", ["mass-arrival", "instrumentalisation"])
+def test_faces_identical_while_the_plan_escalates_and_under_a_regime(name):
+    m = _run(ReceptionModel(name, days=200))
+    headless = simulate(name, days=200)
+    mesa_face = m.results()
+    assert mesa_face.daily.identical(headless.daily)
+    pd.testing.assert_frame_equal(mesa_face.moves_frame(), headless.moves_frame(), check_exact=True)
+    assert mesa_face.events == headless.events
+    daily = headless.daily_frame()
+    assert (daily["phase"].max() == 4) if name == "mass-arrival" else (daily["regime"] == "instrumentalisation").any()
+    # the plan's new locations got agents too, reading their rows
+    assert len(m.location_agents) == m.state.locs.n > 267
+    assert [a.places for a in m.location_agents] == [int(v) for v in np.where(
+        m.state.locs.life == Life.OPEN, m.state.locs.capacity + m.state.locs.extra, 0)]
+
+
+@pytest.mark.parametrize("name", [pytest.param(n, marks=pytest.mark.slow) if n == "eu-scale" else n
+                                  for n in builtin_names() if n not in ("mass-arrival", "instrumentalisation")])
+def test_faces_identical_on_every_built_in_scenario(name):
+    m = _run(ReceptionModel(name, days=120))
+    headless = simulate(name, days=120)
+    assert m.results().daily.identical(headless.daily)
+    pd.testing.assert_frame_equal(m.results().moves_frame(), headless.moves_frame(), check_exact=True)
+    assert m.results().events == headless.events
+    frame = m.datacollector.get_model_vars_dataframe()                          # the reporters, too
+    pd.testing.assert_frame_equal(frame, headless.daily_frame(), check_exact=True)
+
+
+def test_datacollector_rows_are_daily_csv(tmp_path):
+    m = _run(ReceptionModel("instrumentalisation", days=120))
+    frame = m.datacollector.get_model_vars_dataframe()
+    assert list(frame.columns) == list(DAILY_COLUMNS) and len(frame) == 120
+    m.results().save(tmp_path)
+    assert frame.to_csv(index=False) == (tmp_path / "daily.csv").read_text()    # every row, every column
+    pd.testing.assert_frame_equal(frame, m.results().daily_frame(), check_exact=True)
+    assert (frame["regime"] == "instrumentalisation").any()                     # the text columns too
+
+
+def test_agent_level_collection_reads_the_rows_when_switched_on():
+    m = ReceptionModel("baseline", days=8)
+    assert not m.datacollector.agenttype_reporters                              # off by default (speed)
+    m = _run(ReceptionModel("baseline", days=8, collect_agents=True))
+    munis = m.datacollector.get_agenttype_vars_dataframe(MunicipalityAgent)
+    last = munis.xs(munis.index.get_level_values("Step").max(), level="Step")
+    assert len(last) == 342
+    M = m.state.munis
+    assert list(last["housed_total"]) == list(M.housed_total)
+    assert list(last["backlog"]) == list(M.target - M.housed)
+    assert list(last["waiting"]) == list(M.waiting) and last["willingness"].tolist() == M.willingness.tolist()
+    locs = m.datacollector.get_agenttype_vars_dataframe(LocationAgent)
+    last = locs.xs(locs.index.get_level_values("Step").max(), level="Step")
+    assert list(last["occupancy"]) == list(m.state.locs.occupancy)
+    assert set(last["life"]) <= {life.name.lower() for life in Life}
+
+
+def test_batch_run_over_scenarios_seeds_and_a_scenario_parameter():
+    # 7 days: the runs start on Tuesday 2025-07-01, so day 6 is the first Monday, a housing day
+    rows = mesa.batch_run(ReceptionModel, parameters={"scenario": ["baseline", "stable-stock"], "days": 7,
+                                                      "housing.supply_persons_per_year": [15000, 60000]},
+                          rng=[1, 2], max_steps=10, data_collection_period=1, display_progress=False)
+    df = pd.DataFrame(rows)
+    assert len(df) == 2 * 2 * 2 * 7                    # scenarios x seeds x supply x days
+    sc = ReceptionModel("stable-stock", days=7, **{"housing.supply_persons_per_year": 15000}).config
+    for seed in (1, 2):                                # each seed's rows are simulate()'s daily.csv
+        one = df[(df["scenario"] == "stable-stock") & (df["rng"] == seed)
+                 & (df["housing.supply_persons_per_year"] == 15000)]
+        expected = simulate(sc, seed=seed, days=7).daily_frame()
+        got = one[list(DAILY_COLUMNS)].reset_index(drop=True)
+        pd.testing.assert_frame_equal(got, expected, check_exact=True, check_dtype=False)
+    base = df[df["scenario"] == "baseline"]
+    assert base.groupby("rng")["arrivals"].sum().nunique() == 2                     # the seed matters
+    monday = base[base["date"] == "2025-07-07"].groupby("housing.supply_persons_per_year")["exits_housed"].sum()
+    assert monday[60000] > monday[15000] > 0                                        # and so does the parameter
+
+
+def test_model_arguments_mesa_style_and_one_line_errors():
+    a = ReceptionModel("baseline", rng=7, days=3)
+    b = ReceptionModel("baseline", seed=7, days=3)                # the older name
+    assert a.state.seed == b.state.seed == 7 and a.rng.integers(1 << 30) == b.rng.integers(1 << 30)
+    m = ReceptionModel("baseline", days=3, overrides={"chain.screening_days": 5}, **{"plan.enabled": False})
+    assert m.config.chain.screening_days == 5 and not m.config.plan.enabled
+    for kwargs, text in [({"colect_agents": True}, "colect_agents: unknown scenario parameter"),
+                         ({"overrides": {"housing.supply": 1}}, "housing.supply: unknown scenario parameter"),
+                         ({"overrides": {"chain.screening_days": -1}}, "chain.screening_days:"),
+                         ({"rng": np.random.default_rng(1)}, "rng: a whole number"),
+                         ({"rng": 1, "seed": 2}, "not both")]:
+        with pytest.raises(ScenarioError, match=text) as err:
+            ReceptionModel("baseline", days=3, **kwargs)
+        assert "\n" not in str(err.value)
+    m = _run(ReceptionModel("baseline", days=3))
+    assert not m.running and m.steps == 3 and m.day == 3
+    m.step()                                                      # at the horizon: nothing happens
+    assert m.day == 3 and not m.running
+
+
+def test_applicant_selection_matches_the_arrays():
+    m = ReceptionModel("baseline", days=40)
+    for _ in range(40):
+        m.step()
+    p = m.state.people
+    h = {k: p._h[k][: p.n] for k in ("stage", "municipality", "track", "size")}
+    k = int(np.bincount(h["municipality"][h["municipality"] >= 0]).argmax())   # the busiest linked municipality
+    chosen = m.applicants(stage="permit", municipality=m.state.munis.names[k])
+    households = np.flatnonzero((h["stage"] == Stage.PERMIT) & (h["municipality"] == k))
+    assert isinstance(chosen, ApplicantSet) and len(chosen) == h["size"][households].sum() > 0
+    assert sorted(a.person for a in chosen) == p.members(households).tolist()
+    assert {a.stage for a in chosen} == {"permit"} and {a.municipality for a in chosen} == {k}
+    assert len(m.agents) == 342 + m.state.locs.n                             # views are not registered
+    # Mesa's AgentSet API on the views (they stay alive while the set holds them)
+    gc.collect()
+    assert chosen.agg("household_size", len) == len(chosen)
+    minors = chosen.select(lambda a: a.minor)
+    gc.collect()
+    assert isinstance(minors, ApplicantSet) and len(minors) == int(p.is_minor(p.members(households)).sum())
+    both = m.applicants(stage=["procedure", "permit"])
+    counts = both.groupby("track").count()
+    in_both = np.isin(h["stage"], [Stage.PROCEDURE, Stage.PERMIT])
+    by_track = np.bincount(h["track"][in_both], weights=h["size"][in_both], minlength=len(Track))
+    assert counts == {t.name.lower(): int(by_track[t]) for t in Track if by_track[t] > 0}
+    assert len(m.applicants(stage="waiting", at_most=5)) <= 5
+    with pytest.raises(ScenarioError, match="stage: unknown 'housedd'"):
+        m.applicants(stage="housedd")
+    with pytest.raises(ScenarioError, match="municipality: unknown 'Atlantis'"):
+        m.applicants(municipality="Atlantis")
+    one = m.applicant(int(p.members(households[:1])[0]))
+    assert isinstance(one, ApplicantAgent) and one.household == households[0] and one.stage == "permit"
+
+
+# --- the municipalities' and locations' own rules, by hand -------------------------------------
+
+class _Homes:
+    """An rng whose Poisson draw is fixed: homes for persons per municipality this week."""
+
+    def __init__(self, homes):
+        self.homes = np.array(homes)
+
+    def poisson(self, lam):
+        assert lam.shape == self.homes.shape
+        return self.homes
+
+
+@pytest.mark.parametrize("rules", [MunicipalityRules, MunicipalityAgent])
+def test_municipalities_house_and_link_by_hand(rules):
+    m = Municipalities(["A", "B"], ["A", "B"], np.array([100, 300]), np.zeros(2), np.zeros(2), np.zeros(2),
+                       np.zeros(2), np.ones(2))
+    m.waiting[:] = [5, 4]
+    # linked households in order: municipality 0, 1, 0, 1, 0 with 2, 1, 2, 3, 1 persons; homes 3 and 1.
+    # In 0: 0 housed before the first (< 3: housed), 2 before the second (< 3: housed), 4 before the
+    # third (no). In 1: 0 before the first (< 1: housed), 1 before the second (no).
+    housed = rules.house_week(m, _Homes([3, 1]), 1000.0, np.array([0, 1, 0, 1, 0]), np.array([2, 1, 2, 3, 1]))
+    assert housed.tolist() == [True, True, True, False, False]
+    assert m.housed.tolist() == [4, 1] and m.housed_total.tolist() == [4, 1] and m.waiting.tolist() == [1, 3]
+    # open quota only in municipality 1, one person: households of 1 and 2 persons start at persons
+    # 0 and 1, so only the first fits (and goes to 1, the only one with room)
+    m.target[:] = [4, 6]
+    quota = rules.open_quota(m)                       # target - housed - waiting = [4-4-1, 6-1-3]
+    assert quota.tolist() == [0, 2]
+    quota = np.array([0, 1])
+    mun = rules.link_permit_holders(m, np.array([11, 12], np.uint64), np.array([1, 2]), quota)
+    assert mun.tolist() == [1, -1] and m.linked.tolist() == [0, 1] and m.waiting.tolist() == [1, 4]
+
+
+@pytest.mark.parametrize("rules", [LocationRules, LocationAgent])
+def test_locations_open_end_and_renew_by_hand(rules):
+    L = Locations.from_columns(["a", "b", "c", "d"], kind=[Kind.EMERGENCY, Kind.REGULAR, Kind.EMERGENCY, Kind.REGULAR],
+                               life=[Life.PLANNED, Life.PLANNED, Life.OPEN, Life.CLOSING],
+                               open_day=[5, 9, 0, 0], contract_end=[400, 400, 5, 4], term_days=[180, 180, 180, 365])
+    assert rules.open_planned(L, 5).tolist() == [0]                          # b opens on day 9
+    assert L.life.tolist() == [Life.OPEN, Life.PLANNED, Life.OPEN, Life.CLOSING]
+    ending = rules.contracts_ending(L, 5)
+    assert ending.tolist() == [2, 3]                                         # open c and closing d
+    chance = np.zeros(len(Kind))
+    chance[Kind.REGULAR] = 1.0                                               # regular always, emergency never
+    assert rules.renew(L, ending, chance, seed=0).tolist() == [False, True]
+    assert L.contract_end.tolist() == [400, 400, 5, 4 + 365]
+    # closing locations with nobody left close, or go back to reserve when the plan took them from it
+    L = Locations.from_columns(["a", "b", "c"], life=[Life.CLOSING] * 3, occupancy=[0, 5, 0])
+    assert rules.close_when_empty(L, np.array([0, 1, 2]), {2}).tolist() == [0, 2]
+    assert L.life.tolist() == [Life.CLOSED, Life.CLOSING, Life.RESERVE]
+
+
+@pytest.mark.parametrize("rules", [MunicipalityRules, MunicipalityAgent])
+def test_municipalities_reconsider_and_answer_by_hand(rules):
+    m = Municipalities(["A", "B"], ["A", "B"], np.array([100, 300]), np.zeros(2), np.zeros(2), np.zeros(2),
+                       np.zeros(2), np.ones(2), willingness=np.array([0.5, 0.5]))
+    m.willingness[:] = [0.0, 1.0]
+    # a year at recovery 0.5/year: halfway back to base 0.5 -> [0.25, 0.75]; then each moves half
+    # way to its one neighbour: 0.25 + 0.5 * (0.75 - 0.25) = 0.5 and 0.75 + 0.5 * (0.25 - 0.75) = 0.5
+    rules.reconsider(m, 365, 0.5, sparse.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]])), 0.5)
+    assert m.willingness.tolist() == [0.5, 0.5]
+    # chance 1 accepts and 0 refuses whatever the keyed draw (uniform in [0, 1))
+    assert rules.answer_requests(np.array([0, 1]), np.array([1.0, 0.0]), 3).tolist() == [True, False]
+    # after the round (both asked, A accepted): A's one asked neighbour refused -> 0.5 + 0.2 * (0 - 0.5)
+    # = 0.4, then A tires by 0.2 -> 0.2; B's accepted -> 0.5 + 0.2 * (1 - 0.5) = 0.6; answers counted
+    net = sparse.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]))
+    rules.react(m, np.array([True, True]), np.array([True, False]), 0.2, net, 0.2)
+    assert m.willingness == pytest.approx([0.2, 0.6], abs=1e-12)
+    assert m.accepted.tolist() == [1, 0] and m.refused.tolist() == [0, 1]
+    rules.react(m, np.array([True, False]), np.array([False, False]), 0.2, None, 0.2)    # off the network
+    assert m.willingness == pytest.approx([0.2, 0.6], abs=1e-12) and m.refused.tolist() == [1, 1]
+
+
+def test_the_mesa_face_runs_the_rules_of_its_agent_classes():
+    class NoHomes(MunicipalityAgent):
+        weeks = 0
+
+        @classmethod
+        def house_week(cls, m, rng, persons_per_year, municipality, sizes):
+            cls.weeks += 1
+            return np.zeros(len(municipality), bool)
+
+    m = _run(ReceptionModel("baseline", days=15, municipality_agent=NoHomes))
+    assert NoHomes.weeks == 2                                  # 2025-07-07 and 07-14 are Mondays
+    assert m.state.actors.municipalities is NoHomes and len(m.agents_by_type[NoHomes]) == 342
+    assert m.datacollector.get_model_vars_dataframe()["exits_housed"].sum() == 0
+    assert simulate("baseline", days=15).daily_frame()["exits_housed"].sum() > 0

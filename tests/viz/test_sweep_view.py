@@ -1,0 +1,119 @@
+"""The sweep view (viz/sweep_view.py) rendered without a browser: a store's summary, KPI table,
+sensitivity plot and KPI-against-inputs plot; the analysis report when there is one; a clear
+message for a folder that is not a store. Read-only: the store is unchanged."""
+
+from __future__ import annotations
+
+import pytest
+
+solara = pytest.importorskip("solara")
+widgets = pytest.importorskip("ipywidgets")
+v = pytest.importorskip("ipyvuetify")
+
+from experiments.sweep import Store, run_sweep  # noqa: E402
+from experiments.sweep.analyze import analyze, parse_condition  # noqa: E402
+from experiments.sweep.design import design_from_dict  # noqa: E402
+from tests.experiments.test_sweep_support import Linear, toy_design  # noqa: E402
+from viz.sweep_view import SweepView, stores_under  # noqa: E402
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    out = tmp_path_factory.mktemp("view") / "store"
+    d = design_from_dict(toy_design(sampler={"method": "saltelli", "samples": 16, "seed": 1}))
+    run_sweep(d, out, executor="serial", model=Linear())
+    return out
+
+
+def _text(rc, cls: str) -> str:
+    return str(rc.find(v.Html, class_=cls).widget.children[0])
+
+
+def test_a_store_shows_its_runs_and_sensitivity(store):
+    from solara.components.datatable import DataTableWidget
+
+    before = sorted((p.name, p.stat().st_mtime_ns) for p in store.rglob("*"))
+    _box, rc = solara.render(SweepView(store=str(store)), handle_error=False)
+    try:
+        # 16 x (3 + 2) = 80 Saltelli points, one seed each, all ok
+        assert _text(rc, "np-sweep-summary") == ("Sweep toy: saltelli design, 80 points x 1 seed(s); "
+                                                 "80 runs ok, 0 failed, 0 missing")
+        table = rc.find(DataTableWidget).widget
+        assert table.total_length == 80 and {"a", "b", "c", "status", "y"} <= {h["value"] for h in table.headers}
+        images = rc.find(widgets.Image).widgets
+        assert len(images) == 2 and all(im.value[:4] == b"\x89PNG" for im in images)   # sensitivity, y vs inputs
+        select = rc.find(v.Select).widget
+        assert select.items == ["y"] and select.v_model == "y"
+        assert not rc.find(v.Html, class_="np-sweep-report").widgets                   # no analysis yet
+    finally:
+        rc.close()
+    assert sorted((p.name, p.stat().st_mtime_ns) for p in store.rglob("*")) == before   # read-only
+
+
+def test_the_analysis_report_is_shown_when_there_is_one(store):
+    analyze(Store.open(store), store / "analysis", prim=[parse_condition("y>4")])
+    _box, rc = solara.render(SweepView(store=str(store)), handle_error=False)
+    try:
+        report = _text(rc, "np-sweep-report")
+        assert report.startswith("Sweep 'toy': saltelli design") and "Sobol indices: first order S1" in report
+        assert "y > 4: " in report
+        assert len(rc.find(widgets.Image).widgets) == 3                  # + the PRIM box
+    finally:
+        rc.close()
+
+
+def test_a_folder_that_is_not_a_store(tmp_path):
+    _box, rc = solara.render(SweepView(store=str(tmp_path)), handle_error=False)
+    try:
+        alert = rc.find(v.Alert).widget
+        assert alert.children == [f"{tmp_path}: not a sweep store (no manifest.json); run `noodplan sweep` first"]
+    finally:
+        rc.close()
+
+
+def test_stores_under_finds_sweep_stores_only(store, tmp_path):
+    (tmp_path / "a" / "run").mkdir(parents=True)
+    (tmp_path / "a" / "run" / "manifest.json").write_text('{"command": "noodplan run"}')   # a run's folder
+    (tmp_path / "a" / "broken").mkdir()
+    (tmp_path / "a" / "broken" / "manifest.json").write_text("{not json")
+    (tmp_path / "link").symlink_to(store)                                                 # a store, one level down
+    assert stores_under(tmp_path) == [str(tmp_path / "link")]
+    assert stores_under(tmp_path / "missing") == []
+
+
+def test_the_dashboard_has_a_sweeps_tab_that_opens_a_store(store, monkeypatch):
+    from viz import app
+
+    monkeypatch.setattr("viz.sweep_view.SEARCH_ROOT", str(store.parent))
+    _box, rc = solara.render(app.Page(), handle_error=False)
+    try:
+        tabs = rc.find(v.Tabs).widget
+        titles = [str(t.children[0]) for t in rc.find(v.Tab).widgets]
+        assert titles[-1] == "Sweeps"
+        tabs.v_model = len(titles) - 1
+        assert any("Open the folder of a sweep's result store" in str(a.children) for a in rc.find(v.Alert).widgets)
+        found = rc.find(v.Select, label="Sweep stores in out/").widget
+        assert found.items == [str(store)]                # found under the search root
+        found.v_model = str(store)
+        assert _text(rc, "np-sweep-summary").startswith("Sweep toy: saltelli design, 80 points")
+        assert rc.find(v.TextField, label="Result store (the folder of noodplan sweep --out)").widget.v_model \
+            == str(store)
+        tabs.v_model = 0                                  # away and back: the store stays open
+        tabs.v_model = len(titles) - 1
+        assert _text(rc, "np-sweep-summary").startswith("Sweep toy: saltelli design, 80 points")
+    finally:
+        rc.close()
+
+
+def test_ui_sweep_option_checks_the_store_before_a_server_starts(tmp_path, capsys):
+    import socket
+
+    from viz import cli
+
+    with socket.socket() as s:                 # a free port, so the check that fails is --sweep's
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    assert cli.main(["ui", "--sweep", str(tmp_path), "--port", str(port)]) == 2
+    err = capsys.readouterr().err
+    assert err.strip() == f"noodplan ui: --sweep: {tmp_path}: not a sweep store (no manifest.json); " \
+                          f"run `noodplan sweep` first"

@@ -36,7 +36,7 @@ from experiments.exercise import answers
 from experiments.exercise import roles as R
 from experiments.exercise.msel import Exercise, Inject, effect_event
 from model.mesa_model import ReceptionModel
-from model.scenario import Event, Scenario, ScenarioError, _first, check_decision
+from model.scenario import Event, Scenario, ScenarioError, check_decision, validation_message
 from model.snapshot import Snapshot
 from model.world import World
 
@@ -52,7 +52,7 @@ def parse_decision(data: dict | Any) -> Any:
     try:
         return cls.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError("decision: " + _first(err)) from None
+        raise ScenarioError(validation_message(err, "decision")) from None
 
 
 def indicators(model: ReceptionModel) -> dict[str, float]:

@@ -22,8 +22,9 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from experiments.exercise.roles import ROLE_KINDS, Role
-from model.scenario import (Event, Scenario, ScenarioError, _format, _read, _Strict, from_dict, load_scenario,
-                            parse_yaml, builtin_names as scenario_names)
+from model.scenario import (Event, Scenario, ScenarioError, _read, _Strict, from_dict, load_scenario,
+                            parse_yaml, validation_message)
+from model.scenario import builtin_names as scenario_names
 
 LIBRARY = Path(__file__).parent / "library"
 Indicator = Literal["occupancy", "central_occupancy", "unsheltered", "registration_backlog",
@@ -182,7 +183,7 @@ def exercise_from_dict(data, source: str = "exercise",
     try:
         ex = Exercise.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(_format(err, source)) from None
+        raise ScenarioError(validation_message(err, source)) from None
     folder = Path(folder or os.getcwd())
     try:
         if isinstance(ex.scenario, dict):
@@ -213,7 +214,7 @@ def _for_days(sc: Scenario, ex: Exercise, source: str) -> Scenario:
         return Scenario.model_validate(data)
     except ValidationError as err:
         raise ScenarioError(f"{source}: turns: {ex.turns} turns of {ex.turn_days} days do not fit the scenario: "
-                            + _format(err, "scenario")) from None
+                            + validation_message(err, "scenario")) from None
 
 
 def _known_province(sc: Scenario, province: str, where: str) -> None:
@@ -238,6 +239,6 @@ def effect_event(sc: Scenario, e: dict, where: str) -> Event:
     try:
         checked = Scenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(f"{where}: " + _format(err, "").removeprefix(": ").replace("events.0.", "")
+        raise ScenarioError(f"{where}: " + validation_message(err, "").removeprefix(": ").replace("events.0.", "")
                             .replace("events.0", "the effect")) from None
     return checked.events[0]

@@ -13,6 +13,7 @@ half that per person): a person's household and whether they are a minor follow 
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from enum import IntEnum
 
 import numpy as np
@@ -85,6 +86,29 @@ _HOUSEHOLD_FIELDS: dict[str, np.dtype] = {
 }
 
 
+class Columns(Mapping[str, np.ndarray]):
+    """Read-only views of the household columns in use (`Applicants.cols`): `cols["size"][ids]`.
+    Live: each look sees the current storage and length (also after `add` grew it). Writes go
+    through `Applicants`' methods (and bed changes through `agents.moves.move`), so what the model
+    keeps beside the columns (stage counts, the move log and what is built on it) stays right."""
+
+    __slots__ = ("_owner",)
+
+    def __init__(self, owner: Applicants) -> None:
+        self._owner = owner
+
+    def __getitem__(self, name: str) -> np.ndarray:
+        view = self._owner._h[name][: self._owner.n]
+        view.flags.writeable = False
+        return view
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._owner._h)
+
+    def __len__(self) -> int:
+        return len(self._owner._h)
+
+
 class Applicants:
     """All households and persons that ever entered reception in one run.
 
@@ -97,6 +121,7 @@ class Applicants:
         self.n_persons = 0  # persons in use
         self._h = {k: np.zeros(capacity_households, dt) for k, dt in _HOUSEHOLD_FIELDS.items()}
         self.stage_persons = np.zeros(N_STAGES, dtype=np.int64)
+        self.cols = Columns(self)   # read-only views of the columns (see Columns)
 
     # --- array access -------------------------------------------------------------------
     def __getattr__(self, name: str) -> np.ndarray:
@@ -107,7 +132,7 @@ class Applicants:
             if name == "household":     # per person, computed (a new array, int32 as stored before)
                 return np.repeat(np.arange(self.n, dtype=np.int32), h["size"][: self.n])
             if name == "minor":
-                return self.is_minor(np.arange(self.n_persons))
+                return np.asarray(self.is_minor(np.arange(self.n_persons)))
         raise AttributeError(name)
 
     def household_of(self, persons: np.ndarray | int) -> np.ndarray | int:
@@ -172,6 +197,25 @@ class Applicants:
         np.subtract.at(self.stage_persons, self._h["stage"][ids].astype(np.intp), sizes)
         self.stage_persons[stage] += int(sizes.sum())
         self._h["stage"][ids] = stage
+        self._h["stage_day"][ids] = day
+
+    def set_track(self, ids: np.ndarray, track: np.ndarray | int) -> None:
+        """The households' procedure track (set at the end of screening; the regular procedure when
+        a border procedure passes its deadline or a Dublin claim is handled here)."""
+        self._h["track"][ids] = track
+
+    def add_flags(self, ids: np.ndarray, flags: int | np.integer) -> None:
+        """Set `Flag` bits on the households (found at screening or by the assessment)."""
+        self._h["flags"][ids] |= flags
+
+    def link(self, ids: np.ndarray, municipality: np.ndarray | int) -> None:
+        """Link permit holders to the municipality that is to house them (koppeling)."""
+        self._h["municipality"][ids] = municipality
+
+    def backdate(self, ids: np.ndarray, day: np.ndarray | int) -> None:
+        """Households of the initial stock arrived, and entered their stage, on `day` (before the
+        run: negative)."""
+        self._h["arrival_day"][ids] = day
         self._h["stage_day"][ids] = day
 
     def members(self, ids: np.ndarray) -> np.ndarray:

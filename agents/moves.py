@@ -68,7 +68,7 @@ class MoveLog:
         if locations is not None or distance_km is not None:
             self.bind(locations, distance_km)
 
-    def bind(self, locations: Locations, distance_km: np.ndarray) -> None:
+    def bind(self, locations: Locations | None, distance_km: np.ndarray | None) -> None:
         """Where distances come from: the run's locations (their municipality; locations are
         only appended and never change municipality) and the municipality distance matrix."""
         if locations is None or distance_km is None:
@@ -133,16 +133,16 @@ class MoveLog:
     def km_of(self, rows: slice | np.ndarray) -> np.ndarray:
         """Distance of the given rows (float32, as stored before): between the municipalities of
         origin and destination, 0 for a first bed or an exit."""
-        if self._distance is None:
+        if self._distance is None or self._locations is None:
             raise RuntimeError("MoveLog has no distances: pass locations and distance_km, or bind()")
         mun = self._locations.municipality
         pad = self._padded
         if pad is None or pad[0] is not mun or pad[1] != len(mun):
             m = len(self._distance)
             if pad is None:   # flat (m+1) x (m+1) distances; row and column m: no bed, 0 km
-                flat = np.zeros((m + 1, m + 1), np.float32)
-                flat[:m, :m] = self._distance
-                flat = flat.ravel()
+                grid = np.zeros((m + 1, m + 1), np.float32)
+                grid[:m, :m] = self._distance
+                flat = grid.ravel()
             else:
                 flat = pad[4]
             # per location (and -1, the last entry: no bed): its row offset and its column

@@ -11,8 +11,12 @@ import functools
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from model.scenario import KindName
 
 DATA_DIR = Path(__file__).parent / "data"
 
@@ -74,7 +78,7 @@ def provincial_targets(country: str = "nl", version: str = "opgave_1jan2024_tota
             if r["target_version"] == version}
 
 
-_KIND_OF_TYPE = [
+_KIND_OF_TYPE: list[tuple[str, KindName]] = [
     (r"registration", "central"), (r"crisis", "crisis"), (r"emergency|temporary|winter|night|waiting", "emergency"),
     (r"regular", "regular"),
 ]
@@ -84,7 +88,7 @@ _KIND_OF_TYPE = [
 class NamedLocation:
     name: str
     municipality: str
-    kind: str
+    kind: KindName
     places: int
     reference_date: str
     source_url: str

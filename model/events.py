@@ -21,7 +21,8 @@ import numpy as np
 
 from agents.locations import Kind, Life
 from agents.moves import Reason
-from model.scenario import Event, get_path
+from model.placement import close_locations
+from model.scenario import KIND_KEYS, Event, get_path
 
 
 def set_path(obj, path: str, value) -> None:
@@ -43,30 +44,33 @@ def apply_events(s, day: int) -> None:
 
 
 def apply_event(s, e: Event, day: int) -> None:
-    from model.rulebook import close_locations  # the rule that moves residents out
-
     if e.action in ("set", "scale"):
-        old = get_path(s.sc, e.parameter)
-        set_path(s.sc, e.parameter, e.value if e.action == "set" else old * e.value)
+        assert e.parameter is not None and e.value is not None   # checked at load (Event)
+        old = get_path(s.params, e.parameter)
+        set_path(s.params, e.parameter, e.value if e.action == "set" else old * e.value)
         if e.parameter in _INFLOW_LEVELS:
-            _replan_inflow(s, _INFLOW_LEVELS[e.parameter], old, get_path(s.sc, e.parameter), day)
+            _replan_inflow(s, _INFLOW_LEVELS[e.parameter], old, get_path(s.params, e.parameter), day)
     elif e.action == "close":
+        assert e.places is not None   # checked at load (Event)
         idx = _matching(s, e)
         idx = idx[np.argsort(-s.locs.capacity[idx], kind="stable")]
         n = int(np.searchsorted(np.cumsum(s.locs.capacity[idx]), e.places, side="left")) + 1
         close_locations(s, idx[:n], day, Reason.LOCATION_CLOSING)
     elif e.action == "open":
+        assert e.kind is not None and e.places is not None   # checked at load (Event)
         open_places(s, Kind[e.kind.upper()], e.places, day + e.lead_time_days,
                     e.duration_days, e.province, e.label or f"{e.kind} (event)")
     elif e.action == "raise":
+        assert e.kind is not None and e.value is not None   # checked at load (Event)
         detail = raise_occupancy(s, _matching(s, e), e.value)
     elif e.action == "request_regime":
-        from model.regimes import request   # regimes import this module
-
-        detail = request(s, e.regime, day)
+        # checked at load: one of the scenario's regimes, so the run has a regime runtime
+        assert e.regime is not None and s.regimes is not None
+        detail = s.regimes.request(e.regime, day)
     if e.action not in ("raise", "request_regime"):
         detail = _detail(e)
-    s.event_log.append({"day": day, "date": str(s.world.dates[day]), "source": "event", "where": e.province or "national",
+    s.event_log.append({"day": day, "date": str(s.world.dates[day]), "source": "event",
+                        "where": e.province or "national",
                         "what": f"{e.action} {e.parameter or e.kind or e.regime}", "detail": e.label or detail})
 
 
@@ -75,7 +79,8 @@ def raise_occupancy(s, idx: np.ndarray, factor: float) -> str:
     places already raised further stay. Returns what changed, in words."""
     L = s.locs
     before = int(L.extra[idx].sum())
-    raised = np.minimum(L.max_capacity[idx], np.floor(L.capacity[idx] * factor).astype(np.int64)) - L.capacity[idx]
+    raised = (np.minimum(L.max_capacity[idx], np.floor(L.capacity[idx] * factor).astype(np.int64))
+              - L.capacity[idx])
     L.extra[idx] = np.maximum(L.extra[idx], raised)
     return f"+{int(L.extra[idx].sum()) - before:,} places at {len(idx)} locations (x {factor:g})"
 
@@ -105,6 +110,7 @@ def _detail(e: Event) -> str:
 
 
 def _matching(s, e: Event) -> np.ndarray:
+    assert e.kind is not None   # checked at load (Event)
     sel = (s.locs.life == Life.OPEN) & (s.locs.kind == Kind[e.kind.upper()])
     if e.province:
         sel &= s.munis.province[s.locs.municipality] == s.world.provinces.index(e.province)
@@ -131,17 +137,17 @@ def open_places(s, kind: int, places: int, open_day: int, duration_days: int | N
         share = np.array([m.population[m.province == p].sum() for p in range(len(s.world.provinces))], float)
         split = np.floor(places * share / share.sum()).astype(int)
         split[0] += places - split.sum()
-    sc = s.sc
-    name = Kind(kind).name.lower()
-    term = duration_days or sc.portfolio.contract_term_days[name]
+    pf, costs = s.params.portfolio, s.params.costs
+    name = KIND_KEYS[kind]
+    term = duration_days or pf.contract_term_days[name]
     rows = [(f"{label} {m.names[h]}", h, int(n)) for h, n in zip(hosts, split) if n > 0]
     return s.locs.append(
         [r[0] for r in rows], kind=np.full(len(rows), int(kind)), municipality=[r[1] for r in rows],
         capacity=[r[2] for r in rows],
-        max_capacity=[int(r[2] * sc.portfolio.max_occupancy_factor) for r in rows],
+        max_capacity=[int(r[2] * pf.max_occupancy_factor) for r in rows],
         life=np.full(len(rows), Life.PLANNED if open_day > s.day else Life.OPEN),
         open_day=np.full(len(rows), open_day), contract_end=np.full(len(rows), open_day + term),
         term_days=np.full(len(rows), term),
-        cost_place_day=np.full(len(rows), sc.costs.per_place_per_year[name] / 365.0),
-        cost_person_night=np.full(len(rows), sc.costs.crisis_per_person_night if kind == Kind.CRISIS else 0.0),
+        cost_place_day=np.full(len(rows), costs.per_place_per_year[name] / 365.0),
+        cost_person_night=np.full(len(rows), costs.crisis_per_person_night if kind == Kind.CRISIS else 0.0),
         synthetic=np.ones(len(rows), bool))

@@ -51,7 +51,7 @@ class FrontCapacity:
     def registration_per_day(self, s, day: int) -> float:
         """Persons that can be registered today: the chain's own capacity plus the plan's extra
         staff and the registrations of plan-opened sites that are open."""
-        cap = s.sc.chain.registration_capacity_per_day
+        cap = s.params.chain.registration_capacity_per_day
         for m in self._in_force(day):
             if m.site < 0 or s.locs.life[m.site] == Life.OPEN:
                 cap += m.per_day

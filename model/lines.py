@@ -29,7 +29,7 @@ def serve(s: State, queue, name: str, per_day: float, valid) -> np.ndarray:
     if not ok.all():
         queue.keep_head(len(window), ok)
         window = queue.peek(max(int(cap), 0) + 1)
-    cum = s.people._h["size"][window].cumsum()
+    cum = s.people.cols["size"][window].cumsum()
     n = int(cum.searchsorted(cap, side="right"))
     served = window[:n].copy()
     queue.drop(n)
@@ -47,7 +47,7 @@ def serve_priority(s: State, queue, name: str, per_day: float, valid, lookahead:
     if not ok.all():
         queue.keep_head(len(window), ok)
         window = window[ok]
-    h = s.people._h
+    h = s.people.cols
     prio = (h["children"][window] > 0) | ((h["flags"][window] & (Flag.VULNERABLE | Flag.UNACCOMPANIED_MINOR)) > 0)
     order = np.concatenate([np.flatnonzero(prio), np.flatnonzero(~prio)])
     sizes = h["size"][window[order]]

@@ -131,7 +131,7 @@ class ReceptionModel(mesa.Model):
         ScenarioError and changes nothing (`model.scenario.check_decision`)."""
         if self.state.day >= self.horizon:
             raise ValueError("apply: the run is at its horizon; no day is left for a decision")
-        check_decision(self.state.sc, event)
+        check_decision(self.state.params.scenario_now(self.state.sc), event)
         log = self.state.event_log
         apply_event(self.state, event, self.state.day)
         log[-1]["source"] = "decision"
@@ -150,7 +150,7 @@ class ReceptionModel(mesa.Model):
         one, koppeling) by row, name or code, `location` (where they sleep; -1: no bed) by row.
         `at_most` caps the number of views made. Unknown names stop with a one-line error."""
         p = self.state.people
-        h, n = p._h, p.n
+        h, n = p.cols, p.n
         keep = np.ones(n, bool)
         if stage is not None:
             keep &= np.isin(h["stage"][:n], _codes(stage, Stage, "stage"))

@@ -125,7 +125,9 @@ class Recorder:
         self.province_phase = np.zeros((days, self.n_prov), np.int64)
         self._log_seen = 0                        # move-log rows already counted
         self._tracks = np.array(PROCEDURE_TRACKS, np.int64)
-        self._group_matrix, self._groups_of, self._groups_n = None, None, -1
+        self._group_matrix = np.zeros((0, 0))      # see _groups
+        self._groups_of: np.ndarray | None = None
+        self._groups_n = -1
 
     def extend(self, days: int) -> None:
         """Room for `days` days in all, the days recorded so far kept (a restored run that goes on
@@ -161,7 +163,7 @@ class Recorder:
         log = s.log
         if log.n > self._log_seen:
             new = slice(self._log_seen, log.n)
-            size = s.people._h["size"][log.household[new]]
+            size = s.people.cols["size"][log.household[new]]
             x["moves_km"][day] = float(log.km_of(new) @ size)
             o, d = log.origin[new], log.destination[new]
             between = (o >= 0) & (d >= 0) & (o != d)
@@ -177,7 +179,8 @@ class Recorder:
         x["occupancy_rate"][day] = in_bed / capacity if capacity else np.nan
         reserve = int(L.capacity[L.life == Life.RESERVE].sum())
         x["cost_eur"][day] = float(places @ L.cost_place_day + occ @ L.cost_person_night
-                                   + reserve * s.sc.costs.reserve_per_place_per_night + s.front.cost_per_day_eur(day))
+                                   + reserve * s.params.costs.reserve_per_place_per_night
+                                   + s.front.cost_per_day_eur(day))
         x["registration_backlog"][day] = s.people.stage_persons[Stage.WAITING]
         x["ind_backlog"][day] = s.procedure_persons.sum()
         x["permit_holders_unlinked"][day] = s.people.stage_persons[Stage.PERMIT] - int(s.munis.waiting.sum())
@@ -249,8 +252,11 @@ class Recorder:
         ds["decided_by_wait"] = (("track", "wait_days"), self.wait_persons,
                                  {"units": "persons", "long_name": "persons decided in the run by days from arrival to "
                                   "the first decision (transfer decision for Dublin)"})
-        ds["phase"] = ("day", self.extra["phase"][:days], {"units": "1", "long_name": "highest plan phase in force (0 normal … 4 crisis emergency reception)"})
-        ds["regime"] = ("day", self.extra["regime"][:days], {"long_name": "EU 2024/1359 regime(s) in force, empty if none"})
+        ds["phase"] = ("day", self.extra["phase"][:days],
+                       {"units": "1",
+                        "long_name": "highest plan phase in force (0 normal … 4 crisis emergency reception)"})
+        ds["regime"] = ("day", self.extra["regime"][:days],
+                        {"long_name": "EU 2024/1359 regime(s) in force, empty if none"})
         ds["phase_by_province"] = (("day", "province"), self.province_phase[:days], {"units": "1"})
         ds.attrs.update(scenario=s.sc.name, initial_population=self.initial_population,
                         start_date=str(s.world.dates[0]), portfolio="synthetic (model/portfolio.py)")

@@ -14,7 +14,7 @@ import numpy as np
 
 from agents.applicants import Flag, Stage, Track
 from agents.columns import filled
-from agents.locations import TEMPORARY_KINDS, Kind, place
+from agents.locations import TEMPORARY_KINDS, Kind, Life, place
 from agents.moves import Reason, move
 from agents.sorting import RADIX_FROM, stable_order
 from model.state import State
@@ -29,7 +29,7 @@ PREFERENCE: dict[int, list[int]] = {
     BORDER_PROC: [Kind.BORDER, Kind.ACCELERATED, Kind.PROCESS, Kind.REGULAR, Kind.EMERGENCY, Kind.CRISIS],
 }
 # Under the min_moves policy people in procedure skip the process location when an azc is free.
-MIN_MOVES_REGULAR_PROC = [Kind.REGULAR, Kind.PROCESS, Kind.EMERGENCY, Kind.CRISIS]
+MIN_MOVES_REGULAR_PROC: list[int] = [Kind.REGULAR, Kind.PROCESS, Kind.EMERGENCY, Kind.CRISIS]
 
 
 def _class_of(flags: int, stage: int, track: int) -> int:
@@ -52,14 +52,14 @@ CLASS_OF = np.array([[[_class_of(f, s, t) for t in range(len(Track))] for s in r
 
 def household_class(s: State, ids: np.ndarray) -> np.ndarray:
     """Placement class per household (keys of PREFERENCE), looked up in `CLASS_OF`."""
-    p = s.people._h
+    p = s.people.cols
     return CLASS_OF[p["flags"][ids], p["stage"][ids], p["track"][ids]]
 
 
 # where people who crossed at a shock's entry point are sheltered first (nearest first)
-ENTRY_PREFERENCE = [Kind.EMERGENCY, Kind.CRISIS, Kind.PROCESS, Kind.REGULAR, Kind.CENTRAL]
+ENTRY_PREFERENCE: list[int] = [Kind.EMERGENCY, Kind.CRISIS, Kind.PROCESS, Kind.REGULAR, Kind.CENTRAL]
 # where people move up to from emergency and crisis places
-REGULAR_KINDS = tuple(k for k in Kind if k not in TEMPORARY_KINDS + (Kind.CENTRAL, Kind.BORDER))
+REGULAR_KINDS = tuple(k for k in Kind if k not in (*TEMPORARY_KINDS, Kind.CENTRAL, Kind.BORDER))
 
 
 def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool = True,
@@ -75,7 +75,7 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     """
     if len(ids) == 0:
         return ids
-    sizes = s.people._h["size"][ids].astype(np.int64)
+    sizes = s.people.cols["size"][ids].astype(np.int64)
     cls = household_class(s, ids)
     vacancy = s.locs.vacancy()
     origin = _origins(s, ids)
@@ -115,10 +115,10 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
 def _origins(s: State, ids: np.ndarray) -> np.ndarray | None:
     """Municipality of each household's bed (-1 without one) when distance counts in placement,
     else None (no network, or no household has a bed)."""
-    mb = s.sc.municipalities
+    mb = s.params.municipalities
     if not mb.network or mb.room_band_places <= 0:
         return None
-    loc = s.people._h["location"][ids]
+    loc = s.people.cols["location"][ids]
     if not (loc >= 0).any():
         return None
     return np.where(loc >= 0, s.locs.municipality[np.maximum(loc, 0)], -1).astype(np.int64)
@@ -127,11 +127,12 @@ def _origins(s: State, ids: np.ndarray) -> np.ndarray | None:
 def _order_for(s: State, vacancy: np.ndarray, emptiest, origin: int):
     if origin < 0:
         return emptiest
-    return NearestAmongEqual(s.locs, vacancy, s.world.network.distance_km[origin], s.sc.municipalities.room_band_places)
+    return NearestAmongEqual(s.locs, vacancy, s.world.network.distance_km[origin],
+                             s.params.municipalities.room_band_places)
 
 
 def _preference(s: State, cls: int) -> list[int]:
-    if cls == REGULAR_PROC and s.sc.placement.policy == "min_moves":
+    if cls == REGULAR_PROC and s.params.placement.policy == "min_moves":
         return MIN_MOVES_REGULAR_PROC
     return PREFERENCE[cls]
 
@@ -174,7 +175,8 @@ class EmptiestFirst:
     was when this object was made (a copy is kept: callers go on taking places from theirs)."""
 
     def __init__(self, locs, vacancy: np.ndarray) -> None:
-        self._locs, self._vacancy, self._orders = locs, vacancy.copy(), {}
+        self._locs, self._vacancy = locs, vacancy.copy()
+        self._orders: dict[int, np.ndarray] = {}
 
     def __getitem__(self, kind: int) -> np.ndarray:
         got = self._orders.get(kind)
@@ -243,8 +245,8 @@ def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
     do not fit wait without a bed."""
     if len(ids) == 0:
         return
-    flags = s.people._h["flags"][ids]
-    sizes = s.people._h["size"][ids].astype(np.int64)
+    flags = s.people.cols["flags"][ids]
+    sizes = s.people.cols["size"][ids].astype(np.int64)
     vacancy = s.locs.vacancy()
     if not (flags & (Flag.AT_BORDER | Flag.AT_ENTRY)).any():   # the usual day: all to Ter Apel
         loc = place(sizes, [Kind.CENTRAL], vacancy, registration_order(s, vacancy))
@@ -252,10 +254,11 @@ def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
         border = (flags & Flag.AT_BORDER) > 0
         entry = (flags & Flag.AT_ENTRY) > 0
         loc = np.full(len(ids), -1)
-        groups = [(border & ~entry, [Kind.BORDER, Kind.CENTRAL], None), (~border & ~entry, [Kind.CENTRAL], None)]
+        groups: list[tuple[np.ndarray, list[int], int | None]] = [
+            (border & ~entry, [Kind.BORDER, Kind.CENTRAL], None), (~border & ~entry, [Kind.CENTRAL], None)]
         if entry.any():
-            origin = int(s.world.inflow.entry_municipality[min(day, len(s.world.inflow.entry_municipality) - 1)])
-            groups.append((entry, ENTRY_PREFERENCE, origin if origin >= 0 else None))
+            crossing = int(s.world.inflow.entry_municipality[min(day, len(s.world.inflow.entry_municipality) - 1)])
+            groups.append((entry, ENTRY_PREFERENCE, crossing if crossing >= 0 else None))
         for sel, pref, origin in groups:
             if sel.any():
                 order = registration_order(s, vacancy) if origin is None else order_by_distance(s, vacancy, origin)
@@ -279,3 +282,22 @@ def order_by_distance(s: State, vacancy: np.ndarray, origin: int) -> list[np.nda
     order = order[vacancy[order] > 0]
     bounds = np.searchsorted(L.kind[order], np.arange(len(Kind) + 1))
     return [order[bounds[k]:bounds[k + 1]] for k in range(len(Kind))]
+
+
+def close_locations(s: State, idx: np.ndarray, day: int, reason: int = Reason.LOCATION_CLOSING) -> None:
+    """Close locations; residents get another bed (or none, and wait for one)."""
+    if len(idx) == 0:
+        return
+    L = s.locs
+    L.life[idx] = Life.CLOSED
+    s.consolidating.difference_update(idx.tolist())
+    h = s.people.cols
+    residents = s.residents_of(idx)
+    if len(residents) == 0:
+        return
+    early = h["stage"][residents] <= Stage.SCREENING
+    settle_in_central(s, residents[early], day)
+    left = find_beds(s, residents[~early], day, reason)
+    still = residents[np.isin(h["location"][residents], idx)]
+    move(s.people, L, s.log, still, -1, day, reason)
+    s.needs_bed.push(left)

@@ -23,6 +23,8 @@ the indicators from the state each day, runs the ladders and carries out the act
 
 from __future__ import annotations
 
+import typing
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,7 +35,8 @@ from agents.municipalities import answer_requests, ask_table
 from model import data
 from model.events import open_places, raise_occupancy
 from model.front import FrontMeasure
-from model.scenario import Action, Phase, Plan, ScenarioError
+from model.scenario import Action, ActionType, Phase, Plan, ScenarioError
+from model.state import State
 
 INDICATORS = ("occupancy", "occupancy_normal", "central_occupancy", "unsheltered", "registration_backlog",
               "forecast_shortfall")
@@ -177,7 +180,8 @@ class PlanRuntime:
         lo = max(0, day - self.plan.forecast_window_days)
         if day > lo:
             inflow = (x["arrivals"][lo:day].sum()) / (day - lo)
-            outflow = (x["exits_housed"][lo:day] + x["exits_departed"][lo:day] + x["exits_transferred"][lo:day]).sum() / (day - lo)
+            exits = x["exits_housed"][lo:day] + x["exits_departed"][lo:day] + x["exits_transferred"][lo:day]
+            outflow = exits.sum() / (day - lo)
         else:
             inflow = outflow = 0.0
         pipeline = L.capacity[L.life == Life.PLANNED].sum()
@@ -228,11 +232,11 @@ class PlanRuntime:
                                           f"trigger: {ch.trigger}; {label} {ch.old} -> {ch.new}"))
                 unit = -1 if national else ch.unit
                 if ch.new > ch.old:
-                    self.done[(name, ch.unit, ch.new)] = [getattr(self, f"_do_{a.type}")(s, day, unit, a)
+                    self.done[(name, ch.unit, ch.new)] = [ACTIONS[a.type].do(self, s, day, unit, a)
                                                           for a in rungs[ch.new - 1].actions]
                 else:
                     for d in reversed(self.done.pop((name, ch.unit, ch.old), [])):
-                        getattr(self, f"_undo_{d.action.type}")(s, day, d)
+                        ACTIONS[d.action.type].undo(self, s, day, d)
         self._reissue_expired(s, day)
         self._keep_residents_housed(s, day)
         self._drain_raised(s)
@@ -261,7 +265,7 @@ class PlanRuntime:
         split[np.argmax(key)] += places - split.sum()
         return split
 
-    def _do_raise_occupancy(self, s, day, unit, a: Action) -> _Done:
+    def _do_raise_occupancy(self, s: State, day: int, unit: int, a: Action) -> _Done:
         L = s.locs
         kinds = [_KIND_INDEX[k] for k in a.kinds]
         sel = np.flatnonzero(self._unit_mask(s, unit) & (L.life == Life.OPEN) & np.isin(L.kind, kinds))
@@ -270,11 +274,12 @@ class PlanRuntime:
         s.event_log.append(_entry(s, day, "plan", self._where(unit), "raise occupancy", detail.split(" (x ")[0]))
         return _Done(a, unit, sel, previous, day)
 
-    def _undo_raise_occupancy(self, s, day, d: _Done) -> None:
+    def _undo_raise_occupancy(self, s: State, day: int, d: _Done) -> None:
         # no one is evicted: extra places shrink as residents leave (see _drain_raised)
         L = s.locs
-        L.extra[d.locations] = np.minimum(L.extra[d.locations],
-                                          np.maximum(L.occupancy[d.locations] - L.capacity[d.locations], d.previous_extra))
+        assert d.previous_extra is not None   # set by _do_raise_occupancy
+        over = L.occupancy[d.locations] - L.capacity[d.locations]
+        L.extra[d.locations] = np.minimum(L.extra[d.locations], np.maximum(over, d.previous_extra))
         self._draining = np.union1d(self._draining, d.locations)
         s.event_log.append(_entry(s, day, "plan", self._where(d.unit), "lower occupancy norm",
                                   f"{len(d.locations)} locations back to normal places as residents leave"))
@@ -294,7 +299,7 @@ class PlanRuntime:
         L.extra[draining] = np.minimum(L.extra[draining], np.maximum(L.occupancy[draining] - L.capacity[draining], 0))
         self._draining = draining[L.extra[draining] > 0]
 
-    def _do_activate_reserve(self, s, day, unit, a: Action) -> _Done:
+    def _do_activate_reserve(self, s: State, day: int, unit: int, a: Action) -> _Done:
         L = s.locs
         cand = np.flatnonzero(self._unit_mask(s, unit) & (L.life == Life.RESERVE))
         asked = int(self._share(a.places, unit).sum())
@@ -308,7 +313,7 @@ class PlanRuntime:
                                   f"opening in {a.lead_time_days} days"))
         return _Done(a, unit, chosen, None, day, asked=asked)
 
-    def _undo_activate_reserve(self, s, day, d: _Done) -> None:
+    def _undo_activate_reserve(self, s: State, day: int, d: _Done) -> None:
         L = s.locs
         planned = d.locations[L.life[d.locations] == Life.PLANNED]
         L.life[planned] = Life.RESERVE
@@ -318,8 +323,9 @@ class PlanRuntime:
         s.event_log.append(_entry(s, day, "plan", self._where(d.unit), "release reserve places",
                                   f"{int(L.capacity[opened].sum()):,} places back to reserve after residents move"))
 
-    def _do_request_places(self, s, day, unit, a: Action) -> _Done:
+    def _do_request_places(self, s: State, day: int, unit: int, a: Action) -> _Done:
         self.round_no += 1
+        assert a.kind is not None   # checked at load (Action)
         kind = Kind[a.kind.upper()]
         provinces = self._provinces(unit)
         m = s.munis
@@ -338,7 +344,7 @@ class PlanRuntime:
             # each safety region is asked the same part of the national amount (2022: 225 each)
             opened, asked_total, delivered = [], 0, 0
             regions = sorted({int(r) for r in m.region[np.isin(m.province, provinces)]})
-            share = int(round(a.places / max(len(s.world.regions), 1)))
+            share = round(a.places / max(len(s.world.regions), 1))
             for r in regions:
                 members = np.flatnonzero(m.region == r)
                 host = int(members[np.argmax(m.population[members])])
@@ -366,7 +372,7 @@ class PlanRuntime:
         municipalities and passes what is still left to its neighbouring tables (in national
         scope; a province's own ladder stays in the province); every answer moves the
         neighbours' willingness. Without the network each asked municipality answers alone."""
-        m, mb = s.munis, s.sc.municipalities
+        m, mb = s.munis, s.params.municipalities
         municipalities = s.actors.municipalities          # the municipalities answer (their own rules)
         network = s.world.network.neighbour_mean if mb.network else None
         municipalities.reconsider(m, day - self.last_willingness_day, mb.recovery_per_year, network,
@@ -374,7 +380,7 @@ class PlanRuntime:
         self.last_willingness_day = day
         load = self._load(s)
         chance = municipalities.acceptance_chance(m.willingness, load, mb.load_weight)
-        size = s.sc.portfolio.mean_location_places[a.kind]
+        size = s.params.portfolio.mean_location_places[a.kind]
         coordinated = mb.network and mb.coordination != "none"
         table_of = m.region if (coordinated and mb.coordination == "safety_region") else m.province
         asked = np.zeros(m.n, bool)
@@ -391,7 +397,7 @@ class PlanRuntime:
             asked[who] = True
             accepted[who[yes]] = True
             hosts.extend(zip(who[yes].tolist(), per[yes].tolist()))
-            return unplaced
+            return int(unplaced)
 
         asked_total = 0
         for p, q in zip(self._provinces(unit), self._share(a.places, unit)):
@@ -410,8 +416,8 @@ class PlanRuntime:
                 parts = np.full(len(targets), rest // len(targets), np.int64)
                 parts[: rest - int(parts.sum())] += 1
                 before = sum(n for _, n in hosts)
-                for u, part in zip(targets, parts):
-                    left[table] -= int(part) - ask(u, int(part), False)
+                for u, passed in zip(targets, parts):
+                    left[table] -= int(passed) - ask(u, int(passed), False)
                 names = self.provinces if table_of is m.province else s.world.regions
                 s.event_log.append(_entry(s, day, "plan", names[table], "pass unplaced places to neighbouring tables",
                                           f"{rest:,} {a.kind} places refused in {names[table]} offered to "
@@ -441,7 +447,7 @@ class PlanRuntime:
         parts[np.argmax(weight)] += places - parts.sum()
         return [(int(t), int(q)) for t, q in zip(tables, parts)]
 
-    def _undo_request_places(self, s, day, d: _Done) -> None:
+    def _undo_request_places(self, s: State, day: int, d: _Done) -> None:
         """Cancel what has not opened; close opened places only as far as their residents fit
         in the vacancy elsewhere (the rest stay until their contracts end, and longer while
         their residents have no bed elsewhere)."""
@@ -463,7 +469,7 @@ class PlanRuntime:
         half the vacancy of the other open locations of the same use (registration locations
         for registration locations, housing for housing). Returns (closable, to keep)."""
         L = s.locs
-        if s.sc.placement.policy == "min_moves":
+        if s.params.placement.policy == "min_moves":
             locations = locations[np.argsort(L.occupancy[locations], kind="stable")]
         else:
             cost = L.cost_place_day[locations] + L.cost_person_night[locations]
@@ -514,7 +520,7 @@ class PlanRuntime:
                     d.opened_day = day            # look again after another `repeat_days`
                     continue
                 if expired or due:
-                    again = getattr(self, f"_do_{d.action.type}")(s, day, d.unit, d.action)
+                    again = ACTIONS[d.action.type].do(self, s, day, d.unit, d.action)
                     if due and not expired:   # keep the earlier places: scale-down must close them too
                         again.locations = np.concatenate([d.locations, again.locations])
                         again.measures = d.measures + again.measures
@@ -544,7 +550,7 @@ class PlanRuntime:
             return int(s.locs.municipality[central[0]])
         return int(np.argmax(s.munis.reception_target))
 
-    def _do_raise_registration(self, s, day, unit, a: Action) -> _Done:
+    def _do_raise_registration(self, s: State, day: int, unit: int, a: Action) -> _Done:
         per_day = a.per_day * a.success_rate
         measure = s.front.add(FrontMeasure(day + a.lead_time_days, per_day=per_day,
                                            cost_per_day_eur=a.cost_per_day_eur))
@@ -553,12 +559,12 @@ class PlanRuntime:
                                   f"{a.lead_time_days} days (EUR {a.cost_per_day_eur:,.0f} a day)"))
         return _Done(a, unit, opened_day=day, measures=[measure])
 
-    def _undo_raise_registration(self, s, day, d: _Done) -> None:
+    def _undo_raise_registration(self, s: State, day: int, d: _Done) -> None:
         self._end_measures(s, d)
         s.event_log.append(_entry(s, day, "plan", "national", "lower registration capacity",
                                   f"-{sum(m.per_day for m in d.measures):,.0f} registrations a day"))
 
-    def _do_onward_placement(self, s, day, unit, a: Action) -> _Done:
+    def _do_onward_placement(self, s: State, day: int, unit: int, a: Action) -> _Done:
         measure = s.front.add(FrontMeasure(day + a.lead_time_days, after_days=a.after_days,
                                            cost_per_day_eur=a.cost_per_day_eur))
         s.event_log.append(_entry(s, day, "plan", "national", "onward placement from registration",
@@ -566,12 +572,12 @@ class PlanRuntime:
                                   f"process location, from day {day + a.lead_time_days}"))
         return _Done(a, unit, opened_day=day, measures=[measure])
 
-    def _undo_onward_placement(self, s, day, d: _Done) -> None:
+    def _undo_onward_placement(self, s: State, day: int, d: _Done) -> None:
         self._end_measures(s, d)
         s.event_log.append(_entry(s, day, "plan", "national", "end onward placement",
                                   "screening stays at the registration location"))
 
-    def _do_relief_places(self, s, day, unit, a: Action) -> _Done:
+    def _do_relief_places(self, s: State, day: int, unit: int, a: Action) -> _Done:
         """Beds near the registration centre where people waiting to register or in screening
         sleep (2022: sports halls in Stadskanaal and Veendam, bused from Ter Apel at night):
         locations of the crisis location size in the municipalities nearest to the centre (not
@@ -582,7 +588,7 @@ class PlanRuntime:
         centre = self._centre_municipality(s)
         near = np.argsort(s.world.network.distance_km[centre], kind="stable")
         near = near[near != centre]
-        n = min(max(1, int(round(a.places / s.sc.portfolio.mean_location_places["crisis"]))), len(near))
+        n = min(max(1, round(a.places / s.params.portfolio.mean_location_places["crisis"])), len(near))
         hosts = near[:n]
         per = np.full(n, a.places // n, np.int64)
         per[: a.places - int(per.sum())] += 1
@@ -592,17 +598,17 @@ class PlanRuntime:
                   for h, q in zip(hosts[ok], per[ok])]
         locs = np.concatenate(opened) if opened else np.empty(0, np.int64)
         L.cost_place_day[locs] = 0.0
-        L.cost_person_night[locs] = s.sc.costs.crisis_per_person_night
+        L.cost_person_night[locs] = s.params.costs.crisis_per_person_night
         self._opened = np.concatenate([self._opened, locs])
         s.event_log.append(_entry(s, day, "plan", "national", "relief places near the registration centre",
                                   f"asked {a.places:,} in {n} municipalities, delivered {int(per[ok].sum()):,} "
                                   f"opening in {a.lead_time_days} days"))
         return _Done(a, unit, locs, None, day, asked=a.places)
 
-    def _undo_relief_places(self, s, day, d: _Done) -> None:
+    def _undo_relief_places(self, s: State, day: int, d: _Done) -> None:
         self._wind_down(s, day, d, "close relief places")
 
-    def _do_open_registration_site(self, s, day, unit, a: Action) -> _Done:
+    def _do_open_registration_site(self, s: State, day: int, unit: int, a: Action) -> _Done:
         """A second registration location (aanmeldcentrum; 2022: Budel, and Bant planned) with its
         own beds and registrations per day, counted while it is open. It is realised with
         `success_rate` (Bant was dropped for want of local support)."""
@@ -623,7 +629,7 @@ class PlanRuntime:
                                   f"in {a.lead_time_days} days" if ok else "not realised (no local agreement)"))
         return _Done(a, unit, locs, None, day, measures=measures, asked=a.places)
 
-    def _undo_open_registration_site(self, s, day, d: _Done) -> None:
+    def _undo_open_registration_site(self, s: State, day: int, d: _Done) -> None:
         self._end_measures(s, d)
         self._wind_down(s, day, d, "close the registration site")
 
@@ -661,6 +667,31 @@ class PlanRuntime:
 _REISSUED = ("request_places", "relief_places", "open_registration_site")
 
 
+@dataclass(frozen=True)
+class ActionRule:
+    """What a plan action does when its rung is reached (`do`: returns what it did) and how
+    scale-down takes exactly that back (`undo`)."""
+
+    do: Callable[[PlanRuntime, State, int, int, Action], _Done]      # (runtime, state, day, unit, action)
+    undo: Callable[[PlanRuntime, State, int, _Done], None]           # (runtime, state, day, what was done)
+
+
+# The registry of plan actions: one entry per ActionType of the scenario (checked below).
+ACTIONS: dict[ActionType, ActionRule] = {
+    "raise_occupancy": ActionRule(PlanRuntime._do_raise_occupancy, PlanRuntime._undo_raise_occupancy),
+    "activate_reserve": ActionRule(PlanRuntime._do_activate_reserve, PlanRuntime._undo_activate_reserve),
+    "request_places": ActionRule(PlanRuntime._do_request_places, PlanRuntime._undo_request_places),
+    "raise_registration": ActionRule(PlanRuntime._do_raise_registration, PlanRuntime._undo_raise_registration),
+    "open_registration_site": ActionRule(PlanRuntime._do_open_registration_site,
+                                         PlanRuntime._undo_open_registration_site),
+    "relief_places": ActionRule(PlanRuntime._do_relief_places, PlanRuntime._undo_relief_places),
+    "onward_placement": ActionRule(PlanRuntime._do_onward_placement, PlanRuntime._undo_onward_placement),
+}
+if set(ACTIONS) != set(typing.get_args(ActionType)):
+    raise ImportError(f"model.plan.ACTIONS and scenario.ActionType differ: "
+                      f"{sorted(set(ACTIONS) ^ set(typing.get_args(ActionType)))}")
+
+
 def _entry(s, day: int, source: str, where: str, what: str, detail: str) -> dict:
     return {"day": day, "date": str(s.world.dates[day]), "source": source, "where": where,
             "what": what, "detail": detail}
@@ -668,7 +699,7 @@ def _entry(s, day: int, source: str, where: str, what: str, detail: str) -> dict
 
 def install(s) -> None:
     """Hook the plan into the day when the scenario enables it."""
-    if s.sc.plan.enabled:
-        runtime = PlanRuntime(s, s.sc.plan)
+    if s.params.plan.enabled:
+        runtime = PlanRuntime(s, s.params.plan)
         s.plan = runtime
         s.extensions.append(runtime)

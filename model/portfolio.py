@@ -18,9 +18,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.locations import KIND_NAMES, Kind, Life, Locations
+from agents.locations import Kind, Life, Locations
 from model import data
-from model.scenario import Scenario
+from model.scenario import KIND_KEYS, KindName, Scenario
 
 
 def _split(total: int, weights: np.ndarray) -> np.ndarray:
@@ -46,13 +46,13 @@ def build_portfolio(sc: Scenario, names: list[str], province: list[str], region:
     w_prov = np.array([targets.get(p, 0) for p in provinces], float)
     rows: list[dict] = []
 
-    def add(name: str, kind: str, mun: int, places: int, synthetic: bool) -> None:
+    def add(name: str, kind: KindName, mun: int, places: int, synthetic: bool) -> None:
         rows.append(dict(name=name, kind=Kind[kind.upper()], mun=mun, places=int(places), synthetic=synthetic))
 
     # 1. the fixed points: Ter Apel and Schiphol, then named locations
-    fixed = [("Aanmeldcentrum Ter Apel", "central", "Westerwolde"),
+    fixed: list[tuple[str, KindName, str]] = [("Aanmeldcentrum Ter Apel", "central", "Westerwolde"),
              ("Grenslocatie Schiphol (asielgrensprocedure)", "border", "Haarlemmermeer")]
-    used = {k: 0 for k in KIND_NAMES}
+    used = {k: 0 for k in KIND_KEYS}
     for name, kind, mun in fixed:
         if mun in by_name and pf.places[kind] > 0:
             add(name, kind, by_name[mun], pf.places[kind], False)
@@ -66,7 +66,7 @@ def build_portfolio(sc: Scenario, names: list[str], province: list[str], region:
                 used[loc.kind] += loc.places
 
     # 2. generated locations, per kind and province, sized around the typical size
-    for kind in KIND_NAMES:
+    for kind in KIND_KEYS:
         remaining = pf.places[kind] - used[kind]
         if remaining <= 0 or kind in ("central", "border"):
             continue
@@ -75,13 +75,13 @@ def build_portfolio(sc: Scenario, names: list[str], province: list[str], region:
             regions = sorted(set(region))
             budget = _split(remaining, np.ones(len(regions)))
             for r, b in zip(regions, budget):
-                members = [i for i, x in enumerate(region) if x == r]
-                host = members[int(np.argmax(population[members]))]
+                in_region = [i for i, x in enumerate(region) if x == r]
+                host = in_region[int(np.argmax(population[in_region]))]
                 for j, size in enumerate(_sizes(rng, b, mean)):
                     add(f"Crisisnoodopvang {r} {j + 1} (synthetic)", kind, host, size, True)
             continue
-        named_in = np.bincount([prov_of[r["mun"]] for r in rows if KIND_NAMES[r["kind"]] == kind],
-                               weights=[r["places"] for r in rows if KIND_NAMES[r["kind"]] == kind],
+        named_in = np.bincount([prov_of[r["mun"]] for r in rows if KIND_KEYS[r["kind"]] == kind],
+                               weights=[r["places"] for r in rows if KIND_KEYS[r["kind"]] == kind],
                                minlength=len(provinces))
         want = np.maximum(_split(pf.places[kind], w_prov if w_prov.sum() else np.ones(len(provinces))) - named_in, 0)
         budget = _split(remaining, want.astype(float))
@@ -110,16 +110,16 @@ def build_portfolio(sc: Scenario, names: list[str], province: list[str], region:
     reserve = np.arange(len(rows)) >= n_before_reserve
 
     # 4. columns: capacity, contracts, costs
-    kind = np.array([r["kind"] for r in rows], np.int8)
+    kinds = np.array([r["kind"] for r in rows], np.int8)
     places = np.array([r["places"] for r in rows], np.int64)
-    lo = np.array([pf.contract_years[KIND_NAMES[k]][0] for k in kind])
-    hi = np.array([pf.contract_years[KIND_NAMES[k]][1] for k in kind])
+    lo = np.array([pf.contract_years[KIND_KEYS[k]][0] for k in kinds])
+    hi = np.array([pf.contract_years[KIND_KEYS[k]][1] for k in kinds])
     contract_end = np.rint(365.0 * (lo + (hi - lo) * rng.random(len(rows)))).astype(np.int64)
-    term = np.array([pf.contract_term_days[KIND_NAMES[k]] for k in kind], np.int64)
-    per_year = np.array([sc.costs.per_place_per_year[KIND_NAMES[k]] for k in kind])
+    term = np.array([pf.contract_term_days[KIND_KEYS[k]] for k in kinds], np.int64)
+    per_year = np.array([sc.costs.per_place_per_year[KIND_KEYS[k]] for k in kinds])
     return Locations.from_columns(
         [r["name"] for r in rows],
-        kind=kind,
+        kind=kinds,
         municipality=np.array([r["mun"] for r in rows]),
         capacity=places,
         max_capacity=np.floor(places * pf.max_occupancy_factor).astype(np.int64),
@@ -128,12 +128,12 @@ def build_portfolio(sc: Scenario, names: list[str], province: list[str], region:
         contract_end=np.maximum(contract_end, 1),
         term_days=term,
         cost_place_day=per_year / 365.0,
-        cost_person_night=np.where(kind == Kind.CRISIS, sc.costs.crisis_per_person_night, 0.0),
+        cost_person_night=np.where(kinds == Kind.CRISIS, sc.costs.crisis_per_person_night, 0.0),
         synthetic=np.array([r["synthetic"] for r in rows]),
     )
 
 
 def _sizes(rng: np.random.Generator, total: int, mean: int) -> np.ndarray:
     """Location sizes summing to `total`, lognormal around `mean` (sd of log 0.4)."""
-    n = max(1, int(round(total / mean)))
+    n = max(1, round(total / mean))
     return _split(int(total), rng.lognormal(0.0, 0.4, n))

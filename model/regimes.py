@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-
 from model.events import set_path
 from model.scenario import Regime, get_path
 
@@ -37,6 +36,15 @@ class RegimeRuntime:
     def active(self) -> list[str]:
         return [t.spec.type for t in self.tracks if t.status == "active"]
 
+    def request(self, regime: str, day: int) -> str:
+        """Ask for `regime` now (a decision or an event, `model.events`): its first idle track becomes
+        requested, and the Council's authorisation follows after its delay. Returns what happened, in words."""
+        for t in self.tracks:
+            if t.spec.type == regime and t.status == "idle":
+                t.status, t.requested_day = "requested", day
+                return f"requested; authorisation expected in {t.spec.authorisation_delay_days} days"
+        return "already requested or in force; nothing changed"
+
     def __call__(self, s, day: int) -> None:
         phase = int(s.plan.ladder.phase.max()) if s.plan is not None else 0
         date = s.world.dates[day]
@@ -49,8 +57,8 @@ class RegimeRuntime:
             if t.status == "requested" and day >= t.requested_day + r.authorisation_delay_days:
                 t.status, t.start_day, t.end_day = "active", day, day + r.duration_days
                 for path, value in r.derogations.items():
-                    t.saved[path] = get_path(s.sc, path)
-                    set_path(s.sc, path, value)
+                    t.saved[path] = get_path(s.params, path)
+                    set_path(s.params, path, value)
                 _log(s, day, r.type, "authorised and in force",
                      "derogations: " + (", ".join(f"{k} = {v:g}" for k, v in r.derogations.items()) or "none"))
             if t.status == "active" and day >= t.end_day:
@@ -61,21 +69,10 @@ class RegimeRuntime:
                          f"plan at phase {phase}; now until day {t.end_day}")
                 else:
                     for path, value in t.saved.items():
-                        set_path(s.sc, path, value)
+                        set_path(s.params, path, value)
                     t.status = "expired"
                     _log(s, day, r.type, "expired", f"after {day - t.start_day} days; parameters restored")
         s.recorder.extra["regime"][day] = "+".join(self.active())
-
-
-def request(s, regime: str, day: int) -> str:
-    """Ask for `regime` now (a decision or an event): its first idle track becomes requested, and the
-    Council's authorisation follows after its delay. Returns what happened, in words."""
-    runtime = s.regimes
-    for t in runtime.tracks if runtime is not None else ():
-        if t.spec.type == regime and t.status == "idle":
-            t.status, t.requested_day = "requested", day
-            return f"requested; authorisation expected in {t.spec.authorisation_delay_days} days"
-    return "already requested or in force; nothing changed"
 
 
 def _log(s, day: int, regime: str, what: str, detail: str) -> None:

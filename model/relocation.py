@@ -30,7 +30,9 @@ from agents.keyed import SALT_OWN_REQUEST, SALT_REPLACEMENT, keyed_uniform
 from agents.locations import TEMPORARY_KINDS, Kind, Life, place
 from agents.moves import Reason, move
 from agents.queues import BucketCalendar
-from model.placement import kind_table, order_by_kind
+from model.events import open_places
+from model.placement import close_locations, kind_table, order_by_kind
+from model.scenario import KIND_KEYS
 from model.state import State
 
 # where households ask to move on their own request: the regular asylum seekers' centres (azc),
@@ -51,8 +53,8 @@ def end_contracts(s: State, ending: np.ndarray, day: int) -> np.ndarray:
     if len(ending) == 0:
         return ending
     L = s.locs
-    pf = s.sc.portfolio
-    renew_p = np.array([pf.renewal_probability[k.name.lower()] for k in Kind])
+    pf = s.params.portfolio
+    renew_p = np.array([pf.renewal_probability[k] for k in KIND_KEYS])
     ended = ending[~s.actors.locations.renew(L, ending, renew_p, pf.seed)]
     if len(ended) == 0:
         return ended
@@ -61,7 +63,6 @@ def end_contracts(s: State, ending: np.ndarray, day: int) -> np.ndarray:
     take = managed[np.cumsum(L.capacity[managed]) - L.capacity[managed] < need] if need > 0 else managed[:0]
     for j in take:
         open_replacement(s, int(j), day)
-    from model.rulebook import close_locations   # the rule that moves residents out
 
     close_locations(s, ended, day, Reason.CONTRACT_END)
     s.event_log.append({"day": day, "date": str(s.world.dates[day]), "source": "portfolio", "where": "national",
@@ -98,15 +99,13 @@ def replacement_places(s: State, ended: np.ndarray) -> float:
     the normal places once the `ended` locations are gone (0 when none are needed)."""
     demand, places = housing_demand(s)
     left = places - int(s.locs.capacity[ended].sum())
-    return max(demand / s.sc.portfolio.replace_at_occupancy - left, 0.0)
+    return max(demand / s.params.portfolio.replace_at_occupancy - left, 0.0)
 
 
 def open_replacement(s: State, j: int, day: int) -> int:
     """A new site for location `j`: same kind and normal places, one contract term, opening
     today in a municipality of the same province (keyed draw by population, not the old host
     when the province has another). Returns the new location's index."""
-    from model.events import open_places
-
     L, m = s.locs, s.munis
     old_host = int(L.municipality[j])
     members = np.flatnonzero(m.province == m.province[old_host])
@@ -117,7 +116,7 @@ def open_replacement(s: State, j: int, day: int) -> int:
     u = keyed_uniform(np.array([(j << 20) + day], np.uint64), SALT_REPLACEMENT)[0]
     host = int(members[min(int(np.searchsorted(cum, u, side="right")), len(members) - 1)])
     kind = int(L.kind[j])
-    new = open_places(s, kind, int(L.capacity[j]), day, s.sc.portfolio.contract_term_days[Kind(kind).name.lower()],
+    new = open_places(s, kind, int(L.capacity[j]), day, s.params.portfolio.contract_term_days[KIND_KEYS[kind]],
                       None, f"{Kind(kind).name.capitalize()} (new site)", host=host)
     s.managed = np.concatenate([s.managed, np.zeros(L.n - len(s.managed), bool)])
     s.managed[new] = True
@@ -161,14 +160,14 @@ def own_requests(s: State, day: int) -> None:
     book = s.requests
     if book is None:
         book = s.requests = RequestBook()
-    rate = s.sc.placement.own_request_moves_per_year
+    rate = s.params.placement.own_request_moves_per_year
     due = book.calendar.pop(day)
     if rate <= 0:                                     # nobody asks (requests filed earlier lapse)
         book.log_seen = s.log.n
         book.next_day[due[book.next_day[due] == day]] = -1
         return
     book.grow(s.people.n)
-    h = s.people._h
+    h = s.people.cols
     denied = due[:0]
     if len(due):
         due = np.unique(due[book.next_day[due] == day])
@@ -205,7 +204,7 @@ def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, deni
         book.log_seen = log.n
     if len(ids) == 0:
         return
-    due = np.maximum(from_day + request_gap_days(s.people._h["key"][ids], from_day, rate), day + 1)
+    due = np.maximum(from_day + request_gap_days(s.people.cols["key"][ids], from_day, rate), day + 1)
     book.next_day[ids] = due
     book.calendar.schedule(ids, due)
 
@@ -221,8 +220,8 @@ def consolidate(s: State, day: int) -> None:
     residents and the normal places left still keep demand at or below
     `portfolio.replace_at_occupancy`. A closing location takes nobody new; the lifecycle's drain
     moves its residents out (capacity balancing) and closes it when empty."""
-    share = s.sc.placement.consolidate_below_share
-    if share <= 0 or s.sc.placement.policy == "min_moves":
+    share = s.params.placement.consolidate_below_share
+    if share <= 0 or s.params.placement.policy == "min_moves":
         return
     L = s.locs
     temporary = kind_table(TEMPORARY_KINDS)[L.kind] & (L.life == Life.OPEN)
@@ -231,7 +230,7 @@ def consolidate(s: State, day: int) -> None:
     if len(cand) == 0:
         return
     demand, places = housing_demand(s)
-    spare = places - demand / s.sc.portfolio.replace_at_occupancy   # normal places that may go
+    spare = places - demand / s.params.portfolio.replace_at_occupancy   # normal places that may go
     if spare <= 0:
         return
     cand = cand[np.argsort(L.occupancy[cand] / np.maximum(L.capacity[cand], 1), kind="stable")]

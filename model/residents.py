@@ -39,7 +39,7 @@ class ResidentIndex:
         rows = slice(self._rows, log.n)
         moved_in = log.household[rows][at[log.destination[rows]]]
         cand = np.concatenate([listed, moved_in])
-        return np.unique(cand[at[s.people._h["location"][cand]]]).astype(np.int64)
+        return np.unique(cand[at[s.people.cols["location"][cand]]]).astype(np.int64)
 
     def _renew(self, s) -> None:
         """A new snapshot: those in the old one and those in the log since who are in a bed now,
@@ -48,7 +48,7 @@ class ResidentIndex:
         log = s.log
         cand = np.concatenate([self._order, log.household[self._rows:log.n]])
         self._order = _EMPTY
-        where = s.people._h["location"][cand]
+        where = s.people.cols["location"][cand]
         keep = where >= 0
         cand = cand[keep]
         small = s.locs.n < (1 << 15)

@@ -97,8 +97,7 @@ class Results:
         person_years = float(nights @ size) / 365.0
         child_years = float(nights @ kids) / 365.0
         per = lambda x, years: float(x) / years if years > 0 else 0.0  # noqa: E731
-        kinds = self.locations.kind
-        temporary = np.isin(kinds, TEMPORARY_KINDS)
+        temporary = np.isin(self.locations.kind, TEMPORARY_KINDS)
         both_temporary = counted & temporary[log.origin] & temporary[log.destination]
         mv = self.moves_per_person()
         ch = self.moves_per_person(children_only=True)

@@ -24,7 +24,7 @@ from model.data import half_year
 from model.events import apply_events
 from model.inflow import draw_households
 from model.lines import Line, pass_on, ramp_factor, serve, serve_lines, serve_priority
-from model.placement import REGULAR_KINDS, find_beds, kind_table, member, settle_in_central
+from model.placement import REGULAR_KINDS, close_locations, find_beds, kind_table, member, settle_in_central
 from model.relocation import end_contracts, relocate
 from model.state import (PROCEDURE_TRACKS, TRACK_KEYS, State, Tally, assign_track, draw_group, pact_day,
                          public_order_risk)
@@ -80,12 +80,12 @@ def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
     if len(ids) == 0:
         return
     p = s.people
-    h = p._h
-    track = assign_track(s.sc, p, ids)
+    h = p.cols
+    track = assign_track(s, ids)
     fam = track == Track.FAMILY
-    h["flags"][ids[public_order_risk(s.sc, h["key"][ids]) & ~fam]] |= _PUBLIC_ORDER
+    p.add_flags(ids[public_order_risk(s.params.chain, h["key"][ids]) & ~fam], _PUBLIC_ORDER)
     track = _within_border_capacity(s, ids, track)
-    h["track"][ids] = track
+    p.set_track(ids, track)
     p.set_stage(ids[fam], Stage.PERMIT, day)
     join_linking_line(s, ids[fam])
     proc, proc_track = ids[~fam], track[~fam]
@@ -98,7 +98,7 @@ def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
     border = proc[proc_track == Track.BORDER]
     if len(border):
         s.border_persons += p.persons_in(border)
-        due = h["arrival_day"][border] + s.sc.chain.border_procedure_max_days
+        due = h["arrival_day"][border] + s.params.chain.border_procedure_max_days
         s.border_deadline.schedule(border, np.maximum(due, day))
     s.assessment.push(proc[h["arrival_day"][proc] >= 0])
 
@@ -110,8 +110,8 @@ def _within_border_capacity(s: State, ids: np.ndarray, track: np.ndarray) -> np.
     want = np.flatnonzero(track == Track.BORDER)
     if len(want) == 0:
         return track
-    room = s.sc.chain.border_procedure_capacity_persons - s.border_persons
-    over = want[np.cumsum(s.people._h["size"][ids[want]]) > room]
+    room = s.params.chain.border_procedure_capacity_persons - s.border_persons
+    over = want[np.cumsum(s.people.cols["size"][ids[want]]) > room]
     if len(over):
         track = track.copy()
         track[over] = Track.ACCELERATED
@@ -120,9 +120,17 @@ def _within_border_capacity(s: State, ids: np.ndarray, track: np.ndarray) -> np.
 
 
 def join_linking_line(s: State, ids: np.ndarray) -> None:
-    """New permit holders wait to be linked to a municipality (and may sponsor a family reunion)."""
+    """New permit holders wait to be linked to a municipality (and may sponsor a family reunion):
+    the one place households enter the sponsor pool."""
     s.unlinked.push(ids)
     s.sponsors.permits(ids)
+
+
+def link_households(s: State, ids: np.ndarray, municipality: np.ndarray) -> None:
+    """Link permit holders to the municipalities that are to house them: the one place a link
+    changes, so the sponsor pool (which orders the unlinked before the linked) hears of it."""
+    s.people.link(ids, municipality)
+    s.sponsors.changed(ids)
 
 
 def _push_ind(s: State, track: int, ids: np.ndarray) -> None:
@@ -131,7 +139,7 @@ def _push_ind(s: State, track: int, ids: np.ndarray) -> None:
     if s.sc.pact is None:
         s.ind[track].push(ids)
         return
-    new = s.people._h["arrival_day"][ids] >= pact_day(s.sc)
+    new = s.people.cols["arrival_day"][ids] >= pact_day(s.sc)
     s.ind[track].push(ids[~new])
     s.ind_new[track].push(ids[new])
 
@@ -150,18 +158,18 @@ def start_half_year(s: State, day: int) -> None:
     date = s.world.dates[day] if day < len(s.world.dates) else s.world.dates[-1]
     period = half_year(date)
     s.half_year = period
-    target = s.world.housing_targets.get(period, s.sc.housing.default_target_per_half_year)
+    target = s.world.housing_targets.get(period, s.params.housing.default_target_per_half_year)
     start = date.replace(month=1 if date.month <= 6 else 7, day=1)
     end = start.replace(month=7, day=1) if start.month == 1 else start.replace(year=start.year + 1, month=1)
     share = (end - date).days / (end - start).days
-    s.munis.start_half_year(int(round(target * share)))
+    s.munis.start_half_year(round(target * share))
 
 
 # --- the rules, in the order of the day ----------------------------------------------------
 
 def arrive(s: State, day: int) -> None:
     """New households arrive: first applicants (some at Schiphol) and family members."""
-    w, f = s.world.inflow, s.sc.inflow
+    w, f = s.world.inflow, s.params.inflow
     rng = s.rng_arrivals
     first = draw_households(rng, w.first[day], f.household_size_shares,
                             f.unaccompanied_minor_share_of_singles, f.vulnerable_share)
@@ -190,23 +198,23 @@ def register(s: State, day: int) -> None:
     capacity (the chain's own plus what the plan added, `model.front`); under a 2024/1359 regime
     (Art. 10) households with minors or special needs go first. With onward placement in force,
     the newly registered are due to move on after its number of days."""
-    st = s.people._h["stage"]
+    st = s.people.cols["stage"]
     valid = lambda w: st[w] == Stage.WAITING  # noqa: E731
     cap = s.front.registration_per_day(s, day)
-    if s.sc.chain.registration_priority:
+    if s.params.chain.registration_priority:
         ids = serve_priority(s, s.registration, "registration", cap, valid)
     else:
         ids = serve(s, s.registration, "registration", cap, valid)
     if len(ids) == 0:
         return
     p = s.people
-    late = (day - p._h["arrival_day"][ids]) > s.sc.chain.registration_deadline_days
+    late = (day - p.cols["arrival_day"][ids]) > s.params.chain.registration_deadline_days
     s.today.registration_late += p.persons_in(ids[late])
     s.today.registered += p.persons_in(ids)
     p.set_stage(ids, Stage.SCREENING, day)
-    s.screening_done.schedule(ids, day + s.sc.chain.screening_days)
+    s.screening_done.schedule(ids, day + s.params.chain.screening_days)
     after = s.front.onward_after(day)
-    if after is not None and after < s.sc.chain.screening_days:
+    if after is not None and after < s.params.chain.screening_days:
         s.front.onward_due.schedule(ids, day + after)
 
 
@@ -218,11 +226,11 @@ def end_screening(s: State, day: int) -> None:
     due = s.screening_done.pop(day)
     if len(due) == 0:
         return
-    due = due[s.people._h["stage"][due] == Stage.SCREENING]
+    due = due[s.people.cols["stage"][due] == Stage.SCREENING]
     enter_procedure(s, due, day)
-    loc = s.people._h["location"][due]
+    loc = s.people.cols["location"][due]
     kind = s.locs.kind[np.maximum(loc, 0)]
-    at_border = (loc >= 0) & (kind == Kind.BORDER) & (s.people._h["track"][due] == Track.BORDER)
+    at_border = (loc >= 0) & (kind == Kind.BORDER) & (s.people.cols["track"][due] == Track.BORDER)
     elsewhere = (loc >= 0) & ~kind_table((Kind.CENTRAL, Kind.BORDER))[kind]
     temporary = elsewhere & kind_table(TEMPORARY_KINDS)[kind]
     left = find_beds(s, due[~at_border & ~elsewhere], day, Reason.PROCEDURE_STEP)
@@ -230,7 +238,7 @@ def end_screening(s: State, day: int) -> None:
     if temporary.any():
         stepped_up = due[temporary]
         s.moves_up.push(find_beds(s, stepped_up, day, Reason.PROCEDURE_STEP, temporary=False))
-    reunite(s, due[s.people._h["track"][due] == Track.FAMILY], day)
+    reunite(s, due[s.people.cols["track"][due] == Track.FAMILY], day)
 
 
 def move_on_from_registration(s: State, day: int) -> None:
@@ -244,7 +252,7 @@ def move_on_from_registration(s: State, day: int) -> None:
     due = f.onward_due.pop(day)
     if after is None:
         return
-    h = s.people._h
+    h = s.people.cols
     if not f.swept:   # the measure came into force today: those already in screening
         present = s.residents_of(s.locs.of_kind(Kind.CENTRAL))
         present = present[h["stage"][present] == Stage.SCREENING]
@@ -266,10 +274,10 @@ def reunite(s: State, families: np.ndarray, day: int) -> None:
     """Family members (nareizigers) whose sponsor still lives in reception: the sponsor's
     household moves to the family's new location when there is room (a family-reunion move).
     The sponsor is a keyed draw among permit holders in reception."""
-    share = s.sc.chain.family_sponsor_in_reception_share
+    share = s.params.chain.family_sponsor_in_reception_share
     if len(families) == 0 or share <= 0:
         return
-    h = s.people._h
+    h = s.people.cols
     keys = h["key"][families]
     families = families[(keyed_uniform(keys, SALT_SPONSOR) < share) & (h["location"][families] >= 0)]
     if len(families) == 0:
@@ -291,7 +299,7 @@ def reunite(s: State, families: np.ndarray, day: int) -> None:
 def place_waiting(s: State, day: int) -> None:
     """Beds for those still without one (or stuck at the registration location), Ter Apel beds
     for those waiting outside, then moves up from emergency to regular places."""
-    p = s.people._h
+    p = s.people.cols
     if len(s.needs_bed):
         waiting = s.needs_bed.peek().copy()
         loc = p["location"][waiting]
@@ -305,7 +313,7 @@ def place_waiting(s: State, day: int) -> None:
         valid = (p["stage"][waiting] <= Stage.SCREENING) & (p["location"][waiting] < 0)
         s.central_wait.keep(np.zeros(len(waiting), bool))
         settle_in_central(s, waiting[valid], day)
-    budget = s.sc.chain.moves_up_per_day
+    budget = s.params.chain.moves_up_per_day
     if budget >= 1 and len(s.moves_up):
         regular = kind_table(REGULAR_KINDS)[s.locs.kind]
         free = int(s.locs.vacancy()[regular].sum())
@@ -315,7 +323,7 @@ def place_waiting(s: State, day: int) -> None:
             st = p["stage"][window]
             valid = (loc >= 0) & kind_table(TEMPORARY_KINDS)[s.locs.kind[loc]] & (
                 (st == Stage.PROCEDURE) | (st == Stage.PERMIT))
-            if s.sc.placement.policy == "min_moves":   # only families with children move up
+            if s.params.placement.policy == "min_moves":   # only families with children move up
                 valid &= p["children"][window] > 0
             cand = window[valid]
             fits = p["size"][cand].cumsum() <= min(budget, free)
@@ -332,17 +340,17 @@ def assess_vulnerability(s: State, day: int) -> None:
     if len(s.assessment) == 0:
         return
     p = s.people
-    h = p._h
+    h = p.cols
     st = h["stage"]
     valid = lambda w: (st[w] >= Stage.PROCEDURE) & (st[w] < Stage.HOUSED)  # noqa: E731
-    ids = serve(s, s.assessment, "vulnerability", s.sc.chain.vulnerability_assessments_per_day, valid)
+    ids = serve(s, s.assessment, "vulnerability", s.params.chain.vulnerability_assessments_per_day, valid)
     if len(ids) == 0:
         return
     s.today.vulnerability_assessed += p.persons_in(ids)
-    late = day - h["arrival_day"][ids] > s.sc.chain.vulnerability_deadline_days
+    late = day - h["arrival_day"][ids] > s.params.chain.vulnerability_deadline_days
     s.today.vulnerability_late += p.persons_in(ids[late])
     needs = ids[(h["flags"][ids] & Flag.VULNERABLE) > 0]
-    h["flags"][needs] |= _NEEDS_ASSESSED
+    p.add_flags(needs, _NEEDS_ASSESSED)
     loc = h["location"][needs]
     temporary = (loc >= 0) & kind_table(TEMPORARY_KINDS)[s.locs.kind[np.maximum(loc, 0)]]
     find_beds(s, needs[temporary], day, Reason.EMERGENCY_TO_REGULAR, temporary=False)
@@ -353,7 +361,7 @@ def decide(s: State, day: int) -> None:
     followed by an appeal or the departure period; Dublin claimants get their claim sent to the
     other member state (the transfer decision follows its acceptance, `dublin_steps`)."""
     p = s.people
-    h = p._h
+    h = p.cols
     served = serve_ind(s, day)
     rec = np.array([g.recognition for g in s.sc.groups])
     for t in _IND_ORDER:
@@ -363,7 +371,7 @@ def decide(s: State, day: int) -> None:
         s.procedure_persons[t] -= p.persons_in(ids)
         if t == Track.DUBLIN:
             p.set_stage(ids, Stage.DUBLIN, day)
-            s.dublin_reply.schedule(ids, day + s.sc.chain.dublin_reply_days)
+            s.dublin_reply.schedule(ids, day + s.params.chain.dublin_reply_days)
             continue
         s.today.decisions += p.persons_in(ids)
         _record_waits(s, t, ids, day)
@@ -383,11 +391,11 @@ def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
     goes to the tracks that still have work (a share `idle_capacity_shift`, border procedure first):
     no IND line waits while capacity elsewhere is idle. Under the Pact new cases with minors go
     first (mandatory prioritisation)."""
-    h = s.people._h
+    h = s.people.cols
     sc = s.sc
-    factor = ramp_factor(sc.chain.decision_capacity_ramp, sc.start_date, day)
+    factor = ramp_factor(s.params.chain.decision_capacity_ramp, sc.start_date, day)
     pact = sc.pact
-    pact_on = pact is not None and day >= pact_day(sc)
+    pact_on = day >= pact_day(sc)          # never without a Pact
     lines: list[Line] = []
     owner: list[int] = []
     served: list[list[np.ndarray]] = []
@@ -395,22 +403,22 @@ def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
     for t in _IND_ORDER:
         valid = lambda w, t=t: (h["stage"][w] == Stage.PROCEDURE) & (h["track"][w] == t)  # noqa: E731
         key = TRACK_KEYS[t]
-        rate = sc.chain.decisions_per_day[key] * factor
-        if pact_on:
+        rate = s.params.chain.decisions_per_day[key] * factor
+        if pact is not None and pact_on:
             mine = [Line(s.ind_new[t], f"ind_new_{key}", rate * pact.new_procedure_share, valid,
                          pact.priority_for_minors),
                     Line(s.ind[t], f"ind_{key}", rate * (1 - pact.new_procedure_share), valid)]
         else:
             mine = [Line(s.ind[t], f"ind_{key}", rate, valid)]
-        got, left = serve_lines(s, mine, sc.chain.idle_capacity_shift)
+        got, left = serve_lines(s, mine, s.params.chain.idle_capacity_shift)
         idle += left
         lines += mine
         owner += [t] * len(mine)
         served += [[g] for g in got]
     pass_on(s, lines, served, idle)
-    out = {t: [] for t in _IND_ORDER}
-    for t, parts in zip(owner, served):
-        out[t] += parts
+    out: dict[int, list[np.ndarray]] = {t: [] for t in _IND_ORDER}
+    for track, parts in zip(owner, served):
+        out[track] += parts
     return {t: np.concatenate(parts) for t, parts in out.items()}
 
 
@@ -419,8 +427,8 @@ def grant(s: State, ids: np.ndarray, day: int) -> None:
     standard policy a new permit holder in a process location moves to an azc (procedure step)."""
     s.people.set_stage(ids, Stage.PERMIT, day)
     join_linking_line(s, ids)
-    if s.sc.placement.policy == "standard":
-        at = s.people._h["location"][ids]
+    if s.params.placement.policy == "standard":
+        at = s.people.cols["location"][ids]
         in_process = ids[(at >= 0) & (s.locs.kind[np.maximum(at, 0)] == Kind.PROCESS)]
         find_beds(s, in_process, day, Reason.PROCEDURE_STEP, temporary=False, only=(Kind.REGULAR,))
 
@@ -433,10 +441,10 @@ def reject(s: State, track: int, ids: np.ndarray, day: int) -> None:
         return
     p = s.people
     key = TRACK_KEYS[track]
-    appeal = keyed_uniform(p._h["key"][ids], SALT_APPEAL) < s.sc.chain.appeal_share[key]
+    appeal = keyed_uniform(p.cols["key"][ids], SALT_APPEAL) < s.params.chain.appeal_share[key]
     appealed, final = ids[appeal], ids[~appeal]
     p.set_stage(appealed, Stage.APPEAL, day)
-    s.appeal_due.schedule(appealed, day + s.sc.chain.appeal_days[key])
+    s.appeal_due.schedule(appealed, day + s.params.chain.appeal_days[key])
     s.today.appeals += p.persons_in(appealed)
     _leave_border(s, final)
     _start_departure(s, final, day)
@@ -445,14 +453,14 @@ def reject(s: State, track: int, ids: np.ndarray, day: int) -> None:
 def _start_departure(s: State, ids: np.ndarray, day: int) -> None:
     """Rejected for good: the departure period (vertrektermijn) in reception, then departure."""
     s.people.set_stage(ids, Stage.REJECTED, day)
-    s.departure_due.schedule(ids, day + s.sc.chain.departure_period_days)
+    s.departure_due.schedule(ids, day + s.params.chain.departure_period_days)
 
 
 def _leave_border(s: State, ids: np.ndarray) -> None:
     """Those of `ids` in the border procedure leave it (a decision that ends it, or its deadline)."""
     if s.border_persons == 0 or len(ids) == 0:
         return
-    h = s.people._h
+    h = s.people.cols
     open_case = (h["stage"][ids] == Stage.PROCEDURE) | (h["stage"][ids] == Stage.APPEAL)
     inside = ids[(h["track"][ids] == Track.BORDER) & open_case]
     s.border_persons -= s.people.persons_in(inside)
@@ -461,8 +469,7 @@ def _leave_border(s: State, ids: np.ndarray) -> None:
 def _to_regular(s: State, ids: np.ndarray, day: int) -> None:
     """The claim is handled in the regular procedure in the Netherlands: Dublin claims refused,
     annulled on appeal or past their final transfer date; border cases past their deadline."""
-    h = s.people._h
-    h["track"][ids] = Track.REGULAR
+    s.people.set_track(ids, Track.REGULAR)
     s.people.set_stage(ids, Stage.PROCEDURE, day)
     _push_ind(s, Track.REGULAR, ids)
     s.procedure_persons[Track.REGULAR] += s.people.persons_in(ids)
@@ -470,7 +477,7 @@ def _to_regular(s: State, ids: np.ndarray, day: int) -> None:
 
 def _record_waits(s: State, track: int, ids: np.ndarray, day: int) -> None:
     """Days from the application (arrival) to this first decision, for the decision-time figures."""
-    h = s.people._h
+    h = s.people.cols
     s.today.decision_waits.append((track, day - h["arrival_day"][ids], h["size"][ids]))
 
 
@@ -481,7 +488,7 @@ def link_and_house(s: State, day: int) -> None:
     date = s.world.dates[day]
     if day > 0 and date.day == 1 and date.month in (1, 7):
         start_half_year(s, day)
-    p = s.people._h
+    p = s.people.cols
     m, municipalities = s.munis, s.actors.municipalities
     if len(s.unlinked):
         quota = municipalities.open_quota(m)
@@ -495,13 +502,12 @@ def link_and_house(s: State, day: int) -> None:
             n = int((mun >= 0).sum())
             if n:
                 ids = head[:n].copy()
-                p["municipality"][ids] = mun[:n]
-                s.sponsors.changed(ids)
+                link_households(s, ids, mun[:n])
                 s.linked_h = np.concatenate([s.linked_h, ids])
                 s.linked_m = np.concatenate([s.linked_m, mun[:n]])
                 s.unlinked.drop(n)
     if date.weekday() == 0 and len(s.linked_h):
-        housed = municipalities.house_week(m, s.rng_housing, s.sc.housing.supply_persons_per_year,
+        housed = municipalities.house_week(m, s.rng_housing, s.params.housing.supply_persons_per_year,
                                            s.linked_m, p["size"][s.linked_h])
         s.today.exits_housed += leave(s, s.linked_h[housed], Stage.HOUSED, day)
         s.linked_h, s.linked_m = s.linked_h[~housed], s.linked_m[~housed]
@@ -519,12 +525,12 @@ def depart_and_transfer(s: State, day: int) -> None:
 def depart(s: State, day: int) -> None:
     """Rejected households leave after the departure period (independent, forced, unsupervised)."""
     p = s.people
-    h = p._h
+    h = p.cols
     due = s.departure_due.pop(day)
     if len(due) == 0:
         return
     due = due[h["stage"][due] == Stage.REJECTED]
-    shares = s.sc.chain.departure_shares
+    shares = s.params.chain.departure_shares
     u = keyed_uniform(h["key"][due], SALT_DEPARTURE)
     c1 = shares["independent"]
     c2 = c1 + shares["forced"]
@@ -542,8 +548,8 @@ def rule_on_appeals(s: State, day: int) -> None:
     if len(due) == 0:
         return
     p = s.people
-    h = p._h
-    shares = np.array([s.sc.chain.appeal_upheld_share[TRACK_KEYS[t]] for t in PROCEDURE_TRACKS])
+    h = p.cols
+    shares = np.array([s.params.chain.appeal_upheld_share[TRACK_KEYS[t]] for t in PROCEDURE_TRACKS])
     won = keyed_uniform(h["key"][due], SALT_APPEAL_UPHELD) < shares[np.minimum(h["track"][due], len(shares) - 1)]
     asylum = h["stage"][due] == Stage.APPEAL
     _leave_border(s, due[asylum])
@@ -562,7 +568,7 @@ def border_deadlines(s: State, day: int) -> None:
     if len(due) == 0:
         return
     p = s.people
-    h = p._h
+    h = p.cols
     st = h["stage"][due]
     due = due[(h["track"][due] == Track.BORDER) & ((st == Stage.PROCEDURE) | (st == Stage.APPEAL))]
     if len(due) == 0:
@@ -572,7 +578,7 @@ def border_deadlines(s: State, day: int) -> None:
     waiting = due[h["stage"][due] == Stage.PROCEDURE]
     s.procedure_persons[Track.BORDER] -= p.persons_in(waiting)
     _to_regular(s, waiting, day)
-    h["track"][due] = Track.REGULAR
+    p.set_track(due, Track.REGULAR)
     loc = h["location"][due]
     at_border = due[(loc >= 0) & (s.locs.kind[np.maximum(loc, 0)] == Kind.BORDER)]
     s.needs_bed.push(find_beds(s, at_border, day, Reason.PROCEDURE_STEP))
@@ -585,8 +591,8 @@ def dublin_steps(s: State, day: int) -> None:
     rules within a month); the transfer, absconding, or nothing until the final transfer date
     (six months after acceptance), when the Netherlands becomes responsible."""
     p = s.people
-    h = p._h
-    ch = s.sc.chain
+    h = p.cols
+    ch = s.params.chain
     in_dublin = lambda ids: ids[h["stage"][ids] == Stage.DUBLIN]  # noqa: E731
     replied = in_dublin(s.dublin_reply.pop(day))
     if len(replied):
@@ -616,8 +622,8 @@ def transfer_decisions(s: State, ids: np.ndarray, day: int) -> None:
     """The IND's transfer decision (a first decision). Under the Pact the right to reception
     lapses for new cases; the others may appeal (the transfer then waits for the ruling)."""
     p = s.people
-    h = p._h
-    ch = s.sc.chain
+    h = p.cols
+    ch = s.params.chain
     s.today.decisions += p.persons_in(ids)
     _record_waits(s, Track.DUBLIN, ids, day)
     pact = s.sc.pact
@@ -663,10 +669,10 @@ def drain_closing(s: State, day: int) -> None:
     s.closing_to_reserve.difference_update(emptied)
     s.consolidating.difference_update(emptied)
     busy = closing[L.occupancy[closing] > 0]
-    budget = s.sc.plan.closing_moves_per_day
-    if len(busy) == 0 or budget < 1 or s.sc.placement.policy == "min_moves":
+    budget = s.params.plan.closing_moves_per_day
+    if len(busy) == 0 or budget < 1 or s.params.placement.policy == "min_moves":
         return
-    h = s.people._h
+    h = s.people.cols
     residents = s.residents_of(busy)
     cost = L.cost_place_day[h["location"][residents]] + L.cost_person_night[h["location"][residents]]
     residents = residents[np.argsort(-cost, kind="stable")]
@@ -674,22 +680,3 @@ def drain_closing(s: State, day: int) -> None:
     balancing = np.isin(h["location"][take], list(s.closing_to_reserve | s.consolidating))
     find_beds(s, take[balancing], day, Reason.CAPACITY_BALANCING)    # reserve released, consolidation
     find_beds(s, take[~balancing], day, Reason.LOCATION_CLOSING)
-
-
-def close_locations(s: State, idx: np.ndarray, day: int, reason: int = Reason.LOCATION_CLOSING) -> None:
-    """Close locations; residents get another bed (or none, and wait for one)."""
-    if len(idx) == 0:
-        return
-    L = s.locs
-    L.life[idx] = Life.CLOSED
-    s.consolidating.difference_update(idx.tolist())
-    h = s.people._h
-    residents = s.residents_of(idx)
-    if len(residents) == 0:
-        return
-    early = h["stage"][residents] <= Stage.SCREENING
-    settle_in_central(s, residents[early], day)
-    left = find_beds(s, residents[~early], day, reason)
-    still = residents[np.isin(h["location"][residents], idx)]
-    move(s.people, L, s.log, still, -1, day, reason)
-    s.needs_bed.push(left)

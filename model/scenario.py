@@ -48,6 +48,8 @@ Years = Annotated[float, Field(ge=0.0, le=100.0)]
 RegimeName = Literal["crisis", "instrumentalisation", "force_majeure"]
 KindName = Literal["central", "border", "process", "regular", "minors", "accelerated",
                    "emergency", "crisis"]
+# the kind names in the order of agents.locations.Kind (KIND_KEYS[kind] keys the scenario's per-kind dicts)
+KIND_KEYS: tuple[KindName, ...] = typing.get_args(KindName)
 
 
 def _ordered_pair(v: list[float]) -> list[float]:
@@ -91,8 +93,10 @@ class Shock(_Strict):
     end: dt.date
     extra_persons_per_day: NonNeg = Field(description="extra first applicants per day, persons")
     border_entry_share: Share | None = Field(None, description="share entering at Schiphol; default as inflow")
-    low_recognition_share: Share | None = Field(None, description="share from low-recognition groups; default as groups")
-    entry_municipality: str | None = Field(None, description="where the extra arrivals cross the border (default: they report at Ter Apel)")
+    low_recognition_share: Share | None = Field(None, description="share from low-recognition groups; default as "
+                                                                  "groups")
+    entry_municipality: str | None = Field(None, description="where the extra arrivals cross the border (default: "
+                                                             "they report at Ter Apel)")
 
     @model_validator(mode="after")
     def _ordered(self) -> Shock:
@@ -103,16 +107,23 @@ class Shock(_Strict):
 
 class Inflow(_Strict):
     first_applications_per_year: NonNeg = Field(description="first asylum applications, persons per year")
-    family_reunification_per_year: NonNeg = Field(description="family members (nareizigers) arriving in reception, persons per year")
-    monthly_series: str | None = Field(None, description="name of a packaged monthly inflow series; overrides the yearly levels inside its period")
+    family_reunification_per_year: NonNeg = Field(description="family members (nareizigers) arriving in reception, "
+                                                              "persons per year")
+    monthly_series: str | None = Field(None, description="name of a packaged monthly inflow series; overrides the "
+                                                         "yearly levels inside its period")
     seasonality_amplitude: Share = Field(description="relative amplitude of the yearly cycle (0 = flat)")
-    seasonality_peak_day_of_year: Annotated[int, Field(ge=1, le=366)] = Field(description="day of the year with the most arrivals")
+    seasonality_peak_day_of_year: Annotated[int, Field(ge=1, le=366)] = Field(
+        description="day of the year with the most arrivals")
     border_entry_share: Share = Field(description="share of first applicants entering at Schiphol")
-    household_size_shares: list[Share] = Field(max_length=MAX_HOUSEHOLD_SIZE, description="share of first-applicant households of size 1, 2, 3, …")
-    family_household_size_shares: list[Share] = Field(max_length=MAX_HOUSEHOLD_SIZE, description="share of family-reunification households of size 1, 2, 3, …")
-    unaccompanied_minor_share_of_singles: Share = Field(description="share of single arrivals who are unaccompanied minors (amv)")
+    household_size_shares: list[Share] = Field(
+        max_length=MAX_HOUSEHOLD_SIZE, description="share of first-applicant households of size 1, 2, 3, …")
+    family_household_size_shares: list[Share] = Field(
+        max_length=MAX_HOUSEHOLD_SIZE, description="share of family-reunification households of size 1, 2, 3, …")
+    unaccompanied_minor_share_of_singles: Share = Field(description="share of single arrivals who are unaccompanied "
+                                                                    "minors (amv)")
     vulnerable_share: Share = Field(description="share of households with a special reception need")
-    shocks: list[Shock] = Field(default_factory=list, description="extra arrivals for a period (mass arrival, instrumentalisation)")
+    shocks: list[Shock] = Field(default_factory=list, description="extra arrivals for a period (mass arrival, "
+                                                                  "instrumentalisation)")
 
     @field_validator("household_size_shares", "family_household_size_shares")
     @classmethod
@@ -139,46 +150,48 @@ class RampPoint(_Strict):
     """One dated point of the IND productivity ramp."""
 
     date: dt.date
-    factor: Annotated[float, Field(ge=0.1, le=5.0)] = Field(description="factor on every track's decisions_per_day on this date (1)")
+    factor: Annotated[float, Field(ge=0.1, le=5.0)] = Field(description="factor on every track's decisions_per_day on "
+                                                                        "this date (1)")
 
 
 class Chain(_Strict):
     registration_capacity_per_day: NonNeg = Field(description="persons registered per day at the central location")
     registration_deadline_days: PosInt = Field(description="registration must happen within this many days of arrival")
     screening_days: PosInt = Field(description="days from registration to the end of screening")
-    accelerated_recognition_max: Share = Field(description="groups with recognition at or below this take the accelerated track")
+    accelerated_recognition_max: Share = Field(description="groups with recognition at or below this take the "
+                                                           "accelerated track")
     dublin_share: Share = Field(description="share of first applicants who are Dublin claimants")
-    public_order_risk_share: Share = Field(description="share of first-applicant households flagged at screening as a risk to "
-                                           "public order or national security (Pact: accelerated procedure; the border "
-                                           "procedure even for families and unaccompanied minors)")
+    public_order_risk_share: Share = Field(description="share of first-applicant households flagged at screening as a "
+                                           "risk to public order or national security (Pact: accelerated procedure; "
+                                           "the border procedure even for families and unaccompanied minors)")
     decisions_per_day: dict[TrackName, NonNeg] = Field(
         description="IND first decisions per day per track, persons (Dublin: claims sent)")
     decision_capacity_ramp: list[RampPoint] = Field(description="IND productivity: factor on decisions_per_day, linear "
-                                                    "between the dated points, flat before the first and after the last "
-                                                    "(empty: 1)")
-    idle_capacity_shift: Share = Field(description="share of a track's IND capacity left idle (nobody waiting) that goes "
-                                       "to the other tracks the same day, border procedure first")
+                                                    "between the dated points, flat before the first and after the "
+                                                    "last (empty: 1)")
+    idle_capacity_shift: Share = Field(description="share of a track's IND capacity left idle (nobody waiting) that "
+                                       "goes to the other tracks the same day, border procedure first")
     border_procedure_max_days: Days = Field(description="border procedure deadline incl. appeal, days from arrival; "
                                             "a case still open then moves to the regular procedure")
     border_procedure_capacity_persons: Annotated[int, Field(ge=0, le=100000)] = Field(
-        description="persons in the border procedure at once (the 'adequate capacity'); eligible arrivals beyond it take "
-                    "the accelerated procedure inland")
-    appeal_share: dict[TrackName, Share] = Field(description="share of rejections (Dublin: transfer decisions) appealed "
-                                                 "with suspensive effect: the household stays in reception until the "
-                                                 "court rules, per track")
+        description="persons in the border procedure at once (the 'adequate capacity'); eligible arrivals beyond it "
+                    "take the accelerated procedure inland")
+    appeal_share: dict[TrackName, Share] = Field(description="share of rejections (Dublin: transfer decisions) "
+                                                 "appealed with suspensive effect: the household stays in reception "
+                                                 "until the court rules, per track")
     appeal_days: dict[TrackName, Days] = Field(description="days from the rejection (Dublin: transfer decision) to the "
                                                "court's ruling, including the time to lodge the appeal, per track")
     appeal_upheld_share: dict[TrackName, Share] = Field(description="share of appeals the applicant wins: a permit "
-                                                        "(asylum tracks) or the transfer annulled and the claim handled "
-                                                        "in the regular procedure (Dublin), per track")
+                                                        "(asylum tracks) or the transfer annulled and the claim "
+                                                        "handled in the regular procedure (Dublin), per track")
     departure_period_days: Days = Field(description="days in reception after a final rejection (departure period)")
     departure_shares: dict[Literal["independent", "forced", "unsupervised"], Share]
     dublin_reply_days: Days = Field(description="days from the Dublin claim to the other member state's answer")
     dublin_acceptance_share: Share = Field(description="share of Dublin claims the other member state accepts; the "
                                            "others are handled in the regular procedure")
     dublin_decision_days: Days = Field(description="days from acceptance to the IND's transfer decision")
-    dublin_transfer_days: Days = Field(description="days from the transfer decision to the transfer (later when appealed: "
-                                       "after the ruling)")
+    dublin_transfer_days: Days = Field(description="days from the transfer decision to the transfer (later when "
+                                       "appealed: after the ruling)")
     dublin_final_transfer_days: Days = Field(description="days from acceptance to the final transfer date (uiterste "
                                              "overdrachtsdatum); not transferred by then, the claim is handled in NL")
     dublin_transfer_success: Share = Field(description="share of accepted claims that end in a transfer")
@@ -189,8 +202,10 @@ class Chain(_Strict):
     vulnerability_deadline_days: Days = Field(description="the assessment is due within this many days of the "
                                               "application (arrival)")
     moves_up_per_day: NonNeg = Field(description="persons COA can move from emergency to regular places per day")
-    registration_priority: bool = Field(description="register households with minors or special needs first (Art. 10 of 2024/1359)")
-    family_sponsor_in_reception_share: Share = Field(description="share of family members (nareizigers) whose sponsor still lives in reception and joins them")
+    registration_priority: bool = Field(description="register households with minors or special needs first (Art. 10 "
+                                                    "of 2024/1359)")
+    family_sponsor_in_reception_share: Share = Field(description="share of family members (nareizigers) whose sponsor "
+                                                                 "still lives in reception and joins them")
 
     @field_validator("departure_shares")
     @classmethod
@@ -223,10 +238,14 @@ class Chain(_Strict):
 
 
 class Housing(_Strict):
-    targets: dict[str, NonNeg] = Field(description="national housing target per half-year, persons, e.g. {'2025H2': 13000}; overrides the packaged record")
-    default_target_per_half_year: NonNeg = Field(description="target for half-years without a published figure, persons")
+    targets: dict[str, NonNeg] = Field(description="national housing target per half-year, persons, e.g. {'2025H2': "
+                                                   "13000}; overrides the packaged record")
+    default_target_per_half_year: NonNeg = Field(description="target for half-years without a published figure, "
+                                                             "persons")
     supply_persons_per_year: NonNeg = Field(description="persons municipalities house per year, nationally")
-    supply_spread: Annotated[float, Field(ge=0.0, le=3.0)] = Field(description="spread (sd of log) of municipal housing ability around the pro-rata key")
+    supply_spread: Annotated[float, Field(ge=0.0, le=3.0)] = Field(description="spread (sd of log) of municipal "
+                                                                               "housing ability around the pro-rata "
+                                                                               "key")
 
     @field_validator("targets")
     @classmethod
@@ -245,7 +264,8 @@ class Portfolio(_Strict):
     seed: Seed = Field(description="seed of the portfolio generator (independent of the run seed)")
     places: dict[KindName, Count] = Field(description="total normal places per kind")
     mean_location_places: dict[KindName, PosInt] = Field(description="typical location size per kind, places")
-    max_occupancy_factor: Annotated[float, Field(ge=1.0, le=2.0)] = Field(description="maximum places as a multiple of normal places (raised occupancy)")
+    max_occupancy_factor: Annotated[float, Field(ge=1.0, le=2.0)] = Field(
+        description="maximum places as a multiple of normal places (raised occupancy)")
     contract_years: dict[KindName, YearRange] = Field(
         description="[min, max] remaining contract length at the start, years, per kind")
     contract_term_days: dict[KindName, Annotated[int, Field(ge=7, le=36500)]] = Field(
@@ -271,7 +291,8 @@ class Initial(_Strict):
     entitled_persons: Count = Field(description="persons entitled to reception on the start date")
     permit_holder_share: Share = Field(description="share of them who are permit holders waiting for a home")
     at_registration_persons: Count = Field(description="persons at the registration location on the start date")
-    stock_age_days: PosInt = Field(description="arrival days of the initial stock spread over this many days before the start")
+    stock_age_days: PosInt = Field(description="arrival days of the initial stock spread over this many days before "
+                                               "the start")
 
 
 Indicator = Literal["occupancy", "occupancy_normal", "central_occupancy", "unsheltered",
@@ -374,7 +395,8 @@ class Plan(_Strict):
     front ladder for registration and screening (aanmeldketen), climbed alongside it."""
 
     enabled: bool
-    scope: Literal["national", "province"] = Field(description="one ladder, or one per province (occupancy per province)")
+    scope: Literal["national", "province"] = Field(description="one ladder, or one per province (occupancy per "
+                                                               "province)")
     forecast_weeks: PosInt = Field(description="horizon of the forecast-shortfall indicator, weeks")
     forecast_window_days: PosInt = Field(description="days of recent inflow and outflow the forecast extrapolates")
     phases: list[Phase] = Field(min_length=1, max_length=4, description="phases 1..4 in scale-up order")
@@ -403,7 +425,8 @@ class MunicipalBehaviour(_Strict):
     load_weight: NonNeg = Field(description="drop in willingness per place hosted per Spreidingswet place")
     fatigue_per_request: Share = Field(description="drop in willingness each time it accepts")
     recovery_per_year: Share = Field(description="share of the gap to its own base recovered per year")
-    spreidingswet_places: Count = Field(description="national reception target under the Spreidingswet (places), keyed to population")
+    spreidingswet_places: Count = Field(description="national reception target under the Spreidingswet (places), "
+                                                    "keyed to population")
     network: bool = Field(True, description="municipalities and COA act on the regional network: neighbours' stance "
                                            "moves willingness, coordination tables pass unmet requests on, moves "
                                            "prefer nearby locations (false: none of these)")
@@ -421,12 +444,15 @@ class Regime(_Strict):
 
     type: RegimeName
     requested: dt.date | None = Field(None, description="date the Netherlands asks for it")
-    request_at_phase: Annotated[int, Field(ge=1, le=4)] | None = Field(None, description="ask when the plan reaches this phase")
+    request_at_phase: Annotated[int, Field(ge=1, le=4)] | None = Field(
+        None, description="ask when the plan reaches this phase")
     authorisation_delay_days: Count = Field(description="days from request to Council authorisation")
     duration_days: PosInt = Field(90, description="days one authorisation lasts (Art. 5: 3 months)")
     max_extensions: Count = Field(3, description="extensions of `duration_days` each (Art. 5: up to 12 months in all)")
-    extend_while_phase_at_least: Annotated[int, Field(ge=0, le=4)] = Field(3, description="extended when the plan is at this phase or higher at expiry")
-    derogations: dict[str, float] = Field(default_factory=dict, description="parameter overrides while active, dotted path -> value")
+    extend_while_phase_at_least: Annotated[int, Field(ge=0, le=4)] = Field(
+        3, description="extended when the plan is at this phase or higher at expiry")
+    derogations: dict[str, float] = Field(default_factory=dict, description="parameter overrides while active, dotted "
+                                                                            "path -> value")
 
     @model_validator(mode="after")
     def _when(self) -> Regime:
@@ -439,9 +465,10 @@ class Placement(_Strict):
     """The placement policy."""
 
     policy: Literal["standard", "min_moves"] = Field(description="standard: registration -> process location -> azc, "
-                                                     "everyone moved up from emergency, scale-down closes the costliest "
-                                                     "first; min_moves: straight to a place to stay, only families "
-                                                     "with children moved up, scale-down closes the emptiest first")
+                                                     "everyone moved up from emergency, scale-down closes the "
+                                                     "costliest first; min_moves: straight to a place to stay, only "
+                                                     "families with children moved up, scale-down closes the emptiest "
+                                                     "first")
     own_request_moves_per_year: Annotated[float, Field(ge=0.0, le=12.0)] = Field(
         description="moves on the household's own request per household-year in a regular asylum seekers' "
                     "centre (azc; a Poisson process per household; granted when another azc has room)")
@@ -460,9 +487,10 @@ class Pact(_Strict):
     children included, unaccompanied minors only when flagged); see `model.state.assign_track`."""
 
     start: dt.date
-    dublin_reception_ends_at_decision: bool = Field(description="right to reception lapses once the transfer decision is made")
-    new_procedure_share: Share = Field(description="share of each track's IND capacity first given to cases filed from the "
-                                       "start date; what one side leaves idle goes to the other the same day")
+    dublin_reception_ends_at_decision: bool = Field(description="right to reception lapses once the transfer decision "
+                                                                "is made")
+    new_procedure_share: Share = Field(description="share of each track's IND capacity first given to cases filed "
+                                       "from the start date; what one side leaves idle goes to the other the same day")
     priority_for_minors: bool = Field(description="new-procedure IND lines decide households with minors or special "
                                       "needs first (mandatory prioritisation)")
 
@@ -511,7 +539,8 @@ class Scenario(_Strict):
     provinces: list[str] | None = Field(None, description="restrict the world to these provinces (None: all)")
     initial: Initial
     inflow: Inflow
-    groups: list[Group] = Field(min_length=1, description="nationality groups: share of first applicants and recognition chance")
+    groups: list[Group] = Field(min_length=1, description="nationality groups: share of first applicants and "
+                                                          "recognition chance")
     chain: Chain
     housing: Housing
     portfolio: Portfolio
@@ -760,7 +789,8 @@ def check_decision(sc: Scenario, event: Event) -> None:
     try:
         Scenario.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError("decision: " + _first(err).replace("events.0.", "").replace("events.0", "the event")) from None
+        message = _first(err).replace("events.0.", "").replace("events.0", "the event")
+        raise ScenarioError("decision: " + message) from None
 
 
 def get_path(obj: Any, path: str) -> Any:

@@ -10,7 +10,8 @@ from model.metrics import Recorder
 from model.results import Results
 from model.rulebook import run_day
 from model.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
-from model.state import State, new_state
+from model.start import new_state
+from model.state import State
 from model.world import World, build_world
 
 

@@ -109,7 +109,7 @@ class SponsorPool:
     def _update(self, s, pos: np.ndarray) -> None:
         """Put the households at positions `pos` (repeats allowed) in the part they belong to now."""
         ids = self.household[pos]
-        h = s.people._h
+        h = s.people.cols
         can = (h["stage"][ids] == Stage.PERMIT) & (h["location"][ids] >= 0) & (h["track"][ids] != Track.FAMILY)
         new = can * (_UNLINKED + (h["municipality"][ids] >= 0))     # _OUT, _UNLINKED or _LINKED
         old = self.part[pos]

@@ -101,7 +101,7 @@ def count_day(setup: Setup, ops: bool = True) -> DayCounts:
                     new = slice(log_before, s.log.n)
                     hh = s.log.household[new]
                     touched[d] += len(hh)
-                    trans[d] += int(s.people._h["size"][hh].sum())
+                    trans[d] += int(s.people.cols["size"][hh].sum())
         finally:
             Applicants.set_stage, Applicants.add = orig_set, orig_add
     except BaseException:

@@ -30,7 +30,7 @@ def answer(s, kind: str, places: int, province: str, to_type: str, number: int, 
            label: str) -> tuple[int, str]:
     """Answer a request for `places` places of `kind` in `province` as the model would; opens what
     is accepted after `lead_time_days`. Returns the places accepted and the answer in words."""
-    m, mb = s.munis, s.sc.municipalities
+    m, mb = s.munis, s.params.municipalities
     p = s.world.provinces.index(province)
     members = np.flatnonzero(m.province == p)
     round_no = ROUND_BASE + number
@@ -40,7 +40,7 @@ def answer(s, kind: str, places: int, province: str, to_type: str, number: int, 
         chance = acceptance_chance(m.willingness, load, mb.load_weight)
         order = members[np.argsort(load[members], kind="stable")]
         coordinated = mb.network and mb.coordination != "none"
-        who, yes, per, _ = ask_table(order, places, s.sc.portfolio.mean_location_places[kind], chance, round_no,
+        who, yes, per, _ = ask_table(order, places, s.params.portfolio.mean_location_places[kind], chance, round_no,
                                      coordinated)
         hosts = list(zip(who[yes].tolist(), per[yes].tolist()))
         m.accepted[who[yes]] += 1
@@ -48,7 +48,7 @@ def answer(s, kind: str, places: int, province: str, to_type: str, number: int, 
         m.willingness[who[yes]] = np.maximum(m.willingness[who[yes]] - mb.fatigue_per_request, 0)
         how = f"{len(who)} municipalities asked, {int(yes.sum())} accepted"
     else:
-        rates = [a.success_rate for ph in s.sc.plan.phases for a in ph.actions
+        rates = [a.success_rate for ph in s.params.plan.phases for a in ph.actions
                  if a.type == "request_places" and a.via == "safety_regions"]
         rate = rates[0] if rates else 1.0
         regions = sorted({int(r) for r in m.region[members]})

@@ -128,6 +128,13 @@ class ExerciseRun:
     def date(self) -> str:
         return str(self.model.date)
 
+    def scenario_now(self) -> Scenario:
+        """The run's scenario with its parameters as they are today (earlier decisions, injects and
+        derogations included; `model.params`): what decisions are checked against and what lead
+        times, costs and the IND's decisions per day are read from."""
+        s = self.model.state
+        return s.params.scenario_now(s.sc)
+
     def fingerprint(self) -> str:
         """A checksum (CRC-32) of the model's state: every household, location, move and event-log row
         and the random streams' positions. Equal states give equal fingerprints: a facilitator can
@@ -164,7 +171,7 @@ class ExerciseRun:
         open requests; and the decisions it may take with their lead times and costs."""
         role = self.exercise.role(role_id)
         with self.lock:
-            s = self.model.state
+            s, now = self.model.state, self.scenario_now()
             out: dict = {"role": role.id, "title": role.title, "type": role.type, "national": indicators(self.model)}
             if role.province is not None:
                 p = s.world.provinces.index(role.province)
@@ -188,12 +195,13 @@ class ExerciseRun:
                 out["kinds"] = by_kind
             if role.type == "ind":
                 backlog = s.recorder.track_backlog[s.day - 1] if s.day else np.zeros(len(R.TRACKS), np.int64)
-                out["tracks"] = {t: {"waiting": int(backlog[i]), "decisions_per_day": s.sc.chain.decisions_per_day[t]}
+                per_day = s.params.chain.decisions_per_day
+                out["tracks"] = {t: {"waiting": int(backlog[i]), "decisions_per_day": per_day[t]}
                                  for i, t in enumerate(R.TRACKS)}
             out["requests"] = [vars(q).copy() for q in self.open_requests(role_id)]
             out["decisions"] = {
-                d: {"kinds": {k: {"lead_time_days": R.lead_time_days(s.sc, k),
-                                  "cost_per_100_places_per_day_eur": round(R.cost_per_day_eur(s.sc, k, 100))}
+                d: {"kinds": {k: {"lead_time_days": R.lead_time_days(now, k),
+                                  "cost_per_100_places_per_day_eur": round(R.cost_per_day_eur(now, k, 100))}
                               for k in role.kind.kinds.get(d, ())}}
                 for d in role.kind.decisions}
             return out
@@ -266,9 +274,10 @@ class ExerciseRun:
         checked like an exercise file's."""
         with self.lock:
             self._need_days("inject")
-            events = [effect_event(self.model.state.sc, e, f"inject: effect.{k}") for k, e in enumerate(effect or [])]
+            now = self.scenario_now()
+            events = [effect_event(now, e, f"inject: effect.{k}") for k, e in enumerate(effect or [])]
             for e in events:
-                check_decision(self.model.state.sc, e)
+                check_decision(now, e)
             self._record({"op": "adhoc", "title": title, "synopsis": synopsis, "effect": list(effect or [])})
             self._apply_events(events)
             self._log("inject", None, str(title)[:120], str(synopsis)[:4000], source="facilitator (ad hoc)")
@@ -356,8 +365,9 @@ class ExerciseRun:
         province = getattr(d, "province", None)
         if province is not None:
             self._province(province, role)
-        for e in R.to_events(role, d, self.model.state.sc, self.model.date):
-            check_decision(self.model.state.sc, e)
+        now = self.scenario_now()
+        for e in R.to_events(role, d, now, self.model.date):
+            check_decision(now, e)
 
     def _province(self, province: str, role: R.Role) -> None:
         if province not in self.model.state.world.provinces:
@@ -403,9 +413,10 @@ class ExerciseRun:
                 if d.places:
                     self._open_for(q, d.places, role.title)
                 return
-            events = R.to_events(role, d, self.model.state.sc, self.model.date)
+            now = self.scenario_now()
+            events = R.to_events(role, d, now, self.model.date)
             for e in events:                     # all or nothing: check every event before the first acts
-                check_decision(self.model.state.sc, e)
+                check_decision(now, e)
             log = self.model.state.event_log
             n = len(log)
             self._apply_events(events)
@@ -421,7 +432,7 @@ class ExerciseRun:
         s = self.model.state
         q.answered = True
         places, how = answers.answer(s, q.kind, q.places, q.province, q.to_type, q.number,
-                                     R.lead_time_days(s.sc, q.kind), f"request {q.number}")
+                                     R.lead_time_days(self.scenario_now(), q.kind), f"request {q.number}")
         self._log("model", None, f"request {q.number} answered by the model: {places:,} of {q.places:,} places",
                   f"{reason}; {how}")
         s.event_log.append({"day": s.day, "date": self.date(), "source": "decision", "where": q.province,
@@ -429,7 +440,7 @@ class ExerciseRun:
                                                                  f"places accepted ({how})"})
 
     def _open_for(self, q: R.Request, places: int, who: str) -> None:
-        sc = self.model.state.sc
+        sc = self.scenario_now()
         e = Event(date=self.model.date, action="open", kind=q.kind, places=places, province=q.province,
                   lead_time_days=R.lead_time_days(sc, q.kind), label=f"request {q.number} ({who})")
         check_decision(sc, e)
@@ -440,7 +451,7 @@ class ExerciseRun:
             self.model.apply(e.model_copy(update={"date": self.model.date}))
 
     def _fire(self, j: Inject, how: str) -> None:
-        sc = self.model.state.sc
+        sc = self.scenario_now()
         events = [effect_event(sc, e, f"inject {j.id}: effect.{k}") for k, e in enumerate(j.effect)]
         refused = ""
         try:

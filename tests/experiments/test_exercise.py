@@ -106,7 +106,9 @@ def test_decisions_act_at_the_turn_boundary_in_role_order():
     assert [Life(x).name for x in s.locs.life[emergency]] == ["CLOSED", "PLANNED"]
     assert s.locs.capacity[emergency[1]] == 10 and s.locs.open_day[emergency[1]] == 21
     # IND: regular 50/day (baseline) gives half to dublin (10/day): 25 and 35
-    assert s.sc.chain.decisions_per_day["regular"] == 25 and s.sc.chain.decisions_per_day["dublin"] == 35
+    # (the run's parameters, model.params; the scenario stays as loaded)
+    assert s.params.chain.decisions_per_day["regular"] == 25 and s.params.chain.decisions_per_day["dublin"] == 35
+    assert s.sc.chain.decisions_per_day["regular"] == 50
     for _ in range(3):                                     # day 28: the new places are open
         run.advance()
     assert Life(run.model.state.locs.life[emergency[1]]) == Life.OPEN
@@ -141,9 +143,9 @@ def test_a_time_inject_acts_before_its_day_and_a_condition_inject_fires_once():
     # 'quiet' held at the end of days 1, 2 and 3 (3 days simulated): it fires then, once; 'slow' fires
     # before the fourth day (at_day 3) is simulated: both act before the same day, the condition first
     assert fired == [("quiet", 3), ("screening slows", 3)]
-    sc = run.model.state.sc
-    assert sc.chain.screening_days == 14
-    assert sc.chain.registration_capacity_per_day == 600      # 300 x 2 once (twice would be 1,200)
+    params = run.model.state.params
+    assert params.chain.screening_days == 14
+    assert params.chain.registration_capacity_per_day == 600      # 300 x 2 once (twice would be 1,200)
     run.fire("spare")
     assert Life(run.model.state.locs.life[run.model.state.locs.kind == Kind.REGULAR][0]) == Life.CLOSED
     with pytest.raises(ScenarioError, match="has fired already"):
@@ -339,7 +341,20 @@ def test_the_national_table_asks_for_a_regime_and_it_comes_after_its_delay():
     # requested before day 0, authorised 5 days later (the plan never reaches phase 4 in an empty world)
     regime = [(e["day"], e["what"]) for e in s.event_log if "regime" in e["what"]]
     assert regime == [(0, "request_regime crisis"), (5, "crisis regime authorised and in force")]
-    assert s.sc.chain.registration_deadline_days == 28
+    assert s.params.chain.registration_deadline_days == 28
+
+
+def test_a_second_reprioritisation_moves_a_share_of_todays_decisions():
+    run = run_of()
+    run.submit("ind", {"type": "reprioritise", "from_track": "regular", "to_track": "dublin", "share": 0.5})
+    run.advance()
+    run.submit("ind", {"type": "reprioritise", "from_track": "regular", "to_track": "dublin", "share": 0.5})
+    assert run.panel("ind")["tracks"]["regular"]["decisions_per_day"] == 25
+    run.advance()
+    # regular 50, dublin 10 -> 25 and 35 -> half of today's 25 moves: 12.5 and 47.5 (from the scenario
+    # as loaded it would be 25 and 35 again)
+    per_day = run.model.state.params.chain.decisions_per_day
+    assert (per_day["regular"], per_day["dublin"]) == (12.5, 47.5)
 
 
 def test_a_version_1_save_file_is_migrated_and_restores_the_same_state(tmp_path):

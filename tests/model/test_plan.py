@@ -2,13 +2,14 @@
 
 
 import itertools
+import typing
 
 import numpy as np
 import pytest
 
 from agents.locations import Kind, Life
-from model.plan import Ladder, PlanRuntime
-from model.scenario import Action, Phase, Trigger, load_scenario
+from model.plan import ACTIONS, Ladder, PlanRuntime
+from model.scenario import Action, ActionType, Phase, Trigger, load_scenario
 from model.simulate import prepare
 
 
@@ -196,3 +197,11 @@ def test_a_province_that_cannot_place_its_share_passes_it_to_its_neighbour(netwo
         assert (m.refused[m.province == 1] > 0).sum() == 4
     else:
         assert passed == [] and (m.refused[m.province == 1] > 0).sum() == 2
+
+
+def test_every_action_type_has_a_do_and_an_undo_in_the_registry():
+    # the scenario's ActionType literal and model.plan.ACTIONS name the same actions (a new type
+    # without its rule, or a rule for a type the loader refuses, stops the import already)
+    assert set(ACTIONS) == set(typing.get_args(ActionType))
+    for name, rule in ACTIONS.items():
+        assert rule.do.__name__ == f"_do_{name}" and rule.undo.__name__ == f"_undo_{name}"

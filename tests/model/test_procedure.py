@@ -144,7 +144,7 @@ def test_only_border_arrivals_with_accelerated_grounds_enter_the_border_procedur
     ]
     ids = np.concatenate([add(s, [size], stage=Stage.SCREENING, flags=f, group=g, children=c, key0=1000 + i)
                           for i, ((f, g, c, size), _, _) in enumerate(cases)])
-    got = assign_track(s.sc, s.people, ids)
+    got = assign_track(s, ids)
     want = [old if pact is None else new for _, old, new in cases]
     assert list(got) == want
 
@@ -155,7 +155,7 @@ def test_a_public_order_risk_takes_an_unaccompanied_minor_into_the_border_proced
     high = add(s, [1], stage=Stage.SCREENING, flags=AT_BORDER, group=0, key0=700)
     inland = add(s, [1], stage=Stage.SCREENING, group=0, key0=800)
     # flagged: accelerated grounds under the Pact even at high recognition; at Schiphol the border procedure
-    assert list(assign_track(s.sc, s.people, np.concatenate([uam, high, inland]))) == \
+    assert list(assign_track(s, np.concatenate([uam, high, inland]))) == \
         [Track.BORDER, Track.BORDER, Track.ACCELERATED]
     rulebook.enter_procedure(s, uam, 0)
     assert s.people.flags[uam[0]] & Flag.PUBLIC_ORDER
@@ -200,10 +200,10 @@ def test_border_appeal_that_outlasts_the_deadline_goes_on_in_the_regular_procedu
     s.sc.groups[2].recognition = 0.0
     ids = add(s, [1], stage=Stage.SCREENING, flags=AT_BORDER, arrival=0)
     rulebook.enter_procedure(s, ids, 10)
-    s.sc.chain.decisions_per_day["border"] = 0           # the IND gets to it only on day 60
+    s.params.chain.decisions_per_day["border"] = 0           # the IND gets to it only on day 60
     for day in range(11, 60):
         rulebook.decide(s, day)
-    s.sc.chain.decisions_per_day["border"] = 5
+    s.params.chain.decisions_per_day["border"] = 5
     rulebook.decide(s, 60)
     assert s.people.stage[ids[0]] == Stage.APPEAL and s.border_persons == 1
     stages = {}
@@ -385,7 +385,7 @@ def test_counters_equal_a_recount_through_a_run_with_many_border_arrivals():
     sc.initial.at_registration_persons = 200
     sc.chain.border_procedure_capacity_persons = 60   # reached often
     s = prepare(sc, days=260)
-    h = s.people._h
+    h = s.people.cols
     for _ in range(260):
         rulebook.run_day(s)
         n = s.people.n

@@ -17,10 +17,13 @@ def test_regime_starts_after_the_authorisation_delay_and_expires_restoring_param
                       max_extensions=0, derogations={"chain.registration_deadline_days": 28,
                                                      "chain.registration_priority": 1})
     m = ReceptionModel(sc, days=30)
-    seen = []
+    seen, loaded = [], m.state.sc.model_dump()
     while m.running:
         m.step()
-        seen.append((m.state.sc.chain.registration_deadline_days, bool(m.state.sc.chain.registration_priority)))
+        chain = m.state.params.chain
+        seen.append((chain.registration_deadline_days, bool(chain.registration_priority)))
+        if m.state.day == 12:   # in force: the rules read the derogation, the scenario stays as loaded
+            assert m.state.sc.model_dump() == loaded and m.state.sc.chain.registration_deadline_days == 5
     regime = m.results().daily["regime"].values
     # requested on day 5, authorised on day 9, in force days 9..18, expired on day 19
     assert list(np.flatnonzero(regime == "force_majeure")) == list(range(9, 19))

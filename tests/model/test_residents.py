@@ -20,7 +20,7 @@ def test_the_index_finds_who_is_in_a_bed_where_every_day(name, days):
         rulebook.run_day(s)
         if day % 5:
             continue
-        loc = s.people._h["location"][: s.people.n]
+        loc = s.people.cols["location"][: s.people.n]
         for size in (1, 7, s.locs.n):
             some = np.sort(rng.choice(s.locs.n, size=size, replace=False))
             expected = np.flatnonzero(np.isin(loc, some))

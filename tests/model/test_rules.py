@@ -135,7 +135,7 @@ def test_housing_happens_on_mondays_for_linked_households():
     s.unlinked.push(ids)
     date0 = s.world.dates[0]
     assert date0.weekday() == 1                  # 1 July 2025 is a Tuesday
-    s.sc.housing.supply_persons_per_year = 1e6   # homes for everyone who is linked
+    s.params.housing.supply_persons_per_year = 1e6   # homes for everyone who is linked
     rulebook.link_and_house(s, 0)
     assert (s.people.municipality[ids] >= 0).all()   # linked on day 0
     for day in range(1, 6):                          # Wednesday .. Sunday: nobody housed

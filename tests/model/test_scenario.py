@@ -118,6 +118,6 @@ def test_a_decision_during_a_run_gets_the_checks_of_an_event():
     for bad, message in refused:
         with pytest.raises(ScenarioError, match=message):
             m.apply(bad)
-    assert m.state.sc.chain.dublin_share == 0.12 and not m.state.event_log
+    assert m.state.params.chain.dublin_share == 0.12 and not m.state.event_log
     m.apply(Event(date=today, action="set", parameter="chain.screening_days", value=9))
-    assert m.state.sc.chain.screening_days == 9 and m.state.event_log[-1]["source"] == "decision"
+    assert m.state.params.chain.screening_days == 9 and m.state.event_log[-1]["source"] == "decision"

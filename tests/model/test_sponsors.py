@@ -15,7 +15,7 @@ from tests.model.test_rules import _add, small
 def plain_list(s) -> np.ndarray:
     """The list as the reunion rule defines it, built from scratch: permit holders in a bed who are
     not family members themselves, the unlinked (linking-line order) before the linked."""
-    h = s.people._h
+    h = s.people.cols
     pool = np.concatenate([s.unlinked.peek(), s.linked_h])
     return pool[(h["stage"][pool] == Stage.PERMIT) & (h["location"][pool] >= 0) & (h["track"][pool] != Track.FAMILY)]
 
@@ -35,8 +35,7 @@ def test_small_world_order_beds_links_and_exits():
     move(s.people, L, s.log, np.array([a, b, c, fam]), np.array([reg, reg, em, em]), 0, 0)   # d has no bed
     rulebook.join_linking_line(s, np.array([c, a, d, fam, b]))
     assert listed(s) == [c, a, b]                 # linking-line order; d has no bed, fam is family
-    s.people._h["municipality"][a] = 3            # a linked: the linked come after the unlinked
-    s.sponsors.changed(np.array([a]))
+    rulebook.link_households(s, np.array([a]), np.array([3]))   # a linked: the linked come after the unlinked
     assert listed(s) == [c, b, a]
     move(s.people, L, s.log, np.array([d]), reg, 1, 0)          # d gets a bed
     assert listed(s) == [c, d, b, a]

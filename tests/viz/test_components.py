@@ -287,14 +287,14 @@ def test_initial_stock_path_says_where_the_run_found_them():
     s.step(2)
     log = s.state.log
     placed_at_start = int(log.household[0])          # the first bed given while seeding the stock
-    person = int(s.state.people._h["first"][placed_at_start])
+    person = int(s.state.people.cols["first"][placed_at_start])
     _, path = inspect.applicant_facts(s, person)
     assert path[0]["date"] == "at the start" and path[0]["reason"] == inspect.AT_START
     assert "intake" not in path[0]["reason"]
     # someone who arrived during the run gets a real intake row
     new = log.household[s.initial_log_rows:log.n][log.reason[s.initial_log_rows:log.n] == 0]
     late = [h for h in new if int((log.household[:s.initial_log_rows] == h).sum()) == 0]
-    _, path = inspect.applicant_facts(s, int(s.state.people._h["first"][late[0]]))
+    _, path = inspect.applicant_facts(s, int(s.state.people.cols["first"][late[0]]))
     assert path[0]["reason"].startswith("intake")
 
 

@@ -1,0 +1,88 @@
+"""How a run starts: `new_state(world, seed)` makes a fresh `State` with the initial population in
+place on day 0 (permit holders, people in procedure and people at registration), using the same
+rules the days use (`model.rulebook`)."""
+
+from __future__ import annotations
+
+import copy
+
+import numpy as np
+
+from agents.applicants import Applicants, Flag, Stage, Track
+from agents.moves import MoveLog
+from model import rulebook
+from model.params import RunParams
+from model.inflow import draw_households, mean_household_size
+from model.state import State, assign_track, draw_group
+from model.world import World
+
+
+def new_state(world: World, seed: int | None = None) -> State:
+    """A fresh run on `world` with the initial population in place (before day 0)."""
+    sc = copy.deepcopy(world.scenario)   # the run's own (the rules never change it: they change s.params)
+    seq = np.random.SeedSequence(sc.seed if seed is None else seed)
+    s_init, s_arr, s_house = (np.random.default_rng(x) for x in seq.spawn(3))
+    locs = world.fresh_locations()
+    s = State(sc=sc, params=RunParams.of(sc), world=world, people=Applicants(), locs=locs,
+              munis=world.fresh_municipalities(), log=MoveLog(locations=locs, distance_km=world.network.distance_km),
+              rng_arrivals=s_arr, rng_housing=s_house, seed=sc.seed if seed is None else seed,
+              managed=np.ones(locs.n, bool))
+    for e in sc.events:
+        s.scheduled.setdefault((e.date - sc.start_date).days, []).append(e)
+    _seed_population(s, s_init)
+    return s
+
+
+def _add_stock(s: State, rng: np.random.Generator) -> np.ndarray:
+    """Draw the households of the initial stock (exactly `initial.entitled_persons` persons, all
+    in procedure, without a bed) and add them; returns their ids. Its temporaries end with it."""
+    ini, f = s.sc.initial, s.params.inflow
+    mean = mean_household_size(f.household_size_shares)
+    hh = draw_households(rng, 0, f.household_size_shares, f.unaccompanied_minor_share_of_singles,
+                         f.vulnerable_share, n_households=int(ini.entitled_persons / mean * 1.2) + 10)
+    k = int(np.searchsorted(np.cumsum(hh.size), ini.entitled_persons, side="left")) + 1
+    size, children, flags, key = hh.size[:k], hh.children[:k], hh.flags[:k], hh.key[:k]
+    size[-1] -= int(size.sum()) - ini.entitled_persons   # exact total
+    # the trimmed household keeps an adult, unless it is an unaccompanied minor
+    uam = bool(flags[-1] & Flag.UNACCOMPANIED_MINOR)
+    children[-1] = max(min(children[-1], size[-1] if uam else size[-1] - 1), 0)
+    keep = size > 0
+    size, children, flags, key = size[keep], children[keep], flags[keep], key[keep]
+    k = len(size)
+    arrival = np.sort(-rng.integers(1, ini.stock_age_days + 1, size=k))  # oldest first
+    group = draw_group(s.sc, key)
+    return s.people.add(size=size, children=children, key=key, group=group, track=np.full(k, Track.REGULAR),
+                        flags=flags, stage=Stage.PROCEDURE, day=0, arrival_day=arrival)
+
+
+def _seed_population(s: State, rng: np.random.Generator) -> None:
+    """The initial stock: permit holders, people in procedure and people at registration."""
+    ini = s.sc.initial
+    if ini.entitled_persons == 0:
+        rulebook.start_half_year(s, 0)
+        return
+    ids = _add_stock(s, rng)
+    k = len(ids)
+    # the newest arrivals are still at the registration location, in screening
+    back = np.cumsum(s.people.cols["size"][ids[::-1]])
+    n_central = int(np.searchsorted(back, ini.at_registration_persons, side="right"))
+    del back   # the seeding sets the run's memory peak at large scale: free what is done with
+    central = ids[k - n_central:] if n_central else ids[:0]
+    rest = ids[: k - n_central]
+    # permit holders among the rest, by person share
+    share = ini.permit_holder_share * ini.entitled_persons / max(s.people.persons_in(rest), 1)
+    is_permit = rng.random(len(rest)) < share
+    permit, proc = rest[is_permit], rest[~is_permit]
+    del is_permit, rest
+    s.people.set_stage(central, Stage.SCREENING, 0)
+    # they arrived within the last screening period, spread evenly
+    recent = -rng.integers(0, s.params.chain.screening_days, size=len(central))
+    s.people.backdate(central, recent)
+    rulebook.settle_in_central(s, central, 0)
+    s.screening_done.schedule(central, recent + s.params.chain.screening_days)
+    s.people.set_track(permit, assign_track(s, permit))
+    s.people.set_stage(permit, Stage.PERMIT, 0)
+    rulebook.enter_procedure(s, proc, 0)
+    s.needs_bed.push(rulebook.find_beds(s, np.concatenate([permit, proc]), 0, reason=0))
+    rulebook.join_linking_line(s, permit)
+    rulebook.start_half_year(s, 0)

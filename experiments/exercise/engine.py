@@ -142,9 +142,9 @@ class ExerciseRun:
         with self.lock:
             s = self.model.state
             crc = 0
-            n = s.people.n
-            for k in sorted(s.people._h):
-                crc = zlib.crc32(np.ascontiguousarray(s.people._h[k][:n]).tobytes(), crc)
+            cols = s.people.cols            # the household columns in use
+            for k in sorted(cols):
+                crc = zlib.crc32(np.ascontiguousarray(cols[k]).tobytes(), crc)
             for k in ("kind", "life", "capacity", "extra", "occupancy", "children", "contract_end"):
                 crc = zlib.crc32(np.ascontiguousarray(getattr(s.locs, k)).tobytes(), crc)
             for k in ("household", "origin", "destination", "reason", "day"):

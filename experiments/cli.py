@@ -374,6 +374,8 @@ def build_parser() -> argparse.ArgumentParser:
     bench.set_defaults(func=cmd_bench)
     from experiments.forecast.cli import register as register_forecast   # noodplan forecast (docs/forecast.md)
     register_forecast(sub)
+    from experiments.exercise.cli import register as register_exercise   # noodplan exercise (docs/exercises.md)
+    register_exercise(sub)
     from experiments.sweep.cli import register as register_sweeps   # sweep, analyze, bench --sweep
     register_sweeps(sub)
     return ap

@@ -6,7 +6,11 @@
 * `close` — open locations of a kind (optionally in one province) close until the given places
   are gone (largest first; force majeure, a lost location, a contract cliff);
 * `open`  — new places of a kind open after a lead time (in the province's largest municipality,
-  or spread by population over all provinces when none is named).
+  or spread by population over all provinces when none is named);
+* `raise` — open locations of a kind (optionally in one province) take up to `value` x their normal
+  places (raised occupancy, the ladder's first rung, as a decision);
+* `request_regime` — the Netherlands asks for one of the scenario's EU 2024/1359 regimes now
+  (authorisation follows after the regime's delay, `model.regimes`).
 """
 
 from __future__ import annotations
@@ -56,9 +60,29 @@ def apply_event(s, e: Event, day: int) -> None:
         assert e.kind is not None and e.places is not None   # checked at load (Event)
         open_places(s, Kind[e.kind.upper()], e.places, day + e.lead_time_days,
                     e.duration_days, e.province, e.label or f"{e.kind} (event)")
+    elif e.action == "raise":
+        assert e.kind is not None and e.value is not None   # checked at load (Event)
+        detail = raise_occupancy(s, _matching(s, e), e.value)
+    elif e.action == "request_regime":
+        # checked at load: one of the scenario's regimes, so the run has a regime runtime
+        assert e.regime is not None and s.regimes is not None
+        detail = s.regimes.request(e.regime, day)
+    if e.action not in ("raise", "request_regime"):
+        detail = _detail(e)
     s.event_log.append({"day": day, "date": str(s.world.dates[day]), "source": "event",
                         "where": e.province or "national",
-                        "what": f"{e.action} {e.parameter or e.kind}", "detail": e.label or _detail(e)})
+                        "what": f"{e.action} {e.parameter or e.kind or e.regime}", "detail": e.label or detail})
+
+
+def raise_occupancy(s, idx: np.ndarray, factor: float) -> str:
+    """Let the locations `idx` take up to `factor` x their normal places (capped at their maximum);
+    places already raised further stay. Returns what changed, in words."""
+    L = s.locs
+    before = int(L.extra[idx].sum())
+    raised = (np.minimum(L.max_capacity[idx], np.floor(L.capacity[idx] * factor).astype(np.int64))
+              - L.capacity[idx])
+    L.extra[idx] = np.maximum(L.extra[idx], raised)
+    return f"+{int(L.extra[idx].sum()) - before:,} places at {len(idx)} locations (x {factor:g})"
 
 
 # yearly inflow levels -> the InflowPlan array they drive

@@ -186,11 +186,12 @@ class ReceptionModel(mesa.Model):
 
     @classmethod
     def restore(cls, snapshot: Snapshot | str | Path, world: World | None = None,
-                days: int | None = None) -> ReceptionModel:
+                days: int | None = None, **kwargs: Any) -> ReceptionModel:
         """A model going on from a snapshot (or a snapshot file), on `world` when given; `days`
-        lets it run to that many days in all, beyond the saved horizon."""
+        lets it run to that many days in all, beyond the saved horizon. The data collector starts
+        afresh (it holds the days from the restore on)."""
         snap = snapshot if isinstance(snapshot, Snapshot) else load(snapshot)
-        return cls(state=snap.restore(world, days))
+        return cls(state=snap.restore(world, days), **kwargs)
 
 
 def _seed(rng: Any, seed: Any) -> int | None:

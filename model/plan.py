@@ -33,7 +33,7 @@ from agents.columns import filled
 from agents.locations import Kind, Life
 from agents.municipalities import answer_requests, ask_table
 from model import data
-from model.events import open_places
+from model.events import open_places, raise_occupancy
 from model.front import FrontMeasure
 from model.scenario import Action, ActionType, Phase, Plan, ScenarioError
 from model.state import State
@@ -294,11 +294,8 @@ class PlanRuntime:
         kinds = [_KIND_INDEX[k] for k in a.kinds]
         sel = np.flatnonzero(self._unit_mask(s, unit) & (L.life == Life.OPEN) & np.isin(L.kind, kinds))
         previous = L.extra[sel].copy()
-        raised = (np.minimum(L.max_capacity[sel], np.floor(L.capacity[sel] * a.factor).astype(np.int64))
-                  - L.capacity[sel])
-        L.extra[sel] = np.maximum(previous, raised)
-        s.event_log.append(_entry(s, day, "plan", self._where(unit), "raise occupancy",
-                                  f"+{int((L.extra[sel] - previous).sum()):,} places at {len(sel)} locations"))
+        detail = raise_occupancy(s, sel, a.factor)
+        s.event_log.append(_entry(s, day, "plan", self._where(unit), "raise occupancy", detail.split(" (x ")[0]))
         return _Done(a, unit, sel, previous, day)
 
     def _undo_raise_occupancy(self, s: State, day: int, d: _Done) -> None:

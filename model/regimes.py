@@ -12,7 +12,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-
 from model.events import set_path
 from model.scenario import Regime, get_path
 
@@ -36,6 +35,15 @@ class RegimeRuntime:
 
     def active(self) -> list[str]:
         return [t.spec.type for t in self.tracks if t.status == "active"]
+
+    def request(self, regime: str, day: int) -> str:
+        """Ask for `regime` now (a decision or an event, `model.events`): its first idle track becomes
+        requested, and the Council's authorisation follows after its delay. Returns what happened, in words."""
+        for t in self.tracks:
+            if t.spec.type == regime and t.status == "idle":
+                t.status, t.requested_day = "requested", day
+                return f"requested; authorisation expected in {t.spec.authorisation_delay_days} days"
+        return "already requested or in force; nothing changed"
 
     def __call__(self, s, day: int) -> None:
         phase = int(s.plan.ladder.phase.max()) if s.plan is not None else 0

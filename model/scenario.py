@@ -45,6 +45,7 @@ PosInt = Annotated[int, Field(ge=1, le=MAX_COUNT)]
 Count = Annotated[int, Field(ge=0, le=MAX_COUNT)]
 Seed = Annotated[int, Field(ge=0, le=MAX_SEED)]
 Years = Annotated[float, Field(ge=0.0, le=100.0)]
+RegimeName = Literal["crisis", "instrumentalisation", "force_majeure"]
 KindName = Literal["central", "border", "process", "regular", "minors", "accelerated",
                    "emergency", "crisis"]
 # the kind names in the order of agents.locations.Kind (KIND_KEYS[kind] keys the scenario's per-kind dicts)
@@ -453,7 +454,7 @@ class MunicipalBehaviour(_Strict):
 class Regime(_Strict):
     """An EU Regulation 2024/1359 regime: a time-bounded state with derogations."""
 
-    type: Literal["crisis", "instrumentalisation", "force_majeure"]
+    type: RegimeName
     requested: dt.date | None = Field(None, description="date the Netherlands asks for it")
     request_at_phase: Annotated[int, Field(ge=1, le=4)] | None = Field(
         None, description="ask when the plan reaches this phase")
@@ -507,14 +508,19 @@ class Pact(_Strict):
 
 
 class Event(_Strict):
-    """A scheduled change. `set` changes a parameter; `close`/`open` change the portfolio."""
+    """A scheduled change (or a decision taken during a run). `set`/`scale` change a parameter;
+    `close`/`open` change the portfolio; `raise` lets open locations of a kind take more residents
+    than their normal places; `request_regime` asks the EU for a regime the scenario describes."""
 
     date: dt.date
-    action: Literal["set", "scale", "close", "open"]
+    action: Literal["set", "scale", "close", "open", "raise", "request_regime"]
     parameter: str | None = Field(None, description="for set/scale: dotted path, e.g. chain.screening_days")
-    value: float | None = Field(None, description="for set: new value; for scale: factor")
-    kind: KindName | None = Field(None, description="for close/open: location kind")
-    province: str | None = Field(None, description="for close/open: province name (default: all)")
+    value: float | None = Field(None, description="for set: new value; for scale: factor; for raise: places as a "
+                                "multiple of normal places (1-2, capped at each location's maximum)")
+    kind: KindName | None = Field(None, description="for close/open/raise: location kind")
+    province: str | None = Field(None, description="for close/open/raise: province name (default: all)")
+    regime: RegimeName | None = Field(None, description="for request_regime: the regime asked for (one of the "
+                                      "scenario's regimes)")
     places: Count | None = Field(None, description="for close/open: places")
     lead_time_days: Count = 0
     duration_days: PosInt | None = Field(None, description="for open: contract length")
@@ -526,6 +532,10 @@ class Event(_Strict):
             raise ValueError(f"a '{self.action}' event needs parameter and value")
         if self.action in ("close", "open") and (self.kind is None or self.places is None):
             raise ValueError(f"a '{self.action}' event needs kind and places")
+        if self.action == "raise" and (self.kind is None or self.value is None or not 1.0 <= self.value <= 2.0):
+            raise ValueError("a 'raise' event needs kind and value (a factor from 1 to 2)")
+        if self.action == "request_regime" and self.regime is None:
+            raise ValueError("a 'request_regime' event needs regime")
         return self
 
 
@@ -669,6 +679,8 @@ def _check_names(sc: Scenario) -> None:
             raise ValueError(f"events.{i}.province: " + (
                 f"{e.province!r} is outside this world (provinces: {', '.join(sc.provinces or [])})"
                 if e.province in known else f"unknown province {e.province!r} (known: {', '.join(known)})"))
+        if e.regime is not None and e.regime not in {r.type for r in sc.regimes}:
+            raise ValueError(f"events.{i}.regime: the scenario describes no {e.regime} regime (add it under regimes)")
     for i, phase in enumerate(sc.plan.phases):       # (the Action schema cannot see this pair)
         for j, a in enumerate(phase.actions):
             if a.type == "request_places" and a.kind is None:

@@ -27,8 +27,12 @@ OFFLINE_ENV = {
 }
 
 
-def server_command(host: str, port: int) -> list[str]:
-    return [sys.executable, "-m", "solara", "run", "viz.app", "--host", host, "--port", str(port),
+DEFAULT_ROOM_PORT = 8766
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+
+
+def server_command(host: str, port: int, app: str = "viz.app") -> list[str]:
+    return [sys.executable, "-m", "solara", "run", app, "--host", host, "--port", str(port),
             "--production", "--no-open", "--no-check-version"]
 
 
@@ -45,12 +49,31 @@ def _port_free(host: str, port: int) -> bool:
     return True
 
 
-def cmd_ui(args: argparse.Namespace) -> int:
+def _ui_installed(command: str) -> bool:
     try:
         import solara  # noqa: F401
     except ImportError:
-        print("noodplan ui: the UI packages are not installed (pip install -e '.[ui]', or ./scripts/setup)",
+        print(f"noodplan {command}: the UI packages are not installed (pip install -e '.[ui]', or ./scripts/setup)",
               file=sys.stderr)
+        return False
+    return True
+
+
+def _serve(command: list[str], env: dict[str, str]) -> int:
+    """Run the server until it stops; stopping the command (Ctrl+C, SIGTERM) stops the server with it."""
+    proc = subprocess.Popen(command, env=env)
+
+    def forward(signum, _frame):
+        if proc.poll() is None:
+            proc.send_signal(signum)
+    signal.signal(signal.SIGTERM, forward)
+    signal.signal(signal.SIGINT, forward)
+    code = proc.wait()
+    return 0 if code in (0, -signal.SIGINT, -signal.SIGTERM) else code
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    if not _ui_installed("ui"):
         return base.EXIT_BAD_INPUT
     host = "127.0.0.1"
     if not 0 < args.port < 65536:
@@ -80,15 +103,32 @@ def cmd_ui(args: argparse.Namespace) -> int:
             return base.EXIT_BAD_INPUT
         env["NOODPLAN_UI_SWEEP"] = args.sweep
     print(f"noodplan UI at http://{host}:{args.port}/  (offline; Ctrl+C stops it)", flush=True)
-    proc = subprocess.Popen(server_command(host, args.port), env=env)
+    return _serve(server_command(host, args.port), env)
 
-    def forward(signum, _frame):          # stopping `noodplan ui` stops the server with it
-        if proc.poll() is None:
-            proc.send_signal(signum)
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    code = proc.wait()
-    return 0 if code in (0, -signal.SIGINT, -signal.SIGTERM) else code
+
+def cmd_exercise_serve(args: argparse.Namespace) -> int:
+    """The exercise room (`viz.exercise_app`): on 127.0.0.1 unless `--host` says otherwise."""
+    if not _ui_installed("exercise serve"):
+        return base.EXIT_BAD_INPUT
+    host = args.host
+    if not 0 < args.port < 65536:
+        print(f"noodplan exercise serve: --port: must be 1 to 65535 (got {args.port})", file=sys.stderr)
+        return base.EXIT_BAD_INPUT
+    try:
+        socket.getaddrinfo(host, args.port)
+    except (socket.gaierror, UnicodeError):
+        print(f"noodplan exercise serve: --host: {host!r} is not an address of this machine", file=sys.stderr)
+        return base.EXIT_BAD_INPUT
+    if not _port_free(host, args.port):
+        print(f"noodplan exercise serve: --port: {args.port} is in use on {host} (or {host} is not an address "
+              f"of this machine); choose another", file=sys.stderr)
+        return base.EXIT_BAD_INPUT
+    shown = "127.0.0.1" if host in LOOPBACK else host
+    print(f"noodplan exercise room at http://{shown}:{args.port}/  (offline; Ctrl+C stops it)", flush=True)
+    if host not in LOOPBACK:
+        print(f"  listening on {host}: anyone who can reach this address can open the page; only those with a "
+              f"room's join code can enter it", flush=True)
+    return _serve(server_command(host, args.port, "viz.exercise_app"), server_env())
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,6 +140,13 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--sweep", metavar="STORE", help="a sweep's result store to show in the Sweeps tab "
                                                      "(noodplan sweep --out STORE; docs/sweeps.md)")
     ui.set_defaults(func=cmd_ui)
+    exercise = next(a for a in sub.choices["exercise"]._actions if isinstance(a, argparse._SubParsersAction))
+    serve = exercise.add_parser("serve", help="start the exercise room in the browser (offline)")
+    serve.add_argument("--host", default="127.0.0.1",
+                       help="address to listen on (default 127.0.0.1: this machine only; for a workshop LAN give "
+                            "this machine's LAN address, or 0.0.0.0 for all)")
+    serve.add_argument("--port", type=int, default=DEFAULT_ROOM_PORT, help=f"port (default {DEFAULT_ROOM_PORT})")
+    serve.set_defaults(func=cmd_exercise_serve)
     return ap
 
 
@@ -110,6 +157,8 @@ def main(argv: list[str] | None = None) -> int:
         return args
     if args.command == "ui":
         return cmd_ui(args)
+    if args.command == "exercise" and args.exercise_command == "serve":
+        return cmd_exercise_serve(args)
     return base.run_command(args)
 
 

@@ -53,7 +53,7 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def run_server(log_dir: Path):
+def run_server(log_dir: Path, app: str = "viz.app"):
     from viz.cli import server_command, server_env
 
     port = _free_port()
@@ -63,7 +63,7 @@ def run_server(log_dir: Path):
     log_path = log_dir / f"noodplan-ui-{port}.log"
     log = open(log_path, "w")  # noqa: SIM115 (the server writes to it until the fixture ends)
     t0 = time.perf_counter()
-    proc = subprocess.Popen(server_command("127.0.0.1", port), cwd=ROOT, env=env, stdout=log,
+    proc = subprocess.Popen(server_command("127.0.0.1", port, app), cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     try:
         deadline = time.monotonic() + 90

@@ -1,0 +1,91 @@
+"""`noodplan exercise`: the exercise library, checks, a scripted run, and the after-action report.
+
+    noodplan exercise list
+    noodplan exercise validate FILE|NAME
+    noodplan exercise play FILE|NAME [--turns N] [--save FILE] [--report FILE]
+    noodplan exercise report SAVED.json --out FILE.html
+    noodplan exercise serve [--host 127.0.0.1] [--port 8766]     (the room: viz/cli.py adds it)
+
+`play` runs an exercise with nobody deciding (the model's own behaviour plays every role): the
+baseline a workshop is compared with. `register(subparsers)` adds the command to the `noodplan`
+parser (experiments/cli.py). Bad input stops with one line and exit code 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def register(subparsers) -> argparse.ArgumentParser:
+    """Add `exercise` to the `noodplan` subcommands; returns its parser (the UI adds `serve`)."""
+    ex = subparsers.add_parser("exercise", help="exercise workshops: library, checks, runs, after-action reports",
+                               description="Exercise workshops (docs/exercises.md): list the library, check an "
+                                           "exercise file, play one without players, write an after-action report.")
+    sub = ex.add_subparsers(dest="exercise_command", required=True, metavar="{list,validate,play,report,serve}")
+    sub.add_parser("list", help="the exercises in the library").set_defaults(func=cmd_list)
+    v = sub.add_parser("validate", help="check an exercise file (or a library name)")
+    v.add_argument("file")
+    v.set_defaults(func=cmd_validate)
+    p = sub.add_parser("play", help="play an exercise with nobody deciding (the model plays every role)")
+    p.add_argument("file")
+    p.add_argument("--turns", type=int, help="turns to play (default: all)")
+    p.add_argument("--save", metavar="FILE", help="save the exercise (JSON) to restore or report on later")
+    p.add_argument("--report", metavar="FILE", help="write the after-action report (HTML)")
+    p.set_defaults(func=cmd_play)
+    r = sub.add_parser("report", help="the after-action report of a saved exercise")
+    r.add_argument("saved")
+    r.add_argument("--out", required=True, metavar="FILE", help="the HTML file to write")
+    r.set_defaults(func=cmd_report)
+    return sub
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    from experiments.exercise.msel import library_names, load_exercise
+
+    for name in library_names():
+        ex, _ = load_exercise(name)
+        print(f"{name:22s} {ex.turns:3d} turns x {ex.turn_days:3d} days  {len(ex.roles)} roles  "
+              f"{len(ex.injects):2d} injects  {ex.title}")
+    return 0
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    from experiments.exercise.msel import load_exercise
+
+    ex, sc = load_exercise(args.file)
+    print(f"{args.file}: valid exercise {ex.name!r} on scenario {sc.name!r} ({ex.turns} turns of {ex.turn_days} "
+          f"days, {len(ex.roles)} roles, {len(ex.injects)} injects)")
+    return 0
+
+
+def cmd_play(args: argparse.Namespace) -> int:
+    from experiments.exercise import report, savefile
+    from experiments.exercise.engine import ExerciseRun
+    from experiments.exercise.msel import load_exercise
+    from model.scenario import ScenarioError
+
+    ex, sc = load_exercise(args.file)
+    turns = ex.turns if args.turns is None else args.turns
+    if not 1 <= turns <= ex.turns:
+        raise ScenarioError(f"exercise play: --turns: 1 to {ex.turns} (got {turns})")
+    run = ExerciseRun(ex, sc)
+    for _ in range(turns):
+        run.advance()
+        print(f"turn {run.turn:3d}  {run.date()}  {run.log[-1]['detail']}", flush=True)
+    for e in run.log:
+        if e["kind"] in ("inject", "model", "refused"):
+            print(f"  day {e['day']:4d}  {e['kind']:7s} {e['what']}")
+    if args.save:
+        print(f"saved: {savefile.save(run, Path(args.save))}")
+    if args.report:
+        print(f"report: {report.write(run, Path(args.report))}")
+    return 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from experiments.exercise import report, savefile
+
+    run = savefile.load(args.saved)
+    print(f"report: {report.write(run, Path(args.out))}")
+    return 0

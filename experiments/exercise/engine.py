@@ -1,0 +1,518 @@
+"""An exercise in play: turns, decisions collected per turn, injects, snapshots, rewind and fork, the log.
+
+`ExerciseRun` owns one `ReceptionModel`. Players submit decisions during a turn (`submit`); they
+act at the turn boundary (`advance`), in a defined order: by role (national coordination table,
+COA, IND, provinces, safety regions, municipalities: `RoleKind.rank`), then in the order they were
+submitted. Requests for places are settled at the same boundary: a request to a role nobody plays
+is answered at once by the model (`experiments.exercise.answers`), a request to a played role waits one
+turn for its answer and is then answered by the model. Then the turn's days are simulated: before
+each day the injects due that day fire; after each day the condition injects are checked and fire
+(once) on the first day their condition holds.
+
+Everything that changes the exercise is a *command* (`commands`: decide, withdraw, advance, inject,
+adhoc, snapshot, rewind, forked). The run is deterministic, so replaying the commands on the same exercise gives
+the same state (`replay`): saving an exercise mid-way is saving its commands (`experiments.exercise.savefile`).
+
+`log` is what happened on the current line of play (decisions with who, when, what and why;
+injects; requests and answers; refusals; the turns with their key figures); a rewind sets the
+entries after the snapshot aside in `set_aside` (kept for the debrief).
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+import zlib
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+from pydantic import ValidationError
+
+from agents.applicants import Stage
+from agents.locations import Kind, Life
+from experiments.exercise import answers
+from experiments.exercise import roles as R
+from experiments.exercise.msel import Exercise, Inject, effect_event
+from model.mesa_model import ReceptionModel
+from model.scenario import Event, Scenario, ScenarioError, check_decision, validation_message
+from model.snapshot import Snapshot
+from model.world import World
+
+def parse_decision(data: dict | Any) -> Any:
+    """A decision from a mapping ({"type": "open_places", …}); ScenarioError names the field."""
+    if isinstance(data, tuple(R.DECISIONS.values())):
+        return data
+    if not isinstance(data, dict):
+        raise ScenarioError("decision: must be a mapping with a type")
+    cls = R.DECISIONS.get(data.get("type"))          # type: ignore[arg-type]
+    if cls is None:
+        raise ScenarioError(f"decision: type: one of {', '.join(R.DECISIONS)} (got {data.get('type')!r})")
+    try:
+        return cls.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(validation_message(err, "decision")) from None
+
+
+def indicators(model: ReceptionModel) -> dict[str, float]:
+    """The figures injects' conditions and the role panels read, at the end of the last simulated day."""
+    s = model.state
+    L = s.locs
+    places = L.places()
+    in_bed = int(L.occupancy.sum())
+    central = (L.kind == Kind.CENTRAL) & (L.life == Life.OPEN)
+    cap_c = int(L.capacity[central].sum())
+    phase = s.recorder.extra["phase"][s.day - 1] if s.day and s.plan is not None else 0
+    return {
+        "occupancy": in_bed / places.sum() if places.sum() else 9.99,
+        "central_occupancy": int(L.occupancy[L.kind == Kind.CENTRAL].sum()) / cap_c if cap_c else 9.99,
+        "unsheltered": float(s.people.entitled() - in_bed),
+        "registration_backlog": float(s.people.stage_persons[Stage.WAITING]),
+        "permit_holders_waiting": float(s.people.stage_persons[Stage.PERMIT]),
+        "plan_phase": float(phase),
+        "in_bed": float(in_bed),
+        "places": float(places.sum()),
+    }
+
+
+def _holds(cond, values: dict[str, float]) -> bool:
+    v = values[cond.indicator]
+    return v >= cond.above if cond.above is not None else v < cond.below
+
+
+@dataclass
+class _Book:
+    """The exercise's own state beside the model's (copied whole into a snapshot)."""
+
+    turn: int = 0                                     # turns completed
+    pending: list[tuple[int, str, Any]] = field(default_factory=list)   # (seq, role, decision) this turn
+    seq: int = 0
+    fired: dict[str, int] = field(default_factory=dict)                  # inject id -> day it fired
+    holding: dict[str, int] = field(default_factory=dict)                # inject id -> days its condition held
+    requests: list[R.Request] = field(default_factory=list)
+    log: list[dict] = field(default_factory=list)
+    commands_done: int = 0
+
+
+class ExerciseRun:
+    """One exercise in play (see the module docstring). Thread-safe: every public method holds `lock`."""
+
+    def __init__(self, exercise: Exercise, scenario: Scenario, world: World | None = None) -> None:
+        self.exercise, self.scenario = exercise, scenario
+        self.lock = threading.RLock()
+        self.model = ReceptionModel(scenario, seed=exercise.seed, days=exercise.days, world=world)
+        self.book = _Book()
+        self.commands: list[dict] = []
+        self.snapshots: dict[str, tuple[Snapshot, _Book, int]] = {}
+        self.set_aside: list[dict] = []
+        self.lessons: dict[str, str] = {}        # objective id (or "general") -> lessons learned (debrief)
+
+    # -- what players and the facilitator read ------------------------------------------------
+    @property
+    def turn(self) -> int:
+        return self.book.turn
+
+    @property
+    def day(self) -> int:
+        return self.model.day
+
+    @property
+    def finished(self) -> bool:
+        return self.book.turn >= self.exercise.turns
+
+    @property
+    def log(self) -> list[dict]:
+        return self.book.log
+
+    def date(self) -> str:
+        return str(self.model.date)
+
+    def scenario_now(self) -> Scenario:
+        """The run's scenario with its parameters as they are today (earlier decisions, injects and
+        derogations included; `model.params`): what decisions are checked against and what lead
+        times, costs and the IND's decisions per day are read from."""
+        s = self.model.state
+        return s.params.scenario_now(s.sc)
+
+    def fingerprint(self) -> str:
+        """A checksum (CRC-32) of the model's state: every household, location, move and event-log row
+        and the random streams' positions. Equal states give equal fingerprints: a facilitator can
+        see that a rewind or a restored save is where it was."""
+        with self.lock:
+            s = self.model.state
+            crc = 0
+            cols = s.people.cols            # the household columns in use
+            for k in sorted(cols):
+                crc = zlib.crc32(np.ascontiguousarray(cols[k]).tobytes(), crc)
+            for k in ("kind", "life", "capacity", "extra", "occupancy", "children", "contract_end"):
+                crc = zlib.crc32(np.ascontiguousarray(getattr(s.locs, k)).tobytes(), crc)
+            for k in ("household", "origin", "destination", "reason", "day"):
+                crc = zlib.crc32(np.ascontiguousarray(getattr(s.log, k)[: s.log.n]).tobytes(), crc)
+            extra = [s.day, s.event_log, s.rng_arrivals.bit_generator.state, s.rng_housing.bit_generator.state]
+            crc = zlib.crc32(json.dumps(extra, sort_keys=True, default=str).encode(), crc)
+            return f"{crc:08x}"
+
+    def pending(self, role_id: str | None = None) -> list[tuple[str, Any]]:
+        """Decisions submitted this turn (of one role, or all), in submission order."""
+        with self.lock:
+            return [(r, d) for _, r, d in self.book.pending if role_id in (None, r)]
+
+    def open_requests(self, role_id: str) -> list[R.Request]:
+        """Requests addressed to this role that it has not answered."""
+        role = self.exercise.role(role_id)
+        with self.lock:
+            return [q for q in self.book.requests
+                    if not q.answered and q.to_type == role.type and q.province == role.province]
+
+    def panel(self, role_id: str) -> dict:
+        """What a role sees: the national figures; COA its places by kind, the IND its tracks
+        (waiting persons, decisions per day), a regional role its province and its locations; its
+        open requests; and the decisions it may take with their lead times and costs."""
+        role = self.exercise.role(role_id)
+        with self.lock:
+            s, now = self.model.state, self.scenario_now()
+            out: dict = {"role": role.id, "title": role.title, "type": role.type, "national": indicators(self.model)}
+            if role.province is not None:
+                p = s.world.provinces.index(role.province)
+                in_prov = s.munis.province[s.locs.municipality] == p
+                occ, cap = int(s.locs.occupancy[in_prov].sum()), int(s.locs.places()[in_prov].sum())
+                out["province"] = {"name": role.province, "in_bed": occ, "places": cap,
+                                   "occupancy": occ / cap if cap else float("nan"),
+                                   "locations": int((in_prov & (s.locs.life == Life.OPEN)).sum())}
+                live = np.flatnonzero(in_prov & np.isin(s.locs.life, (Life.OPEN, Life.PLANNED, Life.CLOSING)))
+                out["locations"] = [{"name": s.locs.names[j], "kind": Kind(s.locs.kind[j]).name.lower(),
+                                     "state": Life(s.locs.life[j]).name.lower(), "in_bed": int(s.locs.occupancy[j]),
+                                     "places": int(s.locs.places()[j]), "opens_day": int(s.locs.open_day[j])}
+                                    for j in live]
+            if role.type == "coa":
+                by_kind = {}
+                for k in Kind:
+                    sel = (s.locs.kind == k) & (s.locs.life == Life.OPEN)
+                    if sel.any():
+                        by_kind[k.name.lower()] = {"in_bed": int(s.locs.occupancy[sel].sum()),
+                                                   "places": int(s.locs.places()[sel].sum())}
+                out["kinds"] = by_kind
+            if role.type == "ind":
+                backlog = s.recorder.track_backlog[s.day - 1] if s.day else np.zeros(len(R.TRACKS), np.int64)
+                per_day = s.params.chain.decisions_per_day
+                out["tracks"] = {t: {"waiting": int(backlog[i]), "decisions_per_day": per_day[t]}
+                                 for i, t in enumerate(R.TRACKS)}
+            out["requests"] = [vars(q).copy() for q in self.open_requests(role_id)]
+            out["decisions"] = {
+                d: {"kinds": {k: {"lead_time_days": R.lead_time_days(now, k),
+                                  "cost_per_100_places_per_day_eur": round(R.cost_per_day_eur(now, k, 100))}
+                              for k in role.kind.kinds.get(d, ())}}
+                for d in role.kind.decisions}
+            return out
+
+    # -- commands ----------------------------------------------------------------------------
+    def submit(self, role_id: str, decision) -> Any:
+        """A role's decision for this turn (acts at the boundary). Refused at once, with one
+        ScenarioError line, when the role may not take it or the model would refuse it now."""
+        with self.lock:
+            d = parse_decision(decision)
+            role = self.exercise.role(role_id)
+            if self.finished:
+                raise ScenarioError("decision: the exercise is over")
+            R.allowed(role, d)
+            self._check_now(role, d)
+            self._record({"op": "decide", "role": role_id, "decision": d.model_dump(mode="json")})
+            self.book.seq += 1
+            self.book.pending.append((self.book.seq, role_id, d))
+            return d
+
+    def withdraw(self, role_id: str, index: int) -> None:
+        """Take back this role's `index`-th pending decision of the turn."""
+        with self.lock:
+            mine = [p for p in self.book.pending if p[1] == role_id]
+            if not 0 <= index < len(mine):
+                raise ScenarioError(f"withdraw: {role_id} has no pending decision number {index + 1}")
+            self._record({"op": "withdraw", "role": role_id, "index": index})
+            self.book.pending.remove(mine[index])
+
+    def advance(self) -> None:
+        """End the turn: apply the decisions (in the defined order) and settle requests, then
+        simulate the turn's days with its injects."""
+        with self.lock:
+            if self.finished:
+                raise ScenarioError("advance: the exercise is over (all turns played)")
+            self._record({"op": "advance"})
+            self._boundary()
+            for _ in range(self.exercise.turn_days):
+                for j in self.exercise.injects:
+                    if j.at_day == self.model.day and j.id not in self.book.fired:
+                        self._fire(j, "time")
+                self.model.step()
+                if self.model.day < self.model.horizon:
+                    values = indicators(self.model)
+                    for j in self.exercise.injects:
+                        if j.when is None or j.id in self.book.fired:
+                            continue
+                        held = self.book.holding.get(j.id, 0) + 1 if _holds(j.when, values) else 0
+                        self.book.holding[j.id] = held
+                        if held >= j.when.days:
+                            self._fire(j, "condition")
+            self.book.turn += 1
+            v = indicators(self.model)
+            self._log("turn", None, f"turn {self.book.turn} of {self.exercise.turns} ended",
+                      f"occupancy {v['occupancy']:.0%}, unsheltered {v['unsheltered']:,.0f}, "
+                      f"registration backlog {v['registration_backlog']:,.0f}, plan phase {v['plan_phase']:.0f}")
+
+    def fire(self, inject_id: str) -> None:
+        """The facilitator fires an inject now (a contingency inject, or any not fired yet)."""
+        with self.lock:
+            j = self.exercise.inject(inject_id)
+            if j.id in self.book.fired:
+                raise ScenarioError(f"inject: {inject_id!r} has fired already (day {self.book.fired[j.id]})")
+            self._need_days("inject")
+            self._record({"op": "inject", "id": inject_id})
+            self._fire(j, "facilitator")
+
+    def adhoc(self, title: str, synopsis: str, effect: list[dict] | None = None) -> None:
+        """An inject the facilitator writes during play; its effect (events without a date) is
+        checked like an exercise file's."""
+        with self.lock:
+            self._need_days("inject")
+            now = self.scenario_now()
+            events = [effect_event(now, e, f"inject: effect.{k}") for k, e in enumerate(effect or [])]
+            for e in events:
+                check_decision(now, e)
+            self._record({"op": "adhoc", "title": title, "synopsis": synopsis, "effect": list(effect or [])})
+            self._apply_events(events)
+            self._log("inject", None, str(title)[:120], str(synopsis)[:4000], source="facilitator (ad hoc)")
+
+    def snapshot(self, name: str) -> None:
+        """Keep the whole state now (model and exercise) under `name`, to rewind to or fork from."""
+        with self.lock:
+            self._record({"op": "snapshot", "name": name})
+            self._log("snapshot", None, f"snapshot '{name}'", f"turn {self.book.turn}, day {self.model.day}")
+            self.snapshots[name] = (self.model.snapshot(), copy.deepcopy(self.book), len(self.commands))
+
+    def rewind(self, name: str) -> None:
+        """Go back to snapshot `name`: the model and the exercise as they were (bit-identical);
+        the log entries since are set aside for the debrief."""
+        with self.lock:
+            snap, book, _ = self._snapshot(name)
+            self._record({"op": "rewind", "name": name})
+            dropped = self.book.log[len(book.log):]
+            self.set_aside.extend(dropped)
+            self.model = ReceptionModel.restore(snap, world=self.model.state.world)
+            self.book = copy.deepcopy(book)
+            self._log("rewind", None, f"rewound to snapshot '{name}'",
+                      f"turn {book.turn}, day {self.model.day}; {len(dropped)} log entries set aside")
+
+    def fork(self, name: str) -> ExerciseRun:
+        """A new exercise going on from snapshot `name` (this one is unchanged): its commands are
+        this one's up to the snapshot and a note that it was forked, so it replays on its own."""
+        with self.lock:
+            snap, book, n = self._snapshot(name)
+            other = ExerciseRun.__new__(ExerciseRun)
+            other.exercise, other.scenario, other.lock = self.exercise, self.scenario, threading.RLock()
+            other.model = ReceptionModel.restore(snap, world=self.model.state.world)
+            other.book = copy.deepcopy(book)
+            other.commands = copy.deepcopy(self.commands[:n])
+            other.snapshots = {k: v for k, v in self.snapshots.items() if v[2] <= n}
+            other.set_aside = []
+            other.lessons = dict(self.lessons)
+            other._forked(name)
+            return other
+
+    def _forked(self, name: str) -> None:
+        self._record({"op": "forked", "name": name})
+        self._log("fork", None, f"forked from snapshot '{name}'", f"turn {self.book.turn}, day {self.model.day}")
+
+    def lesson(self, key: str, text: str) -> None:
+        """Write the lessons learned for an objective (its id) or in general ("general")."""
+        with self.lock:
+            if key != "general" and key not in {o.id for o in self.exercise.objectives}:
+                raise ScenarioError(f"lesson: {key!r} is not an objective of this exercise (or 'general')")
+            self.lessons[key] = str(text)[:20_000]
+
+    # -- inside -------------------------------------------------------------------------------
+    def _snapshot(self, name: str):
+        if name not in self.snapshots:
+            raise ScenarioError(f"snapshot: no snapshot named {name!r} (have: {', '.join(self.snapshots) or 'none'})")
+        return self.snapshots[name]
+
+    def _need_days(self, what: str) -> None:
+        if self.model.day >= self.model.horizon:
+            raise ScenarioError(f"{what}: the exercise has no day left to act on")
+
+    def _record(self, command: dict) -> None:
+        self.commands.append(command)
+
+    def _log(self, kind: str, role: str | None, what: str, detail: str = "", why: str = "", **more) -> dict:
+        entry = {"seq": len(self.book.log) + 1, "turn": self.book.turn + (kind != "turn"), "day": self.model.day,
+                 "date": self.date(), "kind": kind, "role": role, "what": what, "detail": detail, "why": why, **more}
+        self.book.log.append(entry)
+        return entry
+
+    def _check_now(self, role: R.Role, d) -> None:
+        """The model's checks of the decision's events on the run's scenario as it is now."""
+        self._need_days("decision")
+        if isinstance(d, R.AnswerRequest):
+            q = self._request(d.request)
+            if q.answered or q.to_type != role.type or q.province != role.province:
+                raise ScenarioError(f"decision: request: {d.request} is not an open request to {role.id}")
+            if d.places > q.places:
+                raise ScenarioError(f"decision: places: at most the {q.places:,} places asked (got {d.places:,})")
+            return
+        if isinstance(d, R.RequestPlaces):
+            R.allowed(role, d)
+            self._province(d.province, role)
+            return
+        province = getattr(d, "province", None)
+        if province is not None:
+            self._province(province, role)
+        now = self.scenario_now()
+        for e in R.to_events(role, d, now, self.model.date):
+            check_decision(now, e)
+
+    def _province(self, province: str, role: R.Role) -> None:
+        if province not in self.model.state.world.provinces:
+            raise ScenarioError(f"decision: province: {province!r} is not a province of this world")
+
+    def _request(self, number: int) -> R.Request:
+        for q in self.book.requests:
+            if q.number == number:
+                return q
+        raise ScenarioError(f"decision: request: there is no request number {number}")
+
+    def _boundary(self) -> None:
+        """Decisions in the defined order (role rank, then submission), then overdue requests."""
+        order = sorted(self.book.pending, key=lambda p: (self.exercise.role(p[1]).kind.rank, p[0]))
+        self.book.pending = []
+        for _, role_id, d in order:
+            self._carry_out(self.exercise.role(role_id), d)
+        for q in self.book.requests:
+            if not q.answered and q.turn < self.book.turn + 1:
+                self._model_answers(q, "no answer within a turn")
+
+    def _carry_out(self, role: R.Role, d) -> None:
+        what = d.type.replace("_", " ")
+        try:
+            if isinstance(d, R.RequestPlaces):
+                to_type = "safety_region" if d.kind == "crisis" else "municipality"
+                q = R.Request(len(self.book.requests) + 1, role.id, d.kind, d.places, d.province,
+                              self.book.turn + 1, to_type)
+                self.book.requests.append(q)
+                addressee = [r for r in self.exercise.roles if r.type == to_type and r.province == d.province]
+                self._log("decision", role.id, f"request {d.places:,} {d.kind} places in {d.province}",
+                          f"request {q.number} to {addressee[0].id if addressee else 'the model'}", d.why,
+                          decision=d.model_dump(mode="json"))
+                if not addressee:
+                    self._model_answers(q, "nobody plays the role asked")
+                return
+            if isinstance(d, R.AnswerRequest):
+                q = self._request(d.request)
+                q.answered = True
+                self._log("decision", role.id, f"answer request {q.number}: " +
+                          (f"accept {d.places:,} of {q.places:,} places" if d.places else "refuse"), "", d.why,
+                          decision=d.model_dump(mode="json"))
+                if d.places:
+                    self._open_for(q, d.places, role.title)
+                return
+            now = self.scenario_now()
+            events = R.to_events(role, d, now, self.model.date)
+            for e in events:                     # all or nothing: check every event before the first acts
+                check_decision(now, e)
+            log = self.model.state.event_log
+            n = len(log)
+            self._apply_events(events)
+            effects = [f"{e.places:,} {e.kind} places opening in {e.lead_time_days} days" if e.action == "open"
+                       else f"{x['what']} {x['detail']}" for e, x in zip(events, log[n:])]
+            self._log("decision", role.id, what + summary(d), "; ".join(effects), d.why,
+                      decision=d.model_dump(mode="json"))
+        except ScenarioError as exc:              # the world changed since it was submitted
+            self._log("refused", role.id, what + summary(d), str(exc), d.why, decision=d.model_dump(mode="json"))
+
+    def _model_answers(self, q: R.Request, reason: str) -> None:
+        """The model's own municipal (or safety-region) response (`experiments.exercise.answers`)."""
+        s = self.model.state
+        q.answered = True
+        places, how = answers.answer(s, q.kind, q.places, q.province, q.to_type, q.number,
+                                     R.lead_time_days(self.scenario_now(), q.kind), f"request {q.number}")
+        self._log("model", None, f"request {q.number} answered by the model: {places:,} of {q.places:,} places",
+                  f"{reason}; {how}")
+        s.event_log.append({"day": s.day, "date": self.date(), "source": "decision", "where": q.province,
+                            "what": f"open {q.kind}", "detail": f"request {q.number}: {places:,} of {q.places:,} "
+                                                                 f"places accepted ({how})"})
+
+    def _open_for(self, q: R.Request, places: int, who: str) -> None:
+        sc = self.scenario_now()
+        e = Event(date=self.model.date, action="open", kind=q.kind, places=places, province=q.province,
+                  lead_time_days=R.lead_time_days(sc, q.kind), label=f"request {q.number} ({who})")
+        check_decision(sc, e)
+        self._apply_events([e])
+
+    def _apply_events(self, events: list[Event]) -> None:
+        for e in events:
+            self.model.apply(e.model_copy(update={"date": self.model.date}))
+
+    def _fire(self, j: Inject, how: str) -> None:
+        sc = self.scenario_now()
+        events = [effect_event(sc, e, f"inject {j.id}: effect.{k}") for k, e in enumerate(j.effect)]
+        refused = ""
+        try:
+            for e in events:
+                check_decision(sc, e)
+            self._apply_events(events)
+        except ScenarioError as exc:
+            refused = f" (effect refused: {exc})"
+        self.book.fired[j.id] = self.model.day
+        self._log("inject", j.role, j.title, j.synopsis + refused, source=how, inject=j.id)
+
+
+def summary(d) -> str:
+    parts = []
+    for k in ("places", "kind", "factor", "regime", "from_track", "to_track", "share", "province"):
+        v = getattr(d, k, None)
+        if v is not None:
+            parts.append(f"{k} {v:,}" if isinstance(v, int) and not isinstance(v, bool) else f"{k} {v}")
+    return (": " + ", ".join(parts)) if parts else ""
+
+
+def replay(exercise: Exercise, scenario: Scenario, commands: list[dict], world: World | None = None) -> ExerciseRun:
+    """The exercise rebuilt from its commands (same exercise and scenario -> the same state)."""
+    run = ExerciseRun(exercise, scenario, world)
+    for i, c in enumerate(commands):
+        op = c.get("op") if isinstance(c, dict) else None
+        try:
+            if op == "decide":
+                run.submit(c["role"], c["decision"])
+            elif op == "withdraw":
+                run.withdraw(c["role"], int(c["index"]))
+            elif op == "advance":
+                run.advance()
+            elif op == "inject":
+                run.fire(c["id"])
+            elif op == "adhoc":
+                run.adhoc(c["title"], c["synopsis"], c.get("effect") or [])
+            elif op == "snapshot":
+                run.snapshot(c["name"])
+            elif op == "rewind":
+                run.rewind(c["name"])
+            elif op == "forked":
+                run._forked(str(c["name"]))
+            else:
+                raise ScenarioError(f"commands.{i}: unknown command {op!r}")
+        except KeyError as exc:
+            raise ScenarioError(f"commands.{i}: missing {exc.args[0]!r}") from None
+        except ScenarioError as exc:
+            raise ScenarioError(f"commands.{i}: {exc}") from None
+    return run
+
+
+def series(run: ExerciseRun) -> dict[str, np.ndarray]:
+    """The key figures per simulated day so far (for the report and the room's charts)."""
+    with run.lock:
+        rec = run.model.state.recorder
+        d = run.model.day
+        x = rec.scalars
+        out = {k: x[k][:d].copy() for k in ("population", "in_bed", "unsheltered", "capacity", "occupancy_rate",
+                                             "permit_holders_waiting", "moves", "cost_eur", "arrivals")}
+        out["registration_backlog"] = rec.stage[:d, int(Stage.WAITING)].astype(float)
+        out["plan_phase"] = rec.extra["phase"][:d].astype(float)
+        out["dates"] = np.asarray(run.model.state.world.dates[:d], dtype="datetime64[D]")
+        return out

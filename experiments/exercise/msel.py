@@ -1,0 +1,244 @@
+"""Exercise files (MSEL, master scenario events list): YAML, checked like scenarios.
+
+An exercise names its scenario (a built-in name, a file next to the exercise file, or a mapping
+that may say `extends:`), the roles that play, the turns (`turn_days` simulated days each), the
+objectives, and the injects. An inject comes at a day or when a condition on the model holds (it
+fires once), shows a synopsis to the players, acts on the model with events of the scenario
+language (no `date`: it acts when it fires), and names the role it is meant for, the decision
+expected of it and the objective it tests. Contingency injects fire only when the facilitator
+fires them.
+
+Loading uses the scenario loader's contract (docs/input-contract.md): size, UTF-8, YAML 1.2 plain
+scalars, duplicate keys, unknown fields, ranges; every error is one `ScenarioError` line naming
+the file and the field. The library is in `experiments/exercise/library/*.yaml`.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, ValidationError, model_validator
+
+from experiments.exercise.roles import ROLE_KINDS, Role
+from model.scenario import (Event, Scenario, ScenarioError, _read, _Strict, from_dict, load_scenario,
+                            parse_yaml, validation_message)
+from model.scenario import builtin_names as scenario_names
+
+LIBRARY = Path(__file__).parent / "library"
+Indicator = Literal["occupancy", "central_occupancy", "unsheltered", "registration_backlog",
+                    "permit_holders_waiting", "plan_phase"]
+
+
+class Condition(_Strict):
+    """Holds when the indicator (read after each simulated day) is at or above `above`, or below
+    `below`, on `days` days in a row (a passing spike does not fire an inject)."""
+
+    indicator: Indicator = Field(description="occupancy: persons in a bed / usable places (1); central_occupancy: "
+                                 "persons at the registration location / its normal places (1); unsheltered, "
+                                 "registration_backlog, permit_holders_waiting: persons; plan_phase: 0-4")
+    above: float | None = None
+    below: float | None = None
+    days: Annotated[int, Field(ge=1, le=365)] = Field(1, description="consecutive simulated days it must hold")
+
+    @model_validator(mode="after")
+    def _one_bound(self) -> Condition:
+        if (self.above is None) == (self.below is None):
+            raise ValueError("give exactly one of above or below")
+        return self
+
+
+class Expected(_Strict):
+    """The decision an inject expects of its role, within some turns after it fires."""
+
+    decision: Literal["open_places", "close_places", "raise_occupancy", "request_places", "answer_request",
+                      "request_regime", "reprioritise"]
+    within_turns: Annotated[int, Field(ge=1, le=100)] = Field(
+        1, description="turn boundaries after the inject fired (1 = the decisions of the next boundary)")
+
+
+class Inject(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+    title: str = Field(max_length=120)
+    synopsis: str = Field(max_length=4000, description="what the players are told")
+    at_day: Annotated[int, Field(ge=0, le=36_500)] | None = Field(None, description="fires before this simulated day")
+    when: Condition | None = Field(None, description="fires once, the first day this holds")
+    contingency: bool = Field(False, description="fired only by the facilitator")
+    effect: list[dict[str, Any]] = Field(default_factory=list, max_length=50,
+                               description="events of the scenario language without `date` (they act when it fires)")
+    role: str | None = Field(None, description="the role it is meant for")
+    expected: Expected | None = None
+    objective: str | None = Field(None, description="id of the objective it tests")
+
+    @model_validator(mode="after")
+    def _timing(self) -> Inject:
+        timed = (self.at_day is not None) + (self.when is not None)
+        if self.contingency and timed:
+            raise ValueError("a contingency inject has no at_day or when (the facilitator fires it)")
+        if not self.contingency and timed != 1:
+            raise ValueError("give exactly one of at_day or when (or contingency: true)")
+        return self
+
+
+class Objective(_Strict):
+    id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
+    text: str = Field(max_length=1000)
+
+
+class Exercise(_Strict):
+    """A validated exercise."""
+
+    name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,59}$")]
+    title: str = Field(max_length=200)
+    synopsis: str = Field(max_length=8000, description="the starting situation, told to every player")
+    scenario: str | dict[str, Any] = Field(
+        description="built-in scenario name, a file next to the exercise file, or a mapping")
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1)] | None = None
+    turn_days: Annotated[int, Field(ge=1, le=365)] = Field(description="simulated days per turn")
+    turns: Annotated[int, Field(ge=1, le=200)]
+    roles: list[Role] = Field(min_length=1, max_length=50)
+    objectives: list[Objective] = Field(default_factory=list, max_length=50)
+    injects: list[Inject] = Field(default_factory=list, max_length=500)
+
+    @model_validator(mode="after")
+    def _references(self) -> Exercise:
+        ids = [r.id for r in self.roles]
+        for i, r in enumerate(self.roles):
+            if ids.count(r.id) > 1:
+                raise ValueError(f"roles.{i}.id: {r.id!r} is used twice")
+            if ROLE_KINDS[r.type].regional and r.province is None:
+                raise ValueError(f"roles.{i}.province: a {r.type} role needs its province")
+            if not ROLE_KINDS[r.type].regional and r.province is not None:
+                raise ValueError(f"roles.{i}.province: a {r.type} role is national (leave province out)")
+        objectives = {o.id for o in self.objectives}
+        seen: set[str] = set()
+        for i, j in enumerate(self.injects):
+            if j.id in seen:
+                raise ValueError(f"injects.{i}.id: {j.id!r} is used twice")
+            seen.add(j.id)
+            if j.role is not None and j.role not in ids:
+                raise ValueError(f"injects.{i}.role: {j.role!r} is not one of the roles ({', '.join(ids)})")
+            if j.objective is not None and j.objective not in objectives:
+                raise ValueError(f"injects.{i}.objective: {j.objective!r} is not one of the objectives")
+            if j.expected is not None and j.role is None:
+                raise ValueError(f"injects.{i}.expected: needs the role it expects the decision of")
+            if j.expected is not None and j.expected.decision not in ROLE_KINDS[self.role(j.role).type].decisions:
+                raise ValueError(f"injects.{i}.expected.decision: {j.role} may not take {j.expected.decision!r}")
+            if j.at_day is not None and j.at_day >= self.days:
+                raise ValueError(f"injects.{i}.at_day: {j.at_day} is after the last turn (the exercise has "
+                                 f"{self.days} days)")
+        return self
+
+    @property
+    def days(self) -> int:
+        """Simulated days over all turns."""
+        return self.turns * self.turn_days
+
+    def role(self, role_id: str) -> Role:
+        for r in self.roles:
+            if r.id == role_id:
+                return r
+        raise ScenarioError(f"role: {role_id!r} is not a role of this exercise ({', '.join(r.id for r in self.roles)})")
+
+    def inject(self, inject_id: str) -> Inject:
+        for j in self.injects:
+            if j.id == inject_id:
+                return j
+        raise ScenarioError(f"inject: {inject_id!r} is not an inject of this exercise")
+
+
+def library_names() -> list[str]:
+    """The exercises shipped with noodplan."""
+    return sorted(p.stem for p in LIBRARY.glob("*.yaml"))
+
+
+def load_exercise(name_or_path: str | Path) -> tuple[Exercise, Scenario]:
+    """Load an exercise from the library (by name) or a YAML file, with its scenario checked for
+    the exercise's days and every inject's effect checked as an event of that scenario; raises
+    ScenarioError (one line naming the file and the field)."""
+    p = Path(name_or_path)
+    if str(name_or_path) in library_names() and not p.exists():
+        p = LIBRARY / f"{name_or_path}.yaml"
+    source = p.name
+    if not p.exists():
+        raise ScenarioError(f"{name_or_path}: no such exercise file or library exercise "
+                            f"(library: {', '.join(library_names())})")
+    return exercise_from_text(_read(p, source), source, p.parent)
+
+
+def exercise_from_text(text: str, source: str = "exercise",
+                       folder: str | Path | None = None) -> tuple[Exercise, Scenario]:
+    """An exercise from YAML text (an upload, a file's text); raises ScenarioError."""
+    data = parse_yaml(text.removeprefix("\ufeff"), source)
+    return exercise_from_dict(data, source, folder)
+
+
+def exercise_from_dict(data, source: str = "exercise",
+                       folder: str | Path | None = None) -> tuple[Exercise, Scenario]:
+    """An exercise from a mapping, with its scenario (a `scenario` file path is taken relative to
+    `folder`); raises ScenarioError."""
+    if not isinstance(data, dict):
+        raise ScenarioError(f"{source}: an exercise is a mapping of fields (name, scenario, roles, turns, …)")
+    try:
+        ex = Exercise.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(validation_message(err, source)) from None
+    folder = Path(folder or os.getcwd())
+    try:
+        if isinstance(ex.scenario, dict):
+            sc = from_dict(ex.scenario, f"{source}: scenario", folder)
+        elif (folder / ex.scenario).is_file() and ex.scenario not in scenario_names():
+            sc = load_scenario(folder / ex.scenario)
+        else:
+            sc = load_scenario(ex.scenario)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{source}: scenario: {exc}") from None
+    sc = _for_days(sc, ex, source)
+    for i, r in enumerate(ex.roles):
+        if r.province is not None:
+            _known_province(sc, r.province, f"{source}: roles.{i}.province")
+    for i, j in enumerate(ex.injects):
+        for k, e in enumerate(j.effect):
+            effect_event(sc, e, f"{source}: injects.{i}.effect.{k}")
+    return ex, sc
+
+
+def _for_days(sc: Scenario, ex: Exercise, source: str) -> Scenario:
+    """The scenario with a horizon of at least the exercise's days (checked again with it)."""
+    if sc.horizon_days >= ex.days:
+        return sc
+    data = sc.model_dump()
+    data["horizon_days"] = ex.days
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(f"{source}: turns: {ex.turns} turns of {ex.turn_days} days do not fit the scenario: "
+                            + validation_message(err, "scenario")) from None
+
+
+def _known_province(sc: Scenario, province: str, where: str) -> None:
+    from model import data
+
+    known = sorted(set(data.municipalities(sc.country).province))
+    inside = sc.provinces or known
+    if province not in inside:
+        raise ScenarioError(f"{where}: " + (f"{province!r} is outside this world" if province in known
+                                            else f"unknown province {province!r} (known: {', '.join(known)})"))
+
+
+def effect_event(sc: Scenario, e: dict, where: str) -> Event:
+    """An inject's effect as an event of `sc` (dated at the start; it acts when the inject fires),
+    with every check a scheduled event of the scenario gets; raises ScenarioError naming `where`."""
+    if not isinstance(e, dict):
+        raise ScenarioError(f"{where}: an effect is a mapping (action, parameter, value, …)")
+    if "date" in e:
+        raise ScenarioError(f"{where}.date: an inject's effect has no date (it acts when the inject fires)")
+    data = sc.model_dump()
+    data["events"] = [{**e, "date": sc.start_date}]
+    try:
+        checked = Scenario.model_validate(data)
+    except ValidationError as err:
+        raise ScenarioError(f"{where}: " + validation_message(err, "").removeprefix(": ").replace("events.0.", "")
+                            .replace("events.0", "the effect")) from None
+    return checked.events[0]

@@ -1,0 +1,165 @@
+"""The after-action report: one self-contained HTML file (figures embedded as PNG, no scripts, no links).
+
+It holds the key figures over time with every decision and inject on the time line, expected
+against actual decisions per objective (`assessment`), the whole log (every decision with who,
+when, what and why; every inject; the model's answers; refusals; rewinds, with what a rewind set
+aside), and the lessons learned (what was written in the room, and empty fields to write more).
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+from pathlib import Path
+
+import numpy as np
+
+from experiments.exercise.engine import ExerciseRun, series
+
+FIGURES = (("unsheltered", "persons without a bed"), ("occupancy_rate", "occupancy (persons in a bed / usable places)"),
+           ("registration_backlog", "waiting for registration, persons"),
+           ("permit_holders_waiting", "permit holders waiting for a home, persons"), ("plan_phase", "plan phase (0-4)"))
+ROLE_COLOURS = ("#0b3d91", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
+
+
+def assessment(run: ExerciseRun) -> list[dict]:
+    """Per objective: each inject that tests it, the decision expected of its role, and the decisions
+    that role actually took. An expected decision is *met* when the role took a decision of that type
+    at one of the `within_turns` turn boundaries after the inject fired, *late* when only later,
+    *not taken* when never; an inject that never fired is *not fired*."""
+    ex = run.exercise
+    log = run.log
+    decisions = [e for e in log if e["kind"] == "decision"]
+    out = []
+    for obj in ex.objectives:
+        rows = []
+        for j in ex.injects:
+            if j.objective != obj.id:
+                continue
+            fired = next((e for e in log if e["kind"] == "inject" and e.get("inject") == j.id), None)
+            row = {"inject": j.id, "title": j.title, "role": j.role, "fired": fired,
+                   "expected": j.expected.decision if j.expected else None, "actual": [], "status": "not fired"}
+            if fired is not None:
+                mine = [e for e in decisions if e["role"] == j.role and e["turn"] > fired["turn"]]
+                row["actual"] = mine
+                if j.expected is None:
+                    row["status"] = "no decision expected"
+                else:
+                    right = [e for e in mine if e["decision"]["type"] == j.expected.decision]
+                    in_time = [e for e in right if e["turn"] <= fired["turn"] + j.expected.within_turns]
+                    row["status"] = "met" if in_time else "late" if right else "not taken"
+            rows.append(row)
+        out.append({"id": obj.id, "text": obj.text, "rows": rows})
+    return out
+
+
+def _figure(run: ExerciseRun) -> str:
+    """The key figures over the days played, decisions (solid, per role) and injects (dashed) marked;
+    a PNG as a data URI."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    x = series(run)
+    days = np.arange(len(x["dates"]))
+    roles = [r.id for r in run.exercise.roles]
+    fig, axes = plt.subplots(len(FIGURES), 1, figsize=(11, 2.0 * len(FIGURES)), dpi=110, sharex=True)
+    for ax, (key, label) in zip(axes, FIGURES):
+        ax.plot(days, x[key], color="#333", lw=1.2)
+        ax.set_title(label, loc="left", fontsize=9)
+        ax.grid(alpha=0.3)
+        for e in run.log:
+            if e["kind"] == "decision":
+                ax.axvline(e["day"], color=ROLE_COLOURS[roles.index(e["role"]) % len(ROLE_COLOURS)], lw=1, alpha=0.8)
+            elif e["kind"] == "inject":
+                ax.axvline(e["day"], color="#999", lw=1, ls="--")
+    axes[-1].set_xlabel("simulated day of the exercise")
+    handles = [plt.Line2D([], [], color=ROLE_COLOURS[i % len(ROLE_COLOURS)], label=f"decision: {r}")
+               for i, r in enumerate(roles)] + [plt.Line2D([], [], color="#999", ls="--", label="inject")]
+    axes[0].legend(handles=handles, fontsize=7, ncol=4, loc="upper left")
+    fig.tight_layout()
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def _e(x) -> str:
+    return html.escape("" if x is None else str(x))
+
+
+def _actual(decisions: list[dict]) -> str:
+    return "<br>".join(_e(f"turn {a['turn']}: {a['what']}") for a in decisions) or "—"
+
+
+def _log_table(entries: list[dict], aside: bool = False) -> str:
+    rows = "".join(
+        f"<tr class='k-{_e(e['kind'])}{' aside' if aside else ''}'>"
+        f"<td>{e['turn']}</td><td>{e['day']}</td><td>{_e(e['date'])}</td>"
+        f"<td>{_e(e['kind'])}</td><td>{_e(e['role'] or '')}</td><td>{_e(e['what'])}</td>"
+        f"<td>{_e(e['why'])}</td><td>{_e(e['detail'])}</td></tr>" for e in entries)
+    return ("<table class='log'><tr><th>turn</th><th>day</th><th>date</th><th>kind</th><th>role</th><th>what</th>"
+            f"<th>why</th><th>detail</th></tr>{rows}</table>")
+
+
+def render(run: ExerciseRun, lessons: dict[str, str] | None = None) -> str:
+    """The report as one HTML string."""
+    lessons = lessons if lessons is not None else getattr(run, "lessons", {})
+    with run.lock:
+        ex = run.exercise
+        figure = _figure(run)
+        parts = [f"<h1>{_e(ex.title)}</h1>",
+                 f"<p class='meta'>After-action report · exercise <b>{_e(ex.name)}</b> · scenario "
+                 f"{_e(run.scenario.name)} · {run.turn} of {ex.turns} turns of {ex.turn_days} days played "
+                 f"(to {_e(run.date())})</p>",
+                 f"<p>{_e(ex.synopsis)}</p>",
+                 "<h2>Roles</h2><ul>" + "".join(f"<li><b>{_e(r.id)}</b>: {_e(r.title)}</li>" for r in ex.roles)
+                 + "</ul>",
+                 "<h2>Key figures over time</h2>",
+                 f"<img alt='key figures with decisions and injects on the time line' src='{figure}'>",
+                 "<h2>Expected and actual decisions per objective</h2>"]
+        for obj in assessment(run):
+            rows = "".join(
+                f"<tr class='s-{_e(r['status']).replace(' ', '-')}'><td>{_e(r['title'])}</td>"
+                f"<td>{'day ' + str(r['fired']['day']) if r['fired'] else '—'}</td><td>{_e(r['role'])}</td>"
+                f"<td>{_e(r['expected'] or '—')}</td>"
+                f"<td>{_actual(r['actual'])}</td>"
+                f"<td><b>{_e(r['status'])}</b></td></tr>" for r in obj["rows"])
+            parts.append(f"<h3>{_e(obj['id'])}: {_e(obj['text'])}</h3>"
+                         "<table class='obj'><tr><th>inject</th><th>fired</th><th>role</th><th>expected</th>"
+                         f"<th>actual decisions of the role after it</th><th>status</th></tr>{rows}</table>"
+                         f"<p><label>Lessons learned ({_e(obj['id'])})<br><textarea name='lesson-{_e(obj['id'])}' "
+                         f"rows='3'>{_e(lessons.get(obj['id'], ''))}</textarea></label></p>")
+        parts.append("<h2>Lessons learned (general)</h2><p><textarea name='lesson-general' rows='5'>"
+                     f"{_e(lessons.get('general', ''))}</textarea></p>")
+        parts.append("<h2>Log</h2>" + _log_table(run.log))
+        if run.set_aside:
+            parts.append("<h2>Set aside by rewinds</h2><p>Play that was rewound; it did not shape the figures "
+                         "above.</p>" + _log_table(run.set_aside, aside=True))
+        return ("<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+                f"<title>After-action report: {_e(ex.title)}</title><style>{CSS}</style></head><body>"
+                + "".join(parts) + "</body></html>")
+
+
+def write(run: ExerciseRun, path: str | Path, lessons: dict[str, str] | None = None) -> Path:
+    """Write the report (a temporary file renamed into place)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(render(run, lessons), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+CSS = """
+body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 24px auto; color: #222; }
+h1 { color: #0b3d91; } img { max-width: 100%; }
+table { border-collapse: collapse; width: 100%; font-size: 13px; margin-bottom: 8px; }
+td, th { border: 1px solid #ccc; padding: 3px 6px; vertical-align: top; text-align: left; }
+th { background: #eef; } .meta { color: #555; }
+tr.k-decision td { background: #f3f7ff; } tr.k-inject td { background: #fff7e6; }
+tr.k-refused td { background: #fdecea; } tr.s-met td:last-child { color: #1a7f37; }
+tr.s-not-taken td:last-child, tr.s-late td:last-child { color: #b42318; }
+textarea { width: 100%; font: inherit; }
+"""

@@ -1,0 +1,91 @@
+"""Save an exercise mid-way and restore it: a versioned JSON file of the exercise and its commands.
+
+The run is deterministic, so the file holds what makes it, not its arrays: the exercise (with its
+scenario written out in full, so the file does not depend on other files) and the commands so
+far; restoring replays them (`engine.replay`) and gives the same state. Older versions of the
+format are brought to today's layout by `MIGRATIONS`, one step per version.
+
+Format (version 2): {"format": "noodplan-exercise", "format_version": 2, "code_version": …,
+"exercise": {…, "scenario": {…}}, "commands": [...], "lessons": {objective id or "general": text}}
+
+Version 1 (the first room, before the after-action report) had no lessons learned.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+from experiments.exercise.engine import ExerciseRun, replay
+from experiments.exercise.msel import exercise_from_dict
+from model.scenario import ScenarioError
+from model.snapshot import code_version
+
+FORMAT = "noodplan-exercise"
+FORMAT_VERSION = 2
+MAX_BYTES = 16 << 20
+
+
+def _v1_to_v2(data: dict) -> dict:
+    """Version 2 added the lessons learned (empty for a version-1 file)."""
+    return {**data, "format_version": 2, "lessons": {}}
+
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2}
+
+
+def to_dict(run: ExerciseRun) -> dict:
+    with run.lock:
+        ex = run.exercise.model_dump(mode="json")
+        ex["scenario"] = run.scenario.model_dump(mode="json")
+        return {"format": FORMAT, "format_version": FORMAT_VERSION, "code_version": code_version(),
+                "exercise": ex, "commands": list(run.commands), "lessons": dict(run.lessons)}
+
+
+def save(run: ExerciseRun, path: str | Path) -> Path:
+    """Write the exercise file (whole or not at all: a temporary file renamed into place)."""
+    path = Path(path)
+    tmp = path.with_name(path.name + ".tmp")
+    tmp.write_text(json.dumps(to_dict(run), indent=1), encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def from_dict(data: dict, source: str = "exercise save") -> ExerciseRun:
+    """Restore a saved exercise (any known version); ScenarioError names what is wrong."""
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        raise ScenarioError(f"{source}: not a saved noodplan exercise (no 'format: {FORMAT}')")
+    version = data.get("format_version")
+    if not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
+        raise ScenarioError(f"{source}: format_version {version!r} is not one this noodplan reads "
+                            f"(1 to {FORMAT_VERSION}; a newer noodplan wrote it?)")
+    while version < FORMAT_VERSION:
+        data = MIGRATIONS[version](data)
+        version = data["format_version"]
+    ex, sc = exercise_from_dict(data.get("exercise"), f"{source}: exercise")
+    commands = data.get("commands")
+    if not isinstance(commands, list):
+        raise ScenarioError(f"{source}: commands: must be a list")
+    run = replay(ex, sc, commands)
+    lessons = data.get("lessons")
+    if not isinstance(lessons, dict):
+        raise ScenarioError(f"{source}: lessons: must be a mapping of objective id to text")
+    for key, text in lessons.items():
+        run.lesson(str(key), str(text))
+    return run
+
+
+def load(path: str | Path) -> ExerciseRun:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()[: MAX_BYTES + 1]
+    except OSError as exc:
+        raise ScenarioError(f"{path.name}: cannot be read ({exc.strerror})") from None
+    if len(raw) > MAX_BYTES:
+        raise ScenarioError(f"{path.name}: more than {MAX_BYTES:,} bytes; not a saved exercise")
+    try:
+        data = json.loads(raw.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ScenarioError(f"{path.name}: not a saved noodplan exercise ({str(exc).splitlines()[0]})") from None
+    return from_dict(data, path.name)

@@ -1,0 +1,433 @@
+"""Exercises on a small hand-made world (Groningen only; central 20, process 10, regular 10 and
+emergency 10 places; plan off): roles' allowed decisions, the turn boundary and its order, injects
+at a time and on a condition (once), requests, snapshot / rewind / fork bit-identical, replay from
+the log, save and restore, and one-line errors for bad exercise files."""
+
+from __future__ import annotations
+
+import copy
+import json
+
+import numpy as np
+import pytest
+import yaml
+
+from agents.locations import Kind, Life
+from experiments.exercise import savefile
+from experiments.exercise.engine import ExerciseRun, replay
+from experiments.exercise.msel import exercise_from_dict, exercise_from_text, library_names, load_exercise
+from experiments.exercise.roles import lead_time_days
+from model.scenario import SCENARIO_DIR, ScenarioError, _merge
+from model.simulate import results_of
+from tests.model.test_snapshot import _same_run
+from tests.model.test_rules import SMALL
+
+
+def small_scenario(**inflow) -> dict:
+    base = yaml.safe_load((SCENARIO_DIR / "baseline.yaml").read_text())
+    data = _merge(base, SMALL)
+    data["inflow"].update(inflow)
+    data["name"] = "small"
+    return data
+
+
+ROLES = [{"id": "lrt", "type": "national"}, {"id": "coa", "type": "coa"}, {"id": "ind", "type": "ind"},
+         {"id": "prov-gr", "type": "province", "province": "Groningen"},
+         {"id": "gem-gr", "type": "municipality", "province": "Groningen"}]
+
+
+def exercise(**over) -> dict:
+    data = {"name": "small-test", "title": "test", "synopsis": "a small world", "scenario": small_scenario(),
+            "turn_days": 7, "turns": 6, "roles": ROLES, "objectives": [{"id": "beds", "text": "beds"}],
+            "injects": []}
+    data.update(over)
+    return data
+
+
+def run_of(**over) -> ExerciseRun:
+    return ExerciseRun(*exercise_from_dict(exercise(**over)))
+
+
+# -- roles and their decisions --------------------------------------------------------------------
+
+def test_lead_times_come_from_the_plan():
+    # baseline's plan: emergency requested via provinces (42 days) and via COA (21): the shortest, 21;
+    # crisis via safety regions, 3; regular is never requested: the longest lead time the plan has, 42
+    _, sc = exercise_from_dict(exercise())
+    assert (lead_time_days(sc, "emergency"), lead_time_days(sc, "crisis"), lead_time_days(sc, "regular")) == (21, 3, 42)
+
+
+@pytest.mark.parametrize("role, decision, refused", [
+    ("coa", {"type": "open_places", "kind": "emergency", "places": 10}, None),
+    ("coa", {"type": "raise_occupancy", "kind": "regular", "factor": 1.1}, None),
+    ("coa", {"type": "request_regime", "regime": "crisis"}, "coa (COA) may not take 'request_regime'"),
+    ("coa", {"type": "open_places", "kind": "crisis", "places": 10}, "kind: coa (COA) may open places only of"),
+    ("ind", {"type": "reprioritise", "from_track": "regular", "to_track": "dublin", "share": 0.5}, None),
+    ("ind", {"type": "open_places", "kind": "emergency", "places": 10}, "may not take 'open_places'"),
+    ("gem-gr", {"type": "open_places", "kind": "emergency", "places": 10}, None),
+    ("gem-gr", {"type": "close_places", "kind": "emergency", "places": 10}, "may not take 'close_places'"),
+    ("gem-gr", {"type": "open_places", "kind": "emergency", "places": 10, "province": "Drenthe"},
+     "province: gem-gr decides only in Groningen"),
+    ("prov-gr", {"type": "request_places", "kind": "emergency", "places": 50, "province": "Groningen"}, None),
+    ("prov-gr", {"type": "request_places", "kind": "emergency", "places": 50, "province": "Drenthe"},
+     "province: prov-gr decides only in Groningen"),
+    ("lrt", {"type": "request_regime", "regime": "crisis"},
+     "decision: regime: the scenario describes no crisis regime"),
+    ("lrt", {"type": "request_places", "kind": "emergency", "places": 0, "province": "Groningen"}, "places"),
+    ("nobody", {"type": "open_places", "kind": "emergency", "places": 10}, "role: 'nobody' is not a role"),
+])
+def test_each_role_may_take_its_own_decisions_and_no_others(role, decision, refused):
+    run = run_of()
+    if refused is None:
+        run.submit(role, decision)
+        assert len(run.pending(role)) == 1
+    else:
+        with pytest.raises(ScenarioError, match=refused.replace("(", r"\(").replace(")", r"\)")) as err:
+            run.submit(role, decision)
+        assert "\n" not in str(err.value)
+        assert run.pending() == []
+
+
+def test_decisions_act_at_the_turn_boundary_in_role_order():
+    run = run_of()
+    s = run.model.state
+    n = s.locs.n
+    run.submit("gem-gr", {"type": "open_places", "kind": "emergency", "places": 10, "why": "sports hall"})
+    run.submit("coa", {"type": "close_places", "kind": "emergency", "places": 10, "why": "contract ends"})
+    run.submit("ind", {"type": "reprioritise", "from_track": "regular", "to_track": "dublin", "share": 0.5})
+    assert s.locs.n == n and s.event_log == []           # nothing acts before the boundary
+    run.advance()
+    s = run.model.state
+    # order: COA (rank 1), IND (2), municipalities (5), whatever the submission order
+    assert [e["role"] for e in run.log if e["kind"] == "decision"] == ["coa", "ind", "gem-gr"]
+    assert [e["why"] for e in run.log if e["kind"] == "decision"][::2] == ["contract ends", "sports hall"]
+    # the one emergency location (10 places) closes; 10 new places open after 21 days (lead time)
+    emergency = np.flatnonzero(s.locs.kind == Kind.EMERGENCY)
+    assert [Life(x).name for x in s.locs.life[emergency]] == ["CLOSED", "PLANNED"]
+    assert s.locs.capacity[emergency[1]] == 10 and s.locs.open_day[emergency[1]] == 21
+    # IND: regular 50/day (baseline) gives half to dublin (10/day): 25 and 35
+    # (the run's parameters, model.params; the scenario stays as loaded)
+    assert s.params.chain.decisions_per_day["regular"] == 25 and s.params.chain.decisions_per_day["dublin"] == 35
+    assert s.sc.chain.decisions_per_day["regular"] == 50
+    for _ in range(3):                                     # day 28: the new places are open
+        run.advance()
+    assert Life(run.model.state.locs.life[emergency[1]]) == Life.OPEN
+
+
+def test_raise_occupancy_lets_locations_take_more_up_to_their_maximum():
+    run = run_of()
+    run.submit("coa", {"type": "raise_occupancy", "kind": "regular", "factor": 1.5})
+    run.advance()
+    L = run.model.state.locs
+    regular = np.flatnonzero(L.kind == Kind.REGULAR)
+    # 10 places x 1.5 = 15, capped at the maximum 10 x 1.15 (max_occupancy_factor) = 11: 1 extra place
+    assert L.extra[regular].tolist() == [1]
+
+
+def test_a_time_inject_acts_before_its_day_and_a_condition_inject_fires_once():
+    injects = [
+        {"id": "slow", "title": "screening slows", "synopsis": "s", "at_day": 3,
+         "effect": [{"action": "set", "parameter": "chain.screening_days", "value": 14}]},
+        # an empty world: occupancy 0 < 0.5 holds every day; with days: 3 it fires after day 3
+        {"id": "quiet", "title": "quiet", "synopsis": "q", "when": {"indicator": "occupancy", "below": 0.5, "days": 3},
+         "effect": [{"action": "scale", "parameter": "chain.registration_capacity_per_day", "value": 2}],
+         "role": "coa", "expected": {"decision": "open_places"}, "objective": "beds"},
+        {"id": "never", "title": "never", "synopsis": "n", "when": {"indicator": "occupancy", "above": 0.5}},
+        {"id": "spare", "title": "spare", "synopsis": "c", "contingency": True,
+         "effect": [{"action": "close", "kind": "regular", "places": 10}]},
+    ]
+    run = run_of(injects=injects)
+    run.advance()
+    run.advance()
+    fired = [(e["what"], e["day"]) for e in run.log if e["kind"] == "inject"]
+    # 'quiet' held at the end of days 1, 2 and 3 (3 days simulated): it fires then, once; 'slow' fires
+    # before the fourth day (at_day 3) is simulated: both act before the same day, the condition first
+    assert fired == [("quiet", 3), ("screening slows", 3)]
+    params = run.model.state.params
+    assert params.chain.screening_days == 14
+    assert params.chain.registration_capacity_per_day == 600      # 300 x 2 once (twice would be 1,200)
+    run.fire("spare")
+    assert Life(run.model.state.locs.life[run.model.state.locs.kind == Kind.REGULAR][0]) == Life.CLOSED
+    with pytest.raises(ScenarioError, match="has fired already"):
+        run.fire("spare")
+
+
+def test_requests_wait_for_a_played_role_and_are_answered_by_the_model_otherwise():
+    run = run_of()
+    run.submit("coa", {"type": "request_places", "kind": "emergency", "places": 100, "province": "Groningen"})
+    run.advance()
+    (q,) = run.open_requests("gem-gr")
+    assert (q.number, q.places, q.by) == (1, 100, "coa")
+    run.submit("gem-gr", {"type": "answer_request", "request": 1, "places": 40, "why": "one hall"})
+    with pytest.raises(ScenarioError, match="at most the 100 places asked"):
+        run.submit("gem-gr", {"type": "answer_request", "request": 1, "places": 400})
+    run.advance()
+    L = run.model.state.locs
+    assert L.capacity[-1] == 40 and Life(L.life[-1]) == Life.PLANNED
+    assert run.open_requests("gem-gr") == []
+    # unanswered for a turn: the model answers (below)
+    run.submit("lrt", {"type": "request_places", "kind": "emergency", "places": 100, "province": "Groningen"})
+    run.advance()
+    assert [e["kind"] for e in run.log if e["kind"] == "model"] == []
+    run.advance()
+    assert [e["what"].split(":")[0] for e in run.log if e["kind"] == "model"] == ["request 2 answered by the model"]
+
+
+def willing(mean: float) -> dict:
+    sc = small_scenario()
+    sc["municipalities"].update(willingness_mean=mean, willingness_spread=0.0, load_weight=0.0)
+    return sc
+
+
+@pytest.mark.parametrize("mean, accepted", [(1.0, 100), (0.0, 0)])
+def test_a_request_to_a_role_nobody_plays_gets_the_municipalities_answer_at_once(mean, accepted):
+    # every municipality as willing as `mean` (no spread, no load pressure): 100 places in emergency
+    # locations of 10 (the small world's size) are put to round(100 / 10) = 10 of Groningen's 10
+    # municipalities, 10 each; all accept (chance 1) or none (chance 0)
+    run = run_of(roles=ROLES[:2], scenario=willing(mean))
+    m0 = run.model.state.locs.n
+    run.submit("coa", {"type": "request_places", "kind": "emergency", "places": 100, "province": "Groningen"})
+    run.advance()
+    s = run.model.state
+    new = slice(m0, s.locs.n)
+    assert int(s.locs.capacity[new].sum()) == accepted
+    assert len(set(s.locs.municipality[new].tolist())) == accepted // 10
+    assert int(s.munis.accepted.sum()) == accepted // 10 and int(s.munis.refused.sum()) == 10 - accepted // 10
+    assert [e["what"] for e in run.log if e["kind"] == "model"] == [
+        f"request 1 answered by the model: {accepted} of 100 places"]
+
+
+def _busy(run: ExerciseRun) -> None:
+    run.submit("coa", {"type": "open_places", "kind": "emergency", "places": 20})
+    run.submit("ind", {"type": "reprioritise", "from_track": "regular", "to_track": "accelerated", "share": 0.2})
+    run.advance()
+
+
+def test_rewind_restores_the_state_bit_identically_and_play_goes_on_the_same():
+    run = run_of(scenario=small_scenario(first_applications_per_year=3000))
+    run.advance()
+    run.snapshot("t1")
+    at_t1 = copy.deepcopy(run.model.state)
+    _busy(run)
+    run.advance()
+    after = copy.deepcopy(run.model.state)
+    log_after = copy.deepcopy(run.log)
+    run.rewind("t1")
+    assert run.turn == 1 and run.day == 7
+    _same_run(run.model.state, at_t1)
+    _busy(run)
+    run.advance()
+    _same_run(run.model.state, after)
+    assert [e["what"] for e in run.log[-4:]] == [e["what"] for e in log_after[-4:]]
+    assert [e["kind"] for e in run.set_aside][-1] == "turn"
+
+
+def test_a_fork_goes_on_alone_and_the_original_is_untouched():
+    run = run_of(scenario=small_scenario(first_applications_per_year=3000))
+    run.advance()
+    run.snapshot("t1")
+    _busy(run)
+    fork = run.fork("t1")
+    assert fork.turn == 1 and run.turn == 2
+    _busy(fork)
+    _same_run(fork.model.state, run.model.state)
+    fork.advance()
+    assert fork.turn == 3 and run.turn == 2
+    again = replay(fork.exercise, fork.scenario, fork.commands)
+    assert again.log == fork.log and [e["kind"] for e in fork.log][:3] == ["turn", "snapshot", "fork"]
+    _same_run(again.model.state, fork.model.state)
+
+
+def test_replaying_the_log_gives_the_same_state():
+    run = run_of(scenario=small_scenario(first_applications_per_year=3000),
+                 injects=[{"id": "more", "title": "more", "synopsis": "m", "at_day": 9,
+                           "effect": [{"action": "scale", "parameter": "inflow.first_applications_per_year",
+                                       "value": 3}]}])
+    run.advance()
+    run.snapshot("a")
+    _busy(run)
+    run.rewind("a")
+    run.submit("coa", {"type": "request_places", "kind": "emergency", "places": 100, "province": "Groningen"})
+    run.adhoc("press", "a journalist calls", [{"action": "set", "parameter": "chain.screening_days", "value": 9}])
+    run.advance()
+    run.advance()
+    again = replay(run.exercise, run.scenario, run.commands)
+    _same_run(again.model.state, run.model.state)
+    assert again.log == run.log and again.commands == run.commands
+    assert results_of(again.model.state).daily.identical(results_of(run.model.state).daily)
+
+
+def test_save_and_restore_mid_exercise(tmp_path):
+    run = run_of(scenario=small_scenario(first_applications_per_year=3000))
+    _busy(run)
+    run.submit("gem-gr", {"type": "open_places", "kind": "regular", "places": 5, "why": "pending at save"})
+    path = savefile.save(run, tmp_path / "x.exercise.json")
+    back = savefile.load(path)
+    _same_run(back.model.state, run.model.state)
+    assert back.pending() == run.pending() and back.turn == 1
+    back.advance()
+    run.advance()
+    _same_run(back.model.state, run.model.state)
+    bad = json.loads(path.read_text())
+    bad["format_version"] = 99
+    (tmp_path / "bad.json").write_text(json.dumps(bad))
+    with pytest.raises(ScenarioError, match="format_version 99 is not one this noodplan reads"):
+        savefile.load(tmp_path / "bad.json")
+    (tmp_path / "junk.json").write_text("{not json")
+    with pytest.raises(ScenarioError, match=r"junk\.json: not a saved noodplan exercise"):
+        savefile.load(tmp_path / "junk.json")
+
+
+# -- exercise files --------------------------------------------------------------------------------
+
+def test_the_library_loads():
+    assert library_names() == ["force-majeure", "instrumentalisation", "mass-arrival-2022"]
+    for name in library_names():
+        ex, sc = load_exercise(name)
+        assert sc.horizon_days >= ex.days and ex.injects and ex.objectives
+        assert {r.type for r in ex.roles} == {"national", "coa", "ind", "province", "safety_region", "municipality"}
+
+
+@pytest.mark.parametrize("change, message", [
+    ({"turns": 0}, "x.yaml: turns: Input should be greater than or equal to 1"),
+    ({"roles": [{"id": "p", "type": "province"}]}, "x.yaml: roles.0.province: a province role needs its province"),
+    ({"roles": [{"id": "c", "type": "coa", "province": "Groningen"}]}, "roles.0.province: a coa role is national"),
+    ({"roles": [{"id": "p", "type": "province", "province": "Atlantis"}]}, "roles.0.province: unknown province"),
+    ({"roles": [{"id": "p", "type": "province", "province": "Drenthe"}]}, "'Drenthe' is outside this world"),
+    ({"roles": [{"id": "c", "type": "mayor"}]}, "roles.0.type: Input should be"),
+    ({"injects": [{"id": "a", "title": "t", "synopsis": "s", "at_day": 3, "role": "ind",
+                   "expected": {"decision": "open_places"}}]}, "injects.0.expected.decision: ind may not take"),
+    ({"injects": [{"id": "a", "title": "t", "synopsis": "s", "at_day": 99}]}, "injects.0.at_day: 99 is after the last"),
+    ({"injects": [{"id": "a", "title": "t", "synopsis": "s"}]}, "injects.0: give exactly one of at_day or when"),
+    ({"injects": [{"id": "a", "title": "t", "synopsis": "s", "at_day": 1, "contingency": True}]},
+     "a contingency inject has no at_day"),
+    ({"injects": [{"id": "a", "title": "t", "synopsis": "s", "at_day": 1, "role": "boss"}]}, "injects.0.role: 'boss'"),
+    ({"injects": [{"id": "a", "title": "t", "synopsis": "s", "at_day": 1,
+                   "effect": [{"action": "set", "parameter": "chain.screening_days", "value": -1}]}]},
+     "injects.0.effect.0"),
+    ({"injects": [{"id": "a", "title": "t", "synopsis": "s", "at_day": 1,
+                   "effect": [{"action": "scale", "parameter": "portfolio.seed", "value": 2}]}]},
+     "injects.0.effect.0: parameter: 'portfolio.seed' is fixed when the world is built"),
+    ({"injects": [{"id": "a", "title": "t", "synopsis": "s", "at_day": 1,
+                   "effect": [{"action": "open", "kind": "regular", "places": 5, "date": "2025-01-01"}]}]},
+     "injects.0.effect.0.date: an inject's effect has no date"),
+    ({"scenario": "no-such-scenario"}, "x.yaml: scenario: no-such-scenario: no such scenario"),
+    ({"colour": "red"}, "x.yaml: colour: unknown field"),
+])
+def test_a_bad_exercise_file_gets_one_line_naming_the_field(change, message):
+    data = exercise(**change)
+    text = yaml.safe_dump(data, sort_keys=False)
+    with pytest.raises(ScenarioError) as err:
+        exercise_from_text(text, "x.yaml")
+    assert message in str(err.value), str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_an_exercise_file_is_read_under_the_scenario_contract():
+    with pytest.raises(ScenarioError, match=r"x\.yaml: line 2 not valid YAML"):
+        exercise_from_text("name: a\n  - b: [", "x.yaml")
+    with pytest.raises(ScenarioError, match="key 'name' is given twice"):
+        exercise_from_text("name: a\nname: b\n", "x.yaml")
+
+
+def test_the_national_table_asks_for_a_regime_and_it_comes_after_its_delay():
+    sc = small_scenario()
+    sc["regimes"] = [{"type": "crisis", "request_at_phase": 4, "authorisation_delay_days": 5,
+                      "derogations": {"chain.registration_deadline_days": 28}}]
+    run = run_of(scenario=sc)
+    run.submit("lrt", {"type": "request_regime", "regime": "crisis", "why": "Ter Apel overfull"})
+    run.advance()
+    s = run.model.state
+    # requested before day 0, authorised 5 days later (the plan never reaches phase 4 in an empty world)
+    regime = [(e["day"], e["what"]) for e in s.event_log if "regime" in e["what"]]
+    assert regime == [(0, "request_regime crisis"), (5, "crisis regime authorised and in force")]
+    assert s.params.chain.registration_deadline_days == 28
+
+
+def test_a_second_reprioritisation_moves_a_share_of_todays_decisions():
+    run = run_of()
+    run.submit("ind", {"type": "reprioritise", "from_track": "regular", "to_track": "dublin", "share": 0.5})
+    run.advance()
+    run.submit("ind", {"type": "reprioritise", "from_track": "regular", "to_track": "dublin", "share": 0.5})
+    assert run.panel("ind")["tracks"]["regular"]["decisions_per_day"] == 25
+    run.advance()
+    # regular 50, dublin 10 -> 25 and 35 -> half of today's 25 moves: 12.5 and 47.5 (from the scenario
+    # as loaded it would be 25 and 35 again)
+    per_day = run.model.state.params.chain.decisions_per_day
+    assert (per_day["regular"], per_day["dublin"]) == (12.5, 47.5)
+
+
+def test_a_version_1_save_file_is_migrated_and_restores_the_same_state(tmp_path):
+    run = run_of(scenario=small_scenario(first_applications_per_year=3000))
+    _busy(run)
+    run.advance()
+    v1 = savefile.to_dict(run)           # version 1 = version 2 without lessons learned
+    v1["format_version"] = 1
+    del v1["lessons"]
+    (tmp_path / "v1.json").write_text(json.dumps(v1))
+    back = savefile.load(tmp_path / "v1.json")
+    _same_run(back.model.state, run.model.state)
+    assert back.lessons == {} and back.log == run.log
+
+
+def test_the_report_holds_every_decision_the_assessment_and_the_lessons(tmp_path):
+    from experiments.exercise import report
+
+    injects = [{"id": "call", "title": "call for places", "synopsis": "s", "at_day": 2, "role": "coa",
+                "expected": {"decision": "open_places", "within_turns": 1}, "objective": "beds"},
+               {"id": "ask-ind", "title": "ask the IND", "synopsis": "s", "at_day": 3, "role": "ind",
+                "expected": {"decision": "reprioritise", "within_turns": 1}, "objective": "beds"},
+               {"id": "later", "title": "never comes", "synopsis": "s", "at_day": 40, "role": "coa",
+                "expected": {"decision": "raise_occupancy"}, "objective": "beds"}]
+    run = run_of(injects=injects)
+    run.advance()                          # turn 1: both injects fire (days 2 and 3)
+    run.submit("coa", {"type": "open_places", "kind": "emergency", "places": 10, "why": "answer <to> call"})
+    run.advance()                          # turn 2: COA's decision at the first boundary after: met
+    run.submit("ind", {"type": "reprioritise", "from_track": "regular", "to_track": "dublin", "share": 0.1})
+    run.advance()                          # turn 3: the IND's decision one boundary too late
+    run.lesson("beds", "ask earlier")
+    (obj,) = report.assessment(run)
+    assert [(r["inject"], r["status"]) for r in obj["rows"]] == [("call", "met"), ("ask-ind", "late"),
+                                                                 ("later", "not fired")]
+    text = report.write(run, tmp_path / "aar.html").read_text()
+    assert text.count("<tr class='k-decision'>") == 2
+    assert "answer &lt;to&gt; call" in text and "ask earlier</textarea>" in text
+    assert "data:image/png;base64," in text          # self-contained: nothing fetched or run
+    assert "<script" not in text and "href=" not in text and "src='http" not in text
+
+
+def test_each_role_sees_its_own_panel():
+    run = run_of()
+    run.submit("ind", {"type": "reprioritise", "from_track": "regular", "to_track": "dublin", "share": 0.5})
+    run.advance()
+    coa, ind, gem, lrt = (run.panel(r) for r in ("coa", "ind", "gem-gr", "lrt"))
+    # the small world's open locations by kind: central 20, process 10, regular 10 places (its one
+    # emergency location of 10 closed on day 0: under half full, consolidated)
+    assert {k: v["places"] for k, v in coa["kinds"].items()} == {"central": 20, "process": 10, "regular": 10}
+    assert ind["tracks"]["regular"]["decisions_per_day"] == 25 and ind["tracks"]["dublin"]["decisions_per_day"] == 35
+    assert gem["province"]["name"] == "Groningen" and len(gem["locations"]) == 3
+    assert set(gem["decisions"]) == {"open_places", "answer_request"}
+    assert gem["decisions"]["open_places"]["kinds"]["emergency"]["lead_time_days"] == 21
+    assert not {"kinds", "tracks", "locations", "province"} & set(lrt)
+
+
+def test_the_command_line(tmp_path, capsys):
+    from experiments.cli import main
+
+    assert main(["exercise", "list"]) == 0
+    assert [line.split()[0] for line in capsys.readouterr().out.splitlines()] == library_names()
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(exercise(), sort_keys=False))
+    assert main(["exercise", "validate", str(path)]) == 0
+    assert "valid exercise 'small-test'" in capsys.readouterr().out
+    save, html = tmp_path / "s.json", tmp_path / "r.html"
+    assert main(["exercise", "play", str(path), "--turns", "2", "--save", str(save), "--report", str(html)]) == 0
+    assert savefile.load(save).turn == 2 and html.read_text().startswith("<!doctype html>")
+    assert main(["exercise", "report", str(save), "--out", str(tmp_path / "again.html")]) == 0
+    capsys.readouterr()
+    for argv, message in ((["exercise", "validate", "nope"], "nope: no such exercise file"),
+                          (["exercise", "play", str(path), "--turns", "7"], "--turns: 1 to 6 (got 7)"),
+                          (["exercise", "report", str(path), "--out", "x.html"], "not a saved noodplan exercise")):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert message in err and len(err.strip().splitlines()) == 1, err

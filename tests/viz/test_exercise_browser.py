@@ -1,0 +1,177 @@
+"""The exercise room in Debian's chromium, network blocked except 127.0.0.1: a facilitator and two
+players in three browser contexts.
+
+Both players' decisions reach the shared model at the turn boundary (in role order); a second room
+is unaffected; rewind restores the state exactly (the state fingerprint); an inject on a condition
+fires once when its condition holds; the after-action report contains every decision.
+
+Screenshots for docs/exercises.md: `UPDATE_UI_SCREENSHOTS=1 pytest -m browser tests/viz/test_exercise_browser.py`.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from tests.viz.conftest import DOCS_IMG, run_server
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def room_server(tmp_path_factory):
+    from tests.viz.conftest import _need_browser
+
+    _need_browser()
+    with run_server(tmp_path_factory.mktemp("room-server"), app="viz.exercise_app") as url:
+        yield url
+
+
+def choose(page, label: str, option: str) -> None:
+    """Pick an option of a Vuetify select by its label."""
+    page.get_by_label(label, exact=True).first.locator("xpath=..").click()
+    menu = page.locator(".menuable__content__active")
+    menu.wait_for(timeout=10_000)
+    menu.get_by_role("option", name=option, exact=True).click()
+    page.wait_for_timeout(300)
+
+
+def options(page, label: str) -> list[str]:
+    page.get_by_label(label, exact=True).first.locator("xpath=..").click()
+    menu = page.locator(".menuable__content__active")
+    menu.wait_for(timeout=10_000)
+    names = [t.strip() for t in menu.get_by_role("option").all_inner_texts()]
+    page.keyboard.press("Escape")
+    page.wait_for_timeout(300)
+    return names
+
+
+def turn_is(page, turn: int, last: str | None = None, timeout: int = 60_000) -> None:
+    """Wait until the page shows `turn` and its log has drawn the entry that ended it (or `last`):
+    the parts of a page arrive one after another."""
+    last = last or f"turn {turn} of "
+    page.wait_for_function(
+        "([t, last]) => { const e = document.querySelector('.np-ex-turn');"
+        " const top = document.querySelector('.np-ex-log tbody tr td:nth-child(5)');"
+        " return e && e.textContent.startsWith('Turn ' + t + ',') && top && top.textContent.startsWith(last); }",
+        arg=[turn, last], timeout=timeout)
+
+
+def log_rows(page) -> list[list[str]]:
+    """The log's rows, newest first, as [turn, day, kind, role, what, why, detail]."""
+    return page.evaluate("() => [...document.querySelectorAll('.np-ex-log tbody tr')]"
+                         ".map(tr => [...tr.querySelectorAll('td')].map(td => td.textContent.trim()))")
+
+
+def shot(page, name: str, tmp_dir) -> None:
+    target = DOCS_IMG / f"exercise-{name}.png"
+    if not (os.environ.get("UPDATE_UI_SCREENSHOTS") == "1" or not target.exists()):
+        target = tmp_dir / target.name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(target), full_page=True)
+
+
+def create_room(page, url: str, exercise: str) -> str:
+    page.locator(".np-ex-create").wait_for(timeout=60_000)
+    choose(page, "Exercise", exercise)
+    page.locator(".np-ex-create").click()
+    code = page.locator(".np-join-code")
+    code.wait_for(timeout=60_000)
+    return code.inner_text().strip()
+
+
+def join(op, url: str, code: str, role: str) -> None:
+    page = op.page
+    page.goto(url)
+    page.get_by_label("Join code").fill(code.lower())          # typed in any case
+    page.wait_for_timeout(500)
+    choose(page, "Role", role)
+    page.locator(".np-ex-join").click()
+    page.locator(".np-ex-submit").wait_for(timeout=30_000)
+
+
+def test_facilitator_and_two_players_play_a_room(room_server, make_page, tmp_path):
+    url = room_server
+    fac, coa, ind = make_page(), make_page(), make_page()
+    f = fac.page
+    f.goto(url)
+    code = create_room(f, url, "instrumentalisation")
+    assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", code)
+    join(coa, url, code, "coa")
+    join(ind, url, code, "ind")
+    f.locator(".np-ex-start").click()
+    f.wait_for_function("() => document.body.innerText.includes('room status: running')")
+
+    # COA: its own decisions only; 500 emergency places
+    p = coa.page
+    p.wait_for_function("() => !document.querySelector('.np-ex-submit').disabled", timeout=30_000)
+    assert "reprioritise" not in options(p, "Decision")
+    choose(p, "Kind", "emergency")
+    p.get_by_label("Places").fill("500")
+    p.get_by_label("Why (kept in the log)").fill("sports hall in Enschede")
+    p.locator(".np-ex-submit").click()
+    p.locator(".np-ex-my-pending tbody tr").first.wait_for(timeout=30_000)
+    # IND: move a fifth of the regular track's capacity to the accelerated track
+    q = ind.page
+    q.wait_for_function("() => !document.querySelector('.np-ex-submit').disabled", timeout=30_000)
+    q.get_by_label("Why (kept in the log)").fill("border cases first")
+    q.locator(".np-ex-submit").click()
+    q.locator(".np-ex-my-pending tbody tr").first.wait_for(timeout=30_000)
+
+    # the facilitator sees both, keeps a snapshot, ends the turn
+    f.wait_for_function("() => document.querySelectorAll('.np-ex-pending tbody tr').length === 2", timeout=30_000)
+    f.get_by_label("Snapshot name").fill("t0")
+    f.locator(".np-ex-snapshot").click()
+    f.wait_for_function("() => document.body.innerText.includes(\"snapshot 't0'\")", timeout=30_000)
+    before = f.locator(".np-ex-fingerprint").inner_text()
+    shot(f, "facilitator", tmp_path)
+    f.locator(".np-ex-advance").click()
+    turn_is(f, 1)
+    rows = log_rows(f)[::-1]                                    # the page shows the newest first
+    decisions = [r for r in rows if r[2] == "decision"]
+    assert [(r[3], r[5]) for r in decisions] == [("coa", "sports hall in Enschede"),
+                                                 ("ind", "border cases first")], rows
+    # both players see the consequences
+    turn_is(p, 1)
+    turn_is(q, 1)
+    assert any(r[5] == "sports hall in Enschede" for r in log_rows(q))
+    shot(p, "player", tmp_path)
+
+    # a second room on the same server is unaffected
+    f.locator(".np-ex-new-room").click()
+    other = create_room(f, url, "instrumentalisation")
+    assert other != code
+    f.locator(".np-ex-turn").wait_for()
+    assert f.locator(".np-ex-turn").inner_text().startswith("Turn 0, day 0")
+    assert not any(r[2] == "decision" for r in log_rows(f))
+    f.locator(".np-ex-room-tab").first.click()
+    turn_is(f, 1)
+
+    # rewind: the state exactly as it was at the snapshot
+    choose(f, "Snapshot to rewind to or fork from", "t0")
+    f.locator(".np-ex-rewind").click()
+    turn_is(f, 0, "rewound to snapshot 't0'")
+    f.wait_for_function("b => document.querySelector('.np-ex-fingerprint').textContent === b", arg=before)
+    turn_is(p, 0, "rewound to snapshot 't0'")
+
+    # the condition inject 'central-full' (more than 500 waiting for registration on 2 days in a row)
+    # fires once: on day 22, in turn 4, and not again in turn 5
+    for turn in (1, 2, 3, 4, 5):
+        f.locator(".np-ex-advance").click()
+        turn_is(f, turn)
+    full = [r for r in log_rows(f) if r[4] == "Aanmeldcentrum vol"]
+    assert len(full) == 1 and full[0][2] == "inject" and full[0][:2] == ["4", "22"]
+    assert any("Aanmeldcentrum vol" in r for r in p.locator(".np-ex-injects tbody tr").all_inner_texts())
+
+    # the report holds every decision
+    with f.expect_download() as d:
+        f.locator(".np-ex-report").click()
+    html = Path(d.value.path()).read_text(encoding="utf-8")
+    assert html.count("<tr class='k-decision'>") == 2                # the line played
+    assert html.count("<tr class='k-decision aside'>") == 2          # and the one rewound
+    assert "sports hall in Enschede" in html and "border cases first" in html
+    for op in (fac, coa, ind):
+        op.assert_offline_clean()

@@ -1,0 +1,365 @@
+"""The exercise room in the browser (`noodplan exercise serve`; docs/exercises.md).
+
+One page for both: the facilitator creates a room from the library and gets the join code;
+players join with the code and a role. The facilitator's page holds the room's facilitator key,
+a player's page its player token (bound to its role): nothing in the browser can name another
+role. Every page follows its room's `version` (a light poll, twice a second) and redraws when the
+facilitator or a player changed something, so everyone sees the consequences.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import solara
+from solara.alias import rv as v
+
+from experiments.exercise import roles as R
+from experiments.exercise.engine import indicators, summary
+from experiments.exercise.msel import library_names
+from model.scenario import ScenarioError
+from viz.exercise_room import ROOMS, Room
+
+POLL_S = 0.5
+KINDS = list(R.HOUSING_KINDS)
+TRACKS = ["regular", "accelerated", "border", "dublin"]
+
+
+def _follow(room: Room | None, seen: solara.Reactive[int]) -> None:
+    """Redraw when the room changes (polls its version; stops when the page goes)."""
+
+    def setup():
+        if room is None:
+            return None
+        stop = threading.Event()
+
+        def poll():
+            while not stop.wait(POLL_S):
+                if room.version != seen.value:
+                    seen.set(room.version)
+        threading.Thread(target=poll, name="noodplan-room-poll", daemon=True).start()
+        return stop.set
+    solara.use_effect(setup, [room.code if room else None])
+
+
+def _table(head: list[str], rows: list[list], cls: str):
+    return v.SimpleTable(dense=True, class_=cls, children=[
+        v.Html(tag="thead", children=[v.Html(tag="tr", children=[v.Html(tag="th", children=[h]) for h in head])]),
+        v.Html(tag="tbody", children=[v.Html(tag="tr", children=[v.Html(tag="td", children=[str(c)]) for c in r])
+                                      for r in rows])])
+
+
+def _figures(run) -> list[list]:
+    x = indicators(run.model)
+    return [["occupancy", f"{x['occupancy']:.1%}"],
+            ["central occupancy (Ter Apel)", f"{x['central_occupancy']:.1%}"],
+            ["without a bed", f"{x['unsheltered']:,.0f}"],
+            ["waiting for registration", f"{x['registration_backlog']:,.0f}"],
+            ["permit holders waiting", f"{x['permit_holders_waiting']:,.0f}"], ["plan phase", f"{x['plan_phase']:.0f}"],
+            ["in a bed / places", f"{x['in_bed']:,.0f} / {x['places']:,.0f}"]]
+
+
+@solara.component
+def Status(room: Room, tick: int = 0):
+    """`tick` (the room's version) makes it redraw when the room changed."""
+    run = room.run
+    solara.Markdown(f"**{run.exercise.title}** — room status: **{room.status}** · "
+                    f"turn {run.turn} of {run.exercise.turns} · day {run.day} · {run.date()}",
+                    style={"font-size": "15px"})
+    solara.Text(f"Turn {run.turn}, day {run.day}", classes=["np-ex-turn"])
+
+
+@solara.component
+def Log(room: Room, tick: int = 0):
+    rows = [[e["turn"], e["day"], e["kind"], e["role"] or "", e["what"], e["why"], e["detail"][:160]]
+            for e in reversed(room.run.log)]
+    # a new table per change (keyed on the room's version): it reaches the browser whole
+    _table(["turn", "day", "kind", "role", "what", "why", "detail"], rows, "np-ex-log").key(f"log-{tick}")
+
+
+@solara.component
+def Facilitator(room: Room, key: str, on_leave, on_fork):
+    seen = solara.use_reactive(room.version)
+    _follow(room, seen)
+    _ = seen.value
+    message = solara.use_reactive("")
+    snap_name = solara.use_reactive("t0")
+    rewind_to = solara.use_reactive(None)
+    inject = solara.use_reactive(None)
+    adhoc_title = solara.use_reactive("")
+    adhoc_text = solara.use_reactive("")
+    run = room.run
+
+    def act(f, *args):
+        def go():
+            try:
+                f(key, *args)
+                message.set("")
+            except ScenarioError as exc:
+                message.set(str(exc))
+        return go
+
+    def fork():
+        try:
+            new, new_key = ROOMS.fork(room, key, rewind_to.value or "")
+            message.set("")
+            on_fork(new, new_key)
+        except ScenarioError as exc:
+            message.set(str(exc))
+
+    with solara.Card("Facilitator"):
+        with solara.Row(style={"align-items": "baseline"}):
+            solara.Text("Join code:")
+            solara.Text(room.code, classes=["np-join-code"], style={"font-size": "22px", "font-weight": "bold",
+                                                                     "letter-spacing": "2px"})
+            solara.Button("Leave", on_click=on_leave, text=True)
+        Status(room, room.version)
+        solara.Text(f"state fingerprint {run.fingerprint()}", classes=["np-ex-fingerprint"],
+                    style={"color": "#666", "font-size": "12px"})
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            solara.Button("Start", on_click=act(room.start), classes=["np-ex-start"], color="primary")
+            solara.Button("Pause", on_click=act(room.pause), classes=["np-ex-pause"])
+            solara.Button("End turn (apply decisions, simulate)", on_click=act(room.advance),
+                          classes=["np-ex-advance"], color="primary", disabled=run.finished)
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
+            solara.InputText("Snapshot name", value=snap_name, continuous_update=True)
+            solara.Button("Snapshot", on_click=lambda: act(room.snapshot, snap_name.value)(),
+                          classes=["np-ex-snapshot"])
+            solara.Select("Snapshot to rewind to or fork from", values=list(run.snapshots), value=rewind_to,
+                          classes=["np-ex-snap-pick"])
+            solara.Button("Rewind", on_click=lambda: act(room.rewind, rewind_to.value or "")(),
+                          classes=["np-ex-rewind"])
+            solara.Button("Fork into a new room", on_click=fork, classes=["np-ex-fork"])
+        unfired = [j.id for j in run.exercise.injects if j.id not in run.book.fired]
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
+            solara.Select("Inject", values=unfired, value=inject, classes=["np-ex-inject-pick"])
+            solara.Button("Fire inject", on_click=lambda: act(room.fire, inject.value or "")(), classes=["np-ex-fire"])
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
+            solara.InputText("Ad-hoc inject title", value=adhoc_title, continuous_update=True)
+            solara.InputText("Ad-hoc inject text", value=adhoc_text, continuous_update=True)
+            solara.Button("Send ad-hoc inject", on_click=lambda: act(room.adhoc, adhoc_title.value, adhoc_text.value)())
+        if message.value:
+            solara.Error(message.value, classes=["np-ex-error"])
+        solara.Markdown("**Decisions submitted this turn** (they act when the turn ends)")
+        _table(["role", "decision", "why"], [[r, d.type + summary(d), d.why] for r, d in run.pending()],
+               "np-ex-pending")
+        players = sorted(set(room.players.values()))
+        solara.Text(f"Players joined: {', '.join(players) or 'none yet'}", classes=["np-ex-players"])
+        _table(["figure", "now"], _figures(run), "np-ex-figures")
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            name = room.exercise_name
+            with solara.FileDownload(lambda: room.report_html(key).encode("utf-8"), filename=f"{name}-report.html",
+                                     mime_type="text/html"):
+                solara.Button("After-action report (HTML)", icon_name="mdi-file-document", classes=["np-ex-report"])
+            with solara.FileDownload(lambda: room.save_json(key).encode("utf-8"), filename=f"{name}.exercise.json",
+                                     mime_type="application/json"):
+                solara.Button("Save exercise (JSON)", icon_name="mdi-content-save", classes=["np-ex-save"])
+        Lessons(room, key)
+    Log(room, room.version)
+
+
+@solara.component
+def Lessons(room: Room, key: str):
+    objective = solara.use_reactive("general")
+    text = solara.use_reactive("")
+    keys = ["general"] + [o.id for o in room.run.exercise.objectives]
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+        solara.Select("Lessons learned for", values=keys, value=objective)
+        solara.InputTextArea("Lessons learned", value=text, rows=2, continuous_update=True)
+        solara.Button("Keep", on_click=lambda: room.lesson(key, objective.value, text.value))
+
+
+@solara.component
+def Player(room: Room, token: str, on_leave):
+    seen = solara.use_reactive(room.version)
+    _follow(room, seen)
+    _ = seen.value
+    role = room.run.exercise.role(room.role_of(token))
+    rk = role.kind
+    run = room.run
+    kind_of = solara.use_reactive(rk.decisions[0])
+    kind = solara.use_reactive(None)
+    places = solara.use_reactive(100)
+    factor = solara.use_reactive(1.1)
+    province = solara.use_reactive(role.province or "")
+    regime = solara.use_reactive("crisis")
+    from_track = solara.use_reactive("regular")
+    to_track = solara.use_reactive("accelerated")
+    share = solara.use_reactive(0.2)
+    request = solara.use_reactive(1)
+    why = solara.use_reactive("")
+    message = solara.use_reactive("")
+    panel = run.panel(role.id)
+
+    def submit():
+        t = kind_of.value
+        d: dict = {"type": t, "why": why.value}
+        if t in ("open_places", "close_places", "raise_occupancy", "request_places"):
+            d["kind"] = kind.value or (rk.kinds.get(t) or KINDS)[0]
+        if t in ("open_places", "close_places", "request_places", "answer_request"):
+            d["places"] = places.value
+        if t == "raise_occupancy":
+            d["factor"] = factor.value
+        if t == "request_places" or (province.value and t in ("open_places", "close_places", "raise_occupancy")):
+            d["province"] = province.value or None
+        if t == "request_regime":
+            d["regime"] = regime.value
+        if t == "reprioritise":
+            d.update(from_track=from_track.value, to_track=to_track.value, share=share.value)
+        if t == "answer_request":
+            d["request"] = request.value
+        try:
+            room.submit(token, d)
+            message.set("")
+            why.set("")
+        except ScenarioError as exc:
+            message.set(str(exc))
+
+    with solara.Card(f"{role.title} ({role.id})"):
+        with solara.Row(style={"align-items": "baseline"}):
+            Status(room, room.version)
+            solara.Button("Leave", on_click=on_leave, text=True)
+        solara.Markdown(run.exercise.synopsis)
+        mine = [e for e in run.log if e["kind"] == "inject" and e["role"] in (None, role.id)]
+        if mine:
+            solara.Markdown("**Injects**")
+            _table(["day", "inject", "what you are told"],
+                   [[e["day"], e["what"], e["detail"]] for e in reversed(mine)], "np-ex-injects")
+        rows = _figures(run)
+        if "province" in panel:
+            p = panel["province"]
+            rows.append([f"{p['name']}: in a bed / places",
+                         f"{p['in_bed']:,} / {p['places']:,} ({p['occupancy']:.0%})"])
+        _table(["figure", "now"], rows, "np-ex-figures")
+        if "kinds" in panel:
+            _table(["location kind", "in a bed", "places"],
+                   [[k, f"{x['in_bed']:,}", f"{x['places']:,}"] for k, x in panel["kinds"].items()], "np-ex-kinds")
+        if "tracks" in panel:
+            _table(["IND track", "waiting (persons)", "decisions per day"],
+                   [[t, f"{x['waiting']:,}", f"{x['decisions_per_day']:g}"] for t, x in panel["tracks"].items()],
+                   "np-ex-tracks")
+        if panel.get("locations"):
+            _table(["location", "kind", "state", "in a bed", "places"],
+                   [[x["name"], x["kind"], x["state"] + (f" (opens day {x['opens_day']})" if x["state"] == "planned"
+                                                         else ""), f"{x['in_bed']:,}", f"{x['places']:,}"]
+                    for x in panel["locations"]], "np-ex-locations")
+        if panel["requests"]:
+            _table(["request", "from", "kind", "places"], [[q["number"], q["by"], q["kind"], q["places"]]
+                                                            for q in panel["requests"]], "np-ex-requests")
+        solara.Markdown("**Your decision** (acts when the facilitator ends the turn)")
+        t = kind_of.value
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}, classes=["np-ex-form"]):
+            solara.Select("Decision", values=list(rk.decisions), value=kind_of, classes=["np-ex-decision"])
+            kinds = rk.kinds.get(t)
+            if kinds:
+                solara.Select("Kind", values=list(kinds), value=kind.value or kinds[0], on_value=kind.set)
+                info = panel["decisions"][t]["kinds"].get(kind.value or kinds[0], {})
+                if info:
+                    solara.Text(f"lead time {info['lead_time_days']} days · "
+                                f"€{info['cost_per_100_places_per_day_eur']:,} per 100 places a day")
+            if t in ("open_places", "close_places", "request_places", "answer_request"):
+                solara.InputInt("Places", value=places, continuous_update=True)
+            if t == "raise_occupancy":
+                solara.InputFloat("Factor (1-2)", value=factor, continuous_update=True)
+            if t == "request_places" or (not rk.regional and t in ("open_places", "close_places", "raise_occupancy")):
+                solara.InputText("Province (empty: all)" if t != "request_places" else "Province", value=province,
+                                 continuous_update=True)
+            if t == "request_regime":
+                solara.Select("Regime", values=["crisis", "instrumentalisation", "force_majeure"], value=regime)
+            if t == "reprioritise":
+                solara.Select("From track", values=TRACKS, value=from_track)
+                solara.Select("To track", values=TRACKS, value=to_track)
+                solara.InputFloat("Share moved", value=share, continuous_update=True)
+            if t == "answer_request":
+                solara.InputInt("Request number", value=request, continuous_update=True)
+        solara.InputTextArea("Why (kept in the log)", value=why, rows=2, continuous_update=True)
+        solara.Button("Submit decision", on_click=submit, color="primary", classes=["np-ex-submit"],
+                      disabled=room.status != "running")
+        if room.status != "running":
+            solara.Text(f"The exercise is {room.status}: decisions open when the facilitator starts it.")
+        if message.value:
+            solara.Error(message.value, classes=["np-ex-error"])
+        _table(["decision", "why"], [[d.type + summary(d), d.why] for _, d in run.pending(role.id)],
+               "np-ex-my-pending")
+    Log(room, room.version)
+
+
+@solara.component
+def Page():
+    code = solara.use_reactive("")
+    role = solara.use_reactive(None)
+    exercise = solara.use_reactive(library_names()[0])
+    message = solara.use_reactive("")
+    mine = solara.use_reactive([])            # the facilitator's rooms on this page: [(room, key)]
+    current = solara.use_reactive(None)       # index into `mine` shown, or None
+    seat = solara.use_reactive(None)          # a player's (room, token)
+    solara.Title("noodplan — exercise room")
+    solara.Style(CSS)
+
+    def keep(room: Room, key: str) -> None:
+        mine.set([*mine.value, (room, key)])
+        current.set(len(mine.value) - 1)
+
+    with solara.Row(style={"padding": "6px 12px", "background": "#0b3d91", "color": "white",
+                           "align-items": "center", "flex-wrap": "wrap"}):
+        solara.Text("noodplan exercise room", style={"font-size": "20px", "font-weight": "bold"})
+        for i, (r, _) in enumerate(mine.value):
+            solara.Button(f"room {r.code}", on_click=lambda i=i: current.set(i), text=True,
+                          style={"color": "white"}, classes=["np-ex-room-tab"])
+        if mine.value:
+            solara.Button("new room", on_click=lambda: current.set(None), text=True, style={"color": "white"},
+                          classes=["np-ex-new-room"])
+    if seat.value is not None:
+        room, token = seat.value
+        Player(room, token, lambda: seat.set(None))
+        return
+    if current.value is not None:
+        room, key = mine.value[current.value]
+        Facilitator(room, key, lambda: current.set(None), keep)
+        return
+
+    def create():
+        try:
+            keep(*ROOMS.create(exercise.value))
+        except ScenarioError as exc:
+            message.set(str(exc))
+
+    def restore(file: dict):
+        try:
+            keep(*ROOMS.restore(file["data"], file.get("name") or "saved exercise"))
+        except ScenarioError as exc:
+            message.set(str(exc))
+
+    def join():
+        try:
+            room = ROOMS.get(code.value)
+            if role.value is None:
+                raise ScenarioError("join: role: choose your role")
+            seat.set((room, room.join(role.value)))
+        except ScenarioError as exc:
+            message.set(str(exc))
+
+    roles: list[str] = []
+    try:
+        if code.value.strip():
+            roles = [r.id for r in ROOMS.get(code.value).run.exercise.roles]
+    except ScenarioError:
+        roles = []
+    with solara.Row(style={"padding": "12px", "flex-wrap": "wrap", "align-items": "flex-start"}):
+        with solara.Card("Facilitator: create a room", style={"min-width": "320px"}):
+            solara.Select("Exercise", values=library_names(), value=exercise, classes=["np-ex-pick"])
+            solara.Button("Create room", on_click=create, color="primary", classes=["np-ex-create"])
+            solara.FileDrop("…or drop a saved exercise (JSON) to continue it in a new room", on_file=restore,
+                            lazy=False)
+        with solara.Card("Player: join a room", style={"min-width": "320px"}):
+            solara.InputText("Join code", value=code, continuous_update=True, classes=["np-ex-code"])
+            solara.Select("Role", values=roles, value=role, classes=["np-ex-role"])
+            solara.Button("Join", on_click=join, color="primary", classes=["np-ex-join"])
+        if message.value:
+            solara.Error(message.value, classes=["np-ex-error"])
+
+
+CSS = """
+.np-ex-log td, .np-ex-figures td, .np-ex-pending td { font-size: 13px; }
+div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
+"""

@@ -1,0 +1,229 @@
+"""Exercise rooms on one server: join codes, players bound to their role, the facilitator's controls.
+
+A `Room` holds one `ExerciseRun` (experiments.exercise). The facilitator creates it and gets the
+join code (80 random bits, `secrets`) and a facilitator key (128 bits) that only the facilitator's
+page holds. A player joins with the code and a role and gets a player token bound to that role:
+every decision is taken *as the token's role* (the role is never read from the request), so a
+player cannot act for another role. Rooms share nothing mutable; each has its own model and lock.
+
+Nothing here knows Solara: the page (`viz.exercise_app`) calls these methods, and readers follow
+`Room.version`, bumped after every change.
+"""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import threading
+import time
+from dataclasses import dataclass, field
+
+from experiments.exercise import report, savefile
+from experiments.exercise.engine import ExerciseRun
+from experiments.exercise.msel import load_exercise
+from model.scenario import ScenarioError
+from viz.session import world_for
+
+MAX_ROOMS = 32                      # rooms one server keeps (a workshop has a handful)
+CODE_BYTES = 10                     # 80 bits: a join code cannot be guessed
+
+
+class RoomError(ScenarioError):
+    """A refused room action; one line saying why."""
+
+
+def new_code() -> str:
+    """A join code: 80 random bits as 16 base-32 letters and digits in groups of four."""
+    raw = base64.b32encode(secrets.token_bytes(CODE_BYTES)).decode()
+    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+
+
+def normal_code(text: str) -> str:
+    """A code as typed (any case, with or without dashes or spaces) in its canonical form."""
+    raw = "".join(ch for ch in str(text).upper() if ch.isalnum())
+    return "-".join(raw[i:i + 4] for i in range(0, len(raw), 4))
+
+
+@dataclass
+class Room:
+    code: str
+    run: ExerciseRun
+    facilitator_key: str
+    exercise_name: str
+    status: str = "waiting"                         # waiting -> running <-> paused -> finished
+    players: dict[str, str] = field(default_factory=dict)      # player token -> role id
+    version: int = 0
+    created: float = field(default_factory=time.time)
+    lock: threading.RLock = field(default_factory=threading.RLock)
+
+    # -- everyone ------------------------------------------------------------------------------
+    def changed(self) -> None:
+        self.version += 1
+
+    def join(self, role_id: str) -> str:
+        """A player token for `role_id` (several players may share a role at one table)."""
+        with self.lock:
+            self.run.exercise.role(role_id)              # ScenarioError for an unknown role
+            token = secrets.token_urlsafe(16)
+            self.players[token] = role_id
+            self.changed()
+            return token
+
+    def role_of(self, token: str) -> str:
+        role = self.players.get(token)
+        if role is None:
+            raise RoomError("room: not a player of this room (join with the code and a role)")
+        return role
+
+    def submit(self, token: str, decision: dict) -> None:
+        """A decision of the token's role for this turn."""
+        with self.lock:
+            role = self.role_of(token)
+            if self.status != "running":
+                raise RoomError(f"room: the exercise is {self.status}; decisions are taken while it runs")
+            self.run.submit(role, decision)
+            self.changed()
+
+    def withdraw(self, token: str, index: int) -> None:
+        with self.lock:
+            self.run.withdraw(self.role_of(token), index)
+            self.changed()
+
+    # -- the facilitator -----------------------------------------------------------------------
+    def _facilitator(self, key: str) -> None:
+        if not secrets.compare_digest(str(key), self.facilitator_key):
+            raise RoomError("room: only the facilitator may do this")
+
+    def start(self, key: str) -> None:
+        with self.lock:
+            self._facilitator(key)
+            if self.status != "finished":
+                self.status = "running"
+            self.changed()
+
+    def pause(self, key: str) -> None:
+        with self.lock:
+            self._facilitator(key)
+            if self.status == "running":
+                self.status = "paused"
+            self.changed()
+
+    def advance(self, key: str) -> None:
+        with self.lock:
+            self._facilitator(key)
+            if self.status == "waiting":
+                self.status = "running"
+            self.run.advance()
+            if self.run.finished:
+                self.status = "finished"
+            self.changed()
+
+    def fire(self, key: str, inject_id: str) -> None:
+        with self.lock:
+            self._facilitator(key)
+            self.run.fire(inject_id)
+            self.changed()
+
+    def adhoc(self, key: str, title: str, synopsis: str) -> None:
+        with self.lock:
+            self._facilitator(key)
+            if not title.strip():
+                raise RoomError("inject: title: give a title")
+            self.run.adhoc(title.strip(), synopsis.strip())
+            self.changed()
+
+    def snapshot(self, key: str, name: str) -> None:
+        with self.lock:
+            self._facilitator(key)
+            if not name.strip():
+                raise RoomError("snapshot: name: give a name")
+            self.run.snapshot(name.strip())
+            self.changed()
+
+    def rewind(self, key: str, name: str) -> None:
+        with self.lock:
+            self._facilitator(key)
+            self.run.rewind(name)
+            if not self.run.finished and self.status == "finished":
+                self.status = "paused"
+            self.changed()
+
+    def lesson(self, key: str, objective: str, text: str) -> None:
+        with self.lock:
+            self._facilitator(key)
+            self.run.lesson(objective, text)
+            self.changed()
+
+    def report_html(self, key: str) -> str:
+        with self.lock:
+            self._facilitator(key)
+            return report.render(self.run)
+
+    def save_json(self, key: str) -> str:
+        import json
+
+        with self.lock:
+            self._facilitator(key)
+            return json.dumps(savefile.to_dict(self.run), indent=1)
+
+
+class Rooms:
+    """The rooms of one server process."""
+
+    def __init__(self) -> None:
+        self._rooms: dict[str, Room] = {}
+        self._lock = threading.Lock()
+
+    def _add(self, run: ExerciseRun, name: str) -> tuple[Room, str]:
+        key = secrets.token_urlsafe(16)
+        with self._lock:
+            if len(self._rooms) >= MAX_ROOMS:
+                oldest = min(self._rooms.values(), key=lambda r: r.created)
+                del self._rooms[oldest.code]           # the oldest room makes way
+            code = new_code()
+            while code in self._rooms:
+                code = new_code()
+            room = Room(code, run, key, name)
+            self._rooms[code] = room
+        return room, key
+
+    def create(self, exercise: str) -> tuple[Room, str]:
+        """A new room for a library exercise (or a file); returns it and the facilitator key."""
+        ex, sc = load_exercise(exercise)
+        return self._add(ExerciseRun(ex, sc, world=world_for(sc)), exercise)
+
+    def restore(self, data: bytes | str, source: str = "saved exercise") -> tuple[Room, str]:
+        """A new room continuing a saved exercise (`experiments.exercise.savefile`), paused."""
+        import json
+
+        if len(data) > savefile.MAX_BYTES:
+            raise RoomError(f"{source}: more than {savefile.MAX_BYTES:,} bytes; not a saved exercise")
+        try:
+            parsed = json.loads(data)
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise RoomError(f"{source}: not a saved noodplan exercise ({str(exc).splitlines()[0]})") from None
+        run = savefile.from_dict(parsed, source)
+        room, key = self._add(run, run.exercise.name)
+        room.status = "finished" if run.finished else "paused"
+        return room, key
+
+    def fork(self, room: Room, key: str, snapshot: str) -> tuple[Room, str]:
+        """A new room going on from a snapshot of `room` (which is left as it is)."""
+        with room.lock:
+            room._facilitator(key)
+            run = room.run.fork(snapshot)
+        new, new_key = self._add(run, room.exercise_name)
+        new.status = "paused"
+        return new, new_key
+
+    def get(self, code: str) -> Room:
+        room = self._rooms.get(normal_code(code))
+        if room is None:
+            raise RoomError("room: no room with this code (check the code with the facilitator)")
+        return room
+
+    def __len__(self) -> int:
+        return len(self._rooms)
+
+
+ROOMS = Rooms()          # the server's rooms (one process)

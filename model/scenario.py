@@ -681,10 +681,16 @@ def _check_names(sc: Scenario) -> None:
                 if e.province in known else f"unknown province {e.province!r} (known: {', '.join(known)})"))
         if e.regime is not None and e.regime not in {r.type for r in sc.regimes}:
             raise ValueError(f"events.{i}.regime: the scenario describes no {e.regime} regime (add it under regimes)")
-    for i, phase in enumerate(sc.plan.phases):       # (the Action schema cannot see this pair)
-        for j, a in enumerate(phase.actions):
-            if a.type == "request_places" and a.kind is None:
-                raise ValueError(f"plan.phases.{i}.actions.{j}.kind: request_places needs the kind of the new places")
+    for ladder, phases in (("phases", sc.plan.phases), ("front", sc.plan.front)):
+        for i, phase in enumerate(phases):
+            for j, a in enumerate(phase.actions):
+                where = f"plan.{ladder}.{i}.actions.{j}"
+                if a.type == "request_places" and a.kind is None:   # (the Action schema cannot see this pair)
+                    raise ValueError(f"{where}.kind: request_places needs the kind of the new places")
+                if a.province is not None and a.province not in world:
+                    raise ValueError(f"{where}.province: " + (
+                        f"{a.province!r} is outside this world (provinces: {', '.join(sc.provinces or [])})"
+                        if a.province in known else f"unknown province {a.province!r} (known: {', '.join(known)})"))
 
 
 def _check_size(sc: Scenario) -> None:

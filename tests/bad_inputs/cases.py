@@ -349,6 +349,12 @@ bad("plan", "request-without-kind", _PHASE.format("{type: request_places, places
 bad("plan", "indicator-unknown", "plan:\n  phases:\n    - {name: p, activate: [{indicator: mood, above: 0.5}],"
     " deactivate: [{indicator: occupancy, below: 0.1}], min_dwell_days: 1}\n")
 bad("plan", "no-phases", "plan: {phases: []}\n")
+bad("plan", "action-province-outside-world", _PHASE.format("{type: request_places, kind: emergency, places: 10, province: Utrecht}"),
+    "a real province, not in this world (provinces: [Zeeland])")
+_FRONT = ("plan:\n  front:\n    - {{name: f, activate: [{{indicator: central_occupancy, above: 0.9}}],"
+          " deactivate: [{{indicator: central_occupancy, below: 0.3}}], min_dwell_days: 1, actions: [{}]}}\n")
+bad("plan", "front-province-empty", _FRONT.format("{type: onward_placement, after_days: 3, province: ''}"),
+    "an empty province name on the front ladder (found by the loader fuzz test)")
 
 # --- names ------------------------------------------------------------------------------------
 bad("names", "province-unknown", "provinces: [Atlantis]\n", "found when the world is built, not by validate")

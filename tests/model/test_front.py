@@ -223,7 +223,7 @@ def test_front_actions_need_a_national_ladder_and_a_province_in_the_world():
     sc = load_scenario("baseline").model_copy(deep=True)
     sc.provinces = ["Groningen"]
     sc.plan.front[1].actions[2].province = "Zeeland"
-    with pytest.raises(ScenarioError, match=r"plan.front.1.actions.2.province: 'Zeeland' is not in this world"):
+    with pytest.raises(ScenarioError, match=r"plan.front.1.actions.2.province: 'Zeeland' is outside this world"):
         prepare(sc, days=5)
 
 

@@ -6,7 +6,8 @@ import sys
 import pytest
 import yaml
 
-from model.scenario import SCENARIO_DIR, ScenarioError, builtin_names, from_dict, json_schema, load_scenario
+from model.scenario import (SCENARIO_DIR, ScenarioError, builtin_names, from_dict, json_schema, load_scenario,
+                            validate_scenario)
 
 
 def _base():
@@ -121,3 +122,17 @@ def test_a_decision_during_a_run_gets_the_checks_of_an_event():
     assert m.state.params.chain.dublin_share == 0.12 and not m.state.event_log
     m.apply(Event(date=today, action="set", parameter="chain.screening_days", value=9))
     assert m.state.params.chain.screening_days == 9 and m.state.event_log[-1]["source"] == "decision"
+
+
+@pytest.mark.parametrize("ladder", ["phases", "front"])
+def test_a_plan_action_in_a_province_outside_the_world_is_refused_at_load(ladder):
+    """Both ladders' actions are checked where the scenario is loaded (the loader fuzz test found an
+    empty province on the front ladder that only the run refused)."""
+    d = load_scenario("mass-arrival").model_dump()
+    d["provinces"] = ["Utrecht"]
+    d["plan"][ladder][0]["actions"][0]["province"] = "Zeeland"
+    with pytest.raises(ScenarioError, match=rf"x.yaml: plan\.{ladder}\.0\.actions\.0\.province: 'Zeeland' is outside"):
+        validate_scenario(from_dict(d, "x.yaml"))
+    d["plan"][ladder][0]["actions"][0]["province"] = ""
+    with pytest.raises(ScenarioError, match=rf"plan\.{ladder}\.0\.actions\.0\.province: unknown province ''"):
+        validate_scenario(from_dict(d, "x.yaml"))

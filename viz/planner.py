@@ -109,20 +109,15 @@ def planner_series(snap: Snapshot, counterfactual_cost: np.ndarray | None = None
                       f"{kids[-1]:,.0f}" if d else "–", "minors in emergency or crisis emergency locations",
                       kids, t, w))
 
-    rate_all, rate_kids = moves_per_person_year(snap)
-    all_so_far, kids_so_far = moves_so_far(snap)
-    t, w = _trend(rate_all, lambda v: f"{v:.2f}")
-    out.append(Figure("moves", "Moves per person-year (verhuisbewegingen)",
-                      f"{rate_all[-1]:.2f}" if d and np.isfinite(rate_all[-1]) else "–",
-                      (f"last {WINDOW_DAYS} days; run so far {all_so_far:.2f}" if d
-                       else "persons moved per year in a bed"),
-                      rate_all, t, w))
-    t, w = _trend(rate_kids, lambda v: f"{v:.2f}")
-    out.append(Figure("moves-children", "Moves per child-year",
-                      f"{rate_kids[-1]:.2f}" if d and np.isfinite(rate_kids[-1]) else "–",
-                      (f"last {WINDOW_DAYS} days; run so far {kids_so_far:.2f}" if d
-                       else "minors moved per year in a bed"),
-                      rate_kids, t, w))
+    rates, so_far = moves_per_person_year(snap), moves_so_far(snap)
+    for key, title, who, rate, total in zip(("moves", "moves-children"),
+                                            ("Moves per person-year (verhuisbewegingen)", "Moves per child-year"),
+                                            ("persons", "minors"), rates, so_far):
+        t, w = _trend(rate, lambda v: f"{v:.2f}")
+        out.append(Figure(key, title, f"{rate[-1]:.2f}" if d and np.isfinite(rate[-1]) else "–",
+                          (f"last {WINDOW_DAYS} days; run so far {total:.2f}" if d
+                           else f"{who} moved per year in a bed"),
+                          rate, t, w))
 
     wait, wait_p90 = decision_time_days(snap)
     median, p90 = _last_finite(wait), _last_finite(wait_p90)

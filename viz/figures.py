@@ -39,9 +39,11 @@ KIND_RGBA = np.array([matplotlib.colors.to_rgba(KIND_COLOURS[k]) for k in KIND_N
 
 
 def encode_png(canvas: FigureCanvasAgg) -> bytes:
+    """The canvas as PNG, without its alpha channel (the figures are opaque): a tenth smaller and
+    quicker to encode."""
     img = Image.frombuffer("RGBA", canvas.get_width_height(), canvas.buffer_rgba(), "raw", "RGBA", 0, 1)
     buf = io.BytesIO()
-    img.save(buf, format="PNG", compress_level=1)
+    img.convert("RGB").save(buf, format="PNG", compress_level=1)
     return buf.getvalue()
 
 
@@ -236,8 +238,10 @@ class MapCanvas:
         self.footer = self.fig.text(0.02, 0.008, "Markers: reception locations (synthetic portfolio), area ~ persons\n"
                                     "present; placed at their municipality's centre. Grey: no data.",
                                     fontsize=7 * k, color="#555555", va="bottom")
-        self.blit = Blit(self.fig, [self.scatter, self.title, self.subtitle],   # the legend is background
-                         paint=self._paint, key=lambda: ("map", s.sc.country, W, self.cbar_key))
+        # the legend and the title (drawing text is slow: the title changes only with the colouring)
+        # are background; the markers and the date change every day
+        self.blit = Blit(self.fig, [self.scatter, self.subtitle], paint=self._paint,
+                         key=lambda: ("map", s.sc.country, W, self.cbar_key, self.title.get_text()))
         self._shown = np.empty(0, np.int64)
 
     def _colorbar(self, metric: str, norm, cmap) -> None:
@@ -295,7 +299,10 @@ class MapCanvas:
         self.scatter.set_facecolors(KIND_RGBA[L.kind[show]])
         self._shown = np.flatnonzero(show) if show_locations else np.empty(0, np.int64)
         label, _ = MAP_METRICS[metric]
-        self.title.set_text(f"{label} — {MAP_LEVELS[level]}")
+        title = f"{label} — {MAP_LEVELS[level]}"
+        if title != self.title.get_text():
+            self.title.set_text(title)
+            self.blit.invalidate()
         note = " — plan not active" if metric == "phase" and not session.snapshot().plan_active else ""
         self.subtitle.set_text(f"{session.state.world.dates[max(session.day - 1, 0)]} "
                                f"(day {session.day} of {session.horizon}){note}")

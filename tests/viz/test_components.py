@@ -32,6 +32,28 @@ def click(rc, label: str) -> None:
     rc.find(v.Btn, children=[label]).widget.click()
 
 
+def html_of(rc, cls: str) -> str:
+    """The markup of the one HTML widget with class `cls` (parts drawn as one widget)."""
+    (w,) = [w for w in rc.find(solara.widgets.HTML).widgets if cls in w.attributes.get("class", "").split()]
+    return w.unsafe_innerHTML
+
+
+def card_values(rc) -> list[str]:
+    import re
+    from html import unescape
+
+    return [unescape(x) for x in re.findall(r'class="np-card-value"[^>]*>(.*?)</div>', html_of(rc, "np-cards"))]
+
+
+def log_rows(rc) -> list[list[str]]:
+    """The rows the decision log shows (one HTML widget: `components.html_table`)."""
+    import re
+    from html import unescape
+
+    body = html_of(rc, "np-eventlog").split("<tbody>")[1]
+    return [[unescape(c) for c in re.findall(r"<td>(.*?)</td>", tr)] for tr in re.findall(r"<tr>(.*?)</tr>", body)]
+
+
 @pytest.fixture
 def page():
     _box, rc = solara.render(app.Page(), handle_error=False)
@@ -52,7 +74,7 @@ def test_page_steps_and_redraws(page):
     click(page, "Step a day")
     assert day_text(page).startswith("Day 8 of 730")
     assert len(page.find(FigureWidget).widget.data[0].y) == 8
-    values = [w.children[0] for w in page.find(v.Html, class_="np-card-value").widgets]
+    values = card_values(page)
     assert len(values) == 9 and all(values)
 
 
@@ -247,10 +269,12 @@ def test_decision_log_shows_every_entry_filters_and_exports():
         pages = rc.find(v.Html, class_="np-log-page").widget.children[0]
         n_pages = int(pages.split()[-1])
         assert n_pages == int(np.ceil(len(all_rows) / 15))
-        seen = len(rc.find(v.SimpleTable, class_="np-eventlog").widget.children[1].children)
+        newest = all_rows[-1]
+        assert log_rows(rc)[0] == [str(x) for x in (newest.date, newest.kind, newest.where, newest.what, newest.why)]
+        seen = len(log_rows(rc))
         for _ in range(n_pages - 1):
             click(rc, "Older")
-            seen += len(rc.find(v.SimpleTable, class_="np-eventlog").widget.children[1].children)
+            seen += len(log_rows(rc))
         assert seen == len(all_rows)          # every entry is reachable
     finally:
         rc.close()

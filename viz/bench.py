@@ -77,16 +77,23 @@ def fastest_play(scenario: str) -> tuple[float, int]:
 @dataclass
 class WidgetUpdates:
     """What a render touched: `sent` widget properties changed (each one a message to the
-    browser), `reconciled` widgets whose properties Solara's renderer (reacton) set again."""
+    browser), `reconciled` widgets whose properties Solara's renderer (reacton) set again, and
+    `wire_bytes` of the messages to the browser, serialised as Solara's server does."""
     sent: int = 0
     reconciled: int = 0
+    wire_bytes: int = 0
 
 
 @contextlib.contextmanager
 def count_widget_updates() -> Iterator[WidgetUpdates]:
-    """Count widget updates while the block runs (this thread and others)."""
+    """Count widget updates while the block runs (this thread and others). Without a browser
+    widget messages go nowhere; here each changed property is also serialised as the server would
+    put it on the websocket (`Widget.get_state`, then `solara.server.kernel.json_dumps`), so that
+    cost is part of what is timed."""
     import ipywidgets
     import reacton.core
+    from ipywidgets.widgets.widget import _remove_buffers
+    from solara.server.kernel import json_dumps
 
     n = WidgetUpdates()
     notify, update = ipywidgets.Widget.notify_change, reacton.core.Element._update_widget
@@ -94,6 +101,9 @@ def count_widget_updates() -> Iterator[WidgetUpdates]:
     def counted_notify(self, change):
         if change["name"] in self.keys:
             n.sent += 1
+            state, paths, buffers = _remove_buffers(self.get_state(key=change["name"]))
+            n.wire_bytes += len(json_dumps({"method": "update", "state": state, "buffer_paths": paths}))
+            n.wire_bytes += sum(memoryview(b).nbytes for b in buffers)
         return notify(self, change)
 
     def counted_update(self, *args, **kwargs):
@@ -209,7 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"{args.scenario}: day + redraw, Solara page render ({args.days} days): {ms([c.seconds for c in page])} "
           f"(CPU {ms([c.cpu_seconds for c in page])}); widget updates per click: "
           f"{statistics.median(c.updates.sent for c in page):.0f} properties sent, "
-          f"{statistics.median(c.updates.reconciled for c in page):.0f} widgets reconciled")
+          f"{statistics.median(c.updates.reconciled for c in page):.0f} widgets reconciled, "
+          f"{statistics.median(c.updates.wire_bytes for c in page) / 1e3:.0f} kB to the browser")
     if busy:
         print(f"{args.scenario}: the same while the page's background work runs ({len(busy)} days): "
               f"{ms([c.seconds for c in busy])}")

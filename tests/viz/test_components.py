@@ -78,6 +78,29 @@ def test_page_steps_and_redraws(page):
     assert len(values) == 9 and all(values)
 
 
+def test_a_day_touches_few_widgets_and_the_time_line_sends_only_values(page):
+    """What a "Step a day" costs the page, in counts that do not depend on the machine's load
+    (`python -m viz.bench` times it): widget properties sent, widgets Solara reconciles (all of
+    the page's: the cards and the decision log are one widget each) and bytes to the browser.
+    Today 7 properties, 118 widgets, some 145 kB (most of it the map's PNG); before the cards,
+    the log table and the time line were slimmed 24 properties, 264 widgets. Bounds with margin."""
+    from viz import bench, plots
+
+    click(page, "Step a week")
+    ups = []
+    for _ in range(3):
+        with bench.count_widget_updates() as n:
+            click(page, "Step a day")
+        ups.append(n)
+    assert day_text(page).startswith("Day 10 of 730")
+    assert all(u.sent <= 12 and u.reconciled <= 160 and u.wire_bytes < 300_000 for u in ups), ups
+    # the daily traces have no dates of their own: first date and a day's step, values as floats
+    fw = page.find(FigureWidget).widget
+    stage = fw.data[0]
+    assert stage.x is None and stage.x0 == "2025-07-01" and stage.dx == plots.DAY_MS
+    assert len(stage.y) == 10 and np.asarray(stage.y).dtype == np.float64
+
+
 def test_play_at_the_fastest_speed_pauses_and_never_overloads_the_render_loop(page):
     """Bug 1: 'Too many renders … Another thread changes state during every render pass', Pause
     did nothing. Playing at the fastest speed must show progress and stop on Pause."""

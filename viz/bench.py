@@ -212,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--browser", action="store_true", help="also time the first page in chromium")
     ap.add_argument("--runs", type=int, default=5, help="page loads with --browser")
     args = ap.parse_args(argv)
+    load_at_start = os.getloadavg()[0]
     ms = lambda xs: f"median {statistics.median(xs) * 1e3:.1f} ms, p90 {sorted(xs)[int(0.9 * len(xs))] * 1e3:.1f} ms"  # noqa: E731
     drawing = drawing_path(args.scenario, args.days)
     print(f"{args.scenario}: day + redraw, drawing path ({args.days} days): {ms(drawing)}")
@@ -226,7 +227,7 @@ def main(argv: list[str] | None = None) -> int:
               f"{ms([c.seconds for c in busy])}")
     secs, frames = fastest_play(args.scenario)
     print(f"{args.scenario}: two-year Play at the fastest speed: {secs:.1f} s, {frames} distinct days shown")
-    print(f"load average (1 min) at the end: {os.getloadavg()[0]:.1f}")
+    print(f"load average (1 min): {load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
     if args.browser:
         t, steps = first_page(args.runs)
         print(f"first page ready ({args.runs} loads): median {statistics.median(t):.2f} s, "

@@ -311,6 +311,24 @@ def test_plain_trigger():
         "occupancy below 90% of usable places for 14 days and fewer than 1 people without a bed for 14 days"
 
 
+def test_map_png_holds_exactly_the_drawn_pixels():
+    """`encode_png` writes the PNG itself (unfiltered rows, zlib): a standard decoder gets back
+    the canvas's pixels, every one, without the alpha channel."""
+    import io
+
+    from PIL import Image
+
+    s = Session("baseline")
+    s.step(3)
+    m = MapCanvas(s)
+    m.update(s)
+    png = m.png()
+    drawn = np.asarray(m.fig.canvas.buffer_rgba())[:, :, :3]
+    decoded = Image.open(io.BytesIO(png))
+    assert decoded.mode == "RGB" and decoded.size == m.fig.canvas.get_width_height()
+    assert np.array_equal(np.asarray(decoded), drawn)
+
+
 def test_map_footer_fits_and_phases_stand_apart_from_markers():
     """Bug 8: the map footer was cut ('Grey: no dat'); crisis markers red on the red phase map."""
     s = Session("baseline")

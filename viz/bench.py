@@ -7,7 +7,8 @@
   also while it still runs (the first seconds after a page opens); with the widget updates per
   click, which do not depend on the machine's load: widget properties changed (what is sent to
   the browser) and widgets reconciled by Solara's renderer (reacton);
-* a two-year Play at the fastest speed through the page's player (frames drawn by real renders).
+* a two-year Play at the fastest speed through the page's player (frames drawn by real renders),
+  once the page's background work is done.
 * first page ready (with --browser): a `noodplan ui` server and Debian's chromium, offline;
   from navigation until the day, the map and the charts are shown; and a day + redraw as the
   browser sees it (click "Step a day" until the new charts image arrives).
@@ -61,6 +62,8 @@ def fastest_play(scenario: str) -> tuple[float, int]:
 
     _, rc = solara.render(app.Page(), handle_error=False)
     try:
+        while not background_done():     # the counterfactual and the next spare session
+            time.sleep(0.05)
         rc.find(v.Select, label="Speed").widget.v_model = "as fast as possible"
         day = lambda: int(rc.find(v.Html, class_="np-day").widget.children[0].split()[1])  # noqa: E731
         frames = []

@@ -117,9 +117,7 @@ def refit(base: Scenario, rec: RecordAsOf, seeds: Sequence[int] = (1,), xatol: f
         theta = math.exp(log_theta)
         rel = []
         for seed in seeds:
-            s = prepare(sc, seed=seed, world=world)
-            for k in s.sc.chain.decisions_per_day:
-                s.sc.chain.decisions_per_day[k] *= theta
+            s = prepare(with_ind_factor(sc, theta), seed=seed, world=world)
             while s.day < max(days) + 1:
                 run_day(s)
             x = s.recorder.scalars

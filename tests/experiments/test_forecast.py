@@ -19,7 +19,8 @@ from experiments.forecast.inflow import (daily_paths, errors_as_of, persistence_
                                          walk_sigma)
 from experiments.forecast.origins import from_record, from_run, record_scenario
 from experiments.forecast.record import FutureDataError, RecordAsOf, known_on
-from experiments.forecast.refit import uncalibrated, window
+from experiments.forecast import refit as refit_module
+from experiments.forecast.refit import refit, uncalibrated, window
 from experiments.history import RecordPoint
 from model import prognosis as pg
 from model import snapshot
@@ -140,6 +141,23 @@ def test_uncalibrated_keeps_nothing_the_2020_calibration_fitted():
     assert sc.housing.supply_persons_per_year == base.housing.supply_persons_per_year
     assert not any(k.startswith(("2014", "2015", "2016")) for k in sc.housing.targets)
     assert not any("IND capacity" in e.label for e in sc.events)
+
+
+def test_the_refit_runs_with_the_ind_capacity_it_tries(monkeypatch):
+    # The rules read the run's parameters (State.params), not the scenario: each θ the search tries
+    # must be the decisions per day the run decides with (it was not, for a while: θ had no effect).
+    seen = []
+
+    def day(s):
+        seen.append(s.params.chain.decisions_per_day["regular"])
+        s.day += 1
+
+    monkeypatch.setattr(refit_module, "run_day", day)
+    clean = uncalibrated(load_scenario("hindcast-2015"))
+    fit = refit(clean, RecordAsOf(D(2018, 1, 1)), xatol=1.0)
+    tried = [theta * clean.chain.decisions_per_day["regular"] for theta, _ in fit.evaluations]
+    assert sorted(set(seen)) == pytest.approx(sorted(set(tried)))
+    assert len(set(tried)) == len(fit.evaluations) > 1
 
 
 # --- starts -------------------------------------------------------------------------------------

@@ -29,15 +29,17 @@ from scipy import optimize
 from experiments.calibrate import AMPLE_FACTOR, FREE
 from experiments.forecast.inflow import persistence_from_record
 from experiments.forecast.origins import record_scenario, record_world
-from experiments.forecast.record import RecordAsOf
+from experiments.forecast.record import RecordAsOf, last_month, mean_rate
 from experiments.history import RecordPoint
 from model.events import set_path
 from model.rulebook import run_day
-from model.scenario import Scenario, get_path, load_scenario
+from model.scenario import RampPoint, Scenario, get_path, load_scenario
 from model.simulate import prepare
 
 BOUNDS = (0.2, 5.0)          # θ search range
 WINDOW_DAYS = 730            # the refit looks back this far (at least)
+IND_CAPACITY = ("budget", "constant", "budget-refit")   # rolling backtest: how the IND's capacity is set
+RAMP_RANGE = (0.1, 5.0)      # model.scenario.RampPoint.factor
 
 
 def uncalibrated(sc: Scenario, reference: Scenario | None = None) -> Scenario:
@@ -62,6 +64,50 @@ def with_ind_factor(sc: Scenario, theta: float) -> Scenario:
     for k in sc.chain.decisions_per_day:
         sc.chain.decisions_per_day[k] *= theta
     return sc
+
+
+def budget_ramp(rec: RecordAsOf, first: dt.date, last: dt.date, decisions_per_day: float) -> list[RampPoint]:
+    """IND capacity that follows its budget, as factors on a scenario whose tracks decide
+    `decisions_per_day` persons a day together.
+
+    The IND is a labour-capacity organisation financed on the multi-year production forecast (MPP):
+    each year the IND and the ministry set how many cases it can decide from the capacity the
+    budget pays for, and hearing and deciding staff take 9-12 months to hire and train
+    (docs/forecast.md, *IND capacity that follows its budget*). So capacity does not follow the
+    backlog of the day, and capacity raised for a peak ends once the budget follows lower arrivals.
+    The rule: in calendar year Y the IND decides, per day, θ times the first applications per day
+    of the 12 months known on 1 January Y (the persistence rate the MPP starts from); the factor
+    here is that rate / `decisions_per_day`, and `refit` fits θ. A year that begins after the
+    origin gets the rate known on the origin (the forecaster's best guess of the budget to come).
+    Steps on 1 January (the year before holds to 31 December); years before any known inflow are
+    left out (the ramp is flat before its first point). Read only through `rec` (later figures
+    are refused)."""
+    if decisions_per_day <= 0:
+        raise ValueError("budget_ramp: the scenario's IND decides nobody (decisions_per_day sum to 0)")
+    points: list[RampPoint] = []
+    for year in range(first.year, last.year + 1):
+        jan1 = dt.date(year, 1, 1)
+        first_apps = (rec.as_of(jan1) if jan1 <= rec.origin else rec).monthly_inflow("first")
+        end = last_month(first_apps)
+        rate = mean_rate(first_apps, end) if end is not None else None
+        if rate is None:
+            continue
+        factor = rate / decisions_per_day
+        if not RAMP_RANGE[0] <= factor <= RAMP_RANGE[1]:
+            raise ValueError(f"budget_ramp: {year}'s budget ({rate:.1f} first applications a day) is {factor:.2f} "
+                             f"times the scenario's {decisions_per_day:g} decisions a day, outside the ramp's "
+                             f"{RAMP_RANGE[0]:g}-{RAMP_RANGE[1]:g}")
+        if points:
+            points.append(RampPoint(date=jan1 - dt.timedelta(days=1), factor=points[-1].factor))
+        points.append(RampPoint(date=jan1, factor=factor))
+    return points
+
+
+def with_budget_ramp(sc: Scenario, rec: RecordAsOf, first: dt.date, last: dt.date) -> Scenario:
+    """`sc` with its IND productivity ramp replaced by `budget_ramp` from `first` to `last`."""
+    sc = sc.model_copy(deep=True)
+    sc.chain.decision_capacity_ramp = budget_ramp(rec, first, last, sum(sc.chain.decisions_per_day.values()))
+    return Scenario.model_validate(sc.model_dump())
 
 
 def ample(sc: Scenario, persons: float) -> Scenario:

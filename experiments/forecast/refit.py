@@ -72,8 +72,10 @@ def budget_ramp(rec: RecordAsOf, first: dt.date, last: dt.date, decisions_per_da
 
     The IND is a labour-capacity organisation financed on the multi-year production forecast (MPP):
     each year the IND and the ministry set how many cases it can decide from the capacity the
-    budget pays for, and hearing and deciding staff take 9-12 months to hire and train
-    (docs/forecast.md, *IND capacity that follows its budget*). So capacity does not follow the
+    budget pays for, and hearing and deciding staff take 9-12 months to hire and train (Kamerstuk
+    19 637 nr. 2119, 2016: the MPP is set each autumn for next year's operational planning; Aanhangsel
+    Handelingen 2023-2024 nr. 1704; IND news 15 December 2021 and 4 July 2022; docs/forecast.md,
+    *IND capacity that follows its budget*). So capacity does not follow the
     backlog of the day, and capacity raised for a peak ends once the budget follows lower arrivals.
     The rule: in calendar year Y the IND decides, per day, θ times the first applications per day
     of the 12 months known on 1 January Y (the persistence rate the MPP starts from); the factor

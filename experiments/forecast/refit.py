@@ -14,6 +14,10 @@ count in between (persons in reception, and permit holders where counted); the o
 mean squared relative error, minimised over ln θ in [ln 0.2, ln 5] (bounded Brent search). θ is
 the parameter the 2020 calibration found moving most between periods (×1.36 from 2016, ×0.44
 from 2018), and the one persons in reception respond to most strongly in the model (docs/forecast.md).
+
+`budget_ramp` instead makes the IND's capacity follow its budget — each year the first applications
+a day of the 12 months known on 1 January — with nothing fitted (the rolling backtest's default: a
+θ refitted on a window where the IND's queue empties is only bounded from below; docs/forecast.md).
 """
 
 from __future__ import annotations
@@ -77,9 +81,10 @@ def budget_ramp(rec: RecordAsOf, first: dt.date, last: dt.date, decisions_per_da
     Handelingen 2023-2024 nr. 1704; IND news 15 December 2021 and 4 July 2022; docs/forecast.md,
     *IND capacity that follows its budget*). So capacity does not follow the
     backlog of the day, and capacity raised for a peak ends once the budget follows lower arrivals.
-    The rule: in calendar year Y the IND decides, per day, θ times the first applications per day
-    of the 12 months known on 1 January Y (the persistence rate the MPP starts from); the factor
-    here is that rate / `decisions_per_day`, and `refit` fits θ. A year that begins after the
+    The rule: in calendar year Y the IND decides, per day, the first applications per day of the 12
+    months known on 1 January Y (the persistence rate the MPP starts from: the budget pays for
+    deciding the inflow expected); the factor here is that rate / `decisions_per_day`. (The rolling
+    backtest's `budget-refit` multiplies it by a refitted θ; its default `budget` does not.) A year that begins after the
     origin gets the rate known on the origin (the forecaster's best guess of the budget to come).
     Steps on 1 January (the year before holds to 31 December); years before any known inflow are
     left out (the ramp is flat before its first point). Read only through `rec` (later figures

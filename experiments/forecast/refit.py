@@ -84,8 +84,9 @@ def budget_ramp(rec: RecordAsOf, first: dt.date, last: dt.date, decisions_per_da
     The rule: in calendar year Y the IND decides, per day, the first applications per day of the 12
     months known on 1 January Y (the persistence rate the MPP starts from: the budget pays for
     deciding the inflow expected); the factor here is that rate / `decisions_per_day`. (The rolling
-    backtest's `budget-refit` multiplies it by a refitted θ; its default `budget` does not.) A year that begins after the
-    origin gets the rate known on the origin (the forecaster's best guess of the budget to come).
+    backtest's `budget-refit` multiplies it by a refitted θ; its default `budget` does not.) A year
+    that begins after the origin gets the rate known on the origin (the forecaster's best guess of
+    the budget to come).
     Steps on 1 January (the year before holds to 31 December); years before any known inflow are
     left out (the ramp is flat before its first point). Read only through `rec` (later figures
     are refused)."""

@@ -231,6 +231,10 @@ class MapCanvas:
         ax.set_xlim(*r.xlim)
         ax.set_ylim(*r.ylim)
         self.rgba = np.full((*r.labels.shape, 4), 255, np.uint8)   # the painted map, in pixels
+        # pixels the day paints: land and the borders; the sea stays the background's, where the
+        # legend of the locations is drawn (painting the sea white hid it)
+        self.land = (r.labels >= 0) | r.province_border
+        self.painted = self.land
         self.origin = (round(H - (r.axes_rect[1] + r.axes_rect[3]) * H), round(r.axes_rect[0] * W))
         self.loc_xy = np.empty((0, 2))
         # a white rim keeps every marker visible on any colour of the map below it
@@ -290,6 +294,7 @@ class MapCanvas:
         elif level == "safety regions":
             rgba[_unit_border(r, f_unit)] = (110, 110, 110, 255)
         rgba[r.province_border] = (60, 60, 60, 255)
+        painted = self.land
         if isinstance(selected, (int, np.integer)):
             selected = ("municipality", int(selected))
         if selected is not None and selected[0] in ("municipality", "province", "region"):
@@ -297,8 +302,11 @@ class MapCanvas:
             f_sel = self.f_unit[grouping[selected[0]]]
             feats = np.flatnonzero(f_sel == selected[1])
             if len(feats):
-                rgba[geo.outline(np.isin(r.labels, feats))] = (11, 61, 145, 255)
+                ring = geo.outline(np.isin(r.labels, feats))
+                rgba[ring] = (11, 61, 145, 255)
+                painted = self.land | ring
         self.rgba = rgba
+        self.painted = painted
         self._colorbar(metric, norm, cmap)
         L = s.locs
         if len(self.loc_xy) != L.n:
@@ -321,7 +329,8 @@ class MapCanvas:
     def _paint(self, buf: np.ndarray) -> None:
         y, x = self.origin
         h, w = self.rgba.shape[:2]
-        buf[y:y + h, x:x + w] = self.rgba
+        # a pixel as one uint32: a masked copy of 1 value per pixel, not 4
+        np.copyto(buf[y:y + h, x:x + w].view(np.uint32)[..., 0], self.rgba.view(np.uint32)[..., 0], where=self.painted)
 
     def png(self) -> bytes:
         return self.blit.png()

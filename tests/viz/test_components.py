@@ -346,6 +346,30 @@ def test_map_footer_fits_and_phases_stand_apart_from_markers():
     assert m.scatter.get_edgecolors()[0][:3].tolist() == [1.0, 1.0, 1.0]   # a white rim on every marker
 
 
+def test_map_shows_the_locations_legend_after_a_day_is_painted():
+    """The legend of the location markers sits over the sea; the day's colouring painted the sea
+    white over it, so it never showed. Its every entry's marker colour must be on the PNG, inside
+    the legend's box, after a day (and after a selection outline)."""
+    import io
+
+    import matplotlib.colors as mc
+    from PIL import Image
+
+    s = Session("baseline")
+    s.step(2)
+    m = MapCanvas(s)
+    for selected in (None, ("province", 0)):
+        m.update(s, selected=selected, show_locations=False)     # no markers: only the legend has their colours
+        pixels = np.asarray(Image.open(io.BytesIO(m.png())))
+        box = m.legend.get_window_extent(m.fig.canvas.get_renderer())
+        H = pixels.shape[0]
+        inside = pixels[int(H - box.y1):int(H - box.y0) + 1, int(box.x0):int(box.x1) + 1].reshape(-1, 3).astype(int)
+        assert (inside < 200).any(axis=1).sum() > 100                  # text and markers, not a white box
+        for handle in m.legend.legend_handles:
+            colour = np.array(mc.to_rgb(handle.get_color())) * 255
+            assert (np.abs(inside - colour).sum(axis=1) < 30).any(), handle.get_label()
+
+
 def test_initial_stock_path_says_where_the_run_found_them():
     """Bug 9: people in reception at the start showed a day-0 'intake' with 0 km."""
     s = Session("baseline")

@@ -39,7 +39,7 @@ def keyed_uniform(keys: np.ndarray, salt: int) -> np.ndarray:
     mask = _SALT_MASKS.get(salt)
     if mask is None:
         mask = _SALT_MASKS[salt] = np.uint64((salt * int(_GOLDEN)) & _MASK64)
-    z = keys.astype(np.uint64, copy=False) ^ mask
+    z = (keys if keys.dtype == np.uint64 else keys.astype(np.uint64)) ^ mask
     z = _splitmix64(z)
     z >>= _S11
     return z * _TWO_TO_MINUS_53   # exact: z < 2**53 converts to float64 without rounding

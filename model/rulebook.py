@@ -27,7 +27,7 @@ from model.lines import Line, pass_on, ramp_factor, serve, serve_lines, serve_pr
 from model.placement import REGULAR_KINDS, close_locations, find_beds, kind_table, member, settle_in_central
 from model.relocation import end_contracts, relocate
 from model.state import (PROCEDURE_TRACKS, TRACK_KEYS, State, Tally, assign_track, draw_group, pact_day,
-                         public_order_risk)
+                         public_order_risk, recognition_rates)
 
 _AT_BORDER, _AT_ENTRY, _NO_FLAG = np.uint8(Flag.AT_BORDER), np.uint8(Flag.AT_ENTRY), np.uint8(0)
 _PUBLIC_ORDER, _NEEDS_ASSESSED = np.uint8(Flag.PUBLIC_ORDER), np.uint8(Flag.NEEDS_ASSESSED)
@@ -81,9 +81,10 @@ def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
         return
     p = s.people
     h = p.cols
-    track = assign_track(s, ids)
+    risk = public_order_risk(s.params.chain, h["key"][ids])
+    track = assign_track(s, ids, risk)
     fam = track == Track.FAMILY
-    p.add_flags(ids[public_order_risk(s.params.chain, h["key"][ids]) & ~fam], _PUBLIC_ORDER)
+    p.add_flags(ids[risk & ~fam], _PUBLIC_ORDER)
     track = _within_border_capacity(s, ids, track)
     p.set_track(ids, track)
     p.set_stage(ids[fam], Stage.PERMIT, day)
@@ -378,7 +379,7 @@ def decide(s: State, day: int) -> None:
     p = s.people
     h = p.cols
     served = serve_ind(s, day)
-    rec = np.array([g.recognition for g in s.sc.groups])
+    rec = recognition_rates(s.sc)
     for t in _IND_ORDER:
         ids = served[t]
         if len(ids) == 0:

@@ -204,9 +204,10 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
             vac = vacancy.astype(np.int64, copy=True)
         for _ in range(8):  # later passes fill the gaps left by households that straddled two
             cv = vac[cand].cumsum()
-            if cv[-1] <= 0:
+            total = int(cv[-1])
+            if total <= 0:
                 break
-            idx, s, end = line.window(int(cv[-1]))
+            idx, s, end = line.window(total)
             if len(s) == 0:
                 break
             j_first = cv.searchsorted(end - s, side="right")

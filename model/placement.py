@@ -218,9 +218,10 @@ class NearestAmongEqual(EmptiestFirst):
         if got is None:
             idx = self._locs.of_kind(kind)
             v = self._vacancy[idx]
-            idx, v = idx[v > 0], v[v > 0]
+            free = v > 0
+            idx, v = idx[free], v[free]
             roomy = v >= self._band          # nearly full locations stay last, emptiest first
-            band = np.where(roomy, -(v // self._band), 1)
+            band = -(v // self._band)        # roomy: -1, -2, …; nearly full: 0 (after every band)
             near = np.where(roomy, self._km[self._locs.municipality[idx]], -v)
             got = self._orders[kind] = idx[np.lexsort((near, band))]
         return got

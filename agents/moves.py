@@ -183,7 +183,7 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
         # nights per kind of spell: 0 none, 1 emergency, 2 crisis, 3 without a bed
         spell_kind = np.where(had, _SPELL_OF_KIND[locs.kind[origin]], 3) if n_had < n \
             else _SPELL_OF_KIND[locs.kind[origin]]
-        present = np.bincount(spell_kind, minlength=4)
+        present = np.bincount(spell_kind, minlength=4).tolist()
         for code, field in ((1, "nights_emergency"), (2, "nights_crisis"), (3, "nights_unsheltered")):
             if present[code]:
                 sel = spell_kind == code

@@ -83,13 +83,16 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float | tuple[
     smallest value whose cumulative weight reaches q of the total (inverted CDF, no
     interpolation); NaN when the total weight is zero. A tuple of q gives a tuple, one sort."""
     qs = q if isinstance(q, tuple) else (q,)
+    values = values if isinstance(values, np.ndarray) else np.asarray(values)
+    weights = weights if isinstance(weights, np.ndarray) else np.asarray(weights)
     order = np.argsort(values, kind="stable")
-    cum = np.cumsum(np.asarray(weights, np.float64)[order])
-    if len(cum) == 0 or cum[-1] <= 0:
+    cum = np.cumsum(weights[order], dtype=np.float64)   # exact: whole persons, far below 2**53
+    total = float(cum[-1]) if len(cum) else 0.0
+    if total <= 0:
         out = tuple(float("nan") for _ in qs)
     else:
-        at = np.searchsorted(cum, np.asarray(qs) * cum[-1], side="left")
-        out = tuple(float(v) for v in np.asarray(values)[order][at])
+        at = np.searchsorted(cum, [x * total for x in qs], side="left")
+        out = tuple(float(v) for v in values[order[at]].tolist())
     return out if isinstance(q, tuple) else out[0]
 
 
@@ -111,6 +114,10 @@ _RECORDED = (*_TALLIED, "border_procedure_persons", "moves_km", *_BY_REASON, "po
              "ind_backlog", "permit_holders_unlinked", "central_occupancy", "children_in_emergency",
              "registration_capacity", "registration_places")
 _ROWS = np.array([list(SCALARS).index(name) for name in _RECORDED], np.intp)
+
+# per track: the rows of its median and 90th percentile decision time
+_DECISION_ROWS = {track: np.array([list(SCALARS).index(f"decision_days_{stat}_{track}") for stat in ("median", "p90")])
+                  for track in TRACK_KEYS.values()}
 
 
 def _blank(scalar: str) -> float:
@@ -226,16 +233,15 @@ class Recorder:
             d = batches[0][0] if len(batches) == 1 else np.concatenate([b[0] for b in batches])
             w = batches[0][1] if len(batches) == 1 else np.concatenate([b[1] for b in batches])
             name = TRACK_KEYS[track]
-            median, p90 = weighted_quantile(d, w, (0.5, 0.9))
-            self.scalars[f"decision_days_median_{name}"][day] = median
-            self.scalars[f"decision_days_p90_{name}"][day] = p90
+            self._table[_DECISION_ROWS[name], day] = weighted_quantile(d, w, (0.5, 0.9))   # median, p90
             top = int(d.max()) + 1
             if top > self.wait_persons.shape[1]:
                 grown = np.zeros((len(PROCEDURE_TRACKS), max(top, 2 * self.wait_persons.shape[1])), np.int64)
                 grown[:, : self.wait_persons.shape[1]] = self.wait_persons
                 self.wait_persons = grown
-            counts = np.bincount(d, weights=w, minlength=self.wait_persons.shape[1])
-            self.wait_persons[PROCEDURE_TRACKS.index(track)] += counts.astype(np.int64)
+            counts = np.bincount(d, weights=w, minlength=self.wait_persons.shape[1])   # whole persons
+            row = self.wait_persons[PROCEDURE_TRACKS.index(track)]
+            np.add(row, counts, out=row, casting="unsafe")
 
     def _groups(self, s: State) -> np.ndarray:
         """0/1 matrix summing locations by kind, by province and over temporary kinds; rebuilt

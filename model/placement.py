@@ -219,7 +219,11 @@ class NearestAmongEqual(EmptiestFirst):
             idx = self._locs.of_kind(kind)
             v = self._vacancy[idx]
             free = v > 0
-            idx, v = idx[free], v[free]
+            idx = idx[free]
+            if len(idx) < 2:                 # none free, or one: nothing to order
+                self._orders[kind] = idx
+                return idx
+            v = v[free]
             roomy = v >= self._band          # nearly full locations stay last, emptiest first
             band = -(v // self._band)        # roomy: -1, -2, …; nearly full: 0 (after every band)
             near = np.where(roomy, self._km[self._locs.municipality[idx]], -v)

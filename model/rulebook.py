@@ -17,7 +17,7 @@ import numpy as np
 
 from agents.applicants import Flag, Stage, Track
 from agents.keyed import (SALT_APPEAL, SALT_APPEAL_UPHELD, SALT_DEPARTURE, SALT_DUBLIN_ACCEPT, SALT_PERMIT,
-                          SALT_SPONSOR, SALT_TRANSFER, keyed_uniform)
+                          SALT_SPONSOR, SALT_TRANSFER, keyed_uniform, keyed_uniforms)
 from agents.locations import TEMPORARY_KINDS, Kind, Life
 from agents.moves import Reason, move
 from model.data import half_year
@@ -27,7 +27,7 @@ from model.lines import Line, pass_on, ramp_factor, serve, serve_lines, serve_pr
 from model.placement import REGULAR_KINDS, close_locations, find_beds, kind_table, member, settle_in_central
 from model.relocation import end_contracts, relocate
 from model.state import (PROCEDURE_TRACKS, TRACK_KEYS, State, Tally, assign_track, draw_group, pact_day,
-                         public_order_risk, recognition_rates)
+                         recognition_rates, screening_draws)
 
 _AT_BORDER, _AT_ENTRY, _NO_FLAG = np.uint8(Flag.AT_BORDER), np.uint8(Flag.AT_ENTRY), np.uint8(0)
 _PUBLIC_ORDER, _NEEDS_ASSESSED = np.uint8(Flag.PUBLIC_ORDER), np.uint8(Flag.NEEDS_ASSESSED)
@@ -81,8 +81,9 @@ def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
         return
     p = s.people
     h = p.cols
-    risk = public_order_risk(s.params.chain, h["key"][ids])
-    track = assign_track(s, ids, risk)
+    draws = screening_draws(s.params.chain, h["key"][ids])
+    risk = draws[1]
+    track = assign_track(s, ids, draws)
     fam = track == Track.FAMILY
     p.add_flags(ids[risk & ~fam], _PUBLIC_ORDER)
     track = _within_border_capacity(s, ids, track)
@@ -294,11 +295,12 @@ def reunite(s: State, families: np.ndarray, day: int) -> None:
     if len(families) == 0 or share <= 0:
         return
     h = s.people.cols
-    keys = h["key"][families]
-    families = families[(keyed_uniform(keys, SALT_SPONSOR) < share) & (h["location"][families] >= 0)]
+    u = keyed_uniforms(h["key"][families], (SALT_SPONSOR, SALT_SPONSOR + 100))
+    joins = (u[0] < share) & (h["location"][families] >= 0)
+    families = families[joins]
     if len(families) == 0:
         return
-    sponsor = s.sponsors.draw(s, keyed_uniform(h["key"][families], SALT_SPONSOR + 100))
+    sponsor = s.sponsors.draw(s, u[1][joins])
     if len(sponsor) == 0:
         return
     target = h["location"][families]
@@ -391,13 +393,15 @@ def decide(s: State, day: int) -> None:
             continue
         s.today.decisions += p.persons_in(ids)
         _record_waits(s, t, ids, day)
-        permit = keyed_uniform(h["key"][ids], SALT_PERMIT) < rec[h["group"][ids]]
-        granted, refused = ids[permit], ids[~permit]
+        u = keyed_uniforms(h["key"][ids], (SALT_PERMIT, SALT_APPEAL))
+        permit = u[0] < rec[h["group"][ids]]
+        refusal = ~permit
+        granted, refused = ids[permit], ids[refusal]
         _leave_border(s, granted)
         grant(s, granted, day)
         s.today.permits += p.persons_in(granted)
         s.today.rejections += p.persons_in(refused)
-        reject(s, t, refused, day)
+        reject(s, t, refused, day, u[1][refusal])
 
 
 def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
@@ -449,15 +453,17 @@ def grant(s: State, ids: np.ndarray, day: int) -> None:
         find_beds(s, in_process, day, Reason.PROCEDURE_STEP, temporary=False, only=(Kind.REGULAR,))
 
 
-def reject(s: State, track: int, ids: np.ndarray, day: int) -> None:
+def reject(s: State, track: int, ids: np.ndarray, day: int, u_appeal: np.ndarray | None = None) -> None:
     """A rejection on `track`: a share appeal with suspensive effect and stay until the court rules
     (`appeal_days` later); the others start their departure period (and leave the border
-    procedure)."""
+    procedure). `u_appeal`: the households' keyed draw for the appeal, when the caller made it."""
     if len(ids) == 0:
         return
     p = s.people
     key = TRACK_KEYS[track]
-    appeal = keyed_uniform(p.cols["key"][ids], SALT_APPEAL) < s.params.chain.appeal_share[key]
+    if u_appeal is None:
+        u_appeal = keyed_uniform(p.cols["key"][ids], SALT_APPEAL)
+    appeal = u_appeal < s.params.chain.appeal_share[key]
     appealed, final = ids[appeal], ids[~appeal]
     p.set_stage(appealed, Stage.APPEAL, day)
     s.appeal_due.schedule(appealed, day + s.params.chain.appeal_days[key])

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents.applicants import Applicants, Flag, Track
-from agents.keyed import SALT_DUBLIN, SALT_PUBLIC_ORDER, SALT_TRACK, keyed_uniform
+from agents.keyed import SALT_DUBLIN, SALT_PUBLIC_ORDER, SALT_TRACK, keyed_uniform, keyed_uniforms
 from agents.locations import LocationRules, Locations
 from agents.moves import MoveLog
 from agents.municipalities import MunicipalityRules, Municipalities
@@ -198,7 +198,14 @@ class State(Lines, Calendars, ProcedureBook, Indexes, Runtimes):
         return per_day + self.carry.get(name, 0.0)
 
 
-def assign_track(s: State, ids: np.ndarray, risk: np.ndarray | None = None) -> np.ndarray:
+def screening_draws(chain: Chain, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The keyed draws of the end of screening, in one pass: whether each household is a Dublin
+    claimant, and whether it is flagged as a risk to public order (`public_order_risk_share`)."""
+    u = keyed_uniforms(keys, (SALT_DUBLIN, SALT_PUBLIC_ORDER))
+    return u[0] < chain.dublin_share, u[1] < chain.public_order_risk_share
+
+
+def assign_track(s: State, ids: np.ndarray, draws: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Track per household at the end of screening (keyed: the same in every variant), before the
     border procedure's capacity is applied (`model.rulebook.enter_procedure`).
 
@@ -206,14 +213,11 @@ def assign_track(s: State, ids: np.ndarray, risk: np.ndarray | None = None) -> n
     border procedure takes those among them whose application was made at the external border
     (Schiphol), except households with special needs, unaccompanied minors unless flagged as a
     public-order risk, and, under the old rules, families with children unless flagged (seeds 001,
-    002: "in beginsel niet in de grensprocedure"; the Pact includes families). `risk`: the
-    households' `public_order_risk`, when the caller has drawn it already."""
+    002: "in beginsel niet in de grensprocedure"; the Pact includes families). `draws`: the
+    households' `screening_draws`, when the caller has made them already."""
     p, chain = s.people.cols, s.params.chain
     low = recognition_rates(s.sc)[p["group"][ids]] <= chain.accelerated_recognition_max
-    keys = p["key"][ids]
-    dublin = keyed_uniform(keys, SALT_DUBLIN) < chain.dublin_share
-    if risk is None:
-        risk = public_order_risk(chain, keys)
+    dublin, risk = screening_draws(chain, p["key"][ids]) if draws is None else draws
     flags = p["flags"][ids]
     pact_case = p["arrival_day"][ids] >= pact_day(s.sc)
     fast = low | (risk & pact_case)
@@ -222,11 +226,6 @@ def assign_track(s: State, ids: np.ndarray, risk: np.ndarray | None = None) -> n
     border = ((flags & Flag.AT_BORDER) > 0) & ~exempt
     family = p["track"][ids] == Track.FAMILY
     return TRACK_OF[8 * family + 4 * dublin + 2 * fast + border]
-
-
-def public_order_risk(chain: Chain, keys: np.ndarray) -> np.ndarray:
-    """Whether each household is flagged at screening as a risk to public order (keyed)."""
-    return keyed_uniform(keys, SALT_PUBLIC_ORDER) < chain.public_order_risk_share
 
 
 _RECOGNITION: dict[tuple[float, ...], np.ndarray] = {}

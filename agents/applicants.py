@@ -241,6 +241,9 @@ class Applicants:
         return np.repeat(starts, sizes) + offsets
 
     def persons_in(self, ids: np.ndarray) -> int:
+        """Persons in the households `ids`."""
+        if len(ids) == 0:
+            return 0
         return int(np.add.reduce(self._h["size"][ids], dtype=np.int64))
 
     def entitled(self) -> int:

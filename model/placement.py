@@ -118,10 +118,8 @@ def _origins(s: State, ids: np.ndarray) -> np.ndarray | None:
     mb = s.params.municipalities
     if not mb.network or mb.room_band_places <= 0:
         return None
-    loc = s.people.cols["location"][ids]
-    if not (loc >= 0).any():
-        return None
-    return np.where(loc >= 0, s.locs.municipality[np.maximum(loc, 0)], -1).astype(np.int64)
+    origin = s.locs.municipality_at(s.people.cols["location"][ids])
+    return origin if origin.max() >= 0 else None
 
 
 def _order_for(s: State, vacancy: np.ndarray, emptiest, origin: int):
@@ -148,10 +146,11 @@ _KIND_TABLES: dict[tuple, np.ndarray] = {}
 
 
 def kind_table(kinds: tuple) -> np.ndarray:
-    """Boolean lookup table indexed by location kind, True for `kinds` (instead of np.isin)."""
+    """Boolean lookup table indexed by location kind (and `NO_BED`), True for `kinds` (instead of
+    np.isin)."""
     table = _KIND_TABLES.get(kinds)
     if table is None:
-        table = _KIND_TABLES[kinds] = np.zeros(len(Kind), bool)
+        table = _KIND_TABLES[kinds] = np.zeros(len(Kind) + 1, bool)   # and NO_BED (`Locations.kind_at`)
         table[list(kinds)] = True
     return table
 

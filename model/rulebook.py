@@ -18,7 +18,7 @@ import numpy as np
 from agents.applicants import Flag, Stage, Track
 from agents.keyed import (SALT_APPEAL, SALT_APPEAL_UPHELD, SALT_DEPARTURE, SALT_DUBLIN_ACCEPT, SALT_PERMIT,
                           SALT_SPONSOR, SALT_TRANSFER, keyed_uniform, keyed_uniforms)
-from agents.locations import TEMPORARY_KINDS, Kind, Life
+from agents.locations import NO_BED, TEMPORARY_KINDS, Kind, Life
 from agents.moves import Reason, move
 from model.data import half_year
 from model.events import apply_events
@@ -245,11 +245,10 @@ def end_screening(s: State, day: int) -> None:
         return
     due = due[s.people.cols["stage"][due] == Stage.SCREENING]
     enter_procedure(s, due, day)
-    loc = s.people.cols["location"][due]
-    kind = s.locs.kind[np.maximum(loc, 0)]
-    at_border = (loc >= 0) & (kind == Kind.BORDER) & (s.people.cols["track"][due] == Track.BORDER)
-    elsewhere = (loc >= 0) & ~kind_table((Kind.CENTRAL, Kind.BORDER))[kind]
-    temporary = elsewhere & kind_table(TEMPORARY_KINDS)[kind]
+    kind = s.locs.kind_at(s.people.cols["location"][due])
+    at_border = (kind == Kind.BORDER) & (s.people.cols["track"][due] == Track.BORDER)
+    elsewhere = ~kind_table((Kind.CENTRAL, Kind.BORDER, NO_BED))[kind]
+    temporary = kind_table(TEMPORARY_KINDS)[kind]
     left = find_beds(s, due[~at_border & ~elsewhere], day, Reason.PROCEDURE_STEP)
     s.needs_bed.push(left)
     if temporary.any():
@@ -279,8 +278,8 @@ def move_on_from_registration(s: State, day: int) -> None:
         f.swept = True
     if len(due) == 0:
         return
-    loc = h["location"][due]
-    waiting = (h["stage"][due] == Stage.SCREENING) & ((loc < 0) | (s.locs.kind[np.maximum(loc, 0)] == Kind.CENTRAL))
+    at_central = kind_table((Kind.CENTRAL, NO_BED))[s.locs.kind_at(h["location"][due])]
+    waiting = (h["stage"][due] == Stage.SCREENING) & at_central
     due = due[waiting]
     due = due[_first_of_each(due)] if len(due) > 1 else due
     left = find_beds(s, due, day, Reason.PROCEDURE_STEP)
@@ -320,8 +319,7 @@ def place_waiting(s: State, day: int) -> None:
     p = s.people.cols
     if len(s.needs_bed):
         waiting = s.needs_bed.peek().copy()
-        loc = p["location"][waiting]
-        stuck = (loc < 0) | kind_table((Kind.CENTRAL, Kind.BORDER))[s.locs.kind[loc]]
+        stuck = kind_table((Kind.CENTRAL, Kind.BORDER, NO_BED))[s.locs.kind_at(p["location"][waiting])]
         st = p["stage"][waiting]
         valid = (st >= Stage.PROCEDURE) & (st < Stage.HOUSED) & stuck
         left = find_beds(s, waiting[valid], day, Reason.PROCEDURE_STEP)
@@ -337,9 +335,8 @@ def place_waiting(s: State, day: int) -> None:
         free = int(s.locs.vacancy()[regular].sum())
         if free > 0:
             window = s.moves_up.peek(int(budget)).copy()
-            loc = p["location"][window]
             st = p["stage"][window]
-            valid = (loc >= 0) & kind_table(TEMPORARY_KINDS)[s.locs.kind[loc]] & (
+            valid = kind_table(TEMPORARY_KINDS)[s.locs.kind_at(p["location"][window])] & (
                 (st == Stage.PROCEDURE) | (st == Stage.PERMIT))
             if s.params.placement.policy == "min_moves":   # only families with children move up
                 valid &= p["children"][window] > 0
@@ -369,8 +366,7 @@ def assess_vulnerability(s: State, day: int) -> None:
     s.today.vulnerability_late += p.persons_in(ids[late])
     needs = ids[(h["flags"][ids] & Flag.VULNERABLE) > 0]
     p.add_flags(needs, _NEEDS_ASSESSED)
-    loc = h["location"][needs]
-    temporary = (loc >= 0) & kind_table(TEMPORARY_KINDS)[s.locs.kind[np.maximum(loc, 0)]]
+    temporary = kind_table(TEMPORARY_KINDS)[s.locs.kind_at(h["location"][needs])]
     find_beds(s, needs[temporary], day, Reason.EMERGENCY_TO_REGULAR, temporary=False)
 
 
@@ -448,8 +444,7 @@ def grant(s: State, ids: np.ndarray, day: int) -> None:
     s.people.set_stage(ids, Stage.PERMIT, day)
     join_linking_line(s, ids)
     if s.params.placement.policy == "standard":
-        at = s.people.cols["location"][ids]
-        in_process = ids[(at >= 0) & (s.locs.kind[np.maximum(at, 0)] == Kind.PROCESS)]
+        in_process = ids[s.locs.kind_at(s.people.cols["location"][ids]) == Kind.PROCESS]
         find_beds(s, in_process, day, Reason.PROCEDURE_STEP, temporary=False, only=(Kind.REGULAR,))
 
 
@@ -483,9 +478,11 @@ def _leave_border(s: State, ids: np.ndarray) -> None:
     if s.border_persons == 0 or len(ids) == 0:
         return
     h = s.people.cols
-    open_case = (h["stage"][ids] == Stage.PROCEDURE) | (h["stage"][ids] == Stage.APPEAL)
-    inside = ids[(h["track"][ids] == Track.BORDER) & open_case]
-    s.border_persons -= s.people.persons_in(inside)
+    border = ids[h["track"][ids] == Track.BORDER]
+    if len(border) == 0:
+        return
+    st = h["stage"][border]
+    s.border_persons -= s.people.persons_in(border[(st == Stage.PROCEDURE) | (st == Stage.APPEAL)])
 
 
 def _to_regular(s: State, ids: np.ndarray, day: int) -> None:
@@ -601,8 +598,7 @@ def border_deadlines(s: State, day: int) -> None:
     s.procedure_persons[Track.BORDER] -= p.persons_in(waiting)
     _to_regular(s, waiting, day)
     p.set_track(due, Track.REGULAR)
-    loc = h["location"][due]
-    at_border = due[(loc >= 0) & (s.locs.kind[np.maximum(loc, 0)] == Kind.BORDER)]
+    at_border = due[s.locs.kind_at(h["location"][due]) == Kind.BORDER]
     s.needs_bed.push(find_beds(s, at_border, day, Reason.PROCEDURE_STEP))
 
 

@@ -550,13 +550,18 @@ def depart(s: State, day: int) -> None:
         return
     due = due[h["stage"][due] == Stage.REJECTED]
     shares = s.params.chain.departure_shares
-    u = keyed_uniform(h["key"][due], SALT_DEPARTURE)
     c1 = shares["independent"]
-    c2 = c1 + shares["forced"]
-    s.today.departed_independent += p.persons_in(due[u < c1])
-    s.today.departed_forced += p.persons_in(due[(u >= c1) & (u < c2)])
-    s.today.departed_unsupervised += p.persons_in(due[u >= c2])
+    route = np.searchsorted((c1, c1 + shares["forced"]), keyed_uniform(h["key"][due], SALT_DEPARTURE), side="right")
+    independent, forced, unsupervised = _persons_by(p, due, route, 3)
+    s.today.departed_independent += independent
+    s.today.departed_forced += forced
+    s.today.departed_unsupervised += unsupervised
     s.today.exits_departed += leave(s, due, Stage.DEPARTED, day)
+
+
+def _persons_by(p, ids: np.ndarray, code: np.ndarray, n: int) -> list[int]:
+    """Persons in the households `ids` per value of `code` (0 … n-1)."""
+    return [int(x) for x in np.bincount(code, weights=p.cols["size"][ids], minlength=n).tolist()]
 
 
 def rule_on_appeals(s: State, day: int) -> None:
@@ -611,7 +616,7 @@ def dublin_steps(s: State, day: int) -> None:
     p = s.people
     h = p.cols
     ch = s.params.chain
-    in_dublin = lambda ids: ids[h["stage"][ids] == Stage.DUBLIN]  # noqa: E731
+    in_dublin = lambda ids: ids[h["stage"][ids] == Stage.DUBLIN] if len(ids) else ids  # noqa: E731
     replied = in_dublin(s.dublin_reply.pop(day))
     if len(replied):
         accepted = keyed_uniform(h["key"][replied], SALT_DUBLIN_ACCEPT) < ch.dublin_acceptance_share

@@ -81,23 +81,32 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     origin = _origins(s, ids)
     group = cls.astype(np.int64) if origin is None else (origin + 1) * len(PREFERENCE) + cls
     present = np.bincount(group).nonzero()[0].tolist()   # groups present, ascending
-    emptiest = order_by_kind(s, vacancy)   # orders from the vacancy before any is placed
+    # orders from the vacancy before any is placed (made only when a group without origin is present)
+    emptiest = order_by_kind(s, vacancy) if origin is None or present[0] < len(PREFERENCE) else None
     if len(present) == 1:
-        loc = place(sizes, _kinds_to_try(s, present[0] % len(PREFERENCE), temporary, only), vacancy,
+        kinds = _kinds_to_try(s, present[0] % len(PREFERENCE), temporary, only)
+        if not _may_fit(s, vacancy, sizes, kinds):
+            return ids
+        loc = place(sizes, kinds, vacancy,
                     _order_for(s, vacancy, emptiest, present[0] // len(PREFERENCE) - 1 if origin is not None else -1))
     else:
         loc = filled(len(ids), -1, np.int64)
         orders: dict[int, object] = {}
+        largest: list[int] = []
         for i, g in enumerate(present):
             c, o = g % len(PREFERENCE), (g // len(PREFERENCE) - 1 if origin is not None else -1)
+            sel = (group == g).nonzero()[0]
+            sz = sizes[sel]
+            kinds = _kinds_to_try(s, c, temporary, only)
+            if not _may_fit(s, vacancy, sz, kinds, largest):   # nobody of this group fits anywhere
+                continue
             if o not in orders:
                 orders[o] = _order_for(s, vacancy, emptiest, o) if o >= 0 else emptiest
-            sel = (group == g).nonzero()[0]
-            got = place(sizes[sel], _kinds_to_try(s, c, temporary, only), vacancy, orders[o])
+            got = place(sz, kinds, vacancy, orders[o])
             loc[sel] = got
             if i + 1 < len(present):   # what this group took is gone for the next
                 ok = got >= 0
-                np.subtract.at(vacancy, got[ok], sizes[sel][ok])
+                np.subtract.at(vacancy, got[ok], sz[ok])
     got = loc >= 0
     n_got = int(np.count_nonzero(got))
     if n_got == 0:
@@ -110,6 +119,22 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     temp = kind_table(TEMPORARY_KINDS)[s.locs.kind[loc_got]]
     s.moves_up.push(ids_got[temp])
     return left
+
+
+def _may_fit(s: State, vacancy: np.ndarray, sizes: np.ndarray, kinds: list[int], largest: list[int] | None = None
+             ) -> bool:
+    """False when not even the smallest of the households fits in any location of `kinds` (a
+    household is never split): placing them would place nobody. `largest` (most free places at
+    one location per kind, from `vacancy` before any of this call is placed: free places only
+    shrink) is filled on first use when given."""
+    if largest is None or not largest:
+        top = np.zeros(len(Kind), np.int64)
+        np.maximum.at(top, s.locs.kind, vacancy)
+        if largest is None:
+            largest = top.tolist()
+        else:
+            largest += top.tolist()
+    return max((largest[k] for k in kinds), default=0) >= int(sizes.min())
 
 
 def _origins(s: State, ids: np.ndarray) -> np.ndarray | None:

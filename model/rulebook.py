@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.applicants import Flag, Stage, Track
+from agents.applicants import N_TRACKS, Flag, Stage, Track
 from agents.keyed import (SALT_APPEAL, SALT_APPEAL_UPHELD, SALT_DEPARTURE, SALT_DUBLIN_ACCEPT, SALT_PERMIT,
                           SALT_SPONSOR, SALT_TRANSFER, keyed_uniform, keyed_uniforms)
 from agents.locations import NO_BED, TEMPORARY_KINDS, Kind, Life
@@ -92,12 +92,14 @@ def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
     join_linking_line(s, ids[fam])
     proc, proc_track = ids[~fam], track[~fam]
     p.set_stage(proc, Stage.PROCEDURE, day)
+    # each track's households in their order (one stable sort) and persons (one count)
+    by_track = proc[proc_track.argsort(kind="stable")]
+    bounds = [0, *np.cumsum(np.bincount(proc_track, minlength=N_TRACKS)).tolist()]
+    s.procedure_persons += np.bincount(proc_track, weights=h["size"][proc], minlength=N_TRACKS).astype(np.int64)
     for t in PROCEDURE_TRACKS:
-        sel = proc[proc_track == t]
-        if len(sel):
-            _push_ind(s, t, sel)
-            s.procedure_persons[t] += p.persons_in(sel)
-    border = proc[proc_track == Track.BORDER]
+        if bounds[t + 1] > bounds[t]:
+            _push_ind(s, t, by_track[bounds[t]:bounds[t + 1]])
+    border = by_track[bounds[Track.BORDER]:bounds[Track.BORDER + 1]]
     if len(border):
         s.border_persons += p.persons_in(border)
         due = h["arrival_day"][border] + s.params.chain.border_procedure_max_days

@@ -84,8 +84,8 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     # orders from the vacancy before any is placed (made only when a group without origin is present)
     emptiest = order_by_kind(s, vacancy) if origin is None or present[0] < len(PREFERENCE) else None
     if len(present) == 1:
-        kinds = _kinds_to_try(s, present[0] % len(PREFERENCE), temporary, only)
-        if not _may_fit(s, vacancy, sizes, kinds):
+        kinds = _with_room(s, vacancy, sizes, _kinds_to_try(s, present[0] % len(PREFERENCE), temporary, only))
+        if not kinds:
             return ids
         loc = place(sizes, kinds, vacancy,
                     _order_for(s, vacancy, emptiest, present[0] // len(PREFERENCE) - 1 if origin is not None else -1))
@@ -97,8 +97,8 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
             c, o = g % len(PREFERENCE), (g // len(PREFERENCE) - 1 if origin is not None else -1)
             sel = (group == g).nonzero()[0]
             sz = sizes[sel]
-            kinds = _kinds_to_try(s, c, temporary, only)
-            if not _may_fit(s, vacancy, sz, kinds, largest):   # nobody of this group fits anywhere
+            kinds = _with_room(s, vacancy, sz, _kinds_to_try(s, c, temporary, only), largest)
+            if not kinds:                 # nobody of this group fits anywhere
                 continue
             if o not in orders:
                 orders[o] = _order_for(s, vacancy, emptiest, o) if o >= 0 else emptiest
@@ -121,12 +121,12 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     return left
 
 
-def _may_fit(s: State, vacancy: np.ndarray, sizes: np.ndarray, kinds: list[int], largest: list[int] | None = None
-             ) -> bool:
-    """False when not even the smallest of the households fits in any location of `kinds` (a
-    household is never split): placing them would place nobody. `largest` (most free places at
-    one location per kind, from `vacancy` before any of this call is placed: free places only
-    shrink) is filled on first use when given."""
+def _with_room(s: State, vacancy: np.ndarray, sizes: np.ndarray, kinds: list[int],
+               largest: list[int] | None = None) -> list[int]:
+    """Of `kinds`, those with a location where at least the smallest of the households fits (a
+    household is never split, so placing them in the others would place nobody), in order.
+    `largest` (most free places at one location per kind, from `vacancy` before any of this call
+    is placed: free places only shrink) is filled on first use when given."""
     if largest is None or not largest:
         top = np.zeros(len(Kind), np.int64)
         np.maximum.at(top, s.locs.kind, vacancy)
@@ -134,7 +134,8 @@ def _may_fit(s: State, vacancy: np.ndarray, sizes: np.ndarray, kinds: list[int],
             largest = top.tolist()
         else:
             largest += top.tolist()
-    return max((largest[k] for k in kinds), default=0) >= int(sizes.min())
+    smallest = int(sizes.min())
+    return [k for k in kinds if largest[k] >= smallest]
 
 
 def _origins(s: State, ids: np.ndarray) -> np.ndarray | None:

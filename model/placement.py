@@ -83,21 +83,21 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     present = np.bincount(group).nonzero()[0].tolist()   # groups present, ascending
     # orders from the vacancy before any is placed (made only when a group without origin is present)
     emptiest = order_by_kind(s, vacancy) if origin is None or present[0] < len(PREFERENCE) else None
+    largest = _largest_free(s, vacancy)
     if len(present) == 1:
-        kinds = _with_room(s, vacancy, sizes, _kinds_to_try(s, present[0] % len(PREFERENCE), temporary, only))
-        if not kinds:
+        kinds = _with_room(_kinds_to_try(s, present[0] % len(PREFERENCE), temporary, only), largest, sizes)
+        if not kinds:                     # nobody fits anywhere
             return ids
         loc = place(sizes, kinds, vacancy,
                     _order_for(s, vacancy, emptiest, present[0] // len(PREFERENCE) - 1 if origin is not None else -1))
     else:
         loc = filled(len(ids), -1, np.int64)
         orders: dict[int, object] = {}
-        largest: list[int] = []
         for i, g in enumerate(present):
             c, o = g % len(PREFERENCE), (g // len(PREFERENCE) - 1 if origin is not None else -1)
             sel = (group == g).nonzero()[0]
             sz = sizes[sel]
-            kinds = _with_room(s, vacancy, sz, _kinds_to_try(s, c, temporary, only), largest)
+            kinds = _with_room(_kinds_to_try(s, c, temporary, only), largest, sz)
             if not kinds:                 # nobody of this group fits anywhere
                 continue
             if o not in orders:
@@ -121,19 +121,17 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     return left
 
 
-def _with_room(s: State, vacancy: np.ndarray, sizes: np.ndarray, kinds: list[int],
-               largest: list[int] | None = None) -> list[int]:
-    """Of `kinds`, those with a location where at least the smallest of the households fits (a
-    household is never split, so placing them in the others would place nobody), in order.
-    `largest` (most free places at one location per kind, from `vacancy` before any of this call
-    is placed: free places only shrink) is filled on first use when given."""
-    if largest is None or not largest:
-        top = np.zeros(len(Kind), np.int64)
-        np.maximum.at(top, s.locs.kind, vacancy)
-        if largest is None:
-            largest = top.tolist()
-        else:
-            largest += top.tolist()
+def _largest_free(s: State, vacancy: np.ndarray) -> list[int]:
+    """Most free places at one location, per kind, from `vacancy` as it is before a placement
+    (free places only shrink while it goes on, so this never understates them)."""
+    top = np.zeros(len(Kind), np.int64)
+    np.maximum.at(top, s.locs.kind, vacancy)
+    return top.tolist()
+
+
+def _with_room(kinds: list[int], largest: list[int], sizes: np.ndarray) -> list[int]:
+    """Of `kinds`, in order, those with a location where at least the smallest of the households
+    fits: a household is never split, so in the others nobody of them could be placed."""
     smallest = int(sizes.min())
     return [k for k in kinds if largest[k] >= smallest]
 

@@ -177,10 +177,10 @@ def plot(bt: Backtest, path: str | Path) -> None:
             ax.scatter(pd.to_datetime(t["date"]), t["recorded"], color=colour, edgecolor="black", zorder=5,
                        marker="o" if key == "population" else "s",
                        label=f"{'persons in COA reception' if key == 'population' else 'permit holders'} (recorded)")
-    s = bt.summary
+    summary = bt.summary
     title = f"{bt.scenario.name}: {len(bt.seeds)} seeds, median and 90 % band"
-    if s["points"]:
-        title += f" — MAPE {s['mape']:.1%}, ARD {s['ard']:.3f}"
+    if summary["points"]:
+        title += f" — MAPE {summary['mape']:.1%}, ARD {summary['ard']:.3f}"
     ax.set_title(title, fontsize=10)
     ax.set_ylabel("persons")
     ax.grid(alpha=0.3)

@@ -139,7 +139,16 @@ def current(sc: Scenario, params: Sequence[Param]) -> list[float]:
     out = []
     for p in params:
         path, mult = p.targets[0]
-        v = next(e.value for e in sc.events if e.label == path[6:]) if path.startswith("event:") else get_path(sc, path)
+        if path.startswith("event:"):
+            label = path[6:]
+            hit = next((e for e in sc.events if e.label == label), None)
+            if hit is None:
+                raise ValueError(f"{p.name}: no event labelled {label!r} in {sc.name}")
+            if hit.value is None:
+                raise ValueError(f"{p.name}: the event labelled {label!r} in {sc.name} has no value")
+            v = hit.value
+        else:
+            v = get_path(sc, path)
         out.append(float(v) / mult)
     return out
 
@@ -305,6 +314,9 @@ def search(pb: Problem, budget: int, x0: Sequence[float] | None = None, seed: in
         optimize.minimize(lambda u: f(np.clip(u, 0, 1)) + 10.0 * float(np.sum((u - np.clip(u, 0, 1)) ** 2)),
                           start, method="Nelder-Mead",
                           options={"maxfev": remaining, "initial_simplex": simplex, "xatol": 1e-3, "fatol": 1e-6})
+    if best_u is None:          # nothing evaluated (no x0, budget too small for either stage) or no finite value
+        raise ValueError(f"search: no point with a finite objective in {count} evaluations (budget {budget}, "
+                         f"{k} parameters; without x0 a budget under 8 must be above {k})")
     values = [p.from_unit(x) for p, x in zip(pb.params, best_u)]
     return values, best
 
@@ -419,7 +431,7 @@ def write_fitted(fit: Fit, files: Sequence[str | Path], provenance: str) -> list
             text = str(round(v)) if e.param.integer or abs(v) >= 1000 else f"{v:.4g}"
             body = line[: m.start()].rstrip()
             if "{" in body:                    # an event in flow style: its `value:`
-                body, n = _FLOW_VALUE.subn(lambda g, text=text: g.group(1) + text, body, count=1)
+                body, n = _FLOW_VALUE.subn(r"\g<1>" + text, body, count=1)   # text is a number: no backslash
             else:
                 vm = _VALUE.match(body)
                 n = 1 if vm else 0

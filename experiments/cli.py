@@ -278,7 +278,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if args.history is not None:
         outputs.check_file(args.history, Path(args.history).suffix.lower() or ".jsonl", "--history")
     with contextlib.ExitStack() as stack:
-        plot = stack.enter_context(outputs.file(args.plot, ".png", "--plot")) if args.plot else None
+        plot = str(stack.enter_context(outputs.file(args.plot, ".png", "--plot"))) if args.plot else None
         r = run_bench(repeats=args.repeats, quick=args.quick, eu=not args.no_eu, reference=not args.no_reference,
                       memory=not args.no_memory, plot=plot, instructions=cases, soak=args.soak,
                       log=lambda m: print(m, file=sys.stderr))

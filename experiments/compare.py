@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,7 +22,7 @@ from model.scenario import Scenario, load_scenario
 from model.simulate import simulate
 
 # key figure -> (label, unit, how to compute it from Results and its churn figures)
-KEY_FIGURES: dict[str, tuple[str, str, Callable[[Results, dict], float]]] = {
+KEY_FIGURES: dict[str, tuple[str, str, Callable[[Results, Mapping[str, float]], float]]] = {
     "unsheltered_person_nights": ("nights without a bed", "person-nights",
                                   lambda r, ch: float(r.daily["unsheltered"].sum())),
     "peak_unsheltered": ("peak without a bed", "persons", lambda r, ch: float(r.daily["unsheltered"].max())),
@@ -65,10 +65,22 @@ def _first_day(res: Results, phase: int) -> float:
     return float(at.argmax()) if at.any() else float(len(at))
 
 
+_DELIVERED = re.compile(r"delivered ([\d,]+)")     # model.plan's line of a request: "asked N, delivered M (…)"
+
+
 def _municipal_places(res: Results) -> float:
-    """Places municipalities agreed to host in the plan's requests via the provinces (event log)."""
-    return float(sum(int(re.search(r"delivered ([\d,]+)", e["detail"]).group(1).replace(",", ""))
-                     for e in res.events if e["source"] == "plan" and e["what"].endswith("via provinces")))
+    """Places municipalities agreed to host in the plan's requests via the provinces (event log).
+    A request line without its delivered places is an error (the event log's wording changed)."""
+    total = 0
+    for e in res.events:
+        if e["source"] != "plan" or not e["what"].endswith("via provinces"):
+            continue
+        m = _DELIVERED.search(e["detail"])
+        if m is None:
+            raise ValueError(f"events: day {e['day']}: {e['what']!r} does not say the places delivered "
+                             f"(detail {e['detail']!r})")
+        total += int(m.group(1).replace(",", ""))
+    return float(total)
 
 
 def key_figures(res: Results) -> dict[str, float]:

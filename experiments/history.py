@@ -172,7 +172,7 @@ def interpolate_monthly(totals: list[Total], months: list[dt.date]) -> np.ndarra
 def derive_monthly_inflow(country: str = "nl") -> list[dict]:
     """Rows of the derived monthly series (see the module docstring)."""
     months = _month_starts(FIRST_MONTH, LAST_MONTH)
-    rows = [{"year": d.year, "month": d.month} for d in months[:-1]]
+    rows: list[dict[str, int | float | str]] = [{"year": d.year, "month": d.month} for d in months[:-1]]
     for series, col in (("first", "first_applications"), ("family", "nareizigers")):
         totals = recorded_totals(series, country)
         values = interpolate_monthly(totals, months)

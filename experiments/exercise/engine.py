@@ -36,6 +36,7 @@ from experiments.exercise import answers
 from experiments.exercise import roles as R
 from experiments.exercise.msel import Exercise, Inject, effect_event
 from model.mesa_model import ReceptionModel
+from model.metrics import Recorder
 from model.scenario import Event, Scenario, ScenarioError, check_decision, validation_message
 from model.snapshot import Snapshot
 from model.world import World
@@ -55,6 +56,13 @@ def parse_decision(data: dict | Any) -> Any:
         raise ScenarioError(validation_message(err, "decision")) from None
 
 
+def recorder(model: ReceptionModel) -> Recorder:
+    """The run's daily figures (a ReceptionModel's state always has its recorder: `model.simulate.prepare`)."""
+    rec = model.state.recorder
+    assert rec is not None, "an exercise's model records every day"
+    return rec
+
+
 def indicators(model: ReceptionModel) -> dict[str, float]:
     """The figures injects' conditions and the role panels read, at the end of the last simulated day."""
     s = model.state
@@ -63,7 +71,7 @@ def indicators(model: ReceptionModel) -> dict[str, float]:
     in_bed = int(L.occupancy.sum())
     central = (L.kind == Kind.CENTRAL) & (L.life == Life.OPEN)
     cap_c = int(L.capacity[central].sum())
-    phase = s.recorder.extra["phase"][s.day - 1] if s.day and s.plan is not None else 0
+    phase = recorder(model).extra["phase"][s.day - 1] if s.day and s.plan is not None else 0
     return {
         "occupancy": in_bed / places.sum() if places.sum() else 9.99,
         "central_occupancy": int(L.occupancy[L.kind == Kind.CENTRAL].sum()) / cap_c if cap_c else 9.99,
@@ -194,7 +202,7 @@ class ExerciseRun:
                                                    "places": int(s.locs.places()[sel].sum())}
                 out["kinds"] = by_kind
             if role.type == "ind":
-                backlog = s.recorder.track_backlog[s.day - 1] if s.day else np.zeros(len(R.TRACKS), np.int64)
+                backlog = recorder(self.model).track_backlog[s.day - 1] if s.day else np.zeros(len(R.TRACKS), np.int64)
                 per_day = s.params.chain.decisions_per_day
                 out["tracks"] = {t: {"waiting": int(backlog[i]), "decisions_per_day": per_day[t]}
                                  for i, t in enumerate(R.TRACKS)}
@@ -507,7 +515,7 @@ def replay(exercise: Exercise, scenario: Scenario, commands: list[dict], world: 
 def series(run: ExerciseRun) -> dict[str, np.ndarray]:
     """The key figures per simulated day so far (for the report and the room's charts)."""
     with run.lock:
-        rec = run.model.state.recorder
+        rec = recorder(run.model)
         d = run.model.day
         x = rec.scalars
         out = {k: x[k][:d].copy() for k in ("population", "in_bed", "unsheltered", "capacity", "occupancy_rate",

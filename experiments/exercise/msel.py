@@ -121,10 +121,11 @@ class Exercise(_Strict):
                 raise ValueError(f"injects.{i}.role: {j.role!r} is not one of the roles ({', '.join(ids)})")
             if j.objective is not None and j.objective not in objectives:
                 raise ValueError(f"injects.{i}.objective: {j.objective!r} is not one of the objectives")
-            if j.expected is not None and j.role is None:
-                raise ValueError(f"injects.{i}.expected: needs the role it expects the decision of")
-            if j.expected is not None and j.expected.decision not in ROLE_KINDS[self.role(j.role).type].decisions:
-                raise ValueError(f"injects.{i}.expected.decision: {j.role} may not take {j.expected.decision!r}")
+            if j.expected is not None:
+                if j.role is None:
+                    raise ValueError(f"injects.{i}.expected: needs the role it expects the decision of")
+                if j.expected.decision not in ROLE_KINDS[self.role(j.role).type].decisions:
+                    raise ValueError(f"injects.{i}.expected.decision: {j.role} may not take {j.expected.decision!r}")
             if j.at_day is not None and j.at_day >= self.days:
                 raise ValueError(f"injects.{i}.at_day: {j.at_day} is after the last turn (the exercise has "
                                  f"{self.days} days)")

@@ -12,6 +12,7 @@ import base64
 import html
 import io
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -38,8 +39,9 @@ def assessment(run: ExerciseRun) -> list[dict]:
             if j.objective != obj.id:
                 continue
             fired = next((e for e in log if e["kind"] == "inject" and e.get("inject") == j.id), None)
-            row = {"inject": j.id, "title": j.title, "role": j.role, "fired": fired,
-                   "expected": j.expected.decision if j.expected else None, "actual": [], "status": "not fired"}
+            row: dict[str, Any] = {"inject": j.id, "title": j.title, "role": j.role, "fired": fired,
+                                   "expected": j.expected.decision if j.expected else None, "actual": [],
+                                   "status": "not fired"}
             if fired is not None:
                 mine = [e for e in decisions if e["role"] == j.role and e["turn"] > fired["turn"]]
                 row["actual"] = mine

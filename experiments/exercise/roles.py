@@ -24,8 +24,9 @@ from model.scenario import Event, KindName, RegimeName, Scenario, ScenarioError,
 
 RoleType = Literal["national", "coa", "ind", "province", "safety_region", "municipality"]
 Track = Literal["regular", "accelerated", "border", "dublin"]
-TRACKS = ("regular", "accelerated", "border", "dublin")     # in the recorder's order (model.state.PROCEDURE_TRACKS)
-HOUSING_KINDS = ("process", "regular", "minors", "accelerated", "emergency", "crisis")
+# in the recorder's order (model.state.PROCEDURE_TRACKS)
+TRACKS: tuple[Track, ...] = ("regular", "accelerated", "border", "dublin")
+HOUSING_KINDS: tuple[KindName, ...] = ("process", "regular", "minors", "accelerated", "emergency", "crisis")
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,7 @@ class RoleKind:
     title: str
     dutch: str
     decisions: tuple[str, ...]
-    kinds: dict[str, tuple[str, ...]]
+    kinds: dict[str, tuple[KindName, ...]]
     regional: bool = False
     rank: int = 0                       # order at the turn boundary: national first, municipalities last
 
@@ -143,7 +144,7 @@ class Request:
 
     number: int
     by: str                     # role id
-    kind: str
+    kind: KindName
     places: int
     province: str
     turn: int                   # turn in which it was made
@@ -168,12 +169,12 @@ def allowed(role: Role, d) -> None:
         raise ScenarioError("decision: to_track: must differ from from_track")
 
 
-def lead_time_days(sc: Scenario, kind: str) -> int:
+def lead_time_days(sc: Scenario, kind: KindName) -> int:
     """Days from a decision to open places of `kind` until they open: the plan's lead time for
     requests of that kind (baseline: emergency 21-42 days, crisis 3), the shortest when there are
     several; for a kind the plan never requests, the longest lead time the plan has (the plan
     knows no quicker route), and 0 for a scenario without plan actions."""
-    times = {}
+    times: dict[KindName, list[int]] = {}
     for phase in sc.plan.phases:
         for a in phase.actions:
             if a.type == "request_places" and a.kind is not None:
@@ -184,7 +185,7 @@ def lead_time_days(sc: Scenario, kind: str) -> int:
     return max(every) if every else 0
 
 
-def cost_per_day_eur(sc: Scenario, kind: str, places: int) -> float:
+def cost_per_day_eur(sc: Scenario, kind: KindName, places: int) -> float:
     """What `places` places of `kind` cost per day (EUR), from the scenario's costs."""
     return sc.costs.per_place_per_year[kind] / 365.0 * places
 

@@ -150,6 +150,7 @@ def _forecast(args: argparse.Namespace) -> int:
                                   _progress("Running to the origin", "day"))
         inflow = args.inflow or "scenario"
         if args.save_snapshot:
+            assert isinstance(origin.start, FromSnapshot), "a start from a run is a snapshot of it (from_run)"
             origin.start.snapshot.save(args.save_snapshot)
             print(f"Wrote {args.save_snapshot}")
     errors = None
@@ -160,8 +161,7 @@ def _forecast(args: argparse.Namespace) -> int:
                      _progress("Ensemble", "member"))
     print("\n".join(f.assumptions()))
     print(_summary(f))
-    start = origin.start
-    sc = start.snapshot.scenario if isinstance(start, FromSnapshot) else start.scenario
+    sc = origin.scenario
     about = {"command": " ".join(["noodplan", *getattr(args, "argv", [])]), "scenario": sc.name,
              "scenario_sha256": outputs.scenario_hash(sc), "origin": origin.date.isoformat(),
              "members": args.members, "ensemble_seed": args.ensemble_seed, "inflow": inflow}

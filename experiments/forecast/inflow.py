@@ -171,13 +171,13 @@ def persistence_from_record(record: RecordAsOf, family_fallback_per_year: float)
     when the record knows none yet)."""
     first, family = record.monthly_inflow("first"), record.monthly_inflow("family")
     end_first = last_month(first)
-    if end_first is None:
+    rate_first = None if end_first is None else mean_rate(first, end_first)
+    if end_first is None or rate_first is None:
         raise ValueError(f"no inflow figure known on {record.origin}")
-    rate_first = mean_rate(first, end_first)
     end_family = last_month(family)
-    rate_family = mean_rate(family, end_family) if end_family else None
+    rate_family = None if end_family is None else mean_rate(family, end_family)
     basis = f"first applications: mean of the 12 months to {end_first - dt.timedelta(days=1)}"
-    if rate_family is None:
+    if end_family is None or rate_family is None:
         rate_family = family_fallback_per_year / 365.25
         basis += f"; family members: none recorded yet, the scenario's {family_fallback_per_year:,.0f} a year"
     else:

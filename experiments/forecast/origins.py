@@ -53,7 +53,7 @@ class FromScenario:
 class Origin:
     """A forecast's start (see the module text)."""
 
-    start: prognosis.Start
+    start: prognosis.FromSnapshot | FromScenario
     date: dt.date                       # the first forecast day
     persistence: Persistence            # what a persistence inflow assumption would use
     description: str
@@ -65,6 +65,11 @@ class Origin:
     @property
     def world(self) -> World:
         return self.start.world
+
+    @property
+    def scenario(self) -> Scenario:
+        """The scenario the members run (a snapshot's own)."""
+        return self.start.snapshot.scenario if isinstance(self.start, prognosis.FromSnapshot) else self.start.scenario
 
     def with_persistence(self) -> Origin:
         """The same origin with arrivals from the origin on at the persistence rates."""
@@ -227,6 +232,7 @@ def _fold(sc: Scenario, start: dt.date) -> None:
     from model.scenario import get_path
 
     for e in sorted((e for e in sc.events if e.date < start and e.action in ("set", "scale")), key=lambda e: e.date):
+        assert e.parameter is not None and e.value is not None   # checked at load (Event)
         set_path(sc, e.parameter, e.value if e.action == "set" else get_path(sc, e.parameter) * e.value)
 
 

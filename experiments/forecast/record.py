@@ -100,7 +100,7 @@ class RecordAsOf:
 
     @cached_property
     def _monthly(self) -> dict[str, dict[tuple[int, int], float]]:
-        out = {}
+        out: dict[str, dict[tuple[int, int], float]] = {}
         for series in ("first", "family"):
             totals = self.inflow_totals(series)
             if not totals:

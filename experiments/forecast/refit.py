@@ -122,6 +122,7 @@ def refit(base: Scenario, rec: RecordAsOf, seeds: Sequence[int] = (1,), xatol: f
                 s.sc.chain.decisions_per_day[k] *= theta
             while s.day < max(days) + 1:
                 run_day(s)
+            assert s.recorder is not None, "prepare() gives the state its recorder"
             x = s.recorder.scalars
             sim = np.array([x["population" if p.quantity == "population" else "permit_holders_waiting"][d]
                             for p, d in zip(points, days)])

@@ -134,7 +134,7 @@ def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scen
     for row in rows:
         row["inflow"] = inflow
     return {"origin": origin, "rows": rows, "how": how, "theta": theta, "paths": paths, "inflow": said,
-            "start": o.start.scenario.start_date}
+            "start": o.scenario.start_date}
 
 
 def _run(args) -> dict:

@@ -23,8 +23,10 @@ from __future__ import annotations
 
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -33,6 +35,9 @@ from experiments.compare import _fmt as _num   # readable numbers, as in the pai
 from experiments.sweep.design import Design, PrimTarget
 from experiments.sweep.samplers import morris_levels, salib_problem
 from experiments.sweep.store import Store
+
+if TYPE_CHECKING:
+    from ema_workbench.analysis.prim import PrimBox
 
 RESAMPLES = 1000       # bootstrap resamples of SALib's confidence intervals
 RBD_MIN_POINTS = 128   # below this RBD-FAST's estimates swing by more than ±0.2 on a linear test function
@@ -61,7 +66,7 @@ class Box:
     mass: float = float("nan")
     limits: dict[str, str] = field(default_factory=dict)    # restricted input -> its range or set, as text
     note: str = ""
-    prim: object = None                 # EMA's PrimBox (for plots)
+    prim: PrimBox | None = None         # EMA's PrimBox (for plots)
     index: int = -1                     # the chosen box on the peeling trajectory
 
 
@@ -207,7 +212,7 @@ def prim_box(design: Design, table: pd.DataFrame, target: PrimTarget) -> Box:
 
 # ---- the report --------------------------------------------------------------------------------
 
-def analyze(store: Store, out: str | Path, prim: list[PrimTarget] = (), plots: bool = True) -> Report:
+def analyze(store: Store, out: str | Path, prim: Sequence[PrimTarget] = (), plots: bool = True) -> Report:
     """Sensitivity of every KPI, PRIM boxes of the design's (and `prim`'s) conditions, plots and a
     short text report, written to `out`."""
     out = Path(out)

@@ -104,9 +104,13 @@ class Parameter(_Strict):
         return self.uniform is not None or self.triangular is not None
 
     @property
-    def choices(self) -> list[Value] | None:
-        """The discrete set (values or scenario names), or None for a continuous range."""
-        return self.values if self.values is not None else self.scenarios
+    def choices(self) -> list[Value]:
+        """The discrete set (values or scenario names); a continuous range has none (ValueError)."""
+        if self.values is not None:
+            return self.values
+        if self.scenarios is not None:
+            return list(self.scenarios)
+        raise ValueError(f"{self.label}: a continuous range has no discrete set of values")
 
 
 def _kind(x: Value) -> str:
@@ -216,7 +220,7 @@ class Design(_Strict):
         """The base scenario(s) as validated mappings, `set` and the horizon applied: one entry per
         scenario variant (or one, named after the scenario, without variants)."""
         v = self.variants
-        names = v.scenarios if v else [self.scenario]
+        names = v.scenarios if v is not None and v.scenarios is not None else [self.scenario]
         where = f"parameters.{self.parameters.index(v)}.scenarios" if v else "scenario"
         out = {}
         for name in names:
@@ -254,7 +258,8 @@ class Design(_Strict):
         if p.path is None or not p.continuous:
             return value
         current = get_path(next(iter(self.bases.values())), p.path)
-        return round(value) if isinstance(current, int) and not isinstance(current, bool) else float(value)
+        x = float(value)                # a continuous range's values are numbers
+        return round(x) if isinstance(current, int) and not isinstance(current, bool) else x
 
     def check(self) -> None:
         """Everything a run needs, checked on the base scenario(s) before any run starts."""
@@ -272,7 +277,8 @@ class Design(_Strict):
             if p.continuous and (isinstance(current, bool) or not isinstance(current, (int, float))):
                 raise DesignError(f"parameters.{i}.{field}: {p.path} is {_shown(current)}, not a number; "
                                   f"use values: [...]")
-            ends = [min(p.uniform or p.triangular), max(p.uniform or p.triangular)] if p.continuous else p.values
+            bounds = p.uniform if p.uniform is not None else p.triangular
+            ends: list[Value] = p.choices if bounds is None else [min(bounds), max(bounds)]
             for v in ends:
                 data = copy.deepcopy(base)
                 set_path(data, p.path, self.cast(p, v))

@@ -80,6 +80,7 @@ def _install(model: Model) -> None:
 
 
 def _run_installed(task: Task) -> list[Outcome]:
+    assert _installed is not None, "the pool's initializer (_install) gives each worker the model"
     return run_batch(_installed, task)
 
 
@@ -165,13 +166,15 @@ class Dask:
             except OSError as exc:
                 raise SchedulerLost(f"--scheduler: cannot reach {scheduler} ({exc})") from None
         else:
-            self.cluster = LocalCluster(n_workers=workers or cores(), threads_per_worker=1, processes=True,
-                                        dashboard_address=None, silence_logs=logging.ERROR)
-            self.client = Client(self.cluster)
+            cluster = LocalCluster(n_workers=workers or cores(), threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=logging.ERROR)
+            self.cluster = cluster
+            self.client = Client(cluster)
+            scheduler = cluster.scheduler_address
         info = self.client.scheduler_info()
         connected = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
         self.workers = max(connected, workers or 0) or 1      # a cluster may still be growing: plan for `workers`
-        self.scheduler = scheduler or self.cluster.scheduler_address
+        self.scheduler = scheduler
         self.model_future = self.client.scatter(model, broadcast=True, hash=False)
 
     def run(self, tasks: list[Task]) -> Iterator[Done]:

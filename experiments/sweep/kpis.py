@@ -14,7 +14,7 @@ Daily series a design may keep (`outputs.daily`) are the scalar figures of
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,7 +23,7 @@ from experiments.compare import KEY_FIGURES
 from model.metrics import SCALARS
 from model.results import Results
 
-Compute = Callable[[Results, dict], float]
+Compute = Callable[[Results, Mapping[str, float]], float]
 
 
 @dataclass(frozen=True)
@@ -70,13 +70,14 @@ register("regime_days", "days", "days under an EU 2024/1359 regime")(
     lambda r, ch: float((_d(r, "regime") != "").sum()))
 
 
-class _Churn(Mapping):
+class _Churn(Mapping[str, float]):
     """`Results.churn()`, computed on first use only (it passes over everyone in the run)."""
 
     def __init__(self, res: Results) -> None:
-        self.res, self.figures = res, None
+        self.res = res
+        self.figures: dict[str, float] | None = None
 
-    def _all(self) -> dict:
+    def _all(self) -> dict[str, float]:
         if self.figures is None:
             self.figures = self.res.churn()
         return self.figures
@@ -84,7 +85,7 @@ class _Churn(Mapping):
     def __getitem__(self, k: str) -> float:
         return self._all()[k]
 
-    def __iter__(self):
+    def __iter__(self) -> Iterator[str]:
         return iter(self._all())
 
     def __len__(self) -> int:

@@ -29,15 +29,15 @@ def _plt():
 def sensitivity_figure(sens: list[Sensitivity]):
     """One panel per KPI: the parameters as horizontal bars, largest on top (tornado)."""
     plt = _plt()
-    shown = [s for s in sens if s.table is not None][:MAX_PANELS]
+    shown = [(s, s.table) for s in sens if s.table is not None][:MAX_PANELS]
     if not shown:
         return None
     cols = min(3, len(shown))
     rows = math.ceil(len(shown) / cols)
-    n_par = len(shown[0].table)
+    n_par = len(shown[0][1])
     fig, axes = plt.subplots(rows, cols, figsize=(4.6 * cols, 0.9 + rows * (0.45 * n_par + 1.0)), squeeze=False)
-    for ax, s in zip(axes.flat, shown):
-        t = s.table.sort_values(s.main)
+    for ax, (s, table) in zip(axes.flat, shown):
+        t = table.sort_values(s.main)
         y = np.arange(len(t))
         if s.method == "sobol":
             ax.barh(y + 0.2, t["ST"], 0.4, xerr=t["ST_conf"], color="#9ecae1", label="total ST")
@@ -57,7 +57,7 @@ def sensitivity_figure(sens: list[Sensitivity]):
         ax.axis("off")
     fig.suptitle({"sobol": "Sobol indices (95 % bootstrap intervals)", "morris": "Morris μ* and σ",
                   "rbd-fast": "First-order indices, RBD-FAST (95 % bootstrap intervals)",
-                  "main effects": "Main effects (grid)"}[shown[0].method], fontsize=10)
+                  "main effects": "Main effects (grid)"}[shown[0][0].method], fontsize=10)
     handles, labels = axes.flat[0].get_legend_handles_labels()
     fig.tight_layout(rect=(0, 0, 1, 0.97 if len(handles) < 2 else 0.93))
     if len(handles) > 1:                  # one legend for all panels, under the title

@@ -91,7 +91,7 @@ class NoodplanModel:
 
     def scenario(self, values: Mapping[str, Value]) -> Scenario:
         """The validated scenario of a sample point; raises ScenarioError (one line)."""
-        base = self.bases[values[self.variant]] if self.variant else next(iter(self.bases.values()))
+        base = self.bases[str(values[self.variant])] if self.variant else next(iter(self.bases.values()))
         data = copy.deepcopy(base)
         for label, path in self.paths:
             set_path(data, path, values[label])

@@ -3,6 +3,7 @@ cannot identify, keeps to the pre-2020 record, and writes values into scenario f
 
 import dataclasses
 import datetime as dt
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -113,3 +114,40 @@ def test_write_fitted_rewrites_marked_lines_only(tmp_path):
     out = f.read_text()
     assert "90 % [bound, 200]; test provenance" in out and "90 % [22.44, 28.21]" in out
     assert out.count("# calibrated:") == 5
+
+
+def test_write_fitted_rewrites_the_value_of_an_event_in_flow_style(tmp_path):
+    text = ("extends: hindcast-2015\nname: t\nevents:\n"
+            "  - {date: 2016-01-01, action: scale, parameter: chain.decisions_per_day.regular, value: 1.5, "
+            "label: IND capacity from 2016}  # calibrated: ind_factor_2016\n")
+    f = tmp_path / "t.yaml"
+    f.write_text(text)
+    est = [cal.Estimate(cal.by_name(["ind_factor_2016"])[0], 1.25, 1.2, 1.3, True, [])]
+    fit = cal.Fit(problem=None, values=[1.25], loss=0.01, estimates=est, evaluations=1, sigma2=0.01)
+    cal.write_fitted(fit, [f], "test provenance")
+    out = f.read_text()
+    # only the number after `value:` changes; the rest of the flow mapping stays as written
+    assert "parameter: chain.decisions_per_day.regular, value: 1.25, label: IND capacity from 2016}" in out
+    assert "90 % [1.2, 1.3]; test provenance" in out
+    assert [e.value for e in load_scenario(str(f)).events] == [1.25]
+
+
+def test_current_names_an_event_target_the_scenario_lacks():
+    sc = load_scenario("hindcast-2015")
+    sc.events = [e for e in sc.events if e.label != "IND capacity from 2016"]
+    with pytest.raises(ValueError, match="ind_factor_2016: no event labelled 'IND capacity from 2016'"):
+        cal.current(sc, cal.by_name(["ind_factor_2016"]))
+
+
+def test_search_that_evaluates_no_finite_point_says_so():
+    # no x0 and a budget of 2 for 2 parameters: too small for the Sobol stage (8) and for Nelder-Mead (> 2)
+    pb = SimpleNamespace(params=[IND, SUPPLY], loss=lambda values: 1.0)
+    with pytest.raises(ValueError, match="no point with a finite objective in 0 evaluations"):
+        cal.search(pb, budget=2)
+    # the one point evaluated has no finite objective
+    pb = SimpleNamespace(params=[IND], loss=lambda values: float("nan"))
+    with pytest.raises(ValueError, match="no point with a finite objective in 1 evaluations"):
+        cal.search(pb, budget=1, x0=[20.0])
+    # one finite value is enough: the start point is the fit
+    pb = SimpleNamespace(params=[IND], loss=lambda values: 0.5)
+    assert cal.search(pb, budget=1, x0=[20.0]) == ([pytest.approx(20.0)], 0.5)

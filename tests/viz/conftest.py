@@ -32,6 +32,7 @@ def chromium_path() -> str | None:
 
 
 def _need_browser():
+    missing: str | None
     try:
         import playwright  # noqa: F401
         import solara  # noqa: F401
@@ -121,9 +122,13 @@ class OfflinePage:
         self.context = browser.new_context(viewport={"width": 1600, "height": 1300}, accept_downloads=True)
         self.page = self.context.new_page()
         self.page.route("**/*", self._route)
-        self.page.on("response", lambda r: r.status >= 400 and self.bad.append(f"{r.status} {r.url}"))
+        self.page.on("response", self._response)
         self.page.on("pageerror", lambda e: self.errors.append(str(e)))
         self.page.on("requestfailed", lambda r: self.failed.append(f"{r.url} {r.failure}"))
+
+    def _response(self, r) -> None:
+        if r.status >= 400:
+            self.bad.append(f"{r.status} {r.url}")
 
     def _route(self, route) -> None:
         url = route.request.url

@@ -122,7 +122,8 @@ def count_day(setup: Setup, ops: bool = True) -> DayCounts:
                         # NumPy calls of the counting run (a fresh process) that differ from this
                         # run's: 0 unless module-level caches (kind tables, salt masks, size
                         # tables) were already filled here by earlier runs, a few on the first days
-                        "days_with_other_numpy_calls": int((np.array(r["numpy_calls"]) != calls).sum())}
+                        "days_with_other_numpy_calls": int((np.array(r["numpy_calls"]) != calls).sum()),
+                        "numpy_calls": int(sum(r["numpy_calls"]))}   # the counting run's, all days
     return out
 
 

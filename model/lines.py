@@ -26,9 +26,10 @@ def serve(s: State, queue, name: str, per_day: float, valid) -> np.ndarray:
         s.carry[name] = 0.0
         return window
     ok = valid(window)
-    if not ok.all():
+    while not ok.all():             # drop the stale entries; the entries the window now reaches are checked too
         queue.keep_head(len(window), ok)
         window = queue.peek(max(int(cap), 0) + 1)
+        ok = valid(window)
     cum = s.people.cols["size"][window].cumsum()
     n = int(cum.searchsorted(cap, side="right"))
     served = window[:n].copy()

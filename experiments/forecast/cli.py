@@ -5,7 +5,8 @@
                       [--inflow scenario|persistence] [--no-inflow-errors] [--occupancy 0.95]
                       [--save-snapshot FILE] [--out DIR] [--force]
     noodplan backtest --rolling [BASE] [--members 20] [--params refit|calibrated] [--origins FIRST..LAST]
-                      [--targets rule|carried] [--recorded-inflow] [--jobs N] [--out DIR] [--force]
+                      [--targets rule|carried] [--ind-capacity budget|constant|budget-refit] [--recorded-inflow]
+                      [--jobs N] [--out DIR] [--force]
 
 `register(subparsers)` adds `forecast` to the `noodplan` parser and `rolling_options(parser)` the
 rolling options to `backtest` (experiments/cli.py). Bad input stops with one line and exit code 2;
@@ -70,6 +71,11 @@ def rolling_options(bt) -> None:
     bt.add_argument("--targets", choices=("rule", "carried"), default="rule", help="--rolling: housing targets of "
                     "half-years after the origin set from the permits before them (default), or the last known "
                     "target carried forward (the model before that rule)")
+    bt.add_argument("--ind-capacity", choices=("budget", "constant", "budget-refit"),
+                    help="--rolling with --params refit: the IND decides a day the first applications a day of the "
+                         "12 months known each 1 January, nothing fitted (budget, the default); one factor refitted "
+                         "on the two years before the origin (constant, the model before); or the budget times a "
+                         "refitted factor (budget-refit)")
     bt.add_argument("--recorded-inflow", action="store_true", help="--rolling, a diagnostic: run on the inflow "
                     "that came (known only later), so what is left of the error is the chain's")
 
@@ -211,6 +217,9 @@ def cmd_rolling(args: argparse.Namespace) -> int:
             origins = rolling.half_year_origins(first, last)
         except ValueError as e:
             raise _Bad(f"--origins: {e}") from None
+        if args.ind_capacity and args.params != "refit":
+            raise _Bad(f"--ind-capacity {args.ind_capacity} goes with --params refit")
+        ind_capacity = args.ind_capacity or "budget"
         base = load_scenario(args.scenario or rolling.BASE)
     except (_Bad, ScenarioError) as e:
         print(f"noodplan: {e}", file=sys.stderr)
@@ -219,11 +228,12 @@ def cmd_rolling(args: argparse.Namespace) -> int:
     outputs.check_folder(out, args.force)
     bt = rolling.backtest(origins, members=args.members, params=args.params, seed=args.ensemble_seed,
                           jobs=args.jobs or 1, progress=_progress("Origins", "origin"), base=base,
-                          inflow="recorded" if args.recorded_inflow else "persistence", targets=args.targets)
+                          inflow="recorded" if args.recorded_inflow else "persistence", targets=args.targets,
+                          ind_capacity=ind_capacity)
     about = {"command": " ".join(["noodplan", *getattr(args, "argv", [])]), "base": base.name,
              "scenario_sha256": outputs.scenario_hash(base), "origins": [o.isoformat() for o in origins],
              "members": args.members, "ensemble_seed": args.ensemble_seed, "params": args.params,
-             "targets": args.targets}
+             "targets": args.targets, "ind_capacity": ind_capacity if args.params == "refit" else "calibrated"}
     with outputs.folder(out, args.force, about) as tmp:
         names = [p.name for p in bt.write(tmp).values()]
     print(bt.report())

@@ -56,6 +56,11 @@ class RecordAsOf:
         if date > self.origin:
             raise FutureDataError(f"record date {date} is after the forecast origin {self.origin}")
 
+    def as_of(self, date: dt.date) -> RecordAsOf:
+        """The record as it was known on an earlier `date` (refused after the origin)."""
+        self.check(date)
+        return RecordAsOf(date, self.country)
+
     # --- occupancy --------------------------------------------------------------------------
     @cached_property
     def _points(self) -> tuple[RecordPoint, ...]:

@@ -6,10 +6,14 @@ For each origin T (1 January and 1 July, 2014 to 2020):
    start (the last count on or before T), the inflow known on T then persistence, its historical
    errors, the housing targets begun by T;
 2. parameters: `refit` (default) — the hindcast scenario with every calibrated value back to the
-   baseline's documented one (`refit.uncalibrated`) and the IND capacity factor refitted to the
-   counts of the two years before T (`refit.refit`); `calibrated` — the 2020 calibration as it
-   stands, fitted to counts up to June 2020: for origins before then it has seen the answers, so
-   it is a reference for what tuning can reach, not a forecast;
+   baseline's documented one (`refit.uncalibrated`) and the IND's capacity made from what was known
+   on T (`ind_capacity`): `budget` (default) — each year the first applications a day of the 12
+   months known on 1 January (`refit.budget_ramp`; the IND is budgeted on the multi-year production
+   forecast), nothing fitted; `constant` — one factor refitted to the counts of the two years before
+   T (`refit.refit`; the model before the budget rule); `budget-refit` — the budget times a refitted
+   factor. `calibrated` — the 2020 calibration as it stands, fitted to counts up to June 2020: for
+   origins before then it has seen the answers, so it is a reference for what tuning can reach,
+   not a forecast;
 3. an ensemble of `members` runs 30 months ahead (`run_forecast`, persistence inflow with its
    historical errors; or, as a diagnostic that knows the future inflow, `inflow="recorded"`: the
    inflow that came, without inflow uncertainty — what is left of the error is the chain's);
@@ -40,7 +44,8 @@ from experiments.forecast.ensemble import run_forecast
 from experiments.forecast.inflow import errors_as_of
 from experiments.forecast.origins import from_record
 from experiments.forecast.record import RecordAsOf, add_months, months_between
-from experiments.forecast.refit import ample, refit, uncalibrated, with_ind_factor
+from experiments.forecast.refit import IND_CAPACITY, ample, refit, uncalibrated, window, with_budget_ramp, \
+    with_ind_factor
 from experiments.history import record_points
 from experiments.outputs import worker_pool
 from model import prognosis
@@ -79,25 +84,37 @@ def horizon_of(lead_months: float) -> int | None:
     return None
 
 
-def origin_scenario(origin: dt.date, params: str, base: Scenario) -> tuple[Scenario, str, float | None]:
-    """The scenario a forecast from `origin` may use, a line on how it was made, and θ."""
+def origin_scenario(origin: dt.date, params: str, base: Scenario,
+                    ind_capacity: str = "budget") -> tuple[Scenario, str, float | None]:
+    """The scenario a forecast from `origin` may use, a line on how it was made, and θ. The IND's
+    capacity (`refit` parameters): `budget` — it follows its budget (`refit.budget_ramp`: the first
+    applications a day of the 12 months known each 1 January), nothing fitted (θ = 1); `constant` —
+    one factor θ on the decisions per day, refitted on the two years before the origin (the model
+    before the budget rule); `budget-refit` — the budget times a refitted θ."""
     rec = RecordAsOf(origin)
     if params == "calibrated":
         return base, "2020 calibration (fitted to counts up to 2020-06-01: knows the answers)", None
     clean = uncalibrated(base)
+    if ind_capacity == "constant":
+        fit = refit(clean, rec)
+        return with_ind_factor(clean, fit.theta), fit.describe(), fit.theta
+    clean = with_budget_ramp(clean, rec, window(rec)[0].date, add_months(origin, MONTHS))
+    how = "IND capacity follows its budget (θ x the first applications a day of the 12 months known each 1 January)"
+    if ind_capacity == "budget":
+        return clean, how + ", θ = 1 (nothing fitted)", 1.0
     fit = refit(clean, rec)
-    return with_ind_factor(clean, fit.theta), fit.describe(), fit.theta
+    return with_ind_factor(clean, fit.theta), f"{how}; {fit.describe()}", fit.theta
 
 
 def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scenario | None = None,
-               inflow: str = "persistence", targets: str = "rule") -> dict:
+               inflow: str = "persistence", targets: str = "rule", ind_capacity: str = "budget") -> dict:
     """Forecast from one origin and score it (a dict of rows, paths and notes; picklable).
     `inflow="recorded"` is a diagnostic: the members run on the inflow that came (the packaged
     monthly series) without inflow uncertainty, which separates the inflow assumption's error
     from the chain's."""
     base = base or load_scenario(BASE)
     rec = RecordAsOf(origin)
-    sc, how, theta = origin_scenario(origin, params, base)
+    sc, how, theta = origin_scenario(origin, params, base, ind_capacity)
     truth = [p for p in record_points(origin + dt.timedelta(days=1), add_months(origin, MONTHS)) if
              horizon_of(months_between(origin, p.date)) is not None]
     known_peak = max(p.value for p in rec.points("population"))
@@ -123,7 +140,8 @@ def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scen
                "lead_months": round(lead, 2), "horizon_months": horizon_of(lead), "recorded": point.value,
                "median": q[2], "p05": q[0], "p25": q[1], "p75": q[3], "p95": q[4],
                "in_50": bool(q[1] <= point.value <= q[3]), "in_90": bool(q[0] <= point.value <= q[4]),
-               "ind_factor": theta, "params": params, "targets": targets}
+               "ind_factor": theta, "params": params, "targets": targets,
+               "ind_capacity": ind_capacity if params == "refit" else "calibrated"}
         for name, fn in BASELINES.items():
             row[name] = fn(known, point.date)
         rows.append(row)
@@ -199,8 +217,10 @@ class RollingBacktest:
 
     def report(self) -> str:
         targets = self.rows["targets"].iloc[0] if "targets" in self.rows and len(self.rows) else "?"
+        ind = self.rows["ind_capacity"].iloc[0] if "ind_capacity" in self.rows and len(self.rows) else "?"
         lines = [f"Rolling-origin backtest: {len(self.origins)} origins {self.origins[0]}..{self.origins[-1]}, "
-                 f"{self.members} members, parameters: {self.params}, inflow: {self.inflow}, targets: {targets}"]
+                 f"{self.members} members, parameters: {self.params}, inflow: {self.inflow}, targets: {targets}, "
+                 f"IND capacity: {ind}"]
         for n in self.notes:
             lines.append(f"  {n['origin']}: start {n['start']}; {n['how']}; inflow {n['inflow']}")
         lines.append(self.markdown())
@@ -246,13 +266,15 @@ def _num(x: float) -> str:
 
 def backtest(origins: Sequence[dt.date], members: int = 20, params: str = "refit", seed: int = 1, jobs: int = 1,
              progress: Callable[[int, int], None] | None = None, base: Scenario | None = None,
-             inflow: str = "persistence", targets: str = "rule") -> RollingBacktest:
+             inflow: str = "persistence", targets: str = "rule", ind_capacity: str = "budget") -> RollingBacktest:
     """Run the rolling-origin backtest (see the module text)."""
     if params not in PARAMS:
         raise ValueError(f"params: {params!r} (choose {' or '.join(PARAMS)})")
+    if ind_capacity not in IND_CAPACITY:
+        raise ValueError(f"ind_capacity: {ind_capacity!r} (choose {', '.join(IND_CAPACITY)})")
     if inflow not in INFLOWS:
         raise ValueError(f"inflow: {inflow!r} (choose {' or '.join(INFLOWS)})")
-    tasks = [(o, members, params, seed, base, inflow, targets) for o in origins]
+    tasks = [(o, members, params, seed, base, inflow, targets, ind_capacity) for o in origins]
     results = []
     if jobs > 1 and len(tasks) > 1:
         with worker_pool(min(jobs, len(tasks))) as ex:          # Ctrl+C stops the workers too

@@ -19,10 +19,12 @@ from experiments.forecast.inflow import (daily_paths, errors_as_of, persistence_
                                          walk_sigma)
 from experiments.forecast.origins import from_record, from_run, record_scenario
 from experiments.forecast.record import FutureDataError, RecordAsOf, known_on
-from experiments.forecast.refit import uncalibrated, window
+from experiments.forecast import refit as refit_module
+from experiments.forecast.refit import budget_ramp, refit, uncalibrated, window, with_budget_ramp
 from experiments.history import RecordPoint
 from model import prognosis as pg
 from model import snapshot
+from model import rulebook
 from model.rulebook import run_day
 from model.scenario import from_dict, load_scenario
 from model.simulate import prepare
@@ -142,6 +144,81 @@ def test_uncalibrated_keeps_nothing_the_2020_calibration_fitted():
     assert not any("IND capacity" in e.label for e in sc.events)
 
 
+def test_the_refit_runs_with_the_ind_capacity_it_tries(monkeypatch):
+    # The rules read the run's parameters (State.params), not the scenario: each θ the search tries
+    # must be the decisions per day the run decides with (it was not, for a while: θ had no effect).
+    seen = []
+
+    def day(s):
+        seen.append(s.params.chain.decisions_per_day["regular"])
+        s.day += 1
+
+    monkeypatch.setattr(refit_module, "run_day", day)
+    clean = uncalibrated(load_scenario("hindcast-2015"))
+    fit = refit(clean, RecordAsOf(D(2018, 1, 1)), xatol=1.0)
+    tried = [theta * clean.chain.decisions_per_day["regular"] for theta, _ in fit.evaluations]
+    assert sorted(set(seen)) == pytest.approx(sorted(set(tried)))
+    assert len(set(tried)) == len(fit.evaluations) > 1
+
+
+# --- IND capacity that follows its budget ---------------------------------------------------------
+
+def test_the_budget_ramp_follows_the_first_applications_of_the_year_before_by_hand():
+    # Origin 1 January 2018, a chain deciding 78 persons a day. In year Y the factor is the first
+    # applications per day of the 12 months known on 1 January Y, over 78 (the yearly file):
+    # 2016 <- 2015: 43,095 / 365; 2017 <- 2016: 18,171 / 366; 2018 <- 2017: 14,716 / 365.
+    # 2019 and 2020 begin after the origin: the rate known on it, 2017's (not 2018's 20,510).
+    ramp = budget_ramp(RecordAsOf(D(2018, 1, 1)), D(2016, 6, 1), D(2020, 7, 1), 78.0)
+    want = {2016: 43095 / 365, 2017: 18171 / 366, 2018: 14716 / 365, 2019: 14716 / 365, 2020: 14716 / 365}
+    on_jan1 = {p.date.year: p.factor for p in ramp if (p.date.month, p.date.day) == (1, 1)}
+    assert on_jan1 == pytest.approx({y: r / 78 for y, r in want.items()})
+    # a step: the year before holds to 31 December
+    dec31 = {p.date.year + 1: p.factor for p in ramp if (p.date.month, p.date.day) == (12, 31)}
+    assert dec31 == pytest.approx({y: want[y - 1] / 78 for y in (2017, 2018, 2019, 2020)})
+    # and nothing after the origin is read: the record as known on a later date is refused
+    with pytest.raises(FutureDataError):
+        RecordAsOf(D(2018, 1, 1)).as_of(D(2018, 1, 2))
+    with pytest.raises(ValueError, match=r"2016's budget .* outside the ramp's 0\.1-5"):
+        budget_ramp(RecordAsOf(D(2018, 1, 1)), D(2016, 6, 1), D(2016, 7, 1), 4.0)
+
+
+def test_capacity_raised_for_a_peak_ends_when_the_budget_follows_lower_arrivals():
+    # A small world whose IND decides 40 persons a day on the regular track only, from 22 December
+    # 2016, 2,000 single applicants waiting (more than it can decide in 20 days). With the budget
+    # ramp known on 1 January 2018, the IND decides 40 x (43,095 / 365) / 40 = 118.07 a day to
+    # 31 December 2016 (the 2015 peak's budget) and 18,171 / 366 = 49.65 a day from 1 January 2017.
+    # Unused capacity carries over (lines.serve), so after k days floor(sum of the rates) are decided:
+    # 10 days: floor(1,180.68) = 1,180; 20 days: floor(1,180.68 + 496.48) = 1,677.
+    from tests.model.test_procedure import NONE, add, decided, in_line
+    from tests.model.test_rules import small
+
+    ramp = budget_ramp(RecordAsOf(D(2018, 1, 1)), D(2016, 12, 22), D(2017, 12, 31), 40.0)
+    sc = small(decisions_per_day={**NONE, "regular": 40.0}, decision_capacity_ramp=[p.model_dump() for p in ramp],
+               appeal_share=dict(NONE), public_order_risk_share=0.0, dublin_share=0.0)
+    sc.start_date = D(2016, 12, 22)
+    s = prepare(sc, days=30)
+    ids = add(s, [1] * 2000, group=0)
+    in_line(s, ids)
+    done = []
+    for day in range(20):
+        rulebook.decide(s, day)
+        done.append(decided(s, ids))
+    assert done[9] == math.floor(10 * 43095 / 365) == 1180
+    assert done[19] == math.floor(10 * 43095 / 365 + 10 * 18171 / 366) == 1677
+    assert done[10] - done[9] in (49, 50)                # the first day at the 2017 budget
+
+
+def test_the_budgeted_refit_reads_nothing_after_the_origin():
+    # the ramp over the refit window and the forecast comes from the record known on the origin:
+    # the same whether the record on disk goes on after it or not
+    rec = RecordAsOf(D(2017, 7, 1))
+    clean = uncalibrated(load_scenario("hindcast-2015"))
+    sc = with_budget_ramp(clean, rec, window(rec)[0].date, D(2020, 1, 1))
+    factors = {p.date: p.factor for p in sc.chain.decision_capacity_ramp}
+    assert factors[D(2018, 1, 1)] == factors[D(2019, 1, 1)] == pytest.approx(18171 / 366 / 78)
+    assert min(factors) == D(2014, 1, 1)                 # the window starts at the count of 31 Dec 2014
+
+
 # --- starts -------------------------------------------------------------------------------------
 
 def test_a_start_from_the_record_uses_only_what_was_known():
@@ -243,7 +320,8 @@ def test_forecast_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys):
         assert main(["forecast", *argv, "--out", str(tmp_path / "o")]) == 2
         err = capsys.readouterr().err.strip()
         assert msg in err and "\n" not in err
-    for argv, msg in ((["--rolling", "--origins", "2016-02-01..2017-01-01"], "half-year start"),
+    for argv, msg in ((["--rolling", "--ind-capacity", "constant", "--params", "calibrated"], "--ind-capacity"),
+                      (["--rolling", "--origins", "2016-02-01..2017-01-01"], "half-year start"),
                       (["--rolling", "--origins", "2016-01-01"], "FIRST..LAST"),
                       (["--rolling", "--members", "0"], "--members"),
                       ([], "give a scenario")):

@@ -109,6 +109,25 @@ def test_idle_capacity_of_one_track_goes_to_tracks_with_work():
         assert decided(s, ids) == expected, shift
 
 
+def test_a_line_never_serves_a_household_that_left_it_beyond_the_first_look():
+    # Border line (1 a day, no other capacity): five singles wait; the first four have since
+    # moved to the regular procedure (their entries are stale). Day 0 looks at 1 + 1 = 2 entries
+    # (both stale, dropped), then the next 2 (stale, dropped), then the fifth: decided. Before the
+    # fix the second look was served unchecked: a regular case decided on the border line, and
+    # the border count went to -1 (found by the property test on a generated Pact world).
+    s = world(decisions={"border": 1}, idle_capacity_shift=0.0)
+    ids = add(s, [1] * 5, track=Track.BORDER, group=0)
+    in_line(s, ids, Track.BORDER)
+    s.people.set_track(ids[:4], Track.REGULAR)
+    s.procedure_persons[Track.BORDER] -= 4
+    in_line(s, ids[:4], Track.REGULAR)
+    rulebook.decide(s, 0)
+    assert decided(s, ids[:4]) == 0
+    assert decided(s, ids[4:]) == 1
+    assert s.procedure_persons[Track.BORDER] == 0 and s.procedure_persons[Track.REGULAR] == 4
+    assert len(s.ind[Track.BORDER]) == 0
+
+
 def test_productivity_ramp_is_linear_between_dated_points_and_flat_outside():
     pts = [RampPoint(date=dt.date(2025, 1, 1), factor=1.0), RampPoint(date=dt.date(2028, 12, 31), factor=1.25)]
     start = dt.date(2025, 7, 1)

@@ -2,8 +2,13 @@
 
 * day + redraw: one simulated day, then everything the Run tab shows redrawn, measured two ways:
   the drawing path alone (step, map, time line data, cards, tooltips) and a real Solara render of
-  the page after a "Step a day" click (widgets updated, as a browser session would get them);
-* a two-year Play at the fastest speed through the page's player (frames drawn by real renders).
+  the page after a "Step a day" click (widgets updated, as a browser session would get them), once
+  the page's background work is done (the stable-stock counterfactual, the spare session), and
+  also while it still runs (the first seconds after a page opens); with the widget updates per
+  click, which do not depend on the machine's load: widget properties changed (what is sent to
+  the browser) and widgets reconciled by Solara's renderer (reacton);
+* a two-year Play at the fastest speed through the page's player (frames drawn by real renders),
+  once the page's background work is done.
 * first page ready (with --browser): a `noodplan ui` server and Debian's chromium, offline;
   from navigation until the day, the map and the charts are shown; and a day + redraw as the
   browser sees it (click "Step a day" until the new charts image arrives).
@@ -13,8 +18,11 @@ Medians over N days (after a short warm-up). This measures; it asserts nothing.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import statistics
 import time
+from collections.abc import Iterator
+from dataclasses import dataclass
 
 
 def drawing_path(scenario: str, days: int) -> list[float]:
@@ -54,6 +62,8 @@ def fastest_play(scenario: str) -> tuple[float, int]:
 
     _, rc = solara.render(app.Page(), handle_error=False)
     try:
+        while not background_done():     # the counterfactual and the next spare session
+            time.sleep(0.05)
         rc.find(v.Select, label="Speed").widget.v_model = "as fast as possible"
         day = lambda: int(rc.find(v.Html, class_="np-day").widget.children[0].split()[1])  # noqa: E731
         frames = []
@@ -67,25 +77,103 @@ def fastest_play(scenario: str) -> tuple[float, int]:
         rc.close()
 
 
-def page_render(scenario: str, days: int) -> list[float]:
+@dataclass
+class WidgetUpdates:
+    """What a render touched: `sent` widget properties changed (each one a message to the
+    browser), `reconciled` widgets whose properties Solara's renderer (reacton) set again, and
+    `wire_bytes` of the messages to the browser, serialised as Solara's server does."""
+    sent: int = 0
+    reconciled: int = 0
+    wire_bytes: int = 0
+
+
+@contextlib.contextmanager
+def count_widget_updates() -> Iterator[WidgetUpdates]:
+    """Count widget updates while the block runs (this thread and others). Without a browser
+    widget messages go nowhere; here each changed property is also serialised as the server would
+    put it on the websocket (`Widget.get_state`, then `solara.server.kernel.json_dumps`), so that
+    cost is part of what is timed."""
+    import ipywidgets
+    import reacton.core
+    from ipywidgets.widgets.widget import _remove_buffers
+    from solara.server.kernel import json_dumps
+
+    n = WidgetUpdates()
+    notify, update = ipywidgets.Widget.notify_change, reacton.core.Element._update_widget
+
+    def counted_notify(self, change):
+        if change["name"] in self.keys:
+            n.sent += 1
+            state, paths, buffers = _remove_buffers(self.get_state(key=change["name"]))
+            n.wire_bytes += len(json_dumps({"method": "update", "state": state, "buffer_paths": paths}))
+            n.wire_bytes += sum(memoryview(b).nbytes for b in buffers)
+        return notify(self, change)
+
+    def counted_update(self, *args, **kwargs):
+        n.reconciled += 1
+        return update(self, *args, **kwargs)
+
+    ipywidgets.Widget.notify_change, reacton.core.Element._update_widget = counted_notify, counted_update
+    try:
+        yield n
+    finally:
+        ipywidgets.Widget.notify_change, reacton.core.Element._update_widget = notify, update
+
+
+def background_done() -> bool:
+    """The page's background work is over: the stable-stock counterfactuals and the spare session."""
+    from viz import app, counterfactual
+
+    return all(f.done() for f in list(counterfactual._cache.values())) and not app._refilling.locked()
+
+
+@dataclass
+class Click:
+    seconds: float             # wall clock, click until the page shows the new day (render done)
+    cpu_seconds: float         # CPU time of the process meanwhile (less sensitive to other jobs)
+    updates: WidgetUpdates
+
+
+def step_clicks(rc, days: int, warmup: int = 5) -> list[Click]:
+    """Click "Step a day" `days` times (after `warmup` clicks) on a rendered page; each click is
+    timed until the page shows the new day and no render is under way. (A render asked for while
+    another thread renders is left to that thread, e.g. the one that brought a background result.)"""
+    import ipyvuetify as v
+
+    day = lambda: rc.find(v.Html, class_="np-day").widget.children[0].split()[1]  # noqa: E731
+    out = []
+    for i in range(days + warmup):
+        btn = rc.find(v.Btn, children=["Step a day"]).widget   # found before the clock starts
+        expected = str(int(day()) + 1)
+        with count_widget_updates() as n:
+            c0, t0 = time.process_time(), time.perf_counter()
+            btn.click()
+            while day() != expected or rc.thread_lock.locked():
+                time.sleep(0.0002)
+            t, c = time.perf_counter() - t0, time.process_time() - c0
+        if i >= warmup:
+            out.append(Click(t, c, n))
+    return out
+
+
+def page_render(scenario: str, days: int) -> tuple[list[Click], list[Click]]:
+    """Step clicks on a freshly opened page while its background work runs (at most `days`), then
+    `days` clicks once it is done."""
     import os
 
     os.environ["NOODPLAN_UI_SCENARIO"] = scenario
-    import ipyvuetify as v
     import solara
 
     from viz import app
 
     _, rc = solara.render(app.Page(), handle_error=False)
     try:
-        out = []
-        for i in range(days + 5):
-            btn = rc.find(v.Btn, children=["Step a day"]).widget   # found before the clock starts
-            t0 = time.perf_counter()
-            btn.click()
-            if i >= 5:
-                out.append(time.perf_counter() - t0)
-        return out
+        busy = []
+        while not background_done() and len(busy) < days:
+            busy += step_clicks(rc, 1, warmup=0)
+        while not background_done():
+            time.sleep(0.05)
+        return busy, step_clicks(rc, days)
     finally:
         rc.close()
 
@@ -119,18 +207,30 @@ def first_page(runs: int, clicks: int = 20) -> tuple[list[float], list[float]]:
 
 
 def main(argv: list[str] | None = None) -> int:
+    import os
+
     ap = argparse.ArgumentParser(prog="python -m viz.bench", description=__doc__.split("\n")[0])
     ap.add_argument("--scenario", default="baseline")
     ap.add_argument("--days", type=int, default=60)
     ap.add_argument("--browser", action="store_true", help="also time the first page in chromium")
     ap.add_argument("--runs", type=int, default=5, help="page loads with --browser")
     args = ap.parse_args(argv)
+    load_at_start = os.getloadavg()[0]
     ms = lambda xs: f"median {statistics.median(xs) * 1e3:.1f} ms, p90 {sorted(xs)[int(0.9 * len(xs))] * 1e3:.1f} ms"  # noqa: E731
-    drawing, page = ms(drawing_path(args.scenario, args.days)), ms(page_render(args.scenario, args.days))
-    print(f"{args.scenario}: day + redraw, drawing path ({args.days} days): {drawing}")
-    print(f"{args.scenario}: day + redraw, Solara page render ({args.days} days): {page}")
+    drawing = drawing_path(args.scenario, args.days)
+    print(f"{args.scenario}: day + redraw, drawing path ({args.days} days): {ms(drawing)}")
+    busy, page = page_render(args.scenario, args.days)
+    print(f"{args.scenario}: day + redraw, Solara page render ({args.days} days): {ms([c.seconds for c in page])} "
+          f"(CPU {ms([c.cpu_seconds for c in page])}); widget updates per click: "
+          f"{statistics.median(c.updates.sent for c in page):.0f} properties sent, "
+          f"{statistics.median(c.updates.reconciled for c in page):.0f} widgets reconciled, "
+          f"{statistics.median(c.updates.wire_bytes for c in page) / 1e3:.0f} kB to the browser")
+    if busy:
+        print(f"{args.scenario}: the same while the page's background work runs ({len(busy)} days): "
+              f"{ms([c.seconds for c in busy])}")
     secs, frames = fastest_play(args.scenario)
     print(f"{args.scenario}: two-year Play at the fastest speed: {secs:.1f} s, {frames} distinct days shown")
+    print(f"load average (1 min): {load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")
     if args.browser:
         t, steps = first_page(args.runs)
         print(f"first page ready ({args.runs} loads): median {statistics.median(t):.2f} s, "

@@ -8,6 +8,8 @@ and hands it down as `tick`, so one render pass redraws everything. Drawings are
 
 from __future__ import annotations
 
+import html
+
 import numpy as np
 import solara
 from plotly.graph_objs._figurewidget import FigureWidget
@@ -21,6 +23,18 @@ from viz.player import FASTEST, SPEEDS, Player
 from viz.session import Session
 
 CARD_STYLE = "min-width: 170px; flex: 1 1 170px; max-width: 260px"
+
+
+def html_table(head: list[str], rows: list[list], cls: str):
+    """A plain table as one widget: the markup of Vuetify's dense `SimpleTable`, so it looks the
+    same as `table()`, but the page has one widget to keep up to date instead of one per cell
+    (Solara reconciles every widget of the page on every render)."""
+    cells = lambda tag, r: "".join(f"<{tag}>{html.escape(str(c))}</{tag}>" for c in r)  # noqa: E731
+    body = "".join(f"<tr>{cells('td', r)}</tr>" for r in rows)
+    return solara.widgets.HTML.element(
+        tag="div", attributes={"class": f"v-data-table v-data-table--dense theme--light {cls}"},
+        unsafe_innerHTML=f'<div class="v-data-table__wrapper"><table><thead><tr>{cells("th", head)}</tr></thead>'
+                         f"<tbody>{body}</tbody></table></div>")
 
 
 def table(head: list[str], rows: list[list], cls: str, on_row=None, selected: int | None = None):
@@ -92,21 +106,27 @@ def RunControls(session: Session, player: Player, playing: solara.Reactive[bool]
 # ---------------------------------------------------------------------------------------------
 
 def _card(title: str, value: str, sub: str = "", key: str = "", spark: str = "", trend: str = "",
-          worse: bool | None = None):
-    with v.Card(class_=f"np-card np-card-{key} pa-2", outlined=True, style_=CARD_STYLE):
-        v.Html(tag="div", children=[title], style_="font-size: 13px; color: #444; min-height: 34px")
-        v.Html(tag="div", children=[value], class_="np-card-value", style_="font-size: 22px; font-weight: 600")
-        if spark:
-            solara.HTML(tag="div", unsafe_innerHTML=spark, classes=["np-spark"])
-        if trend:
-            colour = "#b00020" if worse else "#1b7837"
-            v.Html(tag="div", children=[trend], class_="np-trend", style_=f"font-size: 12px; color: {colour}")
-        if sub:
-            v.Html(tag="div", children=[sub], style_="font-size: 12px; color: #666")
+          worse: bool | None = None) -> str:
+    """One card as HTML: the markup of an outlined Vuetify card (`v.Card(outlined=True)`)."""
+    e = html.escape
+    parts = [f'<div class="v-card v-card--outlined v-sheet theme--light np-card np-card-{key} pa-2" '
+             f'style="{CARD_STYLE}">',
+             f'<div style="font-size: 13px; color: #444; min-height: 34px">{e(title)}</div>',
+             f'<div class="np-card-value" style="font-size: 22px; font-weight: 600">{e(value)}</div>']
+    if spark:
+        parts.append(f'<div class="np-spark">{spark}</div>')
+    if trend:
+        colour = "#b00020" if worse else "#1b7837"
+        parts.append(f'<div class="np-trend" style="font-size: 12px; color: {colour}">{e(trend)}</div>')
+    if sub:
+        parts.append(f'<div style="font-size: 12px; color: #666">{e(sub)}</div>')
+    return "".join(parts) + "</div>"
 
 
 @solara.component
 def Cards(session: Session, tick: int = 0):
+    """The cards in a row, drawn as one widget (the markup of a `solara.Row` of outlined cards):
+    a frame updates one property instead of some fifty widgets."""
     gen = session.generation
     fut = solara.use_memo(lambda: counterfactual.cost_future(session.scenario, session.seed), [gen])
     cf = solara.use_thread(lambda: fut.result(), dependencies=[fut])
@@ -117,15 +137,18 @@ def Cards(session: Session, tick: int = 0):
     names = phase_names(session.scenario)
     snap = session.snapshot()
     figs = solara.use_memo(lambda: planner.planner_series(snap, cf_cost, note), [tick, gen, cf_cost is not None])
-    with solara.Row(gap="8px", style={"flex-wrap": "wrap"}, classes=["np-cards"]):
-        _card("In reception (entitled)", f"{k['population']:,}", f"{k['in_bed']:,} in a bed", "population")
-        _card("Occupancy (bezettingsgraad)", f"{k['occupancy_rate']:.1%}", f"{k['capacity']:,} usable places",
-              "occupancy")
-        phase = k["phase"]
-        _card("Plan phase (noodplan)", "plan not active" if phase is None else f"{phase}",
-              "" if phase is None else names.get(phase, ""), "phase")
-        for f in figs:
-            _card(f.title, f.value, f.sub, f.key, planner.sparkline_svg(f.series), f.trend, f.worse)
+    phase = k["phase"]
+    cards = [_card("In reception (entitled)", f"{k['population']:,}", f"{k['in_bed']:,} in a bed", "population"),
+             _card("Occupancy (bezettingsgraad)", f"{k['occupancy_rate']:.1%}", f"{k['capacity']:,} usable places",
+                   "occupancy"),
+             _card("Plan phase (noodplan)", "plan not active" if phase is None else f"{phase}",
+                   "" if phase is None else names.get(phase, ""), "phase")]
+    cards += [_card(f.title, f.value, f.sub, f.key, planner.sparkline_svg(f.series), f.trend, f.worse) for f in figs]
+    return solara.widgets.HTML.element(
+        tag="div", unsafe_innerHTML="".join(cards),
+        attributes={"class": "v-sheet theme--light elevation-0 d-flex ma-0 np-cards",
+                    "style": "flex-direction: row; align-items: stretch; justify-content: start; column-gap: 8px; "
+                             "flex-wrap: wrap"})
 
 
 # ---------------------------------------------------------------------------------------------
@@ -192,7 +215,7 @@ def Timeline(session: Session, tick: int = 0):
 @solara.component
 def _TimelineFigure(session: Session, tl: plots.Timeline, tick: int):
     """Like Solara's `FigurePlotly`, but the figure is built once per run and each frame only
-    replaces its traces' data (and the marks when decisions were added)."""
+    replaces its traces' data, in one message (and the marks when decisions were added)."""
     element = FigureWidget.element()
     built = solara.use_ref(None)
 
@@ -207,13 +230,15 @@ def _TimelineFigure(session: Session, tl: plots.Timeline, tick: int):
             fw.layout = fig.layout
             fw.add_traces(fig.data)
             built.current = (tl, None)
-        with fw.batch_update():
-            for trace, data in zip(fw.data, tl.trace_data(snap, rows)):
-                trace.update(data)
-            key = tl.marks_key(snap, rows)
-            if key != built.current[1]:
+        # one restyle of every trace (a third of the time of updating trace after trace)
+        data = tl.trace_data(snap, rows)
+        props = sorted({k for d in data for k in d})
+        fw.plotly_restyle({k: [d.get(k) for d in data] for k in props}, list(range(len(data))))
+        key = tl.marks_key(snap, rows)
+        if key != built.current[1]:
+            with fw.batch_update():
                 fw.layout.shapes, fw.layout.annotations = tl.marks(snap, rows)
-                built.current = (tl, key)
+            built.current = (tl, key)
 
     solara.use_effect(update, [tick, tl])
     return element
@@ -258,8 +283,8 @@ def DecisionLog(session: Session, entries: int = 0):
                                 label="Export (CSV)", mime_type="text/csv")
         if shown:
             rows = shown[p * per_page:(p + 1) * per_page]
-            table(["date", "kind", "where", "what", "why / asked and delivered"],
-                  [[r.date, r.kind, r.where, r.what, r.why] for r in rows], "np-eventlog")
+            html_table(["date", "kind", "where", "what", "why / asked and delivered"],
+                       [[r.date, r.kind, r.where, r.what, r.why] for r in rows], "np-eventlog")
             if pages > 1:
                 with solara.Row(style={"align-items": "center"}):
                     solara.Button("Newer", on_click=lambda: page.set(max(p - 1, 0)), disabled=p == 0, text=True,

@@ -23,6 +23,7 @@ from viz.labels import STAGE_LABELS
 from viz.session import ENTITLED_STAGE_NAMES, Snapshot
 
 FONT = dict(family="Roboto, Arial, sans-serif", size=13)
+DAY_MS = 86_400_000          # a day on a date axis
 KIND_GROUPS = {
     "Registration & process": ["central", "border", "process"],
     "Regular (azc, amv, sober)": ["regular", "minors", "accelerated"],
@@ -58,6 +59,10 @@ class Timeline:
     `figure()` builds the whole figure once (layout, axes, every trace, empty); each frame then
     only replaces the traces' data (`trace_data`) and, when decisions or regimes were added, the
     marks (`marks`): Plotly's layout machinery is far too slow to rebuild a figure every frame.
+    The daily traces have no x data: they start on the first date (`x0`) and step a day (`dx`),
+    so a frame sends only their values, as float arrays, which the widget sends to the browser as
+    binary buffers (date strings and integer arrays would go as JSON lists: some 300 kB a frame in
+    the second year). Plotly shows the same.
     """
 
     def __init__(self, snap: Snapshot, phase_names: dict[int, str], height: int = 900) -> None:
@@ -93,6 +98,8 @@ class Timeline:
         fig.add_trace(go.Scatter(name="7-day mean", legendgroup="moves", line=dict(color="#08306b", width=1.6)), 3, 1)
         fig.add_trace(go.Scatter(name="cost", showlegend=False, line=dict(color="#4d4d4d", width=1.6),
                                  hovertemplate="EUR %{y:.2f} M<extra></extra>"), 3, 2)
+        if len(self.dates):                          # every trace but the decisions' markers is daily
+            fig.update_traces(x0=self.dates[0], dx=DAY_MS, selector=lambda t: t.mode != "markers")
         fig.update_yaxes(range=[-0.3, 4.6], tickvals=list(range(5)), showticklabels=self.plan_active, row=2, col=2)
         if len(self.dates):
             fig.update_xaxes(range=[self.dates[0], self.dates[-1]])
@@ -103,24 +110,24 @@ class Timeline:
     def trace_data(self, snap: Snapshot, decisions: list[DecisionRow]) -> list[dict]:
         """New data of every trace, in the order of `figure()`."""
         d = snap.day
-        t = self.dates[:d]
-        out = [dict(x=t, y=snap.stage[:, k]) for k in range(len(ENTITLED_STAGE_NAMES))]
-        out += [dict(x=t, y=snap.kind_occupancy[:, idx].sum(axis=1)) for idx in _KIND_IDX]
-        out += [dict(x=t, y=snap.x["capacity"]), dict(x=t, y=snap.x["in_bed"]), dict(x=t, y=snap.x["unsheltered"])]
+        f = lambda y: np.asarray(y, dtype=np.float64)  # noqa: E731
+        out = [dict(y=f(snap.stage[:, k])) for k in range(len(ENTITLED_STAGE_NAMES))]
+        out += [dict(y=f(snap.kind_occupancy[:, idx].sum(axis=1))) for idx in _KIND_IDX]
+        out += [dict(y=f(snap.x[k])) for k in ("capacity", "in_bed", "unsheltered")]
         if snap.phase is not None:
-            out.append(dict(x=t, y=snap.phase, customdata=[self.phase_names.get(int(p), "") for p in snap.phase]))
+            out.append(dict(y=f(snap.phase), customdata=[self.phase_names.get(int(p), "") for p in snap.phase]))
         else:
-            out.append(dict(x=t[:0], y=[], customdata=[]))
+            out.append(dict(y=f([]), customdata=[]))
         marked = [r for r in decisions if r.kind in MARKED and 0 <= r.day < d]
         for kind in MARKED:
             rows = [r for r in marked if r.kind == kind]
             out.append(dict(x=[self.dates[r.day] for r in rows], y=[4.35 - 0.25 * MARKED.index(kind)] * len(rows),
                             hovertext=[f"{r.date} — {r.where}: {r.what}" + (f"<br>{r.why}" if r.why else "")
                                        for r in rows]))
-        mv = snap.x["moves"]
-        out.append(dict(x=t, y=mv))
-        out.append(dict(x=t, y=np.convolve(mv, np.ones(7) / 7, mode="full")[:d] if d else mv))
-        out.append(dict(x=t, y=snap.x["cost_eur"] / 1e6))
+        mv = f(snap.x["moves"])
+        out.append(dict(y=mv))
+        out.append(dict(y=np.convolve(mv, np.ones(7) / 7, mode="full")[:d] if d else mv))
+        out.append(dict(y=f(snap.x["cost_eur"]) / 1e6))
         return out
 
     def marks(self, snap: Snapshot, decisions: list[DecisionRow]) -> tuple[list[dict], list[dict]]:

@@ -32,6 +32,28 @@ def click(rc, label: str) -> None:
     rc.find(v.Btn, children=[label]).widget.click()
 
 
+def html_of(rc, cls: str) -> str:
+    """The markup of the one HTML widget with class `cls` (parts drawn as one widget)."""
+    (w,) = [w for w in rc.find(solara.widgets.HTML).widgets if cls in w.attributes.get("class", "").split()]
+    return w.unsafe_innerHTML
+
+
+def card_values(rc) -> list[str]:
+    import re
+    from html import unescape
+
+    return [unescape(x) for x in re.findall(r'class="np-card-value"[^>]*>(.*?)</div>', html_of(rc, "np-cards"))]
+
+
+def log_rows(rc) -> list[list[str]]:
+    """The rows the decision log shows (one HTML widget: `components.html_table`)."""
+    import re
+    from html import unescape
+
+    body = html_of(rc, "np-eventlog").split("<tbody>")[1]
+    return [[unescape(c) for c in re.findall(r"<td>(.*?)</td>", tr)] for tr in re.findall(r"<tr>(.*?)</tr>", body)]
+
+
 @pytest.fixture
 def page():
     _box, rc = solara.render(app.Page(), handle_error=False)
@@ -52,8 +74,31 @@ def test_page_steps_and_redraws(page):
     click(page, "Step a day")
     assert day_text(page).startswith("Day 8 of 730")
     assert len(page.find(FigureWidget).widget.data[0].y) == 8
-    values = [w.children[0] for w in page.find(v.Html, class_="np-card-value").widgets]
+    values = card_values(page)
     assert len(values) == 9 and all(values)
+
+
+def test_a_day_touches_few_widgets_and_the_time_line_sends_only_values(page):
+    """What a "Step a day" costs the page, in counts that do not depend on the machine's load
+    (`python -m viz.bench` times it): widget properties sent, widgets Solara reconciles (all of
+    the page's: the cards and the decision log are one widget each) and bytes to the browser.
+    Today 7 properties, 118 widgets, some 145 kB (most of it the map's PNG); before the cards,
+    the log table and the time line were slimmed 24 properties, 264 widgets. Bounds with margin."""
+    from viz import bench, plots
+
+    click(page, "Step a week")
+    ups = []
+    for _ in range(3):
+        with bench.count_widget_updates() as n:
+            click(page, "Step a day")
+        ups.append(n)
+    assert day_text(page).startswith("Day 10 of 730")
+    assert all(u.sent <= 12 and u.reconciled <= 160 and u.wire_bytes < 300_000 for u in ups), ups
+    # the daily traces have no dates of their own: first date and a day's step, values as floats
+    fw = page.find(FigureWidget).widget
+    stage = fw.data[0]
+    assert stage.x is None and stage.x0 == "2025-07-01" and stage.dx == plots.DAY_MS
+    assert len(stage.y) == 10 and np.asarray(stage.y).dtype == np.float64
 
 
 def test_play_at_the_fastest_speed_pauses_and_never_overloads_the_render_loop(page):
@@ -247,10 +292,12 @@ def test_decision_log_shows_every_entry_filters_and_exports():
         pages = rc.find(v.Html, class_="np-log-page").widget.children[0]
         n_pages = int(pages.split()[-1])
         assert n_pages == int(np.ceil(len(all_rows) / 15))
-        seen = len(rc.find(v.SimpleTable, class_="np-eventlog").widget.children[1].children)
+        newest = all_rows[-1]
+        assert log_rows(rc)[0] == [str(x) for x in (newest.date, newest.kind, newest.where, newest.what, newest.why)]
+        seen = len(log_rows(rc))
         for _ in range(n_pages - 1):
             click(rc, "Older")
-            seen += len(rc.find(v.SimpleTable, class_="np-eventlog").widget.children[1].children)
+            seen += len(log_rows(rc))
         assert seen == len(all_rows)          # every entry is reachable
     finally:
         rc.close()
@@ -262,6 +309,24 @@ def test_plain_trigger():
     assert decisions.plain_trigger("unsheltered >= 200 for 3 days") == "200 or more people without a bed for 3 days"
     assert decisions.plain_trigger("occupancy < 0.9 for 14 days; unsheltered < 1 for 14 days") == \
         "occupancy below 90% of usable places for 14 days and fewer than 1 people without a bed for 14 days"
+
+
+def test_map_png_holds_exactly_the_drawn_pixels():
+    """`encode_png` writes the PNG itself (unfiltered rows, zlib): a standard decoder gets back
+    the canvas's pixels, every one, without the alpha channel."""
+    import io
+
+    from PIL import Image
+
+    s = Session("baseline")
+    s.step(3)
+    m = MapCanvas(s)
+    m.update(s)
+    png = m.png()
+    drawn = np.asarray(m.fig.canvas.buffer_rgba())[:, :, :3]
+    decoded = Image.open(io.BytesIO(png))
+    assert decoded.mode == "RGB" and decoded.size == m.fig.canvas.get_width_height()
+    assert np.array_equal(np.asarray(decoded), drawn)
 
 
 def test_map_footer_fits_and_phases_stand_apart_from_markers():
@@ -279,6 +344,30 @@ def test_map_footer_fits_and_phases_stand_apart_from_markers():
         for c in PHASE_COLOURS:
             assert np.abs(marker - np.array(mc.to_rgb(c))).sum() > 0.6, (kind, c)
     assert m.scatter.get_edgecolors()[0][:3].tolist() == [1.0, 1.0, 1.0]   # a white rim on every marker
+
+
+def test_map_shows_the_locations_legend_after_a_day_is_painted():
+    """The legend of the location markers sits over the sea; the day's colouring painted the sea
+    white over it, so it never showed. Its every entry's marker colour must be on the PNG, inside
+    the legend's box, after a day (and after a selection outline)."""
+    import io
+
+    import matplotlib.colors as mc
+    from PIL import Image
+
+    s = Session("baseline")
+    s.step(2)
+    m = MapCanvas(s)
+    for selected in (None, ("province", 0)):
+        m.update(s, selected=selected, show_locations=False)     # no markers: only the legend has their colours
+        pixels = np.asarray(Image.open(io.BytesIO(m.png())))
+        box = m.legend.get_window_extent(m.fig.canvas.get_renderer())
+        H = pixels.shape[0]
+        inside = pixels[int(H - box.y1):int(H - box.y0) + 1, int(box.x0):int(box.x1) + 1].reshape(-1, 3).astype(int)
+        assert (inside < 200).any(axis=1).sum() > 100                  # text and markers, not a white box
+        for handle in m.legend.legend_handles:
+            colour = np.array(mc.to_rgb(handle.get_color())) * 255
+            assert (np.abs(inside - colour).sum(axis=1) < 30).any(), handle.get_label()
 
 
 def test_initial_stock_path_says_where_the_run_found_them():

@@ -64,8 +64,8 @@ import sys
 import tempfile
 import time
 import types
-from pathlib import Path
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
@@ -394,9 +394,10 @@ class Instrument(ast.NodeTransformer):
             return ast.copy_location(new, node)
         if isinstance(t, ast.Attribute):
             o = self._tmp()
-            stmts: list[ast.stmt] = [ast.Assign([ast.Name(o, ast.Store())], self.visit(t.value)),
-                     ast.Assign([ast.Attribute(_load(o), t.attr, ast.Store())],
-                                self._call(helper, [ast.Attribute(_load(o), t.attr, ast.Load()), value], node))]
+            stmts: list[ast.stmt] = [
+                ast.Assign([ast.Name(o, ast.Store())], self.visit(t.value)),
+                ast.Assign([ast.Attribute(_load(o), t.attr, ast.Store())],
+                           self._call(helper, [ast.Attribute(_load(o), t.attr, ast.Load()), value], node))]
             return self._stmts(stmts, node, [o])
         if isinstance(t, ast.Subscript):
             # container and index once; then load, operate, store (Python's order)

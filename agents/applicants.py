@@ -98,8 +98,11 @@ class Columns(Mapping[str, np.ndarray]):
         self._owner = owner
 
     def __getitem__(self, name: str) -> np.ndarray:
-        view = self._owner._h[name][: self._owner.n]
-        view.flags.writeable = False
+        views = self._owner._views
+        view = views.get(name)
+        if view is None:   # made once per column until `add` changes the length or the storage
+            view = views[name] = self._owner._h[name][: self._owner.n]
+            view.flags.writeable = False
         return view
 
     def __iter__(self) -> Iterator[str]:
@@ -122,6 +125,17 @@ class Applicants:
         self._h = {k: np.zeros(capacity_households, dt) for k, dt in _HOUSEHOLD_FIELDS.items()}
         self.stage_persons = np.zeros(N_STAGES, dtype=np.int64)
         self.cols = Columns(self)   # read-only views of the columns (see Columns)
+        self._views: dict[str, np.ndarray] = {}   # Columns' views, dropped when `add` changes them
+
+    def __getstate__(self) -> dict:
+        """The state without the cached views (a snapshot would store them as copies)."""
+        state = dict(self.__dict__)
+        state.pop("_views", None)
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._views = {}
 
     # --- array access -------------------------------------------------------------------
     def __getattr__(self, name: str) -> np.ndarray:
@@ -184,6 +198,7 @@ class Applicants:
         h["loc_since"][new] = day
         # moves and nights start at zero: rows are never reused and arrays are allocated zeroed
         self.n += k
+        self._views.clear()
         self.n_persons += total
         self.stage_persons[stage] += total
         return ids
@@ -226,6 +241,9 @@ class Applicants:
         return np.repeat(starts, sizes) + offsets
 
     def persons_in(self, ids: np.ndarray) -> int:
+        """Persons in the households `ids`."""
+        if len(ids) == 0:
+            return 0
         return int(np.add.reduce(self._h["size"][ids], dtype=np.int64))
 
     def entitled(self) -> int:

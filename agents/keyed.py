@@ -39,10 +39,25 @@ def keyed_uniform(keys: np.ndarray, salt: int) -> np.ndarray:
     mask = _SALT_MASKS.get(salt)
     if mask is None:
         mask = _SALT_MASKS[salt] = np.uint64((salt * int(_GOLDEN)) & _MASK64)
-    z = keys.astype(np.uint64, copy=False) ^ mask
+    z = (keys if keys.dtype == np.uint64 else keys.astype(np.uint64)) ^ mask
     z = _splitmix64(z)
     z >>= _S11
     return z * _TWO_TO_MINUS_53   # exact: z < 2**53 converts to float64 without rounding
+
+
+_SALT_COLUMNS: dict[tuple[int, ...], np.ndarray] = {}
+
+
+def keyed_uniforms(keys: np.ndarray, salts: tuple[int, ...]) -> np.ndarray:
+    """`keyed_uniform` for several salts at once: row i holds the numbers for `salts[i]` (the
+    same numbers, bit for bit, in one pass over the keys)."""
+    masks = _SALT_COLUMNS.get(salts)
+    if masks is None:
+        masks = _SALT_COLUMNS[salts] = np.array([[(salt * int(_GOLDEN)) & _MASK64] for salt in salts], np.uint64)
+    z = (keys if keys.dtype == np.uint64 else keys.astype(np.uint64)) ^ masks
+    z = _splitmix64(z)
+    z >>= _S11
+    return z * _TWO_TO_MINUS_53
 
 
 # Salts: one per kind of individual decision. Never reuse a salt for two decisions.

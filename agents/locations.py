@@ -28,6 +28,7 @@ class Kind(IntEnum):
 
 
 N_KINDS = len(Kind)
+NO_BED = N_KINDS    # what `Locations.kind_at` gives for location -1 (no bed): not a kind
 TEMPORARY_KINDS = (Kind.EMERGENCY, Kind.CRISIS)   # emergency and crisis emergency reception
 KIND_NAMES = [k.name.lower() for k in Kind]
 
@@ -128,6 +129,25 @@ class Locations:
             cache = self._of_kind = (self.n, [order[bounds[k]:bounds[k + 1]] for k in range(N_KINDS)])
         return cache[1][kind]
 
+    def kind_at(self, loc: np.ndarray) -> np.ndarray:
+        """Kind of the location of each entry of `loc` (location indexes, -1: no bed), `NO_BED`
+        where there is none: one look-up instead of masking the -1 first."""
+        return self._padded("kind", NO_BED)[loc]
+
+    def municipality_at(self, loc: np.ndarray) -> np.ndarray:
+        """Municipality (int64) of the location of each entry of `loc`, -1 where there is no bed."""
+        return self._padded("municipality", -1, np.int64)[loc]
+
+    def _padded(self, field: str, fill: int, dtype=None) -> np.ndarray:
+        """Column `field` with `fill` appended (index -1), made again only when rows were added
+        (kinds and municipalities of a location never change)."""
+        cache = self.__dict__.setdefault("_padded_cols", {})
+        col = getattr(self, field)
+        got = cache.get(field)
+        if got is None or got[0] is not col:
+            got = cache[field] = (col, np.append(col, fill).astype(dtype or col.dtype))
+        return got[1]
+
     def vacancy(self) -> np.ndarray:
         """Free places per location today: `places() - occupancy`, never below zero (so zero
         unless open: a closing location's places are its beds in use)."""
@@ -204,9 +224,10 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
             vac = vacancy.astype(np.int64, copy=True)
         for _ in range(8):  # later passes fill the gaps left by households that straddled two
             cv = vac[cand].cumsum()
-            if cv[-1] <= 0:
+            total = int(cv[-1])
+            if total <= 0:
                 break
-            idx, s, end = line.window(int(cv[-1]))
+            idx, s, end = line.window(total)
             if len(s) == 0:
                 break
             j_first = cv.searchsorted(end - s, side="right")

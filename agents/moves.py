@@ -168,6 +168,8 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
     origin = h["location"][ids].astype(np.int64)
     if isinstance(destination, (int, np.integer)):
         dest = filled(n, int(destination), np.int64)
+    elif isinstance(destination, np.ndarray) and destination.dtype == np.int64:
+        dest = destination
     else:
         dest = np.asarray(destination).astype(np.int64, copy=False)
     sizes = h["size"][ids].astype(np.int64)
@@ -183,9 +185,11 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
         # nights per kind of spell: 0 none, 1 emergency, 2 crisis, 3 without a bed
         spell_kind = np.where(had, _SPELL_OF_KIND[locs.kind[origin]], 3) if n_had < n \
             else _SPELL_OF_KIND[locs.kind[origin]]
-        present = np.bincount(spell_kind, minlength=4)
+        present = np.bincount(spell_kind, minlength=4).tolist()
         for code, field in ((1, "nights_emergency"), (2, "nights_crisis"), (3, "nights_unsheltered")):
-            if present[code]:
+            if present[code] == n:        # all from one kind of spell
+                h[field][ids] += spell
+            elif present[code]:
                 sel = spell_kind == code
                 h[field][ids[sel]] += spell[sel]
         if n_had == n:
@@ -206,7 +210,7 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
         log.append(day, ids, origin, dest, Reason.INTAKE if n_had == 0 else reason)
         return 0
     changed = origin != dest
-    between = had & gets & changed
+    between = changed if n_had == n_gets == n else had & gets & changed
     if np.count_nonzero(between) == n:   # the usual move: everyone from one location to another
         h["moves"][ids] += 1
         log.append(day, ids, origin, dest, reason)

@@ -74,8 +74,10 @@ class Calendar:
     def schedule(self, ids: np.ndarray, day: int | np.ndarray) -> None:
         if len(ids) == 0:
             return
-        if np.ndim(day) == 0:
-            self._days.setdefault(int(day), []).append(np.asarray(ids, dtype=np.int64))
+        if isinstance(day, (int, np.integer)) or np.ndim(day) == 0:
+            if not (isinstance(ids, np.ndarray) and ids.dtype == np.int64):
+                ids = np.asarray(ids, dtype=np.int64)
+            self._days.setdefault(int(day), []).append(ids)
             return
         order = np.argsort(day, kind="stable")
         days, starts = np.unique(np.asarray(day)[order], return_index=True)

@@ -83,13 +83,16 @@ def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float | tuple[
     smallest value whose cumulative weight reaches q of the total (inverted CDF, no
     interpolation); NaN when the total weight is zero. A tuple of q gives a tuple, one sort."""
     qs = q if isinstance(q, tuple) else (q,)
+    values = values if isinstance(values, np.ndarray) else np.asarray(values)
+    weights = weights if isinstance(weights, np.ndarray) else np.asarray(weights)
     order = np.argsort(values, kind="stable")
-    cum = np.cumsum(np.asarray(weights, np.float64)[order])
-    if len(cum) == 0 or cum[-1] <= 0:
+    cum = np.cumsum(weights[order], dtype=np.float64)   # exact: whole persons, far below 2**53
+    total = float(cum[-1]) if len(cum) else 0.0
+    if total <= 0:
         out = tuple(float("nan") for _ in qs)
     else:
-        at = np.searchsorted(cum, np.asarray(qs) * cum[-1], side="left")
-        out = tuple(float(v) for v in np.asarray(values)[order][at])
+        at = np.searchsorted(cum, [x * total for x in qs], side="left")
+        out = tuple(float(v) for v in values[order[at]].tolist())
     return out if isinstance(q, tuple) else out[0]
 
 
@@ -101,6 +104,20 @@ DAILY_COLUMNS = ("date", *SCALARS, "phase", "regime")
 # daily person-moves by reason, read from the move log (scalar name -> Reason)
 _BY_REASON = {"moves_own_request": Reason.OWN_REQUEST, "moves_contract_end": Reason.CONTRACT_END,
               "moves_capacity_balancing": Reason.CAPACITY_BALANCING}
+
+
+_REASON_CODES = np.array(list(_BY_REASON.values()), np.intp)
+# the scalars `Recorder.record` writes, in the order it gathers them (the others: decision times,
+# written for the tracks with decisions; front_phase, by the plan)
+_RECORDED = (*_TALLIED, "border_procedure_persons", "moves_km", *_BY_REASON, "population", "in_bed", "unsheltered",
+             "permit_holders_waiting", "capacity", "occupancy_rate", "cost_eur", "registration_backlog",
+             "ind_backlog", "permit_holders_unlinked", "central_occupancy", "children_in_emergency",
+             "registration_capacity", "registration_places")
+_ROWS = np.array([list(SCALARS).index(name) for name in _RECORDED], np.intp)
+
+# per track: the rows of its median and 90th percentile decision time
+_DECISION_ROWS = {track: np.array([list(SCALARS).index(f"decision_days_{stat}_{track}") for stat in ("median", "p90")])
+                  for track in TRACK_KEYS.values()}
 
 
 def _blank(scalar: str) -> float:
@@ -115,7 +132,7 @@ class Recorder:
     def __init__(self, s: State, days: int) -> None:
         self.days = days
         self.n_prov = len(s.world.provinces)
-        self.scalars = {k: np.full(days, _blank(k)) for k in SCALARS}
+        self._set_table(np.array([np.full(days, _blank(k)) for k in SCALARS]))
         self.stage = np.zeros((days, N_STAGES), np.int64)
         self.kind_occupancy = np.zeros((days, N_KINDS), np.int64)
         self.kind_capacity = np.zeros((days, N_KINDS), np.int64)
@@ -134,6 +151,12 @@ class Recorder:
         self._groups_of: np.ndarray | None = None
         self._groups_n = -1
 
+    def _set_table(self, table: np.ndarray) -> None:
+        """The daily scalars live in one table (a row per scalar in `SCALARS` order, a column per
+        day), so a day's figures are written with one store; `scalars[name]` is its row (a view)."""
+        self._table = table
+        self.scalars = dict(zip(SCALARS, table))
+
     def extend(self, days: int) -> None:
         """Room for `days` days in all, the days recorded so far kept (a restored run that goes on
         beyond its horizon). Per-day arrays are the public arrays, and those in `scalars` and
@@ -149,58 +172,52 @@ class Recorder:
         for name, a in list(vars(self).items()):
             if not name.startswith("_") and isinstance(a, np.ndarray) and a.ndim >= 1 and len(a) == self.days:
                 setattr(self, name, longer(a))
-        for name, a in self.scalars.items():
-            self.scalars[name] = longer(a, _blank(name))
+        self._set_table(np.array([longer(self.scalars[k], _blank(k)) for k in SCALARS]))
         for name, a in self.extra.items():
             self.extra[name] = longer(a, "" if a.dtype.kind == "U" else 0)
         self.days = days
 
     def record(self, s: State, day: int) -> None:
-        L, t, x = s.locs, s.today, self.scalars
+        L, t = s.locs, s.today
         places = L.places()
         occ = L.occupancy
         population = s.people.entitled()
         in_bed = int(occ.sum())
         capacity = int(places.sum())
-        for name in _TALLIED:
-            x[name][day] = getattr(t, name)
-        x["border_procedure_persons"][day] = s.border_persons
+        # the day's figures, gathered in `_ROWS` order and written with one store
+        row = [getattr(t, name) for name in _TALLIED]
+        row.append(s.border_persons)
         self._decision_times(t.decision_waits, day)
         log = s.log
         if log.n > self._log_seen:
             new = slice(self._log_seen, log.n)
             size = s.people.cols["size"][log.household[new]]
-            x["moves_km"][day] = float(log.km_of(new) @ size)
+            row.append(float(log.km_of(new) @ size))
             o, d = log.origin[new], log.destination[new]
             between = (o >= 0) & (d >= 0) & (o != d)
             by_reason = np.bincount(log.reason[new][between], weights=size[between], minlength=len(Reason))
-            for name, r in _BY_REASON.items():
-                x[name][day] = by_reason[r]
+            row += by_reason[_REASON_CODES].tolist()
             self._log_seen = log.n
-        x["population"][day] = population
-        x["in_bed"][day] = in_bed
-        x["unsheltered"][day] = population - in_bed
-        x["permit_holders_waiting"][day] = s.people.stage_persons[Stage.PERMIT]
-        x["capacity"][day] = capacity
-        x["occupancy_rate"][day] = in_bed / capacity if capacity else np.nan
+        else:
+            row += [0.0] * (1 + len(_BY_REASON))
+        stage_persons = s.people.stage_persons.tolist()
         reserve = int(L.capacity[L.life == Life.RESERVE].sum())
-        x["cost_eur"][day] = float(places @ L.cost_place_day + occ @ L.cost_person_night
-                                   + reserve * s.params.costs.reserve_per_place_per_night
-                                   + s.front.cost_per_day_eur(day))
-        x["registration_backlog"][day] = s.people.stage_persons[Stage.WAITING]
-        x["ind_backlog"][day] = s.procedure_persons.sum()
-        x["permit_holders_unlinked"][day] = s.people.stage_persons[Stage.PERMIT] - int(s.munis.waiting.sum())
         groups = self._groups(s)    # rows: kinds, provinces, temporary kinds; columns: locations
         by_occ = groups @ occ.astype(np.float64)      # exact: integer sums far below 2**53
+        by_places = groups[:-1] @ places.astype(np.float64)
         nk, npv = N_KINDS, self.n_prov
-        x["central_occupancy"][day] = by_occ[Kind.CENTRAL]
-        x["children_in_emergency"][day] = groups[-1] @ L.children.astype(np.float64)
-        x["registration_capacity"][day] = s.front.registration_per_day(s, day)
+        row += [population, in_bed, population - in_bed, stage_persons[Stage.PERMIT], capacity,
+                in_bed / capacity if capacity else np.nan,
+                float(places @ L.cost_place_day + occ @ L.cost_person_night
+                      + reserve * s.params.costs.reserve_per_place_per_night + s.front.cost_per_day_eur(day)),
+                stage_persons[Stage.WAITING], s.procedure_persons.sum(),
+                stage_persons[Stage.PERMIT] - int(s.munis.waiting.sum()),
+                by_occ[Kind.CENTRAL], groups[-1] @ L.children.astype(np.float64),
+                s.front.registration_per_day(s, day), by_places[Kind.CENTRAL]]
+        self._table[_ROWS, day] = row
         self.stage[day] = s.people.stage_persons
         self.kind_occupancy[day] = by_occ[:nk]
-        by_places = groups[:-1] @ places.astype(np.float64)
         self.kind_capacity[day] = by_places[:nk]
-        x["registration_places"][day] = by_places[Kind.CENTRAL]
         self.province_occupancy[day] = by_occ[nk:nk + npv]
         self.province_capacity[day] = by_places[nk:]
         self.track_backlog[day] = s.procedure_persons[self._tracks]
@@ -216,16 +233,15 @@ class Recorder:
             d = batches[0][0] if len(batches) == 1 else np.concatenate([b[0] for b in batches])
             w = batches[0][1] if len(batches) == 1 else np.concatenate([b[1] for b in batches])
             name = TRACK_KEYS[track]
-            median, p90 = weighted_quantile(d, w, (0.5, 0.9))
-            self.scalars[f"decision_days_median_{name}"][day] = median
-            self.scalars[f"decision_days_p90_{name}"][day] = p90
+            self._table[_DECISION_ROWS[name], day] = weighted_quantile(d, w, (0.5, 0.9))   # median, p90
             top = int(d.max()) + 1
             if top > self.wait_persons.shape[1]:
                 grown = np.zeros((len(PROCEDURE_TRACKS), max(top, 2 * self.wait_persons.shape[1])), np.int64)
                 grown[:, : self.wait_persons.shape[1]] = self.wait_persons
                 self.wait_persons = grown
-            counts = np.bincount(d, weights=w, minlength=self.wait_persons.shape[1])
-            self.wait_persons[PROCEDURE_TRACKS.index(track)] += counts.astype(np.int64)
+            counts = np.bincount(d, weights=w, minlength=self.wait_persons.shape[1])   # whole persons
+            row = self.wait_persons[PROCEDURE_TRACKS.index(track)]
+            np.add(row, counts, out=row, casting="unsafe")
 
     def _groups(self, s: State) -> np.ndarray:
         """0/1 matrix summing locations by kind, by province and over temporary kinds; rebuilt

@@ -81,23 +81,32 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     origin = _origins(s, ids)
     group = cls.astype(np.int64) if origin is None else (origin + 1) * len(PREFERENCE) + cls
     present = np.bincount(group).nonzero()[0].tolist()   # groups present, ascending
-    emptiest = order_by_kind(s, vacancy)   # orders from the vacancy before any is placed
+    # orders from the vacancy before any is placed (made only when a group without origin is present)
+    emptiest = order_by_kind(s, vacancy) if origin is None or present[0] < len(PREFERENCE) else None
+    largest = _largest_free(s, vacancy)
     if len(present) == 1:
-        loc = place(sizes, _kinds_to_try(s, present[0] % len(PREFERENCE), temporary, only), vacancy,
+        kinds = _with_room(_kinds_to_try(s, present[0] % len(PREFERENCE), temporary, only), largest, sizes)
+        if not kinds:                     # nobody fits anywhere
+            return ids
+        loc = place(sizes, kinds, vacancy,
                     _order_for(s, vacancy, emptiest, present[0] // len(PREFERENCE) - 1 if origin is not None else -1))
     else:
         loc = filled(len(ids), -1, np.int64)
         orders: dict[int, object] = {}
         for i, g in enumerate(present):
             c, o = g % len(PREFERENCE), (g // len(PREFERENCE) - 1 if origin is not None else -1)
+            sel = (group == g).nonzero()[0]
+            sz = sizes[sel]
+            kinds = _with_room(_kinds_to_try(s, c, temporary, only), largest, sz)
+            if not kinds:                 # nobody of this group fits anywhere
+                continue
             if o not in orders:
                 orders[o] = _order_for(s, vacancy, emptiest, o) if o >= 0 else emptiest
-            sel = (group == g).nonzero()[0]
-            got = place(sizes[sel], _kinds_to_try(s, c, temporary, only), vacancy, orders[o])
+            got = place(sz, kinds, vacancy, orders[o])
             loc[sel] = got
             if i + 1 < len(present):   # what this group took is gone for the next
                 ok = got >= 0
-                np.subtract.at(vacancy, got[ok], sizes[sel][ok])
+                np.subtract.at(vacancy, got[ok], sz[ok])
     got = loc >= 0
     n_got = int(np.count_nonzero(got))
     if n_got == 0:
@@ -112,16 +121,29 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     return left
 
 
+def _largest_free(s: State, vacancy: np.ndarray) -> list[int]:
+    """Most free places at one location, per kind, from `vacancy` as it is before a placement
+    (free places only shrink while it goes on, so this never understates them)."""
+    top = np.zeros(len(Kind), np.int64)
+    np.maximum.at(top, s.locs.kind, vacancy)
+    return top.tolist()
+
+
+def _with_room(kinds: list[int], largest: list[int], sizes: np.ndarray) -> list[int]:
+    """Of `kinds`, in order, those with a location where at least the smallest of the households
+    fits: a household is never split, so in the others nobody of them could be placed."""
+    smallest = int(sizes.min())
+    return [k for k in kinds if largest[k] >= smallest]
+
+
 def _origins(s: State, ids: np.ndarray) -> np.ndarray | None:
     """Municipality of each household's bed (-1 without one) when distance counts in placement,
     else None (no network, or no household has a bed)."""
     mb = s.params.municipalities
     if not mb.network or mb.room_band_places <= 0:
         return None
-    loc = s.people.cols["location"][ids]
-    if not (loc >= 0).any():
-        return None
-    return np.where(loc >= 0, s.locs.municipality[np.maximum(loc, 0)], -1).astype(np.int64)
+    origin = s.locs.municipality_at(s.people.cols["location"][ids])
+    return origin if origin.max() >= 0 else None
 
 
 def _order_for(s: State, vacancy: np.ndarray, emptiest, origin: int):
@@ -148,10 +170,11 @@ _KIND_TABLES: dict[tuple, np.ndarray] = {}
 
 
 def kind_table(kinds: tuple) -> np.ndarray:
-    """Boolean lookup table indexed by location kind, True for `kinds` (instead of np.isin)."""
+    """Boolean lookup table indexed by location kind (and `NO_BED`), True for `kinds` (instead of
+    np.isin)."""
     table = _KIND_TABLES.get(kinds)
     if table is None:
-        table = _KIND_TABLES[kinds] = np.zeros(len(Kind), bool)
+        table = _KIND_TABLES[kinds] = np.zeros(len(Kind) + 1, bool)   # and NO_BED (`Locations.kind_at`)
         table[list(kinds)] = True
     return table
 
@@ -218,9 +241,14 @@ class NearestAmongEqual(EmptiestFirst):
         if got is None:
             idx = self._locs.of_kind(kind)
             v = self._vacancy[idx]
-            idx, v = idx[v > 0], v[v > 0]
+            free = v > 0
+            idx = idx[free]
+            if len(idx) < 2:                 # none free, or one: nothing to order
+                self._orders[kind] = idx
+                return idx
+            v = v[free]
             roomy = v >= self._band          # nearly full locations stay last, emptiest first
-            band = np.where(roomy, -(v // self._band), 1)
+            band = -(v // self._band)        # roomy: -1, -2, …; nearly full: 0 (after every band)
             near = np.where(roomy, self._km[self._locs.municipality[idx]], -v)
             got = self._orders[kind] = idx[np.lexsort((near, band))]
         return got

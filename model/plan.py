@@ -201,7 +201,8 @@ class PlanRuntime:
             common["prognosis_shortfall"] = self._prognosis(s, day, population) - places
 
         def ratio(a, b):
-            return np.divide(a, b, out=filled(len(np.atleast_1d(b)), 9.99), where=np.atleast_1d(b) > 0)
+            b = np.atleast_1d(b)
+            return np.divide(a, b, out=filled(len(b), 9.99), where=b > 0)
 
         ones = np.ones(self.n_units)
         values = {"occupancy": ratio(in_bed, usable), "occupancy_normal": ratio(in_bed, normal),

@@ -172,7 +172,7 @@ def own_requests(s: State, day: int) -> None:
     if len(due):
         due = np.unique(due[book.next_day[due] == day])
         loc = h["location"][due]
-        here = (loc >= 0) & (s.locs.kind[np.maximum(loc, 0)] == REQUEST_KIND) & (h["stage"][due] < Stage.HOUSED)
+        here = (s.locs.kind_at(loc) == REQUEST_KIND) & (h["stage"][due] < Stage.HOUSED)
         book.next_day[due[~here]] = -1                # no longer in an azc: asks again when back
         due, loc = due[here], loc[here]
         vacancy = s.locs.vacancy()
@@ -197,7 +197,7 @@ def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, deni
         last = len(hh) - 1 - np.unique(hh[::-1], return_index=True)[1]   # each household's last row
         moved = hh[last].astype(np.int64)
         dest = log.destination[rows[last]]
-        ok = (dest >= 0) & (s.locs.kind[np.maximum(dest, 0)] == REQUEST_KIND)
+        ok = s.locs.kind_at(dest) == REQUEST_KIND
         book.next_day[moved[~ok]] = -1
         ids = np.concatenate([ids, moved[ok]])
         from_day = np.concatenate([from_day, log.days_of(rows[last][ok]).astype(np.int64)])

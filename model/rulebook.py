@@ -15,10 +15,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.applicants import Flag, Stage, Track
+from agents.applicants import N_TRACKS, Flag, Stage, Track
 from agents.keyed import (SALT_APPEAL, SALT_APPEAL_UPHELD, SALT_DEPARTURE, SALT_DUBLIN_ACCEPT, SALT_PERMIT,
-                          SALT_SPONSOR, SALT_TRANSFER, keyed_uniform)
-from agents.locations import TEMPORARY_KINDS, Kind, Life
+                          SALT_SPONSOR, SALT_TRANSFER, keyed_uniform, keyed_uniforms)
+from agents.locations import NO_BED, TEMPORARY_KINDS, Kind, Life
 from agents.moves import Reason, move
 from model.data import half_year
 from model.events import apply_events
@@ -27,7 +27,7 @@ from model.lines import Line, pass_on, ramp_factor, serve, serve_lines, serve_pr
 from model.placement import REGULAR_KINDS, close_locations, find_beds, kind_table, member, settle_in_central
 from model.relocation import end_contracts, relocate
 from model.state import (PROCEDURE_TRACKS, TRACK_KEYS, State, Tally, assign_track, draw_group, pact_day,
-                         public_order_risk)
+                         recognition_rates, screening_draws)
 
 _AT_BORDER, _AT_ENTRY, _NO_FLAG = np.uint8(Flag.AT_BORDER), np.uint8(Flag.AT_ENTRY), np.uint8(0)
 _PUBLIC_ORDER, _NEEDS_ASSESSED = np.uint8(Flag.PUBLIC_ORDER), np.uint8(Flag.NEEDS_ASSESSED)
@@ -81,21 +81,25 @@ def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
         return
     p = s.people
     h = p.cols
-    track = assign_track(s, ids)
+    draws = screening_draws(s.params.chain, h["key"][ids])
+    risk = draws[1]
+    track = assign_track(s, ids, draws)
     fam = track == Track.FAMILY
-    p.add_flags(ids[public_order_risk(s.params.chain, h["key"][ids]) & ~fam], _PUBLIC_ORDER)
+    p.add_flags(ids[risk & ~fam], _PUBLIC_ORDER)
     track = _within_border_capacity(s, ids, track)
     p.set_track(ids, track)
     p.set_stage(ids[fam], Stage.PERMIT, day)
     join_linking_line(s, ids[fam])
     proc, proc_track = ids[~fam], track[~fam]
     p.set_stage(proc, Stage.PROCEDURE, day)
+    # each track's households in their order (one stable sort) and persons (one count)
+    by_track = proc[proc_track.argsort(kind="stable")]
+    bounds = [0, *np.cumsum(np.bincount(proc_track, minlength=N_TRACKS)).tolist()]
+    s.procedure_persons += np.bincount(proc_track, weights=h["size"][proc], minlength=N_TRACKS).astype(np.int64)
     for t in PROCEDURE_TRACKS:
-        sel = proc[proc_track == t]
-        if len(sel):
-            _push_ind(s, t, sel)
-            s.procedure_persons[t] += p.persons_in(sel)
-    border = proc[proc_track == Track.BORDER]
+        if bounds[t + 1] > bounds[t]:
+            _push_ind(s, t, by_track[bounds[t]:bounds[t + 1]])
+    border = by_track[bounds[Track.BORDER]:bounds[Track.BORDER + 1]]
     if len(border):
         s.border_persons += p.persons_in(border)
         due = h["arrival_day"][border] + s.params.chain.border_procedure_max_days
@@ -243,11 +247,10 @@ def end_screening(s: State, day: int) -> None:
         return
     due = due[s.people.cols["stage"][due] == Stage.SCREENING]
     enter_procedure(s, due, day)
-    loc = s.people.cols["location"][due]
-    kind = s.locs.kind[np.maximum(loc, 0)]
-    at_border = (loc >= 0) & (kind == Kind.BORDER) & (s.people.cols["track"][due] == Track.BORDER)
-    elsewhere = (loc >= 0) & ~kind_table((Kind.CENTRAL, Kind.BORDER))[kind]
-    temporary = elsewhere & kind_table(TEMPORARY_KINDS)[kind]
+    kind = s.locs.kind_at(s.people.cols["location"][due])
+    at_border = (kind == Kind.BORDER) & (s.people.cols["track"][due] == Track.BORDER)
+    elsewhere = ~kind_table((Kind.CENTRAL, Kind.BORDER, NO_BED))[kind]
+    temporary = kind_table(TEMPORARY_KINDS)[kind]
     left = find_beds(s, due[~at_border & ~elsewhere], day, Reason.PROCEDURE_STEP)
     s.needs_bed.push(left)
     if temporary.any():
@@ -277,8 +280,8 @@ def move_on_from_registration(s: State, day: int) -> None:
         f.swept = True
     if len(due) == 0:
         return
-    loc = h["location"][due]
-    waiting = (h["stage"][due] == Stage.SCREENING) & ((loc < 0) | (s.locs.kind[np.maximum(loc, 0)] == Kind.CENTRAL))
+    at_central = kind_table((Kind.CENTRAL, NO_BED))[s.locs.kind_at(h["location"][due])]
+    waiting = (h["stage"][due] == Stage.SCREENING) & at_central
     due = due[waiting]
     due = due[_first_of_each(due)] if len(due) > 1 else due
     left = find_beds(s, due, day, Reason.PROCEDURE_STEP)
@@ -293,11 +296,12 @@ def reunite(s: State, families: np.ndarray, day: int) -> None:
     if len(families) == 0 or share <= 0:
         return
     h = s.people.cols
-    keys = h["key"][families]
-    families = families[(keyed_uniform(keys, SALT_SPONSOR) < share) & (h["location"][families] >= 0)]
+    u = keyed_uniforms(h["key"][families], (SALT_SPONSOR, SALT_SPONSOR + 100))
+    joins = (u[0] < share) & (h["location"][families] >= 0)
+    families = families[joins]
     if len(families) == 0:
         return
-    sponsor = s.sponsors.draw(s, keyed_uniform(h["key"][families], SALT_SPONSOR + 100))
+    sponsor = s.sponsors.draw(s, u[1][joins])
     if len(sponsor) == 0:
         return
     target = h["location"][families]
@@ -317,8 +321,7 @@ def place_waiting(s: State, day: int) -> None:
     p = s.people.cols
     if len(s.needs_bed):
         waiting = s.needs_bed.peek().copy()
-        loc = p["location"][waiting]
-        stuck = (loc < 0) | kind_table((Kind.CENTRAL, Kind.BORDER))[s.locs.kind[loc]]
+        stuck = kind_table((Kind.CENTRAL, Kind.BORDER, NO_BED))[s.locs.kind_at(p["location"][waiting])]
         st = p["stage"][waiting]
         valid = (st >= Stage.PROCEDURE) & (st < Stage.HOUSED) & stuck
         left = find_beds(s, waiting[valid], day, Reason.PROCEDURE_STEP)
@@ -334,9 +337,8 @@ def place_waiting(s: State, day: int) -> None:
         free = int(s.locs.vacancy()[regular].sum())
         if free > 0:
             window = s.moves_up.peek(int(budget)).copy()
-            loc = p["location"][window]
             st = p["stage"][window]
-            valid = (loc >= 0) & kind_table(TEMPORARY_KINDS)[s.locs.kind[loc]] & (
+            valid = kind_table(TEMPORARY_KINDS)[s.locs.kind_at(p["location"][window])] & (
                 (st == Stage.PROCEDURE) | (st == Stage.PERMIT))
             if s.params.placement.policy == "min_moves":   # only families with children move up
                 valid &= p["children"][window] > 0
@@ -366,8 +368,7 @@ def assess_vulnerability(s: State, day: int) -> None:
     s.today.vulnerability_late += p.persons_in(ids[late])
     needs = ids[(h["flags"][ids] & Flag.VULNERABLE) > 0]
     p.add_flags(needs, _NEEDS_ASSESSED)
-    loc = h["location"][needs]
-    temporary = (loc >= 0) & kind_table(TEMPORARY_KINDS)[s.locs.kind[np.maximum(loc, 0)]]
+    temporary = kind_table(TEMPORARY_KINDS)[s.locs.kind_at(h["location"][needs])]
     find_beds(s, needs[temporary], day, Reason.EMERGENCY_TO_REGULAR, temporary=False)
 
 
@@ -378,7 +379,7 @@ def decide(s: State, day: int) -> None:
     p = s.people
     h = p.cols
     served = serve_ind(s, day)
-    rec = np.array([g.recognition for g in s.sc.groups])
+    rec = recognition_rates(s.sc)
     for t in _IND_ORDER:
         ids = served[t]
         if len(ids) == 0:
@@ -390,13 +391,15 @@ def decide(s: State, day: int) -> None:
             continue
         s.today.decisions += p.persons_in(ids)
         _record_waits(s, t, ids, day)
-        permit = keyed_uniform(h["key"][ids], SALT_PERMIT) < rec[h["group"][ids]]
-        granted, refused = ids[permit], ids[~permit]
+        u = keyed_uniforms(h["key"][ids], (SALT_PERMIT, SALT_APPEAL))
+        permit = u[0] < rec[h["group"][ids]]
+        refusal = ~permit
+        granted, refused = ids[permit], ids[refusal]
         _leave_border(s, granted)
         grant(s, granted, day)
         s.today.permits += p.persons_in(granted)
         s.today.rejections += p.persons_in(refused)
-        reject(s, t, refused, day)
+        reject(s, t, refused, day, u[1][refusal])
 
 
 def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
@@ -443,20 +446,21 @@ def grant(s: State, ids: np.ndarray, day: int) -> None:
     s.people.set_stage(ids, Stage.PERMIT, day)
     join_linking_line(s, ids)
     if s.params.placement.policy == "standard":
-        at = s.people.cols["location"][ids]
-        in_process = ids[(at >= 0) & (s.locs.kind[np.maximum(at, 0)] == Kind.PROCESS)]
+        in_process = ids[s.locs.kind_at(s.people.cols["location"][ids]) == Kind.PROCESS]
         find_beds(s, in_process, day, Reason.PROCEDURE_STEP, temporary=False, only=(Kind.REGULAR,))
 
 
-def reject(s: State, track: int, ids: np.ndarray, day: int) -> None:
+def reject(s: State, track: int, ids: np.ndarray, day: int, u_appeal: np.ndarray | None = None) -> None:
     """A rejection on `track`: a share appeal with suspensive effect and stay until the court rules
     (`appeal_days` later); the others start their departure period (and leave the border
-    procedure)."""
+    procedure). `u_appeal`: the households' keyed draw for the appeal, when the caller made it."""
     if len(ids) == 0:
         return
     p = s.people
     key = TRACK_KEYS[track]
-    appeal = keyed_uniform(p.cols["key"][ids], SALT_APPEAL) < s.params.chain.appeal_share[key]
+    if u_appeal is None:
+        u_appeal = keyed_uniform(p.cols["key"][ids], SALT_APPEAL)
+    appeal = u_appeal < s.params.chain.appeal_share[key]
     appealed, final = ids[appeal], ids[~appeal]
     p.set_stage(appealed, Stage.APPEAL, day)
     s.appeal_due.schedule(appealed, day + s.params.chain.appeal_days[key])
@@ -476,9 +480,11 @@ def _leave_border(s: State, ids: np.ndarray) -> None:
     if s.border_persons == 0 or len(ids) == 0:
         return
     h = s.people.cols
-    open_case = (h["stage"][ids] == Stage.PROCEDURE) | (h["stage"][ids] == Stage.APPEAL)
-    inside = ids[(h["track"][ids] == Track.BORDER) & open_case]
-    s.border_persons -= s.people.persons_in(inside)
+    border = ids[h["track"][ids] == Track.BORDER]
+    if len(border) == 0:
+        return
+    st = h["stage"][border]
+    s.border_persons -= s.people.persons_in(border[(st == Stage.PROCEDURE) | (st == Stage.APPEAL)])
 
 
 def _to_regular(s: State, ids: np.ndarray, day: int) -> None:
@@ -546,13 +552,18 @@ def depart(s: State, day: int) -> None:
         return
     due = due[h["stage"][due] == Stage.REJECTED]
     shares = s.params.chain.departure_shares
-    u = keyed_uniform(h["key"][due], SALT_DEPARTURE)
     c1 = shares["independent"]
-    c2 = c1 + shares["forced"]
-    s.today.departed_independent += p.persons_in(due[u < c1])
-    s.today.departed_forced += p.persons_in(due[(u >= c1) & (u < c2)])
-    s.today.departed_unsupervised += p.persons_in(due[u >= c2])
+    route = np.searchsorted((c1, c1 + shares["forced"]), keyed_uniform(h["key"][due], SALT_DEPARTURE), side="right")
+    independent, forced, unsupervised = _persons_by(p, due, route, 3)
+    s.today.departed_independent += independent
+    s.today.departed_forced += forced
+    s.today.departed_unsupervised += unsupervised
     s.today.exits_departed += leave(s, due, Stage.DEPARTED, day)
+
+
+def _persons_by(p, ids: np.ndarray, code: np.ndarray, n: int) -> list[int]:
+    """Persons in the households `ids` per value of `code` (0 … n-1)."""
+    return [int(x) for x in np.bincount(code, weights=p.cols["size"][ids], minlength=n).tolist()]
 
 
 def rule_on_appeals(s: State, day: int) -> None:
@@ -594,8 +605,7 @@ def border_deadlines(s: State, day: int) -> None:
     s.procedure_persons[Track.BORDER] -= p.persons_in(waiting)
     _to_regular(s, waiting, day)
     p.set_track(due, Track.REGULAR)
-    loc = h["location"][due]
-    at_border = due[(loc >= 0) & (s.locs.kind[np.maximum(loc, 0)] == Kind.BORDER)]
+    at_border = due[s.locs.kind_at(h["location"][due]) == Kind.BORDER]
     s.needs_bed.push(find_beds(s, at_border, day, Reason.PROCEDURE_STEP))
 
 
@@ -608,7 +618,7 @@ def dublin_steps(s: State, day: int) -> None:
     p = s.people
     h = p.cols
     ch = s.params.chain
-    in_dublin = lambda ids: ids[h["stage"][ids] == Stage.DUBLIN]  # noqa: E731
+    in_dublin = lambda ids: ids[h["stage"][ids] == Stage.DUBLIN] if len(ids) else ids  # noqa: E731
     replied = in_dublin(s.dublin_reply.pop(day))
     if len(replied):
         accepted = keyed_uniform(h["key"][replied], SALT_DUBLIN_ACCEPT) < ch.dublin_acceptance_share

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents.applicants import Applicants, Flag, Track
-from agents.keyed import SALT_DUBLIN, SALT_PUBLIC_ORDER, SALT_TRACK, keyed_uniform
+from agents.keyed import SALT_DUBLIN, SALT_PUBLIC_ORDER, SALT_TRACK, keyed_uniform, keyed_uniforms
 from agents.locations import LocationRules, Locations
 from agents.moves import MoveLog
 from agents.municipalities import MunicipalityRules, Municipalities
@@ -198,7 +198,14 @@ class State(Lines, Calendars, ProcedureBook, Indexes, Runtimes):
         return per_day + self.carry.get(name, 0.0)
 
 
-def assign_track(s: State, ids: np.ndarray) -> np.ndarray:
+def screening_draws(chain: Chain, keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The keyed draws of the end of screening, in one pass: whether each household is a Dublin
+    claimant, and whether it is flagged as a risk to public order (`public_order_risk_share`)."""
+    u = keyed_uniforms(keys, (SALT_DUBLIN, SALT_PUBLIC_ORDER))
+    return u[0] < chain.dublin_share, u[1] < chain.public_order_risk_share
+
+
+def assign_track(s: State, ids: np.ndarray, draws: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """Track per household at the end of screening (keyed: the same in every variant), before the
     border procedure's capacity is applied (`model.rulebook.enter_procedure`).
 
@@ -206,12 +213,11 @@ def assign_track(s: State, ids: np.ndarray) -> np.ndarray:
     border procedure takes those among them whose application was made at the external border
     (Schiphol), except households with special needs, unaccompanied minors unless flagged as a
     public-order risk, and, under the old rules, families with children unless flagged (seeds 001,
-    002: "in beginsel niet in de grensprocedure"; the Pact includes families)."""
+    002: "in beginsel niet in de grensprocedure"; the Pact includes families). `draws`: the
+    households' `screening_draws`, when the caller has made them already."""
     p, chain = s.people.cols, s.params.chain
-    group_rec = np.array([g.recognition for g in s.sc.groups])
-    low = group_rec[p["group"][ids]] <= chain.accelerated_recognition_max
-    dublin = keyed_uniform(p["key"][ids], SALT_DUBLIN) < chain.dublin_share
-    risk = public_order_risk(chain, p["key"][ids])
+    low = recognition_rates(s.sc)[p["group"][ids]] <= chain.accelerated_recognition_max
+    dublin, risk = screening_draws(chain, p["key"][ids]) if draws is None else draws
     flags = p["flags"][ids]
     pact_case = p["arrival_day"][ids] >= pact_day(s.sc)
     fast = low | (risk & pact_case)
@@ -222,9 +228,20 @@ def assign_track(s: State, ids: np.ndarray) -> np.ndarray:
     return TRACK_OF[8 * family + 4 * dublin + 2 * fast + border]
 
 
-def public_order_risk(chain: Chain, keys: np.ndarray) -> np.ndarray:
-    """Whether each household is flagged at screening as a risk to public order (keyed)."""
-    return keyed_uniform(keys, SALT_PUBLIC_ORDER) < chain.public_order_risk_share
+_RECOGNITION: dict[tuple[float, ...], np.ndarray] = {}
+
+
+def recognition_rates(sc: Scenario) -> np.ndarray:
+    """Recognition rate per nationality group (indexed by group), the same array for every day
+    of a run (cached on the rates)."""
+    rates = tuple(g.recognition for g in sc.groups)
+    got = _RECOGNITION.get(rates)
+    if got is None:
+        if len(_RECOGNITION) > 256:
+            _RECOGNITION.clear()
+        got = _RECOGNITION[rates] = np.array(rates)
+        got.flags.writeable = False
+    return got
 
 
 def pact_day(sc: Scenario) -> int:

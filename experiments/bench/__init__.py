@@ -84,6 +84,7 @@ def run_bench(repeats: int = 5, quick: bool = False, eu: bool = True, reference:
                     "ops_per_day_by_kind": {"call": float(counts.numpy_calls.mean()),
                                             **{k: float(v.mean()) for k, v in counts.ops.items() if k != "scalar_op"}},
                     "numpy_scalar_ops_per_day": float(counts.ops["scalar_op"].mean()),
+                    "ops_per_day_by_rule": counts.ops_per_rule,
                     "cpu_us_per_op": floor_cpu / max(float(ops.sum()), 1) * 1e6,
                     "counting": counts.counting,
                     "households_touched_per_day": float(counts.households_touched.mean()),

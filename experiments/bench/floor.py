@@ -53,6 +53,7 @@ class DayCounts:
     n_locations: int
     ops: dict[str, np.ndarray] | None = None     # category (opcount.CATEGORIES) -> per day
     counting: dict | None = None                 # about the counting run (seconds, modules, checks)
+    ops_per_rule: dict[str, float] | None = None  # rule of the day -> NumPy operations a day (mean)
 
     @property
     def numpy_ops(self) -> np.ndarray:
@@ -114,13 +115,15 @@ def count_day(setup: Setup, ops: bool = True) -> DayCounts:
         _check_identical(r, s)
         per_day = np.array(r["per_day"], np.int64).reshape(days, len(CATEGORIES))
         out.ops = {c: per_day[:, k] for k, c in enumerate(r["categories"])}
+        out.ops_per_rule = {k: v / days for k, v in sorted(r["per_rule"].items(), key=lambda kv: -kv[1])}
         out.counting = {"seconds": r["seconds"], "modules_rewritten": len(r["modules"]),
                         "chained_comparisons_not_counted": r["chains_left"],
                         "identical_to_normal_run": True,
                         # NumPy calls of the counting run (a fresh process) that differ from this
                         # run's: 0 unless module-level caches (kind tables, salt masks, size
                         # tables) were already filled here by earlier runs, a few on the first days
-                        "days_with_other_numpy_calls": int((np.array(r["numpy_calls"]) != calls).sum())}
+                        "days_with_other_numpy_calls": int((np.array(r["numpy_calls"]) != calls).sum()),
+                        "numpy_calls": int(sum(r["numpy_calls"]))}   # the counting run's, all days
     return out
 
 

@@ -539,20 +539,61 @@ def child(job_path: str) -> None:
     s = prepare(sc, job["seed"], job["days"], build_world(sc))
     per_day, calls = [], []
     with CallCounter() as cc:
-        for _ in range(job["days"]):
-            reset()
-            cc.n = 0
-            rulebook.run_day(s)
-            per_day.append(list(counts))
-            calls.append(cc.n)
+        per_rule = _RuleTotals(rulebook, s, cc)
+        try:
+            for _ in range(job["days"]):
+                reset()
+                cc.n = 0
+                rulebook.run_day(s)
+                per_day.append(list(counts))
+                calls.append(cc.n)
+        finally:
+            per_rule.restore()
     rewritten = sorted(m for m, mod in sys.modules.items()
                        if isinstance(getattr(getattr(mod, "__spec__", None), "loader", None), _Loader))
     print(json.dumps({"categories": CATEGORIES, "per_day": per_day, "numpy_calls": calls,
+                      "per_rule": per_rule.totals,
                       "digest": recorder_digest(s.recorder),
                       "population": s.recorder.scalars["population"].tolist(),
                       "modules": rewritten,
                       "chains_left": {k: v for k, v in _Loader.chains_left.items() if v},
                       "seconds": time.perf_counter() - t0}))
+
+
+class _RuleTotals:
+    """NumPy operations (calls plus array operators and indexing) per rule of the day, summed over
+    the run: the rules `run_day` calls (wrapped in the rulebook's namespace), the extensions and
+    the recorder. What `run_day` does itself between the rules is "(day overhead)"."""
+
+    def __init__(self, rulebook, s, cc: CallCounter) -> None:
+        from experiments.bench.measure import rule_names   # after install(): imports the model
+
+        self.totals: dict[str, int] = {}
+        self._rulebook, self._cc = rulebook, cc
+        self._originals = {n: getattr(rulebook, n) for n in rule_names()}
+        for n, f in self._originals.items():
+            setattr(rulebook, n, self._wrap(n, f))
+        s.extensions = [self._wrap(f"extension:{getattr(e, '__qualname__', type(e).__name__)}", e)
+                        for e in s.extensions]
+        if s.recorder is not None:
+            s.recorder.record = self._wrap("metrics.record", s.recorder.record)
+
+    def _now(self) -> int:
+        return sum(counts[:SCALAR_OP]) + self._cc.n
+
+    def _wrap(self, name: str, fn):
+        def counted(*a, **kw):
+            before = self._now()
+            try:
+                return fn(*a, **kw)
+            finally:
+                self.totals[name] = self.totals.get(name, 0) + self._now() - before
+        return counted
+
+    def restore(self) -> None:
+        for n, f in self._originals.items():
+            setattr(self._rulebook, n, f)
+
 
 
 class Counting:

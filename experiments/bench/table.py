@@ -100,10 +100,13 @@ def format_table(r: dict) -> str:
         + f"; NumPy-scalar operations {fl['numpy_scalar_ops_per_day']:.0f} (not replayed); "
           f"floor {fl['cpu_us_per_op']:.2f} µs CPU per operation")
     lines.append("")
-    lines.append("time per rule of the day (baseline, whole run):")
+    by_rule = fl.get("ops_per_day_by_rule") or {}
+    lines.append("time per rule of the day (baseline, whole run)" + (" and its NumPy operations a day:" if by_rule
+                                                                      else ":"))
     total = sum(b["per_rule_s"].values())
     for name, sec in sorted(b["per_rule_s"].items(), key=lambda kv: -kv[1]):
-        lines.append(f"  {name:24s} {sec:7.3f} s  {sec / total:5.1%}")
+        ops = f"  {by_rule[name]:7.0f} ops/day" if name in by_rule else ""
+        lines.append(f"  {name:24s} {sec:7.3f} s  {sec / total:5.1%}{ops}")
     if "reference_check" in r:
         c = r["reference_check"]
         lines.append("")

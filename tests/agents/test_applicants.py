@@ -1,3 +1,5 @@
+import copy
+
 import numpy as np
 
 from agents.applicants import Applicants, Stage, Track
@@ -37,3 +39,19 @@ def test_state_per_person_is_under_100_bytes():
     p = Applicants()
     _add(p, np.full(50_000, 2), np.zeros(50_000))
     assert p.nbytes() / p.n_persons < 100
+
+
+def test_column_views_follow_added_households_and_stay_out_of_the_state():
+    p = Applicants(capacity_households=2)
+    _add(p, [1, 3], [0, 1])
+    size = p.cols["size"]
+    assert p.cols["size"] is size and not size.flags.writeable     # made once, read-only
+    p.set_stage(np.array([1]), Stage.PROCEDURE, day=3)
+    assert list(p.cols["stage"]) == [Stage.WAITING, Stage.PROCEDURE]   # writes show through
+    _add(p, [2, 2, 2], [0, 0, 0])                                   # grows the storage
+    assert list(p.cols["size"]) == [1, 3, 2, 2, 2] and list(p.cols["children"]) == [0, 1, 0, 0, 0]
+    assert "_views" not in p.__getstate__()                         # a snapshot never stores them
+    q = copy.deepcopy(p)                                            # through __getstate__/__setstate__
+    q.set_stage(np.array([0]), Stage.SCREENING, day=4)
+    assert list(q.cols["stage"][:2]) == [Stage.SCREENING, Stage.PROCEDURE]   # its own views of its own columns
+    assert list(p.cols["stage"][:2]) == [Stage.WAITING, Stage.PROCEDURE]

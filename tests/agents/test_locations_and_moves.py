@@ -1,7 +1,7 @@
 import numpy as np
 
 from agents.applicants import Applicants, Stage, Track
-from agents.locations import Kind, Life, Locations, place
+from agents.locations import NO_BED, Kind, Life, Locations, place
 from agents.moves import MoveLog, Reason, move
 
 
@@ -105,3 +105,13 @@ def test_move_counts_moves_nights_and_occupancy():
     assert list(p.nights_emergency) == [5, 8]
     assert list(log.reason) == [Reason.INTAKE, Reason.INTAKE, Reason.EMERGENCY_TO_REGULAR, Reason.EXIT, Reason.EXIT]
     assert log.km[2] == 42.0
+
+
+def test_kind_and_municipality_at_a_location_or_none_in_one_look_up():
+    L = _locs([Kind.CENTRAL, Kind.REGULAR, Kind.EMERGENCY], [5, 5, 5])
+    loc = np.array([2, -1, 0, 1, -1])
+    assert list(L.kind_at(loc)) == [Kind.EMERGENCY, NO_BED, Kind.CENTRAL, Kind.REGULAR, NO_BED]
+    assert list(L.municipality_at(loc)) == [2, -1, 0, 1, -1] and L.municipality_at(loc).dtype == np.int64
+    new = L.append(["L3"], kind=[Kind.CRISIS], municipality=[7])     # rows added: looked up again
+    assert list(L.kind_at(np.array([new[0], -1]))) == [Kind.CRISIS, NO_BED]
+    assert list(L.municipality_at(np.array([-1, 3]))) == [-1, 7]

@@ -1,6 +1,6 @@
 import numpy as np
 
-from agents.keyed import keyed_uniform
+from agents.keyed import keyed_uniform, keyed_uniforms
 from agents.queues import BucketCalendar, Calendar, FifoQueue
 
 
@@ -54,3 +54,13 @@ def test_bucket_calendar_gives_what_a_calendar_gives_in_filing_order():
     assert got[3] == [5, 7, 8] and got[6] == [11] and got[9] == [6, 2, 12]
     assert bucketed.pending() == 1 and list(bucketed.pop(40)) == [1] and bucketed.pending() == 0
 
+
+
+def test_keyed_uniforms_give_each_salt_the_numbers_keyed_uniform_gives():
+    keys = np.array([0, 1, 2**63 + 5, 123456789], np.uint64)
+    u = keyed_uniforms(keys, (3, 22, 3))
+    assert u.shape == (3, 4)
+    for row, salt in zip(u, (3, 22, 3)):
+        assert np.array_equal(row, keyed_uniform(keys, salt))      # bit for bit, the same numbers
+    assert not np.array_equal(u[0], u[1])
+    assert np.array_equal(keyed_uniforms(keys.astype(np.int64), (3,))[0], keyed_uniform(keys, 3))

@@ -97,6 +97,12 @@ def test_counts_and_floor_and_rule_breakdown_cover_the_day():
     assert set(c.ops) == set(opcount.CATEGORIES) and all(len(v) == 10 for v in c.ops.values())
     assert (c.ops["operator"] > 0).all() and (c.ops["gather"] > 0).all()
     assert (c.numpy_ops > c.numpy_calls).all()
+    # the operations per rule of the day add up to the counting run's (run_day itself does no NumPy
+    # work; this process's calls may be a few fewer when earlier tests filled module-level caches)
+    assert set(rule_names()) | {"metrics.record"} <= set(c.ops_per_rule)
+    counted = sum(int(c.ops[k].sum()) for k in opcount.ARRAY_CATEGORIES) + c.counting["numpy_calls"]
+    assert sum(c.ops_per_rule.values()) * 10 == pytest.approx(counted)
+    assert c.ops_per_rule["end_screening"] > 0 and c.ops_per_rule["metrics.record"] > 0
     assert len(time_floor(c, repeats=1)) == 1 and len(time_floor(c, repeats=1, ops=True)) == 1
     per = time_per_rule(st, repeats=1)
     assert {"arrive", "decide", "metrics.record"} <= set(per) and set(rule_names()) <= set(per)

@@ -8,6 +8,7 @@ from agents.keyed import SALT_PERMIT, keyed_uniform
 from agents.locations import Kind, Life
 from agents.moves import Reason
 from model import rulebook
+from model.placement import find_beds
 from model.simulate import prepare
 
 SMALL = {
@@ -187,3 +188,17 @@ def test_residents_are_those_in_a_bed_there_now(monkeypatch, renew_every):
     move(s.people, L, s.log, ids[1:3], np.array([reg, -1]), 2, 0)   # one back to the azc, one loses its bed
     assert list(s.residents_of(np.array([reg]))) == [ids[1]]
     assert list(s.residents_of(np.array([em, reg]))) == [ids[1], later[0]]
+
+
+def test_a_group_whose_smallest_household_fits_nowhere_is_left_waiting_and_the_others_are_placed():
+    # locations: central 20, process 10, regular 10, emergency 10 (one each). A household of 12
+    # persons in procedure fits in no location (at most 10 free at one), so its group is passed
+    # over; the permit holder (4) gets the regular location (its first choice) and nobody else moves.
+    s = prepare(small(), days=5)
+    big = _add(s, [12], stage=Stage.PROCEDURE)
+    holder = _add(s, [4], stage=Stage.PERMIT)
+    left = find_beds(s, np.concatenate([big, holder]), 0, Reason.PROCEDURE_STEP)
+    assert list(left) == list(big)
+    assert list(s.locs.occupancy) == [0, 0, 4, 0]
+    assert s.people.cols["location"][holder[0]] == 2 and s.people.cols["location"][big[0]] == -1
+    assert s.log.n == 1

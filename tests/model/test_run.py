@@ -108,3 +108,25 @@ def test_initial_stock_has_an_adult_in_every_household_but_unaccompanied_minors(
         assert int(p.size.sum()) == persons
         uam = (p.flags & Flag.UNACCOMPANIED_MINOR) > 0
         assert (p.children[~uam] < p.size[~uam]).all() and (p.children[uam] == 1).all()
+
+
+def test_a_recorder_made_longer_mid_run_records_the_days_a_longer_run_records():
+    # the recorder keeps its daily scalars in one table; `extend` (a restored run that goes on
+    # beyond its horizon) must keep what was recorded and go on recording where it left off
+    from model.rulebook import run_day
+    from model.simulate import prepare
+    from model.world import build_world
+
+    world = build_world(load_scenario("baseline"))
+    short = prepare("baseline", None, 6, world)
+    for _ in range(6):
+        run_day(short)
+    short.recorder.extend(12)
+    for _ in range(6):
+        run_day(short)
+    long = prepare("baseline", None, 12, world)
+    for _ in range(12):
+        run_day(long)
+    for name, a in long.recorder.scalars.items():
+        assert np.array_equal(short.recorder.scalars[name], a, equal_nan=True), name
+    assert short.recorder.scalars["population"][11] > 0

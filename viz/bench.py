@@ -113,11 +113,14 @@ def count_widget_updates() -> Iterator[WidgetUpdates]:
         n.reconciled += 1
         return update(self, *args, **kwargs)
 
-    ipywidgets.Widget.notify_change, reacton.core.Element._update_widget = counted_notify, counted_update
+    # patching the methods is the point here: counted while the block runs, restored after it
+    ipywidgets.Widget.notify_change = counted_notify
+    reacton.core.Element._update_widget = counted_update  # type: ignore[method-assign]  # see above
     try:
         yield n
     finally:
-        ipywidgets.Widget.notify_change, reacton.core.Element._update_widget = notify, update
+        ipywidgets.Widget.notify_change = notify
+        reacton.core.Element._update_widget = update  # type: ignore[method-assign]  # restored
 
 
 def background_done() -> bool:
@@ -168,7 +171,7 @@ def page_render(scenario: str, days: int) -> tuple[list[Click], list[Click]]:
 
     _, rc = solara.render(app.Page(), handle_error=False)
     try:
-        busy = []
+        busy: list[Click] = []
         while not background_done() and len(busy) < days:
             busy += step_clicks(rc, 1, warmup=0)
         while not background_done():

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from model.results import Results
 from model.scenario import Scenario, ScenarioError, from_dict, load_scenario, parse_yaml
 from model.simulate import simulate
 from viz.session import world_for
@@ -20,13 +21,18 @@ from viz.session import world_for
 SOURCE = "variant B"
 
 
+# how a daily series becomes one figure of a run
+_AGGREGATES: dict[str, Callable[[np.ndarray], float]] = {
+    "sum": lambda v: float(np.sum(v)), "max": lambda v: float(np.max(v)), "last": lambda v: float(v[-1])}
+
+
 @dataclass
 class Comparison:
     label_a: str
     label_b: str
     seeds: list[int]
-    a: list            # Results per seed
-    b: list
+    a: list[Results]   # per seed
+    b: list[Results]
 
     def table(self) -> list[dict]:
         """Totals per variant (mean over seeds) and the difference B − A."""
@@ -41,7 +47,7 @@ class Comparison:
                                  ("phase", "Highest plan phase", "max")]:
             if name not in self.a[0].daily:
                 continue
-            agg = {"sum": np.sum, "max": np.max, "last": lambda v: v[-1]}[how]
+            agg = _AGGREGATES[how]
             scale = 1e-6 if name == "cost_eur" else 1.0
             va = float(np.mean([agg(r.daily[name].values) for r in self.a])) * scale
             vb = float(np.mean([agg(r.daily[name].values) for r in self.b])) * scale
@@ -104,7 +110,8 @@ def compare(a: Scenario, b: Scenario, seeds: list[int], days: int | None = None,
             cancelled: Callable[[], bool] = lambda: False, label_b: str = "B",
             label_a: str | None = None) -> Comparison | None:
     """Run both variants on every seed; None when cancelled."""
-    runs_a, runs_b = [], []
+    runs_a: list[Results] = []
+    runs_b: list[Results] = []
     total = 2 * len(seeds)
     wa, wb = world_for(a), world_for(b)
     for seed in seeds:

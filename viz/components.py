@@ -13,6 +13,7 @@ import html
 import numpy as np
 import solara
 from plotly.graph_objs._figurewidget import FigureWidget
+from reacton.core import Ref
 from solara.alias import rv as v
 
 from viz import counterfactual, decisions, planner, plots
@@ -217,7 +218,8 @@ def _TimelineFigure(session: Session, tl: plots.Timeline, tick: int):
     """Like Solara's `FigurePlotly`, but the figure is built once per run and each frame only
     replaces its traces' data, in one message (and the marks when decisions were added)."""
     element = FigureWidget.element()
-    built = solara.use_ref(None)
+    # the figure's Timeline and its marks' key (`Timeline.marks_key`) as last sent; None before the first frame
+    built: Ref[tuple[plots.Timeline, tuple | None] | None] = solara.use_ref(None)
 
     def update():
         fw = solara.get_widget(element)
@@ -258,6 +260,12 @@ def DecisionLog(session: Session, entries: int = 0):
     with session.lock:
         log = list(session.state.event_log)
     all_rows = solara.use_memo(lambda: decisions.rows(log), [entries, session.generation])
+
+    def refilter(reactive: solara.Reactive, value) -> None:
+        """A new filter value shows the first page again."""
+        reactive.set(value)
+        page.set(0)
+
     places = ["everywhere", *sorted({r.where for r in all_rows})]
     shown = decisions.matching(all_rows, kinds.value, None if where.value == "everywhere" else where.value, text.value)
     shown = shown[::-1]                                  # newest first
@@ -271,12 +279,12 @@ def DecisionLog(session: Session, entries: int = 0):
                     style={"font-weight": "bold"}, classes=["np-eventlog-title"])
         with solara.Row(gap="6px", style={"flex-wrap": "wrap", "align-items": "center"}):
             solara.SelectMultiple("Kinds", values=kinds.value, all_values=list(decisions.KINDS),
-                                  on_value=lambda x: (kinds.set(x), page.set(0)), dense=True,
+                                  on_value=lambda x: refilter(kinds, x), dense=True,
                                   style={"width": "300px"}, classes=["np-log-kinds"])
             solara.Select("Where", values=places, value=where.value if where.value in places else "everywhere",
-                          on_value=lambda x: (where.set(x), page.set(0)), dense=True, style={"width": "200px"},
+                          on_value=lambda x: refilter(where, x), dense=True, style={"width": "200px"},
                           classes=["np-log-where"])
-            solara.InputText("Contains", value=text.value, on_value=lambda x: (text.set(x), page.set(0)),
+            solara.InputText("Contains", value=text.value, on_value=lambda x: refilter(text, x),
                              continuous_update=True, classes=["np-log-text"])
             solara.FileDownload(lambda: decisions.to_csv(shown[::-1]),
                                 filename=f"{session.scenario.name}-decisions.csv",

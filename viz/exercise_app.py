@@ -84,8 +84,8 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
     _ = seen.value
     message = solara.use_reactive("")
     snap_name = solara.use_reactive("t0")
-    rewind_to = solara.use_reactive(None)
-    inject = solara.use_reactive(None)
+    rewind_to: solara.Reactive[str | None] = solara.use_reactive(None)    # a snapshot's name
+    inject: solara.Reactive[str | None] = solara.use_reactive(None)       # an inject's id
     adhoc_title = solara.use_reactive("")
     adhoc_text = solara.use_reactive("")
     run = room.run
@@ -178,7 +178,7 @@ def Player(room: Room, token: str, on_leave):
     rk = role.kind
     run = room.run
     kind_of = solara.use_reactive(rk.decisions[0])
-    kind = solara.use_reactive(None)
+    kind: solara.Reactive[str | None] = solara.use_reactive(None)         # None: the decision's first kind
     places = solara.use_reactive(100)
     factor = solara.use_reactive(1.1)
     province = solara.use_reactive(role.province or "")
@@ -191,11 +191,18 @@ def Player(room: Room, token: str, on_leave):
     message = solara.use_reactive("")
     panel = run.panel(role.id)
 
+    def kind_for(t: str) -> str:
+        """The location kind decision `t` acts on: the one picked when `t` may use it, else its first
+        (a kind picked for another decision is not carried over: `t` may not use it)."""
+        allowed = rk.kinds.get(t) or KINDS
+        picked = kind.value
+        return picked if picked is not None and picked in allowed else allowed[0]
+
     def submit():
         t = kind_of.value
         d: dict = {"type": t, "why": why.value}
         if t in ("open_places", "close_places", "raise_occupancy", "request_places"):
-            d["kind"] = kind.value or (rk.kinds.get(t) or KINDS)[0]
+            d["kind"] = kind_for(t)
         if t in ("open_places", "close_places", "request_places", "answer_request"):
             d["places"] = places.value
         if t == "raise_occupancy":
@@ -252,8 +259,9 @@ def Player(room: Room, token: str, on_leave):
             solara.Select("Decision", values=list(rk.decisions), value=kind_of, classes=["np-ex-decision"])
             kinds = rk.kinds.get(t)
             if kinds:
-                solara.Select("Kind", values=list(kinds), value=kind.value or kinds[0], on_value=kind.set)
-                info = panel["decisions"][t]["kinds"].get(kind.value or kinds[0], {})
+                kind_names: list[str] = list(kinds)
+                solara.Select("Kind", values=kind_names, value=kind_for(t), on_value=kind.set, classes=["np-ex-kind"])
+                info = panel["decisions"][t]["kinds"].get(kind_for(t), {})
                 if info:
                     solara.Text(f"lead time {info['lead_time_days']} days · "
                                 f"€{info['cost_per_100_places_per_day_eur']:,} per 100 places a day")
@@ -287,12 +295,12 @@ def Player(room: Room, token: str, on_leave):
 @solara.component
 def Page():
     code = solara.use_reactive("")
-    role = solara.use_reactive(None)
+    role: solara.Reactive[str | None] = solara.use_reactive(None)
     exercise = solara.use_reactive(library_names()[0])
     message = solara.use_reactive("")
-    mine = solara.use_reactive([])            # the facilitator's rooms on this page: [(room, key)]
-    current = solara.use_reactive(None)       # index into `mine` shown, or None
-    seat = solara.use_reactive(None)          # a player's (room, token)
+    mine: solara.Reactive[list[tuple[Room, str]]] = solara.use_reactive([])  # the facilitator's rooms here
+    current: solara.Reactive[int | None] = solara.use_reactive(None)       # index into `mine` shown, or None
+    seat: solara.Reactive[tuple[Room, str] | None] = solara.use_reactive(None)   # a player's (room, token)
     solara.Title("noodplan — exercise room")
     solara.Style(CSS)
 

@@ -72,6 +72,7 @@ class Blit:
 
     def __init__(self, fig: Figure, dynamic: list, paint=None, key=None) -> None:
         self.fig = fig
+        self.canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
         self.paint = paint            # optional: writes pixels into the RGBA buffer before the artists
         self.key = key
         self.dynamic = list(dynamic)
@@ -83,7 +84,7 @@ class Blit:
         self.background = None
 
     def png(self) -> bytes:
-        canvas = self.fig.canvas
+        canvas = self.canvas
         if self.background is None:
             key = self.key() if self.key is not None else None
             with _BACKGROUNDS_LOCK:
@@ -249,7 +250,7 @@ class MapCanvas:
         self.title = self.fig.text(0.02, 0.985, "", fontsize=10 * k, va="top", weight="bold")
         self.subtitle = self.fig.text(0.02, 0.955, "", fontsize=8.5 * k, va="top")
         self.cax = self.fig.add_axes((0.06, 0.12, 0.88, 0.018))
-        self.cbar_key = None
+        self.cbar_key: str | None = None      # the metric the colour bar shows
         self.footer = self.fig.text(0.02, 0.008, "Markers: reception locations (synthetic portfolio), area ~ persons\n"
                                     "present; placed at their municipality's centre. Grey: no data.",
                                     fontsize=7 * k, color="#555555", va="bottom")
@@ -258,6 +259,8 @@ class MapCanvas:
         self.blit = Blit(self.fig, [self.scatter, self.subtitle], paint=self._paint,
                          key=lambda: ("map", s.sc.country, W, self.cbar_key, self.title.get_text()))
         self._shown = np.empty(0, np.int64)
+        self._markers_key: tuple | None = None     # what `_markers` was made for (locations shown, run)
+        self._markers: list[dict] = []
 
     def _colorbar(self, metric: str, norm, cmap) -> None:
         if self.cbar_key == metric:
@@ -315,7 +318,7 @@ class MapCanvas:
         self.scatter.set_visible(show_locations)
         self.scatter.set_offsets(self.loc_xy[show])
         self.scatter.set_sizes((4 + 0.15 * L.occupancy[show]) * self.scale ** 2)
-        self.scatter.set_facecolors(KIND_RGBA[L.kind[show]])
+        self.scatter.set_facecolor(KIND_RGBA[L.kind[show]])
         self._shown = np.flatnonzero(show) if show_locations else np.empty(0, np.int64)
         label, _ = MAP_METRICS[metric]
         title = f"{label} — {MAP_LEVELS[level]}"
@@ -347,7 +350,7 @@ class MapCanvas:
         if not len(self._shown):
             return []
         key = (self._shown.tobytes(), session.generation)
-        if getattr(self, "_markers_key", None) == key:
+        if self._markers_key == key:
             return self._markers
         L = session.state.locs
         px = self._to_pixels(self.loc_xy[self._shown])

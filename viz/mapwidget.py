@@ -44,7 +44,7 @@ module.exports = {
 class MapWidget(v.VuetifyTemplate):
     template = traitlets.Unicode(TEMPLATE).tag(sync=True)
     src = traitlets.Unicode("").tag(sync=True)
-    markers = traitlets.List([]).tag(sync=True)
+    markers: traitlets.List[dict] = traitlets.List([]).tag(sync=True)    # `MapCanvas.markers`
     clicked = traitlets.Dict({}).tag(sync=True)
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import solara
 from solara.alias import rv as v
 
-from model.scenario import ScenarioError, builtin_names, load_scenario
+from model.scenario import Scenario, ScenarioError, builtin_names, load_scenario
 from viz import briefing, compare as cmp, counterfactual, decisions, export, inspect, plots, regions
 from viz.components import MapView, table
 from viz.figures import COMPARE_FIGURES, MapCanvas, compare_figure, png_bytes
@@ -185,15 +185,16 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
     job = solara.use_reactive(0)        # > 0: a comparison is running
     progress = solara.use_reactive(0.0)
 
-    def scenario(name):
+    def scenario(name: str) -> Scenario:
         if name == ACTIVE:
             return session.scenario
         if name in store.scenarios:
             return store.scenarios[name]
         return load_scenario(name)
 
-    problems = {}
-    a = b = None
+    problems: dict[str, str] = {}        # field -> what is wrong with it
+    a: Scenario | None = None
+    b: Scenario | None = None
     try:
         a = scenario(a_name.value)
     except ScenarioError as exc:
@@ -223,8 +224,8 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
         res, [n for n in COMPARE_FIGURES if n[0] in res.a[0].daily]), [res])
 
     def work(cancel: threading.Event):
-        if job.value == 0 or problems:
-            return
+        if job.value == 0 or problems or a is None or b is None or seeds is None:
+            return                      # (a, b or seeds is None only with a problem shown)
         last = [0.0]
 
         def tick(f):

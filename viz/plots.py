@@ -111,7 +111,7 @@ class Timeline:
         """New data of every trace, in the order of `figure()`."""
         d = snap.day
         f = lambda y: np.asarray(y, dtype=np.float64)  # noqa: E731
-        out = [dict(y=f(snap.stage[:, k])) for k in range(len(ENTITLED_STAGE_NAMES))]
+        out: list[dict[str, object]] = [dict(y=f(snap.stage[:, k])) for k in range(len(ENTITLED_STAGE_NAMES))]
         out += [dict(y=f(snap.kind_occupancy[:, idx].sum(axis=1))) for idx in _KIND_IDX]
         out += [dict(y=f(snap.x[k])) for k in ("capacity", "in_bed", "unsheltered")]
         if snap.phase is not None:

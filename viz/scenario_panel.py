@@ -3,6 +3,8 @@ and the scenarios and runs saved in the browser session (and as files)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import solara
 from solara.alias import rv as v
 
@@ -49,6 +51,10 @@ def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, 
         store.save_scenario(new.name, new)     # kept in the browser session: a reload finds it again
         reset_to(new)
 
+    def edit(key: str) -> Callable[[str], None]:
+        """What typing into the field of parameter `key` does: the draft takes the text."""
+        return lambda text: set_draft({**draft, key: text})
+
     def apply_():
         new, _errs = params.apply(sc, draft)
         if new is not None:
@@ -76,7 +82,7 @@ def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, 
                         persistent_hint=True, dense=True, error_messages=[msg] if msg else [],
                         class_=f"np-param np-param-{p.key.replace('.', '-')}",
                         style_="margin-bottom: 4px",
-                        on_v_model=lambda text, key=p.key: set_draft({**draft, key: text}))
+                        on_v_model=edit(p.key))
         if errors.get(""):
             solara.Error(errors[""], classes=["np-param-error"])
         with solara.Row(style={"flex-wrap": "wrap"}, gap="4px"):

@@ -20,6 +20,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 import numpy as np
 
@@ -52,6 +53,23 @@ def world_for(sc: Scenario) -> World:
 
 def build_model(sc: Scenario, seed: int | None = None) -> ReceptionModel:
     return ReceptionModel(sc, seed=seed, world=world_for(sc))
+
+
+class KeyFigures(TypedDict):
+    """The figures on the cards (`Session.key_figures`): persons, places, EUR, or a share 0..1."""
+    population: int                  # persons entitled to reception
+    in_bed: int                      # persons in a bed
+    unsheltered: int                 # entitled persons without a bed
+    capacity: int                    # usable places
+    occupancy_rate: float            # in_bed / capacity (nan without places)
+    permit_holders_waiting: int      # persons with a permit waiting for a home
+    in_emergency_share: float        # share of those in a bed who sleep in emergency or crisis places
+    registration_backlog: int        # persons waiting to register
+    moves_today: float               # moves on the last simulated day
+    cost_today_eur: float
+    cost_total_eur: float
+    arrivals_total: float            # persons arrived so far
+    phase: int | None                # the plan's phase on the last simulated day; None: plan not active
 
 
 @dataclass
@@ -305,7 +323,7 @@ class Session:
                 province_phase=prov[:d] if (plan_on and prov is not None) else None,
                 track_backlog=rec.track_backlog[:d], extra=self.series)
 
-    def key_figures(self) -> dict[str, float]:
+    def key_figures(self) -> KeyFigures:
         """The figures on the cards, for the end of the last simulated day (or the start)."""
         with self.lock:
             s = self.state

@@ -138,11 +138,16 @@ def SweepPanel(folder: solara.Reactive[str]):
     """The dashboard's Sweeps tab: a store's folder (typed, or one found under `out/`), then its
     SweepView. `folder` belongs to the page, so the choice survives switching tabs."""
     found = solara.use_memo(stores_under, [])
+
+    def pick(path: str | None) -> None:
+        if path is not None:          # (nothing picked: the typed folder stays)
+            folder.set(path)
+
     with solara.Column(classes=["np-sweep-panel"]):
         with solara.Row(style={"align-items": "baseline", "flex-wrap": "wrap"}):
             if found:
                 solara.Select(label="Sweep stores in out/", values=found,
-                              value=folder.value if folder.value in found else None, on_value=folder.set)
+                              value=folder.value if folder.value in found else None, on_value=pick)
             solara.InputText("Result store (the folder of noodplan sweep --out)", value=folder,
                              continuous_update=False)
         if folder.value.strip():

@@ -514,3 +514,28 @@ def test_export_and_briefing():
     imgs = [Image.open(io.BytesIO(base64.b64decode(p.split('"')[0]))) for p in html.split("base64,")[1:]]
     assert len(imgs) == 3 and all(im.width >= 1600 for im in imgs)
     assert "http://" not in html and "https://" not in html and "<script" not in html
+
+
+def test_exercise_player_switching_decision_keeps_a_kind_that_decision_may_use():
+    """COA picks 'regular' for opening places, then switches to requesting places, which may only
+    use emergency or crisis places (`experiments.exercise.roles.ROLE_KINDS`): the form shows and
+    submits the request's first kind, 'emergency', not the stale 'regular' (which was refused)."""
+    from tests.viz.test_exercise_room import small_room
+    from viz import exercise_app
+    from viz.exercise_room import Rooms
+
+    room, key = small_room(Rooms())
+    room.start(key)
+    coa = room.join("coa")
+    _box, rc = solara.render(exercise_app.Player(room, coa, on_leave=lambda: None), handle_error=False)
+    try:
+        rc.find(v.Select, class_="np-ex-kind").widget.v_model = "regular"
+        rc.find(v.Select, class_="np-ex-decision").widget.v_model = "request_places"
+        kind = rc.find(v.Select, class_="np-ex-kind").widget
+        assert (kind.items, kind.v_model) == (["emergency", "crisis"], "emergency")
+        rc.find(v.TextField, label="Province").widget.v_model = "Groningen"
+        rc.find(v.Btn, class_="np-ex-submit").widget.click()
+        assert rc.find(v.Alert, class_="np-ex-error").widgets == []      # not refused
+        assert [(d.type, d.kind) for _, d in room.run.pending("coa")] == [("request_places", "emergency")]
+    finally:
+        rc.close()

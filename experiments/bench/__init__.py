@@ -36,6 +36,8 @@ import datetime as dt
 import platform
 import statistics
 import time
+from collections.abc import Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -56,13 +58,13 @@ def _scenario_exists(name: str) -> bool:
 
 
 def run_bench(repeats: int = 5, quick: bool = False, eu: bool = True, reference: bool = True,
-              memory: bool = True, plot: str | None = None, instructions: list[tuple[str, int]] = (),
-              soak: int | None = None, log=print) -> dict:
+              memory: bool = True, plot: str | None = None, instructions: Sequence[tuple[str, int]] = (),
+              soak: int | None = None, log: Callable[[str], object] = print) -> dict[str, Any]:
     """All measurements; `quick` shortens horizons (for tests and smoke runs); `instructions`:
     (scenario, days) whose day loop callgrind counts (needs valgrind); `soak`: years of the
     soak run (`soak.py`; not shortened by `quick`)."""
     days = 60 if quick else None
-    out: dict = {"when": dt.datetime.now().isoformat(timespec="seconds"), "machine": platform.node(),
+    out: dict[str, Any] = {"when": dt.datetime.now().isoformat(timespec="seconds"), "machine": platform.node(),
                  "python": platform.python_version(), "numpy": np.__version__, "quick": quick,
                  "repeats": repeats, "targets": TARGETS}
     log("baseline: building the world …")
@@ -72,6 +74,7 @@ def run_bench(repeats: int = 5, quick: bool = False, eu: bool = True, reference:
     log(f"baseline: {t.median:.3f} s ({t.cpu_median:.3f} s CPU)")
     out["baseline"]["per_rule_s"] = time_per_rule(base, max(1, repeats // 2))
     counts = count_day(base)
+    by_kind = counts.counted_ops
     floor = statistics.median(time_floor(counts, repeats, ops=True))
     floor_cpu = statistics.median(time_floor(counts, repeats, clock=time.process_time, ops=True))
     calls_floor = statistics.median(time_floor(counts, repeats))
@@ -82,8 +85,8 @@ def run_bench(repeats: int = 5, quick: bool = False, eu: bool = True, reference:
                     "numpy_calls_per_day": float(counts.numpy_calls.mean()),
                     "numpy_ops_per_day": float(ops.mean()),
                     "ops_per_day_by_kind": {"call": float(counts.numpy_calls.mean()),
-                                            **{k: float(v.mean()) for k, v in counts.ops.items() if k != "scalar_op"}},
-                    "numpy_scalar_ops_per_day": float(counts.ops["scalar_op"].mean()),
+                                            **{k: float(v.mean()) for k, v in by_kind.items() if k != "scalar_op"}},
+                    "numpy_scalar_ops_per_day": float(by_kind["scalar_op"].mean()),
                     "ops_per_day_by_rule": counts.ops_per_rule,
                     "cpu_us_per_op": floor_cpu / max(float(ops.sum()), 1) * 1e6,
                     "counting": counts.counting,
@@ -176,11 +179,12 @@ def run_bench(repeats: int = 5, quick: bool = False, eu: bool = True, reference:
     return out
 
 
-def _verdict(r: dict) -> dict:
+def _verdict(r: dict[str, Any]) -> dict[str, bool | None]:
     ra = r["ratios"]
-    v = {"baseline_s": r["baseline"]["cpu_median_s"] <= TARGETS["baseline_s"],
-         "baseline_over_floor": ra["baseline_over_floor_cpu"] <= TARGETS["baseline_over_floor"],
-         "mesa_over_headless": ra["mesa_over_headless_cpu"] <= TARGETS["mesa_over_headless"]}
+    v: dict[str, bool | None] = {
+        "baseline_s": r["baseline"]["cpu_median_s"] <= TARGETS["baseline_s"],
+        "baseline_over_floor": ra["baseline_over_floor_cpu"] <= TARGETS["baseline_over_floor"],
+        "mesa_over_headless": ra["mesa_over_headless_cpu"] <= TARGETS["mesa_over_headless"]}
     if "speedup_over_reference" in r["ratios"]:
         v["speedup_over_reference"] = r["ratios"]["speedup_over_reference"] >= TARGETS["speedup_over_reference"]
     if "eu-scale" in r:

@@ -32,14 +32,18 @@ who change bed, per day; the cost of a day should follow this number.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
+from unittest.mock import patch
 
 import numpy as np
 
 from agents.applicants import Applicants
-from experiments.bench.measure import Setup
+from experiments.bench.measure import Setup, recorder_of
 from experiments.bench.opcount import ARRAY_CATEGORIES, CATEGORIES, CallCounter, Counting, recorder_digest
 from model import rulebook
+from model.state import State
 
 
 @dataclass
@@ -52,15 +56,21 @@ class DayCounts:
     transitions: np.ndarray
     n_locations: int
     ops: dict[str, np.ndarray] | None = None     # category (opcount.CATEGORIES) -> per day
-    counting: dict | None = None                 # about the counting run (seconds, modules, checks)
+    counting: dict[str, Any] | None = None       # about the counting run (seconds, modules, checks)
     ops_per_rule: dict[str, float] | None = None  # rule of the day -> NumPy operations a day (mean)
+
+    @property
+    def counted_ops(self) -> dict[str, np.ndarray]:
+        """`ops`, which must have been counted."""
+        if self.ops is None:
+            raise ValueError("operations were not counted (count_day(..., ops=False))")
+        return self.ops
 
     @property
     def numpy_ops(self) -> np.ndarray:
         """Calls plus operators and indexing on arrays, per day (NumPy-scalar operations apart)."""
-        if self.ops is None:
-            raise ValueError("operations were not counted (count_day(..., ops=False))")
-        return self.numpy_calls + sum(self.ops[c] for c in ARRAY_CATEGORIES)
+        ops = self.counted_ops
+        return self.numpy_calls + sum(ops[c] for c in ARRAY_CATEGORIES)
 
 
 def count_day(setup: Setup, ops: bool = True) -> DayCounts:
@@ -78,33 +88,31 @@ def count_day(setup: Setup, ops: bool = True) -> DayCounts:
 
         orig_set, orig_add = Applicants.set_stage, Applicants.add
 
-        def set_stage(self, ids, stage, day):
+        def set_stage(self: Applicants, ids: np.ndarray, stage: int, day: int) -> None:
             if len(ids):
                 touched[state["day"]] += len(ids)
                 trans[state["day"]] += int(self._h["size"][ids].sum())
             return orig_set(self, ids, stage, day)
 
-        def add(self, **kw):
+        def add(self: Applicants, **kw: Any) -> np.ndarray:
             ids = orig_add(self, **kw)
             if s.day == state["day"] and len(ids):
                 touched[state["day"]] += len(ids)
                 trans[state["day"]] += int(self._h["size"][ids].sum())
             return ids
 
-        Applicants.set_stage, Applicants.add = set_stage, add
-        try:
-            with CallCounter() as cc:
-                for d in range(days):
-                    state["day"], cc.n = d, 0
-                    log_before = s.log.n
-                    rulebook.run_day(s)
-                    calls[d] = cc.n
-                    new = slice(log_before, s.log.n)
-                    hh = s.log.household[new]
-                    touched[d] += len(hh)
-                    trans[d] += int(s.people.cols["size"][hh].sum())
-        finally:
-            Applicants.set_stage, Applicants.add = orig_set, orig_add
+        # the class's methods counted for this run only, restored on leaving
+        with (patch.object(Applicants, "set_stage", set_stage), patch.object(Applicants, "add", add),
+              CallCounter() as cc):
+            for d in range(days):
+                state["day"], cc.n = d, 0
+                log_before = s.log.n
+                rulebook.run_day(s)
+                calls[d] = cc.n
+                new = slice(log_before, s.log.n)
+                hh = s.log.household[new]
+                touched[d] += len(hh)
+                trans[d] += int(s.people.cols["size"][hh].sum())
     except BaseException:
         if counting is not None:
             counting.cancel()
@@ -127,12 +135,13 @@ def count_day(setup: Setup, ops: bool = True) -> DayCounts:
     return out
 
 
-def _check_identical(r: dict, s) -> None:
+def _check_identical(r: dict[str, Any], s: State) -> None:
     """The counting run (rewritten code, subprocess) against this normal run: every array the
     recorder holds must be bit-identical."""
-    mine = recorder_digest(s.recorder)
+    rec = recorder_of(s)
+    mine = recorder_digest(rec)
     if r["digest"] != mine:
-        pop = s.recorder.scalars["population"]
+        pop = rec.scalars["population"]
         theirs = np.array(r["population"])
         bad = [k for k in mine if r["digest"].get(k) != mine[k]]
         first = int(np.flatnonzero(theirs != pop)[0]) if (theirs != pop).any() else None
@@ -140,7 +149,8 @@ def _check_identical(r: dict, s) -> None:
                            f"first day the population differs: {first} (was the model edited meanwhile?)")
 
 
-def time_floor(counts: DayCounts, repeats: int = 5, clock=time.perf_counter, ops: bool = False) -> list[float]:
+def time_floor(counts: DayCounts, repeats: int = 5, clock: Callable[[], float] = time.perf_counter,
+               ops: bool = False) -> list[float]:
     """Seconds for a loop making, each day, as many NumPy calls as the model did (with `ops`:
     as many NumPy operations, calls and operators and indexing), on arrays the size of that
     day's touched households and of the location table, doing no model work (wall time;
@@ -157,12 +167,14 @@ def time_floor(counts: DayCounts, repeats: int = 5, clock=time.perf_counter, ops
     xl, yl, ol = np.ones(n_loc), np.ones(n_loc), np.empty(n_loc)
     add, reduce_, take = np.add, np.add.reduce, np.take
     zero = np.zeros(days, np.int64)
-    by = {c: (counts.ops[c] if ops else zero) for c in ARRAY_CATEGORIES}
-    plan = []
+    by = {c: counts.counted_ops[c] if ops else zero for c in ARRAY_CATEGORIES}
+    # per day: calls, touched size, the arrays of that size, then operations by kind (ARRAY_CATEGORIES' order)
+    plan: list[tuple[int, int, np.ndarray, np.ndarray, np.ndarray, np.ndarray, int, int, int, int, int, int, int]] = []
     for d in range(days):
         m = max(int(counts.households_touched[d]), 1)
+        n_op, n_gather, n_view, n_elem, n_scatter, n_slice, n_estore = (int(by[c][d]) for c in ARRAY_CATEGORIES)
         plan.append((int(counts.numpy_calls[d]), m, xs[:m], ys[:m], outs[:m], idx[:m],
-                     *(int(by[c][d]) for c in ARRAY_CATEGORIES)))
+                     n_op, n_gather, n_view, n_elem, n_scatter, n_slice, n_estore))
     runs = []
     for _ in range(repeats):
         t0 = clock()

@@ -17,7 +17,9 @@ import re
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 DEFAULT = "baseline:200"       # what `noodplan bench --instructions` counts without a value
 _ROOT = str(Path(__file__).resolve().parents[2])
@@ -70,7 +72,7 @@ def _run(name: str, horizon: int, days: int, valgrind: str | None) -> str:
     return done.stderr
 
 
-def count_instructions(name: str, days: int, log=print) -> dict:
+def count_instructions(name: str, days: int, log: Callable[[str], object] = print) -> dict[str, Any]:
     """Instructions executed by `days` days of scenario `name` (the day loop only)."""
     valgrind = shutil.which("valgrind")
     if valgrind is None:

@@ -11,13 +11,31 @@ import statistics
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any, Protocol
 
 import numpy as np
 
 from model import rulebook
+from model.metrics import Recorder
 from model.scenario import Scenario, load_scenario
 from model.simulate import prepare
+from model.state import State
 from model.world import World, build_world
+
+
+class Stepped(Protocol):
+    """What `time_model` times: a model that steps a day and counts its population."""
+
+    def step(self) -> None: ...
+
+    def population(self) -> int: ...
+
+
+def recorder_of(s: State) -> Recorder:
+    """The state's recorder; `prepare()` always gives one, a state made otherwise may have none."""
+    if s.recorder is None:
+        raise RuntimeError("the state has no recorder (make it with model.simulate.prepare)")
+    return s.recorder
 
 
 @dataclass
@@ -45,7 +63,7 @@ class Timing:
     def cpu_person_days_per_s(self) -> float:
         return self.person_days / self.cpu_median if self.cpu_median > 0 else float("nan")
 
-    def as_dict(self) -> dict:
+    def as_dict(self) -> dict[str, Any]:
         return {"median_s": self.median, "runs_s": self.runs, "cpu_median_s": self.cpu_median,
                 "cpu_runs_s": self.cpu_runs, "days": self.days,
                 "person_days": self.person_days, "person_days_per_s": self.person_days_per_s,
@@ -60,7 +78,7 @@ class Setup:
     world: World
     days: int
     seed: int | None = None
-    extra: dict = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
 
     @classmethod
     def of(cls, scenario: Scenario | str, days: int | None = None, seed: int | None = None) -> Setup:
@@ -69,13 +87,15 @@ class Setup:
         sc = sc.model_copy(update={"horizon_days": days})
         return cls(sc, build_world(sc), days, seed)
 
-    def fresh(self):
+    def fresh(self) -> State:
         return prepare(self.scenario, self.seed, self.days, self.world)
 
 
 def time_headless(setup: Setup, repeats: int = 5) -> Timing:
     """`simulate()`'s day loop: `run_day` on a prepared state, `days` times (wall and CPU)."""
-    runs, cpu, pd = [], [], 0.0
+    runs: list[float] = []
+    cpu: list[float] = []
+    pd = 0.0
     for _ in range(repeats):
         s = setup.fresh()
         run_day = rulebook.run_day
@@ -84,7 +104,7 @@ def time_headless(setup: Setup, repeats: int = 5) -> Timing:
             run_day(s)
         runs.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
-        pd = float(s.recorder.scalars["population"][: setup.days].sum())
+        pd = float(recorder_of(s).scalars["population"][: setup.days].sum())
     return Timing(runs, setup.days, pd, cpu)
 
 
@@ -92,7 +112,9 @@ def time_mesa(setup: Setup, repeats: int = 5) -> Timing:
     """The same run through `ReceptionModel.step()` (the Mesa face)."""
     from model.mesa_model import ReceptionModel
 
-    runs, cpu, pd = [], [], 0.0
+    runs: list[float] = []
+    cpu: list[float] = []
+    pd = 0.0
     for _ in range(repeats):
         m = ReceptionModel(setup.scenario, setup.seed, setup.days, setup.world)
         c0, t0 = time.process_time(), time.perf_counter()
@@ -100,17 +122,19 @@ def time_mesa(setup: Setup, repeats: int = 5) -> Timing:
             m.step()
         runs.append(time.perf_counter() - t0)
         cpu.append(time.process_time() - c0)
-        pd = float(m.state.recorder.scalars["population"][: setup.days].sum())
+        pd = float(recorder_of(m.state).scalars["population"][: setup.days].sum())
     return Timing(runs, setup.days, pd, cpu)
 
 
-def time_model(make: Callable[[], object], days: int, repeats: int = 3) -> Timing:
+def time_model(make: Callable[[], Stepped], days: int, repeats: int = 3) -> Timing:
     """Any model with `step()` and `population()` (the Mesa reference), like `time_headless`:
     each repeat builds a fresh model with `make()` with the garbage collector paused (start-up,
     not timed), collects, then times `days` steps with the collector on, as a Mesa user runs
     it. Person-days: the model's own population after each step, summed (as noodplan's
     recorder counts them at the end of each day)."""
-    runs, cpu, pd = [], [], 0.0
+    runs: list[float] = []
+    cpu: list[float] = []
+    pd = 0.0
     for _ in range(repeats):
         was = gc.isenabled()
         gc.disable()
@@ -149,8 +173,8 @@ def time_per_rule(setup: Setup, repeats: int = 3) -> dict[str, float]:
     for _ in range(repeats):
         acc: dict[str, float] = {}
 
-        def timed(name: str, fn: Callable, acc: dict[str, float] = acc) -> Callable:
-            def wrapper(*a, **kw):
+        def timed(name: str, fn: Callable[..., Any], acc: dict[str, float] = acc) -> Callable[..., Any]:
+            def wrapper(*a: Any, **kw: Any) -> Any:
                 t0 = time.perf_counter()
                 try:
                     return fn(*a, **kw)
@@ -161,9 +185,10 @@ def time_per_rule(setup: Setup, repeats: int = 3) -> dict[str, float]:
         s = setup.fresh()
         s.extensions = [timed(f"extension:{getattr(e, '__qualname__', type(e).__name__)}", e)
                         for e in s.extensions]
-        rec = s.recorder
+        rec = recorder_of(s)
         rec_record = rec.record
-        rec.record = timed("metrics.record", rec_record)
+        # on this state only, thrown away after the run: mypy refuses assigning to a method
+        rec.record = timed("metrics.record", rec_record)  # type: ignore[method-assign]
         try:
             for n in names:
                 setattr(rulebook, n, timed(n, originals[n]))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 
 def child(scenario: str, days: int | None) -> None:
@@ -12,7 +13,7 @@ def child(scenario: str, days: int | None) -> None:
     import resource
     import tracemalloc
 
-    from experiments.bench.measure import Setup
+    from experiments.bench.measure import Setup, recorder_of
     from model import rulebook
 
     rss_before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
@@ -26,7 +27,7 @@ def child(scenario: str, days: int | None) -> None:
     _, days_peak = tracemalloc.get_traced_memory()      # the day loop (prepare's arrays included)
     tracemalloc.stop()
     traced_peak = max(setup_peak, days_peak)
-    pop = s.recorder.scalars["population"][: st.days]
+    pop = recorder_of(s).scalars["population"][: st.days]
     print(json.dumps({"traced_peak_bytes": traced_peak,
                       "traced_peak_setup_bytes": setup_peak, "traced_peak_days_bytes": days_peak,
                       "process_peak_rss_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024,
@@ -35,7 +36,7 @@ def child(scenario: str, days: int | None) -> None:
                       "bytes_per_person": traced_peak / max(int(pop.max()), 1)}))
 
 
-def peak_memory(scenario: str, days: int | None = None) -> dict:
+def peak_memory(scenario: str, days: int | None = None) -> dict[str, Any]:
     """Peak memory of `scenario` over `days`: traced NumPy/Python allocations (tracemalloc, from
     building the world to the last day; per person: over the peak number of people in
     reception) and the subprocess's peak resident set size (interpreter and libraries included).

@@ -63,10 +63,17 @@ import subprocess
 import sys
 import tempfile
 import time
+import types
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import numpy as np
+
+if TYPE_CHECKING:      # never at run time: this module must not import the model (see above)
+    from model.metrics import Recorder
+    from model.scenario import Scenario
+    from model.state import State
 
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_DIRS = tuple(str(ROOT / d) + os.sep for d in ("agents", "model"))
@@ -363,7 +370,8 @@ class Instrument(ast.NodeTransformer):
                                                   self._index(self.visit(target.slice))], like))]
         if isinstance(target, (ast.Tuple, ast.List)) and _has_subscript(target):
             # unpack into temporaries first (Python unpacks before it stores), then store each
-            names, elts = [], []
+            names: list[tuple[ast.expr, str]] = []
+            elts: list[ast.expr] = []
             for e in target.elts:
                 t = self._tmp()
                 temps.append(t)
@@ -386,9 +394,10 @@ class Instrument(ast.NodeTransformer):
             return ast.copy_location(new, node)
         if isinstance(t, ast.Attribute):
             o = self._tmp()
-            stmts = [ast.Assign([ast.Name(o, ast.Store())], self.visit(t.value)),
-                     ast.Assign([ast.Attribute(_load(o), t.attr, ast.Store())],
-                                self._call(helper, [ast.Attribute(_load(o), t.attr, ast.Load()), value], node))]
+            stmts: list[ast.stmt] = [
+                ast.Assign([ast.Name(o, ast.Store())], self.visit(t.value)),
+                ast.Assign([ast.Attribute(_load(o), t.attr, ast.Store())],
+                           self._call(helper, [ast.Attribute(_load(o), t.attr, ast.Load()), value], node))]
             return self._stmts(stmts, node, [o])
         if isinstance(t, ast.Subscript):
             # container and index once; then load, operate, store (Python's order)
@@ -403,7 +412,7 @@ class Instrument(ast.NodeTransformer):
         return node
 
 
-def instrument(source: str | bytes, filename: str) -> tuple[object, Instrument]:
+def instrument(source: str | bytes, filename: str) -> tuple[types.CodeType, Instrument]:
     """The code object of `source` rewritten (and the rewriter, for its `chains_left`)."""
     tree = ast.parse(source, filename)
     ins = Instrument()
@@ -411,10 +420,10 @@ def instrument(source: str | bytes, filename: str) -> tuple[object, Instrument]:
     return compile(tree, filename, "exec", dont_inherit=True), ins
 
 
-def load_source(source: str, name: str = "opcount_sample", filename: str = "<opcount>") -> dict:
+def load_source(source: str, name: str = "opcount_sample", filename: str = "<opcount>") -> dict[str, Any]:
     """Run `source` rewritten in a fresh namespace (for tests and examples) and return it."""
     code, _ = instrument(source, filename)
-    ns = {"__name__": name, HELPERS: sys.modules[__name__]}
+    ns: dict[str, Any] = {"__name__": name, HELPERS: sys.modules[__name__]}
     exec(code, ns)
     return ns
 
@@ -426,25 +435,27 @@ class _Loader(importlib.machinery.SourceFileLoader):
 
     chains_left: ClassVar[dict[str, int]] = {}
 
-    def get_code(self, fullname):
+    def get_code(self, fullname: str) -> types.CodeType:
         path = self.get_filename(fullname)
         code, ins = instrument(self.get_data(path), path)
         _Loader.chains_left[fullname] = ins.chains_left
         return code
 
-    def exec_module(self, module):
+    def exec_module(self, module: types.ModuleType) -> None:
         module.__dict__[HELPERS] = sys.modules[__name__]
         super().exec_module(module)
 
 
 class _Finder(importlib.abc.MetaPathFinder):
-    def find_spec(self, fullname, path=None, target=None):
+    def find_spec(self, fullname: str, path: Sequence[str] | None = None,
+                  target: types.ModuleType | None = None) -> importlib.machinery.ModuleSpec | None:
         if fullname.split(".")[0] not in ("agents", "model"):
             return None
         spec = importlib.machinery.PathFinder.find_spec(fullname, [str(ROOT)] if path is None else path)
-        if spec is None or not (spec.origin or "").endswith(".py") or not spec.origin.startswith(MODEL_DIRS):
+        origin = None if spec is None else spec.origin
+        if spec is None or origin is None or not origin.endswith(".py") or not origin.startswith(MODEL_DIRS):
             return None
-        spec.loader = _Loader(fullname, spec.origin)
+        spec.loader = _Loader(fullname, origin)
         return spec
 
 
@@ -463,7 +474,7 @@ def install() -> None:
 _NUMPY_SELF = (np.ndarray, np.generic, np.random.Generator, np.random.BitGenerator)
 
 
-def is_numpy(c) -> bool:
+def is_numpy(c: object) -> bool:
     if isinstance(c, np.ufunc):
         return True
     mod = getattr(c, "__module__", None) or ""
@@ -480,9 +491,9 @@ class CallCounter:
     def __init__(self) -> None:
         self.n = 0
         self._mine: dict[str, bool] = {}
-        self._tool = None
+        self._tool: int | None = None          # the sys.monitoring tool id while active
 
-    def _on_call(self, code, offset, callee, arg0):
+    def _on_call(self, code: types.CodeType, offset: int, callee: object, arg0: object) -> None:
         f = code.co_filename
         mine = self._mine.get(f)
         if mine is None:
@@ -492,20 +503,26 @@ class CallCounter:
 
     def __enter__(self) -> CallCounter:
         mon = sys.monitoring
-        self._tool = next(i for i in (mon.PROFILER_ID, 3, 4) if mon.get_tool(i) is None)
-        mon.use_tool_id(self._tool, "noodplan-bench")
-        mon.register_callback(self._tool, mon.events.CALL, self._on_call)
-        mon.set_events(self._tool, mon.events.CALL)
+        tool = next((i for i in (mon.PROFILER_ID, 3, 4) if mon.get_tool(i) is None), None)
+        if tool is None:
+            raise RuntimeError("no free sys.monitoring tool id to count NumPy calls with (a profiler is running?)")
+        mon.use_tool_id(tool, "noodplan-bench")
+        mon.register_callback(tool, mon.events.CALL, self._on_call)
+        mon.set_events(tool, mon.events.CALL)
+        self._tool = tool
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
+        tool, self._tool = self._tool, None
+        if tool is None:                       # not entered
+            return
         mon = sys.monitoring
-        mon.set_events(self._tool, 0)
-        mon.register_callback(self._tool, mon.events.CALL, None)
-        mon.free_tool_id(self._tool)
+        mon.set_events(tool, 0)
+        mon.register_callback(tool, mon.events.CALL, None)
+        mon.free_tool_id(tool)
 
 
-def recorder_digest(rec) -> dict[str, str]:
+def recorder_digest(rec: Recorder) -> dict[str, str]:
     """SHA-256 of every array the recorder holds (its public attributes, dicts of arrays
     included): two runs with equal digests recorded bit-identical days."""
     out = {}
@@ -527,6 +544,7 @@ def child(job_path: str) -> None:
     category and NumPy calls) and the recorder's digest."""
     job = json.loads(Path(job_path).read_text())
     install()
+    from experiments.bench.measure import recorder_of
     from model import rulebook
     from model.scenario import Scenario
     from model.simulate import prepare
@@ -537,7 +555,9 @@ def child(job_path: str) -> None:
     t0 = time.perf_counter()
     sc = Scenario.model_validate_json(job["scenario"])
     s = prepare(sc, job["seed"], job["days"], build_world(sc))
-    per_day, calls = [], []
+    rec = recorder_of(s)
+    per_day: list[list[int]] = []
+    calls: list[int] = []
     with CallCounter() as cc:
         per_rule = _RuleTotals(rulebook, s, cc)
         try:
@@ -553,8 +573,8 @@ def child(job_path: str) -> None:
                        if isinstance(getattr(getattr(mod, "__spec__", None), "loader", None), _Loader))
     print(json.dumps({"categories": CATEGORIES, "per_day": per_day, "numpy_calls": calls,
                       "per_rule": per_rule.totals,
-                      "digest": recorder_digest(s.recorder),
-                      "population": s.recorder.scalars["population"].tolist(),
+                      "digest": recorder_digest(rec),
+                      "population": rec.scalars["population"].tolist(),
                       "modules": rewritten,
                       "chains_left": {k: v for k, v in _Loader.chains_left.items() if v},
                       "seconds": time.perf_counter() - t0}))
@@ -565,8 +585,8 @@ class _RuleTotals:
     the run: the rules `run_day` calls (wrapped in the rulebook's namespace), the extensions and
     the recorder. What `run_day` does itself between the rules is "(day overhead)"."""
 
-    def __init__(self, rulebook, s, cc: CallCounter) -> None:
-        from experiments.bench.measure import rule_names   # after install(): imports the model
+    def __init__(self, rulebook: types.ModuleType, s: State, cc: CallCounter) -> None:
+        from experiments.bench.measure import recorder_of, rule_names   # after install(): imports the model
 
         self.totals: dict[str, int] = {}
         self._rulebook, self._cc = rulebook, cc
@@ -575,14 +595,15 @@ class _RuleTotals:
             setattr(rulebook, n, self._wrap(n, f))
         s.extensions = [self._wrap(f"extension:{getattr(e, '__qualname__', type(e).__name__)}", e)
                         for e in s.extensions]
-        if s.recorder is not None:
-            s.recorder.record = self._wrap("metrics.record", s.recorder.record)
+        rec = recorder_of(s)
+        # on the counting run's own state only: mypy refuses assigning to a method
+        rec.record = self._wrap("metrics.record", rec.record)  # type: ignore[method-assign]
 
     def _now(self) -> int:
         return sum(counts[:SCALAR_OP]) + self._cc.n
 
-    def _wrap(self, name: str, fn):
-        def counted(*a, **kw):
+    def _wrap(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        def counted(*a: Any, **kw: Any) -> Any:
             before = self._now()
             try:
                 return fn(*a, **kw)
@@ -600,7 +621,7 @@ class Counting:
     """The counting subprocess, started by `start` (returns at once, so the caller can do other
     work meanwhile) and collected by `result`."""
 
-    def __init__(self, scenario, days: int, seed: int | None) -> None:
+    def __init__(self, scenario: Scenario, days: int, seed: int | None) -> None:
         fd, self._job = tempfile.mkstemp(prefix="noodplan-opcount-", suffix=".json")
         with os.fdopen(fd, "w") as f:
             json.dump({"scenario": scenario.model_dump_json(), "days": days, "seed": seed}, f)
@@ -612,7 +633,7 @@ class Counting:
         self._p = subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True, cwd=str(ROOT))
 
-    def result(self) -> dict:
+    def result(self) -> dict[str, Any]:
         try:
             out, err = self._p.communicate()
         finally:

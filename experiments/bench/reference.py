@@ -6,11 +6,15 @@ against noodplan, on the chain subset both model.
   ``reference_scenario(days, scale, stock)`` with the same stock waiting for a decision on day 0,
   the same seed and days, per person-day of each model's own population;
 * `like_memory()`: the memory each model holds for that workload (a fresh subprocess each).
+
+The reference (`reference_mesa.py`) is imported where it is used: it needs Mesa, which the rest of
+the benchmark does not.
 """
 
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -20,26 +24,18 @@ BASELINE_STOCK = 70_000        # the baseline's population: the like-for-like si
 LARGE_STOCK = 1_000_000        # the large like-for-like size (inflow and capacities scaled with it)
 
 
-def _reference():
-    """The Mesa reference model (`experiments/bench/reference_mesa.py`), imported when needed:
-    it needs Mesa, which the rest of the benchmark does not."""
-    from experiments.bench import reference_mesa
-
-    return reference_mesa
-
-
-def reference_check(days: int = 365, seeds: tuple[int, ...] = (1, 2, 3)) -> dict:
+def reference_check(days: int = 365, seeds: tuple[int, ...] = (1, 2, 3)) -> dict[str, Any]:
     """Totals over `days` of noodplan and the Mesa reference on the reduced scenario, per seed,
     and the relative difference of their means (sampling noise: a few per cent)."""
+    from experiments.bench import reference_mesa as ref_mesa
     from model.simulate import simulate
     from model.world import build_world
 
-    ref_mesa = _reference()
     sc = ref_mesa.reference_scenario(days)
     w = build_world(sc)
     keys = ("arrivals", "registered", "decisions", "permits", "rejections", "housed", "departed")
-    ref = {k: [] for k in keys}
-    nood = {k: [] for k in keys}
+    ref: dict[str, list[int]] = {k: [] for k in keys}
+    nood: dict[str, list[int]] = {k: [] for k in keys}
     for seed in seeds:
         m = ref_mesa.run_reference(sc, w, seed)
         for k in keys:
@@ -54,7 +50,7 @@ def reference_check(days: int = 365, seeds: tuple[int, ...] = (1, 2, 3)) -> dict
 
 
 def like_for_like(stock: int, days: int, repeats: int = 3, reference_repeats: int | None = None,
-                  seed: int = 1, memory: bool = False) -> dict:
+                  seed: int = 1, memory: bool = False) -> dict[str, Any]:
     """noodplan and the Mesa reference on the same workload, timed in this process: the scenario
     `reference_scenario(days, scale, stock)` (scale = stock / 70,000, so flows and capacities are
     proportional to the stock), `stock` single applicants waiting for an IND decision on day 0,
@@ -62,15 +58,15 @@ def like_for_like(stock: int, days: int, repeats: int = 3, reference_repeats: in
     of each day, summed; the speedup is the ratio of person-days per second (CPU time, wall
     beside it). noodplan is timed first, the reference after (its agents freed before anything
     else runs). `memory`: the memory each model holds, measured in a fresh subprocess."""
+    from experiments.bench import reference_mesa as ref_mesa
     from model.world import build_world
 
-    ref_mesa = _reference()
     scale = stock / BASELINE_STOCK
     sc = ref_mesa.reference_scenario(days, scale, stock)
     w = build_world(sc)
     nood = time_headless(Setup(sc, w, days, seed), repeats)
     ref = time_model(lambda: ref_mesa.ReferenceModel(sc, w, seed=seed), days, reference_repeats or repeats)
-    out = {"scenario": sc.name, "stock": stock, "scale": scale, "days": days, "seed": seed,
+    out: dict[str, Any] = {"scenario": sc.name, "stock": stock, "scale": scale, "days": days, "seed": seed,
            "workload": f"reference_scenario(days={days}, scale={scale:.4g}, stock={stock}): {stock:,} single "
                        f"applicants waiting for a decision on day 0, regular track, no plan; {days} days",
            "noodplan": nood.as_dict(), "reference": ref.as_dict(),
@@ -89,6 +85,7 @@ def like_memory_child(model: str, stock: int, days: int) -> None:
     import os
     import resource
 
+    from experiments.bench import reference_mesa as ref_mesa
     from model import rulebook
     from model.simulate import prepare
     from model.world import build_world
@@ -111,7 +108,6 @@ def like_memory_child(model: str, stock: int, days: int) -> None:
         except OSError:
             return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
-    ref_mesa = _reference()
     sc = ref_mesa.reference_scenario(days, stock / BASELINE_STOCK, stock)
     w = build_world(sc)
     before = rss_now()
@@ -135,7 +131,7 @@ def like_memory_child(model: str, stock: int, days: int) -> None:
                       "population_at_end": population}))
 
 
-def like_memory(model: str, stock: int, days: int) -> dict:
+def like_memory(model: str, stock: int, days: int) -> dict[str, Any]:
     """Memory of one like-for-like model (`noodplan` or `reference`) in a fresh subprocess: the
     growth of the resident set over imports and the world while the model is alive (so: the
     model, its agents or arrays), and the process's peak."""

@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import deque
+from typing import Any
 
 import mesa
 import numpy as np
 
 from model.scenario import Scenario, from_dict
+from model.world import World
 
 WAITING, SCREENING, PROCEDURE, PERMIT, REJECTED, HOUSED, DEPARTED = range(7)
 
@@ -37,7 +39,7 @@ def reference_scenario(days: int = 365, scale: float = 1.0, stock: int = 0) -> S
     empty system (the statistical check). `scale` multiplies everything that sets the flows:
     inflow, registration and decision capacities, reception places (noodplan's beds), housing
     targets and supply; at 1 the scenario is the baseline's. Used for timing at other sizes."""
-    data: dict = {
+    data: dict[str, Any] = {
         "extends": "baseline", "name": "reference-subset", "horizon_days": days,
         "initial": {"entitled_persons": int(stock), "permit_holder_share": 0.0, "at_registration_persons": 0},
         "inflow": {"first_applications_per_year": 22100 * scale, "family_reunification_per_year": 0,
@@ -103,7 +105,7 @@ class Applicant(mesa.Agent):
 class ReferenceModel(mesa.Model):
     """Arrivals, registration, screening, decisions, linking and weekly housing, agent by agent."""
 
-    def __init__(self, scenario: Scenario, world, seed: int = 0, stock: int | None = None) -> None:
+    def __init__(self, scenario: Scenario, world: World, seed: int = 0, stock: int | None = None) -> None:
         """`stock`: applicants already waiting for an IND decision on day 0; by default the
         scenario's initial stock (`reference_scenario(stock=...)`), which must then all be in
         procedure, as noodplan seeds it (the statistical check starts empty)."""
@@ -136,7 +138,7 @@ class ReferenceModel(mesa.Model):
             a.set_stage(PROCEDURE)
             self.ind_queue.append(a)
 
-    def _capacity(self, name: str, per_day: float, queue: deque) -> int:
+    def _capacity(self, name: str, per_day: float, queue: deque[Applicant]) -> int:
         """How many to serve today: as noodplan's `serve` for singles, a fractional capacity
         carries to tomorrow while people are still waiting (no carry over an empty line)."""
         cap = per_day + self.carry[name]
@@ -198,13 +200,14 @@ class ReferenceModel(mesa.Model):
             quota = [max(self.target[i] - self.housed_half[i] - len(self.linked[i]), 0)
                      for i in range(len(self.target))]
             total = sum(quota)
-            cum = np.cumsum(quota) / total if total else None
-            while self.unlinked and total > 0:
-                a = self.unlinked.popleft()
-                i = min(int(np.searchsorted(cum, self.gen.random(), side="right")), len(quota) - 1)
-                a.municipality = i
-                self.linked[i].append(a)
-                total -= 1
+            if total > 0:
+                cum = np.cumsum(quota) / total
+                while self.unlinked and total > 0:
+                    a = self.unlinked.popleft()
+                    i = min(int(np.searchsorted(cum, self.gen.random(), side="right")), len(quota) - 1)
+                    a.municipality = i
+                    self.linked[i].append(a)
+                    total -= 1
         if date.weekday() == 0:
             for i, waiting in enumerate(self.linked):
                 homes = self.gen.poisson(self.supply[i])
@@ -222,7 +225,7 @@ class ReferenceModel(mesa.Model):
         return len(self.agents)
 
 
-def run_reference(scenario: Scenario, world, seed: int = 0, days: int | None = None,
+def run_reference(scenario: Scenario, world: World, seed: int = 0, days: int | None = None,
                   stock: int | None = None) -> ReferenceModel:
     m = ReferenceModel(scenario, world, seed, stock)
     for _ in range(days or scenario.horizon_days):

@@ -17,6 +17,7 @@ import os
 import subprocess
 import sys
 import time
+from typing import Any
 
 import numpy as np
 
@@ -33,10 +34,12 @@ def child(scenario: str, years: int) -> None:
     """In the subprocess: run `years` years, print one JSON line of figures per year."""
     from agents.applicants import Stage
     from agents.locations import Life
+    from experiments.bench.measure import recorder_of
     from model import rulebook
     from model.simulate import prepare
 
     s = prepare(scenario, days=years * DAYS_PER_YEAR)
+    rec = recorder_of(s)
     record = sum(getattr(s.log, c).itemsize for c in ("day", "household", "origin", "destination", "reason", "km"))
     rows = []
     for year in range(years):
@@ -44,12 +47,12 @@ def child(scenario: str, years: int) -> None:
         for _ in range(DAYS_PER_YEAR):
             rulebook.run_day(s)
         cpu = time.process_time() - t0
-        sc = s.recorder.scalars
+        sc = rec.scalars
         end = s.day
         pop = sc["population"][:end]
         flows = (sc["arrivals"][:end] - sc["exits_housed"][:end] - sc["exits_departed"][:end]
                  - sc["exits_transferred"][:end])
-        balance = int(np.abs(s.recorder.initial_population + np.cumsum(flows) - pop).max())
+        balance = int(np.abs(rec.initial_population + np.cumsum(flows) - pop).max())
         h = s.people
         recount = np.bincount(h.stage.astype(np.int64), weights=h.size, minlength=len(Stage)).astype(np.int64)
         rows.append({"year": year + 1, "cpu_s": cpu, "rss_bytes": _rss_bytes(),
@@ -61,7 +64,7 @@ def child(scenario: str, years: int) -> None:
     print(json.dumps(rows))
 
 
-def soak(scenario: str = "stable-stock", years: int = 20) -> dict:
+def soak(scenario: str = "stable-stock", years: int = 20) -> dict[str, Any]:
     """Run the soak in a subprocess and summarise it: CPU time per year (first, last, and the
     slope over the years after the first, in % per year), resident memory growth per year beyond
     what the household rows and the move log explain, and the bookkeeping at the end."""
@@ -84,7 +87,7 @@ def soak(scenario: str = "stable-stock", years: int = 20) -> dict:
             "stage_counts_match": all(r["stage_counts_match"] for r in rows)}
 
 
-def format_soak(r: dict) -> list[tuple[str, str, str, str]]:
+def format_soak(r: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     """Rows for `format_table`."""
     return [(f"soak: {r['scenario']} {r['years']} years",
              f"{r['cpu_s_first_year']:.2f} s CPU in year 1, {r['cpu_s_last_year']:.2f} s in year {r['years']}",

@@ -29,13 +29,19 @@ import shutil
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:      # imported where used: the sweep machinery is loaded only when this bench runs
+    from experiments.sweep.design import Design, Value
+    from experiments.sweep.runner import DailySeries, KpiValues
 
 TARGET_OVERHEAD = 0.05
 TARGET_EFFICIENCY = 0.85
 
 
-def bench_design(runs: int = 200, days: int = 180):
+def bench_design(runs: int = 200, days: int = 180) -> Design:
     from experiments.sweep.design import design_from_dict
 
     return design_from_dict({
@@ -46,7 +52,7 @@ def bench_design(runs: int = 200, days: int = 180):
     }, "bench-sweep")
 
 
-def time_bare(design) -> tuple[float, float]:
+def time_bare(design: Design) -> tuple[float, float]:
     """Wall and CPU seconds for the design's runs as a plain loop: a world per point, simulate()
     per seed."""
     from experiments.sweep.runner import NoodplanModel
@@ -68,19 +74,19 @@ class CpuTimed:
     """noodplan with each run's CPU seconds (in its worker process) as an extra KPI, `cpu_s`: the
     work a run costs wherever it runs, which other users' load does not inflate."""
 
-    def __init__(self, design) -> None:
+    def __init__(self, design: Design) -> None:
         from experiments.sweep.runner import NoodplanModel
 
         self.model = NoodplanModel(design)
         self.kpis = [*self.model.kpis, "cpu_s"]
 
-    def __call__(self, values, seed):
+    def __call__(self, values: dict[str, Value], seed: int) -> tuple[KpiValues, DailySeries | None]:
         c0 = time.process_time()
         kpis, daily = self.model(values, seed)
         return {**kpis, "cpu_s": time.process_time() - c0}, daily
 
 
-def time_sweep(design, executor: str, workers: int) -> dict:
+def time_sweep(design: Design, executor: str, workers: int) -> dict[str, Any]:
     """One sweep into a fresh store: total and compute-phase seconds (and this process's CPU
     seconds, all of the work on `serial`)."""
     from experiments.sweep.sweep import run_sweep
@@ -103,11 +109,11 @@ def time_sweep(design, executor: str, workers: int) -> dict:
             "batch_size": r.batch_size, "workers": r.workers}
 
 
-def _noop(x):
+def _noop(x: int) -> int:
     return x
 
 
-def task_costs(tasks: int = 400) -> dict:
+def task_costs(tasks: int = 400) -> dict[str, float]:
     """What batching saves: milliseconds per Dask task (no-op tasks through a 2-worker local
     cluster, submission to result) and per batch written to a store (8 runs of every KPI, Parquet)."""
     import logging
@@ -147,14 +153,16 @@ def task_costs(tasks: int = 400) -> dict:
 
 
 def sweep_bench(quick: bool = False, repeats: int = 3, runs: int | None = None, days: int | None = None,
-                log=print) -> dict:
+                log: Callable[[str], object] = print) -> dict[str, Any]:
     """Every figure, `repeats` times (the order of the variants rotates between repeats)."""
     runs = runs or (40 if quick else 200)
     days = days or (60 if quick else 180)
+    from experiments.sweep.sweep import plan
+
     design = bench_design(runs, days)
-    n = 4 * design.sampler.samples
+    n = len(plan(design)[1])                             # runs in the design (points x seeds)
     variants = [("bare", None, 1), ("serial", "serial", 1), ("processes", "processes", 2), ("dask", "dask", 2)]
-    raw: dict[str, list[dict]] = {name: [] for name, _, _ in variants}
+    raw: dict[str, list[dict[str, Any]]] = {name: [] for name, _, _ in variants}
     time_bare(bench_design(4, 10))                       # imports and data caches warm before any timing
     time_sweep(bench_design(4, 10), "serial", 1)
     out_costs = task_costs(100 if quick else 400)
@@ -164,16 +172,17 @@ def sweep_bench(quick: bool = False, repeats: int = 3, runs: int | None = None, 
         order = variants[rep % len(variants):] + variants[:rep % len(variants)]
         for name, executor, workers in order:
             load0 = os.getloadavg()[0]
+            m: dict[str, Any]
             if executor is None:
-                t, cpu = time_bare(design)
-                m = {"total_s": t, "compute_s": t, "cpu_s": cpu, "workers": 1}
+                t, c = time_bare(design)
+                m = {"total_s": t, "compute_s": t, "cpu_s": c, "workers": 1}
             else:
                 m = time_sweep(design, executor, workers)
             m["load"] = [round(load0, 2), round(os.getloadavg()[0], 2)]
             raw[name].append(m)
             log(f"sweep bench {rep + 1}/{repeats}: {name:9s} {m['total_s']:7.1f} s total, "
                 f"{m['compute_s']:7.1f} s computing (load {m['load'][0]:.1f} -> {m['load'][1]:.1f})")
-    out = {"when": dt.datetime.now().isoformat(timespec="seconds"), "machine": platform.node(),
+    out: dict[str, Any] = {"when": dt.datetime.now().isoformat(timespec="seconds"), "machine": platform.node(),
            "cores": os.cpu_count(), "runs": n, "days": days, "full_horizon_days": 730, "repeats": repeats,
            "quick": quick, "raw": raw, "costs": out_costs,
            "targets": {"overhead": TARGET_OVERHEAD, "efficiency": TARGET_EFFICIENCY}}
@@ -195,7 +204,7 @@ def sweep_bench(quick: bool = False, repeats: int = 3, runs: int | None = None, 
     return out
 
 
-def format_sweep_bench(r: dict) -> str:
+def format_sweep_bench(r: dict[str, Any]) -> str:
     """The figures as a plain-text table."""
     n, eff, ov = r["runs"], r["efficiency"], r["overhead"]
     lines = [f"Sweep benchmark: {n} runs of the baseline, {r['days']} days each (not the full "

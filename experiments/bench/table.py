@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 
 from experiments.bench.targets import TARGETS
 
 
-def format_table(r: dict) -> str:
+def format_table(r: dict[str, Any]) -> str:
     """The figures as a plain-text table."""
     b, ra, fl = r["baseline"], r["ratios"], r["floor"]
     ok = {True: "met", False: "NOT met", None: "not judged (--quick)"}

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 # (name in the history, path in run_bench()'s result, unit, better when lower)
 KEY_FIGURES: tuple[tuple[str, tuple[str, ...], str, bool], ...] = (
@@ -30,12 +31,14 @@ KEY_FIGURES: tuple[tuple[str, tuple[str, ...], str, bool], ...] = (
 )
 
 
-def _get(r: dict, path: tuple[str, ...]):
+def _get(r: dict[str, Any], path: tuple[str, ...]) -> Any:
+    """The value at `path` in the nested dicts `r`, or None where the path ends early."""
+    v: Any = r
     for k in path:
-        if not isinstance(r, dict) or k not in r:
+        if not isinstance(v, dict) or k not in v:
             return None
-        r = r[k]
-    return r
+        v = v[k]
+    return v
 
 
 def git_commit(where: Path | None = None) -> str | None:
@@ -53,7 +56,7 @@ def git_commit(where: Path | None = None) -> str | None:
         return None
 
 
-def history_line(r: dict, commit: str | None = None) -> dict:
+def history_line(r: dict[str, Any], commit: str | None = None) -> dict[str, Any]:
     """The key figures of one bench result, as one history line."""
     line = {"when": r.get("when"), "commit": commit, "machine": r.get("machine"), "quick": r.get("quick", False)}
     for name, path, unit, _ in KEY_FIGURES:
@@ -64,7 +67,7 @@ def history_line(r: dict, commit: str | None = None) -> dict:
     return line
 
 
-def read_history(path: str | Path) -> list[dict]:
+def read_history(path: str | Path) -> list[dict[str, Any]]:
     """The lines of a history file (empty when it does not exist). A line that is not JSON stops
     with a one-line ValueError naming the file and line."""
     p = Path(path)
@@ -81,7 +84,7 @@ def read_history(path: str | Path) -> list[dict]:
     return out
 
 
-def append_history(path: str | Path, line: dict) -> dict | None:
+def append_history(path: str | Path, line: dict[str, Any]) -> dict[str, Any] | None:
     """Append `line`; returns the previous comparable line (same machine and quick flag) or None."""
     previous = [h for h in read_history(path)
                 if h.get("machine") == line.get("machine") and h.get("quick") == line.get("quick")]
@@ -92,7 +95,7 @@ def append_history(path: str | Path, line: dict) -> dict | None:
     return previous[-1] if previous else None
 
 
-def format_change(now: dict, before: dict | None) -> str:
+def format_change(now: dict[str, Any], before: dict[str, Any] | None) -> str:
     """A small table: each key figure before, now and the relative change (+ better / − worse)."""
     if before is None:
         return "bench history: first comparable run on this machine"

@@ -108,6 +108,29 @@ def test_counts_and_floor_and_rule_breakdown_cover_the_day():
     assert {"arrive", "decide", "metrics.record"} <= set(per) and set(rule_names()) <= set(per)
 
 
+def test_the_operations_floor_of_a_count_without_operations_is_refused_in_one_line():
+    """A count made with `count_day(..., ops=False)` has no operations to replay: `time_floor(...,
+    ops=True)` says so (it failed with "'NoneType' object is not subscriptable"); its calls floor
+    still runs. Two days, 3 and 0 calls, 2 and 0 households touched: no model run needed."""
+    c = floor_mod.DayCounts(numpy_calls=np.array([3, 0]), households_touched=np.array([2, 0]),
+                            transitions=np.array([2, 0]), n_locations=4)
+    with pytest.raises(ValueError, match="operations were not counted"):
+        time_floor(c, repeats=1, ops=True)
+    with pytest.raises(ValueError, match="operations were not counted"):
+        _ = c.numpy_ops
+    assert len(time_floor(c, repeats=2)) == 2
+
+
+def test_call_counting_without_a_free_monitoring_tool_is_refused_in_one_line(monkeypatch):
+    """Every sys.monitoring tool id it may use taken (by a profiler or debugger): a clear error,
+    not a bare StopIteration; nothing was registered, so leaving is harmless."""
+    monkeypatch.setattr(sys.monitoring, "get_tool", lambda tool_id: "someone else")
+    counter = opcount.CallCounter()
+    with pytest.raises(RuntimeError, match=r"no free sys\.monitoring tool id"):
+        counter.__enter__()
+    counter.__exit__(None, None, None)
+
+
 def test_rules_are_restored_after_timing_and_results_unchanged():
     a = simulate("baseline", days=15)
     time_per_rule(Setup.of("baseline", days=5), repeats=1)

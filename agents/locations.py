@@ -198,7 +198,7 @@ class LocationRules:
 
 
 def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
-          order_by_kind) -> np.ndarray:
+          order_by_kind, take: bool = False) -> np.ndarray:
     """Choose a location for each household, keeping households together.
 
     Households are taken in the given order; for each kind in `preference` they fill the
@@ -207,7 +207,9 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
     end to end along the kind's free places, and a household whose persons all land in one
     location gets it. Later passes fill the gaps left by households that straddled two. Returns a
     location index per household, -1 where none fits. `order_by_kind` is anything indexed by kind
-    (a list, or an order computed on demand). `vacancy` is not modified.
+    (a list, or an order computed on demand). `vacancy` is not modified, unless `take`: then
+    the places given are taken from `vacancy` itself (int64, the caller's own copy), which saves
+    callers that place several groups one after another a copy and a second subtraction.
     """
     n = len(sizes)
     loc = filled(n, -1, np.int64)
@@ -215,7 +217,7 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
         return loc
     sz = sizes.astype(np.int64, copy=False)
     line: _Unplaced | _InOrder = _Unplaced(sz) if n > _LONG_LINE else _InOrder(sz)
-    vac: np.ndarray | None = None   # copied on first use
+    vac: np.ndarray | None = vacancy if take else None   # else copied on first use
     for kind in preference:
         cand = order_by_kind[kind]
         if len(cand) == 0:

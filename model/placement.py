@@ -89,11 +89,12 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
         if not kinds:                     # nobody fits anywhere
             return ids
         loc = place(sizes, kinds, vacancy,
-                    _order_for(s, vacancy, emptiest, present[0] // len(PREFERENCE) - 1 if origin is not None else -1))
+                    _order_for(s, vacancy, emptiest, present[0] // len(PREFERENCE) - 1 if origin is not None else -1),
+                    take=True)
     else:
         loc = filled(len(ids), -1, np.int64)
         orders: dict[int, object] = {}
-        for i, g in enumerate(present):
+        for g in present:
             c, o = g % len(PREFERENCE), (g // len(PREFERENCE) - 1 if origin is not None else -1)
             sel = (group == g).nonzero()[0]
             sz = sizes[sel]
@@ -102,11 +103,7 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
                 continue
             if o not in orders:
                 orders[o] = _order_for(s, vacancy, emptiest, o) if o >= 0 else emptiest
-            got = place(sz, kinds, vacancy, orders[o])
-            loc[sel] = got
-            if i + 1 < len(present):   # what this group took is gone for the next
-                ok = got >= 0
-                np.subtract.at(vacancy, got[ok], sz[ok])
+            loc[sel] = place(sz, kinds, vacancy, orders[o], take=True)   # gone for the next group
     got = loc >= 0
     n_got = int(np.count_nonzero(got))
     if n_got == 0:
@@ -277,7 +274,7 @@ def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
     sizes = s.people.cols["size"][ids].astype(np.int64)
     vacancy = s.locs.vacancy()
     if not (flags & (Flag.AT_BORDER | Flag.AT_ENTRY)).any():   # the usual day: all to Ter Apel
-        loc = place(sizes, [Kind.CENTRAL], vacancy, registration_order(s, vacancy))
+        loc = place(sizes, [Kind.CENTRAL], vacancy, registration_order(s, vacancy), take=True)
     else:
         border = (flags & Flag.AT_BORDER) > 0
         entry = (flags & Flag.AT_ENTRY) > 0
@@ -290,10 +287,7 @@ def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
         for sel, pref, origin in groups:
             if sel.any():
                 order = registration_order(s, vacancy) if origin is None else order_by_distance(s, vacancy, origin)
-                got = place(sizes[sel], pref, vacancy, order)
-                loc[sel] = got
-                ok = got >= 0
-                np.subtract.at(vacancy, got[ok], sizes[sel][ok])
+                loc[sel] = place(sizes[sel], pref, vacancy, order, take=True)   # gone for the next group
     got = loc >= 0
     if got.all():
         s.today.moves += move(s.people, s.locs, s.log, ids, loc, day, Reason.INTAKE)

@@ -177,7 +177,8 @@ def own_requests(s: State, day: int) -> None:
         due, loc = due[here], loc[here]
         vacancy = s.locs.vacancy()
         vacancy[loc] = 0                              # not to a location someone asks to leave
-        target = place(h["size"][due].astype(np.int64), [REQUEST_KIND], vacancy, order_by_kind(s, vacancy))
+        target = place(h["size"][due].astype(np.int64), [REQUEST_KIND], vacancy, order_by_kind(s, vacancy),
+                       take=True)
         moved = target >= 0
         s.today.moves += move(s.people, s.locs, s.log, due[moved], target[moved], day, Reason.OWN_REQUEST)
         denied = due[~moved]

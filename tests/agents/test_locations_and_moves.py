@@ -29,6 +29,21 @@ def test_place_keeps_households_together_and_never_overfills():
     assert list(vac) == [3, 4, 5]               # input untouched
 
 
+def test_place_can_take_the_places_from_the_callers_vacancy():
+    order = [np.array([], int)] * len(Kind)
+    order[Kind.REGULAR] = np.array([0, 1])
+    order[Kind.EMERGENCY] = np.array([2])
+    vac = np.array([3, 4, 5], np.int64)
+    # the same households as above: pair -> 0, pair -> 2, three -> 1, four nowhere; so 0 keeps
+    # 3 - 2 = 1 place, 1 keeps 4 - 3 = 1, 2 keeps 5 - 2 = 3
+    loc = place(np.array([2, 2, 3, 4]), [Kind.REGULAR, Kind.EMERGENCY], vac, order, take=True)
+    assert list(loc) == [0, 2, 1, -1]
+    assert list(vac) == [1, 1, 3]
+    # a second group placed from what is left: a single fits in 0 (first in order), a pair in 2
+    assert list(place(np.array([1, 2]), [Kind.REGULAR, Kind.EMERGENCY], vac, order, take=True)) == [0, 2]
+    assert list(vac) == [0, 1, 1]
+
+
 def test_place_fills_preferred_kind_first():
     order = [np.array([], int)] * len(Kind)
     order[Kind.REGULAR] = np.array([1])

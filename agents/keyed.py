@@ -32,20 +32,27 @@ def _splitmix64(z: np.ndarray) -> np.ndarray:
 
 
 _SALT_MASKS: dict[int, np.uint64] = {}
+_SALT_COLUMNS: dict[tuple[int, ...], np.ndarray] = {}
+
+
+def _salt_mask(salt: int) -> int:
+    return (salt * int(_GOLDEN)) & _MASK64
+
+
+def _uniform(keys: np.ndarray, masks: np.uint64 | np.ndarray) -> np.ndarray:
+    """The keys mixed with the salt masks (broadcast), as uniform numbers in [0, 1)."""
+    z = (keys if keys.dtype == np.uint64 else keys.astype(np.uint64)) ^ masks
+    z = _splitmix64(z)
+    z >>= _S11
+    return z * _TWO_TO_MINUS_53   # exact: z < 2**53 converts to float64 without rounding
 
 
 def keyed_uniform(keys: np.ndarray, salt: int) -> np.ndarray:
     """Uniform numbers in [0, 1), one per key, fixed by (key, salt)."""
     mask = _SALT_MASKS.get(salt)
     if mask is None:
-        mask = _SALT_MASKS[salt] = np.uint64((salt * int(_GOLDEN)) & _MASK64)
-    z = (keys if keys.dtype == np.uint64 else keys.astype(np.uint64)) ^ mask
-    z = _splitmix64(z)
-    z >>= _S11
-    return z * _TWO_TO_MINUS_53   # exact: z < 2**53 converts to float64 without rounding
-
-
-_SALT_COLUMNS: dict[tuple[int, ...], np.ndarray] = {}
+        mask = _SALT_MASKS[salt] = np.uint64(_salt_mask(salt))
+    return _uniform(keys, mask)
 
 
 def keyed_uniforms(keys: np.ndarray, salts: tuple[int, ...]) -> np.ndarray:
@@ -53,11 +60,8 @@ def keyed_uniforms(keys: np.ndarray, salts: tuple[int, ...]) -> np.ndarray:
     same numbers, bit for bit, in one pass over the keys)."""
     masks = _SALT_COLUMNS.get(salts)
     if masks is None:
-        masks = _SALT_COLUMNS[salts] = np.array([[(salt * int(_GOLDEN)) & _MASK64] for salt in salts], np.uint64)
-    z = (keys if keys.dtype == np.uint64 else keys.astype(np.uint64)) ^ masks
-    z = _splitmix64(z)
-    z >>= _S11
-    return z * _TWO_TO_MINUS_53
+        masks = _SALT_COLUMNS[salts] = np.array([[_salt_mask(salt)] for salt in salts], np.uint64)
+    return _uniform(keys, masks)
 
 
 # Salts: one per kind of individual decision. Never reuse a salt for two decisions.

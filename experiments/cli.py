@@ -236,7 +236,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         outputs.check_folder(args.out, args.force)
     t0 = time.perf_counter()
     tick = _progress("Calibrating", args.budget)
-    fit = cal.calibrate(sc, budget=args.budget, params=params, seeds=seeds,
+    fit = cal.calibrate(sc, budget=args.budget, params=params, seeds=seeds, profile_points=args.profile_points,
                         jobs=args.jobs or min(args.seeds, 2),
                         progress=lambda n, best: tick(min(n, args.budget), args.budget))
     if args.out is not None:
@@ -246,7 +246,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     changed = []
     if into:
         provenance = (f"noodplan calibrate {dt.date.today()}, record to {cal.CALIBRATION_END}, "
-                      f"budget {args.budget}, {args.seeds} seeds")
+                      f"budget {args.budget}, {args.seeds} seeds"
+                      + (", IND on its budget" if args.ind_capacity == "budget" else ""))
         changed = cal.write_fitted(fit, into, provenance)
     print(fit.table())
     print(f"  ({time.perf_counter() - t0:.0f} s)")
@@ -347,7 +348,9 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--budget", type=_whole(1, MAX_BUDGET), default=64,
                      help="simulations for the search (default: 64)")
     cal.add_argument("--seeds", type=RUNS, default=2, help="replicate seeds per evaluation (default: 2)")
-    cal.add_argument("--params", help="comma-separated subset of the free parameters (default: all)")
+    cal.add_argument("--params", help="comma-separated subset of the free parameters (default: all that act)")
+    cal.add_argument("--profile-points", type=_whole(3, 50), default=7,
+                     help="points of each parameter's profile for its 90 %% interval (default: 7)")
     cal.add_argument("--jobs", type=JOBS, help="processes (default: min(seeds, 2))")
     cal.add_argument("--ind-capacity", choices=("fixed", "budget"), default="fixed",
                      help="the IND's capacity in the fit: fixed (decisions per day and the 2016/2018 factors, "

@@ -405,6 +405,7 @@ for name, argv in {
     "calibrate-into-other-ind-rule": ("calibrate", "--budget", "2", "--seeds", "1", "--jobs", "1",
                                       "--into", "hindcast-2020"),
     "calibrate-ind-capacity-unknown": ("calibrate", "--ind-capacity", "elastic", "--dry-run"),
+    "calibrate-profile-points-two": ("calibrate", "--profile-points", "2", "--dry-run"),
     "bench-repeats-zero": ("bench", "--repeats", "0", "--quick", "--no-eu", "--no-reference", "--no-memory"),
     "bench-repeats-negative": ("bench", "--repeats", "-1", "--quick", "--no-eu", "--no-reference", "--no-memory"),
     "bench-instructions-bad": ("bench", "--instructions", "baseline:zero", "--quick"),

@@ -262,7 +262,8 @@ def problem(base: str | Scenario = "hindcast-2015", params: Sequence[str | Param
     ample = int(AMPLE_FACTOR * max(p.value for p in pts if p.quantity == "population"))
     sc.portfolio.places["emergency"] += ample
     chosen = free_for(sc) if params is None else by_name(params)
-    idle = [p.name for p in chosen if p not in free_for(sc)]
+    budget = sc.chain.decision_capacity_rule == "budget"
+    idle = [p.name for p in chosen if budget and p.name in IND_FIXED]
     if idle:
         raise ValueError(f"{idle[0]}: does not act in {sc.name!r} (its IND capacity follows its budget)")
     return Problem(sc, chosen, pts, tuple(seeds), days, jobs)

@@ -59,8 +59,8 @@ def _ordered_pair(v: list[float]) -> list[float]:
 
 
 YearRange = Annotated[list[Years], Field(min_length=2, max_length=2), AfterValidator(_ordered_pair)]
-Days = Annotated[int, Field(ge=0, le=3650)]
-DayRange = Annotated[list[Days], Field(min_length=2, max_length=2), AfterValidator(_ordered_pair)]
+DayCount = Annotated[int, Field(ge=0, le=3650)]
+DayRange = Annotated[list[DayCount], Field(min_length=2, max_length=2), AfterValidator(_ordered_pair)]
 
 
 class ScenarioError(ValueError):

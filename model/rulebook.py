@@ -406,10 +406,9 @@ def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
     """Households each IND track decides today. A track's capacity is its decisions per day times
     the productivity ramp (and, under the budget rule, `ind_budget_factor`). Under the Pact the new
     cases get `new_procedure_share` of it first and the old ones the rest; what one side leaves idle
-    goes to the other. What a track leaves idle
-    goes to the tracks that still have work (a share `idle_capacity_shift`, border procedure first):
-    no IND line waits while capacity elsewhere is idle. Under the Pact new cases with minors go
-    first (mandatory prioritisation)."""
+    goes to the other. What a track leaves idle goes to the tracks that still have work (a share
+    `idle_capacity_shift`, border procedure first): no IND line waits while capacity elsewhere is
+    idle. Under the Pact new cases with minors go first (mandatory prioritisation)."""
     h = s.people.cols
     sc = s.sc
     factor = ramp_factor(s.params.chain.decision_capacity_ramp, sc.start_date, day) * ind_budget_factor(s, day)

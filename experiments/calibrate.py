@@ -94,6 +94,31 @@ FREE: list[Param] = [
     Param("housing_supply", "persons municipalities can house per year, nationally (homes, not targets)",
           "persons/year", 8000.0, 80000.0, (("housing.supply_persons_per_year", 1.0),), log=True),
 ]
+IND_FIXED = ("ind_decisions", "ind_factor_2016", "ind_factor_2018")   # the IND's capacity under the fixed rule
+
+# IND capacity structures a calibration can fit under (`chain.decision_capacity_rule`).
+IND_CAPACITY = ("fixed", "budget")
+
+
+def ind_budget(sc: Scenario) -> Scenario:
+    """`sc` with the IND's capacity following its budget (`chain.decision_capacity_rule: budget`: in
+    year Y the first applications a day of the year before) and without the fixed structure's IND
+    factor events (`IND_FIXED`): under the budget rule nothing about the IND's capacity is fitted."""
+    labels = {path[6:] for p in by_name(IND_FIXED) for path, _ in p.targets if path.startswith("event:")}
+    sc = sc.model_copy(deep=True)
+    sc.chain.decision_capacity_rule = "budget"
+    sc.events = [e for e in sc.events if e.label not in labels]
+    return Scenario.model_validate(sc.model_dump())
+
+
+def free_for(sc: Scenario) -> list[Param]:
+    """The free parameters that act in `sc`: all (`FREE`) under the fixed IND rule; under the budget
+    rule all but the IND's capacity (`IND_FIXED`: decisions per day only split the budget there)."""
+    if sc.chain.decision_capacity_rule == "budget":
+        return [p for p in FREE if p.name not in IND_FIXED]
+    return list(FREE)
+
+
 NOT_FITTED: dict[str, str] = {
     "chain.appeal_share, appeal_upheld_share": "trade off against the appeal duration along a valley (stay "
                               "in reception ~ share x duration): the duration is fitted, the shares kept",
@@ -236,7 +261,12 @@ def problem(base: str | Scenario = "hindcast-2015", params: Sequence[str | Param
     # depend on capacity (tests/experiments/test_calibration.py checks this)
     ample = int(AMPLE_FACTOR * max(p.value for p in pts if p.quantity == "population"))
     sc.portfolio.places["emergency"] += ample
-    return Problem(sc, by_name(params), pts, tuple(seeds), days, jobs)
+    chosen = free_for(sc) if params is None else by_name(params)
+    budget = sc.chain.decision_capacity_rule == "budget"
+    idle = [p.name for p in chosen if budget and p.name in IND_FIXED]
+    if idle:
+        raise ValueError(f"{idle[0]}: does not act in {sc.name!r} (its IND capacity follows its budget)")
+    return Problem(sc, chosen, pts, tuple(seeds), days, jobs)
 
 
 # --- search ----------------------------------------------------------------------------------
@@ -415,6 +445,8 @@ def write_fitted(fit: Fit, files: Sequence[str | Path], provenance: str) -> list
     changed = []
     for f in files:
         path = scenario_file(f)
+        if fit.problem is not None:
+            check_structure(fit.problem.base, path)
         lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
         touched = False
         for i, line in enumerate(lines):
@@ -450,6 +482,17 @@ def write_fitted(fit: Fit, files: Sequence[str | Path], provenance: str) -> list
             replace_text(path, text)
             changed.append(path)
     return changed
+
+
+def check_structure(fitted: Scenario, path: str | Path) -> None:
+    """Refuse to write a fit into a scenario whose IND capacity follows another rule: the values were
+    fitted jointly with the IND structure of `fitted` (e.g. the appeal duration under a fixed IND
+    capacity is not the one under a budgeted one)."""
+    target = load_scenario(scenario_file(path))
+    got, want = target.chain.decision_capacity_rule, fitted.chain.decision_capacity_rule
+    if got != want:
+        raise ValueError(f"{scenario_file(path).name}: its IND capacity rule is {got!r}, the fit was made under "
+                         f"{want!r} (noodplan calibrate --ind-capacity {got})")
 
 
 def scenario_file(name_or_path: str | Path) -> Path:

@@ -7,7 +7,7 @@
     noodplan compare A B [--runs N] [--seed S] [--days N] [--workers N] [--out FILE.csv]
     noodplan backtest NAME [--seeds N] [--record FILE] [--out DIR] [--force]   run against the record
     noodplan backtest --rolling [--members N] [--origins A..B] [--jobs N]   forecasts from every half-year, scored
-    noodplan calibrate [--budget N] [--seeds N] [--dry-run] [--out DIR] [--force]   fit the free parameters
+    noodplan calibrate [--budget N] [--seeds N] [--ind-capacity fixed|budget] [--dry-run] [--out DIR] [--force]
     noodplan bench [--json FILE] [--plot FILE] [--history FILE] [--quick] [--instructions]
                                                                  speed and memory figures
 
@@ -215,24 +215,28 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise _Bad(f"--params: {exc}") from None
     sc = _scenario(args.scenario)
+    if args.ind_capacity == "budget":
+        sc = cal.ind_budget(sc)
     seeds = tuple(range(1, args.seeds + 1))
     try:
         cal.problem(sc, params, seeds=seeds)
     except ValueError as exc:
-        raise _Bad(f"--scenario: {exc}") from None
-    into = [] if args.dry_run else [f.strip() for f in args.into.split(",")]
+        raise _Bad(f"--params: {exc}" if "does not act" in str(exc) else f"--scenario: {exc}") from None
+    into_default = "hindcast-2020" if args.ind_capacity == "budget" else "hindcast-2015"
+    into = [] if args.dry_run else [f.strip() for f in (args.into or into_default).split(",")]
     for f in into:
         try:
             path = cal.scenario_file(f)
             load_scenario(path)
-        except ScenarioError as exc:
+            cal.check_structure(sc, path)
+        except (ScenarioError, ValueError) as exc:
             raise _Bad(f"--into: {exc}") from None
         outputs.check_file(path, path.suffix.lower() or ".yaml", "--into")
     if args.out is not None:
         outputs.check_folder(args.out, args.force)
     t0 = time.perf_counter()
     tick = _progress("Calibrating", args.budget)
-    fit = cal.calibrate(sc, budget=args.budget, params=params, seeds=seeds,
+    fit = cal.calibrate(sc, budget=args.budget, params=params, seeds=seeds, profile_points=args.profile_points,
                         jobs=args.jobs or min(args.seeds, 2),
                         progress=lambda n, best: tick(min(n, args.budget), args.budget))
     if args.out is not None:
@@ -242,7 +246,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     changed = []
     if into:
         provenance = (f"noodplan calibrate {dt.date.today()}, record to {cal.CALIBRATION_END}, "
-                      f"budget {args.budget}, {args.seeds} seeds")
+                      f"budget {args.budget}, {args.seeds} seeds"
+                      + (", IND on its budget" if args.ind_capacity == "budget" else ""))
         changed = cal.write_fitted(fit, into, provenance)
     print(fit.table())
     print(f"  ({time.perf_counter() - t0:.0f} s)")
@@ -343,10 +348,15 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--budget", type=_whole(1, MAX_BUDGET), default=64,
                      help="simulations for the search (default: 64)")
     cal.add_argument("--seeds", type=RUNS, default=2, help="replicate seeds per evaluation (default: 2)")
-    cal.add_argument("--params", help="comma-separated subset of the free parameters (default: all)")
+    cal.add_argument("--params", help="comma-separated subset of the free parameters (default: all that act)")
+    cal.add_argument("--profile-points", type=_whole(3, 50), default=7,
+                     help="points of each parameter's profile for its 90 %% interval (default: 7)")
     cal.add_argument("--jobs", type=JOBS, help="processes (default: min(seeds, 2))")
-    cal.add_argument("--into", default="hindcast-2015,hindcast-2020",
-                     help="scenario files to write the fitted values into (default: both hindcasts)")
+    cal.add_argument("--ind-capacity", choices=("fixed", "budget"), default="fixed",
+                     help="the IND's capacity in the fit: fixed (decisions per day and the 2016/2018 factors, "
+                          "fitted) or budget (follows the first applications of the year before; nothing fitted)")
+    cal.add_argument("--into", help="scenario files to write the fitted values into (default: the hindcast with the "
+                                    "same IND rule: hindcast-2015 for fixed, hindcast-2020 for budget)")
     cal.add_argument("--dry-run", action="store_true", help="report the fit without writing the scenario files")
     cal.add_argument("--out", help="folder for the fit's table (CSV), profile plot (PNG) and manifest")
     cal.add_argument("--force", action="store_true", help=force)

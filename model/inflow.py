@@ -71,6 +71,33 @@ def expected_inflow(sc: Scenario, dates: list[dt.date],
     return InflowPlan(total, family, border, low, entry_share, entry_mun)
 
 
+def before_start(start: dt.date) -> list[dt.date]:
+    """The days from 1 January of the year before `start` to the day before `start`: what a rule that
+    looks back one calendar year (`year_before_mean`) needs before a run's first day."""
+    first = dt.date(start.year - 1, 1, 1)
+    return [first + dt.timedelta(days=i) for i in range((start - first).days)]
+
+
+def year_before_mean(dates: list[dt.date], per_day: np.ndarray, before: np.ndarray) -> np.ndarray:
+    """Per day of `dates` (consecutive), the mean per day of `per_day` over the calendar year before
+    that day's year (in 2022: the mean over 1 January - 31 December 2021). `before` holds the values
+    of the days `before_start(dates[0])`; the result steps on 1 January."""
+    if not dates:
+        return np.zeros(0)
+    series = np.concatenate([before, per_day])
+    origin = dt.date(dates[0].year - 1, 1, 1)          # day 0 of `series`
+    if len(before) != (dates[0] - origin).days:
+        raise ValueError(f"year_before_mean: {len(before)} days before {dates[0]}, needs {(dates[0] - origin).days}")
+    out = np.empty(len(dates))
+    i = 0
+    for year in range(dates[0].year, dates[-1].year + 1):
+        lo, hi = (dt.date(year - 1, 1, 1) - origin).days, (dt.date(year, 1, 1) - origin).days
+        n = min((dt.date(year + 1, 1, 1) - dates[0]).days, len(dates)) - i
+        out[i:i + n] = series[lo:hi].mean()
+        i += n
+    return out
+
+
 @dataclass
 class Households:
     """Households drawn for one day (or for the initial stock)."""

@@ -404,14 +404,14 @@ def decide(s: State, day: int) -> None:
 
 def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
     """Households each IND track decides today. A track's capacity is its decisions per day times
-    the productivity ramp. Under the Pact the new cases get `new_procedure_share` of it first and
-    the old ones the rest; what one side leaves idle goes to the other. What a track leaves idle
-    goes to the tracks that still have work (a share `idle_capacity_shift`, border procedure first):
-    no IND line waits while capacity elsewhere is idle. Under the Pact new cases with minors go
-    first (mandatory prioritisation)."""
+    the productivity ramp (and, under the budget rule, `ind_budget_factor`). Under the Pact the new
+    cases get `new_procedure_share` of it first and the old ones the rest; what one side leaves idle
+    goes to the other. What a track leaves idle goes to the tracks that still have work (a share
+    `idle_capacity_shift`, border procedure first): no IND line waits while capacity elsewhere is
+    idle. Under the Pact new cases with minors go first (mandatory prioritisation)."""
     h = s.people.cols
     sc = s.sc
-    factor = ramp_factor(s.params.chain.decision_capacity_ramp, sc.start_date, day)
+    factor = ramp_factor(s.params.chain.decision_capacity_ramp, sc.start_date, day) * ind_budget_factor(s, day)
     pact = sc.pact
     pact_on = day >= pact_day(sc)          # never without a Pact
     lines: list[Line] = []
@@ -438,6 +438,17 @@ def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
     for track, parts in zip(owner, served):
         out[track] += parts
     return {t: np.concatenate(parts) for t, parts in out.items()}
+
+
+def ind_budget_factor(s: State, day: int) -> float:
+    """Factor on every track's decisions per day from the IND's budget: 1 under
+    `chain.decision_capacity_rule: fixed`; under `budget`, the first applications per day budgeted
+    for this day's calendar year (`World.ind_budget`) over the scenario's decisions per day summed
+    over the tracks, so the tracks decide the budget together in the scenario's split. Events that
+    scale a track's decisions per day and the productivity ramp multiply it."""
+    if s.params.chain.decision_capacity_rule != "budget":
+        return 1.0
+    return float(s.world.ind_budget[day]) / sum(s.sc.chain.decisions_per_day.values())
 
 
 def grant(s: State, ids: np.ndarray, day: int) -> None:

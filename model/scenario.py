@@ -171,6 +171,13 @@ class Chain(_Strict):
     decision_capacity_ramp: list[RampPoint] = Field(description="IND productivity: factor on decisions_per_day, linear "
                                                     "between the dated points, flat before the first and after the "
                                                     "last (empty: 1)")
+    decision_capacity_rule: Literal["fixed", "budget"] = Field(
+        "fixed", description="how the IND's capacity is set: fixed = decisions_per_day (times the ramp and any event "
+        "that scales them); budget = it follows the IND's budget, which follows the inflow with the multi-year "
+        "production forecast's one-year lag: in calendar year Y the IND decides per day the first applications "
+        "per day of the calendar year before Y (the run's expected inflow, before its start the scenario's "
+        "inflow source), split over the tracks as decisions_per_day splits; the ramp and events scaling "
+        "decisions_per_day multiply it (model.world.World.ind_budget, docs/model.md)")
     idle_capacity_shift: Share = Field(description="share of a track's IND capacity left idle (nobody waiting) that "
                                        "goes to the other tracks the same day, border procedure first")
     border_procedure_max_days: Days = Field(description="border procedure deadline incl. appeal, days from arrival; "
@@ -230,6 +237,13 @@ class Chain(_Strict):
         if any(b.date <= a.date for a, b in itertools.pairwise(v)):
             raise ValueError("dates must increase")
         return v
+
+    @model_validator(mode="after")
+    def _budget_split(self) -> Chain:
+        if self.decision_capacity_rule == "budget" and sum(self.decisions_per_day.values()) <= 0:
+            raise ValueError("decision_capacity_rule budget splits the budget as decisions_per_day splits: they "
+                             "must not all be 0")
+        return self
 
     @model_validator(mode="after")
     def _dublin_outcomes(self) -> Chain:

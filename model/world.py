@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 import numpy as np
@@ -15,7 +16,7 @@ import numpy as np
 from agents.locations import Locations
 from agents.municipalities import Municipalities
 from model import data
-from model.inflow import InflowPlan, expected_inflow
+from model.inflow import InflowPlan, before_start, expected_inflow, year_before_mean
 from model.network import RegionalNetwork, build_network
 from model.portfolio import build_portfolio
 from model.scenario import Scenario
@@ -33,6 +34,22 @@ class World:
     network: RegionalNetwork
     inflow: InflowPlan
     housing_targets: dict[str, int]    # national target per half-year (published or scenario)
+    first_before: np.ndarray           # expected first applicants per day, 1 January of the year before the
+                                       # start to the day before it (the scenario's inflow source: `ind_budget`)
+
+    @functools.cached_property
+    def ind_budget(self) -> np.ndarray:
+        """First applications per day the IND is budgeted to decide, per day of the world: in calendar
+        year Y the mean expected first applicants per day of the year before (`inflow.first`, and
+        `first_before` for the days before the start). Read under `chain.decision_capacity_rule:
+        budget` (`model.rulebook.serve_ind`). The IND is a labour-capacity organisation financed on
+        the multi-year production forecast (MPP), set each autumn for the next year's operational
+        planning (Kamerstuk 19 637 nr. 2119, 2016; Aanhangsel Handelingen 2023-2024 nr. 1704; IND
+        news 4 July 2022); hearing and deciding staff take 9-12 months to hire and train (IND news
+        15 December 2021), so capacity follows the arrivals of the year before, not the backlog of
+        the day (docs/forecast.md, *IND capacity that follows its budget*). Computed once per world
+        (a world whose inflow is replaced, e.g. a forecast member's path, computes its own)."""
+        return year_before_mean(self.dates, self.inflow.first, self.first_before)
 
     def fresh_locations(self) -> Locations:
         return copy.deepcopy(self.locations)
@@ -76,8 +93,9 @@ def build_world(sc: Scenario, monthly_inflow: dict | None = None) -> World:
     if monthly_inflow is None and sc.inflow.monthly_series:
         monthly_inflow = data.monthly_inflow(sc.country, sc.inflow.monthly_series)
     targets = {**data.housing_targets(sc.country), **{k: int(v) for k, v in sc.housing.targets.items()}}
+    before = expected_inflow(sc, before_start(sc.start_date), monthly_inflow, names).first
     return World(sc, dates, provinces, regions, munis, locs, prov_idx[locs.municipality].astype(np.int16),
-                 network, expected_inflow(sc, dates, monthly_inflow, names), targets)
+                 network, expected_inflow(sc, dates, monthly_inflow, names), targets, before)
 
 
 def serves(built: Scenario, wanted: Scenario) -> bool:

@@ -73,9 +73,10 @@ def rolling_options(bt) -> None:
                     "target carried forward (the model before that rule)")
     bt.add_argument("--ind-capacity", choices=("budget", "constant", "budget-refit"),
                     help="--rolling with --params refit: the IND decides a day the first applications a day of the "
-                         "12 months known each 1 January, nothing fitted (budget, the default); one factor refitted "
-                         "on the two years before the origin (constant, the model before); or the budget times a "
-                         "refitted factor (budget-refit)")
+                         "year before, each 1 January (chain.decision_capacity_rule: budget, on the record known on "
+                         "the origin, then the assumed inflow), nothing fitted (budget, the default); one factor "
+                         "refitted on the two years before the origin (constant, the model before); or the budget "
+                         "times a refitted factor (budget-refit)")
     bt.add_argument("--recorded-inflow", action="store_true", help="--rolling, a diagnostic: run on the inflow "
                     "that came (known only later), so what is left of the error is the chain's")
 

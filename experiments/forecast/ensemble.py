@@ -136,6 +136,11 @@ class Forecast:
                  f"plan and regimes as they stand at the origin"
                  + ("" if not isinstance(o.start, prognosis.FromSnapshot) or o.start.policy
                     else " (the plan and regimes stop acting in the members)") + "."]
+        if o.world.scenario.chain.decision_capacity_rule == "budget":
+            lines.append("IND capacity: follows its budget (chain.decision_capacity_rule budget) — in each calendar "
+                         "year the first applications a day of the year before, as this forecast's inflow holds them "
+                         "(before the origin the run's or the record's, after it each member's assumed arrivals), "
+                         "split over the tracks as the scenario's decisions per day.")
         h = o.world.scenario.housing
         given = sorted(h.targets)
         if h.target_rule == "recent_permits":

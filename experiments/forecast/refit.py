@@ -15,13 +15,16 @@ mean squared relative error, minimised over ln θ in [ln 0.2, ln 5] (bounded Bre
 the parameter the 2020 calibration found moving most between periods (×1.36 from 2016, ×0.44
 from 2018), and the one persons in reception respond to most strongly in the model (docs/forecast.md).
 
-`budget_ramp` instead makes the IND's capacity follow its budget — each year the first applications
-a day of the 12 months known on 1 January — with nothing fitted (the rolling backtest's default: a
-θ refitted on a window where the IND's queue empties is only bounded from below; docs/forecast.md).
+`experiments.calibrate.ind_budget` instead makes the IND's capacity follow its budget — the model's rule
+`chain.decision_capacity_rule: budget`: each year the first applications a day of the year before,
+as the run's world holds them (the record known on the origin, then the assumed inflow) — with
+nothing fitted (the rolling backtest's default: a θ refitted on a window where the IND's queue empties
+is only bounded from below; docs/forecast.md).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import math
 from collections.abc import Sequence
@@ -33,7 +36,7 @@ from scipy import optimize
 from experiments.calibrate import AMPLE_FACTOR, FREE
 from experiments.forecast.inflow import persistence_from_record
 from experiments.forecast.origins import record_scenario, record_world
-from experiments.forecast.record import RecordAsOf, last_month, mean_rate
+from experiments.forecast.record import RecordAsOf
 from experiments.history import RecordPoint
 from model.events import set_path
 from model.rulebook import run_day
@@ -43,7 +46,6 @@ from model.simulate import prepare
 BOUNDS = (0.2, 5.0)          # θ search range
 WINDOW_DAYS = 730            # the refit looks back this far (at least)
 IND_CAPACITY = ("budget", "constant", "budget-refit")   # rolling backtest: how the IND's capacity is set
-RAMP_RANGE = (0.1, 5.0)      # model.scenario.RampPoint.factor
 
 
 def uncalibrated(sc: Scenario, reference: Scenario | None = None) -> Scenario:
@@ -63,59 +65,20 @@ def uncalibrated(sc: Scenario, reference: Scenario | None = None) -> Scenario:
 
 
 def with_ind_factor(sc: Scenario, theta: float) -> Scenario:
-    """`sc` with IND decisions per day on every track times θ."""
+    """`sc` with the IND's capacity times θ: its decisions per day on every track; under the budget
+    rule (which splits the budget as they split, so a common factor on them cancels) its productivity
+    ramp instead, flat at θ (the scenario's own ramp, the 2025-2028 national strategy, is dropped:
+    the backtest's runs end in 2022)."""
     sc = sc.model_copy(deep=True)
+    if sc.chain.decision_capacity_rule == "budget":
+        if sc.start_date + dt.timedelta(days=sc.horizon_days) >= min(
+                (p.date for p in sc.chain.decision_capacity_ramp), default=dt.date.max):
+            raise ValueError(f"with_ind_factor: {sc.name!r} runs into its productivity ramp; θ would replace it")
+        sc.chain.decision_capacity_ramp = [RampPoint(date=sc.start_date, factor=theta)]
+        return sc
     for k in sc.chain.decisions_per_day:
         sc.chain.decisions_per_day[k] *= theta
     return sc
-
-
-def budget_ramp(rec: RecordAsOf, first: dt.date, last: dt.date, decisions_per_day: float) -> list[RampPoint]:
-    """IND capacity that follows its budget, as factors on a scenario whose tracks decide
-    `decisions_per_day` persons a day together.
-
-    The IND is a labour-capacity organisation financed on the multi-year production forecast (MPP):
-    each year the IND and the ministry set how many cases it can decide from the capacity the
-    budget pays for, and hearing and deciding staff take 9-12 months to hire and train (Kamerstuk
-    19 637 nr. 2119, 2016: the MPP is set each autumn for next year's operational planning; Aanhangsel
-    Handelingen 2023-2024 nr. 1704; IND news 15 December 2021 and 4 July 2022; docs/forecast.md,
-    *IND capacity that follows its budget*). So capacity does not follow the
-    backlog of the day, and capacity raised for a peak ends once the budget follows lower arrivals.
-    The rule: in calendar year Y the IND decides, per day, the first applications per day of the 12
-    months known on 1 January Y (the persistence rate the MPP starts from: the budget pays for
-    deciding the inflow expected); the factor here is that rate / `decisions_per_day`. (The rolling
-    backtest's `budget-refit` multiplies it by a refitted θ; its default `budget` does not.) A year
-    that begins after the origin gets the rate known on the origin (the forecaster's best guess of
-    the budget to come).
-    Steps on 1 January (the year before holds to 31 December); years before any known inflow are
-    left out (the ramp is flat before its first point). Read only through `rec` (later figures
-    are refused)."""
-    if decisions_per_day <= 0:
-        raise ValueError("budget_ramp: the scenario's IND decides nobody (decisions_per_day sum to 0)")
-    points: list[RampPoint] = []
-    for year in range(first.year, last.year + 1):
-        jan1 = dt.date(year, 1, 1)
-        first_apps = (rec.as_of(jan1) if jan1 <= rec.origin else rec).monthly_inflow("first")
-        end = last_month(first_apps)
-        rate = mean_rate(first_apps, end) if end is not None else None
-        if rate is None:
-            continue
-        factor = rate / decisions_per_day
-        if not RAMP_RANGE[0] <= factor <= RAMP_RANGE[1]:
-            raise ValueError(f"budget_ramp: {year}'s budget ({rate:.1f} first applications a day) is {factor:.2f} "
-                             f"times the scenario's {decisions_per_day:g} decisions a day, outside the ramp's "
-                             f"{RAMP_RANGE[0]:g}-{RAMP_RANGE[1]:g}")
-        if points:
-            points.append(RampPoint(date=jan1 - dt.timedelta(days=1), factor=points[-1].factor))
-        points.append(RampPoint(date=jan1, factor=factor))
-    return points
-
-
-def with_budget_ramp(sc: Scenario, rec: RecordAsOf, first: dt.date, last: dt.date) -> Scenario:
-    """`sc` with its IND productivity ramp replaced by `budget_ramp` from `first` to `last`."""
-    sc = sc.model_copy(deep=True)
-    sc.chain.decision_capacity_ramp = budget_ramp(rec, first, last, sum(sc.chain.decisions_per_day.values()))
-    return Scenario.model_validate(sc.model_dump())
 
 
 def ample(sc: Scenario, persons: float) -> Scenario:
@@ -170,8 +133,13 @@ def refit(base: Scenario, rec: RecordAsOf, seeds: Sequence[int] = (1,), xatol: f
     def loss(log_theta: float) -> float:
         theta = math.exp(log_theta)
         rel = []
+        scaled = with_ind_factor(sc, theta)
+        # the run's scenario is its world's (model.start.new_state), and the world does not depend on
+        # the chain (build_world reads none of it): the record world with the scaled scenario, not a
+        # world rebuilt from the scenario's yearly inflow rate
+        theta_world = dataclasses.replace(world, scenario=scaled)
         for seed in seeds:
-            s = prepare(with_ind_factor(sc, theta), seed=seed, world=world)
+            s = prepare(scaled, seed=seed, world=theta_world)
             while s.day < max(days) + 1:
                 run_day(s)
             assert s.recorder is not None, "prepare() gives the state its recorder"

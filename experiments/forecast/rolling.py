@@ -7,9 +7,10 @@ For each origin T (1 January and 1 July, 2014 to 2020):
    errors, the housing targets begun by T;
 2. parameters: `refit` (default) — the hindcast scenario with every calibrated value back to the
    baseline's documented one (`refit.uncalibrated`) and the IND's capacity made from what was known
-   on T (`ind_capacity`): `budget` (default) — each year the first applications a day of the 12
-   months known on 1 January (`refit.budget_ramp`; the IND is budgeted on the multi-year production
-   forecast), nothing fitted; `constant` — one factor refitted to the counts of the two years before
+   on T (`ind_capacity`): `budget` (default) — each year the first applications a day of the year
+   before (`chain.decision_capacity_rule: budget`, on the world's inflow: the record known on T, then
+   the member's assumed inflow; the IND is budgeted on the multi-year production forecast), nothing
+   fitted; `constant` — one factor refitted to the counts of the two years before
    T (`refit.refit`; the model before the budget rule); `budget-refit` — the budget times a refitted
    factor. `calibrated` — the 2020 calibration as it stands, fitted to counts up to June 2020: for
    origins before then it has seen the answers, so it is a reference for what tuning can reach,
@@ -39,13 +40,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments.calibrate import ind_budget
 from experiments.forecast.baselines import BASELINES
 from experiments.forecast.ensemble import run_forecast
 from experiments.forecast.inflow import errors_as_of
 from experiments.forecast.origins import from_record
 from experiments.forecast.record import RecordAsOf, add_months, months_between
-from experiments.forecast.refit import IND_CAPACITY, ample, refit, uncalibrated, window, with_budget_ramp, \
-    with_ind_factor
+from experiments.forecast.refit import IND_CAPACITY, ample, refit, uncalibrated, with_ind_factor
 from experiments.history import record_points
 from experiments.outputs import worker_pool
 from model import prognosis
@@ -87,8 +88,10 @@ def horizon_of(lead_months: float) -> int | None:
 def origin_scenario(origin: dt.date, params: str, base: Scenario,
                     ind_capacity: str = "budget") -> tuple[Scenario, str, float | None]:
     """The scenario a forecast from `origin` may use, a line on how it was made, and θ. The IND's
-    capacity (`refit` parameters): `budget` — it follows its budget (`refit.budget_ramp`: the first
-    applications a day of the 12 months known each 1 January), nothing fitted (θ = 1); `constant` —
+    capacity (`refit` parameters): `budget` — it follows its budget (the model's
+    `chain.decision_capacity_rule: budget`: the first applications a day of the year before, each
+    1 January, from the record known on the origin and then the assumed inflow), nothing fitted
+    (θ = 1); `constant` —
     one factor θ on the decisions per day, refitted on the two years before the origin (the model
     before the budget rule); `budget-refit` — the budget times a refitted θ."""
     rec = RecordAsOf(origin)
@@ -98,8 +101,8 @@ def origin_scenario(origin: dt.date, params: str, base: Scenario,
     if ind_capacity == "constant":
         fit = refit(clean, rec)
         return with_ind_factor(clean, fit.theta), fit.describe(), fit.theta
-    clean = with_budget_ramp(clean, rec, window(rec)[0].date, add_months(origin, MONTHS))
-    how = "IND capacity follows its budget (θ x the first applications a day of the 12 months known each 1 January)"
+    clean = ind_budget(clean)
+    how = "IND capacity follows its budget (θ x the first applications a day of the year before, each 1 January)"
     if ind_capacity == "budget":
         return clean, how + ", θ = 1 (nothing fitted)", 1.0
     fit = refit(clean, rec)

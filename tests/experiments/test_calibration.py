@@ -85,6 +85,34 @@ def test_calibration_may_not_use_figures_after_june_2020():
     assert {p.quantity for p in pb.points} == {"population", "permit_holders"}
 
 
+def test_the_calibration_under_the_ind_budget_fits_no_ind_capacity_and_keeps_its_cut_off():
+    # hindcast-2020's structure: the IND follows its budget, so its capacity is not fitted (the
+    # decisions per day only split the budget; the 2016/2018 factor events are gone), and the fit
+    # may still not see a figure after 1 June 2020 (the budget of 2020 is 2019's inflow, a run input)
+    sc = cal.ind_budget(load_scenario("hindcast-2015"))
+    assert sc.chain.decision_capacity_rule == "budget" and not any("IND capacity" in e.label for e in sc.events)
+    with pytest.raises(ValueError, match="may not use figures after 2020-06-01"):
+        cal.problem(sc, end=dt.date(2020, 6, 2))
+    pb = cal.problem(sc)
+    assert [p.name for p in pb.params] == ["appeal_days", "housing_target_2014_2015", "housing_target_2016",
+                                           "housing_supply"]
+    assert max(p.date for p in pb.points) <= dt.date(2020, 6, 1)
+    with pytest.raises(ValueError, match="ind_decisions: does not act in 'hindcast-2015'"):
+        cal.problem(sc, params=["ind_decisions", "appeal_days"])
+
+
+def test_a_fit_is_written_only_into_a_scenario_with_the_same_ind_structure():
+    # values fitted jointly with one IND structure do not belong in a scenario with the other
+    fixed = SimpleNamespace(base=load_scenario("hindcast-2015"))
+    fit = cal.Fit(problem=fixed, values=[], loss=0.0, estimates=[], evaluations=0, sigma2=0.0)
+    with pytest.raises(ValueError, match=r"hindcast-2020\.yaml: its IND capacity rule is 'budget', the fit was "
+                                         r"made under 'fixed'"):
+        cal.write_fitted(fit, ["hindcast-2020"], "test")
+    cal.check_structure(cal.ind_budget(fixed.base), "hindcast-2020")        # same structure: no complaint
+    with pytest.raises(ValueError, match=r"hindcast-2015\.yaml: its IND capacity rule is 'fixed'"):
+        cal.check_structure(cal.ind_budget(fixed.base), "hindcast-2015")
+
+
 def test_apply_sets_every_target_and_reads_back():
     sc = load_scenario("hindcast-2015")
     params = cal.FREE

@@ -17,10 +17,11 @@ from experiments.forecast import baselines, rolling
 from experiments.forecast.ensemble import run_forecast
 from experiments.forecast.inflow import (daily_paths, errors_as_of, persistence_errors, persistence_from_record,
                                          walk_sigma)
-from experiments.forecast.origins import from_record, from_run, record_scenario
+from experiments.forecast.origins import from_record, from_run, record_scenario, record_world
 from experiments.forecast.record import FutureDataError, RecordAsOf, known_on
 from experiments.forecast import refit as refit_module
-from experiments.forecast.refit import budget_ramp, refit, uncalibrated, window, with_budget_ramp
+from experiments.calibrate import ind_budget
+from experiments.forecast.refit import refit, uncalibrated, window
 from experiments.history import RecordPoint
 from model import prognosis as pg
 from model import snapshot
@@ -147,55 +148,68 @@ def test_uncalibrated_keeps_nothing_the_2020_calibration_fitted():
 def test_the_refit_runs_with_the_ind_capacity_it_tries(monkeypatch):
     # The rules read the run's parameters (State.params), not the scenario: each θ the search tries
     # must be the decisions per day the run decides with (it was not, for a while: θ had no effect).
-    seen = []
+    # And the run is on the record's world (the inflow known on the origin), not a world rebuilt from
+    # the scaled scenario's yearly rate (it was, for a while: 24,000 a year from hindcast-2015).
+    seen, inflow = [], []
 
     def day(s):
         seen.append(s.params.chain.decisions_per_day["regular"])
+        inflow.append(s.world.inflow.first[1:367].sum())       # the run starts 2015-12-31: all of 2016
         s.day += 1
 
     monkeypatch.setattr(refit_module, "run_day", day)
     clean = uncalibrated(load_scenario("hindcast-2015"))
     fit = refit(clean, RecordAsOf(D(2018, 1, 1)), xatol=1.0)
     tried = [theta * clean.chain.decisions_per_day["regular"] for theta, _ in fit.evaluations]
+    assert set(np.round(inflow, 3)) == {18171.0}        # 2016's recorded first applications
     assert sorted(set(seen)) == pytest.approx(sorted(set(tried)))
     assert len(set(tried)) == len(fit.evaluations) > 1
 
 
 # --- IND capacity that follows its budget ---------------------------------------------------------
 
-def test_the_budget_ramp_follows_the_first_applications_of_the_year_before_by_hand():
-    # Origin 1 January 2018, a chain deciding 78 persons a day. In year Y the factor is the first
-    # applications per day of the 12 months known on 1 January Y, over 78 (the yearly file):
+def _budget_record_world(origin, first_count=True):
+    """The world of a budgeted forecast from `origin`, from the refit window's first count (or the
+    record start) on: `hindcast-2015` uncalibrated, the IND on its budget, the record known on the origin."""
+    rec = RecordAsOf(origin)
+    clean = ind_budget(uncalibrated(load_scenario("hindcast-2015")))
+    sc, _ = record_scenario(clean, rec, D(2020, 7, 1), start_point=window(rec)[0] if first_count else None)
+    return sc, record_world(sc, rec, persistence_from_record(rec, clean.inflow.family_reunification_per_year))
+
+
+def test_the_budget_follows_the_first_applications_of_the_year_before_on_the_record_by_hand():
+    # Origin 1 January 2018, from the count of 31 December 2015 (the refit window's start). In year Y
+    # the IND is budgeted the first applications per day of the year before, as the world holds them:
+    # the record known on the origin (yearly totals, months summing to them), then persistence.
     # 2016 <- 2015: 43,095 / 365; 2017 <- 2016: 18,171 / 366; 2018 <- 2017: 14,716 / 365.
-    # 2019 and 2020 begin after the origin: the rate known on it, 2017's (not 2018's 20,510).
-    ramp = budget_ramp(RecordAsOf(D(2018, 1, 1)), D(2016, 6, 1), D(2020, 7, 1), 78.0)
+    # 2019 and 2020 <- the years after the origin, at the persistence rate known on it: 2017's
+    # (not 2018's 20,510, which came later).
+    sc, w = _budget_record_world(D(2018, 1, 1))
+    assert sc.start_date == D(2015, 12, 31) and sc.chain.decision_capacity_rule == "budget"
     want = {2016: 43095 / 365, 2017: 18171 / 366, 2018: 14716 / 365, 2019: 14716 / 365, 2020: 14716 / 365}
-    on_jan1 = {p.date.year: p.factor for p in ramp if (p.date.month, p.date.day) == (1, 1)}
-    assert on_jan1 == pytest.approx({y: r / 78 for y, r in want.items()})
-    # a step: the year before holds to 31 December
-    dec31 = {p.date.year + 1: p.factor for p in ramp if (p.date.month, p.date.day) == (12, 31)}
-    assert dec31 == pytest.approx({y: want[y - 1] / 78 for y in (2017, 2018, 2019, 2020)})
+    got = {y: w.ind_budget[w.dates.index(D(y, 6, 1))] for y in want}
+    assert got == pytest.approx(want, rel=1e-3)
+    # steps on 1 January: the year before holds to 31 December
+    assert w.ind_budget[w.dates.index(D(2016, 12, 31))] == pytest.approx(want[2016], rel=1e-3)
     # and nothing after the origin is read: the record as known on a later date is refused
     with pytest.raises(FutureDataError):
         RecordAsOf(D(2018, 1, 1)).as_of(D(2018, 1, 2))
-    with pytest.raises(ValueError, match=r"2016's budget .* outside the ramp's 0\.1-5"):
-        budget_ramp(RecordAsOf(D(2018, 1, 1)), D(2016, 6, 1), D(2016, 7, 1), 4.0)
 
 
 def test_capacity_raised_for_a_peak_ends_when_the_budget_follows_lower_arrivals():
-    # A small world whose IND decides 40 persons a day on the regular track only, from 22 December
-    # 2016, 2,000 single applicants waiting (more than it can decide in 20 days). With the budget
-    # ramp known on 1 January 2018, the IND decides 40 x (43,095 / 365) / 40 = 118.07 a day to
-    # 31 December 2016 (the 2015 peak's budget) and 18,171 / 366 = 49.65 a day from 1 January 2017.
+    # A small world whose IND decides on the regular track only (its whole split), from 22 December
+    # 2016, 2,000 single applicants waiting (more than it can decide in 20 days), on the recorded
+    # monthly inflow. Under the budget rule the IND decides 43,095 / 365 = 118.07 a day to 31 December
+    # 2016 (the 2015 peak's budget) and 18,171 / 366 = 49.65 a day from 1 January 2017.
     # Unused capacity carries over (lines.serve), so after k days floor(sum of the rates) are decided:
     # 10 days: floor(1,180.68) = 1,180; 20 days: floor(1,180.68 + 496.48) = 1,677.
     from tests.model.test_procedure import NONE, add, decided, in_line
     from tests.model.test_rules import small
 
-    ramp = budget_ramp(RecordAsOf(D(2018, 1, 1)), D(2016, 12, 22), D(2017, 12, 31), 40.0)
-    sc = small(decisions_per_day={**NONE, "regular": 40.0}, decision_capacity_ramp=[p.model_dump() for p in ramp],
+    sc = small(decisions_per_day={**NONE, "regular": 40.0}, decision_capacity_ramp=[], decision_capacity_rule="budget",
                appeal_share=dict(NONE), public_order_risk_share=0.0, dublin_share=0.0)
     sc.start_date = D(2016, 12, 22)
+    sc.inflow.monthly_series = "inflow_monthly_nl_derived"
     s = prepare(sc, days=30)
     ids = add(s, [1] * 2000, group=0)
     in_line(s, ids)
@@ -208,15 +222,28 @@ def test_capacity_raised_for_a_peak_ends_when_the_budget_follows_lower_arrivals(
     assert done[10] - done[9] in (49, 50)                # the first day at the 2017 budget
 
 
-def test_the_budgeted_refit_reads_nothing_after_the_origin():
-    # the ramp over the refit window and the forecast comes from the record known on the origin:
-    # the same whether the record on disk goes on after it or not
-    rec = RecordAsOf(D(2017, 7, 1))
-    clean = uncalibrated(load_scenario("hindcast-2015"))
-    sc = with_budget_ramp(clean, rec, window(rec)[0].date, D(2020, 1, 1))
-    factors = {p.date: p.factor for p in sc.chain.decision_capacity_ramp}
-    assert factors[D(2018, 1, 1)] == factors[D(2019, 1, 1)] == pytest.approx(18171 / 366 / 78)
-    assert min(factors) == D(2014, 1, 1)                 # the window starts at the count of 31 Dec 2014
+def test_the_budgeted_backtest_reads_nothing_after_the_origin():
+    # From 1 July 2017 the record knows first applications to December 2016 (yearly totals): 2017's
+    # budget is 2016's, and 2018's and 2019's are the persistence rate known on the origin, 2016's too
+    # (the world holds persistence after the known months) — whatever the record on disk holds later.
+    sc, _, theta = rolling.origin_scenario(D(2017, 7, 1), "refit", load_scenario("hindcast-2015"), "budget")
+    assert sc.chain.decision_capacity_rule == "budget" and theta == 1.0
+    assert not any("IND capacity" in e.label for e in sc.events)
+    o = from_record(D(2017, 7, 1), 30, sc)
+    w = o.world
+    for y in (2017, 2018, 2019):
+        assert w.ind_budget[w.dates.index(D(y, 3, 1))] == pytest.approx(18171 / 366, rel=1e-3)
+
+
+def test_a_refitted_factor_reaches_the_budget_as_a_flat_ramp():
+    # Under the budget rule a common factor on the decisions per day cancels (they only split the
+    # budget): `budget-refit`'s θ is the productivity ramp, flat at θ.
+    sc = ind_budget(uncalibrated(load_scenario("hindcast-2015")))
+    scaled = refit_module.with_ind_factor(sc, 1.7)
+    assert scaled.chain.decisions_per_day == sc.chain.decisions_per_day
+    assert [(p.date, p.factor) for p in scaled.chain.decision_capacity_ramp] == [(sc.start_date, 1.7)]
+    fixed = refit_module.with_ind_factor(uncalibrated(load_scenario("hindcast-2015")), 1.7)
+    assert fixed.chain.decisions_per_day["regular"] == pytest.approx(85.0)      # 50 x 1.7
 
 
 # --- starts -------------------------------------------------------------------------------------

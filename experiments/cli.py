@@ -188,7 +188,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     points = record_points(sc.start_date, sc.end_date, sc.country)
     if args.record:
         try:
-            points += read_points(args.record)
+            points += read_points(args.record, (sc.start_date, sc.end_date))
         except (ValueError, OSError) as exc:
             raise _Bad(f"--record: {exc}") from None
     out = args.out if args.out is not None else f"out/backtest/{sc.name}"

@@ -27,7 +27,7 @@ from model.events import apply_event
 from model.metrics import DAILY_COLUMNS, SCALARS, WHOLE_NUMBERS, Recorder
 from model.results import Results
 from model.rulebook import run_day
-from model.scenario import Event, Scenario, ScenarioError, check_decision, load_scenario, with_changes
+from model.scenario import MAX_SEED, Event, Scenario, ScenarioError, check_decision, load_scenario, with_changes
 from model.simulate import prepare, results_of
 from model.snapshot import Snapshot, capture, load
 from model.state import Actors, State
@@ -202,8 +202,8 @@ def _seed(rng: Any, seed: Any) -> int | None:
     value = rng if rng is not None else seed
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ScenarioError(f"ReceptionModel: rng: a whole number >= 0 (the run's seed) or None "
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value <= MAX_SEED:
+        raise ScenarioError(f"ReceptionModel: rng: a whole number from 0 to {MAX_SEED:,} (the run's seed) or None "
                             f"(the scenario's seed), got {value!r}")
     return int(value)
 

@@ -12,7 +12,6 @@ import datetime as dt
 import itertools
 import os
 import re
-import stat
 import typing
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -20,6 +19,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
                       field_validator, model_validator)
+
+from model.inputfile import read_bytes
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
@@ -924,11 +925,11 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_ti
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 
-def parse_yaml(text: str, source: str) -> Any:
-    """Scenario YAML text to plain data (one document, at most MAX_VALUES values); ScenarioError
-    names the line of a syntax error."""
+def parse_yaml(text: str, source: str, what: str = "a scenario") -> Any:
+    """Scenario YAML text (or that of another file read the same way: `what` it should be) to plain
+    data (one document, at most MAX_VALUES values); ScenarioError names the line of a syntax error."""
     if len(text) > MAX_FILE_BYTES:
-        raise ScenarioError(f"{source}: {len(text):,} characters; a scenario is at most {MAX_FILE_BYTES:,} bytes")
+        raise ScenarioError(f"{source}: {len(text):,} characters; {what} is at most {MAX_FILE_BYTES:,} bytes")
     try:
         data = yaml.load(text, Loader=_Loader)   # a SafeLoader
     except yaml.YAMLError as exc:
@@ -937,12 +938,12 @@ def parse_yaml(text: str, source: str) -> Any:
         problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
         raise ScenarioError(f"{source}:{where} not valid YAML ({problem})") from None
     except RecursionError:
-        raise ScenarioError(f"{source}: nested too deeply to be a scenario") from None
-    _count_values(data, source)
+        raise ScenarioError(f"{source}: nested too deeply to be {what}") from None
+    _count_values(data, source, what)
     return data
 
 
-def _count_values(data: Any, source: str) -> None:
+def _count_values(data: Any, source: str, what: str = "a scenario") -> None:
     """Refuse more than MAX_VALUES values or nesting deeper than 32: YAML aliases can make a small
     file expand into billions of values ('a billion laughs')."""
     stack, n = [(data, 0)], 0
@@ -951,9 +952,9 @@ def _count_values(data: Any, source: str) -> None:
         n += 1
         if n > MAX_VALUES:
             raise ScenarioError(f"{source}: more than {MAX_VALUES:,} values (aliases counted each time they are used); "
-                                f"not a scenario")
+                                f"not {what}")
         if depth > 32:
-            raise ScenarioError(f"{source}: nested more than 32 levels deep; not a scenario")
+            raise ScenarioError(f"{source}: nested more than 32 levels deep; not {what}")
         if isinstance(value, dict):
             stack.extend((v, depth + 1) for v in value.values())
         elif isinstance(value, list | tuple):
@@ -977,30 +978,13 @@ def decode(raw: bytes, source: str) -> str:
                             f"save it as UTF-8") from None
 
 
-def _read(path: Path, source: str) -> str:
-    """The text of a scenario file: a regular file (not a folder, pipe or device) of at most
-    MAX_FILE_BYTES, in UTF-8."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
+def _read(path: Path, source: str, what: str = "a scenario file") -> str:
+    """The text of a scenario file (or another file read the same way: `what` it should be): a
+    regular file (not a folder, pipe or device) of at most MAX_FILE_BYTES, in UTF-8."""
+    if not path.exists() and not path.is_symlink():
         raise ScenarioError(f"{source}: no such scenario file or built-in name "
-                            f"(built-in: {', '.join(builtin_names())})") from None
-    except OSError as exc:
-        raise ScenarioError(f"{source}: cannot be read ({exc.strerror})") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise ScenarioError(f"{source}: is a folder, not a scenario file")
-    if not stat.S_ISREG(st.st_mode):
-        raise ScenarioError(f"{source}: is not a regular file (a device or a pipe); give a YAML file")
-    if st.st_size > MAX_FILE_BYTES:
-        raise ScenarioError(f"{source}: {st.st_size:,} bytes; a scenario file is at most {MAX_FILE_BYTES:,} bytes")
-    try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise ScenarioError(f"{source}: cannot be read ({exc.strerror})") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(f"{source}: more than {MAX_FILE_BYTES:,} bytes; a scenario file is at most that")
-    return decode(raw, source)
+                            f"(built-in: {', '.join(builtin_names())})")
+    return decode(read_bytes(path, source, what, MAX_FILE_BYTES, ScenarioError), source)
 
 
 def _locate(name_or_path: str | Path, folder: Path) -> Path:

@@ -9,7 +9,7 @@ from collections.abc import Callable
 from model.metrics import Recorder
 from model.results import Results
 from model.rulebook import run_day
-from model.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
+from model.scenario import MAX_SEED, Scenario, ScenarioError, load_scenario, validate_scenario
 from model.start import new_state
 from model.state import State
 from model.world import World, build_world, serves
@@ -21,8 +21,9 @@ def prepare(scenario: Scenario | str, seed: int | None = None, days: int | None 
     Raises ScenarioError, before building anything, for a scenario, seed or horizon a run cannot use."""
     sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
     sc = validate_scenario(sc, days)      # the object may have changed since it was loaded
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
-        raise ScenarioError(f"seed: must be a whole number of at least 0 (got {seed!r})")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
+                             or not 0 <= seed <= MAX_SEED):
+        raise ScenarioError(f"seed: must be a whole number from 0 to {MAX_SEED:,} (got {seed!r})")
     w = world if world is not None and _same_world(world.scenario, sc) else build_world(sc)
     s = new_state(w, seed)
     s.sc.horizon_days = sc.horizon_days

@@ -25,7 +25,7 @@ import numpy as np
 
 from experiments.forecast.inflow import Persistence, assume, persistence_from_record, persistence_from_world
 from experiments.calibrate import CALIBRATION_END
-from experiments.forecast.record import RecordAsOf, add_months, last_month
+from experiments.forecast.record import RecordAsOf, add_months, last_month, record_end
 from experiments.history import RecordPoint
 from model import prognosis, snapshot
 from model.data import half_year
@@ -131,6 +131,9 @@ def from_record(origin: dt.date, months: int, base: Scenario | str = "hindcast-2
     """Start from the recorded figures known on `origin` (see the module text). With
     `scenario_inflow` the arrivals are the base scenario's own (e.g. a recorded series: a forecast
     conditional on the inflow that came), not the record known on the origin and persistence."""
+    if record is None and origin > record_end():
+        raise ScenarioError(f"origin: {origin} is after the packaged record, which ends "
+                            f"{record_end() - dt.timedelta(days=1)}; start from a date up to then, or from a run")
     rec = record or RecordAsOf(origin)
     base_sc = load_scenario(base) if isinstance(base, str) else base
     sc, description = record_scenario(base_sc, rec, add_months(origin, months), keep_events=keep_events,

@@ -40,9 +40,11 @@ import pandas as pd
 from experiments import outputs
 from experiments.sweep.design import Design, Value
 from experiments.sweep.runner import Outcome, RunSpec
+from model.inputfile import read_bytes
 from model.scenario import ScenarioError
 
 FORMAT = "noodplan-sweep/1"
+MAX_MANIFEST_BYTES = 256 << 20        # a store's manifest.json (it holds the base scenarios and the sessions)
 # the packages of every result folder's manifest (experiments/outputs.py), and the sweep's own
 PACKAGES = tuple(dict.fromkeys(("noodplan", *outputs.PACKAGES, "pyarrow", "zarr", "SALib", "dask", "distributed",
                                 "ema_workbench")))
@@ -98,8 +100,22 @@ class Store:
         s = cls(path)
         if not (s.path / "manifest.json").exists():
             raise StoreError(f"{path}: not a sweep store (no manifest.json); run `noodplan sweep` first")
-        if s.manifest.get("format") != FORMAT:
-            raise StoreError(f"{path}: store format {s.manifest.get('format')!r}, this noodplan reads {FORMAT!r}")
+        where = f"{path}: manifest.json"
+        raw = read_bytes(s.path / "manifest.json", where, "a store's manifest", MAX_MANIFEST_BYTES, StoreError)
+        try:
+            m = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise StoreError(f"{where}: damaged, not JSON ({str(exc).splitlines()[0]})") from None
+        if not isinstance(m, dict) or m.get("format") != FORMAT:
+            found = m.get("format") if isinstance(m, dict) else type(m).__name__
+            raise StoreError(f"{where}: store format {found!r}, this noodplan reads {FORMAT!r}")
+        missing = [k for k in ("fingerprint", "design", "bases", "kpis", "planned") if k not in m]
+        if missing:
+            raise StoreError(f"{where}: damaged (no {', '.join(missing)})")
+        try:
+            Design.model_validate(m["design"])
+        except ValueError as exc:
+            raise StoreError(f"{where}: damaged design ({' '.join(str(exc).split())[:200]})") from None
         return s
 
     @classmethod

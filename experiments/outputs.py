@@ -15,8 +15,8 @@ folder of someone's own files. A single file (a CSV, a JSON, a PNG) is replaced 
 `interruptible()` turns SIGTERM into KeyboardInterrupt for the command line (and remembers Ctrl+C
 and SIGTERM, so one a library swallowed still stops the command before anything is put in
 place), which ends with one line and exit code 130; `ignore_interrupts` is the initializer for
-worker processes, so Ctrl+C reaches the main process only (and is reported once). Later commands (sweeps, forecasts) reuse
-all of this.
+worker processes, so Ctrl+C reaches the main process only (and is reported once). Later commands
+(sweeps, forecasts) reuse all of this.
 """
 
 from __future__ import annotations

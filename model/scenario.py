@@ -13,6 +13,7 @@ import itertools
 import os
 import re
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -799,17 +800,25 @@ def _applied(data: dict, path: str, action: str, value: float, where: str, check
     return out
 
 
-def check_decision(sc: Scenario, event: Event) -> None:
-    """Raise ScenarioError for a decision taken during a run (`ReceptionModel.apply`) that the
-    scenario would refuse as one of its events: the same checks, on the run's scenario as it is now
-    (with what earlier events and derogations set)."""
+def check_decision(sc: Scenario, event: Event | Mapping[str, Any]) -> Event:
+    """The decision taken during a run (`ReceptionModel.apply`: an Event, or a mapping of its fields
+    without a date), checked as the scenario would check one of its events: the same checks, on the
+    run's scenario as it is now (with what earlier events and derogations set). Raises ScenarioError."""
+    if isinstance(event, Event):
+        fields = event.model_dump()
+    elif isinstance(event, Mapping):
+        fields = dict(event)
+    else:
+        raise ScenarioError(f"decision: an Event or a mapping of its fields (action, kind, places, …), "
+                            f"not {type(event).__name__}")
     data = sc.model_dump()
-    data["events"] = [{**event.model_dump(), "date": sc.start_date}]
+    data["events"] = [{**fields, "date": sc.start_date}]
     try:
-        Scenario.model_validate(data)
+        checked = Scenario.model_validate(data).events[0]
     except ValidationError as err:
         message = _first(err).replace("events.0.", "").replace("events.0", "the event")
         raise ScenarioError("decision: " + message) from None
+    return event if isinstance(event, Event) else checked
 
 
 def get_path(obj: Any, path: str) -> Any:
@@ -1062,6 +1071,9 @@ def validate_scenario(sc: Scenario, days: int | None = None) -> Scenario:
     """Check a Scenario object again (it may have been changed or copied without validation since
     it was loaded), optionally with another horizon; returns a validated copy or raises
     ScenarioError. `simulate` and `ReceptionModel` call it before building anything."""
+    if not isinstance(sc, Scenario):
+        raise ScenarioError(f"scenario: a Scenario, a built-in name or a file path, not {type(sc).__name__}"
+                            + (" (a mapping of fields: model.scenario.from_dict)" if isinstance(sc, Mapping) else ""))
     data = sc.model_dump()
     if days is not None:
         data["horizon_days"] = days
@@ -1074,6 +1086,9 @@ def with_changes(scenario: Scenario, changes: dict[str, Any], source: str = "ove
     scenario file is. Raises ScenarioError naming an unknown path or a bad value."""
     if not changes:
         return scenario
+    if not isinstance(changes, Mapping):
+        raise ScenarioError(f"{source}: the changes are a mapping of dotted paths to values, not "
+                            f"{type(changes).__name__}")
     data = scenario.model_dump()
     for path, value in changes.items():
         *parents, last = str(path).split(".")

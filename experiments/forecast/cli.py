@@ -109,6 +109,16 @@ def _progress(desc: str, unit: str):
     return tick
 
 
+ROLLING_ONLY = ("--members", "--ensemble-seed", "--params", "--origins", "--targets", "--ind-capacity",
+                "--recorded-inflow")
+
+
+def given_flags(args: argparse.Namespace, *flags: str) -> list[str]:
+    """Those of `flags` written on the command line (`--flag` or `--flag=value`), in that order."""
+    argv = getattr(args, "argv", [])
+    return [f for f in flags if any(a == f or a.startswith(f + "=") for a in argv)]
+
+
 def _date(text: str, flag: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -154,6 +164,8 @@ def _forecast(args: argparse.Namespace) -> int:
     if given and (args.from_snapshot or args.from_record):
         raise _Bad(f"{given[0]}: goes with --from-run only (--at, --seed and --save-snapshot say where the run starts "
                    f"the forecast)")
+    if not args.from_record and given_flags(args, "--base"):
+        raise _Bad("--base: goes with --from-record only (a run or a snapshot brings its own scenario)")
     if args.save_snapshot:
         outputs.check_file(args.save_snapshot, ".snapshot", "--save-snapshot")   # before the run to the origin
     if args.from_record:

@@ -129,6 +129,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             extra.append(parse_condition(text))
         except ValueError as exc:
             raise _bad(f"--prim: {exc}") from None
+        if extra[-1].kpi not in store.kpis:
+            raise _bad(f"--prim: {text!r}: {extra[-1].kpi!r} is not a KPI of this store (it keeps "
+                       f"{', '.join(store.kpis)})")
     out = Path(args.out) if args.out else Path(args.store) / "analysis"
     outputs.check_folder(out, args.force)               # before anything is computed
     with outputs.folder(out, args.force, {"command": " ".join(["noodplan", *getattr(args, "argv", [])]),

@@ -764,3 +764,14 @@ bad_argv("record", "fifo", (*_BT[:-4], "--record", "{d}/pipe", "--out", "{d}/out
 good("record", "bom", _BT, {"r.csv": codecs.BOM_UTF8 + b"date,quantity,value\n2025-07-05,population,2000\n"})
 good("record", "unsorted-with-source", _BT, {"r.csv": "date,quantity,value,source\n2025-07-10,population,2100,a\n"
                                                         "2025-07-05,population,2000,b\n"})
+
+# options of one mode given to another: silently ignored before
+bad_argv("rolling", "members-without-rolling", ("backtest", "{d}/tiny.yaml", "--members", "3", "--out", "{d}/out"))
+bad_argv("rolling", "origins-without-rolling", ("backtest", "{d}/tiny.yaml", "--origins=2016-01-01..2017-01-01",
+                                                "--out", "{d}/out"))
+bad_argv("forecast", "base-with-from-run", (*FC, "--base", "baseline"))
+_BENCH = ("bench", "--quick", "--no-eu", "--no-reference", "--no-memory", "--repeats", "1")
+bad_argv("counts", "bench-history-a-scenario", (*_BENCH, "--history", "{d}/tiny.yaml"),
+         note="appended a JSON line to a scenario file, after the benchmark ran")
+bad_argv("counts", "bench-history-latin1", (*_BENCH, "--history", "{d}/h.jsonl"), {"h.jsonl": b'{"a": "caf\xe9"}\n'})
+bad_argv("counts", "bench-history-fifo", (*_BENCH, "--history", "{d}/h.jsonl"), {"h.jsonl": FIFO})

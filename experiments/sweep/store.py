@@ -85,6 +85,22 @@ def _write_json(path: Path, obj: dict) -> None:
     os.replace(tmp, path)
 
 
+def _parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A table of the store; a file damaged or missing (a disk filled, a copy cut short, an edit)
+    raises StoreError naming it and what to do."""
+    import pyarrow
+
+    try:
+        return pd.read_parquet(path, columns=columns)
+    except (OSError, ValueError, pyarrow.ArrowException) as exc:
+        what = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        remedy = {"parts": f"remove {path.parent} and run the same sweep command to compute its runs again",
+                  "runs.parquet": "run the same sweep command: it rebuilds runs.parquet from the parts"}.get(
+            path.parent.parent.name if path.parent.parent.name == "parts" else path.name,
+            "run the sweep into a new --out")
+        raise StoreError(f"{path}: damaged store file ({what}); {remedy}") from None
+
+
 class Store:
     """A sweep's result store at `path` (see the module docstring for the layout)."""
 
@@ -233,25 +249,23 @@ class Store:
 
     def done_ids(self) -> set[str]:
         """Ids of the runs in the store (done or failed)."""
-        import pyarrow.parquet as pq
-
         done: set[str] = set()
         for p in self.part_dirs():
-            done.update(pq.read_table(p / "runs.parquet", columns=["run_id"]).column("run_id").to_pylist())
+            done.update(_parquet(p / "runs.parquet", ["run_id"])["run_id"].tolist())
         return done
 
     def plan(self) -> pd.DataFrame:
-        return pd.read_parquet(self.path / "plan.parquet")
+        return _parquet(self.path / "plan.parquet")
 
     def runs(self) -> pd.DataFrame:
         """One row per run in the store, in plan order: run id, seed, inputs, status, error, KPIs."""
         consolidated = self.path / "runs.parquet"
         if consolidated.exists() and self.manifest.get("consolidated", {}).get("parts") == len(self.part_dirs()):
-            return pd.read_parquet(consolidated)
+            return _parquet(consolidated)
         return self._runs_from_parts()
 
     def _runs_from_parts(self) -> pd.DataFrame:
-        frames = [pd.read_parquet(p / "runs.parquet") for p in self.part_dirs()]
+        frames = [_parquet(p / "runs.parquet") for p in self.part_dirs()]
         if not frames:
             return pd.DataFrame(columns=["run_id", "seed", "status", "error"])
         df = pd.concat(frames, ignore_index=True)

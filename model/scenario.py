@@ -71,8 +71,9 @@ class ScenarioError(ValueError):
 
 
 class _Strict(BaseModel):
-    """Unknown fields refused, numbers finite, and true/false never taken for a number (YAML
-    reads `yes` as true, which pydantic would otherwise take as 1) nor a number for true/false."""
+    """Unknown fields refused, numbers finite, true/false never taken for a number (YAML reads
+    `yes` as true, which pydantic would otherwise take as 1) nor a number for true/false, and a
+    date never taken from a number (pydantic would read 1735689600 as seconds since 1970)."""
 
     model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False)
 
@@ -80,6 +81,9 @@ class _Strict(BaseModel):
     @classmethod
     def _no_bool_confusion(cls, v: Any, info: ValidationInfo) -> Any:
         annotation = cls.model_fields[info.field_name or ""].annotation
+        if _is_date(annotation) and v is not None and not isinstance(v, dt.date) and not (
+                isinstance(v, str) and _ISO_DATE.fullmatch(v.strip())):
+            raise ValueError(f"must be a date written YYYY-MM-DD (got {_shown(v)})")   # not seconds since 1970
         if annotation is bool:
             if not isinstance(v, bool):
                 raise ValueError(f"must be true or false (got {_shown(v)})")
@@ -578,8 +582,8 @@ class Scenario(_Strict):
     @classmethod
     def _file_safe_name(cls, v: str) -> str:
         if not _NAME.fullmatch(v):
-            raise ValueError("a name is 1 to 80 characters without / or \\ or control characters, not starting "
-                             "with a dot or a space (it becomes part of file names)")
+            raise ValueError("a name is 1 to 80 characters without / or \\, control characters or invisible marks, "
+                             "not starting with a dot or a space (it becomes part of file names)")
         return v
 
     @model_validator(mode="after")
@@ -612,7 +616,8 @@ RUNTIME_PREFIXES = ("chain.", "housing.supply_persons_per_year", "housing.defaul
                     # the yearly inflow levels: an event re-plans the expected arrivals from its day
                     "inflow.first_applications_per_year", "inflow.family_reunification_per_year")
 _RUNTIME_COPY = "noodplan: a copy with a run-time value applied"   # validation context key
-_NAME = re.compile(r"(?![. ])[^/\\\x00-\x1f\x7f]{1,80}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NAME = re.compile(r"(?![. ])[^/\\\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]{1,80}")
 
 
 _PER_KIND = ("portfolio.places", "portfolio.mean_location_places", "portfolio.contract_years",
@@ -847,6 +852,11 @@ def _allows_bool(annotation: Any) -> bool:
     if annotation is bool or annotation is Any or (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
         return True
     return any(_allows_bool(a) for a in typing.get_args(annotation))
+
+
+def _is_date(annotation: Any) -> bool:
+    """Whether the field holds a date (pydantic would also take a number as seconds since 1970)."""
+    return annotation is dt.date or any(a is dt.date for a in typing.get_args(annotation))
 
 
 def _has_bool(value: Any) -> bool:

@@ -775,3 +775,11 @@ bad_argv("counts", "bench-history-a-scenario", (*_BENCH, "--history", "{d}/tiny.
          note="appended a JSON line to a scenario file, after the benchmark ran")
 bad_argv("counts", "bench-history-latin1", (*_BENCH, "--history", "{d}/h.jsonl"), {"h.jsonl": b'{"a": "caf\xe9"}\n'})
 bad_argv("counts", "bench-history-fifo", (*_BENCH, "--history", "{d}/h.jsonl"), {"h.jsonl": FIFO})
+
+# numbers taken for dates (seconds since 1970) and invisible marks in names (second round)
+bad("dates", "start-as-seconds", "start_date: 1735689600\n", "accepted as 2025-01-01, from seconds since 1970")
+bad("dates", "event-date-as-number", "events: [{date: 20250705, action: close, kind: emergency, places: 1}]\n",
+    "a misleading 'should have zero time' before")
+bad("dates", "shock-start-as-seconds",
+    "inflow:\n  shocks: [{start: 1751760000, end: 2025-07-15, extra_persons_per_day: 10}]\n")
+bad("ranges", "name-bidi-override", 'name: "report\\u202efdp.csv"\n', "a right-to-left override in file names")

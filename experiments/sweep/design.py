@@ -45,6 +45,7 @@ VARIANT = "scenario"            # the name of the whole-scenario-variants parame
 RESERVED = {"run_id", "seed", "status", "error", "sample", "replicate"}
 MAX_SWEEP_RUNS = 1_000_000      # sample points x replicates: the plan's rows (~100 bytes each) and the store's
 MAX_LEVELS = 1_000              # levels of one continuous range on a grid (or of Morris' grid)
+MAX_DAILY_VALUES = 100_000_000  # runs x days x daily figures kept: the store gathers them in memory (800 MB)
 
 
 class DesignError(ScenarioError):
@@ -325,6 +326,13 @@ class Design(_Strict):
         for i, k in enumerate(self.outputs.daily):
             if k not in DAILY:
                 raise DesignError(f"outputs.daily.{i}: unknown daily figure {k!r} (known: {', '.join(DAILY)})")
+        if self.outputs.daily:
+            runs, days = self.points * self.replicates, max(b["horizon_days"] for b in self.bases.values())
+            values = runs * days * len(self.outputs.daily)
+            if values > MAX_DAILY_VALUES:
+                raise DesignError(f"outputs.daily: {runs:,} runs x {days:,} days x {len(self.outputs.daily)} figures "
+                                  f"is {values:,} values; at most {MAX_DAILY_VALUES:,} (the store gathers them in "
+                                  f"memory): fewer runs, days or daily figures")
         for i, t in enumerate(self.analysis.prim):
             if t.kpi not in self.kpis:
                 raise DesignError(f"analysis.prim.{i}.kpi: {t.kpi!r} is not among the KPIs kept (outputs.kpis)")

@@ -783,3 +783,8 @@ bad("dates", "event-date-as-number", "events: [{date: 20250705, action: close, k
 bad("dates", "shock-start-as-seconds",
     "inflow:\n  shocks: [{start: 1751760000, end: 2025-07-15, extra_persons_per_day: 10}]\n")
 bad("ranges", "name-bidi-override", 'name: "report\\u202efdp.csv"\n', "a right-to-left override in file names")
+bad_design("daily-too-many", DESIGN.replace("sampler: {method: lhs, samples: 2, seed: 1}",
+                                            "sampler: {method: lhs, samples: 200000, seed: 1}")
+           .replace("outputs: {kpis: [peak_population]}", "outputs: {kpis: [peak_population], daily: [population]}")
+           + "horizon_days: 36500\n", note="7.3 billion daily values gathered in memory when the store is consolidated")
+bad_design("set-key-number", DESIGN + "set: {5: 3}\n")

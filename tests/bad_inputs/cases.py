@@ -788,3 +788,5 @@ bad_design("daily-too-many", DESIGN.replace("sampler: {method: lhs, samples: 2, 
            .replace("outputs: {kpis: [peak_population]}", "outputs: {kpis: [peak_population], daily: [population]}")
            + "horizon_days: 36500\n", note="7.3 billion daily values gathered in memory when the store is consolidated")
 bad_design("set-key-number", DESIGN + "set: {5: 3}\n")
+bad_argv("forecast", "past-the-calendar", (*FC[:2], "{d}/late.yaml", *FC[3:], "--months", "600"),
+         {"late.yaml": "extends: tiny.yaml\nstart_date: 2199-01-01\nhorizon_days: 300\n"})

@@ -54,7 +54,7 @@ from model.inputfile import regular_file
 
 FORMAT = "noodplan-snapshot"
 FORMAT_VERSION = 2
-MAX_SNAPSHOT_BYTES = 4 << 30              # a snapshot file (eu-scale's is far smaller); not a device or pipe
+MAX_SNAPSHOT_BYTES = 4 << 30              # a snapshot file, packed or unpacked (eu-scale's is far smaller)
 PACKAGES = ("agents", "model")            # whose classes and functions a snapshot may name
 BIT_GENERATORS = {name: getattr(np.random, name) for name in ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -622,6 +622,10 @@ def load(path: str | Path) -> Snapshot:
         raise SnapshotError(f"{path.name}: not a noodplan snapshot (not a ZIP archive)")
     try:
         with zipfile.ZipFile(path) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+            if unpacked > MAX_SNAPSHOT_BYTES:       # a ZIP bomb: a small file that unpacks to gigabytes
+                raise SnapshotError(f"{path.name}: unpacks to {unpacked:,} bytes; a snapshot is at most "
+                                    f"{MAX_SNAPSHOT_BYTES:,}")
             names = set(z.namelist())
             if "header.json" not in names or "state.json" not in names:
                 raise SnapshotError(f"{path.name}: not a noodplan snapshot (no header.json and state.json)")

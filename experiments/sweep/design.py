@@ -327,7 +327,10 @@ class Design(_Strict):
             if k not in DAILY:
                 raise DesignError(f"outputs.daily.{i}: unknown daily figure {k!r} (known: {', '.join(DAILY)})")
         if self.outputs.daily:
-            runs, days = self.points * self.replicates, max(b["horizon_days"] for b in self.bases.values())
+            varied = [max(float(v) for v in (p.choices if not p.continuous else (p.uniform or p.triangular or ())))
+                      for p in self.parameters if p.path == "horizon_days"]       # a sampled horizon, at its longest
+            runs = self.points * self.replicates
+            days = round(max([b["horizon_days"] for b in self.bases.values()] + varied))
             values = runs * days * len(self.outputs.daily)
             if values > MAX_DAILY_VALUES:
                 raise DesignError(f"outputs.daily: {runs:,} runs x {days:,} days x {len(self.outputs.daily)} figures "

@@ -790,3 +790,8 @@ bad_design("daily-too-many", DESIGN.replace("sampler: {method: lhs, samples: 2, 
 bad_design("set-key-number", DESIGN + "set: {5: 3}\n")
 bad_argv("forecast", "past-the-calendar", (*FC[:2], "{d}/late.yaml", *FC[3:], "--months", "600"),
          {"late.yaml": "extends: tiny.yaml\nstart_date: 2199-01-01\nhorizon_days: 300\n"})
+bad_design("daily-too-many-horizon-varied", DESIGN.replace(
+    "  - {path: housing.supply_persons_per_year, uniform: [1000, 2000]}",
+    "  - {path: horizon_days, values: [10, 36500]}").replace("samples: 2,", "samples: 10000,")
+    .replace("outputs: {kpis: [peak_population]}", "outputs: {kpis: [peak_population], daily: [population]}"),
+    note="the horizon itself sampled: 10,000 runs of up to 36,500 days")

@@ -184,11 +184,16 @@ def cmd_backtest(args: argparse.Namespace) -> int:
         return cmd_rolling(args)
     if args.scenario is None:
         raise _Bad("backtest: give a scenario (e.g. hindcast-2015), or --rolling")
+    from experiments.forecast.cli import ROLLING_ONLY, given_flags
+
+    rolling_only = given_flags(args, *ROLLING_ONLY)
+    if rolling_only:
+        raise _Bad(f"{rolling_only[0]}: goes with --rolling only")
     sc = _scenario(args.scenario)
     points = record_points(sc.start_date, sc.end_date, sc.country)
     if args.record:
         try:
-            points += read_points(args.record)
+            points += read_points(args.record, (sc.start_date, sc.end_date))
         except (ValueError, OSError) as exc:
             raise _Bad(f"--record: {exc}") from None
     out = args.out if args.out is not None else f"out/backtest/{sc.name}"
@@ -282,6 +287,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
         outputs.check_file(args.plot, ".png", "--plot")
     if args.history is not None:
         outputs.check_file(args.history, Path(args.history).suffix.lower() or ".jsonl", "--history")
+        from experiments.bench.track import read_history
+
+        try:      # a file that is not a history is refused before the benchmark's minutes
+            read_history(args.history)
+        except ValueError as e:
+            raise _Bad(f"--history: {e}") from None
     with contextlib.ExitStack() as stack:
         plot = str(stack.enter_context(outputs.file(args.plot, ".png", "--plot"))) if args.plot else None
         r = run_bench(repeats=args.repeats, quick=args.quick, eu=not args.no_eu, reference=not args.no_reference,

@@ -27,11 +27,13 @@ import numpy as np
 from scipy.interpolate import PchipInterpolator
 
 from model import data
+from model.inputfile import read_bytes
 
 MONTHLY_SERIES = "inflow_monthly_nl_derived"
 TARGETS_FILE = "huisvestingstaakstelling_nl_filled_derived.csv"
 FIRST_MONTH = (2014, 1)      # the derived series starts here (the 2015 hindcast's start)
 LAST_MONTH = (2025, 9)       # last recorded quarter (2025 Q3)
+MAX_RECORD_BYTES = 10 << 20  # a --record CSV of recorded points
 
 # Quarters recorded only in a note of the yearly file: (series, year, quarter, persons, basis).
 NOTED_QUARTERS: list[tuple[str, int, str, float, str]] = [
@@ -252,25 +254,26 @@ def record_points(start: dt.date, end: dt.date, country: str = "nl") -> list[Rec
     return out
 
 
-def read_points(path: str | Path) -> list[RecordPoint]:
+def read_points(path: str | Path, period: tuple[dt.date, dt.date] | None = None) -> list[RecordPoint]:
     """Recorded points from a CSV with columns date, quantity, value (a positive number: errors
-    are relative to it) and optionally source. Raises ValueError naming the file and line."""
+    are relative to it) and optionally source: at least one point, each (date, quantity) once,
+    inside `period` (first and last day) when given. Raises ValueError naming the file and line."""
     name = Path(path).name
-    if not Path(path).is_file():
-        raise ValueError(f"{name}: " + ("is a folder, not a CSV file" if Path(path).is_dir()
-                                         else "no such file" if not Path(path).exists() else "is not a regular file"))
-    if Path(path).stat().st_size > 10 << 20:
-        raise ValueError(f"{name}: more than 10 MiB; not a table of recorded points")
+    raw = read_bytes(path, name, "a CSV file of recorded points", MAX_RECORD_BYTES)
     try:
-        text = Path(path).read_bytes().decode("utf-8-sig")
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValueError(f"{name}: is not UTF-8 text (byte at position {exc.start}); save it as UTF-8") from None
     reader = csv.DictReader(io.StringIO(text, newline=""))
     missing = {"date", "quantity", "value"} - set(reader.fieldnames or [])
     if missing:
-        raise ValueError(f"{name}: missing column(s) {', '.join(sorted(missing))}")
-    out = []
+        raise ValueError(f"{name}: missing column(s) {', '.join(sorted(missing))}"
+                         + (" (columns separated by ';'? use ',')" if ";" in (text.splitlines() or [""])[0] else ""))
+    out: list[RecordPoint] = []
+    seen: dict[tuple[dt.date, str], int] = {}
     for i, r in enumerate(reader, start=2):
+        if None in r:
+            raise ValueError(f"{name}: line {i}: more cells than the header has columns")
         value = (r["value"] or "").strip()
         try:
             d = dt.date.fromisoformat((r["date"] or "").strip())
@@ -281,7 +284,15 @@ def read_points(path: str | Path) -> list[RecordPoint]:
             raise ValueError(f"{name}: line {i}: value must be a positive number of persons (got {v:g})")
         if r["quantity"] not in ("population", "permit_holders"):
             raise ValueError(f"{name}: line {i}: quantity must be population or permit_holders")
+        if (d, r["quantity"]) in seen:
+            raise ValueError(f"{name}: line {i}: {r['quantity']} on {d} is given twice (first on line "
+                             f"{seen[d, r['quantity']]})")
+        seen[d, r["quantity"]] = i
+        if period is not None and not period[0] <= d <= period[1]:
+            raise ValueError(f"{name}: line {i}: {d} is outside the run ({period[0]} to {period[1]})")
         out.append(RecordPoint(d, r["quantity"], v, r.get("source") or name, value.startswith("~")))
+    if not out:
+        raise ValueError(f"{name}: no recorded points (only a header)")
     return out
 
 

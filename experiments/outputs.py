@@ -12,10 +12,11 @@ entirely, and even then only when all it holds looks like noodplan's own results
 this module's users write, or a folder with a noodplan manifest), so `--force` never deletes a
 folder of someone's own files. A single file (a CSV, a JSON, a PNG) is replaced whole.
 
-`interruptible()` turns SIGTERM into KeyboardInterrupt for the command line, which ends with one
-line and exit code 130; `ignore_interrupts` is the initializer for worker processes, so Ctrl+C
-reaches the main process only (and is reported once). Later commands (sweeps, forecasts) reuse
-all of this.
+`interruptible()` turns SIGTERM into KeyboardInterrupt for the command line (and remembers Ctrl+C
+and SIGTERM, so one a library swallowed still stops the command before anything is put in
+place), which ends with one line and exit code 130; `ignore_interrupts` is the initializer for
+worker processes, so Ctrl+C reaches the main process only (and is reported once). Later commands
+(sweeps, forecasts) reuse all of this.
 """
 
 from __future__ import annotations
@@ -140,6 +141,7 @@ def folder(target: str | Path, force: bool = False, manifest: dict[str, Any] | N
         yield tmp
         write_manifest(tmp, manifest or {})
         with _signals_held():
+            _stop_if_interrupted()
             _commit(tmp, path)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
@@ -157,6 +159,7 @@ def file(target: str | Path, suffix: str, option: str = "--out") -> Iterator[Pat
     try:
         yield tmp
         with _signals_held():
+            _stop_if_interrupted()
             os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
@@ -266,18 +269,44 @@ def write_manifest(folder: Path, fields: dict[str, Any]) -> Path:
 
 # --- signals ------------------------------------------------------------------------------------
 
+_interrupts: list[int] = []      # signals that arrived inside `interruptible()`
+
+
 @contextlib.contextmanager
 def interruptible() -> Iterator[None]:
-    """While inside, SIGTERM raises KeyboardInterrupt like Ctrl+C does, so both unwind through
-    the `folder`/`file` blocks (which clean up) to the command line's one-line exit."""
+    """While inside, Ctrl+C and SIGTERM raise KeyboardInterrupt, so both unwind through the
+    `folder`/`file` blocks (which clean up) to the command line's one-line exit. Each is also
+    remembered: one swallowed on its way (Python reports a KeyboardInterrupt raised in a weakref
+    callback or a `__del__`, e.g. while a module is imported, as "ignored" and goes on) still
+    stops the command at its next commit (`folder`, `file`) or at its end, so nothing is put in
+    place after Ctrl+C."""
     def stop(signum: int, _frame: Any) -> None:
+        _interrupts.append(signum)
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, stop)
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
+        _stop_if_interrupted()          # held while the command started (`hold_interrupts`)
         yield
+        _stop_if_interrupted()
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        _interrupts.clear()
+
+
+def hold_interrupts(noted: list[int] | tuple[int, ...] = ()) -> None:
+    """Note Ctrl+C and SIGTERM without raising, until a command's `interruptible()` answers them
+    (the console command's start-up: `viz.entry`, which passes those it `noted` itself before)."""
+    _interrupts.extend(noted)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda signum, _frame: _interrupts.append(signum))
+
+
+def _stop_if_interrupted() -> None:
+    """Raise KeyboardInterrupt for a Ctrl+C or SIGTERM that arrived (and was swallowed) earlier."""
+    if _interrupts:
+        raise KeyboardInterrupt
 
 
 def ignore_interrupts() -> None:

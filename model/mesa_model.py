@@ -27,7 +27,7 @@ from model.events import apply_event
 from model.metrics import DAILY_COLUMNS, SCALARS, WHOLE_NUMBERS, Recorder
 from model.results import Results
 from model.rulebook import run_day
-from model.scenario import Event, Scenario, ScenarioError, check_decision, load_scenario, with_changes
+from model.scenario import MAX_SEED, Event, Scenario, ScenarioError, check_decision, load_scenario, with_changes
 from model.simulate import prepare, results_of
 from model.snapshot import Snapshot, capture, load
 from model.state import Actors, State
@@ -68,14 +68,17 @@ class ReceptionModel(mesa.Model):
     `state`: go on from this state instead of a new one (a restored snapshot: see `restore`).
     """
 
-    def __init__(self, scenario: Scenario | str = "baseline", rng: int | None = None, days: int | None = None,
+    def __init__(self, scenario: Scenario | str | Path = "baseline", rng: int | None = None, days: int | None = None,
                  world: World | None = None, *, overrides: Mapping[str, Any] | None = None,
                  collect_agents: bool = False, municipality_agent: type[MunicipalityAgent] = MunicipalityAgent,
                  location_agent: type[LocationAgent] = LocationAgent, state: State | None = None,
                  **parameters: Any) -> None:
         seed = _seed(rng, parameters.pop("seed", None))
         if state is None:
-            sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+            sc = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
+            if overrides is not None and not isinstance(overrides, Mapping):
+                raise ScenarioError(f"ReceptionModel: overrides: a mapping of dotted paths to values, not "
+                                    f"{type(overrides).__name__}")
             sc = with_changes(sc, {**(overrides or {}), **parameters}, "ReceptionModel")
             state = prepare(sc, seed, days, world)
         super().__init__(rng=state.seed)
@@ -122,16 +125,16 @@ class ReceptionModel(mesa.Model):
         for j in range(len(self.location_agents), self.state.locs.n):
             self.location_agents.append(self._location_agent(self, j))
 
-    def apply(self, event: Event) -> None:
+    def apply(self, event: Event | Mapping[str, Any]) -> None:
         """A decision taken now, between days (a what-if in the dashboard, a move in an exercise):
-        `event` acts on the run before the next day is simulated, exactly as a scheduled event of
-        that day would (`model.events.apply_event`; its date is not read), and is logged with
-        source "decision". The scenario file is not changed. A decision the scenario would refuse as
-        an event (a value out of its field's range, a province outside the world, …) raises
-        ScenarioError and changes nothing (`model.scenario.check_decision`)."""
+        `event` (an Event, or a mapping of its fields without a date) acts on the run before the next
+        day is simulated, exactly as a scheduled event of that day would (`model.events.apply_event`;
+        its date is not read), and is logged with source "decision". The scenario file is not changed.
+        A decision the scenario would refuse as an event (a value out of its field's range, a province
+        outside the world, …) raises ScenarioError and changes nothing (`model.scenario.check_decision`)."""
         if self.state.day >= self.horizon:
-            raise ValueError("apply: the run is at its horizon; no day is left for a decision")
-        check_decision(self.state.params.scenario_now(self.state.sc), event)
+            raise ScenarioError("apply: the run is at its horizon; no day is left for a decision")
+        event = check_decision(self.state.params.scenario_now(self.state.sc), event)
         log = self.state.event_log
         apply_event(self.state, event, self.state.day)
         log[-1]["source"] = "decision"
@@ -202,8 +205,8 @@ def _seed(rng: Any, seed: Any) -> int | None:
     value = rng if rng is not None else seed
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < 0:
-        raise ScenarioError(f"ReceptionModel: rng: a whole number >= 0 (the run's seed) or None "
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value <= MAX_SEED:
+        raise ScenarioError(f"ReceptionModel: rng: a whole number from 0 to {MAX_SEED:,} (the run's seed) or None "
                             f"(the scenario's seed), got {value!r}")
     return int(value)
 

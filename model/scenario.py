@@ -12,14 +12,16 @@ import datetime as dt
 import itertools
 import os
 import re
-import stat
 import typing
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
                       field_validator, model_validator)
+
+from model.inputfile import read_bytes
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
@@ -71,8 +73,9 @@ class ScenarioError(ValueError):
 
 
 class _Strict(BaseModel):
-    """Unknown fields refused, numbers finite, and true/false never taken for a number (YAML
-    reads `yes` as true, which pydantic would otherwise take as 1) nor a number for true/false."""
+    """Unknown fields refused, numbers finite, true/false never taken for a number (YAML reads
+    `yes` as true, which pydantic would otherwise take as 1) nor a number for true/false, and a
+    date never taken from a number (pydantic would read 1735689600 as seconds since 1970)."""
 
     model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False)
 
@@ -80,6 +83,9 @@ class _Strict(BaseModel):
     @classmethod
     def _no_bool_confusion(cls, v: Any, info: ValidationInfo) -> Any:
         annotation = cls.model_fields[info.field_name or ""].annotation
+        if _is_date(annotation) and v is not None and not isinstance(v, dt.date) and not (
+                isinstance(v, str) and _ISO_DATE.fullmatch(v.strip())):
+            raise ValueError(f"must be a date written YYYY-MM-DD (got {_shown(v)})")   # not seconds since 1970
         if annotation is bool:
             if not isinstance(v, bool):
                 raise ValueError(f"must be true or false (got {_shown(v)})")
@@ -596,8 +602,8 @@ class Scenario(_Strict):
     @classmethod
     def _file_safe_name(cls, v: str) -> str:
         if not _NAME.fullmatch(v):
-            raise ValueError("a name is 1 to 80 characters without / or \\ or control characters, not starting "
-                             "with a dot or a space (it becomes part of file names)")
+            raise ValueError("a name is 1 to 80 characters without / or \\, control characters or invisible marks, "
+                             "not starting with a dot or a space (it becomes part of file names)")
         return v
 
     @model_validator(mode="after")
@@ -630,7 +636,8 @@ RUNTIME_PREFIXES = ("chain.", "housing.supply_persons_per_year", "housing.defaul
                     # the yearly inflow levels: an event re-plans the expected arrivals from its day
                     "inflow.first_applications_per_year", "inflow.family_reunification_per_year")
 _RUNTIME_COPY = "noodplan: a copy with a run-time value applied"   # validation context key
-_NAME = re.compile(r"(?![. ])[^/\\\x00-\x1f\x7f]{1,80}")
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+_NAME = re.compile(r"(?![. ])[^/\\\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]{1,80}")
 
 
 _PER_KIND = ("portfolio.places", "portfolio.mean_location_places", "portfolio.contract_years",
@@ -818,17 +825,25 @@ def _applied(data: dict, path: str, action: str, value: float, where: str, check
     return out
 
 
-def check_decision(sc: Scenario, event: Event) -> None:
-    """Raise ScenarioError for a decision taken during a run (`ReceptionModel.apply`) that the
-    scenario would refuse as one of its events: the same checks, on the run's scenario as it is now
-    (with what earlier events and derogations set)."""
+def check_decision(sc: Scenario, event: Event | Mapping[str, Any]) -> Event:
+    """The decision taken during a run (`ReceptionModel.apply`: an Event, or a mapping of its fields
+    without a date), checked as the scenario would check one of its events: the same checks, on the
+    run's scenario as it is now (with what earlier events and derogations set). Raises ScenarioError."""
+    if isinstance(event, Event):
+        fields = event.model_dump()
+    elif isinstance(event, Mapping):
+        fields = dict(event)
+    else:
+        raise ScenarioError(f"decision: an Event or a mapping of its fields (action, kind, places, …), "
+                            f"not {type(event).__name__}")
     data = sc.model_dump()
-    data["events"] = [{**event.model_dump(), "date": sc.start_date}]
+    data["events"] = [{**fields, "date": sc.start_date}]
     try:
-        Scenario.model_validate(data)
+        checked = Scenario.model_validate(data).events[0]
     except ValidationError as err:
         message = _first(err).replace("events.0.", "").replace("events.0", "the event")
         raise ScenarioError("decision: " + message) from None
+    return event if isinstance(event, Event) else checked
 
 
 def get_path(obj: Any, path: str) -> Any:
@@ -857,6 +872,11 @@ def _allows_bool(annotation: Any) -> bool:
     if annotation is bool or annotation is Any or (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
         return True
     return any(_allows_bool(a) for a in typing.get_args(annotation))
+
+
+def _is_date(annotation: Any) -> bool:
+    """Whether the field holds a date (pydantic would also take a number as seconds since 1970)."""
+    return annotation is dt.date or any(a is dt.date for a in typing.get_args(annotation))
 
 
 def _has_bool(value: Any) -> bool:
@@ -944,11 +964,11 @@ _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_ti
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 
-def parse_yaml(text: str, source: str) -> Any:
-    """Scenario YAML text to plain data (one document, at most MAX_VALUES values); ScenarioError
-    names the line of a syntax error."""
+def parse_yaml(text: str, source: str, what: str = "a scenario") -> Any:
+    """Scenario YAML text (or that of another file read the same way: `what` it should be) to plain
+    data (one document, at most MAX_VALUES values); ScenarioError names the line of a syntax error."""
     if len(text) > MAX_FILE_BYTES:
-        raise ScenarioError(f"{source}: {len(text):,} characters; a scenario is at most {MAX_FILE_BYTES:,} bytes")
+        raise ScenarioError(f"{source}: {len(text):,} characters; {what} is at most {MAX_FILE_BYTES:,} bytes")
     try:
         data = yaml.load(text, Loader=_Loader)   # a SafeLoader
     except yaml.YAMLError as exc:
@@ -957,12 +977,12 @@ def parse_yaml(text: str, source: str) -> Any:
         problem = " ".join(str(getattr(exc, "problem", None) or exc).split())
         raise ScenarioError(f"{source}:{where} not valid YAML ({problem})") from None
     except RecursionError:
-        raise ScenarioError(f"{source}: nested too deeply to be a scenario") from None
-    _count_values(data, source)
+        raise ScenarioError(f"{source}: nested too deeply to be {what}") from None
+    _count_values(data, source, what)
     return data
 
 
-def _count_values(data: Any, source: str) -> None:
+def _count_values(data: Any, source: str, what: str = "a scenario") -> None:
     """Refuse more than MAX_VALUES values or nesting deeper than 32: YAML aliases can make a small
     file expand into billions of values ('a billion laughs')."""
     stack, n = [(data, 0)], 0
@@ -971,9 +991,9 @@ def _count_values(data: Any, source: str) -> None:
         n += 1
         if n > MAX_VALUES:
             raise ScenarioError(f"{source}: more than {MAX_VALUES:,} values (aliases counted each time they are used); "
-                                f"not a scenario")
+                                f"not {what}")
         if depth > 32:
-            raise ScenarioError(f"{source}: nested more than 32 levels deep; not a scenario")
+            raise ScenarioError(f"{source}: nested more than 32 levels deep; not {what}")
         if isinstance(value, dict):
             stack.extend((v, depth + 1) for v in value.values())
         elif isinstance(value, list | tuple):
@@ -997,30 +1017,13 @@ def decode(raw: bytes, source: str) -> str:
                             f"save it as UTF-8") from None
 
 
-def _read(path: Path, source: str) -> str:
-    """The text of a scenario file: a regular file (not a folder, pipe or device) of at most
-    MAX_FILE_BYTES, in UTF-8."""
-    try:
-        st = path.stat()
-    except FileNotFoundError:
+def _read(path: Path, source: str, what: str = "a scenario file") -> str:
+    """The text of a scenario file (or another file read the same way: `what` it should be): a
+    regular file (not a folder, pipe or device) of at most MAX_FILE_BYTES, in UTF-8."""
+    if not path.exists() and not path.is_symlink():
         raise ScenarioError(f"{source}: no such scenario file or built-in name "
-                            f"(built-in: {', '.join(builtin_names())})") from None
-    except OSError as exc:
-        raise ScenarioError(f"{source}: cannot be read ({exc.strerror})") from None
-    if stat.S_ISDIR(st.st_mode):
-        raise ScenarioError(f"{source}: is a folder, not a scenario file")
-    if not stat.S_ISREG(st.st_mode):
-        raise ScenarioError(f"{source}: is not a regular file (a device or a pipe); give a YAML file")
-    if st.st_size > MAX_FILE_BYTES:
-        raise ScenarioError(f"{source}: {st.st_size:,} bytes; a scenario file is at most {MAX_FILE_BYTES:,} bytes")
-    try:
-        with open(path, "rb") as f:
-            raw = f.read(MAX_FILE_BYTES + 1)
-    except OSError as exc:
-        raise ScenarioError(f"{source}: cannot be read ({exc.strerror})") from None
-    if len(raw) > MAX_FILE_BYTES:
-        raise ScenarioError(f"{source}: more than {MAX_FILE_BYTES:,} bytes; a scenario file is at most that")
-    return decode(raw, source)
+                            f"(built-in: {', '.join(builtin_names())})")
+    return decode(read_bytes(path, source, what, MAX_FILE_BYTES, ScenarioError), source)
 
 
 def _locate(name_or_path: str | Path, folder: Path) -> Path:
@@ -1098,6 +1101,9 @@ def validate_scenario(sc: Scenario, days: int | None = None) -> Scenario:
     """Check a Scenario object again (it may have been changed or copied without validation since
     it was loaded), optionally with another horizon; returns a validated copy or raises
     ScenarioError. `simulate` and `ReceptionModel` call it before building anything."""
+    if not isinstance(sc, Scenario):
+        raise ScenarioError(f"scenario: a Scenario, a built-in name or a file path, not {type(sc).__name__}"
+                            + (" (a mapping of fields: model.scenario.from_dict)" if isinstance(sc, Mapping) else ""))
     data = sc.model_dump()
     if days is not None:
         data["horizon_days"] = days
@@ -1110,6 +1116,9 @@ def with_changes(scenario: Scenario, changes: dict[str, Any], source: str = "ove
     scenario file is. Raises ScenarioError naming an unknown path or a bad value."""
     if not changes:
         return scenario
+    if not isinstance(changes, Mapping):
+        raise ScenarioError(f"{source}: the changes are a mapping of dotted paths to values, not "
+                            f"{type(changes).__name__}")
     data = scenario.model_dump()
     for path, value in changes.items():
         *parents, last = str(path).split(".")

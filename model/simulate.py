@@ -5,24 +5,26 @@ from __future__ import annotations
 import numbers
 import typing
 from collections.abc import Callable
+from pathlib import Path
 
 from model.metrics import Recorder
 from model.results import Results
 from model.rulebook import run_day
-from model.scenario import Scenario, ScenarioError, load_scenario, validate_scenario
+from model.scenario import MAX_SEED, Scenario, ScenarioError, load_scenario, validate_scenario
 from model.start import new_state
 from model.state import State
 from model.world import World, build_world, serves
 
 
-def prepare(scenario: Scenario | str, seed: int | None = None, days: int | None = None,
+def prepare(scenario: Scenario | str | Path, seed: int | None = None, days: int | None = None,
             world: World | None = None) -> State:
     """A state on day 0, with its recorder, ready to run `days` days (default: the horizon).
     Raises ScenarioError, before building anything, for a scenario, seed or horizon a run cannot use."""
-    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    sc = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
     sc = validate_scenario(sc, days)      # the object may have changed since it was loaded
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral) or seed < 0):
-        raise ScenarioError(f"seed: must be a whole number of at least 0 (got {seed!r})")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
+                             or not 0 <= seed <= MAX_SEED):
+        raise ScenarioError(f"seed: must be a whole number from 0 to {MAX_SEED:,} (got {seed!r})")
     w = world if world is not None and _same_world(world.scenario, sc) else build_world(sc)
     s = new_state(w, seed)
     s.sc.horizon_days = sc.horizon_days
@@ -49,7 +51,7 @@ def results_of(s: State) -> Results:
     return Results(s.sc, seed, recorder.to_dataset(s, days), s.people, s.locs, s.log, list(s.event_log))
 
 
-def simulate(scenario: Scenario | str, seed: int | None = None, days: int | None = None,
+def simulate(scenario: Scenario | str | Path, seed: int | None = None, days: int | None = None,
              progress: Callable[[int, int], None] | None = None, world: World | None = None) -> Results:
     """Run a scenario headless. Same scenario and seed -> identical results."""
     s = prepare(scenario, seed, days, world)

@@ -50,8 +50,11 @@ from typing import Any
 
 import numpy as np
 
+from model.inputfile import regular_file
+
 FORMAT = "noodplan-snapshot"
 FORMAT_VERSION = 2
+MAX_SNAPSHOT_BYTES = 4 << 30              # a snapshot file, packed or unpacked (eu-scale's is far smaller)
 PACKAGES = ("agents", "model")            # whose classes and functions a snapshot may name
 BIT_GENERATORS = {name: getattr(np.random, name) for name in ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")}
 _NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*$")
@@ -616,10 +619,15 @@ def save(s, path: str | Path) -> Path:
 def load(path: str | Path) -> Snapshot:
     """Read a snapshot file; refuses (one line) a file that is not a noodplan snapshot."""
     path = Path(path)
+    regular_file(path, path.name, "a snapshot file", MAX_SNAPSHOT_BYTES, SnapshotError)
     if not zipfile.is_zipfile(path):
         raise SnapshotError(f"{path.name}: not a noodplan snapshot (not a ZIP archive)")
     try:
         with zipfile.ZipFile(path) as z:
+            unpacked = sum(i.file_size for i in z.infolist())
+            if unpacked > MAX_SNAPSHOT_BYTES:       # a ZIP bomb: a small file that unpacks to gigabytes
+                raise SnapshotError(f"{path.name}: unpacks to {unpacked:,} bytes; a snapshot is at most "
+                                    f"{MAX_SNAPSHOT_BYTES:,}")
             names = set(z.namelist())
             if "header.json" not in names or "state.json" not in names:
                 raise SnapshotError(f"{path.name}: not a noodplan snapshot (no header.json and state.json)")

@@ -237,15 +237,7 @@ class Rooms:
 
     def restore(self, data: bytes | str, source: str = "saved exercise") -> tuple[Room, str]:
         """A new room continuing a saved exercise (`experiments.exercise.savefile`), paused."""
-        import json
-
-        if len(data) > savefile.MAX_BYTES:
-            raise RoomError(f"{source}: more than {savefile.MAX_BYTES:,} bytes; not a saved exercise")
-        try:
-            parsed = json.loads(data)
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise RoomError(f"{source}: not a saved noodplan exercise ({str(exc).splitlines()[0]})") from None
-        run = savefile.from_dict(parsed, source)
+        run = savefile.from_bytes(data, source)
         room, key = self._add(run, run.exercise.name)
         room.status = "finished" if run.finished else "paused"
         return room, key

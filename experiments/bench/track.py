@@ -13,6 +13,10 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from model.inputfile import read_bytes
+
+MAX_HISTORY_BYTES = 64 << 20      # a bench history (a line of ~1 kB a run)
+
 # (name in the history, path in run_bench()'s result, unit, better when lower)
 KEY_FIGURES: tuple[tuple[str, tuple[str, ...], str, bool], ...] = (
     ("baseline_cpu_s", ("baseline", "cpu_median_s"), "s", True),
@@ -73,8 +77,13 @@ def read_history(path: str | Path) -> list[dict[str, Any]]:
     p = Path(path)
     if not p.exists():
         return []
+    raw = read_bytes(p, str(p), "a bench history file", MAX_HISTORY_BYTES)
+    try:
+        lines = raw.decode("utf-8").splitlines()
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{p}: is not UTF-8 text (byte at position {e.start}); a bench history file?") from None
     out = []
-    for i, text in enumerate(p.read_text(encoding="utf-8").splitlines(), 1):
+    for i, text in enumerate(lines, 1):
         if not text.strip():
             continue
         try:

@@ -16,6 +16,10 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from experiments import outputs
+from experiments.cli import _whole
+from experiments.exercise.msel import MAX_TURNS
+
 
 def register(subparsers) -> argparse.ArgumentParser:
     """Add `exercise` to the `noodplan` subcommands; returns its parser (the UI adds `serve`)."""
@@ -29,7 +33,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     v.set_defaults(func=cmd_validate)
     p = sub.add_parser("play", help="play an exercise with nobody deciding (the model plays every role)")
     p.add_argument("file")
-    p.add_argument("--turns", type=int, help="turns to play (default: all)")
+    p.add_argument("--turns", type=_whole(1, MAX_TURNS), help="turns to play (default: all)")
     p.add_argument("--save", metavar="FILE", help="save the exercise (JSON) to restore or report on later")
     p.add_argument("--report", metavar="FILE", help="write the after-action report (HTML)")
     p.set_defaults(func=cmd_play)
@@ -69,6 +73,10 @@ def cmd_play(args: argparse.Namespace) -> int:
     turns = ex.turns if args.turns is None else args.turns
     if not 1 <= turns <= ex.turns:
         raise ScenarioError(f"exercise play: --turns: 1 to {ex.turns} (got {turns})")
+    if args.save:       # the targets before the turns are played
+        outputs.check_file(args.save, ".json", "--save")
+    if args.report:
+        outputs.check_file(args.report, ".html", "--report")
     run = ExerciseRun(ex, sc)
     for _ in range(turns):
         run.advance()
@@ -79,13 +87,14 @@ def cmd_play(args: argparse.Namespace) -> int:
     if args.save:
         print(f"saved: {savefile.save(run, Path(args.save))}")
     if args.report:
-        print(f"report: {report.write(run, Path(args.report))}")
+        print(f"report: {report.write(run, Path(args.report), option='--report')}")
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from experiments.exercise import report, savefile
 
+    outputs.check_file(args.out, ".html")
     run = savefile.load(args.saved)
     print(f"report: {report.write(run, Path(args.out))}")
     return 0

@@ -488,21 +488,21 @@ def replay(exercise: Exercise, scenario: Scenario, commands: list[dict], world: 
         op = c.get("op") if isinstance(c, dict) else None
         try:
             if op == "decide":
-                run.submit(c["role"], c["decision"])
+                run.submit(_text(c, "role"), c["decision"])
             elif op == "withdraw":
-                run.withdraw(c["role"], int(c["index"]))
+                run.withdraw(_text(c, "role"), _index(c, "index"))
             elif op == "advance":
                 run.advance()
             elif op == "inject":
-                run.fire(c["id"])
+                run.fire(_text(c, "id"))
             elif op == "adhoc":
-                run.adhoc(c["title"], c["synopsis"], c.get("effect") or [])
+                run.adhoc(_text(c, "title"), _text(c, "synopsis"), c.get("effect") or [])
             elif op == "snapshot":
-                run.snapshot(c["name"])
+                run.snapshot(_text(c, "name"))
             elif op == "rewind":
-                run.rewind(c["name"])
+                run.rewind(_text(c, "name"))
             elif op == "forked":
-                run._forked(str(c["name"]))
+                run._forked(_text(c, "name"))
             else:
                 raise ScenarioError(f"commands.{i}: unknown command {op!r}")
         except KeyError as exc:
@@ -510,6 +510,22 @@ def replay(exercise: Exercise, scenario: Scenario, commands: list[dict], world: 
         except ScenarioError as exc:
             raise ScenarioError(f"commands.{i}: {exc}") from None
     return run
+
+
+def _text(command: dict, key: str) -> str:
+    """A saved command's text field (KeyError when it is missing)."""
+    value = command[key]
+    if not isinstance(value, str):
+        raise ScenarioError(f"{key}: must be text (got {type(value).__name__})")
+    return value
+
+
+def _index(command: dict, key: str) -> int:
+    """A saved command's whole-number field (KeyError when it is missing)."""
+    value = command[key]
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ScenarioError(f"{key}: must be a whole number (got {value!r:.40})")
+    return value
 
 
 def series(run: ExerciseRun) -> dict[str, np.ndarray]:

@@ -26,6 +26,8 @@ from model.scenario import (Event, Scenario, ScenarioError, _read, _Strict, from
                             parse_yaml, validation_message)
 from model.scenario import builtin_names as scenario_names
 
+MAX_TURNS = 200                 # turns of an exercise
+
 LIBRARY = Path(__file__).parent / "library"
 Indicator = Literal["occupancy", "central_occupancy", "unsheltered", "registration_backlog",
                     "permit_holders_waiting", "plan_phase"]
@@ -96,7 +98,7 @@ class Exercise(_Strict):
         description="built-in scenario name, a file next to the exercise file, or a mapping")
     seed: Annotated[int, Field(ge=0, le=2**32 - 1)] | None = None
     turn_days: Annotated[int, Field(ge=1, le=365)] = Field(description="simulated days per turn")
-    turns: Annotated[int, Field(ge=1, le=200)]
+    turns: Annotated[int, Field(ge=1, le=MAX_TURNS)]
     roles: list[Role] = Field(min_length=1, max_length=50)
     objectives: list[Objective] = Field(default_factory=list, max_length=50)
     injects: list[Inject] = Field(default_factory=list, max_length=500)
@@ -165,13 +167,13 @@ def load_exercise(name_or_path: str | Path) -> tuple[Exercise, Scenario]:
     if not p.exists():
         raise ScenarioError(f"{name_or_path}: no such exercise file or library exercise "
                             f"(library: {', '.join(library_names())})")
-    return exercise_from_text(_read(p, source), source, p.parent)
+    return exercise_from_text(_read(p, source, "an exercise file"), source, p.parent)
 
 
 def exercise_from_text(text: str, source: str = "exercise",
                        folder: str | Path | None = None) -> tuple[Exercise, Scenario]:
     """An exercise from YAML text (an upload, a file's text); raises ScenarioError."""
-    data = parse_yaml(text.removeprefix("\ufeff"), source)
+    data = parse_yaml(text.removeprefix("\ufeff"), source, "an exercise")
     return exercise_from_dict(data, source, folder)
 
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from experiments import outputs
 from experiments.exercise.engine import ExerciseRun, series
 
 FIGURES = (("unsheltered", "persons without a bed"), ("occupancy_rate", "occupancy (persons in a bed / usable places)"),
@@ -145,13 +146,9 @@ def render(run: ExerciseRun, lessons: dict[str, str] | None = None) -> str:
                 + "".join(parts) + "</body></html>")
 
 
-def write(run: ExerciseRun, path: str | Path, lessons: dict[str, str] | None = None) -> Path:
-    """Write the report (a temporary file renamed into place)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render(run, lessons), encoding="utf-8")
-    tmp.replace(path)
-    return path
+def write(run: ExerciseRun, path: str | Path, lessons: dict[str, str] | None = None, option: str = "--out") -> Path:
+    """Write the report, a *.html (whole or not at all: `experiments.outputs.write_text`)."""
+    return outputs.write_text(path, render(run, lessons), ".html", option)
 
 
 CSS = """

@@ -17,8 +17,10 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from experiments import outputs
 from experiments.exercise.engine import ExerciseRun, replay
 from experiments.exercise.msel import exercise_from_dict
+from model.inputfile import read_bytes
 from model.scenario import ScenarioError
 from model.snapshot import code_version
 
@@ -44,12 +46,8 @@ def to_dict(run: ExerciseRun) -> dict:
 
 
 def save(run: ExerciseRun, path: str | Path) -> Path:
-    """Write the exercise file (whole or not at all: a temporary file renamed into place)."""
-    path = Path(path)
-    tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(json.dumps(to_dict(run), indent=1), encoding="utf-8")
-    tmp.replace(path)
-    return path
+    """Write the exercise file, a *.json (whole or not at all: `experiments.outputs.write_text`)."""
+    return outputs.write_text(path, json.dumps(to_dict(run), indent=1), ".json", "--save")
 
 
 def from_dict(data: dict, source: str = "exercise save") -> ExerciseRun:
@@ -57,7 +55,7 @@ def from_dict(data: dict, source: str = "exercise save") -> ExerciseRun:
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ScenarioError(f"{source}: not a saved noodplan exercise (no 'format: {FORMAT}')")
     version = data.get("format_version")
-    if not isinstance(version, int) or not 1 <= version <= FORMAT_VERSION:
+    if type(version) is not int or not 1 <= version <= FORMAT_VERSION:
         raise ScenarioError(f"{source}: format_version {version!r} is not one this noodplan reads "
                             f"(1 to {FORMAT_VERSION}; a newer noodplan wrote it?)")
     while version < FORMAT_VERSION:
@@ -76,16 +74,21 @@ def from_dict(data: dict, source: str = "exercise save") -> ExerciseRun:
     return run
 
 
-def load(path: str | Path) -> ExerciseRun:
-    path = Path(path)
-    try:
-        raw = path.read_bytes()[: MAX_BYTES + 1]
-    except OSError as exc:
-        raise ScenarioError(f"{path.name}: cannot be read ({exc.strerror})") from None
+def from_bytes(raw: bytes | str, source: str = "exercise save") -> ExerciseRun:
+    """Restore a saved exercise from the file's bytes (a file, an upload); ScenarioError names
+    what is wrong."""
     if len(raw) > MAX_BYTES:
-        raise ScenarioError(f"{path.name}: more than {MAX_BYTES:,} bytes; not a saved exercise")
+        raise ScenarioError(f"{source}: more than {MAX_BYTES:,} bytes; not a saved exercise")
     try:
-        data = json.loads(raw.decode("utf-8"))
+        data = json.loads(raw)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ScenarioError(f"{path.name}: not a saved noodplan exercise ({str(exc).splitlines()[0]})") from None
-    return from_dict(data, path.name)
+        raise ScenarioError(f"{source}: not a saved noodplan exercise ({str(exc).splitlines()[0]})") from None
+    except RecursionError:
+        raise ScenarioError(f"{source}: nested too deeply to be a saved exercise") from None
+    return from_dict(data, source)
+
+
+def load(path: str | Path) -> ExerciseRun:
+    """Restore a saved exercise file (a regular file of at most MAX_BYTES)."""
+    path = Path(path)
+    return from_bytes(read_bytes(path, path.name, "a saved exercise", MAX_BYTES, ScenarioError), path.name)

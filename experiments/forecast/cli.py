@@ -20,11 +20,21 @@ import datetime as dt
 import sys
 from pathlib import Path
 
+from experiments.cli import SEED, _whole
+
 EXIT_BAD_INPUT = 2
+MAX_MONTHS = 600                # --months: 50 years (the world of a run and its forecast fits MAX_DAYS)
+MAX_MEMBERS = 1_000             # --members
+MAX_MEMBER_MONTHS = 40_000      # --members x --months: the members' daily figures kept (~40 values a
+                                # member-day, 8 bytes each: about 400 MB), and hours of computing
 
 
 class _Bad(ValueError):
     """A bad command-line value."""
+
+
+MONTHS = _whole(1, MAX_MONTHS, " months")
+MEMBERS = _whole(1, MAX_MEMBERS, " members")
 
 
 def register(subparsers) -> None:
@@ -40,12 +50,13 @@ def register(subparsers) -> None:
     src.add_argument("--from-snapshot", metavar="FILE", help="start from a snapshot file")
     src.add_argument("--from-record", metavar="DATE", help="start from the recorded figures known on DATE (YYYY-MM-DD)")
     fc.add_argument("--at", metavar="DATE", help="with --from-run: the date inside the run to start from")
-    fc.add_argument("--seed", type=int, help="with --from-run: the run's seed (default: the scenario's)")
+    fc.add_argument("--seed", type=SEED, help="with --from-run: the run's seed (default: the scenario's)")
     fc.add_argument("--base", default="hindcast-2020", help="with --from-record: the scenario giving the chain's "
                     "parameters (default: hindcast-2020, fitted to the record before June 2020)")
-    fc.add_argument("--months", type=int, default=24, help="months ahead (default: 24)")
-    fc.add_argument("--members", type=int, default=20, help="ensemble members (default: 20)")
-    fc.add_argument("--ensemble-seed", type=int, default=1, help="seed of the ensemble (default: 1)")
+    fc.add_argument("--months", type=MONTHS, default=24, help=f"months ahead, 1 to {MAX_MONTHS} (default: 24)")
+    fc.add_argument("--members", type=MEMBERS, default=20, help=f"ensemble members, 1 to {MAX_MEMBERS:,} "
+                    f"(default: 20; members x months at most {MAX_MEMBER_MONTHS:,})")
+    fc.add_argument("--ensemble-seed", type=SEED, default=1, help="seed of the ensemble (default: 1)")
     fc.add_argument("--inflow", choices=("scenario", "persistence"), help="arrivals after the origin: the scenario's "
                     "own, or the mean of the last 12 months (default: scenario; persistence with --from-record)")
     fc.add_argument("--no-inflow-errors", action="store_true", help="no inflow uncertainty (the historical "
@@ -62,8 +73,9 @@ def rolling_options(bt) -> None:
     bt.add_argument("--rolling", action="store_true", help="rolling-origin backtest of forecasts from every "
                     "half-year 2014-2020 (docs/forecast.md); SCENARIO, if given, supplies the chain's parameters "
                     "(default: hindcast-2015 with its calibrated values undone)")
-    bt.add_argument("--members", type=int, default=20, help="--rolling: ensemble members (default: 20)")
-    bt.add_argument("--ensemble-seed", type=int, default=1, help="--rolling: seed of the ensembles (default: 1)")
+    bt.add_argument("--members", type=MEMBERS, default=20, help=f"--rolling: ensemble members, 1 to "
+                    f"{MAX_MEMBERS:,} (default: 20)")
+    bt.add_argument("--ensemble-seed", type=SEED, default=1, help="--rolling: seed of the ensembles (default: 1)")
     bt.add_argument("--params", choices=("refit", "calibrated"), default="refit",
                     help="--rolling: refit the IND capacity on the record before each origin (default), or the "
                          "2020 calibration (fitted on later figures: a reference, not a forecast)")
@@ -98,6 +110,16 @@ def _progress(desc: str, unit: str):
     return tick
 
 
+ROLLING_ONLY = ("--members", "--ensemble-seed", "--params", "--origins", "--targets", "--ind-capacity",
+                "--recorded-inflow")
+
+
+def given_flags(args: argparse.Namespace, *flags: str) -> list[str]:
+    """Those of `flags` written on the command line (`--flag` or `--flag=value`), in that order."""
+    argv = getattr(args, "argv", [])
+    return [f for f in flags if any(a == f or a.startswith(f + "=") for a in argv)]
+
+
 def _date(text: str, flag: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -117,10 +139,9 @@ def cmd_forecast(args: argparse.Namespace) -> int:
 
 
 def _check(args: argparse.Namespace) -> None:
-    if args.months < 1:
-        raise _Bad("--months: must be at least 1")
-    if args.members < 1:
-        raise _Bad("--members: must be at least 1")
+    if args.members * args.months > MAX_MEMBER_MONTHS:
+        raise _Bad(f"--members x --months: at most {MAX_MEMBER_MONTHS:,} (got {args.members:,} x {args.months:,}); "
+                   f"fewer members or a shorter horizon")
     if not 0 < args.occupancy <= 1:
         raise _Bad(f"--occupancy: must be above 0 and at most 1 (got {args.occupancy})")
 
@@ -129,7 +150,7 @@ def _forecast(args: argparse.Namespace) -> int:
     from experiments.forecast import origins
     from experiments.forecast.ensemble import run_forecast
     from experiments.forecast.inflow import errors_as_of
-    from experiments.forecast.record import RecordAsOf
+    from experiments.forecast.record import RecordAsOf, record_end
     from experiments.forecast.write import write_forecast
     from model.prognosis import FromSnapshot
     from model import data
@@ -139,9 +160,15 @@ def _forecast(args: argparse.Namespace) -> int:
     _check(args)
     out = args.out or "out/forecast"
     outputs.check_folder(out, args.force)
-    if ((args.at or args.seed is not None or args.save_snapshot) and args.from_snapshot) or (args.from_record and (
-            args.at or args.save_snapshot)):
-        raise _Bad("--at, --seed and --save-snapshot go with --from-run")
+    given = [f for f, v in (("--at", args.at), ("--seed", args.seed), ("--save-snapshot", args.save_snapshot))
+             if v is not None]
+    if given and (args.from_snapshot or args.from_record):
+        raise _Bad(f"{given[0]}: goes with --from-run only (--at, --seed and --save-snapshot say where the run starts "
+                   f"the forecast)")
+    if not args.from_record and given_flags(args, "--base"):
+        raise _Bad("--base: goes with --from-record only (a run or a snapshot brings its own scenario)")
+    if args.save_snapshot:
+        outputs.check_file(args.save_snapshot, ".snapshot", "--save-snapshot")   # before the run to the origin
     if args.from_record:
         date = _date(args.from_record, "--from-record")
         inflow = args.inflow or "persistence"
@@ -163,7 +190,7 @@ def _forecast(args: argparse.Namespace) -> int:
     errors = None
     if not args.no_inflow_errors:
         last = max(data.occupancy_record()[-1][0], origin.date) if origin.record is None else origin.date
-        errors = errors_as_of(RecordAsOf(min(last, _record_end())))
+        errors = errors_as_of(RecordAsOf(min(last, record_end())))
     f = run_forecast(origin, args.months, args.members, args.ensemble_seed, inflow, errors, args.occupancy,
                      _progress("Ensemble", "member"))
     print("\n".join(f.assumptions()))
@@ -176,14 +203,6 @@ def _forecast(args: argparse.Namespace) -> int:
         names = [p.name for p in write_forecast(f, tmp).values()]
     print("Wrote " + ", ".join(str(Path(out) / n) for n in [*names, outputs.MANIFEST]))
     return 0
-
-
-def _record_end() -> dt.date:
-    """The day after the last month of the packaged inflow record."""
-    from experiments.history import LAST_MONTH
-
-    y, m = LAST_MONTH
-    return dt.date(y + m // 12, m % 12 + 1, 1)
 
 
 def _summary(f) -> str:
@@ -203,10 +222,9 @@ def cmd_rolling(args: argparse.Namespace) -> int:
     from model.scenario import ScenarioError, load_scenario
 
     try:
-        if args.members < 1:
-            raise _Bad("--members: must be at least 1")
         if args.seeds != 8 or args.record:
-            raise _Bad("--seeds and --record go with a single scenario's backtest, not --rolling")
+            raise _Bad(f"{'--seeds' if args.seeds != 8 else '--record'}: goes with a single scenario's backtest, "
+                       f"not --rolling")
         first, last = rolling.FIRST_ORIGIN, rolling.LAST_ORIGIN
         if args.origins:
             try:
@@ -219,7 +237,7 @@ def cmd_rolling(args: argparse.Namespace) -> int:
         except ValueError as e:
             raise _Bad(f"--origins: {e}") from None
         if args.ind_capacity and args.params != "refit":
-            raise _Bad(f"--ind-capacity {args.ind_capacity} goes with --params refit")
+            raise _Bad(f"--ind-capacity: {args.ind_capacity} goes with --params refit")
         ind_capacity = args.ind_capacity or "budget"
         base = load_scenario(args.scenario or rolling.BASE)
     except (_Bad, ScenarioError) as e:

@@ -22,15 +22,16 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from pydantic import ValidationError
 
 from experiments.forecast.inflow import Persistence, assume, persistence_from_record, persistence_from_world
 from experiments.calibrate import CALIBRATION_END
-from experiments.forecast.record import RecordAsOf, add_months, last_month
+from experiments.forecast.record import RecordAsOf, add_months, last_month, record_end
 from experiments.history import RecordPoint
 from model import prognosis, snapshot
 from model.data import half_year
 from model.rulebook import run_day
-from model.scenario import Scenario, ScenarioError, load_scenario
+from model.scenario import Scenario, ScenarioError, load_scenario, validate_scenario, validation_message
 from model.simulate import prepare
 from model.state import State
 from model.world import World, build_world
@@ -91,7 +92,7 @@ def from_state_snapshot(snap: snapshot.Snapshot, months: int, description: str, 
     date = sc.start_date + dt.timedelta(days=snap.day)
     need = snap.day + horizon_days(date, months)
     if world is None or len(world.dates) < need:
-        world = build_world(sc.model_copy(update={"horizon_days": max(need, sc.horizon_days)}))
+        world = build_world(_long_enough(sc, snap.day, months))
     if history is None:
         s = snap.restore(world)
         x = s.recorder.scalars
@@ -102,6 +103,18 @@ def from_state_snapshot(snap: snapshot.Snapshot, months: int, description: str, 
     return Origin(start, date, persistence_from_world(world, snap.day), description, history)
 
 
+def _long_enough(sc: Scenario, day: int, months: int) -> Scenario:
+    """`sc` with a horizon reaching `months` months after its day `day` (validated: the calendar
+    and the sizes a run may have); raises ScenarioError."""
+    date = sc.start_date + dt.timedelta(days=day)
+    need = day + horizon_days(date, months)
+    try:
+        return validate_scenario(sc, max(need, sc.horizon_days))
+    except ScenarioError as exc:
+        raise ScenarioError(f"months: a forecast of {months} months from {date} needs a run of {need:,} days "
+                            f"from {sc.start_date}, which a scenario cannot hold ({exc})") from None
+
+
 def from_run(scenario: Scenario | str, months: int, at: dt.date | None = None, seed: int | None = None,
              progress=None) -> Origin:
     """Run `scenario` (on `seed`) to `at` (default: the end of its horizon) and start there."""
@@ -109,6 +122,7 @@ def from_run(scenario: Scenario | str, months: int, at: dt.date | None = None, s
     day = sc.horizon_days if at is None else (at - sc.start_date).days
     if not 0 <= day <= sc.horizon_days:
         raise ScenarioError(f"--at: {at} is outside {sc.name!r} ({sc.start_date} to {sc.end_date})")
+    _long_enough(sc, day, months)        # before the run to the origin
     s = prepare(sc, seed=seed, days=max(day, 1))
     for _ in range(day):
         run_day(s)
@@ -131,6 +145,9 @@ def from_record(origin: dt.date, months: int, base: Scenario | str = "hindcast-2
     """Start from the recorded figures known on `origin` (see the module text). With
     `scenario_inflow` the arrivals are the base scenario's own (e.g. a recorded series: a forecast
     conditional on the inflow that came), not the record known on the origin and persistence."""
+    if record is None and origin > record_end():
+        raise ScenarioError(f"origin: {origin} is after the packaged record, which ends "
+                            f"{record_end() - dt.timedelta(days=1)}; start from a date up to then, or from a run")
     rec = record or RecordAsOf(origin)
     base_sc = load_scenario(base) if isinstance(base, str) else base
     sc, description = record_scenario(base_sc, rec, add_months(origin, months), keep_events=keep_events,
@@ -213,7 +230,10 @@ def record_scenario(base: Scenario, rec: RecordAsOf, end: dt.date, start_point: 
         given[period] = float(carried if carried is not None else base.housing.default_target_per_half_year)
     sc.housing.targets = given
     sc.housing.target_rule = "recent_permits" if targets == "rule" else "given"
-    sc = Scenario.model_validate(sc.model_dump())
+    try:
+        sc = Scenario.model_validate(sc.model_dump())
+    except ValidationError as err:
+        raise ScenarioError(validation_message(err, f"{base.name} from the record of {rec.origin}")) from None
     description = (f"recorded figures known on {rec.origin}: {last.value:,.0f} persons in COA reception on "
                    f"{last.date}; {share_note}")
     return sc, description

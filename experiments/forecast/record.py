@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from experiments.history import RecordPoint, Total, interpolate_monthly, record_points, recorded_totals
+from experiments.history import LAST_MONTH, RecordPoint, Total, interpolate_monthly, record_points, recorded_totals
 from model import data
 
 QUANTITIES = ("population", "permit_holders")
@@ -42,6 +42,12 @@ def known_on(t: Total) -> dt.date:
         return t.end
     year_end = dt.date(t.start.year + 1, 1, 1)
     return max(t.end, year_end)
+
+
+def record_end() -> dt.date:
+    """The day after the last month of the packaged inflow record."""
+    y, m = LAST_MONTH
+    return dt.date(y + m // 12, m % 12 + 1, 1)
 
 
 @dataclass(frozen=True)

@@ -65,12 +65,16 @@ FILES = {"pairs": "rolling-pairs.csv", "skill": "rolling-skill.csv", "markdown":
 
 
 def half_year_origins(first: dt.date, last: dt.date) -> list[dt.date]:
-    """1 January and 1 July from `first` to `last` (both half-year starts)."""
+    """1 January and 1 July from `first` to `last` (both half-year starts, within FIRST_ORIGIN to
+    LAST_ORIGIN: the origins the record can refit before and score after)."""
     for d in (first, last):
         if d.day != 1 or d.month not in (1, 7):
             raise ValueError(f"{d} is not a half-year start (1 January or 1 July)")
     if last < first:
         raise ValueError(f"{last} is before {first}")
+    if first < FIRST_ORIGIN or last > LAST_ORIGIN:
+        raise ValueError(f"origins from {FIRST_ORIGIN} to {LAST_ORIGIN} only (the refit needs two years of recorded "
+                         f"inflow before an origin, and a forecast needs counts after it: the last is of 1 June 2020)")
     out, d = [], first
     while d <= last:
         out.append(d)

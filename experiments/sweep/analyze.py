@@ -21,6 +21,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import warnings
 from collections.abc import Sequence
@@ -84,6 +85,8 @@ def parse_condition(text: str) -> PrimTarget:
     if not m:
         raise ValueError(f"{text!r}: write KPI>VALUE or KPI<VALUE, e.g. peak_unsheltered>500")
     kpi, op, value = m.group(1), m.group(2), float(m.group(3))
+    if not math.isfinite(value):
+        raise ValueError(f"{text!r}: the value must be a finite number")
     return PrimTarget(kpi=kpi, above=value) if op == ">" else PrimTarget(kpi=kpi, below=value)
 
 

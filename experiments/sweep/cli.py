@@ -23,10 +23,12 @@ import sys
 from pathlib import Path
 
 from experiments import outputs
+from experiments.cli import MAX_JOBS, _whole
 
 EXIT_BAD_INPUT = 2
 EXIT_STOPPED = 1
 EXIT_INTERRUPTED = 130
+MAX_DASK_WORKERS = 10_000       # --workers of a Dask cluster; processes on this machine: MAX_JOBS
 
 
 def _bad(message: str) -> Exception:
@@ -58,14 +60,13 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise _bad("sweep: give a design file (or --schema, --list)")
     if not args.out:
         raise _bad("--out: required (the folder of the result store)")
-    for flag in ("workers", "batch_size"):
-        v = getattr(args, flag)
-        if v is not None and v < 1:
-            raise _bad(f"--{flag.replace('_', '-')}: must be at least 1")
     if args.scheduler and args.executor != "dask":
         raise _bad("--scheduler: only with --executor dask")
     if args.executor == "serial" and args.workers not in (None, 1):
         raise _bad("--workers: the serial executor has one worker")
+    if args.executor == "processes" and (args.workers or 0) > MAX_JOBS:
+        raise _bad(f"--workers: at most {MAX_JOBS} processes on this machine (got {args.workers:,}); "
+                   f"more with --executor dask")
     load_design(args.design)                      # every check before any run starts
     if args.executor == "dask":
         _need("dask", "distributed")
@@ -128,6 +129,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             extra.append(parse_condition(text))
         except ValueError as exc:
             raise _bad(f"--prim: {exc}") from None
+        if extra[-1].kpi not in store.kpis:
+            raise _bad(f"--prim: {text!r}: {extra[-1].kpi!r} is not a KPI of this store (it keeps "
+                       f"{', '.join(store.kpis)})")
     out = Path(args.out) if args.out else Path(args.store) / "analysis"
     outputs.check_folder(out, args.force)               # before anything is computed
     with outputs.folder(out, args.force, {"command": " ".join(["noodplan", *getattr(args, "argv", [])]),
@@ -154,16 +158,20 @@ def cmd_bench_sweep(args: argparse.Namespace) -> int:
 
 def register(sub: argparse._SubParsersAction) -> None:
     """Add `sweep` and `analyze` to the `noodplan` parser, and `--sweep` to its `bench`."""
+    from experiments.sweep.design import MAX_SWEEP_RUNS
+
     sw = sub.add_parser("sweep", help="run (or resume) a sweep of many runs over a design into a result store")
     sw.add_argument("design", nargs="?", help="design file (YAML) or a packaged design's name (see --list)")
     sw.add_argument("--out", help="folder of the result store (resumed when it exists); with --schema: a file")
     sw.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
                     help="where the runs go (default: processes, all cores); results do not depend on it")
-    sw.add_argument("--workers", type=int, help="worker processes (default: all cores); with --scheduler, the "
-                                                "workers to plan batches for (default: those connected at the start)")
+    sw.add_argument("--workers", type=_whole(1, MAX_DASK_WORKERS, " workers"),
+                    help=f"worker processes, 1 to {MAX_JOBS} (default: all cores); with --scheduler, the workers to "
+                         f"plan batches for, up to {MAX_DASK_WORKERS:,} (default: those connected at the start)")
     sw.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
                                         "(default: a local cluster)")
-    sw.add_argument("--batch-size", type=int, help="runs per task (default: about 16 tasks per worker, at most 50)")
+    sw.add_argument("--batch-size", type=_whole(1, MAX_SWEEP_RUNS),
+                    help="runs per task (default: about 16 tasks per worker, at most 50)")
     sw.add_argument("--schema", action="store_true", help="print the JSON Schema of design files")
     sw.add_argument("--list", action="store_true", help="list the packaged example designs")
     sw.set_defaults(func=cmd_sweep)

@@ -34,22 +34,22 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-import yaml
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
-from model.scenario import Scenario, ScenarioError, load_scenario, validation_message
+from model.inputfile import read_bytes
+from model.scenario import (MAX_DAYS, MAX_FILE_BYTES, MAX_SEED, Scenario, ScenarioError, _Strict, decode,
+                            load_scenario, parse_yaml, validation_message)
 
 DESIGN_DIR = Path(__file__).resolve().parents[1] / "designs"
 VARIANT = "scenario"            # the name of the whole-scenario-variants parameter
 RESERVED = {"run_id", "seed", "status", "error", "sample", "replicate"}
+MAX_SWEEP_RUNS = 1_000_000      # sample points x replicates: the plan's rows (~100 bytes each) and the store's
+MAX_LEVELS = 1_000              # levels of one continuous range on a grid (or of Morris' grid)
+MAX_DAILY_VALUES = 100_000_000  # runs x days x daily figures kept: the store gathers them in memory (800 MB)
 
 
 class DesignError(ScenarioError):
     """A design that cannot be run; the message is one line naming the field and the reason."""
-
-
-class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid")
 
 
 Value = bool | int | float | str
@@ -67,8 +67,9 @@ class Parameter(_Strict):
     values: list[Value] | None = Field(None, min_length=1, description="a discrete set, each equally likely")
     scenarios: list[str] | None = Field(None, min_length=1, description="whole scenario variants: built-in "
                                         "names or YAML files (relative to the design); `set` applies to each")
-    levels: Annotated[int, Field(ge=2)] | None = Field(None, description="grid: evenly spaced quantiles of a "
-                                                       "continuous range, ends included (default: sampler.levels)")
+    levels: Annotated[int, Field(ge=2, le=MAX_LEVELS)] | None = Field(
+        None, description="grid: evenly spaced quantiles of a continuous range, ends included "
+                          "(default: sampler.levels)")
 
     @model_validator(mode="after")
     def _one_distribution(self) -> Parameter:
@@ -113,6 +114,11 @@ class Parameter(_Strict):
         raise ValueError(f"{self.label}: a continuous range has no discrete set of values")
 
 
+def grid_levels(s: Sampler, p: Parameter) -> int:
+    """Levels of a continuous range on a grid: its own, else the sampler's, else 3."""
+    return p.levels or s.levels or 3
+
+
 def _kind(x: Value) -> str:
     return "bool" if isinstance(x, bool) else "number" if isinstance(x, (int, float)) else "text"
 
@@ -121,12 +127,12 @@ class Sampler(_Strict):
     method: Literal["grid", "lhs", "sobol", "saltelli", "morris"] = Field(
         description="grid: full factorial; lhs: Latin hypercube; sobol: scrambled Sobol points (scipy.stats.qmc); "
                     "saltelli: Saltelli's scheme for Sobol indices; morris: Morris trajectories (SALib)")
-    samples: Annotated[int, Field(ge=1)] | None = Field(None, description="lhs, sobol: points; saltelli: base "
-                                                        "points N (N(2d+2) runs, N(d+2) without second order); "
-                                                        "morris: trajectories (N(d+1) points); not for grid")
-    seed: Annotated[int, Field(ge=0)] = Field(0, description="seed of the sampler (not of the runs)")
-    levels: Annotated[int, Field(ge=2)] | None = Field(None, description="grid: levels of continuous ranges "
-                                                       "(default 3); morris: levels of its grid (default 4)")
+    samples: Annotated[int, Field(ge=1, le=MAX_SWEEP_RUNS)] | None = Field(
+        None, description="lhs, sobol: points; saltelli: base points N (N(2d+2) runs, N(d+2) without second order); "
+                          "morris: trajectories (N(d+1) points); not for grid")
+    seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = Field(0, description="seed of the sampler (not of the runs)")
+    levels: Annotated[int, Field(ge=2, le=MAX_LEVELS)] | None = Field(
+        None, description="grid: levels of continuous ranges (default 3); morris: levels of its grid (default 4)")
     second_order: bool = Field(False, description="saltelli: also second-order indices (more runs)")
 
     @model_validator(mode="after")
@@ -181,15 +187,19 @@ class Design(_Strict):
     description: str = ""
     scenario: str = Field("baseline", description="base scenario: built-in name or YAML file (relative to the design)")
     set: dict[str, Any] = Field(default_factory=dict, description="fixed changes to the scenario: path -> value")
-    horizon_days: Annotated[int, Field(ge=1)] | None = Field(None, description="days per run (default: the scenario's)")
+    horizon_days: Annotated[int, Field(ge=1, le=MAX_DAYS)] | None = Field(None, description="days per run "
+                                                                          "(default: the scenario's)")
     parameters: list[Parameter] = Field(min_length=1)
     sampler: Sampler
-    replicates: Annotated[int, Field(ge=1)] = Field(1, description="seeds per sample point (common random numbers)")
-    first_seed: Annotated[int, Field(ge=0)] = Field(1, description="seed of the first replicate; then +1, +2, …")
+    replicates: Annotated[int, Field(ge=1, le=MAX_SWEEP_RUNS)] = Field(
+        1, description="seeds per sample point (common random numbers)")
+    first_seed: Annotated[int, Field(ge=0, le=MAX_SEED)] = Field(
+        1, description="seed of the first replicate; then +1, +2, … (the last at most 2^32 - 1)")
     outputs: Outputs = Field(default_factory=Outputs)
     analysis: Analysis = Field(default_factory=Analysis)
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
+    _text: str = PrivateAttr(default="")          # the file's text, when loaded from one (kept in the store)
 
     @model_validator(mode="after")
     def _names(self) -> Design:
@@ -201,9 +211,30 @@ class Design(_Strict):
                 raise ValueError(f"parameters.{i}: name {name!r} is reserved ({', '.join(sorted(RESERVED))})")
         if sum(p.scenarios is not None for p in self.parameters) > 1:
             raise ValueError("parameters: one list of scenario variants at most")
+        if self.first_seed + self.replicates - 1 > MAX_SEED:
+            raise ValueError(f"first_seed: the seeds {self.first_seed}..{self.first_seed + self.replicates - 1} "
+                             f"pass {MAX_SEED:,} (seeds are 32-bit)")
+        if self.points * self.replicates > MAX_SWEEP_RUNS:
+            raise ValueError(f"sampler: {self.points:,} points x {self.replicates:,} replicates is more than "
+                             f"{MAX_SWEEP_RUNS:,} runs; fewer samples, levels or replicates")
         return self
 
+    @property
+    def points(self) -> int:
+        """Sample points the sampler makes (runs = points x replicates): a grid every combination
+        of the parameters' levels, saltelli N(2d+2) (N(d+2) without second order), morris N(d+1)."""
+        s, d = self.sampler, len(self.parameters)
+        if s.method == "grid":
+            return math.prod(grid_levels(s, p) if p.continuous else len(p.choices) for p in self.parameters)
+        n = s.samples or 0
+        return {"saltelli": n * (2 * d + 2 if s.second_order else d + 2), "morris": n * (d + 1)}.get(s.method, n)
+
     # ---- what the runs need, resolved once ----------------------------------------------------
+
+    @property
+    def source_text(self) -> str:
+        """The text of the file the design was loaded from ("" when made from a mapping)."""
+        return self._text
 
     @property
     def seeds(self) -> list[int]:
@@ -295,6 +326,16 @@ class Design(_Strict):
         for i, k in enumerate(self.outputs.daily):
             if k not in DAILY:
                 raise DesignError(f"outputs.daily.{i}: unknown daily figure {k!r} (known: {', '.join(DAILY)})")
+        if self.outputs.daily:
+            varied = [max(float(v) for v in (p.choices if not p.continuous else (p.uniform or p.triangular or ())))
+                      for p in self.parameters if p.path == "horizon_days"]       # a sampled horizon, at its longest
+            runs = self.points * self.replicates
+            days = round(max([b["horizon_days"] for b in self.bases.values()] + varied))
+            values = runs * days * len(self.outputs.daily)
+            if values > MAX_DAILY_VALUES:
+                raise DesignError(f"outputs.daily: {runs:,} runs x {days:,} days x {len(self.outputs.daily)} figures "
+                                  f"is {values:,} values; at most {MAX_DAILY_VALUES:,} (the store gathers them in "
+                                  f"memory): fewer runs, days or daily figures")
         for i, t in enumerate(self.analysis.prim):
             if t.kpi not in self.kpis:
                 raise DesignError(f"analysis.prim.{i}.kpi: {t.kpi!r} is not among the KPIs kept (outputs.kpis)")
@@ -369,18 +410,21 @@ def design_path(name_or_path: str | Path) -> Path:
 
 
 def load_design(name_or_path: str | Path) -> Design:
-    """Load and fully check a design file (or a packaged example by name); raises DesignError."""
+    """Load and fully check a design file (or a packaged example by name); raises DesignError.
+    The file is read as a scenario file is (`model.scenario`: a regular UTF-8 file of at most
+    MAX_FILE_BYTES, YAML without duplicate keys or YAML 1.1 booleans, bounded in size and depth)."""
     p = design_path(name_or_path)
-    if not p.exists():
+    if not p.exists() and not p.is_symlink():
         raise DesignError(f"{name_or_path}: no such design file or packaged design "
                           f"(packaged: {', '.join(builtin_designs())})")
+    text = decode(read_bytes(p, p.name, "a design file", MAX_FILE_BYTES, DesignError), p.name)
     try:
-        data = yaml.safe_load(p.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" line {mark.line + 1}" if mark else ""
-        raise DesignError(f"{p.name}:{where} not valid YAML ({getattr(exc, 'problem', exc)})") from None
-    return design_from_dict(data, p.name, p.parent)
+        data = parse_yaml(text, p.name, "a design")
+    except ScenarioError as exc:
+        raise DesignError(str(exc)) from None
+    d = design_from_dict(data, p.name, p.parent)
+    d._text = text
+    return d
 
 
 def design_from_dict(data: Any, source: str = "design", base_dir: str | Path | None = None) -> Design:

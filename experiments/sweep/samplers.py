@@ -19,7 +19,7 @@ import numpy as np
 from scipy import stats
 from scipy.stats import qmc
 
-from experiments.sweep.design import Design, Parameter, Sampler, Value
+from experiments.sweep.design import Design, Parameter, Sampler, Value, grid_levels
 
 
 @dataclass
@@ -57,10 +57,6 @@ def unit_points(s: Sampler, d: int, labels: list[str] | None = None) -> np.ndarr
 
 def morris_levels(s: Sampler) -> int:
     return s.levels if s.levels is not None else 4
-
-
-def grid_levels(s: Sampler, p: Parameter) -> int:
-    return p.levels or s.levels or 3
 
 
 def quantile(p: Parameter, u: np.ndarray) -> list[Value]:

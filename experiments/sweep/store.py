@@ -40,9 +40,11 @@ import pandas as pd
 from experiments import outputs
 from experiments.sweep.design import Design, Value
 from experiments.sweep.runner import Outcome, RunSpec
+from model.inputfile import read_bytes
 from model.scenario import ScenarioError
 
 FORMAT = "noodplan-sweep/1"
+MAX_MANIFEST_BYTES = 256 << 20        # a store's manifest.json (it holds the base scenarios and the sessions)
 # the packages of every result folder's manifest (experiments/outputs.py), and the sweep's own
 PACKAGES = tuple(dict.fromkeys(("noodplan", *outputs.PACKAGES, "pyarrow", "zarr", "SALib", "dask", "distributed",
                                 "ema_workbench")))
@@ -83,6 +85,22 @@ def _write_json(path: Path, obj: dict) -> None:
     os.replace(tmp, path)
 
 
+def _parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
+    """A table of the store; a file damaged or missing (a disk filled, a copy cut short, an edit)
+    raises StoreError naming it and what to do."""
+    import pyarrow
+
+    try:
+        return pd.read_parquet(path, columns=columns)
+    except (OSError, ValueError, pyarrow.ArrowException) as exc:
+        what = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+        remedy = {"parts": f"remove {path.parent} and run the same sweep command to compute its runs again",
+                  "runs.parquet": "run the same sweep command: it rebuilds runs.parquet from the parts"}.get(
+            path.parent.parent.name if path.parent.parent.name == "parts" else path.name,
+            "run the sweep into a new --out")
+        raise StoreError(f"{path}: damaged store file ({what}); {remedy}") from None
+
+
 class Store:
     """A sweep's result store at `path` (see the module docstring for the layout)."""
 
@@ -98,8 +116,22 @@ class Store:
         s = cls(path)
         if not (s.path / "manifest.json").exists():
             raise StoreError(f"{path}: not a sweep store (no manifest.json); run `noodplan sweep` first")
-        if s.manifest.get("format") != FORMAT:
-            raise StoreError(f"{path}: store format {s.manifest.get('format')!r}, this noodplan reads {FORMAT!r}")
+        where = f"{path}: manifest.json"
+        raw = read_bytes(s.path / "manifest.json", where, "a store's manifest", MAX_MANIFEST_BYTES, StoreError)
+        try:
+            m = json.loads(raw.decode("utf-8"))
+        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+            raise StoreError(f"{where}: damaged, not JSON ({str(exc).splitlines()[0]})") from None
+        if not isinstance(m, dict) or m.get("format") != FORMAT:
+            found = m.get("format") if isinstance(m, dict) else type(m).__name__
+            raise StoreError(f"{where}: store format {found!r}, this noodplan reads {FORMAT!r}")
+        missing = [k for k in ("fingerprint", "design", "bases", "kpis", "planned") if k not in m]
+        if missing:
+            raise StoreError(f"{where}: damaged (no {', '.join(missing)})")
+        try:
+            Design.model_validate(m["design"])
+        except ValueError as exc:
+            raise StoreError(f"{where}: damaged design ({' '.join(str(exc).split())[:200]})") from None
         return s
 
     @classmethod
@@ -217,25 +249,23 @@ class Store:
 
     def done_ids(self) -> set[str]:
         """Ids of the runs in the store (done or failed)."""
-        import pyarrow.parquet as pq
-
         done: set[str] = set()
         for p in self.part_dirs():
-            done.update(pq.read_table(p / "runs.parquet", columns=["run_id"]).column("run_id").to_pylist())
+            done.update(_parquet(p / "runs.parquet", ["run_id"])["run_id"].tolist())
         return done
 
     def plan(self) -> pd.DataFrame:
-        return pd.read_parquet(self.path / "plan.parquet")
+        return _parquet(self.path / "plan.parquet")
 
     def runs(self) -> pd.DataFrame:
         """One row per run in the store, in plan order: run id, seed, inputs, status, error, KPIs."""
         consolidated = self.path / "runs.parquet"
         if consolidated.exists() and self.manifest.get("consolidated", {}).get("parts") == len(self.part_dirs()):
-            return pd.read_parquet(consolidated)
+            return _parquet(consolidated)
         return self._runs_from_parts()
 
     def _runs_from_parts(self) -> pd.DataFrame:
-        frames = [pd.read_parquet(p / "runs.parquet") for p in self.part_dirs()]
+        frames = [_parquet(p / "runs.parquet") for p in self.part_dirs()]
         if not frames:
             return pd.DataFrame(columns=["run_id", "seed", "status", "error"])
         df = pd.concat(frames, ignore_index=True)

@@ -84,8 +84,8 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
     text, source = "", ""
     if not isinstance(design, Design):
         source = str(design_path(design))
-        text = Path(source).read_text(encoding="utf-8") if Path(source).exists() else ""
         design = load_design(design)
+        text = design.source_text
     table, runs = plan(design)
     model = model or NoodplanModel(design)
     kpis = list(getattr(model, "kpis", None) or design.kpis)

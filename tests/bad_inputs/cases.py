@@ -508,3 +508,296 @@ good("out", "force-replaces-results", ("run", "{d}/tiny.yaml", "--days", "3", "-
 good("out", "empty-folder", ("run", "{d}/tiny.yaml", "--days", "3", "--out", "{d}/out"), {"out": FOLDER})
 good("days", "max-days-validate", ("validate", "{d}/s.yaml"), {"s.yaml": "extends: tiny.yaml\nhorizon_days: 36500\n"})
 good("seeds", "seed-max", ("run", "{d}/tiny.yaml", "--days", "2", "--seed", str(2 ** 32 - 1)), {})
+
+
+# ==============================================================================================
+# The commands added after the first catalogue: forecast, backtest --rolling, sweep, analyze,
+# exercise, snapshots, and more of the --record CSV (the second hardening round).
+# ==============================================================================================
+
+FC = ("forecast", "--from-run", "{d}/tiny.yaml", "--members", "1", "--no-inflow-errors", "--out", "{d}/out")
+for name, extra in {
+    "months-zero": ("--months", "0"),
+    "months-negative": ("--months", "-3"),
+    "months-huge": ("--months", "10000000"),
+    "months-text": ("--months", "two"),
+    "members-zero": ("--members", "0"),
+    "members-huge": ("--members", "1000000"),
+    "ensemble-seed-negative": ("--ensemble-seed", "-1"),
+    "ensemble-seed-huge": ("--ensemble-seed", str(2 ** 64)),
+    "seed-negative": ("--seed", "-1"),
+    "seed-huge": ("--seed", str(2 ** 64)),
+    "occupancy-nan": ("--occupancy", "nan"),
+    "occupancy-inf": ("--occupancy", "inf"),
+    "occupancy-zero": ("--occupancy", "0"),
+    "occupancy-above-one": ("--occupancy", "1.5"),
+    "at-feb-30": ("--at", "2025-02-30"),
+    "at-text": ("--at", "yesterday"),
+    "at-before-run": ("--at", "2000-01-01"),
+    "at-after-run": ("--at", "2090-01-01"),
+    "inflow-unknown": ("--inflow", "guess"),
+}.items():
+    bad_argv("forecast", name, (*FC, *extra))
+_FR = ("forecast", "--months", "6", "--members", "1", "--no-inflow-errors", "--out", "{d}/out")
+for name, (argv, files) in {
+    "record-feb-30": (("--from-record", "2019-02-30"), {}),
+    "record-text": (("--from-record", "june"), {}),
+    "record-before-data": (("--from-record", "1900-01-01"), {}),
+    "record-far-future": (("--from-record", "2150-01-01"), {}, ),
+    "record-base-missing": (("--from-record", "2019-01-01", "--base", "{d}/nowhere.yaml"), {}),
+    "record-base-bad": (("--from-record", "2019-01-01", "--base", "{d}/s.yaml"),
+                        {"s.yaml": "extends: tiny.yaml\nhorizon_days: -1\n"}),
+    "record-with-at": (("--from-record", "2019-01-01", "--at", "2019-06-01"), {}),
+    "snapshot-missing": (("--from-snapshot", "{d}/nowhere.npz"), {}),
+    "snapshot-folder": (("--from-snapshot", "{d}/sub"), {"sub": FOLDER}),
+    "snapshot-empty": (("--from-snapshot", "{d}/s.snap"), {"s.snap": b""}),
+    "snapshot-garbage": (("--from-snapshot", "{d}/s.snap"), {"s.snap": bytes(range(256)) * 4}),
+    "snapshot-is-scenario": (("--from-snapshot", "{d}/tiny.yaml"), {}),
+    "snapshot-zip-not-ours": (("--from-snapshot", "{d}/s.zip"),
+                              {"s.zip": b"PK\x05\x06" + bytes(18)}),   # an empty ZIP archive
+    "snapshot-dev-zero": (("--from-snapshot", "/dev/zero"), {}),
+    "snapshot-fifo": (("--from-snapshot", "{d}/pipe"), {"pipe": FIFO}),
+    "save-snapshot-no-folder": (("--from-run", "{d}/tiny.yaml", "--save-snapshot", "{d}/missing/x.snap"), {}),
+    "save-snapshot-is-folder": (("--from-run", "{d}/tiny.yaml", "--save-snapshot", "{d}/sub"), {"sub": FOLDER}),
+    "save-snapshot-over-scenario": (("--from-run", "{d}/tiny.yaml", "--save-snapshot", "{d}/tiny.yaml"), {}),
+    "save-snapshot-unwritable": (("--from-run", "{d}/tiny.yaml", "--save-snapshot", "/proc/x.snap"), {}),
+    "out-holds-results": (("--from-run", "{d}/tiny.yaml"), OLD_RESULTS),
+    "out-unwritable": (("--from-run", "{d}/tiny.yaml", "--out", "/proc/noodplan-out"), {}),
+    "from-run-missing": (("--from-run", "{d}/nowhere.yaml"), {}),
+    "from-run-bad": (("--from-run", "{d}/s.yaml"), {"s.yaml": "extends: tiny.yaml\nchain: {screening_days: 0}\n"}),
+}.items():
+    bad_argv("forecast", name, (*_FR, *argv), files)
+
+_RB = ("backtest", "--rolling", "--members", "1", "--origins", "2016-01-01..2016-01-01", "--jobs", "1",
+       "--out", "{d}/out")
+for name, extra in {
+    "members-zero": ("--members", "0"),
+    "members-huge": ("--members", "100000000"),
+    "ensemble-seed-negative": ("--ensemble-seed", "-1"),
+    "origins-reversed": ("--origins", "2019-01-01..2015-01-01"),
+    "origins-text": ("--origins", "soon"),
+    "origins-feb-30": ("--origins", "2016-02-30..2017-01-01"),
+    "origins-before-data": ("--origins", "1900-01-01..1901-01-01"),
+    "origins-after-data": ("--origins", "2150-01-01..2151-01-01"),
+    "origins-not-half-year": ("--origins", "2016-03-05..2016-03-05"),
+    "origins-three-dots": ("--origins", "2016-01-01...2017-01-01"),
+    "jobs-zero": ("--jobs", "0"),
+    "base-missing": ("{d}/nowhere.yaml",),
+    "capacity-with-calibrated": ("--params", "calibrated", "--ind-capacity", "constant"),
+    "seeds-with-rolling": ("--seeds", "3"),
+}.items():
+    bad_argv("rolling", name, (*_RB, *extra))
+bad_argv("rolling", "out-holds-results", _RB, OLD_RESULTS)
+
+# --- sweep designs ----------------------------------------------------------------------------
+DESIGN = """\
+name: d
+scenario: tiny.yaml
+parameters:
+  - {path: housing.supply_persons_per_year, uniform: [1000, 2000]}
+sampler: {method: lhs, samples: 2, seed: 1}
+outputs: {kpis: [peak_population]}
+"""
+_SW = ("sweep", "{d}/d.yaml", "--out", "{d}/store", "--executor", "serial")
+
+
+def bad_design(name: str, body: str | bytes, argv: tuple[str, ...] = (), files: dict | None = None,
+               note: str = "") -> None:
+    """A design file d.yaml (`body`: text replacing lines of DESIGN by key, or whole bytes)."""
+    bad_argv("sweep", name, (*_SW, *argv), {"d.yaml": body, **(files or {})}, note)
+
+
+def _design(**changes: str) -> str:
+    lines = {ln.split(":")[0]: ln for ln in DESIGN.splitlines() if not ln.startswith(" ")}
+    body = DESIGN
+    for key, text in changes.items():
+        if key in lines:
+            block = lines[key] + ("\n  - {path: housing.supply_persons_per_year, uniform: [1000, 2000]}"
+                                  if key == "parameters" else "")
+            body = body.replace(block + "\n", text + "\n" if text else "")
+        else:
+            body += text + "\n"
+    return body
+
+
+bad_design("syntax-error", "name: d\nparameters: [\n")
+bad_design("empty", b"")
+bad_design("top-level-list", "- name: d\n")
+bad_design("duplicate-key", DESIGN + "replicates: 2\nreplicates: 5\n", note="the last one would win silently")
+bad_design("yes-as-bool", _design(sampler="sampler: {method: lhs, samples: 2, seed: 1, second_order: yes}"),
+           note="YAML 1.1 yes")
+bad_design("utf16", codecs.BOM_UTF16_LE + DESIGN.encode("utf-16-le"))
+bad_design("latin1", (DESIGN + "description: caf\u00e9\n").encode("latin-1"))
+bad_design("binary", bytes(range(256)) * 8)
+bad_design("alias-bomb", DESIGN + "x0: &a0 [1,1,1,1,1,1,1,1,1,1]\n" + "".join(
+    f"x{i}: &a{i} [*a{i - 1},*a{i - 1},*a{i - 1},*a{i - 1},*a{i - 1},*a{i - 1},*a{i - 1},*a{i - 1},*a{i - 1},"
+    f"*a{i - 1}]\n" for i in range(1, 9)))
+bad_design("deep-nesting", "name: d\ndescription: " + "[" * 5000 + "]" * 5000 + "\n")
+bad_design("huge-file", "name: d\n" + "# padding line\n" * 400_000)
+bad_design("unknown-field", DESIGN + "replicate: 2\n", note="misspelt replicates")
+bad_design("no-parameters", _design(parameters=""))
+bad_design("samples-zero", _design(sampler="sampler: {method: lhs, samples: 0}"))
+bad_design("samples-huge", _design(sampler="sampler: {method: lhs, samples: 1000000000}"),
+           note="a billion points: the plan alone exhausts memory")
+bad_design("replicates-huge", DESIGN + "replicates: 1000000000\n")
+bad_design("grid-levels-huge", _design(sampler="sampler: {method: grid, levels: 100000000}"))
+bad_design("grid-explodes", _design(parameters="parameters:\n" + "".join(
+    f"  - {{path: chain.{p}, uniform: [1, 5], levels: 20}}\n" for p in
+    ("screening_days", "registration_deadline_days", "dublin_transfer_days", "moves_up_per_day",
+     "registration_capacity_per_day", "decisions_per_day.regular", "decisions_per_day.accelerated",
+     "decisions_per_day.border")).rstrip("\n"), sampler="sampler: {method: grid}"),
+           note="20^8 = 25.6 billion combinations")
+bad_design("first-seed-huge", DESIGN + "first_seed: 100000000000\n", note="seeds are 32-bit")
+bad_design("sampler-seed-negative", _design(sampler="sampler: {method: lhs, samples: 2, seed: -1}"))
+bad_design("sampler-seed-huge", _design(sampler="sampler: {method: lhs, samples: 2, seed: 1.0e+40}"))
+bad_design("uniform-reversed", _design(parameters="parameters:\n  - {path: housing.supply_persons_per_year, "
+                                                  "uniform: [2000, 1000]}"))
+bad_design("uniform-nan", _design(parameters="parameters:\n  - {path: housing.supply_persons_per_year, "
+                                             "uniform: [.nan, 1000]}"))
+bad_design("uniform-inf", _design(parameters="parameters:\n  - {path: housing.supply_persons_per_year, "
+                                             "uniform: [0, .inf]}"))
+bad_design("uniform-out-of-range", _design(parameters="parameters:\n  - {path: chain.dublin_share, "
+                                                      "uniform: [0.5, 2]}"))
+bad_design("path-unknown", _design(parameters="parameters:\n  - {path: housing.suply, uniform: [1, 2]}"))
+bad_design("values-wrong-type", _design(parameters="parameters:\n  - {path: placement.policy, values: [1, 2]}"))
+bad_design("kpi-unknown", _design(outputs="outputs: {kpis: [peak_happiness]}"))
+bad_design("daily-unknown", _design(outputs="outputs: {kpis: [peak_population], daily: [mood]}"))
+bad_design("scenario-missing", _design(scenario="scenario: nowhere.yaml"))
+bad_design("scenario-bad", _design(scenario="scenario: s.yaml"), files={"s.yaml": "extends: tiny.yaml\n"
+                                                                         "horizon_days: -1\n"})
+bad_design("variants-bad", DESIGN.replace("parameters:\n", "parameters:\n  - {scenarios: [tiny.yaml, nowhere]}\n"))
+bad_design("set-unknown", DESIGN + "set: {chain.speed: 3}\n")
+bad_design("set-out-of-range", DESIGN + "set: {chain.dublin_share: 3}\n")
+bad_design("horizon-huge", DESIGN + "horizon_days: 10000000\n")
+bad_design("prim-unknown-kpi", DESIGN + "analysis: {prim: [{kpi: peak_happiness, above: 1}]}\n")
+bad_design("prim-nan", DESIGN + "analysis: {prim: [{kpi: peak_population, above: .nan}]}\n")
+bad_design("is-a-scenario", TINY)
+bad_argv("sweep", "design-missing", ("sweep", "{d}/nowhere.yaml", "--out", "{d}/store"))
+bad_argv("sweep", "design-folder", ("sweep", "{d}/sub", "--out", "{d}/store"), {"sub": FOLDER})
+bad_argv("sweep", "design-dev-zero", ("sweep", "/dev/zero", "--out", "{d}/store"))
+bad_argv("sweep", "design-fifo", ("sweep", "{d}/pipe", "--out", "{d}/store"), {"pipe": FIFO})
+bad_argv("sweep", "design-csv", ("sweep", "{d}/d.csv", "--out", "{d}/store"), {"d.csv": "a,b\n1,2\n"})
+bad_argv("sweep", "no-out", ("sweep", "{d}/d.yaml"), {"d.yaml": DESIGN})
+bad_design("workers-zero", DESIGN, ("--executor", "processes", "--workers", "0"))
+bad_design("workers-huge", DESIGN, ("--executor", "processes", "--workers", "1000000"))
+bad_design("batch-size-zero", DESIGN, ("--batch-size", "0"))
+bad_design("batch-size-huge", DESIGN, ("--batch-size", "1000000000000"))
+bad_design("out-user-files", DESIGN, files={"store/notes.txt": "mine"})
+bad_design("out-is-file", DESIGN, files={"store": "a file"})
+bad_argv("sweep", "out-unwritable", ("sweep", "{d}/d.yaml", "--out", "/proc/noodplan-store", "--executor", "serial"),
+         {"d.yaml": DESIGN})
+bad_argv("sweep", "out-other-sweep", _SW, {"d.yaml": DESIGN, "store/manifest.json":
+                                           '{"format": "noodplan-sweep-store/1", "fingerprint": "x", "design": {}}'})
+bad_argv("sweep", "schema-out-wrong-suffix", ("sweep", "--schema", "--out", "{d}/tiny.yaml"))
+
+# --- analyze ----------------------------------------------------------------------------------
+for name, (argv, files) in {
+    "store-missing": (("analyze", "{d}/nowhere"), {}),
+    "store-a-file": (("analyze", "{d}/tiny.yaml"), {}),
+    "store-empty-folder": (("analyze", "{d}/sub"), {"sub": FOLDER}),
+    "store-manifest-garbage": (("analyze", "{d}/store"), {"store/manifest.json": b"\x00\x01garbage"}),
+    "store-manifest-not-json": (("analyze", "{d}/store"), {"store/manifest.json": "not json"}),
+    "store-manifest-list": (("analyze", "{d}/store"), {"store/manifest.json": "[1, 2]"}),
+    "store-manifest-incomplete": (("analyze", "{d}/store"), {"store/manifest.json": '{"format": "x"}'}),
+    "store-run-folder": (("analyze", "{d}/out"), OLD_RESULTS),
+}.items():
+    bad_argv("analyze", name, argv, files)
+
+# --- exercises --------------------------------------------------------------------------------
+EXERCISE = """\
+name: e
+title: E
+synopsis: S
+scenario: tiny.yaml
+turn_days: 2
+turns: 3
+roles:
+  - {id: coa, type: coa}
+"""
+for name, (argv, files) in {
+    "validate-missing": (("exercise", "validate", "{d}/nowhere.yaml"), {}),
+    "validate-folder": (("exercise", "validate", "{d}/sub"), {"sub": FOLDER}),
+    "validate-dev-zero": (("exercise", "validate", "/dev/zero"), {}),
+    "validate-latin1": (("exercise", "validate", "{d}/e.yaml"), {"e.yaml": (EXERCISE + "# caf\u00e9\n")
+                                                                  .encode("latin-1")}),
+    "validate-scenario": (("exercise", "validate", "{d}/tiny.yaml"), {}),
+    "validate-duplicate-key": (("exercise", "validate", "{d}/e.yaml"), {"e.yaml": EXERCISE + "turns: 5\n"}),
+    "validate-turns-huge": (("exercise", "validate", "{d}/e.yaml"), {"e.yaml": EXERCISE.replace("turns: 3",
+                                                                                                 "turns: 100000")}),
+    "play-turns-zero": (("exercise", "play", "{d}/e.yaml", "--turns", "0"), {"e.yaml": EXERCISE}),
+    "play-turns-negative": (("exercise", "play", "{d}/e.yaml", "--turns", "-1"), {"e.yaml": EXERCISE}),
+    "play-turns-huge": (("exercise", "play", "{d}/e.yaml", "--turns", "1000000000"), {"e.yaml": EXERCISE}),
+    "play-save-no-folder": (("exercise", "play", "{d}/e.yaml", "--save", "{d}/missing/s.json"), {"e.yaml": EXERCISE}),
+    "play-save-folder": (("exercise", "play", "{d}/e.yaml", "--save", "{d}/sub"), {"e.yaml": EXERCISE, "sub": FOLDER}),
+    "play-save-over-exercise": (("exercise", "play", "{d}/e.yaml", "--save", "{d}/e.yaml"), {"e.yaml": EXERCISE}),
+    "play-report-unwritable": (("exercise", "play", "{d}/e.yaml", "--report", "/proc/r.html"), {"e.yaml": EXERCISE}),
+    "play-report-over-scenario": (("exercise", "play", "{d}/e.yaml", "--report", "{d}/tiny.yaml"),
+                                  {"e.yaml": EXERCISE}),
+    "report-missing": (("exercise", "report", "{d}/nowhere.json", "--out", "{d}/r.html"), {}),
+    "report-garbage": (("exercise", "report", "{d}/s.json", "--out", "{d}/r.html"), {"s.json": bytes(range(256))}),
+    "report-not-a-save": (("exercise", "report", "{d}/s.json", "--out", "{d}/r.html"), {"s.json": '{"a": 1}'}),
+    "report-scenario": (("exercise", "report", "{d}/tiny.yaml", "--out", "{d}/r.html"), {}),
+    "report-dev-zero": (("exercise", "report", "/dev/zero", "--out", "{d}/r.html"), {}),
+    "report-folder": (("exercise", "report", "{d}/sub", "--out", "{d}/r.html"), {"sub": FOLDER}),
+    "serve-port-huge": (("exercise", "serve", "--port", "70000"), {}),
+    "serve-host-bad": (("exercise", "serve", "--host", "no such host!", "--port", "8797"), {}),
+}.items():
+    bad_argv("exercise", name, argv, files)
+
+# --- the --record CSV of backtest -------------------------------------------------------------
+_BT = ("backtest", "{d}/tiny.yaml", "--seeds", "1", "--jobs", "1", "--record", "{d}/r.csv", "--out", "{d}/out")
+for name, (text, note) in {
+    "empty": (b"", ""),
+    "header-only": ("date,quantity,value\n", "no points: nothing to compare with"),
+    "duplicate-point": ("date,quantity,value\n2025-07-05,population,2000\n2025-07-05,population,9000\n",
+                        "two values for one day"),
+    "outside-run": ("date,quantity,value\n2010-01-01,population,2000\n",
+                    "a point the run never reaches: silently left out"),
+    "unknown-quantity": ("date,quantity,value\n2025-07-05,beds,2000\n", ""),
+    "extra-cell": ("date,quantity,value\n2025-07-05,population,2000,x,y\n", "more cells than columns"),
+    "missing-cell": ("date,quantity,value\n2025-07-05,population\n", ""),
+    "value-inf": ("date,quantity,value\n2025-07-05,population,inf\n", ""),
+    "value-thousands": ("date,quantity,value\n2025-07-05,population,\"2,000\"\n", ""),
+    "utf16": (codecs.BOM_UTF16_LE + "date,quantity,value\n2025-07-05,population,2000\n".encode("utf-16-le"), ""),
+    "binary": (bytes(range(256)) * 4, ""),
+    "semicolons": ("date;quantity;value\n2025-07-05;population;2000\n", "a Dutch Excel CSV"),
+    "datetime": ("date,quantity,value\n2025-07-05T10:00,population,2000\n", ""),
+}.items():
+    bad_argv("record", name, _BT, {"r.csv": text}, note)
+bad_argv("record", "dev-zero", (*_BT[:-4], "--record", "/dev/zero", "--out", "{d}/out"))
+bad_argv("record", "fifo", (*_BT[:-4], "--record", "{d}/pipe", "--out", "{d}/out"), {"pipe": FIFO})
+
+good("record", "bom", _BT, {"r.csv": codecs.BOM_UTF8 + b"date,quantity,value\n2025-07-05,population,2000\n"})
+good("record", "unsorted-with-source", _BT, {"r.csv": "date,quantity,value,source\n2025-07-10,population,2100,a\n"
+                                                        "2025-07-05,population,2000,b\n"})
+
+# options of one mode given to another: silently ignored before
+bad_argv("rolling", "members-without-rolling", ("backtest", "{d}/tiny.yaml", "--members", "3", "--out", "{d}/out"))
+bad_argv("rolling", "origins-without-rolling", ("backtest", "{d}/tiny.yaml", "--origins=2016-01-01..2017-01-01",
+                                                "--out", "{d}/out"))
+bad_argv("forecast", "base-with-from-run", (*FC, "--base", "baseline"))
+_BENCH = ("bench", "--quick", "--no-eu", "--no-reference", "--no-memory", "--repeats", "1")
+bad_argv("counts", "bench-history-a-scenario", (*_BENCH, "--history", "{d}/tiny.yaml"),
+         note="appended a JSON line to a scenario file, after the benchmark ran")
+bad_argv("counts", "bench-history-latin1", (*_BENCH, "--history", "{d}/h.jsonl"), {"h.jsonl": b'{"a": "caf\xe9"}\n'})
+bad_argv("counts", "bench-history-fifo", (*_BENCH, "--history", "{d}/h.jsonl"), {"h.jsonl": FIFO})
+
+# numbers taken for dates (seconds since 1970) and invisible marks in names (second round)
+bad("dates", "start-as-seconds", "start_date: 1735689600\n", "accepted as 2025-01-01, from seconds since 1970")
+bad("dates", "event-date-as-number", "events: [{date: 20250705, action: close, kind: emergency, places: 1}]\n",
+    "a misleading 'should have zero time' before")
+bad("dates", "shock-start-as-seconds",
+    "inflow:\n  shocks: [{start: 1751760000, end: 2025-07-15, extra_persons_per_day: 10}]\n")
+bad("ranges", "name-bidi-override", 'name: "report\\u202efdp.csv"\n', "a right-to-left override in file names")
+bad_design("daily-too-many", DESIGN.replace("sampler: {method: lhs, samples: 2, seed: 1}",
+                                            "sampler: {method: lhs, samples: 200000, seed: 1}")
+           .replace("outputs: {kpis: [peak_population]}", "outputs: {kpis: [peak_population], daily: [population]}")
+           + "horizon_days: 36500\n", note="7.3 billion daily values gathered in memory when the store is consolidated")
+bad_design("set-key-number", DESIGN + "set: {5: 3}\n")
+bad_argv("forecast", "past-the-calendar", (*FC[:2], "{d}/late.yaml", *FC[3:], "--months", "600"),
+         {"late.yaml": "extends: tiny.yaml\nstart_date: 2199-01-01\nhorizon_days: 300\n"})
+bad_design("daily-too-many-horizon-varied", DESIGN.replace(
+    "  - {path: housing.supply_persons_per_year, uniform: [1000, 2000]}",
+    "  - {path: horizon_days, values: [10, 36500]}").replace("samples: 2,", "samples: 10000,")
+    .replace("outputs: {kpis: [peak_population]}", "outputs: {kpis: [peak_population], daily: [population]}"),
+    note="the horizon itself sampled: 10,000 runs of up to 36,500 days")

@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import pytest
 
-from model.scenario import ScenarioError, from_yaml_text, load_scenario
-from tests.bad_inputs.cases import BAD, GOOD, Case
+from model.mesa_model import ReceptionModel
+from model.scenario import ScenarioError, from_yaml_text, load_scenario, with_changes
+from model.simulate import simulate
+from tests.bad_inputs.cases import BAD, GOOD, TINY, Case
 from tests.bad_inputs.measure import argv_of, materialise, snapshot
 from viz import cli
 
@@ -73,3 +75,73 @@ def test_inputs_close_to_bad_ones_are_still_accepted(case: Case, tmp_path, monke
 def test_the_catalogue_is_large_and_varied():
     distinct = {(c.category, c.id.split("/")[1]) for c in BAD}
     assert len(distinct) >= 150 and len({c.category for c in BAD}) >= 15
+
+
+# --- the Python API: simulate, ReceptionModel, decisions, uploads and the other loaders -----------
+
+def _tiny():
+    return from_yaml_text(TINY, "tiny.yaml")
+
+
+def _model():
+    from model.mesa_model import ReceptionModel
+
+    return ReceptionModel(_tiny(), days=3)
+
+
+def _saved_exercise(text: bytes):
+    from experiments.exercise import savefile
+
+    return savefile.from_bytes(text, "upload.json")
+
+
+API_CASES = {
+    "simulate/scenario-mapping": lambda: simulate({"extends": "baseline"}),
+    "simulate/scenario-none": lambda: simulate(None),
+    "simulate/seed-2**40": lambda: simulate(_tiny(), seed=2 ** 40),
+    "simulate/seed-text": lambda: simulate(_tiny(), seed="1"),
+    "simulate/days-huge": lambda: simulate(_tiny(), days=10 ** 7),
+    "simulate/days-nan": lambda: simulate(_tiny(), days=float("nan")),
+    "model/scenario-number": lambda: ReceptionModel(5),
+    "model/rng-2**40": lambda: ReceptionModel(_tiny(), rng=2 ** 40),
+    "model/overrides-list": lambda: ReceptionModel(_tiny(), overrides=["chain.dublin_share", 2]),
+    "model/override-unknown": lambda: ReceptionModel(_tiny(), **{"chain.speed": 3}),
+    "model/override-nan": lambda: ReceptionModel(_tiny(), **{"housing.supply_persons_per_year": float("nan")}),
+    "decision/text": lambda: _model().apply("close 10 places"),
+    "decision/mapping-bad": lambda: _model().apply({"action": "close", "kind": "hotel", "places": 10}),
+    "decision/mapping-nan": lambda: _model().apply({"action": "set", "parameter": "chain.dublin_share",
+                                                    "value": float("nan")}),
+    "with-changes/list": lambda: with_changes(_tiny(), [("chain.dublin_share", 2)]),   # type: ignore[arg-type]
+    "exercise-upload/garbage": lambda: _saved_exercise(bytes(range(256))),
+    "exercise-upload/list": lambda: _saved_exercise(b"[1, 2]"),
+    "exercise-upload/deep": lambda: _saved_exercise(b"[" * 100_000 + b"]" * 100_000),
+    "exercise-upload/version-true": lambda: _saved_exercise(b'{"format": "noodplan-exercise", "format_version": true}'),
+}
+
+
+@pytest.mark.parametrize("name", list(API_CASES))
+def test_the_api_refuses_in_one_line(name, monkeypatch):
+    def forbid(*_a, **_k):
+        raise Computed("computed something before refusing the input")
+
+    if name.startswith("decision/"):
+        model = _model()                  # built before building is forbidden
+        monkeypatch.setattr("tests.bad_inputs.test_bad_inputs._model", lambda: model)
+    monkeypatch.setattr("model.simulate.build_world", forbid)
+    with pytest.raises(ScenarioError) as e:
+        API_CASES[name]()
+    assert "\n" not in str(e.value) and ":" in str(e.value), str(e.value)
+
+
+def test_a_decision_as_a_mapping_acts_as_the_event_would():
+    # 10 emergency places closed by a mapping, as by the Event of the same fields
+    from model.scenario import Event
+
+    a, b = _model(), _model()
+    fields = {"action": "close", "kind": "emergency", "places": 10}
+    a.apply(fields)
+    b.apply(Event(date=b.date, **fields))
+    a.step()
+    b.step()
+    assert a.state.event_log[-1]["what"] == b.state.event_log[-1]["what"]
+    assert a.datacollector.get_model_vars_dataframe().equals(b.datacollector.get_model_vars_dataframe())

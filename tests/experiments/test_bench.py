@@ -298,19 +298,20 @@ def test_a_history_file_that_is_not_json_lines_is_named_in_one_line(tmp_path):
         read_history(bad)
 
 
-def test_bench_cli_keeps_the_figures_when_the_history_file_is_bad(tmp_path, monkeypatch, capsys):
+def test_bench_cli_refuses_a_bad_history_file_before_the_benchmark(tmp_path, monkeypatch, capsys):
     import experiments.bench as bench
     from experiments.cli import main
 
-    monkeypatch.setattr(bench, "run_bench", lambda **kw: _result(1.0, 90.0))
+    ran = []
+    monkeypatch.setattr(bench, "run_bench", lambda **kw: ran.append(1) or _result(1.0, 90.0))
     monkeypatch.setattr(bench, "format_table", lambda r: "TABLE")
     bad = tmp_path / "history.txt"
     bad.write_text("not json\n")
     out = tmp_path / "bench.json"
     assert main(["bench", "--json", str(out), "--history", str(bad)]) == 2
     printed = capsys.readouterr()
-    assert out.exists() and "TABLE" in printed.out
-    assert printed.err.strip().splitlines()[-1].startswith("noodplan: --history: ")
+    assert not ran and not out.exists() and printed.out == ""       # refused before the benchmark's minutes
+    assert printed.err.strip().startswith("noodplan: --history: ") and printed.err.count("\n") == 1
     assert "line 1 is not JSON" in printed.err
     good = tmp_path / "history.jsonl"
     assert main(["bench", "--history", str(good)]) == 0

@@ -153,6 +153,51 @@ def test_ctrl_c_from_outside_mid_run(folder):
     assert snapshot(folder) == before
 
 
+def test_a_ctrl_c_a_library_swallowed_still_stops_the_command(folder):
+    before = _old_results(folder)
+    # Python reports a KeyboardInterrupt raised in a weakref callback or __del__ as "ignored" and
+    # goes on; here a stand-in swallows it while the results are written: before, the run went on
+    # to put them in place and exit 0
+    proc = _child(folder, """
+        import os, signal
+        from model import results
+        save = results.Results.save
+        def swallowing(self, out):
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+            except KeyboardInterrupt:
+                pass
+            return save(self, out)
+        results.Results.save = swallowing
+    """)
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and err.count("\n") == 1 and err.startswith("noodplan: interrupted"), err
+    assert snapshot(folder) == before
+
+
+def test_a_ctrl_c_while_the_command_starts_is_answered_in_one_line(folder):
+    before = _old_results(folder)
+    # the console command (viz.entry) holds a Ctrl+C during its imports; it arrives here right after
+    # the hold begins, and the command must stop before computing, without a traceback from an import
+    code = textwrap.dedent("""
+        import os, signal, sys
+        from experiments import outputs
+        hold = outputs.hold_interrupts
+        def hold_then_ctrl_c(noted=()):
+            hold(noted)
+            os.kill(os.getpid(), signal.SIGINT)
+        outputs.hold_interrupts = hold_then_ctrl_c
+        from viz import entry
+        sys.argv[1:] = ["run", "tiny.yaml", "--days", "6", "--out", "out", "--force"]
+        sys.exit(entry.main())
+    """)
+    proc = subprocess.run([sys.executable, "-c", code], cwd=folder, capture_output=True, text=True, timeout=120,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert proc.returncode == 130 and proc.stderr.startswith("noodplan: interrupted"), proc.stderr
+    assert proc.stderr.count("\n") == 1 and "Scenario" not in proc.stdout
+    assert snapshot(folder) == before
+
+
 def test_a_closed_pipe_ends_quietly(folder):
     proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", "run", "tiny.yaml", "--days", "2"], cwd=folder,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -118,3 +118,11 @@ def test_noodplan_analyze_on_a_real_sweep(tmp_path, capsys):
     assert main(["analyze", str(tmp_path / "s"), "--prim", "peak>>3"]) == 2
     assert capsys.readouterr().err.strip() == ("noodplan: --prim: 'peak>>3': write KPI>VALUE or KPI<VALUE, "
                                                "e.g. peak_unsheltered>500")
+    # a KPI the store does not keep was analysed as "no box" and exit 0; a value beyond a float's
+    # range printed pydantic's validation dump
+    assert main(["analyze", str(tmp_path / "s"), "--force", "--prim", "peak_happiness>3"]) == 2
+    assert capsys.readouterr().err.startswith("noodplan: --prim: 'peak_happiness>3': 'peak_happiness' is not a KPI "
+                                              "of this store (it keeps ")
+    assert main(["analyze", str(tmp_path / "s"), "--force", "--prim", "peak_unsheltered>1e400"]) == 2
+    assert capsys.readouterr().err.strip() == ("noodplan: --prim: 'peak_unsheltered>1e400': the value must be a "
+                                               "finite number")

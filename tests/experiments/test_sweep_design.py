@@ -89,7 +89,7 @@ def test_the_command_stops_a_bad_design_before_any_run(tmp_path, capsys):
     assert main(["sweep", str(path)]) == 2
     assert "--out: required" in capsys.readouterr().err
     assert main(["sweep", str(write_design(tmp_path)), "--out", str(tmp_path / "s"), "--batch-size", "0"]) == 2
-    assert capsys.readouterr().err.strip() == "noodplan: --batch-size: must be at least 1"
+    assert capsys.readouterr().err.strip().startswith("noodplan: sweep: argument --batch-size: must be 1 to")
     assert main(["sweep", str(path), "--out", str(tmp_path / "s"), "--scheduler", "tcp://x:1"]) == 2
     assert "--scheduler: only with --executor dask" in capsys.readouterr().err
 

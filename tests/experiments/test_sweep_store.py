@@ -5,6 +5,7 @@ missing, failed runs recorded while the sweep goes on."""
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -241,3 +242,19 @@ def test_a_store_belongs_to_one_sweep(reference, tmp_path, capsys):
     recorded = Store.open(serial).design()                  # as recorded: no scenario file needed
     assert recorded.base_hash == d.base_hash and recorded.fingerprint() == d.fingerprint()
     assert run_sweep(renamed, serial, executor="serial").computed == 0
+
+
+def test_a_damaged_store_file_is_named_with_what_to_do(reference, tmp_path, capsys):
+    # a store file cut short or overwritten (a full disk, an edit) ended analyze and sweep in a
+    # pyarrow traceback
+    from viz.cli import main
+
+    _design, reference = reference
+    for name, remedy in (("runs.parquet", "run the same sweep command: it rebuilds runs.parquet"),
+                         ("plan.parquet", "run the sweep into a new --out")):
+        store = tmp_path / name
+        shutil.copytree(reference, store)
+        (store / name).write_text("garbage")
+        assert main(["analyze", str(store), "--no-plots"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"{name}: damaged store file (" in err and remedy in err, err

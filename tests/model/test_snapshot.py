@@ -4,6 +4,7 @@ format is versioned and migrated; unknown types and foreign files are refused wi
 from __future__ import annotations
 
 import json
+import os
 import pickle
 import threading
 import zipfile
@@ -183,6 +184,26 @@ def test_a_zip_that_is_not_a_snapshot_or_from_a_newer_noodplan_is_refused(tmp_pa
         z.writestr("state.json", "{}")
     with pytest.raises(SnapshotError, match="format version 99; this noodplan reads versions 1 to 2"):
         snapshot.load(newer)
+
+
+def test_devices_pipes_folders_and_zip_bombs_are_refused_before_reading(tmp_path, monkeypatch):
+    # /dev/zero was read until memory ran out (zipfile looks for the end of the archive), a named
+    # pipe waited for a writer forever; a small archive may unpack to gigabytes
+    for path, why in (("/dev/zero", "not a regular file"), (tmp_path, "is a folder")):
+        with pytest.raises(SnapshotError, match=why):
+            snapshot.load(path)
+    os.mkfifo(tmp_path / "pipe.snapshot")
+    with pytest.raises(SnapshotError, match="not a regular file"):
+        snapshot.load(tmp_path / "pipe.snapshot")
+    bomb = tmp_path / "bomb.snapshot"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("header.json", json.dumps({"format": "noodplan-snapshot", "format_version": 2}))
+        z.writestr("state.json", "{}")
+        z.writestr("arrays/0.npy", bytes(100_000))        # 100 kB of zeros packs into ~100 bytes
+    assert bomb.stat().st_size < 2_000
+    monkeypatch.setattr(snapshot, "MAX_SNAPSHOT_BYTES", 50_000)    # stands in for 4 GiB
+    with pytest.raises(SnapshotError, match=r"bomb\.snapshot: unpacks to 100,\d{3} bytes; a snapshot is at most 50,0"):
+        snapshot.load(bomb)
 
 
 def _crafted(tmp_path, tree: dict, arrays=()) -> snapshot.Snapshot:

@@ -76,7 +76,7 @@ def test_a_saved_exercise_continues_in_a_new_room():
     b, kb = rooms.restore(a.save_json(ka).encode())
     assert b.code != a.code and b.status == "paused" and kb != ka
     assert b.run.fingerprint() == a.run.fingerprint() and b.run.log == a.run.log and b.run.lessons == {"beds": "sooner"}
-    with pytest.raises(RoomError, match=r"x\.json: not a saved noodplan exercise"):
+    with pytest.raises(ScenarioError, match=r"x\.json: not a saved noodplan exercise"):
         rooms.restore(b"{", "x.json")
 
 

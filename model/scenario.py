@@ -1039,9 +1039,10 @@ def _load_file(path: Path, source: str, chain: tuple[Path, ...]) -> dict:
     return _resolve(data, source, path.parent, (*chain, path.resolve()))
 
 
-def _resolve(data: Any, source: str, folder: Path, chain: tuple[Path, ...] = ()) -> dict:
+def _resolve(data: Any, source: str, folder: Path | None, chain: tuple[Path, ...] = ()) -> dict:
     """The scenario mapping with its `extends` chain merged in (parents' paths relative to the
-    folder of the file that names them)."""
+    folder of the file that names them; `folder` None: only built-in parents, for text that comes
+    from a browser and must not name files on the server)."""
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: " + ("is empty; a scenario is a mapping of fields" if data is None else
                                              f"a scenario must be a mapping of fields (got {type(data).__name__})"))
@@ -1052,6 +1053,10 @@ def _resolve(data: Any, source: str, folder: Path, chain: tuple[Path, ...] = ())
     if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError(f"{source}: extends: must be a built-in scenario name or a file path "
                             f"(got {_shown(parent)})")
+    if folder is None and parent not in builtin_names():
+        raise ScenarioError(f"{source}: extends: {_shown(parent)} is not a built-in scenario; here a scenario may "
+                            f"extend only these: {', '.join(builtin_names())}")
+    folder = folder or SCENARIO_DIR
     if len(chain) >= MAX_EXTENDS:
         raise ScenarioError(f"{source}: extends: a chain of more than {MAX_EXTENDS} files")
     path = _locate(parent, folder)
@@ -1071,11 +1076,14 @@ def _validated(data: dict, source: str) -> Scenario:
         raise ScenarioError(validation_message(err, source)) from None
 
 
-def from_dict(data: dict, source: str = "scenario", folder: str | Path | None = None) -> Scenario:
+def from_dict(data: dict, source: str = "scenario", folder: str | Path | None = None,
+              builtin_parents: bool = False) -> Scenario:
     """Validate a scenario mapping, which may use `extends` (a file path is taken relative to
-    `folder`, default the working folder); raises ScenarioError."""
+    `folder`, default the working folder; with `builtin_parents` only a built-in name: for what a
+    browser sends, which must not read the server's files); raises ScenarioError."""
     _count_values(data, source)
-    return _validated(_resolve(data, source, Path(folder or os.getcwd())), source)
+    where = None if builtin_parents else Path(folder or os.getcwd())
+    return _validated(_resolve(data, source, where), source)
 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
@@ -1085,13 +1093,15 @@ def load_scenario(name_or_path: str | Path) -> Scenario:
     return _validated(_load_file(path, source, ()), source)
 
 
-def from_yaml_text(text: str | bytes, source: str = "upload", folder: str | Path | None = None) -> Scenario:
-    """Validate scenario YAML given as text or bytes (uploads); raises ScenarioError."""
+def from_yaml_text(text: str | bytes, source: str = "upload", folder: str | Path | None = None,
+                   builtin_parents: bool = False) -> Scenario:
+    """Validate scenario YAML given as text or bytes (uploads; `builtin_parents` as for
+    `from_dict`); raises ScenarioError."""
     if isinstance(text, bytes):
         if len(text) > MAX_FILE_BYTES:
             raise ScenarioError(f"{source}: {len(text):,} bytes; a scenario is at most {MAX_FILE_BYTES:,} bytes")
         text = decode(text, source)
-    return from_dict(parse_yaml(text.removeprefix("\ufeff"), source), source, folder)
+    return from_dict(parse_yaml(text.removeprefix("\ufeff"), source), source, folder, builtin_parents)
 
 
 

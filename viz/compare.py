@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.results import Results
-from model.scenario import Scenario, ScenarioError, from_dict, load_scenario, parse_yaml
+from model.scenario import Scenario, ScenarioError, builtin_names, from_dict, load_scenario, parse_yaml
 from model.simulate import simulate
 from viz.session import world_for
 
@@ -70,6 +70,8 @@ def variant(base: Scenario, changes_yaml: str, scenarios: dict[str, Scenario] | 
         name = changes.pop("extends")
         if scenarios and name in scenarios:
             base = scenarios[name]
+        elif name not in builtin_names():           # text from a browser: never a file on the server
+            raise ScenarioError(f"{SOURCE}: extends: {name!r} is neither a built-in scenario nor a saved one")
         else:
             try:
                 base = load_scenario(str(name))

@@ -43,7 +43,8 @@ def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, 
                 set_upload_error("")
                 replay(rec)
                 return
-            new = from_yaml_text(info["data"], source=info["name"])   # bytes: size and UTF-8 checked there
+            # bytes: size and UTF-8 checked there; a parent only among the built-ins (never a server file)
+            new = from_yaml_text(info["data"], source=info["name"], builtin_parents=True)
         except ScenarioError as exc:
             set_upload_error(str(exc))
             return

@@ -180,7 +180,7 @@ class RunRecord:
             raise ScenarioError(f"{source}: not a noodplan run file (JSON: {exc.msg}, line {exc.lineno})") from None
         if not isinstance(data, dict) or data.get("noodplan_run") != 1:
             raise ScenarioError(f"{source}: not a noodplan run file (no 'noodplan_run: 1')")
-        sc = from_dict(data.get("scenario") or {}, source)
+        sc = from_dict(data.get("scenario") or {}, source, builtin_parents=True)   # from a browser
         try:
             decisions = [Decision.from_dict(d) for d in data.get("decisions", [])]
             day = int(data.get("day", 0))

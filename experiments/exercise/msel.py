@@ -177,10 +177,11 @@ def exercise_from_text(text: str, source: str = "exercise",
     return exercise_from_dict(data, source, folder)
 
 
-def exercise_from_dict(data, source: str = "exercise",
-                       folder: str | Path | None = None) -> tuple[Exercise, Scenario]:
+def exercise_from_dict(data, source: str = "exercise", folder: str | Path | None = None,
+                       builtin_parents: bool = False) -> tuple[Exercise, Scenario]:
     """An exercise from a mapping, with its scenario (a `scenario` file path is taken relative to
-    `folder`); raises ScenarioError."""
+    `folder`; with `builtin_parents` only a built-in name or a mapping extending one: for a file
+    that came through a browser, which must not read the server's files); raises ScenarioError."""
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: an exercise is a mapping of fields (name, scenario, roles, turns, …)")
     try:
@@ -190,7 +191,10 @@ def exercise_from_dict(data, source: str = "exercise",
     folder = Path(folder or os.getcwd())
     try:
         if isinstance(ex.scenario, dict):
-            sc = from_dict(ex.scenario, f"{source}: scenario", folder)
+            sc = from_dict(ex.scenario, f"{source}: scenario", folder, builtin_parents)
+        elif builtin_parents and ex.scenario not in scenario_names():
+            raise ScenarioError(f"{ex.scenario!r} is not a built-in scenario (a saved exercise holds its scenario "
+                                "whole)")
         elif (folder / ex.scenario).is_file() and ex.scenario not in scenario_names():
             sc = load_scenario(folder / ex.scenario)
         else:

@@ -61,7 +61,7 @@ def from_dict(data: dict, source: str = "exercise save") -> ExerciseRun:
     while version < FORMAT_VERSION:
         data = MIGRATIONS[version](data)
         version = data["format_version"]
-    ex, sc = exercise_from_dict(data.get("exercise"), f"{source}: exercise")
+    ex, sc = exercise_from_dict(data.get("exercise"), f"{source}: exercise", builtin_parents=True)
     commands = data.get("commands")
     if not isinstance(commands, list):
         raise ScenarioError(f"{source}: commands: must be a list")

@@ -6,8 +6,8 @@ import sys
 import pytest
 import yaml
 
-from model.scenario import (SCENARIO_DIR, ScenarioError, builtin_names, from_dict, json_schema, load_scenario,
-                            validate_scenario)
+from model.scenario import (SCENARIO_DIR, ScenarioError, builtin_names, from_dict, from_yaml_text, json_schema,
+                            load_scenario, validate_scenario)
 
 
 def _base():
@@ -71,6 +71,19 @@ def test_extends_merges_nested_fields(tmp_path):
     sc = load_scenario(f)
     assert sc.name == "mine" and sc.chain.screening_days == 3
     assert sc.chain.registration_capacity_per_day == load_scenario("baseline").chain.registration_capacity_per_day
+
+
+def test_text_from_a_browser_extends_only_a_builtin_scenario(tmp_path, monkeypatch):
+    f = tmp_path / "secret.yaml"
+    f.write_text("extends: baseline\nname: secret\n")
+    monkeypatch.chdir(tmp_path)
+    assert from_yaml_text(b"extends: secret.yaml\n").name == "secret"          # a file: as a CLI user may
+    for parent in ("secret.yaml", str(f), "/etc/passwd", "../secret.yaml"):
+        with pytest.raises(ScenarioError, match=r"^upload: extends: .* is not a built-in scenario; here a scenario "
+                                                r"may extend only these: baseline, "):
+            from_yaml_text(f"extends: {parent}\n".encode(), builtin_parents=True)
+    sc = from_yaml_text(b"extends: flex-only\nname: mine\n", builtin_parents=True)
+    assert sc.name == "mine" and sc.portfolio == load_scenario("flex-only").portfolio
 
 
 def test_bad_yaml_and_missing_file(tmp_path):

@@ -263,6 +263,12 @@ def test_compare_extends_another_scenario_and_two_builtins():
     assert b2.housing.supply_persons_per_year == 1234 and b2.portfolio == flex.portfolio
     with pytest.raises(ScenarioError, match="variant B: extends"):
         compare.variant(base, "extends: no-such-thing")
+    # text from the browser never names a file on the server
+    with pytest.raises(ScenarioError, match="variant B: extends: '/etc/passwd' is neither a built-in scenario"):
+        compare.variant(base, "extends: /etc/passwd")
+    from viz.session import RunRecord
+    with pytest.raises(ScenarioError, match=r"run\.json: extends: '/etc/passwd' is not a built-in scenario"):
+        RunRecord.from_json('{"noodplan_run": 1, "scenario": {"extends": "/etc/passwd"}}', "run.json")
     res = compare.compare(base, flex, [1, 2], days=20, label_a="baseline", label_b="flex-only")
     rows = {r["figure"]: r for r in res.table()}
     assert rows["Arrivals (persons)"]["A"] == rows["Arrivals (persons)"]["B"]   # same arrivals on the same seeds

@@ -78,6 +78,13 @@ def test_a_saved_exercise_continues_in_a_new_room():
     assert b.run.fingerprint() == a.run.fingerprint() and b.run.log == a.run.log and b.run.lessons == {"beds": "sooner"}
     with pytest.raises(ScenarioError, match=r"x\.json: not a saved noodplan exercise"):
         rooms.restore(b"{", "x.json")
+    # an uploaded save never makes the server read its own files
+    import json
+    saved = json.loads(a.save_json(ka))
+    for scenario in ("/etc/passwd", {"extends": "/etc/passwd"}):
+        saved["exercise"]["scenario"] = scenario
+        with pytest.raises(ScenarioError, match=r"x\.json: exercise: scenario: .*(not a built-in scenario)"):
+            rooms.restore(json.dumps(saved).encode(), "x.json")
 
 
 class FakeClock:

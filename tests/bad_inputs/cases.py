@@ -801,3 +801,15 @@ bad_design("daily-too-many-horizon-varied", DESIGN.replace(
     "  - {path: horizon_days, values: [10, 36500]}").replace("samples: 2,", "samples: 10000,")
     .replace("outputs: {kpis: [peak_population]}", "outputs: {kpis: [peak_population], daily: [population]}"),
     note="the horizon itself sampled: 10,000 runs of up to 36,500 days")
+
+# abbreviated options (third round): argparse took `--memb` for `--members`, past the check that
+# refuses an option of another mode; now every parser refuses abbreviations
+bad_argv("abbreviations", "members-without-rolling", ("backtest", "{d}/tiny.yaml", "--memb", "3", "--out", "{d}/out"),
+         note="taken for --members, and not seen by the other-mode check (it looks for --members)")
+bad_argv("abbreviations", "origins-without-rolling", ("backtest", "{d}/tiny.yaml", "--orig=2016-01-01..2017-01-01",
+                                                      "--out", "{d}/out"))
+bad_argv("abbreviations", "run-days", ("run", "{d}/tiny.yaml", "--da", "3", "--out", "{d}/out"))
+bad_argv("abbreviations", "forecast-base-with-from-run", (*FC, "--bas", "baseline"))
+bad_argv("abbreviations", "exercise-play-turns", ("exercise", "play", "{d}/e.yaml", "--tur", "1"), {"e.yaml": EXERCISE})
+bad_argv("abbreviations", "ui-scenario", ("ui", "--scen", "{d}/tiny.yaml", "--port", "8799"))
+bad_argv("abbreviations", "sweep-out", ("sweep", "{d}/design.yaml", "--ou", "{d}/store"), {"design.yaml": DESIGN})

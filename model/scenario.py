@@ -881,11 +881,11 @@ def _allows_bool(annotation: Any) -> bool:
 
 
 def _text_for_number(annotation: Any, value: Any) -> bool:
-    """Whether `value` holds text where `annotation` wants a number (in a list or as a mapping's
-    value too); a field that may also hold text (a name, a choice) takes it. Nested models check
+    """Whether `value` holds text that reads as a number where `annotation` wants a number (in a list
+    or as a mapping's value too); a field that may also hold text (a name, a choice) takes it. Nested models check
     their own fields."""
-    if isinstance(value, str | bytes):
-        return _wants_number(annotation) and not _allows_text(annotation)
+    if isinstance(value, str | bytes):      # other text gets pydantic's own "not a valid number"
+        return _reads_as_number(value) and _wants_number(annotation) and not _allows_text(annotation)
     origin, args = typing.get_origin(annotation), typing.get_args(annotation)
     if origin is typing.Annotated:
         return _text_for_number(args[0], value)
@@ -897,6 +897,14 @@ def _text_for_number(annotation: Any, value: Any) -> bool:
     if origin in (typing.Union, types.UnionType):
         return any(_text_for_number(a, value) for a in args if a is not type(None))
     return False
+
+
+def _reads_as_number(text: str | bytes) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _wants_number(annotation: Any) -> bool:
@@ -922,7 +930,7 @@ def _text_in(value: Any) -> Any:
     if isinstance(value, dict):
         value = list(value.values())
     if isinstance(value, list | tuple):
-        return next((t for t in map(_text_in, value) if isinstance(t, str | bytes)), value)
+        return next((t for t in map(_text_in, value) if isinstance(t, str | bytes) and _reads_as_number(t)), value)
     return value
 
 

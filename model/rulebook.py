@@ -1,7 +1,8 @@
 """One day of the reception chain, in order. The only place that sequences the rules.
 
     events → arrivals → registration → end of screening → onward placement from registration
-           → placement and moves up → vulnerability assessment → IND decisions → linking and housing
+           → placement and moves up (one pass) → family reunions → vulnerability assessment
+           → IND decisions → linking and housing
            → departures, appeals, border deadlines and the Dublin chain
            → location lifecycle (contract ends) → relocation (own requests, consolidation)
            → plan and regimes (extensions) → metrics
@@ -13,6 +14,8 @@ chosen is in `model.placement`; how waiting lines are served in `model.lines`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from agents.applicants import N_TRACKS, Flag, Stage, Track
@@ -20,11 +23,13 @@ from agents.keyed import (SALT_APPEAL, SALT_APPEAL_UPHELD, SALT_DEPARTURE, SALT_
                           SALT_SPONSOR, SALT_TRANSFER, keyed_uniform, keyed_uniforms)
 from agents.locations import NO_BED, TEMPORARY_KINDS, Kind, Life
 from agents.moves import Reason, move
+from agents.queues import FifoQueue
 from model.data import half_year
 from model.events import apply_events
 from model.inflow import draw_households
 from model.lines import Line, pass_on, ramp_factor, serve, serve_lines, serve_priority
-from model.placement import REGULAR_KINDS, close_locations, find_beds, kind_table, member, settle_in_central
+from model.placement import (REGULAR_KINDS, BedRequest, close_locations, find_beds, find_beds_for, kind_table, member,
+                             settle_in_central)
 from model.relocation import end_contracts, relocate
 from model.state import (PROCEDURE_TRACKS, TRACK_KEYS, State, Tally, assign_track, draw_group, pact_day,
                          recognition_rates, screening_draws)
@@ -44,6 +49,7 @@ def run_day(s: State) -> None:
     end_screening(s, day)
     move_on_from_registration(s, day)
     place_waiting(s, day)
+    reunite(s, day)
     assess_vulnerability(s, day)
     decide(s, day)
     link_and_house(s, day)
@@ -238,10 +244,11 @@ def register(s: State, day: int) -> None:
 
 
 def end_screening(s: State, day: int) -> None:
-    """Screening done: the track is set and the household moves on from the registration
-    location (it stays there, blocking a bed, while no place elsewhere is free). Households that
-    moved on during screening keep their bed; from an emergency or crisis bed they step up to a
-    regular place when one is free, else they wait in the line for moving up."""
+    """Screening done: the track is set and the household is to move on from the registration
+    location (it stays there, blocking a bed, while no place elsewhere is free): it joins the line
+    for a bed, placed later today (`place_waiting`). Households that moved on during screening keep
+    their bed; from an emergency or crisis bed they are to step up to a regular place. Family
+    members wait for their sponsor (`reunite`, once they have a bed)."""
     due = s.screening_done.pop(day)
     if len(due) == 0:
         return
@@ -250,13 +257,9 @@ def end_screening(s: State, day: int) -> None:
     kind = s.locs.kind_at(s.people.cols["location"][due])
     at_border = (kind == Kind.BORDER) & (s.people.cols["track"][due] == Track.BORDER)
     elsewhere = ~kind_table((Kind.CENTRAL, Kind.BORDER, NO_BED))[kind]
-    temporary = kind_table(TEMPORARY_KINDS)[kind]
-    left = find_beds(s, due[~at_border & ~elsewhere], day, Reason.PROCEDURE_STEP)
-    s.needs_bed.push(left)
-    if temporary.any():
-        stepped_up = due[temporary]
-        s.moves_up.push(find_beds(s, stepped_up, day, Reason.PROCEDURE_STEP, temporary=False))
-    reunite(s, due[s.people.cols["track"][due] == Track.FAMILY], day)
+    s.screened.push(due[~at_border & ~elsewhere])
+    s.stepping_up.push(due[kind_table(TEMPORARY_KINDS)[kind]])
+    s.reunions.push(due[s.people.cols["track"][due] == Track.FAMILY])
 
 
 def move_on_from_registration(s: State, day: int) -> None:
@@ -288,12 +291,74 @@ def move_on_from_registration(s: State, day: int) -> None:
     f.onward_due.schedule(left, day + 1)
 
 
-def reunite(s: State, families: np.ndarray, day: int) -> None:
-    """Family members (nareizigers) whose sponsor still lives in reception: the sponsor's
-    household moves to the family's new location when there is room (a family-reunion move).
-    The sponsor is a keyed draw among permit holders in reception."""
+def place_waiting(s: State, day: int) -> None:
+    """The day's placement, in one pass (`find_beds_for`): beds outside the registration location
+    for those whose screening ended today (who find none join the line for a bed) and for the line
+    (those stuck at the registration location or without a bed), and moves up to a regular place —
+    first the screened in an emergency or crisis bed, then the line for moving up within COA's
+    daily budget. Then Ter Apel beds for those waiting outside."""
+    p = s.people.cols
+    screened = _take_all(s.screened)
+    requests = [BedRequest(screened, Reason.PROCEDURE_STEP)]
+    waiting = window = tried = valid = None
+    if len(s.needs_bed):
+        waiting = s.needs_bed.peek().copy()
+        stuck = kind_table((Kind.CENTRAL, Kind.BORDER, NO_BED))[s.locs.kind_at(p["location"][waiting])]
+        st = p["stage"][waiting]
+        ok = (st >= Stage.PROCEDURE) & (st < Stage.HOUSED) & stuck
+        requests.append(BedRequest(waiting[ok], Reason.PROCEDURE_STEP))
+    stepping = _take_all(s.stepping_up)
+    if len(stepping):
+        requests.append(BedRequest(stepping, Reason.PROCEDURE_STEP, temporary=False))
+    budget = s.params.chain.moves_up_per_day
+    if budget >= 1 and len(s.moves_up):
+        regular = kind_table(REGULAR_KINDS)[s.locs.kind]
+        free = int(s.locs.vacancy()[regular].sum())
+        if free > 0:
+            window = s.moves_up.peek(int(budget)).copy()
+            st = p["stage"][window]
+            valid = kind_table(TEMPORARY_KINDS)[s.locs.kind_at(p["location"][window])] & (
+                (st == Stage.PROCEDURE) | (st == Stage.PERMIT))
+            if s.params.placement.policy == "min_moves":   # only families with children move up
+                valid &= p["children"][window] > 0
+            if len(stepping):                              # tried above already
+                valid &= ~member(s, window, stepping)
+            cand = window[valid]
+            fits = p["size"][cand].cumsum() <= min(budget, free)
+            tried = cand[fits]
+            requests.append(BedRequest(tried, Reason.EMERGENCY_TO_REGULAR, temporary=False))
+    if len(requests) > 1 or len(screened):
+        left = find_beds_for(s, requests, day)
+        if waiting is not None:
+            s.needs_bed.keep(member(s, waiting, left[1]))
+        s.needs_bed.push(left[0])
+        if len(stepping):
+            s.moves_up.push(left[2 if waiting is not None else 1])
+        if window is not None:
+            s.moves_up.keep_head(len(window), member(s, window, left[-1]) | (valid & ~member(s, window, tried)))
+    if len(s.central_wait):
+        waiting = s.central_wait.peek().copy()
+        valid = (p["stage"][waiting] <= Stage.SCREENING) & (p["location"][waiting] < 0)
+        s.central_wait.keep(np.zeros(len(waiting), bool))
+        settle_in_central(s, waiting[valid], day)
+
+
+def _take_all(line: FifoQueue) -> np.ndarray:
+    """Everyone in `line`, which is left empty."""
+    ids = line.peek().copy()
+    line.drop(len(ids))
+    return ids
+
+
+def reunite(s: State, day: int) -> None:
+    """Family members (nareizigers) screened today whose sponsor still lives in reception: the
+    sponsor's household moves to the family's new location when there is room (a family-reunion
+    move). The sponsor is a keyed draw among permit holders in reception."""
+    if len(s.reunions) == 0:
+        return
+    families = _take_all(s.reunions)
     share = s.params.chain.family_sponsor_in_reception_share
-    if len(families) == 0 or share <= 0:
+    if share <= 0:
         return
     h = s.people.cols
     u = keyed_uniforms(h["key"][families], (SALT_SPONSOR, SALT_SPONSOR + 100))
@@ -313,40 +378,6 @@ def reunite(s: State, families: np.ndarray, day: int) -> None:
     sponsor, target = sponsor[keep], target[keep]
     fits = s.locs.vacancy()[target] >= h["size"][sponsor]
     s.today.moves += move(s.people, s.locs, s.log, sponsor[fits], target[fits], day, Reason.FAMILY_REUNION)
-
-
-def place_waiting(s: State, day: int) -> None:
-    """Beds for those still without one (or stuck at the registration location), Ter Apel beds
-    for those waiting outside, then moves up from emergency to regular places."""
-    p = s.people.cols
-    if len(s.needs_bed):
-        waiting = s.needs_bed.peek().copy()
-        stuck = kind_table((Kind.CENTRAL, Kind.BORDER, NO_BED))[s.locs.kind_at(p["location"][waiting])]
-        st = p["stage"][waiting]
-        valid = (st >= Stage.PROCEDURE) & (st < Stage.HOUSED) & stuck
-        left = find_beds(s, waiting[valid], day, Reason.PROCEDURE_STEP)
-        s.needs_bed.keep(member(s, waiting, left))
-    if len(s.central_wait):
-        waiting = s.central_wait.peek().copy()
-        valid = (p["stage"][waiting] <= Stage.SCREENING) & (p["location"][waiting] < 0)
-        s.central_wait.keep(np.zeros(len(waiting), bool))
-        settle_in_central(s, waiting[valid], day)
-    budget = s.params.chain.moves_up_per_day
-    if budget >= 1 and len(s.moves_up):
-        regular = kind_table(REGULAR_KINDS)[s.locs.kind]
-        free = int(s.locs.vacancy()[regular].sum())
-        if free > 0:
-            window = s.moves_up.peek(int(budget)).copy()
-            st = p["stage"][window]
-            valid = kind_table(TEMPORARY_KINDS)[s.locs.kind_at(p["location"][window])] & (
-                (st == Stage.PROCEDURE) | (st == Stage.PERMIT))
-            if s.params.placement.policy == "min_moves":   # only families with children move up
-                valid &= p["children"][window] > 0
-            cand = window[valid]
-            fits = p["size"][cand].cumsum() <= min(budget, free)
-            tried = cand[fits]
-            left = find_beds(s, tried, day, Reason.EMERGENCY_TO_REGULAR, temporary=False)
-            s.moves_up.keep_head(len(window), member(s, window, left) | (valid & ~member(s, window, tried)))
 
 
 def assess_vulnerability(s: State, day: int) -> None:
@@ -375,31 +406,46 @@ def assess_vulnerability(s: State, day: int) -> None:
 def decide(s: State, day: int) -> None:
     """IND first decisions within the day's capacity (`serve_ind`): a permit, or a rejection
     followed by an appeal or the departure period; Dublin claimants get their claim sent to the
-    other member state (the transfer decision follows its acceptance, `dublin_steps`)."""
+    other member state (the transfer decision follows its acceptance, `dublin_steps`). The
+    asylum decisions of all tracks are taken in one pass."""
     p = s.people
     h = p.cols
     served = serve_ind(s, day)
-    rec = recognition_rates(s.sc)
-    for t in _IND_ORDER:
-        ids = served[t]
-        if len(ids) == 0:
-            continue
-        s.procedure_persons[t] -= p.persons_in(ids)
-        if t == Track.DUBLIN:
-            p.set_stage(ids, Stage.DUBLIN, day)
-            s.dublin_reply.schedule(ids, day + s.params.chain.dublin_reply_days)
-            continue
-        s.today.decisions += p.persons_in(ids)
-        _record_waits(s, t, ids, day)
-        u = keyed_uniforms(h["key"][ids], (SALT_PERMIT, SALT_APPEAL))
-        permit = u[0] < rec[h["group"][ids]]
-        refusal = ~permit
-        granted, refused = ids[permit], ids[refusal]
-        _leave_border(s, granted)
-        grant(s, granted, day)
-        s.today.permits += p.persons_in(granted)
-        s.today.rejections += p.persons_in(refused)
-        reject(s, t, refused, day, u[1][refusal])
+    claims = served.pop(Track.DUBLIN)
+    if len(claims):
+        s.procedure_persons[Track.DUBLIN] -= p.persons_in(claims)
+        p.set_stage(claims, Stage.DUBLIN, day)
+        s.dublin_reply.schedule(claims, day + s.params.chain.dublin_reply_days)
+    parts = [(t, ids) for t, ids in served.items() if len(ids)]
+    if not parts:
+        return
+    if len(parts) == 1:
+        track: int | np.ndarray = parts[0][0]
+        ids = parts[0][1]
+    else:
+        ids = np.concatenate([ids for _, ids in parts])
+        track = np.repeat(np.array([t for t, _ in parts], np.int64), [len(ids) for _, ids in parts])
+    sizes = h["size"][ids]
+    persons = int(np.add.reduce(sizes, dtype=np.int64))
+    if isinstance(track, int):
+        s.procedure_persons[track] -= persons
+    else:
+        s.procedure_persons -= np.bincount(track, weights=sizes, minlength=len(Track)).astype(np.int64)
+    s.today.decisions += persons
+    waits, at = day - h["arrival_day"][ids], 0
+    for t, part in parts:                      # the decision times, per track
+        s.today.decision_waits.append((t, waits[at:at + len(part)], sizes[at:at + len(part)]))
+        at += len(part)
+    u = keyed_uniforms(h["key"][ids], (SALT_PERMIT, SALT_APPEAL))
+    permit = u[0] < recognition_rates(s.sc)[h["group"][ids]]
+    refusal = ~permit
+    granted, refused = ids[permit], ids[refusal]
+    _leave_border(s, granted)
+    grant(s, granted, day)
+    permits = p.persons_in(granted)
+    s.today.permits += permits
+    s.today.rejections += persons - permits
+    reject(s, track if isinstance(track, int) else track[refusal], refused, day, u[1][refusal])
 
 
 def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
@@ -450,23 +496,40 @@ def grant(s: State, ids: np.ndarray, day: int) -> None:
         find_beds(s, in_process, day, Reason.PROCEDURE_STEP, temporary=False, only=(Kind.REGULAR,))
 
 
-def reject(s: State, track: int, ids: np.ndarray, day: int, u_appeal: np.ndarray | None = None) -> None:
-    """A rejection on `track`: a share appeal with suspensive effect and stay until the court rules
-    (`appeal_days` later); the others start their departure period (and leave the border
-    procedure). `u_appeal`: the households' keyed draw for the appeal, when the caller made it."""
+def reject(s: State, track: int | np.ndarray, ids: np.ndarray, day: int, u_appeal: np.ndarray | None = None) -> None:
+    """A rejection on `track` (one, or one per household): a share appeal with suspensive effect and
+    stay until the court rules (`appeal_days` later); the others start their departure period (and
+    leave the border procedure). `u_appeal`: the households' keyed draw for the appeal, when the
+    caller made it."""
     if len(ids) == 0:
         return
     p = s.people
-    key = TRACK_KEYS[track]
+    ch = s.params.chain
     if u_appeal is None:
         u_appeal = keyed_uniform(p.cols["key"][ids], SALT_APPEAL)
-    appeal = u_appeal < s.params.chain.appeal_share[key]
-    appealed, final = ids[appeal], ids[~appeal]
+    if isinstance(track, (int, np.integer)):
+        share, days = ch.appeal_share[TRACK_KEYS[track]], ch.appeal_days[TRACK_KEYS[track]]
+        appeal = u_appeal < share
+        appealed = ids[appeal]
+        s.appeal_due.schedule(appealed, day + days)
+    else:
+        share_of, days_of = _by_track(ch.appeal_share), _by_track(ch.appeal_days)
+        appeal = u_appeal < share_of[track]
+        appealed = ids[appeal]
+        s.appeal_due.schedule(appealed, day + days_of[track[appeal]])
+    final = ids[~appeal]
     p.set_stage(appealed, Stage.APPEAL, day)
-    s.appeal_due.schedule(appealed, day + s.params.chain.appeal_days[key])
     s.today.appeals += p.persons_in(appealed)
     _leave_border(s, final)
     _start_departure(s, final, day)
+
+
+def _by_track(values: Mapping[str, float] | Mapping[str, int]) -> np.ndarray:
+    """A per-track parameter as an array indexed by `Track` (0 for the family track)."""
+    out = np.zeros(len(Track), np.asarray(list(values.values())).dtype)
+    for t, key in TRACK_KEYS.items():
+        out[t] = values[key]
+    return out
 
 
 def _start_departure(s: State, ids: np.ndarray, day: int) -> None:

@@ -89,8 +89,9 @@ def find_beds_for(s: State, requests: list[BedRequest], day: int) -> list[np.nda
     Each household tries the kinds of its class's preference (`PREFERENCE`), less those its
     request excludes. The households of one class whose requests try the same kinds are placed
     together, in the order of the requests; the kinds tried by the first request go first, then
-    those of the next, and within them the classes in their order. All share one look at the free
-    places, one emptiest-first order and one `move()`. Households that got a temporary (emergency
+    those of the next, and within them the classes in their order. A group's order of locations
+    (emptiest first) is made from the free places as they are when its turn comes, after the
+    places earlier groups took; all share one look at the free places and one `move()`. Households that got a temporary (emergency
     or crisis) bed join the line for moving up. Under the `min_moves` policy people in procedure
     go straight to an azc when one is free. On the regional network (`municipalities.network`,
     `room_band_places` > 0) a household that has a bed goes to the nearest of the locations with
@@ -125,18 +126,16 @@ def find_beds_for(s: State, requests: list[BedRequest], day: int) -> list[np.nda
         temporary, only = kind_sets[g // (slots * n_cls)]
         return _kinds_to_try(s, g % n_cls, temporary, only), (g // n_cls) % slots - 1
 
-    # orders from the vacancy before any is placed (made only when a group without origin is present)
-    emptiest = order_by_kind(s, vacancy) if origin is None or any(decode(g)[1] < 0 for g in present) else None
     largest = _largest_free(s, vacancy)
     if len(present) == 1:
         try_kinds, o = decode(present[0])
         kinds = _with_room(try_kinds, largest, sizes)
         if not kinds:                     # nobody fits anywhere
             return [r.ids for r in requests]
-        loc = place(sizes, kinds, vacancy, _order_for(s, vacancy, emptiest, o), take=True)
+        loc = place(sizes, kinds, vacancy, _order_for(s, vacancy, o), take=True)
     else:
         loc = filled(len(ids), -1, np.int64)
-        orders: dict[int, object] = {}
+        orders: dict[int, EmptiestFirst] = {}   # per place of origin, each kind's made when first asked for
         for g in present:
             try_kinds, o = decode(g)
             sel = (group == g).nonzero()[0]
@@ -147,8 +146,12 @@ def find_beds_for(s: State, requests: list[BedRequest], day: int) -> list[np.nda
             if not kinds:                 # nobody of this group fits anywhere
                 continue
             if o not in orders:
-                orders[o] = _order_for(s, vacancy, emptiest, o) if o >= 0 else emptiest
-            loc[sel] = place(sz, kinds, vacancy, orders[o], take=True)   # gone for the next group
+                orders[o] = _order_for(s, vacancy, o)
+            got_sel = place(sz, kinds, vacancy, orders[o], take=True)   # gone for the next group
+            loc[sel] = got_sel
+            if (got_sel >= 0).any():      # the kinds it placed in: ordered again for the next group
+                for order in orders.values():
+                    order.forget(kinds)
     got = loc >= 0
     n_got = int(np.count_nonzero(got))
     if n_got == 0:
@@ -196,12 +199,13 @@ def _origins(s: State, ids: np.ndarray) -> np.ndarray | None:
     return origin if origin.max() >= 0 else None
 
 
-def _order_for(s: State, vacancy: np.ndarray, emptiest, origin: int):
-    """The order of locations for households from municipality `origin` (-1: emptiest first)."""
+def _order_for(s: State, vacancy: np.ndarray, origin: int) -> EmptiestFirst:
+    """The order of locations for households from municipality `origin` (-1: emptiest first), each
+    kind's from `vacancy` as it is when first asked for."""
     if origin < 0:
-        return emptiest
+        return EmptiestFirst(s.locs, vacancy, live=True)
     return NearestAmongEqual(s.locs, vacancy, s.world.network.distance_km[origin],
-                             s.params.municipalities.room_band_places)
+                             s.params.municipalities.room_band_places, live=True)
 
 
 def _preference(s: State, cls: int) -> list[int]:
@@ -246,11 +250,18 @@ class EmptiestFirst:
     """Placement policy: within a kind, the open locations with the most free places first
     (COA spreads load); ties in location order. Indexed by kind like a list; a kind's order is
     computed when first asked for (most placements need one or two kinds), from `vacancy` as it
-    was when this object was made (a copy is kept: callers go on taking places from theirs)."""
+    was when this object was made (a copy is kept: callers go on taking places from theirs), or
+    with `live`, from `vacancy` as it is when the kind is first asked for (`forget` a kind whose
+    places were taken since, and it is ordered again when next asked for)."""
 
-    def __init__(self, locs, vacancy: np.ndarray) -> None:
-        self._locs, self._vacancy = locs, vacancy.copy()
+    def __init__(self, locs, vacancy: np.ndarray, live: bool = False) -> None:
+        self._locs, self._vacancy = locs, vacancy if live else vacancy.copy()
         self._orders: dict[int, np.ndarray] = {}
+
+    def forget(self, kinds: list[int]) -> None:
+        """Order `kinds` again when next asked for (their free places changed)."""
+        for k in kinds:
+            self._orders.pop(k, None)
 
     def __getitem__(self, kind: int) -> np.ndarray:
         got = self._orders.get(kind)
@@ -283,8 +294,8 @@ class NearestAmongEqual(EmptiestFirst):
     band are not equally suitable to anything: they come last, emptiest first, as without the
     network (so the small gaps are packed as before). Ties in location order."""
 
-    def __init__(self, locs, vacancy: np.ndarray, km: np.ndarray, band: int) -> None:
-        super().__init__(locs, vacancy)
+    def __init__(self, locs, vacancy: np.ndarray, km: np.ndarray, band: int, live: bool = False) -> None:
+        super().__init__(locs, vacancy, live)
         self._km, self._band = km, band
 
     def __getitem__(self, kind: int) -> np.ndarray:

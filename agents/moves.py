@@ -155,9 +155,8 @@ class MoveLog:
 
 
 def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
-         destination: np.ndarray | int, day: int, reason: int | np.ndarray) -> int:
+         destination: np.ndarray | int, day: int, reason: int) -> int:
     """Put households `ids` in `destination` (-1 = no bed). Returns persons moved between locations.
-    `reason`: one `Reason` for all, or one per household (int8).
 
     Closes the current spell (nights in emergency, crisis or without a bed), keeps location
     occupancy and children counts exact, counts moves per household and logs every change.
@@ -221,8 +220,7 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
     if n_changed:
         all_changed = n_changed == n
         o, d = (origin, dest) if all_changed else (origin[changed], dest[changed])
-        why = reason if isinstance(reason, (int, np.integer)) or all_changed else reason[changed]
-        why = np.where(had if all_changed else had[changed], np.int8(why), np.int8(Reason.INTAKE))
+        why = np.where(had if all_changed else had[changed], np.int8(reason), np.int8(Reason.INTAKE))
         log.append(day, ids if all_changed else ids[changed], o, d, why)
     return int(sizes[between].sum())
 

@@ -10,8 +10,6 @@ to it), households always kept together and no location over its places
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
 from agents.applicants import Flag, Stage, Track
@@ -64,114 +62,60 @@ ENTRY_PREFERENCE: list[int] = [Kind.EMERGENCY, Kind.CRISIS, Kind.PROCESS, Kind.R
 REGULAR_KINDS = tuple(k for k in Kind if k not in (*TEMPORARY_KINDS, Kind.CENTRAL, Kind.BORDER))
 
 
-@dataclass(frozen=True)
-class BedRequest:
-    """Households asking for a bed in a placement pass. `reason` is logged with their move;
-    `temporary=False`: only regular kinds are tried (moving up); `only` restricts the kinds."""
-
-    ids: np.ndarray
-    reason: int
-    temporary: bool = True
-    only: tuple[int, ...] | None = None
-
-
 def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool = True,
               only: tuple[int, ...] | None = None) -> np.ndarray:
-    """Give households a bed by their class's preference; returns those that got none
-    (`find_beds_for` with one request)."""
-    return find_beds_for(s, [BedRequest(ids, reason, temporary, only)], day)[0]
+    """Give households a bed by their class's preference; returns those that got none.
 
-
-def find_beds_for(s: State, requests: list[BedRequest], day: int) -> list[np.ndarray]:
-    """Give the households of several requests a bed in one pass; returns, per request, those that
-    got none.
-
-    Each household tries the kinds of its class's preference (`PREFERENCE`), less those its
-    request excludes. The households of one class whose requests try the same kinds are placed
-    together, in the order of the requests; the kinds tried by the first request go first, then
-    those of the next, and within them the classes in their order. A group's order of locations
-    (emptiest first) is made from the free places as they are when its turn comes, after the
-    places earlier groups took; all share one look at the free places and one `move()`. Households that got a temporary (emergency
-    or crisis) bed join the line for moving up. Under the `min_moves` policy people in procedure
-    go straight to an azc when one is free. On the regional network (`municipalities.network`,
-    `room_band_places` > 0) a household that has a bed goes to the nearest of the locations with
-    about as much room (`NearestAmongEqual`); households are then placed per place of origin, in
-    the order of its municipality.
+    Households that got a temporary (emergency or crisis) bed join the line for moving up.
+    With `temporary=False` only regular kinds are tried (moving up); `only` restricts the kinds.
+    Under the `min_moves` policy people in procedure go straight to an azc when one is free.
+    On the regional network (`municipalities.network`, `room_band_places` > 0) a household that
+    has a bed goes to the nearest of the locations with about as much room (`NearestAmongEqual`);
+    households are then placed per place of origin, in the order of its municipality.
     """
-    live = [r for r in requests if len(r.ids)]
-    if not live:
-        return [r.ids for r in requests]
-    if len(live) == 1:
-        ids, reason = live[0].ids, live[0].reason
-    else:
-        ids = np.concatenate([r.ids for r in live])
-        reasons = {r.reason for r in live}
-        reason = live[0].reason if len(reasons) == 1 else \
-            np.repeat(np.array([r.reason for r in live], np.int8), [len(r.ids) for r in live])
-    kind_sets = list(dict.fromkeys((r.temporary, r.only) for r in live))   # in order of first request
+    if len(ids) == 0:
+        return ids
     sizes = s.people.cols["size"][ids].astype(np.int64)
     cls = household_class(s, ids)
     vacancy = s.locs.vacancy()
     origin = _origins(s, ids)
-    n_cls = len(PREFERENCE)
-    slots = 1 if origin is None else len(s.world.network.distance_km) + 1    # origin + 1: 0 for no bed
-    group = cls.astype(np.int64) if origin is None else (origin + 1) * n_cls + cls
-    if len(kind_sets) > 1:
-        which = [kind_sets.index((r.temporary, r.only)) * slots * n_cls for r in live]
-        group += np.repeat(np.array(which, np.int64), [len(r.ids) for r in live])
+    group = cls.astype(np.int64) if origin is None else (origin + 1) * len(PREFERENCE) + cls
     present = np.bincount(group).nonzero()[0].tolist()   # groups present, ascending
-
-    def decode(g: int) -> tuple[list[int], int]:
-        """The kinds group `g` tries, and its place of origin (-1: none or not counted)."""
-        temporary, only = kind_sets[g // (slots * n_cls)]
-        return _kinds_to_try(s, g % n_cls, temporary, only), (g // n_cls) % slots - 1
-
+    # orders from the vacancy before any is placed (made only when a group without origin is present)
+    emptiest = order_by_kind(s, vacancy) if origin is None or present[0] < len(PREFERENCE) else None
     largest = _largest_free(s, vacancy)
     if len(present) == 1:
-        try_kinds, o = decode(present[0])
-        kinds = _with_room(try_kinds, largest, sizes)
+        kinds = _with_room(_kinds_to_try(s, present[0] % len(PREFERENCE), temporary, only), largest, sizes)
         if not kinds:                     # nobody fits anywhere
-            return [r.ids for r in requests]
-        loc = place(sizes, kinds, vacancy, _order_for(s, vacancy, o), take=True)
+            return ids
+        loc = place(sizes, kinds, vacancy,
+                    _order_for(s, vacancy, emptiest, present[0] // len(PREFERENCE) - 1 if origin is not None else -1),
+                    take=True)
     else:
         loc = filled(len(ids), -1, np.int64)
-        orders: dict[int, EmptiestFirst] = {}   # per place of origin, each kind's made when first asked for
+        orders: dict[int, object] = {}
         for g in present:
-            try_kinds, o = decode(g)
+            c, o = g % len(PREFERENCE), (g // len(PREFERENCE) - 1 if origin is not None else -1)
             sel = (group == g).nonzero()[0]
             sz = sizes[sel]
-            if g != present[0]:           # the places earlier groups took are gone
-                largest = _largest_free(s, vacancy)
-            kinds = _with_room(try_kinds, largest, sz)
+            kinds = _with_room(_kinds_to_try(s, c, temporary, only), largest, sz)
             if not kinds:                 # nobody of this group fits anywhere
                 continue
             if o not in orders:
-                orders[o] = _order_for(s, vacancy, o)
-            got_sel = place(sz, kinds, vacancy, orders[o], take=True)   # gone for the next group
-            loc[sel] = got_sel
-            if (got_sel >= 0).any():      # the kinds it placed in: ordered again for the next group
-                for order in orders.values():
-                    order.forget(kinds)
+                orders[o] = _order_for(s, vacancy, emptiest, o) if o >= 0 else emptiest
+            loc[sel] = place(sz, kinds, vacancy, orders[o], take=True)   # gone for the next group
     got = loc >= 0
     n_got = int(np.count_nonzero(got))
     if n_got == 0:
-        return [r.ids for r in requests]
+        return ids
     if n_got < len(ids):
-        ids_got, loc_got = ids[got], loc[got]
-        why = reason if isinstance(reason, int) else reason[got]
+        ids_got, loc_got, left = ids[got], loc[got], ids[~got]
     else:
-        ids_got, loc_got, why = ids, loc, reason
-    s.today.moves += move(s.people, s.locs, s.log, ids_got, loc_got, day, why)
+        ids_got, loc_got, left = ids, loc, ids[:0]
+    s.today.moves += move(s.people, s.locs, s.log, ids_got, loc_got, day, reason)
     temp = kind_table(TEMPORARY_KINDS)[s.locs.kind[loc_got]]
     s.moves_up.push(ids_got[temp])
-    if len(requests) == 1:
-        return [ids[~got] if n_got < len(ids) else ids[:0]]
-    out, at = [], 0
-    for r in requests:
-        k = len(r.ids)
-        out.append(r.ids[~got[at:at + k]] if k else r.ids)
-        at += k
-    return out
+    return left
 
 
 def _largest_free(s: State, vacancy: np.ndarray) -> list[int]:
@@ -199,13 +143,11 @@ def _origins(s: State, ids: np.ndarray) -> np.ndarray | None:
     return origin if origin.max() >= 0 else None
 
 
-def _order_for(s: State, vacancy: np.ndarray, origin: int) -> EmptiestFirst:
-    """The order of locations for households from municipality `origin` (-1: emptiest first), each
-    kind's from `vacancy` as it is when first asked for."""
+def _order_for(s: State, vacancy: np.ndarray, emptiest, origin: int):
     if origin < 0:
-        return EmptiestFirst(s.locs, vacancy, live=True)
+        return emptiest
     return NearestAmongEqual(s.locs, vacancy, s.world.network.distance_km[origin],
-                             s.params.municipalities.room_band_places, live=True)
+                             s.params.municipalities.room_band_places)
 
 
 def _preference(s: State, cls: int) -> list[int]:
@@ -250,18 +192,11 @@ class EmptiestFirst:
     """Placement policy: within a kind, the open locations with the most free places first
     (COA spreads load); ties in location order. Indexed by kind like a list; a kind's order is
     computed when first asked for (most placements need one or two kinds), from `vacancy` as it
-    was when this object was made (a copy is kept: callers go on taking places from theirs), or
-    with `live`, from `vacancy` as it is when the kind is first asked for (`forget` a kind whose
-    places were taken since, and it is ordered again when next asked for)."""
+    was when this object was made (a copy is kept: callers go on taking places from theirs)."""
 
-    def __init__(self, locs, vacancy: np.ndarray, live: bool = False) -> None:
-        self._locs, self._vacancy = locs, vacancy if live else vacancy.copy()
+    def __init__(self, locs, vacancy: np.ndarray) -> None:
+        self._locs, self._vacancy = locs, vacancy.copy()
         self._orders: dict[int, np.ndarray] = {}
-
-    def forget(self, kinds: list[int]) -> None:
-        """Order `kinds` again when next asked for (their free places changed)."""
-        for k in kinds:
-            self._orders.pop(k, None)
 
     def __getitem__(self, kind: int) -> np.ndarray:
         got = self._orders.get(kind)
@@ -294,8 +229,8 @@ class NearestAmongEqual(EmptiestFirst):
     band are not equally suitable to anything: they come last, emptiest first, as without the
     network (so the small gaps are packed as before). Ties in location order."""
 
-    def __init__(self, locs, vacancy: np.ndarray, km: np.ndarray, band: int, live: bool = False) -> None:
-        super().__init__(locs, vacancy, live)
+    def __init__(self, locs, vacancy: np.ndarray, km: np.ndarray, band: int) -> None:
+        super().__init__(locs, vacancy)
         self._km, self._band = km, band
 
     def __getitem__(self, kind: int) -> np.ndarray:

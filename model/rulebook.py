@@ -1,8 +1,7 @@
 """One day of the reception chain, in order. The only place that sequences the rules.
 
     events → arrivals → registration → end of screening → onward placement from registration
-           → placement and moves up (one pass) → family reunions → vulnerability assessment
-           → IND decisions → linking and housing
+           → placement and moves up → vulnerability assessment → IND decisions → linking and housing
            → departures, appeals, border deadlines and the Dublin chain
            → location lifecycle (contract ends) → relocation (own requests, consolidation)
            → plan and regimes (extensions) → metrics
@@ -23,13 +22,11 @@ from agents.keyed import (SALT_APPEAL, SALT_APPEAL_UPHELD, SALT_DEPARTURE, SALT_
                           SALT_SPONSOR, SALT_TRANSFER, keyed_uniform, keyed_uniforms)
 from agents.locations import NO_BED, TEMPORARY_KINDS, Kind, Life
 from agents.moves import Reason, move
-from agents.queues import FifoQueue
 from model.data import half_year
 from model.events import apply_events
 from model.inflow import draw_households
 from model.lines import Line, pass_on, ramp_factor, serve, serve_lines, serve_priority
-from model.placement import (REGULAR_KINDS, BedRequest, close_locations, find_beds, find_beds_for, kind_table, member,
-                             settle_in_central)
+from model.placement import REGULAR_KINDS, close_locations, find_beds, kind_table, member, settle_in_central
 from model.relocation import end_contracts, relocate
 from model.state import (PROCEDURE_TRACKS, TRACK_KEYS, State, Tally, assign_track, draw_group, pact_day,
                          recognition_rates, screening_draws)
@@ -49,7 +46,6 @@ def run_day(s: State) -> None:
     end_screening(s, day)
     move_on_from_registration(s, day)
     place_waiting(s, day)
-    reunite(s, day)
     assess_vulnerability(s, day)
     decide(s, day)
     link_and_house(s, day)
@@ -244,11 +240,10 @@ def register(s: State, day: int) -> None:
 
 
 def end_screening(s: State, day: int) -> None:
-    """Screening done: the track is set and the household is to move on from the registration
-    location (it stays there, blocking a bed, while no place elsewhere is free): it joins the line
-    for a bed, placed later today (`place_waiting`). Households that moved on during screening keep
-    their bed; from an emergency or crisis bed they are to step up to a regular place. Family
-    members wait for their sponsor (`reunite`, once they have a bed)."""
+    """Screening done: the track is set and the household moves on from the registration
+    location (it stays there, blocking a bed, while no place elsewhere is free). Households that
+    moved on during screening keep their bed; from an emergency or crisis bed they step up to a
+    regular place when one is free, else they wait in the line for moving up."""
     due = s.screening_done.pop(day)
     if len(due) == 0:
         return
@@ -257,9 +252,13 @@ def end_screening(s: State, day: int) -> None:
     kind = s.locs.kind_at(s.people.cols["location"][due])
     at_border = (kind == Kind.BORDER) & (s.people.cols["track"][due] == Track.BORDER)
     elsewhere = ~kind_table((Kind.CENTRAL, Kind.BORDER, NO_BED))[kind]
-    s.screened.push(due[~at_border & ~elsewhere])
-    s.stepping_up.push(due[kind_table(TEMPORARY_KINDS)[kind]])
-    s.reunions.push(due[s.people.cols["track"][due] == Track.FAMILY])
+    temporary = kind_table(TEMPORARY_KINDS)[kind]
+    left = find_beds(s, due[~at_border & ~elsewhere], day, Reason.PROCEDURE_STEP)
+    s.needs_bed.push(left)
+    if temporary.any():
+        stepped_up = due[temporary]
+        s.moves_up.push(find_beds(s, stepped_up, day, Reason.PROCEDURE_STEP, temporary=False))
+    reunite(s, due[s.people.cols["track"][due] == Track.FAMILY], day)
 
 
 def move_on_from_registration(s: State, day: int) -> None:
@@ -291,74 +290,12 @@ def move_on_from_registration(s: State, day: int) -> None:
     f.onward_due.schedule(left, day + 1)
 
 
-def place_waiting(s: State, day: int) -> None:
-    """The day's placement, in one pass (`find_beds_for`): beds outside the registration location
-    for those whose screening ended today (who find none join the line for a bed) and for the line
-    (those stuck at the registration location or without a bed), and moves up to a regular place —
-    first the screened in an emergency or crisis bed, then the line for moving up within COA's
-    daily budget. Then Ter Apel beds for those waiting outside."""
-    p = s.people.cols
-    screened = _take_all(s.screened)
-    requests = [BedRequest(screened, Reason.PROCEDURE_STEP)]
-    waiting = window = tried = valid = None
-    if len(s.needs_bed):
-        waiting = s.needs_bed.peek().copy()
-        stuck = kind_table((Kind.CENTRAL, Kind.BORDER, NO_BED))[s.locs.kind_at(p["location"][waiting])]
-        st = p["stage"][waiting]
-        ok = (st >= Stage.PROCEDURE) & (st < Stage.HOUSED) & stuck
-        requests.append(BedRequest(waiting[ok], Reason.PROCEDURE_STEP))
-    stepping = _take_all(s.stepping_up)
-    if len(stepping):
-        requests.append(BedRequest(stepping, Reason.PROCEDURE_STEP, temporary=False))
-    budget = s.params.chain.moves_up_per_day
-    if budget >= 1 and len(s.moves_up):
-        regular = kind_table(REGULAR_KINDS)[s.locs.kind]
-        free = int(s.locs.vacancy()[regular].sum())
-        if free > 0:
-            window = s.moves_up.peek(int(budget)).copy()
-            st = p["stage"][window]
-            valid = kind_table(TEMPORARY_KINDS)[s.locs.kind_at(p["location"][window])] & (
-                (st == Stage.PROCEDURE) | (st == Stage.PERMIT))
-            if s.params.placement.policy == "min_moves":   # only families with children move up
-                valid &= p["children"][window] > 0
-            if len(stepping):                              # tried above already
-                valid &= ~member(s, window, stepping)
-            cand = window[valid]
-            fits = p["size"][cand].cumsum() <= min(budget, free)
-            tried = cand[fits]
-            requests.append(BedRequest(tried, Reason.EMERGENCY_TO_REGULAR, temporary=False))
-    if len(requests) > 1 or len(screened):
-        left = find_beds_for(s, requests, day)
-        if waiting is not None:
-            s.needs_bed.keep(member(s, waiting, left[1]))
-        s.needs_bed.push(left[0])
-        if len(stepping):
-            s.moves_up.push(left[2 if waiting is not None else 1])
-        if window is not None:
-            s.moves_up.keep_head(len(window), member(s, window, left[-1]) | (valid & ~member(s, window, tried)))
-    if len(s.central_wait):
-        waiting = s.central_wait.peek().copy()
-        valid = (p["stage"][waiting] <= Stage.SCREENING) & (p["location"][waiting] < 0)
-        s.central_wait.keep(np.zeros(len(waiting), bool))
-        settle_in_central(s, waiting[valid], day)
-
-
-def _take_all(line: FifoQueue) -> np.ndarray:
-    """Everyone in `line`, which is left empty."""
-    ids = line.peek().copy()
-    line.drop(len(ids))
-    return ids
-
-
-def reunite(s: State, day: int) -> None:
-    """Family members (nareizigers) screened today whose sponsor still lives in reception: the
-    sponsor's household moves to the family's new location when there is room (a family-reunion
-    move). The sponsor is a keyed draw among permit holders in reception."""
-    if len(s.reunions) == 0:
-        return
-    families = _take_all(s.reunions)
+def reunite(s: State, families: np.ndarray, day: int) -> None:
+    """Family members (nareizigers) whose sponsor still lives in reception: the sponsor's
+    household moves to the family's new location when there is room (a family-reunion move).
+    The sponsor is a keyed draw among permit holders in reception."""
     share = s.params.chain.family_sponsor_in_reception_share
-    if share <= 0:
+    if len(families) == 0 or share <= 0:
         return
     h = s.people.cols
     u = keyed_uniforms(h["key"][families], (SALT_SPONSOR, SALT_SPONSOR + 100))
@@ -378,6 +315,40 @@ def reunite(s: State, day: int) -> None:
     sponsor, target = sponsor[keep], target[keep]
     fits = s.locs.vacancy()[target] >= h["size"][sponsor]
     s.today.moves += move(s.people, s.locs, s.log, sponsor[fits], target[fits], day, Reason.FAMILY_REUNION)
+
+
+def place_waiting(s: State, day: int) -> None:
+    """Beds for those still without one (or stuck at the registration location), Ter Apel beds
+    for those waiting outside, then moves up from emergency to regular places."""
+    p = s.people.cols
+    if len(s.needs_bed):
+        waiting = s.needs_bed.peek().copy()
+        stuck = kind_table((Kind.CENTRAL, Kind.BORDER, NO_BED))[s.locs.kind_at(p["location"][waiting])]
+        st = p["stage"][waiting]
+        valid = (st >= Stage.PROCEDURE) & (st < Stage.HOUSED) & stuck
+        left = find_beds(s, waiting[valid], day, Reason.PROCEDURE_STEP)
+        s.needs_bed.keep(member(s, waiting, left))
+    if len(s.central_wait):
+        waiting = s.central_wait.peek().copy()
+        valid = (p["stage"][waiting] <= Stage.SCREENING) & (p["location"][waiting] < 0)
+        s.central_wait.keep(np.zeros(len(waiting), bool))
+        settle_in_central(s, waiting[valid], day)
+    budget = s.params.chain.moves_up_per_day
+    if budget >= 1 and len(s.moves_up):
+        regular = kind_table(REGULAR_KINDS)[s.locs.kind]
+        free = int(s.locs.vacancy()[regular].sum())
+        if free > 0:
+            window = s.moves_up.peek(int(budget)).copy()
+            st = p["stage"][window]
+            valid = kind_table(TEMPORARY_KINDS)[s.locs.kind_at(p["location"][window])] & (
+                (st == Stage.PROCEDURE) | (st == Stage.PERMIT))
+            if s.params.placement.policy == "min_moves":   # only families with children move up
+                valid &= p["children"][window] > 0
+            cand = window[valid]
+            fits = p["size"][cand].cumsum() <= min(budget, free)
+            tried = cand[fits]
+            left = find_beds(s, tried, day, Reason.EMERGENCY_TO_REGULAR, temporary=False)
+            s.moves_up.keep_head(len(window), member(s, window, left) | (valid & ~member(s, window, tried)))
 
 
 def assess_vulnerability(s: State, day: int) -> None:

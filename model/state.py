@@ -108,9 +108,6 @@ class Lines:
     central_wait: FifoQueue = field(default_factory=FifoQueue)      # waiting/screening without a bed
     needs_bed: FifoQueue = field(default_factory=FifoQueue)         # to place outside the registration location
     moves_up: FifoQueue = field(default_factory=FifoQueue)          # in emergency/crisis places
-    screened: FifoQueue = field(default_factory=FifoQueue)          # screened today, to move on from registration
-    stepping_up: FifoQueue = field(default_factory=FifoQueue)       # screened today in emergency/crisis places
-    reunions: FifoQueue = field(default_factory=FifoQueue)          # family members screened today
     ind: dict[int, FifoQueue] = field(default_factory=lambda: {t: FifoQueue() for t in PROCEDURE_TRACKS})
     # Pact cases (filed from the Pact's start): first served from `new_procedure_share` of capacity
     ind_new: dict[int, FifoQueue] = field(default_factory=lambda: {t: FifoQueue() for t in PROCEDURE_TRACKS})

@@ -28,6 +28,7 @@ from model.inflow import draw_households
 from model.lines import Line, pass_on, ramp_factor, serve, serve_lines, serve_priority
 from model.placement import REGULAR_KINDS, close_locations, find_beds, kind_table, member, settle_in_central
 from model.relocation import end_contracts, relocate
+from model.scenario import TrackName
 from model.state import (PROCEDURE_TRACKS, TRACK_KEYS, State, Tally, assign_track, draw_group, pact_day,
                          recognition_rates, screening_draws)
 
@@ -495,7 +496,7 @@ def reject(s: State, track: int | np.ndarray, ids: np.ndarray, day: int, u_appea
     _start_departure(s, final, day)
 
 
-def _by_track(values: Mapping[str, float] | Mapping[str, int]) -> np.ndarray:
+def _by_track(values: Mapping[TrackName, float]) -> np.ndarray:
     """A per-track parameter as an array indexed by `Track` (0 for the family track)."""
     out = np.zeros(len(Track), np.asarray(list(values.values())).dtype)
     for t, key in TRACK_KEYS.items():

@@ -37,12 +37,12 @@ FIGURES = ("population_end", "peak_population", "unsheltered_person_nights", "pe
            "days_emergency_phase", "day_phase_2", "day_phase_3", "registered_late")
 
 
-def key_figures_of(scenario: str, seed: int) -> dict[str, float]:
-    """The compared figures of one run of `scenario` on `seed` (its own horizon)."""
+def key_figures_of(scenario: str, seed: int, days: int | None = None) -> dict[str, float]:
+    """The compared figures of one run of `scenario` on `seed` (over `days`; None: its own horizon)."""
     from experiments.compare import key_figures
     from model.simulate import simulate
 
-    res = simulate(scenario, seed=seed)
+    res = simulate(scenario, seed=seed, days=days)
     out = key_figures(res)
     out["population_end"] = float(res.daily["population"].values[-1])
     return {k: out[k] for k in FIGURES}

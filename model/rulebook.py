@@ -19,7 +19,7 @@ import numpy as np
 
 from agents.applicants import N_TRACKS, Flag, Stage, Track
 from agents.keyed import (SALT_APPEAL, SALT_APPEAL_UPHELD, SALT_DEPARTURE, SALT_DUBLIN_ACCEPT, SALT_PERMIT,
-                          SALT_SPONSOR, SALT_TRANSFER, keyed_uniform, keyed_uniforms)
+                          SALT_SPONSOR, SALT_TRANSFER, keyed_uniform, keyed_uniform_parts, keyed_uniforms)
 from agents.locations import NO_BED, TEMPORARY_KINDS, Kind, Life
 from agents.moves import Reason, move
 from model.data import half_year
@@ -571,24 +571,40 @@ def link_and_house(s: State, day: int) -> None:
 
 def depart_and_transfer(s: State, day: int) -> None:
     """The timed steps after a decision, in order: departures at the end of the departure period,
-    court rulings on appeals, border procedures reaching their deadline, and the Dublin chain."""
-    depart(s, day)
-    rule_on_appeals(s, day)
+    court rulings on appeals, border procedures reaching their deadline, and the Dublin chain. The
+    steps' keyed draws for the households due today are made in one pass (every step's delay is a
+    day or more, so none files anything for today)."""
+    parts = [s.departure_due.pop(day), s.appeal_due.pop(day), s.dublin_reply.pop(day),
+             s.dublin_decision.pop(day), s.transfer_due.pop(day)]
+    u = _keyed_draws(s, parts, (SALT_DEPARTURE, SALT_APPEAL_UPHELD, SALT_DUBLIN_ACCEPT, SALT_APPEAL, SALT_TRANSFER))
+    depart(s, day, parts[0], u[0])
+    rule_on_appeals(s, day, parts[1], u[1])
     border_deadlines(s, day)
-    dublin_steps(s, day)
+    dublin_steps(s, day, parts[2:], u[2:])
 
 
-def depart(s: State, day: int) -> None:
-    """Rejected households leave after the departure period (independent, forced, unsupervised)."""
+def _keyed_draws(s: State, parts: list[np.ndarray], salts: tuple[int, ...]) -> list[np.ndarray]:
+    """Each part's households' keyed draws with its salt (`keyed_uniform`), in one pass."""
+    lengths = [len(ids) for ids in parts]
+    if sum(lengths) == 0:
+        return [np.empty(0) for _ in parts]
+    u = keyed_uniform_parts(s.people.cols["key"][np.concatenate(parts)], lengths, salts)
+    ends = np.cumsum(lengths).tolist()
+    return [u[end - n:end] for n, end in zip(lengths, ends)]
+
+
+def depart(s: State, day: int, due: np.ndarray, u: np.ndarray) -> None:
+    """Rejected households leave after the departure period (independent, forced, unsupervised):
+    `due`, those whose period ends today, `u` their keyed draws (`SALT_DEPARTURE`) for the route."""
     p = s.people
     h = p.cols
-    due = s.departure_due.pop(day)
     if len(due) == 0:
         return
-    due = due[h["stage"][due] == Stage.REJECTED]
+    rejected = h["stage"][due] == Stage.REJECTED
+    due, u = due[rejected], u[rejected]
     shares = s.params.chain.departure_shares
     c1 = shares["independent"]
-    route = np.searchsorted((c1, c1 + shares["forced"]), keyed_uniform(h["key"][due], SALT_DEPARTURE), side="right")
+    route = np.searchsorted((c1, c1 + shares["forced"]), u, side="right")
     independent, forced, unsupervised = _persons_by(p, due, route, 3)
     s.today.departed_independent += independent
     s.today.departed_forced += forced
@@ -601,17 +617,17 @@ def _persons_by(p, ids: np.ndarray, code: np.ndarray, n: int) -> list[int]:
     return [int(x) for x in np.bincount(code, weights=p.cols["size"][ids], minlength=n).tolist()]
 
 
-def rule_on_appeals(s: State, day: int) -> None:
+def rule_on_appeals(s: State, day: int, due: np.ndarray, u: np.ndarray) -> None:
     """The court rules. An asylum appeal upheld ends in a permit, dismissed in the departure
     period; a Dublin appeal upheld annuls the transfer (the claim is handled here), dismissed it
-    changes nothing (the transfer was scheduled after the ruling)."""
-    due = s.appeal_due.pop(day)
+    changes nothing (the transfer was scheduled after the ruling). `due`: the rulings due today,
+    `u` their keyed draws (`SALT_APPEAL_UPHELD`)."""
     if len(due) == 0:
         return
     p = s.people
     h = p.cols
     shares = np.array([s.params.chain.appeal_upheld_share[TRACK_KEYS[t]] for t in PROCEDURE_TRACKS])
-    won = keyed_uniform(h["key"][due], SALT_APPEAL_UPHELD) < shares[np.minimum(h["track"][due], len(shares) - 1)]
+    won = u < shares[np.minimum(h["track"][due], len(shares) - 1)]
     asylum = h["stage"][due] == Stage.APPEAL
     _leave_border(s, due[asylum])
     granted, dismissed = due[asylum & won], due[asylum & ~won]
@@ -644,43 +660,53 @@ def border_deadlines(s: State, day: int) -> None:
     s.needs_bed.push(find_beds(s, at_border, day, Reason.PROCEDURE_STEP))
 
 
-def dublin_steps(s: State, day: int) -> None:
+def dublin_steps(s: State, day: int, due: list[np.ndarray], u: list[np.ndarray]) -> None:
     """The Dublin chain, each step on its day: the other member state answers the claim (refused:
     the claim is handled here); the IND takes the transfer decision within two weeks of acceptance
     (under the Pact the right to reception then lapses for new cases; a share appeal, the court
     rules within a month); the transfer, absconding, or nothing until the final transfer date
-    (six months after acceptance), when the Netherlands becomes responsible."""
+    (six months after acceptance), when the Netherlands becomes responsible. `due`: the answers,
+    transfer decisions and transfers due today, `u` their keyed draws (`SALT_DUBLIN_ACCEPT`,
+    `SALT_APPEAL`, `SALT_TRANSFER`)."""
     p = s.people
     h = p.cols
     ch = s.params.chain
-    in_dublin = lambda ids: ids[h["stage"][ids] == Stage.DUBLIN] if len(ids) else ids  # noqa: E731
-    replied = in_dublin(s.dublin_reply.pop(day))
+
+    def in_dublin(i: int) -> tuple[np.ndarray, np.ndarray]:
+        if len(due[i]) == 0:
+            return due[i], u[i]
+        still = h["stage"][due[i]] == Stage.DUBLIN
+        return due[i][still], u[i][still]
+
+    replied, u_accept = in_dublin(0)
     if len(replied):
-        accepted = keyed_uniform(h["key"][replied], SALT_DUBLIN_ACCEPT) < ch.dublin_acceptance_share
+        accepted = u_accept < ch.dublin_acceptance_share
         _to_regular(s, replied[~accepted], day)
         s.dublin_decision.schedule(replied[accepted], day + ch.dublin_decision_days)
         s.dublin_final.schedule(replied[accepted], day + ch.dublin_final_transfer_days)
-    decided = in_dublin(s.dublin_decision.pop(day))
+    decided, u_appeal = in_dublin(1)
     if len(decided):
-        transfer_decisions(s, decided, day)
-    due = in_dublin(s.transfer_due.pop(day))
-    if len(due):
-        u = keyed_uniform(h["key"][due], SALT_TRANSFER)
-        s.today.exits_transferred += leave(s, due[u < ch.dublin_transfer_success], Stage.TRANSFERRED, day)
-        gone = due[(u >= ch.dublin_transfer_success) & (u < ch.dublin_transfer_success + ch.dublin_absconding_share)]
+        transfer_decisions(s, decided, day, u_appeal)
+    leaving, u_transfer = in_dublin(2)
+    if len(leaving):
+        s.today.exits_transferred += leave(s, leaving[u_transfer < ch.dublin_transfer_success], Stage.TRANSFERRED, day)
+        gone = leaving[(u_transfer >= ch.dublin_transfer_success)
+                       & (u_transfer < ch.dublin_transfer_success + ch.dublin_absconding_share)]
         absconded = leave(s, gone, Stage.DEPARTED, day)
         s.today.dublin_absconded += absconded
         s.today.departed_unsupervised += absconded
         s.today.exits_departed += absconded
-    expired = in_dublin(s.dublin_final.pop(day))
+    expired = s.dublin_final.pop(day)
+    expired = expired[h["stage"][expired] == Stage.DUBLIN] if len(expired) else expired
     if len(expired):
         s.today.dublin_deadline_passed += p.persons_in(expired)
         _to_regular(s, expired, day)
 
 
-def transfer_decisions(s: State, ids: np.ndarray, day: int) -> None:
+def transfer_decisions(s: State, ids: np.ndarray, day: int, u_appeal: np.ndarray) -> None:
     """The IND's transfer decision (a first decision). Under the Pact the right to reception
-    lapses for new cases; the others may appeal (the transfer then waits for the ruling)."""
+    lapses for new cases; the others may appeal (the transfer then waits for the ruling).
+    `u_appeal`: the households' keyed draws for the appeal (`SALT_APPEAL`)."""
     p = s.people
     h = p.cols
     ch = s.params.chain
@@ -692,8 +718,8 @@ def transfer_decisions(s: State, ids: np.ndarray, day: int) -> None:
         ended = leave(s, ids[new_rules], Stage.DEPARTED, day)
         s.today.exits_departed += ended
         s.today.dublin_reception_ended += ended
-        ids = ids[~new_rules]
-    appeal = keyed_uniform(h["key"][ids], SALT_APPEAL) < ch.appeal_share["dublin"]
+        ids, u_appeal = ids[~new_rules], u_appeal[~new_rules]
+    appeal = u_appeal < ch.appeal_share["dublin"]
     s.today.appeals += p.persons_in(ids[appeal])
     ruling = day + ch.appeal_days["dublin"]
     s.appeal_due.schedule(ids[appeal], ruling)

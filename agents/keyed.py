@@ -90,3 +90,6 @@ SALT_PUBLIC_ORDER = 21
 SALT_APPEAL = 22
 SALT_APPEAL_UPHELD = 23
 SALT_DUBLIN_ACCEPT = 24
+# housing
+SALT_SEARCH = 31          # days from the link to moving in
+SALT_SEARCH_DONE = 32     # how far the initial stock's search had come on the start date

@@ -19,7 +19,8 @@ import numpy as np
 
 from agents.applicants import N_TRACKS, Flag, Stage, Track
 from agents.keyed import (SALT_APPEAL, SALT_APPEAL_UPHELD, SALT_DEPARTURE, SALT_DUBLIN_ACCEPT, SALT_PERMIT,
-                          SALT_SPONSOR, SALT_TRANSFER, keyed_uniform, keyed_uniform_parts, keyed_uniforms)
+                          SALT_SEARCH, SALT_SEARCH_DONE, SALT_SPONSOR, SALT_TRANSFER, keyed_uniform,
+                          keyed_uniform_parts, keyed_uniforms)
 from agents.locations import NO_BED, TEMPORARY_KINDS, Kind, Life
 from agents.moves import Reason, move
 from model.data import half_year
@@ -561,12 +562,35 @@ def link_and_house(s: State, day: int) -> None:
                 link_households(s, ids, mun[:n])
                 s.linked_h = np.concatenate([s.linked_h, ids])
                 s.linked_m = np.concatenate([s.linked_m, mun[:n]])
+                s.linked_ready = np.concatenate([s.linked_ready, search_ends(s, ids, day)])
                 s.unlinked.drop(n)
     if date.weekday() == 0 and len(s.linked_h):
-        housed = municipalities.house_week(m, s.rng_housing, s.params.housing.supply_persons_per_year,
-                                           s.linked_m, p["size"][s.linked_h])
+        ready = np.flatnonzero(s.linked_ready <= day)     # homes are drawn every week, searching or not
+        housed = ready[municipalities.house_week(m, s.rng_housing, s.params.housing.supply_persons_per_year,
+                                                 s.linked_m[ready], p["size"][s.linked_h[ready]])]
         s.today.exits_housed += leave(s, s.linked_h[housed], Stage.HOUSED, day)
-        s.linked_h, s.linked_m = s.linked_h[~housed], s.linked_m[~housed]
+        keep = np.ones(len(s.linked_h), bool)
+        keep[housed] = False
+        s.linked_h, s.linked_m, s.linked_ready = s.linked_h[keep], s.linked_m[keep], s.linked_ready[keep]
+
+
+def search_ends(s: State, ids: np.ndarray, day: int) -> np.ndarray:
+    """Day from which each household linked on `day` can move into a home: its search time after
+    the link, a keyed draw uniform in `housing.search_days` (COA: municipalities have on average
+    twelve weeks, ten to find a home and two for the move; coa.nl, *Huisvesting*, FAQ for
+    municipalities). The initial stock linked on the first day of a run has been searching for a
+    while already: it is at a uniform point of its search (a steady state; assumption)."""
+    lo, hi = s.params.housing.search_days
+    if hi == 0:
+        return np.full(len(ids), day, np.int64)
+    keys = s.people.cols["key"][ids]
+    u = keyed_uniform(keys, SALT_SEARCH)
+    search = lo + np.floor(u * (hi - lo + 1)).astype(np.int64)
+    if day == 0:
+        stock = s.people.cols["arrival_day"][ids] < 0
+        done = np.floor(keyed_uniform(keys[stock], SALT_SEARCH_DONE) * (search[stock] + 1)).astype(np.int64)
+        search[stock] -= done
+    return day + search
 
 
 def depart_and_transfer(s: State, day: int) -> None:

@@ -59,6 +59,8 @@ def _ordered_pair(v: list[float]) -> list[float]:
 
 
 YearRange = Annotated[list[Years], Field(min_length=2, max_length=2), AfterValidator(_ordered_pair)]
+DayCount = Annotated[int, Field(ge=0, le=3650)]
+DayRange = Annotated[list[DayCount], Field(min_length=2, max_length=2), AfterValidator(_ordered_pair)]
 
 
 class ScenarioError(ValueError):
@@ -246,6 +248,10 @@ class Housing(_Strict):
     supply_spread: Annotated[float, Field(ge=0.0, le=3.0)] = Field(description="spread (sd of log) of municipal "
                                                                                "housing ability around the pro-rata "
                                                                                "key")
+    search_days: DayRange = Field(
+        [0, 0], description="[min, max] days from the link (koppeling) to moving into the home, per household "
+        "(keyed, uniform): the municipality finds a home, the household moves; it is housed at the first weekly "
+        "housing round after that with a home free. [0, 0] = housed at the first round with a home")
     target_rule: Literal["given", "recent_permits"] = Field(
         "given", description="national target of a half-year not in `targets`: given = the packaged record, else "
         "default_target_per_half_year; recent_permits = the persons who became permit holders in the half-year "

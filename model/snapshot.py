@@ -570,6 +570,8 @@ class Snapshot:
                 raise SnapshotError(f"snapshot: the world differs at {path!r} from the one it was saved with "
                                     "(packaged data or code changed since)")
         s = _Decoder(self.arrays, objects).decode(self.tree)
+        if len(s.linked_ready) != len(s.linked_h):   # saved before the search time after a link: all may move in
+            s.linked_ready = np.zeros(len(s.linked_h), np.int64)
         if horizon > saved:
             s.sc.horizon_days = horizon
             if s.recorder is not None:

@@ -115,6 +115,7 @@ class Lines:
     unlinked: FifoQueue = field(default_factory=FifoQueue)          # permit holders not yet linked
     linked_h: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # linked, waiting for a home
     linked_m: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # ... and their municipality
+    linked_ready: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))  # ... day their search ends
     carry: dict[str, float] = field(default_factory=dict)           # unused fractional capacity per server
 
 

@@ -9,6 +9,7 @@ facilitator or a player changed something, so everyone sees the consequences.
 
 from __future__ import annotations
 
+import math
 import threading
 
 import solara
@@ -21,6 +22,7 @@ from model.scenario import ScenarioError
 from viz.exercise_room import ROOMS, Room
 
 POLL_S = 0.5
+CLOCK_S = 1.0            # the turn clock's redraw, seconds
 KINDS = list(R.HOUSING_KINDS)
 TRACKS = ["regular", "accelerated", "border", "dublin"]
 
@@ -69,6 +71,45 @@ def Status(room: Room, tick: int = 0):
     solara.Text(f"Turn {run.turn}, day {run.day}", classes=["np-ex-turn"])
 
 
+def clock_text(left: float | None, status: str) -> str:
+    """The turn clock as the tables read it: minutes and seconds left, rounded up (so '0:00' only
+    when the time is up); empty without a time limit."""
+    if left is None:
+        return ""
+    if left <= 0:
+        return "Time is up: the facilitator ends the turn"
+    whole = math.ceil(left)
+    text = f"Time left this turn: {whole // 60}:{whole % 60:02d}"
+    return text if status == "running" else f"{text} (clock stopped: {status})"
+
+
+@solara.component
+def Clock(room: Room, tick: int = 0):
+    """The turn clock; redraws every second while it runs (its own small thread, only while a
+    time limit is set and the room runs) and, through `tick` (the room's version), when the room
+    changed."""
+    now = solara.use_reactive(0)
+    ticking = room.status == "running" and room.time_left() is not None
+
+    def setup():
+        if not ticking:
+            return None
+        stop = threading.Event()
+
+        def tick():
+            while not stop.wait(CLOCK_S):
+                now.set(now.value + 1)
+        threading.Thread(target=tick, name="noodplan-turn-clock", daemon=True).start()
+        return stop.set
+    solara.use_effect(setup, [room.code, ticking])
+    _ = now.value
+    text = clock_text(room.time_left(), room.status)
+    if text:
+        up = room.time_left() == 0.0
+        solara.Text(text, classes=["np-ex-clock"],
+                    style={"font-weight": "bold", "color": "#b71c1c" if up else "#1a237e"})
+
+
 @solara.component
 def Log(room: Room, tick: int = 0):
     rows = [[e["turn"], e["day"], e["kind"], e["role"] or "", e["what"], e["why"], e["detail"][:160]]
@@ -88,6 +129,7 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
     inject: solara.Reactive[str | None] = solara.use_reactive(None)       # an inject's id
     adhoc_title = solara.use_reactive("")
     adhoc_text = solara.use_reactive("")
+    minutes = solara.use_reactive(room.turn_seconds / 60.0)
     run = room.run
 
     def act(f, *args):
@@ -114,6 +156,7 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
                                                                      "letter-spacing": "2px"})
             solara.Button("Leave", on_click=on_leave, text=True)
         Status(room, room.version)
+        Clock(room, room.version)
         solara.Text(f"state fingerprint {run.fingerprint()}", classes=["np-ex-fingerprint"],
                     style={"color": "#666", "font-size": "12px"})
         with solara.Row(style={"flex-wrap": "wrap"}):
@@ -121,6 +164,11 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
             solara.Button("Pause", on_click=act(room.pause), classes=["np-ex-pause"])
             solara.Button("End turn (apply decisions, simulate)", on_click=act(room.advance),
                           classes=["np-ex-advance"], color="primary", disabled=run.finished)
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
+            solara.InputFloat("Minutes per turn for decisions (0: no limit)", value=minutes, continuous_update=True,
+                              classes=["np-ex-minutes"])
+            solara.Button("Set turn time", on_click=lambda: act(room.set_turn_minutes, minutes.value)(),
+                          classes=["np-ex-set-minutes"])
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
             solara.InputText("Snapshot name", value=snap_name, continuous_update=True)
             solara.Button("Snapshot", on_click=lambda: act(room.snapshot, snap_name.value)(),
@@ -226,6 +274,7 @@ def Player(room: Room, token: str, on_leave):
         with solara.Row(style={"align-items": "baseline"}):
             Status(room, room.version)
             solara.Button("Leave", on_click=on_leave, text=True)
+        Clock(room, room.version)
         solara.Markdown(run.exercise.synopsis)
         mine = [e for e in run.log if e["kind"] == "inject" and e["role"] in (None, role.id)]
         if mine:

@@ -15,7 +15,9 @@ from __future__ import annotations
 import base64
 import secrets
 import threading
+import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from experiments.exercise import report, savefile
@@ -25,6 +27,7 @@ from model.scenario import ScenarioError
 from viz.session import world_for
 
 MAX_ROOMS = 32                      # rooms one server keeps (a workshop has a handful)
+MAX_TURN_MINUTES = 240              # a turn's time limit: at most a workshop's half-day
 CODE_BYTES = 10                     # 80 bits: a join code cannot be guessed
 
 
@@ -55,6 +58,12 @@ class Room:
     version: int = 0
     created: float = field(default_factory=time.time)
     lock: threading.RLock = field(default_factory=threading.RLock)
+    # the turn clock: the time the tables have for a turn's decisions (0: no limit); it runs while
+    # the room runs, stops when paused and starts again full at every turn
+    turn_seconds: float = 0.0
+    clock_left: float = 0.0                          # seconds left while the clock stands
+    deadline: float | None = None                    # `clock()` time the turn's time is up, while it runs
+    clock: Callable[[], float] = time.monotonic      # seconds (a test gives its own)
 
     # -- everyone ------------------------------------------------------------------------------
     def changed(self) -> None:
@@ -75,12 +84,22 @@ class Room:
             raise RoomError("room: not a player of this room (join with the code and a role)")
         return role
 
+    def time_left(self) -> float | None:
+        """Seconds the tables have left for this turn's decisions; None without a time limit."""
+        if not self.turn_seconds:
+            return None
+        if self.deadline is None:
+            return self.clock_left
+        return max(0.0, self.deadline - self.clock())
+
     def submit(self, token: str, decision: dict) -> None:
         """A decision of the token's role for this turn."""
         with self.lock:
             role = self.role_of(token)
             if self.status != "running":
                 raise RoomError(f"room: the exercise is {self.status}; decisions are taken while it runs")
+            if self.time_left() == 0.0:
+                raise RoomError("room: the turn's time is up; the facilitator ends the turn")
             self.run.submit(role, decision)
             self.changed()
 
@@ -94,28 +113,52 @@ class Room:
         if not secrets.compare_digest(str(key), self.facilitator_key):
             raise RoomError("room: only the facilitator may do this")
 
+    def _set_status(self, status: str, new_turn: bool = False) -> None:
+        """Change the status and keep the turn clock in step: it runs while running, stands
+        otherwise, and is full again at a new turn."""
+        left = self.time_left()
+        if new_turn:
+            left = self.turn_seconds
+        self.status = status
+        if left is None:
+            return
+        self.clock_left = left
+        self.deadline = self.clock() + left if status == "running" else None
+
+    def set_turn_minutes(self, key: str, minutes: float) -> None:
+        """Give each turn `minutes` for the tables' decisions (0: no limit); this turn's clock
+        starts full."""
+        with self.lock:
+            self._facilitator(key)
+            if isinstance(minutes, bool) or not isinstance(minutes, (int, float)) or not math.isfinite(minutes) \
+                    or not 0 <= minutes <= MAX_TURN_MINUTES:
+                raise RoomError(f"turn time: minutes must be a number from 0 (no limit) to {MAX_TURN_MINUTES} "
+                                f"(got {minutes!r})")
+            self.turn_seconds = 60.0 * minutes
+            self.deadline = None
+            self._set_status(self.status, new_turn=True)
+            self.changed()
+
     def start(self, key: str) -> None:
         with self.lock:
             self._facilitator(key)
             if self.status != "finished":
-                self.status = "running"
+                self._set_status("running")
             self.changed()
 
     def pause(self, key: str) -> None:
         with self.lock:
             self._facilitator(key)
             if self.status == "running":
-                self.status = "paused"
+                self._set_status("paused")
             self.changed()
 
     def advance(self, key: str) -> None:
         with self.lock:
             self._facilitator(key)
-            if self.status == "waiting":
-                self.status = "running"
             self.run.advance()
-            if self.run.finished:
-                self.status = "finished"
+            status = "finished" if self.run.finished else "running" if self.status == "waiting" else self.status
+            self._set_status(status, new_turn=True)
             self.changed()
 
     def fire(self, key: str, inject_id: str) -> None:
@@ -144,8 +187,8 @@ class Room:
         with self.lock:
             self._facilitator(key)
             self.run.rewind(name)
-            if not self.run.finished and self.status == "finished":
-                self.status = "paused"
+            status = "paused" if not self.run.finished and self.status == "finished" else self.status
+            self._set_status(status, new_turn=True)       # back at a turn's start: its clock full
             self.changed()
 
     def lesson(self, key: str, objective: str, text: str) -> None:

@@ -137,6 +137,7 @@ def test_housing_happens_on_mondays_for_linked_households():
     date0 = s.world.dates[0]
     assert date0.weekday() == 1                  # 1 July 2025 is a Tuesday
     s.params.housing.supply_persons_per_year = 1e6   # homes for everyone who is linked
+    s.params.housing.search_days = [0, 0]            # moving in as soon as a home is free
     rulebook.link_and_house(s, 0)
     assert (s.people.municipality[ids] >= 0).all()   # linked on day 0
     for day in range(1, 6):                          # Wednesday .. Sunday: nobody housed
@@ -145,6 +146,40 @@ def test_housing_happens_on_mondays_for_linked_households():
     rulebook.link_and_house(s, 6)                    # Monday 7 July
     assert (s.people.stage[ids] == Stage.HOUSED).all()
     assert s.munis.housed.sum() == 5
+
+
+def test_linked_households_move_in_after_their_search():
+    # search_days [21, 21]: linked on Tuesday 1 July 2025 (day 0), a household may move in from day 21
+    # (Tuesday 22 July); housing rounds are on Mondays (days 6, 13, 20, 27): housed on day 27, not before.
+    s = prepare(small(), days=30)
+    ids = _add(s, [2, 3], stage=Stage.PERMIT)
+    s.unlinked.push(ids)
+    s.params.housing.supply_persons_per_year = 1e6
+    s.params.housing.search_days = [21, 21]
+    rulebook.link_and_house(s, 0)
+    assert list(s.linked_ready) == [21, 21]
+    for day in range(1, 27):
+        rulebook.link_and_house(s, day)
+    assert (s.people.stage[ids] == Stage.PERMIT).all() and s.munis.housed.sum() == 0
+    rulebook.link_and_house(s, 27)                   # Monday 28 July
+    assert (s.people.stage[ids] == Stage.HOUSED).all()
+    assert len(s.linked_h) == len(s.linked_ready) == 0
+
+
+def test_search_times_are_keyed_and_the_initial_stock_has_searched_already():
+    s = prepare(small(), days=5)
+    s.params.housing.search_days = [14, 154]
+    new = _add(s, [1] * 400, stage=Stage.PERMIT)                     # arrived during the run
+    stock = _add(s, [1] * 400, stage=Stage.PERMIT)
+    s.people.backdate(stock, np.full(400, -100))                    # the initial stock: arrived before day 0
+    ends_new = rulebook.search_ends(s, new, 0)
+    assert ends_new.min() >= 14 and ends_new.max() <= 154            # whole days in [14, 154]
+    assert abs(ends_new.mean() - 84) < 8                              # uniform: mean 84 (sd 40.5 / 20 = 2)
+    assert (rulebook.search_ends(s, new, 0) == ends_new).all()       # keyed: the same every time
+    assert (rulebook.search_ends(s, new, 9) == ends_new + 9).all()   # linked later: the same search, later
+    ends_stock = rulebook.search_ends(s, stock, 0)
+    assert ends_stock.min() >= 0 and ends_stock.max() <= 154
+    assert ends_stock.mean() < ends_new.mean() - 25                   # halfway through on average: ~42 days left
 
 
 @pytest.mark.parametrize("renew,expected_life", [(1.0, Life.OPEN), (0.0, Life.CLOSED)])

@@ -119,6 +119,16 @@ def test_fields_added_to_a_dataclass_since_the_snapshot_get_their_defaults():
         snap.restore(world=s.world)
 
 
+def test_a_snapshot_from_before_the_search_time_lets_everyone_linked_move_in():
+    s = _run(prepare("baseline", days=10), 3)
+    assert len(s.linked_h) > 0
+    snap = snapshot.capture(s)
+    state = snap.tree["state"]["v"]
+    del state[[k for k, _ in state].index("linked_ready")]         # as saved before the field existed
+    r = snap.restore(world=s.world)
+    assert len(r.linked_ready) == len(r.linked_h) and (r.linked_ready == 0).all()
+
+
 # --- the file format ---------------------------------------------------------------------------
 
 def _write_v1(snap: snapshot.Snapshot, path) -> None:

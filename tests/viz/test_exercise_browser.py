@@ -102,8 +102,14 @@ def test_facilitator_and_two_players_play_a_room(room_server, make_page, tmp_pat
     assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", code)
     join(coa, url, code, "coa")
     join(ind, url, code, "ind")
+    f.get_by_label("Minutes per turn for decisions (0: no limit)").fill("30")
+    f.locator(".np-ex-set-minutes").click()
     f.locator(".np-ex-start").click()
     f.wait_for_function("() => document.body.innerText.includes('room status: running')")
+    # the turn clock runs on every page: 30 minutes, counting down
+    for page in (f, coa.page):
+        page.wait_for_function("() => /Time left this turn: 29:[0-5][0-9]$/.test("
+                               "document.querySelector('.np-ex-clock')?.textContent || '')", timeout=30_000)
 
     # COA: its own decisions only; 500 emergency places
     p = coa.page

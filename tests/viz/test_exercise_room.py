@@ -78,3 +78,64 @@ def test_a_saved_exercise_continues_in_a_new_room():
     assert b.run.fingerprint() == a.run.fingerprint() and b.run.log == a.run.log and b.run.lessons == {"beds": "sooner"}
     with pytest.raises(RoomError, match=r"x\.json: not a saved noodplan exercise"):
         rooms.restore(b"{", "x.json")
+
+
+class FakeClock:
+    """Seconds that move only when the test says so."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+def test_the_turn_clock_runs_while_the_room_runs_and_closes_the_turn_when_time_is_up():
+    rooms = Rooms()
+    room, key = small_room(rooms)
+    room.clock = clock = FakeClock()
+    coa = room.join("coa")
+    decision = {"type": "open_places", "kind": "emergency", "places": 10}
+    assert room.time_left() is None                    # no limit until the facilitator sets one
+    with pytest.raises(RoomError, match="only the facilitator"):
+        room.set_turn_minutes(coa, 10)
+    for bad in (-1, 241, float("nan"), "ten", True):
+        with pytest.raises(RoomError, match="turn time: minutes must be a number from 0"):
+            room.set_turn_minutes(key, bad)
+    room.set_turn_minutes(key, 10)
+    assert room.time_left() == 600                     # waiting: the clock stands full
+    clock.now += 50
+    assert room.time_left() == 600
+    room.start(key)
+    clock.now += 240                                   # 4 minutes into the turn: 6 left
+    assert room.time_left() == 360
+    room.pause(key)
+    clock.now += 1000                                  # paused: the clock stands
+    assert room.time_left() == 360
+    room.start(key)
+    clock.now += 359
+    room.submit(coa, decision)                         # one second left: still taken
+    clock.now += 1
+    assert room.time_left() == 0
+    with pytest.raises(RoomError, match="the turn's time is up"):
+        room.submit(coa, decision)
+    assert len(room.run.pending()) == 1
+    room.advance(key)                                  # a new turn: the clock is full again and runs
+    assert room.time_left() == 600 and room.status == "running"
+    clock.now += 30
+    assert room.time_left() == 570
+    room.set_turn_minutes(key, 0)                      # no limit: submissions stay open however long
+    clock.now += 10 ** 6
+    assert room.time_left() is None
+    room.submit(coa, decision)
+
+
+def test_the_turn_clock_reads_in_minutes_and_seconds_rounded_up():
+    from viz.exercise_app import clock_text
+
+    assert clock_text(None, "running") == ""
+    assert clock_text(600, "running") == "Time left this turn: 10:00"
+    assert clock_text(59.2, "running") == "Time left this turn: 1:00"     # 59.2 s: the 60th second has begun
+    assert clock_text(0.4, "running") == "Time left this turn: 0:01"
+    assert clock_text(0.0, "running") == "Time is up: the facilitator ends the turn"
+    assert clock_text(90, "paused") == "Time left this turn: 1:30 (clock stopped: paused)"

@@ -64,6 +64,15 @@ def keyed_uniforms(keys: np.ndarray, salts: tuple[int, ...]) -> np.ndarray:
     return _uniform(keys, masks)
 
 
+def keyed_uniform_parts(keys: np.ndarray, lengths: list[int], salts: tuple[int, ...]) -> np.ndarray:
+    """`keyed_uniform` with a salt per consecutive part of `keys` (part i: `lengths[i]` keys, drawn
+    with `salts[i]`): the same numbers, bit for bit, in one pass over the keys."""
+    masks = _SALT_COLUMNS.get(salts)
+    if masks is None:
+        masks = _SALT_COLUMNS[salts] = np.array([[_salt_mask(salt)] for salt in salts], np.uint64)
+    return _uniform(keys, np.repeat(masks[:, 0], lengths))
+
+
 # Salts: one per kind of individual decision. Never reuse a salt for two decisions.
 SALT_TRACK = 1
 SALT_DUBLIN = 2

@@ -81,19 +81,17 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     origin = _origins(s, ids)
     group = cls.astype(np.int64) if origin is None else (origin + 1) * len(PREFERENCE) + cls
     present = np.bincount(group).nonzero()[0].tolist()   # groups present, ascending
-    # orders from the vacancy before any is placed (made only when a group without origin is present)
-    emptiest = order_by_kind(s, vacancy) if origin is None or present[0] < len(PREFERENCE) else None
     largest = _largest_free(s, vacancy)
     if len(present) == 1:
         kinds = _with_room(_kinds_to_try(s, present[0] % len(PREFERENCE), temporary, only), largest, sizes)
         if not kinds:                     # nobody fits anywhere
             return ids
         loc = place(sizes, kinds, vacancy,
-                    _order_for(s, vacancy, emptiest, present[0] // len(PREFERENCE) - 1 if origin is not None else -1),
+                    _order_for(s, vacancy, present[0] // len(PREFERENCE) - 1 if origin is not None else -1),
                     take=True)
     else:
         loc = filled(len(ids), -1, np.int64)
-        orders: dict[int, object] = {}
+        orders: dict[int, EmptiestFirst] = {}   # per place of origin; a kind's order made when first asked for
         for g in present:
             c, o = g % len(PREFERENCE), (g // len(PREFERENCE) - 1 if origin is not None else -1)
             sel = (group == g).nonzero()[0]
@@ -102,8 +100,12 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
             if not kinds:                 # nobody of this group fits anywhere
                 continue
             if o not in orders:
-                orders[o] = _order_for(s, vacancy, emptiest, o) if o >= 0 else emptiest
-            loc[sel] = place(sz, kinds, vacancy, orders[o], take=True)   # gone for the next group
+                orders[o] = _order_for(s, vacancy, o)
+            got = place(sz, kinds, vacancy, orders[o], take=True)   # gone for the next group
+            loc[sel] = got
+            if (got >= 0).any():          # the kinds it took places in: ordered afresh for the next group
+                for order in orders.values():
+                    order.forget(kinds)
     got = loc >= 0
     n_got = int(np.count_nonzero(got))
     if n_got == 0:
@@ -143,11 +145,14 @@ def _origins(s: State, ids: np.ndarray) -> np.ndarray | None:
     return origin if origin.max() >= 0 else None
 
 
-def _order_for(s: State, vacancy: np.ndarray, emptiest, origin: int):
+def _order_for(s: State, vacancy: np.ndarray, origin: int) -> EmptiestFirst:
+    """The order of locations for households from municipality `origin` (-1: emptiest first), each
+    kind's made from `vacancy` as it is when first asked for (places taken by the groups placed
+    before count)."""
     if origin < 0:
-        return emptiest
+        return EmptiestFirst(s.locs, vacancy, live=True)
     return NearestAmongEqual(s.locs, vacancy, s.world.network.distance_km[origin],
-                             s.params.municipalities.room_band_places)
+                             s.params.municipalities.room_band_places, live=True)
 
 
 def _preference(s: State, cls: int) -> list[int]:
@@ -192,11 +197,18 @@ class EmptiestFirst:
     """Placement policy: within a kind, the open locations with the most free places first
     (COA spreads load); ties in location order. Indexed by kind like a list; a kind's order is
     computed when first asked for (most placements need one or two kinds), from `vacancy` as it
-    was when this object was made (a copy is kept: callers go on taking places from theirs)."""
+    was when this object was made (a copy is kept: callers go on taking places from theirs), or
+    with `live` from `vacancy` as it is when the kind is first asked for (`forget` a kind whose
+    places were taken since, and it is ordered afresh when next asked for)."""
 
-    def __init__(self, locs, vacancy: np.ndarray) -> None:
-        self._locs, self._vacancy = locs, vacancy.copy()
+    def __init__(self, locs, vacancy: np.ndarray, live: bool = False) -> None:
+        self._locs, self._vacancy = locs, vacancy if live else vacancy.copy()
         self._orders: dict[int, np.ndarray] = {}
+
+    def forget(self, kinds: list[int]) -> None:
+        """Order `kinds` afresh when next asked for (their free places changed)."""
+        for k in kinds:
+            self._orders.pop(k, None)
 
     def __getitem__(self, kind: int) -> np.ndarray:
         got = self._orders.get(kind)
@@ -229,8 +241,8 @@ class NearestAmongEqual(EmptiestFirst):
     band are not equally suitable to anything: they come last, emptiest first, as without the
     network (so the small gaps are packed as before). Ties in location order."""
 
-    def __init__(self, locs, vacancy: np.ndarray, km: np.ndarray, band: int) -> None:
-        super().__init__(locs, vacancy)
+    def __init__(self, locs, vacancy: np.ndarray, km: np.ndarray, band: int, live: bool = False) -> None:
+        super().__init__(locs, vacancy, live)
         self._km, self._band = km, band
 
     def __getitem__(self, kind: int) -> np.ndarray:

@@ -13,11 +13,14 @@ chosen is in `model.placement`; how waiting lines are served in `model.lines`.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 
 from agents.applicants import N_TRACKS, Flag, Stage, Track
 from agents.keyed import (SALT_APPEAL, SALT_APPEAL_UPHELD, SALT_DEPARTURE, SALT_DUBLIN_ACCEPT, SALT_PERMIT,
-                          SALT_SEARCH, SALT_SEARCH_DONE, SALT_SPONSOR, SALT_TRANSFER, keyed_uniform, keyed_uniforms)
+                          SALT_SEARCH, SALT_SEARCH_DONE, SALT_SPONSOR, SALT_TRANSFER, keyed_uniform,
+                          keyed_uniform_parts, keyed_uniforms)
 from agents.locations import NO_BED, TEMPORARY_KINDS, Kind, Life
 from agents.moves import Reason, move
 from model.data import half_year
@@ -26,6 +29,7 @@ from model.inflow import draw_households
 from model.lines import Line, pass_on, ramp_factor, serve, serve_lines, serve_priority
 from model.placement import REGULAR_KINDS, close_locations, find_beds, kind_table, member, settle_in_central
 from model.relocation import end_contracts, relocate
+from model.scenario import TrackName
 from model.state import (PROCEDURE_TRACKS, TRACK_KEYS, State, Tally, assign_track, draw_group, pact_day,
                          recognition_rates, screening_draws)
 
@@ -375,31 +379,46 @@ def assess_vulnerability(s: State, day: int) -> None:
 def decide(s: State, day: int) -> None:
     """IND first decisions within the day's capacity (`serve_ind`): a permit, or a rejection
     followed by an appeal or the departure period; Dublin claimants get their claim sent to the
-    other member state (the transfer decision follows its acceptance, `dublin_steps`)."""
+    other member state (the transfer decision follows its acceptance, `dublin_steps`). The
+    asylum decisions of all tracks are taken in one pass."""
     p = s.people
     h = p.cols
     served = serve_ind(s, day)
-    rec = recognition_rates(s.sc)
-    for t in _IND_ORDER:
-        ids = served[t]
-        if len(ids) == 0:
-            continue
-        s.procedure_persons[t] -= p.persons_in(ids)
-        if t == Track.DUBLIN:
-            p.set_stage(ids, Stage.DUBLIN, day)
-            s.dublin_reply.schedule(ids, day + s.params.chain.dublin_reply_days)
-            continue
-        s.today.decisions += p.persons_in(ids)
-        _record_waits(s, t, ids, day)
-        u = keyed_uniforms(h["key"][ids], (SALT_PERMIT, SALT_APPEAL))
-        permit = u[0] < rec[h["group"][ids]]
-        refusal = ~permit
-        granted, refused = ids[permit], ids[refusal]
-        _leave_border(s, granted)
-        grant(s, granted, day)
-        s.today.permits += p.persons_in(granted)
-        s.today.rejections += p.persons_in(refused)
-        reject(s, t, refused, day, u[1][refusal])
+    claims = served.pop(Track.DUBLIN)
+    if len(claims):
+        s.procedure_persons[Track.DUBLIN] -= p.persons_in(claims)
+        p.set_stage(claims, Stage.DUBLIN, day)
+        s.dublin_reply.schedule(claims, day + s.params.chain.dublin_reply_days)
+    parts = [(t, ids) for t, ids in served.items() if len(ids)]
+    if not parts:
+        return
+    if len(parts) == 1:
+        track: int | np.ndarray = parts[0][0]
+        ids = parts[0][1]
+    else:
+        ids = np.concatenate([ids for _, ids in parts])
+        track = np.repeat(np.array([t for t, _ in parts], np.int64), [len(ids) for _, ids in parts])
+    sizes = h["size"][ids]
+    persons = int(np.add.reduce(sizes, dtype=np.int64))
+    if isinstance(track, int):
+        s.procedure_persons[track] -= persons
+    else:
+        s.procedure_persons -= np.bincount(track, weights=sizes, minlength=len(Track)).astype(np.int64)
+    s.today.decisions += persons
+    waits, at = day - h["arrival_day"][ids], 0
+    for t, part in parts:                      # the decision times, per track
+        s.today.decision_waits.append((t, waits[at:at + len(part)], sizes[at:at + len(part)]))
+        at += len(part)
+    u = keyed_uniforms(h["key"][ids], (SALT_PERMIT, SALT_APPEAL))
+    permit = u[0] < recognition_rates(s.sc)[h["group"][ids]]
+    refusal = ~permit
+    granted, refused = ids[permit], ids[refusal]
+    _leave_border(s, granted)
+    grant(s, granted, day)
+    permits = p.persons_in(granted)
+    s.today.permits += permits
+    s.today.rejections += persons - permits
+    reject(s, track if isinstance(track, int) else track[refusal], refused, day, u[1][refusal])
 
 
 def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
@@ -461,23 +480,40 @@ def grant(s: State, ids: np.ndarray, day: int) -> None:
         find_beds(s, in_process, day, Reason.PROCEDURE_STEP, temporary=False, only=(Kind.REGULAR,))
 
 
-def reject(s: State, track: int, ids: np.ndarray, day: int, u_appeal: np.ndarray | None = None) -> None:
-    """A rejection on `track`: a share appeal with suspensive effect and stay until the court rules
-    (`appeal_days` later); the others start their departure period (and leave the border
-    procedure). `u_appeal`: the households' keyed draw for the appeal, when the caller made it."""
+def reject(s: State, track: int | np.ndarray, ids: np.ndarray, day: int, u_appeal: np.ndarray | None = None) -> None:
+    """A rejection on `track` (one, or one per household): a share appeal with suspensive effect and
+    stay until the court rules (`appeal_days` later); the others start their departure period (and
+    leave the border procedure). `u_appeal`: the households' keyed draw for the appeal, when the
+    caller made it."""
     if len(ids) == 0:
         return
     p = s.people
-    key = TRACK_KEYS[track]
+    ch = s.params.chain
     if u_appeal is None:
         u_appeal = keyed_uniform(p.cols["key"][ids], SALT_APPEAL)
-    appeal = u_appeal < s.params.chain.appeal_share[key]
-    appealed, final = ids[appeal], ids[~appeal]
+    if isinstance(track, (int, np.integer)):
+        share, days = ch.appeal_share[TRACK_KEYS[track]], ch.appeal_days[TRACK_KEYS[track]]
+        appeal = u_appeal < share
+        appealed = ids[appeal]
+        s.appeal_due.schedule(appealed, day + days)
+    else:
+        share_of, days_of = _by_track(ch.appeal_share), _by_track(ch.appeal_days)
+        appeal = u_appeal < share_of[track]
+        appealed = ids[appeal]
+        s.appeal_due.schedule(appealed, day + days_of[track[appeal]])
+    final = ids[~appeal]
     p.set_stage(appealed, Stage.APPEAL, day)
-    s.appeal_due.schedule(appealed, day + s.params.chain.appeal_days[key])
     s.today.appeals += p.persons_in(appealed)
     _leave_border(s, final)
     _start_departure(s, final, day)
+
+
+def _by_track(values: Mapping[TrackName, float]) -> np.ndarray:
+    """A per-track parameter as an array indexed by `Track` (0 for the family track)."""
+    out = np.zeros(len(Track), np.asarray(list(values.values())).dtype)
+    for t, key in TRACK_KEYS.items():
+        out[t] = values[key]
+    return out
 
 
 def _start_departure(s: State, ids: np.ndarray, day: int) -> None:
@@ -570,24 +606,40 @@ def search_ends(s: State, ids: np.ndarray, day: int) -> np.ndarray:
 
 def depart_and_transfer(s: State, day: int) -> None:
     """The timed steps after a decision, in order: departures at the end of the departure period,
-    court rulings on appeals, border procedures reaching their deadline, and the Dublin chain."""
-    depart(s, day)
-    rule_on_appeals(s, day)
+    court rulings on appeals, border procedures reaching their deadline, and the Dublin chain. The
+    steps' keyed draws for the households due today are made in one pass (every step's delay is a
+    day or more, so none files anything for today)."""
+    parts = [s.departure_due.pop(day), s.appeal_due.pop(day), s.dublin_reply.pop(day),
+             s.dublin_decision.pop(day), s.transfer_due.pop(day)]
+    u = _keyed_draws(s, parts, (SALT_DEPARTURE, SALT_APPEAL_UPHELD, SALT_DUBLIN_ACCEPT, SALT_APPEAL, SALT_TRANSFER))
+    depart(s, day, parts[0], u[0])
+    rule_on_appeals(s, day, parts[1], u[1])
     border_deadlines(s, day)
-    dublin_steps(s, day)
+    dublin_steps(s, day, parts[2:], u[2:])
 
 
-def depart(s: State, day: int) -> None:
-    """Rejected households leave after the departure period (independent, forced, unsupervised)."""
+def _keyed_draws(s: State, parts: list[np.ndarray], salts: tuple[int, ...]) -> list[np.ndarray]:
+    """Each part's households' keyed draws with its salt (`keyed_uniform`), in one pass."""
+    lengths = [len(ids) for ids in parts]
+    if sum(lengths) == 0:
+        return [np.empty(0) for _ in parts]
+    u = keyed_uniform_parts(s.people.cols["key"][np.concatenate(parts)], lengths, salts)
+    ends = np.cumsum(lengths).tolist()
+    return [u[end - n:end] for n, end in zip(lengths, ends)]
+
+
+def depart(s: State, day: int, due: np.ndarray, u: np.ndarray) -> None:
+    """Rejected households leave after the departure period (independent, forced, unsupervised):
+    `due`, those whose period ends today, `u` their keyed draws (`SALT_DEPARTURE`) for the route."""
     p = s.people
     h = p.cols
-    due = s.departure_due.pop(day)
     if len(due) == 0:
         return
-    due = due[h["stage"][due] == Stage.REJECTED]
+    rejected = h["stage"][due] == Stage.REJECTED
+    due, u = due[rejected], u[rejected]
     shares = s.params.chain.departure_shares
     c1 = shares["independent"]
-    route = np.searchsorted((c1, c1 + shares["forced"]), keyed_uniform(h["key"][due], SALT_DEPARTURE), side="right")
+    route = np.searchsorted((c1, c1 + shares["forced"]), u, side="right")
     independent, forced, unsupervised = _persons_by(p, due, route, 3)
     s.today.departed_independent += independent
     s.today.departed_forced += forced
@@ -600,17 +652,17 @@ def _persons_by(p, ids: np.ndarray, code: np.ndarray, n: int) -> list[int]:
     return [int(x) for x in np.bincount(code, weights=p.cols["size"][ids], minlength=n).tolist()]
 
 
-def rule_on_appeals(s: State, day: int) -> None:
+def rule_on_appeals(s: State, day: int, due: np.ndarray, u: np.ndarray) -> None:
     """The court rules. An asylum appeal upheld ends in a permit, dismissed in the departure
     period; a Dublin appeal upheld annuls the transfer (the claim is handled here), dismissed it
-    changes nothing (the transfer was scheduled after the ruling)."""
-    due = s.appeal_due.pop(day)
+    changes nothing (the transfer was scheduled after the ruling). `due`: the rulings due today,
+    `u` their keyed draws (`SALT_APPEAL_UPHELD`)."""
     if len(due) == 0:
         return
     p = s.people
     h = p.cols
     shares = np.array([s.params.chain.appeal_upheld_share[TRACK_KEYS[t]] for t in PROCEDURE_TRACKS])
-    won = keyed_uniform(h["key"][due], SALT_APPEAL_UPHELD) < shares[np.minimum(h["track"][due], len(shares) - 1)]
+    won = u < shares[np.minimum(h["track"][due], len(shares) - 1)]
     asylum = h["stage"][due] == Stage.APPEAL
     _leave_border(s, due[asylum])
     granted, dismissed = due[asylum & won], due[asylum & ~won]
@@ -643,43 +695,53 @@ def border_deadlines(s: State, day: int) -> None:
     s.needs_bed.push(find_beds(s, at_border, day, Reason.PROCEDURE_STEP))
 
 
-def dublin_steps(s: State, day: int) -> None:
+def dublin_steps(s: State, day: int, due: list[np.ndarray], u: list[np.ndarray]) -> None:
     """The Dublin chain, each step on its day: the other member state answers the claim (refused:
     the claim is handled here); the IND takes the transfer decision within two weeks of acceptance
     (under the Pact the right to reception then lapses for new cases; a share appeal, the court
     rules within a month); the transfer, absconding, or nothing until the final transfer date
-    (six months after acceptance), when the Netherlands becomes responsible."""
+    (six months after acceptance), when the Netherlands becomes responsible. `due`: the answers,
+    transfer decisions and transfers due today, `u` their keyed draws (`SALT_DUBLIN_ACCEPT`,
+    `SALT_APPEAL`, `SALT_TRANSFER`)."""
     p = s.people
     h = p.cols
     ch = s.params.chain
-    in_dublin = lambda ids: ids[h["stage"][ids] == Stage.DUBLIN] if len(ids) else ids  # noqa: E731
-    replied = in_dublin(s.dublin_reply.pop(day))
+
+    def in_dublin(i: int) -> tuple[np.ndarray, np.ndarray]:
+        if len(due[i]) == 0:
+            return due[i], u[i]
+        still = h["stage"][due[i]] == Stage.DUBLIN
+        return due[i][still], u[i][still]
+
+    replied, u_accept = in_dublin(0)
     if len(replied):
-        accepted = keyed_uniform(h["key"][replied], SALT_DUBLIN_ACCEPT) < ch.dublin_acceptance_share
+        accepted = u_accept < ch.dublin_acceptance_share
         _to_regular(s, replied[~accepted], day)
         s.dublin_decision.schedule(replied[accepted], day + ch.dublin_decision_days)
         s.dublin_final.schedule(replied[accepted], day + ch.dublin_final_transfer_days)
-    decided = in_dublin(s.dublin_decision.pop(day))
+    decided, u_appeal = in_dublin(1)
     if len(decided):
-        transfer_decisions(s, decided, day)
-    due = in_dublin(s.transfer_due.pop(day))
-    if len(due):
-        u = keyed_uniform(h["key"][due], SALT_TRANSFER)
-        s.today.exits_transferred += leave(s, due[u < ch.dublin_transfer_success], Stage.TRANSFERRED, day)
-        gone = due[(u >= ch.dublin_transfer_success) & (u < ch.dublin_transfer_success + ch.dublin_absconding_share)]
+        transfer_decisions(s, decided, day, u_appeal)
+    leaving, u_transfer = in_dublin(2)
+    if len(leaving):
+        s.today.exits_transferred += leave(s, leaving[u_transfer < ch.dublin_transfer_success], Stage.TRANSFERRED, day)
+        gone = leaving[(u_transfer >= ch.dublin_transfer_success)
+                       & (u_transfer < ch.dublin_transfer_success + ch.dublin_absconding_share)]
         absconded = leave(s, gone, Stage.DEPARTED, day)
         s.today.dublin_absconded += absconded
         s.today.departed_unsupervised += absconded
         s.today.exits_departed += absconded
-    expired = in_dublin(s.dublin_final.pop(day))
+    expired = s.dublin_final.pop(day)
+    expired = expired[h["stage"][expired] == Stage.DUBLIN] if len(expired) else expired
     if len(expired):
         s.today.dublin_deadline_passed += p.persons_in(expired)
         _to_regular(s, expired, day)
 
 
-def transfer_decisions(s: State, ids: np.ndarray, day: int) -> None:
+def transfer_decisions(s: State, ids: np.ndarray, day: int, u_appeal: np.ndarray) -> None:
     """The IND's transfer decision (a first decision). Under the Pact the right to reception
-    lapses for new cases; the others may appeal (the transfer then waits for the ruling)."""
+    lapses for new cases; the others may appeal (the transfer then waits for the ruling).
+    `u_appeal`: the households' keyed draws for the appeal (`SALT_APPEAL`)."""
     p = s.people
     h = p.cols
     ch = s.params.chain
@@ -691,8 +753,8 @@ def transfer_decisions(s: State, ids: np.ndarray, day: int) -> None:
         ended = leave(s, ids[new_rules], Stage.DEPARTED, day)
         s.today.exits_departed += ended
         s.today.dublin_reception_ended += ended
-        ids = ids[~new_rules]
-    appeal = keyed_uniform(h["key"][ids], SALT_APPEAL) < ch.appeal_share["dublin"]
+        ids, u_appeal = ids[~new_rules], u_appeal[~new_rules]
+    appeal = u_appeal < ch.appeal_share["dublin"]
     s.today.appeals += p.persons_in(ids[appeal])
     ruling = day + ch.appeal_days["dublin"]
     s.appeal_due.schedule(ids[appeal], ruling)

@@ -1,6 +1,6 @@
 import numpy as np
 
-from agents.keyed import keyed_uniform, keyed_uniforms
+from agents.keyed import keyed_uniform, keyed_uniform_parts, keyed_uniforms
 from agents.queues import BucketCalendar, Calendar, FifoQueue
 
 
@@ -64,3 +64,14 @@ def test_keyed_uniforms_give_each_salt_the_numbers_keyed_uniform_gives():
         assert np.array_equal(row, keyed_uniform(keys, salt))      # bit for bit, the same numbers
     assert not np.array_equal(u[0], u[1])
     assert np.array_equal(keyed_uniforms(keys.astype(np.int64), (3,))[0], keyed_uniform(keys, 3))
+
+
+def test_keyed_uniform_parts_give_each_part_the_numbers_of_its_own_salt():
+    keys = np.array([0, 1, 2**63 + 5, 123456789, 7, 7], np.uint64)
+    # parts of 2, 0, 3 and 1 keys with salts 4, 23, 24, 5 (an empty part takes none)
+    u = keyed_uniform_parts(keys, [2, 0, 3, 1], (4, 23, 24, 5))
+    assert len(u) == 6
+    assert np.array_equal(u[:2], keyed_uniform(keys[:2], 4))      # bit for bit
+    assert np.array_equal(u[2:5], keyed_uniform(keys[2:5], 24))
+    assert np.array_equal(u[5:], keyed_uniform(keys[5:], 5))
+    assert u[4] != u[5]                                           # the same key, another salt

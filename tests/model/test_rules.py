@@ -225,6 +225,25 @@ def test_residents_are_those_in_a_bed_there_now(monkeypatch, renew_every):
     assert list(s.residents_of(np.array([em, reg]))) == [ids[1], later[0]]
 
 
+def test_each_group_placed_in_one_call_finds_the_emptiest_location_as_it_is_after_the_groups_before():
+    # process places 20 in two locations: 9 (index 1) and 11 (index 2); no regular places. In one
+    # call, the household in procedure (6, placed first: its class comes first) takes the emptiest,
+    # index 2 (11 -> 5 free). The permit holder (1; regular is its first kind, none, then process)
+    # then finds index 1 the emptiest (9 against 5) and goes there: the load is spread. (An order
+    # made before the first group placed would still say index 2 first and pack it in there.)
+    sc = small()
+    sc.portfolio.places.update({"process": 20, "regular": 0})
+    s = prepare(sc, days=5)
+    assert [int(k) for k in s.locs.kind] == [Kind.CENTRAL, Kind.PROCESS, Kind.PROCESS, Kind.EMERGENCY]
+    assert list(s.locs.capacity) == [20, 9, 11, 10]
+    proc = _add(s, [6], stage=Stage.PROCEDURE)
+    holder = _add(s, [1], stage=Stage.PERMIT)
+    left = find_beds(s, np.concatenate([holder, proc]), 0, Reason.PROCEDURE_STEP)
+    assert len(left) == 0
+    assert s.people.cols["location"][proc[0]] == 2 and s.people.cols["location"][holder[0]] == 1
+    assert list(s.locs.occupancy) == [0, 1, 6, 0]
+
+
 def test_a_group_whose_smallest_household_fits_nowhere_is_left_waiting_and_the_others_are_placed():
     # locations: central 20, process 10, regular 10, emergency 10 (one each). A household of 12
     # persons in procedure fits in no location (at most 10 free at one), so its group is passed

@@ -93,7 +93,7 @@ def validation_rows(seeds: list[int]) -> dict[str, tuple[float, float, float]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
     ap.add_argument("--seeds", type=int, default=10)
     args = ap.parse_args(argv)
     print("own-request fit (2012):", own_request_rate_2012())

@@ -46,7 +46,16 @@ class _Bad(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
-    """argparse that reports a usage error in one line (`noodplan: run: --days: …`), exit code 2."""
+    """argparse that reports a usage error in one line (`noodplan: run: --days: …`), exit code 2.
+
+    Abbreviated long options are refused (`--memb` is not taken for `--members`): an abbreviation
+    could slip an option of another mode past the checks, and would change meaning when an option
+    is added. Every subcommand parser is of this class (`add_subparsers(parser_class=…)`).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("allow_abbrev", False)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str) -> NoReturn:
         where = self.prog.removeprefix("noodplan").strip()

@@ -27,7 +27,8 @@ from model.events import apply_event
 from model.metrics import DAILY_COLUMNS, SCALARS, WHOLE_NUMBERS, Recorder
 from model.results import Results
 from model.rulebook import run_day
-from model.scenario import MAX_SEED, Event, Scenario, ScenarioError, check_decision, load_scenario, with_changes
+from model.scenario import (MAX_DAYS, MAX_SEED, Event, Scenario, ScenarioError, check_decision, load_scenario,
+                            with_changes)
 from model.simulate import prepare, results_of
 from model.snapshot import Snapshot, capture, load
 from model.state import Actors, State
@@ -74,6 +75,9 @@ class ReceptionModel(mesa.Model):
                  location_agent: type[LocationAgent] = LocationAgent, state: State | None = None,
                  **parameters: Any) -> None:
         seed = _seed(rng, parameters.pop("seed", None))
+        _check_kind("collect_agents", collect_agents, bool, "True or False")
+        _check_class("municipality_agent", municipality_agent, MunicipalityAgent)
+        _check_class("location_agent", location_agent, LocationAgent)
         if state is None:
             sc = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
             if overrides is not None and not isinstance(overrides, Mapping):
@@ -81,6 +85,13 @@ class ReceptionModel(mesa.Model):
                                     f"{type(overrides).__name__}")
             sc = with_changes(sc, {**(overrides or {}), **parameters}, "ReceptionModel")
             state = prepare(sc, seed, days, world)
+        else:
+            _check_kind("state", state, State, "a State (a restored snapshot: ReceptionModel.restore) or None")
+            given = [name for name, value in (("rng", seed), ("days", days), ("world", world),
+                                              ("overrides", overrides)) if value is not None] + sorted(parameters)
+            if given:      # they would be ignored: the state holds its scenario, seed, horizon and world
+                raise ScenarioError(f"ReceptionModel: {given[0]}: not with state= (the state holds its scenario, "
+                                    f"seed, horizon and world; restore(snapshot, world, days) sets the last two)")
         super().__init__(rng=state.seed)
         self.state = state
         self.steps = state.day                 # a restored model goes on counting from its day
@@ -141,8 +152,13 @@ class ReceptionModel(mesa.Model):
         self._add_location_agents()
 
     def applicant(self, person: int) -> ApplicantAgent:
-        """A live view of one person (row of the person arrays), with their path so far."""
-        return ApplicantAgent.of(self, person)
+        """A live view of one person (row of the person arrays), with their path so far; a person
+        who is not (yet) in the run stops with a one-line ScenarioError naming the valid rows."""
+        n = self.state.people.n_persons
+        if isinstance(person, bool) or not isinstance(person, (int, np.integer)) or not 0 <= person < n:
+            raise ScenarioError(f"applicant: person {person!r}: no such person on day {self.state.day} "
+                                f"(a whole number from 0 to {n - 1:,})")
+        return ApplicantAgent.of(self, int(person))
 
     def applicants(self, stage: str | Iterable[str] | None = None, track: str | Iterable[str] | None = None,
                    municipality: int | str | Iterable[int | str] | None = None,
@@ -162,7 +178,9 @@ class ReceptionModel(mesa.Model):
         if municipality is not None:
             keep &= np.isin(h["municipality"][:n], [self._municipality_row(m) for m in _values(municipality)])
         if location is not None:
-            keep &= np.isin(h["location"][:n], [int(j) for j in _values(location)])
+            keep &= np.isin(h["location"][:n], [_whole("location", j, -1) for j in _values(location)])
+        if at_most is not None:
+            _whole("at_most", at_most, 0)
         households = np.flatnonzero(keep)
         persons = p.members(households)
         of = np.repeat(households, h["size"][households].astype(np.int64))
@@ -193,6 +211,14 @@ class ReceptionModel(mesa.Model):
         """A model going on from a snapshot (or a snapshot file), on `world` when given; `days`
         lets it run to that many days in all, beyond the saved horizon. The data collector starts
         afresh (it holds the days from the restore on)."""
+        if not isinstance(snapshot, Snapshot | str | Path):
+            raise ScenarioError(f"ReceptionModel.restore: snapshot: a Snapshot or a snapshot file, not "
+                                f"{type(snapshot).__name__}")
+        _check_kind("world", world, World, "a built World (model.world.build_world) or None")
+        if days is not None and (isinstance(days, bool) or not isinstance(days, (int, np.integer))
+                                 or not 1 <= days <= MAX_DAYS):
+            raise ScenarioError(f"ReceptionModel.restore: days: a whole number from 1 to {MAX_DAYS:,} or None, "
+                                f"not {days!r}")
         snap = snapshot if isinstance(snapshot, Snapshot) else load(snapshot)
         return cls(state=snap.restore(world, days), **kwargs)
 
@@ -211,18 +237,48 @@ def _seed(rng: Any, seed: Any) -> int | None:
     return int(value)
 
 
+def _check_kind(name: str, value: Any, kind: type, wanted: str) -> None:
+    """`value` (a keyword argument of ReceptionModel) is None or a `kind`; else one line naming it."""
+    if value is not None and not isinstance(value, kind):
+        raise ScenarioError(f"ReceptionModel: {name}: {wanted}, not {type(value).__name__} {_short(value)}")
+
+
+def _check_class(name: str, value: Any, base: type) -> None:
+    if not (isinstance(value, type) and issubclass(value, base)):
+        raise ScenarioError(f"ReceptionModel: {name}: a subclass of {base.__name__} (the class, not an instance), "
+                            f"not {type(value).__name__} {_short(value)}")
+
+
+def _short(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def _whole(field: str, value: Any, lo: int) -> int:
+    """A filter of `applicants` that must be a whole number of at least `lo`."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
+        raise ScenarioError(f"applicants: {field}: a whole number from {lo}, not {value!r}")
+    return int(value)
+
+
 def _values(v: Any) -> list:
-    return [v] if isinstance(v, (str, int, np.integer)) else list(v)
+    if isinstance(v, (str, int, np.integer)):
+        return [v]
+    if not isinstance(v, Iterable):
+        raise ScenarioError(f"applicants: a filter takes one value or several, not {type(v).__name__} {v!r}")
+    return list(v)
 
 
 def _codes(v: Any, enum: type[IntEnum], field: str) -> list[int]:
     """Enum codes of names (or the enum members themselves)."""
     out = []
+    names = ", ".join(e.name.lower() for e in enum)
     for x in _values(v):
         if isinstance(x, str):
             if x.upper() not in enum.__members__:
-                names = ", ".join(e.name.lower() for e in enum)
                 raise ScenarioError(f"applicants: {field}: unknown {x!r} (one of {names})")
             x = enum[x.upper()]
+        elif isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x not in {e.value for e in enum}:
+            raise ScenarioError(f"applicants: {field}: unknown {x!r} (one of {names})")
         out.append(int(x))
     return out

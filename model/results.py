@@ -10,10 +10,10 @@ import pandas as pd
 import xarray as xr
 
 from agents.applicants import Applicants
-from agents.locations import TEMPORARY_KINDS, Locations
+from agents.locations import N_KINDS, TEMPORARY_KINDS, Locations
 from agents.moves import REASON_NAMES, MoveLog, Reason
 from model.metrics import SCALARS, WHOLE_NUMBERS, weighted_quantile
-from model.scenario import Scenario
+from model.scenario import Scenario, ScenarioError
 
 
 EVENT_COLUMNS = ["day", "date", "source", "where", "what", "detail"]   # of events.csv (docs/outputs.md)
@@ -49,6 +49,7 @@ class Results:
     def moves_per_person(self, children_only: bool = False) -> np.ndarray:
         """Moves between locations of every person who was in reception during the run."""
         p = self.people
+        _flag("moves_per_person", "children_only", children_only)
         weight = p.children if children_only else p.size
         return np.repeat(p.moves, weight.astype(np.int64))
 
@@ -76,6 +77,13 @@ class Results:
         and km moved per person."""
         log, p = self.moves_log, self.people
         end = int(self.daily.sizes["day"])
+        if period is not None and not (isinstance(period, tuple | list) and len(period) == 2
+                                       and _whole("churn", "period", period[0], 0, end) <= _whole(
+                                           "churn", "period", period[1], 0, end)):
+            raise ScenarioError(f"churn: period: (first day, day after the last), 0 <= first <= last <= {end}, "
+                                f"not {period!r}")
+        if kinds is not None:
+            kinds = tuple(_whole("churn", "kinds", k, 0, N_KINDS - 1) for k in _listed("churn", "kinds", kinds))
         p0, p1 = period if period is not None else (0, end)
         hh = log.household.astype(np.int64)
         day = log.day.astype(np.int64)
@@ -129,6 +137,9 @@ class Results:
     def moves_before(self, day: int, days: int = 365, children_only: bool = False) -> np.ndarray:
         """Moves between locations in the `days` days up to and including `day`, one value per
         person (or minor) in a bed at the end of `day`: the view of a survey among residents."""
+        _whole("moves_before", "day", day, 0, int(self.daily.sizes["day"]))
+        _whole("moves_before", "days", days, 1, None)
+        _flag("moves_before", "children_only", children_only)
         log, p = self.moves_log, self.people
         rows = np.flatnonzero(log.day <= day)
         hh = log.household[rows].astype(np.int64)
@@ -157,6 +168,8 @@ class Results:
         happened, so no earlier run's log can stay beside these results) into folder `out`.
         The command line writes into a fresh temporary folder and renames it into place
         (`experiments.outputs`), so a target holds all of one run's files or none."""
+        if not isinstance(out, str | Path):
+            raise ScenarioError(f"save: out: a folder (a path), not {type(out).__name__}")
         out = Path(out)
         out.mkdir(parents=True, exist_ok=True)
         paths = {name: out / name for name in ("daily.csv", "daily.nc", "moves.csv", "events.csv")}
@@ -216,6 +229,26 @@ class Results:
 
 # the reasons that are moves between two locations (not a first bed, not leaving reception)
 MOVE_REASONS = [r for r in Reason if r not in (Reason.INTAKE, Reason.EXIT)]
+
+def _whole(method: str, field: str, value: object, lo: int, hi: int | None) -> int:
+    """An argument of a Results accessor that must be a whole number from lo to hi (None: no upper bound)."""
+    if (isinstance(value, bool) or not isinstance(value, int | np.integer) or value < lo
+            or (hi is not None and value > hi)):
+        upto = f" to {hi:,}" if hi is not None else ""
+        raise ScenarioError(f"{method}: {field}: a whole number from {lo}{upto}, not {value!r}")
+    return int(value)
+
+
+def _flag(method: str, field: str, value: object) -> None:
+    if not isinstance(value, bool | np.bool_):
+        raise ScenarioError(f"{method}: {field}: True or False, not {value!r}")
+
+
+def _listed(method: str, field: str, value: object) -> list:
+    if isinstance(value, str) or not isinstance(value, tuple | list | set | frozenset | np.ndarray):
+        raise ScenarioError(f"{method}: {field}: several values (a tuple or list), not {type(value).__name__}")
+    return list(value)
+
 
 PHASE_NAMES = ["normal", "raised occupancy", "reserve capacity", "emergency reception (noodopvang)",
                "crisis emergency reception (crisisnoodopvang)"]

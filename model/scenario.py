@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import codecs
 import datetime as dt
+import enum
 import itertools
 import os
 import re
+import types
 import typing
 from collections.abc import Mapping
 from pathlib import Path
@@ -74,8 +76,10 @@ class ScenarioError(ValueError):
 
 class _Strict(BaseModel):
     """Unknown fields refused, numbers finite, true/false never taken for a number (YAML reads
-    `yes` as true, which pydantic would otherwise take as 1) nor a number for true/false, and a
-    date never taken from a number (pydantic would read 1735689600 as seconds since 1970)."""
+    `yes` as true, which pydantic would otherwise take as 1) nor a number for true/false, a
+    number never taken from text (pydantic would read `"3000"` as 3000: a quoted number is a typo
+    or a value pasted from elsewhere), and a date never taken from a number (pydantic would read
+    1735689600 as seconds since 1970)."""
 
     model_config = ConfigDict(extra="forbid", frozen=False, allow_inf_nan=False)
 
@@ -91,6 +95,8 @@ class _Strict(BaseModel):
                 raise ValueError(f"must be true or false (got {_shown(v)})")
         elif not _allows_bool(annotation) and _has_bool(v):
             raise ValueError("true/false (or yes/no, on/off) is not a number here")
+        elif _text_for_number(annotation, v):
+            raise ValueError(f"must be a number, not text (got {_shown(_text_in(v))}); write it without quotes")
         return v
 
 
@@ -872,6 +878,60 @@ def _allows_bool(annotation: Any) -> bool:
     if annotation is bool or annotation is Any or (isinstance(annotation, type) and issubclass(annotation, BaseModel)):
         return True
     return any(_allows_bool(a) for a in typing.get_args(annotation))
+
+
+def _text_for_number(annotation: Any, value: Any) -> bool:
+    """Whether `value` holds text that reads as a number where `annotation` wants a number (in a list
+    or as a mapping's value too); a field that may also hold text (a name, a choice) takes it. Nested models check
+    their own fields."""
+    if isinstance(value, str | bytes):      # other text gets pydantic's own "not a valid number"
+        return _reads_as_number(value) and _wants_number(annotation) and not _allows_text(annotation)
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin is typing.Annotated:
+        return _text_for_number(args[0], value)
+    if isinstance(value, dict) and origin in (dict, Mapping) and len(args) == 2:
+        return any(_text_for_number(args[1], v) for v in value.values())
+    if isinstance(value, list | tuple) and origin in (list, tuple):
+        item = args[0] if args else Any
+        return any(_text_for_number(item, v) for v in value)
+    if origin in (typing.Union, types.UnionType):
+        return any(_text_for_number(a, value) for a in args if a is not type(None))
+    return False
+
+
+def _reads_as_number(text: str | bytes) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _wants_number(annotation: Any) -> bool:
+    if annotation in (int, float):
+        return True
+    if typing.get_origin(annotation) in (typing.Annotated, typing.Union, types.UnionType):
+        return any(_wants_number(a) for a in typing.get_args(annotation))
+    return False
+
+
+def _allows_text(annotation: Any) -> bool:
+    if annotation in (str, Any) or typing.get_origin(annotation) is typing.Literal or _is_date(annotation):
+        return True
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum | BaseModel):
+        return True
+    if typing.get_origin(annotation) in (typing.Annotated, typing.Union, types.UnionType):
+        return any(_allows_text(a) for a in typing.get_args(annotation))
+    return False
+
+
+def _text_in(value: Any) -> Any:
+    """The first text in `value` (what `_text_for_number` found), for the message."""
+    if isinstance(value, dict):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return next((t for t in map(_text_in, value) if isinstance(t, str | bytes) and _reads_as_number(t)), value)
+    return value
 
 
 def _is_date(annotation: Any) -> bool:

@@ -21,10 +21,14 @@ def prepare(scenario: Scenario | str | Path, seed: int | None = None, days: int 
     """A state on day 0, with its recorder, ready to run `days` days (default: the horizon).
     Raises ScenarioError, before building anything, for a scenario, seed or horizon a run cannot use."""
     sc = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
+    if days is not None and (isinstance(days, bool) or not isinstance(days, numbers.Integral)):
+        raise ScenarioError(f"days: a whole number of days or None (the scenario's horizon), not {days!r}")
     sc = validate_scenario(sc, days)      # the object may have changed since it was loaded
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
                              or not 0 <= seed <= MAX_SEED):
         raise ScenarioError(f"seed: must be a whole number from 0 to {MAX_SEED:,} (got {seed!r})")
+    if world is not None and not isinstance(world, World):
+        raise ScenarioError(f"world: a built World (model.world.build_world) or None, not {type(world).__name__}")
     w = world if world is not None and _same_world(world.scenario, sc) else build_world(sc)
     s = new_state(w, seed)
     s.sc.horizon_days = sc.horizon_days
@@ -54,6 +58,8 @@ def results_of(s: State) -> Results:
 def simulate(scenario: Scenario | str | Path, seed: int | None = None, days: int | None = None,
              progress: Callable[[int, int], None] | None = None, world: World | None = None) -> Results:
     """Run a scenario headless. Same scenario and seed -> identical results."""
+    if progress is not None and not callable(progress):
+        raise ScenarioError(f"progress: a function of (day, horizon) or None, not {type(progress).__name__}")
     s = prepare(scenario, seed, days, world)
     horizon = s.sc.horizon_days
     for _ in range(horizon):

@@ -212,7 +212,7 @@ def first_page(runs: int, clicks: int = 20) -> tuple[list[float], list[float]]:
 def main(argv: list[str] | None = None) -> int:
     import os
 
-    ap = argparse.ArgumentParser(prog="python -m viz.bench", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m viz.bench", description=__doc__.split("\n")[0], allow_abbrev=False)
     ap.add_argument("--scenario", default="baseline")
     ap.add_argument("--days", type=int, default=60)
     ap.add_argument("--browser", action="store_true", help="also time the first page in chromium")

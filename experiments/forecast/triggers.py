@@ -40,7 +40,8 @@ def compare_triggers(scenario: Scenario | str = "mass-arrival", runs: int = 5, s
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m experiments.forecast.triggers", description=__doc__.split("\n")[0])
+    ap = argparse.ArgumentParser(prog="python -m experiments.forecast.triggers", description=__doc__.split("\n")[0],
+                                 allow_abbrev=False)
     ap.add_argument("scenario", nargs="?", default="mass-arrival")
     ap.add_argument("--runs", type=int, default=5)
     ap.add_argument("--seed", type=int)

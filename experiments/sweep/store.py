@@ -101,6 +101,31 @@ def _parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
         raise StoreError(f"{path}: damaged store file ({what}); {remedy}") from None
 
 
+def _zarr(path: Path, figures: list[str], days: int):
+    """The daily figures of the store at `path` (dims run x day), loaded; a store damaged or
+    incomplete (a disk filled, a copy cut short, an edit, a figure removed) raises StoreError naming
+    it and what to do. (A chunk file removed reads as NaN, as a failed run's row: not caught.)"""
+    import xarray as xr
+
+    try:
+        ds = xr.open_zarr(path, consolidated=False).load()
+    except (OSError, ValueError, RuntimeError, LookupError, TypeError) as exc:   # zarr (ValueErrors), numcodecs, json
+        what = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
+    else:
+        missing = sorted(set(figures) - set(ds.data_vars))
+        arrays = [ds[k] for k in figures if k in ds.data_vars]
+        if missing:
+            what = f"no {', '.join(missing)}"
+        elif any(a.dims != ("run", "day") or a.sizes["day"] != days for a in arrays):
+            what = f"not {days} days a run"
+        else:
+            return ds
+    remedy = (f"remove {path.parent} and run the same sweep command to compute its runs again"
+              if path.parent.parent.name == "parts" else
+              f"remove {path} and run the same sweep command: it rebuilds daily.zarr from the parts")
+    raise StoreError(f"{path}: damaged store file ({what}); {remedy}")
+
+
 class Store:
     """A sweep's result store at `path` (see the module docstring for the layout)."""
 
@@ -293,13 +318,14 @@ class Store:
         """The kept daily figures as an xarray Dataset (dims run x day), or None."""
         import xarray as xr
 
+        figures, days = list(self.design().outputs.daily), self.manifest_days
         consolidated = self.path / "daily.zarr"
         if consolidated.exists() and self.manifest.get("consolidated", {}).get("parts") == len(self.part_dirs()):
-            return xr.open_zarr(consolidated, consolidated=False).load()
+            return _zarr(consolidated, figures, days)
         parts = [p / "daily.zarr" for p in self.part_dirs() if (p / "daily.zarr").exists()]
         if not parts:
             return None
-        ds = xr.concat([xr.open_zarr(p, consolidated=False).load() for p in parts], dim="run")
+        ds = xr.concat([_zarr(p, figures, days) for p in parts], dim="run")
         return ds.isel(run=np.argsort(self._plan_order(pd.Series(ds["run"].values)), kind="stable"))
 
     # ---- the views for other tools -----------------------------------------------------------

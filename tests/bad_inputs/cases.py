@@ -801,3 +801,31 @@ bad_design("daily-too-many-horizon-varied", DESIGN.replace(
     "  - {path: horizon_days, values: [10, 36500]}").replace("samples: 2,", "samples: 10000,")
     .replace("outputs: {kpis: [peak_population]}", "outputs: {kpis: [peak_population], daily: [population]}"),
     note="the horizon itself sampled: 10,000 runs of up to 36,500 days")
+
+# abbreviated options (third round): argparse took `--memb` for `--members`, past the check that
+# refuses an option of another mode; now every parser refuses abbreviations
+bad_argv("abbreviations", "members-without-rolling", ("backtest", "{d}/tiny.yaml", "--memb", "3", "--out", "{d}/out"),
+         note="taken for --members, and not seen by the other-mode check (it looks for --members)")
+bad_argv("abbreviations", "origins-without-rolling", ("backtest", "{d}/tiny.yaml", "--orig=2016-01-01..2017-01-01",
+                                                      "--out", "{d}/out"))
+bad_argv("abbreviations", "run-days", ("run", "{d}/tiny.yaml", "--da", "3", "--out", "{d}/out"))
+bad_argv("abbreviations", "forecast-base-with-from-run", (*FC, "--bas", "baseline"))
+bad_argv("abbreviations", "exercise-play-turns", ("exercise", "play", "{d}/e.yaml", "--tur", "1"), {"e.yaml": EXERCISE})
+bad_argv("abbreviations", "ui-scenario", ("ui", "--scen", "{d}/tiny.yaml", "--port", "8799"))
+bad_argv("abbreviations", "sweep-out", ("sweep", "{d}/design.yaml", "--ou", "{d}/store"), {"design.yaml": DESIGN})
+
+# quoted numbers (third round): pydantic's lax mode read "3000" as 3000; a number is written
+# without quotes (YAML 1.2 numbers such as 3e3 and 30_000 stay numbers)
+bad("types", "quoted-rate", 'housing: {supply_persons_per_year: "3000"}\n', "accepted as 3000 before")
+bad("types", "quoted-horizon", "horizon_days: '10'\n", "accepted as 10 before")
+bad("types", "quoted-share", "inflow: {vulnerable_share: '0.1'}\n")
+bad("types", "quoted-seed", 'seed: "7"\n')
+bad("types", "quoted-in-mapping", 'chain: {decisions_per_day: {regular: "3"}}\n', "a mapping's value")
+bad("types", "quoted-event-places", "events: [{date: 2025-07-05, action: close, kind: emergency, places: '10'}]\n")
+bad("types", "quoted-shock", "inflow:\n  shocks: [{start: 2025-07-05, end: 2025-07-15, extra_persons_per_day: '10'}]\n")
+for _name, _body in {"exponent": "housing: {supply_persons_per_year: 3e3}\n",
+                     "underscores": "housing: {supply_persons_per_year: 30_000}\n",
+                     "whole-as-float": "horizon_days: 10.0\n",
+                     "quoted-date": "start_date: '2025-07-01'\n",
+                     "quoted-name-digits": "name: '2025'\n"}.items():
+    good("types", _name, ("validate", "{d}/s.yaml"), {"s.yaml": "extends: tiny.yaml\n" + _body})

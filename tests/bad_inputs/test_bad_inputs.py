@@ -13,7 +13,7 @@ import pytest
 
 from model.mesa_model import ReceptionModel
 from model.scenario import ScenarioError, from_yaml_text, load_scenario, with_changes
-from model.simulate import simulate
+from model.simulate import prepare, simulate
 from tests.bad_inputs.cases import BAD, GOOD, TINY, Case
 from tests.bad_inputs.measure import argv_of, materialise, snapshot
 from viz import cli
@@ -89,6 +89,21 @@ def _model():
     return ReceptionModel(_tiny(), days=3)
 
 
+def _batch_run(parameters: dict):
+    import mesa
+
+    return mesa.batch_run(ReceptionModel, parameters={"scenario": [_tiny()], **parameters}, rng=[1],
+                          max_steps=1, number_processes=1, display_progress=False)
+
+
+_RESULTS: list = []
+
+
+def _results():
+    """A 3-day run of tiny (made once, before building is forbidden; see the test)."""
+    return _RESULTS[0]
+
+
 def _saved_exercise(text: bytes):
     from experiments.exercise import savefile
 
@@ -107,6 +122,35 @@ API_CASES = {
     "model/overrides-list": lambda: ReceptionModel(_tiny(), overrides=["chain.dublin_share", 2]),
     "model/override-unknown": lambda: ReceptionModel(_tiny(), **{"chain.speed": 3}),
     "model/override-nan": lambda: ReceptionModel(_tiny(), **{"housing.supply_persons_per_year": float("nan")}),
+    "model/world-text": lambda: ReceptionModel(_tiny(), world="zeeland"),
+    "model/state-text": lambda: ReceptionModel(_tiny(), state="day 3"),
+    "model/state-and-overrides": lambda: ReceptionModel(state=_model().state, overrides={"chain.dublin_share": 0.1}),
+    "model/agent-class-instance": lambda: ReceptionModel(_tiny(), municipality_agent=3),
+    "model/agent-class-unrelated": lambda: ReceptionModel(_tiny(), location_agent=dict),
+    "model/collect-agents-text": lambda: ReceptionModel(_tiny(), collect_agents="yes"),
+    "model/days-text": lambda: ReceptionModel(_tiny(), days="3"),
+    "model/restore-none": lambda: ReceptionModel.restore(None),   # type: ignore[arg-type]
+    "model/restore-days-text": lambda: ReceptionModel.restore(_model().snapshot(), days="10"),  # type: ignore[arg-type]
+    "model/batch-run-bad-parameter": lambda: _batch_run({"housing.supply_persons_per_year": [-5]}),
+    "model/batch-run-unknown-parameter": lambda: _batch_run({"housing.supply": [1000]}),
+    "applicant/minus-one": lambda: _model().applicant(-1),
+    "applicant/past-the-end": lambda: _model().applicant(10 ** 9),
+    "applicant/text": lambda: _model().applicant("3"),   # type: ignore[arg-type]
+    "applicants/stage-number": lambda: _model().applicants(stage=99),
+    "applicants/location-text": lambda: _model().applicants(location="x"),   # type: ignore[arg-type]
+    "applicants/at-most-negative": lambda: _model().applicants(at_most=-1),
+    "applicants/municipality-float": lambda: _model().applicants(municipality=3.5),   # type: ignore[arg-type]
+    "simulate/world-number": lambda: simulate(_tiny(), world=5),   # type: ignore[arg-type]
+    "simulate/days-text": lambda: simulate(_tiny(), days="2"),   # type: ignore[arg-type]
+    "simulate/progress-number": lambda: simulate(_tiny(), progress=5),   # type: ignore[arg-type]
+    "prepare/world-list": lambda: prepare(_tiny(), world=[]),   # type: ignore[arg-type]
+    "results/save-number": lambda: _results().save(5),   # type: ignore[arg-type]
+    "results/churn-period-text": lambda: _results().churn(period="x"),   # type: ignore[arg-type]
+    "results/churn-period-reversed": lambda: _results().churn(period=(3, 1)),
+    "results/churn-kinds-unknown": lambda: _results().churn(kinds=(99,)),
+    "results/moves-before-text": lambda: _results().moves_before("x"),   # type: ignore[arg-type]
+    "results/moves-before-past-the-run": lambda: _results().moves_before(10 ** 6),
+    "results/children-only-text": lambda: _results().moves_per_person(children_only="no"),   # type: ignore[arg-type]
     "decision/text": lambda: _model().apply("close 10 places"),
     "decision/mapping-bad": lambda: _model().apply({"action": "close", "kind": "hotel", "places": 10}),
     "decision/mapping-nan": lambda: _model().apply({"action": "set", "parameter": "chain.dublin_share",
@@ -124,9 +168,11 @@ def test_the_api_refuses_in_one_line(name, monkeypatch):
     def forbid(*_a, **_k):
         raise Computed("computed something before refusing the input")
 
-    if name.startswith("decision/"):
+    if name.startswith(("decision/", "applicant", "model/state-and", "model/restore")):
         model = _model()                  # built before building is forbidden
         monkeypatch.setattr("tests.bad_inputs.test_bad_inputs._model", lambda: model)
+    if name.startswith("results/") and not _RESULTS:
+        _RESULTS.append(simulate(_tiny(), days=3))
     monkeypatch.setattr("model.simulate.build_world", forbid)
     with pytest.raises(ScenarioError) as e:
         API_CASES[name]()

@@ -258,3 +258,33 @@ def test_a_damaged_store_file_is_named_with_what_to_do(reference, tmp_path, caps
         assert main(["analyze", str(store), "--no-plots"]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and f"{name}: damaged store file (" in err and remedy in err, err
+
+
+@pytest.mark.parametrize("damage", ["metadata", "chunk", "figure-removed", "empty-folder"])
+def test_a_damaged_daily_zarr_is_named_with_what_to_do(reference, tmp_path, capsys, damage):
+    # a part's daily.zarr damaged ended the sweep command in a zarr/numcodecs/json traceback, or
+    # (a figure's folder removed) was filled with NaN silently; following the advice restores the store
+    from viz.cli import main
+
+    design, reference = reference
+    store = tmp_path / "store"
+    shutil.copytree(reference, store)
+    part = sorted((store / "parts").iterdir())[0]
+    zarr = part / "daily.zarr"
+    if damage == "metadata":
+        (zarr / "zarr.json").write_text("garbage")
+    elif damage == "chunk":
+        next(p for p in sorted((zarr / "phase").rglob("*")) if p.is_file() and p.name != "zarr.json").write_text("x")
+    elif damage == "figure-removed":
+        shutil.rmtree(zarr / "phase")
+    else:
+        shutil.rmtree(zarr)
+        zarr.mkdir()
+    argv = ["sweep", str(design), "--out", str(store), "--executor", "serial"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err.splitlines()[-1]     # after the sweep's header ("8 in …; nothing to compute")
+    assert err.startswith(f"noodplan: {zarr}: damaged store file ("), err
+    assert f"remove {part} and run the same sweep command" in err, err
+    shutil.rmtree(part)
+    assert main(argv) == 0
+    _assert_same_store(reference, store)

@@ -6,7 +6,7 @@ import pytest
 from agents.applicants import Stage
 from agents.locations import Life
 from model.mesa_model import ReceptionModel
-from model.scenario import builtin_names, load_scenario
+from model.scenario import ScenarioError, builtin_names, load_scenario
 from model.simulate import simulate
 
 
@@ -67,7 +67,7 @@ def test_applicant_view_shows_path_with_reasons():
     assert [st.day for st in a.path] == list(log.day[rows])
     assert [st.km for st in a.path] == [float(k) for k in log.km[rows]]
     assert a.household == int(p.household[person]) and a.minor == bool(p.minor[person])
-    with pytest.raises(IndexError):
+    with pytest.raises(ScenarioError):
         m.applicant(10**9)
 
 

@@ -93,6 +93,16 @@ def _one(args: tuple[Scenario, int, int | None]) -> dict[str, float]:
     return key_figures(simulate(sc, seed=seed, days=days))
 
 
+def paired_ci(d: np.ndarray, level: float = 0.95) -> tuple[float, float]:
+    """Mean of the paired differences `d` (B − A, one per seed) and the half-width of its
+    confidence interval at `level` (Student's t); NaN half-width for a single pair."""
+    n = len(d)
+    if n < 2:
+        return float(d.mean()), float("nan")
+    sd = float(d.std(ddof=1))
+    return float(d.mean()), float(stats.t.ppf(0.5 + level / 2, n - 1) * sd / np.sqrt(n)) if sd > 0 else 0.0
+
+
 @dataclass
 class Comparison:
     a: str
@@ -105,18 +115,10 @@ class Comparison:
         out = []
         for k, (label, unit, _) in KEY_FIGURES.items():
             a, b = self.values_a[k], self.values_b[k]
-            d = b - a
-            n = len(d)
-            mean = float(d.mean())
-            if n > 1 and d.std(ddof=1) > 0:
-                half = float(stats.t.ppf(0.5 + level / 2, n - 1) * d.std(ddof=1) / np.sqrt(n))
-            elif n > 1:
-                half = 0.0
-            else:
-                half = float("nan")
+            mean, half = paired_ci(b - a, level)
             out.append({"figure": k, "label": label, "unit": unit, "a_mean": float(a.mean()),
                         "b_mean": float(b.mean()), "difference": mean, "ci_low": mean - half,
-                        "ci_high": mean + half, "runs": n})
+                        "ci_high": mean + half, "runs": len(a)})
         return out
 
     def table(self) -> str:
@@ -124,13 +126,13 @@ class Comparison:
         lines = [f"Paired comparison on {len(self.seeds)} seed(s) {self.seeds[0]}…{self.seeds[-1]} "
                  f"(A = {self.a}, B = {self.b})", head, "-" * len(head)]
         for r in self.rows():
-            ci = "n/a (one run)" if np.isnan(r["ci_low"]) else f"[{_fmt(r['ci_low'])}, {_fmt(r['ci_high'])}]"
-            lines.append(f"{r['label'][:36]:36s} {r['unit'][:14]:>14s} {_fmt(r['a_mean']):>14s} "
-                         f"{_fmt(r['b_mean']):>14s} {_fmt(r['difference']):>12s}  {ci}")
+            ci = "n/a (one run)" if np.isnan(r["ci_low"]) else f"[{readable(r['ci_low'])}, {readable(r['ci_high'])}]"
+            lines.append(f"{r['label'][:36]:36s} {r['unit'][:14]:>14s} {readable(r['a_mean']):>14s} "
+                         f"{readable(r['b_mean']):>14s} {readable(r['difference']):>12s}  {ci}")
         return "\n".join(lines)
 
 
-def _fmt(x: float) -> str:
+def readable(x: float) -> str:
     """Readable numbers: thousands separators for large values, three digits for small ones."""
     if abs(x) >= 1000:
         return f"{x:,.0f}"

@@ -66,18 +66,10 @@ def run(scenarios: tuple[str, ...], seeds: list[int], out: Path, label: str | No
     out.write_text(json.dumps({"model": str(root), "commit": commit, "seeds": seeds, "figures": got}, indent=1))
 
 
-def paired_ci(d: np.ndarray, level: float = 0.95) -> tuple[float, float]:
-    """Mean of the paired differences `d` and the half-width of its confidence interval (Student's t)."""
-    from scipy import stats
-
-    n = len(d)
-    if n < 2:
-        return float(d.mean()), float("nan")
-    return float(d.mean()), float(stats.t.ppf(0.5 + level / 2, n - 1) * d.std(ddof=1) / np.sqrt(n))
-
-
 def diff(a_path: Path, b_path: Path) -> str:
     """A markdown table: per scenario and figure, mean of A, mean of B, B − A with its 95 % CI."""
+    from experiments.compare import paired_ci, readable as _fmt   # here, not at the top: `run` may measure
+    # a checkout of another version, whose experiments.compare need not have them
     a, b = json.loads(a_path.read_text()), json.loads(b_path.read_text())
     if a["seeds"] != b["seeds"]:
         raise SystemExit("paired: the two files ran different seeds; pairing needs the same ones")
@@ -93,14 +85,6 @@ def diff(a_path: Path, b_path: Path) -> str:
             lines.append(f"| {name} | {k} | {_fmt(va.mean())} | {_fmt(vb.mean())} | {_fmt(mean)} | "
                          f"[{_fmt(mean - half)}, {_fmt(mean + half)}] | {inside} |")
     return "\n".join(lines)
-
-
-def _fmt(x: float) -> str:
-    if abs(x) >= 1000:
-        return f"{x:,.0f}"
-    if abs(x) >= 10:
-        return f"{x:.1f}"
-    return f"{x:.3g}"
 
 
 def main(argv: list[str] | None = None) -> None:

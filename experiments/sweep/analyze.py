@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from experiments.compare import _fmt as _num   # readable numbers, as in the paired comparison
+from experiments.compare import readable as _num   # readable numbers, as in the paired comparison
 from experiments.sweep.design import Design, PrimTarget
 from experiments.sweep.samplers import morris_levels, salib_problem
 from experiments.sweep.store import Store

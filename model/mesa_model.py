@@ -27,8 +27,8 @@ from model.events import apply_event
 from model.metrics import DAILY_COLUMNS, SCALARS, WHOLE_NUMBERS, Recorder
 from model.results import Results
 from model.rulebook import run_day
-from model.scenario import (MAX_DAYS, MAX_SEED, Event, Scenario, ScenarioError, check_decision, load_scenario,
-                            with_changes)
+from model.scenario import (MAX_DAYS, MAX_SEED, Event, Scenario, ScenarioError, check_decision, is_whole,
+                            load_scenario, with_changes)
 from model.simulate import prepare, results_of
 from model.snapshot import Snapshot, capture, load
 from model.state import Actors, State
@@ -155,7 +155,7 @@ class ReceptionModel(mesa.Model):
         """A live view of one person (row of the person arrays), with their path so far; a person
         who is not (yet) in the run stops with a one-line ScenarioError naming the valid rows."""
         n = self.state.people.n_persons
-        if isinstance(person, bool) or not isinstance(person, (int, np.integer)) or not 0 <= person < n:
+        if not is_whole(person) or not 0 <= person < n:
             raise ScenarioError(f"applicant: person {person!r}: no such person on day {self.state.day} "
                                 f"(a whole number from 0 to {n - 1:,})")
         return ApplicantAgent.of(self, int(person))
@@ -215,7 +215,7 @@ class ReceptionModel(mesa.Model):
             raise ScenarioError(f"ReceptionModel.restore: snapshot: a Snapshot or a snapshot file, not "
                                 f"{type(snapshot).__name__}")
         _check_kind("world", world, World, "a built World (model.world.build_world) or None")
-        if days is not None and (isinstance(days, bool) or not isinstance(days, (int, np.integer))
+        if days is not None and (not is_whole(days)
                                  or not 1 <= days <= MAX_DAYS):
             raise ScenarioError(f"ReceptionModel.restore: days: a whole number from 1 to {MAX_DAYS:,} or None, "
                                 f"not {days!r}")
@@ -231,7 +231,7 @@ def _seed(rng: Any, seed: Any) -> int | None:
     value = rng if rng is not None else seed
     if value is None:
         return None
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not 0 <= value <= MAX_SEED:
+    if not is_whole(value) or not 0 <= value <= MAX_SEED:
         raise ScenarioError(f"ReceptionModel: rng: a whole number from 0 to {MAX_SEED:,} (the run's seed) or None "
                             f"(the scenario's seed), got {value!r}")
     return int(value)
@@ -256,7 +256,7 @@ def _short(value: Any) -> str:
 
 def _whole(field: str, value: Any, lo: int) -> int:
     """A filter of `applicants` that must be a whole number of at least `lo`."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < lo:
+    if not is_whole(value) or value < lo:
         raise ScenarioError(f"applicants: {field}: a whole number from {lo}, not {value!r}")
     return int(value)
 
@@ -278,7 +278,7 @@ def _codes(v: Any, enum: type[IntEnum], field: str) -> list[int]:
             if x.upper() not in enum.__members__:
                 raise ScenarioError(f"applicants: {field}: unknown {x!r} (one of {names})")
             x = enum[x.upper()]
-        elif isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x not in {e.value for e in enum}:
+        elif not is_whole(x) or x not in {e.value for e in enum}:
             raise ScenarioError(f"applicants: {field}: unknown {x!r} (one of {names})")
         out.append(int(x))
     return out

@@ -13,7 +13,7 @@ from agents.applicants import Applicants
 from agents.locations import N_KINDS, TEMPORARY_KINDS, Locations
 from agents.moves import REASON_NAMES, MoveLog, Reason
 from model.metrics import SCALARS, WHOLE_NUMBERS, weighted_quantile
-from model.scenario import Scenario, ScenarioError
+from model.scenario import Scenario, ScenarioError, is_whole
 
 
 EVENT_COLUMNS = ["day", "date", "source", "where", "what", "detail"]   # of events.csv (docs/outputs.md)
@@ -232,8 +232,7 @@ MOVE_REASONS = [r for r in Reason if r not in (Reason.INTAKE, Reason.EXIT)]
 
 def _whole(method: str, field: str, value: object, lo: int, hi: int | None) -> int:
     """An argument of a Results accessor that must be a whole number from lo to hi (None: no upper bound)."""
-    if (isinstance(value, bool) or not isinstance(value, int | np.integer) or value < lo
-            or (hi is not None and value > hi)):
+    if not is_whole(value) or value < lo or (hi is not None and value > hi):
         upto = f" to {hi:,}" if hi is not None else ""
         raise ScenarioError(f"{method}: {field}: a whole number from {lo}{upto}, not {value!r}")
     return int(value)

@@ -11,6 +11,7 @@ import codecs
 import datetime as dt
 import enum
 import itertools
+import numbers
 import os
 import re
 import types
@@ -867,6 +868,13 @@ def _merge(base: dict, over: dict) -> dict:
 
 
 # --- loading: files, text and mappings to a validated Scenario, or one ScenarioError line -------
+
+def is_whole(value: Any) -> typing.TypeGuard[int]:
+    """Is `value` a whole number (Python's or NumPy's, typed as int here; not True/False, which
+    Python counts as 0 and 1)? For the checks of API arguments that must be counts, days, seeds or
+    ids."""
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
 
 def _shown(value: Any, limit: int = 60) -> str:
     text = repr(value)

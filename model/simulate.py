@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numbers
 import typing
 from collections.abc import Callable
 from pathlib import Path
@@ -10,7 +9,7 @@ from pathlib import Path
 from model.metrics import Recorder
 from model.results import Results
 from model.rulebook import run_day
-from model.scenario import MAX_SEED, Scenario, ScenarioError, load_scenario, validate_scenario
+from model.scenario import MAX_SEED, Scenario, ScenarioError, is_whole, load_scenario, validate_scenario
 from model.start import new_state
 from model.state import State
 from model.world import World, build_world, serves
@@ -21,11 +20,10 @@ def prepare(scenario: Scenario | str | Path, seed: int | None = None, days: int 
     """A state on day 0, with its recorder, ready to run `days` days (default: the horizon).
     Raises ScenarioError, before building anything, for a scenario, seed or horizon a run cannot use."""
     sc = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
-    if days is not None and (isinstance(days, bool) or not isinstance(days, numbers.Integral)):
+    if days is not None and not is_whole(days):
         raise ScenarioError(f"days: a whole number of days or None (the scenario's horizon), not {days!r}")
     sc = validate_scenario(sc, days)      # the object may have changed since it was loaded
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, numbers.Integral)
-                             or not 0 <= seed <= MAX_SEED):
+    if seed is not None and (not is_whole(seed) or not 0 <= seed <= MAX_SEED):
         raise ScenarioError(f"seed: must be a whole number from 0 to {MAX_SEED:,} (got {seed!r})")
     if world is not None and not isinstance(world, World):
         raise ScenarioError(f"world: a built World (model.world.build_world) or None, not {type(world).__name__}")

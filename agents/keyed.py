@@ -73,6 +73,27 @@ def keyed_uniform_parts(keys: np.ndarray, lengths: list[int], salts: tuple[int, 
     return _uniform(keys, np.repeat(masks[:, 0], lengths))
 
 
+def round_key(stream: int, site: int, round_no: int) -> int:
+    """A 64-bit key for one request round's answers (`agents.municipalities.answer_requests`):
+    SplitMix64 of the run's answer stream (`State.answer_key`, drawn from the seed), the site that
+    asks (`SITE_*`: the plan's COA contracts, safety regions, municipalities, ...) and the round's
+    number. Different runs, sites and rounds get unrelated answers; the same ones the same
+    answers (two plan variants on one seed see the same municipalities say yes)."""
+    z = (stream ^ (site * 0x2545F4914F6CDD1D) ^ (round_no * int(_GOLDEN))) & _MASK64
+    for shift, mult in ((30, int(_MIX1)), (27, int(_MIX2))):
+        z = ((z ^ (z >> shift)) * mult) & _MASK64
+    return z ^ (z >> 31)
+
+
+# Who asks for places (the `site` of `round_key`)
+SITE_COA_CONTRACT = 1
+SITE_SAFETY_REGION = 2
+SITE_MUNICIPALITIES = 3
+SITE_RELIEF = 4
+SITE_REGISTRATION = 5
+SITE_EXERCISE = 6
+
+
 # Salts: one per kind of individual decision. Never reuse a salt for two decisions.
 SALT_TRACK = 1
 SALT_DUBLIN = 2

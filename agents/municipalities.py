@@ -140,18 +140,20 @@ def acceptance_chance(willingness: np.ndarray, load: np.ndarray, load_weight: fl
     return np.clip(willingness - load_weight * load, 0.0, 1.0)
 
 
-def answer_requests(municipalities: np.ndarray, chance: np.ndarray, round_no: int) -> np.ndarray:
-    """Which asked municipalities accept (keyed on municipality and request round)."""
-    key = municipalities.astype(np.uint64) * np.uint64(1_000_003) + np.uint64(round_no)
+def answer_requests(municipalities: np.ndarray, chance: np.ndarray, round_key: int) -> np.ndarray:
+    """Which asked municipalities accept: each with its `chance`, by a draw keyed on the
+    municipality and the request round (`round_key`, from `agents.keyed.round_key`: the run's
+    answer stream, who asks and the round's number)."""
+    key = municipalities.astype(np.uint64) * np.uint64(1_000_003) ^ np.uint64(round_key)
     return keyed_uniform(key, SALT_HOSTING) < chance[municipalities]
 
 
 def offer(candidates: np.ndarray, places: int, location_size: int, chance: np.ndarray,
-          round_no: int, answer: Callable = answer_requests) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
+          round_key: int, answer: Callable = answer_requests) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """Offer `places` to the first municipalities of `candidates` (in order), one location of
     about `location_size` places each: n = round(places / location_size) of them, at least one
     and at most all, asked at once for an equal part (the first ones take the remainder). Each
-    accepts with its chance (`answer`: keyed on municipality and round). Returns the asked,
+    accepts with its chance (`answer`: keyed on municipality and `round_key`). Returns the asked,
     whether each accepted, the places each was asked for, and the places refused."""
     if places <= 0 or len(candidates) == 0:
         return candidates[:0], np.zeros(0, bool), np.zeros(0, np.int64), max(int(places), 0)
@@ -159,12 +161,12 @@ def offer(candidates: np.ndarray, places: int, location_size: int, chance: np.nd
     asked = candidates[:n]
     per = np.full(n, places // n, np.int64)
     per[: places - int(per.sum())] += 1
-    yes = answer(asked, chance, round_no)
+    yes = answer(asked, chance, round_key)
     return asked, yes, per, int(per[~yes].sum())
 
 
 def ask_table(candidates: np.ndarray, places: int, location_size: int, chance: np.ndarray,
-              round_no: int, re_offer: bool,
+              round_key: int, re_offer: bool,
               answer: Callable = answer_requests) -> tuple[np.ndarray, np.ndarray, np.ndarray, int]:
     """A request for `places` put to one table's municipalities (`candidates`, in the order they
     are asked; see `offer`). Coordinated (`re_offer`, a regietafel), the table offers what the
@@ -174,9 +176,9 @@ def ask_table(candidates: np.ndarray, places: int, location_size: int, chance: n
     Two municipalities A, B at one table, A never accepts, B always, 200 places in locations of
     200: A is asked and refuses; coordinated, B is offered the 200 and hosts them (0 unplaced),
     alone 200 stay unplaced."""
-    asked, yes, per, left = offer(candidates, places, location_size, chance, round_no, answer)
+    asked, yes, per, left = offer(candidates, places, location_size, chance, round_key, answer)
     if re_offer and left > 0 and len(candidates) > len(asked):
-        a2, y2, p2, left = offer(candidates[len(asked):], left, location_size, chance, round_no, answer)
+        a2, y2, p2, left = offer(candidates[len(asked):], left, location_size, chance, round_key, answer)
         asked, yes, per = np.concatenate([asked, a2]), np.concatenate([yes, y2]), np.concatenate([per, p2])
     return asked, yes, per, left
 

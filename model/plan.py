@@ -31,6 +31,8 @@ import numpy as np
 
 from agents.columns import filled
 from agents.locations import Kind, Life
+from agents.keyed import (SITE_COA_CONTRACT, SITE_MUNICIPALITIES, SITE_REGISTRATION, SITE_RELIEF,
+                          SITE_SAFETY_REGION, round_key)
 from agents.municipalities import answer_requests, ask_table
 from model import data
 from model.events import open_places, raise_occupancy
@@ -360,7 +362,7 @@ class PlanRuntime:
             for p, places in zip(provinces, self._share(a.places, unit)):
                 asked_total += int(places)
                 ok = answer_requests(np.array([p]), np.full(max(m.n, len(self.provinces)), a.success_rate),
-                                     self.round_no * 131 + p)[0]
+                                     self._round_key(s, SITE_COA_CONTRACT))[0]
                 if ok and places > 0:
                     opened.append(open_places(s, kind, int(places), day + a.lead_time_days, a.duration_days,
                                               self.provinces[p], f"{kind.name.capitalize()} (COA contract)"))
@@ -374,7 +376,8 @@ class PlanRuntime:
                 members = np.flatnonzero(m.region == r)
                 host = int(members[np.argmax(m.population[members])])
                 asked_total += share
-                ok = answer_requests(np.array([host]), np.full(m.n, a.success_rate), self.round_no * 97 + r)[0]
+                ok = answer_requests(np.array([host]), np.full(m.n, a.success_rate),
+                                     self._round_key(s, SITE_SAFETY_REGION))[0]
                 if ok and share >= 1:
                     opened.append(open_places(s, kind, share, day + a.lead_time_days, a.duration_days,
                                               self.provinces[int(m.province[host])],
@@ -413,11 +416,13 @@ class PlanRuntime:
         hosts: list[tuple[int, int]] = []         # (municipality, places)
         left: dict[int, int] = {}                 # table -> places still unplaced
 
+        round_key = self._round_key(s, SITE_MUNICIPALITIES)
+
         def ask(table: int, places: int, re_offer: bool) -> int:
             members = np.flatnonzero(table_of == table)
             members = members[np.argsort(load[members], kind="stable")]
             members = members[~asked[members]]
-            who, yes, per, unplaced = ask_table(members, int(places), size, chance, self.round_no, re_offer,
+            who, yes, per, unplaced = ask_table(members, int(places), size, chance, round_key, re_offer,
                                                 municipalities.answer_requests)
             asked[who] = True
             accepted[who[yes]] = True
@@ -556,6 +561,11 @@ class PlanRuntime:
         values = self._today if ladder == "phases" else self._national
         return any(bool(Ladder._holds(t, values)[unit]) for t in self.rungs(ladder)[phase - 1].activate)
 
+    def _round_key(self, s: State, site: int) -> int:
+        """The key of this request round's answers at `site` (`agents.keyed.round_key`): unrelated
+        across runs (the run's `answer_key`), sites and rounds."""
+        return round_key(s.answer_key, site, self.round_no)
+
     @staticmethod
     def _load(s) -> np.ndarray:
         """Places hosted per Spreidingswet place, per municipality."""
@@ -617,7 +627,7 @@ class PlanRuntime:
         hosts = near[:n]
         per = np.full(n, a.places // n, np.int64)
         per[: a.places - int(per.sum())] += 1
-        ok = answer_requests(hosts, np.full(m.n, a.success_rate), self.round_no * 89)
+        ok = answer_requests(hosts, np.full(m.n, a.success_rate), self._round_key(s, SITE_RELIEF))
         opened = [open_places(s, Kind.CENTRAL, int(q), day + a.lead_time_days, a.duration_days,
                               self.provinces[int(m.province[h])], "Relief places (registration)", host=int(h))
                   for h, q in zip(hosts[ok], per[ok])]
@@ -640,7 +650,8 @@ class PlanRuntime:
         self.round_no += 1
         province = a.province or self._site_province(s)
         p = self.provinces.index(province)
-        ok = answer_requests(np.array([p]), np.full(len(self.provinces), a.success_rate), self.round_no * 83)[0]
+        ok = answer_requests(np.array([p]), np.full(len(self.provinces), a.success_rate),
+                             self._round_key(s, SITE_REGISTRATION))[0]
         locs, measures = np.empty(0, np.int64), []
         if ok:
             locs = open_places(s, Kind.CENTRAL, a.places, day + a.lead_time_days, a.duration_days, province,

@@ -88,9 +88,11 @@ def reseed(s: State, seq: np.random.SeedSequence) -> None:
 
 
 def rekey(s: State, rng: np.random.Generator) -> None:
-    """New keys for every household: their future keyed draws become unknown again."""
+    """New keys for every household, and a new stream of municipal answers: their future keyed
+    draws become unknown again."""
     n = s.people.n
     s.people._h["key"][:n] = rng.integers(0, _INT63, size=n, dtype=np.int64).view(np.uint64)
+    s.answer_key = int(rng.integers(0, _INT63))     # and the municipalities' answers to requests
 
 
 def scaled_inflow(world: World, origin_day: int, multiplier: np.ndarray) -> World:

@@ -21,12 +21,13 @@ def new_state(world: World, seed: int | None = None) -> State:
     """A fresh run on `world` with the initial population in place (before day 0)."""
     sc = copy.deepcopy(world.scenario)   # the run's own (the rules never change it: they change s.params)
     seq = np.random.SeedSequence(sc.seed if seed is None else seed)
-    s_init, s_arr, s_house = (np.random.default_rng(x) for x in seq.spawn(3))
+    *streams, answers = seq.spawn(4)     # a child does not depend on how many are spawned
+    s_init, s_arr, s_house = (np.random.default_rng(x) for x in streams)
     locs = world.fresh_locations()
     s = State(sc=sc, params=RunParams.of(sc), world=world, people=Applicants(), locs=locs,
               munis=world.fresh_municipalities(), log=MoveLog(locations=locs, distance_km=world.network.distance_km),
               rng_arrivals=s_arr, rng_housing=s_house, seed=sc.seed if seed is None else seed,
-              managed=np.ones(locs.n, bool))
+              managed=np.ones(locs.n, bool), answer_key=int(answers.generate_state(1, np.uint64)[0]))
     for e in sc.events:
         s.scheduled.setdefault((e.date - sc.start_date).days, []).append(e)
     _seed_population(s, s_init)

@@ -185,6 +185,7 @@ class State(Lines, Calendars, ProcedureBook, Indexes, Runtimes):
     rng_arrivals: np.random.Generator
     rng_housing: np.random.Generator
     seed: int | None = None
+    answer_key: int = 0     # the run's stream of municipal answers to requests (`agents.keyed.round_key`)
     day: int = 0
     today: Tally = field(default_factory=Tally)
     actors: Actors = field(default_factory=Actors)                   # who acts for municipalities, locations

@@ -10,8 +10,9 @@ no answer within a turn): the municipal response the contingency plan's requests
 * to a safety region: each safety region of the province hosts an equal part in its largest
   municipality with the success rate of the plan's safety-region requests (1 when the plan has none).
 
-Draws are keyed on municipality and a round number of the exercise's own (`ROUND_BASE` + request
-number), so an exercise replays identically.
+Draws are keyed on municipality, the run's answer stream and the exercise's own request number
+(`agents.keyed.round_key` at `SITE_EXERCISE`: never the plan's rounds), so an exercise replays
+identically.
 """
 
 from __future__ import annotations
@@ -19,11 +20,10 @@ from __future__ import annotations
 import numpy as np
 
 from agents.locations import Kind
+from agents.keyed import SITE_EXERCISE, round_key
 from agents.municipalities import acceptance_chance, answer_requests, ask_table
 from model.events import open_places
 from model.plan import PlanRuntime
-
-ROUND_BASE = 1_000_000          # the plan numbers its rounds from 1: exercise rounds never meet them
 
 
 def answer(s, kind: str, places: int, province: str, to_type: str, number: int, lead_time_days: int,
@@ -33,14 +33,14 @@ def answer(s, kind: str, places: int, province: str, to_type: str, number: int, 
     m, mb = s.munis, s.params.municipalities
     p = s.world.provinces.index(province)
     members = np.flatnonzero(m.province == p)
-    round_no = ROUND_BASE + number
+    key = round_key(s.answer_key, SITE_EXERCISE, number)
     hosts: list[tuple[int, int]] = []
     if to_type == "municipality":
         load = PlanRuntime._load(s)
         chance = acceptance_chance(m.willingness, load, mb.load_weight)
         order = members[np.argsort(load[members], kind="stable")]
         coordinated = mb.network and mb.coordination != "none"
-        who, yes, per, _ = ask_table(order, places, s.params.portfolio.mean_location_places[kind], chance, round_no,
+        who, yes, per, _ = ask_table(order, places, s.params.portfolio.mean_location_places[kind], chance, key,
                                      coordinated)
         hosts = list(zip(who[yes].tolist(), per[yes].tolist()))
         m.accepted[who[yes]] += 1
@@ -57,7 +57,7 @@ def answer(s, kind: str, places: int, province: str, to_type: str, number: int, 
             inside = members[m.region[members] == r]
             host = int(inside[np.argmax(m.population[inside])])
             share = part + (places - part * len(regions) if k == 0 else 0)
-            if answer_requests(np.array([host]), np.full(m.n, rate), round_no)[0] and share > 0:
+            if answer_requests(np.array([host]), np.full(m.n, rate), key)[0] and share > 0:
                 hosts.append((host, share))
         how = f"{len(regions)} safety region(s) asked, {len(hosts)} accepted (success rate {rate:.0%})"
     for host, n in hosts:

@@ -56,10 +56,10 @@ def test_the_network_switch_changes_the_response_of_two_neighbouring_municipalit
     chance = np.array([0.0, 1.0])
     both = np.array([0, 1])
     # on the network the table re-offers what A refused: B hosts the 200 places, none unplaced
-    asked, yes, per, left = ask_table(both, 200, 200, chance, round_no=1, re_offer=True)
+    asked, yes, per, left = ask_table(both, 200, 200, chance, round_key=1, re_offer=True)
     assert list(asked) == [0, 1] and list(yes) == [False, True] and list(per) == [200, 200] and left == 0
     # off the network A answers alone: the 200 places stay unplaced and B is never asked
-    asked, yes, per, left = ask_table(both, 200, 200, chance, round_no=1, re_offer=False)
+    asked, yes, per, left = ask_table(both, 200, 200, chance, round_key=1, re_offer=False)
     assert list(asked) == [0] and list(yes) == [False] and left == 200
     # neighbours watch each other answer (weight 0.2). A asked and refused, B not asked:
     # B 0.5 + 0.2 * (0 - 0.5) = 0.4; A has no asked neighbour and keeps 0.3
@@ -76,7 +76,7 @@ def test_an_offer_asks_one_location_per_municipality_and_splits_the_places():
 
     # 500 places in locations of about 200: round(2.5) = 2 municipalities, 250 each; with 3
     # candidates the third is not asked. 10 places still ask one municipality.
-    asked, yes, per, left = offer(np.array([5, 6, 7]), 500, 200, np.ones(8), round_no=3)
+    asked, yes, per, left = offer(np.array([5, 6, 7]), 500, 200, np.ones(8), round_key=3)
     assert list(asked) == [5, 6] and list(per) == [250, 250] and yes.all() and left == 0
-    asked, yes, per, left = offer(np.array([5, 6, 7]), 10, 200, np.zeros(8), round_no=3)
+    asked, yes, per, left = offer(np.array([5, 6, 7]), 10, 200, np.zeros(8), round_key=3)
     assert list(asked) == [5] and list(per) == [10] and left == 10

@@ -10,6 +10,7 @@ import pytest
 from scipy import sparse
 
 from agents.applicants import Stage, Track
+from agents.keyed import round_key
 from agents.locations import Kind, Life, LocationRules, Locations
 from agents.municipalities import Municipalities, MunicipalityRules
 from agents.views import ApplicantAgent, ApplicantSet, LocationAgent, MunicipalityAgent
@@ -216,7 +217,7 @@ def test_municipalities_reconsider_and_answer_by_hand(rules):
     rules.reconsider(m, 365, 0.5, sparse.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]])), 0.5)
     assert m.willingness.tolist() == [0.5, 0.5]
     # chance 1 accepts and 0 refuses whatever the keyed draw (uniform in [0, 1))
-    assert rules.answer_requests(np.array([0, 1]), np.array([1.0, 0.0]), 3).tolist() == [True, False]
+    assert rules.answer_requests(np.array([0, 1]), np.array([1.0, 0.0]), round_key(7, 3, 1)).tolist() == [True, False]
     # after the round (both asked, A accepted): A's one asked neighbour refused -> 0.5 + 0.2 * (0 - 0.5)
     # = 0.4, then A tires by 0.2 -> 0.2; B's accepted -> 0.5 + 0.2 * (1 - 0.5) = 0.6; answers counted
     net = sparse.csr_matrix(np.array([[0.0, 1.0], [1.0, 0.0]]))

@@ -31,4 +31,4 @@ def test_each_part_field_belongs_to_one_part_and_the_state_adds_only_its_core():
     assert all(len(o) == 1 for o in owners.values())
     core = {f.name for f in dataclasses.fields(State)} - set(owners)
     assert core == {"sc", "params", "world", "people", "locs", "munis", "log", "rng_arrivals", "rng_housing",
-                    "seed", "day", "today", "actors"}
+                    "seed", "answer_key", "day", "today", "actors"}

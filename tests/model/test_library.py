@@ -89,5 +89,7 @@ def test_flex_only_moves_people_more_often_than_stable_stock(builtin_run):
     # moved by COA (all moves but those on the household's own request, which need a regular place)
     moved = lambda ch: ch["moves_per_person_year"] - ch["moves_per_person_year_own_request"]  # noqa: E731
     assert moved(flex) > moved(stable)
-    assert flex["share_3plus"] > stable["share_3plus"]
+    # not asserted: a larger share moved three times or more. It held on the default seed only; over seeds
+    # 1-6 flex-only's share is below stable-stock's in five (3.6-4.6 % against 3.9-4.3 %): the contract ends
+    # spread over many households rather than moving the same ones again
     assert flex["moves_per_person_year_contract_end"] > stable["moves_per_person_year_contract_end"]

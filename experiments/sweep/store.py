@@ -104,11 +104,13 @@ def _parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
 def _zarr(path: Path, figures: list[str], days: int):
     """The daily figures of the store at `path` (dims run x day), loaded; a store damaged or
     incomplete (a disk filled, a copy cut short, an edit, a figure removed) raises StoreError naming
-    it and what to do. (A chunk file removed reads as NaN, as a failed run's row: not caught.)"""
+    it and what to do. A chunk file removed would read as NaN, like a failed run's row: stores written
+    with every chunk (`_write_zarr`, marked `ALL_CHUNKS`) are checked for missing chunk files."""
     import xarray as xr
 
     try:
         ds = xr.open_zarr(path, consolidated=False).load()
+        lost = _missing_chunks(path, figures) if ds.attrs.get(ALL_CHUNKS) else []
     except (OSError, ValueError, RuntimeError, LookupError, TypeError) as exc:   # zarr (ValueErrors), numcodecs, json
         what = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
     else:
@@ -118,12 +120,34 @@ def _zarr(path: Path, figures: list[str], days: int):
             what = f"no {', '.join(missing)}"
         elif any(a.dims != ("run", "day") or a.sizes["day"] != days for a in arrays):
             what = f"not {days} days a run"
+        elif lost:
+            what = f"chunk files missing in {', '.join(lost)}"
         else:
             return ds
     remedy = (f"remove {path.parent} and run the same sweep command to compute its runs again"
               if path.parent.parent.name == "parts" else
               f"remove {path} and run the same sweep command: it rebuilds daily.zarr from the parts")
     raise StoreError(f"{path}: damaged store file ({what}); {remedy}")
+
+
+ALL_CHUNKS = "noodplan_all_chunks_written"   # attribute of a daily.zarr written by `_write_zarr`
+
+
+def _write_zarr(daily, path: Path) -> None:
+    """Write the daily figures with every chunk, also those all NaN or all zero that Zarr would skip,
+    so that a chunk file missing later is damage, not an empty chunk (`_missing_chunks`)."""
+    daily = daily.copy()
+    daily.attrs[ALL_CHUNKS] = True
+    daily.to_zarr(path, mode="w-", consolidated=False, write_empty_chunks=True)
+
+
+def _missing_chunks(path: Path, figures: list[str]) -> list[str]:
+    """The figures of the Zarr store at `path` with fewer chunk files than chunks."""
+    import zarr
+
+    group = zarr.open_group(path, mode="r")
+    arrays = [(k, group[k]) for k in figures if k in group]
+    return [k for k, a in arrays if isinstance(a, zarr.Array) and a.nchunks_initialized < a.nchunks]
 
 
 class Store:
@@ -254,7 +278,7 @@ class Store:
         frame.to_parquet(tmp / "runs.parquet", index=False)
         daily = batch_daily(outcomes, self.manifest_days)
         if daily is not None:
-            daily.to_zarr(tmp / "daily.zarr", mode="w-", consolidated=False)
+            _write_zarr(daily, tmp / "daily.zarr")
         try:
             os.rename(tmp, final)
         except OSError:        # the same batch is already in place (a task run twice): same contents
@@ -344,7 +368,7 @@ class Store:
         final = self.path / "daily.zarr"
         if daily is not None:
             tmp = self.path / f".daily.zarr.{uuid.uuid4().hex[:8]}"
-            daily.chunk({"run": min(256, daily.sizes["run"])}).to_zarr(tmp, mode="w-", consolidated=False)
+            _write_zarr(daily.chunk({"run": min(256, daily.sizes["run"])}), tmp)
             old = self.path / f".daily.zarr.old-{uuid.uuid4().hex[:8]}"
             if final.exists():
                 os.rename(final, old)

@@ -260,7 +260,7 @@ def test_a_damaged_store_file_is_named_with_what_to_do(reference, tmp_path, caps
         assert err.count("\n") == 1 and f"{name}: damaged store file (" in err and remedy in err, err
 
 
-@pytest.mark.parametrize("damage", ["metadata", "chunk", "figure-removed", "empty-folder"])
+@pytest.mark.parametrize("damage", ["metadata", "chunk", "chunk-removed", "figure-removed", "empty-folder"])
 def test_a_damaged_daily_zarr_is_named_with_what_to_do(reference, tmp_path, capsys, damage):
     # a part's daily.zarr damaged ended the sweep command in a zarr/numcodecs/json traceback, or
     # (a figure's folder removed) was filled with NaN silently; following the advice restores the store
@@ -275,6 +275,8 @@ def test_a_damaged_daily_zarr_is_named_with_what_to_do(reference, tmp_path, caps
         (zarr / "zarr.json").write_text("garbage")
     elif damage == "chunk":
         next(p for p in sorted((zarr / "phase").rglob("*")) if p.is_file() and p.name != "zarr.json").write_text("x")
+    elif damage == "chunk-removed":     # read as NaN, like a failed run's row, until every chunk was written
+        next(p for p in sorted((zarr / "phase").rglob("*")) if p.is_file() and p.name != "zarr.json").unlink()
     elif damage == "figure-removed":
         shutil.rmtree(zarr / "phase")
     else:

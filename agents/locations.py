@@ -229,11 +229,11 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
             total = int(cv[-1])
             if total <= 0:
                 break
-            idx, s, end = line.window(total)
+            idx, s, first, last = line.window(total)
             if len(s) == 0:
                 break
-            j_first = cv.searchsorted(end - s, side="right")
-            j_last = cv.searchsorted(end - 1, side="right")
+            j_first = cv.searchsorted(first, side="right")   # location of its first person
+            j_last = cv.searchsorted(last, side="right")     # and of its last
             ok = (j_first == j_last) & (j_last < len(cand))   # all its persons in one location
             n_ok = int(np.count_nonzero(ok))
             if n_ok == 0:
@@ -256,24 +256,29 @@ _LONG_LINE = 256
 
 class _InOrder:
     """The households still without a place, for a short line: their indexes (`todo`, None while
-    all are left) and sizes; every pass looks at all of them."""
+    all are left) and sizes; every pass looks at all of them. The positions of each household's
+    first and last person, laid end to end, are kept until the line changes (passes over other
+    kinds that place nobody reuse them)."""
 
     def __init__(self, sizes: np.ndarray) -> None:
         self.todo: np.ndarray | None = None
         self.s = sizes
-        self.end: np.ndarray | None = None
+        self.first: np.ndarray | None = None
+        self.last: np.ndarray | None = None
 
-    def window(self, free: int) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
-        if self.end is None:
-            self.end = self.s.cumsum()
-        return self.todo, self.s, self.end
+    def window(self, free: int) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, np.ndarray]:
+        """Indexes (None: all), sizes, and positions of the first and of the last person."""
+        if self.first is None or self.last is None:
+            end = self.s.cumsum()
+            self.first, self.last = end - self.s, end - 1
+        return self.todo, self.s, self.first, self.last
 
     def drop(self, idx: np.ndarray | None, ok: np.ndarray, n_ok: int) -> bool:
         if n_ok == len(self.s):
             return True
         keep = ~ok
         self.todo = keep.nonzero()[0] if idx is None else idx[keep]
-        self.s, self.end = self.s[keep], None
+        self.s, self.first, self.last = self.s[keep], None, None
         return False
 
 
@@ -291,9 +296,14 @@ class _Unplaced:
         self.t0 = 0
         self.n = len(sizes)
 
-    def window(self, free: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def window(self, free: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """The leading households whose persons, laid end to end, end within `free` places:
-        their indexes, sizes and end positions (the only ones a pass can place)."""
+        their indexes, sizes and the positions of their first and last persons (the only ones a
+        pass can place)."""
+        idx, s, end = self._window(free)
+        return idx, s, end - s, end - 1
+
+    def _window(self, free: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.t0 == 0 and len(self.head) == 0:      # nobody placed or left yet: all in order
             if self.cum is None:
                 self.cum = self.sizes.cumsum()

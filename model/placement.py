@@ -103,7 +103,7 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
                 orders[o] = _order_for(s, vacancy, o)
             got = place(sz, kinds, vacancy, orders[o], take=True)   # gone for the next group
             loc[sel] = got
-            if (got >= 0).any():          # the kinds it took places in: ordered afresh for the next group
+            if int(got.max()) >= 0:       # the kinds it took places in: ordered afresh for the next group
                 for order in orders.values():
                     order.forget(kinds)
     got = loc >= 0
@@ -152,7 +152,20 @@ def _order_for(s: State, vacancy: np.ndarray, origin: int) -> EmptiestFirst:
     if origin < 0:
         return EmptiestFirst(s.locs, vacancy, live=True)
     return NearestAmongEqual(s.locs, vacancy, s.world.network.distance_km[origin],
-                             s.params.municipalities.room_band_places, live=True)
+                             s.params.municipalities.room_band_places, live=True, km_at=_km_at(s, origin))
+
+
+def _km_at(s: State, origin: int) -> list[np.ndarray | None]:
+    """Per kind, the distance from municipality `origin` to each location of that kind (in
+    `Locations.of_kind` order), filled in when first needed and kept for the run: distances and
+    a location's municipality never change; made afresh when locations were added."""
+    cache: tuple[int, dict[int, list[np.ndarray | None]]] | None = s.__dict__.get("_km_at")
+    if cache is None or cache[0] != s.locs.n:
+        cache = s.__dict__["_km_at"] = (s.locs.n, {})
+    per_kind = cache[1].get(origin)
+    if per_kind is None:
+        per_kind = cache[1][origin] = [None] * len(Kind)
+    return per_kind
 
 
 def _preference(s: State, cls: int) -> list[int]:
@@ -239,27 +252,35 @@ class NearestAmongEqual(EmptiestFirst):
     suitable, and among those the nearest to the household (`km`: distance from its
     municipality to each municipality) comes first. Locations with fewer free places than one
     band are not equally suitable to anything: they come last, emptiest first, as without the
-    network (so the small gaps are packed as before). Ties in location order."""
+    network (so the small gaps are packed as before). Ties in location order. `km_at` (optional,
+    a list per kind shared between orders from the same municipality, see `_km_at`) keeps the
+    distance to each location of a kind once looked up."""
 
-    def __init__(self, locs, vacancy: np.ndarray, km: np.ndarray, band: int, live: bool = False) -> None:
+    def __init__(self, locs, vacancy: np.ndarray, km: np.ndarray, band: int, live: bool = False,
+                 km_at: list[np.ndarray | None] | None = None) -> None:
         super().__init__(locs, vacancy, live)
         self._km, self._band = km, band
+        self._km_at = km_at if km_at is not None else [None] * len(Kind)
 
     def __getitem__(self, kind: int) -> np.ndarray:
         got = self._orders.get(kind)
         if got is None:
             idx = self._locs.of_kind(kind)
             v = self._vacancy[idx]
-            free = v > 0
-            idx = idx[free]
-            if len(idx) < 2:                 # none free, or one: nothing to order
-                self._orders[kind] = idx
-                return idx
-            v = v[free]
-            roomy = v >= self._band          # nearly full locations stay last, emptiest first
-            band = -(v // self._band)        # roomy: -1, -2, …; nearly full: 0 (after every band)
-            near = np.where(roomy, self._km[self._locs.municipality[idx]], -v)
-            got = self._orders[kind] = idx[np.lexsort((near, band))]
+            n_free = int(np.count_nonzero(v))   # free places are never below zero
+            if n_free < 2:                      # none free, or one: nothing to order
+                got = idx[:0] if n_free == 0 else idx[v > 0]
+            else:
+                km = self._km_at[kind]
+                if km is None:
+                    km = self._km_at[kind] = self._km[self._locs.municipality[idx]]
+                roomy = v >= self._band          # nearly full locations stay last, emptiest first
+                band = -(v // self._band)        # roomy: -1, -2, …; nearly full and full: 0 (after every band)
+                # full locations (band 0, near 0) sort after every free one: cut off after the sort
+                near = np.where(roomy, km, -v)
+                order = np.lexsort((near, band))
+                got = idx[order[:n_free]] if n_free < len(idx) else idx[order]
+            self._orders[kind] = got
         return got
 
 

@@ -251,16 +251,25 @@ def end_screening(s: State, day: int) -> None:
         return
     due = due[s.people.cols["stage"][due] == Stage.SCREENING]
     enter_procedure(s, due, day)
-    kind = s.locs.kind_at(s.people.cols["location"][due])
-    at_border = (kind == Kind.BORDER) & (s.people.cols["track"][due] == Track.BORDER)
-    elsewhere = ~kind_table((Kind.CENTRAL, Kind.BORDER, NO_BED))[kind]
+    h = s.people.cols
+    kind = s.locs.kind_at(h["location"][due])
+    track = h["track"][due]
     temporary = kind_table(TEMPORARY_KINDS)[kind]
-    left = find_beds(s, due[~at_border & ~elsewhere], day, Reason.PROCEDURE_STEP)
+    left = find_beds(s, due[_SEEKS_BED[kind, track]], day, Reason.PROCEDURE_STEP)
     s.needs_bed.push(left)
     if temporary.any():
         stepped_up = due[temporary]
         s.moves_up.push(find_beds(s, stepped_up, day, Reason.PROCEDURE_STEP, temporary=False))
-    reunite(s, due[s.people.cols["track"][due] == Track.FAMILY], day)
+    reunite(s, due[track == Track.FAMILY], day)
+
+
+# _SEEKS_BED[kind of bed (NO_BED: none), track]: who gets a bed elsewhere at the end of screening:
+# those at the registration centre or without a bed, and those at the border location who are not
+# in the border procedure (one look-up instead of three masks)
+_SEEKS_BED = np.zeros((len(Kind) + 1, N_TRACKS), bool)
+_SEEKS_BED[[Kind.CENTRAL, NO_BED]] = True
+_SEEKS_BED[Kind.BORDER] = True
+_SEEKS_BED[Kind.BORDER, Track.BORDER] = False
 
 
 def move_on_from_registration(s: State, day: int) -> None:

@@ -229,12 +229,14 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
             total = int(cv[-1])
             if total <= 0:
                 break
-            idx, s, first, last = line.window(total)
+            idx, s, first, last, reach = line.window(total)
             if len(s) == 0:
                 break
             j_first = cv.searchsorted(first, side="right")   # location of its first person
             j_last = cv.searchsorted(last, side="right")     # and of its last
-            ok = (j_first == j_last) & (j_last < len(cand))   # all its persons in one location
+            ok = j_first == j_last                            # all its persons in one location
+            if reach > total:                                 # and not beyond the last free place
+                ok &= j_last < len(cand)
             n_ok = int(np.count_nonzero(ok))
             if n_ok == 0:
                 break
@@ -265,13 +267,15 @@ class _InOrder:
         self.s = sizes
         self.first: np.ndarray | None = None
         self.last: np.ndarray | None = None
+        self.reach = 0
 
-    def window(self, free: int) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, np.ndarray]:
-        """Indexes (None: all), sizes, and positions of the first and of the last person."""
+    def window(self, free: int) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, np.ndarray, int]:
+        """Indexes (None: all), sizes, positions of the first and of the last person, and the
+        places all of them take."""
         if self.first is None or self.last is None:
             end = self.s.cumsum()
-            self.first, self.last = end - self.s, end - 1
-        return self.todo, self.s, self.first, self.last
+            self.first, self.last, self.reach = end - self.s, end - 1, int(end[-1])
+        return self.todo, self.s, self.first, self.last, self.reach
 
     def drop(self, idx: np.ndarray | None, ok: np.ndarray, n_ok: int) -> bool:
         if n_ok == len(self.s):
@@ -296,12 +300,12 @@ class _Unplaced:
         self.t0 = 0
         self.n = len(sizes)
 
-    def window(self, free: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def window(self, free: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
         """The leading households whose persons, laid end to end, end within `free` places:
-        their indexes, sizes and the positions of their first and last persons (the only ones a
-        pass can place)."""
+        their indexes, sizes, the positions of their first and last persons (the only ones a
+        pass can place) and the places they take (at most `free`)."""
         idx, s, end = self._window(free)
-        return idx, s, end - s, end - 1
+        return idx, s, end - s, end - 1, free
 
     def _window(self, free: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.t0 == 0 and len(self.head) == 0:      # nobody placed or left yet: all in order

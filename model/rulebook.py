@@ -334,9 +334,7 @@ def place_waiting(s: State, day: int) -> None:
     p = s.people.cols
     if len(s.needs_bed):
         waiting = s.needs_bed.peek().copy()
-        stuck = kind_table((Kind.CENTRAL, Kind.BORDER, NO_BED))[s.locs.kind_at(p["location"][waiting])]
-        st = p["stage"][waiting]
-        valid = (st >= Stage.PROCEDURE) & (st < Stage.HOUSED) & stuck
+        valid = _STUCK[s.locs.kind_at(p["location"][waiting]), p["stage"][waiting]]
         left = find_beds(s, waiting[valid], day, Reason.PROCEDURE_STEP)
         s.needs_bed.keep(member(s, waiting, left))
     if len(s.central_wait):
@@ -350,9 +348,7 @@ def place_waiting(s: State, day: int) -> None:
         free = int(s.locs.vacancy()[regular].sum())
         if free > 0:
             window = s.moves_up.peek(int(budget)).copy()
-            st = p["stage"][window]
-            valid = kind_table(TEMPORARY_KINDS)[s.locs.kind_at(p["location"][window])] & (
-                (st == Stage.PROCEDURE) | (st == Stage.PERMIT))
+            valid = _MOVES_UP[s.locs.kind_at(p["location"][window]), p["stage"][window]]
             if s.params.placement.policy == "min_moves":   # only families with children move up
                 valid &= p["children"][window] > 0
             cand = window[valid]
@@ -360,6 +356,16 @@ def place_waiting(s: State, day: int) -> None:
             tried = cand[fits]
             left = find_beds(s, tried, day, Reason.EMERGENCY_TO_REGULAR, temporary=False)
             s.moves_up.keep_head(len(window), member(s, window, left) | (valid & ~member(s, window, tried)))
+
+
+# Who of the line for a bed is still stuck, by the kind of the bed (NO_BED: none) and stage: in
+# procedure to permit holder, at a registration or border location or without a bed
+_STUCK = np.zeros((len(Kind) + 1, len(Stage)), bool)
+_STUCK[np.ix_([Kind.CENTRAL, Kind.BORDER, NO_BED], range(Stage.PROCEDURE, Stage.HOUSED))] = True
+# Who of the line for moving up may move up, by kind of bed and stage: in an emergency or crisis
+# bed, in procedure or a permit holder
+_MOVES_UP = np.zeros((len(Kind) + 1, len(Stage)), bool)
+_MOVES_UP[np.ix_(TEMPORARY_KINDS, (Stage.PROCEDURE, Stage.PERMIT))] = True
 
 
 def assess_vulnerability(s: State, day: int) -> None:
@@ -430,6 +436,12 @@ def decide(s: State, day: int) -> None:
     reject(s, track if isinstance(track, int) else track[refusal], refused, day, u[1][refusal])
 
 
+# _IN_PROCEDURE_ON[t][stage, track]: still waiting for the IND's decision on track t
+_IN_PROCEDURE_ON = {t: np.zeros((len(Stage), N_TRACKS), bool) for t in PROCEDURE_TRACKS}
+for _t, _table in _IN_PROCEDURE_ON.items():
+    _table[Stage.PROCEDURE, _t] = True
+
+
 def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
     """Households each IND track decides today. A track's capacity is its decisions per day times
     the productivity ramp (and, under the budget rule, `ind_budget_factor`). Under the Pact the new
@@ -447,7 +459,7 @@ def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
     served: list[list[np.ndarray]] = []
     idle = 0.0
     for t in _IND_ORDER:
-        valid = lambda w, t=t: (h["stage"][w] == Stage.PROCEDURE) & (h["track"][w] == t)  # noqa: E731
+        valid = lambda w, t=t: _IN_PROCEDURE_ON[t][h["stage"][w], h["track"][w]]  # noqa: E731
         key = TRACK_KEYS[t]
         rate = s.params.chain.decisions_per_day[key] * factor
         if pact is not None and pact_on:

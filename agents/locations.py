@@ -154,6 +154,11 @@ class Locations:
         return np.where(self.life == Life.OPEN, np.maximum(self.capacity + self.extra - self.occupancy, 0), 0)
 
 
+# by `Life`: open or closing (a contract that can end)
+_OPEN_OR_CLOSING = np.zeros(len(Life), bool)
+_OPEN_OR_CLOSING[[Life.OPEN, Life.CLOSING]] = True
+
+
 class LocationRules:
     """What locations do on their own, written once for all of them: vectorised class methods
     over the location arrays (`Locations`), one call a day for all locations.
@@ -167,7 +172,8 @@ class LocationRules:
     def open_planned(cls, locs: Locations, day: int) -> np.ndarray:
         """Planned locations whose lead time is over open; returns their indexes."""
         opening = ((locs.life == Life.PLANNED) & (locs.open_day <= day)).nonzero()[0]
-        locs.life[opening] = Life.OPEN
+        if len(opening):
+            locs.life[opening] = Life.OPEN
         return opening
 
     @classmethod
@@ -183,7 +189,7 @@ class LocationRules:
     @classmethod
     def contracts_ending(cls, locs: Locations, day: int) -> np.ndarray:
         """Open or closing locations whose administrative agreement ends by `day`."""
-        return (((locs.life == Life.OPEN) | (locs.life == Life.CLOSING)) & (locs.contract_end <= day)).nonzero()[0]
+        return (_OPEN_OR_CLOSING[locs.life] & (locs.contract_end <= day)).nonzero()[0]
 
     @classmethod
     def renew(cls, locs: Locations, ending: np.ndarray, renewal_probability: np.ndarray, seed: int) -> np.ndarray:

@@ -183,8 +183,7 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
         h["nights_unsheltered"][ids] += spell
     else:
         # nights per kind of spell: 0 none, 1 emergency, 2 crisis, 3 without a bed
-        spell_kind = np.where(had, _SPELL_OF_KIND[locs.kind[origin]], 3) if n_had < n \
-            else _SPELL_OF_KIND[locs.kind[origin]]
+        spell_kind = _spell_at(locs)[origin]      # without a bed (-1): 3
         present = np.bincount(spell_kind, minlength=4).tolist()
         for code, field in ((1, "nights_emergency"), (2, "nights_crisis"), (3, "nights_unsheltered")):
             if present[code] == n:        # all from one kind of spell
@@ -229,3 +228,13 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
 _SPELL_OF_KIND = np.zeros(len(Kind), np.int64)
 _SPELL_OF_KIND[Kind.EMERGENCY] = 1
 _SPELL_OF_KIND[Kind.CRISIS] = 2
+
+
+def _spell_at(locs: Locations) -> np.ndarray:
+    """Spell kind per location, with 3 (without a bed) appended for index -1: one look-up instead
+    of the kind, the spell kind and a mask for those without a bed. Made again only when
+    locations were added (a location's kind never changes)."""
+    cache = locs.__dict__.get("_spell_at")
+    if cache is None or cache[0] is not locs.kind:
+        cache = locs.__dict__["_spell_at"] = (locs.kind, np.append(_SPELL_OF_KIND[locs.kind], 3))
+    return cache[1]

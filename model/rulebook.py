@@ -89,12 +89,14 @@ def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
     risk = draws[1]
     track = assign_track(s, ids, draws)
     fam = track == Track.FAMILY
-    p.add_flags(ids[risk & ~fam], _PUBLIC_ORDER)
+    not_fam = ~fam
+    p.add_flags(ids[risk & not_fam], _PUBLIC_ORDER)
     track = _within_border_capacity(s, ids, track)
     p.set_track(ids, track)
-    p.set_stage(ids[fam], Stage.PERMIT, day)
-    join_linking_line(s, ids[fam])
-    proc, proc_track = ids[~fam], track[~fam]
+    family = ids[fam]
+    p.set_stage(family, Stage.PERMIT, day)
+    join_linking_line(s, family)
+    proc, proc_track = ids[not_fam], track[not_fam]
     p.set_stage(proc, Stage.PROCEDURE, day)
     # each track's households in their order (one stable sort) and persons (one count)
     by_track = proc[proc_track.argsort(kind="stable")]
@@ -368,6 +370,11 @@ _MOVES_UP = np.zeros((len(Kind) + 1, len(Stage)), bool)
 _MOVES_UP[np.ix_(TEMPORARY_KINDS, (Stage.PROCEDURE, Stage.PERMIT))] = True
 
 
+# by stage: in procedure, appeal, permit holder, rejected or Dublin (after screening, in reception)
+_AFTER_SCREENING = np.zeros(len(Stage), bool)
+_AFTER_SCREENING[Stage.PROCEDURE:Stage.HOUSED] = True
+
+
 def assess_vulnerability(s: State, day: int) -> None:
     """COA's vulnerability assessment (kwetsbaarheidstoets): first come first served within the
     day's capacity, due within 30 days of the application (arrival); late ones are counted.
@@ -378,7 +385,7 @@ def assess_vulnerability(s: State, day: int) -> None:
     p = s.people
     h = p.cols
     st = h["stage"]
-    valid = lambda w: (st[w] >= Stage.PROCEDURE) & (st[w] < Stage.HOUSED)  # noqa: E731
+    valid = lambda w: _AFTER_SCREENING[st[w]]  # noqa: E731
     ids = serve(s, s.assessment, "vulnerability", s.params.chain.vulnerability_assessments_per_day, valid)
     if len(ids) == 0:
         return
@@ -530,11 +537,22 @@ def reject(s: State, track: int | np.ndarray, ids: np.ndarray, day: int, u_appea
 
 
 def _by_track(values: Mapping[TrackName, float]) -> np.ndarray:
-    """A per-track parameter as an array indexed by `Track` (0 for the family track)."""
-    out = np.zeros(len(Track), np.asarray(list(values.values())).dtype)
-    for t, key in TRACK_KEYS.items():
-        out[t] = values[key]
+    """A per-track parameter as an array indexed by `Track` (0 for the family track); kept per
+    set of values (events may change them), not made again on every call. Read only."""
+    key = tuple(values.items())
+    out = _BY_TRACK.get(key)
+    if out is None:
+        if len(_BY_TRACK) > 256:
+            _BY_TRACK.clear()
+        out = np.zeros(len(Track), np.asarray(list(values.values())).dtype)
+        for t, name in TRACK_KEYS.items():
+            out[t] = values[name]
+        out.flags.writeable = False
+        _BY_TRACK[key] = out
     return out
+
+
+_BY_TRACK: dict[tuple, np.ndarray] = {}
 
 
 def _start_departure(s: State, ids: np.ndarray, day: int) -> None:
@@ -551,8 +569,12 @@ def _leave_border(s: State, ids: np.ndarray) -> None:
     border = ids[h["track"][ids] == Track.BORDER]
     if len(border) == 0:
         return
-    st = h["stage"][border]
-    s.border_persons -= s.people.persons_in(border[(st == Stage.PROCEDURE) | (st == Stage.APPEAL)])
+    s.border_persons -= s.people.persons_in(border[_IN_BORDER_PROCEDURE[h["stage"][border]]])
+
+
+# by stage: still counted in the border procedure (in procedure or appeal)
+_IN_BORDER_PROCEDURE = np.zeros(len(Stage), bool)
+_IN_BORDER_PROCEDURE[[Stage.PROCEDURE, Stage.APPEAL]] = True
 
 
 def _to_regular(s: State, ids: np.ndarray, day: int) -> None:

@@ -134,6 +134,21 @@ class Locations:
         where there is none: one look-up instead of masking the -1 first."""
         return self._padded("kind", NO_BED)[loc]
 
+    def kind_in(self, kinds: tuple[int, ...]) -> np.ndarray:
+        """Per location, whether its kind is one of `kinds`, with an entry appended for index -1
+        (no bed: True when `NO_BED` is among `kinds`): `kind_in(kinds)[loc]` is one look-up
+        instead of the kind and a table. Made again only when rows were added. Read only."""
+        padded = self._padded("kind", NO_BED)
+        cache = self.__dict__.setdefault("_kind_in", {})
+        got = cache.get(kinds)
+        if got is None or got[0] is not padded:
+            table = np.zeros(N_KINDS + 1, bool)
+            table[list(kinds)] = True
+            mask = table[padded]
+            mask.flags.writeable = False
+            got = cache[kinds] = (padded, mask)
+        return got[1]
+
     def municipality_at(self, loc: np.ndarray) -> np.ndarray:
         """Municipality (int64) of the location of each entry of `loc`, -1 where there is no bed."""
         return self._padded("municipality", -1, np.int64)[loc]

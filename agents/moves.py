@@ -165,7 +165,7 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
     if n == 0:
         return 0
     h = people._h
-    origin = h["location"][ids].astype(np.int64)
+    origin = h["location"][ids]          # int32: as good an index as int64 for the look-ups and ufunc.at
     if isinstance(destination, (int, np.integer)):
         dest = filled(n, int(destination), np.int64)
     elif isinstance(destination, np.ndarray) and destination.dtype == np.int64:
@@ -174,7 +174,7 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
         dest = np.asarray(destination).astype(np.int64, copy=False)
     sizes = h["size"][ids].astype(np.int64)
     kids = h["children"][ids].astype(np.int64)
-    spell = (day - h["loc_since"][ids]).astype(np.int16)
+    spell = day - h["loc_since"][ids]     # int32: added to the int16 nights in place, as int16 would
     had = origin >= 0
     gets = dest >= 0
     n_had = int(np.count_nonzero(had))

@@ -63,7 +63,7 @@ REGULAR_KINDS = tuple(k for k in Kind if k not in (*TEMPORARY_KINDS, Kind.CENTRA
 
 
 def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool = True,
-              only: tuple[int, ...] | None = None) -> np.ndarray:
+              only: tuple[int, ...] | None = None, vacancy: np.ndarray | None = None) -> np.ndarray:
     """Give households a bed by their class's preference; returns those that got none.
 
     Households that got a temporary (emergency or crisis) bed join the line for moving up.
@@ -72,14 +72,17 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     On the regional network (`municipalities.network`, `room_band_places` > 0) a household that
     has a bed goes to the nearest of the locations with about as much room (`NearestAmongEqual`);
     households are then placed per place of origin, in the order of its municipality.
+    `vacancy`: `s.locs.vacancy()` as it is now, when the caller has it (the places given are taken
+    from it).
     """
     if len(ids) == 0:
         return ids
     sizes = s.people.cols["size"][ids].astype(np.int64)
     cls = household_class(s, ids)
-    vacancy = s.locs.vacancy()
+    if vacancy is None:
+        vacancy = s.locs.vacancy()
     origin = _origins(s, ids)
-    group = cls.astype(np.int64) if origin is None else (origin + 1) * len(PREFERENCE) + cls
+    group = cls.astype(np.int64) if origin is None else origin + cls
     present = np.bincount(group).nonzero()[0].tolist()   # groups present, ascending
     largest = _largest_free(s, vacancy)
     if len(present) == 1:
@@ -115,7 +118,7 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     else:
         ids_got, loc_got, left = ids, loc, ids[:0]
     s.today.moves += move(s.people, s.locs, s.log, ids_got, loc_got, day, reason)
-    temp = kind_table(TEMPORARY_KINDS)[s.locs.kind[loc_got]]
+    temp = s.locs.kind_in(TEMPORARY_KINDS)[loc_got]
     s.moves_up.push(ids_got[temp])
     return left
 
@@ -136,13 +139,24 @@ def _with_room(kinds: list[int], largest: list[int], sizes: np.ndarray) -> list[
 
 
 def _origins(s: State, ids: np.ndarray) -> np.ndarray | None:
-    """Municipality of each household's bed (-1 without one) when distance counts in placement,
-    else None (no network, or no household has a bed)."""
+    """Per household, `(municipality of its bed + 1) * len(PREFERENCE)` (0 without a bed: the
+    household's group is this plus its class) when distance counts in placement, else None (no
+    network, or no household has a bed)."""
     mb = s.params.municipalities
     if not mb.network or mb.room_band_places <= 0:
         return None
-    origin = s.locs.municipality_at(s.people.cols["location"][ids])
-    return origin if origin.max() >= 0 else None
+    origin = _origin_base_at(s.locs)[s.people.cols["location"][ids]]
+    return origin if origin.max() > 0 else None
+
+
+def _origin_base_at(locs) -> np.ndarray:
+    """`(municipality + 1) * len(PREFERENCE)` per location, 0 appended for index -1 (no bed); made
+    again only when locations were added (a location's municipality never changes)."""
+    cache = locs.__dict__.get("_origin_base_at")
+    if cache is None or cache[0] is not locs.municipality:
+        base = (locs.municipality.astype(np.int64) + 1) * len(PREFERENCE)
+        cache = locs.__dict__["_origin_base_at"] = (locs.municipality, np.append(base, 0))
+    return cache[1]
 
 
 def _order_for(s: State, vacancy: np.ndarray, origin: int) -> EmptiestFirst:

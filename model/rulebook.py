@@ -31,9 +31,10 @@ from model.placement import REGULAR_KINDS, close_locations, find_beds, kind_tabl
 from model.relocation import end_contracts, relocate
 from model.scenario import TrackName
 from model.state import (PROCEDURE_TRACKS, TRACK_KEYS, State, Tally, assign_track, draw_group, pact_day,
-                         recognition_rates, screening_draws)
+                         recognition_rates, screening_and_sponsor_draws, screening_draws)
 
 _AT_BORDER, _AT_ENTRY, _NO_FLAG = np.uint8(Flag.AT_BORDER), np.uint8(Flag.AT_ENTRY), np.uint8(0)
+_REGULAR_FAMILY = np.array([Track.REGULAR, Track.FAMILY], np.int64)   # the tracks of first and family arrivals
 _PUBLIC_ORDER, _NEEDS_ASSESSED = np.uint8(Flag.PUBLIC_ORDER), np.uint8(Flag.NEEDS_ASSESSED)
 _IND_ORDER = (Track.BORDER, Track.ACCELERATED, Track.DUBLIN, Track.REGULAR)  # border deadline first
 
@@ -68,24 +69,32 @@ def _first_of_each(values: np.ndarray) -> np.ndarray:
     `np.unique(values, return_index=True)[1]` returns (the same stable sort), without its
     overhead on the few values a day brings."""
     perm = values.argsort(kind="stable")
+    if len(perm) < 2:
+        return perm
     ordered = values[perm]
-    first = np.empty(len(ordered), bool)
-    first[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-    return perm[first]
+    return perm[np.concatenate((_TRUE, ordered[1:] != ordered[:-1]))]
 
 
-def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
+_TRUE = np.ones(1, bool)
+
+
+def enter_procedure(s: State, ids: np.ndarray, day: int,
+                    sponsor_draws: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """Assign the track and join the IND line (family members are permit holders already).
 
     The border procedure takes eligible households while it holds fewer persons than its capacity
     (the rest take the accelerated procedure) and sets their 12-week deadline; first applicants who
-    arrived during the run join the line for COA's vulnerability assessment."""
+    arrived during the run join the line for COA's vulnerability assessment. Returns the family
+    members among `ids` and, with `sponsor_draws`, their keyed draws for `reunite` (made in the
+    same pass as the screening draws: the same numbers)."""
     if len(ids) == 0:
-        return
+        return ids, None
     p = s.people
     h = p.cols
-    draws = screening_draws(s.params.chain, h["key"][ids])
+    if sponsor_draws:
+        draws, u_sponsor = screening_and_sponsor_draws(s.params.chain, h["key"][ids])
+    else:
+        draws, u_sponsor = screening_draws(s.params.chain, h["key"][ids]), None
     risk = draws[1]
     track = assign_track(s, ids, draws)
     fam = track == Track.FAMILY
@@ -111,6 +120,7 @@ def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
         due = h["arrival_day"][border] + s.params.chain.border_procedure_max_days
         s.border_deadline.schedule(border, np.maximum(due, day))
     s.assessment.push(proc[h["arrival_day"][proc] >= 0])
+    return family, (None if u_sponsor is None else u_sponsor[:, fam])
 
 
 def _within_border_capacity(s: State, ids: np.ndarray, track: np.ndarray) -> np.ndarray:
@@ -159,8 +169,7 @@ def leave(s: State, ids: np.ndarray, stage: int, day: int) -> int:
     if len(ids) == 0:
         return 0
     move(s.people, s.locs, s.log, ids, -1, day, Reason.EXIT)
-    s.people.set_stage(ids, stage, day)
-    return s.people.persons_in(ids)
+    return s.people.set_stage(ids, stage, day)
 
 
 def start_half_year(s: State, day: int) -> None:
@@ -208,7 +217,7 @@ def arrive(s: State, day: int) -> None:
     groups = s.sc.groups
     top = max(range(len(groups)), key=lambda i: groups[i].recognition)   # first of the highest
     group = np.concatenate([draw_group(s.sc, first.key, w.low_share[day]), np.full(k2, top)])
-    track = np.concatenate([np.full(k1, Track.REGULAR), np.full(k2, Track.FAMILY)])
+    track = np.repeat(_REGULAR_FAMILY, (k1, k2))
     size = np.concatenate([first.size, family.size])
     ids = s.people.add(size=size, children=np.concatenate([first.children, family.children]),
                        key=np.concatenate([first.key, family.key]), group=group, track=track,
@@ -235,8 +244,7 @@ def register(s: State, day: int) -> None:
     p = s.people
     late = (day - p.cols["arrival_day"][ids]) > s.params.chain.registration_deadline_days
     s.today.registration_late += p.persons_in(ids[late])
-    s.today.registered += p.persons_in(ids)
-    p.set_stage(ids, Stage.SCREENING, day)
+    s.today.registered += p.set_stage(ids, Stage.SCREENING, day)
     s.screening_done.schedule(ids, day + s.params.chain.screening_days)
     after = s.front.onward_after(day)
     if after is not None and after < s.params.chain.screening_days:
@@ -252,7 +260,7 @@ def end_screening(s: State, day: int) -> None:
     if len(due) == 0:
         return
     due = due[s.people.cols["stage"][due] == Stage.SCREENING]
-    enter_procedure(s, due, day)
+    family, u_sponsor = enter_procedure(s, due, day, sponsor_draws=True)
     h = s.people.cols
     kind = s.locs.kind_at(h["location"][due])
     track = h["track"][due]
@@ -262,7 +270,7 @@ def end_screening(s: State, day: int) -> None:
     if temporary.any():
         stepped_up = due[temporary]
         s.moves_up.push(find_beds(s, stepped_up, day, Reason.PROCEDURE_STEP, temporary=False))
-    reunite(s, due[track == Track.FAMILY], day)
+    reunite(s, family, day, u_sponsor)
 
 
 # _SEEKS_BED[kind of bed (NO_BED: none), track]: who gets a bed elsewhere at the end of screening:
@@ -295,7 +303,7 @@ def move_on_from_registration(s: State, day: int) -> None:
         f.swept = True
     if len(due) == 0:
         return
-    at_central = kind_table((Kind.CENTRAL, NO_BED))[s.locs.kind_at(h["location"][due])]
+    at_central = s.locs.kind_in((Kind.CENTRAL, NO_BED))[h["location"][due]]
     waiting = (h["stage"][due] == Stage.SCREENING) & at_central
     due = due[waiting]
     due = due[_first_of_each(due)] if len(due) > 1 else due
@@ -303,15 +311,17 @@ def move_on_from_registration(s: State, day: int) -> None:
     f.onward_due.schedule(left, day + 1)
 
 
-def reunite(s: State, families: np.ndarray, day: int) -> None:
+def reunite(s: State, families: np.ndarray, day: int, u: np.ndarray | None = None) -> None:
     """Family members (nareizigers) whose sponsor still lives in reception: the sponsor's
     household moves to the family's new location when there is room (a family-reunion move).
-    The sponsor is a keyed draw among permit holders in reception."""
+    The sponsor is a keyed draw among permit holders in reception (`u`: the families' draws of
+    `SALT_SPONSOR` and `SALT_SPONSOR + 100`, when the caller made them)."""
     share = s.params.chain.family_sponsor_in_reception_share
     if len(families) == 0 or share <= 0:
         return
     h = s.people.cols
-    u = keyed_uniforms(h["key"][families], (SALT_SPONSOR, SALT_SPONSOR + 100))
+    if u is None:
+        u = keyed_uniforms(h["key"][families], (SALT_SPONSOR, SALT_SPONSOR + 100))
     joins = (u[0] < share) & (h["location"][families] >= 0)
     families = families[joins]
     if len(families) == 0:
@@ -346,8 +356,9 @@ def place_waiting(s: State, day: int) -> None:
         settle_in_central(s, waiting[valid], day)
     budget = s.params.chain.moves_up_per_day
     if budget >= 1 and len(s.moves_up):
-        regular = kind_table(REGULAR_KINDS)[s.locs.kind]
-        free = int(s.locs.vacancy()[regular].sum())
+        regular = s.locs.kind_in(REGULAR_KINDS)[:-1]
+        vacancy = s.locs.vacancy()
+        free = int(vacancy[regular].sum())
         if free > 0:
             window = s.moves_up.peek(int(budget)).copy()
             valid = _MOVES_UP[s.locs.kind_at(p["location"][window]), p["stage"][window]]
@@ -356,7 +367,7 @@ def place_waiting(s: State, day: int) -> None:
             cand = window[valid]
             fits = p["size"][cand].cumsum() <= min(budget, free)
             tried = cand[fits]
-            left = find_beds(s, tried, day, Reason.EMERGENCY_TO_REGULAR, temporary=False)
+            left = find_beds(s, tried, day, Reason.EMERGENCY_TO_REGULAR, temporary=False, vacancy=vacancy)
             s.moves_up.keep_head(len(window), member(s, window, left) | (valid & ~member(s, window, tried)))
 
 
@@ -394,7 +405,7 @@ def assess_vulnerability(s: State, day: int) -> None:
     s.today.vulnerability_late += p.persons_in(ids[late])
     needs = ids[(h["flags"][ids] & Flag.VULNERABLE) > 0]
     p.add_flags(needs, _NEEDS_ASSESSED)
-    temporary = kind_table(TEMPORARY_KINDS)[s.locs.kind_at(h["location"][needs])]
+    temporary = s.locs.kind_in(TEMPORARY_KINDS)[h["location"][needs]]
     find_beds(s, needs[temporary], day, Reason.EMERGENCY_TO_REGULAR, temporary=False)
 
 
@@ -408,8 +419,7 @@ def decide(s: State, day: int) -> None:
     served = serve_ind(s, day)
     claims = served.pop(Track.DUBLIN)
     if len(claims):
-        s.procedure_persons[Track.DUBLIN] -= p.persons_in(claims)
-        p.set_stage(claims, Stage.DUBLIN, day)
+        s.procedure_persons[Track.DUBLIN] -= p.set_stage(claims, Stage.DUBLIN, day)
         s.dublin_reply.schedule(claims, day + s.params.chain.dublin_reply_days)
     parts = [(t, ids) for t, ids in served.items() if len(ids)]
     if not parts:
@@ -419,7 +429,7 @@ def decide(s: State, day: int) -> None:
         ids = parts[0][1]
     else:
         ids = np.concatenate([ids for _, ids in parts])
-        track = np.repeat(np.array([t for t, _ in parts], np.int64), [len(ids) for _, ids in parts])
+        track = np.repeat([t for t, _ in parts], [len(ids) for _, ids in parts])   # int64
     sizes = h["size"][ids]
     persons = int(np.add.reduce(sizes, dtype=np.int64))
     if isinstance(track, int):
@@ -436,8 +446,7 @@ def decide(s: State, day: int) -> None:
     refusal = ~permit
     granted, refused = ids[permit], ids[refusal]
     _leave_border(s, granted)
-    grant(s, granted, day)
-    permits = p.persons_in(granted)
+    permits = grant(s, granted, day)
     s.today.permits += permits
     s.today.rejections += persons - permits
     reject(s, track if isinstance(track, int) else track[refusal], refused, day, u[1][refusal])
@@ -498,14 +507,16 @@ def ind_budget_factor(s: State, day: int) -> float:
     return float(s.world.ind_budget[day]) / sum(s.sc.chain.decisions_per_day.values())
 
 
-def grant(s: State, ids: np.ndarray, day: int) -> None:
+def grant(s: State, ids: np.ndarray, day: int) -> int:
     """A permit: the household waits for a home (and may sponsor family members); under the
-    standard policy a new permit holder in a process location moves to an azc (procedure step)."""
-    s.people.set_stage(ids, Stage.PERMIT, day)
+    standard policy a new permit holder in a process location moves to an azc (procedure step).
+    Returns the persons granted."""
+    persons = s.people.set_stage(ids, Stage.PERMIT, day)
     join_linking_line(s, ids)
     if s.params.placement.policy == "standard":
-        in_process = ids[s.locs.kind_at(s.people.cols["location"][ids]) == Kind.PROCESS]
+        in_process = ids[s.locs.kind_in((Kind.PROCESS,))[s.people.cols["location"][ids]]]
         find_beds(s, in_process, day, Reason.PROCEDURE_STEP, temporary=False, only=(Kind.REGULAR,))
+    return persons
 
 
 def reject(s: State, track: int | np.ndarray, ids: np.ndarray, day: int, u_appeal: np.ndarray | None = None) -> None:
@@ -530,8 +541,7 @@ def reject(s: State, track: int | np.ndarray, ids: np.ndarray, day: int, u_appea
         appealed = ids[appeal]
         s.appeal_due.schedule(appealed, day + days_of[track[appeal]])
     final = ids[~appeal]
-    p.set_stage(appealed, Stage.APPEAL, day)
-    s.today.appeals += p.persons_in(appealed)
+    s.today.appeals += p.set_stage(appealed, Stage.APPEAL, day)
     _leave_border(s, final)
     _start_departure(s, final, day)
 
@@ -581,9 +591,9 @@ def _to_regular(s: State, ids: np.ndarray, day: int) -> None:
     """The claim is handled in the regular procedure in the Netherlands: Dublin claims refused,
     annulled on appeal or past their final transfer date; border cases past their deadline."""
     s.people.set_track(ids, Track.REGULAR)
-    s.people.set_stage(ids, Stage.PROCEDURE, day)
+    persons = s.people.set_stage(ids, Stage.PROCEDURE, day)
     _push_ind(s, Track.REGULAR, ids)
-    s.procedure_persons[Track.REGULAR] += s.people.persons_in(ids)
+    s.procedure_persons[Track.REGULAR] += persons
 
 
 def _record_waits(s: State, track: int, ids: np.ndarray, day: int) -> None:
@@ -709,8 +719,7 @@ def rule_on_appeals(s: State, day: int, due: np.ndarray, u: np.ndarray) -> None:
     asylum = h["stage"][due] == Stage.APPEAL
     _leave_border(s, due[asylum])
     granted, dismissed = due[asylum & won], due[asylum & ~won]
-    grant(s, granted, day)
-    s.today.appeal_permits += p.persons_in(granted)
+    s.today.appeal_permits += grant(s, granted, day)
     _start_departure(s, dismissed, day)
     _to_regular(s, due[(h["stage"][due] == Stage.DUBLIN) & won], day)
 
@@ -734,7 +743,7 @@ def border_deadlines(s: State, day: int) -> None:
     s.procedure_persons[Track.BORDER] -= p.persons_in(waiting)
     _to_regular(s, waiting, day)
     p.set_track(due, Track.REGULAR)
-    at_border = due[s.locs.kind_at(h["location"][due]) == Kind.BORDER]
+    at_border = due[s.locs.kind_in((Kind.BORDER,))[h["location"][due]]]
     s.needs_bed.push(find_beds(s, at_border, day, Reason.PROCEDURE_STEP))
 
 

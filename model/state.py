@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents.applicants import N_TRACKS, Applicants, Flag, Track
-from agents.keyed import SALT_DUBLIN, SALT_PUBLIC_ORDER, SALT_TRACK, keyed_uniform, keyed_uniforms
+from agents.keyed import SALT_DUBLIN, SALT_PUBLIC_ORDER, SALT_SPONSOR, SALT_TRACK, keyed_uniform, keyed_uniforms
 from agents.locations import LocationRules, Locations
 from agents.moves import MoveLog
 from agents.municipalities import MunicipalityRules, Municipalities
@@ -204,6 +204,13 @@ def screening_draws(chain: Chain, keys: np.ndarray) -> tuple[np.ndarray, np.ndar
     claimant, and whether it is flagged as a risk to public order (`public_order_risk_share`)."""
     u = keyed_uniforms(keys, (SALT_DUBLIN, SALT_PUBLIC_ORDER))
     return u[0] < chain.dublin_share, u[1] < chain.public_order_risk_share
+
+
+def screening_and_sponsor_draws(chain: Chain, keys: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
+    """`screening_draws` and, in the same pass, the family-reunion draws (`SALT_SPONSOR`,
+    `SALT_SPONSOR + 100`, rows of the second array) of the same households: the same numbers."""
+    u = keyed_uniforms(keys, (SALT_DUBLIN, SALT_PUBLIC_ORDER, SALT_SPONSOR, SALT_SPONSOR + 100))
+    return (u[0] < chain.dublin_share, u[1] < chain.public_order_risk_share), u[2:]
 
 
 def assign_track(s: State, ids: np.ndarray, draws: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:

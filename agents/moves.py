@@ -176,9 +176,13 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
     kids = h["children"][ids].astype(np.int64)
     spell = day - h["loc_since"][ids]     # int32: added to the int16 nights in place, as int16 would
     had = origin >= 0
-    gets = dest >= 0
     n_had = int(np.count_nonzero(had))
-    n_gets = int(np.count_nonzero(gets))
+    if isinstance(destination, (int, np.integer)) and destination < 0:   # all leave their bed
+        gets: np.ndarray | np.bool_ = _NOBODY
+        n_gets = 0
+    else:
+        gets = dest >= 0
+        n_gets = int(np.count_nonzero(gets))
     if n_had == 0:        # all without a bed: one spell, no occupancy to release
         h["nights_unsheltered"][ids] += spell
     else:
@@ -211,10 +215,10 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
     changed = origin != dest
     between = changed if n_had == n_gets == n else had & gets & changed
     if np.count_nonzero(between) == n:   # the usual move: everyone from one location to another
-        h["moves"][ids] += 1
+        np.add.at(h["moves"], ids, 1)    # ids are distinct households
         log.append(day, ids, origin, dest, reason)
         return int(sizes.sum())
-    h["moves"][ids[between]] += 1
+    np.add.at(h["moves"], ids[between], 1)
     n_changed = int(np.count_nonzero(changed))
     if n_changed:
         all_changed = n_changed == n
@@ -223,6 +227,8 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
         log.append(day, ids if all_changed else ids[changed], o, d, why)
     return int(sizes[between].sum())
 
+
+_NOBODY = np.bool_(False)    # `gets` when the destination is no bed for all (broadcasts as a mask)
 
 # spell kind per location kind: 1 emergency, 2 crisis, 0 any other
 _SPELL_OF_KIND = np.zeros(len(Kind), np.int64)

@@ -154,7 +154,8 @@ def request_gap_days(keys: np.ndarray, from_day: np.ndarray | int, rate_per_year
     days = np.asarray(from_day, dtype=np.int64).astype(np.uint64).reshape(-1)   # arrays wrap without warning
     mixed = keys.astype(np.uint64) ^ (days * _DAY_MIX)
     u = keyed_uniform(mixed, SALT_OWN_REQUEST)
-    return np.maximum(np.ceil(-np.log1p(-u) * 365.0 / rate_per_year), 1).astype(np.int64)
+    # log1p(-u) * -365.0 is -log1p(-u) * 365.0 bit for bit (a sign change is exact)
+    return np.maximum(np.ceil(np.log1p(-u) * -365.0 / rate_per_year), 1).astype(np.int64)
 
 
 def own_requests(s: State, day: int) -> None:
@@ -196,15 +197,15 @@ def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, deni
     log = s.log
     ids, from_day = denied, np.full(len(denied), day, np.int64)
     if log.n > book.log_seen:
-        rows = np.arange(book.log_seen, log.n)
-        hh = log.household[rows]
-        last = len(hh) - 1 - np.unique(hh[::-1], return_index=True)[1]   # each household's last row
+        hh = log.household[book.log_seen:]
+        last = len(hh) - 1 - np.unique(hh[::-1], return_index=True)[1]   # each household's last row (from log_seen)
         moved = hh[last].astype(np.int64)
-        dest = log.destination[rows[last]]
+        rows = last + book.log_seen                                       # those rows in the log
+        dest = log.destination[rows]
         ok = s.locs.kind_in((REQUEST_KIND,))[dest]
         book.next_day[moved[~ok]] = -1
         ids = np.concatenate([ids, moved[ok]])
-        from_day = np.concatenate([from_day, log.days_of(rows[last][ok]).astype(np.int64)])
+        from_day = np.concatenate([from_day, log.days_of(rows[ok]).astype(np.int64)])
         book.log_seen = log.n
     if len(ids) == 0:
         return

@@ -204,15 +204,18 @@ class Applicants:
         return ids
 
     # --- state changes ------------------------------------------------------------------
-    def set_stage(self, ids: np.ndarray, stage: int, day: int) -> None:
-        """Move households to `stage` from wherever they are, keeping the stage counts."""
+    def set_stage(self, ids: np.ndarray, stage: int, day: int) -> int:
+        """Move households to `stage` from wherever they are, keeping the stage counts; returns
+        the persons moved (`persons_in(ids)`, counted on the way)."""
         if len(ids) == 0:
-            return
+            return 0
         sizes = self._h["size"][ids].astype(np.int64)   # ufunc.at is fast on matching int64 types
         np.subtract.at(self.stage_persons, self._h["stage"][ids].astype(np.intp), sizes)
-        self.stage_persons[stage] += int(sizes.sum())
+        persons = int(sizes.sum())
+        self.stage_persons[stage] += persons
         self._h["stage"][ids] = stage
         self._h["stage_day"][ids] = day
+        return persons
 
     def set_track(self, ids: np.ndarray, track: np.ndarray | int) -> None:
         """The households' procedure track (set at the end of screening; the regular procedure when

@@ -134,6 +134,21 @@ class Locations:
         where there is none: one look-up instead of masking the -1 first."""
         return self._padded("kind", NO_BED)[loc]
 
+    def kind_in(self, kinds: tuple[int, ...]) -> np.ndarray:
+        """Per location, whether its kind is one of `kinds`, with an entry appended for index -1
+        (no bed: True when `NO_BED` is among `kinds`): `kind_in(kinds)[loc]` is one look-up
+        instead of the kind and a table. Made again only when rows were added. Read only."""
+        padded = self._padded("kind", NO_BED)
+        cache = self.__dict__.setdefault("_kind_in", {})
+        got = cache.get(kinds)
+        if got is None or got[0] is not padded:
+            table = np.zeros(N_KINDS + 1, bool)
+            table[list(kinds)] = True
+            mask = table[padded]
+            mask.flags.writeable = False
+            got = cache[kinds] = (padded, mask)
+        return got[1]
+
     def municipality_at(self, loc: np.ndarray) -> np.ndarray:
         """Municipality (int64) of the location of each entry of `loc`, -1 where there is no bed."""
         return self._padded("municipality", -1, np.int64)[loc]
@@ -154,6 +169,11 @@ class Locations:
         return np.where(self.life == Life.OPEN, np.maximum(self.capacity + self.extra - self.occupancy, 0), 0)
 
 
+# by `Life`: open or closing (a contract that can end)
+_OPEN_OR_CLOSING = np.zeros(len(Life), bool)
+_OPEN_OR_CLOSING[[Life.OPEN, Life.CLOSING]] = True
+
+
 class LocationRules:
     """What locations do on their own, written once for all of them: vectorised class methods
     over the location arrays (`Locations`), one call a day for all locations.
@@ -167,7 +187,8 @@ class LocationRules:
     def open_planned(cls, locs: Locations, day: int) -> np.ndarray:
         """Planned locations whose lead time is over open; returns their indexes."""
         opening = ((locs.life == Life.PLANNED) & (locs.open_day <= day)).nonzero()[0]
-        locs.life[opening] = Life.OPEN
+        if len(opening):
+            locs.life[opening] = Life.OPEN
         return opening
 
     @classmethod
@@ -183,7 +204,7 @@ class LocationRules:
     @classmethod
     def contracts_ending(cls, locs: Locations, day: int) -> np.ndarray:
         """Open or closing locations whose administrative agreement ends by `day`."""
-        return (((locs.life == Life.OPEN) | (locs.life == Life.CLOSING)) & (locs.contract_end <= day)).nonzero()[0]
+        return (_OPEN_OR_CLOSING[locs.life] & (locs.contract_end <= day)).nonzero()[0]
 
     @classmethod
     def renew(cls, locs: Locations, ending: np.ndarray, renewal_probability: np.ndarray, seed: int) -> np.ndarray:
@@ -229,12 +250,14 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
             total = int(cv[-1])
             if total <= 0:
                 break
-            idx, s, end = line.window(total)
+            idx, s, first, last, reach = line.window(total)
             if len(s) == 0:
                 break
-            j_first = cv.searchsorted(end - s, side="right")
-            j_last = cv.searchsorted(end - 1, side="right")
-            ok = (j_first == j_last) & (j_last < len(cand))   # all its persons in one location
+            j_first = cv.searchsorted(first, side="right")   # location of its first person
+            j_last = cv.searchsorted(last, side="right")     # and of its last
+            ok = j_first == j_last                            # all its persons in one location
+            if reach > total:                                 # and not beyond the last free place
+                ok &= j_last < len(cand)
             n_ok = int(np.count_nonzero(ok))
             if n_ok == 0:
                 break
@@ -256,24 +279,31 @@ _LONG_LINE = 256
 
 class _InOrder:
     """The households still without a place, for a short line: their indexes (`todo`, None while
-    all are left) and sizes; every pass looks at all of them."""
+    all are left) and sizes; every pass looks at all of them. The positions of each household's
+    first and last person, laid end to end, are kept until the line changes (passes over other
+    kinds that place nobody reuse them)."""
 
     def __init__(self, sizes: np.ndarray) -> None:
         self.todo: np.ndarray | None = None
         self.s = sizes
-        self.end: np.ndarray | None = None
+        self.first: np.ndarray | None = None
+        self.last: np.ndarray | None = None
+        self.reach = 0
 
-    def window(self, free: int) -> tuple[np.ndarray | None, np.ndarray, np.ndarray]:
-        if self.end is None:
-            self.end = self.s.cumsum()
-        return self.todo, self.s, self.end
+    def window(self, free: int) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, np.ndarray, int]:
+        """Indexes (None: all), sizes, positions of the first and of the last person, and the
+        places all of them take."""
+        if self.first is None or self.last is None:
+            end = self.s.cumsum()
+            self.first, self.last, self.reach = end - self.s, end - 1, int(end[-1])
+        return self.todo, self.s, self.first, self.last, self.reach
 
     def drop(self, idx: np.ndarray | None, ok: np.ndarray, n_ok: int) -> bool:
         if n_ok == len(self.s):
             return True
         keep = ~ok
         self.todo = keep.nonzero()[0] if idx is None else idx[keep]
-        self.s, self.end = self.s[keep], None
+        self.s, self.first, self.last = self.s[keep], None, None
         return False
 
 
@@ -291,9 +321,14 @@ class _Unplaced:
         self.t0 = 0
         self.n = len(sizes)
 
-    def window(self, free: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    def window(self, free: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
         """The leading households whose persons, laid end to end, end within `free` places:
-        their indexes, sizes and end positions (the only ones a pass can place)."""
+        their indexes, sizes, the positions of their first and last persons (the only ones a
+        pass can place) and the places they take (at most `free`)."""
+        idx, s, end = self._window(free)
+        return idx, s, end - s, end - 1, free
+
+    def _window(self, free: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.t0 == 0 and len(self.head) == 0:      # nobody placed or left yet: all in order
             if self.cum is None:
                 self.cum = self.sizes.cumsum()

@@ -165,7 +165,7 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
     if n == 0:
         return 0
     h = people._h
-    origin = h["location"][ids].astype(np.int64)
+    origin = h["location"][ids]          # int32: as good an index as int64 for the look-ups and ufunc.at
     if isinstance(destination, (int, np.integer)):
         dest = filled(n, int(destination), np.int64)
     elif isinstance(destination, np.ndarray) and destination.dtype == np.int64:
@@ -174,17 +174,20 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
         dest = np.asarray(destination).astype(np.int64, copy=False)
     sizes = h["size"][ids].astype(np.int64)
     kids = h["children"][ids].astype(np.int64)
-    spell = (day - h["loc_since"][ids]).astype(np.int16)
+    spell = day - h["loc_since"][ids]     # int32: added to the int16 nights in place, as int16 would
     had = origin >= 0
-    gets = dest >= 0
     n_had = int(np.count_nonzero(had))
-    n_gets = int(np.count_nonzero(gets))
+    if isinstance(destination, (int, np.integer)) and destination < 0:   # all leave their bed
+        gets: np.ndarray | np.bool_ = _NOBODY
+        n_gets = 0
+    else:
+        gets = dest >= 0
+        n_gets = int(np.count_nonzero(gets))
     if n_had == 0:        # all without a bed: one spell, no occupancy to release
         h["nights_unsheltered"][ids] += spell
     else:
         # nights per kind of spell: 0 none, 1 emergency, 2 crisis, 3 without a bed
-        spell_kind = np.where(had, _SPELL_OF_KIND[locs.kind[origin]], 3) if n_had < n \
-            else _SPELL_OF_KIND[locs.kind[origin]]
+        spell_kind = _spell_at(locs)[origin]      # without a bed (-1): 3
         present = np.bincount(spell_kind, minlength=4).tolist()
         for code, field in ((1, "nights_emergency"), (2, "nights_crisis"), (3, "nights_unsheltered")):
             if present[code] == n:        # all from one kind of spell
@@ -212,10 +215,10 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
     changed = origin != dest
     between = changed if n_had == n_gets == n else had & gets & changed
     if np.count_nonzero(between) == n:   # the usual move: everyone from one location to another
-        h["moves"][ids] += 1
+        np.add.at(h["moves"], ids, 1)    # ids are distinct households
         log.append(day, ids, origin, dest, reason)
         return int(sizes.sum())
-    h["moves"][ids[between]] += 1
+    np.add.at(h["moves"], ids[between], 1)
     n_changed = int(np.count_nonzero(changed))
     if n_changed:
         all_changed = n_changed == n
@@ -225,7 +228,19 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
     return int(sizes[between].sum())
 
 
+_NOBODY = np.bool_(False)    # `gets` when the destination is no bed for all (broadcasts as a mask)
+
 # spell kind per location kind: 1 emergency, 2 crisis, 0 any other
 _SPELL_OF_KIND = np.zeros(len(Kind), np.int64)
 _SPELL_OF_KIND[Kind.EMERGENCY] = 1
 _SPELL_OF_KIND[Kind.CRISIS] = 2
+
+
+def _spell_at(locs: Locations) -> np.ndarray:
+    """Spell kind per location, with 3 (without a bed) appended for index -1: one look-up instead
+    of the kind, the spell kind and a mask for those without a bed. Made again only when
+    locations were added (a location's kind never changes)."""
+    cache = locs.__dict__.get("_spell_at")
+    if cache is None or cache[0] is not locs.kind:
+        cache = locs.__dict__["_spell_at"] = (locs.kind, np.append(_SPELL_OF_KIND[locs.kind], 3))
+    return cache[1]

@@ -79,8 +79,12 @@ class Calendar:
                 ids = np.asarray(ids, dtype=np.int64)
             self._days.setdefault(int(day), []).append(ids)
             return
+        day = np.asarray(day)
+        if int(day.min()) == int(day.max()):       # all due the same day: one chunk (a copy), in order
+            self._days.setdefault(int(day[0]), []).append(np.asarray(ids).astype(np.int64))
+            return
         order = np.argsort(day, kind="stable")
-        days, starts = np.unique(np.asarray(day)[order], return_index=True)
+        days, starts = np.unique(day[order], return_index=True)
         for d, chunk in zip(days, np.split(np.asarray(ids)[order], starts[1:])):
             self._days.setdefault(int(d), []).append(chunk.astype(np.int64))
 

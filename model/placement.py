@@ -63,7 +63,7 @@ REGULAR_KINDS = tuple(k for k in Kind if k not in (*TEMPORARY_KINDS, Kind.CENTRA
 
 
 def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool = True,
-              only: tuple[int, ...] | None = None) -> np.ndarray:
+              only: tuple[int, ...] | None = None, vacancy: np.ndarray | None = None) -> np.ndarray:
     """Give households a bed by their class's preference; returns those that got none.
 
     Households that got a temporary (emergency or crisis) bed join the line for moving up.
@@ -72,14 +72,17 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     On the regional network (`municipalities.network`, `room_band_places` > 0) a household that
     has a bed goes to the nearest of the locations with about as much room (`NearestAmongEqual`);
     households are then placed per place of origin, in the order of its municipality.
+    `vacancy`: `s.locs.vacancy()` as it is now, when the caller has it (the places given are taken
+    from it).
     """
     if len(ids) == 0:
         return ids
     sizes = s.people.cols["size"][ids].astype(np.int64)
     cls = household_class(s, ids)
-    vacancy = s.locs.vacancy()
+    if vacancy is None:
+        vacancy = s.locs.vacancy()
     origin = _origins(s, ids)
-    group = cls.astype(np.int64) if origin is None else (origin + 1) * len(PREFERENCE) + cls
+    group = cls.astype(np.int64) if origin is None else origin + cls
     present = np.bincount(group).nonzero()[0].tolist()   # groups present, ascending
     largest = _largest_free(s, vacancy)
     if len(present) == 1:
@@ -103,7 +106,7 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
                 orders[o] = _order_for(s, vacancy, o)
             got = place(sz, kinds, vacancy, orders[o], take=True)   # gone for the next group
             loc[sel] = got
-            if (got >= 0).any():          # the kinds it took places in: ordered afresh for the next group
+            if int(got.max()) >= 0:       # the kinds it took places in: ordered afresh for the next group
                 for order in orders.values():
                     order.forget(kinds)
     got = loc >= 0
@@ -115,7 +118,7 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     else:
         ids_got, loc_got, left = ids, loc, ids[:0]
     s.today.moves += move(s.people, s.locs, s.log, ids_got, loc_got, day, reason)
-    temp = kind_table(TEMPORARY_KINDS)[s.locs.kind[loc_got]]
+    temp = s.locs.kind_in(TEMPORARY_KINDS)[loc_got]
     s.moves_up.push(ids_got[temp])
     return left
 
@@ -136,13 +139,24 @@ def _with_room(kinds: list[int], largest: list[int], sizes: np.ndarray) -> list[
 
 
 def _origins(s: State, ids: np.ndarray) -> np.ndarray | None:
-    """Municipality of each household's bed (-1 without one) when distance counts in placement,
-    else None (no network, or no household has a bed)."""
+    """Per household, `(municipality of its bed + 1) * len(PREFERENCE)` (0 without a bed: the
+    household's group is this plus its class) when distance counts in placement, else None (no
+    network, or no household has a bed)."""
     mb = s.params.municipalities
     if not mb.network or mb.room_band_places <= 0:
         return None
-    origin = s.locs.municipality_at(s.people.cols["location"][ids])
-    return origin if origin.max() >= 0 else None
+    origin = _origin_base_at(s.locs)[s.people.cols["location"][ids]]
+    return origin if origin.max() > 0 else None
+
+
+def _origin_base_at(locs) -> np.ndarray:
+    """`(municipality + 1) * len(PREFERENCE)` per location, 0 appended for index -1 (no bed); made
+    again only when locations were added (a location's municipality never changes)."""
+    cache = locs.__dict__.get("_origin_base_at")
+    if cache is None or cache[0] is not locs.municipality:
+        base = (locs.municipality.astype(np.int64) + 1) * len(PREFERENCE)
+        cache = locs.__dict__["_origin_base_at"] = (locs.municipality, np.append(base, 0))
+    return cache[1]
 
 
 def _order_for(s: State, vacancy: np.ndarray, origin: int) -> EmptiestFirst:
@@ -152,7 +166,20 @@ def _order_for(s: State, vacancy: np.ndarray, origin: int) -> EmptiestFirst:
     if origin < 0:
         return EmptiestFirst(s.locs, vacancy, live=True)
     return NearestAmongEqual(s.locs, vacancy, s.world.network.distance_km[origin],
-                             s.params.municipalities.room_band_places, live=True)
+                             s.params.municipalities.room_band_places, live=True, km_at=_km_at(s, origin))
+
+
+def _km_at(s: State, origin: int) -> list[np.ndarray | None]:
+    """Per kind, the distance from municipality `origin` to each location of that kind (in
+    `Locations.of_kind` order), filled in when first needed and kept for the run: distances and
+    a location's municipality never change; made afresh when locations were added."""
+    cache: tuple[int, dict[int, list[np.ndarray | None]]] | None = s.__dict__.get("_km_at")
+    if cache is None or cache[0] != s.locs.n:
+        cache = s.__dict__["_km_at"] = (s.locs.n, {})
+    per_kind = cache[1].get(origin)
+    if per_kind is None:
+        per_kind = cache[1][origin] = [None] * len(Kind)
+    return per_kind
 
 
 def _preference(s: State, cls: int) -> list[int]:
@@ -239,27 +266,35 @@ class NearestAmongEqual(EmptiestFirst):
     suitable, and among those the nearest to the household (`km`: distance from its
     municipality to each municipality) comes first. Locations with fewer free places than one
     band are not equally suitable to anything: they come last, emptiest first, as without the
-    network (so the small gaps are packed as before). Ties in location order."""
+    network (so the small gaps are packed as before). Ties in location order. `km_at` (optional,
+    a list per kind shared between orders from the same municipality, see `_km_at`) keeps the
+    distance to each location of a kind once looked up."""
 
-    def __init__(self, locs, vacancy: np.ndarray, km: np.ndarray, band: int, live: bool = False) -> None:
+    def __init__(self, locs, vacancy: np.ndarray, km: np.ndarray, band: int, live: bool = False,
+                 km_at: list[np.ndarray | None] | None = None) -> None:
         super().__init__(locs, vacancy, live)
         self._km, self._band = km, band
+        self._km_at = km_at if km_at is not None else [None] * len(Kind)
 
     def __getitem__(self, kind: int) -> np.ndarray:
         got = self._orders.get(kind)
         if got is None:
             idx = self._locs.of_kind(kind)
             v = self._vacancy[idx]
-            free = v > 0
-            idx = idx[free]
-            if len(idx) < 2:                 # none free, or one: nothing to order
-                self._orders[kind] = idx
-                return idx
-            v = v[free]
-            roomy = v >= self._band          # nearly full locations stay last, emptiest first
-            band = -(v // self._band)        # roomy: -1, -2, …; nearly full: 0 (after every band)
-            near = np.where(roomy, self._km[self._locs.municipality[idx]], -v)
-            got = self._orders[kind] = idx[np.lexsort((near, band))]
+            n_free = int(np.count_nonzero(v))   # free places are never below zero
+            if n_free < 2:                      # none free, or one: nothing to order
+                got = idx[:0] if n_free == 0 else idx[v > 0]
+            else:
+                km = self._km_at[kind]
+                if km is None:
+                    km = self._km_at[kind] = self._km[self._locs.municipality[idx]]
+                roomy = v >= self._band          # nearly full locations stay last, emptiest first
+                band = -(v // self._band)        # roomy: -1, -2, …; nearly full and full: 0 (after every band)
+                # full locations (band 0, near 0) sort after every free one: cut off after the sort
+                near = np.where(roomy, km, -v)
+                order = np.lexsort((near, band))
+                got = idx[order[:n_free]] if n_free < len(idx) else idx[order]
+            self._orders[kind] = got
         return got
 
 

@@ -177,7 +177,8 @@ class PlanRuntime:
         L = s.locs
         housing, central = self._location_groups(s)
         open_ = L.life == Life.OPEN
-        in_closing = housing @ (L.occupancy * (L.life == Life.CLOSING))
+        in_closing_each = L.occupancy * (L.life == Life.CLOSING)
+        in_closing = housing @ in_closing_each
         normal = housing @ (L.capacity * open_) + in_closing
         usable = normal + housing @ (L.extra * open_)
         in_bed = housing @ L.occupancy
@@ -194,7 +195,8 @@ class PlanRuntime:
         else:
             inflow = outflow = 0.0
         pipeline = L.capacity[L.life == Life.PLANNED].sum()
-        places = int(L.places().sum()) + pipeline
+        # `L.places().sum()`: normal and extra places of open locations, beds in use in closing ones
+        places = int((L.capacity + L.extra) @ open_) + int(in_closing_each.sum()) + pipeline
         projected = population + 7 * self.plan.forecast_weeks * (inflow - outflow)
         shortfall = projected - places
         common = {"central_occupancy": central_occ, "unsheltered": unsheltered,

@@ -40,6 +40,9 @@ from model.state import State
 REQUEST_KIND = Kind.REGULAR
 # locations that do not house people outside the registration step
 _REGISTRATION_KINDS = (Kind.CENTRAL, Kind.BORDER)
+_OTHER_KINDS = tuple(k for k in Kind if k not in _REGISTRATION_KINDS)
+_OPEN_OR_PLANNED = np.zeros(len(Life), bool)   # by `Life`: places that count for the demand
+_OPEN_OR_PLANNED[[Life.OPEN, Life.PLANNED]] = True
 _DAY_MIX = np.uint64(0x9E3779B97F4A7C15)   # spreads the day over the key's bits (odd constant)
 
 
@@ -87,10 +90,10 @@ def housing_demand(s: State) -> tuple[int, int]:
     one), and the normal places for them: open or planned locations outside the registration
     locations."""
     L = s.locs
-    registration = kind_table(_REGISTRATION_KINDS)[L.kind]
+    registration = L.kind_in(_REGISTRATION_KINDS)[:-1]
     at_registration = int(L.occupancy[registration].sum())
     demand = s.people.entitled() - at_registration
-    counted = ((L.life == Life.OPEN) | (L.life == Life.PLANNED)) & ~registration
+    counted = _OPEN_OR_PLANNED[L.life] & L.kind_in(_OTHER_KINDS)[:-1]
     return demand, int(L.capacity[counted].sum())
 
 
@@ -151,7 +154,8 @@ def request_gap_days(keys: np.ndarray, from_day: np.ndarray | int, rate_per_year
     days = np.asarray(from_day, dtype=np.int64).astype(np.uint64).reshape(-1)   # arrays wrap without warning
     mixed = keys.astype(np.uint64) ^ (days * _DAY_MIX)
     u = keyed_uniform(mixed, SALT_OWN_REQUEST)
-    return np.maximum(np.ceil(-np.log1p(-u) * 365.0 / rate_per_year), 1).astype(np.int64)
+    # log1p(-u) * -365.0 is -log1p(-u) * 365.0 bit for bit (a sign change is exact)
+    return np.maximum(np.ceil(np.log1p(-u) * -365.0 / rate_per_year), 1).astype(np.int64)
 
 
 def own_requests(s: State, day: int) -> None:
@@ -172,7 +176,7 @@ def own_requests(s: State, day: int) -> None:
     if len(due):
         due = np.unique(due[book.next_day[due] == day])
         loc = h["location"][due]
-        here = (s.locs.kind_at(loc) == REQUEST_KIND) & (h["stage"][due] < Stage.HOUSED)
+        here = s.locs.kind_in((REQUEST_KIND,))[loc] & (h["stage"][due] < Stage.HOUSED)
         book.next_day[due[~here]] = -1                # no longer in an azc: asks again when back
         due, loc = due[here], loc[here]
         vacancy = s.locs.vacancy()
@@ -193,15 +197,15 @@ def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, deni
     log = s.log
     ids, from_day = denied, np.full(len(denied), day, np.int64)
     if log.n > book.log_seen:
-        rows = np.arange(book.log_seen, log.n)
-        hh = log.household[rows]
-        last = len(hh) - 1 - np.unique(hh[::-1], return_index=True)[1]   # each household's last row
+        hh = log.household[book.log_seen:]
+        last = len(hh) - 1 - np.unique(hh[::-1], return_index=True)[1]   # each household's last row (from log_seen)
         moved = hh[last].astype(np.int64)
-        dest = log.destination[rows[last]]
-        ok = s.locs.kind_at(dest) == REQUEST_KIND
+        rows = last + book.log_seen                                       # those rows in the log
+        dest = log.destination[rows]
+        ok = s.locs.kind_in((REQUEST_KIND,))[dest]
         book.next_day[moved[~ok]] = -1
         ids = np.concatenate([ids, moved[ok]])
-        from_day = np.concatenate([from_day, log.days_of(rows[last][ok]).astype(np.int64)])
+        from_day = np.concatenate([from_day, log.days_of(rows[ok]).astype(np.int64)])
         book.log_seen = log.n
     if len(ids) == 0:
         return

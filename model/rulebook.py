@@ -31,9 +31,10 @@ from model.placement import REGULAR_KINDS, close_locations, find_beds, kind_tabl
 from model.relocation import end_contracts, relocate
 from model.scenario import TrackName
 from model.state import (PROCEDURE_TRACKS, TRACK_KEYS, State, Tally, assign_track, draw_group, pact_day,
-                         recognition_rates, screening_draws)
+                         recognition_rates, screening_and_sponsor_draws, screening_draws)
 
 _AT_BORDER, _AT_ENTRY, _NO_FLAG = np.uint8(Flag.AT_BORDER), np.uint8(Flag.AT_ENTRY), np.uint8(0)
+_REGULAR_FAMILY = np.array([Track.REGULAR, Track.FAMILY], np.int64)   # the tracks of first and family arrivals
 _PUBLIC_ORDER, _NEEDS_ASSESSED = np.uint8(Flag.PUBLIC_ORDER), np.uint8(Flag.NEEDS_ASSESSED)
 _IND_ORDER = (Track.BORDER, Track.ACCELERATED, Track.DUBLIN, Track.REGULAR)  # border deadline first
 
@@ -68,33 +69,43 @@ def _first_of_each(values: np.ndarray) -> np.ndarray:
     `np.unique(values, return_index=True)[1]` returns (the same stable sort), without its
     overhead on the few values a day brings."""
     perm = values.argsort(kind="stable")
+    if len(perm) < 2:
+        return perm
     ordered = values[perm]
-    first = np.empty(len(ordered), bool)
-    first[:1] = True
-    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
-    return perm[first]
+    return perm[np.concatenate((_TRUE, ordered[1:] != ordered[:-1]))]
 
 
-def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
+_TRUE = np.ones(1, bool)
+
+
+def enter_procedure(s: State, ids: np.ndarray, day: int,
+                    sponsor_draws: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
     """Assign the track and join the IND line (family members are permit holders already).
 
     The border procedure takes eligible households while it holds fewer persons than its capacity
     (the rest take the accelerated procedure) and sets their 12-week deadline; first applicants who
-    arrived during the run join the line for COA's vulnerability assessment."""
+    arrived during the run join the line for COA's vulnerability assessment. Returns the family
+    members among `ids` and, with `sponsor_draws`, their keyed draws for `reunite` (made in the
+    same pass as the screening draws: the same numbers)."""
     if len(ids) == 0:
-        return
+        return ids, None
     p = s.people
     h = p.cols
-    draws = screening_draws(s.params.chain, h["key"][ids])
+    if sponsor_draws:
+        draws, u_sponsor = screening_and_sponsor_draws(s.params.chain, h["key"][ids])
+    else:
+        draws, u_sponsor = screening_draws(s.params.chain, h["key"][ids]), None
     risk = draws[1]
     track = assign_track(s, ids, draws)
     fam = track == Track.FAMILY
-    p.add_flags(ids[risk & ~fam], _PUBLIC_ORDER)
+    not_fam = ~fam
+    p.add_flags(ids[risk & not_fam], _PUBLIC_ORDER)
     track = _within_border_capacity(s, ids, track)
     p.set_track(ids, track)
-    p.set_stage(ids[fam], Stage.PERMIT, day)
-    join_linking_line(s, ids[fam])
-    proc, proc_track = ids[~fam], track[~fam]
+    family = ids[fam]
+    p.set_stage(family, Stage.PERMIT, day)
+    join_linking_line(s, family)
+    proc, proc_track = ids[not_fam], track[not_fam]
     p.set_stage(proc, Stage.PROCEDURE, day)
     # each track's households in their order (one stable sort) and persons (one count)
     by_track = proc[proc_track.argsort(kind="stable")]
@@ -109,6 +120,7 @@ def enter_procedure(s: State, ids: np.ndarray, day: int) -> None:
         due = h["arrival_day"][border] + s.params.chain.border_procedure_max_days
         s.border_deadline.schedule(border, np.maximum(due, day))
     s.assessment.push(proc[h["arrival_day"][proc] >= 0])
+    return family, (None if u_sponsor is None else u_sponsor[:, fam])
 
 
 def _within_border_capacity(s: State, ids: np.ndarray, track: np.ndarray) -> np.ndarray:
@@ -157,8 +169,7 @@ def leave(s: State, ids: np.ndarray, stage: int, day: int) -> int:
     if len(ids) == 0:
         return 0
     move(s.people, s.locs, s.log, ids, -1, day, Reason.EXIT)
-    s.people.set_stage(ids, stage, day)
-    return s.people.persons_in(ids)
+    return s.people.set_stage(ids, stage, day)
 
 
 def start_half_year(s: State, day: int) -> None:
@@ -206,7 +217,7 @@ def arrive(s: State, day: int) -> None:
     groups = s.sc.groups
     top = max(range(len(groups)), key=lambda i: groups[i].recognition)   # first of the highest
     group = np.concatenate([draw_group(s.sc, first.key, w.low_share[day]), np.full(k2, top)])
-    track = np.concatenate([np.full(k1, Track.REGULAR), np.full(k2, Track.FAMILY)])
+    track = np.repeat(_REGULAR_FAMILY, (k1, k2))
     size = np.concatenate([first.size, family.size])
     ids = s.people.add(size=size, children=np.concatenate([first.children, family.children]),
                        key=np.concatenate([first.key, family.key]), group=group, track=track,
@@ -233,8 +244,7 @@ def register(s: State, day: int) -> None:
     p = s.people
     late = (day - p.cols["arrival_day"][ids]) > s.params.chain.registration_deadline_days
     s.today.registration_late += p.persons_in(ids[late])
-    s.today.registered += p.persons_in(ids)
-    p.set_stage(ids, Stage.SCREENING, day)
+    s.today.registered += p.set_stage(ids, Stage.SCREENING, day)
     s.screening_done.schedule(ids, day + s.params.chain.screening_days)
     after = s.front.onward_after(day)
     if after is not None and after < s.params.chain.screening_days:
@@ -250,17 +260,26 @@ def end_screening(s: State, day: int) -> None:
     if len(due) == 0:
         return
     due = due[s.people.cols["stage"][due] == Stage.SCREENING]
-    enter_procedure(s, due, day)
-    kind = s.locs.kind_at(s.people.cols["location"][due])
-    at_border = (kind == Kind.BORDER) & (s.people.cols["track"][due] == Track.BORDER)
-    elsewhere = ~kind_table((Kind.CENTRAL, Kind.BORDER, NO_BED))[kind]
+    family, u_sponsor = enter_procedure(s, due, day, sponsor_draws=True)
+    h = s.people.cols
+    kind = s.locs.kind_at(h["location"][due])
+    track = h["track"][due]
     temporary = kind_table(TEMPORARY_KINDS)[kind]
-    left = find_beds(s, due[~at_border & ~elsewhere], day, Reason.PROCEDURE_STEP)
+    left = find_beds(s, due[_SEEKS_BED[kind, track]], day, Reason.PROCEDURE_STEP)
     s.needs_bed.push(left)
     if temporary.any():
         stepped_up = due[temporary]
         s.moves_up.push(find_beds(s, stepped_up, day, Reason.PROCEDURE_STEP, temporary=False))
-    reunite(s, due[s.people.cols["track"][due] == Track.FAMILY], day)
+    reunite(s, family, day, u_sponsor)
+
+
+# _SEEKS_BED[kind of bed (NO_BED: none), track]: who gets a bed elsewhere at the end of screening:
+# those at the registration centre or without a bed, and those at the border location who are not
+# in the border procedure (one look-up instead of three masks)
+_SEEKS_BED = np.zeros((len(Kind) + 1, N_TRACKS), bool)
+_SEEKS_BED[[Kind.CENTRAL, NO_BED]] = True
+_SEEKS_BED[Kind.BORDER] = True
+_SEEKS_BED[Kind.BORDER, Track.BORDER] = False
 
 
 def move_on_from_registration(s: State, day: int) -> None:
@@ -284,7 +303,7 @@ def move_on_from_registration(s: State, day: int) -> None:
         f.swept = True
     if len(due) == 0:
         return
-    at_central = kind_table((Kind.CENTRAL, NO_BED))[s.locs.kind_at(h["location"][due])]
+    at_central = s.locs.kind_in((Kind.CENTRAL, NO_BED))[h["location"][due]]
     waiting = (h["stage"][due] == Stage.SCREENING) & at_central
     due = due[waiting]
     due = due[_first_of_each(due)] if len(due) > 1 else due
@@ -292,15 +311,17 @@ def move_on_from_registration(s: State, day: int) -> None:
     f.onward_due.schedule(left, day + 1)
 
 
-def reunite(s: State, families: np.ndarray, day: int) -> None:
+def reunite(s: State, families: np.ndarray, day: int, u: np.ndarray | None = None) -> None:
     """Family members (nareizigers) whose sponsor still lives in reception: the sponsor's
     household moves to the family's new location when there is room (a family-reunion move).
-    The sponsor is a keyed draw among permit holders in reception."""
+    The sponsor is a keyed draw among permit holders in reception (`u`: the families' draws of
+    `SALT_SPONSOR` and `SALT_SPONSOR + 100`, when the caller made them)."""
     share = s.params.chain.family_sponsor_in_reception_share
     if len(families) == 0 or share <= 0:
         return
     h = s.people.cols
-    u = keyed_uniforms(h["key"][families], (SALT_SPONSOR, SALT_SPONSOR + 100))
+    if u is None:
+        u = keyed_uniforms(h["key"][families], (SALT_SPONSOR, SALT_SPONSOR + 100))
     joins = (u[0] < share) & (h["location"][families] >= 0)
     families = families[joins]
     if len(families) == 0:
@@ -325,9 +346,7 @@ def place_waiting(s: State, day: int) -> None:
     p = s.people.cols
     if len(s.needs_bed):
         waiting = s.needs_bed.peek().copy()
-        stuck = kind_table((Kind.CENTRAL, Kind.BORDER, NO_BED))[s.locs.kind_at(p["location"][waiting])]
-        st = p["stage"][waiting]
-        valid = (st >= Stage.PROCEDURE) & (st < Stage.HOUSED) & stuck
+        valid = _STUCK[s.locs.kind_at(p["location"][waiting]), p["stage"][waiting]]
         left = find_beds(s, waiting[valid], day, Reason.PROCEDURE_STEP)
         s.needs_bed.keep(member(s, waiting, left))
     if len(s.central_wait):
@@ -337,20 +356,34 @@ def place_waiting(s: State, day: int) -> None:
         settle_in_central(s, waiting[valid], day)
     budget = s.params.chain.moves_up_per_day
     if budget >= 1 and len(s.moves_up):
-        regular = kind_table(REGULAR_KINDS)[s.locs.kind]
-        free = int(s.locs.vacancy()[regular].sum())
+        regular = s.locs.kind_in(REGULAR_KINDS)[:-1]
+        vacancy = s.locs.vacancy()
+        free = int(vacancy[regular].sum())
         if free > 0:
             window = s.moves_up.peek(int(budget)).copy()
-            st = p["stage"][window]
-            valid = kind_table(TEMPORARY_KINDS)[s.locs.kind_at(p["location"][window])] & (
-                (st == Stage.PROCEDURE) | (st == Stage.PERMIT))
+            valid = _MOVES_UP[s.locs.kind_at(p["location"][window]), p["stage"][window]]
             if s.params.placement.policy == "min_moves":   # only families with children move up
                 valid &= p["children"][window] > 0
             cand = window[valid]
             fits = p["size"][cand].cumsum() <= min(budget, free)
             tried = cand[fits]
-            left = find_beds(s, tried, day, Reason.EMERGENCY_TO_REGULAR, temporary=False)
+            left = find_beds(s, tried, day, Reason.EMERGENCY_TO_REGULAR, temporary=False, vacancy=vacancy)
             s.moves_up.keep_head(len(window), member(s, window, left) | (valid & ~member(s, window, tried)))
+
+
+# Who of the line for a bed is still stuck, by the kind of the bed (NO_BED: none) and stage: in
+# procedure to permit holder, at a registration or border location or without a bed
+_STUCK = np.zeros((len(Kind) + 1, len(Stage)), bool)
+_STUCK[np.ix_([Kind.CENTRAL, Kind.BORDER, NO_BED], range(Stage.PROCEDURE, Stage.HOUSED))] = True
+# Who of the line for moving up may move up, by kind of bed and stage: in an emergency or crisis
+# bed, in procedure or a permit holder
+_MOVES_UP = np.zeros((len(Kind) + 1, len(Stage)), bool)
+_MOVES_UP[np.ix_(TEMPORARY_KINDS, (Stage.PROCEDURE, Stage.PERMIT))] = True
+
+
+# by stage: in procedure, appeal, permit holder, rejected or Dublin (after screening, in reception)
+_AFTER_SCREENING = np.zeros(len(Stage), bool)
+_AFTER_SCREENING[Stage.PROCEDURE:Stage.HOUSED] = True
 
 
 def assess_vulnerability(s: State, day: int) -> None:
@@ -363,7 +396,7 @@ def assess_vulnerability(s: State, day: int) -> None:
     p = s.people
     h = p.cols
     st = h["stage"]
-    valid = lambda w: (st[w] >= Stage.PROCEDURE) & (st[w] < Stage.HOUSED)  # noqa: E731
+    valid = lambda w: _AFTER_SCREENING[st[w]]  # noqa: E731
     ids = serve(s, s.assessment, "vulnerability", s.params.chain.vulnerability_assessments_per_day, valid)
     if len(ids) == 0:
         return
@@ -372,7 +405,7 @@ def assess_vulnerability(s: State, day: int) -> None:
     s.today.vulnerability_late += p.persons_in(ids[late])
     needs = ids[(h["flags"][ids] & Flag.VULNERABLE) > 0]
     p.add_flags(needs, _NEEDS_ASSESSED)
-    temporary = kind_table(TEMPORARY_KINDS)[s.locs.kind_at(h["location"][needs])]
+    temporary = s.locs.kind_in(TEMPORARY_KINDS)[h["location"][needs]]
     find_beds(s, needs[temporary], day, Reason.EMERGENCY_TO_REGULAR, temporary=False)
 
 
@@ -386,8 +419,7 @@ def decide(s: State, day: int) -> None:
     served = serve_ind(s, day)
     claims = served.pop(Track.DUBLIN)
     if len(claims):
-        s.procedure_persons[Track.DUBLIN] -= p.persons_in(claims)
-        p.set_stage(claims, Stage.DUBLIN, day)
+        s.procedure_persons[Track.DUBLIN] -= p.set_stage(claims, Stage.DUBLIN, day)
         s.dublin_reply.schedule(claims, day + s.params.chain.dublin_reply_days)
     parts = [(t, ids) for t, ids in served.items() if len(ids)]
     if not parts:
@@ -397,7 +429,7 @@ def decide(s: State, day: int) -> None:
         ids = parts[0][1]
     else:
         ids = np.concatenate([ids for _, ids in parts])
-        track = np.repeat(np.array([t for t, _ in parts], np.int64), [len(ids) for _, ids in parts])
+        track = np.repeat([t for t, _ in parts], [len(ids) for _, ids in parts])   # int64
     sizes = h["size"][ids]
     persons = int(np.add.reduce(sizes, dtype=np.int64))
     if isinstance(track, int):
@@ -414,11 +446,16 @@ def decide(s: State, day: int) -> None:
     refusal = ~permit
     granted, refused = ids[permit], ids[refusal]
     _leave_border(s, granted)
-    grant(s, granted, day)
-    permits = p.persons_in(granted)
+    permits = grant(s, granted, day)
     s.today.permits += permits
     s.today.rejections += persons - permits
     reject(s, track if isinstance(track, int) else track[refusal], refused, day, u[1][refusal])
+
+
+# _IN_PROCEDURE_ON[t][stage, track]: still waiting for the IND's decision on track t
+_IN_PROCEDURE_ON = {t: np.zeros((len(Stage), N_TRACKS), bool) for t in PROCEDURE_TRACKS}
+for _t, _table in _IN_PROCEDURE_ON.items():
+    _table[Stage.PROCEDURE, _t] = True
 
 
 def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
@@ -438,7 +475,7 @@ def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
     served: list[list[np.ndarray]] = []
     idle = 0.0
     for t in _IND_ORDER:
-        valid = lambda w, t=t: (h["stage"][w] == Stage.PROCEDURE) & (h["track"][w] == t)  # noqa: E731
+        valid = lambda w, t=t: _IN_PROCEDURE_ON[t][h["stage"][w], h["track"][w]]  # noqa: E731
         key = TRACK_KEYS[t]
         rate = s.params.chain.decisions_per_day[key] * factor
         if pact is not None and pact_on:
@@ -470,14 +507,16 @@ def ind_budget_factor(s: State, day: int) -> float:
     return float(s.world.ind_budget[day]) / sum(s.sc.chain.decisions_per_day.values())
 
 
-def grant(s: State, ids: np.ndarray, day: int) -> None:
+def grant(s: State, ids: np.ndarray, day: int) -> int:
     """A permit: the household waits for a home (and may sponsor family members); under the
-    standard policy a new permit holder in a process location moves to an azc (procedure step)."""
-    s.people.set_stage(ids, Stage.PERMIT, day)
+    standard policy a new permit holder in a process location moves to an azc (procedure step).
+    Returns the persons granted."""
+    persons = s.people.set_stage(ids, Stage.PERMIT, day)
     join_linking_line(s, ids)
     if s.params.placement.policy == "standard":
-        in_process = ids[s.locs.kind_at(s.people.cols["location"][ids]) == Kind.PROCESS]
+        in_process = ids[s.locs.kind_in((Kind.PROCESS,))[s.people.cols["location"][ids]]]
         find_beds(s, in_process, day, Reason.PROCEDURE_STEP, temporary=False, only=(Kind.REGULAR,))
+    return persons
 
 
 def reject(s: State, track: int | np.ndarray, ids: np.ndarray, day: int, u_appeal: np.ndarray | None = None) -> None:
@@ -502,18 +541,28 @@ def reject(s: State, track: int | np.ndarray, ids: np.ndarray, day: int, u_appea
         appealed = ids[appeal]
         s.appeal_due.schedule(appealed, day + days_of[track[appeal]])
     final = ids[~appeal]
-    p.set_stage(appealed, Stage.APPEAL, day)
-    s.today.appeals += p.persons_in(appealed)
+    s.today.appeals += p.set_stage(appealed, Stage.APPEAL, day)
     _leave_border(s, final)
     _start_departure(s, final, day)
 
 
 def _by_track(values: Mapping[TrackName, float]) -> np.ndarray:
-    """A per-track parameter as an array indexed by `Track` (0 for the family track)."""
-    out = np.zeros(len(Track), np.asarray(list(values.values())).dtype)
-    for t, key in TRACK_KEYS.items():
-        out[t] = values[key]
+    """A per-track parameter as an array indexed by `Track` (0 for the family track); kept per
+    set of values (events may change them), not made again on every call. Read only."""
+    key = tuple(values.items())
+    out = _BY_TRACK.get(key)
+    if out is None:
+        if len(_BY_TRACK) > 256:
+            _BY_TRACK.clear()
+        out = np.zeros(len(Track), np.asarray(list(values.values())).dtype)
+        for t, name in TRACK_KEYS.items():
+            out[t] = values[name]
+        out.flags.writeable = False
+        _BY_TRACK[key] = out
     return out
+
+
+_BY_TRACK: dict[tuple, np.ndarray] = {}
 
 
 def _start_departure(s: State, ids: np.ndarray, day: int) -> None:
@@ -530,17 +579,21 @@ def _leave_border(s: State, ids: np.ndarray) -> None:
     border = ids[h["track"][ids] == Track.BORDER]
     if len(border) == 0:
         return
-    st = h["stage"][border]
-    s.border_persons -= s.people.persons_in(border[(st == Stage.PROCEDURE) | (st == Stage.APPEAL)])
+    s.border_persons -= s.people.persons_in(border[_IN_BORDER_PROCEDURE[h["stage"][border]]])
+
+
+# by stage: still counted in the border procedure (in procedure or appeal)
+_IN_BORDER_PROCEDURE = np.zeros(len(Stage), bool)
+_IN_BORDER_PROCEDURE[[Stage.PROCEDURE, Stage.APPEAL]] = True
 
 
 def _to_regular(s: State, ids: np.ndarray, day: int) -> None:
     """The claim is handled in the regular procedure in the Netherlands: Dublin claims refused,
     annulled on appeal or past their final transfer date; border cases past their deadline."""
     s.people.set_track(ids, Track.REGULAR)
-    s.people.set_stage(ids, Stage.PROCEDURE, day)
+    persons = s.people.set_stage(ids, Stage.PROCEDURE, day)
     _push_ind(s, Track.REGULAR, ids)
-    s.procedure_persons[Track.REGULAR] += s.people.persons_in(ids)
+    s.procedure_persons[Track.REGULAR] += persons
 
 
 def _record_waits(s: State, track: int, ids: np.ndarray, day: int) -> None:
@@ -666,8 +719,7 @@ def rule_on_appeals(s: State, day: int, due: np.ndarray, u: np.ndarray) -> None:
     asylum = h["stage"][due] == Stage.APPEAL
     _leave_border(s, due[asylum])
     granted, dismissed = due[asylum & won], due[asylum & ~won]
-    grant(s, granted, day)
-    s.today.appeal_permits += p.persons_in(granted)
+    s.today.appeal_permits += grant(s, granted, day)
     _start_departure(s, dismissed, day)
     _to_regular(s, due[(h["stage"][due] == Stage.DUBLIN) & won], day)
 
@@ -691,7 +743,7 @@ def border_deadlines(s: State, day: int) -> None:
     s.procedure_persons[Track.BORDER] -= p.persons_in(waiting)
     _to_regular(s, waiting, day)
     p.set_track(due, Track.REGULAR)
-    at_border = due[s.locs.kind_at(h["location"][due]) == Kind.BORDER]
+    at_border = due[s.locs.kind_in((Kind.BORDER,))[h["location"][due]]]
     s.needs_bed.push(find_beds(s, at_border, day, Reason.PROCEDURE_STEP))
 
 

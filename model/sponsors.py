@@ -24,6 +24,10 @@ from agents.columns import grown
 _BLOCK_BITS = 8                 # 256 positions per block
 _BLOCK = 1 << _BLOCK_BITS
 _OUT, _UNLINKED, _LINKED = 0, 1, 2
+# by stage and track: a permit holder who is not a family member (may sponsor while in a bed)
+_PERMIT_NOT_FAMILY = np.zeros((len(Stage), len(Track)), bool)
+_PERMIT_NOT_FAMILY[Stage.PERMIT] = True
+_PERMIT_NOT_FAMILY[Stage.PERMIT, Track.FAMILY] = False
 
 
 class SponsorPool:
@@ -110,7 +114,7 @@ class SponsorPool:
         """Put the households at positions `pos` (repeats allowed) in the part they belong to now."""
         ids = self.household[pos]
         h = s.people.cols
-        can = (h["stage"][ids] == Stage.PERMIT) & (h["location"][ids] >= 0) & (h["track"][ids] != Track.FAMILY)
+        can = _PERMIT_NOT_FAMILY[h["stage"][ids], h["track"][ids]] & (h["location"][ids] >= 0)
         new = can * (_UNLINKED + (h["municipality"][ids] >= 0))     # _OUT, _UNLINKED or _LINKED
         old = self.part[pos]
         self.part[pos] = new

@@ -88,7 +88,7 @@ def count_day(setup: Setup, ops: bool = True) -> DayCounts:
 
         orig_set, orig_add = Applicants.set_stage, Applicants.add
 
-        def set_stage(self: Applicants, ids: np.ndarray, stage: int, day: int) -> None:
+        def set_stage(self: Applicants, ids: np.ndarray, stage: int, day: int) -> int:
             if len(ids):
                 touched[state["day"]] += len(ids)
                 trans[state["day"]] += int(self._h["size"][ids].sum())

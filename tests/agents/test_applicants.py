@@ -26,8 +26,9 @@ def test_stage_counts_follow_every_change():
     p = Applicants()
     ids = _add(p, [1, 3, 2], [0, 0, 0])
     assert p.stage_persons[Stage.WAITING] == 6
-    p.set_stage(ids[1:], Stage.PROCEDURE, day=4)
-    p.set_stage(ids[2:], Stage.HOUSED, day=9)
+    assert p.set_stage(ids[1:], Stage.PROCEDURE, day=4) == 5        # persons moved: 3 + 2
+    assert p.set_stage(ids[2:], Stage.HOUSED, day=9) == 2
+    assert p.set_stage(ids[:0], Stage.HOUSED, day=9) == 0
     assert p.stage_persons[Stage.WAITING] == 1
     assert p.stage_persons[Stage.PROCEDURE] == 3
     assert p.stage_persons[Stage.HOUSED] == 2

@@ -130,3 +130,14 @@ def test_kind_and_municipality_at_a_location_or_none_in_one_look_up():
     new = L.append(["L3"], kind=[Kind.CRISIS], municipality=[7])     # rows added: looked up again
     assert list(L.kind_at(np.array([new[0], -1]))) == [Kind.CRISIS, NO_BED]
     assert list(L.municipality_at(np.array([-1, 3]))) == [-1, 7]
+
+
+def test_kind_membership_per_location_with_an_entry_for_no_bed():
+    from agents.locations import TEMPORARY_KINDS
+    L = _locs([Kind.CENTRAL, Kind.EMERGENCY, Kind.REGULAR, Kind.CRISIS], [5, 5, 5, 5])
+    loc = np.array([0, 1, 2, 3, -1])
+    assert list(L.kind_in(TEMPORARY_KINDS)[loc]) == [False, True, False, True, False]
+    assert list(L.kind_in((Kind.CENTRAL, NO_BED))[loc]) == [True, False, False, False, True]
+    assert not L.kind_in((Kind.REGULAR,)).flags.writeable                 # kept: read only
+    new = L.append(["L4"], kind=[Kind.EMERGENCY], municipality=[4])      # rows added: made again
+    assert list(L.kind_in(TEMPORARY_KINDS)[np.array([new[0], 2, -1])]) == [True, False, False]

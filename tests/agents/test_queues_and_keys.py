@@ -25,6 +25,11 @@ def test_calendar_returns_exactly_the_ids_due():
     assert list(c.pop(3)) == []
     assert list(c.pop(4)) == [4]
     assert c.pending() == 0
+    ids = np.array([9, 7, 8], np.int32)
+    c.schedule(ids, np.array([6, 6, 6]))          # one day for all: filed in order, as a copy
+    ids[0] = 0
+    got = c.pop(6)
+    assert list(got) == [9, 7, 8] and got.dtype == np.int64
 
 
 def test_keyed_uniform_is_a_pure_function_of_key_and_salt():

@@ -269,4 +269,12 @@ def test_on_the_network_moves_go_to_the_nearest_of_the_locations_with_about_as_m
     vacancy = np.array([120, 110, 60, 30])
     km = np.array([100.0, 10.0, 5.0, 1.0])
     assert list(NearestAmongEqual(L, vacancy, km, 50)[Kind.EMERGENCY]) == [1, 0, 2, 3]
+    # full locations are left out wherever they stand: B and D full -> A (2 bands), C (1 band)
+    assert list(NearestAmongEqual(L, np.array([120, 0, 60, 0]), km, 50)[Kind.EMERGENCY]) == [0, 2]
+    assert list(NearestAmongEqual(L, np.array([0, 0, 7, 0]), km, 50)[Kind.EMERGENCY]) == [2]   # one free
+    assert list(NearestAmongEqual(L, np.zeros(4, int), km, 50)[Kind.EMERGENCY]) == []
+    # the distances kept per kind (km_at) are those of the locations: the same order
+    km_at: list = [None] * len(Kind)
+    assert list(NearestAmongEqual(L, vacancy, km, 50, km_at=km_at)[Kind.EMERGENCY]) == [1, 0, 2, 3]
+    assert list(km_at[Kind.EMERGENCY]) == [100.0, 10.0, 5.0, 1.0]
     assert list(EmptiestFirst(L, vacancy)[Kind.EMERGENCY]) == [0, 1, 2, 3]      # off the network

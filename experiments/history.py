@@ -187,8 +187,9 @@ def recorded_months(series: str, country: str = "nl") -> list[RecordedMonth]:
             except ValueError:
                 raise ValueError(f"{MONTHLY_RECORD}: line {i}: year, month, published (YYYY-MM-DD) or "
                                  f"reported_in (YYYY-MM) is not a date") from None
-            if known <= start or (report < start):
-                raise ValueError(f"{MONTHLY_RECORD}: line {i}: a month cannot be known or reported before it began")
+            if known < _next_month(start) or report < start:
+                raise ValueError(f"{MONTHLY_RECORD}: line {i}: a month cannot be published before it ended "
+                                 f"or reported before it began")
             if start in out:
                 raise ValueError(f"{MONTHLY_RECORD}: line {i}: {series} {start:%Y-%m} is given twice")
             kind = "DERIVED month" if r["note"].startswith("DERIVED") else "recorded month"

@@ -45,10 +45,9 @@ MONTHLY_RECORD = "asylum_applications_nl_monthly.csv"
 # is never earlier than any publication seen.
 PUBLICATION_DAY = 25
 
-# Quarters recorded only in a note of the yearly file: (series, year, quarter, persons, basis).
-NOTED_QUARTERS: list[tuple[str, int, str, float, str]] = [
-    ("first", 2015, "4", 24000, "recorded 2015 Q4 (~) (note in the yearly file: Volkskrant 2019-04)"),
-]
+# The yearly file's note "Q4 2015 ~24000 first applications (Volkskrant 2019-04)" is not used: the
+# IND's own months (October 9,987, November 6,243) and CBS's January-November total of 16 December
+# 2015 (39,370, which leaves 3,725 for December) give Q4 2015 = 19,955 (asylum_applications_nl_monthly.csv).
 
 # Gaps in the record closed by assumption: (series, year, period, persons, reason).
 # period is "Y" (the year), "H2" or "Q2-Q4" (the rest of the year after the recorded quarters).
@@ -131,9 +130,6 @@ def recorded_totals(series: str, country: str = "nl") -> list[Total]:
         s, e = _quarter_bounds(y, r["quarter"])
         label = f"{y} {'H1' if r['quarter'] == 'H1' else 'Q' + r['quarter']}"
         quarters.setdefault(y, []).append((s, e, v, f"recorded {label}{' (~)' if approx else ''}"))
-    for s_, y, q, v, b in NOTED_QUARTERS:
-        if s_ == series:
-            quarters.setdefault(y, []).append((*_quarter_bounds(y, q), v, b))
     out: list[Total] = []
     first_year = 2013 if series == "first" else 2014
     for y in range(first_year, LAST_MONTH[0] + 1):

@@ -84,10 +84,11 @@ class RecordedMonth:
 
     @property
     def end(self) -> dt.date:
-        return _next_month(self.start)
+        return next_month(self.start)
 
 
-def _next_month(d: dt.date) -> dt.date:
+def next_month(d: dt.date) -> dt.date:
+    """The first day of the month after the one `d` is in."""
     return dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
 
 
@@ -179,11 +180,11 @@ def recorded_months(series: str, country: str = "nl") -> list[RecordedMonth]:
                 rep = (r["reported_in"] or "").strip()
                 report = dt.date(int(rep[:4]), int(rep[5:7]), 1) if rep else start
                 pub = (r["published"] or "").strip()
-                known = dt.date.fromisoformat(pub) if pub else _next_month(report).replace(day=PUBLICATION_DAY)
+                known = dt.date.fromisoformat(pub) if pub else next_month(report).replace(day=PUBLICATION_DAY)
             except ValueError:
                 raise ValueError(f"{MONTHLY_RECORD}: line {i}: year, month, published (YYYY-MM-DD) or "
                                  f"reported_in (YYYY-MM) is not a date") from None
-            if known < _next_month(start) or report < start:
+            if known < next_month(start) or report < start:
                 raise ValueError(f"{MONTHLY_RECORD}: line {i}: a month cannot be published before it ended "
                                  f"or reported before it began")
             if start in out:
@@ -235,14 +236,14 @@ def fill_monthly(totals: list[Total], recorded: list[RecordedMonth], months: lis
                              f"not to the period's {t.persons:,.0f}")
         weights = [sum(max(coarse[d], 0.0) for d in r) for r in runs]
         if sum(weights) <= 0:
-            weights = [float(sum((_next_month(d) - d).days for d in r)) for r in runs]
+            weights = [float(sum((next_month(d) - d).days for d in r)) for r in runs]
         share = {r[0]: max(rest, 0.0) * w / sum(weights) for r, w in zip(runs, weights)}
         for d in (d for d in grid if t.start <= d < t.end):
             if d in fixed:
                 refined.append(Total(d, fixed[d].end, fixed[d].persons, fixed[d].basis))
             elif d in share:
                 run = next(r for r in runs if r[0] == d)
-                refined.append(Total(d, _next_month(run[-1]), share[d], f"{t.basis} minus recorded months"))
+                refined.append(Total(d, next_month(run[-1]), share[d], f"{t.basis} minus recorded months"))
     return interpolate_monthly(refined, months)
 
 

@@ -32,8 +32,8 @@ import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from experiments.history import (LAST_MONTH, RecordedMonth, RecordPoint, Total, fill_monthly, record_points,
-                                recorded_months, recorded_totals)
+from experiments.history import (LAST_MONTH, RecordedMonth, RecordPoint, Total, fill_monthly, next_month,
+                                record_points, recorded_months, recorded_totals)
 from model import data
 
 QUANTITIES = ("population", "permit_holders")
@@ -148,11 +148,11 @@ class RecordAsOf:
             bridged = dict(known_only)
             days = sorted(values)
             for a, b in itertools.pairwise(days):
-                gap = _month_starts(_next(a), b)[:-1]
-                ra, rb = values[a] / (_next(a) - a).days, values[b] / (_next(b) - b).days
+                gap = _month_starts(next_month(a), b)[:-1]
+                ra, rb = values[a] / (next_month(a) - a).days, values[b] / (next_month(b) - b).days
                 for i, d in enumerate(gap, start=1):
                     rate = ra + (rb - ra) * i / (len(gap) + 1)
-                    bridged[d.year, d.month] = rate * (_next(d) - d).days
+                    bridged[d.year, d.month] = rate * (next_month(d) - d).days
             out[series] = (bridged, known_only)
         return out
 
@@ -185,10 +185,6 @@ class RecordAsOf:
             if start <= self.origin:
                 out[period] = target
         return out
-
-
-def _next(d: dt.date) -> dt.date:
-    return dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
 
 
 def _month_starts(first: dt.date, end: dt.date) -> list[dt.date]:

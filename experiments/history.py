@@ -3,8 +3,11 @@
 * `derive_monthly_inflow()` turns the recorded yearly, half-yearly and quarterly CBS/IND figures
   (`asylum_applications_nl_*.csv`) into monthly arrivals that add up exactly to every recorded
   period total (mass-preserving: a monotone PCHIP curve through the *cumulative* counts at the
-  recorded period boundaries, differenced at month boundaries). `python -m experiments.history` regenerates
-  `model/data/nl/inflow_monthly_nl_derived.csv` with it (see SOURCES.md there).
+  recorded period boundaries, differenced at month boundaries). Months recorded on their own
+  (`asylum_applications_nl_monthly.csv`, IND Asieltrends) are kept exactly; the rest of their
+  period's total is spread over its other months by the same curve (`fill_monthly`).
+  `python -m experiments.history` regenerates `model/data/nl/inflow_monthly_nl_derived.csv` with it
+  (see SOURCES.md there).
 * `filled_housing_targets()` gives every half-year a national housing target: the published one,
   or the last published one before it, carried forward and flagged.
 * `record_points()` lists every recorded figure the simulator can be compared with in a period.
@@ -22,6 +25,7 @@ import itertools
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlparse
 
 import numpy as np
 from scipy.interpolate import PchipInterpolator
@@ -34,11 +38,16 @@ TARGETS_FILE = "huisvestingstaakstelling_nl_filled_derived.csv"
 FIRST_MONTH = (2014, 1)      # the derived series starts here (the 2015 hindcast's start)
 LAST_MONTH = (2025, 9)       # last recorded quarter (2025 Q3)
 MAX_RECORD_BYTES = 10 << 20  # a --record CSV of recorded points
+MONTHLY_RECORD = "asylum_applications_nl_monthly.csv"
+# A recorded month without a stated publication date counts as known on this day of the month after
+# the report that gives it: the IND published its monthly Asieltrends 16-25 days after a month's end
+# (dates found: 2016-01-20, 2016-02-17, 2016-05-18, 2016-08-25, 2017-01-16, 2018-01-17), so the 25th
+# is never earlier than any publication seen.
+PUBLICATION_DAY = 25
 
-# Quarters recorded only in a note of the yearly file: (series, year, quarter, persons, basis).
-NOTED_QUARTERS: list[tuple[str, int, str, float, str]] = [
-    ("first", 2015, "4", 24000, "recorded 2015 Q4 (~) (note in the yearly file: Volkskrant 2019-04)"),
-]
+# The yearly file's note "Q4 2015 ~24000 first applications (Volkskrant 2019-04)" is not used: the
+# IND's own months (October 9,987, November 6,243) and CBS's January-November total of 16 December
+# 2015 (39,370, which leaves 3,725 for December) give Q4 2015 = 19,955 (asylum_applications_nl_monthly.csv).
 
 # Gaps in the record closed by assumption: (series, year, period, persons, reason).
 # period is "Y" (the year), "H2" or "Q2-Q4" (the rest of the year after the recorded quarters).
@@ -62,6 +71,25 @@ class Total:
     end: dt.date
     persons: float
     basis: str
+
+
+@dataclass(frozen=True)
+class RecordedMonth:
+    """A month's figure recorded on its own (`asylum_applications_nl_monthly.csv`), known from `known`."""
+
+    start: dt.date
+    persons: float
+    known: dt.date
+    basis: str
+
+    @property
+    def end(self) -> dt.date:
+        return next_month(self.start)
+
+
+def next_month(d: dt.date) -> dt.date:
+    """The first day of the month after the one `d` is in."""
+    return dt.date(d.year + d.month // 12, d.month % 12 + 1, 1)
 
 
 def _num(text: str) -> tuple[float | None, bool]:
@@ -103,9 +131,6 @@ def recorded_totals(series: str, country: str = "nl") -> list[Total]:
         s, e = _quarter_bounds(y, r["quarter"])
         label = f"{y} {'H1' if r['quarter'] == 'H1' else 'Q' + r['quarter']}"
         quarters.setdefault(y, []).append((s, e, v, f"recorded {label}{' (~)' if approx else ''}"))
-    for s_, y, q, v, b in NOTED_QUARTERS:
-        if s_ == series:
-            quarters.setdefault(y, []).append((*_quarter_bounds(y, q), v, b))
     out: list[Total] = []
     first_year = 2013 if series == "first" else 2014
     for y in range(first_year, LAST_MONTH[0] + 1):
@@ -134,6 +159,102 @@ def recorded_totals(series: str, country: str = "nl") -> list[Total]:
         else:
             raise ValueError(f"{series} {y}: no recorded total and no assumption")
     return sorted(out, key=lambda t: t.start)
+
+
+def recorded_months(series: str, country: str = "nl") -> list[RecordedMonth]:
+    """The months of 'first' or 'family' recorded on their own, in date order, each with the day it
+    became known: its `published` date, or else the `PUBLICATION_DAY` of the month after the report
+    that gives it (`reported_in`, YYYY-MM; the month itself when empty)."""
+    col = "first_asylum_applications" if series == "first" else "nareizigers"
+    path = data.DATA_DIR / country / MONTHLY_RECORD
+    if not path.exists():
+        return []
+    out: dict[dt.date, RecordedMonth] = {}
+    with open(path, encoding="utf-8") as f:
+        for i, r in enumerate(csv.DictReader(f), start=2):
+            v, approx = _num(r[col])
+            if v is None:
+                continue
+            try:
+                start = dt.date(int(r["year"]), int(r["month"]), 1)
+                rep = (r["reported_in"] or "").strip()
+                report = dt.date(int(rep[:4]), int(rep[5:7]), 1) if rep else start
+                pub = (r["published"] or "").strip()
+                known = dt.date.fromisoformat(pub) if pub else next_month(report).replace(day=PUBLICATION_DAY)
+            except ValueError:
+                raise ValueError(f"{MONTHLY_RECORD}: line {i}: year, month, published (YYYY-MM-DD) or "
+                                 f"reported_in (YYYY-MM) is not a date") from None
+            if known < next_month(start) or report < start:
+                raise ValueError(f"{MONTHLY_RECORD}: line {i}: a month cannot be published before it ended "
+                                 f"or reported before it began")
+            if start in out:
+                raise ValueError(f"{MONTHLY_RECORD}: line {i}: {series} {start:%Y-%m} is given twice")
+            kind = "DERIVED month" if r["note"].startswith("DERIVED") else "recorded month"
+            when = f"published {pub}" if pub else f"known from {known} by the publication rule"
+            host = urlparse(r["source_url"]).netloc.removeprefix("www.")
+            out[start] = RecordedMonth(start, v, known, f"{kind}{' (~)' if approx else ''} ({host}; {when})")
+    return [out[d] for d in sorted(out)]
+
+
+def fill_monthly(totals: list[Total], recorded: list[RecordedMonth], months: list[dt.date]) -> np.ndarray:
+    """Persons per month (between consecutive `months` boundaries) that keep every recorded month
+    exactly and every period total exactly.
+
+    Each period's remainder (its total minus its recorded months) goes to its runs of unrecorded
+    months in proportion to the curve of `interpolate_monthly` through the totals alone; then the
+    same curve, now through the recorded months and those runs as periods, shapes the months inside
+    each run. A period whose recorded months exceed its total, or whose months are all recorded but
+    do not add up to it, is refused. Recorded months outside the totals are ignored.
+    """
+    if not recorded:
+        return interpolate_monthly(totals, months)
+    inside = [m for m in recorded if totals[0].start <= m.start and m.end <= totals[-1].end]
+    if not inside:
+        return interpolate_monthly(totals, months)
+    grid = _month_starts((totals[0].start.year, totals[0].start.month),
+                         ((totals[-1].end - dt.timedelta(days=1)).year, (totals[-1].end - dt.timedelta(days=1)).month))
+    coarse = dict(zip(grid, interpolate_monthly(totals, grid)))
+    fixed = {m.start: m for m in inside}
+    refined: list[Total] = []
+    for t in totals:
+        mine = [fixed[d] for d in grid if t.start <= d < t.end and d in fixed]
+        if not mine:
+            refined.append(t)
+            continue
+        rest = t.persons - sum(m.persons for m in mine)
+        runs: list[list[dt.date]] = []
+        for d in (d for d in grid if t.start <= d < t.end):
+            if d in fixed:
+                runs.append([])
+            elif runs and runs[-1]:
+                runs[-1].append(d)
+            else:
+                runs.append([d])
+        runs = [r for r in runs if r]
+        if rest < -0.5 or (not runs and abs(rest) > 0.5):
+            raise ValueError(f"{t.basis}: its recorded months add up to {t.persons - rest:,.0f}, "
+                             f"not to the period's {t.persons:,.0f}")
+        weights = [sum(max(coarse[d], 0.0) for d in r) for r in runs]
+        if sum(weights) <= 0:
+            weights = [float(sum((next_month(d) - d).days for d in r)) for r in runs]
+        share = {r[0]: max(rest, 0.0) * w / sum(weights) for r, w in zip(runs, weights)}
+        for d in (d for d in grid if t.start <= d < t.end):
+            if d in fixed:
+                refined.append(Total(d, fixed[d].end, fixed[d].persons, fixed[d].basis))
+            elif d in share:
+                run = next(r for r in runs if r[0] == d)
+                refined.append(Total(d, next_month(run[-1]), share[d], f"{t.basis} minus recorded months"))
+    return interpolate_monthly(refined, months)
+
+
+def month_basis(totals: list[Total], recorded: list[RecordedMonth], d: dt.date) -> str:
+    """What the month starting on `d` rests on: its own record, or the period total it belongs to."""
+    for m in recorded:
+        if m.start == d:
+            return m.basis
+    t = next(t for t in totals if t.start <= d < t.end)
+    has = any(t.start <= m.start < t.end for m in recorded)
+    return t.basis + (" minus recorded months" if has else "")
 
 
 def _month_starts(first: tuple[int, int], last: tuple[int, int]) -> list[dt.date]:
@@ -177,11 +298,11 @@ def derive_monthly_inflow(country: str = "nl") -> list[dict]:
     rows: list[dict[str, int | float | str]] = [{"year": d.year, "month": d.month} for d in months[:-1]]
     for series, col in (("first", "first_applications"), ("family", "nareizigers")):
         totals = recorded_totals(series, country)
-        values = interpolate_monthly(totals, months)
+        recorded = recorded_months(series, country)
+        values = fill_monthly(totals, recorded, months)
         for r, d, v in zip(rows, months, values):
             r[col] = round(float(v), 1)
-            basis = next(t.basis for t in totals if t.start <= d < t.end)
-            r[f"{col}_basis"] = basis
+            r[f"{col}_basis"] = month_basis(totals, recorded, d)
     return rows
 
 

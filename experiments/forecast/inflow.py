@@ -167,21 +167,22 @@ class Persistence:
 
 
 def persistence_from_record(record: RecordAsOf, family_fallback_per_year: float) -> Persistence:
-    """The mean rates of the last 12 known months (family members: the scenario's yearly figure
-    when the record knows none yet)."""
-    first, family = record.monthly_inflow("first"), record.monthly_inflow("family")
+    """The mean rates of the known months among the 12 calendar months up to the last known month
+    (`RecordAsOf.known_inflow`: bridged months do not count; family members: the scenario's yearly
+    figure when the record knows none yet)."""
+    first, family = record.known_inflow("first"), record.known_inflow("family")
     end_first = last_month(first)
     rate_first = None if end_first is None else mean_rate(first, end_first)
     if end_first is None or rate_first is None:
         raise ValueError(f"no inflow figure known on {record.origin}")
     end_family = last_month(family)
     rate_family = None if end_family is None else mean_rate(family, end_family)
-    basis = f"first applications: mean of the 12 months to {end_first - dt.timedelta(days=1)}"
+    basis = f"first applications: mean of the known months of the 12 to {end_first - dt.timedelta(days=1)}"
     if end_family is None or rate_family is None:
         rate_family = family_fallback_per_year / 365.25
         basis += f"; family members: none recorded yet, the scenario's {family_fallback_per_year:,.0f} a year"
     else:
-        basis += f"; family members: mean of the 12 months to {end_family - dt.timedelta(days=1)}"
+        basis += f"; family members: mean of the known months of the 12 to {end_family - dt.timedelta(days=1)}"
     return Persistence(rate_first, rate_family, basis)
 
 

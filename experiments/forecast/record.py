@@ -7,24 +7,33 @@ was known on the origin:
 * persons in COA reception and permit holders among them: the counts dated on or before it;
 * inflow: the recorded (or assumed) period totals of `experiments.history.recorded_totals` whose
   figure was known by then — a quarter or half-year once it has ended, a figure derived from a
-  year's total (the year minus its recorded quarters) once that year has ended — interpolated to
-  months from those totals only (`monthly_inflow`), so no later total shapes an earlier month;
+  year's total (the year minus its recorded quarters) once that year has ended — and the months
+  recorded on their own (`experiments.history.recorded_months`, IND Asieltrends) from the day each
+  was published (or, where that date is not known, the 25th of the month after its report). Months
+  inside the known totals are made by `experiments.history.fill_monthly` from those totals and the
+  known recorded months only, so no later figure shapes an earlier month; known recorded months
+  after the last known total follow as they are (`known_inflow`); `monthly_inflow` bridges the
+  unknown months between them (rate interpolated linearly between the known months on either side)
+  so that the series has no holes;
 * yearly first applications (`asylum_applications_nl_yearly.csv`) of the years ended by then;
 * national housing targets of the half-years that had begun by then.
 
-Publication lags (weeks to months in reality) are ignored: a figure counts as known the day its
-period ends. That is in the forecast's favour, and the same for the model and the baselines.
+Publication lags of period totals (weeks to months in reality) are ignored: a total counts as known
+the day its period ends. That is in the forecast's favour, and the same for the model and the
+baselines. Recorded months are known only from their publication.
 """
 
 from __future__ import annotations
 
 import csv
 import datetime as dt
+import itertools
 import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from experiments.history import LAST_MONTH, RecordPoint, Total, interpolate_monthly, record_points, recorded_totals
+from experiments.history import (LAST_MONTH, RecordedMonth, RecordPoint, Total, fill_monthly, next_month,
+                                record_points, recorded_months, recorded_totals)
 from model import data
 
 QUANTITIES = ("population", "permit_holders")
@@ -109,22 +118,53 @@ class RecordAsOf:
                 y -= 1
         return out
 
+    def recorded_months(self, series: str) -> list[RecordedMonth]:
+        """The months of `series` recorded on their own and published by the origin."""
+        return [m for m in recorded_months(series, self.country) if m.known <= self.origin]
+
+    def recorded_month(self, series: str, year: int, month: int) -> float:
+        """A month recorded on its own: refused (`FutureDataError`) before it was published; KeyError
+        if it is not recorded on its own."""
+        for m in recorded_months(series, self.country):
+            if (m.start.year, m.start.month) == (year, month):
+                if m.known > self.origin:
+                    raise FutureDataError(f"{series} {year}-{month:02d} was published on {m.known}, "
+                                          f"after the forecast origin {self.origin}")
+                return m.persons
+        raise KeyError(f"{series} {year}-{month:02d} is not recorded on its own")
+
     @cached_property
-    def _monthly(self) -> dict[str, dict[tuple[int, int], float]]:
-        out: dict[str, dict[tuple[int, int], float]] = {}
+    def _monthly(self) -> dict[str, tuple[dict[tuple[int, int], float], dict[tuple[int, int], float]]]:
+        out = {}
         for series in ("first", "family"):
-            totals = self.inflow_totals(series)
-            if not totals:
-                out[series] = {}
-                continue
-            months = _month_starts(totals[0].start, totals[-1].end)
-            values = interpolate_monthly(totals, months)
-            out[series] = {(d.year, d.month): float(v) for d, v in zip(months, values)}
+            totals, known = self.inflow_totals(series), self.recorded_months(series)
+            values: dict[dt.date, float] = {}
+            if totals:
+                months = _month_starts(totals[0].start, totals[-1].end)
+                values = {d: float(v) for d, v in zip(months, fill_monthly(totals, known, months))}
+            after = [m for m in known if not totals or m.start >= totals[-1].end]
+            values.update({m.start: m.persons for m in after})
+            known_only = {(d.year, d.month): v for d, v in values.items()}
+            bridged = dict(known_only)
+            days = sorted(values)
+            for a, b in itertools.pairwise(days):
+                gap = _month_starts(next_month(a), b)[:-1]
+                ra, rb = values[a] / (next_month(a) - a).days, values[b] / (next_month(b) - b).days
+                for i, d in enumerate(gap, start=1):
+                    rate = ra + (rb - ra) * i / (len(gap) + 1)
+                    bridged[d.year, d.month] = rate * (next_month(d) - d).days
+            out[series] = (bridged, known_only)
         return out
 
     def monthly_inflow(self, series: str) -> dict[tuple[int, int], float]:
-        """Persons per month of `series`, interpolated from the totals known on the origin only."""
-        return dict(self._monthly[series])
+        """Persons per month of `series` known on the origin, without holes: the months of the
+        known totals (with the known recorded months in them), the known recorded months after
+        them, and the unknown months between those bridged (see the module text)."""
+        return dict(self._monthly[series][0])
+
+    def known_inflow(self, series: str) -> dict[tuple[int, int], float]:
+        """`monthly_inflow` without the bridged months: only what was known on the origin."""
+        return dict(self._monthly[series][1])
 
     def yearly_first_applications(self) -> dict[int, float]:
         """First asylum applications per calendar year, for the years ended by the origin (the

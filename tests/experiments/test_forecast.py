@@ -55,6 +55,8 @@ def test_everything_the_record_lists_on_an_origin_was_known_by_then(origin):
     for series in ("first", "family"):
         assert all(known_on(t) <= origin for t in rec.inflow_totals(series))
         assert all(D(y, m, 1) < origin for y, m in rec.monthly_inflow(series))
+        assert all(m.known <= origin for m in rec.recorded_months(series))
+        assert set(rec.known_inflow(series)) <= set(rec.monthly_inflow(series))
     assert all(y < origin.year for y in rec.yearly_first_applications())
     assert all(D(int(p[:4]), 1 if p[5] == "1" else 7, 1) <= origin for p in rec.housing_targets())
     start, points = window(rec)
@@ -63,15 +65,56 @@ def test_everything_the_record_lists_on_an_origin_was_known_by_then(origin):
 
 def test_a_figure_derived_from_a_years_total_is_known_only_when_the_year_has_ended():
     # 2015 is recorded as a year total (43,095) and a noted Q4 (~24,000): January-September is the
-    # year minus Q4, so on 1 July 2015 nothing of 2015 is known; the last 12 known months are 2014:
-    # 12,300 (H1) + 11,700 (H2) first applications in 365 days.
+    # year minus Q4, so on 1 July 2015 no 2015 total is known; what is known of 2015 are the months
+    # the IND published: January (888) and February (741) in the February report, April (1,138),
+    # each known from the 25th of the month after its report; March is not recorded (bridged only).
     rec = RecordAsOf(D(2015, 7, 1))
-    assert max(rec.monthly_inflow("first")) == (2014, 12)
+    known = rec.known_inflow("first")
+    assert max(known) == (2015, 4) and (2015, 3) not in known and (2015, 3) in rec.monthly_inflow("first")
+    assert [known[2015, m] for m in (1, 2, 4)] == [888, 741, 1138]
+    # persistence: the known months among May 2014 - April 2015: May and June 2014 (in the H1
+    # total), July-December 2014 (the year minus H1: 11,700), January, February, April 2015
+    may_june = known[2014, 5] + known[2014, 6]
     p = persistence_from_record(rec, family_fallback_per_year=4000)
-    assert p.first_per_day == pytest.approx(24000 / 365)
-    assert p.family_per_day == pytest.approx(4000 / 365)           # 2014 family total (an assumption), known in 2015
+    assert p.first_per_day == pytest.approx((may_june + 11700 + 888 + 741 + 1138) / (61 + 184 + 31 + 28 + 30))
+    # family members: the 2014 total (an assumption, 4,000) is known in 2015, and February 2015
+    # (583, in the February report); the 12 months to February 2015 hold March-December 2014 and
+    # February 2015 (January 2015 is not recorded)
+    fam = rec.known_inflow("family")
+    assert p.family_per_day == pytest.approx((4000 - fam[2014, 1] - fam[2014, 2] + 583) / (365 - 59 + 28))
     early = persistence_from_record(RecordAsOf(D(2014, 7, 1)), family_fallback_per_year=3652.5)   # 10 a day
     assert early.family_per_day == pytest.approx(10.0) and "none recorded yet" in early.basis
+
+
+def test_a_recorded_month_is_known_from_its_publication_and_not_a_day_earlier():
+    # April 2016: 924 first applications, published 2016-05-18 (IND Asieltrends via yurist.nl)
+    with pytest.raises(FutureDataError, match="published on 2016-05-18, after the forecast origin 2016-05-17"):
+        RecordAsOf(D(2016, 5, 17)).recorded_month("first", 2016, 4)
+    assert (2016, 4) not in RecordAsOf(D(2016, 5, 17)).known_inflow("first")
+    assert RecordAsOf(D(2016, 5, 18)).recorded_month("first", 2016, 4) == 924
+    assert RecordAsOf(D(2016, 5, 18)).known_inflow("first")[2016, 4] == 924
+    # September 2016 (1,807) has no stated date: its report (September) counts from 25 October
+    assert (2016, 9) not in RecordAsOf(D(2016, 10, 24)).known_inflow("first")
+    assert RecordAsOf(D(2016, 10, 25)).known_inflow("first")[2016, 9] == 1807
+    # December 2016 (1,360) is derived from the 2016 year total and Jan-Aug 2016 and known only
+    # when both were out (2018-01-17): on 1 July 2017 the 2016 total is known, December is not
+    assert RecordAsOf(D(2017, 7, 1)).known_inflow("first")[2016, 12] != pytest.approx(1360)
+    assert RecordAsOf(D(2018, 1, 17)).known_inflow("first")[2016, 12] == pytest.approx(1360)
+    with pytest.raises(KeyError, match="not recorded on its own"):
+        RecordAsOf(D(2020, 1, 1)).recorded_month("first", 2016, 2)
+
+
+def test_months_between_known_months_are_bridged_but_not_counted_as_known():
+    # on 1 July 2016 January (~2,500, 31 days) and March (1,224, 31 days) 2016 are known, February
+    # (29 days) is not: its bridge is the mean of the two daily rates, (2500 + 1224) / 62 x 29
+    rec = RecordAsOf(D(2016, 7, 1))
+    assert (2016, 2) not in rec.known_inflow("first")
+    assert rec.monthly_inflow("first")[2016, 2] == pytest.approx(3724 / 62 * 29)
+    known = rec.known_inflow("first")
+    window = [(2015, m) for m in range(5, 13)] + [(2016, m) for m in range(1, 5)]
+    days = {k: (D(k[0] + k[1] // 12, k[1] % 12 + 1, 1) - D(*k, 1)).days for k in window}
+    expect = sum(known[k] for k in window if k in known) / sum(days[k] for k in window if k in known)
+    assert persistence_from_record(rec, family_fallback_per_year=4000).first_per_day == pytest.approx(expect)
 
 
 # --- baselines (by hand) ----------------------------------------------------------------------

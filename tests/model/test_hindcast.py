@@ -22,6 +22,9 @@ def test_derived_monthly_inflow_keeps_every_recorded_total():
             months = [r[col] for r in rows if t.start <= dt.date(r["year"], r["month"], 1) < t.end]
             assert sum(months) == pytest.approx(t.persons, abs=0.1 * len(months) + 1e-6), (series, t)
             assert min(months) >= 0
+        for m in history.recorded_months(series):        # months recorded on their own are kept
+            row = next(r for r in rows if (r["year"], r["month"]) == (m.start.year, m.start.month))
+            assert row[col] == m.persons and row[f"{col}_basis"] == m.basis
 
 
 def test_packaged_derived_files_are_what_the_method_makes(tmp_path):

@@ -80,9 +80,7 @@ def round_key(stream: int, site: int, round_no: int) -> int:
     number. Different runs, sites and rounds get unrelated answers; the same ones the same
     answers (two plan variants on one seed see the same municipalities say yes)."""
     z = (stream ^ (site * 0x2545F4914F6CDD1D) ^ (round_no * int(_GOLDEN))) & _MASK64
-    for shift, mult in ((30, int(_MIX1)), (27, int(_MIX2))):
-        z = ((z ^ (z >> shift)) * mult) & _MASK64
-    return z ^ (z >> 31)
+    return int(_splitmix64(np.array([z], np.uint64))[0])
 
 
 # Who asks for places (the `site` of `round_key`)

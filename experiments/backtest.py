@@ -29,25 +29,32 @@ COLUMNS = ["date", "quantity", "recorded", "sim_median", "sim_p05", "sim_p95", "
            "in_band", "scored", "source"]
 
 
-def _replicate(args) -> dict[str, np.ndarray]:
-    sc, seed = args
-    from model.simulate import simulate
-
-    d = simulate(sc, seed=seed).daily
+def _series(res) -> dict[str, np.ndarray]:
+    d = res.daily
     occ = d["occupancy_by_kind"]
     return {"population": d["population"].values, "permit_holders": d["permit_holders_waiting"].values,
             "emergency": occ.sel(kind="emergency").values, "crisis": occ.sel(kind="crisis").values,
             "unsheltered": d["unsheltered"].values}
 
 
+def _replicates(args) -> list[dict[str, np.ndarray]]:
+    sc, seeds = args
+    from model.many import simulate_many
+
+    return simulate_many(sc, seeds, reduce=_series)
+
+
 def replicates(sc: Scenario, seeds: Sequence[int], jobs: int = 1) -> dict[str, np.ndarray]:
-    """Daily series per seed: name -> array (seed, day)."""
-    tasks = [(sc, s) for s in seeds]
-    if jobs > 1 and len(tasks) > 1:
-        with worker_pool(min(jobs, len(tasks))) as ex:
-            runs = list(ex.map(_replicate, tasks))
+    """Daily series per seed: name -> array (seed, day). The seeds run through `simulate_many`
+    (one world), in `jobs` pieces on a pool of processes when `jobs` > 1."""
+    seeds = list(seeds)
+    if jobs > 1 and len(seeds) > 1:
+        piece = -(-len(seeds) // min(jobs, len(seeds)))
+        tasks = [(sc, seeds[i:i + piece]) for i in range(0, len(seeds), piece)]
+        with worker_pool(len(tasks)) as ex:
+            runs = [r for part in ex.map(_replicates, tasks) for r in part]
     else:
-        runs = [_replicate(t) for t in tasks]
+        runs = _replicates((sc, seeds))
     return {k: np.array([r[k] for r in runs]) for k in runs[0]}
 
 

@@ -21,6 +21,7 @@ whole range is reported as not identifiable from the record.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import math
 import re
 from collections.abc import Callable, Sequence
@@ -191,11 +192,16 @@ def simulated_at(daily, points: Sequence[RecordPoint], start: dt.date) -> np.nda
 
 
 def _run(args) -> np.ndarray:
-    sc, seed, points, days = args
-    from model.simulate import simulate
+    """Simulated value at every point, one row per seed: the seeds through `simulate_many`."""
+    sc, seeds, points, days = args
+    from model.many import simulate_many
 
-    res = simulate(sc, seed=seed, days=days)
-    return simulated_at(res.daily, points, sc.start_date)
+    return np.array(simulate_many(sc, seeds, days=days,
+                                  reduce=functools.partial(_at_points, points=points, start=sc.start_date)))
+
+
+def _at_points(res, points: Sequence[RecordPoint], start: dt.date) -> np.ndarray:
+    return simulated_at(res.daily, points, start)
 
 
 @dataclass
@@ -218,12 +224,14 @@ class Problem:
     def simulate(self, values: Sequence[float]) -> np.ndarray:
         """Simulated value at every point, one row per seed."""
         sc = apply(self.base, self.params, values)
-        tasks = [(sc, s, self.points, self.days) for s in self.seeds]
-        if self.jobs > 1 and len(tasks) > 1:
+        seeds = list(self.seeds)
+        if self.jobs > 1 and len(seeds) > 1:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(self.jobs, initializer=ignore_interrupts)
-            return np.array(list(self._pool.map(_run, tasks)))
-        return np.array([_run(t) for t in tasks])
+            piece = -(-len(seeds) // min(self.jobs, len(seeds)))
+            tasks = [(sc, seeds[i:i + piece], self.points, self.days) for i in range(0, len(seeds), piece)]
+            return np.concatenate(list(self._pool.map(_run, tasks)))
+        return _run((sc, seeds, self.points, self.days))
 
     def loss(self, values: Sequence[float]) -> float:
         """Mean squared relative error over points and seeds."""

@@ -17,9 +17,9 @@ import numpy as np
 from scipy import stats
 
 from experiments.outputs import worker_pool
+from model.many import simulate_many
 from model.results import Results
 from model.scenario import Scenario, load_scenario
-from model.simulate import simulate
 
 # key figure -> (label, unit, how to compute it from Results and its churn figures)
 KEY_FIGURES: dict[str, tuple[str, str, Callable[[Results, Mapping[str, float]], float]]] = {
@@ -88,9 +88,10 @@ def key_figures(res: Results) -> dict[str, float]:
     return {k: float(f(res, ch)) for k, (_, _, f) in KEY_FIGURES.items()}
 
 
-def _one(args: tuple[Scenario, int, int | None]) -> dict[str, float]:
-    sc, seed, days = args
-    return key_figures(simulate(sc, seed=seed, days=days))
+def _figures(args: tuple[Scenario, list[int], int | None]) -> list[dict[str, float]]:
+    """Key figures of one scenario on some seeds: `simulate_many` (one world for all of them)."""
+    sc, seeds, days = args
+    return simulate_many(sc, seeds, days=days, reduce=key_figures)
 
 
 def paired_ci(d: np.ndarray, level: float = 0.95) -> tuple[float, float]:
@@ -149,20 +150,28 @@ def compare(a: Scenario | str, b: Scenario | str, runs: int = 5, seed: int | Non
     sb = load_scenario(b) if isinstance(b, str) else b
     first = sa.seed if seed is None else seed
     seeds = [first + i for i in range(runs)]
-    jobs = [(sa, s, days) for s in seeds] + [(sb, s, days) for s in seeds]
-    workers = workers or min(len(jobs), os.cpu_count() or 1)
+    total = 2 * runs
+    workers = workers or min(total, os.cpu_count() or 1)
     results: list[dict[str, float]] = []
     if workers > 1:
-        with worker_pool(workers) as pool:
-            for i, r in enumerate(pool.map(_one, jobs)):
-                results.append(r)
+        # each scenario's seeds in pieces, about two per worker: a piece shares its world
+        piece = max(1, -(-total // (2 * workers)))
+        jobs = [(sc, seeds[i:i + piece], days) for sc in (sa, sb) for i in range(0, runs, piece)]
+        with worker_pool(min(workers, len(jobs))) as pool:
+            for r in pool.map(_figures, jobs):
+                results += r
                 if progress:
-                    progress(i + 1, len(jobs))
+                    progress(len(results), total)
     else:
-        for i, job in enumerate(jobs):
-            results.append(_one(job))
+        def figures(res: Results) -> dict[str, float]:
+            out = key_figures(res)
+            results.append(out)
             if progress:
-                progress(i + 1, len(jobs))
+                progress(len(results), total)
+            return out
+
+        for sc in (sa, sb):
+            simulate_many(sc, seeds, days=days, reduce=figures)
     ra, rb = results[:runs], results[runs:]
     return Comparison(sa.name, sb.name, seeds, {k: np.array([r[k] for r in ra]) for k in KEY_FIGURES},
                       {k: np.array([r[k] for r in rb]) for k in KEY_FIGURES})

@@ -9,7 +9,11 @@ parameter point and kept, a few at a time, per worker process), runs `simulate()
 the design's KPIs. Tests plug in toy functions through the same machinery.
 
 `run_batch()` runs many runs in one task; a run that raises becomes an error outcome (its type
-and message) and the batch goes on.
+and message) and the batch goes on. A model with a `many(values, seeds)` method (NoodplanModel)
+gets a point's replicates in one call: `model.many.simulate_many` on the point's world, in
+batches sized by memory (`model.many.runs_per_batch`, a share of the memory available split over
+the sweep's workers); a run that cannot fit is an error outcome of one line. Should a call for
+several seeds raise, its runs are run one by one, so each outcome is the run's own.
 """
 
 from __future__ import annotations
@@ -54,15 +58,35 @@ class Outcome:
 
 
 def run_batch(model: Model, runs: list[RunSpec]) -> list[Outcome]:
-    """Run each run of a task in turn; an exception is recorded as that run's error."""
-    out = []
-    for r in runs:
+    """Run each run of a task (a point's replicates together when the model has `many`); an
+    exception is recorded as that run's error. Outcomes come in the order of `runs`."""
+    many = getattr(model, "many", None)
+    if many is None:
+        return [_one(model, r) for r in runs]
+    points: dict[str, list[int]] = {}
+    for i, r in enumerate(runs):
+        points.setdefault(json.dumps(r.values, sort_keys=True), []).append(i)
+    out: list[Outcome | None] = [None] * len(runs)
+    for idx in points.values():
+        group = [runs[i] for i in idx]
         try:
-            kpis, daily = model(dict(r.values), r.seed)
-            out.append(Outcome(r.run_id, "", {k: float(v) for k, v in kpis.items()}, daily))
-        except Exception as exc:
-            out.append(Outcome(r.run_id, describe(exc)))
-    return out
+            got = many(dict(group[0].values), [r.seed for r in group]) if len(group) > 1 else None
+        except Exception:
+            got = None                                  # one by one below: each run its own outcome
+        for i, r, res in zip(idx, group, got or [None] * len(group), strict=True):
+            out[i] = _one(model, r) if res is None else _outcome(r, *res)
+    return [o for o in out if o is not None]
+
+
+def _one(model: Model, r: RunSpec) -> Outcome:
+    try:
+        return _outcome(r, *model(dict(r.values), r.seed))
+    except Exception as exc:
+        return Outcome(r.run_id, describe(exc))
+
+
+def _outcome(r: RunSpec, kpis: KpiValues, daily: DailySeries | None) -> Outcome:
+    return Outcome(r.run_id, "", {k: float(v) for k, v in kpis.items()}, daily)
 
 
 def describe(exc: BaseException) -> str:
@@ -88,6 +112,7 @@ class NoodplanModel:
         self.kpis = design.kpis
         self.daily = list(design.outputs.daily)
         self.key = design.base_hash
+        self.workers = 1                 # processes sharing this machine's memory (set by run_sweep)
 
     def scenario(self, values: Mapping[str, Value]) -> Scenario:
         """The validated scenario of a sample point; raises ScenarioError (one line)."""
@@ -120,9 +145,23 @@ class NoodplanModel:
         return hit
 
     def __call__(self, values: dict[str, Value], seed: int) -> tuple[KpiValues, DailySeries | None]:
-        from experiments.sweep import kpis
-        from model.simulate import simulate
+        return self.many(values, [seed])[0]
+
+    def many(self, values: dict[str, Value], seeds: list[int]) -> list[tuple[KpiValues, DailySeries | None]]:
+        """The KPIs (and daily series) of a point's runs on `seeds`, in order: `simulate_many` on
+        the point's world, at most as many runs at a time as fit in this process's share of the
+        memory available (raises ScenarioError, one line, when not even one fits)."""
+        from model.many import default_budget, runs_per_batch, simulate_many
 
         sc, world = self.prepared(values)
-        res = simulate(sc, seed=seed, world=world)
+        budget = default_budget(workers=self.workers)
+        size = runs_per_batch(world, sc.horizon_days, budget)
+        out: list[tuple[KpiValues, DailySeries | None]] = []
+        for i in range(0, len(seeds), size):
+            out += simulate_many(sc, seeds[i:i + size], world=world, reduce=self._reduce, memory_budget=budget)
+        return out
+
+    def _reduce(self, res) -> tuple[KpiValues, DailySeries | None]:
+        from experiments.sweep import kpis
+
         return kpis.compute(res, self.kpis), (kpis.daily_series(res, self.daily) if self.daily else None)

@@ -97,6 +97,8 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
             log(f"note: {out} was last run with code {sessions[-1].get('code_version')}; resuming with {now}")
         done = store.done_ids()
         todo = [r for r in runs if r.run_id not in done]
+        if isinstance(model, NoodplanModel):   # its batches take a share of this machine's memory
+            model.workers = 1 if executor == "serial" or scheduler else (workers or executors.cores())
         exe = executors.make(executor, model, workers, scheduler) if todo else None
         n_workers = exe.workers if exe else (workers or 1)
         size = batch_size or default_batch_size(len(todo), n_workers)

@@ -58,7 +58,8 @@ def register(subparsers) -> None:
                     f"(default: 20; members x months at most {MAX_MEMBER_MONTHS:,})")
     fc.add_argument("--ensemble-seed", type=SEED, default=1, help="seed of the ensemble (default: 1)")
     fc.add_argument("--inflow", choices=("scenario", "persistence"), help="arrivals after the origin: the scenario's "
-                    "own, or the mean of the last 12 months (default: scenario; persistence with --from-record)")
+                    "own, or the mean of the last known months (12; from records a window of 3, 6 or 12 months chosen "
+                    "at the origin on the record known then) (default: scenario; persistence with --from-record)")
     fc.add_argument("--no-inflow-errors", action="store_true", help="no inflow uncertainty (the historical "
                     "persistence errors are drawn by default)")
     fc.add_argument("--occupancy", type=float, default=0.95, help="target occupancy for places needed (default: 0.95)")
@@ -149,7 +150,7 @@ def _check(args: argparse.Namespace) -> None:
 def _forecast(args: argparse.Namespace) -> int:
     from experiments.forecast import origins
     from experiments.forecast.ensemble import run_forecast
-    from experiments.forecast.inflow import errors_as_of
+    from experiments.forecast.inflow import WINDOW_MONTHS, errors_as_of
     from experiments.forecast.record import RecordAsOf, record_end
     from experiments.forecast.write import write_forecast
     from model.prognosis import FromSnapshot
@@ -190,7 +191,8 @@ def _forecast(args: argparse.Namespace) -> int:
     errors = None
     if not args.no_inflow_errors:
         last = max(data.occupancy_record()[-1][0], origin.date) if origin.record is None else origin.date
-        errors = errors_as_of(RecordAsOf(min(last, record_end())))
+        window = origin.persistence.window if inflow == "persistence" else WINDOW_MONTHS
+        errors = errors_as_of(RecordAsOf(min(last, record_end())), window)
     f = run_forecast(origin, args.months, args.members, args.ensemble_seed, inflow, errors, args.occupancy,
                      _progress("Ensemble", "member"))
     print("\n".join(f.assumptions()))
@@ -199,6 +201,10 @@ def _forecast(args: argparse.Namespace) -> int:
     about = {"command": " ".join(["noodplan", *getattr(args, "argv", [])]), "scenario": sc.name,
              "scenario_sha256": outputs.scenario_hash(sc), "origin": origin.date.isoformat(),
              "members": args.members, "ensemble_seed": args.ensemble_seed, "inflow": inflow}
+    if inflow == "persistence":
+        choice = origin.persistence.choice
+        about["inflow_window"] = choice.as_dict() if choice is not None else {
+            "window_months": origin.persistence.window, "why": origin.persistence.basis}
     with outputs.folder(out, args.force, about) as tmp:
         names = [p.name for p in write_forecast(f, tmp).values()]
     print("Wrote " + ", ".join(str(Path(out) / n) for n in [*names, outputs.MANIFEST]))

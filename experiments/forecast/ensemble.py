@@ -160,7 +160,8 @@ class Forecast:
         if self.errors is None:
             lines.append("Inflow uncertainty: none (every member on the assumed expected arrivals).")
         else:
-            lines.append(f"Inflow uncertainty: persistence errors of the packaged record known on {self.errors.as_of} "
+            lines.append(f"Inflow uncertainty: errors of persistence over {self.errors.window} months on the packaged "
+                         f"record known on {self.errors.as_of} "
                          f"(experiments/forecast/inflow.py); multipliers on the assumed arrivals, comonotone over "
                          f"6/12/24 months:")
             lines += ["  " + s for s in self.errors.describe()]

@@ -1,11 +1,20 @@
 """Inflow assumptions and their uncertainty, from how wrong a persistence forecast has been.
 
-**Persistence** assumes arrivals go on at the mean daily rate of the last 12 known months.
+**Persistence** assumes arrivals go on at the mean daily rate of the last k known months. From
+recorded figures k is **chosen at each origin** (`window_as_of`), from the record known on it only:
+each candidate window of `WINDOWS` (3, 6, 12 months) is scored by how well its mean would have
+forecast first applications on that record — at every month start t where the 12 months before t
+and the 12 months from t are all known (`RecordAsOf.known_inflow`: no bridged month), the absolute
+log error |ln(mean per day over the h months from t / mean per day over the k months before t)| at
+h = 6 and 12 (`SCORE_HORIZONS`), averaged over t and h — and the lowest mean wins (a tie: the longer
+window). With fewer than `MIN_SCORED` month starts scored (two years) the window is 12 months.
+Family members keep the 12-month window (they are not what the windows were scored on). A start
+from a run (`persistence_from_world`) keeps 12 months.
 
 **Its errors.** For a horizon of h months, the error at an origin t is
 
     e_h(t) = ln( mean first applications per day over the h months after t
-                 / mean first applications per day over the 12 months before t ),
+                 / mean first applications per day over the k months before t ),
 
 taken at every month start t of the record (known on the forecast's own origin) where both windows
 are known. First applications only: they are the volatile part, recorded since 2013, while family
@@ -16,13 +25,15 @@ are kept as empirical distributions (overlapping windows: neighbouring samples a
 **When the record is too short.** Before 2017 the known monthly record spans too few years for
 non-overlapping windows at 12 and 24 months, and the yearly totals before 2013 are five years
 apart. Where a horizon has fewer than `MIN_WINDOWS` windows, its error comes from a random walk in
-log arrivals instead, whose variance at horizon h is v(h) = sigma^2 (1 + h/12) / 3 (the variance of
-the difference between the mean over the next h months and the mean over the last 12 months of a
-Brownian motion with sigma^2 per year); sigma^2 is the mean of d^2 / gap over the known yearly
-totals, d the change in log first applications between two recorded years `gap` years apart
-(1975-2012 every five years, then yearly). The walk goes on from the horizon before it: at the
-6-month horizon e_6 = sqrt(v(6)) z; at a later one e_h = e_k + sqrt(v(h) - v(k)) z, k the horizon
-before (empirical or not), z the standard normal quantile at the member's u.
+log arrivals instead, whose variance at horizon h is v(h) = sigma^2 (k/12 + h/12) / 3 (the variance
+of the difference between the mean over the next h months and the mean over the last k months of a
+Brownian motion with sigma^2 per year; k = 12: sigma^2 (1 + h/12) / 3); sigma^2 is the mean of
+d^2 / gap over the known yearly totals, d the change in log first applications between two
+recorded years `gap` years apart (1975-2012 every five years, then yearly). The walk goes on from the
+horizon before it: at the 6-month horizon e_6 = sqrt(v(6)) z; at a later one e_h = e_j +
+sqrt(v(h) - v(j)) z, j the horizon before (empirical or not), z the standard normal quantile at the
+member's u. (The window k enters only v(6): a later horizon adds v(h) - v(j), which does not depend
+on it.)
 
 **Paths.** A member draws one quantile u for all horizons (a member that is high at 6 months is
 high at 12 and 24: comonotone), reads E_h = exp(e_h) at u, and multiplies the assumed arrivals by
@@ -44,7 +55,10 @@ from scipy import stats
 from experiments.forecast.record import RecordAsOf, add_months, last_month, mean_rate
 
 HORIZONS = (6, 12, 24)       # months
-WINDOW_MONTHS = 12           # persistence window
+WINDOW_MONTHS = 12           # persistence window: the fallback, a run's, and family members'
+WINDOWS = (3, 6, 12)         # candidate persistence windows (months) chosen from at a record origin
+SCORE_HORIZONS = (6, 12)     # months ahead the candidates are scored on
+MIN_SCORED = 24              # month starts a choice needs (two years); fewer: WINDOW_MONTHS
 MIN_WINDOWS = 4              # non-overlapping windows for an empirical error distribution
 FLOOR = 0.05                 # lowest inflow multiplier of a path segment
 
@@ -58,14 +72,16 @@ class InflowErrors:
     windows: dict[int, int] = field(default_factory=dict)           # non-overlapping windows behind them
     walk_sigma: float = float("nan")                                # random-walk sigma per year (log)
     walk_pairs: int = 0                                             # yearly pairs behind it
+    window: int = WINDOW_MONTHS                                     # months of the persistence mean
 
     def method(self, h: int) -> str:
         """'empirical' or 'random walk' for horizon `h`."""
         return "empirical" if self.windows.get(h, 0) >= MIN_WINDOWS else "random walk"
 
     def walk_variance(self, h: int) -> float:
-        """Variance of the log error of persistence at horizon `h` under the random walk."""
-        return self.walk_sigma ** 2 * (1 + h / 12) / 3
+        """Variance of the log error of persistence at horizon `h` under the random walk (the mean
+        over the next h months against the mean over the last `window` months)."""
+        return self.walk_sigma ** 2 * (self.window / 12 + h / 12) / 3
 
     def quantile(self, h: int, u: np.ndarray) -> np.ndarray:
         """Log error at quantile(s) u of horizon h. A random-walk horizon goes on from the horizon
@@ -91,7 +107,8 @@ class InflowErrors:
                 how = (f"random walk on from the horizon before, sigma {self.walk_sigma:.2f}/year from "
                        f"{self.walk_pairs} pairs of yearly totals (only {self.windows.get(h, 0)} non-overlapping "
                        f"windows in the monthly record)")
-            out.append(f"{h:2d} months: multiplier median {med:.2f}, 90 % {lo:.2f}-{hi:.2f} ({how})")
+            out.append(f"{h:2d} months: multiplier median {med:.2f}, 90 % {lo:.2f}-{hi:.2f} ({how}; "
+                       f"against the mean of the {self.window} months before)")
         return out
 
     def draw(self, members: int, rng: np.random.Generator) -> np.ndarray:
@@ -100,16 +117,17 @@ class InflowErrors:
         return np.exp(np.stack([self.quantile(h, u) for h in HORIZONS], axis=1))
 
 
-def errors_as_of(record: RecordAsOf) -> InflowErrors:
-    """Persistence errors from the record known on `record.origin` (see the module text)."""
-    out = InflowErrors(record.origin)
+def errors_as_of(record: RecordAsOf, window: int = WINDOW_MONTHS) -> InflowErrors:
+    """Errors of persistence over `window` months (the forecast's own: `Persistence.window`) from
+    the record known on `record.origin` (see the module text)."""
+    out = InflowErrors(record.origin, window=window)
     monthly = record.monthly_inflow("first")
     if monthly:
         months = sorted(monthly)
         persons = np.array([monthly[k] for k in months])
         days = np.array([_days_in(k) for k in months], float)
         for h in HORIZONS:
-            out.samples[h], out.windows[h] = persistence_errors(persons, days, h)
+            out.samples[h], out.windows[h] = persistence_errors(persons, days, h, window)
     out.walk_sigma, out.walk_pairs = walk_sigma(record.yearly_first_applications())
     return out
 
@@ -127,6 +145,95 @@ def persistence_errors(persons: np.ndarray, days: np.ndarray, h: int,
             errs.append(math.log(after / before))
             origins.append(i)
     return np.array(errs), ((origins[-1] - origins[0]) // h + 1 if origins else 0)
+
+
+Month = tuple[int, int]
+
+
+@dataclass(frozen=True)
+class WindowChoice:
+    """The persistence window chosen at an origin, and why (see the module text)."""
+
+    window: int                                   # months
+    scores: dict[int, float]                      # candidate window -> mean absolute log error (empty: fallback)
+    scored: int                                   # month starts scored
+    first: Month | None = None                    # the first and last month start scored
+    last: Month | None = None
+
+    @property
+    def fallback(self) -> bool:
+        return self.scored < MIN_SCORED
+
+    def describe(self) -> str:
+        """One sentence: the window, the scores, and what they rest on."""
+        if self.fallback:
+            return (f"{self.window} months: too little known record to choose ({self.scored} month starts with 12 "
+                    f"known months before and after, fewer than {MIN_SCORED}), so the 12-month window")
+        scores = ", ".join(f"{k} months {v:.3f}" for k, v in sorted(self.scores.items()))
+        a, b = self.first, self.last
+        assert a is not None and b is not None, "a scored choice has its first and last month"
+        return (f"{self.window} months: chosen from {', '.join(map(str, WINDOWS))} by the mean absolute log error "
+                f"of each window's mean against the next {' and '.join(map(str, SCORE_HORIZONS))} months' first "
+                f"applications, at {self.scored} month starts {a[0]}-{a[1]:02d} to {b[0]}-{b[1]:02d} of the record "
+                f"known on the origin ({scores}; lowest wins)")
+
+    def as_dict(self) -> dict:
+        """For a manifest."""
+        return {"window_months": self.window, "candidates": list(WINDOWS), "score_horizons": list(SCORE_HORIZONS),
+                "scores": {str(k): round(v, 4) for k, v in sorted(self.scores.items())},
+                "month_starts_scored": self.scored, "fallback": self.fallback, "why": self.describe()}
+
+
+def _step(month: Month, n: int) -> Month:
+    y, m = divmod(month[0] * 12 + month[1] - 1 + n, 12)
+    return y, m + 1
+
+
+def _window_rate(known: dict[Month, float], start: Month, months: int) -> float | None:
+    """Mean persons per day over `months` months from `start`, all in `known` (else None)."""
+    ks = [_step(start, i) for i in range(months)]
+    if not all(k in known for k in ks):
+        return None
+    return sum(known[k] for k in ks) / sum(_days_in(k) for k in ks)
+
+
+def window_scores(known: dict[Month, float]) -> tuple[dict[int, float], list[Month]]:
+    """Mean absolute log error of each candidate window's mean against the mean of the next
+    `SCORE_HORIZONS` months, over the month starts t of `known` (persons per month, no hole filled)
+    where the max(WINDOWS) months before t and the max(SCORE_HORIZONS) months from t are all known;
+    and those month starts."""
+    if not known:
+        return {}, []
+    back, ahead = max(WINDOWS), max(SCORE_HORIZONS)
+    lo, hi = min(known), max(known)
+    errs: dict[int, list[float]] = {k: [] for k in WINDOWS}
+    starts = []
+    t = _step(lo, back)
+    while _step(t, ahead - 1) <= hi:
+        level = [_window_rate(known, _step(t, -k), k) for k in WINDOWS]
+        after = [_window_rate(known, t, h) for h in SCORE_HORIZONS]
+        if all(level) and all(after):        # every month known (and no mean of 0)
+            starts.append(t)
+            for k, rate in zip(WINDOWS, level):
+                errs[k].append(float(np.mean([abs(math.log(a / rate)) for a in after])))  # type: ignore[operator]
+        t = _step(t, 1)
+    return ({k: float(np.mean(v)) for k, v in errs.items()} if starts else {}), starts
+
+
+def choose_window(known: dict[Month, float]) -> WindowChoice:
+    """The candidate window with the lowest score on `known` (a tie: the longer one); with fewer
+    than `MIN_SCORED` month starts scored, `WINDOW_MONTHS`."""
+    scores, starts = window_scores(known)
+    if len(starts) < MIN_SCORED:
+        return WindowChoice(WINDOW_MONTHS, scores, len(starts), starts[0] if starts else None,
+                            starts[-1] if starts else None)
+    best = min(WINDOWS, key=lambda k: (scores[k], -k))
+    return WindowChoice(best, scores, len(starts), starts[0], starts[-1])
+
+
+def window_as_of(record: RecordAsOf) -> WindowChoice:
+    """The persistence window chosen on the first applications known on `record.origin`."""
+    return choose_window(record.known_inflow("first"))
 
 
 def walk_sigma(yearly: dict[int, float]) -> tuple[float, int]:
@@ -164,26 +271,35 @@ class Persistence:
     first_per_day: float
     family_per_day: float
     basis: str
+    window: int = WINDOW_MONTHS                  # months of the first applications' mean
+    choice: WindowChoice | None = None           # how the window was chosen (a start from the record)
 
 
-def persistence_from_record(record: RecordAsOf, family_fallback_per_year: float) -> Persistence:
-    """The mean rates of the known months among the 12 calendar months up to the last known month
-    (`RecordAsOf.known_inflow`: bridged months do not count; family members: the scenario's yearly
-    figure when the record knows none yet)."""
+def persistence_from_record(record: RecordAsOf, family_fallback_per_year: float,
+                            window: int | None = None) -> Persistence:
+    """The mean rates of the known months among the k calendar months up to the last known month
+    (`RecordAsOf.known_inflow`: bridged months do not count): first applications over the window
+    chosen at the origin (`window_as_of`; or `window` months if given), family members over 12
+    months (the scenario's yearly figure when the record knows none yet)."""
     first, family = record.known_inflow("first"), record.known_inflow("family")
+    choice = window_as_of(record) if window is None else None
+    k = choice.window if choice is not None else window
+    assert k is not None
     end_first = last_month(first)
-    rate_first = None if end_first is None else mean_rate(first, end_first)
+    rate_first = None if end_first is None else mean_rate(first, end_first, k)
     if end_first is None or rate_first is None:
         raise ValueError(f"no inflow figure known on {record.origin}")
     end_family = last_month(family)
     rate_family = None if end_family is None else mean_rate(family, end_family)
-    basis = f"first applications: mean of the known months of the 12 to {end_first - dt.timedelta(days=1)}"
+    basis = f"first applications: mean of the known months of the {k} months to {end_first - dt.timedelta(days=1)}"
+    if choice is not None:
+        basis += f" (window {choice.describe()})"
     if end_family is None or rate_family is None:
         rate_family = family_fallback_per_year / 365.25
         basis += f"; family members: none recorded yet, the scenario's {family_fallback_per_year:,.0f} a year"
     else:
         basis += f"; family members: mean of the known months of the 12 to {end_family - dt.timedelta(days=1)}"
-    return Persistence(rate_first, rate_family, basis)
+    return Persistence(rate_first, rate_family, basis, k, choice)
 
 
 def persistence_from_world(world, origin_day: int) -> Persistence:

@@ -134,7 +134,7 @@ def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scen
     else:
         o = from_record(origin, MONTHS, ample(sc, known_peak), record=rec, keep_events=params == "calibrated",
                         targets=targets)
-        f = run_forecast(o, MONTHS, members, seed, "persistence", errors_as_of(rec))
+        f = run_forecast(o, MONTHS, members, seed, "persistence", errors_as_of(rec, o.persistence.window))
     p = f.prognosis
     rows = []
     for point in truth:
@@ -156,10 +156,12 @@ def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scen
     said = (f"the recorded series ({RECORDED_SERIES}), known only later" if inflow == "recorded" else
             f"persistence {o.persistence.first_per_day * 365.25:,.0f} first + "
             f"{o.persistence.family_per_day * 365.25:,.0f} family a year ({o.persistence.basis})")
+    window = o.persistence.window if inflow == "persistence" else None
     for row in rows:
         row["inflow"] = inflow
+        row["inflow_window"] = window
     return {"origin": origin, "rows": rows, "how": how, "theta": theta, "paths": paths, "inflow": said,
-            "start": o.scenario.start_date}
+            "start": o.scenario.start_date, "inflow_window": window}
 
 
 def _run(args) -> dict:
@@ -296,7 +298,7 @@ def backtest(origins: Sequence[dt.date], members: int = 20, params: str = "refit
                 progress(i + 1, len(tasks))
     rows = pd.DataFrame([row for r in results for row in r["rows"]])
     notes = [{"origin": r["origin"].isoformat(), "start": r["start"].isoformat(), "how": r["how"],
-              "ind_factor": r["theta"], "inflow": r["inflow"]} for r in results]
+              "ind_factor": r["theta"], "inflow_window": r["inflow_window"], "inflow": r["inflow"]} for r in results]
     paths = {r["origin"]: r["paths"] for r in results}
     return RollingBacktest(list(origins), members, params, seed, rows, notes, paths, inflow)
 

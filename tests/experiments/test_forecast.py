@@ -4,6 +4,7 @@ rate on data the model simulated itself, and `noodplan forecast` writes its file
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import math
@@ -15,14 +16,15 @@ import pytest
 from experiments.cli import main
 from experiments.forecast import baselines, rolling
 from experiments.forecast.ensemble import run_forecast
-from experiments.forecast.inflow import (daily_paths, errors_as_of, persistence_errors, persistence_from_record,
-                                         walk_sigma)
+from experiments.forecast.inflow import (MIN_SCORED, choose_window, daily_paths, errors_as_of, persistence_errors,
+                                         persistence_from_record, walk_sigma, window_as_of, window_scores)
+from experiments.forecast import record as record_module
 from experiments.forecast.origins import from_record, from_run, record_scenario, record_world
 from experiments.forecast.record import FutureDataError, RecordAsOf, known_on
 from experiments.forecast import refit as refit_module
 from experiments.calibrate import ind_budget
 from experiments.forecast.refit import refit, uncalibrated, window
-from experiments.history import RecordPoint
+from experiments.history import RecordedMonth, RecordPoint
 from model import prognosis as pg
 from model import snapshot
 from model import rulebook
@@ -76,6 +78,7 @@ def test_a_figure_derived_from_a_years_total_is_known_only_when_the_year_has_end
     # total), July-December 2014 (the year minus H1: 11,700), January, February, April 2015
     may_june = known[2014, 5] + known[2014, 6]
     p = persistence_from_record(rec, family_fallback_per_year=4000)
+    assert p.window == 12 and p.choice is not None and p.choice.fallback      # too little record to choose
     assert p.first_per_day == pytest.approx((may_june + 11700 + 888 + 741 + 1138) / (61 + 184 + 31 + 28 + 30))
     # family members: the 2014 total (an assumption, 4,000) is known in 2015, and February 2015
     # (583, in the February report); the 12 months to February 2015 hold March-December 2014 and
@@ -114,7 +117,11 @@ def test_months_between_known_months_are_bridged_but_not_counted_as_known():
     window = [(2015, m) for m in range(5, 13)] + [(2016, m) for m in range(1, 5)]
     days = {k: (D(k[0] + k[1] // 12, k[1] % 12 + 1, 1) - D(*k, 1)).days for k in window}
     expect = sum(known[k] for k in window if k in known) / sum(days[k] for k in window if k in known)
-    assert persistence_from_record(rec, family_fallback_per_year=4000).first_per_day == pytest.approx(expect)
+    assert persistence_from_record(rec, family_fallback_per_year=4000, window=12).first_per_day == pytest.approx(expect)
+    # the window chosen on 1 July 2016 is 3 months (test_the_window_chosen_on_1_july_2016...): March and
+    # April 2016 (February is not known): (1,224 + 924) / (31 + 30)
+    p = persistence_from_record(rec, family_fallback_per_year=4000)
+    assert p.window == 3 and p.first_per_day == pytest.approx((1224 + 924) / 61)
 
 
 # --- baselines (by hand) ----------------------------------------------------------------------
@@ -177,6 +184,124 @@ def test_errors_fall_back_to_a_random_walk_where_the_record_is_short():
     assert np.array_equal(np.argsort(f[:, 0]), np.argsort(f[:, 2]))      # comonotone: same ranks
 
 
+# --- the persistence window chosen at the origin (by hand) ----------------------------------------
+
+def _per_day(rates: dict[tuple[int, int], float]) -> dict[tuple[int, int], float]:
+    """Persons per month at the given rates per day (so a window's mean is the rate where it is flat)."""
+    return {k: r * (D(k[0] + k[1] // 12, k[1] % 12 + 1, 1) - D(*k, 1)).days for k, r in rates.items()}
+
+
+def _months(first: tuple[int, int], n: int) -> list[tuple[int, int]]:
+    y, m = first
+    return [(y + (m - 1 + i) // 12, (m - 1 + i) % 12 + 1) for i in range(n)]
+
+
+def test_window_scores_by_hand_and_the_fallback_with_too_little_record():
+    # 24 known months, 2000-2001: one month start (January 2001) has 12 known months before and after.
+    # Per day: 1 in January-September 2000, 2 in October-December 2000 and all of 2001.
+    # The 3 months before: 2 = the next 6 and 12 months: error 0. The 6 before: July-September (92
+    # days) at 1, October-December (92 days) at 2: 1.5, error ln(2 / 1.5) at both horizons. The 12:
+    # (274 x 1 + 92 x 2) / 366 = 458/366, error ln(732/458).
+    rates = {k: (2.0 if k >= (2000, 10) else 1.0) for k in _months((2000, 1), 24)}
+    scores, starts = window_scores(_per_day(rates))
+    assert starts == [(2001, 1)]
+    assert scores == pytest.approx({3: 0.0, 6: math.log(2 / 1.5), 12: math.log(732 / 458)})
+    c = choose_window(_per_day(rates))
+    assert c.fallback and c.window == 12 and c.scored == 1 < MIN_SCORED      # 3 would win, but 1 start is too few
+    assert "too little known record" in c.describe()
+    assert choose_window({}).window == 12 and choose_window({}).scored == 0
+
+
+def test_the_shorter_window_wins_after_a_lasting_change_and_the_longer_one_on_a_stable_season():
+    months = _months((2000, 1), 48)              # 48 months: starts 2001-01..2003-01 (25) are scored
+    # a lasting step (1 a day to 2002, then 3): after it the 3-month mean is at the new level first;
+    # before it every window is at the old level. Every error of the 3-month mean is at most the 6's,
+    # at most the 12's, and some are smaller.
+    step = choose_window(_per_day({k: (3.0 if k >= (2002, 1) else 1.0) for k in months}))
+    assert step.scored == 25 >= MIN_SCORED and not step.fallback
+    assert step.scores[3] < step.scores[6] < step.scores[12] and step.window == 3
+    # a season that repeats every year (1 a day January-June, 3 July-December): the 12-month mean is the
+    # year's, the same at every start; the 3-month mean is 1 or 3, far off the next 12 months' ~2
+    season = choose_window(_per_day({k: (1.0 if k[1] <= 6 else 3.0) for k in months}))
+    assert season.window == 12 and season.scores[12] < season.scores[6] and season.scores[12] < season.scores[3]
+    # no change at all: every score 0, a tie, and the tie goes to the longer window
+    flat = choose_window(_per_day({k: 1.0 for k in months}))
+    assert flat.scores == pytest.approx({3: 0.0, 6: 0.0, 12: 0.0}) and flat.window == 12
+
+
+def test_a_hole_in_the_known_months_drops_the_month_starts_that_need_it():
+    rates = {k: 1.0 for k in _months((2000, 1), 48)}
+    full = window_scores(_per_day(rates))[1]
+    del rates[2001, 6]
+    # June 2001 is in the 12 months before the starts 2001-07..2002-06 and in the 12 from 2000-07..2001-06
+    # (those before 2001-01 are not scored anyway): 2001-01..2002-06 drop out, 18 of the 25
+    holed = window_scores(_per_day(rates))[1]
+    assert len(full) == 25 and len(holed) == 7 and all(not (2001, 1) <= t <= (2002, 6) for t in holed)
+
+
+def test_the_window_chosen_on_1_july_2016_reads_only_what_was_known_then():
+    rec = RecordAsOf(D(2016, 7, 1))
+    c = window_as_of(rec)
+    # the month starts with 12 known months before and after: 2013-01 (2012 from the yearly file) to
+    # 2015-02 (the months after it known to January 2016; February 2016 is not)
+    assert (c.window, c.scored, c.first, c.last) == (3, 26, (2013, 1), (2015, 2))
+    assert c.scores[3] < c.scores[6] < c.scores[12]
+
+
+def test_the_window_chosen_at_an_origin_does_not_change_when_later_figures_are_added(monkeypatch):
+    origin = D(2016, 7, 1)
+    before = window_as_of(RecordAsOf(origin))
+    pers = persistence_from_record(RecordAsOf(origin), 4000)
+    errs = errors_as_of(RecordAsOf(origin), before.window)
+    true_months, true_totals = record_module.recorded_months, record_module.recorded_totals
+
+    def more_months(series, country="nl"):
+        # every month published after the origin ten times as large, and months that never were
+        later = [dataclasses.replace(m, persons=10 * m.persons) if m.known > origin else m
+                 for m in true_months(series, country)]
+        invented = [RecordedMonth(D(2016, 6, 1), 9_999, D(2016, 7, 2), "t"),
+                    RecordedMonth(D(2030, 1, 1), 99_999, D(2030, 2, 1), "t")] if series == "first" else []
+        return sorted([m for m in later if m.start not in {i.start for i in invented}] + invented,
+                      key=lambda m: m.start)
+
+    def more_totals(series, country="nl"):
+        return [dataclasses.replace(t, persons=10 * t.persons) if known_on(t) > origin else t
+                for t in true_totals(series, country)]
+
+    monkeypatch.setattr(record_module, "recorded_months", more_months)
+    monkeypatch.setattr(record_module, "recorded_totals", more_totals)
+    later = RecordAsOf(D(2031, 1, 1))
+    assert later.known_inflow("first")[2016, 6] == 9_999           # the record did change later on
+    for rec in (RecordAsOf(origin), later.as_of(origin)):
+        assert window_as_of(rec) == before
+        assert persistence_from_record(rec, 4000) == pers
+        again = errors_as_of(rec, before.window)
+        assert all(np.array_equal(again.samples[h], errs.samples[h]) for h in (6, 12, 24))
+    assert window_as_of(later) != before                            # a later origin does see them
+
+
+def test_the_inflow_errors_are_measured_against_the_chosen_window():
+    # errors against the mean of the 3 months before, by hand: 30-day months, 100 a month for 6, then 200
+    persons, days = np.array([100.0] * 6 + [200.0] * 6), np.full(12, 30.0)
+    errs, windows = persistence_errors(persons, days, 3, window=3)
+    # starts i = 3..9: i = 3 -> 100 vs 100; i = 5 -> (100 + 200 + 200) / 3 vs 100; i = 6 -> 200 vs 100;
+    # i = 8 -> 200 vs (100 + 200 + 200) / 3; i = 9 -> 200 vs 200
+    assert len(errs) == 7 and windows == (9 - 3) // 3 + 1 == 3
+    assert errs == pytest.approx([0, math.log(4 / 3), math.log(5 / 3), math.log(2), math.log(1.5), math.log(1.2), 0])
+    rec = RecordAsOf(D(2016, 7, 1))
+    e3, e12 = errors_as_of(rec, 3), errors_as_of(rec, 12)
+    monthly = rec.monthly_inflow("first")
+    ks = sorted(monthly)
+    want, _ = persistence_errors(np.array([monthly[k] for k in ks]),
+                                 np.array([(D(y + m // 12, m % 12 + 1, 1) - D(y, m, 1)).days for y, m in ks], float),
+                                 6, window=3)
+    assert e3.window == 3 and np.array_equal(e3.samples[6], want) and len(e3.samples[6]) == len(e12.samples[6]) + 9
+    # the random walk: v(h) = sigma^2 (k/12 + h/12) / 3; k = 12 as before
+    assert e3.walk_variance(6) == pytest.approx(e3.walk_sigma ** 2 * 0.75 / 3)
+    assert e12.walk_variance(6) == pytest.approx(e12.walk_sigma ** 2 * 1.5 / 3)
+    assert e3.walk_variance(24) - e3.walk_variance(12) == pytest.approx(e12.walk_variance(24) - e12.walk_variance(12))
+
+
 # --- calibration cut-off -----------------------------------------------------------------------
 
 def test_uncalibrated_keeps_nothing_the_2020_calibration_fitted():
@@ -225,11 +350,15 @@ def test_the_budget_follows_the_first_applications_of_the_year_before_on_the_rec
     # the IND is budgeted the first applications per day of the year before, as the world holds them:
     # the record known on the origin (yearly totals, months summing to them), then persistence.
     # 2016 <- 2015: 43,095 / 365; 2017 <- 2016: 18,171 / 366; 2018 <- 2017: 14,716 / 365.
-    # 2019 and 2020 <- the years after the origin, at the persistence rate known on it: 2017's
-    # (not 2018's 20,510, which came later).
+    # 2019 and 2020 <- the years after the origin, at the persistence rate known on it (not 2018's
+    # 20,510, which came later): the window chosen on 1 January 2018 is 3 months, October-December
+    # 2017 as the record known then holds them (inside 2017's yearly total; with 12 months, 2017's).
     sc, w = _budget_record_world(D(2018, 1, 1))
     assert sc.start_date == D(2015, 12, 31) and sc.chain.decision_capacity_rule == "budget"
-    want = {2016: 43095 / 365, 2017: 18171 / 366, 2018: 14716 / 365, 2019: 14716 / 365, 2020: 14716 / 365}
+    known = RecordAsOf(D(2018, 1, 1)).known_inflow("first")
+    assert window_as_of(RecordAsOf(D(2018, 1, 1))).window == 3
+    after = sum(known[2017, m] for m in (10, 11, 12)) / 92
+    want = {2016: 43095 / 365, 2017: 18171 / 366, 2018: 14716 / 365, 2019: after, 2020: after}
     got = {y: w.ind_budget[w.dates.index(D(y, 6, 1))] for y in want}
     assert got == pytest.approx(want, rel=1e-3)
     # steps on 1 January: the year before holds to 31 December
@@ -324,12 +453,14 @@ def _coverage_world():
 
 
 @pytest.mark.slow
-def test_the_90_percent_band_holds_the_truth_about_90_percent_of_the_time_on_simulated_data():
+@pytest.mark.parametrize("window", [12, 3])
+def test_the_90_percent_band_holds_the_truth_about_90_percent_of_the_time_on_simulated_data(window):
     """50 origins (10 runs x 5 dates): the truth is the run itself going on (its own streams and
     household keys) on an inflow path drawn like the members'; 19 members (the smallest ensemble
-    whose 5-95 % band is not just its range) each with fresh streams, keys and inflow path."""
+    whose 5-95 % band is not just its range) each with fresh streams, keys and inflow path. The
+    errors of persistence over 12 months and over 3 (wider: the shortest window that can be chosen)."""
     sc, world = _coverage_world()
-    errors = errors_as_of(RecordAsOf(D(2025, 10, 1)))
+    errors = errors_as_of(RecordAsOf(D(2025, 10, 1)), window)
     horizon, members = 21, 19
     hits = {"population": [], "permit_holders": []}
     for seed in range(1, 11):

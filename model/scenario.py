@@ -332,8 +332,8 @@ class Initial(_Strict):
         None, description="persons of the initial stock (not permit holders, not at registration) still waiting for "
         "the IND's first decision: the most recent arrivals; the older ones have been decided and refused, and are "
         "in appeal or in the departure period, each at a uniform point of it. None: all of them wait for the IND "
-        "(the model before). Forecasts from recorded figures set it to the IND queue that the budget rule leaves "
-        "on the inflow known (docs/forecast.md)")
+        "(the default). `noodplan backtest --rolling --stock queue` sets it to the IND queue that the budget rule "
+        "leaves on the inflow known (tried, not kept: docs/forecast.md)")
     stock_age_days: PosInt = Field(description="arrival days of the initial stock spread over this many days before "
                                                "the start")
 

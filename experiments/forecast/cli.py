@@ -89,10 +89,10 @@ def rolling_options(bt) -> None:
                          "the origin, then the assumed inflow), nothing fitted (budget, the default); one factor "
                          "refitted on the two years before the origin (constant, the model before); or the budget "
                          "times a refitted factor (budget-refit)")
-    bt.add_argument("--stock", choices=("queue", "procedure"), default="queue", help="--rolling: of the recorded "
-                    "stock not permit holders, only the IND's queue as its budget leaves it on the inflow known waits "
-                    "for a first decision, the rest is in appeal or the departure period (default); or all of it "
-                    "waits (procedure, the model before)")
+    bt.add_argument("--stock", choices=("procedure", "queue"), default="procedure", help="--rolling: of the "
+                    "recorded stock not permit holders nor at registration, all wait for the IND's first decision "
+                    "(procedure, the default); or only the IND's queue as its budget leaves it on the inflow known, "
+                    "the rest in appeal or the departure period (queue: tried, not kept, docs/forecast.md)")
     bt.add_argument("--recorded-inflow", action="store_true", help="--rolling, a diagnostic: run on the inflow "
                     "that came (known only later), so what is left of the error is the chain's")
 

@@ -141,7 +141,7 @@ def from_snapshot_file(path: str | Path, months: int) -> Origin:
 
 def from_record(origin: dt.date, months: int, base: Scenario | str = "hindcast-2020",
                 record: RecordAsOf | None = None, scenario_inflow: bool = False, keep_events: bool = False,
-                targets: str = "rule", stock: str = "queue") -> Origin:
+                targets: str = "rule", stock: str = "procedure") -> Origin:
     """Start from the recorded figures known on `origin` (see the module text). With
     `scenario_inflow` the arrivals are the base scenario's own (e.g. a recorded series: a forecast
     conditional on the inflow that came), not the record known on the origin and persistence."""
@@ -189,7 +189,9 @@ def ind_queue(first: dict[tuple[int, int], float], end: dt.date) -> float | None
     a queue empty on 1 January of the first year whose year before is in `first` in full, then
     each day the day's arrivals (the month's spread evenly over its days) join it and the IND takes
     off the first applications per day of the calendar year before (that year's months summed over
-    its days), first come first served. None when `first` holds no whole year before `end`'s."""
+    its days), first come first served. None when `first` holds no whole year before `end`'s, or
+    misses a month up to `end` or of the year before one (the start then keeps everyone in
+    procedure)."""
     years: dict[int, list[float]] = {}
     for (y, _m), v in first.items():
         years.setdefault(y, []).append(v)
@@ -209,16 +211,17 @@ def ind_queue(first: dict[tuple[int, int], float], end: dt.date) -> float | None
 
 
 def record_scenario(base: Scenario, rec: RecordAsOf, end: dt.date, start_point: RecordPoint | None = None,
-                    keep_events: bool = False, targets: str = "rule", stock: str = "queue") -> tuple[Scenario, str]:
+                    keep_events: bool = False, targets: str = "rule", stock: str = "procedure") -> tuple[Scenario, str]:
     """`base` started from the last recorded count on or before the origin (or `start_point`), with
     the targets and events known on the origin, running to `end`. `keep_events` keeps the base's
     events dated after the origin (only for a reference run that may know them). The housing
     targets of half-years not begun by the origin: `rule` — set at each half-year's start from the
     permits of the half-year before (`housing.target_rule: recent_permits`, as the ministry sets
     them); `carried` — the last known target carried forward (the model before the rule). The
-    stock in procedure: `queue` — only the IND's queue as the budget rule leaves it on the inflow
-    known (`ind_queue`) waits for a first decision, the older rest has been refused
-    (`initial.procedure_persons`); `procedure` — all of it waits (the model before)."""
+    stock in procedure: `procedure` — all of it waits for the IND's first decision (the default);
+    `queue` — only the IND's queue as the budget rule leaves it on the inflow known (`ind_queue`)
+    waits, the older rest has been refused (`initial.procedure_persons`; measured on the rolling
+    backtest and not kept as the default: docs/forecast.md)."""
     if targets not in TARGETS:
         raise ValueError(f"targets: {targets!r} (choose {' or '.join(TARGETS)})")
     if stock not in STOCKS:

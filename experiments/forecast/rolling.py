@@ -115,7 +115,7 @@ def origin_scenario(origin: dt.date, params: str, base: Scenario,
 
 def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scenario | None = None,
                inflow: str = "persistence", targets: str = "rule", ind_capacity: str = "budget",
-               stock: str = "queue") -> dict:
+               stock: str = "procedure") -> dict:
     """Forecast from one origin and score it (a dict of rows, paths and notes; picklable).
     `inflow="recorded"` is a diagnostic: the members run on the inflow that came (the packaged
     monthly series) without inflow uncertainty, which separates the inflow assumption's error
@@ -275,7 +275,7 @@ def _num(x: float) -> str:
 def backtest(origins: Sequence[dt.date], members: int = 20, params: str = "refit", seed: int = 1, jobs: int = 1,
              progress: Callable[[int, int], None] | None = None, base: Scenario | None = None,
              inflow: str = "persistence", targets: str = "rule", ind_capacity: str = "budget",
-             stock: str = "queue") -> RollingBacktest:
+             stock: str = "procedure") -> RollingBacktest:
     """Run the rolling-origin backtest (see the module text)."""
     if params not in PARAMS:
         raise ValueError(f"params: {params!r} (choose {' or '.join(PARAMS)})")

@@ -26,6 +26,7 @@ def test_the_queue_by_hand_on_a_small_series():
     # no whole year before the end's: no queue to compute (the start keeps everyone in procedure)
     assert ind_queue({(2001, 1): 5.0}, D(2001, 1, 10)) is None
     assert ind_queue(first, D(2000, 6, 30)) is None
+    assert ind_queue({k: v for k, v in first.items() if k != (2001, 2)}, D(2001, 3, 1)) is None   # a month missing
 
 
 def test_the_queue_on_the_record_known_on_1_january_2017():
@@ -37,16 +38,16 @@ def test_the_queue_on_the_record_known_on_1_january_2017():
     assert want == pytest.approx(8269.7, abs=0.1)
     assert ind_queue(rec.monthly_inflow("first"), D(2016, 12, 31)) == pytest.approx(want, abs=1e-6)
     base = load_scenario("hindcast-2015")
-    sc, said = record_scenario(base, rec, D(2018, 1, 1))
+    sc, said = record_scenario(base, rec, D(2018, 1, 1), stock="queue")
     assert sc.initial.procedure_persons == 8270 and "8,270 persons in the IND's queue" in said
-    sc, _ = record_scenario(base, rec, D(2018, 1, 1), stock="procedure")
+    sc, _ = record_scenario(base, rec, D(2018, 1, 1))       # the default: everyone in procedure waits
     assert sc.initial.procedure_persons is None
     with pytest.raises(ValueError, match="stock: 'x'"):
         record_scenario(base, rec, D(2018, 1, 1), stock="x")
 
 
 def test_a_record_start_seeds_only_the_queue_in_procedure():
-    o = from_record(D(2018, 1, 1), 1)
+    o = from_record(D(2018, 1, 1), 1, stock="queue")
     s = o.start.member(o.world, np.random.SeedSequence(1))
     assert o.scenario.initial.procedure_persons == 4864
     assert 4864 - 10 < s.procedure_persons.sum() <= 4864

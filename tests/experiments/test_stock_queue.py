@@ -51,3 +51,16 @@ def test_a_record_start_seeds_only_the_queue_in_procedure():
     s = o.start.member(o.world, np.random.SeedSequence(1))
     assert o.scenario.initial.procedure_persons == 4864
     assert 4864 - 10 < s.procedure_persons.sum() <= 4864
+
+
+def test_the_flows_of_a_backtest_start_balance_the_stock():
+    from experiments.forecast.flows import flows
+
+    # from 1 January 2018 (start: the count of 21,044 on 31 December 2017), one member, one month:
+    # persons at the end = at the start + arrivals - housed - departed - transferred, exactly
+    f = flows(D(2018, 1, 1), months=1, members=1).iloc[0]
+    assert f.population_end == f.population_start + f.arrivals - f.exits_housed - f.exits_departed - \
+        f.exits_transferred
+    assert f.exits_departed == f.departed_independent + f.departed_forced + f.departed_unsupervised
+    assert f.permits + f.rejections <= f.decisions          # Dublin claims sent count as decisions too
+    assert abs(f.population_start - 21044) < 200

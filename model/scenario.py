@@ -328,6 +328,12 @@ class Initial(_Strict):
     entitled_persons: Count = Field(description="persons entitled to reception on the start date")
     permit_holder_share: Share = Field(description="share of them who are permit holders waiting for a home")
     at_registration_persons: Count = Field(description="persons at the registration location on the start date")
+    procedure_persons: Count | None = Field(
+        None, description="persons of the initial stock (not permit holders, not at registration) still waiting for "
+        "the IND's first decision: the most recent arrivals; the older ones have been decided and refused, and are "
+        "in appeal or in the departure period, each at a uniform point of it. None: all of them wait for the IND "
+        "(the default). `noodplan backtest --rolling --stock queue` sets it to the IND queue that the budget rule "
+        "leaves on the inflow known (tried, not kept: docs/forecast.md)")
     stock_age_days: PosInt = Field(description="arrival days of the initial stock spread over this many days before "
                                                "the start")
 

@@ -9,6 +9,7 @@ import copy
 import numpy as np
 
 from agents.applicants import Applicants, Flag, Stage, Track
+from agents.keyed import SALT_APPEAL, keyed_uniform
 from agents.moves import MoveLog
 from model import rulebook
 from model.params import RunParams
@@ -83,7 +84,40 @@ def _seed_population(s: State, rng: np.random.Generator) -> None:
     s.screening_done.schedule(central, recent + s.params.chain.screening_days)
     s.people.set_track(permit, assign_track(s, permit))
     s.people.set_stage(permit, Stage.PERMIT, 0)
+    decided = proc[:0]
+    if ini.procedure_persons is not None:
+        proc, decided = _waiting_and_decided(s, proc, ini.procedure_persons)
+        _refused(s, decided, rng)
     rulebook.enter_procedure(s, proc, 0)
+    if len(decided):
+        proc = np.concatenate([proc, decided])
     s.needs_bed.push(rulebook.find_beds(s, np.concatenate([permit, proc]), 0, reason=0))
     rulebook.join_linking_line(s, permit)
     rulebook.start_half_year(s, 0)
+
+
+def _waiting_and_decided(s: State, proc: np.ndarray, waiting_persons: int) -> tuple[np.ndarray, np.ndarray]:
+    """`proc` (the initial stock in procedure, oldest arrival first) split into those still waiting
+    for the IND — the most recent arrivals, as many households as fit in `waiting_persons`
+    persons (as the registration location's share is taken) — and the older ones, decided before
+    the start."""
+    back = np.cumsum(s.people.cols["size"][proc[::-1]])
+    n_wait = int(np.searchsorted(back, waiting_persons, side="right"))
+    cut = len(proc) - n_wait
+    return proc[cut:], proc[:cut]
+
+
+def _refused(s: State, ids: np.ndarray, rng: np.random.Generator) -> None:
+    """Households of the initial stock decided before the start and still in reception (the permit
+    holders are drawn apart): refused on the regular track, they appeal with the chain's appeal
+    share (their keyed draw, as `rulebook.reject`) and the court rules at a uniform point of the
+    appeal time, or they are in the departure period, at a uniform point of it."""
+    if len(ids) == 0:
+        return
+    ch = s.params.chain
+    appeal = keyed_uniform(s.people.cols["key"][ids], SALT_APPEAL) < ch.appeal_share["regular"]
+    appealed, final = ids[appeal], ids[~appeal]
+    s.people.set_stage(appealed, Stage.APPEAL, 0)
+    s.appeal_due.schedule(appealed, rng.integers(1, ch.appeal_days["regular"] + 1, size=len(appealed)))
+    s.people.set_stage(final, Stage.REJECTED, 0)
+    s.departure_due.schedule(final, rng.integers(1, ch.departure_period_days + 1, size=len(final)))

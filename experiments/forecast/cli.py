@@ -6,7 +6,7 @@
                       [--save-snapshot FILE] [--out DIR] [--force]
     noodplan backtest --rolling [BASE] [--members 20] [--params refit|calibrated] [--origins FIRST..LAST]
                       [--targets rule|carried] [--ind-capacity budget|constant|budget-refit] [--recorded-inflow]
-                      [--jobs N] [--out DIR] [--force]
+                      [--stock queue|procedure] [--jobs N] [--out DIR] [--force]
 
 `register(subparsers)` adds `forecast` to the `noodplan` parser and `rolling_options(parser)` the
 rolling options to `backtest` (experiments/cli.py). Bad input stops with one line and exit code 2;
@@ -90,6 +90,10 @@ def rolling_options(bt) -> None:
                          "the origin, then the assumed inflow), nothing fitted (budget, the default); one factor "
                          "refitted on the two years before the origin (constant, the model before); or the budget "
                          "times a refitted factor (budget-refit)")
+    bt.add_argument("--stock", choices=("procedure", "queue"), default="procedure", help="--rolling: of the "
+                    "recorded stock not permit holders nor at registration, all wait for the IND's first decision "
+                    "(procedure, the default); or only the IND's queue as its budget leaves it on the inflow known, "
+                    "the rest in appeal or the departure period (queue: tried, not kept, docs/forecast.md)")
     bt.add_argument("--recorded-inflow", action="store_true", help="--rolling, a diagnostic: run on the inflow "
                     "that came (known only later), so what is left of the error is the chain's")
 
@@ -112,7 +116,7 @@ def _progress(desc: str, unit: str):
 
 
 ROLLING_ONLY = ("--members", "--ensemble-seed", "--params", "--origins", "--targets", "--ind-capacity",
-                "--recorded-inflow")
+                "--recorded-inflow", "--stock")
 
 
 def given_flags(args: argparse.Namespace, *flags: str) -> list[str]:
@@ -254,11 +258,12 @@ def cmd_rolling(args: argparse.Namespace) -> int:
     bt = rolling.backtest(origins, members=args.members, params=args.params, seed=args.ensemble_seed,
                           jobs=args.jobs or 1, progress=_progress("Origins", "origin"), base=base,
                           inflow="recorded" if args.recorded_inflow else "persistence", targets=args.targets,
-                          ind_capacity=ind_capacity)
+                          ind_capacity=ind_capacity, stock=args.stock)
     about = {"command": " ".join(["noodplan", *getattr(args, "argv", [])]), "base": base.name,
              "scenario_sha256": outputs.scenario_hash(base), "origins": [o.isoformat() for o in origins],
              "members": args.members, "ensemble_seed": args.ensemble_seed, "params": args.params,
-             "targets": args.targets, "ind_capacity": ind_capacity if args.params == "refit" else "calibrated"}
+             "targets": args.targets, "ind_capacity": ind_capacity if args.params == "refit" else "calibrated",
+             "stock": args.stock}
     with outputs.folder(out, args.force, about) as tmp:
         names = [p.name for p in bt.write(tmp).values()]
     print(bt.report())

@@ -141,7 +141,7 @@ def from_snapshot_file(path: str | Path, months: int) -> Origin:
 
 def from_record(origin: dt.date, months: int, base: Scenario | str = "hindcast-2020",
                 record: RecordAsOf | None = None, scenario_inflow: bool = False, keep_events: bool = False,
-                targets: str = "rule") -> Origin:
+                targets: str = "rule", stock: str = "procedure") -> Origin:
     """Start from the recorded figures known on `origin` (see the module text). With
     `scenario_inflow` the arrivals are the base scenario's own (e.g. a recorded series: a forecast
     conditional on the inflow that came), not the record known on the origin and persistence."""
@@ -151,7 +151,7 @@ def from_record(origin: dt.date, months: int, base: Scenario | str = "hindcast-2
     rec = record or RecordAsOf(origin)
     base_sc = load_scenario(base) if isinstance(base, str) else base
     sc, description = record_scenario(base_sc, rec, add_months(origin, months), keep_events=keep_events,
-                                      targets=targets)
+                                      targets=targets, stock=stock)
     pers = persistence_from_record(rec, base_sc.inflow.family_reunification_per_year)
     if scenario_inflow:
         sc = sc.model_copy(update={"inflow": base_sc.inflow.model_copy(deep=True)})
@@ -180,18 +180,52 @@ def _fitted(sc: Scenario) -> bool:
 
 
 TARGETS = ("rule", "carried")
+STOCKS = ("queue", "procedure")
+
+
+def ind_queue(first: dict[tuple[int, int], float], end: dt.date) -> float | None:
+    """Persons waiting for the IND's first decision at the end of `end`, as the budget rule
+    (`chain.decision_capacity_rule: budget`) leaves them on the monthly first applications `first`:
+    a queue empty on 1 January of the first year whose year before is in `first` in full, then
+    each day the day's arrivals (the month's spread evenly over its days) join it and the IND takes
+    off the first applications per day of the calendar year before (that year's months summed over
+    its days), first come first served. None when `first` holds no whole year before `end`'s, or
+    misses a month up to `end` or of the year before one (the start then keeps everyone in
+    procedure)."""
+    years: dict[int, list[float]] = {}
+    for (y, _m), v in first.items():
+        years.setdefault(y, []).append(v)
+    whole = sorted(y for y, v in years.items() if len(v) == 12)
+    begin = next((y + 1 for y in whole if y + 1 <= end.year), None)
+    if begin is None:
+        return None
+    queue, day = 0.0, dt.date(begin, 1, 1)
+    while day <= end:
+        before = day.year - 1
+        if len(years.get(before, [])) < 12 or (day.year, day.month) not in first:
+            return None
+        capacity = sum(years[before]) / (dt.date(day.year, 1, 1) - dt.date(before, 1, 1)).days
+        queue = max(queue + first[day.year, day.month] / _days((day.year, day.month)) - capacity, 0.0)
+        day += dt.timedelta(days=1)
+    return queue
 
 
 def record_scenario(base: Scenario, rec: RecordAsOf, end: dt.date, start_point: RecordPoint | None = None,
-                    keep_events: bool = False, targets: str = "rule") -> tuple[Scenario, str]:
+                    keep_events: bool = False, targets: str = "rule", stock: str = "procedure") -> tuple[Scenario, str]:
     """`base` started from the last recorded count on or before the origin (or `start_point`), with
     the targets and events known on the origin, running to `end`. `keep_events` keeps the base's
     events dated after the origin (only for a reference run that may know them). The housing
     targets of half-years not begun by the origin: `rule` — set at each half-year's start from the
     permits of the half-year before (`housing.target_rule: recent_permits`, as the ministry sets
-    them); `carried` — the last known target carried forward (the model before the rule)."""
+    them); `carried` — the last known target carried forward (the model before the rule). The
+    stock in procedure: `procedure` — all of it waits for the IND's first decision (the default);
+    `queue` — only the IND's queue as the budget rule leaves it on the inflow known (`ind_queue`)
+    waits, the older rest has been refused (`initial.procedure_persons`; measured on the rolling
+    backtest and not kept as the default: docs/forecast.md)."""
     if targets not in TARGETS:
         raise ValueError(f"targets: {targets!r} (choose {' or '.join(TARGETS)})")
+    if stock not in STOCKS:
+        raise ValueError(f"stock: {stock!r} (choose {' or '.join(STOCKS)})")
     last = start_point or rec.latest("population")
     if last is None:
         raise ScenarioError(f"origin: no count of persons in reception recorded on or before {rec.origin}")
@@ -213,6 +247,13 @@ def record_scenario(base: Scenario, rec: RecordAsOf, end: dt.date, start_point: 
     sc.horizon_days = (end - start).days
     sc.initial.entitled_persons = round(last.value)
     sc.initial.permit_holder_share = float(min(max(share, 0.0), 1.0))
+    queue_note = ""
+    if stock == "queue":
+        queue = ind_queue(rec.monthly_inflow("first"), start)
+        if queue is not None:
+            sc.initial.procedure_persons = round(queue)
+            queue_note = (f"; {queue:,.0f} persons in the IND's queue (the budget rule on the inflow known), the older "
+                          f"rest of the stock in procedure decided and refused")
     sc.inflow.monthly_series = None
     sc.inflow.shocks = []
     _fold(sc, start)
@@ -235,7 +276,7 @@ def record_scenario(base: Scenario, rec: RecordAsOf, end: dt.date, start_point: 
     except ValidationError as err:
         raise ScenarioError(validation_message(err, f"{base.name} from the record of {rec.origin}")) from None
     description = (f"recorded figures known on {rec.origin}: {last.value:,.0f} persons in COA reception on "
-                   f"{last.date}; {share_note}")
+                   f"{last.date}; {share_note}{queue_note}")
     return sc, description
 
 

@@ -114,7 +114,8 @@ def origin_scenario(origin: dt.date, params: str, base: Scenario,
 
 
 def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scenario | None = None,
-               inflow: str = "persistence", targets: str = "rule", ind_capacity: str = "budget") -> dict:
+               inflow: str = "persistence", targets: str = "rule", ind_capacity: str = "budget",
+               stock: str = "procedure") -> dict:
     """Forecast from one origin and score it (a dict of rows, paths and notes; picklable).
     `inflow="recorded"` is a diagnostic: the members run on the inflow that came (the packaged
     monthly series) without inflow uncertainty, which separates the inflow assumption's error
@@ -129,11 +130,11 @@ def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scen
         sc = sc.model_copy(deep=True)
         sc.inflow.monthly_series = RECORDED_SERIES
         o = from_record(origin, MONTHS, ample(sc, known_peak), record=rec, keep_events=params == "calibrated",
-                        scenario_inflow=True, targets=targets)
+                        scenario_inflow=True, targets=targets, stock=stock)
         f = run_forecast(o, MONTHS, members, seed, "scenario", None)
     else:
         o = from_record(origin, MONTHS, ample(sc, known_peak), record=rec, keep_events=params == "calibrated",
-                        targets=targets)
+                        targets=targets, stock=stock)
         f = run_forecast(o, MONTHS, members, seed, "persistence", errors_as_of(rec, o.persistence.window))
     p = f.prognosis
     rows = []
@@ -148,7 +149,7 @@ def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scen
                "median": q[2], "p05": q[0], "p25": q[1], "p75": q[3], "p95": q[4],
                "in_50": bool(q[1] <= point.value <= q[3]), "in_90": bool(q[0] <= point.value <= q[4]),
                "ind_factor": theta, "params": params, "targets": targets,
-               "ind_capacity": ind_capacity if params == "refit" else "calibrated"}
+               "ind_capacity": ind_capacity if params == "refit" else "calibrated", "stock": stock}
         for name, fn in BASELINES.items():
             row[name] = fn(known, point.date)
         rows.append(row)
@@ -275,7 +276,8 @@ def _num(x: float) -> str:
 
 def backtest(origins: Sequence[dt.date], members: int = 20, params: str = "refit", seed: int = 1, jobs: int = 1,
              progress: Callable[[int, int], None] | None = None, base: Scenario | None = None,
-             inflow: str = "persistence", targets: str = "rule", ind_capacity: str = "budget") -> RollingBacktest:
+             inflow: str = "persistence", targets: str = "rule", ind_capacity: str = "budget",
+             stock: str = "procedure") -> RollingBacktest:
     """Run the rolling-origin backtest (see the module text)."""
     if params not in PARAMS:
         raise ValueError(f"params: {params!r} (choose {' or '.join(PARAMS)})")
@@ -283,7 +285,7 @@ def backtest(origins: Sequence[dt.date], members: int = 20, params: str = "refit
         raise ValueError(f"ind_capacity: {ind_capacity!r} (choose {', '.join(IND_CAPACITY)})")
     if inflow not in INFLOWS:
         raise ValueError(f"inflow: {inflow!r} (choose {' or '.join(INFLOWS)})")
-    tasks = [(o, members, params, seed, base, inflow, targets, ind_capacity) for o in origins]
+    tasks = [(o, members, params, seed, base, inflow, targets, ind_capacity, stock) for o in origins]
     results = []
     if jobs > 1 and len(tasks) > 1:
         with worker_pool(min(jobs, len(tasks))) as ex:          # Ctrl+C stops the workers too

@@ -1,0 +1,72 @@
+"""The initial stock's stages (`initial.procedure_persons`), worked out by hand on small cases: only
+the most recent arrivals wait for the IND; the older rest of the stock in procedure has been
+refused and is in appeal or in the departure period, at a uniform point of it; without the key
+everyone in procedure waits, as before."""
+
+import numpy as np
+
+from agents.applicants import Stage
+from agents.keyed import SALT_APPEAL, keyed_uniform
+from model.scenario import validate_scenario
+from model.simulate import prepare
+from model.start import _refused, _waiting_and_decided
+from tests.model.test_rules import _add, small
+
+
+def test_the_most_recent_arrivals_wait_as_many_as_fit():
+    s = prepare(small(), days=5)
+    ids = _add(s, [3, 1, 2, 4, 1], stage=Stage.PROCEDURE)      # oldest arrival first
+    # from the youngest: 1, then 4 (5 persons), then 2 (7): 5 persons fit the two youngest households
+    waiting, decided = _waiting_and_decided(s, ids, 5)
+    assert waiting.tolist() == ids[3:].tolist() and decided.tolist() == ids[:3].tolist()
+    # 4 persons: the 4-person household does not fit, only the youngest waits
+    waiting, decided = _waiting_and_decided(s, ids, 4)
+    assert waiting.tolist() == ids[4:].tolist() and decided.tolist() == ids[:4].tolist()
+    assert len(_waiting_and_decided(s, ids, 0)[0]) == 0
+    assert _waiting_and_decided(s, ids, 100)[0].tolist() == ids.tolist()
+
+
+def test_the_refused_appeal_by_their_keyed_draw_and_leave_within_the_appeal_or_departure_time():
+    s = prepare(small(), days=300)
+    ids = _add(s, [1] * 200, stage=Stage.PROCEDURE)
+    _refused(s, ids, np.random.default_rng(1))
+    ch = s.params.chain
+    appeal = keyed_uniform(s.people.cols["key"][ids], SALT_APPEAL) < ch.appeal_share["regular"]
+    stage = s.people.cols["stage"][ids]
+    assert (stage[appeal] == Stage.APPEAL).all() and (stage[~appeal] == Stage.REJECTED).all()
+    assert 0 < appeal.sum() < len(ids)
+    rejected, appealed = ids[~appeal], ids[appeal]
+    # the departure period (28 days) ends within it: days 1-28, spread over it
+    due = {d: s.departure_due.pop(d) for d in range(0, ch.departure_period_days + 2)}
+    when = {int(i): d for d, got in due.items() for i in got}
+    assert set(when) == set(rejected.tolist())
+    assert min(when.values()) >= 1 and max(when.values()) <= ch.departure_period_days
+    assert len(set(when.values())) > 10
+    # the court rules within the appeal time (days 1 to appeal_days)
+    rulings = {d: s.appeal_due.pop(d) for d in range(0, ch.appeal_days["regular"] + 2)}
+    when = {int(i): d for d, got in rulings.items() for i in got}
+    assert set(when) == set(appealed.tolist())
+    assert min(when.values()) >= 1 and max(when.values()) <= ch.appeal_days["regular"]
+
+
+def stages(s):
+    n = s.people.n
+    stg, size = s.people.cols["stage"][:n], s.people.cols["size"][:n]
+    return {Stage(k).name: int(size[stg == k].sum()) for k in np.unique(stg)}, stg, s.people.cols["arrival_day"][:n]
+
+
+def test_a_stock_with_a_queue_keeps_only_the_queue_in_procedure():
+    sc = small()
+    sc.initial.entitled_persons, sc.initial.at_registration_persons = 40, 0
+    sc.initial.permit_holder_share = 0.0
+    sc.portfolio.places["regular"] = 100
+    before = stages(prepare(validate_scenario(sc), seed=3, days=5))[0]
+    assert before == {"PROCEDURE": 40}                  # without the key: all of it waits (the model before)
+    sc.initial.procedure_persons = 10
+    got, stg, arrival = stages(prepare(validate_scenario(sc), seed=3, days=5))
+    # the youngest households up to 10 persons wait; households hold 1-5 persons
+    assert 10 - 5 < got["PROCEDURE"] <= 10
+    assert got["PROCEDURE"] + got.get("APPEAL", 0) + got.get("REJECTED", 0) == 40
+    assert arrival[stg == Stage.PROCEDURE].min() >= arrival[stg != Stage.PROCEDURE].max()
+    s = prepare(validate_scenario(sc), seed=3, days=5)
+    assert s.procedure_persons.sum() == got["PROCEDURE"]   # the IND's lines hold only the queue

@@ -15,11 +15,16 @@ import threading
 import solara
 from solara.alias import rv as v
 
+from experiments.exercise import report
 from experiments.exercise import roles as R
 from experiments.exercise.engine import indicators, summary
 from experiments.exercise.msel import library_names
 from model.scenario import ScenarioError
 from viz.exercise_room import ROOMS, Room
+
+# the after-action report draws with matplotlib: import it now, not on the first report's click (the
+# import is half that report's work; under load it took the download past half a minute)
+report.load_matplotlib()
 
 POLL_S = 0.5
 CLOCK_S = 1.0            # the turn clock's redraw, seconds

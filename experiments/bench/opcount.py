@@ -471,25 +471,38 @@ def install() -> None:
 
 # --- NumPy calls (sys.monitoring) and the recorder's digest: shared with floor.py ------------------
 
-_NUMPY_SELF = (np.ndarray, np.generic, np.random.Generator, np.random.BitGenerator)
+# the types whose methods are NumPy work: arrays, NumPy scalars, random generators, ufuncs (`np.add.at`)
+_NUMPY_SELF = (np.ndarray, np.generic, np.random.Generator, np.random.BitGenerator, np.ufunc)
 
 
 def is_numpy(c: object) -> bool:
+    """Is the callee `c` of a CALL event NumPy's: a NumPy function or ufunc, or a method of an
+    array, a NumPy scalar, a random generator or a ufunc?
+
+    A method is seen in two forms. ``a.sum()`` written as a call is compiled to a method call, and
+    its CALL event gives the *unbound* method descriptor (``ndarray.sum``, self is the first
+    argument), which has no ``__self__`` and no ``__module__``: it is recognised by the class that
+    defines it (``__objclass__``). A bound method taken as a value and called later (``f =
+    a.sum; f()``) has ``__self__``."""
     if isinstance(c, np.ufunc):
         return True
     mod = getattr(c, "__module__", None) or ""
     if mod == "numpy" or mod.startswith("numpy."):
         return True
-    return isinstance(getattr(c, "__self__", None), _NUMPY_SELF)
+    if isinstance(getattr(c, "__self__", None), _NUMPY_SELF):
+        return True
+    owner = getattr(c, "__objclass__", None)
+    return isinstance(owner, type) and issubclass(owner, _NUMPY_SELF)
 
 
 class CallCounter:
-    """Counts, while active, the calls whose caller is model code (a file under agents/ or
-    model/) and whose callee is a NumPy function, ufunc, array method or generator method
-    (CALL events of `sys.monitoring`). `n` is the running count."""
+    """Counts, while active, the calls whose caller is model code (a file under `dirs`: agents/ and
+    model/ unless told) and whose callee is a NumPy function, ufunc, array method or generator
+    method (CALL events of `sys.monitoring`; `is_numpy`). `n` is the running count."""
 
-    def __init__(self) -> None:
+    def __init__(self, dirs: tuple[str, ...] = MODEL_DIRS) -> None:
         self.n = 0
+        self._dirs = dirs
         self._mine: dict[str, bool] = {}
         self._tool: int | None = None          # the sys.monitoring tool id while active
 
@@ -497,7 +510,7 @@ class CallCounter:
         f = code.co_filename
         mine = self._mine.get(f)
         if mine is None:
-            mine = self._mine[f] = f.startswith(MODEL_DIRS)
+            mine = self._mine[f] = f.startswith(self._dirs)
         if mine and is_numpy(callee):
             self.n += 1
 

@@ -131,6 +131,57 @@ def test_call_counting_without_a_free_monitoring_tool_is_refused_in_one_line(mon
     counter.__exit__(None, None, None)
 
 
+CALLS_SAMPLE = """
+import numpy as np
+
+
+def calls(a, g):
+    w = np.where(a > 1.0, a, 0.0)  # NumPy function 1 (the comparison is an operator, not a call)
+    c = np.cumsum(w)               # NumPy function 2
+    np.add.at(c, [0, 1], 1.0)      # ufunc method 3 (a method of np.add)
+    s = a.sum()                    # array method 4: the CALL event gives the unbound ndarray.sum
+    i = c.astype(np.int64)         # array method 5
+    d = g.integers(0, 3, 2)        # generator method 6
+    f = a.max                      # a bound method, taken as a value ...
+    m = f()                        # ... and called: 7
+    n = len(a) + int(s) + sorted([2, 1])[0]   # Python builtins: not counted
+    return w, c, s, i, d, m, n
+"""
+
+
+def test_call_counter_counts_numpy_functions_and_array_methods_exactly(tmp_path):
+    """Three NumPy functions (one a ufunc method), three methods (two of an array, one of a random
+    generator) called as methods, one bound method called later: 7 calls; builtins not counted.
+    (The counter before issue 15's fix saw 4: `a.sum()` and `c.astype()` compiled to method calls,
+    and `np.add.at` is a method of the ufunc, reach the CALL event as unbound method descriptors.)
+    Counting changes nothing: the results are those of an uncounted run."""
+    code = compile(CALLS_SAMPLE, str(tmp_path / "sample.py"), "exec")
+    ns: dict = {}
+    exec(code, ns)
+
+    def run():
+        return ns["calls"](np.arange(5.0), np.random.default_rng(7))
+
+    plain = run()
+    with opcount.CallCounter(dirs=(str(tmp_path) + "/",)) as cc:
+        counted = run()
+    assert cc.n == 7
+    for x, y in zip(plain, counted, strict=True):
+        assert type(x) is type(y) and np.array_equal(x, y)
+    with opcount.CallCounter() as cc:             # the caller is not model code: nothing counted
+        run()
+    assert cc.n == 0
+
+
+def test_is_numpy_knows_methods_in_both_forms():
+    a = np.arange(3)
+    for yes in (np.where, np.add, np.add.at, np.ndarray.sum, a.sum, np.int64.item, np.int64(1).item,
+                np.random.Generator.integers, np.random.default_rng(0).integers, np.ufunc.reduce):
+        assert opcount.is_numpy(yes), yes
+    for no in (len, sorted, list.append, [].append, dict.get, str.join, int.bit_length, lambda x: x):
+        assert not opcount.is_numpy(no), no
+
+
 def test_rules_are_restored_after_timing_and_results_unchanged():
     a = simulate("baseline", days=15)
     time_per_rule(Setup.of("baseline", days=5), repeats=1)

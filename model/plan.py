@@ -95,7 +95,7 @@ class Ladder:
     def _index_reasons(self) -> None:
         """Each phase's activation-trigger rows (in `_held`/`_clear`) and its deactivation window in days."""
         starts = np.cumsum([0] + [len(p.activate) + len(p.deactivate) for p in self.phases])
-        self._up_rows = [slice(int(a), int(a) + len(p.activate)) for a, p in zip(starts, self.phases)]
+        self._up_rows = [np.arange(a, a + len(p.activate)) for a, p in zip(starts, self.phases)]
         self._window = [max((t.days for t in p.deactivate), default=1) for p in self.phases]
 
     @staticmethod

@@ -8,8 +8,12 @@ onward placement and extra registration staff, relief places near the registrati
 second registration site (`model.front` holds what is in force; the rules read it).
 
 Each phase activates when ANY of its triggers has held for its number of days, and deactivates
-when ALL of its deactivation triggers have held (hysteresis) and it has been active for its
-minimum dwell time. A ladder moves one rung a day; scale-down undoes each phase's actions in
+when ALL of its deactivation triggers have held (hysteresis), it has been active for its
+minimum dwell time, and none of its own activation triggers has held over the deactivation
+window (the longest of its deactivation triggers' days): a phase is not stepped down while a
+reason to be in it is still there. Without that, a phase whose deactivation set does not
+exclude its activation set steps down and straight back up (crisis reception down on "nobody
+without a bed" while every bed is full). A ladder moves one rung a day; scale-down undoes each phase's actions in
 reverse order. With `scope: province` every province climbs its own ladder on its own
 occupancy and asks its key share of the national amounts; the front ladder stays national.
 
@@ -62,6 +66,8 @@ class Ladder:
 
     indicators: frozenset[str] = frozenset()     # the indicators some trigger reads (set per ladder; the class
                                                  # default serves snapshots taken before it existed)
+    _clear: np.ndarray | None = None             # days in a row each trigger has NOT held (None: a snapshot
+                                                 # taken before it existed; counts start on its next day)
 
     def __init__(self, phases: list[Phase], n_units: int) -> None:
         self.phases = phases
@@ -77,12 +83,20 @@ class Ladder:
         self._above = np.array([t.above is not None for t in triggers])[:, None]
         self._bound = np.array([t.above if t.above is not None else t.below for t in triggers], float)[:, None]
         self._held = np.zeros((len(triggers), n_units), np.int64)
+        self._clear = np.zeros((len(triggers), n_units), np.int64)
         self._values = np.zeros((len(self._indicators), n_units))   # today's values, per indicator
         self._up, self._down = [], []
         rows = iter(self._held)
         for p in phases:
             self._up.append([next(rows) for _ in p.activate])
             self._down.append([next(rows) for _ in p.deactivate])
+        self._index_reasons()
+
+    def _index_reasons(self) -> None:
+        """Each phase's activation-trigger rows (in `_held`/`_clear`) and its deactivation window in days."""
+        starts = np.cumsum([0] + [len(p.activate) + len(p.deactivate) for p in self.phases])
+        self._up_rows = [np.arange(a, a + len(p.activate)) for a, p in zip(starts, self.phases)]
+        self._window = [max((t.days for t in p.deactivate), default=1) for p in self.phases]
 
     @staticmethod
     def _holds(trigger, values: dict[str, np.ndarray]) -> np.ndarray:
@@ -97,6 +111,10 @@ class Ladder:
             v = self._values[self._row_indicator]   # per trigger and unit
             holds = np.where(self._above, v >= self._bound, v < self._bound)
             np.multiply(self._held + 1, holds, out=self._held)   # count up while it holds, else 0
+            if self._clear is None:
+                self._clear = np.zeros_like(self._held)
+                self._index_reasons()
+            np.multiply(self._clear + 1, ~holds, out=self._clear)  # count up while it does not, else 0
         changes = []
         for u in range(len(self.phase)):
             c = int(self.phase[u])
@@ -109,12 +127,20 @@ class Ladder:
             if c > 0:
                 cur = self.phases[c - 1]
                 if (day - self.since[u] >= cur.min_dwell_days
-                        and all(n[u] >= t.days for t, n in zip(cur.deactivate, self._down[c - 1]))):
+                        and all(n[u] >= t.days for t, n in zip(cur.deactivate, self._down[c - 1]))
+                        and self._reasons_gone(c - 1, u)):
                     changes.append(Change(u, c, c - 1, "; ".join(_describe(t) for t in cur.deactivate)))
         for ch in changes:
             self.phase[ch.unit] = ch.new
             self.since[ch.unit] = day
         return changes
+
+
+    def _reasons_gone(self, phase: int, unit: int) -> bool:
+        """True when none of the phase's activation triggers has held over its deactivation window."""
+        if self._clear is None or not len(self._clear):
+            return True
+        return bool((self._clear[self._up_rows[phase], unit] >= self._window[phase]).all())
 
 
 def _describe(t) -> str:

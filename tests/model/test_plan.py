@@ -67,6 +67,27 @@ def test_no_flapping_under_a_noisy_indicator():
     assert sum(a != b for a, b in itertools.pairwise(phases)) == 1
 
 
+def test_a_phase_does_not_step_down_while_a_reason_to_be_there_holds():
+    # crisis reception: up when every bed is full OR many are without a bed; down on "nobody without
+    # a bed" for 3 days alone. Full beds with nobody outside (the crisis places hold them) keep it up,
+    # and so does a bed count that dips below full and comes back within the 3-day window.
+    crisis = _phase("crisis", [Trigger(indicator="occupancy", above=0.995, days=2),
+                               Trigger(indicator="unsheltered", above=500, days=2)],
+                    [Trigger(indicator="unsheltered", below=1, days=3)], dwell=2)
+    lad = Ladder([crisis], 1)
+    occupancy = [0.99, 0.99, 1.0, 1.0, 1.0, 1.0, 0.99, 0.99, 1.0, 0.99, 0.99, 0.99, 0.99]
+    unsheltered = [600, 600] + [0] * 11
+    phases = []
+    for day, (o, n) in enumerate(zip(occupancy, unsheltered)):
+        lad.update(day, {"occupancy": np.array([o]), "unsheltered": np.array([n])})
+        phases.append(int(lad.phase[0]))
+    # up on day 1 (>= 500 without a bed for 2 days). Nobody outside from day 2 (3 days held on day 4,
+    # dwell passed), but the beds are full on days 2-5 and again on day 8: the activation triggers are
+    # clear for 3 days in a row only on day 11 -> down on day 11. (Without the rule: down on day 4, up
+    # again on day 5, the beds full two days running.)
+    assert phases == [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]
+
+
 def test_ladder_climbs_one_rung_a_day_and_comes_down_in_reverse():
     up = [Trigger(indicator="occupancy", above=1.0, days=1)]
     down = [Trigger(indicator="occupancy", below=0.5, days=1)]

@@ -2,11 +2,12 @@
 
     noodplan forecast [--from-run SCENARIO [--at DATE] [--seed S] | --from-snapshot FILE
                        | --from-record DATE [--base SCENARIO]] [--months 24] [--members 20]
-                      [--inflow scenario|persistence] [--no-inflow-errors] [--occupancy 0.95]
+                      [--inflow scenario|persistence] [--no-inflow-errors] [--inflow-errors centred|drift]
+                      [--occupancy 0.95]
                       [--save-snapshot FILE] [--out DIR] [--force]
     noodplan backtest --rolling [BASE] [--members 20] [--params refit|calibrated] [--origins FIRST..LAST]
                       [--targets rule|carried] [--ind-capacity budget|constant|budget-refit] [--recorded-inflow]
-                      [--stock queue|procedure] [--jobs N] [--out DIR] [--force]
+                      [--stock queue|procedure] [--inflow-errors centred|drift] [--jobs N] [--out DIR] [--force]
 
 `register(subparsers)` adds `forecast` to the `noodplan` parser and `rolling_options(parser)` the
 rolling options to `backtest` (experiments/cli.py). Bad input stops with one line and exit code 2;
@@ -27,6 +28,12 @@ MAX_MONTHS = 600                # --months: 50 years (the world of a run and its
 MAX_MEMBERS = 1_000             # --members
 MAX_MEMBER_MONTHS = 40_000      # --members x --months: the members' daily figures kept (~40 values a
                                 # member-day, 8 bytes each: about 400 MB), and hours of computing
+
+
+CENTRES = ("centred", "drift")  # experiments.forecast.inflow.CENTRES (not imported here: the parser loads light)
+INFLOW_ERRORS_HELP = ("the members' inflow errors: the record's persistence errors shifted to a median of 0, so the "
+                      "median member assumes persistence (centred, the default), or as recorded, with the drift of the "
+                      "years they come from (drift: the model before)")
 
 
 class _Bad(ValueError):
@@ -62,6 +69,7 @@ def register(subparsers) -> None:
                     "at the origin on the record known then) (default: scenario; persistence with --from-record)")
     fc.add_argument("--no-inflow-errors", action="store_true", help="no inflow uncertainty (the historical "
                     "persistence errors are drawn by default)")
+    fc.add_argument("--inflow-errors", choices=CENTRES, default="centred", help=INFLOW_ERRORS_HELP)
     fc.add_argument("--occupancy", type=float, default=0.95, help="target occupancy for places needed (default: 0.95)")
     fc.add_argument("--save-snapshot", metavar="FILE", help="with --from-run: also save the origin's state")
     fc.add_argument("--out", help="output folder (default: out/forecast)")
@@ -94,6 +102,7 @@ def rolling_options(bt) -> None:
                     "recorded stock not permit holders nor at registration, all wait for the IND's first decision "
                     "(procedure, the default); or only the IND's queue as its budget leaves it on the inflow known, "
                     "the rest in appeal or the departure period (queue: tried, not kept, docs/forecast.md)")
+    bt.add_argument("--inflow-errors", choices=CENTRES, default="centred", help="--rolling: " + INFLOW_ERRORS_HELP)
     bt.add_argument("--recorded-inflow", action="store_true", help="--rolling, a diagnostic: run on the inflow "
                     "that came (known only later), so what is left of the error is the chain's")
 
@@ -116,7 +125,7 @@ def _progress(desc: str, unit: str):
 
 
 ROLLING_ONLY = ("--members", "--ensemble-seed", "--params", "--origins", "--targets", "--ind-capacity",
-                "--recorded-inflow", "--stock")
+                "--recorded-inflow", "--stock", "--inflow-errors")
 
 
 def given_flags(args: argparse.Namespace, *flags: str) -> list[str]:
@@ -147,6 +156,8 @@ def _check(args: argparse.Namespace) -> None:
     if args.members * args.months > MAX_MEMBER_MONTHS:
         raise _Bad(f"--members x --months: at most {MAX_MEMBER_MONTHS:,} (got {args.members:,} x {args.months:,}); "
                    f"fewer members or a shorter horizon")
+    if args.no_inflow_errors and given_flags(args, "--inflow-errors"):
+        raise _Bad("--inflow-errors: goes without --no-inflow-errors (there are no errors to centre)")
     if not 0 < args.occupancy <= 1:
         raise _Bad(f"--occupancy: must be above 0 and at most 1 (got {args.occupancy})")
 
@@ -196,7 +207,7 @@ def _forecast(args: argparse.Namespace) -> int:
     if not args.no_inflow_errors:
         last = max(data.occupancy_record()[-1][0], origin.date) if origin.record is None else origin.date
         window = origin.persistence.window if inflow == "persistence" else WINDOW_MONTHS
-        errors = errors_as_of(RecordAsOf(min(last, record_end())), window)
+        errors = errors_as_of(RecordAsOf(min(last, record_end())), window, args.inflow_errors)
     f = run_forecast(origin, args.months, args.members, args.ensemble_seed, inflow, errors, args.occupancy,
                      _progress("Ensemble", "member"))
     print("\n".join(f.assumptions()))
@@ -204,7 +215,8 @@ def _forecast(args: argparse.Namespace) -> int:
     sc = origin.scenario
     about = {"command": " ".join(["noodplan", *getattr(args, "argv", [])]), "scenario": sc.name,
              "scenario_sha256": outputs.scenario_hash(sc), "origin": origin.date.isoformat(),
-             "members": args.members, "ensemble_seed": args.ensemble_seed, "inflow": inflow}
+             "members": args.members, "ensemble_seed": args.ensemble_seed, "inflow": inflow,
+             "inflow_errors": "none" if errors is None else errors.centre}
     if inflow == "persistence":
         choice = origin.persistence.choice
         about["inflow_window"] = choice.as_dict() if choice is not None else {
@@ -249,6 +261,8 @@ def cmd_rolling(args: argparse.Namespace) -> int:
         if args.ind_capacity and args.params != "refit":
             raise _Bad(f"--ind-capacity: {args.ind_capacity} goes with --params refit")
         ind_capacity = args.ind_capacity or "budget"
+        if args.recorded_inflow and given_flags(args, "--inflow-errors"):
+            raise _Bad("--inflow-errors: goes without --recorded-inflow (the recorded inflow has no errors drawn)")
         base = load_scenario(args.scenario or rolling.BASE)
     except (_Bad, ScenarioError) as e:
         print(f"noodplan: {e}", file=sys.stderr)
@@ -258,12 +272,12 @@ def cmd_rolling(args: argparse.Namespace) -> int:
     bt = rolling.backtest(origins, members=args.members, params=args.params, seed=args.ensemble_seed,
                           jobs=args.jobs or 1, progress=_progress("Origins", "origin"), base=base,
                           inflow="recorded" if args.recorded_inflow else "persistence", targets=args.targets,
-                          ind_capacity=ind_capacity, stock=args.stock)
+                          ind_capacity=ind_capacity, stock=args.stock, centre=args.inflow_errors)
     about = {"command": " ".join(["noodplan", *getattr(args, "argv", [])]), "base": base.name,
              "scenario_sha256": outputs.scenario_hash(base), "origins": [o.isoformat() for o in origins],
              "members": args.members, "ensemble_seed": args.ensemble_seed, "params": args.params,
              "targets": args.targets, "ind_capacity": ind_capacity if args.params == "refit" else "calibrated",
-             "stock": args.stock}
+             "stock": args.stock, "inflow_errors": "none" if args.recorded_inflow else args.inflow_errors}
     with outputs.folder(out, args.force, about) as tmp:
         names = [p.name for p in bt.write(tmp).values()]
     print(bt.report())

@@ -163,7 +163,10 @@ class Forecast:
             lines.append(f"Inflow uncertainty: errors of persistence over {self.errors.window} months on the packaged "
                          f"record known on {self.errors.as_of} "
                          f"(experiments/forecast/inflow.py); multipliers on the assumed arrivals, comonotone over "
-                         f"6/12/24 months:")
+                         f"6/12/24 months, "
+                         + ("centred: the median member assumes the point assumption (--inflow-errors centred):"
+                            if self.errors.centre == "centred" else
+                            "with the drift of the years they come from (--inflow-errors drift):"))
             lines += ["  " + s for s in self.errors.describe()]
         lines += [f"Places needed: persons / {self.occupancy:.0%} target occupancy; nationally everyone entitled (in a "
                   "bed or not), by kind and province those in a bed there, 'no bed' those without one.",

@@ -35,6 +35,16 @@ sqrt(v(h) - v(j)) z, j the horizon before (empirical or not), z the standard nor
 member's u. (The window k enters only v(6): a later horizon adds v(h) - v(j), which does not depend
 on it.)
 
+**Centred** (`centre="centred"`, the default). The empirical samples are shifted by their median
+at each horizon, e_h - median(e_h), so the median member assumes persistence itself: members spread
+around the point assumption (the chosen window's mean) with the record's spread and skew, without
+its drift. The drift is left out on purpose: from a short record it is the rise or fall of the few
+years the samples come from (from the 2017 origins, the 2014-2015 rise: a median multiplier of
+x1.35 at 6 months and x1.67 at 12), an estimate from a handful of non-overlapping windows, and a
+random walk without drift — the flat line — is the benchmark a forecast of arrivals is held to.
+`centre="drift"` keeps the samples as they are (the model before). The random walk is centred
+either way (z = 0 at u = 1/2), and a walk horizon going on from a centred empirical one stays so.
+
 **Paths.** A member draws one quantile u for all horizons (a member that is high at 6 months is
 high at 12 and 24: comonotone), reads E_h = exp(e_h) at u, and multiplies the assumed arrivals by
 E_6 for the first 6 months, 2 E_12 - E_6 for months 7-12 and 2 E_24 - E_12 from month 13 on, so
@@ -59,6 +69,7 @@ WINDOW_MONTHS = 12           # persistence window: the fallback, a run's, and fa
 WINDOWS = (3, 6, 12)         # candidate persistence windows (months) chosen from at a record origin
 SCORE_HORIZONS = (6, 12)     # months ahead the candidates are scored on
 MIN_SCORED = 24              # month starts a choice needs (two years); fewer: WINDOW_MONTHS
+CENTRES = ("centred", "drift")  # the empirical errors shifted to a median of 0 (default), or as recorded
 MIN_WINDOWS = 4              # non-overlapping windows for an empirical error distribution
 FLOOR = 0.05                 # lowest inflow multiplier of a path segment
 
@@ -73,6 +84,18 @@ class InflowErrors:
     walk_sigma: float = float("nan")                                # random-walk sigma per year (log)
     walk_pairs: int = 0                                             # yearly pairs behind it
     window: int = WINDOW_MONTHS                                     # months of the persistence mean
+    centre: str = "centred"                                         # CENTRES: median shifted to 0, or not
+
+    def __post_init__(self) -> None:
+        if self.centre not in CENTRES:
+            raise ValueError(f"inflow errors: {self.centre!r} (choose {' or '.join(CENTRES)})")
+
+    def drift(self, h: int) -> float:
+        """The median log error of an empirical horizon: what centring removes (0 for a random-walk
+        horizon, which has none)."""
+        if self.method(h) != "empirical":
+            return 0.0
+        return float(np.quantile(self.samples[h], 0.5, method="weibull"))
 
     def method(self, h: int) -> str:
         """'empirical' or 'random walk' for horizon `h`."""
@@ -88,7 +111,8 @@ class InflowErrors:
         before it (its quantile at the same u) by the walk's added variance, so a path stays whole
         where the record is long enough for 6 months but not for 24."""
         if self.method(h) == "empirical":
-            return np.quantile(self.samples[h], u, method="weibull")
+            shift = self.drift(h) if self.centre == "centred" else 0.0
+            return np.quantile(self.samples[h], u, method="weibull") - shift
         before = [k for k in HORIZONS if k < h]
         z = stats.norm.ppf(u)
         if not before:
@@ -103,6 +127,9 @@ class InflowErrors:
             lo, med, hi = np.exp(self.quantile(h, np.array([0.05, 0.5, 0.95])))
             if self.method(h) == "empirical":
                 how = f"empirical, {len(self.samples[h])} monthly origins ({self.windows[h]} non-overlapping windows)"
+                how += (f", centred (the record's median x{math.exp(self.drift(h)):.2f} removed)"
+                        if self.centre == "centred" else
+                        f", not centred (the record's median x{math.exp(self.drift(h)):.2f} kept)")
             else:
                 how = (f"random walk on from the horizon before, sigma {self.walk_sigma:.2f}/year from "
                        f"{self.walk_pairs} pairs of yearly totals (only {self.windows.get(h, 0)} non-overlapping "
@@ -117,10 +144,10 @@ class InflowErrors:
         return np.exp(np.stack([self.quantile(h, u) for h in HORIZONS], axis=1))
 
 
-def errors_as_of(record: RecordAsOf, window: int = WINDOW_MONTHS) -> InflowErrors:
+def errors_as_of(record: RecordAsOf, window: int = WINDOW_MONTHS, centre: str = "centred") -> InflowErrors:
     """Errors of persistence over `window` months (the forecast's own: `Persistence.window`) from
-    the record known on `record.origin` (see the module text)."""
-    out = InflowErrors(record.origin, window=window)
+    the record known on `record.origin`, centred or with their drift (`CENTRES`; see the module text)."""
+    out = InflowErrors(record.origin, window=window, centre=centre)
     monthly = record.monthly_inflow("first")
     if monthly:
         months = sorted(monthly)

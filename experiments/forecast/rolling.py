@@ -43,7 +43,7 @@ import pandas as pd
 from experiments.calibrate import ind_budget
 from experiments.forecast.baselines import BASELINES
 from experiments.forecast.ensemble import run_forecast
-from experiments.forecast.inflow import errors_as_of
+from experiments.forecast.inflow import CENTRES, errors_as_of
 from experiments.forecast.origins import from_record
 from experiments.forecast.record import RecordAsOf, add_months, months_between
 from experiments.forecast.refit import IND_CAPACITY, ample, refit, uncalibrated, with_ind_factor
@@ -115,7 +115,7 @@ def origin_scenario(origin: dt.date, params: str, base: Scenario,
 
 def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scenario | None = None,
                inflow: str = "persistence", targets: str = "rule", ind_capacity: str = "budget",
-               stock: str = "procedure") -> dict:
+               stock: str = "procedure", centre: str = "centred") -> dict:
     """Forecast from one origin and score it (a dict of rows, paths and notes; picklable).
     `inflow="recorded"` is a diagnostic: the members run on the inflow that came (the packaged
     monthly series) without inflow uncertainty, which separates the inflow assumption's error
@@ -135,7 +135,7 @@ def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scen
     else:
         o = from_record(origin, MONTHS, ample(sc, known_peak), record=rec, keep_events=params == "calibrated",
                         targets=targets, stock=stock)
-        f = run_forecast(o, MONTHS, members, seed, "persistence", errors_as_of(rec, o.persistence.window))
+        f = run_forecast(o, MONTHS, members, seed, "persistence", errors_as_of(rec, o.persistence.window, centre))
     p = f.prognosis
     rows = []
     for point in truth:
@@ -149,7 +149,8 @@ def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scen
                "median": q[2], "p05": q[0], "p25": q[1], "p75": q[3], "p95": q[4],
                "in_50": bool(q[1] <= point.value <= q[3]), "in_90": bool(q[0] <= point.value <= q[4]),
                "ind_factor": theta, "params": params, "targets": targets,
-               "ind_capacity": ind_capacity if params == "refit" else "calibrated", "stock": stock}
+               "ind_capacity": ind_capacity if params == "refit" else "calibrated", "stock": stock,
+               "inflow_errors": "none" if inflow == "recorded" else centre}
         for name, fn in BASELINES.items():
             row[name] = fn(known, point.date)
         rows.append(row)
@@ -277,7 +278,7 @@ def _num(x: float) -> str:
 def backtest(origins: Sequence[dt.date], members: int = 20, params: str = "refit", seed: int = 1, jobs: int = 1,
              progress: Callable[[int, int], None] | None = None, base: Scenario | None = None,
              inflow: str = "persistence", targets: str = "rule", ind_capacity: str = "budget",
-             stock: str = "procedure") -> RollingBacktest:
+             stock: str = "procedure", centre: str = "centred") -> RollingBacktest:
     """Run the rolling-origin backtest (see the module text)."""
     if params not in PARAMS:
         raise ValueError(f"params: {params!r} (choose {' or '.join(PARAMS)})")
@@ -285,7 +286,9 @@ def backtest(origins: Sequence[dt.date], members: int = 20, params: str = "refit
         raise ValueError(f"ind_capacity: {ind_capacity!r} (choose {', '.join(IND_CAPACITY)})")
     if inflow not in INFLOWS:
         raise ValueError(f"inflow: {inflow!r} (choose {' or '.join(INFLOWS)})")
-    tasks = [(o, members, params, seed, base, inflow, targets, ind_capacity, stock) for o in origins]
+    if centre not in CENTRES:
+        raise ValueError(f"centre: {centre!r} (choose {' or '.join(CENTRES)})")
+    tasks = [(o, members, params, seed, base, inflow, targets, ind_capacity, stock, centre) for o in origins]
     results = []
     if jobs > 1 and len(tasks) > 1:
         with worker_pool(min(jobs, len(tasks))) as ex:          # Ctrl+C stops the workers too

@@ -15,9 +15,11 @@ import pytest
 
 from experiments.cli import main
 from experiments.forecast import baselines, rolling
+from experiments.forecast import cli as cli_module
 from experiments.forecast.ensemble import run_forecast
-from experiments.forecast.inflow import (MIN_SCORED, choose_window, daily_paths, errors_as_of, persistence_errors,
-                                         persistence_from_record, walk_sigma, window_as_of, window_scores)
+from experiments.forecast.inflow import (CENTRES, MIN_SCORED, InflowErrors, choose_window, daily_paths, errors_as_of,
+                                         persistence_errors, persistence_from_record, walk_sigma, window_as_of,
+                                         window_scores)
 from experiments.forecast import record as record_module
 from experiments.forecast.origins import from_record, from_run, record_scenario, record_world
 from experiments.forecast.record import FutureDataError, RecordAsOf, known_on
@@ -182,6 +184,44 @@ def test_errors_fall_back_to_a_random_walk_where_the_record_is_short():
     f = early.draw(1000, np.random.default_rng(1))
     assert f.shape == (1000, 3) and (np.diff(np.argsort(f[:, 0])) != 0).all()
     assert np.array_equal(np.argsort(f[:, 0]), np.argsort(f[:, 2]))      # comonotone: same ranks
+
+
+def test_centred_errors_have_median_0_and_keep_the_spread_by_hand():
+    # five errors, multipliers 1, 1.2, 1.5, 2, 3: the median is ln 1.5. Weibull positions u (n + 1):
+    # u = 1/6 reads the first sample, 1/2 the third, 5/6 the fifth
+    e = np.log([1.0, 1.2, 1.5, 2.0, 3.0])
+    samples, windows = {6: e, 12: e + math.log(2), 24: e}, {6: 5, 12: 4, 24: 1}
+    drift = InflowErrors(D(2020, 1, 1), dict(samples), dict(windows), walk_sigma=0.3, walk_pairs=5, centre="drift")
+    centred = InflowErrors(D(2020, 1, 1), dict(samples), dict(windows), walk_sigma=0.3, walk_pairs=5)
+    u = np.array([1 / 6, 0.5, 5 / 6])
+    assert centred.centre == "centred"                                   # the default
+    assert drift.quantile(6, u) == pytest.approx(np.log([1.0, 1.5, 3.0]))
+    assert centred.quantile(6, u) == pytest.approx(np.log([1 / 1.5, 1.0, 2.0]))
+    assert centred.quantile(12, u) == pytest.approx(np.log([1 / 1.5, 1.0, 2.0]))    # its own median (ln 3) off
+    assert drift.drift(12) == pytest.approx(math.log(3.0)) and centred.drift(24) == 0.0   # 24: a random walk
+    for h in (6, 12, 24):                                                # the spread and skew are kept
+        assert np.diff(centred.quantile(h, u)) == pytest.approx(np.diff(drift.quantile(h, u)))
+    # the random walk at 24 months goes on from 12: its median is 12's, so 0 when centred, ln 3 with the drift
+    assert centred.quantile(24, np.array([0.5])) == pytest.approx([0.0], abs=1e-12)
+    assert drift.quantile(24, np.array([0.5])) == pytest.approx([math.log(3.0)])
+    # a record too short for any empirical horizon: the random walk, centred either way
+    walk = errors_as_of(RecordAsOf(D(2014, 1, 1)), centre="drift")
+    assert walk.quantile(12, np.array([0.5])) == pytest.approx([0.0], abs=1e-12)
+    with pytest.raises(ValueError, match="inflow errors: 'up' \\(choose centred or drift\\)"):
+        InflowErrors(D(2020, 1, 1), centre="up")
+    assert cli_module.CENTRES == CENTRES                                 # the CLI's choices are the method's
+
+
+def test_centred_errors_from_the_2017_record_put_the_median_member_on_persistence():
+    rec = RecordAsOf(D(2017, 1, 1))
+    drift, centred = errors_as_of(rec, 12, "drift"), errors_as_of(rec, 12)
+    assert math.exp(drift.drift(6)) == pytest.approx(1.35, abs=0.01)       # the diagnosis' x 1.35 and x 1.67
+    assert math.exp(drift.quantile(12, np.array([0.5]))[0]) == pytest.approx(1.67, abs=0.01)
+    for h in (6, 12, 24):
+        assert centred.quantile(h, np.array([0.5])) == pytest.approx([0.0], abs=1e-12)
+    a, b = drift.draw(8, np.random.default_rng(3)), centred.draw(8, np.random.default_rng(3))
+    assert np.array_equal(np.argsort(a[:, 0]), np.argsort(b[:, 0]))       # same members, same ranks
+    assert (b < a).all()                                                  # all lowered: the drift was upward
 
 
 # --- the persistence window chosen at the origin (by hand) ----------------------------------------
@@ -516,6 +556,8 @@ def test_forecast_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys):
     foreign.write_text("not a snapshot")
     for argv, msg in ((["--from-snapshot", str(foreign)], "not a noodplan snapshot"),
                       (["--occupancy", "1.5"], "--occupancy"),
+                      (["--inflow-errors", "up"], "--inflow-errors"),
+                      (["--no-inflow-errors", "--inflow-errors", "drift"], "--inflow-errors"),
                       (["--from-record", "2020-13-01"], "--from-record"),
                       (["--from-record", "1990-01-01"], "no count of persons in reception")):
         assert main(["forecast", *argv, "--out", str(tmp_path / "o")]) == 2
@@ -525,6 +567,9 @@ def test_forecast_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys):
                       (["--rolling", "--origins", "2016-02-01..2017-01-01"], "half-year start"),
                       (["--rolling", "--origins", "2016-01-01"], "FIRST..LAST"),
                       (["--rolling", "--members", "0"], "--members"),
+                      (["--rolling", "--inflow-errors", "up"], "--inflow-errors"),
+                      (["--rolling", "--recorded-inflow", "--inflow-errors", "drift"], "--inflow-errors"),
+                      (["hindcast-2015", "--inflow-errors", "drift"], "goes with --rolling only"),
                       ([], "give a scenario")):
         assert main(["backtest", *argv, "--out", str(tmp_path / "o")]) == 2
         err = capsys.readouterr().err.strip()

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import html
+import importlib
 import io
 from pathlib import Path
 from typing import Any
@@ -57,27 +58,29 @@ def assessment(run: ExerciseRun) -> list[dict]:
     return out
 
 
-def load_matplotlib():
-    """matplotlib's pyplot on the Agg backend, imported on first use: the command line does not pay for it
-    unless it writes a report. A server imports it when it starts (`viz.exercise_app`): the import is about
-    half the CPU of a first report (~0.7 s of ~1.5 s), which a facilitator would otherwise wait for."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    return plt
+def load_matplotlib() -> None:
+    """Import matplotlib's figure and Agg canvas (imported on first use: the command line does not pay for
+    it unless it writes a report). A server imports it when it starts (`viz.exercise_app`): the import is
+    about half the CPU of a first report (~0.7 s of ~1.5 s), which a facilitator would otherwise wait for.
+    The report draws on its own `Figure` and canvas, not through pyplot, whose global figure manager is
+    not safe when two facilitators download a report at the same time (server threads)."""
+    for module in ("matplotlib.figure", "matplotlib.lines", "matplotlib.backends.backend_agg"):
+        importlib.import_module(module)
 
 
 def _figure(run: ExerciseRun) -> str:
     """The key figures over the days played, decisions (solid, per role) and injects (dashed) marked;
     a PNG as a data URI."""
-    plt = load_matplotlib()
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+    from matplotlib.lines import Line2D
 
     x = series(run)
     days = np.arange(len(x["dates"]))
     roles = [r.id for r in run.exercise.roles]
-    fig, axes = plt.subplots(len(FIGURES), 1, figsize=(11, 2.0 * len(FIGURES)), dpi=110, sharex=True)
+    fig = Figure(figsize=(11, 2.0 * len(FIGURES)), dpi=110)
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(FIGURES), 1, sharex=True)
     for ax, (key, label) in zip(axes, FIGURES):
         ax.plot(days, x[key], color="#333", lw=1.2)
         ax.set_title(label, loc="left", fontsize=9)
@@ -88,13 +91,12 @@ def _figure(run: ExerciseRun) -> str:
             elif e["kind"] == "inject":
                 ax.axvline(e["day"], color="#999", lw=1, ls="--")
     axes[-1].set_xlabel("simulated day of the exercise")
-    handles = [plt.Line2D([], [], color=ROLE_COLOURS[i % len(ROLE_COLOURS)], label=f"decision: {r}")
-               for i, r in enumerate(roles)] + [plt.Line2D([], [], color="#999", ls="--", label="inject")]
+    handles = [Line2D([], [], color=ROLE_COLOURS[i % len(ROLE_COLOURS)], label=f"decision: {r}")
+               for i, r in enumerate(roles)] + [Line2D([], [], color="#999", ls="--", label="inject")]
     axes[0].legend(handles=handles, fontsize=7, ncol=4, loc="upper left")
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
-    plt.close(fig)
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
 
 

@@ -396,6 +396,23 @@ def test_the_report_holds_every_decision_the_assessment_and_the_lessons(tmp_path
     assert "<script" not in text and "href=" not in text and "src='http" not in text
 
 
+def test_reports_are_drawn_without_pyplot_so_two_facilitators_can_download_at_once(monkeypatch):
+    # pyplot keeps one global figure manager, not safe across the server's threads; the report draws on
+    # its own Figure. With pyplot made unimportable, two reports drawn at once equal one drawn alone.
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from experiments.exercise import report
+
+    monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
+    run = run_of()
+    run.advance()
+    run.advance()
+    alone = report._figure(run)
+    with ThreadPoolExecutor(2) as pool:
+        assert list(pool.map(report._figure, [run, run])) == [alone, alone]
+
+
 def test_each_role_sees_its_own_panel():
     run = run_of()
     run.submit("ind", {"type": "reprioritise", "from_track": "regular", "to_track": "dublin", "share": 0.5})

@@ -27,7 +27,8 @@ from viz.exercise_room import ROOMS, Room
 report.load_matplotlib()
 
 POLL_S = 0.5
-CLOCK_S = 1.0            # the turn clock's redraw, seconds
+CLOCK_S = 1.0            # the turn clock's redraw without a limit to count down, seconds
+CLOCK_LATE_S = 0.02      # redraw this long after the shown second changes (so it has changed)
 KINDS = list(R.HOUSING_KINDS)
 TRACKS = ["regular", "accelerated", "border", "dublin"]
 
@@ -88,6 +89,16 @@ def clock_text(left: float | None, status: str) -> str:
     return text if status == "running" else f"{text} (clock stopped: {status})"
 
 
+def next_redraw(left: float | None) -> float:
+    """Seconds until the clock's shown second changes (it shows `left` rounded up), a little after.
+    Timing each redraw to that moment keeps the clock on the second however long a redraw takes on a
+    busy server (a fixed 1 s wait after each redraw drifted and skipped seconds under load)."""
+    if left is None or left <= 0:
+        return CLOCK_S
+    fraction = left - math.floor(left)
+    return (fraction if fraction > 0 else 1.0) + CLOCK_LATE_S
+
+
 @solara.component
 def Clock(room: Room, tick: int = 0):
     """The turn clock; redraws every second while it runs (its own small thread, only while a
@@ -102,7 +113,7 @@ def Clock(room: Room, tick: int = 0):
         stop = threading.Event()
 
         def tick():
-            while not stop.wait(CLOCK_S):
+            while not stop.wait(next_redraw(room.time_left())):
                 now.set(now.value + 1)
         threading.Thread(target=tick, name="noodplan-turn-clock", daemon=True).start()
         return stop.set

@@ -146,3 +146,11 @@ def test_the_turn_clock_reads_in_minutes_and_seconds_rounded_up():
     assert clock_text(0.4, "running") == "Time left this turn: 0:01"
     assert clock_text(0.0, "running") == "Time is up: the facilitator ends the turn"
     assert clock_text(90, "paused") == "Time left this turn: 1:30 (clock stopped: paused)"
+
+
+def test_the_turn_clock_redraws_when_its_shown_second_changes():
+    from viz.exercise_app import CLOCK_LATE_S, next_redraw
+
+    assert abs(next_redraw(29.4) - (0.4 + CLOCK_LATE_S)) < 1e-9   # shows 0:30 until 29.0, then 0:29
+    assert abs(next_redraw(30.0) - 1.02) < 1e-9          # 0:30 shown until 29.0, a whole second on
+    assert next_redraw(None) == 1.0 and next_redraw(0.0) == 1.0   # no limit, or time up: once a second

@@ -565,8 +565,9 @@ class PlanRuntime:
             self._opened = opened[L.life[opened] != Life.CLOSED]
 
     def _reissue_expired(self, s, day: int) -> None:
-        """While a phase is active its requests are made again: every `repeat_days`, and when
-        all the places a request delivered have closed (crisis places last a limited time)."""
+        """While a phase is active its requests are made again: at most every `repeat_days`, on the
+        first day after them that the phase is still needed (one of its activation triggers holds),
+        and when all the places a request delivered have closed (crisis places last a limited time)."""
         L = s.locs
         for (ladder, lunit, phase), dones in list(self.done.items()):
             for i, d in enumerate(list(dones)):
@@ -575,8 +576,7 @@ class PlanRuntime:
                 expired = len(d.locations) > 0 and np.all(np.isin(L.life[d.locations], (Life.CLOSED, Life.CLOSING)))
                 due = d.action.repeat_days is not None and day - d.opened_day >= d.action.repeat_days
                 if due and not self._still_needed(ladder, lunit, phase):
-                    d.opened_day = day            # look again after another `repeat_days`
-                    continue
+                    continue                      # not needed today: look again tomorrow
                 if expired or due:
                     again = ACTIONS[d.action.type].do(self, s, day, d.unit, d.action)
                     if due and not expired:   # keep the earlier places: scale-down must close them too

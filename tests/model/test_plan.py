@@ -122,6 +122,27 @@ def test_raise_occupancy_adds_places_up_to_the_maximum_and_scale_down_drains():
     assert L.extra[regular[0]] == 1
 
 
+def test_a_request_is_made_again_on_the_first_day_it_is_due_and_needed(monkeypatch):
+    # asked on day 0 with repeat_days 28; on day 28 the phase is not needed (no activation trigger
+    # holds), on day 30 it is: asked again on day 30 -- not after another 28 days (day 56)
+    s = prepare("baseline", days=60)
+    s.plan = PlanRuntime(s, s.sc.plan)
+    a = Action(type="request_places", kind="crisis", places=100, via="safety_regions", lead_time_days=3,
+               repeat_days=28)
+    first = s.plan._do_request_places(s, 0, -1, a)
+    s.plan.done[("phases", 0, 4)] = [first]
+    needed_on = {30, 31}
+    monkeypatch.setattr(s.plan, "_still_needed", lambda ladder, unit, phase: day in needed_on)
+    asked = []
+    for day in range(1, 60):
+        before = s.plan.done[("phases", 0, 4)][0]
+        s.plan._reissue_expired(s, day)
+        if s.plan.done[("phases", 0, 4)][0] is not before:
+            asked.append(day)
+    assert asked == [30]
+    assert s.plan.done[("phases", 0, 4)][0].opened_day == 30
+
+
 def test_requests_deliver_part_of_what_is_asked_like_history():
     """2020: 5,000 asked, 800 delivered; 2024: 30 % of an urgent request -> same order, on average
     over runs; and each run's municipalities answer for themselves (the answers are drawn from the

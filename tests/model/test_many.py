@@ -16,21 +16,13 @@ from model.many import batch_size, default_budget, estimate, simulate_many
 from model.scenario import Scenario, ScenarioError, load_scenario, with_changes
 from model.simulate import simulate
 from model.world import build_world
+from tests.model.same import same_results
 
 
 def _same(a, b) -> None:
     """Everything a user can see of two runs is the same, bit for bit."""
     assert a.scenario == b.scenario and a.seed == b.seed
-    assert a.daily.identical(b.daily)
-    n = a.people.n
-    assert n == b.people.n
-    for k in a.people._h:
-        assert np.array_equal(a.people._h[k][:n], b.people._h[k][:n]), k
-    for k in ("kind", "life", "capacity", "extra", "occupancy", "children", "contract_end"):
-        assert np.array_equal(getattr(a.locations, k), getattr(b.locations, k)), k
-    for k in ("household", "origin", "destination", "reason", "day"):
-        assert np.array_equal(getattr(a.moves_log, k), getattr(b.moves_log, k)), k
-    assert a.events == b.events
+    same_results(a, b)
 
 
 def _alone(sc, seed, days, params=None):

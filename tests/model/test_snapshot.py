@@ -18,6 +18,7 @@ from model.rulebook import run_day
 from model.scenario import builtin_names
 from model.simulate import prepare, results_of, simulate
 from model.snapshot import SnapshotError
+from tests.model.same import same_results
 
 SNAP_DAY, END_DAY = 100, 200   # day 100-200 holds plan phases, regimes and events in most scenarios
 
@@ -31,16 +32,7 @@ def _run(s, days: int):
 def _same_run(a, b) -> None:
     """Everything a user can see of two states is the same: daily figures, every household, every
     location, the move log, the event log and the random streams' positions."""
-    assert results_of(a).daily.identical(results_of(b).daily)
-    n = a.people.n
-    assert n == b.people.n
-    for k in a.people._h:
-        assert np.array_equal(a.people._h[k][:n], b.people._h[k][:n]), k
-    for k in ("kind", "life", "capacity", "extra", "occupancy", "children", "contract_end"):
-        assert np.array_equal(getattr(a.locs, k), getattr(b.locs, k)), k
-    for k in ("household", "origin", "destination", "reason", "day"):
-        assert np.array_equal(getattr(a.log, k), getattr(b.log, k)), k
-    assert a.event_log == b.event_log
+    same_results(results_of(a), results_of(b))
     assert a.rng_arrivals.bit_generator.state == b.rng_arrivals.bit_generator.state
     assert a.rng_housing.bit_generator.state == b.rng_housing.bit_generator.state
 

@@ -19,8 +19,8 @@ was known on the origin:
 * national housing targets of the half-years that had begun by then.
 
 Publication lags of period totals (weeks to months in reality) are ignored: a total counts as known
-the day its period ends. That is in the forecast's favour, and the same for the model and the
-baselines. Recorded months are known only from their publication.
+the day its period ends. That favours the model's inflow assumption alone (the baselines read only the
+dated counts of persons). Recorded months are known only from their publication.
 """
 
 from __future__ import annotations

@@ -23,6 +23,7 @@ import pandas as pd
 
 from experiments.history import RecordPoint, record_points
 from experiments.outputs import worker_pool
+from model.many import split
 from model.scenario import Scenario, load_scenario
 
 COLUMNS = ["date", "quantity", "recorded", "sim_median", "sim_p05", "sim_p95", "error", "abs_pct_error",
@@ -49,8 +50,7 @@ def replicates(sc: Scenario, seeds: Sequence[int], jobs: int = 1) -> dict[str, n
     (one world), in `jobs` pieces on a pool of processes when `jobs` > 1."""
     seeds = list(seeds)
     if jobs > 1 and len(seeds) > 1:
-        piece = -(-len(seeds) // min(jobs, len(seeds)))
-        tasks = [(sc, seeds[i:i + piece]) for i in range(0, len(seeds), piece)]
+        tasks = [(sc, part) for part in split(seeds, jobs)]
         with worker_pool(len(tasks)) as ex:
             runs = [r for part in ex.map(_replicates, tasks) for r in part]
     else:

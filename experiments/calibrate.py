@@ -36,6 +36,7 @@ from scipy.stats import qmc
 from experiments.history import RecordPoint, record_points
 from experiments.outputs import ignore_interrupts, replace_text, stop_workers
 from model.events import set_path
+from model.many import split
 from model.scenario import SCENARIO_DIR, Scenario, from_yaml_text, get_path, load_scenario
 
 CALIBRATION_END = dt.date(2020, 6, 1)   # hindcast-2020 starts here: nothing later may be used
@@ -228,8 +229,7 @@ class Problem:
         if self.jobs > 1 and len(seeds) > 1:
             if self._pool is None:
                 self._pool = ProcessPoolExecutor(self.jobs, initializer=ignore_interrupts)
-            piece = -(-len(seeds) // min(self.jobs, len(seeds)))
-            tasks = [(sc, seeds[i:i + piece], self.points, self.days) for i in range(0, len(seeds), piece)]
+            tasks = [(sc, part, self.points, self.days) for part in split(seeds, self.jobs)]
             return np.concatenate(list(self._pool.map(_run, tasks)))
         return _run((sc, seeds, self.points, self.days))
 

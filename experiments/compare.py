@@ -17,7 +17,7 @@ import numpy as np
 from scipy import stats
 
 from experiments.outputs import worker_pool
-from model.many import simulate_many
+from model.many import simulate_many, split
 from model.results import Results
 from model.scenario import Scenario, load_scenario
 
@@ -154,9 +154,8 @@ def compare(a: Scenario | str, b: Scenario | str, runs: int = 5, seed: int | Non
     workers = workers or min(total, os.cpu_count() or 1)
     results: list[dict[str, float]] = []
     if workers > 1:
-        # each scenario's seeds in pieces, about two per worker: a piece shares its world
-        piece = max(1, -(-total // (2 * workers)))
-        jobs = [(sc, seeds[i:i + piece], days) for sc in (sa, sb) for i in range(0, runs, piece)]
+        # each scenario's seeds in one piece per worker: a piece shares its world
+        jobs = [(sc, part, days) for sc in (sa, sb) for part in split(seeds, workers)]
         with worker_pool(min(workers, len(jobs))) as pool:
             for r in pool.map(_figures, jobs):
                 results += r

@@ -31,7 +31,7 @@ from typing import Any
 from model.results import Results
 from model.scenario import MAX_SEED, Scenario, ScenarioError, is_whole, load_scenario, validate_scenario, with_changes
 from model.simulate import simulate
-from model.world import World, build_world, serves
+from model.world import RUN_ONLY_FIELDS, World, build_world, serves
 
 ScenarioLike = Scenario | str | Path
 
@@ -130,8 +130,7 @@ def simulate_many[T](scenarios: ScenarioLike | Sequence[ScenarioLike], seeds: Se
     worlds = _worlds([sc for sc, _ in runs], world, same_world)
     budget = default_budget() if memory_budget is None else memory_budget
     for w in {id(w): w for w in worlds}.values():
-        longest = max(sc.horizon_days for (sc, _), v in zip(runs, worlds, strict=True) if v is w)
-        batch_size(estimate(w, longest).peak, budget, f"a run of {w.scenario.name!r} ({longest} days)")
+        runs_per_batch(w, max(sc.horizon_days for (sc, _), v in zip(runs, worlds, strict=True) if v is w), budget)
     if reduce is None:
         kept = sum(estimate(w, sc.horizon_days).kept for (sc, _), w in zip(runs, worlds, strict=True))
         peak = max(estimate(w, sc.horizon_days).peak for (sc, _), w in zip(runs, worlds, strict=True))
@@ -213,7 +212,7 @@ def _worlds(scenarios: list[Scenario], given: World | None, same_world: bool) ->
                 raise ScenarioError(f"scenarios.{i}: the given world does not serve this run "
                                     f"({_difference(given.scenario, sc)})")
         return [given] * len(scenarios)
-    keys = [json.dumps(sc.model_dump(mode="json", exclude={"seed", "horizon_days"}), sort_keys=True)
+    keys = [json.dumps(sc.model_dump(mode="json", exclude=set(RUN_ONLY_FIELDS)), sort_keys=True)
             for sc in scenarios]
     if same_world and len(set(keys)) > 1:
         i = next(i for i, k in enumerate(keys) if k != keys[0])
@@ -236,6 +235,16 @@ def _difference(a: Scenario, b: Scenario) -> str:
     return f"{shown} {'differs' if len(fields) == 1 else 'differ'}" if fields else "no difference"
 
 
+def split[T](items: Sequence[T], parts: int) -> list[list[T]]:
+    """`items` in at most `parts` consecutive pieces of equal length (the last may be shorter): the
+    runs each worker of a pool takes through `simulate_many`, in order."""
+    n = len(items)
+    if n == 0:
+        return []
+    length = -(-n // max(1, min(parts, n)))
+    return [list(items[i:i + length]) for i in range(0, n, length)]
+
+
 def runs_per_batch(world: World, days: int | None = None, budget: int | None = None) -> int:
     """How many runs on `world` (over `days`) fit in `budget` at once (`batch_size` of `estimate`)."""
     return batch_size(estimate(world, days).peak, budget,
@@ -243,4 +252,4 @@ def runs_per_batch(world: World, days: int | None = None, budget: int | None = N
 
 
 __all__ = ["RunMemory", "available_bytes", "batch_size", "default_budget", "estimate", "runs_per_batch",
-           "simulate_many"]
+           "simulate_many", "split"]

@@ -13,8 +13,8 @@ minimum dwell time, and none of its own activation triggers has held over the de
 window (the longest of its deactivation triggers' days): a phase is not stepped down while a
 reason to be in it is still there. Without that, a phase whose deactivation set does not
 exclude its activation set steps down and straight back up (crisis reception down on "nobody
-without a bed" while every bed is full). A ladder moves one rung a day; scale-down undoes each phase's actions in
-reverse order. With `scope: province` every province climbs its own ladder on its own
+without a bed" while every bed is full). A ladder moves one rung a day; scale-down undoes each
+phase's actions in reverse order. With `scope: province` every province climbs its own ladder on its own
 occupancy and asks its key share of the national amounts; the front ladder stays national.
 
 Municipalities answer requests for places on the regional network (`municipalities.network`):
@@ -134,7 +134,6 @@ class Ladder:
             self.phase[ch.unit] = ch.new
             self.since[ch.unit] = day
         return changes
-
 
     def _reasons_gone(self, phase: int, unit: int) -> bool:
         """True when none of the phase's activation triggers has held over its deactivation window."""

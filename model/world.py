@@ -98,10 +98,12 @@ def build_world(sc: Scenario, monthly_inflow: dict | None = None) -> World:
                  network, expected_inflow(sc, dates, monthly_inflow, names), targets, before)
 
 
+RUN_ONLY_FIELDS = frozenset({"horizon_days", "seed"})   # scenario fields a world does not depend on
+
+
 def serves(built: Scenario, wanted: Scenario) -> bool:
     """May a world built for `built` serve `wanted`? Only when they differ at most in seed and
     a shorter horizon (the world holds the portfolio, the network and the inflow plan)."""
     if built.horizon_days < wanted.horizon_days:
         return False
-    skip = {"horizon_days", "seed"}
-    return built.model_dump(exclude=skip) == wanted.model_dump(exclude=skip)
+    return built.model_dump(exclude=set(RUN_ONLY_FIELDS)) == wanted.model_dump(exclude=set(RUN_ONLY_FIELDS))

@@ -212,3 +212,11 @@ def test_the_estimate_bounds_a_measured_run():
     assert peak <= m.peak <= 1.5 * peak
     assert kept <= m.kept <= 1.5 * kept
     del res
+
+
+def test_split_gives_each_worker_one_consecutive_piece():
+    from model.many import split
+
+    assert split([1, 2, 3, 4, 5], 2) == [[1, 2, 3], [4, 5]]       # ceil(5/2) = 3 a piece
+    assert split([1, 2], 8) == [[1], [2]]                         # never more pieces than runs
+    assert split([1, 2, 3, 4], 1) == [[1, 2, 3, 4]] and split([], 3) == []

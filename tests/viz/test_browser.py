@@ -16,6 +16,7 @@ import numpy as np
 import pytest
 
 from tests.viz.conftest import DOCS_IMG
+from tests.viz.vuetify import choose
 import contextlib
 
 pytestmark = pytest.mark.browser
@@ -43,15 +44,6 @@ def wait_day(page, n: int, timeout: int = 30_000) -> None:
     page.wait_for_function(
         "n => { const e = document.querySelector('.np-day'); return e && parseInt(e.textContent.slice(4)) >= n; }",
         arg=n, timeout=timeout)
-
-
-def choose(page, label: str, option: str) -> None:
-    """Pick an option of a Vuetify select by its label."""
-    page.get_by_label(label, exact=True).first.locator("xpath=..").click()
-    menu = page.locator(".menuable__content__active")
-    menu.wait_for(timeout=10_000)
-    menu.get_by_role("option", name=option, exact=True).click()
-    page.wait_for_timeout(300)          # the menu closes
 
 
 def shot(page, name: str, tmp_dir) -> None:

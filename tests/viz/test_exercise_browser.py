@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 
 from tests.viz.conftest import DOCS_IMG, run_server
+from tests.viz.vuetify import choose, options
 
 pytestmark = pytest.mark.browser
 
@@ -30,23 +31,8 @@ def room_server(tmp_path_factory):
         yield url
 
 
-def choose(page, label: str, option: str) -> None:
-    """Pick an option of a Vuetify select by its label."""
-    page.get_by_label(label, exact=True).first.locator("xpath=..").click()
-    menu = page.locator(".menuable__content__active")
-    menu.wait_for(timeout=10_000)
-    menu.get_by_role("option", name=option, exact=True).click()
-    page.wait_for_timeout(300)
 
 
-def options(page, label: str) -> list[str]:
-    page.get_by_label(label, exact=True).first.locator("xpath=..").click()
-    menu = page.locator(".menuable__content__active")
-    menu.wait_for(timeout=10_000)
-    names = [t.strip() for t in menu.get_by_role("option").all_inner_texts()]
-    page.keyboard.press("Escape")
-    page.wait_for_timeout(300)
-    return names
 
 
 CLOCK_RUNS = ("t => new RegExp('^Time left this turn: ' + t + '$')"

@@ -452,6 +452,19 @@ def test_the_budget_follows_the_first_applications_of_the_year_before_on_the_rec
         RecordAsOf(origin).as_of(D(2018, 7, 2))
 
 
+def test_the_budget_after_a_year_not_yet_published_reads_persistence_not_the_scenario():
+    # Origin 1 January 2014, start 31 December 2013 (the count then). 2013's total (14,399) is
+    # published by the rule on 25 January 2014, so the record known ends with 2012 (9,810, a leap
+    # year): persistence over 12 months is 9,810 / 366 a day, and 2013 - before the start but not yet
+    # known - is assumed at that rate, so 2014's budget is 9,810 / 366 = 26.80 a day (not
+    # hindcast-2015's 24,000 a year, its figure for days outside its series); 2013's is 2012's too.
+    sc, w = _budget_record_world(D(2014, 1, 1), first_count=False)
+    assert sc.start_date == D(2013, 12, 31)
+    assert w.ind_budget[w.dates.index(D(2014, 6, 1))] == pytest.approx(9810 / 366, rel=1e-6)
+    assert w.ind_budget[0] == pytest.approx(9810 / 366, rel=1e-6)
+    assert w.first_before[-1] == pytest.approx(9810 / 366) and w.inflow.first[:400] == pytest.approx(9810 / 366)
+
+
 def test_a_years_total_is_known_from_its_publication_day():
     # 2017's first applications (14,716, IND) were published on 17 January 2018 (the yearly file's
     # `published`): on 1 and 16 January 2018 the budget of 2018 cannot read them, on the 17th it can

@@ -28,9 +28,8 @@ or the year for a figure derived from a year's total (the year minus its recorde
 quarter ending on 31 December is therefore known from 25 January, a year from 25 January of the
 next year where no date is given; a year's total from a yearly publication (CBS, IND annual
 figures) is often later than that (2018: 10 February 2019). An assumed total (`INFLOW_ASSUMPTIONS`)
-counts as known when the figure it stands in for would have been by the rule. The counts of
-persons are dated, and the baselines read only those, so the same lag applies to model and
-baselines alike.
+counts as known when the figure it stands in for would have been by the rule. (The baselines read
+only the dated counts of persons; a total read before its publication favoured the model alone.)
 """
 
 from __future__ import annotations

@@ -65,12 +65,19 @@ INFLOW_ASSUMPTIONS: list[tuple[str, int, str, float, str]] = [
 
 @dataclass(frozen=True)
 class Total:
-    """A recorded (or assumed) number of persons arriving in [start, end)."""
+    """A recorded (or assumed) number of persons arriving in [start, end).
+
+    When it became known is decided by `experiments.forecast.record.known_on` from `published` (the
+    day the source shows it was published; None where it shows none) and `reported` (the end of the
+    period whose report gives the figure: a later one for a figure derived from a later report or
+    from a year's total; None: its own `end`)."""
 
     start: dt.date
     end: dt.date
     persons: float
     basis: str
+    published: dt.date | None = None
+    reported: dt.date | None = None
 
 
 @dataclass(frozen=True)
@@ -108,39 +115,66 @@ def _quarter_bounds(year: int, q: str) -> tuple[dt.date, dt.date]:
     return start, end
 
 
+def _dated(path: Path, i: int, r: dict[str, str]) -> tuple[dt.date | None, dt.date | None]:
+    """A row's `published` day (YYYY-MM-DD) and, from `reported_in` (YYYY-MM), the end of the month
+    whose report gives it (None where empty)."""
+    pub, rep = (r.get("published") or "").strip(), (r.get("reported_in") or "").strip()
+    try:
+        return (dt.date.fromisoformat(pub) if pub else None,
+                next_month(dt.date(int(rep[:4]), int(rep[5:7]), 1)) if rep else None)
+    except ValueError:
+        raise ValueError(f"{path.name}: line {i}: published (YYYY-MM-DD) or reported_in (YYYY-MM) "
+                         f"is not a date") from None
+
+
+def yearly_published(country: str = "nl") -> dict[int, dt.date | None]:
+    """The `published` day of each year of the yearly file (None where the source shows none)."""
+    path = data.DATA_DIR / country / "asylum_applications_nl_yearly.csv"
+    with open(path, encoding="utf-8") as f:
+        return {int(r["year"]): _dated(path, i, r)[0] for i, r in enumerate(csv.DictReader(f), start=2)}
+
+
 def recorded_totals(series: str, country: str = "nl") -> list[Total]:
     """Non-overlapping period totals for 'first' (first applications) or 'family' (nareizigers).
 
     Quarters (and the 2014 half-year) are used where recorded; a year's total fills the part of
     the year its recorded quarters leave open; when all four quarters are recorded they win over
     the year total (the two differ by rounding: 2021 by 5, 2023 by 15, 2024 by 20 persons).
+    Each carries the dates its publication is judged by (`Total`): a quarter its row's
+    `published`/`reported_in`, a figure derived from a year's total the year's `published` and the
+    year's end; an assumption neither (it stands for the figure of its own period).
     """
     ycol = "first_asylum_applications" if series == "first" else "nareizigers_family_followers"
     qcol = "first_asylum_applications" if series == "first" else "nareizigers"
     base = data.DATA_DIR / country
     with open(base / "asylum_applications_nl_yearly.csv", encoding="utf-8") as f:
         years = {int(r["year"]): r for r in csv.DictReader(f)}
-    with open(base / "asylum_applications_nl_quarterly.csv", encoding="utf-8") as f:
+    qpath = base / "asylum_applications_nl_quarterly.csv"
+    with open(qpath, encoding="utf-8") as f:
         quarterly = list(csv.DictReader(f))
-    quarters: dict[int, list[tuple[dt.date, dt.date, float, str]]] = {}
-    for r in quarterly:
+    published = yearly_published(country)
+    quarters: dict[int, list[Total]] = {}
+    for i, r in enumerate(quarterly, start=2):
         v, approx = _num(r[qcol])
         if v is None:
             continue
         y = int(r["year"])
         s, e = _quarter_bounds(y, r["quarter"])
         label = f"{y} {'H1' if r['quarter'] == 'H1' else 'Q' + r['quarter']}"
-        quarters.setdefault(y, []).append((s, e, v, f"recorded {label}{' (~)' if approx else ''}"))
+        pub, rep = _dated(qpath, i, r)
+        if (pub is not None and pub < e) or (rep is not None and rep < e):
+            raise ValueError(f"{qpath.name}: line {i}: a period cannot be published or reported before it ended")
+        quarters.setdefault(y, []).append(Total(s, e, v, f"recorded {label}{' (~)' if approx else ''}", pub, rep))
     out: list[Total] = []
     first_year = 2013 if series == "first" else 2014
     for y in range(first_year, LAST_MONTH[0] + 1):
-        qs = sorted(quarters.get(y, []))
-        covered = sum((e - s).days for s, e, _, _ in qs)
+        qs = sorted(quarters.get(y, []), key=lambda t: t.start)
+        covered = sum((t.end - t.start).days for t in qs)
         year_days = (dt.date(y + 1, 1, 1) - dt.date(y, 1, 1)).days
-        out += [Total(s, e, v, b) for s, e, v, b in qs]
+        out += qs
         if covered == year_days:
             continue
-        edges = [dt.date(y, 1, 1)] + [b for q in qs for b in q[:2]] + [dt.date(y + 1, 1, 1)]
+        edges = [dt.date(y, 1, 1)] + [b for q in qs for b in (q.start, q.end)] + [dt.date(y + 1, 1, 1)]
         gaps = [(a, b) for a, b in zip(edges[::2], edges[1::2]) if a < b]
         if len(gaps) != 1:
             raise ValueError(f"{series} {y}: recorded quarters leave {len(gaps)} gaps")
@@ -151,9 +185,9 @@ def recorded_totals(series: str, country: str = "nl") -> list[Total]:
             out.append(Total(rest_start, rest_end, assumed[0][3], assumed[0][4]))
         elif yv is not None:
             src = years[y]["definition_source"]
-            out.append(Total(rest_start, rest_end, yv - sum(v for _, _, v, _ in qs),
+            out.append(Total(rest_start, rest_end, yv - sum(q.persons for q in qs),
                              f"recorded {y}{' (~)' if approx else ''} ({src})"
-                             + (" minus recorded quarters" if qs else "")))
+                             + (" minus recorded quarters" if qs else ""), published.get(y), dt.date(y + 1, 1, 1)))
         elif y == LAST_MONTH[0]:
             continue   # the record ends with the last recorded quarter
         else:

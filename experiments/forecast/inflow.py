@@ -39,8 +39,9 @@ on it.)
 at each horizon, e_h - median(e_h), so the median member assumes persistence itself: members spread
 around the point assumption (the chosen window's mean) with the record's spread and skew, without
 its drift. The drift is left out on purpose: from a short record it is the rise or fall of the few
-years the samples come from (from the 2017 origins, the 2014-2015 rise: a median multiplier of
-x1.35 at 6 months and x1.67 at 12), an estimate from a handful of non-overlapping windows, and a
+years the samples come from (from 1 July 2017, the 2014-2015 rise: a median multiplier of
+x1.35 at 6 months and x1.67 at 12; on 1 January 2017, with 2016 not yet published, x1.36 at both, the
+12-month horizon being still a random walk), an estimate from a handful of non-overlapping windows, and a
 random walk without drift — the flat line — is the benchmark a forecast of arrivals is held to.
 `centre="drift"` keeps the samples as they are (the model before). The random walk is centred
 either way (z = 0 at u = 1/2), and a walk horizon going on from a centred empirical one stays so.

@@ -298,7 +298,10 @@ def _fold(sc: Scenario, start: dt.date) -> None:
 
 
 def record_world(sc: Scenario, rec: RecordAsOf, pers: Persistence) -> World:
-    """The world of a record start: the inflow known on the origin, then the persistence rates."""
+    """The world of a record start: the inflow known on the origin, then the persistence rates —
+    from the end of the last known month, also where that lies before the start (a period just
+    ended and not yet published): the days before the start that the IND's budget reads
+    (`World.first_before`) take the persistence rate there, not the scenario's yearly figure."""
     first, family = rec.monthly_inflow("first"), rec.monthly_inflow("family")
     monthly = {k: (v, family.get(k, pers.family_per_day * _days(k))) for k, v in first.items()}
     world = build_world(sc, monthly_inflow=monthly)
@@ -308,7 +311,11 @@ def record_world(sc: Scenario, rec: RecordAsOf, pers: Persistence) -> World:
         end = last_month(rates)
         day = 0 if end is None else max(0, (end - sc.start_date).days)
         target[day:] = known
-    return dataclasses.replace(world, inflow=dataclasses.replace(inflow, first=f, family=fam))
+    before = world.first_before.copy()
+    end = last_month(first)
+    lead = 0 if end is None else (end - dt.date(sc.start_date.year - 1, 1, 1)).days
+    before[max(lead, 0):] = pers.first_per_day
+    return dataclasses.replace(world, inflow=dataclasses.replace(inflow, first=f, family=fam), first_before=before)
 
 
 def _days(month: tuple[int, int]) -> int:

@@ -5,22 +5,31 @@ that takes a date refuses one after the origin (`FutureDataError`); every listin
 was known on the origin:
 
 * persons in COA reception and permit holders among them: the counts dated on or before it;
-* inflow: the recorded (or assumed) period totals of `experiments.history.recorded_totals` whose
-  figure was known by then — a quarter or half-year once it has ended, a figure derived from a
-  year's total (the year minus its recorded quarters) once that year has ended — and the months
-  recorded on their own (`experiments.history.recorded_months`, IND Asieltrends) from the day each
-  was published (or, where that date is not known, the 25th of the month after its report). Months
-  inside the known totals are made by `experiments.history.fill_monthly` from those totals and the
-  known recorded months only, so no later figure shapes an earlier month; known recorded months
-  after the last known total follow as they are (`known_inflow`); `monthly_inflow` bridges the
-  unknown months between them (rate interpolated linearly between the known months on either side)
-  so that the series has no holes;
-* yearly first applications (`asylum_applications_nl_yearly.csv`) of the years ended by then;
+* inflow: the recorded (or assumed) period totals of `experiments.history.recorded_totals` that
+  were published by then (`known_on`, below), and the months recorded on their own
+  (`experiments.history.recorded_months`, IND Asieltrends) from the day each was published (or,
+  where that date is not known, the 25th of the month after its report). Months inside the known
+  totals are made by `experiments.history.fill_monthly` from those totals and the known recorded
+  months only, so no later figure shapes an earlier month; known recorded months after the last
+  known total follow as they are (`known_inflow`); `monthly_inflow` bridges the unknown months
+  between them (rate interpolated linearly between the known months on either side) so that the
+  series has no holes;
+* yearly first applications (`asylum_applications_nl_yearly.csv`) of the years published by then
+  (the same rule);
 * national housing targets of the half-years that had begun by then.
 
-Publication lags of period totals (weeks to months in reality) are ignored: a total counts as known
-the day its period ends. That favours the model's inflow assumption alone (the baselines read only the
-dated counts of persons). Recorded months are known only from their publication.
+**When a period total is known** (`known_on`, the one place this is decided): on its `published`
+day where the source shows it (the csv's `published` column: the day of the article or release
+that gives the figure; for a source dated only to a week or a month, that week's or month's last
+day); otherwise — an **assumption**, the same rule as for recorded months — on the
+`PUBLICATION_DAY` (25th) of the month after the last month of the period whose report gives it:
+its own period, or a later one where the figure is derived from a later report (`reported_in`),
+or the year for a figure derived from a year's total (the year minus its recorded quarters). A
+quarter ending on 31 December is therefore known from 25 January, a year from 25 January of the
+next year where no date is given; a year's total from a yearly publication (CBS, IND annual
+figures) is often later than that (2018: 10 February 2019). An assumed total (`INFLOW_ASSUMPTIONS`)
+counts as known when the figure it stands in for would have been by the rule. (The baselines read
+only the dated counts of persons; a total read before its publication favoured the model alone.)
 """
 
 from __future__ import annotations
@@ -28,16 +37,14 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import itertools
-import re
 from dataclasses import dataclass
 from functools import cached_property
 
-from experiments.history import (LAST_MONTH, RecordedMonth, RecordPoint, Total, fill_monthly, next_month,
-                                record_points, recorded_months, recorded_totals)
+from experiments.history import (LAST_MONTH, PUBLICATION_DAY, RecordedMonth, RecordPoint, Total, fill_monthly,
+                                next_month, record_points, recorded_months, recorded_totals, yearly_published)
 from model import data
 
 QUANTITIES = ("population", "permit_holders")
-_PERIOD_TOTAL = re.compile(r"recorded \d{4} (Q\d|H\d)|^assumption")
 
 
 class FutureDataError(LookupError):
@@ -45,12 +52,13 @@ class FutureDataError(LookupError):
 
 
 def known_on(t: Total) -> dt.date:
-    """The first day a period total is known: the day after its period (its `end`), or, for a
-    figure derived from a year's total, the day after that year."""
-    if _PERIOD_TOTAL.search(t.basis):
-        return t.end
-    year_end = dt.date(t.start.year + 1, 1, 1)
-    return max(t.end, year_end)
+    """The first day a period total is known (see the module text): its `published` day, or else
+    (an assumption) the `PUBLICATION_DAY` of the month after the last month of the period whose
+    report gives it (`reported`, else its own `end`)."""
+    if t.published is not None:
+        return t.published
+    end = t.reported or t.end
+    return next_month(end - dt.timedelta(days=1)).replace(day=PUBLICATION_DAY)
 
 
 def record_end() -> dt.date:
@@ -104,17 +112,19 @@ class RecordAsOf:
     def inflow_totals(self, series: str) -> list[Total]:
         """Period totals of 'first' (first applications) or 'family' (nareizigers) known on the
         origin, contiguous from the first one. First applications reach back before the derived
-        series through the consecutive years of the yearly file (2012)."""
-        out = []
-        for t in recorded_totals(series, self.country):
+        series through the consecutive years of the yearly file published by then (2012; on 1
+        January 2014 that year alone, 2013 being published later)."""
+        out, every = [], recorded_totals(series, self.country)
+        for t in every:
             if known_on(t) > self.origin:
                 break
             out.append(t)
-        if series == "first" and out:
-            years = self.yearly_first_applications()
-            y = out[0].start.year - 1
-            while y in years and out[0].start == dt.date(y + 1, 1, 1):
-                out.insert(0, Total(dt.date(y, 1, 1), dt.date(y + 1, 1, 1), years[y], f"recorded {y} (yearly file)"))
+        if series == "first" and every:
+            years, published = self.yearly_first_applications(), yearly_published(self.country)
+            y = every[0].start.year - 1
+            while y in years and (out[0].start if out else every[0].start) == dt.date(y + 1, 1, 1):
+                out.insert(0, Total(dt.date(y, 1, 1), dt.date(y + 1, 1, 1), years[y], f"recorded {y} (yearly file)",
+                                    published.get(y)))
                 y -= 1
         return out
 
@@ -167,18 +177,22 @@ class RecordAsOf:
         return dict(self._monthly[series][1])
 
     def yearly_first_applications(self) -> dict[int, float]:
-        """First asylum applications per calendar year, for the years ended by the origin (the
-        yearly file; '~' values as quoted)."""
+        """First asylum applications per calendar year, for the years whose figure was published by
+        the origin (the yearly file, `known_on` as a year's total; '~' values as quoted)."""
         out = {}
+        published = yearly_published(self.country)
         with open(data.DATA_DIR / self.country / "asylum_applications_nl_yearly.csv", encoding="utf-8") as f:
             for r in csv.DictReader(f):
                 v = r["first_asylum_applications"].strip().lstrip("~")
-                if v and dt.date(int(r["year"]) + 1, 1, 1) <= self.origin:
-                    out[int(r["year"])] = float(v)
+                y = int(r["year"])
+                year = Total(dt.date(y, 1, 1), dt.date(y + 1, 1, 1), float(v or 0), "", published[y])
+                if v and known_on(year) <= self.origin:
+                    out[y] = float(v)
         return out
 
     def housing_targets(self) -> dict[str, int]:
-        """Published national housing targets of the half-years begun by the origin."""
+        """Published national housing targets of the half-years begun by the origin (a target is
+        set before its half-year; where it was changed later, the file holds the changed one)."""
         out = {}
         for period, target in data.housing_targets(self.country).items():
             start = dt.date(int(period[:4]), 1 if period[5] == "1" else 7, 1)

@@ -17,16 +17,16 @@ from experiments.cli import main
 from experiments.forecast import baselines, rolling
 from experiments.forecast import cli as cli_module
 from experiments.forecast.ensemble import run_forecast
-from experiments.forecast.inflow import (CENTRES, MIN_SCORED, InflowErrors, choose_window, daily_paths, errors_as_of,
-                                         persistence_errors, persistence_from_record, walk_sigma, window_as_of,
-                                         window_scores)
+from experiments.forecast.inflow import (CENTRES, MIN_SCORED, MIN_WINDOWS, InflowErrors, choose_window, daily_paths,
+                                         errors_as_of, persistence_errors, persistence_from_record, walk_sigma,
+                                         window_as_of, window_scores)
 from experiments.forecast import record as record_module
 from experiments.forecast.origins import from_record, from_run, record_scenario, record_world
 from experiments.forecast.record import FutureDataError, RecordAsOf, known_on
 from experiments.forecast import refit as refit_module
 from experiments.calibrate import ind_budget
 from experiments.forecast.refit import refit, uncalibrated, window
-from experiments.history import RecordedMonth, RecordPoint
+from experiments.history import RecordedMonth, RecordPoint, Total
 from model import prognosis as pg
 from model import snapshot
 from model import rulebook
@@ -67,11 +67,38 @@ def test_everything_the_record_lists_on_an_origin_was_known_by_then(origin):
     assert start.date <= origin and all(p.date <= origin for p in points)
 
 
-def test_a_figure_derived_from_a_years_total_is_known_only_when_the_year_has_ended():
-    # 2015 is recorded as a year total (43,095) and a noted Q4 (~24,000): January-September is the
-    # year minus Q4, so on 1 July 2015 no 2015 total is known; what is known of 2015 are the months
-    # the IND published: January (888) and February (741) in the February report, April (1,138),
-    # each known from the 25th of the month after its report; March is not recorded (bridged only).
+def test_a_quarter_ending_31_december_is_known_from_its_publication_not_on_1_january():
+    # Q4 2020 (3,895 first applications, CBS table of 2023): no day stated, so the rule: the 25th of
+    # the month after its last month, 25 January 2021. On 1 January 2021 the last known quarter is Q3.
+    q4 = Total(D(2020, 10, 1), D(2021, 1, 1), 3895, "recorded 2020 Q4")
+    assert known_on(q4) == D(2021, 1, 25)
+    for day in (D(2021, 1, 1), D(2021, 1, 24)):
+        last = RecordAsOf(day).inflow_totals("first")[-1]
+        assert (last.start, last.end, last.persons) == (D(2020, 7, 1), D(2020, 10, 1), 4100)
+    last = RecordAsOf(D(2021, 1, 25)).inflow_totals("first")[-1]
+    assert (last.start, last.end, last.persons) == (D(2020, 10, 1), D(2021, 1, 1), 3895)
+    # Q4 2023 (~13,000) is derived from the Q1 2024 release, published 28 April 2024 (jouregio.nl):
+    # not known on the 27th (the last known quarter is Q3 2023, 10,500), known on the 28th
+    assert RecordAsOf(D(2024, 4, 27)).inflow_totals("first")[-1].persons == 10500
+    last = RecordAsOf(D(2024, 4, 28)).inflow_totals("first")[-2]
+    assert (last.start, last.persons, known_on(last)) == (D(2023, 10, 1), 13000, D(2024, 4, 28))
+    # a figure derived from a later report counts from that report: Q2 2023 (~7,950) is derived from
+    # the Q3 release (reported_in 2023-09), so it is known with Q3, from 25 October 2023
+    q2 = next(t for t in RecordAsOf(D(2023, 10, 25)).inflow_totals("first") if t.start == D(2023, 4, 1))
+    assert known_on(q2) == D(2023, 10, 25)
+    assert RecordAsOf(D(2023, 10, 24)).inflow_totals("first")[-1].end == D(2023, 4, 1)
+
+
+def test_a_figure_derived_from_a_years_total_is_known_only_when_the_years_total_was_published():
+    # July-December 2014 is the 2014 year (~24,000, CBS news of week 5 of 2015, taken as its last
+    # day, 1 February 2015) minus the recorded H1 (12,300): known from 1 February 2015, not before.
+    assert RecordAsOf(D(2015, 1, 31)).inflow_totals("first")[-1].end == D(2014, 7, 1)
+    rest = RecordAsOf(D(2015, 2, 1)).inflow_totals("first")[-1]
+    assert (rest.start, rest.end, rest.persons) == (D(2014, 7, 1), D(2015, 1, 1), 11700)
+    # 2015 is recorded as a year total (43,095), so on 1 July 2015 no 2015 total is known; what is
+    # known of 2015 are the months the IND published: January (888) and February (741) in the
+    # February report, April (1,138), each known from the 25th of the month after its report; March
+    # is not recorded (bridged only).
     rec = RecordAsOf(D(2015, 7, 1))
     known = rec.known_inflow("first")
     assert max(known) == (2015, 4) and (2015, 3) not in known and (2015, 3) in rec.monthly_inflow("first")
@@ -82,7 +109,8 @@ def test_a_figure_derived_from_a_years_total_is_known_only_when_the_year_has_end
     p = persistence_from_record(rec, family_fallback_per_year=4000)
     assert p.window == 12 and p.choice is not None and p.choice.fallback      # too little record to choose
     assert p.first_per_day == pytest.approx((may_june + 11700 + 888 + 741 + 1138) / (61 + 184 + 31 + 28 + 30))
-    # family members: the 2014 total (an assumption, 4,000) is known in 2015, and February 2015
+    # family members: the 2014 total (an assumption, 4,000) is known from 25 January 2015 (the
+    # rule for the year it stands in for), and February 2015
     # (583, in the February report); the 12 months to February 2015 hold March-December 2014 and
     # February 2015 (January 2015 is not recorded)
     fam = rec.known_inflow("family")
@@ -213,9 +241,22 @@ def test_centred_errors_have_median_0_and_keep_the_spread_by_hand():
 
 
 def test_centred_errors_from_the_2017_record_put_the_median_member_on_persistence():
-    rec = RecordAsOf(D(2017, 1, 1))
+    # On 1 January 2017 the 2016 total is not yet published (the 25th of the month after: 25 January
+    # 2017) nor is December 2016: the record's months run January 2012 - November 2016, 59 of them.
+    # With the 12-month window the error origins are the months i = 12..59-h, so the non-overlapping
+    # windows are (59 - h - 12) // h + 1: 6 months 41 // 6 + 1 = 7, 12 months 35 // 12 + 1 = 3 (fewer
+    # than MIN_WINDOWS, 4), 24 months 1. The 12-month horizon is therefore the random walk going on
+    # from the 6-month one, whose median it keeps (z = 0 at u = 1/2).
+    early = errors_as_of(RecordAsOf(D(2017, 1, 1)), 12, "drift")
+    assert early.windows == {6: 7, 12: 3, 24: 1} and MIN_WINDOWS == 4
+    assert early.method(12) == "random walk"
+    assert math.exp(early.quantile(12, np.array([0.5]))[0]) == pytest.approx(math.exp(early.drift(6)))
+    # From 1 July 2017 the 2016 total is known: 60 months, 12 months (48 - 12) // 12 + 1 = 4 windows,
+    # empirical; the diagnosis' medians (x 1.35 at 6 months, x 1.67 at 12, the 2014-2015 rise)
+    rec = RecordAsOf(D(2017, 7, 1))
     drift, centred = errors_as_of(rec, 12, "drift"), errors_as_of(rec, 12)
-    assert math.exp(drift.drift(6)) == pytest.approx(1.35, abs=0.01)       # the diagnosis' x 1.35 and x 1.67
+    assert drift.windows[12] == 4 and drift.method(12) == "empirical"
+    assert math.exp(drift.drift(6)) == pytest.approx(1.35, abs=0.01)
     assert math.exp(drift.quantile(12, np.array([0.5]))[0]) == pytest.approx(1.67, abs=0.01)
     for h in (6, 12, 24):
         assert centred.quantile(h, np.array([0.5])) == pytest.approx([0.0], abs=1e-12)
@@ -386,17 +427,20 @@ def _budget_record_world(origin, first_count=True):
 
 
 def test_the_budget_follows_the_first_applications_of_the_year_before_on_the_record_by_hand():
-    # Origin 1 January 2018, from the count of 31 December 2015 (the refit window's start). In year Y
-    # the IND is budgeted the first applications per day of the year before, as the world holds them:
-    # the record known on the origin (yearly totals, months summing to them), then persistence.
+    # Origin 1 July 2018, from the count of 31 December 2015 (the refit window's start: the last count
+    # at least two years before). In year Y the IND is budgeted the first applications per day of the
+    # year before, as the world holds them: the record known on the origin (yearly totals, months
+    # summing to them), then persistence. 2017's total (14,716) was published on 17 January 2018
+    # (the yearly file), 2018's (20,510) on 10 February 2019, so on 1 July 2018:
     # 2016 <- 2015: 43,095 / 365; 2017 <- 2016: 18,171 / 366; 2018 <- 2017: 14,716 / 365.
     # 2019 and 2020 <- the years after the origin, at the persistence rate known on it (not 2018's
-    # 20,510, which came later): the window chosen on 1 January 2018 is 3 months, October-December
-    # 2017 as the record known then holds them (inside 2017's yearly total; with 12 months, 2017's).
-    sc, w = _budget_record_world(D(2018, 1, 1))
+    # 20,510, which came later): the window chosen on 1 July 2018 is 3 months, October-December
+    # 2017 as the record known then holds them (inside 2017's yearly total).
+    origin = D(2018, 7, 1)
+    sc, w = _budget_record_world(origin)
     assert sc.start_date == D(2015, 12, 31) and sc.chain.decision_capacity_rule == "budget"
-    known = RecordAsOf(D(2018, 1, 1)).known_inflow("first")
-    assert window_as_of(RecordAsOf(D(2018, 1, 1))).window == 3
+    known = RecordAsOf(origin).known_inflow("first")
+    assert window_as_of(RecordAsOf(origin)).window == 3 and max(known) == (2017, 12)
     after = sum(known[2017, m] for m in (10, 11, 12)) / 92
     want = {2016: 43095 / 365, 2017: 18171 / 366, 2018: 14716 / 365, 2019: after, 2020: after}
     got = {y: w.ind_budget[w.dates.index(D(y, 6, 1))] for y in want}
@@ -405,7 +449,35 @@ def test_the_budget_follows_the_first_applications_of_the_year_before_on_the_rec
     assert w.ind_budget[w.dates.index(D(2016, 12, 31))] == pytest.approx(want[2016], rel=1e-3)
     # and nothing after the origin is read: the record as known on a later date is refused
     with pytest.raises(FutureDataError):
-        RecordAsOf(D(2018, 1, 1)).as_of(D(2018, 1, 2))
+        RecordAsOf(origin).as_of(D(2018, 7, 2))
+
+
+def test_the_budget_after_a_year_not_yet_published_reads_persistence_not_the_scenario():
+    # Origin 1 January 2014, start 31 December 2013 (the count then). 2013's total (14,399) is
+    # published by the rule on 25 January 2014, so the record known ends with 2012 (9,810, a leap
+    # year): persistence over 12 months is 9,810 / 366 a day, and 2013 - before the start but not yet
+    # known - is assumed at that rate, so 2014's budget is 9,810 / 366 = 26.80 a day (not
+    # hindcast-2015's 24,000 a year, its figure for days outside its series); 2013's is 2012's too.
+    sc, w = _budget_record_world(D(2014, 1, 1), first_count=False)
+    assert sc.start_date == D(2013, 12, 31)
+    assert w.ind_budget[w.dates.index(D(2014, 6, 1))] == pytest.approx(9810 / 366, rel=1e-6)
+    assert w.ind_budget[0] == pytest.approx(9810 / 366, rel=1e-6)
+    assert w.first_before[-1] == pytest.approx(9810 / 366) and w.inflow.first[:400] == pytest.approx(9810 / 366)
+
+
+def test_a_years_total_is_known_from_its_publication_day():
+    # 2017's first applications (14,716, IND) were published on 17 January 2018 (the yearly file's
+    # `published`): on 1 and 16 January 2018 the budget of 2018 cannot read them, on the 17th it can
+    for day in (D(2018, 1, 1), D(2018, 1, 16)):
+        rec = RecordAsOf(day)
+        assert 2017 not in rec.yearly_first_applications() and rec.inflow_totals("first")[-1].end == D(2017, 1, 1)
+    rec = RecordAsOf(D(2018, 1, 17))
+    assert rec.yearly_first_applications()[2017] == 14716
+    assert rec.inflow_totals("first")[-1] == Total(D(2017, 1, 1), D(2018, 1, 1), 14716, "recorded 2017 (IND via NOS)",
+                                                   D(2018, 1, 17), D(2018, 1, 1))
+    # 2016 (18,171) has no stated day: the rule's 25 January 2017
+    assert 2016 not in RecordAsOf(D(2017, 1, 24)).yearly_first_applications()
+    assert RecordAsOf(D(2017, 1, 25)).yearly_first_applications()[2016] == 18171
 
 
 def test_capacity_raised_for_a_peak_ends_when_the_budget_follows_lower_arrivals():

@@ -111,6 +111,24 @@ def housing_targets(country: str = "nl") -> dict[str, int]:
             for r in _rows(country, "huisvestingstaakstelling_nl.csv")}
 
 
+@dataclass(frozen=True)
+class TargetRevision:
+    """When a half-year's published target (`data.housing_targets`) became known: `published`, the
+    day its source is dated (None: not stated; set before its half-year, as targets are), and
+    `earlier`, the figure in force before it where the source says it replaced one (persons)."""
+
+    published: dt.date | None
+    earlier: int | None
+
+
+def housing_target_revisions(country: str = "nl") -> dict[str, TargetRevision]:
+    """Per half-year of `huisvestingstaakstelling_nl.csv`: when its target was published and the
+    figure it replaced (`TargetRevision`)."""
+    return {r["period"]: TargetRevision(dt.date.fromisoformat(r["published"]) if r["published"] else None,
+                                        int(r["earlier_target"]) if r["earlier_target"] else None)
+            for r in _rows(country, "huisvestingstaakstelling_nl.csv")}
+
+
 def _num(text: str) -> float | None:
     text = text.strip().lstrip("~")
     return float(text) if text else None

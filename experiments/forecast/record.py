@@ -191,13 +191,21 @@ class RecordAsOf:
         return out
 
     def housing_targets(self) -> dict[str, int]:
-        """Published national housing targets of the half-years begun by the origin (a target is
-        set before its half-year; where it was changed later, the file holds the changed one)."""
+        """Published national housing targets of the half-years begun by the origin, as known on it:
+        a target is set before its half-year; one changed later (its `published` day after the
+        origin) reads as the figure it replaced, or is not known where the source gives none
+        (`data.housing_target_revisions`; 2019H1: 8,000 until 26 March 2019, then 6,000)."""
         out = {}
+        revisions = data.housing_target_revisions(self.country)
         for period, target in data.housing_targets(self.country).items():
             start = dt.date(int(period[:4]), 1 if period[5] == "1" else 7, 1)
-            if start <= self.origin:
+            rev = revisions[period]
+            if start > self.origin:
+                continue
+            if rev.published is None or rev.published <= self.origin:
                 out[period] = target
+            elif rev.earlier is not None:
+                out[period] = rev.earlier
         return out
 
 

@@ -67,6 +67,19 @@ def test_everything_the_record_lists_on_an_origin_was_known_by_then(origin):
     assert start.date <= origin and all(p.date <= origin for p in points)
 
 
+def test_a_housing_target_lowered_during_its_half_year_reads_as_announced_before_the_change():
+    # 2019H1: 8,000 persons announced before the half-year, lowered to 6,000 on 26 March 2019
+    # (rijksoverheid.nl, 26 March 2019). An origin before that day knows 8,000; from it, 6,000.
+    assert RecordAsOf(D(2019, 1, 1)).housing_targets()["2019H1"] == 8000
+    assert RecordAsOf(D(2019, 3, 25)).housing_targets()["2019H1"] == 8000
+    assert RecordAsOf(D(2019, 3, 26)).housing_targets()["2019H1"] == 6000
+    # 2019H2 was published the same day, before its half-year began: 6,000 from 1 July 2019.
+    assert "2019H2" not in RecordAsOf(D(2019, 6, 30)).housing_targets()
+    assert RecordAsOf(D(2019, 7, 1)).housing_targets()["2019H2"] == 6000
+    # A target with no date stated (2018H1) counts as known when its half-year begins.
+    assert RecordAsOf(D(2018, 1, 1)).housing_targets()["2018H1"] == 6000
+
+
 def test_a_quarter_ending_31_december_is_known_from_its_publication_not_on_1_january():
     # Q4 2020 (3,895 first applications, CBS table of 2023): no day stated, so the rule: the 25th of
     # the month after its last month, 25 January 2021. On 1 January 2021 the last known quarter is Q3.

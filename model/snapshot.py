@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from model.inputfile import regular_file
+from model.inputfile import parse_json, regular_file
 
 FORMAT = "noodplan-snapshot"
 FORMAT_VERSION = 2
@@ -635,7 +635,7 @@ def load(path: str | Path) -> Snapshot:
             names = set(z.namelist())
             if "header.json" not in names or "state.json" not in names:
                 raise SnapshotError(f"{path.name}: not a noodplan snapshot (no header.json and state.json)")
-            header = json.loads(z.read("header.json"))
+            header = parse_json(z.read("header.json"), f"{path.name}: header.json", "a snapshot header", SnapshotError)
             if not isinstance(header, dict) or header.get("format") != FORMAT:
                 found = header.get("format") if isinstance(header, dict) else None
                 raise SnapshotError(f"{path.name}: not a noodplan snapshot (format {found!r})")
@@ -643,7 +643,7 @@ def load(path: str | Path) -> Snapshot:
             if type(version) is not int or not 1 <= version <= FORMAT_VERSION:
                 raise SnapshotError(f"{path.name}: snapshot format version {version!r}; this noodplan reads "
                                     f"versions 1 to {FORMAT_VERSION}")
-            tree = json.loads(z.read("state.json"))
+            tree = parse_json(z.read("state.json"), f"{path.name}: state.json", "a snapshot state", SnapshotError)
             arrays = []
             i = 0
             while f"arrays/{i}.npy" in names:

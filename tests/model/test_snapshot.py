@@ -292,4 +292,4 @@ def test_a_state_tree_too_deep_or_not_a_state_is_refused(tmp_path, small_snapsho
 def test_an_invalid_scenario_in_the_header_is_named_by_its_field(small_snapshot):
     header = {**small_snapshot.header, "scenario": {**small_snapshot.header["scenario"], "horizon_days": -1}}
     with pytest.raises(SnapshotError, match=r"scenario: horizon_days: Input should be greater than or equal to 1"):
-        snapshot.Snapshot(header, small_snapshot.tree, small_snapshot.arrays).scenario
+        _ = snapshot.Snapshot(header, small_snapshot.tree, small_snapshot.arrays).scenario

@@ -248,7 +248,7 @@ def cmd_rolling(args: argparse.Namespace) -> int:
             raise _Bad(f"{'--seeds' if args.seeds != 8 else '--record'}: goes with a single scenario's backtest, "
                        f"not --rolling")
         first, last = rolling.FIRST_ORIGIN, rolling.LAST_ORIGIN
-        if args.origins:
+        if args.origins is not None:
             try:
                 a, b = args.origins.split("..")
             except ValueError:

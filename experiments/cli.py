@@ -432,6 +432,8 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         with outputs.interruptible():
             code = args.func(args)
+            if code == EXIT_INTERRUPTED:      # said in its own line (a sweep: how far it got)
+                outputs.interrupt_answered()
             sys.stdout.flush()
             return code
     except (ScenarioError, outputs.OutputError, _Bad) as exc:

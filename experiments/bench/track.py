@@ -13,7 +13,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from model.inputfile import parse_json, read_bytes
+from model.inputfile import read_bytes
 
 MAX_HISTORY_BYTES = 64 << 20      # a bench history (a line of ~1 kB a run)
 
@@ -86,7 +86,13 @@ def read_history(path: str | Path) -> list[dict[str, Any]]:
     for i, text in enumerate(lines, 1):
         if not text.strip():
             continue
-        out.append(parse_json(text, f"{p}: line {i}", "JSON of a bench history file"))
+        try:
+            out.append(json.loads(text))
+        except json.JSONDecodeError as e:
+            raise ValueError(f"{p}: line {i} is not JSON ({e.msg}); is this a bench history file?") from None
+        except (RecursionError, ValueError) as e:    # nested too deeply; an integer of over 4,300 digits
+            why = "nested too deeply" if isinstance(e, RecursionError) else str(e).split(";")[0]
+            raise ValueError(f"{p}: line {i} is not JSON ({why}); is this a bench history file?") from None
     return out
 
 

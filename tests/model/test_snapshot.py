@@ -281,7 +281,7 @@ def test_a_state_tree_too_deep_or_not_a_state_is_refused(tmp_path, small_snapsho
     with zipfile.ZipFile(deep, "w") as z:      # json.loads ended in a RecursionError
         z.writestr("header.json", json.dumps(small_snapshot.header))
         z.writestr("state.json", "[" * 100_000 + "]" * 100_000)
-    with pytest.raises(SnapshotError, match=r"deep\.snapshot: damaged snapshot \(nested too deeply\)"):
+    with pytest.raises(SnapshotError, match=r"deep\.snapshot: state\.json: nested too deeply to be a snapshot state"):
         snapshot.load(deep)
     recorder = next(v for k, v in small_snapshot.tree["state"]["v"] if k == "recorder")
     snap = snapshot.Snapshot(small_snapshot.header, recorder, small_snapshot.arrays)   # a Recorder at the root

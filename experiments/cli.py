@@ -57,6 +57,13 @@ class _Parser(argparse.ArgumentParser):
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
 
+    def _get_value(self, action: argparse.Action, arg_string: str) -> Any:
+        """Every value goes through here: an empty one (`--at ""`, `--origins ""`) is refused rather
+        than read as 'not given' by the commands' `if args.x:` (which would run the default)."""
+        if not arg_string.strip() and action.nargs not in (argparse.PARSER, argparse.REMAINDER):
+            raise argparse.ArgumentError(action, "an empty value; give one, or leave the option out")
+        return super()._get_value(action, arg_string)
+
     def error(self, message: str) -> NoReturn:
         where = self.prog.removeprefix("noodplan").strip()
         print(f"noodplan: {where + ': ' if where else ''}{message} (see --help)", file=sys.stderr)
@@ -67,6 +74,8 @@ def _whole(lo: int, hi: int, unit: str = "") -> Callable[[str], int]:
     """An argparse type: a whole number from lo to hi."""
     def parse(text: str) -> int:
         try:
+            if not text.strip().lstrip("+-").isascii() or "_" in text:   # int() also reads '1_0' and full-width digits
+                raise ValueError(text)
             value = int(text.strip())
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
@@ -423,6 +432,8 @@ def run_command(args: argparse.Namespace) -> int:
     try:
         with outputs.interruptible():
             code = args.func(args)
+            if code == EXIT_INTERRUPTED:      # said in its own line (a sweep: how far it got)
+                outputs.interrupt_answered()
             sys.stdout.flush()
             return code
     except (ScenarioError, outputs.OutputError, _Bad) as exc:

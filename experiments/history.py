@@ -32,6 +32,7 @@ from scipy.interpolate import PchipInterpolator
 
 from model import data
 from model.inputfile import read_bytes
+from model.scenario import MAX_COUNT
 
 MONTHLY_SERIES = "inflow_monthly_nl_derived"
 TARGETS_FILE = "huisvestingstaakstelling_nl_filled_derived.csv"
@@ -432,11 +433,15 @@ def read_points(path: str | Path, period: tuple[dt.date, dt.date] | None = None)
         value = (r["value"] or "").strip()
         try:
             d = dt.date.fromisoformat((r["date"] or "").strip())
+            if not value.isascii() or "_" in value:     # float() also reads '2_000' and full-width digits
+                raise ValueError(value)
             v = float(value.lstrip("~"))
         except ValueError:
             raise ValueError(f"{name}: line {i}: date must be YYYY-MM-DD and value a number") from None
         if not math.isfinite(v) or v <= 0:
             raise ValueError(f"{name}: line {i}: value must be a positive number of persons (got {v:g})")
+        if v > MAX_COUNT:
+            raise ValueError(f"{name}: line {i}: value must be at most {MAX_COUNT:,} persons (got {v:g})")
         if r["quantity"] not in ("population", "permit_holders"):
             raise ValueError(f"{name}: line {i}: quantity must be population or permit_holders")
         if (d, r["quantity"]) in seen:

@@ -303,6 +303,12 @@ def hold_interrupts(noted: list[int] | tuple[int, ...] = ()) -> None:
         signal.signal(sig, lambda signum, _frame: _interrupts.append(signum))
 
 
+def interrupt_answered() -> None:
+    """The command answered the Ctrl+C itself (a sweep says how far it got and exits 130): the
+    remembered one is not raised again at the end of `interruptible()` (a second 'interrupted' line)."""
+    _interrupts.clear()
+
+
 def _stop_if_interrupted() -> None:
     """Raise KeyboardInterrupt for a Ctrl+C or SIGTERM that arrived (and was swallowed) earlier."""
     if _interrupts:

@@ -9,8 +9,10 @@ message naming the file (`source`) and what was expected (`what`).
 
 from __future__ import annotations
 
+import json
 import stat
 from pathlib import Path
+from typing import Any
 
 
 def regular_file(path: str | Path, source: str, what: str, max_bytes: int,
@@ -23,6 +25,8 @@ def regular_file(path: str | Path, source: str, what: str, max_bytes: int,
         raise error(f"{source}: no such file") from None
     except OSError as exc:
         raise error(f"{source}: cannot be read ({exc.strerror})") from None
+    except ValueError:        # os.stat refuses a NUL character in a name
+        raise error(f"{source}: not a file name (it holds a NUL character)") from None
     if stat.S_ISDIR(st.st_mode):
         raise error(f"{source}: is a folder, not {what}")
     if not stat.S_ISREG(st.st_mode):
@@ -45,3 +49,17 @@ def read_bytes(path: str | Path, source: str, what: str, max_bytes: int,
     if len(raw) > max_bytes:
         raise error(f"{source}: more than {max_bytes:,} bytes; {what} is at most that")
     return raw
+
+
+def parse_json(raw: bytes | str, source: str, what: str, error: type[Exception] = ValueError) -> Any:
+    """JSON text (a manifest, a header, an upload) to plain data; anything json.loads would end in a
+    traceback on is `error` naming `source`: not UTF-8, not JSON, nested too deeply (RecursionError)
+    or a whole number of more than 4,300 digits (Python's int() limit: a plain ValueError)."""
+    try:
+        return json.loads(raw)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise error(f"{source}: not {what} ({str(exc).splitlines()[0]})") from None
+    except RecursionError:
+        raise error(f"{source}: nested too deeply to be {what}") from None
+    except ValueError as exc:      # int() of too many digits
+        raise error(f"{source}: not {what} ({str(exc).split(';')[0]})") from None

@@ -1022,7 +1022,19 @@ class _Loader(_SafeLoader):
                                                     node.start_mark) from None
 
     def construct_yaml_int(self, node: yaml.Node) -> int:
-        return int(self.construct_scalar(node).replace("_", ""), 10)   # no YAML 1.1 octal
+        digits = self.construct_scalar(node).replace("_", "")
+        try:
+            return int(digits, 10)   # no YAML 1.1 octal
+        except ValueError:           # more digits than Python converts (4,300): no count is that long
+            raise yaml.constructor.ConstructorError(None, None, f"a whole number of {len(digits.lstrip('+-')):,} "
+                                                    f"digits is too long to be a count", node.start_mark) from None
+
+    def construct_undefined_here(self, node: yaml.Node) -> Any:
+        """`!!binary`, `!!set`, `!!omap`, `!!pairs`: not values a scenario has (a set would also give its
+        items in an order that changes from one process to the next)."""
+        raise yaml.constructor.ConstructorError(None, None, f"the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} "
+                                                f"is not used in these files (write a list, a mapping or text)",
+                                                node.start_mark)
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -1036,6 +1048,8 @@ _Loader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(
     list("-+0123456789."))
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+for _tag in ("binary", "set", "omap", "pairs"):
+    _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _Loader.construct_undefined_here)
 
 
 def parse_yaml(text: str, source: str, what: str = "a scenario") -> Any:
@@ -1108,9 +1122,20 @@ def _locate(name_or_path: str | Path, folder: Path) -> Path:
     return folder / Path(text).expanduser()
 
 
+def _real(path: Path, source: str) -> Path:
+    """`path` with its symbolic links and `..` resolved; a link that leads back to itself or a name
+    no file can have (a NUL character) is refused in one line, naming `source`."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError, ValueError) as exc:   # RuntimeError: a symlink loop (Python < 3.13)
+        reason = "a symbolic link that leads back to itself" if "loop" in str(exc).lower() else \
+            "not a file name (it holds a NUL character)" if "null" in str(exc) else str(exc)
+        raise ScenarioError(f"{source}: {reason}") from None
+
+
 def _load_file(path: Path, source: str, chain: tuple[Path, ...]) -> dict:
     data = parse_yaml(_read(path, source), source)
-    return _resolve(data, source, path.parent, (*chain, path.resolve()))
+    return _resolve(data, source, path.parent, (*chain, _real(path, source)))
 
 
 def _resolve(data: Any, source: str, folder: Path | None, chain: tuple[Path, ...] = ()) -> dict:
@@ -1134,7 +1159,7 @@ def _resolve(data: Any, source: str, folder: Path | None, chain: tuple[Path, ...
     if len(chain) >= MAX_EXTENDS:
         raise ScenarioError(f"{source}: extends: a chain of more than {MAX_EXTENDS} files")
     path = _locate(parent, folder)
-    if path.resolve() in chain:
+    if _real(path, f"{source}: extends {parent!r}") in chain:
         raise ScenarioError(f"{source}: extends: circular chain through {parent!r}")
     try:
         base = _load_file(path, parent if path.parent == SCENARIO_DIR else path.name, chain)

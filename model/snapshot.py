@@ -50,7 +50,7 @@ from typing import Any
 
 import numpy as np
 
-from model.inputfile import regular_file
+from model.inputfile import parse_json, regular_file
 
 FORMAT = "noodplan-snapshot"
 FORMAT_VERSION = 2
@@ -542,13 +542,13 @@ class Snapshot:
     @property
     def scenario(self):
         """The scenario the world was built from (the run's own copy, changed by events, is in the state)."""
-        from model.scenario import Scenario, ScenarioError
+        from model.scenario import Scenario, ScenarioError, validation_message
         from pydantic import ValidationError
 
         try:
             return Scenario.model_validate(self.header["scenario"])
         except (ValidationError, ScenarioError) as e:
-            first = str(e).splitlines()[0]
+            first = validation_message(e, "scenario") if isinstance(e, ValidationError) else str(e).splitlines()[0]
             raise SnapshotError(f"snapshot: its scenario is not valid in this noodplan ({first})") from None
 
     def restore(self, world=None, horizon_days: int | None = None):
@@ -573,6 +573,10 @@ class Snapshot:
                 raise SnapshotError(f"snapshot: the world differs at {path!r} from the one it was saved with "
                                     "(packaged data or code changed since)")
         s = _Decoder(self.arrays, objects).decode(self.tree)
+        from model.state import State
+
+        if not isinstance(s, State):
+            raise SnapshotError(f"damaged snapshot: its state is a {type(s).__name__}, not a State")
         if len(s.linked_ready) != len(s.linked_h):   # saved before the search time after a link: all may move in
             s.linked_ready = np.zeros(len(s.linked_h), np.int64)
         if horizon > saved:
@@ -631,7 +635,7 @@ def load(path: str | Path) -> Snapshot:
             names = set(z.namelist())
             if "header.json" not in names or "state.json" not in names:
                 raise SnapshotError(f"{path.name}: not a noodplan snapshot (no header.json and state.json)")
-            header = json.loads(z.read("header.json"))
+            header = parse_json(z.read("header.json"), f"{path.name}: header.json", "a snapshot header", SnapshotError)
             if not isinstance(header, dict) or header.get("format") != FORMAT:
                 found = header.get("format") if isinstance(header, dict) else None
                 raise SnapshotError(f"{path.name}: not a noodplan snapshot (format {found!r})")
@@ -639,22 +643,55 @@ def load(path: str | Path) -> Snapshot:
             if type(version) is not int or not 1 <= version <= FORMAT_VERSION:
                 raise SnapshotError(f"{path.name}: snapshot format version {version!r}; this noodplan reads "
                                     f"versions 1 to {FORMAT_VERSION}")
-            tree = json.loads(z.read("state.json"))
+            tree = parse_json(z.read("state.json"), f"{path.name}: state.json", "a snapshot state", SnapshotError)
             arrays = []
             i = 0
             while f"arrays/{i}.npy" in names:
                 with z.open(f"arrays/{i}.npy") as f:
                     arrays.append(np.lib.format.read_array(io.BytesIO(f.read()), allow_pickle=False))
                 i += 1
-    except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, ValueError, OSError) as e:
+    except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, ValueError, OSError, RecursionError) as e:
         if isinstance(e, SnapshotError):
             raise
-        why = str(e).splitlines()[0] if str(e) else type(e).__name__
+        why = "nested too deeply" if isinstance(e, RecursionError) else \
+            str(e).splitlines()[0] if str(e) else type(e).__name__
         raise SnapshotError(f"{path.name}: damaged snapshot ({why})") from None
     if not isinstance(tree, dict):
         raise SnapshotError(f"{path.name}: damaged snapshot (state.json is not an object)")
     header, tree = migrate(header, tree)
+    _check_header(header, path.name)
     return Snapshot(header, tree, arrays)
+
+
+def _check_header(header: dict, source: str) -> None:
+    """The header's fields of the right type and in range, and consistent with each other (the date
+    is the scenario's start plus `day`), so a damaged or edited header is refused here in one line,
+    not met as a traceback (or a silent nonsense run) when the state is restored."""
+    from model.scenario import MAX_DAYS, MAX_SEED, is_whole
+
+    def bad(field: str, why: str) -> SnapshotError:
+        return SnapshotError(f"{source}: damaged snapshot (header {field}: {why})")
+
+    sc = header.get("scenario")
+    if not isinstance(sc, dict):
+        raise bad("scenario", "missing" if sc is None else f"not a mapping (got {type(sc).__name__})")
+    horizon, day, seed = header.get("horizon_days"), header.get("day"), header.get("seed")
+    if not is_whole(horizon) or not 1 <= horizon <= MAX_DAYS:
+        raise bad("horizon_days", f"must be a whole number of days from 1 to {MAX_DAYS:,} (got {horizon!r:.40})")
+    if not is_whole(day) or not 0 <= day <= horizon:
+        raise bad("day", f"must be a whole number from 0 to horizon_days {horizon} (got {day!r:.40})")
+    if seed is not None and (not is_whole(seed) or not 0 <= seed <= MAX_SEED):
+        raise bad("seed", f"must be a whole number from 0 to {MAX_SEED:,} (got {seed!r:.40})")
+    if not isinstance(header.get("world_checks"), dict):
+        raise bad("world_checks", "missing or not a mapping")
+    try:
+        date = dt.date.fromisoformat(header.get("date"))      # type: ignore[arg-type]
+        start = dt.date.fromisoformat(sc.get("start_date"))   # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise bad("date", f"not a real date, or the scenario's start_date is not (got {header.get('date')!r:.40})") \
+            from None
+    if date != start + dt.timedelta(days=day):
+        raise bad("date", f"{date} is not the scenario's start {start} plus day {day}")
 
 
 def _v1_to_v2(header: dict, tree: dict) -> tuple[dict, dict]:

@@ -26,6 +26,7 @@ import numpy as np
 
 from agents.applicants import ENTITLED_STAGES, Stage
 from agents.locations import KIND_NAMES, N_KINDS
+from model.inputfile import parse_json
 from model.mesa_model import ReceptionModel
 from model.scenario import Event, Scenario, ScenarioError, from_dict, load_scenario
 from model.world import World, build_world
@@ -174,10 +175,7 @@ class RunRecord:
     @classmethod
     def from_json(cls, text: str, source: str = "run file") -> RunRecord:
         """Read a saved run; raises ScenarioError naming what is wrong."""
-        try:
-            data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise ScenarioError(f"{source}: not a noodplan run file (JSON: {exc.msg}, line {exc.lineno})") from None
+        data = parse_json(text, source, "a noodplan run file", ScenarioError)
         if not isinstance(data, dict) or data.get("noodplan_run") != 1:
             raise ScenarioError(f"{source}: not a noodplan run file (no 'noodplan_run: 1')")
         sc = from_dict(data.get("scenario") or {}, source, builtin_parents=True)   # from a browser

@@ -90,6 +90,9 @@ def read_history(path: str | Path) -> list[dict[str, Any]]:
             out.append(json.loads(text))
         except json.JSONDecodeError as e:
             raise ValueError(f"{p}: line {i} is not JSON ({e.msg}); is this a bench history file?") from None
+        except (RecursionError, ValueError) as e:    # nested too deeply; an integer of over 4,300 digits
+            why = "nested too deeply" if isinstance(e, RecursionError) else str(e).split(";")[0]
+            raise ValueError(f"{p}: line {i} is not JSON ({why}); is this a bench history file?") from None
     return out
 
 

@@ -114,6 +114,9 @@ class Exercise(_Strict):
             if not ROLE_KINDS[r.type].regional and r.province is not None:
                 raise ValueError(f"roles.{i}.province: a {r.type} role is national (leave province out)")
         objectives = {o.id for o in self.objectives}
+        for i, o in enumerate(self.objectives):
+            if [x.id for x in self.objectives[:i]].count(o.id):    # an inject's objective would be ambiguous
+                raise ValueError(f"objectives.{i}.id: {o.id!r} is used twice")
         seen: set[str] = set()
         for i, j in enumerate(self.injects):
             if j.id in seen:

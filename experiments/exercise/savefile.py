@@ -20,7 +20,7 @@ from pathlib import Path
 from experiments import outputs
 from experiments.exercise.engine import ExerciseRun, replay
 from experiments.exercise.msel import exercise_from_dict
-from model.inputfile import read_bytes
+from model.inputfile import parse_json, read_bytes
 from model.scenario import ScenarioError
 from model.snapshot import code_version
 
@@ -79,12 +79,7 @@ def from_bytes(raw: bytes | str, source: str = "exercise save") -> ExerciseRun:
     what is wrong."""
     if len(raw) > MAX_BYTES:
         raise ScenarioError(f"{source}: more than {MAX_BYTES:,} bytes; not a saved exercise")
-    try:
-        data = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise ScenarioError(f"{source}: not a saved noodplan exercise ({str(exc).splitlines()[0]})") from None
-    except RecursionError:
-        raise ScenarioError(f"{source}: nested too deeply to be a saved exercise") from None
+    data = parse_json(raw, source, "a saved noodplan exercise", ScenarioError)
     return from_dict(data, source)
 
 

@@ -234,6 +234,11 @@ def _summary(f) -> str:
     for r in nat.itertuples():
         lines.append(f"{r.quantity:24s} {r.horizon_months:6d} {r.date:>10s} {r.median:9,.0f} "
                      f"{r.p25:8,.0f}-{r.p75:<8,.0f} {r.p05:8,.0f}-{r.p95:<8,.0f}")
+    if nat.empty:       # --months below 6: no report horizon, the daily bands only
+        from experiments.forecast.inflow import HORIZONS
+
+        lines = [f"No report horizon ({', '.join(map(str, HORIZONS))} months) within {f.months} months: "
+                 f"the daily bands are in daily.csv"]
     return "\n".join(lines)
 
 
@@ -248,7 +253,7 @@ def cmd_rolling(args: argparse.Namespace) -> int:
             raise _Bad(f"{'--seeds' if args.seeds != 8 else '--record'}: goes with a single scenario's backtest, "
                        f"not --rolling")
         first, last = rolling.FIRST_ORIGIN, rolling.LAST_ORIGIN
-        if args.origins:
+        if args.origins is not None:
             try:
                 a, b = args.origins.split("..")
             except ValueError:

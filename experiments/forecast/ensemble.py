@@ -24,6 +24,8 @@ from experiments.forecast.record import add_months
 from model import prognosis
 from model.snapshot import code_version
 
+TABLE_COLUMNS = ["quantity", "breakdown", "name", "horizon_months", "date", "p05", "p25", "median", "p75", "p95",
+                 "members"]
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 INFLOW_CHOICES = ("scenario", "persistence")
 
@@ -85,7 +87,7 @@ class Forecast:
                 rows.append({"quantity": quantity, "breakdown": breakdown, "name": name, "horizon_months": h,
                              "date": date.isoformat(), "p05": q[0], "p25": q[1], "median": q[2], "p75": q[3],
                              "p95": q[4], "members": self.members})
-        return pd.DataFrame(rows)
+        return pd.DataFrame(rows, columns=TABLE_COLUMNS)   # the columns also when no horizon is within the forecast
 
     def daily_bands(self) -> pd.DataFrame:
         """National figures every day: the fan chart's numbers."""

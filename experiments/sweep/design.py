@@ -82,6 +82,8 @@ class Parameter(_Strict):
                 raise ValueError("scenarios replace the whole scenario: leave out path")
         elif not self.path:
             raise ValueError("path is required (a dotted scenario path)")
+        if self.name is not None and (not self.name.strip() or not self.name.isprintable()):
+            raise ValueError(f"name: {self.name!r} is not a label (text, without line breaks or control characters)")
         if self.uniform is not None and not self.uniform[0] < self.uniform[1]:
             raise ValueError(f"uniform: low must be below high (got {list(self.uniform)})")
         if self.triangular is not None:
@@ -145,6 +147,10 @@ class Sampler(_Strict):
         elif self.method in ("sobol", "saltelli") and self.samples & (self.samples - 1):
             raise ValueError(f"samples: {self.method} needs a power of 2 (got {self.samples}; "
                              f"e.g. {2 ** round(math.log2(self.samples))})")
+        if self.levels is not None and self.method not in ("grid", "morris"):   # it would be ignored
+            raise ValueError(f"levels: for grid and morris only ({self.method} draws its points)")
+        if self.second_order and self.method != "saltelli":
+            raise ValueError(f"second_order: for saltelli only (not {self.method})")
         return self
 
 
@@ -152,6 +158,15 @@ class Outputs(_Strict):
     kpis: list[str] | None = Field(None, min_length=1, description="KPIs per run (experiments.sweep.kpis; default all)")
     daily: list[str] = Field(default_factory=list, description="daily figures kept per run in Zarr (run x day), "
                                                                "names of model.metrics.SCALARS or phase")
+
+    @model_validator(mode="after")
+    def _once(self) -> Outputs:
+        for field in ("kpis", "daily"):
+            names = getattr(self, field) or []
+            for i, k in enumerate(names):
+                if k in names[:i]:
+                    raise ValueError(f"{field}.{i}: {k!r} is listed twice")
+        return self
 
 
 class PrimTarget(_Strict):
@@ -209,6 +224,15 @@ class Design(_Strict):
                 raise ValueError(f"parameters.{i}: name {name!r} is used twice (give each a name)")
             if name in RESERVED:
                 raise ValueError(f"parameters.{i}: name {name!r} is reserved ({', '.join(sorted(RESERVED))})")
+        paths = [p.path for p in self.parameters]
+        for i, (path, p) in enumerate(zip(paths, self.parameters)):
+            if path is not None and path in paths[:i]:      # the later would overwrite the earlier in every run
+                raise ValueError(f"parameters.{i}.path: {path} is varied by parameters.{paths.index(path)} already")
+            if path is not None and path in self.set:       # the parameter would overwrite it in every run
+                raise ValueError(f"parameters.{i}.path: {path} is also fixed by set; vary it or fix it, not both")
+            if p.levels is not None and self.sampler.method != "grid":
+                raise ValueError(f"parameters.{i}.levels: for the grid sampler only ({self.sampler.method} draws "
+                                 f"its points)")
         if sum(p.scenarios is not None for p in self.parameters) > 1:
             raise ValueError("parameters: one list of scenario variants at most")
         if self.first_seed + self.replicates - 1 > MAX_SEED:
@@ -354,6 +378,8 @@ def get_path(data: Any, path: str) -> Any:
     node = data
     for i, part in enumerate(path.split(".")):
         try:
+            if isinstance(node, list) and not (part.isascii() and part.isdigit()):   # int() reads '-1', ' 1'
+                raise ValueError(part)
             node = node[int(part)] if isinstance(node, list) else node[part]
         except (KeyError, IndexError, ValueError, TypeError):
             where = ".".join(path.split(".")[:i]) or "the scenario"

@@ -40,7 +40,7 @@ import pandas as pd
 from experiments import outputs
 from experiments.sweep.design import Design, Value
 from experiments.sweep.runner import Outcome, RunSpec
-from model.inputfile import read_bytes
+from model.inputfile import parse_json, read_bytes
 from model.scenario import ScenarioError
 
 FORMAT = "noodplan-sweep/1"
@@ -167,10 +167,7 @@ class Store:
             raise StoreError(f"{path}: not a sweep store (no manifest.json); run `noodplan sweep` first")
         where = f"{path}: manifest.json"
         raw = read_bytes(s.path / "manifest.json", where, "a store's manifest", MAX_MANIFEST_BYTES, StoreError)
-        try:
-            m = json.loads(raw.decode("utf-8"))
-        except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-            raise StoreError(f"{where}: damaged, not JSON ({str(exc).splitlines()[0]})") from None
+        m = parse_json(raw, where, "JSON (damaged)", StoreError)
         if not isinstance(m, dict) or m.get("format") != FORMAT:
             found = m.get("format") if isinstance(m, dict) else type(m).__name__
             raise StoreError(f"{where}: store format {found!r}, this noodplan reads {FORMAT!r}")

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 
 FIFO = "<fifo>"          # a named pipe (reading it would wait forever)
 FOLDER = "<folder>"      # an empty folder
+SYMLINK = "<symlink>"    # "<symlink>target": a symbolic link to target
 
 TINY = """\
 extends: baseline
@@ -40,6 +41,7 @@ class Case:
     argv: tuple[str, ...]
     files: dict[str, str | bytes] = field(default_factory=dict)
     note: str = ""
+    says: tuple[str, ...] = ()     # what the one line must say (the field and the reason), when given
 
     def __hash__(self) -> int:
         return hash(self.id)
@@ -58,7 +60,8 @@ def _files(body: str | bytes | None, extra: dict | None = None) -> dict:
 
 
 def bad(category: str, name: str, body: str | bytes | None, note: str = "",
-        commands: tuple[str, ...] = ("run", "validate"), extra: dict | None = None) -> None:
+        commands: tuple[str, ...] = ("run", "validate"), extra: dict | None = None,
+        says: tuple[str, ...] = ()) -> None:
     """A scenario file `s.yaml` (extending tiny.yaml unless `body` is bytes) through `commands`."""
     for cmd in commands:
         argv = {"run": ("run", "{d}/s.yaml", "--out", "{d}/out"),
@@ -68,11 +71,12 @@ def bad(category: str, name: str, body: str | bytes | None, note: str = "",
                 "calibrate": ("calibrate", "--scenario", "{d}/s.yaml", "--budget", "2", "--seeds", "1",
                               "--dry-run", "--jobs", "1", "--out", "{d}/out"),
                 "ui": ("ui", "--scenario", "{d}/s.yaml", "--port", "8799")}[cmd]
-        BAD.append(Case(f"{category}/{name}/{cmd}", category, argv, _files(body, extra), note))
+        BAD.append(Case(f"{category}/{name}/{cmd}", category, argv, _files(body, extra), note, says))
 
 
-def bad_argv(category: str, name: str, argv: tuple[str, ...], files: dict | None = None, note: str = "") -> None:
-    BAD.append(Case(f"{category}/{name}", category, argv, _files(None, files), note))
+def bad_argv(category: str, name: str, argv: tuple[str, ...], files: dict | None = None, note: str = "",
+             says: tuple[str, ...] = ()) -> None:
+    BAD.append(Case(f"{category}/{name}", category, argv, _files(None, files), note, says))
 
 
 def good(category: str, name: str, argv: tuple[str, ...], files: dict, note: str = "") -> None:
@@ -829,3 +833,70 @@ for _name, _body in {"exponent": "housing: {supply_persons_per_year: 3e3}\n",
                      "quoted-date": "start_date: '2025-07-01'\n",
                      "quoted-name-digits": "name: '2025'\n"}.items():
     good("types", _name, ("validate", "{d}/s.yaml"), {"s.yaml": "extends: tiny.yaml\n" + _body})
+
+# ==============================================================================================
+# The fourth round (an adversarial pass over every input): what still ended in a traceback or
+# passed silently. Each case says what its one line must name.
+# ==============================================================================================
+
+bad("syntax", "int-of-5000-digits", "horizon_days: " + "9" * 5000 + "\n",
+    "Python's int() stops at 4,300 digits: a ValueError traceback before",
+    says=("line 2", "a whole number of 5,000 digits is too long"))
+for _tag, _value in {"binary": "name: !!binary aGVsbG8=", "set": "provinces: !!set {Zeeland}",
+                     "omap": "inflow: !!omap [{first_applications_per_year: 10}]"}.items():
+    bad("syntax", f"tag-{_tag}", _value + "\n", "accepted before (a set's order changes from one process to the next)",
+        says=("line 2", f"the tag !!{_tag} is not used"))
+bad("extends", "nul-in-name", b'extends: "base\\0line"\n', "ValueError: embedded null byte before",
+    says=("extends 'base\\x00line'", "NUL character"), commands=("validate",))
+bad("extends", "symlink-loop", b"extends: loop.yaml\n", "RuntimeError: Symlink loop before", commands=("validate",),
+    extra={"loop.yaml": SYMLINK + "loop.yaml"}, says=("extends 'loop.yaml'", "leads back to itself"))
+# an empty option value was read as 'not given' (`if args.x:`): the default ran instead
+for _name, _argv, _flag in (
+        ("origins-empty", ("backtest", "--rolling", "--origins", "", "--out", "{d}/out"), "--origins"),
+        ("at-empty", (*FC, "--at", ""), "--at"),
+        ("save-snapshot-empty", (*FC, "--save-snapshot", ""), "--save-snapshot"),
+        ("from-record-empty", ("forecast", "--from-record", "", "--out", "{d}/out"), "--from-record"),
+        ("days-empty", ("run", "{d}/tiny.yaml", "--days", "", "--out", "{d}/out"), "--days")):
+    bad_argv("empty-values", _name, _argv, says=(f"argument {_flag}", "an empty value"))
+for _name, _text in {"underscore": "1_0", "fullwidth": "\uff15"}.items():
+    bad_argv("days", f"int-reads-{_name}", ("run", "{d}/tiny.yaml", "--days", _text, "--out", "{d}/out"),
+             note="int() reads it", says=("argument --days", "must be a whole number"))
+for _name, _value in {"underscore": "2_000", "fullwidth": "\uff12\uff10", "huge": "1e30"}.items():
+    bad_argv("record", f"value-{_name}", _BT, {"r.csv": f"date,quantity,value\n2025-07-05,population,{_value}\n"},
+             note="float() reads it; accepted before",
+             says=("r.csv: line 2", "value must be at most" if _name == "huge" else "value a number"))
+for _name, _changes, _says in (
+        ("same-path-twice", {"parameters": "parameters:\n  - {path: housing.supply_persons_per_year, uniform: [1000, "
+                                           "2000]}\n  - {name: x, path: housing.supply_persons_per_year, uniform: "
+                                           "[1000, 2000]}"},
+         ("parameters.1.path", "is varied by parameters.0 already")),
+        ("negative-list-index", {"parameters": "parameters:\n  - {path: plan.phases.-1.activate.0.above, "
+                                               "uniform: [1, 2]}"},
+         ("parameters.0.path", "no '-1' in plan.phases")),
+        ("levels-not-grid", {"parameters": "parameters:\n  - {path: housing.supply_persons_per_year, "
+                                           "uniform: [1000, 2000], levels: 5}"},
+         ("parameters.0.levels", "for the grid sampler only")),
+        ("sampler-levels-lhs", {"sampler": "sampler: {method: lhs, samples: 2, levels: 5}"},
+         ("sampler", "levels: for grid and morris only")),
+        ("second-order-lhs", {"sampler": "sampler: {method: lhs, samples: 2, second_order: true}"},
+         ("sampler", "second_order: for saltelli only")),
+        ("name-empty", {"parameters": "parameters:\n  - {name: '', path: housing.supply_persons_per_year, "
+                                      "uniform: [1000, 2000]}"},
+         ("parameters.0", "name: '' is not a label"))):
+    bad_design(f"r4-{_name}", _design(**_changes), note="ignored or taken silently before")
+    BAD[-1] = Case(BAD[-1].id, BAD[-1].category, BAD[-1].argv, BAD[-1].files, BAD[-1].note, _says)
+for _name, _body, _says in (
+        ("kpis-twice", _design(outputs="outputs: {kpis: [peak_population, peak_population]}"),
+         ("outputs: kpis.1", "'peak_population' is listed twice")),
+        ("daily-twice", _design(outputs="outputs: {kpis: [peak_population], daily: [population, population]}"),
+         ("outputs: daily.1", "'population' is listed twice")),
+        ("set-and-varied", DESIGN + "set: {housing.supply_persons_per_year: 5}\n",
+         ("parameters.0.path", "is also fixed by set"))):
+    bad_argv("sweep", f"r4-{_name}", _SW, {"d.yaml": _body}, note="accepted before", says=_says)
+bad_argv("exercise", "r4-objectives-twice", ("exercise", "validate", "{d}/e.yaml"),
+         {"e.yaml": EXERCISE + "objectives:\n  - {id: a, text: x}\n  - {id: a, text: y}\n"},
+         note="accepted before: an inject's objective was ambiguous", says=("objectives.1.id", "'a' is used twice"))
+for _name, _manifest, _says in (("deep", "[" * 100_000 + "]" * 100_000, "nested too deeply"),
+                                ("int-of-5000-digits", '{"format": 1' + "1" * 5000 + "}", "Exceeds the limit")):
+    bad_argv("analyze", f"r4-manifest-{_name}", ("analyze", "{d}/st"), {"st/manifest.json": _manifest},
+             note="RecursionError / ValueError traceback before", says=("st: manifest.json", _says))

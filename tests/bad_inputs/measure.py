@@ -27,7 +27,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tests.bad_inputs.cases import BAD, FIFO, FOLDER, Case
+from tests.bad_inputs.cases import BAD, FIFO, FOLDER, SYMLINK, Case
 
 OUTCOMES = ("met", "traceback", "accepted", "nonsense", "hang", "other")
 _NONSENSE = re.compile(r"\bnan\b|\binf\b|EUR -|-inf", re.IGNORECASE)
@@ -42,6 +42,8 @@ def materialise(case: Case, folder: Path) -> None:
             os.mkfifo(path)
         elif content == FOLDER:
             path.mkdir(exist_ok=True)
+        elif isinstance(content, str) and content.startswith(SYMLINK):
+            path.symlink_to(content.removeprefix(SYMLINK))
         elif isinstance(content, bytes):
             path.write_bytes(content)
         else:

@@ -46,6 +46,7 @@ def test_bad_input_is_refused_in_one_line(case: Case, in_case_folder, capsys):
     assert code == 2, f"exit {code}; stderr: {err!r}; stdout: {out[-300:]!r}"
     assert len(lines) == 1 and lines[0].startswith("noodplan"), err
     assert lines[0].count(":") >= 2 and "Traceback" not in err, err   # noodplan: <where>: <reason>
+    assert all(part in lines[0] for part in case.says), f"{lines[0]!r} does not say {case.says}"
     assert snapshot(folder) == before, "wrote something"
 
 

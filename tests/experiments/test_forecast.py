@@ -636,6 +636,20 @@ def test_forecast_from_a_run_writes_every_file_and_says_what_it_assumed(tmp_path
     assert "Inflow uncertainty: none" in (tmp_path / "again" / "assumptions.txt").read_text()
 
 
+def test_a_forecast_shorter_than_six_months_writes_its_daily_bands(tmp_path, capsys):
+    # --months 1 to 5 (allowed) has no report horizon (6, 12, 24): the summary ended in a KeyError
+    # after the ensemble had run, and nothing was written
+    tiny = tmp_path / "tiny.yaml"
+    tiny.write_text("extends: baseline\nprovinces: [Zeeland]\nhorizon_days: 20\n")
+    out = tmp_path / "fc"
+    assert main(["forecast", "--from-run", str(tiny), "--months", "1", "--members", "1", "--no-inflow-errors",
+                 "--out", str(out)]) == 0
+    assert "No report horizon (6, 12, 24 months) within 1 months" in capsys.readouterr().out
+    assert pd.read_csv(out / "forecast.csv").empty and list(pd.read_csv(out / "forecast.csv").columns)[:2] == \
+        ["quantity", "breakdown"]
+    assert len(pd.read_csv(out / "daily.csv")) >= 28
+
+
 def test_forecast_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys):
     foreign = tmp_path / "x.snapshot"
     foreign.write_text("not a snapshot")

@@ -233,3 +233,63 @@ def test_arrays_of_pickled_objects_and_views_outside_their_base_are_refused(tmp_
     snap = _crafted(tmp_path, view, [np.zeros(10, np.int64)])
     with pytest.raises(SnapshotError, match="reaches outside its base"):
         snap.restore()
+
+
+@pytest.fixture(scope="module")
+def small_snapshot() -> snapshot.Snapshot:
+    return snapshot.capture(_run(prepare("baseline", days=5), 1))
+
+
+def _with_header(good: snapshot.Snapshot, path, **changes) -> None:
+    header = {k: v for k, v in {**good.header, **changes}.items() if v is not _GONE}
+    with zipfile.ZipFile(path, "w") as z:
+        z.writestr("header.json", json.dumps(header))
+        z.writestr("state.json", json.dumps(good.tree))
+        for i, a in enumerate(good.arrays):
+            with z.open(f"arrays/{i}.npy", "w") as f:
+                np.lib.format.write_array(f, a, allow_pickle=False)
+
+
+_GONE = object()
+
+
+@pytest.mark.parametrize("changes, says", [
+    # ended in a traceback (KeyError, ValueError, OverflowError) when the state was restored
+    ({"scenario": _GONE}, "header scenario: missing"),
+    ({"scenario": [1]}, "header scenario: not a mapping (got list)"),
+    ({"horizon_days": "x"}, "header horizon_days: must be a whole number of days from 1 to 36,500 (got 'x')"),
+    ({"day": 10 ** 30}, "header day: must be a whole number from 0 to horizon_days 5"),
+    ({"day": -1}, "header day: must be a whole number from 0 to horizon_days 5 (got -1)"),
+    # was restored and forecast from without a word
+    ({"horizon_days": -5}, "header horizon_days: must be a whole number of days from 1 to 36,500 (got -5)"),
+    ({"seed": -1}, "header seed: must be a whole number from 0 to 4,294,967,295 (got -1)"),
+    ({"world_checks": _GONE}, "header world_checks: missing or not a mapping"),
+    ({"date": "2025-02-30"}, "header date: not a real date"),
+    ({"date": "2025-07-09"}, "header date: 2025-07-09 is not the scenario's start 2025-07-01 plus day 1"),
+])
+def test_a_damaged_header_is_refused_in_one_line_naming_the_field(tmp_path, small_snapshot, changes, says):
+    path = tmp_path / "edited.snapshot"
+    _with_header(small_snapshot, path, **changes)
+    with pytest.raises(SnapshotError) as err:
+        snapshot.load(path)
+    assert str(err.value).startswith("edited.snapshot: damaged snapshot (") and says in str(err.value)
+    assert "\n" not in str(err.value)
+
+
+def test_a_state_tree_too_deep_or_not_a_state_is_refused(tmp_path, small_snapshot):
+    deep = tmp_path / "deep.snapshot"
+    with zipfile.ZipFile(deep, "w") as z:      # json.loads ended in a RecursionError
+        z.writestr("header.json", json.dumps(small_snapshot.header))
+        z.writestr("state.json", "[" * 100_000 + "]" * 100_000)
+    with pytest.raises(SnapshotError, match=r"deep\.snapshot: state\.json: nested too deeply to be a snapshot state"):
+        snapshot.load(deep)
+    recorder = next(v for k, v in small_snapshot.tree["state"]["v"] if k == "recorder")
+    snap = snapshot.Snapshot(small_snapshot.header, recorder, small_snapshot.arrays)   # a Recorder at the root
+    with pytest.raises(SnapshotError, match="damaged snapshot: its state is a Recorder, not a State"):
+        snap.restore()
+
+
+def test_an_invalid_scenario_in_the_header_is_named_by_its_field(small_snapshot):
+    header = {**small_snapshot.header, "scenario": {**small_snapshot.header["scenario"], "horizon_days": -1}}
+    with pytest.raises(SnapshotError, match=r"scenario: horizon_days: Input should be greater than or equal to 1"):
+        _ = snapshot.Snapshot(header, small_snapshot.tree, small_snapshot.arrays).scenario

@@ -124,16 +124,21 @@ def test_a_snapshot_from_before_the_search_time_lets_everyone_linked_move_in():
 
 # --- the file format ---------------------------------------------------------------------------
 
-def _write_v1(snap: snapshot.Snapshot, path) -> None:
-    """What format version 1 (commit b1fec0c) wrote: header keys `version` and `code`, no world checks."""
-    header = {k: v for k, v in snap.header.items() if k not in ("format_version", "code_version", "world_checks")}
-    header["version"], header["code"] = 1, snap.header["code_version"]
+def _write_zip(path, header: dict, snap: snapshot.Snapshot) -> None:
+    """A snapshot file with `header` in place of `snap`'s own, its state and arrays as they are."""
     with zipfile.ZipFile(path, "w") as z:
         z.writestr("header.json", json.dumps(header))
         z.writestr("state.json", json.dumps(snap.tree))
         for i, a in enumerate(snap.arrays):
             with z.open(f"arrays/{i}.npy", "w") as f:
                 np.lib.format.write_array(f, a, allow_pickle=False)
+
+
+def _write_v1(snap: snapshot.Snapshot, path) -> None:
+    """What format version 1 (commit b1fec0c) wrote: header keys `version` and `code`, no world checks."""
+    header = {k: v for k, v in snap.header.items() if k not in ("format_version", "code_version", "world_checks")}
+    header["version"], header["code"] = 1, snap.header["code_version"]
+    _write_zip(path, header, snap)
 
 
 def test_a_version_1_file_is_migrated_and_restores_identically(tmp_path):
@@ -241,13 +246,7 @@ def small_snapshot() -> snapshot.Snapshot:
 
 
 def _with_header(good: snapshot.Snapshot, path, **changes) -> None:
-    header = {k: v for k, v in {**good.header, **changes}.items() if v is not _GONE}
-    with zipfile.ZipFile(path, "w") as z:
-        z.writestr("header.json", json.dumps(header))
-        z.writestr("state.json", json.dumps(good.tree))
-        for i, a in enumerate(good.arrays):
-            with z.open(f"arrays/{i}.npy", "w") as f:
-                np.lib.format.write_array(f, a, allow_pickle=False)
+    _write_zip(path, {k: v for k, v in {**good.header, **changes}.items() if v is not _GONE}, good)
 
 
 _GONE = object()

@@ -96,6 +96,7 @@ def Dashboard(session: Session, first_map: MapCanvas | None = None, store=None, 
     speed = solara.use_reactive("5 days/s")
     selection = solara.use_reactive(None)
     comparison = solara.use_reactive(None)
+    compare_form = solara.use_memo(lambda: panels.CompareForm.new(session.horizon, comparison), [])
     tab = solara.use_reactive(0)
     sweep = solara.use_reactive(DEFAULT_STORE)       # the folder of the sweep store the Sweeps tab shows
     store = store if store is not None else store_for("local")
@@ -123,7 +124,11 @@ def Dashboard(session: Session, first_map: MapCanvas | None = None, store=None, 
         run_id.set(run_id.value + 1)
         version.set(version.value + 1)
 
-    solara.use_effect(lambda: stop_playing, [])      # the page closes: stop its player
+    def close_page():
+        stop_playing()
+        compare_form.job.abandon()
+
+    solara.use_effect(lambda: close_page, [])        # the page closes: stop its player and its comparison
     solara.Title("noodplan — reception chain simulator")
     solara.Style(CSS)
     with solara.Row(style={"align-items": "baseline", "padding": "6px 12px", "background": "#0b3d91",
@@ -139,13 +144,13 @@ def Dashboard(session: Session, first_map: MapCanvas | None = None, store=None, 
                 WhatIf(session, version, run_id)
             with solara.Card("Saved in this browser", classes=["np-saved-card"]):
                 Saved(session, store, run_id, reset_to, replay)
-        Live(session, player, version, run_id, playing, speed, selection, comparison, tab, map_canvas,
-             region_canvas, store, reset_to, sweep)
+        Live(session, player, version, run_id, playing, speed, selection, comparison, compare_form, tab,
+             map_canvas, region_canvas, store, reset_to, sweep)
 
 
 @solara.component
-def Live(session, player, version, run_id, playing, speed, selection, comparison, tab, map_canvas, region_canvas,
-         store, reset_to, sweep):
+def Live(session, player, version, run_id, playing, speed, selection, comparison, compare_form, tab, map_canvas,
+         region_canvas, store, reset_to, sweep):
     """Everything that changes with the simulated day; the only reader of `version`."""
     tick = version.value
     _ = run_id.value
@@ -169,7 +174,7 @@ def Live(session, player, version, run_id, playing, speed, selection, comparison
             with solara.lab.Tab("Inspect"):
                 panels.InspectPanel(session, selection, tick=tick)
             with solara.lab.Tab("Compare"):
-                panels.ComparePanel(session, store, comparison, run_id)
+                panels.ComparePanel(session, store, comparison, run_id, compare_form)
             with solara.lab.Tab("Export"):
                 panels.ExportPanel(session, map_canvas, comparison, tick=tick)
             with solara.lab.Tab("Sweeps"):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import threading
+from dataclasses import dataclass
 
 import numpy as np
 import solara
@@ -10,6 +10,7 @@ from solara.alias import rv as v
 
 from model.scenario import Scenario, ScenarioError, builtin_names, load_scenario
 from viz import briefing, compare as cmp, counterfactual, decisions, export, inspect, plots, regions
+from viz.background import BackgroundJob
 from viz.components import MapView, table
 from viz.figures import COMPARE_FIGURES, MapCanvas, compare_figure, png_bytes
 from viz.session import Session
@@ -172,18 +173,34 @@ ACTIVE = "the active scenario"
 CHANGED = "A with changes (YAML below)"
 
 
+@dataclass
+class CompareForm:
+    """The Compare tab's choices and its comparison under way, owned by the page: opening another
+    tab (which unmounts this one) loses neither the choices nor a running comparison."""
+
+    a_name: solara.Reactive[str]
+    b_name: solara.Reactive[str]
+    changes: solara.Reactive[str]          # YAML: B as A with changes
+    seeds_text: solara.Reactive[str]
+    days_text: solara.Reactive[str]
+    job: BackgroundJob
+
+    @classmethod
+    def new(cls, horizon_days: int, result: solara.Reactive) -> CompareForm:
+        return cls(solara.reactive(ACTIVE), solara.reactive(CHANGED), solara.reactive("plan: {enabled: false}\n"),
+                   solara.reactive("1, 2, 3"), solara.reactive(str(min(365, horizon_days))),
+                   BackgroundJob(result.set))
+
+
 @solara.component
-def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id: solara.Reactive[int]):
+def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id: solara.Reactive[int],
+                 form: CompareForm):
     """Any two scenarios (built-in, saved or the active one) on the same seeds."""
     _ = run_id.value
     names = [ACTIVE] + builtin_names() + [n for n in store.scenarios if n not in builtin_names()]
-    a_name = solara.use_reactive(ACTIVE)
-    b_name = solara.use_reactive(CHANGED)
-    changes = solara.use_reactive("plan: {enabled: false}\n")
-    seeds_text = solara.use_reactive("1, 2, 3")
-    days_text = solara.use_reactive(str(min(365, session.horizon)))
-    job = solara.use_reactive(0)        # > 0: a comparison is running
-    progress = solara.use_reactive(0.0)
+    a_name, b_name, changes, seeds_text, days_text = (form.a_name, form.b_name, form.changes, form.seeds_text,
+                                                      form.days_text)
+    job = form.job
 
     def scenario(name: str) -> Scenario:
         if name == ACTIVE:
@@ -223,21 +240,11 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
     fig = solara.use_memo(lambda: None if res is None else plots.compare_figure(
         res, [n for n in COMPARE_FIGURES if n[0] in res.a[0].daily]), [res])
 
-    def work(cancel: threading.Event):
-        if job.value == 0 or problems or a is None or b is None or seeds is None:
-            return                      # (a, b or seeds is None only with a problem shown)
-        last = [0.0]
-
-        def tick(f):
-            if f - last[0] >= 0.05:
-                last[0] = f
-                progress.set(f)
-        out = cmp.compare(a, b, seeds, days, progress=tick, cancelled=cancel.is_set, label_b=label_b, label_a=label_a)
-        if out is not None and not cancel.is_set():
-            result.set(out)
-            job.set(0)
-
-    solara.use_thread(work, dependencies=[job.value], intrusive_cancel=False)
+    def run():
+        if problems or a is None or b is None or seeds is None:
+            return                      # (the button is disabled then)
+        job.start(lambda tick, cancelled: cmp.compare(a, b, seeds, days, progress=tick, cancelled=cancelled,
+                                                      label_b=label_b, label_a=label_a))
 
     def err(key):
         return [problems[key]] if key in problems else []
@@ -262,12 +269,15 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
                         error_messages=err("seeds"), class_="np-compare-seeds", style_="max-width: 240px")
             v.TextField(label="Days", v_model=days_text.value, on_v_model=days_text.set, dense=True,
                         error_messages=err("days"), class_="np-compare-days", style_="max-width: 160px")
+        running = job.running.value
         with solara.Row():
-            solara.Button("Run comparison", on_click=lambda: (progress.set(0.0), job.set(job.value + 1)),
-                          disabled=bool(problems) or job.value > 0, color="primary", classes=["np-compare-run"])
-            if job.value > 0:
-                solara.ProgressLinear(value=progress.value * 100, style={"flex": "1"})
-                solara.Button("Cancel", on_click=lambda: job.set(0), color="error", text=True)
+            solara.Button("Run comparison", on_click=run, disabled=bool(problems) or running, color="primary",
+                          classes=["np-compare-run"])
+            if running:
+                solara.ProgressLinear(value=job.progress.value * 100, style={"flex": "1"})
+                solara.Button("Cancel", on_click=job.cancel, color="error", text=True)
+        if job.error.value:
+            solara.Error(f"The comparison stopped: {job.error.value}", classes=["np-compare-error"])
         if res is not None:
             rows = res.table()
             table(list(rows[0]), [list(r.values()) for r in rows], "np-compare-table")

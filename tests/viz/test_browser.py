@@ -6,6 +6,7 @@ docs/img/ui-*.png (otherwise they go to the tests' tmp folders).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import subprocess
@@ -15,9 +16,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
 from tests.viz.conftest import DOCS_IMG
 from tests.viz.vuetify import choose
-import contextlib
 
 pytestmark = pytest.mark.browser
 
@@ -178,7 +180,12 @@ def test_ab_of_two_builtins(ui_server, make_page, tmp_path):
     page.get_by_label("Seeds", exact=True).fill("1, 2")
     page.locator(".np-compare-run").click()
     table = page.locator(".np-compare-table")
-    table.wait_for(timeout=180_000)
+    try:
+        page.locator(".np-compare-table, .np-compare-error").first.wait_for(timeout=180_000)
+    except PlaywrightTimeout:
+        raise AssertionError("no comparison after 180 s; the tab shows: "
+                             + page.locator(".np-compare").inner_text()) from None
+    assert page.locator(".np-compare-error").count() == 0, page.locator(".np-compare-error").inner_text()
     cost = table.locator("tr", has_text="Cost (EUR million)").inner_text()
     assert not cost.rstrip().endswith("+0"), cost
     page.locator(".np-compare-plot .js-plotly-plot").wait_for(timeout=30_000)

@@ -275,6 +275,45 @@ def test_compare_extends_another_scenario_and_two_builtins():
     assert rows["Cost (EUR million)"]["B − A"] not in ("+0", "0")
 
 
+def _open_tab(rc, name: str) -> None:
+    tabs = rc.find(v.Tabs).widget
+    names = [t.children[0] for t in rc.find(v.Tab).widgets]
+    tabs.v_model = names.index(name)
+
+
+def _wait(cond, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while not cond() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert cond(), "timed out"
+
+
+def test_a_comparison_survives_opening_another_tab_and_a_failure_is_shown(page, monkeypatch):
+    """The tabs are lazy: opening the Run tab unmounted the Compare panel, which cancelled its
+    comparison and forgot its choices; a comparison that raised left the page silent."""
+    _open_tab(page, "Compare")
+    page.find(v.Select, label="Variant A").widget.v_model = "baseline"
+    page.find(v.Select, label="Variant B").widget.v_model = "flex-only"
+    page.find(v.TextField, label="Days").widget.v_model = "10"
+    page.find(v.TextField, label="Seeds").widget.v_model = "1"
+    page.find(v.Btn, class_="np-compare-run").widget.click()
+    _open_tab(page, "Run")                                     # while it runs
+    assert page.find(v.Btn, class_="np-compare-run").widgets == []
+    time.sleep(3)
+    _open_tab(page, "Compare")
+    _wait(lambda: bool(page.find(v.SimpleTable, class_="np-compare-table").widgets))
+    assert page.find(v.Html, tag="td", children=["Arrivals (persons)"]).widgets
+    assert page.find(v.Select, label="Variant B").widget.v_model == "flex-only"   # the choices kept
+    assert page.find(v.TextField, label="Days").widget.v_model == "10"
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("no world for this scenario")
+    monkeypatch.setattr(compare, "compare", broken)
+    page.find(v.Btn, class_="np-compare-run").widget.click()
+    _wait(lambda: bool(page.find(v.Alert).widgets) and not page.find(v.Btn, class_="np-compare-run").widget.disabled)
+    assert "The comparison stopped: no world for this scenario" in str(page.find(v.Alert).widget.children)
+
+
 def test_decision_log_shows_every_entry_filters_and_exports():
     """Bug 5: the log said '29 entries' and showed the newest 12."""
     s = Session("mass-arrival")

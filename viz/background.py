@@ -1,0 +1,82 @@
+"""A page's long computation (a comparison) run off the render thread, owned by the page, not by a tab.
+
+The dashboard's tabs are lazy: opening another tab unmounts the panel that was shown, and a thread
+tied to that panel (`solara.use_thread`) is cancelled with it, its result lost without a word. A
+`BackgroundJob` lives as long as the page. A click starts it; it reports progress (0..1), then hands
+its result to `on_result`, or keeps the error in words, each in a reactive that the panel reads
+whenever it is shown. A failure is never silent: the panel shows it, the server log has the traceback.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import solara
+
+log = logging.getLogger(__name__)
+
+PROGRESS_STEP = 0.05      # report progress in steps of 5 % (each report redraws the panel)
+
+# work(progress, cancelled) -> result, or None when cancelled
+Work = Callable[[Callable[[float], None], Callable[[], bool]], Any]
+
+
+class BackgroundJob:
+    """One computation at a time: `start(work)`, `cancel()`; `running`, `progress` and `error`
+    are reactives (error: "" when none)."""
+
+    def __init__(self, on_result: Callable[[Any], None]) -> None:
+        self.on_result = on_result
+        self.running = solara.reactive(False)
+        self.progress = solara.reactive(0.0)
+        self.error = solara.reactive("")
+        self._cancel = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def start(self, work: Work) -> None:
+        """Run `work` in a thread of its own; a second start while one runs is ignored."""
+        if self.running.value:
+            return
+        cancel = self._cancel = threading.Event()
+        self.error.set("")
+        self.progress.set(0.0)
+        self.running.set(True)
+        self._thread = threading.Thread(target=self._run, args=(work, cancel), name="noodplan-job", daemon=True)
+        self._thread.start()
+
+    def cancel(self) -> None:
+        """Stop at the next point the work asks; returns at once (the result, if any, is dropped)."""
+        self._cancel.set()
+        self.running.set(False)
+
+    def abandon(self) -> None:
+        """The page is closing: stop at the next point the work asks, without redrawing anything."""
+        self._cancel.set()
+
+    def join(self, timeout: float | None = None) -> None:
+        t = self._thread
+        if t is not None and t is not threading.current_thread():
+            t.join(timeout)
+
+    def _run(self, work: Work, cancel: threading.Event) -> None:
+        last = [0.0]
+
+        def tick(f: float) -> None:
+            if f - last[0] >= PROGRESS_STEP and not cancel.is_set():
+                last[0] = f
+                self.progress.set(f)
+        try:
+            out = work(tick, cancel.is_set)
+        except Exception as exc:   # shown in the panel; the traceback goes to the server log
+            log.exception("background job failed")
+            if not cancel.is_set():
+                self.error.set(str(exc) or type(exc).__name__)
+                self.running.set(False)
+            return
+        if not cancel.is_set():
+            if out is not None:
+                self.on_result(out)
+            self.running.set(False)

@@ -76,8 +76,11 @@ def test_a_housing_target_lowered_during_its_half_year_reads_as_announced_before
     # 2019H2 was published the same day, before its half-year began: 6,000 from 1 July 2019.
     assert "2019H2" not in RecordAsOf(D(2019, 6, 30)).housing_targets()
     assert RecordAsOf(D(2019, 7, 1)).housing_targets()["2019H2"] == 6000
-    # A target with no date stated (2018H1) counts as known when its half-year begins.
+    # A target with no date stated (2017H2) counts as known when its half-year begins.
+    assert RecordAsOf(D(2017, 7, 1)).housing_targets()["2017H2"] == 10000
+    # 2018H1: 6,000 expected in April 2017, set at 13,000 in week 6 of 2018 (VNG; taken as 11 February)
     assert RecordAsOf(D(2018, 1, 1)).housing_targets()["2018H1"] == 6000
+    assert RecordAsOf(D(2018, 2, 11)).housing_targets()["2018H1"] == 13000
 
 
 def test_a_quarter_ending_31_december_is_known_from_its_publication_not_on_1_january():
@@ -552,7 +555,7 @@ def test_a_start_from_the_record_uses_only_what_was_known():
     assert sc.initial.permit_holder_share == pytest.approx(6500 / 22000)     # the 2018-10-01 count
     assert not [e for e in sc.events if e.date > D(2019, 7, 1)]              # the 2020 calibration's later events
     # the half-years begun by the origin have their published targets; later ones are set by the rule
-    assert sc.housing.targets == {"2018H2": 6000, "2019H1": 6000, "2019H2": 6000}   # 2018H2 carried from 2018H1
+    assert sc.housing.targets == {"2018H2": 8000, "2019H1": 6000, "2019H2": 6000}   # 2018H2: February 2018's prognosis
     assert sc.housing.target_rule == "recent_permits"
     carried = from_record(D(2019, 7, 1), 12, base="hindcast-2015", targets="carried").start.scenario
     assert carried.housing.targets["2020H1"] == 6000 and carried.housing.target_rule == "given"

@@ -34,7 +34,8 @@ def test_packaged_derived_files_are_what_the_method_makes(tmp_path):
     assert q.read_text() == (data.DATA_DIR / "nl" / history.TARGETS_FILE).read_text()
     with open(q) as f:
         basis = {r["period"]: r["basis"] for r in csv.DictReader(f)}
-    assert basis["2018H2"].startswith("carried") and basis["2019H1"] == "published"
+    assert basis["2016H1"].startswith("carried") and basis["2018H2"] == "published"   # a prognosis (its note)
+    assert basis["2020H1"].startswith("carried") and "2014H2" not in basis           # before the first figure
 
 
 def test_monthly_series_is_wired_into_arrivals():

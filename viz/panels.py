@@ -256,14 +256,18 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
             solara.Select("Variant A", values=names, value=a_name, classes=["np-compare-a"], style={"width": "260px"})
             solara.Select("Variant B", values=[CHANGED, *names], value=b_name, classes=["np-compare-b"],
                           style={"width": "260px"})
-        if problems.get("a"):
-            solara.Error(problems["a"], classes=["np-compare-a-error"])
-        if b_name.value == CHANGED:
-            v.Textarea(label="Changes for variant B (YAML; `extends: NAME` starts from another scenario)",
-                       v_model=changes.value, on_v_model=changes.set, rows=3, auto_grow=True, class_="np-variant-b",
-                       error_messages=err("b"))
-        elif problems.get("b"):
-            solara.Error(problems["b"], classes=["np-compare-b-error"])
+        # the parts that come and go sit in boxes that stay, so the fields below keep their place: a field
+        # that moved was drawn anew, and text typed into the old one just before was lost
+        with solara.Div():
+            if problems.get("a"):
+                solara.Error(problems["a"], classes=["np-compare-a-error"])
+        with solara.Div():
+            if b_name.value == CHANGED:
+                v.Textarea(label="Changes for variant B (YAML; `extends: NAME` starts from another scenario)",
+                           v_model=changes.value, on_v_model=changes.set, rows=3, auto_grow=True,
+                           class_="np-variant-b", error_messages=err("b"))
+            elif problems.get("b"):
+                solara.Error(problems["b"], classes=["np-compare-b-error"])
         with solara.Row(style={"flex-wrap": "wrap"}):
             v.TextField(label="Seeds", v_model=seeds_text.value, on_v_model=seeds_text.set, dense=True,
                         error_messages=err("seeds"), class_="np-compare-seeds", style_="max-width: 240px")
@@ -273,6 +277,10 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
         with solara.Row():
             solara.Button("Run comparison", on_click=run, disabled=bool(problems) or running, color="primary",
                           classes=["np-compare-run"])
+            if not problems and seeds is not None:
+                solara.Text(f"{2 * len(seeds)} runs of {days} days (A and B on {len(seeds)} seed"
+                            f"{'s' if len(seeds) != 1 else ''})", classes=["np-compare-plan"],
+                            style={"align-self": "center", "color": "#555"})
             if running:
                 solara.ProgressLinear(value=job.progress.value * 100, style={"flex": "1"})
                 solara.Button("Cancel", on_click=job.cancel, color="error", text=True)

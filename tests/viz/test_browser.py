@@ -178,6 +178,8 @@ def test_ab_of_two_builtins(ui_server, make_page, tmp_path):
     choose(page, "Variant B", "flex-only")
     page.get_by_label("Days", exact=True).fill("30")
     page.get_by_label("Seeds", exact=True).fill("1, 2")
+    # what will run, as the server read the fields (a busy server can take a click before a typed value)
+    page.locator(".np-compare-plan", has_text="4 runs of 30 days (A and B on 2 seeds)").wait_for(timeout=30_000)
     page.locator(".np-compare-run").click()
     table = page.locator(".np-compare-table")
     try:

@@ -290,10 +290,15 @@ def _wait(cond, seconds: float = 60) -> None:
 
 def test_a_comparison_survives_opening_another_tab_and_a_failure_is_shown(page, monkeypatch):
     """The tabs are lazy: opening the Run tab unmounted the Compare panel, which cancelled its
-    comparison and forgot its choices; a comparison that raised left the page silent."""
+    comparison and forgot its choices; a comparison that raised left the page silent; choosing
+    variant B redrew the Seeds and Days fields, losing text typed just before (CI: a 365-day
+    comparison instead of 30 days, past the browser test's 3 minutes)."""
     _open_tab(page, "Compare")
+    days_field = page.find(v.TextField, label="Days").widget
     page.find(v.Select, label="Variant A").widget.v_model = "baseline"
-    page.find(v.Select, label="Variant B").widget.v_model = "flex-only"
+    page.find(v.Select, label="Variant B").widget.v_model = "flex-only"      # the YAML box goes away
+    # the fields keep their widget: one drawn anew lost what was typed into the old one just before
+    assert page.find(v.TextField, label="Days").widget is days_field
     page.find(v.TextField, label="Days").widget.v_model = "10"
     page.find(v.TextField, label="Seeds").widget.v_model = "1"
     page.find(v.Btn, class_="np-compare-run").widget.click()

@@ -15,6 +15,7 @@ import re
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.viz.conftest import DOCS_IMG, run_server
 from tests.viz.vuetify import choose, options
@@ -83,6 +84,25 @@ def join(op, url: str, code: str, role: str) -> None:
     page.locator(".np-ex-submit").wait_for(timeout=30_000)
 
 
+def set_turn_minutes(page, minutes: int) -> None:
+    """Type the turn time and set it, as a facilitator does: until the clock shows it, standing (the room
+    waits). A busy server can take the click before the typed value (the browser sends a field's
+    value and a button's click as separate messages), and the room is then set to the old value: the
+    facilitator sees no clock and sets it again; so does this helper, once."""
+    shown = f"{minutes}:00 \\(clock stopped: waiting\\)"
+    for attempt in (1, 2):
+        page.get_by_label("Minutes per turn for decisions (0: no limit)").fill(str(minutes))
+        page.locator(".np-ex-set-minutes").click()
+        try:
+            page.wait_for_function(CLOCK_RUNS, arg=shown, timeout=20_000 if attempt == 1 else 60_000)
+            return
+        except PlaywrightTimeout:
+            if attempt == 2:
+                clock = page.locator(".np-ex-clock")
+                raise AssertionError(f"turn time {minutes} min not set; the clock shows "
+                                     f"{clock.inner_text() if clock.count() else 'nothing'!r}") from None
+
+
 def test_facilitator_and_two_players_play_a_room(room_server, make_page, tmp_path):
     url = room_server
     fac, coa, ind = make_page(), make_page(), make_page()
@@ -92,8 +112,7 @@ def test_facilitator_and_two_players_play_a_room(room_server, make_page, tmp_pat
     assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", code)
     join(coa, url, code, "coa")
     join(ind, url, code, "ind")
-    f.get_by_label("Minutes per turn for decisions (0: no limit)").fill("30")
-    f.locator(".np-ex-set-minutes").click()
+    set_turn_minutes(f, 30)
     f.locator(".np-ex-start").click()
     f.wait_for_function("() => document.body.innerText.includes('room status: running')")
     # the turn clock runs on every page: 30 minutes (checked counting down below). Every step waits on the

@@ -34,7 +34,6 @@ class BackgroundJob:
         self.progress = solara.reactive(0.0)
         self.error = solara.reactive("")
         self._cancel = threading.Event()
-        self._thread: threading.Thread | None = None
 
     def start(self, work: Work) -> None:
         """Run `work` in a thread of its own; a second start while one runs is ignored."""
@@ -44,8 +43,7 @@ class BackgroundJob:
         self.error.set("")
         self.progress.set(0.0)
         self.running.set(True)
-        self._thread = threading.Thread(target=self._run, args=(work, cancel), name="noodplan-job", daemon=True)
-        self._thread.start()
+        threading.Thread(target=self._run, args=(work, cancel), name="noodplan-job", daemon=True).start()
 
     def cancel(self) -> None:
         """Stop at the next point the work asks; returns at once (the result, if any, is dropped)."""
@@ -55,11 +53,6 @@ class BackgroundJob:
     def abandon(self) -> None:
         """The page is closing: stop at the next point the work asks, without redrawing anything."""
         self._cancel.set()
-
-    def join(self, timeout: float | None = None) -> None:
-        t = self._thread
-        if t is not None and t is not threading.current_thread():
-            t.join(timeout)
 
     def _run(self, work: Work, cancel: threading.Event) -> None:
         last = [0.0]

@@ -31,7 +31,7 @@ WAITING, SCREENING, PROCEDURE, PERMIT, REJECTED, HOUSED, DEPARTED = range(7)
 def reference_scenario(days: int = 365, scale: float = 1.0, stock: int = 0) -> Scenario:
     """Baseline reduced to the subset both implementations model: singles, regular track only,
     no family reunification, nobody at the border, no Dublin, no appeals, no productivity ramp,
-    no contingency plan.
+    no search time after the link (housed at the first round with a home), no contingency plan.
 
     `stock`: single applicants already waiting for an IND decision on the start date (regular
     procedure; noodplan seeds them through `initial.entitled_persons` with no permit holders and
@@ -51,6 +51,7 @@ def reference_scenario(days: int = 365, scale: float = 1.0, stock: int = 0) -> S
                   "registration_capacity_per_day": 300 * scale,
                   "decisions_per_day": {"regular": 50 * scale, "accelerated": 0, "border": 0, "dublin": 0},
                   "family_sponsor_in_reception_share": 0.0},
+        "housing": {"search_days": [0, 0]},
         "plan": {"enabled": False},
     }
     if scale != 1.0:
@@ -59,7 +60,7 @@ def reference_scenario(days: int = 365, scale: float = 1.0, stock: int = 0) -> S
 
         base = load_scenario("baseline")
         data["portfolio"] = {"places": {k: round(v * scale) for k, v in base.portfolio.places.items()}}
-        data["housing"] = {
+        data["housing"] |= {
             "targets": {k: v * scale for k, v in {**housing_targets(base.country), **base.housing.targets}.items()},
             "default_target_per_half_year": base.housing.default_target_per_half_year * scale,
             "supply_persons_per_year": base.housing.supply_persons_per_year * scale}

@@ -126,7 +126,7 @@ def test_the_trigger_fires_on_a_hand_made_prognosis_and_reads_it_every_so_many_d
     # the shortfall (1e6 - places) holds from day 0, so after 3 days (0, 1, 2) phase 1 is on: day 2
     assert [c[0] for c in calls] == [0, 10] and calls[0][1:] == (14, 2, 28, 0.5)
     phase = s.recorder.extra["phase"]
-    assert list(phase[:4]) == [0, 0, 1, 1] and plain.recorder.extra["phase"][:12].max() == 0
+    assert list(phase[:4]) == [0, 0, 1, 1] and plain.recorder.extra["phase"][:4].max() == 0
     up = [e for e in s.event_log if e["source"] == "plan" and e["what"].startswith("scale-up")]
     assert up[0]["day"] == 2 and up[0]["detail"].startswith("trigger: prognosis_shortfall >= 0 for 3 days")
     places = int(s.locs.places().sum()) + int(s.locs.capacity[s.locs.life == plan.Life.PLANNED].sum())

@@ -210,7 +210,7 @@ class Applicants:
         if len(ids) == 0:
             return 0
         sizes = self._h["size"][ids].astype(np.int64)   # ufunc.at is fast on matching int64 types
-        np.subtract.at(self.stage_persons, self._h["stage"][ids].astype(np.intp), sizes)
+        np.subtract.at(self.stage_persons, self._h["stage"][ids], sizes)   # int8 stages index as well
         persons = int(sizes.sum())
         self.stage_persons[stage] += persons
         self._h["stage"][ids] = stage

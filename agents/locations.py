@@ -233,9 +233,9 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
     callers that place several groups one after another a copy and a second subtraction.
     """
     n = len(sizes)
-    loc = filled(n, -1, np.int64)
     if n == 0:
-        return loc
+        return filled(0, -1, np.int64)
+    loc: np.ndarray | None = None   # made when a pass places part of the line
     sz = sizes if sizes.dtype == np.int64 else sizes.astype(np.int64)
     line: _Unplaced | _InOrder = _Unplaced(sz) if n > _LONG_LINE else _InOrder(sz)
     vac: np.ndarray | None = vacancy if take else None   # else copied on first use
@@ -263,16 +263,22 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
             n_ok = int(np.count_nonzero(ok))
             if n_ok == 0:
                 break
+            if n_ok == len(s) and idx is None:                # the whole line at once (the usual case)
+                chosen = cand[j_last]
+                np.subtract.at(vac, chosen, s)
+                return chosen if chosen.dtype == np.int64 else chosen.astype(np.int64)
+            if loc is None:
+                loc = filled(n, -1, np.int64)
             if n_ok == len(s):                                # all of the window: no mask to apply
                 chosen, took = cand[j_last], s
-                loc[slice(None) if idx is None else idx] = chosen
+                loc[idx] = chosen
             else:
                 chosen, took = cand[j_last[ok]], s[ok]
                 loc[ok if idx is None else idx[ok]] = chosen
             np.subtract.at(vac, chosen, took)
             if line.drop(idx, ok, n_ok):
                 return loc
-    return loc
+    return loc if loc is not None else filled(n, -1, np.int64)
 
 
 # Lines longer than this are kept as `_Unplaced`, whose window holds only the households a pass

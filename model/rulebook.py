@@ -332,10 +332,11 @@ def reunite(s: State, families: np.ndarray, day: int, u: np.ndarray | None = Non
     target = h["location"][families]
     apart = h["location"][sponsor] != target
     sponsor, target = sponsor[apart], target[apart]
-    first = _first_of_each(target)             # one reunion per location per day
-    sponsor, target = sponsor[first], target[first]
-    keep = _first_of_each(sponsor)             # a sponsor joins one family
-    sponsor, target = sponsor[keep], target[keep]
+    if len(sponsor) > 1:                       # (usually one family a day: nothing to choose)
+        first = _first_of_each(target)         # one reunion per location per day
+        sponsor, target = sponsor[first], target[first]
+        keep = _first_of_each(sponsor)         # a sponsor joins one family
+        sponsor, target = sponsor[keep], target[keep]
     fits = s.locs.vacancy()[target] >= h["size"][sponsor]
     s.today.moves += move(s.people, s.locs, s.log, sponsor[fits], target[fits], day, Reason.FAMILY_REUNION)
 
@@ -511,6 +512,8 @@ def grant(s: State, ids: np.ndarray, day: int) -> int:
     """A permit: the household waits for a home (and may sponsor family members); under the
     standard policy a new permit holder in a process location moves to an azc (procedure step).
     Returns the persons granted."""
+    if len(ids) == 0:
+        return 0
     persons = s.people.set_stage(ids, Stage.PERMIT, day)
     join_linking_line(s, ids)
     if s.params.placement.policy == "standard":

@@ -219,7 +219,7 @@ class LocationRules:
 
 
 def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
-          order_by_kind, take: bool = False) -> np.ndarray:
+          order_by_kind, take: bool = False, taken: list[int] | None = None) -> np.ndarray:
     """Choose a location for each household, keeping households together.
 
     Households are taken in the given order; for each kind in `preference` they fill the
@@ -231,6 +231,8 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
     (a list, or an order computed on demand). `vacancy` is not modified, unless `take`: then
     the places given are taken from `vacancy` itself (int64, the caller's own copy), which saves
     callers that place several groups one after another a copy and a second subtraction.
+    `taken`: a list to which the kinds that places were taken in are appended (each once), so a
+    caller placing several groups knows whose free places changed.
     """
     n = len(sizes)
     if n == 0:
@@ -263,6 +265,8 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
             n_ok = int(np.count_nonzero(ok))
             if n_ok == 0:
                 break
+            if taken is not None and kind not in taken:
+                taken.append(kind)
             if n_ok == len(s) and idx is None:                # the whole line at once (the usual case)
                 chosen = cand[j_last]
                 np.subtract.at(vac, chosen, s)

@@ -104,11 +104,11 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
                 continue
             if o not in orders:
                 orders[o] = _order_for(s, vacancy, o)
-            got = place(sz, kinds, vacancy, orders[o], take=True)   # gone for the next group
-            loc[sel] = got
-            if int(got.max()) >= 0:       # the kinds it took places in: ordered afresh for the next group
+            taken: list[int] = []
+            loc[sel] = place(sz, kinds, vacancy, orders[o], take=True, taken=taken)   # gone for the next group
+            if taken:                     # the kinds it took places in: ordered afresh for the next group
                 for order in orders.values():
-                    order.forget(kinds)
+                    order.forget(taken)
     got = loc >= 0
     n_got = int(np.count_nonzero(got))
     if n_got == 0:

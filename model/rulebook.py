@@ -26,7 +26,7 @@ from agents.moves import Reason, move
 from model.data import half_year
 from model.events import apply_events
 from model.inflow import draw_households
-from model.lines import Line, pass_on, ramp_factor, serve, serve_lines, serve_priority
+from model.lines import Line, joined, pass_on, ramp_factor, serve, serve_lines, serve_priority
 from model.placement import REGULAR_KINDS, close_locations, find_beds, kind_table, member, settle_in_central
 from model.relocation import end_contracts, relocate
 from model.scenario import TrackName
@@ -494,7 +494,7 @@ def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
     out: dict[int, list[np.ndarray]] = {t: [] for t in _IND_ORDER}
     for track, parts in zip(owner, served):
         out[track] += parts
-    return {t: np.concatenate(parts) for t, parts in out.items()}
+    return {t: joined(parts) for t, parts in out.items()}
 
 
 def ind_budget_factor(s: State, day: int) -> float:

@@ -83,7 +83,8 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
         vacancy = s.locs.vacancy()
     origin = _origins(s, ids)
     group = cls.astype(np.int64) if origin is None else origin + cls
-    present = np.bincount(group).nonzero()[0].tolist()   # groups present, ascending
+    per_group = np.bincount(group)          # households per group
+    present = per_group.nonzero()[0].tolist()   # groups present, ascending
     largest = _largest_free(s, vacancy)
     if len(present) == 1:
         kinds = _with_room(_kinds_to_try(s, present[0] % len(PREFERENCE), temporary, only), largest, sizes)
@@ -95,9 +96,11 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     else:
         loc = filled(len(ids), -1, np.int64)
         orders: dict[int, EmptiestFirst] = {}   # per place of origin; a kind's order made when first asked for
+        by_group = group.argsort(kind="stable")   # each group's households in their order, group after group
+        ends = per_group.cumsum().tolist()        # where each group's households end in `by_group`
         for g in present:
             c, o = g % len(PREFERENCE), (g // len(PREFERENCE) - 1 if origin is not None else -1)
-            sel = (group == g).nonzero()[0]
+            sel = by_group[(ends[g - 1] if g else 0):ends[g]]
             sz = sizes[sel]
             kinds = _with_room(_kinds_to_try(s, c, temporary, only), largest, sz)
             if not kinds:                 # nobody of this group fits anywhere

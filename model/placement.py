@@ -329,11 +329,15 @@ def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
         border = (flags & Flag.AT_BORDER) > 0
         entry = (flags & Flag.AT_ENTRY) > 0
         loc = np.full(len(ids), -1)
-        groups: list[tuple[np.ndarray, list[int], int | None]] = [
-            (border & ~entry, [Kind.BORDER, Kind.CENTRAL], None), (~border & ~entry, [Kind.CENTRAL], None)]
+        groups: list[tuple[np.ndarray, list[int], int | None]]
         if entry.any():
+            not_entry = ~entry
             crossing = int(s.world.inflow.entry_municipality[min(day, len(s.world.inflow.entry_municipality) - 1)])
-            groups.append((entry, ENTRY_PREFERENCE, crossing if crossing >= 0 else None))
+            groups = [(border & not_entry, [Kind.BORDER, Kind.CENTRAL], None),
+                      (~border & not_entry, [Kind.CENTRAL], None),
+                      (entry, ENTRY_PREFERENCE, crossing if crossing >= 0 else None)]
+        else:                 # nobody at an entry point: Schiphol's and the others
+            groups = [(border, [Kind.BORDER, Kind.CENTRAL], None), (~border, [Kind.CENTRAL], None)]
         for sel, pref, origin in groups:
             if sel.any():
                 order = registration_order(s, vacancy) if origin is None else order_by_distance(s, vacancy, origin)

@@ -766,6 +766,8 @@ def dublin_steps(s: State, day: int, due: list[np.ndarray], u: list[np.ndarray])
         if len(due[i]) == 0:
             return due[i], u[i]
         still = h["stage"][due[i]] == Stage.DUBLIN
+        if still.all():                 # (the usual case: nobody left the Dublin stage meanwhile)
+            return due[i], u[i]
         return due[i][still], u[i][still]
 
     replied, u_accept = in_dublin(0)

@@ -332,7 +332,7 @@ def reunite(s: State, families: np.ndarray, day: int, u: np.ndarray | None = Non
     target = h["location"][families]
     apart = h["location"][sponsor] != target
     sponsor, target = sponsor[apart], target[apart]
-    if len(sponsor) > 1:                       # (usually one family a day: nothing to choose)
+    if len(sponsor) > 1:                       # (one sponsor: nothing to choose)
         first = _first_of_each(target)         # one reunion per location per day
         sponsor, target = sponsor[first], target[first]
         keep = _first_of_each(sponsor)         # a sponsor joins one family

@@ -210,7 +210,7 @@ class Applicants:
         if len(ids) == 0:
             return 0
         sizes = self._h["size"][ids].astype(np.int64)   # ufunc.at is fast on matching int64 types
-        np.subtract.at(self.stage_persons, self._h["stage"][ids].astype(np.intp), sizes)
+        np.subtract.at(self.stage_persons, self._h["stage"][ids], sizes)   # int8 stages index as well
         persons = int(sizes.sum())
         self.stage_persons[stage] += persons
         self._h["stage"][ids] = stage
@@ -220,11 +220,13 @@ class Applicants:
     def set_track(self, ids: np.ndarray, track: np.ndarray | int) -> None:
         """The households' procedure track (set at the end of screening; the regular procedure when
         a border procedure passes its deadline or a Dublin claim is handled here)."""
-        self._h["track"][ids] = track
+        if len(ids):
+            self._h["track"][ids] = track
 
     def add_flags(self, ids: np.ndarray, flags: int | np.integer) -> None:
         """Set `Flag` bits on the households (found at screening or by the assessment)."""
-        self._h["flags"][ids] |= flags
+        if len(ids):
+            self._h["flags"][ids] |= flags
 
     def link(self, ids: np.ndarray, municipality: np.ndarray | int) -> None:
         """Link permit holders to the municipality that is to house them (koppeling)."""

@@ -219,7 +219,7 @@ class LocationRules:
 
 
 def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
-          order_by_kind, take: bool = False) -> np.ndarray:
+          order_by_kind, take: bool = False, taken: list[int] | None = None) -> np.ndarray:
     """Choose a location for each household, keeping households together.
 
     Households are taken in the given order; for each kind in `preference` they fill the
@@ -231,12 +231,14 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
     (a list, or an order computed on demand). `vacancy` is not modified, unless `take`: then
     the places given are taken from `vacancy` itself (int64, the caller's own copy), which saves
     callers that place several groups one after another a copy and a second subtraction.
+    `taken`: a list to which the kinds that places were taken in are appended (each once), so a
+    caller placing several groups knows whose free places changed.
     """
     n = len(sizes)
-    loc = filled(n, -1, np.int64)
     if n == 0:
-        return loc
-    sz = sizes.astype(np.int64, copy=False)
+        return filled(0, -1, np.int64)
+    loc: np.ndarray | None = None   # made when a pass places part of the line
+    sz = sizes if sizes.dtype == np.int64 else sizes.astype(np.int64)
     line: _Unplaced | _InOrder = _Unplaced(sz) if n > _LONG_LINE else _InOrder(sz)
     vac: np.ndarray | None = vacancy if take else None   # else copied on first use
     for kind in preference:
@@ -250,26 +252,37 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
             total = int(cv[-1])
             if total <= 0:
                 break
-            idx, s, first, last, reach = line.window(total)
+            idx, s, first, end, reach = line.window(total)
             if len(s) == 0:
                 break
-            j_first = cv.searchsorted(first, side="right")   # location of its first person
-            j_last = cv.searchsorted(last, side="right")     # and of its last
+            # the location of each household's first person, and of its last (at position end - 1:
+            # the places before it, cv < end, are those <= end - 1, as all are whole numbers)
+            j_first = cv.searchsorted(first, side="right")
+            j_last = cv.searchsorted(end, side="left")
             ok = j_first == j_last                            # all its persons in one location
             if reach > total:                                 # and not beyond the last free place
                 ok &= j_last < len(cand)
             n_ok = int(np.count_nonzero(ok))
             if n_ok == 0:
                 break
-            chosen = cand[j_last[ok]]
-            if idx is None:
-                loc[ok] = chosen
+            if taken is not None and kind not in taken:
+                taken.append(kind)
+            if n_ok == len(s) and idx is None:                # the whole line at once (the usual case)
+                chosen = cand[j_last]
+                np.subtract.at(vac, chosen, s)
+                return chosen if chosen.dtype == np.int64 else chosen.astype(np.int64)
+            if loc is None:
+                loc = filled(n, -1, np.int64)
+            if n_ok == len(s):                                # all of the window: no mask to apply
+                chosen, took = cand[j_last], s
+                loc[idx] = chosen
             else:
-                loc[idx[ok]] = chosen
-            np.subtract.at(vac, chosen, s[ok])
+                chosen, took = cand[j_last[ok]], s[ok]
+                loc[ok if idx is None else idx[ok]] = chosen
+            np.subtract.at(vac, chosen, took)
             if line.drop(idx, ok, n_ok):
                 return loc
-    return loc
+    return loc if loc is not None else filled(n, -1, np.int64)
 
 
 # Lines longer than this are kept as `_Unplaced`, whose window holds only the households a pass
@@ -280,30 +293,30 @@ _LONG_LINE = 256
 class _InOrder:
     """The households still without a place, for a short line: their indexes (`todo`, None while
     all are left) and sizes; every pass looks at all of them. The positions of each household's
-    first and last person, laid end to end, are kept until the line changes (passes over other
-    kinds that place nobody reuse them)."""
+    first person and just past its last, laid end to end, are kept until the line changes (passes
+    over other kinds that place nobody reuse them)."""
 
     def __init__(self, sizes: np.ndarray) -> None:
         self.todo: np.ndarray | None = None
         self.s = sizes
         self.first: np.ndarray | None = None
-        self.last: np.ndarray | None = None
+        self.end: np.ndarray | None = None
         self.reach = 0
 
     def window(self, free: int) -> tuple[np.ndarray | None, np.ndarray, np.ndarray, np.ndarray, int]:
-        """Indexes (None: all), sizes, positions of the first and of the last person, and the
-        places all of them take."""
-        if self.first is None or self.last is None:
+        """Indexes (None: all), sizes, positions of the first person and just past the last (a
+        household takes places first … end - 1), and the places all of them take."""
+        if self.first is None or self.end is None:
             end = self.s.cumsum()
-            self.first, self.last, self.reach = end - self.s, end - 1, int(end[-1])
-        return self.todo, self.s, self.first, self.last, self.reach
+            self.first, self.end, self.reach = end - self.s, end, int(end[-1])
+        return self.todo, self.s, self.first, self.end, self.reach
 
     def drop(self, idx: np.ndarray | None, ok: np.ndarray, n_ok: int) -> bool:
         if n_ok == len(self.s):
             return True
         keep = ~ok
         self.todo = keep.nonzero()[0] if idx is None else idx[keep]
-        self.s, self.first, self.last = self.s[keep], None, None
+        self.s, self.first, self.end = self.s[keep], None, None
         return False
 
 
@@ -323,10 +336,10 @@ class _Unplaced:
 
     def window(self, free: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, int]:
         """The leading households whose persons, laid end to end, end within `free` places:
-        their indexes, sizes, the positions of their first and last persons (the only ones a
-        pass can place) and the places they take (at most `free`)."""
+        their indexes, sizes, the positions of their first person and just past their last (the
+        only ones a pass can place) and the places they take (at most `free`)."""
         idx, s, end = self._window(free)
-        return idx, s, end - s, end - 1, free
+        return idx, s, end - s, end, free
 
     def _window(self, free: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self.t0 == 0 and len(self.head) == 0:      # nobody placed or left yet: all in order

@@ -82,7 +82,7 @@ def serve_lines(s: State, lines: Sequence[Line], spill: float = 1.0) -> tuple[li
     for i, line in enumerate(lines):
         idle += _serve_one(s, line, line.per_day, served[i])
     idle = pass_on(s, lines, served, idle)
-    return [_joined(parts) for parts in served], spill * idle
+    return [joined(parts) for parts in served], spill * idle
 
 
 def pass_on(s: State, lines: Sequence[Line], served: list[list[np.ndarray]], pool: float) -> float:
@@ -109,7 +109,9 @@ def _serve_one(s: State, line: Line, per_day: float, out: list[np.ndarray]) -> f
     return cap - s.people.persons_in(ids) if len(line.queue) == 0 else 0.0
 
 
-def _joined(parts: list[np.ndarray]) -> np.ndarray:
+def joined(parts: list[np.ndarray]) -> np.ndarray:
+    """The household ids of `parts` one after another: the one part itself when there is one (no
+    copy), an empty int64 array when there is none."""
     if len(parts) == 1:
         return parts[0]
     return np.concatenate(parts) if parts else np.empty(0, np.int64)

@@ -83,7 +83,8 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
         vacancy = s.locs.vacancy()
     origin = _origins(s, ids)
     group = cls.astype(np.int64) if origin is None else origin + cls
-    present = np.bincount(group).nonzero()[0].tolist()   # groups present, ascending
+    per_group = np.bincount(group)          # households per group
+    present = per_group.nonzero()[0].tolist()   # groups present, ascending
     largest = _largest_free(s, vacancy)
     if len(present) == 1:
         kinds = _with_room(_kinds_to_try(s, present[0] % len(PREFERENCE), temporary, only), largest, sizes)
@@ -95,20 +96,22 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     else:
         loc = filled(len(ids), -1, np.int64)
         orders: dict[int, EmptiestFirst] = {}   # per place of origin; a kind's order made when first asked for
+        by_group = group.argsort(kind="stable")   # each group's households in their order, group after group
+        ends = per_group.cumsum().tolist()        # where each group's households end in `by_group`
         for g in present:
             c, o = g % len(PREFERENCE), (g // len(PREFERENCE) - 1 if origin is not None else -1)
-            sel = (group == g).nonzero()[0]
+            sel = by_group[(ends[g - 1] if g else 0):ends[g]]
             sz = sizes[sel]
             kinds = _with_room(_kinds_to_try(s, c, temporary, only), largest, sz)
             if not kinds:                 # nobody of this group fits anywhere
                 continue
             if o not in orders:
                 orders[o] = _order_for(s, vacancy, o)
-            got = place(sz, kinds, vacancy, orders[o], take=True)   # gone for the next group
-            loc[sel] = got
-            if int(got.max()) >= 0:       # the kinds it took places in: ordered afresh for the next group
+            taken: list[int] = []
+            loc[sel] = place(sz, kinds, vacancy, orders[o], take=True, taken=taken)   # gone for the next group
+            if taken:                     # the kinds it took places in: ordered afresh for the next group
                 for order in orders.values():
-                    order.forget(kinds)
+                    order.forget(taken)
     got = loc >= 0
     n_got = int(np.count_nonzero(got))
     if n_got == 0:
@@ -326,11 +329,15 @@ def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
         border = (flags & Flag.AT_BORDER) > 0
         entry = (flags & Flag.AT_ENTRY) > 0
         loc = np.full(len(ids), -1)
-        groups: list[tuple[np.ndarray, list[int], int | None]] = [
-            (border & ~entry, [Kind.BORDER, Kind.CENTRAL], None), (~border & ~entry, [Kind.CENTRAL], None)]
+        groups: list[tuple[np.ndarray, list[int], int | None]]
         if entry.any():
+            not_entry = ~entry
             crossing = int(s.world.inflow.entry_municipality[min(day, len(s.world.inflow.entry_municipality) - 1)])
-            groups.append((entry, ENTRY_PREFERENCE, crossing if crossing >= 0 else None))
+            groups = [(border & not_entry, [Kind.BORDER, Kind.CENTRAL], None),
+                      (~border & not_entry, [Kind.CENTRAL], None),
+                      (entry, ENTRY_PREFERENCE, crossing if crossing >= 0 else None)]
+        else:                 # nobody at an entry point: Schiphol's and the others
+            groups = [(border, [Kind.BORDER, Kind.CENTRAL], None), (~border, [Kind.CENTRAL], None)]
         for sel, pref, origin in groups:
             if sel.any():
                 order = registration_order(s, vacancy) if origin is None else order_by_distance(s, vacancy, origin)

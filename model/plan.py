@@ -106,8 +106,7 @@ class Ladder:
     def update(self, day: int, values: dict[str, np.ndarray]) -> list[Change]:
         """Advance one day given each indicator's value per unit; returns the changes."""
         if len(self._held):
-            for i, name in enumerate(self._indicators):
-                self._values[i] = values[name]
+            self._values[:] = [values[name] for name in self._indicators]   # one store for all rows
             v = self._values[self._row_indicator]   # per trigger and unit
             holds = np.where(self._above, v >= self._bound, v < self._bound)
             np.multiply(self._held + 1, holds, out=self._held)   # count up while it holds, else 0

@@ -26,7 +26,7 @@ from agents.moves import Reason, move
 from model.data import half_year
 from model.events import apply_events
 from model.inflow import draw_households
-from model.lines import Line, pass_on, ramp_factor, serve, serve_lines, serve_priority
+from model.lines import Line, joined, pass_on, ramp_factor, serve, serve_lines, serve_priority
 from model.placement import REGULAR_KINDS, close_locations, find_beds, kind_table, member, settle_in_central
 from model.relocation import end_contracts, relocate
 from model.scenario import TrackName
@@ -332,10 +332,11 @@ def reunite(s: State, families: np.ndarray, day: int, u: np.ndarray | None = Non
     target = h["location"][families]
     apart = h["location"][sponsor] != target
     sponsor, target = sponsor[apart], target[apart]
-    first = _first_of_each(target)             # one reunion per location per day
-    sponsor, target = sponsor[first], target[first]
-    keep = _first_of_each(sponsor)             # a sponsor joins one family
-    sponsor, target = sponsor[keep], target[keep]
+    if len(sponsor) > 1:                       # (one sponsor: nothing to choose)
+        first = _first_of_each(target)         # one reunion per location per day
+        sponsor, target = sponsor[first], target[first]
+        keep = _first_of_each(sponsor)         # a sponsor joins one family
+        sponsor, target = sponsor[keep], target[keep]
     fits = s.locs.vacancy()[target] >= h["size"][sponsor]
     s.today.moves += move(s.people, s.locs, s.log, sponsor[fits], target[fits], day, Reason.FAMILY_REUNION)
 
@@ -493,7 +494,7 @@ def serve_ind(s: State, day: int) -> dict[int, np.ndarray]:
     out: dict[int, list[np.ndarray]] = {t: [] for t in _IND_ORDER}
     for track, parts in zip(owner, served):
         out[track] += parts
-    return {t: np.concatenate(parts) for t, parts in out.items()}
+    return {t: joined(parts) for t, parts in out.items()}
 
 
 def ind_budget_factor(s: State, day: int) -> float:
@@ -511,6 +512,8 @@ def grant(s: State, ids: np.ndarray, day: int) -> int:
     """A permit: the household waits for a home (and may sponsor family members); under the
     standard policy a new permit holder in a process location moves to an azc (procedure step).
     Returns the persons granted."""
+    if len(ids) == 0:
+        return 0
     persons = s.people.set_stage(ids, Stage.PERMIT, day)
     join_linking_line(s, ids)
     if s.params.placement.policy == "standard":
@@ -763,6 +766,8 @@ def dublin_steps(s: State, day: int, due: list[np.ndarray], u: list[np.ndarray])
         if len(due[i]) == 0:
             return due[i], u[i]
         still = h["stage"][due[i]] == Stage.DUBLIN
+        if still.all():                 # (the usual case: nobody left the Dublin stage meanwhile)
+            return due[i], u[i]
         return due[i][still], u[i][still]
 
     replied, u_accept = in_dublin(0)

@@ -130,5 +130,6 @@ class SponsorPool:
         flat = self.counts.reshape(-1)            # row part - 1, column block
         width = self.counts.shape[1]
         was, now = old > _OUT, new > _OUT
-        np.subtract.at(flat, (old[was] - 1) * width + (pos[was] >> _BLOCK_BITS), 1)
+        if was.any():                             # (not when all are new permit holders)
+            np.subtract.at(flat, (old[was] - 1) * width + (pos[was] >> _BLOCK_BITS), 1)
         np.add.at(flat, (new[now] - 1) * width + (pos[now] >> _BLOCK_BITS), 1)

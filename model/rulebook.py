@@ -14,6 +14,7 @@ chosen is in `model.placement`; how waiting lines are served in `model.lines`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import accumulate
 
 import numpy as np
 
@@ -109,7 +110,7 @@ def enter_procedure(s: State, ids: np.ndarray, day: int,
     p.set_stage(proc, Stage.PROCEDURE, day)
     # each track's households in their order (one stable sort) and persons (one count)
     by_track = proc[proc_track.argsort(kind="stable")]
-    bounds = [0, *np.cumsum(np.bincount(proc_track, minlength=N_TRACKS)).tolist()]
+    bounds = [0, *accumulate(np.bincount(proc_track, minlength=N_TRACKS).tolist())]
     s.procedure_persons += np.bincount(proc_track, weights=h["size"][proc], minlength=N_TRACKS).astype(np.int64)
     for t in PROCEDURE_TRACKS:
         if bounds[t + 1] > bounds[t]:
@@ -439,9 +440,12 @@ def decide(s: State, day: int) -> None:
         s.procedure_persons -= np.bincount(track, weights=sizes, minlength=len(Track)).astype(np.int64)
     s.today.decisions += persons
     waits, at = day - h["arrival_day"][ids], 0
-    for t, part in parts:                      # the decision times, per track
-        s.today.decision_waits.append((t, waits[at:at + len(part)], sizes[at:at + len(part)]))
-        at += len(part)
+    if len(parts) == 1:                        # the decision times, per track
+        s.today.decision_waits.append((parts[0][0], waits, sizes))
+    else:
+        for t, part in parts:
+            s.today.decision_waits.append((t, waits[at:at + len(part)], sizes[at:at + len(part)]))
+            at += len(part)
     u = keyed_uniforms(h["key"][ids], (SALT_PERMIT, SALT_APPEAL))
     permit = u[0] < recognition_rates(s.sc)[h["group"][ids]]
     refusal = ~permit
@@ -680,8 +684,7 @@ def _keyed_draws(s: State, parts: list[np.ndarray], salts: tuple[int, ...]) -> l
     if sum(lengths) == 0:
         return [np.empty(0) for _ in parts]
     u = keyed_uniform_parts(s.people.cols["key"][np.concatenate(parts)], lengths, salts)
-    ends = np.cumsum(lengths).tolist()
-    return [u[end - n:end] for n, end in zip(lengths, ends)]
+    return [u[end - n:end] for n, end in zip(lengths, accumulate(lengths))]
 
 
 def depart(s: State, day: int, due: np.ndarray, u: np.ndarray) -> None:

@@ -34,8 +34,7 @@ def serve(s: State, queue, name: str, per_day: float, valid) -> np.ndarray:
     n = int(cum.searchsorted(cap, side="right"))
     served = window[:n].copy()
     queue.drop(n)
-    used = int(cum[n - 1]) if n else 0
-    s.carry[name] = cap - used if len(queue) > 0 else 0.0
+    s.carry[name] = cap - (int(cum[n - 1]) if n else 0) if len(queue) > 0 else 0.0
     return served
 
 

@@ -695,7 +695,8 @@ def depart(s: State, day: int, due: np.ndarray, u: np.ndarray) -> None:
     if len(due) == 0:
         return
     rejected = h["stage"][due] == Stage.REJECTED
-    due, u = due[rejected], u[rejected]
+    if not rejected.all():          # (the usual case: all still rejected)
+        due, u = due[rejected], u[rejected]
     shares = s.params.chain.departure_shares
     c1 = shares["independent"]
     route = np.searchsorted((c1, c1 + shares["forced"]), u, side="right")
@@ -720,14 +721,31 @@ def rule_on_appeals(s: State, day: int, due: np.ndarray, u: np.ndarray) -> None:
         return
     p = s.people
     h = p.cols
-    shares = np.array([s.params.chain.appeal_upheld_share[TRACK_KEYS[t]] for t in PROCEDURE_TRACKS])
-    won = u < shares[np.minimum(h["track"][due], len(shares) - 1)]
-    asylum = h["stage"][due] == Stage.APPEAL
+    won = u < _upheld_by_track(s.params.chain.appeal_upheld_share)[h["track"][due]]
+    stage = h["stage"][due]
+    asylum = stage == Stage.APPEAL
     _leave_border(s, due[asylum])
     granted, dismissed = due[asylum & won], due[asylum & ~won]
     s.today.appeal_permits += grant(s, granted, day)
     _start_departure(s, dismissed, day)
-    _to_regular(s, due[(h["stage"][due] == Stage.DUBLIN) & won], day)
+    # (the stages before the rulings: those granted or dismissed were in appeal, never in the Dublin stage)
+    _to_regular(s, due[(stage == Stage.DUBLIN) & won], day)
+
+
+def _upheld_by_track(values: Mapping[TrackName, float]) -> np.ndarray:
+    """The share of appeals upheld, as an array indexed by `Track`: a procedure track's own, a
+    track after the procedure tracks (family) the last procedure track's. Kept per set of values
+    like `_by_track`. Read only."""
+    key = ("upheld", *values.items())
+    out = _BY_TRACK.get(key)
+    if out is None:
+        if len(_BY_TRACK) > 256:
+            _BY_TRACK.clear()
+        shares = np.array([values[TRACK_KEYS[t]] for t in PROCEDURE_TRACKS])
+        out = shares[np.minimum(np.arange(len(Track)), len(shares) - 1)]
+        out.flags.writeable = False
+        _BY_TRACK[key] = out
+    return out
 
 
 def border_deadlines(s: State, day: int) -> None:

@@ -80,6 +80,8 @@ def is_managed(s: State, idx: np.ndarray) -> np.ndarray:
     locations and their replacements; not places opened by the plan or by scenario events, which
     manage their own.)"""
     inside = idx < len(s.managed)
+    if inside.all():            # (the usual case: no location opened since the start)
+        return s.managed[idx]
     out = np.zeros(len(idx), bool)
     out[inside] = s.managed[idx[inside]]
     return out
@@ -90,10 +92,10 @@ def housing_demand(s: State) -> tuple[int, int]:
     one), and the normal places for them: open or planned locations outside the registration
     locations."""
     L = s.locs
-    registration = L.kind_in(_REGISTRATION_KINDS)[:-1]
+    registration = L.kind_in(_REGISTRATION_KINDS, no_bed=False)
     at_registration = int(L.occupancy[registration].sum())
     demand = s.people.entitled() - at_registration
-    counted = _OPEN_OR_PLANNED[L.life] & L.kind_in(_OTHER_KINDS)[:-1]
+    counted = _OPEN_OR_PLANNED[L.life] & L.kind_in(_OTHER_KINDS, no_bed=False)
     return demand, int(L.capacity[counted].sum())
 
 
@@ -179,8 +181,9 @@ def own_requests(s: State, day: int) -> None:
         due = np.unique(due[book.next_day[due] == day])
         loc = h["location"][due]
         here = s.locs.kind_in((REQUEST_KIND,))[loc] & (h["stage"][due] < Stage.HOUSED)
-        book.next_day[due[~here]] = -1                # no longer in an azc: asks again when back
-        due, loc = due[here], loc[here]
+        if not here.all():
+            book.next_day[due[~here]] = -1            # no longer in an azc: asks again when back
+            due, loc = due[here], loc[here]
         vacancy = s.locs.vacancy()
         vacancy[loc] = 0                              # not to a location someone asks to leave
         target = place(h["size"][due].astype(np.int64), [REQUEST_KIND], vacancy, order_by_kind(s, vacancy),

@@ -332,7 +332,8 @@ def reunite(s: State, families: np.ndarray, day: int, u: np.ndarray | None = Non
         return
     target = h["location"][families]
     apart = h["location"][sponsor] != target
-    sponsor, target = sponsor[apart], target[apart]
+    if not apart.all():
+        sponsor, target = sponsor[apart], target[apart]
     if len(sponsor) > 1:                       # (one sponsor: nothing to choose)
         first = _first_of_each(target)         # one reunion per location per day
         sponsor, target = sponsor[first], target[first]
@@ -358,7 +359,7 @@ def place_waiting(s: State, day: int) -> None:
         settle_in_central(s, waiting[valid], day)
     budget = s.params.chain.moves_up_per_day
     if budget >= 1 and len(s.moves_up):
-        regular = s.locs.kind_in(REGULAR_KINDS)[:-1]
+        regular = s.locs.kind_in(REGULAR_KINDS, no_bed=False)
         vacancy = s.locs.vacancy()
         free = int(vacancy[regular].sum())
         if free > 0:
@@ -833,9 +834,10 @@ def transfer_decisions(s: State, ids: np.ndarray, day: int, u_appeal: np.ndarray
         s.today.dublin_reception_ended += ended
         ids, u_appeal = ids[~new_rules], u_appeal[~new_rules]
     appeal = u_appeal < ch.appeal_share["dublin"]
-    s.today.appeals += p.persons_in(ids[appeal])
+    appealed = ids[appeal]
+    s.today.appeals += p.persons_in(appealed)
     ruling = day + ch.appeal_days["dublin"]
-    s.appeal_due.schedule(ids[appeal], ruling)
+    s.appeal_due.schedule(appealed, ruling)
     s.transfer_due.schedule(ids[appeal], max(day + ch.dublin_transfer_days, ruling))
     s.transfer_due.schedule(ids[~appeal], day + ch.dublin_transfer_days)
 

@@ -137,4 +137,7 @@ class SponsorPool:
         was, now = old > _OUT, new > _OUT
         if was.any():                             # (not when all are new permit holders)
             np.subtract.at(flat, (old[was] - 1) * width + (pos[was] >> _BLOCK_BITS), 1)
-        np.add.at(flat, (new[now] - 1) * width + (pos[now] >> _BLOCK_BITS), 1)
+        if now.all():                             # (the usual case: all are in a part now)
+            np.add.at(flat, (new - 1) * width + (pos >> _BLOCK_BITS), 1)
+        else:
+            np.add.at(flat, (new[now] - 1) * width + (pos[now] >> _BLOCK_BITS), 1)

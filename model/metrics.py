@@ -194,7 +194,7 @@ class Recorder:
             size = s.people.cols["size"][log.household[new]]
             row.append(float(log.km_of(new) @ size))
             o, d = log.origin[new], log.destination[new]
-            between = (o >= 0) & (d >= 0) & (o != d)
+            between = (np.minimum(o, d) >= 0) & (o != d)     # from a bed to another bed
             by_reason = np.bincount(log.reason[new][between], weights=size[between], minlength=len(Reason))
             row += by_reason[_REASON_CODES].tolist()
             self._log_seen = log.n

@@ -176,7 +176,8 @@ class Applicants:
         k = len(size)
         if k == 0:
             return np.empty(0, dtype=np.int64)
-        size = np.asarray(size, dtype=np.int64)
+        if not (isinstance(size, np.ndarray) and size.dtype == np.int64):
+            size = np.asarray(size, dtype=np.int64)
         total = int(size.sum())
         reserve(self._h, self.n, self.n + k)
         ids = np.arange(self.n, self.n + k)

@@ -134,10 +134,11 @@ class Locations:
         where there is none: one look-up instead of masking the -1 first."""
         return self._padded("kind", NO_BED)[loc]
 
-    def kind_in(self, kinds: tuple[int, ...]) -> np.ndarray:
+    def kind_in(self, kinds: tuple[int, ...], no_bed: bool = True) -> np.ndarray:
         """Per location, whether its kind is one of `kinds`, with an entry appended for index -1
         (no bed: True when `NO_BED` is among `kinds`): `kind_in(kinds)[loc]` is one look-up
-        instead of the kind and a table. Made again only when rows were added. Read only."""
+        instead of the kind and a table; with `no_bed=False` without that entry (one entry per
+        location: a mask over the locations). Made again only when rows were added. Read only."""
         padded = self._padded("kind", NO_BED)
         cache = self.__dict__.setdefault("_kind_in", {})
         got = cache.get(kinds)
@@ -146,8 +147,8 @@ class Locations:
             table[list(kinds)] = True
             mask = table[padded]
             mask.flags.writeable = False
-            got = cache[kinds] = (padded, mask)
-        return got[1]
+            got = cache[kinds] = (padded, mask, mask[:-1])
+        return got[1] if no_bed else got[2]
 
     def municipality_at(self, loc: np.ndarray) -> np.ndarray:
         """Municipality (int64) of the location of each entry of `loc`, -1 where there is no bed."""
@@ -290,6 +291,10 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
 _LONG_LINE = 256
 
 
+_FIRST_PLACE = np.zeros(1, np.int64)     # the first person's position of a line of one household
+_FIRST_PLACE.flags.writeable = False
+
+
 class _InOrder:
     """The households still without a place, for a short line: their indexes (`todo`, None while
     all are left) and sizes; every pass looks at all of them. The positions of each household's
@@ -307,8 +312,11 @@ class _InOrder:
         """Indexes (None: all), sizes, positions of the first person and just past the last (a
         household takes places first … end - 1), and the places all of them take."""
         if self.first is None or self.end is None:
-            end = self.s.cumsum()
-            self.first, self.end, self.reach = end - self.s, end, int(end[-1])
+            if len(self.s) == 1:      # one household: its persons take places 0 … size - 1
+                self.first, self.end, self.reach = _FIRST_PLACE, self.s, int(self.s[0])
+            else:
+                end = self.s.cumsum()
+                self.first, self.end, self.reach = end - self.s, end, int(end[-1])
         return self.todo, self.s, self.first, self.end, self.reach
 
     def drop(self, idx: np.ndarray | None, ok: np.ndarray, n_ok: int) -> bool:

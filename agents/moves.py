@@ -155,11 +155,12 @@ class MoveLog:
 
 
 def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
-         destination: np.ndarray | int, day: int, reason: int) -> int:
+         destination: np.ndarray | int, day: int, reason: int, sizes: np.ndarray | None = None) -> int:
     """Put households `ids` in `destination` (-1 = no bed). Returns persons moved between locations.
 
     Closes the current spell (nights in emergency, crisis or without a bed), keeps location
     occupancy and children counts exact, counts moves per household and logs every change.
+    `sizes`: the households' sizes as int64, when the caller has them (else read here).
     """
     n = len(ids)
     if n == 0:
@@ -172,7 +173,8 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
         dest = destination
     else:
         dest = np.asarray(destination).astype(np.int64, copy=False)
-    sizes = h["size"][ids].astype(np.int64)
+    if sizes is None:
+        sizes = h["size"][ids].astype(np.int64)
     kids = h["children"][ids].astype(np.int64)
     spell = day - h["loc_since"][ids]     # int32: added to the int16 nights in place, as int16 would
     had = origin >= 0

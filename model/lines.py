@@ -32,10 +32,9 @@ def serve(s: State, queue, name: str, per_day: float, valid) -> np.ndarray:
         ok = valid(window)
     cum = s.people.cols["size"][window].cumsum()
     n = int(cum.searchsorted(cap, side="right"))
-    served = window[:n].copy()
+    served = (window if n == len(window) else window[:n]).copy()
     queue.drop(n)
-    used = int(cum[n - 1]) if n else 0
-    s.carry[name] = cap - used if len(queue) > 0 else 0.0
+    s.carry[name] = cap - (int(cum[n - 1]) if n else 0) if len(queue) > 0 else 0.0
     return served
 
 

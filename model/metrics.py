@@ -194,7 +194,7 @@ class Recorder:
             size = s.people.cols["size"][log.household[new]]
             row.append(float(log.km_of(new) @ size))
             o, d = log.origin[new], log.destination[new]
-            between = (o >= 0) & (d >= 0) & (o != d)
+            between = (np.minimum(o, d) >= 0) & (o != d)     # from a bed to another bed
             by_reason = np.bincount(log.reason[new][between], weights=size[between], minlength=len(Reason))
             row += by_reason[_REASON_CODES].tolist()
             self._log_seen = log.n
@@ -203,8 +203,9 @@ class Recorder:
         stage_persons = s.people.stage_persons.tolist()
         reserve = int(L.capacity[L.life == Life.RESERVE].sum())
         groups = self._groups(s)    # rows: kinds, provinces, temporary kinds; columns: locations
-        by_occ = groups @ occ.astype(np.float64)      # exact: integer sums far below 2**53
-        by_places = groups[:-1] @ places.astype(np.float64)
+        # float64 products (the integer columns are cast on the way); exact: integer sums far below 2**53
+        by_occ = groups @ occ
+        by_places = groups[:-1] @ places
         nk, npv = N_KINDS, self.n_prov
         row += [population, in_bed, population - in_bed, stage_persons[Stage.PERMIT], capacity,
                 in_bed / capacity if capacity else np.nan,
@@ -212,7 +213,7 @@ class Recorder:
                       + reserve * s.params.costs.reserve_per_place_per_night + s.front.cost_per_day_eur(day)),
                 stage_persons[Stage.WAITING], s.procedure_persons.sum(),
                 stage_persons[Stage.PERMIT] - int(s.munis.waiting.sum()),
-                by_occ[Kind.CENTRAL], groups[-1] @ L.children.astype(np.float64),
+                by_occ[Kind.CENTRAL], groups[-1] @ L.children,
                 s.front.registration_per_day(s, day), by_places[Kind.CENTRAL]]
         self._table[_ROWS, day] = row
         self.stage[day] = s.people.stage_persons

@@ -118,9 +118,10 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
         return ids
     if n_got < len(ids):
         ids_got, loc_got, left = ids[got], loc[got], ids[~got]
+        s.today.moves += move(s.people, s.locs, s.log, ids_got, loc_got, day, reason, sizes=sizes[got])
     else:
         ids_got, loc_got, left = ids, loc, ids[:0]
-    s.today.moves += move(s.people, s.locs, s.log, ids_got, loc_got, day, reason)
+        s.today.moves += move(s.people, s.locs, s.log, ids_got, loc_got, day, reason, sizes=sizes)
     temp = s.locs.kind_in(TEMPORARY_KINDS)[loc_got]
     s.moves_up.push(ids_got[temp])
     return left
@@ -168,21 +169,22 @@ def _order_for(s: State, vacancy: np.ndarray, origin: int) -> EmptiestFirst:
     before count)."""
     if origin < 0:
         return EmptiestFirst(s.locs, vacancy, live=True)
-    return NearestAmongEqual(s.locs, vacancy, s.world.network.distance_km[origin],
-                             s.params.municipalities.room_band_places, live=True, km_at=_km_at(s, origin))
+    km, km_at = _km_at(s, origin)
+    return NearestAmongEqual(s.locs, vacancy, km, s.params.municipalities.room_band_places, live=True, km_at=km_at)
 
 
-def _km_at(s: State, origin: int) -> list[np.ndarray | None]:
-    """Per kind, the distance from municipality `origin` to each location of that kind (in
+def _km_at(s: State, origin: int) -> tuple[np.ndarray, list[np.ndarray | None]]:
+    """The distance from municipality `origin` to each municipality (its row of the network's
+    distances, kept), and per kind the distance from it to each location of that kind (in
     `Locations.of_kind` order), filled in when first needed and kept for the run: distances and
     a location's municipality never change; made afresh when locations were added."""
-    cache: tuple[int, dict[int, list[np.ndarray | None]]] | None = s.__dict__.get("_km_at")
+    cache: tuple[int, dict[int, tuple[np.ndarray, list[np.ndarray | None]]]] | None = s.__dict__.get("_km_at")
     if cache is None or cache[0] != s.locs.n:
         cache = s.__dict__["_km_at"] = (s.locs.n, {})
-    per_kind = cache[1].get(origin)
-    if per_kind is None:
-        per_kind = cache[1][origin] = [None] * len(Kind)
-    return per_kind
+    got = cache[1].get(origin)
+    if got is None:
+        got = cache[1][origin] = (s.world.network.distance_km[origin], [None] * len(Kind))
+    return got
 
 
 def _preference(s: State, cls: int) -> list[int]:
@@ -344,7 +346,7 @@ def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
                 loc[sel] = place(sizes[sel], pref, vacancy, order, take=True)   # gone for the next group
     got = loc >= 0
     if got.all():
-        s.today.moves += move(s.people, s.locs, s.log, ids, loc, day, Reason.INTAKE)
+        s.today.moves += move(s.people, s.locs, s.log, ids, loc, day, Reason.INTAKE, sizes=sizes)
         return
     s.today.moves += move(s.people, s.locs, s.log, ids[got], loc[got], day, Reason.INTAKE)
     s.central_wait.push(ids[~got])

@@ -232,9 +232,10 @@ class PlanRuntime:
             b = np.atleast_1d(b)
             return np.divide(a, b, out=filled(len(b), 9.99), where=b > 0)
 
-        ones = np.ones(self.n_units)
+        # each common value times ones per unit (`v * ones`), all in one product: a row each
+        per_unit = np.multiply.outer(list(common.values()), np.ones(self.n_units))
         values = {"occupancy": ratio(in_bed, usable), "occupancy_normal": ratio(in_bed, normal),
-                  **{k: v * ones for k, v in common.items()}}
+                  **dict(zip(common, per_unit))}
         if self.by_province:
             self._national = {"occupancy": ratio(np.array([in_bed.sum()]), np.array([usable.sum()])),
                               "occupancy_normal": ratio(np.array([in_bed.sum()]), np.array([normal.sum()])),

@@ -80,6 +80,8 @@ def is_managed(s: State, idx: np.ndarray) -> np.ndarray:
     locations and their replacements; not places opened by the plan or by scenario events, which
     manage their own.)"""
     inside = idx < len(s.managed)
+    if inside.all():            # (the usual case: no location opened since the start)
+        return s.managed[idx]
     out = np.zeros(len(idx), bool)
     out[inside] = s.managed[idx[inside]]
     return out
@@ -90,10 +92,10 @@ def housing_demand(s: State) -> tuple[int, int]:
     one), and the normal places for them: open or planned locations outside the registration
     locations."""
     L = s.locs
-    registration = L.kind_in(_REGISTRATION_KINDS)[:-1]
+    registration = L.kind_in(_REGISTRATION_KINDS, no_bed=False)
     at_registration = int(L.occupancy[registration].sum())
     demand = s.people.entitled() - at_registration
-    counted = _OPEN_OR_PLANNED[L.life] & L.kind_in(_OTHER_KINDS)[:-1]
+    counted = _OPEN_OR_PLANNED[L.life] & L.kind_in(_OTHER_KINDS, no_bed=False)
     return demand, int(L.capacity[counted].sum())
 
 
@@ -151,8 +153,10 @@ class RequestBook:
 def request_gap_days(keys: np.ndarray, from_day: np.ndarray | int, rate_per_year: float) -> np.ndarray:
     """Days from `from_day` to a household's next own request: an exponential waiting time with
     mean 365 / rate, rounded up to whole days (at least one), keyed on (household key, day)."""
-    days = np.asarray(from_day, dtype=np.int64).astype(np.uint64).reshape(-1)   # arrays wrap without warning
-    mixed = keys.astype(np.uint64) ^ (days * _DAY_MIX)
+    if not (isinstance(from_day, np.ndarray) and from_day.dtype == np.int64 and from_day.ndim == 1):
+        from_day = np.asarray(from_day, dtype=np.int64).reshape(-1)
+    days = from_day.astype(np.uint64)   # arrays wrap without warning
+    mixed = (keys if keys.dtype == np.uint64 else keys.astype(np.uint64)) ^ (days * _DAY_MIX)
     u = keyed_uniform(mixed, SALT_OWN_REQUEST)
     # log1p(-u) * -365.0 is -log1p(-u) * 365.0 bit for bit (a sign change is exact)
     return np.maximum(np.ceil(np.log1p(-u) * -365.0 / rate_per_year), 1).astype(np.int64)
@@ -177,8 +181,9 @@ def own_requests(s: State, day: int) -> None:
         due = np.unique(due[book.next_day[due] == day])
         loc = h["location"][due]
         here = s.locs.kind_in((REQUEST_KIND,))[loc] & (h["stage"][due] < Stage.HOUSED)
-        book.next_day[due[~here]] = -1                # no longer in an azc: asks again when back
-        due, loc = due[here], loc[here]
+        if not here.all():
+            book.next_day[due[~here]] = -1            # no longer in an azc: asks again when back
+            due, loc = due[here], loc[here]
         vacancy = s.locs.vacancy()
         vacancy[loc] = 0                              # not to a location someone asks to leave
         target = place(h["size"][due].astype(np.int64), [REQUEST_KIND], vacancy, order_by_kind(s, vacancy),
@@ -195,7 +200,6 @@ def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, deni
     those whose request was denied today (from today), never before tomorrow; cancel it for
     those that moved elsewhere or left reception."""
     log = s.log
-    ids, from_day = denied, np.full(len(denied), day, np.int64)
     if log.n > book.log_seen:
         hh = log.household[book.log_seen:]
         last = len(hh) - 1 - np.unique(hh[::-1], return_index=True)[1]   # each household's last row (from log_seen)
@@ -204,9 +208,14 @@ def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, deni
         dest = log.destination[rows]
         ok = s.locs.kind_in((REQUEST_KIND,))[dest]
         book.next_day[moved[~ok]] = -1
-        ids = np.concatenate([ids, moved[ok]])
-        from_day = np.concatenate([from_day, log.days_of(rows[ok]).astype(np.int64)])
+        if len(denied):     # the denied first (from today), then those who moved (int32 days: int64 when joined)
+            ids = np.concatenate([denied, moved[ok]])
+            from_day = np.concatenate([np.full(len(denied), day, np.int64), log.days_of(rows[ok])])
+        else:
+            ids, from_day = moved[ok], log.days_of(rows[ok]).astype(np.int64)
         book.log_seen = log.n
+    else:
+        ids, from_day = denied, np.full(len(denied), day, np.int64)
     if len(ids) == 0:
         return
     due = np.maximum(from_day + request_gap_days(s.people.cols["key"][ids], from_day, rate), day + 1)

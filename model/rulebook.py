@@ -14,6 +14,7 @@ chosen is in `model.placement`; how waiting lines are served in `model.lines`.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from itertools import accumulate
 
 import numpy as np
 
@@ -109,7 +110,7 @@ def enter_procedure(s: State, ids: np.ndarray, day: int,
     p.set_stage(proc, Stage.PROCEDURE, day)
     # each track's households in their order (one stable sort) and persons (one count)
     by_track = proc[proc_track.argsort(kind="stable")]
-    bounds = [0, *np.cumsum(np.bincount(proc_track, minlength=N_TRACKS)).tolist()]
+    bounds = [0, *accumulate(np.bincount(proc_track, minlength=N_TRACKS).tolist())]
     s.procedure_persons += np.bincount(proc_track, weights=h["size"][proc], minlength=N_TRACKS).astype(np.int64)
     for t in PROCEDURE_TRACKS:
         if bounds[t + 1] > bounds[t]:
@@ -331,7 +332,8 @@ def reunite(s: State, families: np.ndarray, day: int, u: np.ndarray | None = Non
         return
     target = h["location"][families]
     apart = h["location"][sponsor] != target
-    sponsor, target = sponsor[apart], target[apart]
+    if not apart.all():
+        sponsor, target = sponsor[apart], target[apart]
     if len(sponsor) > 1:                       # (one sponsor: nothing to choose)
         first = _first_of_each(target)         # one reunion per location per day
         sponsor, target = sponsor[first], target[first]
@@ -357,7 +359,7 @@ def place_waiting(s: State, day: int) -> None:
         settle_in_central(s, waiting[valid], day)
     budget = s.params.chain.moves_up_per_day
     if budget >= 1 and len(s.moves_up):
-        regular = s.locs.kind_in(REGULAR_KINDS)[:-1]
+        regular = s.locs.kind_in(REGULAR_KINDS, no_bed=False)
         vacancy = s.locs.vacancy()
         free = int(vacancy[regular].sum())
         if free > 0:
@@ -439,9 +441,12 @@ def decide(s: State, day: int) -> None:
         s.procedure_persons -= np.bincount(track, weights=sizes, minlength=len(Track)).astype(np.int64)
     s.today.decisions += persons
     waits, at = day - h["arrival_day"][ids], 0
-    for t, part in parts:                      # the decision times, per track
-        s.today.decision_waits.append((t, waits[at:at + len(part)], sizes[at:at + len(part)]))
-        at += len(part)
+    if len(parts) == 1:                        # the decision times, per track
+        s.today.decision_waits.append((parts[0][0], waits, sizes))
+    else:
+        for t, part in parts:
+            s.today.decision_waits.append((t, waits[at:at + len(part)], sizes[at:at + len(part)]))
+            at += len(part)
     u = keyed_uniforms(h["key"][ids], (SALT_PERMIT, SALT_APPEAL))
     permit = u[0] < recognition_rates(s.sc)[h["group"][ids]]
     refusal = ~permit
@@ -680,8 +685,7 @@ def _keyed_draws(s: State, parts: list[np.ndarray], salts: tuple[int, ...]) -> l
     if sum(lengths) == 0:
         return [np.empty(0) for _ in parts]
     u = keyed_uniform_parts(s.people.cols["key"][np.concatenate(parts)], lengths, salts)
-    ends = np.cumsum(lengths).tolist()
-    return [u[end - n:end] for n, end in zip(lengths, ends)]
+    return [u[end - n:end] for n, end in zip(lengths, accumulate(lengths))]
 
 
 def depart(s: State, day: int, due: np.ndarray, u: np.ndarray) -> None:
@@ -692,7 +696,8 @@ def depart(s: State, day: int, due: np.ndarray, u: np.ndarray) -> None:
     if len(due) == 0:
         return
     rejected = h["stage"][due] == Stage.REJECTED
-    due, u = due[rejected], u[rejected]
+    if not rejected.all():          # (the usual case: all still rejected)
+        due, u = due[rejected], u[rejected]
     shares = s.params.chain.departure_shares
     c1 = shares["independent"]
     route = np.searchsorted((c1, c1 + shares["forced"]), u, side="right")
@@ -717,14 +722,31 @@ def rule_on_appeals(s: State, day: int, due: np.ndarray, u: np.ndarray) -> None:
         return
     p = s.people
     h = p.cols
-    shares = np.array([s.params.chain.appeal_upheld_share[TRACK_KEYS[t]] for t in PROCEDURE_TRACKS])
-    won = u < shares[np.minimum(h["track"][due], len(shares) - 1)]
-    asylum = h["stage"][due] == Stage.APPEAL
+    won = u < _upheld_by_track(s.params.chain.appeal_upheld_share)[h["track"][due]]
+    stage = h["stage"][due]
+    asylum = stage == Stage.APPEAL
     _leave_border(s, due[asylum])
     granted, dismissed = due[asylum & won], due[asylum & ~won]
     s.today.appeal_permits += grant(s, granted, day)
     _start_departure(s, dismissed, day)
-    _to_regular(s, due[(h["stage"][due] == Stage.DUBLIN) & won], day)
+    # (the stages before the rulings: those granted or dismissed were in appeal, never in the Dublin stage)
+    _to_regular(s, due[(stage == Stage.DUBLIN) & won], day)
+
+
+def _upheld_by_track(values: Mapping[TrackName, float]) -> np.ndarray:
+    """The share of appeals upheld, as an array indexed by `Track`: a procedure track's own, a
+    track after the procedure tracks (family) the last procedure track's. Kept per set of values
+    like `_by_track`. Read only."""
+    key = ("upheld", *values.items())
+    out = _BY_TRACK.get(key)
+    if out is None:
+        if len(_BY_TRACK) > 256:
+            _BY_TRACK.clear()
+        shares = np.array([values[TRACK_KEYS[t]] for t in PROCEDURE_TRACKS])
+        out = shares[np.minimum(np.arange(len(Track)), len(shares) - 1)]
+        out.flags.writeable = False
+        _BY_TRACK[key] = out
+    return out
 
 
 def border_deadlines(s: State, day: int) -> None:
@@ -812,9 +834,10 @@ def transfer_decisions(s: State, ids: np.ndarray, day: int, u_appeal: np.ndarray
         s.today.dublin_reception_ended += ended
         ids, u_appeal = ids[~new_rules], u_appeal[~new_rules]
     appeal = u_appeal < ch.appeal_share["dublin"]
-    s.today.appeals += p.persons_in(ids[appeal])
+    appealed = ids[appeal]
+    s.today.appeals += p.persons_in(appealed)
     ruling = day + ch.appeal_days["dublin"]
-    s.appeal_due.schedule(ids[appeal], ruling)
+    s.appeal_due.schedule(appealed, ruling)
     s.transfer_due.schedule(ids[appeal], max(day + ch.dublin_transfer_days, ruling))
     s.transfer_due.schedule(ids[~appeal], day + ch.dublin_transfer_days)
 

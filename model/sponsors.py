@@ -23,6 +23,8 @@ from agents.columns import grown
 
 _BLOCK_BITS = 8                 # 256 positions per block
 _BLOCK = 1 << _BLOCK_BITS
+_IN_BLOCK = np.arange(_BLOCK)   # the positions within a block (read only)
+_IN_BLOCK.flags.writeable = False
 _OUT, _UNLINKED, _LINKED = 0, 1, 2
 # by stage and track: a permit holder who is not a family member (may sponsor while in a bed)
 _PERMIT_NOT_FAMILY = np.zeros((len(Stage), len(Track)), bool)
@@ -86,7 +88,7 @@ class SponsorPool:
         rank = k - (cum[i] - flat[i])              # its rank within that block
         row, block = np.divmod(i, self.counts.shape[1])
         start = block << _BLOCK_BITS
-        inside = self.part[start[:, None] + np.arange(_BLOCK)] == (row + 1)[:, None]
+        inside = self.part[start[:, None] + _IN_BLOCK] == (row + 1)[:, None]
         within = (inside.cumsum(axis=1) > rank[:, None]).argmax(axis=1)
         return self.household[start + within].astype(np.int64)
 
@@ -126,10 +128,16 @@ class SponsorPool:
         order = np.arange(len(pos), dtype=np.int32)
         self._slot[pos] = order
         once = self._slot[pos] == order
-        pos, new, old = pos[once], new[once], old[once].astype(np.int64)
+        if once.all():                            # (the usual case: nobody listed twice)
+            old = old.astype(np.int64)
+        else:
+            pos, new, old = pos[once], new[once], old[once].astype(np.int64)
         flat = self.counts.reshape(-1)            # row part - 1, column block
         width = self.counts.shape[1]
         was, now = old > _OUT, new > _OUT
         if was.any():                             # (not when all are new permit holders)
             np.subtract.at(flat, (old[was] - 1) * width + (pos[was] >> _BLOCK_BITS), 1)
-        np.add.at(flat, (new[now] - 1) * width + (pos[now] >> _BLOCK_BITS), 1)
+        if now.all():                             # (the usual case: all are in a part now)
+            np.add.at(flat, (new - 1) * width + (pos >> _BLOCK_BITS), 1)
+        else:
+            np.add.at(flat, (new[now] - 1) * width + (pos[now] >> _BLOCK_BITS), 1)

@@ -13,7 +13,7 @@ chosen is in `model.placement`; how waiting lines are served in `model.lines`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from itertools import accumulate
 
 import numpy as np
@@ -557,14 +557,22 @@ def reject(s: State, track: int | np.ndarray, ids: np.ndarray, day: int, u_appea
 def _by_track(values: Mapping[TrackName, float]) -> np.ndarray:
     """A per-track parameter as an array indexed by `Track` (0 for the family track); kept per
     set of values (events may change them), not made again on every call. Read only."""
-    key = tuple(values.items())
+    def make() -> np.ndarray:
+        out = np.zeros(len(Track), np.asarray(list(values.values())).dtype)
+        for t, name in TRACK_KEYS.items():
+            out[t] = values[name]
+        return out
+
+    return _kept(tuple(values.items()), make)
+
+
+def _kept(key: tuple, make: Callable[[], np.ndarray]) -> np.ndarray:
+    """The array `make()` gives, made once per `key` and kept (read only); at most ~256 kept."""
     out = _BY_TRACK.get(key)
     if out is None:
         if len(_BY_TRACK) > 256:
             _BY_TRACK.clear()
-        out = np.zeros(len(Track), np.asarray(list(values.values())).dtype)
-        for t, name in TRACK_KEYS.items():
-            out[t] = values[name]
+        out = make()
         out.flags.writeable = False
         _BY_TRACK[key] = out
     return out
@@ -737,16 +745,11 @@ def _upheld_by_track(values: Mapping[TrackName, float]) -> np.ndarray:
     """The share of appeals upheld, as an array indexed by `Track`: a procedure track's own, a
     track after the procedure tracks (family) the last procedure track's. Kept per set of values
     like `_by_track`. Read only."""
-    key = ("upheld", *values.items())
-    out = _BY_TRACK.get(key)
-    if out is None:
-        if len(_BY_TRACK) > 256:
-            _BY_TRACK.clear()
+    def make() -> np.ndarray:
         shares = np.array([values[TRACK_KEYS[t]] for t in PROCEDURE_TRACKS])
-        out = shares[np.minimum(np.arange(len(Track)), len(shares) - 1)]
-        out.flags.writeable = False
-        _BY_TRACK[key] = out
-    return out
+        return shares[np.minimum(np.arange(len(Track)), len(shares) - 1)]
+
+    return _kept(("upheld", *values.items()), make)
 
 
 def border_deadlines(s: State, day: int) -> None:

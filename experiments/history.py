@@ -53,14 +53,11 @@ PUBLICATION_DAY = 25
 # Gaps in the record closed by assumption: (series, year, period, persons, reason).
 # period is "Y" (the year), "H2" or "Q2-Q4" (the rest of the year after the recorded quarters).
 INFLOW_ASSUMPTIONS: list[tuple[str, int, str, float, str]] = [
-    ("first", 2019, "Q3-Q4", 22561 - 5405 - 5190,
-     "assumption: 2019 total = 2018 CBS figure (20,510) + 10 % (Eurostat: NL +10 % in 2019, "
-     "noted in the yearly file), minus the recorded Q1 and Q2"),
     ("family", 2014, "Y", 4000,
      "assumption: the 2014 note in the yearly file mentions ~4,000 nareizigers who no longer file "
      "an asylum request from end March 2014; used as the 2014 level (uncertain)"),
-    ("family", 2019, "Q2-Q4", 3 * 840,
-     "assumption: Q2-Q4 2019 at the recorded Q1 2019 rate (840 per quarter)"),
+    ("family", 2019, "Q3-Q4", 840 + 880,
+     "assumption: Q3-Q4 2019 at the recorded first half's rate (Q1 840, Q2 880)"),
 ]
 
 

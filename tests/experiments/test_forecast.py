@@ -450,14 +450,15 @@ def test_the_budget_follows_the_first_applications_of_the_year_before_on_the_rec
     # (the yearly file), 2018's (20,510) on 10 February 2019, so on 1 July 2018:
     # 2016 <- 2015: 43,095 / 365; 2017 <- 2016: 18,171 / 366; 2018 <- 2017: 14,716 / 365.
     # 2019 and 2020 <- the years after the origin, at the persistence rate known on it (not 2018's
-    # 20,510, which came later): the window chosen on 1 July 2018 is 3 months, October-December
-    # 2017 as the record known then holds them (inside 2017's yearly total).
+    # 20,510, which came later): the window chosen on 1 July 2018 is 3 months, January-March 2018
+    # (CBS's first quarter, 4,160, known by the publication rule from 25 April 2018).
     origin = D(2018, 7, 1)
     sc, w = _budget_record_world(origin)
     assert sc.start_date == D(2015, 12, 31) and sc.chain.decision_capacity_rule == "budget"
     known = RecordAsOf(origin).known_inflow("first")
-    assert window_as_of(RecordAsOf(origin)).window == 3 and max(known) == (2017, 12)
-    after = sum(known[2017, m] for m in (10, 11, 12)) / 92
+    assert window_as_of(RecordAsOf(origin)).window == 3 and max(known) == (2018, 3)
+    after = 4160 / 90
+    assert sum(known[2018, m] for m in (1, 2, 3)) == pytest.approx(4160)
     want = {2016: 43095 / 365, 2017: 18171 / 366, 2018: 14716 / 365, 2019: after, 2020: after}
     got = {y: w.ind_budget[w.dates.index(D(y, 6, 1))] for y in want}
     assert got == pytest.approx(want, rel=1e-3)
@@ -704,3 +705,4 @@ def test_a_forecast_from_the_end_of_a_run_reports_6_12_24_months():
     assert np.allclose(f.multipliers, 1.0)
     assert o.world.inflow.first[-1] != f.origin.world.inflow.first[-1]      # persistence replaced the plan
     assert f.origin.world.inflow.first[-1] == pytest.approx(o.persistence.first_per_day)
+

@@ -3,11 +3,12 @@
     noodplan forecast [--from-run SCENARIO [--at DATE] [--seed S] | --from-snapshot FILE
                        | --from-record DATE [--base SCENARIO]] [--months 24] [--members 20]
                       [--inflow scenario|persistence] [--no-inflow-errors] [--inflow-errors centred|drift]
-                      [--occupancy 0.95]
+                      [--family-inflow follows|persistence] [--occupancy 0.95]
                       [--save-snapshot FILE] [--out DIR] [--force]
     noodplan backtest --rolling [BASE] [--members 20] [--params refit|calibrated] [--origins FIRST..LAST]
                       [--targets rule|carried] [--ind-capacity budget|constant|budget-refit] [--recorded-inflow]
-                      [--stock queue|procedure] [--inflow-errors centred|drift] [--jobs N] [--out DIR] [--force]
+                      [--stock queue|procedure] [--inflow-errors centred|drift] [--family-inflow follows|persistence]
+                      [--jobs N] [--out DIR] [--force]
 
 `register(subparsers)` adds `forecast` to the `noodplan` parser and `rolling_options(parser)` the
 rolling options to `backtest` (experiments/cli.py). Bad input stops with one line and exit code 2;
@@ -34,6 +35,13 @@ CENTRES = ("centred", "drift")  # experiments.forecast.inflow.CENTRES (not impor
 INFLOW_ERRORS_HELP = ("the members' inflow errors: the record's persistence errors shifted to a median of 0, so the "
                       "median member assumes persistence (centred, the default), or as recorded, with the drift of the "
                       "years they come from (drift: the model before)")
+
+FAMILY_RULES = ("follows", "persistence")   # experiments.forecast.inflow.FAMILY_RULES (same reason)
+FAMILY_RULE = "persistence"
+FAMILY_HELP = ("(after the last month the record knows them): the mean of the last 12 known months (persistence, "
+               "the default), or the first applications 18 months before them at the ratio of the last 12 known "
+               "months (follows: the IND decides within 15 months and the family is applied for within 3; tried, "
+               "not kept: docs/forecast.md)")
 
 
 class _Bad(ValueError):
@@ -67,6 +75,8 @@ def register(subparsers) -> None:
     fc.add_argument("--inflow", choices=("scenario", "persistence"), help="arrivals after the origin: the scenario's "
                     "own, or the mean of the last known months (12; from records a window of 3, 6 or 12 months chosen "
                     "at the origin on the record known then) (default: scenario; persistence with --from-record)")
+    fc.add_argument("--family-inflow", choices=FAMILY_RULES, help="with --from-record: family members after the "
+                    "record " + FAMILY_HELP)
     fc.add_argument("--no-inflow-errors", action="store_true", help="no inflow uncertainty (the historical "
                     "persistence errors are drawn by default)")
     fc.add_argument("--inflow-errors", choices=CENTRES, default="centred", help=INFLOW_ERRORS_HELP)
@@ -103,6 +113,8 @@ def rolling_options(bt) -> None:
                     "(procedure, the default); or only the IND's queue as its budget leaves it on the inflow known, "
                     "the rest in appeal or the departure period (queue: tried, not kept, docs/forecast.md)")
     bt.add_argument("--inflow-errors", choices=CENTRES, default="centred", help="--rolling: " + INFLOW_ERRORS_HELP)
+    bt.add_argument("--family-inflow", choices=FAMILY_RULES, help="--rolling: family members after the record "
+                    + FAMILY_HELP)
     bt.add_argument("--recorded-inflow", action="store_true", help="--rolling, a diagnostic: run on the inflow "
                     "that came (known only later), so what is left of the error is the chain's")
 
@@ -125,7 +137,7 @@ def _progress(desc: str, unit: str):
 
 
 ROLLING_ONLY = ("--members", "--ensemble-seed", "--params", "--origins", "--targets", "--ind-capacity",
-                "--recorded-inflow", "--stock", "--inflow-errors")
+                "--recorded-inflow", "--stock", "--inflow-errors", "--family-inflow")
 
 
 def given_flags(args: argparse.Namespace, *flags: str) -> list[str]:
@@ -183,12 +195,15 @@ def _forecast(args: argparse.Namespace) -> int:
                    f"the forecast)")
     if not args.from_record and given_flags(args, "--base"):
         raise _Bad("--base: goes with --from-record only (a run or a snapshot brings its own scenario)")
+    if args.family_inflow and not args.from_record:
+        raise _Bad("--family-inflow: goes with --from-record only (a run or a snapshot brings its own arrivals)")
     if args.save_snapshot:
         outputs.check_file(args.save_snapshot, ".snapshot", "--save-snapshot")   # before the run to the origin
     if args.from_record:
         date = _date(args.from_record, "--from-record")
         inflow = args.inflow or "persistence"
-        origin = origins.from_record(date, args.months, args.base, scenario_inflow=inflow == "scenario")
+        origin = origins.from_record(date, args.months, args.base, scenario_inflow=inflow == "scenario",
+                                     family=args.family_inflow or FAMILY_RULE)
     elif args.from_snapshot:
         if not Path(args.from_snapshot).exists():
             raise _Bad(f"--from-snapshot: {args.from_snapshot}: no such file")
@@ -217,6 +232,8 @@ def _forecast(args: argparse.Namespace) -> int:
              "scenario_sha256": outputs.scenario_hash(sc), "origin": origin.date.isoformat(),
              "members": args.members, "ensemble_seed": args.ensemble_seed, "inflow": inflow,
              "inflow_errors": "none" if errors is None else errors.centre}
+    if args.from_record and inflow == "persistence":
+        about["family_inflow"] = args.family_inflow or FAMILY_RULE
     if inflow == "persistence":
         choice = origin.persistence.choice
         about["inflow_window"] = choice.as_dict() if choice is not None else {
@@ -266,8 +283,9 @@ def cmd_rolling(args: argparse.Namespace) -> int:
         if args.ind_capacity and args.params != "refit":
             raise _Bad(f"--ind-capacity: {args.ind_capacity} goes with --params refit")
         ind_capacity = args.ind_capacity or "budget"
-        if args.recorded_inflow and given_flags(args, "--inflow-errors"):
-            raise _Bad("--inflow-errors: goes without --recorded-inflow (the recorded inflow has no errors drawn)")
+        for flag in ("--inflow-errors", "--family-inflow"):
+            if args.recorded_inflow and given_flags(args, flag):
+                raise _Bad(f"{flag}: goes without --recorded-inflow (the recorded inflow is the inflow that came)")
         base = load_scenario(args.scenario or rolling.BASE)
     except (_Bad, ScenarioError) as e:
         print(f"noodplan: {e}", file=sys.stderr)
@@ -277,12 +295,14 @@ def cmd_rolling(args: argparse.Namespace) -> int:
     bt = rolling.backtest(origins, members=args.members, params=args.params, seed=args.ensemble_seed,
                           jobs=args.jobs or 1, progress=_progress("Origins", "origin"), base=base,
                           inflow="recorded" if args.recorded_inflow else "persistence", targets=args.targets,
-                          ind_capacity=ind_capacity, stock=args.stock, centre=args.inflow_errors)
+                          ind_capacity=ind_capacity, stock=args.stock, centre=args.inflow_errors,
+                          family=args.family_inflow or FAMILY_RULE)
     about = {"command": " ".join(["noodplan", *getattr(args, "argv", [])]), "base": base.name,
              "scenario_sha256": outputs.scenario_hash(base), "origins": [o.isoformat() for o in origins],
              "members": args.members, "ensemble_seed": args.ensemble_seed, "params": args.params,
              "targets": args.targets, "ind_capacity": ind_capacity if args.params == "refit" else "calibrated",
-             "stock": args.stock, "inflow_errors": "none" if args.recorded_inflow else args.inflow_errors}
+             "stock": args.stock, "inflow_errors": "none" if args.recorded_inflow else args.inflow_errors,
+             "family_inflow": "recorded" if args.recorded_inflow else args.family_inflow or FAMILY_RULE}
     with outputs.folder(out, args.force, about) as tmp:
         names = [p.name for p in bt.write(tmp).values()]
     print(bt.report())

@@ -24,7 +24,8 @@ from pathlib import Path
 import numpy as np
 from pydantic import ValidationError
 
-from experiments.forecast.inflow import Persistence, assume, persistence_from_record, persistence_from_world
+from experiments.forecast.inflow import (FAMILY_RULE, Persistence, assume, persistence_from_record,
+                                        persistence_from_world)
 from experiments.calibrate import CALIBRATION_END
 from experiments.forecast.record import RecordAsOf, add_months, last_month, record_end
 from experiments.history import RecordPoint
@@ -141,10 +142,11 @@ def from_snapshot_file(path: str | Path, months: int) -> Origin:
 
 def from_record(origin: dt.date, months: int, base: Scenario | str = "hindcast-2020",
                 record: RecordAsOf | None = None, scenario_inflow: bool = False, keep_events: bool = False,
-                targets: str = "rule", stock: str = "procedure") -> Origin:
+                targets: str = "rule", stock: str = "procedure", family: str = FAMILY_RULE) -> Origin:
     """Start from the recorded figures known on `origin` (see the module text). With
     `scenario_inflow` the arrivals are the base scenario's own (e.g. a recorded series: a forecast
-    conditional on the inflow that came), not the record known on the origin and persistence."""
+    conditional on the inflow that came), not the record known on the origin and persistence;
+    `family` is the rule for family members after the record (`inflow.FAMILY_RULES`)."""
     if record is None and origin > record_end():
         raise ScenarioError(f"origin: {origin} is after the packaged record, which ends "
                             f"{record_end() - dt.timedelta(days=1)}; start from a date up to then, or from a run")
@@ -152,7 +154,7 @@ def from_record(origin: dt.date, months: int, base: Scenario | str = "hindcast-2
     base_sc = load_scenario(base) if isinstance(base, str) else base
     sc, description = record_scenario(base_sc, rec, add_months(origin, months), keep_events=keep_events,
                                       targets=targets, stock=stock)
-    pers = persistence_from_record(rec, base_sc.inflow.family_reunification_per_year)
+    pers = persistence_from_record(rec, base_sc.inflow.family_reunification_per_year, family_rule=family)
     if scenario_inflow:
         sc = sc.model_copy(update={"inflow": base_sc.inflow.model_copy(deep=True)})
         world = build_world(sc)
@@ -311,6 +313,9 @@ def record_world(sc: Scenario, rec: RecordAsOf, pers: Persistence) -> World:
         end = last_month(rates)
         day = 0 if end is None else max(0, (end - sc.start_date).days)
         target[day:] = known
+    for (y, m), rate in pers.family_by_month.items():       # the follows rule (inflow.family_follows)
+        a, b = (dt.date(y, m, 1) - sc.start_date).days, (dt.date(y + m // 12, m % 12 + 1, 1) - sc.start_date).days
+        fam[max(a, 0):max(b, 0)] = rate
     before = world.first_before.copy()
     end = last_month(first)
     lead = 0 if end is None else (end - dt.date(sc.start_date.year - 1, 1, 1)).days

@@ -43,7 +43,7 @@ import pandas as pd
 from experiments.calibrate import ind_budget
 from experiments.forecast.baselines import BASELINES
 from experiments.forecast.ensemble import run_forecast
-from experiments.forecast.inflow import CENTRES, errors_as_of
+from experiments.forecast.inflow import CENTRES, FAMILY_RULE, FAMILY_RULES, errors_as_of
 from experiments.forecast.origins import from_record
 from experiments.forecast.record import RecordAsOf, add_months, months_between
 from experiments.forecast.refit import IND_CAPACITY, ample, refit, uncalibrated, with_ind_factor
@@ -115,7 +115,7 @@ def origin_scenario(origin: dt.date, params: str, base: Scenario,
 
 def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scenario | None = None,
                inflow: str = "persistence", targets: str = "rule", ind_capacity: str = "budget",
-               stock: str = "procedure", centre: str = "centred") -> dict:
+               stock: str = "procedure", centre: str = "centred", family: str = FAMILY_RULE) -> dict:
     """Forecast from one origin and score it (a dict of rows, paths and notes; picklable).
     `inflow="recorded"` is a diagnostic: the members run on the inflow that came (the packaged
     monthly series) without inflow uncertainty, which separates the inflow assumption's error
@@ -134,7 +134,7 @@ def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scen
         f = run_forecast(o, MONTHS, members, seed, "scenario", None)
     else:
         o = from_record(origin, MONTHS, ample(sc, known_peak), record=rec, keep_events=params == "calibrated",
-                        targets=targets, stock=stock)
+                        targets=targets, stock=stock, family=family)
         f = run_forecast(o, MONTHS, members, seed, "persistence", errors_as_of(rec, o.persistence.window, centre))
     p = f.prognosis
     rows = []
@@ -150,7 +150,8 @@ def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scen
                "in_50": bool(q[1] <= point.value <= q[3]), "in_90": bool(q[0] <= point.value <= q[4]),
                "ind_factor": theta, "params": params, "targets": targets,
                "ind_capacity": ind_capacity if params == "refit" else "calibrated", "stock": stock,
-               "inflow_errors": "none" if inflow == "recorded" else centre}
+               "inflow_errors": "none" if inflow == "recorded" else centre,
+               "family": "recorded" if inflow == "recorded" else family}
         for name, fn in BASELINES.items():
             row[name] = fn(known, point.date)
         rows.append(row)
@@ -278,7 +279,7 @@ def _num(x: float) -> str:
 def backtest(origins: Sequence[dt.date], members: int = 20, params: str = "refit", seed: int = 1, jobs: int = 1,
              progress: Callable[[int, int], None] | None = None, base: Scenario | None = None,
              inflow: str = "persistence", targets: str = "rule", ind_capacity: str = "budget",
-             stock: str = "procedure", centre: str = "centred") -> RollingBacktest:
+             stock: str = "procedure", centre: str = "centred", family: str = FAMILY_RULE) -> RollingBacktest:
     """Run the rolling-origin backtest (see the module text)."""
     if params not in PARAMS:
         raise ValueError(f"params: {params!r} (choose {' or '.join(PARAMS)})")
@@ -288,7 +289,9 @@ def backtest(origins: Sequence[dt.date], members: int = 20, params: str = "refit
         raise ValueError(f"inflow: {inflow!r} (choose {' or '.join(INFLOWS)})")
     if centre not in CENTRES:
         raise ValueError(f"centre: {centre!r} (choose {' or '.join(CENTRES)})")
-    tasks = [(o, members, params, seed, base, inflow, targets, ind_capacity, stock, centre) for o in origins]
+    if family not in FAMILY_RULES:
+        raise ValueError(f"family: {family!r} (choose {' or '.join(FAMILY_RULES)})")
+    tasks = [(o, members, params, seed, base, inflow, targets, ind_capacity, stock, centre, family) for o in origins]
     results = []
     if jobs > 1 and len(tasks) > 1:
         with worker_pool(min(jobs, len(tasks))) as ex:          # Ctrl+C stops the workers too

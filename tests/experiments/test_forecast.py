@@ -17,9 +17,10 @@ from experiments.cli import main
 from experiments.forecast import baselines, rolling
 from experiments.forecast import cli as cli_module
 from experiments.forecast.ensemble import run_forecast
-from experiments.forecast.inflow import (CENTRES, MIN_SCORED, MIN_WINDOWS, InflowErrors, choose_window, daily_paths,
-                                         errors_as_of, persistence_errors, persistence_from_record, walk_sigma,
-                                         window_as_of, window_scores)
+from experiments.forecast.inflow import (CENTRES, FAMILY_RULE, FAMILY_RULES, MIN_SCORED, MIN_WINDOWS, InflowErrors,
+                                         choose_window, daily_paths, errors_as_of, family_follows,
+                                         persistence_errors, persistence_from_record, walk_sigma, window_as_of,
+                                         window_scores)
 from experiments.forecast import record as record_module
 from experiments.forecast.origins import from_record, from_run, record_scenario, record_world
 from experiments.forecast.record import FutureDataError, RecordAsOf, known_on
@@ -662,7 +663,9 @@ def test_forecast_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys):
                       (["--inflow-errors", "up"], "--inflow-errors"),
                       (["--no-inflow-errors", "--inflow-errors", "drift"], "--inflow-errors"),
                       (["--from-record", "2020-13-01"], "--from-record"),
-                      (["--from-record", "1990-01-01"], "no count of persons in reception")):
+                      (["--from-record", "1990-01-01"], "no count of persons in reception"),
+                      (["--family-inflow", "follows"], "--family-inflow: goes with --from-record only"),
+                      (["--from-record", "2019-01-01", "--family-inflow", "later"], "--family-inflow")):
         assert main(["forecast", *argv, "--out", str(tmp_path / "o")]) == 2
         err = capsys.readouterr().err.strip()
         assert msg in err and "\n" not in err
@@ -673,6 +676,8 @@ def test_forecast_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys):
                       (["--rolling", "--inflow-errors", "up"], "--inflow-errors"),
                       (["--rolling", "--recorded-inflow", "--inflow-errors", "drift"], "--inflow-errors"),
                       (["hindcast-2015", "--inflow-errors", "drift"], "goes with --rolling only"),
+                      (["hindcast-2015", "--family-inflow", "follows"], "--family-inflow: goes with --rolling only"),
+                      (["--rolling", "--recorded-inflow", "--family-inflow", "follows"], "--family-inflow"),
                       ([], "give a scenario")):
         assert main(["backtest", *argv, "--out", str(tmp_path / "o")]) == 2
         err = capsys.readouterr().err.strip()
@@ -706,3 +711,55 @@ def test_a_forecast_from_the_end_of_a_run_reports_6_12_24_months():
     assert o.world.inflow.first[-1] != f.origin.world.inflow.first[-1]      # persistence replaced the plan
     assert f.origin.world.inflow.first[-1] == pytest.approx(o.persistence.first_per_day)
 
+
+# --- family members that follow the first applications ---------------------------------------------
+
+class _Record:
+    """A record stub with the two listings `family_follows` reads."""
+
+    def __init__(self, first, family):
+        self._first, self._family = first, family
+
+    def monthly_inflow(self, series):
+        assert series == "first"
+        return dict(self._first)
+
+    def known_inflow(self, series):
+        assert series == "family"
+        return dict(self._family)
+
+
+def test_family_members_follow_the_first_applications_18_months_before_by_hand():
+    # 2016: 300 first applications a month; January-March 2017: 600. Family members July 2017 - June
+    # 2018 (the last 12 known): 150 a month. Each of those months looks 18 months back, to January -
+    # December 2016: ratio 12 x 150 / (12 x 300) = 0.5. After June 2018: July 2018 <- January 2017
+    # (600 in 31 days), August <- February (28 days), September <- March; October would read April
+    # 2017, after the record: from then on 0.5 x the persistence rate of first applications (40 a day).
+    first = {(2016, m): 300.0 for m in range(1, 13)} | {(2017, m): 600.0 for m in (1, 2, 3)}
+    family = {(2017, m): 150.0 for m in range(7, 13)} | {(2018, m): 150.0 for m in range(1, 7)}
+    tail, by_month, basis = family_follows(_Record(first, family), first_per_day=40.0)
+    assert tail == pytest.approx(20.0)
+    assert by_month == pytest.approx({(2018, 7): 0.5 * 600 / 31, (2018, 8): 0.5 * 600 / 28, (2018, 9): 0.5 * 600 / 31})
+    assert "0.50 per first application 18 months before" in basis
+    # a family month whose first applications 18 months before are not in the record: no ratio
+    assert family_follows(_Record({(2016, m): 300.0 for m in range(2, 13)}, family), 40.0) is None
+    assert family_follows(_Record(first, {}), 40.0) is None
+
+
+def test_a_record_start_lays_the_family_members_that_follow_into_its_world():
+    # From 1 January 2019 the family members known end with 2017 (2018's total came on 10 February
+    # 2019): 14,490 (IND) over the first applications of July 2015 - June 2016 as the record then
+    # holds them. February 2019 reads August 2017's first applications; the persistence rule keeps
+    # 2017's 14,490 a year instead.
+    rec = RecordAsOf(D(2019, 1, 1))
+    first = rec.monthly_inflow("first")
+    behind = [(2015, m) for m in range(7, 13)] + [(2016, m) for m in range(1, 7)]
+    ratio = 14490 / sum(first[b] for b in behind)
+    assert sum(rec.known_inflow("family")[(2017, m)] for m in range(1, 13)) == pytest.approx(14490)
+    follows = from_record(D(2019, 1, 1), 12, family="follows")
+    same = from_record(D(2019, 1, 1), 12)                               # the default: persistence
+    day = (D(2019, 2, 10) - follows.scenario.start_date).days
+    assert follows.start.world.inflow.family[day] == pytest.approx(ratio * first[2017, 8] / 31)
+    assert same.start.world.inflow.family[day] == pytest.approx(14490 / 365, rel=1e-6)
+    assert follows.start.world.inflow.first[day] == same.start.world.inflow.first[day]   # first applicants alike
+    assert cli_module.FAMILY_RULES == FAMILY_RULES and cli_module.FAMILY_RULE == FAMILY_RULE

@@ -154,8 +154,12 @@ class Forecast:
                          + "the packaged record where published, else "
                          f"{h.default_target_per_half_year:,.0f} a half-year.")
         if self.inflow == "persistence":
-            lines.append(f"Inflow: persistence — {o.persistence.first_per_day * 365.25:,.0f} first applicants and "
-                         f"{o.persistence.family_per_day * 365.25:,.0f} family members a year ({o.persistence.basis}).")
+            pers = o.persistence
+            family = (f"{pers.family_per_day * 365.25:,.0f} family members a year" if not pers.family_by_month else
+                      f"family members that follow the first applications ({pers.family_per_day * 365.25:,.0f} a "
+                      f"year once past the record)")
+            lines.append(f"Inflow: persistence — {pers.first_per_day * 365.25:,.0f} first applicants a year and "
+                         f"{family} ({pers.basis}).")
         else:
             lines.append("Inflow: the scenario's expected arrivals (baseline level, season, shocks, monthly series) "
                          "beyond the origin.")

@@ -340,15 +340,15 @@ def family_follows(record: RecordAsOf, first_per_day: float, lag: int = FAMILY_L
     if not all(b in first for b in behind) or sum(first[b] for b in behind) <= 0:
         return None
     ratio = sum(family[m] for m in months) / sum(first[b] for b in behind)
+    end = max(first)
     by_month, m = {}, _step(last, 1)
-    while _step(m, -lag) <= max(first):
-        b = _step(m, -lag)
+    while (b := _step(m, -lag)) <= end:
         by_month[m] = ratio * first[b] / _days_in(b)
         m = _step(m, 1)
     basis = (f"family members: {ratio:.2f} per first application {lag} months before (the family members of the "
              f"{len(months)} known months to {last[0]}-{last[1]:02d} over the first applications {lag} months "
-             f"before them), on the record's first applications to {max(first)[0]}-{max(first)[1]:02d}, then on "
-             f"the persistence rate")
+             f"before them), on the record's first applications to {end[0]}-{end[1]:02d}, then on the "
+             f"persistence rate")
     return ratio * first_per_day, by_month, basis
 
 

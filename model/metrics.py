@@ -61,6 +61,8 @@ SCALARS: dict[str, tuple[str, str]] = {
                          "(in departed_unsupervised)"),
     "dublin_deadline_passed": ("persons", "Dublin claims past the final transfer date today: handled in the "
                                "regular procedure"),
+    "family_moved_in": ("persons", "family members (nareizigers) who moved in with their sponsor at home straight "
+                        "after registration today (in exits_housed)"),
     **{f"decision_days_{stat}_{track}": ("days", f"{label} days from arrival to the first decision, "
                                          f"persons decided today on the {track} track (empty: none)")
        for track in ("regular", "accelerated", "border", "dublin")
@@ -75,7 +77,7 @@ _TALLIED = ("arrivals", "exits_housed", "exits_departed", "exits_transferred", "
             "registration_late", "decisions", "permits", "rejections", "border_late", "departed_independent",
             "departed_forced", "departed_unsupervised", "dublin_reception_ended", "appeals", "appeal_permits",
             "vulnerability_assessed", "vulnerability_late", "border_diverted", "dublin_absconded",
-            "dublin_deadline_passed")
+            "dublin_deadline_passed", "family_moved_in")
 
 
 def weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float | tuple[float, ...]):

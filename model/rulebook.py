@@ -104,6 +104,9 @@ def enter_procedure(s: State, ids: np.ndarray, day: int,
     track = _within_border_capacity(s, ids, track)
     p.set_track(ids, track)
     family = ids[fam]
+    u_family = None if u_sponsor is None else u_sponsor[:, fam]
+    if u_family is not None and len(family):
+        family, u_family = move_in_with_sponsors(s, family, u_family, day)
     p.set_stage(family, Stage.PERMIT, day)
     join_linking_line(s, family)
     proc, proc_track = ids[not_fam], track[not_fam]
@@ -121,7 +124,37 @@ def enter_procedure(s: State, ids: np.ndarray, day: int,
         due = h["arrival_day"][border] + s.params.chain.border_procedure_max_days
         s.border_deadline.schedule(border, np.maximum(due, day))
     s.assessment.push(proc[h["arrival_day"][proc] >= 0])
-    return family, (None if u_sponsor is None else u_sponsor[:, fam])
+    return family, u_family
+
+
+def move_in_with_sponsors(s: State, family: np.ndarray, u: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
+    """Family members (nareizigers) whose sponsor already has a home move in with them straight
+    after registration, when the home has room for them (`chain.family_moves_in_share`); they
+    leave reception housed, counted in the target (taakstelling) of the sponsor's municipality.
+    The rest stay: those whose sponsor still lives in reception (`reunite`) and those whose
+    sponsor's home has no room (they wait for a home of their own). IND and COA (2023): the
+    family members leave the registration location "for other reception or for family members
+    who have room" (nieuws.nl, 6 March 2023); "some need a reception place on arrival because
+    their family member has no suitable home yet" (Trouw, March 2023).
+
+    One keyed draw decides (`u[0]`, the reunion draw `SALT_SPONSOR`): below the sponsor-in-reception
+    share the sponsor is in reception; the next `family_moves_in_share` of the rest moves in. The
+    sponsor's municipality is a draw by population share (`u[1]`, which only families whose
+    sponsor is in reception use otherwise). Returns the families that stay and their draws."""
+    ch = s.params.chain
+    lo = ch.family_sponsor_in_reception_share
+    moves_in = (u[0] >= lo) & (u[0] < lo + ch.family_moves_in_share * (1.0 - lo))
+    if not moves_in.any():
+        return family, u
+    movers = family[moves_in]
+    municipality = s.actors.municipalities.take_in_family(s.munis, u[1][moves_in],
+                                                          s.people.cols["size"][movers].astype(np.int64))
+    s.people.link(movers, municipality)
+    persons = leave(s, movers, Stage.HOUSED, day)
+    s.today.exits_housed += persons
+    s.today.family_moved_in += persons
+    stay = ~moves_in
+    return family[stay], u[:, stay]
 
 
 def _within_border_capacity(s: State, ids: np.ndarray, track: np.ndarray) -> np.ndarray:
@@ -263,6 +296,8 @@ def end_screening(s: State, day: int) -> None:
     due = due[s.people.cols["stage"][due] == Stage.SCREENING]
     family, u_sponsor = enter_procedure(s, due, day, sponsor_draws=True)
     h = s.people.cols
+    if s.today.family_moved_in:     # family members who moved in with their sponsor have left
+        due = due[h["stage"][due] != Stage.HOUSED]
     kind = s.locs.kind_at(h["location"][due])
     track = h["track"][due]
     temporary = kind_table(TEMPORARY_KINDS)[kind]

@@ -228,6 +228,9 @@ class Chain(_Strict):
                                                     "of 2024/1359)")
     family_sponsor_in_reception_share: Share = Field(description="share of family members (nareizigers) whose sponsor "
                                                                  "still lives in reception and joins them")
+    family_moves_in_share: Share = Field(description="share of the other family members (their sponsor has a home) "
+                                                     "who move in with the sponsor straight after registration; "
+                                                     "the rest wait in reception for a home of their own")
 
     @field_validator("departure_shares")
     @classmethod

@@ -66,6 +66,7 @@ class Tally:
     exits_housed: int = 0
     exits_departed: int = 0
     exits_transferred: int = 0
+    family_moved_in: int = 0      # family members who moved in with their sponsor at home (in exits_housed)
     departed_independent: int = 0
     departed_forced: int = 0
     departed_unsupervised: int = 0

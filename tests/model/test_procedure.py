@@ -426,3 +426,51 @@ def test_the_screening_and_sponsor_draws_in_one_pass_are_the_draws_made_apart():
     assert (dublin == dublin_apart).all() and (risk == risk_apart).all()
     assert 0 < dublin.sum() < len(keys) and 0 < risk.sum() < len(keys)     # both outcomes occur
     assert np.array_equal(sponsor, keyed_uniforms(keys, (SALT_SPONSOR, SALT_SPONSOR + 100)))   # bit for bit
+
+
+# --- family members whose sponsor has a home ---------------------------------------------------
+
+def _family_at_screening_end(s, sizes, day=3):
+    """Family households at the registration location, due to end screening on `day`."""
+    ids = add(s, sizes, stage=Stage.SCREENING, track=Track.FAMILY, key0=9000)
+    central = int(np.flatnonzero(s.locs.kind == Kind.CENTRAL)[0])
+    move(s.people, s.locs, s.log, ids, central, 0, 0)
+    s.screening_done.schedule(ids, np.full(len(ids), day))
+    return ids
+
+
+@pytest.mark.parametrize("in_reception, moves_in", [(0.0, 1.0), (0.0, 0.0), (0.3, 0.5)])
+def test_family_members_whose_sponsor_has_a_home_move_in_and_leave_reception(in_reception, moves_in):
+    from agents.keyed import SALT_SPONSOR, keyed_uniforms
+    s = world(family_sponsor_in_reception_share=in_reception, family_moves_in_share=moves_in)
+    ids = _family_at_screening_end(s, [1, 2, 3, 4] * 10)
+    h = s.people.cols
+    # by hand: the reunion draw u0 says where the sponsor is; [share, share + moves_in × (1 - share)) moves in
+    u = keyed_uniforms(h["key"][ids], (SALT_SPONSOR, SALT_SPONSOR + 100))
+    expect = (u[0] >= in_reception) & (u[0] < in_reception + moves_in * (1 - in_reception))
+    persons = int(h["size"][ids][expect].sum())
+    housed_before = s.munis.housed.sum()
+    rulebook.end_screening(s, 3)
+    moved = ids[h["stage"][ids] == Stage.HOUSED]
+    assert np.array_equal(moved, ids[expect])
+    assert (h["location"][moved] == -1).all() and (h["municipality"][moved] >= 0).all()
+    assert s.today.family_moved_in == s.today.exits_housed == persons
+    assert s.munis.housed.sum() - housed_before == persons           # counted in the targets (taakstelling)
+    stay = ids[~expect]
+    assert (h["stage"][stay] == Stage.PERMIT).all() and (h["location"][stay] >= 0).all()   # they keep a bed
+    assert sorted(s.unlinked.peek().tolist()) == sorted(stay.tolist())   # only they wait to be linked
+    if moves_in == 1.0:
+        assert len(stay) == 0
+    elif moves_in == 0.0:
+        assert len(moved) == 0
+    else:
+        assert 0 < len(moved) < len(ids)
+
+
+def test_the_sponsors_municipality_is_drawn_by_population_share():
+    s = world(family_sponsor_in_reception_share=0.0, family_moves_in_share=1.0)
+    m = s.munis
+    u = np.array([0.0, m.share[0] - 1e-12, m.share[0], 0.999999999999])
+    mun = s.actors.municipalities.take_in_family(m, u, np.array([1, 2, 3, 4]))
+    assert mun.tolist() == [0, 0, 1, m.n - 1]
+    assert m.housed[0] == 3 and m.housed[1] == 3 and m.housed[m.n - 1] == 4 and m.housed_total.sum() == 10

@@ -30,7 +30,7 @@ from agents.locations import KIND_NAMES
 from model.metrics import Recorder
 from model.rulebook import run_day
 from model.snapshot import Snapshot
-from model.state import State
+from model.state import STREAM_KEYS, State
 from model.world import World
 
 _INT63 = np.iinfo(np.int64).max
@@ -80,11 +80,12 @@ class FromSnapshot:
 
 
 def reseed(s: State, seq: np.random.SeedSequence) -> None:
-    """Fresh random streams for every `numpy.random.Generator` field of the state (by field name,
-    so the result does not depend on the order fields were declared in)."""
-    names = sorted(k for k, v in vars(s).items() if isinstance(v, np.random.Generator))
+    """Fresh random streams: a new key for every stream of day draws of the state
+    (`model.state.STREAM_KEYS`, by field name, so the result does not depend on the order fields
+    were declared in)."""
+    names = sorted(STREAM_KEYS)
     for name, child in zip(names, seq.spawn(len(names))):
-        setattr(s, name, np.random.default_rng(child))
+        setattr(s, name, int(child.generate_state(1, np.uint64)[0]))
 
 
 def rekey(s: State, rng: np.random.Generator) -> None:

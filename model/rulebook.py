@@ -31,7 +31,7 @@ from model.lines import Line, joined, pass_on, ramp_factor, serve, serve_lines, 
 from model.placement import REGULAR_KINDS, close_locations, find_beds, kind_table, member, settle_in_central
 from model.relocation import end_contracts, relocate
 from model.scenario import TrackName
-from model.state import (PROCEDURE_TRACKS, TRACK_KEYS, State, Tally, assign_track, draw_group, pact_day,
+from model.state import (PROCEDURE_TRACKS, TRACK_KEYS, State, Tally, assign_track, day_rng, draw_group, pact_day,
                          recognition_rates, screening_and_sponsor_draws, screening_draws)
 
 _AT_BORDER, _AT_ENTRY, _NO_FLAG = np.uint8(Flag.AT_BORDER), np.uint8(Flag.AT_ENTRY), np.uint8(0)
@@ -238,7 +238,7 @@ def recent_permit_holders(s: State, day: int, window: int = 182) -> float:
 def arrive(s: State, day: int) -> None:
     """New households arrive: first applicants (some at Schiphol) and family members."""
     w, f = s.world.inflow, s.params.inflow
-    rng = s.rng_arrivals
+    rng = day_rng(s.arrivals_key, day)
     first = draw_households(rng, w.first[day], f.household_size_shares,
                             f.unaccompanied_minor_share_of_singles, f.vulnerable_share)
     family = draw_households(rng, w.family[day], f.family_household_size_shares, 0.0, f.vulnerable_share)
@@ -681,7 +681,7 @@ def link_and_house(s: State, day: int) -> None:
                 s.unlinked.drop(n)
     if date.weekday() == 0 and len(s.linked_h):
         ready = np.flatnonzero(s.linked_ready <= day)     # homes are drawn every week, searching or not
-        housed = ready[municipalities.house_week(m, s.rng_housing, s.params.housing.supply_persons_per_year,
+        housed = ready[municipalities.house_week(m, day_rng(s.homes_key, day), s.params.housing.supply_persons_per_year,
                                                  s.linked_m[ready], p["size"][s.linked_h[ready]])]
         s.today.exits_housed += leave(s, s.linked_h[housed], Stage.HOUSED, day)
         keep = np.ones(len(s.linked_h), bool)

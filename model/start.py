@@ -23,11 +23,12 @@ def new_state(world: World, seed: int | None = None) -> State:
     sc = copy.deepcopy(world.scenario)   # the run's own (the rules never change it: they change s.params)
     seq = np.random.SeedSequence(sc.seed if seed is None else seed)
     *streams, answers = seq.spawn(4)     # a child does not depend on how many are spawned
-    s_init, s_arr, s_house = (np.random.default_rng(x) for x in streams)
+    s_init = np.random.default_rng(streams[0])
+    arrivals_key, homes_key = (int(x.generate_state(1, np.uint64)[0]) for x in streams[1:])
     locs = world.fresh_locations()
     s = State(sc=sc, params=RunParams.of(sc), world=world, people=Applicants(), locs=locs,
               munis=world.fresh_municipalities(), log=MoveLog(locations=locs, distance_km=world.network.distance_km),
-              rng_arrivals=s_arr, rng_housing=s_house, seed=sc.seed if seed is None else seed,
+              arrivals_key=arrivals_key, homes_key=homes_key, seed=sc.seed if seed is None else seed,
               managed=np.ones(locs.n, bool), answer_key=int(answers.generate_state(1, np.uint64)[0]))
     for e in sc.events:
         s.scheduled.setdefault((e.date - sc.start_date).days, []).append(e)

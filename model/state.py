@@ -183,8 +183,8 @@ class State(Lines, Calendars, ProcedureBook, Indexes, Runtimes):
     locs: Locations
     munis: Municipalities
     log: MoveLog
-    rng_arrivals: np.random.Generator
-    rng_housing: np.random.Generator
+    arrivals_key: int      # the run's stream of arrivals: day d's households are drawn from (key, d) (`day_rng`)
+    homes_key: int         # the run's stream of homes: a week's homes are drawn from (key, its Monday)
     seed: int | None = None
     answer_key: int = 0     # the run's stream of municipal answers to requests (`agents.keyed.round_key`)
     day: int = 0
@@ -206,6 +206,17 @@ def screening_draws(chain: Chain, keys: np.ndarray) -> tuple[np.ndarray, np.ndar
     claimant, and whether it is flagged as a risk to public order (`public_order_risk_share`)."""
     u = keyed_uniforms(keys, (SALT_DUBLIN, SALT_PUBLIC_ORDER))
     return u[0] < chain.dublin_share, u[1] < chain.public_order_risk_share
+
+
+def day_rng(key: int, day: int) -> np.random.Generator:
+    """The random numbers of one day of one stream (`State.arrivals_key`, `State.homes_key`): a
+    generator seeded by the pair (key, day), so a day's draws depend on the run's key and the
+    day alone — not on the days drawn before it, nor on other runs. A snapshot therefore needs no
+    generator state, and runs that advance together draw what each draws alone."""
+    return np.random.default_rng((key, day))
+
+
+STREAM_KEYS = ("arrivals_key", "homes_key")   # the State fields that key a stream of day draws
 
 
 def screening_and_sponsor_draws(chain: Chain, keys: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:

@@ -157,7 +157,7 @@ class ExerciseRun:
                 crc = zlib.crc32(np.ascontiguousarray(getattr(s.locs, k)).tobytes(), crc)
             for k in ("household", "origin", "destination", "reason", "day"):
                 crc = zlib.crc32(np.ascontiguousarray(getattr(s.log, k)[: s.log.n]).tobytes(), crc)
-            extra = [s.day, s.event_log, s.rng_arrivals.bit_generator.state, s.rng_housing.bit_generator.state]
+            extra = [s.day, s.event_log, s.arrivals_key, s.homes_key]
             crc = zlib.crc32(json.dumps(extra, sort_keys=True, default=str).encode(), crc)
             return f"{crc:08x}"
 

@@ -3,6 +3,8 @@
 import dataclasses
 import typing
 
+import numpy as np
+
 import model.state as state_module
 from model.metrics import Recorder
 from model.plan import PlanRuntime
@@ -30,5 +32,20 @@ def test_each_part_field_belongs_to_one_part_and_the_state_adds_only_its_core():
             owners.setdefault(f.name, []).append(part.__name__)
     assert all(len(o) == 1 for o in owners.values())
     core = {f.name for f in dataclasses.fields(State)} - set(owners)
-    assert core == {"sc", "params", "world", "people", "locs", "munis", "log", "rng_arrivals", "rng_housing",
+    assert core == {"sc", "params", "world", "people", "locs", "munis", "log", "arrivals_key", "homes_key",
                     "seed", "answer_key", "day", "today", "actors"}
+
+
+def test_a_days_arrivals_and_homes_depend_on_the_runs_key_and_the_day_alone():
+    """The streams are keyed by (run, day): a state that skipped days draws day d's households
+    exactly as one that ran every day before it, and another key draws others."""
+    from model.inflow import draw_households
+    from model.state import day_rng
+
+    def households(key, day):
+        return draw_households(day_rng(key, day), 300.0, [0.5, 0.3, 0.2], 0.1, 0.05).key
+
+    ran = [households(7, d) for d in range(5)]                       # days 0-4 in order
+    assert np.array_equal(households(7, 4), ran[4])                  # day 4 alone: the same households
+    assert not np.array_equal(households(8, 4), ran[4])              # another run's key: others
+    assert not np.array_equal(ran[3], ran[4])                        # another day: others

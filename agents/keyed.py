@@ -9,7 +9,10 @@ between variants come from the plan, not from noise (common random numbers).
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+from scipy import special
 
 _GOLDEN = np.uint64(0x9E3779B97F4A7C15)
 _MIX1 = np.uint64(0xBF58476D1CE4E5B9)
@@ -71,6 +74,40 @@ def keyed_uniform_parts(keys: np.ndarray, lengths: list[int], salts: tuple[int, 
     if masks is None:
         masks = _SALT_COLUMNS[salts] = np.array([[_salt_mask(salt)] for salt in salts], np.uint64)
     return _uniform(keys, np.repeat(masks[:, 0], lengths))
+
+
+def poisson_quantile(u: np.ndarray | float, lam: np.ndarray | float) -> np.ndarray:
+    """A Poisson draw from a uniform: the smallest k with P(K <= k) >= u for K ~ Poisson(lam)
+    (elementwise). Monotone in u and in lam: the same uniform gives as many or more at a higher
+    rate, so two runs that differ only in a rate (a calibration's step, a sweep's point) draw
+    nearly the same counts — common random numbers, which `Generator.poisson` does not keep (it
+    uses a rate-dependent number of uniforms). Starts at the normal approximation and steps to
+    the exact quantile with the CDF (`scipy.special.pdtr`)."""
+    u = np.asarray(u, np.float64)
+    lam = np.asarray(lam, np.float64)
+    k = np.fmax(np.floor(lam + np.sqrt(lam) * special.ndtri(u)), 0.0)   # fmax: NaN (lam 0) -> 0
+    while True:
+        low = special.pdtr(k, lam) < u
+        if not low.any():
+            break
+        k = k + low
+    while True:
+        high = (k > 0) & (special.pdtr(k - 1, lam) >= u)
+        if not high.any():
+            break
+        k = k - high
+    return k.astype(np.int64)
+
+
+def poisson_count(u: float, lam: float) -> int:
+    """`poisson_quantile` of one uniform and one rate, in scalar arithmetic (a day's number of
+    arriving households: no array work)."""
+    k = max(math.floor(lam + math.sqrt(lam) * float(special.ndtri(u))), 0) if lam > 0 and u > 0 else 0
+    while special.pdtr(k, lam) < u:
+        k += 1
+    while k > 0 and special.pdtr(k - 1, lam) >= u:
+        k -= 1
+    return k
 
 
 def round_key(stream: int, site: int, round_no: int) -> int:

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from agents.keyed import SALT_HOSTING, SALT_LINK, keyed_uniform
+from agents.keyed import SALT_HOSTING, SALT_LINK, keyed_uniform, poisson_quantile
 from agents.sorting import stable_order
 
 
@@ -240,7 +240,7 @@ class MunicipalityRules:
         houses its linked households first linked, first housed (`house`). `municipality` and
         `sizes` describe the linked, waiting households in the order they were linked. Returns
         the mask of those housed; the housed counts follow."""
-        homes = rng.poisson(persons_per_year / 52.0 * m.share * m.supply_factor)
+        homes = poisson_quantile(rng.random(m.n), persons_per_year / 52.0 * m.share * m.supply_factor)
         housed = house(municipality, sizes, homes)
         done = np.bincount(municipality[housed], weights=sizes[housed], minlength=m.n).astype(np.int64)
         m.housed += done

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from agents.applicants import Flag
+from agents.keyed import poisson_count
 from model.scenario import Scenario
 
 
@@ -111,13 +112,15 @@ class Households:
 def draw_households(rng: np.random.Generator, expected_persons: float, size_shares: list[float],
                     uam_share_of_singles: float, vulnerable_share: float,
                     n_households: int | None = None) -> Households:
-    """Households for `expected_persons` persons (Poisson number of households).
+    """Households for `expected_persons` persons (Poisson number of households, drawn from the
+    stream's first uniform by `agents.keyed.poisson_count`: at a higher rate the same households
+    and more).
 
     In a household of two or more, one or two persons are adults (even odds) and the rest minors;
     a single person is an unaccompanied minor with the given share.
     """
     cdf, mean_size = _size_table(tuple(size_shares))
-    k = rng.poisson(expected_persons / mean_size) if n_households is None else n_households
+    k = poisson_count(rng.random(), expected_persons / mean_size) if n_households is None else n_households
     if k == 0:  # zero-size draws consume nothing from the stream
         return Households(_EMPTY_I64, _EMPTY_I64, _EMPTY_U8, _EMPTY_U64)
     # One draw of 4k uniforms is the same stream as the four draws of k the rules describe:

@@ -25,8 +25,9 @@ Loading never runs code from the file: classes and functions are looked up by na
 noodplan's own modules (`agents`, `model`), bit generators among NumPy's, arrays are read with
 ``allow_pickle=False``, and anything else is refused with one line (`SnapshotError`).
 
-Versions: 1 (header keys `version` and `code`, no world checks) is read through `MIGRATIONS`, one
-step per version, so a file of any earlier version reaches today's layout.
+Versions: 1 (header keys `version` and `code`, no world checks) and 2 (the arrivals and homes
+streams as generators, not keys) are read through `MIGRATIONS`, one step per version, so a file of
+any earlier version reaches today's layout.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+import hashlib
 import importlib
 import io
 import json
@@ -53,7 +55,7 @@ import numpy as np
 from model.inputfile import parse_json, regular_file
 
 FORMAT = "noodplan-snapshot"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MAX_SNAPSHOT_BYTES = 4 << 30              # a snapshot file, packed or unpacked (eu-scale's is far smaller)
 PACKAGES = ("agents", "model")            # whose classes and functions a snapshot may name
 BIT_GENERATORS = {name: getattr(np.random, name) for name in ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")}
@@ -705,7 +707,29 @@ def _v1_to_v2(header: dict, tree: dict) -> tuple[dict, dict]:
     return header, tree
 
 
-MIGRATIONS = {1: _v1_to_v2}     # version -> step to the next version
+# Version 3 keyed the arrivals and homes streams by (run, day): the state's two generators became
+# two integer keys (`model.state.day_rng`)
+_STREAMS_V3 = {"rng_arrivals": "arrivals_key", "rng_housing": "homes_key"}
+
+
+def _v2_to_v3(header: dict, tree: dict) -> tuple[dict, dict]:
+    """Version 3 replaced the state's generators `rng_arrivals` and `rng_housing` with the keys
+    `arrivals_key` and `homes_key`. A version-2 state gets keys made from its generators' saved
+    states (a 64-bit digest of each): the run goes on with other draws of the same distributions,
+    the same for every restore of that file."""
+    header = dict(header)
+    header["format_version"] = 3
+    body = tree.get("state") if isinstance(tree, dict) else None
+    fields = body.get("v") if isinstance(body, dict) else None
+    if isinstance(fields, list):
+        for pair in fields:
+            if isinstance(pair, list) and len(pair) == 2 and pair[0] in _STREAMS_V3:
+                digest = hashlib.sha256(json.dumps(pair[1], sort_keys=True).encode()).digest()
+                pair[0], pair[1] = _STREAMS_V3[pair[0]], int.from_bytes(digest[:8], "little")
+    return header, tree
+
+
+MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}     # version -> step to the next version
 
 
 def migrate(header: dict, tree: dict) -> tuple[dict, dict]:

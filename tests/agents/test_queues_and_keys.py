@@ -1,3 +1,5 @@
+import itertools
+
 import numpy as np
 
 from agents.keyed import keyed_uniform, keyed_uniform_parts, keyed_uniforms
@@ -80,3 +82,16 @@ def test_keyed_uniform_parts_give_each_part_the_numbers_of_its_own_salt():
     assert np.array_equal(u[2:5], keyed_uniform(keys[2:5], 24))
     assert np.array_equal(u[5:], keyed_uniform(keys[5:], 5))
     assert u[4] != u[5]                                           # the same key, another salt
+
+def test_a_poisson_draw_from_a_uniform_is_the_quantile_worked_out_by_hand():
+    from agents.keyed import poisson_count, poisson_quantile
+    # Poisson(2): P(K <= 0, 1, 2, 3) = e^-2 (1, 3, 5, 19/3) = 0.135, 0.406, 0.677, 0.857
+    u = np.array([0.0, 0.1, 0.2, 0.5, 0.8, 0.9])
+    assert poisson_quantile(u, 2.0).tolist() == [0, 0, 1, 2, 3, 4]
+    assert [poisson_count(float(x), 2.0) for x in u] == [0, 0, 1, 2, 3, 4]
+    assert poisson_quantile(u, 0.0).tolist() == [0] * 6 and poisson_count(0.7, 0.0) == 0
+    # one uniform per municipality, rates rising: counts never fall (common random numbers)
+    v = np.random.default_rng(3).random(500)
+    counts = [poisson_quantile(v, lam) for lam in (0.5, 0.6, 5.0, 5.5, 300.0)]
+    assert all((b >= a).all() for a, b in itertools.pairwise(counts))
+    assert abs(counts[-1].mean() - 300.0) < 3 * np.sqrt(300.0 / 500)   # the right mean

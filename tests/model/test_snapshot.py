@@ -144,10 +144,39 @@ def test_a_version_1_file_is_migrated_and_restores_identically(tmp_path):
     s = _run(prepare("instrumentalisation", days=160), 100)
     _write_v1(snapshot.capture(s), tmp_path / "old.snapshot")
     snap = snapshot.load(tmp_path / "old.snapshot")
-    assert snap.header["format_version"] == snapshot.FORMAT_VERSION == 2
+    assert snap.header["format_version"] == snapshot.FORMAT_VERSION == 3
     assert "version" not in snap.header and snap.header["code_version"].startswith("noodplan")
     assert snap.header["world_checks"] == {}
     _same_run(_run(s, 60), _run(snap.restore(), 60))
+
+
+def _v2_generator(seed: int) -> dict:
+    """A PCG64 generator as format version 2 wrote it into the state tree."""
+    ids = 10 ** 6 + 10 * seed
+    pcg = {"$": "dict", "id": ids + 2, "v": [["state", 1234567 * seed], ["inc", 7654321]]}
+    state = {"$": "dict", "id": ids + 1, "v": [["bit_generator", "PCG64"], ["state", pcg], ["has_uint32", 0],
+                                               ["uinteger", 0]]}
+    return {"$": "rng", "id": ids, "bg": "PCG64", "state": state, "seq": None}
+
+
+def test_a_version_2_file_with_generator_streams_restores_with_keys_from_them(tmp_path):
+    """Version 2 saved the arrivals and homes streams as generators (before the streams were keyed
+    by run and day): such a file restores, its keys made from the generators' states — the same
+    keys on every load, other keys for other generator states — and the run goes on."""
+    s = _run(prepare("baseline", days=40), 10)
+    snap = snapshot.capture(s)
+    fields = snap.tree["state"]["v"]
+    names = [k for k, _ in fields]
+
+    for old, new, seed in (("rng_arrivals", "arrivals_key", 1), ("rng_housing", "homes_key", 2)):
+        fields[names.index(new)] = [old, _v2_generator(seed)]
+    header = dict(snap.header, format_version=2)
+    _write_zip(tmp_path / "v2.snapshot", header, snap)
+    a, b = snapshot.load(tmp_path / "v2.snapshot").restore(), snapshot.load(tmp_path / "v2.snapshot").restore()
+    assert a.arrivals_key == b.arrivals_key and a.homes_key == b.homes_key        # the same keys every load
+    assert len({a.arrivals_key, a.homes_key, s.arrivals_key, s.homes_key}) == 4  # made from the generators
+    _same_run(_run(a, 30), _run(b, 30))
+    assert a.day == 40 and a.recorder.scalars["arrivals"][10:40].sum() > 0
 
 
 def test_a_world_that_changed_since_the_snapshot_is_refused_naming_the_array(tmp_path):

@@ -585,7 +585,8 @@ def _coverage_world():
 @pytest.mark.slow
 @pytest.mark.parametrize("window", [12, 3])
 def test_the_90_percent_band_holds_the_truth_about_90_percent_of_the_time_on_simulated_data(window):
-    """50 origins (10 runs x 5 dates): the truth is the run itself going on (its own streams and
+    """100 origins (20 runs x 5 dates; with 50 the estimate reached 0.98-1.00 by chance, one run's
+    five origins being alike): the truth is the run itself going on (its own streams and
     household keys) on an inflow path drawn like the members'; 19 members (the smallest ensemble
     whose 5-95 % band is not just its range) each with fresh streams, keys and inflow path. The
     errors of persistence over 12 months and over 3 (wider: the shortest window that can be chosen)."""
@@ -593,7 +594,7 @@ def test_the_90_percent_band_holds_the_truth_about_90_percent_of_the_time_on_sim
     errors = errors_as_of(RecordAsOf(D(2025, 10, 1)), window)
     horizon, members = 21, 19
     hits = {"population": [], "permit_holders": []}
-    for seed in range(1, 11):
+    for seed in range(1, 21):
         s = prepare(sc, seed=seed, world=world)
         for origin in (60, 90, 120, 150, 180):
             while s.day < origin:
@@ -612,7 +613,7 @@ def test_the_90_percent_band_holds_the_truth_about_90_percent_of_the_time_on_sim
                 lo, hi = pg.band(values[:, -1], [0.05, 0.95])
                 hits[q].append(lo <= truth.recorder.scalars[col][origin + horizon - 1] <= hi)
     for q, h in hits.items():
-        assert len(h) == 50
+        assert len(h) == 100
         assert 0.80 <= np.mean(h) <= 0.98, (q, np.mean(h))
 
 

@@ -157,14 +157,17 @@ def test_applicant_selection_matches_the_arrays():
 # --- the municipalities' and locations' own rules, by hand -------------------------------------
 
 class _Homes:
-    """An rng whose Poisson draw is fixed: homes for persons per municipality this week."""
+    """An rng whose uniforms give fixed homes (persons per municipality this week) at the week's
+    Poisson rates `lam`: each the midpoint of its count's step of the Poisson CDF."""
 
-    def __init__(self, homes):
-        self.homes = np.array(homes)
+    def __init__(self, homes, lam):
+        from scipy import special
+        homes, lam = np.array(homes), np.asarray(lam, np.float64)
+        self.u = (special.pdtr(homes - 1, lam) * (homes > 0) + special.pdtr(homes, lam)) / 2
 
-    def poisson(self, lam):
-        assert lam.shape == self.homes.shape
-        return self.homes
+    def random(self, n):
+        assert n == len(self.u)
+        return self.u
 
 
 @pytest.mark.parametrize("rules", [MunicipalityRules, MunicipalityAgent])
@@ -175,7 +178,8 @@ def test_municipalities_house_and_link_by_hand(rules):
     # linked households in order: municipality 0, 1, 0, 1, 0 with 2, 1, 2, 3, 1 persons; homes 3 and 1.
     # In 0: 0 housed before the first (< 3: housed), 2 before the second (< 3: housed), 4 before the
     # third (no). In 1: 0 before the first (< 1: housed), 1 before the second (no).
-    housed = rules.house_week(m, _Homes([3, 1]), 1000.0, np.array([0, 1, 0, 1, 0]), np.array([2, 1, 2, 3, 1]))
+    homes = _Homes([3, 1], 1000.0 / 52 * m.share * m.supply_factor)
+    housed = rules.house_week(m, homes, 1000.0, np.array([0, 1, 0, 1, 0]), np.array([2, 1, 2, 3, 1]))
     assert housed.tolist() == [True, True, True, False, False]
     assert m.housed.tolist() == [4, 1] and m.housed_total.tolist() == [4, 1] and m.waiting.tolist() == [1, 3]
     # open quota only in municipality 1, one person: households of 1 and 2 persons start at persons

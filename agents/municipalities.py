@@ -33,7 +33,6 @@ class Municipalities:
         self.lat = np.asarray(lat, np.float64)
         self.lon = np.asarray(lon, np.float64)
         self.share = self.population / self.population.sum()  # pro-rata key for the target
-        self._share_cdf: np.ndarray | None = None
         self.supply_factor = np.asarray(supply_factor, np.float64)  # ability relative to the key
         self.target = np.zeros(self.n, np.int64)     # persons to house this half-year (incl. carry-over)
         self.linked = np.zeros(self.n, np.int64)     # persons linked this half-year
@@ -55,12 +54,6 @@ class Municipalities:
         self.target = np.rint(national_target * self.share).astype(np.int64) + carry
         self.linked = np.zeros(self.n, np.int64)
         self.housed = np.zeros(self.n, np.int64)
-
-    def share_cdf(self) -> np.ndarray:
-        """Cumulative population shares (for draws of a municipality by population)."""
-        if self._share_cdf is None:
-            self._share_cdf = self.share.cumsum()
-        return self._share_cdf
 
     def quota(self, waiting_linked: np.ndarray) -> np.ndarray:
         """Persons a municipality can still be linked: target minus housed and linked-waiting."""
@@ -226,7 +219,7 @@ class MunicipalityRules:
         municipality is a draw by population share (`u`: uniform draws, one per household), and
         the persons count as housed in its target (the taakstelling counts family members).
         Returns the municipality per household."""
-        mun = np.minimum(m.share_cdf().searchsorted(u, side="right"), m.n - 1)
+        mun = np.minimum(m.share.cumsum().searchsorted(u, side="right"), m.n - 1)
         done = np.bincount(mun, weights=sizes, minlength=m.n).astype(np.int64)
         m.housed += done
         m.housed_total += done

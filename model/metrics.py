@@ -153,6 +153,15 @@ class Recorder:
         self._groups_of: np.ndarray | None = None
         self._groups_n = -1
 
+    def __setstate__(self, state: dict) -> None:
+        """Restore (a snapshot): a recorder saved by a version with other daily figures gets its
+        table rebuilt in today's `SCALARS` order by name, a figure it did not have blank — so each
+        figure stays in its own row (the day's store writes rows by position)."""
+        self.__dict__.update(state)
+        saved = state.get("scalars", {})
+        if list(saved) != list(SCALARS):
+            self._set_table(np.array([saved[k] if k in saved else np.full(self.days, _blank(k)) for k in SCALARS]))
+
     def _set_table(self, table: np.ndarray) -> None:
         """The daily scalars live in one table (a row per scalar in `SCALARS` order, a column per
         day), so a day's figures are written with one store; `scalars[name]` is its row (a view)."""

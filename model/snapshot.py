@@ -716,7 +716,9 @@ def _v2_to_v3(header: dict, tree: dict) -> tuple[dict, dict]:
     """Version 3 replaced the state's generators `rng_arrivals` and `rng_housing` with the keys
     `arrivals_key` and `homes_key`. A version-2 state gets keys made from its generators' saved
     states (a 64-bit digest of each): the run goes on with other draws of the same distributions,
-    the same for every restore of that file."""
+    the same for every restore of that file. A version-2 scenario without
+    `chain.family_moves_in_share` (saved before family members could move in with their sponsor)
+    gets 0: every family member stays in reception, as in the run that was saved."""
     header = dict(header)
     header["format_version"] = 3
     body = tree.get("state") if isinstance(tree, dict) else None
@@ -726,7 +728,30 @@ def _v2_to_v3(header: dict, tree: dict) -> tuple[dict, dict]:
             if isinstance(pair, list) and len(pair) == 2 and pair[0] in _STREAMS_V3:
                 digest = hashlib.sha256(json.dumps(pair[1], sort_keys=True).encode()).digest()
                 pair[0], pair[1] = _STREAMS_V3[pair[0]], int.from_bytes(digest[:8], "little")
+    chain = header.get("scenario", {}).get("chain") if isinstance(header.get("scenario"), dict) else None
+    if isinstance(chain, dict):
+        chain.setdefault("family_moves_in_share", 0.0)
+    _add_chain_field(tree, "family_moves_in_share", 0.0)
     return header, tree
+
+
+def _add_chain_field(node: Any, name: str, value: float) -> None:
+    """Give every saved `Chain` of the state tree the field `name` = `value` where it has none."""
+    stack = [node]
+    while stack:
+        x = stack.pop()
+        if isinstance(x, list):
+            stack.extend(x)
+        elif isinstance(x, dict):
+            if x.get("$") == "obj" and x.get("cls") == "model.scenario:Chain":
+                state = x.get("state")
+                pairs = state.get("v") if isinstance(state, dict) else None
+                attrs = next((p[1] for p in pairs if isinstance(p, list) and p and p[0] == "__dict__"), None) \
+                    if isinstance(pairs, list) else None
+                if isinstance(attrs, dict) and isinstance(attrs.get("v"), list) \
+                        and not any(isinstance(p, list) and p and p[0] == name for p in attrs["v"]):
+                    attrs["v"].append([name, value])
+            stack.extend(x.values())
 
 
 MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}     # version -> step to the next version

@@ -320,3 +320,38 @@ def test_an_invalid_scenario_in_the_header_is_named_by_its_field(small_snapshot)
     header = {**small_snapshot.header, "scenario": {**small_snapshot.header["scenario"], "horizon_days": -1}}
     with pytest.raises(SnapshotError, match=r"scenario: horizon_days: Input should be greater than or equal to 1"):
         _ = snapshot.Snapshot(header, small_snapshot.tree, small_snapshot.arrays).scenario
+
+
+def test_a_recorder_saved_before_a_daily_figure_existed_keeps_each_figure_in_its_row():
+    """A snapshot's recorder from a version without `family_moved_in` (added 4 December 2026): the
+    figures it had stay under their names, the new one is blank (zero) for the days before."""
+    from model.metrics import SCALARS, Recorder
+
+    s = _run(prepare("baseline", days=20), 5)
+    rec = s.recorder
+    old = {k: v.copy() for k, v in rec.scalars.items() if k != "family_moved_in"}    # as an older version saved it
+    state = dict(vars(rec), scalars=old, _table=np.array(list(old.values())))
+    restored = Recorder.__new__(Recorder)
+    restored.__setstate__(state)
+    assert list(restored.scalars) == list(SCALARS)
+    for k in old:
+        assert np.array_equal(restored.scalars[k], old[k], equal_nan=True), k
+    assert (restored.scalars["family_moved_in"] == 0).all()
+    s.recorder = restored
+    _run(s, 5)                                                  # the day's store writes each figure in its row
+    assert restored.scalars["population"][9] == s.people.entitled()
+
+
+def test_a_version_2_scenario_without_family_moves_in_restores_with_every_family_member_staying(tmp_path):
+    s = _run(prepare("baseline", days=30), 5)
+    snap = snapshot.capture(s)
+    header = dict(snap.header, format_version=2)
+    del header["scenario"]["chain"]["family_moves_in_share"]           # as saved before the rule existed
+    text = json.dumps(snap.tree).replace(', ["family_moves_in_share", 0.85]', "")   # the field
+    text = text.replace('"family_moves_in_share", ', "")                                # its name in the fields set
+    assert "family_moves_in_share" not in text
+    snap.tree = json.loads(text)
+    _write_zip(tmp_path / "v2.snapshot", header, snap)
+    r = snapshot.load(tmp_path / "v2.snapshot").restore()
+    assert r.params.chain.family_moves_in_share == 0.0 == r.sc.chain.family_moves_in_share
+    assert _run(r, 20).recorder.scalars["family_moved_in"].sum() == 0      # the saved run's rule: all stay

@@ -5,6 +5,9 @@ about that household (permit or not, departure route, transfer success, …) is 
 its key and a *salt* naming the decision. Two plan variants run on the same seed therefore see the
 same individual outcomes even when the plan changes who is processed on which day: differences
 between variants come from the plan, not from noise (common random numbers).
+
+Counts keep common random numbers the same way: `poisson_quantile` turns one uniform into a
+Poisson count that never falls as the rate rises (a day's households, a week's homes).
 """
 
 from __future__ import annotations

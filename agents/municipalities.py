@@ -81,13 +81,19 @@ def link(keys: np.ndarray, sizes: np.ndarray, quota: np.ndarray) -> np.ndarray:
     return out
 
 
-def house(municipality: np.ndarray, sizes: np.ndarray, homes: np.ndarray) -> np.ndarray:
+def house(municipality: np.ndarray, sizes: np.ndarray, homes: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Which waiting households get a home this week.
 
     `municipality` and `sizes` describe the linked, waiting households in the order they were
     linked; `homes` is the persons each municipality can house this week. Within a municipality
-    households are housed first linked, first housed; a household is housed when the persons
-    housed before it are fewer than the homes (a family is never split). Returns a mask.
+    households are housed first linked, first housed, and a family is never split: a household
+    whose persons all fit in what is left of the homes is housed; the one that straddles the end
+    of the homes (fewer left than its persons) is housed with the chance that the homes cover
+    it, (left) / (its persons), decided by its municipality's uniform `u` (one per municipality);
+    the households after it wait. So a week houses `homes` persons on average while the line is
+    long enough, never splits a family, and a large family is housed by a small municipality
+    in some weeks, not never (or in every week, as when the last home took a whole family).
+    Returns a mask.
     """
     n = len(municipality)
     if n == 0:
@@ -98,8 +104,8 @@ def house(municipality: np.ndarray, sizes: np.ndarray, homes: np.ndarray) -> np.
     cum_before = np.cumsum(s_sorted) - s_sorted
     per_municipality = np.bincount(m_sorted)
     group_first = (per_municipality.cumsum() - per_municipality)[m_sorted]   # first row of its group
-    before_in_group = cum_before - cum_before[group_first]
-    housed_sorted = before_in_group < homes[m_sorted]
+    left = homes[m_sorted] - (cum_before - cum_before[group_first])         # homes left when its turn comes
+    housed_sorted = (left >= s_sorted) | ((left > 0) & (u[m_sorted] * s_sorted < left))
     mask = np.empty(n, dtype=bool)
     mask[order] = housed_sorted
     return mask
@@ -230,11 +236,13 @@ class MunicipalityRules:
                    municipality: np.ndarray, sizes: np.ndarray) -> np.ndarray:
         """A week of housing: each municipality has homes for a Poisson number of persons at its
         own supply rate (`persons_per_year` nationally, by population share × `supply_factor`) and
-        houses its linked households first linked, first housed (`house`). `municipality` and
+        houses its linked households first linked, first housed (`house`; the household that
+        straddles the end of the week's homes is housed with the chance they cover it, a second
+        uniform per municipality, so the persons housed average the supply). `municipality` and
         `sizes` describe the linked, waiting households in the order they were linked. Returns
         the mask of those housed; the housed counts follow."""
         homes = poisson_quantile(rng.random(m.n), persons_per_year / 52.0 * m.share * m.supply_factor)
-        housed = house(municipality, sizes, homes)
+        housed = house(municipality, sizes, homes, rng.random(m.n))
         done = np.bincount(municipality[housed], weights=sizes[housed], minlength=m.n).astype(np.int64)
         m.housed += done
         m.housed_total += done

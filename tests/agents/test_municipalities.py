@@ -41,8 +41,24 @@ def test_house_is_first_linked_first_housed_and_keeps_families_whole():
     mun = np.array([0, 1, 0, 0, 1])
     sizes = np.array([2, 1, 3, 1, 4])
     homes = np.array([4, 0])
-    # municipality 0: households 0 (2) and 2 (3) start at 0 and 2 < 4 -> housed; 3 starts at 5
-    assert list(house(mun, sizes, homes)) == [True, False, True, False, False]
+    # municipality 0: household 0 (2 persons) fits in the 4 homes; household 2 (3) finds 2 left: it
+    # straddles the end and is housed when u * 3 < 2 (u < 2/3); household 3 finds none left.
+    # Municipality 1 has no homes: nobody, whatever its uniform.
+    assert list(house(mun, sizes, homes, np.array([0.6, 0.0]))) == [True, False, True, False, False]
+    assert list(house(mun, sizes, homes, np.array([0.7, 0.0]))) == [True, False, False, False, False]
+    # a household that fits exactly is housed whatever the uniform; the next finds nothing left
+    assert list(house(mun, np.array([4, 1, 3, 1, 4]), homes, np.array([0.99, 0.0]))) == [True] + [False] * 4
+
+
+def test_a_week_houses_the_homes_on_average_when_the_line_is_long():
+    # one municipality, homes for 3 persons, a long line of families of 5: the first is housed with
+    # chance 3/5, so over many weeks (uniforms) 3 persons a week on average, never a split family
+    rng = np.random.default_rng(1)
+    u = rng.random(20_000)
+    housed = [house(np.zeros(4, np.int64), np.full(4, 5), np.array([3]), u[i:i + 1]) for i in range(len(u))]
+    persons = np.array([5 * h.sum() for h in housed])
+    assert set(persons.tolist()) == {0, 5}
+    assert persons.mean() == pytest.approx(3.0, abs=0.05)     # s.e. 5 * sqrt(0.24 / 20,000) = 0.017
 
 
 def test_the_network_switch_changes_the_response_of_two_neighbouring_municipalities():

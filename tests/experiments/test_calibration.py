@@ -14,6 +14,7 @@ from model.scenario import from_dict, load_scenario
 from model.simulate import simulate
 
 TRUE = {"ind_decisions": 14.0, "housing_supply": 3000.0}
+RESOLUTION = {"ind_decisions": 0.10, "housing_supply": 0.20}   # what the small world's record can pin (below)
 # the same parameters with a search range for a small world
 IND = dataclasses.replace(cal.by_name(["ind_decisions"])[0], lo=5.0, hi=60.0)
 SUPPLY = dataclasses.replace(cal.by_name(["housing_supply"])[0], lo=1000.0, hi=12000.0)
@@ -51,7 +52,11 @@ def test_calibration_recovers_known_parameters_and_flags_unidentifiable_ones():
     sc = _small()
     pts = _synthetic_points(sc)
     # both far from the truth; they trade off along a ridge (faster decisions, more housing), which
-    # 32 evaluations do not follow to its end; 64 find both within a few per cent
+    # 32 evaluations do not follow to its end. Nine months of a small world pin the IND's
+    # decisions to a few per cent and the homes to about 15 %: fits on the draws of seeds 1 and
+    # 2, and of 2 and 3, land at 14.6 and 3,457, and 12.7 and 2,820 (along the ridge the loss is
+    # at the level of the draws' noise, 1-2 %, except in a narrow dip at the truth itself on
+    # seed 1, whose draws made the points)
     start = cal.apply(sc, [IND, SUPPLY], [40.0, 8000.0])
     fit = cal.calibrate(start, budget=64, params=[IND, SUPPLY, "housing_target_2014_2015"], seeds=(1,),
                         points=pts, profile_points=5, end=dt.date(2019, 12, 31))
@@ -59,7 +64,7 @@ def test_calibration_recovers_known_parameters_and_flags_unidentifiable_ones():
     for name, true in TRUE.items():           # both known parameters recovered
         e = got[name]
         assert e.identifiable, name
-        assert e.value == pytest.approx(true, rel=0.10), name
+        assert e.value == pytest.approx(true, rel=RESOLUTION[name]), name
         assert (e.lo is None or e.lo <= e.value) and (e.hi is None or e.hi >= e.value), name
     # the 2014-2015 housing targets do not act in 2019: the data cannot identify them
     assert not got["housing_target_2014_2015"].identifiable

@@ -157,17 +157,21 @@ def test_applicant_selection_matches_the_arrays():
 # --- the municipalities' and locations' own rules, by hand -------------------------------------
 
 class _Homes:
-    """An rng whose uniforms give fixed homes (persons per municipality this week) at the week's
-    Poisson rates `lam`: each the midpoint of its count's step of the Poisson CDF."""
+    """An rng whose first uniforms give fixed homes (persons per municipality this week) at the
+    week's Poisson rates `lam` (each the midpoint of its count's step of the Poisson CDF), and
+    whose second are `straddle`, the uniforms that decide the household straddling the end of
+    the homes."""
 
-    def __init__(self, homes, lam):
+    def __init__(self, homes, lam, straddle):
         from scipy import special
         homes, lam = np.array(homes), np.asarray(lam, np.float64)
-        self.u = (special.pdtr(homes - 1, lam) * (homes > 0) + special.pdtr(homes, lam)) / 2
+        self.u = [(special.pdtr(homes - 1, lam) * (homes > 0) + special.pdtr(homes, lam)) / 2,
+                  np.asarray(straddle, np.float64)]
 
     def random(self, n):
-        assert n == len(self.u)
-        return self.u
+        u = self.u.pop(0)
+        assert n == len(u)
+        return u
 
 
 @pytest.mark.parametrize("rules", [MunicipalityRules, MunicipalityAgent])
@@ -176,9 +180,10 @@ def test_municipalities_house_and_link_by_hand(rules):
                        np.zeros(2), np.ones(2))
     m.waiting[:] = [5, 4]
     # linked households in order: municipality 0, 1, 0, 1, 0 with 2, 1, 2, 3, 1 persons; homes 3 and 1.
-    # In 0: 0 housed before the first (< 3: housed), 2 before the second (< 3: housed), 4 before the
-    # third (no). In 1: 0 before the first (< 1: housed), 1 before the second (no).
-    homes = _Homes([3, 1], 1000.0 / 52 * m.share * m.supply_factor)
+    # In 0: the first fits (3 left), the second finds 1 left for its 2 persons: it straddles the end
+    # and is housed as its municipality's uniform 0.4 * 2 < 1; none left for the third. In 1: the
+    # first fits (1 left), none left for the second.
+    homes = _Homes([3, 1], 1000.0 / 52 * m.share * m.supply_factor, [0.4, 0.9])
     housed = rules.house_week(m, homes, 1000.0, np.array([0, 1, 0, 1, 0]), np.array([2, 1, 2, 3, 1]))
     assert housed.tolist() == [True, True, True, False, False]
     assert m.housed.tolist() == [4, 1] and m.housed_total.tolist() == [4, 1] and m.waiting.tolist() == [1, 3]

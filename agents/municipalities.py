@@ -105,7 +105,8 @@ def house(municipality: np.ndarray, sizes: np.ndarray, homes: np.ndarray, u: np.
     per_municipality = np.bincount(m_sorted)
     group_first = (per_municipality.cumsum() - per_municipality)[m_sorted]   # first row of its group
     left = homes[m_sorted] - (cum_before - cum_before[group_first])         # homes left when its turn comes
-    housed_sorted = (left >= s_sorted) | ((left > 0) & (u[m_sorted] * s_sorted < left))
+    # housed with chance min(left / persons, 1): u < 1, so whoever fits is housed, nobody when none is left
+    housed_sorted = u[m_sorted] * s_sorted < left
     mask = np.empty(n, dtype=bool)
     mask[order] = housed_sorted
     return mask

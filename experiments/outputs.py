@@ -34,7 +34,7 @@ import signal
 import subprocess
 import sys
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
@@ -321,11 +321,20 @@ def ignore_interrupts() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+def _start_worker(setup: Callable[..., None] | None, args: tuple) -> None:
+    ignore_interrupts()
+    if setup is not None:
+        setup(*args)
+
+
 @contextlib.contextmanager
-def worker_pool(workers: int) -> Iterator[ProcessPoolExecutor]:
+def worker_pool(workers: int, setup: Callable[..., None] | None = None,
+                setup_args: tuple = ()) -> Iterator[ProcessPoolExecutor]:
     """A process pool whose workers leave Ctrl+C to the main process; on any exception (Ctrl+C
-    included) its workers are stopped at once instead of finishing their runs."""
-    pool = ProcessPoolExecutor(workers, initializer=ignore_interrupts)
+    included) its workers are stopped at once instead of finishing their runs. `setup(*setup_args)`
+    runs once in each worker as it starts (e.g. to hold what every task shares, sent once a worker
+    instead of once a task)."""
+    pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(setup, setup_args))
     try:
         yield pool
     except BaseException:

@@ -20,7 +20,7 @@ depend on anything but the start, `days`, `members`, `seed` and the multipliers.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -149,14 +149,52 @@ def band(values: np.ndarray, q: float | list[float]) -> np.ndarray:
     return np.quantile(values, q, axis=0, method="weibull")
 
 
+FIGURES = ("population", "permit_holders", "unsheltered", "kind_occ", "kind_cap", "prov_occ", "prov_cap")
+
+# One member's part of a prognosis: its seed sequence and its row of inflow multipliers (None: none)
+MemberTask = tuple[np.random.SeedSequence, np.ndarray | None]
+# How the members are run: given the start, the days and the tasks, each member's figures in order
+# (default: one after another in this process; `experiments.forecast.ensemble` runs them on a pool)
+RunMembers = Callable[[Start, int, list[MemberTask]], Iterator[dict[str, np.ndarray]]]
+
+
+def run_member(start: Start, days: int, task: MemberTask) -> dict[str, np.ndarray]:
+    """One member: the start's state for the member's seed (and inflow multipliers), run to `days`
+    days after the origin; its daily figures from the origin on (`FIGURES`). Depends on nothing
+    but its arguments, so members can run in any order or process."""
+    seq, multiplier = task
+    w, origin = start.world, start.origin_day
+    end = origin + days
+    world = w if multiplier is None else scaled_inflow(w, origin, multiplier)
+    s = start.member(world, seq)
+    s.sc.horizon_days = max(s.sc.horizon_days, end)
+    r: Recorder = s.recorder         # type: ignore[assignment]   # State.recorder is untyped (model/state.py)
+    r.extend(end)
+    while s.day < end:
+        run_day(s)
+    x = r.scalars
+    return {"population": x["population"][origin:end].copy(),
+            "permit_holders": x["permit_holders_waiting"][origin:end].copy(),
+            "unsheltered": x["unsheltered"][origin:end].copy(),
+            "kind_occ": r.kind_occupancy[origin:end].copy(), "kind_cap": r.kind_capacity[origin:end].copy(),
+            "prov_occ": r.province_occupancy[origin:end].copy(), "prov_cap": r.province_capacity[origin:end].copy()}
+
+
+def one_after_another(start: Start, days: int, tasks: list[MemberTask]) -> Iterator[dict[str, np.ndarray]]:
+    """Run the members in this process, in order."""
+    return (run_member(start, days, task) for task in tasks)
+
+
 def prognose(start: Start, days: int, members: int, seed: int,
              inflow_multipliers: np.ndarray | None = None,
-             progress: Callable[[int, int], None] | None = None) -> Prognosis:
+             progress: Callable[[int, int], None] | None = None,
+             run_members: RunMembers = one_after_another) -> Prognosis:
     """Run `members` members from `start` for `days` days after its origin.
 
     `inflow_multipliers` (member, day) scales each member's expected arrivals from the origin on
     (`scaled_inflow`). The world must cover the origin plus `days` (see `Snapshot.restore`'s
-    `horizon_days` and `model.world.build_world`)."""
+    `horizon_days` and `model.world.build_world`). `run_members` runs them (one after another
+    here, or on a pool of processes: the result is the same, member for member)."""
     w, origin = start.world, start.origin_day
     end = origin + days
     if end > len(w.dates):
@@ -166,24 +204,12 @@ def prognose(start: Start, days: int, members: int, seed: int,
     if inflow_multipliers is not None and inflow_multipliers.shape[0] != members:
         raise ValueError(f"inflow_multipliers: one row per member ({members}), got {inflow_multipliers.shape[0]}")
     seqs = np.random.SeedSequence(seed).spawn(members)
-    figures: dict[str, list[np.ndarray]] = {k: [] for k in ("population", "permit_holders", "unsheltered", "kind_occ",
-                                                           "kind_cap", "prov_occ", "prov_cap")}
-    for i, seq in enumerate(seqs):
-        world = w if inflow_multipliers is None else scaled_inflow(w, origin, inflow_multipliers[i])
-        s = start.member(world, seq)
-        s.sc.horizon_days = max(s.sc.horizon_days, end)
-        r: Recorder = s.recorder         # type: ignore[assignment]   # State.recorder is untyped (model/state.py)
-        r.extend(end)
-        while s.day < end:
-            run_day(s)
-        x = r.scalars
-        figures["population"].append(x["population"][origin:end].copy())
-        figures["permit_holders"].append(x["permit_holders_waiting"][origin:end].copy())
-        figures["unsheltered"].append(x["unsheltered"][origin:end].copy())
-        figures["kind_occ"].append(r.kind_occupancy[origin:end].copy())
-        figures["kind_cap"].append(r.kind_capacity[origin:end].copy())
-        figures["prov_occ"].append(r.province_occupancy[origin:end].copy())
-        figures["prov_cap"].append(r.province_capacity[origin:end].copy())
+    tasks: list[MemberTask] = [(seq, None if inflow_multipliers is None else inflow_multipliers[i])
+                               for i, seq in enumerate(seqs)]
+    figures: dict[str, list[np.ndarray]] = {k: [] for k in FIGURES}
+    for i, got in enumerate(run_members(start, days, tasks)):
+        for k in FIGURES:
+            figures[k].append(got[k])
         if progress is not None:
             progress(i + 1, members)
     f = {k: np.array(v) for k, v in figures.items()}

@@ -4,7 +4,7 @@
                        | --from-record DATE [--base SCENARIO]] [--months 24] [--members 20]
                       [--inflow scenario|persistence] [--no-inflow-errors] [--inflow-errors centred|drift]
                       [--family-inflow follows|persistence] [--occupancy 0.95]
-                      [--save-snapshot FILE] [--out DIR] [--force]
+                      [--save-snapshot FILE] [--jobs N] [--out DIR] [--force]
     noodplan backtest --rolling [BASE] [--members 20] [--params refit|calibrated] [--origins FIRST..LAST]
                       [--targets rule|carried] [--ind-capacity budget|constant|budget-refit] [--recorded-inflow]
                       [--stock queue|procedure] [--inflow-errors centred|drift] [--family-inflow follows|persistence]
@@ -19,10 +19,11 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import sys
 from pathlib import Path
 
-from experiments.cli import SEED, _whole
+from experiments.cli import JOBS, SEED, _whole
 
 EXIT_BAD_INPUT = 2
 MAX_MONTHS = 600                # --months: 50 years (the world of a run and its forecast fits MAX_DAYS)
@@ -82,6 +83,8 @@ def register(subparsers) -> None:
     fc.add_argument("--inflow-errors", choices=CENTRES, default="centred", help=INFLOW_ERRORS_HELP)
     fc.add_argument("--occupancy", type=float, default=0.95, help="target occupancy for places needed (default: 0.95)")
     fc.add_argument("--save-snapshot", metavar="FILE", help="with --from-run: also save the origin's state")
+    fc.add_argument("--jobs", type=JOBS, help="processes running the members (default: one per core); results do "
+                    "not depend on it")
     fc.add_argument("--out", help="output folder (default: out/forecast)")
     fc.add_argument("--force", action="store_true", help="replace a folder that holds earlier results")
     fc.set_defaults(func=cmd_forecast)
@@ -224,7 +227,7 @@ def _forecast(args: argparse.Namespace) -> int:
         window = origin.persistence.window if inflow == "persistence" else WINDOW_MONTHS
         errors = errors_as_of(RecordAsOf(min(last, record_end())), window, args.inflow_errors)
     f = run_forecast(origin, args.months, args.members, args.ensemble_seed, inflow, errors, args.occupancy,
-                     _progress("Ensemble", "member"))
+                     _progress("Ensemble", "member"), jobs=args.jobs or os.cpu_count() or 1)
     print("\n".join(f.assumptions()))
     print(_summary(f))
     sc = origin.scenario
@@ -247,10 +250,10 @@ def _forecast(args: argparse.Namespace) -> int:
 def _summary(f) -> str:
     t = f.table()
     nat = t[t["breakdown"] == "national"]
-    lines = [f"{'quantity':24s} {'months':>6s} {'date':>10s} {'median':>9s} {'50 % band':>17s} {'90 % band':>17s}"]
-    for r in nat.itertuples():
+    lines = [f"{'quantity':24s} {'months':>6s} {'date':>10s} {'median':>9s} {'50 % band':>20s} {'90 % band':>20s}"]
+    for r in nat.itertuples():      # "to", not a dash: the bands of a shortfall run below zero
         lines.append(f"{r.quantity:24s} {r.horizon_months:6d} {r.date:>10s} {r.median:9,.0f} "
-                     f"{r.p25:8,.0f}-{r.p75:<8,.0f} {r.p05:8,.0f}-{r.p95:<8,.0f}")
+                     f"{r.p25:8,.0f} to {r.p75:<8,.0f} {r.p05:8,.0f} to {r.p95:<8,.0f}")
     if nat.empty:       # --months below 6: no report horizon, the daily bands only
         from experiments.forecast.inflow import HORIZONS
 

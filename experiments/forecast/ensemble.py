@@ -11,7 +11,7 @@ median, 50 % (25-75 %) and 90 % (5-95 %). Places needed are persons / target occ
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -21,6 +21,7 @@ import xarray as xr
 from experiments.forecast.inflow import HORIZONS, InflowErrors, daily_paths
 from experiments.forecast.origins import FromScenario, Origin, horizon_days
 from experiments.forecast.record import add_months
+from experiments.outputs import worker_pool
 from model import prognosis
 from model.snapshot import code_version
 
@@ -186,8 +187,9 @@ class Forecast:
 
 def run_forecast(origin: Origin, months: int = 24, members: int = 20, seed: int = 1, inflow: str = "scenario",
                  errors: InflowErrors | None = None, occupancy: float = 0.95,
-                 progress: Callable[[int, int], None] | None = None) -> Forecast:
-    """Run the ensemble (see the module text)."""
+                 progress: Callable[[int, int], None] | None = None, jobs: int = 1) -> Forecast:
+    """Run the ensemble (see the module text), its members on `jobs` processes when more than one
+    (the result does not depend on it)."""
     if inflow not in INFLOW_CHOICES:
         raise ValueError(f"inflow: {inflow!r} (choose {' or '.join(INFLOW_CHOICES)})")
     if not 0 < occupancy <= 1:
@@ -205,5 +207,29 @@ def run_forecast(origin: Origin, months: int = 24, members: int = 20, seed: int 
     else:
         rng = np.random.default_rng(np.random.SeedSequence([seed, 0x1F10]))
         multipliers = daily_paths(errors.draw(members, rng), origin.date, days)
-    p = prognosis.prognose(origin.start, days, members, seed, multipliers if errors is not None else None, progress)
+    run = prognosis.one_after_another if min(jobs, members) <= 1 else in_processes(min(jobs, members))
+    p = prognosis.prognose(origin.start, days, members, seed, multipliers if errors is not None else None, progress,
+                           run_members=run)
     return Forecast(origin, months, seed, inflow, errors, occupancy, p, multipliers)
+
+
+def in_processes(jobs: int) -> prognosis.RunMembers:
+    """Run a prognosis's members on a pool of `jobs` processes, each holding the start (sent once a
+    worker, not once a member); the members' figures come back in order as they finish."""
+    def run(start: prognosis.Start, days: int, tasks: list[prognosis.MemberTask]) -> Iterator[dict[str, np.ndarray]]:
+        with worker_pool(jobs, _hold_start, (start, days)) as pool:      # Ctrl+C stops the workers too
+            yield from pool.map(_member, tasks)
+    return run
+
+
+_held: tuple[prognosis.Start, int] | None = None       # a worker's start and days (`in_processes`)
+
+
+def _hold_start(start: prognosis.Start, days: int) -> None:
+    global _held
+    _held = (start, days)
+
+
+def _member(task: prognosis.MemberTask) -> dict[str, np.ndarray]:
+    assert _held is not None, "a worker of in_processes() holds the start"
+    return prognosis.run_member(_held[0], _held[1], task)

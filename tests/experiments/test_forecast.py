@@ -666,7 +666,8 @@ def test_forecast_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys):
                       (["--from-record", "2020-13-01"], "--from-record"),
                       (["--from-record", "1990-01-01"], "no count of persons in reception"),
                       (["--family-inflow", "follows"], "--family-inflow: goes with --from-record only"),
-                      (["--from-record", "2019-01-01", "--family-inflow", "later"], "--family-inflow")):
+                      (["--from-record", "2019-01-01", "--family-inflow", "later"], "--family-inflow"),
+                      (["--jobs", "0"], "--jobs: must be 1 to 256 processes")):
         assert main(["forecast", *argv, "--out", str(tmp_path / "o")]) == 2
         err = capsys.readouterr().err.strip()
         assert msg in err and "\n" not in err
@@ -711,6 +712,25 @@ def test_a_forecast_from_the_end_of_a_run_reports_6_12_24_months():
     assert np.allclose(f.multipliers, 1.0)
     assert o.world.inflow.first[-1] != f.origin.world.inflow.first[-1]      # persistence replaced the plan
     assert f.origin.world.inflow.first[-1] == pytest.approx(o.persistence.first_per_day)
+
+
+def test_members_on_a_pool_of_processes_give_the_same_forecast_member_for_member():
+    """`--jobs`: members run on two processes (each holding the start once) come back in order and
+    equal those run one after another, figure for figure; progress counts every member."""
+    o = from_run(from_dict({"extends": "baseline", "name": "short", "provinces": ["Zeeland", "Drenthe"],
+                            "horizon_days": 20}, "short"), 2)
+    errors = InflowErrors(D(2026, 1, 1), walk_sigma=0.3, walk_pairs=5)      # a random walk
+    ticks: dict[int, list[tuple[int, int]]] = {1: [], 2: []}
+    runs = {jobs: run_forecast(o, 1, members=3, seed=5, inflow="scenario", errors=errors, jobs=jobs,
+                               progress=lambda done, total, jobs=jobs: ticks[jobs].append((done, total)))
+            for jobs in (1, 2)}
+    assert not np.allclose(runs[1].multipliers, 1.0)                 # members on their own inflow paths
+    a, b = runs[1].prognosis, runs[2].prognosis
+    for name in ("population", "permit_holders", "unsheltered", "occupancy_by_kind", "capacity_by_kind",
+                 "occupancy_by_province", "capacity_by_province"):
+        assert np.array_equal(getattr(a, name), getattr(b, name)), name
+    assert len({tuple(m) for m in a.population}) == 3                 # three different members
+    assert ticks[1] == ticks[2] == [(1, 3), (2, 3), (3, 3)]
 
 
 # --- family members that follow the first applications ---------------------------------------------

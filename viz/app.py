@@ -23,6 +23,7 @@ import solara.lab
 
 from model.scenario import ScenarioError, load_scenario
 from viz import components as c
+from viz import forecast as fc
 from viz import panels
 from viz.figures import MapCanvas
 from viz.player import Player
@@ -97,6 +98,8 @@ def Dashboard(session: Session, first_map: MapCanvas | None = None, store=None, 
     selection = solara.use_reactive(None)
     comparison = solara.use_reactive(None)
     compare_form = solara.use_memo(lambda: panels.CompareForm.new(session.horizon, comparison), [])
+    prognosis = solara.use_reactive(None)
+    forecast_form = solara.use_memo(lambda: fc.ForecastForm.new(prognosis), [])
     tab = solara.use_reactive(0)
     sweep = solara.use_reactive(DEFAULT_STORE)       # the folder of the sweep store the Sweeps tab shows
     store = store if store is not None else store_for("local")
@@ -127,8 +130,9 @@ def Dashboard(session: Session, first_map: MapCanvas | None = None, store=None, 
     def close_page():
         stop_playing()
         compare_form.job.abandon()
+        forecast_form.job.abandon()
 
-    solara.use_effect(lambda: close_page, [])        # the page closes: stop its player and its comparison
+    solara.use_effect(lambda: close_page, [])        # the page closes: stop its player, comparison and forecast
     solara.Title("noodplan — reception chain simulator")
     solara.Style(CSS)
     with solara.Row(style={"align-items": "baseline", "padding": "6px 12px", "background": "#0b3d91",
@@ -145,12 +149,12 @@ def Dashboard(session: Session, first_map: MapCanvas | None = None, store=None, 
             with solara.Card("Saved in this browser", classes=["np-saved-card"]):
                 Saved(session, store, run_id, reset_to, replay)
         Live(session, player, version, run_id, playing, speed, selection, comparison, compare_form, tab,
-             map_canvas, region_canvas, store, reset_to, sweep)
+             map_canvas, region_canvas, store, reset_to, sweep, prognosis, forecast_form)
 
 
 @solara.component
 def Live(session, player, version, run_id, playing, speed, selection, comparison, compare_form, tab, map_canvas,
-         region_canvas, store, reset_to, sweep):
+         region_canvas, store, reset_to, sweep, prognosis, forecast_form):
     """Everything that changes with the simulated day; the only reader of `version`."""
     tick = version.value
     _ = run_id.value
@@ -175,6 +179,8 @@ def Live(session, player, version, run_id, playing, speed, selection, comparison
                 panels.InspectPanel(session, selection, tick=tick)
             with solara.lab.Tab("Compare"):
                 panels.ComparePanel(session, store, comparison, run_id, compare_form)
+            with solara.lab.Tab("Forecast"):
+                fc.ForecastPanel(session, prognosis, run_id, forecast_form)
             with solara.lab.Tab("Export"):
                 panels.ExportPanel(session, map_canvas, comparison, tick=tick)
             with solara.lab.Tab("Sweeps"):
@@ -191,7 +197,8 @@ html, body { overflow-x: hidden; }
 .np-scenario .v-messages { min-height: 14px; line-height: 1.25; }
 .np-scenario .v-text-field__details { margin-bottom: 2px; }
 .np-live .v-window, .np-live .v-tabs-items { overflow: visible; }
-.np-charts .js-plotly-plot, .np-region-multiples .js-plotly-plot, .np-compare-plot .js-plotly-plot { max-width: 100%; }
+.np-charts .js-plotly-plot, .np-region-multiples .js-plotly-plot, .np-compare-plot .js-plotly-plot,
+.np-forecast-plot .js-plotly-plot { max-width: 100%; }
 .np-eventlog td, .np-region-table td, .np-path td { font-size: 13px; }
 div:has(> b > a[href="https://solara.dev"]) { display: none !important; }
 """

@@ -232,3 +232,42 @@ def _band(fig, x, arr, label, colour, fill, row, col, first: bool) -> None:
                                  showlegend=False, hoverinfo="skip", legendgroup=label), row, col)
     fig.add_trace(go.Scatter(x=x, y=arr.mean(0), name=label, line=dict(color=colour, width=1.6),
                              legendgroup=label, showlegend=first), row, col)
+
+
+FORECAST_PANELS = (("persons_in_reception", "Persons in reception (entitled, in a bed or not)", "#1f78b4",
+                    "rgba(31,120,180,"),
+                   ("places_needed", "Places needed at the target occupancy, and places", "#e31a1c",
+                    "rgba(227,26,28,"),
+                   ("permit_holders_waiting", "Permit holders waiting for a home (vergunninghouders)", "#33a02c",
+                    "rgba(51,160,44,"))
+
+
+def forecast_figure(bands, history: tuple[np.ndarray, dict[str, np.ndarray]] | None = None) -> go.Figure:
+    """A fan chart per quantity: the members' median with the 50 % band (25-75 %, darker) and the
+    90 % band (5-95 %, lighter) from the origin on; places (usable, median of the members) beside
+    the places needed; `history` (dates, figures by quantity) draws the run before the origin.
+    `bands`: `Forecast.daily_bands()` (columns `<quantity>_p05` … `_p95`, `date`)."""
+    fig = make_subplots(rows=len(FORECAST_PANELS), cols=1, shared_xaxes=True, vertical_spacing=0.07,
+                        subplot_titles=[title for _, title, _, _ in FORECAST_PANELS])
+    x = bands["date"].to_numpy()
+    for row, (name, _title, colour, fill) in enumerate(FORECAST_PANELS, start=1):
+        first = row == 1
+        for lo, hi, alpha, label in (("p05", "p95", "0.15)", "90 % band"), ("p25", "p75", "0.35)", "50 % band")):
+            fig.add_trace(go.Scatter(x=x, y=bands[f"{name}_{hi}"], line=dict(width=0), showlegend=False,
+                                     hoverinfo="skip", legendgroup=f"{name}-{label}"), row, 1)
+            fig.add_trace(go.Scatter(x=x, y=bands[f"{name}_{lo}"], line=dict(width=0), fill="tonexty",
+                                     fillcolor=fill + alpha, name=label, legendgroup=f"{name}-{label}",
+                                     showlegend=first, hovertemplate=f"{label} %{{y:,.0f}}<extra></extra>"), row, 1)
+        fig.add_trace(go.Scatter(x=x, y=bands[f"{name}_p50"], name="median of the members",
+                                 line=dict(color=colour, width=1.8), showlegend=first,
+                                 hovertemplate="median %{y:,.0f}<extra></extra>"), row, 1)
+        if name == "places_needed" and "capacity_p50" in bands:
+            fig.add_trace(go.Scatter(x=x, y=bands["capacity_p50"], name="places (median)",
+                                     line=dict(color="#444444", width=1.4, dash="dash"),
+                                     hovertemplate="places %{y:,.0f}<extra></extra>"), row, 1)
+        if history is not None and name in history[1]:
+            fig.add_trace(go.Scatter(x=iso(history[0]), y=history[1][name], name="the run so far",
+                                     line=dict(color="#000000", width=1.2), showlegend=first,
+                                     hovertemplate="run %{y:,.0f}<extra></extra>"), row, 1)
+    _layout(fig, 250 * len(FORECAST_PANELS) + 80)
+    return fig

@@ -179,12 +179,9 @@ def _check(args: argparse.Namespace) -> None:
 
 def _forecast(args: argparse.Namespace) -> int:
     from experiments.forecast import origins
-    from experiments.forecast.ensemble import run_forecast
-    from experiments.forecast.inflow import WINDOW_MONTHS, errors_as_of
-    from experiments.forecast.record import RecordAsOf, record_end
+    from experiments.forecast.ensemble import inflow_errors_for, run_forecast
     from experiments.forecast.write import write_forecast
     from model.prognosis import FromSnapshot
-    from model import data
 
     from experiments import outputs
 
@@ -221,11 +218,7 @@ def _forecast(args: argparse.Namespace) -> int:
             assert isinstance(origin.start, FromSnapshot), "a start from a run is a snapshot of it (from_run)"
             origin.start.snapshot.save(args.save_snapshot)
             print(f"Wrote {args.save_snapshot}")
-    errors = None
-    if not args.no_inflow_errors:
-        last = max(data.occupancy_record()[-1][0], origin.date) if origin.record is None else origin.date
-        window = origin.persistence.window if inflow == "persistence" else WINDOW_MONTHS
-        errors = errors_as_of(RecordAsOf(min(last, record_end())), window, args.inflow_errors)
+    errors = None if args.no_inflow_errors else inflow_errors_for(origin, inflow, args.inflow_errors)
     f = run_forecast(origin, args.months, args.members, args.ensemble_seed, inflow, errors, args.occupancy,
                      _progress("Ensemble", "member"), jobs=args.jobs or os.cpu_count() or 1)
     print("\n".join(f.assumptions()))

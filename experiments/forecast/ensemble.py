@@ -18,11 +18,11 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from experiments.forecast.inflow import HORIZONS, InflowErrors, daily_paths
+from experiments.forecast.inflow import HORIZONS, WINDOW_MONTHS, InflowErrors, daily_paths, errors_as_of
 from experiments.forecast.origins import FromScenario, Origin, horizon_days
-from experiments.forecast.record import add_months
+from experiments.forecast.record import RecordAsOf, add_months, record_end
 from experiments.outputs import worker_pool
-from model import prognosis
+from model import data, prognosis
 from model.snapshot import code_version
 
 TABLE_COLUMNS = ["quantity", "breakdown", "name", "horizon_months", "date", "p05", "p25", "median", "p75", "p95",
@@ -183,6 +183,16 @@ class Forecast:
                   "The location portfolio is synthetic (model/portfolio.py): capacity by kind and province is "
                   "illustrative."]
         return lines + self.origin.notes + self.notes
+
+
+def inflow_errors_for(origin: Origin, inflow: str, centre: str = "centred") -> InflowErrors:
+    """The members' inflow uncertainty by default: the record's errors of persistence, read as known
+    on the origin (from recorded figures), else on the last recorded count (a run's origin is a
+    simulated date: the whole packaged record is history then), over the persistence window the
+    origin chose (or the default window under the scenario's own inflow)."""
+    last = max(data.occupancy_record()[-1][0], origin.date) if origin.record is None else origin.date
+    window = origin.persistence.window if inflow == "persistence" else WINDOW_MONTHS
+    return errors_as_of(RecordAsOf(min(last, record_end())), window, centre)
 
 
 def run_forecast(origin: Origin, months: int = 24, members: int = 20, seed: int = 1, inflow: str = "scenario",

@@ -198,6 +198,33 @@ def test_ab_of_two_builtins(ui_server, make_page, tmp_path):
     op.assert_offline_clean()
 
 
+def test_forecast_from_today_draws_its_fan_chart_offline(ui_server, make_page, tmp_path):
+    """The planner's question from the dashboard: places needed in 6 months, and how sure."""
+    op = make_page()
+    page = op.page
+    op.open(ui_server)
+    page.locator(".np-step-week").click()
+    wait_day(page, 7)
+    page.get_by_role("tab", name="Forecast").click()
+    page.get_by_label("Members", exact=True).fill("3")
+    page.locator(".np-forecast-months button", has_text="6").click()
+    # what will run, as the server read the fields (a busy server can take a click before a typed value)
+    page.locator(".np-forecast-plan", has_text="3 members of 6 months").wait_for(timeout=30_000)
+    page.locator(".np-forecast-run").click()
+    try:
+        page.locator(".np-forecast-table, .np-forecast-error").first.wait_for(timeout=180_000)
+    except PlaywrightTimeout:
+        raise AssertionError("no forecast after 180 s; the tab shows: "
+                             + page.locator(".np-forecast").inner_text()) from None
+    assert page.locator(".np-forecast-error").count() == 0, page.locator(".np-forecast-error").inner_text()
+    assert page.locator(".np-forecast-table").get_by_role("cell", name="Places needed", exact=True).count() == 1
+    page.locator(".np-forecast-plot .js-plotly-plot").wait_for(timeout=30_000)
+    assert page.locator(".np-forecast-plot .js-plotly-plot path.js-fill").count() >= 6     # two bands a panel
+    assert day_of(page) == 7                                                 # the run itself did not move
+    shot(page, "forecast", tmp_path)
+    op.assert_offline_clean()
+
+
 def test_briefing_opens_and_holds_the_decision_time_line(ui_server, make_page, tmp_path, browser):
     op = make_page()
     page = op.page

@@ -595,3 +595,80 @@ def test_exercise_player_switching_decision_keeps_a_kind_that_decision_may_use()
         assert [(d.type, d.kind) for _, d in room.run.pending("coa")] == [("request_places", "emergency")]
     finally:
         rc.close()
+
+
+# --- the Forecast tab --------------------------------------------------------------------------
+
+def test_a_forecast_from_today_leaves_the_run_as_it_was():
+    """The forecast captures the run's state and goes on from a copy: the run, stepped on after it,
+    is the run that was never forecast from (day for day); two forecasts from the same day agree."""
+    from viz import forecast as fc
+
+    s, untouched = Session("baseline"), Session("baseline")
+    s.step(5)
+    first = fc.forecast_from(s, 6, 2, "scenario", False, 0.95)
+    again = fc.forecast_from(s, 6, 2, "scenario", False, 0.95)
+    s.step(5)
+    untouched.step(10)
+    for name in ("population", "permit_holders_waiting", "moves", "exits_housed"):
+        assert np.array_equal(s.state.recorder.scalars[name][:10], untouched.state.recorder.scalars[name][:10]), name
+    assert np.array_equal(s.state.people.cols["stage"][:s.state.people.n],
+                          untouched.state.people.cols["stage"][:untouched.state.people.n])
+    assert first.day == 5 and first.forecast.origin.date == s.state.world.dates[5]
+    assert np.array_equal(first.forecast.prognosis.population, again.forecast.prognosis.population)
+    assert len(first.history[1]["persons_in_reception"]) == 5          # the run before the origin
+    rows = fc.rows(first.forecast)
+    assert [r[0] for r in rows] == ["Persons in reception", "Permit holders waiting for a home", "Places needed",
+                                    "Places (usable, open)", "Shortfall (places needed − places; < 0: room)"]
+    assert {r[1] for r in rows} == {"6"}                               # 6 months: one report horizon
+
+
+def test_forecast_members_are_checked_in_one_line():
+    from viz import forecast as fc
+
+    assert fc.parse_members(" 1,000 ".replace("1,000", "40")) == 40
+    for text, says in (("1", "from 2 to 100"), ("abc", "whole number"), ("500", "noodplan forecast"), ("", "whole")):
+        with pytest.raises(ScenarioError, match=says) as exc:
+            fc.parse_members(text)
+        assert "\n" not in str(exc.value) and str(exc.value).startswith("members: ")
+
+
+def test_the_forecast_tab_runs_off_the_page_shows_table_and_fan_chart_and_forgets_a_reset_run(page):
+    click(page, "Step a week")
+    _open_tab(page, "Forecast")
+    members = page.find(v.TextField, label="Members").widget
+    members.v_model = "1"                                                # too few: said, and no button
+    assert "from 2 to 100" in str(members.error_messages)
+    assert page.find(v.Btn, class_="np-forecast-run").widget.disabled
+    members.v_model = "2"
+    page.find(v.BtnToggle, class_="np-forecast-months").widget.v_model = 0      # 6 months
+    run = page.find(v.Btn, class_="np-forecast-run").widget
+    assert run.children == ["Forecast from day 7"] and not run.disabled
+    run.click()
+    _open_tab(page, "Run")                                               # while it runs: not lost
+    _open_tab(page, "Forecast")
+    _wait(lambda: bool(page.find(v.SimpleTable, class_="np-forecast-table").widgets), 120)
+    cells = [w.children[0] for w in page.find(v.SimpleTable, class_="np-forecast-table").find(v.Html, tag="td").widgets]
+    assert cells[:3] == ["Persons in reception", "6", "2026-01-08"] and len(cells) == 5 * 6
+    assert page.find(v.Html, class_="np-forecast-origin").widget.children[0].startswith(
+        "From day 7, 2025-07-08: 2 members, 6 months")
+    (fig,) = [w for w in page.find(FigureWidget).widgets if any("median" in (t.name or "") for t in w.data)]
+    assert {t.name for t in fig.data} >= {"median of the members", "places (median)", "the run so far"}
+    assert day_text(page).startswith("Day 7 of 730")                     # the run did not move
+    page.find(v.Btn, class_="np-reset").widget.click()
+    _open_tab(page, "Forecast")
+    assert page.find(v.SimpleTable, class_="np-forecast-table").widgets == []   # that run is gone
+
+
+def test_a_cancelled_forecast_stops_between_members_and_shows_nothing(page):
+    _open_tab(page, "Forecast")
+    page.find(v.TextField, label="Members").widget.v_model = "60"       # minutes of work if it ran on
+    page.find(v.Btn, class_="np-forecast-run").widget.click()
+    _wait(lambda: bool(page.find(v.Btn, children=["Cancel"]).widgets))
+    started = time.monotonic()
+    page.find(v.Btn, children=["Cancel"]).widget.click()
+    _wait(lambda: not page.find(v.Btn, class_="np-forecast-run").widget.disabled)
+    # the work stops at the end of the member under way (not 60 members later), and nothing arrives
+    _wait(lambda: not any(t.name == "noodplan-job" for t in threading.enumerate()), 60)
+    assert time.monotonic() - started < 60
+    assert page.find(v.SimpleTable, class_="np-forecast-table").widgets == [] and page.find(v.Alert).widgets == []

@@ -1,0 +1,183 @@
+"""The Forecast tab: an ensemble forecast from the run as it stands today.
+
+What `noodplan forecast --from-run` answers, asked from the dashboard: how many people will be in
+reception in 6, 12 and 24 months, how many permit holders will still wait for a home, how many
+places that takes at the target occupancy — and how sure. The run's state is captured as it is
+(decisions taken in the dashboard included) and the members go on from it
+(`experiments.forecast.ensemble.run_forecast`, docs/forecast.md): each with fresh random streams and
+redrawn household keys, and by default its own inflow path drawn from the record's errors of
+persistence. The run itself is not touched. The forecast runs in the page's background (it takes
+about a second per member-year) and can be cancelled between members.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import solara
+from solara.alias import rv as v
+
+from experiments.forecast.ensemble import Forecast, inflow_errors_for, run_forecast
+from experiments.forecast.origins import from_state_snapshot
+from model.scenario import ScenarioError
+from model.snapshot import capture
+from viz import plots
+from viz.background import BackgroundJob
+from viz.components import table
+from viz.session import Session
+
+MONTHS = (6, 12, 24)
+MAX_MEMBERS = 100                     # a dashboard forecast: ~1 s per member-year on one core
+OCCUPANCY = 0.95                      # target occupancy for places needed (`noodplan forecast --occupancy`)
+INFLOWS = {"the scenario's own arrivals": "scenario",
+           "persistence: the last 12 months' arrivals go on": "persistence"}
+QUANTITY_LABELS = {"persons_in_reception": "Persons in reception",
+                   "permit_holders_waiting": "Permit holders waiting for a home",
+                   "places_needed": "Places needed",
+                   "capacity": "Places (usable, open)",
+                   "shortfall": "Shortfall (places needed − places; < 0: room)"}
+
+
+class Cancelled(Exception):
+    """The planner cancelled the forecast (between two members)."""
+
+
+@dataclass
+class DashboardForecast:
+    """A forecast made from the dashboard's run, and where in the run it started."""
+
+    forecast: Forecast
+    day: int                                   # the run's day it started from
+    generation: int                            # the session's run (a reset starts another)
+    history: tuple[np.ndarray, dict[str, np.ndarray]]   # the run before the origin: dates, figures
+
+
+def parse_members(text: str) -> int:
+    """Members from the form's text: a whole number 2..MAX_MEMBERS (one line naming the field otherwise)."""
+    try:
+        n = int(text.strip().replace(",", "").replace("_", ""))
+    except ValueError:
+        raise ScenarioError(f"members: must be a whole number from 2 to {MAX_MEMBERS} (got {text.strip()!r})") from None
+    if not 2 <= n <= MAX_MEMBERS:
+        raise ScenarioError(f"members: must be from 2 to {MAX_MEMBERS} (got {n}): bands need at least two members, "
+                            f"and a larger ensemble belongs on the command line (noodplan forecast)")
+    return n
+
+
+def forecast_from(session: Session, months: int, members: int, inflow: str, uncertainty: bool, occupancy: float,
+                  progress: Callable[[float], None] = lambda f: None,
+                  cancelled: Callable[[], bool] = lambda: False) -> DashboardForecast | None:
+    """Capture the session's run as it stands and forecast `months` ahead from it (None when cancelled)."""
+    with session.lock:             # the player steps under the same lock: the state is one day's whole
+        snap = capture(session.state)
+        day, generation = session.day, session.generation
+        rec = session.state.recorder
+        history = (np.asarray(session.state.world.dates[:day]),
+                   {"persons_in_reception": rec.scalars["population"][:day].copy(),
+                    "permit_holders_waiting": rec.scalars["permit_holders_waiting"][:day].copy()})
+        name, seed = session.scenario.name, session.state.seed
+    origin = from_state_snapshot(snap, months, f"the dashboard's run of {name!r} (seed {seed}) on day {day}")
+    errors = inflow_errors_for(origin, inflow) if uncertainty else None
+
+    def tick(done: int, total: int) -> None:
+        if cancelled():
+            raise Cancelled
+        progress(done / total)
+    try:
+        f = run_forecast(origin, months, members, seed=1, inflow=inflow, errors=errors, occupancy=occupancy,
+                         progress=tick)
+    except Cancelled:
+        return None
+    return DashboardForecast(f, day, generation, history)
+
+
+@dataclass
+class ForecastForm:
+    """The Forecast tab's choices and its forecast under way, owned by the page (opening another
+    tab unmounts the panel; neither the choices nor a running forecast are lost)."""
+
+    months: solara.Reactive[int]
+    members_text: solara.Reactive[str]
+    inflow: solara.Reactive[str]               # a key of INFLOWS
+    uncertainty: solara.Reactive[bool]
+    job: BackgroundJob
+
+    @classmethod
+    def new(cls, result: solara.Reactive) -> ForecastForm:
+        return cls(solara.reactive(12), solara.reactive("20"), solara.reactive(next(iter(INFLOWS))),
+                   solara.reactive(True), BackgroundJob(result.set))
+
+
+def rows(f: Forecast) -> list[list[str]]:
+    """The national figures at each report horizon: median and bands, in the planners' words."""
+    t = f.table()
+    nat = t[t["breakdown"] == "national"]
+    return [[QUANTITY_LABELS.get(r.quantity, r.quantity), str(r.horizon_months), r.date, f"{r.median:,.0f}",
+             f"{r.p25:,.0f} to {r.p75:,.0f}", f"{r.p05:,.0f} to {r.p95:,.0f}"] for r in nat.itertuples()]
+
+
+@solara.component
+def ForecastPanel(session: Session, result: solara.Reactive, run_id: solara.Reactive[int], form: ForecastForm):
+    """Forecast from today: the form, the fan chart and the 6/12/24-month table."""
+    _ = run_id.value
+    job = form.job
+    problems: dict[str, str] = {}
+    try:
+        members = parse_members(form.members_text.value)
+    except ScenarioError as exc:
+        problems["members"], members = str(exc), 0
+    res: DashboardForecast | None = result.value
+    if res is not None and res.generation != session.generation:
+        res = None                             # the run was reset or replaced: its forecast no longer applies
+    fig = solara.use_memo(lambda: None if res is None else plots.forecast_figure(
+        res.forecast.daily_bands(), res.history), [res])
+
+    def run():
+        if problems:
+            return                             # (the button is disabled then)
+        months, inflow, uncertainty = form.months.value, INFLOWS[form.inflow.value], form.uncertainty.value
+        job.start(lambda tick, cancelled: forecast_from(session, months, members, inflow, uncertainty, OCCUPANCY,
+                                                        tick, cancelled))
+
+    running = job.running.value
+    with solara.Column(classes=["np-forecast"]):
+        solara.Text("Forecast from today: an ensemble of runs that go on from the run as it stands now (your "
+                    "decisions included; the run itself is not touched). Members differ in what is not known "
+                    "today: arrivals, decisions, departures and homes, and with inflow uncertainty each member's "
+                    "arrivals follow their own path drawn from the record's forecast errors. "
+                    "How to read it: docs/forecast.md.")
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            solara.ToggleButtonsSingle(value=form.months, values=list(MONTHS), classes=["np-forecast-months"])
+            solara.Text("months ahead", style={"align-self": "center"})
+            v.TextField(label="Members", v_model=form.members_text.value, on_v_model=form.members_text.set, dense=True,
+                        error_messages=[problems["members"]] if "members" in problems else [],
+                        class_="np-forecast-members", style_="max-width: 320px")
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            solara.Select("Arrivals after today", values=list(INFLOWS), value=form.inflow,
+                          classes=["np-forecast-inflow"], style={"width": "380px"})
+            solara.Checkbox(label="inflow uncertainty (the record's errors of persistence)", value=form.uncertainty)
+        with solara.Row():
+            solara.Button(f"Forecast from day {session.day}", on_click=run, disabled=bool(problems) or running,
+                          color="primary", classes=["np-forecast-run"])
+            if not problems:
+                solara.Text(f"{members} members of {form.months.value} months (about "
+                            f"{max(1, round(members * form.months.value / 12 * 1.2))} s)",
+                            classes=["np-forecast-plan"], style={"align-self": "center", "color": "#555"})
+            if running:
+                solara.ProgressLinear(value=job.progress.value * 100, style={"flex": "1"})
+                solara.Button("Cancel", on_click=job.cancel, color="error", text=True)
+        if job.error.value:
+            solara.Error(f"The forecast stopped: {job.error.value}", classes=["np-forecast-error"])
+        if res is not None:
+            f = res.forecast
+            moved = f" (the run is now on day {session.day})" if session.day != res.day else ""
+            solara.Text(f"From day {res.day}, {f.origin.date}{moved}: {f.members} members, {f.months} months, "
+                        f"places needed at {f.occupancy:.0%} occupancy.", classes=["np-forecast-origin"])
+            if f.horizon_dates():
+                table(["figure", "months", "date", "median", "50 % band", "90 % band"], rows(f), "np-forecast-table")
+            with solara.Div(classes=["np-forecast-plot"]):
+                solara.FigurePlotly(fig)
+            with solara.Details("What this forecast assumed"):
+                solara.Markdown("\n".join(f"* {line}" for line in f.assumptions()))

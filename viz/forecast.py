@@ -118,6 +118,20 @@ def rows(f: Forecast) -> list[list[str]]:
              f"{r.p25:,.0f} to {r.p75:,.0f}", f"{r.p05:,.0f} to {r.p95:,.0f}"] for r in nat.itertuples()]
 
 
+def province_rows(f: Forecast, months: int) -> list[list[str]]:
+    """Per province at `months` ahead (those in a bed there): places needed (median and 90 % band),
+    places, and places needed minus places (medians; > 0: the province runs short) — most pressed first."""
+    t = f.table()
+    prov = t[(t["breakdown"] == "province") & (t["horizon_months"] == months)].set_index(["quantity", "name"])
+    out = []
+    for name in prov.loc["places_needed"].index:
+        need, cap = prov.loc[("places_needed", name)], prov.loc[("capacity", name)]
+        out.append((need["median"] - cap["median"],
+                    [name, f"{need['median']:,.0f}", f"{need['p05']:,.0f} to {need['p95']:,.0f}",
+                     f"{cap['median']:,.0f}", f"{need['median'] - cap['median']:+,.0f}"]))
+    return [row for _, row in sorted(out, key=lambda x: -x[0])]
+
+
 @solara.component
 def ForecastPanel(session: Session, result: solara.Reactive, run_id: solara.Reactive[int], form: ForecastForm):
     """Forecast from today: the form, the fan chart and the 6/12/24-month table."""
@@ -177,6 +191,11 @@ def ForecastPanel(session: Session, result: solara.Reactive, run_id: solara.Reac
                         f"places needed at {f.occupancy:.0%} occupancy.", classes=["np-forecast-origin"])
             if f.horizon_dates():
                 table(["figure", "months", "date", "median", "50 % band", "90 % band"], rows(f), "np-forecast-table")
+                last = max(f.horizon_dates())
+                with solara.Details(f"By province, at {last} months (places needed for those in a bed there; "
+                                    f"people without a bed are in no province)"):
+                    table(["province", "places needed", "90 % band", "places", "needed − places"],
+                          province_rows(f, last), "np-forecast-provinces")
             with solara.Div(classes=["np-forecast-plot"]):
                 solara.FigurePlotly(fig)
             with solara.Details("What this forecast assumed"):

@@ -621,6 +621,12 @@ def test_a_forecast_from_today_leaves_the_run_as_it_was():
     assert [r[0] for r in rows] == ["Persons in reception", "Permit holders waiting for a home", "Places needed",
                                     "Places (usable, open)", "Shortfall (places needed − places; < 0: room)"]
     assert {r[1] for r in rows} == {"6"}                               # 6 months: one report horizon
+    prov = fc.province_rows(first.forecast, 6)                           # which regions carry the load
+    assert len(prov) == 12 and {r[0] for r in prov} >= {"Zuid-Holland", "Groningen", "Zeeland"}
+    gap = [int(r[4].replace(",", "")) for r in prov]
+    assert gap == sorted(gap, reverse=True)                              # the most pressed first
+    for r in prov:                                                       # needed − places, as shown
+        assert abs(int(r[1].replace(",", "")) - int(r[3].replace(",", "")) - int(r[4].replace(",", ""))) <= 1
 
 
 def test_forecast_members_are_checked_in_one_line():
@@ -652,6 +658,7 @@ def test_the_forecast_tab_runs_off_the_page_shows_table_and_fan_chart_and_forget
     assert cells[:3] == ["Persons in reception", "6", "2026-01-08"] and len(cells) == 5 * 6
     assert page.find(v.Html, class_="np-forecast-origin").widget.children[0].startswith(
         "From day 7, 2025-07-08: 2 members, 6 months")
+    assert len(page.find(v.SimpleTable, class_="np-forecast-provinces").find(v.Html, tag="tr").widgets) == 13
     (fig,) = [w for w in page.find(FigureWidget).widgets if any("median" in (t.name or "") for t in w.data)]
     assert {t.name for t in fig.data} >= {"median of the members", "places (median)", "the run so far"}
     assert day_text(page).startswith("Day 7 of 730")                     # the run did not move

@@ -944,3 +944,16 @@ for _name, _body in {"empty-start": "initial: {entitled_persons: 0}\n",
                      "event-default-fields-written": "events: [{date: 2025-07-05, action: set, parameter: "
                                                      "chain.moves_up_per_day, value: 9, lead_time_days: 0}]\n"}.items():
     good("r5", _name, ("validate", "{d}/s.yaml"), {"s.yaml": "extends: tiny.yaml\n" + _body})
+for _name, _body, _says in (
+        ("values-one-and-one-point-zero", _design(parameters="parameters:\n  - {path: chain.screening_days, "
+                                                             "values: [1, 1.0]}"),
+         ("parameters.0", "values: each value once")),
+        ("levels-on-values", _design(parameters="parameters:\n  - {path: placement.policy, values: [standard, "
+                                                "min_moves], levels: 4}", sampler="sampler: {method: grid}"),
+         ("parameters.0", "levels: for a continuous range")),
+        ("set-horizon-and-horizon", DESIGN + "horizon_days: 5\nset: {horizon_days: 9}\n",
+         ("set.horizon_days", "keep one")),
+        ("varied-horizon-and-horizon", _design(parameters="parameters:\n  - {path: horizon_days, values: [3, 4]}")
+         + "horizon_days: 5\n", ("parameters.0.path", "horizon_days is varied"))):
+    bad_argv("sweep", f"r5-{_name}", _SW, {"d.yaml": _body}, note="one of them was ignored silently before",
+             says=_says)

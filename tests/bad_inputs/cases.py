@@ -957,3 +957,7 @@ for _name, _body, _says in (
          + "horizon_days: 5\n", ("parameters.0.path", "horizon_days is varied"))):
     bad_argv("sweep", f"r5-{_name}", _SW, {"d.yaml": _body}, note="one of them was ignored silently before",
              says=_says)
+bad_argv("record", "r5-column-twice", _BT, {"r.csv": "date,quantity,value,value\n2025-07-05,population,2000,3000\n"},
+         note="csv.DictReader kept the last 'value' column silently", says=("r.csv: line 1", "'value' is named twice"))
+bad_argv("record", "r5-line-after-blank-lines", _BT, {"r.csv": "date,quantity,value\n\n\n2025-07-05,population,-5\n"},
+         note="named line 2 before (blank lines not counted)", says=("r.csv: line 4", "positive number"))

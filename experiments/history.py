@@ -422,9 +422,14 @@ def read_points(path: str | Path, period: tuple[dt.date, dt.date] | None = None)
     if missing:
         raise ValueError(f"{name}: missing column(s) {', '.join(sorted(missing))}"
                          + (" (columns separated by ';'? use ',')" if ";" in (text.splitlines() or [""])[0] else ""))
+    names = [c.strip() for c in reader.fieldnames or []]
+    twice = next((c for k, c in enumerate(names) if c and c in names[:k]), None)
+    if twice is not None:             # DictReader would keep the last column of the name, silently
+        raise ValueError(f"{name}: line 1: the column {twice!r} is named twice")
     out: list[RecordPoint] = []
     seen: dict[tuple[dt.date, str], int] = {}
-    for i, r in enumerate(reader, start=2):
+    for r in reader:
+        i = reader.line_num           # the line in the file (blank lines and quoted line breaks counted)
         if None in r:
             raise ValueError(f"{name}: line {i}: more cells than the header has columns")
         value = (r["value"] or "").strip()

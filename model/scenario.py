@@ -291,7 +291,8 @@ class Housing(_Strict):
     @classmethod
     def _periods(cls, v: dict[str, float]) -> dict[str, float]:
         for k in v:
-            if len(k) != 6 or not k[:4].isdigit() or k[4:] not in ("H1", "H2"):
+            # (isdigit() alone takes full-width digits, which int() reads too: a half-year no run has)
+            if len(k) != 6 or not (k[:4].isascii() and k[:4].isdigit()) or k[4:] not in ("H1", "H2"):
                 raise ValueError(f"half-year {k!r} must look like 2025H1 or 2025H2")
             if not FIRST_YEAR <= int(k[:4]) <= LAST_YEAR:
                 raise ValueError(f"half-year {k!r} is outside the supported years {FIRST_YEAR}-{LAST_YEAR}")
@@ -549,6 +550,14 @@ class Pact(_Strict):
                                       "needs first (mandatory prioritisation)")
 
 
+# the fields each event action reads (model.events.apply_event); another one given would be ignored
+_EVENT_FIELDS = ("parameter", "value", "kind", "province", "regime", "places", "lead_time_days", "duration_days")
+_EVENT_USES: dict[str, tuple[str, ...]] = {
+    "set": ("parameter", "value"), "scale": ("parameter", "value"), "close": ("kind", "places", "province"),
+    "open": ("kind", "places", "province", "lead_time_days", "duration_days"), "raise": ("kind", "value", "province"),
+    "request_regime": ("regime",)}
+
+
 class Event(_Strict):
     """A scheduled change (or a decision taken during a run). `set`/`scale` change a parameter;
     `close`/`open` change the portfolio; `raise` lets open locations of a kind take more residents
@@ -578,6 +587,14 @@ class Event(_Strict):
             raise ValueError("a 'raise' event needs kind and value (a factor from 1 to 2)")
         if self.action == "request_regime" and self.regime is None:
             raise ValueError("a 'request_regime' event needs regime")
+        unused = [k for k in _EVENT_FIELDS if k not in _EVENT_USES[self.action] and getattr(self, k) not in (None, 0)]
+        if unused:     # the run would ignore it: a province on a `set`, a lead time on a `close`, …
+            k = unused[0]
+            hint = {"province": " (a parameter is the same everywhere)" if self.action in ("set", "scale") else
+                    " (a regime is national)" if self.action == "request_regime" else "",
+                    "lead_time_days": " (it acts on the day it comes)",
+                    "duration_days": " (only an 'open' event takes a contract length)"}.get(k, "")
+            raise ValueError(f"{k}: a '{self.action}' event does not use {k}{hint}; leave it out")
         return self
 
 
@@ -671,8 +688,24 @@ def check_runnable(sc: Scenario) -> None:
         if missing:
             raise ValueError(f"{path}: missing kind(s) {', '.join(missing)} (give every kind; 0 where there is none)")
     _check_names(sc)
+    _check_consistent(sc)
     _check_size(sc)
     _check_runtime_values(sc)
+
+
+def _check_consistent(sc: Scenario) -> None:
+    """Fields that each pass alone but together would be ignored or cut silently by the run."""
+    ini = sc.initial
+    if 0 < ini.entitled_persons < ini.at_registration_persons:    # (0: the run starts empty, as documented)
+        raise ValueError(f"initial.at_registration_persons: {ini.at_registration_persons:,} is more than the "
+                         f"{ini.entitled_persons:,} entitled persons (initial.entitled_persons), of whom they are "
+                         f"a part; give at most {ini.entitled_persons:,}")
+    phases = len(sc.plan.phases)
+    for i, r in enumerate(sc.regimes):
+        if sc.plan.enabled and r.request_at_phase is not None and r.request_at_phase > phases:
+            raise ValueError(f"regimes.{i}.request_at_phase: {r.request_at_phase}, but the plan has {phases} "
+                             f"phase{'s' if phases > 1 else ''} (plan.phases), so it would never ask for the "
+                             f"{r.type} regime; give a phase from 1 to {phases}, or a date (requested)")
 
 
 def _check_calendar(sc: Scenario) -> None:

@@ -92,8 +92,11 @@ class Parameter(_Strict):
                 raise ValueError(f"triangular: needs low <= mode <= high and low < high (got {list(self.triangular)})")
         for k in ("values", "scenarios"):
             v = getattr(self, k)
-            if v is not None and len({json.dumps(x) for x in v}) != len(v):
+            if v is not None and len({json.dumps(_same(x)) for x in v}) != len(v):   # 1 and 1.0 are one value
                 raise ValueError(f"{k}: each value once")
+        if self.levels is not None and not self.continuous:     # it would be ignored: the values are the levels
+            raise ValueError(f"levels: for a continuous range (uniform, triangular) only; the "
+                             f"{'values' if self.values is not None else 'scenarios'} are its levels already")
         if self.values is not None and len({_kind(x) for x in self.values}) > 1:
             raise ValueError("values: all numbers, all true/false, or all text")
         return self
@@ -119,6 +122,11 @@ class Parameter(_Strict):
 def grid_levels(s: Sampler, p: Parameter) -> int:
     """Levels of a continuous range on a grid: its own, else the sampler's, else 3."""
     return p.levels or s.levels or 3
+
+
+def _same(x: Value) -> Value:
+    """A number as one value whatever its type (1 and 1.0 the same), true/false and text as they are."""
+    return float(x) if isinstance(x, int | float) and not isinstance(x, bool) else x
 
 
 def _kind(x: Value) -> str:
@@ -228,11 +236,16 @@ class Design(_Strict):
         for i, (path, p) in enumerate(zip(paths, self.parameters)):
             if path is not None and path in paths[:i]:      # the later would overwrite the earlier in every run
                 raise ValueError(f"parameters.{i}.path: {path} is varied by parameters.{paths.index(path)} already")
+            if path == "horizon_days" and self.horizon_days is not None:   # the parameter would overwrite it
+                raise ValueError(f"parameters.{i}.path: horizon_days is varied, so the design's horizon_days would "
+                                 f"be ignored; vary it or fix it, not both")
             if path is not None and path in self.set:       # the parameter would overwrite it in every run
                 raise ValueError(f"parameters.{i}.path: {path} is also fixed by set; vary it or fix it, not both")
             if p.levels is not None and self.sampler.method != "grid":
                 raise ValueError(f"parameters.{i}.levels: for the grid sampler only ({self.sampler.method} draws "
                                  f"its points)")
+        if "horizon_days" in self.set and self.horizon_days is not None:    # the design's own would win silently
+            raise ValueError("set.horizon_days: the design's horizon_days gives the days per run already; keep one")
         if sum(p.scenarios is not None for p in self.parameters) > 1:
             raise ValueError("parameters: one list of scenario variants at most")
         if self.first_seed + self.replicates - 1 > MAX_SEED:

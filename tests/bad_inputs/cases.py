@@ -900,3 +900,64 @@ for _name, _manifest, _says in (("deep", "[" * 100_000 + "]" * 100_000, "nested 
                                 ("int-of-5000-digits", '{"format": 1' + "1" * 5000 + "}", "Exceeds the limit")):
     bad_argv("analyze", f"r4-manifest-{_name}", ("analyze", "{d}/st"), {"st/manifest.json": _manifest},
              note="RecursionError / ValueError traceback before", says=("st: manifest.json", _says))
+
+# ==============================================================================================
+# The fifth round (a fuzz of every leaf of the built-in scenarios, and of events, regimes, shocks,
+# designs, exercises, --record CSVs and forecast options): what still passed silently. Each case
+# says what its one line must name.
+# ==============================================================================================
+
+# a field the event's action does not read was ignored: a `set` with a province changed the
+# parameter everywhere (and the event log said the province), a `close` with a lead time closed at once
+for _name, _event, _says in (
+        ("set-with-province", "{date: 2025-07-05, action: set, parameter: chain.moves_up_per_day, value: 0, "
+                              "province: Zeeland}", "province: a 'set' event does not use province"),
+        ("close-with-lead-time", "{date: 2025-07-05, action: close, kind: emergency, places: 10, lead_time_days: 30}",
+         "lead_time_days: a 'close' event does not use lead_time_days"),
+        ("raise-with-duration", "{date: 2025-07-05, action: raise, kind: regular, value: 1.2, duration_days: 30}",
+         "duration_days: a 'raise' event does not use duration_days"),
+        ("raise-with-places", "{date: 2025-07-05, action: raise, kind: regular, value: 1.2, places: 100}",
+         "places: a 'raise' event does not use places"),
+        ("scale-with-kind", "{date: 2025-07-05, action: scale, parameter: chain.moves_up_per_day, value: 2, "
+                            "kind: emergency}", "kind: a 'scale' event does not use kind")):
+    bad("events", f"r5-{_name}", f"events: [{_event}]\n", "accepted before: the field was ignored",
+        says=("events.0", _says))
+bad_argv("exercise", "r5-effect-set-with-province", ("exercise", "validate", "{d}/e.yaml"),
+         {"e.yaml": EXERCISE + "injects:\n  - {id: i, title: t, synopsis: s, at_day: 1, effect: [{action: set, "
+                               "parameter: chain.moves_up_per_day, value: 0, province: Zeeland}]}\n"},
+         note="accepted before: the province was ignored",
+         says=("injects.0.effect.0", "a 'set' event does not use province"))
+bad("ranges", "r5-housing-target-fullwidth-year", 'housing: {targets: {"\uff12\uff10\uff12\uff16H1": 1000}}\n',
+    "str.isdigit() and int() read full-width digits: a target for a half-year no run has",
+    says=("housing.targets", "must look like 2025H1 or 2025H2"))
+bad("ranges", "r5-at-registration-above-entitled", "initial: {at_registration_persons: 5000}\n",
+    "tiny has 2,000 entitled persons: all were put at registration, the 5,000 cut silently",
+    says=("initial.at_registration_persons", "more than the 2,000 entitled persons"))
+bad("regimes", "r5-request-at-phase-beyond-plan",
+    "plan:\n  phases:\n    - {name: p, activate: [{indicator: occupancy, above: 0.5}], deactivate: [{indicator: "
+    "occupancy, below: 0.1}], min_dwell_days: 1}\nregimes: [{type: crisis, request_at_phase: 2, "
+    "authorisation_delay_days: 1}]\n", "a plan of one phase never reaches phase 2: the regime never came",
+    says=("regimes.0.request_at_phase", "the plan has 1 phase"))
+for _name, _body in {"empty-start": "initial: {entitled_persons: 0}\n",
+                     "regime-by-phase-plan-off": "plan: {enabled: false}\nregimes: [{type: crisis, request_at_phase: 4, "
+                                                 "authorisation_delay_days: 1}]\n",
+                     "event-default-fields-written": "events: [{date: 2025-07-05, action: set, parameter: "
+                                                     "chain.moves_up_per_day, value: 9, lead_time_days: 0}]\n"}.items():
+    good("r5", _name, ("validate", "{d}/s.yaml"), {"s.yaml": "extends: tiny.yaml\n" + _body})
+for _name, _body, _says in (
+        ("values-one-and-one-point-zero", _design(parameters="parameters:\n  - {path: chain.screening_days, "
+                                                             "values: [1, 1.0]}"),
+         ("parameters.0", "values: each value once")),
+        ("levels-on-values", _design(parameters="parameters:\n  - {path: placement.policy, values: [standard, "
+                                                "min_moves], levels: 4}", sampler="sampler: {method: grid}"),
+         ("parameters.0", "levels: for a continuous range")),
+        ("set-horizon-and-horizon", DESIGN + "horizon_days: 5\nset: {horizon_days: 9}\n",
+         ("set.horizon_days", "keep one")),
+        ("varied-horizon-and-horizon", _design(parameters="parameters:\n  - {path: horizon_days, values: [3, 4]}")
+         + "horizon_days: 5\n", ("parameters.0.path", "horizon_days is varied"))):
+    bad_argv("sweep", f"r5-{_name}", _SW, {"d.yaml": _body}, note="one of them was ignored silently before",
+             says=_says)
+bad_argv("record", "r5-column-twice", _BT, {"r.csv": "date,quantity,value,value\n2025-07-05,population,2000,3000\n"},
+         note="csv.DictReader kept the last 'value' column silently", says=("r.csv: line 1", "'value' is named twice"))
+bad_argv("record", "r5-line-after-blank-lines", _BT, {"r.csv": "date,quantity,value\n\n\n2025-07-05,population,-5\n"},
+         note="named line 2 before (blank lines not counted)", says=("r.csv: line 4", "positive number"))

@@ -155,11 +155,12 @@ def scenarios(draw) -> dict:
             d["events"].append({"date": when, "action": "set", "parameter": path,
                                 "value": float(draw(RUNTIME_VALUES[path]))})
         else:
-            d["events"].append({"date": when, "action": action, "kind": draw(st.sampled_from(KINDS)),
-                                "places": draw(st.integers(0, 3000)),
-                                "province": draw(st.none() | st.sampled_from(provinces)),
-                                "lead_time_days": draw(st.integers(0, 20)),
-                                "duration_days": draw(st.none() | st.integers(1, 400))})
+            event = {"date": when, "action": action, "kind": draw(st.sampled_from(KINDS)),
+                     "places": draw(st.integers(0, 3000)), "province": draw(st.none() | st.sampled_from(provinces))}
+            if action == "open":     # a close has no lead time or contract length (refused: it would ignore them)
+                event.update(lead_time_days=draw(st.integers(0, 20)),
+                             duration_days=draw(st.none() | st.integers(1, 400)))
+            d["events"].append(event)
     d["pact"] = None if draw(st.booleans()) else {
         "start": start + dt.timedelta(days=draw(st.integers(-100, days))),
         "dublin_reception_ends_at_decision": draw(st.booleans()), "new_procedure_share": draw(unit),

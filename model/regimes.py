@@ -3,9 +3,11 @@
 A regime is a time-bounded state: requested on a date (or when the plan reaches a phase),
 authorised by the Council after a delay, active for three months (Art. 5), extended while the
 situation lasts (up to `max_extensions` times), then expired. While active, its derogations
-override scenario parameters — e.g. registration within four weeks with priority for minors,
+override scenario parameters (a later regime's over an earlier one's on the same path) — e.g.
+registration within four weeks with priority for minors,
 families and special needs (Art. 10), a longer and wider border procedure (Art. 11), longer
-Dublin time limits — and on expiry the previous values return.
+Dublin time limits — and on expiry the previous values return (when regimes overlap on a path: the
+value from before the first of them, once the last has ended).
 """
 
 from __future__ import annotations
@@ -68,11 +70,25 @@ class RegimeRuntime:
                     _log(s, day, r.type, f"extended ({t.extensions} of {r.max_extensions})",
                          f"plan at phase {phase}; now until day {t.end_day}")
                 else:
-                    for path, value in t.saved.items():
-                        set_path(s.params, path, value)
+                    self._restore(s, t)
                     t.status = "expired"
                     _log(s, day, r.type, "expired", f"after {day - t.start_day} days; parameters restored")
         s.recorder.extra["regime"][day] = "+".join(self.active())
+
+    def _restore(self, s, t: _Track) -> None:
+        """Undo `t`'s derogations. Where a regime put in force after `t` derogates the same path,
+        it keeps its value in force, and takes over what `t` found before it (what comes back when
+        that one ends); else the value `t` found comes back. Overlapping regimes thus end in any
+        order with the value from before the first of them (a regime restoring what it found
+        would bring back a derogation of one that had ended, or end another's while it is in force)."""
+        order = {id(u): i for i, u in enumerate(self.tracks)}
+        for path, value in t.saved.items():
+            later = [u for u in self.tracks if u is not t and u.status == "active" and path in u.saved
+                     and (u.start_day, order[id(u)]) > (t.start_day, order[id(t)])]
+            if later:
+                min(later, key=lambda u: (u.start_day, order[id(u)])).saved[path] = value
+            else:
+                set_path(s.params, path, value)
 
 
 def _log(s, day: int, regime: str, what: str, detail: str) -> None:

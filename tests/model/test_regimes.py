@@ -33,6 +33,32 @@ def test_regime_starts_after_the_authorisation_delay_and_expires_restoring_param
                      "force majeure regime expired"]
 
 
+def test_overlapping_regimes_on_one_path_end_in_either_order_with_the_value_from_before_both():
+    """Crisis (28 days to register) in force days 9-98, instrumentalisation (40) days 29-118, on the
+    same path; the baseline's 5 before. The later one's value holds while both are in force; when
+    the crisis ends (day 99) the instrumentalisation keeps its 40, and when that ends (day 119) the 5
+    comes back. Before, each restored what it found: day 99 gave 5 under the instrumentalisation
+    regime, and day 119 brought back the crisis's 28 after both had ended. Then the other order."""
+    path = "chain.registration_deadline_days"
+    for first_ends_first in (True, False):
+        sc = load_scenario("baseline").model_copy(deep=True)
+        sc.regimes = [Regime(type="crisis", requested=dt.date(2025, 7, 10), authorisation_delay_days=0,
+                             duration_days=90 if first_ends_first else 130, max_extensions=0,
+                             derogations={path: 28}),
+                      Regime(type="instrumentalisation", requested=dt.date(2025, 7, 30), authorisation_delay_days=0,
+                             duration_days=90, max_extensions=0, derogations={path: 40})]
+        m = ReceptionModel(sc, days=150)
+        seen = []
+        while m.running:
+            m.step()
+            seen.append(m.state.params.chain.registration_deadline_days)
+        if first_ends_first:        # crisis days 9..98, instrumentalisation 29..118
+            expected = [5] * 9 + [28] * 20 + [40] * 90 + [5] * 31
+        else:                       # crisis days 9..138 (ends last), instrumentalisation 29..118
+            expected = [5] * 9 + [28] * 20 + [40] * 90 + [28] * 20 + [5] * 11
+        assert seen == expected, first_ends_first
+
+
 def test_regime_is_extended_while_the_plan_stays_high():
     sc = _with_regime(requested=dt.date(2025, 7, 1), authorisation_delay_days=0, duration_days=5,
                       max_extensions=2, extend_while_phase_at_least=0)

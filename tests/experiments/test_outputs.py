@@ -120,7 +120,8 @@ def _left(session: int, wait: float = 30) -> list[str]:
                 continue
             state, _ppid, _pgrp, sid = text[text.rindex(")") + 2:].split()[:4]
             if int(sid) == session and state != "Z":
-                alive.append(text[:text.rindex(")") + 1])
+                command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                alive.append(f"{text[:text.rindex(')') + 1]} {command[:200]}")
         if not alive or time.monotonic() > deadline:
             return alive
         time.sleep(0.1)
@@ -303,3 +304,38 @@ def test_a_worker_forked_before_its_initializer_ends_quietly_on_sigterm():
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0 and proc.stderr == "", proc.stderr
     assert proc.stdout == f"{int(signal.SIGTERM)}\n"
+
+
+# `bench`'s operation count runs in a subprocess while the bench goes on; here it takes a minute
+SLOW_COUNT = """
+    import subprocess, sys, tempfile
+    from experiments.bench import opcount
+    def start(self, scenario, days, seed):
+        self._job = tempfile.mkstemp(prefix="noodplan-opcount-", suffix=".json", dir=".")[1]
+        self._p = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+    opcount.Counting.__init__ = start
+    result = opcount.Counting.result
+    def waiting(self):
+        print("waiting for the count", file=sys.stderr, flush=True)
+        return result(self)
+    opcount.Counting.result = waiting
+"""
+
+
+def test_a_sigterm_while_bench_waits_for_its_subprocess_ends_that_too(folder):
+    # before, a SIGTERM to the command alone while it waited for the count left the count running
+    (folder / "bench.json").write_text("{}\n")
+    before = snapshot(folder)
+    proc = _child(folder, SLOW_COUNT, ("bench", "--quick", "--repeats", "1", "--no-eu", "--no-reference",
+                                       "--no-memory", "--json", "bench.json"))
+    lines = []
+    while not lines or lines[-1] not in ("waiting for the count\n", ""):
+        lines.append(proc.stderr.readline())
+    assert lines[-1] == "waiting for the count\n", lines
+    proc.send_signal(signal.SIGTERM)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert err.startswith("noodplan: interrupted") and err.count("\n") == 1, err
+    assert _left(proc.pid, wait=10) == []
+    assert snapshot(folder) == before                   # bench.json as it was, the count's job file gone

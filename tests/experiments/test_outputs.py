@@ -116,12 +116,12 @@ def _left(session: int, wait: float = 30) -> list[str]:
         for stat in Path("/proc").glob("[0-9]*/stat"):
             try:
                 text = stat.read_text()
-            except OSError:
+                state, _ppid, _pgrp, sid = text[text.rindex(")") + 2:].split()[:4]
+                if int(sid) == session and state != "Z":
+                    command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+                    alive.append(f"{text[:text.rindex(')') + 1]} {command[:200]}")
+            except OSError:         # gone meanwhile
                 continue
-            state, _ppid, _pgrp, sid = text[text.rindex(")") + 2:].split()[:4]
-            if int(sid) == session and state != "Z":
-                command = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-                alive.append(f"{text[:text.rindex(')') + 1]} {command[:200]}")
         if not alive or time.monotonic() > deadline:
             return alive
         time.sleep(0.1)
@@ -293,10 +293,13 @@ def test_a_worker_forked_before_its_initializer_ends_quietly_on_sigterm():
         import os, signal, time
         from experiments import outputs
         with outputs.interruptible():
+            ready, told = os.pipe()
             pid = os.fork()
             if pid == 0:
+                os.write(told, b"!")      # (a signal in the instant right after fork is lost: CPython clears it)
                 time.sleep(60)
                 os._exit(0)
+            os.read(ready, 1)
             os.kill(pid, signal.SIGTERM)
             _, status = os.waitpid(pid, 0)
             print(os.WTERMSIG(status) if os.WIFSIGNALED(status) else f"exit {os.WEXITSTATUS(status)}")

@@ -280,7 +280,11 @@ def interruptible() -> Iterator[None]:
     callback or a `__del__`, e.g. while a module is imported, as "ignored" and goes on) still
     stops the command at its next commit (`folder`, `file`) or at its end, so nothing is put in
     place after Ctrl+C."""
+    home = os.getpid()
+
     def stop(signum: int, _frame: Any) -> None:
+        if os.getpid() != home:         # a worker forked from the command, before `ignore_interrupts` ran
+            _die_of(signum)
         _interrupts.append(signum)
         raise KeyboardInterrupt
 
@@ -317,8 +321,19 @@ def _stop_if_interrupted() -> None:
 
 def ignore_interrupts() -> None:
     """Initializer for worker processes: Ctrl+C goes to the whole process group, but only the main
-    process should answer it (the workers are stopped with the pool)."""
+    process should answer it (the workers are stopped with the pool); SIGTERM ends a worker at once
+    and quietly. A forked worker inherits the command's handlers (`interruptible`), under which a
+    SIGTERM -- the pool's own `terminate()`, or one sent to the process group -- raised
+    KeyboardInterrupt in the worker and printed its traceback."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+
+
+def _die_of(signum: int) -> None:
+    """End this process by `signum` as if it had no handler (no traceback, no clean-up)."""
+    signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signum})
+    os.kill(os.getpid(), signum)
 
 
 def _start_worker(setup: Callable[..., None] | None, args: tuple) -> None:

@@ -113,13 +113,13 @@ def count_day(setup: Setup, ops: bool = True) -> DayCounts:
                 hh = s.log.household[new]
                 touched[d] += len(hh)
                 trans[d] += int(s.people.cols["size"][hh].sum())
-    except BaseException:
+        r = counting.result() if counting is not None else None
+    except BaseException:           # Ctrl+C or SIGTERM too, while waiting for the count: it ends with us
         if counting is not None:
             counting.cancel()
         raise
     out = DayCounts(calls, touched, trans, s.locs.n)
-    if counting is not None:
-        r = counting.result()
+    if r is not None:
         _check_identical(r, s)
         per_day = np.array(r["per_day"], np.int64).reshape(days, len(CATEGORIES))
         out.ops = {c: per_day[:, k] for k, c in enumerate(r["categories"])}

@@ -656,9 +656,12 @@ class Counting:
         return json.loads(out.strip().splitlines()[-1])
 
     def cancel(self) -> None:
-        """Stop the subprocess (when the caller failed) and clean up."""
+        """Stop the subprocess (when the caller failed, or was interrupted, `result` included) and clean up."""
         if self._p.poll() is None:
             self._p.kill()
-        self._p.communicate()
+        self._p.wait()
+        for pipe in (self._p.stdout, self._p.stderr):
+            if pipe is not None:
+                pipe.close()
         if os.path.exists(self._job):
             os.unlink(self._job)

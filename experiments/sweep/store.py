@@ -271,14 +271,17 @@ class Store:
         final = self.parts / name
         tmp = self.parts / f".tmp-{name}-{os.getpid()}-{uuid.uuid4().hex[:6]}"
         tmp.mkdir()
-        frame = batch_frame(runs, outcomes, labels, kpis)
-        frame.to_parquet(tmp / "runs.parquet", index=False)
-        daily = batch_daily(outcomes, self.manifest_days)
-        if daily is not None:
-            _write_zarr(daily, tmp / "daily.zarr")
         try:
+            frame = batch_frame(runs, outcomes, labels, kpis)
+            frame.to_parquet(tmp / "runs.parquet", index=False)
+            daily = batch_daily(outcomes, self.manifest_days)
+            if daily is not None:
+                _write_zarr(daily, tmp / "daily.zarr")
             os.rename(tmp, final)
         except OSError:        # the same batch is already in place (a task run twice): same contents
+            if not final.is_dir():
+                raise
+        finally:               # gone unless renamed: Ctrl+C while writing leaves no temporary folder
             shutil.rmtree(tmp, ignore_errors=True)
         return final
 

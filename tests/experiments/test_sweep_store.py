@@ -149,6 +149,21 @@ def _stop(done, total):
     raise KeyboardInterrupt
 
 
+def test_ctrl_c_while_a_batch_is_written_leaves_no_temporary_folder(reference, tmp_path, monkeypatch):
+    # before, the batch's temporary folder stayed in parts/ until the next command on the store
+    from experiments.sweep import store as store_module
+
+    design, _ = reference
+
+    def interrupted(outcomes, days):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(store_module, "batch_daily", interrupted)
+    out = tmp_path / "store"
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(design, out, executor="serial", batch_size=4)
+    assert list((out / "parts").iterdir()) == []
+
+
 def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path):
     d = design_from_dict(toy_design(sampler={"method": "lhs", "samples": 16, "seed": 1}))
     r = run_sweep(d, tmp_path / "s", executor="serial", batch_size=5, model=Failing())

@@ -5,8 +5,9 @@ authorised by the Council after a delay, active for three months (Art. 5), exten
 situation lasts (up to `max_extensions` times), then expired. While active, its derogations
 override scenario parameters (a later regime's over an earlier one's on the same path) — e.g.
 registration within four weeks with priority for minors, families and special needs (Art. 10), a
-longer and wider border procedure (Art. 11), longer Dublin time limits — and on expiry the previous values return (when regimes overlap on a path: the
-value from before the first of them, once the last has ended).
+longer and wider border procedure (Art. 11), longer Dublin time limits — and on expiry the previous
+values return (when regimes overlap on a path: the value from before the first of them, once the last
+has ended).
 """
 
 from __future__ import annotations

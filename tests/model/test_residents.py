@@ -27,3 +27,30 @@ def test_the_index_finds_who_is_in_a_bed_where_every_day(name, days):
             assert np.array_equal(s.residents_of(some), expected)
             checked += len(expected)
     assert checked > 1_000_000      # the check was not on empty locations
+
+
+def test_locations_opened_after_the_snapshot_are_found_without_a_new_snapshot(monkeypatch):
+    """The plan opens emergency locations (added at the end of the table) as mass arrival goes on:
+    their residents are found from the move log, and the snapshot is renewed for the log's growth
+    only, not each time a location was added (it was: `eu-scale` renewed it daily)."""
+    from model.residents import ResidentIndex
+
+    renewals = []
+    renew = ResidentIndex._renew
+    monkeypatch.setattr(ResidentIndex, "_renew", lambda self, s: (renewals.append(s.locs.n), renew(self, s))[1])
+    s = prepare(load_scenario("mass-arrival"), 1, 260)
+    opened, found = set(), 0
+    for day in range(260):
+        n_before = s.locs.n
+        rulebook.run_day(s)
+        opened.update(range(n_before, s.locs.n))
+        new = np.array(sorted(opened), np.int64)
+        if len(new) == 0 or day % 3:
+            continue
+        loc = s.people.cols["location"][: s.people.n]
+        expected = np.flatnonzero(np.isin(loc, new))
+        assert np.array_equal(s.residents_of(new), expected)
+        found += len(expected)
+    assert len(opened) >= 5 and found > 10_000      # locations were added, and people moved into them
+    # 139 locations opened over 260 days: 4 renewals for the log's growth (54 before: one a look)
+    assert len(renewals) <= len(opened) // 10

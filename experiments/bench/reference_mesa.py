@@ -31,7 +31,9 @@ WAITING, SCREENING, PROCEDURE, PERMIT, REJECTED, HOUSED, DEPARTED = range(7)
 def reference_scenario(days: int = 365, scale: float = 1.0, stock: int = 0) -> Scenario:
     """Baseline reduced to the subset both implementations model: singles, regular track only,
     no family reunification, nobody at the border, no Dublin, no appeals, no productivity ramp,
-    no search time after the link (housed at the first round with a home), no contingency plan.
+    no search time after the link (housed at the first round with a home), no contingency plan, and
+    no moves between beds but placement (no own requests, consolidation or contract ends: the reference
+    has no beds).
 
     `stock`: single applicants already waiting for an IND decision on the start date (regular
     procedure; noodplan seeds them through `initial.entitled_persons` with no permit holders and
@@ -53,13 +55,18 @@ def reference_scenario(days: int = 365, scale: float = 1.0, stock: int = 0) -> S
                   "family_sponsor_in_reception_share": 0.0},
         "housing": {"search_days": [0, 0]},
         "plan": {"enabled": False},
+        # no moves between beds the reference has no counterpart of (it has no beds): no own requests,
+        # no consolidation of half-empty locations, every contract renewed at its end
+        "placement": {"own_request_moves_per_year": 0.0, "consolidate_below_share": 0.0},
+        "portfolio": {"renewal_probability": {k: 1.0 for k in ("central", "border", "process", "regular", "minors",
+                                                               "accelerated", "emergency", "crisis")}},
     }
     if scale != 1.0:
         from model.data import housing_targets
         from model.scenario import load_scenario
 
         base = load_scenario("baseline")
-        data["portfolio"] = {"places": {k: round(v * scale) for k, v in base.portfolio.places.items()}}
+        data["portfolio"]["places"] = {k: round(v * scale) for k, v in base.portfolio.places.items()}
         data["housing"] |= {
             "targets": {k: v * scale for k, v in {**housing_targets(base.country), **base.housing.targets}.items()},
             "default_target_per_half_year": base.housing.default_target_per_half_year * scale,

@@ -1,4 +1,5 @@
-"""A page's long computation (a comparison) run off the render thread, owned by the page, not by a tab.
+"""A page's long computation (a comparison, a forecast) run off the render thread, owned by the page, not
+by a tab; `JobControls` is its start button, progress, Cancel and error in a panel.
 
 The dashboard's tabs are lazy: opening another tab unmounts the panel that was shown, and a thread
 tied to that panel (`solara.use_thread`) is cancelled with it, its result lost without a word. A
@@ -73,3 +74,21 @@ class BackgroundJob:
             if out is not None:
                 self.on_result(out)
             self.running.set(False)
+
+
+@solara.component
+def JobControls(job: BackgroundJob, label: str, on_click: Callable[[], None], disabled: bool, plan: str | None,
+                cls: str, what: str):
+    """A panel's start button for `job` (class `<cls>-run`), what it will run (`<cls>-plan`, when
+    known), while it runs a progress bar and Cancel, and after a failure the error in red
+    (`<cls>-error`: "The <what> stopped: …")."""
+    running = job.running.value
+    with solara.Row():
+        solara.Button(label, on_click=on_click, disabled=disabled or running, color="primary", classes=[f"{cls}-run"])
+        if plan is not None:
+            solara.Text(plan, classes=[f"{cls}-plan"], style={"align-self": "center", "color": "#555"})
+        if running:
+            solara.ProgressLinear(value=job.progress.value * 100, style={"flex": "1"})
+            solara.Button("Cancel", on_click=job.cancel, color="error", text=True)
+    if job.error.value:
+        solara.Error(f"The {what} stopped: {job.error.value}", classes=[f"{cls}-error"])

@@ -24,7 +24,7 @@ from experiments.forecast.origins import from_state_snapshot
 from model.scenario import ScenarioError
 from model.snapshot import capture
 from viz import plots
-from viz.background import BackgroundJob
+from viz.background import BackgroundJob, JobControls
 from viz.components import table
 from viz.session import Session
 
@@ -155,7 +155,6 @@ def ForecastPanel(session: Session, result: solara.Reactive, run_id: solara.Reac
         job.start(lambda tick, cancelled: forecast_from(session, months, members, inflow, uncertainty, OCCUPANCY,
                                                         tick, cancelled))
 
-    running = job.running.value
     with solara.Column(classes=["np-forecast"]):
         solara.Text("Forecast from today: an ensemble of runs that go on from the run as it stands now (your "
                     "decisions included; the run itself is not touched). Members differ in what is not known "
@@ -172,18 +171,9 @@ def ForecastPanel(session: Session, result: solara.Reactive, run_id: solara.Reac
             solara.Select("Arrivals after today", values=list(INFLOWS), value=form.inflow,
                           classes=["np-forecast-inflow"], style={"width": "380px"})
             solara.Checkbox(label="inflow uncertainty (the record's errors of persistence)", value=form.uncertainty)
-        with solara.Row():
-            solara.Button(f"Forecast from day {session.day}", on_click=run, disabled=bool(problems) or running,
-                          color="primary", classes=["np-forecast-run"])
-            if not problems:
-                solara.Text(f"{members} members of {form.months.value} months (about "
-                            f"{max(1, round(members * form.months.value / 12 * 1.2))} s)",
-                            classes=["np-forecast-plan"], style={"align-self": "center", "color": "#555"})
-            if running:
-                solara.ProgressLinear(value=job.progress.value * 100, style={"flex": "1"})
-                solara.Button("Cancel", on_click=job.cancel, color="error", text=True)
-        if job.error.value:
-            solara.Error(f"The forecast stopped: {job.error.value}", classes=["np-forecast-error"])
+        plan = (None if problems else f"{members} members of {form.months.value} months (about "
+                f"{max(1, round(members * form.months.value / 12 * 1.2))} s)")
+        JobControls(job, f"Forecast from day {session.day}", run, bool(problems), plan, "np-forecast", "forecast")
         if res is not None:
             f = res.forecast
             moved = f" (the run is now on day {session.day})" if session.day != res.day else ""

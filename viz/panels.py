@@ -10,7 +10,7 @@ from solara.alias import rv as v
 
 from model.scenario import Scenario, ScenarioError, builtin_names, load_scenario
 from viz import briefing, compare as cmp, counterfactual, decisions, export, inspect, plots, regions
-from viz.background import BackgroundJob
+from viz.background import BackgroundJob, JobControls
 from viz.components import MapView, table
 from viz.figures import COMPARE_FIGURES, MapCanvas, compare_figure, png_bytes
 from viz.session import Session
@@ -273,19 +273,9 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
                         error_messages=err("seeds"), class_="np-compare-seeds", style_="max-width: 240px")
             v.TextField(label="Days", v_model=days_text.value, on_v_model=days_text.set, dense=True,
                         error_messages=err("days"), class_="np-compare-days", style_="max-width: 160px")
-        running = job.running.value
-        with solara.Row():
-            solara.Button("Run comparison", on_click=run, disabled=bool(problems) or running, color="primary",
-                          classes=["np-compare-run"])
-            if not problems and seeds is not None:
-                solara.Text(f"{2 * len(seeds)} runs of {days} days (A and B on {len(seeds)} seed"
-                            f"{'s' if len(seeds) != 1 else ''})", classes=["np-compare-plan"],
-                            style={"align-self": "center", "color": "#555"})
-            if running:
-                solara.ProgressLinear(value=job.progress.value * 100, style={"flex": "1"})
-                solara.Button("Cancel", on_click=job.cancel, color="error", text=True)
-        if job.error.value:
-            solara.Error(f"The comparison stopped: {job.error.value}", classes=["np-compare-error"])
+        plan = (f"{2 * len(seeds)} runs of {days} days (A and B on {len(seeds)} seed{'s' if len(seeds) != 1 else ''})"
+                if not problems and seeds is not None else None)
+        JobControls(job, "Run comparison", run, bool(problems), plan, "np-compare", "comparison")
         if res is not None:
             rows = res.table()
             table(list(rows[0]), [list(r.values()) for r in rows], "np-compare-table")

@@ -99,12 +99,18 @@ def parse_seeds(text: str) -> list[int]:
     return seeds
 
 
+def parse_whole(text: str, field: str, lo: int, hi: int, why: str = "") -> int:
+    """A form field's whole number from `lo` to `hi` (thousands separators allowed); raises
+    ScenarioError in one line naming the field otherwise (`why`: what the range is for)."""
+    t = str(text).strip().replace(",", "").replace("_", "")
+    if not t.isdigit() or not lo <= int(t) <= hi:
+        raise ScenarioError(f"{field}: a whole number from {lo} to {hi} (got {text!r})" + (f"; {why}" if why else ""))
+    return int(t)
+
+
 def parse_days(text: str, horizon: int) -> int:
     """Days to compare: a whole number from 1 to `horizon`; raises ScenarioError otherwise."""
-    t = str(text).strip().replace(",", "").replace("_", "")
-    if not t.isdigit() or not 1 <= int(t) <= horizon:
-        raise ScenarioError(f"days: a whole number from 1 to {horizon} (got {text!r})")
-    return int(t)
+    return parse_whole(text, "days", 1, horizon)
 
 
 def compare(a: Scenario, b: Scenario, seeds: list[int], days: int | None = None,

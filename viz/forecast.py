@@ -25,6 +25,7 @@ from model.scenario import ScenarioError
 from model.snapshot import capture
 from viz import plots
 from viz.background import BackgroundJob, JobControls
+from viz.compare import parse_whole
 from viz.components import table
 from viz.session import Session
 
@@ -56,14 +57,8 @@ class DashboardForecast:
 
 def parse_members(text: str) -> int:
     """Members from the form's text: a whole number 2..MAX_MEMBERS (one line naming the field otherwise)."""
-    try:
-        n = int(text.strip().replace(",", "").replace("_", ""))
-    except ValueError:
-        raise ScenarioError(f"members: must be a whole number from 2 to {MAX_MEMBERS} (got {text.strip()!r})") from None
-    if not 2 <= n <= MAX_MEMBERS:
-        raise ScenarioError(f"members: must be from 2 to {MAX_MEMBERS} (got {n}): bands need at least two members, "
-                            f"and a larger ensemble belongs on the command line (noodplan forecast)")
-    return n
+    return parse_whole(text, "members", 2, MAX_MEMBERS, "bands need at least two members, and a larger ensemble "
+                       "belongs on the command line (noodplan forecast)")
 
 
 def forecast_from(session: Session, months: int, members: int, inflow: str, uncertainty: bool, occupancy: float,

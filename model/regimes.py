@@ -81,12 +81,12 @@ class RegimeRuntime:
         that one ends); else the value `t` found comes back. Overlapping regimes thus end in any
         order with the value from before the first of them (a regime restoring what it found
         would bring back a derogation of one that had ended, or end another's while it is in force)."""
-        order = {id(u): i for i, u in enumerate(self.tracks)}
+        mine = (t.start_day, self.tracks.index(t))           # put in force: by day, then in track order
         for path, value in t.saved.items():
-            later = [u for u in self.tracks if u is not t and u.status == "active" and path in u.saved
-                     and (u.start_day, order[id(u)]) > (t.start_day, order[id(t)])]
+            later = [((u.start_day, i), u) for i, u in enumerate(self.tracks)
+                     if u.status == "active" and path in u.saved and (u.start_day, i) > mine]
             if later:
-                min(later, key=lambda u: (u.start_day, order[id(u)])).saved[path] = value
+                min(later, key=lambda x: x[0])[1].saved[path] = value
             else:
                 set_path(s.params, path, value)
 

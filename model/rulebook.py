@@ -712,26 +712,75 @@ def depart_and_transfer(s: State, day: int) -> None:
     """The timed steps after a decision, in order: departures at the end of the departure period,
     court rulings on appeals, border procedures reaching their deadline, and the Dublin chain. The
     steps' keyed draws for the households due today are made in one pass (every step's delay is a
-    day or more, so none files anything for today)."""
+    day or more, so none files anything for today). The steps' exits from reception leave their
+    beds together (`_Exits`)."""
     parts = [s.departure_due.pop(day), s.appeal_due.pop(day), s.dublin_reply.pop(day),
              s.dublin_decision.pop(day), s.transfer_due.pop(day)]
-    u = _keyed_draws(s, parts, (SALT_DEPARTURE, SALT_APPEAL_UPHELD, SALT_DUBLIN_ACCEPT, SALT_APPEAL, SALT_TRANSFER))
-    depart(s, day, parts[0], u[0])
-    rule_on_appeals(s, day, parts[1], u[1])
-    border_deadlines(s, day)
-    dublin_steps(s, day, parts[2:], u[2:])
+    exits = _Exits(s, day)
+    if parts[0].size | parts[1].size | parts[2].size | parts[3].size | parts[4].size:
+        u = _keyed_draws(s, parts, (SALT_DEPARTURE, SALT_APPEAL_UPHELD, SALT_DUBLIN_ACCEPT, SALT_APPEAL,
+                                    SALT_TRANSFER))
+        depart(s, day, parts[0], u[0], exits)
+        rule_on_appeals(s, day, parts[1], u[1], exits)
+        border_deadlines(s, day, exits)
+        dublin_steps(s, day, parts[2:], u[2:], exits)
+    else:                       # (nothing timed today but, perhaps, border deadlines and final transfer dates)
+        border_deadlines(s, day, exits)
+        _dublin_deadlines(s, day)
+    exits.flush()
+
+
+class _Exits:
+    """Households that leave reception today (`leave`): their stage changes at once, their beds are
+    given up together at `flush` (one `move` for the day's steps instead of one a step). The move
+    log's rows and every count are those of a `move` per step, as long as nothing changes beds in
+    between: a step that places households (`find_beds`) or gives permits flushes first. (A bed
+    change reads the bed, the nights and the sizes, which a stage change does not write.)"""
+
+    def __init__(self, s: State, day: int) -> None:
+        self.s, self.day = s, day
+        self.parts: list[np.ndarray] = []
+
+    def leave(self, ids: np.ndarray, stage: int) -> int:
+        """`rulebook.leave`, the bed given up at `flush`; returns persons."""
+        if len(ids) == 0:
+            return 0
+        self.parts.append(ids)
+        return self.s.people.set_stage(ids, stage, self.day)
+
+    def flush(self) -> None:
+        """Give up the beds of those who left since the last flush (in the order they left)."""
+        if not self.parts:
+            return
+        ids = self.parts[0] if len(self.parts) == 1 else np.concatenate(self.parts)
+        self.parts = []
+        s = self.s
+        move(s.people, s.locs, s.log, ids, -1, self.day, Reason.EXIT)
+
+
+_NO_DRAWS = np.empty(0)
+_NO_DRAWS.flags.writeable = False
 
 
 def _keyed_draws(s: State, parts: list[np.ndarray], salts: tuple[int, ...]) -> list[np.ndarray]:
-    """Each part's households' keyed draws with its salt (`keyed_uniform`), in one pass."""
-    lengths = [len(ids) for ids in parts]
-    if sum(lengths) == 0:
-        return [np.empty(0) for _ in parts]
-    u = keyed_uniform_parts(s.people.cols["key"][np.concatenate(parts)], lengths, salts)
-    return [u[end - n:end] for n, end in zip(lengths, accumulate(lengths))]
+    """Each part's households' keyed draws with its salt (`keyed_uniform`), in one pass over the
+    parts with households (one part alone: its own draw; empty parts: a shared empty array)."""
+    out = [_NO_DRAWS] * len(parts)
+    live = [i for i, ids in enumerate(parts) if len(ids)]
+    keys = s.people.cols["key"]
+    if len(live) == 1:
+        i = live[0]
+        out[i] = keyed_uniform(keys[parts[i]], salts[i])
+    elif live:
+        lengths = [len(parts[i]) for i in live]
+        u = keyed_uniform_parts(keys[np.concatenate([parts[i] for i in live])], lengths,
+                                tuple(salts[i] for i in live))
+        for i, n, end in zip(live, lengths, accumulate(lengths)):
+            out[i] = u[end - n:end]
+    return out
 
 
-def depart(s: State, day: int, due: np.ndarray, u: np.ndarray) -> None:
+def depart(s: State, day: int, due: np.ndarray, u: np.ndarray, exits: _Exits) -> None:
     """Rejected households leave after the departure period (independent, forced, unsupervised):
     `due`, those whose period ends today, `u` their keyed draws (`SALT_DEPARTURE`) for the route."""
     p = s.people
@@ -748,7 +797,7 @@ def depart(s: State, day: int, due: np.ndarray, u: np.ndarray) -> None:
     s.today.departed_independent += independent
     s.today.departed_forced += forced
     s.today.departed_unsupervised += unsupervised
-    s.today.exits_departed += leave(s, due, Stage.DEPARTED, day)
+    s.today.exits_departed += exits.leave(due, Stage.DEPARTED)
 
 
 def _persons_by(p, ids: np.ndarray, code: np.ndarray, n: int) -> list[int]:
@@ -756,7 +805,7 @@ def _persons_by(p, ids: np.ndarray, code: np.ndarray, n: int) -> list[int]:
     return [int(x) for x in np.bincount(code, weights=p.cols["size"][ids], minlength=n).tolist()]
 
 
-def rule_on_appeals(s: State, day: int, due: np.ndarray, u: np.ndarray) -> None:
+def rule_on_appeals(s: State, day: int, due: np.ndarray, u: np.ndarray, exits: _Exits) -> None:
     """The court rules. An asylum appeal upheld ends in a permit, dismissed in the departure
     period; a Dublin appeal upheld annuls the transfer (the claim is handled here), dismissed it
     changes nothing (the transfer was scheduled after the ruling). `due`: the rulings due today,
@@ -768,12 +817,22 @@ def rule_on_appeals(s: State, day: int, due: np.ndarray, u: np.ndarray) -> None:
     won = u < _upheld_by_track(s.params.chain.appeal_upheld_share)[h["track"][due]]
     stage = h["stage"][due]
     asylum = stage == Stage.APPEAL
-    _leave_border(s, due[asylum])
-    granted, dismissed = due[asylum & won], due[asylum & ~won]
-    s.today.appeal_permits += grant(s, granted, day)
-    _start_departure(s, dismissed, day)
+    if asylum.all():                # (the usual case: no Dublin appeal among them)
+        dublin_won = due[:0]
+        asylum_due, asylum_won = due, won
+    else:
+        dublin_won = due[(stage == Stage.DUBLIN) & won]
+        asylum_due, asylum_won = due[asylum], won[asylum]
+    if s.border_persons:
+        _leave_border(s, asylum_due)
+    granted = asylum_due[asylum_won]
+    if len(granted):
+        exits.flush()               # a permit may move the household (and is read with the move log)
+        s.today.appeal_permits += grant(s, granted, day)
+    _start_departure(s, asylum_due[~asylum_won], day)
     # (the stages before the rulings: those granted or dismissed were in appeal, never in the Dublin stage)
-    _to_regular(s, due[(stage == Stage.DUBLIN) & won], day)
+    if len(dublin_won):
+        _to_regular(s, dublin_won, day)
 
 
 def _upheld_by_track(values: Mapping[TrackName, float]) -> np.ndarray:
@@ -787,7 +846,7 @@ def _upheld_by_track(values: Mapping[TrackName, float]) -> np.ndarray:
     return _kept(("upheld", *values.items()), make)
 
 
-def border_deadlines(s: State, day: int) -> None:
+def border_deadlines(s: State, day: int, exits: _Exits) -> None:
     """Border procedures still open at the end of their deadline (12 weeks incl. appeal) end: the
     applicant is let in and the claim moves to the regular procedure (an appeal under way goes on
     there); they leave the border location."""
@@ -807,10 +866,11 @@ def border_deadlines(s: State, day: int) -> None:
     _to_regular(s, waiting, day)
     p.set_track(due, Track.REGULAR)
     at_border = due[s.locs.kind_in((Kind.BORDER,))[h["location"][due]]]
+    exits.flush()
     s.needs_bed.push(find_beds(s, at_border, day, Reason.PROCEDURE_STEP))
 
 
-def dublin_steps(s: State, day: int, due: list[np.ndarray], u: list[np.ndarray]) -> None:
+def dublin_steps(s: State, day: int, due: list[np.ndarray], u: list[np.ndarray], exits: _Exits) -> None:
     """The Dublin chain, each step on its day: the other member state answers the claim (refused:
     the claim is handled here); the IND takes the transfer decision within two weeks of acceptance
     (under the Pact the right to reception then lapses for new cases; a share appeal, the court
@@ -818,8 +878,7 @@ def dublin_steps(s: State, day: int, due: list[np.ndarray], u: list[np.ndarray])
     (six months after acceptance), when the Netherlands becomes responsible. `due`: the answers,
     transfer decisions and transfers due today, `u` their keyed draws (`SALT_DUBLIN_ACCEPT`,
     `SALT_APPEAL`, `SALT_TRANSFER`)."""
-    p = s.people
-    h = p.cols
+    h = s.people.cols
     ch = s.params.chain
 
     def in_dublin(i: int) -> tuple[np.ndarray, np.ndarray]:
@@ -833,29 +892,45 @@ def dublin_steps(s: State, day: int, due: list[np.ndarray], u: list[np.ndarray])
     replied, u_accept = in_dublin(0)
     if len(replied):
         accepted = u_accept < ch.dublin_acceptance_share
-        _to_regular(s, replied[~accepted], day)
-        s.dublin_decision.schedule(replied[accepted], day + ch.dublin_decision_days)
-        s.dublin_final.schedule(replied[accepted], day + ch.dublin_final_transfer_days)
+        if accepted.all():              # (none refused)
+            accept = replied
+        else:
+            _to_regular(s, replied[~accepted], day)
+            accept = replied[accepted]
+        s.dublin_decision.schedule(accept, day + ch.dublin_decision_days)
+        s.dublin_final.schedule(accept.copy(), day + ch.dublin_final_transfer_days)   # a calendar keeps its array
     decided, u_appeal = in_dublin(1)
     if len(decided):
-        transfer_decisions(s, decided, day, u_appeal)
+        transfer_decisions(s, decided, day, u_appeal, exits)
     leaving, u_transfer = in_dublin(2)
     if len(leaving):
-        s.today.exits_transferred += leave(s, leaving[u_transfer < ch.dublin_transfer_success], Stage.TRANSFERRED, day)
-        gone = leaving[(u_transfer >= ch.dublin_transfer_success)
-                       & (u_transfer < ch.dublin_transfer_success + ch.dublin_absconding_share)]
-        absconded = leave(s, gone, Stage.DEPARTED, day)
-        s.today.dublin_absconded += absconded
-        s.today.departed_unsupervised += absconded
-        s.today.exits_departed += absconded
+        # 0 transferred, 1 absconded, 2 stays until the final transfer date (`u < success`, then
+        # `u < success + absconding`); the transferred leave first, then those who abscond
+        route = np.searchsorted((ch.dublin_transfer_success, ch.dublin_transfer_success + ch.dublin_absconding_share),
+                                u_transfer, side="right")
+        n_transferred, n_gone, _ = np.bincount(route, minlength=3).tolist()
+        if n_transferred + n_gone:
+            out = leaving[np.argsort(route, kind="stable")[:n_transferred + n_gone]]
+            s.today.exits_transferred += exits.leave(out[:n_transferred], Stage.TRANSFERRED)
+            absconded = exits.leave(out[n_transferred:], Stage.DEPARTED)
+            s.today.dublin_absconded += absconded
+            s.today.departed_unsupervised += absconded
+            s.today.exits_departed += absconded
+    _dublin_deadlines(s, day)
+
+
+def _dublin_deadlines(s: State, day: int) -> None:
+    """Dublin claims still open on their final transfer date: the Netherlands becomes responsible."""
     expired = s.dublin_final.pop(day)
-    expired = expired[h["stage"][expired] == Stage.DUBLIN] if len(expired) else expired
+    if len(expired) == 0:
+        return
+    expired = expired[s.people.cols["stage"][expired] == Stage.DUBLIN]
     if len(expired):
-        s.today.dublin_deadline_passed += p.persons_in(expired)
+        s.today.dublin_deadline_passed += s.people.persons_in(expired)
         _to_regular(s, expired, day)
 
 
-def transfer_decisions(s: State, ids: np.ndarray, day: int, u_appeal: np.ndarray) -> None:
+def transfer_decisions(s: State, ids: np.ndarray, day: int, u_appeal: np.ndarray, exits: _Exits) -> None:
     """The IND's transfer decision (a first decision). Under the Pact the right to reception
     lapses for new cases; the others may appeal (the transfer then waits for the ruling).
     `u_appeal`: the households' keyed draws for the appeal (`SALT_APPEAL`)."""
@@ -867,7 +942,7 @@ def transfer_decisions(s: State, ids: np.ndarray, day: int, u_appeal: np.ndarray
     pact = s.sc.pact
     if pact is not None and pact.dublin_reception_ends_at_decision:
         new_rules = h["arrival_day"][ids] >= pact_day(s.sc)
-        ended = leave(s, ids[new_rules], Stage.DEPARTED, day)
+        ended = exits.leave(ids[new_rules], Stage.DEPARTED)
         s.today.exits_departed += ended
         s.today.dublin_reception_ended += ended
         ids, u_appeal = ids[~new_rules], u_appeal[~new_rules]

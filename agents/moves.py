@@ -114,6 +114,13 @@ class MoveLog:
         c["reason"][sl] = reason
         self.n += k
 
+    def day_from(self, row: int) -> int | None:
+        """The day of every row from `row` on when they all have one day (None when they span
+        several days or there are none)."""
+        if row >= self.n or not self._run_rows or self._run_rows[-1] > row:
+            return None
+        return self._last_day
+
     def days_of(self, rows: slice | np.ndarray) -> np.ndarray:
         """Day of the given rows (int32)."""
         starts = np.array(self._run_rows, np.int64)

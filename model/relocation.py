@@ -31,7 +31,7 @@ from agents.locations import TEMPORARY_KINDS, Kind, Life, place
 from agents.moves import Reason, move
 from agents.queues import BucketCalendar
 from model.events import open_places
-from model.placement import close_locations, kind_table, order_by_kind
+from model.placement import close_locations, order_by_kind
 from model.scenario import KIND_KEYS
 from model.state import State
 
@@ -43,7 +43,11 @@ _REGISTRATION_KINDS = (Kind.CENTRAL, Kind.BORDER)
 _OTHER_KINDS = tuple(k for k in Kind if k not in _REGISTRATION_KINDS)
 _OPEN_OR_PLANNED = np.zeros(len(Life), bool)   # by `Life`: places that count for the demand
 _OPEN_OR_PLANNED[[Life.OPEN, Life.PLANNED]] = True
-_DAY_MIX = np.uint64(0x9E3779B97F4A7C15)   # spreads the day over the key's bits (odd constant)
+_DAY_MIX_INT = 0x9E3779B97F4A7C15            # spreads the day over the key's bits (odd constant)
+_DAY_MIX = np.uint64(_DAY_MIX_INT)
+_MASK64 = (1 << 64) - 1
+_NO_IDS = np.zeros(0, np.int64)
+_NO_IDS.flags.writeable = False
 
 
 # --- contract ends ----------------------------------------------------------------------------
@@ -79,9 +83,9 @@ def is_managed(s: State, idx: np.ndarray) -> np.ndarray:
     """Is each location's contract the portfolio's to renew or replace? (The portfolio's own
     locations and their replacements; not places opened by the plan or by scenario events, which
     manage their own.)"""
-    inside = idx < len(s.managed)
-    if inside.all():            # (the usual case: no location opened since the start)
+    if len(s.managed) >= s.locs.n:   # (the usual case: no location opened since the start)
         return s.managed[idx]
+    inside = idx < len(s.managed)
     out = np.zeros(len(idx), bool)
     out[inside] = s.managed[idx[inside]]
     return out
@@ -93,10 +97,11 @@ def housing_demand(s: State) -> tuple[int, int]:
     locations."""
     L = s.locs
     registration = L.kind_in(_REGISTRATION_KINDS, no_bed=False)
-    at_registration = int(L.occupancy[registration].sum())
+    # (masked sums as one reduction each: integer sums, so the same whatever the order)
+    at_registration = int(np.add.reduce(L.occupancy, where=registration, dtype=np.int64))
     demand = s.people.entitled() - at_registration
     counted = _OPEN_OR_PLANNED[L.life] & L.kind_in(_OTHER_KINDS, no_bed=False)
-    return demand, int(L.capacity[counted].sum())
+    return demand, int(np.add.reduce(L.capacity, where=counted, dtype=np.int64))
 
 
 def replacement_places(s: State, ended: np.ndarray) -> float:
@@ -153,10 +158,14 @@ class RequestBook:
 def request_gap_days(keys: np.ndarray, from_day: np.ndarray | int, rate_per_year: float) -> np.ndarray:
     """Days from `from_day` to a household's next own request: an exponential waiting time with
     mean 365 / rate, rounded up to whole days (at least one), keyed on (household key, day)."""
-    if not (isinstance(from_day, np.ndarray) and from_day.dtype == np.int64 and from_day.ndim == 1):
-        from_day = np.asarray(from_day, dtype=np.int64).reshape(-1)
-    days = from_day.astype(np.uint64)   # arrays wrap without warning
-    mixed = (keys if keys.dtype == np.uint64 else keys.astype(np.uint64)) ^ (days * _DAY_MIX)
+    keys = keys if keys.dtype == np.uint64 else keys.astype(np.uint64)
+    if isinstance(from_day, int):       # one day for all: its mix as one number (wrapping as uint64 arrays do)
+        mixed = keys ^ np.uint64(from_day * _DAY_MIX_INT & _MASK64)
+    else:
+        if not (isinstance(from_day, np.ndarray) and from_day.dtype == np.int64 and from_day.ndim == 1):
+            from_day = np.asarray(from_day, dtype=np.int64).reshape(-1)
+        days = from_day.astype(np.uint64)   # arrays wrap without warning
+        mixed = keys ^ (days * _DAY_MIX)
     u = keyed_uniform(mixed, SALT_OWN_REQUEST)
     # log1p(-u) * -365.0 is -log1p(-u) * 365.0 bit for bit (a sign change is exact)
     return np.maximum(np.ceil(np.log1p(-u) * -365.0 / rate_per_year), 1).astype(np.int64)
@@ -176,7 +185,7 @@ def own_requests(s: State, day: int) -> None:
         return
     book.grow(s.people.n)
     h = s.people.cols
-    denied = due[:0]
+    denied = _NO_IDS
     if len(due):
         due = np.unique(due[book.next_day[due] == day])
         loc = h["location"][due]
@@ -203,11 +212,19 @@ def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, deni
     if log.n > book.log_seen:
         hh = log.household[book.log_seen:]
         last = len(hh) - 1 - np.unique(hh[::-1], return_index=True)[1]   # each household's last row (from log_seen)
-        moved = hh[last].astype(np.int64)
+        moved = hh[last]                                                  # (int32: int64 when joined or filed)
         rows = last + book.log_seen                                       # those rows in the log
         dest = log.destination[rows]
         ok = s.locs.kind_in((REQUEST_KIND,))[dest]
         book.next_day[moved[~ok]] = -1
+        if log.day_from(book.log_seen) == day:    # (the usual case: every row since the last look is today's)
+            ids = np.concatenate([denied, moved[ok]]) if len(denied) else moved[ok]
+            book.log_seen = log.n
+            if len(ids):
+                due = request_gap_days(s.people.cols["key"][ids], day, rate) + day   # a gap is a day or more
+                book.next_day[ids] = due
+                book.calendar.schedule(ids, due)
+            return
         if len(denied):     # the denied first (from today), then those who moved (int32 days: int64 when joined)
             ids = np.concatenate([denied, moved[ok]])
             from_day = np.concatenate([np.full(len(denied), day, np.int64), log.days_of(rows[ok])])
@@ -238,9 +255,13 @@ def consolidate(s: State, day: int) -> None:
     if share <= 0 or s.params.placement.policy == "min_moves":
         return
     L = s.locs
-    temporary = kind_table(TEMPORARY_KINDS)[L.kind] & (L.life == Life.OPEN)
-    cand = np.flatnonzero(temporary & (L.occupancy < share * L.capacity))
-    cand = cand[is_managed(s, cand)]
+    temporary = L.kind_in(TEMPORARY_KINDS, no_bed=False) & (L.life == Life.OPEN)
+    under_used = temporary & (L.occupancy < share * L.capacity)
+    if len(s.managed) == L.n:     # (the usual case: no location opened since the start)
+        cand = np.flatnonzero(under_used & s.managed)
+    else:
+        cand = np.flatnonzero(under_used)
+        cand = cand[is_managed(s, cand)]
     if len(cand) == 0:
         return
     demand, places = housing_demand(s)
@@ -251,13 +272,15 @@ def consolidate(s: State, day: int) -> None:
     free = np.zeros(len(Kind), np.int64)                           # free normal places per kind
     np.add.at(free, L.kind[temporary], np.maximum(L.capacity[temporary] - L.occupancy[temporary], 0))
     chosen = []
-    for j in cand:
-        k, residents, room = int(L.kind[j]), int(L.occupancy[j]), int(max(L.capacity[j] - L.occupancy[j], 0))
-        if L.capacity[j] > spare or free[k] - room < residents:
+    free_of = free.tolist()                # (Python ints from here: a few candidates, each read once)
+    for j, k, residents, capacity in zip(cand.tolist(), L.kind[cand].tolist(), L.occupancy[cand].tolist(),
+                                         L.capacity[cand].tolist()):
+        room = max(capacity - residents, 0)
+        if capacity > spare or free_of[k] - room < residents:
             continue
-        chosen.append(int(j))
-        spare -= int(L.capacity[j])
-        free[k] -= room + residents
+        chosen.append(j)
+        spare -= capacity
+        free_of[k] -= room + residents
     if not chosen:
         return
     L.life[chosen] = Life.CLOSING

@@ -141,3 +141,14 @@ def test_kind_membership_per_location_with_an_entry_for_no_bed():
     assert not L.kind_in((Kind.REGULAR,)).flags.writeable                 # kept: read only
     new = L.append(["L4"], kind=[Kind.EMERGENCY], municipality=[4])      # rows added: made again
     assert list(L.kind_in(TEMPORARY_KINDS)[np.array([new[0], 2, -1])]) == [True, False, False]
+
+
+def test_the_day_of_the_rows_since_a_row_when_they_have_one():
+    log = MoveLog()
+    assert log.day_from(0) is None                                   # no rows
+    one = np.array([1]), np.array([-1]), np.array([0])
+    log.append(4, *one, Reason.INTAKE)
+    log.append(4, *one, Reason.INTAKE)
+    assert log.day_from(0) == 4 and log.day_from(1) == 4 and log.day_from(2) is None   # none from row 2
+    log.append(6, *one, Reason.INTAKE)                               # rows 0-1 on day 4, row 2 on day 6
+    assert log.day_from(0) is None and log.day_from(1) is None and log.day_from(2) == 6

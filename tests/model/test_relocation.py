@@ -136,6 +136,23 @@ def test_own_requests_come_on_the_keyed_day_and_move_to_another_location_of_the_
     assert book_day()[0] > 41                                                # and asks again later
 
 
+def test_own_requests_are_filed_from_the_day_of_the_bed_change_when_looked_at_later():
+    # as above, but the first look is on day 1: the beds were taken on day 0, so the gaps count from
+    # day 0 as when looked at on day 0 (u(100, day 0) = 0.1050 -> day 21; u(101, day 0) = 0.0896 -> 18)
+    s, _, _, r1 = world(own_rate=2.0, days=40, regular_places=10)
+    ids = [_household(s, size, 0, r1, key) for size, key in ((2, 100), (1, 101))]
+    relocation.own_requests(s, 1)
+    assert list(s.requests.next_day[ids]) == [21, 18]
+
+
+def test_request_gap_days_of_one_day_for_all_as_of_that_day_per_household():
+    keys = np.array([100, 101, 102], np.uint64)
+    for day in (0, 18, -3):           # a day before the run wraps as uint64, as the days of an array do
+        assert list(relocation.request_gap_days(keys, day, 2.0)) == \
+            list(relocation.request_gap_days(keys, np.full(3, day, np.int64), 2.0))
+    assert list(relocation.request_gap_days(keys, 0, 2.0)) == [21, 18, 430]   # the keyed days above
+
+
 def test_consolidation_closes_an_under_used_emergency_location_and_moves_its_residents():
     s, e1, e2, _ = world(consolidate=0.5)
     a = _household(s, 2, 1, e1, 1)

@@ -474,3 +474,40 @@ def test_the_sponsors_municipality_is_drawn_by_population_share():
     mun = s.actors.municipalities.take_in_family(m, u, np.array([1, 2, 3, 4]))
     assert mun.tolist() == [0, 0, 1, m.n - 1]
     assert m.housed[0] == 3 and m.housed[1] == 3 and m.housed[m.n - 1] == 4 and m.housed_total.sum() == 10
+
+
+def test_the_days_exits_leave_their_beds_in_the_order_of_the_steps_around_a_permit():
+    # day 10: two rejected households depart, an appeal is upheld (a permit: from the process
+    # location to an azc) and four Dublin households' transfer is due (half transferred, half
+    # abscond by their keyed draw). The move log lists the departures, then the permit's move,
+    # then the transferred, then those who absconded, each in their order; beds are freed.
+    from agents.keyed import SALT_TRANSFER, keyed_uniform
+    from agents.moves import Reason
+    s = world(dublin_transfer_success=0.5, dublin_absconding_share=0.5,
+              appeal_upheld_share={**NONE, "regular": 1.0})
+    L = s.locs
+    process, emergency = int(L.of_kind(Kind.PROCESS)[0]), int(L.of_kind(Kind.EMERGENCY)[0])
+    rejected = add(s, [1, 2], stage=Stage.REJECTED, key0=500)
+    appeal = add(s, [1], stage=Stage.APPEAL, key0=600)
+    dublin = add(s, [1, 1, 1, 1], stage=Stage.DUBLIN, track=Track.DUBLIN, key0=700)
+    move(s.people, L, s.log, np.concatenate([rejected, appeal]), process, 0, Reason.INTAKE)
+    move(s.people, L, s.log, dublin, emergency, 0, Reason.INTAKE)
+    s.departure_due.schedule(rejected, 10)
+    s.appeal_due.schedule(appeal, 10)
+    s.transfer_due.schedule(dublin, 10)
+    u = keyed_uniform(s.people.key[dublin], SALT_TRANSFER)
+    transferred, absconded = dublin[u < 0.5], dublin[u >= 0.5]
+    assert len(transferred) and len(absconded)        # (both kinds on this day, for these keys)
+    before = s.log.n
+    rulebook.depart_and_transfer(s, 10)
+    rows = slice(before, s.log.n)
+    assert list(s.log.household[rows]) == [*rejected, *appeal, *transferred, *absconded]
+    exit_, step = Reason.EXIT, Reason.PROCEDURE_STEP
+    assert list(s.log.reason[rows]) == [exit_, exit_, step] + [exit_] * 4
+    assert list(s.log.destination[rows])[:2] == [-1, -1] and s.log.destination[before + 2] >= 0
+    assert L.kind[s.people.location[appeal[0]]] == Kind.REGULAR
+    assert L.occupancy[process] == 0 and L.occupancy[emergency] == 0
+    assert list(s.people.stage[rejected]) == [Stage.DEPARTED] * 2 and s.people.stage[appeal[0]] == Stage.PERMIT
+    assert (s.people.stage[transferred] == Stage.TRANSFERRED).all()
+    assert (s.people.stage[absconded] == Stage.DEPARTED).all()
+    assert s.today.exits_departed == 3 + len(absconded) and s.today.exits_transferred == len(transferred)

@@ -31,7 +31,7 @@ from agents.locations import TEMPORARY_KINDS, Kind, Life, place
 from agents.moves import Reason, move
 from agents.queues import BucketCalendar
 from model.events import open_places
-from model.placement import close_locations, order_by_kind
+from model.placement import EmptiestFirst, close_locations
 from model.scenario import KIND_KEYS
 from model.state import State
 
@@ -118,11 +118,7 @@ def open_replacement(s: State, j: int, day: int) -> int:
     when the province has another). Returns the new location's index."""
     L, m = s.locs, s.munis
     old_host = int(L.municipality[j])
-    members = np.flatnonzero(m.province == m.province[old_host])
-    if len(members) > 1:
-        members = members[members != old_host]
-    weight = m.population[members].astype(np.float64)
-    cum = np.cumsum(weight) / weight.sum()
+    members, cum = _hosts_instead_of(m, old_host)
     u = keyed_uniform(np.array([(j << 20) + day], np.uint64), SALT_REPLACEMENT)[0]
     host = int(members[min(int(np.searchsorted(cum, u, side="right")), len(members) - 1)])
     kind = int(L.kind[j])
@@ -131,6 +127,27 @@ def open_replacement(s: State, j: int, day: int) -> int:
     s.managed = np.concatenate([s.managed, np.zeros(L.n - len(s.managed), bool)])
     s.managed[new] = True
     return int(new[0])
+
+
+def _hosts_instead_of(m, old_host: int) -> tuple[np.ndarray, np.ndarray]:
+    """The municipalities that may host a new site instead of `old_host` (the others of its
+    province, or itself alone) and their cumulative share of the population: kept per old host
+    (a municipality's province and population never change in a run). Read only."""
+    got = _HOSTS.get(old_host)
+    if got is None or got[0] is not m.province or got[1] is not m.population:
+        if len(_HOSTS) > 256:
+            _HOSTS.clear()
+        members = np.flatnonzero(m.province == m.province[old_host])
+        if len(members) > 1:
+            members = members[members != old_host]
+        weight = m.population[members].astype(np.float64)
+        cum = np.cumsum(weight) / weight.sum()
+        members.flags.writeable = cum.flags.writeable = False
+        got = _HOSTS[old_host] = (m.province, m.population, members, cum)
+    return got[2], got[3]
+
+
+_HOSTS: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
 
 
 # --- own requests -----------------------------------------------------------------------------
@@ -195,8 +212,9 @@ def own_requests(s: State, day: int) -> None:
             due, loc = due[here], loc[here]
         vacancy = s.locs.vacancy()
         vacancy[loc] = 0                              # not to a location someone asks to leave
-        target = place(h["size"][due].astype(np.int64), [REQUEST_KIND], vacancy, order_by_kind(s, vacancy),
-                       take=True)
+        # (the order is made from `vacancy` as it is when first asked for: before any place is taken)
+        target = place(h["size"][due].astype(np.int64), [REQUEST_KIND], vacancy,
+                       EmptiestFirst(s.locs, vacancy, live=True), take=True)
         moved = target >= 0
         s.today.moves += move(s.people, s.locs, s.log, due[moved], target[moved], day, Reason.OWN_REQUEST)
         denied = due[~moved]
@@ -254,6 +272,10 @@ def consolidate(s: State, day: int) -> None:
     share = s.params.placement.consolidate_below_share
     if share <= 0 or s.params.placement.policy == "min_moves":
         return
+    demand, places = housing_demand(s)     # (first: places are mostly short, and then nothing closes)
+    spare = places - demand / s.params.portfolio.replace_at_occupancy   # normal places that may go
+    if spare <= 0:
+        return
     L = s.locs
     temporary = L.kind_in(TEMPORARY_KINDS, no_bed=False) & (L.life == Life.OPEN)
     under_used = temporary & (L.occupancy < share * L.capacity)
@@ -263,10 +285,6 @@ def consolidate(s: State, day: int) -> None:
         cand = np.flatnonzero(under_used)
         cand = cand[is_managed(s, cand)]
     if len(cand) == 0:
-        return
-    demand, places = housing_demand(s)
-    spare = places - demand / s.params.portfolio.replace_at_occupancy   # normal places that may go
-    if spare <= 0:
         return
     cand = cand[np.argsort(L.occupancy[cand] / np.maximum(L.capacity[cand], 1), kind="stable")]
     free = np.zeros(len(Kind), np.int64)                           # free normal places per kind

@@ -35,12 +35,18 @@ class ResidentIndex:
         elif len(self._bounds) < n_loc + 1:     # locations added since (at the end): nobody there at the snapshot
             self._bounds = np.concatenate([self._bounds, np.full(n_loc + 1 - len(self._bounds), self._bounds[-1])])
         locations = np.asarray(locations, np.int64)
+        rows = slice(self._rows, log.n)
+        if len(locations) == 1:               # (the usual case: one location closes) its own slice and tests
+            j = int(locations[0])
+            listed = self._order[self._bounds[j]:self._bounds[j + 1]]
+            moved_in = log.household[rows][log.destination[rows] == j]
+            cand = np.concatenate([listed, moved_in])
+            return np.unique(cand[s.people.cols["location"][cand] == j]).astype(np.int64)
         at = np.zeros(n_loc + 1, bool)        # by location; the last entry (index -1): no bed
         at[locations] = True
         first, last = self._bounds[locations], self._bounds[locations + 1]
         counts = last - first
         listed = self._order[np.repeat(first - (counts.cumsum() - counts), counts) + np.arange(int(counts.sum()))]
-        rows = slice(self._rows, log.n)
         moved_in = log.household[rows][at[log.destination[rows]]]
         cand = np.concatenate([listed, moved_in])
         return np.unique(cand[at[s.people.cols["location"][cand]]]).astype(np.int64)

@@ -966,9 +966,9 @@ def lifecycle(s: State, day: int) -> None:
     ending = locations.contracts_ending(L, day)
     if len(ending) == 0:
         return
-    hard = ending[L.life[ending] == Life.CLOSING]       # a closing location whose contract runs out
-    close_locations(s, hard, day)
-    end_contracts(s, ending[L.life[ending] == Life.OPEN], day)
+    life = L.life[ending]
+    close_locations(s, ending[life == Life.CLOSING], day)   # a closing location whose contract runs out
+    end_contracts(s, ending[life == Life.OPEN], day)
 
 
 def drain_closing(s: State, day: int) -> None:

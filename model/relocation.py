@@ -234,7 +234,7 @@ def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, deni
         rows = last + book.log_seen                                       # those rows in the log
         dest = log.destination[rows]
         ok = s.locs.kind_in((REQUEST_KIND,))[dest]
-        book.next_day[moved[~ok]] = -1
+        book.next_day[moved] = -1        # (cancelled; those now in a regular location are filed again below)
         if log.day_from(book.log_seen) == day:    # (the usual case: every row since the last look is today's)
             ids = np.concatenate([denied, moved[ok]]) if len(denied) else moved[ok]
             book.log_seen = log.n

@@ -29,11 +29,12 @@ from __future__ import annotations
 
 import typing
 from collections.abc import Callable
+from itertools import accumulate
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from agents.columns import filled
+from agents.applicants import Stage
 from agents.locations import Kind, Life
 from agents.keyed import (SITE_COA_CONTRACT, SITE_MUNICIPALITIES, SITE_REGISTRATION, SITE_RELIEF,
                           SITE_SAFETY_REGION, round_key)
@@ -41,7 +42,7 @@ from agents.municipalities import answer_requests, ask_table
 from model import data
 from model.events import open_places, raise_occupancy
 from model.front import FrontMeasure
-from model.scenario import Action, ActionType, Phase, Plan, ScenarioError
+from model.scenario import Action, ActionType, Phase, Plan, ScenarioError, Trigger
 from model.state import State
 
 INDICATORS = ("occupancy", "occupancy_normal", "central_occupancy", "unsheltered", "registration_backlog",
@@ -49,6 +50,18 @@ INDICATORS = ("occupancy", "occupancy_normal", "central_occupancy", "unsheltered
 LADDERS = ("phases", "front")   # the plan's ladders: the COA/VNG phases, and the front of the chain
 _NOT_HOUSING = (Kind.CENTRAL, Kind.BORDER)
 _KIND_INDEX = {k.name.lower(): int(k) for k in Kind}
+# by `Life`: open, closing, planned, and any (the columns of the location sums in `PlanRuntime.indicators`)
+_OPEN, _CLOSING, _PLANNED, _ANY = range(4)
+_LIFE_COLUMNS = np.zeros((len(Life), 4), bool)
+_LIFE_COLUMNS[[Life.OPEN, Life.CLOSING, Life.PLANNED], [_OPEN, _CLOSING, _PLANNED]] = True
+_LIFE_COLUMNS[:, _ANY] = True
+_LIFE_COLUMNS.flags.writeable = False
+_FLOWS = ("arrivals", "exits_housed", "exits_departed", "exits_transferred")   # read over the forecast window
+
+
+def _ratios(a: list[float], b: list[float]) -> list[float]:
+    """a / b per unit, 9.99 where b is not positive (what `np.divide(a, b, where=b > 0)` into 9.99 gives)."""
+    return [x / y if y > 0 else 9.99 for x, y in zip(a, b)]
 
 
 @dataclass
@@ -68,6 +81,8 @@ class Ladder:
                                                  # default serves snapshots taken before it existed)
     _clear: np.ndarray | None = None             # days in a row each trigger has NOT held (None: a snapshot
                                                  # taken before it existed; counts start on its next day)
+    _sign: np.ndarray | None = None              # each trigger row's test (`_index_tests`; None: a snapshot
+                                                 # taken before it existed)
 
     def __init__(self, phases: list[Phase], n_units: int) -> None:
         self.phases = phases
@@ -75,28 +90,34 @@ class Ladder:
         self.since = np.zeros(n_units, np.int64)   # day the current phase began
         # Every trigger of every phase (activation and deactivation) is a row of one table, so a
         # day updates all their counts at once. `_held[row]` counts the consecutive days the
-        # trigger has held, per unit; `_up[phase][i]` and `_down[phase][i]` are views of its rows.
+        # trigger has held, per unit; a phase's activation triggers come first, then its deactivation
+        # triggers (`_up_index[phase]`, `_down_index[phase]`: their rows).
         triggers = [t for p in phases for t in (*p.activate, *p.deactivate)]
-        self._indicators = sorted({t.indicator for t in triggers})
-        self.indicators = frozenset(self._indicators)          # the indicators some trigger reads
-        self._row_indicator = np.array([self._indicators.index(t.indicator) for t in triggers], np.int64)
-        self._above = np.array([t.above is not None for t in triggers])[:, None]
-        self._bound = np.array([t.above if t.above is not None else t.below for t in triggers], float)[:, None]
+        self.indicators = frozenset(t.indicator for t in triggers)   # the indicators some trigger reads
         self._held = np.zeros((len(triggers), n_units), np.int64)
         self._clear = np.zeros((len(triggers), n_units), np.int64)
-        self._values = np.zeros((len(self._indicators), n_units))   # today's values, per indicator
-        self._up, self._down = [], []
-        rows = iter(self._held)
-        for p in phases:
-            self._up.append([next(rows) for _ in p.activate])
-            self._down.append([next(rows) for _ in p.deactivate])
         self._index_reasons()
+        self._index_tests()
 
     def _index_reasons(self) -> None:
         """Each phase's activation-trigger rows (in `_held`/`_clear`) and its deactivation window in days."""
         starts = np.cumsum([0] + [len(p.activate) + len(p.deactivate) for p in self.phases])
         self._up_rows = [np.arange(a, a + len(p.activate)) for a, p in zip(starts, self.phases)]
         self._window = [max((t.days for t in p.deactivate), default=1) for p in self.phases]
+
+    def _index_tests(self) -> None:
+        """Each trigger row's test as one comparison, `value * _sign >= _limit`: `value >= above`
+        as it is; `value < below` as `-value >= -below'` with `below'` the float just below `below`
+        (no float lies between them, so the same test for every value, NaN false in both; bounds
+        are finite). The rows' indicators and row numbers as Python lists."""
+        triggers = [t for p in self.phases for t in (*p.activate, *p.deactivate)]
+        self._row_names = [t.indicator for t in triggers]
+        self._sign = np.array([1.0 if t.above is not None else -1.0 for t in triggers])[:, None]
+        self._limit = np.array([_limit(t) for t in triggers], float)[:, None]
+        starts = list(accumulate([0] + [len(p.activate) + len(p.deactivate) for p in self.phases]))
+        self._up_index = [list(range(a, a + len(p.activate))) for a, p in zip(starts, self.phases)]
+        self._down_index = [list(range(a + len(p.activate), a + len(p.activate) + len(p.deactivate)))
+                            for a, p in zip(starts, self.phases)]
 
     @staticmethod
     def _holds(trigger, values: dict[str, np.ndarray]) -> np.ndarray:
@@ -105,28 +126,29 @@ class Ladder:
 
     def update(self, day: int, values: dict[str, np.ndarray]) -> list[Change]:
         """Advance one day given each indicator's value per unit; returns the changes."""
+        if self._sign is None:               # (a ladder made before the tests were indexed)
+            self._index_tests()
         if len(self._held):
-            self._values[:] = [values[name] for name in self._indicators]   # one store for all rows
-            v = self._values[self._row_indicator]   # per trigger and unit
-            holds = np.where(self._above, v >= self._bound, v < self._bound)
+            v = np.array([values[name] for name in self._row_names], float)   # per trigger and unit
+            holds = v * self._sign >= self._limit
             np.multiply(self._held + 1, holds, out=self._held)   # count up while it holds, else 0
             if self._clear is None:
                 self._clear = np.zeros_like(self._held)
                 self._index_reasons()
             np.multiply(self._clear + 1, ~holds, out=self._clear)  # count up while it does not, else 0
         changes = []
-        for u in range(len(self.phase)):
-            c = int(self.phase[u])
+        held = self._held.tolist()
+        for u, c in enumerate(self.phase.tolist()):
             if c < len(self.phases):
                 nxt = self.phases[c]
-                fired = [t for t, n in zip(nxt.activate, self._up[c]) if n[u] >= t.days]
+                fired = [t for t, r in zip(nxt.activate, self._up_index[c]) if held[r][u] >= t.days]
                 if fired:
                     changes.append(Change(u, c, c + 1, "; ".join(_describe(t) for t in fired)))
                     continue
             if c > 0:
                 cur = self.phases[c - 1]
-                if (day - self.since[u] >= cur.min_dwell_days
-                        and all(n[u] >= t.days for t, n in zip(cur.deactivate, self._down[c - 1]))
+                if (all(held[r][u] >= t.days for t, r in zip(cur.deactivate, self._down_index[c - 1]))
+                        and day - int(self.since[u]) >= cur.min_dwell_days
                         and self._reasons_gone(c - 1, u)):
                     changes.append(Change(u, c, c - 1, "; ".join(_describe(t) for t in cur.deactivate)))
         for ch in changes:
@@ -139,6 +161,14 @@ class Ladder:
         if self._clear is None or not len(self._clear):
             return True
         return bool((self._clear[self._up_rows[phase], unit] >= self._window[phase]).all())
+
+
+def _limit(t: Trigger) -> float:
+    """A trigger's test as `value * sign >= limit` (`Ladder._index_tests`): its limit."""
+    if t.above is not None:
+        return float(t.above)
+    assert t.below is not None        # a trigger has one of the two, finite (checked at load)
+    return -float(np.nextafter(t.below, -np.inf))
 
 
 def _describe(t) -> str:
@@ -163,6 +193,7 @@ class PlanRuntime:
     """Installs the plan into a state: indicators, ladders, actions, and the plan's log."""
 
     prognosis_day = -1                           # day of the last prognosis (prognosis_shortfall), -1: none yet
+    _unit_groups: np.ndarray | None = None       # see _location_groups (None: not made yet)
     prognosis_persons = 0.0                      # persons in reception it expects `forecast_weeks` ahead
 
     def __init__(self, s, plan: Plan) -> None:
@@ -197,51 +228,55 @@ class PlanRuntime:
     # --- indicators --------------------------------------------------------------------
     def indicators(self, s, day: int) -> dict[str, np.ndarray]:
         """Today's indicator values per unit (nation, or province with `scope: province`); the
-        national values are kept in `_national` for the front ladder."""
+        national values are kept in `_national` for the front ladder.
+
+        The location table is summed in one product: per unit's housing locations, the central
+        (registration) locations and all locations (`_location_groups`), the occupancy, normal
+        places and extra places of the open, closing and planned locations and of all. The sums
+        are of whole numbers far below 2**53, so exact in any order; the rest is arithmetic on
+        those few numbers (Python floats: the same IEEE operations as NumPy's float64)."""
         L = s.locs
-        housing, central = self._location_groups(s)
-        open_ = L.life == Life.OPEN
-        in_closing_each = L.occupancy * (L.life == Life.CLOSING)
-        in_closing = housing @ in_closing_each
-        normal = housing @ (L.capacity * open_) + in_closing
-        usable = normal + housing @ (L.extra * open_)
-        in_bed = housing @ L.occupancy
-        cap_c = L.capacity[central & open_].sum()
-        central_occ = L.occupancy[central].sum() / cap_c if cap_c else 9.99
-        population = s.people.entitled()
-        unsheltered = population - int(L.occupancy.sum())
-        x = s.recorder.scalars
+        by_life = _LIFE_COLUMNS[L.life]                  # per location: open, closing, planned, any
+        amounts = np.array((L.occupancy, L.capacity, L.extra))
+        occ, cap, extra = (self._location_groups(s) @ (amounts[:, :, None] * by_life)).tolist()
+        n = self.n_units
+        central, every = n, n + 1                        # the rows after the units'
+        in_closing = [occ[u][_CLOSING] for u in range(n)]
+        normal = [cap[u][_OPEN] + in_closing[u] for u in range(n)]
+        usable = [normal[u] + extra[u][_OPEN] for u in range(n)]
+        in_bed = [occ[u][_ANY] for u in range(n)]
+        cap_c = cap[central][_OPEN]
+        central_occ = occ[central][_ANY] / cap_c if cap_c else 9.99
+        stage_persons = s.people.stage_persons.tolist()
+        population = sum(stage_persons[: Stage.HOUSED])          # `Applicants.entitled()`
+        unsheltered = population - int(occ[every][_ANY])
         lo = max(0, day - self.plan.forecast_window_days)
         if day > lo:
-            inflow = (x["arrivals"][lo:day].sum()) / (day - lo)
-            exits = x["exits_housed"][lo:day] + x["exits_departed"][lo:day] + x["exits_transferred"][lo:day]
-            outflow = exits.sum() / (day - lo)
+            arrived, housed, departed, transferred = s.recorder.window_sums(_FLOWS, lo, day)
+            inflow = arrived / (day - lo)
+            outflow = (housed + departed + transferred) / (day - lo)
         else:
             inflow = outflow = 0.0
-        pipeline = L.capacity[L.life == Life.PLANNED].sum()
+        pipeline = int(cap[every][_PLANNED])
         # `L.places().sum()`: normal and extra places of open locations, beds in use in closing ones
-        places = int((L.capacity + L.extra) @ open_) + int(in_closing_each.sum()) + pipeline
+        places = int(cap[every][_OPEN] + extra[every][_OPEN]) + int(occ[every][_CLOSING]) + pipeline
         projected = population + 7 * self.plan.forecast_weeks * (inflow - outflow)
         shortfall = projected - places
         common = {"central_occupancy": central_occ, "unsheltered": unsheltered,
-                  "registration_backlog": s.people.stage_persons[0], "forecast_shortfall": shortfall}
+                  "registration_backlog": stage_persons[0], "forecast_shortfall": shortfall}
         if "prognosis_shortfall" in self.ladder.indicators | self.front.indicators:
             common["prognosis_shortfall"] = self._prognosis(s, day, population) - places
-
-        def ratio(a, b):
-            b = np.atleast_1d(b)
-            return np.divide(a, b, out=filled(len(b), 9.99), where=b > 0)
-
-        # each common value times ones per unit (`v * ones`), all in one product: a row each
-        per_unit = np.multiply.outer(list(common.values()), np.ones(self.n_units))
-        values = {"occupancy": ratio(in_bed, usable), "occupancy_normal": ratio(in_bed, normal),
-                  **dict(zip(common, per_unit))}
+        names = ("occupancy", "occupancy_normal", *common)
+        # a row per indicator, a column per unit (a common value in every column), made in one go
+        rows = [_ratios(in_bed, usable), _ratios(in_bed, normal), *([v] * n for v in common.values())]
         if self.by_province:
-            self._national = {"occupancy": ratio(np.array([in_bed.sum()]), np.array([usable.sum()])),
-                              "occupancy_normal": ratio(np.array([in_bed.sum()]), np.array([normal.sum()])),
-                              **{k: np.array([v], float) for k, v in common.items()}}
+            total_bed = sum(in_bed)
+            rows += [_ratios([total_bed], [sum(usable)]), _ratios([total_bed], [sum(normal)]),
+                     *([v] for v in common.values())]
+            table = np.array(rows[: len(names)], float), np.array(rows[len(names):], float)
+            values, self._national = dict(zip(names, table[0])), dict(zip(names, table[1]))
         else:
-            self._national = values
+            values = self._national = dict(zip(names, np.array(rows, float)))
         return values
 
     def _prognosis(self, s, day: int, population: int) -> float:
@@ -258,18 +293,20 @@ class PlanRuntime:
             self.prognosis_day = day
         return self.prognosis_persons
 
-    def _location_groups(self, s) -> tuple[np.ndarray, np.ndarray]:
-        """0/1 matrix (unit x location) of the housing locations (not central, not border) of
-        each unit, and the central-location mask; rebuilt only when locations were added.
-        Sums by matrix product are exact (integer sums far below 2**53)."""
+    def _location_groups(self, s) -> np.ndarray:
+        """0/1 matrix (row x location): the housing locations (not central, not border) of each
+        unit, then the central locations, then all locations; rebuilt only when locations were
+        added. Sums by matrix product are exact (integer sums far below 2**53)."""
         L = s.locs
-        if self._groups_n != L.n:
+        if self._groups_n != L.n or self._unit_groups is None:
             unit = s.munis.province[L.municipality] if self.by_province else np.zeros(L.n, np.int64)
-            housing = np.zeros((self.n_units, L.n))
-            housing[unit, np.arange(L.n)] = ~np.isin(L.kind, _NOT_HOUSING)
-            self._groups = housing, L.kind == Kind.CENTRAL
+            groups = np.zeros((self.n_units + 2, L.n))
+            groups[unit, np.arange(L.n)] = ~np.isin(L.kind, _NOT_HOUSING)
+            groups[-2] = L.kind == Kind.CENTRAL
+            groups[-1] = 1.0
+            self._unit_groups = groups
             self._groups_n = L.n
-        return self._groups
+        return self._unit_groups
 
     # --- the daily step ----------------------------------------------------------------
     def __call__(self, s, day: int) -> None:
@@ -294,9 +331,10 @@ class PlanRuntime:
         self._reissue_expired(s, day)
         self._keep_residents_housed(s, day)
         self._drain_raised(s)
-        s.recorder.extra["phase"][day] = int(self.ladder.phase.max())
-        s.recorder.province_phase[day] = (self.ladder.phase if self.by_province else self.ladder.phase[0])
-        s.recorder.scalars["front_phase"][day] = int(self.front.phase[0])
+        phase = self.ladder.phase.tolist()
+        s.recorder.extra["phase"][day] = max(phase)
+        s.recorder.province_phase[day] = phase if self.by_province else phase[0]
+        s.recorder.scalars["front_phase"][day] = self.front.phase.tolist()[0]
 
     # --- actions on beds -----------------------------------------------------------------
     def _provinces(self, unit: int) -> list[int]:

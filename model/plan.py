@@ -28,7 +28,7 @@ the indicators from the state each day, runs the ladders and carries out the act
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from itertools import accumulate
 from dataclasses import dataclass, field
 
@@ -42,7 +42,7 @@ from agents.municipalities import answer_requests, ask_table
 from model import data
 from model.events import open_places, raise_occupancy
 from model.front import FrontMeasure
-from model.scenario import Action, ActionType, Phase, Plan, ScenarioError, Trigger
+from model.scenario import Action, ActionType, Phase, Plan, ScenarioError
 from model.state import State
 
 INDICATORS = ("occupancy", "occupancy_normal", "central_occupancy", "unsheltered", "registration_backlog",
@@ -79,65 +79,67 @@ class Ladder:
 
     indicators: frozenset[str] = frozenset()     # the indicators some trigger reads (set per ladder; the class
                                                  # default serves snapshots taken before it existed)
-    _clear: np.ndarray | None = None             # days in a row each trigger has NOT held (None: a snapshot
-                                                 # taken before it existed; counts start on its next day)
-    _sign: np.ndarray | None = None              # each trigger row's test (`_index_tests`; None: a snapshot
-                                                 # taken before it existed)
+    _clear: list[list[int]] | np.ndarray | None = None   # days in a row each trigger has NOT held (None: a
+                                                 # snapshot taken before it existed; counts start on its next day)
+    _tests: list[tuple[str, float | None, float | None]] | None = None   # see _index (None: an older snapshot)
 
     def __init__(self, phases: list[Phase], n_units: int) -> None:
         self.phases = phases
         self.phase = np.zeros(n_units, np.int64)
         self.since = np.zeros(n_units, np.int64)   # day the current phase began
-        # Every trigger of every phase (activation and deactivation) is a row of one table, so a
-        # day updates all their counts at once. `_held[row]` counts the consecutive days the
-        # trigger has held, per unit; a phase's activation triggers come first, then its deactivation
-        # triggers (`_up_index[phase]`, `_down_index[phase]`: their rows).
+        # Every trigger of every phase (activation and deactivation) is a row: a phase's activation
+        # triggers, then its deactivation triggers (`_up_index[phase]`, `_down_index[phase]`: their
+        # rows). `_held[row][unit]` counts the consecutive days the trigger has held, `_clear` those
+        # it has not: Python ints, as a day's update is a few comparisons per trigger and unit.
         triggers = [t for p in phases for t in (*p.activate, *p.deactivate)]
         self.indicators = frozenset(t.indicator for t in triggers)   # the indicators some trigger reads
-        self._held = np.zeros((len(triggers), n_units), np.int64)
-        self._clear = np.zeros((len(triggers), n_units), np.int64)
-        self._index_reasons()
-        self._index_tests()
+        self._held: list[list[int]] | np.ndarray = [[0] * n_units for _ in triggers]
+        self._clear = [[0] * n_units for _ in triggers]
+        self._index()
 
-    def _index_reasons(self) -> None:
-        """Each phase's activation-trigger rows (in `_held`/`_clear`) and its deactivation window in days."""
-        starts = np.cumsum([0] + [len(p.activate) + len(p.deactivate) for p in self.phases])
-        self._up_rows = [np.arange(a, a + len(p.activate)) for a, p in zip(starts, self.phases)]
-        self._window = [max((t.days for t in p.deactivate), default=1) for p in self.phases]
-
-    def _index_tests(self) -> None:
-        """Each trigger row's test as one comparison, `value * _sign >= _limit`: `value >= above`
-        as it is; `value < below` as `-value >= -below'` with `below'` the float just below `below`
-        (no float lies between them, so the same test for every value, NaN false in both; bounds
-        are finite). The rows' indicators and row numbers as Python lists."""
-        triggers = [t for p in self.phases for t in (*p.activate, *p.deactivate)]
-        self._row_names = [t.indicator for t in triggers]
-        self._sign = np.array([1.0 if t.above is not None else -1.0 for t in triggers])[:, None]
-        self._limit = np.array([_limit(t) for t in triggers], float)[:, None]
+    def _index(self) -> None:
+        """Each trigger row's test (indicator, above, below), each phase's activation and deactivation
+        rows, and its deactivation window in days."""
+        self._tests = [(t.indicator, t.above, t.below) for p in self.phases for t in (*p.activate, *p.deactivate)]
         starts = list(accumulate([0] + [len(p.activate) + len(p.deactivate) for p in self.phases]))
         self._up_index = [list(range(a, a + len(p.activate))) for a, p in zip(starts, self.phases)]
         self._down_index = [list(range(a + len(p.activate), a + len(p.activate) + len(p.deactivate)))
                             for a, p in zip(starts, self.phases)]
+        self._window = [max((t.days for t in p.deactivate), default=1) for p in self.phases]
 
     @staticmethod
-    def _holds(trigger, values: dict[str, np.ndarray]) -> np.ndarray:
-        v = values[trigger.indicator]
-        return v >= trigger.above if trigger.above is not None else v < trigger.below
+    def _holds_at(trigger, values: Mapping[str, np.ndarray | list[float]], unit: int) -> bool:
+        """Does `trigger` hold for `unit` on today's `values`?"""
+        v = values[trigger.indicator][unit]
+        return bool(v >= trigger.above if trigger.above is not None else v < trigger.below)
 
-    def update(self, day: int, values: dict[str, np.ndarray]) -> list[Change]:
-        """Advance one day given each indicator's value per unit; returns the changes."""
-        if self._sign is None:               # (a ladder made before the tests were indexed)
-            self._index_tests()
-        if len(self._held):
-            v = np.array([values[name] for name in self._row_names], float)   # per trigger and unit
-            holds = v * self._sign >= self._limit
-            np.multiply(self._held + 1, holds, out=self._held)   # count up while it holds, else 0
-            if self._clear is None:
-                self._clear = np.zeros_like(self._held)
-                self._index_reasons()
-            np.multiply(self._clear + 1, ~holds, out=self._clear)  # count up while it does not, else 0
+    def update(self, day: int, values: Mapping[str, np.ndarray | list[float]]) -> list[Change]:
+        """Advance one day given each indicator's value per unit (an array, or a list of floats);
+        returns the changes."""
+        if self._tests is None:              # (a ladder saved before the counts were Python ints)
+            self._index()
+        if isinstance(self._held, np.ndarray):
+            self._held = self._held.tolist()
+            self._clear = [[0] * len(self.phase) for _ in self._held] if self._clear is None else (
+                self._clear.tolist() if isinstance(self._clear, np.ndarray) else self._clear)
+        held, clear = self._held, self._clear
+        assert clear is not None and self._tests is not None
+        columns: dict[str, list[float]] = {}
+        for row, (name, above, below) in enumerate(self._tests):
+            v = columns.get(name)
+            if v is None:
+                given = values[name]
+                v = columns[name] = (given.astype(float).tolist() if isinstance(given, np.ndarray)
+                                     else [float(x) for x in given])
+            h, c = held[row], clear[row]
+            for u, x in enumerate(v):
+                if (x >= above) if above is not None else (x < below):   # (NaN holds neither)
+                    h[u] += 1                  # count up while it holds, else 0
+                    c[u] = 0
+                else:
+                    h[u] = 0
+                    c[u] += 1                  # count up while it does not, else 0
         changes = []
-        held = self._held.tolist()
         for u, c in enumerate(self.phase.tolist()):
             if c < len(self.phases):
                 nxt = self.phases[c]
@@ -158,17 +160,9 @@ class Ladder:
 
     def _reasons_gone(self, phase: int, unit: int) -> bool:
         """True when none of the phase's activation triggers has held over its deactivation window."""
-        if self._clear is None or not len(self._clear):
-            return True
-        return bool((self._clear[self._up_rows[phase], unit] >= self._window[phase]).all())
-
-
-def _limit(t: Trigger) -> float:
-    """A trigger's test as `value * sign >= limit` (`Ladder._index_tests`): its limit."""
-    if t.above is not None:
-        return float(t.above)
-    assert t.below is not None        # a trigger has one of the two, finite (checked at load)
-    return -float(np.nextafter(t.below, -np.inf))
+        clear = self._clear
+        assert clear is not None
+        return all(clear[r][unit] >= self._window[phase] for r in self._up_index[phase])
 
 
 def _describe(t) -> str:
@@ -207,8 +201,8 @@ class PlanRuntime:
         self.round_no = 0
         self._draining = np.empty(0, np.int64)   # locations whose raised places shrink as residents leave
         self._opened = np.empty(0, np.int64)     # locations the plan opened (no one is put out at their end)
-        self._today: dict[str, np.ndarray] = {}  # today's indicator values, per unit
-        self._national: dict[str, np.ndarray] = {}  # and nationally (the front ladder)
+        self._today: dict[str, np.ndarray] | dict[str, list[float]] = {}  # today's indicator values, per unit
+        self._national: dict[str, np.ndarray] | dict[str, list[float]] = {}  # and nationally (the front ladder)
         self._groups_n = -1                      # locations covered by the cached unit groups
         self.last_willingness_day = 0
         targets = data.provincial_targets(s.sc.country)
@@ -228,7 +222,15 @@ class PlanRuntime:
     # --- indicators --------------------------------------------------------------------
     def indicators(self, s, day: int) -> dict[str, np.ndarray]:
         """Today's indicator values per unit (nation, or province with `scope: province`); the
-        national values are kept in `_national` for the front ladder.
+        national values are kept in `_national` for the front ladder."""
+        values, national = self._values(s, day)
+        arrays = {name: np.array(v, float) for name, v in values.items()}
+        self._national = arrays if national is values else {name: np.array(v, float) for name, v in national.items()}
+        return arrays
+
+    def _values(self, s, day: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+        """`indicators` as Python floats: the values per unit, and nationally (the same dict when the
+        plan is national).
 
         The location table is summed in one product: per unit's housing locations, the central
         (registration) locations and all locations (`_location_groups`), the occupancy, normal
@@ -267,17 +269,14 @@ class PlanRuntime:
         if "prognosis_shortfall" in self.ladder.indicators | self.front.indicators:
             common["prognosis_shortfall"] = self._prognosis(s, day, population) - places
         names = ("occupancy", "occupancy_normal", *common)
-        # a row per indicator, a column per unit (a common value in every column), made in one go
-        rows = [_ratios(in_bed, usable), _ratios(in_bed, normal), *([v] * n for v in common.values())]
-        if self.by_province:
-            total_bed = sum(in_bed)
-            rows += [_ratios([total_bed], [sum(usable)]), _ratios([total_bed], [sum(normal)]),
-                     *([v] for v in common.values())]
-            table = np.array(rows[: len(names)], float), np.array(rows[len(names):], float)
-            values, self._national = dict(zip(names, table[0])), dict(zip(names, table[1]))
-        else:
-            values = self._national = dict(zip(names, np.array(rows, float)))
-        return values
+        # per indicator its value per unit (a common value in every unit); floats, as in an array of float64
+        values = dict(zip(names, [_ratios(in_bed, usable), _ratios(in_bed, normal),
+                                  *([float(v)] * n for v in common.values())]))
+        if not self.by_province:
+            return values, values
+        total_bed = sum(in_bed)
+        return values, dict(zip(names, [_ratios([total_bed], [sum(usable)]), _ratios([total_bed], [sum(normal)]),
+                                        *([float(v)] for v in common.values())]))
 
     def _prognosis(self, s, day: int, population: int) -> float:
         """Persons in reception `forecast_weeks` ahead by the model's own ensemble
@@ -310,7 +309,7 @@ class PlanRuntime:
 
     # --- the daily step ----------------------------------------------------------------
     def __call__(self, s, day: int) -> None:
-        self._today = self.indicators(s, day)
+        self._today, self._national = self._values(s, day)
         for name, ladder, values in (("phases", self.ladder, self._today), ("front", self.front, self._national)):
             for ch in ladder.update(day, values):
                 rungs = self.rungs(name)
@@ -588,8 +587,9 @@ class PlanRuntime:
         opened = self._opened
         if len(opened) == 0:
             return
-        ending = opened[(L.contract_end[opened] <= day + 1) & np.isin(L.life[opened], (Life.OPEN, Life.CLOSING))
-                        & (L.occupancy[opened] > 0)]
+        ending = opened[L.contract_end[opened] <= day + 1]      # (the rest asked only of these: the usual day, none)
+        if len(ending):
+            ending = ending[np.isin(L.life[ending], (Life.OPEN, Life.CLOSING)) & (L.occupancy[ending] > 0)]
         if len(ending):
             _, extend = self._closable(s, ending)
             L.contract_end[extend] += L.term_days[extend]
@@ -610,10 +610,10 @@ class PlanRuntime:
             for i, d in enumerate(list(dones)):
                 if d.action.type not in _REISSUED or day <= d.opened_day:
                     continue
-                expired = len(d.locations) > 0 and np.all(np.isin(L.life[d.locations], (Life.CLOSED, Life.CLOSING)))
                 due = d.action.repeat_days is not None and day - d.opened_day >= d.action.repeat_days
                 if due and not self._still_needed(ladder, lunit, phase):
                     continue                      # not needed today: look again tomorrow
+                expired = len(d.locations) > 0 and np.all(np.isin(L.life[d.locations], (Life.CLOSED, Life.CLOSING)))
                 if expired or due:
                     again = ACTIONS[d.action.type].do(self, s, day, d.unit, d.action)
                     if due and not expired:   # keep the earlier places: scale-down must close them too
@@ -624,7 +624,7 @@ class PlanRuntime:
     def _still_needed(self, ladder: str, unit: int, phase: int) -> bool:
         """Is any activation trigger of the phase true today (regardless of its day count)?"""
         values = self._today if ladder == "phases" else self._national
-        return any(bool(Ladder._holds(t, values)[unit]) for t in self.rungs(ladder)[phase - 1].activate)
+        return any(Ladder._holds_at(t, values, unit) for t in self.rungs(ladder)[phase - 1].activate)
 
     def _round_key(self, s: State, site: int) -> int:
         """The key of this request round's answers at `site` (`agents.keyed.round_key`): unrelated

@@ -7,7 +7,7 @@ households from the arrivals stream, so variants on the same seed see the same p
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -26,6 +26,17 @@ class InflowPlan:
     low_share: np.ndarray      # share of first applicants from the lowest-recognition group
     entry_share: np.ndarray    # share of first applicants crossing at a shock's entry point
     entry_municipality: np.ndarray  # that entry point (municipality index), -1 when none
+    # `on(day)`'s table, made on first use (a plan is never changed in place: a new level makes a new plan)
+    _days: list[tuple[float, float, float, float, float]] | None = field(default=None, init=False, repr=False,
+                                                                          compare=False)
+
+    def on(self, day: int) -> tuple[float, float, float, float, float]:
+        """Day `day`'s first applicants, family members, border share, entry share and low-recognition
+        share, as floats (the arrays' values: one look-up instead of five)."""
+        if self._days is None:
+            self._days = list(zip(*(a.tolist() for a in (self.first, self.family, self.border_share,
+                                                          self.entry_share, self.low_share))))
+        return self._days[day]
 
 
 def seasonal_factor(dates: list[dt.date], amplitude: float, peak_day: int) -> np.ndarray:
@@ -161,7 +172,7 @@ def draw_arrivals(rng: np.random.Generator, first_persons: float, family_persons
         key2 = rng.integers(0, _INT64_MAX, size=k2, dtype=np.int64)
     if k1 + k2 == 0:
         return Households(_EMPTY_I64, _EMPTY_I64, _EMPTY_U8, _EMPTY_U64), 0
-    border = (rng.random(k1),)
+    border: tuple[np.ndarray, ...] = (rng.random(k1),)
     limits = [[0.5], [f.unaccompanied_minor_share_of_singles], [f.vulnerable_share], [border_share]]
     if entry_share > 0:
         border += (rng.random(k1),)

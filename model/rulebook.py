@@ -236,15 +236,14 @@ def recent_permit_holders(s: State, day: int, window: int = 182) -> float:
 
 def arrive(s: State, day: int) -> None:
     """New households arrive: first applicants (some at Schiphol) and family members."""
-    w = s.world.inflow
-    hh, k1 = draw_arrivals(day_rng(s.arrivals_key, day), w.first[day], w.family[day], s.params.inflow,
-                           w.border_share[day], w.entry_share[day])
+    first, family, border_share, entry_share, low_share = s.world.inflow.on(day)
+    hh, k1 = draw_arrivals(day_rng(s.arrivals_key, day), first, family, s.params.inflow, border_share, entry_share)
     k2 = len(hh.size) - k1
     if k1 + k2 == 0:
         return
     groups = s.sc.groups
     top = max(range(len(groups)), key=lambda i: groups[i].recognition)   # first of the highest
-    group = draw_group(s.sc, hh.key[:k1] if k2 else hh.key, w.low_share[day])
+    group = draw_group(s.sc, hh.key[:k1] if k2 else hh.key, low_share)
     if k2:                                     # family members: the group with the highest recognition
         group = np.concatenate([group, np.full(k2, top)])
     track = np.repeat(_REGULAR_FAMILY, (k1, k2))

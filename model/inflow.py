@@ -7,13 +7,13 @@ households from the arrivals stream, so variants on the same seed see the same p
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from agents.applicants import Flag
 from agents.keyed import poisson_count
-from model.scenario import Scenario
+from model.scenario import Inflow, Scenario
 
 
 @dataclass
@@ -26,6 +26,17 @@ class InflowPlan:
     low_share: np.ndarray      # share of first applicants from the lowest-recognition group
     entry_share: np.ndarray    # share of first applicants crossing at a shock's entry point
     entry_municipality: np.ndarray  # that entry point (municipality index), -1 when none
+    # `on(day)`'s table, made on first use (a plan is never changed in place: a new level makes a new plan)
+    _days: list[tuple[float, float, float, float, float]] | None = field(default=None, init=False, repr=False,
+                                                                          compare=False)
+
+    def on(self, day: int) -> tuple[float, float, float, float, float]:
+        """Day `day`'s first applicants, family members, border share, entry share and low-recognition
+        share, as floats (the arrays' values: one look-up instead of five)."""
+        if self._days is None:
+            self._days = list(zip(*(a.tolist() for a in (self.first, self.family, self.border_share,
+                                                          self.entry_share, self.low_share))))
+        return self._days[day]
 
 
 def seasonal_factor(dates: list[dt.date], amplitude: float, peak_day: int) -> np.ndarray:
@@ -136,7 +147,88 @@ def draw_households(rng: np.random.Generator, expected_persons: float, size_shar
     return Households(size, children, flags, key)
 
 
+def draw_arrivals(rng: np.random.Generator, first_persons: float, family_persons: float, f: Inflow,
+                  border_share: float, entry_share: float) -> tuple[Households, int]:
+    """A day's arriving households, first applicants then family members, and how many are first
+    applicants: what `draw_households` draws for the first applicants (`f.household_size_shares`,
+    unaccompanied minors among single persons) and then for the family members
+    (`f.family_household_size_shares`, none unaccompanied), in that order from `rng`, followed by
+    one uniform per first applicant for entering at the border (below `border_share`: `AT_BORDER`)
+    and, when `entry_share` > 0, one for a shock's entry point (below it: `AT_ENTRY`). Nothing more
+    is drawn when no household arrives.
+
+    The same households as the draws one by one, derived in one pass: a household's size class and
+    the outcomes of its draws (two adults, unaccompanied, vulnerable, border, entry) make a code, and
+    its size, minors and flags are looked up in a table by code (`_code_tables`)."""
+    cdf1, mean1 = _size_table(tuple(f.household_size_shares))
+    cdf2, mean2 = _size_table(tuple(f.family_household_size_shares))
+    k1 = poisson_count(rng.random(), first_persons / mean1)
+    if k1:
+        u1 = rng.random(4 * k1)
+        key1 = rng.integers(0, _INT64_MAX, size=k1, dtype=np.int64)
+    k2 = poisson_count(rng.random(), family_persons / mean2)
+    if k2:
+        u2 = rng.random(4 * k2)
+        key2 = rng.integers(0, _INT64_MAX, size=k2, dtype=np.int64)
+    if k1 + k2 == 0:
+        return Households(_EMPTY_I64, _EMPTY_I64, _EMPTY_U8, _EMPTY_U64), 0
+    border: tuple[np.ndarray, ...] = (rng.random(k1),)
+    limits = [[0.5], [f.unaccompanied_minor_share_of_singles], [f.vulnerable_share], [border_share]]
+    if entry_share > 0:
+        border += (rng.random(k1),)
+        limits.append([entry_share])
+    classes = max(len(cdf1), len(cdf2))
+    codes = []
+    if k1:
+        # rows: the uniforms for size, two adults, unaccompanied, vulnerable, border (and entry)
+        u = np.concatenate((u1, *border)).reshape(-1, k1)
+        outcomes = u[1:] < limits
+        codes.append(_outcome_weights(classes, len(limits)) @ outcomes + cdf1.searchsorted(u[0], side="right"))
+    if k2:
+        u = u2.reshape(4, k2)
+        outcomes = u[1:] < [[0.5], [0.0], [f.vulnerable_share]]
+        codes.append(_outcome_weights(classes, 3) @ outcomes + cdf2.searchsorted(u[0], side="right"))
+    code = codes[0] if len(codes) == 1 else np.concatenate(codes)
+    size, children, flags = _code_tables(classes)
+    key = key1 if not k2 else key2 if not k1 else np.concatenate((key1, key2))
+    return Households(size[code], children[code], flags[code], key.view(np.uint64)), k1
+
+
+def _code_tables(classes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Size, minors and flags of a household by its code (`draw_arrivals`): its size class (0 …
+    `classes` - 1) plus `classes` × (1 two adults, 2 unaccompanied, 4 vulnerable, 8 border, 16 entry),
+    the outcomes of its draws. As `draw_households` makes them: two adults only in a household of
+    two or more, unaccompanied only a single person (one minor, no adult), the rest of a household
+    minors. Kept per number of classes (read only)."""
+    got = _CODE_TABLES.get(classes)
+    if got is None:
+        code = np.arange(classes * 32)
+        size = code % classes + 1
+        outcome = code // classes
+        adults = np.where(size >= 2, 1 + (outcome & 1), 1)
+        uam = (size == 1) & (outcome & 2 > 0)
+        children = np.where(uam, 1, size - adults)
+        flags = (np.where(uam, _UAM, _NO_FLAG) | np.where(outcome & 4 > 0, _VULNERABLE, _NO_FLAG)
+                 | np.where(outcome & 8 > 0, _AT_BORDER, _NO_FLAG) | np.where(outcome & 16 > 0, _AT_ENTRY, _NO_FLAG))
+        got = _CODE_TABLES[classes] = (size.astype(np.int64), children.astype(np.int64), flags.astype(np.uint8))
+        for table in got:
+            table.flags.writeable = False
+    return got
+
+
+def _outcome_weights(classes: int, n: int) -> np.ndarray:
+    """The weights of the first `n` outcomes in a code (`_code_tables`), int64; kept (read only)."""
+    got = _OUTCOME_WEIGHTS.get((classes, n))
+    if got is None:
+        got = _OUTCOME_WEIGHTS[(classes, n)] = classes * np.array([1, 2, 4, 8, 16][:n], np.int64)
+        got.flags.writeable = False
+    return got
+
+
+_OUTCOME_WEIGHTS: dict[tuple[int, int], np.ndarray] = {}
+_CODE_TABLES: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}
 _UAM, _VULNERABLE, _NO_FLAG = np.uint8(Flag.UNACCOMPANIED_MINOR), np.uint8(Flag.VULNERABLE), np.uint8(0)
+_AT_BORDER, _AT_ENTRY = np.uint8(Flag.AT_BORDER), np.uint8(Flag.AT_ENTRY)
 _INT64_MAX = int(np.iinfo(np.int64).max)
 _EMPTY_I64 = np.empty(0, np.int64)
 _EMPTY_U8 = np.empty(0, np.uint8)

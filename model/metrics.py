@@ -6,6 +6,9 @@ tally), so recording a day costs a few dozen small array operations, whatever th
 
 from __future__ import annotations
 
+import math
+from itertools import accumulate
+
 import numpy as np
 import pandas as pd
 import xarray as xr
@@ -108,18 +111,22 @@ _BY_REASON = {"moves_own_request": Reason.OWN_REQUEST, "moves_contract_end": Rea
               "moves_capacity_balancing": Reason.CAPACITY_BALANCING}
 
 
-_REASON_CODES = np.array(list(_BY_REASON.values()), np.intp)
 # the scalars `Recorder.record` writes, in the order it gathers them (the others: decision times,
 # written for the tracks with decisions; front_phase, by the plan)
 _RECORDED = (*_TALLIED, "border_procedure_persons", "moves_km", *_BY_REASON, "population", "in_bed", "unsheltered",
              "permit_holders_waiting", "capacity", "occupancy_rate", "cost_eur", "registration_backlog",
              "ind_backlog", "permit_holders_unlinked", "central_occupancy", "children_in_emergency",
              "registration_capacity", "registration_places")
-_ROWS = np.array([list(SCALARS).index(name) for name in _RECORDED], np.intp)
+_INDEX = {name: i for i, name in enumerate(SCALARS)}   # a daily scalar's row
+_ROWS = np.array([_INDEX[name] for name in _RECORDED], np.intp)
 
 # per track: the rows of its median and 90th percentile decision time
-_DECISION_ROWS = {track: np.array([list(SCALARS).index(f"decision_days_{stat}_{track}") for stat in ("median", "p90")])
+_DECISION_ROWS = {track: [list(SCALARS).index(f"decision_days_{stat}_{track}") for stat in ("median", "p90")]
                   for track in TRACK_KEYS.values()}
+
+
+# the last two rows of `Recorder._groups`: the temporary kinds, all locations
+_TEMPORARY, _ALL = -2, -1
 
 
 def _blank(scalar: str) -> float:
@@ -192,9 +199,14 @@ class Recorder:
         L, t = s.locs, s.today
         places = L.places()
         occ = L.occupancy
-        population = s.people.entitled()
-        in_bed = int(occ.sum())
-        capacity = int(places.sum())
+        stage_persons = s.people.stage_persons.tolist()
+        population = sum(stage_persons[: Stage.HOUSED])          # `Applicants.entitled()`
+        # the location table's sums per group, in one product: rows occupancy, places, minors and reserve
+        # places; columns the groups (`_groups`: kinds, provinces, temporary kinds, all). float64 sums of
+        # whole numbers far below 2**53: exact, whatever their order
+        columns = np.array((occ, places, L.children, L.capacity * (L.life == Life.RESERVE)))
+        by_occ, by_places, by_children, by_reserve = (columns @ self._groups(s).T).tolist()
+        in_bed, capacity, reserve = int(by_occ[_ALL]), int(by_places[_ALL]), int(by_reserve[_ALL])
         # the day's figures, gathered in `_ROWS` order and written with one store
         row = [getattr(t, name) for name in _TALLIED]
         row.append(s.border_persons)
@@ -204,67 +216,105 @@ class Recorder:
             new = slice(self._log_seen, log.n)
             size = s.people.cols["size"][log.household[new]]
             row.append(float(log.km_of(new) @ size))
-            o, d = log.origin[new], log.destination[new]
-            between = (np.minimum(o, d) >= 0) & (o != d)     # from a bed to another bed
-            by_reason = np.bincount(log.reason[new][between], weights=size[between], minlength=len(Reason))
-            row += by_reason[_REASON_CODES].tolist()
+            # from a bed to another bed: both ends at a bed (the log holds changes only: `agents.moves.move`
+            # logs no row whose origin is its destination); the persons of the other rows weigh 0
+            at_beds = np.minimum(log.origin[new], log.destination[new]) >= 0
+            by_reason = np.bincount(log.reason[new], weights=size * at_beds, minlength=len(Reason)).tolist()
+            row += [by_reason[r] for r in _BY_REASON.values()]
             self._log_seen = log.n
         else:
             row += [0.0] * (1 + len(_BY_REASON))
-        stage_persons = s.people.stage_persons.tolist()
-        reserve = int(L.capacity[L.life == Life.RESERVE].sum())
-        groups = self._groups(s)    # rows: kinds, provinces, temporary kinds; columns: locations
-        # float64 products (the integer columns are cast on the way); exact: integer sums far below 2**53
-        by_occ = groups @ occ
-        by_places = groups[:-1] @ places
+        backlog = s.procedure_persons.tolist()
         nk, npv = N_KINDS, self.n_prov
         row += [population, in_bed, population - in_bed, stage_persons[Stage.PERMIT], capacity,
                 in_bed / capacity if capacity else np.nan,
                 float(places @ L.cost_place_day + occ @ L.cost_person_night
                       + reserve * s.params.costs.reserve_per_place_per_night + s.front.cost_per_day_eur(day)),
-                stage_persons[Stage.WAITING], s.procedure_persons.sum(),
+                stage_persons[Stage.WAITING], sum(backlog),
                 stage_persons[Stage.PERMIT] - int(s.munis.waiting.sum()),
-                by_occ[Kind.CENTRAL], groups[-1] @ L.children,
+                by_occ[Kind.CENTRAL], by_children[_TEMPORARY],
                 s.front.registration_per_day(s, day), by_places[Kind.CENTRAL]]
         self._table[_ROWS, day] = row
-        self.stage[day] = s.people.stage_persons
+        self.stage[day] = stage_persons
         self.kind_occupancy[day] = by_occ[:nk]
         self.kind_capacity[day] = by_places[:nk]
         self.province_occupancy[day] = by_occ[nk:nk + npv]
-        self.province_capacity[day] = by_places[nk:]
-        self.track_backlog[day] = s.procedure_persons[self._tracks]
+        self.province_capacity[day] = by_places[nk:nk + npv]
+        self.track_backlog[day] = [backlog[track] for track in PROCEDURE_TRACKS]
+
+    def window_sums(self, names: tuple[str, ...], lo: int, hi: int) -> list[float]:
+        """Each daily scalar of `names` summed over the days `lo` … `hi` - 1 (exact for whole numbers)."""
+        return self._table[[_INDEX[name] for name in names], lo:hi].sum(axis=1).tolist()
 
     def _decision_times(self, waits: list, day: int) -> None:
         """Today's decision times per track (median, p90 over persons; left empty without
         decisions) and the run's tally of persons decided by days waited (for the run's own
-        median and p90, `Results.decision_times`)."""
-        by_track: dict[int, list] = {}
-        for track, d, w in waits:
-            by_track.setdefault(int(track), []).append((d, w))
-        for track, batches in by_track.items():
-            d = batches[0][0] if len(batches) == 1 else np.concatenate([b[0] for b in batches])
-            w = batches[0][1] if len(batches) == 1 else np.concatenate([b[1] for b in batches])
-            name = TRACK_KEYS[track]
-            self._table[_DECISION_ROWS[name], day] = weighted_quantile(d, w, (0.5, 0.9))   # median, p90
-            top = int(d.max()) + 1
-            if top > self.wait_persons.shape[1]:
-                grown = np.zeros((len(PROCEDURE_TRACKS), max(top, 2 * self.wait_persons.shape[1])), np.int64)
-                grown[:, : self.wait_persons.shape[1]] = self.wait_persons
-                self.wait_persons = grown
-            counts = np.bincount(d, weights=w, minlength=self.wait_persons.shape[1])   # whole persons
-            row = self.wait_persons[PROCEDURE_TRACKS.index(track)]
-            np.add(row, counts, out=row, casting="unsafe")
+        median and p90, `Results.decision_times`).
+
+        All tracks in one pass: each household's days waited are keyed by its track's row of
+        `wait_persons` (`row * width + days`), so one stable sort orders them by track and then by
+        days waited (a track's households in the order they came: what a sort per track gives) and
+        one count adds them to the tally. The quantiles are searched in the cumulative persons of
+        the whole sort: whole numbers, so a track's q-quantile — its first entry whose cumulative
+        persons reach q × its total — is the first entry whose cumulative persons reach the track's
+        start plus ceil(q × total), exactly (`weighted_quantile`'s answer, track by track)."""
+        waits = [(int(track), d, w) for track, d, w in waits if len(d)]
+        if not waits:
+            return
+        d = waits[0][1] if len(waits) == 1 else np.concatenate([b[1] for b in waits])
+        w = waits[0][2] if len(waits) == 1 else np.concatenate([b[2] for b in waits])
+        if int(d.max()) + 1 > self.wait_persons.shape[1]:      # (rare) grown track by track, as they come
+            for track in dict.fromkeys(track for track, _, _ in waits):
+                top = max(int(b[1].max()) for b in waits if b[0] == track) + 1
+                if top > self.wait_persons.shape[1]:
+                    grown = np.zeros((len(PROCEDURE_TRACKS), max(top, 2 * self.wait_persons.shape[1])), np.int64)
+                    grown[:, : self.wait_persons.shape[1]] = self.wait_persons
+                    self.wait_persons = grown
+        width = self.wait_persons.shape[1]
+        offsets = [PROCEDURE_TRACKS.index(track) * width for track, _, _ in waits]
+        # (int64 keys: the days waited may be int32)
+        key = (d + np.int64(offsets[0]) if len(waits) == 1
+               else np.repeat(offsets, [len(b[1]) for b in waits]) + d)
+        counts = np.bincount(key, weights=w, minlength=self.wait_persons.size)   # whole persons
+        np.add(self.wait_persons, counts.reshape(self.wait_persons.shape), out=self.wait_persons, casting="unsafe")
+        # the tracks in the order of their rows, each with its households' count
+        present: dict[int, int] = {}
+        for track, dd, _ in sorted(waits, key=lambda b: PROCEDURE_TRACKS.index(b[0])):
+            present[track] = present.get(track, 0) + len(dd)
+        ends = list(accumulate(present.values()))
+        order = np.argsort(key, kind="stable")
+        cum = np.cumsum(w[order], dtype=np.float64)      # exact: whole persons, far below 2**53
+        reach = cum[[end - 1 for end in ends]].tolist()
+        rows: list[int] = []
+        targets: list[float] = []
+        empty: list[int] = []
+        base = 0.0
+        for track, total_to in zip(present, reach):
+            total = total_to - base
+            if total <= 0:
+                empty += _DECISION_ROWS[TRACK_KEYS[track]]
+            else:
+                rows += _DECISION_ROWS[TRACK_KEYS[track]]
+                targets += [base + math.ceil(q * total) for q in (0.5, 0.9)]   # median, p90
+            base = total_to
+        if targets:
+            at = np.searchsorted(cum, targets, side="left")
+            self._table[rows, day] = d[order[at]].tolist()
+        if empty:
+            self._table[empty, day] = np.nan
 
     def _groups(self, s: State) -> np.ndarray:
-        """0/1 matrix summing locations by kind, by province and over temporary kinds; rebuilt
-        only when the location table changed (locations added)."""
+        """0/1 matrix summing locations by kind, by province, over temporary kinds and over all
+        (rows; `_TEMPORARY`, `_ALL`); rebuilt only when the location table changed (locations added)."""
         L = s.locs
-        if self._groups_of is not L.municipality or self._groups_n != L.n:
+        if (self._groups_of is not L.municipality or self._groups_n != L.n
+                or len(self._group_matrix) != N_KINDS + self.n_prov + 2):   # (a recorder saved without the last row)
             prov = s.munis.province[L.municipality]
-            g = np.zeros((N_KINDS + self.n_prov + 1, L.n))
+            g = np.zeros((N_KINDS + self.n_prov + 2, L.n))
             g[L.kind, np.arange(L.n)] = 1.0
             g[N_KINDS + prov, np.arange(L.n)] = 1.0
-            g[-1] = np.isin(L.kind, TEMPORARY_KINDS)
+            g[_TEMPORARY] = np.isin(L.kind, TEMPORARY_KINDS)
+            g[_ALL] = 1.0
             self._group_matrix, self._groups_of, self._groups_n = g, L.municipality, L.n
         return self._group_matrix
 

@@ -28,12 +28,13 @@ the indicators from the state each day, runs the ladders and carries out the act
 from __future__ import annotations
 
 import typing
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from itertools import accumulate
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from agents.columns import filled
+from agents.applicants import Stage
 from agents.locations import Kind, Life
 from agents.keyed import (SITE_COA_CONTRACT, SITE_MUNICIPALITIES, SITE_REGISTRATION, SITE_RELIEF,
                           SITE_SAFETY_REGION, round_key)
@@ -49,6 +50,18 @@ INDICATORS = ("occupancy", "occupancy_normal", "central_occupancy", "unsheltered
 LADDERS = ("phases", "front")   # the plan's ladders: the COA/VNG phases, and the front of the chain
 _NOT_HOUSING = (Kind.CENTRAL, Kind.BORDER)
 _KIND_INDEX = {k.name.lower(): int(k) for k in Kind}
+# by `Life`: open, closing, planned, and any (the columns of the location sums in `PlanRuntime.indicators`)
+_OPEN, _CLOSING, _PLANNED, _ANY = range(4)
+_LIFE_COLUMNS = np.zeros((len(Life), 4), bool)
+_LIFE_COLUMNS[[Life.OPEN, Life.CLOSING, Life.PLANNED], [_OPEN, _CLOSING, _PLANNED]] = True
+_LIFE_COLUMNS[:, _ANY] = True
+_LIFE_COLUMNS.flags.writeable = False
+_FLOWS = ("arrivals", "exits_housed", "exits_departed", "exits_transferred")   # read over the forecast window
+
+
+def _ratios(a: list[float], b: list[float]) -> list[float]:
+    """a / b per unit, 9.99 where b is not positive (what `np.divide(a, b, where=b > 0)` into 9.99 gives)."""
+    return [x / y if y > 0 else 9.99 for x, y in zip(a, b)]
 
 
 @dataclass
@@ -66,67 +79,78 @@ class Ladder:
 
     indicators: frozenset[str] = frozenset()     # the indicators some trigger reads (set per ladder; the class
                                                  # default serves snapshots taken before it existed)
-    _clear: np.ndarray | None = None             # days in a row each trigger has NOT held (None: a snapshot
-                                                 # taken before it existed; counts start on its next day)
+    _clear: list[list[int]] | np.ndarray | None = None   # days in a row each trigger has NOT held (None: a
+                                                 # snapshot taken before it existed; counts start on its next day)
+    _tests: list[tuple[str, float | None, float | None]] | None = None   # see _index (None: an older snapshot)
 
     def __init__(self, phases: list[Phase], n_units: int) -> None:
         self.phases = phases
         self.phase = np.zeros(n_units, np.int64)
         self.since = np.zeros(n_units, np.int64)   # day the current phase began
-        # Every trigger of every phase (activation and deactivation) is a row of one table, so a
-        # day updates all their counts at once. `_held[row]` counts the consecutive days the
-        # trigger has held, per unit; `_up[phase][i]` and `_down[phase][i]` are views of its rows.
+        # Every trigger of every phase (activation and deactivation) is a row: a phase's activation
+        # triggers, then its deactivation triggers (`_up_index[phase]`, `_down_index[phase]`: their
+        # rows). `_held[row][unit]` counts the consecutive days the trigger has held, `_clear` those
+        # it has not: Python ints, as a day's update is a few comparisons per trigger and unit.
         triggers = [t for p in phases for t in (*p.activate, *p.deactivate)]
-        self._indicators = sorted({t.indicator for t in triggers})
-        self.indicators = frozenset(self._indicators)          # the indicators some trigger reads
-        self._row_indicator = np.array([self._indicators.index(t.indicator) for t in triggers], np.int64)
-        self._above = np.array([t.above is not None for t in triggers])[:, None]
-        self._bound = np.array([t.above if t.above is not None else t.below for t in triggers], float)[:, None]
-        self._held = np.zeros((len(triggers), n_units), np.int64)
-        self._clear = np.zeros((len(triggers), n_units), np.int64)
-        self._values = np.zeros((len(self._indicators), n_units))   # today's values, per indicator
-        self._up, self._down = [], []
-        rows = iter(self._held)
-        for p in phases:
-            self._up.append([next(rows) for _ in p.activate])
-            self._down.append([next(rows) for _ in p.deactivate])
-        self._index_reasons()
+        self.indicators = frozenset(t.indicator for t in triggers)   # the indicators some trigger reads
+        self._held: list[list[int]] | np.ndarray = [[0] * n_units for _ in triggers]
+        self._clear = [[0] * n_units for _ in triggers]
+        self._index()
 
-    def _index_reasons(self) -> None:
-        """Each phase's activation-trigger rows (in `_held`/`_clear`) and its deactivation window in days."""
-        starts = np.cumsum([0] + [len(p.activate) + len(p.deactivate) for p in self.phases])
-        self._up_rows = [np.arange(a, a + len(p.activate)) for a, p in zip(starts, self.phases)]
+    def _index(self) -> None:
+        """Each trigger row's test (indicator, above, below), each phase's activation and deactivation
+        rows, and its deactivation window in days."""
+        self._tests = [(t.indicator, t.above, t.below) for p in self.phases for t in (*p.activate, *p.deactivate)]
+        starts = list(accumulate([0] + [len(p.activate) + len(p.deactivate) for p in self.phases]))
+        self._up_index = [list(range(a, a + len(p.activate))) for a, p in zip(starts, self.phases)]
+        self._down_index = [list(range(a + len(p.activate), a + len(p.activate) + len(p.deactivate)))
+                            for a, p in zip(starts, self.phases)]
         self._window = [max((t.days for t in p.deactivate), default=1) for p in self.phases]
 
     @staticmethod
-    def _holds(trigger, values: dict[str, np.ndarray]) -> np.ndarray:
-        v = values[trigger.indicator]
-        return v >= trigger.above if trigger.above is not None else v < trigger.below
+    def _holds_at(trigger, values: Mapping[str, np.ndarray | list[float]], unit: int) -> bool:
+        """Does `trigger` hold for `unit` on today's `values`?"""
+        v = values[trigger.indicator][unit]
+        return bool(v >= trigger.above if trigger.above is not None else v < trigger.below)
 
-    def update(self, day: int, values: dict[str, np.ndarray]) -> list[Change]:
-        """Advance one day given each indicator's value per unit; returns the changes."""
-        if len(self._held):
-            self._values[:] = [values[name] for name in self._indicators]   # one store for all rows
-            v = self._values[self._row_indicator]   # per trigger and unit
-            holds = np.where(self._above, v >= self._bound, v < self._bound)
-            np.multiply(self._held + 1, holds, out=self._held)   # count up while it holds, else 0
-            if self._clear is None:
-                self._clear = np.zeros_like(self._held)
-                self._index_reasons()
-            np.multiply(self._clear + 1, ~holds, out=self._clear)  # count up while it does not, else 0
+    def update(self, day: int, values: Mapping[str, np.ndarray | list[float]]) -> list[Change]:
+        """Advance one day given each indicator's value per unit (an array, or a list of floats);
+        returns the changes."""
+        if self._tests is None:              # (a ladder saved before the counts were Python ints)
+            self._index()
+        if isinstance(self._held, np.ndarray):
+            self._held = self._held.tolist()
+            self._clear = [[0] * len(self.phase) for _ in self._held] if self._clear is None else (
+                self._clear.tolist() if isinstance(self._clear, np.ndarray) else self._clear)
+        held, clear = self._held, self._clear
+        assert clear is not None and self._tests is not None
+        columns: dict[str, list[float]] = {}
+        for row, (name, above, below) in enumerate(self._tests):
+            v = columns.get(name)
+            if v is None:
+                given = values[name]
+                v = columns[name] = (given.astype(float).tolist() if isinstance(given, np.ndarray)
+                                     else [float(x) for x in given])
+            h, c = held[row], clear[row]
+            for u, x in enumerate(v):
+                if (x >= above) if above is not None else (x < below):   # (NaN holds neither)
+                    h[u] += 1                  # count up while it holds, else 0
+                    c[u] = 0
+                else:
+                    h[u] = 0
+                    c[u] += 1                  # count up while it does not, else 0
         changes = []
-        for u in range(len(self.phase)):
-            c = int(self.phase[u])
+        for u, c in enumerate(self.phase.tolist()):
             if c < len(self.phases):
                 nxt = self.phases[c]
-                fired = [t for t, n in zip(nxt.activate, self._up[c]) if n[u] >= t.days]
+                fired = [t for t, r in zip(nxt.activate, self._up_index[c]) if held[r][u] >= t.days]
                 if fired:
                     changes.append(Change(u, c, c + 1, "; ".join(_describe(t) for t in fired)))
                     continue
             if c > 0:
                 cur = self.phases[c - 1]
-                if (day - self.since[u] >= cur.min_dwell_days
-                        and all(n[u] >= t.days for t, n in zip(cur.deactivate, self._down[c - 1]))
+                if (all(held[r][u] >= t.days for t, r in zip(cur.deactivate, self._down_index[c - 1]))
+                        and day - int(self.since[u]) >= cur.min_dwell_days
                         and self._reasons_gone(c - 1, u)):
                     changes.append(Change(u, c, c - 1, "; ".join(_describe(t) for t in cur.deactivate)))
         for ch in changes:
@@ -136,9 +160,9 @@ class Ladder:
 
     def _reasons_gone(self, phase: int, unit: int) -> bool:
         """True when none of the phase's activation triggers has held over its deactivation window."""
-        if self._clear is None or not len(self._clear):
-            return True
-        return bool((self._clear[self._up_rows[phase], unit] >= self._window[phase]).all())
+        clear = self._clear
+        assert clear is not None
+        return all(clear[r][unit] >= self._window[phase] for r in self._up_index[phase])
 
 
 def _describe(t) -> str:
@@ -163,6 +187,7 @@ class PlanRuntime:
     """Installs the plan into a state: indicators, ladders, actions, and the plan's log."""
 
     prognosis_day = -1                           # day of the last prognosis (prognosis_shortfall), -1: none yet
+    _unit_groups: np.ndarray | None = None       # see _location_groups (None: not made yet)
     prognosis_persons = 0.0                      # persons in reception it expects `forecast_weeks` ahead
 
     def __init__(self, s, plan: Plan) -> None:
@@ -176,8 +201,8 @@ class PlanRuntime:
         self.round_no = 0
         self._draining = np.empty(0, np.int64)   # locations whose raised places shrink as residents leave
         self._opened = np.empty(0, np.int64)     # locations the plan opened (no one is put out at their end)
-        self._today: dict[str, np.ndarray] = {}  # today's indicator values, per unit
-        self._national: dict[str, np.ndarray] = {}  # and nationally (the front ladder)
+        self._today: dict[str, np.ndarray] | dict[str, list[float]] = {}  # today's indicator values, per unit
+        self._national: dict[str, np.ndarray] | dict[str, list[float]] = {}  # and nationally (the front ladder)
         self._groups_n = -1                      # locations covered by the cached unit groups
         self.last_willingness_day = 0
         targets = data.provincial_targets(s.sc.country)
@@ -198,51 +223,60 @@ class PlanRuntime:
     def indicators(self, s, day: int) -> dict[str, np.ndarray]:
         """Today's indicator values per unit (nation, or province with `scope: province`); the
         national values are kept in `_national` for the front ladder."""
+        values, national = self._values(s, day)
+        arrays = {name: np.array(v, float) for name, v in values.items()}
+        self._national = arrays if national is values else {name: np.array(v, float) for name, v in national.items()}
+        return arrays
+
+    def _values(self, s, day: int) -> tuple[dict[str, list[float]], dict[str, list[float]]]:
+        """`indicators` as Python floats: the values per unit, and nationally (the same dict when the
+        plan is national).
+
+        The location table is summed in one product: per unit's housing locations, the central
+        (registration) locations and all locations (`_location_groups`), the occupancy, normal
+        places and extra places of the open, closing and planned locations and of all. The sums
+        are of whole numbers far below 2**53, so exact in any order; the rest is arithmetic on
+        those few numbers (Python floats: the same IEEE operations as NumPy's float64)."""
         L = s.locs
-        housing, central = self._location_groups(s)
-        open_ = L.life == Life.OPEN
-        in_closing_each = L.occupancy * (L.life == Life.CLOSING)
-        in_closing = housing @ in_closing_each
-        normal = housing @ (L.capacity * open_) + in_closing
-        usable = normal + housing @ (L.extra * open_)
-        in_bed = housing @ L.occupancy
-        cap_c = L.capacity[central & open_].sum()
-        central_occ = L.occupancy[central].sum() / cap_c if cap_c else 9.99
-        population = s.people.entitled()
-        unsheltered = population - int(L.occupancy.sum())
-        x = s.recorder.scalars
+        by_life = _LIFE_COLUMNS[L.life]                  # per location: open, closing, planned, any
+        amounts = np.array((L.occupancy, L.capacity, L.extra))
+        occ, cap, extra = (self._location_groups(s) @ (amounts[:, :, None] * by_life)).tolist()
+        n = self.n_units
+        central, every = n, n + 1                        # the rows after the units'
+        in_closing = [occ[u][_CLOSING] for u in range(n)]
+        normal = [cap[u][_OPEN] + in_closing[u] for u in range(n)]
+        usable = [normal[u] + extra[u][_OPEN] for u in range(n)]
+        in_bed = [occ[u][_ANY] for u in range(n)]
+        cap_c = cap[central][_OPEN]
+        central_occ = occ[central][_ANY] / cap_c if cap_c else 9.99
+        stage_persons = s.people.stage_persons.tolist()
+        population = sum(stage_persons[: Stage.HOUSED])          # `Applicants.entitled()`
+        unsheltered = population - int(occ[every][_ANY])
         lo = max(0, day - self.plan.forecast_window_days)
         if day > lo:
-            inflow = (x["arrivals"][lo:day].sum()) / (day - lo)
-            exits = x["exits_housed"][lo:day] + x["exits_departed"][lo:day] + x["exits_transferred"][lo:day]
-            outflow = exits.sum() / (day - lo)
+            arrived, housed, departed, transferred = s.recorder.window_sums(_FLOWS, lo, day)
+            inflow = arrived / (day - lo)
+            outflow = (housed + departed + transferred) / (day - lo)
         else:
             inflow = outflow = 0.0
-        pipeline = L.capacity[L.life == Life.PLANNED].sum()
+        pipeline = int(cap[every][_PLANNED])
         # `L.places().sum()`: normal and extra places of open locations, beds in use in closing ones
-        places = int((L.capacity + L.extra) @ open_) + int(in_closing_each.sum()) + pipeline
+        places = int(cap[every][_OPEN] + extra[every][_OPEN]) + int(occ[every][_CLOSING]) + pipeline
         projected = population + 7 * self.plan.forecast_weeks * (inflow - outflow)
         shortfall = projected - places
         common = {"central_occupancy": central_occ, "unsheltered": unsheltered,
-                  "registration_backlog": s.people.stage_persons[0], "forecast_shortfall": shortfall}
+                  "registration_backlog": stage_persons[0], "forecast_shortfall": shortfall}
         if "prognosis_shortfall" in self.ladder.indicators | self.front.indicators:
             common["prognosis_shortfall"] = self._prognosis(s, day, population) - places
-
-        def ratio(a, b):
-            b = np.atleast_1d(b)
-            return np.divide(a, b, out=filled(len(b), 9.99), where=b > 0)
-
-        # each common value times ones per unit (`v * ones`), all in one product: a row each
-        per_unit = np.multiply.outer(list(common.values()), np.ones(self.n_units))
-        values = {"occupancy": ratio(in_bed, usable), "occupancy_normal": ratio(in_bed, normal),
-                  **dict(zip(common, per_unit))}
-        if self.by_province:
-            self._national = {"occupancy": ratio(np.array([in_bed.sum()]), np.array([usable.sum()])),
-                              "occupancy_normal": ratio(np.array([in_bed.sum()]), np.array([normal.sum()])),
-                              **{k: np.array([v], float) for k, v in common.items()}}
-        else:
-            self._national = values
-        return values
+        names = ("occupancy", "occupancy_normal", *common)
+        # per indicator its value per unit (a common value in every unit); floats, as in an array of float64
+        values = dict(zip(names, [_ratios(in_bed, usable), _ratios(in_bed, normal),
+                                  *([float(v)] * n for v in common.values())]))
+        if not self.by_province:
+            return values, values
+        total_bed = sum(in_bed)
+        return values, dict(zip(names, [_ratios([total_bed], [sum(usable)]), _ratios([total_bed], [sum(normal)]),
+                                        *([float(v)] for v in common.values())]))
 
     def _prognosis(self, s, day: int, population: int) -> float:
         """Persons in reception `forecast_weeks` ahead by the model's own ensemble
@@ -258,22 +292,24 @@ class PlanRuntime:
             self.prognosis_day = day
         return self.prognosis_persons
 
-    def _location_groups(self, s) -> tuple[np.ndarray, np.ndarray]:
-        """0/1 matrix (unit x location) of the housing locations (not central, not border) of
-        each unit, and the central-location mask; rebuilt only when locations were added.
-        Sums by matrix product are exact (integer sums far below 2**53)."""
+    def _location_groups(self, s) -> np.ndarray:
+        """0/1 matrix (row x location): the housing locations (not central, not border) of each
+        unit, then the central locations, then all locations; rebuilt only when locations were
+        added. Sums by matrix product are exact (integer sums far below 2**53)."""
         L = s.locs
-        if self._groups_n != L.n:
+        if self._groups_n != L.n or self._unit_groups is None:
             unit = s.munis.province[L.municipality] if self.by_province else np.zeros(L.n, np.int64)
-            housing = np.zeros((self.n_units, L.n))
-            housing[unit, np.arange(L.n)] = ~np.isin(L.kind, _NOT_HOUSING)
-            self._groups = housing, L.kind == Kind.CENTRAL
+            groups = np.zeros((self.n_units + 2, L.n))
+            groups[unit, np.arange(L.n)] = ~np.isin(L.kind, _NOT_HOUSING)
+            groups[-2] = L.kind == Kind.CENTRAL
+            groups[-1] = 1.0
+            self._unit_groups = groups
             self._groups_n = L.n
-        return self._groups
+        return self._unit_groups
 
     # --- the daily step ----------------------------------------------------------------
     def __call__(self, s, day: int) -> None:
-        self._today = self.indicators(s, day)
+        self._today, self._national = self._values(s, day)
         for name, ladder, values in (("phases", self.ladder, self._today), ("front", self.front, self._national)):
             for ch in ladder.update(day, values):
                 rungs = self.rungs(name)
@@ -294,9 +330,10 @@ class PlanRuntime:
         self._reissue_expired(s, day)
         self._keep_residents_housed(s, day)
         self._drain_raised(s)
-        s.recorder.extra["phase"][day] = int(self.ladder.phase.max())
-        s.recorder.province_phase[day] = (self.ladder.phase if self.by_province else self.ladder.phase[0])
-        s.recorder.scalars["front_phase"][day] = int(self.front.phase[0])
+        phase = self.ladder.phase.tolist()
+        s.recorder.extra["phase"][day] = max(phase)
+        s.recorder.province_phase[day] = phase if self.by_province else phase[0]
+        s.recorder.scalars["front_phase"][day] = self.front.phase.tolist()[0]
 
     # --- actions on beds -----------------------------------------------------------------
     def _provinces(self, unit: int) -> list[int]:
@@ -550,8 +587,9 @@ class PlanRuntime:
         opened = self._opened
         if len(opened) == 0:
             return
-        ending = opened[(L.contract_end[opened] <= day + 1) & np.isin(L.life[opened], (Life.OPEN, Life.CLOSING))
-                        & (L.occupancy[opened] > 0)]
+        ending = opened[L.contract_end[opened] <= day + 1]      # (the rest asked only of these: the usual day, none)
+        if len(ending):
+            ending = ending[np.isin(L.life[ending], (Life.OPEN, Life.CLOSING)) & (L.occupancy[ending] > 0)]
         if len(ending):
             _, extend = self._closable(s, ending)
             L.contract_end[extend] += L.term_days[extend]
@@ -572,10 +610,10 @@ class PlanRuntime:
             for i, d in enumerate(list(dones)):
                 if d.action.type not in _REISSUED or day <= d.opened_day:
                     continue
-                expired = len(d.locations) > 0 and np.all(np.isin(L.life[d.locations], (Life.CLOSED, Life.CLOSING)))
                 due = d.action.repeat_days is not None and day - d.opened_day >= d.action.repeat_days
                 if due and not self._still_needed(ladder, lunit, phase):
                     continue                      # not needed today: look again tomorrow
+                expired = len(d.locations) > 0 and np.all(np.isin(L.life[d.locations], (Life.CLOSED, Life.CLOSING)))
                 if expired or due:
                     again = ACTIONS[d.action.type].do(self, s, day, d.unit, d.action)
                     if due and not expired:   # keep the earlier places: scale-down must close them too
@@ -586,7 +624,7 @@ class PlanRuntime:
     def _still_needed(self, ladder: str, unit: int, phase: int) -> bool:
         """Is any activation trigger of the phase true today (regardless of its day count)?"""
         values = self._today if ladder == "phases" else self._national
-        return any(bool(Ladder._holds(t, values)[unit]) for t in self.rungs(ladder)[phase - 1].activate)
+        return any(Ladder._holds_at(t, values, unit) for t in self.rungs(ladder)[phase - 1].activate)
 
     def _round_key(self, s: State, site: int) -> int:
         """The key of this request round's answers at `site` (`agents.keyed.round_key`): unrelated

@@ -26,7 +26,7 @@ from agents.locations import NO_BED, TEMPORARY_KINDS, Kind, Life
 from agents.moves import Reason, move
 from model.data import half_year
 from model.events import apply_events
-from model.inflow import draw_households
+from model.inflow import draw_arrivals
 from model.lines import Line, joined, pass_on, ramp_factor, serve, serve_lines, serve_priority
 from model.placement import REGULAR_KINDS, close_locations, find_beds, kind_table, member, settle_in_central
 from model.relocation import end_contracts, relocate
@@ -34,7 +34,6 @@ from model.scenario import TrackName
 from model.state import (PROCEDURE_TRACKS, TRACK_KEYS, State, Tally, assign_track, day_rng, draw_group, pact_day,
                          recognition_rates, screening_and_sponsor_draws, screening_draws)
 
-_AT_BORDER, _AT_ENTRY, _NO_FLAG = np.uint8(Flag.AT_BORDER), np.uint8(Flag.AT_ENTRY), np.uint8(0)
 _REGULAR_FAMILY = np.array([Track.REGULAR, Track.FAMILY], np.int64)   # the tracks of first and family arrivals
 _PUBLIC_ORDER, _NEEDS_ASSESSED = np.uint8(Flag.PUBLIC_ORDER), np.uint8(Flag.NEEDS_ASSESSED)
 _IND_ORDER = (Track.BORDER, Track.ACCELERATED, Track.DUBLIN, Track.REGULAR)  # border deadline first
@@ -237,26 +236,21 @@ def recent_permit_holders(s: State, day: int, window: int = 182) -> float:
 
 def arrive(s: State, day: int) -> None:
     """New households arrive: first applicants (some at Schiphol) and family members."""
-    w, f = s.world.inflow, s.params.inflow
-    rng = day_rng(s.arrivals_key, day)
-    first = draw_households(rng, w.first[day], f.household_size_shares,
-                            f.unaccompanied_minor_share_of_singles, f.vulnerable_share)
-    family = draw_households(rng, w.family[day], f.family_household_size_shares, 0.0, f.vulnerable_share)
-    k1, k2 = len(first.size), len(family.size)
+    first, family, border_share, entry_share, low_share = s.world.inflow.on(day)
+    hh, k1 = draw_arrivals(day_rng(s.arrivals_key, day), first, family, s.params.inflow, border_share, entry_share)
+    k2 = len(hh.size) - k1
     if k1 + k2 == 0:
         return
-    first.flags |= np.where(rng.random(k1) < w.border_share[day], _AT_BORDER, _NO_FLAG)
-    if w.entry_share[day] > 0:
-        first.flags |= np.where(rng.random(k1) < w.entry_share[day], _AT_ENTRY, _NO_FLAG)
     groups = s.sc.groups
     top = max(range(len(groups)), key=lambda i: groups[i].recognition)   # first of the highest
-    group = np.concatenate([draw_group(s.sc, first.key, w.low_share[day]), np.full(k2, top)])
+    group = draw_group(s.sc, hh.key[:k1] if k2 else hh.key, low_share)
+    if k2:                                     # family members: the group with the highest recognition
+        group = np.concatenate([group, np.full(k2, top)])
     track = np.repeat(_REGULAR_FAMILY, (k1, k2))
-    size = np.concatenate([first.size, family.size])
-    ids = s.people.add(size=size, children=np.concatenate([first.children, family.children]),
-                       key=np.concatenate([first.key, family.key]), group=group, track=track,
-                       flags=np.concatenate([first.flags, family.flags]), stage=Stage.WAITING, day=day)
-    s.today.arrivals += int(size.sum())
+    persons = s.people.n_persons
+    ids = s.people.add(size=hh.size, children=hh.children, key=hh.key, group=group, track=track, flags=hh.flags,
+                       stage=Stage.WAITING, day=day)
+    s.today.arrivals += s.people.n_persons - persons
     s.registration.push(ids)
     settle_in_central(s, ids, day)
 
@@ -276,7 +270,7 @@ def register(s: State, day: int) -> None:
     if len(ids) == 0:
         return
     p = s.people
-    late = (day - p.cols["arrival_day"][ids]) > s.params.chain.registration_deadline_days
+    late = p.cols["arrival_day"][ids] < day - s.params.chain.registration_deadline_days   # more days than the deadline
     s.today.registration_late += p.persons_in(ids[late])
     s.today.registered += p.set_stage(ids, Stage.SCREENING, day)
     s.screening_done.schedule(ids, day + s.params.chain.screening_days)
@@ -396,9 +390,11 @@ def place_waiting(s: State, day: int) -> None:
     if budget >= 1 and len(s.moves_up):
         regular = s.locs.kind_in(REGULAR_KINDS, no_bed=False)
         vacancy = s.locs.vacancy()
-        free = int(vacancy[regular].sum())
+        free = int(vacancy @ regular)
         if free > 0:
-            window = s.moves_up.peek(int(budget)).copy()
+            # (a view: nothing is pushed meanwhile — nobody moves up to a temporary bed — and the line
+            # changes only in the `keep_head` below)
+            window = s.moves_up.peek(int(budget))
             valid = _MOVES_UP[s.locs.kind_at(p["location"][window]), p["stage"][window]]
             if s.params.placement.policy == "min_moves":   # only families with children move up
                 valid &= p["children"][window] > 0
@@ -406,7 +402,14 @@ def place_waiting(s: State, day: int) -> None:
             fits = p["size"][cand].cumsum() <= min(budget, free)
             tried = cand[fits]
             left = find_beds(s, tried, day, Reason.EMERGENCY_TO_REGULAR, temporary=False, vacancy=vacancy)
-            s.moves_up.keep_head(len(window), member(s, window, left) | (valid & ~member(s, window, tried)))
+            # kept: those tried who got no bed, and the others still entitled to move up
+            if len(left) == len(tried):        # nobody got a bed (those tried are valid)
+                keep = valid
+            elif len(left) == 0:
+                keep = valid & ~member(s, window, tried)
+            else:
+                keep = member(s, window, left) | (valid & ~member(s, window, tried))
+            s.moves_up.keep_head(len(window), keep)
 
 
 # Who of the line for a bed is still stuck, by the kind of the bed (NO_BED: none) and stage: in
@@ -419,6 +422,8 @@ _MOVES_UP = np.zeros((len(Kind) + 1, len(Stage)), bool)
 _MOVES_UP[np.ix_(TEMPORARY_KINDS, (Stage.PROCEDURE, Stage.PERMIT))] = True
 
 
+# by flags (uint8): special reception needs (`Flag.VULNERABLE` set)
+_VULNERABLE = (np.arange(256) & Flag.VULNERABLE) > 0
 # by stage: in procedure, appeal, permit holder, rejected or Dublin (after screening, in reception)
 _AFTER_SCREENING = np.zeros(len(Stage), bool)
 _AFTER_SCREENING[Stage.PROCEDURE:Stage.HOUSED] = True
@@ -439,9 +444,11 @@ def assess_vulnerability(s: State, day: int) -> None:
     if len(ids) == 0:
         return
     s.today.vulnerability_assessed += p.persons_in(ids)
-    late = day - h["arrival_day"][ids] > s.params.chain.vulnerability_deadline_days
+    late = h["arrival_day"][ids] < day - s.params.chain.vulnerability_deadline_days   # more days than the deadline
     s.today.vulnerability_late += p.persons_in(ids[late])
-    needs = ids[(h["flags"][ids] & Flag.VULNERABLE) > 0]
+    needs = ids[_VULNERABLE[h["flags"][ids]]]
+    if len(needs) == 0:
+        return
     p.add_flags(needs, _NEEDS_ASSESSED)
     temporary = s.locs.kind_in(TEMPORARY_KINDS)[h["location"][needs]]
     find_beds(s, needs[temporary], day, Reason.EMERGENCY_TO_REGULAR, temporary=False)
@@ -456,24 +463,30 @@ def decide(s: State, day: int) -> None:
     h = p.cols
     served = serve_ind(s, day)
     claims = served.pop(Track.DUBLIN)
+    decided = [0] * N_TRACKS              # persons decided per track (leaving the IND's line)
     if len(claims):
-        s.procedure_persons[Track.DUBLIN] -= p.set_stage(claims, Stage.DUBLIN, day)
+        decided[Track.DUBLIN] = p.set_stage(claims, Stage.DUBLIN, day)
         s.dublin_reply.schedule(claims, day + s.params.chain.dublin_reply_days)
     parts = [(t, ids) for t, ids in served.items() if len(ids)]
     if not parts:
+        if len(claims):
+            s.procedure_persons[Track.DUBLIN] -= decided[Track.DUBLIN]
         return
     if len(parts) == 1:
         track: int | np.ndarray = parts[0][0]
         ids = parts[0][1]
+        sizes = h["size"][ids]
+        persons = int(np.add.reduce(sizes, dtype=np.int64))
+        decided[parts[0][0]] = persons
     else:
         ids = np.concatenate([ids for _, ids in parts])
         track = np.repeat([t for t, _ in parts], [len(ids) for _, ids in parts])   # int64
-    sizes = h["size"][ids]
-    persons = int(np.add.reduce(sizes, dtype=np.int64))
-    if isinstance(track, int):
-        s.procedure_persons[track] -= persons
-    else:
-        s.procedure_persons -= np.bincount(track, weights=sizes, minlength=len(Track)).astype(np.int64)
+        starts = [0, *accumulate(len(part) for _, part in parts[:-1])]   # where each part begins in `ids`
+        sizes = h["size"][ids]
+        for (t, _), n in zip(parts, np.add.reduceat(sizes, starts, dtype=np.int64).tolist()):
+            decided[t] = n
+        persons = sum(decided) - decided[Track.DUBLIN]
+    s.procedure_persons -= decided        # (one subtraction for the claims and the decisions)
     s.today.decisions += persons
     waits, at = day - h["arrival_day"][ids], 0
     if len(parts) == 1:                        # the decision times, per track
@@ -485,12 +498,29 @@ def decide(s: State, day: int) -> None:
     u = keyed_uniforms(h["key"][ids], (SALT_PERMIT, SALT_APPEAL))
     permit = u[0] < recognition_rates(s.sc)[h["group"][ids]]
     refusal = ~permit
-    granted, refused = ids[permit], ids[refusal]
-    _leave_border(s, granted)
+    granted = ids[permit]
+    border = parts[0][0] == Track.BORDER       # (the border part comes first; no other household is on it)
+    if border:
+        _leave_border(s, granted)
     permits = grant(s, granted, day)
     s.today.permits += permits
     s.today.rejections += persons - permits
-    reject(s, track if isinstance(track, int) else track[refusal], refused, day, u[1][refusal])
+    if isinstance(track, int):
+        if len(granted) < len(ids):
+            reject(s, track, ids[refusal], day, u[1][refusal])
+        return
+    # `reject` for the parts together: the appeal draw of every household (of the granted unused), and
+    # each part's appeals scheduled on its own day (a part's households are consecutive in `ids`)
+    ch = s.params.chain
+    appeals = refusal & (u[1] < _by_track(ch.appeal_share)[track])
+    appealed = ids[appeals]
+    if len(appealed):
+        at = 0
+        for (t, _), n in zip(parts, np.add.reduceat(appeals, starts, dtype=np.int64).tolist()):
+            if n:
+                s.appeal_due.schedule(appealed[at:at + n], day + ch.appeal_days[TRACK_KEYS[t]])
+                at += n
+    _appeal_or_depart(s, appealed, ids[refusal ^ appeals], day, border)
 
 
 # _IN_PROCEDURE_ON[t][stage, track]: still waiting for the IND's decision on track t
@@ -583,9 +613,16 @@ def reject(s: State, track: int | np.ndarray, ids: np.ndarray, day: int, u_appea
         appeal = u_appeal < share_of[track]
         appealed = ids[appeal]
         s.appeal_due.schedule(appealed, day + days_of[track[appeal]])
-    final = ids[~appeal]
-    s.today.appeals += p.set_stage(appealed, Stage.APPEAL, day)
-    _leave_border(s, final)
+    _appeal_or_depart(s, appealed, ids[~appeal], day)
+
+
+def _appeal_or_depart(s: State, appealed: np.ndarray, final: np.ndarray, day: int, border: bool = True) -> None:
+    """After a rejection: the households that appealed wait for the ruling (scheduled by the
+    caller); the others leave the border procedure and start their departure period. `border`:
+    False when the caller knows none of `final` is on the border track."""
+    s.today.appeals += s.people.set_stage(appealed, Stage.APPEAL, day)
+    if border:
+        _leave_border(s, final)
     _start_departure(s, final, day)
 
 

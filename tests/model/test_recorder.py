@@ -1,0 +1,94 @@
+"""The recorder's daily figures worked out by hand on small inputs (model.metrics.Recorder), and the
+plan ladder's trigger tests at their bounds (model.plan.Ladder)."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from agents.applicants import Track
+from model.metrics import Recorder
+from model.plan import Ladder
+from model.scenario import Phase, Trigger
+from model.simulate import prepare
+from model.state import PROCEDURE_TRACKS
+
+
+def _recorder() -> Recorder:
+    return Recorder(prepare("baseline", days=3), 3)
+
+
+def test_decision_times_of_several_tracks_in_one_pass():
+    r = _recorder()
+    # regular: days 10 (2 persons), 30 (1), 20 (3), in two batches; border: 5 (1), 7 (4)
+    waits = [(Track.REGULAR, np.array([10, 30], np.int32), np.array([2, 1], np.int8)),
+             (Track.BORDER, np.array([7, 5], np.int32), np.array([4, 1], np.int8)),
+             (Track.REGULAR, np.array([20], np.int32), np.array([3], np.int8))]
+    r._decision_times(waits, 1)
+    x = r.scalars
+    # regular sorted: 10 (2), 20 (3), 30 (1): cumulative 2, 5, 6 of 6; median reaches 3 at 20, p90 5.4 at 30
+    assert x["decision_days_median_regular"][1] == 20 and x["decision_days_p90_regular"][1] == 30
+    # border sorted: 5 (1), 7 (4): cumulative 1, 5; median reaches 2.5 at 7, p90 4.5 at 7
+    assert x["decision_days_median_border"][1] == 7 and x["decision_days_p90_border"][1] == 7
+    assert np.isnan(x["decision_days_median_accelerated"][1]) and np.isnan(x["decision_days_p90_dublin"][1])
+    assert np.isnan(x["decision_days_median_regular"][0])
+    reg, bor = PROCEDURE_TRACKS.index(Track.REGULAR), PROCEDURE_TRACKS.index(Track.BORDER)
+    wp = r.wait_persons
+    assert (wp[reg, [10, 20, 30]] == [2, 3, 1]).all() and (wp[bor, [5, 7]] == [1, 4]).all()
+    assert wp.sum() == 11
+    # a second day adds to the tally; a median exactly on a step: 1 and 1 person, half reached at the first
+    r._decision_times([(Track.BORDER, np.array([7, 9]), np.array([1, 1]))], 2)
+    assert wp[bor, 7] == 5 and wp[bor, 9] == 1
+    assert x["decision_days_median_border"][2] == 7 and x["decision_days_p90_border"][2] == 9
+
+
+def test_the_tally_of_days_waited_grows_track_by_track_as_before():
+    r = _recorder()
+    assert r.wait_persons.shape[1] == 1024
+    # the first track to come needs 1500 days: 2048 columns; the next needs 2500: 4096 (not 2500)
+    r._decision_times([(Track.REGULAR, np.array([1499]), np.array([1])),
+                       (Track.ACCELERATED, np.array([2499]), np.array([2]))], 0)
+    assert r.wait_persons.shape[1] == 4096
+    assert r.wait_persons[PROCEDURE_TRACKS.index(Track.ACCELERATED), 2499] == 2
+    assert r.scalars["decision_days_median_accelerated"][0] == 2499
+
+
+def test_window_sums_add_up_days_lo_to_hi():
+    r = _recorder()
+    r.scalars["arrivals"][:] = [3, 4, 5]
+    r.scalars["exits_housed"][:] = [1, 0, 2]
+    assert r.window_sums(("arrivals", "exits_housed"), 1, 3) == [9.0, 2.0]
+
+
+def _ladder(trigger: Trigger) -> Ladder:
+    return Ladder([Phase(name="p", activate=[trigger], deactivate=[Trigger(indicator="occupancy", below=-1.0)],
+                         min_dwell_days=1)], 3)
+
+
+def test_trigger_tests_at_their_bounds():
+    below = _ladder(Trigger(indicator="unsheltered", below=1, days=1))
+    below.update(0, {"unsheltered": np.array([0.0, 1.0, np.nan]), "occupancy": np.zeros(3)})
+    assert below.phase.tolist() == [1, 0, 0]        # 0 < 1; 1 is not below 1; NaN is below nothing
+    tiny = _ladder(Trigger(indicator="occupancy", below=5e-324, days=1))   # the smallest float above 0
+    tiny.update(0, {"occupancy": np.array([0.0, 5e-324, -0.0])})
+    assert tiny.phase.tolist() == [1, 0, 1]
+    above = _ladder(Trigger(indicator="occupancy", above=0.95, days=1))
+    above.update(0, {"occupancy": np.array([0.95, np.nextafter(0.95, 0), np.nan])})
+    assert above.phase.tolist() == [1, 0, 0]
+
+
+def test_a_ladder_saved_with_counts_as_arrays_goes_on_as_one_that_never_stopped():
+    phase = Phase(name="p", activate=[Trigger(indicator="occupancy", above=0.95, days=2)],
+                  deactivate=[Trigger(indicator="occupancy", below=0.9, days=2)], min_dwell_days=1)
+    series = [0.96, 0.97, 0.8, 0.97, 0.85, 0.85, 0.85, 0.96, 0.96, 0.5, 0.5, 0.5]
+    a, b = Ladder([phase], 1), Ladder([phase], 1)
+    phases = []
+    for day, v in enumerate(series):
+        if day == 4:      # b as an older snapshot left it: counts in arrays, no row tests
+            b._held, b._clear = np.array(b._held), np.array(b._clear)
+            del b._tests
+        a.update(day, {"occupancy": np.array([v])})
+        b.update(day, {"occupancy": [v]})
+        assert a.phase.tolist() == b.phase.tolist() and a._held == b._held and a._clear == b._clear
+        phases.append(int(a.phase[0]))
+    # up after two days above; down after two days below (the reason gone as long); the same again
+    assert phases == [0, 1, 1, 1, 1, 0, 0, 0, 1, 1, 0, 0]

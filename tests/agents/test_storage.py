@@ -80,3 +80,31 @@ def test_move_log_distance_follows_origin_and_destination():
     log.append(2, np.array([1]), np.array([1]), new, Reason.CAPACITY_BALANCING)
     assert list(log.km) == [0.0, 7.0, 0.0, 3.0] and list(log.km_of(slice(3, 4))) == [3.0]
     assert list(log.km_of(np.array([1, 3]))) == [7.0, 3.0]
+
+
+def test_growing_the_households_holds_one_old_column_at_a_time():
+    import tracemalloc
+
+    def add(p, k):
+        return p.add(size=np.ones(k, np.int64), children=np.zeros(k, np.int64), key=np.zeros(k, np.uint64),
+                     group=np.zeros(k, np.int8), track=np.zeros(k, np.int8), flags=np.zeros(k, np.uint8),
+                     stage=0, day=0)
+
+    k = GENTLE_FROM
+    tracemalloc.start()             # before the table is made: its old columns are traced too
+    try:
+        p = Applicants(capacity_households=k)
+        add(p, k)                   # full
+        for name in p.cols:
+            p.cols[name][0]         # views of every column cached (as the rules make them)
+        old_table = p.nbytes()
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        add(p, 1)                   # grows every column by a quarter
+        rise = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert p.n == k + 1 and len(p._h["key"]) == grown(k, k + 1)
+    widest = k * 8                  # the key column, the one old column held while its copy is made
+    # the new table in place of the old one, one old column held at a time (the old table whole: + old_table)
+    assert rise < p.nbytes() - old_table + widest + 64 * 1024

@@ -7,7 +7,7 @@ import pytest
 from agents.applicants import Applicants, Track
 from agents.columns import GENTLE_FROM, grown, reserve
 from agents.locations import Kind, Life, Locations
-from agents.moves import MoveLog, Reason
+from agents.moves import MoveLog, Reason, move
 from agents.sorting import RADIX_FROM, stable_order
 
 
@@ -80,6 +80,34 @@ def test_move_log_distance_follows_origin_and_destination():
     log.append(2, np.array([1]), np.array([1]), new, Reason.CAPACITY_BALANCING)
     assert list(log.km) == [0.0, 7.0, 0.0, 3.0] and list(log.km_of(slice(3, 4))) == [3.0]
     assert list(log.km_of(np.array([1, 3]))) == [7.0, 3.0]
+
+
+def test_move_log_keeps_locations_in_int16_until_an_id_needs_more():
+    log = MoveLog(capacity=2)
+    log.append(0, np.array([0, 1]), np.array([-1, 5]), np.array([32_767, -1]), Reason.INTAKE)
+    assert log.origin.dtype == np.int16 and log.destination.dtype == np.int16   # 32,767 still fits
+    assert log.nbytes() == 2 * (4 + 2 + 2 + 1)                                    # 9 bytes a row
+    log.append(1, np.array([2]), np.array([7]), np.array([40_000]), Reason.CAPACITY_BALANCING)
+    assert log.origin.dtype == np.int32 and log.destination.dtype == np.int32
+    assert list(log.origin) == [-1, 5, 7] and list(log.destination) == [32_767, -1, 40_000]
+    assert list(log.household) == [0, 1, 2] and list(log.day) == [0, 0, 1]
+    log.append(2, np.array([3]), np.array([40_000]), np.array([-1]), Reason.EXIT)   # stays wide
+    assert list(log.origin) == [-1, 5, 7, 40_000] and log.origin.dtype == np.int32
+
+
+def test_move_log_widens_when_move_is_given_more_locations_than_int16_holds():
+    n = 32_769                      # the last location's id, 32,768, needs int32
+    L = _locs(np.zeros(n, int))
+    log = MoveLog(locations=L, distance_km=np.zeros((1, 1), np.float32))
+    p = Applicants()
+    ids = p.add(size=np.array([1, 2]), children=np.array([0, 1]), key=np.arange(2, dtype=np.uint64),
+                group=np.zeros(2), track=np.full(2, Track.REGULAR), flags=np.zeros(2, np.uint8),
+                stage=0, day=0)
+    move(p, L, log, ids, np.array([32_767, 3]), day=1, reason=Reason.INTAKE)
+    assert log.destination.dtype == np.int32       # bound by the number of locations, not the ids
+    move(p, L, log, ids[:1], n - 1, day=2, reason=Reason.CAPACITY_BALANCING)
+    assert list(log.origin) == [-1, -1, 32_767] and list(log.destination) == [32_767, 3, 32_768]
+    assert list(log.km) == [0.0, 0.0, 0.0] and list(p.location) == [32_768, 3]
 
 
 def test_growing_the_households_holds_one_old_column_at_a_time():

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.columns import GENTLE_FROM
+
 _EMPTY = np.empty(0, dtype=np.int64)
 
 
@@ -35,7 +37,8 @@ class FifoQueue:
             return
         if self._tail + n > len(self._items):
             live = self._items[self._head : self._tail]
-            size = max(2 * (len(live) + n), 1024)
+            need = len(live) + n    # room for twice that; a long line for a quarter more (agents.columns)
+            size = max(need + (need if need < GENTLE_FROM else need // 4), 1024)
             items = np.empty(size, dtype=np.int64)
             items[: len(live)] = live
             self._items, self._head, self._tail = items, 0, len(live)
@@ -134,6 +137,7 @@ class BucketCalendar:
             self._bucket = bucket
             ids = np.concatenate([self._ids] + [c[0] for c in self._tray])
             days = np.concatenate([self._days] + [c[1] for c in self._tray])
+            self._tray, self._ids, self._days = [], _EMPTY, _EMPTY   # freed before the split
             now = days // self.width == bucket
             self._ids, self._days = ids[now], days[now]
             self._tray = [(ids[~now], days[~now])] if not now.all() else []

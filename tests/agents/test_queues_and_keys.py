@@ -113,7 +113,7 @@ def test_a_long_fifo_line_grows_by_a_quarter_a_short_one_doubles():
     assert list(q.peek()[-5:]) == [GENTLE_FROM - 1, 0, 1, 2, 3]
 
 
-def test_a_bucket_calendar_frees_its_tray_before_splitting_it():
+def test_a_bucket_calendar_frees_its_tray_before_splitting_it_and_keeps_int32():
     import tracemalloc
 
     n, cal = 200_000, BucketCalendar(width=32)
@@ -128,6 +128,15 @@ def test_a_bucket_calendar_frees_its_tray_before_splitting_it():
         tracemalloc.stop()
     assert list(first[:2]) == [0, 320] and len(first) == n // 320
     assert cal.pending() == n - len(first)
-    # ids and days (16 B an entry) concatenated, the tray freed, then split: ~19 B an entry over the
-    # tray; with the tray held through the split as well, ~34
-    assert rise < 24 * n
+    # ids and days (8 B an entry as int32) concatenated, the tray freed, then split: ~10 B an entry
+    # over the tray; with the tray held through the split as well, ~17 (int64: ~19 and ~34)
+    assert rise < 13 * n
+    assert first.dtype == np.int32 and cal.pop(65).dtype == np.int32
+
+
+def test_a_bucket_calendar_keeps_a_day_beyond_int32_as_the_last_day():
+    cal = BucketCalendar(width=32)
+    cal.schedule(np.array([5, 6, 7], np.int64), np.array([3, 10**12, 40]))    # a rate near 0: far away
+    cal.schedule(np.array([8]), 3)
+    assert list(cal.pop(3)) == [5, 8] and list(cal.pop(40)) == [7] and cal.pending() == 1
+    assert list(cal.pop(2**31 - 1)) == [6]          # not wrapped round into the run's days

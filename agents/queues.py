@@ -122,17 +122,19 @@ class BucketCalendar:
     def schedule(self, ids: np.ndarray, day: int | np.ndarray) -> None:
         """File `ids` under `day` (each its own, or one for all). Ids and days are kept as int32:
         a day past 2**31 - 1 (no run reaches it) is kept as that day."""
-        ids = np.asarray(ids, dtype=np.int32)
+        ids = np.array(ids, dtype=np.int32)          # a copy: the tray keeps it
         if len(ids) == 0:
             return
-        days = np.broadcast_to(np.minimum(day, _LAST_DAY).astype(np.int32), ids.shape)
+        days = np.minimum(day, _LAST_DAY).astype(np.int32)   # a copy too
+        if days.shape != ids.shape:                  # one day for all
+            days = np.broadcast_to(days, ids.shape).copy()
         now = days // self.width == self._bucket
         if now.any():
             self._ids = np.concatenate([self._ids, ids[now]])
             self._days = np.concatenate([self._days, days[now]])
             ids, days = ids[~now], days[~now]
         if len(ids):
-            self._tray.append((ids.copy(), days.copy()))
+            self._tray.append((ids, days))
 
     def pop(self, day: int) -> np.ndarray:
         """All ids filed under `day`, in the order filed (and removes them; int32)."""

@@ -179,6 +179,7 @@ class Applicants:
         if not (isinstance(size, np.ndarray) and size.dtype == np.int64):
             size = np.asarray(size, dtype=np.int64)
         total = int(size.sum())
+        self._views.clear()    # before growing: a cached view would keep its old column alive
         reserve(self._h, self.n, self.n + k)
         ids = np.arange(self.n, self.n + k)
         new = slice(self.n, self.n + k)     # rows are never reused: new households are a slice
@@ -199,7 +200,6 @@ class Applicants:
         h["loc_since"][new] = day
         # moves and nights start at zero: rows are never reused and arrays are allocated zeroed
         self.n += k
-        self._views.clear()
         self.n_persons += total
         self.stage_persons[stage] += total
         return ids

@@ -35,29 +35,35 @@ REASON_NAMES = [r.name.lower() for r in Reason]
 
 _LOG_FIELDS: dict[str, np.dtype] = {   # stored per row; day and km are computed (see MoveLog)
     "household": np.dtype(np.int32),
-    "origin": np.dtype(np.int32),        # location, -1 = no bed
-    "destination": np.dtype(np.int32),   # location, -1 = no bed
+    "origin": np.dtype(np.int16),        # location, -1 = no bed (int32 once a location id needs it)
+    "destination": np.dtype(np.int16),   # location, -1 = no bed (likewise)
     "reason": np.dtype(np.int8),         # Reason
 }
+_LOCATION_COLUMNS = ("origin", "destination")
 
 
 class MoveLog:
     """Append-only log of bed changes: day, household, from, to, reason, distance (km).
 
-    Stored per row: household, origin, destination (int32, -1 = no bed) and reason (int8),
-    13 bytes. The day is stored once per run of rows of the same day (rows are appended day by
-    day). The distance is not stored: it is the distance between the municipalities of origin
-    and destination, 0 when either is -1 (getting a bed, leaving reception), and is computed
-    from the locations and the distance matrix given at construction or to `bind`.
+    Stored per row: household (int32), origin and destination (-1 = no bed) and reason (int8),
+    9 bytes. Locations are int16 while every location id logged is below 32,768; both columns
+    become int32 (values kept) when a larger one is appended. The day is stored once per run of
+    rows of the same day (rows are appended day by day). The distance is not stored: it is the
+    distance between the municipalities of origin and destination, 0 when either is -1 (getting
+    a bed, leaving reception), and is computed from the locations and the distance matrix given
+    at construction or to `bind`.
 
     `day` and `km` are computed when read (and kept until the log grows); read them for a few
     rows with `days_of(rows)` and `km_of(rows)`. The other columns are views of the storage.
     """
 
+    _location_max = int(np.iinfo(np.int32).max)   # a log pickled before the int16 columns: int32
+
     def __init__(self, capacity: int = 4096, locations: Locations | None = None,
                  distance_km: np.ndarray | None = None) -> None:
         self.n = 0
         self._cols = {k: np.zeros(capacity, dt) for k, dt in _LOG_FIELDS.items()}
+        self._location_max = int(np.iinfo(_LOG_FIELDS["origin"]).max)   # largest id the columns hold
         self._run_rows: list[int] = []   # first row of each run of rows with the same day
         self._run_days: list[int] = []   # the day of that run
         self._last_day: int | None = None
@@ -96,11 +102,18 @@ class MoveLog:
         return sum(a.nbytes for a in self._cols.values())
 
     def append(self, day: int, household: np.ndarray, origin: np.ndarray,
-               destination: np.ndarray, reason: np.ndarray | int) -> None:
-        """Log bed changes of `day` (the distance follows from origin and destination)."""
+               destination: np.ndarray, reason: np.ndarray | int, locations_below: int | None = None) -> None:
+        """Log bed changes of `day` (the distance follows from origin and destination).
+
+        `locations_below`: a bound on the location ids in `origin` and `destination` (the
+        number of locations, as `move` gives it); without it they are looked at."""
         k = len(household)
         if k == 0:
             return
+        if locations_below is None:
+            locations_below = max(int(np.max(origin)), int(np.max(destination))) + 1
+        if locations_below > self._location_max + 1:
+            self._widen_locations()
         if day != self._last_day:
             self._run_rows.append(self.n)
             self._last_day = int(day)
@@ -120,6 +133,12 @@ class MoveLog:
         if row >= self.n or not self._run_rows or self._run_rows[-1] > row:
             return None
         return self._last_day
+
+    def _widen_locations(self) -> None:
+        """Origin and destination as int32 from now on (the values are kept)."""
+        for name in _LOCATION_COLUMNS:
+            self._cols[name] = self._cols[name].astype(np.int32)
+        self._location_max = int(np.iinfo(np.int32).max)
 
     def days_of(self, rows: slice | np.ndarray) -> np.ndarray:
         """Day of the given rows (int32)."""
@@ -219,13 +238,13 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
     h["location"][ids] = dest
     h["loc_since"][ids] = day
     if (n_had == 0 and n_gets == n) or (n_had == n and n_gets == 0):  # all intakes or all exits
-        log.append(day, ids, origin, dest, Reason.INTAKE if n_had == 0 else reason)
+        log.append(day, ids, origin, dest, Reason.INTAKE if n_had == 0 else reason, locs.n)
         return 0
     changed = origin != dest
     between = changed if n_had == n_gets == n else had & gets & changed
     if np.count_nonzero(between) == n:   # the usual move: everyone from one location to another
         np.add.at(h["moves"], ids, 1)    # ids are distinct households
-        log.append(day, ids, origin, dest, reason)
+        log.append(day, ids, origin, dest, reason, locs.n)
         return int(sizes.sum())
     np.add.at(h["moves"], ids[between], 1)
     n_changed = int(np.count_nonzero(changed))
@@ -233,7 +252,7 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
         all_changed = n_changed == n
         o, d = (origin, dest) if all_changed else (origin[changed], dest[changed])
         why = np.where(had if all_changed else had[changed], np.int8(reason), np.int8(Reason.INTAKE))
-        log.append(day, ids if all_changed else ids[changed], o, d, why)
+        log.append(day, ids if all_changed else ids[changed], o, d, why, locs.n)
     return int(sizes[between].sum())
 
 

@@ -15,7 +15,11 @@ from __future__ import annotations
 
 import numpy as np
 
+from agents.columns import GENTLE_FROM
+
 _EMPTY = np.empty(0, dtype=np.int64)
+_EMPTY32 = np.empty(0, dtype=np.int32)
+_LAST_DAY = np.iinfo(np.int32).max    # a BucketCalendar's days are int32
 
 
 class FifoQueue:
@@ -35,7 +39,8 @@ class FifoQueue:
             return
         if self._tail + n > len(self._items):
             live = self._items[self._head : self._tail]
-            size = max(2 * (len(live) + n), 1024)
+            need = len(live) + n    # room for twice that; a long line for a quarter more (agents.columns)
+            size = max(need + (need if need < GENTLE_FROM else need // 4), 1024)
             items = np.empty(size, dtype=np.int64)
             items[: len(live)] = live
             self._items, self._head, self._tail = items, 0, len(live)
@@ -112,34 +117,39 @@ class BucketCalendar:
         self.width = width
         self._tray: list[tuple[np.ndarray, np.ndarray]] = []   # (ids, days) not yet in a bucket
         self._bucket = -1                                      # the bucket being popped
-        self._ids, self._days = _EMPTY, _EMPTY                 # its entries, in filing order
+        self._ids, self._days = _EMPTY32, _EMPTY32             # its entries, in filing order
 
     def schedule(self, ids: np.ndarray, day: int | np.ndarray) -> None:
-        ids = np.asarray(ids, dtype=np.int64)
+        """File `ids` under `day` (each its own, or one for all). Ids and days are kept as int32:
+        a day past 2**31 - 1 (no run reaches it) is kept as that day."""
+        ids = np.array(ids, dtype=np.int32)          # a copy: the tray keeps it
         if len(ids) == 0:
             return
-        days = np.broadcast_to(np.asarray(day, dtype=np.int64), ids.shape)
+        days = np.minimum(day, _LAST_DAY).astype(np.int32)   # a copy too
+        if days.shape != ids.shape:                  # one day for all
+            days = np.broadcast_to(days, ids.shape).copy()
         now = days // self.width == self._bucket
         if now.any():
             self._ids = np.concatenate([self._ids, ids[now]])
             self._days = np.concatenate([self._days, days[now]])
             ids, days = ids[~now], days[~now]
         if len(ids):
-            self._tray.append((ids.copy(), days.copy()))
+            self._tray.append((ids, days))
 
     def pop(self, day: int) -> np.ndarray:
-        """All ids filed under `day`, in the order filed (and removes them)."""
+        """All ids filed under `day`, in the order filed (and removes them; int32)."""
         bucket = day // self.width
         if bucket != self._bucket:
             self._bucket = bucket
             ids = np.concatenate([self._ids] + [c[0] for c in self._tray])
             days = np.concatenate([self._days] + [c[1] for c in self._tray])
+            self._tray, self._ids, self._days = [], _EMPTY32, _EMPTY32   # freed before the split
             now = days // self.width == bucket
             self._ids, self._days = ids[now], days[now]
             self._tray = [(ids[~now], days[~now])] if not now.all() else []
         hit = self._days == day
         if not hit.any():
-            return _EMPTY
+            return _EMPTY32
         out = self._ids[hit]
         self._ids, self._days = self._ids[~hit], self._days[~hit]
         return out

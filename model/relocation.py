@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from agents.applicants import Stage
+from agents.columns import grown
 from agents.keyed import SALT_OWN_REQUEST, SALT_REPLACEMENT, keyed_uniform
 from agents.locations import TEMPORARY_KINDS, Kind, Life, place
 from agents.moves import Reason, move
@@ -167,8 +168,9 @@ class RequestBook:
         self.log_seen = 0
 
     def grow(self, n: int) -> None:
+        """Room for `n` households (as the household table grows: `agents.columns.grown`)."""
         if n > len(self.next_day):
-            more = max(n, 2 * len(self.next_day)) - len(self.next_day)
+            more = grown(len(self.next_day), n) - len(self.next_day)
             self.next_day = np.concatenate([self.next_day, np.full(more, -1, np.int32)])
 
 

@@ -155,8 +155,9 @@ class ExerciseRun:
                 crc = zlib.crc32(np.ascontiguousarray(cols[k]).tobytes(), crc)
             for k in ("kind", "life", "capacity", "extra", "occupancy", "children", "contract_end"):
                 crc = zlib.crc32(np.ascontiguousarray(getattr(s.locs, k)).tobytes(), crc)
-            for k in ("household", "origin", "destination", "reason", "day"):
-                crc = zlib.crc32(np.ascontiguousarray(getattr(s.log, k)[: s.log.n]).tobytes(), crc)
+            for k, dtype in (("household", np.int32), ("origin", np.int32), ("destination", np.int32),
+                             ("reason", np.int8), ("day", np.int32)):   # as stored before the int16 locations
+                crc = zlib.crc32(np.ascontiguousarray(getattr(s.log, k)[: s.log.n], dtype).tobytes(), crc)
             extra = [s.day, s.event_log, s.arrivals_key, s.homes_key]
             crc = zlib.crc32(json.dumps(extra, sort_keys=True, default=str).encode(), crc)
             return f"{crc:08x}"

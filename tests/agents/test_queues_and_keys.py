@@ -95,3 +95,48 @@ def test_a_poisson_draw_from_a_uniform_is_the_quantile_worked_out_by_hand():
     counts = [poisson_quantile(v, lam) for lam in (0.5, 0.6, 5.0, 5.5, 300.0)]
     assert all((b >= a).all() for a, b in itertools.pairwise(counts))
     assert abs(counts[-1].mean() - 300.0) < 3 * np.sqrt(300.0 / 500)   # the right mean
+
+
+def test_a_long_fifo_line_grows_by_a_quarter_a_short_one_doubles():
+    from agents.columns import GENTLE_FROM
+
+    q = FifoQueue(capacity=1024)
+    q.push(np.arange(1000))
+    q.drop(600)
+    q.push(np.arange(700))                       # 400 live + 700 new: compacted, room for twice that
+    assert len(q._items) == 2 * 1100 and list(q.peek(3)) == [600, 601, 602]
+    q = FifoQueue(capacity=GENTLE_FROM)
+    q.push(np.arange(GENTLE_FROM))
+    q.push(np.arange(4))                         # a long line: a quarter more, not double
+    need = GENTLE_FROM + 4
+    assert len(q._items) == need + need // 4 and len(q) == need
+    assert list(q.peek()[-5:]) == [GENTLE_FROM - 1, 0, 1, 2, 3]
+
+
+def test_a_bucket_calendar_frees_its_tray_before_splitting_it_and_keeps_int32():
+    import tracemalloc
+
+    n, cal = 200_000, BucketCalendar(width=32)
+    tracemalloc.start()              # before filing: the tray's arrays are traced
+    try:
+        cal.schedule(np.arange(n), 64 + np.arange(n) % 320)    # a tenth due in the next bucket (64-95)
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        first = cal.pop(64)
+        rise = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert list(first[:2]) == [0, 320] and len(first) == n // 320
+    assert cal.pending() == n - len(first)
+    # ids and days (8 B an entry as int32) concatenated, the tray freed, then split: ~10 B an entry
+    # over the tray; with the tray held through the split as well, ~17 (int64: ~19 and ~34)
+    assert rise < 13 * n
+    assert first.dtype == np.int32 and cal.pop(65).dtype == np.int32
+
+
+def test_a_bucket_calendar_keeps_a_day_beyond_int32_as_the_last_day():
+    cal = BucketCalendar(width=32)
+    cal.schedule(np.array([5, 6, 7], np.int64), np.array([3, 10**12, 40]))    # a rate near 0: far away
+    cal.schedule(np.array([8]), 3)
+    assert list(cal.pop(3)) == [5, 8] and list(cal.pop(40)) == [7] and cal.pending() == 1
+    assert list(cal.pop(2**31 - 1)) == [6]          # not wrapped round into the run's days

@@ -7,7 +7,7 @@ import pytest
 from agents.applicants import Applicants, Track
 from agents.columns import GENTLE_FROM, grown, reserve
 from agents.locations import Kind, Life, Locations
-from agents.moves import MoveLog, Reason
+from agents.moves import MoveLog, Reason, move
 from agents.sorting import RADIX_FROM, stable_order
 
 
@@ -80,3 +80,59 @@ def test_move_log_distance_follows_origin_and_destination():
     log.append(2, np.array([1]), np.array([1]), new, Reason.CAPACITY_BALANCING)
     assert list(log.km) == [0.0, 7.0, 0.0, 3.0] and list(log.km_of(slice(3, 4))) == [3.0]
     assert list(log.km_of(np.array([1, 3]))) == [7.0, 3.0]
+
+
+def test_move_log_keeps_locations_in_int16_until_an_id_needs_more():
+    log = MoveLog(capacity=2)
+    log.append(0, np.array([0, 1]), np.array([-1, 5]), np.array([32_767, -1]), Reason.INTAKE)
+    assert log.origin.dtype == np.int16 and log.destination.dtype == np.int16   # 32,767 still fits
+    assert log.nbytes() == 2 * (4 + 2 + 2 + 1)                                    # 9 bytes a row
+    log.append(1, np.array([2]), np.array([7]), np.array([40_000]), Reason.CAPACITY_BALANCING)
+    assert log.origin.dtype == np.int32 and log.destination.dtype == np.int32
+    assert list(log.origin) == [-1, 5, 7] and list(log.destination) == [32_767, -1, 40_000]
+    assert list(log.household) == [0, 1, 2] and list(log.day) == [0, 0, 1]
+    log.append(2, np.array([3]), np.array([40_000]), np.array([-1]), Reason.EXIT)   # stays wide
+    assert list(log.origin) == [-1, 5, 7, 40_000] and log.origin.dtype == np.int32
+
+
+def test_move_log_widens_when_move_is_given_more_locations_than_int16_holds():
+    n = 32_769                      # the last location's id, 32,768, needs int32
+    L = _locs(np.zeros(n, int))
+    log = MoveLog(locations=L, distance_km=np.zeros((1, 1), np.float32))
+    p = Applicants()
+    ids = p.add(size=np.array([1, 2]), children=np.array([0, 1]), key=np.arange(2, dtype=np.uint64),
+                group=np.zeros(2), track=np.full(2, Track.REGULAR), flags=np.zeros(2, np.uint8),
+                stage=0, day=0)
+    move(p, L, log, ids, np.array([32_767, 3]), day=1, reason=Reason.INTAKE)
+    assert log.destination.dtype == np.int32       # bound by the number of locations, not the ids
+    move(p, L, log, ids[:1], n - 1, day=2, reason=Reason.CAPACITY_BALANCING)
+    assert list(log.origin) == [-1, -1, 32_767] and list(log.destination) == [32_767, 3, 32_768]
+    assert list(log.km) == [0.0, 0.0, 0.0] and list(p.location) == [32_768, 3]
+
+
+def test_growing_the_households_holds_one_old_column_at_a_time():
+    import tracemalloc
+
+    def add(p, k):
+        return p.add(size=np.ones(k, np.int64), children=np.zeros(k, np.int64), key=np.zeros(k, np.uint64),
+                     group=np.zeros(k, np.int8), track=np.zeros(k, np.int8), flags=np.zeros(k, np.uint8),
+                     stage=0, day=0)
+
+    k = GENTLE_FROM
+    tracemalloc.start()             # before the table is made: its old columns are traced too
+    try:
+        p = Applicants(capacity_households=k)
+        add(p, k)                   # full
+        for name in p.cols:
+            p.cols[name][0]         # views of every column cached (as the rules make them)
+        old_table = p.nbytes()
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        add(p, 1)                   # grows every column by a quarter
+        rise = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert p.n == k + 1 and len(p._h["key"]) == grown(k, k + 1)
+    widest = k * 8                  # the key column, the one old column held while its copy is made
+    # the new table in place of the old one, one old column held at a time (the old table whole: + old_table)
+    assert rise < p.nbytes() - old_table + widest + 64 * 1024

@@ -242,3 +242,18 @@ def test_churn_by_location_kind_and_the_residents_view():
     assert sorted(res.moves_before(40)) == [1, 1, 2]
     assert list(res.moves_before(40, children_only=True)) == [1]
     assert list(res.moves_before(55)) == [1, 1] and list(res.moves_before(55, days=30)) == [0, 0]
+
+
+def test_the_request_book_grows_as_the_household_table_does():
+    from agents.columns import GENTLE_FROM
+    from model.relocation import RequestBook
+
+    book = RequestBook()
+    book.grow(10)
+    book.grow(11)                        # short: doubles
+    assert len(book.next_day) == 20
+    book.grow(GENTLE_FROM)
+    book.next_day[:3] = [5, -1, 7]
+    book.grow(GENTLE_FROM + 1)           # long: a quarter more, not double
+    assert len(book.next_day) == GENTLE_FROM + GENTLE_FROM // 4
+    assert list(book.next_day[:4]) == [5, -1, 7, -1] and (book.next_day[3:] == -1).all()

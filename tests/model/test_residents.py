@@ -54,3 +54,54 @@ def test_locations_opened_after_the_snapshot_are_found_without_a_new_snapshot(mo
     assert len(opened) >= 5 and found > 10_000      # locations were added, and people moved into them
     # 139 locations opened over 260 days: 4 renewals for the log's growth (54 before: one a look)
     assert len(renewals) <= len(opened) // 10
+
+
+def _world_in_beds(n=200_000, n_loc=300):
+    """n households, each in a bed at a random location or without one (-1), each logged once."""
+    import types
+
+    from agents.applicants import Applicants
+    from agents.moves import MoveLog
+
+    p = Applicants(capacity_households=n)
+    p.add(size=np.ones(n, np.int64), children=np.zeros(n, np.int64), key=np.zeros(n, np.uint64),
+          group=np.zeros(n, np.int8), track=np.zeros(n, np.int8), flags=np.zeros(n, np.uint8), stage=0, day=0)
+    p._h["location"][:n] = np.random.default_rng(1).integers(-1, n_loc, n)
+    log = MoveLog(capacity=n)
+    log.append(0, np.arange(n), np.full(n, -1), p._h["location"][:n], 0, n_loc)
+    return types.SimpleNamespace(people=p, log=log, locs=types.SimpleNamespace(n=n_loc))
+
+
+@pytest.mark.parametrize("parts", [1, 3, 8, 1000])
+def test_a_renewed_snapshot_is_the_stable_order_by_location_in_any_number_of_parts(monkeypatch, parts):
+    from model import residents
+
+    monkeypatch.setattr(residents, "_PARTS", parts)
+    s = _world_in_beds(n=5_000, n_loc=40)
+    index = residents.ResidentIndex()
+    index._renew(s)
+    loc = s.people.location
+    in_bed = np.flatnonzero(loc >= 0)
+    assert np.array_equal(index._order, in_bed[np.argsort(loc[in_bed], kind="stable")])
+    assert index._order.dtype == np.int32
+    assert np.array_equal(index._bounds, np.searchsorted(np.sort(loc[in_bed]), np.arange(41)))
+
+
+def test_renewing_the_snapshot_holds_no_two_full_length_indexes():
+    """The renewal's passing bulk per entry (the eu-scale run's peak was set there): ~14 bytes
+    with the order made in parts (its 4-byte result included), 24 when sorted whole."""
+    import tracemalloc
+
+    from model.residents import ResidentIndex
+
+    tracemalloc.start()             # before the world is made: what it holds is traced too
+    try:
+        s = _world_in_beds()
+        index = ResidentIndex()
+        before = tracemalloc.get_traced_memory()[0]
+        tracemalloc.reset_peak()
+        index._renew(s)
+        rise = tracemalloc.get_traced_memory()[1] - before
+    finally:
+        tracemalloc.stop()
+    assert len(index._order) > 190_000 and rise < 18 * len(index._order)

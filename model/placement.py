@@ -10,8 +10,6 @@ to it), households always kept together and no location over its places
 
 from __future__ import annotations
 
-from itertools import accumulate
-
 import numpy as np
 
 from agents.applicants import Flag, Stage, Track
@@ -222,20 +220,21 @@ def _order_for(s: State, vacancy: np.ndarray, origin: int) -> EmptiestFirst:
     before count)."""
     if origin < 0:
         return EmptiestFirst(s.locs, vacancy, live=True)
-    return NearestAmongEqual(s.locs, vacancy, s.world.network.distance_km[origin],
-                             s.params.municipalities.room_band_places, live=True, km_loc=_km_loc(s, origin))
+    km, km_at = _km_at(s, origin)
+    return NearestAmongEqual(s.locs, vacancy, km, s.params.municipalities.room_band_places, live=True, km_at=km_at)
 
 
-def _km_loc(s: State, origin: int) -> np.ndarray:
-    """The distance from municipality `origin` to each location, made when first needed and kept
-    for the run (distances and a location's municipality never change); made afresh when
-    locations were added."""
-    cache: tuple[int, dict[int, np.ndarray]] | None = s.__dict__.get("_km_loc")
+def _km_at(s: State, origin: int) -> tuple[np.ndarray, list[np.ndarray | None]]:
+    """The distance from municipality `origin` to each municipality (its row of the network's
+    distances, kept), and per kind the distance from it to each location of that kind (in
+    `Locations.of_kind` order), filled in when first needed and kept for the run: distances and
+    a location's municipality never change; made afresh when locations were added."""
+    cache: tuple[int, dict[int, tuple[np.ndarray, list[np.ndarray | None]]]] | None = s.__dict__.get("_km_at")
     if cache is None or cache[0] != s.locs.n:
-        cache = s.__dict__["_km_loc"] = (s.locs.n, {})
+        cache = s.__dict__["_km_at"] = (s.locs.n, {})
     got = cache[1].get(origin)
     if got is None:
-        got = cache[1][origin] = s.world.network.distance_km[origin][s.locs.municipality]
+        got = cache[1][origin] = (s.world.network.distance_km[origin], [None] * len(Kind))
     return got
 
 
@@ -323,54 +322,36 @@ class NearestAmongEqual(EmptiestFirst):
     suitable, and among those the nearest to the household (`km`: distance from its
     municipality to each municipality) comes first. Locations with fewer free places than one
     band are not equally suitable to anything: they come last, emptiest first, as without the
-    network (so the small gaps are packed as before). Ties in location order. `km_loc`
-    (optional): the distance to each location, `km[locs.municipality]`, when the caller keeps it.
-
-    The orders of all kinds are made in one sort of the location table when a kind is asked for
-    that has none (first, or forgotten since): a kind's order depends on its own locations' free
-    places only, and those of a kind not forgotten are as they were when its order was made (the
-    caller forgets the kinds whose places it took), so each is the order made when it is asked."""
+    network (so the small gaps are packed as before). Ties in location order. `km_at` (optional,
+    a list per kind shared between orders from the same municipality, see `_km_at`) keeps the
+    distance to each location of a kind once looked up."""
 
     def __init__(self, locs, vacancy: np.ndarray, km: np.ndarray, band: int, live: bool = False,
-                 km_loc: np.ndarray | None = None) -> None:
+                 km_at: list[np.ndarray | None] | None = None) -> None:
         super().__init__(locs, vacancy, live)
-        self._band = band
-        self._km_loc = km[locs.municipality] if km_loc is None else km_loc
-        self._all: tuple[np.ndarray, list[int]] | None = None   # the orders of all kinds, and where each ends
-        self._stale: set[int] = set()        # kinds forgotten since `_all` was made
+        self._km, self._band = km, band
+        self._km_at = km_at if km_at is not None else [None] * len(Kind)
 
     def __getitem__(self, kind: int) -> np.ndarray:
         got = self._orders.get(kind)
         if got is None:
-            if self._all is None or kind in self._stale:
-                self._all, self._stale = self._order_all(), set()
-            order, ends = self._all
-            got = self._orders[kind] = order[ends[2 * kind - 1] if kind else 0:ends[2 * kind]]
+            idx = self._locs.of_kind(kind)
+            v = self._vacancy[idx]
+            n_free = int(np.count_nonzero(v))   # free places are never below zero
+            if n_free < 2:                      # none free, or one: nothing to order
+                got = idx[:0] if n_free == 0 else idx[v > 0]
+            else:
+                km = self._km_at[kind]
+                if km is None:
+                    km = self._km_at[kind] = self._km[self._locs.municipality[idx]]
+                roomy = v >= self._band          # nearly full locations stay last, emptiest first
+                band = -(v // self._band)        # roomy: -1, -2, …; nearly full and full: 0 (after every band)
+                # full locations (band 0, near 0) sort after every free one: cut off after the sort
+                near = np.where(roomy, km, -v)
+                order = np.lexsort((near, band))
+                got = idx[order[:n_free]] if n_free < len(idx) else idx[order]
+            self._orders[kind] = got
         return got
-
-    def forget(self, kinds: list[int]) -> None:
-        super().forget(kinds)
-        self._stale.update(kinds)
-
-    def _order_all(self) -> tuple[np.ndarray, list[int]]:
-        """Every location, kind after kind, each kind's free ones in its order followed by its
-        full ones; and where each (kind, free or full) part ends."""
-        v = self._vacancy
-        roomy = v >= self._band              # nearly full locations stay last, emptiest first
-        band = -(v // self._band)            # roomy: -1, -2, …; nearly full and full: 0 (after every band)
-        near = np.where(roomy, self._km_loc, -v)
-        part = _twice_kind(self._locs) + (v == 0)     # 2 kind: free, 2 kind + 1: full
-        order = np.lexsort((near, band, part))
-        ends = list(accumulate(np.bincount(part, minlength=2 * len(Kind)).tolist()))
-        return order, ends
-
-
-def _twice_kind(locs) -> np.ndarray:
-    """`2 * kind` per location (int64), made again only when locations were added."""
-    cache = locs.__dict__.get("_twice_kind")
-    if cache is None or cache[0] is not locs.kind:
-        cache = locs.__dict__["_twice_kind"] = (locs.kind, 2 * locs.kind.astype(np.int64))
-    return cache[1]
 
 
 def registration_order(s: State, vacancy: np.ndarray) -> EmptiestFirst:

@@ -273,37 +273,8 @@ def test_on_the_network_moves_go_to_the_nearest_of_the_locations_with_about_as_m
     assert list(NearestAmongEqual(L, np.array([120, 0, 60, 0]), km, 50)[Kind.EMERGENCY]) == [0, 2]
     assert list(NearestAmongEqual(L, np.array([0, 0, 7, 0]), km, 50)[Kind.EMERGENCY]) == [2]   # one free
     assert list(NearestAmongEqual(L, np.zeros(4, int), km, 50)[Kind.EMERGENCY]) == []
-    # the distances to the locations given (km_loc, as the caller keeps them): the same order
-    assert list(NearestAmongEqual(L, vacancy, km, 50, km_loc=km[L.municipality])[Kind.EMERGENCY]) == [1, 0, 2, 3]
+    # the distances kept per kind (km_at) are those of the locations: the same order
+    km_at: list = [None] * len(Kind)
+    assert list(NearestAmongEqual(L, vacancy, km, 50, km_at=km_at)[Kind.EMERGENCY]) == [1, 0, 2, 3]
+    assert list(km_at[Kind.EMERGENCY]) == [100.0, 10.0, 5.0, 1.0]
     assert list(EmptiestFirst(L, vacancy)[Kind.EMERGENCY]) == [0, 1, 2, 3]      # off the network
-
-
-def _nearest_among_equal_of_one_kind(L, vacancy, km, band, kind):
-    """The order as first written: one kind's locations, sorted by band then nearness."""
-    idx = L.of_kind(kind)
-    v = vacancy[idx]
-    near = [km[L.municipality[i]] if v[k] >= band else -v[k] for k, i in enumerate(idx)]
-    keep = sorted(range(len(idx)), key=lambda k: (-(v[k] // band), near[k]))
-    return [int(idx[i]) for i in keep if v[i] > 0]
-
-
-def test_the_orders_of_all_kinds_made_in_one_sort_are_each_kinds_own_as_places_are_taken():
-    from agents.locations import Locations
-    from model.placement import NearestAmongEqual
-
-    rng = np.random.default_rng(3)
-    for trial in range(60):
-        n = int(rng.integers(1, 40))
-        L = Locations.from_columns([f"L{i}" for i in range(n)], kind=rng.integers(0, len(Kind), n),
-                                   municipality=rng.integers(0, 6, n), capacity=np.full(n, 200),
-                                   life=np.full(n, Life.OPEN))
-        km = rng.integers(0, 4, 6).astype(float)        # ties in distance too
-        vacancy = rng.integers(0, 4, n) * rng.integers(0, 40, n)
-        order = NearestAmongEqual(L, vacancy, km, 20, live=True)
-        for step in range(6):
-            kind = int(rng.integers(0, len(Kind)))
-            got = order[kind]
-            assert list(got) == _nearest_among_equal_of_one_kind(L, vacancy, km, 20, kind), (trial, step)
-            if len(got):                               # places taken at the first: forgotten, ordered afresh
-                vacancy[got[0]] -= int(rng.integers(1, vacancy[got[0]] + 1))
-                order.forget([kind])

@@ -235,7 +235,8 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
     the places given are taken from `vacancy` itself (int64, the caller's own copy), which saves
     callers that place several groups one after another a copy and a second subtraction.
     `taken`: a list to which the kinds that places were taken in are appended (each once), so a
-    caller placing several groups knows whose free places changed.
+    caller placing several groups knows whose free places changed. Lines of at most `SHORT_LINE`
+    households are placed by `place_few`, on Python numbers (the same result).
     """
     n = len(sizes)
     if n == 0:

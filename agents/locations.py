@@ -6,7 +6,9 @@ whose household has that location, by `agents.moves.move`, so vacancy is always 
 
 from __future__ import annotations
 
+from bisect import bisect_left, bisect_right
 from enum import IntEnum
+from itertools import accumulate
 
 import numpy as np
 
@@ -233,11 +235,14 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
     the places given are taken from `vacancy` itself (int64, the caller's own copy), which saves
     callers that place several groups one after another a copy and a second subtraction.
     `taken`: a list to which the kinds that places were taken in are appended (each once), so a
-    caller placing several groups knows whose free places changed.
+    caller placing several groups knows whose free places changed. Lines of at most `SHORT_LINE`
+    households are placed by `place_few`, on Python numbers (the same result).
     """
     n = len(sizes)
     if n == 0:
         return filled(0, -1, np.int64)
+    if n <= SHORT_LINE:
+        return np.array(place_few(sizes.tolist(), preference, vacancy, order_by_kind, take, taken), np.int64)
     loc: np.ndarray | None = None   # made when a pass places part of the line
     sz = sizes if sizes.dtype == np.int64 else sizes.astype(np.int64)
     line: _Unplaced | _InOrder = _Unplaced(sz) if n > _LONG_LINE else _InOrder(sz)
@@ -284,6 +289,66 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
             if line.drop(idx, ok, n_ok):
                 return loc
     return loc if loc is not None else filled(n, -1, np.int64)
+
+
+# Lines of at most this many households are placed by `place_few`, on Python numbers: the same
+# result as `place`'s passes, without their fixed cost of some twenty NumPy operations a pass (the
+# lines of a day are a few households each: the classes of a day's placements are placed apart).
+SHORT_LINE = 64
+
+
+def place_few(sizes: list[int], preference: list[int], vacancy: np.ndarray,
+              order_by_kind, take: bool = False, taken: list[int] | None = None) -> list[int]:
+    """`place` for a short line (sizes as Python ints; returns a location per household, -1 where
+    none fits): the same passes on Python numbers. A pass lays the persons of the households still
+    without a place end to end along the kind's free places, as they are at the start of the pass
+    (`cv`, cumulative), and a household whose persons all land in one location gets it; the places
+    given are then taken, and the next pass lays out those left. `bisect_right(cv, first)` and
+    `bisect_left(cv, end)` are `place`'s two `searchsorted` calls: the location of the household's
+    first person (`first`) and of its last (at `end - 1`). Only the free places of the kinds tried
+    are read, and written back (with `take`) once per kind that places someone."""
+    n = len(sizes)
+    loc = [-1] * n
+    todo = list(range(n))           # the households without a place, in order
+    vac = vacancy if take else None  # else copied on the first write
+    for kind in preference:
+        cand = order_by_kind[kind]
+        m = len(cand)
+        if m == 0:
+            continue
+        free = (vacancy if vac is None else vac)[cand].tolist()
+        where: list[int] | None = None      # `cand` as a list, made when someone is placed
+        for _ in range(8):  # later passes fill the gaps left by households that straddled two
+            cv = list(accumulate(free))
+            if cv[-1] <= 0:
+                break
+            left: list[int] = []
+            end = 0
+            for i in todo:
+                first = end
+                end += sizes[i]
+                j = bisect_right(cv, first)
+                if j < m and j == bisect_left(cv, end):      # all its persons in location j
+                    if where is None:
+                        where = cand.tolist()
+                    loc[i] = where[j]
+                    free[j] -= sizes[i]
+                else:
+                    left.append(i)
+            if len(left) == len(todo):
+                break
+            todo = left
+            if not todo:
+                break
+        if where is not None:                    # places were taken in this kind
+            if taken is not None and kind not in taken:
+                taken.append(kind)
+            if vac is None:
+                vac = vacancy.astype(np.int64, copy=True)
+            vac[cand] = free
+            if not todo:
+                break
+    return loc
 
 
 # Lines longer than this are kept as `_Unplaced`, whose window holds only the households a pass

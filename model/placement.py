@@ -14,7 +14,7 @@ import numpy as np
 
 from agents.applicants import Flag, Stage, Track
 from agents.columns import filled
-from agents.locations import TEMPORARY_KINDS, Kind, Life, place
+from agents.locations import SHORT_LINE, TEMPORARY_KINDS, Kind, Life, place, place_few
 from agents.moves import Reason, move
 from agents.sorting import RADIX_FROM, stable_order
 from model.state import State
@@ -75,7 +75,8 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     `vacancy`: `s.locs.vacancy()` as it is now, when the caller has it (the places given are taken
     from it).
     """
-    if len(ids) == 0:
+    n = len(ids)
+    if n == 0:
         return ids
     sizes = s.people.cols["size"][ids].astype(np.int64)
     cls = household_class(s, ids)
@@ -83,48 +84,98 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
         vacancy = s.locs.vacancy()
     origin = _origins(s, ids)
     group = cls.astype(np.int64) if origin is None else origin + cls
-    per_group = np.bincount(group)          # households per group
-    present = per_group.nonzero()[0].tolist()   # groups present, ascending
     largest = _largest_free(s, vacancy)
-    if len(present) == 1:
-        kinds = _with_room(_kinds_to_try(s, present[0] % len(PREFERENCE), temporary, only), largest, sizes)
-        if not kinds:                     # nobody fits anywhere
-            return ids
-        loc = place(sizes, kinds, vacancy,
-                    _order_for(s, vacancy, present[0] // len(PREFERENCE) - 1 if origin is not None else -1),
-                    take=True)
+    taken: list[int] = []                   # the kinds places were taken in
+    if n <= SHORT_LINE:
+        loc = _place_groups_few(s, sizes.tolist(), group.tolist(), origin is not None, vacancy, largest,
+                                temporary, only, taken)
     else:
-        loc = filled(len(ids), -1, np.int64)
-        orders: dict[int, EmptiestFirst] = {}   # per place of origin; a kind's order made when first asked for
-        by_group = group.argsort(kind="stable")   # each group's households in their order, group after group
-        ends = per_group.cumsum().tolist()        # where each group's households end in `by_group`
-        for g in present:
-            c, o = g % len(PREFERENCE), (g // len(PREFERENCE) - 1 if origin is not None else -1)
-            sel = by_group[(ends[g - 1] if g else 0):ends[g]]
-            sz = sizes[sel]
-            kinds = _with_room(_kinds_to_try(s, c, temporary, only), largest, sz)
-            if not kinds:                 # nobody of this group fits anywhere
-                continue
-            if o not in orders:
-                orders[o] = _order_for(s, vacancy, o)
-            taken: list[int] = []
-            loc[sel] = place(sz, kinds, vacancy, orders[o], take=True, taken=taken)   # gone for the next group
-            if taken:                     # the kinds it took places in: ordered afresh for the next group
-                for order in orders.values():
-                    order.forget(taken)
+        loc = _place_groups(s, sizes, group, origin is not None, vacancy, largest, temporary, only, taken)
     got = loc >= 0
     n_got = int(np.count_nonzero(got))
     if n_got == 0:
         return ids
-    if n_got < len(ids):
+    if n_got < n:
         ids_got, loc_got, left = ids[got], loc[got], ids[~got]
         s.today.moves += move(s.people, s.locs, s.log, ids_got, loc_got, day, reason, sizes=sizes[got])
     else:
         ids_got, loc_got, left = ids, loc, ids[:0]
         s.today.moves += move(s.people, s.locs, s.log, ids_got, loc_got, day, reason, sizes=sizes)
-    temp = s.locs.kind_in(TEMPORARY_KINDS)[loc_got]
-    s.moves_up.push(ids_got[temp])
+    if any(k in TEMPORARY_KINDS for k in taken):    # (none taken there: nobody joins the line)
+        temp = s.locs.kind_in(TEMPORARY_KINDS)[loc_got]
+        s.moves_up.push(ids_got[temp])
     return left
+
+
+def _group_of(g: int, network: bool) -> tuple[int, int]:
+    """The household class and place of origin (-1: none) of placement group `g`."""
+    return g % len(PREFERENCE), (g // len(PREFERENCE) - 1 if network else -1)
+
+
+def _place_groups(s: State, sizes: np.ndarray, group: np.ndarray, network: bool, vacancy: np.ndarray,
+                  largest: list[int], temporary: bool, only: tuple[int, ...] | None,
+                  taken: list[int]) -> np.ndarray:
+    """`find_beds`' placement, group after group in ascending order (class within place of
+    origin): a location per household, -1 where none fits. The places given are taken from
+    `vacancy`; the kinds they were taken in are added to `taken`."""
+    per_group = np.bincount(group)          # households per group
+    present = per_group.nonzero()[0].tolist()   # groups present, ascending
+    if len(present) == 1:
+        c, o = _group_of(present[0], network)
+        kinds = _with_room(_kinds_to_try(s, c, temporary, only), largest, int(sizes.min()))
+        if not kinds:                     # nobody fits anywhere
+            return filled(len(sizes), -1, np.int64)
+        return place(sizes, kinds, vacancy, _order_for(s, vacancy, o), take=True, taken=taken)
+    loc = filled(len(sizes), -1, np.int64)
+    orders: dict[int, EmptiestFirst] = {}   # per place of origin; a kind's order made when first asked for
+    by_group = group.argsort(kind="stable")   # each group's households in their order, group after group
+    ends = per_group.cumsum().tolist()        # where each group's households end in `by_group`
+    for g in present:
+        c, o = _group_of(g, network)
+        sel = by_group[(ends[g - 1] if g else 0):ends[g]]
+        sz = sizes[sel]
+        kinds = _with_room(_kinds_to_try(s, c, temporary, only), largest, int(sz.min()))
+        if not kinds:                 # nobody of this group fits anywhere
+            continue
+        if o not in orders:
+            orders[o] = _order_for(s, vacancy, o)
+        took: list[int] = []
+        loc[sel] = place(sz, kinds, vacancy, orders[o], take=True, taken=took)   # gone for the next group
+        _forget(orders, took, taken)
+    return loc
+
+
+def _place_groups_few(s: State, sizes: list[int], group: list[int], network: bool, vacancy: np.ndarray,
+                      largest: list[int], temporary: bool, only: tuple[int, ...] | None,
+                      taken: list[int]) -> np.ndarray:
+    """`_place_groups` for a few households (at most `SHORT_LINE`), grouped on Python numbers and
+    placed by `place_few`: the same locations."""
+    members: dict[int, list[int]] = {}
+    for i, g in enumerate(group):
+        members.setdefault(g, []).append(i)
+    loc = [-1] * len(sizes)
+    orders: dict[int, EmptiestFirst] = {}
+    for g in sorted(members):
+        c, o = _group_of(g, network)
+        sel = members[g]
+        sz = [sizes[i] for i in sel]
+        kinds = _with_room(_kinds_to_try(s, c, temporary, only), largest, min(sz))
+        if not kinds:                 # nobody of this group fits anywhere
+            continue
+        if o not in orders:
+            orders[o] = _order_for(s, vacancy, o)
+        took: list[int] = []
+        for i, where in zip(sel, place_few(sz, kinds, vacancy, orders[o], take=True, taken=took)):
+            loc[i] = where
+        _forget(orders, took, taken)
+    return np.array(loc, np.int64)
+
+
+def _forget(orders: dict[int, EmptiestFirst], took: list[int], taken: list[int]) -> None:
+    """The kinds a group took places in (`took`): ordered afresh for the next group, and noted."""
+    for order in orders.values():
+        order.forget(took)
+    taken += took
 
 
 def _largest_free(s: State, vacancy: np.ndarray) -> list[int]:
@@ -135,10 +186,10 @@ def _largest_free(s: State, vacancy: np.ndarray) -> list[int]:
     return top.tolist()
 
 
-def _with_room(kinds: list[int], largest: list[int], sizes: np.ndarray) -> list[int]:
+def _with_room(kinds: list[int], largest: list[int], smallest: int) -> list[int]:
     """Of `kinds`, in order, those with a location where at least the smallest of the households
-    fits: a household is never split, so in the others nobody of them could be placed."""
-    smallest = int(sizes.min())
+    (`smallest` persons) fits: a household is never split, so in the others nobody of them could
+    be placed."""
     return [k for k in kinds if largest[k] >= smallest]
 
 

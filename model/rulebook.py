@@ -360,16 +360,43 @@ def reunite(s: State, families: np.ndarray, day: int, u: np.ndarray | None = Non
     if len(sponsor) == 0:
         return
     target = h["location"][families]
-    apart = h["location"][sponsor] != target
-    if not apart.all():
-        sponsor, target = sponsor[apart], target[apart]
-    if len(sponsor) > 1:                       # (one sponsor: nothing to choose)
-        first = _first_of_each(target)         # one reunion per location per day
-        sponsor, target = sponsor[first], target[first]
-        keep = _first_of_each(sponsor)         # a sponsor joins one family
-        sponsor, target = sponsor[keep], target[keep]
+    if len(sponsor) <= _FEW_REUNIONS:
+        sponsor, target = _reunions_few(s, sponsor, target)
+        if len(sponsor) == 0:
+            return
+    else:
+        apart = h["location"][sponsor] != target
+        if not apart.all():
+            sponsor, target = sponsor[apart], target[apart]
+        if len(sponsor) > 1:                       # (one sponsor: nothing to choose)
+            first = _first_of_each(target)         # one reunion per location per day
+            sponsor, target = sponsor[first], target[first]
+            keep = _first_of_each(sponsor)         # a sponsor joins one family
+            sponsor, target = sponsor[keep], target[keep]
     fits = s.locs.vacancy()[target] >= h["size"][sponsor]
     s.today.moves += move(s.people, s.locs, s.log, sponsor[fits], target[fits], day, Reason.FAMILY_REUNION)
+
+
+_FEW_REUNIONS = 64     # at most this many drawn sponsors: paired on Python numbers
+
+
+def _reunions_few(s: State, sponsor: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """`reunite`'s pairing on Python numbers, for a few sponsors: of the sponsors not already at
+    their family's location, the first family per location (locations ascending), then of those
+    the first pair per sponsor (sponsors ascending, as `_first_of_each` twice)."""
+    home = s.people.cols["location"][sponsor].tolist()
+    by_target: dict[int, int] = {}
+    for i, (t, at) in enumerate(zip(target.tolist(), home)):
+        if t != at and t not in by_target:
+            by_target[t] = i
+    by_sponsor: dict[int, int] = {}
+    sp = sponsor.tolist()
+    for t in sorted(by_target):
+        by_sponsor.setdefault(sp[by_target[t]], by_target[t])
+    pick = [by_sponsor[x] for x in sorted(by_sponsor)]
+    if pick == list(range(len(sp))):
+        return sponsor, target
+    return sponsor[pick], target[pick]
 
 
 def place_waiting(s: State, day: int) -> None:

@@ -79,8 +79,10 @@ def _place_every_household_every_pass(sizes, preference, vacancy, order_by_kind)
 
 
 def test_place_of_short_and_long_lines_places_exactly_as_every_household_every_pass(monkeypatch):
-    """Long lines are placed looking only at the households a pass can place (`_Unplaced`); the
-    result must be the plain algorithm's, household for household, for any length of line."""
+    """Long lines are placed looking only at the households a pass can place (`_Unplaced`), short
+    ones on Python numbers (`place_few`); the result must be the plain algorithm's, household for
+    household, for any length of line, and so must the places taken (`take`) and the kinds
+    reported as taken."""
     import agents.locations as locations
 
     rng = np.random.default_rng(7)
@@ -88,15 +90,44 @@ def test_place_of_short_and_long_lines_places_exactly_as_every_household_every_p
         n_loc = int(rng.integers(1, 12))
         kinds = rng.integers(0, 3, n_loc)
         vac = rng.integers(0, 9, n_loc) * (rng.random(n_loc) < 0.8)
-        order = [np.flatnonzero((kinds == k) & (vac > 0)) for k in range(len(Kind))]
+        full_too = trial % 3 == 0                 # orders that also list full locations
+        order = [np.flatnonzero((kinds == k) & ((vac >= 0) if full_too else (vac > 0))) for k in range(len(Kind))]
         n = int(rng.integers(0, 4 * locations._LONG_LINE if trial % 4 == 0 else 40))   # a quarter long
         sizes = rng.integers(1, 7, n)
         pref = [int(k) for k in rng.permutation(3)[: int(rng.integers(1, 4))]]
         expected = _place_every_household_every_pass(sizes, pref, vac, order)
-        assert np.array_equal(place(sizes, pref, vac, order), expected), trial
-        with monkeypatch.context() as m:          # every line treated as long
-            m.setattr(locations, "_LONG_LINE", 0)
-            assert np.array_equal(place(sizes, pref, vac, order), expected), trial
+        placed = expected >= 0
+        left = vac - np.bincount(expected[placed], weights=sizes[placed], minlength=n_loc).astype(np.int64)
+        kinds_taken = [k for k in pref if placed.any() and np.isin(expected[placed], order[k]).any()]
+        for short, long in ((locations.SHORT_LINE, locations._LONG_LINE), (0, locations._LONG_LINE),
+                            (0, 0), (10**9, 0)):
+            with monkeypatch.context() as m:      # short lines on Python numbers, or every line long, …
+                m.setattr(locations, "SHORT_LINE", short)
+                m.setattr(locations, "_LONG_LINE", long)
+                assert np.array_equal(place(sizes, pref, vac, order), expected), (trial, short, long)
+                mine, taken = vac.astype(np.int64), []
+                got = place(sizes, pref, mine, order, take=True, taken=taken)
+                assert np.array_equal(got, expected) and got.dtype == np.int64, (trial, short, long)
+                assert np.array_equal(mine, left), (trial, short, long)
+                assert taken == kinds_taken, (trial, short, long)
+
+
+def test_place_few_places_on_python_numbers_as_worked_by_hand():
+    """The first test's line, on Python numbers: the pair straddling locations 0 and 1 waits for
+    the second pass, finds no gap of two in regular places and goes to emergency."""
+    from agents.locations import place_few
+
+    order = [np.array([], int)] * len(Kind)
+    order[Kind.REGULAR] = np.array([0, 1])
+    order[Kind.EMERGENCY] = np.array([2])
+    vac = np.array([3, 4, 5], np.int64)
+    taken: list[int] = []
+    assert place_few([2, 2, 3, 4], [Kind.REGULAR, Kind.EMERGENCY], vac, order, take=True, taken=taken) == [0, 2, 1, -1]
+    assert list(vac) == [1, 1, 3] and taken == [Kind.REGULAR, Kind.EMERGENCY]
+    # without `take` the caller's free places stay as they are; the second pair straddles 0 and 1
+    # and, laid out again in the second pass, still does (1 place left in 0): it gets none
+    free = np.array([3, 4])
+    assert place_few([2, 2], [Kind.REGULAR], free, order) == [0, -1] and list(free) == [3, 4]
 
 
 def test_move_counts_moves_nights_and_occupancy():

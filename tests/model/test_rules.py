@@ -244,6 +244,36 @@ def test_each_group_placed_in_one_call_finds_the_emptiest_location_as_it_is_afte
     assert list(s.locs.occupancy) == [0, 1, 6, 0]
 
 
+def test_find_beds_places_a_few_households_as_it_places_a_long_line(monkeypatch):
+    # A few households are grouped and placed on Python numbers (`place_few`), a long line with
+    # arrays: the same beds, moves, households left and line for moving up. Locations: central 20
+    # (0), process 10 (1), regular 7 (2) and 3 (3), emergency 10 (4). Procedure households first
+    # (their class comes first), 4, 3, 5, 2: 4 and 3 fill process to 3 free, 5 and 2 straddle past
+    # its end and go to regular, the emptiest (2: 7 -> 0 free). Permit holders 3, 2, 4: the 3 takes
+    # regular 3 (0 free), the 2 the process places left (3 -> 1), the 4 goes to emergency and joins
+    # the line for moving up.
+    import agents.locations as locations
+    import model.placement as placement
+
+    sc = small()
+    sc.portfolio.places.update({"process": 10, "regular": 10})
+    sc.portfolio.mean_location_places.update({"regular": 5})
+    seen = []
+    for short in (placement.SHORT_LINE, 0):
+        s = prepare(sc, days=5)
+        proc = _add(s, [4, 3, 5, 2], stage=Stage.PROCEDURE)
+        holders = _add(s, [3, 2, 4], stage=Stage.PERMIT)
+        ids = np.concatenate([holders[:1], proc, holders[1:]])
+        with monkeypatch.context() as m:
+            m.setattr(placement, "SHORT_LINE", short)
+            m.setattr(locations, "SHORT_LINE", short)
+            left = find_beds(s, ids, 0, Reason.PROCEDURE_STEP)
+        seen.append((left.tolist(), s.people.cols["location"][ids].tolist(), s.locs.occupancy.tolist(),
+                     s.moves_up.peek().tolist(), s.log.n))
+    assert seen[0] == seen[1]
+    assert seen[0] == ([], [3, 1, 1, 2, 2, 1, 4], [0, 9, 7, 3, 4], [int(holders[2])], 7)
+
+
 def test_a_group_whose_smallest_household_fits_nowhere_is_left_waiting_and_the_others_are_placed():
     # locations: central 20, process 10, regular 10, emergency 10 (one each). A household of 12
     # persons in procedure fits in no location (at most 10 free at one), so its group is passed

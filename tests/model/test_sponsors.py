@@ -63,3 +63,38 @@ def test_the_pool_is_the_plain_list_every_day(name, days):
         assert listed(s) == plain_list(s).tolist()
         sizes.append(s.sponsors.size(s))
     assert max(sizes) > 1000 and min(sizes) > 0          # the check was not on an empty list
+
+
+def test_few_reunions_are_paired_on_python_numbers_as_with_arrays():
+    """`reunite` pairs a few drawn sponsors with families on Python numbers: the same pairs, in the
+    same order, as the pairing with arrays (not at the family's location already; one reunion per
+    location, the first family's; a sponsor joins one family)."""
+    from types import SimpleNamespace
+
+    from model.rulebook import _first_of_each, _reunions_few
+
+    def with_arrays(home, sponsor, target):
+        apart = home[sponsor] != target
+        sponsor, target = sponsor[apart], target[apart]
+        if len(sponsor) > 1:
+            first = _first_of_each(target)
+            sponsor, target = sponsor[first], target[first]
+            keep = _first_of_each(sponsor)
+            sponsor, target = sponsor[keep], target[keep]
+        return sponsor.tolist(), target.tolist()
+
+    # worked by hand: sponsors 7, 3, 7, 5 for families at 2, 1, 1, 4; sponsor 5 lives at 4 already;
+    # location 1: the first family's (sponsor 3); location 2: sponsor 7 -> pairs (3, 1), (7, 2)
+    home = np.array([0, 0, 0, 9, 0, 4, 0, 8], np.int32)
+    s = SimpleNamespace(people=SimpleNamespace(cols={"location": home}))
+    got = _reunions_few(s, np.array([7, 3, 7, 5]), np.array([2, 1, 1, 4], np.int32))
+    assert (got[0].tolist(), got[1].tolist()) == ([3, 7], [1, 2])
+    rng = np.random.default_rng(5)
+    for trial in range(300):
+        n = int(rng.integers(1, 12))
+        home = rng.integers(-1, 5, 20).astype(np.int32)
+        s = SimpleNamespace(people=SimpleNamespace(cols={"location": home}))
+        sponsor = rng.integers(0, 20, n).astype(np.int64)
+        target = rng.integers(0, 5, n).astype(np.int32)
+        got = _reunions_few(s, sponsor, target)
+        assert (got[0].tolist(), got[1].tolist()) == with_arrays(home, sponsor, target), trial

@@ -210,7 +210,7 @@ class Applicants:
         the persons moved (`persons_in(ids)`, counted on the way)."""
         if len(ids) == 0:
             return 0
-        sizes = self._h["size"][ids]     # int16: cast by ufunc.at, summed as int64
+        sizes = self._h["size"][ids].astype(np.int64)   # ufunc.at is fast on matching int64 types
         np.subtract.at(self.stage_persons, self._h["stage"][ids], sizes)   # int8 stages index as well
         persons = int(sizes.sum())
         self.stage_persons[stage] += persons

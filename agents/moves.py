@@ -203,19 +203,20 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
             else np.asarray(destination).astype(np.int64, copy=False)   # any integer array indexes
         n_gets = n if int(dest.min()) >= 0 else -1   # -1: some get a bed (counted when needed)
     if sizes is None:
-        sizes = h["size"][ids]           # int16: summed as int64, cast by ufunc.at
-    kids = h["children"][ids]
-    spell = day - h["loc_since"][ids]     # int32: added to the int16 nights, as `+=` would
+        sizes = h["size"][ids].astype(np.int64)   # ufunc.at and sum are fast on int64
+    kids = h["children"][ids].astype(np.int64)
     # nights per kind of spell: 0 none, 1 emergency, 2 crisis, 3 without a bed
     spell_kind = _spell_at(locs)[origin]      # without a bed (-1): 3
     present = np.bincount(spell_kind, minlength=4).tolist()
     n_had = n - present[3]
-    for code, field in ((1, "nights_emergency"), (2, "nights_crisis"), (3, "nights_unsheltered")):
-        if present[code] == n:        # all from one kind of spell (ids are distinct households)
-            np.add.at(h[field], ids, spell)
-        elif present[code]:
-            sel = spell_kind == code
-            np.add.at(h[field], ids[sel], spell[sel])
+    if present[0] != n:               # some spells to close (none when all leave other locations)
+        spell = day - h["loc_since"][ids]     # int32: added to the int16 nights, as `+=` would
+        for code, field in ((1, "nights_emergency"), (2, "nights_crisis"), (3, "nights_unsheltered")):
+            if present[code] == n:        # all from one kind of spell (ids are distinct households)
+                np.add.at(h[field], ids, spell)
+            elif present[code]:
+                sel = spell_kind == code
+                np.add.at(h[field], ids[sel], spell[sel])
     had: np.ndarray | np.bool_ | None = None
     if n_had == n:
         np.subtract.at(locs.occupancy, origin, sizes)

@@ -208,6 +208,13 @@ def test_move_gives_the_same_for_a_scalar_or_an_array_destination_and_for_mixed_
                      list(p.location), list(log.reason), list(log.destination)))
     assert seen[0] == seen[1] == seen[2]
     assert seen[0][:5] == ([0, 4, 0], [0, 2, 0], [1, 1, 0], [4, 4, 0], [1, 1, -1])
+    # everyone from a regular location (no spell to close): on to crisis 2 on day 9
+    assert move(p, L, log, ids[:2], 2, day=9, reason=Reason.CAPACITY_BALANCING) == 4
+    assert list(L.occupancy) == [0, 0, 4] and list(L.children) == [0, 0, 2] and list(p.moves) == [2, 2, 0]
+    assert list(p.nights_emergency) == [4, 4, 0] and list(p.nights_crisis) == [0, 0, 0]
+    assert list(p.loc_since) == [9, 9, 0]
+    move(p, L, log, ids[:2], -1, day=12, reason=Reason.EXIT)     # and out of crisis: 3 nights each
+    assert list(p.nights_crisis) == [3, 3, 0] and list(L.occupancy) == [0, 0, 0]
     # a mixed set: household 0 to crisis 2, household 1 leaves its bed, household 2 gets regular 1
     p, L, log, ids = world()
     assert move(p, L, log, ids, np.array([2, -1, 1]), day=5, reason=Reason.CAPACITY_BALANCING) == 3

@@ -8,6 +8,7 @@ per kind of location can be summed per person.
 from __future__ import annotations
 
 from enum import IntEnum
+from typing import cast
 
 import numpy as np
 
@@ -102,7 +103,7 @@ class MoveLog:
         return sum(a.nbytes for a in self._cols.values())
 
     def append(self, day: int, household: np.ndarray, origin: np.ndarray,
-               destination: np.ndarray, reason: np.ndarray | int, locations_below: int | None = None) -> None:
+               destination: np.ndarray | int, reason: np.ndarray | int, locations_below: int | None = None) -> None:
         """Log bed changes of `day` (the distance follows from origin and destination).
 
         `locations_below`: a bound on the location ids in `origin` and `destination` (the
@@ -193,55 +194,61 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
         return 0
     h = people._h
     origin = h["location"][ids]          # int32: as good an index as int64 for the look-ups and ufunc.at
-    if isinstance(destination, (int, np.integer)):
-        dest = filled(n, int(destination), np.int64)
-    elif isinstance(destination, np.ndarray) and destination.dtype == np.int64:
-        dest = destination
+    scalar = isinstance(destination, (int, np.integer))
+    if scalar:
+        dest: np.ndarray | int = int(destination)
+        n_gets = n if destination >= 0 else 0     # all get a bed, or all leave theirs
     else:
-        dest = np.asarray(destination).astype(np.int64, copy=False)
+        dest = destination if isinstance(destination, np.ndarray) and destination.dtype.kind == "i" \
+            else np.asarray(destination).astype(np.int64, copy=False)   # any integer array indexes
+        n_gets = n if int(dest.min()) >= 0 else -1   # -1: some get a bed (counted when needed)
     if sizes is None:
-        sizes = h["size"][ids].astype(np.int64)
+        sizes = h["size"][ids].astype(np.int64)   # ufunc.at and sum are fast on int64
     kids = h["children"][ids].astype(np.int64)
-    spell = day - h["loc_since"][ids]     # int32: added to the int16 nights in place, as int16 would
-    had = origin >= 0
-    n_had = int(np.count_nonzero(had))
-    if isinstance(destination, (int, np.integer)) and destination < 0:   # all leave their bed
-        gets: np.ndarray | np.bool_ = _NOBODY
-        n_gets = 0
-    else:
-        gets = dest >= 0
-        n_gets = int(np.count_nonzero(gets))
-    if n_had == 0:        # all without a bed: one spell, no occupancy to release
-        h["nights_unsheltered"][ids] += spell
-    else:
-        # nights per kind of spell: 0 none, 1 emergency, 2 crisis, 3 without a bed
-        spell_kind = _spell_at(locs)[origin]      # without a bed (-1): 3
-        present = np.bincount(spell_kind, minlength=4).tolist()
+    # nights per kind of spell: 0 none, 1 emergency, 2 crisis, 3 without a bed
+    spell_kind = _spell_at(locs)[origin]      # without a bed (-1): 3
+    present = np.bincount(spell_kind, minlength=4).tolist()
+    n_had = n - present[3]
+    if present[0] != n:               # some spells to close (none when all leave other locations)
+        spell = day - h["loc_since"][ids]     # int32: added to the int16 nights, as `+=` would
         for code, field in ((1, "nights_emergency"), (2, "nights_crisis"), (3, "nights_unsheltered")):
-            if present[code] == n:        # all from one kind of spell
-                h[field][ids] += spell
+            if present[code] == n:        # all from one kind of spell (ids are distinct households)
+                np.add.at(h[field], ids, spell)
             elif present[code]:
                 sel = spell_kind == code
-                h[field][ids[sel]] += spell[sel]
-        if n_had == n:
-            np.subtract.at(locs.occupancy, origin, sizes)
-            np.subtract.at(locs.children, origin, kids)
-        else:
-            np.subtract.at(locs.occupancy, origin[had], sizes[had])
-            np.subtract.at(locs.children, origin[had], kids[had])
+                np.add.at(h[field], ids[sel], spell[sel])
+    had: np.ndarray | np.bool_ | None = None
+    if n_had == n:
+        np.subtract.at(locs.occupancy, origin, sizes)
+        np.subtract.at(locs.children, origin, kids)
+    elif n_had:
+        had = origin >= 0
+        np.subtract.at(locs.occupancy, origin[had], sizes[had])
+        np.subtract.at(locs.children, origin[had], kids[had])
     if n_gets == n:
+        if scalar:
+            dest = filled(n, int(dest), np.int64)
         np.add.at(locs.occupancy, dest, sizes)
         np.add.at(locs.children, dest, kids)
-    elif n_gets:
-        np.add.at(locs.occupancy, dest[gets], sizes[gets])
-        np.add.at(locs.children, dest[gets], kids[gets])
+        gets: np.ndarray | np.bool_ = _EVERYONE
+    elif n_gets == 0:
+        gets = _NOBODY
+    else:                             # an array (a scalar destination is all or none)
+        d_all = cast(np.ndarray, dest)
+        gets = d_all >= 0
+        n_gets = int(np.count_nonzero(gets))
+        if n_gets:
+            np.add.at(locs.occupancy, d_all[gets], sizes[gets])
+            np.add.at(locs.children, d_all[gets], kids[gets])
     h["location"][ids] = dest
     h["loc_since"][ids] = day
     if (n_had == 0 and n_gets == n) or (n_had == n and n_gets == 0):  # all intakes or all exits
         log.append(day, ids, origin, dest, Reason.INTAKE if n_had == 0 else reason, locs.n)
         return 0
     changed = origin != dest
-    between = changed if n_had == n_gets == n else had & gets & changed
+    if had is None:          # all had a bed or none had (a mask only on the rare path below)
+        had = _EVERYONE if n_had == n else _NOBODY
+    between = changed if n_had == n_gets == n else np.logical_and(had & gets, changed)
     if np.count_nonzero(between) == n:   # the usual move: everyone from one location to another
         np.add.at(h["moves"], ids, 1)    # ids are distinct households
         log.append(day, ids, origin, dest, reason, locs.n)
@@ -250,13 +257,18 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
     n_changed = int(np.count_nonzero(changed))
     if n_changed:
         all_changed = n_changed == n
+        if not isinstance(dest, np.ndarray):    # all leave their bed
+            dest = filled(n, dest, np.int64)
+        if not isinstance(had, np.ndarray):
+            had = filled(n, bool(had), np.bool_)
         o, d = (origin, dest) if all_changed else (origin[changed], dest[changed])
         why = np.where(had if all_changed else had[changed], np.int8(reason), np.int8(Reason.INTAKE))
         log.append(day, ids if all_changed else ids[changed], o, d, why, locs.n)
     return int(sizes[between].sum())
 
 
-_NOBODY = np.bool_(False)    # `gets` when the destination is no bed for all (broadcasts as a mask)
+_NOBODY = np.bool_(False)    # `had`/`gets` when no one had / gets a bed (broadcasts as a mask)
+_EVERYONE = np.bool_(True)   # `had`/`gets` when everyone had / gets a bed
 
 # spell kind per location kind: 1 emergency, 2 crisis, 0 any other
 _SPELL_OF_KIND = np.zeros(len(Kind), np.int64)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.columns import GENTLE_FROM
+from agents.columns import GENTLE_FROM, filled
 
 _EMPTY = np.empty(0, dtype=np.int64)
 _EMPTY32 = np.empty(0, dtype=np.int32)
@@ -122,19 +122,33 @@ class BucketCalendar:
     def schedule(self, ids: np.ndarray, day: int | np.ndarray) -> None:
         """File `ids` under `day` (each its own, or one for all). Ids and days are kept as int32:
         a day past 2**31 - 1 (no run reaches it) is kept as that day."""
-        ids = np.array(ids, dtype=np.int32)          # a copy: the tray keeps it
         if len(ids) == 0:
             return
+        ids = np.array(ids, dtype=np.int32)          # a copy: the tray keeps it
+        if isinstance(day, (int, np.integer)) or (isinstance(day, np.ndarray) and day.ndim == 0):   # one for all
+            one = min(int(day), _LAST_DAY)
+            days = filled(len(ids), one, np.int32)
+            if one // self.width == self._bucket:
+                self._ids = np.concatenate([self._ids, ids])
+                self._days = np.concatenate([self._days, days])
+            else:
+                self._tray.append((ids, days))
+            return
         days = np.minimum(day, _LAST_DAY).astype(np.int32)   # a copy too
-        if days.shape != ids.shape:                  # one day for all
+        if days.shape != ids.shape:
             days = np.broadcast_to(days, ids.shape).copy()
         now = days // self.width == self._bucket
-        if now.any():
+        n_now = int(np.count_nonzero(now))
+        if n_now == len(ids):                        # all due in the bucket being popped
+            self._ids = np.concatenate([self._ids, ids])
+            self._days = np.concatenate([self._days, days])
+            return
+        if n_now:
             self._ids = np.concatenate([self._ids, ids[now]])
             self._days = np.concatenate([self._days, days[now]])
-            ids, days = ids[~now], days[~now]
-        if len(ids):
-            self._tray.append((ids, days))
+            later = ~now
+            ids, days = ids[later], days[later]
+        self._tray.append((ids, days))
 
     def pop(self, day: int) -> np.ndarray:
         """All ids filed under `day`, in the order filed (and removes them; int32)."""
@@ -147,11 +161,18 @@ class BucketCalendar:
             now = days // self.width == bucket
             self._ids, self._days = ids[now], days[now]
             self._tray = [(ids[~now], days[~now])] if not now.all() else []
-        hit = self._days == day
-        if not hit.any():
+        if len(self._days) == 0:
             return _EMPTY32
+        hit = self._days == day
+        n_hit = int(np.count_nonzero(hit))
+        if n_hit == 0:
+            return _EMPTY32
+        if n_hit == len(hit):            # the bucket's last day filed: all of it
+            out, self._ids, self._days = self._ids, _EMPTY32, _EMPTY32
+            return out
         out = self._ids[hit]
-        self._ids, self._days = self._ids[~hit], self._days[~hit]
+        keep = ~hit
+        self._ids, self._days = self._ids[keep], self._days[keep]
         return out
 
     def pending(self) -> int:

@@ -183,3 +183,53 @@ def test_the_day_of_the_rows_since_a_row_when_they_have_one():
     assert log.day_from(0) == 4 and log.day_from(1) == 4 and log.day_from(2) is None   # none from row 2
     log.append(6, *one, Reason.INTAKE)                               # rows 0-1 on day 4, row 2 on day 6
     assert log.day_from(0) is None and log.day_from(1) is None and log.day_from(2) == 6
+
+
+def test_move_gives_the_same_for_a_scalar_or_an_array_destination_and_for_mixed_sets():
+    """The fast paths (one destination for all, everyone with / without a bed, all getting one)
+    give what the general path gives. Worked by hand: households of 3 (2 minors), 1 and 2 (1 minor);
+    the first two in emergency location 0 since day 0, the third without a bed since day 0."""
+    def world():
+        p = Applicants()
+        ids = p.add(size=np.array([3, 1, 2]), children=np.array([2, 0, 1]), key=np.arange(3, dtype=np.uint64),
+                    group=np.zeros(3), track=np.full(3, Track.REGULAR), flags=np.zeros(3, np.uint8),
+                    stage=Stage.PROCEDURE, day=0)
+        L = _locs([Kind.EMERGENCY, Kind.REGULAR, Kind.CRISIS], [10, 10, 10])
+        log = MoveLog(locations=L, distance_km=np.zeros((3, 3), np.float32))
+        move(p, L, log, ids[:2], 0, day=0, reason=Reason.INTAKE)
+        return p, L, log, ids
+
+    # everyone from one location to another: scalar 1, an int32 array and a list give the same
+    seen = []
+    for dest in (1, np.array([1, 1], np.int32), [1, 1]):
+        p, L, log, ids = world()
+        assert move(p, L, log, ids[:2], dest, day=4, reason=Reason.EMERGENCY_TO_REGULAR) == 4
+        seen.append((list(L.occupancy), list(L.children), list(p.moves), list(p.nights_emergency),
+                     list(p.location), list(log.reason), list(log.destination)))
+    assert seen[0] == seen[1] == seen[2]
+    assert seen[0][:5] == ([0, 4, 0], [0, 2, 0], [1, 1, 0], [4, 4, 0], [1, 1, -1])
+    # everyone from a regular location (no spell to close): on to crisis 2 on day 9
+    assert move(p, L, log, ids[:2], 2, day=9, reason=Reason.CAPACITY_BALANCING) == 4
+    assert list(L.occupancy) == [0, 0, 4] and list(L.children) == [0, 0, 2] and list(p.moves) == [2, 2, 0]
+    assert list(p.nights_emergency) == [4, 4, 0] and list(p.nights_crisis) == [0, 0, 0]
+    assert list(p.loc_since) == [9, 9, 0]
+    move(p, L, log, ids[:2], -1, day=12, reason=Reason.EXIT)     # and out of crisis: 3 nights each
+    assert list(p.nights_crisis) == [3, 3, 0] and list(L.occupancy) == [0, 0, 0]
+    # a mixed set: household 0 to crisis 2, household 1 leaves its bed, household 2 gets regular 1
+    p, L, log, ids = world()
+    assert move(p, L, log, ids, np.array([2, -1, 1]), day=5, reason=Reason.CAPACITY_BALANCING) == 3
+    assert list(L.occupancy) == [0, 2, 3] and list(L.children) == [0, 1, 2]
+    assert list(p.moves) == [1, 0, 0]              # only 0 -> 2 is a move
+    assert list(p.nights_emergency) == [5, 5, 0] and list(p.nights_unsheltered) == [0, 0, 5]
+    assert list(log.reason[2:]) == [Reason.CAPACITY_BALANCING, Reason.CAPACITY_BALANCING, Reason.INTAKE]
+    # some with a bed, some without, all leaving (scalar -1): the one without a bed is logged as
+    # a change only if it had one; the nights of both kinds are closed
+    p, L, log, ids = world()
+    assert move(p, L, log, ids[1:], -1, day=6, reason=Reason.EXIT) == 0
+    assert list(L.occupancy) == [3, 0, 0] and list(p.location) == [0, -1, -1]
+    assert list(p.nights_emergency) == [0, 6, 0] and list(p.nights_unsheltered) == [0, 0, 6]
+    assert list(log.household[2:]) == [1] and list(log.reason[2:]) == [Reason.EXIT]
+    # everyone without a bed staying without one: nights closed, nothing logged, nothing moved
+    p, L, log, ids = world()
+    assert move(p, L, log, ids[2:], np.array([-1]), day=3, reason=Reason.EXIT) == 0
+    assert list(p.nights_unsheltered) == [0, 0, 3] and log.n == 2 and list(p.loc_since) == [0, 0, 3]

@@ -140,3 +140,22 @@ def test_a_bucket_calendar_keeps_a_day_beyond_int32_as_the_last_day():
     cal.schedule(np.array([8]), 3)
     assert list(cal.pop(3)) == [5, 8] and list(cal.pop(40)) == [7] and cal.pending() == 1
     assert list(cal.pop(2**31 - 1)) == [6]          # not wrapped round into the run's days
+
+
+def test_a_bucket_calendar_files_one_day_for_all_as_it_files_each_its_own_day():
+    """One day for all (an int, a NumPy integer, a 0-d array) files as the same day given per id,
+    both in the bucket being popped and beyond it; popping a bucket's last ids empties it."""
+    for one in (6, np.int64(6), np.array(6)):
+        each, shared = BucketCalendar(width=4), BucketCalendar(width=4)
+        each.schedule(np.array([1, 2]), np.array([6, 6]))
+        shared.schedule(np.array([1, 2]), one)
+        for cal in (each, shared):
+            assert list(cal.pop(4)) == []                          # bucket 4-7 being popped now
+            cal.schedule(np.array([3]), np.array([5]))
+        each.schedule(np.array([4, 5]), np.array([6, 6]))
+        shared.schedule(np.array([4, 5]), one)                     # into the bucket being popped
+        for cal in (each, shared):
+            assert list(cal.pop(5)) == [3]
+            out = cal.pop(6)
+            assert list(out) == [1, 2, 4, 5] and out.dtype == np.int32
+            assert cal.pending() == 0 and list(cal.pop(7)) == []

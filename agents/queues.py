@@ -19,7 +19,7 @@ from agents.columns import GENTLE_FROM, filled
 
 _EMPTY = np.empty(0, dtype=np.int64)
 _EMPTY32 = np.empty(0, dtype=np.int32)
-_LAST_DAY = np.iinfo(np.int32).max    # a BucketCalendar's days are int32
+LAST_DAY = int(np.iinfo(np.int32).max)    # a BucketCalendar's days are int32: later days are kept as this one
 
 
 class FifoQueue:
@@ -126,7 +126,7 @@ class BucketCalendar:
             return
         ids = np.array(ids, dtype=np.int32)          # a copy: the tray keeps it
         if isinstance(day, (int, np.integer)) or (isinstance(day, np.ndarray) and day.ndim == 0):   # one for all
-            one = min(int(day), _LAST_DAY)
+            one = min(int(day), LAST_DAY)
             days = filled(len(ids), one, np.int32)
             if one // self.width == self._bucket:
                 self._ids = np.concatenate([self._ids, ids])
@@ -134,7 +134,7 @@ class BucketCalendar:
             else:
                 self._tray.append((ids, days))
             return
-        days = np.minimum(day, _LAST_DAY).astype(np.int32)   # a copy too
+        days = np.minimum(day, LAST_DAY).astype(np.int32)   # a copy too
         if days.shape != ids.shape:
             days = np.broadcast_to(days, ids.shape).copy()
         now = days // self.width == self._bucket

@@ -30,7 +30,7 @@ from agents.columns import grown
 from agents.keyed import SALT_OWN_REQUEST, SALT_REPLACEMENT, keyed_uniform
 from agents.locations import TEMPORARY_KINDS, Kind, Life, place
 from agents.moves import Reason, move
-from agents.queues import BucketCalendar
+from agents.queues import LAST_DAY, BucketCalendar
 from model.events import open_places
 from model.placement import EmptiestFirst, close_locations
 from model.scenario import KIND_KEYS
@@ -167,6 +167,14 @@ class RequestBook:
         self.calendar = BucketCalendar()
         self.log_seen = 0
 
+    def file(self, ids: np.ndarray, due: np.ndarray) -> None:
+        """File households' next request days (int64). A day past `LAST_DAY` (2**31 - 1), which a
+        near-zero request rate can draw, is kept as that day, in `next_day` (int32) as in the calendar:
+        stored as drawn, it would wrap and could match the day of a stale entry."""
+        due = np.minimum(due, LAST_DAY)
+        self.next_day[ids] = due
+        self.calendar.schedule(ids, due)
+
     def grow(self, n: int) -> None:
         """Room for `n` households (as the household table grows: `agents.columns.grown`)."""
         if n > len(self.next_day):
@@ -241,9 +249,7 @@ def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, deni
             ids = np.concatenate([denied, moved[ok]]) if len(denied) else moved[ok]
             book.log_seen = log.n
             if len(ids):
-                due = request_gap_days(s.people.cols["key"][ids], day, rate) + day   # a gap is a day or more
-                book.next_day[ids] = due
-                book.calendar.schedule(ids, due)
+                book.file(ids, request_gap_days(s.people.cols["key"][ids], day, rate) + day)   # a gap is a day or more
             return
         if len(denied):     # the denied first (from today), then those who moved (int32 days: int64 when joined)
             ids = np.concatenate([denied, moved[ok]])
@@ -255,9 +261,7 @@ def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, deni
         ids, from_day = denied, np.full(len(denied), day, np.int64)
     if len(ids) == 0:
         return
-    due = np.maximum(from_day + request_gap_days(s.people.cols["key"][ids], from_day, rate), day + 1)
-    book.next_day[ids] = due
-    book.calendar.schedule(ids, due)
+    book.file(ids, np.maximum(from_day + request_gap_days(s.people.cols["key"][ids], from_day, rate), day + 1))
 
 
 # --- capacity balancing -----------------------------------------------------------------------

@@ -257,3 +257,18 @@ def test_the_request_book_grows_as_the_household_table_does():
     book.grow(GENTLE_FROM + 1)           # long: a quarter more, not double
     assert len(book.next_day) == GENTLE_FROM + GENTLE_FROM // 4
     assert list(book.next_day[:4]) == [5, -1, 7, -1] and (book.next_day[3:] == -1).all()
+
+
+def test_a_request_day_past_the_last_int32_day_is_kept_as_that_day_not_wrapped():
+    # A near-zero own-request rate can draw a day past 2**31 - 1. Stored as drawn in the int32 book it
+    # wrapped: 2**32 + 100 became day 100, the day of a stale calendar entry a run can reach.
+    from agents.queues import LAST_DAY
+    from model.relocation import RequestBook
+
+    book = RequestBook()
+    book.grow(3)
+    book.file(np.array([0, 2]), np.array([2**32 + 100, 40], np.int64))
+    assert list(book.next_day) == [LAST_DAY, -1, 40]
+    assert list(book.calendar.pop(40)) == [2]
+    assert list(book.calendar.pop(100)) == []
+    assert list(book.calendar.pop(LAST_DAY)) == [0]

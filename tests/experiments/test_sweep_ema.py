@@ -16,6 +16,7 @@ with warnings.catch_warnings():
     warnings.simplefilter("ignore")          # EMA warns about optional packages (ipyparallel) on import
     from ema_workbench import (ArrayOutcome, CategoricalParameter, RealParameter, ScalarOutcome,
                                perform_experiments)
+    from ema_workbench import Sample
 
 from experiments.sweep.ema import ema_model
 
@@ -51,7 +52,11 @@ def test_replicated_ema_model_runs_every_seed_of_the_design(tmp_path):
     model = ema_model(design, replicate=True)
     assert [r["seed"] for r in model.replications] == [1, 2]
     assert all(isinstance(o, ArrayOutcome) for o in model.outcomes)
-    experiments, outcomes = perform_experiments(model, scenarios=1)
+    # one given point, not a drawn one: at some drawn housing rates the two seeds house the same number
+    # of persons over the design's short horizon (2,500 a year: 329 and 327; near it, equal), which
+    # made the last assertion fail now and then; at 3,500 a year seeds 1 and 2 house 385 and 409
+    experiments, outcomes = perform_experiments(model, scenarios=[Sample(housing=3500.0,
+                                                                       noodopvang_at_unsheltered=400)])
     values = {"housing": float(experiments.loc[0, "housing"]),
               "noodopvang_at_unsheltered": int(experiments.loc[0, "noodopvang_at_unsheltered"])}
     direct = NoodplanModel(design)

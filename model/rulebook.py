@@ -13,7 +13,7 @@ chosen is in `model.placement`; how waiting lines are served in `model.lines`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from itertools import accumulate
 
 import numpy as np
@@ -500,14 +500,12 @@ def decide(s: State, day: int) -> None:
             s.procedure_persons[Track.DUBLIN] -= decided[Track.DUBLIN]
         return
     if len(parts) == 1:
-        track: int | np.ndarray = parts[0][0]
         ids = parts[0][1]
         sizes = h["size"][ids]
         persons = int(np.add.reduce(sizes, dtype=np.int64))
         decided[parts[0][0]] = persons
     else:
         ids = np.concatenate([ids for _, ids in parts])
-        track = np.repeat([t for t, _ in parts], [len(ids) for _, ids in parts])   # int64
         starts = [0, *accumulate(len(part) for _, part in parts[:-1])]   # where each part begins in `ids`
         sizes = h["size"][ids]
         for (t, _), n in zip(parts, np.add.reduceat(sizes, starts, dtype=np.int64).tolist()):
@@ -532,22 +530,13 @@ def decide(s: State, day: int) -> None:
     permits = grant(s, granted, day)
     s.today.permits += permits
     s.today.rejections += persons - permits
-    if isinstance(track, int):
-        if len(granted) < len(ids):
-            reject(s, track, ids[refusal], day, u[1][refusal])
+    if len(granted) == len(ids):
         return
-    # `reject` for the parts together: the appeal draw of every household (of the granted unused), and
-    # each part's appeals scheduled on its own day (a part's households are consecutive in `ids`)
-    ch = s.params.chain
-    appeals = refusal & (u[1] < _by_track(ch.appeal_share)[track])
-    appealed = ids[appeals]
-    if len(appealed):
-        at = 0
-        for (t, _), n in zip(parts, np.add.reduceat(appeals, starts, dtype=np.int64).tolist()):
-            if n:
-                s.appeal_due.schedule(appealed[at:at + n], day + ch.appeal_days[TRACK_KEYS[t]])
-                at += n
-    _appeal_or_depart(s, appealed, ids[refusal ^ appeals], day, border)
+    if len(parts) == 1:
+        runs = [(parts[0][0], len(ids) - len(granted))]
+    else:                                      # the rejected households of each part, in order
+        runs = list(zip((t for t, _ in parts), np.add.reduceat(refusal, starts, dtype=np.int64).tolist()))
+    reject(s, ids[refusal], runs, day, u[1][refusal], border)
 
 
 # _IN_PROCEDURE_ON[t][stage, track]: still waiting for the IND's decision on track t
@@ -619,28 +608,36 @@ def grant(s: State, ids: np.ndarray, day: int) -> int:
     return persons
 
 
-def reject(s: State, track: int | np.ndarray, ids: np.ndarray, day: int, u_appeal: np.ndarray | None = None) -> None:
-    """A rejection on `track` (one, or one per household): a share appeal with suspensive effect and
-    stay until the court rules (`appeal_days` later); the others start their departure period (and
-    leave the border procedure). `u_appeal`: the households' keyed draw for the appeal, when the
-    caller made it."""
+def reject(s: State, ids: np.ndarray, runs: Sequence[tuple[int, int]], day: int,
+           u_appeal: np.ndarray | None = None, border: bool = True) -> None:
+    """A rejection of `ids`: consecutive runs of households on one track each (`runs`: the track
+    and the number of households of each run, in order). A share (`chain.appeal_share` of the
+    track) appeal with suspensive effect and stay until the court rules (the track's `appeal_days`
+    later); the others start their departure period (and leave the border procedure; `border`:
+    False when the caller knows none of them is on the border track). `u_appeal`: the
+    households' keyed draw for the appeal (`SALT_APPEAL`), when the caller made it."""
     if len(ids) == 0:
         return
-    p = s.people
     ch = s.params.chain
     if u_appeal is None:
-        u_appeal = keyed_uniform(p.cols["key"][ids], SALT_APPEAL)
-    if isinstance(track, (int, np.integer)):
-        share, days = ch.appeal_share[TRACK_KEYS[track]], ch.appeal_days[TRACK_KEYS[track]]
+        u_appeal = keyed_uniform(s.people.cols["key"][ids], SALT_APPEAL)
+    runs = [(t, n) for t, n in runs if n]
+    if len(runs) == 1:
+        key = TRACK_KEYS[runs[0][0]]
+        appeal = u_appeal < ch.appeal_share[key]
+        appealed = ids[appeal]
+        s.appeal_due.schedule(appealed, day + ch.appeal_days[key])
+    else:                                      # each run's appeals scheduled on its own day
+        share = _by_track(ch.appeal_share)[np.repeat([t for t, _ in runs], [n for _, n in runs])]
         appeal = u_appeal < share
         appealed = ids[appeal]
-        s.appeal_due.schedule(appealed, day + days)
-    else:
-        share_of, days_of = _by_track(ch.appeal_share), _by_track(ch.appeal_days)
-        appeal = u_appeal < share_of[track]
-        appealed = ids[appeal]
-        s.appeal_due.schedule(appealed, day + days_of[track[appeal]])
-    _appeal_or_depart(s, appealed, ids[~appeal], day)
+        at = 0
+        starts = [0, *accumulate(n for _, n in runs[:-1])]
+        for (t, _), n in zip(runs, np.add.reduceat(appeal, starts, dtype=np.int64).tolist()):
+            if n:
+                s.appeal_due.schedule(appealed[at:at + n], day + ch.appeal_days[TRACK_KEYS[t]])
+                at += n
+    _appeal_or_depart(s, appealed, ids[~appeal], day, border)
 
 
 def _appeal_or_depart(s: State, appealed: np.ndarray, final: np.ndarray, day: int, border: bool = True) -> None:

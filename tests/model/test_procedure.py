@@ -260,6 +260,24 @@ def test_regular_appeal_day_by_day(upheld, at_ruling):
         assert seen[127] == Stage.REJECTED and seen[128] == Stage.DEPARTED and s.today.exits_departed == 3
 
 
+def test_rejections_on_two_tracks_the_same_day_appeal_on_each_tracks_own_day():
+    # recognition 0: everyone decided on day 0 is rejected. Regular households all appeal (ruling
+    # 100 days later, day 100), accelerated ones never do (departure period of 28 days: day 28).
+    s = world(decisions={"regular": 5, "accelerated": 5}, appeal_share={**NONE, "regular": 1.0},
+              appeal_days={"regular": 100, "accelerated": 35, "border": 35, "dublin": 37},
+              departure_period_days=28)
+    s.sc.groups[0].recognition = 0.0
+    regular = add(s, [2, 1], group=0)
+    accelerated = add(s, [3], group=0, track=Track.ACCELERATED, key0=600)
+    in_line(s, regular)
+    in_line(s, accelerated, Track.ACCELERATED)
+    rulebook.decide(s, 0)
+    assert list(s.people.stage[regular]) == [Stage.APPEAL] * 2 and s.people.stage[accelerated[0]] == Stage.REJECTED
+    assert s.today.decisions == 6 and s.today.rejections == 6 and s.today.appeals == 3
+    assert sorted(s.appeal_due.pop(100).tolist()) == sorted(regular.tolist())
+    assert s.departure_due.pop(28).tolist() == accelerated.tolist()
+
+
 # --- the Dublin chain ------------------------------------------------------------------------
 
 def dublin_world(pact=None, **chain):

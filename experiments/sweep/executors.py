@@ -23,6 +23,7 @@ import logging
 import multiprocessing
 import os
 import signal
+import threading
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -87,6 +88,33 @@ def _run_installed(task: Task) -> list[Outcome]:
 PRELOAD = ["experiments.sweep.runner", "experiments.sweep.kpis", "model.simulate", "model.world"]
 
 
+def _start_forkserver(ctx: multiprocessing.context.ForkServerContext) -> None:
+    """Start the forkserver (when it is not running) and wait until it has imported its preload,
+    quiet to Ctrl-C. CPython's forkserver ignores SIGINT only after its preload (about a second):
+    a Ctrl-C to the process group meanwhile printed a KeyboardInterrupt traceback from that
+    import, and a worker it started afterwards for a pool already stopped printed another. So the
+    server starts with SIGINT ignored (kept through exec: Python does not install its handler over
+    an ignored signal; its workers ignore it too, `_install`), and the command holds a Ctrl-C or
+    SIGTERM until the server has started one process (its preload done): the interruption is then
+    answered here, before any worker of the pool is asked for."""
+    from multiprocessing import forkserver
+
+    if threading.current_thread() is not threading.main_thread():
+        return                                      # (signal handlers and masks are the main thread's)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        forkserver.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        ready = ctx.Process(target=os.getpid)
+        ready.start()
+        ready.join()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)   # a signal held meanwhile is answered now
+
+
 class Processes:
     """A pool of worker processes (forkserver: clean workers, no inherited threads)."""
 
@@ -101,6 +129,7 @@ class Processes:
     def _start(self) -> ProcessPoolExecutor:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(PRELOAD)         # imported once in the server, inherited by each worker
+        _start_forkserver(ctx)
         return ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_install, initargs=(self.model,))
 
     def run(self, tasks: list[Task]) -> Iterator[Done]:

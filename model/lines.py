@@ -22,7 +22,7 @@ def serve(s: State, queue, name: str, per_day: float, valid) -> np.ndarray:
     Stale entries (`valid` false) are dropped on the way. Capacity left over because the next
     household did not fit carries to tomorrow; capacity left over for lack of work does not.
     """
-    return _serve(s, queue, name, s.capacity_today(name, per_day), valid)[0]
+    return _serve(s, queue, name, s.capacity_today(name, per_day), valid, count=False)[0]
 
 
 # A window of at most this many households is walked in Python (its sizes read with one
@@ -30,8 +30,9 @@ def serve(s: State, queue, name: str, per_day: float, valid) -> np.ndarray:
 _WALK = 64
 
 
-def _serve(s: State, queue, name: str, cap: float, valid) -> tuple[np.ndarray, int]:
-    """`serve` with today's capacity `cap` given; returns the households served and their persons."""
+def _serve(s: State, queue, name: str, cap: float, valid, count: bool = True) -> tuple[np.ndarray, int]:
+    """`serve` with today's capacity `cap` given; returns the households served and their persons
+    (without `count`, the persons only when some are left waiting: 0 when the line is emptied)."""
     if len(queue) == 0:                 # nothing waiting: no array work
         s.carry[name] = 0.0
         return _EMPTY, 0
@@ -54,7 +55,7 @@ def _serve(s: State, queue, name: str, cap: float, valid) -> tuple[np.ndarray, i
     else:
         cum = s.people.cols["size"][window].cumsum()
         n = int(cum.searchsorted(cap, side="right"))
-        persons = int(cum[n - 1]) if n else 0
+        persons = int(cum[n - 1]) if n and (count or n < len(queue)) else 0
     served = window.copy() if n == len(window) else window[:n].copy()
     queue.drop(n)
     s.carry[name] = cap - persons if len(queue) > 0 else 0.0

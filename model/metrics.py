@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from itertools import accumulate
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -121,7 +122,8 @@ _INDEX = {name: i for i, name in enumerate(SCALARS)}   # a daily scalar's row
 _ROWS = [_INDEX[name] for name in _RECORDED]
 
 # a day with at most this many households decided has its decision times worked out in Python lists
-_FEW_DECIDED = 256
+# (faster than the arrays' pass up to about this many)
+_FEW_DECIDED = 48
 
 # per track: the rows of its median and 90th percentile decision time
 _DECISION_ROWS = {track: [list(SCALARS).index(f"decision_days_{stat}_{track}") for stat in ("median", "p90")]
@@ -341,37 +343,40 @@ class Recorder:
         else:
             days = np.concatenate([b[1] for b in waits]).tolist()
             persons = np.concatenate([b[2] for b in waits]).tolist()
-        tracks: list[int] = []                       # each household's track, as they come
+        by_track: dict[int, list[tuple[int, int]]] = {}     # (days waited, persons), in the order they came
+        top: dict[int, int] = {}                             # the most days waited, tracks in the order they came
+        rows: list[int] = []                                 # each household's row of the tally
+        at = 0
         for track, dd, _ in waits:
-            tracks += [track] * len(dd)
-        top: dict[int, int] = {}                     # the tracks in the order they come: most days waited
-        for track, d in zip(tracks, days):
-            top[track] = max(top.get(track, d), d)
+            n = len(dd)
+            by_track.setdefault(track, []).extend(zip(days[at:at + n], persons[at:at + n]))
+            top[track] = max(top.get(track, 0), max(days[at:at + n]))
+            rows += [PROCEDURE_TRACKS.index(track)] * n
+            at += n
         if max(top.values()) + 1 > self.wait_persons.shape[1]:     # (rare)
             self._grow_waits(top)
-        row_of = [PROCEDURE_TRACKS.index(track) for track in tracks]
-        np.add.at(self.wait_persons, (row_of, days), persons)      # whole persons
-        # per track (in the order of their rows), its households by days waited (stable: ties in
-        # the order they came); a quantile is the first whose cumulative persons reach ceil(q × total)
-        by_track: dict[int, list[tuple[int, int]]] = {}
-        for i in sorted(range(len(days)), key=lambda i: (row_of[i], days[i])):
-            by_track.setdefault(tracks[i], []).append((days[i], persons[i]))
-        rows: list[int] = []
+        np.add.at(self.wait_persons, (rows, days), persons)        # whole persons
+        # per track (in the order of their rows), its households by days waited (a stable sort: ties
+        # in the order they came); a quantile is the first whose cumulative persons reach ceil(q × total)
+        out_rows: list[int] = []
         values: list[float] = []
-        for track, entries in by_track.items():
-            rows += _DECISION_ROWS[TRACK_KEYS[track]]
+        for track in sorted(by_track, key=PROCEDURE_TRACKS.index):
+            entries = sorted(by_track[track], key=itemgetter(0))
+            out_rows += _DECISION_ROWS[TRACK_KEYS[track]]
             total = sum(w for _, w in entries)
             if total <= 0:
                 values += [np.nan, np.nan]
                 continue
-            for q in (0.5, 0.9):                     # median, p90
-                target, cum = math.ceil(q * total), 0
-                for d, w in entries:
-                    cum += w
-                    if cum >= target:
-                        values.append(d)
-                        break
-        return rows, values
+            median, p90 = math.ceil(0.5 * total), math.ceil(0.9 * total)   # (the median's not above the p90's)
+            cum, median_at = 0, -1
+            for d, w in entries:
+                cum += w
+                if median_at < 0 and cum >= median:
+                    median_at = d
+                if cum >= p90:
+                    values += [median_at, d]
+                    break
+        return out_rows, values
 
     def _grow_waits(self, top: dict[int, int]) -> None:
         """Room in the tally for `top[track]` days waited, grown track by track in the order of `top`

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import math
 from itertools import accumulate
+from operator import itemgetter
 
 import numpy as np
 import pandas as pd
@@ -118,7 +119,11 @@ _RECORDED = (*_TALLIED, "border_procedure_persons", "moves_km", *_BY_REASON, "po
              "ind_backlog", "permit_holders_unlinked", "central_occupancy", "children_in_emergency",
              "registration_capacity", "registration_places")
 _INDEX = {name: i for i, name in enumerate(SCALARS)}   # a daily scalar's row
-_ROWS = np.array([_INDEX[name] for name in _RECORDED], np.intp)
+_ROWS = [_INDEX[name] for name in _RECORDED]
+
+# a day with at most this many households decided has its decision times worked out in Python lists
+# (faster than the arrays' pass up to about this many)
+_FEW_DECIDED = 48
 
 # per track: the rows of its median and 90th percentile decision time
 _DECISION_ROWS = {track: [list(SCALARS).index(f"decision_days_{stat}_{track}") for stat in ("median", "p90")]
@@ -138,16 +143,19 @@ def _blank(scalar: str) -> float:
 class Recorder:
     """Preallocated daily arrays for one run."""
 
+    # the per-day counts (day × figure; columns of one table, `_set_counts`)
+    stage: np.ndarray                 # persons by stage
+    kind_occupancy: np.ndarray        # persons by location kind
+    kind_capacity: np.ndarray         # usable places by location kind
+    province_occupancy: np.ndarray    # persons by province
+    province_capacity: np.ndarray     # usable places by province
+    track_backlog: np.ndarray         # persons waiting for an IND decision by procedure track
+
     def __init__(self, s: State, days: int) -> None:
         self.days = days
         self.n_prov = len(s.world.provinces)
         self._set_table(np.array([np.full(days, _blank(k)) for k in SCALARS]))
-        self.stage = np.zeros((days, N_STAGES), np.int64)
-        self.kind_occupancy = np.zeros((days, N_KINDS), np.int64)
-        self.kind_capacity = np.zeros((days, N_KINDS), np.int64)
-        self.province_occupancy = np.zeros((days, self.n_prov), np.int64)
-        self.province_capacity = np.zeros((days, self.n_prov), np.int64)
-        self.track_backlog = np.zeros((days, len(PROCEDURE_TRACKS)), np.int64)
+        self._set_counts(np.zeros((days, sum(self._count_widths().values())), np.int64))
         self.wait_persons = np.zeros((len(PROCEDURE_TRACKS), 1024), np.int64)  # persons decided by days waited
         self.initial_population = s.people.entitled()
         # figures written by the plan and the regimes (zero / empty when they are not in use)
@@ -168,12 +176,32 @@ class Recorder:
         saved = state.get("scalars", {})
         if list(saved) != list(SCALARS):
             self._set_table(np.array([saved[k] if k in saved else np.full(self.days, _blank(k)) for k in SCALARS]))
+        if "_counts" in state:
+            self._set_counts(self._counts)       # (the snapshot keeps the views; made again all the same)
+        else:                                    # saved before the counts shared one table
+            self._set_counts(np.concatenate([state[name] for name in self._count_widths()], axis=1))
 
     def _set_table(self, table: np.ndarray) -> None:
         """The daily scalars live in one table (a row per scalar in `SCALARS` order, a column per
         day), so a day's figures are written with one store; `scalars[name]` is its row (a view)."""
         self._table = table
         self.scalars = dict(zip(SCALARS, table))
+
+    def _count_widths(self) -> dict[str, int]:
+        """The per-day counts (day × figure, whole numbers) and how many figures each has a day."""
+        return {"stage": N_STAGES, "kind_occupancy": N_KINDS, "kind_capacity": N_KINDS,
+                "province_occupancy": self.n_prov, "province_capacity": self.n_prov,
+                "track_backlog": len(PROCEDURE_TRACKS)}
+
+    def _set_counts(self, counts: np.ndarray) -> None:
+        """The per-day counts live side by side in one table (a row per day), so a day's counts are
+        written with one store; `stage`, `kind_occupancy`, … are its columns (views), in
+        `_count_widths` order."""
+        self._counts = counts
+        at = 0
+        for name, width in self._count_widths().items():
+            setattr(self, name, counts[:, at:at + width])
+            at += width
 
     def extend(self, days: int) -> None:
         """Room for `days` days in all, the days recorded so far kept (a restored run that goes on
@@ -187,9 +215,12 @@ class Recorder:
             b[: self.days] = a
             return b
 
+        counts = self._count_widths()
         for name, a in list(vars(self).items()):
-            if not name.startswith("_") and isinstance(a, np.ndarray) and a.ndim >= 1 and len(a) == self.days:
+            if (not name.startswith("_") and name not in counts and isinstance(a, np.ndarray) and a.ndim >= 1
+                    and len(a) == self.days):
                 setattr(self, name, longer(a))
+        self._set_counts(longer(self._counts))
         self._set_table(np.array([longer(self.scalars[k], _blank(k)) for k in SCALARS]))
         for name, a in self.extra.items():
             self.extra[name] = longer(a, "" if a.dtype.kind == "U" else 0)
@@ -210,7 +241,7 @@ class Recorder:
         # the day's figures, gathered in `_ROWS` order and written with one store
         row = [getattr(t, name) for name in _TALLIED]
         row.append(s.border_persons)
-        self._decision_times(t.decision_waits, day)
+        decision_rows, decision_values = self._decision_figures(t.decision_waits)
         log = s.log
         if log.n > self._log_seen:
             new = slice(self._log_seen, log.n)
@@ -234,42 +265,46 @@ class Recorder:
                 stage_persons[Stage.PERMIT] - int(s.munis.waiting.sum()),
                 by_occ[Kind.CENTRAL], by_children[_TEMPORARY],
                 s.front.registration_per_day(s, day), by_places[Kind.CENTRAL]]
-        self._table[_ROWS, day] = row
-        self.stage[day] = stage_persons
-        self.kind_occupancy[day] = by_occ[:nk]
-        self.kind_capacity[day] = by_places[:nk]
-        self.province_occupancy[day] = by_occ[nk:nk + npv]
-        self.province_capacity[day] = by_places[nk:nk + npv]
-        self.track_backlog[day] = [backlog[track] for track in PROCEDURE_TRACKS]
+        row += decision_values
+        self._table[_ROWS + decision_rows, day] = row
+        # the day's counts, in `_count_widths` order, with one store (the group sums: whole numbers)
+        self._counts[day] = (stage_persons + by_occ[:nk] + by_places[:nk] + by_occ[nk:nk + npv]
+                             + by_places[nk:nk + npv] + [backlog[track] for track in PROCEDURE_TRACKS])
 
     def window_sums(self, names: tuple[str, ...], lo: int, hi: int) -> list[float]:
         """Each daily scalar of `names` summed over the days `lo` … `hi` - 1 (exact for whole numbers)."""
         return self._table[[_INDEX[name] for name in names], lo:hi].sum(axis=1).tolist()
 
     def _decision_times(self, waits: list, day: int) -> None:
-        """Today's decision times per track (median, p90 over persons; left empty without
-        decisions) and the run's tally of persons decided by days waited (for the run's own
-        median and p90, `Results.decision_times`).
+        """Today's decision times per track, written to the table (`_decision_figures`)."""
+        rows, values = self._decision_figures(waits)
+        if rows:
+            self._table[rows, day] = values
 
-        All tracks in one pass: each household's days waited are keyed by its track's row of
-        `wait_persons` (`row * width + days`), so one stable sort orders them by track and then by
-        days waited (a track's households in the order they came: what a sort per track gives) and
-        one count adds them to the tally. The quantiles are searched in the cumulative persons of
-        the whole sort: whole numbers, so a track's q-quantile — its first entry whose cumulative
-        persons reach q × its total — is the first entry whose cumulative persons reach the track's
-        start plus ceil(q × total), exactly (`weighted_quantile`'s answer, track by track)."""
+    def _decision_figures(self, waits: list) -> tuple[list[int], list[float]]:
+        """Today's decision times per track (median, p90 over persons; NaN for a track whose
+        households weigh no persons): the table's rows and their values, for the tracks with
+        decisions today; and the run's tally of persons decided by days waited (for the run's own
+        median and p90, `Results.decision_times`), updated.
+
+        A day's few households (at most `_FEW_DECIDED`) are worked out in Python lists
+        (`_few_decision_figures`). More go in arrays, all tracks in one pass: each household's days
+        waited are keyed by its track's row of `wait_persons` (`row * width + days`), so one stable
+        sort orders them by track and then by days waited (a track's households in the order they
+        came: what a sort per track gives) and one count adds them to the tally. The quantiles are
+        searched in the cumulative persons of the whole sort: whole numbers, so a track's
+        q-quantile — its first entry whose cumulative persons reach q × its total — is the first
+        entry whose cumulative persons reach the track's start plus ceil(q × total), exactly
+        (`weighted_quantile`'s answer, track by track)."""
         waits = [(int(track), d, w) for track, d, w in waits if len(d)]
         if not waits:
-            return
+            return [], []
+        if sum(len(b[1]) for b in waits) <= _FEW_DECIDED:
+            return self._few_decision_figures(waits)
         d = waits[0][1] if len(waits) == 1 else np.concatenate([b[1] for b in waits])
         w = waits[0][2] if len(waits) == 1 else np.concatenate([b[2] for b in waits])
-        if int(d.max()) + 1 > self.wait_persons.shape[1]:      # (rare) grown track by track, as they come
-            for track in dict.fromkeys(track for track, _, _ in waits):
-                top = max(int(b[1].max()) for b in waits if b[0] == track) + 1
-                if top > self.wait_persons.shape[1]:
-                    grown = np.zeros((len(PROCEDURE_TRACKS), max(top, 2 * self.wait_persons.shape[1])), np.int64)
-                    grown[:, : self.wait_persons.shape[1]] = self.wait_persons
-                    self.wait_persons = grown
+        if int(d.max()) + 1 > self.wait_persons.shape[1]:      # (rare)
+            self._grow_waits({track: max(int(b[1].max()) for b in waits if b[0] == track) for track, _, _ in waits})
         width = self.wait_persons.shape[1]
         offsets = [PROCEDURE_TRACKS.index(track) * width for track, _, _ in waits]
         # (int64 keys: the days waited may be int32)
@@ -297,11 +332,61 @@ class Recorder:
                 rows += _DECISION_ROWS[TRACK_KEYS[track]]
                 targets += [base + math.ceil(q * total) for q in (0.5, 0.9)]   # median, p90
             base = total_to
-        if targets:
-            at = np.searchsorted(cum, targets, side="left")
-            self._table[rows, day] = d[order[at]].tolist()
-        if empty:
-            self._table[empty, day] = np.nan
+        values: list[float] = d[order[np.searchsorted(cum, targets, side="left")]].tolist() if targets else []
+        return rows + empty, values + [np.nan] * len(empty)
+
+    def _few_decision_figures(self, waits: list) -> tuple[list[int], list[float]]:
+        """`_decision_figures` of a day's few households in Python lists: the same figures (whole
+        persons: exact sums), the same tally, from two `tolist`s and one `np.add.at`."""
+        if len(waits) == 1:
+            days, persons = waits[0][1].tolist(), waits[0][2].tolist()
+        else:
+            days = np.concatenate([b[1] for b in waits]).tolist()
+            persons = np.concatenate([b[2] for b in waits]).tolist()
+        by_track: dict[int, list[tuple[int, int]]] = {}     # (days waited, persons), in the order they came
+        top: dict[int, int] = {}                             # the most days waited, tracks in the order they came
+        rows: list[int] = []                                 # each household's row of the tally
+        at = 0
+        for track, dd, _ in waits:
+            n = len(dd)
+            by_track.setdefault(track, []).extend(zip(days[at:at + n], persons[at:at + n]))
+            top[track] = max(top.get(track, 0), max(days[at:at + n]))
+            rows += [PROCEDURE_TRACKS.index(track)] * n
+            at += n
+        if max(top.values()) + 1 > self.wait_persons.shape[1]:     # (rare)
+            self._grow_waits(top)
+        np.add.at(self.wait_persons, (rows, days), persons)        # whole persons
+        # per track (in the order of their rows), its households by days waited (a stable sort: ties
+        # in the order they came); a quantile is the first whose cumulative persons reach ceil(q × total)
+        out_rows: list[int] = []
+        values: list[float] = []
+        for track in sorted(by_track, key=PROCEDURE_TRACKS.index):
+            entries = sorted(by_track[track], key=itemgetter(0))
+            out_rows += _DECISION_ROWS[TRACK_KEYS[track]]
+            total = sum(w for _, w in entries)
+            if total <= 0:
+                values += [np.nan, np.nan]
+                continue
+            median, p90 = math.ceil(0.5 * total), math.ceil(0.9 * total)   # (the median's not above the p90's)
+            cum, median_at = 0, -1
+            for d, w in entries:
+                cum += w
+                if median_at < 0 and cum >= median:
+                    median_at = d
+                if cum >= p90:
+                    values += [median_at, d]
+                    break
+        return out_rows, values
+
+    def _grow_waits(self, top: dict[int, int]) -> None:
+        """Room in the tally for `top[track]` days waited, grown track by track in the order of `top`
+        (each time to at least twice the width)."""
+        for track in top:
+            need = top[track] + 1
+            if need > self.wait_persons.shape[1]:
+                grown = np.zeros((len(PROCEDURE_TRACKS), max(need, 2 * self.wait_persons.shape[1])), np.int64)
+                grown[:, : self.wait_persons.shape[1]] = self.wait_persons
+                self.wait_persons = grown
 
     def _groups(self, s: State) -> np.ndarray:
         """0/1 matrix summing locations by kind, by province, over temporary kinds and over all

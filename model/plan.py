@@ -82,6 +82,7 @@ class Ladder:
     _clear: list[list[int]] | np.ndarray | None = None   # days in a row each trigger has NOT held (None: a
                                                  # snapshot taken before it existed; counts start on its next day)
     _tests: list[tuple[str, float | None, float | None]] | None = None   # see _index (None: an older snapshot)
+    now: list[int]                               # `phase` as a list, set by `update` (after its changes)
 
     def __init__(self, phases: list[Phase], n_units: int) -> None:
         self.phases = phases
@@ -140,7 +141,8 @@ class Ladder:
                     h[u] = 0
                     c[u] += 1                  # count up while it does not, else 0
         changes = []
-        for u, c in enumerate(self.phase.tolist()):
+        now = self.phase.tolist()
+        for u, c in enumerate(now):
             if c < len(self.phases):
                 nxt = self.phases[c]
                 fired = [t for t, r in zip(nxt.activate, self._up_index[c]) if held[r][u] >= t.days]
@@ -156,6 +158,8 @@ class Ladder:
         for ch in changes:
             self.phase[ch.unit] = ch.new
             self.since[ch.unit] = day
+            now[ch.unit] = ch.new
+        self.now = now
         return changes
 
     def _reasons_gone(self, phase: int, unit: int) -> bool:
@@ -330,10 +334,10 @@ class PlanRuntime:
         self._reissue_expired(s, day)
         self._keep_residents_housed(s, day)
         self._drain_raised(s)
-        phase = self.ladder.phase.tolist()
+        phase = self.ladder.now                     # (the ladders' phases after today's update, as lists)
         s.recorder.extra["phase"][day] = max(phase)
         s.recorder.province_phase[day] = phase if self.by_province else phase[0]
-        s.recorder.scalars["front_phase"][day] = self.front.phase.tolist()[0]
+        s.recorder.scalars["front_phase"][day] = self.front.now[0]
 
     # --- actions on beds -----------------------------------------------------------------
     def _provinces(self, unit: int) -> list[int]:

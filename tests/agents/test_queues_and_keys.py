@@ -159,3 +159,38 @@ def test_a_bucket_calendar_files_one_day_for_all_as_it_files_each_its_own_day():
             out = cal.pop(6)
             assert list(out) == [1, 2, 4, 5] and out.dtype == np.int32
             assert cal.pending() == 0 and list(cal.pop(7)) == []
+
+
+def test_keyed_draws_are_splitmix64_outputs_few_keys_or_many():
+    """SplitMix64's first two outputs from seed 0 (0xE220A8397B1DCDAF, 0x6E789E6AA1B965F4) are the
+    finaliser of 1 and 2 times the golden gamma: a key whose salt mask (salt 1: the gamma) turns it
+    into that state draws that output's top 53 bits over 2**53 — by a few keys (Python integers)
+    and by many (arrays) alike."""
+    g = 0x9E3779B97F4A7C15
+    keys = [0, ((2 * g) & (2**64 - 1)) ^ g]
+    want = [(0xE220A8397B1DCDAF >> 11) / 2**53, (0x6E789E6AA1B965F4 >> 11) / 2**53]
+    few = keyed_uniform(np.array(keys, np.uint64), 1)
+    many = keyed_uniform(np.array(keys * 10, np.uint64), 1)
+    assert few.tolist() == want and many.tolist() == want * 10
+    assert keyed_uniforms(np.array(keys, np.uint64), (1, 1)).tolist() == [want, want]
+    assert keyed_uniform_parts(np.array(keys, np.uint64), [1, 1], (1, 1)).tolist() == want
+
+
+def test_a_few_keys_draw_bit_for_bit_what_many_draw():
+    rng = np.random.default_rng(3)
+    keys = rng.integers(-(2**63), 2**63 - 1, 40, dtype=np.int64, endpoint=True)
+    for dtype in (np.int64, np.uint64):                  # negative int64 keys: their 64 bits
+        k = keys.astype(dtype)
+        many = keyed_uniform(k, 11)
+        many2 = keyed_uniforms(k, (3, 21))
+        many_parts = keyed_uniform_parts(k, [20, 20], (4, 5))
+        for n in range(9):                               # up to 8 draws: the Python path
+            assert keyed_uniform(k[:n], 11).tobytes() == many[:n].tobytes()
+            assert keyed_uniform(k[:n], 11).dtype == np.float64
+        for n in range(5):
+            u = keyed_uniforms(k[:n], (3, 21))
+            assert u.shape == (2, n) and u.tobytes() == many2[:, :n].copy().tobytes()
+        u = keyed_uniform_parts(np.concatenate([k[:3], k[20:24]]), [3, 4], (4, 5))
+        assert u.tobytes() == np.concatenate([many_parts[:3], many_parts[20:24]]).tobytes()
+    assert keyed_uniform(np.empty(0, np.uint64), 1).shape == (0,)
+    assert keyed_uniforms(np.empty(0, np.uint64), (1, 2)).shape == (2, 0)

@@ -52,6 +52,16 @@ def test_deactivation_needs_all_triggers_and_the_minimum_dwell():
     assert lad.phase[0] == 0
 
 
+def test_a_ladder_keeps_todays_phases_as_a_list_after_its_changes():
+    up = _phase("up", [Trigger(indicator="occupancy", above=0.95, days=1)],
+                [Trigger(indicator="occupancy", below=0.9, days=1)])
+    lad = Ladder([up], 3)
+    lad.update(0, {"occupancy": np.array([0.99, 0.5, 0.97])})     # units 0 and 2 go up today
+    assert lad.now == [1, 0, 1] == lad.phase.tolist()
+    lad.update(1, {"occupancy": np.array([0.99, 0.99, 0.97])})    # unit 1 follows; 0 and 2 stay
+    assert lad.now == [1, 1, 1] == lad.phase.tolist()
+
+
 def test_no_flapping_under_a_noisy_indicator():
     p1 = _phase("raised", [Trigger(indicator="occupancy", above=0.95, days=3)],
                 [Trigger(indicator="occupancy", below=0.85, days=7)], dwell=14)

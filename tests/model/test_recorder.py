@@ -4,8 +4,10 @@ plan ladder's trigger tests at their bounds (model.plan.Ladder)."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from agents.applicants import Track
+from model import metrics
 from model.metrics import Recorder
 from model.plan import Ladder
 from model.scenario import Phase, Trigger
@@ -17,7 +19,9 @@ def _recorder() -> Recorder:
     return Recorder(prepare("baseline", days=3), 3)
 
 
-def test_decision_times_of_several_tracks_in_one_pass():
+@pytest.mark.parametrize("few", [256, 0])    # a day's few households in Python lists; or in arrays
+def test_decision_times_of_several_tracks_in_one_pass(monkeypatch, few):
+    monkeypatch.setattr(metrics, "_FEW_DECIDED", few)
     r = _recorder()
     # regular: days 10 (2 persons), 30 (1), 20 (3), in two batches; border: 5 (1), 7 (4)
     waits = [(Track.REGULAR, np.array([10, 30], np.int32), np.array([2, 1], np.int8)),
@@ -41,7 +45,9 @@ def test_decision_times_of_several_tracks_in_one_pass():
     assert x["decision_days_median_border"][2] == 7 and x["decision_days_p90_border"][2] == 9
 
 
-def test_the_tally_of_days_waited_grows_track_by_track_as_before():
+@pytest.mark.parametrize("few", [256, 0])
+def test_the_tally_of_days_waited_grows_track_by_track_as_before(monkeypatch, few):
+    monkeypatch.setattr(metrics, "_FEW_DECIDED", few)
     r = _recorder()
     assert r.wait_persons.shape[1] == 1024
     # the first track to come needs 1500 days: 2048 columns; the next needs 2500: 4096 (not 2500)
@@ -50,6 +56,53 @@ def test_the_tally_of_days_waited_grows_track_by_track_as_before():
     assert r.wait_persons.shape[1] == 4096
     assert r.wait_persons[PROCEDURE_TRACKS.index(Track.ACCELERATED), 2499] == 2
     assert r.scalars["decision_days_median_accelerated"][0] == 2499
+
+
+def test_a_few_households_give_the_decision_figures_the_arrays_give():
+    rng = np.random.default_rng(7)
+    few, arrays = _recorder(), _recorder()                    # their tallies add up alike, day after day
+    for _ in range(200):
+        waits = [(int(rng.choice(PROCEDURE_TRACKS)), rng.integers(0, 60, n).astype(np.int32),
+                  rng.integers(0, 4, n).astype(np.int16))          # 0 persons: a track may weigh none
+                 for n in rng.integers(0, 6, rng.integers(1, 5))]
+        got = few._few_decision_figures([b for b in waits if len(b[1])]) if any(len(b[1]) for b in waits) else ([], [])
+        metrics._FEW_DECIDED, keep = -1, metrics._FEW_DECIDED
+        try:
+            want = arrays._decision_figures(waits)
+        finally:
+            metrics._FEW_DECIDED = keep
+        assert dict(zip(*got)).keys() == dict(zip(*want)).keys()
+        assert np.array_equal(np.array(got[1], float)[np.argsort(got[0])],
+                              np.array(want[1], float)[np.argsort(want[0])], equal_nan=True)
+        assert np.array_equal(few.wait_persons, arrays.wait_persons)
+
+
+def test_the_day_counts_share_one_table_through_a_run_its_extension_and_an_old_snapshot():
+    from model.rulebook import run_day
+    from model.simulate import prepare
+
+    s = prepare("baseline", days=4)
+    r = s.recorder
+    for _ in range(3):
+        run_day(s)
+    day = s.day - 1
+    assert r.stage[day].tolist() == s.people.stage_persons.tolist()
+    assert r.kind_occupancy[day].sum() == r.province_occupancy[day].sum() == s.locs.occupancy.sum()
+    assert r.kind_capacity[day].sum() == r.province_capacity[day].sum() == s.locs.places().sum()
+    assert r.track_backlog[day].tolist() == [s.procedure_persons[t] for t in PROCEDURE_TRACKS]
+    # an older version's state: each count its own array; restored into one table, the counts kept
+    old = {name: getattr(r, name).copy() for name in r._count_widths()}
+    state = {k: v for k, v in vars(r).items() if k != "_counts"} | old
+    restored = Recorder.__new__(Recorder)
+    restored.__setstate__(state)
+    for name, a in old.items():
+        assert np.array_equal(getattr(restored, name), a)
+        assert np.shares_memory(getattr(restored, name), restored._counts)
+    # extended: longer, the days so far kept, and the next day's store lands in the public arrays
+    r.extend(6)
+    assert r.stage.shape == (6, len(old["stage"][0])) and np.array_equal(r.stage[:4], old["stage"])
+    run_day(s)
+    assert r.stage[s.day - 1].tolist() == s.people.stage_persons.tolist()
 
 
 def test_window_sums_add_up_days_lo_to_hi():

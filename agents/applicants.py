@@ -86,6 +86,9 @@ _HOUSEHOLD_FIELDS: dict[str, np.dtype] = {
 }
 
 
+_FEW = 48   # `set_stage` counts up to this many households in Python ints, more with NumPy
+
+
 class Columns(Mapping[str, np.ndarray]):
     """Read-only views of the household columns in use (`Applicants.cols`): `cols["size"][ids]`.
     Live: each look sees the current storage and length (also after `add` grew it). Writes go
@@ -116,7 +119,8 @@ class Applicants:
     """All households and persons that ever entered reception in one run.
 
     `stage_persons[s]` is kept equal to the number of persons in stage `s` at all times, so daily
-    figures never need a pass over everyone.
+    figures never need a pass over everyone (kept beside it as Python ints, `_stage_counts`, which a
+    change of a few households updates without NumPy scalars; the array is written whole).
     """
 
     def __init__(self, capacity_households: int = 4096) -> None:
@@ -124,6 +128,7 @@ class Applicants:
         self.n_persons = 0  # persons in use
         self._h = {k: np.zeros(capacity_households, dt) for k, dt in _HOUSEHOLD_FIELDS.items()}
         self.stage_persons = np.zeros(N_STAGES, dtype=np.int64)
+        self._stage_counts = [0] * N_STAGES      # the same counts as Python ints (see the class text)
         self.cols = Columns(self)   # read-only views of the columns (see Columns)
         self._views: dict[str, np.ndarray] = {}   # Columns' views, dropped when `add` changes them
 
@@ -136,6 +141,8 @@ class Applicants:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._views = {}
+        if "_stage_counts" not in state:     # pickled before the Python-int counts
+            self._stage_counts = self.stage_persons.tolist()
 
     # --- array access -------------------------------------------------------------------
     def __getattr__(self, name: str) -> np.ndarray:
@@ -201,21 +208,34 @@ class Applicants:
         # moves and nights start at zero: rows are never reused and arrays are allocated zeroed
         self.n += k
         self.n_persons += total
-        self.stage_persons[stage] += total
+        counts = self._stage_counts
+        counts[stage] += total
+        self.stage_persons[:] = counts
         return ids
 
     # --- state changes ------------------------------------------------------------------
     def set_stage(self, ids: np.ndarray, stage: int, day: int) -> int:
         """Move households to `stage` from wherever they are, keeping the stage counts; returns
         the persons moved (`persons_in(ids)`, counted on the way)."""
-        if len(ids) == 0:
+        n = len(ids)
+        if n == 0:
             return 0
-        sizes = self._h["size"][ids].astype(np.int64)   # ufunc.at is fast on matching int64 types
-        np.subtract.at(self.stage_persons, self._h["stage"][ids], sizes)   # int8 stages index as well
-        persons = int(sizes.sum())
-        self.stage_persons[stage] += persons
-        self._h["stage"][ids] = stage
-        self._h["stage_day"][ids] = day
+        h = self._h
+        counts = self._stage_counts
+        if n <= _FEW:     # a few households (the usual day): their sizes and stages as Python ints
+            persons = 0
+            for size, old in zip(h["size"][ids].tolist(), h["stage"][ids].tolist()):
+                counts[old] -= size
+                persons += size
+        else:
+            sizes = h["size"][ids].astype(np.int64)   # ufunc.at is fast on matching int64 types
+            np.subtract.at(self.stage_persons, h["stage"][ids], sizes)   # int8 stages index as well
+            counts[:] = self.stage_persons.tolist()
+            persons = int(sizes.sum())
+        counts[stage] += persons
+        self.stage_persons[:] = counts
+        h["stage"][ids] = stage
+        h["stage_day"][ids] = day
         return persons
 
     def set_track(self, ids: np.ndarray, track: np.ndarray | int) -> None:
@@ -254,4 +274,4 @@ class Applicants:
 
     def entitled(self) -> int:
         """Persons entitled to reception right now (in a bed or not)."""
-        return int(self.stage_persons[: Stage.HOUSED].sum())
+        return sum(self._stage_counts[: Stage.HOUSED])

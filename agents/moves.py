@@ -98,6 +98,10 @@ class MoveLog:
                 return got[1]
         raise AttributeError(name)
 
+    def since(self, name: str, row: int) -> np.ndarray:
+        """Column `name` of the rows from `row` on (a view, as `log.<name>[row:]`)."""
+        return self._cols[name][row: self.n]
+
     def nbytes(self) -> int:
         """Bytes held by the stored columns (allocated, not only used)."""
         return sum(a.nbytes for a in self._cols.values())

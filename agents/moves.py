@@ -180,8 +180,13 @@ class MoveLog:
             col = np.append(mun.astype(np.intp), m)
             pad = self._padded = (mun, len(mun), col * (m + 1), col, flat)
         c = self._cols
-        i = pad[2][c["origin"][: self.n][rows]]
-        i += pad[3][c["destination"][: self.n][rows]]
+        if isinstance(rows, slice) and rows.step in (None, 1) and rows.start is not None and rows.stop is not None \
+                and rows.start >= 0 and 0 <= rows.stop <= self.n:   # (rows within the log: no view of them first)
+            i = pad[2][c["origin"][rows]]
+            i += pad[3][c["destination"][rows]]
+        else:
+            i = pad[2][c["origin"][: self.n][rows]]
+            i += pad[3][c["destination"][: self.n][rows]]
         return pad[4][i]
 
 
@@ -211,7 +216,12 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
     kids = h["children"][ids].astype(np.int64)
     # nights per kind of spell: 0 none, 1 emergency, 2 crisis, 3 without a bed
     spell_kind = _spell_at(locs)[origin]      # without a bed (-1): 3
-    present = np.bincount(spell_kind, minlength=4).tolist()
+    if n <= _FEW:      # (a few households: counted in Python from one list)
+        present = [0, 0, 0, 0]
+        for code in spell_kind.tolist():
+            present[code] += 1
+    else:
+        present = np.bincount(spell_kind, minlength=4).tolist()
     n_had = n - present[3]
     if present[0] != n:               # some spells to close (none when all leave other locations)
         spell = day - h["loc_since"][ids]     # int32: added to the int16 nights, as `+=` would
@@ -271,6 +281,7 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
     return int(sizes[between].sum())
 
 
+_FEW = 32                    # up to this many households, the spells present are counted in Python
 _NOBODY = np.bool_(False)    # `had`/`gets` when no one had / gets a bed (broadcasts as a mask)
 _EVERYONE = np.bool_(True)   # `had`/`gets` when everyone had / gets a bed
 

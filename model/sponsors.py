@@ -25,8 +25,6 @@ from agents.columns import grown
 
 _BLOCK_BITS = 8                 # 256 positions per block
 _BLOCK = 1 << _BLOCK_BITS
-_IN_BLOCK = np.arange(_BLOCK)   # the positions within a block (read only)
-_IN_BLOCK.flags.writeable = False
 _OUT, _UNLINKED, _LINKED = 0, 1, 2
 # by stage, track, bed and link: the household's part (a permit holder who is not a family member
 # may sponsor while in a bed: unlinked or linked; anyone else is out). Bed and link are indexed by
@@ -94,12 +92,12 @@ class SponsorPool:
         flat = self.counts[:2].reshape(-1)         # unlinked blocks, then linked ones: list order
         cum = flat.cumsum()
         i = cum.searchsorted(k, side="right")      # the block (of a part) holding the k-th
-        rank = k - (cum[i] - flat[i])              # its rank within that block
-        row, block = np.divmod(i, self.counts.shape[1])
-        start = block << _BLOCK_BITS
-        inside = self.part[start[:, None] + _IN_BLOCK] == (row + 1)[:, None]
+        rank = k - (cum - flat)[i]                 # its rank within that block
+        width = self.counts.shape[1]
+        part, block = np.divmod(i + width, width)  # (the part is its row + 1)
+        inside = self.part.reshape(-1, _BLOCK)[block] == part[:, None]
         within = (inside.cumsum(axis=1) > rank[:, None]).argmax(axis=1)
-        return self.household[start + within].astype(np.int64)
+        return self.household.reshape(-1, _BLOCK)[block, within].astype(np.int64)
 
     def size(self, s) -> int:
         """How many can sponsor now."""

@@ -118,17 +118,18 @@ class Columns(Mapping[str, np.ndarray]):
 class Applicants:
     """All households and persons that ever entered reception in one run.
 
-    `stage_persons[s]` is kept equal to the number of persons in stage `s` at all times, so daily
-    figures never need a pass over everyone (kept beside it as Python ints, `_stage_counts`, which a
-    change of a few households updates without NumPy scalars; the array is written whole).
+    `stage_persons[s]` is the number of persons in stage `s` at all times, so daily figures never
+    need a pass over everyone. The counts are kept as Python ints (`_stage_counts`: a change of a few
+    households needs no NumPy work); `stage_persons` is a read-only int64 array of them, made again
+    when read after a change.
     """
 
     def __init__(self, capacity_households: int = 4096) -> None:
         self.n = 0          # households in use
         self.n_persons = 0  # persons in use
         self._h = {k: np.zeros(capacity_households, dt) for k, dt in _HOUSEHOLD_FIELDS.items()}
-        self.stage_persons = np.zeros(N_STAGES, dtype=np.int64)
-        self._stage_counts = [0] * N_STAGES      # the same counts as Python ints (see the class text)
+        self._stage_counts = [0] * N_STAGES      # persons per stage (see the class text)
+        self._stage_array: np.ndarray | None = None   # `stage_persons` until the counts change
         self.cols = Columns(self)   # read-only views of the columns (see Columns)
         self._views: dict[str, np.ndarray] = {}   # Columns' views, dropped when `add` changes them
 
@@ -141,8 +142,18 @@ class Applicants:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._views = {}
-        if "_stage_counts" not in state:     # pickled before the Python-int counts
-            self._stage_counts = self.stage_persons.tolist()
+        if "_stage_counts" not in state:     # pickled with the counts as an array
+            self._stage_counts = self.__dict__.pop("stage_persons").tolist()
+            self._stage_array = None
+
+    @property
+    def stage_persons(self) -> np.ndarray:
+        """Persons per stage (int64, read only; a new array after the counts changed)."""
+        a = self._stage_array
+        if a is None:
+            a = self._stage_array = np.array(self._stage_counts, np.int64)
+            a.flags.writeable = False
+        return a
 
     # --- array access -------------------------------------------------------------------
     def __getattr__(self, name: str) -> np.ndarray:
@@ -208,9 +219,8 @@ class Applicants:
         # moves and nights start at zero: rows are never reused and arrays are allocated zeroed
         self.n += k
         self.n_persons += total
-        counts = self._stage_counts
-        counts[stage] += total
-        self.stage_persons[:] = counts
+        self._stage_counts[stage] += total
+        self._stage_array = None
         return ids
 
     # --- state changes ------------------------------------------------------------------
@@ -229,11 +239,13 @@ class Applicants:
                 persons += size
         else:
             sizes = h["size"][ids].astype(np.int64)   # ufunc.at is fast on matching int64 types
-            np.subtract.at(self.stage_persons, h["stage"][ids], sizes)   # int8 stages index as well
-            counts[:] = self.stage_persons.tolist()
+            lost = np.zeros(N_STAGES, np.int64)
+            np.add.at(lost, h["stage"][ids], sizes)   # int8 stages index as well
+            for old, k in enumerate(lost.tolist()):
+                counts[old] -= k
             persons = int(sizes.sum())
         counts[stage] += persons
-        self.stage_persons[:] = counts
+        self._stage_array = None
         h["stage"][ids] = stage
         h["stage_day"][ids] = day
         return persons

@@ -215,12 +215,14 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
         sizes = h["size"][ids].astype(np.int64)   # ufunc.at and sum are fast on int64
     kids = h["children"][ids].astype(np.int64)
     # nights per kind of spell: 0 none, 1 emergency, 2 crisis, 3 without a bed
-    spell_kind = _spell_at(locs)[origin]      # without a bed (-1): 3
-    if n <= _FEW:      # (a few households: counted in Python from one list)
+    spell_kind: np.ndarray | None = None      # per household (made when the spells are mixed)
+    if n <= _FEW:      # (a few households: their spells looked up and counted in Python)
         present = [0, 0, 0, 0]
-        for code in spell_kind.tolist():
-            present[code] += 1
+        spell_of = _spell_at(locs)[1]
+        for o in origin.tolist():
+            present[spell_of[o]] += 1
     else:
+        spell_kind = _spell_at(locs)[0][origin]      # without a bed (-1): 3
         present = np.bincount(spell_kind, minlength=4).tolist()
     n_had = n - present[3]
     if present[0] != n:               # some spells to close (none when all leave other locations)
@@ -229,6 +231,8 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
             if present[code] == n:        # all from one kind of spell (ids are distinct households)
                 np.add.at(h[field], ids, spell)
             elif present[code]:
+                if spell_kind is None:
+                    spell_kind = _spell_at(locs)[0][origin]
                 sel = spell_kind == code
                 np.add.at(h[field], ids[sel], spell[sel])
     had: np.ndarray | np.bool_ | None = None
@@ -291,11 +295,12 @@ _SPELL_OF_KIND[Kind.EMERGENCY] = 1
 _SPELL_OF_KIND[Kind.CRISIS] = 2
 
 
-def _spell_at(locs: Locations) -> np.ndarray:
+def _spell_at(locs: Locations) -> tuple[np.ndarray, list[int]]:
     """Spell kind per location, with 3 (without a bed) appended for index -1: one look-up instead
-    of the kind, the spell kind and a mask for those without a bed. Made again only when
-    locations were added (a location's kind never changes)."""
+    of the kind, the spell kind and a mask for those without a bed; as an array and as a list.
+    Made again only when locations were added (a location's kind never changes)."""
     cache = locs.__dict__.get("_spell_at")
     if cache is None or cache[0] is not locs.kind:
-        cache = locs.__dict__["_spell_at"] = (locs.kind, np.append(_SPELL_OF_KIND[locs.kind], 3))
-    return cache[1]
+        at = np.append(_SPELL_OF_KIND[locs.kind], 3)
+        cache = locs.__dict__["_spell_at"] = (locs.kind, at, at.tolist())
+    return cache[1], cache[2]

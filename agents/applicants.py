@@ -210,7 +210,8 @@ class Applicants:
         h["group"][new] = group
         h["track"][new] = track
         h["flags"][new] = flags
-        h["stage"][new] = stage
+        if stage:          # (a zero is there: rows are never reused and arrays are allocated zeroed)
+            h["stage"][new] = stage
         h["location"][new] = -1
         h["municipality"][new] = -1
         h["arrival_day"][new] = day if arrival_day is None else arrival_day

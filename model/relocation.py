@@ -223,10 +223,11 @@ def own_requests(s: State, day: int) -> None:
         vacancy = s.locs.vacancy()
         vacancy[loc] = 0                              # not to a location someone asks to leave
         # (the order is made from `vacancy` as it is when first asked for: before any place is taken)
-        target = place(h["size"][due].astype(np.int64), [REQUEST_KIND], vacancy,
-                       EmptiestFirst(s.locs, vacancy, live=True), take=True)
+        sizes = h["size"][due].astype(np.int64)
+        target = place(sizes, [REQUEST_KIND], vacancy, EmptiestFirst(s.locs, vacancy, live=True), take=True)
         moved = target >= 0
-        s.today.moves += move(s.people, s.locs, s.log, due[moved], target[moved], day, Reason.OWN_REQUEST)
+        s.today.moves += move(s.people, s.locs, s.log, due[moved], target[moved], day, Reason.OWN_REQUEST,
+                              sizes[moved])
         denied = due[~moved]
     _file_next_requests(s, book, rate, day, denied)
 

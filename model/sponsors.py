@@ -34,7 +34,7 @@ _PART_OF[Stage.PERMIT, :, 0, -1] = _UNLINKED
 _PART_OF[Stage.PERMIT, :, 0, 0] = _LINKED
 _PART_OF[Stage.PERMIT, Track.FAMILY] = _OUT
 _PART_OF.flags.writeable = False
-_ROW_OF = (2, 0, 1)   # the row of `counts` per part (_OUT, _UNLINKED, _LINKED): out last
+_ROW_OF = (2, 0, 1)   # the row of `tally` per part (_OUT, _UNLINKED, _LINKED): out last
 
 
 class SponsorPool:
@@ -46,8 +46,9 @@ class SponsorPool:
         self.part = np.zeros(0, np.int8)         # per position: _OUT, _UNLINKED or _LINKED
         # per part (unlinked, linked) and block: positions in it; a third row takes the changes from
         # and to no part (a scratch row: never read, it may go below zero)
-        self.counts = np.zeros((3, 0), np.int64)
-        self._row_start = np.zeros(3, np.int64)  # per part: where its row starts in counts.reshape(-1)
+        self.tally = np.zeros(0, np.int64)       # those rows one after another (`counts` is the table)
+        self.width = 0                           # blocks (the length of a row)
+        self._row_start = np.zeros(3, np.int64)  # per part: where its row starts in `tally`
         self.n = 0                               # positions given so far
         self._changed: list[np.ndarray] = []     # households to look at again
         self._log_seen = 0                       # move-log rows looked at
@@ -63,14 +64,31 @@ class SponsorPool:
             cap = -(-cap // _BLOCK) * _BLOCK           # whole blocks
             self.household = np.concatenate([self.household, np.zeros(cap - len(self.household), np.int32)])
             self.part = np.concatenate([self.part, np.zeros(cap - len(self.part), np.int8)])
-            grow = np.zeros((3, cap // _BLOCK - self.counts.shape[1]), np.int64)
-            self.counts = np.concatenate([self.counts, grow], 1)
-            self._row_start = np.array(_ROW_OF, np.int64) * self.counts.shape[1]
+            grow = np.zeros((3, cap // _BLOCK - self.width), np.int64)
+            self.tally = np.concatenate([self.counts, grow], 1).reshape(-1)
+            self.width = cap // _BLOCK
+            self._row_start = np.array(_ROW_OF, np.int64) * self.width
         self._cover(int(ids.max()) + 1)
         self.household[self.n:self.n + k] = ids
         self.position[ids] = np.arange(self.n + 1, self.n + k + 1, dtype=np.int32)
         self.n += k
         self._changed.append(ids)
+
+    def __setstate__(self, state: dict) -> None:
+        """A saved pool; one saved with `counts` as a table of two rows (and a scratch column per
+        position) gets the table of three rows as `tally`."""
+        self.__dict__.update(state)
+        if "tally" not in state:
+            counts = self.__dict__.pop("counts")
+            self.__dict__.pop("_slot", None)
+            self.width = counts.shape[1]
+            self.tally = np.concatenate([counts, np.zeros((1, self.width), np.int64)]).reshape(-1)
+            self._row_start = np.array(_ROW_OF, np.int64) * self.width
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Positions per part (rows: unlinked, linked, then the scratch row) and block (a view)."""
+        return self.tally.reshape(3, self.width)
 
     def _cover(self, n: int) -> None:
         """Make `position` long enough for households 0 … n-1."""
@@ -89,11 +107,11 @@ class SponsorPool:
         if total == 0:
             return np.zeros(0, np.int64)
         k = (u * total).astype(np.int64)
-        flat = self.counts[:2].reshape(-1)         # unlinked blocks, then linked ones: list order
+        width = self.width
+        flat = self.tally[: 2 * width]             # unlinked blocks, then linked ones: list order
         cum = flat.cumsum()
         i = cum.searchsorted(k, side="right")      # the block (of a part) holding the k-th
         rank = k - (cum - flat)[i]                 # its rank within that block
-        width = self.counts.shape[1]
         part, block = np.divmod(i + width, width)  # (the part is its row + 1)
         inside = self.part.reshape(-1, _BLOCK)[block] == part[:, None]
         within = (inside.cumsum(axis=1) > rank[:, None]).argmax(axis=1)
@@ -117,7 +135,7 @@ class SponsorPool:
             pos = np.unique(pos[pos > 0]) - 1       # each position once (a household may be listed twice)
             if len(pos):
                 self._update(s, pos)
-        return int(self.counts[:2].sum())
+        return int(self.tally[: 2 * self.width].sum())
 
     def _update(self, s, pos: np.ndarray) -> None:
         """Put the households at positions `pos` (distinct) in the part they belong to now."""
@@ -130,6 +148,5 @@ class SponsorPool:
         # out of the old part's block count, into the new one's (the same count when the part is
         # unchanged: integer counts, so the sum is exact in any order)
         block = pos >> _BLOCK_BITS
-        flat = self.counts.reshape(-1)
-        np.subtract.at(flat, self._row_start[old] + block, 1)
-        np.add.at(flat, self._row_start[new] + block, 1)
+        np.subtract.at(self.tally, self._row_start[old] + block, 1)
+        np.add.at(self.tally, self._row_start[new] + block, 1)

@@ -86,6 +86,9 @@ _HOUSEHOLD_FIELDS: dict[str, np.dtype] = {
 }
 
 
+_FEW = 48   # `set_stage` counts up to this many households in Python ints, more with NumPy
+
+
 class Columns(Mapping[str, np.ndarray]):
     """Read-only views of the household columns in use (`Applicants.cols`): `cols["size"][ids]`.
     Live: each look sees the current storage and length (also after `add` grew it). Writes go
@@ -115,15 +118,18 @@ class Columns(Mapping[str, np.ndarray]):
 class Applicants:
     """All households and persons that ever entered reception in one run.
 
-    `stage_persons[s]` is kept equal to the number of persons in stage `s` at all times, so daily
-    figures never need a pass over everyone.
+    `stage_persons[s]` is the number of persons in stage `s` at all times, so daily figures never
+    need a pass over everyone. The counts are kept as Python ints (`_stage_counts`: a change of a few
+    households needs no NumPy work); `stage_persons` is a read-only int64 array of them, made again
+    when read after a change.
     """
 
     def __init__(self, capacity_households: int = 4096) -> None:
         self.n = 0          # households in use
         self.n_persons = 0  # persons in use
         self._h = {k: np.zeros(capacity_households, dt) for k, dt in _HOUSEHOLD_FIELDS.items()}
-        self.stage_persons = np.zeros(N_STAGES, dtype=np.int64)
+        self._stage_counts = [0] * N_STAGES      # persons per stage (see the class text)
+        self._stage_array: np.ndarray | None = None   # `stage_persons` until the counts change
         self.cols = Columns(self)   # read-only views of the columns (see Columns)
         self._views: dict[str, np.ndarray] = {}   # Columns' views, dropped when `add` changes them
 
@@ -136,6 +142,18 @@ class Applicants:
     def __setstate__(self, state: dict) -> None:
         self.__dict__.update(state)
         self._views = {}
+        if "_stage_counts" not in state:     # pickled with the counts as an array
+            self._stage_counts = self.__dict__.pop("stage_persons").tolist()
+            self._stage_array = None
+
+    @property
+    def stage_persons(self) -> np.ndarray:
+        """Persons per stage (int64, read only; a new array after the counts changed)."""
+        a = self._stage_array
+        if a is None:
+            a = self._stage_array = np.array(self._stage_counts, np.int64)
+            a.flags.writeable = False
+        return a
 
     # --- array access -------------------------------------------------------------------
     def __getattr__(self, name: str) -> np.ndarray:
@@ -192,7 +210,8 @@ class Applicants:
         h["group"][new] = group
         h["track"][new] = track
         h["flags"][new] = flags
-        h["stage"][new] = stage
+        if stage:          # (a zero is there: rows are never reused and arrays are allocated zeroed)
+            h["stage"][new] = stage
         h["location"][new] = -1
         h["municipality"][new] = -1
         h["arrival_day"][new] = day if arrival_day is None else arrival_day
@@ -201,21 +220,35 @@ class Applicants:
         # moves and nights start at zero: rows are never reused and arrays are allocated zeroed
         self.n += k
         self.n_persons += total
-        self.stage_persons[stage] += total
+        self._stage_counts[stage] += total
+        self._stage_array = None
         return ids
 
     # --- state changes ------------------------------------------------------------------
     def set_stage(self, ids: np.ndarray, stage: int, day: int) -> int:
         """Move households to `stage` from wherever they are, keeping the stage counts; returns
         the persons moved (`persons_in(ids)`, counted on the way)."""
-        if len(ids) == 0:
+        n = len(ids)
+        if n == 0:
             return 0
-        sizes = self._h["size"][ids].astype(np.int64)   # ufunc.at is fast on matching int64 types
-        np.subtract.at(self.stage_persons, self._h["stage"][ids], sizes)   # int8 stages index as well
-        persons = int(sizes.sum())
-        self.stage_persons[stage] += persons
-        self._h["stage"][ids] = stage
-        self._h["stage_day"][ids] = day
+        h = self._h
+        counts = self._stage_counts
+        if n <= _FEW:     # a few households (the usual day): their sizes and stages as Python ints
+            persons = 0
+            for size, old in zip(h["size"][ids].tolist(), h["stage"][ids].tolist()):
+                counts[old] -= size
+                persons += size
+        else:
+            sizes = h["size"][ids].astype(np.int64)   # ufunc.at is fast on matching int64 types
+            lost = np.zeros(N_STAGES, np.int64)
+            np.add.at(lost, h["stage"][ids], sizes)   # int8 stages index as well
+            for old, k in enumerate(lost.tolist()):
+                counts[old] -= k
+            persons = int(sizes.sum())
+        counts[stage] += persons
+        self._stage_array = None
+        h["stage"][ids] = stage
+        h["stage_day"][ids] = day
         return persons
 
     def set_track(self, ids: np.ndarray, track: np.ndarray | int) -> None:
@@ -254,4 +287,4 @@ class Applicants:
 
     def entitled(self) -> int:
         """Persons entitled to reception right now (in a bed or not)."""
-        return int(self.stage_persons[: Stage.HOUSED].sum())
+        return sum(self._stage_counts[: Stage.HOUSED])

@@ -98,6 +98,10 @@ class MoveLog:
                 return got[1]
         raise AttributeError(name)
 
+    def since(self, name: str, row: int) -> np.ndarray:
+        """Column `name` of the rows from `row` on (a view, as `log.<name>[row:]`)."""
+        return self._cols[name][row: self.n]
+
     def nbytes(self) -> int:
         """Bytes held by the stored columns (allocated, not only used)."""
         return sum(a.nbytes for a in self._cols.values())
@@ -176,8 +180,13 @@ class MoveLog:
             col = np.append(mun.astype(np.intp), m)
             pad = self._padded = (mun, len(mun), col * (m + 1), col, flat)
         c = self._cols
-        i = pad[2][c["origin"][: self.n][rows]]
-        i += pad[3][c["destination"][: self.n][rows]]
+        if isinstance(rows, slice) and rows.step in (None, 1) and rows.start is not None and rows.stop is not None \
+                and rows.start >= 0 and 0 <= rows.stop <= self.n:   # (rows within the log: no view of them first)
+            i = pad[2][c["origin"][rows]]
+            i += pad[3][c["destination"][rows]]
+        else:
+            i = pad[2][c["origin"][: self.n][rows]]
+            i += pad[3][c["destination"][: self.n][rows]]
         return pad[4][i]
 
 
@@ -206,8 +215,15 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
         sizes = h["size"][ids].astype(np.int64)   # ufunc.at and sum are fast on int64
     kids = h["children"][ids].astype(np.int64)
     # nights per kind of spell: 0 none, 1 emergency, 2 crisis, 3 without a bed
-    spell_kind = _spell_at(locs)[origin]      # without a bed (-1): 3
-    present = np.bincount(spell_kind, minlength=4).tolist()
+    spell_kind: np.ndarray | None = None      # per household (made when the spells are mixed)
+    if n <= _FEW:      # (a few households: their spells looked up and counted in Python)
+        present = [0, 0, 0, 0]
+        spell_of = _spell_at(locs)[1]
+        for o in origin.tolist():
+            present[spell_of[o]] += 1
+    else:
+        spell_kind = _spell_at(locs)[0][origin]      # without a bed (-1): 3
+        present = np.bincount(spell_kind, minlength=4).tolist()
     n_had = n - present[3]
     if present[0] != n:               # some spells to close (none when all leave other locations)
         spell = day - h["loc_since"][ids]     # int32: added to the int16 nights, as `+=` would
@@ -215,6 +231,8 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
             if present[code] == n:        # all from one kind of spell (ids are distinct households)
                 np.add.at(h[field], ids, spell)
             elif present[code]:
+                if spell_kind is None:
+                    spell_kind = _spell_at(locs)[0][origin]
                 sel = spell_kind == code
                 np.add.at(h[field], ids[sel], spell[sel])
     had: np.ndarray | np.bool_ | None = None
@@ -267,6 +285,7 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
     return int(sizes[between].sum())
 
 
+_FEW = 32                    # up to this many households, the spells present are counted in Python
 _NOBODY = np.bool_(False)    # `had`/`gets` when no one had / gets a bed (broadcasts as a mask)
 _EVERYONE = np.bool_(True)   # `had`/`gets` when everyone had / gets a bed
 
@@ -276,11 +295,12 @@ _SPELL_OF_KIND[Kind.EMERGENCY] = 1
 _SPELL_OF_KIND[Kind.CRISIS] = 2
 
 
-def _spell_at(locs: Locations) -> np.ndarray:
+def _spell_at(locs: Locations) -> tuple[np.ndarray, list[int]]:
     """Spell kind per location, with 3 (without a bed) appended for index -1: one look-up instead
-    of the kind, the spell kind and a mask for those without a bed. Made again only when
-    locations were added (a location's kind never changes)."""
+    of the kind, the spell kind and a mask for those without a bed; as an array and as a list.
+    Made again only when locations were added (a location's kind never changes)."""
     cache = locs.__dict__.get("_spell_at")
     if cache is None or cache[0] is not locs.kind:
-        cache = locs.__dict__["_spell_at"] = (locs.kind, np.append(_SPELL_OF_KIND[locs.kind], 3))
-    return cache[1]
+        at = np.append(_SPELL_OF_KIND[locs.kind], 3)
+        cache = locs.__dict__["_spell_at"] = (locs.kind, at, at.tolist())
+    return cache[1], cache[2]

@@ -186,8 +186,8 @@ def request_gap_days(keys: np.ndarray, from_day: np.ndarray | int, rate_per_year
     """Days from `from_day` to a household's next own request: an exponential waiting time with
     mean 365 / rate, rounded up to whole days (at least one), keyed on (household key, day)."""
     keys = keys if keys.dtype == np.uint64 else keys.astype(np.uint64)
-    if isinstance(from_day, int):       # one day for all: its mix as one number (wrapping as uint64 arrays do)
-        mixed = keys ^ np.uint64(from_day * _DAY_MIX_INT & _MASK64)
+    if isinstance(from_day, int):       # one day for all: its mix as one number (wrapping as uint64 arrays do;
+        mixed = keys ^ (from_day * _DAY_MIX_INT & _MASK64)   # a Python int below 2**64 is taken as uint64)
     else:
         if not (isinstance(from_day, np.ndarray) and from_day.dtype == np.int64 and from_day.ndim == 1):
             from_day = np.asarray(from_day, dtype=np.int64).reshape(-1)
@@ -223,10 +223,11 @@ def own_requests(s: State, day: int) -> None:
         vacancy = s.locs.vacancy()
         vacancy[loc] = 0                              # not to a location someone asks to leave
         # (the order is made from `vacancy` as it is when first asked for: before any place is taken)
-        target = place(h["size"][due].astype(np.int64), [REQUEST_KIND], vacancy,
-                       EmptiestFirst(s.locs, vacancy, live=True), take=True)
+        sizes = h["size"][due].astype(np.int64)
+        target = place(sizes, [REQUEST_KIND], vacancy, EmptiestFirst(s.locs, vacancy, live=True), take=True)
         moved = target >= 0
-        s.today.moves += move(s.people, s.locs, s.log, due[moved], target[moved], day, Reason.OWN_REQUEST)
+        s.today.moves += move(s.people, s.locs, s.log, due[moved], target[moved], day, Reason.OWN_REQUEST,
+                              sizes[moved])
         denied = due[~moved]
     _file_next_requests(s, book, rate, day, denied)
 
@@ -238,12 +239,10 @@ def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, deni
     those that moved elsewhere or left reception."""
     log = s.log
     if log.n > book.log_seen:
-        hh = log.household[book.log_seen:]
+        hh = log.since("household", book.log_seen)
         last = len(hh) - 1 - np.unique(hh[::-1], return_index=True)[1]   # each household's last row (from log_seen)
         moved = hh[last]                                                  # (int32: int64 when joined or filed)
-        rows = last + book.log_seen                                       # those rows in the log
-        dest = log.destination[rows]
-        ok = s.locs.kind_in((REQUEST_KIND,))[dest]
+        ok = s.locs.kind_in((REQUEST_KIND,))[log.since("destination", book.log_seen)[last]]
         book.next_day[moved] = -1        # (cancelled; those now in a regular location are filed again below)
         if log.day_from(book.log_seen) == day:    # (the usual case: every row since the last look is today's)
             ids = np.concatenate([denied, moved[ok]]) if len(denied) else moved[ok]
@@ -251,6 +250,7 @@ def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, deni
             if len(ids):
                 book.file(ids, request_gap_days(s.people.cols["key"][ids], day, rate) + day)   # a gap is a day or more
             return
+        rows = last + book.log_seen                                       # those rows in the log
         if len(denied):     # the denied first (from today), then those who moved (int32 days: int64 when joined)
             ids = np.concatenate([denied, moved[ok]])
             from_day = np.concatenate([np.full(len(denied), day, np.int64), log.days_of(rows[ok])])

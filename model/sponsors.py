@@ -8,10 +8,12 @@ holder in reception, every day.
 
 `SponsorPool` keeps it instead. Each household that gets a permit takes the next *position*; a
 position is in part 1 (unlinked), part 2 (linked) or out, and a count per part and block of
-positions says where the k-th sponsor is. Before a draw the pool looks again only at households
-whose answer may have changed since it last looked: those given a permit, those linked, and
-those in the move log's new rows (a bed taken, lost or left; leaving reception is logged too).
-A draw then costs the day's changes and a pass over the block counts, not the pool's size.
+positions says where the k-th sponsor is (changes from and to out are counted too, in a scratch
+row the draw never reads, so that a change of part is one subtraction and one addition, without
+masks). Before a draw the pool looks again only at households whose answer may have changed since
+it last looked: those given a permit, those linked, and those in the move log's new rows (a bed
+taken, lost or left; leaving reception is logged too), each once. A draw then costs the day's
+changes and a pass over the block counts, not the pool's size.
 """
 
 from __future__ import annotations
@@ -23,13 +25,16 @@ from agents.columns import grown
 
 _BLOCK_BITS = 8                 # 256 positions per block
 _BLOCK = 1 << _BLOCK_BITS
-_IN_BLOCK = np.arange(_BLOCK)   # the positions within a block (read only)
-_IN_BLOCK.flags.writeable = False
 _OUT, _UNLINKED, _LINKED = 0, 1, 2
-# by stage and track: a permit holder who is not a family member (may sponsor while in a bed)
-_PERMIT_NOT_FAMILY = np.zeros((len(Stage), len(Track)), bool)
-_PERMIT_NOT_FAMILY[Stage.PERMIT] = True
-_PERMIT_NOT_FAMILY[Stage.PERMIT, Track.FAMILY] = False
+# by stage, track, bed and link: the household's part (a permit holder who is not a family member
+# may sponsor while in a bed: unlinked or linked; anyone else is out). Bed and link are indexed by
+# the sign of location and municipality (`x >> (bits - 1)`): 0 when one is set, -1 when none (-1).
+_PART_OF = np.zeros((len(Stage), len(Track), 2, 2), np.int8)
+_PART_OF[Stage.PERMIT, :, 0, -1] = _UNLINKED
+_PART_OF[Stage.PERMIT, :, 0, 0] = _LINKED
+_PART_OF[Stage.PERMIT, Track.FAMILY] = _OUT
+_PART_OF.flags.writeable = False
+_ROW_OF = (2, 0, 1)   # the row of `tally` per part (_OUT, _UNLINKED, _LINKED): out last
 
 
 class SponsorPool:
@@ -39,8 +44,11 @@ class SponsorPool:
         self.position = np.zeros(0, np.int32)    # per household: 1 + its position, 0 = none
         self.household = np.zeros(0, np.int32)   # per position: the household
         self.part = np.zeros(0, np.int8)         # per position: _OUT, _UNLINKED or _LINKED
-        self._slot = np.zeros(0, np.int32)       # per position: scratch to count repeats once
-        self.counts = np.zeros((2, 0), np.int64)  # per part (unlinked, linked) and block: positions in it
+        # per part (unlinked, linked) and block: positions in it; a third row takes the changes from
+        # and to no part (a scratch row: never read, it may go below zero)
+        self.tally = np.zeros(0, np.int64)       # those rows one after another (`counts` is the table)
+        self.width = 0                           # blocks (the length of a row)
+        self._row_start = np.zeros(3, np.int64)  # per part: where its row starts in `tally`
         self.n = 0                               # positions given so far
         self._changed: list[np.ndarray] = []     # households to look at again
         self._log_seen = 0                       # move-log rows looked at
@@ -56,14 +64,31 @@ class SponsorPool:
             cap = -(-cap // _BLOCK) * _BLOCK           # whole blocks
             self.household = np.concatenate([self.household, np.zeros(cap - len(self.household), np.int32)])
             self.part = np.concatenate([self.part, np.zeros(cap - len(self.part), np.int8)])
-            self._slot = np.zeros(cap, np.int32)
-            grow = np.zeros((2, cap // _BLOCK - self.counts.shape[1]), np.int64)
-            self.counts = np.concatenate([self.counts, grow], 1)
+            grow = np.zeros((3, cap // _BLOCK - self.width), np.int64)
+            self.tally = np.concatenate([self.counts, grow], 1).reshape(-1)
+            self.width = cap // _BLOCK
+            self._row_start = np.array(_ROW_OF, np.int64) * self.width
         self._cover(int(ids.max()) + 1)
         self.household[self.n:self.n + k] = ids
         self.position[ids] = np.arange(self.n + 1, self.n + k + 1, dtype=np.int32)
         self.n += k
         self._changed.append(ids)
+
+    def __setstate__(self, state: dict) -> None:
+        """A saved pool; one saved with `counts` as a table of two rows (and a scratch column per
+        position) gets the table of three rows as `tally`."""
+        self.__dict__.update(state)
+        if "tally" not in state:
+            counts = self.__dict__.pop("counts")
+            self.__dict__.pop("_slot", None)
+            self.width = counts.shape[1]
+            self.tally = np.concatenate([counts, np.zeros((1, self.width), np.int64)]).reshape(-1)
+            self._row_start = np.array(_ROW_OF, np.int64) * self.width
+
+    @property
+    def counts(self) -> np.ndarray:
+        """Positions per part (rows: unlinked, linked, then the scratch row) and block (a view)."""
+        return self.tally.reshape(3, self.width)
 
     def _cover(self, n: int) -> None:
         """Make `position` long enough for households 0 … n-1."""
@@ -82,15 +107,15 @@ class SponsorPool:
         if total == 0:
             return np.zeros(0, np.int64)
         k = (u * total).astype(np.int64)
-        flat = self.counts.reshape(-1)             # unlinked blocks, then linked ones: list order
+        width = self.width
+        flat = self.tally[: 2 * width]             # unlinked blocks, then linked ones: list order
         cum = flat.cumsum()
         i = cum.searchsorted(k, side="right")      # the block (of a part) holding the k-th
-        rank = k - (cum[i] - flat[i])              # its rank within that block
-        row, block = np.divmod(i, self.counts.shape[1])
-        start = block << _BLOCK_BITS
-        inside = self.part[start[:, None] + _IN_BLOCK] == (row + 1)[:, None]
+        rank = k - (cum - flat)[i]                 # its rank within that block
+        part, block = np.divmod(i + width, width)  # (the part is its row + 1)
+        inside = self.part.reshape(-1, _BLOCK)[block] == part[:, None]
         within = (inside.cumsum(axis=1) > rank[:, None]).argmax(axis=1)
-        return self.household[start + within].astype(np.int64)
+        return self.household.reshape(-1, _BLOCK)[block, within].astype(np.int64)
 
     def size(self, s) -> int:
         """How many can sponsor now."""
@@ -100,44 +125,28 @@ class SponsorPool:
         """Bring the parts up to date with the households that may have changed; returns the size."""
         log = s.log
         if log.n > self._log_seen:
-            self._changed.append(log.household[self._log_seen:log.n])
+            self._changed.append(log.since("household", self._log_seen))
             self._log_seen = log.n
         if self._changed:
             ids = np.concatenate(self._changed) if len(self._changed) > 1 else self._changed[0]
             self._changed = []
             self._cover(s.people.n)                 # households added since have no position
             pos = self.position[ids]
-            pos = pos[pos > 0] - 1
+            pos = np.unique(pos[pos > 0]) - 1       # each position once (a household may be listed twice)
             if len(pos):
                 self._update(s, pos)
-        return int(self.counts.sum())
+        return int(self.tally[: 2 * self.width].sum())
 
     def _update(self, s, pos: np.ndarray) -> None:
-        """Put the households at positions `pos` (repeats allowed) in the part they belong to now."""
+        """Put the households at positions `pos` (distinct) in the part they belong to now."""
         ids = self.household[pos]
         h = s.people.cols
-        can = _PERMIT_NOT_FAMILY[h["stage"][ids], h["track"][ids]] & (h["location"][ids] >= 0)
-        new = can * (_UNLINKED + (h["municipality"][ids] >= 0))     # _OUT, _UNLINKED or _LINKED
+        loc, mun = h["location"][ids], h["municipality"][ids]
+        new = _PART_OF[h["stage"][ids], h["track"][ids], loc >> (8 * loc.itemsize - 1), mun >> (8 * mun.itemsize - 1)]
         old = self.part[pos]
         self.part[pos] = new
-        diff = new != old
-        if not diff.any():
-            return
-        # a household listed twice has the same old and new part twice: count it once
-        pos, new, old = pos[diff], new[diff], old[diff]
-        order = np.arange(len(pos), dtype=np.int32)
-        self._slot[pos] = order
-        once = self._slot[pos] == order
-        if once.all():                            # (the usual case: nobody listed twice)
-            old = old.astype(np.int64)
-        else:
-            pos, new, old = pos[once], new[once], old[once].astype(np.int64)
-        flat = self.counts.reshape(-1)            # row part - 1, column block
-        width = self.counts.shape[1]
-        was, now = old > _OUT, new > _OUT
-        if was.any():                             # (not when all are new permit holders)
-            np.subtract.at(flat, (old[was] - 1) * width + (pos[was] >> _BLOCK_BITS), 1)
-        if now.all():                             # (the usual case: all are in a part now)
-            np.add.at(flat, (new - 1) * width + (pos >> _BLOCK_BITS), 1)
-        else:
-            np.add.at(flat, (new[now] - 1) * width + (pos[now] >> _BLOCK_BITS), 1)
+        # out of the old part's block count, into the new one's (the same count when the part is
+        # unchanged: integer counts, so the sum is exact in any order)
+        block = pos >> _BLOCK_BITS
+        np.subtract.at(self.tally, self._row_start[old] + block, 1)
+        np.add.at(self.tally, self._row_start[new] + block, 1)

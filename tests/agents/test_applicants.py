@@ -56,3 +56,36 @@ def test_column_views_follow_added_households_and_stay_out_of_the_state():
     q.set_stage(np.array([0]), Stage.SCREENING, day=4)
     assert list(q.cols["stage"][:2]) == [Stage.SCREENING, Stage.PROCEDURE]   # its own views of its own columns
     assert list(p.cols["stage"][:2]) == [Stage.WAITING, Stage.PROCEDURE]
+
+
+def test_stage_counts_of_many_households_as_of_a_few_and_read_only():
+    """`set_stage` counts up to `_FEW` households in Python ints and more with NumPy: the same
+    counts. Worked by hand: 40 households of 2 waiting and 20 of 1 in screening; all 60 go to the
+    procedure (over `_FEW`), then 3 of them (one of 2, two of 1) to a permit."""
+    from agents import applicants
+    assert 3 <= applicants._FEW < 60
+    p = Applicants()
+    waiting = _add(p, [2] * 40, [0] * 40)
+    screening = _add(p, [1] * 20, [0] * 20, stage=Stage.SCREENING)
+    before = p.stage_persons
+    assert before.tolist()[:3] == [80, 20, 0] and not before.flags.writeable
+    assert p.set_stage(np.concatenate([waiting, screening]), Stage.PROCEDURE, day=3) == 100
+    assert p.stage_persons.tolist()[:3] == [0, 0, 100] and before.tolist()[:3] == [80, 20, 0]
+    assert p.set_stage(np.array([0, 40, 41]), Stage.PERMIT, day=5) == 4
+    assert p.stage_persons.tolist() == [0, 0, 96, 0, 4, 0, 0, 0, 0, 0]
+    assert p.entitled() == 100 and p.stage_persons is p.stage_persons   # made once until a change
+
+
+def test_stage_counts_of_a_state_saved_as_an_array_are_restored():
+    """A state saved when the counts were an array (`stage_persons`) is read as today's."""
+    p = Applicants()
+    ids = _add(p, [1, 3, 2], [0, 0, 0])
+    p.set_stage(ids[1:], Stage.PROCEDURE, day=4)
+    old = p.__getstate__()
+    old.pop("_stage_counts"), old.pop("_stage_array")
+    old["stage_persons"] = np.array([1, 0, 5, 0, 0, 0, 0, 0, 0, 0], np.int64)
+    q = Applicants.__new__(Applicants)
+    q.__setstate__(old)
+    assert q.stage_persons.tolist()[:3] == [1, 0, 5] and q.entitled() == 6
+    q.set_stage(ids[:1], Stage.HOUSED, day=5)
+    assert q.stage_persons.tolist()[:3] == [0, 0, 5] and q.stage_persons[Stage.HOUSED] == 1

@@ -233,3 +233,39 @@ def test_move_gives_the_same_for_a_scalar_or_an_array_destination_and_for_mixed_
     p, L, log, ids = world()
     assert move(p, L, log, ids[2:], np.array([-1]), day=3, reason=Reason.EXIT) == 0
     assert list(p.nights_unsheltered) == [0, 0, 3] and log.n == 2 and list(p.loc_since) == [0, 0, 3]
+
+
+def test_move_closes_mixed_spells_of_few_and_of_many_households_alike():
+    """Spells are counted in Python for up to `_FEW` households and with NumPy beyond: the same
+    nights and counts. Worked by hand: k households of 1 (each with no minor) in emergency 0 and k
+    in crisis 2 since day 0, all moved to regular 1 on day 5: 5 emergency nights for the first k,
+    5 crisis nights for the others, 2k persons moved."""
+    from agents import moves
+    for k in (2, moves._FEW):          # 4 households, and 2 * _FEW (more than _FEW)
+        p = Applicants()
+        ids = p.add(size=np.ones(2 * k, np.int64), children=np.zeros(2 * k), key=np.arange(2 * k, dtype=np.uint64),
+                    group=np.zeros(2 * k), track=np.full(2 * k, Track.REGULAR), flags=np.zeros(2 * k, np.uint8),
+                    stage=Stage.PROCEDURE, day=0)
+        L = _locs([Kind.EMERGENCY, Kind.REGULAR, Kind.CRISIS], [100, 100, 100])
+        log = MoveLog(locations=L, distance_km=np.zeros((3, 3), np.float32))
+        move(p, L, log, ids, np.repeat([0, 2], k), day=0, reason=Reason.INTAKE)
+        assert move(p, L, log, ids, 1, day=5, reason=Reason.CAPACITY_BALANCING) == 2 * k
+        assert list(L.occupancy) == [0, 2 * k, 0] and list(p.moves) == [1] * (2 * k)
+        assert list(p.nights_emergency) == [5] * k + [0] * k and list(p.nights_crisis) == [0] * k + [5] * k
+        assert list(p.nights_unsheltered) == [0] * (2 * k)
+        assert list(log.since("household", 2 * k)) == list(ids) and len(log.since("origin", 4 * k)) == 0
+
+
+def test_distances_of_a_slice_of_rows_as_of_their_indexes():
+    """`km_of` reads a slice of rows within the log straight from the columns: as their indexes."""
+    p = Applicants()
+    ids = p.add(size=np.array([1, 2, 1]), children=np.zeros(3), key=np.arange(3, dtype=np.uint64),
+                group=np.zeros(3), track=np.full(3, Track.REGULAR), flags=np.zeros(3, np.uint8),
+                stage=Stage.PROCEDURE, day=0)
+    L = _locs([Kind.EMERGENCY, Kind.REGULAR], [10, 10])
+    log = MoveLog(locations=L, distance_km=np.array([[0.0, 7.5], [7.5, 0.0]], np.float32))
+    move(p, L, log, ids, np.array([0, 0, 1]), day=0, reason=Reason.INTAKE)
+    move(p, L, log, ids, np.array([1, 1, 0]), day=1, reason=Reason.CAPACITY_BALANCING)
+    assert log.km_of(slice(3, 6)).tolist() == [7.5, 7.5, 7.5]          # the three moves
+    assert log.km_of(slice(1, 5)).tolist() == log.km_of(np.arange(1, 5)).tolist() == [0.0, 0.0, 7.5, 7.5]
+    assert log.km_of(slice(-2, None)).tolist() == [7.5, 7.5]           # (any other slice as before)

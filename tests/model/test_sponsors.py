@@ -45,6 +45,31 @@ def test_small_world_order_beds_links_and_exits():
     assert s.sponsors.draw(s, np.array([0.0, 0.49, 0.5, 0.99])).tolist() == [d, d, a, a]   # floor(u * 2)
 
 
+def test_a_pool_saved_with_two_rows_of_counts_draws_as_before():
+    """A pool saved when its counts were two rows (unlinked, linked) and a scratch column is read
+    with the scratch row of today: the same list. Worked by hand as above: a and c unlinked, b linked."""
+    from model.sponsors import SponsorPool
+    s = prepare(small(), days=5)
+    L = s.locs
+    reg = int(np.flatnonzero(L.kind == Kind.REGULAR)[0])
+    a, b, c = _add(s, [1, 2, 1], stage=Stage.PERMIT)
+    move(s.people, L, s.log, np.array([a, b, c]), reg, 0, 0)
+    rulebook.join_linking_line(s, np.array([c, a, b]))
+    rulebook.link_households(s, np.array([b]), np.array([3]))
+    assert listed(s) == [c, a, b]
+    old = dict(s.sponsors.__dict__)
+    old["counts"] = s.sponsors.counts[:2].copy()
+    old["_slot"] = np.zeros(len(old["part"]), np.int32)
+    for k in ("tally", "width", "_row_start"):
+        del old[k]
+    restored = SponsorPool.__new__(SponsorPool)
+    restored.__setstate__(old)
+    s.sponsors = restored
+    assert listed(s) == [c, a, b]
+    move(s.people, L, s.log, np.array([a]), -1, 1, 0)          # a loses its bed: counted as before
+    assert listed(s) == [c, b]
+
+
 def test_an_empty_pool_draws_nobody():
     s = prepare(small(), days=5)
     assert s.sponsors.size(s) == 0

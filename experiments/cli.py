@@ -90,6 +90,7 @@ DAYS = _whole(1, MAX_DAYS, " days")
 SEED = _whole(0, MAX_SEED)
 RUNS = _whole(1, MAX_RUNS)
 JOBS = _whole(1, MAX_JOBS, " processes")
+PORT = _whole(1, 65_535)
 
 
 def _progress(desc: str, total: int) -> Callable[[int, int], None]:

@@ -375,6 +375,21 @@ ActionType = Literal["raise_occupancy", "activate_reserve", "request_places",
 assert set(FRONT_ACTIONS) <= set(typing.get_args(ActionType))
 
 
+# the fields each plan action reads (model.plan: its `_do_…` and `_undo_…`, `_REISSUED`, the front's
+# measures); another one given would be ignored
+_ACTION_FIELDS = ("kinds", "factor", "kind", "places", "via", "repeat_days", "lead_time_days", "success_rate",
+                  "duration_days", "per_day", "after_days", "province", "cost_per_day_eur")
+_ACTION_USES: dict[str, tuple[str, ...]] = {
+    "raise_occupancy": ("kinds", "factor"),
+    "activate_reserve": ("places", "lead_time_days", "success_rate"),
+    "request_places": ("kind", "places", "via", "repeat_days", "lead_time_days", "success_rate", "duration_days"),
+    "raise_registration": ("per_day", "lead_time_days", "success_rate", "cost_per_day_eur"),
+    "open_registration_site": ("places", "per_day", "province", "repeat_days", "lead_time_days", "success_rate",
+                               "duration_days", "cost_per_day_eur"),
+    "relief_places": ("places", "repeat_days", "lead_time_days", "success_rate", "duration_days"),
+    "onward_placement": ("after_days", "lead_time_days", "cost_per_day_eur")}
+
+
 class Action(_Strict):
     """What a phase does when it activates (undone, in reverse order, when it deactivates)."""
 
@@ -425,6 +440,12 @@ class Action(_Strict):
                 "onward_placement": ("after_days", self.after_days is not None)}.get(self.type)
         if need is not None and not need[1]:
             raise ValueError(f"a '{self.type}' action needs {need[0]}")
+        unused = [k for k in _ACTION_FIELDS if k not in _ACTION_USES[self.type]
+                  and getattr(self, k) != type(self).model_fields[k].get_default(call_default_factory=True)]
+        if unused:     # the plan would ignore it: a kind on activate_reserve, a lead time on raise_occupancy, …
+            k = unused[0]
+            raise ValueError(f"{k}: a '{self.type}' action does not use {k}; leave it out "
+                             f"(it uses {', '.join(_ACTION_USES[self.type])})")
         return self
 
 
@@ -799,10 +820,25 @@ def _check_size(sc: Scenario) -> None:
                          f"at most {MAX_LOCATIONS:,} (raise mean_location_places)")
 
 
+def _field_at(sc: Scenario, path: str) -> Any:
+    """The value of the scenario field at a dotted path, through fields and mapping keys only
+    (`getattr` alone would also walk into a number's attributes, `chain.screening_days.real`,
+    or a model's methods); KeyError when there is none."""
+    node: Any = sc
+    for part in path.split("."):
+        if isinstance(node, BaseModel) and part in type(node).model_fields:
+            node = getattr(node, part)
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            raise KeyError(part)
+    return node
+
+
 def _check_runtime_path(sc: Scenario, path: str, where: str) -> None:
     try:
-        value = get_path(sc, path)
-    except (AttributeError, KeyError, IndexError, TypeError):
+        value = _field_at(sc, path)
+    except KeyError:
         raise ValueError(f"{where}: unknown parameter {path!r}") from None
     if not isinstance(value, int | float):
         raise ValueError(f"{where}: {path!r} is not a number")
@@ -882,6 +918,9 @@ def check_decision(sc: Scenario, event: Event | Mapping[str, Any]) -> Event:
         fields = event.model_dump()
     elif isinstance(event, Mapping):
         fields = dict(event)
+        if "date" in fields:    # it would be replaced by today's: a decision acts now, between days
+            raise ScenarioError("decision: date: a decision acts now, between days (on the run's current day); "
+                                "leave the date out, or schedule it as an event in the scenario")
     else:
         raise ScenarioError(f"decision: an Event or a mapping of its fields (action, kind, places, …), "
                             f"not {type(event).__name__}")
@@ -1051,6 +1090,9 @@ class _Loader(_SafeLoader):
         return super().construct_mapping(node, deep)
 
     def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
+        if not self.timestamp_regexp.match(str(node.value)):     # `!!timestamp abc`: PyYAML's own reader fails on it
+            raise yaml.constructor.ConstructorError(None, None, f"{node.value!r} is not a date (write YYYY-MM-DD)",
+                                                    node.start_mark)
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError as exc:
@@ -1059,11 +1101,29 @@ class _Loader(_SafeLoader):
 
     def construct_yaml_int(self, node: yaml.Node) -> int:
         digits = self.construct_scalar(node).replace("_", "")
+        if not re.fullmatch(r"[-+]?[0-9]+", digits):      # `!!int ten`, `!!int 1.5`: asked for, not one
+            raise yaml.constructor.ConstructorError(None, None, f"{node.value!r} is not a whole number",
+                                                    node.start_mark)
         try:
             return int(digits, 10)   # no YAML 1.1 octal
         except ValueError:           # more digits than Python converts (4,300): no count is that long
             raise yaml.constructor.ConstructorError(None, None, f"a whole number of {len(digits.lstrip('+-')):,} "
                                                     f"digits is too long to be a count", node.start_mark) from None
+
+    def construct_yaml_float(self, node: yaml.Node) -> float:
+        """`!!float 20` is 20.0; `!!float ten` is refused at its line (PyYAML raised a bare ValueError)."""
+        text = str(self.construct_scalar(node))
+        if not (_FLOAT_RX.fullmatch(text) or _INT_RX.fullmatch(text)):
+            raise yaml.constructor.ConstructorError(None, None, f"{text!r} is not a number", node.start_mark)
+        return float(super().construct_yaml_float(node))
+
+    def construct_yaml_bool(self, node: yaml.Node) -> bool:
+        """`!!bool true`/`false` only: YAML 1.2, as untagged values are read (`!!bool maybe` was a KeyError,
+        `!!bool yes` true)."""
+        text = str(self.construct_scalar(node))
+        if text.lower() not in ("true", "false"):
+            raise yaml.constructor.ConstructorError(None, None, f"{text!r} is not true or false", node.start_mark)
+        return text.lower() == "true"
 
     def construct_undefined_here(self, node: yaml.Node) -> Any:
         """`!!binary`, `!!set`, `!!omap`, `!!pairs`: not values a scenario has (a set would also give its
@@ -1078,12 +1138,15 @@ _Loader.yaml_implicit_resolvers = {
     for first, rules in yaml.resolver.Resolver.yaml_implicit_resolvers.items()}
 _Loader.add_implicit_resolver("tag:yaml.org,2002:bool", re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$"),
                               list("tTfF"))
-_Loader.add_implicit_resolver("tag:yaml.org,2002:int", re.compile(r"^[-+]?[0-9][0-9_]*$"), list("-+0123456789"))
-_Loader.add_implicit_resolver("tag:yaml.org,2002:float", re.compile(
-    r"^(?:[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$"),
-    list("-+0123456789."))
+_INT_RX = re.compile(r"^[-+]?[0-9][0-9_]*$")
+_FLOAT_RX = re.compile(
+    r"^(?:[-+]?(?:[0-9][0-9_]*(?:\.[0-9_]*)?|\.[0-9_]+)(?:[eE][-+]?[0-9]+)?|[-+]?\.(?:inf|Inf|INF)|\.(?:nan|NaN|NAN))$")
+_Loader.add_implicit_resolver("tag:yaml.org,2002:int", _INT_RX, list("-+0123456789"))
+_Loader.add_implicit_resolver("tag:yaml.org,2002:float", _FLOAT_RX, list("-+0123456789."))
 _Loader.add_constructor("tag:yaml.org,2002:timestamp", _Loader.construct_yaml_timestamp)
 _Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
+_Loader.add_constructor("tag:yaml.org,2002:float", _Loader.construct_yaml_float)
+_Loader.add_constructor("tag:yaml.org,2002:bool", _Loader.construct_yaml_bool)
 for _tag in ("binary", "set", "omap", "pairs"):
     _Loader.add_constructor(f"tag:yaml.org,2002:{_tag}", _Loader.construct_undefined_here)
 
@@ -1232,6 +1295,8 @@ def from_yaml_text(text: str | bytes, source: str = "upload", folder: str | Path
                    builtin_parents: bool = False) -> Scenario:
     """Validate scenario YAML given as text or bytes (uploads; `builtin_parents` as for
     `from_dict`); raises ScenarioError."""
+    if not isinstance(text, str | bytes):
+        raise ScenarioError(f"{source}: scenario YAML is text or bytes, not {type(text).__name__}")
     if isinstance(text, bytes):
         if len(text) > MAX_FILE_BYTES:
             raise ScenarioError(f"{source}: {len(text):,} bytes; a scenario is at most {MAX_FILE_BYTES:,} bytes")
@@ -1270,9 +1335,9 @@ def with_changes(scenario: Scenario, changes: dict[str, Any], source: str = "ove
         target: Any = data
         try:
             for part in parents:
-                target = target[int(part)] if isinstance(target, list) else target[part]
+                target = target[_index(part)] if isinstance(target, list) else target[part]
             if isinstance(target, list):
-                target[int(last)] = value
+                target[_index(last)] = value
             elif isinstance(target, dict) and last in target:
                 target[last] = value
             else:
@@ -1283,6 +1348,14 @@ def with_changes(scenario: Scenario, changes: dict[str, Any], source: str = "ove
         return Scenario.model_validate(data)
     except ValidationError as err:
         raise ScenarioError(validation_message(err, source)) from None
+
+
+def _index(part: str) -> int:
+    """A list item's index in a dotted path: ASCII digits only (`int()` also reads '-1', the last
+    item, and ' 1', '1_0' or full-width digits); ValueError otherwise."""
+    if not (part.isascii() and part.isdigit()):
+        raise ValueError(part)
+    return int(part)
 
 
 def to_yaml(scenario: Scenario) -> str:

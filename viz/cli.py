@@ -135,7 +135,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap = base.build_parser()
     sub = next(a for a in ap._actions if isinstance(a, argparse._SubParsersAction))
     ui = sub.add_parser("ui", help="start the planner dashboard in the browser (offline)")
-    ui.add_argument("--port", type=int, default=DEFAULT_PORT, help=f"port on 127.0.0.1 (default {DEFAULT_PORT})")
+    ui.add_argument("--port", type=base.PORT, default=DEFAULT_PORT, help=f"port on 127.0.0.1 (default {DEFAULT_PORT})")
     ui.add_argument("--scenario", help="scenario to open with: built-in name or YAML file (default: baseline)")
     ui.add_argument("--sweep", metavar="STORE", help="a sweep's result store to show in the Sweeps tab "
                                                      "(noodplan sweep --out STORE; docs/sweeps.md)")
@@ -145,7 +145,7 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default="127.0.0.1",
                        help="address to listen on (default 127.0.0.1: this machine only; for a workshop LAN give "
                             "this machine's LAN address, or 0.0.0.0 for all)")
-    serve.add_argument("--port", type=int, default=DEFAULT_ROOM_PORT, help=f"port (default {DEFAULT_ROOM_PORT})")
+    serve.add_argument("--port", type=base.PORT, default=DEFAULT_ROOM_PORT, help=f"port (default {DEFAULT_ROOM_PORT})")
     serve.set_defaults(func=cmd_exercise_serve)
     return ap
 

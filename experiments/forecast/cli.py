@@ -45,6 +45,16 @@ FAMILY_HELP = ("(after the last month the record knows them): the mean of the la
                "not kept: docs/forecast.md)")
 
 
+def _decimal(text: str) -> float:
+    """An argparse type: a decimal number in ASCII (`float()` also reads full-width digits and '9_5')."""
+    try:
+        if not text.strip().isascii() or "_" in text:
+            raise ValueError(text)
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+
+
 class _Bad(ValueError):
     """A bad command-line value."""
 
@@ -81,7 +91,8 @@ def register(subparsers) -> None:
     fc.add_argument("--no-inflow-errors", action="store_true", help="no inflow uncertainty (the historical "
                     "persistence errors are drawn by default)")
     fc.add_argument("--inflow-errors", choices=CENTRES, default="centred", help=INFLOW_ERRORS_HELP)
-    fc.add_argument("--occupancy", type=float, default=0.95, help="target occupancy for places needed (default: 0.95)")
+    fc.add_argument("--occupancy", type=_decimal, default=0.95,
+                    help="target occupancy for places needed (default: 0.95)")
     fc.add_argument("--save-snapshot", metavar="FILE", help="with --from-run: also save the origin's state")
     fc.add_argument("--jobs", type=JOBS, help="processes running the members (default: one per core); results do "
                     "not depend on it")

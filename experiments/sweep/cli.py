@@ -123,6 +123,9 @@ def cmd_analyze(args: argparse.Namespace) -> int:
     from experiments.sweep.store import Store
 
     store = Store.open(args.store)
+    if store.runs().empty:     # a sweep stopped before its first batch: a report of nothing
+        raise _bad(f"{args.store}: no run of this store has finished yet ({len(store.plan()):,} planned); run the "
+                   f"same sweep command to compute them, then analyze")
     extra = []
     for text in args.prim or []:
         try:

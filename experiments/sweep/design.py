@@ -43,6 +43,9 @@ from model.scenario import (MAX_DAYS, MAX_FILE_BYTES, MAX_SEED, Scenario, Scenar
 DESIGN_DIR = Path(__file__).resolve().parents[1] / "designs"
 VARIANT = "scenario"            # the name of the whole-scenario-variants parameter
 RESERVED = {"run_id", "seed", "status", "error", "sample", "replicate"}
+# scenario fields a design may not vary or fix: no run reads them
+_NO_EFFECT = {"seed": "is each run's replicate seed (first_seed, replicates)",
+              "name": "only labels the scenario", "description": "only describes the scenario"}
 MAX_SWEEP_RUNS = 1_000_000      # sample points x replicates: the plan's rows (~100 bytes each) and the store's
 MAX_LEVELS = 1_000              # levels of one continuous range on a grid (or of Morris' grid)
 MAX_DAILY_VALUES = 100_000_000  # runs x days x daily figures kept: the store gathers them in memory (800 MB)
@@ -233,6 +236,10 @@ class Design(_Strict):
             if name in RESERVED:
                 raise ValueError(f"parameters.{i}: name {name!r} is reserved ({', '.join(sorted(RESERVED))})")
         paths = [p.path for p in self.parameters]
+        for where, path in [*((f"parameters.{i}.path", q) for i, q in enumerate(paths)),
+                            *((f"set.{q}", q) for q in self.set)]:
+            if path in _NO_EFFECT:         # every run would be the same whatever the value
+                raise ValueError(f"{where}: {path} {_NO_EFFECT[path]}, so it changes no run")
         for i, (path, p) in enumerate(zip(paths, self.parameters)):
             if path is not None and path in paths[:i]:      # the later would overwrite the earlier in every run
                 raise ValueError(f"parameters.{i}.path: {path} is varied by parameters.{paths.index(path)} already")

@@ -36,9 +36,10 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from pydantic import ValidationError
 
 from experiments import outputs
-from experiments.sweep.design import Design, Value
+from experiments.sweep.design import Design, Value, reason
 from experiments.sweep.runner import Outcome, RunSpec
 from model.inputfile import parse_json, read_bytes
 from model.scenario import ScenarioError
@@ -176,6 +177,8 @@ class Store:
             raise StoreError(f"{where}: damaged (no {', '.join(missing)})")
         try:
             Design.model_validate(m["design"])
+        except ValidationError as exc:      # its first problem, named by field (not pydantic's whole report)
+            raise StoreError(f"{where}: damaged design ({' '.join(reason(exc).split())[:200]})") from None
         except ValueError as exc:
             raise StoreError(f"{where}: damaged design ({' '.join(str(exc).split())[:200]})") from None
         return s

@@ -961,3 +961,73 @@ bad_argv("record", "r5-column-twice", _BT, {"r.csv": "date,quantity,value,value\
          note="csv.DictReader kept the last 'value' column silently", says=("r.csv: line 1", "'value' is named twice"))
 bad_argv("record", "r5-line-after-blank-lines", _BT, {"r.csv": "date,quantity,value\n\n\n2025-07-05,population,-5\n"},
          note="named line 2 before (blank lines not counted)", says=("r.csv: line 4", "positive number"))
+
+# ==============================================================================================
+# The sixth round (a malformed-input sweep of every entry point): what still ended in a traceback
+# or passed silently. Each case says what its one line must name.
+# ==============================================================================================
+
+# a parameter path through a number's attributes (`getattr` walked into them): a TypeError
+# traceback when the run-time value was applied to a copy of the scenario
+for _attr in ("real", "numerator"):
+    bad("events", f"r6-path-through-{_attr}", "events: [{date: 2025-07-05, action: set, parameter: "
+        f"chain.screening_days.{_attr}, value: 3}}]\n", "TypeError: 'int' object is not iterable before",
+        says=("events.0.parameter", f"unknown parameter 'chain.screening_days.{_attr}'"))
+bad("derogations", "r6-path-through-imag", "regimes: [{type: crisis, requested: 2025-07-05, authorisation_delay_days: "
+    "1, derogations: {housing.supply_persons_per_year.imag: 3}}]\n", "TypeError traceback before",
+    says=("regimes.0.derogations", "unknown parameter 'housing.supply_persons_per_year.imag'"))
+bad_argv("exercise", "r6-effect-path-through-real", ("exercise", "validate", "{d}/e.yaml"),
+         {"e.yaml": EXERCISE + "injects:\n  - {id: i, title: t, synopsis: s, at_day: 1, effect: [{action: set, "
+                               "parameter: chain.screening_days.real, value: 3}]}\n"},
+         note="TypeError traceback before", says=("injects.0.effect.0", "unknown parameter"))
+# explicit YAML tags on values they cannot read: bare ValueError/KeyError/AttributeError before
+for _name, _value, _says in (("float-tag-text", "horizon_days: !!float ten", "'ten' is not a number"),
+                             ("bool-tag-text", "plan: {enabled: !!bool maybe}", "'maybe' is not true or false"),
+                             ("bool-tag-yes", "plan: {enabled: !!bool yes}", "'yes' is not true or false"),
+                             ("timestamp-tag-text", "start_date: !!timestamp soon", "'soon' is not a date"),
+                             ("int-tag-fraction", "horizon_days: !!int 1.5", "'1.5' is not a whole number")):
+    bad("syntax", f"r6-{_name}", _value + "\n", "a traceback before (bool-tag-yes: read as true; int-tag-fraction: "
+        "'too long to be a count')", says=("line 2", _says))
+# a plan action's field its type does not read was ignored (as events' were before the fifth round)
+_PHASE = ("plan:\n  phases:\n    - {name: p, activate: [{indicator: occupancy, above: 0.5}], deactivate: "
+          "[{indicator: occupancy, below: 0.1}], min_dwell_days: 1, actions: [%s]}\n")
+for _name, _action, _says in (
+        ("reserve-with-kind", "{type: activate_reserve, places: 100, kind: emergency}",
+         "kind: a 'activate_reserve' action does not use kind"),
+        ("raise-occupancy-with-lead-time", "{type: raise_occupancy, kinds: [regular], factor: 1.1, lead_time_days: 30}",
+         "lead_time_days: a 'raise_occupancy' action does not use lead_time_days"),
+        ("raise-occupancy-with-places", "{type: raise_occupancy, kinds: [regular], factor: 1.1, places: 500}",
+         "places: a 'raise_occupancy' action does not use places"),
+        ("request-with-factor", "{type: request_places, kind: emergency, places: 100, factor: 1.5}",
+         "factor: a 'request_places' action does not use factor"),
+        ("request-with-province", "{type: request_places, kind: emergency, places: 100, province: Zeeland}",
+         "province: a 'request_places' action does not use province"),
+        ("reserve-with-repeat", "{type: activate_reserve, places: 100, repeat_days: 7}",
+         "repeat_days: a 'activate_reserve' action does not use repeat_days"),
+        ("relief-with-cost", "{type: relief_places, places: 100, cost_per_day_eur: 500}",
+         "cost_per_day_eur: a 'relief_places' action does not use cost_per_day_eur")):
+    bad("plan", f"r6-{_name}", _PHASE % _action, "accepted before: the field was ignored",
+        says=("plan.phases.0.actions.0", _says))
+# command-line numbers Python reads too kindly (the fourth round fixed --days and --record)
+for _name, _argv, _flag in (
+        ("ui-port-underscore", ("ui", "--port", "8_799", "--scenario", "{d}/tiny.yaml"), "--port"),
+        ("serve-port-fullwidth", ("exercise", "serve", "--port", "\uff18\uff17\uff19\uff17"), "--port"),
+        ("occupancy-fullwidth", ("forecast", "--from-run", "{d}/tiny.yaml", "--occupancy", "\uff10.9", "--out",
+                                 "{d}/out"), "--occupancy")):
+    bad_argv("counts", f"r6-{_name}", _argv, note="int()/float() read it", says=(f"argument {_flag}", "must be a"))
+# a sweep varying or fixing a field no run reads
+for _name, _body, _says in (
+        ("vary-seed", _design(parameters="parameters:\n  - {name: s, path: seed, uniform: [1, 5]}"),
+         ("parameters.0.path", "seed is each run's replicate seed")),
+        ("vary-name", _design(parameters="parameters:\n  - {path: name, values: [a, b]}"),
+         ("parameters.0.path", "name only labels the scenario")),
+        ("set-description", DESIGN + "set: {description: x}\n", ("set.description", "changes no run"))):
+    bad_argv("sweep", f"r6-{_name}", _SW, {"d.yaml": _body}, note="accepted before: every point ran the same",
+             says=_says)
+for _name, _body in {"action-fields-used": _PHASE % "{type: request_places, kind: emergency, places: 100, via: coa, "
+                                                     "success_rate: 0.5, lead_time_days: 7, repeat_days: 28, "
+                                                     "duration_days: 90}",
+                     "action-default-written": _PHASE % "{type: activate_reserve, places: 100, factor: 1.0, kinds: []}",
+                     "float-tag-number": "horizon_days: !!float 20\n",
+                     "bool-tag-true": "plan: {enabled: !!bool True}\n"}.items():
+    good("r6", _name, ("validate", "{d}/s.yaml"), {"s.yaml": "extends: tiny.yaml\n" + _body})

@@ -157,6 +157,17 @@ API_CASES = {
     "decision/mapping-nan": lambda: _model().apply({"action": "set", "parameter": "chain.dublin_share",
                                                     "value": float("nan")}),
     "with-changes/list": lambda: with_changes(_tiny(), [("chain.dublin_share", 2)]),   # type: ignore[arg-type]
+    # sixth round: accepted before (a negative or full-width index set the last or the first group;
+    # a decision's date was replaced by today's) or an AttributeError/TypeError traceback
+    "with-changes/negative-index": lambda: with_changes(_tiny(), {"groups.-1.share": 0.2}),
+    "with-changes/fullwidth-index": lambda: with_changes(_tiny(), {"groups.\uff10.share": 0.4}),
+    "model/override-negative-index": lambda: ReceptionModel(_tiny(), overrides={"groups.-1.share": 0.2}),
+    "decision/mapping-with-date": lambda: _model().apply({"action": "close", "kind": "emergency", "places": 10,
+                                                          "date": "2020-01-01"}),
+    "decision/path-through-a-number": lambda: _model().apply({"action": "set", "value": 3,
+                                                              "parameter": "chain.screening_days.real"}),
+    "upload/number": lambda: from_yaml_text(5),   # type: ignore[arg-type]
+    "upload/none": lambda: from_yaml_text(None),   # type: ignore[arg-type]
     "exercise-upload/garbage": lambda: _saved_exercise(bytes(range(256))),
     "exercise-upload/list": lambda: _saved_exercise(b"[1, 2]"),
     "exercise-upload/deep": lambda: _saved_exercise(b"[" * 100_000 + b"]" * 100_000),

@@ -276,6 +276,40 @@ def test_a_damaged_store_file_is_named_with_what_to_do(reference, tmp_path, caps
         assert err.count("\n") == 1 and f"{name}: damaged store file (" in err and remedy in err, err
 
 
+def test_a_store_without_a_finished_run_is_not_analysed(reference, tmp_path, capsys):
+    # a sweep stopped before its first batch leaves its manifest and plan: analyze wrote an empty
+    # report (no KPI, no index) and exited 0, as if the sweep had been analysed
+    from viz.cli import main
+
+    _design, reference = reference
+    store = tmp_path / "store"
+    shutil.copytree(reference, store)
+    for path in [store / "parts", store / "daily.zarr", store / "runs.parquet"]:
+        shutil.rmtree(path) if path.is_dir() else path.unlink(missing_ok=True)
+    before = sorted(p.name for p in store.iterdir())
+    assert main(["analyze", str(store), "--no-plots"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no run of this store has finished yet" in err, err
+    assert sorted(p.name for p in store.iterdir()) == before      # no analysis folder
+
+
+def test_a_damaged_design_in_the_manifest_is_named_by_its_field(reference, tmp_path, capsys):
+    # pydantic's whole report ("3 validation errors for Design name Input should be …") was cut into the line
+    import json
+
+    from viz.cli import main
+
+    _design, reference = reference
+    store = tmp_path / "store"
+    shutil.copytree(reference, store)
+    manifest = json.loads((store / "manifest.json").read_text())
+    manifest["design"]["name"] = 5
+    (store / "manifest.json").write_text(json.dumps(manifest))
+    assert main(["analyze", str(store), "--no-plots"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "manifest.json: damaged design (name: Input should be a valid string)" in err, err
+
+
 @pytest.mark.parametrize("damage", ["metadata", "chunk", "chunk-removed", "figure-removed", "empty-folder"])
 def test_a_damaged_daily_zarr_is_named_with_what_to_do(reference, tmp_path, capsys, damage):
     # a part's daily.zarr damaged ended the sweep command in a zarr/numcodecs/json traceback, or

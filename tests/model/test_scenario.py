@@ -143,6 +143,8 @@ def test_a_plan_action_in_a_province_outside_the_world_is_refused_at_load(ladder
     empty province on the front ladder that only the run refused)."""
     d = load_scenario("mass-arrival").model_dump()
     d["provinces"] = ["Utrecht"]
+    # an action that reads its province (another would be refused for giving one it ignores)
+    d["plan"][ladder][0]["actions"][0] = {"type": "open_registration_site", "places": 300, "per_day": 100}
     d["plan"][ladder][0]["actions"][0]["province"] = "Zeeland"
     with pytest.raises(ScenarioError, match=rf"x.yaml: plan\.{ladder}\.0\.actions\.0\.province: 'Zeeland' is outside"):
         validate_scenario(from_dict(d, "x.yaml"))

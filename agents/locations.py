@@ -313,34 +313,14 @@ def place_few(sizes: list[int], preference: list[int], vacancy: np.ndarray,
     vac = vacancy if take else None  # else copied on the first write
     for kind in preference:
         cand = order_by_kind[kind]
-        m = len(cand)
-        if m == 0:
+        if len(cand) == 0:
             continue
         free = (vacancy if vac is None else vac)[cand].tolist()
-        where: list[int] | None = None      # `cand` as a list, made when someone is placed
-        for _ in range(8):  # later passes fill the gaps left by households that straddled two
-            cv = list(accumulate(free))
-            if cv[-1] <= 0:
-                break
-            left: list[int] = []
-            end = 0
-            for i in todo:
-                first = end
-                end += sizes[i]
-                j = bisect_right(cv, first)
-                if j < m and j == bisect_left(cv, end):      # all its persons in location j
-                    if where is None:
-                        where = cand.tolist()
-                    loc[i] = where[j]
-                    free[j] -= sizes[i]
-                else:
-                    left.append(i)
-            if len(left) == len(todo):
-                break
-            todo = left
-            if not todo:
-                break
-        if where is not None:                    # places were taken in this kind
+        placed, todo = lay_out(sizes, todo, free)
+        if placed:                               # places were taken in this kind
+            where = cand.tolist()
+            for i, j in placed:
+                loc[i] = where[j]
             if taken is not None and kind not in taken:
                 taken.append(kind)
             if vac is None:
@@ -349,6 +329,40 @@ def place_few(sizes: list[int], preference: list[int], vacancy: np.ndarray,
             if not todo:
                 break
     return loc
+
+
+def lay_out(sizes: list[int], todo: list[int], free: list[int]) -> tuple[list[tuple[int, int]], list[int]]:
+    """`place_few`'s passes over one kind's locations, on Python numbers: `free` their free places
+    in the policy's order (taken from as households are placed), `todo` the households still
+    without a place (indexes into `sizes`), in order. Returns the households placed with the
+    position of their location in `free`, `(i, j)`, and those left. A pass lays the persons of
+    `todo` end to end along `free` as it is at the start of the pass (`cv`, cumulative), and a
+    household whose persons all land in one location gets it (its first person at
+    `bisect_right(cv, first)`, its last at `bisect_left(cv, end)`); later passes, at most eight in
+    all, fill the gaps left by households that straddled two."""
+    m = len(free)
+    placed: list[tuple[int, int]] = []
+    for _ in range(8):
+        cv = list(accumulate(free))
+        if cv[-1] <= 0:
+            break
+        left: list[int] = []
+        end = 0
+        for i in todo:
+            first = end
+            end += sizes[i]
+            j = bisect_right(cv, first)
+            if j < m and j == bisect_left(cv, end):      # all its persons in location j
+                placed.append((i, j))
+                free[j] -= sizes[i]
+            else:
+                left.append(i)
+        if len(left) == len(todo):
+            break
+        todo = left
+        if not todo:
+            break
+    return placed, todo
 
 
 # Lines longer than this are kept as `_Unplaced`, whose window holds only the households a pass

@@ -10,11 +10,13 @@ to it), households always kept together and no location over its places
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 import numpy as np
 
 from agents.applicants import Flag, Stage, Track
 from agents.columns import filled
-from agents.locations import SHORT_LINE, TEMPORARY_KINDS, Kind, Life, place, place_few
+from agents.locations import SHORT_LINE, TEMPORARY_KINDS, Kind, Life, lay_out, place, place_few
 from agents.moves import Reason, move
 from agents.sorting import RADIX_FROM, stable_order
 from model.state import State
@@ -72,12 +74,16 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     On the regional network (`municipalities.network`, `room_band_places` > 0) a household that
     has a bed goes to the nearest of the locations with about as much room (`NearestAmongEqual`);
     households are then placed per place of origin, in the order of its municipality.
-    `vacancy`: `s.locs.vacancy()` as it is now, when the caller has it (the places given are taken
-    from it).
+    `vacancy`: `s.locs.vacancy()` as it is now, when the caller has it (read only: it may or may
+    not be kept up to date with the places given).
+    A few households in a world of a few locations (`SHORT_LINE`, `FEW_LOCATIONS`) are placed on
+    Python numbers (`_find_beds_few`): the same beds.
     """
     n = len(ids)
     if n == 0:
         return ids
+    if n <= SHORT_LINE and s.locs.n <= FEW_LOCATIONS:
+        return _find_beds_few(s, ids, day, reason, temporary, only, vacancy)
     sizes = s.people.cols["size"][ids].astype(np.int64)
     cls = household_class(s, ids)
     if vacancy is None:
@@ -105,6 +111,207 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
         temp = s.locs.kind_in(TEMPORARY_KINDS)[loc_got]
         s.moves_up.push(ids_got[temp])
     return left
+
+
+# Placements of at most `SHORT_LINE` households in a world of at most this many locations are made
+# on Python numbers throughout (`_find_beds_few`): a handful of NumPy operations a call instead of a
+# dozen per kind tried; Python's sorts and scans over a kind's locations stay cheaper than NumPy's
+# fixed costs up to about this size.
+FEW_LOCATIONS = 1024
+
+
+def _find_beds_few(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool,
+                   only: tuple[int, ...] | None, vacancy: np.ndarray | None) -> np.ndarray:
+    """`find_beds` for a few households (at most `SHORT_LINE`) in a small world (at most
+    `FEW_LOCATIONS` locations): the same groups, orders and passes, on Python numbers. The free
+    places are read once (a list, taken from as households are placed); a kind's order for a
+    place of origin is made as far as the group needs it (`_Order`) and kept while the kind's free
+    places are as they were (`_Lists.order`, also between calls)."""
+    p = s.people.cols
+    n = len(ids)
+    sizes: list[int] = p["size"][ids].tolist()
+    cls: list[int] = CLASS_OF[p["flags"][ids], p["stage"][ids], p["track"][ids]].tolist()
+    lists = _lists(s)
+    free: list[int] = (s.locs.vacancy() if vacancy is None else vacancy).tolist()
+    mb = s.params.municipalities
+    band = mb.room_band_places if mb.network else 0
+    members: dict[tuple[int, int], list[int]] = {}     # per (place of origin, class): its households
+    if band > 0:
+        mun = lists.municipality
+        for i, at in enumerate(p["location"][ids].tolist()):
+            members.setdefault((mun[at] if at >= 0 else -1, cls[i]), []).append(i)
+    else:
+        for i, c in enumerate(cls):
+            members.setdefault((-1, c), []).append(i)
+    loc = [-1] * n
+    taken: list[int] = []
+    for o, c in sorted(members):        # as `_place_groups`: class within place of origin, ascending
+        sel = members[o, c]
+        sz = [sizes[i] for i in sel]
+        todo = list(range(len(sel)))
+        need, smallest = sum(sz), min(sz)   # of the households in `todo`
+        for kind in _kinds_to_try(s, c, temporary, only):
+            order = lists.order(o, kind, free, band)
+            if order is None or order.top < smallest:   # nobody left fits there
+                continue
+            cand = order.upto(need)
+            kind_free = [free[j] for j in cand]
+            placed, todo = lay_out(sz, todo, kind_free)
+            if placed:                  # gone for the next group
+                for i, j in placed:
+                    where = loc[sel[i]] = cand[j]
+                    free[where] = kind_free[j]
+                if kind not in taken:
+                    taken.append(kind)
+                if not todo:
+                    break
+                need, smallest = sum(sz[i] for i in todo), min(sz[i] for i in todo)
+    got = [i for i in range(n) if loc[i] >= 0]
+    if not got:
+        return ids
+    if len(got) == n:
+        ids_got, left = ids, ids[:0]
+        s.today.moves += move(s.people, s.locs, s.log, ids, np.array(loc, np.int64), day, reason,
+                              sizes=np.array(sizes, np.int64))
+    else:
+        ids_got, left = ids[got], ids[[i for i in range(n) if loc[i] < 0]]
+        s.today.moves += move(s.people, s.locs, s.log, ids_got, np.array([loc[i] for i in got], np.int64), day,
+                              reason, sizes=np.array([sizes[i] for i in got], np.int64))
+    if any(k in TEMPORARY_KINDS for k in taken):    # (none taken there: nobody joins the line)
+        kind_of = lists.kind
+        s.moves_up.push(ids_got[[k for k, i in enumerate(got) if kind_of[loc[i]] in TEMPORARY_KINDS]])
+    return left
+
+
+class _Order:
+    """One kind's free locations in placement order for one place of origin, on Python numbers,
+    made only as far as asked for (`upto`): the order of `NearestAmongEqual` (with `near`, the
+    rank of each of the kind's locations by distance, nearest first, and `band` > 0) or of
+    `EmptiestFirst` (`near` None), from the free places `free` (per location of the kind, `at`
+    ascending) when it was made.
+
+    The first stretch is the locations of the top band (all with at least the band's lowest free
+    places: for the nearest among equals a whole band, nearest first; emptiest first, those with
+    the most free places); the rest is sorted when a group needs more places than that stretch has
+    (ties in location order throughout, as the stable sorts of the NumPy orders). A pass of
+    `lay_out` reads a location only when the persons before it end short of it, so a prefix of
+    the order with at least as many free places as the persons of the line gives the same
+    places as the whole order (the places taken and the persons placed shrink alike)."""
+
+    __slots__ = ("at", "band", "free", "lo", "near", "out", "top", "total")
+
+    def __init__(self, at: list[int], free: tuple[int, ...], near: list[int] | None, band: int) -> None:
+        self.at, self.free, self.near, self.band = at, free, near, band
+        self.top = max(free)
+        self.out: list[int] = []       # the order so far (location indexes)
+        self.total = 0                 # their free places
+        self.lo = -1                   # every location with at least this many free places is in `out` (-1: none yet)
+
+    def upto(self, need: int) -> list[int]:
+        """The order, at least as far as it holds `need` free places (all of it when it holds
+        fewer)."""
+        while self.total < need and self.lo != 1:
+            self._more()
+        return self.out
+
+    def _more(self) -> None:
+        """The next stretch: the top band, or all the rest."""
+        free, band, near = self.free, self.band, self.near
+        if self.lo < 0:                # the top band, or the locations with the most free places
+            top = self.top
+            if top <= 0:
+                self.lo = 1
+                return
+            lo = top - top % band if near is not None and top >= band else top
+            part = [j for j, f in enumerate(free) if f >= lo]
+            if near is not None and lo >= band:
+                part.sort(key=near.__getitem__)
+        else:                          # the rest (sorts are stable, `reverse` too: ties stay in location order)
+            lo = self.lo
+            if near is None or lo <= band:     # by free places, most first
+                part = [j for j, f in enumerate(free) if 0 < f < lo]
+                part.sort(key=free.__getitem__, reverse=True)
+            else:                              # roomy by band, nearest first; then the nearly full by free places
+                part = [j for j, f in enumerate(free) if band <= f < lo]
+                part.sort(key=near.__getitem__)
+                bands = [f // band for f in free]
+                part.sort(key=bands.__getitem__, reverse=True)
+                tail = [j for j, f in enumerate(free) if 0 < f < band]
+                tail.sort(key=free.__getitem__, reverse=True)
+                part += tail
+            lo = 1
+        at = self.at
+        self.out += [at[j] for j in part]
+        self.total += sum(free[j] for j in part)
+        self.lo = max(lo, 1)
+
+
+class _Lists:
+    """Per kind, its locations' indexes (ascending) and a reader of their free places from the
+    list of all; per location its kind and municipality; per place of origin its distance to each
+    location of a kind, and the orders last made (`_Order`): Python numbers for `_find_beds_few`,
+    made again only when locations were added (kinds, municipalities and distances never change)."""
+
+    def __init__(self, s: State, before: _Lists | None = None) -> None:
+        L = s.locs
+        self.kind_col = L.kind
+        self.kind: list[int] = L.kind.tolist()
+        self.municipality: list[int] = L.municipality.tolist()
+        self.at: list[list[int]] = [[] for _ in Kind]
+        for j, k in enumerate(self.kind):
+            self.at[k].append(j)
+        self._read = [itemgetter(*at) if len(at) > 1 else (lambda v, j=at[0]: (v[j],)) if at else None
+                      for at in self.at]
+        self._distance = s.world.network.distance_km if s.world.network is not None else None
+        self._ranks: dict[tuple[int, int], list[int]] = {}   # see `_near`
+        # per municipality of origin its row of distances (kept from `before`: added locations change none)
+        kept = getattr(before, "_rows", None) if getattr(before, "_distance", None) is self._distance else None
+        self._rows: dict[int, list[float]] = {} if kept is None else kept
+        self._orders: dict[tuple[int, int], _Order] = {}
+
+    def __getstate__(self) -> dict:
+        """Kept out of snapshots and copies (it holds functions): a copy is made again when first used."""
+        return {"kind_col": None}
+
+    def order(self, origin: int, kind: int, free: list[int], band: int) -> _Order | None:
+        """The order of `kind`'s free locations for households from municipality `origin` (-1:
+        emptiest first), from `free` as it is now; None when the kind has no location."""
+        read = self._read[kind]
+        if read is None:
+            return None
+        now = read(free)
+        key = (origin if band > 0 else -1, kind)
+        got = self._orders.get(key)
+        if got is None or got.free != now or got.band != band:
+            got = self._orders[key] = _Order(self.at[kind], now, self._near(key[0], kind) if key[0] >= 0 else None,
+                                             band)
+        return got
+
+    def _near(self, origin: int, kind: int) -> list[int]:
+        """The rank of each location of `kind` by its distance from municipality `origin`,
+        nearest first (ties in location order)."""
+        near = self._ranks.get((origin, kind))
+        if near is None:
+            row = self._rows.get(origin)
+            if row is None:
+                assert self._distance is not None
+                row = self._rows[origin] = self._distance[origin].tolist()
+            mun = self.municipality
+            km = [row[mun[j]] for j in self.at[kind]]
+            by_km = sorted(range(len(km)), key=km.__getitem__)
+            near = [0] * len(km)
+            for r, j in enumerate(by_km):
+                near[j] = r
+            self._ranks[origin, kind] = near
+        return near
+
+
+def _lists(s: State) -> _Lists:
+    """`_Lists` for the locations as they are (kept in the state, made again when rows were added)."""
+    got: _Lists | None = s.__dict__.get("_few_lists")
+    if got is None or got.kind_col is not s.locs.kind:
+        got = s.__dict__["_few_lists"] = _Lists(s, got)
+    return got
 
 
 def _group_of(g: int, network: bool) -> tuple[int, int]:

@@ -338,9 +338,9 @@ def lay_out(sizes: list[int], todo: list[int], free: list[int]) -> tuple[list[tu
     position of their location in `free`, `(i, j)`, and those left. A pass lays the persons of
     `todo` end to end along `free` as it is at the start of the pass (`cv`, cumulative), and a
     household whose persons all land in one location gets it (its first person at
-    `bisect_right(cv, first)`, its last at `bisect_left(cv, end)`); later passes, at most eight in
-    all, fill the gaps left by households that straddled two."""
-    m = len(free)
+    `bisect_right(cv, first)`, its last at `bisect_left(cv, end)`); a household whose first
+    person lies past the last free place cannot, nor can those after it. Later passes, at most
+    eight in all, fill the gaps left by households that straddled two."""
     placed: list[tuple[int, int]] = []
     for _ in range(8):
         cv = list(accumulate(free))
@@ -348,11 +348,15 @@ def lay_out(sizes: list[int], todo: list[int], free: list[int]) -> tuple[list[tu
             break
         left: list[int] = []
         end = 0
-        for i in todo:
+        total = cv[-1]
+        for k, i in enumerate(todo):
             first = end
+            if first >= total:          # this household and those after it begin past the last free place
+                left += todo[k:]
+                break
             end += sizes[i]
             j = bisect_right(cv, first)
-            if j < m and j == bisect_left(cv, end):      # all its persons in location j
+            if j == bisect_left(cv, end):      # all its persons in location j (j < m: first < total)
                 placed.append((i, j))
                 free[j] -= sizes[i]
             else:

@@ -76,13 +76,13 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     households are then placed per place of origin, in the order of its municipality.
     `vacancy`: `s.locs.vacancy()` as it is now, when the caller has it (read only: it may or may
     not be kept up to date with the places given).
-    A few households in a world of a few locations (`SHORT_LINE`, `FEW_LOCATIONS`) are placed on
-    Python numbers (`_find_beds_few`): the same beds.
+    A few households in a world of a few locations (`FEW_HOUSEHOLDS`, `FEW_LOCATIONS`) are placed
+    on Python numbers (`_find_beds_few`): the same beds.
     """
     n = len(ids)
     if n == 0:
         return ids
-    if n <= SHORT_LINE and s.locs.n <= FEW_LOCATIONS:
+    if n <= FEW_HOUSEHOLDS and s.locs.n <= FEW_LOCATIONS:
         return _find_beds_few(s, ids, day, reason, temporary, only, vacancy)
     sizes = s.people.cols["size"][ids].astype(np.int64)
     cls = household_class(s, ids)
@@ -113,16 +113,18 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     return left
 
 
-# Placements of at most `SHORT_LINE` households in a world of at most this many locations are made
-# on Python numbers throughout (`_find_beds_few`): a handful of NumPy operations a call instead of a
-# dozen per kind tried; Python's sorts and scans over a kind's locations stay cheaper than NumPy's
-# fixed costs up to about this size.
+# Placements of at most `FEW_HOUSEHOLDS` households in a world of at most `FEW_LOCATIONS` locations
+# are made on Python numbers throughout (`_find_beds_few`): a handful of NumPy operations a call
+# instead of a dozen per kind tried and some twenty per pass over a long line; up to about these
+# sizes Python's scans, sorts and passes cost no more time than NumPy's fixed costs (measured on
+# baseline and mass-arrival, docs/performance.md).
 FEW_LOCATIONS = 1024
+FEW_HOUSEHOLDS = 256
 
 
 def _find_beds_few(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool,
                    only: tuple[int, ...] | None, vacancy: np.ndarray | None) -> np.ndarray:
-    """`find_beds` for a few households (at most `SHORT_LINE`) in a small world (at most
+    """`find_beds` for a few households (at most `FEW_HOUSEHOLDS`) in a small world (at most
     `FEW_LOCATIONS` locations): the same groups, orders and passes, on Python numbers. The free
     places are read once (a list, taken from as households are placed); a kind's order for a
     place of origin is made as far as the group needs it (`_Order`) and kept while the kind's free
@@ -185,10 +187,9 @@ def _find_beds_few(s: State, ids: np.ndarray, day: int, reason: int, temporary: 
 
 class _Order:
     """One kind's free locations in placement order for one place of origin, on Python numbers,
-    made only as far as asked for (`upto`): the order of `NearestAmongEqual` (with `near`, the
-    rank of each of the kind's locations by distance, nearest first, and `band` > 0) or of
-    `EmptiestFirst` (`near` None), from the free places `free` (per location of the kind, `at`
-    ascending) when it was made.
+    made only as far as asked for (`upto`): the order of `NearestAmongEqual` (with `km`, the
+    distance to each of the kind's locations, and `band` > 0) or of `EmptiestFirst` (`km` None),
+    from the free places `free` (per location of the kind, `at` ascending) when it was made.
 
     The first stretch is the locations of the top band (all with at least the band's lowest free
     places: for the nearest among equals a whole band, nearest first; emptiest first, those with
@@ -198,10 +199,10 @@ class _Order:
     the order with at least as many free places as the persons of the line gives the same
     places as the whole order (the places taken and the persons placed shrink alike)."""
 
-    __slots__ = ("at", "band", "free", "lo", "near", "out", "top", "total")
+    __slots__ = ("at", "band", "free", "km", "lo", "out", "top", "total")
 
-    def __init__(self, at: list[int], free: tuple[int, ...], near: list[int] | None, band: int) -> None:
-        self.at, self.free, self.near, self.band = at, free, near, band
+    def __init__(self, at: list[int], free: tuple[int, ...], km: list[float] | None, band: int) -> None:
+        self.at, self.free, self.km, self.band = at, free, km, band
         self.top = max(free)
         self.out: list[int] = []       # the order so far (location indexes)
         self.total = 0                 # their free places
@@ -216,24 +217,24 @@ class _Order:
 
     def _more(self) -> None:
         """The next stretch: the top band, or all the rest."""
-        free, band, near = self.free, self.band, self.near
+        free, band, km = self.free, self.band, self.km
         if self.lo < 0:                # the top band, or the locations with the most free places
             top = self.top
             if top <= 0:
                 self.lo = 1
                 return
-            lo = top - top % band if near is not None and top >= band else top
+            lo = top - top % band if km is not None and top >= band else top
             part = [j for j, f in enumerate(free) if f >= lo]
-            if near is not None and lo >= band:
-                part.sort(key=near.__getitem__)
+            if km is not None and lo >= band:
+                part.sort(key=km.__getitem__)
         else:                          # the rest (sorts are stable, `reverse` too: ties stay in location order)
             lo = self.lo
-            if near is None or lo <= band:     # by free places, most first
+            if km is None or lo <= band:     # by free places, most first
                 part = [j for j, f in enumerate(free) if 0 < f < lo]
                 part.sort(key=free.__getitem__, reverse=True)
             else:                              # roomy by band, nearest first; then the nearly full by free places
                 part = [j for j, f in enumerate(free) if band <= f < lo]
-                part.sort(key=near.__getitem__)
+                part.sort(key=km.__getitem__)
                 bands = [f // band for f in free]
                 part.sort(key=bands.__getitem__, reverse=True)
                 tail = [j for j, f in enumerate(free) if 0 < f < band]
@@ -263,7 +264,7 @@ class _Lists:
         self._read = [itemgetter(*at) if len(at) > 1 else (lambda v, j=at[0]: (v[j],)) if at else None
                       for at in self.at]
         self._distance = s.world.network.distance_km if s.world.network is not None else None
-        self._ranks: dict[tuple[int, int], list[int]] = {}   # see `_near`
+        self._kms: dict[tuple[int, int], list[float]] = {}   # see `_km`
         # per municipality of origin its row of distances (kept from `before`: added locations change none)
         kept = getattr(before, "_rows", None) if getattr(before, "_distance", None) is self._distance else None
         self._rows: dict[int, list[float]] = {} if kept is None else kept
@@ -283,27 +284,21 @@ class _Lists:
         key = (origin if band > 0 else -1, kind)
         got = self._orders.get(key)
         if got is None or got.free != now or got.band != band:
-            got = self._orders[key] = _Order(self.at[kind], now, self._near(key[0], kind) if key[0] >= 0 else None,
+            got = self._orders[key] = _Order(self.at[kind], now, self._km(key[0], kind) if key[0] >= 0 else None,
                                              band)
         return got
 
-    def _near(self, origin: int, kind: int) -> list[int]:
-        """The rank of each location of `kind` by its distance from municipality `origin`,
-        nearest first (ties in location order)."""
-        near = self._ranks.get((origin, kind))
-        if near is None:
+    def _km(self, origin: int, kind: int) -> list[float]:
+        """The distance from municipality `origin` to each location of `kind` (`at` order)."""
+        km = self._kms.get((origin, kind))
+        if km is None:
             row = self._rows.get(origin)
             if row is None:
                 assert self._distance is not None
                 row = self._rows[origin] = self._distance[origin].tolist()
             mun = self.municipality
-            km = [row[mun[j]] for j in self.at[kind]]
-            by_km = sorted(range(len(km)), key=km.__getitem__)
-            near = [0] * len(km)
-            for r, j in enumerate(by_km):
-                near[j] = r
-            self._ranks[origin, kind] = near
-        return near
+            km = self._kms[origin, kind] = [row[mun[j]] for j in self.at[kind]]
+        return km
 
 
 def _lists(s: State) -> _Lists:

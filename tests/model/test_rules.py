@@ -261,7 +261,7 @@ def test_find_beds_places_a_few_households_as_it_places_a_long_line(monkeypatch)
     # (and a few in a small world on Python numbers throughout, `_find_beds_few`: the same again)
     seen = []
     for short, few_locations in ((placement.SHORT_LINE, placement.FEW_LOCATIONS), (placement.SHORT_LINE, 0),
-                                 (0, placement.FEW_LOCATIONS)):
+                                 (0, 0)):
         s = prepare(sc, days=5)
         proc = _add(s, [4, 3, 5, 2], stage=Stage.PROCEDURE)
         holders = _add(s, [3, 2, 4], stage=Stage.PERMIT)
@@ -294,48 +294,47 @@ def test_a_group_whose_smallest_household_fits_nowhere_is_left_waiting_and_the_o
 def test_an_order_on_python_numbers_is_made_as_far_as_a_group_needs_it_and_is_the_numpy_order():
     # six locations of one kind (indexes 10..15), free places 120, 0, 75, 160, 30, 60; bands of 50:
     # 160 in band 3, 120 in band 2, 75 and 60 in band 1, 30 under one band, 0 full. Distances 5, 1,
-    # 3, 9, 2, 0 km: nearest first they are 15, 11, 14, 12, 10, 13 (ranks 4, 1, 3, 5, 2, 0 by
-    # position). Nearest among equals: 13 (band 3), 10 (band 2), band 1 nearest first (15 at 0 km,
+    # 3, 9, 2, 0 km. Nearest among equals: 13 (band 3), 10 (band 2), band 1 nearest first (15 at 0 km,
     # 12 at 3), then 14 (30 free); 11 is full. The first stretch is band 3 (160 free places):
     # enough for a group of 100 or 160 persons, not for 161 (then all of it).
     from agents.locations import Locations
     from model.placement import EmptiestFirst, NearestAmongEqual, _Order
 
     free = (120, 0, 75, 160, 30, 60)
-    near = [4, 1, 3, 5, 2, 0]
+    km = [5.0, 1.0, 3.0, 9.0, 2.0, 0.0]
     at = list(range(10, 16))
-    order = _Order(at, free, near, 50)
+    order = _Order(at, free, km, 50)
     assert order.top == 160
     assert order.upto(100) == [13] and order.total == 160
     assert order.upto(160) == [13]
     assert order.upto(161) == [13, 10, 15, 12, 14] and order.total == 445
-    assert _Order(at, free, near, 50).upto(10**6) == [13, 10, 15, 12, 14]
+    assert _Order(at, free, km, 50).upto(10**6) == [13, 10, 15, 12, 14]
     # with 130 instead of 160 free, band 2 holds two: the first stretch, nearest first (10 at 5 km, 13 at 9)
-    assert _Order(at, (120, 0, 75, 130, 30, 60), near, 50).upto(250) == [10, 13]
+    assert _Order(at, (120, 0, 75, 130, 30, 60), km, 50).upto(250) == [10, 13]
     # emptiest first (off the network or without a bed): 160, then 120, 75, 60, 30
     assert _Order(at, free, None, 50).upto(100) == [13]
     assert _Order(at, free, None, 50).upto(161) == [13, 10, 12, 15, 14]
     # only nearly full locations (under one band): by free places, most first, ties in location order
-    assert _Order(at, (7, 0, 9, 7, 0, 9), near, 50).upto(18) == [12, 15]
-    assert _Order(at, (7, 0, 9, 7, 0, 9), near, 50).upto(19) == [12, 15, 10, 13]
-    assert _Order(at, (0,) * 6, near, 50).upto(1) == []
+    assert _Order(at, (7, 0, 9, 7, 0, 9), km, 50).upto(18) == [12, 15]
+    assert _Order(at, (7, 0, 9, 7, 0, 9), km, 50).upto(19) == [12, 15, 10, 13]
+    assert _Order(at, (0,) * 6, km, 50).upto(1) == []
     # the NumPy orders of the same locations (the kind's locations only, at indexes 10..15)
     L = Locations.from_columns([str(j) for j in range(16)], kind=np.array([Kind.REGULAR] * 10 + [Kind.EMERGENCY] * 6),
                                municipality=np.arange(16), capacity=np.full(16, 200), life=np.full(16, Life.OPEN))
     vacancy = np.array([0] * 10 + list(free))
-    km = np.array([0.0] * 10 + [5.0, 1.0, 3.0, 9.0, 2.0, 0.0])
-    assert list(NearestAmongEqual(L, vacancy, km, 50)[Kind.EMERGENCY]) == [13, 10, 15, 12, 14]
+    assert list(NearestAmongEqual(L, vacancy, np.array([0.0] * 10 + km), 50)[Kind.EMERGENCY]) == [13, 10, 15, 12, 14]
     assert list(EmptiestFirst(L, vacancy)[Kind.EMERGENCY]) == [13, 10, 12, 15, 14]
 
 
 def test_find_beds_on_python_numbers_places_as_the_numpy_path_on_the_network(monkeypatch):
     # many households of several classes from several municipalities, placed a few at a time in
     # a small world on the network, on Python numbers and with `_place_groups_few`'s NumPy
-    # orders: the same beds, line for moving up and households left, call after call
+    # orders (`_place_groups` for the long line): the same beds, line for moving up and households
+    # left, call after call
     import model.placement as placement
 
     sc = small()
-    sc.portfolio.places.update({"process": 60, "regular": 240, "emergency": 120})
+    sc.portfolio.places.update({"process": 60, "regular": 240, "emergency": 240})
     sc.portfolio.mean_location_places.update({"process": 15, "regular": 30, "emergency": 20})
     sc.municipalities.room_band_places = 10
     seen = []
@@ -345,7 +344,7 @@ def test_find_beds_on_python_numbers_places_as_the_numpy_path_on_the_network(mon
         rng = np.random.default_rng(5)
         calls = []
         for day in range(12):
-            k = int(rng.integers(3, 20))
+            k = int(rng.integers(3, 20)) if day != 5 else 90     # (day 5: a long line, 135 households)
             ids = np.concatenate([_add(s, rng.integers(1, 7, k).tolist(), stage=Stage.PROCEDURE, day=day),
                                   _add(s, rng.integers(1, 7, k // 2).tolist(), stage=Stage.PERMIT, day=day)])
             ids = ids[rng.permutation(len(ids))]

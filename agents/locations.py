@@ -122,14 +122,15 @@ class Locations:
                         np.where(self.life == Life.CLOSING, self.occupancy, 0))
 
     def of_kind(self, kind: int) -> np.ndarray:
-        """Indexes of the locations of `kind`, ascending (cached: kinds never change, rows are
-        only appended)."""
+        """Indexes of the locations of `kind`, ascending (cached per kind, made when first asked
+        for: kinds never change, rows are only appended)."""
         cache = self.__dict__.get("_of_kind")
         if cache is None or cache[0] != self.n:
-            order = np.argsort(self.kind, kind="stable")
-            bounds = np.searchsorted(self.kind[order], np.arange(N_KINDS + 1))
-            cache = self._of_kind = (self.n, [order[bounds[k]:bounds[k + 1]] for k in range(N_KINDS)])
-        return cache[1][kind]
+            cache = self._of_kind = (self.n, [None] * N_KINDS)
+        got = cache[1][kind]
+        if got is None:
+            got = cache[1][kind] = (self.kind == kind).nonzero()[0]
+        return got
 
     def kind_at(self, loc: np.ndarray) -> np.ndarray:
         """Kind of the location of each entry of `loc` (location indexes, -1: no bed), `NO_BED`

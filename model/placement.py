@@ -264,7 +264,7 @@ class _Lists:
         self._read = [itemgetter(*at) if len(at) > 1 else (lambda v, j=at[0]: (v[j],)) if at else None
                       for at in self.at]
         self._distance = s.world.network.distance_km if s.world.network is not None else None
-        self._kms: dict[tuple[int, int], list[float]] = {}   # see `_km`
+        self._kms: dict[tuple[int, int], list[float]] = {}   # see `km`
         # per municipality of origin its row of distances (kept from `before`: added locations change none)
         kept = getattr(before, "_rows", None) if getattr(before, "_distance", None) is self._distance else None
         self._rows: dict[int, list[float]] = {} if kept is None else kept
@@ -284,11 +284,11 @@ class _Lists:
         key = (origin if band > 0 else -1, kind)
         got = self._orders.get(key)
         if got is None or got.free != now or got.band != band:
-            got = self._orders[key] = _Order(self.at[kind], now, self._km(key[0], kind) if key[0] >= 0 else None,
+            got = self._orders[key] = _Order(self.at[kind], now, self.km(key[0], kind) if key[0] >= 0 else None,
                                              band)
         return got
 
-    def _km(self, origin: int, kind: int) -> list[float]:
+    def km(self, origin: int, kind: int) -> list[float]:
         """The distance from municipality `origin` to each location of `kind` (`at` order)."""
         km = self._kms.get((origin, kind))
         if km is None:
@@ -576,9 +576,13 @@ def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
     if len(ids) == 0:
         return
     flags = s.people.cols["flags"][ids]
+    usual = not (flags & (Flag.AT_BORDER | Flag.AT_ENTRY)).any()    # the usual day: all to Ter Apel
+    if usual and len(ids) <= FEW_HOUSEHOLDS and s.locs.n <= FEW_LOCATIONS:
+        _settle_few_in_central(s, ids, day)
+        return
     sizes = s.people.cols["size"][ids].astype(np.int64)
     vacancy = s.locs.vacancy()
-    if not (flags & (Flag.AT_BORDER | Flag.AT_ENTRY)).any():   # the usual day: all to Ter Apel
+    if usual:
         loc = place(sizes, [Kind.CENTRAL], vacancy, registration_order(s, vacancy), take=True)
     else:
         border = (flags & Flag.AT_BORDER) > 0
@@ -603,6 +607,35 @@ def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
         return
     s.today.moves += move(s.people, s.locs, s.log, ids[got], loc[got], day, Reason.INTAKE)
     s.central_wait.push(ids[~got])
+
+
+def _settle_few_in_central(s: State, ids: np.ndarray, day: int) -> None:
+    """`settle_in_central` on the usual day (nobody at the border or an entry point) for a few
+    households in a small world (`FEW_HOUSEHOLDS`, `FEW_LOCATIONS`): the same places in the
+    registration locations (`registration_order`), on Python numbers."""
+    lists = _lists(s)
+    central = lists.at[Kind.CENTRAL]
+    free = s.locs.vacancy().tolist()
+    if len(central) > 1:          # the registration centre, then the others nearest to it
+        km = lists.km(lists.municipality[central[0]], Kind.CENTRAL)
+        central = [central[j] for j in sorted(range(len(central)), key=km.__getitem__)]
+    cand = [j for j in central if free[j] > 0]
+    n = len(ids)
+    loc = [-1] * n
+    if cand:
+        sizes: list[int] = s.people.cols["size"][ids].tolist()
+        placed, _ = lay_out(sizes, list(range(n)), [free[j] for j in cand])
+        for i, j in placed:
+            loc[i] = cand[j]
+    got = [i for i in range(n) if loc[i] >= 0]
+    if len(got) == n:
+        s.today.moves += move(s.people, s.locs, s.log, ids, np.array(loc, np.int64), day, Reason.INTAKE,
+                              sizes=np.array(sizes, np.int64))
+        return
+    if got:
+        s.today.moves += move(s.people, s.locs, s.log, ids[got], np.array([loc[i] for i in got], np.int64), day,
+                              Reason.INTAKE)
+    s.central_wait.push(ids[[i for i in range(n) if loc[i] < 0]])
 
 
 def order_by_distance(s: State, vacancy: np.ndarray, origin: int) -> list[np.ndarray]:

@@ -78,6 +78,31 @@ def test_arrivals_beyond_ter_apel_wait_without_a_bed():
     assert list(s.central_wait.peek()) == [ids[5]] and s.people.location[ids[5]] == -1
 
 
+@pytest.mark.parametrize("few_locations", [1024, 0])    # on Python numbers, and with arrays
+def test_arrivals_fill_ter_apel_then_the_nearest_relief_site_keeping_households_together(monkeypatch, few_locations):
+    # Ter Apel (20 places) and two relief registration locations: A (6 places, in the municipality
+    # farthest from Ter Apel's) and B (3, in the nearest). Order: Ter Apel, B, A (free places end
+    # to end: 20, 23, 29). Households 4 x 5 fill Ter Apel; the sixth (4, places 20..23) would
+    # straddle B and A; the 3 (24..26) fits in A; the 5 (27..31) runs past its end. Then B has 3
+    # free and A 3: neither the 4 nor the 5 fits in one, and both wait without a bed.
+    import model.placement as placement
+
+    monkeypatch.setattr(placement, "FEW_LOCATIONS", few_locations)
+    s = prepare(small(), days=30)
+    home = int(s.locs.municipality[0])
+    km = s.world.network.distance_km[home].copy()
+    km[home] = np.nan
+    far, near = int(np.nanargmax(km)), int(np.nanargmin(km))
+    a, b = s.locs.append(["A", "B"], kind=np.full(2, Kind.CENTRAL), municipality=np.array([far, near]),
+                         capacity=np.array([6, 3]), life=np.full(2, Life.OPEN)).tolist()
+    ids = _add(s, [4, 4, 4, 4, 4, 4, 3, 5])
+    rulebook.settle_in_central(s, ids, 0)
+    assert s.people.location[ids].tolist() == [0] * 5 + [-1, a, -1]
+    assert s.locs.occupancy[[0, a, b]].tolist() == [20, 3, 0]
+    assert list(s.central_wait.peek()) == [ids[5], ids[7]]
+    assert s.log.n == 6
+
+
 def test_screening_end_moves_on_in_preference_order():
     s = prepare(small(), days=30)
     ids = _add(s, [4] * 5, stage=Stage.SCREENING)

@@ -119,7 +119,7 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
 # sizes Python's scans, sorts and passes cost no more time than NumPy's fixed costs (measured on
 # baseline and mass-arrival, docs/performance.md).
 FEW_LOCATIONS = 1024
-FEW_HOUSEHOLDS = 256
+FEW_HOUSEHOLDS = 64
 
 
 def _find_beds_few(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool,
@@ -266,9 +266,16 @@ class _Lists:
         self._distance = s.world.network.distance_km if s.world.network is not None else None
         self._kms: dict[tuple[int, int], list[float]] = {}   # see `km`
         # per municipality of origin its row of distances (kept from `before`: added locations change none)
-        kept = getattr(before, "_rows", None) if getattr(before, "_distance", None) is self._distance else None
-        self._rows: dict[int, list[float]] = {} if kept is None else kept
+        self._rows: dict[int, list[float]] = {}
         self._orders: dict[tuple[int, int], _Order] = {}
+        if getattr(before, "_distance", self) is self._distance and getattr(before, "at", None) is not None:
+            # distances never change: each origin's row, and for the kinds whose locations are as they
+            # were, the distances to them and their orders, stay right
+            assert before is not None
+            self._rows = before._rows
+            same = [k for k in range(len(Kind)) if before.at[k] == self.at[k]]
+            self._kms = {key: km for key, km in before._kms.items() if key[1] in same}
+            self._orders = {key: o for key, o in before._orders.items() if key[1] in same}
 
     def __getstate__(self) -> dict:
         """Kept out of snapshots and copies (it holds functions): a copy is made again when first used."""

@@ -122,14 +122,15 @@ class Locations:
                         np.where(self.life == Life.CLOSING, self.occupancy, 0))
 
     def of_kind(self, kind: int) -> np.ndarray:
-        """Indexes of the locations of `kind`, ascending (cached: kinds never change, rows are
-        only appended)."""
+        """Indexes of the locations of `kind`, ascending (cached per kind, made when first asked
+        for: kinds never change, rows are only appended)."""
         cache = self.__dict__.get("_of_kind")
         if cache is None or cache[0] != self.n:
-            order = np.argsort(self.kind, kind="stable")
-            bounds = np.searchsorted(self.kind[order], np.arange(N_KINDS + 1))
-            cache = self._of_kind = (self.n, [order[bounds[k]:bounds[k + 1]] for k in range(N_KINDS)])
-        return cache[1][kind]
+            cache = self._of_kind = (self.n, [None] * N_KINDS)
+        got = cache[1][kind]
+        if got is None:
+            got = cache[1][kind] = (self.kind == kind).nonzero()[0]
+        return got
 
     def kind_at(self, loc: np.ndarray) -> np.ndarray:
         """Kind of the location of each entry of `loc` (location indexes, -1: no bed), `NO_BED`
@@ -313,34 +314,14 @@ def place_few(sizes: list[int], preference: list[int], vacancy: np.ndarray,
     vac = vacancy if take else None  # else copied on the first write
     for kind in preference:
         cand = order_by_kind[kind]
-        m = len(cand)
-        if m == 0:
+        if len(cand) == 0:
             continue
         free = (vacancy if vac is None else vac)[cand].tolist()
-        where: list[int] | None = None      # `cand` as a list, made when someone is placed
-        for _ in range(8):  # later passes fill the gaps left by households that straddled two
-            cv = list(accumulate(free))
-            if cv[-1] <= 0:
-                break
-            left: list[int] = []
-            end = 0
-            for i in todo:
-                first = end
-                end += sizes[i]
-                j = bisect_right(cv, first)
-                if j < m and j == bisect_left(cv, end):      # all its persons in location j
-                    if where is None:
-                        where = cand.tolist()
-                    loc[i] = where[j]
-                    free[j] -= sizes[i]
-                else:
-                    left.append(i)
-            if len(left) == len(todo):
-                break
-            todo = left
-            if not todo:
-                break
-        if where is not None:                    # places were taken in this kind
+        placed, todo = lay_out(sizes, todo, free)
+        if placed:                               # places were taken in this kind
+            where = cand.tolist()
+            for i, j in placed:
+                loc[i] = where[j]
             if taken is not None and kind not in taken:
                 taken.append(kind)
             if vac is None:
@@ -349,6 +330,44 @@ def place_few(sizes: list[int], preference: list[int], vacancy: np.ndarray,
             if not todo:
                 break
     return loc
+
+
+def lay_out(sizes: list[int], todo: list[int], free: list[int]) -> tuple[list[tuple[int, int]], list[int]]:
+    """`place_few`'s passes over one kind's locations, on Python numbers: `free` their free places
+    in the policy's order (taken from as households are placed), `todo` the households still
+    without a place (indexes into `sizes`), in order. Returns the households placed with the
+    position of their location in `free`, `(i, j)`, and those left. A pass lays the persons of
+    `todo` end to end along `free` as it is at the start of the pass (`cv`, cumulative), and a
+    household whose persons all land in one location gets it (its first person at
+    `bisect_right(cv, first)`, its last at `bisect_left(cv, end)`); a household whose first
+    person lies past the last free place cannot, nor can those after it. Later passes, at most
+    eight in all, fill the gaps left by households that straddled two."""
+    placed: list[tuple[int, int]] = []
+    for _ in range(8):
+        cv = list(accumulate(free))
+        if cv[-1] <= 0:
+            break
+        left: list[int] = []
+        end = 0
+        total = cv[-1]
+        for k, i in enumerate(todo):
+            first = end
+            if first >= total:          # this household and those after it begin past the last free place
+                left += todo[k:]
+                break
+            end += sizes[i]
+            j = bisect_right(cv, first)
+            if j == bisect_left(cv, end):      # all its persons in location j (j < m: first < total)
+                placed.append((i, j))
+                free[j] -= sizes[i]
+            else:
+                left.append(i)
+        if len(left) == len(todo):
+            break
+        todo = left
+        if not todo:
+            break
+    return placed, todo
 
 
 # Lines longer than this are kept as `_Unplaced`, whose window holds only the households a pass

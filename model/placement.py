@@ -10,11 +10,13 @@ to it), households always kept together and no location over its places
 
 from __future__ import annotations
 
+from operator import itemgetter
+
 import numpy as np
 
 from agents.applicants import Flag, Stage, Track
 from agents.columns import filled
-from agents.locations import SHORT_LINE, TEMPORARY_KINDS, Kind, Life, place, place_few
+from agents.locations import SHORT_LINE, TEMPORARY_KINDS, Kind, Life, lay_out, place, place_few
 from agents.moves import Reason, move
 from agents.sorting import RADIX_FROM, stable_order
 from model.state import State
@@ -72,12 +74,16 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     On the regional network (`municipalities.network`, `room_band_places` > 0) a household that
     has a bed goes to the nearest of the locations with about as much room (`NearestAmongEqual`);
     households are then placed per place of origin, in the order of its municipality.
-    `vacancy`: `s.locs.vacancy()` as it is now, when the caller has it (the places given are taken
-    from it).
+    `vacancy`: `s.locs.vacancy()` as it is now, when the caller has it (read only: it may or may
+    not be kept up to date with the places given).
+    A few households in a world of a few locations (`FEW_HOUSEHOLDS`, `FEW_LOCATIONS`) are placed
+    on Python numbers (`_find_beds_few`): the same beds.
     """
     n = len(ids)
     if n == 0:
         return ids
+    if n <= FEW_HOUSEHOLDS and s.locs.n <= FEW_LOCATIONS:
+        return _find_beds_few(s, ids, day, reason, temporary, only, vacancy)
     sizes = s.people.cols["size"][ids].astype(np.int64)
     cls = household_class(s, ids)
     if vacancy is None:
@@ -105,6 +111,209 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
         temp = s.locs.kind_in(TEMPORARY_KINDS)[loc_got]
         s.moves_up.push(ids_got[temp])
     return left
+
+
+# Placements of at most `FEW_HOUSEHOLDS` households in a world of at most `FEW_LOCATIONS` locations
+# are made on Python numbers throughout (`_find_beds_few`): a handful of NumPy operations a call
+# instead of a dozen per kind tried and some twenty per pass over a long line; up to about these
+# sizes Python's scans, sorts and passes cost no more time than NumPy's fixed costs (measured on
+# baseline and mass-arrival, docs/performance.md).
+FEW_LOCATIONS = 1024
+FEW_HOUSEHOLDS = 64
+
+
+def _find_beds_few(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool,
+                   only: tuple[int, ...] | None, vacancy: np.ndarray | None) -> np.ndarray:
+    """`find_beds` for a few households (at most `FEW_HOUSEHOLDS`) in a small world (at most
+    `FEW_LOCATIONS` locations): the same groups, orders and passes, on Python numbers. The free
+    places are read once (a list, taken from as households are placed); a kind's order for a
+    place of origin is made as far as the group needs it (`_Order`) and kept while the kind's free
+    places are as they were (`_Lists.order`, also between calls)."""
+    p = s.people.cols
+    n = len(ids)
+    sizes: list[int] = p["size"][ids].tolist()
+    cls: list[int] = CLASS_OF[p["flags"][ids], p["stage"][ids], p["track"][ids]].tolist()
+    lists = _lists(s)
+    free: list[int] = (s.locs.vacancy() if vacancy is None else vacancy).tolist()
+    mb = s.params.municipalities
+    band = mb.room_band_places if mb.network else 0
+    members: dict[tuple[int, int], list[int]] = {}     # per (place of origin, class): its households
+    if band > 0:
+        mun = lists.municipality
+        for i, at in enumerate(p["location"][ids].tolist()):
+            members.setdefault((mun[at] if at >= 0 else -1, cls[i]), []).append(i)
+    else:
+        for i, c in enumerate(cls):
+            members.setdefault((-1, c), []).append(i)
+    loc = [-1] * n
+    taken: list[int] = []
+    for o, c in sorted(members):        # as `_place_groups`: class within place of origin, ascending
+        sel = members[o, c]
+        sz = [sizes[i] for i in sel]
+        todo = list(range(len(sel)))
+        need, smallest = sum(sz), min(sz)   # of the households in `todo`
+        for kind in _kinds_to_try(s, c, temporary, only):
+            order = lists.order(o, kind, free, band)
+            if order is None or order.top < smallest:   # nobody left fits there
+                continue
+            cand = order.upto(need)
+            kind_free = [free[j] for j in cand]
+            placed, todo = lay_out(sz, todo, kind_free)
+            if placed:                  # gone for the next group
+                for i, j in placed:
+                    where = loc[sel[i]] = cand[j]
+                    free[where] = kind_free[j]
+                if kind not in taken:
+                    taken.append(kind)
+                if not todo:
+                    break
+                need, smallest = sum(sz[i] for i in todo), min(sz[i] for i in todo)
+    got = [i for i in range(n) if loc[i] >= 0]
+    if not got:
+        return ids
+    if len(got) == n:
+        ids_got, left = ids, ids[:0]
+        s.today.moves += move(s.people, s.locs, s.log, ids, np.array(loc, np.int64), day, reason,
+                              sizes=np.array(sizes, np.int64))
+    else:
+        ids_got, left = ids[got], ids[[i for i in range(n) if loc[i] < 0]]
+        s.today.moves += move(s.people, s.locs, s.log, ids_got, np.array([loc[i] for i in got], np.int64), day,
+                              reason, sizes=np.array([sizes[i] for i in got], np.int64))
+    if any(k in TEMPORARY_KINDS for k in taken):    # (none taken there: nobody joins the line)
+        kind_of = lists.kind
+        s.moves_up.push(ids_got[[k for k, i in enumerate(got) if kind_of[loc[i]] in TEMPORARY_KINDS]])
+    return left
+
+
+class _Order:
+    """One kind's free locations in placement order for one place of origin, on Python numbers,
+    made only as far as asked for (`upto`): the order of `NearestAmongEqual` (with `km`, the
+    distance to each of the kind's locations, and `band` > 0) or of `EmptiestFirst` (`km` None),
+    from the free places `free` (per location of the kind, `at` ascending) when it was made.
+
+    The first stretch is the locations of the top band (all with at least the band's lowest free
+    places: for the nearest among equals a whole band, nearest first; emptiest first, those with
+    the most free places); the rest is sorted when a group needs more places than that stretch has
+    (ties in location order throughout, as the stable sorts of the NumPy orders). A pass of
+    `lay_out` reads a location only when the persons before it end short of it, so a prefix of
+    the order with at least as many free places as the persons of the line gives the same
+    places as the whole order (the places taken and the persons placed shrink alike)."""
+
+    __slots__ = ("at", "band", "free", "km", "lo", "out", "top", "total")
+
+    def __init__(self, at: list[int], free: tuple[int, ...], km: list[float] | None, band: int) -> None:
+        self.at, self.free, self.km, self.band = at, free, km, band
+        self.top = max(free)
+        self.out: list[int] = []       # the order so far (location indexes)
+        self.total = 0                 # their free places
+        self.lo = -1                   # every location with at least this many free places is in `out` (-1: none yet)
+
+    def upto(self, need: int) -> list[int]:
+        """The order, at least as far as it holds `need` free places (all of it when it holds
+        fewer)."""
+        while self.total < need and self.lo != 1:
+            self._more()
+        return self.out
+
+    def _more(self) -> None:
+        """The next stretch: the top band, or all the rest."""
+        free, band, km = self.free, self.band, self.km
+        if self.lo < 0:                # the top band, or the locations with the most free places
+            top = self.top
+            if top <= 0:
+                self.lo = 1
+                return
+            lo = top - top % band if km is not None and top >= band else top
+            part = [j for j, f in enumerate(free) if f >= lo]
+            if km is not None and lo >= band:
+                part.sort(key=km.__getitem__)
+        else:                          # the rest (sorts are stable, `reverse` too: ties stay in location order)
+            lo = self.lo
+            if km is None or lo <= band:     # by free places, most first
+                part = [j for j, f in enumerate(free) if 0 < f < lo]
+                part.sort(key=free.__getitem__, reverse=True)
+            else:                              # roomy by band, nearest first; then the nearly full by free places
+                part = [j for j, f in enumerate(free) if band <= f < lo]
+                part.sort(key=km.__getitem__)
+                bands = [f // band for f in free]
+                part.sort(key=bands.__getitem__, reverse=True)
+                tail = [j for j, f in enumerate(free) if 0 < f < band]
+                tail.sort(key=free.__getitem__, reverse=True)
+                part += tail
+            lo = 1
+        at = self.at
+        self.out += [at[j] for j in part]
+        self.total += sum(free[j] for j in part)
+        self.lo = max(lo, 1)
+
+
+class _Lists:
+    """Per kind, its locations' indexes (ascending) and a reader of their free places from the
+    list of all; per location its kind and municipality; per place of origin its distance to each
+    location of a kind, and the orders last made (`_Order`): Python numbers for `_find_beds_few`,
+    made again only when locations were added (kinds, municipalities and distances never change)."""
+
+    def __init__(self, s: State, before: _Lists | None = None) -> None:
+        L = s.locs
+        self.kind_col = L.kind
+        self.kind: list[int] = L.kind.tolist()
+        self.municipality: list[int] = L.municipality.tolist()
+        self.at: list[list[int]] = [[] for _ in Kind]
+        for j, k in enumerate(self.kind):
+            self.at[k].append(j)
+        self._read = [itemgetter(*at) if len(at) > 1 else (lambda v, j=at[0]: (v[j],)) if at else None
+                      for at in self.at]
+        self._distance = s.world.network.distance_km if s.world.network is not None else None
+        self._kms: dict[tuple[int, int], list[float]] = {}   # see `km`
+        # per municipality of origin its row of distances (kept from `before`: added locations change none)
+        self._rows: dict[int, list[float]] = {}
+        self._orders: dict[tuple[int, int], _Order] = {}
+        if getattr(before, "_distance", self) is self._distance and getattr(before, "at", None) is not None:
+            # distances never change: each origin's row, and for the kinds whose locations are as they
+            # were, the distances to them and their orders, stay right
+            assert before is not None
+            self._rows = before._rows
+            same = [k for k in range(len(Kind)) if before.at[k] == self.at[k]]
+            self._kms = {key: km for key, km in before._kms.items() if key[1] in same}
+            self._orders = {key: o for key, o in before._orders.items() if key[1] in same}
+
+    def __getstate__(self) -> dict:
+        """Kept out of snapshots and copies (it holds functions): a copy is made again when first used."""
+        return {"kind_col": None}
+
+    def order(self, origin: int, kind: int, free: list[int], band: int) -> _Order | None:
+        """The order of `kind`'s free locations for households from municipality `origin` (-1:
+        emptiest first), from `free` as it is now; None when the kind has no location."""
+        read = self._read[kind]
+        if read is None:
+            return None
+        now = read(free)
+        key = (origin if band > 0 else -1, kind)
+        got = self._orders.get(key)
+        if got is None or got.free != now or got.band != band:
+            got = self._orders[key] = _Order(self.at[kind], now, self.km(key[0], kind) if key[0] >= 0 else None,
+                                             band)
+        return got
+
+    def km(self, origin: int, kind: int) -> list[float]:
+        """The distance from municipality `origin` to each location of `kind` (`at` order)."""
+        km = self._kms.get((origin, kind))
+        if km is None:
+            row = self._rows.get(origin)
+            if row is None:
+                assert self._distance is not None
+                row = self._rows[origin] = self._distance[origin].tolist()
+            mun = self.municipality
+            km = self._kms[origin, kind] = [row[mun[j]] for j in self.at[kind]]
+        return km
+
+
+def _lists(s: State) -> _Lists:
+    """`_Lists` for the locations as they are (kept in the state, made again when rows were added)."""
+    got: _Lists | None = s.__dict__.get("_few_lists")
+    if got is None or got.kind_col is not s.locs.kind:
+        got = s.__dict__["_few_lists"] = _Lists(s, got)
+    return got
 
 
 def _group_of(g: int, network: bool) -> tuple[int, int]:
@@ -374,9 +583,13 @@ def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
     if len(ids) == 0:
         return
     flags = s.people.cols["flags"][ids]
+    usual = not (flags & (Flag.AT_BORDER | Flag.AT_ENTRY)).any()    # the usual day: all to Ter Apel
+    if usual and len(ids) <= FEW_HOUSEHOLDS and s.locs.n <= FEW_LOCATIONS:
+        _settle_few_in_central(s, ids, day)
+        return
     sizes = s.people.cols["size"][ids].astype(np.int64)
     vacancy = s.locs.vacancy()
-    if not (flags & (Flag.AT_BORDER | Flag.AT_ENTRY)).any():   # the usual day: all to Ter Apel
+    if usual:
         loc = place(sizes, [Kind.CENTRAL], vacancy, registration_order(s, vacancy), take=True)
     else:
         border = (flags & Flag.AT_BORDER) > 0
@@ -401,6 +614,35 @@ def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
         return
     s.today.moves += move(s.people, s.locs, s.log, ids[got], loc[got], day, Reason.INTAKE)
     s.central_wait.push(ids[~got])
+
+
+def _settle_few_in_central(s: State, ids: np.ndarray, day: int) -> None:
+    """`settle_in_central` on the usual day (nobody at the border or an entry point) for a few
+    households in a small world (`FEW_HOUSEHOLDS`, `FEW_LOCATIONS`): the same places in the
+    registration locations (`registration_order`), on Python numbers."""
+    lists = _lists(s)
+    central = lists.at[Kind.CENTRAL]
+    free = s.locs.vacancy().tolist()
+    if len(central) > 1:          # the registration centre, then the others nearest to it
+        km = lists.km(lists.municipality[central[0]], Kind.CENTRAL)
+        central = [central[j] for j in sorted(range(len(central)), key=km.__getitem__)]
+    cand = [j for j in central if free[j] > 0]
+    n = len(ids)
+    loc = [-1] * n
+    if cand:
+        sizes: list[int] = s.people.cols["size"][ids].tolist()
+        placed, _ = lay_out(sizes, list(range(n)), [free[j] for j in cand])
+        for i, j in placed:
+            loc[i] = cand[j]
+    got = [i for i in range(n) if loc[i] >= 0]
+    if len(got) == n:
+        s.today.moves += move(s.people, s.locs, s.log, ids, np.array(loc, np.int64), day, Reason.INTAKE,
+                              sizes=np.array(sizes, np.int64))
+        return
+    if got:
+        s.today.moves += move(s.people, s.locs, s.log, ids[got], np.array([loc[i] for i in got], np.int64), day,
+                              Reason.INTAKE)
+    s.central_wait.push(ids[[i for i in range(n) if loc[i] < 0]])
 
 
 def order_by_distance(s: State, vacancy: np.ndarray, origin: int) -> list[np.ndarray]:

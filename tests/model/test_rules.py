@@ -78,6 +78,31 @@ def test_arrivals_beyond_ter_apel_wait_without_a_bed():
     assert list(s.central_wait.peek()) == [ids[5]] and s.people.location[ids[5]] == -1
 
 
+@pytest.mark.parametrize("few_locations", [1024, 0])    # on Python numbers, and with arrays
+def test_arrivals_fill_ter_apel_then_the_nearest_relief_site_keeping_households_together(monkeypatch, few_locations):
+    # Ter Apel (20 places) and two relief registration locations: A (6 places, in the municipality
+    # farthest from Ter Apel's) and B (3, in the nearest). Order: Ter Apel, B, A (free places end
+    # to end: 20, 23, 29). Households 4 x 5 fill Ter Apel; the sixth (4, places 20..23) would
+    # straddle B and A; the 3 (24..26) fits in A; the 5 (27..31) runs past its end. Then B has 3
+    # free and A 3: neither the 4 nor the 5 fits in one, and both wait without a bed.
+    import model.placement as placement
+
+    monkeypatch.setattr(placement, "FEW_LOCATIONS", few_locations)
+    s = prepare(small(), days=30)
+    home = int(s.locs.municipality[0])
+    km = s.world.network.distance_km[home].copy()
+    km[home] = np.nan
+    far, near = int(np.nanargmax(km)), int(np.nanargmin(km))
+    a, b = s.locs.append(["A", "B"], kind=np.full(2, Kind.CENTRAL), municipality=np.array([far, near]),
+                         capacity=np.array([6, 3]), life=np.full(2, Life.OPEN)).tolist()
+    ids = _add(s, [4, 4, 4, 4, 4, 4, 3, 5])
+    rulebook.settle_in_central(s, ids, 0)
+    assert s.people.location[ids].tolist() == [0] * 5 + [-1, a, -1]
+    assert s.locs.occupancy[[0, a, b]].tolist() == [20, 3, 0]
+    assert list(s.central_wait.peek()) == [ids[5], ids[7]]
+    assert s.log.n == 6
+
+
 def test_screening_end_moves_on_in_preference_order():
     s = prepare(small(), days=30)
     ids = _add(s, [4] * 5, stage=Stage.SCREENING)
@@ -258,8 +283,10 @@ def test_find_beds_places_a_few_households_as_it_places_a_long_line(monkeypatch)
     sc = small()
     sc.portfolio.places.update({"process": 10, "regular": 10})
     sc.portfolio.mean_location_places.update({"regular": 5})
+    # (and a few in a small world on Python numbers throughout, `_find_beds_few`: the same again)
     seen = []
-    for short in (placement.SHORT_LINE, 0):
+    for short, few_locations in ((placement.SHORT_LINE, placement.FEW_LOCATIONS), (placement.SHORT_LINE, 0),
+                                 (0, 0)):
         s = prepare(sc, days=5)
         proc = _add(s, [4, 3, 5, 2], stage=Stage.PROCEDURE)
         holders = _add(s, [3, 2, 4], stage=Stage.PERMIT)
@@ -267,10 +294,11 @@ def test_find_beds_places_a_few_households_as_it_places_a_long_line(monkeypatch)
         with monkeypatch.context() as m:
             m.setattr(placement, "SHORT_LINE", short)
             m.setattr(locations, "SHORT_LINE", short)
+            m.setattr(placement, "FEW_LOCATIONS", few_locations)
             left = find_beds(s, ids, 0, Reason.PROCEDURE_STEP)
         seen.append((left.tolist(), s.people.cols["location"][ids].tolist(), s.locs.occupancy.tolist(),
                      s.moves_up.peek().tolist(), s.log.n))
-    assert seen[0] == seen[1]
+    assert seen[0] == seen[1] == seen[2]
     assert seen[0] == ([], [3, 1, 1, 2, 2, 1, 4], [0, 9, 7, 3, 4], [int(holders[2])], 7)
 
 
@@ -286,3 +314,73 @@ def test_a_group_whose_smallest_household_fits_nowhere_is_left_waiting_and_the_o
     assert list(s.locs.occupancy) == [0, 0, 4, 0]
     assert s.people.cols["location"][holder[0]] == 2 and s.people.cols["location"][big[0]] == -1
     assert s.log.n == 1
+
+
+def test_an_order_on_python_numbers_is_made_as_far_as_a_group_needs_it_and_is_the_numpy_order():
+    # six locations of one kind (indexes 10..15), free places 120, 0, 75, 160, 30, 60; bands of 50:
+    # 160 in band 3, 120 in band 2, 75 and 60 in band 1, 30 under one band, 0 full. Distances 5, 1,
+    # 3, 9, 2, 0 km. Nearest among equals: 13 (band 3), 10 (band 2), band 1 nearest first (15 at 0 km,
+    # 12 at 3), then 14 (30 free); 11 is full. The first stretch is band 3 (160 free places):
+    # enough for a group of 100 or 160 persons, not for 161 (then all of it).
+    from agents.locations import Locations
+    from model.placement import EmptiestFirst, NearestAmongEqual, _Order
+
+    free = (120, 0, 75, 160, 30, 60)
+    km = [5.0, 1.0, 3.0, 9.0, 2.0, 0.0]
+    at = list(range(10, 16))
+    order = _Order(at, free, km, 50)
+    assert order.top == 160
+    assert order.upto(100) == [13] and order.total == 160
+    assert order.upto(160) == [13]
+    assert order.upto(161) == [13, 10, 15, 12, 14] and order.total == 445
+    assert _Order(at, free, km, 50).upto(10**6) == [13, 10, 15, 12, 14]
+    # with 130 instead of 160 free, band 2 holds two: the first stretch, nearest first (10 at 5 km, 13 at 9)
+    assert _Order(at, (120, 0, 75, 130, 30, 60), km, 50).upto(250) == [10, 13]
+    # emptiest first (off the network or without a bed): 160, then 120, 75, 60, 30
+    assert _Order(at, free, None, 50).upto(100) == [13]
+    assert _Order(at, free, None, 50).upto(161) == [13, 10, 12, 15, 14]
+    # only nearly full locations (under one band): by free places, most first, ties in location order
+    assert _Order(at, (7, 0, 9, 7, 0, 9), km, 50).upto(18) == [12, 15]
+    assert _Order(at, (7, 0, 9, 7, 0, 9), km, 50).upto(19) == [12, 15, 10, 13]
+    assert _Order(at, (0,) * 6, km, 50).upto(1) == []
+    # the NumPy orders of the same locations (the kind's locations only, at indexes 10..15)
+    L = Locations.from_columns([str(j) for j in range(16)], kind=np.array([Kind.REGULAR] * 10 + [Kind.EMERGENCY] * 6),
+                               municipality=np.arange(16), capacity=np.full(16, 200), life=np.full(16, Life.OPEN))
+    vacancy = np.array([0] * 10 + list(free))
+    assert list(NearestAmongEqual(L, vacancy, np.array([0.0] * 10 + km), 50)[Kind.EMERGENCY]) == [13, 10, 15, 12, 14]
+    assert list(EmptiestFirst(L, vacancy)[Kind.EMERGENCY]) == [13, 10, 12, 15, 14]
+
+
+def test_find_beds_on_python_numbers_places_as_the_numpy_path_on_the_network(monkeypatch):
+    # many households of several classes from several municipalities, placed a few at a time in
+    # a small world on the network, on Python numbers and with `_place_groups_few`'s NumPy
+    # orders (`_place_groups` for the long line): the same beds, line for moving up and households
+    # left, call after call
+    import model.placement as placement
+
+    sc = small()
+    sc.portfolio.places.update({"process": 60, "regular": 240, "emergency": 240})
+    sc.portfolio.mean_location_places.update({"process": 15, "regular": 30, "emergency": 20})
+    sc.municipalities.room_band_places = 10
+    seen = []
+    for few_locations in (placement.FEW_LOCATIONS, 0):
+        s = prepare(sc, days=5)
+        assert s.params.municipalities.network and s.locs.n > 10
+        rng = np.random.default_rng(5)
+        calls = []
+        for day in range(12):
+            k = int(rng.integers(3, 20)) if day != 5 else 90     # (day 5: a long line, 135 households)
+            ids = np.concatenate([_add(s, rng.integers(1, 7, k).tolist(), stage=Stage.PROCEDURE, day=day),
+                                  _add(s, rng.integers(1, 7, k // 2).tolist(), stage=Stage.PERMIT, day=day)])
+            ids = ids[rng.permutation(len(ids))]
+            with monkeypatch.context() as m:
+                m.setattr(placement, "FEW_LOCATIONS", few_locations)
+                left = find_beds(s, ids, day, Reason.PROCEDURE_STEP)
+                # some of those placed move on from their bed, in their municipality's order
+                placed = ids[s.people.cols["location"][ids] >= 0]
+                again = find_beds(s, placed[: len(placed) // 2], day, Reason.CAPACITY_BALANCING, temporary=False)
+            calls.append((left.tolist(), again.tolist()))
+        seen.append((calls, s.people.cols["location"][: s.people.n].tolist(), s.locs.occupancy.tolist(),
+                     s.moves_up.peek().tolist()))
+    assert seen[0] == seen[1]
+    assert len(set(seen[0][1])) > 5                  # spread over many locations

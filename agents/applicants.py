@@ -14,6 +14,7 @@ half that per person): a person's household and whether they are a minor follow 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
+import weakref
 from enum import IntEnum
 
 import numpy as np
@@ -95,24 +96,27 @@ class Columns(Mapping[str, np.ndarray]):
     through `Applicants`' methods (and bed changes through `agents.moves.move`), so what the model
     keeps beside the columns (stage counts, the move log and what is built on it) stays right."""
 
-    __slots__ = ("_owner",)
+    __slots__ = ("_owner", "_views")
 
     def __init__(self, owner: Applicants) -> None:
-        self._owner = owner
+        self._views = owner._views          # the owner's cache of views (cleared, never replaced)
+        self._owner = weakref.ref(owner)    # (a strong reference would make a cycle: the whole table
+        #                                     freed only by the cycle collector, long after a run)
 
     def __getitem__(self, name: str) -> np.ndarray:
-        views = self._owner._views
-        view = views.get(name)
+        view = self._views.get(name)
         if view is None:   # made once per column until `add` changes the length or the storage
-            view = views[name] = self._owner._h[name][: self._owner.n]
+            owner = self._owner()
+            assert owner is not None, "the views of a household table that no longer exists"
+            view = self._views[name] = owner._h[name][: owner.n]
             view.flags.writeable = False
         return view
 
     def __iter__(self) -> Iterator[str]:
-        return iter(self._owner._h)
+        return iter(_HOUSEHOLD_FIELDS)
 
     def __len__(self) -> int:
-        return len(self._owner._h)
+        return len(_HOUSEHOLD_FIELDS)
 
 
 class Applicants:
@@ -130,18 +134,21 @@ class Applicants:
         self._h = {k: np.zeros(capacity_households, dt) for k, dt in _HOUSEHOLD_FIELDS.items()}
         self._stage_counts = [0] * N_STAGES      # persons per stage (see the class text)
         self._stage_array: np.ndarray | None = None   # `stage_persons` until the counts change
-        self.cols = Columns(self)   # read-only views of the columns (see Columns)
         self._views: dict[str, np.ndarray] = {}   # Columns' views, dropped when `add` changes them
+        self.cols = Columns(self)   # read-only views of the columns (see Columns)
 
     def __getstate__(self) -> dict:
         """The state without the cached views (a snapshot would store them as copies)."""
         state = dict(self.__dict__)
         state.pop("_views", None)
+        state.pop("cols", None)
         return state
 
     def __setstate__(self, state: dict) -> None:
+        state.pop("cols", None)              # (saved by earlier versions)
         self.__dict__.update(state)
         self._views = {}
+        self.cols = Columns(self)
         if "_stage_counts" not in state:     # pickled with the counts as an array
             self._stage_counts = self.__dict__.pop("stage_persons").tolist()
             self._stage_array = None

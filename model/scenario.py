@@ -440,13 +440,25 @@ class Action(_Strict):
                 "onward_placement": ("after_days", self.after_days is not None)}.get(self.type)
         if need is not None and not need[1]:
             raise ValueError(f"a '{self.type}' action needs {need[0]}")
-        unused = [k for k in _ACTION_FIELDS if k not in _ACTION_USES[self.type]
-                  and getattr(self, k) != type(self).model_fields[k].get_default(call_default_factory=True)]
+        unused = [k for k in _ACTION_FIELDS
+                  if k not in _ACTION_USES[self.type] and getattr(self, k) != _action_default(k)]
         if unused:     # the plan would ignore it: a kind on activate_reserve, a lead time on raise_occupancy, …
             k = unused[0]
             raise ValueError(f"{k}: a '{self.type}' action does not use {k}; leave it out "
                              f"(it uses {', '.join(_ACTION_USES[self.type])})")
         return self
+
+
+_ACTION_DEFAULTS: dict[str, Any] = {}
+
+
+def _action_default(field: str) -> Any:
+    """An action field's default, made once and kept (read only: compared, never changed). Asking
+    pydantic each time made a default factory's signature anew, a few classes of cyclic garbage a
+    validation, and actions are validated again whenever an event changes the scenario in a run."""
+    if field not in _ACTION_DEFAULTS:
+        _ACTION_DEFAULTS[field] = Action.model_fields[field].get_default(call_default_factory=True)
+    return _ACTION_DEFAULTS[field]
 
 
 class Phase(_Strict):

@@ -214,6 +214,26 @@ def test_the_estimate_bounds_a_measured_run():
     del res
 
 
+def test_a_run_leaves_no_reference_cycles_behind():
+    """What a run frees it frees at once: with the cycle collector off, a run (with events, which
+    validate the scenario again during the run) leaves nothing for it to find. Cyclic garbage waits
+    for a collection that a long-lived process makes rarely, so it would lift the peak above the
+    estimate: 5.5 MB in 120 days of `mass-arrival` when action defaults were asked anew at every
+    validation, and the whole household table after every run while its column views held it."""
+    import gc
+
+    sc = load_scenario("mass-arrival").model_copy(update={"horizon_days": 30})
+    w = build_world(sc)
+    simulate(sc, 1, world=w)
+    gc.collect()
+    gc.disable()
+    try:
+        simulate(sc, 2, world=w)
+        assert gc.collect() == 0
+    finally:
+        gc.enable()
+
+
 def test_split_gives_each_worker_one_consecutive_piece():
     from model.many import split
 

@@ -309,10 +309,12 @@ class _Lists:
 
 
 def _lists(s: State) -> _Lists:
-    """`_Lists` for the locations as they are (kept in the state, made again when rows were added)."""
-    got: _Lists | None = s.__dict__.get("_few_lists")
-    if got is None or got.kind_col is not s.locs.kind:
-        got = s.__dict__["_few_lists"] = _Lists(s, got)
+    """`_Lists` for the locations as they are (`State.placement_lists`, made again when rows were
+    added)."""
+    got = s.placement_lists
+    if not isinstance(got, _Lists) or got.kind_col is not s.locs.kind:
+        got = _Lists(s, got if isinstance(got, _Lists) else None)
+        s.placement_lists = got
     return got
 
 

@@ -151,6 +151,9 @@ class Indexes:
 
     sponsors: SponsorPool = field(default_factory=SponsorPool)      # who can sponsor a family reunion
     residents: ResidentIndex = field(default_factory=ResidentIndex)  # who is in a bed where
+    # placement's Python lists of the locations and its kept orders (`model.placement._lists`: made
+    # when first used, again when locations were added; copies and snapshots keep none of it)
+    placement_lists: object | None = None
 
 
 @dataclass(kw_only=True)

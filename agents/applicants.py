@@ -153,6 +153,10 @@ class Applicants:
             self._stage_counts = self.__dict__.pop("stage_persons").tolist()
             self._stage_array = None
 
+    def persons_by_stage(self) -> list[int]:
+        """Persons per stage as Python ints (a copy): what `stage_persons` holds, without an array."""
+        return self._stage_counts.copy()
+
     @property
     def stage_persons(self) -> np.ndarray:
         """Persons per stage (int64, read only; a new array after the counts changed)."""

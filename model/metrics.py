@@ -230,7 +230,7 @@ class Recorder:
         L, t = s.locs, s.today
         places = L.places()
         occ = L.occupancy
-        stage_persons = s.people.stage_persons.tolist()
+        stage_persons = s.people.persons_by_stage()
         population = sum(stage_persons[: Stage.HOUSED])          # `Applicants.entitled()`
         # the location table's sums per group, in one product: rows occupancy, places, minors and reserve
         # places; columns the groups (`_groups`: kinds, provinces, temporary kinds, all). float64 sums of

@@ -253,7 +253,7 @@ class PlanRuntime:
         in_bed = [occ[u][_ANY] for u in range(n)]
         cap_c = cap[central][_OPEN]
         central_occ = occ[central][_ANY] / cap_c if cap_c else 9.99
-        stage_persons = s.people.stage_persons.tolist()
+        stage_persons = s.people.persons_by_stage()
         population = sum(stage_persons[: Stage.HOUSED])          # `Applicants.entitled()`
         unsheltered = population - int(occ[every][_ANY])
         lo = max(0, day - self.plan.forecast_window_days)

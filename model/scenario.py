@@ -167,6 +167,16 @@ class RampPoint(_Strict):
     date: dt.date
     factor: Annotated[float, Field(ge=0.1, le=5.0)] = Field(description="factor on every track's decisions_per_day on "
                                                                         "this date (1)")
+    announced: dt.date | None = Field(None, description="the day this point became known (a measure announced then, "
+                                      "e.g. a taskforce); a forecast from an earlier origin does not know it "
+                                      "(experiments.forecast.origins). None: known at any origin")
+
+    @model_validator(mode="after")
+    def _announced_before(self) -> RampPoint:
+        if self.announced is not None and self.announced > self.date:
+            raise ValueError(f"announced: {self.announced} is after the point's date {self.date}; a point is "
+                             f"known on or before the day it applies")
+        return self
 
 
 class Chain(_Strict):

@@ -10,8 +10,9 @@ as its stock (permit holders at their share in the last count of them, else the 
 the inflow known on the origin and, from where the known inflow ends, the persistence rates; the
 published housing targets of the half-years begun by the origin, carried forward after the last
 one; the scenario's `set`/`scale` events dated before the start folded into its parameters (they were
-in force), and no scheduled event dated after the origin (a forecaster would not know of it). All of it
-is read through `RecordAsOf(origin)`, which refuses later figures.
+in force), and no scheduled event dated after the origin (a forecaster would not know of it), nor a point
+of the IND's productivity ramp announced after it (`RampPoint.announced`: the Taskforce of 2020 is not
+known on 1 January 2020). All of it is read through `RecordAsOf(origin)`, which refuses later figures.
 """
 
 from __future__ import annotations
@@ -260,6 +261,8 @@ def record_scenario(base: Scenario, rec: RecordAsOf, end: dt.date, start_point: 
     sc.inflow.shocks = []
     _fold(sc, start)
     sc.events = _events_from(sc.events, start, rec.origin, keep_events)
+    sc.chain.decision_capacity_ramp = [p for p in sc.chain.decision_capacity_ramp   # the IND's measures known then
+                                       if keep_events or p.announced is None or p.announced <= rec.origin]
     known = rec.housing_targets()
     given: dict[str, float] = {}
     carried = None

@@ -566,6 +566,18 @@ def test_a_start_from_the_record_uses_only_what_was_known():
     assert o.world.inflow.first[-1] == pytest.approx(o.persistence.first_per_day)
 
 
+def test_a_start_from_the_record_knows_the_inds_measures_announced_by_its_origin():
+    """hindcast-2020's Taskforce (announced in March 2020) is in a start from 1 June 2020, not in one
+    from 1 January 2020; the national strategy's ramp (no announcement day) is in both; a reference
+    run that may know later events keeps it."""
+    taskforce = lambda sc: [p.factor for p in sc.chain.decision_capacity_ramp if p.date.year == 2020]  # noqa: E731
+    june = from_record(D(2020, 6, 1), 12).start.scenario
+    january = from_record(D(2020, 1, 1), 12).start.scenario
+    assert taskforce(june) == [1.0, 2.06, 2.06] and taskforce(january) == []
+    assert [p.factor for p in january.chain.decision_capacity_ramp] == [1.0, 1.25]
+    assert taskforce(from_record(D(2020, 1, 1), 12, keep_events=True).start.scenario) == [1.0, 2.06, 2.06]
+
+
 # --- coverage on the model's own data ------------------------------------------------------------
 
 def _coverage_world():

@@ -35,7 +35,8 @@ def test_packaged_derived_files_are_what_the_method_makes(tmp_path):
     with open(q) as f:
         basis = {r["period"]: r["basis"] for r in csv.DictReader(f)}
     assert basis["2016H1"].startswith("carried") and basis["2018H2"] == "published"   # a prognosis (its note)
-    assert basis["2020H1"].startswith("carried") and "2014H2" not in basis           # before the first figure
+    assert basis["2021H1"].startswith("carried") and "2014H2" not in basis           # before the first figure
+    assert basis["2020H1"] == basis["2020H2"] == basis["2021H2"] == "published"      # found 5 December 2026
 
 
 def test_monthly_series_is_wired_into_arrivals():
@@ -75,6 +76,24 @@ def test_hindcast_2020_uses_nothing_from_after_its_start_but_inflow_and_targets(
     filled = {r["period"]: r["target"] for r in history.filled_housing_targets()}
     for period, value in sc.housing.targets.items():
         assert value == filled[period]                 # recorded, or carried forward from the record
+
+
+def test_hindcast_2020s_taskforce_is_the_announced_14000_decisions_in_2020_and_nothing_after():
+    """The IND's Taskforce (set up in March 2020, before the start): 14,000 decisions on top of the
+    budget from 1 June to 31 December 2020 -- the ramp's factor over the budget, day by day -- and
+    the IND on its budget alone from 2021 until the national strategy's ramp of 2025."""
+    from model.lines import ramp_factor
+    from model.world import build_world
+
+    sc = load_scenario("hindcast-2020")
+    ramp, budget = sc.chain.decision_capacity_ramp, build_world(sc).ind_budget
+    day = lambda d: (d - sc.start_date).days                  # noqa: E731
+    extra = [(ramp_factor(ramp, sc.start_date, i) - 1) * budget[i] for i in range(sc.horizon_days)]
+    in_2020 = day(dt.date(2021, 1, 1))
+    assert sum(extra[:in_2020]) == pytest.approx(14_000, rel=0.005)
+    assert max(abs(x) for x in extra[in_2020:]) == 0.0        # 2021-2023: the budget alone
+    assert budget[0] == pytest.approx(22_565 / 365)         # 2019's recorded first applications a day
+    assert all(p.announced is not None and p.announced < sc.start_date for p in ramp if p.date.year < 2025)
 
 
 @pytest.fixture(scope="module")

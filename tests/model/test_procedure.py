@@ -136,6 +136,10 @@ def test_productivity_ramp_is_linear_between_dated_points_and_flat_outside():
     assert ramp_factor(pts, start, (dt.date(2028, 12, 31) - start).days) == pytest.approx(1.25)
     assert ramp_factor(pts, start, 5000) == 1.25 and ramp_factor(pts, dt.date(2014, 1, 1), 0) == 1.0
     assert ramp_factor([], start, 10) == 1.0
+    # a point may say when it became known, not after it applies
+    assert RampPoint(date=dt.date(2020, 6, 1), factor=2.0, announced=dt.date(2020, 3, 31)).announced.month == 3
+    with pytest.raises(ValueError, match="announced: 2020-07-01 is after the point's date 2020-06-01"):
+        RampPoint(date=dt.date(2020, 6, 1), factor=2.0, announced=dt.date(2020, 7, 1))
     # and it scales the IND's rate: 4 a day x 1.25 = 5
     s = world(decisions={"regular": 4}, decision_capacity_ramp=[{"date": "2025-01-01", "factor": 1.25}])
     ids = add(s, [1] * 10, group=0)

@@ -13,6 +13,9 @@ date is the initial condition, shown but not scored):
 
 from __future__ import annotations
 
+import datetime as dt
+import math
+import numbers
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -24,7 +27,8 @@ import pandas as pd
 from experiments.history import RecordPoint, record_points
 from experiments.outputs import worker_pool
 from model.many import split
-from model.scenario import Scenario, load_scenario
+from model.scenario import (MAX_COUNT, MAX_JOBS, MAX_RUNS, MAX_SEED, Scenario, ScenarioError, load_scenario,
+                            whole_argument)
 
 COLUMNS = ["date", "quantity", "recorded", "sim_median", "sim_p05", "sim_p95", "error", "abs_pct_error",
            "in_band", "scored", "source"]
@@ -136,16 +140,54 @@ class Backtest:
 
 def backtest(scenario: str | Scenario, seeds: Sequence[int] | int = 8, points: Sequence[RecordPoint] | None = None,
              jobs: int | None = None) -> Backtest:
-    """Run `scenario` on replicate seeds and compare with the record in its period (or `points`)."""
-    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
-    seeds = list(range(1, seeds + 1)) if isinstance(seeds, int) else list(seeds)
-    if not seeds:
-        raise ValueError("seeds: at least one replicate seed is needed")
-    pts = list(points) if points is not None else record_points(sc.start_date, sc.end_date, sc.country)
+    """Run `scenario` on replicate seeds (N: the seeds 1 … N; or a list of distinct seeds) and
+    compare with the record in its period (or with `points`, those in its period). The arguments are
+    checked before anything runs (one ScenarioError line naming the argument)."""
+    if isinstance(scenario, str | Path):
+        scenario = load_scenario(scenario)
+    if not isinstance(scenario, Scenario):
+        raise ScenarioError(f"scenario: a Scenario, a built-in name or a file path, not {type(scenario).__name__}")
+    sc = scenario
+    seeds = _seeds(seeds)
+    pts = _points(points) if points is not None else record_points(sc.start_date, sc.end_date, sc.country)
     pts = [p for p in pts if sc.start_date <= p.date <= sc.end_date]
+    if jobs is not None:
+        whole_argument("jobs", jobs, 1, MAX_JOBS, " processes")
     jobs = jobs or min(len(seeds), os.cpu_count() or 1)
     series = replicates(sc, seeds, jobs)
     return compare(sc, seeds, series, pts)
+
+
+def _seeds(seeds: object) -> list[int]:
+    """The replicate seeds of `backtest`: N (1 … N) or a list of distinct 32-bit seeds."""
+    if not isinstance(seeds, Sequence) or isinstance(seeds, str | bytes):
+        return list(range(1, whole_argument("seeds", seeds, 1, MAX_RUNS, " (the seeds 1 … N), or a list") + 1))
+    if not 1 <= len(seeds) <= MAX_RUNS:
+        raise ScenarioError(f"seeds: a list of 1 to {MAX_RUNS:,} replicate seeds (got {len(seeds):,})")
+    out = [whole_argument(f"seeds.{i}", x, 0, MAX_SEED) for i, x in enumerate(seeds)]
+    twice = next((i for i, x in enumerate(out) if x in out[:i]), None)
+    if twice is not None:               # a replicate run twice would narrow the band for nothing
+        raise ScenarioError(f"seeds.{twice}: seed {out[twice]} is given twice; replicate seeds are distinct")
+    return out
+
+
+def _points(points: object) -> list[RecordPoint]:
+    """`backtest`'s recorded points: RecordPoints of a known quantity and a positive finite value
+    (the error is relative to it), as `history.read_points` reads them from a CSV."""
+    if not isinstance(points, Sequence) or isinstance(points, str | bytes):
+        raise ScenarioError(f"points: a list of RecordPoint (experiments.history) or None, not {type(points).__name__}")
+    for i, p in enumerate(points):
+        if not isinstance(p, RecordPoint):
+            raise ScenarioError(f"points.{i}: a RecordPoint (experiments.history), not {type(p).__name__}")
+        if not isinstance(p.date, dt.date) or isinstance(p.date, dt.datetime):
+            raise ScenarioError(f"points.{i}: date: a date (datetime.date), not {type(p.date).__name__}")
+        if p.quantity not in ("population", "permit_holders"):
+            raise ScenarioError(f"points.{i}: quantity: population or permit_holders (got {p.quantity!r})")
+        if isinstance(p.value, bool) or not isinstance(p.value, numbers.Real) or not math.isfinite(p.value) \
+                or not 0 < p.value <= MAX_COUNT:
+            raise ScenarioError(f"points.{i}: value: a positive number of persons, at most {MAX_COUNT:,} "
+                                f"(got {p.value!r})")
+    return list(points)
 
 
 def compare(sc: Scenario, seeds: list[int], series: dict[str, np.ndarray], pts: Sequence[RecordPoint]) -> Backtest:

@@ -30,13 +30,11 @@ from pathlib import Path
 from typing import Any, NoReturn
 
 from experiments import outputs
-from model.scenario import MAX_DAYS, MAX_SEED
+from model.scenario import MAX_DAYS, MAX_JOBS, MAX_RUNS, MAX_SEED
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
 EXIT_BROKEN_PIPE = 141          # 128 + SIGPIPE, as a shell reports a command that lost its reader
-MAX_RUNS = 10_000               # --runs, --seeds
-MAX_JOBS = 256                  # --jobs, --workers
 MAX_BUDGET = 100_000            # calibrate --budget
 MAX_REPEATS = 1_000             # bench --repeats
 

@@ -19,7 +19,8 @@ from scipy import stats
 from experiments.outputs import worker_pool
 from model.many import simulate_many, split
 from model.results import Results
-from model.scenario import Scenario, load_scenario
+from model.scenario import (MAX_DAYS, MAX_JOBS, MAX_RUNS, MAX_SEED, Scenario, ScenarioError, load_scenario,
+                            whole_argument)
 
 # key figure -> (label, unit, how to compute it from Results and its churn figures)
 KEY_FIGURES: dict[str, tuple[str, str, Callable[[Results, Mapping[str, float]], float]]] = {
@@ -142,12 +143,29 @@ def readable(x: float) -> str:
     return f"{x:.3g}"
 
 
+def _scenario(x: object, name: str) -> Scenario:
+    if isinstance(x, str):
+        return load_scenario(x)
+    if not isinstance(x, Scenario):
+        raise ScenarioError(f"{name}: a Scenario, a built-in name or a file path, not {type(x).__name__}")
+    return x
+
+
 def compare(a: Scenario | str, b: Scenario | str, runs: int = 5, seed: int | None = None,
             days: int | None = None, workers: int | None = None,
             progress: Callable[[int, int], None] | None = None) -> Comparison:
-    """Run A and B on the same `runs` seeds; results do not depend on `workers`."""
-    sa = load_scenario(a) if isinstance(a, str) else a
-    sb = load_scenario(b) if isinstance(b, str) else b
+    """Run A and B on the same `runs` seeds (`seed`, `seed` + 1, …; default A's seed); results do
+    not depend on `workers`. The arguments are checked before anything runs (one ScenarioError line)."""
+    sa, sb = (_scenario(x, name) for x, name in ((a, "a"), (b, "b")))
+    whole_argument("runs", runs, 1, MAX_RUNS)
+    if seed is not None:
+        whole_argument("seed", seed, 0, MAX_SEED - runs + 1, f" (the first of {runs:,} seeds)")
+    if days is not None:
+        whole_argument("days", days, 1, MAX_DAYS)
+    if workers is not None:
+        whole_argument("workers", workers, 1, MAX_JOBS, " processes")
+    if progress is not None and not callable(progress):
+        raise ScenarioError(f"progress: a function of (done, total) runs or None, not {type(progress).__name__}")
     first = sa.seed if seed is None else seed
     seeds = [first + i for i in range(runs)]
     total = 2 * runs

@@ -407,17 +407,38 @@ def record_points(start: dt.date, end: dt.date, country: str = "nl") -> list[Rec
     return out
 
 
+RECORD_COLUMNS = ("date", "quantity", "value", "source")   # the columns of a --record CSV (source optional)
+
+
 def read_points(path: str | Path, period: tuple[dt.date, dt.date] | None = None) -> list[RecordPoint]:
     """Recorded points from a CSV with columns date, quantity, value (a positive number: errors
-    are relative to it) and optionally source: at least one point, each (date, quantity) once,
-    inside `period` (first and last day) when given. Raises ValueError naming the file and line."""
+    are relative to it, `~` before it marks it approximate) and optionally source: at least one
+    point, each (date, quantity) once, inside `period` (first and last day) when given. No other
+    named column (it would be ignored: a `unit` of thousands, say); a column without a name (a
+    trailing comma) only when its cells are empty. Raises ValueError naming the file and line."""
     name = Path(path).name
     raw = read_bytes(path, name, "a CSV file of recorded points", MAX_RECORD_BYTES)
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise ValueError(f"{name}: is not UTF-8 text (byte at position {exc.start}); save it as UTF-8") from None
-    reader = csv.DictReader(io.StringIO(text, newline=""))
+    read = [0]                        # lines read so far: where csv stopped, when it stops
+
+    def lines():
+        for line in io.StringIO(text, newline=""):
+            read[0] += 1
+            yield line
+
+    # strict: a quote left open (or text after a closing quote) is an error, not the rest of the file
+    reader = csv.DictReader(lines(), strict=True)
+    try:
+        return _points(reader, name, text, period)
+    except csv.Error as exc:          # a cell longer than csv's field limit (128 KiB), a quote left open
+        raise ValueError(f"{name}: line {read[0]}: not a CSV line ({exc})") from None
+
+
+def _points(reader: csv.DictReader, name: str, text: str,
+            period: tuple[dt.date, dt.date] | None) -> list[RecordPoint]:
     missing = {"date", "quantity", "value"} - set(reader.fieldnames or [])
     if missing:
         raise ValueError(f"{name}: missing column(s) {', '.join(sorted(missing))}"
@@ -426,18 +447,25 @@ def read_points(path: str | Path, period: tuple[dt.date, dt.date] | None = None)
     twice = next((c for k, c in enumerate(names) if c and c in names[:k]), None)
     if twice is not None:             # DictReader would keep the last column of the name, silently
         raise ValueError(f"{name}: line 1: the column {twice!r} is named twice")
+    unknown = next((c for c in reader.fieldnames or [] if c.strip() and c not in RECORD_COLUMNS), None)
+    if unknown is not None:
+        raise ValueError(f"{name}: line 1: unknown column {unknown!r}; the columns are date, quantity, value "
+                         f"and optionally source")
+    unnamed = [c for c in reader.fieldnames or [] if not c.strip()]
     out: list[RecordPoint] = []
     seen: dict[tuple[dt.date, str], int] = {}
     for r in reader:
         i = reader.line_num           # the line in the file (blank lines and quoted line breaks counted)
         if None in r:
             raise ValueError(f"{name}: line {i}: more cells than the header has columns")
+        if any((r[c] or "").strip() for c in unnamed):
+            raise ValueError(f"{name}: line {i}: a value in a column without a name")
         value = (r["value"] or "").strip()
         try:
             d = dt.date.fromisoformat((r["date"] or "").strip())
             if not value.isascii() or "_" in value:     # float() also reads '2_000' and full-width digits
                 raise ValueError(value)
-            v = float(value.lstrip("~"))
+            v = float(value.removeprefix("~"))          # one mark: '~~2000' is a typo
         except ValueError:
             raise ValueError(f"{name}: line {i}: date must be YYYY-MM-DD and value a number") from None
         if not math.isfinite(v) or v <= 0:

@@ -125,6 +125,8 @@ def simulate_many[T](scenarios: ScenarioLike | Sequence[ScenarioLike], seeds: Se
         raise ScenarioError(f"progress: a function of (done, total) run-days or None, not {type(progress).__name__}")
     if reduce is not None and not callable(reduce):
         raise ScenarioError(f"reduce: a function of one run's Results or None, not {type(reduce).__name__}")
+    if not isinstance(same_world, bool):
+        raise ScenarioError(f"same_world: True or False, not {same_world!r}")
     if world is not None and not isinstance(world, World):
         raise ScenarioError(f"world: a built World (model.world.build_world) or None, not {type(world).__name__}")
     worlds = _worlds([sc for sc, _ in runs], world, same_world)

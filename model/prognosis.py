@@ -29,6 +29,7 @@ import numpy as np
 from agents.locations import KIND_NAMES
 from model.metrics import Recorder
 from model.rulebook import run_day
+from model.scenario import MAX_DAYS, MAX_SEED, ScenarioError, whole_argument
 from model.snapshot import Snapshot
 from model.state import STREAM_KEYS, State
 from model.world import World
@@ -195,12 +196,13 @@ def prognose(start: Start, days: int, members: int, seed: int,
     (`scaled_inflow`). The world must cover the origin plus `days` (see `Snapshot.restore`'s
     `horizon_days` and `model.world.build_world`). `run_members` runs them (one after another
     here, or on a pool of processes: the result is the same, member for member)."""
+    whole_argument("days", days, 1, MAX_DAYS)
+    whole_argument("members", members, 1, 1_000_000)
+    whole_argument("seed", seed, 0, MAX_SEED)
     w, origin = start.world, start.origin_day
     end = origin + days
     if end > len(w.dates):
-        raise ValueError(f"days: the world covers {len(w.dates)} days, the prognosis needs {end}")
-    if members < 1:
-        raise ValueError("members: at least one")
+        raise ScenarioError(f"days: the world covers {len(w.dates)} days, the prognosis needs {end}")
     if inflow_multipliers is not None and inflow_multipliers.shape[0] != members:
         raise ValueError(f"inflow_multipliers: one row per member ({members}), got {inflow_multipliers.shape[0]}")
     seqs = np.random.SeedSequence(seed).spawn(members)

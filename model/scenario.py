@@ -16,7 +16,7 @@ import os
 import re
 import types
 import typing
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -43,6 +43,8 @@ MAX_HOUSEHOLD_SIZE = 30           # longest household-size distribution (persons
 MAX_FILE_BYTES = 1 << 20          # a scenario file: 1 MiB (baseline.yaml is 8 KiB)
 MAX_EXTENDS = 32                  # files in one `extends` chain
 MAX_VALUES = 100_000              # values in one scenario file (aliases counted every time used)
+MAX_RUNS = 10_000                 # runs of one comparison or backtest (`--runs`, `--seeds`, their API arguments)
+MAX_JOBS = 256                    # processes (`--jobs`, `--workers`, their API arguments)
 
 Share = Annotated[float, Field(ge=0.0, le=1.0)]
 NonNeg = Annotated[float, Field(ge=0.0, le=MAX_AMOUNT)]
@@ -977,6 +979,22 @@ def is_whole(value: Any) -> typing.TypeGuard[int]:
     Python counts as 0 and 1)? For the checks of API arguments that must be counts, days, seeds or
     ids."""
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def whole_argument(where: str, value: Any, lo: int, hi: int, unit: str = "") -> int:
+    """An API argument that must be a count, days, a seed or a number of processes: `value` as an
+    int from `lo` to `hi`, or one ScenarioError line naming `where` (never text, a fraction,
+    true/false or a number past the bound taken as one)."""
+    if not is_whole(value) or not lo <= value <= hi:
+        raise ScenarioError(f"{where}: a whole number from {lo:,} to {hi:,}{unit} (got {_shown(value)})")
+    return int(value)
+
+
+def choice_argument(where: str, value: Any, choices: Sequence[str]) -> str:
+    """An API argument that must be one of `choices`, or one ScenarioError line naming `where`."""
+    if not isinstance(value, str) or value not in choices:
+        raise ScenarioError(f"{where}: one of {', '.join(choices)} (got {_shown(value)})")
+    return value
 
 
 def _shown(value: Any, limit: int = 60) -> str:

@@ -589,7 +589,11 @@ class Snapshot:
 
     def save(self, path: str | Path) -> Path:
         """Write the snapshot to `path` (whole or not at all)."""
+        if not isinstance(path, str | Path):
+            raise SnapshotError(f"path: a snapshot file's path, not {type(path).__name__}")
         path = Path(path)
+        if path.is_dir():
+            raise SnapshotError(f"{path}: is a folder; give the snapshot file's path")
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
@@ -624,8 +628,10 @@ def save(s, path: str | Path) -> Path:
 
 def load(path: str | Path) -> Snapshot:
     """Read a snapshot file; refuses (one line) a file that is not a noodplan snapshot."""
+    if not isinstance(path, str | Path):
+        raise SnapshotError(f"path: a snapshot file's path, not {type(path).__name__}")
     path = Path(path)
-    regular_file(path, path.name, "a snapshot file", MAX_SNAPSHOT_BYTES, SnapshotError)
+    regular_file(path, path.name or str(path), "a snapshot file", MAX_SNAPSHOT_BYTES, SnapshotError)
     if not zipfile.is_zipfile(path):
         raise SnapshotError(f"{path.name}: not a noodplan snapshot (not a ZIP archive)")
     try:

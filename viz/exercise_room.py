@@ -170,6 +170,8 @@ class Room:
     def adhoc(self, key: str, title: str, synopsis: str) -> None:
         with self.lock:
             self._facilitator(key)
+            if not isinstance(title, str) or not isinstance(synopsis, str):
+                raise RoomError("inject: title and text: give them as text")
             if not title.strip():
                 raise RoomError("inject: title: give a title")
             self.run.adhoc(title.strip(), synopsis.strip())
@@ -178,7 +180,7 @@ class Room:
     def snapshot(self, key: str, name: str) -> None:
         with self.lock:
             self._facilitator(key)
-            if not name.strip():
+            if not isinstance(name, str) or not name.strip():
                 raise RoomError("snapshot: name: give a name")
             self.run.snapshot(name.strip())
             self.changed()

@@ -9,6 +9,7 @@ last valid scenario.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from model.scenario import Scenario, ScenarioError, from_dict
@@ -185,10 +186,21 @@ def apply(sc: Scenario, values: dict[str, str]) -> tuple[Scenario | None, dict[s
     return None, errors or {field_of(msg, params) or "": msg}
 
 
+# a number as typed: digits with a point for decimals and, between groups of three digits,
+# ',' or '_' (30,000 or 30_000); '12,5' is the Dutch way to write 12.5, so a comma anywhere else
+# is refused rather than dropped (it made 125 of it)
+_TYPED = re.compile(r"[+-]?(\d{1,3}([,_]\d{3})+|\d+)?(\.\d*)?([eE][+-]?\d+)?|[+-]?(nan|inf|infinity)", re.IGNORECASE)
+
+
 def _check(p: Param, text, sc: Scenario) -> float | int | str:
     """The value of an input, or the message saying why it is not one."""
+    typed = str(text).strip()
+    if "," in typed and re.fullmatch(r"[+-]?\d*,\d+", typed) and not _TYPED.fullmatch(typed):
+        return f"{SOURCE}: {p.key}: write decimals with a point, {typed.replace(',', '.')} (got {text!r})"
+    if not typed.isascii() or not _TYPED.fullmatch(typed):      # float() also reads full-width digits
+        return f"{SOURCE}: {p.key}: not a number (got {text!r})"
     try:
-        v = float(str(text).replace(",", "").replace("_", "").strip())
+        v = float(typed.replace(",", "").replace("_", ""))
     except ValueError:
         return f"{SOURCE}: {p.key}: not a number (got {text!r})"
     if p.integer:

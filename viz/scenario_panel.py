@@ -38,10 +38,12 @@ def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, 
     def on_file(info):
         try:
             if info["name"].lower().endswith(".json"):
-                rec = RunRecord.from_json(info["data"].decode("utf-8", "replace"), source=info["name"])
+                # bytes: size and UTF-8 checked there; replayed before it is kept (a decision the
+                # run refuses on its day leaves the store as it was)
+                rec = RunRecord.from_json(info["data"], source=info["name"])
+                replay(rec)
                 store.save_run(rec)
                 set_upload_error("")
-                replay(rec)
                 return
             # bytes: size and UTF-8 checked there; a parent only among the built-ins (never a server file)
             new = from_yaml_text(info["data"], source=info["name"], builtin_parents=True)

@@ -23,12 +23,14 @@ from dataclasses import dataclass, field
 from typing import TypedDict
 
 import numpy as np
+from pydantic import ValidationError
 
 from agents.applicants import ENTITLED_STAGES, Stage
 from agents.locations import KIND_NAMES, N_KINDS
 from model.inputfile import parse_json
 from model.mesa_model import ReceptionModel
-from model.scenario import Event, Scenario, ScenarioError, from_dict, load_scenario
+from model.scenario import (MAX_SEED, Event, Scenario, ScenarioError, decode, from_dict, load_scenario,
+                            validation_message)
 from model.world import World, build_world
 
 _world_lock = threading.Lock()
@@ -142,6 +144,20 @@ class ViewSeries:
                         self.plan_opened.update(d.locations.tolist())
 
 
+MAX_RUN_FILE_BYTES = 16 << 20      # a saved run: a scenario and its decisions (a long session's is < 1 MiB)
+_RUN_FIELDS = ("noodplan_run", "name", "scenario", "seed", "day", "decisions")
+
+
+def _whole(value, where: str, low: int, high: int, what: str = "") -> int:
+    """`value` as a whole number from `low` to `high` (a JSON 3.0 is 3), or one ScenarioError line:
+    never int()'s reading of text, a fraction, true/false, infinity or NaN."""
+    whole = (isinstance(value, int) and not isinstance(value, bool)) or \
+        (isinstance(value, float) and value.is_integer())
+    if not whole or not low <= value <= high:
+        raise ScenarioError(f"{where}: a whole number from {low:,} to {high:,}{what} (got {value!r})")
+    return int(value)
+
+
 @dataclass
 class Decision:
     """A what-if change taken during a run: applied before day `day` was simulated."""
@@ -153,8 +169,19 @@ class Decision:
         return {"day": self.day, "event": self.event.model_dump(mode="json", exclude_defaults=True)}
 
     @classmethod
-    def from_dict(cls, data: dict) -> Decision:
-        return cls(int(data["day"]), Event.model_validate(data["event"]))
+    def from_dict(cls, data: dict, where: str = "decision") -> Decision:
+        """A saved decision ({day, event}); ScenarioError names the field (`where`: its place)."""
+        if not isinstance(data, dict):
+            raise ScenarioError(f"{where}: a mapping with day and event (got {type(data).__name__})")
+        other = next((k for k in data if k not in ("day", "event")), None)
+        if other is not None or "event" not in data or "day" not in data:
+            raise ScenarioError(f"{where}: " + (f"{other}: not a field of a decision (day and event)"
+                                                if other is not None else "a decision has a day and an event"))
+        day = _whole(data["day"], f"{where}.day", 0, 10**9)   # the run's days: RunRecord.check
+        try:
+            return cls(day, Event.model_validate(data["event"]))
+        except ValidationError as err:
+            raise ScenarioError(validation_message(err, f"{where}.event")) from None
 
 
 @dataclass
@@ -172,23 +199,50 @@ class RunRecord:
         return json.dumps({"noodplan_run": 1, "name": self.name, "scenario": self.scenario, "seed": self.seed,
                            "day": self.day, "decisions": [d.to_dict() for d in self.decisions]}, indent=1)
 
+    def check(self, horizon: int, source: str = "run") -> None:
+        """One ScenarioError line for a record that cannot be replayed as it says: days simulated
+        0 to the horizon, a 32-bit seed (or None), every decision on a day the run reached and had
+        still to simulate (a decision taken on day d acts before day d; none at the horizon)."""
+        _whole(self.day, f"{source}: day", 0, horizon, " (the days simulated)")
+        if self.seed is not None:
+            _whole(self.seed, f"{source}: seed", 0, MAX_SEED)
+        last = min(self.day, horizon - 1)
+        for k, d in enumerate(self.decisions):
+            if not isinstance(d, Decision):
+                raise ScenarioError(f"{source}: decisions.{k}: a Decision, not {type(d).__name__}")
+            _whole(d.day, f"{source}: decisions.{k}.day", 0, last,
+                   f" (a day the run reached: it simulated {self.day:,} of {horizon:,})")
+
     @classmethod
-    def from_json(cls, text: str, source: str = "run file") -> RunRecord:
-        """Read a saved run; raises ScenarioError naming what is wrong."""
+    def from_json(cls, text: str | bytes, source: str = "run file") -> RunRecord:
+        """Read a saved run (its text, or an upload's bytes: UTF-8, at most MAX_RUN_FILE_BYTES);
+        raises ScenarioError naming what is wrong."""
+        if isinstance(text, bytes):
+            if len(text) > MAX_RUN_FILE_BYTES:
+                raise ScenarioError(f"{source}: more than {MAX_RUN_FILE_BYTES:,} bytes; not a noodplan run file")
+            text = decode(text, source)
         data = parse_json(text, source, "a noodplan run file", ScenarioError)
-        if not isinstance(data, dict) or data.get("noodplan_run") != 1:
+        version = data.get("noodplan_run") if isinstance(data, dict) else None
+        if not isinstance(data, dict) or version != 1 or isinstance(version, bool):
             raise ScenarioError(f"{source}: not a noodplan run file (no 'noodplan_run: 1')")
-        sc = from_dict(data.get("scenario") or {}, source, builtin_parents=True)   # from a browser
-        try:
-            decisions = [Decision.from_dict(d) for d in data.get("decisions", [])]
-            day = int(data.get("day", 0))
-        except (KeyError, TypeError, ValueError) as exc:
-            raise ScenarioError(f"{source}: decisions: {str(exc).splitlines()[0]}") from None
-        if not 0 <= day <= sc.horizon_days:
-            raise ScenarioError(f"{source}: day: 0 to {sc.horizon_days} (got {day})")
-        seed = data.get("seed")
-        return cls(str(data.get("name") or sc.name), sc.model_dump(mode="json"),
-                   None if seed is None else int(seed), day, decisions)
+        other = next((k for k in data if k not in _RUN_FIELDS), None)
+        if other is not None:
+            raise ScenarioError(f"{source}: {other}: not a field of a run file ({', '.join(_RUN_FIELDS)})")
+        if not isinstance(data.get("scenario"), dict):
+            raise ScenarioError(f"{source}: scenario: the run's scenario (a mapping of its fields) is missing")
+        sc = from_dict(data["scenario"], source, builtin_parents=True)   # from a browser
+        name = data.get("name")
+        if name is not None and not isinstance(name, str):
+            raise ScenarioError(f"{source}: name: text (got {type(name).__name__})")
+        saved = data.get("decisions", [])
+        if not isinstance(saved, list):
+            raise ScenarioError(f"{source}: decisions: a list of {{day, event}} (got {type(saved).__name__})")
+        decisions = [Decision.from_dict(d, f"{source}: decisions.{k}") for k, d in enumerate(saved)]
+        rec = cls(name or sc.name, sc.model_dump(mode="json"), data.get("seed"), data.get("day", 0), decisions)
+        rec.check(sc.horizon_days, source)
+        rec.day = int(rec.day)
+        rec.seed = None if rec.seed is None else int(rec.seed)
+        return rec
 
 
 class Session:
@@ -281,6 +335,7 @@ class Session:
     def replay(self, rec: RunRecord, progress: Callable[[int, int], None] | None = None) -> None:
         """Rebuild a saved run: same scenario and seed, the same decisions on the same days."""
         sc = from_dict(rec.scenario, rec.name)
+        rec.check(sc.horizon_days, rec.name)      # before the run is rebuilt (a day < 0 never came)
         with self.lock:
             self.scenario, self.seed = sc, rec.seed
             self._build()

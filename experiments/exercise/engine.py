@@ -37,7 +37,7 @@ from experiments.exercise import roles as R
 from experiments.exercise.msel import Exercise, Inject, effect_event
 from model.mesa_model import ReceptionModel
 from model.metrics import Recorder
-from model.scenario import Event, Scenario, ScenarioError, check_decision, validation_message
+from model.scenario import Event, Scenario, ScenarioError, check_decision, is_whole, validation_message
 from model.snapshot import Snapshot
 from model.world import World
 
@@ -235,6 +235,9 @@ class ExerciseRun:
         """Take back this role's `index`-th pending decision of the turn."""
         with self.lock:
             mine = [p for p in self.book.pending if p[1] == role_id]
+            if not is_whole(index):          # a form's text or true/false is not a decision's number
+                raise ScenarioError(f"withdraw: index: a whole number (0 for the first pending decision), "
+                                    f"not {index!r}")
             if not 0 <= index < len(mine):
                 raise ScenarioError(f"withdraw: {role_id} has no pending decision number {index + 1}")
             self._record({"op": "withdraw", "role": role_id, "index": index})
@@ -281,6 +284,9 @@ class ExerciseRun:
     def adhoc(self, title: str, synopsis: str, effect: list[dict] | None = None) -> None:
         """An inject the facilitator writes during play; its effect (events without a date) is
         checked like an exercise file's."""
+        for field_name, text in (("title", title), ("synopsis", synopsis)):
+            if not isinstance(text, str):
+                raise ScenarioError(f"inject: {field_name}: text, not {type(text).__name__}")
         with self.lock:
             self._need_days("inject")
             now = self.scenario_now()
@@ -293,6 +299,8 @@ class ExerciseRun:
 
     def snapshot(self, name: str) -> None:
         """Keep the whole state now (model and exercise) under `name`, to rewind to or fork from."""
+        if not isinstance(name, str):
+            raise ScenarioError(f"snapshot: name: text, not {type(name).__name__}")
         with self.lock:
             self._record({"op": "snapshot", "name": name})
             self._log("snapshot", None, f"snapshot '{name}'", f"turn {self.book.turn}, day {self.model.day}")
@@ -333,6 +341,8 @@ class ExerciseRun:
 
     def lesson(self, key: str, text: str) -> None:
         """Write the lessons learned for an objective (its id) or in general ("general")."""
+        if not isinstance(text, str):
+            raise ScenarioError(f"lesson: text, not {type(text).__name__}")
         with self.lock:
             if key != "general" and key not in {o.id for o in self.exercise.objectives}:
                 raise ScenarioError(f"lesson: {key!r} is not an objective of this exercise (or 'general')")

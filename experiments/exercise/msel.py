@@ -163,6 +163,8 @@ def load_exercise(name_or_path: str | Path) -> tuple[Exercise, Scenario]:
     """Load an exercise from the library (by name) or a YAML file, with its scenario checked for
     the exercise's days and every inject's effect checked as an event of that scenario; raises
     ScenarioError (one line naming the file and the field)."""
+    if not isinstance(name_or_path, str | Path):
+        raise ScenarioError(f"exercise: a library exercise's name or a file path, not {type(name_or_path).__name__}")
     p = Path(name_or_path)
     if str(name_or_path) in library_names() and not p.exists():
         p = LIBRARY / f"{name_or_path}.yaml"

@@ -77,6 +77,8 @@ def from_dict(data: dict, source: str = "exercise save") -> ExerciseRun:
 def from_bytes(raw: bytes | str, source: str = "exercise save") -> ExerciseRun:
     """Restore a saved exercise from the file's bytes (a file, an upload); ScenarioError names
     what is wrong."""
+    if not isinstance(raw, bytes | str):
+        raise ScenarioError(f"{source}: a saved exercise's bytes or text, not {type(raw).__name__}")
     if len(raw) > MAX_BYTES:
         raise ScenarioError(f"{source}: more than {MAX_BYTES:,} bytes; not a saved exercise")
     data = parse_json(raw, source, "a saved noodplan exercise", ScenarioError)

@@ -13,3 +13,10 @@ rolling-origin backtest that measures their skill against simple benchmarks (doc
     triggers.py   the plan's forecast_shortfall and prognosis_shortfall triggers compared (paired seeds)
     cli.py        `noodplan forecast` and `noodplan backtest --rolling`
 """
+
+# The ranges of a forecast's arguments, on the command line and in the API (docs/input-contract.md);
+# here, not in cli.py, so that the modules below it check them too and the parser still loads light.
+MAX_MONTHS = 600                # months ahead: 50 years (the world of a run and its forecast fits MAX_DAYS)
+MAX_MEMBERS = 1_000             # ensemble members
+MAX_MEMBER_MONTHS = 40_000      # members x months: the members' daily figures kept (~40 values a member-day,
+                                # 8 bytes each: about 400 MB), and hours of computing

@@ -24,12 +24,9 @@ import sys
 from pathlib import Path
 
 from experiments.cli import JOBS, SEED, _whole
+from experiments.forecast import MAX_MEMBER_MONTHS, MAX_MEMBERS, MAX_MONTHS
 
 EXIT_BAD_INPUT = 2
-MAX_MONTHS = 600                # --months: 50 years (the world of a run and its forecast fits MAX_DAYS)
-MAX_MEMBERS = 1_000             # --members
-MAX_MEMBER_MONTHS = 40_000      # --members x --months: the members' daily figures kept (~40 values a
-                                # member-day, 8 bytes each: about 400 MB), and hours of computing
 
 
 CENTRES = ("centred", "drift")  # experiments.forecast.inflow.CENTRES (not imported here: the parser loads light)

@@ -11,6 +11,7 @@ median, 50 % (25-75 %) and 90 % (5-95 %). Places needed are persons / target occ
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -18,11 +19,13 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from experiments.forecast import MAX_MEMBER_MONTHS, MAX_MEMBERS, MAX_MONTHS
 from experiments.forecast.inflow import HORIZONS, WINDOW_MONTHS, InflowErrors, daily_paths, errors_as_of
 from experiments.forecast.origins import FromScenario, Origin, horizon_days
 from experiments.forecast.record import RecordAsOf, add_months, record_end
 from experiments.outputs import worker_pool
 from model import data, prognosis
+from model.scenario import MAX_JOBS, MAX_SEED, ScenarioError, choice_argument, whole_argument
 from model.snapshot import code_version
 
 TABLE_COLUMNS = ["quantity", "breakdown", "name", "horizon_months", "date", "p05", "p25", "median", "p75", "p95",
@@ -199,13 +202,24 @@ def run_forecast(origin: Origin, months: int = 24, members: int = 20, seed: int 
                  errors: InflowErrors | None = None, occupancy: float = 0.95,
                  progress: Callable[[int, int], None] | None = None, jobs: int = 1) -> Forecast:
     """Run the ensemble (see the module text), its members on `jobs` processes when more than one
-    (the result does not depend on it)."""
-    if inflow not in INFLOW_CHOICES:
-        raise ValueError(f"inflow: {inflow!r} (choose {' or '.join(INFLOW_CHOICES)})")
-    if not 0 < occupancy <= 1:
-        raise ValueError(f"occupancy: must be in (0, 1], got {occupancy}")
-    if months < 1:
-        raise ValueError("months: at least 1")
+    (the result does not depend on it). The arguments are checked before anything runs, in the
+    command's ranges (one ScenarioError line naming the argument)."""
+    if not isinstance(origin, Origin):
+        raise ScenarioError(f"origin: an Origin (experiments.forecast.origins: from_run, from_snapshot_file, "
+                            f"from_record), not {type(origin).__name__}")
+    choice_argument("inflow", inflow, INFLOW_CHOICES)
+    if isinstance(occupancy, bool) or not isinstance(occupancy, numbers.Real) or not 0 < occupancy <= 1:
+        raise ScenarioError(f"occupancy: must be in (0, 1], got {occupancy!r}")
+    whole_argument("months", months, 1, MAX_MONTHS, " months")
+    whole_argument("members", members, 1, MAX_MEMBERS, " members")
+    if members * months > MAX_MEMBER_MONTHS:
+        raise ScenarioError(f"members x months: at most {MAX_MEMBER_MONTHS:,} (got {members:,} x {months:,})")
+    whole_argument("seed", seed, 0, MAX_SEED)
+    whole_argument("jobs", jobs, 1, MAX_JOBS, " processes")
+    if errors is not None and not isinstance(errors, InflowErrors):
+        raise ScenarioError(f"errors: InflowErrors (inflow_errors_for) or None, not {type(errors).__name__}")
+    if progress is not None and not callable(progress):
+        raise ScenarioError(f"progress: a function of (done, total) or None, not {type(progress).__name__}")
     if inflow == "persistence":
         origin = origin.with_persistence()
     elif origin.inflow != "scenario":

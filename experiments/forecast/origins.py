@@ -25,15 +25,17 @@ from pathlib import Path
 import numpy as np
 from pydantic import ValidationError
 
-from experiments.forecast.inflow import (FAMILY_RULE, Persistence, assume, persistence_from_record,
+from experiments.forecast.inflow import (FAMILY_RULE, FAMILY_RULES, Persistence, assume, persistence_from_record,
                                         persistence_from_world)
 from experiments.calibrate import CALIBRATION_END
+from experiments.forecast import MAX_MONTHS
 from experiments.forecast.record import RecordAsOf, add_months, last_month, record_end
 from experiments.history import RecordPoint
 from model import prognosis, snapshot
 from model.data import half_year
 from model.rulebook import run_day
-from model.scenario import Scenario, ScenarioError, load_scenario, validate_scenario, validation_message
+from model.scenario import (MAX_SEED, Scenario, ScenarioError, choice_argument, load_scenario, validate_scenario,
+                            validation_message, whole_argument)
 from model.simulate import prepare
 from model.state import State
 from model.world import World, build_world
@@ -82,6 +84,18 @@ class Origin:
         return dataclasses.replace(self, start=dataclasses.replace(self.start, world=world), inflow="persistence")
 
 
+def _months(months: object) -> int:
+    return whole_argument("months", months, 1, MAX_MONTHS, " months")
+
+
+def _scenario(x: object, name: str) -> Scenario:
+    if isinstance(x, str | Path):
+        return load_scenario(x)
+    if not isinstance(x, Scenario):
+        raise ScenarioError(f"{name}: a Scenario, a built-in name or a file path, not {type(x).__name__}")
+    return x
+
+
 def horizon_days(origin: dt.date, months: int) -> int:
     """Days from `origin` to `months` calendar months later."""
     return (add_months(origin, months) - origin).days
@@ -120,7 +134,12 @@ def _long_enough(sc: Scenario, day: int, months: int) -> Scenario:
 def from_run(scenario: Scenario | str, months: int, at: dt.date | None = None, seed: int | None = None,
              progress=None) -> Origin:
     """Run `scenario` (on `seed`) to `at` (default: the end of its horizon) and start there."""
-    sc = load_scenario(scenario) if isinstance(scenario, str) else scenario
+    sc = _scenario(scenario, "scenario")
+    _months(months)
+    if at is not None and (not isinstance(at, dt.date) or isinstance(at, dt.datetime)):
+        raise ScenarioError(f"at: a date (datetime.date) or None, not {type(at).__name__}")
+    if seed is not None:
+        whole_argument("seed", seed, 0, MAX_SEED)
     day = sc.horizon_days if at is None else (at - sc.start_date).days
     if not 0 <= day <= sc.horizon_days:
         raise ScenarioError(f"--at: {at} is outside {sc.name!r} ({sc.start_date} to {sc.end_date})")
@@ -136,6 +155,9 @@ def from_run(scenario: Scenario | str, months: int, at: dt.date | None = None, s
 
 def from_snapshot_file(path: str | Path, months: int) -> Origin:
     """Start from a snapshot file (`noodplan` snapshots, `model.snapshot`)."""
+    if not isinstance(path, str | Path):
+        raise ScenarioError(f"path: a snapshot file's path, not {type(path).__name__}")
+    _months(months)
     snap = snapshot.load(path)
     return from_state_snapshot(snap, months, f"the snapshot {Path(path).name} (day {snap.day} of "
                                              f"{snap.scenario.name!r}, seed {snap.header.get('seed')})")
@@ -148,11 +170,19 @@ def from_record(origin: dt.date, months: int, base: Scenario | str = "hindcast-2
     `scenario_inflow` the arrivals are the base scenario's own (e.g. a recorded series: a forecast
     conditional on the inflow that came), not the record known on the origin and persistence;
     `family` is the rule for family members after the record (`inflow.FAMILY_RULES`)."""
+    if not isinstance(origin, dt.date) or isinstance(origin, dt.datetime):
+        raise ScenarioError(f"origin: a date (datetime.date), not {type(origin).__name__}")
+    _months(months)
+    choice_argument("targets", targets, TARGETS)
+    choice_argument("stock", stock, STOCKS)
+    choice_argument("family", family, FAMILY_RULES)
+    if record is not None and not isinstance(record, RecordAsOf):
+        raise ScenarioError(f"record: a RecordAsOf or None, not {type(record).__name__}")
     if record is None and origin > record_end():
         raise ScenarioError(f"origin: {origin} is after the packaged record, which ends "
                             f"{record_end() - dt.timedelta(days=1)}; start from a date up to then, or from a run")
     rec = record or RecordAsOf(origin)
-    base_sc = load_scenario(base) if isinstance(base, str) else base
+    base_sc = _scenario(base, "base")
     sc, description = record_scenario(base_sc, rec, add_months(origin, months), keep_events=keep_events,
                                       targets=targets, stock=stock)
     pers = persistence_from_record(rec, base_sc.inflow.family_reunification_per_year, family_rule=family)

@@ -1031,3 +1031,30 @@ for _name, _body in {"action-fields-used": _PHASE % "{type: request_places, kind
                      "float-tag-number": "horizon_days: !!float 20\n",
                      "bool-tag-true": "plan: {enabled: !!bool True}\n"}.items():
     good("r6", _name, ("validate", "{d}/s.yaml"), {"s.yaml": "extends: tiny.yaml\n" + _body})
+
+# ==============================================================================================
+# The seventh round (the entry points the earlier rounds swept least: the --record CSV's cells and
+# columns, a saved run uploaded to the dashboard, its parameter fields, the exercise room's
+# handlers, the experiments' Python API): what still ended in a traceback or passed silently.
+# ==============================================================================================
+
+for _name, _text, _says, _note in (
+        ("cell-too-long", "date,quantity,value\n2025-07-05,population," + "9" * 200_000 + "\n",
+         ("r.csv: line 2", "not a CSV line", "field larger than field limit"), "_csv.Error traceback before"),
+        ("quote-left-open", 'date,quantity,value\n2025-07-05,population,"2000\n',
+         ("r.csv: line 2", "not a CSV line", "unexpected end of data"),
+         "accepted before: the open quote took the rest of the file as the value"),
+        ("unknown-column", "date,quantity,value,unit\n2025-07-05,population,2,thousands\n",
+         ("r.csv: line 1", "unknown column 'unit'"), "accepted before: the unit was ignored (2 persons)"),
+        ("source-with-space", "date,quantity,value, source\n2025-07-05,population,2000,CBS\n",
+         ("r.csv: line 1", "unknown column ' source'"), "accepted before: the source was dropped"),
+        ("value-in-unnamed-column", "date,quantity,value,\n2025-07-05,population,2000,3000\n",
+         ("r.csv: line 2", "a value in a column without a name"), "accepted before: the 3000 was ignored"),
+        ("two-approximate-marks", "date,quantity,value\n2025-07-05,population,~~2000\n",
+         ("r.csv: line 2", "value a number"), "accepted before as ~2000")):
+    bad_argv("record", f"r7-{_name}", _BT, {"r.csv": _text}, note=_note, says=_says)
+for _name, _text in {"trailing-commas": "date,quantity,value,\n2025-07-05,population,2000,\n",
+                     "approximate": "date,quantity,value\n2025-07-05,population,~2000\n",
+                     "quoted-source": 'date,quantity,value,source\n2025-07-05,population,2000,"CBS, table 3"\n',
+                     "quoted-value": 'date,quantity,value\n2025-07-05,population,"2000"\n'}.items():
+    good("r7", f"record-{_name}", _BT, {"r.csv": _text})

@@ -358,12 +358,21 @@ def worker_pool(workers: int, setup: Callable[..., None] | None = None,
     pool.shutdown()
 
 
-def stop_workers(pool: ProcessPoolExecutor) -> None:
-    """Cancel a pool's waiting tasks and end its running ones now."""
+def stop_workers(pool: ProcessPoolExecutor, wait: float = 5.0) -> None:
+    """Cancel a pool's waiting tasks and end its running ones now, then wait (up to `wait` seconds
+    each) for the workers and for the pool's manager thread to end. Without that wait, Python 3.12's
+    exit handler for process pools races the manager thread closing its wake-up pipe and prints an
+    `OSError: Bad file descriptor` traceback after the command's one line (seen under load)."""
     processes = list((getattr(pool, "_processes", None) or {}).values())   # no public way to end a running task
-    pool.shutdown(wait=False, cancel_futures=True)
+    manager = getattr(pool, "_executor_manager_thread", None)   # the thread that owns the wake-up pipe (private;
+    pool.shutdown(wait=False, cancel_futures=True)              # shutdown forgets it)
     for p in processes:
-        p.terminate()
+        if p.is_alive():
+            p.terminate()
+    for p in processes:
+        p.join(wait)
+    if manager is not None:
+        manager.join(wait)
 
 
 def quiet_broken_pipe() -> None:

@@ -28,6 +28,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
+from experiments.outputs import stop_workers
 from experiments.sweep.runner import Model, Outcome, RunSpec, describe, run_batch
 
 EXECUTORS = ("serial", "processes", "dask")
@@ -159,13 +160,7 @@ class Processes:
     def _stop(self) -> None:
         if self.pool is None:
             return
-        procs = list(getattr(self.pool, "_processes", {}).values())   # no public way to stop busy workers (3.12)
-        self.pool.shutdown(wait=False, cancel_futures=True)
-        for p in procs:
-            if p.is_alive():
-                p.terminate()
-        for p in procs:
-            p.join(5)
+        stop_workers(self.pool)
         self.pool = None
 
     def close(self) -> None:

@@ -1,7 +1,13 @@
-"""The docs travel with the code: every scenario parameter is documented."""
+"""The docs travel with the code: every scenario parameter is documented, and every `noodplan`
+example parses, names what exists, and (the README's cheap ones) runs."""
 
+import argparse
+import functools
+import re
+import shlex
 from pathlib import Path
 
+import pytest
 import yaml
 
 from model.scenario import SCENARIO_DIR
@@ -37,8 +43,6 @@ def test_every_library_scenario_is_in_the_scenarios_page():
 def test_the_readme_first_command_runs_twice(tmp_path, monkeypatch, capsys):
     """The README's first command (shortened to a few days) works on a fresh folder and again on
     its own results."""
-    import shlex
-
     from experiments.cli import main
 
     line = next(x for x in (ROOT / "README.md").read_text().splitlines() if x.startswith("./scripts/setup && "))
@@ -48,3 +52,226 @@ def test_the_readme_first_command_runs_twice(tmp_path, monkeypatch, capsys):
     for _ in range(2):
         assert main([*words[1:], "--days", "3"]) == 0, capsys.readouterr().err
     assert (tmp_path / "out" / "baseline" / "manifest.json").is_file()
+
+
+# ---- every `noodplan ...` example in the README and docs/ ------------------------------------------
+# A user copies them: those in code blocks must parse with the real parser (`viz.cli.build_parser`,
+# the console command's: the experiments' commands plus `ui`) and name only built-in scenarios,
+# sweep designs and exercises, files of the repository, their own files (`my-…`) or what another
+# example writes; those inline (`noodplan backtest --rolling --stock queue`) may leave out what a
+# command requires or hold placeholders (NAME, FILE, [--out DIR]), but every option they name must
+# be the command's. The cheap README examples run, with short sizes.
+
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+USER_FILES = {"later-figures.csv"}   # the user's own recorded figures (docs/validation.md)
+# options whose value names something to read: (command, dest) -> kind
+READS = {("run", "scenario"): "scenario", ("validate", "file"): "scenario", ("compare", "a"): "scenario",
+         ("compare", "b"): "scenario", ("backtest", "scenario"): "scenario", ("backtest", "record"): "file",
+         ("calibrate", "scenario"): "scenario", ("forecast", "from_run"): "scenario", ("forecast", "base"): "scenario",
+         ("forecast", "from_snapshot"): "file", ("ui", "scenario"): "scenario", ("ui", "sweep"): "file",
+         ("sweep", "design"): "design", ("analyze", "store"): "file", ("exercise", "file"): "exercise",
+         ("exercise", "saved"): "file"}
+WRITES = ("out", "save_snapshot", "save", "json", "plot", "report", "history")
+
+
+def _commands(text: str):
+    """(line number, argv after `noodplan`) of each command in a line of shell: `a && b`, `a | b`,
+    `a > file`, `# comment` split off."""
+    for n, line in text:
+        line = re.sub(r"\s#\s.*$", "", line)
+        for part in re.split(r"&&|\|", line):
+            part = part.split(" > ")[0].strip()
+            if re.match(r"(\.venv/bin/)?noodplan\s", part):
+                yield n, shlex.split(part)[1:]
+
+
+def _doc_commands(fenced: bool):
+    """(page:line, argv) of every `noodplan` command in fenced bash blocks (fenced) or inline code
+    spans that start with it (not fenced)."""
+    for page in PAGES:
+        lines = page.read_text(encoding="utf-8").splitlines()
+        where = f"{page.relative_to(ROOT)}"
+        if fenced:
+            inside, lang, block = False, "", []
+            for n, line in enumerate(lines, 1):
+                if line.startswith("```"):
+                    inside, lang = not inside, line[3:].strip()
+                    continue
+                if inside and lang in ("bash", "sh", ""):
+                    block.append((n, line))
+            for n, argv in _commands(block):
+                yield f"{where}:{n}", argv
+        else:
+            spans = [(n, s) for n, line in enumerate(lines, 1) for s in re.findall(r"`([^`]+)`", line)
+                     if re.match(r"(\.venv/bin/)?noodplan \w", s)]
+            for n, argv in _commands(spans):
+                yield f"{where}:{n}", argv
+
+
+@functools.cache
+def _parser() -> argparse.ArgumentParser:
+    from viz.cli import build_parser
+
+    return build_parser()
+
+
+def _subparsers(parser: argparse.ArgumentParser) -> dict[str, argparse.ArgumentParser]:
+    return next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction)).choices
+
+
+def _parse(argv: list[str]) -> argparse.Namespace:
+    """The parsed command line, or an AssertionError with the parser's one line."""
+    import contextlib
+    import io
+
+    from experiments.cli import parse
+
+    err = io.StringIO()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        args = parse(_parser(), argv)
+    assert not isinstance(args, int), err.getvalue().strip()
+    return args
+
+
+FENCED = list(_doc_commands(fenced=True))
+INLINE = list(_doc_commands(fenced=False))
+
+
+@functools.cache
+def _written() -> set[str]:
+    """What the examples write (`--out`, `--save-snapshot`, …): later examples may read it."""
+    return {getattr(_parse(a), d, None) for _, a in FENCED for d in WRITES} - {None}
+
+
+def test_the_docs_show_commands():
+    assert len(FENCED) > 50 and len(INLINE) > 100      # the extraction finds them
+    assert any(w == "README.md:48" for w, _ in FENCED)  # the README's Examples block (sweep && analyze)
+
+
+@pytest.mark.parametrize(("where", "argv"), FENCED, ids=[f"{w} {' '.join(a[:2])}" for w, a in FENCED])
+def test_every_example_parses_and_names_what_exists(where, argv):
+    from experiments.exercise.msel import library_names
+    from experiments.sweep.design import builtin_designs
+    from model.scenario import builtin_names
+
+    args = _parse(argv)
+    written = _written()
+    known = {"scenario": builtin_names(), "design": builtin_designs(), "exercise": library_names(), "file": []}
+    for (command, dest), kind in READS.items():
+        value = getattr(args, dest, None) if args.command == command else None
+        if value is None:
+            continue
+        ok = (value in known[kind] or (ROOT / value).exists() or Path(value).name.startswith("my-")
+              or value in written or value in USER_FILES)
+        assert ok, f"{where}: noodplan {' '.join(argv)}: {value!r} is no built-in {kind}, file or earlier output"
+    if args.command == "bench" and args.instructions:
+        for item in args.instructions.split(","):
+            assert item.split(":")[0] in builtin_names(), f"{where}: {item}"
+
+
+@pytest.mark.parametrize(("where", "argv"), INLINE, ids=[f"{w} {' '.join(a[:2])}" for w, a in INLINE])
+def test_every_inline_command_names_only_its_own_options(where, argv):
+    sub = _subparsers(_parser())
+    assert argv[0] in sub, f"{where}: no command `noodplan {argv[0]}`"
+    parser = sub[argv[0]]
+    rest = argv[1:]
+    if argv[0] == "exercise" and rest and not rest[0].startswith("-"):
+        assert rest[0] in _subparsers(parser), f"{where}: no command `noodplan exercise {rest[0]}`"
+        parser, rest = _subparsers(parser)[rest[0]], rest[1:]
+    options = {w.strip("[]").split("=")[0] for w in rest if w.strip("[").startswith("--")}
+    unknown = options - set(parser._option_string_actions)
+    assert not unknown, f"{where}: noodplan {' '.join(argv)}: no option {sorted(unknown)}"
+
+
+def test_an_unknown_option_in_a_doc_line_is_caught():
+    block = [(1, ".venv/bin/noodplan forecast --from-run baseline --member 4   # a typo")]
+    [(_, argv)] = _commands(block)
+    with pytest.raises(AssertionError, match="unrecognized arguments: --member"):
+        _parse(argv)
+    with pytest.raises(AssertionError, match="no option"):
+        test_every_inline_command_names_only_its_own_options("x", ["backtest", "--rolling", "--stocks", "queue"])
+
+
+# ---- the README's examples run (short sizes), in order, in a fresh folder ---------------------------
+
+def _readme_examples() -> list[list[str]]:
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    block = re.search(r"## Examples\n\n```bash\n(.*?)```", text, re.S)
+    assert block, "README.md: the Examples block"
+    return [argv for _, argv in _commands(enumerate(block.group(1).splitlines(), 1))]
+
+
+SHORT = {"run": ["--days", "30"], "compare": ["--runs", "2", "--days", "30", "--workers", "1"],
+         "forecast": ["--members", "2", "--months", "1", "--jobs", "1"]}
+# servers, minutes-long searches and sweeps, and one that writes a packaged scenario file are not run here
+NOT_RUN = {"ui", "exercise", "calibrate", "sweep", "analyze", "bench"}
+
+
+def _run_readme_examples(commands: set[str], tmp_path, monkeypatch, capsys) -> list[list[str]]:
+    from experiments.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    yaml_block = re.search(r"```yaml\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
+    (tmp_path / "my-scenario.yaml").write_text(yaml_block.group(1))   # the README's scenario file
+    ran = []
+    for argv in _readme_examples():
+        if argv[0] in NOT_RUN or argv[0] not in commands:
+            continue
+        short = SHORT.get(argv[0], [])
+        if argv[0] == "backtest":
+            short = (["--members", "2", "--origins", "2020-01-01..2020-01-01", "--jobs", "1"] if "--rolling" in argv
+                     else ["--seeds", "1", "--jobs", "1"])
+        code = main([*argv, *short])
+        assert code == 0, f"noodplan {' '.join(argv)}: exit code {code}: {capsys.readouterr().err}"
+        ran.append(argv)
+    return ran
+
+
+def test_the_readme_examples_run(tmp_path, monkeypatch, capsys):
+    ran = _run_readme_examples({"scenarios", "run", "compare", "validate", "schema"}, tmp_path, monkeypatch, capsys)
+    assert len(ran) == 6
+    for made in ("out/b3/manifest.json", "out/ma/daily.csv", "scenario.schema.json"):
+        assert (tmp_path / made).is_file(), made
+
+
+def test_the_readme_forecasts_and_backtests_run(tmp_path, monkeypatch, capsys):
+    """Each writes its own folder: the second forecast is not refused for the first one's results."""
+    ran = _run_readme_examples({"forecast", "backtest"}, tmp_path, monkeypatch, capsys)
+    assert len(ran) == 4
+    for made in ("out/backtest/hindcast-2015/manifest.json", "out/forecast/fan.png",
+                 "out/forecast-2020/forecast.csv", "out/backtest-rolling/rolling-skill.csv"):
+        assert (tmp_path / made).is_file(), made
+
+
+def test_the_readme_python_example_runs(tmp_path, monkeypatch, capsys):
+    code = re.search(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S).group(1)
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {}
+    exec(compile(code, "README.md", "exec"), scope)
+    assert len(scope["res"].daily_frame()) == 730
+    assert list(scope["m"].datacollector.get_model_vars_dataframe().columns) == list(scope["res"].daily_frame().columns)
+    assert scope["fork"].applicant(70_000).path == scope["m"].applicant(70_000).path
+
+
+def _target(args: argparse.Namespace) -> str | None:
+    """The folder a command writes its results into (its default where it has one)."""
+    if args.command not in ("run", "forecast", "backtest", "calibrate"):
+        return None        # a sweep resumes its store; the others write single files, replaced whole
+    if args.out or args.command in ("run", "calibrate"):
+        return args.out
+    if args.command == "forecast":
+        return "out/forecast"
+    return "out/backtest-rolling" if args.rolling else f"out/backtest/{Path(args.scenario or '').stem}"
+
+
+@pytest.mark.parametrize("page", sorted({w.split(":")[0] for w, _ in FENCED}))
+def test_no_two_examples_of_a_page_write_one_folder(page):
+    """Run in order, a page's examples do not refuse each other ("already holds …; use --force")."""
+    seen: dict[str, str] = {}
+    for where, argv in FENCED:
+        args = _parse(argv)
+        target = _target(args)
+        if not where.startswith(page + ":") or target is None:
+            continue
+        assert target not in seen or args.force, f"{where}: {target} holds the results of {seen[target]}; give --out"
+        seen[target] = where

@@ -96,3 +96,13 @@ def test_the_workstation_commands_parse():
 
     args = build_parser().parse_args(sweep[1:])
     assert (args.executor, args.scheduler) == ("dask", "tcp://workstation:8786")
+
+
+def test_the_design_file_example_loads(tmp_path):
+    """The page's annotated design (every kind of parameter) passes `load_design`'s checks as written."""
+    from experiments.sweep import load_design
+
+    text = re.search(r"## The design file\n\n```yaml\n(.*?)```", DOC, re.S).group(1)
+    (tmp_path / "design.yaml").write_text(text, encoding="utf-8")
+    design = load_design(tmp_path / "design.yaml")
+    assert design.name == "housing-x-ind" and len(design.parameters) == 5

@@ -43,6 +43,19 @@ class _Bad(Exception):
     """A bad command-line value (one line, exit code 2)."""
 
 
+class _Version(argparse.Action):
+    """`noodplan --version`: the package's version and the code's (`git describe` in a checkout),
+    found only when asked (not on every parse)."""
+
+    def __init__(self, option_strings: list[str], dest: str, help: str | None = None) -> None:
+        super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, help=help)
+
+    def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
+        package, code = outputs.package_version(), outputs.code_version()
+        print(f"noodplan {package}" + (f" (code {code})" if code != package else ""))
+        parser.exit(0)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line (`noodplan: run: --days: …`), exit code 2.
 
@@ -122,6 +135,8 @@ def _about(args: argparse.Namespace, sc: Any, **fields: Any) -> dict[str, Any]:
 def cmd_run(args: argparse.Namespace) -> int:
     from model.simulate import simulate
 
+    if args.force and args.out is None:       # it would be ignored: run writes no folder without --out
+        raise _Bad("--force: only with --out (it lets run replace a folder of earlier results)")
     sc = _scenario(args.scenario, args.days)
     if args.out is not None:
         outputs.check_folder(args.out, args.force)
@@ -229,6 +244,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     from experiments import calibrate as cal
     from model.scenario import ScenarioError, load_scenario
 
+    if args.dry_run and args.into is not None:    # it would be ignored: a dry run writes no scenario file
+        raise _Bad("--into: not with --dry-run (a dry run writes the fitted values into no file)")
     if args.params is not None and not args.params.strip():
         raise _Bad("--params: give comma-separated parameter names, or leave the option out for all")
     params = [p.strip() for p in args.params.split(",")] if args.params else None
@@ -253,7 +270,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             cal.check_structure(sc, path)
         except (ScenarioError, ValueError) as exc:
             raise _Bad(f"--into: {exc}") from None
-        outputs.check_file(path, path.suffix.lower() or ".yaml", "--into")
+        outputs.check_file(path, path.suffix.lower() or ".yaml", "--into", in_code=True)   # packaged files too
     if args.out is not None:
         outputs.check_folder(args.out, args.force)
     t0 = time.perf_counter()
@@ -339,6 +356,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     ap = _Parser(prog="noodplan", description="Agent-based simulator of the Dutch "
                  "asylum reception chain and its contingency plan (noodplan).")
+    ap.add_argument("--version", action=_Version, help="show noodplan's version and exit")
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
     force = "replace a folder that holds earlier results (entirely; never a folder of other files)"
     run = sub.add_parser("run", help="run a scenario and print a summary")

@@ -63,6 +63,7 @@ def check_folder(target: str | Path, force: bool = False, option: str = "--out")
     if str(target).strip() == "":
         raise OutputError(f"{option}: give a folder name")
     path = Path(target).expanduser()
+    check_not_code(path, option)
     _check_parent(path.parent if str(path.parent) else Path("."), option)
     if path.exists() and not path.is_dir():
         raise OutputError(f"{option}: {path} is a file, not a folder")
@@ -81,12 +82,15 @@ def check_folder(target: str | Path, force: bool = False, option: str = "--out")
     return path
 
 
-def check_file(target: str | Path, suffix: str, option: str = "--out") -> Path:
+def check_file(target: str | Path, suffix: str, option: str = "--out", in_code: bool = False) -> Path:
     """A file results will go to, checked before anything is computed: the right suffix (so a
-    slip never overwrites a scenario or a document), a writable folder that exists, not a folder."""
+    slip never overwrites a scenario or a document), a writable folder that exists, not a folder;
+    not inside noodplan's code unless `in_code` (`calibrate --into`: packaged scenario files)."""
     if str(target).strip() == "":
         raise OutputError(f"{option}: give a file name")
     path = Path(target).expanduser()
+    if not in_code:
+        check_not_code(path, option)
     if path.suffix.lower() != suffix:
         raise OutputError(f"{option}: {path} must be a {suffix} file (name it *{suffix})")
     if path.is_dir():
@@ -96,6 +100,24 @@ def check_file(target: str | Path, suffix: str, option: str = "--out") -> Path:
         raise OutputError(f"{option}: folder {parent} does not exist")
     _check_parent(parent, option)
     return path
+
+
+CODE_FOLDERS = ("agents", "model", "experiments", "viz")   # noodplan's packages, beside this one
+
+
+def check_not_code(path: Path, option: str = "--out") -> None:
+    """A target inside noodplan's own packages (`model/`, …) or inside the virtual environment it
+    runs in (`.venv/`) is refused in one line: results there are mixed with the program (and lost
+    when it is reinstalled)."""
+    here = Path(path).expanduser().resolve()       # (a path that does not exist yet resolves too)
+    root = Path(__file__).resolve().parents[1]
+    places = [(root / name, "code") for name in CODE_FOLDERS]
+    if sys.prefix != sys.base_prefix:
+        places.append((Path(sys.prefix).resolve(), "Python environment"))
+    for place, what in places:
+        if here == place or place in here.parents:
+            raise OutputError(f"{option}: {path} is inside noodplan's own {what} ({place}); write results "
+                              f"elsewhere (e.g. out/)")
 
 
 def _check_parent(parent: Path, option: str) -> None:
@@ -244,6 +266,11 @@ def code_version() -> str:
             return out.stdout.strip()
         except (OSError, subprocess.SubprocessError):
             pass
+    return _version("noodplan")
+
+
+def package_version() -> str:
+    """The installed noodplan package's version ("unknown" when it is run from a folder uninstalled)."""
     return _version("noodplan")
 
 

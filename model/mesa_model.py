@@ -55,6 +55,29 @@ def daily_figure(model: ReceptionModel, name: str) -> int | float | str:
     return int(value) if name == "phase" else str(value)
 
 
+class Collector(mesa.DataCollector):
+    """Mesa's DataCollector, whose frames of what it does not collect stop with a one-line
+    ScenarioError saying why (Mesa warns and returns an empty frame, or raises a bare Exception)."""
+
+    def get_agenttype_vars_dataframe(self, agent_type):
+        if agent_type not in self.agenttype_reporters:
+            kept = ", ".join(t.__name__ for t in self.agenttype_reporters)
+            name = getattr(agent_type, "__name__", repr(agent_type))
+            raise ScenarioError(f"datacollector: {name}: no figures collected for this agent type; "
+                                + (f"they are for {kept}" if kept else "make the model with collect_agents=True"))
+        return super().get_agenttype_vars_dataframe(agent_type)
+
+    def get_agent_vars_dataframe(self):
+        raise ScenarioError("datacollector: no per-agent reporters; with collect_agents=True use "
+                            "get_agenttype_vars_dataframe(MunicipalityAgent) or (LocationAgent)")
+
+    def get_table_dataframe(self, table_name):
+        if table_name not in self.tables:
+            raise ScenarioError(f"datacollector: table {table_name!r}: no such table (this collector keeps none; "
+                                f"get_model_vars_dataframe() holds daily.csv's figures)")
+        return super().get_table_dataframe(table_name)
+
+
 class ReceptionModel(mesa.Model):
     """The national reception system as a Mesa model.
 
@@ -74,20 +97,28 @@ class ReceptionModel(mesa.Model):
                  collect_agents: bool = False, municipality_agent: type[MunicipalityAgent] = MunicipalityAgent,
                  location_agent: type[LocationAgent] = LocationAgent, state: State | None = None,
                  **parameters: Any) -> None:
-        seed = _seed(rng, parameters.pop("seed", None))
-        _check_kind("collect_agents", collect_agents, bool, "True or False")
+        given_seed = parameters.pop("seed", None)
+        seed = _seed(rng, given_seed)
+        if not isinstance(collect_agents, bool):
+            raise ScenarioError(f"ReceptionModel: collect_agents: True or False, not {type(collect_agents).__name__} "
+                                f"{_short(collect_agents)}")
         _check_class("municipality_agent", municipality_agent, MunicipalityAgent)
         _check_class("location_agent", location_agent, LocationAgent)
         if state is None:
             sc = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
             if overrides is not None and not isinstance(overrides, Mapping):
+                hint = (" (mesa.batch_run iterates over a parameter's values: put the mapping in a list, "
+                        "\"overrides\": [{...}])" if isinstance(overrides, str) else "")
                 raise ScenarioError(f"ReceptionModel: overrides: a mapping of dotted paths to values, not "
-                                    f"{type(overrides).__name__}")
-            sc = with_changes(sc, {**(overrides or {}), **parameters}, "ReceptionModel")
+                                    f"{type(overrides).__name__}{hint}")
+            changes = {**(overrides or {}), **parameters}
+            if days is not None and "horizon_days" in changes:     # one of them would be ignored
+                raise ScenarioError("ReceptionModel: horizon_days: given with days= (both set the horizon); give one")
+            sc = with_changes(sc, changes, "ReceptionModel")
             state = prepare(sc, seed, days, world)
         else:
             _check_kind("state", state, State, "a State (a restored snapshot: ReceptionModel.restore) or None")
-            given = [name for name, value in (("rng", seed), ("days", days), ("world", world),
+            given = [name for name, value in (("rng", rng), ("seed", given_seed), ("days", days), ("world", world),
                                               ("overrides", overrides)) if value is not None] + sorted(parameters)
             if given:      # they would be ignored: the state holds its scenario, seed, horizon and world
                 raise ScenarioError(f"ReceptionModel: {given[0]}: not with state= (the state holds its scenario, "
@@ -103,7 +134,7 @@ class ReceptionModel(mesa.Model):
         self._add_location_agents()
         agent_reporters = ({municipality_agent: MUNICIPALITY_REPORTERS, location_agent: LOCATION_REPORTERS}
                            if collect_agents else None)
-        self.datacollector = mesa.DataCollector(
+        self.datacollector = Collector(
             model_reporters={name: partial(daily_figure, name=name) for name in DAILY_COLUMNS},
             agenttype_reporters=agent_reporters)
         self.running = True
@@ -190,6 +221,8 @@ class ReceptionModel(mesa.Model):
 
     def _municipality_row(self, m: int | str) -> int:
         munis = self.state.munis
+        if isinstance(m, bool | np.bool_):
+            raise ScenarioError(f"applicants: municipality: a row 0 … {munis.n - 1}, a name or a code, not {m!r}")
         if isinstance(m, (int, np.integer)) and 0 <= m < munis.n:
             return int(m)
         for names in (munis.names, munis.codes):
@@ -220,6 +253,10 @@ class ReceptionModel(mesa.Model):
             raise ScenarioError(f"ReceptionModel.restore: days: a whole number from 1 to {MAX_DAYS:,} or None, "
                                 f"not {days!r}")
         snap = snapshot if isinstance(snapshot, Snapshot) else load(snapshot)
+        saved = int(snap.header["horizon_days"])
+        if days is not None and days < saved:      # Snapshot.restore only extends a horizon: it would be ignored
+            raise ScenarioError(f"ReceptionModel.restore: days: at least the snapshot's horizon, {saved:,} (days lets "
+                                f"a restored run go further; to stop earlier, step fewer days), not {days!r}")
         return cls(state=snap.restore(world, days), **kwargs)
 
 
@@ -264,7 +301,7 @@ def _whole(field: str, value: Any, lo: int) -> int:
 def _values(v: Any) -> list:
     if isinstance(v, (str, int, np.integer)):
         return [v]
-    if not isinstance(v, Iterable):
+    if isinstance(v, bytes | bytearray | Mapping) or not isinstance(v, Iterable):
         raise ScenarioError(f"applicants: a filter takes one value or several, not {type(v).__name__} {v!r}")
     return list(v)
 

@@ -1326,6 +1326,8 @@ def from_dict(data: dict, source: str = "scenario", folder: str | Path | None = 
 
 def load_scenario(name_or_path: str | Path) -> Scenario:
     """Load a built-in scenario by name or a YAML file by path; raises ScenarioError."""
+    if isinstance(name_or_path, str) and not name_or_path.strip():    # '' would name the working folder
+        raise ScenarioError(f"scenario: give a built-in name or a file path (got {name_or_path!r})")
     path = _locate(name_or_path, Path(os.getcwd()))
     source = path.name if path.is_file() else str(name_or_path)
     return _validated(_load_file(path, source, ()), source)

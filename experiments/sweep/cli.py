@@ -24,11 +24,11 @@ from pathlib import Path
 
 from experiments import outputs
 from experiments.cli import MAX_JOBS, _whole
+from experiments.sweep.executors import MAX_DASK_WORKERS
 
 EXIT_BAD_INPUT = 2
 EXIT_STOPPED = 1
 EXIT_INTERRUPTED = 130
-MAX_DASK_WORKERS = 10_000       # --workers of a Dask cluster; processes on this machine: MAX_JOBS
 
 
 def _bad(message: str) -> Exception:
@@ -40,6 +40,7 @@ def _bad(message: str) -> Exception:
 def cmd_sweep(args: argparse.Namespace) -> int:
     from experiments.sweep.design import builtin_designs, json_schema, load_design
 
+    _check_mode(args)
     if args.schema:
         text = json.dumps(json_schema(), indent=2)
         if args.out:
@@ -60,6 +61,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise _bad("sweep: give a design file (or --schema, --list)")
     if not args.out:
         raise _bad("--out: required (the folder of the result store)")
+    args.executor = args.executor or "processes"
     if args.scheduler and args.executor != "dask":
         raise _bad("--scheduler: only with --executor dask")
     if args.executor == "serial" and args.workers not in (None, 1):
@@ -91,6 +93,24 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     print(f"Wrote {Path(args.out) / 'runs.parquet'}" + (" and daily.zarr" if (Path(args.out) / "daily.zarr").exists()
                                                          else ""))
     return 0
+
+
+RUN_OPTIONS = ("executor", "workers", "scheduler", "batch_size")     # options of a sweep's run only
+
+
+def _check_mode(args: argparse.Namespace) -> None:
+    """`--schema` and `--list` take none of the run's options (they would be ignored), nor each other;
+    `--list` writes nothing (`--out`)."""
+    modes = [m for m in ("schema", "list") if getattr(args, m)]
+    if len(modes) == 2:
+        raise _bad("--list: not with --schema (one at a time)")
+    if modes:
+        given = [o for o in RUN_OPTIONS if getattr(args, o) is not None]
+        if given:
+            raise _bad(f"--{given[0].replace('_', '-')}: not with --{modes[0]} (it sets how a sweep runs; "
+                       f"--{modes[0]} runs none)")
+        if modes[0] == "list" and args.out is not None:
+            raise _bad("--out: not with --list (it prints the packaged designs; --schema --out writes the schema)")
 
 
 def _workers(n: int) -> str:
@@ -149,6 +169,11 @@ def cmd_analyze(args: argparse.Namespace) -> int:
 def cmd_bench_sweep(args: argparse.Namespace) -> int:
     from experiments.bench.sweep import format_sweep_bench, sweep_bench
 
+    ignored = [o for o, v in (("--plot", args.plot), ("--history", args.history), ("--no-eu", args.no_eu),
+                              ("--no-reference", args.no_reference), ("--no-memory", args.no_memory),
+                              ("--instructions", args.instructions), ("--soak", args.soak)) if v]
+    if ignored:         # options of the model's benchmark: the sweep benchmark reads none of them
+        raise _bad(f"{ignored[0]}: not with --sweep (the sweep benchmark takes --quick, --repeats and --json)")
     if args.json:
         outputs.check_file(args.json, ".json", "--json")      # before the benchmark's minutes
     r = sweep_bench(quick=args.quick, repeats=args.repeats, log=lambda m: print(m, file=sys.stderr))
@@ -166,7 +191,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     sw = sub.add_parser("sweep", help="run (or resume) a sweep of many runs over a design into a result store")
     sw.add_argument("design", nargs="?", help="design file (YAML) or a packaged design's name (see --list)")
     sw.add_argument("--out", help="folder of the result store (resumed when it exists); with --schema: a file")
-    sw.add_argument("--executor", choices=("serial", "processes", "dask"), default="processes",
+    sw.add_argument("--executor", choices=("serial", "processes", "dask"),
                     help="where the runs go (default: processes, all cores); results do not depend on it")
     sw.add_argument("--workers", type=_whole(1, MAX_DASK_WORKERS, " workers"),
                     help=f"worker processes, 1 to {MAX_JOBS} (default: all cores); with --scheduler, the workers to "

@@ -449,6 +449,13 @@ def builtin_designs() -> list[str]:
 
 
 def design_path(name_or_path: str | Path) -> Path:
+    """The file of a design given by path or by a packaged design's name; raises DesignError for
+    what names no file (not text or a path, or empty)."""
+    if not isinstance(name_or_path, str | Path):
+        raise DesignError(f"design: a design file's path, a packaged design's name or a Design, not "
+                          f"{type(name_or_path).__name__}")
+    if not str(name_or_path).strip():
+        raise DesignError(f"design: give a design file's path or a packaged design's name (got {str(name_or_path)!r})")
     p = Path(name_or_path)
     if not p.exists() and not p.suffix and (DESIGN_DIR / f"{name_or_path}.yaml").exists():
         return DESIGN_DIR / f"{name_or_path}.yaml"

@@ -24,10 +24,14 @@ from pathlib import Path
 
 from experiments.sweep.design import Design, load_design
 from experiments.sweep.runner import NoodplanModel
+from model.scenario import MAX_SEED, ScenarioError, whole_argument
 
 
 class EmaRun:
-    """The function EMA calls: keyword arguments by parameter name (and `seed` when replicated)."""
+    """The function EMA calls: keyword arguments by parameter name (and `seed` when replicated).
+    A name the design does not have (an uncertainty, lever or constant added to the model by hand),
+    a parameter missing, a value its field cannot take or a seed that is not one stops with a
+    one-line ScenarioError before the run (EMA reports it as the cause of its EMAError)."""
 
     def __init__(self, design: Design) -> None:
         self.model = NoodplanModel(design)
@@ -36,8 +40,25 @@ class EmaRun:
         self.seed = design.first_seed
 
     def __call__(self, seed: int | None = None, **values) -> dict[str, float]:
-        values = {p.label: self.design.cast(p, values[p.label]) for p in self.params}
-        kpis, _ = self.model(values, self.seed if seed is None else int(seed))
+        labels = [p.label for p in self.params]
+        unknown = [name for name in values if name not in labels]
+        if unknown:
+            raise ScenarioError(f"ema: {unknown[0]}: not a parameter of design {self.design.name!r} (its parameters: "
+                                f"{', '.join(labels)}); an uncertainty, lever or constant takes a parameter's name")
+        missing = [name for name in labels if name not in values]
+        if missing:
+            raise ScenarioError(f"ema: {missing[0]}: no value given (every parameter of design {self.design.name!r} "
+                                f"is an uncertainty of the model)")
+        cast = {}
+        for p in self.params:
+            try:
+                cast[p.label] = self.design.cast(p, values[p.label])
+            except (TypeError, ValueError):
+                raise ScenarioError(f"ema: {p.label}: a number (its range is continuous), not "
+                                    f"{type(values[p.label]).__name__} {values[p.label]!r}") from None
+        if seed is not None:
+            seed = whole_argument("ema: seed", seed, 0, MAX_SEED)
+        kpis, _ = self.model(cast, self.seed if seed is None else seed)
         return kpis
 
 
@@ -49,6 +70,11 @@ def ema_model(design: Design | str | Path, name: str = "noodplan", replicate: bo
     from ema_workbench import (ArrayOutcome, CategoricalParameter, Model, RealParameter, ReplicatorModel,
                                ScalarOutcome)
 
+    if not isinstance(name, str) or not name.isidentifier():    # EMA's rule (from version 3), checked here in one line
+        raise ScenarioError(f"ema_model: name: a Python identifier such as 'noodplan' (EMA's rule for a model's "
+                            f"name), not {name!r}")
+    if not isinstance(replicate, bool):
+        raise ScenarioError(f"ema_model: replicate: True or False, not {type(replicate).__name__} {replicate!r}")
     d = design if isinstance(design, Design) else load_design(design)
     run = EmaRun(d)
     model = (ReplicatorModel if replicate else Model)(name, function=run)

@@ -30,8 +30,10 @@ from concurrent.futures.process import BrokenProcessPool
 
 from experiments.outputs import stop_workers
 from experiments.sweep.runner import Model, Outcome, RunSpec, describe, run_batch
+from model.scenario import MAX_JOBS, ScenarioError, choice_argument, whole_argument
 
 EXECUTORS = ("serial", "processes", "dask")
+MAX_DASK_WORKERS = 10_000       # workers of a Dask cluster; processes on this machine: MAX_JOBS
 Task = list[RunSpec]
 Done = tuple[Task, list[Outcome]]
 
@@ -243,12 +245,29 @@ def _lost(exc: BaseException) -> bool:
                                                                                  "CommClosedError")
 
 
+def check(name: str, workers: int | None = None, scheduler=None) -> None:
+    """The executor's arguments as a caller gives them (`make`, `run_sweep`, `noodplan sweep`): a
+    known name, `workers` None or 1 to MAX_JOBS processes (serial: 1; dask: up to MAX_DASK_WORKERS),
+    `scheduler` only for dask, an address (text) or a Dask cluster object. One ScenarioError line
+    naming the argument, before any executor or store is made."""
+    choice_argument("executor", name, EXECUTORS)
+    if workers is not None:
+        hi = {"serial": 1, "processes": MAX_JOBS, "dask": MAX_DASK_WORKERS}[name]
+        whole_argument("workers", workers, 1, hi, f" {'processes' if name != 'dask' else 'workers'} "
+                                                  f"for the {name} executor")
+    if scheduler is not None:
+        if name != "dask":
+            raise ScenarioError(f"scheduler: only with the dask executor (got executor {name!r})")
+        if not (isinstance(scheduler, str) and scheduler.strip()) and not hasattr(scheduler, "scheduler_address"):
+            raise ScenarioError(f"scheduler: a Dask scheduler's address (tcp://host:8786) or a Dask cluster object, "
+                                f"not {type(scheduler).__name__} {scheduler!r:.60}")
+
+
 def make(name: str, model: Model, workers: int | None = None, scheduler: str | None = None):
-    """The executor named `name` ('serial', 'processes' or 'dask')."""
+    """The executor named `name` ('serial', 'processes' or 'dask'); its arguments are checked first (`check`)."""
+    check(name, workers, scheduler)
     if name == "serial":
         return Serial(model)
     if name == "processes":
         return Processes(model, workers)
-    if name == "dask":
-        return Dask(model, workers, scheduler)
-    raise ValueError(f"unknown executor {name!r} (known: {', '.join(EXECUTORS)})")
+    return Dask(model, workers, scheduler)

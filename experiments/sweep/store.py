@@ -188,6 +188,7 @@ class Store:
                        design_text: str = "", design_file: str = "") -> Store:
         """The store of this design at `path`: created if new, checked if it exists (resume)."""
         s = cls(path)
+        outputs.check_not_code(s.path, "--out")
         if (s.path / "manifest.json").exists():
             s = cls.open(path)
             if s.manifest["fingerprint"] != design.fingerprint():

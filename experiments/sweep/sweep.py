@@ -81,6 +81,7 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
     (None: on a terminal, else a line a minute through `log`); `on_batch(done, total)` is called
     after each batch is written. Ctrl-C (KeyboardInterrupt) stops after the batches written so
     far and is raised again; `SchedulerLost` and `WorkersKeepDying` stop likewise."""
+    check_arguments(out, executor, workers, scheduler, batch_size, model, progress, on_batch, log)
     text, source = "", ""
     if not isinstance(design, Design):
         source = str(design_path(design))
@@ -128,6 +129,25 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
                                "failed": result.failed, "outcome": outcome, "code_version": now})
         store.consolidate()
     return result
+
+
+def check_arguments(out, executor, workers, scheduler, batch_size, model, progress, on_batch, log) -> None:
+    """`run_sweep`'s arguments, checked before the design is sampled or the store made: one
+    ScenarioError line naming the argument (what the command's parser checks for its options)."""
+    from experiments.sweep.design import MAX_SWEEP_RUNS
+    from model.scenario import ScenarioError, whole_argument
+
+    if not isinstance(out, str | Path) or not str(out).strip():
+        raise ScenarioError(f"out: the result store's folder (a path), not {type(out).__name__} {out!r:.60}")
+    executors.check(executor, workers, scheduler)
+    if batch_size is not None:
+        whole_argument("batch_size", batch_size, 1, MAX_SWEEP_RUNS, " runs")
+    if progress is not None and not isinstance(progress, bool):
+        raise ScenarioError(f"progress: True, False or None (on a terminal), not {type(progress).__name__} "
+                            f"{progress!r:.60}")
+    for name, f in (("model", model), ("on_batch", on_batch), ("log", log)):
+        if (f is not None or name == "log") and not callable(f):
+            raise ScenarioError(f"{name}: a function, not {type(f).__name__} {f!r:.60}")
 
 
 def _compute(exe, tasks, store: Store, labels: list[str], kpis: list[str], result: SweepResult, total: int,

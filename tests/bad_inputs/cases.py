@@ -15,7 +15,9 @@ runs it in subprocesses against any checkout and counts the outcomes (the before
 from __future__ import annotations
 
 import codecs
+import sys
 from dataclasses import dataclass, field
+from pathlib import Path
 
 FIFO = "<fifo>"          # a named pipe (reading it would wait forever)
 FOLDER = "<folder>"      # an empty folder
@@ -1058,3 +1060,43 @@ for _name, _text in {"trailing-commas": "date,quantity,value,\n2025-07-05,popula
                      "quoted-source": 'date,quantity,value,source\n2025-07-05,population,2000,"CBS, table 3"\n',
                      "quoted-value": 'date,quantity,value\n2025-07-05,population,"2000"\n'}.items():
     good("r7", f"record-{_name}", _BT, {"r.csv": _text})
+
+# --- eighth round: options of another mode given anyway, and targets inside noodplan's own code ---
+# Each was accepted before (the option ignored, or the results written into the program's folders).
+_REPO = Path(__file__).resolve().parents[2]
+_DESIGN = """name: d
+scenario: tiny.yaml
+horizon_days: 2
+parameters:
+  - {path: housing.supply_persons_per_year, uniform: [1000, 5000]}
+sampler: {method: lhs, samples: 2}
+replicates: 1
+"""
+for _name, _argv, _says in (
+        ("sweep-schema-with-executor", ("sweep", "--schema", "--executor", "dask"), ("--executor", "not with --schema")),
+        ("sweep-schema-with-workers", ("sweep", "--schema", "--workers", "4"), ("--workers", "not with --schema")),
+        ("sweep-list-with-batch-size", ("sweep", "--list", "--batch-size", "3"), ("--batch-size", "not with --list")),
+        ("sweep-list-with-out", ("sweep", "--list", "--out", "{d}/st"), ("--out", "not with --list")),
+        ("sweep-schema-and-list", ("sweep", "--schema", "--list"), ("--list", "not with --schema")),
+        ("run-force-without-out", ("run", "{d}/tiny.yaml", "--days", "2", "--force"), ("--force", "only with --out")),
+        ("calibrate-dry-run-into", ("calibrate", "--budget", "2", "--seeds", "1", "--dry-run", "--jobs", "1",
+                                    "--into", "{d}/tiny.yaml"), ("--into", "--dry-run")),
+        ("bench-sweep-no-eu", ("bench", "--sweep", "--quick", "--no-eu"), ("--no-eu", "not with --sweep")),
+        ("bench-sweep-plot", ("bench", "--sweep", "--quick", "--plot", "{d}/p.png"), ("--plot", "not with --sweep")),
+        ("bench-sweep-history", ("bench", "--sweep", "--quick", "--history", "{d}/h.jsonl"),
+         ("--history", "not with --sweep")),
+        ("run-out-in-model", ("run", "{d}/tiny.yaml", "--days", "2", "--out", str(_REPO / "model" / "noodplan-bad-out")),
+         ("--out", "inside noodplan's own code")),
+        ("schema-out-in-model", ("schema", "--out", str(_REPO / "model" / "noodplan-bad.json")),
+         ("--out", "inside noodplan's own code")),
+        ("sweep-out-in-experiments", ("sweep", "{d}/d.yaml", "--out", str(_REPO / "experiments" / "noodplan-bad-st"),
+                                      "--executor", "serial"), ("--out", "inside noodplan's own code"))):
+    bad_argv("commands", f"r8-{_name}", _argv, {"d.yaml": _DESIGN}, says=_says)
+if sys.prefix != sys.base_prefix:     # a virtual environment (./scripts/setup makes .venv)
+    bad_argv("commands", "r8-run-out-in-venv", ("run", "{d}/tiny.yaml", "--days", "2", "--out",
+                                                str(Path(sys.prefix) / "noodplan-bad-out")),
+             says=("--out", "inside noodplan's own Python environment"))
+for _name, _argv in {"version": ("--version",),
+                     "sweep-schema-out": ("sweep", "--schema", "--out", "{d}/s.json"),
+                     "run-out-force": ("run", "{d}/tiny.yaml", "--days", "2", "--out", "{d}/o", "--force")}.items():
+    good("r8", _name, _argv, {})

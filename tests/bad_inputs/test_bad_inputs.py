@@ -13,6 +13,7 @@ import datetime as dt
 
 import pytest
 
+from agents.views import MunicipalityAgent
 from model.mesa_model import ReceptionModel
 from model.scenario import ScenarioError, from_yaml_text, load_scenario, with_changes
 from model.many import simulate_many
@@ -33,6 +34,7 @@ def in_case_folder(tmp_path, monkeypatch):
 
     monkeypatch.setattr("model.simulate.build_world", forbid)
     monkeypatch.setattr("experiments.bench.run_bench", forbid)
+    monkeypatch.setattr("experiments.bench.sweep.sweep_bench", forbid)
     monkeypatch.setattr("viz.cli.subprocess.Popen", forbid)
     monkeypatch.chdir(tmp_path)
     return tmp_path
@@ -227,12 +229,54 @@ API_CASES = {
     "forecast/from-record-targets": lambda: _origins().from_record(dt.date(2019, 1, 1), 6, targets="guess"),
     "forecast/from-record-family": lambda: _origins().from_record(dt.date(2019, 1, 1), 6, family="guess"),
     "forecast/from-snapshot-none": lambda: _origins().from_snapshot_file(None, 6),   # type: ignore[arg-type]
+    # eighth round: the faces a Mesa, EMA or Dask user reaches for first (accepted before: the
+    # argument ignored or taken as something else; or a TypeError/ValueError/EMAError traceback)
+    "model/days-and-horizon-days": lambda: ReceptionModel(_tiny(), days=5, horizon_days=7),
+    "model/collect-agents-none": lambda: ReceptionModel(_tiny(), collect_agents=None),   # type: ignore[arg-type]
+    "model/restore-days-below-the-horizon": lambda: ReceptionModel.restore(_model().snapshot(), days=1),
+    "model/restore-seed": lambda: ReceptionModel.restore(_model().snapshot(), seed=5),
+    "model/scenario-empty-text": lambda: ReceptionModel(""),
+    "model/batch-run-overrides-not-in-a-list": lambda: _batch_run({"overrides": {"chain.dublin_share": 0.1}}),
+    "applicants/municipality-true": lambda: _model().applicants(municipality=True),
+    "applicants/track-mapping": lambda: _model().applicants(track={"regular": 1}),   # type: ignore[arg-type]
+    "applicants/stage-bytes": lambda: _model().applicants(stage=b"permit"),   # type: ignore[arg-type]
+    "datacollector/agents-not-collected": lambda: _model().datacollector.get_agenttype_vars_dataframe(
+        MunicipalityAgent),
+    "datacollector/agent-vars": lambda: _model().datacollector.get_agent_vars_dataframe(),
+    "datacollector/no-such-table": lambda: _model().datacollector.get_table_dataframe("moves"),
+    "ema/design-number": lambda: _ema_model(5),
+    "ema/name-with-a-space": lambda: _ema_model("housing-x-ind", name="my model"),
+    "ema/replicate-text": lambda: _ema_model("housing-x-ind", replicate="no"),
+    "ema/run-unknown-name": lambda: _ema_run(typo=3),
+    "ema/run-missing-parameter": lambda: _ema_run(drop="ind_regular_per_day"),
+    "ema/run-text-for-a-range": lambda: _ema_run(housing_supply="lots"),
+    "ema/run-seed-text": lambda: _ema_run(seed="x"),
+    "ema/run-seed-fraction": lambda: _ema_run(seed=1.7),
+    "sweep/executor-unknown": lambda: _sweep(executor="dusk"),
+    "sweep/workers-zero": lambda: _sweep(executor="processes", workers=0),
+    "sweep/workers-negative": lambda: _sweep(executor="processes", workers=-1),
+    "sweep/serial-with-workers": lambda: _sweep(workers=4),
+    "sweep/scheduler-without-dask": lambda: _sweep(scheduler="tcp://127.0.0.1:9"),
+    "sweep/scheduler-number": lambda: _sweep(executor="dask", scheduler=5),
+    "sweep/batch-size-zero": lambda: _sweep(batch_size=0),
+    "sweep/batch-size-negative": lambda: _sweep(batch_size=-1),
+    "sweep/model-number": lambda: _sweep(model=5),
+    "sweep/on-batch-number": lambda: _sweep(on_batch=5),
+    "sweep/progress-text": lambda: _sweep(progress="yes"),
+    "sweep/out-none": lambda: _sweep(out=None),
+    "sweep/design-number": lambda: _sweep(design=5),
+    "executors/make-unknown": lambda: _executor("dusk"),
+    "executors/make-workers-negative": lambda: _executor("processes", -1),
 }
 
 # what the one line must say, where the case alone does not make it fail before its fix
 API_SAYS = {
     "run-file/decision-event-field": "decisions.0.event: places: Input should be greater than or equal to 0",
     "run-file/utf16": "is UTF-16 text",
+    "model/restore-seed": "seed: not with state=",
+    "model/scenario-empty-text": "scenario: give a built-in name or a file path",
+    "model/batch-run-overrides-not-in-a-list": "put the mapping in a list",
+    "applicants/stage-bytes": "a filter takes one value or several, not bytes",
 }
 
 
@@ -325,6 +369,46 @@ def _run_forecast(**kwargs):
     return run_forecast(_ORIGIN[0], **{"months": 1, "members": 1, **kwargs})
 
 
+def _ema_model(design, **kwargs):
+    from experiments.sweep.ema import ema_model
+
+    return ema_model(design, **kwargs)
+
+
+def _ema_run(drop: str = "", **values):
+    """EmaRun of housing-x-ind called as EMA would, with `values` over valid ones (`drop`: one left out)."""
+    from experiments.sweep.design import load_design
+    from experiments.sweep.ema import EmaRun
+
+    given = {"housing_supply": 20_000.0, "ind_regular_per_day": 50.0, **values}
+    given.pop(drop, None)
+    return EmaRun(load_design("housing-x-ind"))(**given)
+
+
+class _NoRun:
+    """A sweep model that must never be called (the arguments are refused first)."""
+
+    kpis = ("y",)
+
+    def __call__(self, values, seed):
+        raise Computed("ran a sweep before refusing its arguments")
+
+
+def _sweep(design="toy", out="st", **kwargs):
+    from experiments.sweep.design import design_from_dict
+    from experiments.sweep.sweep import run_sweep
+    from tests.experiments.test_sweep_support import toy_design
+
+    d = design_from_dict(toy_design(sampler={"method": "lhs", "samples": 2, "seed": 1})) if design == "toy" else design
+    return run_sweep(d, out, **{"executor": "serial", "model": _NoRun(), "log": lambda m: None, **kwargs})
+
+
+def _executor(name, workers=None):
+    from experiments.sweep import executors
+
+    return executors.make(name, _NoRun(), workers)
+
+
 @pytest.mark.parametrize("name", list(API_CASES))
 def test_the_api_refuses_in_one_line(name, monkeypatch, tmp_path_factory):
     def forbid(*_a, **_k):
@@ -337,7 +421,9 @@ def test_the_api_refuses_in_one_line(name, monkeypatch, tmp_path_factory):
 
         _ORIGIN.append(from_run(_tiny(), 1))
 
-    if name.startswith(("decision/", "applicant", "model/state-and", "model/restore")):
+    if name.startswith("sweep/"):
+        monkeypatch.chdir(tmp_path_factory.mktemp("sweep"))     # its store would be ./st
+    if name.startswith(("decision/", "applicant", "model/state-and", "model/restore", "datacollector/")):
         model = _model()                  # built before building is forbidden
         monkeypatch.setattr("tests.bad_inputs.test_bad_inputs._model", lambda: model)
     if name.startswith("results/") and not _RESULTS:
@@ -347,6 +433,10 @@ def test_the_api_refuses_in_one_line(name, monkeypatch, tmp_path_factory):
         API_CASES[name]()
     assert "\n" not in str(e.value) and ":" in str(e.value), str(e.value)
     assert API_SAYS.get(name, "") in str(e.value), str(e.value)
+    if name.startswith("sweep/"):
+        from pathlib import Path
+
+        assert not Path("st").exists(), "made the store before refusing the arguments"
 
 
 def test_a_decision_as_a_mapping_acts_as_the_event_would():
@@ -378,3 +468,43 @@ def test_inputs_close_to_the_seventh_rounds_are_still_accepted():
                              ("chain.decisions_per_day.regular", "1,012.5", 1_012.5),
                              ("chain.decisions_per_day.regular", "+1.", 1)):
         assert float(params.current_values(_typed(key, text))[key]) == value
+
+
+def test_inputs_close_to_the_eighth_rounds_are_still_accepted(tmp_path, monkeypatch):
+    import numpy as np
+
+    from agents.views import LocationAgent
+    from experiments.sweep import executors
+    from experiments.sweep.design import load_design
+    from experiments.sweep.ema import EmaRun, ema_model
+
+    # NumPy integers as seeds and days, NumPy numbers as parameters; rng=None is the scenario's seed
+    m = ReceptionModel(_tiny(), rng=np.int64(3), days=np.int64(2), overrides={"chain.dublin_share": np.float64(0.1)})
+    assert (m.state.seed, m.horizon, m.config.chain.dublin_share) == (3, 2, 0.1)
+    assert ReceptionModel(_tiny(), seed=np.uint32(4), days=2).state.seed == 4
+    assert ReceptionModel(_tiny(), rng=None, days=2).state.seed == _tiny().seed
+    assert ReceptionModel(_tiny(), horizon_days=2).horizon == 2          # the horizon by its path alone
+    # a restore to the saved horizon or beyond it; the agents' frames when they are collected
+    m = ReceptionModel(_tiny(), days=3, collect_agents=True)
+    m.step()
+    assert ReceptionModel.restore(m.snapshot(), days=3).horizon == 3
+    assert ReceptionModel.restore(m.snapshot(), days=5).horizon == 5
+    assert len(m.datacollector.get_agenttype_vars_dataframe(MunicipalityAgent)) == len(m.municipality_agents)
+    assert len(m.datacollector.get_agenttype_vars_dataframe(LocationAgent)) == len(m.location_agents)
+    assert len(m.datacollector.get_model_vars_dataframe()) == 1
+    assert len(m.applicants(municipality=np.int64(0))) == len(m.applicants(municipality=[0]))
+    assert len(m.applicants(stage={"permit", "procedure"})) == len(m.applicants(stage=["permit", "procedure"]))
+    # EMA: the model under a valid name; the function with a NumPy seed and integer values
+    # (scalar outcomes: EMA keeps one outcome class per KPI name in a process, and test_sweep_ema makes these)
+    assert type(ema_model("housing-x-ind", name="noodplan_2", replicate=False)).__name__ == "Model"
+    run = EmaRun(load_design("housing-x-ind"))
+    calls = []
+    monkeypatch.setattr(type(run.model), "__call__",
+                        lambda self, values, seed: calls.append((values, seed)) or ({}, None))
+    run(seed=np.int64(2), housing_supply=20_000, ind_regular_per_day=np.float64(50))
+    assert calls == [({"housing_supply": 20_000, "ind_regular_per_day": 50}, 2)]
+    # executors: their ranges' ends, and a Dask cluster object as the scheduler
+    executors.check("serial", 1)
+    executors.check("processes", 256)
+    executors.check("dask", 10_000, "tcp://127.0.0.1:8786")
+    executors.check("dask", None, type("Cluster", (), {"scheduler_address": "tcp://127.0.0.1:8786"})())

@@ -30,7 +30,7 @@ from agents.locations import KIND_NAMES, N_KINDS
 from model.inputfile import parse_json
 from model.mesa_model import ReceptionModel
 from model.scenario import (MAX_SEED, Event, Scenario, ScenarioError, decode, from_dict, load_scenario,
-                            validation_message)
+                            validation_message, whole_argument)
 from model.world import World, build_world
 
 _world_lock = threading.Lock()
@@ -149,13 +149,11 @@ _RUN_FIELDS = ("noodplan_run", "name", "scenario", "seed", "day", "decisions")
 
 
 def _whole(value, where: str, low: int, high: int, what: str = "") -> int:
-    """`value` as a whole number from `low` to `high` (a JSON 3.0 is 3), or one ScenarioError line:
-    never int()'s reading of text, a fraction, true/false, infinity or NaN."""
-    whole = (isinstance(value, int) and not isinstance(value, bool)) or \
-        (isinstance(value, float) and value.is_integer())
-    if not whole or not low <= value <= high:
-        raise ScenarioError(f"{where}: a whole number from {low:,} to {high:,}{what} (got {value!r})")
-    return int(value)
+    """`value` as a whole number from `low` to `high` (`whole_argument`; a JSON 3.0 is 3), or one
+    ScenarioError line: never int()'s reading of text, a fraction, true/false, infinity or NaN."""
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return whole_argument(where, value, low, high, what)
 
 
 @dataclass

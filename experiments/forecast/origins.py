@@ -246,8 +246,9 @@ def ind_queue(first: dict[tuple[int, int], float], end: dt.date) -> float | None
 def record_scenario(base: Scenario, rec: RecordAsOf, end: dt.date, start_point: RecordPoint | None = None,
                     keep_events: bool = False, targets: str = "rule", stock: str = "procedure") -> tuple[Scenario, str]:
     """`base` started from the last recorded count on or before the origin (or `start_point`), with
-    the targets and events known on the origin, running to `end`. `keep_events` keeps the base's
-    events dated after the origin (only for a reference run that may know them). The housing
+    the targets, events and IND measures (ramp points by `announced`) known on the origin, running
+    to `end`. `keep_events` keeps the base's events dated after the origin and the ramp points
+    announced after it (only for a reference run that may know them). The housing
     targets of half-years not begun by the origin: `rule` — set at each half-year's start from the
     permits of the half-year before (`housing.target_rule: recent_permits`, as the ministry sets
     them); `carried` — the last known target carried forward (the model before the rule). The

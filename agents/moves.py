@@ -29,6 +29,7 @@ class Reason(IntEnum):
     EXIT = 6               # left reception (housed, departed, transferred; not a move)
     OWN_REQUEST = 7        # moved on the household's own request (verhuizing op eigen verzoek)
     CONTRACT_END = 8       # its location's contract ended and was not renewed
+    FAMILY_LOCATION = 9    # rejected for good: a family with minors moved to a family location (gezinslocatie)
 
 
 REASON_NAMES = [r.name.lower() for r in Reason]

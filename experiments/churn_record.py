@@ -4,7 +4,8 @@ The fit is direct and simple: each churn parameter is read off the record it sta
 (`model/data/nl/relocation_moves_nl.csv`, `emergency_contracts_nl.csv`), and the model is then
 checked, out of sample, against the figures the fit did not use.
 
-* `own_request_rate_2012()` — own-request moves per household-year (children in families, 2012);
+* `own_request_rate_2012()` — own-request moves per household-year (children in families, 2012),
+  and the moves that were a consequence of the procedure per child-year (not fitted: checked);
 * `emergency_contract_terms()` — the usual first term of an emergency location and the share of
   short contracts extended at their first end;
 * `validation_rows(seeds)` — model vs record: the hindcast of 2014-2017 against 2012 and the
@@ -38,7 +39,8 @@ def own_request_rate_2012(country: str = "nl") -> dict[str, float]:
     child_years = float(np.mean(in_families))        # minors in families at the start and end of 2012
     per_child_year = record[("2012", "moves_registered")] / child_years
     return {"child_years": child_years, "moves_per_child_year_excl_procedure": per_child_year,
-            "own_request_per_year": record[("2012", "share_own_request")] * per_child_year}
+            "own_request_per_year": record[("2012", "share_own_request")] * per_child_year,
+            "procedure_consequence_per_child_year": record[("2012", "share_procedure")] * per_child_year}
 
 
 def emergency_contract_terms(country: str = "nl") -> dict[str, float]:
@@ -66,6 +68,7 @@ def model_figures(hindcast: Results, baseline: Results) -> dict[str, float]:
     out["own_request_per_child_year_2014_in_azc"] = at_azc["children_moves_per_year_own_request"]
     ch = hindcast.churn(period=y14)
     out["children_excl_procedure_2014"] = ch["children_moves_per_year"] - ch["children_moves_per_year_procedure_step"]
+    out["children_family_location_2014"] = ch["children_moves_per_year_family_location"]
     survey_day = _year(hindcast, 2017)[1] - 1                     # 31 December 2017, the end of the hindcast
     kids = hindcast.moves_before(survey_day, children_only=True)
     out["children_moves_past_year_2017"] = float(kids.mean())

@@ -53,6 +53,8 @@ SCALARS: dict[str, tuple[str, str]] = {
     "moves_contract_end": ("persons", "moved today because their location's contract ended (in moves)"),
     "moves_capacity_balancing": ("persons", "moved today for capacity balancing: consolidation, reserve released "
                                             "(in moves)"),
+    "moves_family_location": ("persons", "moved today to a family location (gezinslocatie) after a final rejection "
+                                         "(in moves)"),
     "appeals": ("persons", "suspensive appeals lodged today (against a rejection or a transfer decision)"),
     "appeal_permits": ("persons", "permits granted on appeal today (not in permits)"),
     "vulnerability_assessed": ("persons", "assessed for special reception needs today"),
@@ -109,7 +111,7 @@ DAILY_COLUMNS = ("date", *SCALARS, "phase", "regime")
 
 # daily person-moves by reason, read from the move log (scalar name -> Reason)
 _BY_REASON = {"moves_own_request": Reason.OWN_REQUEST, "moves_contract_end": Reason.CONTRACT_END,
-              "moves_capacity_balancing": Reason.CAPACITY_BALANCING}
+              "moves_capacity_balancing": Reason.CAPACITY_BALANCING, "moves_family_location": Reason.FAMILY_LOCATION}
 
 
 # the scalars `Recorder.record` writes, in the order it gathers them (the others: decision times,

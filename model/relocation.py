@@ -1,7 +1,7 @@
 """Relocation churn: the moves that are not a step in the procedure (verhuisbewegingen).
 
-The record (`model/data/nl/relocation_moves_nl.csv`, `emergency_contracts_nl.csv`) names three
-causes besides the procedure itself, and each is a rule here:
+The record (`model/data/nl/relocation_moves_nl.csv`, `emergency_contracts_nl.csv`) names four
+causes besides the procedure's own steps, and each is a rule here:
 
 * **Contract ends** (`end_contracts`, called by the location lifecycle): a location's contract
   ends after its term; it is renewed for another term by a keyed draw, or it closes and its
@@ -17,6 +17,11 @@ causes besides the procedure itself, and each is a rule here:
 * **Capacity balancing** (`consolidate`): when places are not short, an under-used emergency or
   crisis location of the portfolio is closed and its residents moved to the others of its kind
   (`Reason.CAPACITY_BALANCING`, moved out by the lifecycle's drain within its daily budget).
+* **A decision's consequence** (`to_family_locations`, called when a rejection becomes final): a
+  family with minors moves to a family location (gezinslocatie), where families keep shelter
+  after the right to reception ends (`Reason.FAMILY_LOCATION`). In 2012 about a third of the
+  registered moves of children were a consequence of the procedure, "for example when the
+  family received a rejection".
 
 Every bed change goes through `agents.moves.move`; beds are chosen by `model.placement`.
 """
@@ -25,14 +30,14 @@ from __future__ import annotations
 
 import numpy as np
 
-from agents.applicants import Stage
+from agents.applicants import Flag, Stage
 from agents.columns import grown
 from agents.keyed import SALT_OWN_REQUEST, SALT_REPLACEMENT, keyed_uniform
 from agents.locations import TEMPORARY_KINDS, Kind, Life, place
 from agents.moves import Reason, move
 from agents.queues import LAST_DAY, BucketCalendar
 from model.events import open_places
-from model.placement import EmptiestFirst, close_locations
+from model.placement import EmptiestFirst, close_locations, find_beds
 from model.scenario import KIND_KEYS
 from model.state import State
 
@@ -262,6 +267,34 @@ def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, deni
     if len(ids) == 0:
         return
     book.file(ids, np.maximum(from_day + request_gap_days(s.people.cols["key"][ids], from_day, rate), day + 1))
+
+
+# --- a decision's consequence ------------------------------------------------------------------
+
+def to_family_locations(s: State, ids: np.ndarray, day: int) -> None:
+    """Households of `ids` (rejected for good today) with minors, not unaccompanied, in a bed:
+    they move to a family location (gezinslocatie, GL) — when `placement.family_location_after_rejection`.
+
+    Since the Ferreira ruling (Gerechtshof Den Haag, 11 January 2011) families with minor children
+    keep shelter after a final rejection, in a departure-oriented location with restricted freedom
+    run by COA; they have no choice of place (DT&V, *Leidraad terugkeer en vertrek*: gezinslocatie;
+    families from safe countries go to the restricted-freedom location, vbl, instead: a move too).
+    The model has no kind of its own for these locations: a family moves to another regular
+    location (azc) with room, as placement chooses (nearest first on the regional network), and
+    stays where it is when none has room. It still leaves at the end of its departure period (the
+    model keeps no one in a family location longer; docs/validation.md, *Relocation churn*)."""
+    if not s.params.placement.family_location_after_rejection or len(ids) == 0:
+        return
+    h = s.people.cols
+    families = ids[(h["children"][ids] > 0) & (h["flags"][ids] & _UNACCOMPANIED == 0) & (h["location"][ids] >= 0)]
+    if len(families) == 0:
+        return
+    vacancy = s.locs.vacancy()
+    vacancy[h["location"][families]] = 0              # not to the location a family is in
+    find_beds(s, families, day, Reason.FAMILY_LOCATION, temporary=False, only=(Kind.REGULAR,), vacancy=vacancy)
+
+
+_UNACCOMPANIED = np.uint8(Flag.UNACCOMPANIED_MINOR)
 
 
 # --- capacity balancing -----------------------------------------------------------------------

@@ -577,6 +577,10 @@ class Placement(_Strict):
                     "than this share of its normal places is closed and its residents moved to the others of its kind, "
                     "when those have room and the normal places nationally are no fuller than "
                     "`portfolio.replace_at_occupancy` (standard policy; 0 = never)")
+    family_location_after_rejection: bool = Field(
+        default=True, description="a family with minors whose rejection becomes final moves to a family location "
+                                  "(gezinslocatie; another azc with room in the model), as families have since the "
+                                  "Ferreira ruling of 2011; false: it stays where it is")
 
 
 class Pact(_Strict):
@@ -709,6 +713,7 @@ RUNTIME_PREFIXES = ("chain.", "housing.supply_persons_per_year", "housing.defaul
                     "municipalities.network", "municipalities.room_band_places",
                     "plan.closing_moves_per_day", "costs.reserve_per_place_per_night",
                     "placement.own_request_moves_per_year", "placement.consolidate_below_share",
+                    "placement.family_location_after_rejection",
                     "portfolio.replace_at_occupancy", "portfolio.renewal_probability",
                     "portfolio.contract_term_days",
                     # the yearly inflow levels: an event re-plans the expected arrivals from its day

@@ -55,7 +55,7 @@ import numpy as np
 from model.inputfile import parse_json, regular_file
 
 FORMAT = "noodplan-snapshot"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MAX_SNAPSHOT_BYTES = 4 << 30              # a snapshot file, packed or unpacked (eu-scale's is far smaller)
 PACKAGES = ("agents", "model")            # whose classes and functions a snapshot may name
 BIT_GENERATORS = {name: getattr(np.random, name) for name in ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")}
@@ -734,22 +734,41 @@ def _v2_to_v3(header: dict, tree: dict) -> tuple[dict, dict]:
             if isinstance(pair, list) and len(pair) == 2 and pair[0] in _STREAMS_V3:
                 digest = hashlib.sha256(json.dumps(pair[1], sort_keys=True).encode()).digest()
                 pair[0], pair[1] = _STREAMS_V3[pair[0]], int.from_bytes(digest[:8], "little")
-    chain = header.get("scenario", {}).get("chain") if isinstance(header.get("scenario"), dict) else None
-    if isinstance(chain, dict):
-        chain.setdefault("family_moves_in_share", 0.0)
-    _add_chain_field(tree, "family_moves_in_share", 0.0)
+    _add_field(header, tree, "chain", "family_moves_in_share", 0.0)
     return header, tree
 
 
-def _add_chain_field(node: Any, name: str, value: float) -> None:
-    """Give every saved `Chain` of the state tree the field `name` = `value` where it has none."""
-    stack = [node]
+def _v3_to_v4(header: dict, tree: dict) -> tuple[dict, dict]:
+    """Version 4 added `placement.family_location_after_rejection` (a family rejected for good
+    moves to a family location). A version-3 run gets false: it goes on without the rule, as the run
+    that was saved. (A version-3 file saved before `chain.family_moves_in_share` existed gets 0, as
+    from version 2.)"""
+    header = dict(header)
+    header["format_version"] = 4
+    _add_field(header, tree, "chain", "family_moves_in_share", 0.0)
+    _add_field(header, tree, "placement", "family_location_after_rejection", False)
+    return header, tree
+
+
+# the scenario's parts a saved state holds as objects: part name -> class path in the state tree
+_PART_CLASSES = {"chain": "model.scenario:Chain", "placement": "model.scenario:Placement"}
+
+
+def _add_field(header: dict, tree: dict, part: str, name: str, value: Any) -> None:
+    """Give the header's scenario `part` (e.g. `chain`) and every saved object of that part in the
+    state tree the field `name` = `value` where it has none."""
+    scenario = header.get("scenario")
+    section = scenario.get(part) if isinstance(scenario, dict) else None
+    if isinstance(section, dict):
+        section.setdefault(name, value)
+    cls = _PART_CLASSES[part]
+    stack: list[Any] = [tree]
     while stack:
         x = stack.pop()
         if isinstance(x, list):
             stack.extend(x)
         elif isinstance(x, dict):
-            if x.get("$") == "obj" and x.get("cls") == "model.scenario:Chain":
+            if x.get("$") == "obj" and x.get("cls") == cls:
                 state = x.get("state")
                 pairs = state.get("v") if isinstance(state, dict) else None
                 attrs = next((p[1] for p in pairs if isinstance(p, list) and p and p[0] == "__dict__"), None) \
@@ -760,7 +779,7 @@ def _add_chain_field(node: Any, name: str, value: float) -> None:
             stack.extend(x.values())
 
 
-MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3}     # version -> step to the next version
+MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}     # version -> step to the next version
 
 
 def migrate(header: dict, tree: dict) -> tuple[dict, dict]:

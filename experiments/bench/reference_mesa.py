@@ -55,9 +55,11 @@ def reference_scenario(days: int = 365, scale: float = 1.0, stock: int = 0) -> S
                   "family_sponsor_in_reception_share": 0.0},
         "housing": {"search_days": [0, 0]},
         "plan": {"enabled": False},
-        # no moves between beds the reference has no counterpart of (it has no beds): no own requests,
+        # no moves between beds the reference has no counterpart of (it has no beds): no own requests, no
+        # move to a family location after a rejection,
         # no consolidation of half-empty locations, every contract renewed at its end
-        "placement": {"own_request_moves_per_year": 0.0, "consolidate_below_share": 0.0},
+        "placement": {"own_request_moves_per_year": 0.0, "consolidate_below_share": 0.0,
+                      "family_location_after_rejection": False},
         "portfolio": {"renewal_probability": {k: 1.0 for k in ("central", "border", "process", "regular", "minors",
                                                                "accelerated", "emergency", "crisis")}},
     }

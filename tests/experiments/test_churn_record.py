@@ -41,3 +41,5 @@ def test_the_comparison_and_the_summary_report_churn_per_person_year():
     # the daily moves by reason add up to the log's person-moves of those reasons
     assert float(res.daily["moves_own_request"].sum()) == ch["moves_own_request"]
     assert float(res.daily["moves_contract_end"].sum()) == ch["moves_contract_end"]
+    assert float(res.daily["moves_family_location"].sum()) == ch["moves_family_location"] > 0
+    assert kf["moves_family_location"] == ch["moves_per_person_year_family_location"] > 0

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from agents.applicants import Applicants, Stage, Track
+from agents.applicants import Applicants, Flag, Stage, Track
 from agents.locations import Kind, Life, Locations
 from agents.moves import MoveLog, Reason, move
 from model import relocation, rulebook
@@ -19,10 +19,11 @@ QUIET = {   # nothing moves but what a test sets up: no arrivals, decisions, hou
 }
 
 
-def world(renew=0.0, replace_at=0.95, own_rate=0.0, consolidate=0.0, days=60, regular_places=0):
+def world(renew=0.0, replace_at=0.95, own_rate=0.0, consolidate=0.0, days=60, regular_places=0,
+          family_location=True, chain=None):
     """Groningen only (SMALL), empty, with two emergency locations of 10 places (E1, E2), one
     regular location R1 (no places unless asked) and no process places; nobody arrives or is
-    decided on."""
+    decided on. `chain`: more chain values to set."""
     import yaml
 
     from model.scenario import SCENARIO_DIR, _merge, from_dict
@@ -33,7 +34,9 @@ def world(renew=0.0, replace_at=0.95, own_rate=0.0, consolidate=0.0, days=60, re
     data["portfolio"]["places"].update({"emergency": 20, "process": 0})
     data["portfolio"]["renewal_probability"]["emergency"] = renew
     data["portfolio"]["replace_at_occupancy"] = replace_at
-    data["placement"].update(own_request_moves_per_year=own_rate, consolidate_below_share=consolidate)
+    data["placement"].update(own_request_moves_per_year=own_rate, consolidate_below_share=consolidate,
+                             family_location_after_rejection=family_location)
+    data["chain"].update(chain or {})
     s = prepare(from_dict(data, "small"), days=days)
     L = s.locs
     emergency = np.flatnonzero(L.kind == Kind.EMERGENCY)
@@ -45,12 +48,20 @@ def world(renew=0.0, replace_at=0.95, own_rate=0.0, consolidate=0.0, days=60, re
     return s, int(emergency[0]), int(emergency[1]), int(np.flatnonzero(L.kind == Kind.REGULAR)[0])
 
 
-def _household(s, size, children, loc, key):
+def _household(s, size, children, loc, key, flags=0):
     ids = s.people.add(size=np.array([size]), children=np.array([children]), key=np.array([key], np.uint64),
-                       group=np.zeros(1), track=np.full(1, Track.REGULAR), flags=np.zeros(1, np.uint8),
+                       group=np.zeros(1), track=np.full(1, Track.REGULAR), flags=np.full(1, flags, np.uint8),
                        stage=Stage.PROCEDURE, day=0)
-    move(s.people, s.locs, s.log, ids, loc, 0, Reason.INTAKE)
+    if loc >= 0:
+        move(s.people, s.locs, s.log, ids, loc, 0, Reason.INTAKE)
     return int(ids[0])
+
+
+def _second_regular(s, r1, places):
+    """R2: another regular location in R1's municipality with `places` places."""
+    L = s.locs
+    return int(L.append(["R2"], kind=[Kind.REGULAR], municipality=[L.municipality[r1]], capacity=[places],
+                        max_capacity=[places], life=[Life.OPEN], contract_end=[10_000], term_days=[1825])[0])
 
 
 def _run(s, days):
@@ -272,3 +283,59 @@ def test_a_request_day_past_the_last_int32_day_is_kept_as_that_day_not_wrapped()
     assert list(book.calendar.pop(40)) == [2]
     assert list(book.calendar.pop(100)) == []
     assert list(book.calendar.pop(LAST_DAY)) == [0]
+
+
+# --- a decision's consequence: the family location (gezinslocatie) ------------------------------
+
+def test_families_with_minors_rejected_for_good_move_to_a_family_location_the_others_stay():
+    s, e1, _, r1 = world(regular_places=20)
+    r2 = _second_regular(s, r1, 10)
+    family = _household(s, 3, 1, r1, 1)                                  # a couple and a child in R1
+    single = _household(s, 1, 0, r1, 2)                                  # an adult alone in R1
+    minor = _household(s, 1, 1, r1, 3, flags=Flag.UNACCOMPANIED_MINOR)   # an unaccompanied minor in R1
+    no_bed = _household(s, 2, 1, -1, 4)                                  # a parent and child without a bed
+    in_emergency = _household(s, 4, 2, e1, 5)                            # two adults, two children in E1
+    ids = np.array([family, single, minor, no_bed, in_emergency])
+    rows = s.log.n
+    rulebook._start_departure(s, ids, 5)
+    # Both families with a bed move to R2, the only regular location but the one a family is in
+    # (R1 is left out for all of today's families: 3 + 4 = 7 of R2's 10 places); the adult alone,
+    # the unaccompanied minor and the family without a bed stay where they are.
+    loc = s.people.location
+    assert [loc[family], loc[single], loc[minor], loc[no_bed], loc[in_emergency]] == [r2, r1, r1, -1, r2]
+    assert s.log.n == rows + 2 and set(s.log.reason[rows:].tolist()) == {Reason.FAMILY_LOCATION}
+    assert (s.people.cols["stage"][ids] == Stage.REJECTED).all()
+    assert sorted(s.departure_due.pop(5 + s.params.chain.departure_period_days).tolist()) == sorted(ids.tolist())
+    assert sorted(s.log.household[rows:].tolist()) == [family, in_emergency]
+
+
+def test_a_family_stays_put_when_no_other_azc_has_room_or_the_rule_is_off():
+    s, _, _, r1 = world(regular_places=20)
+    _second_regular(s, r1, 2)                     # R2: 2 free places, the family is 3
+    family = _household(s, 3, 1, r1, 1)
+    rulebook._start_departure(s, np.array([family]), 5)
+    assert s.people.location[family] == r1 and s.log.reason[-1] == Reason.INTAKE
+    s, _, _, r1 = world(regular_places=20, family_location=False)
+    _second_regular(s, r1, 10)
+    family = _household(s, 3, 1, r1, 1)
+    rulebook._start_departure(s, np.array([family]), 5)
+    assert s.people.location[family] == r1 and s.log.reason[-1] == Reason.INTAKE
+
+
+def test_a_dismissed_appeal_moves_the_family_into_the_beds_todays_departures_gave_up():
+    no = {"regular": 0.0, "accelerated": 0.0, "border": 0.0, "dublin": 0.0}
+    s, _, _, r1 = world(regular_places=20, chain={"appeal_upheld_share": no})
+    r2 = _second_regular(s, r1, 3)
+    leaving = _household(s, 3, 0, r2, 1)          # fills R2; its departure period ends on day 1
+    s.people.set_stage(np.array([leaving]), Stage.REJECTED, 0)
+    s.departure_due.schedule(np.array([leaving]), 1)
+    family = _household(s, 3, 1, r1, 2)           # in appeal in R1; the court rules on day 1
+    s.people.set_stage(np.array([family]), Stage.APPEAL, 0)
+    s.appeal_due.schedule(np.array([family]), 1)
+    s.day = 1
+    rulebook.depart_and_transfer(s, 1)
+    # Day 1: the departing household leaves R2 first (its bed given up before the family moves),
+    # then the appeal is dismissed (no appeal is upheld) and the family takes R2's 3 free places.
+    assert s.people.cols["stage"][leaving] == Stage.DEPARTED and s.people.location[leaving] == -1
+    assert s.people.cols["stage"][family] == Stage.REJECTED and s.people.location[family] == r2
+    assert s.log.reason[-2:].tolist() == [Reason.EXIT, Reason.FAMILY_LOCATION]

@@ -12,6 +12,7 @@ import zipfile
 import numpy as np
 import pytest
 
+from agents.moves import Reason
 from model import snapshot
 from model.mesa_model import ReceptionModel
 from model.rulebook import run_day
@@ -144,7 +145,7 @@ def test_a_version_1_file_is_migrated_and_restores_identically(tmp_path):
     s = _run(prepare("instrumentalisation", days=160), 100)
     _write_v1(snapshot.capture(s), tmp_path / "old.snapshot")
     snap = snapshot.load(tmp_path / "old.snapshot")
-    assert snap.header["format_version"] == snapshot.FORMAT_VERSION == 3
+    assert snap.header["format_version"] == snapshot.FORMAT_VERSION == 4
     assert "version" not in snap.header and snap.header["code_version"].startswith("noodplan")
     assert snap.header["world_checks"] == {}
     _same_run(_run(s, 60), _run(snap.restore(), 60))
@@ -355,3 +356,24 @@ def test_a_version_2_scenario_without_family_moves_in_restores_with_every_family
     r = snapshot.load(tmp_path / "v2.snapshot").restore()
     assert r.params.chain.family_moves_in_share == 0.0 == r.sc.chain.family_moves_in_share
     assert _run(r, 20).recorder.scalars["family_moved_in"].sum() == 0      # the saved run's rule: all stay
+
+
+def test_a_version_3_file_restores_without_the_family_location_rule_and_the_run_goes_on(tmp_path):
+    """Version 3 was written before a family rejected for good moved to a family location: the run
+    goes on without the rule (as the run that was saved); a new snapshot has the rule on."""
+    s = _run(prepare("baseline", days=120), 5)
+    assert s.params.placement.family_location_after_rejection is True
+    snap = snapshot.capture(s)
+    header = dict(snap.header, format_version=3)
+    del header["scenario"]["placement"]["family_location_after_rejection"]     # as saved before the rule existed
+    text = json.dumps(snap.tree).replace(', ["family_location_after_rejection", true]', "")   # the field
+    text = text.replace('"family_location_after_rejection", ', "")     # its name in the fields set
+    assert "family_location_after_rejection" not in text
+    snap.tree = json.loads(text)
+    _write_zip(tmp_path / "v3.snapshot", header, snap)
+    r = snapshot.load(tmp_path / "v3.snapshot").restore()
+    assert r.params.placement.family_location_after_rejection is False is r.sc.placement.family_location_after_rejection
+    _run(r, 100)
+    assert r.log.n > 0 and not (r.log.reason == Reason.FAMILY_LOCATION).any()     # the saved run's rule: nobody moves
+    fresh = _run(snapshot.capture(s).restore(), 100)
+    assert (fresh.log.reason == Reason.FAMILY_LOCATION).any()                     # today's snapshot: the rule holds

@@ -275,3 +275,91 @@ def test_no_two_examples_of_a_page_write_one_folder(page):
             continue
         assert target not in seen or args.force, f"{where}: {target} holds the results of {seen[target]}; give --out"
         seen[target] = where
+
+
+# ---- the pages' own structure: links, paths, tables, fences, headings --------------------------------
+# Pages that grew over many sessions collect leftovers of merges; these checks are cheap and general.
+
+def _prose(page: Path):
+    """(line number, line) of a page outside fenced code blocks."""
+    inside = False
+    for n, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith("```"):
+            inside = not inside
+            continue
+        if not inside:
+            yield n, line
+
+
+def _anchors(page: Path) -> set[str]:
+    """GitHub's anchors of a page's headings (a repeated one gets -1, -2, …)."""
+    seen: dict[str, int] = {}
+    out = set()
+    for _, line in _prose(page):
+        if re.match(r"#+\s", line):
+            slug = re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().replace("`", "").lower()).replace(" ", "-")
+            out.add(f"{slug}-{seen[slug]}" if slug in seen else slug)
+            seen[slug] = seen.get(slug, -1) + 1
+    return out
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_relative_link_resolves(page):
+    bad = []
+    for n, line in _prose(page):
+        for target in re.findall(r"\]\(([^)\s]+)\)", line):
+            if re.match(r"[a-z]+:", target):
+                continue
+            path, _, anchor = target.partition("#")
+            file = (page.parent / path).resolve() if path else page
+            if not file.exists():
+                bad.append(f"{page.name}:{n}: {target}")
+            elif anchor and file.suffix == ".md" and anchor not in _anchors(file):
+                bad.append(f"{page.name}:{n}: {target} (no such heading)")
+    assert not bad, bad
+
+
+_TOP = "(?:agents|model|experiments|viz|tests|scripts|docs)"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_repository_path_named_exists(page):
+    """`model/rulebook.py`, docs/forecast.md, `tests/model/` … : what a page names is there."""
+    bad = []
+    for n, line in _prose(page):
+        named = re.findall(rf"`({_TOP}/[^`\s]*)`", line)
+        named += re.findall(rf"\b({_TOP}/[\w/.-]+\.(?:py|md|yaml|csv|png))\b", line)
+        for path in dict.fromkeys(named):
+            path = path.split("::")[0].rstrip(".,;:")
+            if not any(c in path for c in "*{…<") and not (ROOT / path).exists():
+                bad.append(f"{page.name}:{n}: {path}")
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_tables_rows_have_the_header_s_cells_and_fences_close(page):
+    text = page.read_text(encoding="utf-8")
+    assert sum(line.startswith("```") for line in text.splitlines()) % 2 == 0, f"{page.name}: a code fence left open"
+    bad, header = [], None
+    for n, line in _prose(page):
+        if line.lstrip().startswith("|"):
+            cells = len(re.split(r"(?<!\\)\|", re.sub(r"`[^`]*`", "x", line.strip()).strip("|")))
+            header = cells if header is None else header
+            if cells != header:
+                bad.append(f"{page.name}:{n}: {cells} cells, the header {header}")
+        else:
+            header = None
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_headings_stand_apart(page):
+    """A heading glued to the paragraph before it is usually half of a merge."""
+    bad, before, inside = [], "", False
+    for n, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+        if line.startswith("```"):
+            inside = not inside
+        elif not inside and re.match(r"#+\s", line) and before.strip():
+            bad.append(f"{page.name}:{n}: {line[:60]}")
+        before = line
+    assert not bad, bad

@@ -363,3 +363,51 @@ def test_headings_stand_apart(page):
             bad.append(f"{page.name}:{n}: {line[:60]}")
         before = line
     assert not bad, bad
+
+
+def _paragraphs(page: Path):
+    """(first line number, text) of a page's paragraphs and list items outside code blocks."""
+    lines: list[str] = []
+    start = 0
+    for n, line in _prose(page):
+        item = re.match(r"\s*(?:\d+\.|[-*])\s", line)
+        if not line.strip() or item or line.lstrip().startswith(("|", "#")):
+            if lines:
+                yield start, " ".join(x.strip() for x in lines)
+            lines = [line] if item else []
+            start = n
+        else:
+            lines.append(line)
+            start = start if len(lines) > 1 else n
+    if lines:
+        yield start, " ".join(x.strip() for x in lines)
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_no_paragraph_or_list_item_is_there_twice(page):
+    """An older and a newer copy of one paragraph side by side is the usual leftover of a merge."""
+    seen: dict[str, int] = {}
+    bad = []
+    for n, text in _paragraphs(page):
+        if len(text) >= 60:
+            if text in seen:
+                bad.append(f"{page.name}:{n}: also line {seen[text]}: {text[:60]}")
+            seen.setdefault(text, n)
+    assert not bad, bad
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_numbered_lists_count_up_by_one(page):
+    """1., 2., 3. … within a list (a list item may run over indented lines and blank lines)."""
+    bad, last, before = [], 0, ""
+    for n, line in _prose(page):
+        m = re.match(r"(\d+)\.\s", line)
+        if m and (last or not before.strip()):   # (not a sentence's line that starts with a number)
+            k = int(m.group(1))
+            if k != 1 and k != last + 1:
+                bad.append(f"{page.name}:{n}: {k} after {last}")
+            last = k
+        elif line.strip() and not line.startswith((" ", "\t")):
+            last = 0
+        before = line
+    assert not bad, bad

@@ -17,8 +17,8 @@ causes besides the procedure's own steps, and each is a rule here:
 * **Capacity balancing** (`consolidate`): when places are not short, an under-used emergency or
   crisis location of the portfolio is closed and its residents moved to the others of its kind
   (`Reason.CAPACITY_BALANCING`, moved out by the lifecycle's drain within its daily budget).
-* **A decision's consequence** (`to_family_locations`, called when a rejection becomes final): a
-  family with minors moves to a family location (gezinslocatie), where families keep shelter
+* **A decision's consequence** (`to_family_locations`, for the rejections that became final
+  today): a family with minors moves to a family location (gezinslocatie), where families keep shelter
   after the right to reception ends (`Reason.FAMILY_LOCATION`). In 2012 about a third of the
   registered moves of children were a consequence of the procedure, "for example when the
   family received a rejection".
@@ -271,9 +271,10 @@ def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, deni
 
 # --- a decision's consequence ------------------------------------------------------------------
 
-def to_family_locations(s: State, ids: np.ndarray, day: int) -> None:
-    """Households of `ids` (rejected for good today) with minors, not unaccompanied, in a bed:
-    they move to a family location (gezinslocatie, GL) — when `placement.family_location_after_rejection`.
+def to_family_locations(s: State, day: int) -> None:
+    """The households rejected for good today (`s.today.rejected_for_good`) with minors, not
+    unaccompanied, still in a bed move to a family location (gezinslocatie, GL) — when
+    `placement.family_location_after_rejection`.
 
     Since the Ferreira ruling (Gerechtshof Den Haag, 11 January 2011) families with minor children
     keep shelter after a final rejection, in a departure-oriented location with restricted freedom
@@ -282,11 +283,17 @@ def to_family_locations(s: State, ids: np.ndarray, day: int) -> None:
     The model has no kind of its own for these locations: a family moves to another regular
     location (azc) with room, as placement chooses (nearest first on the regional network), and
     stays where it is when none has room. It still leaves at the end of its departure period (the
-    model keeps no one in a family location longer; docs/validation.md, *Relocation churn*)."""
-    if not s.params.placement.family_location_after_rejection or len(ids) == 0:
+    model keeps no one in a family location longer; docs/validation.md, *Relocation churn*). The
+    day's rejections move together, after the day's departures have given up their beds."""
+    rejected = s.today.rejected_for_good
+    if not rejected or not s.params.placement.family_location_after_rejection:
         return
+    ids = rejected[0] if len(rejected) == 1 else np.concatenate(rejected)
     h = s.people.cols
-    families = ids[(h["children"][ids] > 0) & (h["flags"][ids] & _UNACCOMPANIED == 0) & (h["location"][ids] >= 0)]
+    ids = ids[h["children"][ids] > 0]
+    if len(ids) == 0:
+        return
+    families = ids[(h["flags"][ids] & _UNACCOMPANIED == 0) & (h["location"][ids] >= 0)]
     if len(families) == 0:
         return
     vacancy = s.locs.vacancy()
@@ -349,6 +356,8 @@ def consolidate(s: State, day: int) -> None:
 
 
 def relocate(s: State, day: int) -> None:
-    """The day's relocation rules after the lifecycle: own requests, then consolidation."""
+    """The day's relocation rules after the lifecycle: the moves to family locations, own
+    requests, then consolidation."""
+    to_family_locations(s, day)
     own_requests(s, day)
     consolidate(s, day)

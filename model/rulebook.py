@@ -29,7 +29,7 @@ from model.events import apply_events
 from model.inflow import draw_arrivals
 from model.lines import Line, joined, pass_on, ramp_factor, serve, serve_lines, serve_priority
 from model.placement import REGULAR_KINDS, close_locations, find_beds, kind_table, member, settle_in_central
-from model.relocation import end_contracts, relocate, to_family_locations
+from model.relocation import end_contracts, relocate
 from model.scenario import TrackName
 from model.state import (PROCEDURE_TRACKS, TRACK_KEYS, State, Tally, assign_track, day_rng, draw_group, pact_day,
                          recognition_rates, screening_and_sponsor_draws, screening_draws)
@@ -677,15 +677,13 @@ def _kept(key: tuple, make: Callable[[], np.ndarray]) -> np.ndarray:
 _BY_TRACK: dict[tuple, np.ndarray] = {}
 
 
-def _start_departure(s: State, ids: np.ndarray, day: int, exits: _Exits | None = None) -> None:
+def _start_departure(s: State, ids: np.ndarray, day: int) -> None:
     """Rejected for good: the departure period (vertrektermijn) in reception, then departure.
-    Families with minors move to a family location (`relocation.to_family_locations`; the day's
-    `exits`, when some are pending, give up their beds first)."""
+    (Families with minors move to a family location later today: `relocation.to_family_locations`.)"""
     s.people.set_stage(ids, Stage.REJECTED, day)
     s.departure_due.schedule(ids, day + s.params.chain.departure_period_days)
-    if exits is not None and exits.parts and len(ids):
-        exits.flush()
-    to_family_locations(s, ids, day)
+    if len(ids):
+        s.today.rejected_for_good.append(ids)
 
 
 def _leave_border(s: State, ids: np.ndarray) -> None:
@@ -895,7 +893,7 @@ def rule_on_appeals(s: State, day: int, due: np.ndarray, u: np.ndarray, exits: _
     if len(granted):
         exits.flush()               # a permit may move the household (and is read with the move log)
         s.today.appeal_permits += grant(s, granted, day)
-    _start_departure(s, asylum_due[~asylum_won], day, exits)
+    _start_departure(s, asylum_due[~asylum_won], day)
     # (the stages before the rulings: those granted or dismissed were in appeal, never in the Dublin stage)
     if len(dublin_won):
         _to_regular(s, dublin_won, day)

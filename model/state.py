@@ -83,6 +83,8 @@ class Tally:
     dublin_deadline_passed: int = 0  # final transfer date passed: the claim is handled in the Netherlands
     # (track, days since arrival, persons) per decided batch
     decision_waits: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
+    # households rejected for good today (their departure period started), per decision batch
+    rejected_for_good: list[np.ndarray] = field(default_factory=list)
 
 
 @dataclass

@@ -298,6 +298,8 @@ def test_families_with_minors_rejected_for_good_move_to_a_family_location_the_ot
     ids = np.array([family, single, minor, no_bed, in_emergency])
     rows = s.log.n
     rulebook._start_departure(s, ids, 5)
+    assert s.log.n == rows                        # the day's rejections move together, at relocation
+    relocation.to_family_locations(s, 5)
     # Both families with a bed move to R2, the only regular location but the one a family is in
     # (R1 is left out for all of today's families: 3 + 4 = 7 of R2's 10 places); the adult alone,
     # the unaccompanied minor and the family without a bed stay where they are.
@@ -314,11 +316,13 @@ def test_a_family_stays_put_when_no_other_azc_has_room_or_the_rule_is_off():
     _second_regular(s, r1, 2)                     # R2: 2 free places, the family is 3
     family = _household(s, 3, 1, r1, 1)
     rulebook._start_departure(s, np.array([family]), 5)
+    relocation.to_family_locations(s, 5)
     assert s.people.location[family] == r1 and s.log.reason[-1] == Reason.INTAKE
     s, _, _, r1 = world(regular_places=20, family_location=False)
     _second_regular(s, r1, 10)
     family = _household(s, 3, 1, r1, 1)
     rulebook._start_departure(s, np.array([family]), 5)
+    relocation.to_family_locations(s, 5)
     assert s.people.location[family] == r1 and s.log.reason[-1] == Reason.INTAKE
 
 
@@ -333,9 +337,11 @@ def test_a_dismissed_appeal_moves_the_family_into_the_beds_todays_departures_gav
     s.people.set_stage(np.array([family]), Stage.APPEAL, 0)
     s.appeal_due.schedule(np.array([family]), 1)
     s.day = 1
-    rulebook.depart_and_transfer(s, 1)
-    # Day 1: the departing household leaves R2 first (its bed given up before the family moves),
-    # then the appeal is dismissed (no appeal is upheld) and the family takes R2's 3 free places.
+    rulebook.run_day(s)
+    # Day 1: the departing household leaves R2 (departures, appeals and the Dublin chain give up
+    # their beds together), the appeal is dismissed (no appeal is upheld), and at relocation the
+    # family moves into R2's 3 free places; nothing else happens in this quiet world.
     assert s.people.cols["stage"][leaving] == Stage.DEPARTED and s.people.location[leaving] == -1
     assert s.people.cols["stage"][family] == Stage.REJECTED and s.people.location[family] == r2
     assert s.log.reason[-2:].tolist() == [Reason.EXIT, Reason.FAMILY_LOCATION]
+    assert s.recorder.scalars["moves_family_location"][1] == 3          # the day's figure, persons

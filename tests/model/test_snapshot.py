@@ -208,7 +208,7 @@ def test_a_zip_that_is_not_a_snapshot_or_from_a_newer_noodplan_is_refused(tmp_pa
     with zipfile.ZipFile(newer, "w") as z:
         z.writestr("header.json", json.dumps({"format": "noodplan-snapshot", "format_version": 99}))
         z.writestr("state.json", "{}")
-    with pytest.raises(SnapshotError, match="format version 99; this noodplan reads versions 1 to 3"):
+    with pytest.raises(SnapshotError, match="format version 99; this noodplan reads versions 1 to 4"):
         snapshot.load(newer)
 
 

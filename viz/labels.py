@@ -44,6 +44,7 @@ REASON_LABELS = {
     "exit": "left reception",
     "own_request": "own request",
     "contract_end": "contract ended",
+    "family_location": "to a family location after a final rejection (gezinslocatie)",
 }
 
 TRACK_LABELS = {

@@ -679,3 +679,15 @@ def test_a_cancelled_forecast_stops_between_members_and_shows_nothing(page):
     _wait(lambda: not any(t.name == "noodplan-job" for t in threading.enumerate()), 60)
     assert time.monotonic() - started < 60
     assert page.find(v.SimpleTable, class_="np-forecast-table").widgets == [] and page.find(v.Alert).widgets == []
+
+
+def test_every_move_reason_stage_and_track_has_a_planner_label():
+    """The inspector names a household's moves by reason: a reason added to the model needs its words."""
+    from agents.applicants import Stage, Track
+    from agents.moves import REASON_NAMES
+    from viz.labels import REASON_LABELS, STAGE_LABELS, TRACK_LABELS
+
+    assert set(REASON_NAMES) <= set(REASON_LABELS)
+    assert REASON_LABELS["family_location"].endswith("(gezinslocatie)")
+    assert {s.name.lower() for s in Stage} <= set(STAGE_LABELS)
+    assert {t.name.lower() for t in Track} <= set(TRACK_LABELS)

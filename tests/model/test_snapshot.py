@@ -343,17 +343,23 @@ def test_a_recorder_saved_before_a_daily_figure_existed_keeps_each_figure_in_its
     assert restored.scalars["population"][9] == s.people.entitled()
 
 
+def _saved_without(s, path, version: int, part: str, name: str, value: str) -> snapshot.Snapshot:
+    """`s` saved at `path` as format `version` wrote it before the scenario field `part.name`
+    existed (its value in the state tree as JSON, `value`), and loaded again."""
+    snap = snapshot.capture(s)
+    header = dict(snap.header, format_version=version)
+    del header["scenario"][part][name]                                    # as saved before the field existed
+    text = json.dumps(snap.tree).replace(f', ["{name}", {value}]', "")     # the field
+    text = text.replace(f'"{name}", ', "")                                # its name in the fields set
+    assert name not in text
+    snap.tree = json.loads(text)
+    _write_zip(path, header, snap)
+    return snapshot.load(path)
+
+
 def test_a_version_2_scenario_without_family_moves_in_restores_with_every_family_member_staying(tmp_path):
     s = _run(prepare("baseline", days=30), 5)
-    snap = snapshot.capture(s)
-    header = dict(snap.header, format_version=2)
-    del header["scenario"]["chain"]["family_moves_in_share"]           # as saved before the rule existed
-    text = json.dumps(snap.tree).replace(', ["family_moves_in_share", 0.85]', "")   # the field
-    text = text.replace('"family_moves_in_share", ', "")                                # its name in the fields set
-    assert "family_moves_in_share" not in text
-    snap.tree = json.loads(text)
-    _write_zip(tmp_path / "v2.snapshot", header, snap)
-    r = snapshot.load(tmp_path / "v2.snapshot").restore()
+    r = _saved_without(s, tmp_path / "v2.snapshot", 2, "chain", "family_moves_in_share", "0.85").restore()
     assert r.params.chain.family_moves_in_share == 0.0 == r.sc.chain.family_moves_in_share
     assert _run(r, 20).recorder.scalars["family_moved_in"].sum() == 0      # the saved run's rule: all stay
 
@@ -363,15 +369,7 @@ def test_a_version_3_file_restores_without_the_family_location_rule_and_the_run_
     goes on without the rule (as the run that was saved); a new snapshot has the rule on."""
     s = _run(prepare("baseline", days=120), 5)
     assert s.params.placement.family_location_after_rejection is True
-    snap = snapshot.capture(s)
-    header = dict(snap.header, format_version=3)
-    del header["scenario"]["placement"]["family_location_after_rejection"]     # as saved before the rule existed
-    text = json.dumps(snap.tree).replace(', ["family_location_after_rejection", true]', "")   # the field
-    text = text.replace('"family_location_after_rejection", ', "")     # its name in the fields set
-    assert "family_location_after_rejection" not in text
-    snap.tree = json.loads(text)
-    _write_zip(tmp_path / "v3.snapshot", header, snap)
-    r = snapshot.load(tmp_path / "v3.snapshot").restore()
+    r = _saved_without(s, tmp_path / "v3.snapshot", 3, "placement", "family_location_after_rejection", "true").restore()
     assert r.params.placement.family_location_after_rejection is False is r.sc.placement.family_location_after_rejection
     _run(r, 100)
     assert r.log.n > 0 and not (r.log.reason == Reason.FAMILY_LOCATION).any()     # the saved run's rule: nobody moves

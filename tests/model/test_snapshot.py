@@ -375,3 +375,12 @@ def test_a_version_3_file_restores_without_the_family_location_rule_and_the_run_
     assert r.log.n > 0 and not (r.log.reason == Reason.FAMILY_LOCATION).any()     # the saved run's rule: nobody moves
     fresh = _run(snapshot.capture(s).restore(), 100)
     assert (fresh.log.reason == Reason.FAMILY_LOCATION).any()                     # today's snapshot: the rule holds
+
+
+def test_a_version_3_file_saved_before_family_members_moved_in_gets_the_rule_of_its_run(tmp_path):
+    """Format 3 was in use before `chain.family_moves_in_share` existed: such a file gets 0 (every
+    family member stays in reception, as in the run that was saved) on its way to format 4."""
+    s = _run(prepare("baseline", days=30), 5)
+    r = _saved_without(s, tmp_path / "v3.snapshot", 3, "chain", "family_moves_in_share", "0.85").restore()
+    assert r.params.chain.family_moves_in_share == 0.0 == r.sc.chain.family_moves_in_share
+    assert _run(r, 20).recorder.scalars["family_moved_in"].sum() == 0

@@ -33,7 +33,7 @@ import numpy as np
 from agents.applicants import Flag, Stage
 from agents.columns import grown
 from agents.keyed import SALT_OWN_REQUEST, SALT_REPLACEMENT, keyed_uniform
-from agents.locations import TEMPORARY_KINDS, Kind, Life, place
+from agents.locations import NO_BED, TEMPORARY_KINDS, Kind, Life, place
 from agents.moves import Reason, move
 from agents.queues import LAST_DAY, BucketCalendar
 from model.events import open_places
@@ -273,8 +273,8 @@ def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, deni
 
 def to_family_locations(s: State, day: int) -> None:
     """The households rejected for good today (`s.today.rejected_for_good`) with minors, not
-    unaccompanied, still in a bed move to a family location (gezinslocatie, GL) — when
-    `placement.family_location_after_rejection`.
+    unaccompanied, still in a bed (not at the border location) move to a family location
+    (gezinslocatie, GL) — when `placement.family_location_after_rejection`.
 
     Since the Ferreira ruling (Gerechtshof Den Haag, 11 January 2011) families with minor children
     keep shelter after a final rejection, in a departure-oriented location with restricted freedom
@@ -293,7 +293,10 @@ def to_family_locations(s: State, day: int) -> None:
     ids = ids[h["children"][ids] > 0]
     if len(ids) == 0:
         return
-    families = ids[(h["flags"][ids] & _UNACCOMPANIED == 0) & (h["location"][ids] >= 0)]
+    # (not without a bed, and not at the border location: a family rejected in the border procedure
+    # is returned from there)
+    stays = s.locs.kind_in(_STAY_PUT)[h["location"][ids]]
+    families = ids[(h["flags"][ids] & _UNACCOMPANIED == 0) & ~stays]
     if len(families) == 0:
         return
     vacancy = s.locs.vacancy()
@@ -302,6 +305,7 @@ def to_family_locations(s: State, day: int) -> None:
 
 
 _UNACCOMPANIED = np.uint8(Flag.UNACCOMPANIED_MINOR)
+_STAY_PUT = (Kind.BORDER, NO_BED)     # where a family rejected for good stays
 
 
 # --- capacity balancing -----------------------------------------------------------------------

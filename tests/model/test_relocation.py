@@ -295,16 +295,22 @@ def test_families_with_minors_rejected_for_good_move_to_a_family_location_the_ot
     minor = _household(s, 1, 1, r1, 3, flags=Flag.UNACCOMPANIED_MINOR)   # an unaccompanied minor in R1
     no_bed = _household(s, 2, 1, -1, 4)                                  # a parent and child without a bed
     in_emergency = _household(s, 4, 2, e1, 5)                            # two adults, two children in E1
-    ids = np.array([family, single, minor, no_bed, in_emergency])
+    L = s.locs
+    b1 = int(L.append(["B1"], kind=[Kind.BORDER], municipality=[L.municipality[r1]], capacity=[10],
+                      max_capacity=[10], life=[Life.OPEN], contract_end=[10_000], term_days=[1825])[0])
+    at_border = _household(s, 2, 1, b1, 6)              # rejected in the border procedure: returned from there
+    ids = np.array([family, single, minor, no_bed, in_emergency, at_border])
     rows = s.log.n
     rulebook._start_departure(s, ids, 5)
     assert s.log.n == rows                        # the day's rejections move together, at relocation
     relocation.to_family_locations(s, 5)
     # Both families with a bed move to R2, the only regular location but the one a family is in
     # (R1 is left out for all of today's families: 3 + 4 = 7 of R2's 10 places); the adult alone,
-    # the unaccompanied minor and the family without a bed stay where they are.
+    # the unaccompanied minor, the family without a bed and the family at the border location stay
+    # where they are.
     loc = s.people.location
-    assert [loc[family], loc[single], loc[minor], loc[no_bed], loc[in_emergency]] == [r2, r1, r1, -1, r2]
+    assert [loc[family], loc[single], loc[minor], loc[no_bed], loc[in_emergency], loc[at_border]] == \
+        [r2, r1, r1, -1, r2, b1]
     assert s.log.n == rows + 2 and set(s.log.reason[rows:].tolist()) == {Reason.FAMILY_LOCATION}
     assert (s.people.cols["stage"][ids] == Stage.REJECTED).all()
     assert sorted(s.departure_due.pop(5 + s.params.chain.departure_period_days).tolist()) == sorted(ids.tolist())

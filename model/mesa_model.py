@@ -28,7 +28,7 @@ from model.metrics import DAILY_COLUMNS, SCALARS, WHOLE_NUMBERS, Recorder
 from model.results import Results
 from model.rulebook import run_day
 from model.scenario import (MAX_DAYS, MAX_SEED, Event, Scenario, ScenarioError, check_decision, is_whole,
-                            load_scenario, with_changes)
+                            load_scenario, shown, with_changes)
 from model.simulate import prepare, results_of
 from model.snapshot import Snapshot, capture, load
 from model.state import Actors, State
@@ -101,7 +101,7 @@ class ReceptionModel(mesa.Model):
         seed = _seed(rng, given_seed)
         if not isinstance(collect_agents, bool):
             raise ScenarioError(f"ReceptionModel: collect_agents: True or False, not {type(collect_agents).__name__} "
-                                f"{_short(collect_agents)}")
+                                f"{shown(collect_agents)}")
         _check_class("municipality_agent", municipality_agent, MunicipalityAgent)
         _check_class("location_agent", location_agent, LocationAgent)
         if state is None:
@@ -277,18 +277,13 @@ def _seed(rng: Any, seed: Any) -> int | None:
 def _check_kind(name: str, value: Any, kind: type, wanted: str) -> None:
     """`value` (a keyword argument of ReceptionModel) is None or a `kind`; else one line naming it."""
     if value is not None and not isinstance(value, kind):
-        raise ScenarioError(f"ReceptionModel: {name}: {wanted}, not {type(value).__name__} {_short(value)}")
+        raise ScenarioError(f"ReceptionModel: {name}: {wanted}, not {type(value).__name__} {shown(value)}")
 
 
 def _check_class(name: str, value: Any, base: type) -> None:
     if not (isinstance(value, type) and issubclass(value, base)):
         raise ScenarioError(f"ReceptionModel: {name}: a subclass of {base.__name__} (the class, not an instance), "
-                            f"not {type(value).__name__} {_short(value)}")
-
-
-def _short(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+                            f"not {type(value).__name__} {shown(value)}")
 
 
 def _whole(field: str, value: Any, lo: int) -> int:

@@ -92,14 +92,14 @@ class _Strict(BaseModel):
         annotation = cls.model_fields[info.field_name or ""].annotation
         if _is_date(annotation) and v is not None and not isinstance(v, dt.date) and not (
                 isinstance(v, str) and _ISO_DATE.fullmatch(v.strip())):
-            raise ValueError(f"must be a date written YYYY-MM-DD (got {_shown(v)})")   # not seconds since 1970
+            raise ValueError(f"must be a date written YYYY-MM-DD (got {shown(v)})")   # not seconds since 1970
         if annotation is bool:
             if not isinstance(v, bool):
-                raise ValueError(f"must be true or false (got {_shown(v)})")
+                raise ValueError(f"must be true or false (got {shown(v)})")
         elif not _allows_bool(annotation) and _has_bool(v):
             raise ValueError("true/false (or yes/no, on/off) is not a number here")
         elif _text_for_number(annotation, v):
-            raise ValueError(f"must be a number, not text (got {_shown(_text_in(v))}); write it without quotes")
+            raise ValueError(f"must be a number, not text (got {shown(_text_in(v))}); write it without quotes")
         return v
 
 
@@ -991,18 +991,19 @@ def whole_argument(where: str, value: Any, lo: int, hi: int, unit: str = "") -> 
     int from `lo` to `hi`, or one ScenarioError line naming `where` (never text, a fraction,
     true/false or a number past the bound taken as one)."""
     if not is_whole(value) or not lo <= value <= hi:
-        raise ScenarioError(f"{where}: a whole number from {lo:,} to {hi:,}{unit} (got {_shown(value)})")
+        raise ScenarioError(f"{where}: a whole number from {lo:,} to {hi:,}{unit} (got {shown(value)})")
     return int(value)
 
 
 def choice_argument(where: str, value: Any, choices: Sequence[str]) -> str:
     """An API argument that must be one of `choices`, or one ScenarioError line naming `where`."""
     if not isinstance(value, str) or value not in choices:
-        raise ScenarioError(f"{where}: one of {', '.join(choices)} (got {_shown(value)})")
+        raise ScenarioError(f"{where}: one of {', '.join(choices)} (got {shown(value)})")
     return value
 
 
-def _shown(value: Any, limit: int = 60) -> str:
+def shown(value: Any, limit: int = 60) -> str:
+    """A value as an error line shows it: its repr, cut to about `limit` characters (its end kept)."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 5] + " …" + text[-3:]
 
@@ -1095,7 +1096,7 @@ def _first(err: ValidationError) -> str:
         msg = "required field is missing"
     got = e.get("input")
     plain = e["type"] in ("missing", "extra_forbidden") or isinstance(got, dict | list) or "(got " in msg
-    return (f"{where}: " if where else "") + msg + ("" if plain else f" (got {_shown(got)})")
+    return (f"{where}: " if where else "") + msg + ("" if plain else f" (got {shown(got)})")
 
 
 def validation_message(err: ValidationError, source: str) -> str:
@@ -1295,9 +1296,9 @@ def _resolve(data: Any, source: str, folder: Path | None, chain: tuple[Path, ...
     parent = data.pop("extends")
     if not isinstance(parent, str) or not parent.strip():
         raise ScenarioError(f"{source}: extends: must be a built-in scenario name or a file path "
-                            f"(got {_shown(parent)})")
+                            f"(got {shown(parent)})")
     if folder is None and parent not in builtin_names():
-        raise ScenarioError(f"{source}: extends: {_shown(parent)} is not a built-in scenario; here a scenario may "
+        raise ScenarioError(f"{source}: extends: {shown(parent)} is not a built-in scenario; here a scenario may "
                             f"extend only these: {', '.join(builtin_names())}")
     folder = folder or SCENARIO_DIR
     if len(chain) >= MAX_EXTENDS:

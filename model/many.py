@@ -31,7 +31,7 @@ from typing import Any
 from model.results import Results
 from model.scenario import MAX_SEED, Scenario, ScenarioError, is_whole, load_scenario, validate_scenario, with_changes
 from model.simulate import simulate
-from model.world import RUN_ONLY_FIELDS, World, build_world, serves
+from model.world import RUN_ONLY_FIELDS, World, build_world, difference, serves
 
 ScenarioLike = Scenario | str | Path
 
@@ -212,29 +212,19 @@ def _worlds(scenarios: list[Scenario], given: World | None, same_world: bool) ->
         for i, sc in enumerate(scenarios):
             if not serves(given.scenario, sc):
                 raise ScenarioError(f"scenarios.{i}: the given world does not serve this run "
-                                    f"({_difference(given.scenario, sc)})")
+                                    f"({difference(given.scenario, sc)})")
         return [given] * len(scenarios)
     keys = [json.dumps(sc.model_dump(mode="json", exclude=set(RUN_ONLY_FIELDS)), sort_keys=True)
             for sc in scenarios]
     if same_world and len(set(keys)) > 1:
         i = next(i for i, k in enumerate(keys) if k != keys[0])
         raise ScenarioError(f"scenarios.{i}: needs a world of its own (against run 0: "
-                            f"{_difference(scenarios[0], scenarios[i])}), and same_world=True asks for one")
+                            f"{difference(scenarios[0], scenarios[i])}), and same_world=True asks for one")
     built: dict[str, World] = {}
     for key in dict.fromkeys(keys):
         longest = max((sc for sc, k in zip(scenarios, keys, strict=True) if k == key), key=lambda s: s.horizon_days)
         built[key] = build_world(longest)
     return [built[k] for k in keys]
-
-
-def _difference(a: Scenario, b: Scenario) -> str:
-    """The top-level sections in which two scenarios differ (seed aside), as a short phrase."""
-    da, db = a.model_dump(exclude={"seed"}), b.model_dump(exclude={"seed"})
-    fields = [k for k in da if da[k] != db[k] and (k != "horizon_days" or b.horizon_days > a.horizon_days)]
-    if fields == ["horizon_days"]:
-        return f"horizon_days {b.horizon_days} is longer than the world's {a.horizon_days}"
-    shown = ", ".join(fields[:4]) + (", …" if len(fields) > 4 else "")
-    return f"{shown} {'differs' if len(fields) == 1 else 'differ'}" if fields else "no difference"
 
 
 def split[T](items: Sequence[T], parts: int) -> list[list[T]]:

@@ -12,13 +12,14 @@ from model.rulebook import run_day
 from model.scenario import MAX_SEED, Scenario, ScenarioError, is_whole, load_scenario, validate_scenario
 from model.start import new_state
 from model.state import State
-from model.world import World, build_world, serves
+from model.world import World, build_world, difference, serves
 
 
 def prepare(scenario: Scenario | str | Path, seed: int | None = None, days: int | None = None,
             world: World | None = None) -> State:
-    """A state on day 0, with its recorder, ready to run `days` days (default: the horizon).
-    Raises ScenarioError, before building anything, for a scenario, seed or horizon a run cannot use."""
+    """A state on day 0, with its recorder, ready to run `days` days (default: the horizon), on
+    `world` when given (it must serve the scenario: `model.world.serves`). Raises ScenarioError,
+    before building anything, for a scenario, seed, horizon or world a run cannot use."""
     sc = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
     if days is not None and not is_whole(days):
         raise ScenarioError(f"days: a whole number of days or None (the scenario's horizon), not {days!r}")
@@ -27,16 +28,16 @@ def prepare(scenario: Scenario | str | Path, seed: int | None = None, days: int 
         raise ScenarioError(f"seed: must be a whole number from 0 to {MAX_SEED:,} (got {seed!r})")
     if world is not None and not isinstance(world, World):
         raise ScenarioError(f"world: a built World (model.world.build_world) or None, not {type(world).__name__}")
-    w = world if world is not None and _same_world(world.scenario, sc) else build_world(sc)
+    if world is not None and not serves(world.scenario, sc):
+        raise ScenarioError(f"world: the given world does not serve this scenario ({difference(world.scenario, sc)}); "
+                            f"build one for it (model.world.build_world) or give none")
+    w = world if world is not None else build_world(sc)
     s = new_state(w, seed)
     s.sc.horizon_days = sc.horizon_days
     s.recorder = Recorder(s, sc.horizon_days)
     for install in _extensions():
         install(s)
     return s
-
-
-_same_world = world_serves = serves   # model.world.serves (model.snapshot restores a state onto a given world)
 
 
 def _extensions() -> list[Callable[[State], None]]:

@@ -107,3 +107,14 @@ def serves(built: Scenario, wanted: Scenario) -> bool:
     if built.horizon_days < wanted.horizon_days:
         return False
     return built.model_dump(exclude=set(RUN_ONLY_FIELDS)) == wanted.model_dump(exclude=set(RUN_ONLY_FIELDS))
+
+
+def difference(a: Scenario, b: Scenario) -> str:
+    """Why a world built for `a` does not serve `b`: the top-level sections in which the two
+    scenarios differ (seed aside), as a short phrase."""
+    da, db = a.model_dump(exclude={"seed"}), b.model_dump(exclude={"seed"})
+    fields = [k for k in da if da[k] != db[k] and (k != "horizon_days" or b.horizon_days > a.horizon_days)]
+    if fields == ["horizon_days"]:
+        return f"horizon_days {b.horizon_days} is longer than the world's {a.horizon_days}"
+    shown = ", ".join(fields[:4]) + (", …" if len(fields) > 4 else "")
+    return f"{shown} {'differs' if len(fields) == 1 else 'differ'}" if fields else "no difference"

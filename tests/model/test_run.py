@@ -130,3 +130,19 @@ def test_a_recorder_made_longer_mid_run_records_the_days_a_longer_run_records():
     for name, a in long.recorder.scalars.items():
         assert np.array_equal(short.recorder.scalars[name], a, equal_nan=True), name
     assert short.recorder.scalars["population"][11] > 0
+
+
+def test_a_world_built_for_another_scenario_is_refused_not_silently_rebuilt():
+    """A world given to a run must serve it (the scenario differs at most in seed and a shorter
+    horizon); before, another world was built in its place without a word."""
+    from model.world import build_world
+
+    w = build_world(load_scenario("baseline").model_copy(update={"horizon_days": 10}))
+    assert simulate("baseline", seed=4, days=5, world=w).daily.sizes["day"] == 5        # serves: used
+    with pytest.raises(ScenarioError, match=r"^world: the given world does not serve this scenario "
+                                            r"\(horizon_days 20 is longer than the world's 10\); build one"):
+        simulate("baseline", seed=4, days=20, world=w)
+    with pytest.raises(ScenarioError, match=r"^world: the given world does not serve this scenario \(name, "):
+        simulate("mass-arrival", days=5, world=w)
+    with pytest.raises(ScenarioError, match=r"^world: the given world does not serve this scenario"):
+        ReceptionModel("mass-arrival", days=5, world=w)

@@ -722,9 +722,8 @@ def _v2_to_v3(header: dict, tree: dict) -> tuple[dict, dict]:
     """Version 3 replaced the state's generators `rng_arrivals` and `rng_housing` with the keys
     `arrivals_key` and `homes_key`. A version-2 state gets keys made from its generators' saved
     states (a 64-bit digest of each): the run goes on with other draws of the same distributions,
-    the same for every restore of that file. A version-2 scenario without
-    `chain.family_moves_in_share` (saved before family members could move in with their sponsor)
-    gets 0: every family member stays in reception, as in the run that was saved."""
+    the same for every restore of that file. (A version-2 scenario without
+    `chain.family_moves_in_share` gets 0 on the next step, `_v3_to_v4`.)"""
     header = dict(header)
     header["format_version"] = 3
     body = tree.get("state") if isinstance(tree, dict) else None
@@ -734,15 +733,14 @@ def _v2_to_v3(header: dict, tree: dict) -> tuple[dict, dict]:
             if isinstance(pair, list) and len(pair) == 2 and pair[0] in _STREAMS_V3:
                 digest = hashlib.sha256(json.dumps(pair[1], sort_keys=True).encode()).digest()
                 pair[0], pair[1] = _STREAMS_V3[pair[0]], int.from_bytes(digest[:8], "little")
-    _add_field(header, tree, "chain", "family_moves_in_share", 0.0)
     return header, tree
 
 
 def _v3_to_v4(header: dict, tree: dict) -> tuple[dict, dict]:
     """Version 4 added `placement.family_location_after_rejection` (a family rejected for good
     moves to a family location). A version-3 run gets false: it goes on without the rule, as the run
-    that was saved. (A version-3 file saved before `chain.family_moves_in_share` existed gets 0, as
-    from version 2.)"""
+    that was saved. A file saved before `chain.family_moves_in_share` existed (version 2, or an early
+    version 3) gets 0: every family member stays in reception, as in the run that was saved."""
     header = dict(header)
     header["format_version"] = 4
     _add_field(header, tree, "chain", "family_moves_in_share", 0.0)

@@ -19,3 +19,16 @@ def stable_order(keys: np.ndarray, fit_16_bits: bool) -> np.ndarray:
     if fit_16_bits and len(keys) >= RADIX_FROM:
         return keys.astype(np.int16, copy=False).argsort(kind="stable")
     return keys.argsort(kind="stable")
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """The distinct values of an integer array, ascending (as `np.unique(values)`). NumPy 2's
+    `np.unique` finds them with a hash table and then sorts them: for int arrays of a few dozen to
+    tens of thousands of values about 1.5× to 6× the time of this sort and neighbour comparison."""
+    values = np.sort(values)
+    if len(values) > 1:
+        first = np.empty(len(values), bool)
+        first[0] = True
+        np.not_equal(values[1:], values[:-1], out=first[1:])
+        values = values[first]
+    return values

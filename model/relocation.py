@@ -36,6 +36,7 @@ from agents.keyed import SALT_OWN_REQUEST, SALT_REPLACEMENT, keyed_uniform
 from agents.locations import NO_BED, TEMPORARY_KINDS, Kind, Life, place
 from agents.moves import Reason, move
 from agents.queues import LAST_DAY, BucketCalendar
+from agents.sorting import distinct
 from model.events import open_places
 from model.placement import EmptiestFirst, close_locations, find_beds
 from model.scenario import KIND_KEYS
@@ -219,7 +220,7 @@ def own_requests(s: State, day: int) -> None:
     h = s.people.cols
     denied = _NO_IDS
     if len(due):
-        due = np.unique(due[book.next_day[due] == day])
+        due = distinct(due[book.next_day[due] == day])
         loc = h["location"][due]
         here = s.locs.kind_in((REQUEST_KIND,))[loc] & (h["stage"][due] < Stage.HOUSED)
         if not here.all():
@@ -245,8 +246,12 @@ def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, deni
     log = s.log
     if log.n > book.log_seen:
         hh = log.since("household", book.log_seen)
-        last = len(hh) - 1 - np.unique(hh[::-1], return_index=True)[1]   # each household's last row (from log_seen)
-        moved = hh[last]                                                  # (int32: int64 when joined or filed)
+        last = hh.argsort(kind="stable")            # the rows by household, each household's in log order
+        moved = hh[last]                            # (int32: int64 when joined or filed)
+        final = np.empty(len(moved), bool)          # the last of each household's rows (from log_seen)
+        final[-1] = True
+        np.not_equal(moved[1:], moved[:-1], out=final[:-1])
+        last, moved = last[final], moved[final]
         ok = s.locs.kind_in((REQUEST_KIND,))[log.since("destination", book.log_seen)[last]]
         book.next_day[moved] = -1        # (cancelled; those now in a regular location are filed again below)
         if log.day_from(book.log_seen) == day:    # (the usual case: every row since the last look is today's)

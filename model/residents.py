@@ -16,7 +16,7 @@ import itertools
 
 import numpy as np
 
-from agents.sorting import stable_order
+from agents.sorting import distinct, stable_order
 
 _MIN_ROWS = 1 << 15     # renew the snapshot no more often than every this many log rows
 
@@ -43,7 +43,7 @@ class ResidentIndex:
             listed = self._order[self._bounds[j]:self._bounds[j + 1]]
             moved_in = log.household[rows][log.destination[rows] == j]
             cand = np.concatenate([listed, moved_in])
-            return np.unique(cand[s.people.cols["location"][cand] == j]).astype(np.int64)
+            return distinct(cand[s.people.cols["location"][cand] == j]).astype(np.int64)
         at = np.zeros(n_loc + 1, bool)        # by location; the last entry (index -1): no bed
         at[locations] = True
         first, last = self._bounds[locations], self._bounds[locations + 1]
@@ -51,7 +51,7 @@ class ResidentIndex:
         listed = self._order[np.repeat(first - (counts.cumsum() - counts), counts) + np.arange(int(counts.sum()))]
         moved_in = log.household[rows][at[log.destination[rows]]]
         cand = np.concatenate([listed, moved_in])
-        return np.unique(cand[at[s.people.cols["location"][cand]]]).astype(np.int64)
+        return distinct(cand[at[s.people.cols["location"][cand]]]).astype(np.int64)
 
     def _renew(self, s) -> None:
         """A new snapshot: those in the old one and those in the log since who are in a bed now,

@@ -22,6 +22,7 @@ import numpy as np
 
 from agents.applicants import Stage, Track
 from agents.columns import grown
+from agents.sorting import distinct
 
 _BLOCK_BITS = 8                 # 256 positions per block
 _BLOCK = 1 << _BLOCK_BITS
@@ -132,7 +133,7 @@ class SponsorPool:
             self._changed = []
             self._cover(s.people.n)                 # households added since have no position
             pos = self.position[ids]
-            pos = np.unique(pos[pos > 0]) - 1       # each position once (a household may be listed twice)
+            pos = distinct(pos[pos > 0]) - 1        # each position once (a household may be listed twice)
             if len(pos):
                 self._update(s, pos)
         return int(self.tally[: 2 * self.width].sum())

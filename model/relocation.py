@@ -246,6 +246,17 @@ def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, deni
     log = s.log
     if log.n > book.log_seen:
         hh = log.since("household", book.log_seen)
+        book.next_day[hh] = -1      # (cancelled; those now in a regular location are filed again below)
+        if log.day_from(book.log_seen) == day:    # (the usual case: every row since the last look is today's)
+            # every bed change is logged, so a household's last row took it where it is now: those now in a
+            # regular location are filed (one listed twice is filed twice alike: the same key and day)
+            ids = hh[s.locs.kind_in((REQUEST_KIND,))[s.people.cols["location"][hh]]]
+            if len(denied):
+                ids = np.concatenate([denied, ids])
+            book.log_seen = log.n
+            if len(ids):
+                book.file(ids, request_gap_days(s.people.cols["key"][ids], day, rate) + day)   # a gap is a day or more
+            return
         last = hh.argsort(kind="stable")            # the rows by household, each household's in log order
         moved = hh[last]                            # (int32: int64 when joined or filed)
         final = np.empty(len(moved), bool)          # the last of each household's rows (from log_seen)
@@ -253,13 +264,6 @@ def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, deni
         np.not_equal(moved[1:], moved[:-1], out=final[:-1])
         last, moved = last[final], moved[final]
         ok = s.locs.kind_in((REQUEST_KIND,))[log.since("destination", book.log_seen)[last]]
-        book.next_day[moved] = -1        # (cancelled; those now in a regular location are filed again below)
-        if log.day_from(book.log_seen) == day:    # (the usual case: every row since the last look is today's)
-            ids = np.concatenate([denied, moved[ok]]) if len(denied) else moved[ok]
-            book.log_seen = log.n
-            if len(ids):
-                book.file(ids, request_gap_days(s.people.cols["key"][ids], day, rate) + day)   # a gap is a day or more
-            return
         rows = last + book.log_seen                                       # those rows in the log
         if len(denied):     # the denied first (from today), then those who moved (int32 days: int64 when joined)
             ids = np.concatenate([denied, moved[ok]])

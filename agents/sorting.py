@@ -27,8 +27,9 @@ def distinct(values: np.ndarray) -> np.ndarray:
     tens of thousands of values about 1.5× to 6× the time of this sort and neighbour comparison."""
     values = np.sort(values)
     if len(values) > 1:
-        first = np.empty(len(values), bool)
-        first[0] = True
-        np.not_equal(values[1:], values[:-1], out=first[1:])
-        values = values[first]
+        values = values[np.concatenate((_FIRST, values[1:] != values[:-1]))]
     return values
+
+
+_FIRST = np.ones(1, bool)   # the first of the sorted values is always kept
+_FIRST.flags.writeable = False

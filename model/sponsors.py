@@ -104,13 +104,14 @@ class SponsorPool:
 
     def draw(self, s, u: np.ndarray) -> np.ndarray:
         """The sponsors at `floor(u * size)` in the list (u in [0, 1)); empty when nobody can."""
-        total = self._look_again(s)
-        if total == 0:
-            return np.zeros(0, np.int64)
-        k = (u * total).astype(np.int64)
+        self._look_again(s)
         width = self.width
         flat = self.tally[: 2 * width]             # unlinked blocks, then linked ones: list order
         cum = flat.cumsum()
+        total = int(cum[-1]) if width else 0       # (the size: no sum of its own)
+        if total == 0:
+            return np.zeros(0, np.int64)
+        k = (u * total).astype(np.int64)
         i = cum.searchsorted(k, side="right")      # the block (of a part) holding the k-th
         rank = k - (cum - flat)[i]                 # its rank within that block
         part, block = np.divmod(i + width, width)  # (the part is its row + 1)
@@ -120,10 +121,11 @@ class SponsorPool:
 
     def size(self, s) -> int:
         """How many can sponsor now."""
-        return self._look_again(s)
+        self._look_again(s)
+        return int(self.tally[: 2 * self.width].sum())
 
-    def _look_again(self, s) -> int:
-        """Bring the parts up to date with the households that may have changed; returns the size."""
+    def _look_again(self, s) -> None:
+        """Bring the parts up to date with the households that may have changed."""
         log = s.log
         if log.n > self._log_seen:
             self._changed.append(log.since("household", self._log_seen))
@@ -136,7 +138,6 @@ class SponsorPool:
             pos = distinct(pos[pos > 0]) - 1        # each position once (a household may be listed twice)
             if len(pos):
                 self._update(s, pos)
-        return int(self.tally[: 2 * self.width].sum())
 
     def _update(self, s, pos: np.ndarray) -> None:
         """Put the households at positions `pos` (distinct) in the part they belong to now."""

@@ -75,8 +75,12 @@ def end_contracts(s: State, ending: np.ndarray, day: int) -> np.ndarray:
     managed = ended[is_managed(s, ended)]
     need = replacement_places(s, ended)
     take = managed[np.cumsum(L.capacity[managed]) - L.capacity[managed] < need] if need > 0 else managed[:0]
-    for j in take:
-        open_replacement(s, int(j), day)
+    if len(take):
+        # one keyed draw per site, all at once (the same numbers as one by one)
+        u = keyed_uniform((take.astype(np.uint64) << np.uint64(20)) + np.uint64(day), SALT_REPLACEMENT)
+        new = [open_replacement(s, j, day, uj) for j, uj in zip(take.tolist(), u.tolist())]
+        s.managed = np.concatenate([s.managed, np.zeros(L.n - len(s.managed), bool)])
+        s.managed[new] = True
 
     close_locations(s, ended, day, Reason.CONTRACT_END)
     s.event_log.append({"day": day, "date": str(s.world.dates[day]), "source": "portfolio", "where": "national",
@@ -119,20 +123,18 @@ def replacement_places(s: State, ended: np.ndarray) -> float:
     return max(demand / s.params.portfolio.replace_at_occupancy - left, 0.0)
 
 
-def open_replacement(s: State, j: int, day: int) -> int:
+def open_replacement(s: State, j: int, day: int, u: float) -> int:
     """A new site for location `j`: same kind and normal places, one contract term, opening
-    today in a municipality of the same province (keyed draw by population, not the old host
-    when the province has another). Returns the new location's index."""
+    today in a municipality of the same province (drawn by population with `u`, the keyed draw of
+    (j, day), not the old host when the province has another). Returns the new location's index
+    (the caller marks it managed by the portfolio)."""
     L, m = s.locs, s.munis
     old_host = int(L.municipality[j])
     members, cum = _hosts_instead_of(m, old_host)
-    u = keyed_uniform(np.array([(j << 20) + day], np.uint64), SALT_REPLACEMENT)[0]
     host = int(members[min(int(np.searchsorted(cum, u, side="right")), len(members) - 1)])
     kind = int(L.kind[j])
     new = open_places(s, kind, int(L.capacity[j]), day, s.params.portfolio.contract_term_days[KIND_KEYS[kind]],
                       None, f"{Kind(kind).name.capitalize()} (new site)", host=host)
-    s.managed = np.concatenate([s.managed, np.zeros(L.n - len(s.managed), bool)])
-    s.managed[new] = True
     return int(new[0])
 
 

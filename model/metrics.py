@@ -122,6 +122,19 @@ _RECORDED = (*_TALLIED, "border_procedure_persons", "moves_km", *_BY_REASON, "po
              "registration_capacity", "registration_places")
 _INDEX = {name: i for i, name in enumerate(SCALARS)}   # a daily scalar's row
 _ROWS = [_INDEX[name] for name in _RECORDED]
+_ROWS_WITH: dict[tuple[int, ...], np.ndarray] = {}
+
+
+def _rows_with(decision_rows: list[int]) -> np.ndarray:
+    """The rows `Recorder.record` writes (`_ROWS`, then the decision times' `decision_rows`), as an
+    index array kept per set of decision rows (a few sets: the tracks with decisions that day), so
+    a day's store converts no list of rows. Read only."""
+    key = tuple(decision_rows)
+    got = _ROWS_WITH.get(key)
+    if got is None:
+        got = _ROWS_WITH[key] = np.array(_ROWS + decision_rows, np.intp)
+        got.flags.writeable = False
+    return got
 
 # a day with at most this many households decided has its decision times worked out in Python lists
 # (faster than the arrays' pass up to about this many)
@@ -244,15 +257,15 @@ class Recorder:
         row = [getattr(t, name) for name in _TALLIED]
         row.append(s.border_persons)
         decision_rows, decision_values = self._decision_figures(t.decision_waits)
-        log = s.log
-        if log.n > self._log_seen:
-            new = slice(self._log_seen, log.n)
-            size = s.people.cols["size"][log.household[new]]
-            row.append(float(log.km_of(new) @ size))
+        log, seen = s.log, self._log_seen
+        if log.n > seen:
+            size = s.people.cols["size"][log.since("household", seen)]
+            row.append(float(log.km_of(slice(seen, log.n)) @ size))
             # from a bed to another bed: both ends at a bed (the log holds changes only: `agents.moves.move`
             # logs no row whose origin is its destination); the persons of the other rows weigh 0
-            at_beds = np.minimum(log.origin[new], log.destination[new]) >= 0
-            by_reason = np.bincount(log.reason[new], weights=size * at_beds, minlength=len(Reason)).tolist()
+            at_beds = np.minimum(log.since("origin", seen), log.since("destination", seen)) >= 0
+            by_reason = np.bincount(log.since("reason", seen), weights=size * at_beds,
+                                    minlength=len(Reason)).tolist()
             row += [by_reason[r] for r in _BY_REASON.values()]
             self._log_seen = log.n
         else:
@@ -268,7 +281,7 @@ class Recorder:
                 by_occ[Kind.CENTRAL], by_children[_TEMPORARY],
                 s.front.registration_per_day(s, day), by_places[Kind.CENTRAL]]
         row += decision_values
-        self._table[_ROWS + decision_rows, day] = row
+        self._table[_rows_with(decision_rows), day] = row
         # the day's counts, in `_count_widths` order, with one store (the group sums: whole numbers)
         self._counts[day] = (stage_persons + by_occ[:nk] + by_places[:nk] + by_occ[nk:nk + npv]
                              + by_places[nk:nk + npv] + [backlog[track] for track in PROCEDURE_TRACKS])
@@ -339,12 +352,13 @@ class Recorder:
 
     def _few_decision_figures(self, waits: list) -> tuple[list[int], list[float]]:
         """`_decision_figures` of a day's few households in Python lists: the same figures (whole
-        persons: exact sums), the same tally, from two `tolist`s and one `np.add.at`."""
-        if len(waits) == 1:
-            days, persons = waits[0][1].tolist(), waits[0][2].tolist()
-        else:
-            days = np.concatenate([b[1] for b in waits]).tolist()
-            persons = np.concatenate([b[2] for b in waits]).tolist()
+        persons: exact sums), the same tally, from a `tolist` of each batch's days and persons and one
+        `np.add.at`."""
+        days: list[int] = []
+        persons: list[int] = []
+        for _, dd, ww in waits:
+            days += dd.tolist()
+            persons += ww.tolist()
         by_track: dict[int, list[tuple[int, int]]] = {}     # (days waited, persons), in the order they came
         top: dict[int, int] = {}                             # the most days waited, tracks in the order they came
         rows: list[int] = []                                 # each household's row of the tally
@@ -400,7 +414,7 @@ class Recorder:
             g = np.zeros((N_KINDS + self.n_prov + 2, L.n))
             g[L.kind, np.arange(L.n)] = 1.0
             g[N_KINDS + prov, np.arange(L.n)] = 1.0
-            g[_TEMPORARY] = np.isin(L.kind, TEMPORARY_KINDS)
+            g[_TEMPORARY] = L.kind_in(TEMPORARY_KINDS, no_bed=False)
             g[_ALL] = 1.0
             self._group_matrix, self._groups_of, self._groups_n = g, L.municipality, L.n
         return self._group_matrix

@@ -191,7 +191,8 @@ class PlanRuntime:
     """Installs the plan into a state: indicators, ladders, actions, and the plan's log."""
 
     prognosis_day = -1                           # day of the last prognosis (prognosis_shortfall), -1: none yet
-    _unit_groups: np.ndarray | None = None       # see _location_groups (None: not made yet)
+    _sums: np.ndarray | None = None              # see _location_sums (None: not made yet)
+    _sums_of = b""                               # the locations' life stages it was made for
     prognosis_persons = 0.0                      # persons in reception it expects `forecast_weeks` ahead
 
     def __init__(self, s, plan: Plan) -> None:
@@ -207,7 +208,6 @@ class PlanRuntime:
         self._opened = np.empty(0, np.int64)     # locations the plan opened (no one is put out at their end)
         self._today: dict[str, np.ndarray] | dict[str, list[float]] = {}  # today's indicator values, per unit
         self._national: dict[str, np.ndarray] | dict[str, list[float]] = {}  # and nationally (the front ladder)
-        self._groups_n = -1                      # locations covered by the cached unit groups
         self.last_willingness_day = 0
         targets = data.provincial_targets(s.sc.country)
         self.key = np.array([targets.get(p, 0) for p in self.provinces], float)
@@ -236,15 +236,14 @@ class PlanRuntime:
         """`indicators` as Python floats: the values per unit, and nationally (the same dict when the
         plan is national).
 
-        The location table is summed in one product: per unit's housing locations, the central
-        (registration) locations and all locations (`_location_groups`), the occupancy, normal
+        The location table is summed in one product (`_location_sums`): per unit's housing
+        locations, the central (registration) locations and all locations, the occupancy, normal
         places and extra places of the open, closing and planned locations and of all. The sums
         are of whole numbers far below 2**53, so exact in any order; the rest is arithmetic on
         those few numbers (Python floats: the same IEEE operations as NumPy's float64)."""
         L = s.locs
-        by_life = _LIFE_COLUMNS[L.life]                  # per location: open, closing, planned, any
-        amounts = np.array((L.occupancy, L.capacity, L.extra))
-        occ, cap, extra = (self._location_groups(s) @ (amounts[:, :, None] * by_life)).tolist()
+        amounts = np.array((L.occupancy, L.capacity, L.extra), float)
+        occ, cap, extra = (amounts @ self._location_sums(s)).reshape(3, self.n_units + 2, 4).tolist()
         n = self.n_units
         central, every = n, n + 1                        # the rows after the units'
         in_closing = [occ[u][_CLOSING] for u in range(n)]
@@ -270,7 +269,7 @@ class PlanRuntime:
         shortfall = projected - places
         common = {"central_occupancy": central_occ, "unsheltered": unsheltered,
                   "registration_backlog": stage_persons[0], "forecast_shortfall": shortfall}
-        if "prognosis_shortfall" in self.ladder.indicators | self.front.indicators:
+        if "prognosis_shortfall" in self.ladder.indicators or "prognosis_shortfall" in self.front.indicators:
             common["prognosis_shortfall"] = self._prognosis(s, day, population) - places
         names = ("occupancy", "occupancy_normal", *common)
         # per indicator its value per unit (a common value in every unit); floats, as in an array of float64
@@ -296,20 +295,31 @@ class PlanRuntime:
             self.prognosis_day = day
         return self.prognosis_persons
 
-    def _location_groups(self, s) -> np.ndarray:
-        """0/1 matrix (row x location): the housing locations (not central, not border) of each
-        unit, then the central locations, then all locations; rebuilt only when locations were
-        added. Sums by matrix product are exact (integer sums far below 2**53)."""
+    def _location_sums(self, s) -> np.ndarray:
+        """0/1 matrix (location x (row, life column)) that sums the location table for `_values`: rows
+        the housing locations (not central, not border) of each unit, then the central locations,
+        then all locations; life columns open, closing, planned and any (`_LIFE_COLUMNS`). Kept
+        while the locations' life stages are as they were (they change on one day in four or five
+        in the baseline; a location added changes them too: kind and municipality of a location
+        never change), so most days cost one product."""
         L = s.locs
-        if self._groups_n != L.n or self._unit_groups is None:
+        life = L.life.tobytes()
+        if self._sums is None or life != self._sums_of:
             unit = s.munis.province[L.municipality] if self.by_province else np.zeros(L.n, np.int64)
             groups = np.zeros((self.n_units + 2, L.n))
-            groups[unit, np.arange(L.n)] = ~np.isin(L.kind, _NOT_HOUSING)
+            groups[unit, np.arange(L.n)] = ~L.kind_in(_NOT_HOUSING, no_bed=False)
             groups[-2] = L.kind == Kind.CENTRAL
             groups[-1] = 1.0
-            self._unit_groups = groups
-            self._groups_n = L.n
-        return self._unit_groups
+            self._sums = (groups.T[:, :, None] * _LIFE_COLUMNS[L.life][:, None, :]).reshape(L.n, -1)
+            self._sums_of = life
+        return self._sums
+
+    def __getstate__(self) -> dict:
+        """The runtime without the kept sums matrix (made again when first used)."""
+        state = dict(self.__dict__)
+        state.pop("_sums", None)
+        state.pop("_sums_of", None)
+        return state
 
     # --- the daily step ----------------------------------------------------------------
     def __call__(self, s, day: int) -> None:

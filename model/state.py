@@ -243,11 +243,12 @@ def assign_track(s: State, ids: np.ndarray, draws: tuple[np.ndarray, np.ndarray]
     households' `screening_draws`, when the caller has made them already."""
     p, chain = s.people.cols, s.params.chain
     dublin, risk = screening_draws(chain, p["key"][ids]) if draws is None else draws
-    pact_case = p["arrival_day"][ids] >= pact_day(s.sc)
+    # without a Pact no case is a Pact case (one index for all)
+    pact_case = 0 if s.sc.pact is None else (p["arrival_day"][ids] >= pact_day(s.sc)).view(np.int8)
     kids = p["children"][ids] > 0
     table = _track_table(tuple(g.recognition for g in s.sc.groups), chain.accelerated_recognition_max)
     return table[p["flags"][ids], p["track"][ids], p["group"][ids], dublin.view(np.int8), risk.view(np.int8),
-                 pact_case.view(np.int8), kids.view(np.int8)]
+                 pact_case, kids.view(np.int8)]
 
 
 _TRACK_TABLES: dict[tuple, np.ndarray] = {}

@@ -232,9 +232,12 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
     end to end along the kind's free places, and a household whose persons all land in one
     location gets it. Later passes fill the gaps left by households that straddled two. Returns a
     location index per household, -1 where none fits. `order_by_kind` is anything indexed by kind
-    (a list, or an order computed on demand). `vacancy` is not modified, unless `take`: then
-    the places given are taken from `vacancy` itself (int64, the caller's own copy), which saves
-    callers that place several groups one after another a copy and a second subtraction.
+    (a list, or an order computed on demand); when it has `head(kind, need)` (`model.placement`'s
+    orders), that is used: the order at least as far as it holds `need` free places, which gives
+    the same places as the whole order when `need` is at least the persons to place. `vacancy` is
+    not modified, unless `take`: then the places given are taken from `vacancy` itself (int64, the
+    caller's own copy), which saves callers that place several groups one after another a copy and
+    a second subtraction.
     `taken`: a list to which the kinds that places were taken in are appended (each once), so a
     caller placing several groups knows whose free places changed. Lines of at most `SHORT_LINE`
     households are placed by `place_few`, on Python numbers (the same result).
@@ -248,8 +251,10 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
     sz = sizes if sizes.dtype == np.int64 else sizes.astype(np.int64)
     line: _Unplaced | _InOrder = _Unplaced(sz) if n > _LONG_LINE else _InOrder(sz)
     vac: np.ndarray | None = vacancy if take else None   # else copied on first use
+    head = getattr(order_by_kind, "head", None)
+    need = int(sz.sum())            # (the persons of the whole line: enough for each kind)
     for kind in preference:
-        cand = order_by_kind[kind]
+        cand = order_by_kind[kind] if head is None else head(kind, need)
         if len(cand) == 0:
             continue
         if vac is None:
@@ -312,13 +317,16 @@ def place_few(sizes: list[int], preference: list[int], vacancy: np.ndarray,
     loc = [-1] * n
     todo = list(range(n))           # the households without a place, in order
     vac = vacancy if take else None  # else copied on the first write
+    head = getattr(order_by_kind, "head", None)
+    need = sum(sizes)               # the persons of `todo`
     for kind in preference:
-        cand = order_by_kind[kind]
+        cand = order_by_kind[kind] if head is None else head(kind, need)
         if len(cand) == 0:
             continue
         free = (vacancy if vac is None else vac)[cand].tolist()
         placed, todo = lay_out(sizes, todo, free)
         if placed:                               # places were taken in this kind
+            need -= sum(sizes[i] for i, _ in placed)
             where = cand.tolist()
             for i, j in placed:
                 loc[i] = where[j]

@@ -498,11 +498,42 @@ class EmptiestFirst:
     def __init__(self, locs, vacancy: np.ndarray, live: bool = False) -> None:
         self._locs, self._vacancy = locs, vacancy if live else vacancy.copy()
         self._orders: dict[int, np.ndarray] = {}
+        self._heads: dict[int, tuple[np.ndarray, int]] = {}    # per kind: `_top`, for `head`
 
     def forget(self, kinds: list[int]) -> None:
         """Order `kinds` afresh when next asked for (their free places changed)."""
         for k in kinds:
             self._orders.pop(k, None)
+            self._heads.pop(k, None)
+
+    def head(self, kind: int, need: int) -> np.ndarray:
+        """The kind's order (`self[kind]`) at least as far as it holds `need` free places (all of
+        it when it holds fewer). `place` gives the same places along such a prefix as along the
+        whole order (see `_Order`); the prefix, the locations with the most free places (`_top`),
+        costs a few small NumPy operations where the whole order sorts every location of the kind,
+        and most placements need a few places. Kept, as the whole order, until `forget`."""
+        got = self._orders.get(kind)
+        if got is not None:
+            return got
+        top = self._heads.get(kind)
+        if top is None:
+            top = self._top(kind)
+            if top[1] < 0:               # it is the whole order
+                self._orders[kind] = top[0]
+                return top[0]
+            self._heads[kind] = top
+        return top[0] if top[1] >= need else self[kind]
+
+    def _top(self, kind: int) -> tuple[np.ndarray, int]:
+        """The first stretch of the kind's order, the locations with the most free places (in
+        location order), and their free places; -1 instead when the stretch is the whole order."""
+        idx = self._locs.of_kind(kind)
+        v = self._vacancy[idx]
+        top = int(v.max()) if len(idx) else 0
+        if top <= 0:
+            return idx[:0], -1
+        at = (v == top).nonzero()[0]
+        return idx[at], top * len(at)
 
     def __getitem__(self, kind: int) -> np.ndarray:
         got = self._orders.get(kind)
@@ -548,21 +579,42 @@ class NearestAmongEqual(EmptiestFirst):
         if got is None:
             idx = self._locs.of_kind(kind)
             v = self._vacancy[idx]
-            n_free = int(np.count_nonzero(v))   # free places are never below zero
-            if n_free < 2:                      # none free, or one: nothing to order
-                got = idx[:0] if n_free == 0 else idx[v > 0]
+            free = v.nonzero()[0]               # free places are never below zero
+            if len(free) < 2:                   # none free, or one: nothing to order
+                got = idx[free]
             else:
                 km = self._km_at[kind]
                 if km is None:
                     km = self._km_at[kind] = self._km[self._locs.municipality[idx]]
+                if len(free) < len(idx):        # only the free ones are sorted (many kinds are nearly full)
+                    idx, v, km = idx[free], v[free], km[free]
                 roomy = v >= self._band          # nearly full locations stay last, emptiest first
-                band = -(v // self._band)        # roomy: -1, -2, …; nearly full and full: 0 (after every band)
-                # full locations (band 0, near 0) sort after every free one: cut off after the sort
+                band = -(v // self._band)        # roomy: -1, -2, …; nearly full: 0 (after every band)
                 near = np.where(roomy, km, -v)
-                order = np.lexsort((near, band))
-                got = idx[order[:n_free]] if n_free < len(idx) else idx[order]
+                got = idx[np.lexsort((near, band))]
             self._orders[kind] = got
         return got
+
+    def _top(self, kind: int) -> tuple[np.ndarray, int]:
+        """The first stretch of the kind's order: the locations of the top band, nearest first
+        (those with the most free places when none has a band's worth), and their free places; -1
+        instead when the stretch is the whole order."""
+        idx = self._locs.of_kind(kind)
+        v = self._vacancy[idx]
+        top = int(v.max()) if len(idx) else 0
+        if top <= 0:
+            return idx[:0], -1
+        band = self._band
+        if top < band:
+            at = (v == top).nonzero()[0]
+            return idx[at], top * len(at)
+        at = (v >= top - top % band).nonzero()[0]
+        if len(at) > 1:
+            km = self._km_at[kind]
+            if km is None:
+                km = self._km_at[kind] = self._km[self._locs.municipality[idx]]
+            at = at[km[at].argsort(kind="stable")]
+        return idx[at], int(v[at].sum())
 
 
 def registration_order(s: State, vacancy: np.ndarray) -> EmptiestFirst:

@@ -349,6 +349,13 @@ def test_an_order_on_python_numbers_is_made_as_far_as_a_group_needs_it_and_is_th
     vacancy = np.array([0] * 10 + list(free))
     assert list(NearestAmongEqual(L, vacancy, np.array([0.0] * 10 + km), 50)[Kind.EMERGENCY]) == [13, 10, 15, 12, 14]
     assert list(EmptiestFirst(L, vacancy)[Kind.EMERGENCY]) == [13, 10, 12, 15, 14]
+    # the first stretch for a group that fits in it (`head`, as `_Order.upto`), else the whole order
+    assert list(NearestAmongEqual(L, vacancy, np.array([0.0] * 10 + km), 50).head(Kind.EMERGENCY, 160)) == [13]
+    assert list(NearestAmongEqual(L, vacancy, np.array([0.0] * 10 + km), 50).head(Kind.EMERGENCY, 161)) == [
+        13, 10, 15, 12, 14]
+    assert list(EmptiestFirst(L, vacancy).head(Kind.EMERGENCY, 100)) == [13]
+    assert list(EmptiestFirst(L, vacancy).head(Kind.EMERGENCY, 161)) == [13, 10, 12, 15, 14]
+    assert list(EmptiestFirst(L, vacancy).head(Kind.REGULAR, 1)) == []     # none free
 
 
 def test_find_beds_on_python_numbers_places_as_the_numpy_path_on_the_network(monkeypatch):

@@ -339,7 +339,8 @@ def _place_groups(s: State, sizes: np.ndarray, group: np.ndarray, network: bool,
         return place(sizes, kinds, vacancy, _order_for(s, vacancy, o), take=True, taken=taken)
     loc = filled(len(sizes), -1, np.int64)
     orders: dict[int, EmptiestFirst] = {}   # per place of origin; a kind's order made when first asked for
-    by_group = group.argsort(kind="stable")   # each group's households in their order, group after group
+    # each group's households in their order, group after group (groups: `len(per_group)` values)
+    by_group = stable_order(group, len(per_group) <= 1 << 15)
     ends = per_group.cumsum().tolist()        # where each group's households end in `by_group`
     for g in present:
         c, o = _group_of(g, network)
@@ -517,23 +518,25 @@ class EmptiestFirst:
             return got
         top = self._heads.get(kind)
         if top is None:
-            top = self._top(kind)
-            if top[1] < 0:               # it is the whole order
-                self._orders[kind] = top[0]
-                return top[0]
-            self._heads[kind] = top
+            stretch, places, whole = self._top(kind)
+            if whole:
+                self._orders[kind] = stretch
+                return stretch
+            top = self._heads[kind] = (stretch, places)
         return top[0] if top[1] >= need else self[kind]
 
-    def _top(self, kind: int) -> tuple[np.ndarray, int]:
+    def _top(self, kind: int) -> tuple[np.ndarray, int, bool]:
         """The first stretch of the kind's order, the locations with the most free places (in
-        location order), and their free places; -1 instead when the stretch is the whole order."""
+        location order); their free places; whether that is the whole order (no free place
+        elsewhere)."""
         idx = self._locs.of_kind(kind)
         v = self._vacancy[idx]
         top = int(v.max()) if len(idx) else 0
         if top <= 0:
-            return idx[:0], -1
+            return idx[:0], 0, True
         at = (v == top).nonzero()[0]
-        return idx[at], top * len(at)
+        places = top * len(at)
+        return idx[at], places, places == int(v.sum())
 
     def __getitem__(self, kind: int) -> np.ndarray:
         got = self._orders.get(kind)
@@ -595,26 +598,28 @@ class NearestAmongEqual(EmptiestFirst):
             self._orders[kind] = got
         return got
 
-    def _top(self, kind: int) -> tuple[np.ndarray, int]:
+    def _top(self, kind: int) -> tuple[np.ndarray, int, bool]:
         """The first stretch of the kind's order: the locations of the top band, nearest first
-        (those with the most free places when none has a band's worth), and their free places; -1
-        instead when the stretch is the whole order."""
+        (those with the most free places when none has a band's worth); their free places;
+        whether that is the whole order (no free place elsewhere)."""
         idx = self._locs.of_kind(kind)
         v = self._vacancy[idx]
         top = int(v.max()) if len(idx) else 0
         if top <= 0:
-            return idx[:0], -1
+            return idx[:0], 0, True
         band = self._band
         if top < band:
             at = (v == top).nonzero()[0]
-            return idx[at], top * len(at)
-        at = (v >= top - top % band).nonzero()[0]
-        if len(at) > 1:
-            km = self._km_at[kind]
-            if km is None:
-                km = self._km_at[kind] = self._km[self._locs.municipality[idx]]
-            at = at[km[at].argsort(kind="stable")]
-        return idx[at], int(v[at].sum())
+            places = top * len(at)
+        else:
+            at = (v >= top - top % band).nonzero()[0]
+            if len(at) > 1:
+                km = self._km_at[kind]
+                if km is None:
+                    km = self._km_at[kind] = self._km[self._locs.municipality[idx]]
+                at = at[km[at].argsort(kind="stable")]
+            places = int(v[at].sum())
+        return idx[at], places, places == int(v.sum())
 
 
 def registration_order(s: State, vacancy: np.ndarray) -> EmptiestFirst:

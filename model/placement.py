@@ -488,6 +488,13 @@ def member(s: State, items: np.ndarray, subset: np.ndarray) -> np.ndarray:
     return out
 
 
+# Kinds of at least this many locations are ordered only as far as a placement needs
+# (`EmptiestFirst.head`): below it, sorting them all costs no more than the operations of finding
+# the first stretch, which the groups that need more than that stretch would pay on top (measured
+# on mass-arrival: 267 locations, on eu-scale: 4,208).
+HEAD_FROM = 256
+
+
 class EmptiestFirst:
     """Placement policy: within a kind, the open locations with the most free places first
     (COA spreads load); ties in location order. Indexed by kind like a list; a kind's order is
@@ -512,10 +519,13 @@ class EmptiestFirst:
         it when it holds fewer). `place` gives the same places along such a prefix as along the
         whole order (see `_Order`); the prefix, the locations with the most free places (`_top`),
         costs a few small NumPy operations where the whole order sorts every location of the kind,
-        and most placements need a few places. Kept, as the whole order, until `forget`."""
+        and most placements need a few places. Kept, as the whole order, until `forget`. A kind of
+        fewer than `HEAD_FROM` locations is ordered whole at once."""
         got = self._orders.get(kind)
         if got is not None:
             return got
+        if len(self._locs.of_kind(kind)) < HEAD_FROM:
+            return self[kind]
         top = self._heads.get(kind)
         if top is None:
             stretch, places, whole = self._top(kind)
@@ -582,19 +592,23 @@ class NearestAmongEqual(EmptiestFirst):
         if got is None:
             idx = self._locs.of_kind(kind)
             v = self._vacancy[idx]
-            free = v.nonzero()[0]               # free places are never below zero
-            if len(free) < 2:                   # none free, or one: nothing to order
-                got = idx[free]
+            n_free = int(np.count_nonzero(v))   # free places are never below zero
+            if n_free < 2:                      # none free, or one: nothing to order
+                got = idx[:0] if n_free == 0 else idx[v > 0]
             else:
                 km = self._km_at[kind]
                 if km is None:
                     km = self._km_at[kind] = self._km[self._locs.municipality[idx]]
-                if len(free) < len(idx):        # only the free ones are sorted (many kinds are nearly full)
+                if n_free < len(idx) and len(idx) >= HEAD_FROM:
+                    # a big kind, often nearly full: only its free locations are sorted
+                    free = v > 0
                     idx, v, km = idx[free], v[free], km[free]
                 roomy = v >= self._band          # nearly full locations stay last, emptiest first
-                band = -(v // self._band)        # roomy: -1, -2, …; nearly full: 0 (after every band)
+                band = -(v // self._band)        # roomy: -1, -2, …; nearly full and full: 0 (after every band)
+                # full locations (band 0, near 0) sort after every free one: cut off after the sort
                 near = np.where(roomy, km, -v)
-                got = idx[np.lexsort((near, band))]
+                order = np.lexsort((near, band))
+                got = idx[order[:n_free]] if n_free < len(idx) else idx[order]
             self._orders[kind] = got
         return got
 

@@ -6,7 +6,6 @@ whose household has that location, by `agents.moves.move`, so vacancy is always 
 
 from __future__ import annotations
 
-from bisect import bisect_left, bisect_right
 from enum import IntEnum
 from itertools import accumulate
 
@@ -232,9 +231,12 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
     end to end along the kind's free places, and a household whose persons all land in one
     location gets it. Later passes fill the gaps left by households that straddled two. Returns a
     location index per household, -1 where none fits. `order_by_kind` is anything indexed by kind
-    (a list, or an order computed on demand). `vacancy` is not modified, unless `take`: then
-    the places given are taken from `vacancy` itself (int64, the caller's own copy), which saves
-    callers that place several groups one after another a copy and a second subtraction.
+    (a list, or an order computed on demand); when it has `head(kind, need)` (`model.placement`'s
+    orders), that is used: the order at least as far as it holds `need` free places, which gives
+    the same places as the whole order when `need` is at least the persons to place. `vacancy` is
+    not modified, unless `take`: then the places given are taken from `vacancy` itself (int64, the
+    caller's own copy), which saves callers that place several groups one after another a copy and
+    a second subtraction.
     `taken`: a list to which the kinds that places were taken in are appended (each once), so a
     caller placing several groups knows whose free places changed. Lines of at most `SHORT_LINE`
     households are placed by `place_few`, on Python numbers (the same result).
@@ -248,8 +250,10 @@ def place(sizes: np.ndarray, preference: list[int], vacancy: np.ndarray,
     sz = sizes if sizes.dtype == np.int64 else sizes.astype(np.int64)
     line: _Unplaced | _InOrder = _Unplaced(sz) if n > _LONG_LINE else _InOrder(sz)
     vac: np.ndarray | None = vacancy if take else None   # else copied on first use
+    head = getattr(order_by_kind, "head", None)
+    need = int(sz.sum())            # (the persons of the whole line: enough for each kind)
     for kind in preference:
-        cand = order_by_kind[kind]
+        cand = order_by_kind[kind] if head is None else head(kind, need)
         if len(cand) == 0:
             continue
         if vac is None:
@@ -304,21 +308,23 @@ def place_few(sizes: list[int], preference: list[int], vacancy: np.ndarray,
     none fits): the same passes on Python numbers. A pass lays the persons of the households still
     without a place end to end along the kind's free places, as they are at the start of the pass
     (`cv`, cumulative), and a household whose persons all land in one location gets it; the places
-    given are then taken, and the next pass lays out those left. `bisect_right(cv, first)` and
-    `bisect_left(cv, end)` are `place`'s two `searchsorted` calls: the location of the household's
-    first person (`first`) and of its last (at `end - 1`). Only the free places of the kinds tried
-    are read, and written back (with `take`) once per kind that places someone."""
+    given are then taken, and the next pass lays out those left (`lay_out`). Only the free places
+    of the kinds tried are read (as far as the persons to place need, with an order's `head`), and
+    written back (with `take`) once per kind that places someone."""
     n = len(sizes)
     loc = [-1] * n
     todo = list(range(n))           # the households without a place, in order
     vac = vacancy if take else None  # else copied on the first write
+    head = getattr(order_by_kind, "head", None)
+    need = sum(sizes)               # the persons of `todo`
     for kind in preference:
-        cand = order_by_kind[kind]
+        cand = order_by_kind[kind] if head is None else head(kind, need)
         if len(cand) == 0:
             continue
         free = (vacancy if vac is None else vac)[cand].tolist()
         placed, todo = lay_out(sizes, todo, free)
         if placed:                               # places were taken in this kind
+            need -= sum(sizes[i] for i, _ in placed)
             where = cand.tolist()
             for i, j in placed:
                 loc[i] = where[j]
@@ -338,26 +344,33 @@ def lay_out(sizes: list[int], todo: list[int], free: list[int]) -> tuple[list[tu
     without a place (indexes into `sizes`), in order. Returns the households placed with the
     position of their location in `free`, `(i, j)`, and those left. A pass lays the persons of
     `todo` end to end along `free` as it is at the start of the pass (`cv`, cumulative), and a
-    household whose persons all land in one location gets it (its first person at
-    `bisect_right(cv, first)`, its last at `bisect_left(cv, end)`); a household whose first
-    person lies past the last free place cannot, nor can those after it. Later passes, at most
-    eight in all, fill the gaps left by households that straddled two."""
+    household whose persons all land in one location gets it: its first person (at `first`) lands
+    in the first location whose places reach past it (`cv[j] > first`, `place`'s
+    `searchsorted(first, side="right")`), and its last (at `end - 1`) there too when `end <=
+    cv[j]` (`searchsorted(end, side="left") == j`). A household whose first person lies past the
+    last free place cannot get one, nor can those after it. Later passes, at most eight in all,
+    fill the gaps left by households that straddled two."""
     placed: list[tuple[int, int]] = []
     for _ in range(8):
         cv = list(accumulate(free))
-        if cv[-1] <= 0:
+        total = cv[-1]
+        if total <= 0:
             break
         left: list[int] = []
-        end = 0
-        total = cv[-1]
+        end = j = 0
+        reach = cv[0]                   # places up to and including location j
         for k, i in enumerate(todo):
-            first = end
-            if first >= total:          # this household and those after it begin past the last free place
+            if end >= total:            # this household and those after it begin past the last free place
                 left += todo[k:]
                 break
+            first = end
             end += sizes[i]
-            j = bisect_right(cv, first)
-            if j == bisect_left(cv, end):      # all its persons in location j (j < m: first < total)
+            # `first` only grows along the line: walk on to its location (j < m, as first < total),
+            # a step or two, where a search of `cv` would cost two calls a household
+            while reach <= first:
+                j += 1
+                reach = cv[j]
+            if end <= reach:            # all its persons in location j
                 placed.append((i, j))
                 free[j] -= sizes[i]
             else:

@@ -147,22 +147,27 @@ def _find_beds_few(s: State, ids: np.ndarray, day: int, reason: int, temporary: 
             members.setdefault((-1, c), []).append(i)
     loc = [-1] * n
     taken: list[int] = []
+    kinds: dict[int, list[int]] = {}    # per class: the kinds it tries
+    now: dict[int, _Free | None] = {}   # per kind: its free places, read when first needed since places were taken
     for o, c in sorted(members):        # as `_place_groups`: class within place of origin, ascending
         sel = members[o, c]
         sz = [sizes[i] for i in sel]
         todo = list(range(len(sel)))
         need, smallest = sum(sz), min(sz)   # of the households in `todo`
-        for kind in _kinds_to_try(s, c, temporary, only):
-            order = lists.order(o, kind, free, band)
-            if order is None or order.top < smallest:   # nobody left fits there
+        if c not in kinds:
+            kinds[c] = _kinds_to_try(s, c, temporary, only)
+        for kind in kinds[c]:
+            kf = now[kind] if kind in now else now.setdefault(kind, lists.free_of(kind, free))
+            if kf is None or kf.top < smallest:   # nobody left fits there
                 continue
-            cand = order.upto(need)
+            cand = lists.order(o, kind, kf, band).upto(need)
             kind_free = [free[j] for j in cand]
             placed, todo = lay_out(sz, todo, kind_free)
             if placed:                  # gone for the next group
                 for i, j in placed:
                     where = loc[sel[i]] = cand[j]
                     free[where] = kind_free[j]
+                del now[kind]
                 if kind not in taken:
                     taken.append(kind)
                 if not todo:
@@ -185,11 +190,24 @@ def _find_beds_few(s: State, ids: np.ndarray, day: int, reason: int, temporary: 
     return left
 
 
+class _Free:
+    """One kind's free places at one moment (`free`, per location of the kind in location order)
+    and the most free places at one of them (`top`), shared by the orders made from them for every
+    place of origin."""
+
+    __slots__ = ("free", "top")
+
+    def __init__(self, free: tuple[int, ...]) -> None:
+        self.free = free
+        self.top = max(free)
+
+
 class _Order:
     """One kind's free locations in placement order for one place of origin, on Python numbers,
     made only as far as asked for (`upto`): the order of `NearestAmongEqual` (with `km`, the
     distance to each of the kind's locations, and `band` > 0) or of `EmptiestFirst` (`km` None),
-    from the free places `free` (per location of the kind, `at` ascending) when it was made.
+    from the free places `free` (per location of the kind, `at` ascending) when it was made; `top`
+    the most of them at one location (when the caller knows it: `_Free`).
 
     The first stretch is the locations of the top band (all with at least the band's lowest free
     places: for the nearest among equals a whole band, nearest first; emptiest first, those with
@@ -201,9 +219,10 @@ class _Order:
 
     __slots__ = ("at", "band", "free", "km", "lo", "out", "top", "total")
 
-    def __init__(self, at: list[int], free: tuple[int, ...], km: list[float] | None, band: int) -> None:
+    def __init__(self, at: list[int], free: tuple[int, ...], km: list[float] | None, band: int,
+                 top: int | None = None) -> None:
         self.at, self.free, self.km, self.band = at, free, km, band
-        self.top = max(free)
+        self.top = max(free) if top is None else top
         self.out: list[int] = []       # the order so far (location indexes)
         self.total = 0                 # their free places
         self.lo = -1                   # every location with at least this many free places is in `out` (-1: none yet)
@@ -268,6 +287,7 @@ class _Lists:
         # per municipality of origin its row of distances (kept from `before`: added locations change none)
         self._rows: dict[int, list[float]] = {}
         self._orders: dict[tuple[int, int], _Order] = {}
+        self._free: list[_Free | None] = [None] * len(Kind)     # per kind: its free places as last read
         if getattr(before, "_distance", self) is self._distance and getattr(before, "at", None) is not None:
             # distances never change: each origin's row, and for the kinds whose locations are as they
             # were, the distances to them and their orders, stay right
@@ -281,18 +301,26 @@ class _Lists:
         """Kept out of snapshots and copies (it holds functions): a copy is made again when first used."""
         return {"kind_col": None}
 
-    def order(self, origin: int, kind: int, free: list[int], band: int) -> _Order | None:
-        """The order of `kind`'s free locations for households from municipality `origin` (-1:
-        emptiest first), from `free` as it is now; None when the kind has no location."""
+    def free_of(self, kind: int, free: list[int]) -> _Free | None:
+        """`kind`'s free places, read from `free` (of all locations) as it is now (the `_Free` last
+        read while they are the same); None when the kind has no location."""
         read = self._read[kind]
         if read is None:
             return None
         now = read(free)
+        got = self._free[kind]
+        if got is None or got.free != now:
+            got = self._free[kind] = _Free(now)
+        return got
+
+    def order(self, origin: int, kind: int, now: _Free, band: int) -> _Order:
+        """The order of `kind`'s free locations for households from municipality `origin` (-1:
+        emptiest first), from its free places `now` (`free_of`)."""
         key = (origin if band > 0 else -1, kind)
         got = self._orders.get(key)
-        if got is None or got.free != now or got.band != band:
-            got = self._orders[key] = _Order(self.at[kind], now, self.km(key[0], kind) if key[0] >= 0 else None,
-                                             band)
+        if got is None or got.band != band or (got.free is not now.free and got.free != now.free):
+            got = self._orders[key] = _Order(self.at[kind], now.free, self.km(key[0], kind) if key[0] >= 0 else None,
+                                             band, now.top)
         return got
 
     def km(self, origin: int, kind: int) -> list[float]:
@@ -339,7 +367,8 @@ def _place_groups(s: State, sizes: np.ndarray, group: np.ndarray, network: bool,
         return place(sizes, kinds, vacancy, _order_for(s, vacancy, o), take=True, taken=taken)
     loc = filled(len(sizes), -1, np.int64)
     orders: dict[int, EmptiestFirst] = {}   # per place of origin; a kind's order made when first asked for
-    by_group = group.argsort(kind="stable")   # each group's households in their order, group after group
+    # each group's households in their order, group after group (groups: `len(per_group)` values)
+    by_group = stable_order(group, len(per_group) <= 1 << 15)
     ends = per_group.cumsum().tolist()        # where each group's households end in `by_group`
     for g in present:
         c, o = _group_of(g, network)
@@ -487,6 +516,13 @@ def member(s: State, items: np.ndarray, subset: np.ndarray) -> np.ndarray:
     return out
 
 
+# Kinds of at least this many locations are ordered only as far as a placement needs
+# (`EmptiestFirst.head`): below it, sorting them all costs no more than the operations of finding
+# the first stretch, which the groups that need more than that stretch would pay on top (measured
+# on mass-arrival: 267 locations, on eu-scale: 4,208).
+HEAD_FROM = 256
+
+
 class EmptiestFirst:
     """Placement policy: within a kind, the open locations with the most free places first
     (COA spreads load); ties in location order. Indexed by kind like a list; a kind's order is
@@ -498,11 +534,47 @@ class EmptiestFirst:
     def __init__(self, locs, vacancy: np.ndarray, live: bool = False) -> None:
         self._locs, self._vacancy = locs, vacancy if live else vacancy.copy()
         self._orders: dict[int, np.ndarray] = {}
+        self._heads: dict[int, tuple[np.ndarray, int]] = {}    # per kind: `_top`, for `head`
 
     def forget(self, kinds: list[int]) -> None:
         """Order `kinds` afresh when next asked for (their free places changed)."""
         for k in kinds:
             self._orders.pop(k, None)
+            self._heads.pop(k, None)
+
+    def head(self, kind: int, need: int) -> np.ndarray:
+        """The kind's order (`self[kind]`) at least as far as it holds `need` free places (all of
+        it when it holds fewer). `place` gives the same places along such a prefix as along the
+        whole order (see `_Order`); the prefix, the locations with the most free places (`_top`),
+        costs a few small NumPy operations where the whole order sorts every location of the kind,
+        and most placements need a few places. Kept, as the whole order, until `forget`. A kind of
+        fewer than `HEAD_FROM` locations is ordered whole at once."""
+        got = self._orders.get(kind)
+        if got is not None:
+            return got
+        if len(self._locs.of_kind(kind)) < HEAD_FROM:
+            return self[kind]
+        top = self._heads.get(kind)
+        if top is None:
+            stretch, places, whole = self._top(kind)
+            if whole:
+                self._orders[kind] = stretch
+                return stretch
+            top = self._heads[kind] = (stretch, places)
+        return top[0] if top[1] >= need else self[kind]
+
+    def _top(self, kind: int) -> tuple[np.ndarray, int, bool]:
+        """The first stretch of the kind's order, the locations with the most free places (in
+        location order); their free places; whether that is the whole order (no free place
+        elsewhere)."""
+        idx = self._locs.of_kind(kind)
+        v = self._vacancy[idx]
+        top = int(v.max()) if len(idx) else 0
+        if top <= 0:
+            return idx[:0], 0, True
+        at = (v == top).nonzero()[0]
+        places = top * len(at)
+        return idx[at], places, places == int(v.sum())
 
     def __getitem__(self, kind: int) -> np.ndarray:
         got = self._orders.get(kind)
@@ -555,6 +627,10 @@ class NearestAmongEqual(EmptiestFirst):
                 km = self._km_at[kind]
                 if km is None:
                     km = self._km_at[kind] = self._km[self._locs.municipality[idx]]
+                if n_free < len(idx) and len(idx) >= HEAD_FROM:
+                    # a big kind, often nearly full: only its free locations are sorted
+                    free = v > 0
+                    idx, v, km = idx[free], v[free], km[free]
                 roomy = v >= self._band          # nearly full locations stay last, emptiest first
                 band = -(v // self._band)        # roomy: -1, -2, …; nearly full and full: 0 (after every band)
                 # full locations (band 0, near 0) sort after every free one: cut off after the sort
@@ -563,6 +639,29 @@ class NearestAmongEqual(EmptiestFirst):
                 got = idx[order[:n_free]] if n_free < len(idx) else idx[order]
             self._orders[kind] = got
         return got
+
+    def _top(self, kind: int) -> tuple[np.ndarray, int, bool]:
+        """The first stretch of the kind's order: the locations of the top band, nearest first
+        (those with the most free places when none has a band's worth); their free places;
+        whether that is the whole order (no free place elsewhere)."""
+        idx = self._locs.of_kind(kind)
+        v = self._vacancy[idx]
+        top = int(v.max()) if len(idx) else 0
+        if top <= 0:
+            return idx[:0], 0, True
+        band = self._band
+        if top < band:
+            at = (v == top).nonzero()[0]
+            places = top * len(at)
+        else:
+            at = (v >= top - top % band).nonzero()[0]
+            if len(at) > 1:
+                km = self._km_at[kind]
+                if km is None:
+                    km = self._km_at[kind] = self._km[self._locs.municipality[idx]]
+                at = at[km[at].argsort(kind="stable")]
+            places = int(v[at].sum())
+        return idx[at], places, places == int(v.sum())
 
 
 def registration_order(s: State, vacancy: np.ndarray) -> EmptiestFirst:

@@ -316,7 +316,7 @@ def test_a_group_whose_smallest_household_fits_nowhere_is_left_waiting_and_the_o
     assert s.log.n == 1
 
 
-def test_an_order_on_python_numbers_is_made_as_far_as_a_group_needs_it_and_is_the_numpy_order():
+def test_an_order_on_python_numbers_is_made_as_far_as_a_group_needs_it_and_is_the_numpy_order(monkeypatch):
     # six locations of one kind (indexes 10..15), free places 120, 0, 75, 160, 30, 60; bands of 50:
     # 160 in band 3, 120 in band 2, 75 and 60 in band 1, 30 under one band, 0 full. Distances 5, 1,
     # 3, 9, 2, 0 km. Nearest among equals: 13 (band 3), 10 (band 2), band 1 nearest first (15 at 0 km,
@@ -349,6 +349,16 @@ def test_an_order_on_python_numbers_is_made_as_far_as_a_group_needs_it_and_is_th
     vacancy = np.array([0] * 10 + list(free))
     assert list(NearestAmongEqual(L, vacancy, np.array([0.0] * 10 + km), 50)[Kind.EMERGENCY]) == [13, 10, 15, 12, 14]
     assert list(EmptiestFirst(L, vacancy)[Kind.EMERGENCY]) == [13, 10, 12, 15, 14]
+    # the first stretch for a group that fits in it (`head`, as `_Order.upto`), else the whole order
+    # (here with kinds of any size: by default those of fewer than `HEAD_FROM` locations are ordered whole)
+    import model.placement as placement
+    monkeypatch.setattr(placement, "HEAD_FROM", 0)
+    assert list(NearestAmongEqual(L, vacancy, np.array([0.0] * 10 + km), 50).head(Kind.EMERGENCY, 160)) == [13]
+    assert list(NearestAmongEqual(L, vacancy, np.array([0.0] * 10 + km), 50).head(Kind.EMERGENCY, 161)) == [
+        13, 10, 15, 12, 14]
+    assert list(EmptiestFirst(L, vacancy).head(Kind.EMERGENCY, 100)) == [13]
+    assert list(EmptiestFirst(L, vacancy).head(Kind.EMERGENCY, 161)) == [13, 10, 12, 15, 14]
+    assert list(EmptiestFirst(L, vacancy).head(Kind.REGULAR, 1)) == []     # none free
 
 
 def test_find_beds_on_python_numbers_places_as_the_numpy_path_on_the_network(monkeypatch):
@@ -375,6 +385,7 @@ def test_find_beds_on_python_numbers_places_as_the_numpy_path_on_the_network(mon
             ids = ids[rng.permutation(len(ids))]
             with monkeypatch.context() as m:
                 m.setattr(placement, "FEW_LOCATIONS", few_locations)
+                m.setattr(placement, "HEAD_FROM", 0)        # the NumPy orders as far as needed, as on a big world
                 left = find_beds(s, ids, day, Reason.PROCEDURE_STEP)
                 # some of those placed move on from their bed, in their municipality's order
                 placed = ids[s.people.cols["location"][ids] >= 0]

@@ -36,7 +36,7 @@ from agents.keyed import SALT_OWN_REQUEST, SALT_REPLACEMENT, keyed_uniform
 from agents.locations import NO_BED, TEMPORARY_KINDS, Kind, Life, place
 from agents.moves import Reason, move
 from agents.queues import LAST_DAY, BucketCalendar
-from agents.sorting import distinct
+from agents.sorting import distinct, last_of_each
 from model.events import open_places
 from model.placement import EmptiestFirst, close_locations, find_beds
 from model.scenario import KIND_KEYS
@@ -259,12 +259,8 @@ def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, deni
             if len(ids):
                 book.file(ids, request_gap_days(s.people.cols["key"][ids], day, rate) + day)   # a gap is a day or more
             return
-        last = hh.argsort(kind="stable")            # the rows by household, each household's in log order
+        last = last_of_each(hh)                     # each household's last row (from log_seen)
         moved = hh[last]                            # (int32: int64 when joined or filed)
-        final = np.empty(len(moved), bool)          # the last of each household's rows (from log_seen)
-        final[-1] = True
-        np.not_equal(moved[1:], moved[:-1], out=final[:-1])
-        last, moved = last[final], moved[final]
         ok = s.locs.kind_in((REQUEST_KIND,))[log.since("destination", book.log_seen)[last]]
         rows = last + book.log_seen                                       # those rows in the log
         if len(denied):     # the denied first (from today), then those who moved (int32 days: int64 when joined)

@@ -12,6 +12,7 @@ import xarray as xr
 from agents.applicants import Applicants
 from agents.locations import N_KINDS, TEMPORARY_KINDS, Locations
 from agents.moves import REASON_NAMES, MoveLog, Reason
+from agents.sorting import last_of_each
 from model.metrics import SCALARS, WHOLE_NUMBERS, weighted_quantile
 from model.scenario import Scenario, ScenarioError, is_whole
 
@@ -143,7 +144,7 @@ class Results:
         log, p = self.moves_log, self.people
         rows = np.flatnonzero(log.day <= day)
         hh = log.household[rows].astype(np.int64)
-        last = len(hh) - 1 - np.unique(hh[::-1], return_index=True)[1]   # each household's last row by `day`
+        last = last_of_each(hh)                     # each household's last row by `day`
         present = hh[last][log.destination[rows[last]] >= 0]
         recent = rows[log.day[rows] > day - days]
         o, d = log.origin[recent], log.destination[recent]

@@ -24,6 +24,7 @@ from agents.keyed import (SALT_APPEAL, SALT_APPEAL_UPHELD, SALT_DEPARTURE, SALT_
                           keyed_uniform_parts, keyed_uniforms)
 from agents.locations import NO_BED, TEMPORARY_KINDS, Kind, Life
 from agents.moves import Reason, move
+from agents.sorting import first_of_each
 from model.data import half_year
 from model.events import apply_events
 from model.inflow import draw_arrivals
@@ -63,20 +64,6 @@ def run_day(s: State) -> None:
 
 
 # --- shared mechanics ----------------------------------------------------------------------
-
-def _first_of_each(values: np.ndarray) -> np.ndarray:
-    """Index of the first occurrence of each distinct value, in ascending order of value: what
-    `np.unique(values, return_index=True)[1]` returns (the same stable sort), without its
-    overhead on the few values a day brings."""
-    perm = values.argsort(kind="stable")
-    if len(perm) < 2:
-        return perm
-    ordered = values[perm]
-    return perm[np.concatenate((_TRUE, ordered[1:] != ordered[:-1]))]
-
-
-_TRUE = np.ones(1, bool)
-
 
 def enter_procedure(s: State, ids: np.ndarray, day: int,
                     sponsor_draws: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
@@ -336,7 +323,7 @@ def move_on_from_registration(s: State, day: int) -> None:
     at_central = s.locs.kind_in((Kind.CENTRAL, NO_BED))[h["location"][due]]
     waiting = (h["stage"][due] == Stage.SCREENING) & at_central
     due = due[waiting]
-    due = due[_first_of_each(due)] if len(due) > 1 else due
+    due = due[first_of_each(due)] if len(due) > 1 else due
     left = find_beds(s, due, day, Reason.PROCEDURE_STEP)
     f.onward_due.schedule(left, day + 1)
 
@@ -369,9 +356,9 @@ def reunite(s: State, families: np.ndarray, day: int, u: np.ndarray | None = Non
         if not apart.all():
             sponsor, target = sponsor[apart], target[apart]
         if len(sponsor) > 1:                       # (one sponsor: nothing to choose)
-            first = _first_of_each(target)         # one reunion per location per day
+            first = first_of_each(target)         # one reunion per location per day
             sponsor, target = sponsor[first], target[first]
-            keep = _first_of_each(sponsor)         # a sponsor joins one family
+            keep = first_of_each(sponsor)         # a sponsor joins one family
             sponsor, target = sponsor[keep], target[keep]
     fits = s.locs.vacancy()[target] >= h["size"][sponsor]
     s.today.moves += move(s.people, s.locs, s.log, sponsor[fits], target[fits], day, Reason.FAMILY_REUNION)
@@ -383,7 +370,7 @@ _FEW_REUNIONS = 64     # at most this many drawn sponsors: paired on Python numb
 def _reunions_few(s: State, sponsor: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """`reunite`'s pairing on Python numbers, for a few sponsors: of the sponsors not already at
     their family's location, the first family per location (locations ascending), then of those
-    the first pair per sponsor (sponsors ascending, as `_first_of_each` twice)."""
+    the first pair per sponsor (sponsors ascending, as `first_of_each` twice)."""
     home = s.people.cols["location"][sponsor].tolist()
     by_target: dict[int, int] = {}
     for i, (t, at) in enumerate(zip(target.tolist(), home)):

@@ -8,7 +8,7 @@ from agents.applicants import Applicants, Track
 from agents.columns import GENTLE_FROM, grown, reserve
 from agents.locations import Kind, Life, Locations
 from agents.moves import MoveLog, Reason, move
-from agents.sorting import RADIX_FROM, stable_order
+from agents.sorting import RADIX_FROM, distinct, first_of_each, last_of_each, stable_order
 
 
 def test_growth_doubles_short_tables_and_adds_a_quarter_to_long_ones():
@@ -19,6 +19,17 @@ def test_growth_doubles_short_tables_and_adds_a_quarter_to_long_ones():
     reserve(cols, 3, 6)
     assert len(cols["a"]) == 10 and cols["a"].dtype == np.int32 and cols["b"].dtype == np.int8
     assert list(cols["a"]) == [0, 1, 2] + [0] * 7 and list(cols["b"][:4]) == [1, 1, 1, 0]
+
+
+def test_distinct_values_and_their_first_and_last_places():
+    values = np.array([3, 1, 3, 2, 1])
+    assert distinct(values).tolist() == [1, 2, 3]
+    assert first_of_each(values).tolist() == [1, 3, 0]      # value 1 first at 1, 2 at 3, 3 at 0
+    assert last_of_each(values).tolist() == [4, 3, 2]       # value 1 last at 4, 2 at 3, 3 at 2
+    assert first_of_each(values[:1]).tolist() == [0] and last_of_each(values[:0]).tolist() == []
+    many = np.random.default_rng(1).integers(0, 50, 2000)
+    assert np.array_equal(distinct(many), np.unique(many))
+    assert np.array_equal(first_of_each(many), np.unique(many, return_index=True)[1])
 
 
 def test_stable_order_keeps_ties_in_place_short_or_long():

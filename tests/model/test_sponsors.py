@@ -96,15 +96,16 @@ def test_few_reunions_are_paired_on_python_numbers_as_with_arrays():
     location, the first family's; a sponsor joins one family)."""
     from types import SimpleNamespace
 
-    from model.rulebook import _first_of_each, _reunions_few
+    from agents.sorting import first_of_each
+    from model.rulebook import _reunions_few
 
     def with_arrays(home, sponsor, target):
         apart = home[sponsor] != target
         sponsor, target = sponsor[apart], target[apart]
         if len(sponsor) > 1:
-            first = _first_of_each(target)
+            first = first_of_each(target)
             sponsor, target = sponsor[first], target[first]
-            keep = _first_of_each(sponsor)
+            keep = first_of_each(sponsor)
             sponsor, target = sponsor[keep], target[keep]
         return sponsor.tolist(), target.tolist()
 

@@ -146,11 +146,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     res = simulate(sc, seed=seed, progress=_progress(f"Simulating {sc.name}", days))
     elapsed = time.perf_counter() - t0
     wrote = []
+    summary = f"{res.summary()}\n  ({days} days simulated in {elapsed:.2f} s)"
     if args.out is not None:
-        with outputs.folder(args.out, args.force, _about(args, sc, seed=seed, days=days)) as tmp:
+        with outputs.report_kept(lambda: print(summary)), \
+                outputs.folder(args.out, args.force, _about(args, sc, seed=seed, days=days)) as tmp:
             wrote = [Path(args.out) / p.name for p in res.save(tmp).values()] + [Path(args.out) / outputs.MANIFEST]
-    print(res.summary())
-    print(f"  ({days} days simulated in {elapsed:.2f} s)")
+    print(summary)
     if wrote:
         print("Wrote " + ", ".join(str(p) for p in wrote))
     return 0
@@ -198,7 +199,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     if args.out is not None:
         import pandas as pd
 
-        with outputs.file(args.out, ".csv") as tmp:
+        with outputs.report_kept(lambda: print(cmp.table())), outputs.file(args.out, ".csv") as tmp:
             pd.DataFrame(cmp.rows()).to_csv(tmp, index=False)
     print(cmp.table())
     if args.out is not None:
@@ -231,7 +232,8 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     out = args.out if args.out is not None else f"out/backtest/{sc.name}"
     outputs.check_folder(out, args.force)
     bt = backtest(sc, seeds=args.seeds, points=points, jobs=args.jobs)
-    with outputs.folder(out, args.force, _about(args, sc, seeds=bt.seeds, days=sc.horizon_days)) as tmp:
+    with outputs.report_kept(lambda: print(bt.report())), \
+            outputs.folder(out, args.force, _about(args, sc, seeds=bt.seeds, days=sc.horizon_days)) as tmp:
         names = [p.name for p in bt.write(tmp).values()]
     print(bt.report())
     print("Wrote " + ", ".join(str(Path(out) / n) for n in [*names, outputs.MANIFEST]))
@@ -278,16 +280,18 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     fit = cal.calibrate(sc, budget=args.budget, params=params, seeds=seeds, profile_points=args.profile_points,
                         jobs=args.jobs or min(args.seeds, 2),
                         progress=lambda n, best: tick(min(n, args.budget), args.budget))
-    if args.out is not None:
-        about = _about(args, sc, seeds=list(seeds), budget=args.budget, params=[e.param.name for e in fit.estimates])
-        with outputs.folder(args.out, args.force, about) as tmp:
-            names = [p.name for p in cal.write_report(fit, tmp)]
     changed = []
-    if into:
-        provenance = (f"noodplan calibrate {dt.date.today()}, record to {cal.CALIBRATION_END}, "
-                      f"budget {args.budget}, {args.seeds} seeds"
-                      + (", IND on its budget" if args.ind_capacity == "budget" else ""))
-        changed = cal.write_fitted(fit, into, provenance)
+    with outputs.report_kept(lambda: print(fit.table())):     # the fitted values, should a file not take them
+        if args.out is not None:
+            about = _about(args, sc, seeds=list(seeds), budget=args.budget,
+                           params=[e.param.name for e in fit.estimates])
+            with outputs.folder(args.out, args.force, about) as tmp:
+                names = [p.name for p in cal.write_report(fit, tmp)]
+        if into:
+            provenance = (f"noodplan calibrate {dt.date.today()}, record to {cal.CALIBRATION_END}, "
+                          f"budget {args.budget}, {args.seeds} seeds"
+                          + (", IND on its budget" if args.ind_capacity == "budget" else ""))
+            changed = cal.write_fitted(fit, into, provenance)
     print(fit.table())
     print(f"  ({time.perf_counter() - t0:.0f} s)")
     if args.out is not None:
@@ -459,8 +463,8 @@ def run_command(args: argparse.Namespace) -> int:
     except BrokenPipeError:
         outputs.quiet_broken_pipe()
         return EXIT_BROKEN_PIPE
-    except OSError as exc:
-        _say(f"{exc.filename or ''}: {exc.strerror or exc}")
+    except OSError as exc:      # (results go through outputs, which names the option; this is any other file)
+        _say(f"{exc.filename}: {outputs.reason(exc)}" if exc.filename else outputs.reason(exc))
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
         _say("interrupted; unfinished results were not written (their targets are as they were)")

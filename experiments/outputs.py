@@ -7,6 +7,12 @@ code, and the SHA-256 of every file). So a target holds one complete set of resu
 content, never a mix: a kill, Ctrl+C or a full disk while writing leaves the target untouched and
 no temporary folder behind.
 
+A target is held by the command from its check to its end (`hold`: a lock per target, kept outside
+the user's folders), so a second command writing to the same place is refused at its start instead
+of computing for nothing or replacing the first one's results. A write that fails (a full disk, a
+folder made read-only meanwhile) is one line naming the option, the target and the reason
+(`OutputError`), the target as it was; `report_kept` prints what the command computed anyway.
+
 A target folder that holds anything is refused unless `force` (`--force`), which replaces it
 entirely, and even then only when all it holds looks like noodplan's own results (the files
 this module's users write, or a folder with a noodplan manifest), so `--force` never deletes a
@@ -23,6 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import fcntl
 import fnmatch
 import hashlib
 import importlib.metadata
@@ -79,6 +86,7 @@ def check_folder(target: str | Path, force: bool = False, option: str = "--out")
         if foreign:
             raise OutputError(f"{option}: {path} holds files noodplan did not write ({_listing(foreign)}); "
                               f"not replacing it even with --force: empty it or choose another folder")
+    hold(path, option, "folder")
     return path
 
 
@@ -99,6 +107,7 @@ def check_file(target: str | Path, suffix: str, option: str = "--out", in_code: 
     if not parent.is_dir():
         raise OutputError(f"{option}: folder {parent} does not exist")
     _check_parent(parent, option)
+    hold(path, option, "file")
     return path
 
 
@@ -146,6 +155,69 @@ def _listing(names: list[str], most: int = 4) -> str:
     return ", ".join(names[:most]) + (f" and {len(names) - most} more" if len(names) > most else "")
 
 
+# --- one command a target ---------------------------------------------------------------------
+
+_held: dict[Path, tuple[int, Path]] = {}     # targets this process holds: the lock's descriptor and file
+
+
+def _lock_folder() -> Path:
+    """Where the targets' locks are: a folder of this user's own in the temporary folder (not beside
+    the target, so a command refused for another reason leaves the user's folders as they were)."""
+    return Path(tempfile.gettempdir()) / f"noodplan-targets-{os.getuid()}"
+
+
+def hold(target: str | Path, option: str = "--out", what: str = "folder") -> None:
+    """Hold `target` for this command, until it is written (`folder`, `file`) or the command ends
+    (`interruptible`, `release`): a second noodplan command asking for it meanwhile is refused in one
+    line, before it computes anything. Without this, two commands into one new folder both computed,
+    and the later one either lost its results at the end ("already holds …") or, writing at the same
+    moment, replaced the first one's without --force. The lock is an advisory `flock` on a file
+    named by the target's absolute path; it goes with the process (a killed command holds nothing)."""
+    key = Path(target).expanduser().resolve()
+    if key in _held:
+        return
+    folder = _lock_folder()
+    name = folder / (hashlib.sha256(str(key).encode()).hexdigest()[:32] + ".lock")
+    while True:
+        try:
+            folder.mkdir(mode=0o700, exist_ok=True)
+            fd = os.open(name, os.O_CREAT | os.O_RDWR, 0o600)
+        except OSError:
+            return              # no place for locks: go on without (the commit checks the target again)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            holder = os.pread(fd, 200, 0).decode("utf-8", "replace").strip()
+            os.close(fd)
+            raise OutputError(f"{option}: {target} is being written by another noodplan command "
+                              f"({holder or 'still running'}); wait for it to end, or choose another {what}") from None
+        except OSError:
+            os.close(fd)
+            return              # a file system without locks
+        try:
+            same = os.fstat(fd).st_ino == os.stat(name).st_ino   # not a lock file its holder removed meanwhile
+        except OSError:
+            same = False
+        if same:
+            break
+        os.close(fd)
+    os.ftruncate(fd, 0)
+    os.pwrite(fd, f"process {os.getpid()}, since {dt.datetime.now():%Y-%m-%d %H:%M}".encode(), 0)
+    _held[key] = (fd, name)
+
+
+def release(target: str | Path | None = None) -> None:
+    """Let go of `target` (or of every target this process holds)."""
+    keys = list(_held) if target is None else [Path(target).expanduser().resolve()]
+    for key in keys:
+        entry = _held.pop(key, None)
+        if entry is not None:
+            fd, name = entry
+            with contextlib.suppress(OSError):
+                os.unlink(name)         # while still locked: one who opened it meanwhile sees it gone
+            os.close(fd)
+
+
 # --- writing ------------------------------------------------------------------------------------
 
 @contextlib.contextmanager
@@ -156,17 +228,22 @@ def folder(target: str | Path, force: bool = False, manifest: dict[str, Any] | N
     `target` (replacing what `check_folder` allowed). On any exception, Ctrl+C included, the
     temporary folder is removed and `target` is left as it was."""
     path = check_folder(target, force, option)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}{_PARTIAL}", dir=path.parent))
-    tmp.chmod(0o777 & ~_umask())          # mkdtemp makes it private; results are ordinary folders
+    tmp = None
     try:
-        yield tmp
-        write_manifest(tmp, manifest or {})
-        with _signals_held():
-            _stop_if_interrupted()
-            _commit(tmp, path)
+        with _write_errors(option, path):
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}{_PARTIAL}", dir=path.parent))
+            tmp.chmod(0o777 & ~_umask())          # mkdtemp makes it private; results are ordinary folders
+            yield tmp
+            write_manifest(tmp, manifest or {})
+            with _signals_held():
+                _stop_if_interrupted()
+                check_folder(target, force, option)   # again: another program may have written there meanwhile
+                _commit(tmp, path)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp is not None:
+            shutil.rmtree(tmp, ignore_errors=True)
+        release(path)
 
 
 @contextlib.contextmanager
@@ -174,17 +251,23 @@ def file(target: str | Path, suffix: str, option: str = "--out") -> Iterator[Pat
     """Yield a temporary file name beside `target` (same suffix, so writers that go by the
     suffix still work); it replaces `target` when the block ends normally, else it is removed."""
     path = check_file(target, suffix, option)
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}{_PARTIAL}", suffix=path.suffix, dir=path.parent or ".")
-    os.close(fd)
-    tmp = Path(name)
-    tmp.chmod(0o666 & ~_umask())
+    tmp = None
     try:
-        yield tmp
-        with _signals_held():
-            _stop_if_interrupted()
-            os.replace(tmp, path)
+        with _write_errors(option, path):
+            fd, name = tempfile.mkstemp(prefix=f".{path.stem}{_PARTIAL}", suffix=path.suffix, dir=path.parent or ".")
+            os.close(fd)
+            tmp = Path(name)
+            tmp.chmod(0o666 & ~_umask())
+            yield tmp
+            with _signals_held():
+                _stop_if_interrupted()
+                if path.is_dir():             # made meanwhile: os.replace would put the file inside it
+                    raise OutputError(f"{option}: {path} is a folder, not a file")
+                os.replace(tmp, path)
     finally:
-        tmp.unlink(missing_ok=True)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
+        release(path)
 
 
 def write_text(target: str | Path, text: str, suffix: str, option: str = "--out") -> Path:
@@ -194,17 +277,55 @@ def write_text(target: str | Path, text: str, suffix: str, option: str = "--out"
     return Path(target)
 
 
-def replace_text(path: Path, text: str) -> None:
+def replace_text(path: Path, text: str, option: str = "--into") -> None:
     """Rewrite an existing file whole (a temporary file beside it, then a rename)."""
-    fd, name = tempfile.mkstemp(prefix=f".{path.stem}{_PARTIAL}", suffix=path.suffix, dir=path.parent)
+    name = None
     try:
-        os.chmod(name, path.stat().st_mode & 0o777)
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        with _signals_held():
-            os.replace(name, path)
+        with _write_errors(option, path):
+            fd, name = tempfile.mkstemp(prefix=f".{path.stem}{_PARTIAL}", suffix=path.suffix, dir=path.parent)
+            os.chmod(name, path.stat().st_mode & 0o777)
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                f.write(text)
+            with _signals_held():
+                os.replace(name, path)
     finally:
-        Path(name).unlink(missing_ok=True)
+        if name is not None:
+            Path(name).unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _write_errors(option: str, path: Path) -> Iterator[None]:
+    """An OSError while results are written (a full disk, a folder made read-only or removed
+    meanwhile, a quota) becomes one line naming the option, the target and the reason: before, it
+    was "noodplan: : No space left on device" (the library's error names no file) or named a
+    temporary file."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        raise OutputError(f"{option}: could not write {path} ({reason(exc)}); it is as it was, and no "
+                          f"temporary file is left") from None
+
+
+def reason(exc: OSError) -> str:
+    """An OSError's reason in a few words (h5py's and Arrow's messages carry more; their first line)."""
+    text = exc.strerror or (str(exc).splitlines() or [type(exc).__name__])[0]
+    return " ".join(text.split())[:160]
+
+
+@contextlib.contextmanager
+def report_kept(report: Callable[[], object]) -> Iterator[None]:
+    """Around writing what a command computed: when the results cannot be written (`OutputError`: a
+    full disk, a folder made read-only or filled by another program meanwhile), `report()` -- what
+    the command prints when it is done -- is printed before the one line, which says so: the
+    minutes or hours computed are not lost with the files."""
+    try:
+        yield
+    except OutputError as exc:
+        report()
+        sys.stdout.flush()
+        raise OutputError(f"{exc}; what was computed is printed above") from None
 
 
 def _umask() -> int:
@@ -324,6 +445,7 @@ def interruptible() -> Iterator[None]:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
         _interrupts.clear()
+        release()
 
 
 def hold_interrupts(noted: list[int] | tuple[int, ...] = ()) -> None:

@@ -175,7 +175,7 @@ class Results:
         out.mkdir(parents=True, exist_ok=True)
         paths = {name: out / name for name in ("daily.csv", "daily.nc", "moves.csv", "events.csv")}
         self.daily_frame().to_csv(paths["daily.csv"], index=False)
-        self.daily.to_netcdf(paths["daily.nc"], engine="h5netcdf")
+        write_netcdf(self.daily, paths["daily.nc"])
         self.moves_frame().to_csv(paths["moves.csv"], index=False)
         events = pd.DataFrame(self.events) if self.events else pd.DataFrame(columns=EVENT_COLUMNS)
         events.to_csv(paths["events.csv"], index=False)
@@ -268,3 +268,22 @@ def _regime_line(regime: np.ndarray) -> str:
         return ""
     names = sorted({r for r in regime[active]})
     return f"; EU regime {', '.join(names)} for {int(active.sum())} days"
+
+
+def netcdf_bytes(ds: xr.Dataset) -> bytes:
+    """`ds` as a NetCDF (HDF5) file, made in memory."""
+    return bytes(ds.to_netcdf(engine="h5netcdf"))
+
+
+def write_netcdf(ds: xr.Dataset, path: str | Path) -> Path:
+    """Write `ds` as NetCDF (HDF5) to `path`: made in memory, then written as plain bytes. HDF5
+    writing straight into a file whose disk fills (or whose quota ends) cannot close it: it printed
+    dozens of "Exception ignored … Can't decrement id ref count" tracebacks and the process ended in
+    a segmentation fault at exit; a plain write raises one OSError, which the writer reports."""
+    data = memoryview(ds.to_netcdf(engine="h5netcdf"))   # a view of xarray's buffer: not copied again,
+    try:
+        with open(path, "wb") as f:
+            f.write(data)
+    finally:        # and let go of at once: held by a traceback, it crashed the interpreter at exit
+        data.release()
+    return Path(path)

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import os
-import tempfile
-
+from model.results import netcdf_bytes
 from model.scenario import Scenario, to_yaml
 
 
@@ -13,14 +11,8 @@ def daily_csv(results) -> bytes:
 
 
 def daily_netcdf(results) -> bytes:
-    fd, path = tempfile.mkstemp(suffix=".nc")
-    os.close(fd)
-    try:
-        results.daily.to_netcdf(path, engine="h5netcdf")
-        with open(path, "rb") as f:
-            return f.read()
-    finally:
-        os.unlink(path)
+    """Made in memory (no temporary file: a full temporary folder cannot break it; `write_netcdf`)."""
+    return netcdf_bytes(results.daily)
 
 
 def scenario_yaml(sc: Scenario) -> bytes:

@@ -224,7 +224,8 @@ def _forecast(args: argparse.Namespace) -> int:
         inflow = args.inflow or "scenario"
         if args.save_snapshot:
             assert isinstance(origin.start, FromSnapshot), "a start from a run is a snapshot of it (from_run)"
-            origin.start.snapshot.save(args.save_snapshot)
+            with outputs.file(args.save_snapshot, ".snapshot", "--save-snapshot") as tmp:
+                origin.start.snapshot.save(tmp)
             print(f"Wrote {args.save_snapshot}")
     errors = None if args.no_inflow_errors else inflow_errors_for(origin, inflow, args.inflow_errors)
     f = run_forecast(origin, args.months, args.members, args.ensemble_seed, inflow, errors, args.occupancy,
@@ -307,7 +308,7 @@ def cmd_rolling(args: argparse.Namespace) -> int:
              "targets": args.targets, "ind_capacity": ind_capacity if args.params == "refit" else "calibrated",
              "stock": args.stock, "inflow_errors": "none" if args.recorded_inflow else args.inflow_errors,
              "family_inflow": "recorded" if args.recorded_inflow else args.family_inflow or FAMILY_RULE}
-    with outputs.folder(out, args.force, about) as tmp:
+    with outputs.report_kept(lambda: print(bt.report())), outputs.folder(out, args.force, about) as tmp:
         names = [p.name for p in bt.write(tmp).values()]
     print(bt.report())
     print("Wrote " + ", ".join(str(Path(out) / n) for n in [*names, outputs.MANIFEST]))

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from experiments.forecast.ensemble import Forecast
 from experiments.forecast.fanchart import plot
+from model.results import write_netcdf
 
 FILES = ("assumptions.txt", "forecast.csv", "daily.csv", "forecast.nc", "fan.png")
 
@@ -25,6 +26,6 @@ def write_forecast(f: Forecast, folder: str | Path) -> dict[str, Path]:
     (folder / "assumptions.txt").write_text("\n".join(f.assumptions()) + "\n", encoding="utf-8")
     f.table().to_csv(folder / "forecast.csv", index=False, float_format="%.1f")
     f.daily_bands().to_csv(folder / "daily.csv", index=False, float_format="%.1f")
-    f.dataset().to_netcdf(folder / "forecast.nc", engine="h5netcdf")
+    write_netcdf(f.dataset(), folder / "forecast.nc")
     plot(f, folder / "fan.png")
     return {name: folder / name for name in FILES}

@@ -84,6 +84,11 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     except (SchedulerLost, WorkersKeepDying) as exc:
         print(f"noodplan sweep: {exc}; {_state(args.out)}. Run the same command to resume.", file=sys.stderr)
         return EXIT_STOPPED
+    except OSError as exc:      # the store's disk filled, or its folder became read-only: the batches written stay
+        if isinstance(exc, BrokenPipeError):
+            raise
+        raise _bad(f"--out: could not write into {args.out} ({outputs.reason(exc)}); {_state(args.out)}. "
+                   f"Make room (or make it writable) and run the same command to resume") from None
     rate = f", {r.computed / r.seconds * 3600:,.0f} runs/hour" if r.computed and r.seconds > 0 else ""
     print(f"{r.computed} runs computed in {r.seconds:.1f} s on {r.executor} ({_workers(r.workers)}{rate}); "
           f"{r.failed} failed; {_state(args.out)}")

@@ -82,8 +82,11 @@ def _now() -> str:
 
 def _write_json(path: Path, obj: dict) -> None:
     tmp = path.with_name(f".{path.name}.{uuid.uuid4().hex[:8]}")
-    tmp.write_text(json.dumps(obj, indent=1, default=str) + "\n", encoding="utf-8")
-    os.replace(tmp, path)
+    try:
+        tmp.write_text(json.dumps(obj, indent=1, default=str) + "\n", encoding="utf-8")
+        os.replace(tmp, path)
+    finally:                    # gone unless renamed (a full disk, Ctrl+C)
+        tmp.unlink(missing_ok=True)
 
 
 def _parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
@@ -222,9 +225,18 @@ class Store:
             "packages": package_versions(),
             "sessions": [],
         })
-        if s.path.exists():
-            s.path.rmdir()                  # empty (checked above)
-        os.rename(new, s.path)
+        try:
+            if s.path.exists():
+                s.path.rmdir()              # empty (checked above)
+            os.rename(new, s.path)
+        except OSError:
+            shutil.rmtree(new, ignore_errors=True)
+            if (s.path / "manifest.json").exists():      # another sweep made it meanwhile: resume that one
+                return cls.create_or_open(path, design, plan, kpis, design_text, design_file)
+            raise
+        except BaseException:
+            shutil.rmtree(new, ignore_errors=True)
+            raise
         return s
 
     @property
@@ -257,6 +269,8 @@ class Store:
                                  f"another --out") from None
             for leftover in [*self.parts.glob(".tmp-*"), *self.path.glob(".daily.zarr.*")]:
                 shutil.rmtree(leftover, ignore_errors=True)
+            for leftover in [*self.path.glob(".runs.*.parquet"), *self.path.glob(".manifest.json.*")]:
+                leftover.unlink(missing_ok=True)
             yield self
         finally:
             os.close(fd)
@@ -363,8 +377,11 @@ class Store:
         n = len(self.part_dirs())
         runs = self._runs_from_parts()
         tmp = self.path / f".runs.{uuid.uuid4().hex[:8]}.parquet"
-        runs.to_parquet(tmp, index=False)
-        os.replace(tmp, self.path / "runs.parquet")
+        try:
+            runs.to_parquet(tmp, index=False)
+            os.replace(tmp, self.path / "runs.parquet")
+        finally:
+            tmp.unlink(missing_ok=True)
         m = self.manifest
         m["consolidated"] = {}          # stale until both views are in place
         _write_json(self.path / "manifest.json", m)
@@ -372,12 +389,19 @@ class Store:
         final = self.path / "daily.zarr"
         if daily is not None:
             tmp = self.path / f".daily.zarr.{uuid.uuid4().hex[:8]}"
-            _write_zarr(daily.chunk({"run": min(256, daily.sizes["run"])}), tmp)
             old = self.path / f".daily.zarr.old-{uuid.uuid4().hex[:8]}"
-            if final.exists():
-                os.rename(final, old)
-            os.rename(tmp, final)
-            shutil.rmtree(old, ignore_errors=True)
+            try:
+                _write_zarr(daily.chunk({"run": min(256, daily.sizes["run"])}), tmp)
+                if final.exists():
+                    os.rename(final, old)
+                os.rename(tmp, final)
+            except BaseException:
+                if old.exists() and not final.exists():
+                    os.rename(old, final)       # the view as it was (marked stale above; rebuilt next time)
+                raise
+            finally:
+                shutil.rmtree(tmp, ignore_errors=True)
+                shutil.rmtree(old, ignore_errors=True)
         m["consolidated"] = {"parts": n, "when": _now()}
         _write_json(self.path / "manifest.json", m)
 

@@ -372,3 +372,94 @@ def test_ctrl_c_while_a_sweeps_workers_start_is_answered_once(folder):
                            text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert "8 runs computed" in again.stdout
+
+
+# ---- a disk that fills, two commands at once -----------------------------------------------------
+
+def _full_after(limit: int):
+    """A child's set-up: files it writes stop at `limit` bytes (EFBIG), as a disk that fills does."""
+    import resource
+
+    def setup():
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)       # the error, not the signal that ends the process
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    return setup
+
+
+def test_a_disk_that_fills_while_writing_is_one_line_and_the_summary_is_kept(folder):
+    # before: daily.nc filled the disk inside HDF5, which printed ~200 lines of "Exception ignored …
+    # Can't decrement id ref count" and ended in a segmentation fault, leaving its temporary folder;
+    # a write error a library gave without a file name was "noodplan: : No space left on device"
+    before = _old_results(folder)
+    proc = subprocess.run([sys.executable, "-m", "experiments.cli", "run", "tiny.yaml", "--days", "60", "--out", "out",
+                           "--force"], cwd=folder, capture_output=True, text=True, timeout=120,
+                          preexec_fn=_full_after(60_000))
+    assert proc.returncode == 2, proc.stderr[-2000:]
+    assert proc.stderr.count("\n") == 1, proc.stderr[-2000:]
+    assert proc.stderr.startswith("noodplan: --out: could not write out (File too large); it is as it was")
+    assert "what was computed is printed above" in proc.stderr
+    assert proc.stdout.startswith("Scenario 'tiny'") and "(60 days simulated in" in proc.stdout   # not lost
+    assert snapshot(folder) == before                   # the old results, and no temporary folder
+
+
+def test_a_write_error_names_the_option_and_the_target(folder, capsys, monkeypatch):
+    from model import results
+
+    def full(self, out):
+        (Path(out) / "daily.csv").write_text("half")
+        raise OSError(28, "No space left on device")      # as pandas and h5py raise it: no file name
+    monkeypatch.setattr(results.Results, "save", full)
+    assert cli.main(["run", "tiny.yaml", "--days", "3", "--out", "out"]) == 2
+    out, err = capsys.readouterr()
+    assert err == ("noodplan: --out: could not write out (No space left on device); it is as it was, and no "
+                   "temporary file is left; what was computed is printed above\n")
+    assert out.startswith("Scenario 'tiny'")
+    assert sorted(p.name for p in folder.iterdir()) == ["tiny.yaml", "with-event.yaml"]
+
+
+# run stops at day 3 until the file `go` appears
+WAIT_FOR_GO = """
+    import os, sys, time
+    from experiments import cli
+    def progress(desc, total):
+        def tick(done, horizon):
+            if done == 3:
+                print("day 3", file=sys.stderr, flush=True)
+                while not os.path.exists("go"):
+                    time.sleep(0.05)
+        return tick
+    cli._progress = progress
+"""
+
+
+def test_a_second_command_into_the_same_folder_is_refused_at_its_start(folder, capsys):
+    # before, both computed: the later to finish lost its results ("already holds …") or, when both
+    # wrote at once, replaced the other's without --force
+    first = _child(folder, WAIT_FOR_GO, ("run", "tiny.yaml", "--days", "5", "--seed", "1", "--out", "out"))
+    try:
+        assert first.stderr.readline() == "day 3\n"
+        assert cli.main(["run", "tiny.yaml", "--days", "3", "--seed", "2", "--out", "out"]) == 2
+        _, err = capsys.readouterr()
+        assert err.startswith(f"noodplan: --out: out is being written by another noodplan command (process "
+                              f"{first.pid}, since ")
+        assert err.endswith("; wait for it to end, or choose another folder\n") and err.count("\n") == 1
+        assert cli.main(["compare", "tiny.yaml", "tiny.yaml", "--runs", "1", "--days", "2", "--workers", "1",
+                         "--out", "out.csv"]) == 0            # another target: not held
+    finally:
+        (folder / "go").touch()
+    _, err = first.communicate(timeout=120)
+    assert first.returncode == 0, err
+    assert _manifest_matches(folder / "out")["seed"] == 1          # the first command's results, whole
+    # let go when the command ended: the same folder is free again (with --force, as it holds results)
+    assert cli.main(["run", "tiny.yaml", "--days", "3", "--seed", "2", "--out", "out", "--force"]) == 0
+    assert _manifest_matches(folder / "out")["seed"] == 2
+    assert outputs._held == {}                          # this process holds nothing after its commands
+
+
+def test_a_lock_is_let_go_when_its_command_is_killed(folder):
+    proc = _child(folder, WAIT_FOR_GO, ("run", "tiny.yaml", "--days", "5", "--out", "out"))
+    assert proc.stderr.readline() == "day 3\n"
+    proc.kill()
+    proc.wait(timeout=60)
+    assert cli.main(["run", "tiny.yaml", "--days", "3", "--out", "out"]) == 0

@@ -340,3 +340,53 @@ def test_a_damaged_daily_zarr_is_named_with_what_to_do(reference, tmp_path, caps
     shutil.rmtree(part)
     assert main(argv) == 0
     _assert_same_store(reference, store)
+
+
+def test_a_disk_that_fills_mid_sweep_keeps_the_batches_and_the_same_command_resumes(reference, tmp_path, capsys,
+                                                                                   monkeypatch):
+    # before: "noodplan: : No space left on device" -- no store, no count, no word of resuming
+    from experiments.cli import main
+    from experiments.sweep import store as store_module
+
+    design, serial = reference
+    out = tmp_path / "store"
+    write_batch, written = store_module.Store.write_batch, []
+
+    def filling(self, *args):
+        if len(written) == 2:
+            raise OSError(28, "No space left on device")      # as pyarrow raises it: no file name
+        written.append(write_batch(self, *args))
+        return written[-1]
+    monkeypatch.setattr(store_module.Store, "write_batch", filling)
+    argv = ["sweep", str(design), "--out", str(out), "--executor", "serial", "--batch-size", "2"]
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.endswith(f"noodplan: --out: could not write into {out} (No space left on device); 4 of 8 runs in "
+                        f"{out}. Make room (or make it writable) and run the same command to resume\n"), err
+    assert err.count("noodplan:") == 1 and "Traceback" not in err
+    monkeypatch.undo()
+    assert main(argv) == 0
+    assert "4 runs computed" in capsys.readouterr().out
+    _assert_same_store(serial, out)
+    assert sorted(p.name for p in out.iterdir() if p.name.startswith(".")) == [".lock"]   # no temporary file
+
+
+def test_two_sweeps_that_make_one_store_at_once_share_it(reference, tmp_path, monkeypatch):
+    # before, the second rename failed ("Directory not empty", naming a temporary folder) and left
+    # its `.store.new-…` folder beside the store
+    from experiments.sweep import store as store_module
+
+    design, serial = reference
+    out = tmp_path / "store"
+    rename, raced = os.rename, []
+
+    def racing(src, dst):
+        if Path(dst) == out and not raced:
+            raced.append(src)
+            run_sweep(design, out, executor="serial")       # the other sweep makes the store first (and fills it)
+        return rename(src, dst)
+    monkeypatch.setattr(store_module.os, "rename", racing)
+    r = run_sweep(design, out, executor="serial")
+    assert raced and r.computed == 0 and r.already == 8
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
+    _assert_same_store(serial, out)

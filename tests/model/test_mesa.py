@@ -104,6 +104,19 @@ def test_batch_run_over_scenarios_seeds_and_a_scenario_parameter():
     assert monday[60000] > monday[15000] > 0                                        # and so does the parameter
 
 
+def test_batch_run_on_two_processes_gives_the_rows_of_one():
+    """Mesa's own process pool (number_processes=2: each run in a worker, its world built there)
+    gives the same rows, value for value, as the runs in this process."""
+    kwargs = dict(parameters={"scenario": "baseline", "days": 4, "chain.decisions_per_day.regular": [50, 70]},
+                  rng=[1, 2], max_steps=4, data_collection_period=2, display_progress=False)
+    one = pd.DataFrame(mesa.batch_run(ReceptionModel, number_processes=1, **kwargs))
+    two = pd.DataFrame(mesa.batch_run(ReceptionModel, number_processes=2, **kwargs))
+    key = ["rng", "chain.decisions_per_day.regular", "Step"]
+    pd.testing.assert_frame_equal(two.drop(columns="RunId").sort_values(key).reset_index(drop=True),
+                                  one.drop(columns="RunId").sort_values(key).reset_index(drop=True), check_exact=True)
+    assert len(one) == 2 * 2 * 2 and one.groupby(key[:2])["decisions"].sum().nunique() > 1
+
+
 def test_model_arguments_mesa_style_and_one_line_errors():
     a = ReceptionModel("baseline", rng=7, days=3)
     b = ReceptionModel("baseline", seed=7, days=3)                # the older name

@@ -20,6 +20,7 @@ from typing import Any, cast
 
 import mesa
 import numpy as np
+from mesa.time import EventGenerator, Priority, Schedule
 
 from agents.applicants import Stage, Track
 from agents.views import ApplicantAgent, ApplicantSet, LocationAgent, MunicipalityAgent
@@ -92,6 +93,8 @@ class ReceptionModel(mesa.Model):
     `state`: go on from this state instead of a new one (a restored snapshot: see `restore`).
     """
 
+    _default_schedule: EventGenerator      # Mesa's step schedule (made in mesa.Model.__init__; see _restart_clock)
+
     def __init__(self, scenario: Scenario | str | Path = "baseline", rng: int | None = None, days: int | None = None,
                  world: World | None = None, *, overrides: Mapping[str, Any] | None = None,
                  collect_agents: bool = False, municipality_agent: type[MunicipalityAgent] = MunicipalityAgent,
@@ -126,6 +129,8 @@ class ReceptionModel(mesa.Model):
         super().__init__(rng=state.seed)
         self.state = state
         self.steps = state.day                 # a restored model goes on counting from its day
+        if state.day:                          # and Mesa's clock with it: run_until(t) stops at day t
+            self._restart_clock(state.day)
         self.config = state.sc
         state.actors = Actors(municipalities=municipality_agent, locations=location_agent)
         self._location_agent = location_agent
@@ -138,6 +143,16 @@ class ReceptionModel(mesa.Model):
             model_reporters={name: partial(daily_figure, name=name) for name in DAILY_COLUMNS},
             agenttype_reporters=agent_reporters)
         self.running = True
+
+    def _restart_clock(self, day: int) -> None:
+        """Mesa's time at `day` (a model made on a restored state): its step schedule (one step a
+        unit of time, from 1.0 on a new model) starts again at the next day, so that `time` is the
+        day simulated and `run_until(t)` / `run_for(n)` step to day t / n days on, as on a model
+        that was never stopped."""
+        self._default_schedule.stop()
+        self.time = float(day)
+        self._default_schedule = EventGenerator(self, self._do_step, Schedule(interval=1.0, start=day + 1.0),
+                                                priority=Priority.HIGH).start()
 
     @property
     def day(self) -> int:

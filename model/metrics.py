@@ -189,8 +189,10 @@ class Recorder:
         figure stays in its own row (the day's store writes rows by position)."""
         self.__dict__.update(state)
         saved = state.get("scalars", {})
-        if list(saved) != list(SCALARS):
+        if list(saved) != list(SCALARS) or "_table" not in state:
             self._set_table(np.array([saved[k] if k in saved else np.full(self.days, _blank(k)) for k in SCALARS]))
+        else:     # views of the table again: pickle and deepcopy make `scalars` copies, which the day's store misses
+            self._set_table(self._table)
         if "_counts" in state:
             self._set_counts(self._counts)       # (the snapshot keeps the views; made again all the same)
         else:                                    # saved before the counts shared one table

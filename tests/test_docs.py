@@ -253,6 +253,24 @@ def test_the_readme_python_example_runs(tmp_path, monkeypatch, capsys):
     assert scope["fork"].applicant(70_000).path == scope["m"].applicant(70_000).path
 
 
+def test_the_mesa_page_python_examples_run_in_order(tmp_path, monkeypatch):
+    """docs/mesa.md's Python blocks, one after the other as a reader runs them (shorter horizons):
+    the applicants' block once asked a model on day 0 for permit holders linked to Utrecht (none
+    are linked before the first day), and `max()` of an empty set failed."""
+    text = (ROOT / "docs" / "mesa.md").read_text(encoding="utf-8")
+    code = "\n".join(re.findall(r"```python\n(.*?)```", text, re.S))
+    for long, short in (("days=200", "days=20"), ('"days": 365', '"days": 5'), ("max_steps=365", "max_steps=5")):
+        assert long in code, long
+        code = code.replace(long, short)
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {"__name__": "mesa_page"}
+    exec(compile(code, "docs/mesa.md", "exec"), scope)
+    assert len(scope["df"]) == 20 and len(scope["res"].daily_frame()) == 20
+    assert len(scope["rows"]) == 2 * 2 * 3 * 5              # scenarios x supplies x seeds x days
+    assert len(scope["permit"]) > 0 and scope["m"].day == 30
+    assert scope["a"].path[0].reason == "intake"
+
+
 def _target(args: argparse.Namespace) -> str | None:
     """The folder a command writes its results into (its default where it has one)."""
     if args.command not in ("run", "forecast", "backtest", "calibrate"):

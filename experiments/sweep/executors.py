@@ -19,14 +19,18 @@ scenario and seed.
 
 from __future__ import annotations
 
+import ast
 import logging
 import multiprocessing
 import os
 import signal
+import sys
 import threading
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+from types import FrameType
 
 from experiments.outputs import stop_workers
 from experiments.sweep.runner import Model, Outcome, RunSpec, describe, run_batch
@@ -261,6 +265,53 @@ def check(name: str, workers: int | None = None, scheduler=None) -> None:
         if not (isinstance(scheduler, str) and scheduler.strip()) and not hasattr(scheduler, "scheduler_address"):
             raise ScenarioError(f"scheduler: a Dask scheduler's address (tcp://host:8786) or a Dask cluster object, "
                                 f"not {type(scheduler).__name__} {scheduler!r:.60}")
+    if name == "processes" or (name == "dask" and scheduler is None):
+        where = unguarded_main_call()
+        if where is not None:
+            raise ScenarioError(f"executor: {name!r} starts worker processes, and each runs the main script again on "
+                                f"start: {where} calls this outside `if __name__ == \"__main__\":`, so every worker "
+                                f"would start the sweep again; put the script's calls under it (docs/sweeps.md), or "
+                                f"use executor='serial'")
+
+
+def unguarded_main_call() -> str | None:
+    """"file:line" where the main script, at its top level and outside an `if __name__ ==
+    "__main__":` block, led to this call; None when it did not (a command, an interactive session,
+    a guarded call, a script that cannot be read). A pool of forkserver or spawn processes (the
+    `processes` executor, a Dask LocalCluster) starts each worker by running the main script again
+    as `__mp_main__`: a sweep started at its top level starts again in every worker, which dies of
+    it (the store is locked by the first), and the pool fails without saying why."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or not path:
+        return None
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and not (frame.f_code.co_name == "<module>" and frame.f_globals is vars(main)):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    try:
+        tree = ast.parse(Path(frame.f_code.co_filename).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    line = frame.f_lineno
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.If) and _tests_main(node.test)
+                and node.body[0].lineno <= line <= (node.body[-1].end_lineno or node.body[-1].lineno)):
+            return None
+    return f"{Path(path).name}:{line}"
+
+
+def _tests_main(test: ast.expr) -> bool:
+    """Does an `if` test compare `__name__` with "__main__" (`__name__ == "__main__"`, either way round,
+    alone or in a larger condition)?"""
+    for node in ast.walk(test):
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            if (any(isinstance(x, ast.Name) and x.id == "__name__" for x in sides)
+                    and any(isinstance(x, ast.Constant) and x.value == "__main__" for x in sides)):
+                return True
+    return False
 
 
 def make(name: str, model: Model, workers: int | None = None, scheduler: str | None = None):

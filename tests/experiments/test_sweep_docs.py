@@ -5,22 +5,26 @@ and its batch script, the Kubernetes manifest's commands parse with Dask's comma
 from __future__ import annotations
 
 import ast
+import os
 import re
 import shlex
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
 import yaml
 
 from experiments.sweep.kpis import KPIS
+from tests.experiments.test_sweep_support import write_design
 
 ROOT = Path(__file__).resolve().parents[2]
 DOC = (ROOT / "docs" / "sweeps.md").read_text(encoding="utf-8")
 
 
 def _block(name: str) -> str:
-    """The fenced block after `<!-- config: NAME -->`."""
-    m = re.search(rf"<!-- config: {name} -->\n```\w*\n(.*?)```", DOC, re.S)
+    """The fenced block after `<!-- config: NAME -->` (or `<!-- example: NAME -->`)."""
+    m = re.search(rf"<!-- (?:config|example): {name} -->\n```\w*\n(.*?)```", DOC, re.S)
     assert m, name
     return m.group(1)
 
@@ -106,3 +110,33 @@ def test_the_design_file_example_loads(tmp_path):
     (tmp_path / "design.yaml").write_text(text, encoding="utf-8")
     design = load_design(tmp_path / "design.yaml")
     assert design.name == "housing-x-ind" and len(design.parameters) == 5
+
+
+def test_the_python_example_runs_as_a_script_and_unguarded_is_refused_in_one_line(tmp_path):
+    """The page's Python example, saved as a script (on a small design) and run: a pool of
+    processes whose workers run the script again on start. Without its `if __name__ ==
+    "__main__":` each worker started the sweep again and died of it (the store is locked), and the
+    sweep stopped after four pool restarts with "out of memory?"; now such a call is refused
+    before the store is made, in one line saying what to do."""
+    code = _block("python-api")
+    assert 'run_sweep("experiments/designs/plan-thresholds.yaml", "out/pt", executor="processes")' in code
+    design = write_design(tmp_path, sampler={"method": "lhs", "samples": 2, "seed": 3}, replicates=1, horizon_days=10)
+    code = code.replace("experiments/designs/plan-thresholds.yaml", design.name)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    (tmp_path / "sweep.py").write_text(code, encoding="utf-8")
+    done = subprocess.run([sys.executable, "sweep.py"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (tmp_path / "out/pt/analysis/report.txt").is_file() and "2 ok, 0 failed" in done.stdout
+    assert "[2 rows x" in done.stdout and "(run, day)" in done.stdout        # the table and the daily figures
+    lines = code.replace("out/pt", "out/unguarded").splitlines()
+    at = next(i for i, x in enumerate(lines) if x.startswith("if __name__"))
+    unguarded = [*lines[:at], *(x[4:] for x in lines[at + 1:])]          # the same calls at the top level
+    (tmp_path / "unguarded.py").write_text("\n".join(unguarded) + "\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "unguarded.py"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=300)
+    last = done.stderr.strip().splitlines()[-1]
+    assert done.returncode == 1 and last.startswith("model.scenario.ScenarioError: executor: 'processes' starts "
+                                                    "worker processes"), done.stderr
+    assert f"unguarded.py:{at + 1} calls this outside `if __name__" in last
+    assert not (tmp_path / "out" / "unguarded").exists()                 # refused before the store is made

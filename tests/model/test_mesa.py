@@ -1,7 +1,9 @@
 """The Mesa face: both faces identical, the DataCollector, batch_run, applicants on demand, and
 the municipalities' and locations' rules run through their agent classes."""
 
+import copy
 import gc
+import pickle
 
 import mesa
 import numpy as np
@@ -18,6 +20,7 @@ from model.mesa_model import ReceptionModel
 from model.metrics import DAILY_COLUMNS
 from model.scenario import ScenarioError, builtin_names
 from model.simulate import simulate
+from tests.model.same import same_results
 
 
 def _run(m: ReceptionModel) -> ReceptionModel:
@@ -101,6 +104,19 @@ def test_batch_run_over_scenarios_seeds_and_a_scenario_parameter():
     assert monday[60000] > monday[15000] > 0                                        # and so does the parameter
 
 
+def test_batch_run_on_two_processes_gives_the_rows_of_one():
+    """Mesa's own process pool (number_processes=2: each run in a worker, its world built there)
+    gives the same rows, value for value, as the runs in this process."""
+    kwargs = dict(parameters={"scenario": "baseline", "days": 4, "chain.decisions_per_day.regular": [50, 70]},
+                  rng=[1, 2], max_steps=4, data_collection_period=2, display_progress=False)
+    one = pd.DataFrame(mesa.batch_run(ReceptionModel, number_processes=1, **kwargs))
+    two = pd.DataFrame(mesa.batch_run(ReceptionModel, number_processes=2, **kwargs))
+    key = ["rng", "chain.decisions_per_day.regular", "Step"]
+    pd.testing.assert_frame_equal(two.drop(columns="RunId").sort_values(key).reset_index(drop=True),
+                                  one.drop(columns="RunId").sort_values(key).reset_index(drop=True), check_exact=True)
+    assert len(one) == 2 * 2 * 2 and one.groupby(key[:2])["decisions"].sum().nunique() > 1
+
+
 def test_model_arguments_mesa_style_and_one_line_errors():
     a = ReceptionModel("baseline", rng=7, days=3)
     b = ReceptionModel("baseline", seed=7, days=3)                # the older name
@@ -119,6 +135,39 @@ def test_model_arguments_mesa_style_and_one_line_errors():
     assert not m.running and m.steps == 3 and m.day == 3
     m.step()                                                      # at the horizon: nothing happens
     assert m.day == 3 and not m.running
+
+
+@pytest.mark.parametrize("copy_of", [lambda m: pickle.loads(pickle.dumps(m)), copy.deepcopy],
+                         ids=["pickle", "deepcopy"])
+def test_a_model_pickled_or_copied_mid_run_goes_on_as_the_unbroken_run(copy_of):
+    """A Mesa user pickles a model (to disk, to a worker process) or deep-copies it to try a branch:
+    the copy goes on exactly as the original. (Pickle and deepcopy copied the recorder's figures
+    apart from the table a day writes into: a copy's daily figures after the copy were zero.)"""
+    m = ReceptionModel("instrumentalisation", rng=2, days=30)
+    m.run_for(12)
+    c = copy_of(m)
+    assert (c.day, c.steps, c.time) == (12, 12, 12)
+    m.run_model()
+    c.run_model()
+    same_results(c.results(), m.results())
+    pd.testing.assert_frame_equal(c.datacollector.get_model_vars_dataframe(),
+                                  m.datacollector.get_model_vars_dataframe(), check_exact=True)
+    assert c.datacollector.get_model_vars_dataframe()["arrivals"].iloc[12:].sum() > 0
+
+
+def test_a_restored_model_s_clock_is_its_day():
+    """Mesa's `time` of a model restored at day d is d, so `run_until(t)` stops at day t and
+    `run_for(n)` runs n days, as on the model that was never stopped (it ran t days from d)."""
+    m = ReceptionModel("baseline", rng=3, days=20)
+    m.run_for(5)
+    r = ReceptionModel.restore(m.snapshot())
+    assert (r.time, r.steps, r.day) == (5, 5, 5)
+    r.run_until(9)
+    assert (r.time, r.steps, r.day) == (9, 9, 9)
+    r.run_for(3)
+    m.run_until(12)
+    assert (r.day, m.day) == (12, 12)
+    assert r.results().daily.identical(m.results().daily)
 
 
 def test_applicant_selection_matches_the_arrays():

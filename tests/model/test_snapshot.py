@@ -3,6 +3,7 @@ format is versioned and migrated; unknown types and foreign files are refused wi
 
 from __future__ import annotations
 
+import copy
 import json
 import os
 import pickle
@@ -51,6 +52,19 @@ def test_a_restored_run_goes_on_beyond_its_horizon_as_a_longer_run_would():
     longer = snapshot.capture(short).restore(horizon_days=180)
     assert longer.sc.horizon_days == 180 and longer.recorder.days == 180
     _same_run(_run(longer, 60), _run(prepare("mass-arrival", days=180), 180))
+
+
+@pytest.mark.parametrize("name", ["baseline", "mass-arrival"])
+def test_a_state_pickled_or_deep_copied_mid_run_goes_on_as_the_unbroken_run(name):
+    """Besides snapshots, a state travels by pickle (to a worker process) and `copy.deepcopy` (a
+    branch): both copy a view apart from its array, so every view the day writes through must be
+    made again on unpickling (the recorder's daily figures were left as stale copies: zeros)."""
+    s = _run(prepare(name, seed=4, days=40), 15)
+    copies = [pickle.loads(pickle.dumps(s)), copy.deepcopy(s)]
+    for c in (s, *copies):
+        _run(c, 25)
+    for c in copies:
+        _same_run(c, s)
 
 
 def test_mesa_face_snapshot_rewinds_and_forks():

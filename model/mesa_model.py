@@ -20,7 +20,6 @@ from typing import Any, cast
 
 import mesa
 import numpy as np
-from mesa.time import EventGenerator, Priority, Schedule
 
 from agents.applicants import Stage, Track
 from agents.views import ApplicantAgent, ApplicantSet, LocationAgent, MunicipalityAgent
@@ -93,7 +92,7 @@ class ReceptionModel(mesa.Model):
     `state`: go on from this state instead of a new one (a restored snapshot: see `restore`).
     """
 
-    _default_schedule: EventGenerator      # Mesa's step schedule (made in mesa.Model.__init__; see _restart_clock)
+    _default_schedule: Any   # Mesa's step schedule, a mesa.time.EventGenerator (see _restart_clock)
 
     def __init__(self, scenario: Scenario | str | Path = "baseline", rng: int | None = None, days: int | None = None,
                  world: World | None = None, *, overrides: Mapping[str, Any] | None = None,
@@ -148,7 +147,10 @@ class ReceptionModel(mesa.Model):
         """Mesa's time at `day` (a model made on a restored state): its step schedule (one step a
         unit of time, from 1.0 on a new model) starts again at the next day, so that `time` is the
         day simulated and `run_until(t)` / `run_for(n)` step to day t / n days on, as on a model
-        that was never stopped."""
+        that was never stopped. (Mesa 3.5's internals, imported here so that only a restore
+        depends on them.)"""
+        from mesa.time import EventGenerator, Priority, Schedule
+
         self._default_schedule.stop()
         self.time = float(day)
         self._default_schedule = EventGenerator(self, self._do_step, Schedule(interval=1.0, start=day + 1.0),

@@ -26,6 +26,7 @@ import os
 import signal
 import sys
 import threading
+from typing import Any
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -177,11 +178,12 @@ QUIET = ("distributed.client", "distributed.utils", "distributed.comm")
 
 
 class Dask:
-    """A Dask cluster: a LocalCluster of `workers` single-threaded processes, or `scheduler`."""
+    """A Dask cluster: a LocalCluster of `workers` single-threaded processes, or `scheduler` (an address, a
+    cluster object, or the user's own `Client`, which is used as it is and left open)."""
 
     name = "dask"
 
-    def __init__(self, model: Model, workers: int | None = None, scheduler: str | None = None) -> None:
+    def __init__(self, model: Model, workers: int | None = None, scheduler: Any = None) -> None:
         from dask.distributed import Client, LocalCluster
 
         # a lost scheduler makes the client log tracebacks of its reconnection attempts; the sweep
@@ -190,7 +192,11 @@ class Dask:
         for n in QUIET:
             logging.getLogger(n).setLevel(logging.CRITICAL)
         self.cluster = None
-        if scheduler:
+        self._own_client = True
+        if _is_client(scheduler):           # the user's own Client: used as it is, and left open
+            self.client, self._own_client = scheduler, False
+            scheduler = self.client.scheduler.address
+        elif scheduler:
             try:
                 self.client = Client(scheduler, timeout="20s")
             except OSError as exc:
@@ -232,7 +238,8 @@ class Dask:
 
     def close(self) -> None:
         try:
-            self.client.close(timeout=10)
+            if self._own_client:
+                self.client.close(timeout=10)
         except Exception:
             pass
         finally:
@@ -240,6 +247,12 @@ class Dask:
                 self.cluster.close(timeout=10)
             for name, level in self._levels.items():
                 logging.getLogger(name).setLevel(level)
+
+
+def _is_client(scheduler) -> bool:
+    """Is `scheduler` a `dask.distributed.Client` (without importing Dask for the other executors)?"""
+    distributed = sys.modules.get("distributed")
+    return distributed is not None and isinstance(scheduler, distributed.Client)
 
 
 def _lost(exc: BaseException) -> bool:
@@ -262,9 +275,12 @@ def check(name: str, workers: int | None = None, scheduler=None) -> None:
     if scheduler is not None:
         if name != "dask":
             raise ScenarioError(f"scheduler: only with the dask executor (got executor {name!r})")
-        if not (isinstance(scheduler, str) and scheduler.strip()) and not hasattr(scheduler, "scheduler_address"):
-            raise ScenarioError(f"scheduler: a Dask scheduler's address (tcp://host:8786) or a Dask cluster object, "
-                                f"not {type(scheduler).__name__} {scheduler!r:.60}")
+        if (not (isinstance(scheduler, str) and scheduler.strip()) and not hasattr(scheduler, "scheduler_address")
+                and not _is_client(scheduler)):
+            raise ScenarioError(f"scheduler: a Dask scheduler's address (tcp://host:8786), a Dask cluster object or a "
+                                f"dask.distributed.Client, not {type(scheduler).__name__} {scheduler!r:.60}")
+        if _is_client(scheduler) and scheduler.status != "running":
+            raise ScenarioError(f"scheduler: the Dask Client is {scheduler.status}, not running")
     if name == "processes" or (name == "dask" and scheduler is None):
         where = unguarded_main_call()
         if where is not None:
@@ -314,7 +330,7 @@ def _tests_main(test: ast.expr) -> bool:
     return False
 
 
-def make(name: str, model: Model, workers: int | None = None, scheduler: str | None = None):
+def make(name: str, model: Model, workers: int | None = None, scheduler: Any = None):
     """The executor named `name` ('serial', 'processes' or 'dask'); its arguments are checked first (`check`)."""
     check(name, workers, scheduler)
     if name == "serial":

@@ -17,6 +17,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
@@ -71,7 +72,7 @@ def default_batch_size(runs: int, workers: int) -> int:
 
 
 def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "processes", workers: int | None = None,
-              scheduler: str | None = None, batch_size: int | None = None, model: Model | None = None,
+              scheduler: Any = None, batch_size: int | None = None, model: Model | None = None,
               progress: bool | None = None, on_batch: Callable[[int, int], None] | None = None,
               log: Callable[[str], None] = lambda m: print(m, file=sys.stderr)) -> SweepResult:
     """Run what the store at `out` still misses of the design, and consolidate the store.

@@ -80,6 +80,25 @@ def test_identical_store_on_serial_processes_and_dask(reference, tmp_path):
         _assert_same_store(serial, tmp_path / executor)
 
 
+def test_a_dask_users_own_client_runs_the_sweep_and_stays_open(reference, tmp_path):
+    """A Dask user's first move: `run_sweep(..., executor="dask", scheduler=client)` with the Client
+    they already have (here on a cluster of threads). The store equals the serial one, and the
+    client is theirs: still running afterwards. A closed client is refused in one line."""
+    from dask.distributed import Client, LocalCluster
+
+    from model.scenario import ScenarioError
+
+    design, serial = reference
+    with LocalCluster(n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None) as cluster, \
+            Client(cluster) as client:
+        r = run_sweep(design, tmp_path / "client", executor="dask", scheduler=client, batch_size=4)
+        assert r.computed == 8 and client.status == "running"
+        _assert_same_store(serial, tmp_path / "client")
+    with pytest.raises(ScenarioError, match="^scheduler: the Dask Client is closed, not running$"):
+        run_sweep(design, tmp_path / "closed", executor="dask", scheduler=client)
+    assert not (tmp_path / "closed").exists()
+
+
 def test_a_rerun_computes_only_what_is_missing(reference, tmp_path):
     design, serial = reference
     out = tmp_path / "store"

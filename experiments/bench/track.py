@@ -13,6 +13,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+from experiments.outputs import write_text
 from model.inputfile import read_bytes
 
 MAX_HISTORY_BYTES = 64 << 20      # a bench history (a line of ~1 kB a run)
@@ -101,9 +102,12 @@ def append_history(path: str | Path, line: dict[str, Any]) -> dict[str, Any] | N
     previous = [h for h in read_history(path)
                 if h.get("machine") == line.get("machine") and h.get("quick") == line.get("quick")]
     p = Path(path)
-    p.parent.mkdir(parents=True, exist_ok=True)
-    with p.open("a", encoding="utf-8") as f:
-        f.write(json.dumps(line) + "\n")
+    before = p.read_text(encoding="utf-8") if p.exists() else ""
+    if before and not before.endswith("\n"):
+        before += "\n"
+    # the file is written whole (a temporary file, then a rename): a full disk or Ctrl+C leaves the
+    # history as it was, never a half line that would stop the next read
+    write_text(p, before + json.dumps(line) + "\n", p.suffix.lower() or ".jsonl", "--history")
     return previous[-1] if previous else None
 
 

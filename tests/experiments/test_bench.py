@@ -340,6 +340,30 @@ def test_history_appends_key_figures_and_compares_with_the_previous_run_on_the_s
     assert "speedup_over_reference" in text and "same" in text
 
 
+def test_a_history_that_cannot_be_written_is_left_as_it_was(tmp_path, monkeypatch):
+    """The history is rewritten whole: a full disk at the moment of writing leaves the earlier
+    lines as they were and no half line (which would stop the next read) nor a temporary file."""
+    import errno
+
+    from experiments import outputs
+    from experiments.bench.track import append_history, history_line, read_history
+
+    hist = tmp_path / "bench.jsonl"
+    append_history(hist, history_line(_result(1.0, 110.0), "aaa"))
+    before = hist.read_bytes()
+
+    def full(*_args):
+        raise OSError(errno.ENOSPC, "No space left on device")
+    monkeypatch.setattr(outputs.os, "replace", full)
+    full_disk = r"^--history: could not write .*bench\.jsonl \(No space left on device\)"
+    with pytest.raises(outputs.OutputError, match=full_disk):
+        append_history(hist, history_line(_result(0.8, 82.5), "bbb"))
+    assert hist.read_bytes() == before and sorted(p.name for p in tmp_path.iterdir()) == ["bench.jsonl"]
+    monkeypatch.undo()
+    append_history(hist, history_line(_result(0.8, 82.5), "bbb"))
+    assert [h["commit"] for h in read_history(hist)] == ["aaa", "bbb"]
+
+
 def test_a_history_file_that_is_not_json_lines_is_named_in_one_line(tmp_path):
     from experiments.bench.track import read_history
 

@@ -94,7 +94,7 @@ def test_a_dask_users_own_client_runs_the_sweep_and_stays_open(reference, tmp_pa
         r = run_sweep(design, tmp_path / "client", executor="dask", scheduler=client, batch_size=4)
         assert r.computed == 8 and client.status == "running"
         _assert_same_store(serial, tmp_path / "client")
-    with pytest.raises(ScenarioError, match="^scheduler: the Dask Client is closed, not running$"):
+    with pytest.raises(ScenarioError, match=r"^scheduler: the Dask Client is closed, not running$"):
         run_sweep(design, tmp_path / "closed", executor="dask", scheduler=client)
     assert not (tmp_path / "closed").exists()
 

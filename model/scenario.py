@@ -7,7 +7,6 @@ mappings are merged, lists replaced). `baseline.yaml` holds every default, with 
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
 import enum
 import itertools
@@ -24,6 +23,7 @@ import yaml
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
                       field_validator, model_validator)
 
+from model.inputfile import decode as _decode
 from model.inputfile import read_bytes
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
@@ -1235,19 +1235,7 @@ def _count_values(data: Any, source: str, what: str = "a scenario") -> None:
 
 def decode(raw: bytes, source: str) -> str:
     """Scenario bytes to text: UTF-8, with or without a byte-order mark; anything else refused."""
-    for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
-                      (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
-        if raw.startswith(bom):
-            raise ScenarioError(f"{source}: is {name} text; save it as UTF-8")
-    raw = raw.removeprefix(codecs.BOM_UTF8)
-    if b"\x00" in raw:
-        raise ScenarioError(f"{source}: holds NUL bytes: not a text file (UTF-16 without a byte-order mark?); "
-                            f"save it as UTF-8")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{source}: is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start}); "
-                            f"save it as UTF-8") from None
+    return _decode(raw, source, ScenarioError)
 
 
 def _read(path: Path, source: str, what: str = "a scenario file") -> str:

@@ -23,7 +23,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from experiments.exercise.roles import ROLE_KINDS, Role
 from model.scenario import (Event, Scenario, ScenarioError, _read, _Strict, from_dict, load_scenario,
-                            parse_yaml, validation_message)
+                            parse_yaml, unknown_name, validation_message)
 from model.scenario import builtin_names as scenario_names
 
 MAX_TURNS = 200                 # turns of an exercise
@@ -240,7 +240,7 @@ def _known_province(sc: Scenario, province: str, where: str) -> None:
     inside = sc.provinces or known
     if province not in inside:
         raise ScenarioError(f"{where}: " + (f"{province!r} is outside this world" if province in known
-                                            else f"unknown province {province!r} (known: {', '.join(known)})"))
+                                            else unknown_name("province", province, known)))
 
 
 def effect_event(sc: Scenario, e: dict, where: str) -> Event:

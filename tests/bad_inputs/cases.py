@@ -1153,3 +1153,31 @@ good("r9", "save-with-lessons-and-an-adhoc-inject-without-effect", _REPORT,
      {"s.json": _saved(commands=[{"op": "adhoc", "title": "t", "synopsis": "s"}, {"op": "advance"}],
                        lessons={"beds": "sooner", "general": ""})})
 good("r9", "save-with-a-bom", _REPORT, {"s.json": codecs.BOM_UTF8 + _saved().encode()})
+
+
+# --- ninth round: a misspelt name is answered with the name meant ------------------------------
+# Each was refused before, but with "unknown field (check the spelling)", every province, every
+# built-in scenario or "use the CBS name, e.g. 'Enschede'": the planner had to find the typo.
+_SHOCK9 = "inflow:\n  shocks: [{{start: 2025-07-05, end: 2025-07-15, {}}}]\n"
+for _name, _body, _says in (
+        ("field-misspelt", "housing: {supply_persons_per_yer: 15000}\n",
+         ("housing.supply_persons_per_yer: unknown field (did you mean 'supply_persons_per_year'?)",)),
+        ("field-started", "horizon: 30\n", ("horizon: unknown field (did you mean 'horizon_days'?)",)),
+        # a required field misspelt was reported as missing
+        ("required-field-misspelt", _SHOCK9.format("extra_persons_per_dy: 10"),
+         ("inflow.shocks.0.extra_persons_per_dy: unknown field (did you mean 'extra_persons_per_day'?)",)),
+        ("province-misspelt", "provinces: [Zeland]\n", ("provinces: unknown province 'Zeland' (did you mean 'Zeeland'?)",)),
+        ("province-without-hyphen", "provinces: [Noord Holland]\n", ("did you mean 'Noord-Holland'?",)),
+        ("event-province-misspelt", "events: [{date: 2025-07-05, action: close, kind: emergency, places: 1, "
+                                    "province: Zeelnd}]\n", ("events.0.province", "did you mean 'Zeeland'?")),
+        ("municipality-misspelt", _SHOCK9.format("extra_persons_per_day: 10, entry_municipality: Vlisingen"),
+         ("entry_municipality: unknown municipality 'Vlisingen' (did you mean 'Vlissingen'?)",)),
+        ("event-parameter-misspelt", "events: [{date: 2025-07-05, action: set, parameter: "
+                                     "chain.decisions_per_day.regulr, value: 5}]\n",
+         ("events.0.parameter", "did you mean 'chain.decisions_per_day.regular'?")),
+        ("extends-builtin-misspelt", b"extends: baselin\n", ("did you mean 'baseline'?",))):
+    bad("names", f"r9-{_name}", _body, commands=("validate",), says=_says)
+bad_argv("names", "r9-run-builtin-misspelt", ("run", "mass-arival", "--days", "2"),
+         says=("mass-arival: no such scenario file or built-in name (did you mean 'mass-arrival'?)",))
+bad_design("r9-path-misspelt", DESIGN.replace("housing.supply_persons_per_year", "housing.supply_persons_per_yer"))
+BAD[-1] = Case(BAD[-1].id, BAD[-1].category, BAD[-1].argv, BAD[-1].files, says=("did you mean 'supply_persons_per_year'?",))

@@ -9,6 +9,7 @@ message naming the file (`source`) and what was expected (`what`).
 
 from __future__ import annotations
 
+import codecs
 import json
 import stat
 from pathlib import Path
@@ -51,14 +52,50 @@ def read_bytes(path: str | Path, source: str, what: str, max_bytes: int,
     return raw
 
 
+def decode(raw: bytes, source: str, error: type[Exception] = ValueError) -> str:
+    """A user's file's bytes to text: UTF-8, with or without a byte-order mark; anything else (UTF-16
+    or UTF-32, NUL bytes, Latin-1) is `error` naming `source`."""
+    for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
+                      (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
+        if raw.startswith(bom):
+            raise error(f"{source}: is {name} text; save it as UTF-8")
+    raw = raw.removeprefix(codecs.BOM_UTF8)
+    if b"\x00" in raw:
+        raise error(f"{source}: holds NUL bytes: not a text file (UTF-16 without a byte-order mark?); "
+                    f"save it as UTF-8")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise error(f"{source}: is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start}); "
+                    f"save it as UTF-8") from None
+
+
+class _Twice(ValueError):
+    """A key given twice in one JSON object (json.loads would keep the last one silently)."""
+
+
+def _once(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in out:
+            raise _Twice(key)
+        out[key] = value
+    return out
+
+
 def parse_json(raw: bytes | str, source: str, what: str, error: type[Exception] = ValueError) -> Any:
     """JSON text (a manifest, a header, an upload) to plain data; anything json.loads would end in a
-    traceback on is `error` naming `source`: not UTF-8, not JSON, nested too deeply (RecursionError)
-    or a whole number of more than 4,300 digits (Python's int() limit: a plain ValueError)."""
+    traceback on is `error` naming `source`: not UTF-8 (json.loads would also read UTF-16 and UTF-32
+    bytes), not JSON, nested too deeply (RecursionError) or a whole number of more than 4,300 digits
+    (Python's int() limit: a plain ValueError). A key given twice in one object is refused too: the
+    last would win silently, as YAML's would (`docs/input-contract.md`)."""
+    text = decode(raw, source, error) if isinstance(raw, bytes | bytearray) else raw
     try:
-        return json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        return json.loads(text, object_pairs_hook=_once)
+    except json.JSONDecodeError as exc:
         raise error(f"{source}: not {what} ({str(exc).splitlines()[0]})") from None
+    except _Twice as exc:
+        raise error(f"{source}: not {what} (the key {exc.args[0]!r} is given twice in one object)") from None
     except RecursionError:
         raise error(f"{source}: nested too deeply to be {what}") from None
     except ValueError as exc:      # int() of too many digits

@@ -7,8 +7,8 @@ mappings are merged, lists replaced). `baseline.yaml` holds every default, with 
 
 from __future__ import annotations
 
-import codecs
 import datetime as dt
+import difflib
 import enum
 import itertools
 import numbers
@@ -16,7 +16,7 @@ import os
 import re
 import types
 import typing
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -24,6 +24,7 @@ import yaml
 from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo,
                       field_validator, model_validator)
 
+from model.inputfile import decode as _decode
 from model.inputfile import read_bytes
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
@@ -785,7 +786,7 @@ def _check_names(sc: Scenario) -> None:
             raise ValueError("provinces: give at least one province, or leave the field out for all of them")
         for p in sc.provinces:
             if p not in known:
-                raise ValueError(f"provinces: unknown province {p!r} (known: {', '.join(known)})")
+                raise ValueError("provinces: " + unknown_name("province", p, known))
             if sc.provinces.count(p) > 1:
                 raise ValueError(f"provinces: {p!r} is listed twice")
     world = set(sc.provinces or known)
@@ -799,12 +800,13 @@ def _check_names(sc: Scenario) -> None:
         if m is not None and province_of.get(m) not in world:
             raise ValueError(f"inflow.shocks.{i}.entry_municipality: " + (
                 f"{m!r} lies in {province_of[m]}, outside this world (provinces: {', '.join(sc.provinces or [])})"
-                if m in province_of else f"unknown municipality {m!r} (use the CBS name, e.g. 'Enschede')"))
+                if m in province_of else f"unknown municipality {m!r}" + (
+                    did_you_mean(m, province_of) or " (use the CBS name, e.g. 'Enschede')")))
     for i, e in enumerate(sc.events):
         if e.province is not None and e.province not in world:
             raise ValueError(f"events.{i}.province: " + (
                 f"{e.province!r} is outside this world (provinces: {', '.join(sc.provinces or [])})"
-                if e.province in known else f"unknown province {e.province!r} (known: {', '.join(known)})"))
+                if e.province in known else unknown_name("province", e.province, known)))
         if e.regime is not None and e.regime not in {r.type for r in sc.regimes}:
             raise ValueError(f"events.{i}.regime: the scenario describes no {e.regime} regime (add it under regimes)")
     for ladder, phases in (("phases", sc.plan.phases), ("front", sc.plan.front)):
@@ -816,7 +818,7 @@ def _check_names(sc: Scenario) -> None:
                 if a.province is not None and a.province not in world:
                     raise ValueError(f"{where}.province: " + (
                         f"{a.province!r} is outside this world (provinces: {', '.join(sc.provinces or [])})"
-                        if a.province in known else f"unknown province {a.province!r} (known: {', '.join(known)})"))
+                        if a.province in known else unknown_name("province", a.province, known)))
 
 
 def _check_size(sc: Scenario) -> None:
@@ -868,7 +870,16 @@ def _check_runtime_path(sc: Scenario, path: str, where: str) -> None:
     try:
         value = _field_at(sc, path)
     except KeyError:
-        raise ValueError(f"{where}: unknown parameter {path!r}") from None
+        *parents, last = path.split(".")
+        try:
+            node = _field_at(sc, ".".join(parents)) if parents else sc
+        except KeyError:
+            node = None
+        known = (type(node).model_fields if isinstance(node, BaseModel) else node if isinstance(node, dict) else [])
+        hint = did_you_mean(last, [str(k) for k in known])
+        raise ValueError(f"{where}: unknown parameter {path!r}"
+                         + (hint.replace(" (did you mean '", " (did you mean '" + ".".join([*parents, ""]))
+                            if hint else "")) from None
     if not isinstance(value, int | float):
         raise ValueError(f"{where}: {path!r} is not a number")
     if not path.startswith(RUNTIME_PREFIXES):
@@ -1084,14 +1095,82 @@ def _has_bool(value: Any) -> bool:
     return False
 
 
+def did_you_mean(name: Any, known: Iterable[str]) -> str:
+    """' (did you mean 'X'?)' when `name` is close to one of `known` (a misspelt name, another
+    case, a space for a hyphen), else ''. For every message about a name the reader does not know."""
+    if not isinstance(name, str) or not name:
+        return ""
+    known = list(known)
+    folded = {k.casefold().replace(" ", "-").replace("_", "-"): k for k in known}
+    same = folded.get(name.casefold().replace(" ", "-").replace("_", "-"))
+    close = [same] if same else difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+    if not close and len(name) >= 4:        # the start of a name: `horizon` for horizon_days
+        close = [k for k in known if k.startswith(name)][:2]
+        close = close if len(close) == 1 else []
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def unknown_name(what: str, name: Any, known: Sequence[str]) -> str:
+    """'unknown <what> 'X' (did you mean 'Y'?)' when a known name is close, else with the known ones."""
+    hint = did_you_mean(name, known)
+    return f"unknown {what} {name!r}" + (hint or f" (known: {', '.join(known)})")
+
+
+def _strict_models() -> dict[str, type[BaseModel]]:
+    """Every strict model (the scenario's, a design's, an exercise's) by its class name."""
+    out: dict[str, type[BaseModel]] = {}
+    todo: list[type[BaseModel]] = [_Strict]
+    while todo:
+        cls = todo.pop()
+        out.setdefault(cls.__name__, cls)
+        todo.extend(cls.__subclasses__())
+    return out
+
+
+def _step(annotation: Any, part: Any) -> Any:
+    """The type found at `part` (a field name, a list index, a mapping key) inside `annotation`,
+    or None when it cannot be followed."""
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    origin, args = typing.get_origin(annotation), typing.get_args(annotation)
+    if origin in (typing.Union, types.UnionType):
+        return next((t for t in (_step(a, part) for a in args if a is not type(None)) if t is not None), None)
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        field = annotation.model_fields.get(part) if isinstance(part, str) else None
+        return field.annotation if field is not None else None
+    if origin in (list, tuple) and isinstance(part, int) and args:
+        return args[0]
+    if origin is dict and isinstance(part, str) and len(args) == 2:
+        return args[1]
+    return None
+
+
+def _fields_at(model: str, loc: list) -> list[str]:
+    """The fields a strict model has at `loc` (an unknown field's place), for a suggestion."""
+    annotation: Any = _strict_models().get(model)
+    for part in loc[:-1]:
+        annotation = _step(annotation, part)
+        if annotation is None:
+            return []
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    candidates = [annotation, *typing.get_args(annotation)]
+    return next((list(c.model_fields) for c in candidates
+                 if isinstance(c, type) and issubclass(c, BaseModel) and c is not BaseModel), [])
+
+
 def _first(err: ValidationError) -> str:
     """The first error as 'field.path: reason (got value)'."""
-    e = err.errors()[0]
+    errors = err.errors()
+    e = errors[0]
+    if e["type"] == "missing":      # a required field misspelt: the misspelling says more than its absence
+        e = next((x for x in errors if x["type"] == "extra_forbidden" and x["loc"][:-1] == e["loc"][:-1]), e)
     loc = [p for p in e["loc"] if not str(p).startswith("function-")]   # a validator's own name
     where = ".".join(str(p) if re.fullmatch(r"[\w.-]+", str(p)) else repr(p) for p in loc)
     msg = e["msg"].removeprefix("Value error, ")
     if e["type"] == "extra_forbidden":
-        msg = "unknown field (check the spelling)"
+        msg = "unknown field" + (did_you_mean(loc[-1], _fields_at(err.title, loc)) if loc else "")
+        msg += "" if "did you mean" in msg else " (check the spelling)"
     elif e["type"] == "missing":
         msg = "required field is missing"
     got = e.get("input")
@@ -1235,27 +1314,16 @@ def _count_values(data: Any, source: str, what: str = "a scenario") -> None:
 
 def decode(raw: bytes, source: str) -> str:
     """Scenario bytes to text: UTF-8, with or without a byte-order mark; anything else refused."""
-    for bom, name in ((codecs.BOM_UTF32_LE, "UTF-32"), (codecs.BOM_UTF32_BE, "UTF-32"),
-                      (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
-        if raw.startswith(bom):
-            raise ScenarioError(f"{source}: is {name} text; save it as UTF-8")
-    raw = raw.removeprefix(codecs.BOM_UTF8)
-    if b"\x00" in raw:
-        raise ScenarioError(f"{source}: holds NUL bytes: not a text file (UTF-16 without a byte-order mark?); "
-                            f"save it as UTF-8")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise ScenarioError(f"{source}: is not UTF-8 text (byte 0x{raw[exc.start]:02x} at position {exc.start}); "
-                            f"save it as UTF-8") from None
+    return _decode(raw, source, ScenarioError)
 
 
 def _read(path: Path, source: str, what: str = "a scenario file") -> str:
     """The text of a scenario file (or another file read the same way: `what` it should be): a
     regular file (not a folder, pipe or device) of at most MAX_FILE_BYTES, in UTF-8."""
     if not path.exists() and not path.is_symlink():
-        raise ScenarioError(f"{source}: no such scenario file or built-in name "
-                            f"(built-in: {', '.join(builtin_names())})")
+        raise ScenarioError(f"{source}: no such scenario file or built-in name"
+                            + (did_you_mean(path.name.removesuffix(".yaml"), builtin_names())
+                               or f" (built-in: {', '.join(builtin_names())})"))
     return decode(read_bytes(path, source, what, MAX_FILE_BYTES, ScenarioError), source)
 
 

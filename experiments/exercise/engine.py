@@ -492,51 +492,84 @@ def summary(d) -> str:
     return (": " + ", ".join(parts)) if parts else ""
 
 
+# A saved command's fields (what `ExerciseRun._record` writes) and their types; `effect` may be
+# absent or null in older files.
+_COMMANDS: dict[str, dict[str, type | tuple[type, ...]]] = {
+    "decide": {"role": str, "decision": dict}, "withdraw": {"role": str, "index": int}, "advance": {},
+    "inject": {"id": str}, "adhoc": {"title": str, "synopsis": str, "effect": (list, type(None))},
+    "snapshot": {"name": str}, "rewind": {"name": str}, "forked": {"name": str}}
+_OPTIONAL = {("adhoc", "effect")}
+
+
+def check_commands(exercise: Exercise, commands: list) -> None:
+    """Every saved command's shape before any is replayed (nothing is computed for a file that would
+    be refused): a known `op`, its fields each once and of their type, no other field (a newer
+    noodplan's, which this one would ignore), a decision that parses, a role and an inject of the
+    exercise. What depends on the state (the exercise over, a request no longer open) is checked
+    when the command is replayed. Raises ScenarioError naming `commands.N`."""
+    roles = {r.id for r in exercise.roles}
+    injects = {j.id for j in exercise.injects}
+    for i, c in enumerate(commands):
+        try:
+            op = c.get("op") if isinstance(c, dict) else None
+            if not isinstance(op, str) or op not in _COMMANDS:
+                raise ScenarioError(f"unknown command {op!r} (one of: {', '.join(_COMMANDS)})"
+                                    if isinstance(c, dict) else f"a command is a mapping with an op, not {c!r:.40}")
+            fields = _COMMANDS[op]
+            other = next((k for k in c if k != "op" and k not in fields), None)
+            if other is not None:
+                raise ScenarioError(f"{other}: not a field of a {op!r} command"
+                                    + (f" (its fields: {', '.join(fields)})" if fields else " (it has none)"))
+            for key, kind in fields.items():
+                if key not in c:
+                    if (op, key) in _OPTIONAL:
+                        continue
+                    raise ScenarioError(f"missing {key!r}")
+                value = c[key]
+                if isinstance(value, bool) or not isinstance(value, kind):
+                    names = "/".join({"str": "text", "int": "a whole number", "dict": "a mapping", "list": "a list",
+                                      "NoneType": "null"}[t.__name__] for t in (kind if isinstance(kind, tuple)
+                                                                               else (kind,)))
+                    raise ScenarioError(f"{key}: must be {names} (got {value!r:.40})")
+            if "role" in fields and c["role"] not in roles:
+                raise ScenarioError(f"role: {c['role']!r} is not a role of this exercise ({', '.join(sorted(roles))})")
+            if op == "inject" and c["id"] not in injects:
+                raise ScenarioError(f"id: {c['id']!r} is not an inject of this exercise")
+            if op == "decide":
+                parse_decision(c["decision"])
+            if op == "withdraw" and c["index"] < 0:
+                raise ScenarioError(f"index: 0 or more (0 for the first pending decision; got {c['index']})")
+        except ScenarioError as exc:
+            raise ScenarioError(f"commands.{i}: {exc}") from None
+
+
 def replay(exercise: Exercise, scenario: Scenario, commands: list[dict], world: World | None = None) -> ExerciseRun:
-    """The exercise rebuilt from its commands (same exercise and scenario -> the same state)."""
+    """The exercise rebuilt from its commands (same exercise and scenario -> the same state); each
+    command's shape is checked before the run is made (`check_commands`)."""
+    check_commands(exercise, commands)
     run = ExerciseRun(exercise, scenario, world)
     for i, c in enumerate(commands):
-        op = c.get("op") if isinstance(c, dict) else None
+        op = c["op"]
         try:
             if op == "decide":
-                run.submit(_text(c, "role"), c["decision"])
+                run.submit(c["role"], c["decision"])
             elif op == "withdraw":
-                run.withdraw(_text(c, "role"), _index(c, "index"))
+                run.withdraw(c["role"], c["index"])
             elif op == "advance":
                 run.advance()
             elif op == "inject":
-                run.fire(_text(c, "id"))
+                run.fire(c["id"])
             elif op == "adhoc":
-                run.adhoc(_text(c, "title"), _text(c, "synopsis"), c.get("effect") or [])
+                run.adhoc(c["title"], c["synopsis"], c.get("effect") or [])
             elif op == "snapshot":
-                run.snapshot(_text(c, "name"))
+                run.snapshot(c["name"])
             elif op == "rewind":
-                run.rewind(_text(c, "name"))
-            elif op == "forked":
-                run._forked(_text(c, "name"))
-            else:
-                raise ScenarioError(f"commands.{i}: unknown command {op!r}")
-        except KeyError as exc:
-            raise ScenarioError(f"commands.{i}: missing {exc.args[0]!r}") from None
+                run.rewind(c["name"])
+            else:                       # "forked" (check_commands knows no other)
+                run._forked(c["name"])
         except ScenarioError as exc:
             raise ScenarioError(f"commands.{i}: {exc}") from None
     return run
-
-
-def _text(command: dict, key: str) -> str:
-    """A saved command's text field (KeyError when it is missing)."""
-    value = command[key]
-    if not isinstance(value, str):
-        raise ScenarioError(f"{key}: must be text (got {type(value).__name__})")
-    return value
-
-
-def _index(command: dict, key: str) -> int:
-    """A saved command's whole-number field (KeyError when it is missing)."""
-    value = command[key]
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise ScenarioError(f"{key}: must be a whole number (got {value!r:.40})")
-    return value
 
 
 def series(run: ExerciseRun) -> dict[str, np.ndarray]:

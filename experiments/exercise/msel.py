@@ -23,7 +23,7 @@ from pydantic import Field, ValidationError, model_validator
 
 from experiments.exercise.roles import ROLE_KINDS, Role
 from model.scenario import (Event, Scenario, ScenarioError, _read, _Strict, from_dict, load_scenario,
-                            parse_yaml, validation_message)
+                            parse_yaml, unknown_name, validation_message)
 from model.scenario import builtin_names as scenario_names
 
 MAX_TURNS = 200                 # turns of an exercise
@@ -194,18 +194,10 @@ def exercise_from_dict(data, source: str = "exercise", folder: str | Path | None
     except ValidationError as err:
         raise ScenarioError(validation_message(err, source)) from None
     folder = Path(folder or os.getcwd())
-    try:
-        if isinstance(ex.scenario, dict):
-            sc = from_dict(ex.scenario, f"{source}: scenario", folder, builtin_parents)
-        elif builtin_parents and ex.scenario not in scenario_names():
-            raise ScenarioError(f"{ex.scenario!r} is not a built-in scenario (a saved exercise holds its scenario "
-                                "whole)")
-        elif (folder / ex.scenario).is_file() and ex.scenario not in scenario_names():
-            sc = load_scenario(folder / ex.scenario)
-        else:
-            sc = load_scenario(ex.scenario)
-    except ScenarioError as exc:
-        raise ScenarioError(f"{source}: scenario: {exc}") from None
+    if isinstance(ex.scenario, dict):        # its lines name "<source>: scenario" already
+        sc = from_dict(ex.scenario, f"{source}: scenario", folder, builtin_parents)
+    else:
+        sc = _named_scenario(ex.scenario, source, folder, builtin_parents)
     sc = _for_days(sc, ex, source)
     for i, r in enumerate(ex.roles):
         if r.province is not None:
@@ -214,6 +206,18 @@ def exercise_from_dict(data, source: str = "exercise", folder: str | Path | None
         for k, e in enumerate(j.effect):
             effect_event(sc, e, f"{source}: injects.{i}.effect.{k}")
     return ex, sc
+
+
+def _named_scenario(name: str, source: str, folder: Path, builtin_parents: bool) -> Scenario:
+    """The scenario an exercise names (a built-in name or a file next to the exercise file)."""
+    try:
+        if builtin_parents and name not in scenario_names():
+            raise ScenarioError(f"{name!r} is not a built-in scenario (a saved exercise holds its scenario whole)")
+        if (folder / name).is_file() and name not in scenario_names():
+            return load_scenario(folder / name)
+        return load_scenario(name)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{source}: scenario: {exc}") from None
 
 
 def _for_days(sc: Scenario, ex: Exercise, source: str) -> Scenario:
@@ -236,7 +240,7 @@ def _known_province(sc: Scenario, province: str, where: str) -> None:
     inside = sc.provinces or known
     if province not in inside:
         raise ScenarioError(f"{where}: " + (f"{province!r} is outside this world" if province in known
-                                            else f"unknown province {province!r} (known: {', '.join(known)})"))
+                                            else unknown_name("province", province, known)))
 
 
 def effect_event(sc: Scenario, e: dict, where: str) -> Event:

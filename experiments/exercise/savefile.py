@@ -65,13 +65,29 @@ def from_dict(data: dict, source: str = "exercise save") -> ExerciseRun:
     commands = data.get("commands")
     if not isinstance(commands, list):
         raise ScenarioError(f"{source}: commands: must be a list")
-    run = replay(ex, sc, commands)
-    lessons = data.get("lessons")
+    lessons = _lessons(data.get("lessons"), {o.id for o in ex.objectives}, source)   # before the replay
+    try:
+        run = replay(ex, sc, commands)
+        for key, text in lessons.items():
+            run.lesson(key, text)
+    except ScenarioError as exc:          # the file is where the player looks: name it
+        raise ScenarioError(f"{source}: {exc}") from None
+    return run
+
+
+def _lessons(lessons, objectives: set[str], source: str) -> dict[str, str]:
+    """The saved lessons learned: a mapping of an objective's id (or "general") to text. Text only:
+    `null` or a number is not a lesson (str() made them the lessons "None" and "5")."""
     if not isinstance(lessons, dict):
         raise ScenarioError(f"{source}: lessons: must be a mapping of objective id to text")
     for key, text in lessons.items():
-        run.lesson(str(key), str(text))
-    return run
+        if key != "general" and key not in objectives:
+            raise ScenarioError(f"{source}: lessons.{key}: not an objective of this exercise (or 'general'; "
+                                f"objectives: {', '.join(sorted(objectives)) or 'none'})")
+        if not isinstance(text, str):
+            got = "null" if text is None else repr(text)[:40]
+            raise ScenarioError(f"{source}: lessons.{key}: must be text (got {got})")
+    return lessons
 
 
 def from_bytes(raw: bytes | str, source: str = "exercise save") -> ExerciseRun:

@@ -38,7 +38,7 @@ from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from model.inputfile import read_bytes
 from model.scenario import (MAX_DAYS, MAX_FILE_BYTES, MAX_SEED, Scenario, ScenarioError, _Strict, decode,
-                            load_scenario, parse_yaml, validation_message)
+                            did_you_mean, load_scenario, parse_yaml, validation_message)
 
 DESIGN_DIR = Path(__file__).resolve().parents[1] / "designs"
 VARIANT = "scenario"            # the name of the whole-scenario-variants parameter
@@ -403,7 +403,9 @@ def get_path(data: Any, path: str) -> Any:
             node = node[int(part)] if isinstance(node, list) else node[part]
         except (KeyError, IndexError, ValueError, TypeError):
             where = ".".join(path.split(".")[:i]) or "the scenario"
-            raise KeyError(f"unknown scenario path {path!r} (no {part!r} in {where})") from None
+            hint = did_you_mean(part, [str(k) for k in node]) if isinstance(node, dict) else ""
+            raise KeyError(f"unknown scenario path {path!r} (no {part!r} in {where}{hint.replace(' (', '; ', 1)[:-1]
+                                                                                  if hint else ''})") from None
     return node
 
 

@@ -1100,3 +1100,84 @@ for _name, _argv in {"version": ("--version",),
                      "sweep-schema-out": ("sweep", "--schema", "--out", "{d}/s.json"),
                      "run-out-force": ("run", "{d}/tiny.yaml", "--days", "2", "--out", "{d}/o", "--force")}.items():
     good("r8", _name, _argv, {})
+
+
+# --- ninth round: a saved exercise (`exercise report`, the room's restore) ---------------------
+# A saved exercise as `savefile.save` writes it (format 2, the scenario written out as a mapping that
+# extends a built-in one), changed one field at a time. Each refused case is refused before the run
+# is made: the commands' shapes and the lessons are checked before the replay.
+def _saved(**changes) -> str:
+    import json
+
+    scenario = {"extends": "baseline", "name": "tiny", "provinces": ["Zeeland"], "horizon_days": 20,
+                "initial": {"entitled_persons": 2000, "at_registration_persons": 100},
+                "inflow": {"first_applications_per_year": 3000, "family_reunification_per_year": 1000}}
+    data = {"format": "noodplan-exercise", "format_version": 2, "code_version": "noodplan 0.1.0",
+            "exercise": {"name": "e", "title": "E", "synopsis": "S", "scenario": scenario, "turn_days": 2,
+                         "turns": 3, "roles": [{"id": "coa", "type": "coa"}],
+                         "objectives": [{"id": "beds", "text": "a bed for everyone"}]},
+            "commands": [{"op": "advance"}], "lessons": {"general": "sooner"}}
+    data.update(changes)
+    return json.dumps(data)
+
+
+_REPORT = ("exercise", "report", "{d}/s.json", "--out", "{d}/r.html")
+for _name, _file, _says in (
+        # str() made null and numbers lessons: "None", "5"
+        ("lesson-null", _saved(lessons={"general": None}), ("s.json: lessons.general", "must be text")),
+        ("lesson-number", _saved(lessons={"beds": 5}), ("s.json: lessons.beds", "must be text")),
+        # refused after the whole replay, without the file's name
+        ("lesson-unknown-objective", _saved(lessons={"bedz": "x"}), ("s.json: lessons.bedz", "objectives: beds")),
+        # refused after the world was built, as "commands.0: commands.0: unknown command None"
+        ("command-without-op", _saved(commands=[{}]), ("s.json: commands.0: unknown command None",)),
+        ("command-not-a-mapping", _saved(commands=[5]), ("s.json: commands.0", "a mapping")),
+        # accepted: a field this noodplan does not know was ignored
+        ("command-unknown-field", _saved(commands=[{"op": "advance", "turns": 2}]),
+         ("s.json: commands.0: turns", "not a field of a 'advance' command")),
+        ("command-role-unknown", _saved(commands=[{"op": "decide", "role": "ind", "decision": {
+            "type": "open_places", "kind": "regular", "places": 5}}]), ("s.json: commands.0: role", "'ind'")),
+        ("command-decision-bad", _saved(commands=[{"op": "decide", "role": "coa", "decision": {
+            "type": "open_places", "kind": "regular", "places": -5}}]), ("s.json: commands.0: decision: places",)),
+        ("command-index-negative", _saved(commands=[{"op": "withdraw", "role": "coa", "index": -1}]),
+         ("s.json: commands.0: index", "0 or more")),
+        ("command-inject-unknown", _saved(commands=[{"op": "inject", "id": "nope"}]), ("s.json: commands.0: id",)),
+        # json.loads read UTF-16 bytes and kept the last of two keys
+        ("utf16", codecs.BOM_UTF16_LE + _saved().encode("utf-16-le"), ("s.json", "UTF-16")),
+        ("key-twice", _saved().replace('"format_version": 2', '"format_version": 1, "format_version": 2'),
+         ("s.json", "'format_version' is given twice")),
+        # the scenario's problem was named twice: "s.json: exercise: scenario: s.json: exercise: scenario: …"
+        ("scenario-field-unknown", _saved().replace('"horizon_days": 20', '"horizon_dayz": 20'),
+         ("noodplan: s.json: exercise: scenario: horizon_dayz: unknown field",))):
+    bad_argv("exercise", f"r9-save-{_name}", _REPORT, {"s.json": _file}, says=_says)
+good("r9", "save-with-lessons-and-an-adhoc-inject-without-effect", _REPORT,
+     {"s.json": _saved(commands=[{"op": "adhoc", "title": "t", "synopsis": "s"}, {"op": "advance"}],
+                       lessons={"beds": "sooner", "general": ""})})
+good("r9", "save-with-a-bom", _REPORT, {"s.json": codecs.BOM_UTF8 + _saved().encode()})
+
+
+# --- ninth round: a misspelt name is answered with the name meant ------------------------------
+# Each was refused before, but with "unknown field (check the spelling)", every province, every
+# built-in scenario or "use the CBS name, e.g. 'Enschede'": the planner had to find the typo.
+_SHOCK9 = "inflow:\n  shocks: [{{start: 2025-07-05, end: 2025-07-15, {}}}]\n"
+for _name, _body, _says in (
+        ("field-misspelt", "housing: {supply_persons_per_yer: 15000}\n",
+         ("housing.supply_persons_per_yer: unknown field (did you mean 'supply_persons_per_year'?)",)),
+        ("field-started", "horizon: 30\n", ("horizon: unknown field (did you mean 'horizon_days'?)",)),
+        # a required field misspelt was reported as missing
+        ("required-field-misspelt", _SHOCK9.format("extra_persons_per_dy: 10"),
+         ("inflow.shocks.0.extra_persons_per_dy: unknown field (did you mean 'extra_persons_per_day'?)",)),
+        ("province-misspelt", "provinces: [Zeland]\n", ("provinces: unknown province 'Zeland' (did you mean 'Zeeland'?)",)),
+        ("province-without-hyphen", "provinces: [Noord Holland]\n", ("did you mean 'Noord-Holland'?",)),
+        ("event-province-misspelt", "events: [{date: 2025-07-05, action: close, kind: emergency, places: 1, "
+                                    "province: Zeelnd}]\n", ("events.0.province", "did you mean 'Zeeland'?")),
+        ("municipality-misspelt", _SHOCK9.format("extra_persons_per_day: 10, entry_municipality: Vlisingen"),
+         ("entry_municipality: unknown municipality 'Vlisingen' (did you mean 'Vlissingen'?)",)),
+        ("event-parameter-misspelt", "events: [{date: 2025-07-05, action: set, parameter: "
+                                     "chain.decisions_per_day.regulr, value: 5}]\n",
+         ("events.0.parameter", "did you mean 'chain.decisions_per_day.regular'?")),
+        ("extends-builtin-misspelt", b"extends: baselin\n", ("did you mean 'baseline'?",))):
+    bad("names", f"r9-{_name}", _body, commands=("validate",), says=_says)
+bad_argv("names", "r9-run-builtin-misspelt", ("run", "mass-arival", "--days", "2"),
+         says=("mass-arival: no such scenario file or built-in name (did you mean 'mass-arrival'?)",))
+bad_design("r9-path-misspelt", DESIGN.replace("housing.supply_persons_per_year", "housing.supply_persons_per_yer"))
+BAD[-1] = Case(BAD[-1].id, BAD[-1].category, BAD[-1].argv, BAD[-1].files, says=("did you mean 'supply_persons_per_year'?",))

@@ -33,7 +33,7 @@ def _error(data: dict) -> str:
                                                      "set levels instead"),
     ({"sampler": {"method": "latin", "samples": 4}}, "d.yaml: sampler.method: Input should be 'grid', 'lhs', "
                                                       "'sobol', 'saltelli' or 'morris' (got 'latin')"),
-    ({"replicats": 2}, "d.yaml: replicats: unknown field (check the spelling)"),
+    ({"replicats": 2}, "d.yaml: replicats: unknown field (did you mean 'replicates'?)"),
     ({"replicates": 0}, "d.yaml: replicates: Input should be greater than or equal to 1 (got 0)"),
     ({"parameters": [{"path": "housing.supply_spread", "uniform": [1, 0]}]},
      "d.yaml: parameters.0: uniform: low must be below high (got [1.0, 0.0])"),
@@ -42,7 +42,8 @@ def _error(data: dict) -> str:
     ({"parameters": [{"path": "housing.supply_spread", "uniform": [0, 1], "values": [1]}]},
      "d.yaml: parameters.0: give exactly one of uniform, triangular, values or scenarios (got uniform, values)"),
     ({"parameters": [{"path": "housing.supply_spred", "uniform": [0, 1]}]},
-     "d.yaml: parameters.0.path: unknown scenario path 'housing.supply_spred' (no 'supply_spred' in housing)"),
+     "d.yaml: parameters.0.path: unknown scenario path 'housing.supply_spred' (no 'supply_spred' in housing; "
+     "did you mean 'supply_spread'?)"),
     ({"parameters": [{"path": "plan.phases.7.min_dwell_days", "uniform": [0, 10]}]},
      "d.yaml: parameters.0.path: unknown scenario path 'plan.phases.7.min_dwell_days' (no '7' in plan.phases)"),
     ({"parameters": [{"path": "placement.policy", "uniform": [0, 1]}]},

@@ -32,7 +32,7 @@ from scipy.interpolate import PchipInterpolator
 
 from model import data
 from model.inputfile import read_bytes
-from model.scenario import MAX_COUNT
+from model.scenario import MAX_COUNT, did_you_mean
 
 MONTHLY_SERIES = "inflow_monthly_nl_derived"
 TARGETS_FILE = "huisvestingstaakstelling_nl_filled_derived.csv"
@@ -439,6 +439,8 @@ def read_points(path: str | Path, period: tuple[dt.date, dt.date] | None = None)
 
 def _points(reader: csv.DictReader, name: str, text: str,
             period: tuple[dt.date, dt.date] | None) -> list[RecordPoint]:
+    if reader.fieldnames:             # `date, quantity, value`: the names without the spaces around them
+        reader.fieldnames = [c.strip() for c in reader.fieldnames]
     missing = {"date", "quantity", "value"} - set(reader.fieldnames or [])
     if missing:
         raise ValueError(f"{name}: missing column(s) {', '.join(sorted(missing))}"
@@ -461,26 +463,33 @@ def _points(reader: csv.DictReader, name: str, text: str,
         if any((r[c] or "").strip() for c in unnamed):
             raise ValueError(f"{name}: line {i}: a value in a column without a name")
         value = (r["value"] or "").strip()
+        date = (r["date"] or "").strip()
         try:
-            d = dt.date.fromisoformat((r["date"] or "").strip())
+            d = dt.date.fromisoformat(date)
+        except ValueError:
+            raise ValueError(f"{name}: line {i}: date must be a day written YYYY-MM-DD (got {date[:40]!r})") from None
+        try:
             if not value.isascii() or "_" in value:     # float() also reads '2_000' and full-width digits
                 raise ValueError(value)
             v = float(value.removeprefix("~"))          # one mark: '~~2000' is a typo
         except ValueError:
-            raise ValueError(f"{name}: line {i}: date must be YYYY-MM-DD and value a number") from None
+            raise ValueError(f"{name}: line {i}: value must be a number of persons, e.g. 27305 or ~27000 "
+                             f"(got {value[:40]!r})") from None
         if not math.isfinite(v) or v <= 0:
             raise ValueError(f"{name}: line {i}: value must be a positive number of persons (got {v:g})")
         if v > MAX_COUNT:
             raise ValueError(f"{name}: line {i}: value must be at most {MAX_COUNT:,} persons (got {v:g})")
-        if r["quantity"] not in ("population", "permit_holders"):
-            raise ValueError(f"{name}: line {i}: quantity must be population or permit_holders")
-        if (d, r["quantity"]) in seen:
-            raise ValueError(f"{name}: line {i}: {r['quantity']} on {d} is given twice (first on line "
-                             f"{seen[d, r['quantity']]})")
-        seen[d, r["quantity"]] = i
+        quantity = (r["quantity"] or "").strip()
+        if quantity not in ("population", "permit_holders"):
+            raise ValueError(f"{name}: line {i}: quantity must be population or permit_holders "
+                             f"(got {quantity[:40]!r})" + did_you_mean(quantity, ("population", "permit_holders")))
+        if (d, quantity) in seen:
+            raise ValueError(f"{name}: line {i}: {quantity} on {d} is given twice (first on line "
+                             f"{seen[d, quantity]})")
+        seen[d, quantity] = i
         if period is not None and not period[0] <= d <= period[1]:
             raise ValueError(f"{name}: line {i}: {d} is outside the run ({period[0]} to {period[1]})")
-        out.append(RecordPoint(d, r["quantity"], v, r.get("source") or name, value.startswith("~")))
+        out.append(RecordPoint(d, quantity, v, (r.get("source") or "").strip() or name, value.startswith("~")))
     if not out:
         raise ValueError(f"{name}: no recorded points (only a header)")
     return out

@@ -96,5 +96,5 @@ def test_bad_record_file_is_one_line(tmp_path):
     rec = tmp_path / "rec.csv"
     rec.write_text("date,quantity,value\n2020-13-01,population,5\n")
     r = _cli("backtest", "hindcast-2020", "--seeds", "1", "--record", str(rec), "--out", str(tmp_path))
-    assert r.returncode == 2 and "--record: rec.csv: line 2: date must be YYYY-MM-DD" in r.stderr
+    assert r.returncode == 2 and "--record: rec.csv: line 2: date must be a day written YYYY-MM-DD" in r.stderr
     assert r.stderr.count("\n") == 1

@@ -27,9 +27,12 @@ SCALARS: dict[str, tuple[str, str]] = {
     "unsheltered": ("persons", "entitled but without a bed tonight"),
     "permit_holders_waiting": ("persons", "permit holders in reception waiting for a home"),
     "exits_housed": ("persons", "left reception for a home in a municipality"),
-    "exits_departed": ("persons", "left after rejection (independent, forced, unsupervised)"),
+    "exits_departed": ("persons", "left reception without a home or a transfer: departed after rejection "
+                                  "(independent, forced, unsupervised), Dublin claimants who absconded, and (Pact) "
+                                  "reception ended at the Dublin transfer decision"),
     "exits_transferred": ("persons", "transferred to another member state (Dublin)"),
-    "capacity": ("places", "usable places in open locations"),
+    "capacity": ("places", "usable places in open locations (raised occupancy included), plus the beds still in "
+                           "use in closing locations"),
     "occupancy_rate": ("1", "in_bed / capacity"),
     "moves": ("persons", "moved between locations today"),
     "cost_eur": ("EUR", "reception cost of the day"),

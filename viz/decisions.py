@@ -19,7 +19,10 @@ from dataclasses import asdict, dataclass
 _INDICATOR_WORDS = {
     "occupancy": ("occupancy at or above {p} of usable places", "occupancy below {p} of usable places"),
     "occupancy_normal": ("occupancy at or above {p} of normal places", "occupancy below {p} of normal places"),
-    "central_occupancy": ("Ter Apel at or above {p} of its normal places", "Ter Apel below {p} of its normal places"),
+    "central_occupancy": ("the registration locations (Ter Apel, relief places, a second site) at or above {p} of "
+                          "their normal places",
+                          "the registration locations (Ter Apel, relief places, a second site) below {p} of their "
+                          "normal places"),
     "unsheltered": ("{n} or more people without a bed", "fewer than {n} people without a bed"),
     "registration_backlog": ("{n} or more people waiting to register", "fewer than {n} people waiting to register"),
     "forecast_shortfall": ("the forecast short of {n} or more places", "the forecast short of fewer than {n} places"),

@@ -62,7 +62,8 @@ BASE_PARAMS: list[Param] = [
 # indicator -> (unit, suggested low, suggested high, least meaningful value (None: any))
 _INDICATOR_UNITS = {"occupancy": ("× usable places (1 = full)", 0.5, 2.0, 0.0),
                     "occupancy_normal": ("× normal places (1 = full)", 0.5, 2.0, 0.0),
-                    "central_occupancy": ("× normal places at Ter Apel", 0.5, 2.0, 0.0),
+                    "central_occupancy": ("× normal places at the registration locations",
+                                          0.5, 2.0, 0.0),
                     "unsheltered": ("persons", 0, 10_000, 0.0),
                     "registration_backlog": ("persons", 0, 10_000, 0.0),
                     "forecast_shortfall": ("persons short", -20_000, 50_000, None)}

@@ -46,7 +46,7 @@ from model.scenario import Action, ActionType, Phase, Plan, ScenarioError
 from model.state import State
 
 INDICATORS = ("occupancy", "occupancy_normal", "central_occupancy", "unsheltered", "registration_backlog",
-              "forecast_shortfall", "prognosis_shortfall")
+              "registration_load", "forecast_shortfall", "prognosis_shortfall")
 LADDERS = ("phases", "front")   # the plan's ladders: the COA/VNG phases, and the front of the chain
 _NOT_HOUSING = (Kind.CENTRAL, Kind.BORDER)
 _KIND_INDEX = {k.name.lower(): int(k) for k in Kind}
@@ -267,8 +267,14 @@ class PlanRuntime:
         places = int(cap[every][_OPEN] + extra[every][_OPEN]) + int(occ[every][_CLOSING]) + pipeline
         projected = population + 7 * self.plan.forecast_weeks * (inflow - outflow)
         shortfall = projected - places
+        # arrivals a day (all arrivals register) over the window, as a multiple of what the registration
+        # centre registers a day without the plan's measures: a rung at the front steps down only when
+        # the rung below it would keep up (a backlog of 0 with the rung's extra staff says nothing of that)
+        own = s.params.chain.registration_capacity_per_day
+        load = inflow / own if own > 0 else (9.99 if inflow > 0 else 0.0)
         common = {"central_occupancy": central_occ, "unsheltered": unsheltered,
-                  "registration_backlog": stage_persons[0], "forecast_shortfall": shortfall}
+                  "registration_backlog": stage_persons[0], "registration_load": load,
+                  "forecast_shortfall": shortfall}
         if "prognosis_shortfall" in self.ladder.indicators or "prognosis_shortfall" in self.front.indicators:
             common["prognosis_shortfall"] = self._prognosis(s, day, population) - places
         names = ("occupancy", "occupancy_normal", *common)

@@ -356,7 +356,7 @@ class Initial(_Strict):
 
 
 Indicator = Literal["occupancy", "occupancy_normal", "central_occupancy", "unsheltered",
-                    "registration_backlog", "forecast_shortfall", "prognosis_shortfall"]
+                    "registration_backlog", "registration_load", "forecast_shortfall", "prognosis_shortfall"]
 
 
 class Trigger(_Strict):
@@ -365,7 +365,9 @@ class Trigger(_Strict):
     indicator: Indicator = Field(description="occupancy: persons in a bed / usable places incl. raised "
                                  "occupancy (1); occupancy_normal: persons in a bed / normal places (1); "
                                  "central_occupancy: persons at registration locations / their normal places (1); "
-                                 "unsheltered, registration_backlog: persons; forecast_shortfall: "
+                                 "unsheltered, registration_backlog: persons; registration_load: persons "
+                                 "arriving a day over `forecast_window_days` / `chain.registration_capacity_per_day` "
+                                 "(what is registered without the plan's measures; 1); forecast_shortfall: "
                                  "persons short of places in `forecast_weeks` weeks (recent net inflow "
                                  "extrapolated); prognosis_shortfall: the same from the model's own ensemble "
                                  "(docs/plan.md)")

@@ -25,6 +25,8 @@ _INDICATOR_WORDS = {
                           "normal places"),
     "unsheltered": ("{n} or more people without a bed", "fewer than {n} people without a bed"),
     "registration_backlog": ("{n} or more people waiting to register", "fewer than {n} people waiting to register"),
+    "registration_load": ("arrivals at or above {v} times what registration handles without the plan's measures",
+                          "arrivals below {v} times what registration handles without the plan's measures"),
     "forecast_shortfall": ("the forecast short of {n} or more places", "the forecast short of fewer than {n} places"),
 }
 _TRIGGER = re.compile(r"(?P<ind>[a-z_]+) (?P<op>>=|<) (?P<v>-?[\d.e+]+) for (?P<days>\d+) days?")
@@ -65,7 +67,7 @@ def plain_trigger(text: str) -> str:
         if words is None:
             parts.append(piece.strip())
             continue
-        phrase = words[0 if op == ">=" else 1].format(p=f"{v:.0%}", n=f"{v:,.0f}")
+        phrase = words[0 if op == ">=" else 1].format(p=f"{v:.0%}", n=f"{v:,.0f}", v=f"{v:g}")
         parts.append(f"{phrase} for {days} day{'s' if days != 1 else ''}")
     return " and ".join(parts)
 

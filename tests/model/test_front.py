@@ -129,6 +129,39 @@ def test_front_measures_are_undone_at_scale_down():
         ["raise registration capacity", "lower registration capacity"]
 
 
+def test_a_front_rung_steps_down_only_when_the_arrivals_fit_in_what_is_left():
+    """`registration_load`: persons arriving a day over the plan's window / the centre's own
+    registrations a day. A rung that adds staff and steps down on "nobody waiting" alone steps down
+    while the surge still comes (its own staff keep the line empty) and climbs again days later;
+    with "and the arrivals fit in the centre's own registrations" it stays while they do not."""
+    staff = {"name": "staff", "activate": [{"indicator": "registration_backlog", "above": 50, "days": 1}],
+             "deactivate": [{"indicator": "registration_backlog", "below": 1, "days": 3}], "min_dwell_days": 3,
+             "actions": [{"type": "raise_registration", "per_day": 150, "lead_time_days": 0}]}
+    load = {"indicator": "registration_load", "below": 0.9, "days": 3}
+
+    def run(rung, days=60):
+        sc = world([rung])
+        sc.inflow.first_applications_per_year = 54_750    # 150 persons a day; the centre registers 100
+        sc.chain.screening_days = 1                      # (the 300 beds are not the bottleneck here)
+        s = prepare(sc, days=days)
+        for _ in range(days):
+            rulebook.run_day(s)
+        return s
+
+    x = run(staff).recorder.scalars
+    steps = np.flatnonzero(np.diff(x["front_phase"][:60]))
+    assert len(steps) >= 20                              # up, down while the arrivals go on, up again, ...
+    s = run(dict(staff, deactivate=[*staff["deactivate"], load]))
+    y = s.recorder.scalars
+    up = int(np.argmax(y["front_phase"] == 1))
+    assert up == int(np.argmax(x["front_phase"] == 1)) < 5 and (y["front_phase"][up:60] == 1).all()   # it stays
+    # the indicator by hand: arrivals of the window's days (28, the baseline's) / 28 / 100 a day
+    window = s.sc.plan.forecast_window_days
+    arrived = y["arrivals"][60 - window:60].sum()
+    assert s.plan.indicators(s, 60)["registration_load"][0] == pytest.approx(arrived / window / 100)
+    assert arrived / window > 100                        # more arrive than the centre registers alone
+
+
 def test_relief_places_open_near_the_registration_centre_and_take_those_waiting():
     front = [dict(ONWARD, actions=[{"type": "relief_places", "places": 400, "lead_time_days": 2}])]
     s = prepare(world(front), days=20)

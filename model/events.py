@@ -55,7 +55,9 @@ def apply_event(s, e: Event, day: int) -> None:
         idx = _matching(s, e)
         idx = idx[np.argsort(-s.locs.capacity[idx], kind="stable")]
         n = int(np.searchsorted(np.cumsum(s.locs.capacity[idx]), e.places, side="left")) + 1
+        closed = int(s.locs.capacity[idx[:n]].sum())
         close_locations(s, idx[:n], day, Reason.LOCATION_CLOSING)
+        detail = _closed(e, closed, len(idx[:n]))
     elif e.action == "open":
         assert e.kind is not None and e.places is not None   # checked at load (Event)
         open_places(s, Kind[e.kind.upper()], e.places, day + e.lead_time_days,
@@ -67,11 +69,13 @@ def apply_event(s, e: Event, day: int) -> None:
         # checked at load: one of the scenario's regimes, so the run has a regime runtime
         assert e.regime is not None and s.regimes is not None
         detail = s.regimes.request(e.regime, day)
-    if e.action not in ("raise", "request_regime"):
+    if e.action not in ("raise", "request_regime", "close"):
         detail = _detail(e)
+    if e.label and e.action != "close":     # (a closure's detail names its label and what it closed)
+        detail = e.label
     s.event_log.append({"day": day, "date": str(s.world.dates[day]), "source": "event",
                         "where": e.province or "national",
-                        "what": f"{e.action} {e.parameter or e.kind or e.regime}", "detail": e.label or detail})
+                        "what": f"{e.action} {e.parameter or e.kind or e.regime}", "detail": detail})
 
 
 def raise_occupancy(s, idx: np.ndarray, factor: float) -> str:
@@ -101,6 +105,18 @@ def _replan_inflow(s, name: str, old: float, new: float, day: int) -> None:
     else:
         series[day:] = new / 365.25
     s.world = dataclasses.replace(s.world, inflow=dataclasses.replace(plan, **{name: series}))
+
+
+def _closed(e: Event, places: int, locations: int) -> str:
+    """What a `close` did, in the event log: the places and locations closed, and why they differ from
+    the places asked (whole locations close, largest first; a kind or province may hold fewer)."""
+    assert e.places is not None
+    what = f"{places:,} {e.kind} places in {locations} location{'s' if locations != 1 else ''} closed"
+    if places < e.places:
+        what += f" ({e.places:,} asked: no more were open{' in ' + e.province if e.province else ''})"
+    elif places > e.places:
+        what += f" ({e.places:,} asked: whole locations close)"
+    return f"{e.label}: {what}" if e.label else what
 
 
 def _detail(e: Event) -> str:

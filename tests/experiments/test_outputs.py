@@ -45,7 +45,8 @@ def _manifest_matches(out: Path) -> dict:
 def test_a_second_run_is_refused_and_force_replaces_everything(folder, capsys):
     out = folder / "out"
     assert cli.main(["run", "with-event.yaml", "--days", "3", "--out", "out"]) == 0
-    assert list(pd.read_csv(out / "events.csv")["detail"]).count("contract ends") == 1   # the closure
+    closures = [d for d in pd.read_csv(out / "events.csv")["detail"] if d.startswith("contract ends: ")]
+    assert len(closures) == 1 and "closed" in closures[0]
     m = _manifest_matches(out)
     assert m["scenario"] == "with-event" and m["days"] == 3 and m["seed"] == 20250701
     assert len(m["scenario_sha256"]) == 64 and m["code_version"]
@@ -55,7 +56,7 @@ def test_a_second_run_is_refused_and_force_replaces_everything(folder, capsys):
     assert "already holds" in capsys.readouterr().err and snapshot(out) == before
     # --force: the new run replaces the old one entirely; no stale events.csv row survives
     assert cli.main(["run", "tiny.yaml", "--days", "4", "--seed", "5", "--out", "out", "--force"]) == 0
-    assert "contract ends" not in set(pd.read_csv(out / "events.csv")["detail"])
+    assert not any(d.startswith("contract ends") for d in pd.read_csv(out / "events.csv")["detail"])
     assert len(pd.read_csv(out / "daily.csv")) == 4
     m = _manifest_matches(out)
     assert m["scenario"] == "tiny" and m["seed"] == 5

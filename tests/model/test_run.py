@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from agents.applicants import Stage
-from agents.locations import Life
+from agents.locations import Kind, Life
 from model.mesa_model import ReceptionModel
 from model.scenario import ScenarioError, builtin_names, load_scenario
 from model.simulate import simulate
@@ -95,6 +95,36 @@ def test_unsheltered_are_counted_not_dropped_when_capacity_is_lost():
     assert ds["unsheltered"].values[10] > 10000
     moved = r.moves_frame()
     assert (moved["reason"] == "location_closing").sum() > 0
+
+
+def test_a_closure_says_in_the_event_log_what_it_closed():
+    """A `close` closes whole locations, largest first, until the places asked are gone; the event
+    log says how many places and locations closed and why that differs from what was asked (a
+    province may hold fewer: force-majeure's flood asks 4,000 of Gelderland's regular places)."""
+    import datetime as dt
+
+    from model.scenario import Event
+    from model.simulate import prepare
+
+    sc = load_scenario("baseline").model_copy(deep=True)
+    sc.provinces = ["Groningen", "Drenthe"]
+    s = prepare(sc, days=3)
+    regular = (s.locs.kind == Kind.REGULAR) & (s.locs.life == Life.OPEN)
+    in_drenthe = regular & (s.munis.province[s.locs.municipality] == s.world.provinces.index("Drenthe"))
+    caps = np.sort(s.locs.capacity[in_drenthe])[::-1]
+    sc.events = [Event(date=dt.date(2025, 7, 2), action="close", kind="regular", province="Drenthe",
+                       places=int(caps[0]) + 1, label="flood"),
+                 Event(date=dt.date(2025, 7, 2), action="close", kind="regular", province="Groningen",
+                       places=10_000_000)]
+    r = simulate(sc, days=3)
+    closures = [e["detail"] for e in r.events if e["what"] == "close regular"]
+    two = int(caps[0] + caps[1])       # the largest is one place short: the next largest closes too
+    in_groningen = regular & (s.munis.province[s.locs.municipality] == s.world.provinces.index("Groningen"))
+    assert closures == [f"flood: {two:,} regular places in 2 locations closed ({int(caps[0]) + 1:,} asked: "
+                        f"whole locations close)",
+                        f"{int(s.locs.capacity[in_groningen].sum()):,} regular places in "
+                        f"{int(in_groningen.sum())} locations closed (10,000,000 asked: no more were open in "
+                        f"Groningen)"]
 
 
 def test_initial_stock_has_an_adult_in_every_household_but_unaccompanied_minors(baseline):

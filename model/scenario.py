@@ -878,10 +878,7 @@ def _check_runtime_path(sc: Scenario, path: str, where: str) -> None:
         except KeyError:
             node = None
         known = (type(node).model_fields if isinstance(node, BaseModel) else node if isinstance(node, dict) else [])
-        hint = did_you_mean(last, [str(k) for k in known])
-        raise ValueError(f"{where}: unknown parameter {path!r}"
-                         + (hint.replace(" (did you mean '", " (did you mean '" + ".".join([*parents, ""]))
-                            if hint else "")) from None
+        raise ValueError(f"{where}: unknown parameter {path!r}" + path_meant(parents, last, known)) from None
     if not isinstance(value, int | float):
         raise ValueError(f"{where}: {path!r} is not a number")
     if not path.startswith(RUNTIME_PREFIXES):
@@ -1110,6 +1107,13 @@ def did_you_mean(name: Any, known: Iterable[str]) -> str:
         close = [k for k in known if k.startswith(name)][:2]
         close = close if len(close) == 1 else []
     return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def path_meant(parents: Sequence[str], last: str, known: Iterable[Any]) -> str:
+    """`did_you_mean` for the last part of a dotted path, naming the whole path meant
+    (' (did you mean 'housing.supply_persons_per_year'?)'), else ''."""
+    hint = did_you_mean(last, [str(k) for k in known])
+    return hint.replace(" (did you mean '", " (did you mean '" + ".".join([*parents, ""])) if hint else ""
 
 
 def unknown_name(what: str, name: Any, known: Sequence[str]) -> str:
@@ -1461,7 +1465,9 @@ def with_changes(scenario: Scenario, changes: dict[str, Any], source: str = "ove
             else:
                 raise KeyError(last)
         except (KeyError, IndexError, ValueError, TypeError):
-            raise ScenarioError(f"{source}: {path}: unknown scenario parameter (check the spelling)") from None
+            meant = path_meant(parents, last, target if isinstance(target, dict) else [])
+            raise ScenarioError(f"{source}: {path}: unknown scenario parameter" + (meant or " (check the spelling)")) \
+                from None
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:

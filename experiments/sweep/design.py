@@ -38,7 +38,7 @@ from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from model.inputfile import read_bytes
 from model.scenario import (MAX_DAYS, MAX_FILE_BYTES, MAX_SEED, Scenario, ScenarioError, _Strict, decode,
-                            did_you_mean, load_scenario, parse_yaml, validation_message)
+                            did_you_mean, load_scenario, parse_yaml, unknown_name, validation_message)
 
 DESIGN_DIR = Path(__file__).resolve().parents[1] / "designs"
 VARIANT = "scenario"            # the name of the whole-scenario-variants parameter
@@ -363,13 +363,13 @@ class Design(_Strict):
                     raise DesignError(f"parameters.{i}.{field}: {p.path} = {v!r}: {reason(err)}") from None
         for i, k in enumerate(self.kpis):
             if k not in KPIS:
-                raise DesignError(f"outputs.kpis.{i}: unknown KPI {k!r} (known: {', '.join(KPIS)})")
+                raise DesignError(f"outputs.kpis.{i}: " + unknown_name("KPI", k, list(KPIS)))
         for i, p in enumerate(self.parameters):
             if p.label in self.kpis:
                 raise DesignError(f"parameters.{i}: name {p.label!r} is also a KPI's; give the parameter another name")
         for i, k in enumerate(self.outputs.daily):
             if k not in DAILY:
-                raise DesignError(f"outputs.daily.{i}: unknown daily figure {k!r} (known: {', '.join(DAILY)})")
+                raise DesignError(f"outputs.daily.{i}: " + unknown_name("daily figure", k, list(DAILY)))
         if self.outputs.daily:
             varied = [max(float(v) for v in (p.choices if not p.continuous else (p.uniform or p.triangular or ())))
                       for p in self.parameters if p.path == "horizon_days"]       # a sampled horizon, at its longest

@@ -64,7 +64,9 @@ def _error(data: dict) -> str:
     ({"set": {"chain.screening_days": 0}},
      "d.yaml: set (on baseline): chain.screening_days: Input should be greater than or equal to 1"),
     ({"outputs": {"kpis": ["unsheltered_nights"]}}, "d.yaml: outputs.kpis.0: unknown KPI 'unsheltered_nights' "
-                                                     "(known: unsheltered_person_nights, peak_unsheltered"),
+                                                     "(did you mean 'unsheltered_person_nights'?)"),
+    ({"outputs": {"kpis": ["beds"]}}, "d.yaml: outputs.kpis.0: unknown KPI 'beds' (known: unsheltered_person_nights, "
+                                      "peak_unsheltered"),
     ({"outputs": {"daily": ["homeless"]}}, "d.yaml: outputs.daily.0: unknown daily figure 'homeless' (known: arrivals"),
     ({"analysis": {"prim": [{"kpi": "peak_unsheltered", "above": 5, "below": 9}]}},
      "d.yaml: analysis.prim.0: give exactly one of above or below"),

@@ -119,6 +119,8 @@ def test_a_run_leaves_its_shared_world_as_it_was():
     ({"scenarios": "baseline", "seeds": [1, 2.5]}, "seeds.1: must be a whole number from 0 to 4,294,967,295 (got 2.5)"),
     ({"scenarios": "baseline", "seeds": [1, 2], "params": [{}, {"chain.nope": 1}]},
      "params.1: chain.nope: unknown scenario parameter (check the spelling)"),
+    ({"scenarios": "baseline", "seeds": [1], "params": [{"chain.screening_dayz": 1}]},
+     "params.0: chain.screening_dayz: unknown scenario parameter (did you mean 'chain.screening_days'?)"),
     ({"scenarios": ["baseline", 3], "seeds": [1, 2]},
      "scenarios.1: a Scenario, a built-in name or a file path, not int"),
     ({"scenarios": "baseline", "seeds": [1], "days": 0},

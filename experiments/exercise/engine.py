@@ -509,6 +509,7 @@ def check_commands(exercise: Exercise, commands: list) -> None:
     when the command is replayed. Raises ScenarioError naming `commands.N`."""
     roles = {r.id for r in exercise.roles}
     injects = {j.id for j in exercise.injects}
+    taken: set[str] = set()         # snapshots taken by the commands so far
     for i, c in enumerate(commands):
         try:
             op = c.get("op") if isinstance(c, dict) else None
@@ -539,6 +540,11 @@ def check_commands(exercise: Exercise, commands: list) -> None:
                 parse_decision(c["decision"])
             if op == "withdraw" and c["index"] < 0:
                 raise ScenarioError(f"index: 0 or more (0 for the first pending decision; got {c['index']})")
+            if op == "snapshot":
+                taken.add(c["name"])
+            elif op in ("rewind", "forked") and c["name"] not in taken:
+                raise ScenarioError(f"name: no snapshot {c['name']!r} is taken before this {op!r} command"
+                                    + (f" (taken: {', '.join(sorted(taken))})" if taken else " (none is)"))
         except ScenarioError as exc:
             raise ScenarioError(f"commands.{i}: {exc}") from None
 

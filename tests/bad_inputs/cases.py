@@ -1195,3 +1195,15 @@ for _name, _text, _says in (
 # read as meant (before: "missing column(s) quantity, value", and ' source' an unknown column)
 good("record", "r10-spaces-after-commas", _BT, {"r.csv": "date, quantity, value, source\n"
                                                           "2025-07-05, population, 2000, CBS\n"})
+
+# a saved exercise whose rewind or fork names a snapshot its commands never took: accepted before for a
+# fork (the log said "forked from snapshot 'x'"), found only mid-replay for a rewind
+for _name, _commands, _says in (
+        ("forked-from-nothing", [{"op": "forked", "name": "x"}, {"op": "advance"}],
+         ("s.json: commands.0: name: no snapshot 'x' is taken before this 'forked' command (none is)",)),
+        ("rewind-to-another", [{"op": "snapshot", "name": "start"}, {"op": "advance"}, {"op": "rewind", "name": "strat"}],
+         ("s.json: commands.2: name: no snapshot 'strat' is taken before this 'rewind' command (taken: start)",))):
+    bad_argv("exercise", f"r10-save-{_name}", _REPORT, {"s.json": _saved(commands=_commands)}, says=_says)
+good("r10", "save-forked-and-rewound", _REPORT,
+     {"s.json": _saved(commands=[{"op": "snapshot", "name": "start"}, {"op": "forked", "name": "start"},
+                                 {"op": "advance"}, {"op": "rewind", "name": "start"}, {"op": "advance"}])})

@@ -100,8 +100,15 @@ class _Strict(BaseModel):
         elif not _allows_bool(annotation) and _has_bool(v):
             raise ValueError("true/false (or yes/no, on/off) is not a number here")
         elif _text_for_number(annotation, v):
-            raise ValueError(f"must be a number, not text (got {shown(_text_in(v))}); write it without quotes")
+            text = _text_in(v)
+            if isinstance(text, str) and text.strip().lstrip("+-").casefold() in _NOT_FINITE:   # JSON's NaN, Infinity
+                raise ValueError(f"must be a finite number (got {shown(text)})")
+            raise ValueError(f"must be a number, not text (got {shown(text)}); write it without quotes")
         return v
+
+
+# what JSON (and YAML without its dot: .nan, .inf) writes for a number that is not finite; read as text
+_NOT_FINITE = {"nan", "infinity", "inf"}
 
 
 class Shock(_Strict):

@@ -1207,3 +1207,9 @@ for _name, _commands, _says in (
 good("r10", "save-forked-and-rewound", _REPORT,
      {"s.json": _saved(commands=[{"op": "snapshot", "name": "start"}, {"op": "forked", "name": "start"},
                                  {"op": "advance"}, {"op": "rewind", "name": "start"}, {"op": "advance"}])})
+# JSON's NaN and Infinity (read as text by the YAML reader): "write it without quotes" was the wrong advice
+for _name, _body, _says in (
+        ("json-nan", b'{"extends": "tiny.yaml", "horizon_days": NaN}', ("horizon_days: must be a finite number (got 'NaN')",)),
+        ("json-minus-infinity", b'{"extends": "tiny.yaml", "inflow": {"first_applications_per_year": -Infinity}}',
+         ("inflow.first_applications_per_year: must be a finite number (got '-Infinity')",))):
+    bad("numbers", f"r10-{_name}", _body, commands=("validate",), says=_says)

@@ -360,6 +360,11 @@ def package_version() -> str:
     return _version("noodplan")
 
 
+def package_versions() -> dict[str, str]:
+    """The versions of the packages results depend on (`PACKAGES`), as a manifest records them."""
+    return {name: _version(name) for name in PACKAGES}
+
+
 def _version(name: str) -> str:
     try:
         return importlib.metadata.version(name)
@@ -373,7 +378,7 @@ def write_manifest(folder: Path, fields: dict[str, Any]) -> Path:
     files = {p.name: {"bytes": p.stat().st_size, "sha256": sha256(p)}
              for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST}
     manifest = {**fields, "code_version": code_version(), "python": platform.python_version(),
-                "packages": {name: _version(name) for name in PACKAGES},
+                "packages": package_versions(),
                 "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "files": files}
     path = folder / MANIFEST
     path.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")

@@ -22,7 +22,8 @@ folder of someone's own files. A single file (a CSV, a JSON, a PNG) is replaced 
 and SIGTERM, so one a library swallowed still stops the command before anything is put in
 place), which ends with one line and exit code 130; `ignore_interrupts` is the initializer for
 worker processes, so Ctrl+C reaches the main process only (and is reported once). Later commands
-(sweeps, forecasts) reuse all of this.
+(sweeps, forecasts) reuse all of this. The file-system steps themselves (a temporary folder beside
+the target, the renames, signals held meanwhile) are `model.atomic`'s, which `Results.save` uses too.
 """
 
 from __future__ import annotations
@@ -36,7 +37,6 @@ import importlib.metadata
 import json
 import os
 import platform
-import shutil
 import signal
 import subprocess
 import sys
@@ -45,6 +45,8 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 from typing import Any
+
+from model import atomic
 
 MANIFEST = "manifest.json"
 # what noodplan writes into result folders (a folder holding only these may be replaced with --force)
@@ -55,7 +57,7 @@ RESULT_FILES = ("daily.csv", "daily.nc", "moves.csv", "events.csv", MANIFEST,
                 # noodplan analyze (experiments/sweep/analyze.py)
                 "report.txt", "sensitivity.csv", "sensitivity.png", "prim_*.csv", "prim_*.png", "scatter_*.png")
 PACKAGES = ("numpy", "pandas", "xarray", "scipy", "pydantic", "pyyaml", "mesa", "h5netcdf", "h5py", "networkx")
-_PARTIAL = ".partial-"
+_PARTIAL = atomic.PARTIAL
 
 
 class OutputError(ValueError):
@@ -228,21 +230,17 @@ def folder(target: str | Path, force: bool = False, manifest: dict[str, Any] | N
     `target` (replacing what `check_folder` allowed). On any exception, Ctrl+C included, the
     temporary folder is removed and `target` is left as it was."""
     path = check_folder(target, force, option)
-    tmp = None
     try:
         with _write_errors(option, path):
             path.parent.mkdir(parents=True, exist_ok=True)
-            tmp = Path(tempfile.mkdtemp(prefix=f".{path.name}{_PARTIAL}", dir=path.parent))
-            tmp.chmod(0o777 & ~_umask())          # mkdtemp makes it private; results are ordinary folders
-            yield tmp
-            write_manifest(tmp, manifest or {})
-            with _signals_held():
-                _stop_if_interrupted()
-                check_folder(target, force, option)   # again: another program may have written there meanwhile
-                _commit(tmp, path)
+            with atomic.staging(path.parent, path.name) as tmp:     # removed unless renamed into place
+                yield tmp
+                write_manifest(tmp, manifest or {})
+                with atomic.signals_held():
+                    _stop_if_interrupted()
+                    check_folder(target, force, option)   # again: another program may have written there meanwhile
+                    atomic.commit_folder(tmp, path)
     finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
         release(path)
 
 
@@ -257,9 +255,9 @@ def file(target: str | Path, suffix: str, option: str = "--out") -> Iterator[Pat
             fd, name = tempfile.mkstemp(prefix=f".{path.stem}{_PARTIAL}", suffix=path.suffix, dir=path.parent or ".")
             os.close(fd)
             tmp = Path(name)
-            tmp.chmod(0o666 & ~_umask())
+            tmp.chmod(0o666 & ~atomic.umask())
             yield tmp
-            with _signals_held():
+            with atomic.signals_held():
                 _stop_if_interrupted()
                 if path.is_dir():             # made meanwhile: os.replace would put the file inside it
                     raise OutputError(f"{option}: {path} is a folder, not a file")
@@ -286,7 +284,7 @@ def replace_text(path: Path, text: str, option: str = "--into") -> None:
             os.chmod(name, path.stat().st_mode & 0o777)
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 f.write(text)
-            with _signals_held():
+            with atomic.signals_held():
                 os.replace(name, path)
     finally:
         if name is not None:
@@ -328,39 +326,6 @@ def report_kept(report: Callable[[], object]) -> Iterator[None]:
         raise OutputError(f"{exc}; what was computed is printed above") from None
 
 
-def _umask() -> int:
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-def _commit(tmp: Path, path: Path) -> None:
-    """Put the finished folder in place of `path` (absent, empty, or old results)."""
-    if not path.exists():
-        os.rename(tmp, path)
-        return
-    old = Path(tempfile.mkdtemp(prefix=f".{path.name}.old-", dir=path.parent))
-    os.rename(path, old / path.name)
-    try:
-        os.rename(tmp, path)
-    except OSError:
-        os.rename(old / path.name, path)        # put the old results back
-        raise
-    finally:
-        shutil.rmtree(old, ignore_errors=True)
-
-
-@contextlib.contextmanager
-def _signals_held() -> Iterator[None]:
-    """Hold SIGINT and SIGTERM for the few renames that put results in place (delivered after)."""
-    held = {signal.SIGINT, signal.SIGTERM}
-    previous = signal.pthread_sigmask(signal.SIG_BLOCK, held)
-    try:
-        yield
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
-
-
 # --- the manifest -------------------------------------------------------------------------------
 
 def sha256(path: Path) -> str:
@@ -395,6 +360,11 @@ def package_version() -> str:
     return _version("noodplan")
 
 
+def package_versions() -> dict[str, str]:
+    """The versions of the packages results depend on (`PACKAGES`), as a manifest records them."""
+    return {name: _version(name) for name in PACKAGES}
+
+
 def _version(name: str) -> str:
     try:
         return importlib.metadata.version(name)
@@ -408,7 +378,7 @@ def write_manifest(folder: Path, fields: dict[str, Any]) -> Path:
     files = {p.name: {"bytes": p.stat().st_size, "sha256": sha256(p)}
              for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST}
     manifest = {**fields, "code_version": code_version(), "python": platform.python_version(),
-                "packages": {name: _version(name) for name in PACKAGES},
+                "packages": package_versions(),
                 "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "files": files}
     path = folder / MANIFEST
     path.write_text(json.dumps(manifest, indent=2, default=str) + "\n", encoding="utf-8")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,11 +14,13 @@ from agents.applicants import Applicants
 from agents.locations import N_KINDS, TEMPORARY_KINDS, Locations
 from agents.moves import REASON_NAMES, MoveLog, Reason
 from agents.sorting import last_of_each
+from model import atomic
 from model.metrics import SCALARS, WHOLE_NUMBERS, weighted_quantile
 from model.scenario import Scenario, ScenarioError, is_whole
 
 
 EVENT_COLUMNS = ["day", "date", "source", "where", "what", "detail"]   # of events.csv (docs/outputs.md)
+SAVED_FILES = ("daily.csv", "daily.nc", "moves.csv", "events.csv")     # what `Results.save` writes, in this order
 
 
 @dataclass
@@ -166,20 +169,34 @@ class Results:
 
     def save(self, out: str | Path) -> dict[str, Path]:
         """Write daily.csv, daily.nc, moves.csv and events.csv (always, with a header when nothing
-        happened, so no earlier run's log can stay beside these results) into folder `out`.
-        The command line writes into a fresh temporary folder and renames it into place
-        (`experiments.outputs`), so a target holds all of one run's files or none."""
+        happened, so no earlier run's log can stay beside these results) into folder `out`, made if
+        absent; other files in it are left alone. Whole or absent: the four are written into a
+        temporary folder (beside `out`, or inside it when it exists) and renamed into place only when
+        all are complete (`model.atomic`), so an error or Ctrl+C midway leaves `out` as it was -- no
+        new daily.csv beside an older run's events.csv -- and no temporary folder. The command line
+        adds a manifest and its checks of the target (`experiments.outputs`)."""
         if not isinstance(out, str | Path):
             raise ScenarioError(f"save: out: a folder (a path), not {type(out).__name__}")
         out = Path(out)
-        out.mkdir(parents=True, exist_ok=True)
-        paths = {name: out / name for name in ("daily.csv", "daily.nc", "moves.csv", "events.csv")}
-        self.daily_frame().to_csv(paths["daily.csv"], index=False)
-        write_netcdf(self.daily, paths["daily.nc"])
-        self.moves_frame().to_csv(paths["moves.csv"], index=False)
-        events = pd.DataFrame(self.events) if self.events else pd.DataFrame(columns=EVENT_COLUMNS)
-        events.to_csv(paths["events.csv"], index=False)
-        return paths
+        if out.exists() and not out.is_dir():
+            raise ScenarioError(f"save: out: {out} is a file, not a folder")
+        for name in SAVED_FILES:
+            if (out / name).is_dir() and not (out / name).is_symlink():
+                raise ScenarioError(f"save: out: {out / name} is a folder; the file {name} goes there")
+        where = out if out.is_dir() else out.parent
+        where.mkdir(parents=True, exist_ok=True)
+        with atomic.staging(where, out.name or "results") as tmp:
+            self.daily_frame().to_csv(tmp / "daily.csv", index=False)
+            write_netcdf(self.daily, tmp / "daily.nc")
+            self.moves_frame().to_csv(tmp / "moves.csv", index=False)
+            events = pd.DataFrame(self.events) if self.events else pd.DataFrame(columns=EVENT_COLUMNS)
+            events.to_csv(tmp / "events.csv", index=False)
+            with atomic.signals_held():
+                if out.is_dir():
+                    atomic.replace_files(tmp, out, SAVED_FILES)
+                else:
+                    os.rename(tmp, out)
+        return {name: out / name for name in SAVED_FILES}
 
     def summary(self) -> str:
         """A planner-readable summary of the run."""

@@ -12,7 +12,9 @@
 
 `register(subparsers)` adds `forecast` to the `noodplan` parser and `rolling_options(parser)` the
 rolling options to `backtest` (experiments/cli.py). Bad input stops with one line and exit code 2;
-results are written whole or not at all, with a manifest (`experiments.outputs`).
+results are written whole or not at all, with a manifest (`experiments.outputs`). `backtest --rolling`
+keeps each finished origin beside `--out` (`experiments.forecast.kept`): interrupted, the same command
+resumes and computes only the origins missing.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ import os
 import sys
 from pathlib import Path
 
-from experiments.cli import JOBS, SEED, _whole
+from experiments.cli import EXIT_INTERRUPTED, JOBS, SEED, _whole
 from experiments.forecast import MAX_MEMBER_MONTHS, MAX_MEMBERS, MAX_MONTHS
 
 EXIT_BAD_INPUT = 2
@@ -268,6 +270,7 @@ def cmd_rolling(args: argparse.Namespace) -> int:
     """`noodplan backtest --rolling` (called by experiments/cli.py's backtest command)."""
     from experiments import outputs
     from experiments.forecast import rolling
+    from experiments.forecast.kept import KeptOrigins
     from model.scenario import ScenarioError, load_scenario
 
     try:
@@ -297,19 +300,43 @@ def cmd_rolling(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     out = args.out or "out/backtest-rolling"
     outputs.check_folder(out, args.force)
-    bt = rolling.backtest(origins, members=args.members, params=args.params, seed=args.ensemble_seed,
-                          jobs=args.jobs or 1, progress=_progress("Origins", "origin"), base=base,
-                          inflow="recorded" if args.recorded_inflow else "persistence", targets=args.targets,
-                          ind_capacity=ind_capacity, stock=args.stock, centre=args.inflow_errors,
-                          family=args.family_inflow or FAMILY_RULE)
-    about = {"command": " ".join(["noodplan", *getattr(args, "argv", [])]), "base": base.name,
-             "scenario_sha256": outputs.scenario_hash(base), "origins": [o.isoformat() for o in origins],
-             "members": args.members, "ensemble_seed": args.ensemble_seed, "params": args.params,
-             "targets": args.targets, "ind_capacity": ind_capacity if args.params == "refit" else "calibrated",
-             "stock": args.stock, "inflow_errors": "none" if args.recorded_inflow else args.inflow_errors,
-             "family_inflow": "recorded" if args.recorded_inflow else args.family_inflow or FAMILY_RULE}
-    with outputs.report_kept(lambda: print(bt.report())), outputs.folder(out, args.force, about) as tmp:
-        names = [p.name for p in bt.write(tmp).values()]
+    command = " ".join(["noodplan", *getattr(args, "argv", [])])
+    kept = KeptOrigins(out, args.force, "--out", command)
+    try:
+        bt = rolling.backtest(origins, members=args.members, params=args.params, seed=args.ensemble_seed,
+                              jobs=args.jobs or 1, progress=_progress("Origins", "origin"), base=base,
+                              inflow="recorded" if args.recorded_inflow else "persistence", targets=args.targets,
+                              ind_capacity=ind_capacity, stock=args.stock, centre=args.inflow_errors,
+                              family=args.family_inflow or FAMILY_RULE, kept=kept)
+        about = {"command": command, "base": base.name,
+                 "scenario_sha256": outputs.scenario_hash(base), "origins": [o.isoformat() for o in origins],
+                 "members": args.members, "ensemble_seed": args.ensemble_seed, "params": args.params,
+                 "targets": args.targets, "ind_capacity": ind_capacity if args.params == "refit" else "calibrated",
+                 "stock": args.stock, "inflow_errors": "none" if args.recorded_inflow else args.inflow_errors,
+                 "family_inflow": "recorded" if args.recorded_inflow else args.family_inflow or FAMILY_RULE}
+        if kept.resumed:
+            about["resumed"] = {"origins_kept_before": len(kept.resumed), "from": str(kept.folder)}
+        with outputs.report_kept(lambda: print(bt.report())), outputs.folder(out, args.force, about) as tmp:
+            names = [p.name for p in bt.write(tmp).values()]
+    except KeyboardInterrupt:     # Ctrl+C or SIGTERM (`outputs.interruptible`): what is finished stays
+        print(f"noodplan: interrupted; {_kept(kept, origins)}", file=sys.stderr, flush=True)
+        return EXIT_INTERRUPTED
+    except outputs.OutputError as exc:      # a full disk while keeping an origin or writing the results
+        if not kept.bound:                  # (origins kept of other settings, or damaged: before anything ran)
+            raise
+        raise outputs.OutputError(f"{exc}; {_kept(kept, origins)}") from None
+    kept.remove()               # in --out now
     print(bt.report())
     print("Wrote " + ", ".join(str(Path(out) / n) for n in [*names, outputs.MANIFEST]))
     return 0
+
+
+def _kept(kept, origins: list[dt.date]) -> str:
+    """How many origins an interrupted rolling backtest keeps, and how to go on, in a few words."""
+    n = len(kept.kept(origins)) if kept.bound else 0
+    if not n:
+        return f"none of the {len(origins)} origins is kept (none was finished and written); --out is as it was"
+    left = len(origins) - n
+    return (f"{n} of {len(origins)} origins are kept in {kept.folder}; run the same command to resume (it computes "
+            f"only the {left} other{'s' * (left != 1)})" if left else
+            f"all {n} origins are kept in {kept.folder}; run the same command to write the results from them")

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Sequence
+from concurrent.futures import as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -44,11 +45,12 @@ from experiments.calibrate import ind_budget
 from experiments.forecast.baselines import BASELINES
 from experiments.forecast.ensemble import run_forecast
 from experiments.forecast.inflow import CENTRES, FAMILY_RULE, FAMILY_RULES, errors_as_of
+from experiments.forecast.kept import KeptOrigins
 from experiments.forecast.origins import from_record
 from experiments.forecast.record import RecordAsOf, add_months, months_between
 from experiments.forecast.refit import IND_CAPACITY, ample, refit, uncalibrated, with_ind_factor
 from experiments.history import record_points
-from experiments.outputs import worker_pool
+from experiments.outputs import scenario_hash, worker_pool
 from model import prognosis
 from model.scenario import Scenario, load_scenario
 
@@ -279,8 +281,12 @@ def _num(x: float) -> str:
 def backtest(origins: Sequence[dt.date], members: int = 20, params: str = "refit", seed: int = 1, jobs: int = 1,
              progress: Callable[[int, int], None] | None = None, base: Scenario | None = None,
              inflow: str = "persistence", targets: str = "rule", ind_capacity: str = "budget",
-             stock: str = "procedure", centre: str = "centred", family: str = FAMILY_RULE) -> RollingBacktest:
-    """Run the rolling-origin backtest (see the module text)."""
+             stock: str = "procedure", centre: str = "centred", family: str = FAMILY_RULE,
+             kept: KeptOrigins | None = None) -> RollingBacktest:
+    """Run the rolling-origin backtest (see the module text). With `kept`, origins finished by an
+    earlier run with the same settings are read back instead of computed, and each origin computed
+    is kept there as soon as it is finished (`experiments.forecast.kept`: what `noodplan backtest
+    --rolling` resumes from); the result is the same either way."""
     if params not in PARAMS:
         raise ValueError(f"params: {params!r} (choose {' or '.join(PARAMS)})")
     if ind_capacity not in IND_CAPACITY:
@@ -291,24 +297,40 @@ def backtest(origins: Sequence[dt.date], members: int = 20, params: str = "refit
         raise ValueError(f"centre: {centre!r} (choose {' or '.join(CENTRES)})")
     if family not in FAMILY_RULES:
         raise ValueError(f"family: {family!r} (choose {' or '.join(FAMILY_RULES)})")
-    tasks = [(o, members, params, seed, base, inflow, targets, ind_capacity, stock, centre, family) for o in origins]
-    results = []
+    origins = list(origins)
+    done: dict[dt.date, dict] = {}
+    if kept is not None:
+        b = base or load_scenario(BASE)
+        kept.check({"base": b.name, "scenario_sha256": scenario_hash(b), "members": members, "params": params,
+                    "ensemble_seed": seed, "inflow": inflow, "targets": targets, "ind_capacity": ind_capacity,
+                    "stock": stock, "inflow_errors": centre, "family_inflow": family, "months": MONTHS,
+                    "leads": LEADS})
+        done = kept.load(origins)
+    tasks = [(o, members, params, seed, base, inflow, targets, ind_capacity, stock, centre, family)
+             for o in origins if o not in done]
+
+    def finished(r: dict) -> None:
+        done[r["origin"]] = r
+        if kept is not None:
+            kept.keep(r)
+        if progress is not None:
+            progress(len(done), len(origins))
+
+    if progress is not None and done:
+        progress(len(done), len(origins))
     if jobs > 1 and len(tasks) > 1:
         with worker_pool(min(jobs, len(tasks))) as ex:          # Ctrl+C stops the workers too
-            for i, r in enumerate(ex.map(_run, tasks)):
-                results.append(r)
-                if progress is not None:
-                    progress(i + 1, len(tasks))
+            for future in as_completed([ex.submit(_run, t) for t in tasks]):    # kept as each one finishes
+                finished(future.result())
     else:
-        for i, t in enumerate(tasks):
-            results.append(_run(t))
-            if progress is not None:
-                progress(i + 1, len(tasks))
+        for t in tasks:
+            finished(_run(t))
+    results = [done[o] for o in origins]
     rows = pd.DataFrame([row for r in results for row in r["rows"]])
     notes = [{"origin": r["origin"].isoformat(), "start": r["start"].isoformat(), "how": r["how"],
               "ind_factor": r["theta"], "inflow_window": r["inflow_window"], "inflow": r["inflow"]} for r in results]
     paths = {r["origin"]: r["paths"] for r in results}
-    return RollingBacktest(list(origins), members, params, seed, rows, notes, paths, inflow)
+    return RollingBacktest(origins, members, params, seed, rows, notes, paths, inflow)
 
 
 def plot(bt: RollingBacktest, path: str | Path) -> None:

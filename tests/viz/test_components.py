@@ -691,3 +691,27 @@ def test_every_move_reason_stage_and_track_has_a_planner_label():
     assert REASON_LABELS["family_location"].endswith("(gezinslocatie)")
     assert {s.name.lower() for s in Stage} <= set(STAGE_LABELS)
     assert {t.name.lower() for t in Track} <= set(TRACK_LABELS)
+
+
+def test_applied_changes_are_named_so_and_picking_the_builtin_opens_it_as_it_is(page):
+    """A planner's pass: after Apply (phase 1 at 0.5) the page still said 'Active scenario: baseline'
+    and the list showed baseline picked, so picking baseline there did nothing (the run stayed the
+    changed one) and a comparison of the active scenario with baseline was labelled baseline twice."""
+    sc = load_scenario("baseline")
+    key = next(p.key for p in params.params_for(sc) if p.key.startswith("plan.phases.0"))
+    field = page.find(v.TextField, class_=f"np-param np-param-{key.replace('.', '-')}")
+    field.widget.v_model = "0.5"
+    click(page, "Apply (restarts the run)")
+    active = lambda: page.find(v.Html, class_="np-active-scenario").widget.children[0]  # noqa: E731
+    assert active().startswith("Active scenario: baseline (changed) —")
+    pick = page.find(v.Select, label="Scenario (built-in or saved)").widget
+    assert pick.v_model is None                                # no built-in is shown as picked
+    pick.v_model = "baseline"
+    assert active().startswith("Active scenario: baseline —")
+    assert page.find(v.TextField, class_=f"np-param np-param-{key.replace('.', '-')}").widget.v_model == "0.97"
+    # the name says what the run is: the same values again keep the name; a change of a change is one
+    same, _ = params.apply(sc, params.current_values(sc))
+    assert same.name == "baseline"
+    once, _ = params.apply(sc, {**params.current_values(sc), "seed": "5"})
+    twice, _ = params.apply(once, {**params.current_values(once), "seed": "6"})
+    assert (once.name, twice.name, twice.seed) == ("baseline (changed)", "baseline (changed)", 6)

@@ -715,3 +715,39 @@ def test_applied_changes_are_named_so_and_picking_the_builtin_opens_it_as_it_is(
     once, _ = params.apply(sc, {**params.current_values(sc), "seed": "5"})
     twice, _ = params.apply(once, {**params.current_values(once), "seed": "6"})
     assert (once.name, twice.name, twice.seed) == ("baseline (changed)", "baseline (changed)", 6)
+
+
+def test_an_upload_too_large_is_refused_by_its_size_before_it_is_read():
+    """A planner's pass: a 12 MB YAML and a 20 MB JSON dropped on the zone were carried to the server
+    whole (4-10 s on the page, held in the server's memory) before the size limit refused them; a read
+    that failed (a ZeroDivisionError in ipyvuetify's reader, once, with a second file dropped while a
+    large one was on its way) replaced the whole page with a traceback."""
+    from viz.file_pick import deliver
+    from viz.scenario_panel import upload_too_large
+
+    class Source:
+        def __init__(self, data: bytes | Exception):
+            self.data, self.reads = data, 0
+
+        def read(self):
+            self.reads += 1
+            if isinstance(self.data, Exception):
+                raise self.data
+            return self.data
+
+    got, refused = [], []
+    for name, size in (("huge.yaml", 12_000_029), ("huge.json", 20_000_030)):
+        src = Source(b"x" * 10)
+        deliver({"name": name, "size": size, "file_obj": src}, got.append, upload_too_large, refused.append)
+        assert src.reads == 0
+    assert refused == ["huge.yaml: 12,000,029 bytes; a scenario is at most 1,048,576 bytes",
+                       "huge.json: more than 16,777,216 bytes; not a noodplan run file"] and got == []
+    ok = Source(b"extends: baseline\n")          # a run file may be larger than a scenario
+    deliver({"name": "run.json", "size": 2_000_000, "file_obj": Source(b"{}")}, got.append, upload_too_large,
+            refused.append)
+    deliver({"name": "mine.yaml", "size": 18, "file_obj": ok}, got.append, upload_too_large, refused.append)
+    assert [g["name"] for g in got] == ["run.json", "mine.yaml"] and got[1]["data"] == b"extends: baseline\n"
+    broken = Source(ZeroDivisionError("division by zero"))
+    deliver({"name": "empty.yaml", "size": 0, "file_obj": broken}, got.append, upload_too_large, refused.append)
+    assert refused[-1] == ("empty.yaml: the file could not be read from the browser (ZeroDivisionError); "
+                           "choose it again") and len(got) == 2

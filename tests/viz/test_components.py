@@ -751,3 +751,33 @@ def test_an_upload_too_large_is_refused_by_its_size_before_it_is_read():
     deliver({"name": "empty.yaml", "size": 0, "file_obj": broken}, got.append, upload_too_large, refused.append)
     assert refused[-1] == ("empty.yaml: the file could not be read from the browser (ZeroDivisionError); "
                            "choose it again") and len(got) == 2
+
+
+def test_the_counterfactual_asked_for_last_runs_next(monkeypatch):
+    """A planner's pass: after looking through the scenario list (a counterfactual asked for each), the
+    cost card of the scenario on screen said 'computing…' for minutes: the counterfactuals ran first
+    come, first served, one at a time, and this one waited behind eu-scale's and hindcast-2015's."""
+    from collections import OrderedDict
+
+    from viz import counterfactual as cfm
+
+    started, release = [], threading.Event()
+
+    def fake_run(sc, seed):
+        started.append(seed)
+        release.wait(10)
+        return np.zeros(3)
+    monkeypatch.setattr(cfm, "_run", fake_run)
+    monkeypatch.setattr(cfm, "_cache", OrderedDict())
+    sc = load_scenario("baseline")
+    first = cfm.cost_future(sc, 101)
+    deadline = time.monotonic() + 10
+    while not started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    futures = [cfm.cost_future(sc, seed) for seed in (102, 103, 104)]   # looked at one after another
+    again = cfm.cost_future(sc, 102)                                    # and back to the second
+    assert again is futures[0]
+    release.set()
+    for f in [first, *futures]:
+        f.result(timeout=10)
+    assert started == [101, 102, 104, 103]

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import Future
 
 import numpy as np
 import yaml
@@ -24,8 +24,9 @@ from viz.session import world_for
 
 NAME = "stable-stock"
 _OWN_KEYS = ("extends", "name", "description")
-_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="noodplan-counterfactual")
 _cache: OrderedDict[tuple, Future] = OrderedDict()
+_waiting: OrderedDict[tuple, tuple[Future, Scenario, int | None]] = OrderedDict()   # asked, not started
+_worker: threading.Thread | None = None
 _lock = threading.Lock()
 CACHE_SIZE = 8
 
@@ -55,14 +56,46 @@ def _run(sc: Scenario, seed: int | None) -> np.ndarray:
 
 def cost_future(sc: Scenario, seed: int | None) -> Future:
     """Daily cost (EUR) of the counterfactual over the whole horizon, computed at most once per
-    process for a scenario and seed (a future: `.result()` waits, `.done()` asks)."""
+    process for a scenario and seed (a future: `.result()` waits, `.done()` asks).
+
+    One run at a time, the most recently asked first: a planner who looks through the scenario
+    list asks for one counterfactual per scenario, and the one on screen now is computed next, not
+    after those of the scenarios passed by (first come, first served it waited behind them: behind
+    eu-scale's and hindcast-2015's, minutes). A run asked for no more leaves the cache unstarted."""
+    global _worker
     key = (sc.model_dump_json(), seed)
     with _lock:
         fut = _cache.get(key)
         if fut is None:
-            fut = _cache[key] = _pool.submit(_run, sc, seed)
+            fut = _cache[key] = Future()
+            _waiting[key] = (fut, sc, seed)
             while len(_cache) > CACHE_SIZE:
-                _cache.popitem(last=False)
+                old, _ = _cache.popitem(last=False)
+                gone = _waiting.pop(old, None)
+                if gone is not None:
+                    gone[0].cancel()
         else:
             _cache.move_to_end(key)
+            if key in _waiting:
+                _waiting.move_to_end(key)
+        if _waiting and (_worker is None or not _worker.is_alive()):
+            _worker = threading.Thread(target=_work, name="noodplan-counterfactual", daemon=True)
+            _worker.start()
         return fut
+
+
+def _work() -> None:
+    """Run the waiting counterfactuals, newest first, until none waits."""
+    global _worker
+    while True:
+        with _lock:
+            if not _waiting:
+                _worker = None
+                return
+            _, (fut, sc, seed) = _waiting.popitem(last=True)
+        if not fut.set_running_or_notify_cancel():
+            continue
+        try:
+            fut.set_result(_run(sc, seed))
+        except BaseException as exc:   # the card shows it ("stable-stock run failed: …")
+            fut.set_exception(exc)

@@ -352,8 +352,20 @@ def Player(room: Room, token: str, on_leave):
             solara.Text(f"The exercise is {room.status}: decisions open when the facilitator starts it.")
         if message.value:
             solara.Error(message.value, classes=["np-ex-error"])
-        _table(["decision", "why"], [[d.type + summary(d), d.why] for _, d in run.pending(role.id)],
-               "np-ex-my-pending")
+        waiting = [d for _, d in run.pending(role.id)]
+        _table(["decision", "why"], [[d.type + summary(d), d.why] for d in waiting], "np-ex-my-pending")
+
+        def withdraw(i: int, d) -> None:
+            try:
+                room.withdraw(token, i, d)
+                message.set("")
+            except ScenarioError as exc:
+                message.set(str(exc))
+        if waiting and room.status == "running":
+            with solara.Row(style={"flex-wrap": "wrap"}, gap="4px"):
+                for i, d in enumerate(waiting):
+                    solara.Button(f"Withdraw {d.type}{summary(d)}", on_click=lambda i=i, d=d: withdraw(i, d),
+                                  text=True, small=True, classes=["np-ex-withdraw"])
     Log(room, room.version)
 
 

@@ -103,9 +103,21 @@ class Room:
             self.run.submit(role, decision)
             self.changed()
 
-    def withdraw(self, token: str, index: int) -> None:
+    def withdraw(self, token: str, index: int, decision: object | None = None) -> None:
+        """Take back the token's role's `index`-th decision of this turn, while decisions are taken
+        (as `submit`). `decision`: the one the page showed at `index`; refused when it is no longer
+        there (a second click on a row already withdrawn must not take back the next one)."""
         with self.lock:
-            self.run.withdraw(self.role_of(token), index)
+            role = self.role_of(token)
+            if self.status != "running":
+                raise RoomError(f"room: the exercise is {self.status}; decisions are withdrawn while it runs")
+            if self.time_left() == 0.0:
+                raise RoomError("room: the turn's time is up; the facilitator ends the turn")
+            mine = self.run.pending(role)
+            if decision is not None and not (isinstance(index, int) and 0 <= index < len(mine)
+                                             and mine[index][1] is decision):
+                raise RoomError("room: that decision is no longer waiting (withdrawn, or the turn has ended)")
+            self.run.withdraw(role, index)
             self.changed()
 
     # -- the facilitator -----------------------------------------------------------------------

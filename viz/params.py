@@ -177,7 +177,7 @@ def apply(sc: Scenario, values: dict[str, str]) -> tuple[Scenario | None, dict[s
         return None, errors
     new, msg = _build(sc, parsed, params)
     if new is not None:
-        return new, {}
+        return changed_name(sc, new), {}
     # the schema names one field: find every input that is wrong on its own, so each is flagged
     current = {k: v for k, v in _parse_all(sc, current_values(sc), by_key).items()}
     for key, v in parsed.items():
@@ -192,6 +192,20 @@ def apply(sc: Scenario, values: dict[str, str]) -> tuple[Scenario | None, dict[s
 # ',' or '_' (30,000 or 30_000); '12,5' is the Dutch way to write 12.5, so a comma anywhere else
 # is refused rather than dropped (it made 125 of it)
 _TYPED = re.compile(r"[+-]?(\d{1,3}([,_]\d{3})+|\d+)?(\.\d*)?([eE][+-]?\d+)?|[+-]?(nan|inf|infinity)", re.IGNORECASE)
+
+
+CHANGED = " (changed)"
+
+
+def changed_name(sc: Scenario, new: Scenario) -> Scenario:
+    """`new` (made from `sc` with the inputs' values) named `NAME (changed)` when it differs from
+    `sc`: the run is then not the built-in or saved scenario `NAME` any more, and the page says so
+    (the scenario list shows no choice, so picking `NAME` there opens it as it is; a comparison
+    of the active scenario with `NAME` is labelled apart)."""
+    if new.model_dump(exclude={"name"}) == sc.model_dump(exclude={"name"}):
+        return new
+    root = sc.name.removesuffix(CHANGED)
+    return new.model_copy(update={"name": root + CHANGED})
 
 
 def _check(p: Param, text, sc: Scenario) -> float | int | str:

@@ -8,13 +8,24 @@ from collections.abc import Callable
 import solara
 from solara.alias import rv as v
 
-from model.scenario import Event, ScenarioError, builtin_names, from_yaml_text, load_scenario
+from model.scenario import MAX_FILE_BYTES, Event, ScenarioError, builtin_names, from_yaml_text, load_scenario
 from viz import params
 from viz.file_pick import FilePick
-from viz.session import RunRecord, Session
+from viz.session import MAX_RUN_FILE_BYTES, RunRecord, Session
 from viz.store import Store
 
 WHAT_IF_KINDS = ["emergency", "crisis", "regular", "process", "accelerated", "minors"]
+
+
+def upload_too_large(name: str, size: int) -> str | None:
+    """Why a dropped file is refused by its size alone (None: read it): a run file (.json) is at most
+    MAX_RUN_FILE_BYTES, a scenario MAX_FILE_BYTES; the messages are the loaders' own."""
+    if name.lower().endswith(".json"):
+        if size > MAX_RUN_FILE_BYTES:
+            return f"{name}: more than {MAX_RUN_FILE_BYTES:,} bytes; not a noodplan run file"
+    elif size > MAX_FILE_BYTES:
+        return f"{name}: {size:,} bytes; a scenario is at most {MAX_FILE_BYTES:,} bytes"
+    return None
 
 
 @solara.component
@@ -72,7 +83,8 @@ def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, 
         choices = names + [n for n in saved if n not in names]
         solara.Select("Scenario (built-in or saved)", values=choices, value=sc.name if sc.name in choices else None,
                       on_value=pick, classes=["np-builtin"])
-        FilePick("Drop a scenario (YAML) or a saved run (JSON) here, or click to choose a file", on_file=on_file)
+        FilePick("Drop a scenario (YAML) or a saved run (JSON) here, or click to choose a file", on_file=on_file,
+                 check=upload_too_large, on_refused=set_upload_error)
         if upload_error:
             solara.Error(upload_error, classes=["np-upload-error"])
         group = None

@@ -691,3 +691,93 @@ def test_every_move_reason_stage_and_track_has_a_planner_label():
     assert REASON_LABELS["family_location"].endswith("(gezinslocatie)")
     assert {s.name.lower() for s in Stage} <= set(STAGE_LABELS)
     assert {t.name.lower() for t in Track} <= set(TRACK_LABELS)
+
+
+def test_applied_changes_are_named_so_and_picking_the_builtin_opens_it_as_it_is(page):
+    """A planner's pass: after Apply (phase 1 at 0.5) the page still said 'Active scenario: baseline'
+    and the list showed baseline picked, so picking baseline there did nothing (the run stayed the
+    changed one) and a comparison of the active scenario with baseline was labelled baseline twice."""
+    sc = load_scenario("baseline")
+    key = next(p.key for p in params.params_for(sc) if p.key.startswith("plan.phases.0"))
+    field = page.find(v.TextField, class_=f"np-param np-param-{key.replace('.', '-')}")
+    field.widget.v_model = "0.5"
+    click(page, "Apply (restarts the run)")
+    active = lambda: page.find(v.Html, class_="np-active-scenario").widget.children[0]  # noqa: E731
+    assert active().startswith("Active scenario: baseline (changed) —")
+    pick = page.find(v.Select, label="Scenario (built-in or saved)").widget
+    assert pick.v_model is None                                # no built-in is shown as picked
+    pick.v_model = "baseline"
+    assert active().startswith("Active scenario: baseline —")
+    assert page.find(v.TextField, class_=f"np-param np-param-{key.replace('.', '-')}").widget.v_model == "0.97"
+    # the name says what the run is: the same values again keep the name; a change of a change is one
+    same, _ = params.apply(sc, params.current_values(sc))
+    assert same.name == "baseline"
+    once, _ = params.apply(sc, {**params.current_values(sc), "seed": "5"})
+    twice, _ = params.apply(once, {**params.current_values(once), "seed": "6"})
+    assert (once.name, twice.name, twice.seed) == ("baseline (changed)", "baseline (changed)", 6)
+
+
+def test_an_upload_too_large_is_refused_by_its_size_before_it_is_read():
+    """A planner's pass: a 12 MB YAML and a 20 MB JSON dropped on the zone were carried to the server
+    whole (4-10 s on the page, held in the server's memory) before the size limit refused them; a read
+    that failed (a ZeroDivisionError in ipyvuetify's reader, once, with a second file dropped while a
+    large one was on its way) replaced the whole page with a traceback."""
+    from viz.file_pick import deliver
+    from viz.scenario_panel import upload_too_large
+
+    class Source:
+        def __init__(self, data: bytes | Exception):
+            self.data, self.reads = data, 0
+
+        def read(self):
+            self.reads += 1
+            if isinstance(self.data, Exception):
+                raise self.data
+            return self.data
+
+    got, refused = [], []
+    for name, size in (("huge.yaml", 12_000_029), ("huge.json", 20_000_030)):
+        src = Source(b"x" * 10)
+        deliver({"name": name, "size": size, "file_obj": src}, got.append, upload_too_large, refused.append)
+        assert src.reads == 0
+    assert refused == ["huge.yaml: 12,000,029 bytes; a scenario is at most 1,048,576 bytes",
+                       "huge.json: more than 16,777,216 bytes; not a noodplan run file"] and got == []
+    ok = Source(b"extends: baseline\n")          # a run file may be larger than a scenario
+    deliver({"name": "run.json", "size": 2_000_000, "file_obj": Source(b"{}")}, got.append, upload_too_large,
+            refused.append)
+    deliver({"name": "mine.yaml", "size": 18, "file_obj": ok}, got.append, upload_too_large, refused.append)
+    assert [g["name"] for g in got] == ["run.json", "mine.yaml"] and got[1]["data"] == b"extends: baseline\n"
+    broken = Source(ZeroDivisionError("division by zero"))
+    deliver({"name": "empty.yaml", "size": 0, "file_obj": broken}, got.append, upload_too_large, refused.append)
+    assert refused[-1] == ("empty.yaml: the file could not be read from the browser (ZeroDivisionError); "
+                           "choose it again") and len(got) == 2
+
+
+def test_the_counterfactual_asked_for_last_runs_next(monkeypatch):
+    """A planner's pass: after looking through the scenario list (a counterfactual asked for each), the
+    cost card of the scenario on screen said 'computing…' for minutes: the counterfactuals ran first
+    come, first served, one at a time, and this one waited behind eu-scale's and hindcast-2015's."""
+    from collections import OrderedDict
+
+    from viz import counterfactual as cfm
+
+    started, release = [], threading.Event()
+
+    def fake_run(sc, seed):
+        started.append(seed)
+        release.wait(10)
+        return np.zeros(3)
+    monkeypatch.setattr(cfm, "_run", fake_run)
+    monkeypatch.setattr(cfm, "_cache", OrderedDict())
+    sc = load_scenario("baseline")
+    first = cfm.cost_future(sc, 101)
+    deadline = time.monotonic() + 10
+    while not started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    futures = [cfm.cost_future(sc, seed) for seed in (102, 103, 104)]   # looked at one after another
+    again = cfm.cost_future(sc, 102)                                    # and back to the second
+    assert again is futures[0]
+    release.set()
+    for f in [first, *futures]:
+        f.result(timeout=10)
+    assert started == [101, 102, 104, 103]

@@ -154,3 +154,37 @@ def test_the_turn_clock_redraws_when_its_shown_second_changes():
     assert abs(next_redraw(29.4) - (0.4 + CLOCK_LATE_S)) < 1e-9   # shows 0:30 until 29.0, then 0:29
     assert abs(next_redraw(30.0) - 1.02) < 1e-9          # 0:30 shown until 29.0, a whole second on
     assert next_redraw(None) == 1.0 and next_redraw(0.0) == 1.0   # no limit, or time up: once a second
+
+
+def test_a_player_withdraws_a_decision_from_the_page_while_decisions_are_taken():
+    """A facilitator's pass: a player who submitted 5,000 places instead of 500 could not take it back
+    (the room had `withdraw`, the page had no control for it); and the room took a withdrawal while
+    paused, when no decision is taken."""
+    solara = pytest.importorskip("solara")
+    v = pytest.importorskip("ipyvuetify")
+    from viz.exercise_app import Player
+
+    rooms = Rooms()
+    room, key = small_room(rooms)
+    coa = room.join("coa")
+    room.start(key)
+    room.submit(coa, {"type": "open_places", "kind": "emergency", "places": 5000, "why": "typo"})
+    room.submit(coa, {"type": "open_places", "kind": "emergency", "places": 500, "why": "sports hall"})
+    _box, rc = solara.render(Player(room, coa, lambda: None), handle_error=False)
+    try:
+        buttons = rc.find(v.Btn, class_="np-ex-withdraw")
+        assert len(buttons) == 2 and "5,000" in str(buttons.widgets[0].children)
+        first = buttons.widgets[0]
+        first.click()
+        assert [d.why for _, d in room.run.pending("coa")] == ["sports hall"]
+        first.click()                          # a second click on the row just withdrawn takes nothing else
+        assert [d.why for _, d in room.run.pending("coa")] == ["sports hall"]
+        assert "no longer waiting" in str(rc.find(v.Alert).widget.children)
+    finally:
+        rc.close()
+    room.pause(key)
+    with pytest.raises(RoomError, match="the exercise is paused"):
+        room.withdraw(coa, 0)
+    room.start(key)
+    room.advance(key)
+    assert [e["why"] for e in room.run.log if e["kind"] == "decision"] == ["sports hall"]

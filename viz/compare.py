@@ -52,8 +52,10 @@ class Comparison:
             va = float(np.mean([agg(r.daily[name].values) for r in self.a])) * scale
             vb = float(np.mean([agg(r.daily[name].values) for r in self.b])) * scale
             fmt = (lambda v: f"{v:.1%}") if name == "occupancy_rate" else (lambda v: f"{v:,.0f}")
+            # a difference of two shares is in percentage points, not a percentage of either
+            diff = f"{100 * (vb - va):.1f} pp" if name == "occupancy_rate" else fmt(vb - va)
             rows.append({"figure": label, "A": fmt(va), "B": fmt(vb),
-                         "B − A": ("+" if vb - va >= 0 else "") + (fmt(vb - va))})
+                         "B − A": ("+" if vb - va >= 0 else "") + diff})
         return rows
 
 

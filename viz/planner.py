@@ -9,9 +9,9 @@ Where each figure comes from (`planner_series` is the one place to point at new 
   over a 28-day window: `moves` ÷ (`in_bed` summed ÷ 365) (recorder); for children the same with
   the minors moved and minors in a bed (`viz.session.ViewSeries`). When `Results.churn()` gains
   `moves_per_person_year` and `children_moves_per_year`, their run totals replace `_moves_rate`;
-* decision time — an *estimate* until the model records it per track: the IND backlog divided by
-  the decisions per day over the last 28 days (Little's law: how long a case joining the line
-  today waits at today's pace), `ind_backlog` and `decisions` (recorder);
+* decision time — days from arrival to the first IND decision of the persons decided each day in
+  the regular procedure, median and 90th percentile, as the model records them
+  (`decision_days_median_regular`, `decision_days_p90_regular`; the last day with a decision);
 * people without a bed — tonight (`unsheltered`) and the person-nights so far (its sum);
 * cost against the stable stock — the cost so far minus the cost of the same days in the
   counterfactual run (`viz.counterfactual`), EUR.
@@ -90,10 +90,11 @@ def _trend(series: np.ndarray, fmt, higher_is_worse: bool = True) -> tuple[str, 
     base = series[past[-1]] if len(past) else series[ok[0]]
     change = now - base
     span = min(WINDOW_DAYS, ok[-1] - (past[-1] if len(past) else ok[0]))
+    days = f"{span} day{'s' if span != 1 else ''}"
     if abs(change) < 1e-9:
-        return f"= no change in {span} days", False
+        return f"= no change in {days}", False
     arrow = "▲" if change > 0 else "▼"
-    return f"{arrow} {fmt(abs(change))} in {span} days", (change > 0) == higher_is_worse
+    return f"{arrow} {fmt(abs(change))} in {days}", (change > 0) == higher_is_worse
 
 
 def planner_series(snap: Snapshot, counterfactual_cost: np.ndarray | None = None,

@@ -279,6 +279,10 @@ def test_compare_extends_another_scenario_and_two_builtins():
     rows = {r["figure"]: r for r in res.table()}
     assert rows["Arrivals (persons)"]["A"] == rows["Arrivals (persons)"]["B"]   # same arrivals on the same seeds
     assert rows["Cost (EUR million)"]["B − A"] not in ("+0", "0")
+    # a difference of two occupancy shares is in percentage points
+    occ = rows["Occupancy at the end"]
+    a, b = (float(occ[k].rstrip("%")) for k in ("A", "B"))
+    assert occ["B − A"].endswith(" pp") and abs(float(occ["B − A"].removesuffix(" pp")) - (b - a)) <= 0.1 + 1e-9
 
 
 def _open_tab(rc, name: str) -> None:
@@ -781,3 +785,10 @@ def test_the_counterfactual_asked_for_last_runs_next(monkeypatch):
     for f in [first, *futures]:
         f.result(timeout=10)
     assert started == [101, 102, 104, 103]
+
+
+def test_a_trend_over_one_day_says_day():
+    from viz.planner import _trend
+
+    assert _trend(np.array([5.0, 4.0]), lambda v: f"{v:,.0f}")[0] == "▼ 1 in 1 day"
+    assert _trend(np.array([5.0, 5.0, 5.0]), lambda v: f"{v:,.0f}")[0] == "= no change in 2 days"

@@ -51,7 +51,7 @@ class _Version(argparse.Action):
         super().__init__(option_strings, dest=argparse.SUPPRESS, default=argparse.SUPPRESS, nargs=0, help=help)
 
     def __call__(self, parser: argparse.ArgumentParser, *_: Any) -> None:
-        package, code = outputs.package_version(), outputs.code_version()
+        package, code = outputs.noodplan_version(), outputs.code_version()
         print(f"noodplan {package}" + (f" (code {code})" if code != package else ""))
         parser.exit(0)
 

@@ -355,7 +355,7 @@ def code_version() -> str:
     return _version("noodplan")
 
 
-def package_version() -> str:
+def noodplan_version() -> str:
     """The installed noodplan package's version ("unknown" when it is run from a folder uninstalled)."""
     return _version("noodplan")
 

@@ -48,8 +48,6 @@ REQUEST_KIND = Kind.REGULAR
 # locations that do not house people outside the registration step
 _REGISTRATION_KINDS = (Kind.CENTRAL, Kind.BORDER)
 _OTHER_KINDS = tuple(k for k in Kind if k not in _REGISTRATION_KINDS)
-_OPEN_OR_PLANNED = np.zeros(len(Life), bool)   # by `Life`: places that count for the demand
-_OPEN_OR_PLANNED[[Life.OPEN, Life.PLANNED]] = True
 _DAY_MIX_INT = 0x9E3779B97F4A7C15            # spreads the day over the key's bits (odd constant)
 _DAY_MIX = np.uint64(_DAY_MIX_INT)
 _MASK64 = (1 << 64) - 1
@@ -104,20 +102,24 @@ def is_managed(s: State, idx: np.ndarray) -> np.ndarray:
 
 def housing_demand(s: State) -> tuple[int, int]:
     """Persons entitled to a bed outside the registration locations (in a bed or waiting for
-    one), and the normal places for them: open or planned locations outside the registration
-    locations."""
+    one), and the normal places for them today: open locations outside the registration
+    locations. Places still planned do not count: they open after a lead time of weeks, and
+    counting them let contract ends go unreplaced (`replacement_places`) and under-used
+    locations close (`consolidate`) while the people in them had no other bed until then."""
     L = s.locs
     registration = L.kind_in(_REGISTRATION_KINDS, no_bed=False)
     # (masked sums as one reduction each: integer sums, so the same whatever the order)
     at_registration = int(np.add.reduce(L.occupancy, where=registration, dtype=np.int64))
     demand = s.people.entitled() - at_registration
-    counted = _OPEN_OR_PLANNED[L.life] & L.kind_in(_OTHER_KINDS, no_bed=False)
+    counted = (L.life == Life.OPEN) & L.kind_in(_OTHER_KINDS, no_bed=False)
     return demand, int(np.add.reduce(L.capacity, where=counted, dtype=np.int64))
 
 
 def replacement_places(s: State, ended: np.ndarray) -> float:
     """Normal places to replace so that demand fills at most `portfolio.replace_at_occupancy` of
-    the normal places once the `ended` locations are gone (0 when none are needed)."""
+    the normal places once the `ended` locations are gone (0 when none are needed). A
+    replacement site opens the day the contract ends; places that turn out surplus when planned
+    ones open later are the consolidation's (`consolidate`)."""
     demand, places = housing_demand(s)
     left = places - int(s.locs.capacity[ended].sum())
     return max(demand / s.params.portfolio.replace_at_occupancy - left, 0.0)

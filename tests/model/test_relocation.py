@@ -118,6 +118,45 @@ def test_an_ended_contract_still_needed_is_replaced_by_a_new_site_the_residents_
     assert ch["moves_contract_end"] == 5
 
 
+def _planned_emergency(s, places, open_day):
+    """P: an emergency location of `places` places in E1's municipality, opening on `open_day`."""
+    L = s.locs
+    e1 = int(np.flatnonzero(L.kind == Kind.EMERGENCY)[0])
+    return int(L.append(["P"], kind=[Kind.EMERGENCY], municipality=[L.municipality[e1]], capacity=[places],
+                        max_capacity=[places], life=[Life.PLANNED], open_day=[open_day],
+                        contract_end=[10_000], term_days=[182])[0])
+
+
+def test_places_still_planned_do_not_stop_an_ended_contract_being_replaced():
+    s, e1, e2, _ = world(renew=0.0)
+    a = _household(s, 3, 1, e1, 1)
+    b = _household(s, 2, 0, e1, 2)
+    _household(s, 4, 2, e2, 3)
+    _household(s, 6, 0, e2, 4)                      # E2 full (10 of 10)
+    p = _planned_emergency(s, 10, open_day=51)      # 10 more places, three weeks after E1's contract ends
+    s.locs.contract_end[e1] = 30
+    _run(s, 31)
+    # Day 30: demand 15; without E1 the open places are E2's 10: 15 / 0.95 - 10 = 5.8 > 0, so E1 is
+    # replaced by a new site that opens that day and A and B move there. (Counted, P's 10 planned
+    # places gave 15 / 0.95 - 20 < 0: no replacement, and A and B had no bed until day 51.)
+    new = 5
+    assert s.locs.n == 6 and s.locs.kind[new] == Kind.EMERGENCY and s.locs.life[new] == Life.OPEN
+    assert s.people.location[a] == new and s.people.location[b] == new
+    assert s.locs.life[p] == Life.PLANNED
+
+
+def test_places_still_planned_do_not_let_consolidation_close_a_location_today():
+    s, e1, e2, _ = world(consolidate=0.5)
+    _household(s, 4, 0, e1, 1)
+    _household(s, 6, 0, e2, 2)
+    _planned_emergency(s, 10, open_day=21)
+    # As without P (test_no_consolidation_while_places_are_short): demand 10, open places 20:
+    # 20 - 10 / 0.95 = 9.5 may go, less than E1's 10, so nothing closes. (Counted, P's places gave
+    # 30 - 10.5 = 19.5: E1 (4/10 < 0.5 full) closed and its residents filled E2's last free places.)
+    relocation.consolidate(s, 0)
+    assert s.locs.life[e1] == Life.OPEN and s.locs.life[e2] == Life.OPEN
+
+
 def test_own_requests_come_on_the_keyed_day_and_move_to_another_location_of_the_kind():
     s, _, _, r1 = world(own_rate=2.0, days=200, regular_places=10)
     L = s.locs

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import copy
 import json
+from itertools import pairwise
 
 import numpy as np
 import pytest
@@ -14,7 +15,7 @@ import yaml
 
 from agents.locations import Kind, Life
 from experiments.exercise import savefile
-from experiments.exercise.engine import ExerciseRun, replay
+from experiments.exercise.engine import ExerciseRun, indicators, replay
 from experiments.exercise.msel import exercise_from_dict, exercise_from_text, library_names, load_exercise
 from experiments.exercise.roles import lead_time_days
 from model.scenario import SCENARIO_DIR, ScenarioError, _merge
@@ -286,6 +287,36 @@ def test_the_library_loads():
         ex, sc = load_exercise(name)
         assert sc.horizon_days >= ex.days and ex.injects and ex.objectives
         assert {r.type for r in ex.roles} == {"national", "coa", "ind", "province", "safety_region", "municipality"}
+
+
+def _play_2022(decisions: dict[int, list[tuple[str, dict]]]) -> tuple[list[float], list[str]]:
+    """The library's mass-arrival-2022 played to its end with `decisions` (turn -> role, decision):
+    persons without a bed at the end of each turn, and the injects that fired."""
+    ex, sc = load_exercise("mass-arrival-2022")
+    run = ExerciseRun(ex, sc)
+    unsheltered = []
+    while not run.finished:
+        for role, d in decisions.get(run.turn + 1, []):
+            run.submit(role, d)
+        run.advance()
+        unsheltered.append(indicators(run.model)["unsheltered"])
+    return unsheltered, [e["what"] for e in run.log if e["kind"] == "inject"]
+
+
+def test_the_2022_exercise_shows_its_crisis_when_nobody_decides_and_players_can_prevent_it():
+    """The exercise is the facilitator's line to measure a workshop against: with nobody deciding,
+    Ter Apel fills and people sleep without a bed (the plan's ladder is off: in 2022 there was none,
+    the players are the plan); emergency places asked for in the first turns, after "Instroom
+    stijgt", open after their 21 days' lead time in time to keep everyone in a bed."""
+    nobody, fired = _play_2022({})
+    assert nobody[:3] == [0.0, 0.0, 0.0]                       # turns 1-3: Ter Apel fills, nobody outside yet
+    assert all(b > a > 0 for a, b in pairwise(nobody[4:]))   # from turn 5 it only grows
+    assert nobody[-1] > 2_000
+    assert {"Ter Apel overvol", "Mensen zonder bed", "Veiligheidsregio gevraagd"} <= set(fired)
+    places = {"type": "open_places", "kind": "emergency", "places": 4000}
+    in_time, fired = _play_2022({2: [("coa", places)], 3: [("coa", places)], 5: [("coa", places)]})
+    assert in_time == [0.0] * 12
+    assert not {"Ter Apel overvol", "Mensen zonder bed"} & set(fired)
 
 
 @pytest.mark.parametrize("change, message", [

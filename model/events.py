@@ -4,7 +4,10 @@
   the yearly inflow levels (`inflow.first_applications_per_year`, `…family_reunification_per_year`)
   re-plan this run's expected arrivals from that day on (`_replan_inflow`);
 * `close` — open locations of a kind (optionally in one province) close until the given places
-  are gone (largest first; force majeure, a lost location, a contract cliff);
+  are gone (largest first; force majeure, a lost location, a contract cliff); a closure with an
+  `id` is kept (`State.closures`) so that
+* `reopen` — a later event naming that id opens the same locations again, with their places
+  (the flooded locations usable again);
 * `open`  — new places of a kind open after a lead time (in the province's largest municipality,
   or spread by population over all provinces when none is named);
 * `raise` — open locations of a kind (optionally in one province) take up to `value` x their normal
@@ -22,7 +25,8 @@ import numpy as np
 from agents.locations import Kind, Life
 from agents.moves import Reason
 from model.placement import close_locations
-from model.scenario import KIND_KEYS, Event, get_path
+from model.scenario import KIND_KEYS, Event, ScenarioError, did_you_mean, get_path
+from model.state import Closure
 
 
 def set_path(obj, path: str, value) -> None:
@@ -56,8 +60,14 @@ def apply_event(s, e: Event, day: int) -> None:
         idx = idx[np.argsort(-s.locs.capacity[idx], kind="stable")]
         n = int(np.searchsorted(np.cumsum(s.locs.capacity[idx]), e.places, side="left")) + 1
         closed = int(s.locs.capacity[idx[:n]].sum())
+        if e.id is not None:
+            assert e.kind is not None   # checked at load (Event)
+            s.closures[e.id] = Closure(day, e.kind, e.province, idx[:n].copy(), closed)
         close_locations(s, idx[:n], day, Reason.LOCATION_CLOSING)
         detail = _closed(e, closed, len(idx[:n]))
+    elif e.action == "reopen":
+        assert e.closure is not None   # checked at load (Event, check_closures) or by check_reopen
+        detail = reopen(s, e, day)
     elif e.action == "open":
         assert e.kind is not None and e.places is not None   # checked at load (Event)
         open_places(s, Kind[e.kind.upper()], e.places, day + e.lead_time_days,
@@ -69,13 +79,68 @@ def apply_event(s, e: Event, day: int) -> None:
         # checked at load: one of the scenario's regimes, so the run has a regime runtime
         assert e.regime is not None and s.regimes is not None
         detail = s.regimes.request(e.regime, day)
-    if e.action not in ("raise", "request_regime", "close"):
+    if e.action not in ("raise", "request_regime", "close", "reopen"):
         detail = _detail(e)
-    if e.label and e.action != "close":     # (a closure's detail names its label and what it closed)
+    if e.label and e.action not in ("close", "reopen"):     # (their detail names the label and what they did)
         detail = e.label
+    province, what = e.province, e.parameter or e.kind or e.regime
+    if e.action == "reopen":
+        c = s.closures[e.closure]
+        province, what = c.province, c.kind
     s.event_log.append({"day": day, "date": str(s.world.dates[day]), "source": "event",
-                        "where": e.province or "national",
-                        "what": f"{e.action} {e.parameter or e.kind or e.regime}", "detail": detail})
+                        "where": province or "national", "what": f"{e.action} {what}", "detail": detail})
+
+
+def reopen(s, e: Event, day: int) -> str:
+    """Open again the locations the closure `e.closure` closed, with their places; returns what
+    reopened, in words. Their residents moved elsewhere when they closed and stay there; the places
+    fill as placement uses them. A location whose contract ended while it was closed is renewed by
+    the kind's usual chance (the keyed draw of a contract end, `LocationRules.renew`); one not
+    renewed stays closed (its places were lost with the closure already: no replacement site)."""
+    c: Closure = s.closures[e.closure]
+    L = s.locs
+    idx = c.locations[L.life[c.locations] == Life.CLOSED]    # (nothing else opens a closed location)
+    ended = idx[L.contract_end[idx] <= day]
+    lapsed = ended[:0]
+    if len(ended):
+        pf = s.params.portfolio
+        renew_p = np.array([pf.renewal_probability[k] for k in KIND_KEYS])
+        lapsed = ended[~s.actors.locations.renew(L, ended, renew_p, pf.seed)]
+        idx = idx[~np.isin(idx, lapsed)]
+    L.life[idx] = Life.OPEN
+    c.reopened = day
+    places = int(L.capacity[idx].sum())
+    what = (f"{places:,} {c.kind} places in {len(idx)} location{'s' if len(idx) != 1 else ''} reopened "
+            f"(closed on {s.world.dates[c.day]} by '{e.closure}')")
+    if len(lapsed):
+        what += (f"; {len(lapsed)} location{'s' if len(lapsed) != 1 else ''} with {int(L.capacity[lapsed].sum()):,} "
+                 f"places stay{'s' if len(lapsed) == 1 else ''} closed: the contract ended while closed and was "
+                 f"not renewed")
+    return f"{e.label}: {what}" if e.label else what
+
+
+def check_reopen(s, e: Event) -> None:
+    """A decision taken during a run (`ReceptionModel.apply`) against the run's closures: a `reopen`
+    names a closure the run has made and not reopened yet; a `close` with an id does not take an id
+    the run or the scenario's events use already. Raises ScenarioError (one line)."""
+    if e.action == "close" and e.id is not None:
+        scheduled = [i for i, x in enumerate(s.sc.events) if x.action == "close" and x.id == e.id]
+        if e.id in s.closures or scheduled:
+            whose = f"the scenario's events.{scheduled[0]}" if scheduled else "an earlier decision"
+            raise ScenarioError(f"decision: id: {e.id!r} already names a closure of this run ({whose}); "
+                                f"give this closure its own id")
+    if e.action != "reopen":
+        return
+    assert e.closure is not None   # (Event._complete)
+    c = s.closures.get(e.closure)
+    if c is None:
+        known = list(s.closures)
+        hint = did_you_mean(e.closure, known) or (f" (closures so far: {', '.join(map(repr, known))})" if known
+                                                  else " (none so far)")
+        raise ScenarioError(f"decision: closure: no closure with the id {e.closure!r} has happened in this run{hint}")
+    if c.reopened >= 0:
+        raise ScenarioError(f"decision: closure: {e.closure!r} was reopened already on {s.world.dates[c.reopened]}; "
+                            f"a closure reopens once")
 
 
 def raise_occupancy(s, idx: np.ndarray, factor: float) -> str:

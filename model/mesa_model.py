@@ -23,7 +23,7 @@ import numpy as np
 
 from agents.applicants import Stage, Track
 from agents.views import ApplicantAgent, ApplicantSet, LocationAgent, MunicipalityAgent
-from model.events import apply_event
+from model.events import apply_event, check_reopen
 from model.metrics import DAILY_COLUMNS, SCALARS, WHOLE_NUMBERS, Recorder
 from model.results import Results
 from model.rulebook import run_day
@@ -190,10 +190,12 @@ class ReceptionModel(mesa.Model):
         day is simulated, exactly as a scheduled event of that day would (`model.events.apply_event`;
         its date is not read), and is logged with source "decision". The scenario file is not changed.
         A decision the scenario would refuse as an event (a value out of its field's range, a province
-        outside the world, …) raises ScenarioError and changes nothing (`model.scenario.check_decision`)."""
+        outside the world, …) raises ScenarioError and changes nothing (`model.scenario.check_decision`),
+        as does a `reopen` of a closure this run has not made or has reopened (`model.events.check_reopen`)."""
         if self.state.day >= self.horizon:
             raise ScenarioError("apply: the run is at its horizon; no day is left for a decision")
         event = check_decision(self.state.params.scenario_now(self.state.sc), event)
+        check_reopen(self.state, event)
         log = self.state.event_log
         apply_event(self.state, event, self.state.day)
         log[-1]["source"] = "decision"

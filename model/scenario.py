@@ -610,20 +610,22 @@ class Pact(_Strict):
 
 
 # the fields each event action reads (model.events.apply_event); another one given would be ignored
-_EVENT_FIELDS = ("parameter", "value", "kind", "province", "regime", "places", "lead_time_days", "duration_days")
+_EVENT_FIELDS = ("parameter", "value", "kind", "province", "regime", "places", "lead_time_days", "duration_days",
+                 "id", "closure")
 _EVENT_USES: dict[str, tuple[str, ...]] = {
-    "set": ("parameter", "value"), "scale": ("parameter", "value"), "close": ("kind", "places", "province"),
+    "set": ("parameter", "value"), "scale": ("parameter", "value"), "close": ("kind", "places", "province", "id"),
     "open": ("kind", "places", "province", "lead_time_days", "duration_days"), "raise": ("kind", "value", "province"),
-    "request_regime": ("regime",)}
+    "reopen": ("closure",), "request_regime": ("regime",)}
 
 
 class Event(_Strict):
     """A scheduled change (or a decision taken during a run). `set`/`scale` change a parameter;
-    `close`/`open` change the portfolio; `raise` lets open locations of a kind take more residents
-    than their normal places; `request_regime` asks the EU for a regime the scenario describes."""
+    `close`/`open` change the portfolio; `reopen` opens again the locations an earlier `close` with
+    an `id` closed; `raise` lets open locations of a kind take more residents than their normal
+    places; `request_regime` asks the EU for a regime the scenario describes."""
 
     date: dt.date
-    action: Literal["set", "scale", "close", "open", "raise", "request_regime"]
+    action: Literal["set", "scale", "close", "open", "raise", "reopen", "request_regime"]
     parameter: str | None = Field(None, description="for set/scale: dotted path, e.g. chain.screening_days")
     value: float | None = Field(None, description="for set: new value; for scale: factor; for raise: places as a "
                                 "multiple of normal places (1-2, capped at each location's maximum)")
@@ -634,6 +636,10 @@ class Event(_Strict):
     places: Count | None = Field(None, description="for close/open: places")
     lead_time_days: Count = 0
     duration_days: PosInt | None = Field(None, description="for open: contract length")
+    id: Annotated[str, Field(min_length=1, max_length=80)] | None = Field(
+        None, description="for close: a name for this closure, which a later reopen event names")
+    closure: Annotated[str, Field(min_length=1, max_length=80)] | None = Field(
+        None, description="for reopen: the id of the earlier close event whose locations open again")
     label: str = ""
 
     @model_validator(mode="after")
@@ -646,13 +652,18 @@ class Event(_Strict):
             raise ValueError("a 'raise' event needs kind and value (a factor from 1 to 2)")
         if self.action == "request_regime" and self.regime is None:
             raise ValueError("a 'request_regime' event needs regime")
+        if self.action == "reopen" and self.closure is None:
+            raise ValueError("a 'reopen' event needs closure (the id of the earlier close event whose locations "
+                             "open again)")
         unused = [k for k in _EVENT_FIELDS if k not in _EVENT_USES[self.action] and getattr(self, k) not in (None, 0)]
         if unused:     # the run would ignore it: a province on a `set`, a lead time on a `close`, …
             k = unused[0]
             hint = {"province": " (a parameter is the same everywhere)" if self.action in ("set", "scale") else
                     " (a regime is national)" if self.action == "request_regime" else "",
                     "lead_time_days": " (it acts on the day it comes)",
-                    "duration_days": " (only an 'open' event takes a contract length)"}.get(k, "")
+                    "duration_days": " (only an 'open' event takes a contract length)",
+                    "id": " (only a 'close' event takes an id, for a later 'reopen' to name)",
+                    "closure": " (only a 'reopen' event names a closure)"}.get(k, "")
             raise ValueError(f"{k}: a '{self.action}' event does not use {k}{hint}; leave it out")
         return self
 
@@ -681,7 +692,8 @@ class Scenario(_Strict):
     regimes: list[Regime] = Field(default_factory=list, description="EU 2024/1359 regimes that may be declared")
     pact: Pact | None = Field(None, description="the EU Migration Pact and its start date (None: old rules throughout)")
     events: list[Event] = Field(default_factory=list, max_length=MAX_EVENTS,
-                                description="scheduled changes (parameters, closures, openings)")
+                                description="scheduled changes (parameters, closures and reopenings, "
+                                            "openings)")
 
     @field_validator("groups")
     @classmethod
@@ -701,8 +713,9 @@ class Scenario(_Strict):
     @model_validator(mode="after")
     def _runnable(self, info: ValidationInfo) -> Scenario:
         """What a run would otherwise trip over mid-way, found at load (docs/input-contract.md)."""
-        if not (info.context or {}).get(_RUNTIME_COPY):
-            check_runnable(self)
+        context = info.context or {}
+        if not context.get(_RUNTIME_COPY):
+            check_runnable(self, lone_event=bool(context.get(_LONE_EVENT)))
         return self
 
     @property
@@ -729,6 +742,10 @@ RUNTIME_PREFIXES = ("chain.", "housing.supply_persons_per_year", "housing.defaul
                     # the yearly inflow levels: an event re-plans the expected arrivals from its day
                     "inflow.first_applications_per_year", "inflow.family_reunification_per_year")
 _RUNTIME_COPY = "noodplan: a copy with a run-time value applied"   # validation context key
+# validation context key: the scenario holds one event taken alone (a decision, an inject's effect), so
+# a `reopen` cannot be matched with its closure here (that is checked against the run: `model.events`)
+_LONE_EVENT = "noodplan: one event checked alone"
+LONE_EVENT = {_LONE_EVENT: True}
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _NAME = re.compile(r"(?![. ])[^/\\\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-\u2069\ufeff]{1,80}")
 
@@ -737,12 +754,16 @@ _PER_KIND = ("portfolio.places", "portfolio.mean_location_places", "portfolio.co
              "portfolio.contract_term_days", "portfolio.renewal_probability", "costs.per_place_per_year")
 
 
-def check_runnable(sc: Scenario) -> None:
+def check_runnable(sc: Scenario, lone_event: bool = False) -> None:
     """Raise ValueError (one line, naming the field) for what the schema alone cannot see: the
     calendar, names unknown to the packaged data or outside the chosen provinces, a run bigger
-    than the arrays hold, and every value an event or a derogation sets during the run (checked
-    against the schema's own ranges by re-validating a copy with the value applied)."""
+    than the arrays hold, every value an event or a derogation sets during the run (checked
+    against the schema's own ranges by re-validating a copy with the value applied), and each
+    `reopen` against its closure (unless `lone_event`: one event checked alone, a decision or an
+    inject's effect, whose closure is the run's to know)."""
     _check_calendar(sc)
+    if not lone_event:
+        check_closures(sc.events, "events")
     for path in _PER_KIND:                 # the rules look every kind up in these
         missing = [k for k in typing.get_args(KindName) if k not in get_path(sc, path)]
         if missing:
@@ -783,6 +804,38 @@ def _check_calendar(sc: Scenario) -> None:
         if shock.end < start:
             raise ValueError(f"inflow.shocks.{i}: ends on {shock.end}, before start_date {start}, so it "
                              f"would add nobody; remove it")
+
+
+def check_closures(events: Sequence[Event], where: str, earlier: Mapping[str, dt.date] | None = None) -> None:
+    """Each closure id names one `close` event, and each `reopen` names a closure that closed on an
+    earlier day and is not reopened already (by an earlier reopen; events of one day count in their
+    order). `earlier`: closures already made before these events (id -> date). ValueError naming
+    `where`.<index>.<field>."""
+    closed: dict[str, tuple[int, dt.date]] = {}
+    for i, e in enumerate(events):
+        if e.action == "close" and e.id is not None:
+            if e.id in closed or e.id in (earlier or {}):
+                first = f"{where}.{closed[e.id][0]}" if e.id in closed else "an earlier closure"
+                raise ValueError(f"{where}.{i}.id: {e.id!r} already names {first}; give each closure its own id")
+            closed[e.id] = (i, e.date)
+    dates = {**(earlier or {}), **{k: d for k, (_, d) in closed.items()}}
+    reopened: dict[str, tuple[int, dt.date]] = {}
+    for i, e in sorted(((i, e) for i, e in enumerate(events) if e.action == "reopen"), key=lambda x: (x[1].date, x[0])):
+        assert e.closure is not None     # (Event._complete)
+        name = e.closure
+        if name not in dates:
+            hint = did_you_mean(name, dates) or (f" (closures with an id: {', '.join(map(repr, dates))})" if dates else
+                                                 " (give the close event an id, e.g. id: flood, and name it here)")
+            raise ValueError(f"{where}.{i}.closure: no close event has the id {name!r}{hint}")
+        if dates[name] >= e.date:
+            when = "on the same day as" if dates[name] == e.date else "after"
+            raise ValueError(f"{where}.{i}.closure: {name!r} closes on {dates[name]}, {when} this reopening on "
+                             f"{e.date}; a reopening comes on a later day than its closure")
+        if name in reopened:
+            j, d = reopened[name]
+            raise ValueError(f"{where}.{i}.closure: {name!r} is reopened already by {where}.{j} on {d}; "
+                             f"a closure reopens once")
+        reopened[name] = (i, e.date)
 
 
 def _check_names(sc: Scenario) -> None:
@@ -973,7 +1026,7 @@ def check_decision(sc: Scenario, event: Event | Mapping[str, Any]) -> Event:
     data = sc.model_dump()
     data["events"] = [{**fields, "date": sc.start_date}]
     try:
-        checked = Scenario.model_validate(data).events[0]
+        checked = Scenario.model_validate(data, context=LONE_EVENT).events[0]
     except ValidationError as err:
         message = _first(err).replace("events.0.", "").replace("events.0", "the event")
         raise ScenarioError("decision: " + message) from None

@@ -55,6 +55,19 @@ TRACK_OF = np.array([_track_of(*(bool(code >> b & 1) for b in (3, 2, 1, 0))) for
 
 
 @dataclass
+class Closure:
+    """A `close` event with an id, kept so a later `reopen` opens the same locations again
+    (owner: `model.events`)."""
+
+    day: int                   # the day it closed them
+    kind: str                  # the kind of location it closed (`KindName`)
+    province: str | None       # the province it closed them in (None: all)
+    locations: np.ndarray      # the locations it closed (int64 indexes)
+    places: int                # their normal places when they closed
+    reopened: int = -1         # the day a `reopen` opened them again (-1: not yet)
+
+
+@dataclass
 class Tally:
     """What happened today (persons unless said otherwise); reset every morning."""
 
@@ -174,6 +187,7 @@ class Runtimes:
     closing_to_reserve: set[int] = field(default_factory=set)       # closing locations that return to reserve (plan)
     consolidating: set[int] = field(default_factory=set)            # closing locations being consolidated (relocation)
     managed: np.ndarray = field(default_factory=lambda: np.zeros(0, bool))  # per location: the portfolio's contract?
+    closures: dict[str, Closure] = field(default_factory=dict)     # close events with an id, by id (model.events)
 
 
 @dataclass(kw_only=True)

@@ -35,6 +35,7 @@ from agents.locations import Kind, Life
 from experiments.exercise import answers
 from experiments.exercise import roles as R
 from experiments.exercise.msel import Exercise, Inject, effect_event
+from model.events import check_reopen
 from model.mesa_model import ReceptionModel
 from model.metrics import Recorder
 from model.scenario import Event, Scenario, ScenarioError, check_decision, is_whole, validation_message
@@ -293,6 +294,7 @@ class ExerciseRun:
             events = [effect_event(now, e, f"inject: effect.{k}") for k, e in enumerate(effect or [])]
             for e in events:
                 check_decision(now, e)
+                check_reopen(self.model.state, e)
             self._record({"op": "adhoc", "title": title, "synopsis": synopsis, "effect": list(effect or [])})
             self._apply_events(events)
             self._log("inject", None, str(title)[:120], str(synopsis)[:4000], source="facilitator (ad hoc)")
@@ -476,6 +478,7 @@ class ExerciseRun:
         try:
             for e in events:
                 check_decision(sc, e)
+                check_reopen(self.model.state, e)
             self._apply_events(events)
         except ScenarioError as exc:
             refused = f" (effect refused: {exc})"

@@ -22,8 +22,8 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, ValidationError, model_validator
 
 from experiments.exercise.roles import ROLE_KINDS, Role
-from model.scenario import (Event, Scenario, ScenarioError, _read, _Strict, from_dict, load_scenario,
-                            parse_yaml, unknown_name, validation_message)
+from model.scenario import (LONE_EVENT, Event, Scenario, ScenarioError, _read, _Strict, did_you_mean, from_dict,
+                            load_scenario, parse_yaml, unknown_name, validation_message)
 from model.scenario import builtin_names as scenario_names
 
 MAX_TURNS = 200                 # turns of an exercise
@@ -202,10 +202,54 @@ def exercise_from_dict(data, source: str = "exercise", folder: str | Path | None
     for i, r in enumerate(ex.roles):
         if r.province is not None:
             _known_province(sc, r.province, f"{source}: roles.{i}.province")
-    for i, j in enumerate(ex.injects):
-        for k, e in enumerate(j.effect):
-            effect_event(sc, e, f"{source}: injects.{i}.effect.{k}")
+    effects = [[effect_event(sc, e, f"{source}: injects.{i}.effect.{k}") for k, e in enumerate(j.effect)]
+               for i, j in enumerate(ex.injects)]
+    _check_closures(ex, sc, effects, source)
     return ex, sc
+
+
+def _check_closures(ex: Exercise, sc: Scenario, effects: list[list[Event]], source: str) -> None:
+    """An effect's closure id names one closure (of the scenario's events or of an effect), and a
+    `reopen` effect names one of them; when both come at a day (the scenario's events, injects with
+    `at_day`), the closure comes on an earlier day and a reopen comes once. A reopen in an inject
+    fired by a condition or by the facilitator is checked against the run when it fires
+    (`model.events.check_reopen`: refused, the rest of the inject's effect with it, while the
+    closure has not happened or was reopened). Raises ScenarioError naming the field."""
+    day_of: dict[str, int | None] = {e.id: (e.date - sc.start_date).days for e in sc.events
+                                     if e.action == "close" and e.id is not None}
+    where_of = {name: f"the scenario's events.{i}" for i, e in enumerate(sc.events)
+                if e.action == "close" and (name := e.id) is not None}
+    for i, (j, events) in enumerate(zip(ex.injects, effects, strict=True)):
+        for k, e in enumerate(events):
+            if e.action == "close" and e.id is not None:
+                if e.id in day_of:
+                    raise ScenarioError(f"{source}: injects.{i}.effect.{k}.id: {e.id!r} already names "
+                                        f"{where_of[e.id]}; give each closure its own id")
+                day_of[e.id], where_of[e.id] = j.at_day, f"injects.{i}.effect.{k}"
+    reopened: dict[str, str] = {}
+    order = sorted(range(len(ex.injects)), key=lambda i: (ex.injects[i].at_day is None, ex.injects[i].at_day or 0, i))
+    for i in order:
+        j = ex.injects[i]
+        for k, e in enumerate(effects[i]):
+            if e.action != "reopen":
+                continue
+            assert e.closure is not None     # (Event._complete)
+            where = f"{source}: injects.{i}.effect.{k}.closure"
+            if e.closure not in day_of:
+                raise ScenarioError(f"{where}: no close event or effect has the id {e.closure!r}"
+                                    + (did_you_mean(e.closure, day_of) or " (give the closure an id, e.g. id: flood, "
+                                                                          "and name it here)"))
+            closes = day_of[e.closure]
+            if j.at_day is None or closes is None:
+                continue                    # (the run checks it when the inject fires)
+            if closes >= j.at_day:
+                raise ScenarioError(f"{where}: {e.closure!r} closes on day {closes} ({where_of[e.closure]}), "
+                                    f"{'the same day as' if closes == j.at_day else 'after'} this reopening on "
+                                    f"day {j.at_day}; a reopening comes on a later day than its closure")
+            if e.closure in reopened:
+                raise ScenarioError(f"{where}: {e.closure!r} is reopened already by {reopened[e.closure]}; "
+                                    f"a closure reopens once")
+            reopened[e.closure] = f"injects.{i}.effect.{k}"
 
 
 def _named_scenario(name: str, source: str, folder: Path, builtin_parents: bool) -> Scenario:
@@ -253,7 +297,7 @@ def effect_event(sc: Scenario, e: dict, where: str) -> Event:
     data = sc.model_dump()
     data["events"] = [{**e, "date": sc.start_date}]
     try:
-        checked = Scenario.model_validate(data)
+        checked = Scenario.model_validate(data, context=LONE_EVENT)
     except ValidationError as err:
         raise ScenarioError(f"{where}: " + validation_message(err, "").removeprefix(": ").replace("events.0.", "")
                             .replace("events.0", "the effect")) from None

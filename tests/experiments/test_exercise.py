@@ -479,3 +479,58 @@ def test_the_command_line(tmp_path, capsys):
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert message in err and len(err.strip().splitlines()) == 1, err
+
+
+# -- a closure an inject makes, reopened by a later inject --------------------------------------------
+
+def _flood(at_day: int | None = 1, **more) -> dict:
+    timing = {"at_day": at_day} if at_day is not None else {"contingency": True}
+    return {"id": "flood", "title": "flood", "synopsis": "f", **timing,
+            "effect": [{"action": "close", "kind": "regular", "places": 10, "id": "flood"}], **more}
+
+
+def _water_gone(at_day: int | None = 3, closure: str = "flood") -> dict:
+    timing = {"at_day": at_day} if at_day is not None else {"contingency": True}
+    return {"id": "water-gone", "title": "water gone", "synopsis": "w", **timing,
+            "effect": [{"action": "reopen", "closure": closure}]}
+
+
+def test_an_inject_reopens_what_an_earlier_injects_closure_closed():
+    run = run_of(injects=[_flood(), _water_gone()])
+    L = run.model.state.locs
+    (azc,) = np.flatnonzero(L.kind == Kind.REGULAR)      # the small world's one azc: 10 places
+    assert (L.capacity[azc], L.life[azc]) == (10, Life.OPEN)
+    run.advance()                                         # a turn of 7 days: the flood on day 1, water gone on day 3
+    assert (L.capacity[azc], L.life[azc]) == (10, Life.OPEN)
+    log = [(e["day"], e["detail"]) for e in run.model.state.event_log if e["what"].endswith(" regular")]
+    assert log == [(1, "10 regular places in 1 location closed"),
+                   (3, "10 regular places in 1 location reopened (closed on 2025-07-02 by 'flood')")]
+
+
+def test_a_reopen_fired_before_its_closure_is_refused_and_changes_nothing():
+    run = run_of(injects=[_flood(at_day=None), _water_gone(at_day=None)])
+    before = run.model.state.locs.life.copy()
+    run.fire("water-gone")
+    (fired,) = [e for e in run.log if e["kind"] == "inject"]
+    assert fired["detail"].endswith("(effect refused: decision: closure: no closure with the id 'flood' has happened "
+                                    "in this run (none so far))")
+    assert np.array_equal(run.model.state.locs.life, before)
+
+
+@pytest.mark.parametrize("injects, message", [
+    ([_flood(at_day=3), _water_gone(at_day=3)],
+     r"injects\.1\.effect\.0\.closure: 'flood' closes on day 3 \(injects\.0\.effect\.0\), the same day as this "
+     r"reopening on day 3; a reopening comes on a later day than its closure"),
+    ([_flood(at_day=5), _water_gone(at_day=3)],
+     r"injects\.1\.effect\.0\.closure: 'flood' closes on day 5 \(injects\.0\.effect\.0\), after this reopening on "
+     r"day 3; a reopening comes on a later day than its closure$"),
+    ([_flood(), _water_gone(closure="flod")],
+     r"injects\.1\.effect\.0\.closure: no close event or effect has the id 'flod' \(did you mean 'flood'\?\)"),
+    ([_flood(), _water_gone(), {**_water_gone(at_day=5), "id": "again"}],
+     r"injects\.2\.effect\.0\.closure: 'flood' is reopened already by injects\.1\.effect\.0; a closure reopens once"),
+    ([_flood(), {**_flood(at_day=2), "id": "flood-2"}],
+     r"injects\.1\.effect\.0\.id: 'flood' already names injects\.0\.effect\.0; give each closure its own id"),
+])
+def test_an_exercise_whose_reopen_cannot_match_its_closure_is_refused_at_load(injects, message):
+    with pytest.raises(ScenarioError, match=r"^exercise: " + message):
+        exercise_from_dict(exercise(injects=injects))

@@ -302,6 +302,20 @@ bad("events", "lead-time-huge", "events: [{date: 2025-07-05, action: open, kind:
 bad("events", "duration-huge", "events: [{date: 2025-07-05, action: open, kind: emergency, places: 10, duration_days: 100000000000}]\n")
 bad("events", "extra-field", "events: [{date: 2025-07-05, action: open, kind: emergency, places: 10, colour: red}]\n")
 bad("events", "open-without-places", "events: [{date: 2025-07-05, action: open, kind: emergency}]\n")
+bad("events", "reopen-misspelt-closure", "events: [{date: 2025-07-05, action: close, kind: regular, places: 10, id: flood}, {date: 2025-07-10, action: reopen, closure: flod}]\n",
+    says=("events.1.closure", "flod", "did you mean 'flood'"))
+bad("events", "reopen-before-closure", "events: [{date: 2025-07-05, action: close, kind: regular, places: 10, id: flood}, {date: 2025-07-01, action: reopen, closure: flood}]\n",
+    says=("events.1", "flood"))
+bad("events", "reopen-same-day", "events: [{date: 2025-07-05, action: close, kind: regular, places: 10, id: flood}, {date: 2025-07-05, action: reopen, closure: flood}]\n",
+    says=("events.1", "flood"))
+bad("events", "reopen-twice", "events: [{date: 2025-07-05, action: close, kind: regular, places: 10, id: flood}, {date: 2025-07-10, action: reopen, closure: flood}, "
+    "{date: 2025-07-12, action: reopen, closure: flood}]\n", says=("events.2", "flood"))
+bad("events", "closure-id-twice", "events: [{date: 2025-07-05, action: close, kind: regular, places: 10, id: flood}, {date: 2025-07-08, action: close, kind: emergency, places: 5, "
+    "id: flood}]\n", says=("events.1", "flood"))
+bad("events", "reopen-without-closure", "events: [{date: 2025-07-05, action: close, kind: regular, places: 10, id: flood}, {date: 2025-07-10, action: reopen}]\n",
+    says=("events.1", "closure"))
+bad("events", "id-on-open", "events: [{date: 2025-07-05, action: open, kind: emergency, places: 10, id: x}]\n",
+    says=("events.0", "id"))
 
 # --- derogations and regimes ------------------------------------------------------------------
 _REGIME = "regimes: [{{type: crisis, requested: 2025-07-02, authorisation_delay_days: 1, derogations: {{{}}}}}]\n"

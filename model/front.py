@@ -1,12 +1,15 @@
-"""The front of the chain (aanmeldketen): registration capacity and onward placement as they stand.
+"""The front of the chain (aanmeldketen): registration capacity, onward placement and the
+vulnerability assessments as they stand.
 
 The chain registers `chain.registration_capacity_per_day` persons a day at the registration centre
-(Ter Apel). The plan's front ladder adds measures (`model.plan`): extra registration and screening
-staff, a second registration site with its own registrations per day (counted while it is open),
-and onward placement — after `after_days` at the registration location, screening continues at a
-process location so the registration bed frees up (as with Budel in 2022). The rules
-(`model.rulebook.register`, `move_on_from_registration`) read `FrontCapacity`; the plan adds and
-removes measures, so scale-down undoes exactly what it did. The scenario is never rewritten.
+(Ter Apel) and COA assesses `chain.vulnerability_assessments_per_day` for special reception needs
+(kwetsbaarheidstoets). The plan's front ladder adds measures (`model.plan`): extra registration and
+screening staff, extra assessment staff, a second registration site with its own registrations per
+day (counted while it is open), and onward placement — after `after_days` at the registration
+location, screening continues at a process location so the registration bed frees up (as with Budel
+in 2022). The rules (`model.rulebook.register`, `move_on_from_registration`, `assess_vulnerability`)
+read `FrontCapacity`; the plan adds and removes measures, so scale-down undoes exactly what it did.
+The scenario is never rewritten.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ class FrontMeasure:
 
     start_day: int
     per_day: float = 0.0               # registrations per day added, persons
+    assessments: float = 0.0           # vulnerability assessments per day added, persons
     site: int = -1                     # registration location it belongs to (counts only while open), -1: none
     after_days: int | None = None      # onward placement: days at the registration location first
     cost_per_day_eur: float = 0.0      # fixed cost per day while in force (staff, transport), EUR
@@ -55,6 +59,14 @@ class FrontCapacity:
         for m in self._in_force(day):
             if m.site < 0 or s.locs.life[m.site] == Life.OPEN:
                 cap += m.per_day
+        return cap
+
+    def assessments_per_day(self, s, day: int) -> float:
+        """Persons COA can assess for special reception needs today: the chain's own capacity plus
+        the plan's extra assessment staff."""
+        cap = s.params.chain.vulnerability_assessments_per_day
+        for m in self._in_force(day):
+            cap += m.assessments
         return cap
 
     def onward_after(self, day: int) -> int | None:

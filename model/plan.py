@@ -4,8 +4,9 @@
              → 4 crisis emergency reception (crisisnoodopvang, by the 25 safety regions)
 
 Alongside it the *front ladder* (`plan.front`) acts on registration and screening (aanmeldketen):
-onward placement and extra registration staff, relief places near the registration centre, a
-second registration site (`model.front` holds what is in force; the rules read it).
+onward placement and extra registration staff, extra staff for COA's vulnerability assessment,
+relief places near the registration centre, a second registration site (`model.front` holds what
+is in force; the rules read it).
 
 Each phase activates when ANY of its triggers has held for its number of days, and deactivates
 when ALL of its deactivation triggers have held (hysteresis), it has been active for its
@@ -46,7 +47,7 @@ from model.scenario import Action, ActionType, Phase, Plan, ScenarioError
 from model.state import State
 
 INDICATORS = ("occupancy", "occupancy_normal", "central_occupancy", "unsheltered", "registration_backlog",
-              "registration_load", "forecast_shortfall", "prognosis_shortfall")
+              "registration_load", "assessment_backlog", "forecast_shortfall", "prognosis_shortfall")
 LADDERS = ("phases", "front")   # the plan's ladders: the COA/VNG phases, and the front of the chain
 _NOT_HOUSING = (Kind.CENTRAL, Kind.BORDER)
 _KIND_INDEX = {k.name.lower(): int(k) for k in Kind}
@@ -57,6 +58,11 @@ _LIFE_COLUMNS[[Life.OPEN, Life.CLOSING, Life.PLANNED], [_OPEN, _CLOSING, _PLANNE
 _LIFE_COLUMNS[:, _ANY] = True
 _LIFE_COLUMNS.flags.writeable = False
 _FLOWS = ("arrivals", "exits_housed", "exits_departed", "exits_transferred")   # read over the forecast window
+# by stage: waiting for the vulnerability assessment when in its line (the stages after screening, in
+# reception: whom `rulebook.assess_vulnerability` serves; the others in its line have left)
+_AWAITS_ASSESSMENT = np.zeros(len(Stage), bool)
+_AWAITS_ASSESSMENT[Stage.PROCEDURE:Stage.HOUSED] = True
+_AWAITS_ASSESSMENT.flags.writeable = False
 
 
 def _ratios(a: list[float], b: list[float]) -> list[float]:
@@ -274,7 +280,7 @@ class PlanRuntime:
         load = inflow / own if own > 0 else (9.99 if inflow > 0 else 0.0)
         common = {"central_occupancy": central_occ, "unsheltered": unsheltered,
                   "registration_backlog": stage_persons[0], "registration_load": load,
-                  "forecast_shortfall": shortfall}
+                  "assessment_backlog": self._assessment_backlog(s), "forecast_shortfall": shortfall}
         if "prognosis_shortfall" in self.ladder.indicators or "prognosis_shortfall" in self.front.indicators:
             common["prognosis_shortfall"] = self._prognosis(s, day, population) - places
         names = ("occupancy", "occupancy_normal", *common)
@@ -286,6 +292,17 @@ class PlanRuntime:
         total_bed = sum(in_bed)
         return values, dict(zip(names, [_ratios([total_bed], [sum(usable)]), _ratios([total_bed], [sum(normal)]),
                                         *([float(v)] for v in common.values())]))
+
+    @staticmethod
+    def _assessment_backlog(s) -> int:
+        """Persons waiting for COA's vulnerability assessment: the households in its line that are
+        still in reception after screening (those who left meanwhile are dropped when the line
+        reaches them)."""
+        waiting = s.assessment.peek()
+        if len(waiting) == 0:
+            return 0
+        h = s.people.cols
+        return int(h["size"][waiting[_AWAITS_ASSESSMENT[h["stage"][waiting]]]].sum())
 
     def _prognosis(self, s, day: int, population: int) -> float:
         """Persons in reception `forecast_weeks` ahead by the model's own ensemble
@@ -684,6 +701,23 @@ class PlanRuntime:
         s.event_log.append(_entry(s, day, "plan", "national", "lower registration capacity",
                                   f"-{sum(m.per_day for m in d.measures):,.0f} registrations a day"))
 
+    def _do_raise_assessment(self, s: State, day: int, unit: int, a: Action) -> _Done:
+        """Extra COA staff for the vulnerability assessment (kwetsbaarheidstoets), at the
+        registration centre or a process location (seed 001): `per_day` × `success_rate` more
+        assessments a day after the lead time, at a cost per day while in force."""
+        per_day = a.per_day * a.success_rate
+        measure = s.front.add(FrontMeasure(day + a.lead_time_days, assessments=per_day,
+                                           cost_per_day_eur=a.cost_per_day_eur))
+        s.event_log.append(_entry(s, day, "plan", "national", "raise vulnerability assessment capacity",
+                                  f"+{per_day:,.0f} assessments a day in {a.lead_time_days} days "
+                                  f"(EUR {a.cost_per_day_eur:,.0f} a day)"))
+        return _Done(a, unit, opened_day=day, measures=[measure])
+
+    def _undo_raise_assessment(self, s: State, day: int, d: _Done) -> None:
+        self._end_measures(s, d)
+        s.event_log.append(_entry(s, day, "plan", "national", "lower vulnerability assessment capacity",
+                                  f"-{sum(m.assessments for m in d.measures):,.0f} assessments a day"))
+
     def _do_onward_placement(self, s: State, day: int, unit: int, a: Action) -> _Done:
         measure = s.front.add(FrontMeasure(day + a.lead_time_days, after_days=a.after_days,
                                            cost_per_day_eur=a.cost_per_day_eur))
@@ -803,6 +837,7 @@ ACTIONS: dict[ActionType, ActionRule] = {
     "activate_reserve": ActionRule(PlanRuntime._do_activate_reserve, PlanRuntime._undo_activate_reserve),
     "request_places": ActionRule(PlanRuntime._do_request_places, PlanRuntime._undo_request_places),
     "raise_registration": ActionRule(PlanRuntime._do_raise_registration, PlanRuntime._undo_raise_registration),
+    "raise_assessment": ActionRule(PlanRuntime._do_raise_assessment, PlanRuntime._undo_raise_assessment),
     "open_registration_site": ActionRule(PlanRuntime._do_open_registration_site,
                                          PlanRuntime._undo_open_registration_site),
     "relief_places": ActionRule(PlanRuntime._do_relief_places, PlanRuntime._undo_relief_places),

@@ -445,7 +445,8 @@ _AFTER_SCREENING[Stage.PROCEDURE:Stage.HOUSED] = True
 
 def assess_vulnerability(s: State, day: int) -> None:
     """COA's vulnerability assessment (kwetsbaarheidstoets): first come first served within the
-    day's capacity, due within 30 days of the application (arrival); late ones are counted.
+    day's capacity (the chain's own plus the plan's extra assessment staff, `model.front`), due
+    within 30 days of the application (arrival); late ones are counted.
     Households found to have special reception needs leave emergency and crisis places for a
     regular place at once when one is free (ahead of the line for moving up)."""
     if len(s.assessment) == 0:
@@ -454,7 +455,7 @@ def assess_vulnerability(s: State, day: int) -> None:
     h = p.cols
     st = h["stage"]
     valid = lambda w: _AFTER_SCREENING[st[w]]  # noqa: E731
-    ids = serve(s, s.assessment, "vulnerability", s.params.chain.vulnerability_assessments_per_day, valid)
+    ids = serve(s, s.assessment, "vulnerability", s.front.assessments_per_day(s, day), valid)
     if len(ids) == 0:
         return
     s.today.vulnerability_assessed += p.persons_in(ids)

@@ -363,7 +363,8 @@ class Initial(_Strict):
 
 
 Indicator = Literal["occupancy", "occupancy_normal", "central_occupancy", "unsheltered",
-                    "registration_backlog", "registration_load", "forecast_shortfall", "prognosis_shortfall"]
+                    "registration_backlog", "registration_load", "assessment_backlog", "forecast_shortfall",
+                    "prognosis_shortfall"]
 
 
 class Trigger(_Strict):
@@ -374,7 +375,9 @@ class Trigger(_Strict):
                                  "central_occupancy: persons at registration locations / their normal places (1); "
                                  "unsheltered, registration_backlog: persons; registration_load: persons "
                                  "arriving a day over `forecast_window_days` / `chain.registration_capacity_per_day` "
-                                 "(what is registered without the plan's measures; 1); forecast_shortfall: "
+                                 "(what is registered without the plan's measures; 1); assessment_backlog: "
+                                 "persons waiting for the vulnerability assessment (kwetsbaarheidstoets) after "
+                                 "screening; forecast_shortfall: "
                                  "persons short of places in `forecast_weeks` weeks (recent net inflow "
                                  "extrapolated); prognosis_shortfall: the same from the model's own ensemble "
                                  "(docs/plan.md)")
@@ -391,9 +394,11 @@ class Trigger(_Strict):
 
 # Actions at the front of the chain (registration and screening); they act on the national
 # registration centre, so a ladder with one unit per province cannot hold them (see Plan).
-FRONT_ACTIONS = ("raise_registration", "open_registration_site", "relief_places", "onward_placement")
+FRONT_ACTIONS = ("raise_registration", "raise_assessment", "open_registration_site", "relief_places",
+                 "onward_placement")
 ActionType = Literal["raise_occupancy", "activate_reserve", "request_places",
-                     "raise_registration", "open_registration_site", "relief_places", "onward_placement"]
+                     "raise_registration", "raise_assessment", "open_registration_site", "relief_places",
+                     "onward_placement"]
 assert set(FRONT_ACTIONS) <= set(typing.get_args(ActionType))
 
 
@@ -406,6 +411,7 @@ _ACTION_USES: dict[str, tuple[str, ...]] = {
     "activate_reserve": ("places", "lead_time_days", "success_rate"),
     "request_places": ("kind", "places", "via", "repeat_days", "lead_time_days", "success_rate", "duration_days"),
     "raise_registration": ("per_day", "lead_time_days", "success_rate", "cost_per_day_eur"),
+    "raise_assessment": ("per_day", "lead_time_days", "success_rate", "cost_per_day_eur"),
     "open_registration_site": ("places", "per_day", "province", "repeat_days", "lead_time_days", "success_rate",
                                "duration_days", "cost_per_day_eur"),
     "relief_places": ("places", "repeat_days", "lead_time_days", "success_rate", "duration_days"),
@@ -417,7 +423,8 @@ class Action(_Strict):
 
     type: ActionType = Field(
         description="raise_occupancy, activate_reserve, request_places (beds); raise_registration: extra "
-                    "registration and screening staff at the registration centre; open_registration_site: a "
+                    "registration and screening staff at the registration centre; raise_assessment: extra COA "
+                    "staff for the vulnerability assessment (kwetsbaarheidstoets); open_registration_site: a "
                     "second registration location with its own beds and registrations per day; relief_places: "
                     "beds near the registration centre for people waiting to register or in screening; "
                     "onward_placement: screening continues at a process location after `after_days`")
@@ -438,12 +445,14 @@ class Action(_Strict):
         0, description="days from decision to open places (or to the measure taking effect)")
     success_rate: Share = Field(
         1.0, description="share of asked places delivered (reserve, safety regions, relief places, extra "
-                         "registrations); chance a registration site is realised; municipalities decide by willingness")
+                         "registrations or assessments); chance a registration site is realised; municipalities "
+                         "decide by willingness")
     duration_days: PosInt | None = Field(
         None, description="request_places, relief_places, open_registration_site: contract length, days (default: the "
                           "kind's)")
     per_day: Annotated[float, Field(ge=0.0, le=10_000.0)] = Field(
-        0.0, description="raise_registration / open_registration_site: registrations added per day, persons")
+        0.0, description="raise_registration / open_registration_site: registrations added per day, persons; "
+                         "raise_assessment: vulnerability assessments added per day, persons")
     after_days: Annotated[int, Field(ge=1, le=30)] | None = Field(
         None, description="onward_placement: days at the registration location before screening continues elsewhere")
     province: str | None = Field(
@@ -457,6 +466,7 @@ class Action(_Strict):
         need = {"request_places": ("kind", self.kind is not None),
                 "raise_occupancy": ("kinds", bool(self.kinds)),
                 "raise_registration": ("per_day", self.per_day > 0),
+                "raise_assessment": ("per_day", self.per_day > 0),
                 "open_registration_site": ("places and per_day", self.places > 0 and self.per_day > 0),
                 "relief_places": ("places", self.places > 0),
                 "onward_placement": ("after_days", self.after_days is not None)}.get(self.type)
@@ -512,7 +522,8 @@ class Plan(_Strict):
     phases: list[Phase] = Field(min_length=1, max_length=4, description="phases 1..4 in scale-up order")
     front: list[Phase] = Field(default_factory=list, max_length=4,
                                description="rungs of the front ladder in scale-up order: registration capacity, relief "
-                                           "places, onward placement; always national (one registration system)")
+                                           "places, onward placement, vulnerability assessments; always national (one "
+                                           "registration system)")
     closing_moves_per_day: NonNeg = Field(description="persons moved out of closing locations per day at scale-down")
 
     @model_validator(mode="after")

@@ -27,6 +27,8 @@ _INDICATOR_WORDS = {
     "registration_backlog": ("{n} or more people waiting to register", "fewer than {n} people waiting to register"),
     "registration_load": ("arrivals at or above {v} times what registration handles without the plan's measures",
                           "arrivals below {v} times what registration handles without the plan's measures"),
+    "assessment_backlog": ("{n} or more people waiting for the vulnerability assessment",
+                           "fewer than {n} people waiting for the vulnerability assessment"),
     "forecast_shortfall": ("the forecast short of {n} or more places", "the forecast short of fewer than {n} places"),
 }
 _TRIGGER = re.compile(r"(?P<ind>[a-z_]+) (?P<op>>=|<) (?P<v>-?[\d.e+]+) for (?P<days>\d+) days?")
@@ -59,7 +61,7 @@ def plain_trigger(text: str) -> str:
     for piece in text.split(";"):
         m = _TRIGGER.search(piece)
         if not m:
-            if piece.strip() and not piece.strip().startswith("phase "):
+            if piece.strip() and not piece.strip().startswith(("phase ", "front rung ")):   # the log's "phase 1 -> 2"
                 parts.append(piece.strip())
             continue
         ind, op, v, days = m["ind"], m["op"], float(m["v"]), int(m["days"])

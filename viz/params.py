@@ -67,6 +67,7 @@ _INDICATOR_UNITS = {"occupancy": ("× usable places (1 = full)", 0.5, 2.0, 0.0),
                     "unsheltered": ("persons", 0, 10_000, 0.0),
                     "registration_backlog": ("persons", 0, 10_000, 0.0),
                     "registration_load": ("× the registrations a day without the plan's measures", 0.5, 3.0, 0.0),
+                    "assessment_backlog": ("persons", 0, 20_000, 0.0),
                     "forecast_shortfall": ("persons short", -20_000, 50_000, None)}
 
 

@@ -18,7 +18,7 @@ from solara.alias import rv as v
 
 from viz import counterfactual, decisions, planner, plots
 from viz.figures import MapCanvas
-from viz.labels import MAP_LEVELS, MAP_METRICS, phase_names
+from viz.labels import MAP_LEVELS, MAP_METRICS, phase_names, run_position
 from viz.mapwidget import MapWidget, data_url
 from viz.player import FASTEST, SPEEDS, Player
 from viz.session import Session
@@ -93,7 +93,7 @@ def RunControls(session: Session, player: Player, playing: solara.Reactive[bool]
         solara.Button("Reset", icon_name="mdi-restore", on_click=on_reset, text=True, classes=["np-reset"])
         solara.Select("Speed", values=list(SPEEDS), value=speed.value, on_value=set_speed, dense=True,
                       style={"max-width": "190px"}, classes=["np-speed"])
-        solara.Text(f"Day {session.day} of {session.horizon} — {session.date}", classes=["np-day"])
+        solara.Text(run_position(session.day, session.horizon, session.state.world.dates), classes=["np-day"])
     if busy and speed.value == FASTEST:
         with solara.Row(style={"align-items": "center"}, classes=["np-progress"]):
             solara.ProgressLinear(value=100 * session.day / max(session.horizon, 1), style={"flex": "1"})
@@ -291,8 +291,8 @@ def DecisionLog(session: Session, entries: int = 0):
                                 label="Export (CSV)", mime_type="text/csv")
         if shown:
             rows = shown[p * per_page:(p + 1) * per_page]
-            html_table(["date", "kind", "where", "what", "why / asked and delivered"],
-                       [[r.date, r.kind, r.where, r.what, r.why] for r in rows], "np-eventlog")
+            html_table(["day", "date", "kind", "where", "what", "why / asked and delivered"],
+                       [[f"{r.day:,}", r.date, r.kind, r.where, r.what, r.why] for r in rows], "np-eventlog")
             if pages > 1:
                 with solara.Row(style={"align-items": "center"}):
                     solara.Button("Newer", on_click=lambda: page.set(max(p - 1, 0)), disabled=p == 0, text=True,

@@ -129,7 +129,7 @@ def background_done() -> bool:
     """The page's background work is over: the stable-stock counterfactuals and the spare session."""
     from viz import app, counterfactual
 
-    return all(f.done() for f in list(counterfactual._cache.values())) and not app._refilling.locked()
+    return counterfactual.idle() and not app._refilling.locked()
 
 
 @dataclass

@@ -129,14 +129,18 @@ def Cards(session: Session, tick: int = 0):
     """The cards in a row, drawn as one widget (the markup of a `solara.Row` of outlined cards):
     a frame updates one property instead of some fifty widgets."""
     gen = session.generation
-    fut = solara.use_memo(lambda: counterfactual.cost_future(session.scenario, session.seed), [gen])
-    cf = solara.use_thread(lambda: fut.result(), dependencies=[fut])
-    cf_cost = cf.value if cf.state == solara.ResultState.FINISHED else None
+    follower = solara.use_memo(lambda: counterfactual.follow(session.scenario, session.seed), [gen])
+    snap = session.snapshot()
+    follower.ask(snap.day)                    # the counterfactual goes as far as this run (and a lead)
+    cf_cost = follower.cost_upto(snap.day)
+    # while it is behind, wait for it to reach the run's day (read live: a playing run moves on),
+    # then draw again; no thread while it is ahead
+    solara.use_thread(lambda cancel: follower.wait(lambda: session.day, cancel=cancel),
+                      dependencies=[follower, cf_cost is not None], intrusive_cancel=False)
     note = counterfactual.note(session.scenario) if cf_cost is not None else (
-        f"stable-stock run failed: {cf.error}" if cf.error else "stable-stock run: computing…")
+        f"stable-stock run failed: {follower.error}" if follower.error else "stable-stock run: computing…")
     k = session.key_figures()
     names = phase_names(session.scenario)
-    snap = session.snapshot()
     figs = solara.use_memo(lambda: planner.planner_series(snap, cf_cost, note), [tick, gen, cf_cost is not None])
     phase = k["phase"]
     cards = [_card("In reception (entitled)", f"{k['population']:,}", f"{k['in_bed']:,} in a bed", "population"),

@@ -24,6 +24,8 @@ import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from viz.labels import days_in_position
+
 
 def drawing_path(scenario: str, days: int) -> list[float]:
     from viz import decisions, planner, plots
@@ -65,7 +67,7 @@ def fastest_play(scenario: str) -> tuple[float, int]:
         while not background_done():     # the counterfactual and the next spare session
             time.sleep(0.05)
         rc.find(v.Select, label="Speed").widget.v_model = "as fast as possible"
-        day = lambda: int(rc.find(v.Html, class_="np-day").widget.children[0].split()[1])  # noqa: E731
+        day = lambda: days_in_position(rc.find(v.Html, class_="np-day").widget.children[0])  # noqa: E731
         frames = []
         t0 = time.perf_counter()
         rc.find(v.Btn, class_="np-play").widget.click()
@@ -127,7 +129,7 @@ def background_done() -> bool:
     """The page's background work is over: the stable-stock counterfactuals and the spare session."""
     from viz import app, counterfactual
 
-    return all(f.done() for f in list(counterfactual._cache.values())) and not app._refilling.locked()
+    return counterfactual.idle() and not app._refilling.locked()
 
 
 @dataclass
@@ -143,11 +145,11 @@ def step_clicks(rc, days: int, warmup: int = 5) -> list[Click]:
     another thread renders is left to that thread, e.g. the one that brought a background result.)"""
     import ipyvuetify as v
 
-    day = lambda: rc.find(v.Html, class_="np-day").widget.children[0].split()[1]  # noqa: E731
+    day = lambda: days_in_position(rc.find(v.Html, class_="np-day").widget.children[0])  # noqa: E731
     out = []
     for i in range(days + warmup):
         btn = rc.find(v.Btn, children=["Step a day"]).widget   # found before the clock starts
-        expected = str(int(day()) + 1)
+        expected = day() + 1
         with count_widget_updates() as n:
             c0, t0 = time.process_time(), time.perf_counter()
             btn.click()

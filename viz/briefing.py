@@ -25,7 +25,7 @@ from matplotlib.figure import Figure
 from viz import planner, regions
 from viz.decisions import MARKED_KINDS, DecisionRow
 from viz.figures import MapCanvas, png_bytes
-from viz.labels import phase_names
+from viz.labels import phase_names, run_position
 from viz.plots import GROUP_COLOURS, KIND_GROUPS, MARK_COLOURS, STAGE_COLOURS
 from viz.labels import STAGE_LABELS
 from viz.session import ENTITLED_STAGE_NAMES, Session, Snapshot
@@ -154,10 +154,10 @@ def briefing_html(session: Session, counterfactual_cost: np.ndarray | None = Non
         decisions = decision_rows(log)
         k = session.key_figures()
     cards = planner.planner_series(snap, counterfactual_cost, cf_note)
-    date = session.date if session.day < session.horizon else session.state.world.dates[-1]
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Briefing — {html.escape(sc.name)}"
              f"</title><style>{CSS}</style></head><body>",
-             f"<h1>Briefing: {html.escape(sc.name)} — day {snap.day} of {snap.horizon} ({date})</h1>",
+             f"<h1>Briefing: {html.escape(sc.name)} — "
+             f"{html.escape(run_position(snap.day, snap.horizon, session.state.world.dates))}</h1>",
              f"<p>{html.escape(sc.description or '')}</p>",
              f"<p>Start {sc.start_date}, horizon {sc.horizon_days} days, "
              f"seed {session.seed if session.seed is not None else sc.seed}; "
@@ -165,7 +165,7 @@ def briefing_html(session: Session, counterfactual_cost: np.ndarray | None = Non
              "figures describe the model's run, not observations.</p>"]
     if session.decisions:
         parts.append("<p>What-if decisions taken during the run: " + "; ".join(
-            html.escape(f"day {d.day}: {d.event.action} {d.event.parameter or d.event.kind} "
+            html.escape(f"before day {d.day}: {d.event.action} {d.event.parameter or d.event.kind} "
                         f"{'' if d.event.value is None else d.event.value}"
                         f"{'' if d.event.places is None else d.event.places}")
             for d in session.decisions) + "</p>")

@@ -18,7 +18,7 @@ from solara.alias import rv as v
 
 from viz import counterfactual, decisions, planner, plots
 from viz.figures import MapCanvas
-from viz.labels import MAP_LEVELS, MAP_METRICS, phase_names
+from viz.labels import MAP_LEVELS, MAP_METRICS, phase_names, run_position
 from viz.mapwidget import MapWidget, data_url
 from viz.player import FASTEST, SPEEDS, Player
 from viz.session import Session
@@ -93,7 +93,7 @@ def RunControls(session: Session, player: Player, playing: solara.Reactive[bool]
         solara.Button("Reset", icon_name="mdi-restore", on_click=on_reset, text=True, classes=["np-reset"])
         solara.Select("Speed", values=list(SPEEDS), value=speed.value, on_value=set_speed, dense=True,
                       style={"max-width": "190px"}, classes=["np-speed"])
-        solara.Text(f"Day {session.day} of {session.horizon} — {session.date}", classes=["np-day"])
+        solara.Text(run_position(session.day, session.horizon, session.state.world.dates), classes=["np-day"])
     if busy and speed.value == FASTEST:
         with solara.Row(style={"align-items": "center"}, classes=["np-progress"]):
             solara.ProgressLinear(value=100 * session.day / max(session.horizon, 1), style={"flex": "1"})
@@ -129,14 +129,18 @@ def Cards(session: Session, tick: int = 0):
     """The cards in a row, drawn as one widget (the markup of a `solara.Row` of outlined cards):
     a frame updates one property instead of some fifty widgets."""
     gen = session.generation
-    fut = solara.use_memo(lambda: counterfactual.cost_future(session.scenario, session.seed), [gen])
-    cf = solara.use_thread(lambda: fut.result(), dependencies=[fut])
-    cf_cost = cf.value if cf.state == solara.ResultState.FINISHED else None
+    follower = solara.use_memo(lambda: counterfactual.follow(session.scenario, session.seed), [gen])
+    snap = session.snapshot()
+    follower.ask(snap.day)                    # the counterfactual goes as far as this run (and a lead)
+    cf_cost = follower.cost_upto(snap.day)
+    # while it is behind, wait for it to reach the run's day (read live: a playing run moves on),
+    # then draw again; no thread while it is ahead
+    solara.use_thread(lambda cancel: follower.wait(lambda: session.day, cancel=cancel),
+                      dependencies=[follower, cf_cost is not None], intrusive_cancel=False)
     note = counterfactual.note(session.scenario) if cf_cost is not None else (
-        f"stable-stock run failed: {cf.error}" if cf.error else "stable-stock run: computing…")
+        f"stable-stock run failed: {follower.error}" if follower.error else "stable-stock run: computing…")
     k = session.key_figures()
     names = phase_names(session.scenario)
-    snap = session.snapshot()
     figs = solara.use_memo(lambda: planner.planner_series(snap, cf_cost, note), [tick, gen, cf_cost is not None])
     phase = k["phase"]
     cards = [_card("In reception (entitled)", f"{k['population']:,}", f"{k['in_bed']:,} in a bed", "population"),
@@ -291,8 +295,8 @@ def DecisionLog(session: Session, entries: int = 0):
                                 label="Export (CSV)", mime_type="text/csv")
         if shown:
             rows = shown[p * per_page:(p + 1) * per_page]
-            html_table(["date", "kind", "where", "what", "why / asked and delivered"],
-                       [[r.date, r.kind, r.where, r.what, r.why] for r in rows], "np-eventlog")
+            html_table(["day", "date", "kind", "where", "what", "why / asked and delivered"],
+                       [[f"{r.day:,}", r.date, r.kind, r.where, r.what, r.why] for r in rows], "np-eventlog")
             if pages > 1:
                 with solara.Row(style={"align-items": "center"}):
                     solara.Button("Newer", on_click=lambda: page.set(max(p - 1, 0)), disabled=p == 0, text=True,

@@ -1,34 +1,46 @@
 """The stable-stock counterfactual of a run: the same scenario and seed with the portfolio of the
 built-in `stable-stock` scenario (about 41,000 regular places on long, renewed contracts), run
-headless in the background once per process and cached, so the cost card can say what the run
-costs against it.
+headless in the background, so the cost card can say what the run costs against it.
 
 With `baseline` (which `stable-stock` extends) the counterfactual *is* `stable-stock` on the same
 seed; with other scenarios it keeps their inflow, plan and events and swaps only what
 `stable-stock` changes, so the difference comes from the portfolio, not from the arrivals.
+
+The counterfactual runs only as far as the runs that show it need (`Follower.ask(day)`: the
+day a page's run has reached, plus `LEAD` days so that stepping and playing find it there), in
+chunks of `CHUNK` days, one counterfactual at a time, the most recently asked first. It used to
+run the whole horizon at once: a year of `eu-scale` (1.27 million people) before the card could
+show anything, competing with Play all the while. A day's cost depends on the days before it
+only (the run is stepped exactly as `simulate()` steps it), so the figures are those of the full
+run, day for day.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from concurrent.futures import Future
 
 import numpy as np
 import yaml
 
+from model.metrics import Recorder
+from model.rulebook import run_day
 from model.scenario import SCENARIO_DIR, Scenario
-from model.simulate import simulate
+from model.simulate import prepare
 from viz.compare import variant
 from viz.session import world_for
 
 NAME = "stable-stock"
 _OWN_KEYS = ("extends", "name", "description")
-_cache: OrderedDict[tuple, Future] = OrderedDict()
-_waiting: OrderedDict[tuple, tuple[Future, Scenario, int | None]] = OrderedDict()   # asked, not started
-_worker: threading.Thread | None = None
+LEAD = 90              # days the counterfactual runs ahead of the furthest day asked
+CHUNK = 15             # days simulated between two looks at what is asked
+CACHE_SIZE = 8         # counterfactuals kept (their costs: a float per day)
+LIVE_STATES = 2        # of which at most this many keep their run's state to go on from
+
+_followers: OrderedDict[tuple, Follower] = OrderedDict()     # least recently asked first
 _lock = threading.Lock()
-CACHE_SIZE = 8
+_changed = threading.Condition(_lock)                        # a follower moved on, or was asked for more
+_worker: threading.Thread | None = None
 
 
 def stable_stock_changes() -> dict:
@@ -49,53 +61,141 @@ def note(sc: Scenario) -> str:
     return "against the same run with the stable-stock portfolio (same seed)"
 
 
-def _run(sc: Scenario, seed: int | None) -> np.ndarray:
+def _start(sc: Scenario, seed: int | None):
+    """The counterfactual's state on day 0 (as `simulate()` prepares it)."""
     cf = counterfactual_of(sc)
-    return simulate(cf, seed=seed, world=world_for(cf)).daily["cost_eur"].values.copy()
+    return prepare(cf, seed, world=world_for(cf))
 
 
-def cost_future(sc: Scenario, seed: int | None) -> Future:
-    """Daily cost (EUR) of the counterfactual over the whole horizon, computed at most once per
-    process for a scenario and seed (a future: `.result()` waits, `.done()` asks).
+def _advance(state, days: int) -> np.ndarray:
+    """Simulate `days` more days of `state`; their daily cost (EUR)."""
+    start = state.day
+    for _ in range(days):
+        run_day(state)
+    recorder: Recorder = state.recorder
+    return recorder.scalars["cost_eur"][start:state.day].copy()
 
-    One run at a time, the most recently asked first: a planner who looks through the scenario
-    list asks for one counterfactual per scenario, and the one on screen now is computed next, not
-    after those of the scenarios passed by (first come, first served it waited behind them: behind
-    eu-scale's and hindcast-2015's, minutes). A run asked for no more leaves the cache unstarted."""
-    global _worker
+
+class Follower:
+    """One scenario and seed's counterfactual, computed as far as asked (`ask`). Its daily cost
+    of the days computed so far: `cost_upto(day)`; `wait(day)` blocks until they are there."""
+
+    def __init__(self, sc: Scenario, seed: int | None) -> None:
+        self.sc, self.seed = sc, seed
+        self.horizon = sc.horizon_days
+        self.cost = np.zeros(self.horizon)
+        self.days = 0                   # days whose cost is known
+        self.wanted = 0                 # days asked for (with the lead)
+        self.error: BaseException | None = None
+        self._state = None              # the run, to go on from (None: not started, or let go)
+
+    def ask(self, day: int) -> None:
+        """A run that shows this counterfactual has reached `day`: have `day` + LEAD days ready."""
+        with _lock:
+            _followers.move_to_end(self._key())
+            want = min(self.horizon, max(day, 0) + LEAD)
+            if want > self.wanted:
+                self.wanted = want
+                _wake()
+
+    def covers(self, day: int) -> bool:
+        return self.days >= min(day, self.horizon)
+
+    def cost_upto(self, day: int) -> np.ndarray | None:
+        """The daily cost of days 0 .. day - 1, or None while they are not computed yet."""
+        with _lock:
+            return self.cost[:day].copy() if self.covers(day) else None
+
+    def wait(self, day, timeout: float | None = None, cancel: threading.Event | None = None) -> bool:
+        """Block until the days up to `day` (a number, or a function giving it: a run that moves on)
+        are computed (True), or the run failed, `cancel` is set or `timeout` passed (False)."""
+        target = day if callable(day) else (lambda: day)
+        deadline = None if timeout is None else _now() + timeout
+        with _lock:
+            while not self.covers(target()):
+                if self.error is not None or (cancel is not None and cancel.is_set()):
+                    return False
+                left = None if deadline is None else deadline - _now()
+                if left is not None and left <= 0:
+                    return False
+                _changed.wait(0.25 if left is None else min(left, 0.25))
+            return True
+
+    def _key(self) -> tuple:
+        return (self.sc.model_dump_json(), self.seed)
+
+
+def _now() -> float:
+    import time
+
+    return time.monotonic()
+
+
+def follow(sc: Scenario, seed: int | None) -> Follower:
+    """The counterfactual of `sc` and `seed` (one per process for a scenario and seed; the
+    CACHE_SIZE most recently asked are kept). Ask it for days with `Follower.ask`."""
     key = (sc.model_dump_json(), seed)
     with _lock:
-        fut = _cache.get(key)
-        if fut is None:
-            fut = _cache[key] = Future()
-            _waiting[key] = (fut, sc, seed)
-            while len(_cache) > CACHE_SIZE:
-                old, _ = _cache.popitem(last=False)
-                gone = _waiting.pop(old, None)
-                if gone is not None:
-                    gone[0].cancel()
-        else:
-            _cache.move_to_end(key)
-            if key in _waiting:
-                _waiting.move_to_end(key)
-        if _waiting and (_worker is None or not _worker.is_alive()):
-            _worker = threading.Thread(target=_work, name="noodplan-counterfactual", daemon=True)
-            _worker.start()
-        return fut
+        f = _followers.get(key)
+        if f is None:
+            f = _followers[key] = Follower(sc, seed)
+            while len(_followers) > CACHE_SIZE:
+                _followers.popitem(last=False)
+        _followers.move_to_end(key)
+        return f
+
+
+def idle() -> bool:
+    """No counterfactual has days asked for and not computed (the bench waits for this)."""
+    with _lock:
+        return _next() is None
+
+
+def _wake() -> None:
+    """(Under _lock.) Start the worker if it is not running; tell it something changed."""
+    global _worker
+    _changed.notify_all()
+    if _worker is None or not _worker.is_alive():
+        _worker = threading.Thread(target=_work, name="noodplan-counterfactual", daemon=True)
+        _worker.start()
+
+
+def _next() -> Follower | None:
+    """(Under _lock.) The most recently asked counterfactual with days still to compute."""
+    for f in reversed(_followers.values()):
+        if f.error is None and f.days < f.wanted:
+            return f
+    return None
 
 
 def _work() -> None:
-    """Run the waiting counterfactuals, newest first, until none waits."""
+    """Compute the asked days, a chunk at a time, the most recently asked counterfactual first:
+    a planner who looks through the scenario list asks for one per scenario, and the one on screen
+    now goes on next, not after those passed by."""
     global _worker
     while True:
         with _lock:
-            if not _waiting:
+            f = _next()
+            if f is None:
                 _worker = None
                 return
-            _, (fut, sc, seed) = _waiting.popitem(last=True)
-        if not fut.set_running_or_notify_cancel():
-            continue
+            live = [g for g in _followers.values() if g._state is not None and g is not f]
+            for g in live[:max(0, len(live) - (LIVE_STATES - 1))]:    # the least recently asked let go
+                g._state = None
+            state = f._state
+            at = 0 if state is None else state.day
+            n = min(CHUNK, f.wanted - at)
         try:
-            fut.set_result(_run(sc, seed))
-        except BaseException as exc:   # the card shows it ("stable-stock run failed: …")
-            fut.set_exception(exc)
+            if state is None:
+                state = _start(f.sc, f.seed)
+            cost = _advance(state, n)
+        except BaseException as exc:      # the card shows it ("stable-stock run failed: …")
+            with _lock:
+                f.error, f._state = exc, None
+                _changed.notify_all()
+            continue
+        with _lock:
+            f.cost[at:at + n] = cost
+            f.days = max(f.days, at + n)
+            f._state = state if state.day < f.horizon else None
+            _changed.notify_all()

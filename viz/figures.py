@@ -27,7 +27,7 @@ from PIL import Image
 
 from agents.locations import KIND_NAMES, Life
 from viz import geo
-from viz.labels import KIND_LABELS, MAP_LEVELS, MAP_METRICS
+from viz.labels import KIND_LABELS, MAP_LEVELS, MAP_METRICS, short_position
 from viz.session import Session
 
 # phases in blues: apart from the markers' kinds (emergency orange, crisis red) drawn over them
@@ -326,8 +326,7 @@ class MapCanvas:
             self.title.set_text(title)
             self.blit.invalidate()
         note = " — plan not active" if metric == "phase" and not session.snapshot().plan_active else ""
-        self.subtitle.set_text(f"{session.state.world.dates[max(session.day - 1, 0)]} "
-                               f"(day {session.day} of {session.horizon}){note}")
+        self.subtitle.set_text(short_position(session.day, session.horizon, session.state.world.dates) + note)
 
     def _paint(self, buf: np.ndarray) -> None:
         y, x = self.origin

@@ -73,7 +73,8 @@ def forecast_from(session: Session, months: int, members: int, inflow: str, unce
                    {"persons_in_reception": rec.scalars["population"][:day].copy(),
                     "permit_holders_waiting": rec.scalars["permit_holders_waiting"][:day].copy()})
         name, seed = session.scenario.name, session.state.seed
-    origin = from_state_snapshot(snap, months, f"the dashboard's run of {name!r} (seed {seed}) on day {day}")
+    origin = from_state_snapshot(snap, months,
+                                 f"the dashboard's run of {name!r} (seed {seed}) after {day:,} days simulated")
     errors = inflow_errors_for(origin, inflow) if uncertainty else None
 
     def tick(done: int, total: int) -> None:
@@ -171,7 +172,7 @@ def ForecastPanel(session: Session, result: solara.Reactive, run_id: solara.Reac
         JobControls(job, f"Forecast from day {session.day}", run, bool(problems), plan, "np-forecast", "forecast")
         if res is not None:
             f = res.forecast
-            moved = f" (the run is now on day {session.day})" if session.day != res.day else ""
+            moved = f" (the run has now simulated {session.day:,} days)" if session.day != res.day else ""
             solara.Text(f"From day {res.day}, {f.origin.date}{moved}: {f.members} members, {f.months} months, "
                         f"places needed at {f.occupancy:.0%} occupancy.", classes=["np-forecast-origin"])
             if f.horizon_dates():

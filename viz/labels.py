@@ -75,3 +75,37 @@ def phase_names(scenario) -> dict[int, str]:
         dutch = getattr(ph, "dutch", "")
         names[i] = f"{ph.name} ({dutch})" if dutch else ph.name
     return names
+
+
+# Days. Every day the dashboard names is a day index as the model, daily.csv and the decision log
+# count them: day 0 is the scenario's first date; after n days simulated the figures on screen are
+# those of the end of day n - 1, and a decision taken now acts before day n (logged as day n).
+
+def run_position(days: int, horizon: int, dates) -> str:
+    """Where a run stands: 'End of day 7 (2025-01-08) · 8 of 730 days simulated' (at the start:
+    'Start, before day 0 (2025-01-01) · 0 of 730 days simulated'). `dates`: the run's dates."""
+    if days <= 0:
+        return f"Start, before day 0 ({dates[0]}) · 0 of {horizon:,} days simulated"
+    return f"End of day {days - 1:,} ({dates[days - 1]}) · {days:,} of {horizon:,} days simulated"
+
+
+def short_position(days: int, horizon: int, dates) -> str:
+    """The same, short (the map's subtitle): '2025-01-08, end of day 7 (8 of 730 days)'."""
+    if days <= 0:
+        return f"{dates[0]}, before day 0 (0 of {horizon:,} days)"
+    return f"{dates[days - 1]}, end of day {days - 1:,} ({days:,} of {horizon:,} days)"
+
+
+def days_simulated(days: int) -> str:
+    """'8 days simulated' (a saved run's length)."""
+    return f"{days:,} day{'' if days == 1 else 's'} simulated"
+
+
+def days_in_position(text: str) -> int:
+    """The days simulated named by `run_position`'s text (the bench and the tests read the header)."""
+    import re
+
+    m = re.search(r"([\d,]+) of [\d,]+ days simulated", text)
+    if m is None:
+        raise ValueError(f"not a run position: {text!r}")
+    return int(m.group(1).replace(",", ""))

@@ -293,8 +293,10 @@ def ExportPanel(session: Session, map_canvas: MapCanvas, comparison: solara.Reac
     day = session.day
 
     def cf_cost():
-        fut = counterfactual.cost_future(session.scenario, session.seed)
-        return (fut.result(), counterfactual.note(session.scenario)) if fut.done() and not fut.exception() \
+        follower = counterfactual.follow(session.scenario, session.seed)
+        follower.ask(session.day)
+        cost = follower.cost_upto(session.day)
+        return (cost, counterfactual.note(session.scenario)) if cost is not None \
             else (None, "stable-stock run still computing")
 
     def brief() -> bytes:

@@ -11,6 +11,7 @@ from solara.alias import rv as v
 from model.scenario import MAX_FILE_BYTES, Event, ScenarioError, builtin_names, from_yaml_text, load_scenario
 from viz import params
 from viz.file_pick import FilePick
+from viz.labels import days_simulated
 from viz.session import MAX_RUN_FILE_BYTES, RunRecord, Session
 from viz.store import Store
 
@@ -138,7 +139,7 @@ def WhatIf(session: Session, version: solara.Reactive[int], run_id: solara.React
             error.set(str(exc).splitlines()[0])
             return
         error.set("")
-        done.set(f"Decided on day {session.day}: {event.label}")
+        done.set(f"Decided before day {session.day} ({session.date}), acting from that day: {event.label}")
         version.set(version.value + 1)
 
     def open_places():
@@ -192,7 +193,7 @@ def Saved(session: Session, store: Store, run_id: solara.Reactive[int], reset_to
     def save_run():
         rec = session.record(name.value.strip() or None)
         store.save_run(rec)
-        msg.set(f"Run saved as {rec.name!r} (day {rec.day})")
+        msg.set(f"Run saved as {rec.name!r} ({days_simulated(rec.day)})")
         refresh.set(refresh.value + 1)
 
     with solara.Column(gap="4px", classes=["np-saved"]):
@@ -207,7 +208,8 @@ def Saved(session: Session, store: Store, run_id: solara.Reactive[int], reset_to
             solara.Text(msg.value, style={"font-size": "12px"}, classes=["np-save-msg"])
         for n, rec in reversed(list(store.runs.items())):
             with solara.Row(gap="4px", style={"align-items": "center"}, classes=["np-saved-run"]):
-                solara.Text(f"{n} — day {rec.day}, {len(rec.decisions)} decision(s)", style={"font-size": "13px"})
+                solara.Text(f"{n} — {days_simulated(rec.day)}, {len(rec.decisions)} decision(s)",
+                            style={"font-size": "13px"})
                 solara.Button("Reopen", on_click=lambda rec=rec: replay(rec), text=True, small=True,
                               classes=["np-reopen-run"])
         if store.scenarios:

@@ -327,8 +327,8 @@ class Session:
 
     def record(self, name: str | None = None) -> RunRecord:
         with self.lock:
-            return RunRecord(name or f"{self.scenario.name} day {self.day}", self.scenario.model_dump(mode="json"),
-                             self.seed, self.day, list(self.decisions))
+            return RunRecord(name or f"{self.scenario.name} after {self.day} days",
+                             self.scenario.model_dump(mode="json"), self.seed, self.day, list(self.decisions))
 
     def replay(self, rec: RunRecord, progress: Callable[[int, int], None] | None = None) -> None:
         """Rebuild a saved run: same scenario and seed, the same decisions on the same days."""

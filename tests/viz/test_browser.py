@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import re
 import subprocess
 import sys
 from pathlib import Path
@@ -20,6 +19,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
 from tests.viz.conftest import DOCS_IMG
 from tests.viz.vuetify import choose
+from viz.labels import days_in_position
 
 pytestmark = pytest.mark.browser
 
@@ -39,12 +39,14 @@ WEBKIT_ENTRY_SHIM = """
 
 
 def day_of(page) -> int:
-    return int(re.match(r"Day (\d+)", page.locator(".np-day").inner_text()).group(1))
+    return days_in_position(page.locator(".np-day").inner_text())
 
 
 def wait_day(page, n: int, timeout: int = 30_000) -> None:
     page.wait_for_function(
-        "n => { const e = document.querySelector('.np-day'); return e && parseInt(e.textContent.slice(4)) >= n; }",
+        "n => { const e = document.querySelector('.np-day'); "
+        "const m = e && e.textContent.match(/([\\d,]+) of [\\d,]+ days simulated/); "
+        "return m && parseInt(m[1].replace(/,/g, '')) >= n; }",
         arg=n, timeout=timeout)
 
 

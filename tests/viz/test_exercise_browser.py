@@ -196,3 +196,123 @@ def test_facilitator_and_two_players_play_a_room(room_server, make_page, tmp_pat
     assert "sports hall in Enschede" in html and "border cases first" in html
     for op in (fac, coa, ind):
         op.assert_offline_clean()
+
+
+def _pages_show(ops, turn: int) -> None:
+    for op in ops:
+        op.page.wait_for_function("t => (document.querySelector('.np-ex-turn')?.textContent || '')"
+                                  ".startsWith('Turn ' + t + ',')", arg=turn, timeout=120_000)
+
+
+def test_fast_turns_with_one_core_kept_busy(room_server, make_page):
+    """The room on a loaded machine at its fastest: one core kept busy by another process, the
+    facilitator ends each turn as soon as both players' decisions are in. Every decision a player saw
+    accepted is carried out at the next boundary, once; every page follows to the last turn."""
+    import subprocess
+    import sys
+
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        url = room_server
+        fac, coa, ind = make_page(), make_page(), make_page()
+        f = fac.page
+        f.goto(url)
+        code = create_room(f, url, "instrumentalisation")
+        join(coa, url, code, "coa")
+        join(ind, url, code, "ind")
+        f.locator(".np-ex-start").click()
+        turns = 4
+        for turn in range(turns):
+            for op, why in ((coa, f"coa turn {turn}"), (ind, f"ind turn {turn}")):
+                p = op.page
+                p.wait_for_function("() => !document.querySelector('.np-ex-submit').disabled", timeout=60_000)
+                if op is coa:
+                    choose(p, "Kind", "emergency")
+                    p.get_by_label("Places").fill("100")
+                p.get_by_label("Why (kept in the log)").fill(why)
+                p.locator(".np-ex-submit").click()
+                p.locator(".np-ex-my-pending tbody tr", has_text=why).wait_for(timeout=60_000)
+            f.locator(".np-ex-advance").click()
+            turn_is(f, turn + 1, timeout=120_000)
+        _pages_show((coa, ind), turns)
+        decided = [r for r in log_rows(f)[::-1] if r[2] in ("decision", "refused")]
+        assert [(r[0], r[3], r[5]) for r in decided] == [
+            (str(t + 1), role, f"{role} turn {t}") for t in range(turns) for role in ("coa", "ind")], decided
+        for op in (coa, ind):                 # the parts of a page arrive one after another
+            op.page.wait_for_function("() => !document.querySelector('.np-ex-my-pending tbody tr')",
+                                      timeout=60_000)
+            assert op.page.locator(".np-ex-error").count() == 0
+        for op in (fac, coa, ind):
+            op.assert_offline_clean()
+    finally:
+        busy.kill()
+        busy.wait()
+
+
+# Chromium returns null from webkitGetAsEntry() for a script-built DataTransfer (tests/viz/test_browser.py)
+from tests.viz.test_browser import WEBKIT_ENTRY_SHIM  # noqa: E402
+
+
+def drop(page, name: str, data: bytes) -> None:
+    dt = page.evaluate_handle("""([name, bytes]) => { const dt = new DataTransfer();
+        dt.items.add(new File([new Uint8Array(bytes)], name, {type: 'application/json'})); return dt; }""",
+                              [name, list(data)])
+    page.locator(".solara-file-drop").dispatch_event("drop", {"dataTransfer": dt})
+
+
+def test_save_restart_reload_rewind_and_fork_in_the_browser(tmp_path_factory, make_page, tmp_path):
+    """A saved exercise survives the server: save mid-way, stop the server, start another, drop the
+    file on the start page (a wrong file first: one line, no room), rewind to a snapshot taken
+    before the save, fork from it, and go on in the fork."""
+    from tests.viz.conftest import _need_browser
+
+    _need_browser()
+    fac = make_page()
+    fac.context.add_init_script(WEBKIT_ENTRY_SHIM)
+    f = fac.page
+    with run_server(tmp_path_factory.mktemp("room-a"), app="viz.exercise_app") as url:
+        f.goto(url)
+        create_room(f, url, "instrumentalisation")
+        f.locator(".np-ex-start").click()
+        f.get_by_label("Snapshot name").fill("t0")
+        f.locator(".np-ex-snapshot").click()
+        f.wait_for_function("() => document.body.innerText.includes(\"snapshot 't0'\")", timeout=60_000)
+        at_t0 = f.locator(".np-ex-fingerprint").inner_text()
+        for turn in (1, 2):
+            f.locator(".np-ex-advance").click()
+            turn_is(f, turn, timeout=120_000)
+        saved_print = f.locator(".np-ex-fingerprint").inner_text()
+        with f.expect_download(timeout=60_000) as d:
+            f.locator(".np-ex-save").click()
+        saved = Path(d.value.path()).read_bytes()
+        fac.assert_offline_clean()
+        fac.close()                           # the page went with its server
+    fac = make_page()
+    fac.context.add_init_script(WEBKIT_ENTRY_SHIM)
+    f = fac.page
+    with run_server(tmp_path_factory.mktemp("room-b"), app="viz.exercise_app") as url:
+        f.goto(url)
+        f.locator(".np-ex-create").wait_for(timeout=60_000)
+        drop(f, "scenario.json", b'{"name": "baseline"}')              # not a saved exercise
+        f.locator(".np-ex-error").wait_for(timeout=60_000)
+        assert "scenario.json" in f.locator(".np-ex-error").inner_text()
+        assert f.locator(".np-join-code").count() == 0
+        drop(f, "saved.exercise.json", saved)
+        f.locator(".np-join-code").wait_for(timeout=120_000)
+        first = f.locator(".np-join-code").inner_text().strip()
+        turn_is(f, 2, timeout=120_000)
+        assert f.locator(".np-ex-fingerprint").inner_text() == saved_print
+        assert "room status: paused" in f.locator("body").inner_text()
+        choose(f, "Snapshot to rewind to or fork from", "t0")
+        f.locator(".np-ex-rewind").click()
+        turn_is(f, 0, "rewound to snapshot 't0'", timeout=120_000)
+        f.wait_for_function("b => document.querySelector('.np-ex-fingerprint').textContent === b", arg=at_t0)
+        f.locator(".np-ex-fork").click()
+        f.wait_for_function("c => { const e = document.querySelector('.np-join-code');"
+                            " return e && e.textContent.trim() !== c; }", arg=first, timeout=120_000)
+        turn_is(f, 0, "forked from snapshot 't0'", timeout=120_000)
+        assert f.locator(".np-ex-fingerprint").inner_text() == at_t0
+        f.locator(".np-ex-start").click()
+        f.locator(".np-ex-advance").click()
+        turn_is(f, 1, timeout=120_000)
+        fac.assert_offline_clean()

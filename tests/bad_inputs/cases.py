@@ -375,6 +375,11 @@ _FRONT = ("plan:\n  front:\n    - {{name: f, activate: [{{indicator: central_occ
           " deactivate: [{{indicator: central_occupancy, below: 0.3}}], min_dwell_days: 1, actions: [{}]}}\n")
 bad("plan", "front-province-empty", _FRONT.format("{type: onward_placement, after_days: 3, province: ''}"),
     "an empty province name on the front ladder (found by the loader fuzz test)")
+bad("plan", "assessment-without-per-day", _FRONT.format("{type: raise_assessment, lead_time_days: 3}"),
+    says=("per_day",))
+bad("plan", "assessment-with-places", _FRONT.format("{type: raise_assessment, per_day: 50, places: 10}"),
+    says=("places",))
+bad("plan", "assessment-negative", _FRONT.format("{type: raise_assessment, per_day: -50}"), says=("per_day",))
 
 # --- names ------------------------------------------------------------------------------------
 bad("names", "province-unknown", "provinces: [Atlantis]\n", "found when the world is built, not by validate")

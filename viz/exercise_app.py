@@ -15,12 +15,13 @@ import threading
 import solara
 from solara.alias import rv as v
 
-from experiments.exercise import report
+from experiments.exercise import report, savefile
 from experiments.exercise import roles as R
 from experiments.exercise.engine import indicators, summary
 from experiments.exercise.msel import library_names
 from model.scenario import ScenarioError
 from viz.exercise_room import ROOMS, Room
+from viz.file_pick import FilePick
 
 # the after-action report draws with matplotlib: import it now, not on the first report's click (the
 # import is half that report's work; under load it took the download past half a minute)
@@ -31,6 +32,14 @@ CLOCK_S = 1.0            # the turn clock's redraw without a limit to count down
 CLOCK_LATE_S = 0.02      # redraw this long after the shown second changes (so it has changed)
 KINDS = list(R.HOUSING_KINDS)
 TRACKS = ["regular", "accelerated", "border", "dublin"]
+
+
+def saved_exercise_too_large(name: str, size: int) -> str | None:
+    """Why a dropped file is refused by its size alone, before a byte of it is read (None: read it):
+    a saved exercise is at most `savefile.MAX_BYTES` (the loader's own limit and words)."""
+    if size > savefile.MAX_BYTES:
+        return f"{name}: more than {savefile.MAX_BYTES:,} bytes; not a saved exercise"
+    return None
 
 
 def _follow(room: Room | None, seen: solara.Reactive[int]) -> None:
@@ -434,8 +443,8 @@ def Page():
         with solara.Card("Facilitator: create a room", style={"min-width": "320px"}):
             solara.Select("Exercise", values=library_names(), value=exercise, classes=["np-ex-pick"])
             solara.Button("Create room", on_click=create, color="primary", classes=["np-ex-create"])
-            solara.FileDrop("…or drop a saved exercise (JSON) to continue it in a new room", on_file=restore,
-                            lazy=False)
+            FilePick("…or drop a saved exercise (JSON) here, or click to choose it, to continue it in a new room",
+                     on_file=restore, check=saved_exercise_too_large, on_refused=message.set)
         with solara.Card("Player: join a room", style={"min-width": "320px"}):
             solara.InputText("Join code", value=code, continuous_update=True, classes=["np-ex-code"])
             solara.Select("Role", values=roles, value=role, classes=["np-ex-role"])

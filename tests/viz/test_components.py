@@ -791,6 +791,30 @@ def test_an_upload_too_large_is_refused_by_its_size_before_it_is_read():
                            "choose it again") and len(got) == 2
 
 
+def test_a_saved_exercise_too_large_is_refused_by_its_size_before_it_is_read():
+    """The exercise room's drop zone was Solara's bare FileDrop: a 2 GB file dropped by mistake was
+    carried to the server and held in its memory before the loader's 16 MB limit refused it. Now
+    it is refused by its size, unread, in the loader's words (and the zone can be clicked too)."""
+    from viz.exercise_app import saved_exercise_too_large
+    from viz.file_pick import deliver
+
+    class Source:
+        reads = 0
+
+        def read(self):
+            self.reads += 1
+            return b"{}"
+
+    got, refused = [], []
+    big, small = Source(), Source()
+    deliver({"name": "huge.exercise.json", "size": 2_000_000_000, "file_obj": big}, got.append,
+            saved_exercise_too_large, refused.append)
+    deliver({"name": "saved.exercise.json", "size": 16 << 20, "file_obj": small}, got.append,
+            saved_exercise_too_large, refused.append)
+    assert refused == ["huge.exercise.json: more than 16,777,216 bytes; not a saved exercise"]
+    assert big.reads == 0 and small.reads == 1 and [g["name"] for g in got] == ["saved.exercise.json"]
+
+
 def test_the_counterfactual_asked_for_last_runs_next(monkeypatch):
     """A planner's pass: after looking through the scenario list (a counterfactual asked for each), the
     cost card of the scenario on screen said 'computing…' for minutes: the counterfactuals ran first

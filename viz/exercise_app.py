@@ -80,8 +80,11 @@ def _figures(run) -> list[list]:
 def Status(room: Room, tick: int = 0):
     """`tick` (the room's version) makes it redraw when the room changed."""
     run = room.run
+    # turns played, and the turn being played (the log's "in turn": a decision, snapshot or inject
+    # of the first turn is in turn 1 while 0 turns are played)
+    now = f"now turn {run.turn + 1}" if run.turn < run.exercise.turns else "all played"
     solara.Markdown(f"**{run.exercise.title}** — room status: **{room.status}** · "
-                    f"turn {run.turn} of {run.exercise.turns} · day {run.day} · {run.date()}",
+                    f"turns played: {run.turn} of {run.exercise.turns}, {now} · day {run.day} · {run.date()}",
                     style={"font-size": "15px"})
     solara.Text(f"Turn {run.turn}, day {run.day}", classes=["np-ex-turn"])
 
@@ -140,7 +143,7 @@ def Log(room: Room, tick: int = 0):
     rows = [[e["turn"], e["day"], e["kind"], e["role"] or "", e["what"], e["why"], e["detail"][:160]]
             for e in reversed(room.run.log)]
     # a new table per change (keyed on the room's version): it reaches the browser whole
-    _table(["turn", "day", "kind", "role", "what", "why", "detail"], rows, "np-ex-log").key(f"log-{tick}")
+    _table(["in turn", "day", "kind", "role", "what", "why", "detail"], rows, "np-ex-log").key(f"log-{tick}")
 
 
 @solara.component

@@ -32,6 +32,7 @@ import contextlib
 import datetime as dt
 import fcntl
 import fnmatch
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -355,6 +356,33 @@ def code_version() -> str:
     return _version("noodplan")
 
 
+CODE_PACKAGES = ("agents", "model", "experiments")     # the packages whose files make a result (viz shows them)
+
+
+def code_sha256(root: str | Path | None = None) -> str:
+    """SHA-256 of the code's files -- `CODE_PACKAGES` under `root` (default: where this noodplan is
+    imported from, a checkout or site-packages), names and contents, caches and hidden files left
+    out. Unlike `git describe --dirty` it ties a result to its code from a checkout with uncommitted
+    changes (each edit changes it) and from an installed package without git; every manifest
+    records it beside `code_version`. Computed once per process for this noodplan's own files."""
+    if root is None:
+        return _own_code_sha256()
+    base = Path(root)
+    h = hashlib.sha256()
+    for package in CODE_PACKAGES:
+        for path in sorted((base / package).rglob("*")):
+            rel = path.relative_to(base)
+            if path.is_file() and "__pycache__" not in rel.parts and not any(p.startswith(".") for p in rel.parts):
+                h.update(f"{rel.as_posix()}\0{path.stat().st_size}\0".encode())
+                h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+@functools.cache
+def _own_code_sha256() -> str:
+    return code_sha256(Path(__file__).resolve().parents[1])
+
+
 def noodplan_version() -> str:
     """The installed noodplan package's version ("unknown" when it is run from a folder uninstalled)."""
     return _version("noodplan")
@@ -377,7 +405,8 @@ def write_manifest(folder: Path, fields: dict[str, Any]) -> Path:
     size and SHA-256 of every other file in the folder."""
     files = {p.name: {"bytes": p.stat().st_size, "sha256": sha256(p)}
              for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST}
-    manifest = {**fields, "code_version": code_version(), "python": platform.python_version(),
+    manifest = {**fields, "code_version": code_version(), "code_sha256": code_sha256(),
+                "python": platform.python_version(),
                 "packages": package_versions(),
                 "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "files": files}
     path = folder / MANIFEST

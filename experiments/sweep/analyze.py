@@ -244,6 +244,12 @@ def analyze(store: Store, out: str | Path, prim: Sequence[PrimTarget] = (), plot
     return Report(text, sens, boxes, files)
 
 
+def _code(record: dict) -> str:
+    """A session's (or the store's) code: its version, and the hash of its files when recorded."""
+    files = record.get("code_sha256")
+    return (record.get("code_version") or "?") + (f" (files {files[:12]})" if isinstance(files, str) else "")
+
+
 def report_text(store: Store, design: Design, table: pd.DataFrame, kpis: list[str], sens: list[Sensitivity],
                 boxes: list[Box]) -> str:
     from experiments.sweep.kpis import KPIS
@@ -251,7 +257,7 @@ def report_text(store: Store, design: Design, table: pd.DataFrame, kpis: list[st
     m = store.manifest
     status = table["status"].value_counts()
     points = table["sample"].nunique()
-    versions = sorted({s.get("code_version") or "?" for s in m.get("sessions", [])} or {m.get("code_version") or "?"})
+    versions = sorted({_code(s) for s in m.get("sessions", [])} or {_code(m)})
     lines = [f"Sweep {design.name!r}: {design.sampler.method} design, {points} points x {design.replicates} seed(s) = "
              f"{len(table)} runs; {status.get('ok', 0)} ok, {status.get('error', 0)} failed, "
              f"{status.get('missing', 0)} missing",

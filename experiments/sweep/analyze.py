@@ -113,6 +113,10 @@ def sensitivity(design: Design, plan: pd.DataFrame, table: pd.DataFrame, kpi: st
     if method != "main effects" and missing:
         return Sensitivity(kpi, method, None, f"{missing} of {points} points have no successful run")
     if np.nanstd(y) == 0:
+        runs = table.loc[table["status"] == "ok", kpi].to_numpy(dtype=float)
+        if np.nanstd(runs) > 0:         # it differs between seeds, by the same at every point
+            return Sensitivity(kpi, method, None, f"the KPI varies between seeds only: its mean over a point's seeds "
+                                                  f"is {y[0]:.6g} at every point")
         return Sensitivity(kpi, method, None, "the KPI does not vary over the sweep")
     if method == "rbd-fast" and points < RBD_MIN_POINTS:
         return Sensitivity(kpi, method, None, f"RBD-FAST needs at least {RBD_MIN_POINTS} points (this design has "

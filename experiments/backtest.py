@@ -55,7 +55,7 @@ def replicates(sc: Scenario, seeds: Sequence[int], jobs: int = 1) -> dict[str, n
     seeds = list(seeds)
     if jobs > 1 and len(seeds) > 1:
         tasks = [(sc, part) for part in split(seeds, jobs)]
-        with worker_pool(len(tasks)) as ex:
+        with worker_pool(len(tasks), option="jobs", what="backtest") as ex:
             runs = [r for part in ex.map(_replicates, tasks) for r in part]
     else:
         runs = _replicates((sc, seeds))

@@ -34,7 +34,7 @@ from scipy import optimize, stats
 from scipy.stats import qmc
 
 from experiments.history import RecordPoint, record_points
-from experiments.outputs import ignore_interrupts, replace_text, stop_workers
+from experiments.outputs import ignore_interrupts, process_pool, replace_text, stop_workers
 from model.events import set_path
 from model.many import split
 from model.scenario import SCENARIO_DIR, Scenario, from_yaml_text, get_path, load_scenario
@@ -228,7 +228,7 @@ class Problem:
         seeds = list(self.seeds)
         if self.jobs > 1 and len(seeds) > 1:
             if self._pool is None:
-                self._pool = ProcessPoolExecutor(self.jobs, initializer=ignore_interrupts)
+                self._pool = process_pool(self.jobs, "jobs", "calibrate", ignore_interrupts)
             tasks = [(sc, part, self.points, self.days) for part in split(seeds, self.jobs)]
             return np.concatenate(list(self._pool.map(_run, tasks)))
         return _run((sc, seeds, self.points, self.days))

@@ -176,7 +176,7 @@ def compare(a: Scenario | str, b: Scenario | str, runs: int = 5, seed: int | Non
     if workers > 1:
         # each scenario's seeds in one piece per worker: a piece shares its world
         jobs = [(sc, part, days) for sc in (sa, sb) for part in split(seeds, workers)]
-        with worker_pool(min(workers, len(jobs))) as pool:
+        with worker_pool(min(workers, len(jobs)), option="workers", what="compare") as pool:
             for r in pool.map(_figures, jobs):
                 results += r
                 if progress:

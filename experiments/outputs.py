@@ -28,13 +28,16 @@ the target, the renames, signals held meanwhile) are `model.atomic`'s, which `Re
 
 from __future__ import annotations
 
+import ast
 import contextlib
 import datetime as dt
 import fcntl
 import fnmatch
+import functools
 import hashlib
 import importlib.metadata
 import json
+import multiprocessing
 import os
 import platform
 import signal
@@ -43,7 +46,9 @@ import sys
 import tempfile
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from multiprocessing.context import BaseContext
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 from model import atomic
@@ -355,6 +360,33 @@ def code_version() -> str:
     return _version("noodplan")
 
 
+CODE_PACKAGES = ("agents", "model", "experiments")     # the packages whose files make a result (viz shows them)
+
+
+def code_sha256(root: str | Path | None = None) -> str:
+    """SHA-256 of the code's files -- `CODE_PACKAGES` under `root` (default: where this noodplan is
+    imported from, a checkout or site-packages), names and contents, caches and hidden files left
+    out. Unlike `git describe --dirty` it ties a result to its code from a checkout with uncommitted
+    changes (each edit changes it) and from an installed package without git; every manifest
+    records it beside `code_version`. Computed once per process for this noodplan's own files."""
+    if root is None:
+        return _own_code_sha256()
+    base = Path(root)
+    h = hashlib.sha256()
+    for package in CODE_PACKAGES:
+        for path in sorted((base / package).rglob("*")):
+            rel = path.relative_to(base)
+            if path.is_file() and "__pycache__" not in rel.parts and not any(p.startswith(".") for p in rel.parts):
+                h.update(f"{rel.as_posix()}\0{path.stat().st_size}\0".encode())
+                h.update(path.read_bytes())
+    return h.hexdigest()
+
+
+@functools.cache
+def _own_code_sha256() -> str:
+    return code_sha256(Path(__file__).resolve().parents[1])
+
+
 def noodplan_version() -> str:
     """The installed noodplan package's version ("unknown" when it is run from a folder uninstalled)."""
     return _version("noodplan")
@@ -377,7 +409,8 @@ def write_manifest(folder: Path, fields: dict[str, Any]) -> Path:
     size and SHA-256 of every other file in the folder."""
     files = {p.name: {"bytes": p.stat().st_size, "sha256": sha256(p)}
              for p in sorted(folder.iterdir()) if p.is_file() and p.name != MANIFEST}
-    manifest = {**fields, "code_version": code_version(), "python": platform.python_version(),
+    manifest = {**fields, "code_version": code_version(), "code_sha256": code_sha256(),
+                "python": platform.python_version(),
                 "packages": package_versions(),
                 "written": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"), "files": files}
     path = folder / MANIFEST
@@ -461,14 +494,95 @@ def _start_worker(setup: Callable[..., None] | None, args: tuple) -> None:
         setup(*args)
 
 
+# --- worker pools --------------------------------------------------------------------------------
+
+def start_method(context: BaseContext | None = None) -> str:
+    """How a pool on `context` (default: multiprocessing's default, as a `ProcessPoolExecutor`
+    without one uses) starts its workers: 'fork', 'spawn' or 'forkserver'. Reads the default
+    without fixing it (a later `set_start_method` still works)."""
+    if context is not None:
+        return context.get_start_method()
+    return multiprocessing.get_start_method(allow_none=True) or multiprocessing.get_all_start_methods()[0]
+
+
+def check_main_guard(option: str, what: str, method: str, instead: str | None = None,
+                     again: str | None = None, doc: str = "") -> None:
+    """Refuse to start worker processes by `method` from a script's top level. Under 'spawn' and
+    'forkserver' (macOS, and Python 3.14's default on Linux; the sweep's `processes` executor and a
+    Dask LocalCluster always) each worker starts by running the main script again as
+    `__mp_main__`: a call at its top level, outside `if __name__ == "__main__":`, starts again in
+    every worker, which dies of it, and the pool fails with an obscure BrokenProcessPool. So every
+    pool noodplan starts (`process_pool`; the sweep's executors before the store is made) asks here
+    first, and such a call is one ScenarioError line naming `option`, the script's file:line and the
+    way out (`instead`, default `option`=1). 'fork' reruns nothing; a command, an interactive
+    session and a guarded call pass."""
+    if method == "fork":
+        return
+    where = unguarded_main_call()
+    if where is None:
+        return
+    from model.scenario import ScenarioError
+
+    raise ScenarioError(f"{option}: {what} starts worker processes, and each runs the main script again on start "
+                        f"({method}): {where} calls this outside `if __name__ == \"__main__\":`, so every worker "
+                        f"would start {again or what} again; put the script's calls under it"
+                        f"{f' ({doc})' if doc else ''}, or use {instead or f'{option}=1'}")
+
+
+def unguarded_main_call() -> str | None:
+    """"file:line" where the main script, at its top level and outside an `if __name__ ==
+    "__main__":` block, led to this call; None when it did not (a command, an interactive session,
+    a guarded call, a script that cannot be read)."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or not path:
+        return None
+    frame: FrameType | None = sys._getframe(1)
+    while frame is not None and not (frame.f_code.co_name == "<module>" and frame.f_globals is vars(main)):
+        frame = frame.f_back
+    if frame is None:
+        return None
+    try:
+        tree = ast.parse(Path(frame.f_code.co_filename).read_text(encoding="utf-8"))
+    except (OSError, SyntaxError, ValueError):
+        return None
+    line = frame.f_lineno
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.If) and _tests_main(node.test)
+                and node.body[0].lineno <= line <= (node.body[-1].end_lineno or node.body[-1].lineno)):
+            return None
+    return f"{Path(path).name}:{line}"
+
+
+def _tests_main(test: ast.expr) -> bool:
+    """Does an `if` test compare `__name__` with "__main__" (`__name__ == "__main__"`, either way round,
+    alone or in a larger condition)?"""
+    for node in ast.walk(test):
+        if isinstance(node, ast.Compare):
+            sides = [node.left, *node.comparators]
+            if (any(isinstance(x, ast.Name) and x.id == "__name__" for x in sides)
+                    and any(isinstance(x, ast.Constant) and x.value == "__main__" for x in sides)):
+                return True
+    return False
+
+
+def process_pool(workers: int, option: str, what: str, initializer: Callable[..., None] | None = None,
+                 initargs: tuple = (), context: BaseContext | None = None) -> ProcessPoolExecutor:
+    """Every process pool noodplan starts: `check_main_guard` first (`option` and `what` name the
+    argument and the call in its line), then a `ProcessPoolExecutor` of `workers` on `context`."""
+    check_main_guard(option, what, start_method(context))
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=initializer, initargs=initargs)
+
+
 @contextlib.contextmanager
 def worker_pool(workers: int, setup: Callable[..., None] | None = None,
-                setup_args: tuple = ()) -> Iterator[ProcessPoolExecutor]:
+                setup_args: tuple = (), *, option: str = "jobs", what: str = "this") -> Iterator[ProcessPoolExecutor]:
     """A process pool whose workers leave Ctrl+C to the main process; on any exception (Ctrl+C
     included) its workers are stopped at once instead of finishing their runs. `setup(*setup_args)`
     runs once in each worker as it starts (e.g. to hold what every task shares, sent once a worker
-    instead of once a task)."""
-    pool = ProcessPoolExecutor(workers, initializer=_start_worker, initargs=(setup, setup_args))
+    instead of once a task). `option`, `what`: the argument that asked for workers and the call, as
+    a refused start from a script's top level names them (`check_main_guard`)."""
+    pool = process_pool(workers, option, what, _start_worker, (setup, setup_args))
     try:
         yield pool
     except BaseException:

@@ -1052,10 +1052,56 @@ def get_path(obj: Any, path: str) -> Any:
 
 
 def _merge(base: dict, over: dict) -> dict:
+    """`base` with `over` on top: a mapping given for a mapping changes only the keys it names (at
+    every depth); anything else replaces what is there (`extends:`, `assign_path`)."""
     out = dict(base)
     for k, v in over.items():
         out[k] = _merge(out[k], v) if isinstance(v, dict) and isinstance(out.get(k), dict) else v
     return out
+
+
+class PathError(KeyError):
+    """A dotted path that names nothing in a scenario mapping: `path`, the parts `found` before the
+    one that is not there (`part`) and the keys there are at that point (`known`; empty in a list
+    or a value). Each caller words it in its own message."""
+
+    def __init__(self, path: str, found: list[str], part: str, known: list[str]) -> None:
+        super().__init__(path)
+        self.path, self.found, self.part, self.known = path, found, part, known
+
+
+def path_value(data: Any, path: str) -> Any:
+    """The value at a dotted path of a scenario mapping (a dump: mappings and lists, list items by
+    ASCII index: `plan.phases.0.activate.1.above`); raises PathError."""
+    node = data
+    parts = str(path).split(".")
+    for i, part in enumerate(parts):
+        try:
+            if isinstance(node, list):
+                node = node[_index(part)]       # not '-1' (the last item) nor ' 1'
+            elif isinstance(node, dict):
+                node = node[part]
+            else:
+                raise KeyError(part)
+        except (KeyError, IndexError, ValueError):
+            raise PathError(str(path), parts[:i], part, [str(k) for k in node] if isinstance(node, dict) else []) \
+                from None
+    return node
+
+
+def assign_path(data: dict, path: str, value: Any) -> None:
+    """Give the field at a dotted path of a scenario mapping (a dump, changed in place) a new value:
+    the one way a path is set for a sweep design's `set` and parameters, `with_changes`,
+    `simulate_many(params=…)` and `ReceptionModel`'s overrides. A mapping given where the scenario
+    has a mapping changes only the keys it names, at every depth, as `extends:` does (`housing:
+    {supply_persons_per_year: 5000}` keeps housing's other fields); anything else -- a number, text,
+    a list, a mapping where the scenario has none -- replaces the value. The path must exist;
+    raises PathError."""
+    *parents, last = str(path).split(".")
+    node = path_value(data, ".".join(parents)) if parents else data
+    current = path_value(data, str(path))
+    key: Any = _index(last) if isinstance(node, list) else last
+    node[key] = _merge(current, dict(value)) if isinstance(value, Mapping) and isinstance(current, dict) else value
 
 
 # --- loading: files, text and mappings to a validated Scenario, or one ScenarioError line -------
@@ -1515,8 +1561,9 @@ def validate_scenario(sc: Scenario, days: int | None = None) -> Scenario:
 
 def with_changes(scenario: Scenario, changes: dict[str, Any], source: str = "overrides") -> Scenario:
     """A copy of `scenario` with the parameters at dotted paths (``housing.supply_persons_per_year``,
-    ``chain.decisions_per_day.regular``, ``groups.0.share``) set to new values, validated as a
-    scenario file is. Raises ScenarioError naming an unknown path or a bad value."""
+    ``chain.decisions_per_day.regular``, ``groups.0.share``) set to new values (`assign_path`: a
+    mapping given for a section changes only the keys it names), validated as a scenario file is.
+    Raises ScenarioError naming an unknown path or a bad value."""
     if not changes:
         return scenario
     if not isinstance(changes, Mapping):
@@ -1524,19 +1571,10 @@ def with_changes(scenario: Scenario, changes: dict[str, Any], source: str = "ove
                             f"{type(changes).__name__}")
     data = scenario.model_dump()
     for path, value in changes.items():
-        *parents, last = str(path).split(".")
-        target: Any = data
         try:
-            for part in parents:
-                target = target[_index(part)] if isinstance(target, list) else target[part]
-            if isinstance(target, list):
-                target[_index(last)] = value
-            elif isinstance(target, dict) and last in target:
-                target[last] = value
-            else:
-                raise KeyError(last)
-        except (KeyError, IndexError, ValueError, TypeError):
-            meant = path_meant(parents, last, target if isinstance(target, dict) else [])
+            assign_path(data, str(path), value)
+        except PathError as exc:
+            meant = path_meant(exc.found, exc.part, exc.known)
             raise ScenarioError(f"{source}: {path}: unknown scenario parameter" + (meant or " (check the spelling)")) \
                 from None
     try:

@@ -241,7 +241,7 @@ def in_processes(jobs: int) -> prognosis.RunMembers:
     """Run a prognosis's members on a pool of `jobs` processes, each holding the start (sent once a
     worker, not once a member); the members' figures come back in order as they finish."""
     def run(start: prognosis.Start, days: int, tasks: list[prognosis.MemberTask]) -> Iterator[dict[str, np.ndarray]]:
-        with worker_pool(jobs, _hold_start, (start, days)) as pool:      # Ctrl+C stops the workers too
+        with worker_pool(jobs, _hold_start, (start, days), what="the forecast") as pool:   # Ctrl+C stops them too
             yield from pool.map(_member, tasks)
     return run
 

@@ -29,33 +29,19 @@ from typing import Any
 import numpy as np
 
 from experiments import outputs
+from experiments.outputs import code_sha256
 from model import atomic
 from model.inputfile import parse_json, read_bytes
 
 FORMAT = "noodplan-rolling-origins/1"
 SUFFIX = ".origins"
 MAX_BYTES = 64 << 20           # one origin's file (some 100 kB with its daily bands)
-CODE = ("agents", "model", "experiments")     # the packages whose files make an origin's result
 
 
 def folder_for(out: str | Path) -> Path:
     """Where the origins of a backtest into `out` are kept: `OUT.origins`, beside it."""
     path = Path(out).expanduser()
     return path.with_name(path.name + SUFFIX)
-
-
-def code_sha256() -> str:
-    """SHA-256 of the code's files (names and contents; caches left out): unlike `git describe
-    --dirty`, it changes with every edit of a checkout that has uncommitted changes."""
-    root = Path(__file__).resolve().parents[2]
-    h = hashlib.sha256()
-    for package in CODE:
-        for path in sorted((root / package).rglob("*")):
-            rel = path.relative_to(root)
-            if path.is_file() and "__pycache__" not in rel.parts and not any(p.startswith(".") for p in rel.parts):
-                h.update(f"{rel.as_posix()}\0{path.stat().st_size}\0".encode())
-                h.update(path.read_bytes())
-    return h.hexdigest()
 
 
 def _plain(x: Any) -> Any:

@@ -319,7 +319,7 @@ def backtest(origins: Sequence[dt.date], members: int = 20, params: str = "refit
     if progress is not None and done:
         progress(len(done), len(origins))
     if jobs > 1 and len(tasks) > 1:
-        with worker_pool(min(jobs, len(tasks))) as ex:          # Ctrl+C stops the workers too
+        with worker_pool(min(jobs, len(tasks)), what="the rolling backtest") as ex:   # Ctrl+C stops them too
             for future in as_completed([ex.submit(_run, t) for t in tasks]):    # kept as each one finishes
                 finished(future.result())
     else:

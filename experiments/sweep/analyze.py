@@ -113,6 +113,10 @@ def sensitivity(design: Design, plan: pd.DataFrame, table: pd.DataFrame, kpi: st
     if method != "main effects" and missing:
         return Sensitivity(kpi, method, None, f"{missing} of {points} points have no successful run")
     if np.nanstd(y) == 0:
+        runs = table.loc[table["status"] == "ok", kpi].to_numpy(dtype=float)
+        if np.nanstd(runs) > 0:         # it differs between seeds, by the same at every point
+            return Sensitivity(kpi, method, None, f"the KPI varies between seeds only: its mean over a point's seeds "
+                                                  f"is {y[0]:.6g} at every point")
         return Sensitivity(kpi, method, None, "the KPI does not vary over the sweep")
     if method == "rbd-fast" and points < RBD_MIN_POINTS:
         return Sensitivity(kpi, method, None, f"RBD-FAST needs at least {RBD_MIN_POINTS} points (this design has "
@@ -244,6 +248,12 @@ def analyze(store: Store, out: str | Path, prim: Sequence[PrimTarget] = (), plot
     return Report(text, sens, boxes, files)
 
 
+def _code(record: dict) -> str:
+    """A session's (or the store's) code: its version, and the hash of its files when recorded."""
+    files = record.get("code_sha256")
+    return (record.get("code_version") or "?") + (f" (files {files[:12]})" if isinstance(files, str) else "")
+
+
 def report_text(store: Store, design: Design, table: pd.DataFrame, kpis: list[str], sens: list[Sensitivity],
                 boxes: list[Box]) -> str:
     from experiments.sweep.kpis import KPIS
@@ -251,7 +261,7 @@ def report_text(store: Store, design: Design, table: pd.DataFrame, kpis: list[st
     m = store.manifest
     status = table["status"].value_counts()
     points = table["sample"].nunique()
-    versions = sorted({s.get("code_version") or "?" for s in m.get("sessions", [])} or {m.get("code_version") or "?"})
+    versions = sorted({_code(s) for s in m.get("sessions", [])} or {_code(m)})
     lines = [f"Sweep {design.name!r}: {design.sampler.method} design, {points} points x {design.replicates} seed(s) = "
              f"{len(table)} runs; {status.get('ok', 0)} ok, {status.get('error', 0)} failed, "
              f"{status.get('missing', 0)} missing",

@@ -37,8 +37,9 @@ from typing import Annotated, Any, Literal
 from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from model.inputfile import read_bytes
-from model.scenario import (MAX_DAYS, MAX_FILE_BYTES, MAX_SEED, Scenario, ScenarioError, _Strict, decode,
-                            did_you_mean, load_scenario, parse_yaml, unknown_name, validation_message)
+from model.scenario import (MAX_DAYS, MAX_FILE_BYTES, MAX_SEED, PathError, Scenario, ScenarioError, _Strict,
+                            assign_path, decode, did_you_mean, load_scenario, parse_yaml, path_value, unknown_name,
+                            validation_message)
 
 DESIGN_DIR = Path(__file__).resolve().parents[1] / "designs"
 VARIANT = "scenario"            # the name of the whole-scenario-variants parameter
@@ -236,8 +237,12 @@ class Design(_Strict):
             if name in RESERVED:
                 raise ValueError(f"parameters.{i}: name {name!r} is reserved ({', '.join(sorted(RESERVED))})")
         paths = [p.path for p in self.parameters]
+        fixed = _leaves(self.set)          # what `set` fixes, path by path (a mapping for a section: its keys)
+        for leaf in fixed:
+            if fixed.count(leaf) > 1:      # `housing.x` beside `housing: {x: …}`: which one wins is the keys' order
+                raise ValueError(f"set.{leaf}: given twice (by its dotted path and inside a mapping); keep one")
         for where, path in [*((f"parameters.{i}.path", q) for i, q in enumerate(paths)),
-                            *((f"set.{q}", q) for q in self.set)]:
+                            *((f"set.{q}", q) for q in fixed)]:
             if path in _NO_EFFECT:         # every run would be the same whatever the value
                 raise ValueError(f"{where}: {path} {_NO_EFFECT[path]}, so it changes no run")
         for i, (path, p) in enumerate(zip(paths, self.parameters)):
@@ -246,12 +251,12 @@ class Design(_Strict):
             if path == "horizon_days" and self.horizon_days is not None:   # the parameter would overwrite it
                 raise ValueError(f"parameters.{i}.path: horizon_days is varied, so the design's horizon_days would "
                                  f"be ignored; vary it or fix it, not both")
-            if path is not None and path in self.set:       # the parameter would overwrite it in every run
+            if path is not None and path in fixed:          # the parameter would overwrite it in every run
                 raise ValueError(f"parameters.{i}.path: {path} is also fixed by set; vary it or fix it, not both")
             if p.levels is not None and self.sampler.method != "grid":
                 raise ValueError(f"parameters.{i}.levels: for the grid sampler only ({self.sampler.method} draws "
                                  f"its points)")
-        if "horizon_days" in self.set and self.horizon_days is not None:    # the design's own would win silently
+        if "horizon_days" in fixed and self.horizon_days is not None:    # the design's own would win silently
             raise ValueError("set.horizon_days: the design's horizon_days gives the days per run already; keep one")
         if sum(p.scenarios is not None for p in self.parameters) > 1:
             raise ValueError("parameters: one list of scenario variants at most")
@@ -394,30 +399,38 @@ class Design(_Strict):
 # ---- paths into a scenario mapping (dicts and lists) -------------------------------------------
 
 def get_path(data: Any, path: str) -> Any:
-    """The value at a dotted path; list items by index ('plan.phases.0.activate.1.above')."""
-    node = data
-    for i, part in enumerate(path.split(".")):
-        try:
-            if isinstance(node, list) and not (part.isascii() and part.isdigit()):   # int() reads '-1', ' 1'
-                raise ValueError(part)
-            node = node[int(part)] if isinstance(node, list) else node[part]
-        except (KeyError, IndexError, ValueError, TypeError):
-            where = ".".join(path.split(".")[:i]) or "the scenario"
-            hint = did_you_mean(part, [str(k) for k in node]) if isinstance(node, dict) else ""
-            raise KeyError(f"unknown scenario path {path!r} (no {part!r} in {where}{hint.replace(' (', '; ', 1)[:-1]
-                                                                                  if hint else ''})") from None
-    return node
+    """The value at a dotted path; list items by index ('plan.phases.0.activate.1.above'); raises
+    KeyError naming the path (`model.scenario.path_value`)."""
+    try:
+        return path_value(data, path)
+    except PathError as exc:
+        raise KeyError(_unknown(exc)) from None
 
 
 def set_path(data: dict, path: str, value: Any) -> None:
-    """Set the value at a dotted path (which must exist); raises KeyError naming the path."""
-    *parents, last = path.split(".")
-    node = get_path(data, ".".join(parents)) if parents else data
-    get_path(data, path)
-    if isinstance(node, list):
-        node[int(last)] = value
-    else:
-        node[last] = value
+    """Set the value at a dotted path (which must exist) as `model.scenario.assign_path` does: a
+    mapping given for a mapping changes only the keys it names. Raises KeyError naming the path."""
+    try:
+        assign_path(data, path, value)
+    except PathError as exc:
+        raise KeyError(_unknown(exc)) from None
+
+
+def _leaves(changes: dict, prefix: str = "") -> list[str]:
+    """The dotted paths a design's `set` fixes: a mapping's keys one by one, at every depth (as
+    `assign_path` merges it), anything else at its own path."""
+    out: list[str] = []
+    for key, value in changes.items():
+        path = f"{prefix}{key}"
+        out += _leaves(value, path + ".") if isinstance(value, dict) and value else [path]
+    return out
+
+
+def _unknown(exc: PathError) -> str:
+    where = ".".join(exc.found) or "the scenario"
+    hint = did_you_mean(exc.part, exc.known)
+    hint = hint.replace(" (", "; ", 1)[:-1] if hint else ""
+    return f"unknown scenario path {exc.path!r} (no {exc.part!r} in {where}{hint})"
 
 
 def validated(data: dict, where: str) -> dict:

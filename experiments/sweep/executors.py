@@ -19,7 +19,6 @@ scenario and seed.
 
 from __future__ import annotations
 
-import ast
 import logging
 import multiprocessing
 import os
@@ -30,10 +29,8 @@ from typing import Any
 from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
-from pathlib import Path
-from types import FrameType
 
-from experiments.outputs import stop_workers
+from experiments.outputs import check_main_guard, process_pool, stop_workers
 from experiments.sweep.runner import Model, Outcome, RunSpec, describe, run_batch
 from model.scenario import MAX_JOBS, ScenarioError, choice_argument, whole_argument
 
@@ -138,7 +135,7 @@ class Processes:
         ctx = multiprocessing.get_context("forkserver")
         ctx.set_forkserver_preload(PRELOAD)         # imported once in the server, inherited by each worker
         _start_forkserver(ctx)
-        return ProcessPoolExecutor(self.workers, mp_context=ctx, initializer=_install, initargs=(self.model,))
+        return process_pool(self.workers, "executor", "'processes'", _install, (self.model,), ctx)
 
     def run(self, tasks: list[Task]) -> Iterator[Done]:
         pending = dict(enumerate(tasks))
@@ -281,53 +278,9 @@ def check(name: str, workers: int | None = None, scheduler=None) -> None:
                                 f"dask.distributed.Client, not {type(scheduler).__name__} {scheduler!r:.60}")
         if _is_client(scheduler) and scheduler.status != "running":
             raise ScenarioError(f"scheduler: the Dask Client is {scheduler.status}, not running")
-    if name == "processes" or (name == "dask" and scheduler is None):
-        where = unguarded_main_call()
-        if where is not None:
-            raise ScenarioError(f"executor: {name!r} starts worker processes, and each runs the main script again on "
-                                f"start: {where} calls this outside `if __name__ == \"__main__\":`, so every worker "
-                                f"would start the sweep again; put the script's calls under it (docs/sweeps.md), or "
-                                f"use executor='serial'")
-
-
-def unguarded_main_call() -> str | None:
-    """"file:line" where the main script, at its top level and outside an `if __name__ ==
-    "__main__":` block, led to this call; None when it did not (a command, an interactive session,
-    a guarded call, a script that cannot be read). A pool of forkserver or spawn processes (the
-    `processes` executor, a Dask LocalCluster) starts each worker by running the main script again
-    as `__mp_main__`: a sweep started at its top level starts again in every worker, which dies of
-    it (the store is locked by the first), and the pool fails without saying why."""
-    main = sys.modules.get("__main__")
-    path = getattr(main, "__file__", None)
-    if main is None or not path:
-        return None
-    frame: FrameType | None = sys._getframe(1)
-    while frame is not None and not (frame.f_code.co_name == "<module>" and frame.f_globals is vars(main)):
-        frame = frame.f_back
-    if frame is None:
-        return None
-    try:
-        tree = ast.parse(Path(frame.f_code.co_filename).read_text(encoding="utf-8"))
-    except (OSError, SyntaxError, ValueError):
-        return None
-    line = frame.f_lineno
-    for node in ast.walk(tree):
-        if (isinstance(node, ast.If) and _tests_main(node.test)
-                and node.body[0].lineno <= line <= (node.body[-1].end_lineno or node.body[-1].lineno)):
-            return None
-    return f"{Path(path).name}:{line}"
-
-
-def _tests_main(test: ast.expr) -> bool:
-    """Does an `if` test compare `__name__` with "__main__" (`__name__ == "__main__"`, either way round,
-    alone or in a larger condition)?"""
-    for node in ast.walk(test):
-        if isinstance(node, ast.Compare):
-            sides = [node.left, *node.comparators]
-            if (any(isinstance(x, ast.Name) and x.id == "__name__" for x in sides)
-                    and any(isinstance(x, ast.Constant) and x.value == "__main__" for x in sides)):
-                return True
-    return False
+    if name == "processes" or (name == "dask" and scheduler is None):      # forkserver; a LocalCluster spawns
+        check_main_guard("executor", repr(name), "forkserver" if name == "processes" else "spawn",
+                         "executor='serial'", "the sweep", "docs/sweeps.md")
 
 
 def make(name: str, model: Model, workers: int | None = None, scheduler: Any = None):

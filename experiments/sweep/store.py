@@ -221,6 +221,7 @@ class Store:
                         "rows": len(plan), "runs": int(plan["run_id"].nunique())},
             "days": max(b["horizon_days"] for b in design.bases.values()),
             "code_version": code_version(),
+            "code_sha256": outputs.code_sha256(),
             "python": platform.python_version(),
             "packages": package_versions(),
             "sessions": [],

@@ -21,6 +21,7 @@ from typing import Any
 
 import pandas as pd
 
+from experiments import outputs
 from experiments.sweep import executors
 from experiments.sweep.design import Design, design_path, load_design
 from experiments.sweep.runner import Model, NoodplanModel, RunSpec
@@ -94,9 +95,13 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
     store = Store.create_or_open(out, design, table, kpis, design_text=text, design_file=source)
     with store.writing():
         sessions = store.manifest["sessions"]
-        now = code_version()
-        if sessions and sessions[-1].get("code_version") != now:
-            log(f"note: {out} was last run with code {sessions[-1].get('code_version')}; resuming with {now}")
+        now, files = code_version(), outputs.code_sha256()
+        last = sessions[-1] if sessions else {"code_version": now, "code_sha256": files}
+        if last.get("code_version") != now:
+            log(f"note: {out} was last run with code {last.get('code_version')}; resuming with {now}")
+        elif last.get("code_sha256", files) != files:       # a checkout edited since: `git describe` is the same
+            log(f"note: {out} was last run with other code files (the same version {now}; files "
+                f"{str(last.get('code_sha256'))[:12]}, now {files[:12]}); resuming with these")
         done = store.done_ids()
         todo = [r for r in runs if r.run_id not in done]
         if isinstance(model, NoodplanModel):   # its batches take a share of this machine's memory
@@ -127,7 +132,8 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
             result.seconds = time.perf_counter() - t0
             store.log_session({"started": _iso(t0), "seconds": round(result.seconds, 3), "executor": executor,
                                "workers": n_workers, "batch_size": size, "computed": result.computed,
-                               "failed": result.failed, "outcome": outcome, "code_version": now})
+                               "failed": result.failed, "outcome": outcome, "code_version": now,
+                               "code_sha256": files})
         store.consolidate()
     return result
 

@@ -42,3 +42,51 @@ def test_municipal_places_read_the_plans_own_line():
     delivered = int(s.locs.capacity[done.locations].sum())
     assert delivered > 0
     assert _municipal_places(SimpleNamespace(events=s.event_log)) == delivered
+
+
+_SPAWNED = '''import json, multiprocessing, sys
+from experiments.compare import compare
+{guard}{indent}multiprocessing.set_start_method(sys.argv[1])
+{indent}c = compare("tiny.yaml", "tiny.yaml", runs=2, days=3, seed=4, workers=int(sys.argv[2]))
+{indent}print(json.dumps(c.rows()))
+'''
+
+
+def test_compare_from_a_scripts_top_level_under_spawn_is_refused_in_one_line(tmp_path):
+    """`compare(...)` at a script's top level, without `if __name__ == "__main__":`, under the spawn
+    and forkserver start methods (macOS; Python 3.14's default on Linux): each worker ran the script
+    again, which died of it (the start method set twice), and the script ended in a traceback ending
+    "BrokenProcessPool: A process in the process pool was terminated abruptly". Now it is refused in
+    one line naming the script's line and what to do, before any run; the same call under the guard
+    runs, and gives what one process gives (2 runs each of a tiny scenario, 3 days)."""
+    import json
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from tests.bad_inputs.cases import TINY
+
+    method = "spawn"            # forkserver reruns the script too: the sweep's test (test_sweep_docs.py)
+    root = Path(__file__).resolve().parents[2]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    (tmp_path / "tiny.yaml").write_text(TINY, encoding="utf-8")
+    (tmp_path / "top.py").write_text(_SPAWNED.format(guard="", indent=""), encoding="utf-8")
+    (tmp_path / "guarded.py").write_text(_SPAWNED.format(guard='if __name__ == "__main__":\n', indent="    "),
+                                         encoding="utf-8")
+
+    def run(script: str, workers: int) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, script, method, str(workers)], cwd=tmp_path, env=env,
+                              capture_output=True, text=True, timeout=300)
+
+    top = run("top.py", 2)
+    last = top.stderr.strip().splitlines()[-1]
+    assert top.returncode == 1 and last == (
+        f"model.scenario.ScenarioError: workers: compare starts worker processes, and each runs the main script "
+        f"again on start ({method}): top.py:4 calls this outside `if __name__ == \"__main__\":`, so every worker "
+        f"would start compare again; put the script's calls under it, or use workers=1"), top.stderr
+    assert "BrokenProcessPool" not in top.stderr and top.stdout == ""
+    alone = run("top.py", 1)                    # one process starts no worker: nothing to refuse
+    guarded = run("guarded.py", 2)
+    assert alone.returncode == 0 and guarded.returncode == 0, alone.stderr + guarded.stderr
+    assert json.loads(guarded.stdout) == json.loads(alone.stdout)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -58,9 +59,40 @@ def test_a_second_run_is_refused_and_force_replaces_everything(folder, capsys):
     assert cli.main(["run", "tiny.yaml", "--days", "4", "--seed", "5", "--out", "out", "--force"]) == 0
     assert not any(d.startswith("contract ends") for d in pd.read_csv(out / "events.csv")["detail"])
     assert len(pd.read_csv(out / "daily.csv")) == 4
-    m = _manifest_matches(out)
-    assert m["scenario"] == "tiny" and m["seed"] == 5
+    m2 = _manifest_matches(out)
+    assert m2["scenario"] == "tiny" and m2["seed"] == 5
+    # the same code's files: the same hash in both runs' manifests, the one this noodplan computes
+    assert m["code_sha256"] == m2["code_sha256"] == outputs.code_sha256()
+    assert len(m2["code_sha256"]) == 64 and m2["code_version"] == m["code_version"]
     assert sorted(p.name for p in folder.iterdir()) == ["out", "tiny.yaml", "with-event.yaml"]   # no temp left
+
+
+def test_the_code_hash_changes_with_a_model_source_file_and_only_with_the_code(tmp_path):
+    """`git describe --dirty` says only "dirty" for an edited checkout, and nothing without git (an
+    installed package): a manifest's `code_sha256` is a hash of the code's files themselves. On a
+    copy of agents/, model/ and experiments/ it is the hash this noodplan records; an edit of a model
+    source file changes it, undoing the edit gives it back, and a cache or a file of another package
+    (viz/) does not count."""
+    root = Path(outputs.__file__).resolve().parents[1]
+    copy = tmp_path / "code"
+    for package in outputs.CODE_PACKAGES:
+        shutil.copytree(root / package, copy / package, ignore=shutil.ignore_patterns("__pycache__"))
+    own = outputs.code_sha256()
+    assert outputs.code_sha256(copy) == own and len(own) == 64
+    rulebook = copy / "model" / "rulebook.py"
+    text = rulebook.read_bytes()
+    rulebook.write_bytes(text + b"# an uncommitted edit\n")
+    edited = outputs.code_sha256(copy)
+    assert edited != own
+    rulebook.write_bytes(text)
+    assert outputs.code_sha256(copy) == own
+    (copy / "model" / "__pycache__").mkdir()
+    (copy / "model" / "__pycache__" / "rulebook.cpython-312.pyc").write_bytes(b"compiled")
+    (copy / "viz").mkdir()
+    (copy / "viz" / "app.py").write_text("shown, not computed\n")
+    assert outputs.code_sha256(copy) == own
+    (copy / "model" / "rulebook.py").rename(copy / "model" / "rules.py")    # a file renamed is other code
+    assert outputs.code_sha256(copy) not in (own, edited)
 
 
 def test_force_never_deletes_files_noodplan_did_not_write(folder, capsys):

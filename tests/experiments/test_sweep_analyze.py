@@ -92,6 +92,26 @@ def test_failed_points_are_reported_not_hidden(tmp_path):
     assert "y: not computed (" in report.text and "points have no successful run)" in report.text
 
 
+class SeedOnly:
+    """y is the run's seed whatever the inputs; z is 1 everywhere."""
+
+    kpis = ("y", "z")
+
+    def __call__(self, values, seed):
+        return {"y": float(seed), "z": 1.0}, None
+
+
+def test_a_kpi_that_varies_between_seeds_only_is_not_said_not_to_vary(tmp_path):
+    """A small sweep's report said "the KPI does not vary over the sweep" of peak_unsheltered while
+    the same report gave it 507 to 512 over the runs: its mean over each point's two seeds was the
+    same everywhere. Seeds 1 and 2 at every point: y's mean is 1.5 at each."""
+    store = _sweep(tmp_path, SeedOnly(), sampler={"method": "lhs", "samples": 4, "seed": 1}, replicates=2)
+    report = analyze(store, tmp_path / "an", plots=False)
+    assert "  y: not computed (the KPI varies between seeds only: its mean over a point's seeds is 1.5 at every " \
+           "point)" in report.text.splitlines()
+    assert "  z: not computed (the KPI does not vary over the sweep)" in report.text.splitlines()
+
+
 @pytest.mark.slow
 def test_noodplan_analyze_on_a_real_sweep(tmp_path, capsys):
     design = write_design(tmp_path, sampler={"method": "morris", "samples": 3, "seed": 1}, replicates=1)

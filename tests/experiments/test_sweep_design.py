@@ -3,6 +3,7 @@ and sample points that match SciPy and SALib on fixed seeds."""
 
 from __future__ import annotations
 
+import copy
 import itertools
 import json
 
@@ -16,7 +17,9 @@ from experiments.cli import main
 from experiments.sweep.design import DesignError, builtin_designs, design_from_dict, json_schema, load_design
 from experiments.sweep.samplers import sample, salib_problem
 from experiments.sweep.sweep import plan
-from tests.experiments.test_sweep_support import TOY_PARAMETERS, toy_design, write_design
+from experiments.sweep.runner import NoodplanModel
+from model.scenario import load_scenario
+from tests.experiments.test_sweep_support import TOY_PARAMETERS, toy_design, write_design, write_world
 
 
 def _error(data: dict) -> str:
@@ -61,6 +64,13 @@ def _error(data: dict) -> str:
     ({"parameters": [{"path": "housing.supply_spread", "uniform": [0, 1], "name": "max_phase"}]},
      "d.yaml: parameters.0: name 'max_phase' is also a KPI's; give the parameter another name"),
     ({"set": {"chain.screening_dayz": 3}}, "d.yaml: set.chain.screening_dayz: unknown scenario path"),
+    ({"set": {"housing": {"supply_spread": 0.5}, "housing.supply_spread": 0.4}},
+     "d.yaml: set.housing.supply_spread: given twice (by its dotted path and inside a mapping); keep one"),
+    ({"set": {"housing": {"supply_spread": 0.5}}},
+     "d.yaml: parameters.0.path: housing.supply_spread is also fixed by set; vary it or fix it, not both"),
+    ({"set": {"chain": {"decisions_per_day": {"regular": 60}}}, "horizon_days": 30,
+      "parameters": [{"path": "chain.decisions_per_day.regular", "values": [40, 80]}]},
+     "d.yaml: parameters.0.path: chain.decisions_per_day.regular is also fixed by set"),
     ({"set": {"chain.screening_days": 0}},
      "d.yaml: set (on baseline): chain.screening_days: Input should be greater than or equal to 1"),
     ({"outputs": {"kpis": ["unsheltered_nights"]}}, "d.yaml: outputs.kpis.0: unknown KPI 'unsheltered_nights' "
@@ -77,6 +87,32 @@ def test_a_bad_design_is_one_line_naming_the_field(change, message):
     text = _error(toy_design(**change))
     assert text.startswith(message), text
     assert "\n" not in text
+
+
+def test_a_mapping_in_set_changes_only_the_keys_it_names(tmp_path):
+    """`set: {portfolio: {reserve_places: 500}}` used to replace the whole portfolio with that one
+    key: the other fields fell to their defaults, or the design was refused for a required one
+    missing. Now it is what `set: {portfolio.reserve_places: 500}` is: the base scenario's portfolio
+    (the small northern world's own places, not baseline's, and no named locations) with 500
+    reserve places, and so are the runs' scenarios."""
+    north = load_scenario(write_world(tmp_path)).model_dump(mode="json")
+    nested = load_design(write_design(tmp_path, set={"portfolio": {"reserve_places": 500},
+                                                     "chain": {"decisions_per_day": {"regular": 70}}}))
+    base = nested.bases["north.yaml"]
+    assert base["portfolio"]["places"] == {"central": 900, "border": 0, "process": 300, "regular": 2800,
+                                           "minors": 200, "accelerated": 200, "emergency": 700, "crisis": 0}
+    assert base["portfolio"]["include_named_locations"] is False and base["portfolio"]["reserve_places"] == 500
+    assert north["portfolio"]["reserve_places"] == 200 and north["chain"]["decisions_per_day"]["regular"] != 70
+    expected = copy.deepcopy(north)
+    expected["portfolio"]["reserve_places"] = 500
+    expected["chain"]["decisions_per_day"]["regular"] = 70
+    assert base == expected                       # every other field as the base scenario has it
+    dotted = load_design(write_design(tmp_path, set={"portfolio.reserve_places": 500,
+                                                     "chain.decisions_per_day.regular": 70}))
+    assert dotted.bases == nested.bases and dotted.base_hash == nested.base_hash
+    sc = NoodplanModel(nested).scenario({"housing": 2000, "noodopvang_at_unsheltered": 50})
+    assert sc.portfolio.places["regular"] == 2800 and sc.portfolio.reserve_places == 500
+    assert sc.housing.supply_persons_per_year == 2000 and sc.chain.decisions_per_day["regular"] == 70
 
 
 def test_the_command_stops_a_bad_design_before_any_run(tmp_path, capsys):

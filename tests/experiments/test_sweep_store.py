@@ -183,6 +183,33 @@ def test_ctrl_c_while_a_batch_is_written_leaves_no_temporary_folder(reference, t
     assert list((out / "parts").iterdir()) == []
 
 
+def test_the_store_and_each_session_record_the_code_hash_and_a_resume_on_edited_code_says_so(tmp_path,
+                                                                                              monkeypatch):
+    """A store made from a checkout with uncommitted changes recorded only `...-dirty`: resumed after
+    another edit, the runs of both sessions looked like the same code's. Each session now records the
+    hash of the code's files (as every manifest does), and a resume on other files says so."""
+    from experiments import outputs
+    from tests.experiments.test_sweep_support import Linear
+
+    d = design_from_dict(toy_design(sampler={"method": "lhs", "samples": 8, "seed": 1}))
+    out = tmp_path / "s"
+
+    def stop_after_four(done, total):
+        if done == 4:
+            raise KeyboardInterrupt
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(d, out, executor="serial", batch_size=2, model=Linear(), on_batch=stop_after_four)
+    m = Store.open(out).manifest
+    assert m["code_sha256"] == m["sessions"][0]["code_sha256"] == outputs.code_sha256()
+    said: list[str] = []
+    monkeypatch.setattr(outputs, "code_sha256", lambda root=None: "e" * 64)      # the files edited since
+    r = run_sweep(d, out, executor="serial", model=Linear(), log=said.append)
+    assert (r.already, r.computed) == (4, 4)
+    assert said[0] == (f"note: {out} was last run with other code files (the same version {m['code_version']}; "
+                       f"files {m['code_sha256'][:12]}, now eeeeeeeeeeee); resuming with these")
+    assert [s["code_sha256"] for s in Store.open(out).manifest["sessions"]] == [m["code_sha256"], "e" * 64]
+
+
 def test_a_run_that_raises_is_recorded_and_the_sweep_goes_on(tmp_path):
     d = design_from_dict(toy_design(sampler={"method": "lhs", "samples": 16, "seed": 1}))
     r = run_sweep(d, tmp_path / "s", executor="serial", batch_size=5, model=Failing())

@@ -30,6 +30,32 @@ def _alone(sc, seed, days, params=None):
     return simulate(with_changes(base, params or {}), seed, days)
 
 
+def test_a_mapping_for_a_section_changes_only_the_keys_it_names():
+    """`params=[{"portfolio": {"reserve_places": 500}}]` (and the same in `with_changes` and
+    ReceptionModel's overrides) used to replace the whole portfolio with that one key: refused for
+    the required fields missing. Each of the three now gives the small northern world's own
+    portfolio (its places, no named locations) with 500 reserve places, as the dotted path does:
+    one function sets a path for all of them (`model.scenario.assign_path`)."""
+    from model.mesa_model import ReceptionModel
+    from model.scenario import from_dict
+    from tests.experiments.test_sweep_support import NORTH
+
+    north = from_dict(copy.deepcopy(NORTH))
+    change = {"portfolio": {"reserve_places": 500}, "chain": {"decisions_per_day": {"regular": 70}}}
+    expected = north.model_dump()
+    expected["portfolio"]["reserve_places"] = 500
+    expected["chain"]["decisions_per_day"]["regular"] = 70
+    assert expected["portfolio"]["places"]["regular"] == 2800
+    assert expected["portfolio"]["include_named_locations"] is False
+    assert north.portfolio.reserve_places == 200 and north.chain.decisions_per_day["regular"] != 70
+    dotted = with_changes(north, {"portfolio.reserve_places": 500, "chain.decisions_per_day.regular": 70})
+    assert dotted.model_dump() == expected
+    assert with_changes(north, change).model_dump() == expected
+    assert ReceptionModel(north, rng=1, days=2, overrides=change).config.model_dump() == {**expected, "horizon_days": 2}
+    (got,) = simulate_many(north, [1], params=[change], days=2, reduce=lambda res: res.scenario)
+    assert got.model_dump() == {**expected, "horizon_days": 2}
+
+
 def test_one_run_is_the_run_alone():
     (res,) = simulate_many("baseline", [7], days=20)
     _same(res, simulate("baseline", 7, 20))

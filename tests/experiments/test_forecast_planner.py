@@ -1,14 +1,21 @@
-"""`noodplan forecast` as a planner uses it: from a run saved with `noodplan run --out`, and errors
-that name the option they come from."""
+"""`noodplan forecast` as a planner uses it: from a run saved with `noodplan run --out`, errors that
+name the option they come from, outputs that do not depend on the day they are made, figures
+labelled in the planners' words that add up member by member, and a small ensemble that says its
+90 % band is only the members' range."""
 
 from __future__ import annotations
 
 import datetime as dt
+import types
 
+import numpy as np
 import pandas as pd
 import pytest
+import xarray as xr
 
 from experiments.cli import main
+from experiments.forecast import ensemble
+from experiments.forecast.write import FILES, write_forecast
 
 TINY = "extends: baseline\nname: tiny\nprovinces: [Zeeland]\nhorizon_days: 20\n"
 START = dt.date(2025, 7, 1)        # baseline's start date
@@ -104,3 +111,60 @@ def test_an_error_reading_where_the_forecast_starts_names_the_option(tmp_path, c
             (["--from-snapshot", "/dev/null"], "noodplan: --from-snapshot: ")):
         assert main(["forecast", *argv, *FC, "--out", str(tmp_path / "o")]) == 2
         assert _one_line(capsys).startswith(says)
+
+
+class _Tomorrow(dt.date):
+    @classmethod
+    def today(cls):
+        return cls(2099, 1, 1)
+
+
+def test_the_files_are_the_same_whatever_the_day_they_are_made(tmp_path, saved_run, capsys, monkeypatch):
+    # before: assumptions.txt (and forecast.nc's attributes) began "made <today>": the same forecast
+    # made on another day was not byte-identical
+    from experiments.forecast import origins
+
+    from model.scenario import load_scenario
+
+    tiny, _ = saved_run
+    origin = origins.from_run(load_scenario(tiny), 1)
+    f = ensemble.run_forecast(origin, 1, 2, 1)
+    write_forecast(f, (tmp_path / "today").mkdir() or tmp_path / "today")
+    monkeypatch.setattr(ensemble, "dt", types.SimpleNamespace(date=_Tomorrow, datetime=dt.datetime,
+                                                              timedelta=dt.timedelta))
+    write_forecast(f, (tmp_path / "later").mkdir() or tmp_path / "later")
+    for name in FILES:
+        assert (tmp_path / "today" / name).read_bytes() == (tmp_path / "later" / name).read_bytes(), name
+
+
+def test_the_figures_are_labelled_and_add_up_member_by_member(tmp_path, saved_run, capsys):
+    _, run = saved_run
+    out = tmp_path / "fc"
+    assert main(["forecast", "--from-run", str(run), "--months", "6", "--members", "3", "--jobs", "1",
+                 "--out", str(out)]) == 0
+    t = pd.read_csv(out / "forecast.csv")
+    assert list(t.columns)[-1] == "label" and t["label"].notna().all()      # before: no label column
+    kinds = t[(t["quantity"] == "places_needed") & (t["breakdown"] == "kind")].set_index("name")["label"]
+    assert "(azc)" in kinds["regular"] and "(noodopvang)" in kinds["emergency"]
+    assert "(vergunninghouders)" in t[t["quantity"] == "permit_holders_waiting"]["label"].iloc[0]
+    assert "province Zeeland" in t[t["breakdown"] == "province"]["label"].iloc[0]
+    bands = t[["p05", "p25", "median", "p75", "p95"]].to_numpy()
+    assert (np.diff(bands, axis=1) >= 0).all()                  # the median inside the 50 % inside the 90 % band
+    with xr.open_dataset(out / "forecast.nc") as ds:
+        in_bed = ds["occupancy_by_kind"].sum("kind")
+        assert (in_bed == ds["occupancy_by_province"].sum("province")).all()
+        assert (in_bed + ds["unsheltered"] == ds["population"]).all()
+        assert (ds["capacity_by_kind"].sum("kind") == ds["capacity_by_province"].sum("province")).all()
+    nat = t[t["breakdown"] == "national"].set_index("quantity")
+    assert nat.loc["places_needed", "median"] == pytest.approx(nat.loc["persons_in_reception", "median"] / 0.95,
+                                                               abs=0.06)   # one decimal in the file
+    text = (out / "assumptions.txt").read_text()
+    assert "the bands do not" in text and "range of the members" in text and "50%" in text
+
+
+def test_a_small_ensemble_says_its_90_band_is_the_members_range():
+    from experiments.forecast.ensemble import BAND_MEMBERS, _few_members_note
+
+    assert _few_members_note(BAND_MEMBERS) == "" and _few_members_note(40) == ""
+    assert "holds a new outcome 60% of the time" in _few_members_note(4)
+    assert "and so is the 50 % band" in _few_members_note(2) and "50 % band" not in _few_members_note(3)

@@ -23,6 +23,8 @@ import argparse
 import datetime as dt
 import os
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from experiments.cli import EXIT_INTERRUPTED, JOBS, SEED, _whole
@@ -166,6 +168,32 @@ def _date(text: str, flag: str) -> dt.date:
         raise _Bad(f"{flag}: {text!r} is not a date (YYYY-MM-DD)") from None
 
 
+# The names the forecast's functions give their arguments in an error, and the option each comes from
+# (None: the option being read)
+_ARGUMENTS = {"origin": "--from-record", "months": "--months", "at": "--at", "seed": "--seed", "base": "--base",
+              "scenario": None, "path": None}
+
+
+@contextmanager
+def _option(flag: str) -> Iterator[None]:
+    """An error while reading `flag`'s value names the option: `--from-run: nosuch: no such scenario
+    file ...`, `--from-record: no count ... on or before 1990-01-01` (the function's own name for its
+    argument, `origin:`, becomes the option's); a message naming an option already stays as it is."""
+    from model.scenario import ScenarioError
+    from model.snapshot import SnapshotError
+
+    try:
+        yield
+    except (ScenarioError, SnapshotError) as e:
+        message = str(e)
+        head, sep, rest = message.partition(": ")
+        if head.startswith("--"):
+            raise _Bad(message) from None
+        if sep and head in _ARGUMENTS:
+            raise _Bad(f"{_ARGUMENTS[head] or flag}: {rest}") from None
+        raise _Bad(f"{flag}: {message}") from None
+
+
 def cmd_forecast(args: argparse.Namespace) -> int:
     from model.scenario import ScenarioError
     from model.snapshot import SnapshotError
@@ -192,6 +220,7 @@ def _forecast(args: argparse.Namespace) -> int:
     from experiments.forecast.ensemble import inflow_errors_for, run_forecast
     from experiments.forecast.write import write_forecast
     from model.prognosis import FromSnapshot
+    from model.scenario import load_scenario
 
     from experiments import outputs
 
@@ -212,17 +241,31 @@ def _forecast(args: argparse.Namespace) -> int:
     if args.from_record:
         date = _date(args.from_record, "--from-record")
         inflow = args.inflow or "persistence"
-        origin = origins.from_record(date, args.months, args.base, scenario_inflow=inflow == "scenario",
-                                     family=args.family_inflow or FAMILY_RULE)
+        with _option("--base"):
+            base = load_scenario(args.base)
+        with _option("--from-record"):
+            origin = origins.from_record(date, args.months, base, scenario_inflow=inflow == "scenario",
+                                         family=args.family_inflow or FAMILY_RULE)
     elif args.from_snapshot:
+        if origins.is_run_folder(args.from_snapshot):
+            raise _Bad(f"--from-snapshot: {args.from_snapshot} is a run's output folder, not a snapshot file; "
+                       f"forecast from its end with --from-run {args.from_snapshot}")
         if not Path(args.from_snapshot).exists():
             raise _Bad(f"--from-snapshot: {args.from_snapshot}: no such file")
-        origin = origins.from_snapshot_file(args.from_snapshot, args.months)
+        with _option("--from-snapshot"):
+            origin = origins.from_snapshot_file(args.from_snapshot, args.months)
         inflow = args.inflow or "scenario"
     else:
         at = _date(args.at, "--at") if args.at else None
-        origin = origins.from_run(args.from_run or "baseline", args.months, at, args.seed,
-                                  _progress("Running to the origin", "day"))
+        source = args.from_run or "baseline"
+        with _option("--from-run"):
+            if Path(source).is_dir():       # a run's output folder (noodplan run ... --out DIR): its end
+                if args.seed is not None:
+                    raise _Bad("--seed: goes without a run's folder (its manifest gives the run's seed)")
+                origin = origins.from_run_folder(source, args.months, at, _progress("Running to the origin", "day"))
+            else:
+                origin = origins.from_run(load_scenario(source), args.months, at, args.seed,
+                                          _progress("Running to the origin", "day"))
         inflow = args.inflow or "scenario"
         if args.save_snapshot:
             assert isinstance(origin.start, FromSnapshot), "a start from a run is a snapshot of it (from_run)"

@@ -20,6 +20,7 @@ import pandas as pd
 import xarray as xr
 
 from experiments.forecast import MAX_MEMBER_MONTHS, MAX_MEMBERS, MAX_MONTHS
+from experiments.forecast.labels import label
 from experiments.forecast.inflow import HORIZONS, WINDOW_MONTHS, InflowErrors, daily_paths, errors_as_of
 from experiments.forecast.origins import FromScenario, Origin, horizon_days
 from experiments.forecast.record import RecordAsOf, add_months, record_end
@@ -29,7 +30,8 @@ from model.scenario import MAX_JOBS, MAX_SEED, ScenarioError, choice_argument, w
 from model.snapshot import code_version
 
 TABLE_COLUMNS = ["quantity", "breakdown", "name", "horizon_months", "date", "p05", "p25", "median", "p75", "p95",
-                 "members"]
+                 "members", "label"]
+BAND_MEMBERS = 19       # from this many members on the 90 % band is p05-p95; with fewer, the members' range
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 INFLOW_CHOICES = ("scenario", "persistence")
 
@@ -90,7 +92,7 @@ class Forecast:
                 q = prognosis.band(a[:, self._day(date)], list(QUANTILES))
                 rows.append({"quantity": quantity, "breakdown": breakdown, "name": name, "horizon_months": h,
                              "date": date.isoformat(), "p05": q[0], "p25": q[1], "median": q[2], "p75": q[3],
-                             "p95": q[4], "members": self.members})
+                             "p95": q[4], "members": self.members, "label": label(quantity, breakdown, name)})
         return pd.DataFrame(rows, columns=TABLE_COLUMNS)   # the columns also when no horizon is within the forecast
 
     def daily_bands(self) -> pd.DataFrame:
@@ -126,10 +128,13 @@ class Forecast:
                         assumptions="\n".join(self.assumptions()))
         return ds
 
+    def _few_members(self) -> str:
+        return _few_members_note(self.members)
+
     def assumptions(self) -> list[str]:
         """What the forecast assumed, in words (written to assumptions.txt and the NetCDF attributes)."""
         o, p = self.origin, self.prognosis
-        lines = [f"noodplan forecast ({code_version()}), made {dt.date.today()}",
+        lines = [f"noodplan forecast ({code_version()})",
                  f"Origin: {o.date} — {o.description}.",
                  f"Horizon: {self.months} months ({len(p.dates)} days, {p.dates[0]} to {p.dates[-1]}); "
                  f"figures at 6/12/24 months are those at the start of that date.",
@@ -182,10 +187,21 @@ class Forecast:
                   "bed or not), by kind and province those in a bed there, 'no bed' those without one.",
                   "Bands: quantiles over members at the Weibull plotting position k/(n+1): median, 50 % (p25-p75), "
                   "90 % (p05-p95). They hold the noise of the run, the members' own stock (from records) and the "
-                  "inflow uncertainty; not the uncertainty of the chain's parameters or of the model's structure.",
+                  "inflow uncertainty; not the uncertainty of the chain's parameters or of the model's structure."
+                  + self._few_members(),
+                  "Adding up: each member's figures add up (kinds and 'no bed' to persons in reception, provinces to "
+                  "the kinds, places needed = persons / occupancy, unrounded); the bands do not (the median of a sum "
+                  "is not the sum of the medians): add the members in forecast.nc.",
                   "The location portfolio is synthetic (model/portfolio.py): capacity by kind and province is "
                   "illustrative."]
         return lines + self.origin.notes + self.notes
+
+
+def _few_members_note(n: int) -> str:
+    return "" if n >= BAND_MEMBERS else (
+        f" With {n} member{'s' * (n != 1)} (fewer than {BAND_MEMBERS}) the 90 % band is the range of the members, "
+        f"which holds a new outcome {(n - 1) / (n + 1):.0%} of the time, not 90 %"
+        + ("" if n >= 3 else ", and so is the 50 % band") + f"; use {BAND_MEMBERS} members or more for a 90 % band.")
 
 
 def inflow_errors_for(origin: Origin, inflow: str, centre: str = "centred") -> InflowErrors:

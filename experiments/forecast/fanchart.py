@@ -12,8 +12,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from experiments.forecast.ensemble import Forecast
+from experiments.forecast.ensemble import BAND_MEMBERS, Forecast
 from model import prognosis
+
+POPULATION = "persons in reception (in de opvang)"
+PERMIT_HOLDERS = "permit holders waiting for a home (vergunninghouders)"
 
 
 def _fan(ax, dates, values, colour, label):
@@ -47,14 +50,16 @@ def plot(f: Forecast, path: str | Path, truth: dict[str, tuple[list, list]] | No
     d = pd.to_datetime(p.dates)
     fig, axes = plt.subplots(3, 1, figsize=(9.5, 9), sharex=True, gridspec_kw={"height_ratios": [3, 2, 1]})
     ax, ax2, ax3 = axes
-    _fan(ax, d, p.population, "tab:blue", "persons in reception")
+    _fan(ax, d, p.population, "tab:blue", POPULATION)
     need = p.places_needed(f.occupancy)["national"]
     ax.plot(d, prognosis.band(need, 0.5), color="tab:purple", lw=1.1, ls=":",
-            label=f"places needed at {f.occupancy:.0%} (median)")
+            label=f"places needed at {f.occupancy:.0%} occupancy (benodigde plaatsen): median")
+    ax.plot(d, prognosis.band(need, 0.95), color="tab:purple", lw=1.1, ls="--",
+            label="places needed: top of the 90 % band (p95)")
     ax.plot(d, prognosis.band(p.capacity_by_kind.sum(axis=2), 0.5), color="black", lw=0.9,
-            label="usable places (median)")
+            label="usable places (capaciteit): median")
     _history(ax, f, "population", "tab:blue")
-    _fan(ax2, d, p.permit_holders, "tab:green", "permit holders waiting")
+    _fan(ax2, d, p.permit_holders, "tab:green", PERMIT_HOLDERS)
     _history(ax2, f, "permit_holders", "tab:green")
     for key, a in (("population", ax), ("permit_holders", ax2)):
         if truth and truth.get(key) and len(truth[key][0]):
@@ -63,23 +68,33 @@ def plot(f: Forecast, path: str | Path, truth: dict[str, tuple[list, list]] | No
     for h, date in f.horizon_dates().items():
         for a in axes:
             a.axvline(pd.Timestamp(date), color="grey", lw=0.6, ls=":")
-        ax.annotate(f"{h} m", (pd.Timestamp(date), 1.0), xycoords=("data", "axes fraction"), fontsize=7,
+        ax.annotate(f"{h} months", (pd.Timestamp(date), 1.0), xycoords=("data", "axes fraction"), fontsize=7,
                     ha="center", va="bottom", color="grey")
     q = prognosis.band(f.multipliers, [0.05, 0.5, 0.95])
     ax3.fill_between(d, q[0], q[2], color="tab:orange", alpha=0.25, lw=0, label="90 % band")
     ax3.plot(d, q[1], color="tab:orange", lw=1.2, label="median")
     ax3.axhline(1.0, color="grey", lw=0.6)
-    ax3.set_ylabel("inflow ×")
-    ax.set_ylabel("persons")
+    ax3.set_ylabel("arrivals × assumed\n(instroom)")
+    ax.set_ylabel("persons / places")
     ax2.set_ylabel("persons")
+    from matplotlib.ticker import FuncFormatter
+
+    for a in (ax, ax2):
+        a.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
     for a in axes:
         a.grid(alpha=0.3)
         a.axvline(pd.Timestamp(f.origin.date), color="black", lw=0.8)
-    ax.legend(fontsize=7, loc="upper left", ncol=2)
-    ax2.legend(fontsize=7, loc="upper left", ncol=2)
-    ax3.legend(fontsize=7, loc="upper left")
-    ax.set_title(f"Forecast from {f.origin.date}: {f.members} members, inflow {f.inflow}"
-                 + ("" if f.errors is None else " with historical persistence errors"), fontsize=10)
+    ax3.annotate("origin", (pd.Timestamp(f.origin.date), 0.0), xycoords=("data", "axes fraction"), fontsize=7,
+                 ha="right", va="bottom", color="black", xytext=(-2, 2), textcoords="offset points")
+    ax.legend(fontsize=7, loc="best", ncol=2)
+    ax2.legend(fontsize=7, loc="best", ncol=2)
+    ax3.legend(fontsize=7, loc="best")
+    inflow = {"scenario": "the scenario's arrivals", "persistence": "arrivals as in the last months (persistence)"}
+    ax.set_title(f"Forecast (prognose) from {f.origin.date:%d %B %Y}: {f.members} members, "
+                 f"{inflow.get(f.inflow, f.inflow)}"
+                 + ("" if f.errors is None else ", erring as persistence has erred")
+                 + ("" if f.members >= BAND_MEMBERS else f"\nfewer than {BAND_MEMBERS} members: the light band is "
+                    f"the members' range, not a 90 % band"), fontsize=10, pad=14)
     fig.tight_layout()
     path = Path(path)
     fig.savefig(path, dpi=110)

@@ -153,6 +153,117 @@ def from_run(scenario: Scenario | str, months: int, at: dt.date | None = None, s
     return from_state_snapshot(snapshot.capture(s), months, what + (" (end of its horizon)" if at is None else ""))
 
 
+RUN_OPTIONS_WITH_VALUE = ("--days", "--seed", "--out")    # `noodplan run`'s options that take a value
+MAX_RUN_MANIFEST_BYTES = 1_000_000
+MAX_RUN_DAILY_BYTES = 512 * 1024 * 1024
+
+
+def is_run_folder(path: str | Path) -> bool:
+    """Is `path` a folder that `noodplan run --out` wrote (its manifest names the `run` command)?"""
+    manifest = Path(path) / "manifest.json"
+    try:
+        return Path(path).is_dir() and manifest.is_file() and _is_run(_manifest(manifest))
+    except (OSError, ScenarioError):
+        return False
+
+
+def _manifest(manifest: Path) -> dict:
+    """A results folder's manifest.json (a JSON object), or ScenarioError."""
+    from model.inputfile import parse_json, read_bytes
+
+    raw = read_bytes(manifest, str(manifest), "a manifest", MAX_RUN_MANIFEST_BYTES, ScenarioError)
+    about = parse_json(raw, str(manifest), "a manifest", ScenarioError)
+    if not isinstance(about, dict):
+        raise ScenarioError(f"{manifest}: not a manifest (not a JSON object)")
+    return about
+
+
+def _is_run(about: dict) -> bool:
+    return str(about.get("command", "")).startswith("noodplan run ") or about.get("command") == "noodplan run"
+
+
+def _run_scenario_argument(command: str) -> str:
+    """The scenario a `noodplan run` command line names (its one positional argument; baseline when none)."""
+    import shlex
+
+    try:
+        words = shlex.split(command)[2:]
+    except ValueError:
+        words = []
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w in RUN_OPTIONS_WITH_VALUE:
+            i += 2
+            continue
+        if not w.startswith("-"):
+            return w
+        i += 1
+    return "baseline"
+
+
+def from_run_folder(folder: str | Path, months: int, at: dt.date | None = None, progress=None) -> Origin:
+    """Start from a run saved by `noodplan run ... --out FOLDER`: the run's scenario (as its command
+    named it, checked against the manifest's SHA-256) and seed are run again to `at` (default: the
+    end of the run) — a run is deterministic — and the run so made is checked day by day against the
+    folder's daily.csv (persons in reception), so the state is the one the folder records. Raises
+    ScenarioError (one line) for a folder that is not a run's, a scenario not found or changed since,
+    a date outside the run, or a run this code does not reproduce."""
+    import io
+
+    import pandas as pd
+
+    from experiments.outputs import scenario_hash
+    from model.inputfile import read_bytes
+
+    folder = Path(folder)
+    manifest = folder / "manifest.json"
+    if not folder.is_dir() or not manifest.is_file():
+        raise ScenarioError(f"{folder}: not a run's output folder (no manifest.json; `noodplan run SCENARIO --out "
+                            f"{folder}` writes one)")
+    about = _manifest(manifest)
+    if not _is_run(about):
+        raise ScenarioError(f"{folder}: holds the results of {str(about.get('command'))[:60]!r}, not of `noodplan "
+                            f"run`; give a run's output folder")
+    seed, days, sha = about.get("seed"), about.get("days"), about.get("scenario_sha256")
+    if type(seed) is not int or type(days) is not int or not isinstance(sha, str):
+        raise ScenarioError(f"{folder}: its manifest.json lacks the run's seed, days or scenario_sha256")
+    name = _run_scenario_argument(str(about["command"]))
+    try:
+        sc = load_scenario(name)
+        if sc.horizon_days != days:
+            sc = validate_scenario(sc, days)
+    except ScenarioError as exc:
+        raise ScenarioError(f"{folder}: the run's scenario {name!r} cannot be read from here ({exc}); forecast "
+                            f"with --from-run SCENARIO --seed {seed}") from None
+    if scenario_hash(sc) != sha:
+        raise ScenarioError(f"{folder}: the run's scenario {name!r} has changed since the run (its SHA-256 differs "
+                            f"from the manifest's); forecast with --from-run SCENARIO --seed {seed}")
+    if at is not None and isinstance(at, dt.date) and not 0 <= (at - sc.start_date).days <= days:
+        raise ScenarioError(f"--at: {at} is outside the run in {folder} ({sc.start_date} to "
+                            f"{sc.start_date + dt.timedelta(days=days)}, its end)")
+    origin = from_run(sc, months, at, seed, progress)
+    daily = folder / "daily.csv"
+    raw = read_bytes(daily, str(daily), "a run's daily.csv", MAX_RUN_DAILY_BYTES, ScenarioError)
+    try:
+        saved = pd.read_csv(io.BytesIO(raw), usecols=["date", "population"])
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise ScenarioError(f"{daily}: not a run's daily.csv ({str(exc).splitlines()[0]})") from None
+    dates, now = origin.history["population"]
+    kept = saved["population"].to_numpy()
+    n = len(now)
+    if len(kept) < n or [str(d) for d in saved["date"][:n]] != [d.isoformat() for d in dates] \
+            or not np.array_equal(kept[:n], now):
+        differ = next((i for i in range(min(n, len(kept))) if kept[i] != now[i]), min(n, len(kept)))
+        where = (f"persons in reception on {dates[differ]}: {kept[differ]:,.0f} saved, {now[differ]:,.0f} now"
+                 if differ < min(n, len(kept)) else f"{len(kept):,} days saved, {n:,} needed")
+        raise ScenarioError(f"{folder}: this code does not reproduce the saved run ({where}; the run's code "
+                            f"{about.get('code_version')}); run it again with this code")
+    when = "its end" if at is None else str(at)
+    return dataclasses.replace(origin, description=f"the run saved in {folder} ({sc.name!r}, seed {seed}) at {when}, "
+                                                   f"{origin.date}: run again and checked against its daily.csv")
+
+
 def from_snapshot_file(path: str | Path, months: int) -> Origin:
     """Start from a snapshot file (`noodplan` snapshots, `model.snapshot`)."""
     if not isinstance(path, str | Path):

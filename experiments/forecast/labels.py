@@ -1,0 +1,38 @@
+"""A forecast's figures in the planners' words: English, with the Dutch term in brackets where
+planners know it (the same terms as the dashboard's, `viz/labels.py`; experiments/ may not import
+viz/, so the forecast's own are here). `label(quantity, breakdown, name)` is forecast.csv's `label`
+column; the fan chart's legend uses the same words."""
+
+from __future__ import annotations
+
+QUANTITY_LABELS = {
+    "persons_in_reception": "persons in reception (in de opvang), in a bed or not",
+    "permit_holders_waiting": "permit holders waiting for a home (vergunninghouders)",
+    "persons_in_bed": "persons in a bed (bezetting)",
+    "places_needed": "places needed at the target occupancy (benodigde plaatsen)",
+    "capacity": "usable places (capaciteit)",
+    "shortfall": "shortfall: places needed minus usable places (tekort; below 0: room)",
+}
+
+KIND_LABELS = {
+    "central": "registration, Ter Apel (aanmeldcentrum)",
+    "border": "border procedure, Schiphol (grenslocatie)",
+    "process": "process location (pol)",
+    "regular": "regular centre (azc)",
+    "minors": "unaccompanied minors (amv)",
+    "accelerated": "accelerated / sober",
+    "emergency": "emergency (noodopvang)",
+    "crisis": "crisis emergency (crisisnoodopvang)",
+}
+
+
+def label(quantity: str, breakdown: str, name: str) -> str:
+    """The row's figure in words: 'places needed ... (benodigde plaatsen) — regular centre (azc)'."""
+    what = QUANTITY_LABELS[quantity]
+    if breakdown == "national":
+        return f"{what} — national"
+    if breakdown == "kind":
+        return f"{what} — {KIND_LABELS.get(name, name)}"
+    if breakdown == "province":
+        return f"{what} — province {name}"
+    return f"{what} — without a bed (zonder bed)"

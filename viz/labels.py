@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-KIND_LABELS = {
-    "central": "Registration, Ter Apel (aanmeldcentrum)",
-    "border": "Border procedure, Schiphol (grenslocatie)",
-    "process": "Process location (pol)",
-    "regular": "Regular centre (azc)",
-    "minors": "Unaccompanied minors (amv)",
-    "accelerated": "Accelerated / sober",
-    "emergency": "Emergency (noodopvang)",
-    "crisis": "Crisis emergency (crisisnoodopvang)",
-}
+from experiments.forecast.labels import KIND_LABELS as FORECAST_KIND_LABELS
+
+# the location kinds' words are the forecast's (experiments may not import viz), capitalised for the page
+KIND_LABELS = {kind: words[:1].upper() + words[1:] for kind, words in FORECAST_KIND_LABELS.items()}
 
 STAGE_LABELS = {
     "waiting": "Waiting to register (aanmelding)",

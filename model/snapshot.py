@@ -35,6 +35,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import enum
+from functools import cached_property
 import hashlib
 import importlib
 import io
@@ -543,7 +544,14 @@ class Snapshot:
 
     @property
     def scenario(self):
-        """The scenario the world was built from (the run's own copy, changed by events, is in the state)."""
+        """The scenario the world was built from (the run's own copy, changed by events, is in the
+        state); a copy of its own for the caller."""
+        return self._checked_scenario.model_copy(deep=True)
+
+    @cached_property
+    def _checked_scenario(self):
+        """The header's scenario, validated once per snapshot (a prognosis restores one snapshot for
+        every member; validating it each time was a third of the prognosis trigger's cost)."""
         from model.scenario import Scenario, ScenarioError, validation_message
         from pydantic import ValidationError
 
@@ -559,7 +567,7 @@ class Snapshot:
         (the world is built for it and the recorder makes room)."""
         from model.world import build_world, serves
 
-        sc = self.scenario
+        sc = self._checked_scenario          # (not changed here: model_copy below)
         saved = int(self.header["horizon_days"])
         horizon = max(saved, horizon_days or 0)
         wanted = sc.model_copy(update={"horizon_days": horizon})

@@ -54,6 +54,27 @@ def test_a_restored_run_goes_on_beyond_its_horizon_as_a_longer_run_would():
     _same_run(_run(longer, 60), _run(prepare("mass-arrival", days=180), 180))
 
 
+def test_one_snapshot_restored_many_times_checks_its_scenario_once_and_gives_each_caller_its_own(monkeypatch):
+    """A prognosis restores one snapshot for each member: the header's scenario is validated once
+    (it was a fifth of a prognosis-triggered run's time), and `snapshot.scenario` is the caller's own
+    copy, so changing it changes neither the snapshot nor a later restore."""
+    from model.scenario import Scenario
+
+    s = _run(prepare("baseline", days=40), 20)
+    snap = snapshot.capture(s)
+    calls = []
+    validate = Scenario.model_validate
+    monkeypatch.setattr(Scenario, "model_validate", classmethod(lambda cls, *a, **k: calls.append(1)
+                                                                 or validate(*a, **k)))
+    mine = snap.scenario
+    mine.inflow.first_applications_per_year = 1.0
+    states = [snap.restore(s.world) for _ in range(3)]
+    assert len(calls) == 1
+    assert snap.scenario.inflow.first_applications_per_year == s.world.scenario.inflow.first_applications_per_year
+    for r in states:
+        _same_run(_run(r, 10), _run(snap.restore(s.world), 10))
+
+
 @pytest.mark.parametrize("name", ["baseline", "mass-arrival"])
 def test_a_state_pickled_or_deep_copied_mid_run_goes_on_as_the_unbroken_run(name):
     """Besides snapshots, a state travels by pickle (to a worker process) and `copy.deepcopy` (a

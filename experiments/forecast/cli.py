@@ -92,6 +92,9 @@ def register(subparsers) -> None:
     fc.add_argument("--no-inflow-errors", action="store_true", help="no inflow uncertainty (the historical "
                     "persistence errors are drawn by default)")
     fc.add_argument("--inflow-errors", choices=CENTRES, default="centred", help=INFLOW_ERRORS_HELP)
+    fc.add_argument("--inflow-band", metavar="LOW:HIGH", help="a planner's band of first applicants a year after "
+                    "the origin, e.g. 30000:50000: the members spread evenly from LOW to HIGH, each on the assumed "
+                    "arrivals times one factor (replaces the historical inflow errors)")
     fc.add_argument("--occupancy", type=_decimal, default=0.95,
                     help="target occupancy for places needed (default: 0.95)")
     fc.add_argument("--save-snapshot", metavar="FILE", help="with --from-run: also save the origin's state")
@@ -171,7 +174,7 @@ def _date(text: str, flag: str) -> dt.date:
 # The names the forecast's functions give their arguments in an error, and the option each comes from
 # (None: the option being read)
 _ARGUMENTS = {"origin": "--from-record", "months": "--months", "at": "--at", "seed": "--seed", "base": "--base",
-              "scenario": None, "path": None}
+              "band": "--inflow-band", "scenario": None, "path": None}
 
 
 @contextmanager
@@ -211,6 +214,10 @@ def _check(args: argparse.Namespace) -> None:
                    f"fewer members or a shorter horizon")
     if args.no_inflow_errors and given_flags(args, "--inflow-errors"):
         raise _Bad("--inflow-errors: goes without --no-inflow-errors (there are no errors to centre)")
+    if args.inflow_band is not None:
+        for flag in ("--inflow-errors", "--no-inflow-errors"):
+            if given_flags(args, flag):
+                raise _Bad(f"--inflow-band: goes without {flag} (the band replaces the historical inflow errors)")
     if not 0 < args.occupancy <= 1:
         raise _Bad(f"--occupancy: must be above 0 and at most 1 (got {args.occupancy})")
 
@@ -218,6 +225,7 @@ def _check(args: argparse.Namespace) -> None:
 def _forecast(args: argparse.Namespace) -> int:
     from experiments.forecast import origins
     from experiments.forecast.ensemble import inflow_errors_for, run_forecast
+    from experiments.forecast.origins import horizon_days
     from experiments.forecast.write import write_forecast
     from model.prognosis import FromSnapshot
     from model.scenario import load_scenario
@@ -272,9 +280,14 @@ def _forecast(args: argparse.Namespace) -> int:
             with outputs.file(args.save_snapshot, ".snapshot", "--save-snapshot") as tmp:
                 origin.start.snapshot.save(tmp)
             print(f"Wrote {args.save_snapshot}")
-    errors = None if args.no_inflow_errors else inflow_errors_for(origin, inflow, args.inflow_errors)
+    band = _band(args.inflow_band) if args.inflow_band is not None else None
+    if band is not None:
+        with _option("--inflow-band"):        # before the ensemble: arrivals to scale to the band
+            band.multipliers(origin if inflow == "scenario" else origin.with_persistence(),
+                             horizon_days(origin.date, args.months), 1)
+    errors = None if args.no_inflow_errors or band else inflow_errors_for(origin, inflow, args.inflow_errors)
     f = run_forecast(origin, args.months, args.members, args.ensemble_seed, inflow, errors, args.occupancy,
-                     _progress("Ensemble", "member"), jobs=args.jobs or os.cpu_count() or 1)
+                     _progress("Ensemble", "member"), jobs=args.jobs or os.cpu_count() or 1, band=band)
     print("\n".join(f.assumptions()))
     print(_summary(f))
     sc = origin.scenario
@@ -282,6 +295,8 @@ def _forecast(args: argparse.Namespace) -> int:
              "scenario_sha256": outputs.scenario_hash(sc), "origin": origin.date.isoformat(),
              "members": args.members, "ensemble_seed": args.ensemble_seed, "inflow": inflow,
              "inflow_errors": "none" if errors is None else errors.centre}
+    if band is not None:
+        about["inflow_band"] = [band.low, band.high]
     if args.from_record and inflow == "persistence":
         about["family_inflow"] = args.family_inflow or FAMILY_RULE
     if inflow == "persistence":
@@ -292,6 +307,19 @@ def _forecast(args: argparse.Namespace) -> int:
         names = [p.name for p in write_forecast(f, tmp).values()]
     print("Wrote " + ", ".join(str(Path(out) / n) for n in [*names, outputs.MANIFEST]))
     return 0
+
+
+def _band(text: str):
+    """`--inflow-band LOW:HIGH` (first applicants a year; thousands may be written 30,000 or 30_000)."""
+    from experiments.forecast.ensemble import InflowBand
+
+    parts = text.replace(",", "").replace("_", "").split(":")
+    try:
+        low, high = (float(x) for x in parts)
+    except ValueError:
+        raise _Bad(f"--inflow-band: LOW:HIGH first applicants a year, e.g. 30000:50000 (got {text!r})") from None
+    with _option("--inflow-band"):
+        return InflowBand(low, high)
 
 
 def _summary(f) -> str:

@@ -34,6 +34,48 @@ TABLE_COLUMNS = ["quantity", "breakdown", "name", "horizon_months", "date", "p05
 BAND_MEMBERS = 19       # from this many members on the 90 % band is p05-p95; with fewer, the members' range
 QUANTILES = (0.05, 0.25, 0.5, 0.75, 0.95)
 INFLOW_CHOICES = ("scenario", "persistence")
+MAX_BAND_PER_YEAR = 10_000_000      # first applicants a year: a band's bound above this is a typo
+
+
+@dataclass(frozen=True)
+class InflowBand:
+    """A planner's band of inflow (`--inflow-band LOW:HIGH`): the members' first applicants a year
+    over the forecast, spread evenly from `low` to `high` — member k of n at
+    low + (high - low)(k + 1/2)/n. Each member runs on the assumed expected arrivals (scenario or
+    persistence: first applicants and family members, with their season and shocks) times one
+    factor: its level over the assumption's own first applicants a year over the forecast. The
+    band replaces the historical inflow errors; it is a range of levels to look across, equally
+    weighted, not a probability."""
+
+    low: float
+    high: float
+
+    def __post_init__(self) -> None:
+        for name, x in (("low", self.low), ("high", self.high)):
+            if isinstance(x, bool) or not isinstance(x, numbers.Real) or not 0 <= x <= MAX_BAND_PER_YEAR:
+                raise ScenarioError(f"band: {name}: first applicants a year, 0 to {MAX_BAND_PER_YEAR:,} "
+                                    f"(got {x!r})")
+        if self.low > self.high:
+            raise ScenarioError(f"band: low ({self.low:,.0f}) is above high ({self.high:,.0f}); give LOW:HIGH")
+
+    def levels(self, members: int) -> np.ndarray:
+        """First applicants a year of each member."""
+        return self.low + (self.high - self.low) * (np.arange(members) + 0.5) / members
+
+    def assumed_per_year(self, origin: Origin, days: int) -> float:
+        """The assumption's first applicants a year over the forecast's days (its mean)."""
+        day = origin.start.origin_day
+        first = origin.world.inflow.first[day:day + days]
+        return float(first.mean()) * 365.25 if len(first) else 0.0
+
+    def multipliers(self, origin: Origin, days: int, members: int) -> np.ndarray:
+        """(member, day) factors on the assumed expected arrivals."""
+        assumed = self.assumed_per_year(origin, days)
+        if assumed <= 0:
+            raise ScenarioError("band: the assumed arrivals after the origin have no first applicants, so "
+                                "there is nothing to scale to the band; give a scenario with arrivals, or "
+                                "--inflow persistence")
+        return np.repeat((self.levels(members) / assumed)[:, None], days, axis=1)
 
 
 @dataclass
@@ -47,6 +89,7 @@ class Forecast:
     prognosis: prognosis.Prognosis
     multipliers: np.ndarray             # (member, day) inflow multipliers
     notes: list[str] = field(default_factory=list)
+    band: InflowBand | None = None      # a planner's band of inflow (then errors is None)
 
     @property
     def members(self) -> int:
@@ -172,7 +215,16 @@ class Forecast:
         else:
             lines.append("Inflow: the scenario's expected arrivals (baseline level, season, shocks, monthly series) "
                          "beyond the origin.")
-        if self.errors is None:
+        if self.band is not None:
+            b, days = self.band, len(p.dates)
+            lines.append(f"Inflow band (--inflow-band): first applicants a year over the forecast spread evenly from "
+                         f"{b.low:,.0f} to {b.high:,.0f} over the {self.members} members (member k of n at "
+                         f"low + (high - low)(k + 1/2)/n), each on the assumed arrivals ("
+                         f"{b.assumed_per_year(o, days):,.0f} first applicants a year over these months; season, "
+                         f"shocks and family members alike) times one factor; no historical inflow errors. The band "
+                         f"is a range of levels, equally weighted, not a probability: the 50 % and 90 % bands show "
+                         f"the outcomes over the levels given.")
+        elif self.errors is None:
             lines.append("Inflow uncertainty: none (every member on the assumed expected arrivals).")
         else:
             lines.append(f"Inflow uncertainty: errors of persistence over {self.errors.window} months on the packaged "
@@ -216,7 +268,8 @@ def inflow_errors_for(origin: Origin, inflow: str, centre: str = "centred") -> I
 
 def run_forecast(origin: Origin, months: int = 24, members: int = 20, seed: int = 1, inflow: str = "scenario",
                  errors: InflowErrors | None = None, occupancy: float = 0.95,
-                 progress: Callable[[int, int], None] | None = None, jobs: int = 1) -> Forecast:
+                 progress: Callable[[int, int], None] | None = None, jobs: int = 1,
+                 band: InflowBand | None = None) -> Forecast:
     """Run the ensemble (see the module text), its members on `jobs` processes when more than one
     (the result does not depend on it). The arguments are checked before anything runs, in the
     command's ranges (one ScenarioError line naming the argument)."""
@@ -234,6 +287,10 @@ def run_forecast(origin: Origin, months: int = 24, members: int = 20, seed: int 
     whole_argument("jobs", jobs, 1, MAX_JOBS, " processes")
     if errors is not None and not isinstance(errors, InflowErrors):
         raise ScenarioError(f"errors: InflowErrors (inflow_errors_for) or None, not {type(errors).__name__}")
+    if band is not None and not isinstance(band, InflowBand):
+        raise ScenarioError(f"band: InflowBand(low, high) or None, not {type(band).__name__}")
+    if band is not None and errors is not None:
+        raise ScenarioError("band: an inflow band replaces the historical inflow errors; give errors=None with it")
     if progress is not None and not callable(progress):
         raise ScenarioError(f"progress: a function of (done, total) or None, not {type(progress).__name__}")
     if inflow == "persistence":
@@ -242,15 +299,18 @@ def run_forecast(origin: Origin, months: int = 24, members: int = 20, seed: int 
         raise ValueError("inflow: this start was built with the persistence assumption (from_record(..., "
                          "scenario_inflow=True) keeps the scenario's arrivals)")
     days = horizon_days(origin.date, months)
-    if errors is None:
+    if band is not None:
+        multipliers = band.multipliers(origin, days, members)
+    elif errors is None:
         multipliers = np.ones((members, days))
     else:
         rng = np.random.default_rng(np.random.SeedSequence([seed, 0x1F10]))
         multipliers = daily_paths(errors.draw(members, rng), origin.date, days)
     run = prognosis.one_after_another if min(jobs, members) <= 1 else in_processes(min(jobs, members))
-    p = prognosis.prognose(origin.start, days, members, seed, multipliers if errors is not None else None, progress,
+    scaled = errors is not None or band is not None
+    p = prognosis.prognose(origin.start, days, members, seed, multipliers if scaled else None, progress,
                            run_members=run)
-    return Forecast(origin, months, seed, inflow, errors, occupancy, p, multipliers)
+    return Forecast(origin, months, seed, inflow, errors, occupancy, p, multipliers, band=band)
 
 
 def in_processes(jobs: int) -> prognosis.RunMembers:

@@ -8,6 +8,7 @@ import dataclasses
 import datetime as dt
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -16,7 +17,7 @@ import pytest
 from experiments.cli import main
 from experiments.forecast import baselines, rolling
 from experiments.forecast import cli as cli_module
-from experiments.forecast.ensemble import run_forecast
+from experiments.forecast.ensemble import InflowBand, run_forecast
 from experiments.forecast.inflow import (CENTRES, FAMILY_RULE, FAMILY_RULES, MIN_SCORED, MIN_WINDOWS, InflowErrors,
                                          choose_window, daily_paths, errors_as_of, family_follows,
                                          persistence_errors, persistence_from_record, walk_sigma, window_as_of,
@@ -724,6 +725,57 @@ def test_a_forecast_from_the_end_of_a_run_reports_6_12_24_months():
     assert np.allclose(f.multipliers, 1.0)
     assert o.world.inflow.first[-1] != f.origin.world.inflow.first[-1]      # persistence replaced the plan
     assert f.origin.world.inflow.first[-1] == pytest.approx(o.persistence.first_per_day)
+
+
+def test_an_inflow_band_spreads_the_members_evenly_over_a_planners_range_by_hand():
+    """`--inflow-band 6000:30000` with 4 members: levels 6,000 + 24,000 (k + 1/2)/4 = 9,000, 15,000,
+    21,000 and 27,000 first applicants a year; each member's arrivals are the assumed ones times
+    level / the assumption's mean a year over the forecast, one factor for all its days; more
+    arrivals, more persons in reception at the end (levels 6,000 apart dwarf the runs' noise)."""
+    o = from_run(from_dict({"extends": "baseline", "name": "short", "provinces": ["Zeeland"], "horizon_days": 20},
+                           "short"), 6)
+    band = InflowBand(6000, 30000)
+    assert list(band.levels(4)) == [9000, 15000, 21000, 27000]
+    f = run_forecast(o, 6, members=4, seed=2, inflow="scenario", errors=None, band=band)
+    days = f.multipliers.shape[1]
+    day = o.start.origin_day
+    assumed = float(o.world.inflow.first[day:day + days].mean()) * 365.25
+    assert band.assumed_per_year(o, days) == pytest.approx(assumed)
+    assert np.allclose(f.multipliers, (np.array([9000, 15000, 21000, 27000]) / assumed)[:, None])
+    end = f.prognosis.population[:, -1]
+    assert list(np.argsort(end)) == [0, 1, 2, 3]
+    text = "\n".join(f.assumptions())
+    assert "spread evenly from 6,000 to 30,000 over the 4 members" in text and "Inflow uncertainty" not in text
+    with pytest.raises(Exception, match="band: an inflow band replaces the historical inflow errors"):
+        run_forecast(o, 6, members=2, seed=2, inflow="scenario", band=band,
+                     errors=InflowErrors(D(2026, 1, 1), walk_sigma=0.3, walk_pairs=5))
+    for low, high, says in ((5, 1, "low (5) is above high (1)"), (-1, 10, "band: low: first applicants a year"),
+                            (0, float("inf"), "band: high"), (True, 10, "band: low")):
+        with pytest.raises(Exception, match=re.escape(says)):
+            InflowBand(low, high)
+
+
+def test_an_inflow_band_on_the_command_line_writes_it_down_or_is_refused_in_one_line(tmp_path, capsys):
+    tiny = tmp_path / "tiny.yaml"
+    tiny.write_text("extends: baseline\nprovinces: [Zeeland]\nhorizon_days: 20\n")
+    out = tmp_path / "fc"
+    assert main(["forecast", "--from-run", str(tiny), "--months", "6", "--members", "2", "--inflow-band",
+                 "20,000:40,000", "--out", str(out)]) == 0
+    assert json.loads((out / "manifest.json").read_text())["inflow_band"] == [20000, 40000]
+    assert "Inflow band (--inflow-band): first applicants a year over the forecast spread evenly from 20,000 to " \
+           "40,000" in (out / "assumptions.txt").read_text()
+    capsys.readouterr()
+    for argv, says in ((["--inflow-band", "x:y"], "--inflow-band: LOW:HIGH first applicants a year"),
+                       (["--inflow-band", "5000:1000"], "--inflow-band: low (5,000) is above high (1,000)"),
+                       (["--inflow-band", "1:2", "--no-inflow-errors"],
+                        "--inflow-band: goes without --no-inflow-errors"),
+                       (["--inflow-band", "1:2", "--inflow-errors", "drift"],
+                        "--inflow-band: goes without --inflow-errors")):
+        assert main(["forecast", "--from-run", str(tiny), "--months", "6", "--members", "2", *argv,
+                     "--out", str(tmp_path / "o")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert says in err and "\n" not in err
+    assert not (tmp_path / "o").exists()
 
 
 def test_members_on_a_pool_of_processes_give_the_same_forecast_member_for_member():

@@ -193,6 +193,11 @@ class _Done:
     asked: int = 0                     # places asked (requests, reserve, relief, sites)
 
 
+# the front's staff measures in the event log: what they raise, its unit, where
+_FRONT_STAFF = {"registration": ("registration capacity", "registrations a day", " at the registration centre"),
+                "assessment": ("vulnerability assessment capacity", "assessments a day", "")}
+
+
 class PlanRuntime:
     """Installs the plan into a state: indicators, ladders, actions, and the plan's log."""
 
@@ -688,35 +693,38 @@ class PlanRuntime:
         return int(np.argmax(s.munis.reception_target))
 
     def _do_raise_registration(self, s: State, day: int, unit: int, a: Action) -> _Done:
-        per_day = a.per_day * a.success_rate
-        measure = s.front.add(FrontMeasure(day + a.lead_time_days, per_day=per_day,
-                                           cost_per_day_eur=a.cost_per_day_eur))
-        s.event_log.append(_entry(s, day, "plan", "national", "raise registration capacity",
-                                  f"+{per_day:,.0f} registrations a day at the registration centre in "
-                                  f"{a.lead_time_days} days (EUR {a.cost_per_day_eur:,.0f} a day)"))
-        return _Done(a, unit, opened_day=day, measures=[measure])
+        return self._add_front_staff(s, day, unit, a, "registration")
 
     def _undo_raise_registration(self, s: State, day: int, d: _Done) -> None:
-        self._end_measures(s, d)
-        s.event_log.append(_entry(s, day, "plan", "national", "lower registration capacity",
-                                  f"-{sum(m.per_day for m in d.measures):,.0f} registrations a day"))
+        self._end_front_staff(s, day, d, "registration")
 
     def _do_raise_assessment(self, s: State, day: int, unit: int, a: Action) -> _Done:
         """Extra COA staff for the vulnerability assessment (kwetsbaarheidstoets), at the
-        registration centre or a process location (seed 001): `per_day` × `success_rate` more
-        assessments a day after the lead time, at a cost per day while in force."""
+        registration centre or a process location (seed 001)."""
+        return self._add_front_staff(s, day, unit, a, "assessment")
+
+    def _undo_raise_assessment(self, s: State, day: int, d: _Done) -> None:
+        self._end_front_staff(s, day, d, "assessment")
+
+    def _add_front_staff(self, s: State, day: int, unit: int, a: Action, work: str) -> _Done:
+        """Staff at the front of the chain for `work` (registration or assessment): `per_day` ×
+        `success_rate` more of it a day after the lead time, at a cost per day while in force."""
         per_day = a.per_day * a.success_rate
-        measure = s.front.add(FrontMeasure(day + a.lead_time_days, assessments=per_day,
+        registration = work == "registration"
+        measure = s.front.add(FrontMeasure(day + a.lead_time_days, per_day=per_day if registration else 0.0,
+                                           assessments=0.0 if registration else per_day,
                                            cost_per_day_eur=a.cost_per_day_eur))
-        s.event_log.append(_entry(s, day, "plan", "national", "raise vulnerability assessment capacity",
-                                  f"+{per_day:,.0f} assessments a day in {a.lead_time_days} days "
+        capacity, unit_name, where = _FRONT_STAFF[work]
+        s.event_log.append(_entry(s, day, "plan", "national", f"raise {capacity}",
+                                  f"+{per_day:,.0f} {unit_name}{where} in {a.lead_time_days} days "
                                   f"(EUR {a.cost_per_day_eur:,.0f} a day)"))
         return _Done(a, unit, opened_day=day, measures=[measure])
 
-    def _undo_raise_assessment(self, s: State, day: int, d: _Done) -> None:
+    def _end_front_staff(self, s: State, day: int, d: _Done, work: str) -> None:
         self._end_measures(s, d)
-        s.event_log.append(_entry(s, day, "plan", "national", "lower vulnerability assessment capacity",
-                                  f"-{sum(m.assessments for m in d.measures):,.0f} assessments a day"))
+        capacity, unit_name, _ = _FRONT_STAFF[work]
+        removed = sum(m.per_day if work == "registration" else m.assessments for m in d.measures)
+        s.event_log.append(_entry(s, day, "plan", "national", f"lower {capacity}", f"-{removed:,.0f} {unit_name}"))
 
     def _do_onward_placement(self, s: State, day: int, unit: int, a: Action) -> _Done:
         measure = s.front.add(FrontMeasure(day + a.lead_time_days, after_days=a.after_days,

@@ -9,12 +9,11 @@ import yaml
 from agents.applicants import Stage, Track
 from model import rulebook
 from model.front import FrontMeasure
-from model.scenario import SCENARIO_DIR, ScenarioError, _merge, from_dict, load_scenario
+from model.scenario import SCENARIO_DIR, ScenarioError, from_dict, load_scenario
 from model.simulate import prepare
+from tests.model.test_front import world as front_world
 from viz import decisions
 
-NEVER = {"name": "never", "activate": [{"indicator": "occupancy", "above": 9, "days": 1}],
-         "deactivate": [{"indicator": "occupancy", "below": 0, "days": 1}], "min_dwell_days": 0}
 # one rung: 50 or more waiting for the assessment climbs it; +40 assessments a day, half of them
 # realised, after 3 days at EUR 500 a day; down when nobody has waited for 2 days
 STAFF = {"name": "assessment staff", "activate": [{"indicator": "assessment_backlog", "above": 50, "days": 1}],
@@ -24,21 +23,9 @@ STAFF = {"name": "assessment staff", "activate": [{"indicator": "assessment_back
 
 
 def world(front=None):
-    """Groningen only, empty, no arrivals of its own; COA assesses 10 persons a day, due within
-    30 days of arrival; the plan has only `front` (a main ladder that never climbs)."""
-    base = yaml.safe_load((SCENARIO_DIR / "baseline.yaml").read_text())
-    data = _merge(base, {
-        "provinces": ["Groningen"],
-        "initial": {"entitled_persons": 0},
-        "inflow": {"first_applications_per_year": 0, "family_reunification_per_year": 0},
-        "portfolio": {"places": {"central": 300, "border": 0, "process": 2000, "regular": 2000, "minors": 0,
-                                 "accelerated": 0, "emergency": 0, "crisis": 0},
-                      "include_named_locations": False, "reserve_places": 0,
-                      "mean_location_places": {"process": 1000, "regular": 1000}},
-        "plan": {"enabled": True, "phases": [NEVER], "front": front or []},
-    })
-    data["chain"].update({"vulnerability_assessments_per_day": 10, "vulnerability_deadline_days": 30})
-    return from_dict(data, "assessment-world")
+    """test_front's world (Groningen only, empty, no arrivals of its own; the plan has only `front`)
+    in which COA assesses 10 persons a day, due within 30 days of arrival."""
+    return front_world(front, vulnerability_assessments_per_day=10, vulnerability_deadline_days=30)
 
 
 def _in_line(s, sizes, arrival_day, stage=Stage.PROCEDURE):

@@ -139,6 +139,9 @@ def _rows_with(decision_rows: list[int]) -> np.ndarray:
         got.flags.writeable = False
     return got
 
+# a plain int for comparisons with `life` (NumPy converts an IntEnum member on every call: `model.rulebook`)
+_RESERVE = int(Life.RESERVE)
+
 # a day with at most this many households decided has its decision times worked out in Python lists
 # (faster than the arrays' pass up to about this many)
 _FEW_DECIDED = 48
@@ -255,7 +258,7 @@ class Recorder:
         # the location table's sums per group, in one product: rows occupancy, places, minors and reserve
         # places; columns the groups (`_groups`: kinds, provinces, temporary kinds, all). float64 sums of
         # whole numbers far below 2**53: exact, whatever their order
-        columns = np.array((occ, places, L.children, L.capacity * (L.life == Life.RESERVE)))
+        columns = np.array((occ, places, L.children, L.capacity * (L.life == _RESERVE)))
         by_occ, by_places, by_children, by_reserve = (columns @ self._groups(s).T).tolist()
         in_bed, capacity, reserve = int(by_occ[_ALL]), int(by_places[_ALL]), int(by_reserve[_ALL])
         # the day's figures, gathered in `_ROWS` order and written with one store

@@ -48,6 +48,9 @@ REQUEST_KIND = Kind.REGULAR
 # locations that do not house people outside the registration step
 _REGISTRATION_KINDS = (Kind.CENTRAL, Kind.BORDER)
 _OTHER_KINDS = tuple(k for k in Kind if k not in _REGISTRATION_KINDS)
+# a stage and a life stage as plain ints, for comparisons with columns (NumPy converts an IntEnum
+# member, an int subclass, on every call: `model.rulebook`)
+_HOUSED, _OPEN = int(Stage.HOUSED), int(Life.OPEN)
 _DAY_MIX_INT = 0x9E3779B97F4A7C15            # spreads the day over the key's bits (odd constant)
 _DAY_MIX = np.uint64(_DAY_MIX_INT)
 _MASK64 = (1 << 64) - 1
@@ -111,7 +114,7 @@ def housing_demand(s: State) -> tuple[int, int]:
     # (masked sums as one reduction each: integer sums, so the same whatever the order)
     at_registration = int(np.add.reduce(L.occupancy, where=registration, dtype=np.int64))
     demand = s.people.entitled() - at_registration
-    counted = (L.life == Life.OPEN) & L.kind_in(_OTHER_KINDS, no_bed=False)
+    counted = (L.life == _OPEN) & L.kind_in(_OTHER_KINDS, no_bed=False)
     return demand, int(np.add.reduce(L.capacity, where=counted, dtype=np.int64))
 
 
@@ -226,7 +229,7 @@ def own_requests(s: State, day: int) -> None:
     if len(due):
         due = distinct(due[book.next_day[due] == day])
         loc = h["location"][due]
-        here = s.locs.kind_in((REQUEST_KIND,))[loc] & (h["stage"][due] < Stage.HOUSED)
+        here = s.locs.kind_in((REQUEST_KIND,))[loc] & (h["stage"][due] < _HOUSED)
         if not here.all():
             book.next_day[due[~here]] = -1            # no longer in an azc: asks again when back
             due, loc = due[here], loc[here]
@@ -336,7 +339,7 @@ def consolidate(s: State, day: int) -> None:
     if spare <= 0:
         return
     L = s.locs
-    temporary = L.kind_in(TEMPORARY_KINDS, no_bed=False) & (L.life == Life.OPEN)
+    temporary = L.kind_in(TEMPORARY_KINDS, no_bed=False) & (L.life == _OPEN)
     under_used = temporary & (L.occupancy < share * L.capacity)
     if len(s.managed) == L.n:     # (the usual case: no location opened since the start)
         cand = np.flatnonzero(under_used & s.managed)

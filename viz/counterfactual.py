@@ -18,6 +18,7 @@ run, day for day.
 from __future__ import annotations
 
 import threading
+import time
 from collections import OrderedDict
 
 import numpy as np
@@ -82,6 +83,7 @@ class Follower:
 
     def __init__(self, sc: Scenario, seed: int | None) -> None:
         self.sc, self.seed = sc, seed
+        self.key = (sc.model_dump_json(), seed)     # its place among the kept (`follow`)
         self.horizon = sc.horizon_days
         self.cost = np.zeros(self.horizon)
         self.days = 0                   # days whose cost is known
@@ -92,7 +94,7 @@ class Follower:
     def ask(self, day: int) -> None:
         """A run that shows this counterfactual has reached `day`: have `day` + LEAD days ready."""
         with _lock:
-            _followers.move_to_end(self._key())
+            _keep(self)                 # (back among the kept if it was let go while a page held it)
             want = min(self.horizon, max(day, 0) + LEAD)
             if want > self.wanted:
                 self.wanted = want
@@ -110,39 +112,35 @@ class Follower:
         """Block until the days up to `day` (a number, or a function giving it: a run that moves on)
         are computed (True), or the run failed, `cancel` is set or `timeout` passed (False)."""
         target = day if callable(day) else (lambda: day)
-        deadline = None if timeout is None else _now() + timeout
+        deadline = None if timeout is None else time.monotonic() + timeout
         with _lock:
             while not self.covers(target()):
                 if self.error is not None or (cancel is not None and cancel.is_set()):
                     return False
-                left = None if deadline is None else deadline - _now()
+                left = None if deadline is None else deadline - time.monotonic()
                 if left is not None and left <= 0:
                     return False
                 _changed.wait(0.25 if left is None else min(left, 0.25))
             return True
 
-    def _key(self) -> tuple:
-        return (self.sc.model_dump_json(), self.seed)
-
-
-def _now() -> float:
-    import time
-
-    return time.monotonic()
-
 
 def follow(sc: Scenario, seed: int | None) -> Follower:
     """The counterfactual of `sc` and `seed` (one per process for a scenario and seed; the
     CACHE_SIZE most recently asked are kept). Ask it for days with `Follower.ask`."""
-    key = (sc.model_dump_json(), seed)
+    f = Follower(sc, seed)
     with _lock:
-        f = _followers.get(key)
-        if f is None:
-            f = _followers[key] = Follower(sc, seed)
-            while len(_followers) > CACHE_SIZE:
-                _followers.popitem(last=False)
-        _followers.move_to_end(key)
+        f = _followers.get(f.key, f)
+        _keep(f)
         return f
+
+
+def _keep(f: Follower) -> None:
+    """(Under _lock.) `f` is the most recently asked of the kept; the least recently asked beyond
+    CACHE_SIZE are let go."""
+    _followers[f.key] = f
+    _followers.move_to_end(f.key)
+    while len(_followers) > CACHE_SIZE:
+        _followers.popitem(last=False)
 
 
 def idle() -> bool:

@@ -857,6 +857,30 @@ def test_the_counterfactual_asked_for_last_runs_next(monkeypatch):
     assert started[:4] == [101, 102, 104, 103]
 
 
+def test_a_counterfactual_let_go_while_a_page_holds_it_is_kept_again_when_asked(monkeypatch):
+    """Review: a page keeps its counterfactual; after CACHE_SIZE others were asked for, it was let go
+    from the kept ones, and the page's next `ask` (every step) ended in a KeyError. It is kept again."""
+    from collections import OrderedDict
+    from types import SimpleNamespace
+
+    from viz import counterfactual as cfm
+
+    def fake_advance(state, days):
+        state.day += days
+        return np.ones(days)
+    monkeypatch.setattr(cfm, "_start", lambda sc, seed: SimpleNamespace(day=0))
+    monkeypatch.setattr(cfm, "_advance", fake_advance)
+    monkeypatch.setattr(cfm, "_followers", OrderedDict())
+    sc = load_scenario("baseline")
+    held = cfm.follow(sc, 1)
+    for seed in range(2, cfm.CACHE_SIZE + 3):                       # CACHE_SIZE + 1 others: 1 is let go
+        cfm.follow(sc, seed)
+    assert held.key not in cfm._followers
+    held.ask(0)
+    assert cfm._followers[held.key] is held and len(cfm._followers) == cfm.CACHE_SIZE
+    assert cfm.follow(sc, 1) is held and held.wait(cfm.LEAD, timeout=10)
+
+
 def test_the_counterfactual_runs_as_far_as_the_run_and_gives_the_full_runs_figures():
     """The counterfactual ran the scenario's whole horizon before the cost card showed anything:
     for eu-scale a year of 1.27 million people (11.6 s at a load of 7, competing with Play). It now

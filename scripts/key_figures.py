@@ -12,7 +12,8 @@ import sys
 from model.scenario import builtin_names
 from model.simulate import simulate
 
-HEADER = ("| scenario | peak in reception | unsheltered person-nights | highest phase | days in phase 3+ "
+HEADER = ("| scenario | peak in reception | unsheltered person-nights | highest phase | days in phase 1+ "
+          "| days in phase 3+ "
           "| regime days | moves per person-year | regular decision time, median / p90 (days) "
           "| appeals lodged | cost (EUR bn) |")
 
@@ -24,7 +25,8 @@ def row(name: str) -> str:
     phase = d["phase"].values
     median, p90, _ = r.decision_times()["regular"]
     return (f"| `{name}` | {int(d['population'].values.max()):,} | {int(d['unsheltered'].values.sum()):,} "
-            f"| {int(phase.max())} | {int((phase >= 3).sum())} | {int((d['regime'].values.astype(str) != '').sum())} "
+            f"| {int(phase.max())} | {int((phase >= 1).sum())} | {int((phase >= 3).sum())} "
+            f"| {int((d['regime'].values.astype(str) != '').sum())} "
             f"| {r.churn()['moves_per_person_year']:.2f} | {median:.0f} / {p90:.0f} "
             f"| {int(d['appeals'].values.sum()):,} | {d['cost_eur'].values.sum() / 1e9:.2f} |")
 

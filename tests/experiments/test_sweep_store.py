@@ -380,7 +380,8 @@ def test_a_damaged_design_in_the_manifest_is_named_by_its_field(reference, tmp_p
     (store / "manifest.json").write_text(json.dumps(manifest))
     assert main(["analyze", str(store), "--no-plots"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "manifest.json: damaged design (name: Input should be a valid string (got 5))" in err, err
+    assert err.count("\n") == 1, err
+    assert "manifest.json: damaged design (name: Input should be a valid string (got 5))" in err, err
 
 
 @pytest.mark.parametrize("damage", ["metadata", "chunk", "chunk-removed", "figure-removed", "empty-folder"])

@@ -27,8 +27,8 @@ from model.events import apply_event, check_reopen
 from model.metrics import DAILY_COLUMNS, SCALARS, WHOLE_NUMBERS, Recorder
 from model.results import Results
 from model.rulebook import run_day
-from model.scenario import (MAX_DAYS, MAX_SEED, Event, Scenario, ScenarioError, check_decision, is_whole,
-                            load_scenario, shown, with_changes)
+from model.scenario import (MAX_DAYS, MAX_SEED, Event, Scenario, ScenarioError, check_decision, closest_name,
+                            is_whole, load_scenario, shown, with_changes)
 from model.simulate import prepare, results_of
 from model.snapshot import Snapshot, capture, load
 from model.state import Actors, State
@@ -113,6 +113,7 @@ class ReceptionModel(mesa.Model):
                         "\"overrides\": [{...}])" if isinstance(overrides, str) else "")
                 raise ScenarioError(f"ReceptionModel: overrides: a mapping of dotted paths to values, not "
                                     f"{type(overrides).__name__}{hint}")
+            _check_keywords(parameters)
             changes = {**(overrides or {}), **parameters}
             if days is not None and "horizon_days" in changes:     # one of them would be ignored
                 raise ScenarioError("ReceptionModel: horizon_days: given with days= (both set the horizon); give one")
@@ -291,6 +292,23 @@ def _seed(rng: Any, seed: Any) -> int | None:
         raise ScenarioError(f"ReceptionModel: rng: a whole number from 0 to {MAX_SEED:,} (the run's seed) or None "
                             f"(the scenario's seed), got {value!r}")
     return int(value)
+
+
+_KEYWORDS = ("scenario", "rng", "seed", "days", "world", "overrides", "collect_agents", "municipality_agent",
+             "location_agent", "state")
+
+
+def _check_keywords(parameters: Mapping[str, Any]) -> None:
+    """A keyword argument that is no scenario field but close to one of ReceptionModel's own
+    (`colect_agents`, `day`): named as the keyword misspelt (else it would be read as a scenario
+    path and answered with the scenario's fields)."""
+    for name in parameters:
+        if "." in name or name in Scenario.model_fields:
+            continue
+        meant = closest_name(name, [*_KEYWORDS, *Scenario.model_fields])     # the closer of the two kinds
+        if meant in _KEYWORDS:
+            raise ScenarioError(f"ReceptionModel: {name}: neither a keyword of ReceptionModel nor a scenario field "
+                                f"(did you mean the keyword {meant!r}?)")
 
 
 def _check_kind(name: str, value: Any, kind: type, wanted: str) -> None:

@@ -1014,7 +1014,7 @@ def _applied(data: dict, path: str, action: str, value: float, where: str, check
         try:
             _check_size(Scenario.model_validate(out, context={_RUNTIME_COPY: True}))
         except ValidationError as err:
-            raise ValueError(f"{where}: {shown}, which the scenario refuses there: {_first(err)}") from None
+            raise ValueError(f"{where}: {shown}, which the scenario refuses there: {first_problem(err)}") from None
         except ValueError as err:
             raise ValueError(f"{where}: {shown}: {err}") from None
     return out
@@ -1039,7 +1039,7 @@ def check_decision(sc: Scenario, event: Event | Mapping[str, Any]) -> Event:
     try:
         checked = Scenario.model_validate(data, context=LONE_EVENT).events[0]
     except ValidationError as err:
-        message = _first(err).replace("events.0.", "").replace("events.0", "the event")
+        message = first_problem(err).replace("events.0.", "").replace("events.0", "the event")
         raise ScenarioError("decision: " + message) from None
     return event if isinstance(event, Event) else checked
 
@@ -1062,12 +1062,19 @@ def _merge(base: dict, over: dict) -> dict:
 
 class PathError(KeyError):
     """A dotted path that names nothing in a scenario mapping: `path`, the parts `found` before the
-    one that is not there (`part`) and the keys there are at that point (`known`; empty in a list
-    or a value). Each caller words it in its own message."""
+    one that is not there (`part`), the keys there are at that point (`known`; empty in a list or a
+    value), the items of the list there (`items`, None when it is no list), whether the path goes
+    past a value (`past_value`), and the valid path closest to it (`meant`, None when there is none:
+    `closest_path`). `path_problem` words it, for every way a path is set."""
 
-    def __init__(self, path: str, found: list[str], part: str, known: list[str]) -> None:
+    def __init__(self, path: str, found: list[str], part: str, known: list[str], items: int | None = None,
+                 past_value: bool = False, meant: str | None = None) -> None:
         super().__init__(path)
         self.path, self.found, self.part, self.known = path, found, part, known
+        self.items, self.past_value, self.meant = items, past_value, meant
+
+    def __str__(self) -> str:
+        return path_problem(self)
 
 
 def path_value(data: Any, path: str) -> Any:
@@ -1084,9 +1091,62 @@ def path_value(data: Any, path: str) -> Any:
             else:
                 raise KeyError(part)
         except (KeyError, IndexError, ValueError):
-            raise PathError(str(path), parts[:i], part, [str(k) for k in node] if isinstance(node, dict) else []) \
-                from None
+            raise PathError(str(path), parts[:i], part, [str(k) for k in node] if isinstance(node, dict) else [],
+                            len(node) if isinstance(node, list) else None, not isinstance(node, dict | list),
+                            closest_path(data, parts)) from None
     return node
+
+
+def _children(node: Any, lists: bool) -> list[str] | None:
+    """The names one step below `node` in a path: a model's fields, a mapping's keys, a list's
+    indices (when `lists`); None below a value."""
+    if isinstance(node, BaseModel):
+        return list(type(node).model_fields)
+    if isinstance(node, dict):
+        return [str(k) for k in node]
+    if isinstance(node, list) and lists:
+        return [str(i) for i in range(len(node))]
+    return None
+
+
+def closest_path(root: Any, parts: Sequence[str], lists: bool = True) -> str | None:
+    """The valid dotted path closest to `parts` in `root` (a scenario mapping or a Scenario): each
+    part that names nothing replaced by the name `closest_name` finds in its place, so a typo
+    anywhere in the path is answered with the whole path meant (`hosuing.supply_persons_per_yaer`:
+    'housing.supply_persons_per_year'); None when a part has no close name, a list has no such item
+    or the path goes past a value. List items are followed by their index only (`lists=False`:
+    not at all)."""
+    node, out = root, []
+    for part in parts:
+        children = _children(node, lists)
+        if children is None:
+            return None
+        name = part if part in children else None if isinstance(node, list) else closest_name(part, children)
+        if name is None:
+            return None
+        node = (node[int(name)] if isinstance(node, list) else node[name] if isinstance(node, dict)
+                else getattr(node, name))
+        out.append(name)
+    return ".".join(out) if out and out != list(parts) else None
+
+
+def path_problem(exc: PathError) -> str:
+    """A path that names nothing, in one phrase: '<path>: unknown field (did you mean '<path
+    meant>'?)', the same words for a design's `set` and parameters, `with_changes`, `simulate_many(
+    params=…)` and `ReceptionModel`'s overrides as for a scenario file's misspelt field."""
+    where = ".".join(exc.found) or "the scenario"
+    if exc.meant:
+        reason = f"unknown field (did you mean {exc.meant!r}?)"
+    elif exc.items is not None:
+        reason = (f"no item {exc.part!r} in {where}, which has "
+                  + (f"{exc.items} (0 … {exc.items - 1})" if exc.items else "none"))
+    elif exc.past_value:
+        reason = f"{where} is a value, with no field {exc.part!r}"
+    else:
+        close = closest_name(exc.part, exc.known)     # the path goes on wrong after it
+        reason = f"unknown field (no {exc.part!r} in {where}; " + (
+            f"did you mean {'.'.join([*exc.found, close])!r}?)" if close is not None else "check the spelling)")
+    return f"{exc.path}: {reason}"
 
 
 def assign_path(data: dict, path: str, value: Any) -> None:
@@ -1097,9 +1157,9 @@ def assign_path(data: dict, path: str, value: Any) -> None:
     {supply_persons_per_year: 5000}` keeps housing's other fields); anything else -- a number, text,
     a list, a mapping where the scenario has none -- replaces the value. The path must exist;
     raises PathError."""
+    current = path_value(data, str(path))          # first: a PathError names the whole path
     *parents, last = str(path).split(".")
     node = path_value(data, ".".join(parents)) if parents else data
-    current = path_value(data, str(path))
     key: Any = _index(last) if isinstance(node, list) else last
     node[key] = _merge(current, dict(value)) if isinstance(value, Mapping) and isinstance(current, dict) else value
 
@@ -1214,8 +1274,14 @@ def _has_bool(value: Any) -> bool:
 def did_you_mean(name: Any, known: Iterable[str]) -> str:
     """' (did you mean 'X'?)' when `name` is close to one of `known` (a misspelt name, another
     case, a space for a hyphen), else ''. For every message about a name the reader does not know."""
+    close = closest_name(name, known)
+    return f" (did you mean {close!r}?)" if close is not None else ""
+
+
+def closest_name(name: Any, known: Iterable[str]) -> str | None:
+    """The one of `known` that `name` is close to (`did_you_mean`), or None."""
     if not isinstance(name, str) or not name:
-        return ""
+        return None
     known = list(known)
     folded = {k.casefold().replace(" ", "-").replace("_", "-"): k for k in known}
     same = folded.get(name.casefold().replace(" ", "-").replace("_", "-"))
@@ -1223,14 +1289,14 @@ def did_you_mean(name: Any, known: Iterable[str]) -> str:
     if not close and len(name) >= 4:        # the start of a name: `horizon` for horizon_days
         close = [k for k in known if k.startswith(name)][:2]
         close = close if len(close) == 1 else []
-    return f" (did you mean {close[0]!r}?)" if close else ""
+    return close[0] if close else None
 
 
-def path_meant(parents: Sequence[str], last: str, known: Iterable[Any]) -> str:
+def path_meant(parents: Sequence[Any], last: Any, known: Iterable[Any]) -> str:
     """`did_you_mean` for the last part of a dotted path, naming the whole path meant
     (' (did you mean 'housing.supply_persons_per_year'?)'), else ''."""
-    hint = did_you_mean(last, [str(k) for k in known])
-    return hint.replace(" (did you mean '", " (did you mean '" + ".".join([*parents, ""])) if hint else ""
+    close = closest_name(last, [str(k) for k in known])
+    return f" (did you mean {'.'.join([*map(str, parents), close])!r}?)" if close is not None else ""
 
 
 def unknown_name(what: str, name: Any, known: Sequence[str]) -> str:
@@ -1282,8 +1348,25 @@ def _fields_at(model: str, loc: list) -> list[str]:
                  if isinstance(c, type) and issubclass(c, BaseModel) and c is not BaseModel), [])
 
 
-def _first(err: ValidationError) -> str:
-    """The first error as 'field.path: reason (got value)'."""
+def _keys_at(model: str, loc: list) -> list[str]:
+    """The names a mapping of a strict model takes as keys at `loc` (a key's place), when they are a
+    fixed set (`dict[TrackName, …]`), for a suggestion."""
+    annotation: Any = _strict_models().get(model)
+    for part in loc[:-1]:
+        annotation = _step(annotation, part)
+        if annotation is None:
+            return []
+    if typing.get_origin(annotation) is typing.Annotated:
+        annotation = typing.get_args(annotation)[0]
+    args = typing.get_args(annotation) if typing.get_origin(annotation) is dict else ()
+    keys = args[0] if args else None
+    return [str(k) for k in typing.get_args(keys)] if typing.get_origin(keys) is typing.Literal else []
+
+
+def first_problem(err: ValidationError) -> str:
+    """The first error as 'field.path: reason (got value)': an unknown field or key answered with
+    the whole path meant (`path_meant`), a required field misspelt named as misspelt. Every reader
+    of a scenario, a design or an exercise words its pydantic errors with it."""
     errors = err.errors()
     e = errors[0]
     if e["type"] == "missing":      # a required field misspelt: the misspelling says more than its absence
@@ -1291,13 +1374,20 @@ def _first(err: ValidationError) -> str:
     loc = [p for p in e["loc"] if not str(p).startswith("function-")]   # a validator's own name
     where = ".".join(str(p) if re.fullmatch(r"[\w.-]+", str(p)) else repr(p) for p in loc)
     msg = e["msg"].removeprefix("Value error, ")
-    if e["type"] == "extra_forbidden":
-        msg = "unknown field" + (did_you_mean(loc[-1], _fields_at(err.title, loc)) if loc else "")
+    key = loc[-1:] == ["[key]"] and len(loc) >= 2     # a mapping's key that is not one of its names
+    if key:
+        loc = loc[:-1]
+        where = ".".join(str(p) if re.fullmatch(r"[\w.-]+", str(p)) else repr(p) for p in loc)
+        expected = msg.removeprefix("Input should be ")
+        msg = ("unknown key" + (f", not one of {expected}" if expected != msg else f" ({msg})")
+               + path_meant(loc[:-1], loc[-1], _keys_at(err.title, loc)))
+    elif e["type"] == "extra_forbidden":
+        msg = "unknown field" + (path_meant(loc[:-1], loc[-1], _fields_at(err.title, loc)) if loc else "")
         msg += "" if "did you mean" in msg else " (check the spelling)"
     elif e["type"] == "missing":
         msg = "required field is missing"
     got = e.get("input")
-    plain = e["type"] in ("missing", "extra_forbidden") or isinstance(got, dict | list) or "(got " in msg
+    plain = key or e["type"] in ("missing", "extra_forbidden") or isinstance(got, dict | list) or "(got " in msg
     return (f"{where}: " if where else "") + msg + ("" if plain else f" (got {shown(got)})")
 
 
@@ -1305,7 +1395,7 @@ def validation_message(err: ValidationError, source: str) -> str:
     """One line for a pydantic error: 'source: field.path: reason (got value) [+N more]' (scenario
     files here; sweep designs and exercise files use it too)."""
     more = len(err.errors()) - 1
-    return f"{source}: {_first(err)}" + (f" [+{more} more]" if more else "")
+    return f"{source}: {first_problem(err)}" + (f" [+{more} more]" if more else "")
 
 
 def builtin_names() -> list[str]:
@@ -1574,9 +1664,7 @@ def with_changes(scenario: Scenario, changes: dict[str, Any], source: str = "ove
         try:
             assign_path(data, str(path), value)
         except PathError as exc:
-            meant = path_meant(exc.found, exc.part, exc.known)
-            raise ScenarioError(f"{source}: {path}: unknown scenario parameter" + (meant or " (check the spelling)")) \
-                from None
+            raise ScenarioError(f"{source}: {path_problem(exc)}") from None
     try:
         return Scenario.model_validate(data)
     except ValidationError as err:

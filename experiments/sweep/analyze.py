@@ -158,13 +158,17 @@ def sensitivity(design: Design, plan: pd.DataFrame, table: pd.DataFrame, kpi: st
 
 
 def main_effects(design: Design, plan: pd.DataFrame, y: np.ndarray) -> pd.DataFrame:
-    """For a grid: the KPI's mean at each level of each parameter, and the spread of those means."""
+    """For a grid: the KPI's mean at each level of each parameter, and the spread of those means;
+    the levels where it is lowest and highest ("" for both when it is the same at every level: no
+    level is lower than another, and the first would have been named as both)."""
     first = plan.drop_duplicates("sample").sort_values("sample")
     rows = {}
     for p in design.parameters:
         means = pd.Series(y).groupby(first[p.label].astype(str).to_numpy()).mean()
-        rows[p.label] = {"range": float(means.max() - means.min()), "lowest_at": str(means.idxmin()),
-                         "highest_at": str(means.idxmax())}
+        flat = math.isclose(means.max(), means.min(), rel_tol=1e-12, abs_tol=0.0)
+        rows[p.label] = {"range": 0.0 if flat else float(means.max() - means.min()),
+                         "lowest_at": "" if flat else str(means.idxmin()),
+                         "highest_at": "" if flat else str(means.idxmax())}
     return pd.DataFrame.from_dict(rows, orient="index")
 
 
@@ -314,4 +318,6 @@ def _row(method: str, r: pd.Series) -> str:
         return f"mu* {_num(r.mu_star):>10s} ± {_num(r.mu_star_conf)}   sigma {_num(r.sigma)}"
     if method == "rbd-fast":
         return f"S1 {r.S1:6.3f} ± {r.S1_conf:.3f}"
+    if not r.lowest_at:
+        return f"range {_num(r['range']):>10s} (the same mean at every level)"
     return f"range {_num(r['range']):>10s} (lowest at {r.lowest_at}, highest at {r.highest_at})"

@@ -38,8 +38,8 @@ from pydantic import Field, PrivateAttr, ValidationError, model_validator
 
 from model.inputfile import read_bytes
 from model.scenario import (MAX_DAYS, MAX_FILE_BYTES, MAX_SEED, PathError, Scenario, ScenarioError, _Strict,
-                            assign_path, decode, did_you_mean, load_scenario, parse_yaml, path_value, unknown_name,
-                            validation_message)
+                            assign_path, decode, first_problem, load_scenario, parse_yaml, path_problem, path_value,
+                            unknown_name, validation_message)
 
 DESIGN_DIR = Path(__file__).resolve().parents[1] / "designs"
 VARIANT = "scenario"            # the name of the whole-scenario-variants parameter
@@ -313,7 +313,7 @@ class Design(_Strict):
                 try:
                     set_path(data, path, value)
                 except KeyError as exc:
-                    raise DesignError(f"set.{path}: {exc.args[0]}") from None
+                    raise DesignError(f"set: {exc.args[0]}") from None
             if self.horizon_days is not None:
                 data["horizon_days"] = self.horizon_days
             out[name] = validated(data, f"set (on {name})" if self.set else f"scenario {name}")
@@ -400,11 +400,11 @@ class Design(_Strict):
 
 def get_path(data: Any, path: str) -> Any:
     """The value at a dotted path; list items by index ('plan.phases.0.activate.1.above'); raises
-    KeyError naming the path (`model.scenario.path_value`)."""
+    KeyError naming the path and the path meant (`model.scenario.path_value`, `path_problem`)."""
     try:
         return path_value(data, path)
     except PathError as exc:
-        raise KeyError(_unknown(exc)) from None
+        raise KeyError(path_problem(exc)) from None
 
 
 def set_path(data: dict, path: str, value: Any) -> None:
@@ -413,7 +413,7 @@ def set_path(data: dict, path: str, value: Any) -> None:
     try:
         assign_path(data, path, value)
     except PathError as exc:
-        raise KeyError(_unknown(exc)) from None
+        raise KeyError(path_problem(exc)) from None
 
 
 def _leaves(changes: dict, prefix: str = "") -> list[str]:
@@ -426,13 +426,6 @@ def _leaves(changes: dict, prefix: str = "") -> list[str]:
     return out
 
 
-def _unknown(exc: PathError) -> str:
-    where = ".".join(exc.found) or "the scenario"
-    hint = did_you_mean(exc.part, exc.known)
-    hint = hint.replace(" (", "; ", 1)[:-1] if hint else ""
-    return f"unknown scenario path {exc.path!r} (no {exc.part!r} in {where}{hint})"
-
-
 def validated(data: dict, where: str) -> dict:
     """A scenario mapping checked by the scenario schema (mode-json dump of the result)."""
     try:
@@ -442,10 +435,9 @@ def validated(data: dict, where: str) -> dict:
 
 
 def reason(err: ValidationError) -> str:
-    """The first problem of a validation error as 'field.path: message'."""
-    e = err.errors()[0]
-    where = ".".join(str(p) for p in e["loc"])
-    return f"{where}: {e['msg'].removeprefix('Value error, ')}" if where else e["msg"]
+    """The first problem of a validation error as 'field.path: message', worded as a scenario
+    file's (`model.scenario.first_problem`: an unknown field answered with the path meant)."""
+    return first_problem(err)
 
 
 def _shown(v: Any) -> str:

@@ -24,7 +24,7 @@ from pathlib import Path
 
 from experiments.sweep.design import Design, load_design
 from experiments.sweep.runner import NoodplanModel
-from model.scenario import MAX_SEED, ScenarioError, whole_argument
+from model.scenario import MAX_SEED, ScenarioError, did_you_mean, whole_argument
 
 
 class EmaRun:
@@ -43,8 +43,9 @@ class EmaRun:
         labels = [p.label for p in self.params]
         unknown = [name for name in values if name not in labels]
         if unknown:
-            raise ScenarioError(f"ema: {unknown[0]}: not a parameter of design {self.design.name!r} (its parameters: "
-                                f"{', '.join(labels)}); an uncertainty, lever or constant takes a parameter's name")
+            raise ScenarioError(f"ema: {unknown[0]}: not a parameter of design {self.design.name!r}"
+                                + (did_you_mean(unknown[0], labels) or f" (its parameters: {', '.join(labels)})")
+                                + "; an uncertainty, lever or constant takes a parameter's name")
         missing = [name for name in labels if name not in values]
         if missing:
             raise ScenarioError(f"ema: {missing[0]}: no value given (every parameter of design {self.design.name!r} "

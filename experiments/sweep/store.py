@@ -276,6 +276,21 @@ class Store:
         finally:
             os.close(fd)
 
+    def follow_labels(self, design: Design, design_text: str = "", design_file: str = "") -> list[str]:
+        """Take the design's name, description and analysis section as they are now (what does not
+        decide the runs: a store is resumed with them changed), so that `analyze` reads the
+        conditions the analyst gave last, not the first ones; returns the fields that changed."""
+        m = self.manifest
+        now = design.model_dump(mode="json")
+        changed = [k for k in ("name", "description", "analysis") if m["design"].get(k) != now[k]]
+        if changed:
+            m["design"].update({k: now[k] for k in changed})
+            m["name"] = design.name
+            if design_text:                 # the file's text as it is now (its runs' part unchanged)
+                m["design_text"], m["design_file"] = design_text, design_file
+            _write_json(self.path / "manifest.json", m)
+        return changed
+
     def log_session(self, session: dict) -> None:
         m = self.manifest
         m["sessions"].append(session)

@@ -94,6 +94,10 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
     kpis = list(getattr(model, "kpis", None) or design.kpis)
     store = Store.create_or_open(out, design, table, kpis, design_text=text, design_file=source)
     with store.writing():
+        changed = store.follow_labels(design, text, source)
+        if changed:
+            log(f"note: the design's {' and '.join(changed)} changed since {out} was started; the store takes "
+                f"the new one (noodplan analyze reads it); the runs are the same")
         sessions = store.manifest["sessions"]
         now, files = code_version(), outputs.code_sha256()
         last = sessions[-1] if sessions else {"code_version": now, "code_sha256": files}

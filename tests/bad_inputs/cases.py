@@ -893,7 +893,7 @@ for _name, _changes, _says in (
          ("parameters.1.path", "is varied by parameters.0 already")),
         ("negative-list-index", {"parameters": "parameters:\n  - {path: plan.phases.-1.activate.0.above, "
                                                "uniform: [1, 2]}"},
-         ("parameters.0.path", "no '-1' in plan.phases")),
+         ("parameters.0.path", "no item '-1' in plan.phases")),
         ("levels-not-grid", {"parameters": "parameters:\n  - {path: housing.supply_persons_per_year, "
                                            "uniform: [1000, 2000], levels: 5}"},
          ("parameters.0.levels", "for the grid sampler only")),
@@ -1178,11 +1178,11 @@ good("r9", "save-with-a-bom", _REPORT, {"s.json": codecs.BOM_UTF8 + _saved().enc
 _SHOCK9 = "inflow:\n  shocks: [{{start: 2025-07-05, end: 2025-07-15, {}}}]\n"
 for _name, _body, _says in (
         ("field-misspelt", "housing: {supply_persons_per_yer: 15000}\n",
-         ("housing.supply_persons_per_yer: unknown field (did you mean 'supply_persons_per_year'?)",)),
+         ("housing.supply_persons_per_yer: unknown field (did you mean 'housing.supply_persons_per_year'?)",)),
         ("field-started", "horizon: 30\n", ("horizon: unknown field (did you mean 'horizon_days'?)",)),
         # a required field misspelt was reported as missing
         ("required-field-misspelt", _SHOCK9.format("extra_persons_per_dy: 10"),
-         ("inflow.shocks.0.extra_persons_per_dy: unknown field (did you mean 'extra_persons_per_day'?)",)),
+         ("inflow.shocks.0.extra_persons_per_dy: unknown field (did you mean 'inflow.shocks.0.extra_persons_per_day'?)",)),
         ("province-misspelt", "provinces: [Zeland]\n", ("provinces: unknown province 'Zeland' (did you mean 'Zeeland'?)",)),
         ("province-without-hyphen", "provinces: [Noord Holland]\n", ("did you mean 'Noord-Holland'?",)),
         ("event-province-misspelt", "events: [{date: 2025-07-05, action: close, kind: emergency, places: 1, "
@@ -1197,7 +1197,7 @@ for _name, _body, _says in (
 bad_argv("names", "r9-run-builtin-misspelt", ("run", "mass-arival", "--days", "2"),
          says=("mass-arival: no such scenario file or built-in name (did you mean 'mass-arrival'?)",))
 bad_design("r9-path-misspelt", DESIGN.replace("housing.supply_persons_per_year", "housing.supply_persons_per_yer"))
-BAD[-1] = Case(BAD[-1].id, BAD[-1].category, BAD[-1].argv, BAD[-1].files, says=("did you mean 'supply_persons_per_year'?",))
+BAD[-1] = Case(BAD[-1].id, BAD[-1].category, BAD[-1].argv, BAD[-1].files, says=("did you mean 'housing.supply_persons_per_year'?",))
 
 
 # --- tenth round: a record file's cells named in the line; spaces after the commas read --------------
@@ -1232,3 +1232,44 @@ for _name, _body, _says in (
         ("json-minus-infinity", b'{"extends": "tiny.yaml", "inflow": {"first_applications_per_year": -Infinity}}',
          ("inflow.first_applications_per_year: must be a finite number (got '-Infinity')",))):
     bad("numbers", f"r10-{_name}", _body, commands=("validate",), says=_says)
+
+
+# --- eleventh round: a path into a scenario, however it is given, answered with the path meant ----
+# A design's `set` given as a mapping went to the scenario's schema and came back as "Extra inputs are
+# not permitted" (no suggestion); a design's paths got the part meant, not the path ("did you mean
+# 'supply_persons_per_year'"), a typo before the last part only "no 'hosuing' in the scenario"; a
+# mapping's key that is not a track or kind was "chain.decisions_per_day.reguler.'[key]': Input should
+# be 'regular', …". Now every way names the field by its whole path and the whole path meant, with
+# the words of a scenario file's misspelt field (`model.scenario.path_problem`, `first_problem`).
+_MEANT = "(did you mean 'housing.supply_persons_per_year'?)"
+for _name, _body, _says in (
+        ("set-mapping-misspelt", DESIGN + "set: {housing: {supply_persons_per_yaer: 1000}}\n",
+         ("d.yaml: set", "housing.supply_persons_per_yaer: unknown field " + _MEANT)),
+        ("set-path-misspelt", DESIGN + "set: {housing.supply_persons_per_yaer: 1000}\n",
+         ("d.yaml: set: housing.supply_persons_per_yaer: unknown field " + _MEANT,)),
+        ("set-path-misspelt-before-the-last-part", DESIGN + "set: {hosuing.supply_persons_per_year: 1000}\n",
+         ("d.yaml: set: hosuing.supply_persons_per_year: unknown field " + _MEANT,)),
+        ("set-mapping-track-misspelt", DESIGN + "set: {chain: {decisions_per_day: {reguler: 3}}}\n",
+         ("chain.decisions_per_day.reguler: unknown key", "(did you mean 'chain.decisions_per_day.regular'?)")),
+        ("parameter-path-misspelt-twice", DESIGN.replace("housing.supply_persons_per_year",
+                                                         "hosuing.supply_persons_per_yaer"),
+         ("d.yaml: parameters.0.path: hosuing.supply_persons_per_yaer: unknown field " + _MEANT,)),
+        ("parameter-path-past-a-value", DESIGN.replace("housing.supply_persons_per_year",
+                                                       "housing.supply_persons_per_year.low"),
+         ("parameters.0.path", "housing.supply_persons_per_year is a value, with no field 'low'")),
+        ("parameter-path-item-missing", DESIGN.replace("housing.supply_persons_per_year", "plan.phases.9.min_dwell_days"),
+         ("parameters.0.path", "no item '9' in plan.phases, which has 4 (0 … 3)")),
+        ("sampler-field-misspelt", DESIGN.replace("method: lhs", "metod: lhs"),
+         ("d.yaml: sampler.metod: unknown field (did you mean 'sampler.method'?)",))):
+    bad_argv("sweep", f"r11-{_name}", _SW, {"d.yaml": _body}, says=_says)
+for _name, _body, _says in (
+        ("track-misspelt", "chain: {decisions_per_day: {reguler: 3}}\n",
+         ("chain.decisions_per_day.reguler: unknown key, not one of 'regular', 'accelerated', 'border' or 'dublin' "
+          "(did you mean 'chain.decisions_per_day.regular'?)",)),
+        ("kind-misspelt", "portfolio: {mean_location_places: {regulr: 300}}\n",
+         ("portfolio.mean_location_places.regulr: unknown key", "(did you mean 'portfolio.mean_location_places.regular'?)")),
+        ("nested-field-misspelt", "plan: {phases: [{name: p, activate: [{indicator: occupancy, abov: 0.5}]}]}\n",
+         ("plan.phases.0.activate.0.abov: unknown field (did you mean 'plan.phases.0.activate.0.above'?)",))):
+    bad("names", f"r11-{_name}", _body, commands=("validate",), says=_says)
+good("r11", "set-mapping-and-path-meant", _SW, {"d.yaml": _DESIGN + "set: {housing: {supply_spread: 0.5},"
+                                                                    " chain.decisions_per_day.regular: 3}\n"})

@@ -267,6 +267,23 @@ API_CASES = {
     "sweep/design-number": lambda: _sweep(design=5),
     "executors/make-unknown": lambda: _executor("dusk"),
     "executors/make-workers-negative": lambda: _executor("processes", -1),
+    # eleventh round: a misspelt path, however it is given, named whole with the whole path meant (a
+    # mapping got "unknown field (did you mean 'supply_persons_per_year'?)", a mapping's key "'[key]':
+    # Input should be …", a typo before the last part "check the spelling", a keyword of
+    # ReceptionModel misspelt "unknown scenario parameter")
+    "paths/with-changes-mapping": lambda: with_changes(_tiny(), {"housing": {"supply_persons_per_yaer": 1}}),
+    "paths/with-changes-before-the-last-part": lambda: with_changes(_tiny(), {"hosuing.supply_persons_per_year": 1}),
+    "paths/many-params-mapping": lambda: simulate_many(_tiny(), [1], params=[{"housing": {
+        "supply_persons_per_yaer": 1}}]),
+    "paths/many-params-track": lambda: simulate_many(_tiny(), [1], params=[{"chain.decisions_per_day.reguler": 1}]),
+    "paths/model-overrides-mapping": lambda: ReceptionModel(_tiny(), overrides={"housing": {
+        "supply_persons_per_yaer": 1}}),
+    "paths/model-overrides-track-key": lambda: ReceptionModel(_tiny(), overrides={"chain": {"decisions_per_day": {
+        "reguler": 1}}}),
+    "paths/model-keyword-misspelt": lambda: ReceptionModel(_tiny(), colect_agents=True),
+    "paths/batch-run-parameter-misspelt": lambda: _batch_run({"housing.supply_persons_per_yaer": [1000]}),
+    "paths/design-set-mapping": lambda: _design_dict(set={"housing": {"supply_persons_per_yaer": 1}}),
+    "paths/ema-run-name-misspelt": lambda: _ema_run(housing_suply=3),
 }
 
 # what the one line must say, where the case alone does not make it fail before its fix
@@ -277,6 +294,27 @@ API_SAYS = {
     "model/scenario-empty-text": "scenario: give a built-in name or a file path",
     "model/batch-run-overrides-not-in-a-list": "put the mapping in a list",
     "applicants/stage-bytes": "a filter takes one value or several, not bytes",
+    "paths/with-changes-mapping": "overrides: housing.supply_persons_per_yaer: unknown field (did you mean "
+                                  "'housing.supply_persons_per_year'?)",
+    "paths/with-changes-before-the-last-part": "overrides: hosuing.supply_persons_per_year: unknown field (did you "
+                                               "mean 'housing.supply_persons_per_year'?)",
+    "paths/many-params-mapping": "params.0: housing.supply_persons_per_yaer: unknown field (did you mean "
+                                 "'housing.supply_persons_per_year'?)",
+    "paths/many-params-track": "params.0: chain.decisions_per_day.reguler: unknown field (did you mean "
+                               "'chain.decisions_per_day.regular'?)",
+    "paths/model-overrides-mapping": "ReceptionModel: housing.supply_persons_per_yaer: unknown field (did you mean "
+                                     "'housing.supply_persons_per_year'?)",
+    "paths/model-overrides-track-key": "ReceptionModel: chain.decisions_per_day.reguler: unknown key, not one of "
+                                       "'regular', 'accelerated', 'border' or 'dublin' (did you mean "
+                                       "'chain.decisions_per_day.regular'?)",
+    "paths/model-keyword-misspelt": "colect_agents: neither a keyword of ReceptionModel nor a scenario field (did "
+                                    "you mean the keyword 'collect_agents'?)",
+    "paths/batch-run-parameter-misspelt": "housing.supply_persons_per_yaer: unknown field (did you mean "
+                                          "'housing.supply_persons_per_year'?)",
+    "paths/design-set-mapping": "housing.supply_persons_per_yaer: unknown field (did you mean "
+                                "'housing.supply_persons_per_year'?)",
+    "paths/ema-run-name-misspelt": "ema: housing_suply: not a parameter of design 'housing-x-ind' (did you mean "
+                                   "'housing_supply'?)",
 }
 
 
@@ -367,6 +405,13 @@ def _run_forecast(**kwargs):
     from experiments.forecast.ensemble import run_forecast
 
     return run_forecast(_ORIGIN[0], **{"months": 1, "members": 1, **kwargs})
+
+
+def _design_dict(**changes):
+    from experiments.sweep.design import design_from_dict
+    from tests.experiments.test_sweep_support import toy_design
+
+    return design_from_dict(toy_design(**changes))
 
 
 def _ema_model(design, **kwargs):

@@ -57,6 +57,28 @@ def test_grid_main_effects(tmp_path):
     assert t.loc["c", "highest_at"] == "1.0" and t.loc["c", "lowest_at"] == "0.0"
 
 
+class OnlyA:
+    """y = a: b and c change nothing."""
+
+    kpis = ("y",)
+
+    def __call__(self, values, seed):
+        return {"y": values["a"]}, None
+
+
+def test_grid_main_effects_of_an_input_that_changes_nothing(tmp_path):
+    # b and c leave y as it is: their spread is 0, and no level is named lowest or highest (the
+    # report said "range 0 (lowest at 0.0, highest at 0.0)", as if 0.0 were both)
+    store = _sweep(tmp_path, OnlyA(), sampler={"method": "grid", "levels": 3})
+    report = analyze(store, tmp_path / "an", plots=False)
+    t = _indices(report)
+    assert t.loc["a", "range"] == 1 and (t.loc["a", "lowest_at"], t.loc["a", "highest_at"]) == ("0.0", "1.0")
+    assert (t.loc[["b", "c"], "range"] == 0).all()
+    assert (t.loc[["b", "c"], ["lowest_at", "highest_at"]] == "").all().all()
+    lines = {ln.split()[0]: ln for ln in report.text.splitlines() if ln.startswith("    ")}
+    assert lines["b"].endswith("(the same mean at every level)") and "lowest at 0.0, highest at 1.0" in lines["a"]
+
+
 def _limits(text: str) -> tuple[float, float, float]:
     """'0.702 to 1 (quasi-p 3.1e-12)' -> (0.702, 1.0, 3.1e-12)"""
     m = re.fullmatch(r"(\S+) to (\S+) \(quasi-p (\S+)\)", text)

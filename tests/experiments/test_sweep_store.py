@@ -306,6 +306,33 @@ def test_a_store_belongs_to_one_sweep(reference, tmp_path, capsys):
     assert run_sweep(renamed, serial, executor="serial").computed == 0
 
 
+def test_a_resume_with_another_analysis_section_takes_it(tmp_path):
+    # a store resumed with the design's analysis section (or name, description) changed computes
+    # nothing again, and now takes the new section: before, the manifest kept the first one and
+    # `noodplan analyze` reported the conditions the analyst had replaced, without a word
+    from experiments.sweep.analyze import analyze
+    from tests.experiments.test_sweep_support import Linear
+
+    def design(label, **changes):
+        prim = [{"kpi": "peak_unsheltered", "above": 1, "label": label}]
+        return design_from_dict(toy_design(sampler={"method": "lhs", "samples": 4, "seed": 1}, **changes,
+                                           analysis={"prim": prim}))
+
+    store = tmp_path / "st"
+    assert run_sweep(design("old condition"), store, executor="serial", model=Linear()).computed == 4
+    logs: list[str] = []
+    r = run_sweep(design("new condition", name="toy-2"), store, executor="serial", model=Linear(), log=logs.append)
+    assert r.computed == 0 and r.complete
+    assert [t.label for t in Store.open(store).design().analysis.prim] == ["new condition"]
+    assert Store.open(store).manifest["name"] == "toy-2"
+    assert any("name and analysis changed" in m and "the runs are the same" in m for m in logs), logs
+    text = analyze(Store.open(store), tmp_path / "an", plots=False).text
+    assert "new condition" in text and "old condition" not in text
+    logs.clear()
+    run_sweep(design("new condition", name="toy-2"), store, executor="serial", model=Linear(), log=logs.append)
+    assert not any("changed since" in m for m in logs)       # nothing changed: nothing said
+
+
 def test_a_damaged_store_file_is_named_with_what_to_do(reference, tmp_path, capsys):
     # a store file cut short or overwritten (a full disk, an edit) ended analyze and sweep in a
     # pyarrow traceback
@@ -353,7 +380,8 @@ def test_a_damaged_design_in_the_manifest_is_named_by_its_field(reference, tmp_p
     (store / "manifest.json").write_text(json.dumps(manifest))
     assert main(["analyze", str(store), "--no-plots"]) == 2
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "manifest.json: damaged design (name: Input should be a valid string)" in err, err
+    assert err.count("\n") == 1, err
+    assert "manifest.json: damaged design (name: Input should be a valid string (got 5))" in err, err
 
 
 @pytest.mark.parametrize("damage", ["metadata", "chunk", "chunk-removed", "figure-removed", "empty-folder"])

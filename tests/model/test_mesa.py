@@ -123,8 +123,10 @@ def test_model_arguments_mesa_style_and_one_line_errors():
     assert a.state.seed == b.state.seed == 7 and a.rng.integers(1 << 30) == b.rng.integers(1 << 30)
     m = ReceptionModel("baseline", days=3, overrides={"chain.screening_days": 5}, **{"plan.enabled": False})
     assert m.config.chain.screening_days == 5 and not m.config.plan.enabled
-    for kwargs, text in [({"colect_agents": True}, "colect_agents: unknown scenario parameter"),
-                         ({"overrides": {"housing.supply": 1}}, "housing.supply: unknown scenario parameter"),
+    for kwargs, text in [({"colect_agents": True}, r"colect_agents: neither a keyword of ReceptionModel nor a "
+                                                    r"scenario field \(did you mean the keyword 'collect_agents'\?\)"),
+                         ({"overrides": {"housing.supply": 1}}, r"housing.supply: unknown field \(no 'supply' in "
+                                                                r"housing"),
                          ({"overrides": {"chain.screening_days": -1}}, "chain.screening_days:"),
                          ({"rng": np.random.default_rng(1)}, "rng: a whole number"),
                          ({"rng": 1, "seed": 2}, "not both")]:

@@ -192,6 +192,25 @@ def test_scale_down_in_reverse_order_in_a_full_run(builtin_run):
     assert downs and downs[0]["what"].startswith(f"scale-down from phase {phase.max()}")
 
 
+def test_raised_occupancy_steps_down_above_the_line_the_portfolio_holds():
+    """The portfolio replaces an ended contract only while the people entitled to a bed would fill more
+    than `portfolio.replace_at_occupancy` of the normal places, so a calm chain runs at that line: a
+    phase-1 step-down on `occupancy_normal` below it could never be reached (at 0.92 against 0.95 the
+    phase was in force on 719 of 730 days in every scenario)."""
+    for name in ("baseline", "stable-stock", "flex-only", "pact-2026", "mass-arrival"):
+        sc = load_scenario(name)
+        down = [t.below for t in sc.plan.phases[0].deactivate if t.indicator == "occupancy_normal"]
+        assert down and down[0] > sc.portfolio.replace_at_occupancy, name
+
+
+def test_a_calm_chain_leaves_raised_occupancy(builtin_run):
+    """In baseline (recent inflow, no shock) the normal places fill above 0.97 in the first weeks and
+    phase 1 comes on; once the portfolio has brought them back to its line it steps down and stays down."""
+    phase = builtin_run("baseline").daily["phase"].values
+    assert phase[:60].max() == 1                                 # on in the first weeks
+    assert phase.max() == 1 and phase[-180:].max() == 0         # off for the last half-year at least
+
+
 def test_province_scope_reads_each_province_own_occupancy():
     sc = load_scenario("baseline").model_copy(deep=True)
     sc.plan.scope = "province"

@@ -933,3 +933,39 @@ def test_a_trend_over_one_day_says_day():
 
     assert _trend(np.array([5.0, 4.0]), lambda v: f"{v:,.0f}")[0] == "▼ 1 in 1 day"
     assert _trend(np.array([5.0, 5.0, 5.0]), lambda v: f"{v:,.0f}")[0] == "= no change in 2 days"
+
+
+def test_a_counterfactual_parked_beyond_the_live_ones_goes_on_from_where_it_was(monkeypatch):
+    """Last session's gap: a counterfactual whose state was let go (more than LIVE_STATES others
+    asked for since) simulated again from day 0 when its page asked for more. It is parked as a
+    compressed snapshot and goes on from the day it reached: no day is simulated twice, and its
+    costs are those of the run never let go, day for day."""
+    from collections import Counter, OrderedDict
+
+    from model.simulate import simulate
+    from viz import counterfactual as cfm
+
+    days_run: Counter = Counter()
+    real_run_day = cfm.run_day
+
+    def counting_run_day(state):
+        days_run[state.seed] += 1
+        real_run_day(state)
+    monkeypatch.setattr(cfm, "run_day", counting_run_day)
+    monkeypatch.setattr(cfm, "_followers", OrderedDict())
+    sc = load_scenario("baseline").model_copy(update={"horizon_days": 200})
+    first = cfm.follow(sc, 11)
+    first.ask(0)
+    assert first.wait(cfm.LEAD, timeout=60)
+    for seed in range(12, 12 + cfm.LIVE_STATES):                  # the others asked for since
+        other = cfm.follow(sc, seed)
+        other.ask(0)
+        assert other.wait(cfm.LEAD, timeout=60)
+    assert first._state is None                                   # let go from the live ones
+    first.ask(100)                                                # its page asks for more
+    assert first.wait(100 + cfm.LEAD, timeout=60)
+    assert days_run[11] == 100 + cfm.LEAD                        # days 0-89 were not run again
+    assert first.simulated == days_run[11]
+    full = simulate(cfm.counterfactual_of(sc), seed=11).daily["cost_eur"].values
+    got = first.cost_upto(100 + cfm.LEAD)
+    assert got is not None and np.array_equal(got, full[:100 + cfm.LEAD])

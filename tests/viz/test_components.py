@@ -969,3 +969,71 @@ def test_a_counterfactual_parked_beyond_the_live_ones_goes_on_from_where_it_was(
     full = simulate(cfm.counterfactual_of(sc), seed=11).daily["cost_eur"].values
     got = first.cost_upto(100 + cfm.LEAD)
     assert got is not None and np.array_equal(got, full[:100 + cfm.LEAD])
+
+
+def _briefing_download(rc):
+    from solara.components.file_download import FileDownloadWidget
+
+    (w,) = [w for w in rc.find(FileDownloadWidget).widgets if w.filename.endswith(".html")]
+    return w
+
+
+def test_a_briefing_asked_for_while_the_comparison_runs_waits_for_it_and_says_so(monkeypatch):
+    """Last session's gap: a briefing exported while the stable-stock counterfactual was behind the
+    run had a card titled 'Cost against the stable stock' that showed the run's own cost. The export
+    now waits for the comparison, saying on the page how far it got, and the briefing holds it."""
+    import re
+    from collections import OrderedDict
+
+    from viz import counterfactual as cfm
+
+    gate = threading.Event()
+    real_advance = cfm._advance
+
+    def held_advance(state, days):
+        gate.wait(60)
+        return real_advance(state, days)
+    monkeypatch.setattr(cfm, "_advance", held_advance)
+    monkeypatch.setattr(cfm, "_followers", OrderedDict())
+    _box, page = solara.render(app.Page(), handle_error=False)       # (its counterfactual held at day 0)
+    click(page, "Step a week")
+    click(page, "Step a week")
+    _open_tab(page, "Export")
+    brief = _briefing_download(page)
+    brief.request_download = True                                    # the planner clicks "Briefing (HTML)"
+    _wait(lambda: bool(page.find(v.Alert, class_="np-briefing-wait").widgets), 30)
+    said = str(page.find(v.Alert, class_="np-briefing-wait").widget.children)
+    assert "waiting for the comparison run with the stable stock (day 0 of 14)" in said, said
+    assert brief.bytes is None                                       # no briefing without it, yet
+    gate.set()
+    _wait(lambda: _briefing_download(page).bytes is not None, 120)
+    html = _briefing_download(page).bytes.decode("utf-8")
+    assert "comparison-missing" not in html and "Cost against the stable stock" in html
+    assert re.search(r"<div class='v'>[+-]?EUR -?[\d,]+ M</div>", html), "the difference, not the run's own cost"
+    _wait(lambda: not page.find(v.Alert, class_="np-briefing-wait").widgets, 10)
+    page.close()
+
+
+def test_a_briefing_made_without_the_comparison_says_plainly_why():
+    """When the comparison cannot be waited for (it failed, or ran past the wait), the briefing says
+    so in words, with how far it got; no card claims a comparison it does not hold."""
+    from collections import OrderedDict
+    from unittest import mock
+
+    from viz import briefing
+    from viz import counterfactual as cfm
+
+    s = Session("baseline", seed=3)
+    s.step(20)
+    with mock.patch.object(cfm, "_followers", OrderedDict()), \
+            mock.patch.object(cfm, "_advance", side_effect=lambda state, days: (time.sleep(30), np.zeros(days))[1]):
+        html = briefing.briefing(s, timeout=0.2)
+    assert "the comparison run was still running (day 0 of 20) when this briefing was made" in html
+    assert "Cost against the stable stock" not in html and "Cost of reception so far" in html
+
+    def fail(state, days):
+        raise RuntimeError("no stable stock today")
+    with mock.patch.object(cfm, "_followers", OrderedDict()), mock.patch.object(cfm, "_advance", side_effect=fail):
+        html = briefing.briefing(s, timeout=30)
+    assert "the comparison run failed (no stable stock today)" in html
+    assert "Cost against the stable stock" not in html

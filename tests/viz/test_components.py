@@ -1011,6 +1011,13 @@ def test_a_briefing_asked_for_while_the_comparison_runs_waits_for_it_and_says_so
     assert "comparison-missing" not in html and "Cost against the stable stock" in html
     assert re.search(r"<div class='v'>[+-]?EUR -?[\d,]+ M</div>", html), "the difference, not the run's own cost"
     _wait(lambda: not page.find(v.Alert, class_="np-briefing-wait").widgets, 10)
+    assert "End of day 13" in html
+    # the download's function is made once per page: the next briefing is of the run as it is then
+    _briefing_download(page).request_download = False              # (what the browser does after saving)
+    click(page, "Step a week")
+    _briefing_download(page).request_download = True
+    _wait(lambda: _briefing_download(page).bytes is not None, 120)
+    assert "End of day 20" in _briefing_download(page).bytes.decode("utf-8")
     page.close()
 
 

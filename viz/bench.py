@@ -232,7 +232,10 @@ def main(argv: list[str] | None = None) -> int:
           f"{statistics.median(c.updates.wire_bytes for c in page) / 1e3:.0f} kB to the browser")
     if busy:
         print(f"{args.scenario}: the same while the page's background work runs ({len(busy)} days): "
-              f"{ms([c.seconds for c in busy])}")
+              f"{ms([c.seconds for c in busy])} (CPU {ms([c.cpu_seconds for c in busy])})")
+    else:
+        print(f"{args.scenario}: no click while the page's background work ran (the counterfactual and the "
+              "spare session were done before the first click)")
     secs, frames = fastest_play(args.scenario)
     print(f"{args.scenario}: two-year Play at the fastest speed: {secs:.1f} s, {frames} distinct days shown")
     print(f"load average (1 min): {load_at_start:.1f} at the start, {os.getloadavg()[0]:.1f} at the end")

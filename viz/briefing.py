@@ -5,6 +5,12 @@ table and the main charts as PNG images embedded in the file (base64), drawn by 
 slide resolution (1920 × 1080 px for the charts, 1600 px wide for the map), so it opens
 offline in any browser and prints. (No PDF: the maintained HTML-to-PDF libraries need system
 libraries this project does not install; the browser's "Print to PDF" gives one from the HTML.)
+
+The cost against the stable stock needs the counterfactual run (`viz.counterfactual`) as far as
+the run: `briefing` waits for it (up to `WAIT_S`, saying how far it got through `on_wait`), and a
+briefing made without it says so in words — still running (day N of M) or failed — instead of a
+cost card that reads as a comparison. Every figure in a briefing is of one day: what it reads of
+the live run is read under the session's lock, at the day of its snapshot.
 """
 
 from __future__ import annotations
@@ -12,6 +18,10 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import html
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 import matplotlib
 
@@ -29,8 +39,10 @@ from viz.labels import phase_names, run_position
 from viz.plots import GROUP_COLOURS, KIND_GROUPS, MARK_COLOURS, STAGE_COLOURS
 from viz.labels import STAGE_LABELS
 from viz.session import ENTITLED_STAGE_NAMES, Session, Snapshot
+from model.scenario import Scenario
 from agents.locations import KIND_NAMES
 
+WAIT_S = 120.0             # how long an export waits for the comparison run before going without it
 SLIDE_IN = (16.0, 9.0)
 SLIDE_DPI = 120            # 16 x 9 in at 120 dpi = 1920 x 1080 px
 MAP_PX = 1600
@@ -141,34 +153,97 @@ th{background:#eef2f9} .cards{display:flex;flex-wrap:wrap;gap:10px}
 """
 
 
+def briefing(session: Session, level: str = "provinces", timeout: float = WAIT_S,
+             on_wait: Callable[[int, int], None] | None = None, cancel: threading.Event | None = None) -> str:
+    """The briefing of the session's run so far, with its cost against the stable stock: waits for
+    the counterfactual to reach the run's day, at most `timeout` seconds, calling `on_wait(days
+    computed, days needed)` while it does (and once more with the two equal when it is there).
+    After the timeout, or when the counterfactual failed or `cancel` is set, the briefing says in
+    words that the comparison is not in it and why."""
+
+    from viz import counterfactual
+
+    follower = counterfactual.follow(session.scenario, session.seed)
+    deadline = time.monotonic() + timeout
+    waited = False
+    while True:
+        follower.ask(session.day)
+        late = (time.monotonic() >= deadline or follower.error is not None
+                or (cancel is not None and cancel.is_set()))
+        if late or follower.covers(session.day):
+            seen = _read(session, level)            # the run as it stands (it may have moved on)
+            cost = follower.cost_upto(seen.snap.day)
+            if cost is not None:
+                if waited and on_wait is not None:
+                    on_wait(seen.snap.day, seen.snap.day)     # there: the briefing is drawn now
+                return _html(seen, cost, counterfactual.note(session.scenario), level)
+            if late:
+                done = follower.progress()[0]
+                why = (f"the comparison run failed ({follower.error})" if follower.error is not None else
+                       f"the comparison run was still running (day {done} of {seen.snap.day}) when this "
+                       "briefing was made")
+                return _html(seen, None, f"not against the stable stock: {why}", level)
+        waited = True
+        if on_wait is not None:
+            on_wait(follower.progress()[0], session.day)
+        follower.wait(lambda: session.day, timeout=min(0.5, max(0.01, deadline - time.monotonic())), cancel=cancel)
+
+
+@dataclass
+class _Seen:
+    """What a briefing reads of the live run, all of one day."""
+    session: Session
+    sc: Scenario
+    seed: int | None
+    snap: Snapshot
+    log: list
+    k: dict
+    rows: list
+    total: dict
+    map_png: bytes
+    position: str
+    what_if: list
+
+
+def _read(session: Session, level: str) -> _Seen:
+    with session.lock:                 # one day throughout: the run does not move while this is read
+        snap = session.snapshot()
+        rows, total = regions.table(session, level)
+        return _Seen(session, session.scenario, session.seed, snap, list(session.state.event_log),
+                     dict(session.key_figures()), rows, total, map_png(session),
+                     run_position(snap.day, snap.horizon, session.state.world.dates), list(session.decisions))
+
+
 def briefing_html(session: Session, counterfactual_cost: np.ndarray | None = None, cf_note: str = "",
                   level: str = "provinces") -> str:
-    """The briefing of the session's run so far."""
+    """The briefing of the session's run so far, given the counterfactual's daily cost (None:
+    without the comparison, `cf_note` saying why)."""
+    return _html(_read(session, level), counterfactual_cost, cf_note, level)
+
+
+def _html(seen: _Seen, counterfactual_cost: np.ndarray | None, cf_note: str, level: str) -> str:
     from viz.decisions import rows as decision_rows
 
-    snap = session.snapshot()
-    sc = session.scenario
+    session, snap, k, rows, total = seen.session, seen.snap, seen.k, seen.rows, seen.total
+    log, map_image, position, what_if = seen.log, seen.map_png, seen.position, seen.what_if
+    decisions = decision_rows(log)
+    sc = seen.sc
     names = phase_names(sc)
-    with session.lock:
-        log = list(session.state.event_log)
-        decisions = decision_rows(log)
-        k = session.key_figures()
     cards = planner.planner_series(snap, counterfactual_cost, cf_note)
     parts = [f"<!doctype html><html lang='en'><head><meta charset='utf-8'><title>Briefing — {html.escape(sc.name)}"
              f"</title><style>{CSS}</style></head><body>",
-             f"<h1>Briefing: {html.escape(sc.name)} — "
-             f"{html.escape(run_position(snap.day, snap.horizon, session.state.world.dates))}</h1>",
+             f"<h1>Briefing: {html.escape(sc.name)} — {html.escape(position)}</h1>",
              f"<p>{html.escape(sc.description or '')}</p>",
              f"<p>Start {sc.start_date}, horizon {sc.horizon_days} days, "
-             f"seed {session.seed if session.seed is not None else sc.seed}; "
+             f"seed {seen.seed if seen.seed is not None else sc.seed}; "
              f"made by noodplan on {dt.date.today()} from a simulation (synthetic location portfolio): "
              "figures describe the model's run, not observations.</p>"]
-    if session.decisions:
+    if what_if:
         parts.append("<p>What-if decisions taken during the run: " + "; ".join(
             html.escape(f"before day {d.day}: {d.event.action} {d.event.parameter or d.event.kind} "
                         f"{'' if d.event.value is None else d.event.value}"
                         f"{'' if d.event.places is None else d.event.places}")
-            for d in session.decisions) + "</p>")
+            for d in what_if) + "</p>")
     parts.append("<h2>Key figures</h2><div class='cards'>")
     basics = [("In reception (entitled)", f"{k['population']:,}", f"{k['in_bed']:,} in a bed"),
               ("Occupancy", f"{k['occupancy_rate']:.1%}", f"{k['capacity']:,} usable places"),
@@ -183,13 +258,15 @@ def briefing_html(session: Session, counterfactual_cost: np.ndarray | None = Non
                      f"<div class='s'>{html.escape(c.sub)}</div>"
                      f"<div class='s {cls}'>{html.escape(c.trend)}</div></div>")
     parts.append("</div>")
+    if counterfactual_cost is None:
+        parts.append(f"<p class='comparison-missing'><b>Cost of reception so far, {html.escape(cf_note)}.</b> "
+                     "This briefing does not compare the cost with the stable-stock portfolio.</p>")
     parts.append("<h2>The plan's decisions on the time line</h2>")
     parts.append(_img(timeline_png(snap, decisions, names), "time series with the plan's decisions marked"))
     marked = [r for r in decisions if r.kind in MARKED_KINDS and r.day < snap.day]
     parts.append(_table(["#", "date", "kind", "where", "what", "why / asked and delivered"],
                         [[str(i), r.date, r.kind, r.where, r.what, r.why] for i, r in enumerate(marked, start=1)],
                         "decision-timeline") if marked else "<p class='decision-timeline'>No decisions yet.</p>")
-    rows, total = regions.table(session, level)
     parts.append(f"<h2>Regions: per {level[:-1]}</h2>")
     parts.append(_table([regions.LEVELS[level], "persons", "usable places", "occupancy", "Spreidingswet target",
                          "load vs key", "phase", "places asked", "places delivered"],
@@ -203,7 +280,7 @@ def briefing_html(session: Session, counterfactual_cost: np.ndarray | None = Non
                             "", f"{total['asked']:,}", f"{total['delivered']:,}"]], "regional-table"))
     parts.append(_img(regions_png(session, snap, level), "occupancy and load per unit"))
     parts.append("<h2>Map: occupancy per municipality</h2>")
-    parts.append(_img(map_png(session), "map of occupancy per municipality"))
+    parts.append(_img(map_image, "map of occupancy per municipality"))
     parts.append("</body></html>")
     return "\n".join(parts)
 

@@ -9,7 +9,7 @@ import solara
 from solara.alias import rv as v
 
 from model.scenario import Scenario, ScenarioError, builtin_names, load_scenario
-from viz import briefing, compare as cmp, counterfactual, decisions, export, inspect, plots, regions
+from viz import briefing, compare as cmp, decisions, export, inspect, plots, regions
 from viz.background import BackgroundJob, JobControls
 from viz.components import MapView, table
 from viz.figures import COMPARE_FIGURES, MapCanvas, compare_figure, png_bytes
@@ -291,49 +291,66 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
 def ExportPanel(session: Session, map_canvas: MapCanvas, comparison: solara.Reactive, tick: int = 0):
     name = session.scenario.name
     day = session.day
+    # (days computed, days needed) while a briefing waits for the comparison run
+    waiting: solara.Reactive[tuple[int, int] | None] = solara.use_reactive(None)
 
-    def cf_cost():
-        follower = counterfactual.follow(session.scenario, session.seed)
-        follower.ask(session.day)
-        cost = follower.cost_upto(session.day)
-        return (cost, counterfactual.note(session.scenario)) if cost is not None \
-            else (None, "stable-stock run still computing")
+    def make_downloads():
+        """The downloads' functions, made once: a download asked for is dropped when its function
+        changes (`solara.FileDownload`), which a new function at every frame of a playing run did."""
+        def brief() -> bytes:
+            try:
+                return briefing.briefing(session, on_wait=lambda done, need: waiting.set((done, need))).encode("utf-8")
+            finally:
+                waiting.set(None)
 
-    def brief() -> bytes:
-        cost, note = cf_cost()
-        return briefing.briefing_html(session, cost, note).encode("utf-8")
+        def timeline() -> bytes:
+            with session.lock:
+                rows = decisions.rows(session.state.event_log)
+                snap = session.snapshot()
+            from viz.labels import phase_names
+            return briefing.timeline_png(snap, rows, phase_names(session.scenario))
 
-    def timeline() -> bytes:
-        with session.lock:
-            rows = decisions.rows(session.state.event_log)
-        from viz.labels import phase_names
-        return briefing.timeline_png(session.snapshot(), rows, phase_names(session.scenario))
+        def map_png() -> bytes:
+            with session.lock:
+                return briefing.map_png(session)
 
-    def map_png() -> bytes:
-        with session.lock:
-            return briefing.map_png(session)
+        return {"brief": brief, "timeline": timeline, "map": map_png,
+                "csv": lambda: export.daily_csv(session.results()),
+                "nc": lambda: export.daily_netcdf(session.results()),
+                "decisions": lambda: decisions.to_csv(decisions.rows(list(session.state.event_log))),
+                "yaml": lambda: export.scenario_yaml(session.scenario),
+                "run": lambda: session.record().to_json().encode("utf-8")}
 
+    get = solara.use_memo(make_downloads, [])
+    res = comparison.value
+    compared = solara.use_memo(lambda: (lambda: png_bytes(compare_figure(res), dpi=200)), [res])
     with solara.Column(classes=["np-export"]):
         solara.Text(f"Scenario {name}, {day} day(s) simulated."
                     + ("" if day else " Run some days first to export figures."))
+        with solara.Div():        # always there: the downloads after it keep their place (and state)
+            if waiting.value is not None:
+                done, need = waiting.value
+                solara.Info(f"Briefing: waiting for the comparison run with the stable stock (day {done} of {need}); "
+                            "the briefing follows when it is there." if done < need else
+                            "Briefing: the comparison run is there; drawing the briefing …",
+                            classes=["np-briefing-wait"])
         with solara.Row(style={"flex-wrap": "wrap"}):
-            solara.FileDownload(brief, filename=f"{name}-briefing-day{day}.html", label="Briefing (HTML)",
+            solara.FileDownload(get["brief"], filename=f"{name}-briefing-day{day}.html", label="Briefing (HTML)",
                                 mime_type="text/html")
-            solara.FileDownload(lambda: export.daily_csv(session.results()), filename=f"{name}-daily.csv",
+            solara.FileDownload(get["csv"], filename=f"{name}-daily.csv",
                                 label="Daily figures (CSV)", mime_type="text/csv")
-            solara.FileDownload(lambda: export.daily_netcdf(session.results()), filename=f"{name}-daily.nc",
+            solara.FileDownload(get["nc"], filename=f"{name}-daily.nc",
                                 label="Daily figures (NetCDF)", mime_type="application/x-netcdf")
-            solara.FileDownload(lambda: decisions.to_csv(decisions.rows(list(session.state.event_log))),
+            solara.FileDownload(get["decisions"],
                                 filename=f"{name}-decisions.csv", label="Decisions (CSV)", mime_type="text/csv")
-            solara.FileDownload(lambda: export.scenario_yaml(session.scenario), filename=f"{name}.yaml",
+            solara.FileDownload(get["yaml"], filename=f"{name}.yaml",
                                 label="Scenario (YAML)", mime_type="application/x-yaml")
-            solara.FileDownload(lambda: session.record().to_json().encode("utf-8"), filename=f"{name}-run.json",
+            solara.FileDownload(get["run"], filename=f"{name}-run.json",
                                 label="Run (JSON, reopens it)", mime_type="application/json")
-            solara.FileDownload(map_png, filename=f"{name}-map-day{day}.png", label="Map (PNG, 1600 px)",
+            solara.FileDownload(get["map"], filename=f"{name}-map-day{day}.png", label="Map (PNG, 1600 px)",
                                 mime_type="image/png")
-            solara.FileDownload(timeline, filename=f"{name}-timeline-day{day}.png", label="Time line (PNG, 1920 px)",
-                                mime_type="image/png")
-            res = comparison.value
+            solara.FileDownload(get["timeline"], filename=f"{name}-timeline-day{day}.png",
+                                label="Time line (PNG, 1920 px)", mime_type="image/png")
             if res is not None:
-                solara.FileDownload(lambda: png_bytes(compare_figure(res), dpi=200), filename=f"{name}-comparison.png",
+                solara.FileDownload(compared, filename=f"{name}-comparison.png",
                                     label="Comparison (PNG)", mime_type="image/png")

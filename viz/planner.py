@@ -142,8 +142,8 @@ def planner_series(snap: Snapshot, counterfactual_cost: np.ndarray | None = None
                           f"{sign}EUR {diff[-1]:,.0f} M" if d else "–",
                           f"EUR {cost[-1] / 1e3 if d else 0:,.2f} bn so far; {counterfactual_note}", diff, t, w))
     else:
-        t, w = _trend(cost, lambda v: f"EUR {v:,.0f} M")
-        out.append(Figure("cost", "Cost against the stable stock",
+        t, w = _trend(cost, lambda v: f"EUR {v:,.0f} M")      # (not a comparison: the title says so)
+        out.append(Figure("cost", "Cost of reception so far",
                           f"EUR {cost[-1] / 1e3:,.2f} bn" if d else "–",
                           counterfactual_note or "stable-stock run: computing…", cost, t, w))
     return out

@@ -933,3 +933,114 @@ def test_a_trend_over_one_day_says_day():
 
     assert _trend(np.array([5.0, 4.0]), lambda v: f"{v:,.0f}")[0] == "▼ 1 in 1 day"
     assert _trend(np.array([5.0, 5.0, 5.0]), lambda v: f"{v:,.0f}")[0] == "= no change in 2 days"
+
+
+def test_a_counterfactual_parked_beyond_the_live_ones_goes_on_from_where_it_was(monkeypatch):
+    """Last session's gap: a counterfactual whose state was let go (more than LIVE_STATES others
+    asked for since) simulated again from day 0 when its page asked for more. It is parked as a
+    compressed snapshot and goes on from the day it reached: no day is simulated twice, and its
+    costs are those of the run never let go, day for day."""
+    from collections import Counter, OrderedDict
+
+    from model.simulate import simulate
+    from viz import counterfactual as cfm
+
+    days_run: Counter = Counter()
+    real_run_day = cfm.run_day
+
+    def counting_run_day(state):
+        days_run[state.seed] += 1
+        real_run_day(state)
+    monkeypatch.setattr(cfm, "run_day", counting_run_day)
+    monkeypatch.setattr(cfm, "_followers", OrderedDict())
+    sc = load_scenario("baseline").model_copy(update={"horizon_days": 200})
+    first = cfm.follow(sc, 11)
+    first.ask(0)
+    assert first.wait(cfm.LEAD, timeout=60)
+    for seed in range(12, 12 + cfm.LIVE_STATES):                  # the others asked for since
+        other = cfm.follow(sc, seed)
+        other.ask(0)
+        assert other.wait(cfm.LEAD, timeout=60)
+    assert first._state is None                                   # let go from the live ones
+    first.ask(100)                                                # its page asks for more
+    assert first.wait(100 + cfm.LEAD, timeout=60)
+    assert days_run[11] == 100 + cfm.LEAD                        # days 0-89 were not run again
+    assert first.simulated == days_run[11]
+    full = simulate(cfm.counterfactual_of(sc), seed=11).daily["cost_eur"].values
+    got = first.cost_upto(100 + cfm.LEAD)
+    assert got is not None and np.array_equal(got, full[:100 + cfm.LEAD])
+
+
+def _briefing_download(rc):
+    from solara.components.file_download import FileDownloadWidget
+
+    (w,) = [w for w in rc.find(FileDownloadWidget).widgets if w.filename.endswith(".html")]
+    return w
+
+
+def test_a_briefing_asked_for_while_the_comparison_runs_waits_for_it_and_says_so(monkeypatch):
+    """Last session's gap: a briefing exported while the stable-stock counterfactual was behind the
+    run had a card titled 'Cost against the stable stock' that showed the run's own cost. The export
+    now waits for the comparison, saying on the page how far it got, and the briefing holds it."""
+    import re
+    from collections import OrderedDict
+
+    from viz import counterfactual as cfm
+
+    gate = threading.Event()
+    real_advance = cfm._advance
+
+    def held_advance(state, days):
+        gate.wait(60)
+        return real_advance(state, days)
+    monkeypatch.setattr(cfm, "_advance", held_advance)
+    monkeypatch.setattr(cfm, "_followers", OrderedDict())
+    _box, page = solara.render(app.Page(), handle_error=False)       # (its counterfactual held at day 0)
+    click(page, "Step a week")
+    click(page, "Step a week")
+    _open_tab(page, "Export")
+    brief = _briefing_download(page)
+    brief.request_download = True                                    # the planner clicks "Briefing (HTML)"
+    _wait(lambda: bool(page.find(v.Alert, class_="np-briefing-wait").widgets), 30)
+    said = str(page.find(v.Alert, class_="np-briefing-wait").widget.children)
+    assert "waiting for the comparison run with the stable stock (day 0 of 14)" in said, said
+    assert brief.bytes is None                                       # no briefing without it, yet
+    gate.set()
+    _wait(lambda: _briefing_download(page).bytes is not None, 120)
+    html = _briefing_download(page).bytes.decode("utf-8")
+    assert "comparison-missing" not in html and "Cost against the stable stock" in html
+    assert re.search(r"<div class='v'>[+-]?EUR -?[\d,]+ M</div>", html), "the difference, not the run's own cost"
+    _wait(lambda: not page.find(v.Alert, class_="np-briefing-wait").widgets, 10)
+    assert "End of day 13" in html
+    # the download's function is made once per page: the next briefing is of the run as it is then
+    _briefing_download(page).request_download = False              # (what the browser does after saving)
+    click(page, "Step a week")
+    _briefing_download(page).request_download = True
+    _wait(lambda: _briefing_download(page).bytes is not None, 120)
+    assert "End of day 20" in _briefing_download(page).bytes.decode("utf-8")
+    page.close()
+
+
+def test_a_briefing_made_without_the_comparison_says_plainly_why():
+    """When the comparison cannot be waited for (it failed, or ran past the wait), the briefing says
+    so in words, with how far it got; no card claims a comparison it does not hold."""
+    from collections import OrderedDict
+    from unittest import mock
+
+    from viz import briefing
+    from viz import counterfactual as cfm
+
+    s = Session("baseline", seed=3)
+    s.step(20)
+    with mock.patch.object(cfm, "_followers", OrderedDict()), \
+            mock.patch.object(cfm, "_advance", side_effect=lambda state, days: (time.sleep(30), np.zeros(days))[1]):
+        html = briefing.briefing(s, timeout=0.2)
+    assert "the comparison run was still running (day 0 of 20) when this briefing was made" in html
+    assert "Cost against the stable stock" not in html and "Cost of reception so far" in html
+
+    def fail(state, days):
+        raise RuntimeError("no stable stock today")
+    with mock.patch.object(cfm, "_followers", OrderedDict()), mock.patch.object(cfm, "_advance", side_effect=fail):
+        html = briefing.briefing(s, timeout=30)
+    assert "the comparison run failed (no stable stock today)" in html
+    assert "Cost against the stable stock" not in html

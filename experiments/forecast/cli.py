@@ -291,7 +291,7 @@ def _forecast(args: argparse.Namespace) -> int:
     print("\n".join(f.assumptions()))
     print(_summary(f))
     sc = origin.scenario
-    about = {"command": " ".join(["noodplan", *getattr(args, "argv", [])]), "scenario": sc.name,
+    about = {"command": outputs.command_line(args), "scenario": sc.name,
              "scenario_sha256": outputs.scenario_hash(sc), "origin": origin.date.isoformat(),
              "members": args.members, "ensemble_seed": args.ensemble_seed, "inflow": inflow,
              "inflow_errors": "none" if errors is None else errors.centre}
@@ -371,7 +371,7 @@ def cmd_rolling(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     out = args.out or "out/backtest-rolling"
     outputs.check_folder(out, args.force)
-    command = " ".join(["noodplan", *getattr(args, "argv", [])])
+    command = outputs.command_line(args)
     kept = KeptOrigins(out, args.force, "--out", command)
     try:
         bt = rolling.backtest(origins, members=args.members, params=args.params, seed=args.ensemble_seed,

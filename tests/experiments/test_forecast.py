@@ -778,6 +778,31 @@ def test_an_inflow_band_on_the_command_line_writes_it_down_or_is_refused_in_one_
     assert not (tmp_path / "o").exists()
 
 
+def test_the_manifests_command_pastes_back_into_a_shell_as_it_was_run(tmp_path, capsys):
+    """A planner copies a forecast's `command` from its manifest to run it again: with a scenario in a
+    folder whose name holds a space and a quote, the words were joined with spaces and the line
+    could not be pasted back (`noodplan forecast --from-run /tmp/my runs/…` is other arguments).
+    Parsed as a shell parses it, the recorded command is the arguments the forecast read."""
+    import shlex
+    from pathlib import Path
+
+    folder = tmp_path / "planner's runs $HOME"
+    folder.mkdir()
+    tiny = folder / "tiny scenario.yaml"
+    tiny.write_text("extends: baseline\nprovinces: [Zeeland]\nhorizon_days: 20\n")
+    argv = ["forecast", "--from-run", str(tiny), "--months", "1", "--members", "1", "--no-inflow-errors",
+            "--out", str(folder / "fc 1")]
+    assert main(argv) == 0
+    command = json.loads((folder / "fc 1" / "manifest.json").read_text())["command"]
+    assert shlex.split(command) == ["noodplan", *argv]
+    # every manifest that records a command line makes it in one place (experiments.outputs.command_line)
+    root = Path(__file__).resolve().parents[2] / "experiments"
+    by_hand = re.compile(r"\.join\(\[\s*[\"']noodplan[\"']")
+    joined = [str(p.relative_to(root)) for p in root.rglob("*.py")
+              if p != root / "outputs.py" and by_hand.search(p.read_text(encoding="utf-8"))]
+    assert joined == [], f"a command line joined by hand (use experiments.outputs.command_line): {joined}"
+
+
 def test_members_on_a_pool_of_processes_give_the_same_forecast_member_for_member():
     """`--jobs`: members run on two processes (each holding the start once) come back in order and
     equal those run one after another, figure for figure; progress counts every member."""

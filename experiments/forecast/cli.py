@@ -328,7 +328,8 @@ def _summary(f) -> str:
     if nat.empty:       # --months below 6: no report horizon, the daily bands only
         from experiments.forecast.inflow import HORIZONS
 
-        lines = [f"No report horizon ({', '.join(map(str, HORIZONS))} months) within {f.months} months: "
+        lines = [f"No report horizon ({', '.join(map(str, HORIZONS))} months) within {f.months} "
+                 f"month{'s' * (f.months != 1)}: "
                  f"the daily bands are in daily.csv"]
     return "\n".join(lines)
 

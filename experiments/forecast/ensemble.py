@@ -189,6 +189,17 @@ class Forecast:
                         assumptions="\n".join(self.assumptions()))
         return ds
 
+    def _spread(self) -> str:
+        """What the members differ in, in words (the sources of the bands' width this forecast has)."""
+        parts = ["the noise of the run"]
+        if isinstance(self.origin.start, FromScenario):
+            parts.append("the members' own initial stock")
+        if self.band is not None:
+            parts.append("the band's levels of arrivals")
+        elif self.errors is not None:
+            parts.append("the inflow uncertainty")
+        return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+
     def _few_members(self) -> str:
         return _few_members_note(self.members)
 
@@ -198,7 +209,8 @@ class Forecast:
         reported = list(self.horizon_dates())
         lines = [f"noodplan forecast ({code_version()})",
                  f"Origin: {o.date} — {o.description}.",
-                 f"Horizon: {self.months} months ({len(p.dates)} days, {p.dates[0]} to {p.dates[-1]}); "
+                 f"Horizon: {self.months} month{'s' * (self.months != 1)} ({len(p.dates)} days, {p.dates[0]} to "
+                 f"{p.dates[-1]}); "
                  + (f"figures at {'/'.join(map(str, reported))} months are those at the start of that date."
                     if reported else f"no report horizon ({', '.join(map(str, HORIZONS))} months) within it: the "
                     f"daily bands only (daily.csv)."),
@@ -207,7 +219,8 @@ class Forecast:
                     " and redrawn household keys (the run's own keys would carry its future)")
                  + ("; each member draws its own initial stock" if isinstance(o.start, FromScenario) else "")
                  + ".",
-                 f"World: {o.world.scenario.name!r}, {len(p.provinces)} provinces; the scenario's chain parameters, "
+                 f"World: {o.world.scenario.name!r}, {len(p.provinces)} province{'s' * (len(p.provinces) != 1)}; "
+                 f"the scenario's chain parameters, "
                  f"plan and regimes as they stand at the origin"
                  + ("" if not isinstance(o.start, prognosis.FromSnapshot) or o.start.policy
                     else " (the plan and regimes stop acting in the members)") + "."]
@@ -261,9 +274,8 @@ class Forecast:
         lines += [f"Places needed: persons / {self.occupancy:.0%} target occupancy; nationally everyone entitled (in a "
                   "bed or not), by kind and province those in a bed there, 'no bed' those without one.",
                   "Bands: quantiles over members at the Weibull plotting position k/(n+1): median, 50 % (p25-p75), "
-                  "90 % (p05-p95). They hold the noise of the run, the members' own stock (from records) and the "
-                  "inflow uncertainty; not the uncertainty of the chain's parameters or of the model's structure."
-                  + self._few_members(),
+                  f"90 % (p05-p95). They hold {self._spread()}; not the uncertainty of the chain's parameters or of "
+                  "the model's structure." + self._few_members(),
                   "Adding up: each member's figures add up (kinds and 'no bed' to persons in reception, provinces to "
                   "the kinds, places needed = persons / occupancy, unrounded); the bands do not (the median of a sum "
                   "is not the sum of the medians): add the members in forecast.nc.",

@@ -663,7 +663,8 @@ def test_a_forecast_shorter_than_six_months_writes_its_daily_bands(tmp_path, cap
     out = tmp_path / "fc"
     assert main(["forecast", "--from-run", str(tiny), "--months", "1", "--members", "1", "--no-inflow-errors",
                  "--out", str(out)]) == 0
-    assert "No report horizon (6, 12, 24 months) within 1 months" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "No report horizon (6, 12, 24 months) within 1 month: " in said and "Horizon: 1 month (" in said
     assert pd.read_csv(out / "forecast.csv").empty and list(pd.read_csv(out / "forecast.csv").columns)[:2] == \
         ["quantity", "breakdown"]
     assert len(pd.read_csv(out / "daily.csv")) >= 28

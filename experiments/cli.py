@@ -21,7 +21,6 @@ pipe (`noodplan run | head`) ends quietly.
 from __future__ import annotations
 
 import argparse
-import shlex
 import shutil
 import sys
 import time
@@ -128,7 +127,7 @@ def _scenario(name_or_path: str, days: int | None = None) -> Any:
 
 def _about(args: argparse.Namespace, sc: Any, **fields: Any) -> dict[str, Any]:
     """The manifest's description of a command's results: the command line and the scenario."""
-    return {"command": shlex.join(["noodplan", *args.argv]), "scenario": sc.name,
+    return {"command": outputs.command_line(args), "scenario": sc.name,
             "scenario_sha256": outputs.scenario_hash(sc), "start_date": str(sc.start_date), **fields}
 
 

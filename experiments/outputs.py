@@ -40,6 +40,7 @@ import json
 import multiprocessing
 import os
 import platform
+import shlex
 import signal
 import subprocess
 import sys
@@ -402,6 +403,14 @@ def _version(name: str) -> str:
         return importlib.metadata.version(name)
     except importlib.metadata.PackageNotFoundError:
         return "unknown"
+
+
+def command_line(args: Any) -> str:
+    """The command as typed, for a manifest's `command`: `noodplan` and the arguments the parser
+    read (`args.argv`, set by `experiments.cli.parse`), each quoted for a POSIX shell where it
+    needs it (`shlex.join`), so that `shlex.split` gives the arguments back and the line pastes
+    back into a shell as it was run (a path with a space, a quote or a `$` included)."""
+    return shlex.join(["noodplan", *getattr(args, "argv", [])])
 
 
 def write_manifest(folder: Path, fields: dict[str, Any]) -> Path:

@@ -6,7 +6,9 @@ places that takes at the target occupancy — and how sure. The run's state is c
 (decisions taken in the dashboard included) and the members go on from it
 (`experiments.forecast.ensemble.run_forecast`, docs/forecast.md): each with fresh random streams and
 redrawn household keys, and by default its own inflow path drawn from the record's errors of
-persistence. The run itself is not touched. The forecast runs in the page's background (it takes
+persistence — or, given a planner's band of first applicants a year (`--inflow-band LOW:HIGH` on the
+command line, read by the same `parse_band`), arrivals spread evenly over the band instead. The run
+itself is not touched. The forecast runs in the page's background (it takes
 about a second per member-year) and can be cancelled between members.
 """
 
@@ -19,7 +21,7 @@ import numpy as np
 import solara
 from solara.alias import rv as v
 
-from experiments.forecast.ensemble import Forecast, inflow_errors_for, run_forecast
+from experiments.forecast.ensemble import Forecast, InflowBand, inflow_errors_for, parse_band, run_forecast
 from experiments.forecast.origins import from_state_snapshot
 from model.scenario import ScenarioError
 from model.snapshot import capture
@@ -61,10 +63,27 @@ def parse_members(text: str) -> int:
                        "belongs on the command line (noodplan forecast)")
 
 
+def parse_inflow_band(text: str) -> InflowBand | None:
+    """The band field: empty for none, else LOW:HIGH first applicants a year, read as
+    `noodplan forecast --inflow-band` reads it (`parse_band`; one line naming the field otherwise)."""
+    if not str(text).strip():
+        return None
+    try:
+        return parse_band(text)
+    except ScenarioError as exc:
+        raise ScenarioError(f"inflow band: {str(exc).removeprefix('band: ')}") from None
+
+
+def band_words(band: InflowBand) -> str:
+    return f"arrivals scaled to a band of {band.low:,.0f} to {band.high:,.0f} first applicants a year"
+
+
 def forecast_from(session: Session, months: int, members: int, inflow: str, uncertainty: bool, occupancy: float,
                   progress: Callable[[float], None] = lambda f: None,
-                  cancelled: Callable[[], bool] = lambda: False) -> DashboardForecast | None:
-    """Capture the session's run as it stands and forecast `months` ahead from it (None when cancelled)."""
+                  cancelled: Callable[[], bool] = lambda: False,
+                  band: InflowBand | None = None) -> DashboardForecast | None:
+    """Capture the session's run as it stands and forecast `months` ahead from it (None when
+    cancelled); `band`, a planner's band of inflow, replaces the inflow uncertainty."""
     with session.lock:             # the player steps under the same lock: the state is one day's whole
         snap = capture(session.state)
         day, generation = session.day, session.generation
@@ -75,7 +94,7 @@ def forecast_from(session: Session, months: int, members: int, inflow: str, unce
         name, seed = session.scenario.name, session.state.seed
     origin = from_state_snapshot(snap, months,
                                  f"the dashboard's run of {name!r} (seed {seed}) after {day:,} days simulated")
-    errors = inflow_errors_for(origin, inflow) if uncertainty else None
+    errors = inflow_errors_for(origin, inflow) if uncertainty and band is None else None
 
     def tick(done: int, total: int) -> None:
         if cancelled():
@@ -83,7 +102,7 @@ def forecast_from(session: Session, months: int, members: int, inflow: str, unce
         progress(done / total)
     try:
         f = run_forecast(origin, months, members, seed=1, inflow=inflow, errors=errors, occupancy=occupancy,
-                         progress=tick)
+                         progress=tick, band=band)
     except Cancelled:
         return None
     return DashboardForecast(f, day, generation, history)
@@ -99,11 +118,12 @@ class ForecastForm:
     inflow: solara.Reactive[str]               # a key of INFLOWS
     uncertainty: solara.Reactive[bool]
     job: BackgroundJob
+    band_text: solara.Reactive[str]            # LOW:HIGH first applicants a year, or empty: none
 
     @classmethod
     def new(cls, result: solara.Reactive) -> ForecastForm:
         return cls(solara.reactive(12), solara.reactive("20"), solara.reactive(next(iter(INFLOWS))),
-                   solara.reactive(True), BackgroundJob(result.set))
+                   solara.reactive(True), BackgroundJob(result.set), solara.reactive(""))
 
 
 def rows(f: Forecast) -> list[list[str]]:
@@ -138,6 +158,10 @@ def ForecastPanel(session: Session, result: solara.Reactive, run_id: solara.Reac
         members = parse_members(form.members_text.value)
     except ScenarioError as exc:
         problems["members"], members = str(exc), 0
+    try:
+        band = parse_inflow_band(form.band_text.value)
+    except ScenarioError as exc:
+        problems["band"], band = str(exc), None
     res: DashboardForecast | None = result.value
     if res is not None and res.generation != session.generation:
         res = None                             # the run was reset or replaced: its forecast no longer applies
@@ -149,7 +173,7 @@ def ForecastPanel(session: Session, result: solara.Reactive, run_id: solara.Reac
             return                             # (the button is disabled then)
         months, inflow, uncertainty = form.months.value, INFLOWS[form.inflow.value], form.uncertainty.value
         job.start(lambda tick, cancelled: forecast_from(session, months, members, inflow, uncertainty, OCCUPANCY,
-                                                        tick, cancelled))
+                                                        tick, cancelled, band))
 
     with solara.Column(classes=["np-forecast"]):
         solara.Text("Forecast from today: an ensemble of runs that go on from the run as it stands now (your "
@@ -166,7 +190,17 @@ def ForecastPanel(session: Session, result: solara.Reactive, run_id: solara.Reac
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Select("Arrivals after today", values=list(INFLOWS), value=form.inflow,
                           classes=["np-forecast-inflow"], style={"width": "380px"})
-            solara.Checkbox(label="inflow uncertainty (the record's errors of persistence)", value=form.uncertainty)
+            solara.Checkbox(label="inflow uncertainty (the record's errors of persistence)"
+                            + ("; the band replaces it" if band is not None else ""), value=form.uncertainty,
+                            disabled=band is not None)
+        with solara.Row(style={"flex-wrap": "wrap"}):
+            v.TextField(label="Inflow band: first applicants a year, LOW:HIGH (empty: none)",
+                        v_model=form.band_text.value, on_v_model=form.band_text.set, dense=True,
+                        placeholder="e.g. 30000:50000",
+                        hint="the members' arrivals spread evenly over the band (noodplan forecast --inflow-band); "
+                             "levels to look across, not a probability",
+                        error_messages=[problems["band"]] if "band" in problems else [],
+                        class_="np-forecast-band", style_="max-width: 520px")
         plan = (None if problems else f"{members} members of {form.months.value} months (about "
                 f"{max(1, round(members * form.months.value / 12 * 1.2))} s)")
         JobControls(job, f"Forecast from day {session.day}", run, bool(problems), plan, "np-forecast", "forecast")
@@ -174,7 +208,9 @@ def ForecastPanel(session: Session, result: solara.Reactive, run_id: solara.Reac
             f = res.forecast
             moved = f" (the run has now simulated {session.day:,} days)" if session.day != res.day else ""
             solara.Text(f"From day {res.day}, {f.origin.date}{moved}: {f.members} members, {f.months} months, "
-                        f"places needed at {f.occupancy:.0%} occupancy.", classes=["np-forecast-origin"])
+                        f"places needed at {f.occupancy:.0%} occupancy"
+                        + ("" if f.band is None else f"; {band_words(f.band)}") + ".",
+                        classes=["np-forecast-origin"])
             if f.horizon_dates():
                 table(["figure", "months", "date", "median", "50 % band", "90 % band"], rows(f), "np-forecast-table")
                 last = max(f.horizon_dates())

@@ -3,7 +3,7 @@
     noodplan forecast [--from-run SCENARIO [--at DATE] [--seed S] | --from-snapshot FILE
                        | --from-record DATE [--base SCENARIO]] [--months 24] [--members 20]
                       [--inflow scenario|persistence] [--no-inflow-errors] [--inflow-errors centred|drift]
-                      [--family-inflow follows|persistence] [--occupancy 0.95]
+                      [--inflow-band LOW:HIGH] [--family-inflow follows|persistence] [--occupancy 0.95]
                       [--save-snapshot FILE] [--jobs N] [--out DIR] [--force]
     noodplan backtest --rolling [BASE] [--members 20] [--params refit|calibrated] [--origins FIRST..LAST]
                       [--targets rule|carried] [--ind-capacity budget|constant|budget-refit] [--recorded-inflow]
@@ -233,6 +233,7 @@ def _forecast(args: argparse.Namespace) -> int:
     from experiments import outputs
 
     _check(args)
+    band = _band(args.inflow_band) if args.inflow_band is not None else None    # before the run to the origin
     out = args.out or "out/forecast"
     outputs.check_folder(out, args.force)
     given = [f for f, v in (("--at", args.at), ("--seed", args.seed), ("--save-snapshot", args.save_snapshot))
@@ -280,7 +281,6 @@ def _forecast(args: argparse.Namespace) -> int:
             with outputs.file(args.save_snapshot, ".snapshot", "--save-snapshot") as tmp:
                 origin.start.snapshot.save(tmp)
             print(f"Wrote {args.save_snapshot}")
-    band = _band(args.inflow_band) if args.inflow_band is not None else None
     if band is not None:
         with _option("--inflow-band"):        # before the ensemble: arrivals to scale to the band
             band.multipliers(origin if inflow == "scenario" else origin.with_persistence(),
@@ -291,7 +291,7 @@ def _forecast(args: argparse.Namespace) -> int:
     print("\n".join(f.assumptions()))
     print(_summary(f))
     sc = origin.scenario
-    about = {"command": " ".join(["noodplan", *getattr(args, "argv", [])]), "scenario": sc.name,
+    about = {"command": outputs.command_line(args), "scenario": sc.name,
              "scenario_sha256": outputs.scenario_hash(sc), "origin": origin.date.isoformat(),
              "members": args.members, "ensemble_seed": args.ensemble_seed, "inflow": inflow,
              "inflow_errors": "none" if errors is None else errors.centre}
@@ -310,16 +310,12 @@ def _forecast(args: argparse.Namespace) -> int:
 
 
 def _band(text: str):
-    """`--inflow-band LOW:HIGH` (first applicants a year; thousands may be written 30,000 or 30_000)."""
-    from experiments.forecast.ensemble import InflowBand
+    """`--inflow-band LOW:HIGH` (first applicants a year; thousands may be written 30,000 or 30_000),
+    read as the dashboard reads its band (`ensemble.parse_band`)."""
+    from experiments.forecast.ensemble import parse_band
 
-    parts = text.replace(",", "").replace("_", "").split(":")
-    try:
-        low, high = (float(x) for x in parts)
-    except ValueError:
-        raise _Bad(f"--inflow-band: LOW:HIGH first applicants a year, e.g. 30000:50000 (got {text!r})") from None
     with _option("--inflow-band"):
-        return InflowBand(low, high)
+        return parse_band(text)
 
 
 def _summary(f) -> str:
@@ -332,7 +328,8 @@ def _summary(f) -> str:
     if nat.empty:       # --months below 6: no report horizon, the daily bands only
         from experiments.forecast.inflow import HORIZONS
 
-        lines = [f"No report horizon ({', '.join(map(str, HORIZONS))} months) within {f.months} months: "
+        lines = [f"No report horizon ({', '.join(map(str, HORIZONS))} months) within {f.months} "
+                 f"month{'s' * (f.months != 1)}: "
                  f"the daily bands are in daily.csv"]
     return "\n".join(lines)
 
@@ -371,7 +368,7 @@ def cmd_rolling(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     out = args.out or "out/backtest-rolling"
     outputs.check_folder(out, args.force)
-    command = " ".join(["noodplan", *getattr(args, "argv", [])])
+    command = outputs.command_line(args)
     kept = KeptOrigins(out, args.force, "--out", command)
     try:
         bt = rolling.backtest(origins, members=args.members, params=args.params, seed=args.ensemble_seed,

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import numbers
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
@@ -21,7 +22,8 @@ import xarray as xr
 
 from experiments.forecast import MAX_MEMBER_MONTHS, MAX_MEMBERS, MAX_MONTHS
 from experiments.forecast.labels import label
-from experiments.forecast.inflow import HORIZONS, WINDOW_MONTHS, InflowErrors, daily_paths, errors_as_of
+from experiments.forecast.inflow import (HORIZONS, WINDOW_MONTHS, InflowErrors, daily_paths, errors_as_of,
+                                         horizons_used)
 from experiments.forecast.origins import FromScenario, Origin, horizon_days
 from experiments.forecast.record import RecordAsOf, add_months, record_end
 from experiments.outputs import worker_pool
@@ -76,6 +78,22 @@ class InflowBand:
                                 "there is nothing to scale to the band; give a scenario with arrivals, or "
                                 "--inflow persistence")
         return np.repeat((self.levels(members) / assumed)[:, None], days, axis=1)
+
+
+# a band's bound: ASCII digits, thousands grouped by ',' or '_' (one kind, groups of three) or not at all,
+# a decimal point, an exponent (float() alone also read full-width digits, '3,0000' and '1_0')
+_BAND_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:_\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?")
+
+
+def parse_band(text: str) -> InflowBand:
+    """A band written LOW:HIGH, first applicants a year (`noodplan forecast --inflow-band`, the
+    dashboard's band field): '30000:50000', '30,000:50,000'. Raises ScenarioError in one line
+    ("band: ...") for anything else, and `InflowBand`'s own for a band out of range or upside down."""
+    parts = str(text).split(":")
+    if len(parts) != 2 or not all(p.strip().isascii() and _BAND_NUMBER.fullmatch(p.strip()) for p in parts):
+        raise ScenarioError(f"band: LOW:HIGH first applicants a year, e.g. 30000:50000 (got {text!r})")
+    low, high = (float(p.strip().replace(",", "").replace("_", "")) for p in parts)
+    return InflowBand(low, high)
 
 
 @dataclass
@@ -171,22 +189,38 @@ class Forecast:
                         assumptions="\n".join(self.assumptions()))
         return ds
 
+    def _spread(self) -> str:
+        """What the members differ in, in words (the sources of the bands' width this forecast has)."""
+        parts = ["the noise of the run"]
+        if isinstance(self.origin.start, FromScenario):
+            parts.append("the members' own initial stock")
+        if self.band is not None:
+            parts.append("the band's levels of arrivals")
+        elif self.errors is not None:
+            parts.append("the inflow uncertainty")
+        return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+
     def _few_members(self) -> str:
         return _few_members_note(self.members)
 
     def assumptions(self) -> list[str]:
         """What the forecast assumed, in words (written to assumptions.txt and the NetCDF attributes)."""
         o, p = self.origin, self.prognosis
+        reported = list(self.horizon_dates())
         lines = [f"noodplan forecast ({code_version()})",
                  f"Origin: {o.date} — {o.description}.",
-                 f"Horizon: {self.months} months ({len(p.dates)} days, {p.dates[0]} to {p.dates[-1]}); "
-                 f"figures at 6/12/24 months are those at the start of that date.",
+                 f"Horizon: {self.months} month{'s' * (self.months != 1)} ({len(p.dates)} days, {p.dates[0]} to "
+                 f"{p.dates[-1]}); "
+                 + (f"figures at {'/'.join(map(str, reported))} months are those at the start of that date."
+                    if reported else f"no report horizon ({', '.join(map(str, HORIZONS))} months) within it: the "
+                    f"daily bands only (daily.csv)."),
                  f"Ensemble: {self.members} members, seed {self.seed}; each member has fresh random streams"
                  + ("" if not isinstance(o.start, prognosis.FromSnapshot) or not o.start.rekey else
                     " and redrawn household keys (the run's own keys would carry its future)")
                  + ("; each member draws its own initial stock" if isinstance(o.start, FromScenario) else "")
                  + ".",
-                 f"World: {o.world.scenario.name!r}, {len(p.provinces)} provinces; the scenario's chain parameters, "
+                 f"World: {o.world.scenario.name!r}, {len(p.provinces)} province{'s' * (len(p.provinces) != 1)}; "
+                 f"the scenario's chain parameters, "
                  f"plan and regimes as they stand at the origin"
                  + ("" if not isinstance(o.start, prognosis.FromSnapshot) or o.start.policy
                     else " (the plan and regimes stop acting in the members)") + "."]
@@ -227,20 +261,21 @@ class Forecast:
         elif self.errors is None:
             lines.append("Inflow uncertainty: none (every member on the assumed expected arrivals).")
         else:
+            used = horizons_used(self.months)
             lines.append(f"Inflow uncertainty: errors of persistence over {self.errors.window} months on the packaged "
                          f"record known on {self.errors.as_of} "
-                         f"(experiments/forecast/inflow.py); multipliers on the assumed arrivals, comonotone over "
-                         f"6/12/24 months, "
+                         f"(experiments/forecast/inflow.py); multipliers on the assumed arrivals, "
+                         + (f"comonotone over {'/'.join(map(str, used))} months, " if len(used) > 1 else
+                            "one a member over the whole forecast, ")
                          + ("centred: the median member assumes the point assumption (--inflow-errors centred):"
                             if self.errors.centre == "centred" else
                             "with the drift of the years they come from (--inflow-errors drift):"))
-            lines += ["  " + s for s in self.errors.describe()]
+            lines += ["  " + s for s in self.errors.describe(self.months)]
         lines += [f"Places needed: persons / {self.occupancy:.0%} target occupancy; nationally everyone entitled (in a "
                   "bed or not), by kind and province those in a bed there, 'no bed' those without one.",
                   "Bands: quantiles over members at the Weibull plotting position k/(n+1): median, 50 % (p25-p75), "
-                  "90 % (p05-p95). They hold the noise of the run, the members' own stock (from records) and the "
-                  "inflow uncertainty; not the uncertainty of the chain's parameters or of the model's structure."
-                  + self._few_members(),
+                  f"90 % (p05-p95). They hold {self._spread()}; not the uncertainty of the chain's parameters or of "
+                  "the model's structure." + self._few_members(),
                   "Adding up: each member's figures add up (kinds and 'no bed' to persons in reception, provinces to "
                   "the kinds, places needed = persons / occupancy, unrounded); the bands do not (the median of a sum "
                   "is not the sum of the medians): add the members in forecast.nc.",

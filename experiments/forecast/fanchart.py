@@ -39,8 +39,40 @@ def _history(ax, f: Forecast, key: str, colour: str) -> None:
         ax.plot(d[keep], values[keep], color=colour, lw=1.0, ls="--", label="the run before the origin")
 
 
+TITLE_WIDTH = 110       # characters a line of the title (9.5 inches at 10 points; longer lines were cut off)
+
+
+def title(f: Forecast) -> str:
+    """The chart's title: origin, members and the inflow assumed (a band named with its levels),
+    wrapped to lines that fit the figure."""
+    import textwrap
+
+    inflow = {"scenario": "the scenario's arrivals", "persistence": "arrivals as in the last months (persistence)"}
+    text = (f"Forecast (prognose) from {f.origin.date.day} {f.origin.date:%B %Y}: {f.members} members, "
+            f"{inflow.get(f.inflow, f.inflow)}"
+            + ("" if f.errors is None else ", erring as persistence has erred")
+            + ("" if f.band is None else f", scaled to a band of {f.band.low:,.0f} to {f.band.high:,.0f} first "
+               f"applicants a year (--inflow-band: levels, not a probability)"))
+    lines = textwrap.wrap(text, TITLE_WIDTH)
+    if f.members < BAND_MEMBERS:
+        lines += textwrap.wrap(f"fewer than {BAND_MEMBERS} members: the light band is the members' range, not a "
+                               f"90 % band", TITLE_WIDTH)
+    return "\n".join(lines)
+
+
 def plot(f: Forecast, path: str | Path, truth: dict[str, tuple[list, list]] | None = None) -> Path:
     """Write the fan chart PNG; `truth` adds later recorded points (quantity -> (dates, values))."""
+    import matplotlib.pyplot as plt
+
+    fig = figure(f, truth)
+    path = Path(path)
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def figure(f: Forecast, truth: dict[str, tuple[list, list]] | None = None):
+    """The fan chart as a matplotlib figure (`plot` writes it)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -89,14 +121,6 @@ def plot(f: Forecast, path: str | Path, truth: dict[str, tuple[list, list]] | No
     ax.legend(fontsize=7, loc="best", ncol=2)
     ax2.legend(fontsize=7, loc="best", ncol=2)
     ax3.legend(fontsize=7, loc="best")
-    inflow = {"scenario": "the scenario's arrivals", "persistence": "arrivals as in the last months (persistence)"}
-    ax.set_title(f"Forecast (prognose) from {f.origin.date:%d %B %Y}: {f.members} members, "
-                 f"{inflow.get(f.inflow, f.inflow)}"
-                 + ("" if f.errors is None else ", erring as persistence has erred")
-                 + ("" if f.members >= BAND_MEMBERS else f"\nfewer than {BAND_MEMBERS} members: the light band is "
-                    f"the members' range, not a 90 % band"), fontsize=10, pad=14)
+    ax.set_title(title(f), fontsize=10, pad=14)
     fig.tight_layout()
-    path = Path(path)
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    return fig

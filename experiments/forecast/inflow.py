@@ -137,10 +137,13 @@ class InflowErrors:
         k = before[-1]
         return self.quantile(k, u) + math.sqrt(max(self.walk_variance(h) - self.walk_variance(k), 0.0)) * z
 
-    def describe(self) -> list[str]:
-        """One line per horizon: method, samples, median and 90 % range of the multiplier."""
+    def describe(self, months: int | None = None) -> list[str]:
+        """One line per horizon: method, samples, median and 90 % range of the multiplier; for a
+        forecast of `months` months, the horizons its members run on only (`horizons_used`), a
+        horizon beyond its end saying which of its months run on it."""
         out = []
-        for h in HORIZONS:
+        used = HORIZONS if months is None else horizons_used(months)
+        for h in used:
             lo, med, hi = np.exp(self.quantile(h, np.array([0.05, 0.5, 0.95])))
             if self.method(h) == "empirical":
                 how = f"empirical, {len(self.samples[h])} monthly origins ({self.windows[h]} non-overlapping windows)"
@@ -151,8 +154,13 @@ class InflowErrors:
                 how = (f"random walk on from the horizon before, sigma {self.walk_sigma:.2f}/year from "
                        f"{self.walk_pairs} pairs of yearly totals (only {self.windows.get(h, 0)} non-overlapping "
                        f"windows in the monthly record)")
+            beyond = ""
+            if months is not None and h > months:
+                first = max((k for k in HORIZONS if k < h), default=0) + 1
+                beyond = (f"; beyond this {months}-month forecast, whose month{'s' * (months > first)} "
+                          f"{first}{f'-{months}' if months > first else ''} run{'s' * (months == first)} on it")
             out.append(f"{h:2d} months: multiplier median {med:.2f}, 90 % {lo:.2f}-{hi:.2f} ({how}; "
-                       f"against the mean of the {self.window} months before)")
+                       f"against the mean of the {self.window} months before{beyond})")
         return out
 
     def draw(self, members: int, rng: np.random.Generator) -> np.ndarray:
@@ -293,6 +301,12 @@ def walk_sigma(yearly: dict[int, float]) -> tuple[float, int]:
 def _days_in(month: tuple[int, int]) -> int:
     y, m = month
     return (dt.date(y + m // 12, m % 12 + 1, 1) - dt.date(y, m, 1)).days
+
+
+def horizons_used(months: int) -> tuple[int, ...]:
+    """The horizons whose multipliers a forecast of `months` months runs on (`daily_paths`): E_6
+    from its first day, E_12 after 6 months, E_24 after 12."""
+    return tuple(h for i, h in enumerate(HORIZONS) if i == 0 or months > HORIZONS[i - 1])
 
 
 def daily_paths(factors: np.ndarray, origin: dt.date, days: int) -> np.ndarray:

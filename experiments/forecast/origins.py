@@ -142,7 +142,9 @@ def from_run(scenario: Scenario | str, months: int, at: dt.date | None = None, s
         whole_argument("seed", seed, 0, MAX_SEED)
     day = sc.horizon_days if at is None else (at - sc.start_date).days
     if not 0 <= day <= sc.horizon_days:
-        raise ScenarioError(f"--at: {at} is outside {sc.name!r} ({sc.start_date} to {sc.end_date})")
+        raise ScenarioError(f"at: {at} is outside {sc.name!r} ({sc.start_date} to "
+                            f"{sc.start_date + dt.timedelta(days=sc.horizon_days)}, its end: the start of the day "
+                            f"after its last)")
     _long_enough(sc, day, months)        # before the run to the origin
     s = prepare(sc, seed=seed, days=max(day, 1))
     for _ in range(day):
@@ -240,7 +242,7 @@ def from_run_folder(folder: str | Path, months: int, at: dt.date | None = None, 
         raise ScenarioError(f"{folder}: the run's scenario {name!r} has changed since the run (its SHA-256 differs "
                             f"from the manifest's); forecast with --from-run SCENARIO --seed {seed}")
     if at is not None and isinstance(at, dt.date) and not 0 <= (at - sc.start_date).days <= days:
-        raise ScenarioError(f"--at: {at} is outside the run in {folder} ({sc.start_date} to "
+        raise ScenarioError(f"at: {at} is outside the run in {folder} ({sc.start_date} to "
                             f"{sc.start_date + dt.timedelta(days=days)}, its end)")
     origin = from_run(sc, months, at, seed, progress)
     daily = folder / "daily.csv"

@@ -162,7 +162,7 @@ def cmd_analyze(args: argparse.Namespace) -> int:
                        f"{', '.join(store.kpis)})")
     out = Path(args.out) if args.out else Path(args.store) / "analysis"
     outputs.check_folder(out, args.force)               # before anything is computed
-    with outputs.folder(out, args.force, {"command": " ".join(["noodplan", *getattr(args, "argv", [])]),
+    with outputs.folder(out, args.force, {"command": outputs.command_line(args),
                                           "store": str(store.path), "store_fingerprint": store.manifest["fingerprint"],
                                           "runs": len(store.done_ids())}) as tmp:
         report = analyze(store, tmp, prim=extra, plots=not args.no_plots)

@@ -563,6 +563,16 @@ for name, extra in {
     "inflow-unknown": ("--inflow", "guess"),
 }.items():
     bad_argv("forecast", name, (*FC, *extra))
+# a planner's band: read before the run to the origin (it was read after it: `x:y` ran the scenario first)
+for name, band in {
+    "inflow-band-text": "x:y",
+    "inflow-band-one-number": "30000",
+    "inflow-band-grouping": "3,0000:50000",             # float() read it as 30,000 once the commas were dropped
+    "inflow-band-fullwidth": "\uff13\uff10000:50000",
+    "inflow-band-reversed": "50000:30000",
+    "inflow-band-huge": "0:2e7",
+}.items():
+    bad_argv("forecast", name, (*FC[:5], "--out", "{d}/out", f"--inflow-band={band}"), says=("--inflow-band: ",))
 _FR = ("forecast", "--months", "6", "--members", "1", "--no-inflow-errors", "--out", "{d}/out")
 for name, (argv, files) in {
     "record-feb-30": (("--from-record", "2019-02-30"), {}),

@@ -663,7 +663,8 @@ def test_a_forecast_shorter_than_six_months_writes_its_daily_bands(tmp_path, cap
     out = tmp_path / "fc"
     assert main(["forecast", "--from-run", str(tiny), "--months", "1", "--members", "1", "--no-inflow-errors",
                  "--out", str(out)]) == 0
-    assert "No report horizon (6, 12, 24 months) within 1 months" in capsys.readouterr().out
+    said = capsys.readouterr().out
+    assert "No report horizon (6, 12, 24 months) within 1 month: " in said and "Horizon: 1 month (" in said
     assert pd.read_csv(out / "forecast.csv").empty and list(pd.read_csv(out / "forecast.csv").columns)[:2] == \
         ["quantity", "breakdown"]
     assert len(pd.read_csv(out / "daily.csv")) >= 28
@@ -727,6 +728,34 @@ def test_a_forecast_from_the_end_of_a_run_reports_6_12_24_months():
     assert f.origin.world.inflow.first[-1] == pytest.approx(o.persistence.first_per_day)
 
 
+def test_the_assumptions_name_only_the_horizons_the_forecast_reaches():
+    """`--months 12` listed the 24-month inflow multiplier among its assumptions and said the figures
+    were at 6/12/24 months, though its members never ran on it nor reached it; `--months 3` said
+    6/12/24 too. Now each lists the horizons its members run on (E_6 from the first day, E_12 after
+    6 months, E_24 after 12: `daily_paths`), one beyond the end saying which months run on it."""
+    o = from_run(from_dict({"extends": "baseline", "name": "short", "provinces": ["Zeeland"], "horizon_days": 20},
+                           "short"), 13)
+    errors = InflowErrors(D(2026, 1, 1), walk_sigma=0.3, walk_pairs=5)
+
+    def said(months: int) -> tuple[str, str, list[str]]:
+        lines = run_forecast(o, months, members=1, seed=2, inflow="scenario", errors=errors).assumptions()
+        (horizon,) = [x for x in lines if x.startswith("Horizon:")]
+        at = next(i for i, x in enumerate(lines) if x.startswith("Inflow uncertainty:"))
+        return horizon, lines[at], [x.strip() for x in lines[at + 1:] if x.startswith("  ")]
+
+    horizon, head, per = said(12)
+    assert "figures at 6/12 months" in horizon and "comonotone over 6/12 months" in head
+    assert [x.split(":")[0] for x in per] == ["6 months", "12 months"]
+    horizon, head, per = said(13)                        # its 13th month runs on 2 E_24 - E_12
+    assert "figures at 6/12 months" in horizon and "comonotone over 6/12/24 months" in head
+    assert [x.split(":")[0] for x in per] == ["6 months", "12 months", "24 months"]
+    assert per[2].endswith("beyond this 13-month forecast, whose month 13 runs on it)") and "beyond" not in per[1]
+    horizon, head, per = said(3)
+    assert "no report horizon (6, 12, 24 months) within it" in horizon and "one a member over the whole" in head
+    assert len(per) == 1 and per[0].endswith("beyond this 3-month forecast, whose months 1-3 run on it)")
+    assert len(errors.describe()) == 3                   # without a forecast: every horizon
+
+
 def test_an_inflow_band_spreads_the_members_evenly_over_a_planners_range_by_hand():
     """`--inflow-band 6000:30000` with 4 members: levels 6,000 + 24,000 (k + 1/2)/4 = 9,000, 15,000,
     21,000 and 27,000 first applicants a year; each member's arrivals are the assumed ones times
@@ -755,6 +784,26 @@ def test_an_inflow_band_spreads_the_members_evenly_over_a_planners_range_by_hand
             InflowBand(low, high)
 
 
+def test_the_fan_charts_title_fits_the_figure_and_names_the_band():
+    """The title of a forecast on persistence with its errors ran past the figure's right edge
+    ("... erring as persistence has erre", docs/img/forecast-fan-2020.png), and a band's chart named
+    no band. Drawn, every line of the title lies inside the figure; a band is named with its levels."""
+    from experiments.forecast import fanchart
+
+    o = from_run(from_dict({"extends": "baseline", "name": "short", "provinces": ["Zeeland"], "horizon_days": 20},
+                           "short"), 1)
+    errors = InflowErrors(D(2026, 1, 1), walk_sigma=0.3, walk_pairs=5)
+    for f in (run_forecast(o, 1, members=1, seed=2, inflow="persistence", errors=errors),
+              run_forecast(o, 1, members=2, seed=2, inflow="scenario", band=InflowBand(30000, 50000))):
+        fig = fanchart.figure(f)
+        fig.canvas.draw()
+        box, page = fig.axes[0].title.get_window_extent(), fig.bbox
+        assert page.x0 <= box.x0 and box.x1 <= page.x1 and box.y1 <= page.y1, (box, page)
+        assert "fewer than 19 members" in fanchart.title(f)
+    assert "a band of 30,000 to 50,000 first applicants a year" in " ".join(fanchart.title(f).split())
+    assert "erring" not in fanchart.title(f)
+
+
 def test_an_inflow_band_on_the_command_line_writes_it_down_or_is_refused_in_one_line(tmp_path, capsys):
     tiny = tmp_path / "tiny.yaml"
     tiny.write_text("extends: baseline\nprovinces: [Zeeland]\nhorizon_days: 20\n")
@@ -776,6 +825,61 @@ def test_an_inflow_band_on_the_command_line_writes_it_down_or_is_refused_in_one_
         err = capsys.readouterr().err.strip()
         assert says in err and "\n" not in err
     assert not (tmp_path / "o").exists()
+
+
+def test_the_manifests_command_pastes_back_into_a_shell_as_it_was_run(tmp_path, capsys):
+    """A planner copies a forecast's `command` from its manifest to run it again: with a scenario in a
+    folder whose name holds a space and a quote, the words were joined with spaces and the line
+    could not be pasted back (`noodplan forecast --from-run /tmp/my runs/…` is other arguments).
+    Parsed as a shell parses it, the recorded command is the arguments the forecast read."""
+    import shlex
+    from pathlib import Path
+
+    folder = tmp_path / "planner's runs $HOME"
+    folder.mkdir()
+    tiny = folder / "tiny scenario.yaml"
+    tiny.write_text("extends: baseline\nprovinces: [Zeeland]\nhorizon_days: 20\n")
+    argv = ["forecast", "--from-run", str(tiny), "--months", "1", "--members", "1", "--no-inflow-errors",
+            "--out", str(folder / "fc 1")]
+    assert main(argv) == 0
+    command = json.loads((folder / "fc 1" / "manifest.json").read_text())["command"]
+    assert shlex.split(command) == ["noodplan", *argv]
+    # every manifest that records a command line makes it in one place (experiments.outputs.command_line)
+    root = Path(__file__).resolve().parents[2] / "experiments"
+    by_hand = re.compile(r"\.join\(\[\s*[\"']noodplan[\"']")
+    joined = [str(p.relative_to(root)) for p in root.rglob("*.py")
+              if p != root / "outputs.py" and by_hand.search(p.read_text(encoding="utf-8"))]
+    assert joined == [], f"a command line joined by hand (use experiments.outputs.command_line): {joined}"
+
+
+def test_a_bad_inflow_band_is_refused_before_the_run_to_the_origin(tmp_path, capsys, monkeypatch):
+    """`--from-run baseline --inflow-band x:y` ran the scenario to its end (two years of days) before
+    it read the band; a band is read before anything is computed now, by the reader the dashboard
+    uses (`parse_band`): ASCII numbers, thousands grouped in threes (float() read '3,0000' as 30,000,
+    full-width digits and '1_0' too)."""
+    from experiments.forecast import ensemble, origins
+
+    def ran(*a, **k):
+        raise AssertionError("the run to the origin was made before the band was read")
+
+    monkeypatch.setattr(origins, "from_run", ran)
+    monkeypatch.setattr(origins, "from_run_folder", ran)
+    for band in ("x:y", "3,0000:50000", "\uff13\uff10000:50000", "1_0:20", "30000", "1:2:3", "nan:5", ":5"):
+        assert main(["forecast", "--from-run", "baseline", "--members", "2", f"--inflow-band={band}",
+                     "--out", str(tmp_path / "o")]) == 2, band
+        err = capsys.readouterr().err.strip()
+        assert err == f"noodplan: --inflow-band: LOW:HIGH first applicants a year, e.g. 30000:50000 (got {band!r})"
+    for band, says in (("50,000:30,000", "low (50,000) is above high (30,000)"), ("-5:10", "band: low"),
+                       ("0:2e7", "band: high: first applicants a year, 0 to 10,000,000")):
+        assert main(["forecast", "--from-run", "baseline", "--members", "2", f"--inflow-band={band}",
+                     "--out", str(tmp_path / "o")]) == 2, band
+        err = capsys.readouterr().err.strip()
+        assert err.startswith("noodplan: --inflow-band: ") and says in err and "\n" not in err, err
+    assert not (tmp_path / "o").exists()
+    for text, low_high in (("30000:50000", (30000, 50000)), (" 30,000 : 50,000 ", (30000, 50000)),
+                           ("30_000:5e4", (30000, 50000)), ("0:1234.5", (0, 1234.5))):
+        b = ensemble.parse_band(text)
+        assert (b.low, b.high) == low_high
 
 
 def test_members_on_a_pool_of_processes_give_the_same_forecast_member_for_member():

@@ -168,3 +168,26 @@ def test_a_small_ensemble_says_its_90_band_is_the_members_range():
     assert _few_members_note(BAND_MEMBERS) == "" and _few_members_note(40) == ""
     assert "holds a new outcome 60% of the time" in _few_members_note(4)
     assert "and so is the 50 % band" in _few_members_note(2) and "50 % band" not in _few_members_note(3)
+
+
+def test_the_runs_end_is_offered_as_the_last_date_and_the_bands_say_what_they_hold(tmp_path, capsys):
+    """Planner's pass: `--at` past a 20-day run said "outside 'tiny' (2025-07-01 to 2025-07-20)", yet
+    2025-07-21 (the run's end, the default origin) is taken; and a forecast from a run over a band
+    said its bands held "the members' own stock (from records) and the inflow uncertainty" -- it had
+    neither -- in a "World: 'tiny', 1 provinces"."""
+    tiny = tmp_path / "tiny.yaml"
+    tiny.write_text(TINY)
+    end = START + dt.timedelta(days=20)
+    assert main(["forecast", "--from-run", str(tiny), "--at", str(end + dt.timedelta(days=1)), *FC,
+                 "--out", str(tmp_path / "o")]) == 2
+    assert _one_line(capsys) == (f"noodplan: --at: {end + dt.timedelta(days=1)} is outside 'tiny' ({START} to {end}, "
+                                 f"its end: the start of the day after its last)")
+    argv = ["forecast", "--from-run", str(tiny), "--at", str(end), "--months", "1", "--members", "2", "--jobs", "1"]
+    assert main([*argv, "--inflow-band", "1000:2000", "--out", str(tmp_path / "band")]) == 0
+    text = (tmp_path / "band" / "assumptions.txt").read_text()
+    assert f"Origin: {end}" in text and "World: 'tiny', 1 province; " in text
+    (bands,) = [x for x in text.splitlines() if x.startswith("Bands:")]
+    assert "They hold the noise of the run and the band's levels of arrivals; not" in bands
+    assert main([*argv, "--no-inflow-errors", "--out", str(tmp_path / "none")]) == 0
+    (bands,) = [x for x in (tmp_path / "none" / "assumptions.txt").read_text().splitlines() if x.startswith("Bands:")]
+    assert "They hold the noise of the run; not" in bands

@@ -815,7 +815,20 @@ def test_a_saved_exercise_too_large_is_refused_by_its_size_before_it_is_read():
     assert big.reads == 0 and small.reads == 1 and [g["name"] for g in got] == ["saved.exercise.json"]
 
 
-def test_the_counterfactual_asked_for_last_runs_next(monkeypatch):
+@pytest.fixture
+def cf_quiet():
+    """The counterfactual worker of earlier tests done before a test replaces its parts: a worker still
+    computing an earlier page's counterfactual would call the replaced `_start` for it (seen when the
+    Forecast tab's tests ran first: a start for seed None among the test's own)."""
+    from viz import counterfactual as cfm
+
+    deadline = time.monotonic() + 60
+    while cfm._worker is not None and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert cfm._worker is None, "an earlier test's counterfactual worker is still running"
+
+
+def test_the_counterfactual_asked_for_last_runs_next(monkeypatch, cf_quiet):
     """A planner's pass: after looking through the scenario list (a counterfactual asked for each), the
     cost card of the scenario on screen said 'computing…' for minutes: the counterfactuals ran first
     come, first served, one at a time, and this one waited behind eu-scale's and hindcast-2015's."""
@@ -857,7 +870,7 @@ def test_the_counterfactual_asked_for_last_runs_next(monkeypatch):
     assert started[:4] == [101, 102, 104, 103]
 
 
-def test_a_counterfactual_let_go_while_a_page_holds_it_is_kept_again_when_asked(monkeypatch):
+def test_a_counterfactual_let_go_while_a_page_holds_it_is_kept_again_when_asked(monkeypatch, cf_quiet):
     """Review: a page keeps its counterfactual; after CACHE_SIZE others were asked for, it was let go
     from the kept ones, and the page's next `ask` (every step) ended in a KeyError. It is kept again."""
     from collections import OrderedDict
@@ -935,7 +948,7 @@ def test_a_trend_over_one_day_says_day():
     assert _trend(np.array([5.0, 5.0, 5.0]), lambda v: f"{v:,.0f}")[0] == "= no change in 2 days"
 
 
-def test_a_counterfactual_parked_beyond_the_live_ones_goes_on_from_where_it_was(monkeypatch):
+def test_a_counterfactual_parked_beyond_the_live_ones_goes_on_from_where_it_was(monkeypatch, cf_quiet):
     """Last session's gap: a counterfactual whose state was let go (more than LIVE_STATES others
     asked for since) simulated again from day 0 when its page asked for more. It is parked as a
     compressed snapshot and goes on from the day it reached: no day is simulated twice, and its
@@ -978,7 +991,7 @@ def _briefing_download(rc):
     return w
 
 
-def test_a_briefing_asked_for_while_the_comparison_runs_waits_for_it_and_says_so(monkeypatch):
+def test_a_briefing_asked_for_while_the_comparison_runs_waits_for_it_and_says_so(monkeypatch, cf_quiet):
     """Last session's gap: a briefing exported while the stable-stock counterfactual was behind the
     run had a card titled 'Cost against the stable stock' that showed the run's own cost. The export
     now waits for the comparison, saying on the page how far it got, and the briefing holds it."""

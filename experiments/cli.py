@@ -466,7 +466,7 @@ def run_command(args: argparse.Namespace) -> int:
         _say(f"{exc.filename}: {outputs.reason(exc)}" if exc.filename else outputs.reason(exc))
         return EXIT_BAD_INPUT
     except KeyboardInterrupt:
-        _say("interrupted; unfinished results were not written (their targets are as they were)")
+        _say(f"interrupted; {outputs.kept()}")
         return EXIT_INTERRUPTED
 
 

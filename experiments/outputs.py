@@ -246,6 +246,7 @@ def folder(target: str | Path, force: bool = False, manifest: dict[str, Any] | N
                     _stop_if_interrupted()
                     check_folder(target, force, option)   # again: another program may have written there meanwhile
                     atomic.commit_folder(tmp, path)
+                    written.append(str(target))
     finally:
         release(path)
 
@@ -268,6 +269,7 @@ def file(target: str | Path, suffix: str, option: str = "--out") -> Iterator[Pat
                 if path.is_dir():             # made meanwhile: os.replace would put the file inside it
                     raise OutputError(f"{option}: {path} is a folder, not a file")
                 os.replace(tmp, path)
+                written.append(str(target))
     finally:
         if tmp is not None:
             tmp.unlink(missing_ok=True)
@@ -430,6 +432,16 @@ def write_manifest(folder: Path, fields: dict[str, Any]) -> Path:
 # --- signals ------------------------------------------------------------------------------------
 
 _interrupts: list[int] = []      # signals that arrived inside `interruptible()`
+written: list[str] = []          # targets put in place (`folder`, `file`) by the command inside `interruptible()`
+
+
+def kept() -> str:
+    """What an interrupted command says it leaves: the targets it wrote whole before the signal."""
+    if not written:
+        return "unfinished results were not written (their targets are as they were)"
+    names = ", ".join(dict.fromkeys(written))
+    verb = "was" if len(set(written)) == 1 else "were"
+    return f"{names} {verb} written whole before it and kept; nothing else was written"
 
 
 @contextlib.contextmanager
@@ -449,6 +461,7 @@ def interruptible() -> Iterator[None]:
         raise KeyboardInterrupt
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    written.clear()
     try:
         _stop_if_interrupted()          # held while the command started (`hold_interrupts`)
         yield

@@ -34,7 +34,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
 
 from model.inputfile import read_bytes
 from model.scenario import (MAX_DAYS, MAX_FILE_BYTES, MAX_SEED, PathError, Scenario, ScenarioError, _Strict,
@@ -74,6 +74,32 @@ class Parameter(_Strict):
     levels: Annotated[int, Field(ge=2, le=MAX_LEVELS)] | None = Field(
         None, description="grid: evenly spaced quantiles of a continuous range, ends included "
                           "(default: sampler.levels)")
+
+    @field_validator("uniform", "triangular", mode="before")
+    @classmethod
+    def _ends(cls, v: Any, info: ValidationInfo) -> Any:
+        """A range of the wrong length in one line (pydantic named an item 'required field is missing')."""
+        want = {"uniform": "two numbers, [low, high]", "triangular": "three numbers, [low, mode, high]"}
+        size = 2 if info.field_name == "uniform" else 3
+        if isinstance(v, list | tuple) and len(v) != size:
+            raise ValueError(f"{want[str(info.field_name)]} (got {len(v)} value{'s' if len(v) != 1 else ''})")
+        return v
+
+    @field_validator("values", mode="before")
+    @classmethod
+    def _plain_values(cls, v: Any, info: ValidationInfo) -> Any:
+        """A value that is none of a number, true/false or text in one line naming the parameter:
+        pydantic tried each type of the union and reported all four ('values.0.bool: Input should be
+        a valid boolean [+3 more]')."""
+        if isinstance(v, list):
+            for i, x in enumerate(v):
+                if not isinstance(x, bool | int | float | str):
+                    path = info.data.get("path")
+                    kind = ("a mapping" if isinstance(x, dict) else "a list" if isinstance(x, list)
+                            else "empty (null)" if x is None else f"a {type(x).__name__}")
+                    raise ValueError(f"the values {f'of {path} ' if path else ''}are numbers, true/false or text "
+                                     f"(one each); item {i} is {kind}" + ("" if x is None else f": {shown_value(x)}"))
+        return v
 
     @model_validator(mode="after")
     def _one_distribution(self) -> Parameter:
@@ -121,6 +147,11 @@ class Parameter(_Strict):
         if self.scenarios is not None:
             return list(self.scenarios)
         raise ValueError(f"{self.label}: a continuous range has no discrete set of values")
+
+
+def shown_value(x: Any) -> str:
+    text = json.dumps(x, default=str)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def grid_levels(s: Sampler, p: Parameter) -> int:

@@ -41,6 +41,7 @@ from pydantic import ValidationError
 from experiments import outputs
 from experiments.sweep.design import Design, Value, reason
 from experiments.sweep.runner import Outcome, RunSpec
+from model import atomic
 from model.inputfile import parse_json, read_bytes
 from model.scenario import ScenarioError
 
@@ -194,9 +195,7 @@ class Store:
         outputs.check_not_code(s.path, "--out")
         if (s.path / "manifest.json").exists():
             s = cls.open(path)
-            if s.manifest["fingerprint"] != design.fingerprint():
-                raise StoreError(f"--out: {path} holds another sweep ({s.manifest['design'].get('name')!r}, "
-                                 f"or the same design changed since it was started); use a new --out")
+            s.growth(design, plan)          # another sweep is refused here, before anything is made
             return s
         if s.path.exists() and not s.path.is_dir():
             raise StoreError(f"--out: {path} is a file, not a folder")
@@ -217,8 +216,7 @@ class Store:
             "design_text": design_text,
             "bases": design.bases,
             "kpis": list(kpis),
-            "planned": {"samples": int(plan["sample"].nunique()), "replicates": design.replicates,
-                        "rows": len(plan), "runs": int(plan["run_id"].nunique())},
+            "planned": _planned(design, plan),
             "days": max(b["horizon_days"] for b in design.bases.values()),
             "code_version": code_version(),
             "code_sha256": outputs.code_sha256(),
@@ -270,7 +268,8 @@ class Store:
                                  f"another --out") from None
             for leftover in [*self.parts.glob(".tmp-*"), *self.path.glob(".daily.zarr.*")]:
                 shutil.rmtree(leftover, ignore_errors=True)
-            for leftover in [*self.path.glob(".runs.*.parquet"), *self.path.glob(".manifest.json.*")]:
+            for leftover in [*self.path.glob(".runs.*.parquet"), *self.path.glob(".plan.*.parquet"),
+                             *self.path.glob(".manifest.json.*")]:
                 leftover.unlink(missing_ok=True)
             yield self
         finally:
@@ -290,6 +289,92 @@ class Store:
                 m["design_text"], m["design_file"] = design_text, design_file
             _write_json(self.path / "manifest.json", m)
         return changed
+
+    def growth(self, design: Design, plan: pd.DataFrame) -> dict[str, tuple[int, int]]:
+        """What `design` adds to the store's: {} for the same runs; {"replicates": (2, 3)} and/or
+        {"sampler.samples": (8, 16)} for the same design with more replicate seeds or more sample
+        points, when every run the store planned is planned again, at the same point and replicate
+        (more seeds always; more samples where the sampler's first points do not depend on their number:
+        sobol, saltelli and morris, not lhs -- checked on the plans themselves). Anything else raises
+        StoreError naming what differs."""
+        m = self.manifest
+        if m["fingerprint"] == design.fingerprint():
+            return {}
+        labels = ("name", "description", "analysis")
+        before = {k: v for k, v in m["design"].items() if k not in labels}
+        now = {k: v for k, v in design.model_dump(mode="json").items() if k not in labels}
+        grown: dict[str, tuple[int, int]] = {}
+        other: list[str] = []
+        for where, was, is_ in _differences(before, now):
+            if where in _GROWS and isinstance(was, int) and isinstance(is_, int) and is_ > was:
+                grown[where] = (was, is_)
+            else:
+                other.append(f"{where} ({_brief(is_)} here, {_brief(was)} in the store)" if where else where)
+        if not other and _digest(m["bases"]) != _digest(design.bases):
+            other.append("the base scenario (a scenario file, or a built-in one in another noodplan version)")
+        if not other and "sampler.samples" in grown:
+            stored = self.plan()
+            keys = ["sample", "replicate"]
+            same = stored[[*keys, "run_id"]].merge(plan[[*keys, "run_id"]], on=keys, how="left",
+                                                   suffixes=("", "_now"))
+            if not (same["run_id"] == same["run_id_now"]).all():
+                was, is_ = grown["sampler.samples"]
+                other.append(f"sampler.samples ({is_} here, {was} in the store: {design.sampler.method}'s first {was} "
+                             f"points out of {is_} are not the {was} it drew; a Latin hypercube is drawn for its "
+                             f"size, so only sobol, saltelli and morris samples can be added)")
+        if other:
+            shown = ", ".join(other[:3]) + (f" and {len(other) - 3} more" if len(other) > 3 else "")
+            raise StoreError(f"--out: {self.path} holds another sweep ({m['design'].get('name')!r}); the design "
+                             f"differs in {shown}; a store takes only more replicates or more samples of its own "
+                             f"design: use a new --out")
+        return grown
+
+    def grow(self, design: Design, plan: pd.DataFrame, design_text: str = "",
+             design_file: str = "") -> dict[str, tuple[int, int]]:
+        """Make the store the store of `design` when it only adds replicates or samples to the
+        store's design (`growth`): the manifest describes the larger design and plan.parquet plans its
+        runs; the runs in the store are kept. Under the store's lock (`writing`); the plan is
+        replaced first and then the manifest, each whole, with Ctrl+C and SIGTERM held for both
+        renames (a power cut between them is mended by the next command, `_mend_plan`). Returns what
+        grew ({} when nothing did)."""
+        grown = self.growth(design, plan)
+        if not grown:
+            self._mend_plan(plan)
+            return grown
+        m = self.manifest
+        m["design"] = design.model_dump(mode="json")
+        m["fingerprint"] = design.fingerprint()
+        m["planned"] = _planned(design, plan)
+        m["name"] = design.name
+        if design_text:
+            m["design_text"], m["design_file"] = design_text, design_file
+        m.setdefault("grown", []).append({"when": _now(), **{k: {"from": a, "to": b} for k, (a, b) in grown.items()}})
+        tmp = self.path / f".plan.{uuid.uuid4().hex[:8]}.parquet"
+        try:
+            plan.to_parquet(tmp, index=False)
+            with atomic.signals_held():
+                os.replace(tmp, self.path / "plan.parquet")
+                _write_json(self.path / "manifest.json", m)
+        finally:
+            tmp.unlink(missing_ok=True)
+        return grown
+
+    def _mend_plan(self, plan: pd.DataFrame) -> None:
+        """plan.parquet as the manifest's design plans it: a growth cut between its two renames (a
+        power cut) left the larger plan beside the smaller design."""
+        import pyarrow.parquet as pq
+
+        try:
+            rows = pq.ParquetFile(self.path / "plan.parquet").metadata.num_rows
+        except (OSError, ValueError):
+            return                          # damaged: named when it is read (`_parquet`)
+        if rows != len(plan):
+            tmp = self.path / f".plan.{uuid.uuid4().hex[:8]}.parquet"
+            try:
+                plan.to_parquet(tmp, index=False)
+                os.replace(tmp, self.path / "plan.parquet")
+            finally:
+                tmp.unlink(missing_ok=True)
 
     def log_session(self, session: dict) -> None:
         m = self.manifest
@@ -420,6 +505,36 @@ class Store:
                 shutil.rmtree(old, ignore_errors=True)
         m["consolidated"] = {"parts": n, "when": _now()}
         _write_json(self.path / "manifest.json", m)
+
+
+def _planned(design: Design, plan: pd.DataFrame) -> dict[str, int]:
+    return {"samples": int(plan["sample"].nunique()), "replicates": design.replicates, "rows": len(plan),
+            "runs": int(plan["run_id"].nunique())}
+
+
+_GROWS = ("replicates", "sampler.samples")     # what a store may be given more of (`Store.growth`)
+
+
+def _differences(a: object, b: object, where: str = "") -> Iterator[tuple[str, object, object]]:
+    """The dotted paths at which two JSON values differ, with the values there (a list of another
+    length, or a value of another kind, at its own path)."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        for k in [*a, *(k for k in b if k not in a)]:
+            yield from _differences(a.get(k), b.get(k), f"{where}.{k}" if where else str(k))
+    elif isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        for i, (x, y) in enumerate(zip(a, b)):
+            yield from _differences(x, y, f"{where}.{i}")
+    elif json.dumps(a, sort_keys=True) != json.dumps(b, sort_keys=True):
+        yield where, a, b
+
+
+def _brief(v: object) -> str:
+    text = json.dumps(v, separators=(", ", ": "))
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _digest(obj: object) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
 
 
 def batch_frame(runs: list[RunSpec], outcomes: list[Outcome], labels: list[str], kpis: list[str]) -> pd.DataFrame:

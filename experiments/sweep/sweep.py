@@ -106,8 +106,13 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
         elif last.get("code_sha256", files) != files:       # a checkout edited since: `git describe` is the same
             log(f"note: {out} was last run with other code files (the same version {now}; files "
                 f"{str(last.get('code_sha256'))[:12]}, now {files[:12]}); resuming with these")
+        grown = store.grow(design, table, text, source)
         done = store.done_ids()
         todo = [r for r in runs if r.run_id not in done]
+        if grown:
+            added = " and ".join(f"{k} {a:,} -> {b:,}" for k, (a, b) in grown.items())
+            log(f"note: the design adds to {out} ({added}); the store grows to {len(runs):,} runs, keeps the "
+                f"{len(runs) - len(todo):,} it holds and computes only the {len(todo):,} added")
         if isinstance(model, NoodplanModel):   # its batches take a share of this machine's memory
             model.workers = 1 if executor == "serial" or scheduler else (workers or executors.cores())
         exe = executors.make(executor, model, workers, scheduler) if todo else None

@@ -1283,3 +1283,30 @@ for _name, _body, _says in (
     bad("names", f"r11-{_name}", _body, commands=("validate",), says=_says)
 good("r11", "set-mapping-and-path-meant", _SW, {"d.yaml": _DESIGN + "set: {housing: {supply_spread: 0.5},"
                                                                     " chain.decisions_per_day.regular: 3}\n"})
+
+# --- twelfth round: a design's union fields in one plain line ------------------------------------
+# `values` items are a number, true/false or text (a union): a mapping, a list or null there was
+# refused with pydantic's report of each type it tried ("parameters.0.values.0.bool: Input should be
+# a valid boolean [+3 more]"), and a range of the wrong length named an item ("triangular.1: required
+# field is missing [+1 more]"). Now one line naming the parameter and what it takes (`Parameter._plain_values`,
+# `_ends`).
+_POLICY = "  - {path: placement.policy, values: %s}\n"
+for _name, _values, _says in (
+        ("values-mapping", "[{a: 1}]", "d.yaml: parameters.1.values: the values of placement.policy are numbers, "
+                                       'true/false or text (one each); item 0 is a mapping: {"a": 1}'),
+        ("values-list", "[standard, [min_moves]]", "parameters.1.values: the values of placement.policy are numbers, "
+                                                   'true/false or text (one each); item 1 is a list: ["min_moves"]'),
+        ("values-null", "[standard, null]", "parameters.1.values: the values of placement.policy are numbers, "
+                                            "true/false or text (one each); item 1 is empty (null)")):
+    bad_argv("sweep", f"r12-{_name}", _SW, {"d.yaml": DESIGN.replace("sampler:", _POLICY % _values + "sampler:")},
+             says=(_says,))
+for _name, _range, _says in (
+        ("uniform-one-end", "uniform: [1000]", "d.yaml: parameters.0.uniform: two numbers, [low, high] (got 1 value)"),
+        ("uniform-three-ends", "uniform: [1000, 2000, 3000]",
+         "d.yaml: parameters.0.uniform: two numbers, [low, high] (got 3 values)"),
+        ("triangular-two-numbers", "triangular: [1000, 2000]",
+         "d.yaml: parameters.0.triangular: three numbers, [low, mode, high] (got 2 values)")):
+    bad_argv("sweep", f"r12-{_name}", _SW, {"d.yaml": DESIGN.replace("uniform: [1000, 2000]", _range)}, says=(_says,))
+good("r12", "values-of-each-kind", _SW, {"d.yaml": DESIGN.replace(
+    "sampler:", "  - {path: placement.policy, values: [standard, min_moves]}\n"
+                "  - {path: chain.decisions_per_day.regular, values: [3, 4.5]}\nsampler:")})

@@ -496,3 +496,48 @@ def test_a_lock_is_let_go_when_its_command_is_killed(folder):
     proc.kill()
     proc.wait(timeout=60)
     assert cli.main(["run", "tiny.yaml", "--days", "3", "--out", "out"]) == 0
+
+
+def test_a_signal_after_the_command_is_done_leaves_its_exit_code(folder):
+    # `timeout -s INT 8 noodplan analyze st --out an8` ended with exit status 130 and nothing on
+    # stderr though the analysis was complete: the Ctrl+C came while Python shut down, after the
+    # command had returned, when Python had put the signals' handlers back to the default. A module
+    # torn down last sends the signal here, at that moment.
+    code = textwrap.dedent("""
+        import os, signal, sys, time
+        class Late:
+            def __del__(self):
+                os.kill(os.getpid(), signal.{sig})
+                time.sleep(0.2)
+        sys.modules["zz_late"] = type(sys)("zz_late")
+        sys.modules["zz_late"].late = Late()
+        from viz import entry
+        sys.argv[1:] = ["run", "tiny.yaml", "--days", "2", "--out", "out"]
+        sys.exit(entry.main())
+    """)
+    for sig in ("SIGINT", "SIGTERM"):
+        shutil.rmtree(folder / "out", ignore_errors=True)
+        proc = subprocess.run([sys.executable, "-c", code.replace("{sig}", sig)], cwd=folder, capture_output=True,
+                              text=True, timeout=120, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+        assert proc.returncode == 0 and proc.stderr == "", (sig, proc.returncode, proc.stderr)
+        assert (folder / "out" / "manifest.json").exists()
+
+
+def test_a_signal_after_a_result_is_written_says_it_was_kept(folder):
+    # interrupted after its folder was put in place, a command said "unfinished results were not
+    # written (their targets are as they were)": the folder was there, whole
+    proc = _child(folder, """
+        import contextlib, os, signal
+        from experiments import outputs
+        folder = outputs.folder
+        @contextlib.contextmanager
+        def then_ctrl_c(*args, **kwargs):
+            with folder(*args, **kwargs) as tmp:
+                yield tmp
+            os.kill(os.getpid(), signal.SIGINT)
+        outputs.folder = then_ctrl_c
+    """, argv=("run", "tiny.yaml", "--days", "2", "--out", "out"))
+    _, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130 and err.count("\n") == 1, err
+    assert err == "noodplan: interrupted; out was written whole before it and kept; nothing else was written\n"
+    assert (folder / "out" / "manifest.json").exists()

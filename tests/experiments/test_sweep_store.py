@@ -5,6 +5,7 @@ missing, failed runs recorded while the sweep goes on."""
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import signal
 import socket
@@ -12,6 +13,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import ClassVar
 
 import pandas as pd
 import pytest
@@ -286,10 +288,11 @@ def test_a_store_belongs_to_one_sweep(reference, tmp_path, capsys):
     from experiments.cli import main
 
     design, serial = reference
-    other = write_design(tmp_path, replicates=3)
+    other = write_design(tmp_path, replicates=3, first_seed=2)
     assert main(["sweep", str(other), "--out", str(serial)]) == 2
-    assert "holds another sweep ('north-test', or the same design changed since it was started)" in \
-           capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "holds another sweep ('north-test'); the design differs in first_seed (2 here, " \
+           "1 in the store)" in err and "use a new --out" in err, err
     (tmp_path / "notes").mkdir()
     (tmp_path / "notes" / "x.txt").write_text("mine")
     with pytest.raises(StoreError, match="exists and is not a sweep store"):
@@ -304,6 +307,105 @@ def test_a_store_belongs_to_one_sweep(reference, tmp_path, capsys):
     recorded = Store.open(serial).design()                  # as recorded: no scenario file needed
     assert recorded.base_hash == d.base_hash and recorded.fingerprint() == d.fingerprint()
     assert run_sweep(renamed, serial, executor="serial").computed == 0
+
+
+def test_more_seeds_grow_a_finished_store_computing_only_the_new_runs(reference, tmp_path, capsys):
+    # an analyst raising `replicates` of a finished sweep was refused ("holds another sweep"), so
+    # every run was computed again in a new --out although the run ids are the same
+    from viz.cli import main
+
+    _design, reference = reference
+    grown, fresh = tmp_path / "grown", tmp_path / "fresh"
+    shutil.copytree(reference, grown)
+    before = {p.name for p in (grown / "parts").iterdir()}
+    three = write_design(tmp_path, replicates=3)
+    assert main(["sweep", str(three), "--out", str(grown), "--executor", "serial"]) == 0
+    err = capsys.readouterr().err
+    assert f"note: the design adds to {grown} (replicates 2 -> 3); the store grows to 12 runs, keeps the 8 it " \
+           "holds and computes only the 4 added" in err, err
+    new_parts = [p for p in (grown / "parts").iterdir() if p.name not in before]
+    computed = pd.concat([pd.read_parquet(p / "runs.parquet") for p in new_parts])
+    assert len(computed) == 4 and set(computed["seed"]) == {3}          # the third seed's runs, nothing else
+    m = Store.open(grown).manifest
+    assert m["design"]["replicates"] == 3 and m["planned"]["runs"] == 12 and m["planned"]["replicates"] == 3
+    assert m["grown"][0]["replicates"] == {"from": 2, "to": 3} and "replicates: 3" in m["design_text"]
+    assert main(["sweep", str(three), "--out", str(fresh), "--executor", "serial"]) == 0
+    capsys.readouterr()
+    pd.testing.assert_frame_equal(Store.open(grown).table(), Store.open(fresh).table())
+    _assert_same_store(grown, fresh)
+    # analyze reads all twelve runs (three seeds a point)
+    assert main(["analyze", str(grown), "--no-plots"]) == 0
+    assert "4 points x 3 seed(s) = 12 runs" in (grown / "analysis" / "report.txt").read_text()
+    # the same command again computes nothing; fewer seeds than the store's are another sweep
+    assert main(["sweep", str(three), "--out", str(grown), "--executor", "serial"]) == 0
+    assert "nothing to compute" in capsys.readouterr().err
+    assert main(["sweep", str(write_design(tmp_path, replicates=2)), "--out", str(grown)]) == 2
+    assert "the design differs in replicates (2 here, 3 in the store)" in capsys.readouterr().err
+
+
+def test_more_samples_grow_a_store_only_where_the_sampler_keeps_its_first_points(tmp_path):
+    from tests.experiments.test_sweep_support import Linear
+
+    class Counted(Linear):
+        calls: ClassVar[list] = []
+
+        def __call__(self, values, seed):
+            self.calls.append((values["a"], seed))
+            return super().__call__(values, seed)
+
+    def design(method, samples, **changes):
+        return design_from_dict(toy_design(sampler={"method": method, "samples": samples, "seed": 1}, **changes))
+
+    for method, small, large in (("sobol", 4, 8), ("saltelli", 2, 4), ("morris", 2, 4)):
+        store, fresh = tmp_path / method, tmp_path / f"{method}-fresh"
+        run_sweep(design(method, small), store, executor="serial", model=Counted())
+        Counted.calls.clear()
+        logs: list[str] = []
+        r = run_sweep(design(method, large), store, executor="serial", model=Counted(), log=logs.append)
+        first = Store.open(store).plan()
+        assert r.planned == len(first) and r.computed == r.planned - r.already == len(Counted.calls)
+        assert r.already == run_sweep(design(method, small), tmp_path / f"{method}-small", executor="serial",
+                                      model=Linear()).planned
+        assert any(f"sampler.samples {small} -> {large}" in m for m in logs), logs
+        run_sweep(design(method, large), fresh, executor="serial", model=Linear())
+        pd.testing.assert_frame_equal(Store.open(store).table(), Store.open(fresh).table())
+        assert Store.open(store).manifest["design"]["sampler"]["samples"] == large
+    # a Latin hypercube is drawn for its size: its first points change, so it is another sweep
+    run_sweep(design("lhs", 4), tmp_path / "lhs", executor="serial", model=Linear())
+    with pytest.raises(StoreError, match=r"differs in sampler.samples \(8 here, 4 in the store: lhs's first 4 "
+                                         r"points out of 8 are not the 4 it drew"):
+        run_sweep(design("lhs", 8), tmp_path / "lhs", executor="serial", model=Linear())
+    # anything else that differs is named, more seeds or not, and nothing is written
+    manifest = (tmp_path / "sobol" / "manifest.json").read_bytes()
+    for changes, says in (({"first_seed": 2, "replicates": 2}, "first_seed (2 here, 1 in the store)"),
+                          ({"sampler": {"method": "sobol", "samples": 16, "seed": 2}},
+                           "sampler.seed (2 here, 1 in the store)"),
+                          ({"scenario": "stable-stock"}, 'scenario ("stable-stock" here, "baseline" in the store)'),
+                          ({"outputs": {"kpis": ["peak_unsheltered"]}}, "outputs.kpis")):
+        d = design_from_dict(toy_design(**{"sampler": {"method": "sobol", "samples": 8, "seed": 1}, **changes}))
+        with pytest.raises(StoreError, match="differs in " + re.escape(says)):
+            run_sweep(d, tmp_path / "sobol", executor="serial", model=Linear())
+        assert (tmp_path / "sobol" / "manifest.json").read_bytes() == manifest
+
+
+def test_a_growth_cut_between_its_two_renames_is_mended(tmp_path):
+    # the plan is replaced before the manifest (signals held for both): a power cut between them left
+    # the larger plan beside the smaller design; the next command on the store puts it right
+    from tests.experiments.test_sweep_support import Linear
+
+    small = design_from_dict(toy_design(sampler={"method": "sobol", "samples": 4, "seed": 1}, replicates=1))
+    large = design_from_dict(toy_design(sampler={"method": "sobol", "samples": 4, "seed": 1}, replicates=2))
+    store = tmp_path / "st"
+    run_sweep(small, store, executor="serial", model=Linear())
+    manifest = (store / "manifest.json").read_bytes()
+    run_sweep(large, store, executor="serial", model=Linear())
+    (store / "manifest.json").write_bytes(manifest)          # as if the manifest's rename never happened
+    assert len(Store.open(store).plan()) == 8
+    assert run_sweep(small, store, executor="serial", model=Linear()).computed == 0
+    assert len(Store.open(store).plan()) == 4 and len(Store.open(store).table()) == 4
+    (store / "manifest.json").write_bytes(manifest)
+    assert run_sweep(large, store, executor="serial", model=Linear()).computed == 0    # its runs are there
+    assert len(Store.open(store).table()) == 8 and Store.open(store).manifest["design"]["replicates"] == 2
 
 
 def test_a_resume_with_another_analysis_section_takes_it(tmp_path):

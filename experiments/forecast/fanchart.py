@@ -80,7 +80,8 @@ def figure(f: Forecast, truth: dict[str, tuple[list, list]] | None = None):
 
     p = f.prognosis
     d = pd.to_datetime(p.dates)
-    fig, axes = plt.subplots(3, 1, figsize=(9.5, 9), sharex=True, gridspec_kw={"height_ratios": [3, 2, 1]})
+    fig, axes = plt.subplots(3, 1, figsize=(13.5, 9), sharex=True, gridspec_kw={"height_ratios": [3, 2, 1]},
+                             layout="constrained")   # (makes room for the legends beside the panels)
     ax, ax2, ax3 = axes
     _fan(ax, d, p.population, "tab:blue", POPULATION)
     need = p.places_needed(f.occupancy)["national"]
@@ -118,9 +119,7 @@ def figure(f: Forecast, truth: dict[str, tuple[list, list]] | None = None):
         a.axvline(pd.Timestamp(f.origin.date), color="black", lw=0.8)
     ax3.annotate("origin", (pd.Timestamp(f.origin.date), 0.0), xycoords=("data", "axes fraction"), fontsize=7,
                  ha="right", va="bottom", color="black", xytext=(-2, 2), textcoords="offset points")
-    ax.legend(fontsize=7, loc="best", ncol=2)
-    ax2.legend(fontsize=7, loc="best", ncol=2)
-    ax3.legend(fontsize=7, loc="best")
+    for a in axes:     # beside its panel, not on it: inside, "best" found no free spot and covered the bands
+        a.legend(fontsize=7, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
     ax.set_title(title(f), fontsize=10, pad=14)
-    fig.tight_layout()
     return fig

@@ -800,6 +800,10 @@ def test_the_fan_charts_title_fits_the_figure_and_names_the_band():
         box, page = fig.axes[0].title.get_window_extent(), fig.bbox
         assert page.x0 <= box.x0 and box.x1 <= page.x1 and box.y1 <= page.y1, (box, page)
         assert "fewer than 19 members" in fanchart.title(f)
+        # each panel's legend beside it, inside the figure: on the panel it covered the bands
+        for a in fig.axes:
+            legend, panel = a.get_legend().get_window_extent(), a.get_window_extent()
+            assert legend.x0 >= panel.x1 and legend.x1 <= page.x1, (legend, panel, page)
     assert "a band of 30,000 to 50,000 first applicants a year" in " ".join(fanchart.title(f).split())
     assert "erring" not in fanchart.title(f)
 

@@ -54,9 +54,20 @@ def build_portfolio(sc: Scenario, names: list[str], province: list[str], region:
              ("Grenslocatie Schiphol (asielgrensprocedure)", "border", "Haarlemmermeer")]
     used = {k: 0 for k in KIND_KEYS}
     for name, kind, mun in fixed:
-        if mun in by_name and pf.places[kind] > 0:
+        if pf.places[kind] <= 0:
+            continue
+        if mun in by_name:
             add(name, kind, by_name[mun], pf.places[kind], False)
-            used[kind] += pf.places[kind]
+        elif kind == "central":
+            # a world without Westerwolde (provinces: without Groningen) still has the chain's way in: every
+            # arrival registers first, and without a registration centre each waited its days of registration
+            # and screening without a bed. It stands in the municipality with the largest Spreidingswet target
+            # (largest population: the key is the population share), where the plan also sets up a second site
+            host = int(np.argmax(population))
+            add(f"Aanmeldcentrum {names[host]} (in place of Ter Apel, synthetic)", kind, host, pf.places[kind], True)
+        else:
+            continue      # no Schiphol: border applicants register at the registration centre
+        used[kind] += pf.places[kind]
     if pf.include_named_locations:
         for loc in data.named_locations(sc.country):
             if loc.kind == "central" or loc.municipality not in by_name or "closed" in loc.note:

@@ -184,15 +184,22 @@ def test_relief_places_open_near_the_registration_centre_and_take_those_waiting(
     assert (L.life[relief] == Life.CLOSING).all() and (L.vacancy()[relief] == 0).all()
 
 
-def test_without_a_registration_centre_relief_places_go_next_to_the_largest_municipality():
-    # Zeeland only: Ter Apel (Groningen) is not in the world. Relief places then open around the
-    # municipality with the largest Spreidingswet target (where a registration site would come),
-    # not in it: 400 places in locations of 200 = its two nearest municipalities; a second
-    # registration site goes to the world's only province.
+def test_without_ter_apel_the_registration_centre_stands_in_the_largest_municipality():
+    # Zeeland only: Ter Apel (Groningen) is not in the world. The registration centre's places stand in
+    # the municipality with the largest Spreidingswet target (without one, every arrival waited its days
+    # of registration and screening without a bed: 251 at once in a two-province sweep); relief places
+    # open around it, not in it: 400 places in locations of 200 = its two nearest municipalities; a
+    # second registration site goes to the world's only province.
     s = prepare(world().model_copy(update={"provinces": ["Zeeland"]}), days=5)
-    assert len(s.locs.of_kind(Kind.CENTRAL)) == 0
     m = s.munis
     largest = int(np.argmax(m.reception_target))
+    central = s.locs.of_kind(Kind.CENTRAL)
+    assert len(central) == 1 and int(s.locs.municipality[central[0]]) == largest
+    assert int(s.locs.capacity[central].sum()) == s.sc.portfolio.places["central"]
+    assert "in place of Ter Apel" in s.locs.names[central[0]]
+    for _ in range(5):
+        rulebook.run_day(s)
+    assert s.recorder.scalars["unsheltered"][:5].max() == 0
     km = s.world.network.distance_km[largest]
     nearest = [int(x) for x in np.argsort(km, kind="stable") if x != largest][:2]
     done = s.plan._do_relief_places(s, 0, -1, Action(type="relief_places", places=400))

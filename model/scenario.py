@@ -1334,15 +1334,23 @@ def _step(annotation: Any, part: Any) -> Any:
     return None
 
 
-def _fields_at(model: str, loc: list) -> list[str]:
-    """The fields a strict model has at `loc` (an unknown field's place), for a suggestion."""
+def _annotation_at(model: str, loc: list) -> Any:
+    """The type a strict model declares for the place that holds `loc`'s last part (None: unknown)."""
     annotation: Any = _strict_models().get(model)
     for part in loc[:-1]:
         annotation = _step(annotation, part)
         if annotation is None:
-            return []
+            return None
     if typing.get_origin(annotation) is typing.Annotated:
         annotation = typing.get_args(annotation)[0]
+    return annotation
+
+
+def _fields_at(model: str, loc: list) -> list[str]:
+    """The fields a strict model has at `loc` (an unknown field's place), for a suggestion."""
+    annotation = _annotation_at(model, loc)
+    if annotation is None:
+        return []
     candidates = [annotation, *typing.get_args(annotation)]
     return next((list(c.model_fields) for c in candidates
                  if isinstance(c, type) and issubclass(c, BaseModel) and c is not BaseModel), [])
@@ -1351,13 +1359,7 @@ def _fields_at(model: str, loc: list) -> list[str]:
 def _keys_at(model: str, loc: list) -> list[str]:
     """The names a mapping of a strict model takes as keys at `loc` (a key's place), when they are a
     fixed set (`dict[TrackName, …]`), for a suggestion."""
-    annotation: Any = _strict_models().get(model)
-    for part in loc[:-1]:
-        annotation = _step(annotation, part)
-        if annotation is None:
-            return []
-    if typing.get_origin(annotation) is typing.Annotated:
-        annotation = typing.get_args(annotation)[0]
+    annotation = _annotation_at(model, loc)
     args = typing.get_args(annotation) if typing.get_origin(annotation) is dict else ()
     keys = args[0] if args else None
     return [str(k) for k in typing.get_args(keys)] if typing.get_origin(keys) is typing.Literal else []

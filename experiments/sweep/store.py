@@ -90,6 +90,16 @@ def _write_json(path: Path, obj: dict) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def _write_parquet(path: Path, frame: pd.DataFrame) -> None:
+    """`frame` as the Parquet file `path`, replaced whole (written beside it, then renamed)."""
+    tmp = path.with_name(f".{path.stem}.{uuid.uuid4().hex[:8]}.parquet")
+    try:
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
+    finally:                    # gone unless renamed (a full disk, Ctrl+C)
+        tmp.unlink(missing_ok=True)
+
+
 def _parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     """A table of the store; a file damaged or missing (a disk filled, a copy cut short, an edit)
     raises StoreError naming it and what to do."""
@@ -369,12 +379,7 @@ class Store:
         except (OSError, ValueError):
             return                          # damaged: named when it is read (`_parquet`)
         if rows != len(plan):
-            tmp = self.path / f".plan.{uuid.uuid4().hex[:8]}.parquet"
-            try:
-                plan.to_parquet(tmp, index=False)
-                os.replace(tmp, self.path / "plan.parquet")
-            finally:
-                tmp.unlink(missing_ok=True)
+            _write_parquet(self.path / "plan.parquet", plan)
 
     def log_session(self, session: dict) -> None:
         m = self.manifest
@@ -477,12 +482,7 @@ class Store:
         """Rebuild runs.parquet and daily.zarr from the parts (each replaced whole)."""
         n = len(self.part_dirs())
         runs = self._runs_from_parts()
-        tmp = self.path / f".runs.{uuid.uuid4().hex[:8]}.parquet"
-        try:
-            runs.to_parquet(tmp, index=False)
-            os.replace(tmp, self.path / "runs.parquet")
-        finally:
-            tmp.unlink(missing_ok=True)
+        _write_parquet(self.path / "runs.parquet", runs)
         m = self.manifest
         m["consolidated"] = {}          # stale until both views are in place
         _write_json(self.path / "manifest.json", m)

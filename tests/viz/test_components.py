@@ -137,7 +137,7 @@ def test_player_under_load_skips_frames_not_days_and_pauses_at_once():
 
         def step(n):
             days.append(n)
-            time.sleep(0.002)
+            burn(0.002)                    # a day's CPU time
             return n
 
         def show(k):
@@ -176,6 +176,47 @@ def test_player_under_load_skips_frames_not_days_and_pauses_at_once():
     finally:
         spin.kill()
         spin.wait()
+
+
+def burn(seconds: float) -> None:
+    """Use this much of the thread's CPU time (a simulated day's work)."""
+    t = time.thread_time()
+    while time.thread_time() - t < seconds:
+        pass
+
+
+def test_fastest_play_draws_no_more_frames_on_a_loaded_machine():
+    """At the fastest speed the days between frames are counted in the player thread's CPU time.
+    A machine that gives the thread a third of the clock (each day waits twice as long as it
+    computes: other processes on the cores, the counterfactual holding the interpreter) draws no
+    more frames. With a clock budget it drew twice as many or more, each a render of 70-100 ms
+    of CPU (a two-year Play of baseline on half a core: 20-30 frames instead of 9-15)."""
+    def frames_drawn(wait: float) -> int:
+        days, frames = [], []
+
+        def step(n):
+            if len(days) >= 200:
+                return 0
+            burn(0.004)
+            time.sleep(wait)
+            days.append(n)
+            return n
+
+        def show(k):
+            frames.append(k)
+            player.frames.drawn(k)
+
+        player = Player(step, show)
+        player.play(float("inf"))
+        while player.playing:
+            time.sleep(0.01)
+        player.join()
+        assert len(days) == 200
+        return len(frames)
+
+    idle, loaded = frames_drawn(0.0), frames_drawn(0.008)
+    assert 2 <= idle <= 6, idle              # 0.8 s of CPU, a frame every 0.25 s and the last day
+    assert loaded <= idle + 1, (idle, loaded)
 
 
 def test_frames_one_at_a_time():

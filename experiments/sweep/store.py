@@ -359,14 +359,9 @@ class Store:
         if design_text:
             m["design_text"], m["design_file"] = design_text, design_file
         m.setdefault("grown", []).append({"when": _now(), **{k: {"from": a, "to": b} for k, (a, b) in grown.items()}})
-        tmp = self.path / f".plan.{uuid.uuid4().hex[:8]}.parquet"
-        try:
-            plan.to_parquet(tmp, index=False)
-            with atomic.signals_held():
-                os.replace(tmp, self.path / "plan.parquet")
-                _write_json(self.path / "manifest.json", m)
-        finally:
-            tmp.unlink(missing_ok=True)
+        with atomic.signals_held():         # (a plan of a few thousand rows: written in milliseconds)
+            _write_parquet(self.path / "plan.parquet", plan)
+            _write_json(self.path / "manifest.json", m)
         return grown
 
     def _mend_plan(self, plan: pd.DataFrame) -> None:

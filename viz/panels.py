@@ -321,7 +321,7 @@ def ExportPanel(session: Session, map_canvas: MapCanvas, comparison: solara.Reac
                 "yaml": lambda: export.scenario_yaml(session.scenario),
                 "run": lambda: session.record().to_json().encode("utf-8")}
 
-    get = solara.use_memo(make_downloads, [])
+    get = solara.use_memo(make_downloads, [session])     # (one session per page: made once)
     res = comparison.value
     compared = solara.use_memo(lambda: (lambda: png_bytes(compare_figure(res), dpi=200)), [res])
     with solara.Column(classes=["np-export"]):

@@ -150,6 +150,8 @@ class Parameter(_Strict):
 
 
 def shown_value(x: Any) -> str:
+    """A value of a design as an error line shows it: as JSON (what YAML and JSON files write), cut to
+    60 characters."""
     text = json.dumps(x, default=str)
     return text if len(text) <= 60 else text[:57] + "..."
 

@@ -39,7 +39,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from experiments import outputs
-from experiments.sweep.design import Design, Value, reason
+from experiments.sweep.design import Design, Value, reason, shown_value
 from experiments.sweep.runner import Outcome, RunSpec
 from model import atomic
 from model.inputfile import parse_json, read_bytes
@@ -319,7 +319,7 @@ class Store:
             if where in _GROWS and isinstance(was, int) and isinstance(is_, int) and is_ > was:
                 grown[where] = (was, is_)
             else:
-                other.append(f"{where} ({_brief(is_)} here, {_brief(was)} in the store)" if where else where)
+                other.append(f"{where} ({shown_value(is_)} here, {shown_value(was)} in the store)" if where else where)
         if not other and _digest(m["bases"]) != _digest(design.bases):
             other.append("the base scenario (a scenario file, or a built-in one in another noodplan version)")
         if not other and "sampler.samples" in grown:
@@ -521,11 +521,6 @@ def _differences(a: object, b: object, where: str = "") -> Iterator[tuple[str, o
             yield from _differences(x, y, f"{where}.{i}")
     elif json.dumps(a, sort_keys=True) != json.dumps(b, sort_keys=True):
         yield where, a, b
-
-
-def _brief(v: object) -> str:
-    text = json.dumps(v, separators=(", ", ": "))
-    return text if len(text) <= 40 else text[:37] + "..."
 
 
 def _digest(obj: object) -> str:

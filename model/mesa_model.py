@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from enum import IntEnum
 from functools import partial
+import inspect
 from pathlib import Path
 from typing import Any, cast
 
@@ -294,19 +295,17 @@ def _seed(rng: Any, seed: Any) -> int | None:
     return int(value)
 
 
-_KEYWORDS = ("scenario", "rng", "seed", "days", "world", "overrides", "collect_agents", "municipality_agent",
-             "location_agent", "state")
-
-
 def _check_keywords(parameters: Mapping[str, Any]) -> None:
     """A keyword argument that is no scenario field but close to one of ReceptionModel's own
     (`colect_agents`, `day`): named as the keyword misspelt (else it would be read as a scenario
     path and answered with the scenario's fields)."""
+    own = [p.name for p in inspect.signature(ReceptionModel.__init__).parameters.values()
+           if p.name != "self" and p.kind is not p.VAR_KEYWORD]           # (`seed` is a scenario field)
     for name in parameters:
         if "." in name or name in Scenario.model_fields:
             continue
-        meant = closest_name(name, [*_KEYWORDS, *Scenario.model_fields])     # the closer of the two kinds
-        if meant in _KEYWORDS:
+        meant = closest_name(name, [*own, *Scenario.model_fields])     # the closer of the two kinds
+        if meant in own:
             raise ScenarioError(f"ReceptionModel: {name}: neither a keyword of ReceptionModel nor a scenario field "
                                 f"(did you mean the keyword {meant!r}?)")
 

@@ -128,7 +128,7 @@ def fastest_play(scenario: str) -> Play:
             for tid, (name, c) in thread_cpu().items():
                 last[tid] = (last[tid][0] if tid in last and name == "other" else name, c)
 
-        while player._thread is None or player._thread.is_alive():
+        while not player.ended:
             look()
             time.sleep(0.02)
         seconds = time.perf_counter() - t0

@@ -80,6 +80,11 @@ class Player:
     def playing(self) -> bool:
         return self._thread is not None and self._thread.is_alive() and not self._stop.is_set()
 
+    @property
+    def ended(self) -> bool:
+        """A Play was started and its thread has ended (paused, or the run at its horizon)."""
+        return self._thread is not None and not self._thread.is_alive()
+
     def set_speed(self, speed: float) -> None:
         """Change the speed (days per second, math.inf = as fast as possible) while playing."""
         self.speed = float(speed)

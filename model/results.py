@@ -242,6 +242,9 @@ class Results:
             f"  Locations: synthetic portfolio of {self.locations.n} "
             f"({int((self.locations.life == 1).sum())} open at the end)",
         ]
+        if self.scenario.provinces:   # a planner reads "start 70,000" in Zeeland as Zeeland's own figure
+            lines.append(f"  World: only {', '.join(self.scenario.provinces)}; inflow, stock and places are the "
+                         "scenario's figures as given, not scaled to these provinces (docs/model.md, Limits)")
         return "\n".join(lines)
 
 

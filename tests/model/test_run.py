@@ -176,3 +176,12 @@ def test_a_world_built_for_another_scenario_is_refused_not_silently_rebuilt():
         simulate("mass-arrival", days=5, world=w)
     with pytest.raises(ScenarioError, match=r"^world: the given world does not serve this scenario"):
         ReceptionModel("mass-arrival", days=5, world=w)
+
+
+def test_a_province_worlds_summary_says_its_figures_are_not_the_provinces_share():
+    # `provinces: [Zeeland]` on baseline holds the national stock of 70,000 in Zeeland's municipalities:
+    # the summary's "start 70,000" must not read as Zeeland's own figure
+    sc = load_scenario("baseline").model_copy(update={"provinces": ["Zeeland"], "horizon_days": 3})
+    text = simulate(sc, days=3).summary()
+    assert "World: only Zeeland; inflow, stock and places are the scenario's figures as given" in text
+    assert "World:" not in simulate(load_scenario("baseline"), days=3).summary()

@@ -483,7 +483,11 @@ class ExerciseRun:
         except ScenarioError as exc:
             refused = f" (effect refused: {exc})"
         self.book.fired[j.id] = self.model.day
-        self._log("inject", j.role, j.title, j.synopsis + refused, source=how, inject=j.id)
+        # the first turn boundary whose decisions can answer it: an inject the facilitator fires while
+        # a turn is open is answered at that turn's boundary; one due at a day or on a condition fires
+        # among the turn's days, after its boundary, and is answered at the next turn's
+        first = self.book.turn + (1 if how == "facilitator" else 2)
+        self._log("inject", j.role, j.title, j.synopsis + refused, source=how, inject=j.id, answer_at=first)
 
 
 def summary(d) -> str:

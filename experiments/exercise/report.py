@@ -28,9 +28,12 @@ ROLE_COLOURS = ("#0b3d91", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"
 
 def assessment(run: ExerciseRun) -> list[dict]:
     """Per objective: each inject that tests it, the decision expected of its role, and the decisions
-    that role actually took. An expected decision is *met* when the role took a decision of that type
-    at one of the `within_turns` turn boundaries after the inject fired, *late* when only later,
-    *not taken* when never; an inject that never fired is *not fired*."""
+    that role took at the turn boundaries after it (an inject the facilitator fires while a turn is
+    open is answered at that turn's boundary; one due at a day or on a condition, at the next turn's:
+    the log entry's `answer_at`). An expected decision is *met* when the role took a decision of that
+    type at one of the `within_turns` boundaries from there, *late* when only later, *not taken* when
+    never; *open* while those boundaries are not all played (a report mid-way), *no turn left* when the
+    exercise ended before the first of them; an inject that never fired is *not fired*."""
     ex = run.exercise
     log = run.log
     decisions = [e for e in log if e["kind"] == "decision"]
@@ -45,14 +48,18 @@ def assessment(run: ExerciseRun) -> list[dict]:
                                    "expected": j.expected.decision if j.expected else None, "actual": [],
                                    "status": "not fired"}
             if fired is not None:
-                mine = [e for e in decisions if e["role"] == j.role and e["turn"] > fired["turn"]]
+                first = fired["answer_at"]
+                mine = [e for e in decisions if e["role"] == j.role and e["turn"] >= first]
                 row["actual"] = mine
                 if j.expected is None:
                     row["status"] = "no decision expected"
                 else:
+                    last = first + j.expected.within_turns - 1      # the window's last boundary
                     right = [e for e in mine if e["decision"]["type"] == j.expected.decision]
-                    in_time = [e for e in right if e["turn"] <= fired["turn"] + j.expected.within_turns]
-                    row["status"] = "met" if in_time else "late" if right else "not taken"
+                    in_time = [e for e in right if e["turn"] <= last]
+                    played = run.turn >= last or (run.finished and run.turn >= first)   # a boundary to answer at
+                    row["status"] = ("met" if in_time else "late" if right else "not taken" if played
+                                     else "no turn left" if run.finished else "open")
             rows.append(row)
         out.append({"id": obj.id, "text": obj.text, "rows": rows})
     return out
@@ -104,6 +111,13 @@ def _e(x) -> str:
     return html.escape("" if x is None else str(x))
 
 
+def _fired(entry: dict | None) -> str:
+    """When an inject fired and the first turn boundary that answers it."""
+    if entry is None:
+        return "—"
+    return f"day {entry['day']} (turn {entry['turn']}); answered from the boundary of turn {entry['answer_at']}"
+
+
 def _actual(decisions: list[dict]) -> str:
     return "<br>".join(_e(f"turn {a['turn']}: {a['what']}") for a in decisions) or "—"
 
@@ -137,7 +151,7 @@ def render(run: ExerciseRun, lessons: dict[str, str] | None = None) -> str:
         for obj in assessment(run):
             rows = "".join(
                 f"<tr class='s-{_e(r['status']).replace(' ', '-')}'><td>{_e(r['title'])}</td>"
-                f"<td>{'day ' + str(r['fired']['day']) if r['fired'] else '—'}</td><td>{_e(r['role'])}</td>"
+                f"<td>{_fired(r['fired'])}</td><td>{_e(r['role'])}</td>"
                 f"<td>{_e(r['expected'] or '—')}</td>"
                 f"<td>{_actual(r['actual'])}</td>"
                 f"<td><b>{_e(r['status'])}</b></td></tr>" for r in obj["rows"])

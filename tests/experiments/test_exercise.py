@@ -427,6 +427,40 @@ def test_the_report_holds_every_decision_the_assessment_and_the_lessons(tmp_path
     assert "<script" not in text and "href=" not in text and "src='http" not in text
 
 
+def test_the_verdicts_count_the_boundaries_a_role_could_answer_at():
+    """A facilitator fires a contingency inject while a turn is open and the table decides in that
+    turn: its decision acts at that turn's boundary, after the inject, and is *met* (it was *not
+    taken*: the decision shares the inject's turn number). An inject whose boundaries are not all
+    played is *open* in a report written mid-way, not *not taken*; one that fires among the last
+    turn's days had no boundary to answer at."""
+    from experiments.exercise import report
+
+    def inject(id_, role, decision, within=1, **timing):
+        return {"id": id_, "title": id_, "synopsis": "s", "role": role, "objective": "beds",
+                "expected": {"decision": decision, "within_turns": within}, **timing}
+
+    run = run_of(injects=[inject("council", "coa", "open_places", contingency=True),
+                          inject("backlog", "ind", "reprioritise", within=2, at_day=8),
+                          inject("last-call", "coa", "raise_occupancy", at_day=38)])
+
+    def verdicts():
+        return {r["inject"]: r["status"] for r in report.assessment(run)[0]["rows"]}
+
+    run.advance()                                              # turn 1
+    run.fire("council")                                        # during turn 2, before its boundary
+    run.submit("coa", {"type": "open_places", "kind": "emergency", "places": 10, "why": "replace them"})
+    run.advance()                                              # turn 2: COA's decision; "backlog" on day 8
+    assert verdicts() == {"council": "met", "backlog": "open", "last-call": "not fired"}
+    (row,) = [r for r in report.assessment(run)[0]["rows"] if r["inject"] == "council"]
+    assert [a["why"] for a in row["actual"]] == ["replace them"]
+    run.advance()                                              # turn 3: the IND's first boundary, unused
+    assert verdicts()["backlog"] == "open"
+    while not run.finished:
+        run.advance()                                          # "last-call" fires among turn 6's days
+    assert verdicts() == {"council": "met", "backlog": "not taken", "last-call": "no turn left"}
+    assert "<b>no turn left</b>" in report.render(run)
+
+
 def test_reports_are_drawn_without_pyplot_so_two_facilitators_can_download_at_once(monkeypatch):
     # pyplot keeps one global figure manager, not safe across the server's threads; the report draws on
     # its own Figure. With pyplot made unimportable, two reports drawn at once equal one drawn alone.

@@ -427,12 +427,15 @@ class ExerciseRun:
                 return
             if isinstance(d, R.AnswerRequest):
                 q = self._request(d.request)
+                if q.answered:                   # a second answer in the same turn (two players of one table)
+                    raise ScenarioError(f"request {q.number} is answered already (by a decision before this "
+                                        f"one); a request is answered once")
+                opened = self._open_for(q, d.places, role.title) if d.places else None
                 q.answered = True
                 self._log("decision", role.id, f"answer request {q.number}: " +
-                          (f"accept {d.places:,} of {q.places:,} places" if d.places else "refuse"), "", d.why,
-                          decision=d.model_dump(mode="json"))
-                if d.places:
-                    self._open_for(q, d.places, role.title)
+                          (f"accept {d.places:,} of {q.places:,} places" if d.places else "refuse"),
+                          f"{d.places:,} {q.kind} places opening in {opened.lead_time_days} days" if opened else "",
+                          d.why, decision=d.model_dump(mode="json"))
                 return
             now = self.scenario_now()
             events = R.to_events(role, d, now, self.model.date)
@@ -460,12 +463,13 @@ class ExerciseRun:
                             "what": f"open {q.kind}", "detail": f"request {q.number}: {places:,} of {q.places:,} "
                                                                  f"places accepted ({how})"})
 
-    def _open_for(self, q: R.Request, places: int, who: str) -> None:
+    def _open_for(self, q: R.Request, places: int, who: str) -> Event:
         sc = self.scenario_now()
         e = Event(date=self.model.date, action="open", kind=q.kind, places=places, province=q.province,
                   lead_time_days=R.lead_time_days(sc, q.kind), label=f"request {q.number} ({who})")
         check_decision(sc, e)
         self._apply_events([e])
+        return e
 
     def _apply_events(self, events: list[Event]) -> None:
         for e in events:
@@ -492,7 +496,7 @@ class ExerciseRun:
 
 def summary(d) -> str:
     parts = []
-    for k in ("places", "kind", "factor", "regime", "from_track", "to_track", "share", "province"):
+    for k in ("request", "places", "kind", "factor", "regime", "from_track", "to_track", "share", "province"):
         v = getattr(d, k, None)
         if v is not None:
             parts.append(f"{k} {v:,}" if isinstance(v, int) and not isinstance(v, bool) else f"{k} {v}")

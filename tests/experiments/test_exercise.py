@@ -174,6 +174,26 @@ def test_requests_wait_for_a_played_role_and_are_answered_by_the_model_otherwise
     assert [e["what"].split(":")[0] for e in run.log if e["kind"] == "model"] == ["request 2 answered by the model"]
 
 
+def test_two_players_of_one_table_answering_the_same_request_open_its_places_once():
+    # two laptops at the municipalities' table both answer request 1 in the same turn: the first
+    # answer opens its places, the second is refused at the boundary (it opened them again: 40 + 100
+    # places for a request of 100)
+    run = run_of()
+    run.submit("coa", {"type": "request_places", "kind": "emergency", "places": 100, "province": "Groningen"})
+    run.advance()
+    m0 = run.model.state.locs.n
+    run.submit("gem-gr", {"type": "answer_request", "request": 1, "places": 40, "why": "table A"})
+    run.submit("gem-gr", {"type": "answer_request", "request": 1, "places": 100, "why": "table B"})
+    run.advance()
+    s = run.model.state
+    assert s.locs.capacity[m0:s.locs.n].tolist() == [40]
+    mine = [(e["kind"], e["why"], e["detail"]) for e in run.log if e["role"] == "gem-gr"]
+    assert mine == [("decision", "table A", "40 emergency places opening in 21 days"),
+                    ("refused", "table B", "request 1 is answered already (by a decision before this one); "
+                                           "a request is answered once")]
+    assert [e["what"] for e in run.log if e["role"] == "gem-gr"][1] == "answer request: request 1, places 100"
+
+
 def willing(mean: float) -> dict:
     sc = small_scenario()
     sc["municipalities"].update(willingness_mean=mean, willingness_spread=0.0, load_weight=0.0)

@@ -314,12 +314,24 @@ class ExerciseRun:
         with self.lock:
             snap, book, _ = self._snapshot(name)
             self._record({"op": "rewind", "name": name})
-            dropped = self.book.log[len(book.log):]
+            # the line of play the snapshot is on and this one share the log up to where they part: what
+            # this line has after that is set aside; what the snapshot's line has after it (a snapshot
+            # taken on play an earlier rewind set aside) is the line of play again, not set aside
+            now, then = self.book.log, book.log
+            common = 0
+            while common < min(len(now), len(then)) and now[common] == then[common]:
+                common += 1
+            back = then[common:]
+            for e in back:
+                if e in self.set_aside:
+                    self.set_aside.remove(e)
+            dropped = now[common:]
             self.set_aside.extend(dropped)
             self.model = ReceptionModel.restore(snap, world=self.model.state.world)
             self.book = copy.deepcopy(book)
             self._log("rewind", None, f"rewound to snapshot '{name}'",
-                      f"turn {book.turn}, day {self.model.day}; {len(dropped)} log entries set aside")
+                      f"turn {book.turn}, day {self.model.day}; {len(dropped)} log entries set aside"
+                      + (f", {len(back)} set aside earlier back in play" if back else ""))
 
     def fork(self, name: str) -> ExerciseRun:
         """A new exercise going on from snapshot `name` (this one is unchanged): its commands are

@@ -243,6 +243,30 @@ def test_rewind_restores_the_state_bit_identically_and_play_goes_on_the_same():
     assert [e["kind"] for e in run.set_aside][-1] == "turn"
 
 
+def test_rewinding_to_a_snapshot_of_play_set_aside_brings_that_play_back_and_sets_aside_the_rewind():
+    # the facilitator rewinds from turn 3 to turn 1, then changes their mind and rewinds to the
+    # snapshot taken at turn 3: that play is the line of play again (it was shown both in the log and
+    # under "set aside by rewinds", which "did not shape the figures"), and the first rewind with
+    # what followed it is set aside (it was lost from both)
+    from experiments.exercise import report
+
+    run = run_of(scenario=small_scenario(first_applications_per_year=3000))
+    run.advance()
+    run.snapshot("t1")
+    _busy(run)
+    run.advance()
+    run.snapshot("t3")
+    line = copy.deepcopy(run.log)
+    run.advance()
+    run.rewind("t1")
+    run.rewind("t3")
+    assert run.log[:-1] == line and run.turn == 3
+    assert not [e for e in run.set_aside if e in run.log]
+    assert [e["what"] for e in run.set_aside] == ["turn 4 of 6 ended", "rewound to snapshot 't1'"]
+    assert run.log[-1]["detail"] == "turn 3, day 21; 1 log entries set aside, 5 set aside earlier back in play"
+    assert report.render(run).count(" aside'>") == 2
+
+
 def test_a_fork_goes_on_alone_and_the_original_is_untouched():
     run = run_of(scenario=small_scenario(first_applications_per_year=3000))
     run.advance()

@@ -21,6 +21,7 @@ entries after the snapshot aside in `set_aside` (kept for the debrief).
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import threading
 import zlib
@@ -135,7 +136,10 @@ class ExerciseRun:
         return self.book.log
 
     def date(self) -> str:
-        return str(self.model.date)
+        """The date of `day`: the first day not simulated yet (the day decisions and injects now act
+        on). After the last turn it is the day after the last one simulated (the model's own `date`
+        stays on its last day there, which put the last turn's end a day early in the log)."""
+        return str(self.model.state.world.dates[0] + dt.timedelta(days=self.model.day))
 
     def scenario_now(self) -> Scenario:
         """The run's scenario with its parameters as they are today (earlier decisions, injects and

@@ -111,6 +111,14 @@ def _e(x) -> str:
     return html.escape("" if x is None else str(x))
 
 
+def _simulated(run: ExerciseRun) -> str:
+    """The days simulated, as dates: the first and the last (not the next one to simulate)."""
+    if run.day == 0:
+        return "no day simulated yet"
+    first, last = run.model.state.world.dates[0], run.model.state.world.dates[run.day - 1]
+    return f"days 0 to {run.day - 1} simulated: {first} to {last}"
+
+
 def _fired(entry: dict | None) -> str:
     """When an inject fired and the first turn boundary that answers it."""
     if entry is None:
@@ -141,7 +149,7 @@ def render(run: ExerciseRun, lessons: dict[str, str] | None = None) -> str:
         parts = [f"<h1>{_e(ex.title)}</h1>",
                  f"<p class='meta'>After-action report · exercise <b>{_e(ex.name)}</b> · scenario "
                  f"{_e(run.scenario.name)} · {run.turn} of {ex.turns} turns of {ex.turn_days} days played "
-                 f"(to {_e(run.date())})</p>",
+                 f"({_simulated(run)})</p>",
                  f"<p>{_e(ex.synopsis)}</p>",
                  "<h2>Roles</h2><ul>" + "".join(f"<li><b>{_e(r.id)}</b>: {_e(r.title)}</li>" for r in ex.roles)
                  + "</ul>",

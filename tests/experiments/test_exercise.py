@@ -505,6 +505,23 @@ def test_the_verdicts_count_the_boundaries_a_role_could_answer_at():
     assert "<b>no turn left</b>" in report.render(run)
 
 
+def test_every_turns_end_is_dated_the_day_after_its_days_the_last_turns_too():
+    # turn N ends at day 7N, dated start + 7N; the last turn's end was dated a day early (the model's
+    # date stays on its last day at the horizon), and the report said "to" that date
+    import datetime as dt
+
+    from experiments.exercise import report
+
+    run = run_of()
+    while not run.finished:
+        run.advance()
+    ends = [(e["day"], e["date"]) for e in run.log if e["kind"] == "turn"]
+    start = run.scenario.start_date
+    assert ends == [(7 * n, str(start + dt.timedelta(days=7 * n))) for n in range(1, 7)]
+    assert run.date() == str(start + dt.timedelta(days=42))
+    assert f"days 0 to 41 simulated: {start} to {start + dt.timedelta(days=41)}" in report.render(run)
+
+
 def test_reports_are_drawn_without_pyplot_so_two_facilitators_can_download_at_once(monkeypatch):
     # pyplot keeps one global figure manager, not safe across the server's threads; the report draws on
     # its own Figure. With pyplot made unimportable, two reports drawn at once equal one drawn alone.

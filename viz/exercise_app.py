@@ -1,10 +1,11 @@
 """The exercise room in the browser (`noodplan exercise serve`; docs/exercises.md).
 
-One page for both: the facilitator creates a room from the library and gets the join code;
-players join with the code and a role. The facilitator's page holds the room's facilitator key,
-a player's page its player token (bound to its role): nothing in the browser can name another
-role. Every page follows its room's `version` (a light poll, twice a second) and redraws when the
-facilitator or a player changed something, so everyone sees the consequences.
+One page for both: the facilitator creates a room from the library (or a file `exercise serve
+--exercise` offers) and gets the join code; players join with the code and a role. The
+facilitator's page holds the room's facilitator key, a player's page its player token (bound to
+its role): nothing in the browser can name another role. Every page follows its room's `version`
+(a light poll, twice a second) and redraws when the facilitator or a player changed something, so
+everyone sees the consequences.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from solara.alias import rv as v
 from experiments.exercise import report, savefile
 from experiments.exercise import roles as R
 from experiments.exercise.engine import indicators, summary
-from experiments.exercise.msel import library_names
 from model.scenario import ScenarioError
-from viz.exercise_room import ROOMS, Room
+from viz.exercise_room import ROOMS, Room, offered
 from viz.file_pick import FilePick
 
 # the after-action report draws with matplotlib: import it now, not on the first report's click (the
@@ -385,7 +385,7 @@ def Player(room: Room, token: str, on_leave):
 def Page():
     code = solara.use_reactive("")
     role: solara.Reactive[str | None] = solara.use_reactive(None)
-    exercise = solara.use_reactive(library_names()[0])
+    exercise = solara.use_reactive(offered()[0])
     message = solara.use_reactive("")
     mine: solara.Reactive[list[tuple[Room, str]]] = solara.use_reactive([])  # the facilitator's rooms here
     current: solara.Reactive[int | None] = solara.use_reactive(None)       # index into `mine` shown, or None
@@ -417,6 +417,8 @@ def Page():
 
     def create():
         try:
+            if exercise.value not in offered():     # (a page sends only what it was offered)
+                raise ScenarioError(f"exercise: {exercise.value!r} is not one this server offers")
             keep(*ROOMS.create(exercise.value))
         except ScenarioError as exc:
             message.set(str(exc))
@@ -444,7 +446,7 @@ def Page():
         roles = []
     with solara.Row(style={"padding": "12px", "flex-wrap": "wrap", "align-items": "flex-start"}):
         with solara.Card("Facilitator: create a room", style={"min-width": "320px"}):
-            solara.Select("Exercise", values=library_names(), value=exercise, classes=["np-ex-pick"])
+            solara.Select("Exercise", values=offered(), value=exercise, classes=["np-ex-pick"])
             solara.Button("Create room", on_click=create, color="primary", classes=["np-ex-create"])
             FilePick("…or drop a saved exercise (JSON) here, or click to choose it, to continue it in a new room",
                      on_file=restore, check=saved_exercise_too_large, on_refused=message.set)

@@ -13,6 +13,7 @@ Nothing here knows Solara: the page (`viz.exercise_app`) calls these methods, an
 from __future__ import annotations
 
 import base64
+import os
 import secrets
 import threading
 import math
@@ -22,13 +23,22 @@ from dataclasses import dataclass, field
 
 from experiments.exercise import report, savefile
 from experiments.exercise.engine import ExerciseRun
-from experiments.exercise.msel import load_exercise
+from experiments.exercise.msel import library_names, load_exercise
 from model.scenario import ScenarioError
 from viz.session import world_for
 
+EXERCISE_FILES_ENV = "NOODPLAN_EXERCISE_FILES"     # `exercise serve --exercise FILE`s, os.pathsep between
 MAX_ROOMS = 32                      # rooms one server keeps (a workshop has a handful)
 MAX_TURN_MINUTES = 240              # a turn's time limit: at most a workshop's half-day
 CODE_BYTES = 10                     # 80 bits: a join code cannot be guessed
+
+
+def offered() -> list[str]:
+    """The exercises a facilitator may create a room for on this server: the library's, then the
+    files `noodplan exercise serve --exercise FILE` checked and named (their full paths). The page
+    creates rooms only for these: what comes through a browser never names another file."""
+    files = [f for f in os.environ.get(EXERCISE_FILES_ENV, "").split(os.pathsep) if f]
+    return library_names() + [f for f in files if f not in library_names()]
 
 
 class RoomError(ScenarioError):
@@ -247,7 +257,7 @@ class Rooms:
     def create(self, exercise: str) -> tuple[Room, str]:
         """A new room for a library exercise (or a file); returns it and the facilitator key."""
         ex, sc = load_exercise(exercise)
-        return self._add(ExerciseRun(ex, sc, world=world_for(sc)), exercise)
+        return self._add(ExerciseRun(ex, sc, world=world_for(sc)), ex.name)    # (names the downloads)
 
     def restore(self, data: bytes | str, source: str = "saved exercise") -> tuple[Room, str]:
         """A new room continuing a saved exercise (`experiments.exercise.savefile`), paused."""

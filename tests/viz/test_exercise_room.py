@@ -188,3 +188,39 @@ def test_a_player_withdraws_a_decision_from_the_page_while_decisions_are_taken()
     room.start(key)
     room.advance(key)
     assert [e["why"] for e in room.run.log if e["kind"] == "decision"] == ["sports hall"]
+
+
+def test_a_facilitators_own_exercise_file_is_checked_offered_and_played_in_a_room(tmp_path, monkeypatch, capsys):
+    """A facilitator writes an exercise from the guide's field table and serves it: `exercise serve
+    --exercise FILE` checks it as `exercise validate` does and offers it on the start page beside the
+    library (the room could make rooms of the library's exercises only); a bad file stops before a
+    server starts, in one line."""
+    import socket
+
+    import yaml
+
+    from viz import cli, exercise_room
+
+    own = tmp_path / "drill.yaml"
+    own.write_text(yaml.safe_dump(exercise(), sort_keys=False))
+    started: list[dict] = []
+    monkeypatch.setattr(cli, "_serve", lambda command, env: started.append(env) or 0)
+    monkeypatch.chdir(tmp_path)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    assert cli.main(["exercise", "serve", "--port", port, "--exercise", "drill.yaml"]) == 0
+    (env,) = started
+    assert env[exercise_room.EXERCISE_FILES_ENV] == str(own)
+    monkeypatch.setenv(exercise_room.EXERCISE_FILES_ENV, env[exercise_room.EXERCISE_FILES_ENV])
+    assert exercise_room.offered()[-1] == str(own) and "mass-arrival-2022" in exercise_room.offered()
+    room, key = Rooms().create(exercise_room.offered()[-1])
+    assert room.exercise_name == "small-test"          # the downloads' name, not the path
+    room.advance(key)
+    assert room.run.turn == 1
+    capsys.readouterr()
+    own.write_text(own.read_text().replace("turn_days: 7", "turn_day: 7"))
+    assert cli.main(["exercise", "serve", "--port", port, "--exercise", str(own)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["noodplan exercise serve: --exercise: drill.yaml: turn_day: unknown field (did you mean "
+                   "'turn_days'?) [+1 more]"] and len(started) == 1

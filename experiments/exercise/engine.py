@@ -195,9 +195,11 @@ class ExerciseRun:
                                    "occupancy": occ / cap if cap else float("nan"),
                                    "locations": int((in_prov & (s.locs.life == Life.OPEN)).sum())}
                 live = np.flatnonzero(in_prov & np.isin(s.locs.life, (Life.OPEN, Life.PLANNED, Life.CLOSING)))
+                # a planned location shows the places it opens with (its usable places are 0 until then)
+                places = np.where(s.locs.life == Life.PLANNED, s.locs.capacity, s.locs.places())
                 out["locations"] = [{"name": s.locs.names[j], "kind": Kind(s.locs.kind[j]).name.lower(),
                                      "state": Life(s.locs.life[j]).name.lower(), "in_bed": int(s.locs.occupancy[j]),
-                                     "places": int(s.locs.places()[j]), "opens_day": int(s.locs.open_day[j])}
+                                     "places": int(places[j]), "opens_day": int(s.locs.open_day[j])}
                                     for j in live]
             if role.type == "coa":
                 by_kind = {}

@@ -554,6 +554,16 @@ def test_each_role_sees_its_own_panel():
     assert not {"kinds", "tracks", "locations", "province"} & set(lrt)
 
 
+def test_a_regional_table_sees_the_places_its_planned_location_opens_with():
+    # the municipalities open 30 emergency places; until they open (21 days) the province's table
+    # listed the planned location with 0 places (its usable places today)
+    run = run_of()
+    run.submit("gem-gr", {"type": "open_places", "kind": "emergency", "places": 30})
+    run.advance()
+    (planned,) = [x for x in run.panel("gem-gr")["locations"] if x["state"] == "planned"]
+    assert (planned["places"], planned["in_bed"], planned["opens_day"]) == (30, 0, 21)
+
+
 def test_the_command_line(tmp_path, capsys):
     from experiments.cli import main
 

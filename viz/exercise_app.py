@@ -258,14 +258,15 @@ def Player(room: Room, token: str, on_leave):
     places = solara.use_reactive(100)
     factor = solara.use_reactive(1.1)
     province = solara.use_reactive(role.province or "")
-    regime = solara.use_reactive("crisis")
+    panel = run.panel(role.id)
+    regimes = panel["decisions"].get("request_regime", {}).get("regimes", [])
+    regime = solara.use_reactive(regimes[0] if regimes else "crisis")
     from_track = solara.use_reactive("regular")
     to_track = solara.use_reactive("accelerated")
     share = solara.use_reactive(0.2)
     request = solara.use_reactive(1)
     why = solara.use_reactive("")
     message = solara.use_reactive("")
-    panel = run.panel(role.id)
 
     def kind_for(t: str) -> str:
         """The location kind decision `t` acts on: the one picked when `t` may use it, else its first
@@ -350,7 +351,7 @@ def Player(room: Room, token: str, on_leave):
                 solara.InputText("Province (empty: all)" if t != "request_places" else "Province", value=province,
                                  continuous_update=True)
             if t == "request_regime":
-                solara.Select("Regime", values=["crisis", "instrumentalisation", "force_majeure"], value=regime)
+                solara.Select("Regime", values=panel["decisions"][t]["regimes"], value=regime)   # the scenario's
             if t == "reprioritise":
                 solara.Select("From track", values=TRACKS, value=from_track)
                 solara.Select("To track", values=TRACKS, value=to_track)

@@ -220,6 +220,8 @@ class ExerciseRun:
                                   "cost_per_100_places_per_day_eur": round(R.cost_per_day_eur(now, k, 100))}
                               for k in role.kind.kinds.get(d, ())}}
                 for d in role.kind.decisions}
+            if "request_regime" in out["decisions"]:        # the regimes the scenario describes (no other is taken)
+                out["decisions"]["request_regime"]["regimes"] = [r.type for r in now.regimes]
             return out
 
     # -- commands ----------------------------------------------------------------------------

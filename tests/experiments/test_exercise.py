@@ -564,6 +564,17 @@ def test_a_regional_table_sees_the_places_its_planned_location_opens_with():
     assert (planned["places"], planned["in_bed"], planned["opens_day"]) == (30, 0, 21)
 
 
+def test_the_national_table_is_offered_the_regimes_its_scenario_describes():
+    # the page offered crisis, instrumentalisation and force majeure to every national table, crisis
+    # first: in two of the library's three exercises the default was refused when submitted
+    for name, regime in (("mass-arrival-2022", "crisis"), ("instrumentalisation", "instrumentalisation"),
+                         ("force-majeure", "force_majeure")):
+        run = ExerciseRun(*load_exercise(name))
+        assert run.panel("lrt")["decisions"]["request_regime"]["regimes"] == [regime]
+        run.submit("lrt", {"type": "request_regime", "regime": regime})
+    assert "request_regime" not in run.panel("coa")["decisions"]
+
+
 def test_the_command_line(tmp_path, capsys):
     from experiments.cli import main
 

@@ -204,6 +204,10 @@ class Room:
             self._facilitator(key)
             if not isinstance(name, str) or not name.strip():
                 raise RoomError("snapshot: name: give a name")
+            taken = self.run.snapshots.get(name.strip())
+            if taken is not None:       # a second click on the same name would replace it silently
+                raise RoomError(f"snapshot: name: '{name.strip()}' is taken already (turn {taken[1].turn}); "
+                                f"give this one another name")
             self.run.snapshot(name.strip())
             self.changed()
 

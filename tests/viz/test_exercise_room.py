@@ -224,3 +224,18 @@ def test_a_facilitators_own_exercise_file_is_checked_offered_and_played_in_a_roo
     err = capsys.readouterr().err.strip().splitlines()
     assert err == ["noodplan exercise serve: --exercise: drill.yaml: turn_day: unknown field (did you mean "
                    "'turn_days'?) [+1 more]"] and len(started) == 1
+
+
+def test_a_snapshot_name_taken_already_is_refused_not_replaced():
+    # the page's snapshot name starts as "t0": a facilitator who snapshots at turn 1 and again at
+    # turn 3 without renaming replaced the first, and a rewind to "t0" went to turn 3
+    room, key = small_room(Rooms())
+    room.advance(key)
+    room.snapshot(key, "t0")
+    room.advance(key)
+    room.advance(key)
+    with pytest.raises(RoomError, match="'t0' is taken already \\(turn 1\\); give this one another name"):
+        room.snapshot(key, " t0 ")
+    room.snapshot(key, "t3")
+    room.rewind(key, "t0")
+    assert room.run.turn == 1

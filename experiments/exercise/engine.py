@@ -444,6 +444,8 @@ class ExerciseRun:
                           decision=d.model_dump(mode="json"))
                 if not addressee:
                     self._model_answers(q, "nobody plays the role asked")
+                elif self.book.turn + 1 >= self.exercise.turns:     # the last turn: no turn left to answer in
+                    self._model_answers(q, f"no turn left for {addressee[0].id} to answer")
                 return
             if isinstance(d, R.AnswerRequest):
                 q = self._request(d.request)

@@ -194,6 +194,21 @@ def test_two_players_of_one_table_answering_the_same_request_open_its_places_onc
     assert [e["what"] for e in run.log if e["role"] == "gem-gr"][1] == "answer request: request 1, places 100"
 
 
+def test_a_request_made_in_the_last_turn_is_answered_by_the_model_at_once():
+    # a played role answers in the turn after a request; after the last turn there is none, and the
+    # request stayed open for good (no answer, no places) though the model answers what is not
+    # answered in time
+    run = run_of()
+    while run.turn < run.exercise.turns - 1:
+        run.advance()
+    run.submit("coa", {"type": "request_places", "kind": "emergency", "places": 100, "province": "Groningen"})
+    run.advance()
+    assert run.finished and run.open_requests("gem-gr") == []
+    (answer,) = [e for e in run.log if e["kind"] == "model"]
+    assert answer["what"].startswith("request 1 answered by the model") and answer["day"] == 35
+    assert answer["detail"].startswith("no turn left for gem-gr to answer")
+
+
 def willing(mean: float) -> dict:
     sc = small_scenario()
     sc["municipalities"].update(willingness_mean=mean, willingness_spread=0.0, load_weight=0.0)

@@ -424,13 +424,15 @@ class ExerciseRun:
         """Decisions in the defined order (role rank, then submission), then overdue requests."""
         order = sorted(self.book.pending, key=lambda p: (self.exercise.role(p[1]).kind.rank, p[0]))
         self.book.pending = []
-        for _, role_id, d in order:
-            self._carry_out(self.exercise.role(role_id), d)
+        for seq, role_id, d in order:
+            self._carry_out(self.exercise.role(role_id), d, seq)
         for q in self.book.requests:
             if not q.answered and q.turn < self.book.turn + 1:
                 self._model_answers(q, "no answer within a turn")
 
-    def _carry_out(self, role: R.Role, d) -> None:
+    def _carry_out(self, role: R.Role, d, seq: int) -> None:
+        """Carry out decision `d` (the `seq`-th submitted on this line of play: its log entry's
+        `submitted`, which tells the report whether it was submitted after an inject)."""
         what = d.type.replace("_", " ")
         try:
             if isinstance(d, R.RequestPlaces):
@@ -441,7 +443,7 @@ class ExerciseRun:
                 addressee = [r for r in self.exercise.roles if r.type == to_type and r.province == d.province]
                 self._log("decision", role.id, f"request {d.places:,} {d.kind} places in {d.province}",
                           f"request {q.number} to {addressee[0].id if addressee else 'the model'}", d.why,
-                          decision=d.model_dump(mode="json"))
+                          decision=d.model_dump(mode="json"), submitted=seq)
                 if not addressee:
                     self._model_answers(q, "nobody plays the role asked")
                 elif self.book.turn + 1 >= self.exercise.turns:     # the last turn: no turn left to answer in
@@ -457,7 +459,7 @@ class ExerciseRun:
                 self._log("decision", role.id, f"answer request {q.number}: " +
                           (f"accept {d.places:,} of {q.places:,} places" if d.places else "refuse"),
                           f"{d.places:,} {q.kind} places opening in {opened.lead_time_days} days" if opened else "",
-                          d.why, decision=d.model_dump(mode="json"))
+                          d.why, decision=d.model_dump(mode="json"), submitted=seq)
                 return
             now = self.scenario_now()
             events = R.to_events(role, d, now, self.model.date)
@@ -469,9 +471,10 @@ class ExerciseRun:
             effects = [f"{e.places:,} {e.kind} places opening in {e.lead_time_days} days" if e.action == "open"
                        else f"{x['what']} {x['detail']}" for e, x in zip(events, log[n:])]
             self._log("decision", role.id, what + summary(d), "; ".join(effects), d.why,
-                      decision=d.model_dump(mode="json"))
+                      decision=d.model_dump(mode="json"), submitted=seq)
         except ScenarioError as exc:              # the world changed since it was submitted
-            self._log("refused", role.id, what + summary(d), str(exc), d.why, decision=d.model_dump(mode="json"))
+            self._log("refused", role.id, what + summary(d), str(exc), d.why, decision=d.model_dump(mode="json"),
+                      submitted=seq)
 
     def _model_answers(self, q: R.Request, reason: str) -> None:
         """The model's own municipal (or safety-region) response (`experiments.exercise.answers`)."""
@@ -513,7 +516,9 @@ class ExerciseRun:
         # a turn is open is answered at that turn's boundary; one due at a day or on a condition fires
         # among the turn's days, after its boundary, and is answered at the next turn's
         first = self.book.turn + (1 if how == "facilitator" else 2)
-        self._log("inject", j.role, j.title, j.synopsis + refused, source=how, inject=j.id, answer_at=first)
+        # and only decisions submitted after it answer it (not those the tables had submitted before)
+        self._log("inject", j.role, j.title, j.synopsis + refused, source=how, inject=j.id, answer_at=first,
+                  submitted_before=self.book.seq)
 
 
 def summary(d) -> str:

@@ -28,12 +28,13 @@ ROLE_COLOURS = ("#0b3d91", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"
 
 def assessment(run: ExerciseRun) -> list[dict]:
     """Per objective: each inject that tests it, the decision expected of its role, and the decisions
-    that role took at the turn boundaries after it (an inject the facilitator fires while a turn is
-    open is answered at that turn's boundary; one due at a day or on a condition, at the next turn's:
-    the log entry's `answer_at`). An expected decision is *met* when the role took a decision of that
-    type at one of the `within_turns` boundaries from there, *late* when only later, *not taken* when
-    never; *open* while those boundaries are not all played (a report mid-way), *no turn left* when the
-    exercise ended before the first of them; an inject that never fired is *not fired*."""
+    that role submitted after it and took at the turn boundaries after it (an inject the facilitator
+    fires while a turn is open is answered at that turn's boundary, by decisions submitted after it;
+    one due at a day or on a condition, at the next turn's: the log entry's `answer_at`). An expected
+    decision is *met* when the role took a decision of that type at one of the `within_turns`
+    boundaries from there, *late* when only later, *not taken* when never; *open* while those
+    boundaries are not all played (a report mid-way), *no turn left* when the exercise ended before
+    the first of them; an inject that never fired is *not fired*."""
     ex = run.exercise
     log = run.log
     decisions = [e for e in log if e["kind"] == "decision"]
@@ -49,7 +50,8 @@ def assessment(run: ExerciseRun) -> list[dict]:
                                    "status": "not fired"}
             if fired is not None:
                 first = fired["answer_at"]
-                mine = [e for e in decisions if e["role"] == j.role and e["turn"] >= first]
+                mine = [e for e in decisions if e["role"] == j.role and e["turn"] >= first
+                        and e["submitted"] > fired["submitted_before"]]
                 row["actual"] = mine
                 if j.expected is None:
                     row["status"] = "no decision expected"

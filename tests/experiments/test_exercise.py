@@ -495,7 +495,8 @@ def test_the_report_holds_every_decision_the_assessment_and_the_lessons(tmp_path
 def test_the_verdicts_count_the_boundaries_a_role_could_answer_at():
     """A facilitator fires a contingency inject while a turn is open and the table decides in that
     turn: its decision acts at that turn's boundary, after the inject, and is *met* (it was *not
-    taken*: the decision shares the inject's turn number). An inject whose boundaries are not all
+    taken*: the decision shares the inject's turn number); a decision the table had submitted before
+    the inject does not answer it. An inject whose boundaries are not all
     played is *open* in a report written mid-way, not *not taken*; one that fires among the last
     turn's days had no boundary to answer at."""
     from experiments.exercise import report
@@ -512,6 +513,7 @@ def test_the_verdicts_count_the_boundaries_a_role_could_answer_at():
         return {r["inject"]: r["status"] for r in report.assessment(run)[0]["rows"]}
 
     run.advance()                                              # turn 1
+    run.submit("coa", {"type": "open_places", "kind": "emergency", "places": 10, "why": "planned anyway"})
     run.fire("council")                                        # during turn 2, before its boundary
     run.submit("coa", {"type": "open_places", "kind": "emergency", "places": 10, "why": "replace them"})
     run.advance()                                              # turn 2: COA's decision; "backlog" on day 8

@@ -113,6 +113,30 @@ def _e(x) -> str:
     return html.escape("" if x is None else str(x))
 
 
+def turn_figures(run: ExerciseRun) -> list[dict]:
+    """The plotted key figures on the last day of each turn played (the daily series the figure draws,
+    `engine.series`), so every figure in the report can be checked against the run's daily table."""
+    x = series(run)
+    out = []
+    for e in run.log:
+        if e["kind"] == "turn" and e["day"] > 0:
+            d = e["day"] - 1
+            out.append({"turn": e["turn"], "day": d, "date": str(x["dates"][d]),
+                        **{key: float(x[key][d]) for key, _ in FIGURES}})
+    return out
+
+
+def _turn_table(run: ExerciseRun) -> str:
+    heads = "".join(f"<th>{_e(label)}</th>" for _, label in FIGURES)
+    rows = "".join(
+        f"<tr><td>{r['turn']}</td><td>{r['day']}</td><td>{r['date']}</td>"
+        + "".join(f"<td>{r[key]:.1%}</td>" if key == "occupancy_rate" else f"<td>{r[key]:,.0f}</td>"
+                  for key, _ in FIGURES) + "</tr>" for r in turn_figures(run))
+    return ("<p>At the end of each turn (the last day it simulated; the figures above, day by day, are the run's "
+            "daily figures):</p><table class='turns'><tr><th>turn</th><th>day</th><th>date</th>"
+            f"{heads}</tr>{rows}</table>")
+
+
 def _simulated(run: ExerciseRun) -> str:
     """The days simulated, as dates: the first and the last (not the next one to simulate)."""
     if run.day == 0:
@@ -157,6 +181,7 @@ def render(run: ExerciseRun, lessons: dict[str, str] | None = None) -> str:
                  + "</ul>",
                  "<h2>Key figures over time</h2>",
                  f"<img alt='key figures with decisions and injects on the time line' src='{figure}'>",
+                 _turn_table(run),
                  "<h2>Expected and actual decisions per objective</h2>"]
         for obj in assessment(run):
             rows = "".join(

@@ -545,6 +545,27 @@ def test_every_turns_end_is_dated_the_day_after_its_days_the_last_turns_too():
     assert f"days 0 to 41 simulated: {start} to {start + dt.timedelta(days=41)}" in report.render(run)
 
 
+def test_the_reports_figures_at_each_turns_end_are_the_runs_daily_figures():
+    # the report showed its key figures only as a picture: a facilitator could not check a number
+    # against the run's daily table. Its table of each turn's last day is that table's rows.
+    from experiments.exercise import report
+
+    run = run_of(scenario=small_scenario(first_applications_per_year=3000))
+    for _ in range(3):
+        _busy(run)
+    daily = run.model.datacollector.get_model_vars_dataframe()
+    rows = report.turn_figures(run)
+    assert [(r["turn"], r["day"]) for r in rows] == [(1, 6), (2, 13), (3, 20)]
+    for r in rows:
+        for key in ("unsheltered", "occupancy_rate", "registration_backlog", "permit_holders_waiting"):
+            assert r[key] == daily[key].iloc[r["day"]]
+        assert r["plan_phase"] == daily["phase"].iloc[r["day"]] and r["date"] == str(daily["date"].iloc[r["day"]])[:10]
+    html = report.render(run)
+    last = rows[-1]
+    assert (f"<tr><td>3</td><td>20</td><td>{last['date']}</td><td>{last['unsheltered']:,.0f}</td>"
+            f"<td>{last['occupancy_rate']:.1%}</td>") in html
+
+
 def test_reports_are_drawn_without_pyplot_so_two_facilitators_can_download_at_once(monkeypatch):
     # pyplot keeps one global figure manager, not safe across the server's threads; the report draws on
     # its own Figure. With pyplot made unimportable, two reports drawn at once equal one drawn alone.

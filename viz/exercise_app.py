@@ -190,7 +190,7 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Button("Start", on_click=act(room.start), classes=["np-ex-start"], color="primary")
             solara.Button("Pause", on_click=act(room.pause), classes=["np-ex-pause"])
-            solara.Button("End turn (apply decisions, simulate)", on_click=act(room.advance),
+            solara.Button("End turn (apply decisions, simulate)", on_click=act(room.advance, run.turn),
                           classes=["np-ex-advance"], color="primary", disabled=run.finished)
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
             solara.InputFloat("Minutes per turn for decisions (0: no limit)", value=minutes, continuous_update=True,

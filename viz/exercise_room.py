@@ -175,9 +175,15 @@ class Room:
                 self._set_status("paused")
             self.changed()
 
-    def advance(self, key: str) -> None:
+    def advance(self, key: str, turn: int | None = None) -> None:
+        """End the turn. `turn`: the turns played as the facilitator's page showed them; refused when
+        the room has moved on since (a double click on End turn ended the next turn too, before any
+        table could decide in it)."""
         with self.lock:
             self._facilitator(key)
+            if turn is not None and turn != self.run.turn:
+                raise RoomError(f"end turn: turn {turn + 1} has ended already (now turn {self.run.turn + 1}); "
+                                f"click again to end this one")
             self.run.advance()
             status = "finished" if self.run.finished else "running" if self.status == "waiting" else self.status
             self._set_status(status, new_turn=True)

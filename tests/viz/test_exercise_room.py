@@ -239,3 +239,18 @@ def test_a_snapshot_name_taken_already_is_refused_not_replaced():
     room.snapshot(key, "t3")
     room.rewind(key, "t0")
     assert room.run.turn == 1
+
+
+def test_a_double_click_on_end_turn_ends_one_turn():
+    # the page passes the turns played it showed: the second click of a double click came with the
+    # same number and ended the next turn too, before any table could decide in it
+    room, key = small_room(Rooms())
+    token = room.join("coa")
+    room.start(key)
+    room.advance(key, 0)
+    with pytest.raises(RoomError, match="turn 1 has ended already \\(now turn 2\\)"):
+        room.advance(key, 0)
+    assert room.run.turn == 1
+    room.submit(token, {"type": "open_places", "kind": "emergency", "places": 10})
+    room.advance(key, 1)
+    assert room.run.turn == 2 and [e["role"] for e in room.run.log if e["kind"] == "decision"] == ["coa"]

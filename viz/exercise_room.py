@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from experiments.exercise import report, savefile
-from experiments.exercise.engine import ExerciseRun
+from experiments.exercise.engine import ExerciseRun, parse_decision
 from experiments.exercise.msel import library_names, load_exercise
 from model.scenario import ScenarioError
 from viz.session import world_for
@@ -65,6 +65,7 @@ class Room:
     exercise_name: str
     status: str = "waiting"                         # waiting -> running <-> paused -> finished
     players: dict[str, str] = field(default_factory=dict)      # player token -> role id
+    last_taken: dict[str, tuple] = field(default_factory=dict)   # player token -> (its last decision, version)
     version: int = 0
     created: float = field(default_factory=time.time)
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -103,15 +104,23 @@ class Room:
         return max(0.0, self.deadline - self.clock())
 
     def submit(self, token: str, decision: dict) -> None:
-        """A decision of the token's role for this turn."""
+        """A decision of the token's role for this turn. The same decision again from the same page
+        with nothing else happened in the room since (a double click on Submit: twice the places) is
+        refused once; submitted once more, it is taken."""
         with self.lock:
             role = self.role_of(token)
             if self.status != "running":
                 raise RoomError(f"room: the exercise is {self.status}; decisions are taken while it runs")
             if self.time_left() == 0.0:
                 raise RoomError("room: the turn's time is up; the facilitator ends the turn")
-            self.run.submit(role, decision)
+            d = parse_decision(decision)
+            again = (d.model_dump(exclude={"why"}), self.version)     # (the page empties `why` once taken)
+            if self.last_taken.pop(token, None) == again:
+                raise RoomError("decision: taken already (it is under your decisions); submit it again to take "
+                                "it once more")
+            self.run.submit(role, d)
             self.changed()
+            self.last_taken[token] = (again[0], self.version)
 
     def withdraw(self, token: str, index: int, decision: object | None = None) -> None:
         """Take back the token's role's `index`-th decision of this turn, while decisions are taken

@@ -254,3 +254,19 @@ def test_a_double_click_on_end_turn_ends_one_turn():
     room.submit(token, {"type": "open_places", "kind": "emergency", "places": 10})
     room.advance(key, 1)
     assert room.run.turn == 2 and [e["role"] for e in room.run.log if e["kind"] == "decision"] == ["coa"]
+
+
+def test_a_double_click_on_submit_takes_the_decision_once():
+    # the second click of a double click came with the same decision (its `why` emptied by the first)
+    # and nothing else had happened in the room: the same decision was taken twice (twice the places)
+    room, key = small_room(Rooms())
+    token, other = room.join("coa"), room.join("coa")
+    room.start(key)
+    d = {"type": "open_places", "kind": "emergency", "places": 10}
+    room.submit(token, {**d, "why": "a hall"})
+    with pytest.raises(RoomError, match="taken already"):
+        room.submit(token, d)
+    room.submit(token, d)                 # once more, on purpose: taken
+    room.submit(other, d)                 # another player's page at the same table
+    room.submit(other, {**d, "places": 20})
+    assert [x.places for _, x in room.run.pending("coa")] == [10, 10, 10, 20]

@@ -39,7 +39,8 @@ from experiments.exercise.msel import Exercise, Inject, effect_event
 from model.events import check_reopen
 from model.mesa_model import ReceptionModel
 from model.metrics import Recorder
-from model.scenario import Event, Scenario, ScenarioError, check_decision, is_whole, validation_message
+from model.scenario import (Event, Scenario, ScenarioError, check_decision, did_you_mean, is_whole,
+                            validation_message)
 from model.snapshot import Snapshot
 from model.world import World
 
@@ -411,8 +412,10 @@ class ExerciseRun:
             check_decision(now, e)
 
     def _province(self, province: str, role: R.Role) -> None:
-        if province not in self.model.state.world.provinces:
-            raise ScenarioError(f"decision: province: {province!r} is not a province of this world")
+        inside = self.model.state.world.provinces
+        if province not in inside:          # (typed by hand on the player's page)
+            raise ScenarioError(f"decision: province: {province!r} is not a province of this world"
+                                + (did_you_mean(province, inside) or f" ({', '.join(inside)})"))
 
     def _request(self, number: int) -> R.Request:
         for q in self.book.requests:

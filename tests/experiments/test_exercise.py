@@ -634,6 +634,17 @@ def test_the_cost_a_player_is_shown_is_what_the_run_charges_for_full_places():
     assert s.locs.cost_place_day[new] == 0 and s.locs.cost_person_night[new] == 150    # what the run charges
 
 
+def test_a_province_typed_on_the_page_is_answered_with_the_one_meant():
+    # the player's page takes a province as typed text; 'groningen' was refused without a hint
+    run = run_of()
+    d = {"type": "request_places", "kind": "emergency", "places": 10}
+    with pytest.raises(ScenarioError, match=r"'groningen' is not a province of this world \(did you mean "
+                                            r"'Groningen'\?\)$"):
+        run.submit("lrt", {**d, "province": "groningen"})
+    with pytest.raises(ScenarioError, match=r"'Atlantis' is not a province of this world \(Groningen\)$"):
+        run.submit("coa", {**d, "province": "Atlantis"})
+
+
 def test_the_command_line(tmp_path, capsys):
     from experiments.cli import main
 

@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 from experiments import cli as base
 
@@ -123,12 +124,27 @@ def cmd_exercise_serve(args: argparse.Namespace) -> int:
         print(f"noodplan exercise serve: --port: {args.port} is in use on {host} (or {host} is not an address "
               f"of this machine); choose another", file=sys.stderr)
         return base.EXIT_BAD_INPUT
+    env = server_env()
+    files = []
+    for name in args.exercise or []:
+        from experiments.exercise.msel import load_exercise
+        from model.scenario import ScenarioError
+        from viz.exercise_room import EXERCISE_FILES_ENV
+
+        try:      # the same checks as `noodplan exercise validate`, before a server starts
+            load_exercise(name)
+        except ScenarioError as exc:
+            print(f"noodplan exercise serve: --exercise: {exc}", file=sys.stderr)
+            return base.EXIT_BAD_INPUT
+        files.append(str(Path(name).resolve()) if Path(name).exists() else name)
+    if files:     # offered on the start page beside the library (`viz.exercise_room.offered`)
+        env[EXERCISE_FILES_ENV] = os.pathsep.join(files)    # (set when files is: the loop imported it)
     shown = "127.0.0.1" if host in LOOPBACK else host
     print(f"noodplan exercise room at http://{shown}:{args.port}/  (offline; Ctrl+C stops it)", flush=True)
     if host not in LOOPBACK:
         print(f"  listening on {host}: anyone who can reach this address can open the page; only those with a "
               f"room's join code can enter it", flush=True)
-    return _serve(server_command(host, args.port, "viz.exercise_app"), server_env())
+    return _serve(server_command(host, args.port, "viz.exercise_app"), env)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -146,6 +162,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="address to listen on (default 127.0.0.1: this machine only; for a workshop LAN give "
                             "this machine's LAN address, or 0.0.0.0 for all)")
     serve.add_argument("--port", type=base.PORT, default=DEFAULT_ROOM_PORT, help=f"port (default {DEFAULT_ROOM_PORT})")
+    serve.add_argument("--exercise", action="append", metavar="FILE",
+                       help="an exercise file of your own to offer beside the library (checked as `exercise "
+                            "validate` checks it, before the server starts); give it again for more")
     serve.set_defaults(func=cmd_exercise_serve)
     return ap
 

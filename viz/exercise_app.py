@@ -1,10 +1,11 @@
 """The exercise room in the browser (`noodplan exercise serve`; docs/exercises.md).
 
-One page for both: the facilitator creates a room from the library and gets the join code;
-players join with the code and a role. The facilitator's page holds the room's facilitator key,
-a player's page its player token (bound to its role): nothing in the browser can name another
-role. Every page follows its room's `version` (a light poll, twice a second) and redraws when the
-facilitator or a player changed something, so everyone sees the consequences.
+One page for both: the facilitator creates a room from the library (or a file `exercise serve
+--exercise` offers) and gets the join code; players join with the code and a role. The
+facilitator's page holds the room's facilitator key, a player's page its player token (bound to
+its role): nothing in the browser can name another role. Every page follows its room's `version`
+(a light poll, twice a second) and redraws when the facilitator or a player changed something, so
+everyone sees the consequences.
 """
 
 from __future__ import annotations
@@ -18,9 +19,8 @@ from solara.alias import rv as v
 from experiments.exercise import report, savefile
 from experiments.exercise import roles as R
 from experiments.exercise.engine import indicators, summary
-from experiments.exercise.msel import library_names
 from model.scenario import ScenarioError
-from viz.exercise_room import ROOMS, Room
+from viz.exercise_room import ROOMS, Room, offered
 from viz.file_pick import FilePick
 
 # the after-action report draws with matplotlib: import it now, not on the first report's click (the
@@ -190,7 +190,7 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Button("Start", on_click=act(room.start), classes=["np-ex-start"], color="primary")
             solara.Button("Pause", on_click=act(room.pause), classes=["np-ex-pause"])
-            solara.Button("End turn (apply decisions, simulate)", on_click=act(room.advance),
+            solara.Button("End turn (apply decisions, simulate)", on_click=act(room.advance, run.turn),
                           classes=["np-ex-advance"], color="primary", disabled=run.finished)
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
             solara.InputFloat("Minutes per turn for decisions (0: no limit)", value=minutes, continuous_update=True,
@@ -258,14 +258,15 @@ def Player(room: Room, token: str, on_leave):
     places = solara.use_reactive(100)
     factor = solara.use_reactive(1.1)
     province = solara.use_reactive(role.province or "")
-    regime = solara.use_reactive("crisis")
+    panel = run.panel(role.id)
+    regimes = panel["decisions"].get("request_regime", {}).get("regimes", [])
+    regime = solara.use_reactive(regimes[0] if regimes else "crisis")
     from_track = solara.use_reactive("regular")
     to_track = solara.use_reactive("accelerated")
     share = solara.use_reactive(0.2)
     request = solara.use_reactive(1)
     why = solara.use_reactive("")
     message = solara.use_reactive("")
-    panel = run.panel(role.id)
 
     def kind_for(t: str) -> str:
         """The location kind decision `t` acts on: the one picked when `t` may use it, else its first
@@ -350,7 +351,7 @@ def Player(room: Room, token: str, on_leave):
                 solara.InputText("Province (empty: all)" if t != "request_places" else "Province", value=province,
                                  continuous_update=True)
             if t == "request_regime":
-                solara.Select("Regime", values=["crisis", "instrumentalisation", "force_majeure"], value=regime)
+                solara.Select("Regime", values=panel["decisions"][t]["regimes"], value=regime)   # the scenario's
             if t == "reprioritise":
                 solara.Select("From track", values=TRACKS, value=from_track)
                 solara.Select("To track", values=TRACKS, value=to_track)
@@ -385,7 +386,7 @@ def Player(room: Room, token: str, on_leave):
 def Page():
     code = solara.use_reactive("")
     role: solara.Reactive[str | None] = solara.use_reactive(None)
-    exercise = solara.use_reactive(library_names()[0])
+    exercise = solara.use_reactive(offered()[0])
     message = solara.use_reactive("")
     mine: solara.Reactive[list[tuple[Room, str]]] = solara.use_reactive([])  # the facilitator's rooms here
     current: solara.Reactive[int | None] = solara.use_reactive(None)       # index into `mine` shown, or None
@@ -417,6 +418,8 @@ def Page():
 
     def create():
         try:
+            if exercise.value not in offered():     # (a page sends only what it was offered)
+                raise ScenarioError(f"exercise: {exercise.value!r} is not one this server offers")
             keep(*ROOMS.create(exercise.value))
         except ScenarioError as exc:
             message.set(str(exc))
@@ -444,7 +447,7 @@ def Page():
         roles = []
     with solara.Row(style={"padding": "12px", "flex-wrap": "wrap", "align-items": "flex-start"}):
         with solara.Card("Facilitator: create a room", style={"min-width": "320px"}):
-            solara.Select("Exercise", values=library_names(), value=exercise, classes=["np-ex-pick"])
+            solara.Select("Exercise", values=offered(), value=exercise, classes=["np-ex-pick"])
             solara.Button("Create room", on_click=create, color="primary", classes=["np-ex-create"])
             FilePick("…or drop a saved exercise (JSON) here, or click to choose it, to continue it in a new room",
                      on_file=restore, check=saved_exercise_too_large, on_refused=message.set)

@@ -13,6 +13,7 @@ Nothing here knows Solara: the page (`viz.exercise_app`) calls these methods, an
 from __future__ import annotations
 
 import base64
+import os
 import secrets
 import threading
 import math
@@ -21,14 +22,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from experiments.exercise import report, savefile
-from experiments.exercise.engine import ExerciseRun
-from experiments.exercise.msel import load_exercise
+from experiments.exercise.engine import ExerciseRun, parse_decision
+from experiments.exercise.msel import library_names, load_exercise
 from model.scenario import ScenarioError
 from viz.session import world_for
 
+EXERCISE_FILES_ENV = "NOODPLAN_EXERCISE_FILES"     # `exercise serve --exercise FILE`s, os.pathsep between
 MAX_ROOMS = 32                      # rooms one server keeps (a workshop has a handful)
 MAX_TURN_MINUTES = 240              # a turn's time limit: at most a workshop's half-day
 CODE_BYTES = 10                     # 80 bits: a join code cannot be guessed
+
+
+def offered() -> list[str]:
+    """The exercises a facilitator may create a room for on this server: the library's, then the
+    files `noodplan exercise serve --exercise FILE` checked and named (their full paths). The page
+    creates rooms only for these: what comes through a browser never names another file."""
+    files = [f for f in os.environ.get(EXERCISE_FILES_ENV, "").split(os.pathsep) if f]
+    return library_names() + [f for f in files if f not in library_names()]
 
 
 class RoomError(ScenarioError):
@@ -55,6 +65,7 @@ class Room:
     exercise_name: str
     status: str = "waiting"                         # waiting -> running <-> paused -> finished
     players: dict[str, str] = field(default_factory=dict)      # player token -> role id
+    last_taken: dict[str, tuple] = field(default_factory=dict)   # player token -> (its last decision, version)
     version: int = 0
     created: float = field(default_factory=time.time)
     lock: threading.RLock = field(default_factory=threading.RLock)
@@ -93,15 +104,23 @@ class Room:
         return max(0.0, self.deadline - self.clock())
 
     def submit(self, token: str, decision: dict) -> None:
-        """A decision of the token's role for this turn."""
+        """A decision of the token's role for this turn. The same decision again from the same page
+        with nothing else happened in the room since (a double click on Submit: twice the places) is
+        refused once; submitted once more, it is taken."""
         with self.lock:
             role = self.role_of(token)
             if self.status != "running":
                 raise RoomError(f"room: the exercise is {self.status}; decisions are taken while it runs")
             if self.time_left() == 0.0:
                 raise RoomError("room: the turn's time is up; the facilitator ends the turn")
-            self.run.submit(role, decision)
+            d = parse_decision(decision)
+            again = (d.model_dump(exclude={"why"}), self.version)     # (the page empties `why` once taken)
+            if self.last_taken.pop(token, None) == again:
+                raise RoomError("decision: taken already (it is under your decisions); submit it again to take "
+                                "it once more")
+            self.run.submit(role, d)
             self.changed()
+            self.last_taken[token] = (again[0], self.version)
 
     def withdraw(self, token: str, index: int, decision: object | None = None) -> None:
         """Take back the token's role's `index`-th decision of this turn, while decisions are taken
@@ -165,9 +184,15 @@ class Room:
                 self._set_status("paused")
             self.changed()
 
-    def advance(self, key: str) -> None:
+    def advance(self, key: str, turn: int | None = None) -> None:
+        """End the turn. `turn`: the turns played as the facilitator's page showed them; refused when
+        the room has moved on since (a double click on End turn ended the next turn too, before any
+        table could decide in it)."""
         with self.lock:
             self._facilitator(key)
+            if turn is not None and turn != self.run.turn:
+                raise RoomError(f"end turn: turn {turn + 1} has ended already (now turn {self.run.turn + 1}); "
+                                f"click again to end this one")
             self.run.advance()
             status = "finished" if self.run.finished else "running" if self.status == "waiting" else self.status
             self._set_status(status, new_turn=True)
@@ -194,6 +219,10 @@ class Room:
             self._facilitator(key)
             if not isinstance(name, str) or not name.strip():
                 raise RoomError("snapshot: name: give a name")
+            taken = self.run.snapshots.get(name.strip())
+            if taken is not None:       # a second click on the same name would replace it silently
+                raise RoomError(f"snapshot: name: '{name.strip()}' is taken already (turn {taken[1].turn}); "
+                                f"give this one another name")
             self.run.snapshot(name.strip())
             self.changed()
 
@@ -247,7 +276,7 @@ class Rooms:
     def create(self, exercise: str) -> tuple[Room, str]:
         """A new room for a library exercise (or a file); returns it and the facilitator key."""
         ex, sc = load_exercise(exercise)
-        return self._add(ExerciseRun(ex, sc, world=world_for(sc)), exercise)
+        return self._add(ExerciseRun(ex, sc, world=world_for(sc)), ex.name)    # (names the downloads)
 
     def restore(self, data: bytes | str, source: str = "saved exercise") -> tuple[Room, str]:
         """A new room continuing a saved exercise (`experiments.exercise.savefile`), paused."""

@@ -21,6 +21,7 @@ entries after the snapshot aside in `set_aside` (kept for the debrief).
 from __future__ import annotations
 
 import copy
+import datetime as dt
 import json
 import threading
 import zlib
@@ -38,7 +39,8 @@ from experiments.exercise.msel import Exercise, Inject, effect_event
 from model.events import check_reopen
 from model.mesa_model import ReceptionModel
 from model.metrics import Recorder
-from model.scenario import Event, Scenario, ScenarioError, check_decision, is_whole, validation_message
+from model.scenario import (Event, Scenario, ScenarioError, check_decision, did_you_mean, is_whole,
+                            validation_message)
 from model.snapshot import Snapshot
 from model.world import World
 
@@ -135,7 +137,10 @@ class ExerciseRun:
         return self.book.log
 
     def date(self) -> str:
-        return str(self.model.date)
+        """The date of `day`: the first day not simulated yet (the day decisions and injects now act
+        on). After the last turn it is the day after the last one simulated (the model's own `date`
+        stays on its last day there, which put the last turn's end a day early in the log)."""
+        return str(self.model.state.world.dates[0] + dt.timedelta(days=self.model.day))
 
     def scenario_now(self) -> Scenario:
         """The run's scenario with its parameters as they are today (earlier decisions, injects and
@@ -191,9 +196,11 @@ class ExerciseRun:
                                    "occupancy": occ / cap if cap else float("nan"),
                                    "locations": int((in_prov & (s.locs.life == Life.OPEN)).sum())}
                 live = np.flatnonzero(in_prov & np.isin(s.locs.life, (Life.OPEN, Life.PLANNED, Life.CLOSING)))
+                # a planned location shows the places it opens with (its usable places are 0 until then)
+                places = np.where(s.locs.life == Life.PLANNED, s.locs.capacity, s.locs.places())
                 out["locations"] = [{"name": s.locs.names[j], "kind": Kind(s.locs.kind[j]).name.lower(),
                                      "state": Life(s.locs.life[j]).name.lower(), "in_bed": int(s.locs.occupancy[j]),
-                                     "places": int(s.locs.places()[j]), "opens_day": int(s.locs.open_day[j])}
+                                     "places": int(places[j]), "opens_day": int(s.locs.open_day[j])}
                                     for j in live]
             if role.type == "coa":
                 by_kind = {}
@@ -214,6 +221,8 @@ class ExerciseRun:
                                   "cost_per_100_places_per_day_eur": round(R.cost_per_day_eur(now, k, 100))}
                               for k in role.kind.kinds.get(d, ())}}
                 for d in role.kind.decisions}
+            if "request_regime" in out["decisions"]:        # the regimes the scenario describes (no other is taken)
+                out["decisions"]["request_regime"]["regimes"] = [r.type for r in now.regimes]
             return out
 
     # -- commands ----------------------------------------------------------------------------
@@ -314,12 +323,24 @@ class ExerciseRun:
         with self.lock:
             snap, book, _ = self._snapshot(name)
             self._record({"op": "rewind", "name": name})
-            dropped = self.book.log[len(book.log):]
+            # the line of play the snapshot is on and this one share the log up to where they part: what
+            # this line has after that is set aside; what the snapshot's line has after it (a snapshot
+            # taken on play an earlier rewind set aside) is the line of play again, not set aside
+            now, then = self.book.log, book.log
+            common = 0
+            while common < min(len(now), len(then)) and now[common] == then[common]:
+                common += 1
+            back = then[common:]
+            for e in back:
+                if e in self.set_aside:
+                    self.set_aside.remove(e)
+            dropped = now[common:]
             self.set_aside.extend(dropped)
             self.model = ReceptionModel.restore(snap, world=self.model.state.world)
             self.book = copy.deepcopy(book)
             self._log("rewind", None, f"rewound to snapshot '{name}'",
-                      f"turn {book.turn}, day {self.model.day}; {len(dropped)} log entries set aside")
+                      f"turn {book.turn}, day {self.model.day}; {len(dropped)} log entries set aside"
+                      + (f", {len(back)} set aside earlier back in play" if back else ""))
 
     def fork(self, name: str) -> ExerciseRun:
         """A new exercise going on from snapshot `name` (this one is unchanged): its commands are
@@ -391,8 +412,10 @@ class ExerciseRun:
             check_decision(now, e)
 
     def _province(self, province: str, role: R.Role) -> None:
-        if province not in self.model.state.world.provinces:
-            raise ScenarioError(f"decision: province: {province!r} is not a province of this world")
+        inside = self.model.state.world.provinces
+        if province not in inside:          # (typed by hand on the player's page)
+            raise ScenarioError(f"decision: province: {province!r} is not a province of this world"
+                                + (did_you_mean(province, inside) or f" ({', '.join(inside)})"))
 
     def _request(self, number: int) -> R.Request:
         for q in self.book.requests:
@@ -404,13 +427,15 @@ class ExerciseRun:
         """Decisions in the defined order (role rank, then submission), then overdue requests."""
         order = sorted(self.book.pending, key=lambda p: (self.exercise.role(p[1]).kind.rank, p[0]))
         self.book.pending = []
-        for _, role_id, d in order:
-            self._carry_out(self.exercise.role(role_id), d)
+        for seq, role_id, d in order:
+            self._carry_out(self.exercise.role(role_id), d, seq)
         for q in self.book.requests:
             if not q.answered and q.turn < self.book.turn + 1:
                 self._model_answers(q, "no answer within a turn")
 
-    def _carry_out(self, role: R.Role, d) -> None:
+    def _carry_out(self, role: R.Role, d, seq: int) -> None:
+        """Carry out decision `d` (the `seq`-th submitted on this line of play: its log entry's
+        `submitted`, which tells the report whether it was submitted after an inject)."""
         what = d.type.replace("_", " ")
         try:
             if isinstance(d, R.RequestPlaces):
@@ -421,18 +446,23 @@ class ExerciseRun:
                 addressee = [r for r in self.exercise.roles if r.type == to_type and r.province == d.province]
                 self._log("decision", role.id, f"request {d.places:,} {d.kind} places in {d.province}",
                           f"request {q.number} to {addressee[0].id if addressee else 'the model'}", d.why,
-                          decision=d.model_dump(mode="json"))
+                          decision=d.model_dump(mode="json"), submitted=seq)
                 if not addressee:
                     self._model_answers(q, "nobody plays the role asked")
+                elif self.book.turn + 1 >= self.exercise.turns:     # the last turn: no turn left to answer in
+                    self._model_answers(q, f"no turn left for {addressee[0].id} to answer")
                 return
             if isinstance(d, R.AnswerRequest):
                 q = self._request(d.request)
+                if q.answered:                   # a second answer in the same turn (two players of one table)
+                    raise ScenarioError(f"request {q.number} is answered already (by a decision before this "
+                                        f"one); a request is answered once")
+                opened = self._open_for(q, d.places, role.title) if d.places else None
                 q.answered = True
                 self._log("decision", role.id, f"answer request {q.number}: " +
-                          (f"accept {d.places:,} of {q.places:,} places" if d.places else "refuse"), "", d.why,
-                          decision=d.model_dump(mode="json"))
-                if d.places:
-                    self._open_for(q, d.places, role.title)
+                          (f"accept {d.places:,} of {q.places:,} places" if d.places else "refuse"),
+                          f"{d.places:,} {q.kind} places opening in {opened.lead_time_days} days" if opened else "",
+                          d.why, decision=d.model_dump(mode="json"), submitted=seq)
                 return
             now = self.scenario_now()
             events = R.to_events(role, d, now, self.model.date)
@@ -444,9 +474,10 @@ class ExerciseRun:
             effects = [f"{e.places:,} {e.kind} places opening in {e.lead_time_days} days" if e.action == "open"
                        else f"{x['what']} {x['detail']}" for e, x in zip(events, log[n:])]
             self._log("decision", role.id, what + summary(d), "; ".join(effects), d.why,
-                      decision=d.model_dump(mode="json"))
+                      decision=d.model_dump(mode="json"), submitted=seq)
         except ScenarioError as exc:              # the world changed since it was submitted
-            self._log("refused", role.id, what + summary(d), str(exc), d.why, decision=d.model_dump(mode="json"))
+            self._log("refused", role.id, what + summary(d), str(exc), d.why, decision=d.model_dump(mode="json"),
+                      submitted=seq)
 
     def _model_answers(self, q: R.Request, reason: str) -> None:
         """The model's own municipal (or safety-region) response (`experiments.exercise.answers`)."""
@@ -460,12 +491,13 @@ class ExerciseRun:
                             "what": f"open {q.kind}", "detail": f"request {q.number}: {places:,} of {q.places:,} "
                                                                  f"places accepted ({how})"})
 
-    def _open_for(self, q: R.Request, places: int, who: str) -> None:
+    def _open_for(self, q: R.Request, places: int, who: str) -> Event:
         sc = self.scenario_now()
         e = Event(date=self.model.date, action="open", kind=q.kind, places=places, province=q.province,
                   lead_time_days=R.lead_time_days(sc, q.kind), label=f"request {q.number} ({who})")
         check_decision(sc, e)
         self._apply_events([e])
+        return e
 
     def _apply_events(self, events: list[Event]) -> None:
         for e in events:
@@ -483,12 +515,18 @@ class ExerciseRun:
         except ScenarioError as exc:
             refused = f" (effect refused: {exc})"
         self.book.fired[j.id] = self.model.day
-        self._log("inject", j.role, j.title, j.synopsis + refused, source=how, inject=j.id)
+        # the first turn boundary whose decisions can answer it: an inject the facilitator fires while
+        # a turn is open is answered at that turn's boundary; one due at a day or on a condition fires
+        # among the turn's days, after its boundary, and is answered at the next turn's
+        first = self.book.turn + (1 if how == "facilitator" else 2)
+        # and only decisions submitted after it answer it (not those the tables had submitted before)
+        self._log("inject", j.role, j.title, j.synopsis + refused, source=how, inject=j.id, answer_at=first,
+                  submitted_before=self.book.seq)
 
 
 def summary(d) -> str:
     parts = []
-    for k in ("places", "kind", "factor", "regime", "from_track", "to_track", "share", "province"):
+    for k in ("request", "places", "kind", "factor", "regime", "from_track", "to_track", "share", "province"):
         v = getattr(d, k, None)
         if v is not None:
             parts.append(f"{k} {v:,}" if isinstance(v, int) and not isinstance(v, bool) else f"{k} {v}")

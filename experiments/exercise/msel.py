@@ -123,9 +123,12 @@ class Exercise(_Strict):
                 raise ValueError(f"injects.{i}.id: {j.id!r} is used twice")
             seen.add(j.id)
             if j.role is not None and j.role not in ids:
-                raise ValueError(f"injects.{i}.role: {j.role!r} is not one of the roles ({', '.join(ids)})")
+                raise ValueError(f"injects.{i}.role: {j.role!r} is not one of the roles"
+                                 + (did_you_mean(j.role, ids) or f" ({', '.join(ids)})"))
             if j.objective is not None and j.objective not in objectives:
-                raise ValueError(f"injects.{i}.objective: {j.objective!r} is not one of the objectives")
+                raise ValueError(f"injects.{i}.objective: {j.objective!r} is not one of the objectives"
+                                 + (did_you_mean(j.objective, objectives)
+                                    or f" ({', '.join(o.id for o in self.objectives) or 'none'})"))
             if j.expected is not None:
                 if j.role is None:
                     raise ValueError(f"injects.{i}.expected: needs the role it expects the decision of")

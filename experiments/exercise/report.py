@@ -28,9 +28,13 @@ ROLE_COLOURS = ("#0b3d91", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"
 
 def assessment(run: ExerciseRun) -> list[dict]:
     """Per objective: each inject that tests it, the decision expected of its role, and the decisions
-    that role actually took. An expected decision is *met* when the role took a decision of that type
-    at one of the `within_turns` turn boundaries after the inject fired, *late* when only later,
-    *not taken* when never; an inject that never fired is *not fired*."""
+    that role submitted after it and took at the turn boundaries after it (an inject the facilitator
+    fires while a turn is open is answered at that turn's boundary, by decisions submitted after it;
+    one due at a day or on a condition, at the next turn's: the log entry's `answer_at`). An expected
+    decision is *met* when the role took a decision of that type at one of the `within_turns`
+    boundaries from there, *late* when only later, *not taken* when never; *open* while those
+    boundaries are not all played (a report mid-way), *no turn left* when the exercise ended before
+    the first of them; an inject that never fired is *not fired*."""
     ex = run.exercise
     log = run.log
     decisions = [e for e in log if e["kind"] == "decision"]
@@ -45,14 +49,19 @@ def assessment(run: ExerciseRun) -> list[dict]:
                                    "expected": j.expected.decision if j.expected else None, "actual": [],
                                    "status": "not fired"}
             if fired is not None:
-                mine = [e for e in decisions if e["role"] == j.role and e["turn"] > fired["turn"]]
+                first = fired["answer_at"]
+                mine = [e for e in decisions if e["role"] == j.role and e["turn"] >= first
+                        and e["submitted"] > fired["submitted_before"]]
                 row["actual"] = mine
                 if j.expected is None:
                     row["status"] = "no decision expected"
                 else:
+                    last = first + j.expected.within_turns - 1      # the window's last boundary
                     right = [e for e in mine if e["decision"]["type"] == j.expected.decision]
-                    in_time = [e for e in right if e["turn"] <= fired["turn"] + j.expected.within_turns]
-                    row["status"] = "met" if in_time else "late" if right else "not taken"
+                    in_time = [e for e in right if e["turn"] <= last]
+                    played = run.turn >= last or (run.finished and run.turn >= first)   # a boundary to answer at
+                    row["status"] = ("met" if in_time else "late" if right else "not taken" if played
+                                     else "no turn left" if run.finished else "open")
             rows.append(row)
         out.append({"id": obj.id, "text": obj.text, "rows": rows})
     return out
@@ -104,6 +113,45 @@ def _e(x) -> str:
     return html.escape("" if x is None else str(x))
 
 
+def turn_figures(run: ExerciseRun) -> list[dict]:
+    """The plotted key figures on the last day of each turn played (the daily series the figure draws,
+    `engine.series`), so every figure in the report can be checked against the run's daily table."""
+    x = series(run)
+    out = []
+    for e in run.log:
+        if e["kind"] == "turn" and e["day"] > 0:
+            d = e["day"] - 1
+            out.append({"turn": e["turn"], "day": d, "date": str(x["dates"][d]),
+                        **{key: float(x[key][d]) for key, _ in FIGURES}})
+    return out
+
+
+def _turn_table(run: ExerciseRun) -> str:
+    heads = "".join(f"<th>{_e(label)}</th>" for _, label in FIGURES)
+    rows = "".join(
+        f"<tr><td>{r['turn']}</td><td>{r['day']}</td><td>{r['date']}</td>"
+        + "".join(f"<td>{r[key]:.1%}</td>" if key == "occupancy_rate" else f"<td>{r[key]:,.0f}</td>"
+                  for key, _ in FIGURES) + "</tr>" for r in turn_figures(run))
+    return ("<p>At the end of each turn (the last day it simulated; the figures above, day by day, are the run's "
+            "daily figures):</p><table class='turns'><tr><th>turn</th><th>day</th><th>date</th>"
+            f"{heads}</tr>{rows}</table>")
+
+
+def _simulated(run: ExerciseRun) -> str:
+    """The days simulated, as dates: the first and the last (not the next one to simulate)."""
+    if run.day == 0:
+        return "no day simulated yet"
+    first, last = run.model.state.world.dates[0], run.model.state.world.dates[run.day - 1]
+    return f"days 0 to {run.day - 1} simulated: {first} to {last}"
+
+
+def _fired(entry: dict | None) -> str:
+    """When an inject fired and the first turn boundary that answers it."""
+    if entry is None:
+        return "—"
+    return f"day {entry['day']} (turn {entry['turn']}); answered from the boundary of turn {entry['answer_at']}"
+
+
 def _actual(decisions: list[dict]) -> str:
     return "<br>".join(_e(f"turn {a['turn']}: {a['what']}") for a in decisions) or "—"
 
@@ -127,17 +175,18 @@ def render(run: ExerciseRun, lessons: dict[str, str] | None = None) -> str:
         parts = [f"<h1>{_e(ex.title)}</h1>",
                  f"<p class='meta'>After-action report · exercise <b>{_e(ex.name)}</b> · scenario "
                  f"{_e(run.scenario.name)} · {run.turn} of {ex.turns} turns of {ex.turn_days} days played "
-                 f"(to {_e(run.date())})</p>",
+                 f"({_simulated(run)})</p>",
                  f"<p>{_e(ex.synopsis)}</p>",
                  "<h2>Roles</h2><ul>" + "".join(f"<li><b>{_e(r.id)}</b>: {_e(r.title)}</li>" for r in ex.roles)
                  + "</ul>",
                  "<h2>Key figures over time</h2>",
                  f"<img alt='key figures with decisions and injects on the time line' src='{figure}'>",
+                 _turn_table(run),
                  "<h2>Expected and actual decisions per objective</h2>"]
         for obj in assessment(run):
             rows = "".join(
                 f"<tr class='s-{_e(r['status']).replace(' ', '-')}'><td>{_e(r['title'])}</td>"
-                f"<td>{'day ' + str(r['fired']['day']) if r['fired'] else '—'}</td><td>{_e(r['role'])}</td>"
+                f"<td>{_fired(r['fired'])}</td><td>{_e(r['role'])}</td>"
                 f"<td>{_e(r['expected'] or '—')}</td>"
                 f"<td>{_actual(r['actual'])}</td>"
                 f"<td><b>{_e(r['status'])}</b></td></tr>" for r in obj["rows"])

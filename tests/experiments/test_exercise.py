@@ -174,6 +174,41 @@ def test_requests_wait_for_a_played_role_and_are_answered_by_the_model_otherwise
     assert [e["what"].split(":")[0] for e in run.log if e["kind"] == "model"] == ["request 2 answered by the model"]
 
 
+def test_two_players_of_one_table_answering_the_same_request_open_its_places_once():
+    # two laptops at the municipalities' table both answer request 1 in the same turn: the first
+    # answer opens its places, the second is refused at the boundary (it opened them again: 40 + 100
+    # places for a request of 100)
+    run = run_of()
+    run.submit("coa", {"type": "request_places", "kind": "emergency", "places": 100, "province": "Groningen"})
+    run.advance()
+    m0 = run.model.state.locs.n
+    run.submit("gem-gr", {"type": "answer_request", "request": 1, "places": 40, "why": "table A"})
+    run.submit("gem-gr", {"type": "answer_request", "request": 1, "places": 100, "why": "table B"})
+    run.advance()
+    s = run.model.state
+    assert s.locs.capacity[m0:s.locs.n].tolist() == [40]
+    mine = [(e["kind"], e["why"], e["detail"]) for e in run.log if e["role"] == "gem-gr"]
+    assert mine == [("decision", "table A", "40 emergency places opening in 21 days"),
+                    ("refused", "table B", "request 1 is answered already (by a decision before this one); "
+                                           "a request is answered once")]
+    assert [e["what"] for e in run.log if e["role"] == "gem-gr"][1] == "answer request: request 1, places 100"
+
+
+def test_a_request_made_in_the_last_turn_is_answered_by_the_model_at_once():
+    # a played role answers in the turn after a request; after the last turn there is none, and the
+    # request stayed open for good (no answer, no places) though the model answers what is not
+    # answered in time
+    run = run_of()
+    while run.turn < run.exercise.turns - 1:
+        run.advance()
+    run.submit("coa", {"type": "request_places", "kind": "emergency", "places": 100, "province": "Groningen"})
+    run.advance()
+    assert run.finished and run.open_requests("gem-gr") == []
+    (answer,) = [e for e in run.log if e["kind"] == "model"]
+    assert answer["what"].startswith("request 1 answered by the model") and answer["day"] == 35
+    assert answer["detail"].startswith("no turn left for gem-gr to answer")
+
+
 def willing(mean: float) -> dict:
     sc = small_scenario()
     sc["municipalities"].update(willingness_mean=mean, willingness_spread=0.0, load_weight=0.0)
@@ -221,6 +256,30 @@ def test_rewind_restores_the_state_bit_identically_and_play_goes_on_the_same():
     _same_run(run.model.state, after)
     assert [e["what"] for e in run.log[-4:]] == [e["what"] for e in log_after[-4:]]
     assert [e["kind"] for e in run.set_aside][-1] == "turn"
+
+
+def test_rewinding_to_a_snapshot_of_play_set_aside_brings_that_play_back_and_sets_aside_the_rewind():
+    # the facilitator rewinds from turn 3 to turn 1, then changes their mind and rewinds to the
+    # snapshot taken at turn 3: that play is the line of play again (it was shown both in the log and
+    # under "set aside by rewinds", which "did not shape the figures"), and the first rewind with
+    # what followed it is set aside (it was lost from both)
+    from experiments.exercise import report
+
+    run = run_of(scenario=small_scenario(first_applications_per_year=3000))
+    run.advance()
+    run.snapshot("t1")
+    _busy(run)
+    run.advance()
+    run.snapshot("t3")
+    line = copy.deepcopy(run.log)
+    run.advance()
+    run.rewind("t1")
+    run.rewind("t3")
+    assert run.log[:-1] == line and run.turn == 3
+    assert not [e for e in run.set_aside if e in run.log]
+    assert [e["what"] for e in run.set_aside] == ["turn 4 of 6 ended", "rewound to snapshot 't1'"]
+    assert run.log[-1]["detail"] == "turn 3, day 21; 1 log entries set aside, 5 set aside earlier back in play"
+    assert report.render(run).count(" aside'>") == 2
 
 
 def test_a_fork_goes_on_alone_and_the_original_is_untouched():
@@ -333,6 +392,12 @@ def test_the_2022_exercise_shows_its_crisis_when_nobody_decides_and_players_can_
     ({"injects": [{"id": "a", "title": "t", "synopsis": "s", "at_day": 1, "contingency": True}]},
      "a contingency inject has no at_day"),
     ({"injects": [{"id": "a", "title": "t", "synopsis": "s", "at_day": 1, "role": "boss"}]}, "injects.0.role: 'boss'"),
+    ({"injects": [{"id": "a", "title": "t", "synopsis": "s", "at_day": 1, "role": "gem_gr"}]},
+     "injects.0.role: 'gem_gr' is not one of the roles (did you mean 'gem-gr'?)"),
+    ({"injects": [{"id": "a", "title": "t", "synopsis": "s", "at_day": 1, "objective": "bed"}]},
+     "injects.0.objective: 'bed' is not one of the objectives (did you mean 'beds'?)"),
+    ({"injects": [{"id": "a", "title": "t", "synopsis": "s", "at_day": 1, "objective": "flow"}]},
+     "injects.0.objective: 'flow' is not one of the objectives (beds)"),
     ({"injects": [{"id": "a", "title": "t", "synopsis": "s", "at_day": 1,
                    "effect": [{"action": "set", "parameter": "chain.screening_days", "value": -1}]}]},
      "injects.0.effect.0"),
@@ -427,6 +492,80 @@ def test_the_report_holds_every_decision_the_assessment_and_the_lessons(tmp_path
     assert "<script" not in text and "href=" not in text and "src='http" not in text
 
 
+def test_the_verdicts_count_the_boundaries_a_role_could_answer_at():
+    """A facilitator fires a contingency inject while a turn is open and the table decides in that
+    turn: its decision acts at that turn's boundary, after the inject, and is *met* (it was *not
+    taken*: the decision shares the inject's turn number); a decision the table had submitted before
+    the inject does not answer it. An inject whose boundaries are not all
+    played is *open* in a report written mid-way, not *not taken*; one that fires among the last
+    turn's days had no boundary to answer at."""
+    from experiments.exercise import report
+
+    def inject(id_, role, decision, within=1, **timing):
+        return {"id": id_, "title": id_, "synopsis": "s", "role": role, "objective": "beds",
+                "expected": {"decision": decision, "within_turns": within}, **timing}
+
+    run = run_of(injects=[inject("council", "coa", "open_places", contingency=True),
+                          inject("backlog", "ind", "reprioritise", within=2, at_day=8),
+                          inject("last-call", "coa", "raise_occupancy", at_day=38)])
+
+    def verdicts():
+        return {r["inject"]: r["status"] for r in report.assessment(run)[0]["rows"]}
+
+    run.advance()                                              # turn 1
+    run.submit("coa", {"type": "open_places", "kind": "emergency", "places": 10, "why": "planned anyway"})
+    run.fire("council")                                        # during turn 2, before its boundary
+    run.submit("coa", {"type": "open_places", "kind": "emergency", "places": 10, "why": "replace them"})
+    run.advance()                                              # turn 2: COA's decision; "backlog" on day 8
+    assert verdicts() == {"council": "met", "backlog": "open", "last-call": "not fired"}
+    (row,) = [r for r in report.assessment(run)[0]["rows"] if r["inject"] == "council"]
+    assert [a["why"] for a in row["actual"]] == ["replace them"]
+    run.advance()                                              # turn 3: the IND's first boundary, unused
+    assert verdicts()["backlog"] == "open"
+    while not run.finished:
+        run.advance()                                          # "last-call" fires among turn 6's days
+    assert verdicts() == {"council": "met", "backlog": "not taken", "last-call": "no turn left"}
+    assert "<b>no turn left</b>" in report.render(run)
+
+
+def test_every_turns_end_is_dated_the_day_after_its_days_the_last_turns_too():
+    # turn N ends at day 7N, dated start + 7N; the last turn's end was dated a day early (the model's
+    # date stays on its last day at the horizon), and the report said "to" that date
+    import datetime as dt
+
+    from experiments.exercise import report
+
+    run = run_of()
+    while not run.finished:
+        run.advance()
+    ends = [(e["day"], e["date"]) for e in run.log if e["kind"] == "turn"]
+    start = run.scenario.start_date
+    assert ends == [(7 * n, str(start + dt.timedelta(days=7 * n))) for n in range(1, 7)]
+    assert run.date() == str(start + dt.timedelta(days=42))
+    assert f"days 0 to 41 simulated: {start} to {start + dt.timedelta(days=41)}" in report.render(run)
+
+
+def test_the_reports_figures_at_each_turns_end_are_the_runs_daily_figures():
+    # the report showed its key figures only as a picture: a facilitator could not check a number
+    # against the run's daily table. Its table of each turn's last day is that table's rows.
+    from experiments.exercise import report
+
+    run = run_of(scenario=small_scenario(first_applications_per_year=3000))
+    for _ in range(3):
+        _busy(run)
+    daily = run.model.datacollector.get_model_vars_dataframe()
+    rows = report.turn_figures(run)
+    assert [(r["turn"], r["day"]) for r in rows] == [(1, 6), (2, 13), (3, 20)]
+    for r in rows:
+        for key in ("unsheltered", "occupancy_rate", "registration_backlog", "permit_holders_waiting"):
+            assert r[key] == daily[key].iloc[r["day"]]
+        assert r["plan_phase"] == daily["phase"].iloc[r["day"]] and r["date"] == str(daily["date"].iloc[r["day"]])[:10]
+    html = report.render(run)
+    last = rows[-1]
+    assert (f"<tr><td>3</td><td>20</td><td>{last['date']}</td><td>{last['unsheltered']:,.0f}</td>"
+            f"<td>{last['occupancy_rate']:.1%}</td>") in html
+
+
 def test_reports_are_drawn_without_pyplot_so_two_facilitators_can_download_at_once(monkeypatch):
     # pyplot keeps one global figure manager, not safe across the server's threads; the report draws on
     # its own Figure. With pyplot made unimportable, two reports drawn at once equal one drawn alone.
@@ -457,6 +596,53 @@ def test_each_role_sees_its_own_panel():
     assert set(gem["decisions"]) == {"open_places", "answer_request"}
     assert gem["decisions"]["open_places"]["kinds"]["emergency"]["lead_time_days"] == 21
     assert not {"kinds", "tracks", "locations", "province"} & set(lrt)
+
+
+def test_a_regional_table_sees_the_places_its_planned_location_opens_with():
+    # the municipalities open 30 emergency places; until they open (21 days) the province's table
+    # listed the planned location with 0 places (its usable places today)
+    run = run_of()
+    run.submit("gem-gr", {"type": "open_places", "kind": "emergency", "places": 30})
+    run.advance()
+    (planned,) = [x for x in run.panel("gem-gr")["locations"] if x["state"] == "planned"]
+    assert (planned["places"], planned["in_bed"], planned["opens_day"]) == (30, 0, 21)
+
+
+def test_the_national_table_is_offered_the_regimes_its_scenario_describes():
+    # the page offered crisis, instrumentalisation and force majeure to every national table, crisis
+    # first: in two of the library's three exercises the default was refused when submitted
+    for name, regime in (("mass-arrival-2022", "crisis"), ("instrumentalisation", "instrumentalisation"),
+                         ("force-majeure", "force_majeure")):
+        run = ExerciseRun(*load_exercise(name))
+        assert run.panel("lrt")["decisions"]["request_regime"]["regimes"] == [regime]
+        run.submit("lrt", {"type": "request_regime", "regime": regime})
+    assert "request_regime" not in run.panel("coa")["decisions"]
+
+
+def test_the_cost_a_player_is_shown_is_what_the_run_charges_for_full_places():
+    # crisis places cost nothing per place (costs.per_place_per_year crisis: 0) but 150 EUR per person a
+    # night (crisis_per_person_night): the safety region's panel said EUR 0 per 100 places a day
+    run = run_of(roles=[*ROLES, {"id": "vr-gr", "type": "safety_region", "province": "Groningen"}])
+    kinds = run.panel("vr-gr")["decisions"]["open_places"]["kinds"]
+    assert kinds["crisis"]["cost_per_100_places_per_day_eur"] == 15_000
+    assert run.panel("coa")["decisions"]["open_places"]["kinds"]["emergency"][
+        "cost_per_100_places_per_day_eur"] == round(70_000 / 365 * 100)
+    run.submit("vr-gr", {"type": "open_places", "kind": "crisis", "places": 30})
+    run.advance()
+    s = run.model.state
+    (new,) = np.flatnonzero((s.locs.kind == Kind.CRISIS) & (s.locs.capacity == 30))
+    assert s.locs.cost_place_day[new] == 0 and s.locs.cost_person_night[new] == 150    # what the run charges
+
+
+def test_a_province_typed_on_the_page_is_answered_with_the_one_meant():
+    # the player's page takes a province as typed text; 'groningen' was refused without a hint
+    run = run_of()
+    d = {"type": "request_places", "kind": "emergency", "places": 10}
+    with pytest.raises(ScenarioError, match=r"'groningen' is not a province of this world \(did you mean "
+                                            r"'Groningen'\?\)$"):
+        run.submit("lrt", {**d, "province": "groningen"})
+    with pytest.raises(ScenarioError, match=r"'Atlantis' is not a province of this world \(Groningen\)$"):
+        run.submit("coa", {**d, "province": "Atlantis"})
 
 
 def test_the_command_line(tmp_path, capsys):

@@ -188,3 +188,85 @@ def test_a_player_withdraws_a_decision_from_the_page_while_decisions_are_taken()
     room.start(key)
     room.advance(key)
     assert [e["why"] for e in room.run.log if e["kind"] == "decision"] == ["sports hall"]
+
+
+def test_a_facilitators_own_exercise_file_is_checked_offered_and_played_in_a_room(tmp_path, monkeypatch, capsys):
+    """A facilitator writes an exercise from the guide's field table and serves it: `exercise serve
+    --exercise FILE` checks it as `exercise validate` does and offers it on the start page beside the
+    library (the room could make rooms of the library's exercises only); a bad file stops before a
+    server starts, in one line."""
+    import socket
+
+    import yaml
+
+    from viz import cli, exercise_room
+
+    own = tmp_path / "drill.yaml"
+    own.write_text(yaml.safe_dump(exercise(), sort_keys=False))
+    started: list[dict] = []
+    monkeypatch.setattr(cli, "_serve", lambda command, env: started.append(env) or 0)
+    monkeypatch.chdir(tmp_path)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    assert cli.main(["exercise", "serve", "--port", port, "--exercise", "drill.yaml"]) == 0
+    (env,) = started
+    assert env[exercise_room.EXERCISE_FILES_ENV] == str(own)
+    monkeypatch.setenv(exercise_room.EXERCISE_FILES_ENV, env[exercise_room.EXERCISE_FILES_ENV])
+    assert exercise_room.offered()[-1] == str(own) and "mass-arrival-2022" in exercise_room.offered()
+    room, key = Rooms().create(exercise_room.offered()[-1])
+    assert room.exercise_name == "small-test"          # the downloads' name, not the path
+    room.advance(key)
+    assert room.run.turn == 1
+    capsys.readouterr()
+    own.write_text(own.read_text().replace("turn_days: 7", "turn_day: 7"))
+    assert cli.main(["exercise", "serve", "--port", port, "--exercise", str(own)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == ["noodplan exercise serve: --exercise: drill.yaml: turn_day: unknown field (did you mean "
+                   "'turn_days'?) [+1 more]"] and len(started) == 1
+
+
+def test_a_snapshot_name_taken_already_is_refused_not_replaced():
+    # the page's snapshot name starts as "t0": a facilitator who snapshots at turn 1 and again at
+    # turn 3 without renaming replaced the first, and a rewind to "t0" went to turn 3
+    room, key = small_room(Rooms())
+    room.advance(key)
+    room.snapshot(key, "t0")
+    room.advance(key)
+    room.advance(key)
+    with pytest.raises(RoomError, match="'t0' is taken already \\(turn 1\\); give this one another name"):
+        room.snapshot(key, " t0 ")
+    room.snapshot(key, "t3")
+    room.rewind(key, "t0")
+    assert room.run.turn == 1
+
+
+def test_a_double_click_on_end_turn_ends_one_turn():
+    # the page passes the turns played it showed: the second click of a double click came with the
+    # same number and ended the next turn too, before any table could decide in it
+    room, key = small_room(Rooms())
+    token = room.join("coa")
+    room.start(key)
+    room.advance(key, 0)
+    with pytest.raises(RoomError, match="turn 1 has ended already \\(now turn 2\\)"):
+        room.advance(key, 0)
+    assert room.run.turn == 1
+    room.submit(token, {"type": "open_places", "kind": "emergency", "places": 10})
+    room.advance(key, 1)
+    assert room.run.turn == 2 and [e["role"] for e in room.run.log if e["kind"] == "decision"] == ["coa"]
+
+
+def test_a_double_click_on_submit_takes_the_decision_once():
+    # the second click of a double click came with the same decision (its `why` emptied by the first)
+    # and nothing else had happened in the room: the same decision was taken twice (twice the places)
+    room, key = small_room(Rooms())
+    token, other = room.join("coa"), room.join("coa")
+    room.start(key)
+    d = {"type": "open_places", "kind": "emergency", "places": 10}
+    room.submit(token, {**d, "why": "a hall"})
+    with pytest.raises(RoomError, match="taken already"):
+        room.submit(token, d)
+    room.submit(token, d)                 # once more, on purpose: taken
+    room.submit(other, d)                 # another player's page at the same table
+    room.submit(other, {**d, "places": 20})
+    assert [x.places for _, x in room.run.pending("coa")] == [10, 10, 10, 20]

@@ -187,6 +187,8 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
         Clock(room, room.version)
         solara.Text(f"state fingerprint {run.fingerprint()}", classes=["np-ex-fingerprint"],
                     style={"color": "#666", "font-size": "12px"})
+        if run.replay_note:
+            solara.Warning(run.replay_note, classes=["np-ex-replay-note"])
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Button("Start", on_click=act(room.start), classes=["np-ex-start"], color="primary")
             solara.Button("Pause", on_click=act(room.pause), classes=["np-ex-pause"])

@@ -14,6 +14,7 @@ parser (experiments/cli.py). Bad input stops with one line and exit code 2.
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
 from experiments import outputs
@@ -96,5 +97,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     outputs.check_file(args.out, ".html")
     run = savefile.load(args.saved)
+    if run.replay_note:
+        print(f"note: {run.replay_note}", file=sys.stderr)
     print(f"report: {report.write(run, Path(args.out))}")
     return 0

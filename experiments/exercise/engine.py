@@ -118,6 +118,9 @@ class ExerciseRun:
         self.snapshots: dict[str, tuple[Snapshot, _Book, int]] = {}
         self.set_aside: list[dict] = []
         self.lessons: dict[str, str] = {}        # objective id (or "general") -> lessons learned (debrief)
+        # set when restored from a save whose state this code does not reproduce (`savefile.from_dict`): what
+        # the tables saw was another state; the room and the report say so
+        self.replay_note = ""
 
     # -- what players and the facilitator read ------------------------------------------------
     @property

@@ -6,7 +6,12 @@ far; restoring replays them (`engine.replay`) and gives the same state. Older ve
 format are brought to today's layout by `MIGRATIONS`, one step per version.
 
 Format (version 2): {"format": "noodplan-exercise", "format_version": 2, "code_version": …,
-"exercise": {…, "scenario": {…}}, "commands": [...], "lessons": {objective id or "general": text}}
+"fingerprint": …, "exercise": {…, "scenario": {…}}, "commands": [...], "lessons": {objective id or "general": text}}
+
+The fingerprint is the state's when it was saved (`ExerciseRun.fingerprint`); a restore that replays
+to another one (the save was written by other code: the model changed in between) is kept, with a
+note the room and the report show (`ExerciseRun.replay_note`). Files without one (the first saves)
+are restored without the check.
 
 Version 1 (the first room, before the after-action report) had no lessons learned.
 """
@@ -42,7 +47,8 @@ def to_dict(run: ExerciseRun) -> dict:
         ex = run.exercise.model_dump(mode="json")
         ex["scenario"] = run.scenario.model_dump(mode="json")
         return {"format": FORMAT, "format_version": FORMAT_VERSION, "code_version": code_version(),
-                "exercise": ex, "commands": list(run.commands), "lessons": dict(run.lessons)}
+                "fingerprint": run.fingerprint(), "exercise": ex, "commands": list(run.commands),
+                "lessons": dict(run.lessons)}
 
 
 def save(run: ExerciseRun, path: str | Path) -> Path:
@@ -72,6 +78,11 @@ def from_dict(data: dict, source: str = "exercise save") -> ExerciseRun:
             run.lesson(key, text)
     except ScenarioError as exc:          # the file is where the player looks: name it
         raise ScenarioError(f"{source}: {exc}") from None
+    saved, now = data.get("fingerprint"), run.fingerprint()
+    if isinstance(saved, str) and saved != now:
+        run.replay_note = (f"{source} was saved by {data.get('code_version') or 'another noodplan'} in state "
+                           f"{saved}; replayed by {code_version()} it is in state {now}: the model changed "
+                           "in between, so the figures may differ from what the tables saw")
     return run
 
 

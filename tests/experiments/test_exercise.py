@@ -466,6 +466,30 @@ def test_a_version_1_save_file_is_migrated_and_restores_the_same_state(tmp_path)
     assert back.lessons == {} and back.log == run.log
 
 
+def test_a_save_that_replays_to_another_state_says_so_in_the_room_and_the_report(tmp_path):
+    # a save holds the state's fingerprint; restored by code whose model changed since, the replay is in
+    # another state than the tables saw. It is kept (the decisions are the workshop's record) with a note.
+    from experiments.exercise import report
+
+    run = run_of(scenario=small_scenario(first_applications_per_year=3000))
+    _busy(run)
+    run.advance()
+    path = savefile.save(run, tmp_path / "x.exercise.json")
+    saved = json.loads(path.read_text())
+    assert saved["fingerprint"] == run.fingerprint()
+    assert savefile.load(path).replay_note == ""                 # the same code: the same state, no note
+    other = {**saved, "fingerprint": "00000000", "code_version": "noodplan 0.9 (abc)"}
+    (tmp_path / "other.json").write_text(json.dumps(other))
+    back = savefile.load(tmp_path / "other.json")
+    _same_run(back.model.state, run.model.state)                 # replayed as today's code does
+    assert back.replay_note.startswith("other.json was saved by noodplan 0.9 (abc) in state 00000000; "
+                                       "replayed by ") and f"it is in state {run.fingerprint()}" in back.replay_note
+    assert "Replayed by other code:" in report.render(back) and "Replayed by other code" not in report.render(run)
+    del other["fingerprint"]                                     # the first saves had none: no check
+    (tmp_path / "first.json").write_text(json.dumps(other))
+    assert savefile.load(tmp_path / "first.json").replay_note == ""
+
+
 def test_the_report_holds_every_decision_the_assessment_and_the_lessons(tmp_path):
     from experiments.exercise import report
 

@@ -1388,9 +1388,21 @@ def first_problem(err: ValidationError) -> str:
         msg += "" if "did you mean" in msg else " (check the spelling)"
     elif e["type"] == "missing":
         msg = "required field is missing"
+    elif e["type"] == "string_pattern_mismatch":
+        msg = _pattern_in_words(e.get("ctx", {}).get("pattern", ""))
     got = e.get("input")
     plain = key or e["type"] in ("missing", "extra_forbidden") or isinstance(got, dict | list) or "(got " in msg
     return (f"{where}: " if where else "") + msg + ("" if plain else f" (got {shown(got)})")
+
+
+def _pattern_in_words(pattern: str) -> str:
+    """What a name of the form `^[a-z0-9][a-z0-9_-]{0,N}$` may hold, in words (pydantic says 'String
+    should match pattern …'); another pattern as it is."""
+    m = re.fullmatch(r"\^\[a-z0-9\]\[a-z0-9_-\]\{0,(\d+)\}\$", pattern)
+    if m is None:
+        return f"must match the pattern {pattern}"
+    return (f"must be lower-case letters, digits, '-' and '_', starting with a letter or digit, at most "
+            f"{int(m.group(1)) + 1} characters")
 
 
 def validation_message(err: ValidationError, source: str) -> str:

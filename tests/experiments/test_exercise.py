@@ -380,6 +380,9 @@ def test_the_2022_exercise_shows_its_crisis_when_nobody_decides_and_players_can_
 
 @pytest.mark.parametrize("change, message", [
     ({"turns": 0}, "x.yaml: turns: Input should be greater than or equal to 1"),
+    ({"roles": [{"id": "COA table", "type": "coa"}]},        # an id in words, not pydantic's regular expression
+     "roles.0.id: must be lower-case letters, digits, '-' and '_', starting with a letter or digit, at most 40 "
+     "characters (got 'COA table')"),
     ({"roles": [{"id": "p", "type": "province"}]}, "x.yaml: roles.0.province: a province role needs its province"),
     ({"roles": [{"id": "c", "type": "coa", "province": "Groningen"}]}, "roles.0.province: a coa role is national"),
     ({"roles": [{"id": "p", "type": "province", "province": "Atlantis"}]}, "roles.0.province: unknown province"),

@@ -61,6 +61,13 @@ def cmd_validate(args: argparse.Namespace) -> int:
     ex, sc = load_exercise(args.file)
     print(f"{args.file}: valid exercise {ex.name!r} on scenario {sc.name!r} ({ex.turns} turns of {ex.turn_days} "
           f"days, {len(ex.roles)} roles, {len(ex.injects)} injects)")
+    # an inject fires while its day is simulated, after that turn's decisions: one due in the last turn's days
+    # leaves no turn boundary to answer at, so its expected decision can only read "no turn left"
+    last = (ex.turns - 1) * ex.turn_days
+    late = [j.id for j in ex.injects if j.expected is not None and j.at_day is not None and j.at_day >= last]
+    if late:
+        print(f"note: {', '.join(late)}: due in the last turn (day {last} or later), after its decisions; no turn "
+              "is left to answer, so the report can only say 'no turn left' for what it expects")
     return 0
 
 

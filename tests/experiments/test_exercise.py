@@ -680,7 +680,14 @@ def test_the_command_line(tmp_path, capsys):
     path = tmp_path / "small.yaml"
     path.write_text(yaml.safe_dump(exercise(), sort_keys=False))
     assert main(["exercise", "validate", str(path)]) == 0
-    assert "valid exercise 'small-test'" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "valid exercise 'small-test'" in out and "note:" not in out
+    # an inject expecting a decision, due among the last turn's days (35-41 of 6 turns of 7): nothing can answer it
+    late = [{"id": i, "title": i, "synopsis": "s", "role": "coa", "at_day": day,
+             "expected": {"decision": "open_places"}} for i, day in (("in-time", 34), ("last-call", 35))]
+    (tmp_path / "late.yaml").write_text(yaml.safe_dump(exercise(injects=late), sort_keys=False))
+    assert main(["exercise", "validate", str(tmp_path / "late.yaml")]) == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith("note: last-call: due in the last turn (day 35 or later)")
     save, html = tmp_path / "s.json", tmp_path / "r.html"
     assert main(["exercise", "play", str(path), "--turns", "2", "--save", str(save), "--report", str(html)]) == 0
     assert savefile.load(save).turn == 2 and html.read_text().startswith("<!doctype html>")

@@ -1310,3 +1310,30 @@ for _name, _range, _says in (
 good("r12", "values-of-each-kind", _SW, {"d.yaml": DESIGN.replace(
     "sampler:", "  - {path: placement.policy, values: [standard, min_moves]}\n"
                 "  - {path: chain.decisions_per_day.regular, values: [3, 4.5]}\nsampler:")})
+
+# --- thirteenth round: the newest ways in, as a demanding user tries them -------------------------
+# A design's range, values or scenarios not given as a list (or an empty list) got pydantic's wording:
+# "parameters.0.values: Input should be a valid list", "… a valid tuple", "List should have at least
+# 1 item after validation, not 0". Now one line naming the parameter and what it takes (`Parameter._a_list`).
+_SUPPLY = "housing.supply_persons_per_year"
+for _name, _range, _says in (
+        ("values-a-mapping", "values: {a: 1}",
+         f'parameters.0.values: {_SUPPLY} takes a list of values, e.g. [3, 4.5] or [standard, min_moves] '
+         '(got a mapping: {"a": 1})'),
+        ("values-one-value", "values: 1500", f"parameters.0.values: {_SUPPLY} takes a list of values, e.g. "
+                                             "[3, 4.5] or [standard, min_moves] (got one value: 1500)"),
+        ("values-empty", "values: []", f"parameters.0.values: {_SUPPLY} takes a list of values, e.g. [3, 4.5] "
+                                       "or [standard, min_moves] (got an empty list, [])"),
+        ("uniform-a-mapping", "uniform: {low: 1000, high: 2000}",
+         f'parameters.0.uniform: {_SUPPLY} takes two numbers, [low, high] (got a mapping: '
+         '{"low": 1000, "high": 2000})'),
+        ("triangular-one-value", "triangular: 1500",
+         f"parameters.0.triangular: {_SUPPLY} takes three numbers, [low, mode, high] (got one value: 1500)")):
+    bad_argv("sweep", f"r13-{_name}", _SW, {"d.yaml": DESIGN.replace("uniform: [1000, 2000]", _range)},
+             says=("d.yaml: " + _says,))
+for _name, _variants, _says in (
+        ("scenarios-a-mapping", "{a: tiny.yaml}", 'a list of scenarios, e.g. [baseline, mass-arrival] (got a mapping: '
+                                                  '{"a": "tiny.yaml"})'),
+        ("scenarios-empty", "[]", "a list of scenarios, e.g. [baseline, mass-arrival] (got an empty list, [])")):
+    bad_argv("sweep", f"r13-{_name}", _SW, {"d.yaml": DESIGN.replace(
+        "sampler:", f"  - {{scenarios: {_variants}}}\nsampler:")}, says=(f"d.yaml: parameters.1.scenarios: {_says}",))

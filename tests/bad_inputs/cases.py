@@ -1337,3 +1337,35 @@ for _name, _variants, _says in (
         ("scenarios-empty", "[]", "a list of scenarios, e.g. [baseline, mass-arrival] (got an empty list, [])")):
     bad_argv("sweep", f"r13-{_name}", _SW, {"d.yaml": DESIGN.replace(
         "sampler:", f"  - {{scenarios: {_variants}}}\nsampler:")}, says=(f"d.yaml: parameters.1.scenarios: {_says}",))
+
+# A store's manifest edited by hand (or cut short by a tool): each field a sweep or analyze reads is
+# checked when the store is opened (`store._check_manifest`); before, a KeyError ('days', 'sessions'),
+# a TypeError ('planned' text), an AttributeError ('consolidated' text) or a run length of "20" days
+# and KPIs read letter by letter ('kpis' text) deep in the sweep or analyze.
+import json as _json  # noqa: E402
+
+_MANIFEST = {"format": "noodplan-sweep/1", "fingerprint": "0123456789abcdef",
+             "design": {"name": "d", "scenario": "tiny.yaml",
+                        "parameters": [{"path": "housing.supply_persons_per_year", "uniform": [1000, 2000]}],
+                        "sampler": {"method": "lhs", "samples": 2, "seed": 1}, "outputs": {"kpis": ["peak_population"]}},
+             "bases": {"tiny.yaml": {"name": "tiny", "horizon_days": 20}}, "kpis": ["peak_population"],
+             "planned": {"samples": 2, "replicates": 1, "rows": 2, "runs": 2}, "days": 20, "sessions": []}
+for _name, _change, _says in (
+        ("days-text", {"days": "20"}, "damaged (days: the base scenarios' longest horizon, 20 days, got \"20\")"),
+        ("days-other", {"days": 400}, "damaged (days: the base scenarios' longest horizon, 20 days, got 400)"),
+        ("days-removed", {"days": None}, "damaged (no days); put back the manifest.json the sweep wrote"),
+        ("sessions-mapping", {"sessions": {}}, "damaged (sessions: a list of the sweep sessions, got {})"),
+        ("planned-text", {"planned": "x"}, "damaged (planned: the plan's samples, replicates, rows and runs"),
+        ("kpis-text", {"kpis": "peak_population"}, "damaged (kpis: a list of the key figures each run keeps"),
+        ("consolidated-text", {"consolidated": "yes"}, "damaged (consolidated: "),
+        ("bases-horizon-text", {"bases": {"tiny.yaml": {"horizon_days": "20"}}},
+         "damaged (bases.tiny.yaml.horizon_days: a whole number of days from 1 to 36,500, got \"20\")")):
+    _m = {k: v for k, v in {**_MANIFEST, **_change}.items() if v is not None}
+    bad_argv("analyze", f"r13-manifest-{_name}", ("analyze", "{d}/store"),
+             {"store/manifest.json": _json.dumps(_m), "store/parts": FOLDER}, says=("store: manifest.json: " + _says,))
+bad_argv("analyze", "r13-parts-a-file", ("analyze", "{d}/store"),
+         {"store/manifest.json": _json.dumps(_MANIFEST), "store/parts": "x"},
+         says=("store/parts: not a folder (a store keeps its runs there)",))
+bad_argv("analyze", "r13-parts-missing-beside-runs", ("analyze", "{d}/store"),
+         {"store/manifest.json": _json.dumps(_MANIFEST), "store/runs.parquet": "x"},
+         says=("store/parts: missing, though the store's runs.parquet lists the runs made there (a copy cut short?)",))

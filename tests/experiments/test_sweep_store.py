@@ -442,13 +442,93 @@ def test_a_damaged_store_file_is_named_with_what_to_do(reference, tmp_path, caps
 
     _design, reference = reference
     for name, remedy in (("runs.parquet", "run the same sweep command: it rebuilds runs.parquet"),
-                         ("plan.parquet", "run the sweep into a new --out")):
+                         ("plan.parquet", "run the same sweep command: it writes plan.parquet again")):
         store = tmp_path / name
         shutil.copytree(reference, store)
         (store / name).write_text("garbage")
         assert main(["analyze", str(store), "--no-plots"]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and f"{name}: damaged store file (" in err and remedy in err, err
+
+
+_EDITS = {           # a manifest edited by hand or by a tool: a traceback (KeyError, TypeError, AttributeError)
+    "days": ("20", 'days: the base scenarios\' longest horizon'),    # or a run length of "20" taken
+    "sessions": ({}, "sessions: a list of the sweep sessions"),
+    "planned": ("x", "planned: the plan's samples, replicates, rows and runs"),
+    "consolidated": ("yes", "consolidated: when the views were last rebuilt"),
+    "kpis": ("peak_population", "kpis: a list of the key figures"),     # read as its letters
+    "bases": ({}, "bases: the base scenarios"),
+    "fingerprint": (None, "fingerprint: the design's fingerprint (text)"),
+}
+
+
+@pytest.mark.parametrize("field", [*_EDITS, "days-removed", "sessions-removed"])
+@pytest.mark.parametrize("command", ["sweep", "analyze"])
+def test_a_hand_edited_manifest_is_named_by_its_field(reference, tmp_path, capsys, field, command):
+    import json
+
+    from viz.cli import main
+
+    design, reference = reference
+    store = tmp_path / "store"
+    shutil.copytree(reference, store)
+    manifest = json.loads((store / "manifest.json").read_text())
+    if field.endswith("-removed"):
+        field = field.removesuffix("-removed")
+        del manifest[field]
+        says = f"manifest.json: damaged (no {field}); put back the manifest.json the sweep wrote"
+    else:
+        manifest[field] = _EDITS[field][0]
+        says = f"manifest.json: damaged ({_EDITS[field][1]}"
+    (store / "manifest.json").write_text(json.dumps(manifest))
+    before = (store / "manifest.json").read_bytes()
+    argv = (["sweep", str(design), "--out", str(store), "--executor", "serial"] if command == "sweep" else
+            ["analyze", str(store), "--no-plots"])
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and says in err, err
+    assert (store / "manifest.json").read_bytes() == before and not (store / "analysis").exists()
+
+
+def test_a_half_copied_store_is_named_or_mended(reference, tmp_path, capsys):
+    # a store copied from a cluster cut short: without parts/ the sweep said "could not write into
+    # STORE (No such file or directory)" and analyze "no run of this store has finished yet"; a part
+    # without its daily.zarr was left out of the consolidated daily figures silently; a plan.parquet
+    # missing or cut short (the design's plan, made again by every sweep command) stopped the store
+    from viz.cli import main
+
+    design, reference = reference
+    argv = ["sweep", str(design), "--out", str(tmp_path / "store"), "--executor", "serial"]
+    store = tmp_path / "store"
+    shutil.copytree(reference, store)
+    shutil.rmtree(store / "parts")
+    for command in (argv, ["analyze", str(store), "--no-plots"]):
+        assert main(command) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"{store / 'parts'}: missing, though the store's runs.parquet" in err, err
+    (store / "runs.parquet").unlink()       # the runs given up: computed again
+    assert main(argv) == 0
+    _assert_same_store(reference, store)
+
+    shutil.rmtree(store)
+    shutil.copytree(reference, store)
+    part = sorted((store / "parts").iterdir())[0]
+    shutil.rmtree(part / "daily.zarr")
+    assert main(argv) == 2
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert err.startswith(f"noodplan: {part / 'daily.zarr'}: damaged store file (missing"), err
+    assert f"remove {part} and run the same sweep command" in err, err
+    shutil.rmtree(part)
+    assert main(argv) == 0
+    _assert_same_store(reference, store)
+
+    for damage in ("removed", "cut short"):
+        shutil.rmtree(store)
+        shutil.copytree(reference, store)
+        plan = store / "plan.parquet"
+        plan.unlink() if damage == "removed" else plan.write_bytes((reference / "plan.parquet").read_bytes()[:100])
+        assert main(argv) == 0, capsys.readouterr().err
+        _assert_same_store(reference, store)
 
 
 def test_a_store_without_a_finished_run_is_not_analysed(reference, tmp_path, capsys):

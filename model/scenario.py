@@ -1173,13 +1173,28 @@ def is_whole(value: Any) -> typing.TypeGuard[int]:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
+def whole_number(value: Any) -> int | None:
+    """The whole number an API argument that is a count, days or a seed stands for: an int (Python's
+    or NumPy's), or a float without a fraction (Python's or NumPy's: what a pandas column, a sampler or
+    `np.linspace` hands over, as a scenario file's `10.0` is read for a whole number); None for
+    anything else (text such as "12", true/false, a fraction, NaN, infinity)."""
+    if isinstance(value, bool) or type(value).__name__ == "bool_":
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real) and float(value).is_integer():      # (NaN and infinity are not)
+        return int(float(value))
+    return None
+
+
 def whole_argument(where: str, value: Any, lo: int, hi: int, unit: str = "") -> int:
     """An API argument that must be a count, days, a seed or a number of processes: `value` as an
-    int from `lo` to `hi`, or one ScenarioError line naming `where` (never text, a fraction,
-    true/false or a number past the bound taken as one)."""
-    if not is_whole(value) or not lo <= value <= hi:
+    int from `lo` to `hi` (`whole_number`), or one ScenarioError line naming `where` (never text, a
+    fraction, true/false or a number past the bound taken as one)."""
+    n = whole_number(value)
+    if n is None or not lo <= n <= hi:
         raise ScenarioError(f"{where}: a whole number from {lo:,} to {hi:,}{unit} (got {shown(value)})")
-    return int(value)
+    return n
 
 
 def choice_argument(where: str, value: Any, choices: Sequence[str]) -> str:

@@ -1369,3 +1369,23 @@ bad_argv("analyze", "r13-parts-a-file", ("analyze", "{d}/store"),
 bad_argv("analyze", "r13-parts-missing-beside-runs", ("analyze", "{d}/store"),
          {"store/manifest.json": _json.dumps(_MANIFEST), "store/runs.parquet": "x"},
          says=("store/parts: missing, though the store's runs.parquet lists the runs made there (a copy cut short?)",))
+
+# A --record CSV as a Dutch spreadsheet writes it: `2.100` (two thousand one hundred, with the Dutch
+# thousands point) was read as 2.1 persons and scored, its error in the hundreds of thousands of percent;
+# a decimal comma, tabs between the columns and the names capitalised got no word of what to change.
+_R = "date,quantity,value\n2025-07-05,population,%s\n"
+for _name, _text, _says in (
+        ("value-dutch-thousands", _R % "2.100", "r.csv: line 2: value '2.100' reads as 2.1 persons; write a number "
+                                                "of persons without a thousands separator (2100), or 2.1 if that is meant"),
+        ("value-dutch-thousands-approximate", _R % "~27.300", "r.csv: line 2: value '~27.300' reads as 27.3 persons; "
+                                                              "write a number "
+                                                              "of persons without a thousands separator (~27300)"),
+        ("value-decimal-comma", _R % '"2000,5"', "r.csv: line 2: value must be a number of persons, e.g. 27305 or "
+                                                 "~27000, decimals with a point (got '2000,5')"),
+        ("tabs", "date\tquantity\tvalue\n2025-07-05\tpopulation\t2000\n",
+         "r.csv: missing column(s) date, quantity, value (columns separated by tabs? use ',')"),
+        ("names-capitalised", "Date,Quantity,Value\n2025-07-05,population,2000\n",
+         "r.csv: missing column(s) date, quantity, value (the names are lower case: date, quantity, value)")):
+    bad_argv("record", f"r13-{_name}", _BT, {"r.csv": _text}, says=("--record: " + _says,))
+good("r13", "record-fraction-and-dates-out-of-order", _BT, {"r.csv": "date,quantity,value\n2025-07-10,population,2100.5\n"
+                                                                    "2025-07-05,population,0.500\n"})

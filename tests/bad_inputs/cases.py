@@ -1389,3 +1389,19 @@ for _name, _text, _says in (
     bad_argv("record", f"r13-{_name}", _BT, {"r.csv": _text}, says=("--record: " + _says,))
 good("r13", "record-fraction-and-dates-out-of-order", _BT, {"r.csv": "date,quantity,value\n2025-07-10,population,2100.5\n"
                                                                     "2025-07-05,population,0.500\n"})
+
+# compare of two files of different periods: B's 30 days against A's 20 (or from another start) were
+# compared figure by figure as the effect of B's choices ("first day in phase 2+: +10 days", the cost
+# of ten more days). Refused before anything runs (`experiments.compare._one_period`); --days makes one
+# horizon of two, as before.
+_OTHER = "extends: tiny.yaml\nname: other\nhorizon_days: 30\n"
+for _name, _body, _says in (
+        ("compare-other-horizon", _OTHER, "b: 'other' runs 30 days from 2025-07-01, a: 'tiny' 20 days from 2025-07-01; "
+                                          "a paired comparison is of one period: give both the same horizon_days"),
+        ("compare-other-start", _OTHER.replace("horizon_days: 30", "start_date: 2024-01-01\nhorizon_days: 20"),
+         "b: 'other' runs 20 days from 2024-01-01, a: 'tiny' 20 days from 2025-07-01; a paired comparison is of one "
+         "period: give both the same start_date")):
+    bad_argv("compare", f"r13-{_name}", ("compare", "{d}/tiny.yaml", "{d}/b.yaml", "--runs", "1", "--workers", "1"),
+             {"b.yaml": _body}, says=(_says,))
+good("r13", "compare-other-horizon-with-days", ("compare", "{d}/tiny.yaml", "{d}/b.yaml", "--runs", "1", "--workers",
+                                                "1", "--days", "2"), {"b.yaml": _OTHER})

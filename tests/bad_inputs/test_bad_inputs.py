@@ -589,3 +589,14 @@ def test_numpy_and_pandas_numbers_are_taken_for_whole_numbers():
     m = ReceptionModel(tiny, rng=np.float64(3.0), days=np.float64(2.0))
     assert (m.state.seed, m.horizon) == (3, 2) and type(m.state.seed) is int
     assert type(m.horizon) is int
+
+
+def test_a_path_is_taken_where_a_scenario_file_is(tmp_path):
+    # compare(Path(...)) said "a: a Scenario, a built-in name or a file path, not PosixPath"
+    from pathlib import Path
+
+    from experiments.compare import compare
+
+    (tmp_path / "tiny.yaml").write_text(TINY)
+    by_path = compare(Path(tmp_path / "tiny.yaml"), str(tmp_path / "tiny.yaml"), runs=1, days=2, workers=1)
+    assert by_path.a == by_path.b == "tiny"

@@ -137,6 +137,9 @@ API_CASES = {
     "many/seeds-numpy-table": lambda: simulate_many(_tiny(), seeds=_np().zeros((2, 2), dtype=int)),
     "many/seeds-numpy-fraction": lambda: simulate_many(_tiny(), seeds=_np().array([1.0, 2.5])),
     "model/rng-numpy-fraction": lambda: ReceptionModel(_tiny(), rng=_np().float64(1.5)),
+    # with_changes given a name, a file or a mapping for the scenario: AttributeError ('model_dump')
+    "paths/with-changes-on-a-name": lambda: with_changes("baseline", {"horizon_days": 5}),
+    "paths/with-changes-on-a-mapping": lambda: with_changes({"extends": "baseline"}, {"horizon_days": 5}),
     "model/scenario-number": lambda: ReceptionModel(5),
     "model/rng-2**40": lambda: ReceptionModel(_tiny(), rng=2 ** 40),
     "model/overrides-list": lambda: ReceptionModel(_tiny(), overrides=["chain.dublin_share", 2]),
@@ -302,6 +305,8 @@ API_CASES = {
 
 # what the one line must say, where the case alone does not make it fail before its fix
 API_SAYS = {
+    "paths/with-changes-on-a-name": "overrides: changes are made to a Scenario, not str (a file or a built-in name: "
+                                    "load_scenario first)",
     "run-file/decision-event-field": "decisions.0.event: places: Input should be greater than or equal to 0",
     "run-file/utf16": "is UTF-16 text",
     "model/restore-seed": "seed: not with state=",
@@ -589,6 +594,9 @@ def test_numpy_and_pandas_numbers_are_taken_for_whole_numbers():
     m = ReceptionModel(tiny, rng=np.float64(3.0), days=np.float64(2.0))
     assert (m.state.seed, m.horizon) == (3, 2) and type(m.state.seed) is int
     assert type(m.horizon) is int
+    # NumPy's true/false for a true/false field ("must be true or false (got np.True_)" before)
+    assert with_changes(tiny, {"plan.enabled": np.bool_(False)}).plan.enabled is False
+    assert ReceptionModel(tiny, days=2, **{"plan.enabled": np.True_}).config.plan.enabled is True
 
 
 def test_a_path_is_taken_where_a_scenario_file_is(tmp_path):

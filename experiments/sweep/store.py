@@ -200,10 +200,7 @@ class Store:
         _check_manifest(m, where)
         if s.parts.exists() and not s.parts.is_dir():
             raise StoreError(f"{s.parts}: not a folder (a store keeps its runs there); give the sweep a new --out")
-        if not s.parts.exists() and (s.path / "runs.parquet").exists():     # (a store stopped before its
-            raise StoreError(f"{s.parts}: missing, though the store's runs.parquet lists the runs made there (a "
-                             f"copy cut short?); copy the store's parts folder whole, or give the sweep a new --out")
-        return s                                                        # first batch has no runs to lose)
+        return s
 
     @classmethod
     def create_or_open(cls, path: str | Path, design: Design, plan: pd.DataFrame, kpis: list[str],
@@ -277,6 +274,10 @@ class Store:
     def writing(self) -> Iterator[Store]:
         """Hold the store for one sweep command: one writer at a time; leftovers of an
         interrupted write (temporary folders) are removed first."""
+        if not self.parts.exists() and (self.path / "runs.parquet").exists():
+            raise StoreError(f"--out: {self.path} is a copy of a store's views without its parts folder (the record "
+                             f"of its runs); noodplan analyze reads it, but a sweep resumes or grows only the store "
+                             f"itself: copy its parts folder too, or give a new --out")
         fd = os.open(self.path / ".lock", os.O_CREAT | os.O_RDWR)
         try:
             try:
@@ -284,7 +285,7 @@ class Store:
             except BlockingIOError:
                 raise StoreError(f"--out: {self.path} is in use by another sweep; wait for it or use "
                                  f"another --out") from None
-            self.parts.mkdir(exist_ok=True)     # (removed to compute every run again: `open` checked)
+            self.parts.mkdir(exist_ok=True)     # (a store stopped before its first batch: no run to lose)
             for leftover in [*self.parts.glob(".tmp-*"), *self.path.glob(".daily.zarr.*")]:
                 shutil.rmtree(leftover, ignore_errors=True)
             for leftover in [*self.path.glob(".runs.*.parquet"), *self.path.glob(".plan.*.parquet"),
@@ -323,12 +324,22 @@ class Store:
         before = {k: v for k, v in m["design"].items() if k not in labels}
         now = {k: v for k, v in design.model_dump(mode="json").items() if k not in labels}
         grown: dict[str, tuple[int, int]] = {}
+        fewer: list[tuple[str, int, int]] = []
         other: list[str] = []
         for where, was, is_ in _differences(before, now):
-            if where in _GROWS and isinstance(was, int) and isinstance(is_, int) and is_ > was:
-                grown[where] = (was, is_)
+            if where in _GROWS and isinstance(was, int) and isinstance(is_, int):
+                if is_ > was:
+                    grown[where] = (was, is_)
+                else:
+                    fewer.append((where, was, is_))
             else:
                 other.append(f"{where} ({shown_value(is_)} here, {shown_value(was)} in the store)" if where else where)
+        if fewer and not other:         # the design file as it was before the store grew: not another sweep
+            held = " and ".join(f"{where} {was:,} (here {is_:,})" for where, was, is_ in fewer)
+            raise StoreError(f"--out: {self.path} holds more of this design than it asks: {held}; a store is not "
+                             f"made smaller: give the design as the store holds it (noodplan analyze {self.path} "
+                             f"reads every run), or a new --out")
+        other += [f"{where} ({is_:,} here, {was:,} in the store)" for where, was, is_ in fewer]
         if not other and _digest(m["bases"]) != _digest(design.bases):
             other.append("the base scenario (a scenario file, or a built-in one in another noodplan version)")
         if not other and "sampler.samples" in grown:
@@ -436,10 +447,16 @@ class Store:
     def plan(self) -> pd.DataFrame:
         return _parquet(self.path / "plan.parquet")
 
+    def _views_current(self) -> bool:
+        """Are runs.parquet and daily.zarr the parts' (rebuilt since the last batch), or -- in a copy of a
+        finished store without its parts folder, as docs/sweeps.md offers for sharing -- complete?"""
+        parts = self.manifest.get("consolidated", {}).get("parts")
+        return parts == len(self.part_dirs()) or (not self.parts.exists() and isinstance(parts, int) and parts > 0)
+
     def runs(self) -> pd.DataFrame:
         """One row per run in the store, in plan order: run id, seed, inputs, status, error, KPIs."""
         consolidated = self.path / "runs.parquet"
-        if consolidated.exists() and self.manifest.get("consolidated", {}).get("parts") == len(self.part_dirs()):
+        if consolidated.exists() and self._views_current():
             return _parquet(consolidated)
         return self._runs_from_parts()
 
@@ -474,7 +491,7 @@ class Store:
 
         figures, days = list(self.design().outputs.daily), self.manifest_days
         consolidated = self.path / "daily.zarr"
-        if consolidated.exists() and self.manifest.get("consolidated", {}).get("parts") == len(self.part_dirs()):
+        if consolidated.exists() and self._views_current():
             return _zarr(consolidated, figures, days)
         parts = [p / "daily.zarr" for p in self.part_dirs() if (p / "daily.zarr").exists()]
         if not parts:

@@ -1366,9 +1366,9 @@ for _name, _change, _says in (
 bad_argv("analyze", "r13-parts-a-file", ("analyze", "{d}/store"),
          {"store/manifest.json": _json.dumps(_MANIFEST), "store/parts": "x"},
          says=("store/parts: not a folder (a store keeps its runs there)",))
-bad_argv("analyze", "r13-parts-missing-beside-runs", ("analyze", "{d}/store"),
-         {"store/manifest.json": _json.dumps(_MANIFEST), "store/runs.parquet": "x"},
-         says=("store/parts: missing, though the store's runs.parquet lists the runs made there (a copy cut short?)",))
+bad_argv("analyze", "r13-views-copy-runs-damaged", ("analyze", "{d}/store"),    # a store shared without parts/
+         {"store/manifest.json": _json.dumps({**_MANIFEST, "consolidated": {"parts": 2}}), "store/runs.parquet": "x"},
+         says=("store/runs.parquet: damaged store file (",))
 
 # A --record CSV as a Dutch spreadsheet writes it: `2.100` (two thousand one hundred, with the Dutch
 # thousands point) was read as 2.1 persons and scored, its error in the hundreds of thousands of percent;

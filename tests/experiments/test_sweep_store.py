@@ -336,11 +336,21 @@ def test_more_seeds_grow_a_finished_store_computing_only_the_new_runs(reference,
     # analyze reads all twelve runs (three seeds a point)
     assert main(["analyze", str(grown), "--no-plots"]) == 0
     assert "4 points x 3 seed(s) = 12 runs" in (grown / "analysis" / "report.txt").read_text()
-    # the same command again computes nothing; fewer seeds than the store's are another sweep
+    # the same command again computes nothing; the design file as it was before the store grew is refused
+    # as asking less of this sweep (it was "holds another sweep … use a new --out": the store's own
+    # design, with its own runs), and with another change too as another sweep
     assert main(["sweep", str(three), "--out", str(grown), "--executor", "serial"]) == 0
     assert "nothing to compute" in capsys.readouterr().err
+    before = (grown / "manifest.json").read_bytes()
     assert main(["sweep", str(write_design(tmp_path, replicates=2)), "--out", str(grown)]) == 2
-    assert "the design differs in replicates (2 here, 3 in the store)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--out: {grown} holds more of this design than it asks: replicates 3 (here 2); " \
+        f"a store is not made smaller: give the design as the store holds it (noodplan analyze {grown} reads every " \
+        f"run), or a new --out" in err, err
+    assert main(["sweep", str(write_design(tmp_path, replicates=2, first_seed=5)), "--out", str(grown)]) == 2
+    assert "the design differs in first_seed (5 here, 1 in the store), replicates (2 here, 3 in the store)" in \
+        capsys.readouterr().err
+    assert (grown / "manifest.json").read_bytes() == before
 
 
 def test_more_samples_grow_a_store_only_where_the_sampler_keeps_its_first_points(tmp_path):
@@ -491,9 +501,10 @@ def test_a_hand_edited_manifest_is_named_by_its_field(reference, tmp_path, capsy
 
 
 def test_a_half_copied_store_is_named_or_mended(reference, tmp_path, capsys):
-    # a store copied from a cluster cut short: without parts/ the sweep said "could not write into
-    # STORE (No such file or directory)" and analyze "no run of this store has finished yet"; a part
-    # without its daily.zarr was left out of the consolidated daily figures silently; a plan.parquet
+    # a store copied without its parts folder -- as docs/sweeps.md offers for sharing a finished store
+    # (manifest.json, plan.parquet, runs.parquet, daily.zarr) -- was "no run of this store has finished
+    # yet" to analyze, and the sweep said "could not write into STORE (No such file or directory)"; a
+    # part without its daily.zarr was left out of the consolidated daily figures silently; a plan.parquet
     # missing or cut short (the design's plan, made again by every sweep command) stopped the store
     from viz.cli import main
 
@@ -502,10 +513,16 @@ def test_a_half_copied_store_is_named_or_mended(reference, tmp_path, capsys):
     store = tmp_path / "store"
     shutil.copytree(reference, store)
     shutil.rmtree(store / "parts")
-    for command in (argv, ["analyze", str(store), "--no-plots"]):
-        assert main(command) == 2
-        err = capsys.readouterr().err
-        assert err.count("\n") == 1 and f"{store / 'parts'}: missing, though the store's runs.parquet" in err, err
+    assert main(["analyze", str(reference), "--no-plots", "--out", str(tmp_path / "whole")]) == 0
+    assert main(["analyze", str(store), "--no-plots", "--out", str(tmp_path / "shared")]) == 0
+    assert (tmp_path / "shared" / "report.txt").read_text().split("\n", 3)[2:] == \
+        (tmp_path / "whole" / "report.txt").read_text().split("\n", 3)[2:]     # (the store's name aside)
+    capsys.readouterr()
+    before = sorted(p.name for p in store.iterdir())
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--out: {store} is a copy of a store's views without its parts folder" in err, err
+    assert sorted(p.name for p in store.iterdir()) == before
     (store / "runs.parquet").unlink()       # the runs given up: computed again
     assert main(argv) == 0
     _assert_same_store(reference, store)

@@ -439,6 +439,8 @@ class Store:
 
     def done_ids(self) -> set[str]:
         """Ids of the runs in the store (done or failed)."""
+        if not self.parts.exists() and (self.path / "runs.parquet").exists() and self._views_current():
+            return set(_parquet(self.path / "runs.parquet", ["run_id"])["run_id"])    # a copy of the views
         done: set[str] = set()
         for p in self.part_dirs():
             done.update(_parquet(p / "runs.parquet", ["run_id"])["run_id"].tolist())

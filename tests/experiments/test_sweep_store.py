@@ -517,6 +517,7 @@ def test_a_half_copied_store_is_named_or_mended(reference, tmp_path, capsys):
     assert main(["analyze", str(store), "--no-plots", "--out", str(tmp_path / "shared")]) == 0
     assert (tmp_path / "shared" / "report.txt").read_text().split("\n", 3)[2:] == \
         (tmp_path / "whole" / "report.txt").read_text().split("\n", 3)[2:]     # (the store's name aside)
+    assert '"runs": 8' in (tmp_path / "shared" / "manifest.json").read_text()
     capsys.readouterr()
     before = sorted(p.name for p in store.iterdir())
     assert main(argv) == 2

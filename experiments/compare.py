@@ -12,6 +12,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 from scipy import stats
@@ -146,14 +147,27 @@ def readable(x: float) -> str:
 
 
 def _scenario(x: object, name: str) -> Scenario:
-    if isinstance(x, str):
+    if isinstance(x, str | Path):
         return load_scenario(x)
     if not isinstance(x, Scenario):
         raise ScenarioError(f"{name}: a Scenario, a built-in name or a file path, not {type(x).__name__}")
     return x
 
 
-def compare(a: Scenario | str, b: Scenario | str, runs: int = 5, seed: int | None = None,
+def _one_period(a: Scenario, b: Scenario, days: int | None) -> None:
+    """A paired comparison's two scenarios run over one period: every key figure is a total or a
+    first day over the run, so B's 30 days against A's 20 (or another start) would be read as the
+    effect of B's choices. Raises ScenarioError naming both periods."""
+    period = [(sc.start_date, days or sc.horizon_days) for sc in (a, b)]
+    if period[0] != period[1]:
+        (start_a, n_a), (start_b, n_b) = period
+        same = [*(["the same start_date"] if start_a != start_b else []),
+                *(["the same horizon_days (or the days to run: --days)"] if n_a != n_b else [])]
+        raise ScenarioError(f"b: {b.name!r} runs {n_b:,} days from {start_b}, a: {a.name!r} {n_a:,} days from "
+                            f"{start_a}; a paired comparison is of one period: give both {' and '.join(same)}")
+
+
+def compare(a: Scenario | str | Path, b: Scenario | str | Path, runs: int = 5, seed: int | None = None,
             days: int | None = None, workers: int | None = None,
             progress: Callable[[int, int], None] | None = None) -> Comparison:
     """Run A and B on the same `runs` seeds (`seed`, `seed` + 1, …; default A's seed); results do
@@ -168,6 +182,7 @@ def compare(a: Scenario | str, b: Scenario | str, runs: int = 5, seed: int | Non
         whole_argument("workers", workers, 1, MAX_JOBS, " processes")
     if progress is not None and not callable(progress):
         raise ScenarioError(f"progress: a function of (done, total) runs or None, not {type(progress).__name__}")
+    _one_period(sa, sb, days)
     first = sa.seed if seed is None else seed
     seeds = [first + i for i in range(runs)]
     total = 2 * runs

@@ -23,6 +23,7 @@ import datetime as dt
 import io
 import itertools
 import math
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -443,8 +444,12 @@ def _points(reader: csv.DictReader, name: str, text: str,
         reader.fieldnames = [c.strip() for c in reader.fieldnames]
     missing = {"date", "quantity", "value"} - set(reader.fieldnames or [])
     if missing:
-        raise ValueError(f"{name}: missing column(s) {', '.join(sorted(missing))}"
-                         + (" (columns separated by ';'? use ',')" if ";" in (text.splitlines() or [""])[0] else ""))
+        header = (text.splitlines() or [""])[0]
+        sep = next((shown for s, shown in ((";", "';'"), ("\t", "tabs")) if s in header), None)
+        hint = (f" (columns separated by {sep}? use ',')" if sep else
+                " (the names are lower case: date, quantity, value)"
+                if not {"date", "quantity", "value"} - {c.lower() for c in reader.fieldnames or []} else "")
+        raise ValueError(f"{name}: missing column(s) {', '.join(sorted(missing))}{hint}")
     names = [c.strip() for c in reader.fieldnames or []]
     twice = next((c for k, c in enumerate(names) if c and c in names[:k]), None)
     if twice is not None:             # DictReader would keep the last column of the name, silently
@@ -473,8 +478,14 @@ def _points(reader: csv.DictReader, name: str, text: str,
                 raise ValueError(value)
             v = float(value.removeprefix("~"))          # one mark: '~~2000' is a typo
         except ValueError:
-            raise ValueError(f"{name}: line {i}: value must be a number of persons, e.g. 27305 or ~27000 "
-                             f"(got {value[:40]!r})") from None
+            decimal = re.fullmatch(r"~?\d+,\d+", value) is not None and not re.fullmatch(r"~?\d{1,3},\d{3}", value)
+            raise ValueError(f"{name}: line {i}: value must be a number of persons, e.g. 27305 or ~27000"
+                             + (", decimals with a point" if decimal else "")
+                             + f" (got {value[:40]!r})") from None
+        if re.fullmatch(r"~?[1-9]\d{0,2}\.\d{3}", value):   # 2.100: Dutch for two thousand one hundred, read as 2.1
+            meant = ("~" if value.startswith("~") else "") + str(int(value.lstrip("~").replace(".", "")))
+            raise ValueError(f"{name}: line {i}: value {value!r} reads as {v:g} persons; write a number of persons "
+                             f"without a thousands separator ({meant}), or {v:g} if that is meant")
         if not math.isfinite(v) or v <= 0:
             raise ValueError(f"{name}: line {i}: value must be a positive number of persons (got {v:g})")
         if v > MAX_COUNT:

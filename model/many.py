@@ -29,7 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from model.results import Results
-from model.scenario import MAX_SEED, Scenario, ScenarioError, is_whole, load_scenario, validate_scenario, with_changes
+from model.scenario import (MAX_SEED, Scenario, ScenarioError, is_whole, load_scenario, validate_scenario, whole_number,
+                            with_changes)
 from model.simulate import simulate
 from model.world import RUN_ONLY_FIELDS, World, build_world, difference, serves
 
@@ -160,6 +161,8 @@ def _runs(scenarios: Any, seeds: Any, params: Any, days: Any) -> list[tuple[Scen
     many = isinstance(scenarios, Sequence) and not isinstance(scenarios, str | bytes)
     if many:
         lengths["scenarios"] = len(scenarios)
+    if seeds is not None and getattr(seeds, "ndim", None) == 1 and hasattr(seeds, "tolist"):
+        seeds = seeds.tolist()          # a NumPy array or a pandas column of seeds (np.arange(10))
     for name, value in (("seeds", seeds), ("params", params)):
         if value is None:
             continue
@@ -173,12 +176,15 @@ def _runs(scenarios: Any, seeds: Any, params: Any, days: Any) -> list[tuple[Scen
         raise ScenarioError("runs: " + ", ".join(f"{k} has {n}" for k, n in lengths.items())
                             + "; give one entry per run in each")
     r = next(iter(lengths.values()), 1)
-    if days is not None and (not is_whole(days) or days < 1):
+    whole_days = whole_number(days)
+    if days is not None and (whole_days is None or whole_days < 1):
         raise ScenarioError(f"days: a whole number of days ≥ 1 or None (the scenario's horizon), not {days!r}")
     seed_list = list(seeds) if seeds is not None else [None] * r
     for i, seed in enumerate(seed_list):
-        if seed is not None and (not is_whole(seed) or not 0 <= seed <= MAX_SEED):
+        n = whole_number(seed)
+        if seed is not None and (n is None or not 0 <= n <= MAX_SEED):
             raise ScenarioError(f"seeds.{i}: must be a whole number from 0 to {MAX_SEED:,} (got {seed!r})")
+        seed_list[i] = n
     loaded: dict[str, Scenario] = {}
 
     def load(x: Any, where: str) -> Scenario:
@@ -187,7 +193,8 @@ def _runs(scenarios: Any, seeds: Any, params: Any, days: Any) -> list[tuple[Scen
                 loaded[str(x)] = load_scenario(x)
             return loaded[str(x)]
         if not isinstance(x, Scenario):
-            raise ScenarioError(f"{where}: a Scenario, a built-in name or a file path, not {type(x).__name__}")
+            hint = " (a mapping of fields: model.scenario.from_dict)" if isinstance(x, Mapping) else ""
+            raise ScenarioError(f"{where}: a Scenario, a built-in name or a file path, not {type(x).__name__}{hint}")
         return x
 
     base = None if many else load(scenarios, "scenarios")
@@ -198,7 +205,7 @@ def _runs(scenarios: Any, seeds: Any, params: Any, days: Any) -> list[tuple[Scen
         if params is not None:
             sc = with_changes(sc, params[i], source=f"params.{i}")
         try:
-            sc = validate_scenario(sc, days)
+            sc = validate_scenario(sc, whole_days)
         except ScenarioError as err:
             raise ScenarioError(f"run {i}: {err}") from None
         out.append((sc, seed_list[i]))

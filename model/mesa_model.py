@@ -29,7 +29,7 @@ from model.metrics import DAILY_COLUMNS, SCALARS, WHOLE_NUMBERS, Recorder
 from model.results import Results
 from model.rulebook import run_day
 from model.scenario import (MAX_DAYS, MAX_SEED, Event, Scenario, ScenarioError, check_decision, closest_name,
-                            is_whole, load_scenario, shown, with_changes)
+                            is_whole, load_scenario, shown, whole_number, with_changes)
 from model.simulate import prepare, results_of
 from model.snapshot import Snapshot, capture, load
 from model.state import Actors, State
@@ -269,10 +269,11 @@ class ReceptionModel(mesa.Model):
             raise ScenarioError(f"ReceptionModel.restore: snapshot: a Snapshot or a snapshot file, not "
                                 f"{type(snapshot).__name__}")
         _check_kind("world", world, World, "a built World (model.world.build_world) or None")
-        if days is not None and (not is_whole(days)
-                                 or not 1 <= days <= MAX_DAYS):
+        n = whole_number(days)
+        if days is not None and (n is None or not 1 <= n <= MAX_DAYS):
             raise ScenarioError(f"ReceptionModel.restore: days: a whole number from 1 to {MAX_DAYS:,} or None, "
                                 f"not {days!r}")
+        days = n
         snap = snapshot if isinstance(snapshot, Snapshot) else load(snapshot)
         saved = int(snap.header["horizon_days"])
         if days is not None and days < saved:      # Snapshot.restore only extends a horizon: it would be ignored
@@ -289,10 +290,11 @@ def _seed(rng: Any, seed: Any) -> int | None:
     value = rng if rng is not None else seed
     if value is None:
         return None
-    if not is_whole(value) or not 0 <= value <= MAX_SEED:
+    n = whole_number(value)
+    if n is None or not 0 <= n <= MAX_SEED:
         raise ScenarioError(f"ReceptionModel: rng: a whole number from 0 to {MAX_SEED:,} (the run's seed) or None "
                             f"(the scenario's seed), got {value!r}")
-    return int(value)
+    return n
 
 
 def _check_keywords(parameters: Mapping[str, Any]) -> None:

@@ -16,7 +16,7 @@ from agents.moves import REASON_NAMES, MoveLog, Reason
 from agents.sorting import last_of_each
 from model import atomic
 from model.metrics import SCALARS, WHOLE_NUMBERS, weighted_quantile
-from model.scenario import Scenario, ScenarioError, is_whole
+from model.scenario import Scenario, ScenarioError, whole_number
 
 
 EVENT_COLUMNS = ["day", "date", "source", "where", "what", "detail"]   # of events.csv (docs/outputs.md)
@@ -253,10 +253,11 @@ MOVE_REASONS = [r for r in Reason if r not in (Reason.INTAKE, Reason.EXIT)]
 
 def _whole(method: str, field: str, value: object, lo: int, hi: int | None) -> int:
     """An argument of a Results accessor that must be a whole number from lo to hi (None: no upper bound)."""
-    if not is_whole(value) or value < lo or (hi is not None and value > hi):
+    n = whole_number(value)
+    if n is None or n < lo or (hi is not None and n > hi):
         upto = f" to {hi:,}" if hi is not None else ""
         raise ScenarioError(f"{method}: {field}: a whole number from {lo}{upto}, not {value!r}")
-    return int(value)
+    return n
 
 
 def _flag(method: str, field: str, value: object) -> None:

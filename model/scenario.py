@@ -95,6 +95,8 @@ class _Strict(BaseModel):
                 isinstance(v, str) and _ISO_DATE.fullmatch(v.strip())):
             raise ValueError(f"must be a date written YYYY-MM-DD (got {shown(v)})")   # not seconds since 1970
         if annotation is bool:
+            if _numpy_bool(v):              # NumPy's true/false (a pandas column's, a mask's element)
+                return bool(v)
             if not isinstance(v, bool):
                 raise ValueError(f"must be true or false (got {shown(v)})")
         elif not _allows_bool(annotation) and _has_bool(v):
@@ -1173,13 +1175,33 @@ def is_whole(value: Any) -> typing.TypeGuard[int]:
     return isinstance(value, numbers.Integral) and not isinstance(value, bool)
 
 
+def _numpy_bool(value: Any) -> bool:
+    """Is `value` NumPy's true or false (np.True_, np.bool_(0)), which is no Python bool?"""
+    return type(value).__module__ == "numpy" and type(value).__name__ in ("bool", "bool_")
+
+
+def whole_number(value: Any) -> int | None:
+    """The whole number an API argument that is a count, days or a seed stands for: an int (Python's
+    or NumPy's), or a float without a fraction (Python's or NumPy's: what a pandas column, a sampler or
+    `np.linspace` hands over, as a scenario file's `10.0` is read for a whole number); None for
+    anything else (text such as "12", true/false, a fraction, NaN, infinity)."""
+    if isinstance(value, bool) or _numpy_bool(value):
+        return None
+    if isinstance(value, numbers.Integral):
+        return int(value)
+    if isinstance(value, numbers.Real) and float(value).is_integer():      # (NaN and infinity are not)
+        return int(float(value))
+    return None
+
+
 def whole_argument(where: str, value: Any, lo: int, hi: int, unit: str = "") -> int:
     """An API argument that must be a count, days, a seed or a number of processes: `value` as an
-    int from `lo` to `hi`, or one ScenarioError line naming `where` (never text, a fraction,
-    true/false or a number past the bound taken as one)."""
-    if not is_whole(value) or not lo <= value <= hi:
+    int from `lo` to `hi` (`whole_number`), or one ScenarioError line naming `where` (never text, a
+    fraction, true/false or a number past the bound taken as one)."""
+    n = whole_number(value)
+    if n is None or not lo <= n <= hi:
         raise ScenarioError(f"{where}: a whole number from {lo:,} to {hi:,}{unit} (got {shown(value)})")
-    return int(value)
+    return n
 
 
 def choice_argument(where: str, value: Any, choices: Sequence[str]) -> str:
@@ -1668,6 +1690,10 @@ def with_changes(scenario: Scenario, changes: dict[str, Any], source: str = "ove
     ``chain.decisions_per_day.regular``, ``groups.0.share``) set to new values (`assign_path`: a
     mapping given for a section changes only the keys it names), validated as a scenario file is.
     Raises ScenarioError naming an unknown path or a bad value."""
+    if not isinstance(scenario, Scenario):
+        hint = " (a mapping of fields: from_dict)" if isinstance(scenario, Mapping) else (
+            " (a file or a built-in name: load_scenario first)" if isinstance(scenario, str | Path) else "")
+        raise ScenarioError(f"{source}: changes are made to a Scenario, not {type(scenario).__name__}{hint}")
     if not changes:
         return scenario
     if not isinstance(changes, Mapping):

@@ -9,7 +9,7 @@ from pathlib import Path
 from model.metrics import Recorder
 from model.results import Results
 from model.rulebook import run_day
-from model.scenario import MAX_SEED, Scenario, ScenarioError, is_whole, load_scenario, validate_scenario
+from model.scenario import MAX_SEED, Scenario, ScenarioError, load_scenario, validate_scenario, whole_number
 from model.start import new_state
 from model.state import State
 from model.world import World, build_world, difference, serves
@@ -21,11 +21,14 @@ def prepare(scenario: Scenario | str | Path, seed: int | None = None, days: int 
     `world` when given (it must serve the scenario: `model.world.serves`). Raises ScenarioError,
     before building anything, for a scenario, seed, horizon or world a run cannot use."""
     sc = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
-    if days is not None and not is_whole(days):
+    if days is not None and whole_number(days) is None:
         raise ScenarioError(f"days: a whole number of days or None (the scenario's horizon), not {days!r}")
+    days = whole_number(days)
     sc = validate_scenario(sc, days)      # the object may have changed since it was loaded
-    if seed is not None and (not is_whole(seed) or not 0 <= seed <= MAX_SEED):
+    n = whole_number(seed)
+    if seed is not None and (n is None or not 0 <= n <= MAX_SEED):
         raise ScenarioError(f"seed: must be a whole number from 0 to {MAX_SEED:,} (got {seed!r})")
+    seed = n
     if world is not None and not isinstance(world, World):
         raise ScenarioError(f"world: a built World (model.world.build_world) or None, not {type(world).__name__}")
     if world is not None and not serves(world.scenario, sc):

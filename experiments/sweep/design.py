@@ -75,14 +75,27 @@ class Parameter(_Strict):
         None, description="grid: evenly spaced quantiles of a continuous range, ends included "
                           "(default: sampler.levels)")
 
+    @field_validator("uniform", "triangular", "values", "scenarios", mode="before")
+    @classmethod
+    def _a_list(cls, v: Any, info: ValidationInfo) -> Any:
+        """A range, values or scenarios not given as a list, or an empty list, in one line naming the
+        parameter and what it takes (pydantic said 'Input should be a valid list' or 'a valid tuple',
+        and 'List should have at least 1 item after validation, not 0')."""
+        field = str(info.field_name)
+        if v is None or (isinstance(v, list | tuple) and (v or field in _RANGES)):
+            return v
+        path = info.data.get("path") if field != "scenarios" else None
+        takes = _RANGES.get(field) or {"values": "a list of values, e.g. [3, 4.5] or [standard, min_moves]",
+                                       "scenarios": "a list of scenarios, e.g. [baseline, mass-arrival]"}[field]
+        raise ValueError(f"{f'{path} takes ' if path else ''}{takes} (got {_what(v)})")
+
     @field_validator("uniform", "triangular", mode="before")
     @classmethod
     def _ends(cls, v: Any, info: ValidationInfo) -> Any:
         """A range of the wrong length in one line (pydantic named an item 'required field is missing')."""
-        want = {"uniform": "two numbers, [low, high]", "triangular": "three numbers, [low, mode, high]"}
         size = 2 if info.field_name == "uniform" else 3
         if isinstance(v, list | tuple) and len(v) != size:
-            raise ValueError(f"{want[str(info.field_name)]} (got {len(v)} value{'s' if len(v) != 1 else ''})")
+            raise ValueError(f"{_RANGES[str(info.field_name)]} (got {len(v)} value{'s' if len(v) != 1 else ''})")
         return v
 
     @field_validator("values", mode="before")
@@ -147,6 +160,18 @@ class Parameter(_Strict):
         if self.scenarios is not None:
             return list(self.scenarios)
         raise ValueError(f"{self.label}: a continuous range has no discrete set of values")
+
+
+_RANGES = {"uniform": "two numbers, [low, high]", "triangular": "three numbers, [low, mode, high]"}
+
+
+def _what(x: Any) -> str:
+    """What a design gave where a list was wanted, in a planner's words."""
+    if isinstance(x, dict):
+        return f"a mapping: {shown_value(x)}" if x else "an empty mapping, {}"
+    if isinstance(x, list | tuple):
+        return "an empty list, []"
+    return f"one value: {shown_value(x)}"
 
 
 def shown_value(x: Any) -> str:

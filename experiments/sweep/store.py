@@ -39,13 +39,14 @@ import pandas as pd
 from pydantic import ValidationError
 
 from experiments import outputs
-from experiments.sweep.design import Design, Value, reason, shown_value
+from experiments.sweep.design import MAX_SWEEP_RUNS, Design, Value, reason, shown_value
 from experiments.sweep.runner import Outcome, RunSpec
 from model import atomic
 from model.inputfile import parse_json, read_bytes
-from model.scenario import ScenarioError
+from model.scenario import MAX_DAYS, ScenarioError
 
 FORMAT = "noodplan-sweep/1"
+MAX_PLAN_ROWS = MAX_SWEEP_RUNS   # a plan's rows (sample points x replicates), as a design may ask
 MAX_MANIFEST_BYTES = 256 << 20        # a store's manifest.json (it holds the base scenarios and the sessions)
 # the packages of every result folder's manifest (experiments/outputs.py), and the sweep's own
 PACKAGES = tuple(dict.fromkeys(("noodplan", *outputs.PACKAGES, "pyarrow", "zarr", "SALib", "dask", "distributed",
@@ -110,7 +111,8 @@ def _parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     except (OSError, ValueError, pyarrow.ArrowException) as exc:
         what = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         remedy = {"parts": f"remove {path.parent} and run the same sweep command to compute its runs again",
-                  "runs.parquet": "run the same sweep command: it rebuilds runs.parquet from the parts"}.get(
+                  "runs.parquet": "run the same sweep command: it rebuilds runs.parquet from the parts",
+                  "plan.parquet": "run the same sweep command: it writes plan.parquet again from the design"}.get(
             path.parent.parent.name if path.parent.parent.name == "parts" else path.name,
             "run the sweep into a new --out")
         raise StoreError(f"{path}: damaged store file ({what}); {remedy}") from None
@@ -186,15 +188,18 @@ class Store:
         if not isinstance(m, dict) or m.get("format") != FORMAT:
             found = m.get("format") if isinstance(m, dict) else type(m).__name__
             raise StoreError(f"{where}: store format {found!r}, this noodplan reads {FORMAT!r}")
-        missing = [k for k in ("fingerprint", "design", "bases", "kpis", "planned") if k not in m]
+        missing = [k for k in ("fingerprint", "design", "bases", "kpis", "planned", "days", "sessions") if k not in m]
         if missing:
-            raise StoreError(f"{where}: damaged (no {', '.join(missing)})")
+            raise StoreError(f"{where}: damaged (no {', '.join(missing)}); {_MANIFEST_REMEDY}")
         try:
             Design.model_validate(m["design"])
         except ValidationError as exc:      # its first problem, named by field (not pydantic's whole report)
             raise StoreError(f"{where}: damaged design ({' '.join(reason(exc).split())[:200]})") from None
         except ValueError as exc:
             raise StoreError(f"{where}: damaged design ({' '.join(str(exc).split())[:200]})") from None
+        _check_manifest(m, where)
+        if s.parts.exists() and not s.parts.is_dir():
+            raise StoreError(f"{s.parts}: not a folder (a store keeps its runs there); give the sweep a new --out")
         return s
 
     @classmethod
@@ -269,6 +274,10 @@ class Store:
     def writing(self) -> Iterator[Store]:
         """Hold the store for one sweep command: one writer at a time; leftovers of an
         interrupted write (temporary folders) are removed first."""
+        if not self.parts.exists() and (self.path / "runs.parquet").exists():
+            raise StoreError(f"--out: {self.path} is a copy of a store's views without its parts folder (the record "
+                             f"of its runs); noodplan analyze reads it, but a sweep resumes or grows only the store "
+                             f"itself: copy its parts folder too, or give a new --out")
         fd = os.open(self.path / ".lock", os.O_CREAT | os.O_RDWR)
         try:
             try:
@@ -276,6 +285,7 @@ class Store:
             except BlockingIOError:
                 raise StoreError(f"--out: {self.path} is in use by another sweep; wait for it or use "
                                  f"another --out") from None
+            self.parts.mkdir(exist_ok=True)     # (a store stopped before its first batch: no run to lose)
             for leftover in [*self.parts.glob(".tmp-*"), *self.path.glob(".daily.zarr.*")]:
                 shutil.rmtree(leftover, ignore_errors=True)
             for leftover in [*self.path.glob(".runs.*.parquet"), *self.path.glob(".plan.*.parquet"),
@@ -314,12 +324,22 @@ class Store:
         before = {k: v for k, v in m["design"].items() if k not in labels}
         now = {k: v for k, v in design.model_dump(mode="json").items() if k not in labels}
         grown: dict[str, tuple[int, int]] = {}
+        fewer: list[tuple[str, int, int]] = []
         other: list[str] = []
         for where, was, is_ in _differences(before, now):
-            if where in _GROWS and isinstance(was, int) and isinstance(is_, int) and is_ > was:
-                grown[where] = (was, is_)
+            if where in _GROWS and isinstance(was, int) and isinstance(is_, int):
+                if is_ > was:
+                    grown[where] = (was, is_)
+                else:
+                    fewer.append((where, was, is_))
             else:
                 other.append(f"{where} ({shown_value(is_)} here, {shown_value(was)} in the store)" if where else where)
+        if fewer and not other:         # the design file as it was before the store grew: not another sweep
+            held = " and ".join(f"{where} {was:,} (here {is_:,})" for where, was, is_ in fewer)
+            raise StoreError(f"--out: {self.path} holds more of this design than it asks: {held}; a store is not "
+                             f"made smaller: give the design as the store holds it (noodplan analyze {self.path} "
+                             f"reads every run), or a new --out")
+        other += [f"{where} ({is_:,} here, {was:,} in the store)" for where, was, is_ in fewer]
         if not other and _digest(m["bases"]) != _digest(design.bases):
             other.append("the base scenario (a scenario file, or a built-in one in another noodplan version)")
         if not other and "sampler.samples" in grown:
@@ -366,13 +386,15 @@ class Store:
 
     def _mend_plan(self, plan: pd.DataFrame) -> None:
         """plan.parquet as the manifest's design plans it: a growth cut between its two renames (a
-        power cut) left the larger plan beside the smaller design."""
+        power cut) left the larger plan beside the smaller design; a plan missing or damaged (a copy
+        cut short) is written again: it is the design's, which this command has just planned."""
+        import pyarrow
         import pyarrow.parquet as pq
 
         try:
             rows = pq.ParquetFile(self.path / "plan.parquet").metadata.num_rows
-        except (OSError, ValueError):
-            return                          # damaged: named when it is read (`_parquet`)
+        except (OSError, ValueError, pyarrow.ArrowException):
+            rows = -1
         if rows != len(plan):
             _write_parquet(self.path / "plan.parquet", plan)
 
@@ -417,6 +439,8 @@ class Store:
 
     def done_ids(self) -> set[str]:
         """Ids of the runs in the store (done or failed)."""
+        if not self.parts.exists() and (self.path / "runs.parquet").exists() and self._views_current():
+            return set(_parquet(self.path / "runs.parquet", ["run_id"])["run_id"])    # a copy of the views
         done: set[str] = set()
         for p in self.part_dirs():
             done.update(_parquet(p / "runs.parquet", ["run_id"])["run_id"].tolist())
@@ -425,10 +449,16 @@ class Store:
     def plan(self) -> pd.DataFrame:
         return _parquet(self.path / "plan.parquet")
 
+    def _views_current(self) -> bool:
+        """Are runs.parquet and daily.zarr the parts' (rebuilt since the last batch), or -- in a copy of a
+        finished store without its parts folder, as docs/sweeps.md offers for sharing -- complete?"""
+        parts = self.manifest.get("consolidated", {}).get("parts")
+        return parts == len(self.part_dirs()) or (not self.parts.exists() and isinstance(parts, int) and parts > 0)
+
     def runs(self) -> pd.DataFrame:
         """One row per run in the store, in plan order: run id, seed, inputs, status, error, KPIs."""
         consolidated = self.path / "runs.parquet"
-        if consolidated.exists() and self.manifest.get("consolidated", {}).get("parts") == len(self.part_dirs()):
+        if consolidated.exists() and self._views_current():
             return _parquet(consolidated)
         return self._runs_from_parts()
 
@@ -463,11 +493,16 @@ class Store:
 
         figures, days = list(self.design().outputs.daily), self.manifest_days
         consolidated = self.path / "daily.zarr"
-        if consolidated.exists() and self.manifest.get("consolidated", {}).get("parts") == len(self.part_dirs()):
+        if consolidated.exists() and self._views_current():
             return _zarr(consolidated, figures, days)
         parts = [p / "daily.zarr" for p in self.part_dirs() if (p / "daily.zarr").exists()]
         if not parts:
             return None
+        for p in self.part_dirs():          # a batch keeps no daily figures only when all its runs failed
+            if not (p / "daily.zarr").exists() and (_parquet(p / "runs.parquet", ["status"])["status"] == "ok").any():
+                raise StoreError(f"{p / 'daily.zarr'}: damaged store file (missing: the part holds runs that "
+                                 f"finished, a copy cut short?); remove {p} and run the same sweep command to "
+                                 f"compute its runs again")
         ds = xr.concat([_zarr(p, figures, days) for p in parts], dim="run")
         return ds.isel(run=np.argsort(self._plan_order(pd.Series(ds["run"].values)), kind="stable"))
 
@@ -500,6 +535,51 @@ class Store:
                 shutil.rmtree(old, ignore_errors=True)
         m["consolidated"] = {"parts": n, "when": _now()}
         _write_json(self.path / "manifest.json", m)
+
+
+_MANIFEST_REMEDY = "put back the manifest.json the sweep wrote, or run the sweep into a new --out"
+
+
+def _check_manifest(m: dict, where: str) -> None:
+    """The fields of a store's manifest a sweep or `analyze` reads, each of its type and range (a
+    manifest edited by hand or cut short: a KeyError, a TypeError or a run length of "20" days deep in
+    the sweep otherwise); raises StoreError naming the first field that is not."""
+    def damaged(field: str, wants: str, got: object) -> StoreError:
+        return StoreError(f"{where}: damaged ({field}: {wants}, got {shown_value(got)}); {_MANIFEST_REMEDY}")
+
+    def whole(x: object, lo: int, hi: int) -> bool:
+        return isinstance(x, int) and not isinstance(x, bool) and lo <= x <= hi
+
+    if not isinstance(m["fingerprint"], str) or not m["fingerprint"]:
+        raise damaged("fingerprint", "the design's fingerprint (text)", m["fingerprint"])
+    bases = m["bases"]
+    if not isinstance(bases, dict) or not bases or not all(isinstance(b, dict) for b in bases.values()):
+        raise damaged("bases", "the base scenarios, a mapping of each name to its scenario", bases)
+    for name, b in bases.items():
+        if not whole(b.get("horizon_days"), 1, MAX_DAYS):
+            raise damaged(f"bases.{name}.horizon_days", f"a whole number of days from 1 to {MAX_DAYS:,}",
+                          b.get("horizon_days"))
+    longest = max(b["horizon_days"] for b in bases.values())
+    if m["days"] != longest or isinstance(m["days"], bool):
+        raise damaged("days", f"the base scenarios' longest horizon, {longest:,} days", m["days"])
+    kpis = m["kpis"]
+    if (not isinstance(kpis, list) or not kpis or not all(isinstance(k, str) and k for k in kpis)
+            or len(set(kpis)) != len(kpis)):
+        raise damaged("kpis", "a list of the key figures each run keeps, each once", kpis)
+    planned = m["planned"]
+    if not isinstance(planned, dict) or not all(whole(planned.get(k), 1, MAX_PLAN_ROWS)
+                                                 for k in ("samples", "replicates", "rows", "runs")):
+        raise damaged("planned", "the plan's samples, replicates, rows and runs (whole numbers)", planned)
+    if not isinstance(m["sessions"], list) or not all(isinstance(x, dict) for x in m["sessions"]):
+        raise damaged("sessions", "a list of the sweep sessions", m["sessions"])
+    if "grown" in m and (not isinstance(m["grown"], list) or not all(isinstance(x, dict) for x in m["grown"])):
+        raise damaged("grown", "a list of the store's growths", m["grown"])
+    done = m.get("consolidated", {})
+    if not isinstance(done, dict) or ("parts" in done and not whole(done["parts"], 0, MAX_PLAN_ROWS)):
+        raise damaged("consolidated", "when the views were last rebuilt, and from how many parts", done)
+    for field in ("name", "design_text", "design_file"):
+        if field in m and not isinstance(m[field], str):
+            raise damaged(field, "text", m[field])
 
 
 def _planned(design: Design, plan: pd.DataFrame) -> dict[str, int]:

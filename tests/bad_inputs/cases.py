@@ -1310,3 +1310,98 @@ for _name, _range, _says in (
 good("r12", "values-of-each-kind", _SW, {"d.yaml": DESIGN.replace(
     "sampler:", "  - {path: placement.policy, values: [standard, min_moves]}\n"
                 "  - {path: chain.decisions_per_day.regular, values: [3, 4.5]}\nsampler:")})
+
+# --- thirteenth round: the newest ways in, as a demanding user tries them -------------------------
+# A design's range, values or scenarios not given as a list (or an empty list) got pydantic's wording:
+# "parameters.0.values: Input should be a valid list", "… a valid tuple", "List should have at least
+# 1 item after validation, not 0". Now one line naming the parameter and what it takes (`Parameter._a_list`).
+_SUPPLY = "housing.supply_persons_per_year"
+for _name, _range, _says in (
+        ("values-a-mapping", "values: {a: 1}",
+         f'parameters.0.values: {_SUPPLY} takes a list of values, e.g. [3, 4.5] or [standard, min_moves] '
+         '(got a mapping: {"a": 1})'),
+        ("values-one-value", "values: 1500", f"parameters.0.values: {_SUPPLY} takes a list of values, e.g. "
+                                             "[3, 4.5] or [standard, min_moves] (got one value: 1500)"),
+        ("values-empty", "values: []", f"parameters.0.values: {_SUPPLY} takes a list of values, e.g. [3, 4.5] "
+                                       "or [standard, min_moves] (got an empty list, [])"),
+        ("uniform-a-mapping", "uniform: {low: 1000, high: 2000}",
+         f'parameters.0.uniform: {_SUPPLY} takes two numbers, [low, high] (got a mapping: '
+         '{"low": 1000, "high": 2000})'),
+        ("triangular-one-value", "triangular: 1500",
+         f"parameters.0.triangular: {_SUPPLY} takes three numbers, [low, mode, high] (got one value: 1500)")):
+    bad_argv("sweep", f"r13-{_name}", _SW, {"d.yaml": DESIGN.replace("uniform: [1000, 2000]", _range)},
+             says=("d.yaml: " + _says,))
+for _name, _variants, _says in (
+        ("scenarios-a-mapping", "{a: tiny.yaml}", 'a list of scenarios, e.g. [baseline, mass-arrival] (got a mapping: '
+                                                  '{"a": "tiny.yaml"})'),
+        ("scenarios-empty", "[]", "a list of scenarios, e.g. [baseline, mass-arrival] (got an empty list, [])")):
+    bad_argv("sweep", f"r13-{_name}", _SW, {"d.yaml": DESIGN.replace(
+        "sampler:", f"  - {{scenarios: {_variants}}}\nsampler:")}, says=(f"d.yaml: parameters.1.scenarios: {_says}",))
+
+# A store's manifest edited by hand (or cut short by a tool): each field a sweep or analyze reads is
+# checked when the store is opened (`store._check_manifest`); before, a KeyError ('days', 'sessions'),
+# a TypeError ('planned' text), an AttributeError ('consolidated' text) or a run length of "20" days
+# and KPIs read letter by letter ('kpis' text) deep in the sweep or analyze.
+import json as _json  # noqa: E402
+
+_MANIFEST = {"format": "noodplan-sweep/1", "fingerprint": "0123456789abcdef",
+             "design": {"name": "d", "scenario": "tiny.yaml",
+                        "parameters": [{"path": "housing.supply_persons_per_year", "uniform": [1000, 2000]}],
+                        "sampler": {"method": "lhs", "samples": 2, "seed": 1}, "outputs": {"kpis": ["peak_population"]}},
+             "bases": {"tiny.yaml": {"name": "tiny", "horizon_days": 20}}, "kpis": ["peak_population"],
+             "planned": {"samples": 2, "replicates": 1, "rows": 2, "runs": 2}, "days": 20, "sessions": []}
+for _name, _change, _says in (
+        ("days-text", {"days": "20"}, "damaged (days: the base scenarios' longest horizon, 20 days, got \"20\")"),
+        ("days-other", {"days": 400}, "damaged (days: the base scenarios' longest horizon, 20 days, got 400)"),
+        ("days-removed", {"days": None}, "damaged (no days); put back the manifest.json the sweep wrote"),
+        ("sessions-mapping", {"sessions": {}}, "damaged (sessions: a list of the sweep sessions, got {})"),
+        ("planned-text", {"planned": "x"}, "damaged (planned: the plan's samples, replicates, rows and runs"),
+        ("kpis-text", {"kpis": "peak_population"}, "damaged (kpis: a list of the key figures each run keeps"),
+        ("consolidated-text", {"consolidated": "yes"}, "damaged (consolidated: "),
+        ("bases-horizon-text", {"bases": {"tiny.yaml": {"horizon_days": "20"}}},
+         "damaged (bases.tiny.yaml.horizon_days: a whole number of days from 1 to 36,500, got \"20\")")):
+    _m = {k: v for k, v in {**_MANIFEST, **_change}.items() if v is not None}
+    bad_argv("analyze", f"r13-manifest-{_name}", ("analyze", "{d}/store"),
+             {"store/manifest.json": _json.dumps(_m), "store/parts": FOLDER}, says=("store: manifest.json: " + _says,))
+bad_argv("analyze", "r13-parts-a-file", ("analyze", "{d}/store"),
+         {"store/manifest.json": _json.dumps(_MANIFEST), "store/parts": "x"},
+         says=("store/parts: not a folder (a store keeps its runs there)",))
+bad_argv("analyze", "r13-views-copy-runs-damaged", ("analyze", "{d}/store"),    # a store shared without parts/
+         {"store/manifest.json": _json.dumps({**_MANIFEST, "consolidated": {"parts": 2}}), "store/runs.parquet": "x"},
+         says=("store/runs.parquet: damaged store file (",))
+
+# A --record CSV as a Dutch spreadsheet writes it: `2.100` (two thousand one hundred, with the Dutch
+# thousands point) was read as 2.1 persons and scored, its error in the hundreds of thousands of percent;
+# a decimal comma, tabs between the columns and the names capitalised got no word of what to change.
+_R = "date,quantity,value\n2025-07-05,population,%s\n"
+for _name, _text, _says in (
+        ("value-dutch-thousands", _R % "2.100", "r.csv: line 2: value '2.100' reads as 2.1 persons; write a number "
+                                                "of persons without a thousands separator (2100), or 2.1 if that is meant"),
+        ("value-dutch-thousands-approximate", _R % "~27.300", "r.csv: line 2: value '~27.300' reads as 27.3 persons; "
+                                                              "write a number "
+                                                              "of persons without a thousands separator (~27300)"),
+        ("value-decimal-comma", _R % '"2000,5"', "r.csv: line 2: value must be a number of persons, e.g. 27305 or "
+                                                 "~27000, decimals with a point (got '2000,5')"),
+        ("tabs", "date\tquantity\tvalue\n2025-07-05\tpopulation\t2000\n",
+         "r.csv: missing column(s) date, quantity, value (columns separated by tabs? use ',')"),
+        ("names-capitalised", "Date,Quantity,Value\n2025-07-05,population,2000\n",
+         "r.csv: missing column(s) date, quantity, value (the names are lower case: date, quantity, value)")):
+    bad_argv("record", f"r13-{_name}", _BT, {"r.csv": _text}, says=("--record: " + _says,))
+good("r13", "record-fraction-and-dates-out-of-order", _BT, {"r.csv": "date,quantity,value\n2025-07-10,population,2100.5\n"
+                                                                    "2025-07-05,population,0.500\n"})
+
+# compare of two files of different periods: B's 30 days against A's 20 (or from another start) were
+# compared figure by figure as the effect of B's choices ("first day in phase 2+: +10 days", the cost
+# of ten more days). Refused before anything runs (`experiments.compare._one_period`); --days makes one
+# horizon of two, as before.
+_OTHER = "extends: tiny.yaml\nname: other\nhorizon_days: 30\n"
+for _name, _body, _says in (
+        ("compare-other-horizon", _OTHER, "b: 'other' runs 30 days from 2025-07-01, a: 'tiny' 20 days from 2025-07-01; "
+                                          "a paired comparison is of one period: give both the same horizon_days"),
+        ("compare-other-start", _OTHER.replace("horizon_days: 30", "start_date: 2024-01-01\nhorizon_days: 20"),
+         "b: 'other' runs 20 days from 2024-01-01, a: 'tiny' 20 days from 2025-07-01; a paired comparison is of one "
+         "period: give both the same start_date")):
+    bad_argv("compare", f"r13-{_name}", ("compare", "{d}/tiny.yaml", "{d}/b.yaml", "--runs", "1", "--workers", "1"),
+             {"b.yaml": _body}, says=(_says,))
+good("r13", "compare-other-horizon-with-days", ("compare", "{d}/tiny.yaml", "{d}/b.yaml", "--runs", "1", "--workers",
+                                                "1", "--days", "2"), {"b.yaml": _OTHER})

@@ -89,6 +89,12 @@ def _tiny():
     return from_yaml_text(TINY, "tiny.yaml")
 
 
+def _np():
+    import numpy as np
+
+    return np
+
+
 def _model():
     from model.mesa_model import ReceptionModel
 
@@ -123,6 +129,17 @@ API_CASES = {
     "simulate/seed-text": lambda: simulate(_tiny(), seed="1"),
     "simulate/days-huge": lambda: simulate(_tiny(), days=10 ** 7),
     "simulate/days-nan": lambda: simulate(_tiny(), days=float("nan")),
+    # a NumPy number with a fraction, NaN, infinity or true/false is still no seed or number of days
+    "simulate/seed-numpy-fraction": lambda: simulate(_tiny(), seed=_np().float64(3.5)),
+    "simulate/seed-numpy-nan": lambda: simulate(_tiny(), seed=_np().float64("nan")),
+    "simulate/seed-numpy-bool": lambda: simulate(_tiny(), seed=_np().bool_(True)),
+    "simulate/days-numpy-infinite": lambda: simulate(_tiny(), days=_np().float64("inf")),
+    "many/seeds-numpy-table": lambda: simulate_many(_tiny(), seeds=_np().zeros((2, 2), dtype=int)),
+    "many/seeds-numpy-fraction": lambda: simulate_many(_tiny(), seeds=_np().array([1.0, 2.5])),
+    "model/rng-numpy-fraction": lambda: ReceptionModel(_tiny(), rng=_np().float64(1.5)),
+    # with_changes given a name, a file or a mapping for the scenario: AttributeError ('model_dump')
+    "paths/with-changes-on-a-name": lambda: with_changes("baseline", {"horizon_days": 5}),
+    "paths/with-changes-on-a-mapping": lambda: with_changes({"extends": "baseline"}, {"horizon_days": 5}),
     "model/scenario-number": lambda: ReceptionModel(5),
     "model/rng-2**40": lambda: ReceptionModel(_tiny(), rng=2 ** 40),
     "model/overrides-list": lambda: ReceptionModel(_tiny(), overrides=["chain.dublin_share", 2]),
@@ -288,6 +305,8 @@ API_CASES = {
 
 # what the one line must say, where the case alone does not make it fail before its fix
 API_SAYS = {
+    "paths/with-changes-on-a-name": "overrides: changes are made to a Scenario, not str (a file or a built-in name: "
+                                    "load_scenario first)",
     "run-file/decision-event-field": "decisions.0.event: places: Input should be greater than or equal to 0",
     "run-file/utf16": "is UTF-16 text",
     "model/restore-seed": "seed: not with state=",
@@ -553,3 +572,39 @@ def test_inputs_close_to_the_eighth_rounds_are_still_accepted(tmp_path, monkeypa
     executors.check("processes", 256)
     executors.check("dask", 10_000, "tcp://127.0.0.1:8786")
     executors.check("dask", None, type("Cluster", (), {"scheduler_address": "tcp://127.0.0.1:8786"})())
+
+
+def test_numpy_and_pandas_numbers_are_taken_for_whole_numbers():
+    # a seed or a number of days from a pandas column, a sampler or np.linspace is a float64 (3.0), and
+    # a list of seeds np.arange(n): simulate, simulate_many and ReceptionModel refused them ("must be a
+    # whole number ... (got np.float64(3.0))", "seeds: a list with one entry per run, not ndarray"),
+    # though a scenario file's 10.0 is read as 10. Each now runs exactly the run its int would.
+    import numpy as np
+    import pandas as pd
+    import xarray as xr
+
+    tiny = _tiny()
+    same = simulate(tiny, seed=3, days=2)
+    xr.testing.assert_identical(simulate(tiny, seed=np.float64(3.0), days=np.float64(2.0)).daily, same.daily)
+    xr.testing.assert_identical(simulate(tiny, seed=3.0, days=np.float32(2)).daily, same.daily)
+    many = simulate_many(tiny, seeds=np.arange(3, 5), days=np.float64(2.0))
+    assert [r.seed for r in many] == [3, 4] and all(type(r.seed) is int for r in many)
+    xr.testing.assert_identical(many[0].daily, same.daily)
+    assert [r.seed for r in simulate_many(tiny, seeds=pd.Series([3.0, 4.0]), days=2)] == [3, 4]
+    m = ReceptionModel(tiny, rng=np.float64(3.0), days=np.float64(2.0))
+    assert (m.state.seed, m.horizon) == (3, 2) and type(m.state.seed) is int
+    assert type(m.horizon) is int
+    # NumPy's true/false for a true/false field ("must be true or false (got np.True_)" before)
+    assert with_changes(tiny, {"plan.enabled": np.bool_(False)}).plan.enabled is False
+    assert ReceptionModel(tiny, days=2, **{"plan.enabled": np.True_}).config.plan.enabled is True
+
+
+def test_a_path_is_taken_where_a_scenario_file_is(tmp_path):
+    # compare(Path(...)) said "a: a Scenario, a built-in name or a file path, not PosixPath"
+    from pathlib import Path
+
+    from experiments.compare import compare
+
+    (tmp_path / "tiny.yaml").write_text(TINY)
+    by_path = compare(Path(tmp_path / "tiny.yaml"), str(tmp_path / "tiny.yaml"), runs=1, days=2, workers=1)
+    assert by_path.a == by_path.b == "tiny"

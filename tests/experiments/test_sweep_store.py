@@ -336,11 +336,21 @@ def test_more_seeds_grow_a_finished_store_computing_only_the_new_runs(reference,
     # analyze reads all twelve runs (three seeds a point)
     assert main(["analyze", str(grown), "--no-plots"]) == 0
     assert "4 points x 3 seed(s) = 12 runs" in (grown / "analysis" / "report.txt").read_text()
-    # the same command again computes nothing; fewer seeds than the store's are another sweep
+    # the same command again computes nothing; the design file as it was before the store grew is refused
+    # as asking less of this sweep (it was "holds another sweep … use a new --out": the store's own
+    # design, with its own runs), and with another change too as another sweep
     assert main(["sweep", str(three), "--out", str(grown), "--executor", "serial"]) == 0
     assert "nothing to compute" in capsys.readouterr().err
+    before = (grown / "manifest.json").read_bytes()
     assert main(["sweep", str(write_design(tmp_path, replicates=2)), "--out", str(grown)]) == 2
-    assert "the design differs in replicates (2 here, 3 in the store)" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--out: {grown} holds more of this design than it asks: replicates 3 (here 2); " \
+        f"a store is not made smaller: give the design as the store holds it (noodplan analyze {grown} reads every " \
+        f"run), or a new --out" in err, err
+    assert main(["sweep", str(write_design(tmp_path, replicates=2, first_seed=5)), "--out", str(grown)]) == 2
+    assert "the design differs in first_seed (5 here, 1 in the store), replicates (2 here, 3 in the store)" in \
+        capsys.readouterr().err
+    assert (grown / "manifest.json").read_bytes() == before
 
 
 def test_more_samples_grow_a_store_only_where_the_sampler_keeps_its_first_points(tmp_path):
@@ -442,13 +452,101 @@ def test_a_damaged_store_file_is_named_with_what_to_do(reference, tmp_path, caps
 
     _design, reference = reference
     for name, remedy in (("runs.parquet", "run the same sweep command: it rebuilds runs.parquet"),
-                         ("plan.parquet", "run the sweep into a new --out")):
+                         ("plan.parquet", "run the same sweep command: it writes plan.parquet again")):
         store = tmp_path / name
         shutil.copytree(reference, store)
         (store / name).write_text("garbage")
         assert main(["analyze", str(store), "--no-plots"]) == 2
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and f"{name}: damaged store file (" in err and remedy in err, err
+
+
+_EDITS = {           # a manifest edited by hand or by a tool: a traceback (KeyError, TypeError, AttributeError)
+    "days": ("20", 'days: the base scenarios\' longest horizon'),    # or a run length of "20" taken
+    "sessions": ({}, "sessions: a list of the sweep sessions"),
+    "planned": ("x", "planned: the plan's samples, replicates, rows and runs"),
+    "consolidated": ("yes", "consolidated: when the views were last rebuilt"),
+    "kpis": ("peak_population", "kpis: a list of the key figures"),     # read as its letters
+    "bases": ({}, "bases: the base scenarios"),
+    "fingerprint": (None, "fingerprint: the design's fingerprint (text)"),
+}
+
+
+@pytest.mark.parametrize("field", [*_EDITS, "days-removed", "sessions-removed"])
+@pytest.mark.parametrize("command", ["sweep", "analyze"])
+def test_a_hand_edited_manifest_is_named_by_its_field(reference, tmp_path, capsys, field, command):
+    import json
+
+    from viz.cli import main
+
+    design, reference = reference
+    store = tmp_path / "store"
+    shutil.copytree(reference, store)
+    manifest = json.loads((store / "manifest.json").read_text())
+    if field.endswith("-removed"):
+        field = field.removesuffix("-removed")
+        del manifest[field]
+        says = f"manifest.json: damaged (no {field}); put back the manifest.json the sweep wrote"
+    else:
+        manifest[field] = _EDITS[field][0]
+        says = f"manifest.json: damaged ({_EDITS[field][1]}"
+    (store / "manifest.json").write_text(json.dumps(manifest))
+    before = (store / "manifest.json").read_bytes()
+    argv = (["sweep", str(design), "--out", str(store), "--executor", "serial"] if command == "sweep" else
+            ["analyze", str(store), "--no-plots"])
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and says in err, err
+    assert (store / "manifest.json").read_bytes() == before and not (store / "analysis").exists()
+
+
+def test_a_half_copied_store_is_named_or_mended(reference, tmp_path, capsys):
+    # a store copied without its parts folder -- as docs/sweeps.md offers for sharing a finished store
+    # (manifest.json, plan.parquet, runs.parquet, daily.zarr) -- was "no run of this store has finished
+    # yet" to analyze, and the sweep said "could not write into STORE (No such file or directory)"; a
+    # part without its daily.zarr was left out of the consolidated daily figures silently; a plan.parquet
+    # missing or cut short (the design's plan, made again by every sweep command) stopped the store
+    from viz.cli import main
+
+    design, reference = reference
+    argv = ["sweep", str(design), "--out", str(tmp_path / "store"), "--executor", "serial"]
+    store = tmp_path / "store"
+    shutil.copytree(reference, store)
+    shutil.rmtree(store / "parts")
+    assert main(["analyze", str(reference), "--no-plots", "--out", str(tmp_path / "whole")]) == 0
+    assert main(["analyze", str(store), "--no-plots", "--out", str(tmp_path / "shared")]) == 0
+    assert (tmp_path / "shared" / "report.txt").read_text().split("\n", 3)[2:] == \
+        (tmp_path / "whole" / "report.txt").read_text().split("\n", 3)[2:]     # (the store's name aside)
+    assert '"runs": 8' in (tmp_path / "shared" / "manifest.json").read_text()
+    capsys.readouterr()
+    before = sorted(p.name for p in store.iterdir())
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and f"--out: {store} is a copy of a store's views without its parts folder" in err, err
+    assert sorted(p.name for p in store.iterdir()) == before
+    (store / "runs.parquet").unlink()       # the runs given up: computed again
+    assert main(argv) == 0
+    _assert_same_store(reference, store)
+
+    shutil.rmtree(store)
+    shutil.copytree(reference, store)
+    part = sorted((store / "parts").iterdir())[0]
+    shutil.rmtree(part / "daily.zarr")
+    assert main(argv) == 2
+    err = capsys.readouterr().err.splitlines()[-1]
+    assert err.startswith(f"noodplan: {part / 'daily.zarr'}: damaged store file (missing"), err
+    assert f"remove {part} and run the same sweep command" in err, err
+    shutil.rmtree(part)
+    assert main(argv) == 0
+    _assert_same_store(reference, store)
+
+    for damage in ("removed", "cut short"):
+        shutil.rmtree(store)
+        shutil.copytree(reference, store)
+        plan = store / "plan.parquet"
+        plan.unlink() if damage == "removed" else plan.write_bytes((reference / "plan.parquet").read_bytes()[:100])
+        assert main(argv) == 0, capsys.readouterr().err
+        _assert_same_store(reference, store)
 
 
 def test_a_store_without_a_finished_run_is_not_analysed(reference, tmp_path, capsys):

@@ -195,6 +195,18 @@ def apply(sc: Scenario, values: dict[str, str]) -> tuple[Scenario | None, dict[s
 _TYPED = re.compile(r"[+-]?(\d{1,3}([,_]\d{3})+|\d+)?(\.\d*)?([eE][+-]?\d+)?|[+-]?(nan|inf|infinity)", re.IGNORECASE)
 
 
+# a whole number as typed: ASCII digits, with ',' or '_' only between groups of three (30,000 or
+# 30_000); str.isdigit() also takes '²' (which int() then refuses) and other scripts' digits, and
+# dropping every comma made 125 of the Dutch '12,5'
+_WHOLE = re.compile(r"\d{1,3}(?:[,_]\d{3})+|\d+", re.ASCII)
+
+
+def typed_whole(text) -> int | None:
+    """The whole number 0 or more a form field's text holds, or None when it holds none."""
+    typed = str(text).strip()
+    return int(typed.replace(",", "").replace("_", "")) if _WHOLE.fullmatch(typed) else None
+
+
 CHANGED = " (changed)"
 
 

@@ -1,0 +1,86 @@
+"""The dashboard used as a crisis planner uses it: odd but valid values, typed numbers, exports."""
+
+from __future__ import annotations
+
+import pytest
+
+solara = pytest.importorskip("solara")
+v = pytest.importorskip("ipyvuetify")
+
+from model.scenario import MAX_SEED, ScenarioError  # noqa: E402
+from viz import compare  # noqa: E402
+from viz.session import Session  # noqa: E402
+
+
+@pytest.mark.parametrize("typed", ["²", "١٢", "12,5", "1,0000", "3.0", "-1", ""])
+def test_a_typed_whole_number_is_ascii_digits_grouped_by_three(typed):
+    """'²' passed str.isdigit() and then int() raised ValueError inside the Compare tab's render;
+    '١٢' was read as 12; '12,5' (Dutch for 12.5) became 125 days, places or persons a year."""
+    with pytest.raises(ScenarioError, match=r"^days: a whole number from 1 to 730 \(got "):
+        compare.parse_days(typed, 730)
+
+
+def test_thousands_separators_still_read():
+    assert compare.parse_days("1,000", 3650) == compare.parse_days(" 1_000 ", 3650) == 1000
+
+
+def test_seeds_are_32_bit_and_each_given_once():
+    """Seed 2**32 passed the form and the comparison then stopped in the background; a seed given
+    twice counted its runs twice in the means and bands."""
+    assert compare.parse_seeds(f"0, {MAX_SEED}") == [0, MAX_SEED]
+    with pytest.raises(ScenarioError, match=r"^seeds: give 1 to 20 seeds from 0 to 4,294,967,295"):
+        compare.parse_seeds(str(MAX_SEED + 1))
+    with pytest.raises(ScenarioError, match=r"^seeds: 1 is given twice"):
+        compare.parse_seeds("1, 2, 1")
+    with pytest.raises(ScenarioError, match=r"^seeds: whole numbers separated by commas"):
+        compare.parse_seeds("1, ²")
+
+
+def _field(rc, cls):
+    return rc.find(v.TextField, class_=cls).widget
+
+
+def test_the_compare_and_inspect_fields_flag_odd_digits_under_themselves():
+    """The Compare tab's render raised ValueError on days '²' (the tab went blank with a
+    traceback); the person field the same."""
+    from viz.panels import ComparePanel, CompareForm, InspectPanel
+    from viz.store import Store
+
+    s = Session("baseline")
+    form = CompareForm.new(s.horizon, solara.reactive(None))
+    _box, rc = solara.render(ComparePanel(s, Store(), solara.reactive(None), solara.reactive(0), form),
+                             handle_error=False)
+    try:
+        form.days_text.set("²")
+        assert _field(rc, "np-compare-days").error_messages == ["days: a whole number from 1 to 730 (got '²')"]
+        form.days_text.set("30")
+        form.seeds_text.set(str(MAX_SEED + 1))
+        (msg,) = _field(rc, "np-compare-seeds").error_messages
+        assert msg.startswith("seeds: give 1 to 20 seeds from 0 to 4,294,967,295")
+        assert rc.find(v.Btn, class_="np-compare-run").widget.disabled
+    finally:
+        rc.close()
+    _box, rc = solara.render(InspectPanel(s, solara.reactive(None)), handle_error=False)
+    try:
+        _field(rc, "np-person").v_model = "²"
+        (msg,) = _field(rc, "np-person").error_messages
+        assert msg.startswith("person: a whole number from 0 to ") and msg.endswith("(got '²')")
+    finally:
+        rc.close()
+
+
+def test_a_what_if_of_12_comma_5_places_is_refused_not_read_as_125():
+    from viz.scenario_panel import WhatIf
+
+    s = Session("baseline")
+    _box, rc = solara.render(WhatIf(s, solara.reactive(0), solara.reactive(0)), handle_error=False)
+    try:
+        places = rc.find(v.TextField, label="Places").widget
+        places.v_model = "12,5"
+        places.fire_event("focusout", None)       # what the browser sends as the button is clicked
+        rc.find(v.Btn, children=["Open places"]).widget.click()
+        assert s.decisions == []
+        (err,) = rc.find(v.Alert).widgets
+        assert "places: a whole number from 1 to 100,000 (got '12,5')" in str(err.children)
+    finally:
+        rc.close()

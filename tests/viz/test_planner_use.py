@@ -84,3 +84,38 @@ def test_a_what_if_of_12_comma_5_places_is_refused_not_read_as_125():
         assert "places: a whole number from 1 to 100,000 (got '12,5')" in str(err.children)
     finally:
         rc.close()
+
+
+def test_a_30_day_horizon_leaves_the_parameters_usable():
+    """Baseline (no shock) with a horizon of 30 days: the next change (family reunification 0)
+    could not be applied, flagged on the shock's start day, 'must be from 0 to 29 (got 30)': the
+    suggested start of a shock nobody had typed was day 30, checked against the new horizon."""
+    from model.scenario import load_scenario
+    from viz import params
+
+    sc = load_scenario("baseline")
+    short, errors = params.apply(sc, {**params.current_values(sc), "horizon_days": "30"})
+    assert errors == {} and short.horizon_days == 30
+    again, errors = params.apply(short, {**params.current_values(short),
+                                         "inflow.family_reunification_per_year": "0"})
+    assert errors == {} and again.inflow.family_reunification_per_year == 0 and again.inflow.shocks == []
+    # mass-arrival's own shock (from day 62) stays as it is when only the horizon is cut, as `--days 30` does
+    ma = load_scenario("mass-arrival")
+    cut, errors = params.apply(ma, {**params.current_values(ma), "horizon_days": "30"})
+    assert errors == {} and cut.inflow.shocks == ma.inflow.shocks
+
+
+def test_a_shock_typed_beside_a_new_horizon_must_start_inside_it():
+    """Horizon 30 and a shock from day 40 typed in one go were accepted (checked against the old
+    horizon of 730 days): a shock that never comes."""
+    from model.scenario import load_scenario
+    from viz import params
+
+    sc = load_scenario("baseline")
+    values = {**params.current_values(sc), "horizon_days": "30", "shock.extra": "500", "shock.start_day": "40"}
+    new, errors = params.apply(sc, values)
+    assert new is None
+    assert errors == {"shock.start_day": "parameters: shock.start_day: must be from 0 to 29 days after the start "
+                                         "(got '40')"}
+    one_day, errors = params.apply(sc, {**values, "shock.start_day": "29", "shock.days": "1"})
+    assert errors == {} and one_day.inflow.shocks[0].start == one_day.inflow.shocks[0].end

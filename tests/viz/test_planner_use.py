@@ -119,3 +119,36 @@ def test_a_shock_typed_beside_a_new_horizon_must_start_inside_it():
                                          "(got '40')"}
     one_day, errors = params.apply(sc, {**values, "shock.start_day": "29", "shock.days": "1"})
     assert errors == {} and one_day.inflow.shocks[0].start == one_day.inflow.shocks[0].end
+
+
+def test_a_run_file_with_its_own_seed_does_not_pin_the_seed_of_later_runs():
+    """A run file whose seed is not its scenario's (written by `Session(..., seed=7).record()` or by
+    hand) was replayed with the seed kept beside the scenario: the seed field then showed the
+    scenario's seed, Apply with seed 99 ran seed 7, and so did every scenario picked afterwards."""
+    import json
+
+    from model.scenario import load_scenario
+    from viz import params
+    from viz.session import RunRecord
+
+    made = Session("baseline", seed=7)
+    made.step(3)
+    rec = RunRecord.from_json(made.record().to_json())
+    s = Session("baseline")
+    s.replay(rec)
+    assert (s.model.state.seed, s.scenario.seed, s.scenario.name) == (7, 7, "baseline (changed)")
+    assert params.current_values(s.scenario)["seed"] == "7"
+    assert s.results().daily_frame().equals(made.results().daily_frame())      # the same run
+    again = RunRecord.from_json(s.record().to_json())                           # saved again: the same run
+    s2 = Session("baseline")
+    s2.replay(again)
+    assert s2.results().daily_frame().equals(made.results().daily_frame())
+    new, errors = params.apply(s.scenario, {**params.current_values(s.scenario), "seed": "99"})
+    assert errors == {}
+    s.reset(new)
+    assert s.model.state.seed == 99
+    s.reset(load_scenario("mass-arrival"))
+    assert s.model.state.seed == load_scenario("mass-arrival").seed
+    s.reset()                                                                   # Reset: the same run again
+    assert s.model.state.seed == load_scenario("mass-arrival").seed
+    assert json.loads(s.record().to_json())["seed"] is None

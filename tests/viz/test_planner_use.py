@@ -152,3 +152,33 @@ def test_a_run_file_with_its_own_seed_does_not_pin_the_seed_of_later_runs():
     s.reset()                                                                   # Reset: the same run again
     assert s.model.state.seed == load_scenario("mass-arrival").seed
     assert json.loads(s.record().to_json())["seed"] is None
+
+
+def test_the_briefing_time_line_draws_its_decisions_as_a_few_collections():
+    """The briefing took seconds to draw, half of it the time line: every decision was an axvline
+    on each of its six panels (834 lines for baseline's two years, each with its own ticks and
+    transforms). The dotted lines are now one collection per kind and panel, at the same days."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.dates import date2num
+
+    from viz import briefing, decisions
+    from viz.labels import phase_names
+
+    s = Session("mass-arrival")
+    s.step(120)
+    snap = s.snapshot()
+    rows = decisions.rows(s.state.event_log)
+    marked = [r for r in rows if r.kind in decisions.MARKED_KINDS and r.day < snap.day]
+    assert len(marked) > 10
+    fig = briefing.timeline_figure(snap, rows, phase_names(s.scenario))
+    axs = fig.axes
+    assert all(len(ax.lines) <= 9 for ax in axs), [len(ax.lines) for ax in axs]   # the data, not a line a decision
+    kinds = {r.kind for r in marked}
+    for ax in axs:
+        marks = [c for c in ax.collections if isinstance(c, LineCollection)]
+        assert len(marks) == len(kinds)
+        xs = sorted(seg[0][0] for c in marks for seg in c.get_segments())
+        at = date2num(snap.dates[[r.day for r in marked]].astype("datetime64[s]").astype(object))
+        assert xs == pytest.approx(sorted(at))                       # one line on the day of each decision
+    numbers = [t.get_text() for t in axs[3].texts]
+    assert numbers[-len(marked):] == [str(i) for i in range(1, len(marked) + 1)]   # numbered as in the table

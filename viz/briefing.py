@@ -283,7 +283,7 @@ def _html(seen: _Seen, counterfactual_cost: np.ndarray | None, cf_note: str, lev
                          "load vs key", "phase", "places asked", "places delivered"],
                         [[r.name, f"{r.persons:,}", f"{r.places:,}", _pct(r.occupancy), f"{r.target:,.0f}",
                           _num(r.load), "–" if r.phase is None else str(r.phase),
-                          "national" if r.asked is None else f"{r.asked:,}", f"{r.delivered:,}"] for r in rows]
+                          regions.asked_cell(r, total), f"{r.delivered:,}"] for r in rows]
                         + [["Netherlands", f"{total['persons']:,}", f"{total['places']:,}",
                             _pct(total['persons'] / total['places'] if total['places'] else float('nan')),
                             f"{total['target']:,.0f}",

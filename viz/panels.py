@@ -52,7 +52,7 @@ def RegionsPanel(session: Session, selection: solara.Reactive, canvas: MapCanvas
                     "load vs key", "phase", "places asked", "places delivered"]
             body = [[r.name, f"{r.persons:,}", f"{r.places:,}", _fmt(r.occupancy, True), f"{r.target:,.0f}",
                      _fmt(r.load), "–" if r.phase is None else r.phase,
-                     "national" if r.asked is None else f"{r.asked:,}", f"{r.delivered:,}"] for r in rows]
+                     regions.asked_cell(r, total), f"{r.delivered:,}"] for r in rows]
             body.append(["Netherlands", f"{total['persons']:,}", f"{total['places']:,}",
                          _fmt(total["persons"] / total["places"] if total["places"] else np.nan, True),
                          f"{total['target']:,.0f}",

@@ -182,3 +182,28 @@ def test_the_briefing_time_line_draws_its_decisions_as_a_few_collections():
         assert xs == pytest.approx(sorted(at))                       # one line on the day of each decision
     numbers = [t.get_text() for t in axs[3].texts]
     assert numbers[-len(marked):] == [str(i) for i in range(1, len(marked) + 1)]   # numbered as in the table
+
+
+def test_with_a_plan_per_province_a_province_asked_nothing_reads_0_not_national():
+    """mass-arrival with `plan: {scope: province}` after 75 days: Flevoland had been asked 134
+    places, the eleven other provinces nothing, and their 'places asked' read 'national' (in the
+    Regions tab and the briefing), as if a national request stood for them."""
+    from model.scenario import from_dict, load_scenario
+    from viz import regions
+
+    data = load_scenario("mass-arrival").model_dump(mode="json")
+    data["plan"]["scope"] = "province"
+    data["horizon_days"] = 75
+    s = Session(from_dict(data, "test"))
+    s.step(75)
+    rows, total = regions.table(s, "provinces")
+    assert all(r.asked is not None for r in rows), [r.asked for r in rows]
+    cells = {r.name: regions.asked_cell(r, total) for r in rows}
+    assert sum(r.asked for r in rows) == total["asked"] > 0
+    assert "0" in cells.values() and "national" not in cells.values()
+    rows, total = regions.table(s, "safety regions")          # the model asks per province, not per region
+    assert {regions.asked_cell(r, total) for r in rows} == {"per province"}
+    baseline = Session("mass-arrival")                         # a national plan: asked of the whole country
+    baseline.step(10)
+    rows, total = regions.table(baseline, "provinces")
+    assert {regions.asked_cell(r, total) for r in rows} == {"national"}

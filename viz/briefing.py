@@ -55,6 +55,11 @@ def _img(png: bytes, alt: str) -> str:
 
 def timeline_png(snap: Snapshot, decisions: list[DecisionRow], names: dict[int, str]) -> bytes:
     """The run's six panels with the decisions marked (numbered as in the decision table)."""
+    return png_bytes(timeline_figure(snap, decisions, names))
+
+
+def timeline_figure(snap: Snapshot, decisions: list[DecisionRow], names: dict[int, str]) -> Figure:
+    """The figure of `timeline_png`."""
     fig = Figure(figsize=SLIDE_IN, dpi=SLIDE_DPI)
     FigureCanvasAgg(fig)
     axs = fig.subplots(3, 2, sharex=True).ravel()
@@ -91,15 +96,21 @@ def timeline_png(snap: Snapshot, decisions: list[DecisionRow], names: dict[int, 
     axs[4].plot(t, np.convolve(mv, np.ones(7) / 7, mode="full")[:d] if d else mv, color="#08306b", lw=1.6)
     axs[5].plot(t, snap.x["cost_eur"] / 1e6, color="#4d4d4d", lw=1.6)
     marked = [r for r in decisions if r.kind in MARKED_KINDS and r.day < d]
+    # one collection of dotted lines per kind and panel (an axvline each was 6 artists a decision:
+    # some 1,700 for a two-year run, most of the briefing's drawing time)
+    at = mdates.date2num(snap.dates[:d].astype("datetime64[s]").astype(object)) if d else np.empty(0)
+    for kind in MARKED_KINDS:
+        xs = [at[r.day] for r in marked if r.kind == kind]
+        if xs:
+            for ax in axs:
+                ax.vlines(xs, 0, 1, transform=ax.get_xaxis_transform(), colors=MARK_COLOURS[kind], lw=0.8,
+                          linestyles=":", alpha=0.8)
     for i, r in enumerate(marked, start=1):
-        x = t[r.day]
-        for ax in axs:
-            ax.axvline(x, color=MARK_COLOURS[r.kind], lw=0.8, ls=":", alpha=0.8)
-        axs[3].annotate(str(i), (mdates.date2num(x), 4.5 - 0.3 * (i % 3)), fontsize=9, ha="center",
-                        color=MARK_COLOURS[r.kind], weight="bold")
+        axs[3].text(at[r.day], 4.5 - 0.3 * (i % 3), str(i), fontsize=9, ha="center",
+                    color=MARK_COLOURS[r.kind], weight="bold")
     if d:
         axs[-1].set_xlim(t[0], snap.dates[-1].astype("datetime64[s]").astype(object))
-    return png_bytes(fig)
+    return fig
 
 
 def regions_png(session: Session, snap: Snapshot, level: str = "provinces") -> bytes:
@@ -272,7 +283,7 @@ def _html(seen: _Seen, counterfactual_cost: np.ndarray | None, cf_note: str, lev
                          "load vs key", "phase", "places asked", "places delivered"],
                         [[r.name, f"{r.persons:,}", f"{r.places:,}", _pct(r.occupancy), f"{r.target:,.0f}",
                           _num(r.load), "–" if r.phase is None else str(r.phase),
-                          "national" if r.asked is None else f"{r.asked:,}", f"{r.delivered:,}"] for r in rows]
+                          regions.asked_cell(r, total), f"{r.delivered:,}"] for r in rows]
                         + [["Netherlands", f"{total['persons']:,}", f"{total['places']:,}",
                             _pct(total['persons'] / total['places'] if total['places'] else float('nan')),
                             f"{total['target']:,.0f}",

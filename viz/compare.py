@@ -14,8 +14,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from model.results import Results
-from model.scenario import Scenario, ScenarioError, builtin_names, from_dict, load_scenario, parse_yaml
+from model.scenario import MAX_SEED, Scenario, ScenarioError, builtin_names, from_dict, load_scenario, parse_yaml
 from model.simulate import simulate
+from viz.params import typed_whole
 from viz.session import world_for
 
 SOURCE = "variant B"
@@ -91,23 +92,34 @@ def _merge(base: dict, over: dict) -> dict:
     return out
 
 
+MAX_SEEDS = 20
+
+
 def parse_seeds(text: str) -> list[int]:
-    try:
-        seeds = [int(x) for x in text.replace(",", " ").split()]
-    except ValueError:
-        raise ScenarioError(f"seeds: whole numbers separated by commas (got {text!r})") from None
-    if not seeds or len(seeds) > 20 or min(seeds) < 0:
-        raise ScenarioError(f"seeds: give 1 to 20 seeds of 0 or more (got {text!r})")
-    return seeds
+    """The comparison's seeds: 1 to MAX_SEEDS distinct whole numbers 0 .. MAX_SEED (32-bit, as every
+    run's seed), separated by commas or spaces; raises ScenarioError naming the field otherwise."""
+    parts = str(text).replace(",", " ").split()
+    seeds = [typed_whole(x) for x in parts]
+    if not seeds or any(s is None for s in seeds):
+        raise ScenarioError(f"seeds: whole numbers separated by commas (got {text!r})")
+    if len(seeds) > MAX_SEEDS or max(s for s in seeds if s is not None) > MAX_SEED:
+        raise ScenarioError(f"seeds: give 1 to {MAX_SEEDS} seeds from 0 to {MAX_SEED:,} (got {text!r})")
+    if len(set(seeds)) < len(seeds):
+        twice = next(s for s in seeds if seeds.count(s) > 1)
+        raise ScenarioError(f"seeds: {twice} is given twice; each seed once (a seed twice would count its runs "
+                            f"twice in the means) (got {text!r})")
+    return [s for s in seeds if s is not None]
 
 
 def parse_whole(text: str, field: str, lo: int, hi: int, why: str = "") -> int:
-    """A form field's whole number from `lo` to `hi` (thousands separators allowed); raises
-    ScenarioError in one line naming the field otherwise (`why`: what the range is for)."""
-    t = str(text).strip().replace(",", "").replace("_", "")
-    if not t.isdigit() or not lo <= int(t) <= hi:
-        raise ScenarioError(f"{field}: a whole number from {lo} to {hi} (got {text!r})" + (f"; {why}" if why else ""))
-    return int(t)
+    """A form field's whole number from `lo` to `hi` (ASCII digits, ',' or '_' only between groups
+    of three: `params.typed_whole`); raises ScenarioError in one line naming the field otherwise
+    (`why`: what the range is for)."""
+    n = typed_whole(text)
+    if n is None or not lo <= n <= hi:
+        raise ScenarioError(f"{field}: a whole number from {lo:,} to {hi:,} (got {text!r})"
+                            + (f"; {why}" if why else ""))
+    return n
 
 
 def parse_days(text: str, horizon: int) -> int:

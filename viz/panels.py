@@ -52,7 +52,7 @@ def RegionsPanel(session: Session, selection: solara.Reactive, canvas: MapCanvas
                     "load vs key", "phase", "places asked", "places delivered"]
             body = [[r.name, f"{r.persons:,}", f"{r.places:,}", _fmt(r.occupancy, True), f"{r.target:,.0f}",
                      _fmt(r.load), "–" if r.phase is None else r.phase,
-                     "national" if r.asked is None else f"{r.asked:,}", f"{r.delivered:,}"] for r in rows]
+                     regions.asked_cell(r, total), f"{r.delivered:,}"] for r in rows]
             body.append(["Netherlands", f"{total['persons']:,}", f"{total['places']:,}",
                          _fmt(total["persons"] / total["places"] if total["places"] else np.nan, True),
                          f"{total['target']:,.0f}",
@@ -143,10 +143,14 @@ def InspectPanel(session: Session, selection: solara.Reactive, tick: int = 0):
             SelectionFacts(session, selection, tick)
         with solara.Column():
             solara.Text("One applicant's path", style={"font-weight": "bold"})
-            text = person_text.strip().replace(",", "")
+            text = person_text.strip()
             problem = ""
-            if text and not (text.isdigit() and int(text) < n_persons):
-                problem = f"person: a whole number from 0 to {max(n_persons - 1, 0):,} (got {person_text!r})"
+            person = None
+            if text:
+                try:
+                    person = cmp.parse_whole(text, "person", 0, max(n_persons - 1, 0))
+                except ScenarioError as exc:
+                    problem = str(exc)
             with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
                 v.TextField(label="Person number", v_model=person_text, dense=True,
                             hint=f"0 – {max(n_persons - 1, 0):,}", persistent_hint=True,
@@ -156,9 +160,9 @@ def InspectPanel(session: Session, selection: solara.Reactive, tick: int = 0):
                 def random_person():
                     set_person_text(str(inspect.sample_person(session, rng_seed=session.day + len(person_text))))
                 solara.Button("Someone in reception", on_click=random_person, text=True, classes=["np-random-person"])
-            if text and not problem:
+            if person is not None:
                 with session.lock:
-                    facts, path = inspect.applicant_facts(session, int(text))
+                    facts, path = inspect.applicant_facts(session, person)
                 _facts_table(facts, "np-facts np-facts-applicant")
                 solara.Text(f"Path: {len(path)} bed change(s)", style={"font-weight": "bold"})
                 table(["date", "from", "to", "reason", "km"], [[r[c] for c in ("date", "from", "to", "reason", "km")]

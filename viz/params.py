@@ -103,7 +103,8 @@ def current_values(sc: Scenario) -> dict[str, str]:
         out["shock.start_day"] = str((s0.start - sc.start_date).days)
         out["shock.days"] = str((s0.end - s0.start).days + 1)
     else:
-        out.update({"shock.extra": "0", "shock.start_day": "30", "shock.days": "90"})
+        # no shock: a suggestion inside the horizon (a 30-day run's day 30 never comes)
+        out.update({"shock.extra": "0", "shock.start_day": str(min(30, sc.horizon_days - 1)), "shock.days": "90"})
     return out
 
 
@@ -164,12 +165,13 @@ def apply(sc: Scenario, values: dict[str, str]) -> tuple[Scenario | None, dict[s
     ('' for a message about no single input)."""
     params = params_for(sc)
     by_key = {p.key: p for p in params}
+    last = _last_shock_day(sc, values, by_key)
     parsed, errors = {}, {}
     for key, text in values.items():
         p = by_key.get(key)
         if p is None:
             continue
-        msg = _check(p, text, sc)
+        msg = _check(p, text, last)
         if isinstance(msg, str):
             errors[key] = msg
         else:
@@ -180,7 +182,7 @@ def apply(sc: Scenario, values: dict[str, str]) -> tuple[Scenario | None, dict[s
     if new is not None:
         return changed_name(sc, new), {}
     # the schema names one field: find every input that is wrong on its own, so each is flagged
-    current = {k: v for k, v in _parse_all(sc, current_values(sc), by_key).items()}
+    current = {k: v for k, v in _parse_all(current_values(sc), by_key).items()}
     for key, v in parsed.items():
         if current.get(key) != v:
             alone, alone_msg = _build(sc, {**current, key: v}, params)
@@ -193,6 +195,18 @@ def apply(sc: Scenario, values: dict[str, str]) -> tuple[Scenario | None, dict[s
 # ',' or '_' (30,000 or 30_000); '12,5' is the Dutch way to write 12.5, so a comma anywhere else
 # is refused rather than dropped (it made 125 of it)
 _TYPED = re.compile(r"[+-]?(\d{1,3}([,_]\d{3})+|\d+)?(\.\d*)?([eE][+-]?\d+)?|[+-]?(nan|inf|infinity)", re.IGNORECASE)
+
+
+# a whole number as typed: ASCII digits, with ',' or '_' only between groups of three (30,000 or
+# 30_000); str.isdigit() also takes '²' (which int() then refuses) and other scripts' digits, and
+# dropping every comma made 125 of the Dutch '12,5'
+_WHOLE = re.compile(r"\d{1,3}(?:[,_]\d{3})+|\d+", re.ASCII)
+
+
+def typed_whole(text) -> int | None:
+    """The whole number 0 or more a form field's text holds, or None when it holds none."""
+    typed = str(text).strip()
+    return int(typed.replace(",", "").replace("_", "")) if _WHOLE.fullmatch(typed) else None
 
 
 CHANGED = " (changed)"
@@ -209,8 +223,24 @@ def changed_name(sc: Scenario, new: Scenario) -> Scenario:
     return new.model_copy(update={"name": root + CHANGED})
 
 
-def _check(p: Param, text, sc: Scenario) -> float | int | str:
-    """The value of an input, or the message saying why it is not one."""
+SHOCK_KEYS = ("shock.extra", "shock.start_day", "shock.days")
+
+
+def _last_shock_day(sc: Scenario, values: dict[str, str], by_key: dict[str, Param]) -> int | None:
+    """The last day a shock typed into the inputs may start: the day before the horizon being
+    applied (the horizon typed beside it, else the scenario's). None when the shock inputs are the
+    scenario's own (none, or its shock as it is: a shorter horizon leaves it out of the run, as
+    `noodplan run --days` does): only a start typed is bound to the horizon."""
+    current = current_values(sc)
+    if all(str(values.get(k, current[k])).strip() == current[k] for k in SHOCK_KEYS):
+        return None
+    horizon = _check(by_key["horizon_days"], values.get("horizon_days", current["horizon_days"]), None)
+    return (sc.horizon_days if isinstance(horizon, str) else int(horizon)) - 1
+
+
+def _check(p: Param, text, last_shock_day: int | None) -> float | int | str:
+    """The value of an input, or the message saying why it is not one (`last_shock_day`: the
+    latest start of a shock, `_last_shock_day`)."""
     typed = str(text).strip()
     if "," in typed and re.fullmatch(r"[+-]?\d*,\d+", typed) and not _TYPED.fullmatch(typed):
         return f"{SOURCE}: {p.key}: write decimals with a point, {typed.replace(',', '.')} (got {text!r})"
@@ -224,7 +254,7 @@ def _check(p: Param, text, sc: Scenario) -> float | int | str:
         if not v.is_integer():
             return f"{SOURCE}: {p.key}: must be a whole number (got {text!r})"
         v = int(v)
-    hi = sc.horizon_days - 1 if p.key == "shock.start_day" else p.maximum
+    hi = last_shock_day if p.key == "shock.start_day" else p.maximum
     if (p.minimum is not None and v < p.minimum) or (hi is not None and v > hi):
         bounds = (f"from {p.minimum:g} to {hi:g}" if p.minimum is not None and hi is not None
                   else f"at least {p.minimum:g}" if p.minimum is not None else f"at most {hi:g}")
@@ -232,11 +262,11 @@ def _check(p: Param, text, sc: Scenario) -> float | int | str:
     return v
 
 
-def _parse_all(sc: Scenario, values: dict[str, str], by_key: dict[str, Param]) -> dict:
+def _parse_all(values: dict[str, str], by_key: dict[str, Param]) -> dict:
     out = {}
     for key, text in values.items():
         if key in by_key:
-            v = _check(by_key[key], text, sc)
+            v = _check(by_key[key], text, None)
             if not isinstance(v, str):
                 out[key] = v
     return out

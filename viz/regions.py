@@ -36,8 +36,14 @@ class UnitRow:
     target: float             # Spreidingswet target places
     load: float               # persons ÷ target
     phase: int | None         # None: plan not active
-    asked: int | None         # places asked of this unit (None: asked nationally, see the total row)
+    asked: int | None         # places asked of this unit (None: not asked per unit, `asked_cell`)
     delivered: int            # places delivered here by the plan's requests
+
+
+def asked_cell(row: UnitRow, total: dict) -> str:
+    """The table's 'places asked' of a unit: its places (0 when it was asked none), or where the
+    model asks when it does not ask per unit ('national', or 'per province' in a safety region)."""
+    return total["asked_by"] if row.asked is None else f"{row.asked:,}"
 
 
 def unit_of(session: Session, level: str) -> tuple[list[str], np.ndarray]:
@@ -65,13 +71,20 @@ def table(session: Session, level: str) -> tuple[list[UnitRow], dict]:
                      else np.zeros(n))
         phases = unit_phases(session, level)
         asked = asked_by_unit(s.event_log, names)
+        plan = getattr(s.sc, "plan", None)
+        by_province = plan is not None and getattr(plan, "scope", "national") == "province"
+    # the model asks per province only with a plan per province: there a province asked nothing
+    # was asked 0 places (it read 'national', as if a national request stood for it)
+    per_unit = by_province and level == "provinces"
     rows = [UnitRow(names[i], int(persons[i]), int(places[i]),
                     persons[i] / places[i] if places[i] else float("nan"), float(target[i]),
                     persons[i] / target[i] if target[i] else float("nan"),
-                    None if phases is None else int(phases[i]), asked.get(names[i]), int(delivered[i]))
+                    None if phases is None else int(phases[i]), asked.get(names[i], 0) if per_unit else None,
+                    int(delivered[i]))
             for i in range(n)]
     total = {"persons": int(persons.sum()), "places": int(places.sum()), "target": float(target.sum()),
              "asked": asked.get("national", 0) + sum(v for k, v in asked.items() if k != "national"),
+             "asked_by": "" if per_unit else ("per province" if by_province else "national"),
              "delivered": int(delivered.sum())}
     return rows, total
 

@@ -10,6 +10,7 @@ from solara.alias import rv as v
 
 from model.scenario import MAX_FILE_BYTES, Event, ScenarioError, builtin_names, from_yaml_text, load_scenario
 from viz import params
+from viz.compare import parse_whole
 from viz.file_pick import FilePick
 from viz.labels import days_simulated
 from viz.session import MAX_RUN_FILE_BYTES, RunRecord, Session
@@ -124,12 +125,8 @@ def WhatIf(session: Session, version: solara.Reactive[int], run_id: solara.React
     error = solara.use_reactive("")
     done = solara.use_reactive("")
 
-    def whole(text: str, name: str, lo: int, hi: int | None = None) -> int:
-        t = str(text).strip().replace(",", "").replace("_", "")
-        if not t.isdigit() or int(t) < lo or (hi is not None and int(t) > hi):
-            span = f"from {lo} to {hi}" if hi else f"of at least {lo}"
-            raise ScenarioError(f"{name}: a whole number {span} (got {text!r})")
-        return int(t)
+    def whole(text: str, name: str, lo: int, hi: int) -> int:
+        return parse_whole(text, name, lo, hi)
 
     def decide(make):
         try:

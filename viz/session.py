@@ -32,6 +32,7 @@ from model.mesa_model import ReceptionModel
 from model.scenario import (MAX_SEED, Event, Scenario, ScenarioError, decode, from_dict, load_scenario,
                             validation_message, whole_argument)
 from model.world import World, build_world
+from viz.params import changed_name
 
 _world_lock = threading.Lock()
 
@@ -334,8 +335,13 @@ class Session:
         """Rebuild a saved run: same scenario and seed, the same decisions on the same days."""
         sc = from_dict(rec.scenario, rec.name)
         rec.check(sc.horizon_days, rec.name)      # before the run is rebuilt (a day < 0 never came)
+        if rec.seed is not None and rec.seed != sc.seed:
+            # the run's seed becomes its scenario's, as the seed input would make it: the page's
+            # seed field, Apply and a later scenario then use the seeds they show (a seed kept
+            # beside the scenario ran every later scenario with it, whatever the seed field said)
+            sc = changed_name(sc, sc.model_copy(update={"seed": rec.seed}))
         with self.lock:
-            self.scenario, self.seed = sc, rec.seed
+            self.scenario, self.seed = sc, None
             self._build()
             self.generation += 1
             todo = sorted(rec.decisions, key=lambda d: d.day)

@@ -1,0 +1,209 @@
+"""The dashboard used as a crisis planner uses it: odd but valid values, typed numbers, exports."""
+
+from __future__ import annotations
+
+import pytest
+
+solara = pytest.importorskip("solara")
+v = pytest.importorskip("ipyvuetify")
+
+from model.scenario import MAX_SEED, ScenarioError  # noqa: E402
+from viz import compare  # noqa: E402
+from viz.session import Session  # noqa: E402
+
+
+@pytest.mark.parametrize("typed", ["²", "١٢", "12,5", "1,0000", "3.0", "-1", ""])
+def test_a_typed_whole_number_is_ascii_digits_grouped_by_three(typed):
+    """'²' passed str.isdigit() and then int() raised ValueError inside the Compare tab's render;
+    '١٢' was read as 12; '12,5' (Dutch for 12.5) became 125 days, places or persons a year."""
+    with pytest.raises(ScenarioError, match=r"^days: a whole number from 1 to 730 \(got "):
+        compare.parse_days(typed, 730)
+
+
+def test_thousands_separators_still_read():
+    assert compare.parse_days("1,000", 3650) == compare.parse_days(" 1_000 ", 3650) == 1000
+
+
+def test_seeds_are_32_bit_and_each_given_once():
+    """Seed 2**32 passed the form and the comparison then stopped in the background; a seed given
+    twice counted its runs twice in the means and bands."""
+    assert compare.parse_seeds(f"0, {MAX_SEED}") == [0, MAX_SEED]
+    with pytest.raises(ScenarioError, match=r"^seeds: give 1 to 20 seeds from 0 to 4,294,967,295"):
+        compare.parse_seeds(str(MAX_SEED + 1))
+    with pytest.raises(ScenarioError, match=r"^seeds: 1 is given twice"):
+        compare.parse_seeds("1, 2, 1")
+    with pytest.raises(ScenarioError, match=r"^seeds: whole numbers separated by commas"):
+        compare.parse_seeds("1, ²")
+
+
+def _field(rc, cls):
+    return rc.find(v.TextField, class_=cls).widget
+
+
+def test_the_compare_and_inspect_fields_flag_odd_digits_under_themselves():
+    """The Compare tab's render raised ValueError on days '²' (the tab went blank with a
+    traceback); the person field the same."""
+    from viz.panels import ComparePanel, CompareForm, InspectPanel
+    from viz.store import Store
+
+    s = Session("baseline")
+    form = CompareForm.new(s.horizon, solara.reactive(None))
+    _box, rc = solara.render(ComparePanel(s, Store(), solara.reactive(None), solara.reactive(0), form),
+                             handle_error=False)
+    try:
+        form.days_text.set("²")
+        assert _field(rc, "np-compare-days").error_messages == ["days: a whole number from 1 to 730 (got '²')"]
+        form.days_text.set("30")
+        form.seeds_text.set(str(MAX_SEED + 1))
+        (msg,) = _field(rc, "np-compare-seeds").error_messages
+        assert msg.startswith("seeds: give 1 to 20 seeds from 0 to 4,294,967,295")
+        assert rc.find(v.Btn, class_="np-compare-run").widget.disabled
+    finally:
+        rc.close()
+    _box, rc = solara.render(InspectPanel(s, solara.reactive(None)), handle_error=False)
+    try:
+        _field(rc, "np-person").v_model = "²"
+        (msg,) = _field(rc, "np-person").error_messages
+        assert msg.startswith("person: a whole number from 0 to ") and msg.endswith("(got '²')")
+    finally:
+        rc.close()
+
+
+def test_a_what_if_of_12_comma_5_places_is_refused_not_read_as_125():
+    from viz.scenario_panel import WhatIf
+
+    s = Session("baseline")
+    _box, rc = solara.render(WhatIf(s, solara.reactive(0), solara.reactive(0)), handle_error=False)
+    try:
+        places = rc.find(v.TextField, label="Places").widget
+        places.v_model = "12,5"
+        places.fire_event("focusout", None)       # what the browser sends as the button is clicked
+        rc.find(v.Btn, children=["Open places"]).widget.click()
+        assert s.decisions == []
+        (err,) = rc.find(v.Alert).widgets
+        assert "places: a whole number from 1 to 100,000 (got '12,5')" in str(err.children)
+    finally:
+        rc.close()
+
+
+def test_a_30_day_horizon_leaves_the_parameters_usable():
+    """Baseline (no shock) with a horizon of 30 days: the next change (family reunification 0)
+    could not be applied, flagged on the shock's start day, 'must be from 0 to 29 (got 30)': the
+    suggested start of a shock nobody had typed was day 30, checked against the new horizon."""
+    from model.scenario import load_scenario
+    from viz import params
+
+    sc = load_scenario("baseline")
+    short, errors = params.apply(sc, {**params.current_values(sc), "horizon_days": "30"})
+    assert errors == {} and short.horizon_days == 30
+    again, errors = params.apply(short, {**params.current_values(short),
+                                         "inflow.family_reunification_per_year": "0"})
+    assert errors == {} and again.inflow.family_reunification_per_year == 0 and again.inflow.shocks == []
+    # mass-arrival's own shock (from day 62) stays as it is when only the horizon is cut, as `--days 30` does
+    ma = load_scenario("mass-arrival")
+    cut, errors = params.apply(ma, {**params.current_values(ma), "horizon_days": "30"})
+    assert errors == {} and cut.inflow.shocks == ma.inflow.shocks
+
+
+def test_a_shock_typed_beside_a_new_horizon_must_start_inside_it():
+    """Horizon 30 and a shock from day 40 typed in one go were accepted (checked against the old
+    horizon of 730 days): a shock that never comes."""
+    from model.scenario import load_scenario
+    from viz import params
+
+    sc = load_scenario("baseline")
+    values = {**params.current_values(sc), "horizon_days": "30", "shock.extra": "500", "shock.start_day": "40"}
+    new, errors = params.apply(sc, values)
+    assert new is None
+    assert errors == {"shock.start_day": "parameters: shock.start_day: must be from 0 to 29 days after the start "
+                                         "(got '40')"}
+    one_day, errors = params.apply(sc, {**values, "shock.start_day": "29", "shock.days": "1"})
+    assert errors == {} and one_day.inflow.shocks[0].start == one_day.inflow.shocks[0].end
+
+
+def test_a_run_file_with_its_own_seed_does_not_pin_the_seed_of_later_runs():
+    """A run file whose seed is not its scenario's (written by `Session(..., seed=7).record()` or by
+    hand) was replayed with the seed kept beside the scenario: the seed field then showed the
+    scenario's seed, Apply with seed 99 ran seed 7, and so did every scenario picked afterwards."""
+    import json
+
+    from model.scenario import load_scenario
+    from viz import params
+    from viz.session import RunRecord
+
+    made = Session("baseline", seed=7)
+    made.step(3)
+    rec = RunRecord.from_json(made.record().to_json())
+    s = Session("baseline")
+    s.replay(rec)
+    assert (s.model.state.seed, s.scenario.seed, s.scenario.name) == (7, 7, "baseline (changed)")
+    assert params.current_values(s.scenario)["seed"] == "7"
+    assert s.results().daily_frame().equals(made.results().daily_frame())      # the same run
+    again = RunRecord.from_json(s.record().to_json())                           # saved again: the same run
+    s2 = Session("baseline")
+    s2.replay(again)
+    assert s2.results().daily_frame().equals(made.results().daily_frame())
+    new, errors = params.apply(s.scenario, {**params.current_values(s.scenario), "seed": "99"})
+    assert errors == {}
+    s.reset(new)
+    assert s.model.state.seed == 99
+    s.reset(load_scenario("mass-arrival"))
+    assert s.model.state.seed == load_scenario("mass-arrival").seed
+    s.reset()                                                                   # Reset: the same run again
+    assert s.model.state.seed == load_scenario("mass-arrival").seed
+    assert json.loads(s.record().to_json())["seed"] is None
+
+
+def test_the_briefing_time_line_draws_its_decisions_as_a_few_collections():
+    """The briefing took seconds to draw, half of it the time line: every decision was an axvline
+    on each of its six panels (834 lines for baseline's two years, each with its own ticks and
+    transforms). The dotted lines are now one collection per kind and panel, at the same days."""
+    from matplotlib.collections import LineCollection
+    from matplotlib.dates import date2num
+
+    from viz import briefing, decisions
+    from viz.labels import phase_names
+
+    s = Session("mass-arrival")
+    s.step(120)
+    snap = s.snapshot()
+    rows = decisions.rows(s.state.event_log)
+    marked = [r for r in rows if r.kind in decisions.MARKED_KINDS and r.day < snap.day]
+    assert len(marked) > 10
+    fig = briefing.timeline_figure(snap, rows, phase_names(s.scenario))
+    axs = fig.axes
+    assert all(len(ax.lines) <= 9 for ax in axs), [len(ax.lines) for ax in axs]   # the data, not a line a decision
+    kinds = {r.kind for r in marked}
+    for ax in axs:
+        marks = [c for c in ax.collections if isinstance(c, LineCollection)]
+        assert len(marks) == len(kinds)
+        xs = sorted(seg[0][0] for c in marks for seg in c.get_segments())
+        at = date2num(snap.dates[[r.day for r in marked]].astype("datetime64[s]").astype(object))
+        assert xs == pytest.approx(sorted(at))                       # one line on the day of each decision
+    numbers = [t.get_text() for t in axs[3].texts]
+    assert numbers[-len(marked):] == [str(i) for i in range(1, len(marked) + 1)]   # numbered as in the table
+
+
+def test_with_a_plan_per_province_a_province_asked_nothing_reads_0_not_national():
+    """mass-arrival with `plan: {scope: province}` after 75 days: Flevoland had been asked 134
+    places, the eleven other provinces nothing, and their 'places asked' read 'national' (in the
+    Regions tab and the briefing), as if a national request stood for them."""
+    from model.scenario import from_dict, load_scenario
+    from viz import regions
+
+    data = load_scenario("mass-arrival").model_dump(mode="json")
+    data["plan"]["scope"] = "province"
+    data["horizon_days"] = 75
+    s = Session(from_dict(data, "test"))
+    s.step(75)
+    rows, total = regions.table(s, "provinces")
+    assert all(r.asked is not None for r in rows), [r.asked for r in rows]
+    cells = {r.name: regions.asked_cell(r, total) for r in rows}
+    assert sum(r.asked for r in rows) == total["asked"] > 0
+    assert "0" in cells.values() and "national" not in cells.values()
+    rows, total = regions.table(s, "safety regions")          # the model asks per province, not per region
+    assert {regions.asked_cell(r, total) for r in rows} == {"per province"}
+    baseline = Session("mass-arrival")                         # a national plan: asked of the whole country
+    baseline.step(10)
+    rows, total = regions.table(baseline, "provinces")
+    assert {regions.asked_cell(r, total) for r in rows} == {"national"}

@@ -66,10 +66,16 @@ def _table(head: list[str], rows: list[list], cls: str):
                                       for r in rows])])
 
 
+def _rate(value: float, places: float, digits: int = 1) -> str:
+    """An occupancy as a percentage; "no places" without any (the indicators read 9.99 or NaN there,
+    which showed as 999.0 % or nan %)."""
+    return f"{value:.{digits}%}" if places > 0 else "no places"
+
+
 def _figures(run) -> list[list]:
     x = indicators(run.model)
-    return [["occupancy", f"{x['occupancy']:.1%}"],
-            ["central occupancy (Ter Apel)", f"{x['central_occupancy']:.1%}"],
+    return [["occupancy", _rate(x["occupancy"], x["places"])],
+            ["central occupancy (Ter Apel)", _rate(x["central_occupancy"], x["central_places"])],
             ["without a bed", f"{x['unsheltered']:,.0f}"],
             ["waiting for registration", f"{x['registration_backlog']:,.0f}"],
             ["permit holders waiting", f"{x['permit_holders_waiting']:,.0f}"], ["plan phase", f"{x['plan_phase']:.0f}"],
@@ -316,7 +322,7 @@ def Player(room: Room, token: str, on_leave):
         if "province" in panel:
             p = panel["province"]
             rows.append([f"{p['name']}: in a bed / places",
-                         f"{p['in_bed']:,} / {p['places']:,} ({p['occupancy']:.0%})"])
+                         f"{p['in_bed']:,} / {p['places']:,} ({_rate(p['occupancy'], p['places'], 0)})"])
         _table(["figure", "now"], rows, "np-ex-figures")
         if "kinds" in panel:
             _table(["location kind", "in a bed", "places"],

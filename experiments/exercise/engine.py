@@ -84,6 +84,7 @@ def indicators(model: ReceptionModel) -> dict[str, float]:
         "plan_phase": float(phase),
         "in_bed": float(in_bed),
         "places": float(places.sum()),
+        "central_places": float(cap_c),    # without any, central_occupancy reads 9.99: full (as the plan reads it)
     }
 
 

@@ -270,3 +270,21 @@ def test_a_double_click_on_submit_takes_the_decision_once():
     room.submit(other, d)                 # another player's page at the same table
     room.submit(other, {**d, "places": 20})
     assert [x.places for _, x in room.run.pending("coa")] == [10, 10, 10, 20]
+
+
+def test_a_kind_without_places_shows_no_places_not_999_percent():
+    # with the registration location closed (a flood, a contract end) the indicators read 9.99 for its
+    # occupancy (full, as the plan reads it) and NaN for a province without places: the page showed
+    # "999.0%" and "nan%"
+    import numpy as np
+
+    from agents.locations import Kind, Life
+    from viz.exercise_app import _figures, _rate
+
+    run = ExerciseRun(*exercise_from_dict(exercise()))
+    L = run.model.state.locs
+    central = np.flatnonzero(L.kind == Kind.CENTRAL)
+    assert dict(_figures(run))["central occupancy (Ter Apel)"].endswith("%")
+    L.life[central] = Life.CLOSED
+    assert dict(_figures(run))["central occupancy (Ter Apel)"] == "no places"
+    assert _rate(float("nan"), 0, 0) == "no places" and _rate(0.5, 10, 0) == "50%"

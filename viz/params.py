@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from dataclasses import dataclass
 
-from model.scenario import Scenario, ScenarioError, from_dict
+from model.scenario import MAX_SEED, Scenario, ScenarioError, from_dict
 
 SOURCE = "parameters"
 
@@ -55,7 +55,7 @@ BASE_PARAMS: list[Param] = [
           "IND capacity"),
     Param("housing.supply_persons_per_year", "Housing supply for permit holders", "persons/year", 0, 100_000, True,
           "Housing"),
-    Param("seed", "Random seed", "", 0, 2**31 - 1, True, "Run"),
+    Param("seed", "Random seed", "", 0, MAX_SEED, True, "Run", maximum=MAX_SEED),   # 32-bit, as every seed
     Param("horizon_days", "Horizon", "days", 1, 3_650, True, "Run", minimum=1),
 ]
 

@@ -207,3 +207,12 @@ def test_with_a_plan_per_province_a_province_asked_nothing_reads_0_not_national(
     baseline.step(10)
     rows, total = regions.table(baseline, "provinces")
     assert {regions.asked_cell(r, total) for r in rows} == {"national"}
+
+
+def test_the_seed_fields_hint_is_the_seeds_range():
+    # every seed is 32-bit (model.scenario.MAX_SEED); the hint said up to 2**31 - 1, so a planner did not
+    # type seeds the command line and the run files take
+    from viz.params import BASE_PARAMS
+
+    (seed,) = [p for p in BASE_PARAMS if p.key == "seed"]
+    assert seed.hint == "0 – 4,294,967,295" and seed.maximum == 4_294_967_295

@@ -251,10 +251,7 @@ def _html(seen: _Seen, counterfactual_cost: np.ndarray | None, cf_note: str, lev
              "figures describe the model's run, not observations.</p>"]
     if what_if:
         parts.append("<p>What-if decisions taken during the run: " + "; ".join(
-            html.escape(f"before day {d.day}: {d.event.action} {d.event.parameter or d.event.kind} "
-                        f"{'' if d.event.value is None else d.event.value}"
-                        f"{'' if d.event.places is None else d.event.places}")
-            for d in what_if) + "</p>")
+            html.escape(f"before day {d.day}: {_decided(d.event)}") for d in what_if) + "</p>")
     parts.append("<h2>Key figures</h2><div class='cards'>")
     basics = [("In reception (entitled)", f"{k['population']:,}", f"{k['in_bed']:,} in a bed"),
               ("Occupancy", f"{k['occupancy_rate']:.1%}", f"{k['capacity']:,} usable places"),
@@ -294,6 +291,16 @@ def _html(seen: _Seen, counterfactual_cost: np.ndarray | None, cf_note: str, lev
     parts.append(_img(map_image, "map of occupancy per municipality"))
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _decided(e) -> str:
+    """A what-if decision in the words the page said it in (its label: "what-if: open 2,000 emergency places
+    in 14 days"), or, without one, what it set or opened ("set inflow.first_applications_per_year 30000.0"
+    was the raw event)."""
+    if e.label:
+        return e.label.removeprefix("what-if: ")
+    amount = e.value if e.value is not None else e.places
+    return " ".join(str(x) for x in (e.action, e.parameter or e.kind, amount) if x is not None)
 
 
 def _pct(v: float) -> str:

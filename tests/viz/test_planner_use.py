@@ -216,3 +216,24 @@ def test_the_seed_fields_hint_is_the_seeds_range():
 
     (seed,) = [p for p in BASE_PARAMS if p.key == "seed"]
     assert seed.hint == "0 – 4,294,967,295" and seed.maximum == 4_294_967_295
+
+
+def test_the_briefing_names_what_if_decisions_as_the_page_said_them():
+    # a what-if taken on the page carries its label ("what-if: first applications 30,000 a year from
+    # today"); the briefing listed the raw event ("set inflow.first_applications_per_year 30000.0")
+    import numpy as np
+
+    from model.scenario import Event
+    from viz import briefing
+
+    from model.scenario import load_scenario
+
+    s = Session(load_scenario("baseline").model_copy(update={"horizon_days": 20}))
+    s.step(3)
+    s.decide(Event(date=s.date, action="set", parameter="inflow.first_applications_per_year", value=30000,
+                   label="what-if: first applications 30,000 a year from today"))
+    s.decide(Event(date=s.date, action="open", kind="emergency", places=500))      # from a script: no label
+    s.step(2)
+    page = briefing.briefing_html(s, np.zeros(20), "test")
+    assert ("What-if decisions taken during the run: before day 3: first applications 30,000 a year from today; "
+            "before day 3: open emergency 500</p>") in page

@@ -36,7 +36,7 @@ from viz import planner, regions
 from viz.decisions import MARKED_KINDS, DecisionRow
 from viz.figures import MapCanvas, png_bytes
 from viz.labels import phase_names, run_position
-from viz.plots import GROUP_COLOURS, KIND_GROUPS, MARK_COLOURS, STAGE_COLOURS
+from viz.plots import GROUP_COLOURS, KIND_GROUPS, MARK_COLOURS, STAGE_COLOURS, trailing_mean
 from viz.labels import STAGE_LABELS
 from viz.session import ENTITLED_STAGE_NAMES, Session, Snapshot
 from model.scenario import Scenario
@@ -93,7 +93,7 @@ def timeline_figure(snap: Snapshot, decisions: list[DecisionRow], names: dict[in
         for a, b in zip(edges[::2], edges[1::2]):
             axs[3].axvspan(t[a], t[min(b, d - 1)], color="#6a3d9a", alpha=0.15, lw=0)
     mv = snap.x["moves"]
-    axs[4].plot(t, np.convolve(mv, np.ones(7) / 7, mode="full")[:d] if d else mv, color="#08306b", lw=1.6)
+    axs[4].plot(t, trailing_mean(mv, 7), color="#08306b", lw=1.6)
     axs[5].plot(t, snap.x["cost_eur"] / 1e6, color="#4d4d4d", lw=1.6)
     marked = [r for r in decisions if r.kind in MARKED_KINDS and r.day < d]
     # one collection of dotted lines per kind and panel (an axvline each was 6 artists a decision:

@@ -53,6 +53,16 @@ def _layout(fig: go.Figure, height: int) -> None:
                       uirevision="keep")   # zoom and legend toggles survive the daily update
 
 
+
+def trailing_mean(x, days: int) -> np.ndarray:
+    """The mean of each day and the `days` - 1 before it; over the days there are at the start (dividing
+    the first six days' moves by 7 read low)."""
+    x = np.asarray(x, float)
+    c = np.cumsum(x)
+    out = c.copy()
+    out[days:] -= c[:-days]
+    return out / np.minimum(np.arange(1, len(x) + 1), days)
+
 class Timeline:
     """The six panels of the run so far, with the plan's decisions marked.
 
@@ -126,7 +136,7 @@ class Timeline:
                                        for r in rows]))
         mv = f(snap.x["moves"])
         out.append(dict(y=mv))
-        out.append(dict(y=np.convolve(mv, np.ones(7) / 7, mode="full")[:d] if d else mv))
+        out.append(dict(y=trailing_mean(mv, 7)))
         out.append(dict(y=f(snap.x["cost_eur"]) / 1e6))
         return out
 

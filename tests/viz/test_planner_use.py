@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 solara = pytest.importorskip("solara")
@@ -237,3 +238,11 @@ def test_the_briefing_names_what_if_decisions_as_the_page_said_them():
     page = briefing.briefing_html(s, np.zeros(20), "test")
     assert ("What-if decisions taken during the run: before day 3: first applications 30,000 a year from today; "
             "before day 3: open emergency 500</p>") in page
+
+
+def test_the_seven_day_mean_of_moves_is_over_the_days_there_are_at_the_start():
+    # day 1 of 10 moves is a mean of 10, not 10 / 7 (the page and the briefing divided the first six days by 7)
+    from viz.plots import trailing_mean
+
+    got = trailing_mean([10, 4, 7, 7, 7, 7, 7, 14, 0], 7)
+    np.testing.assert_allclose(got, [10, 7, 7, 7, 7, 7, 7, 53 / 7, 49 / 7])

@@ -181,6 +181,8 @@ SALT_PUBLIC_ORDER = 21
 SALT_APPEAL = 22
 SALT_APPEAL_UPHELD = 23
 SALT_DUBLIN_ACCEPT = 24
+# the candidates for a family's sponsor, drawn in turn until one can sponsor (`model.sponsors`)
+SALTS_SPONSOR_CANDIDATES = tuple(range(200, 216))
 # housing
 SALT_SEARCH = 31          # days from the link to moving in
 SALT_SEARCH_DONE = 32     # how far the initial stock's search had come on the start date

@@ -20,8 +20,8 @@ import numpy as np
 
 from agents.applicants import N_TRACKS, Flag, Stage, Track
 from agents.keyed import (SALT_APPEAL, SALT_APPEAL_UPHELD, SALT_DEPARTURE, SALT_DUBLIN_ACCEPT, SALT_PERMIT,
-                          SALT_SEARCH, SALT_SEARCH_DONE, SALT_SPONSOR, SALT_TRANSFER, keyed_uniform,
-                          keyed_uniform_parts, keyed_uniforms)
+                          SALT_SEARCH, SALT_SEARCH_DONE, SALT_SPONSOR, SALT_TRANSFER, SALTS_SPONSOR_CANDIDATES,
+                          keyed_uniform, keyed_uniform_parts, keyed_uniforms)
 from agents.locations import NO_BED, TEMPORARY_KINDS, Kind, Life
 from agents.moves import Reason, move
 from agents.sorting import first_of_each
@@ -175,9 +175,8 @@ def join_linking_line(s: State, ids: np.ndarray) -> None:
 
 def link_households(s: State, ids: np.ndarray, municipality: np.ndarray) -> None:
     """Link permit holders to the municipalities that are to house them: the one place a link
-    changes, so the sponsor pool (which orders the unlinked before the linked) hears of it."""
+    changes."""
     s.people.link(ids, municipality)
-    s.sponsors.changed(ids)
 
 
 def _push_ind(s: State, track: int, ids: np.ndarray) -> None:
@@ -338,8 +337,10 @@ def move_on_from_registration(s: State, day: int) -> None:
 def reunite(s: State, families: np.ndarray, day: int, u: np.ndarray | None = None) -> None:
     """Family members (nareizigers) whose sponsor still lives in reception: the sponsor's
     household moves to the family's new location when there is room (a family-reunion move).
-    The sponsor is a keyed draw among permit holders in reception (`u`: the families' draws of
-    `SALT_SPONSOR` and `SALT_SPONSOR + 100`, when the caller made them)."""
+    Whether the sponsor lives in reception is a keyed draw (`u`: the families' draws of
+    `SALT_SPONSOR` and `SALT_SPONSOR + 100`, when the caller made them); the sponsor is a keyed draw
+    among the permit holders in reception (`model.sponsors`: candidates keyed by the family's key
+    and `SALTS_SPONSOR_CANDIDATES`)."""
     share = s.params.chain.family_sponsor_in_reception_share
     if len(families) == 0 or share <= 0:
         return
@@ -350,7 +351,7 @@ def reunite(s: State, families: np.ndarray, day: int, u: np.ndarray | None = Non
     families = families[joins]
     if len(families) == 0:
         return
-    sponsor = s.sponsors.draw(s, u[1][joins])
+    sponsor = s.sponsors.draw(s, keyed_uniforms(h["key"][families], SALTS_SPONSOR_CANDIDATES))
     if len(sponsor) == 0:
         return
     target = h["location"][families]

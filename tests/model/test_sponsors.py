@@ -1,7 +1,9 @@
-"""The family-reunion sponsor pool: the list the reunion rule draws from, kept up to date."""
+"""The family-reunion sponsor pool: a draw by rejection from the households given a permit, uniform
+over those who can sponsor (a permit holder in a bed who is not a family member)."""
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from agents.applicants import Stage, Track
 from agents.locations import Kind
@@ -13,20 +15,19 @@ from tests.model.test_rules import _add, small
 
 
 def plain_list(s) -> np.ndarray:
-    """The list as the reunion rule defines it, built from scratch: permit holders in a bed who are
-    not family members themselves, the unlinked (linking-line order) before the linked."""
+    """Those who can sponsor, built from scratch: permit holders in a bed who are not family
+    members themselves (the linking line and the linked: every permit holder in reception)."""
     h = s.people.cols
     pool = np.concatenate([s.unlinked.peek(), s.linked_h])
     return pool[(h["stage"][pool] == Stage.PERMIT) & (h["location"][pool] >= 0) & (h["track"][pool] != Track.FAMILY)]
 
 
-def listed(s) -> list[int]:
-    """The whole list as the pool gives it: the draw for u at the middle of every slot."""
-    n = s.sponsors.size(s)
-    return s.sponsors.draw(s, (np.arange(n) + 0.5) / n).tolist() if n else []
+def column(*u: float) -> np.ndarray:
+    """One family's candidate uniforms, in turn."""
+    return np.array(u)[:, None]
 
 
-def test_small_world_order_beds_links_and_exits():
+def test_small_world_beds_links_and_exits():
     s = prepare(small(), days=5)
     L = s.locs
     reg, em = (int(np.flatnonzero(L.kind == k)[0]) for k in (Kind.REGULAR, Kind.EMERGENCY))
@@ -34,60 +35,89 @@ def test_small_world_order_beds_links_and_exits():
     fam = _add(s, [2], stage=Stage.PERMIT, track=Track.FAMILY)[0]
     move(s.people, L, s.log, np.array([a, b, c, fam]), np.array([reg, reg, em, em]), 0, 0)   # d has no bed
     rulebook.join_linking_line(s, np.array([c, a, d, fam, b]))
-    assert listed(s) == [c, a, b]                 # linking-line order; d has no bed, fam is family
-    rulebook.link_households(s, np.array([a]), np.array([3]))   # a linked: the linked come after the unlinked
-    assert listed(s) == [c, b, a]
+    pool = s.sponsors
+    assert pool.can_sponsor(s).tolist() == [c, a, b]       # permit order; d has no bed, fam is family
+    assert pool.household[:pool.n].tolist() == [c, a, d, b]  # (compacted: the family member dropped)
+    # by hand, the list c, a, d, b (u × 4): the first candidate who can
+    assert pool.draw(s, column(0.1, 0.9)).tolist() == [c]
+    assert pool.draw(s, column(0.6, 0.3)).tolist() == [a]   # d has no bed: the next candidate
+    assert pool.draw(s, np.array([[0.0, 0.6, 0.9], [0.0, 0.3, 0.3]])).tolist() == [c, a, b]   # families apart
+    rulebook.link_households(s, np.array([a]), np.array([3]))   # linked, still in reception: can sponsor
+    assert pool.can_sponsor(s).tolist() == [c, a, b]
     move(s.people, L, s.log, np.array([d]), reg, 1, 0)          # d gets a bed
-    assert listed(s) == [c, d, b, a]
+    assert pool.draw(s, column(0.6, 0.3)).tolist() == [d]
     rulebook.leave(s, np.array([c]), Stage.HOUSED, 2)          # c leaves reception
     move(s.people, L, s.log, np.array([b]), -1, 2, 2)          # b loses its bed
-    assert listed(s) == [d, a]
-    assert s.sponsors.draw(s, np.array([0.0, 0.49, 0.5, 0.99])).tolist() == [d, d, a, a]   # floor(u * 2)
+    # no candidate can (c housed, b without a bed): the first uniform picks among those who can, a and d
+    assert pool.draw(s, column(0.1, 0.9)).tolist() == [a]      # floor(0.1 × 2) = 0
+    assert pool.household[:pool.n].tolist() == [a, d, b]       # compacted on the way: c is gone for good
+    assert pool.draw(s, column(0.8, 0.9)).tolist() == [d]      # floor(0.8 × 2) = 1
+    assert pool.size(s) == 2
 
 
-def test_a_pool_saved_with_two_rows_of_counts_draws_as_before():
-    """A pool saved when its counts were two rows (unlinked, linked) and a scratch column is read
-    with the scratch row of today: the same list. Worked by hand as above: a and c unlinked, b linked."""
+def test_a_pool_saved_as_a_kept_list_keeps_its_permit_holders():
+    """A pool saved when it kept the list (positions, parts and block counts) is read as the
+    households given a permit: the same who can sponsor."""
     from model.sponsors import SponsorPool
     s = prepare(small(), days=5)
     L = s.locs
     reg = int(np.flatnonzero(L.kind == Kind.REGULAR)[0])
     a, b, c = _add(s, [1, 2, 1], stage=Stage.PERMIT)
-    move(s.people, L, s.log, np.array([a, b, c]), reg, 0, 0)
+    move(s.people, L, s.log, np.array([a, c]), reg, 0, 0)
     rulebook.join_linking_line(s, np.array([c, a, b]))
-    rulebook.link_households(s, np.array([b]), np.array([3]))
-    assert listed(s) == [c, a, b]
-    old = dict(s.sponsors.__dict__)
-    old["counts"] = s.sponsors.counts[:2].copy()
-    old["_slot"] = np.zeros(len(old["part"]), np.int32)
-    for k in ("tally", "width", "_row_start"):
-        del old[k]
+    old = {"position": np.zeros(8, np.int32), "household": np.array([c, a, b, 0], np.int32),
+           "part": np.array([1, 1, 0, 0], np.int8), "tally": np.zeros(3, np.int64), "width": 1,
+           "_row_start": np.array([2, 0, 1]), "n": 3, "_changed": [], "_log_seen": 0}
     restored = SponsorPool.__new__(SponsorPool)
     restored.__setstate__(old)
-    s.sponsors = restored
-    assert listed(s) == [c, a, b]
-    move(s.people, L, s.log, np.array([a]), -1, 1, 0)          # a loses its bed: counted as before
-    assert listed(s) == [c, b]
+    assert sorted(restored.__dict__) == ["household", "n"]
+    assert restored.can_sponsor(s).tolist() == [c, a]
+    assert restored.draw(s, column(0.7, 0.1)).tolist() == [c]    # b (no bed), then c
 
 
 def test_an_empty_pool_draws_nobody():
     s = prepare(small(), days=5)
     assert s.sponsors.size(s) == 0
-    assert len(s.sponsors.draw(s, np.array([0.3]))) == 0
+    assert len(s.sponsors.draw(s, column(0.3, 0.5))) == 0
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name, days", [("baseline", 400), ("pact-2026", 300)])
-def test_the_pool_is_the_plain_list_every_day(name, days):
+def test_the_pool_draws_from_the_plain_list_every_day(name, days):
     """On real scenarios (tens of thousands of permit holders passing through, locations closing,
-    households linked and housed) the kept list equals the list built from scratch, every day."""
+    households linked and housed) those who can sponsor are the list built from scratch, every
+    day, and every drawn sponsor is on it."""
     s = prepare(load_scenario(name), 1, days)
+    rng = np.random.default_rng(3)
     sizes = []
     for _ in range(days):
         rulebook.run_day(s)
-        assert listed(s) == plain_list(s).tolist()
-        sizes.append(s.sponsors.size(s))
+        plain = plain_list(s)
+        assert sorted(s.sponsors.can_sponsor(s).tolist()) == sorted(plain.tolist())
+        drawn = s.sponsors.draw(s, rng.random((16, 50)))
+        assert np.isin(drawn, plain).all()
+        sizes.append(len(plain))
     assert max(sizes) > 1000 and min(sizes) > 0          # the check was not on an empty list
+
+
+@pytest.mark.slow
+def test_the_draw_is_uniform_over_those_who_can_sponsor():
+    """Chi-square of 400,000 draws over those who can sponsor after a year of `baseline`: each as
+    likely as the others (the rejection of candidates who cannot favours nobody), also when many
+    on the list cannot (the list as it is before a compaction) and when few candidates are drawn
+    (the exact draw among those who can takes over)."""
+    s = prepare(load_scenario("baseline"), 1, 365)
+    for _ in range(365):
+        rulebook.run_day(s)
+    can = np.sort(plain_list(s))           # (from scratch: the pool's list is not compacted before the draw)
+    listed = s.sponsors.n
+    assert listed > 1.5 * len(can)          # many on the list cannot sponsor
+    rng = np.random.default_rng(11)
+    for rows in (16, 2):
+        drawn = s.sponsors.draw(s, rng.random((rows, 400_000)))
+        counts = np.bincount(np.searchsorted(can, drawn), minlength=len(can))
+        assert counts.sum() == 400_000 and np.array_equal(can[np.searchsorted(can, drawn)], drawn)
+        assert stats.chisquare(counts).pvalue > 1e-4, rows
 
 
 def test_few_reunions_are_paired_on_python_numbers_as_with_arrays():

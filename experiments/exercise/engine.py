@@ -359,6 +359,7 @@ class ExerciseRun:
             other.snapshots = {k: v for k, v in self.snapshots.items() if v[2] <= n}
             other.set_aside = []
             other.lessons = dict(self.lessons)
+            other.replay_note = self.replay_note      # the fork goes on from the state this run is in
             other._forked(name)
             return other
 

@@ -488,6 +488,9 @@ def test_a_save_that_replays_to_another_state_says_so_in_the_room_and_the_report
     assert back.replay_note.startswith("other.json was saved by noodplan 0.9 (abc) in state 00000000; "
                                        "replayed by ") and f"it is in state {run.fingerprint()}" in back.replay_note
     assert "Replayed by other code:" in report.render(back) and "Replayed by other code" not in report.render(run)
+    back.snapshot("s")                                           # a fork goes on from that state: it says so too
+    run.snapshot("s")
+    assert back.fork("s").replay_note == back.replay_note and run.fork("s").replay_note == ""
     del other["fingerprint"]                                     # the first saves had none: no check
     (tmp_path / "first.json").write_text(json.dumps(other))
     assert savefile.load(tmp_path / "first.json").replay_note == ""

@@ -73,6 +73,6 @@ def test_a_kpi_made_both_scalar_and_replicated_in_one_process_stops_with_one_lin
     design = load_design(write_design(tmp_path, outputs={"kpis": ["cost_million_eur"]}))
     ema_model(design, replicate=first)
     ema_model(design, replicate=first)                  # the same kind again is fine
-    with pytest.raises(ScenarioError, match="^ema_model: replicate: KPI 'cost_million_eur' is already an EMA ") as e:
+    with pytest.raises(ScenarioError, match=r"^ema_model: replicate: KPI 'cost_million_eur' is already an EMA ") as e:
         ema_model(design, replicate=not first)          # EMA: "ValueError: outcome with this name but of different …"
     assert "\n" not in str(e.value)

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Mapping
 from enum import IntEnum
 from functools import partial
 import inspect
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, cast
 
@@ -153,8 +154,9 @@ class ReceptionModel(mesa.Model):
         self.municipality_agents = [municipality_agent(self, i) for i in range(state.munis.n)]
         self.location_agents: list[LocationAgent] = []
         self._add_location_agents()
-        agent_reporters = ({municipality_agent: MUNICIPALITY_REPORTERS, location_agent: LOCATION_REPORTERS}
-                           if collect_agents else None)
+        # attribute getters, not names: Mesa wraps a name in a local function, which does not pickle
+        agent_reporters = ({municipality_agent: _getters(MUNICIPALITY_REPORTERS),
+                            location_agent: _getters(LOCATION_REPORTERS)} if collect_agents else None)
         self.datacollector = Collector(
             model_reporters={name: partial(daily_figure, name=name) for name in DAILY_COLUMNS},
             agenttype_reporters=agent_reporters)
@@ -295,6 +297,11 @@ class ReceptionModel(mesa.Model):
             raise ScenarioError(f"ReceptionModel.restore: days: at least the snapshot's horizon, {saved:,} (days lets "
                                 f"a restored run go further; to stop earlier, step fewer days), not {days!r}")
         return cls(state=snap.restore(world, days), **kwargs)
+
+
+def _getters(reporters: Mapping[str, str]) -> dict[str, attrgetter]:
+    """Agent reporters reading the named attributes (as Mesa's reporters by name do), picklable."""
+    return {name: attrgetter(attribute) for name, attribute in reporters.items()}
 
 
 def _from_mesa_scenario(given: MesaScenario, rng: Any, days: Any,

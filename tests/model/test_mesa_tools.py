@@ -1,12 +1,17 @@
 """Mesa's own tools on the Mesa face: SolaraViz's model controls (Step, Reset) and a Mesa 3.5
 `Scenario` given as `scenario=`, the convention of Mesa's models and tools."""
 
+import copy
+import pickle
+
 import ipyvuetify as v
 from mesa.experimental.scenarios import Scenario as MesaScenario
 from mesa.visualization.solara_viz import ModelController
+import pandas as pd
 import pytest
 import solara
 
+from agents.views import LocationAgent, MunicipalityAgent
 from model.mesa_model import ReceptionModel
 from model.scenario import ScenarioError, load_scenario, with_changes
 from model.simulate import simulate
@@ -49,3 +54,23 @@ def test_a_mesa_scenario_contradicted_stops_with_one_line(kwargs, named):
     with pytest.raises(ScenarioError, match=f"^ReceptionModel: {named}: ") as e:
         ReceptionModel(**kwargs)
     assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("copy_of", [lambda m: pickle.loads(pickle.dumps(m)), copy.deepcopy],
+                         ids=["pickle", "deepcopy"])
+def test_a_model_collecting_agents_pickles_and_goes_on_as_the_unbroken_run(copy_of):
+    """collect_agents=True: pickling failed ("Can't pickle local object
+    'DataCollector._new_agenttype_reporter.<locals>.attr_reporter'": Mesa wraps an attribute named
+    by a string in a local function), so such a model could not go to a worker or to disk."""
+    m = ReceptionModel("stable-stock", rng=2, days=6, collect_agents=True)
+    m.run_for(3)
+    c = copy_of(m)
+    m.run_model()
+    c.run_model()
+    for kind in (MunicipalityAgent, LocationAgent):
+        pd.testing.assert_frame_equal(c.datacollector.get_agenttype_vars_dataframe(kind),
+                                      m.datacollector.get_agenttype_vars_dataframe(kind), check_exact=True)
+    frame = m.datacollector.get_agenttype_vars_dataframe(LocationAgent)
+    assert len(frame) == 6 * len(m.location_agents)
+    assert frame.xs(6.0, level="Step")["occupancy"].sum() == m.datacollector.get_model_vars_dataframe()[
+        "population"].iloc[-1] - m.datacollector.get_model_vars_dataframe()["unsheltered"].iloc[-1]

@@ -318,6 +318,10 @@ def _from_mesa_scenario(given: MesaScenario, rng: Any, days: Any,
     for name in values:
         if name in parameters or (name == "days" and days is not None):
             raise ScenarioError(f"ReceptionModel: {name}: given both as a keyword and in the Mesa Scenario; give one")
+    for name in ("world", "overrides", "collect_agents", "municipality_agent", "location_agent", "state", "seed"):
+        if name in values:        # they are not the run's parameters (or `rng` holds them)
+            raise ScenarioError(f"ReceptionModel: {name}: a keyword of ReceptionModel, not a parameter of a Mesa "
+                                f"Scenario (which gives the seed as rng, scenario, days and dotted paths)")
     scenario = values.pop("scenario", "baseline")
     if isinstance(scenario, MesaScenario):
         raise ScenarioError("ReceptionModel: scenario: a Mesa Scenario's 'scenario' is noodplan's scenario "

@@ -16,10 +16,12 @@ from collections.abc import Iterable, Mapping
 from enum import IntEnum
 from functools import partial
 import inspect
+from operator import attrgetter
 from pathlib import Path
 from typing import Any, cast
 
 import mesa
+from mesa.experimental.scenarios import Scenario as MesaScenario
 import numpy as np
 
 from agents.applicants import Stage, Track
@@ -79,6 +81,18 @@ class Collector(mesa.DataCollector):
         return super().get_table_dataframe(table_name)
 
 
+class RunScenario(MesaScenario):
+    """Mesa's scenario object of a `ReceptionModel` (`m.scenario`): it holds the run's seed (`rng`)
+    and no parameters of its own, for the run's parameters are ReceptionModel's keywords
+    (`scenario`, `days`, dotted paths; the run's scenario is `m.config`). Mesa counts a scenario's
+    parameters with `len`; with none, Mesa's tools that rebuild a model (SolaraViz's Reset) call
+    ReceptionModel with the keywords they were given, as for a model without a scenario object,
+    instead of replacing the `scenario` keyword (noodplan's scenario) with a Mesa one."""
+
+    def __len__(self) -> int:
+        return sum(1 for name in self.__dict__ if name != "rng")
+
+
 class ReceptionModel(mesa.Model):
     """The national reception system as a Mesa model.
 
@@ -101,6 +115,8 @@ class ReceptionModel(mesa.Model):
                  location_agent: type[LocationAgent] = LocationAgent, state: State | None = None,
                  **parameters: Any) -> None:
         given_seed = parameters.pop("seed", None)
+        if isinstance(scenario, MesaScenario):      # Mesa's way: Model(scenario=Scenario(rng=…, **parameters))
+            scenario, rng, days, parameters = _from_mesa_scenario(scenario, rng, days, parameters)
         seed = _seed(rng, given_seed)
         if not isinstance(collect_agents, bool):
             raise ScenarioError(f"ReceptionModel: collect_agents: True or False, not {type(collect_agents).__name__} "
@@ -127,7 +143,7 @@ class ReceptionModel(mesa.Model):
             if given:      # they would be ignored: the state holds its scenario, seed, horizon and world
                 raise ScenarioError(f"ReceptionModel: {given[0]}: not with state= (the state holds its scenario, "
                                     f"seed, horizon and world; restore(snapshot, world, days) sets the last two)")
-        super().__init__(rng=state.seed)
+        super().__init__(scenario=RunScenario(rng=state.seed))
         self.state = state
         self.steps = state.day                 # a restored model goes on counting from its day
         if state.day:                          # and Mesa's clock with it: run_until(t) stops at day t
@@ -138,8 +154,9 @@ class ReceptionModel(mesa.Model):
         self.municipality_agents = [municipality_agent(self, i) for i in range(state.munis.n)]
         self.location_agents: list[LocationAgent] = []
         self._add_location_agents()
-        agent_reporters = ({municipality_agent: MUNICIPALITY_REPORTERS, location_agent: LOCATION_REPORTERS}
-                           if collect_agents else None)
+        # attribute getters, not names: Mesa wraps a name in a local function, which does not pickle
+        agent_reporters = ({municipality_agent: _getters(MUNICIPALITY_REPORTERS),
+                            location_agent: _getters(LOCATION_REPORTERS)} if collect_agents else None)
         self.datacollector = Collector(
             model_reporters={name: partial(daily_figure, name=name) for name in DAILY_COLUMNS},
             agenttype_reporters=agent_reporters)
@@ -280,6 +297,37 @@ class ReceptionModel(mesa.Model):
             raise ScenarioError(f"ReceptionModel.restore: days: at least the snapshot's horizon, {saved:,} (days lets "
                                 f"a restored run go further; to stop earlier, step fewer days), not {days!r}")
         return cls(state=snap.restore(world, days), **kwargs)
+
+
+def _getters(reporters: Mapping[str, str]) -> dict[str, attrgetter]:
+    """Agent reporters reading the named attributes (as Mesa's reporters by name do), picklable."""
+    return {name: attrgetter(attribute) for name, attribute in reporters.items()}
+
+
+def _from_mesa_scenario(given: MesaScenario, rng: Any, days: Any,
+                        parameters: dict[str, Any]) -> tuple[Any, Any, Any, dict[str, Any]]:
+    """A Mesa Scenario given as `scenario` (Mesa 3.5's convention): its `rng` is the run's seed and
+    its parameters are ReceptionModel's keywords (`scenario`: noodplan's scenario, default baseline;
+    `days`; dotted paths); one given both ways is refused."""
+    values = {name: value for name, value in given.__dict__.items() if name != "rng"}
+    if given.rng is not None:
+        if rng is not None and rng != given.rng:
+            raise ScenarioError(f"ReceptionModel: rng: {rng!r} given with a Mesa Scenario of rng {given.rng!r}; "
+                                f"give one")
+        rng = given.rng
+    for name in values:
+        if name in parameters or (name == "days" and days is not None):
+            raise ScenarioError(f"ReceptionModel: {name}: given both as a keyword and in the Mesa Scenario; give one")
+    for name in ("world", "overrides", "collect_agents", "municipality_agent", "location_agent", "state", "seed"):
+        if name in values:        # they are not the run's parameters (or `rng` holds them)
+            raise ScenarioError(f"ReceptionModel: {name}: a keyword of ReceptionModel, not a parameter of a Mesa "
+                                f"Scenario (which gives the seed as rng, scenario, days and dotted paths)")
+    scenario = values.pop("scenario", "baseline")
+    if isinstance(scenario, MesaScenario):
+        raise ScenarioError("ReceptionModel: scenario: a Mesa Scenario's 'scenario' is noodplan's scenario "
+                            "(a built-in name, a file or a Scenario), not another Mesa Scenario")
+    days = values.pop("days", days)
+    return scenario, rng, days, {**values, **parameters}
 
 
 def _seed(rng: Any, seed: Any) -> int | None:

@@ -70,6 +70,9 @@ def ema_model(design: Design | str | Path, name: str = "noodplan", replicate: bo
 
     from ema_workbench import (ArrayOutcome, CategoricalParameter, Model, RealParameter, ReplicatorModel,
                                ScalarOutcome)
+    from ema_workbench.em_framework.outcomes import register
+
+    registered_outcomes = register.outcomes       # name -> outcome class, EMA's registry of this process
 
     if not isinstance(name, str) or not name.isidentifier():    # EMA's rule (from version 3), checked here in one line
         raise ScenarioError(f"ema_model: name: a Python identifier such as 'noodplan' (EMA's rule for a model's "
@@ -90,7 +93,14 @@ def ema_model(design: Design | str | Path, name: str = "noodplan", replicate: bo
         else:
             uncertainties.append(CategoricalParameter(p.label, list(p.choices)))
     model.uncertainties = uncertainties
-    model.outcomes = [(ArrayOutcome if replicate else ScalarOutcome)(k) for k in d.kpis]
+    kind = ArrayOutcome if replicate else ScalarOutcome
+    for k in d.kpis:       # EMA keeps one outcome class per name in a process and would refuse in its words
+        kept = registered_outcomes.get(k)
+        if kept is not None and not issubclass(kind, kept):
+            raise ScenarioError(f"ema_model: replicate: KPI {k!r} is already an EMA {kept.__name__} in this Python "
+                                f"process (a model made with replicate={not replicate}); EMA keeps one outcome class "
+                                f"per name, so make replicated and single-seed models in separate processes")
+    model.outcomes = [kind(k) for k in d.kpis]
     if replicate:
         model.replications = [{"seed": s} for s in d.seeds]
     return model

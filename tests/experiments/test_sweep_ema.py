@@ -10,6 +10,7 @@ import pytest
 
 from experiments.sweep.design import load_design
 from experiments.sweep.runner import NoodplanModel
+from model.scenario import ScenarioError
 from tests.experiments.test_sweep_support import write_design
 
 with warnings.catch_warnings():
@@ -63,3 +64,15 @@ def test_replicated_ema_model_runs_every_seed_of_the_design(tmp_path):
     for k in design.kpis:
         np.testing.assert_array_equal(outcomes[k][0], [direct(values, seed)[0][k] for seed in (1, 2)])
     assert outcomes["housed"][0][0] != outcomes["housed"][0][1]        # the seeds differ
+
+
+@pytest.mark.parametrize("first", [False, True])
+def test_a_kpi_made_both_scalar_and_replicated_in_one_process_stops_with_one_line(tmp_path, monkeypatch, first):
+    from ema_workbench.em_framework.outcomes import register
+    monkeypatch.setattr(register, "outcomes", {})     # a fresh process's registry, given back afterwards
+    design = load_design(write_design(tmp_path, outputs={"kpis": ["cost_million_eur"]}))
+    ema_model(design, replicate=first)
+    ema_model(design, replicate=first)                  # the same kind again is fine
+    with pytest.raises(ScenarioError, match=r"^ema_model: replicate: KPI 'cost_million_eur' is already an EMA ") as e:
+        ema_model(design, replicate=not first)          # EMA: "ValueError: outcome with this name but of different …"
+    assert "\n" not in str(e.value)

@@ -1,0 +1,78 @@
+"""Mesa's own tools on the Mesa face: SolaraViz's model controls (Step, Reset) and a Mesa 3.5
+`Scenario` given as `scenario=`, the convention of Mesa's models and tools."""
+
+import copy
+import pickle
+
+import ipyvuetify as v
+from mesa.experimental.scenarios import Scenario as MesaScenario
+from mesa.visualization.solara_viz import ModelController
+import pandas as pd
+import pytest
+import solara
+
+from agents.views import LocationAgent, MunicipalityAgent
+from model.mesa_model import ReceptionModel
+from model.scenario import ScenarioError, load_scenario, with_changes
+from model.simulate import simulate
+
+
+def test_solaraviz_reset_makes_the_model_of_its_parameters_again():
+    params = {"scenario": "stable-stock", "days": 4, "rng": 3}
+    first = ReceptionModel(**params)
+    model = solara.reactive(first)
+    _, rc = solara.render(ModelController(model, model_parameters=params, play_interval=solara.reactive(100),
+                                          render_interval=solara.reactive(1), use_threads=solara.reactive(False)),
+                          handle_error=False)
+    buttons = {b.children[0]: b for b in rc.find(v.Btn).widgets}
+    buttons["Step"].click()
+    assert first.steps == 1
+    buttons["Reset"].click()      # Mesa replaced the `scenario` keyword with its own Scenario(): refused
+    fresh = model.value
+    assert fresh is not first and fresh.steps == 0
+    assert (fresh.config.name, fresh.state.seed, fresh.horizon) == ("stable-stock", 3, 4)
+
+
+def test_a_mesa_scenario_given_as_scenario_is_read_as_the_run_s_parameters():
+    m = ReceptionModel(scenario=MesaScenario(rng=3, scenario="stable-stock", days=3,
+                                             **{"housing.supply_persons_per_year": 15000}))
+    assert (m.config.name, m.state.seed, m.horizon) == ("stable-stock", 3, 3)
+    assert m.config.housing.supply_persons_per_year == 15000
+    m.run_model()
+    headless = simulate(with_changes(load_scenario("stable-stock"), {"housing.supply_persons_per_year": 15000}),
+                        seed=3, days=3)
+    assert m.results().daily.identical(headless.daily)
+    assert m.scenario.rng == 3 and len(m.scenario) == 0   # Mesa's scenario holds the seed, no parameters
+
+
+@pytest.mark.parametrize("kwargs, named", [
+    ({"scenario": MesaScenario(rng=3), "rng": 4}, "rng: "),
+    ({"scenario": MesaScenario(days=3), "days": 4}, "days: "),
+    ({"scenario": MesaScenario(scenario=MesaScenario())}, "scenario: "),
+    ({"scenario": MesaScenario(collect_agents=True)},
+     "collect_agents: a keyword of ReceptionModel, not a parameter of a Mesa Scenario"),
+])
+def test_a_mesa_scenario_contradicted_stops_with_one_line(kwargs, named):
+    with pytest.raises(ScenarioError, match=f"^ReceptionModel: {named}") as e:
+        ReceptionModel(**kwargs)
+    assert "\n" not in str(e.value)
+
+
+@pytest.mark.parametrize("copy_of", [lambda m: pickle.loads(pickle.dumps(m)), copy.deepcopy],
+                         ids=["pickle", "deepcopy"])
+def test_a_model_collecting_agents_pickles_and_goes_on_as_the_unbroken_run(copy_of):
+    """collect_agents=True: pickling failed ("Can't pickle local object
+    'DataCollector._new_agenttype_reporter.<locals>.attr_reporter'": Mesa wraps an attribute named
+    by a string in a local function), so such a model could not go to a worker or to disk."""
+    m = ReceptionModel("stable-stock", rng=2, days=6, collect_agents=True)
+    m.run_for(3)
+    c = copy_of(m)
+    m.run_model()
+    c.run_model()
+    for kind in (MunicipalityAgent, LocationAgent):
+        pd.testing.assert_frame_equal(c.datacollector.get_agenttype_vars_dataframe(kind),
+                                      m.datacollector.get_agenttype_vars_dataframe(kind), check_exact=True)
+    frame = m.datacollector.get_agenttype_vars_dataframe(LocationAgent)
+    assert len(frame) == 6 * len(m.location_agents)
+    assert frame.xs(6.0, level="Step")["occupancy"].sum() == m.datacollector.get_model_vars_dataframe()[
+        "population"].iloc[-1] - m.datacollector.get_model_vars_dataframe()["unsheltered"].iloc[-1]

@@ -36,7 +36,7 @@ MONTHS = (6, 12, 24)
 MAX_MEMBERS = 100                     # a dashboard forecast: ~1 s per member-year on one core
 OCCUPANCY = 0.95                      # target occupancy for places needed (`noodplan forecast --occupancy`)
 INFLOWS = {"the scenario's own arrivals": "scenario",
-           "persistence: the last 12 months' arrivals go on": "persistence"}
+           "persistence: the run's arrivals of the last 12 months (or since it began) go on": "persistence"}
 QUANTITY_LABELS = {"persons_in_reception": "Persons in reception",
                    "permit_holders_waiting": "Permit holders waiting for a home",
                    "places_needed": "Places needed",

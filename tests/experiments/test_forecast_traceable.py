@@ -107,3 +107,25 @@ def test_the_api_refuses_the_same_occupancies():
     for bad in (0.3, 1e-320, 1.01, float("nan"), True, "0.9"):
         with pytest.raises(ScenarioError, match=r"^occupancy: the share of places occupied, 0.5 to 1"):
             check_occupancy(bad)
+
+
+def test_persistence_from_a_short_run_says_how_many_days_it_rests_on():
+    # before: from a run begun 7 days before the origin (the dashboard after a week) persistence was
+    # the mean of those 7 days (July's season), while the dashboard offered it as "the last 12 months'
+    # arrivals" and the assumptions did not say the window was shorter
+    import datetime as dt
+    import types
+
+    from experiments.forecast.inflow import persistence_from_world
+
+    days = 400
+    dates = [dt.date(2025, 7, 1) + dt.timedelta(days=i) for i in range(days)]
+    first, family = np.arange(days, dtype=float), np.full(days, 2.0)
+    world = types.SimpleNamespace(dates=dates, inflow=types.SimpleNamespace(first=first, family=family))
+    p = persistence_from_world(world, 7)
+    assert p.first_per_day == pytest.approx(3.0) and p.family_per_day == 2.0
+    assert p.basis == ("mean expected arrivals of the run's inflow plan, 2025-07-01 to 2025-07-07: 7 days, not 12 "
+                       "months, as the run began then (their season included)")
+    p = persistence_from_world(world, 380)
+    assert p.first_per_day == pytest.approx(np.mean(np.arange(15, 380)))
+    assert p.basis == "mean expected arrivals of the run's inflow plan, 2025-07-16 to 2026-07-15"

@@ -129,3 +129,18 @@ def test_persistence_from_a_short_run_says_how_many_days_it_rests_on():
     p = persistence_from_world(world, 380)
     assert p.first_per_day == pytest.approx(np.mean(np.arange(15, 380)))
     assert p.basis == "mean expected arrivals of the run's inflow plan, 2025-07-16 to 2026-07-15"
+
+
+def test_the_origin_of_a_saved_run_is_named_once(tmp_path, capsys):
+    # before: "the run saved in run ('tiny', seed 3) at 2025-07-05, 2025-07-05: run again ..." with --at
+    tiny = tmp_path / "tiny.yaml"
+    tiny.write_text(TINY)
+    run = tmp_path / "run"
+    assert main(["run", str(tiny), "--days", "10", "--seed", "3", "--out", str(run)]) == 0
+    for at, says in ((["--at", "2025-07-05"], "seed 3) on 2025-07-05: run again"),
+                     ([], "seed 3) at its end, 2025-07-11: run again")):
+        out = tmp_path / f"fc{len(at)}"
+        assert main(["forecast", "--from-run", str(run), *at, "--months", "1", "--members", "1",
+                     "--no-inflow-errors", "--jobs", "1", "--out", str(out)]) == 0
+        (origin,) = [x for x in (out / "assumptions.txt").read_text().splitlines() if x.startswith("Origin:")]
+        assert says in origin, origin

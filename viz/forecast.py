@@ -22,6 +22,7 @@ import solara
 from solara.alias import rv as v
 
 from experiments.forecast.ensemble import Forecast, InflowBand, inflow_errors_for, parse_band, run_forecast
+from experiments.forecast.labels import percent
 from experiments.forecast.origins import from_state_snapshot
 from model.scenario import ScenarioError
 from model.snapshot import capture
@@ -35,7 +36,7 @@ MONTHS = (6, 12, 24)
 MAX_MEMBERS = 100                     # a dashboard forecast: ~1 s per member-year on one core
 OCCUPANCY = 0.95                      # target occupancy for places needed (`noodplan forecast --occupancy`)
 INFLOWS = {"the scenario's own arrivals": "scenario",
-           "persistence: the last 12 months' arrivals go on": "persistence"}
+           "persistence: the run's arrivals of the last 12 months (or since it began) go on": "persistence"}
 QUANTITY_LABELS = {"persons_in_reception": "Persons in reception",
                    "permit_holders_waiting": "Permit holders waiting for a home",
                    "places_needed": "Places needed",
@@ -208,7 +209,7 @@ def ForecastPanel(session: Session, result: solara.Reactive, run_id: solara.Reac
             f = res.forecast
             moved = f" (the run has now simulated {session.day:,} days)" if session.day != res.day else ""
             solara.Text(f"From day {res.day}, {f.origin.date}{moved}: {f.members} members, {f.months} months, "
-                        f"places needed at {f.occupancy:.0%} occupancy"
+                        f"places needed at {percent(f.occupancy)} occupancy"
                         + ("" if f.band is None else f"; {band_words(f.band)}") + ".",
                         classes=["np-forecast-origin"])
             if f.horizon_dates():

@@ -20,3 +20,6 @@ MAX_MONTHS = 600                # months ahead: 50 years (the world of a run and
 MAX_MEMBERS = 1_000             # ensemble members
 MAX_MEMBER_MONTHS = 40_000      # members x months: the members' daily figures kept (~40 values a member-day,
                                 # 8 bytes each: about 400 MB), and hours of computing
+MIN_OCCUPANCY = 0.5             # target occupancy for places needed: at least half full (as the portfolio's
+                                # `replace_at_occupancy`); below, places needed run to many times the persons
+                                # and, near 0, beyond any float (inf, then empty cells in the CSVs)

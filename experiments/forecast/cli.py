@@ -96,7 +96,8 @@ def register(subparsers) -> None:
                     "the origin, e.g. 30000:50000: the members spread evenly from LOW to HIGH, each on the assumed "
                     "arrivals times one factor (replaces the historical inflow errors)")
     fc.add_argument("--occupancy", type=_decimal, default=0.95,
-                    help="target occupancy for places needed (default: 0.95)")
+                    help="target occupancy for places needed: places needed are persons / it, 0.5 to 1 "
+                         "(default: 0.95)")
     fc.add_argument("--save-snapshot", metavar="FILE", help="with --from-run: also save the origin's state")
     fc.add_argument("--jobs", type=JOBS, help="processes running the members (default: one per core); results do "
                     "not depend on it")
@@ -174,7 +175,7 @@ def _date(text: str, flag: str) -> dt.date:
 # The names the forecast's functions give their arguments in an error, and the option each comes from
 # (None: the option being read)
 _ARGUMENTS = {"origin": "--from-record", "months": "--months", "at": "--at", "seed": "--seed", "base": "--base",
-              "band": "--inflow-band", "scenario": None, "path": None}
+              "band": "--inflow-band", "occupancy": "--occupancy", "scenario": None, "path": None}
 
 
 @contextmanager
@@ -218,8 +219,10 @@ def _check(args: argparse.Namespace) -> None:
         for flag in ("--inflow-errors", "--no-inflow-errors"):
             if given_flags(args, flag):
                 raise _Bad(f"--inflow-band: goes without {flag} (the band replaces the historical inflow errors)")
-    if not 0 < args.occupancy <= 1:
-        raise _Bad(f"--occupancy: must be above 0 and at most 1 (got {args.occupancy})")
+    from experiments.forecast.ensemble import check_occupancy
+
+    with _option("--occupancy"):            # the range run_forecast checks (one line: "--occupancy: ...")
+        check_occupancy(args.occupancy)
 
 
 def _forecast(args: argparse.Namespace) -> int:
@@ -293,8 +296,8 @@ def _forecast(args: argparse.Namespace) -> int:
     sc = origin.scenario
     about = {"command": outputs.command_line(args), "scenario": sc.name,
              "scenario_sha256": outputs.scenario_hash(sc), "origin": origin.date.isoformat(),
-             "members": args.members, "ensemble_seed": args.ensemble_seed, "inflow": inflow,
-             "inflow_errors": "none" if errors is None else errors.centre}
+             "months": args.months, "members": args.members, "ensemble_seed": args.ensemble_seed, "inflow": inflow,
+             "inflow_errors": "none" if errors is None else errors.centre, "target_occupancy": args.occupancy}
     if band is not None:
         about["inflow_band"] = [band.low, band.high]
     if args.from_record and inflow == "persistence":

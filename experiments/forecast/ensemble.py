@@ -20,8 +20,8 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from experiments.forecast import MAX_MEMBER_MONTHS, MAX_MEMBERS, MAX_MONTHS
-from experiments.forecast.labels import label
+from experiments.forecast import MAX_MEMBER_MONTHS, MAX_MEMBERS, MAX_MONTHS, MIN_OCCUPANCY
+from experiments.forecast.labels import label, percent
 from experiments.forecast.inflow import (HORIZONS, WINDOW_MONTHS, InflowErrors, daily_paths, errors_as_of,
                                          horizons_used)
 from experiments.forecast.origins import FromScenario, Origin, horizon_days
@@ -83,6 +83,16 @@ class InflowBand:
 # a band's bound: ASCII digits, thousands grouped by ',' or '_' (one kind, groups of three) or not at all,
 # a decimal point, an exponent (float() alone also read full-width digits, '3,0000' and '1_0')
 _BAND_NUMBER = re.compile(r"[+-]?(?:\d{1,3}(?:,\d{3})+|\d{1,3}(?:_\d{3})+|\d+)(?:\.\d+)?(?:[eE][+-]?\d+)?")
+
+
+def check_occupancy(occupancy: object) -> float:
+    """A target occupancy for places needed (`--occupancy`, `run_forecast(occupancy=...)`): a share of
+    the places occupied, MIN_OCCUPANCY to 1. Raises ScenarioError in one line ("occupancy: ...")."""
+    if isinstance(occupancy, bool) or not isinstance(occupancy, numbers.Real) \
+            or not MIN_OCCUPANCY <= float(occupancy) <= 1:
+        raise ScenarioError(f"occupancy: the share of places occupied, {MIN_OCCUPANCY} to 1 (0.95: places needed "
+                            f"are persons / 0.95), got {occupancy!r}")
+    return float(occupancy)
 
 
 def parse_band(text: str) -> InflowBand:
@@ -271,8 +281,8 @@ class Forecast:
                             if self.errors.centre == "centred" else
                             "with the drift of the years they come from (--inflow-errors drift):"))
             lines += ["  " + s for s in self.errors.describe(self.months)]
-        lines += [f"Places needed: persons / {self.occupancy:.0%} target occupancy; nationally everyone entitled (in a "
-                  "bed or not), by kind and province those in a bed there, 'no bed' those without one.",
+        lines += [f"Places needed: persons / {percent(self.occupancy)} target occupancy; nationally everyone entitled "
+                  "(in a bed or not), by kind and province those in a bed there, 'no bed' those without one.",
                   "Bands: quantiles over members at the Weibull plotting position k/(n+1): median, 50 % (p25-p75), "
                   f"90 % (p05-p95). They hold {self._spread()}; not the uncertainty of the chain's parameters or of "
                   "the model's structure." + self._few_members(),
@@ -312,8 +322,7 @@ def run_forecast(origin: Origin, months: int = 24, members: int = 20, seed: int 
         raise ScenarioError(f"origin: an Origin (experiments.forecast.origins: from_run, from_snapshot_file, "
                             f"from_record), not {type(origin).__name__}")
     choice_argument("inflow", inflow, INFLOW_CHOICES)
-    if isinstance(occupancy, bool) or not isinstance(occupancy, numbers.Real) or not 0 < occupancy <= 1:
-        raise ScenarioError(f"occupancy: must be in (0, 1], got {occupancy!r}")
+    check_occupancy(occupancy)
     whole_argument("months", months, 1, MAX_MONTHS, " months")
     whole_argument("members", members, 1, MAX_MEMBERS, " members")
     if members * months > MAX_MEMBER_MONTHS:

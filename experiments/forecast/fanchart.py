@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.forecast.ensemble import BAND_MEMBERS, Forecast
+from experiments.forecast.labels import percent
 from model import prognosis
 
 POPULATION = "persons in reception (in de opvang)"
@@ -86,7 +87,7 @@ def figure(f: Forecast, truth: dict[str, tuple[list, list]] | None = None):
     _fan(ax, d, p.population, "tab:blue", POPULATION)
     need = p.places_needed(f.occupancy)["national"]
     ax.plot(d, prognosis.band(need, 0.5), color="tab:purple", lw=1.1, ls=":",
-            label=f"places needed at {f.occupancy:.0%} occupancy (benodigde plaatsen): median")
+            label=f"places needed at {percent(f.occupancy)} occupancy (benodigde plaatsen): median")
     ax.plot(d, prognosis.band(need, 0.95), color="tab:purple", lw=1.1, ls="--",
             label="places needed: top of the 90 % band (p95)")
     ax.plot(d, prognosis.band(p.capacity_by_kind.sum(axis=2), 0.5), color="black", lw=0.9,

@@ -403,13 +403,16 @@ def persistence_from_record(record: RecordAsOf, family_fallback_per_year: float,
 
 def persistence_from_world(world, origin_day: int) -> Persistence:
     """The mean expected arrivals of the world's inflow plan over the (up to) 365 days before the
-    origin day; on day 0, the plan's first day."""
+    origin day; on day 0, the plan's first day. Its basis says how many days it rests on when the run
+    began less than a year before the origin (a shorter window, with the season of those days)."""
     lo = max(0, origin_day - 365)
     hi = max(origin_day, lo + 1)
     inflow = world.inflow
+    short = "" if hi - lo >= 365 else (f": {hi - lo:,} day{'s' * (hi - lo != 1)}, not 12 months, as the run began "
+                                       f"then (their season included)")
     return Persistence(float(inflow.first[lo:hi].mean()), float(inflow.family[lo:hi].mean()),
                        f"mean expected arrivals of the run's inflow plan, {world.dates[lo]} to "
-                       f"{world.dates[hi - 1]}")
+                       f"{world.dates[hi - 1]}{short}")
 
 
 def assume(world, origin_day: int, p: Persistence):

@@ -36,3 +36,9 @@ def label(quantity: str, breakdown: str, name: str) -> str:
     if breakdown == "province":
         return f"{what} — province {name}"
     return f"{what} — without a bed (zonder bed)"
+
+
+def percent(share: float) -> str:
+    """A share in words as it was given, not rounded to a whole percent: 0.95 -> '95 %', 0.925 ->
+    '92.5 %' (a forecast's target occupancy: `.0%` wrote 0.925 as '92%', which it did not assume)."""
+    return f"{round(share * 100, 9):g} %"

@@ -261,9 +261,9 @@ def from_run_folder(folder: str | Path, months: int, at: dt.date | None = None, 
                  if differ < min(n, len(kept)) else f"{len(kept):,} days saved, {n:,} needed")
         raise ScenarioError(f"{folder}: this code does not reproduce the saved run ({where}; the run's code "
                             f"{about.get('code_version')}); run it again with this code")
-    when = "its end" if at is None else str(at)
-    return dataclasses.replace(origin, description=f"the run saved in {folder} ({sc.name!r}, seed {seed}) at {when}, "
-                                                   f"{origin.date}: run again and checked against its daily.csv")
+    when = f"at its end, {origin.date}" if at is None else f"on {origin.date}"   # (not "at 2025-08-01, 2025-08-01")
+    return dataclasses.replace(origin, description=f"the run saved in {folder} ({sc.name!r}, seed {seed}) {when}: "
+                                                   f"run again and checked against its daily.csv")
 
 
 def from_snapshot_file(path: str | Path, months: int) -> Origin:

@@ -177,7 +177,7 @@ def render(run: ExerciseRun, lessons: dict[str, str] | None = None) -> str:
                  f"{_e(run.scenario.name)} · {run.turn} of {ex.turns} turns of {ex.turn_days} days played "
                  f"({_simulated(run)})</p>",
                  *([f"<p class='meta'><b>Replayed by other code:</b> {_e(run.replay_note)}</p>"]
-                   if getattr(run, "replay_note", "") else []),
+                   if run.replay_note else []),
                  f"<p>{_e(ex.synopsis)}</p>",
                  "<h2>Roles</h2><ul>" + "".join(f"<li><b>{_e(r.id)}</b>: {_e(r.title)}</li>" for r in ex.roles)
                  + "</ul>",

@@ -274,7 +274,7 @@ class Store:
     def writing(self) -> Iterator[Store]:
         """Hold the store for one sweep command: one writer at a time; leftovers of an
         interrupted write (temporary folders) are removed first."""
-        if not self.parts.exists() and (self.path / "runs.parquet").exists():
+        if self.views_only:
             raise StoreError(f"--out: {self.path} is a copy of a store's views without its parts folder (the record "
                              f"of its runs); noodplan analyze reads it, but a sweep resumes or grows only the store "
                              f"itself: copy its parts folder too, or give a new --out")
@@ -439,7 +439,7 @@ class Store:
 
     def done_ids(self) -> set[str]:
         """Ids of the runs in the store (done or failed)."""
-        if not self.parts.exists() and (self.path / "runs.parquet").exists() and self._views_current():
+        if self.views_only and self._views_current():
             return set(_parquet(self.path / "runs.parquet", ["run_id"])["run_id"])    # a copy of the views
         done: set[str] = set()
         for p in self.part_dirs():
@@ -448,6 +448,12 @@ class Store:
 
     def plan(self) -> pd.DataFrame:
         return _parquet(self.path / "plan.parquet")
+
+    @property
+    def views_only(self) -> bool:
+        """Is this a copy of a store's views (runs.parquet, daily.zarr) without its parts folder, as
+        docs/sweeps.md offers for sharing a finished store?"""
+        return not self.parts.exists() and (self.path / "runs.parquet").exists()
 
     def _views_current(self) -> bool:
         """Are runs.parquet and daily.zarr the parts' (rebuilt since the last batch), or -- in a copy of a

@@ -93,6 +93,7 @@ def Dashboard(session: Session, first_map: MapCanvas | None = None, store=None, 
     # plain reactives (not use_reactive): only the parts that read them redraw
     version = solara.use_memo(lambda: solara.reactive(0), [])      # frame number
     run_id = solara.use_memo(lambda: solara.reactive(0), [])       # bumped when the run is replaced
+    at_end = solara.use_memo(lambda: solara.reactive(session.done), [])   # the run is at its horizon
     playing = solara.use_reactive(False)
     speed = solara.use_reactive("5 days/s")
     selection = solara.use_reactive(None)
@@ -145,21 +146,24 @@ def Dashboard(session: Session, first_map: MapCanvas | None = None, store=None, 
             with solara.Card("Scenario", classes=["np-scenario-card"]):
                 ScenarioPanel(session, run_id, store, reset_to, replay, notice)
             with solara.Card("What if …", classes=["np-whatif-card"]):
-                WhatIf(session, version, run_id)
+                WhatIf(session, version, run_id, at_end)
             with solara.Card("Saved in this browser", classes=["np-saved-card"]):
                 Saved(session, store, run_id, reset_to, replay)
         Live(session, player, version, run_id, playing, speed, selection, comparison, compare_form, tab,
-             map_canvas, region_canvas, store, reset_to, sweep, prognosis, forecast_form)
+             map_canvas, region_canvas, store, reset_to, sweep, prognosis, forecast_form, at_end)
 
 
 @solara.component
 def Live(session, player, version, run_id, playing, speed, selection, comparison, compare_form, tab, map_canvas,
-         region_canvas, store, reset_to, sweep, prognosis, forecast_form):
-    """Everything that changes with the simulated day; the only reader of `version`."""
+         region_canvas, store, reset_to, sweep, prognosis, forecast_form, at_end):
+    """Everything that changes with the simulated day; the only reader of `version`. It tells the
+    left column when the run reaches its horizon or leaves it (`at_end`: set only when it changes,
+    so the left column redraws then and not at every frame)."""
     tick = version.value
-    _ = run_id.value
+    rid = run_id.value
     # the frame is on its way to the browser once the render is done: the player may send the next
     solara.use_effect(lambda: player.frames.drawn(tick), [tick])
+    solara.use_effect(lambda: at_end.set(session.done), [tick, rid])
     with solara.Column(style={"flex": "1 1 600px", "min-width": "0"}, classes=["np-live"]):
         ReloadGuard.element(dirty=session.day > 0 or bool(session.decisions))
         c.RunControls(session, player, playing, speed, version, lambda: reset_to(None), tick=tick)

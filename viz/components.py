@@ -15,6 +15,7 @@ import solara
 from plotly.graph_objs._figurewidget import FigureWidget
 from reacton.core import Ref
 from solara.alias import rv as v
+from solara.components.input import use_change
 
 from viz import counterfactual, decisions, planner, plots
 from viz.figures import MapCanvas
@@ -51,6 +52,32 @@ def table(head: list[str], rows: list[list], cls: str, on_row=None, selected: in
     return v.SimpleTable(dense=True, class_=cls, children=[
         v.Html(tag="thead", children=[v.Html(tag="tr", children=[v.Html(tag="th", children=[h]) for h in head])]),
         v.Html(tag="tbody", children=body)])
+
+
+@solara.component
+def TypedText(label: str, value: solara.Reactive[str], take_on_leave: bool = False, classes: list[str] | None = None,
+              style: str = ""):
+    """A text field whose widget holds, at every render, the text the browser shows.
+
+    The browser sends a field's text as it is typed (ipyvue syncs `v_model` on every key). Solara's
+    `InputText` takes it only on focus-out or Enter, and every render of the page (each frame of a
+    Play, a Step) sets every widget's properties again: a text typed and not yet taken went back to
+    the value taken last (5,000 places typed during Play showed 1,000 at the next frame, and Open
+    places opened 1,000). Here the typed text is the field's state. `value` takes it on every key
+    (it is read when a button is pressed), or with `take_on_leave` on focus-out or Enter (a folder,
+    opened only once it is typed whole); a new `value` set elsewhere replaces the typed text."""
+    typed, set_typed = solara.use_state(value.value, key=f"typed-{value.value}")
+
+    def on_typed(text: str | None) -> None:
+        text = text or ""
+        set_typed(text)
+        if not take_on_leave:
+            value.set(text)
+
+    field = v.TextField(label=label, v_model=typed, on_v_model=on_typed, hide_details="auto",
+                        class_=" ".join(classes or []), style_=style)
+    use_change(field, lambda text: value.set(text or ""), enabled=take_on_leave)
+    return field
 
 
 # ---------------------------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from solara.alias import rv as v
 from model.scenario import MAX_FILE_BYTES, Event, ScenarioError, builtin_names, from_yaml_text, load_scenario
 from viz import params
 from viz.compare import parse_whole
+from viz.components import TypedText
 from viz.file_pick import FilePick
 from viz.labels import days_simulated
 from viz.session import MAX_RUN_FILE_BYTES, RunRecord, Session
@@ -113,10 +114,13 @@ def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, 
 
 
 @solara.component
-def WhatIf(session: Session, version: solara.Reactive[int], run_id: solara.Reactive[int]):
+def WhatIf(session: Session, version: solara.Reactive[int], run_id: solara.Reactive[int],
+           at_end: solara.Reactive[bool] | None = None):
     """Decisions during the run, without restarting it: open places now, change inflow from today.
-    Each is applied before the next day and logged as a decision."""
+    Each is applied before the next day and logged as a decision. `at_end` (the page's: true once
+    the run is at its horizon) disables the buttons then; without it they follow this render's run."""
     _ = run_id.value
+    ended = at_end.value if at_end is not None else session.done
     kind = solara.use_reactive("emergency")
     places = solara.use_reactive("1000")
     province = solara.use_reactive("all provinces")
@@ -156,16 +160,16 @@ def WhatIf(session: Session, version: solara.Reactive[int], run_id: solara.React
     with solara.Column(gap="4px", classes=["np-whatif"]):
         solara.Text("Decide now, the run goes on (logged as a decision)", style={"font-size": "13px"})
         with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
-            solara.InputText("Places", value=places, classes=["np-whatif-places"], style={"width": "90px"})
+            TypedText("Places", places, classes=["np-whatif-places"], style="width: 90px")
             solara.Select("Kind", values=WHAT_IF_KINDS, value=kind, dense=True, style={"width": "130px"})
             solara.Select("Where", values=provinces, value=province, dense=True, style={"width": "150px"})
-            solara.InputText("Opens in (days)", value=lead, style={"width": "110px"})
-        solara.Button("Open places", on_click=lambda: decide(open_places), disabled=session.done,
+            TypedText("Opens in (days)", lead, classes=["np-whatif-lead"], style="width: 110px")
+        solara.Button("Open places", on_click=lambda: decide(open_places), disabled=ended,
                       classes=["np-whatif-open"])
         with solara.Row(gap="4px", style={"flex-wrap": "wrap", "align-items": "center"}):
-            solara.InputText("First applications per year from today", value=inflow, classes=["np-whatif-inflow"],
-                             style={"width": "260px"})
-            solara.Button("Change inflow", on_click=lambda: decide(change_inflow), disabled=session.done,
+            TypedText("First applications per year from today", inflow, classes=["np-whatif-inflow"],
+                      style="width: 260px")
+            solara.Button("Change inflow", on_click=lambda: decide(change_inflow), disabled=ended,
                           classes=["np-whatif-inflow-apply"])
         if error.value:
             solara.Error(error.value, classes=["np-whatif-error"])
@@ -194,7 +198,7 @@ def Saved(session: Session, store: Store, run_id: solara.Reactive[int], reset_to
         refresh.set(refresh.value + 1)
 
     with solara.Column(gap="4px", classes=["np-saved"]):
-        solara.InputText("Name", value=name, classes=["np-save-name"])
+        TypedText("Name", name, classes=["np-save-name"])
         with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
             solara.Button("Save scenario", on_click=save_scenario, text=True, classes=["np-save-scenario"])
             solara.Button("Save run", on_click=save_run, text=True, classes=["np-save-run"])

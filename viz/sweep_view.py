@@ -22,6 +22,7 @@ import ipywidgets as widgets
 import pandas as pd
 import solara
 
+from viz.components import TypedText
 from viz.figures import png_bytes
 
 
@@ -148,8 +149,7 @@ def SweepPanel(folder: solara.Reactive[str]):
             if found:
                 solara.Select(label="Sweep stores in out/", values=found,
                               value=folder.value if folder.value in found else None, on_value=pick)
-            solara.InputText("Result store (the folder of noodplan sweep --out)", value=folder,
-                             continuous_update=False)
+            TypedText("Result store (the folder of noodplan sweep --out)", folder, take_on_leave=True)
         if folder.value.strip():
             SweepView(store=folder.value.strip())
         else:

@@ -1,0 +1,93 @@
+"""The dashboard as a planner preparing a briefing uses it while the run plays at the fastest speed:
+typing during Play, the end of the run, the forecast's bands of a small ensemble, the export names."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+solara = pytest.importorskip("solara")
+v = pytest.importorskip("ipyvuetify")
+
+from viz import app  # noqa: E402
+from viz.labels import days_in_position  # noqa: E402
+
+
+def day_text(rc) -> str:
+    return rc.find(v.Html, class_="np-day").widget.children[0]
+
+
+@pytest.fixture
+def page():
+    _box, rc = solara.render(app.Page(), handle_error=False)
+    yield rc
+    rc.close()
+
+
+def test_what_a_planner_types_survives_the_next_frame_and_is_the_value_used(page):
+    """The browser sends a field's text as it is typed (ipyvue syncs `v_model` on every key); the
+    What-if fields and the save name took it only on focus-out, and every render of the page (a Play
+    frame, a Step) set each field back to the value taken last: typed 5,000 places during Play, the
+    next frame showed 1,000 again and Open places opened 1,000."""
+    places = page.find(v.TextField, label="Places").widget
+    inflow = page.find(v.TextField, label="First applications per year from today").widget
+    name = page.find(v.TextField, label="Name").widget
+    places.v_model = "5000"                       # typed, not yet left
+    inflow.v_model = "40000"
+    name.v_model = "for the minister"
+    page.find(v.Btn, class_="np-step-day").widget.click()      # a render of the page, as a frame is
+    assert (places.v_model, inflow.v_model, name.v_model) == ("5000", "40000", "for the minister")
+    page.find(v.Btn, class_="np-whatif-open").widget.click()
+    page.find(v.Btn, class_="np-whatif-inflow-apply").widget.click()
+    done = page.find(v.Alert).widgets[-1].children
+    assert "first applications 40,000 a year" in str(done), done
+    page.find(v.Btn, class_="np-save-run").widget.click()
+    assert "'for the minister'" in page.find(v.Html, class_="np-save-msg").widget.children[0]
+
+
+def test_the_sweep_folder_typed_survives_a_frame_and_opens_on_enter(page, tmp_path):
+    page.find(v.Btn, class_="np-step-day").widget.click()
+    tabs = page.find(v.Tabs).widget
+    tabs.v_model = 6                                            # Sweeps
+    field = page.find(v.TextField, label="Result store (the folder of noodplan sweep --out)").widget
+    field.v_model = str(tmp_path / "nothing-here")
+    page.find(v.Btn, class_="np-step-day").widget.click()
+    assert field.v_model == str(tmp_path / "nothing-here")
+    field.fire_event("keyup.enter", None)                        # taken on Enter (or leaving): opened once
+    shown = " ".join(str(w.children) for w in page.find(v.Alert).widgets)
+    assert "nothing-here" in shown, shown
+
+
+def _short_page(days: int = 20):
+    from model.scenario import load_scenario
+    from viz.session import Session
+
+    sc = load_scenario("baseline")
+    sc = sc.model_copy(update={"horizon_days": days})
+    return solara.render(app.Dashboard(Session(sc)), handle_error=False)[1]
+
+
+def _wait_played(rc, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline and not (rc.find(v.Btn, class_="np-play").widgets
+                                                  and "20 of 20" in day_text(rc)):
+        time.sleep(0.05)
+
+
+def test_at_the_horizon_the_what_if_buttons_are_disabled_and_come_back_on_reset():
+    """The What-if column was drawn only when the run was replaced, so after a Play to the end its
+    buttons stayed enabled and a click said 'the run is at its horizon; reset it first'."""
+    rc = _short_page()
+    try:
+        rc.find(v.Btn, class_="np-run-end").widget.click()
+        _wait_played(rc)
+        assert days_in_position(day_text(rc)) == 20
+        assert rc.find(v.Btn, class_="np-whatif-open").widget.disabled
+        assert rc.find(v.Btn, class_="np-whatif-inflow-apply").widget.disabled
+        rc.find(v.Btn, class_="np-reset").widget.click()
+        assert not rc.find(v.Btn, class_="np-whatif-open").widget.disabled
+        rc.find(v.Btn, class_="np-step-week").widget.click()
+        assert not rc.find(v.Btn, class_="np-whatif-open").widget.disabled
+    finally:
+        rc.close()

@@ -21,7 +21,8 @@ import numpy as np
 import solara
 from solara.alias import rv as v
 
-from experiments.forecast.ensemble import Forecast, InflowBand, inflow_errors_for, parse_band, run_forecast
+from experiments.forecast.ensemble import (BAND_MEMBERS, Forecast, InflowBand, inflow_errors_for, parse_band,
+                                          run_forecast)
 from experiments.forecast.labels import percent
 from experiments.forecast.origins import from_state_snapshot
 from model.scenario import ScenarioError
@@ -127,6 +128,14 @@ class ForecastForm:
                    solara.reactive(True), BackgroundJob(result.set), solara.reactive(""))
 
 
+def band_labels(members: int) -> tuple[str, str]:
+    """The names of the inner (25-75 %) and outer (5-95 %) band of an ensemble of `members`: below
+    BAND_MEMBERS the outer band is the members' range (it holds a new outcome (n-1)/(n+1) of the time,
+    not 90 %), and below 3 members so is the inner one (`Forecast.assumptions` says the same)."""
+    whole = f"range of the {members} members"
+    return ("50 % band" if members >= 3 else whole, "90 % band" if members >= BAND_MEMBERS else whole)
+
+
 def rows(f: Forecast) -> list[list[str]]:
     """The national figures at each report horizon: median and bands, in the planners' words."""
     t = f.table()
@@ -167,7 +176,7 @@ def ForecastPanel(session: Session, result: solara.Reactive, run_id: solara.Reac
     if res is not None and res.generation != session.generation:
         res = None                             # the run was reset or replaced: its forecast no longer applies
     fig = solara.use_memo(lambda: None if res is None else plots.forecast_figure(
-        res.forecast.daily_bands(), res.history), [res])
+        res.forecast.daily_bands(), res.history, band_labels(res.forecast.members)), [res])
 
     def run():
         if problems:
@@ -213,11 +222,12 @@ def ForecastPanel(session: Session, result: solara.Reactive, run_id: solara.Reac
                         + ("" if f.band is None else f"; {band_words(f.band)}") + ".",
                         classes=["np-forecast-origin"])
             if f.horizon_dates():
-                table(["figure", "months", "date", "median", "50 % band", "90 % band"], rows(f), "np-forecast-table")
+                inner, outer = band_labels(f.members)
+                table(["figure", "months", "date", "median", inner, outer], rows(f), "np-forecast-table")
                 last = max(f.horizon_dates())
                 with solara.Details(f"By province, at {last} months (places needed for those in a bed there; "
                                     f"people without a bed are in no province)"):
-                    table(["province", "places needed", "90 % band", "places", "needed − places"],
+                    table(["province", "places needed", outer, "places", "needed − places"],
                           province_rows(f, last), "np-forecast-provinces")
             with solara.Div(classes=["np-forecast-plot"]):
                 solara.FigurePlotly(fig)

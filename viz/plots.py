@@ -252,17 +252,19 @@ FORECAST_PANELS = (("persons_in_reception", "Persons in reception (entitled, in 
                     "rgba(51,160,44,"))
 
 
-def forecast_figure(bands, history: tuple[np.ndarray, dict[str, np.ndarray]] | None = None) -> go.Figure:
+def forecast_figure(bands, history: tuple[np.ndarray, dict[str, np.ndarray]] | None = None,
+                    labels: tuple[str, str] = ("50 % band", "90 % band")) -> go.Figure:
     """A fan chart per quantity: the members' median with the 50 % band (25-75 %, darker) and the
     90 % band (5-95 %, lighter) from the origin on; places (usable, median of the members) beside
     the places needed; `history` (dates, figures by quantity) draws the run before the origin.
-    `bands`: `Forecast.daily_bands()` (columns `<quantity>_p05` … `_p95`, `date`)."""
+    `bands`: `Forecast.daily_bands()` (columns `<quantity>_p05` … `_p95`, `date`). `labels`: the
+    inner and outer band's names (`viz.forecast.band_labels`: a small ensemble's are its range)."""
     fig = make_subplots(rows=len(FORECAST_PANELS), cols=1, shared_xaxes=True, vertical_spacing=0.07,
                         subplot_titles=[title for _, title, _, _ in FORECAST_PANELS])
     x = bands["date"].to_numpy()
     for row, (name, _title, colour, fill) in enumerate(FORECAST_PANELS, start=1):
         first = row == 1
-        for lo, hi, alpha, label in (("p05", "p95", "0.15)", "90 % band"), ("p25", "p75", "0.35)", "50 % band")):
+        for lo, hi, alpha, label in (("p05", "p95", "0.15)", labels[1]), ("p25", "p75", "0.35)", labels[0])):
             fig.add_trace(go.Scatter(x=x, y=bands[f"{name}_{hi}"], line=dict(width=0), showlegend=False,
                                      hoverinfo="skip", legendgroup=f"{name}-{label}"), row, 1)
             fig.add_trace(go.Scatter(x=x, y=bands[f"{name}_{lo}"], line=dict(width=0), fill="tonexty",

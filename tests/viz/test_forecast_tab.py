@@ -59,6 +59,12 @@ def test_a_forecast_over_a_band_says_so_and_a_bad_band_keeps_the_forecast_shown(
                        for c in w.children if hasattr(c, "template"))                         # forecast assumed"
     assert "Inflow band (--inflow-band): first applicants a year over the forecast spread evenly from 20,000 to " \
            "40,000 over the 2 members" in assumed and "Inflow uncertainty" not in assumed
+    # 2 members: both bands are the members' range (not a 50 % or 90 % band), in the table and the chart
+    head = [w.children[0] for w in page.find(v.SimpleTable, class_="np-forecast-table").find(v.Html, tag="th").widgets]
+    assert head == ["figure", "months", "date", "median", "range of the 2 members", "range of the 2 members"], head
+    from plotly.graph_objs._figurewidget import FigureWidget
+    legend = {t.name for w in page.find(FigureWidget).widgets for t in w.data if t.showlegend}
+    assert "range of the 2 members" in legend and not any("%" in str(n) for n in legend), legend
     shown = _cells(page)
     # a bad band: one line under the field, no forecast to start, the forecast shown stays
     for text, says in (("x:y", "inflow band: LOW:HIGH first applicants a year, e.g. 30000:50000 (got 'x:y')"),
@@ -70,3 +76,15 @@ def test_a_forecast_over_a_band_says_so_and_a_bad_band_keeps_the_forecast_shown(
     band.v_model = ""                                     # no band: the uncertainty is offered again
     assert band.error_messages == [] and not page.find(v.Checkbox).widget.disabled
     assert not page.find(v.Btn, class_="np-forecast-run").widget.disabled
+
+
+def test_a_band_is_named_90_or_50_percent_only_when_the_ensemble_has_the_members_for_it():
+    """The Forecast tab's table and fan chart said "90 % band" for any ensemble; with fewer than 19
+    members the outer band is the members' range (it holds a new outcome (n-1)/(n+1) of the time:
+    with 5 members 67 %), and with 2 the inner one too."""
+    from experiments.forecast.ensemble import BAND_MEMBERS
+
+    assert fc.band_labels(2) == ("range of the 2 members", "range of the 2 members")
+    assert fc.band_labels(5) == ("50 % band", "range of the 5 members")
+    assert fc.band_labels(BAND_MEMBERS - 1) == ("50 % band", f"range of the {BAND_MEMBERS - 1} members")
+    assert fc.band_labels(BAND_MEMBERS) == fc.band_labels(100) == ("50 % band", "90 % band")

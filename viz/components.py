@@ -17,7 +17,7 @@ from reacton.core import Ref
 from solara.alias import rv as v
 from solara.components.input import use_change
 
-from viz import counterfactual, decisions, planner, plots
+from viz import counterfactual, decisions, export, planner, plots
 from viz.figures import MapCanvas
 from viz.labels import MAP_LEVELS, MAP_METRICS, phase_names, run_position
 from viz.mapwidget import MapWidget, data_url
@@ -318,7 +318,7 @@ def DecisionLog(session: Session, entries: int = 0):
             solara.InputText("Contains", value=text.value, on_value=lambda x: refilter(text, x),
                              continuous_update=True, classes=["np-log-text"])
             solara.FileDownload(lambda: decisions.to_csv(shown[::-1]),
-                                filename=f"{session.scenario.name}-decisions.csv",
+                                filename=f"{export.file_stem(session.scenario.name)}-decisions.csv",
                                 label="Export (CSV)", mime_type="text/csv")
         if shown:
             rows = shown[p * per_page:(p + 1) * per_page]

@@ -2,8 +2,17 @@
 
 from __future__ import annotations
 
+import re
+
 from model.results import netcdf_bytes
 from model.scenario import Scenario, to_yaml
+
+
+def file_stem(name: str) -> str:
+    """A scenario's name as the start of a download's file name: letters, digits, '.', '_' and '-'
+    only, runs of anything else one '-' ("baseline (changed)" -> "baseline-changed"; a name typed in
+    a scenario file may hold spaces, slashes or quotes), never empty."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "noodplan"
 
 
 def daily_csv(results) -> bytes:

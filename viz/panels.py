@@ -293,7 +293,7 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
 
 @solara.component
 def ExportPanel(session: Session, map_canvas: MapCanvas, comparison: solara.Reactive, tick: int = 0):
-    name = session.scenario.name
+    name = export.file_stem(session.scenario.name)
     day = session.day
     # (days computed, days needed) while a briefing waits for the comparison run
     waiting: solara.Reactive[tuple[int, int] | None] = solara.use_reactive(None)
@@ -329,7 +329,7 @@ def ExportPanel(session: Session, map_canvas: MapCanvas, comparison: solara.Reac
     res = comparison.value
     compared = solara.use_memo(lambda: (lambda: png_bytes(compare_figure(res), dpi=200)), [res])
     with solara.Column(classes=["np-export"]):
-        solara.Text(f"Scenario {name}, {day} day(s) simulated."
+        solara.Text(f"Scenario {session.scenario.name}, {day} day(s) simulated."
                     + ("" if day else " Run some days first to export figures."))
         with solara.Div():        # always there: the downloads after it keep their place (and state)
             if waiting.value is not None:

@@ -9,7 +9,7 @@ import solara
 from solara.alias import rv as v
 
 from model.scenario import MAX_FILE_BYTES, Event, ScenarioError, builtin_names, from_yaml_text, load_scenario
-from viz import params
+from viz import export, params
 from viz.compare import parse_whole
 from viz.components import TypedText
 from viz.file_pick import FilePick
@@ -203,7 +203,7 @@ def Saved(session: Session, store: Store, run_id: solara.Reactive[int], reset_to
             solara.Button("Save scenario", on_click=save_scenario, text=True, classes=["np-save-scenario"])
             solara.Button("Save run", on_click=save_run, text=True, classes=["np-save-run"])
             solara.FileDownload(lambda: session.record(name.value.strip() or None).to_json().encode("utf-8"),
-                                filename=f"{session.scenario.name}-run.json", label="Run file (JSON)",
+                                filename=f"{export.file_stem(session.scenario.name)}-run.json", label="Run file (JSON)",
                                 mime_type="application/json")
         if msg.value:
             solara.Text(msg.value, style={"font-size": "12px"}, classes=["np-save-msg"])

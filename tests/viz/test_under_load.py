@@ -91,3 +91,44 @@ def test_at_the_horizon_the_what_if_buttons_are_disabled_and_come_back_on_reset(
         assert not rc.find(v.Btn, class_="np-whatif-open").widget.disabled
     finally:
         rc.close()
+
+
+def _download(rc, filename_end: str) -> tuple[str, bytes]:
+    """Press a download of the Export tab as the browser does (request_download) and read what it sends."""
+    from solara.components.file_download import FileDownloadWidget
+
+    (w,) = [w for w in rc.find(FileDownloadWidget).widgets if w.filename.endswith(filename_end)]
+    w.request_download = True
+    deadline = time.monotonic() + 60
+    while w.bytes is None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return w.filename, w.bytes
+
+
+def test_exports_of_a_changed_scenario_have_plain_file_names_and_the_runs_figures(page):
+    """A scenario changed with Apply is 'baseline (changed)': every download was named
+    'baseline (changed)-daily.csv' (a space and brackets, which a browser, a mail filter or a shell
+    script then mangles or quotes). The file names are plain; the daily CSV is simulate()'s, day for
+    day, for the same scenario and seed."""
+    from model.simulate import simulate
+    from solara.components.file_download import FileDownloadWidget
+    from tests.viz.test_components import _open_tab
+    from viz import export
+
+    seed = page.find(v.TextField, class_="np-param np-param-seed").widget
+    seed.v_model = "7"
+    page.find(v.Btn, class_="np-apply").widget.click()
+    assert "baseline (changed)" in page.find(v.Html, class_="np-active-scenario").widget.children[0]
+    page.find(v.Btn, class_="np-step-week").widget.click()
+    _open_tab(page, "Export")
+    names = [w.filename for w in page.find(FileDownloadWidget).widgets]
+    assert len(names) >= 9 and all(n.startswith("baseline-changed") and " " not in n and "(" not in n
+                                   for n in names), names
+    assert "baseline-changed-briefing-day7.html" in names
+    name, data = _download(page, "-daily.csv")
+    assert name == "baseline-changed-daily.csv"
+    from model.scenario import load_scenario
+
+    want = simulate(load_scenario("baseline").model_copy(update={"seed": 7}), days=7).daily_frame()
+    assert data == want.to_csv(index=False).encode("utf-8")
+    assert export.file_stem("a/b \"c\" (changed)") == "a-b-c-changed" and export.file_stem("()") == "noodplan"

@@ -15,6 +15,13 @@ def file_stem(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", name).strip("-.") or "noodplan"
 
 
+def day_tag(days_simulated: int) -> str:
+    """The day a download's figures are of, in its file name, counted as the page counts it (days by
+    their index, as the model, daily.csv and the decision log do): after 7 days simulated the page
+    says "End of day 6", and the file is `…-end-of-day6`; before any day, `…-start`."""
+    return "start" if days_simulated <= 0 else f"end-of-day{days_simulated - 1}"
+
+
 def daily_csv(results) -> bytes:
     return results.daily_frame().to_csv(index=False).encode("utf-8")
 

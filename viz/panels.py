@@ -294,6 +294,7 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
 @solara.component
 def ExportPanel(session: Session, map_canvas: MapCanvas, comparison: solara.Reactive, tick: int = 0):
     name = export.file_stem(session.scenario.name)
+    of_day = export.day_tag(session.day)
     day = session.day
     # (days computed, days needed) while a briefing waits for the comparison run
     waiting: solara.Reactive[tuple[int, int] | None] = solara.use_reactive(None)
@@ -339,7 +340,7 @@ def ExportPanel(session: Session, map_canvas: MapCanvas, comparison: solara.Reac
                             "Briefing: the comparison run is there; drawing the briefing …",
                             classes=["np-briefing-wait"])
         with solara.Row(style={"flex-wrap": "wrap"}):
-            solara.FileDownload(get["brief"], filename=f"{name}-briefing-day{day}.html", label="Briefing (HTML)",
+            solara.FileDownload(get["brief"], filename=f"{name}-briefing-{of_day}.html", label="Briefing (HTML)",
                                 mime_type="text/html")
             solara.FileDownload(get["csv"], filename=f"{name}-daily.csv",
                                 label="Daily figures (CSV)", mime_type="text/csv")
@@ -351,9 +352,9 @@ def ExportPanel(session: Session, map_canvas: MapCanvas, comparison: solara.Reac
                                 label="Scenario (YAML)", mime_type="application/x-yaml")
             solara.FileDownload(get["run"], filename=f"{name}-run.json",
                                 label="Run (JSON, reopens it)", mime_type="application/json")
-            solara.FileDownload(get["map"], filename=f"{name}-map-day{day}.png", label="Map (PNG, 1600 px)",
+            solara.FileDownload(get["map"], filename=f"{name}-map-{of_day}.png", label="Map (PNG, 1600 px)",
                                 mime_type="image/png")
-            solara.FileDownload(get["timeline"], filename=f"{name}-timeline-day{day}.png",
+            solara.FileDownload(get["timeline"], filename=f"{name}-timeline-{of_day}.png",
                                 label="Time line (PNG, 1920 px)", mime_type="image/png")
             if res is not None:
                 solara.FileDownload(compared, filename=f"{name}-comparison.png",

@@ -108,8 +108,9 @@ def _download(rc, filename_end: str) -> tuple[str, bytes]:
 def test_exports_of_a_changed_scenario_have_plain_file_names_and_the_runs_figures(page):
     """A scenario changed with Apply is 'baseline (changed)': every download was named
     'baseline (changed)-daily.csv' (a space and brackets, which a browser, a mail filter or a shell
-    script then mangles or quotes). The file names are plain; the daily CSV is simulate()'s, day for
-    day, for the same scenario and seed."""
+    script then mangles or quotes), and the briefing of "End of day 6" was '…-briefing-day7.html'.
+    The file names are plain; the daily CSV is simulate()'s, day for day, for the same scenario and
+    seed."""
     from model.simulate import simulate
     from solara.components.file_download import FileDownloadWidget
     from tests.viz.test_components import _open_tab
@@ -124,7 +125,10 @@ def test_exports_of_a_changed_scenario_have_plain_file_names_and_the_runs_figure
     names = [w.filename for w in page.find(FileDownloadWidget).widgets]
     assert len(names) >= 9 and all(n.startswith("baseline-changed") and " " not in n and "(" not in n
                                    for n in names), names
-    assert "baseline-changed-briefing-day7.html" in names
+    # figures of a day are named by the day the page shows ("End of day 6 · 7 of 730 days simulated")
+    assert {"baseline-changed-briefing-end-of-day6.html", "baseline-changed-map-end-of-day6.png",
+            "baseline-changed-timeline-end-of-day6.png"} <= set(names), names
+    assert export.day_tag(0) == "start"
     name, data = _download(page, "-daily.csv")
     assert name == "baseline-changed-daily.csv"
     from model.scenario import load_scenario

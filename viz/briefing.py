@@ -63,11 +63,11 @@ def timeline_figure(snap: Snapshot, decisions: list[DecisionRow], names: dict[in
     fig = Figure(figsize=SLIDE_IN, dpi=SLIDE_DPI)
     FigureCanvasAgg(fig)
     axs = fig.subplots(3, 2, sharex=True).ravel()
-    fig.subplots_adjust(left=0.06, right=0.99, top=0.95, bottom=0.06, hspace=0.35, wspace=0.12)
+    fig.subplots_adjust(left=0.06, right=0.99, top=0.95, bottom=0.1, hspace=0.35, wspace=0.12)
     d = snap.day
     t = snap.dates[:d].astype("datetime64[s]").astype(object)
     titles = ["Persons in reception by stage", "Occupancy by kind of location, and usable places",
-              "Without a bed tonight (persons)", "Plan phase (0 normal … 4 crisis) and regimes",
+              "Without a bed tonight (persons)", "Plan phase (key below), regimes shaded, decisions numbered",
               "Moves between locations (persons/day, 7-day mean)", "Cost of reception (EUR million/day)"]
     for ax, title in zip(axs, titles):
         ax.set_title(title, fontsize=13, loc="left")
@@ -83,8 +83,10 @@ def timeline_figure(snap: Snapshot, decisions: list[DecisionRow], names: dict[in
     axs[2].plot(t, snap.x["unsheltered"], color="#b2182b", lw=1.6)
     if snap.phase is not None:
         axs[3].step(t, snap.phase, where="post", color="#f47c3c", lw=2)
-        axs[3].set_ylim(-0.3, 4.8)
-        axs[3].set_yticks(range(5), [f"{i} {names.get(i, '')[:22]}" for i in range(5)], fontsize=9)
+        axs[3].set_ylim(-0.3, PHASE_TOP)
+        axs[3].set_yticks(range(5), [str(i) for i in range(5)], fontsize=11)
+        fig.text(0.06, 0.03, "Plan phase: " + " · ".join(f"{i} {names.get(i, '')}" for i in range(5)),
+                 fontsize=10, color="#333", ha="left", va="bottom")
     else:
         axs[3].text(0.5, 0.5, "plan not active", transform=axs[3].transAxes, ha="center", fontsize=14, color="#666")
     if snap.regime is not None and d:
@@ -105,12 +107,47 @@ def timeline_figure(snap: Snapshot, decisions: list[DecisionRow], names: dict[in
             for ax in axs:
                 ax.vlines(xs, 0, 1, transform=ax.get_xaxis_transform(), colors=MARK_COLOURS[kind], lw=0.8,
                           linestyles=":", alpha=0.8)
-    for i, r in enumerate(marked, start=1):
-        axs[3].text(at[r.day], 4.5 - 0.3 * (i % 3), str(i), fontsize=9, ha="center",
-                    color=MARK_COLOURS[r.kind], weight="bold")
+    if snap.phase is not None and marked:
+        _number_decisions(fig, axs[3], at, marked, len(snap.dates))
     if d:
         axs[-1].set_xlim(t[0], snap.dates[-1].astype("datetime64[s]").astype(object))
     return fig
+
+
+PHASE_TOP = 6.3                 # the phase panel's top: phases 0-4, the decisions' numbers above them
+NUMBER_ROWS = (4.55, 4.97, 5.39, 5.81)   # heights of the rows of decision numbers
+NUMBER_PT = 9
+
+
+def _number_decisions(fig: Figure, ax, at: np.ndarray, marked: list[DecisionRow], days: int) -> None:
+    """The decisions' numbers (those of the briefing's table) above the phase panel, one label per
+    day ("12-15": the decisions 12 to 15 of that day), each put in the lowest of a few rows where it
+    does not touch its neighbour; a label with no room is left out, and a line under the figure says
+    how many (their dotted lines are drawn, their rows are in the table). One number for each
+    decision over 278 decisions of a two-year run was an unreadable band."""
+    by_day: dict[int, list[int]] = {}
+    for i, r in enumerate(marked, start=1):
+        by_day.setdefault(r.day, []).append(i)
+    pos = ax.get_position()
+    px_per_day = pos.width * fig.get_figwidth() * fig.dpi / max(days - 1, 1)
+    char_px = 0.62 * NUMBER_PT / 72 * fig.dpi
+    right_edge = [-np.inf] * len(NUMBER_ROWS)          # the pixel where each row's last label ends
+    left_out = 0
+    for day, nums in by_day.items():
+        label = str(nums[0]) if len(nums) == 1 else f"{nums[0]}-{nums[-1]}"
+        centre = day * px_per_day
+        half = (len(label) * char_px + 6) / 2
+        row = next((k for k, end in enumerate(right_edge) if centre - half >= end), None)
+        if row is None or centre - half < -2 * char_px:
+            left_out += len(nums)
+            continue
+        right_edge[row] = centre + half
+        ax.text(at[day], NUMBER_ROWS[row], label, fontsize=NUMBER_PT, ha="center", va="center",
+                color=MARK_COLOURS[marked[nums[0] - 1].kind], weight="bold")
+    if left_out:
+        fig.text(0.06, 0.006, f"{left_out} decision number{'s' * (left_out != 1)} left out where they would "
+                 "overlap (dotted lines drawn; every decision is in the table)", fontsize=10, color="#333",
+                 ha="left", va="bottom")
 
 
 def regions_png(session: Session, snap: Snapshot, level: str = "provinces") -> bytes:

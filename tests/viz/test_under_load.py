@@ -136,3 +136,40 @@ def test_exports_of_a_changed_scenario_have_plain_file_names_and_the_runs_figure
     want = simulate(load_scenario("baseline").model_copy(update={"seed": 7}), days=7).daily_frame()
     assert data == want.to_csv(index=False).encode("utf-8")
     assert export.file_stem("a/b \"c\" (changed)") == "a-b-c-changed" and export.file_stem("()") == "noodplan"
+
+
+def test_the_briefings_phase_panel_keeps_its_labels_apart():
+    """The briefing's phase panel wrote its phase names as y ticks cut at 22 characters ('4 crisis
+    emergency recep'), reaching into the panel on its left, and one number per decision at three
+    heights: over a two-year run of mass-arrival (163 decisions) an unreadable band. Now: phases
+    0-4 with their key in full under the figure, one label per day of decisions, none touching
+    another, and a line saying how many numbers were left out."""
+    import re
+
+    from viz import briefing, decisions
+    from viz.labels import phase_names
+    from viz.session import Session
+
+    s = Session("mass-arrival")
+    s.step(730)
+    rows = decisions.rows(s.state.event_log)
+    marked = [r for r in rows if r.kind in decisions.MARKED_KINDS]
+    fig = briefing.timeline_figure(s.snapshot(), rows, phase_names(s.scenario))
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    phase_ax, left_ax = fig.axes[3], fig.axes[2]
+    labels = [t for t in phase_ax.texts if t.get_text()]
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    for i, a in enumerate(boxes):
+        for b in boxes[i + 1:]:
+            assert not a.overlaps(b), (a, b)
+    assert all(b.y0 >= phase_ax.transData.transform((0, 4.2))[1] for b in boxes)    # above the phases
+    ticks = [t for t in phase_ax.get_yticklabels() if t.get_text()]
+    assert [t.get_text() for t in ticks] == ["0", "1", "2", "3", "4"]
+    assert min(t.get_window_extent(renderer).x0 for t in ticks) > left_ax.get_window_extent(renderer).x1
+    footer = [t.get_text() for t in fig.texts]
+    assert any("4 crisis emergency reception (crisisnoodopvang)" in t for t in footer), footer
+    shown = sum(int(m[1]) - int(m[0]) + 1 if m[1] else 1
+                for m in (re.fullmatch(r"(\d+)(?:-(\d+))?", t.get_text()).groups() for t in labels))
+    out = next((int(t.split()[0]) for t in footer if "left out" in t), 0)
+    assert shown + out == len(marked) and shown > len(marked) / 2, (shown, out, len(marked))

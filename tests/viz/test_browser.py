@@ -354,3 +354,28 @@ def test_two_sessions_are_independent(ui_server, make_page):
     assert day_of(a.page) == 7 and day_of(b.page) == 1
     a.assert_offline_clean()
     b.assert_offline_clean()
+
+
+def test_what_is_typed_during_play_stays_and_is_used(ui_server, make_page):
+    """A planner types 4,000 into What if's Places while the run plays at 5 days a second: each
+    frame put the field back to 1,000 (the text was taken only on leaving the field), so the field
+    jumped back under the fingers and Open places opened 1,000. Typed key by key, as a person does."""
+    op = make_page()
+    page = op.page
+    op.open(ui_server)
+    page.locator(".np-play").click()
+    wait_day(page, 2, timeout=60_000)
+    field = page.locator(".np-whatif-places input")
+    field.click()
+    field.press("Control+a")
+    field.press_sequentially("4000", delay=150)
+    start = day_of(page)
+    wait_day(page, start + 10, timeout=60_000)               # several frames drawn meanwhile
+    assert field.input_value() == "4000"
+    page.locator(".np-whatif-open").click()
+    done = page.locator(".np-whatif-done")
+    done.wait_for(timeout=10_000)
+    assert "what-if: open 4,000 emergency places now" in done.inner_text()
+    page.locator(".np-pause").click(timeout=10_000, no_wait_after=True)
+    page.locator(".np-play").wait_for(timeout=10_000)
+    op.assert_offline_clean()

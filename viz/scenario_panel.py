@@ -31,6 +31,16 @@ def upload_too_large(name: str, size: int) -> str | None:
     return None
 
 
+def is_run_file(name: str, data: bytes) -> bool:
+    """Whether a dropped file is a saved run (else a scenario): a `.json` name, or a run file's
+    content under another name (`{"noodplan_run": 1, …}`: a run file renamed `.txt` or `.yaml` by a
+    browser or a mail client was read as a scenario and refused as 'noodplan_run: unknown field')."""
+    if name.lower().endswith(".json"):
+        return True
+    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"{") and head[1:].lstrip().startswith(b'"noodplan_run"')
+
+
 @solara.component
 def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, reset_to, replay,
                   notice: str = ""):
@@ -51,7 +61,7 @@ def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, 
 
     def on_file(info):
         try:
-            if info["name"].lower().endswith(".json"):
+            if is_run_file(info["name"], info["data"]):
                 # bytes: size and UTF-8 checked there; replayed before it is kept (a decision the
                 # run refuses on its day leaves the store as it was)
                 rec = RunRecord.from_json(info["data"], source=info["name"])

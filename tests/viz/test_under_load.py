@@ -173,3 +173,19 @@ def test_the_briefings_phase_panel_keeps_its_labels_apart():
                 for m in (re.fullmatch(r"(\d+)(?:-(\d+))?", t.get_text()).groups() for t in labels))
     out = next((int(t.split()[0]) for t in footer if "left out" in t), 0)
     assert shown + out == len(marked) and shown > len(marked) / 2, (shown, out, len(marked))
+
+
+def test_a_run_file_under_another_name_is_reopened_not_read_as_a_scenario():
+    """A run file saved by the browser as 'run.json.txt' (or renamed .yaml) was read as a scenario and
+    refused with 'noodplan_run: unknown field (check the spelling) [+17 more]'; a run file is known
+    by its content too. A scenario stays a scenario, whatever its text starts with."""
+    from viz.scenario_panel import is_run_file
+    from viz.session import Session
+
+    s = Session("baseline")
+    s.step(3)
+    run = s.record().to_json().encode("utf-8")
+    assert is_run_file("run.json.txt", run) and is_run_file("run.yaml", b"\xef\xbb\xbf" + run)
+    assert is_run_file("anything.JSON", b"{}")                       # (then refused as not a run file)
+    assert not is_run_file("mine.yaml", b"extends: baseline\n")
+    assert not is_run_file("flow.yaml", b'{"extends": "baseline", "noodplan_run": 1}')

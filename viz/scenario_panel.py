@@ -121,6 +121,11 @@ def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, 
         if errors:
             solara.Text("Invalid input: the run keeps the last valid scenario.", classes=["np-keep-note"],
                         style={"color": "#b00020"})
+        elif changed:
+            # typed and not applied: Play and Step go on with the active scenario (a planner who types
+            # a value and presses Play is told the value is not in use yet)
+            solara.Text(f"Not applied yet: the run goes on with {sc.name} until Apply.", classes=["np-pending-note"],
+                        style={"color": "#8a5a00"})
 
 
 @solara.component

@@ -189,3 +189,18 @@ def test_a_run_file_under_another_name_is_reopened_not_read_as_a_scenario():
     assert is_run_file("anything.JSON", b"{}")                       # (then refused as not a run file)
     assert not is_run_file("mine.yaml", b"extends: baseline\n")
     assert not is_run_file("flow.yaml", b'{"extends": "baseline", "noodplan_run": 1}')
+
+
+def test_a_parameter_typed_and_not_applied_says_the_run_goes_on_without_it(page):
+    """A planner typed 40,000 first applications and pressed Play: the run went on with the active
+    scenario (the value takes effect with Apply, which restarts the run) and nothing on the page said
+    so. A line under the buttons does, until Apply or Undo."""
+    field = page.find(v.TextField, class_="np-param np-param-inflow-first_applications_per_year").widget
+    assert not page.find(v.Html, class_="np-pending-note").widgets
+    field.v_model = "40000"
+    (note,) = page.find(v.Html, class_="np-pending-note").widgets
+    assert note.children == ["Not applied yet: the run goes on with baseline until Apply."]
+    page.find(v.Btn, class_="np-step-day").widget.click()
+    assert page.find(v.Html, class_="np-pending-note").widgets and field.v_model == "40000"
+    page.find(v.Btn, class_="np-undo").widget.click()
+    assert not page.find(v.Html, class_="np-pending-note").widgets

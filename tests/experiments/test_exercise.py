@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -351,15 +353,21 @@ def test_the_library_loads():
 def _play_2022(decisions: dict[int, list[tuple[str, dict]]]) -> tuple[list[float], list[str]]:
     """The library's mass-arrival-2022 played to its end with `decisions` (turn -> role, decision):
     persons without a bed at the end of each turn, and the injects that fired."""
+    turns, fired = _play_2022_turns(decisions)
+    return [t["unsheltered"] for t in turns], list(fired)
+
+
+def _play_2022_turns(decisions: dict[int, list[tuple[str, dict]]]) -> tuple[list[dict], dict[str, int]]:
+    """As `_play_2022`: the indicators at the end of each turn, and each fired inject's title with its day."""
     ex, sc = load_exercise("mass-arrival-2022")
     run = ExerciseRun(ex, sc)
-    unsheltered = []
+    turns = []
     while not run.finished:
         for role, d in decisions.get(run.turn + 1, []):
             run.submit(role, d)
         run.advance()
-        unsheltered.append(indicators(run.model)["unsheltered"])
-    return unsheltered, [e["what"] for e in run.log if e["kind"] == "inject"]
+        turns.append(indicators(run.model))
+    return turns, {e["what"]: e["day"] for e in run.log if e["kind"] == "inject"}
 
 
 def test_the_2022_exercise_shows_its_crisis_when_nobody_decides_and_players_can_prevent_it():
@@ -376,6 +384,36 @@ def test_the_2022_exercise_shows_its_crisis_when_nobody_decides_and_players_can_
     in_time, fired = _play_2022({2: [("coa", places)], 3: [("coa", places)], 5: [("coa", places)]})
     assert in_time == [0.0] * 12
     assert not {"Ter Apel overvol", "Mensen zonder bed"} & set(fired)
+
+
+def test_the_facilitators_guide_shows_what_the_2022_exercise_does():
+    """docs/exercises.md's table of mass-arrival-2022 with nobody deciding (Ter Apel's occupancy and
+    the people without a bed at the end of the turns it shows), the days its injects fire, and what
+    6,000 emergency places (COA, turn 5) and 1,000 crisis places (the safety region, turn 6) do, are
+    what the exercise gives: a facilitator measures a workshop against them (they had drifted from
+    the model: 391 for 388 people without a bed on turn 5, "Mensen zonder bed" on day 74 for 78; and
+    COA may not open crisis places)."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "exercises.md").read_text()
+    head = re.search(r"^\| turn \|(.*)\|$", text, re.M)
+    occ = re.search(r"^\| Ter Apel occupancy \|(.*)\|$", text, re.M)
+    outside = re.search(r"^\| people without a bed \|(.*)\|$", text, re.M)
+    assert head and occ and outside
+    shown = [int(c) for c in head.group(1).split("|")]
+    turns, fired = _play_2022_turns({})
+    assert [f"{round(100 * turns[t - 1]['central_occupancy'])} %" for t in shown] == \
+        [c.strip() for c in occ.group(1).split("|")]
+    assert [f"{turns[t - 1]['unsheltered']:,.0f}" for t in shown] == [c.strip() for c in outside.group(1).split("|")]
+    days = re.search(r'"Ter Apel overvol" fires on day (\d+), "Mensen zonder bed" on day (\d+)', text)
+    assert days and (fired["Ter Apel overvol"], fired["Mensen zonder bed"]) == (int(days[1]), int(days[2]))
+    flat = " ".join(text.split())             # (the guide's lines are wrapped)
+    said = re.search(r"6,000 on turn 5 and 1,000 crisis places on turn 6 \(the safety region\) clear the beds by "
+                     r"turn 6, and people are without one again at turn 12 \(([\d,]+)\)", flat)
+    assert said, "the guide's sentence on 6,000 and 1,000 places"
+    turns, _ = _play_2022_turns({5: [("coa", {"type": "open_places", "kind": "emergency", "places": 6000})],
+                                 6: [("vr-gr", {"type": "open_places", "kind": "crisis", "places": 1000,
+                                                "province": "Groningen"})]})
+    outside_by_turn = [t["unsheltered"] for t in turns]
+    assert outside_by_turn[5:11] == [0.0] * 6 and f"{outside_by_turn[11]:,.0f}" == said[1]
 
 
 @pytest.mark.parametrize("change, message", [

@@ -460,6 +460,23 @@ def test_a_bad_exercise_file_gets_one_line_naming_the_field(change, message):
     assert "\n" not in str(err.value)
 
 
+@pytest.mark.parametrize("at, said", [
+    ("2025-07-22", "(got 2025-07-22: that is day 21)"),            # a YAML date, as the scenario's events are dated
+    ("'2025-07-08'", "(got 2025-07-08: that is day 7)"),           # the same as text
+    ("2025-06-30", "(got 2025-06-30: that is 1 day before the scenario's start, 2025-07-01)"),
+])
+def test_an_inject_timed_by_a_date_is_told_the_day_number_it_means(at, said):
+    """A facilitator dates an inject as the scenario's events are dated: refused in one line that says
+    `at_day` counts days from the exercise's first day and which day the date is (pydantic's "Input
+    should be a valid integer (got datetime.date(2025, 7, 22))" before)."""
+    text = yaml.safe_dump(exercise(injects=[{"id": "a", "title": "t", "synopsis": "s", "at_day": 7}]), sort_keys=False)
+    assert "at_day: 7\n" in text
+    with pytest.raises(ScenarioError) as err:
+        exercise_from_text(text.replace("at_day: 7\n", f"at_day: {at}\n"), "x.yaml")
+    assert str(err.value) == ("x.yaml: injects.0.at_day: a day number counted from the exercise's first day (day 0, "
+                              f"the scenario's start), not a date {said}")
+
+
 def test_an_exercise_file_is_read_under_the_scenario_contract():
     with pytest.raises(ScenarioError, match=r"x\.yaml: line 2 not valid YAML"):
         exercise_from_text("name: a\n  - b: [", "x.yaml")

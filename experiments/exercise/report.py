@@ -23,6 +23,7 @@ from experiments.exercise.engine import ExerciseRun, series
 FIGURES = (("unsheltered", "persons without a bed"), ("occupancy_rate", "occupancy (persons in a bed / usable places)"),
            ("registration_backlog", "waiting for registration, persons"),
            ("permit_holders_waiting", "permit holders waiting for a home, persons"), ("plan_phase", "plan phase (0-4)"))
+LESSON_LINE_CHARS = 60          # characters a lessons field's line holds at least (printed on A4, portrait)
 ROLE_COLOURS = ("#0b3d91", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 
 
@@ -133,8 +134,8 @@ def _turn_table(run: ExerciseRun) -> str:
         + "".join(f"<td>{r[key]:.1%}</td>" if key == "occupancy_rate" else f"<td>{r[key]:,.0f}</td>"
                   for key, _ in FIGURES) + "</tr>" for r in turn_figures(run))
     return ("<p>At the end of each turn (the last day it simulated; the figures above, day by day, are the run's "
-            "daily figures):</p><table class='turns'><tr><th>turn</th><th>day</th><th>date</th>"
-            f"{heads}</tr>{rows}</table>")
+            "daily figures):</p><table class='turns'><thead><tr><th>turn</th><th>day</th><th>date</th>"
+            f"{heads}</tr></thead><tbody>{rows}</tbody></table>")
 
 
 def _simulated(run: ExerciseRun) -> str:
@@ -156,14 +157,22 @@ def _actual(decisions: list[dict]) -> str:
     return "<br>".join(_e(f"turn {a['turn']}: {a['what']}") for a in decisions) or "—"
 
 
+def _lesson_field(name: str, text: str, least: int) -> str:
+    """A lessons-learned field holding `text`, with rows for all of it (at least `least`): a field
+    prints as the rows it has, so a lesson longer than them was cut off in the printed report (a
+    browser that sizes a field to its text, `field-sizing: content`, does so also as it is typed)."""
+    rows = sum(max(1, -(-len(line) // LESSON_LINE_CHARS)) for line in text.split("\n")) if text else 0
+    return f"<textarea name='{_e(name)}' rows='{max(least, rows + 1)}'>{_e(text)}</textarea>"
+
+
 def _log_table(entries: list[dict], aside: bool = False) -> str:
     rows = "".join(
         f"<tr class='k-{_e(e['kind'])}{' aside' if aside else ''}'>"
         f"<td>{e['turn']}</td><td>{e['day']}</td><td>{_e(e['date'])}</td>"
         f"<td>{_e(e['kind'])}</td><td>{_e(e['role'] or '')}</td><td>{_e(e['what'])}</td>"
         f"<td>{_e(e['why'])}</td><td>{_e(e['detail'])}</td></tr>" for e in entries)
-    return ("<table class='log'><tr><th>turn</th><th>day</th><th>date</th><th>kind</th><th>role</th><th>what</th>"
-            f"<th>why</th><th>detail</th></tr>{rows}</table>")
+    return ("<table class='log'><thead><tr><th>turn</th><th>day</th><th>date</th><th>kind</th><th>role</th>"
+            f"<th>what</th><th>why</th><th>detail</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
 def render(run: ExerciseRun, lessons: dict[str, str] | None = None) -> str:
@@ -193,12 +202,12 @@ def render(run: ExerciseRun, lessons: dict[str, str] | None = None) -> str:
                 f"<td>{_actual(r['actual'])}</td>"
                 f"<td><b>{_e(r['status'])}</b></td></tr>" for r in obj["rows"])
             parts.append(f"<h3>{_e(obj['id'])}: {_e(obj['text'])}</h3>"
-                         "<table class='obj'><tr><th>inject</th><th>fired</th><th>role</th><th>expected</th>"
-                         f"<th>actual decisions of the role after it</th><th>status</th></tr>{rows}</table>"
-                         f"<p><label>Lessons learned ({_e(obj['id'])})<br><textarea name='lesson-{_e(obj['id'])}' "
-                         f"rows='3'>{_e(lessons.get(obj['id'], ''))}</textarea></label></p>")
-        parts.append("<h2>Lessons learned (general)</h2><p><textarea name='lesson-general' rows='5'>"
-                     f"{_e(lessons.get('general', ''))}</textarea></p>")
+                         "<table class='obj'><thead><tr><th>inject</th><th>fired</th><th>role</th><th>expected</th>"
+                         f"<th>actual decisions of the role after it</th><th>status</th></tr></thead><tbody>{rows}"
+                         f"</tbody></table><p><label>Lessons learned ({_e(obj['id'])})<br>"
+                         + _lesson_field(f"lesson-{obj['id']}", lessons.get(obj["id"], ""), 3) + "</label></p>")
+        parts.append("<h2>Lessons learned (general)</h2><p>" + _lesson_field("lesson-general",
+                                                                             lessons.get("general", ""), 5) + "</p>")
         parts.append("<h2>Log</h2>" + _log_table(run.log))
         if run.set_aside:
             parts.append("<h2>Set aside by rewinds</h2><p>Play that was rewound; it did not shape the figures "
@@ -222,5 +231,13 @@ th { background: #eef; } .meta { color: #555; }
 tr.k-decision td { background: #f3f7ff; } tr.k-inject td { background: #fff7e6; }
 tr.k-refused td { background: #fdecea; } tr.s-met td:last-child { color: #1a7f37; }
 tr.s-not-taken td:last-child, tr.s-late td:last-child { color: #b42318; }
-textarea { width: 100%; font: inherit; }
+textarea { width: 100%; box-sizing: border-box; font: inherit; field-sizing: content; min-height: 3.5em; }
+thead { display: table-header-group; }
+@page { size: A4; margin: 12mm; }
+@media print {
+  body { max-width: none; margin: 0; font-size: 12px; }
+  table { font-size: 10px; } img { break-inside: avoid; }
+  tr, textarea { break-inside: avoid; } h1, h2, h3 { break-after: avoid; }
+  textarea { resize: none; }
+}
 """

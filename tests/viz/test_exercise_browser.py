@@ -316,3 +316,45 @@ def test_save_restart_reload_rewind_and_fork_in_the_browser(tmp_path_factory, ma
         f.locator(".np-ex-advance").click()
         turn_is(f, 1, timeout=120_000)
         fac.assert_offline_clean()
+
+
+A4_CONTENT = (round((210 - 24) / 25.4 * 96), round((297 - 24) / 25.4 * 96))   # CSS px inside the report's 12 mm margins
+
+
+def test_the_after_action_report_prints_whole_on_a4(browser, tmp_path):
+    """A facilitator prints the after-action report (to PDF) for the debrief, from a fresh process's
+    `exercise report`: on A4 nothing is wider than the page, the figure fits on one page, every
+    table's header comes again on each page it runs onto, and every lessons-learned field shows all
+    its text (a field prints as the rows it has: a long lesson was cut off after three lines)."""
+    from experiments.exercise import report, savefile
+    from tests.experiments.test_exercise import run_of
+
+    run = run_of()
+    run.advance()
+    run.submit("coa", {"type": "open_places", "kind": "emergency", "places": 10, "why": "Ter Apel loopt vol " * 20})
+    run.advance()
+    run.lesson("beds", "De keten zag het te laat aankomen; de noodopvang kwam drie weken na het signaal. " * 12)
+    run.lesson("general", "\n".join(f"Les {i}: de regietafel besloot pas na de tweede ronde." for i in range(30)))
+    saved = savefile.save(run, tmp_path / "w.exercise.json")
+    out = report.write(savefile.load(saved), tmp_path / "report.html")     # (as `exercise report` does)
+    context = browser.new_context(viewport={"width": A4_CONTENT[0], "height": A4_CONTENT[1]})
+    page = context.new_page()
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    page.goto(out.as_uri())
+    page.emulate_media(media="print")
+    try:
+        width, wide = page.evaluate(
+            "() => { const w = document.documentElement.clientWidth; return [w, [...document.querySelectorAll"
+            "('body *')].filter(e => e.getBoundingClientRect().right > w + 0.5).map(e => e.tagName)]; }")
+        assert width == A4_CONTENT[0] and wide == []
+        assert page.evaluate("() => document.querySelector('img').getBoundingClientRect().height") < A4_CONTENT[1]
+        assert page.evaluate("() => [...document.querySelectorAll('table')].every(t => t.tHead && "
+                             "getComputedStyle(t.tHead).display === 'table-header-group')")
+        fields = page.evaluate("() => [...document.querySelectorAll('textarea')].map(t => [t.name, t.value.length,"
+                               " t.scrollHeight, t.clientHeight])")
+        assert {f[0] for f in fields if f[1]} == {"lesson-beds", "lesson-general"}
+        assert all(scroll <= shown + 1 for _, _, scroll, shown in fields), fields
+        pdf = page.pdf(prefer_css_page_size=True)
+        assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 2           # (the log runs onto a second page)
+    finally:
+        context.close()

@@ -230,7 +230,10 @@ class Room:
         with self.lock:
             self._facilitator(key)
             self.run.rewind(name)
-            status = "paused" if not self.run.finished and self.status == "finished" else self.status
+            # a snapshot taken after the last turn is a finished exercise again; one before it, of a
+            # finished room, waits paused for the facilitator to start the turn
+            status = ("finished" if self.run.finished else "paused" if self.status == "finished"
+                      else self.status)
             self._set_status(status, new_turn=True)       # back at a turn's start: its clock full
             self.changed()
 
@@ -291,7 +294,7 @@ class Rooms:
             room._facilitator(key)
             run = room.run.fork(snapshot)
         new, new_key = self._add(run, room.exercise_name)
-        new.status = "paused"
+        new.status = "finished" if run.finished else "paused"      # (a snapshot taken after the last turn)
         return new, new_key
 
     def get(self, code: str) -> Room:

@@ -241,6 +241,34 @@ def test_a_snapshot_name_taken_already_is_refused_not_replaced():
     assert room.run.turn == 1
 
 
+def test_a_rewind_or_fork_to_the_exercises_end_leaves_the_room_finished():
+    """The facilitator plays to the end, snapshots the end for the debrief, rewinds to replay a turn
+    differently, then goes back to the end: the room is finished again (it stayed "running", with a
+    turn clock running and no turn left: every decision and End turn refused by the model), and so
+    is a room forked from the end; a room rewound from the end to a turn before it waits paused."""
+    rooms = Rooms()
+    room, key = small_room(rooms)
+    coa = room.join("coa")
+    room.start(key)
+    room.snapshot(key, "start")
+    while not room.run.finished:
+        room.advance(key)
+    assert room.status == "finished"
+    room.snapshot(key, "end")
+    room.rewind(key, "start")
+    assert (room.status, room.run.turn) == ("paused", 0)
+    room.start(key)
+    room.submit(coa, {"type": "open_places", "kind": "emergency", "places": 10, "why": "earlier this time"})
+    room.advance(key)
+    room.rewind(key, "end")
+    assert (room.status, room.run.turn) == ("finished", 6)
+    with pytest.raises(RoomError, match="the exercise is finished"):
+        room.submit(coa, {"type": "open_places", "kind": "emergency", "places": 10})
+    fork, _ = rooms.fork(room, key, "end")
+    assert (fork.status, fork.run.finished) == ("finished", True)
+    assert rooms.fork(room, key, "start")[0].status == "paused"
+
+
 def test_a_double_click_on_end_turn_ends_one_turn():
     # the page passes the turns played it showed: the second click of a double click came with the
     # same number and ended the next turn too, before any table could decide in it

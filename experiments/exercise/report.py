@@ -35,7 +35,9 @@ def assessment(run: ExerciseRun) -> list[dict]:
     decision is *met* when the role took a decision of that type at one of the `within_turns`
     boundaries from there, *late* when only later, *not taken* when never; *open* while those
     boundaries are not all played (a report mid-way), *no turn left* when the exercise ended before
-    the first of them; an inject that never fired is *not fired*."""
+    the first of them; an inject that never fired is *not fired* (*not fired yet* in a report written
+    before the last turn was played: it may still come, and `due` gives the day and turn of one due
+    at a day)."""
     ex = run.exercise
     log = run.log
     decisions = [e for e in log if e["kind"] == "decision"]
@@ -46,9 +48,13 @@ def assessment(run: ExerciseRun) -> list[dict]:
             if j.objective != obj.id:
                 continue
             fired = next((e for e in log if e["kind"] == "inject" and e.get("inject") == j.id), None)
+            # a report written mid-way: an inject still to come is not yet fired (the facilitator may still
+            # fire a contingency one); one due at a day says when
             row: dict[str, Any] = {"inject": j.id, "title": j.title, "role": j.role, "fired": fired,
                                    "expected": j.expected.decision if j.expected else None, "actual": [],
-                                   "status": "not fired"}
+                                   "status": "not fired" if run.finished else "not fired yet",
+                                   "due": None if run.finished or j.at_day is None
+                                   else (j.at_day, j.at_day // ex.turn_days + 1)}
             if fired is not None:
                 first = fired["answer_at"]
                 mine = [e for e in decisions if e["role"] == j.role and e["turn"] >= first
@@ -146,10 +152,10 @@ def _simulated(run: ExerciseRun) -> str:
     return f"days 0 to {run.day - 1} simulated: {first} to {last}"
 
 
-def _fired(entry: dict | None) -> str:
-    """When an inject fired and the first turn boundary that answers it."""
+def _fired(entry: dict | None, due: tuple[int, int] | None = None) -> str:
+    """When an inject fired and the first turn boundary that answers it (or when it is due)."""
     if entry is None:
-        return "—"
+        return "—" if due is None else f"due on day {due[0]} (turn {due[1]})"
     return f"day {entry['day']} (turn {entry['turn']}); answered from the boundary of turn {entry['answer_at']}"
 
 
@@ -197,7 +203,7 @@ def render(run: ExerciseRun, lessons: dict[str, str] | None = None) -> str:
         for obj in assessment(run):
             rows = "".join(
                 f"<tr class='s-{_e(r['status']).replace(' ', '-')}'><td>{_e(r['title'])}</td>"
-                f"<td>{_fired(r['fired'])}</td><td>{_e(r['role'])}</td>"
+                f"<td>{_fired(r['fired'], r['due'])}</td><td>{_e(r['role'])}</td>"
                 f"<td>{_e(r['expected'] or '—')}</td>"
                 f"<td>{_actual(r['actual'])}</td>"
                 f"<td><b>{_e(r['status'])}</b></td></tr>" for r in obj["rows"])

@@ -569,10 +569,11 @@ def test_the_report_holds_every_decision_the_assessment_and_the_lessons(tmp_path
     run.lesson("beds", "ask earlier")
     (obj,) = report.assessment(run)
     assert [(r["inject"], r["status"]) for r in obj["rows"]] == [("call", "met"), ("ask-ind", "late"),
-                                                                 ("later", "not fired")]
+                                                                 ("later", "not fired yet")]
     text = report.write(run, tmp_path / "aar.html").read_text()
     assert text.count("<tr class='k-decision'>") == 2
     assert "answer &lt;to&gt; call" in text and "ask earlier</textarea>" in text
+    assert "<td>due on day 40 (turn 6)</td>" in text and "<b>not fired yet</b>" in text
     assert "data:image/png;base64," in text          # self-contained: nothing fetched or run
     assert "<script" not in text and "href=" not in text and "src='http" not in text
 
@@ -602,7 +603,7 @@ def test_the_verdicts_count_the_boundaries_a_role_could_answer_at():
     run.fire("council")                                        # during turn 2, before its boundary
     run.submit("coa", {"type": "open_places", "kind": "emergency", "places": 10, "why": "replace them"})
     run.advance()                                              # turn 2: COA's decision; "backlog" on day 8
-    assert verdicts() == {"council": "met", "backlog": "open", "last-call": "not fired"}
+    assert verdicts() == {"council": "met", "backlog": "open", "last-call": "not fired yet"}
     (row,) = [r for r in report.assessment(run)[0]["rows"] if r["inject"] == "council"]
     assert [a["why"] for a in row["actual"]] == ["replace them"]
     run.advance()                                              # turn 3: the IND's first boundary, unused
@@ -611,6 +612,28 @@ def test_the_verdicts_count_the_boundaries_a_role_could_answer_at():
         run.advance()                                          # "last-call" fires among turn 6's days
     assert verdicts() == {"council": "met", "backlog": "not taken", "last-call": "no turn left"}
     assert "<b>no turn left</b>" in report.render(run)
+
+
+def test_a_report_written_mid_way_says_an_inject_still_to_come_is_not_fired_yet():
+    """A facilitator writes the report at the break: an inject due in a later turn, or one nobody
+    has fired yet, may still come (it read "not fired", as a report at the end says of one that never
+    came); at the end the one never fired is "not fired"."""
+    from experiments.exercise import report
+
+    run = run_of(injects=[{"id": "late", "title": "late", "synopsis": "s", "role": "coa", "objective": "beds",
+                           "at_day": 30, "expected": {"decision": "open_places"}},
+                          {"id": "spare", "title": "spare", "synopsis": "s", "role": "coa", "objective": "beds",
+                           "contingency": True, "expected": {"decision": "open_places"}}])
+
+    def verdicts():
+        return {r["inject"]: r["status"] for r in report.assessment(run)[0]["rows"]}
+
+    run.advance()
+    assert verdicts() == {"late": "not fired yet", "spare": "not fired yet"}
+    assert "<td>due on day 30 (turn 5)</td>" in report.render(run)
+    while not run.finished:
+        run.advance()
+    assert verdicts() == {"late": "not taken", "spare": "not fired"}
 
 
 def test_every_turns_end_is_dated_the_day_after_its_days_the_last_turns_too():

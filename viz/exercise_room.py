@@ -140,8 +140,11 @@ class Room:
             self.changed()
 
     # -- the facilitator -----------------------------------------------------------------------
+    def is_facilitator(self, key: str) -> bool:
+        return secrets.compare_digest(str(key), self.facilitator_key)
+
     def _facilitator(self, key: str) -> None:
-        if not secrets.compare_digest(str(key), self.facilitator_key):
+        if not self.is_facilitator(key):
             raise RoomError("room: only the facilitator may do this")
 
     def _set_status(self, status: str, new_turn: bool = False) -> None:

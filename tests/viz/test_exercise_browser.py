@@ -358,3 +358,42 @@ def test_the_after_action_report_prints_whole_on_a4(browser, tmp_path):
         assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 2           # (the log runs onto a second page)
     finally:
         context.close()
+
+
+def test_a_reload_mid_turn_brings_the_facilitator_and_the_tables_back_to_their_seats(room_server, make_page):
+    """A page reloaded mid-turn (F5, a laptop's browser restarting its tab, a flaky workshop Wi-Fi) comes
+    back to its seat: the facilitator to its room with its controls (before, the facilitator's key went
+    with the page: nobody could end a turn any more), a table to its role with its decision waiting. A
+    second tab of the same table has a seat of its own; a fresh page (another tab or browser) has none."""
+    url = room_server
+    fac, coa, other = make_page(), make_page(), make_page()
+    f = fac.page
+    f.goto(url)
+    code = create_room(f, url, "mass-arrival-2022")
+    join(coa, url, code, "coa")
+    f.locator(".np-ex-start").click()
+    f.wait_for_function("() => document.body.innerText.includes('room status: running')")
+    p = coa.page
+    p.wait_for_function("() => !document.querySelector('.np-ex-submit').disabled", timeout=30_000)
+    choose(p, "Kind", "emergency")
+    p.get_by_label("Places").fill("400")
+    p.get_by_label("Why (kept in the log)").fill("before the reload")
+    p.locator(".np-ex-submit").click()
+    p.locator(".np-ex-my-pending tbody tr").first.wait_for(timeout=30_000)
+    for page in (f, p):
+        page.reload()
+    p.locator(".np-ex-my-pending tbody tr").first.wait_for(timeout=60_000)
+    assert "before the reload" in p.locator(".np-ex-my-pending").inner_text()
+    f.wait_for_function("c => document.querySelector('.np-join-code')?.textContent.trim() === c", arg=code,
+                        timeout=60_000)
+    f.locator(".np-ex-advance").click()                     # the facilitator still steers the room
+    turn_is(f, 1, timeout=120_000)
+    turn_is(p, 1, timeout=120_000)
+    q = other.page                                          # another tab: the start page, no seat
+    q.goto(url)
+    q.locator(".np-ex-create").wait_for(timeout=60_000)
+    q.wait_for_timeout(1_500)
+    assert q.locator(".np-join-code").count() == 0 and q.locator(".np-ex-submit").count() == 0
+    for op in (fac, coa, other):      # (a reload aborts the old page's goodbye to its server: that is all)
+        op.failed = [x for x in op.failed if not re.search(r"/_solara/api/close/\S+ net::ERR_ABORTED$", x)]
+        op.assert_offline_clean()

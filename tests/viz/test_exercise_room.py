@@ -316,3 +316,23 @@ def test_a_kind_without_places_shows_no_places_not_999_percent():
     L.life[central] = Life.CLOSED
     assert dict(_figures(run))["central occupancy (Ter Apel)"] == "no places"
     assert _rate(float("nan"), 0, 0) == "no places" and _rate(0.5, 10, 0) == "50%"
+
+
+def test_a_reloaded_tab_gets_back_only_the_seats_this_server_gave_it():
+    """What a tab kept (`viz.exercise_app.seats_text`) brings a reloaded page back to its rooms and
+    seat (`seats_back`); a room this server does not have (restarted since), a key or token it did not
+    give, or text that is not what a tab keeps, gives nothing back."""
+    from viz.exercise_app import seats_back, seats_text
+    from viz.exercise_room import ROOMS
+
+    room, key = small_room(ROOMS)
+    other, other_key = small_room(ROOMS)
+    token = room.join("coa")
+    kept = seats_text([(room, key), (other, other_key)], 1, (room, token))
+    assert seats_back(kept) == ([(room, key), (other, other_key)], 1, (room, token))
+    forged = seats_text([(room, other_key)], 0, (other, token))          # the other room's key; a token of room
+    assert seats_back(forged) == ([], None, None)
+    gone = kept.replace(room.code, "AAAA-AAAA-AAAA-AAAA")                # a server restarted since
+    assert seats_back(gone) == ([(other, other_key)], 0, None)
+    for text in ("", "not json", "[1, 2]", '{"facilitator": 5, "player": "x", "current": true}', None):
+        assert seats_back(text) == ([], None, None)

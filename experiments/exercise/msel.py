@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from experiments.exercise.roles import ROLE_KINDS, Role
 from model.scenario import (LONE_EVENT, Event, Scenario, ScenarioError, _read, _Strict, did_you_mean, from_dict,
@@ -115,6 +115,9 @@ class Exercise(_Strict):
     roles: list[Role] = Field(min_length=1, max_length=50)
     objectives: list[Objective] = Field(default_factory=list, max_length=50)
     injects: list[Inject] = Field(default_factory=list, max_length=500)
+    # the horizon of the scenario as it was written (days), before the exercise's days extended it
+    # (`_for_days`); None when not loaded with its scenario
+    _scenario_horizon_days: int | None = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _references(self) -> Exercise:
@@ -151,6 +154,11 @@ class Exercise(_Strict):
                 raise ValueError(f"injects.{i}.at_day: {j.at_day} is after the last turn (the exercise has "
                                  f"{self.days} days)")
         return self
+
+    @property
+    def scenario_horizon_days(self) -> int | None:
+        """The scenario's own horizon (days) as written, before the exercise's days extended it."""
+        return self._scenario_horizon_days
 
     @property
     def days(self) -> int:
@@ -215,6 +223,7 @@ def exercise_from_dict(data, source: str = "exercise", folder: str | Path | None
         sc = from_dict(ex.scenario, f"{source}: scenario", folder, builtin_parents)
     else:
         sc = _named_scenario(ex.scenario, source, folder, builtin_parents)
+    ex._scenario_horizon_days = sc.horizon_days
     sc = _for_days(sc, ex, source)
     for i, r in enumerate(ex.roles):
         if r.province is not None:

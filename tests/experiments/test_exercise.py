@@ -769,6 +769,13 @@ def test_the_command_line(tmp_path, capsys):
     (tmp_path / "late.yaml").write_text(yaml.safe_dump(exercise(injects=late), sort_keys=False))
     assert main(["exercise", "validate", str(tmp_path / "late.yaml")]) == 0
     assert capsys.readouterr().out.splitlines()[1].startswith("note: last-call: due in the last turn (day 35 or later)")
+    # a workshop longer than its scenario's horizon: the run goes on past it, and validate says so (it said nothing)
+    short = {**small_scenario(), "horizon_days": 30}
+    (tmp_path / "long.yaml").write_text(yaml.safe_dump(exercise(scenario=short), sort_keys=False))
+    assert main(["exercise", "validate", str(tmp_path / "long.yaml")]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == (
+        "note: the exercise's 42 days run past the scenario's horizon (30 days, to 2025-07-30; from turn 5): the run "
+        "goes on with the scenario's assumptions as they stand, without what it gives only up to its horizon")
     save, html = tmp_path / "s.json", tmp_path / "r.html"
     assert main(["exercise", "play", str(path), "--turns", "2", "--save", str(save), "--report", str(html)]) == 0
     assert savefile.load(save).turn == 2 and html.read_text().startswith("<!doctype html>")

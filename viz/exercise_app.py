@@ -48,13 +48,14 @@ class SeatStore(ipyvue.VueTemplate):
 
 def seats_text(mine: list[tuple[Room, str]], current: int | None, seat: tuple[Room, str] | None) -> str:
     """What a tab keeps: the facilitator's rooms (code, key) and the one shown, a player's (code, token)."""
-    return json.dumps({"facilitator": [[r.code, k] for r, k in mine], "current": current,
+    return json.dumps({"facilitator": [[r.code, k] for r, k in mine],
+                       "current": mine[current][0].code if current is not None and current < len(mine) else None,
                        "player": [seat[0].code, seat[1]] if seat is not None else None})
 
 
 def seats_back(text: str | None) -> tuple[list[tuple[Room, str]], int | None, tuple[Room, str] | None]:
     """The seats a reloaded tab had that this server still has (a room gone with a restarted server,
-    or replaced as the 33rd, is left out; anything unreadable is nothing)."""
+    or replaced as the 33rd, is left out; anything unreadable is nothing), and the room it showed."""
     try:
         data = json.loads(text or "{}")
         rooms, player, current = data.get("facilitator") or [], data.get("player"), data.get("current")
@@ -75,8 +76,8 @@ def seats_back(text: str | None) -> tuple[list[tuple[Room, str]], int | None, tu
         seat = (room, str(player[1]))
     except (ScenarioError, IndexError, KeyError, TypeError):
         pass
-    shown = current if isinstance(current, int) and not isinstance(current, bool) and 0 <= current < len(mine) \
-        else (len(mine) - 1 if mine else None)
+    codes = [r.code for r, _ in mine]
+    shown = codes.index(current) if current in codes else None      # (None: the start page, as after Leave)
     return mine, shown, seat
 
 

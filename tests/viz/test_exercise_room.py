@@ -334,5 +334,9 @@ def test_a_reloaded_tab_gets_back_only_the_seats_this_server_gave_it():
     assert seats_back(forged) == ([], None, None)
     gone = kept.replace(room.code, "AAAA-AAAA-AAAA-AAAA")                # a server restarted since
     assert seats_back(gone) == ([(other, other_key)], 0, None)
+    left = seats_text([(room, key)], None, None)                          # the facilitator had left the room
+    assert seats_back(left) == ([(room, key)], None, None)
+    assert seats_back(seats_text([(room, key), (other, other_key)], 1, None).replace(other.code, "gone")) == \
+        ([(room, key)], None, None)                                      # the room shown is gone: the start page
     for text in ("", "not json", "[1, 2]", '{"facilitator": 5, "player": "x", "current": true}', None):
         assert seats_back(text) == ([], None, None)

@@ -207,10 +207,13 @@ def render(run: ExerciseRun, lessons: dict[str, str] | None = None) -> str:
                 f"<td>{_e(r['expected'] or '—')}</td>"
                 f"<td>{_actual(r['actual'])}</td>"
                 f"<td><b>{_e(r['status'])}</b></td></tr>" for r in obj["rows"])
-            parts.append(f"<h3>{_e(obj['id'])}: {_e(obj['text'])}</h3>"
-                         "<table class='obj'><thead><tr><th>inject</th><th>fired</th><th>role</th><th>expected</th>"
-                         f"<th>actual decisions of the role after it</th><th>status</th></tr></thead><tbody>{rows}"
-                         f"</tbody></table><p><label>Lessons learned ({_e(obj['id'])})<br>"
+            table = ("<table class='obj'><thead><tr><th>inject</th><th>fired</th><th>role</th><th>expected</th>"
+                     f"<th>actual decisions of the role after it</th><th>status</th></tr></thead><tbody>{rows}"
+                     "</tbody></table>" if rows else
+                     "<p class='meta'>No inject of this exercise tests this objective: judge it from the key "
+                     "figures and the log.</p>")        # (an empty table's headers read as a table gone missing)
+            parts.append(f"<h3>{_e(obj['id'])}: {_e(obj['text'])}</h3>{table}"
+                         f"<p><label>Lessons learned ({_e(obj['id'])})<br>"
                          + _lesson_field(f"lesson-{obj['id']}", lessons.get(obj["id"], ""), 3) + "</label></p>")
         parts.append("<h2>Lessons learned (general)</h2><p>" + _lesson_field("lesson-general",
                                                                              lessons.get("general", ""), 5) + "</p>")

@@ -574,6 +574,14 @@ def test_the_report_holds_every_decision_the_assessment_and_the_lessons(tmp_path
     assert text.count("<tr class='k-decision'>") == 2
     assert "answer &lt;to&gt; call" in text and "ask earlier</textarea>" in text
     assert "<td>due on day 40 (turn 6)</td>" in text and "<b>not fired yet</b>" in text
+    # an objective no inject tests says so (it showed a table of headers only)
+    other = run_of(objectives=[{"id": "beds", "text": "beds"}, {"id": "flow", "text": "the chain moves"}],
+                   injects=injects)
+    text = report.render(other)
+    assert text.count("<table class='obj'>") == 1
+    flow = text[text.index("<h3>flow: the chain moves</h3>"):]
+    assert flow.startswith("<h3>flow: the chain moves</h3><p class='meta'>No inject of this exercise tests this "
+                           "objective: judge it from the key figures and the log.</p>")
     assert "data:image/png;base64," in text          # self-contained: nothing fetched or run
     assert "<script" not in text and "href=" not in text and "src='http" not in text
 

@@ -10,10 +10,13 @@ everyone sees the consequences.
 
 from __future__ import annotations
 
+import json
 import math
 import threading
 
+import ipyvue  # type: ignore[import-untyped]
 import solara
+import traitlets
 from solara.alias import rv as v
 
 from experiments.exercise import report, savefile
@@ -32,6 +35,50 @@ CLOCK_S = 1.0            # the turn clock's redraw without a limit to count down
 CLOCK_LATE_S = 0.02      # redraw this long after the shown second changes (so it has changed)
 KINDS = list(R.HOUSING_KINDS)
 TRACKS = ["regular", "accelerated", "border", "dublin"]
+
+
+class SeatStore(ipyvue.VueTemplate):
+    """This tab's seats kept in its sessionStorage (`exercise_seat.vue`): `stored` is what the tab
+    held when the page was drawn (None until the browser has said), `keep` what it holds now."""
+
+    template_file = (__file__, "exercise_seat.vue")
+    stored = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+    keep = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+
+
+def seats_text(mine: list[tuple[Room, str]], current: int | None, seat: tuple[Room, str] | None) -> str:
+    """What a tab keeps: the facilitator's rooms (code, key) and the one shown, a player's (code, token)."""
+    return json.dumps({"facilitator": [[r.code, k] for r, k in mine],
+                       "current": mine[current][0].code if current is not None and current < len(mine) else None,
+                       "player": [seat[0].code, seat[1]] if seat is not None else None})
+
+
+def seats_back(text: str | None) -> tuple[list[tuple[Room, str]], int | None, tuple[Room, str] | None]:
+    """The seats a reloaded tab had that this server still has (a room gone with a restarted server,
+    or replaced as the 33rd, is left out; anything unreadable is nothing), and the room it showed."""
+    try:
+        data = json.loads(text or "{}")
+        rooms, player, current = data.get("facilitator") or [], data.get("player"), data.get("current")
+    except (ValueError, AttributeError):
+        return [], None, None
+    mine: list[tuple[Room, str]] = []
+    for pair in rooms if isinstance(rooms, list) else []:
+        try:
+            room = ROOMS.get(str(pair[0]))
+            if room.is_facilitator(str(pair[1])):
+                mine.append((room, str(pair[1])))
+        except (ScenarioError, IndexError, KeyError, TypeError):
+            continue
+    seat = None
+    try:
+        room = ROOMS.get(str(player[0]))
+        room.role_of(str(player[1]))
+        seat = (room, str(player[1]))
+    except (ScenarioError, IndexError, KeyError, TypeError):
+        pass
+    codes = [r.code for r, _ in mine]
+    shown = codes.index(current) if current in codes else None      # (None: the start page, as after Leave)
+    return mine, shown, seat
 
 
 def saved_exercise_too_large(name: str, size: int) -> str | None:
@@ -401,6 +448,21 @@ def Page():
     seat: solara.Reactive[tuple[Room, str] | None] = solara.use_reactive(None)   # a player's (room, token)
     solara.Title("noodplan — exercise room")
     solara.Style(CSS)
+    read = solara.use_reactive(False)          # this tab's kept seats are back (after a reload)
+
+    def seats_stored(text: str | None) -> None:
+        if text is None or read.value:
+            return
+        read.set(True)
+        back, shown, player = seats_back(text)
+        if back:
+            mine.set(back)
+            current.set(shown)
+        if player is not None:
+            seat.set(player)
+
+    SeatStore.element(keep=seats_text(mine.value, current.value, seat.value) if read.value else None,
+                      on_stored=seats_stored)
 
     def keep(room: Room, key: str) -> None:
         mine.set([*mine.value, (room, key)])

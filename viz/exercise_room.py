@@ -140,8 +140,11 @@ class Room:
             self.changed()
 
     # -- the facilitator -----------------------------------------------------------------------
+    def is_facilitator(self, key: str) -> bool:
+        return secrets.compare_digest(str(key), self.facilitator_key)
+
     def _facilitator(self, key: str) -> None:
-        if not secrets.compare_digest(str(key), self.facilitator_key):
+        if not self.is_facilitator(key):
             raise RoomError("room: only the facilitator may do this")
 
     def _set_status(self, status: str, new_turn: bool = False) -> None:
@@ -230,7 +233,10 @@ class Room:
         with self.lock:
             self._facilitator(key)
             self.run.rewind(name)
-            status = "paused" if not self.run.finished and self.status == "finished" else self.status
+            # a snapshot taken after the last turn is a finished exercise again; one before it, of a
+            # finished room, waits paused for the facilitator to start the turn
+            status = ("finished" if self.run.finished else "paused" if self.status == "finished"
+                      else self.status)
             self._set_status(status, new_turn=True)       # back at a turn's start: its clock full
             self.changed()
 
@@ -291,7 +297,7 @@ class Rooms:
             room._facilitator(key)
             run = room.run.fork(snapshot)
         new, new_key = self._add(run, room.exercise_name)
-        new.status = "paused"
+        new.status = "finished" if run.finished else "paused"      # (a snapshot taken after the last turn)
         return new, new_key
 
     def get(self, code: str) -> Room:

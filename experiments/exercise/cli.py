@@ -14,6 +14,7 @@ parser (experiments/cli.py). Bad input stops with one line and exit code 2.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 from pathlib import Path
 
@@ -68,6 +69,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if late:
         print(f"note: {', '.join(late)}: due in the last turn (day {last} or later), after its decisions; no turn "
               "is left to answer, so the report can only say 'no turn left' for what it expects")
+    # the scenario's horizon is extended to the exercise's days; what the scenario gives only up to its
+    # horizon (a series of recorded inflow, say) has ended by the later turns
+    horizon = ex.scenario_horizon_days
+    if horizon is not None and horizon < ex.days:
+        end = sc.start_date + dt.timedelta(days=horizon - 1)
+        print(f"note: the exercise's {ex.days:,} days run past the scenario's horizon ({horizon:,} days, to {end}; "
+              f"from turn {horizon // ex.turn_days + 1}): the run goes on with the scenario's assumptions as "
+              "they stand, without what it gives only up to its horizon")
     return 0
 
 

@@ -15,11 +15,13 @@ the file and the field. The library is in `experiments/exercise/library/*.yaml`.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
+import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from experiments.exercise.roles import ROLE_KINDS, Role
 from model.scenario import (LONE_EVENT, Event, Scenario, ScenarioError, _read, _Strict, did_you_mean, from_dict,
@@ -27,6 +29,7 @@ from model.scenario import (LONE_EVENT, Event, Scenario, ScenarioError, _read, _
 from model.scenario import builtin_names as scenario_names
 
 MAX_TURNS = 200                 # turns of an exercise
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 LIBRARY = Path(__file__).parent / "library"
 Indicator = Literal["occupancy", "central_occupancy", "unsheltered", "registration_backlog",
@@ -73,6 +76,16 @@ class Inject(_Strict):
     expected: Expected | None = None
     objective: str | None = Field(None, description="id of the objective it tests")
 
+    @field_validator("at_day", mode="before")
+    @classmethod
+    def _a_day_not_a_date(cls, value: Any) -> Any:
+        """A date (`at_day: 2025-07-22`, as the scenario's events are dated) is refused in words: the
+        day is counted from the exercise's first day (`exercise_from_dict` names the day the date is)."""
+        if isinstance(value, dt.date) or (isinstance(value, str) and _ISO_DATE.fullmatch(value.strip())):
+            raise ValueError(f"a day number counted from the exercise's first day (day 0, the scenario's start), "
+                             f"not a date (got {str(value).strip()})")
+        return value
+
     @model_validator(mode="after")
     def _timing(self) -> Inject:
         timed = (self.at_day is not None) + (self.when is not None)
@@ -102,6 +115,9 @@ class Exercise(_Strict):
     roles: list[Role] = Field(min_length=1, max_length=50)
     objectives: list[Objective] = Field(default_factory=list, max_length=50)
     injects: list[Inject] = Field(default_factory=list, max_length=500)
+    # the horizon of the scenario as it was written (days), before the exercise's days extended it
+    # (`_for_days`); None when not loaded with its scenario
+    _scenario_horizon_days: int | None = PrivateAttr(None)
 
     @model_validator(mode="after")
     def _references(self) -> Exercise:
@@ -138,6 +154,11 @@ class Exercise(_Strict):
                 raise ValueError(f"injects.{i}.at_day: {j.at_day} is after the last turn (the exercise has "
                                  f"{self.days} days)")
         return self
+
+    @property
+    def scenario_horizon_days(self) -> int | None:
+        """The scenario's own horizon (days) as written, before the exercise's days extended it."""
+        return self._scenario_horizon_days
 
     @property
     def days(self) -> int:
@@ -192,15 +213,17 @@ def exercise_from_dict(data, source: str = "exercise", folder: str | Path | None
     that came through a browser, which must not read the server's files); raises ScenarioError."""
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: an exercise is a mapping of fields (name, scenario, roles, turns, …)")
+    folder = Path(folder or os.getcwd())
     try:
         ex = Exercise.model_validate(data)
     except ValidationError as err:
-        raise ScenarioError(validation_message(err, source)) from None
-    folder = Path(folder or os.getcwd())
+        raise ScenarioError(_day_of_date(validation_message(err, source), err, data, source, folder,
+                                         builtin_parents)) from None
     if isinstance(ex.scenario, dict):        # its lines name "<source>: scenario" already
         sc = from_dict(ex.scenario, f"{source}: scenario", folder, builtin_parents)
     else:
         sc = _named_scenario(ex.scenario, source, folder, builtin_parents)
+    ex._scenario_horizon_days = sc.horizon_days
     sc = _for_days(sc, ex, source)
     for i, r in enumerate(ex.roles):
         if r.province is not None:
@@ -209,6 +232,31 @@ def exercise_from_dict(data, source: str = "exercise", folder: str | Path | None
                for i, j in enumerate(ex.injects)]
     _check_closures(ex, sc, effects, source)
     return ex, sc
+
+
+def _day_of_date(message: str, err: ValidationError, data: dict, source: str, folder: Path,
+                 builtin_parents: bool) -> str:
+    """The error `message`, and when its field is an inject's `at_day` given as a date, the day number
+    that date is in the exercise's scenario ("(got 2025-07-22: that is day 21)"; as it was when the
+    scenario cannot tell)."""
+    e = err.errors()[0]
+    if e["loc"][-1:] != ("at_day",) or "not a date" not in e["msg"]:
+        return message
+    try:
+        when = dt.date.fromisoformat(str(e["input"]).strip())
+        scenario = data.get("scenario")
+        if isinstance(scenario, dict):
+            start = from_dict(scenario, f"{source}: scenario", folder, builtin_parents).start_date
+        elif isinstance(scenario, str):
+            start = _named_scenario(scenario, source, folder, builtin_parents).start_date
+        else:
+            return message
+    except (ScenarioError, ValueError):
+        return message
+    day = (when - start).days
+    that = (f"that is day {day}" if day >= 0 else
+            f"that is {-day} day{'s' if day < -1 else ''} before the scenario's start, {start}")
+    return message.replace(f"(got {str(e['input']).strip()})", f"(got {when}: {that})", 1)
 
 
 def _check_closures(ex: Exercise, sc: Scenario, effects: list[list[Event]], source: str) -> None:

@@ -23,6 +23,7 @@ from experiments.exercise.engine import ExerciseRun, series
 FIGURES = (("unsheltered", "persons without a bed"), ("occupancy_rate", "occupancy (persons in a bed / usable places)"),
            ("registration_backlog", "waiting for registration, persons"),
            ("permit_holders_waiting", "permit holders waiting for a home, persons"), ("plan_phase", "plan phase (0-4)"))
+LESSON_LINE_CHARS = 60          # characters a lessons field's line holds at least (printed on A4, portrait)
 ROLE_COLOURS = ("#0b3d91", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 
 
@@ -34,7 +35,9 @@ def assessment(run: ExerciseRun) -> list[dict]:
     decision is *met* when the role took a decision of that type at one of the `within_turns`
     boundaries from there, *late* when only later, *not taken* when never; *open* while those
     boundaries are not all played (a report mid-way), *no turn left* when the exercise ended before
-    the first of them; an inject that never fired is *not fired*."""
+    the first of them; an inject that never fired is *not fired* (*not fired yet* in a report written
+    before the last turn was played: it may still come, and `due` gives the day and turn of one due
+    at a day)."""
     ex = run.exercise
     log = run.log
     decisions = [e for e in log if e["kind"] == "decision"]
@@ -45,9 +48,13 @@ def assessment(run: ExerciseRun) -> list[dict]:
             if j.objective != obj.id:
                 continue
             fired = next((e for e in log if e["kind"] == "inject" and e.get("inject") == j.id), None)
+            # a report written mid-way: an inject still to come is not yet fired (the facilitator may still
+            # fire a contingency one); one due at a day says when
             row: dict[str, Any] = {"inject": j.id, "title": j.title, "role": j.role, "fired": fired,
                                    "expected": j.expected.decision if j.expected else None, "actual": [],
-                                   "status": "not fired"}
+                                   "status": "not fired" if run.finished else "not fired yet",
+                                   "due": None if run.finished or j.at_day is None
+                                   else (j.at_day, j.at_day // ex.turn_days + 1)}
             if fired is not None:
                 first = fired["answer_at"]
                 mine = [e for e in decisions if e["role"] == j.role and e["turn"] >= first
@@ -133,8 +140,8 @@ def _turn_table(run: ExerciseRun) -> str:
         + "".join(f"<td>{r[key]:.1%}</td>" if key == "occupancy_rate" else f"<td>{r[key]:,.0f}</td>"
                   for key, _ in FIGURES) + "</tr>" for r in turn_figures(run))
     return ("<p>At the end of each turn (the last day it simulated; the figures above, day by day, are the run's "
-            "daily figures):</p><table class='turns'><tr><th>turn</th><th>day</th><th>date</th>"
-            f"{heads}</tr>{rows}</table>")
+            "daily figures):</p><table class='turns'><thead><tr><th>turn</th><th>day</th><th>date</th>"
+            f"{heads}</tr></thead><tbody>{rows}</tbody></table>")
 
 
 def _simulated(run: ExerciseRun) -> str:
@@ -145,15 +152,23 @@ def _simulated(run: ExerciseRun) -> str:
     return f"days 0 to {run.day - 1} simulated: {first} to {last}"
 
 
-def _fired(entry: dict | None) -> str:
-    """When an inject fired and the first turn boundary that answers it."""
+def _fired(entry: dict | None, due: tuple[int, int] | None = None) -> str:
+    """When an inject fired and the first turn boundary that answers it (or when it is due)."""
     if entry is None:
-        return "—"
+        return "—" if due is None else f"due on day {due[0]} (turn {due[1]})"
     return f"day {entry['day']} (turn {entry['turn']}); answered from the boundary of turn {entry['answer_at']}"
 
 
 def _actual(decisions: list[dict]) -> str:
     return "<br>".join(_e(f"turn {a['turn']}: {a['what']}") for a in decisions) or "—"
+
+
+def _lesson_field(name: str, text: str, least: int) -> str:
+    """A lessons-learned field holding `text`, with rows for all of it (at least `least`): a field
+    prints as the rows it has, so a lesson longer than them was cut off in the printed report (a
+    browser that sizes a field to its text, `field-sizing: content`, does so also as it is typed)."""
+    rows = sum(max(1, -(-len(line) // LESSON_LINE_CHARS)) for line in text.split("\n")) if text else 0
+    return f"<textarea name='{_e(name)}' rows='{max(least, rows + 1)}'>{_e(text)}</textarea>"
 
 
 def _log_table(entries: list[dict], aside: bool = False) -> str:
@@ -162,8 +177,8 @@ def _log_table(entries: list[dict], aside: bool = False) -> str:
         f"<td>{e['turn']}</td><td>{e['day']}</td><td>{_e(e['date'])}</td>"
         f"<td>{_e(e['kind'])}</td><td>{_e(e['role'] or '')}</td><td>{_e(e['what'])}</td>"
         f"<td>{_e(e['why'])}</td><td>{_e(e['detail'])}</td></tr>" for e in entries)
-    return ("<table class='log'><tr><th>turn</th><th>day</th><th>date</th><th>kind</th><th>role</th><th>what</th>"
-            f"<th>why</th><th>detail</th></tr>{rows}</table>")
+    return ("<table class='log'><thead><tr><th>turn</th><th>day</th><th>date</th><th>kind</th><th>role</th>"
+            f"<th>what</th><th>why</th><th>detail</th></tr></thead><tbody>{rows}</tbody></table>")
 
 
 def render(run: ExerciseRun, lessons: dict[str, str] | None = None) -> str:
@@ -188,17 +203,20 @@ def render(run: ExerciseRun, lessons: dict[str, str] | None = None) -> str:
         for obj in assessment(run):
             rows = "".join(
                 f"<tr class='s-{_e(r['status']).replace(' ', '-')}'><td>{_e(r['title'])}</td>"
-                f"<td>{_fired(r['fired'])}</td><td>{_e(r['role'])}</td>"
+                f"<td>{_fired(r['fired'], r['due'])}</td><td>{_e(r['role'])}</td>"
                 f"<td>{_e(r['expected'] or '—')}</td>"
                 f"<td>{_actual(r['actual'])}</td>"
                 f"<td><b>{_e(r['status'])}</b></td></tr>" for r in obj["rows"])
-            parts.append(f"<h3>{_e(obj['id'])}: {_e(obj['text'])}</h3>"
-                         "<table class='obj'><tr><th>inject</th><th>fired</th><th>role</th><th>expected</th>"
-                         f"<th>actual decisions of the role after it</th><th>status</th></tr>{rows}</table>"
-                         f"<p><label>Lessons learned ({_e(obj['id'])})<br><textarea name='lesson-{_e(obj['id'])}' "
-                         f"rows='3'>{_e(lessons.get(obj['id'], ''))}</textarea></label></p>")
-        parts.append("<h2>Lessons learned (general)</h2><p><textarea name='lesson-general' rows='5'>"
-                     f"{_e(lessons.get('general', ''))}</textarea></p>")
+            table = ("<table class='obj'><thead><tr><th>inject</th><th>fired</th><th>role</th><th>expected</th>"
+                     f"<th>actual decisions of the role after it</th><th>status</th></tr></thead><tbody>{rows}"
+                     "</tbody></table>" if rows else
+                     "<p class='meta'>No inject of this exercise tests this objective: judge it from the key "
+                     "figures and the log.</p>")        # (an empty table's headers read as a table gone missing)
+            parts.append(f"<h3>{_e(obj['id'])}: {_e(obj['text'])}</h3>{table}"
+                         f"<p><label>Lessons learned ({_e(obj['id'])})<br>"
+                         + _lesson_field(f"lesson-{obj['id']}", lessons.get(obj["id"], ""), 3) + "</label></p>")
+        parts.append("<h2>Lessons learned (general)</h2><p>" + _lesson_field("lesson-general",
+                                                                             lessons.get("general", ""), 5) + "</p>")
         parts.append("<h2>Log</h2>" + _log_table(run.log))
         if run.set_aside:
             parts.append("<h2>Set aside by rewinds</h2><p>Play that was rewound; it did not shape the figures "
@@ -222,5 +240,13 @@ th { background: #eef; } .meta { color: #555; }
 tr.k-decision td { background: #f3f7ff; } tr.k-inject td { background: #fff7e6; }
 tr.k-refused td { background: #fdecea; } tr.s-met td:last-child { color: #1a7f37; }
 tr.s-not-taken td:last-child, tr.s-late td:last-child { color: #b42318; }
-textarea { width: 100%; font: inherit; }
+textarea { width: 100%; box-sizing: border-box; font: inherit; field-sizing: content; min-height: 3.5em; }
+thead { display: table-header-group; }
+@page { size: A4; margin: 12mm; }
+@media print {
+  body { max-width: none; margin: 0; font-size: 12px; }
+  table { font-size: 10px; } img { break-inside: avoid; }
+  tr, textarea { break-inside: avoid; } h1, h2, h3 { break-after: avoid; }
+  textarea { resize: none; }
+}
 """

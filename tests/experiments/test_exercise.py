@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -351,15 +353,21 @@ def test_the_library_loads():
 def _play_2022(decisions: dict[int, list[tuple[str, dict]]]) -> tuple[list[float], list[str]]:
     """The library's mass-arrival-2022 played to its end with `decisions` (turn -> role, decision):
     persons without a bed at the end of each turn, and the injects that fired."""
+    turns, fired = _play_2022_turns(decisions)
+    return [t["unsheltered"] for t in turns], list(fired)
+
+
+def _play_2022_turns(decisions: dict[int, list[tuple[str, dict]]]) -> tuple[list[dict], dict[str, int]]:
+    """As `_play_2022`: the indicators at the end of each turn, and each fired inject's title with its day."""
     ex, sc = load_exercise("mass-arrival-2022")
     run = ExerciseRun(ex, sc)
-    unsheltered = []
+    turns = []
     while not run.finished:
         for role, d in decisions.get(run.turn + 1, []):
             run.submit(role, d)
         run.advance()
-        unsheltered.append(indicators(run.model)["unsheltered"])
-    return unsheltered, [e["what"] for e in run.log if e["kind"] == "inject"]
+        turns.append(indicators(run.model))
+    return turns, {e["what"]: e["day"] for e in run.log if e["kind"] == "inject"}
 
 
 def test_the_2022_exercise_shows_its_crisis_when_nobody_decides_and_players_can_prevent_it():
@@ -376,6 +384,36 @@ def test_the_2022_exercise_shows_its_crisis_when_nobody_decides_and_players_can_
     in_time, fired = _play_2022({2: [("coa", places)], 3: [("coa", places)], 5: [("coa", places)]})
     assert in_time == [0.0] * 12
     assert not {"Ter Apel overvol", "Mensen zonder bed"} & set(fired)
+
+
+def test_the_facilitators_guide_shows_what_the_2022_exercise_does():
+    """docs/exercises.md's table of mass-arrival-2022 with nobody deciding (Ter Apel's occupancy and
+    the people without a bed at the end of the turns it shows), the days its injects fire, and what
+    6,000 emergency places (COA, turn 5) and 1,000 crisis places (the safety region, turn 6) do, are
+    what the exercise gives: a facilitator measures a workshop against them (they had drifted from
+    the model: 391 for 388 people without a bed on turn 5, "Mensen zonder bed" on day 74 for 78; and
+    COA may not open crisis places)."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "exercises.md").read_text()
+    head = re.search(r"^\| turn \|(.*)\|$", text, re.M)
+    occ = re.search(r"^\| Ter Apel occupancy \|(.*)\|$", text, re.M)
+    outside = re.search(r"^\| people without a bed \|(.*)\|$", text, re.M)
+    assert head and occ and outside
+    shown = [int(c) for c in head.group(1).split("|")]
+    turns, fired = _play_2022_turns({})
+    assert [f"{round(100 * turns[t - 1]['central_occupancy'])} %" for t in shown] == \
+        [c.strip() for c in occ.group(1).split("|")]
+    assert [f"{turns[t - 1]['unsheltered']:,.0f}" for t in shown] == [c.strip() for c in outside.group(1).split("|")]
+    days = re.search(r'"Ter Apel overvol" fires on day (\d+), "Mensen zonder bed" on day (\d+)', text)
+    assert days and (fired["Ter Apel overvol"], fired["Mensen zonder bed"]) == (int(days[1]), int(days[2]))
+    flat = " ".join(text.split())             # (the guide's lines are wrapped)
+    said = re.search(r"6,000 on turn 5 and 1,000 crisis places on turn 6 \(the safety region\) clear the beds by "
+                     r"turn 6, and people are without one again at turn 12 \(([\d,]+)\)", flat)
+    assert said, "the guide's sentence on 6,000 and 1,000 places"
+    turns, _ = _play_2022_turns({5: [("coa", {"type": "open_places", "kind": "emergency", "places": 6000})],
+                                 6: [("vr-gr", {"type": "open_places", "kind": "crisis", "places": 1000,
+                                                "province": "Groningen"})]})
+    outside_by_turn = [t["unsheltered"] for t in turns]
+    assert outside_by_turn[5:11] == [0.0] * 6 and f"{outside_by_turn[11]:,.0f}" == said[1]
 
 
 @pytest.mark.parametrize("change, message", [
@@ -420,6 +458,23 @@ def test_a_bad_exercise_file_gets_one_line_naming_the_field(change, message):
         exercise_from_text(text, "x.yaml")
     assert message in str(err.value), str(err.value)
     assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize("at, said", [
+    ("2025-07-22", "(got 2025-07-22: that is day 21)"),            # a YAML date, as the scenario's events are dated
+    ("'2025-07-08'", "(got 2025-07-08: that is day 7)"),           # the same as text
+    ("2025-06-30", "(got 2025-06-30: that is 1 day before the scenario's start, 2025-07-01)"),
+])
+def test_an_inject_timed_by_a_date_is_told_the_day_number_it_means(at, said):
+    """A facilitator dates an inject as the scenario's events are dated: refused in one line that says
+    `at_day` counts days from the exercise's first day and which day the date is (pydantic's "Input
+    should be a valid integer (got datetime.date(2025, 7, 22))" before)."""
+    text = yaml.safe_dump(exercise(injects=[{"id": "a", "title": "t", "synopsis": "s", "at_day": 7}]), sort_keys=False)
+    assert "at_day: 7\n" in text
+    with pytest.raises(ScenarioError) as err:
+        exercise_from_text(text.replace("at_day: 7\n", f"at_day: {at}\n"), "x.yaml")
+    assert str(err.value) == ("x.yaml: injects.0.at_day: a day number counted from the exercise's first day (day 0, "
+                              f"the scenario's start), not a date {said}")
 
 
 def test_an_exercise_file_is_read_under_the_scenario_contract():
@@ -514,10 +569,19 @@ def test_the_report_holds_every_decision_the_assessment_and_the_lessons(tmp_path
     run.lesson("beds", "ask earlier")
     (obj,) = report.assessment(run)
     assert [(r["inject"], r["status"]) for r in obj["rows"]] == [("call", "met"), ("ask-ind", "late"),
-                                                                 ("later", "not fired")]
+                                                                 ("later", "not fired yet")]
     text = report.write(run, tmp_path / "aar.html").read_text()
     assert text.count("<tr class='k-decision'>") == 2
     assert "answer &lt;to&gt; call" in text and "ask earlier</textarea>" in text
+    assert "<td>due on day 40 (turn 6)</td>" in text and "<b>not fired yet</b>" in text
+    # an objective no inject tests says so (it showed a table of headers only)
+    other = run_of(objectives=[{"id": "beds", "text": "beds"}, {"id": "flow", "text": "the chain moves"}],
+                   injects=injects)
+    text = report.render(other)
+    assert text.count("<table class='obj'>") == 1
+    flow = text[text.index("<h3>flow: the chain moves</h3>"):]
+    assert flow.startswith("<h3>flow: the chain moves</h3><p class='meta'>No inject of this exercise tests this "
+                           "objective: judge it from the key figures and the log.</p>")
     assert "data:image/png;base64," in text          # self-contained: nothing fetched or run
     assert "<script" not in text and "href=" not in text and "src='http" not in text
 
@@ -547,7 +611,7 @@ def test_the_verdicts_count_the_boundaries_a_role_could_answer_at():
     run.fire("council")                                        # during turn 2, before its boundary
     run.submit("coa", {"type": "open_places", "kind": "emergency", "places": 10, "why": "replace them"})
     run.advance()                                              # turn 2: COA's decision; "backlog" on day 8
-    assert verdicts() == {"council": "met", "backlog": "open", "last-call": "not fired"}
+    assert verdicts() == {"council": "met", "backlog": "open", "last-call": "not fired yet"}
     (row,) = [r for r in report.assessment(run)[0]["rows"] if r["inject"] == "council"]
     assert [a["why"] for a in row["actual"]] == ["replace them"]
     run.advance()                                              # turn 3: the IND's first boundary, unused
@@ -556,6 +620,28 @@ def test_the_verdicts_count_the_boundaries_a_role_could_answer_at():
         run.advance()                                          # "last-call" fires among turn 6's days
     assert verdicts() == {"council": "met", "backlog": "not taken", "last-call": "no turn left"}
     assert "<b>no turn left</b>" in report.render(run)
+
+
+def test_a_report_written_mid_way_says_an_inject_still_to_come_is_not_fired_yet():
+    """A facilitator writes the report at the break: an inject due in a later turn, or one nobody
+    has fired yet, may still come (it read "not fired", as a report at the end says of one that never
+    came); at the end the one never fired is "not fired"."""
+    from experiments.exercise import report
+
+    run = run_of(injects=[{"id": "late", "title": "late", "synopsis": "s", "role": "coa", "objective": "beds",
+                           "at_day": 30, "expected": {"decision": "open_places"}},
+                          {"id": "spare", "title": "spare", "synopsis": "s", "role": "coa", "objective": "beds",
+                           "contingency": True, "expected": {"decision": "open_places"}}])
+
+    def verdicts():
+        return {r["inject"]: r["status"] for r in report.assessment(run)[0]["rows"]}
+
+    run.advance()
+    assert verdicts() == {"late": "not fired yet", "spare": "not fired yet"}
+    assert "<td>due on day 30 (turn 5)</td>" in report.render(run)
+    while not run.finished:
+        run.advance()
+    assert verdicts() == {"late": "not taken", "spare": "not fired"}
 
 
 def test_every_turns_end_is_dated_the_day_after_its_days_the_last_turns_too():
@@ -691,6 +777,13 @@ def test_the_command_line(tmp_path, capsys):
     (tmp_path / "late.yaml").write_text(yaml.safe_dump(exercise(injects=late), sort_keys=False))
     assert main(["exercise", "validate", str(tmp_path / "late.yaml")]) == 0
     assert capsys.readouterr().out.splitlines()[1].startswith("note: last-call: due in the last turn (day 35 or later)")
+    # a workshop longer than its scenario's horizon: the run goes on past it, and validate says so (it said nothing)
+    short = {**small_scenario(), "horizon_days": 30}
+    (tmp_path / "long.yaml").write_text(yaml.safe_dump(exercise(scenario=short), sort_keys=False))
+    assert main(["exercise", "validate", str(tmp_path / "long.yaml")]) == 0
+    assert capsys.readouterr().out.splitlines()[1] == (
+        "note: the exercise's 42 days run past the scenario's horizon (30 days, to 2025-07-30; from turn 5): the run "
+        "goes on with the scenario's assumptions as they stand, without what it gives only up to its horizon")
     save, html = tmp_path / "s.json", tmp_path / "r.html"
     assert main(["exercise", "play", str(path), "--turns", "2", "--save", str(save), "--report", str(html)]) == 0
     assert savefile.load(save).turn == 2 and html.read_text().startswith("<!doctype html>")

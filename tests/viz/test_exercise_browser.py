@@ -316,3 +316,84 @@ def test_save_restart_reload_rewind_and_fork_in_the_browser(tmp_path_factory, ma
         f.locator(".np-ex-advance").click()
         turn_is(f, 1, timeout=120_000)
         fac.assert_offline_clean()
+
+
+A4_CONTENT = (round((210 - 24) / 25.4 * 96), round((297 - 24) / 25.4 * 96))   # CSS px inside the report's 12 mm margins
+
+
+def test_the_after_action_report_prints_whole_on_a4(browser, tmp_path):
+    """A facilitator prints the after-action report (to PDF) for the debrief, from a fresh process's
+    `exercise report`: on A4 nothing is wider than the page, the figure fits on one page, every
+    table's header comes again on each page it runs onto, and every lessons-learned field shows all
+    its text (a field prints as the rows it has: a long lesson was cut off after three lines)."""
+    from experiments.exercise import report, savefile
+    from tests.experiments.test_exercise import run_of
+
+    run = run_of()
+    run.advance()
+    run.submit("coa", {"type": "open_places", "kind": "emergency", "places": 10, "why": "Ter Apel loopt vol " * 20})
+    run.advance()
+    run.lesson("beds", "De keten zag het te laat aankomen; de noodopvang kwam drie weken na het signaal. " * 12)
+    run.lesson("general", "\n".join(f"Les {i}: de regietafel besloot pas na de tweede ronde." for i in range(30)))
+    saved = savefile.save(run, tmp_path / "w.exercise.json")
+    out = report.write(savefile.load(saved), tmp_path / "report.html")     # (as `exercise report` does)
+    context = browser.new_context(viewport={"width": A4_CONTENT[0], "height": A4_CONTENT[1]})
+    page = context.new_page()
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file:") else r.abort())
+    page.goto(out.as_uri())
+    page.emulate_media(media="print")
+    try:
+        width, wide = page.evaluate(
+            "() => { const w = document.documentElement.clientWidth; return [w, [...document.querySelectorAll"
+            "('body *')].filter(e => e.getBoundingClientRect().right > w + 0.5).map(e => e.tagName)]; }")
+        assert width == A4_CONTENT[0] and wide == []
+        assert page.evaluate("() => document.querySelector('img').getBoundingClientRect().height") < A4_CONTENT[1]
+        assert page.evaluate("() => [...document.querySelectorAll('table')].every(t => t.tHead && "
+                             "getComputedStyle(t.tHead).display === 'table-header-group')")
+        fields = page.evaluate("() => [...document.querySelectorAll('textarea')].map(t => [t.name, t.value.length,"
+                               " t.scrollHeight, t.clientHeight])")
+        assert {f[0] for f in fields if f[1]} == {"lesson-beds", "lesson-general"}
+        assert all(scroll <= shown + 1 for _, _, scroll, shown in fields), fields
+        pdf = page.pdf(prefer_css_page_size=True)
+        assert len(re.findall(rb"/Type\s*/Page[^s]", pdf)) >= 2           # (the log runs onto a second page)
+    finally:
+        context.close()
+
+
+def test_a_reload_mid_turn_brings_the_facilitator_and_the_tables_back_to_their_seats(room_server, make_page):
+    """A page reloaded mid-turn (F5, a laptop's browser restarting its tab, a flaky workshop Wi-Fi) comes
+    back to its seat: the facilitator to its room with its controls (before, the facilitator's key went
+    with the page: nobody could end a turn any more), a table to its role with its decision waiting. A
+    second tab of the same table has a seat of its own; a fresh page (another tab or browser) has none."""
+    url = room_server
+    fac, coa, other = make_page(), make_page(), make_page()
+    f = fac.page
+    f.goto(url)
+    code = create_room(f, url, "mass-arrival-2022")
+    join(coa, url, code, "coa")
+    f.locator(".np-ex-start").click()
+    f.wait_for_function("() => document.body.innerText.includes('room status: running')")
+    p = coa.page
+    p.wait_for_function("() => !document.querySelector('.np-ex-submit').disabled", timeout=30_000)
+    choose(p, "Kind", "emergency")
+    p.get_by_label("Places").fill("400")
+    p.get_by_label("Why (kept in the log)").fill("before the reload")
+    p.locator(".np-ex-submit").click()
+    p.locator(".np-ex-my-pending tbody tr").first.wait_for(timeout=30_000)
+    for page in (f, p):
+        page.reload()
+    p.locator(".np-ex-my-pending tbody tr").first.wait_for(timeout=60_000)
+    assert "before the reload" in p.locator(".np-ex-my-pending").inner_text()
+    f.wait_for_function("c => document.querySelector('.np-join-code')?.textContent.trim() === c", arg=code,
+                        timeout=60_000)
+    f.locator(".np-ex-advance").click()                     # the facilitator still steers the room
+    turn_is(f, 1, timeout=120_000)
+    turn_is(p, 1, timeout=120_000)
+    q = other.page                                          # another tab: the start page, no seat
+    q.goto(url)
+    q.locator(".np-ex-create").wait_for(timeout=60_000)
+    q.wait_for_timeout(1_500)
+    assert q.locator(".np-join-code").count() == 0 and q.locator(".np-ex-submit").count() == 0
+    for op in (fac, coa, other):      # (a reload aborts the old page's goodbye to its server: that is all)
+        op.failed = [x for x in op.failed if not re.search(r"/_solara/api/close/\S+ net::ERR_ABORTED$", x)]
+        op.assert_offline_clean()

@@ -241,6 +241,34 @@ def test_a_snapshot_name_taken_already_is_refused_not_replaced():
     assert room.run.turn == 1
 
 
+def test_a_rewind_or_fork_to_the_exercises_end_leaves_the_room_finished():
+    """The facilitator plays to the end, snapshots the end for the debrief, rewinds to replay a turn
+    differently, then goes back to the end: the room is finished again (it stayed "running", with a
+    turn clock running and no turn left: every decision and End turn refused by the model), and so
+    is a room forked from the end; a room rewound from the end to a turn before it waits paused."""
+    rooms = Rooms()
+    room, key = small_room(rooms)
+    coa = room.join("coa")
+    room.start(key)
+    room.snapshot(key, "start")
+    while not room.run.finished:
+        room.advance(key)
+    assert room.status == "finished"
+    room.snapshot(key, "end")
+    room.rewind(key, "start")
+    assert (room.status, room.run.turn) == ("paused", 0)
+    room.start(key)
+    room.submit(coa, {"type": "open_places", "kind": "emergency", "places": 10, "why": "earlier this time"})
+    room.advance(key)
+    room.rewind(key, "end")
+    assert (room.status, room.run.turn) == ("finished", 6)
+    with pytest.raises(RoomError, match="the exercise is finished"):
+        room.submit(coa, {"type": "open_places", "kind": "emergency", "places": 10})
+    fork, _ = rooms.fork(room, key, "end")
+    assert (fork.status, fork.run.finished) == ("finished", True)
+    assert rooms.fork(room, key, "start")[0].status == "paused"
+
+
 def test_a_double_click_on_end_turn_ends_one_turn():
     # the page passes the turns played it showed: the second click of a double click came with the
     # same number and ended the next turn too, before any table could decide in it
@@ -288,3 +316,27 @@ def test_a_kind_without_places_shows_no_places_not_999_percent():
     L.life[central] = Life.CLOSED
     assert dict(_figures(run))["central occupancy (Ter Apel)"] == "no places"
     assert _rate(float("nan"), 0, 0) == "no places" and _rate(0.5, 10, 0) == "50%"
+
+
+def test_a_reloaded_tab_gets_back_only_the_seats_this_server_gave_it():
+    """What a tab kept (`viz.exercise_app.seats_text`) brings a reloaded page back to its rooms and
+    seat (`seats_back`); a room this server does not have (restarted since), a key or token it did not
+    give, or text that is not what a tab keeps, gives nothing back."""
+    from viz.exercise_app import seats_back, seats_text
+    from viz.exercise_room import ROOMS
+
+    room, key = small_room(ROOMS)
+    other, other_key = small_room(ROOMS)
+    token = room.join("coa")
+    kept = seats_text([(room, key), (other, other_key)], 1, (room, token))
+    assert seats_back(kept) == ([(room, key), (other, other_key)], 1, (room, token))
+    forged = seats_text([(room, other_key)], 0, (other, token))          # the other room's key; a token of room
+    assert seats_back(forged) == ([], None, None)
+    gone = kept.replace(room.code, "AAAA-AAAA-AAAA-AAAA")                # a server restarted since
+    assert seats_back(gone) == ([(other, other_key)], 0, None)
+    left = seats_text([(room, key)], None, None)                          # the facilitator had left the room
+    assert seats_back(left) == ([(room, key)], None, None)
+    assert seats_back(seats_text([(room, key), (other, other_key)], 1, None).replace(other.code, "gone")) == \
+        ([(room, key)], None, None)                                      # the room shown is gone: the start page
+    for text in ("", "not json", "[1, 2]", '{"facilitator": 5, "player": "x", "current": true}', None):
+        assert seats_back(text) == ([], None, None)

@@ -44,6 +44,7 @@ from model.scenario import (MAX_DAYS, MAX_FILE_BYTES, MAX_SEED, PathError, Scena
 DESIGN_DIR = Path(__file__).resolve().parents[1] / "designs"
 VARIANT = "scenario"            # the name of the whole-scenario-variants parameter
 RESERVED = {"run_id", "seed", "status", "error", "sample", "replicate"}
+UNIT_PREFIX = "u."              # plan.parquet's column of a parameter's unit coordinate: u.<name>
 # scenario fields a design may not vary or fix: no run reads them
 _NO_EFFECT = {"seed": "is each run's replicate seed (first_seed, replicates)",
               "name": "only labels the scenario", "description": "only describes the scenario"}
@@ -294,6 +295,10 @@ class Design(_Strict):
                 raise ValueError(f"parameters.{i}: name {name!r} is used twice (give each a name)")
             if name in RESERVED:
                 raise ValueError(f"parameters.{i}: name {name!r} is reserved ({', '.join(sorted(RESERVED))})")
+            if name.startswith(UNIT_PREFIX):    # u.<name> is a parameter's unit coordinate in the plan
+                raise ValueError(f"parameters.{i}: name {name!r} begins with {UNIT_PREFIX!r}, which the store "
+                                 f"keeps for the sampler's unit coordinates (u.<name>); give the parameter "
+                                 f"another name")
         paths = [p.path for p in self.parameters]
         fixed = _leaves(self.set)          # what `set` fixes, path by path (a mapping for a section: its keys)
         for leaf in fixed:

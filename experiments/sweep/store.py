@@ -152,8 +152,11 @@ ALL_CHUNKS = "noodplan_all_chunks_written"   # attribute of a daily.zarr written
 
 def _write_zarr(daily, path: Path) -> None:
     """Write the daily figures with every chunk, also those all NaN or all zero that Zarr would skip,
-    so that a chunk file missing later is damage, not an empty chunk (`_missing_chunks`)."""
-    daily = daily.copy()
+    so that a chunk file missing later is damage, not an empty chunk (`_missing_chunks`). The chunks
+    are those of `daily` as given: the encoding read with the parts (their batch's chunks) is dropped,
+    else the view kept the first batch's chunks, and a batch size that does not divide the view's
+    dask chunks made xarray refuse the write ("would overlap multiple Dask chunks")."""
+    daily = daily.drop_encoding().copy()
     daily.attrs[ALL_CHUNKS] = True
     daily.to_zarr(path, mode="w-", consolidated=False, write_empty_chunks=True)
 

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
@@ -664,3 +665,26 @@ def test_two_sweeps_that_make_one_store_at_once_share_it(reference, tmp_path, mo
     assert raced and r.computed == 0 and r.already == 8
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
     _assert_same_store(serial, out)
+
+
+def _daily_toy(values, seed):
+    return {"peak_population": values["a"] + seed}, {"population": np.full(5, values["a"] * 100 + seed)}
+
+
+def test_the_daily_view_of_a_large_store_is_written_whatever_the_batch_size(tmp_path):
+    """Over 256 runs, daily.zarr is written in chunks of 256 runs. The view kept the chunks of the
+    first batch read back from parts/ (its encoding), so with batches of 3 (a 300-run sweep on 2
+    workers gets 10) xarray refused the write at the end of the sweep ("would overlap multiple Dask
+    chunks"): a traceback after every run was computed, and again on every rerun. With batches of 4 it
+    was written in chunks of 4 runs (75 files per figure instead of 2)."""
+    design = design_from_dict(toy_design(sampler={"method": "lhs", "samples": 150, "seed": 1}, replicates=2,
+                                         horizon_days=5, outputs={"kpis": ["peak_population"],
+                                                                  "daily": ["population"]}))
+    r = run_sweep(design, tmp_path / "s", executor="serial", batch_size=3, model=_daily_toy, progress=False)
+    assert r.complete and r.computed == 300 and r.failed == 0
+    view = xr.open_zarr(tmp_path / "s" / "daily.zarr", consolidated=False)
+    assert view["population"].encoding["chunks"] == (256, 5)
+    table = Store.open(tmp_path / "s").table().set_index("run_id").reindex(view["run"].values)
+    assert len(table) == 300
+    np.testing.assert_array_equal(view["population"].values, np.repeat(
+        (table["a"] * 100 + table["seed"]).to_numpy()[:, None], 5, axis=1))     # each run's own series

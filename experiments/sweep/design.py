@@ -439,10 +439,7 @@ class Design(_Strict):
             if k not in DAILY:
                 raise DesignError(f"outputs.daily.{i}: " + unknown_name("daily figure", k, list(DAILY)))
         if self.outputs.daily:
-            varied = [max(float(v) for v in (p.choices if not p.continuous else (p.uniform or p.triangular or ())))
-                      for p in self.parameters if p.path == "horizon_days"]       # a sampled horizon, at its longest
-            runs = self.points * self.replicates
-            days = round(max([b["horizon_days"] for b in self.bases.values()] + varied))
+            runs, days = self.points * self.replicates, self.longest_days
             values = runs * days * len(self.outputs.daily)
             if values > MAX_DAILY_VALUES:
                 raise DesignError(f"outputs.daily: {runs:,} runs x {days:,} days x {len(self.outputs.daily)} figures "
@@ -452,11 +449,32 @@ class Design(_Strict):
             if t.kpi not in self.kpis:
                 raise DesignError(f"analysis.prim.{i}.kpi: {t.kpi!r} is not among the KPIs kept (outputs.kpis)")
 
+    @property
+    def longest_days(self) -> int:
+        """The days of the design's longest run: the days each run's daily figures get in the store."""
+        return longest_days(self.bases, self.model_dump(mode="json")["parameters"])
+
     def fingerprint(self) -> str:
         """Identifies the runs of the sweep: what decides them (not its name, description or
         analysis section), with the base scenarios it resolves to."""
         runs = self.model_dump(mode="json", exclude={"name", "description", "analysis"})
         return _digest({"design": runs, "bases": self.base_hash})
+
+
+def longest_days(bases: dict[str, dict], parameters: list) -> int:
+    """The days of a design's longest run, from its base scenarios (validated mappings) and its
+    parameters (as the manifest records them: mappings): the base scenarios' longest horizon, or a
+    varied horizon_days' highest value (the end of its range, or its largest value) when that is
+    longer -- every run's daily figures fit in this many days. Entries that are not a parameter's
+    mapping are skipped (a damaged manifest's design is named where the design is read)."""
+    days = max(b["horizon_days"] for b in bases.values())
+    for p in parameters:
+        if not isinstance(p, dict) or p.get("path") != "horizon_days":
+            continue
+        given: list = next((p[k] for k in ("values", "uniform", "triangular") if p.get(k) is not None), [])
+        numbers = [float(v) for v in given if isinstance(v, int | float) and not isinstance(v, bool)]
+        days = max([days, *(round(v) for v in numbers if math.isfinite(v))])
+    return days
 
 
 # ---- paths into a scenario mapping (dicts and lists) -------------------------------------------

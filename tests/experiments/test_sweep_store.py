@@ -23,6 +23,8 @@ import xarray as xr
 from experiments.sweep import Store, StoreError, run_sweep
 from experiments.sweep.design import design_from_dict, load_design
 from experiments.sweep.executors import SchedulerLost
+from model.scenario import load_scenario, with_changes
+from model.simulate import simulate
 from tests.experiments.test_sweep_support import Failing, Slow, toy_design, write_design
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -463,7 +465,7 @@ def test_a_damaged_store_file_is_named_with_what_to_do(reference, tmp_path, caps
 
 
 _EDITS = {           # a manifest edited by hand or by a tool: a traceback (KeyError, TypeError, AttributeError)
-    "days": ("20", 'days: the base scenarios\' longest horizon'),    # or a run length of "20" taken
+    "days": ("20", "days: the longest run's days (the base scenarios' longest horizon"),  # a run length of "20"
     "sessions": ({}, "sessions: a list of the sweep sessions"),
     "planned": ("x", "planned: the plan's samples, replicates, rows and runs"),
     "consolidated": ("yes", "consolidated: when the views were last rebuilt"),
@@ -688,3 +690,26 @@ def test_the_daily_view_of_a_large_store_is_written_whatever_the_batch_size(tmp_
     assert len(table) == 300
     np.testing.assert_array_equal(view["population"].values, np.repeat(
         (table["a"] * 100 + table["seed"]).to_numpy()[:, None], 5, axis=1))     # each run's own series
+
+
+def test_a_varied_horizon_longer_than_the_scenario_s_keeps_every_day(tmp_path):
+    """The store's days were the base scenario's horizon (north: 40). A design varying horizon_days
+    up to 50 with daily figures computed its first run, then stopped in a traceback while writing
+    it ("could not broadcast input array from shape (50,) into shape (40,)"), and again on every
+    rerun. The daily figures now have the longest run's days: each run's own series, NaN after its
+    last day."""
+    design = load_design(write_design(tmp_path, parameters=[
+        {"path": "horizon_days", "values": [30, 50], "name": "days"}], sampler={"method": "grid"}, replicates=1))
+    assert design.longest_days == 50
+    r = run_sweep(design, tmp_path / "s", executor="serial", progress=False)
+    assert r.complete and r.computed == 2 and r.failed == 0
+    store = Store.open(tmp_path / "s")
+    assert store.manifest["days"] == 50
+    daily = store.daily()
+    assert daily.sizes == {"run": 2, "day": 50}
+    for _, row in store.table().iterrows():
+        alone = simulate(with_changes(load_scenario(tmp_path / "north.yaml"), {"horizon_days": int(row["days"])}),
+                         seed=int(row["seed"]))
+        series = daily["unsheltered"].sel(run=row["run_id"]).values
+        np.testing.assert_array_equal(series[:int(row["days"])], alone.daily["unsheltered"].values)
+        assert np.isnan(series[int(row["days"]):]).all()

@@ -713,3 +713,30 @@ def test_a_varied_horizon_longer_than_the_scenario_s_keeps_every_day(tmp_path):
         series = daily["unsheltered"].sel(run=row["run_id"]).values
         np.testing.assert_array_equal(series[:int(row["days"])], alone.daily["unsheltered"].values)
         assert np.isnan(series[int(row["days"]):]).all()
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_a_local_dask_cluster_is_answered_in_one_line_and_resumed(tmp_path):
+    """Ctrl-C in a terminal reaches the whole process group: the command answered it (exit code 130,
+    'interrupted; … Run the same command to resume'), but each worker of the LocalCluster, started
+    with Python's handler, printed a 'Process Dask Worker process (from Nanny)' traceback ending in
+    KeyboardInterrupt besides it. The workers now start with SIGINT ignored."""
+    from tests.experiments.test_outputs import _child, _left
+
+    design = write_design(tmp_path)
+    argv = ("sweep", str(design), "--out", "store", "--executor", "dask", "--workers", "2", "--batch-size", "1")
+    proc = _child(tmp_path, "", argv)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list((tmp_path / "store" / "parts").glob("[0-9a-f]*"))) < 2:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert err.count("interrupted") == 1 and "Run the same command to resume" in err, err
+    assert _left(proc.pid) == []
+    done = len(Store.open(tmp_path / "store").done_ids())
+    again = subprocess.run([sys.executable, "-m", "experiments.cli", *argv], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert again.returncode == 0, again.stderr
+    assert f"{8 - done} runs computed" in again.stdout

@@ -172,6 +172,8 @@ def _what(x: Any) -> str:
         return f"a mapping: {shown_value(x)}" if x else "an empty mapping, {}"
     if isinstance(x, list | tuple):
         return "an empty list, []"
+    if x is None:
+        return "nothing (the field is empty)"
     return f"one value: {shown_value(x)}"
 
 
@@ -230,6 +232,20 @@ class Outputs(_Strict):
     daily: list[str] = Field(default_factory=list, description="daily figures kept per run in Zarr (run x day), "
                                                                "names of model.metrics.SCALARS or phase")
 
+    @field_validator("kpis", "daily", mode="before")
+    @classmethod
+    def _names_list(cls, v: Any, info: ValidationInfo) -> Any:
+        """Names not given as a list, or no KPI named, in a planner's words (pydantic said 'Input should
+        be a valid list' and 'List should have at least 1 item after validation, not 0')."""
+        if isinstance(v, list) and (v or info.field_name == "daily"):
+            return v
+        if v is None and info.field_name == "kpis":
+            return v
+        if isinstance(v, list):
+            raise ValueError("name at least one KPI, or leave out kpis to keep them all (got an empty list, [])")
+        example = "[peak_unsheltered, cost_million_eur]" if info.field_name == "kpis" else "[population, unsheltered]"
+        raise ValueError(f"a list of names, e.g. {example} (got {_what(v)})")
+
     @model_validator(mode="after")
     def _once(self) -> Outputs:
         for field in ("kpis", "daily"):
@@ -286,6 +302,28 @@ class Design(_Strict):
 
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _text: str = PrivateAttr(default="")          # the file's text, when loaded from one (kept in the store)
+
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _parameters_list(cls, v: Any) -> Any:
+        """Parameters not given as a list, or none, in a planner's words (pydantic said 'Input should
+        be a valid list' and 'List should have at least 1 item after validation, not 0')."""
+        if isinstance(v, list) and v:
+            return v
+        if isinstance(v, list):
+            raise ValueError("give at least one parameter to vary (got an empty list, []); one run of a "
+                             "scenario is `noodplan run`")
+        raise ValueError(f"a list of parameters, each a mapping such as {{path: housing.supply_persons_per_year, "
+                         f"uniform: [15000, 45000]}} (got {_what(v)})")
+
+    @field_validator("sampler", mode="before")
+    @classmethod
+    def _sampler_mapping(cls, v: Any) -> Any:
+        """A sampler not given as a mapping in a planner's words (pydantic said 'Input should be a valid
+        dictionary or instance of Sampler')."""
+        if isinstance(v, dict | Sampler):
+            return v
+        raise ValueError(f"a mapping such as {{method: grid}} or {{method: lhs, samples: 64}} (got {_what(v)})")
 
     @model_validator(mode="after")
     def _names(self) -> Design:

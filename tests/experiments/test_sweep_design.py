@@ -38,6 +38,23 @@ def _error(data: dict) -> str:
                                                       "'sobol', 'saltelli' or 'morris' (got 'latin')"),
     ({"replicats": 2}, "d.yaml: replicats: unknown field (did you mean 'replicates'?)"),
     ({"replicates": 0}, "d.yaml: replicates: Input should be greater than or equal to 1 (got 0)"),
+    # parameters, sampler and outputs not of their shape got pydantic's "Input should be a valid list",
+    # "List should have at least 1 item after validation, not 0", "a valid dictionary or instance of Sampler"
+    ({"parameters": []}, "d.yaml: parameters: give at least one parameter to vary (got an empty list, []); "
+                         "one run of a scenario is `noodplan run`"),
+    ({"parameters": {"path": "housing.supply_spread", "uniform": [0, 1]}},
+     "d.yaml: parameters: a list of parameters, each a mapping such as {path: housing.supply_persons_per_year, "
+     "uniform: [15000, 45000]} (got a mapping: "),
+    ({"sampler": "grid"}, "d.yaml: sampler: a mapping such as {method: grid} or {method: lhs, samples: 64} "
+                          "(got one value: \"grid\")"),
+    ({"sampler": None}, "d.yaml: sampler: a mapping such as {method: grid} or {method: lhs, samples: 64} "
+                        "(got nothing (the field is empty))"),
+    ({"outputs": {"kpis": []}}, "d.yaml: outputs.kpis: name at least one KPI, or leave out kpis to keep them all "
+                                "(got an empty list, [])"),
+    ({"outputs": {"kpis": "peak_population"}}, "d.yaml: outputs.kpis: a list of names, e.g. [peak_unsheltered, "
+                                               "cost_million_eur] (got one value: \"peak_population\")"),
+    ({"outputs": {"daily": "population"}}, "d.yaml: outputs.daily: a list of names, e.g. [population, unsheltered] "
+                                           "(got one value: \"population\")"),
     ({"parameters": [{"path": "housing.supply_spread", "uniform": [1, 0]}]},
      "d.yaml: parameters.0: uniform: low must be below high (got [1.0, 0.0])"),
     ({"parameters": [{"path": "housing.supply_spread"}]},

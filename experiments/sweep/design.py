@@ -501,18 +501,19 @@ class Design(_Strict):
 
 def longest_days(bases: dict[str, dict], parameters: list) -> int:
     """The days of a design's longest run, from its base scenarios (validated mappings) and its
-    parameters (as the manifest records them: mappings): the base scenarios' longest horizon, or a
-    varied horizon_days' highest value (the end of its range, or its largest value) when that is
-    longer -- every run's daily figures fit in this many days. Entries that are not a parameter's
-    mapping are skipped (a damaged manifest's design is named where the design is read)."""
-    days = max(b["horizon_days"] for b in bases.values())
+    parameters (as the manifest records them: mappings): a varied horizon_days' highest value (the end
+    of its range, or its largest value; it replaces every base scenario's horizon), else the base
+    scenarios' longest horizon -- every run's daily figures fit in this many days. Entries that are
+    not a parameter's mapping are skipped (a damaged manifest's design is named where it is read)."""
     for p in parameters:
         if not isinstance(p, dict) or p.get("path") != "horizon_days":
             continue
         given: list = next((p[k] for k in ("values", "uniform", "triangular") if p.get(k) is not None), [])
-        numbers = [float(v) for v in given if isinstance(v, int | float) and not isinstance(v, bool)]
-        days = max([days, *(round(v) for v in numbers if math.isfinite(v))])
-    return days
+        days = [round(float(v)) for v in given if isinstance(v, int | float) and not isinstance(v, bool)
+                and math.isfinite(v)]
+        if days:
+            return max(days)
+    return max(b["horizon_days"] for b in bases.values())
 
 
 # ---- paths into a scenario mapping (dicts and lists) -------------------------------------------

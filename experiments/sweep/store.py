@@ -571,11 +571,10 @@ def _check_manifest(m: dict, where: str) -> None:
     longest = max(b["horizon_days"] for b in bases.values())
     parameters = m["design"].get("parameters") if isinstance(m["design"], dict) else None
     runs = longest_days(bases, parameters if isinstance(parameters, list) else [])
-    # a store made before a varied horizon_days counted (without daily figures: with them it could not
-    # be written) records the base scenarios' longest horizon
+    # a store made before a varied horizon_days counted records the base scenarios' longest horizon
     if m["days"] not in (longest, runs) or isinstance(m["days"], bool):
-        raise damaged("days", f"the longest run's days (the base scenarios' longest horizon, or a varied "
-                              f"horizon_days' highest value), {runs:,} days", m["days"])
+        raise damaged("days", f"the longest run's days (a varied horizon_days' highest value, else the base "
+                              f"scenarios' longest horizon), {runs:,} days", m["days"])
     kpis = m["kpis"]
     if (not isinstance(kpis, list) or not kpis or not all(isinstance(k, str) and k for k in kpis)
             or len(set(kpis)) != len(kpis)):

@@ -465,7 +465,7 @@ def test_a_damaged_store_file_is_named_with_what_to_do(reference, tmp_path, caps
 
 
 _EDITS = {           # a manifest edited by hand or by a tool: a traceback (KeyError, TypeError, AttributeError)
-    "days": ("20", "days: the longest run's days (the base scenarios' longest horizon"),  # a run length of "20"
+    "days": ("20", "days: the longest run's days (a varied horizon_days' highest"),  # a run length of "20"
     "sessions": ({}, "sessions: a list of the sweep sessions"),
     "planned": ("x", "planned: the plan's samples, replicates, rows and runs"),
     "consolidated": ("yes", "consolidated: when the views were last rebuilt"),
@@ -696,11 +696,15 @@ def test_a_varied_horizon_longer_than_the_scenario_s_keeps_every_day(tmp_path):
     """The store's days were the base scenario's horizon (north: 40). A design varying horizon_days
     up to 50 with daily figures computed its first run, then stopped in a traceback while writing
     it ("could not broadcast input array from shape (50,) into shape (40,)"), and again on every
-    rerun. The daily figures now have the longest run's days: each run's own series, NaN after its
+    rerun (and a horizon varied below the scenario's kept the scenario's days, all NaN past the
+    runs'). The daily figures now have the longest run's days: each run's own series, NaN after its
     last day."""
     design = load_design(write_design(tmp_path, parameters=[
         {"path": "horizon_days", "values": [30, 50], "name": "days"}], sampler={"method": "grid"}, replicates=1))
     assert design.longest_days == 50
+    shorter = load_design(write_design(tmp_path, parameters=[
+        {"path": "horizon_days", "uniform": [10, 20], "name": "days"}], sampler={"method": "grid"}))
+    assert shorter.longest_days == 20        # not north's 40: no run is longer than the varied horizon
     r = run_sweep(design, tmp_path / "s", executor="serial", progress=False)
     assert r.complete and r.computed == 2 and r.failed == 0
     store = Store.open(tmp_path / "s")

@@ -573,8 +573,8 @@ def _check_manifest(m: dict, where: str) -> None:
     runs = longest_days(bases, parameters if isinstance(parameters, list) else [])
     # a store made before a varied horizon_days counted records the base scenarios' longest horizon
     if m["days"] not in (longest, runs) or isinstance(m["days"], bool):
-        raise damaged("days", f"the longest run's days (a varied horizon_days' highest value, else the base "
-                              f"scenarios' longest horizon), {runs:,} days", m["days"])
+        raise damaged("days", f"the longest run's days, {runs:,} (a varied horizon_days' highest value, else the "
+                              f"base scenarios' longest horizon)", m["days"])
     kpis = m["kpis"]
     if (not isinstance(kpis, list) or not kpis or not all(isinstance(k, str) and k for k in kpis)
             or len(set(kpis)) != len(kpis)):

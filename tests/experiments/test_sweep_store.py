@@ -465,7 +465,7 @@ def test_a_damaged_store_file_is_named_with_what_to_do(reference, tmp_path, caps
 
 
 _EDITS = {           # a manifest edited by hand or by a tool: a traceback (KeyError, TypeError, AttributeError)
-    "days": ("20", "days: the longest run's days (a varied horizon_days' highest"),  # a run length of "20"
+    "days": ("20", "days: the longest run's days, 40 (a varied horizon_days'"),  # a run length of "20"
     "sessions": ({}, "sessions: a list of the sweep sessions"),
     "planned": ("x", "planned: the plan's samples, replicates, rows and runs"),
     "consolidated": ("yes", "consolidated: when the views were last rebuilt"),

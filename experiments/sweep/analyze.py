@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.compare import readable as _num   # readable numbers, as in the paired comparison
-from experiments.sweep.design import Design, PrimTarget
+from experiments.sweep.design import UNIT_PREFIX, Design, PrimTarget
 from experiments.sweep.samplers import morris_levels, salib_problem
 from experiments.sweep.store import Store
 
@@ -100,7 +100,7 @@ def point_means(table: pd.DataFrame, kpi: str, points: int) -> np.ndarray:
 
 def unit_matrix(plan: pd.DataFrame, labels: list[str]) -> np.ndarray:
     first = plan.drop_duplicates("sample").sort_values("sample")
-    return first[[f"u.{k}" for k in labels]].to_numpy(dtype=float)
+    return first[[f"{UNIT_PREFIX}{k}" for k in labels]].to_numpy(dtype=float)
 
 
 def sensitivity(design: Design, plan: pd.DataFrame, table: pd.DataFrame, kpi: str) -> Sensitivity:

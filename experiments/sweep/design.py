@@ -44,6 +44,7 @@ from model.scenario import (MAX_DAYS, MAX_FILE_BYTES, MAX_SEED, PathError, Scena
 DESIGN_DIR = Path(__file__).resolve().parents[1] / "designs"
 VARIANT = "scenario"            # the name of the whole-scenario-variants parameter
 RESERVED = {"run_id", "seed", "status", "error", "sample", "replicate"}
+UNIT_PREFIX = "u."              # plan.parquet's column of a parameter's unit coordinate: u.<name>
 # scenario fields a design may not vary or fix: no run reads them
 _NO_EFFECT = {"seed": "is each run's replicate seed (first_seed, replicates)",
               "name": "only labels the scenario", "description": "only describes the scenario"}
@@ -171,6 +172,8 @@ def _what(x: Any) -> str:
         return f"a mapping: {shown_value(x)}" if x else "an empty mapping, {}"
     if isinstance(x, list | tuple):
         return "an empty list, []"
+    if x is None:
+        return "nothing (the field is empty)"
     return f"one value: {shown_value(x)}"
 
 
@@ -229,6 +232,20 @@ class Outputs(_Strict):
     daily: list[str] = Field(default_factory=list, description="daily figures kept per run in Zarr (run x day), "
                                                                "names of model.metrics.SCALARS or phase")
 
+    @field_validator("kpis", "daily", mode="before")
+    @classmethod
+    def _names_list(cls, v: Any, info: ValidationInfo) -> Any:
+        """Names not given as a list, or no KPI named, in a planner's words (pydantic said 'Input should
+        be a valid list' and 'List should have at least 1 item after validation, not 0')."""
+        if isinstance(v, list) and (v or info.field_name == "daily"):
+            return v
+        if v is None and info.field_name == "kpis":
+            return v
+        if isinstance(v, list):
+            raise ValueError("name at least one KPI, or leave out kpis to keep them all (got an empty list, [])")
+        example = "[peak_unsheltered, cost_million_eur]" if info.field_name == "kpis" else "[population, unsheltered]"
+        raise ValueError(f"a list of names, e.g. {example} (got {_what(v)})")
+
     @model_validator(mode="after")
     def _once(self) -> Outputs:
         for field in ("kpis", "daily"):
@@ -286,6 +303,28 @@ class Design(_Strict):
     _base_dir: Path = PrivateAttr(default_factory=Path.cwd)
     _text: str = PrivateAttr(default="")          # the file's text, when loaded from one (kept in the store)
 
+    @field_validator("parameters", mode="before")
+    @classmethod
+    def _parameters_list(cls, v: Any) -> Any:
+        """Parameters not given as a list, or none, in a planner's words (pydantic said 'Input should
+        be a valid list' and 'List should have at least 1 item after validation, not 0')."""
+        if isinstance(v, list) and v:
+            return v
+        if isinstance(v, list):
+            raise ValueError("give at least one parameter to vary (got an empty list, []); one run of a "
+                             "scenario is `noodplan run`")
+        raise ValueError(f"a list of parameters, each a mapping such as {{path: housing.supply_persons_per_year, "
+                         f"uniform: [15000, 45000]}} (got {_what(v)})")
+
+    @field_validator("sampler", mode="before")
+    @classmethod
+    def _sampler_mapping(cls, v: Any) -> Any:
+        """A sampler not given as a mapping in a planner's words (pydantic said 'Input should be a valid
+        dictionary or instance of Sampler')."""
+        if isinstance(v, dict | Sampler):
+            return v
+        raise ValueError(f"a mapping such as {{method: grid}} or {{method: lhs, samples: 64}} (got {_what(v)})")
+
     @model_validator(mode="after")
     def _names(self) -> Design:
         labels = [p.label for p in self.parameters]
@@ -294,6 +333,10 @@ class Design(_Strict):
                 raise ValueError(f"parameters.{i}: name {name!r} is used twice (give each a name)")
             if name in RESERVED:
                 raise ValueError(f"parameters.{i}: name {name!r} is reserved ({', '.join(sorted(RESERVED))})")
+            if name.startswith(UNIT_PREFIX):    # u.<name> is a parameter's unit coordinate in the plan
+                raise ValueError(f"parameters.{i}: name {name!r} begins with {UNIT_PREFIX!r}, which the store "
+                                 f"keeps for the sampler's unit coordinates (u.<name>); give the parameter "
+                                 f"another name")
         paths = [p.path for p in self.parameters]
         fixed = _leaves(self.set)          # what `set` fixes, path by path (a mapping for a section: its keys)
         for leaf in fixed:
@@ -434,10 +477,7 @@ class Design(_Strict):
             if k not in DAILY:
                 raise DesignError(f"outputs.daily.{i}: " + unknown_name("daily figure", k, list(DAILY)))
         if self.outputs.daily:
-            varied = [max(float(v) for v in (p.choices if not p.continuous else (p.uniform or p.triangular or ())))
-                      for p in self.parameters if p.path == "horizon_days"]       # a sampled horizon, at its longest
-            runs = self.points * self.replicates
-            days = round(max([b["horizon_days"] for b in self.bases.values()] + varied))
+            runs, days = self.points * self.replicates, self.longest_days
             values = runs * days * len(self.outputs.daily)
             if values > MAX_DAILY_VALUES:
                 raise DesignError(f"outputs.daily: {runs:,} runs x {days:,} days x {len(self.outputs.daily)} figures "
@@ -447,11 +487,33 @@ class Design(_Strict):
             if t.kpi not in self.kpis:
                 raise DesignError(f"analysis.prim.{i}.kpi: {t.kpi!r} is not among the KPIs kept (outputs.kpis)")
 
+    @property
+    def longest_days(self) -> int:
+        """The days of the design's longest run: the days each run's daily figures get in the store."""
+        return longest_days(self.bases, self.model_dump(mode="json")["parameters"])
+
     def fingerprint(self) -> str:
         """Identifies the runs of the sweep: what decides them (not its name, description or
         analysis section), with the base scenarios it resolves to."""
         runs = self.model_dump(mode="json", exclude={"name", "description", "analysis"})
         return _digest({"design": runs, "bases": self.base_hash})
+
+
+def longest_days(bases: dict[str, dict], parameters: list) -> int:
+    """The days of a design's longest run, from its base scenarios (validated mappings) and its
+    parameters (as the manifest records them: mappings): a varied horizon_days' highest value (the end
+    of its range, or its largest value; it replaces every base scenario's horizon), else the base
+    scenarios' longest horizon -- every run's daily figures fit in this many days. Entries that are
+    not a parameter's mapping are skipped (a damaged manifest's design is named where it is read)."""
+    for p in parameters:
+        if not isinstance(p, dict) or p.get("path") != "horizon_days":
+            continue
+        given: list = next((p[k] for k in ("values", "uniform", "triangular") if p.get(k) is not None), [])
+        days = [round(float(v)) for v in given if isinstance(v, int | float) and not isinstance(v, bool)
+                and math.isfinite(v)]
+        if days:
+            return max(days)
+    return max(b["horizon_days"] for b in bases.values())
 
 
 # ---- paths into a scenario mapping (dicts and lists) -------------------------------------------

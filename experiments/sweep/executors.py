@@ -26,7 +26,7 @@ import signal
 import sys
 import threading
 from typing import Any
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -174,6 +174,24 @@ class Processes:
 QUIET = ("distributed.client", "distributed.utils", "distributed.comm")
 
 
+def _quiet_to_ctrl_c[T](start: Callable[[], T]) -> T:
+    """Start worker processes (a LocalCluster's) with SIGINT ignored, so that they keep ignoring it:
+    an ignored signal stays ignored through exec, and neither Python nor asyncio installs a handler
+    over it. Ctrl-C in a terminal reaches the whole process group: each worker, started with
+    Python's handler, printed a 'Process Dask Worker process (from Nanny)' traceback ending in
+    KeyboardInterrupt besides the command's one line (the command stops the cluster itself). A
+    signal mask cannot do it (Dask starts the processes from threads of its own, which do not keep
+    the main thread's mask), so a Ctrl-C in the seconds the cluster takes to start is not seen:
+    press it again."""
+    if threading.current_thread() is not threading.main_thread():
+        return start()                              # (signal handlers are the main thread's)
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        return start()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 class Dask:
     """A Dask cluster: a LocalCluster of `workers` single-threaded processes, or `scheduler` (an address, a
     cluster object, or the user's own `Client`, which is used as it is and left open)."""
@@ -199,8 +217,9 @@ class Dask:
             except OSError as exc:
                 raise SchedulerLost(f"--scheduler: cannot reach {scheduler} ({exc})") from None
         else:
-            cluster = LocalCluster(n_workers=workers or cores(), threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=logging.ERROR)
+            cluster = _quiet_to_ctrl_c(lambda: LocalCluster(
+                n_workers=workers or cores(), threads_per_worker=1, processes=True, dashboard_address=None,
+                silence_logs=logging.ERROR))
             self.cluster = cluster
             self.client = Client(cluster)
             scheduler = cluster.scheduler_address

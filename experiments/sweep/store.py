@@ -39,7 +39,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from experiments import outputs
-from experiments.sweep.design import MAX_SWEEP_RUNS, Design, Value, reason, shown_value
+from experiments.sweep.design import MAX_SWEEP_RUNS, Design, Value, longest_days, reason, shown_value
 from experiments.sweep.runner import Outcome, RunSpec
 from model import atomic
 from model.inputfile import parse_json, read_bytes
@@ -152,8 +152,11 @@ ALL_CHUNKS = "noodplan_all_chunks_written"   # attribute of a daily.zarr written
 
 def _write_zarr(daily, path: Path) -> None:
     """Write the daily figures with every chunk, also those all NaN or all zero that Zarr would skip,
-    so that a chunk file missing later is damage, not an empty chunk (`_missing_chunks`)."""
-    daily = daily.copy()
+    so that a chunk file missing later is damage, not an empty chunk (`_missing_chunks`). The chunks
+    are those of `daily` as given: the encoding read with the parts (their batch's chunks) is dropped,
+    else the view kept the first batch's chunks, and a batch size that does not divide the view's
+    dask chunks made xarray refuse the write ("would overlap multiple Dask chunks")."""
+    daily = daily.drop_encoding().copy()
     daily.attrs[ALL_CHUNKS] = True
     daily.to_zarr(path, mode="w-", consolidated=False, write_empty_chunks=True)
 
@@ -232,7 +235,7 @@ class Store:
             "bases": design.bases,
             "kpis": list(kpis),
             "planned": _planned(design, plan),
-            "days": max(b["horizon_days"] for b in design.bases.values()),
+            "days": design.longest_days,
             "code_version": code_version(),
             "code_sha256": outputs.code_sha256(),
             "python": platform.python_version(),
@@ -566,8 +569,12 @@ def _check_manifest(m: dict, where: str) -> None:
             raise damaged(f"bases.{name}.horizon_days", f"a whole number of days from 1 to {MAX_DAYS:,}",
                           b.get("horizon_days"))
     longest = max(b["horizon_days"] for b in bases.values())
-    if m["days"] != longest or isinstance(m["days"], bool):
-        raise damaged("days", f"the base scenarios' longest horizon, {longest:,} days", m["days"])
+    parameters = m["design"].get("parameters") if isinstance(m["design"], dict) else None
+    runs = longest_days(bases, parameters if isinstance(parameters, list) else [])
+    # a store made before a varied horizon_days counted records the base scenarios' longest horizon
+    if m["days"] not in (longest, runs) or isinstance(m["days"], bool):
+        raise damaged("days", f"the longest run's days, {runs:,} (a varied horizon_days' highest value, else the "
+                              f"base scenarios' longest horizon)", m["days"])
     kpis = m["kpis"]
     if (not isinstance(kpis, list) or not kpis or not all(isinstance(k, str) and k for k in kpis)
             or len(set(kpis)) != len(kpis)):

@@ -23,7 +23,7 @@ import pandas as pd
 
 from experiments import outputs
 from experiments.sweep import executors
-from experiments.sweep.design import Design, design_path, load_design
+from experiments.sweep.design import UNIT_PREFIX, Design, design_path, load_design
 from experiments.sweep.runner import Model, NoodplanModel, RunSpec
 from experiments.sweep.samplers import sample
 from experiments.sweep.store import Store, code_version, run_id
@@ -56,7 +56,7 @@ def plan(design: Design) -> tuple[pd.DataFrame, list[RunSpec]]:
     samples = sample(design)
     rows, runs, seen = [], [], set()
     for i, values in enumerate(samples.values):
-        unit = {f"u.{k}": float(u) for k, u in zip(samples.labels, samples.unit[i])}
+        unit = {f"{UNIT_PREFIX}{k}": float(u) for k, u in zip(samples.labels, samples.unit[i])}
         for r, seed in enumerate(design.seeds):
             rid = run_id(design.base_hash, values, seed)
             rows.append({"sample": i, "replicate": r, "seed": seed, "run_id": rid, **values, **unit})

@@ -1351,8 +1351,10 @@ _MANIFEST = {"format": "noodplan-sweep/1", "fingerprint": "0123456789abcdef",
              "bases": {"tiny.yaml": {"name": "tiny", "horizon_days": 20}}, "kpis": ["peak_population"],
              "planned": {"samples": 2, "replicates": 1, "rows": 2, "runs": 2}, "days": 20, "sessions": []}
 for _name, _change, _says in (
-        ("days-text", {"days": "20"}, "damaged (days: the base scenarios' longest horizon, 20 days, got \"20\")"),
-        ("days-other", {"days": 400}, "damaged (days: the base scenarios' longest horizon, 20 days, got 400)"),
+        ("days-text", {"days": "20"}, "damaged (days: the longest run's days, 20 (a varied horizon_days' "
+                                      "highest value, else the base scenarios' longest horizon), got \"20\")"),
+        ("days-other", {"days": 400}, "damaged (days: the longest run's days, 20 (a varied horizon_days' "
+                                      "highest value, else the base scenarios' longest horizon), got 400)"),
         ("days-removed", {"days": None}, "damaged (no days); put back the manifest.json the sweep wrote"),
         ("sessions-mapping", {"sessions": {}}, "damaged (sessions: a list of the sweep sessions, got {})"),
         ("planned-text", {"planned": "x"}, "damaged (planned: the plan's samples, replicates, rows and runs"),

@@ -38,6 +38,23 @@ def _error(data: dict) -> str:
                                                       "'sobol', 'saltelli' or 'morris' (got 'latin')"),
     ({"replicats": 2}, "d.yaml: replicats: unknown field (did you mean 'replicates'?)"),
     ({"replicates": 0}, "d.yaml: replicates: Input should be greater than or equal to 1 (got 0)"),
+    # parameters, sampler and outputs not of their shape got pydantic's "Input should be a valid list",
+    # "List should have at least 1 item after validation, not 0", "a valid dictionary or instance of Sampler"
+    ({"parameters": []}, "d.yaml: parameters: give at least one parameter to vary (got an empty list, []); "
+                         "one run of a scenario is `noodplan run`"),
+    ({"parameters": {"path": "housing.supply_spread", "uniform": [0, 1]}},
+     "d.yaml: parameters: a list of parameters, each a mapping such as {path: housing.supply_persons_per_year, "
+     "uniform: [15000, 45000]} (got a mapping: "),
+    ({"sampler": "grid"}, "d.yaml: sampler: a mapping such as {method: grid} or {method: lhs, samples: 64} "
+                          "(got one value: \"grid\")"),
+    ({"sampler": None}, "d.yaml: sampler: a mapping such as {method: grid} or {method: lhs, samples: 64} "
+                        "(got nothing (the field is empty))"),
+    ({"outputs": {"kpis": []}}, "d.yaml: outputs.kpis: name at least one KPI, or leave out kpis to keep them all "
+                                "(got an empty list, [])"),
+    ({"outputs": {"kpis": "peak_population"}}, "d.yaml: outputs.kpis: a list of names, e.g. [peak_unsheltered, "
+                                               "cost_million_eur] (got one value: \"peak_population\")"),
+    ({"outputs": {"daily": "population"}}, "d.yaml: outputs.daily: a list of names, e.g. [population, unsheltered] "
+                                           "(got one value: \"population\")"),
     ({"parameters": [{"path": "housing.supply_spread", "uniform": [1, 0]}]},
      "d.yaml: parameters.0: uniform: low must be below high (got [1.0, 0.0])"),
     ({"parameters": [{"path": "housing.supply_spread"}]},
@@ -62,6 +79,10 @@ def _error(data: dict) -> str:
      "d.yaml: parameters.1: name 'a' is used twice (give each a name)"),
     ({"parameters": [{"path": "housing.supply_spread", "uniform": [0, 1], "name": "max_phase"}]},
      "d.yaml: parameters.0: name 'max_phase' is also a KPI's; give the parameter another name"),
+    ({"parameters": [{"path": "housing.supply_spread", "uniform": [0, 1], "name": "u.b"},
+                     {"path": "inflow.vulnerable_share", "uniform": [0, 1], "name": "b"}]},
+     "d.yaml: parameters.0: name 'u.b' begins with 'u.', which the store keeps for the sampler's unit "
+     "coordinates (u.<name>); give the parameter another name"),
     ({"set": {"chain.screening_dayz": 3}},
      "d.yaml: set: chain.screening_dayz: unknown field (did you mean 'chain.screening_days'?)"),
     ({"set": {"housing": {"supply_spread": 0.5}, "housing.supply_spread": 0.4}},
@@ -228,3 +249,20 @@ def test_bench_sweep_reports_every_figure():
     assert "the machine is shared" in text and "--quick" in text and "per task on Dask" in text
     assert r["costs"]["dask_task_ms"] > 0 and r["costs"]["store_batch_ms"] > 0
     assert all(r["cpu_s"][k] > 0 for k in ("bare", "serial", "processes", "dask"))
+
+
+def test_each_parameter_has_columns_of_its_own_in_the_plan():
+    """A parameter named `u.b` beside one named `b` shared plan.parquet's column `u.b` with b's unit
+    coordinate: the plan kept b's coordinates (0 … 1) under `u.b` and lost the housing values, and
+    the analysis reported the sensitivity to housing supply as b's. Such a name is refused now; and
+    in every design that loads, each parameter's values and unit coordinates have columns of their own."""
+    with pytest.raises(DesignError, match=r"begins with 'u\.'"):
+        design_from_dict(toy_design(parameters=[{"path": "housing.supply_spread", "uniform": [0, 1], "name": "u.b"},
+                                                {"path": "inflow.vulnerable_share", "uniform": [0, 1], "name": "b"}]))
+    d = design_from_dict(toy_design(parameters=[{"path": "housing.supply_spread", "uniform": [0, 1], "name": "ub"},
+                                                {"path": "inflow.vulnerable_share", "uniform": [0, 1], "name": "b"}]))
+    table, _ = plan(d)
+    samples = sample(d)
+    assert list(table.columns) == ["sample", "replicate", "seed", "run_id", "ub", "b", "u.ub", "u.b"]
+    for i, label in enumerate(samples.labels):
+        assert np.array_equal(table.drop_duplicates("sample")[f"u.{label}"].to_numpy(), samples.unit[:, i])

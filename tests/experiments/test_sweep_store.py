@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from typing import ClassVar
 
+import numpy as np
 import pandas as pd
 import pytest
 import xarray as xr
@@ -22,6 +23,8 @@ import xarray as xr
 from experiments.sweep import Store, StoreError, run_sweep
 from experiments.sweep.design import design_from_dict, load_design
 from experiments.sweep.executors import SchedulerLost
+from model.scenario import load_scenario, with_changes
+from model.simulate import simulate
 from tests.experiments.test_sweep_support import Failing, Slow, toy_design, write_design
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -462,7 +465,7 @@ def test_a_damaged_store_file_is_named_with_what_to_do(reference, tmp_path, caps
 
 
 _EDITS = {           # a manifest edited by hand or by a tool: a traceback (KeyError, TypeError, AttributeError)
-    "days": ("20", 'days: the base scenarios\' longest horizon'),    # or a run length of "20" taken
+    "days": ("20", "days: the longest run's days, 40 (a varied horizon_days'"),  # a run length of "20"
     "sessions": ({}, "sessions: a list of the sweep sessions"),
     "planned": ("x", "planned: the plan's samples, replicates, rows and runs"),
     "consolidated": ("yes", "consolidated: when the views were last rebuilt"),
@@ -664,3 +667,80 @@ def test_two_sweeps_that_make_one_store_at_once_share_it(reference, tmp_path, mo
     assert raced and r.computed == 0 and r.already == 8
     assert sorted(p.name for p in tmp_path.iterdir()) == ["store"]
     _assert_same_store(serial, out)
+
+
+def _daily_toy(values, seed):
+    return {"peak_population": values["a"] + seed}, {"population": np.full(5, values["a"] * 100 + seed)}
+
+
+def test_the_daily_view_of_a_large_store_is_written_whatever_the_batch_size(tmp_path):
+    """Over 256 runs, daily.zarr is written in chunks of 256 runs. The view kept the chunks of the
+    first batch read back from parts/ (its encoding), so with batches of 3 (a 300-run sweep on 2
+    workers gets 10) xarray refused the write at the end of the sweep ("would overlap multiple Dask
+    chunks"): a traceback after every run was computed, and again on every rerun. With batches of 4 it
+    was written in chunks of 4 runs (75 files per figure instead of 2)."""
+    design = design_from_dict(toy_design(sampler={"method": "lhs", "samples": 150, "seed": 1}, replicates=2,
+                                         horizon_days=5, outputs={"kpis": ["peak_population"],
+                                                                  "daily": ["population"]}))
+    r = run_sweep(design, tmp_path / "s", executor="serial", batch_size=3, model=_daily_toy, progress=False)
+    assert r.complete and r.computed == 300 and r.failed == 0
+    view = xr.open_zarr(tmp_path / "s" / "daily.zarr", consolidated=False)
+    assert view["population"].encoding["chunks"] == (256, 5)
+    table = Store.open(tmp_path / "s").table().set_index("run_id").reindex(view["run"].values)
+    assert len(table) == 300
+    np.testing.assert_array_equal(view["population"].values, np.repeat(
+        (table["a"] * 100 + table["seed"]).to_numpy()[:, None], 5, axis=1))     # each run's own series
+
+
+def test_a_varied_horizon_longer_than_the_scenario_s_keeps_every_day(tmp_path):
+    """The store's days were the base scenario's horizon (north: 40). A design varying horizon_days
+    up to 50 with daily figures computed its first run, then stopped in a traceback while writing
+    it ("could not broadcast input array from shape (50,) into shape (40,)"), and again on every
+    rerun (and a horizon varied below the scenario's kept the scenario's days, all NaN past the
+    runs'). The daily figures now have the longest run's days: each run's own series, NaN after its
+    last day."""
+    design = load_design(write_design(tmp_path, parameters=[
+        {"path": "horizon_days", "values": [30, 50], "name": "days"}], sampler={"method": "grid"}, replicates=1))
+    assert design.longest_days == 50
+    shorter = load_design(write_design(tmp_path, parameters=[
+        {"path": "horizon_days", "uniform": [10, 20], "name": "days"}], sampler={"method": "grid"}))
+    assert shorter.longest_days == 20        # not north's 40: no run is longer than the varied horizon
+    r = run_sweep(design, tmp_path / "s", executor="serial", progress=False)
+    assert r.complete and r.computed == 2 and r.failed == 0
+    store = Store.open(tmp_path / "s")
+    assert store.manifest["days"] == 50
+    daily = store.daily()
+    assert daily.sizes == {"run": 2, "day": 50}
+    for _, row in store.table().iterrows():
+        alone = simulate(with_changes(load_scenario(tmp_path / "north.yaml"), {"horizon_days": int(row["days"])}),
+                         seed=int(row["seed"]))
+        series = daily["unsheltered"].sel(run=row["run_id"]).values
+        np.testing.assert_array_equal(series[:int(row["days"])], alone.daily["unsheltered"].values)
+        assert np.isnan(series[int(row["days"]):]).all()
+
+
+@pytest.mark.slow
+def test_ctrl_c_on_a_local_dask_cluster_is_answered_in_one_line_and_resumed(tmp_path):
+    """Ctrl-C in a terminal reaches the whole process group: the command answered it (exit code 130,
+    'interrupted; … Run the same command to resume'), but each worker of the LocalCluster, started
+    with Python's handler, printed a 'Process Dask Worker process (from Nanny)' traceback ending in
+    KeyboardInterrupt besides it. The workers now start with SIGINT ignored."""
+    from tests.experiments.test_outputs import _child, _left
+
+    design = write_design(tmp_path)
+    argv = ("sweep", str(design), "--out", "store", "--executor", "dask", "--workers", "2", "--batch-size", "1")
+    proc = _child(tmp_path, "", argv)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list((tmp_path / "store" / "parts").glob("[0-9a-f]*"))) < 2:
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err, err
+    assert err.count("interrupted") == 1 and "Run the same command to resume" in err, err
+    assert _left(proc.pid) == []
+    done = len(Store.open(tmp_path / "store").done_ids())
+    again = subprocess.run([sys.executable, "-m", "experiments.cli", *argv], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert again.returncode == 0, again.stderr
+    assert f"{8 - done} runs computed" in again.stdout

@@ -79,11 +79,19 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     A few households in a world of a few locations (`FEW_HOUSEHOLDS`, `FEW_LOCATIONS`) are placed
     on Python numbers (`_find_beds_few`): the same beds.
     """
-    n = len(ids)
-    if n == 0:
+    if len(ids) == 0:
         return ids
-    if n <= FEW_HOUSEHOLDS and s.locs.n <= FEW_LOCATIONS:
-        return _find_beds_few(s, ids, day, reason, temporary, only, vacancy)
+    if len(ids) <= FEW_HOUSEHOLDS and s.locs.n <= FEW_LOCATIONS:
+        left = _find_beds_few(s, ids, day, reason, temporary, only, vacancy)
+    else:
+        left = _find_beds_many(s, ids, day, reason, temporary, only, vacancy)
+    return left if len(left) == 0 else _whole_where_room(s, left, day, reason, temporary, only)
+
+
+def _find_beds_many(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool,
+                    only: tuple[int, ...] | None, vacancy: np.ndarray | None) -> np.ndarray:
+    """`find_beds`' placement by the policy's passes, on arrays (see `find_beds`)."""
+    n = len(ids)
     sizes = s.people.cols["size"][ids].astype(np.int64)
     cls = household_class(s, ids)
     if vacancy is None:
@@ -111,6 +119,64 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
         temp = s.locs.kind_in(TEMPORARY_KINDS)[loc_got]
         s.moves_up.push(ids_got[temp])
     return left
+
+
+def _whole_where_room(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool,
+                      only: tuple[int, ...] | None) -> np.ndarray:
+    """Households the policy's passes left without a bed, while a location of a kind they may use
+    has room for the whole household: each, in order, gets the location with the most free places
+    of the first such kind in its preference (ties: location order). Returns those still without
+    a bed.
+
+    The passes lay a line's persons end to end along a kind's free places and give a household the
+    location all its persons land in; a household that straddles two locations in every pass gets
+    none, though one location may have room for it (e.g. households of 3 and 3 along free places
+    2, 2, 2, 2, 3: both straddle, the last location's 3 stay free). Without this step such
+    households would be put out ("no one is put out when a plan location's contract ends",
+    docs/plan.md) or wait a day for a bed that is free today."""
+    vac = s.locs.vacancy()
+    largest = _largest_free(s, vac)
+    sizes: list[int] = s.people.cols["size"][ids].tolist()
+    cls: list[int] = household_class(s, ids).tolist()
+    kinds_of: dict[int, list[int]] = {}
+    for c in set(cls):
+        kinds_of[c] = [k for k in _kinds_to_try(s, c, temporary, only) if largest[k] > 0]
+    # only households that fit somewhere now are looked at further (a crisis' line is long)
+    room = {c: max((largest[k] for k in kinds), default=0) for c, kinds in kinds_of.items()}
+    fits = [i for i, (size, c) in enumerate(zip(sizes, cls)) if size <= room[c]]
+    if not fits:
+        return ids
+    at_of: dict[int, list[int]] = {}
+    free_of: dict[int, list[int]] = {}             # per kind: its locations' free places (location order)
+    chosen: list[int] = []
+    where: list[int] = []
+    for i in fits:
+        size = sizes[i]
+        for kind in kinds_of[cls[i]]:
+            if largest[kind] >= size:
+                free = free_of.get(kind)
+                if free is None:
+                    at = s.locs.of_kind(kind)
+                    at_of[kind], free = at.tolist(), vac[at].tolist()
+                    free_of[kind] = free
+                j = free.index(largest[kind])
+                free[j] -= size
+                largest[kind] = max(free)
+                chosen.append(i)
+                where.append(at_of[kind][j])
+                break
+    if not chosen:
+        return ids
+    got = np.array(chosen, np.int64)
+    loc = np.array(where, np.int64)
+    s.today.moves += move(s.people, s.locs, s.log, ids[got], loc, day, reason,
+                          sizes=np.array([sizes[i] for i in chosen], np.int64))
+    temp = s.locs.kind_in(TEMPORARY_KINDS)[loc]
+    if temp.any():
+        s.moves_up.push(ids[got[temp]])
+    keep = np.ones(len(ids), bool)
+    keep[got] = False
+    return ids[keep]
 
 
 # Placements of at most `FEW_HOUSEHOLDS` households in a world of at most `FEW_LOCATIONS` locations

@@ -302,6 +302,50 @@ def test_find_beds_places_a_few_households_as_it_places_a_long_line(monkeypatch)
     assert seen[0] == ([], [3, 1, 1, 2, 2, 1, 4], [0, 9, 7, 3, 4], [int(holders[2])], 7)
 
 
+def test_a_household_that_straddles_two_locations_in_every_pass_gets_one_that_has_room_for_it(monkeypatch):
+    # Two process locations of 3 places (1 and 2), nothing else but the registration centre. In
+    # procedure, households of 2 and 3, laid end to end along the free places 3, 3: the 2 lands in
+    # location 1 (places 0-1); the 3 straddles 1 and 2 (places 2-4). Second pass, free 1, 3: it
+    # straddles again (places 0-2), and the passes end. Location 2 has room for all three: it goes
+    # there, on every path (Python numbers, arrays, a long line), rather than being left without a
+    # bed. (Found on mass-arrival: residents of crisis locations whose contracts ended were put out
+    # while 1,082 emergency places stood free.)
+    import agents.locations as locations
+    import model.placement as placement
+
+    sc = small()
+    sc.portfolio.places.update({"process": 6, "regular": 0, "emergency": 0})
+    sc.portfolio.mean_location_places.update({"process": 3})
+    seen = []
+    for short, few_locations in ((placement.SHORT_LINE, placement.FEW_LOCATIONS), (placement.SHORT_LINE, 0),
+                                 (0, 0)):
+        s = prepare(sc, days=5)
+        assert list(s.locs.capacity) == [20, 3, 3] and list(s.locs.kind[1:]) == [Kind.PROCESS, Kind.PROCESS]
+        ids = _add(s, [2, 3], stage=Stage.PROCEDURE)
+        with monkeypatch.context() as m:
+            m.setattr(placement, "SHORT_LINE", short)
+            m.setattr(locations, "SHORT_LINE", short)
+            m.setattr(placement, "FEW_LOCATIONS", few_locations)
+            left = find_beds(s, ids, 0, Reason.PROCEDURE_STEP)
+        seen.append((left.tolist(), s.people.cols["location"][ids].tolist(), s.locs.occupancy.tolist(), s.log.n))
+    assert seen[0] == seen[1] == seen[2] == ([], [1, 2], [0, 2, 3], 2)
+
+
+def test_households_left_go_where_there_is_room_in_their_order_and_the_rest_wait():
+    # Process locations of 3 and 3; households of 3, 2, 3, 3 (in procedure). The passes place the
+    # first 3 in location 1 and then the 2 in location 2 (free 0, 1 after); the later 3s straddle
+    # or fall past the end. Location 2 keeps 1 free place: no 3 fits, so both wait (in order).
+    sc = small()
+    sc.portfolio.places.update({"process": 6, "regular": 0, "emergency": 0})
+    sc.portfolio.mean_location_places.update({"process": 3})
+    s = prepare(sc, days=5)
+    ids = _add(s, [3, 2, 3, 3], stage=Stage.PROCEDURE)
+    left = find_beds(s, ids, 0, Reason.PROCEDURE_STEP)
+    assert left.tolist() == ids[2:].tolist()
+    assert s.people.cols["location"][ids].tolist() == [1, 2, -1, -1]
+    assert s.locs.occupancy.tolist() == [0, 3, 2]
+
+
 def test_a_group_whose_smallest_household_fits_nowhere_is_left_waiting_and_the_others_are_placed():
     # locations: central 20, process 10, regular 10, emergency 10 (one each). A household of 12
     # persons in procedure fits in no location (at most 10 free at one), so its group is passed

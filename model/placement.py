@@ -190,6 +190,29 @@ def _find_beds_few(s: State, ids: np.ndarray, day: int, reason: int, temporary: 
     return left
 
 
+def emptiest_first_few(s: State, sizes: list[int], kind: int, free: list[int]) -> list[int]:
+    """`place(sizes, [kind], vacancy, EmptiestFirst(s.locs, vacancy, live=True), take=True)` on
+    Python numbers, for a few households (at most `FEW_HOUSEHOLDS`) in a small world (at most
+    `FEW_LOCATIONS` locations): the location of each household (-1: none), the same as `place`
+    gives. `free`: the free places of every location (`vacancy().tolist()`, as the caller wants
+    them seen), taken from as households are placed. The order is `_find_beds_few`'s (`_Lists`),
+    kept between calls while the kind's free places are as they were."""
+    loc = [-1] * len(sizes)
+    if not sizes:
+        return loc
+    lists = _lists(s)
+    kf = lists.free_of(kind, free)
+    if kf is None or kf.top < min(sizes):     # nobody fits there
+        return loc
+    cand = lists.order(-1, kind, kf, 0).upto(sum(sizes))
+    kind_free = [free[j] for j in cand]
+    placed, _ = lay_out(sizes, list(range(len(sizes))), kind_free)
+    for i, j in placed:
+        where = loc[i] = cand[j]
+        free[where] = kind_free[j]
+    return loc
+
+
 class _Free:
     """One kind's free places at one moment (`free`, per location of the kind in location order)
     and the most free places at one of them (`top`), shared by the orders made from them for every

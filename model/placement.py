@@ -58,6 +58,7 @@ def household_class(s: State, ids: np.ndarray) -> np.ndarray:
     return CLASS_OF[p["flags"][ids], p["stage"][ids], p["track"][ids]]
 
 
+_AT_BORDER, _AT_ENTRY = int(Flag.AT_BORDER), int(Flag.AT_ENTRY)
 # where people who crossed at a shock's entry point are sheltered first (nearest first)
 ENTRY_PREFERENCE: list[int] = [Kind.EMERGENCY, Kind.CRISIS, Kind.PROCESS, Kind.REGULAR, Kind.CENTRAL]
 # where people move up to from emergency and crisis places
@@ -254,6 +255,29 @@ def _find_beds_few(s: State, ids: np.ndarray, day: int, reason: int, temporary: 
         kind_of = lists.kind
         s.moves_up.push(ids_got[[k for k, i in enumerate(got) if kind_of[loc[i]] in TEMPORARY_KINDS]])
     return left
+
+
+def emptiest_first_few(s: State, sizes: list[int], kind: int, free: list[int]) -> list[int]:
+    """`place(sizes, [kind], vacancy, EmptiestFirst(s.locs, vacancy, live=True), take=True)` on
+    Python numbers, for a few households (at most `FEW_HOUSEHOLDS`) in a small world (at most
+    `FEW_LOCATIONS` locations): the location of each household (-1: none), the same as `place`
+    gives. `free`: the free places of every location (`vacancy().tolist()`, as the caller wants
+    them seen), taken from as households are placed. The order is `_find_beds_few`'s (`_Lists`),
+    kept between calls while the kind's free places are as they were."""
+    loc = [-1] * len(sizes)
+    if not sizes:
+        return loc
+    lists = _lists(s)
+    kf = lists.free_of(kind, free)
+    if kf is None or kf.top < min(sizes):     # nobody fits there
+        return loc
+    cand = lists.order(-1, kind, kf, 0).upto(sum(sizes))
+    kind_free = [free[j] for j in cand]
+    placed, _ = lay_out(sizes, list(range(len(sizes))), kind_free)
+    for i, j in placed:
+        where = loc[i] = cand[j]
+        free[where] = kind_free[j]
+    return loc
 
 
 class _Free:
@@ -750,10 +774,12 @@ def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
     if len(ids) == 0:
         return
     flags = s.people.cols["flags"][ids]
+    if len(ids) <= FEW_HOUSEHOLDS and s.locs.n <= FEW_LOCATIONS:
+        listed: list[int] = flags.tolist()
+        if not any(f & _AT_ENTRY for f in listed):   # (nobody at an entry point: on Python numbers)
+            _settle_few_in_central(s, ids, day, [(f & _AT_BORDER) > 0 for f in listed])
+            return
     usual = not (flags & (Flag.AT_BORDER | Flag.AT_ENTRY)).any()    # the usual day: all to Ter Apel
-    if usual and len(ids) <= FEW_HOUSEHOLDS and s.locs.n <= FEW_LOCATIONS:
-        _settle_few_in_central(s, ids, day)
-        return
     sizes = s.people.cols["size"][ids].astype(np.int64)
     vacancy = s.locs.vacancy()
     if usual:
@@ -783,24 +809,23 @@ def settle_in_central(s: State, ids: np.ndarray, day: int) -> None:
     s.central_wait.push(ids[~got])
 
 
-def _settle_few_in_central(s: State, ids: np.ndarray, day: int) -> None:
-    """`settle_in_central` on the usual day (nobody at the border or an entry point) for a few
-    households in a small world (`FEW_HOUSEHOLDS`, `FEW_LOCATIONS`): the same places in the
-    registration locations (`registration_order`), on Python numbers."""
+def _settle_few_in_central(s: State, ids: np.ndarray, day: int, border: list[bool]) -> None:
+    """`settle_in_central` for a few households in a small world (`FEW_HOUSEHOLDS`,
+    `FEW_LOCATIONS`) when nobody crossed at an entry point, on Python numbers: the same places.
+    Those who entered at the border (`border`, per household) try the border location and then
+    the registration locations, before the others, who try the registration locations; a kind's
+    locations in `registration_order`: the registration centre, then the registration locations
+    nearest to it, other kinds emptiest first."""
     lists = _lists(s)
-    central = lists.at[Kind.CENTRAL]
     free = s.locs.vacancy().tolist()
-    if len(central) > 1:          # the registration centre, then the others nearest to it
-        km = lists.km(lists.municipality[central[0]], Kind.CENTRAL)
-        central = [central[j] for j in sorted(range(len(central)), key=km.__getitem__)]
-    cand = [j for j in central if free[j] > 0]
     n = len(ids)
+    sizes: list[int] = s.people.cols["size"][ids].tolist()
     loc = [-1] * n
-    if cand:
-        sizes: list[int] = s.people.cols["size"][ids].tolist()
-        placed, _ = lay_out(sizes, list(range(n)), [free[j] for j in cand])
-        for i, j in placed:
-            loc[i] = cand[j]
+    if any(border):              # as `settle_in_central`'s groups: the border entries' first
+        _lay_out_kinds(s, lists, sizes, [i for i in range(n) if border[i]], [Kind.BORDER, Kind.CENTRAL], free, loc)
+        _lay_out_kinds(s, lists, sizes, [i for i in range(n) if not border[i]], [Kind.CENTRAL], free, loc)
+    else:
+        _lay_out_kinds(s, lists, sizes, list(range(n)), [Kind.CENTRAL], free, loc)
     got = [i for i in range(n) if loc[i] >= 0]
     if len(got) == n:
         s.today.moves += move(s.people, s.locs, s.log, ids, np.array(loc, np.int64), day, Reason.INTAKE,
@@ -810,6 +835,41 @@ def _settle_few_in_central(s: State, ids: np.ndarray, day: int) -> None:
         s.today.moves += move(s.people, s.locs, s.log, ids[got], np.array([loc[i] for i in got], np.int64), day,
                               Reason.INTAKE)
     s.central_wait.push(ids[[i for i in range(n) if loc[i] < 0]])
+
+
+def _lay_out_kinds(s: State, lists: _Lists, sizes: list[int], sel: list[int], kinds: list[int], free: list[int],
+                   loc: list[int]) -> None:
+    """`place_few(sizes[sel], kinds, vacancy, registration_order(s, vacancy), take=True)` on Python
+    numbers: the households `sel` (indexes into `sizes`, in order) get their location in `loc`;
+    the places given are taken from `free` (of every location)."""
+    if not sel:
+        return
+    sz = [sizes[i] for i in sel]
+    todo = list(range(len(sel)))
+    need = sum(sz)                     # the persons of `todo`
+    for kind in kinds:
+        if kind == Kind.CENTRAL:       # the registration centre, then the others nearest to it
+            central = lists.at[Kind.CENTRAL]
+            if len(central) > 1:
+                km = lists.km(lists.municipality[central[0]], Kind.CENTRAL)
+                central = [central[j] for j in sorted(range(len(central)), key=km.__getitem__)]
+            cand = [j for j in central if free[j] > 0]
+        else:                          # emptiest first (`EmptiestFirst.head`: as far as `need`)
+            kf = lists.free_of(kind, free)
+            if kf is None or kf.top <= 0:
+                continue
+            cand = lists.order(-1, kind, kf, 0).upto(need)
+        if not cand:
+            continue
+        kind_free = [free[j] for j in cand]
+        placed, todo = lay_out(sz, todo, kind_free)
+        if placed:
+            for i, j in placed:
+                where = loc[sel[i]] = cand[j]
+                free[where] = kind_free[j]
+            if not todo:
+                return
+            need = sum(sz[i] for i in todo)
 
 
 def order_by_distance(s: State, vacancy: np.ndarray, origin: int) -> list[np.ndarray]:

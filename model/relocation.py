@@ -38,7 +38,7 @@ from agents.moves import Reason, move
 from agents.queues import LAST_DAY, BucketCalendar
 from agents.sorting import distinct, last_of_each
 from model.events import open_places
-from model.placement import EmptiestFirst, close_locations, find_beds
+from model.placement import FEW_HOUSEHOLDS, FEW_LOCATIONS, EmptiestFirst, close_locations, emptiest_first_few, find_beds
 from model.scenario import KIND_KEYS
 from model.state import State
 
@@ -233,16 +233,43 @@ def own_requests(s: State, day: int) -> None:
         if not here.all():
             book.next_day[due[~here]] = -1            # no longer in an azc: asks again when back
             due, loc = due[here], loc[here]
-        vacancy = s.locs.vacancy()
-        vacancy[loc] = 0                              # not to a location someone asks to leave
-        # (the order is made from `vacancy` as it is when first asked for: before any place is taken)
-        sizes = h["size"][due].astype(np.int64)
-        target = place(sizes, [REQUEST_KIND], vacancy, EmptiestFirst(s.locs, vacancy, live=True), take=True)
-        moved = target >= 0
-        s.today.moves += move(s.people, s.locs, s.log, due[moved], target[moved], day, Reason.OWN_REQUEST,
-                              sizes[moved])
-        denied = due[~moved]
+        if len(due) <= FEW_HOUSEHOLDS and s.locs.n <= FEW_LOCATIONS:   # the usual day: on Python numbers
+            denied = _grant_few(s, due, loc, day)
+        else:
+            vacancy = s.locs.vacancy()
+            vacancy[loc] = 0                              # not to a location someone asks to leave
+            # (the order is made from `vacancy` as it is when first asked for: before any place is taken)
+            sizes = h["size"][due].astype(np.int64)
+            target = place(sizes, [REQUEST_KIND], vacancy, EmptiestFirst(s.locs, vacancy, live=True), take=True)
+            moved = target >= 0
+            s.today.moves += move(s.people, s.locs, s.log, due[moved], target[moved], day, Reason.OWN_REQUEST,
+                                  sizes[moved])
+            denied = due[~moved]
     _file_next_requests(s, book, rate, day, denied)
+
+
+def _grant_few(s: State, due: np.ndarray, loc: np.ndarray, day: int) -> np.ndarray:
+    """`own_requests`' placement for a few households (`FEW_HOUSEHOLDS`, in a world of at most
+    `FEW_LOCATIONS` locations) on Python numbers (`model.placement.emptiest_first_few`): the same
+    beds as `place` with `EmptiestFirst`, none at a location someone asks to leave. Moves those
+    granted a bed; returns those denied."""
+    if len(due) == 0:
+        return due
+    free = s.locs.vacancy().tolist()
+    for j in loc.tolist():
+        free[j] = 0                                   # not to a location someone asks to leave
+    sizes: list[int] = s.people.cols["size"][due].tolist()
+    target = emptiest_first_few(s, sizes, REQUEST_KIND, free)
+    got = [i for i, t in enumerate(target) if t >= 0]
+    if not got:
+        return due
+    if len(got) == len(due):
+        s.today.moves += move(s.people, s.locs, s.log, due, np.array(target, np.int64), day, Reason.OWN_REQUEST,
+                              np.array(sizes, np.int64))
+        return due[:0]
+    s.today.moves += move(s.people, s.locs, s.log, due[got], np.array([target[i] for i in got], np.int64), day,
+                          Reason.OWN_REQUEST, np.array([sizes[i] for i in got], np.int64))
+    return due[[i for i, t in enumerate(target) if t < 0]]
 
 
 def _file_next_requests(s: State, book: RequestBook, rate: float, day: int, denied: np.ndarray) -> None:

@@ -20,7 +20,7 @@ import numpy as np
 
 from agents.applicants import N_TRACKS, Flag, Stage, Track
 from agents.keyed import (SALT_APPEAL, SALT_APPEAL_UPHELD, SALT_DEPARTURE, SALT_DUBLIN_ACCEPT, SALT_PERMIT,
-                          SALT_SEARCH, SALT_SEARCH_DONE, SALT_SPONSOR, SALT_TRANSFER, SALTS_SPONSOR_CANDIDATES,
+                          SALT_SEARCH, SALT_SEARCH_DONE, SALT_TRANSFER,
                           keyed_uniform, keyed_uniform_parts, keyed_uniforms)
 from agents.locations import NO_BED, TEMPORARY_KINDS, Kind, Life
 from agents.moves import Reason, move
@@ -32,8 +32,8 @@ from model.lines import Line, joined, pass_on, ramp_factor, serve, serve_lines, 
 from model.placement import REGULAR_KINDS, close_locations, find_beds, kind_table, member, settle_in_central
 from model.relocation import end_contracts, relocate
 from model.scenario import TrackName
-from model.state import (PROCEDURE_TRACKS, TRACK_KEYS, State, Tally, assign_track, day_rng, draw_group, pact_day,
-                         recognition_rates, screening_and_sponsor_draws, screening_draws)
+from model.state import (PROCEDURE_TRACKS, SPONSOR_DRAWS, TRACK_KEYS, State, Tally, assign_track, day_rng, draw_group,
+                         pact_day, recognition_rates, screening_and_sponsor_draws, screening_draws)
 
 _REGULAR_FAMILY = np.array([Track.REGULAR, Track.FAMILY], np.int64)   # the tracks of first and family arrivals
 _PUBLIC_ORDER, _NEEDS_ASSESSED = np.uint8(Flag.PUBLIC_ORDER), np.uint8(Flag.NEEDS_ASSESSED)
@@ -338,20 +338,20 @@ def reunite(s: State, families: np.ndarray, day: int, u: np.ndarray | None = Non
     """Family members (nareizigers) whose sponsor still lives in reception: the sponsor's
     household moves to the family's new location when there is room (a family-reunion move).
     Whether the sponsor lives in reception is a keyed draw (`u`: the families' draws of
-    `SALT_SPONSOR` and `SALT_SPONSOR + 100`, when the caller made them); the sponsor is a keyed draw
-    among the permit holders in reception (`model.sponsors`: candidates keyed by the family's key
-    and `SALTS_SPONSOR_CANDIDATES`)."""
+    `model.state.SPONSOR_DRAWS`, when the caller made them: `SALT_SPONSOR`, `SALT_SPONSOR + 100`, then
+    the candidates'); the sponsor is a keyed draw among the permit holders in reception
+    (`model.sponsors`: candidates keyed by the family's key and `SALTS_SPONSOR_CANDIDATES`)."""
     share = s.params.chain.family_sponsor_in_reception_share
     if len(families) == 0 or share <= 0:
         return
     h = s.people.cols
     if u is None:
-        u = keyed_uniforms(h["key"][families], (SALT_SPONSOR, SALT_SPONSOR + 100))
+        u = keyed_uniforms(h["key"][families], SPONSOR_DRAWS)
     joins = (u[0] < share) & (h["location"][families] >= 0)
     families = families[joins]
     if len(families) == 0:
         return
-    sponsor = s.sponsors.draw(s, keyed_uniforms(h["key"][families], SALTS_SPONSOR_CANDIDATES))
+    sponsor = s.sponsors.draw(s, u[2:, joins])
     if len(sponsor) == 0:
         return
     target = h["location"][families]

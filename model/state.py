@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from agents.applicants import N_TRACKS, Applicants, Flag, Track
-from agents.keyed import SALT_DUBLIN, SALT_PUBLIC_ORDER, SALT_SPONSOR, SALT_TRACK, keyed_uniform, keyed_uniforms
+from agents.keyed import (SALT_DUBLIN, SALT_PUBLIC_ORDER, SALT_SPONSOR, SALT_TRACK, SALTS_SPONSOR_CANDIDATES,
+                          keyed_uniform, keyed_uniforms)
 from agents.locations import LocationRules, Locations
 from agents.moves import MoveLog
 from agents.municipalities import MunicipalityRules, Municipalities
@@ -239,10 +240,18 @@ STREAM_KEYS = ("arrivals_key", "homes_key")   # the State fields that key a stre
 
 
 def screening_and_sponsor_draws(chain: Chain, keys: np.ndarray) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray]:
-    """`screening_draws` and, in the same pass, the family-reunion draws (`SALT_SPONSOR`,
-    `SALT_SPONSOR + 100`, rows of the second array) of the same households: the same numbers."""
-    u = keyed_uniforms(keys, (SALT_DUBLIN, SALT_PUBLIC_ORDER, SALT_SPONSOR, SALT_SPONSOR + 100))
+    """`screening_draws` and, in the same pass, the family-reunion draws of the same households
+    (rows of the second array, `SPONSOR_DRAWS`: `SALT_SPONSOR`, `SALT_SPONSOR + 100` and the sponsor
+    candidates' `SALTS_SPONSOR_CANDIDATES`): the same numbers as drawn apart, in one pass instead of
+    two (the candidates are drawn for every household, used for the families that join a sponsor)."""
+    u = keyed_uniforms(keys, _SCREENING_AND_SPONSOR_SALTS)
     return (u[0] < chain.dublin_share, u[1] < chain.public_order_risk_share), u[2:]
+
+
+# the rows of `screening_and_sponsor_draws`' second array: the reunion draw, the sponsor's
+# municipality, then one row per sponsor candidate (`model.sponsors.SponsorPool.draw`)
+SPONSOR_DRAWS = (SALT_SPONSOR, SALT_SPONSOR + 100, *SALTS_SPONSOR_CANDIDATES)
+_SCREENING_AND_SPONSOR_SALTS = (SALT_DUBLIN, SALT_PUBLIC_ORDER, *SPONSOR_DRAWS)
 
 
 def assign_track(s: State, ids: np.ndarray, draws: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:

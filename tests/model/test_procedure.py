@@ -439,7 +439,7 @@ def test_counters_equal_a_recount_through_a_run_with_many_border_arrivals():
 
 
 def test_the_screening_and_sponsor_draws_in_one_pass_are_the_draws_made_apart():
-    from agents.keyed import SALT_SPONSOR, keyed_uniforms
+    from agents.keyed import SALT_SPONSOR, SALTS_SPONSOR_CANDIDATES, keyed_uniforms
     from model.state import screening_and_sponsor_draws, screening_draws
     s = world(dublin_share=0.3, public_order_risk_share=0.4)
     keys = np.arange(1, 200, dtype=np.uint64) * np.uint64(7919)
@@ -447,7 +447,9 @@ def test_the_screening_and_sponsor_draws_in_one_pass_are_the_draws_made_apart():
     dublin_apart, risk_apart = screening_draws(s.params.chain, keys)
     assert (dublin == dublin_apart).all() and (risk == risk_apart).all()
     assert 0 < dublin.sum() < len(keys) and 0 < risk.sum() < len(keys)     # both outcomes occur
-    assert np.array_equal(sponsor, keyed_uniforms(keys, (SALT_SPONSOR, SALT_SPONSOR + 100)))   # bit for bit
+    # bit for bit: the reunion draw, the sponsor's municipality, then the sponsor candidates
+    assert np.array_equal(sponsor[:2], keyed_uniforms(keys, (SALT_SPONSOR, SALT_SPONSOR + 100)))
+    assert np.array_equal(sponsor[2:], keyed_uniforms(keys, SALTS_SPONSOR_CANDIDATES))
 
 
 # --- family members whose sponsor has a home ---------------------------------------------------

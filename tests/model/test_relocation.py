@@ -157,7 +157,10 @@ def test_places_still_planned_do_not_let_consolidation_close_a_location_today():
     assert s.locs.life[e1] == Life.OPEN and s.locs.life[e2] == Life.OPEN
 
 
-def test_own_requests_come_on_the_keyed_day_and_move_to_another_location_of_the_kind():
+@pytest.mark.parametrize("few", [True, False], ids=["python-numbers", "arrays"])
+def test_own_requests_come_on_the_keyed_day_and_move_to_another_location_of_the_kind(few, monkeypatch):
+    if not few:      # the placement with arrays (`place`, `EmptiestFirst`), as for many households
+        monkeypatch.setattr(relocation, "FEW_HOUSEHOLDS", 0)
     s, _, _, r1 = world(own_rate=2.0, days=200, regular_places=10)
     L = s.locs
     r2 = L.append(["R2"], kind=[Kind.REGULAR], municipality=[L.municipality[r1]], capacity=[10],
@@ -184,6 +187,34 @@ def test_own_requests_come_on_the_keyed_day_and_move_to_another_location_of_the_
     relocation.own_requests(s, 41)
     assert s.people.location[ids[0]] == r2 and s.people.moves[ids[0]] == 1   # not granted, stays
     assert book_day()[0] > 41                                                # and asks again later
+
+
+@pytest.mark.parametrize("name, days", [("baseline", 240), ("pact-2026", 240)])
+def test_own_requests_on_python_numbers_grant_the_beds_the_arrays_grant(name, days, monkeypatch):
+    """A day's few own requests are placed on Python numbers (`_grant_few`): run for run the same
+    beds, day after day, as the placement with arrays (the same run with it forced)."""
+    few = prepare(load_scenario(name), 3, days)
+    arrays = prepare(load_scenario(name), 3, days)
+    calls = {"few": 0}
+    grant_few = relocation._grant_few
+
+    def counted(*a):
+        calls["few"] += 1
+        return grant_few(*a)
+
+    for _ in range(days):
+        monkeypatch.setattr(relocation, "_grant_few", counted)
+        rulebook.run_day(few)
+        monkeypatch.setattr(relocation, "FEW_HOUSEHOLDS", 0)
+        rulebook.run_day(arrays)
+        monkeypatch.undo()
+        assert few.log.n == arrays.log.n
+        assert np.array_equal(few.people.location, arrays.people.location)
+        assert np.array_equal(few.locs.occupancy, arrays.locs.occupancy)
+    assert calls["few"] > days // 2
+    own = few.log.reason[: few.log.n] == Reason.OWN_REQUEST
+    assert own.sum() > 50                                               # many beds were granted
+    assert np.array_equal(few.log.destination[: few.log.n][own], arrays.log.destination[: arrays.log.n][own])
 
 
 def test_own_requests_are_filed_from_the_day_of_the_bed_change_when_looked_at_later():

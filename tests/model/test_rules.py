@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from agents.applicants import Stage, Track
+from agents.applicants import Flag, Stage, Track
 from agents.keyed import SALT_PERMIT, keyed_uniform
 from agents.locations import Kind, Life
 from agents.moves import Reason
@@ -101,6 +101,28 @@ def test_arrivals_fill_ter_apel_then_the_nearest_relief_site_keeping_households_
     assert s.locs.occupancy[[0, a, b]].tolist() == [20, 3, 0]
     assert list(s.central_wait.peek()) == [ids[5], ids[7]]
     assert s.log.n == 6
+
+
+@pytest.mark.parametrize("few_locations", [1024, 0])    # on Python numbers, and with arrays
+def test_border_entries_try_the_border_location_then_ter_apel_before_the_others(monkeypatch, few_locations):
+    # Schiphol (border location, 5 places) and Ter Apel (20). Arrivals 4b, 4, 3b, 4, 2b, 4, 4, 4 (b: at
+    # the border). The border entries first, in order: Schiphol takes the 4 (the 3 would straddle its
+    # end, the 2 begins past it; the second pass finds 1 place: nobody fits); at Ter Apel the 3 and
+    # the 2 (5 of 20). Then the others at Ter Apel: 4, 4, 4 (17 of 20); the fourth 4 would straddle
+    # its end and the fifth begins past it: both wait without a bed.
+    import model.placement as placement
+
+    monkeypatch.setattr(placement, "FEW_LOCATIONS", few_locations)
+    s = prepare(small(), days=30)
+    schiphol = int(s.locs.append(["Schiphol"], kind=np.array([Kind.BORDER]), municipality=s.locs.municipality[:1],
+                                 capacity=np.array([5]), life=np.array([Life.OPEN]))[0])
+    ids = _add(s, [4, 4, 3, 4, 2, 4, 4, 4])
+    s.people.add_flags(ids[[0, 2, 4]], Flag.AT_BORDER)
+    rulebook.settle_in_central(s, ids, 0)
+    assert s.people.location[ids].tolist() == [schiphol, 0, 0, 0, 0, 0, -1, -1]
+    assert s.locs.occupancy[[0, schiphol]].tolist() == [17, 4]
+    assert list(s.central_wait.peek()) == [ids[6], ids[7]]
+    assert s.log.n == 6 and set(s.log.reason[: s.log.n].tolist()) == {Reason.INTAKE}
 
 
 def test_screening_end_moves_on_in_preference_order():
@@ -439,3 +461,32 @@ def test_find_beds_on_python_numbers_places_as_the_numpy_path_on_the_network(mon
                      s.moves_up.peek().tolist()))
     assert seen[0] == seen[1]
     assert len(set(seen[0][1])) > 5                  # spread over many locations
+
+
+@pytest.mark.parametrize("name, days", [("baseline", 200), ("mass-arrival", 150)])
+def test_a_day_on_python_numbers_places_as_with_arrays_on_real_scenarios(name, days, monkeypatch):
+    """Every placement a day makes for a few households in a small world on Python numbers
+    (arrivals with border entries, the end of screening, own requests, …) gives the same beds as
+    with arrays (the same run with `FEW_LOCATIONS` 0): the same log, beds and occupancy, day after
+    day (`mass-arrival`: entry points too, which take the arrays)."""
+    import model.placement as placement
+    import model.relocation as relocation
+    from model.scenario import load_scenario
+
+    few = prepare(load_scenario(name), 4, days)
+    arrays = prepare(load_scenario(name), 4, days)
+    border_days = 0
+    for _ in range(days):
+        rulebook.run_day(few)
+        with monkeypatch.context() as m:
+            m.setattr(placement, "FEW_LOCATIONS", 0)
+            m.setattr(relocation, "FEW_LOCATIONS", 0)
+            rulebook.run_day(arrays)
+        assert few.log.n == arrays.log.n
+        assert np.array_equal(few.log.destination[: few.log.n], arrays.log.destination[: arrays.log.n])
+        assert np.array_equal(few.locs.occupancy, arrays.locs.occupancy)
+        new = few.people.cols["arrival_day"][: few.people.n] == few.day - 1
+        border_days += bool((few.people.cols["flags"][: few.people.n][new] & Flag.AT_BORDER).any())
+    n = few.people.n
+    assert n == arrays.people.n and np.array_equal(few.people.cols["location"][:n], arrays.people.cols["location"][:n])
+    assert border_days > days // 4                   # border entries came on many days

@@ -154,3 +154,27 @@ def test_few_reunions_are_paired_on_python_numbers_as_with_arrays():
         target = rng.integers(0, 5, n).astype(np.int32)
         got = _reunions_few(s, sponsor, target)
         assert (got[0].tolist(), got[1].tolist()) == with_arrays(home, sponsor, target), trial
+
+
+def test_a_reunion_with_the_screening_pass_draws_is_the_reunion_drawn_apart():
+    """The end of screening hands `reunite` its families' sponsor draws made in the screening pass
+    (`model.state.SPONSOR_DRAWS`, candidates included): the same sponsors move to the same families
+    as when `reunite` draws them itself, on a year of `baseline`'s families."""
+    import copy
+
+    from agents.keyed import keyed_uniforms
+    from model.state import SPONSOR_DRAWS
+
+    s = prepare(load_scenario("baseline"), 1, 200)
+    for _ in range(120):
+        rulebook.run_day(s)
+    h = s.people.cols
+    family = np.flatnonzero((h["track"][: s.people.n] == Track.FAMILY) & (h["stage"][: s.people.n] == Stage.PERMIT)
+                            & (h["location"][: s.people.n] >= 0))[:60]
+    assert len(family) >= 20
+    a, b = copy.deepcopy(s), copy.deepcopy(s)
+    rulebook.reunite(a, family, s.day, keyed_uniforms(h["key"][family], SPONSOR_DRAWS))
+    rulebook.reunite(b, family, s.day)
+    assert a.log.n > s.log.n                               # some sponsors moved
+    assert np.array_equal(a.log.household[s.log.n:a.log.n], b.log.household[s.log.n:b.log.n])
+    assert np.array_equal(a.log.destination[s.log.n:a.log.n], b.log.destination[s.log.n:b.log.n])

@@ -83,10 +83,8 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     if len(ids) == 0:
         return ids
     if len(ids) <= FEW_HOUSEHOLDS and s.locs.n <= FEW_LOCATIONS:
-        left = _find_beds_few(s, ids, day, reason, temporary, only, vacancy)
-    else:
-        left = _find_beds_many(s, ids, day, reason, temporary, only, vacancy)
-    return left if len(left) == 0 else _whole_where_room(s, left, day, reason, temporary, only)
+        return _find_beds_few(s, ids, day, reason, temporary, only, vacancy)
+    return _find_beds_many(s, ids, day, reason, temporary, only, vacancy)
 
 
 def _find_beds_many(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool,
@@ -106,6 +104,7 @@ def _find_beds_many(s: State, ids: np.ndarray, day: int, reason: int, temporary:
                                 temporary, only, taken)
     else:
         loc = _place_groups(s, sizes, group, origin is not None, vacancy, largest, temporary, only, taken)
+    _whole_where_room(s, loc, sizes, cls, vacancy, temporary, only, taken)
     got = loc >= 0
     n_got = int(np.count_nonzero(got))
     if n_got == 0:
@@ -122,62 +121,47 @@ def _find_beds_many(s: State, ids: np.ndarray, day: int, reason: int, temporary:
     return left
 
 
-def _whole_where_room(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool,
-                      only: tuple[int, ...] | None) -> np.ndarray:
-    """Households the policy's passes left without a bed, while a location of a kind they may use
-    has room for the whole household: each, in order, gets the location with the most free places
-    of the first such kind in its preference (ties: location order). Returns those still without
-    a bed.
+def _whole_where_room(s: State, loc: np.ndarray, sizes: np.ndarray, cls: np.ndarray, vacancy: np.ndarray,
+                      temporary: bool, only: tuple[int, ...] | None, taken: list[int]) -> None:
+    """After the policy's passes (`loc`: a location per household, -1 where they gave none; `vacancy`
+    as the places given left it): each household left, in order, whose whole household fits in a
+    location of a kind it tries gets the location with the most free places of the first such kind
+    (ties: location order). Writes `loc`, `vacancy` and `taken`.
 
     The passes lay a line's persons end to end along a kind's free places and give a household the
     location all its persons land in; a household that straddles two locations in every pass gets
-    none, though one location may have room for it (e.g. households of 3 and 3 along free places
-    2, 2, 2, 2, 3: both straddle, the last location's 3 stay free). Without this step such
-    households would be put out ("no one is put out when a plan location's contract ends",
-    docs/plan.md) or wait a day for a bed that is free today."""
-    vac = s.locs.vacancy()
-    largest = _largest_free(s, vac)
-    sizes: list[int] = s.people.cols["size"][ids].tolist()
-    cls: list[int] = household_class(s, ids).tolist()
-    kinds_of: dict[int, list[int]] = {}
-    for c in set(cls):
-        kinds_of[c] = [k for k in _kinds_to_try(s, c, temporary, only) if largest[k] > 0]
-    # only households that fit somewhere now are looked at further (a crisis' line is long)
+    none, though one location may have room for it (e.g. households of 2 and 3 along free places
+    3, 3: the 3 straddles twice and location 2's 3 places stay free). Without this step such
+    households were put out ("no one is put out when a plan location's contract ends",
+    docs/plan.md) or waited a day for a bed that was free. `_whole_where_room_few` is the same on
+    Python numbers."""
+    left = (loc < 0).nonzero()[0]
+    if len(left) == 0:
+        return
+    largest = _largest_free(s, vacancy)
+    sz: list[int] = sizes[left].tolist()
+    cl: list[int] = cls[left].tolist()
+    kinds_of = {c: [k for k in _kinds_to_try(s, c, temporary, only) if largest[k] > 0] for c in set(cl)}
     room = {c: max((largest[k] for k in kinds), default=0) for c, kinds in kinds_of.items()}
-    fits = [i for i, (size, c) in enumerate(zip(sizes, cls)) if size <= room[c]]
-    if not fits:
-        return ids
     at_of: dict[int, list[int]] = {}
-    free_of: dict[int, list[int]] = {}             # per kind: its locations' free places (location order)
-    chosen: list[int] = []
-    where: list[int] = []
-    for i in fits:
-        size = sizes[i]
-        for kind in kinds_of[cls[i]]:
+    free_of: dict[int, list[int]] = {}    # per kind: its locations' free places (location order)
+    for i in [i for i, (size, c) in enumerate(zip(sz, cl)) if size <= room[c]]:   # (a crisis' line is long)
+        size = sz[i]
+        for kind in kinds_of[cl[i]]:
             if largest[kind] >= size:
                 free = free_of.get(kind)
                 if free is None:
                     at = s.locs.of_kind(kind)
-                    at_of[kind], free = at.tolist(), vac[at].tolist()
+                    at_of[kind], free = at.tolist(), vacancy[at].tolist()
                     free_of[kind] = free
                 j = free.index(largest[kind])
                 free[j] -= size
                 largest[kind] = max(free)
-                chosen.append(i)
-                where.append(at_of[kind][j])
+                where = loc[left[i]] = at_of[kind][j]
+                vacancy[where] -= size
+                if kind not in taken:
+                    taken.append(kind)
                 break
-    if not chosen:
-        return ids
-    got = np.array(chosen, np.int64)
-    loc = np.array(where, np.int64)
-    s.today.moves += move(s.people, s.locs, s.log, ids[got], loc, day, reason,
-                          sizes=np.array([sizes[i] for i in chosen], np.int64))
-    temp = s.locs.kind_in(TEMPORARY_KINDS)[loc]
-    if temp.any():
-        s.moves_up.push(ids[got[temp]])
-    keep = np.ones(len(ids), bool)
-    keep[got] = False
-    return ids[keep]
 
 
 # Placements of at most `FEW_HOUSEHOLDS` households in a world of at most `FEW_LOCATIONS` locations
@@ -240,6 +224,8 @@ def _find_beds_few(s: State, ids: np.ndarray, day: int, reason: int, temporary: 
                 if not todo:
                     break
                 need, smallest = sum(sz[i] for i in todo), min(sz[i] for i in todo)
+    if -1 in loc:
+        _whole_where_room_few(lists, free, sizes, cls, kinds, loc, taken)
     got = [i for i in range(n) if loc[i] >= 0]
     if not got:
         return ids
@@ -255,6 +241,32 @@ def _find_beds_few(s: State, ids: np.ndarray, day: int, reason: int, temporary: 
         kind_of = lists.kind
         s.moves_up.push(ids_got[[k for k, i in enumerate(got) if kind_of[loc[i]] in TEMPORARY_KINDS]])
     return left
+
+
+def _whole_where_room_few(lists: _Lists, free: list[int], sizes: list[int], cls: list[int],
+                          kinds: dict[int, list[int]], loc: list[int], taken: list[int]) -> None:
+    """`_whole_where_room` on Python numbers, for `_find_beds_few`: each household the passes left
+    (`loc` -1), in order, gets the location with the most free places (`free`, of every location,
+    as they are now; ties: location order) of the first kind it tries where one has room for it
+    (`kinds`, per class). Writes `loc`, `free` and `taken`; the same locations as
+    `_whole_where_room` after the array path."""
+    top: dict[int, int] = {}
+    for i, size in enumerate(sizes):
+        if loc[i] >= 0:
+            continue
+        for kind in kinds[cls[i]]:
+            t = top.get(kind)
+            if t is None:
+                t = top[kind] = max((free[j] for j in lists.at[kind]), default=0)
+            if t >= size:
+                at = lists.at[kind]
+                j = next(j for j in at if free[j] == t)
+                loc[i] = j
+                free[j] -= size
+                top[kind] = max(free[j] for j in at)
+                if kind not in taken:
+                    taken.append(kind)
+                break
 
 
 def emptiest_first_few(s: State, sizes: list[int], kind: int, free: list[int]) -> list[int]:

@@ -661,6 +661,11 @@ class Event(_Strict):
             raise ValueError(f"a '{self.action}' event needs parameter and value")
         if self.action in ("close", "open") and (self.kind is None or self.places is None):
             raise ValueError(f"a '{self.action}' event needs kind and places")
+        if self.action in ("close", "open") and self.places == 0:
+            # (a close of 0 places closed the largest location: whole locations close until the places are gone)
+            raise ValueError(f"places: {'an' if self.action == 'open' else 'a'} '{self.action}' event "
+                             f"{self.action}s at least 1 place (got 0); "
+                             f"leave the event out to {self.action} none")
         if self.action == "raise" and (self.kind is None or self.value is None or not 1.0 <= self.value <= 2.0):
             raise ValueError("a 'raise' event needs kind and value (a factor from 1 to 2)")
         if self.action == "request_regime" and self.regime is None:
@@ -777,6 +782,7 @@ def check_runnable(sc: Scenario, lone_event: bool = False) -> None:
     _check_calendar(sc)
     if not lone_event:
         check_closures(sc.events, "events")
+        check_same_day_sets(sc.events, "events")
     for path in _PER_KIND:                 # the rules look every kind up in these
         missing = [k for k in typing.get_args(KindName) if k not in get_path(sc, path)]
         if missing:
@@ -849,6 +855,26 @@ def check_closures(events: Sequence[Event], where: str, earlier: Mapping[str, dt
             raise ValueError(f"{where}.{i}.closure: {name!r} is reopened already by {where}.{j} on {d}; "
                              f"a closure reopens once")
         reopened[name] = (i, e.date)
+
+
+def check_same_day_sets(events: Sequence[Event], where: str) -> None:
+    """A `set` event gives its parameter one value on its day: another `set` or a `scale` of the same
+    parameter on that day would make one of them count for nothing (the later in the list wins), so
+    the two are refused, naming both. (Two `scale`s of one day multiply: both count.)"""
+    first: dict[tuple[dt.date, str], tuple[int, str]] = {}
+    for i, e in enumerate(events):
+        if e.action not in ("set", "scale") or e.parameter is None:
+            continue
+        key = (e.date, e.parameter)
+        if key in first:
+            j, action = first[key]
+            if "set" in (action, e.action):
+                what = ("give one value" if action == e.action else
+                        "give one 'set' event with the value it should have that day")
+                raise ValueError(f"{where}.{i}: {e.action}s {e.parameter} on {e.date}, the day {where}.{j} "
+                                 f"{action}s it too; only the later in the list would count: {what}")
+        if key not in first or e.action == "set":
+            first[key] = (i, e.action)
 
 
 def _check_names(sc: Scenario) -> None:

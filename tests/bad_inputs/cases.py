@@ -1405,3 +1405,29 @@ for _name, _body, _says in (
              {"b.yaml": _body}, says=(_says,))
 good("r13", "compare-other-horizon-with-days", ("compare", "{d}/tiny.yaml", "{d}/b.yaml", "--runs", "1", "--workers",
                                                 "1", "--days", "2"), {"b.yaml": _OTHER})
+
+# --- round 14 ---------------------------------------------------------------------------------
+# A `close` of 0 places closed the largest location of the kind (1,024 regular places in tiny's world:
+# whole locations close until the places asked are gone, and the first is always taken); an `open` of
+# 0 places logged "0 places". Both are refused now (`Event._complete`), as an exercise's decisions and
+# the dashboard's what-ifs already refused them.
+for _action, _says in (("close", "events.0: places: a 'close' event closes at least 1 place (got 0)"),
+                       ("open", "events.0: places: an 'open' event opens at least 1 place (got 0)")):
+    bad("events", f"r14-{_action}-zero-places",
+        f"events:\n  - {{date: 2025-07-10, action: {_action}, kind: regular, places: 0}}\n", says=(_says,))
+# Two `set`s of one parameter on one day (or a `set` and a `scale`): only the later in the list counted,
+# the other silently. Refused, naming both (`check_same_day_sets`); two `scale`s multiply, and a `set`
+# on the next day is a change, not a contradiction.
+_SET = "  - {date: 2025-07-10, action: set, parameter: chain.dublin_share, value: %s}\n"
+_SCALE = "  - {date: 2025-07-10, action: scale, parameter: chain.dublin_share, value: %s}\n"
+for _name, _body, _says in (
+        ("set-twice-one-day", _SET % 0.2 + _SET % 0.3,
+         "events.1: sets chain.dublin_share on 2025-07-10, the day events.0 sets it too; only the later in the list "
+         "would count: give one value"),
+        ("scale-then-set-one-day", _SCALE % 2 + _SET % 0.3,
+         "events.1: sets chain.dublin_share on 2025-07-10, the day events.0 scales it too"),
+        ("set-then-scale-one-day-out-of-order", _SET.replace("07-10", "07-12") % 0.1 + _SET % 0.3 + _SCALE % 1.5,
+         "events.2: scales chain.dublin_share on 2025-07-10, the day events.1 sets it too")):
+    bad("events", f"r14-{_name}", "events:\n" + _body, says=(_says,))
+good("r14", "scale-twice-one-day-and-set-the-next", ("run", "{d}/s.yaml", "--out", "{d}/out"),
+     {"s.yaml": "extends: tiny.yaml\nevents:\n" + _SCALE % 2 + _SCALE % 1.1 + _SET.replace("07-10", "07-11") % 0.1})

@@ -1431,3 +1431,11 @@ for _name, _body, _says in (
     bad("events", f"r14-{_name}", "events:\n" + _body, says=(_says,))
 good("r14", "scale-twice-one-day-and-set-the-next", ("run", "{d}/s.yaml", "--out", "{d}/out"),
      {"s.yaml": "extends: tiny.yaml\nevents:\n" + _SCALE % 2 + _SCALE % 1.1 + _SET.replace("07-10", "07-11") % 0.1})
+
+# `bench --instructions SCENARIO:DAYS` took any number of days (baseline:99999999 ran the whole benchmark,
+# then callgrind on a run of 100 million days: a hang) and full-width digits (str.isdigit); '²' ended in
+# "invalid literal for int() with base 10". DAYS is 1 to 36,500 in ASCII digits, as --days is.
+for _name, _value in (("instructions-days-huge", "baseline:99999999"), ("instructions-days-fullwidth", "baseline:\uff15"),
+                      ("instructions-days-superscript", "baseline:²")):
+    bad_argv("counts", f"r14-{_name}", ("bench", "--instructions", _value, "--repeats", "1", "--quick"),
+             says=(f"--instructions: '{_value}' is not SCENARIO:DAYS with DAYS 1 to 36,500",))

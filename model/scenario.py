@@ -94,6 +94,9 @@ class _Strict(BaseModel):
         if _is_date(annotation) and v is not None and not isinstance(v, dt.date) and not (
                 isinstance(v, str) and _ISO_DATE.fullmatch(v.strip())):
             raise ValueError(f"must be a date written YYYY-MM-DD (got {shown(v)})")   # not seconds since 1970
+        if _is_date(annotation) and isinstance(v, dt.datetime) and v.time() != dt.time():
+            # (pydantic: "Datetimes provided to dates should have zero time"; a midnight timestamp is the date)
+            raise ValueError(f"must be a date written YYYY-MM-DD, without a time of day (got {shown(v)})")
         if annotation is bool:
             if _numpy_bool(v):              # NumPy's true/false (a pandas column's, a mask's element)
                 return bool(v)
@@ -1239,7 +1242,8 @@ def choice_argument(where: str, value: Any, choices: Sequence[str]) -> str:
 
 def shown(value: Any, limit: int = 60) -> str:
     """A value as an error line shows it: its repr, cut to about `limit` characters (its end kept)."""
-    text = repr(value)
+    text = value.isoformat(" ") if isinstance(value, dt.datetime) else value.isoformat() \
+        if isinstance(value, dt.date) else repr(value)      # a date as it is written, not datetime.date(2025, 1, 1)
     return text if len(text) <= limit else text[: limit - 5] + " …" + text[-3:]
 
 
@@ -1649,8 +1653,17 @@ def _resolve(data: Any, source: str, folder: Path | None, chain: tuple[Path, ...
     path = _locate(parent, folder)
     if _real(path, f"{source}: extends {parent!r}") in chain:
         raise ScenarioError(f"{source}: extends: circular chain through {parent!r}")
-    try:
-        base = _load_file(path, parent if path.parent == SCENARIO_DIR else path.name, chain)
+    missing = not path.exists() and not path.is_symlink()
+    hint = ("" if not missing else
+            "a web address is not read: save the file and give its path" if "://" in parent else
+            "the spaces at its start or end are part of the name" if parent != parent.strip() else
+            f"folders are separated by / here: {parent.replace(chr(92), '/')}" if "\\" in parent else
+            f"did you mean {parent}.yaml?" if not path.suffix and path.with_suffix(".yaml").is_file() else "")
+    if hint:
+        written = f"'{parent}'" if parent.isprintable() else shown(parent)     # (a backslash shown once)
+        raise ScenarioError(f"{source}: extends {written}: no such scenario file ({hint})")
+    try:      # a file named as written when it is missing (its name alone could be another file's, here)
+        base = _load_file(path, parent if path.parent == SCENARIO_DIR or missing else path.name, chain)
     except ScenarioError as exc:      # name the file the user gave as well as the one at fault
         raise (exc if len(chain) > 1 else ScenarioError(f"{source}: extends {exc}")) from None
     return _merge(base, data)

@@ -1596,10 +1596,23 @@ def decode(raw: bytes, source: str) -> str:
     return _decode(raw, source, ScenarioError)
 
 
+def _missing_hint(written: str, path: Path) -> str:
+    """What to change in the name `written` of a scenario file that is not at `path`, when the cause
+    is plain (else '')."""
+    return ("a web address is not read: save the file and give its path" if "://" in written else
+            "the spaces at its start or end are part of the name" if written != written.strip() else
+            f"folders are separated by / here: {written.replace(chr(92), '/')}" if "\\" in written else
+            f"did you mean {written}.yaml?" if not path.suffix and path.with_suffix(".yaml").is_file() else "")
+
+
 def _read(path: Path, source: str, what: str = "a scenario file") -> str:
     """The text of a scenario file (or another file read the same way: `what` it should be): a
     regular file (not a folder, pipe or device) of at most MAX_FILE_BYTES, in UTF-8."""
     if not path.exists() and not path.is_symlink():
+        hint = _missing_hint(source, path)
+        if hint:
+            written = f"'{source}'" if source.isprintable() else shown(source)     # (a backslash shown once)
+            raise ScenarioError(f"{written}: no such scenario file ({hint})")
         raise ScenarioError(f"{source}: no such scenario file or built-in name"
                             + (did_you_mean(path.name.removesuffix(".yaml"), builtin_names())
                                or f" (built-in: {', '.join(builtin_names())})"))
@@ -1654,14 +1667,6 @@ def _resolve(data: Any, source: str, folder: Path | None, chain: tuple[Path, ...
     if _real(path, f"{source}: extends {parent!r}") in chain:
         raise ScenarioError(f"{source}: extends: circular chain through {parent!r}")
     missing = not path.exists() and not path.is_symlink()
-    hint = ("" if not missing else
-            "a web address is not read: save the file and give its path" if "://" in parent else
-            "the spaces at its start or end are part of the name" if parent != parent.strip() else
-            f"folders are separated by / here: {parent.replace(chr(92), '/')}" if "\\" in parent else
-            f"did you mean {parent}.yaml?" if not path.suffix and path.with_suffix(".yaml").is_file() else "")
-    if hint:
-        written = f"'{parent}'" if parent.isprintable() else shown(parent)     # (a backslash shown once)
-        raise ScenarioError(f"{source}: extends {written}: no such scenario file ({hint})")
     try:      # a file named as written when it is missing (its name alone could be another file's, here)
         base = _load_file(path, parent if path.parent == SCENARIO_DIR or missing else path.name, chain)
     except ScenarioError as exc:      # name the file the user gave as well as the one at fault

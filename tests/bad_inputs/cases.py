@@ -1469,3 +1469,8 @@ bad("dates", "r14-shock-with-a-time-of-day",
 bad("events", "r14-set-a-date-shown-as-written",
     "events:\n  - {date: 2025-07-10, action: set, parameter: chain.dublin_share, value: 2025-01-01}\n",
     says=("events.0.value: Input should be a valid number (got 2025-01-01)",))
+# the same causes in a file named on the command line (`_read`, `_missing_hint`)
+bad_argv("wrong-file", "r14-run-without-suffix", ("run", "{d}/tiny", "--out", "{d}/out"),
+         says=("tiny': no such scenario file (did you mean ", "tiny.yaml?)"))
+bad_argv("wrong-file", "r14-validate-web-address", ("validate", "https://example.org/s.yaml"),
+         says=("noodplan: 'https://example.org/s.yaml': no such scenario file (a web address is not read",))

@@ -1643,6 +1643,22 @@ def _load_file(path: Path, source: str, chain: tuple[Path, ...]) -> dict:
     return _resolve(data, source, path.parent, (*chain, _real(path, source)))
 
 
+# the fields that only another of noodplan's files has, and the command that reads that file
+_OTHER_FILES = ((("parameters", "sampler"), "a sweep design", "run it with `noodplan sweep FILE --out STORE`"),
+                (("roles", "injects"), "an exercise", "check it with `noodplan exercise validate FILE`, play it with "
+                                                      "`noodplan exercise play FILE`"))
+
+
+def _not_another_kind_of_file(data: dict, source: str) -> None:
+    """A sweep design or an exercise given where a scenario is read was refused as a scenario with
+    an unknown field ('scenario: unknown field (check the spelling) [+18 more]'); name what it is."""
+    if "extends" in data:
+        return
+    for fields, what, command in _OTHER_FILES:
+        if all(f in data for f in fields):
+            raise ScenarioError(f"{source}: {what}, not a scenario (it has {' and '.join(fields)}); {command}")
+
+
 def _resolve(data: Any, source: str, folder: Path | None, chain: tuple[Path, ...] = ()) -> dict:
     """The scenario mapping with its `extends` chain merged in (parents' paths relative to the
     folder of the file that names them; `folder` None: only built-in parents, for text that comes
@@ -1650,6 +1666,7 @@ def _resolve(data: Any, source: str, folder: Path | None, chain: tuple[Path, ...
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: " + ("is empty; a scenario is a mapping of fields" if data is None else
                                              f"a scenario must be a mapping of fields (got {type(data).__name__})"))
+    _not_another_kind_of_file(data, source)
     if "extends" not in data:
         return data
     data = dict(data)

@@ -1474,3 +1474,20 @@ bad_argv("wrong-file", "r14-run-without-suffix", ("run", "{d}/tiny", "--out", "{
          says=("tiny': no such scenario file (did you mean ", "tiny.yaml?)"))
 bad_argv("wrong-file", "r14-validate-web-address", ("validate", "https://example.org/s.yaml"),
          says=("noodplan: 'https://example.org/s.yaml': no such scenario file (a web address is not read",))
+
+# A sweep design or an exercise given to `run`/`validate` (or `compare`, `backtest`, `forecast --from-run`,
+# an `extends`) was refused as a scenario with a misspelt field: "d.yaml: scenario: unknown field (check
+# the spelling) [+18 more]". It is named for what it is, with the command that reads it
+# (`_not_another_kind_of_file`).
+_DESIGN_FILE = ("scenario: tiny.yaml\nparameters:\n  - {name: inflow, path: inflow.first_applications_per_year, "
+                "uniform: [1000, 2000]}\nsampler: {method: lhs, samples: 4}\n")
+_EXERCISE_FILE = ("name: ex\ntitle: An exercise\nscenario: tiny.yaml\nturn_days: 7\nturns: 2\n"
+                  "roles:\n  - {id: coa, kind: coa}\nobjectives: []\ninjects: []\n")
+for _name, _body, _says in (
+        ("a-sweep-design", _DESIGN_FILE, "s.yaml: a sweep design, not a scenario (it has parameters and sampler); "
+                                         "run it with `noodplan sweep FILE --out STORE`"),
+        ("an-exercise", _EXERCISE_FILE, "s.yaml: an exercise, not a scenario (it has roles and injects); check it "
+                                        "with `noodplan exercise validate FILE`")):
+    bad("wrong-file", f"r14-{_name}", _body.encode(), says=(_says,), commands=("run", "validate", "compare"))
+bad("wrong-file", "r14-extends-a-sweep-design", b"extends: d.yaml\n", extra={"d.yaml": _DESIGN_FILE},
+    says=("s.yaml: extends d.yaml: a sweep design, not a scenario",))

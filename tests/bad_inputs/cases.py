@@ -1491,3 +1491,15 @@ for _name, _body, _says in (
     bad("wrong-file", f"r14-{_name}", _body.encode(), says=(_says,), commands=("run", "validate", "compare"))
 bad("wrong-file", "r14-extends-a-sweep-design", b"extends: d.yaml\n", extra={"d.yaml": _DESIGN_FILE},
     says=("s.yaml: extends d.yaml: a sweep design, not a scenario",))
+
+# A binary file picked by mistake was blamed on its encoding: a snapshot (a ZIP archive, as a spreadsheet's
+# .xlsx is) given as a scenario said "holds NUL bytes: not a text file (UTF-16 without a byte-order mark?)",
+# and as a --record "is not UTF-8 text (byte at position 11)"; the --record reader decoded on its own
+# (a UTF-16 file: "byte at position 0"). `decode` names the common binary formats by their first bytes,
+# and read_points decodes with it (one reader of encodings).
+_ZIP = b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256))
+bad("encodings", "r14-zip-archive", _ZIP, says=("s.yaml: is a ZIP archive (a noodplan snapshot, or a spreadsheet",))
+bad("encodings", "r14-netcdf", b"\x89HDF\r\n\x1a\n" + bytes(64), says=("s.yaml: is a NetCDF/HDF5 file",))
+bad_argv("record", "r14-a-spreadsheet", _BT, {"r.csv": _ZIP}, says=("--record: r.csv: is a ZIP archive",))
+bad_argv("record", "r14-utf16", _BT, {"r.csv": "date,quantity,value\n2025-07-05,population,2000\n".encode("utf-16")},
+         says=("--record: r.csv: is UTF-16 text; save it as UTF-8",))

@@ -1646,7 +1646,9 @@ def _load_file(path: Path, source: str, chain: tuple[Path, ...]) -> dict:
 # the fields that only another of noodplan's files has, and the command that reads that file
 _OTHER_FILES = ((("parameters", "sampler"), "a sweep design", "run it with `noodplan sweep FILE --out STORE`"),
                 (("roles", "injects"), "an exercise", "check it with `noodplan exercise validate FILE`, play it with "
-                                                      "`noodplan exercise play FILE`"))
+                                                      "`noodplan exercise play FILE`"),
+                (("command", "scenario_sha256", "files"), "a run's manifest (what a run wrote with its results)",
+                 "give the scenario file the run was made from"))
 
 
 def _not_another_kind_of_file(data: dict, source: str) -> None:
@@ -1654,9 +1656,13 @@ def _not_another_kind_of_file(data: dict, source: str) -> None:
     an unknown field ('scenario: unknown field (check the spelling) [+18 more]'); name what it is."""
     if "extends" in data:
         return
+    if isinstance(data.get("format"), str) and data["format"].startswith("noodplan-"):
+        raise ScenarioError(f"{source}: a file of the format {shown(data['format'])} (a saved exercise or a sweep "
+                            f"store's manifest), not a scenario")
     for fields, what, command in _OTHER_FILES:
         if all(f in data for f in fields):
-            raise ScenarioError(f"{source}: {what}, not a scenario (it has {' and '.join(fields)}); {command}")
+            has = ", ".join(fields[:-1]) + " and " + fields[-1]
+            raise ScenarioError(f"{source}: {what}, not a scenario (it has {has}); {command}")
 
 
 def _resolve(data: Any, source: str, folder: Path | None, chain: tuple[Path, ...] = ()) -> dict:

@@ -1503,3 +1503,11 @@ bad("encodings", "r14-netcdf", b"\x89HDF\r\n\x1a\n" + bytes(64), says=("s.yaml: 
 bad_argv("record", "r14-a-spreadsheet", _BT, {"r.csv": _ZIP}, says=("--record: r.csv: is a ZIP archive",))
 bad_argv("record", "r14-utf16", _BT, {"r.csv": "date,quantity,value\n2025-07-05,population,2000\n".encode("utf-16")},
          says=("--record: r.csv: is UTF-16 text; save it as UTF-8",))
+# and a run's manifest.json, a saved exercise (a JSON file, as a scenario may be): "command: unknown field [+22 more]"
+bad("wrong-file", "r14-a-run-manifest",
+    b'{"command": "noodplan run tiny.yaml", "scenario": "tiny", "scenario_sha256": "ab", "files": {}}',
+    says=("s.yaml: a run's manifest (what a run wrote with its results), not a scenario (it has command, "
+          "scenario_sha256 and files); give the scenario file the run was made from",))
+bad("wrong-file", "r14-a-saved-exercise", b'{"format": "noodplan-exercise", "format_version": 2, "commands": []}',
+    says=("s.yaml: a file of the format 'noodplan-exercise' (a saved exercise or a sweep store's manifest), "
+          "not a scenario",))

@@ -1599,7 +1599,8 @@ def decode(raw: bytes, source: str) -> str:
 def _missing_hint(written: str, path: Path) -> str:
     """What to change in the name `written` of a scenario file that is not at `path`, when the cause
     is plain (else '')."""
-    return ("a web address is not read: save the file and give its path" if "://" in written else
+    return ("a scenario is not read from standard input: save it in a file and give its path" if written == "-" else
+            "a web address is not read: save the file and give its path" if "://" in written else
             "the spaces at its start or end are part of the name" if written != written.strip() else
             f"folders are separated by / here: {written.replace(chr(92), '/')}" if "\\" in written else
             f"did you mean {written}.yaml?" if not path.suffix and path.with_suffix(".yaml").is_file() else "")

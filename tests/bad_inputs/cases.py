@@ -1511,3 +1511,5 @@ bad("wrong-file", "r14-a-run-manifest",
 bad("wrong-file", "r14-a-saved-exercise", b'{"format": "noodplan-exercise", "format_version": 2, "commands": []}',
     says=("s.yaml: a file of the format 'noodplan-exercise' (a saved exercise or a sweep store's manifest), "
           "not a scenario",))
+bad_argv("wrong-file", "r14-validate-standard-input", ("validate", "-"),
+         says=("noodplan: '-': no such scenario file (a scenario is not read from standard input",))

@@ -32,7 +32,7 @@ import numpy as np
 from scipy.interpolate import PchipInterpolator
 
 from model import data
-from model.inputfile import read_bytes
+from model.inputfile import decode, read_bytes
 from model.scenario import MAX_COUNT, did_you_mean
 
 MONTHLY_SERIES = "inflow_monthly_nl_derived"
@@ -419,10 +419,7 @@ def read_points(path: str | Path, period: tuple[dt.date, dt.date] | None = None)
     trailing comma) only when its cells are empty. Raises ValueError naming the file and line."""
     name = Path(path).name
     raw = read_bytes(path, name, "a CSV file of recorded points", MAX_RECORD_BYTES)
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        raise ValueError(f"{name}: is not UTF-8 text (byte at position {exc.start}); save it as UTF-8") from None
+    text = decode(raw, name)          # the one reader of encodings (a spreadsheet's .xlsx named as such)
     read = [0]                        # lines read so far: where csv stopped, when it stops
 
     def lines():

@@ -52,6 +52,14 @@ def read_bytes(path: str | Path, source: str, what: str, max_bytes: int,
     return raw
 
 
+# binary files a planner may pick by mistake, by their first bytes
+_BINARY = ((b"PK\x03\x04", "a ZIP archive (a noodplan snapshot, or a spreadsheet or document: .xlsx, .docx?)"),
+           (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an Office document (.xls, .doc?)"),
+           (b"%PDF", "a PDF document"), (b"\x89PNG", "a PNG image"), (b"\x1f\x8b", "a gzip archive"),
+           (b"\x89HDF\r\n\x1a\n", "a NetCDF/HDF5 file (a run's daily.nc?)"), (b"CDF\x01", "a NetCDF file"),
+           (b"CDF\x02", "a NetCDF file"), (b"PAR1", "a Parquet table (a sweep store's?)"))
+
+
 def decode(raw: bytes, source: str, error: type[Exception] = ValueError) -> str:
     """A user's file's bytes to text: UTF-8, with or without a byte-order mark; anything else (UTF-16
     or UTF-32, NUL bytes, Latin-1) is `error` naming `source`."""
@@ -59,6 +67,9 @@ def decode(raw: bytes, source: str, error: type[Exception] = ValueError) -> str:
                       (codecs.BOM_UTF16_LE, "UTF-16"), (codecs.BOM_UTF16_BE, "UTF-16")):
         if raw.startswith(bom):
             raise error(f"{source}: is {name} text; save it as UTF-8")
+    for magic, what in _BINARY:
+        if raw.startswith(magic):       # (its NUL bytes would be blamed on UTF-16 without a byte-order mark)
+            raise error(f"{source}: is {what}, not a text file")
     raw = raw.removeprefix(codecs.BOM_UTF8)
     if b"\x00" in raw:
         raise error(f"{source}: holds NUL bytes: not a text file (UTF-16 without a byte-order mark?); "

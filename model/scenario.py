@@ -94,6 +94,9 @@ class _Strict(BaseModel):
         if _is_date(annotation) and v is not None and not isinstance(v, dt.date) and not (
                 isinstance(v, str) and _ISO_DATE.fullmatch(v.strip())):
             raise ValueError(f"must be a date written YYYY-MM-DD (got {shown(v)})")   # not seconds since 1970
+        if _is_date(annotation) and isinstance(v, dt.datetime) and v.time() != dt.time():
+            # (pydantic: "Datetimes provided to dates should have zero time"; a midnight timestamp is the date)
+            raise ValueError(f"must be a date written YYYY-MM-DD, without a time of day (got {shown(v)})")
         if annotation is bool:
             if _numpy_bool(v):              # NumPy's true/false (a pandas column's, a mask's element)
                 return bool(v)
@@ -661,6 +664,11 @@ class Event(_Strict):
             raise ValueError(f"a '{self.action}' event needs parameter and value")
         if self.action in ("close", "open") and (self.kind is None or self.places is None):
             raise ValueError(f"a '{self.action}' event needs kind and places")
+        if self.action in ("close", "open") and self.places == 0:
+            # (a close of 0 places closed the largest location: whole locations close until the places are gone)
+            raise ValueError(f"places: {'an' if self.action == 'open' else 'a'} '{self.action}' event "
+                             f"{self.action}s at least 1 place (got 0); "
+                             f"leave the event out to {self.action} none")
         if self.action == "raise" and (self.kind is None or self.value is None or not 1.0 <= self.value <= 2.0):
             raise ValueError("a 'raise' event needs kind and value (a factor from 1 to 2)")
         if self.action == "request_regime" and self.regime is None:
@@ -777,6 +785,7 @@ def check_runnable(sc: Scenario, lone_event: bool = False) -> None:
     _check_calendar(sc)
     if not lone_event:
         check_closures(sc.events, "events")
+        check_same_day_sets(sc.events, "events")
     for path in _PER_KIND:                 # the rules look every kind up in these
         missing = [k for k in typing.get_args(KindName) if k not in get_path(sc, path)]
         if missing:
@@ -849,6 +858,26 @@ def check_closures(events: Sequence[Event], where: str, earlier: Mapping[str, dt
             raise ValueError(f"{where}.{i}.closure: {name!r} is reopened already by {where}.{j} on {d}; "
                              f"a closure reopens once")
         reopened[name] = (i, e.date)
+
+
+def check_same_day_sets(events: Sequence[Event], where: str) -> None:
+    """A `set` event gives its parameter one value on its day: another `set` or a `scale` of the same
+    parameter on that day would make one of them count for nothing (the later in the list wins), so
+    the two are refused, naming both. (Two `scale`s of one day multiply: both count.)"""
+    first: dict[tuple[dt.date, str], tuple[int, str]] = {}
+    for i, e in enumerate(events):
+        if e.action not in ("set", "scale") or e.parameter is None:
+            continue
+        key = (e.date, e.parameter)
+        if key in first:
+            j, action = first[key]
+            if "set" in (action, e.action):
+                what = ("give one value" if action == e.action else
+                        "give one 'set' event with the value it should have that day")
+                raise ValueError(f"{where}.{i}: {e.action}s {e.parameter} on {e.date}, the day {where}.{j} "
+                                 f"{action}s it too; only the later in the list would count: {what}")
+        if key not in first or e.action == "set":
+            first[key] = (i, e.action)
 
 
 def _check_names(sc: Scenario) -> None:
@@ -1213,7 +1242,8 @@ def choice_argument(where: str, value: Any, choices: Sequence[str]) -> str:
 
 def shown(value: Any, limit: int = 60) -> str:
     """A value as an error line shows it: its repr, cut to about `limit` characters (its end kept)."""
-    text = repr(value)
+    text = value.isoformat(" ") if isinstance(value, dt.datetime) else value.isoformat() \
+        if isinstance(value, dt.date) else repr(value)      # a date as it is written, not datetime.date(2025, 1, 1)
     return text if len(text) <= limit else text[: limit - 5] + " …" + text[-3:]
 
 
@@ -1566,10 +1596,24 @@ def decode(raw: bytes, source: str) -> str:
     return _decode(raw, source, ScenarioError)
 
 
+def _missing_hint(written: str, path: Path) -> str:
+    """What to change in the name `written` of a scenario file that is not at `path`, when the cause
+    is plain (else '')."""
+    return ("a scenario is not read from standard input: save it in a file and give its path" if written == "-" else
+            "a web address is not read: save the file and give its path" if "://" in written else
+            "the spaces at its start or end are part of the name" if written != written.strip() else
+            f"folders are separated by / here: {written.replace(chr(92), '/')}" if "\\" in written else
+            f"did you mean {written}.yaml?" if not path.suffix and path.with_suffix(".yaml").is_file() else "")
+
+
 def _read(path: Path, source: str, what: str = "a scenario file") -> str:
     """The text of a scenario file (or another file read the same way: `what` it should be): a
     regular file (not a folder, pipe or device) of at most MAX_FILE_BYTES, in UTF-8."""
     if not path.exists() and not path.is_symlink():
+        hint = _missing_hint(source, path)
+        if hint:
+            written = f"'{source}'" if source.isprintable() else shown(source)     # (a backslash shown once)
+            raise ScenarioError(f"{written}: no such scenario file ({hint})")
         raise ScenarioError(f"{source}: no such scenario file or built-in name"
                             + (did_you_mean(path.name.removesuffix(".yaml"), builtin_names())
                                or f" (built-in: {', '.join(builtin_names())})"))
@@ -1600,6 +1644,28 @@ def _load_file(path: Path, source: str, chain: tuple[Path, ...]) -> dict:
     return _resolve(data, source, path.parent, (*chain, _real(path, source)))
 
 
+# the fields that only another of noodplan's files has, and the command that reads that file
+_OTHER_FILES = ((("parameters", "sampler"), "a sweep design", "run it with `noodplan sweep FILE --out STORE`"),
+                (("roles", "injects"), "an exercise", "check it with `noodplan exercise validate FILE`, play it with "
+                                                      "`noodplan exercise play FILE`"),
+                (("command", "scenario_sha256", "files"), "a run's manifest (what a run wrote with its results)",
+                 "give the scenario file the run was made from"))
+
+
+def _not_another_kind_of_file(data: dict, source: str) -> None:
+    """A sweep design or an exercise given where a scenario is read was refused as a scenario with
+    an unknown field ('scenario: unknown field (check the spelling) [+18 more]'); name what it is."""
+    if "extends" in data:
+        return
+    if isinstance(data.get("format"), str) and data["format"].startswith("noodplan-"):
+        raise ScenarioError(f"{source}: a file of the format {shown(data['format'])} (a saved exercise or a sweep "
+                            f"store's manifest), not a scenario")
+    for fields, what, command in _OTHER_FILES:
+        if all(f in data for f in fields):
+            has = ", ".join(fields[:-1]) + " and " + fields[-1]
+            raise ScenarioError(f"{source}: {what}, not a scenario (it has {has}); {command}")
+
+
 def _resolve(data: Any, source: str, folder: Path | None, chain: tuple[Path, ...] = ()) -> dict:
     """The scenario mapping with its `extends` chain merged in (parents' paths relative to the
     folder of the file that names them; `folder` None: only built-in parents, for text that comes
@@ -1607,6 +1673,7 @@ def _resolve(data: Any, source: str, folder: Path | None, chain: tuple[Path, ...
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: " + ("is empty; a scenario is a mapping of fields" if data is None else
                                              f"a scenario must be a mapping of fields (got {type(data).__name__})"))
+    _not_another_kind_of_file(data, source)
     if "extends" not in data:
         return data
     data = dict(data)
@@ -1623,8 +1690,9 @@ def _resolve(data: Any, source: str, folder: Path | None, chain: tuple[Path, ...
     path = _locate(parent, folder)
     if _real(path, f"{source}: extends {parent!r}") in chain:
         raise ScenarioError(f"{source}: extends: circular chain through {parent!r}")
-    try:
-        base = _load_file(path, parent if path.parent == SCENARIO_DIR else path.name, chain)
+    missing = not path.exists() and not path.is_symlink()
+    try:      # a file named as written when it is missing (its name alone could be another file's, here)
+        base = _load_file(path, parent if path.parent == SCENARIO_DIR or missing else path.name, chain)
     except ScenarioError as exc:      # name the file the user gave as well as the one at fault
         raise (exc if len(chain) > 1 else ScenarioError(f"{source}: extends {exc}")) from None
     return _merge(base, data)

@@ -21,6 +21,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+from model.scenario import MAX_DAYS
+
 DEFAULT = "baseline:200"       # what `noodplan bench --instructions` counts without a value
 _ROOT = str(Path(__file__).resolve().parents[2])
 _COLLECTED = re.compile(r"Collected\s*:\s*(\d+)")
@@ -32,8 +34,8 @@ def parse_cases(text: str) -> list[tuple[str, int]]:
     cases = []
     for item in (t.strip() for t in text.split(",")):
         name, sep, days = item.partition(":")
-        if not name or not sep or not days.isdigit() or int(days) < 1:
-            raise ValueError(f"--instructions: {item!r} is not SCENARIO:DAYS with DAYS ≥ 1 "
+        if not name or not sep or not (days.isascii() and days.isdigit()) or not 1 <= int(days) <= MAX_DAYS:
+            raise ValueError(f"--instructions: {item!r} is not SCENARIO:DAYS with DAYS 1 to {MAX_DAYS:,} "
                              f"(e.g. {DEFAULT} or baseline:200,eu-scale:365)")
         cases.append((name, int(days)))
     return cases

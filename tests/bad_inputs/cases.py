@@ -1407,3 +1407,111 @@ for _name, _body, _says in (
              {"b.yaml": _body}, says=(_says,))
 good("r13", "compare-other-horizon-with-days", ("compare", "{d}/tiny.yaml", "{d}/b.yaml", "--runs", "1", "--workers",
                                                 "1", "--days", "2"), {"b.yaml": _OTHER})
+
+# --- round 14 ---------------------------------------------------------------------------------
+# A `close` of 0 places closed the largest location of the kind (1,024 regular places in tiny's world:
+# whole locations close until the places asked are gone, and the first is always taken); an `open` of
+# 0 places logged "0 places". Both are refused now (`Event._complete`), as an exercise's decisions and
+# the dashboard's what-ifs already refused them.
+for _action, _says in (("close", "events.0: places: a 'close' event closes at least 1 place (got 0)"),
+                       ("open", "events.0: places: an 'open' event opens at least 1 place (got 0)")):
+    bad("events", f"r14-{_action}-zero-places",
+        f"events:\n  - {{date: 2025-07-10, action: {_action}, kind: regular, places: 0}}\n", says=(_says,))
+# Two `set`s of one parameter on one day (or a `set` and a `scale`): only the later in the list counted,
+# the other silently. Refused, naming both (`check_same_day_sets`); two `scale`s multiply, and a `set`
+# on the next day is a change, not a contradiction.
+_SET = "  - {date: 2025-07-10, action: set, parameter: chain.dublin_share, value: %s}\n"
+_SCALE = "  - {date: 2025-07-10, action: scale, parameter: chain.dublin_share, value: %s}\n"
+for _name, _body, _says in (
+        ("set-twice-one-day", _SET % 0.2 + _SET % 0.3,
+         "events.1: sets chain.dublin_share on 2025-07-10, the day events.0 sets it too; only the later in the list "
+         "would count: give one value"),
+        ("scale-then-set-one-day", _SCALE % 2 + _SET % 0.3,
+         "events.1: sets chain.dublin_share on 2025-07-10, the day events.0 scales it too"),
+        ("set-then-scale-one-day-out-of-order", _SET.replace("07-10", "07-12") % 0.1 + _SET % 0.3 + _SCALE % 1.5,
+         "events.2: scales chain.dublin_share on 2025-07-10, the day events.1 sets it too")):
+    bad("events", f"r14-{_name}", "events:\n" + _body, says=(_says,))
+good("r14", "scale-twice-one-day-and-set-the-next", ("run", "{d}/s.yaml", "--out", "{d}/out"),
+     {"s.yaml": "extends: tiny.yaml\nevents:\n" + _SCALE % 2 + _SCALE % 1.1 + _SET.replace("07-10", "07-11") % 0.1})
+
+# `bench --instructions SCENARIO:DAYS` took any number of days (baseline:99999999 ran the whole benchmark,
+# then callgrind on a run of 100 million days: a hang) and full-width digits (str.isdigit); '²' ended in
+# "invalid literal for int() with base 10". DAYS is 1 to 36,500 in ASCII digits, as --days is.
+for _name, _value in (("instructions-days-huge", "baseline:99999999"), ("instructions-days-fullwidth", "baseline:\uff15"),
+                      ("instructions-days-superscript", "baseline:²")):
+    bad_argv("counts", f"r14-{_name}", ("bench", "--instructions", _value, "--repeats", "1", "--quick"),
+             says=(f"--instructions: '{_value}' is not SCENARIO:DAYS with DAYS 1 to 36,500",))
+
+# A parent that is not there was named by its last part only: `extends: elsewhere/tiny.yaml` said
+# "extends tiny.yaml: no such scenario file" beside a tiny.yaml that exists, and so did a web address
+# or a name with a space before it. The parent is named as written now, with what to change when the
+# cause is plain (`_resolve`): a web address, spaces around the name, a Windows backslash, no `.yaml`.
+for _name, _written, _says in (
+        ("extends-other-folder", "elsewhere/tiny.yaml", "extends elsewhere/tiny.yaml: no such scenario file"),
+        ("extends-web-address", "https://example.org/tiny.yaml",
+         "extends 'https://example.org/tiny.yaml': no such scenario file (a web address is not read: save the file "
+         "and give its path)"),
+        ("extends-space-before", "' tiny.yaml'",
+         "extends ' tiny.yaml': no such scenario file (the spaces at its start or end are part of the name)"),
+        ("extends-backslash", "scenarios\\tiny.yaml",
+         "extends 'scenarios\\tiny.yaml': no such scenario file (folders are separated by / here: scenarios/tiny.yaml)"),
+        ("extends-without-suffix", "tiny", "extends 'tiny': no such scenario file (did you mean tiny.yaml?)")):
+    bad("extends", f"r14-{_name}", f"extends: {_written}\n".encode(), says=("s.yaml: " + _says,))
+
+# A date with a time of day was refused in pydantic's words, with a Python repr: "start_date: Datetimes
+# provided to dates should have zero time - e.g. be exact dates (got datetime.datetime(2025, 7, 1, 12, 0))";
+# a date where a number is asked showed "(got datetime.date(2025, 1, 1))". Dates are shown as written now
+# (`shown`), and a time of day is named as such (`_Strict`); a midnight timestamp is still the date.
+bad("dates", "r14-start-with-a-time-of-day", "start_date: 2025-07-01 12:00:00\n",
+    says=("s.yaml: start_date: must be a date written YYYY-MM-DD, without a time of day (got 2025-07-01 12:00:00)",))
+bad("dates", "r14-shock-with-a-time-of-day",
+    "inflow:\n  shocks:\n    - {start: 2025-07-05T08:30:00, end: 2025-07-15, extra_persons_per_day: 5}\n",
+    says=("s.yaml: inflow.shocks.0.start: must be a date written YYYY-MM-DD, without a time of day "
+          "(got 2025-07-05 08:30:00)",))
+bad("events", "r14-set-a-date-shown-as-written",
+    "events:\n  - {date: 2025-07-10, action: set, parameter: chain.dublin_share, value: 2025-01-01}\n",
+    says=("events.0.value: Input should be a valid number (got 2025-01-01)",))
+# the same causes in a file named on the command line (`_read`, `_missing_hint`)
+bad_argv("wrong-file", "r14-run-without-suffix", ("run", "{d}/tiny", "--out", "{d}/out"),
+         says=("tiny': no such scenario file (did you mean ", "tiny.yaml?)"))
+bad_argv("wrong-file", "r14-validate-web-address", ("validate", "https://example.org/s.yaml"),
+         says=("noodplan: 'https://example.org/s.yaml': no such scenario file (a web address is not read",))
+
+# A sweep design or an exercise given to `run`/`validate` (or `compare`, `backtest`, `forecast --from-run`,
+# an `extends`) was refused as a scenario with a misspelt field: "d.yaml: scenario: unknown field (check
+# the spelling) [+18 more]". It is named for what it is, with the command that reads it
+# (`_not_another_kind_of_file`).
+_DESIGN_FILE = ("scenario: tiny.yaml\nparameters:\n  - {name: inflow, path: inflow.first_applications_per_year, "
+                "uniform: [1000, 2000]}\nsampler: {method: lhs, samples: 4}\n")
+_EXERCISE_FILE = ("name: ex\ntitle: An exercise\nscenario: tiny.yaml\nturn_days: 7\nturns: 2\n"
+                  "roles:\n  - {id: coa, kind: coa}\nobjectives: []\ninjects: []\n")
+for _name, _body, _says in (
+        ("a-sweep-design", _DESIGN_FILE, "s.yaml: a sweep design, not a scenario (it has parameters and sampler); "
+                                         "run it with `noodplan sweep FILE --out STORE`"),
+        ("an-exercise", _EXERCISE_FILE, "s.yaml: an exercise, not a scenario (it has roles and injects); check it "
+                                        "with `noodplan exercise validate FILE`")):
+    bad("wrong-file", f"r14-{_name}", _body.encode(), says=(_says,), commands=("run", "validate", "compare"))
+bad("wrong-file", "r14-extends-a-sweep-design", b"extends: d.yaml\n", extra={"d.yaml": _DESIGN_FILE},
+    says=("s.yaml: extends d.yaml: a sweep design, not a scenario",))
+
+# A binary file picked by mistake was blamed on its encoding: a snapshot (a ZIP archive, as a spreadsheet's
+# .xlsx is) given as a scenario said "holds NUL bytes: not a text file (UTF-16 without a byte-order mark?)",
+# and as a --record "is not UTF-8 text (byte at position 11)"; the --record reader decoded on its own
+# (a UTF-16 file: "byte at position 0"). `decode` names the common binary formats by their first bytes,
+# and read_points decodes with it (one reader of encodings).
+_ZIP = b"PK\x03\x04\x14\x00\x00\x00\x08\x00" + bytes(range(256))
+bad("encodings", "r14-zip-archive", _ZIP, says=("s.yaml: is a ZIP archive (a noodplan snapshot, or a spreadsheet",))
+bad("encodings", "r14-netcdf", b"\x89HDF\r\n\x1a\n" + bytes(64), says=("s.yaml: is a NetCDF/HDF5 file",))
+bad_argv("record", "r14-a-spreadsheet", _BT, {"r.csv": _ZIP}, says=("--record: r.csv: is a ZIP archive",))
+bad_argv("record", "r14-utf16", _BT, {"r.csv": "date,quantity,value\n2025-07-05,population,2000\n".encode("utf-16")},
+         says=("--record: r.csv: is UTF-16 text; save it as UTF-8",))
+# and a run's manifest.json, a saved exercise (a JSON file, as a scenario may be): "command: unknown field [+22 more]"
+bad("wrong-file", "r14-a-run-manifest",
+    b'{"command": "noodplan run tiny.yaml", "scenario": "tiny", "scenario_sha256": "ab", "files": {}}',
+    says=("s.yaml: a run's manifest (what a run wrote with its results), not a scenario (it has command, "
+          "scenario_sha256 and files); give the scenario file the run was made from",))
+bad("wrong-file", "r14-a-saved-exercise", b'{"format": "noodplan-exercise", "format_version": 2, "commands": []}',
+    says=("s.yaml: a file of the format 'noodplan-exercise' (a saved exercise or a sweep store's manifest), "
+          "not a scenario",))
+bad_argv("wrong-file", "r14-validate-standard-input", ("validate", "-"),
+         says=("noodplan: '-': no such scenario file (a scenario is not read from standard input",))

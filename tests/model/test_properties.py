@@ -152,11 +152,14 @@ def scenarios(draw) -> dict:
         action = draw(st.sampled_from(["set", "close", "open"]))
         if action == "set":
             path = draw(st.sampled_from(sorted(RUNTIME_VALUES)))
+            if any(e.get("parameter") == path and e["date"] == when for e in d["events"]):
+                continue     # one value a parameter a day (two on one day are refused: check_same_day_sets)
             d["events"].append({"date": when, "action": "set", "parameter": path,
                                 "value": float(draw(RUNTIME_VALUES[path]))})
         else:
             event = {"date": when, "action": action, "kind": draw(st.sampled_from(KINDS)),
-                     "places": draw(st.integers(0, 3000)), "province": draw(st.none() | st.sampled_from(provinces))}
+                     # (at least 1 place: a close of 0 is refused, it closed a location)
+                     "places": draw(st.integers(1, 3000)), "province": draw(st.none() | st.sampled_from(provinces))}
             if action == "open":     # a close has no lead time or contract length (refused: it would ignore them)
                 event.update(lead_time_days=draw(st.integers(0, 20)),
                              duration_days=draw(st.none() | st.integers(1, 400)))

@@ -1417,6 +1417,18 @@ def _keys_at(model: str, loc: list) -> list[str]:
     return [str(k) for k in typing.get_args(keys)] if typing.get_origin(keys) is typing.Literal else []
 
 
+# The Dutch names planners use for kinds of location (../shared/GLOSSARY.md) → the kind's name in
+# scenario, exercise and design files: a Dutch name where a kind is asked for is told the English one.
+DUTCH_KIND_NAMES = {
+    "noodopvang": "emergency", "noo": "emergency",
+    "crisisnoodopvang": "crisis", "cno": "crisis",
+    "azc": "regular",
+    "aanmeldcentrum": "central", "ter apel": "central",
+    "proces-opvanglocatie": "process", "procesopvanglocatie": "process", "pol": "process",
+    "amv": "minors",
+}
+
+
 def first_problem(err: ValidationError) -> str:
     """The first error as 'field.path: reason (got value)': an unknown field or key answered with
     the whole path meant (`path_meant`), a required field misspelt named as misspelt. Every reader
@@ -1443,6 +1455,10 @@ def first_problem(err: ValidationError) -> str:
     elif e["type"] == "string_pattern_mismatch":
         msg = _pattern_in_words(e.get("ctx", {}).get("pattern", ""))
     got = e.get("input")
+    dutch = DUTCH_KIND_NAMES.get(str(loc[-1] if key else got).strip().casefold()) if loc else None
+    if dutch is not None and (key or e["type"] == "literal_error") and repr(dutch) in msg:
+        said = f"{loc[-1]} is" if key else f"got {shown(got)}:"
+        msg += f" ({said} the Dutch name of {dutch!r}; the files name kinds in English)"
     plain = key or e["type"] in ("missing", "extra_forbidden") or isinstance(got, dict | list) or "(got " in msg
     return (f"{where}: " if where else "") + msg + ("" if plain else f" (got {shown(got)})")
 

@@ -114,6 +114,26 @@ def test_cli_validate_exit_codes(tmp_path):
     assert ok.returncode == 0 and "valid scenario 'baseline'" in ok.stdout
 
 
+def test_a_dutch_name_for_a_kind_of_location_is_told_the_english_one_the_files_use():
+    """A planner writes the kind as they know it (noodopvang, azc, CNO): the one line names the
+    kind the files use (../shared/GLOSSARY.md), as a value and as a key; a name that is no kind
+    in either language keeps the plain line."""
+    from model.scenario import from_dict
+
+    def line(data):
+        with pytest.raises(ScenarioError) as err:
+            from_dict({"extends": "baseline", **data}, "x.yaml")
+        return str(err.value)
+
+    event = {"date": "2025-07-10", "action": "open", "places": 100}
+    assert line({"events": [{**event, "kind": "noodopvang"}]}).endswith(
+        "(got 'noodopvang': the Dutch name of 'emergency'; the files name kinds in English)")
+    assert "the Dutch name of 'crisis'" in line({"events": [{**event, "kind": "CNO"}]})
+    assert line({"portfolio": {"places": {"azc": 10}}}).endswith(
+        "(azc is the Dutch name of 'regular'; the files name kinds in English)")
+    assert line({"events": [{**event, "kind": "hotel"}]}).endswith("(got 'hotel')")
+
+
 def test_a_decision_during_a_run_gets_the_checks_of_an_event():
     """`ReceptionModel.apply` (what-if decisions): refused as the same event in the file would be,
     on the run's scenario as it is now, and nothing changes; a good one acts."""

@@ -418,6 +418,12 @@ def place_waiting(s: State, day: int) -> None:
             # changes only in the `keep_head` below)
             window = s.moves_up.peek(int(budget))
             valid = _MOVES_UP[s.locs.kind_at(p["location"][window]), p["stage"][window]]
+            if len(window) > 1:
+                # a household moved from one temporary place to another joined the line again:
+                # its first entry counts, later ones leave (tried twice, it was moved twice)
+                first = np.zeros(len(window), bool)
+                first[first_of_each(window)] = True
+                valid &= first
             if s.params.placement.policy == "min_moves":   # only families with children move up
                 valid &= p["children"][window] > 0
             cand = window[valid]

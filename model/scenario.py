@@ -1351,9 +1351,16 @@ def path_meant(parents: Sequence[Any], last: Any, known: Iterable[Any]) -> str:
     return f" (did you mean {'.'.join([*map(str, parents), close])!r}?)" if close is not None else ""
 
 
+# Names planners write for a place that the data name otherwise: the province of Friesland is
+# officially Fryslân (the data follow certegis, which writes Friesland: ../shared/data/nl/SOURCES.md)
+OTHER_NAMES = {"fryslân": "Friesland", "fryslan": "Friesland"}
+
+
 def unknown_name(what: str, name: Any, known: Sequence[str]) -> str:
-    """'unknown <what> 'X' (did you mean 'Y'?)' when a known name is close, else with the known ones."""
-    hint = did_you_mean(name, known)
+    """'unknown <what> 'X' (did you mean 'Y'?)' when a known name is close or is X's other name
+    (`OTHER_NAMES`), else with the known ones."""
+    other = OTHER_NAMES.get(name.strip().casefold()) if isinstance(name, str) else None
+    hint = f" (did you mean {other!r}? the data name it so)" if other in known else did_you_mean(name, known)
     return f"unknown {what} {name!r}" + (hint or f" (known: {', '.join(known)})")
 
 

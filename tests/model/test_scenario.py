@@ -134,6 +134,15 @@ def test_a_dutch_name_for_a_kind_of_location_is_told_the_english_one_the_files_u
     assert line({"events": [{**event, "kind": "hotel"}]}).endswith("(got 'hotel')")
 
 
+def test_friesland_written_fryslan_is_told_the_name_the_data_use():
+    from model.scenario import from_dict
+
+    for written in ("Fryslân", "fryslan"):
+        with pytest.raises(ScenarioError, match=rf"^x\.yaml: provinces: unknown province '{written}' "
+                                                r"\(did you mean 'Friesland'\? the data name it so\)$"):
+            from_dict({"extends": "baseline", "provinces": [written]}, "x.yaml")
+
+
 def test_a_decision_during_a_run_gets_the_checks_of_an_event():
     """`ReceptionModel.apply` (what-if decisions): refused as the same event in the file would be,
     on the run's scenario as it is now, and nothing changes; a good one acts."""

@@ -173,3 +173,15 @@ def make_page(browser):
     yield make
     for op in pages:
         op.close()
+
+
+@pytest.fixture
+def page():
+    """The dashboard rendered in process (`solara.render` of `viz.app.Page`, as a browser tab would
+    get it), closed after the test: the component tests drive its widgets."""
+    solara = pytest.importorskip("solara")
+    from viz import app
+
+    _box, rc = solara.render(app.Page(), handle_error=False)
+    yield rc
+    rc.close()

@@ -55,13 +55,6 @@ def log_rows(rc) -> list[list[str]]:
     return [[unescape(c) for c in re.findall(r"<td>(.*?)</td>", tr)] for tr in re.findall(r"<tr>(.*?)</tr>", body)]
 
 
-@pytest.fixture
-def page():
-    _box, rc = solara.render(app.Page(), handle_error=False)
-    yield rc
-    rc.close()
-
-
 def test_page_steps_and_redraws(page):
     assert day_text(page) == "Start, before day 0 (2025-07-01) · 0 of 730 days simulated"
     map_before = page.find(MapWidget).widget.src

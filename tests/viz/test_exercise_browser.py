@@ -84,6 +84,18 @@ def join(op, url: str, code: str, role: str) -> None:
     page.locator(".np-ex-submit").wait_for(timeout=30_000)
 
 
+def open_room(make_page, url: str, exercise: str, *roles: str):
+    """A facilitator's page creates a room for `exercise` and a page per role joins it: the
+    facilitator's page, the tables' pages (in the order of `roles`) and the join code."""
+    fac = make_page()
+    fac.page.goto(url)
+    code = create_room(fac.page, url, exercise)
+    tables = [make_page() for _ in roles]
+    for table, role in zip(tables, roles):
+        join(table, url, code, role)
+    return fac, tables, code
+
+
 def set_turn_minutes(page, minutes: int) -> None:
     """Type the turn time and set it, as a facilitator does: until the clock shows it, standing (the room
     waits). A busy server can take the click before the typed value (the browser sends a field's
@@ -105,13 +117,9 @@ def set_turn_minutes(page, minutes: int) -> None:
 
 def test_facilitator_and_two_players_play_a_room(room_server, make_page, tmp_path):
     url = room_server
-    fac, coa, ind = make_page(), make_page(), make_page()
+    fac, (coa, ind), code = open_room(make_page, url, "instrumentalisation", "coa", "ind")
     f = fac.page
-    f.goto(url)
-    code = create_room(f, url, "instrumentalisation")
     assert re.fullmatch(r"[A-Z2-7]{4}(-[A-Z2-7]{4}){3}", code)
-    join(coa, url, code, "coa")
-    join(ind, url, code, "ind")
     set_turn_minutes(f, 30)
     f.locator(".np-ex-start").click()
     f.wait_for_function("() => document.body.innerText.includes('room status: running')")
@@ -214,12 +222,8 @@ def test_fast_turns_with_one_core_kept_busy(room_server, make_page):
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     try:
         url = room_server
-        fac, coa, ind = make_page(), make_page(), make_page()
+        fac, (coa, ind), _code = open_room(make_page, url, "instrumentalisation", "coa", "ind")
         f = fac.page
-        f.goto(url)
-        code = create_room(f, url, "instrumentalisation")
-        join(coa, url, code, "coa")
-        join(ind, url, code, "ind")
         f.locator(".np-ex-start").click()
         turns = 4
         for turn in range(turns):
@@ -366,11 +370,9 @@ def test_a_reload_mid_turn_brings_the_facilitator_and_the_tables_back_to_their_s
     with the page: nobody could end a turn any more), a table to its role with its decision waiting. A
     second tab of the same table has a seat of its own; a fresh page (another tab or browser) has none."""
     url = room_server
-    fac, coa, other = make_page(), make_page(), make_page()
+    fac, (coa,), code = open_room(make_page, url, "mass-arrival-2022", "coa")
+    other = make_page()
     f = fac.page
-    f.goto(url)
-    code = create_room(f, url, "mass-arrival-2022")
-    join(coa, url, code, "coa")
     f.locator(".np-ex-start").click()
     f.wait_for_function("() => document.body.innerText.includes('room status: running')")
     p = coa.page

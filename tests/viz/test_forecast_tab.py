@@ -12,15 +12,7 @@ pytest.importorskip("plotly")
 
 from model.scenario import ScenarioError  # noqa: E402
 from tests.viz.test_components import _open_tab, _wait, click  # noqa: E402
-from viz import app  # noqa: E402
 from viz import forecast as fc  # noqa: E402
-
-
-@pytest.fixture
-def page():
-    _box, rc = solara.render(app.Page(), handle_error=False)
-    yield rc
-    rc.close()
 
 
 def test_the_band_field_reads_a_band_as_the_command_line_does():

@@ -10,19 +10,9 @@ import pytest
 solara = pytest.importorskip("solara")
 v = pytest.importorskip("ipyvuetify")
 
+from tests.viz.test_components import day_text  # noqa: E402
 from viz import app  # noqa: E402
 from viz.labels import days_in_position  # noqa: E402
-
-
-def day_text(rc) -> str:
-    return rc.find(v.Html, class_="np-day").widget.children[0]
-
-
-@pytest.fixture
-def page():
-    _box, rc = solara.render(app.Page(), handle_error=False)
-    yield rc
-    rc.close()
 
 
 def test_what_a_planner_types_survives_the_next_frame_and_is_the_value_used(page):

@@ -75,8 +75,10 @@ def find_beds(s: State, ids: np.ndarray, day: int, reason: int, temporary: bool 
     On the regional network (`municipalities.network`, `room_band_places` > 0) a household that
     has a bed goes to the nearest of the locations with about as much room (`NearestAmongEqual`);
     households are then placed per place of origin, in the order of its municipality.
-    `vacancy`: `s.locs.vacancy()` as it is now, when the caller has it (read only: it may or may
-    not be kept up to date with the places given).
+    A household the policy's passes leave while a location of a kind it may use has room for all of
+    it then gets the emptiest such location (`_whole_where_room`): nobody waits for a bed that is free.
+    `vacancy`: `s.locs.vacancy()` as it is now, when the caller has it (the array path takes the
+    places given from it, the Python path does not: do not read it afterwards).
     A few households in a world of a few locations (`FEW_HOUSEHOLDS`, `FEW_LOCATIONS`) are placed
     on Python numbers (`_find_beds_few`): the same beds.
     """

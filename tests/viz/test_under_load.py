@@ -3,6 +3,7 @@ typing during Play, the end of the run, the forecast's bands of a small ensemble
 
 from __future__ import annotations
 
+import threading
 import time
 
 import pytest
@@ -59,10 +60,19 @@ def _short_page(days: int = 20):
 
 
 def _wait_played(rc, timeout: float = 60) -> None:
+    """Until the Play has reached day 20 and its thread has ended. The Play button is back as soon as
+    the player's last render has drawn it, but that render (in the player's thread, holding the render
+    lock) may still be running its effects: a click then only marks the page for a render that the
+    player's thread does after, so what the click changes is not on the page yet when it returns."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline and not (rc.find(v.Btn, class_="np-play").widgets
-                                                  and "20 of 20" in day_text(rc)):
+                                                  and "20 of 20" in day_text(rc)
+                                                  and not _player_alive()):
         time.sleep(0.05)
+
+
+def _player_alive() -> bool:
+    return any(t.name == "noodplan-play" and t.is_alive() for t in threading.enumerate())
 
 
 def test_at_the_horizon_the_what_if_buttons_are_disabled_and_come_back_on_reset():

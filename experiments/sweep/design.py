@@ -328,12 +328,18 @@ class Design(_Strict):
     @model_validator(mode="after")
     def _names(self) -> Design:
         labels = [p.label for p in self.parameters]
+        # names are compared without case: they are the columns of runs.parquet and plan.parquet, and
+        # DuckDB, SQL and spreadsheets take `supply` and `Supply` (or `Seed` and `seed`) for one column
+        folded = [name.casefold() for name in labels]
         for i, name in enumerate(labels):
-            if name in labels[:i]:
-                raise ValueError(f"parameters.{i}: name {name!r} is used twice (give each a name)")
-            if name in RESERVED:
-                raise ValueError(f"parameters.{i}: name {name!r} is reserved ({', '.join(sorted(RESERVED))})")
-            if name.startswith(UNIT_PREFIX):    # u.<name> is a parameter's unit coordinate in the plan
+            if folded[i] in folded[:i]:
+                first = labels[folded.index(folded[i])]
+                also = "" if first == name else f" (as {first!r}: names that differ only in case are one column)"
+                raise ValueError(f"parameters.{i}: name {name!r} is used twice{also} (give each a name)")
+            if folded[i] in RESERVED:
+                raise ValueError(f"parameters.{i}: name {name!r} is reserved ({', '.join(sorted(RESERVED))}; "
+                                 f"in any case)")
+            if folded[i].startswith(UNIT_PREFIX):    # u.<name> is a parameter's unit coordinate in the plan
                 raise ValueError(f"parameters.{i}: name {name!r} begins with {UNIT_PREFIX!r}, which the store "
                                  f"keeps for the sampler's unit coordinates (u.<name>); give the parameter "
                                  f"another name")
@@ -470,9 +476,12 @@ class Design(_Strict):
         for i, k in enumerate(self.kpis):
             if k not in KPIS:
                 raise DesignError(f"outputs.kpis.{i}: " + unknown_name("KPI", k, list(KPIS)))
+        kpis = {k.casefold(): k for k in self.kpis}       # without case, as the parameters' names (above)
         for i, p in enumerate(self.parameters):
-            if p.label in self.kpis:
-                raise DesignError(f"parameters.{i}: name {p.label!r} is also a KPI's; give the parameter another name")
+            if p.label.casefold() in kpis:
+                which = "" if kpis[p.label.casefold()] == p.label else f" ({kpis[p.label.casefold()]!r}, but for case)"
+                raise DesignError(f"parameters.{i}: name {p.label!r} is also a KPI's{which}; give the parameter "
+                                  f"another name")
         for i, k in enumerate(self.outputs.daily):
             if k not in DAILY:
                 raise DesignError(f"outputs.daily.{i}: " + unknown_name("daily figure", k, list(DAILY)))

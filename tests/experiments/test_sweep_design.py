@@ -79,6 +79,18 @@ def _error(data: dict) -> str:
      "d.yaml: parameters.1: name 'a' is used twice (give each a name)"),
     ({"parameters": [{"path": "housing.supply_spread", "uniform": [0, 1], "name": "max_phase"}]},
      "d.yaml: parameters.0: name 'max_phase' is also a KPI's; give the parameter another name"),
+    # names that differ only in case were two parameters: two columns of runs.parquet that DuckDB, SQL
+    # and spreadsheets take for one (`SELECT supply` is ambiguous), and `Seed`, `Max_Phase` passed too
+    ({"parameters": [*TOY_PARAMETERS[:1], {"path": "inflow.vulnerable_share", "uniform": [0, 1], "name": "A"}]},
+     "d.yaml: parameters.1: name 'A' is used twice (as 'a': names that differ only in case are one column) "
+     "(give each a name)"),
+    ({"parameters": [{"path": "housing.supply_spread", "uniform": [0, 1], "name": "Seed"}]},
+     "d.yaml: parameters.0: name 'Seed' is reserved (error, replicate, run_id, sample, seed, status; in any case)"),
+    ({"parameters": [{"path": "housing.supply_spread", "uniform": [0, 1], "name": "Max_Phase"}]},
+     "d.yaml: parameters.0: name 'Max_Phase' is also a KPI's ('max_phase', but for case); give the parameter "
+     "another name"),
+    ({"parameters": [{"path": "housing.supply_spread", "uniform": [0, 1], "name": "U.b"}]},
+     "d.yaml: parameters.0: name 'U.b' begins with 'u.', which the store keeps"),
     ({"parameters": [{"path": "housing.supply_spread", "uniform": [0, 1], "name": "u.b"},
                      {"path": "inflow.vulnerable_share", "uniform": [0, 1], "name": "b"}]},
      "d.yaml: parameters.0: name 'u.b' begins with 'u.', which the store keeps for the sampler's unit "

@@ -328,18 +328,12 @@ class Design(_Strict):
     @model_validator(mode="after")
     def _names(self) -> Design:
         labels = [p.label for p in self.parameters]
-        # names are compared without case: they are the columns of runs.parquet and plan.parquet, and
-        # DuckDB, SQL and spreadsheets take `supply` and `Supply` (or `Seed` and `seed`) for one column
-        folded = [name.casefold() for name in labels]
         for i, name in enumerate(labels):
-            if folded[i] in folded[:i]:
-                first = labels[folded.index(folded[i])]
-                also = "" if first == name else f" (as {first!r}: names that differ only in case are one column)"
-                raise ValueError(f"parameters.{i}: name {name!r} is used twice{also} (give each a name)")
-            if folded[i] in RESERVED:
-                raise ValueError(f"parameters.{i}: name {name!r} is reserved ({', '.join(sorted(RESERVED))}; "
-                                 f"in any case)")
-            if folded[i].startswith(UNIT_PREFIX):    # u.<name> is a parameter's unit coordinate in the plan
+            if name in labels[:i]:
+                raise ValueError(f"parameters.{i}: name {name!r} is used twice (give each a name)")
+            if name in RESERVED:
+                raise ValueError(f"parameters.{i}: name {name!r} is reserved ({', '.join(sorted(RESERVED))})")
+            if name.startswith(UNIT_PREFIX):    # u.<name> is a parameter's unit coordinate in the plan
                 raise ValueError(f"parameters.{i}: name {name!r} begins with {UNIT_PREFIX!r}, which the store "
                                  f"keeps for the sampler's unit coordinates (u.<name>); give the parameter "
                                  f"another name")
@@ -448,6 +442,26 @@ class Design(_Strict):
         x = float(value)                # a continuous range's values are numbers
         return round(x) if isinstance(current, int) and not isinstance(current, bool) else x
 
+    def _check_names_without_case(self) -> None:
+        """The parameters' names, compared without case: they are columns of runs.parquet and
+        plan.parquet, and DuckDB, SQL and spreadsheets take `supply` and `Supply` (or `Seed` and
+        `seed`) for one column. Checked on a new design, not on a store's manifest (`_names` is), so
+        that a store made before this check still opens."""
+        labels = [p.label for p in self.parameters]
+        folded = [name.casefold() for name in labels]
+        for i, name in enumerate(labels):
+            if folded[i] in folded[:i]:
+                first = labels[folded.index(folded[i])]
+                raise DesignError(f"parameters.{i}: name {name!r} is used twice (as {first!r}: names that differ "
+                                  f"only in case are one column) (give each a name)")
+            if folded[i] in RESERVED:
+                raise DesignError(f"parameters.{i}: name {name!r} is reserved ({', '.join(sorted(RESERVED))}; "
+                                  f"in any case)")
+            if folded[i].startswith(UNIT_PREFIX):
+                raise DesignError(f"parameters.{i}: name {name!r} begins with {UNIT_PREFIX!r} (in any case), which "
+                                  f"the store keeps for the sampler's unit coordinates (u.<name>); give the "
+                                  f"parameter another name")
+
     def check(self) -> None:
         """Everything a run needs, checked on the base scenario(s) before any run starts."""
         from experiments.sweep.kpis import DAILY, KPIS
@@ -476,7 +490,8 @@ class Design(_Strict):
         for i, k in enumerate(self.kpis):
             if k not in KPIS:
                 raise DesignError(f"outputs.kpis.{i}: " + unknown_name("KPI", k, list(KPIS)))
-        kpis = {k.casefold(): k for k in self.kpis}       # without case, as the parameters' names (above)
+        self._check_names_without_case()
+        kpis = {k.casefold(): k for k in self.kpis}       # without case, as the parameters' names
         for i, p in enumerate(self.parameters):
             if p.label.casefold() in kpis:
                 which = "" if kpis[p.label.casefold()] == p.label else f" ({kpis[p.label.casefold()]!r}, but for case)"

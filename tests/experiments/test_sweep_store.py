@@ -673,6 +673,32 @@ def _daily_toy(values, seed):
     return {"peak_population": values["a"] + seed}, {"population": np.full(5, values["a"] * 100 + seed)}
 
 
+def test_the_daily_view_opens_in_xarray_as_documented_without_a_warning(tmp_path):
+    """`xr.open_zarr(STORE / "daily.zarr")`, xarray's default, looks for consolidated metadata first:
+    the view had none, and every opening printed xarray's RuntimeWarning ("Failed to open Zarr store
+    with consolidated metadata, but successfully read with non-consolidated metadata …") to the
+    analyst. The view now carries it, the sweep passes on no warning of Zarr's writing it, and the
+    view opened so is the store's daily figures, also after the store grows (the view rewritten)."""
+    import warnings
+
+    design = design_from_dict(toy_design(replicates=1, horizon_days=5,
+                                         outputs={"kpis": ["peak_population"], "daily": ["population"]}))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = run_sweep(design, tmp_path / "s", executor="serial", model=_daily_toy, progress=False)
+        assert r.complete and r.failed == 0
+        view = xr.open_zarr(tmp_path / "s" / "daily.zarr").load()
+        grown = design_from_dict(toy_design(replicates=2, horizon_days=5,
+                                            outputs={"kpis": ["peak_population"], "daily": ["population"]}))
+        run_sweep(grown, tmp_path / "s", executor="serial", model=_daily_toy, progress=False)
+        again = xr.open_zarr(tmp_path / "s" / "daily.zarr").load()
+    assert [str(w.message).splitlines()[0] for w in caught
+            if "zarr" in str(w.message).lower() or "consolidated" in str(w.message).lower()] == []
+    xr.testing.assert_identical(view, Store.open(tmp_path / "s").daily().sel(run=view["run"].values))
+    assert again.sizes["run"] == 2 * view.sizes["run"]
+    xr.testing.assert_identical(again, Store.open(tmp_path / "s").daily())
+
+
 def test_the_daily_view_of_a_large_store_is_written_whatever_the_batch_size(tmp_path):
     """Over 256 runs, daily.zarr is written in chunks of 256 runs. The view kept the chunks of the
     first batch read back from parts/ (its encoding), so with batches of 3 (a 300-run sweep on 2

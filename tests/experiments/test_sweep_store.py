@@ -770,3 +770,37 @@ def test_ctrl_c_on_a_local_dask_cluster_is_answered_in_one_line_and_resumed(tmp_
                            text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert again.returncode == 0, again.stderr
     assert f"{8 - done} runs computed" in again.stdout
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_the_local_dask_cluster_starts_is_answered_in_one_line_and_resumed(tmp_path):
+    """Ctrl-C in the seconds a LocalCluster takes to start (its workers already up) was lost: the
+    command ignored SIGINT then, so that its spawned workers would inherit the ignored signal, and
+    the sweep ran on to its end (exit code 0; docs said 'press it again'). The workers now fork from
+    a forkserver that ignores it, and the command holds Ctrl-C while the cluster starts and answers
+    it once it can close the cluster: exit code 130, one line, no worker's traceback, no process
+    left, the store as made (no runs), and the same command computes every run."""
+    from tests.experiments.test_outputs import _child, _left
+
+    design = write_design(tmp_path)
+    argv = ("sweep", str(design), "--out", "store", "--executor", "dask", "--workers", "2", "--batch-size", "1")
+    body = """
+        import os, signal
+        from distributed import LocalCluster
+        start = LocalCluster.__init__
+        def started(self, *args, **kwargs):      # Ctrl-C to the whole group once the workers are up
+            start(self, *args, **kwargs)
+            os.killpg(0, signal.SIGINT)
+        LocalCluster.__init__ = started
+    """
+    proc = _child(tmp_path, body, argv)
+    _, err = proc.communicate(timeout=180)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err and "Port" not in err, err
+    assert err.count("interrupted") == 1 and "0 of 8 runs" in err and "Run the same command to resume" in err, err
+    assert _left(proc.pid) == []
+    assert Store.open(tmp_path / "store").done_ids() == set()
+    again = subprocess.run([sys.executable, "-m", "experiments.cli", *argv], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert again.returncode == 0, again.stderr
+    assert "8 runs computed" in again.stdout

@@ -804,3 +804,29 @@ def test_ctrl_c_while_the_local_dask_cluster_starts_is_answered_in_one_line_and_
                            text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert again.returncode == 0, again.stderr
     assert "8 runs computed" in again.stdout
+
+
+@pytest.mark.slow
+def test_a_local_dask_cluster_beside_another_on_port_8787_starts_without_a_warning(tmp_path):
+    """The scheduler of the sweep's LocalCluster serves its HTTP routes even without a dashboard, on
+    port 8787 by default: with another cluster (or a workstation's scheduler, docs/sweeps.md) holding
+    it, Dask printed "UserWarning: Port 8787 is already in use. Perhaps you already have a cluster
+    running? Hosting the HTTP server on port … instead" to the analyst. It now takes a free port."""
+    import warnings
+
+    other = socket.socket()
+    try:
+        other.bind(("", 8787))
+        other.listen()
+    except OSError:                 # held already (another cluster on this machine): the case itself
+        pass
+    design = design_from_dict(toy_design(replicates=1, horizon_days=5,
+                                         outputs={"kpis": ["peak_population"], "daily": ["population"]}))
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            r = run_sweep(design, tmp_path / "s", executor="dask", workers=1, model=_daily_toy, progress=False)
+    finally:
+        other.close()
+    assert r.complete and r.failed == 0
+    assert [str(w.message) for w in caught if "already in use" in str(w.message)] == []

@@ -97,10 +97,12 @@ class ReceptionModel(mesa.Model):
     """The national reception system as a Mesa model.
 
     `scenario`: a Scenario or a built-in name; `rng`: the run's integer seed (default: the
-    scenario's; `seed=` is accepted as its older name); `days`: horizon (default: the scenario's);
-    `world`: reuse a built world. Scenario parameters are set by dotted path, in `overrides` or as
-    keyword arguments (``ReceptionModel(**{"housing.supply_persons_per_year": 15000})``, and so as
-    `mesa.batch_run` parameters); an unknown one stops with a one-line ScenarioError.
+    scenario's; `seed=` is accepted as its older name), or a numpy Generator, BitGenerator or
+    SeedSequence, from which the seed is drawn once (the same generator state, the same run);
+    `days`: horizon (default: the scenario's); `world`: reuse a built world. Scenario parameters
+    are set by dotted path, in `overrides` or as keyword arguments
+    (``ReceptionModel(**{"housing.supply_persons_per_year": 15000})``, and so as `mesa.batch_run`
+    parameters); an unknown one stops with a one-line ScenarioError.
     `collect_agents`: also collect the municipalities' and locations' figures every day (off by
     default: it costs a few milliseconds a day). `municipality_agent`, `location_agent`: agent
     classes to use, subclasses of `MunicipalityAgent` / `LocationAgent` that may override rules.
@@ -109,7 +111,9 @@ class ReceptionModel(mesa.Model):
 
     _default_schedule: Any   # Mesa's step schedule, a mesa.time.EventGenerator (see _restart_clock)
 
-    def __init__(self, scenario: Scenario | str | Path = "baseline", rng: int | None = None, days: int | None = None,
+    def __init__(self, scenario: Scenario | str | Path = "baseline",
+                 rng: int | np.random.Generator | np.random.BitGenerator | np.random.SeedSequence | None = None,
+                 days: int | None = None,
                  world: World | None = None, *, overrides: Mapping[str, Any] | None = None,
                  collect_agents: bool = False, municipality_agent: type[MunicipalityAgent] = MunicipalityAgent,
                  location_agent: type[LocationAgent] = LocationAgent, state: State | None = None,
@@ -332,16 +336,22 @@ def _from_mesa_scenario(given: MesaScenario, rng: Any, days: Any,
 
 def _seed(rng: Any, seed: Any) -> int | None:
     """The run's seed from Mesa's `rng` keyword (or the older `seed`): an integer, or None for the
-    scenario's own seed."""
-    if rng is not None and seed is not None and rng != seed:
+    scenario's own seed. A numpy `Generator`, `BitGenerator` or `SeedSequence` (Mesa's `Model(rng=…)`
+    takes them) gives the run's seed by one draw of a whole number from 0 to MAX_SEED: the same
+    generator state gives the same run, and the generator moves on by that draw, so a Generator
+    passed to one model after another gives each its own seed, reproducibly."""
+    if rng is not None and seed is not None and rng is not seed and rng != seed:
         raise ScenarioError("ReceptionModel: give rng or seed, not both")
     value = rng if rng is not None else seed
     if value is None:
         return None
+    if isinstance(value, np.random.Generator | np.random.BitGenerator | np.random.SeedSequence):
+        return int(np.random.default_rng(value).integers(0, MAX_SEED, endpoint=True))
     n = whole_number(value)
     if n is None or not 0 <= n <= MAX_SEED:
-        raise ScenarioError(f"ReceptionModel: rng: a whole number from 0 to {MAX_SEED:,} (the run's seed) or None "
-                            f"(the scenario's seed), got {value!r}")
+        raise ScenarioError(f"ReceptionModel: rng: a whole number from 0 to {MAX_SEED:,} (the run's seed), a numpy "
+                            f"Generator or SeedSequence (the seed drawn from it once) or None (the scenario's "
+                            f"seed), got {shown(value)}")
     return n
 
 

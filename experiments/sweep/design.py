@@ -442,6 +442,26 @@ class Design(_Strict):
         x = float(value)                # a continuous range's values are numbers
         return round(x) if isinstance(current, int) and not isinstance(current, bool) else x
 
+    def _check_names_without_case(self) -> None:
+        """The parameters' names, compared without case: they are columns of runs.parquet and
+        plan.parquet, and DuckDB, SQL and spreadsheets take `supply` and `Supply` (or `Seed` and
+        `seed`) for one column. Checked on a new design, not on a store's manifest (`_names` is), so
+        that a store made before this check still opens."""
+        labels = [p.label for p in self.parameters]
+        folded = [name.casefold() for name in labels]
+        for i, name in enumerate(labels):
+            if folded[i] in folded[:i]:
+                first = labels[folded.index(folded[i])]
+                raise DesignError(f"parameters.{i}: name {name!r} is used twice (as {first!r}: names that differ "
+                                  f"only in case are one column) (give each a name)")
+            if folded[i] in RESERVED:
+                raise DesignError(f"parameters.{i}: name {name!r} is reserved ({', '.join(sorted(RESERVED))}; "
+                                  f"in any case)")
+            if folded[i].startswith(UNIT_PREFIX):
+                raise DesignError(f"parameters.{i}: name {name!r} begins with {UNIT_PREFIX!r} (in any case), which "
+                                  f"the store keeps for the sampler's unit coordinates (u.<name>); give the "
+                                  f"parameter another name")
+
     def check(self) -> None:
         """Everything a run needs, checked on the base scenario(s) before any run starts."""
         from experiments.sweep.kpis import DAILY, KPIS
@@ -470,9 +490,13 @@ class Design(_Strict):
         for i, k in enumerate(self.kpis):
             if k not in KPIS:
                 raise DesignError(f"outputs.kpis.{i}: " + unknown_name("KPI", k, list(KPIS)))
+        self._check_names_without_case()
+        kpis = {k.casefold(): k for k in self.kpis}       # without case, as the parameters' names
         for i, p in enumerate(self.parameters):
-            if p.label in self.kpis:
-                raise DesignError(f"parameters.{i}: name {p.label!r} is also a KPI's; give the parameter another name")
+            if p.label.casefold() in kpis:
+                which = "" if kpis[p.label.casefold()] == p.label else f" ({kpis[p.label.casefold()]!r}, but for case)"
+                raise DesignError(f"parameters.{i}: name {p.label!r} is also a KPI's{which}; give the parameter "
+                                  f"another name")
         for i, k in enumerate(self.outputs.daily):
             if k not in DAILY:
                 raise DesignError(f"outputs.daily.{i}: " + unknown_name("daily figure", k, list(DAILY)))

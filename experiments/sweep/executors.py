@@ -26,7 +26,7 @@ import signal
 import sys
 import threading
 from typing import Any
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
@@ -171,25 +171,39 @@ class Processes:
         self._stop()
 
 
-QUIET = ("distributed.client", "distributed.utils", "distributed.comm")
+# loggers of the client's event loop, quiet while the executor lives: a lost scheduler makes the client
+# log tracebacks of its reconnection attempts, and a Ctrl-C while the main thread waits on a result
+# made distributed's `sync` log its cancel callback's NameError ("cannot access free variable
+# 'future'", a Dask bug) through tornado.application; the sweep reports both itself, in one line
+QUIET = ("distributed.client", "distributed.utils", "distributed.comm", "tornado.application")
 
 
-def _quiet_to_ctrl_c[T](start: Callable[[], T]) -> T:
-    """Start worker processes (a LocalCluster's) with SIGINT ignored, so that they keep ignoring it:
-    an ignored signal stays ignored through exec, and neither Python nor asyncio installs a handler
-    over it. Ctrl-C in a terminal reaches the whole process group: each worker, started with
-    Python's handler, printed a 'Process Dask Worker process (from Nanny)' traceback ending in
-    KeyboardInterrupt besides the command's one line (the command stops the cluster itself). A
-    signal mask cannot do it (Dask starts the processes from threads of its own, which do not keep
-    the main thread's mask), so a Ctrl-C in the seconds the cluster takes to start is not seen:
-    press it again."""
-    if threading.current_thread() is not threading.main_thread():
-        return start()                              # (signal handlers are the main thread's)
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        return start()
-    finally:
-        signal.signal(signal.SIGINT, previous)
+class _HeldCtrlC:
+    """Hold Ctrl-C (SIGINT) while a local cluster starts: a Ctrl-C meanwhile is noted (`pending`) and
+    answered once the cluster is up, by closing it and raising KeyboardInterrupt (the command's one
+    line, exit code 130). Its worker processes do not see it: they are forked from a forkserver
+    started with SIGINT ignored (`_start_forkserver`), and keep ignoring it (the command stops the
+    cluster itself). Before, the command ignored SIGINT while the cluster started (so that its
+    spawned workers inherited the ignored signal): a Ctrl-C in those seconds was lost, and the sweep
+    ran on to its end. In a thread other than the main one (no signal handlers there) it holds nothing."""
+
+    pending = False
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)      # SIGTERM (a Slurm job at its walltime) likewise
+
+    def __enter__(self) -> _HeldCtrlC:
+        self.old: dict[int, Any] = {}
+        if threading.current_thread() is threading.main_thread():
+            self.old = {sig: signal.signal(sig, self._note) for sig in self.SIGNALS}
+        return self
+
+    def _note(self, signum, frame) -> None:
+        self.pending = True
+
+    def __exit__(self, *exc: object) -> None:
+        for sig, handler in self.old.items():
+            signal.signal(sig, handler)
+        self.old = {}
 
 
 class Dask:
@@ -199,14 +213,18 @@ class Dask:
     name = "dask"
 
     def __init__(self, model: Model, workers: int | None = None, scheduler: Any = None) -> None:
-        from dask.distributed import Client, LocalCluster
+        from dask.distributed import Client
 
         # a lost scheduler makes the client log tracebacks of its reconnection attempts; the sweep
         # reports the loss itself, in one line
         self._levels = {n: logging.getLogger(n).level for n in QUIET}
         for n in QUIET:
             logging.getLogger(n).setLevel(logging.CRITICAL)
-        self.cluster = None
+        self.cluster: Any = None
+        self.client: Any = None
+        self.scheduler: Any = None
+        self._config: Any = None        # dask.config.set(...) for a local cluster, undone by close()
+        self._held: _HeldCtrlC | None = None
         self._own_client = True
         if _is_client(scheduler):           # the user's own Client: used as it is, and left open
             self.client, self._own_client = scheduler, False
@@ -217,17 +235,50 @@ class Dask:
             except OSError as exc:
                 raise SchedulerLost(f"--scheduler: cannot reach {scheduler} ({exc})") from None
         else:
-            cluster = _quiet_to_ctrl_c(lambda: LocalCluster(
-                n_workers=workers or cores(), threads_per_worker=1, processes=True, dashboard_address=None,
-                silence_logs=logging.ERROR))
-            self.cluster = cluster
-            self.client = Client(cluster)
-            scheduler = cluster.scheduler_address
-        info = self.client.scheduler_info()
-        connected = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
-        self.workers = max(connected, workers or 0) or 1      # a cluster may still be growing: plan for `workers`
+            scheduler = self._start_local(workers)
         self.scheduler = scheduler
-        self.model_future = self.client.scatter(model, broadcast=True, hash=False)
+        self._connect(model, workers)
+
+    def _start_local(self, workers: int | None) -> str:
+        """A LocalCluster of `workers` single-threaded processes, forked from the forkserver (as the
+        `processes` executor's: started with SIGINT ignored and the same modules preloaded), with
+        Ctrl-C held while it starts (`_HeldCtrlC`); the model is sent in `_connect`."""
+        import dask
+        from dask.distributed import Client, LocalCluster
+
+        ctx = multiprocessing.get_context("forkserver")
+        ctx.set_forkserver_preload(PRELOAD)
+        try:
+            _start_forkserver(ctx)
+        except BaseException:
+            self.close()
+            raise
+        self._config = dask.config.set({"distributed.worker.multiprocessing-method": "forkserver"})
+        self._held = _HeldCtrlC().__enter__()
+        try:    # the scheduler's HTTP routes on a free port: on 8787 Dask warned when it was taken
+            self.cluster = LocalCluster(n_workers=workers or cores(), threads_per_worker=1, processes=True,
+                                        dashboard_address=None, scheduler_kwargs={"dashboard_address": "127.0.0.1:0"},
+                                        silence_logs=logging.ERROR)
+            self.client = Client(self.cluster)
+            return str(self.cluster.scheduler_address)
+        except BaseException:
+            self.close()
+            raise
+
+    def _connect(self, model: Model, workers: int | None) -> None:
+        try:
+            info = self.client.scheduler_info()
+            connected = sum(w.get("nthreads", 1) for w in info.get("workers", {}).values())
+            self.workers = max(connected, workers or 0) or 1      # a cluster may still be growing: plan for `workers`
+            self.model_future = self.client.scatter(model, broadcast=True, hash=False)
+        except BaseException:
+            self.close()
+            raise
+        if self._held is not None:
+            self._held.__exit__()
+            if self._held.pending:       # a Ctrl-C while the cluster started: answered now that it can be closed
+                self.close()
+                raise KeyboardInterrupt
 
     def run(self, tasks: list[Task]) -> Iterator[Done]:
         from dask.distributed import as_completed
@@ -254,13 +305,19 @@ class Dask:
 
     def close(self) -> None:
         try:
-            if self._own_client:
+            if self._own_client and self.client is not None:
                 self.client.close(timeout=10)
         except Exception:
             pass
         finally:
             if self.cluster is not None:
                 self.cluster.close(timeout=10)
+                self.cluster = None
+            if self._config is not None:
+                self._config.__exit__(None, None, None)
+                self._config = None
+            if self._held is not None:
+                self._held.__exit__()
             for name, level in self._levels.items():
                 logging.getLogger(name).setLevel(level)
 
@@ -297,8 +354,8 @@ def check(name: str, workers: int | None = None, scheduler=None) -> None:
                                 f"dask.distributed.Client, not {type(scheduler).__name__} {scheduler!r:.60}")
         if _is_client(scheduler) and scheduler.status != "running":
             raise ScenarioError(f"scheduler: the Dask Client is {scheduler.status}, not running")
-    if name == "processes" or (name == "dask" and scheduler is None):      # forkserver; a LocalCluster spawns
-        check_main_guard("executor", repr(name), "forkserver" if name == "processes" else "spawn",
+    if name == "processes" or (name == "dask" and scheduler is None):      # both fork from the forkserver
+        check_main_guard("executor", repr(name), "forkserver",
                          "executor='serial'", "the sweep", "docs/sweeps.md")
 
 

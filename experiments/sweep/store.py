@@ -150,15 +150,27 @@ def _zarr(path: Path, figures: list[str], days: int):
 ALL_CHUNKS = "noodplan_all_chunks_written"   # attribute of a daily.zarr written by `_write_zarr`
 
 
-def _write_zarr(daily, path: Path) -> None:
+def _write_zarr(daily, path: Path, consolidated: bool = False) -> None:
     """Write the daily figures with every chunk, also those all NaN or all zero that Zarr would skip,
     so that a chunk file missing later is damage, not an empty chunk (`_missing_chunks`). The chunks
     are those of `daily` as given: the encoding read with the parts (their batch's chunks) is dropped,
     else the view kept the first batch's chunks, and a batch size that does not divide the view's
-    dask chunks made xarray refuse the write ("would overlap multiple Dask chunks")."""
+    dask chunks made xarray refuse the write ("would overlap multiple Dask chunks").
+
+    `consolidated`: also write the consolidated metadata (inline in the group's zarr.json), for the
+    store's view that analysts open themselves: `xr.open_zarr(STORE/"daily.zarr")` looks for it
+    first, and without it printed a RuntimeWarning ("Failed to open Zarr store with consolidated
+    metadata …") to the analyst on every opening. Zarr 3 warns when writing it that it is not yet
+    in the format 3 specification; it is marked optional there (`must_understand: false`: a reader
+    that does not know it reads the arrays' own metadata), so that warning is not passed on. noodplan
+    reads its stores without it (`_zarr`: consolidated=False), from each array's own metadata."""
+    import warnings
+
     daily = daily.drop_encoding().copy()
     daily.attrs[ALL_CHUNKS] = True
-    daily.to_zarr(path, mode="w-", consolidated=False, write_empty_chunks=True)
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="Consolidated metadata is currently not part")
+        daily.to_zarr(path, mode="w-", consolidated=consolidated, write_empty_chunks=True)
 
 
 def _missing_chunks(path: Path, figures: list[str]) -> list[str]:
@@ -531,7 +543,7 @@ class Store:
             tmp = self.path / f".daily.zarr.{uuid.uuid4().hex[:8]}"
             old = self.path / f".daily.zarr.old-{uuid.uuid4().hex[:8]}"
             try:
-                _write_zarr(daily.chunk({"run": min(256, daily.sizes["run"])}), tmp)
+                _write_zarr(daily.chunk({"run": min(256, daily.sizes["run"])}), tmp, consolidated=True)
                 if final.exists():
                     os.rename(final, old)
                 os.rename(tmp, final)

@@ -79,6 +79,18 @@ def _error(data: dict) -> str:
      "d.yaml: parameters.1: name 'a' is used twice (give each a name)"),
     ({"parameters": [{"path": "housing.supply_spread", "uniform": [0, 1], "name": "max_phase"}]},
      "d.yaml: parameters.0: name 'max_phase' is also a KPI's; give the parameter another name"),
+    # names that differ only in case were two parameters: two columns of runs.parquet that DuckDB, SQL
+    # and spreadsheets take for one (`SELECT supply` is ambiguous), and `Seed`, `Max_Phase` passed too
+    ({"parameters": [*TOY_PARAMETERS[:1], {"path": "inflow.vulnerable_share", "uniform": [0, 1], "name": "A"}]},
+     "d.yaml: parameters.1: name 'A' is used twice (as 'a': names that differ only in case are one column) "
+     "(give each a name)"),
+    ({"parameters": [{"path": "housing.supply_spread", "uniform": [0, 1], "name": "Seed"}]},
+     "d.yaml: parameters.0: name 'Seed' is reserved (error, replicate, run_id, sample, seed, status; in any case)"),
+    ({"parameters": [{"path": "housing.supply_spread", "uniform": [0, 1], "name": "Max_Phase"}]},
+     "d.yaml: parameters.0: name 'Max_Phase' is also a KPI's ('max_phase', but for case); give the parameter "
+     "another name"),
+    ({"parameters": [{"path": "housing.supply_spread", "uniform": [0, 1], "name": "U.b"}]},
+     "d.yaml: parameters.0: name 'U.b' begins with 'u.' (in any case), which the store keeps"),
     ({"parameters": [{"path": "housing.supply_spread", "uniform": [0, 1], "name": "u.b"},
                      {"path": "inflow.vulnerable_share", "uniform": [0, 1], "name": "b"}]},
      "d.yaml: parameters.0: name 'u.b' begins with 'u.', which the store keeps for the sampler's unit "
@@ -108,6 +120,17 @@ def test_a_bad_design_is_one_line_naming_the_field(change, message):
     text = _error(toy_design(**change))
     assert text.startswith(message), text
     assert "\n" not in text
+
+
+def test_names_differing_only_in_case_are_refused_in_a_new_design_but_a_store_made_before_still_reads():
+    """The check without case is a new design's (`load_design`, `design_from_dict`); a store's
+    manifest is read with the schema's checks only, so a store made before the check (with `a` and
+    `A`) still opens for `noodplan analyze` instead of being called damaged."""
+    from experiments.sweep.design import Design
+
+    params = [*TOY_PARAMETERS[:1], {"path": "inflow.vulnerable_share", "uniform": [0, 1], "name": "A"}]
+    assert "differ only in case" in _error(toy_design(parameters=params))
+    assert [p.label for p in Design.model_validate(toy_design(parameters=params)).parameters] == ["a", "A"]
 
 
 def test_a_mapping_in_set_changes_only_the_keys_it_names(tmp_path):

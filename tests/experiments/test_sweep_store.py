@@ -673,6 +673,32 @@ def _daily_toy(values, seed):
     return {"peak_population": values["a"] + seed}, {"population": np.full(5, values["a"] * 100 + seed)}
 
 
+def test_the_daily_view_opens_in_xarray_as_documented_without_a_warning(tmp_path):
+    """`xr.open_zarr(STORE / "daily.zarr")`, xarray's default, looks for consolidated metadata first:
+    the view had none, and every opening printed xarray's RuntimeWarning ("Failed to open Zarr store
+    with consolidated metadata, but successfully read with non-consolidated metadata …") to the
+    analyst. The view now carries it, the sweep passes on no warning of Zarr's writing it, and the
+    view opened so is the store's daily figures, also after the store grows (the view rewritten)."""
+    import warnings
+
+    design = design_from_dict(toy_design(replicates=1, horizon_days=5,
+                                         outputs={"kpis": ["peak_population"], "daily": ["population"]}))
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        r = run_sweep(design, tmp_path / "s", executor="serial", model=_daily_toy, progress=False)
+        assert r.complete and r.failed == 0
+        view = xr.open_zarr(tmp_path / "s" / "daily.zarr").load()
+        grown = design_from_dict(toy_design(replicates=2, horizon_days=5,
+                                            outputs={"kpis": ["peak_population"], "daily": ["population"]}))
+        run_sweep(grown, tmp_path / "s", executor="serial", model=_daily_toy, progress=False)
+        again = xr.open_zarr(tmp_path / "s" / "daily.zarr").load()
+    assert [str(w.message).splitlines()[0] for w in caught
+            if "zarr" in str(w.message).lower() or "consolidated" in str(w.message).lower()] == []
+    xr.testing.assert_identical(view, Store.open(tmp_path / "s").daily().sel(run=view["run"].values))
+    assert again.sizes["run"] == 2 * view.sizes["run"]
+    xr.testing.assert_identical(again, Store.open(tmp_path / "s").daily())
+
+
 def test_the_daily_view_of_a_large_store_is_written_whatever_the_batch_size(tmp_path):
     """Over 256 runs, daily.zarr is written in chunks of 256 runs. The view kept the chunks of the
     first batch read back from parts/ (its encoding), so with batches of 3 (a 300-run sweep on 2
@@ -744,3 +770,63 @@ def test_ctrl_c_on_a_local_dask_cluster_is_answered_in_one_line_and_resumed(tmp_
                            text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert again.returncode == 0, again.stderr
     assert f"{8 - done} runs computed" in again.stdout
+
+
+@pytest.mark.slow
+def test_ctrl_c_while_the_local_dask_cluster_starts_is_answered_in_one_line_and_resumed(tmp_path):
+    """Ctrl-C in the seconds a LocalCluster takes to start (its workers already up) was lost: the
+    command ignored SIGINT then, so that its spawned workers would inherit the ignored signal, and
+    the sweep ran on to its end (exit code 0; docs said 'press it again'). The workers now fork from
+    a forkserver that ignores it, and the command holds Ctrl-C while the cluster starts and answers
+    it once it can close the cluster: exit code 130, one line, no worker's traceback, no process
+    left, the store as made (no runs), and the same command computes every run."""
+    from tests.experiments.test_outputs import _child, _left
+
+    design = write_design(tmp_path)
+    argv = ("sweep", str(design), "--out", "store", "--executor", "dask", "--workers", "2", "--batch-size", "1")
+    body = """
+        import os, signal
+        from distributed import LocalCluster
+        start = LocalCluster.__init__
+        def started(self, *args, **kwargs):      # Ctrl-C to the whole group once the workers are up
+            start(self, *args, **kwargs)
+            os.killpg(0, signal.SIGINT)
+        LocalCluster.__init__ = started
+    """
+    proc = _child(tmp_path, body, argv)
+    _, err = proc.communicate(timeout=180)
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "KeyboardInterrupt" not in err and "Port" not in err, err
+    assert err.count("interrupted") == 1 and "0 of 8 runs" in err and "Run the same command to resume" in err, err
+    assert _left(proc.pid) == []
+    assert Store.open(tmp_path / "store").done_ids() == set()
+    again = subprocess.run([sys.executable, "-m", "experiments.cli", *argv], cwd=tmp_path, capture_output=True,
+                           text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    assert again.returncode == 0, again.stderr
+    assert "8 runs computed" in again.stdout
+
+
+@pytest.mark.slow
+def test_a_local_dask_cluster_beside_another_on_port_8787_starts_without_a_warning(tmp_path):
+    """The scheduler of the sweep's LocalCluster serves its HTTP routes even without a dashboard, on
+    port 8787 by default: with another cluster (or a workstation's scheduler, docs/sweeps.md) holding
+    it, Dask printed "UserWarning: Port 8787 is already in use. Perhaps you already have a cluster
+    running? Hosting the HTTP server on port … instead" to the analyst. It now takes a free port."""
+    import warnings
+
+    other = socket.socket()
+    try:
+        other.bind(("", 8787))
+        other.listen()
+    except OSError:                 # held already (another cluster on this machine): the case itself
+        pass
+    design = design_from_dict(toy_design(replicates=1, horizon_days=5,
+                                         outputs={"kpis": ["peak_population"], "daily": ["population"]}))
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            r = run_sweep(design, tmp_path / "s", executor="dask", workers=1, model=_daily_toy, progress=False)
+    finally:
+        other.close()
+    assert r.complete and r.failed == 0
+    assert [str(w.message) for w in caught if "already in use" in str(w.message)] == []

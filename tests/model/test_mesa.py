@@ -18,7 +18,7 @@ from agents.municipalities import Municipalities, MunicipalityRules
 from agents.views import ApplicantAgent, ApplicantSet, LocationAgent, MunicipalityAgent
 from model.mesa_model import ReceptionModel
 from model.metrics import DAILY_COLUMNS
-from model.scenario import ScenarioError, builtin_names
+from model.scenario import MAX_SEED, ScenarioError, builtin_names
 from model.simulate import simulate
 from tests.model.same import same_results
 
@@ -117,6 +117,28 @@ def test_batch_run_on_two_processes_gives_the_rows_of_one():
     assert len(one) == 2 * 2 * 2 and one.groupby(key[:2])["decisions"].sum().nunique() > 1
 
 
+def test_rng_a_numpy_generator_draws_the_seed_once():
+    """Mesa's Model(rng=…) takes a numpy Generator: ReceptionModel draws its (keyed) run's seed from
+    it once, so the same generator state gives the same run, and one generator passed to one model
+    after another gives each a seed of its own, as Mesa's own models do."""
+    a = ReceptionModel("stable-stock", rng=np.random.default_rng(3), days=2)
+    b = ReceptionModel("stable-stock", rng=np.random.default_rng(3), days=2)
+    expected = int(np.random.default_rng(3).integers(0, MAX_SEED, endpoint=True))
+    assert a.state.seed == b.state.seed == expected == a.scenario.rng
+    _run(a), _run(b)
+    pd.testing.assert_frame_equal(a.datacollector.get_model_vars_dataframe(),
+                                  b.datacollector.get_model_vars_dataframe())
+    gen = np.random.default_rng(3)
+    first, second = (ReceptionModel("stable-stock", rng=gen, days=1).state.seed for _ in range(2))
+    assert first == expected and second != first                      # the generator moved on by one draw
+    seq = np.random.SeedSequence(3)
+    assert (ReceptionModel("stable-stock", rng=seq, days=1).state.seed
+            == ReceptionModel("stable-stock", rng=np.random.SeedSequence(3), days=1).state.seed)
+    assert ReceptionModel("stable-stock", rng=np.random.PCG64(3), days=1).state.seed == expected
+    with pytest.raises(ScenarioError, match="give rng or seed, not both"):
+        ReceptionModel("stable-stock", rng=np.random.default_rng(3), seed=3, days=1)
+
+
 def test_model_arguments_mesa_style_and_one_line_errors():
     a = ReceptionModel("baseline", rng=7, days=3)
     b = ReceptionModel("baseline", seed=7, days=3)                # the older name
@@ -128,7 +150,8 @@ def test_model_arguments_mesa_style_and_one_line_errors():
                          ({"overrides": {"housing.supply": 1}}, r"housing.supply: unknown field \(no 'supply' in "
                                                                 r"housing"),
                          ({"overrides": {"chain.screening_days": -1}}, "chain.screening_days:"),
-                         ({"rng": np.random.default_rng(1)}, "rng: a whole number"),
+                         ({"rng": 1.5}, "rng: a whole number .* a numpy Generator or SeedSequence"),
+                         ({"rng": "abc"}, "rng: a whole number"),
                          ({"rng": 1, "seed": 2}, "not both")]:
         with pytest.raises(ScenarioError, match=text) as err:
             ReceptionModel("baseline", days=3, **kwargs)

@@ -6,8 +6,9 @@ COA, IND, provinces, safety regions, municipalities: `RoleKind.rank`), then in t
 submitted. Requests for places are settled at the same boundary: a request to a role nobody plays
 is answered at once by the model (`experiments.exercise.answers`), a request to a played role waits one
 turn for its answer and is then answered by the model. Then the turn's days are simulated: before
-each day the injects due that day fire; after each day the condition injects are checked and fire
-(once) on the first day their condition holds.
+each day the injects due that day fire (those due on a turn's first day, day 0 included, fire when
+that turn opens, so the tables read them before they decide); after each day the condition injects
+are checked and fire (once) on the first day their condition holds.
 
 Everything that changes the exercise is a *command* (`commands`: decide, withdraw, advance, inject,
 adhoc, snapshot, rewind, forked). The run is deterministic, so replaying the commands on the same exercise gives
@@ -122,6 +123,7 @@ class ExerciseRun:
         # set when restored from a save whose state this code does not reproduce (`savefile.from_dict`): what
         # the tables saw was another state; the room and the report say so
         self.replay_note = ""
+        self._open_turn()            # an inject due on day 0 is told before the first turn's decisions
 
     # -- what players and the facilitator read ------------------------------------------------
     @property
@@ -284,6 +286,7 @@ class ExerciseRun:
             self._log("turn", None, f"turn {self.book.turn} of {self.exercise.turns} ended",
                       f"occupancy {v['occupancy']:.0%}, unsheltered {v['unsheltered']:,.0f}, "
                       f"registration backlog {v['registration_backlog']:,.0f}, plan phase {v['plan_phase']:.0f}")
+            self._open_turn()
 
     def fire(self, inject_id: str) -> None:
         """The facilitator fires an inject now (a contingency inject, or any not fired yet)."""
@@ -508,7 +511,18 @@ class ExerciseRun:
         for e in events:
             self.model.apply(e.model_copy(update={"date": self.model.date}))
 
-    def _fire(self, j: Inject, how: str) -> None:
+    def _open_turn(self) -> None:
+        """The injects due on the day the run now stands on (day 0, or the first day of the turn that
+        opens): they fire now, before that day is simulated, so the tables read them with the turn's
+        figures and answer at this turn's boundary (they fired after it, among the turn's days: an inject
+        on day 0 reached the tables only after the first turn had been played)."""
+        if self.finished:
+            return
+        for j in self.exercise.injects:
+            if j.at_day == self.model.day and j.id not in self.book.fired:
+                self._fire(j, "time", opening=True)
+
+    def _fire(self, j: Inject, how: str, opening: bool = False) -> None:
         sc = self.scenario_now()
         events = [effect_event(sc, e, f"inject {j.id}: effect.{k}") for k, e in enumerate(j.effect)]
         refused = ""
@@ -521,9 +535,10 @@ class ExerciseRun:
             refused = f" (effect refused: {exc})"
         self.book.fired[j.id] = self.model.day
         # the first turn boundary whose decisions can answer it: an inject the facilitator fires while
-        # a turn is open is answered at that turn's boundary; one due at a day or on a condition fires
-        # among the turn's days, after its boundary, and is answered at the next turn's
-        first = self.book.turn + (1 if how == "facilitator" else 2)
+        # a turn is open, or one due on the turn's first day (fired as the turn opens), is answered at
+        # that turn's boundary; one due at a later day or on a condition fires among the turn's days,
+        # after its boundary, and is answered at the next turn's
+        first = self.book.turn + (1 if how == "facilitator" or opening else 2)
         # and only decisions submitted after it answer it (not those the tables had submitted before)
         self._log("inject", j.role, j.title, j.synopsis + refused, source=how, inject=j.id, answer_at=first,
                   submitted_before=self.book.seq)

@@ -155,6 +155,37 @@ def test_a_time_inject_acts_before_its_day_and_a_condition_inject_fires_once():
         run.fire("spare")
 
 
+def test_an_inject_due_on_a_turns_first_day_is_told_as_the_turn_opens():
+    """An inject at day 0 is the tables' starting news: they read it before the first turn's decisions
+    (it fired only when turn 1 was ended, after them). One due on turn 2's first day (day 7 with 7-day
+    turns) is told with turn 1's results, acts before day 7, before turn 2's decisions, and a decision
+    of turn 2 answers it in time; one due inside a turn still fires among its days."""
+    from experiments.exercise import report
+
+    def inject(id_, at_day):
+        return {"id": id_, "title": id_, "synopsis": "s", "role": "coa", "objective": "beds", "at_day": at_day,
+                "expected": {"decision": "open_places", "within_turns": 1},
+                "effect": [{"action": "set", "parameter": "chain.screening_days", "value": 10 + at_day}]}
+
+    run = run_of(injects=[inject("opening", 0), inject("second", 7), inject("midweek", 10)])
+    told = [(e["what"], e["turn"], e["day"], e["answer_at"]) for e in run.log if e["kind"] == "inject"]
+    assert told == [("opening", 1, 0, 1)]
+    assert run.model.state.params.chain.screening_days == 10       # acts before day 0 is simulated
+    run.submit("coa", {"type": "open_places", "kind": "emergency", "places": 10, "why": "the news"})
+    run.advance()
+    told = [(e["what"], e["turn"], e["day"], e["answer_at"]) for e in run.log if e["kind"] == "inject"]
+    assert told == [("opening", 1, 0, 1), ("second", 2, 7, 2)]
+    assert run.day == 7 and run.model.state.params.chain.screening_days == 17
+    run.submit("coa", {"type": "open_places", "kind": "emergency", "places": 10, "why": "more news"})
+    run.advance()
+    assert [(e["what"], e["day"], e["answer_at"]) for e in run.log if e["kind"] == "inject"][2] == ("midweek", 10, 3)
+    verdicts = {r["inject"]: r["status"] for r in report.assessment(run)[0]["rows"]}
+    assert verdicts == {"opening": "met", "second": "met", "midweek": "open"}
+    # replayed from its commands (how a save is restored), the day-0 inject fires again, once
+    again = replay(run.exercise, run.scenario, run.commands)
+    assert again.log == run.log and again.fingerprint() == run.fingerprint()
+
+
 def test_requests_wait_for_a_played_role_and_are_answered_by_the_model_otherwise():
     run = run_of()
     run.submit("coa", {"type": "request_places", "kind": "emergency", "places": 100, "province": "Groningen"})
@@ -771,12 +802,14 @@ def test_the_command_line(tmp_path, capsys):
     assert main(["exercise", "validate", str(path)]) == 0
     out = capsys.readouterr().out
     assert "valid exercise 'small-test'" in out and "note:" not in out
-    # an inject expecting a decision, due among the last turn's days (35-41 of 6 turns of 7): nothing can answer it
+    # an inject expecting a decision, due among the last turn's days (35-41 of 6 turns of 7) after its first
+    # (told as the turn opens, answered at its boundary): nothing can answer it
     late = [{"id": i, "title": i, "synopsis": "s", "role": "coa", "at_day": day,
-             "expected": {"decision": "open_places"}} for i, day in (("in-time", 34), ("last-call", 35))]
+             "expected": {"decision": "open_places"}} for i, day in (("in-time", 35), ("last-call", 36))]
     (tmp_path / "late.yaml").write_text(yaml.safe_dump(exercise(injects=late), sort_keys=False))
     assert main(["exercise", "validate", str(tmp_path / "late.yaml")]) == 0
-    assert capsys.readouterr().out.splitlines()[1].startswith("note: last-call: due in the last turn (day 35 or later)")
+    assert capsys.readouterr().out.splitlines()[1].startswith("note: last-call: due in the last turn (after day 35, "
+                                                              "its first)")
     # a workshop longer than its scenario's horizon: the run goes on past it, and validate says so (it said nothing)
     short = {**small_scenario(), "horizon_days": 30}
     (tmp_path / "long.yaml").write_text(yaml.safe_dump(exercise(scenario=short), sort_keys=False))

@@ -713,6 +713,37 @@ def test_the_reports_figures_at_each_turns_end_are_the_runs_daily_figures():
             f"<td>{last['occupancy_rate']:.1%}</td>") in html
 
 
+def test_the_report_gives_each_turns_moves_and_cost_summed_from_the_runs_daily_table():
+    """The plan asks how often people (families) are moved and what reception costs: the report had
+    neither. Each turn's row gives the persons moved and the cost over the turn's days, and a line the
+    totals over every day simulated, each the sum of the run's daily table; after a rewind, of the line
+    of play (the rewound days are not counted)."""
+    from experiments.exercise import report
+
+    run = run_of(scenario=small_scenario(first_applications_per_year=3000))
+    for _ in range(3):
+        _busy(run)
+    run.snapshot("t3")
+    _busy(run)
+    run.rewind("t3")
+    run.advance()
+    table = results_of(run.model.state).daily                           # daily.csv's columns
+    daily = {k: table[k].to_series() for k in ("moves", "cost_eur")}
+    assert len(daily["moves"]) == 28 and daily["moves"].sum() > 0
+    rows = report.turn_figures(run)
+    assert [r["turn"] for r in rows] == [1, 2, 3, 4]
+    for r in rows:
+        days = slice(r["day"] - 6, r["day"] + 1)                  # the turn's seven days
+        assert r["moves"] == daily["moves"].iloc[days].sum()
+        assert r["cost_eur"] == pytest.approx(daily["cost_eur"].iloc[days].sum(), rel=1e-12)
+    assert report.totals(run) == pytest.approx({"moves": daily["moves"].sum(), "cost_eur": daily["cost_eur"].sum()})
+    html = report.render(run)
+    last = rows[-1]
+    assert f"<td>{last['moves']:,.0f}</td><td>{last['cost_eur'] / 1e6:,.2f}</td></tr>" in html
+    assert (f"Over the 28 days simulated: {daily['moves'].sum():,.0f} person-moves between locations, reception "
+            f"cost EUR {daily['cost_eur'].sum() / 1e6:,.2f} million.") in html
+
+
 def test_reports_are_drawn_without_pyplot_so_two_facilitators_can_download_at_once(monkeypatch):
     # pyplot keeps one global figure manager, not safe across the server's threads; the report draws on
     # its own Figure. With pyplot made unimportable, two reports drawn at once equal one drawn alone.

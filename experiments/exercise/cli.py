@@ -98,7 +98,8 @@ def cmd_play(args: argparse.Namespace) -> int:
     run = ExerciseRun(ex, sc)
     for _ in range(turns):
         run.advance()
-        print(f"turn {run.turn:3d}  {run.date()}  {run.log[-1]['detail']}", flush=True)
+        ended = next(e for e in reversed(run.log) if e["kind"] == "turn")   # (the next turn's injects follow it)
+        print(f"turn {run.turn:3d}  {run.date()}  {ended['detail']}", flush=True)
     for e in run.log:
         if e["kind"] in ("inject", "model", "refused"):
             print(f"  day {e['day']:4d}  {e['kind']:7s} {e['what']}")

@@ -849,7 +849,12 @@ def test_the_command_line(tmp_path, capsys):
         "note: the exercise's 42 days run past the scenario's horizon (30 days, to 2025-07-30; from turn 5): the run "
         "goes on with the scenario's assumptions as they stand, without what it gives only up to its horizon")
     save, html = tmp_path / "s.json", tmp_path / "r.html"
+    news = [{"id": "news", "title": "news", "synopsis": "told as turn 2 opens", "at_day": 7}]
+    path.write_text(yaml.safe_dump(exercise(injects=news), sort_keys=False))
     assert main(["exercise", "play", str(path), "--turns", "2", "--save", str(save), "--report", str(html)]) == 0
+    turns = [line for line in capsys.readouterr().out.splitlines() if line.startswith("turn ")]
+    # each turn's line gives its figures (turn 1's gave the inject told as turn 2 opened)
+    assert len(turns) == 2 and all("occupancy" in line and "told as" not in line for line in turns), turns
     assert savefile.load(save).turn == 2 and html.read_text().startswith("<!doctype html>")
     assert main(["exercise", "report", str(save), "--out", str(tmp_path / "again.html")]) == 0
     capsys.readouterr()

@@ -24,6 +24,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import pickle
+import re
 import threading
 import zlib
 from dataclasses import dataclass, field
@@ -89,6 +91,28 @@ def indicators(model: ReceptionModel) -> dict[str, float]:
     }
 
 
+# the run's own snapshot of each turn's start (`ExerciseRun._open_turn`): "start of turn 3"
+TURN_START = "start of turn {}"
+_TURN_START = re.compile(r"start of turn (\d+)")
+
+
+def turn_start(name: str) -> int | None:
+    """The turn whose start `name` names when it is the run's own snapshot of a turn's start, else None."""
+    m = _TURN_START.fullmatch(name) if isinstance(name, str) else None
+    return int(m.group(1)) if m else None
+
+
+class _Packed:
+    """A snapshot kept compressed (the run's own turn starts: one a turn, ~5x smaller than as taken;
+    it never leaves this process, so pickle is safe here)."""
+
+    def __init__(self, snap: Snapshot) -> None:
+        self.data = zlib.compress(pickle.dumps(snap, protocol=pickle.HIGHEST_PROTOCOL), 1)
+
+    def unpack(self) -> Snapshot:
+        return pickle.loads(zlib.decompress(self.data))
+
+
 def _holds(cond, values: dict[str, float]) -> bool:
     v = values[cond.indicator]
     return v >= cond.above if cond.above is not None else v < cond.below
@@ -106,6 +130,9 @@ class _Book:
     requests: list[R.Request] = field(default_factory=list)
     log: list[dict] = field(default_factory=list)
     commands_done: int = 0
+    # the run's own snapshot of each turn's start on this line of play: turn -> (model, this book as it was
+    # then without its turn starts, commands made by then); kept here so they go with a rewind or a fork
+    turn_starts: dict[int, tuple[_Packed, _Book, int]] = field(default_factory=dict)
 
 
 class ExerciseRun:
@@ -117,6 +144,8 @@ class ExerciseRun:
         self.model = ReceptionModel(scenario, seed=exercise.seed, days=exercise.days, world=world)
         self.book = _Book()
         self.commands: list[dict] = []
+        # the facilitator's snapshots by name: the model, the exercise's book and how many commands were
+        # made then (the run's own of each turn's start are in the book: `all_snapshots`)
         self.snapshots: dict[str, tuple[Snapshot, _Book, int]] = {}
         self.set_aside: list[dict] = []
         self.lessons: dict[str, str] = {}        # objective id (or "general") -> lessons learned (debrief)
@@ -319,6 +348,9 @@ class ExerciseRun:
         """Keep the whole state now (model and exercise) under `name`, to rewind to or fork from."""
         if not isinstance(name, str):
             raise ScenarioError(f"snapshot: name: text, not {type(name).__name__}")
+        if turn_start(name) is not None:
+            raise ScenarioError(f"snapshot: name: '{name}' is the name of the snapshot the room takes by itself at "
+                                f"each turn's start; give yours another name")
         with self.lock:
             self._record({"op": "snapshot", "name": name})
             self._log("snapshot", None, f"snapshot '{name}'", f"turn {self.book.turn}, day {self.model.day}")
@@ -343,8 +375,8 @@ class ExerciseRun:
                     self.set_aside.remove(e)
             dropped = now[common:]
             self.set_aside.extend(dropped)
-            self.model = ReceptionModel.restore(snap, world=self.model.state.world)
-            self.book = copy.deepcopy(book)
+            self.model = ReceptionModel.restore(_unpacked(snap), world=self.model.state.world)
+            self.book = self._book_at(name, book)
             self._log("rewind", None, f"rewound to snapshot '{name}'",
                       f"turn {book.turn}, day {self.model.day}; {len(dropped)} log entries set aside"
                       + (f", {len(back)} set aside earlier back in play" if back else ""))
@@ -356,8 +388,8 @@ class ExerciseRun:
             snap, book, n = self._snapshot(name)
             other = ExerciseRun.__new__(ExerciseRun)
             other.exercise, other.scenario, other.lock = self.exercise, self.scenario, threading.RLock()
-            other.model = ReceptionModel.restore(snap, world=self.model.state.world)
-            other.book = copy.deepcopy(book)
+            other.model = ReceptionModel.restore(_unpacked(snap), world=self.model.state.world)
+            other.book = self._book_at(name, book)
             other.commands = copy.deepcopy(self.commands[:n])
             other.snapshots = {k: v for k, v in self.snapshots.items() if v[2] <= n}
             other.set_aside = []
@@ -365,6 +397,16 @@ class ExerciseRun:
             other.replay_note = self.replay_note      # the fork goes on from the state this run is in
             other._forked(name)
             return other
+
+    def _book_at(self, name: str, book: _Book) -> _Book:
+        """The book a rewind or fork to snapshot `name` goes on with. A turn's start kept by the run has
+        its book without the turn starts: those of its line are this line's up to it (itself included).
+        A facilitator's snapshot has the turn starts of the line it was taken on."""
+        out = copy.deepcopy(book)
+        t = turn_start(name)
+        if t is not None:
+            out.turn_starts = {k: v for k, v in self.book.turn_starts.items() if k <= t}
+        return out
 
     def _forked(self, name: str) -> None:
         self._record({"op": "forked", "name": name})
@@ -381,8 +423,11 @@ class ExerciseRun:
 
     # -- inside -------------------------------------------------------------------------------
     def _snapshot(self, name: str):
+        t = turn_start(name)
+        if t in self.book.turn_starts:
+            return self.book.turn_starts[t]
         if name not in self.snapshots:
-            raise ScenarioError(f"snapshot: no snapshot named {name!r} (have: {', '.join(self.snapshots) or 'none'})")
+            raise ScenarioError(f"snapshot: no snapshot named {name!r} (have: {', '.join(self.all_snapshots())})")
         return self.snapshots[name]
 
     def _need_days(self, what: str) -> None:
@@ -521,6 +566,18 @@ class ExerciseRun:
         for j in self.exercise.injects:
             if j.at_day == self.model.day and j.id not in self.book.fired:
                 self._fire(j, "time", opening=True)
+        # the turn's start as the tables find it, to rewind to or fork from: a facilitator who wants to
+        # play a turn again needs no snapshot taken by hand beforehand (replayed commands take it again)
+        book = copy.copy(self.book)
+        book.turn_starts = {}
+        self.book.turn_starts[self.book.turn + 1] = (_Packed(self.model.snapshot()), copy.deepcopy(book),
+                                                     len(self.commands))
+
+    def all_snapshots(self) -> list[str]:
+        """The names to rewind to or fork from: the run's own snapshot of each turn's start on the current
+        line of play (`TURN_START`), then the facilitator's."""
+        with self.lock:
+            return [TURN_START.format(t) for t in sorted(self.book.turn_starts)] + list(self.snapshots)
 
     def _fire(self, j: Inject, how: str, opening: bool = False) -> None:
         sc = self.scenario_now()
@@ -542,6 +599,10 @@ class ExerciseRun:
         # and only decisions submitted after it answer it (not those the tables had submitted before)
         self._log("inject", j.role, j.title, j.synopsis + refused, source=how, inject=j.id, answer_at=first,
                   submitted_before=self.book.seq)
+
+
+def _unpacked(snap: Snapshot | _Packed) -> Snapshot:
+    return snap.unpack() if isinstance(snap, _Packed) else snap
 
 
 def summary(d) -> str:
@@ -603,7 +664,8 @@ def check_commands(exercise: Exercise, commands: list) -> None:
                 raise ScenarioError(f"index: 0 or more (0 for the first pending decision; got {c['index']})")
             if op == "snapshot":
                 taken.add(c["name"])
-            elif op in ("rewind", "forked") and c["name"] not in taken:
+            elif op in ("rewind", "forked") and c["name"] not in taken and not (
+                    1 <= (turn_start(c["name"]) or 0) <= exercise.turns):     # (the run's own: checked on replay)
                 raise ScenarioError(f"name: no snapshot {c['name']!r} is taken before this {op!r} command"
                                     + (f" (taken: {', '.join(sorted(taken))})" if taken else " (none is)"))
         except ScenarioError as exc:

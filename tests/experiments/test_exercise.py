@@ -291,6 +291,45 @@ def test_rewind_restores_the_state_bit_identically_and_play_goes_on_the_same():
     assert [e["kind"] for e in run.set_aside][-1] == "turn"
 
 
+def test_the_run_keeps_each_turns_start_to_rewind_to_without_a_snapshot_taken_by_hand():
+    """A facilitator who wants turn 2 played again had to have taken a snapshot at its start: the run
+    keeps one of every turn's start by itself ("start of turn 2"), bit-identical, with what the
+    tables found then (injects told as the turn opened). After a rewind the names are the current
+    line's: a later turn's start is taken again when play reaches it; a save replays the same."""
+    news = {"id": "news", "title": "news", "synopsis": "s", "at_day": 7,
+            "effect": [{"action": "set", "parameter": "chain.screening_days", "value": 12}]}
+    run = run_of(scenario=small_scenario(first_applications_per_year=3000), injects=[news])
+    assert run.all_snapshots() == ["start of turn 1"]
+    prints = [run.fingerprint()]
+    for _ in range(3):
+        _busy(run)
+        prints.append(run.fingerprint())
+    run.snapshot("mine")
+    assert run.all_snapshots() == [f"start of turn {t}" for t in (1, 2, 3, 4)] + ["mine"]
+    at_turn_2 = [e for e in run.log if e["turn"] < 2 or (e["kind"] == "inject" and e["turn"] == 2)]
+    run.rewind("start of turn 2")
+    assert (run.turn, run.day, run.fingerprint()) == (1, 7, prints[1])
+    assert run.log[:-1] == at_turn_2 and run.model.state.params.chain.screening_days == 12
+    assert run.all_snapshots() == ["start of turn 1", "start of turn 2", "mine"]
+    run.advance()                                           # turn 2 again, nobody deciding this time
+    assert run.all_snapshots()[:3] == ["start of turn 1", "start of turn 2", "start of turn 3"]
+    other = run.fingerprint()
+    assert other != prints[2]
+    run.rewind("mine")                                      # back to the play set aside: its turn starts too
+    assert run.fingerprint() == prints[3] and run.all_snapshots()[:4] == [f"start of turn {t}" for t in (1, 2, 3, 4)]
+    run.rewind("start of turn 3")
+    assert run.fingerprint() == prints[2]
+    fork = run.fork("start of turn 1")
+    assert (fork.turn, fork.fingerprint()) == (0, prints[0]) and fork.all_snapshots() == ["start of turn 1"]
+    again = savefile.from_dict(json.loads(json.dumps(savefile.to_dict(run))))
+    assert again.fingerprint() == run.fingerprint() and again.log == run.log
+    assert again.all_snapshots() == run.all_snapshots()
+    with pytest.raises(ScenarioError, match="'start of turn 5' is the name of the snapshot the room takes by itself"):
+        run.snapshot("start of turn 5")
+    with pytest.raises(ScenarioError, match="no snapshot named 'start of turn 4'"):
+        run.rewind("start of turn 4")
+
+
 def test_rewinding_to_a_snapshot_of_play_set_aside_brings_that_play_back_and_sets_aside_the_rewind():
     # the facilitator rewinds from turn 3 to turn 1, then changes their mind and rewinds to the
     # snapshot taken at turn 3: that play is the line of play again (it was shown both in the log and

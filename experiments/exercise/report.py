@@ -26,7 +26,7 @@ FIGURES = (("unsheltered", "persons without a bed"), ("occupancy_rate", "occupan
 # figures of each day's flow (the run's daily `moves` and `cost_eur`): drawn per day, and summed over each turn's
 # days in the table (their value on a turn's last day says nothing of the turn)
 FLOWS = (("moves", "persons moved between locations (verhuisbewegingen), a day"),
-         ("cost_eur", "reception cost, EUR a day"))
+         ("cost_eur", "reception cost, EUR million a day"))
 LESSON_LINE_CHARS = 60          # characters a lessons field's line holds at least (printed on A4, portrait)
 ROLE_COLOURS = ("#0b3d91", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 
@@ -103,7 +103,7 @@ def _figure(run: ExerciseRun) -> str:
     FigureCanvasAgg(fig)
     axes = fig.subplots(len(plotted), 1, sharex=True)
     for ax, (key, label) in zip(axes, plotted):
-        ax.plot(days, x[key], color="#333", lw=1.2)
+        ax.plot(days, x[key] / 1e6 if key == "cost_eur" else x[key], color="#333", lw=1.2)   # (as labelled)
         ax.set_title(label, loc="left", fontsize=9)
         ax.grid(alpha=0.3)
         for e in run.log:

@@ -291,6 +291,30 @@ def test_rewind_restores_the_state_bit_identically_and_play_goes_on_the_same():
     assert [e["kind"] for e in run.set_aside][-1] == "turn"
 
 
+def test_a_rewind_or_fork_undoes_an_inflow_level_changed_after_the_snapshot():
+    """An inject that raises the yearly first applications gives the run its own inflow plan (a new
+    world); a rewind to a snapshot from before it restored the state onto the world of the moment, so
+    the raised inflow stayed and the inject, firing again, raised it once more (the browser test's
+    surge came twice: 'Aanmeldcentrum vol' on day 9, not 23). A snapshot taken after it keeps it."""
+    surge = {"id": "surge", "title": "surge", "synopsis": "s", "at_day": 3,
+             "effect": [{"action": "scale", "parameter": "inflow.first_applications_per_year", "value": 5}]}
+    straight = run_of(scenario=small_scenario(first_applications_per_year=3000), injects=[surge])
+    run = run_of(scenario=small_scenario(first_applications_per_year=3000), injects=[surge])
+    run.snapshot("before")
+    run.advance()
+    run.snapshot("after")
+    run.rewind("before")
+    for _ in range(2):
+        run.advance()
+        straight.advance()
+    assert run.fingerprint() == straight.fingerprint()
+    assert np.array_equal(run.model.state.world.inflow.first, straight.model.state.world.inflow.first)
+    fork = run.fork("after")                     # the surge in force, as it was when "after" was taken
+    assert np.array_equal(fork.model.state.world.inflow.first, straight.model.state.world.inflow.first)
+    run.rewind("start of turn 1")
+    assert run.model.state.world.inflow.first[3] == straight.model.state.world.inflow.first[3] / 5
+
+
 def test_the_run_keeps_each_turns_start_to_rewind_to_without_a_snapshot_taken_by_hand():
     """A facilitator who wants turn 2 played again had to have taken a snapshot at its start: the run
     keeps one of every turn's start by itself ("start of turn 2"), bit-identical, with what the

@@ -256,7 +256,7 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
             solara.InputText("Snapshot name", value=snap_name, continuous_update=True)
             solara.Button("Snapshot", on_click=lambda: act(room.snapshot, snap_name.value)(),
                           classes=["np-ex-snapshot"])
-            solara.Select("Snapshot to rewind to or fork from", values=list(run.snapshots), value=rewind_to,
+            solara.Select("Snapshot to rewind to or fork from", values=run.all_snapshots(), value=rewind_to,
                           classes=["np-ex-snap-pick"])
             solara.Button("Rewind", on_click=lambda: act(room.rewind, rewind_to.value or "")(),
                           classes=["np-ex-rewind"])

@@ -62,13 +62,14 @@ def cmd_validate(args: argparse.Namespace) -> int:
     ex, sc = load_exercise(args.file)
     print(f"{args.file}: valid exercise {ex.name!r} on scenario {sc.name!r} ({ex.turns} turns of {ex.turn_days} "
           f"days, {len(ex.roles)} roles, {len(ex.injects)} injects)")
-    # an inject fires while its day is simulated, after that turn's decisions: one due in the last turn's days
-    # leaves no turn boundary to answer at, so its expected decision can only read "no turn left"
+    # an inject due after a turn's first day fires while its day is simulated, after that turn's decisions:
+    # one due among the last turn's later days leaves no turn boundary to answer at, so its expected
+    # decision can only read "no turn left" (one due on the last turn's first day is told as it opens)
     last = (ex.turns - 1) * ex.turn_days
-    late = [j.id for j in ex.injects if j.expected is not None and j.at_day is not None and j.at_day >= last]
+    late = [j.id for j in ex.injects if j.expected is not None and j.at_day is not None and j.at_day > last]
     if late:
-        print(f"note: {', '.join(late)}: due in the last turn (day {last} or later), after its decisions; no turn "
-              "is left to answer, so the report can only say 'no turn left' for what it expects")
+        print(f"note: {', '.join(late)}: due in the last turn (after day {last}, its first), after its decisions; "
+              "no turn is left to answer, so the report can only say 'no turn left' for what it expects")
     # the scenario's horizon is extended to the exercise's days; what the scenario gives only up to its
     # horizon (a series of recorded inflow, say) has ended by the later turns
     horizon = ex.scenario_horizon_days
@@ -97,7 +98,8 @@ def cmd_play(args: argparse.Namespace) -> int:
     run = ExerciseRun(ex, sc)
     for _ in range(turns):
         run.advance()
-        print(f"turn {run.turn:3d}  {run.date()}  {run.log[-1]['detail']}", flush=True)
+        ended = next(e for e in reversed(run.log) if e["kind"] == "turn")   # (the next turn's injects follow it)
+        print(f"turn {run.turn:3d}  {run.date()}  {ended['detail']}", flush=True)
     for e in run.log:
         if e["kind"] in ("inject", "model", "refused"):
             print(f"  day {e['day']:4d}  {e['kind']:7s} {e['what']}")

@@ -6,8 +6,9 @@ COA, IND, provinces, safety regions, municipalities: `RoleKind.rank`), then in t
 submitted. Requests for places are settled at the same boundary: a request to a role nobody plays
 is answered at once by the model (`experiments.exercise.answers`), a request to a played role waits one
 turn for its answer and is then answered by the model. Then the turn's days are simulated: before
-each day the injects due that day fire; after each day the condition injects are checked and fire
-(once) on the first day their condition holds.
+each day the injects due that day fire (those due on a turn's first day, day 0 included, fire when
+that turn opens, so the tables read them before they decide); after each day the condition injects
+are checked and fire (once) on the first day their condition holds.
 
 Everything that changes the exercise is a *command* (`commands`: decide, withdraw, advance, inject,
 adhoc, snapshot, rewind, forked). The run is deterministic, so replaying the commands on the same exercise gives
@@ -23,6 +24,8 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import pickle
+import re
 import threading
 import zlib
 from dataclasses import dataclass, field
@@ -88,6 +91,34 @@ def indicators(model: ReceptionModel) -> dict[str, float]:
     }
 
 
+# the run's own snapshot of each turn's start (`ExerciseRun._open_turn`): "start of turn 3"
+TURN_START = "start of turn {}"
+_TURN_START = re.compile(r"start of turn (\d+)")
+
+
+def turn_start(name: str) -> int | None:
+    """The turn whose start `name` names when it is the run's own snapshot of a turn's start, else None."""
+    m = _TURN_START.fullmatch(name) if isinstance(name, str) else None
+    return int(m.group(1)) if m else None
+
+
+class _Packed:
+    """A snapshot kept compressed (the run's own turn starts: one a turn, ~5x smaller than as taken;
+    it never leaves this process, so pickle is safe here), with the world the run was on then
+    (`world`, shared, not copied: see `ExerciseRun.snapshot`). Never changed once made, so a copy of
+    the book it is in shares it."""
+
+    def __init__(self, snap: Snapshot, world: World) -> None:
+        self.data = zlib.compress(pickle.dumps(snap, protocol=pickle.HIGHEST_PROTOCOL), 1)
+        self.world = world
+
+    def unpack(self) -> Snapshot:
+        return pickle.loads(zlib.decompress(self.data))
+
+    def __deepcopy__(self, memo: dict) -> _Packed:
+        return self
+
+
 def _holds(cond, values: dict[str, float]) -> bool:
     v = values[cond.indicator]
     return v >= cond.above if cond.above is not None else v < cond.below
@@ -105,6 +136,9 @@ class _Book:
     requests: list[R.Request] = field(default_factory=list)
     log: list[dict] = field(default_factory=list)
     commands_done: int = 0
+    # the run's own snapshot of each turn's start on this line of play: turn -> (model, this book as it was
+    # then without its turn starts, commands made by then); kept here so they go with a rewind or a fork
+    turn_starts: dict[int, tuple[_Packed, _Book, int]] = field(default_factory=dict)
 
 
 class ExerciseRun:
@@ -116,12 +150,15 @@ class ExerciseRun:
         self.model = ReceptionModel(scenario, seed=exercise.seed, days=exercise.days, world=world)
         self.book = _Book()
         self.commands: list[dict] = []
-        self.snapshots: dict[str, tuple[Snapshot, _Book, int]] = {}
+        # the facilitator's snapshots by name: the model, the exercise's book and how many commands were
+        # made then (the run's own of each turn's start are in the book: `all_snapshots`)
+        self.snapshots: dict[str, tuple[Snapshot, _Book, int, World]] = {}
         self.set_aside: list[dict] = []
         self.lessons: dict[str, str] = {}        # objective id (or "general") -> lessons learned (debrief)
         # set when restored from a save whose state this code does not reproduce (`savefile.from_dict`): what
         # the tables saw was another state; the room and the report say so
         self.replay_note = ""
+        self._open_turn()            # an inject due on day 0 is told before the first turn's decisions
 
     # -- what players and the facilitator read ------------------------------------------------
     @property
@@ -284,6 +321,7 @@ class ExerciseRun:
             self._log("turn", None, f"turn {self.book.turn} of {self.exercise.turns} ended",
                       f"occupancy {v['occupancy']:.0%}, unsheltered {v['unsheltered']:,.0f}, "
                       f"registration backlog {v['registration_backlog']:,.0f}, plan phase {v['plan_phase']:.0f}")
+            self._open_turn()
 
     def fire(self, inject_id: str) -> None:
         """The facilitator fires an inject now (a contingency inject, or any not fired yet)."""
@@ -316,16 +354,23 @@ class ExerciseRun:
         """Keep the whole state now (model and exercise) under `name`, to rewind to or fork from."""
         if not isinstance(name, str):
             raise ScenarioError(f"snapshot: name: text, not {type(name).__name__}")
+        if turn_start(name) is not None:
+            raise ScenarioError(f"snapshot: name: '{name}' is the name of the snapshot the room takes by itself at "
+                                f"each turn's start; give yours another name")
         with self.lock:
             self._record({"op": "snapshot", "name": name})
             self._log("snapshot", None, f"snapshot '{name}'", f"turn {self.book.turn}, day {self.model.day}")
-            self.snapshots[name] = (self.model.snapshot(), copy.deepcopy(self.book), len(self.commands))
+            # with the world the run is on: a change of a yearly inflow level gives the run its own world
+            # (`model.events._replan_inflow`), which a snapshot does not hold; restored on the world of the
+            # moment, a rewind kept the inflow changed after the snapshot (an inject's surge came twice)
+            self.snapshots[name] = (self.model.snapshot(), copy.deepcopy(self.book), len(self.commands),
+                                    self.model.state.world)
 
     def rewind(self, name: str) -> None:
         """Go back to snapshot `name`: the model and the exercise as they were (bit-identical);
         the log entries since are set aside for the debrief."""
         with self.lock:
-            snap, book, _ = self._snapshot(name)
+            snap, book, _, world = self._snapshot(name)
             self._record({"op": "rewind", "name": name})
             # the line of play the snapshot is on and this one share the log up to where they part: what
             # this line has after that is set aside; what the snapshot's line has after it (a snapshot
@@ -340,8 +385,8 @@ class ExerciseRun:
                     self.set_aside.remove(e)
             dropped = now[common:]
             self.set_aside.extend(dropped)
-            self.model = ReceptionModel.restore(snap, world=self.model.state.world)
-            self.book = copy.deepcopy(book)
+            self.model = ReceptionModel.restore(_unpacked(snap), world=world)
+            self.book = self._book_at(name, book)
             self._log("rewind", None, f"rewound to snapshot '{name}'",
                       f"turn {book.turn}, day {self.model.day}; {len(dropped)} log entries set aside"
                       + (f", {len(back)} set aside earlier back in play" if back else ""))
@@ -350,11 +395,11 @@ class ExerciseRun:
         """A new exercise going on from snapshot `name` (this one is unchanged): its commands are
         this one's up to the snapshot and a note that it was forked, so it replays on its own."""
         with self.lock:
-            snap, book, n = self._snapshot(name)
+            snap, book, n, world = self._snapshot(name)
             other = ExerciseRun.__new__(ExerciseRun)
             other.exercise, other.scenario, other.lock = self.exercise, self.scenario, threading.RLock()
-            other.model = ReceptionModel.restore(snap, world=self.model.state.world)
-            other.book = copy.deepcopy(book)
+            other.model = ReceptionModel.restore(_unpacked(snap), world=world)
+            other.book = self._book_at(name, book)
             other.commands = copy.deepcopy(self.commands[:n])
             other.snapshots = {k: v for k, v in self.snapshots.items() if v[2] <= n}
             other.set_aside = []
@@ -362,6 +407,16 @@ class ExerciseRun:
             other.replay_note = self.replay_note      # the fork goes on from the state this run is in
             other._forked(name)
             return other
+
+    def _book_at(self, name: str, book: _Book) -> _Book:
+        """The book a rewind or fork to snapshot `name` goes on with. A turn's start kept by the run has
+        its book without the turn starts: those of its line are this line's up to it (itself included).
+        A facilitator's snapshot has the turn starts of the line it was taken on."""
+        out = copy.deepcopy(book)
+        t = turn_start(name)
+        if t is not None:
+            out.turn_starts = {k: v for k, v in self.book.turn_starts.items() if k <= t}
+        return out
 
     def _forked(self, name: str) -> None:
         self._record({"op": "forked", "name": name})
@@ -377,9 +432,14 @@ class ExerciseRun:
             self.lessons[key] = str(text)[:20_000]
 
     # -- inside -------------------------------------------------------------------------------
-    def _snapshot(self, name: str):
+    def _snapshot(self, name: str) -> tuple[Snapshot | _Packed, _Book, int, World]:
+        """Snapshot `name`: the model, the book, the commands made by then and the world the run was on."""
+        t = turn_start(name)
+        if t in self.book.turn_starts:
+            packed, book, n = self.book.turn_starts[t]
+            return packed, book, n, packed.world
         if name not in self.snapshots:
-            raise ScenarioError(f"snapshot: no snapshot named {name!r} (have: {', '.join(self.snapshots) or 'none'})")
+            raise ScenarioError(f"snapshot: no snapshot named {name!r} (have: {', '.join(self.all_snapshots())})")
         return self.snapshots[name]
 
     def _need_days(self, what: str) -> None:
@@ -508,7 +568,31 @@ class ExerciseRun:
         for e in events:
             self.model.apply(e.model_copy(update={"date": self.model.date}))
 
-    def _fire(self, j: Inject, how: str) -> None:
+    def _open_turn(self) -> None:
+        """The injects due on the day the run now stands on (day 0, or the first day of the turn that
+        opens): they fire now, before that day is simulated, so the tables read them with the turn's
+        figures and answer at this turn's boundary (they fired after it, among the turn's days: an inject
+        on day 0 reached the tables only after the first turn had been played)."""
+        if self.finished:
+            return
+        for j in self.exercise.injects:
+            if j.at_day == self.model.day and j.id not in self.book.fired:
+                self._fire(j, "time", opening=True)
+        # the turn's start as the tables find it, to rewind to or fork from: a facilitator who wants to
+        # play a turn again needs no snapshot taken by hand beforehand (replayed commands take it again)
+        book = copy.copy(self.book)
+        book.turn_starts = {}
+        self.book.turn_starts[self.book.turn + 1] = (_Packed(self.model.snapshot(), self.model.state.world),
+                                                     copy.deepcopy(book),
+                                                     len(self.commands))
+
+    def all_snapshots(self) -> list[str]:
+        """The names to rewind to or fork from: the run's own snapshot of each turn's start on the current
+        line of play (`TURN_START`), then the facilitator's."""
+        with self.lock:
+            return [TURN_START.format(t) for t in sorted(self.book.turn_starts)] + list(self.snapshots)
+
+    def _fire(self, j: Inject, how: str, opening: bool = False) -> None:
         sc = self.scenario_now()
         events = [effect_event(sc, e, f"inject {j.id}: effect.{k}") for k, e in enumerate(j.effect)]
         refused = ""
@@ -521,12 +605,17 @@ class ExerciseRun:
             refused = f" (effect refused: {exc})"
         self.book.fired[j.id] = self.model.day
         # the first turn boundary whose decisions can answer it: an inject the facilitator fires while
-        # a turn is open is answered at that turn's boundary; one due at a day or on a condition fires
-        # among the turn's days, after its boundary, and is answered at the next turn's
-        first = self.book.turn + (1 if how == "facilitator" else 2)
+        # a turn is open, or one due on the turn's first day (fired as the turn opens), is answered at
+        # that turn's boundary; one due at a later day or on a condition fires among the turn's days,
+        # after its boundary, and is answered at the next turn's
+        first = self.book.turn + (1 if how == "facilitator" or opening else 2)
         # and only decisions submitted after it answer it (not those the tables had submitted before)
         self._log("inject", j.role, j.title, j.synopsis + refused, source=how, inject=j.id, answer_at=first,
                   submitted_before=self.book.seq)
+
+
+def _unpacked(snap: Snapshot | _Packed) -> Snapshot:
+    return snap.unpack() if isinstance(snap, _Packed) else snap
 
 
 def summary(d) -> str:
@@ -588,7 +677,8 @@ def check_commands(exercise: Exercise, commands: list) -> None:
                 raise ScenarioError(f"index: 0 or more (0 for the first pending decision; got {c['index']})")
             if op == "snapshot":
                 taken.add(c["name"])
-            elif op in ("rewind", "forked") and c["name"] not in taken:
+            elif op in ("rewind", "forked") and c["name"] not in taken and not (
+                    1 <= (turn_start(c["name"]) or 0) <= exercise.turns):     # (the run's own: checked on replay)
                 raise ScenarioError(f"name: no snapshot {c['name']!r} is taken before this {op!r} command"
                                     + (f" (taken: {', '.join(sorted(taken))})" if taken else " (none is)"))
         except ScenarioError as exc:

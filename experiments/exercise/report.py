@@ -23,6 +23,10 @@ from experiments.exercise.engine import ExerciseRun, series
 FIGURES = (("unsheltered", "persons without a bed"), ("occupancy_rate", "occupancy (persons in a bed / usable places)"),
            ("registration_backlog", "waiting for registration, persons"),
            ("permit_holders_waiting", "permit holders waiting for a home, persons"), ("plan_phase", "plan phase (0-4)"))
+# figures of each day's flow (the run's daily `moves` and `cost_eur`): drawn per day, and summed over each turn's
+# days in the table (their value on a turn's last day says nothing of the turn)
+FLOWS = (("moves", "persons moved between locations (verhuisbewegingen), a day"),
+         ("cost_eur", "reception cost, EUR million a day"))
 LESSON_LINE_CHARS = 60          # characters a lessons field's line holds at least (printed on A4, portrait)
 ROLE_COLOURS = ("#0b3d91", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 
@@ -94,11 +98,12 @@ def _figure(run: ExerciseRun) -> str:
     x = series(run)
     days = np.arange(len(x["dates"]))
     roles = [r.id for r in run.exercise.roles]
-    fig = Figure(figsize=(11, 2.0 * len(FIGURES)), dpi=110)
+    plotted = FIGURES + FLOWS
+    fig = Figure(figsize=(11, 1.7 * len(plotted)), dpi=110)     # (printed on one A4 page)
     FigureCanvasAgg(fig)
-    axes = fig.subplots(len(FIGURES), 1, sharex=True)
-    for ax, (key, label) in zip(axes, FIGURES):
-        ax.plot(days, x[key], color="#333", lw=1.2)
+    axes = fig.subplots(len(plotted), 1, sharex=True)
+    for ax, (key, label) in zip(axes, plotted):
+        ax.plot(days, x[key] / 1e6 if key == "cost_eur" else x[key], color="#333", lw=1.2)   # (as labelled)
         ax.set_title(label, loc="left", fontsize=9)
         ax.grid(alpha=0.3)
         for e in run.log:
@@ -121,16 +126,25 @@ def _e(x) -> str:
 
 
 def turn_figures(run: ExerciseRun) -> list[dict]:
-    """The plotted key figures on the last day of each turn played (the daily series the figure draws,
-    `engine.series`), so every figure in the report can be checked against the run's daily table."""
+    """The plotted key figures on the last day of each turn played, and the flows (`FLOWS`: persons
+    moved, cost) summed over the turn's days (the daily series the figure draws, `engine.series`), so
+    every figure in the report can be checked against the run's daily table."""
     x = series(run)
     out = []
     for e in run.log:
         if e["kind"] == "turn" and e["day"] > 0:
             d = e["day"] - 1
+            first = e["day"] - run.exercise.turn_days           # every turn simulates turn_days days
             out.append({"turn": e["turn"], "day": d, "date": str(x["dates"][d]),
-                        **{key: float(x[key][d]) for key, _ in FIGURES}})
+                        **{key: float(x[key][d]) for key, _ in FIGURES},
+                        **{key: float(x[key][first:d + 1].sum()) for key, _ in FLOWS}})
     return out
+
+
+def totals(run: ExerciseRun) -> dict[str, float]:
+    """The flows (`FLOWS`) summed over every day simulated on the current line of play."""
+    x = series(run)
+    return {key: float(x[key].sum()) for key, _ in FLOWS}
 
 
 def _turn_table(run: ExerciseRun) -> str:
@@ -138,10 +152,15 @@ def _turn_table(run: ExerciseRun) -> str:
     rows = "".join(
         f"<tr><td>{r['turn']}</td><td>{r['day']}</td><td>{r['date']}</td>"
         + "".join(f"<td>{r[key]:.1%}</td>" if key == "occupancy_rate" else f"<td>{r[key]:,.0f}</td>"
-                  for key, _ in FIGURES) + "</tr>" for r in turn_figures(run))
+                  for key, _ in FIGURES)
+        + f"<td>{r['moves']:,.0f}</td><td>{r['cost_eur'] / 1e6:,.2f}</td></tr>" for r in turn_figures(run))
+    total = totals(run)
     return ("<p>At the end of each turn (the last day it simulated; the figures above, day by day, are the run's "
-            "daily figures):</p><table class='turns'><thead><tr><th>turn</th><th>day</th><th>date</th>"
-            f"{heads}</tr></thead><tbody>{rows}</tbody></table>")
+            "daily figures), and the persons moved and the cost over the turn's days:</p><table class='turns'>"
+            f"<thead><tr><th>turn</th><th>day</th><th>date</th>{heads}<th>persons moved in the turn</th>"
+            f"<th>cost in the turn, EUR million</th></tr></thead><tbody>{rows}</tbody></table>"
+            f"<p class='totals'>Over the {run.day:,} days simulated: {total['moves']:,.0f} person-moves between "
+            f"locations, reception cost EUR {total['cost_eur'] / 1e6:,.2f} million.</p>")
 
 
 def _simulated(run: ExerciseRun) -> str:

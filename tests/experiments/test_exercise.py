@@ -155,6 +155,37 @@ def test_a_time_inject_acts_before_its_day_and_a_condition_inject_fires_once():
         run.fire("spare")
 
 
+def test_an_inject_due_on_a_turns_first_day_is_told_as_the_turn_opens():
+    """An inject at day 0 is the tables' starting news: they read it before the first turn's decisions
+    (it fired only when turn 1 was ended, after them). One due on turn 2's first day (day 7 with 7-day
+    turns) is told with turn 1's results, acts before day 7, before turn 2's decisions, and a decision
+    of turn 2 answers it in time; one due inside a turn still fires among its days."""
+    from experiments.exercise import report
+
+    def inject(id_, at_day):
+        return {"id": id_, "title": id_, "synopsis": "s", "role": "coa", "objective": "beds", "at_day": at_day,
+                "expected": {"decision": "open_places", "within_turns": 1},
+                "effect": [{"action": "set", "parameter": "chain.screening_days", "value": 10 + at_day}]}
+
+    run = run_of(injects=[inject("opening", 0), inject("second", 7), inject("midweek", 10)])
+    told = [(e["what"], e["turn"], e["day"], e["answer_at"]) for e in run.log if e["kind"] == "inject"]
+    assert told == [("opening", 1, 0, 1)]
+    assert run.model.state.params.chain.screening_days == 10       # acts before day 0 is simulated
+    run.submit("coa", {"type": "open_places", "kind": "emergency", "places": 10, "why": "the news"})
+    run.advance()
+    told = [(e["what"], e["turn"], e["day"], e["answer_at"]) for e in run.log if e["kind"] == "inject"]
+    assert told == [("opening", 1, 0, 1), ("second", 2, 7, 2)]
+    assert run.day == 7 and run.model.state.params.chain.screening_days == 17
+    run.submit("coa", {"type": "open_places", "kind": "emergency", "places": 10, "why": "more news"})
+    run.advance()
+    assert [(e["what"], e["day"], e["answer_at"]) for e in run.log if e["kind"] == "inject"][2] == ("midweek", 10, 3)
+    verdicts = {r["inject"]: r["status"] for r in report.assessment(run)[0]["rows"]}
+    assert verdicts == {"opening": "met", "second": "met", "midweek": "open"}
+    # replayed from its commands (how a save is restored), the day-0 inject fires again, once
+    again = replay(run.exercise, run.scenario, run.commands)
+    assert again.log == run.log and again.fingerprint() == run.fingerprint()
+
+
 def test_requests_wait_for_a_played_role_and_are_answered_by_the_model_otherwise():
     run = run_of()
     run.submit("coa", {"type": "request_places", "kind": "emergency", "places": 100, "province": "Groningen"})
@@ -258,6 +289,69 @@ def test_rewind_restores_the_state_bit_identically_and_play_goes_on_the_same():
     _same_run(run.model.state, after)
     assert [e["what"] for e in run.log[-4:]] == [e["what"] for e in log_after[-4:]]
     assert [e["kind"] for e in run.set_aside][-1] == "turn"
+
+
+def test_a_rewind_or_fork_undoes_an_inflow_level_changed_after_the_snapshot():
+    """An inject that raises the yearly first applications gives the run its own inflow plan (a new
+    world); a rewind to a snapshot from before it restored the state onto the world of the moment, so
+    the raised inflow stayed and the inject, firing again, raised it once more (the browser test's
+    surge came twice: 'Aanmeldcentrum vol' on day 9, not 23). A snapshot taken after it keeps it."""
+    surge = {"id": "surge", "title": "surge", "synopsis": "s", "at_day": 3,
+             "effect": [{"action": "scale", "parameter": "inflow.first_applications_per_year", "value": 5}]}
+    straight = run_of(scenario=small_scenario(first_applications_per_year=3000), injects=[surge])
+    run = run_of(scenario=small_scenario(first_applications_per_year=3000), injects=[surge])
+    run.snapshot("before")
+    run.advance()
+    run.snapshot("after")
+    run.rewind("before")
+    for _ in range(2):
+        run.advance()
+        straight.advance()
+    assert run.fingerprint() == straight.fingerprint()
+    assert np.array_equal(run.model.state.world.inflow.first, straight.model.state.world.inflow.first)
+    fork = run.fork("after")                     # the surge in force, as it was when "after" was taken
+    assert np.array_equal(fork.model.state.world.inflow.first, straight.model.state.world.inflow.first)
+    run.rewind("start of turn 1")
+    assert run.model.state.world.inflow.first[3] == straight.model.state.world.inflow.first[3] / 5
+
+
+def test_the_run_keeps_each_turns_start_to_rewind_to_without_a_snapshot_taken_by_hand():
+    """A facilitator who wants turn 2 played again had to have taken a snapshot at its start: the run
+    keeps one of every turn's start by itself ("start of turn 2"), bit-identical, with what the
+    tables found then (injects told as the turn opened). After a rewind the names are the current
+    line's: a later turn's start is taken again when play reaches it; a save replays the same."""
+    news = {"id": "news", "title": "news", "synopsis": "s", "at_day": 7,
+            "effect": [{"action": "set", "parameter": "chain.screening_days", "value": 12}]}
+    run = run_of(scenario=small_scenario(first_applications_per_year=3000), injects=[news])
+    assert run.all_snapshots() == ["start of turn 1"]
+    prints = [run.fingerprint()]
+    for _ in range(3):
+        _busy(run)
+        prints.append(run.fingerprint())
+    run.snapshot("mine")
+    assert run.all_snapshots() == [f"start of turn {t}" for t in (1, 2, 3, 4)] + ["mine"]
+    at_turn_2 = [e for e in run.log if e["turn"] < 2 or (e["kind"] == "inject" and e["turn"] == 2)]
+    run.rewind("start of turn 2")
+    assert (run.turn, run.day, run.fingerprint()) == (1, 7, prints[1])
+    assert run.log[:-1] == at_turn_2 and run.model.state.params.chain.screening_days == 12
+    assert run.all_snapshots() == ["start of turn 1", "start of turn 2", "mine"]
+    run.advance()                                           # turn 2 again, nobody deciding this time
+    assert run.all_snapshots()[:3] == ["start of turn 1", "start of turn 2", "start of turn 3"]
+    other = run.fingerprint()
+    assert other != prints[2]
+    run.rewind("mine")                                      # back to the play set aside: its turn starts too
+    assert run.fingerprint() == prints[3] and run.all_snapshots()[:4] == [f"start of turn {t}" for t in (1, 2, 3, 4)]
+    run.rewind("start of turn 3")
+    assert run.fingerprint() == prints[2]
+    fork = run.fork("start of turn 1")
+    assert (fork.turn, fork.fingerprint()) == (0, prints[0]) and fork.all_snapshots() == ["start of turn 1"]
+    again = savefile.from_dict(json.loads(json.dumps(savefile.to_dict(run))))
+    assert again.fingerprint() == run.fingerprint() and again.log == run.log
+    assert again.all_snapshots() == run.all_snapshots()
+    with pytest.raises(ScenarioError, match="'start of turn 5' is the name of the snapshot the room takes by itself"):
+        run.snapshot("start of turn 5")
+    with pytest.raises(ScenarioError, match="no snapshot named 'start of turn 4'"):
+        run.rewind("start of turn 4")
 
 
 def test_rewinding_to_a_snapshot_of_play_set_aside_brings_that_play_back_and_sets_aside_the_rewind():
@@ -682,6 +776,37 @@ def test_the_reports_figures_at_each_turns_end_are_the_runs_daily_figures():
             f"<td>{last['occupancy_rate']:.1%}</td>") in html
 
 
+def test_the_report_gives_each_turns_moves_and_cost_summed_from_the_runs_daily_table():
+    """The plan asks how often people (families) are moved and what reception costs: the report had
+    neither. Each turn's row gives the persons moved and the cost over the turn's days, and a line the
+    totals over every day simulated, each the sum of the run's daily table; after a rewind, of the line
+    of play (the rewound days are not counted)."""
+    from experiments.exercise import report
+
+    run = run_of(scenario=small_scenario(first_applications_per_year=3000))
+    for _ in range(3):
+        _busy(run)
+    run.snapshot("t3")
+    _busy(run)
+    run.rewind("t3")
+    run.advance()
+    table = results_of(run.model.state).daily                           # daily.csv's columns
+    daily = {k: table[k].to_series() for k in ("moves", "cost_eur")}
+    assert len(daily["moves"]) == 28 and daily["moves"].sum() > 0
+    rows = report.turn_figures(run)
+    assert [r["turn"] for r in rows] == [1, 2, 3, 4]
+    for r in rows:
+        days = slice(r["day"] - 6, r["day"] + 1)                  # the turn's seven days
+        assert r["moves"] == daily["moves"].iloc[days].sum()
+        assert r["cost_eur"] == pytest.approx(daily["cost_eur"].iloc[days].sum(), rel=1e-12)
+    assert report.totals(run) == pytest.approx({"moves": daily["moves"].sum(), "cost_eur": daily["cost_eur"].sum()})
+    html = report.render(run)
+    last = rows[-1]
+    assert f"<td>{last['moves']:,.0f}</td><td>{last['cost_eur'] / 1e6:,.2f}</td></tr>" in html
+    assert (f"Over the 28 days simulated: {daily['moves'].sum():,.0f} person-moves between locations, reception "
+            f"cost EUR {daily['cost_eur'].sum() / 1e6:,.2f} million.") in html
+
+
 def test_reports_are_drawn_without_pyplot_so_two_facilitators_can_download_at_once(monkeypatch):
     # pyplot keeps one global figure manager, not safe across the server's threads; the report draws on
     # its own Figure. With pyplot made unimportable, two reports drawn at once equal one drawn alone.
@@ -771,12 +896,14 @@ def test_the_command_line(tmp_path, capsys):
     assert main(["exercise", "validate", str(path)]) == 0
     out = capsys.readouterr().out
     assert "valid exercise 'small-test'" in out and "note:" not in out
-    # an inject expecting a decision, due among the last turn's days (35-41 of 6 turns of 7): nothing can answer it
+    # an inject expecting a decision, due among the last turn's days (35-41 of 6 turns of 7) after its first
+    # (told as the turn opens, answered at its boundary): nothing can answer it
     late = [{"id": i, "title": i, "synopsis": "s", "role": "coa", "at_day": day,
-             "expected": {"decision": "open_places"}} for i, day in (("in-time", 34), ("last-call", 35))]
+             "expected": {"decision": "open_places"}} for i, day in (("in-time", 35), ("last-call", 36))]
     (tmp_path / "late.yaml").write_text(yaml.safe_dump(exercise(injects=late), sort_keys=False))
     assert main(["exercise", "validate", str(tmp_path / "late.yaml")]) == 0
-    assert capsys.readouterr().out.splitlines()[1].startswith("note: last-call: due in the last turn (day 35 or later)")
+    assert capsys.readouterr().out.splitlines()[1].startswith("note: last-call: due in the last turn (after day 35, "
+                                                              "its first)")
     # a workshop longer than its scenario's horizon: the run goes on past it, and validate says so (it said nothing)
     short = {**small_scenario(), "horizon_days": 30}
     (tmp_path / "long.yaml").write_text(yaml.safe_dump(exercise(scenario=short), sort_keys=False))
@@ -785,7 +912,12 @@ def test_the_command_line(tmp_path, capsys):
         "note: the exercise's 42 days run past the scenario's horizon (30 days, to 2025-07-30; from turn 5): the run "
         "goes on with the scenario's assumptions as they stand, without what it gives only up to its horizon")
     save, html = tmp_path / "s.json", tmp_path / "r.html"
+    news = [{"id": "news", "title": "news", "synopsis": "told as turn 2 opens", "at_day": 7}]
+    path.write_text(yaml.safe_dump(exercise(injects=news), sort_keys=False))
     assert main(["exercise", "play", str(path), "--turns", "2", "--save", str(save), "--report", str(html)]) == 0
+    turns = [line for line in capsys.readouterr().out.splitlines() if line.startswith("turn ")]
+    # each turn's line gives its figures (turn 1's gave the inject told as turn 2 opened)
+    assert len(turns) == 2 and all("occupancy" in line and "told as" not in line for line in turns), turns
     assert savefile.load(save).turn == 2 and html.read_text().startswith("<!doctype html>")
     assert main(["exercise", "report", str(save), "--out", str(tmp_path / "again.html")]) == 0
     capsys.readouterr()

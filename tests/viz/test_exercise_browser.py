@@ -42,12 +42,14 @@ CLOCK_RUNS = ("t => new RegExp('^Time left this turn: ' + t + '$')"
 
 def turn_is(page, turn: int, last: str | None = None, timeout: int = 60_000) -> None:
     """Wait until the page shows `turn` and its log has drawn the entry that ended it (or `last`):
-    the parts of a page arrive one after another."""
+    the parts of a page arrive one after another. (That entry is not always the newest: the injects
+    due on the next turn's first day are told after it, as that turn opens.)"""
     last = last or f"turn {turn} of "
     page.wait_for_function(
         "([t, last]) => { const e = document.querySelector('.np-ex-turn');"
-        " const top = document.querySelector('.np-ex-log tbody tr td:nth-child(5)');"
-        " return e && e.textContent.startsWith('Turn ' + t + ',') && top && top.textContent.startsWith(last); }",
+        " const whats = [...document.querySelectorAll('.np-ex-log tbody tr td:nth-child(5)')];"
+        " return e && e.textContent.startsWith('Turn ' + t + ',')"
+        " && whats.some(w => w.textContent.startsWith(last)); }",
         arg=[turn, last], timeout=timeout)
 
 

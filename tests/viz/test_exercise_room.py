@@ -269,6 +269,29 @@ def test_a_rewind_or_fork_to_the_exercises_end_leaves_the_room_finished():
     assert rooms.fork(room, key, "start")[0].status == "paused"
 
 
+def test_a_finished_room_rewinds_to_a_turns_start_it_kept_by_itself():
+    """At the debrief the tables want turn 3 again: nobody took a snapshot by hand, and the room
+    offered nothing to rewind to. It keeps every turn's start: the room goes back to turn 3's start,
+    paused, with the decisions the tables took in turn 3 set aside, and the list offers the turn
+    starts of the line of play only."""
+    room, key = small_room(Rooms())
+    coa = room.join("coa")
+    room.start(key)
+    prints = []
+    while not room.run.finished:
+        prints.append(room.run.fingerprint())
+        room.submit(coa, {"type": "open_places", "kind": "emergency", "places": 10, "why": f"turn {room.run.turn + 1}"})
+        room.advance(key)
+    assert room.status == "finished"
+    assert room.run.all_snapshots() == [f"start of turn {t}" for t in range(1, 7)]
+    room.rewind(key, "start of turn 3")
+    assert (room.status, room.run.turn, room.run.fingerprint()) == ("paused", 2, prints[2])
+    assert [e["why"] for e in room.run.set_aside if e["kind"] == "decision"] == [f"turn {t}" for t in range(3, 7)]
+    assert room.run.all_snapshots() == [f"start of turn {t}" for t in range(1, 4)]
+    with pytest.raises(ScenarioError, match="the name of the snapshot the room takes by itself"):
+        room.snapshot(key, "start of turn 4")
+
+
 def test_a_double_click_on_end_turn_ends_one_turn():
     # the page passes the turns played it showed: the second click of a double click came with the
     # same number and ended the next turn too, before any table could decide in it

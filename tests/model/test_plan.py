@@ -105,6 +105,19 @@ def test_ladder_climbs_one_rung_a_day_and_comes_down_in_reverse():
     assert _run(lad, [1.2] * 5 + [0.1] * 5) == [1, 2, 3, 4, 4, 3, 2, 1, 0, 0]
 
 
+def test_a_jump_in_occupancy_climbs_every_rung_in_order_without_waiting_again():
+    # the plan scales up in its agreed steps, in order ("via vooraf besproken stappen ... Als er minder
+    # bedden nodig zijn dan wordt in omgekeerde volgorde afgeschaald", seed 002): occupancy jumps to 1.0
+    # on day 0, past every rung's threshold. Each trigger counts its days from day 0 whatever the
+    # phase, so rung 1 (5 days) comes on day 4, rung 2 (5 days) on day 5 and rung 3 (7 days) on day 6:
+    # one rung a day, with no rung's count started again when the rung below is reached
+    down = [Trigger(indicator="occupancy", below=0.5, days=1)]
+    lad = Ladder([_phase("raise", [Trigger(indicator="occupancy", above=0.97, days=5)], down),
+                  _phase("reserve", [Trigger(indicator="occupancy", above=0.97, days=5)], down),
+                  _phase("emergency", [Trigger(indicator="occupancy", above=0.99, days=7)], down)], 1)
+    assert _run(lad, [1.0] * 8) == [0, 0, 0, 0, 1, 2, 3, 3]
+
+
 def test_province_units_climb_their_own_ladders():
     lad = Ladder([_phase("raised", [Trigger(indicator="occupancy", above=0.95, days=2)],
                          [Trigger(indicator="occupancy", below=0.9, days=1)])], 3)

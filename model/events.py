@@ -198,12 +198,22 @@ def _matching(s, e: Event) -> np.ndarray:
     return np.flatnonzero(sel)
 
 
+def _by_largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
+    """Whole numbers in proportion to `weights` that sum to `total`: each rounded down, and the
+    places left over one each to the largest fractions (ties: the first in order)."""
+    raw = total * weights / weights.sum()
+    split = np.floor(raw).astype(np.int64)
+    split[np.argsort(-(raw - split), kind="stable")[: total - int(split.sum())]] += 1
+    return split
+
+
 def open_places(s, kind: int, places: int, open_day: int, duration_days: int | None,
                 province: str | None, label: str, host: int | None = None) -> np.ndarray:
     """Add locations with `places` places opening on `open_day`; returns their indexes.
 
     The host is `host` when given, else the province's largest municipality, else places are
-    spread over all provinces by population (one location in each province's largest).
+    spread over all provinces by population (one location in each province's largest; the places
+    left by rounding down go to the provinces with the largest fractions, not all to the first).
     """
     m = s.munis
     if host is not None:
@@ -216,8 +226,7 @@ def open_places(s, kind: int, places: int, open_day: int, duration_days: int | N
         hosts = [int(np.flatnonzero(m.province == p)[np.argmax(m.population[m.province == p])])
                  for p in range(len(s.world.provinces))]
         share = np.array([m.population[m.province == p].sum() for p in range(len(s.world.provinces))], float)
-        split = np.floor(places * share / share.sum()).astype(int)
-        split[0] += places - split.sum()
+        split = _by_largest_remainder(places, share).tolist()
     pf, costs = s.params.portfolio, s.params.costs
     name = KIND_KEYS[kind]
     term = duration_days or pf.contract_term_days[name]

@@ -43,6 +43,7 @@ from agents.municipalities import answer_requests, ask_table
 from model import data
 from model.events import open_places, raise_occupancy
 from model.front import FrontMeasure
+from model.placement import MIN_MOVES_REGULAR_PROC, PREFERENCE
 from model.scenario import Action, ActionType, Phase, Plan, ScenarioError
 from model.state import State
 
@@ -50,6 +51,9 @@ INDICATORS = ("occupancy", "occupancy_normal", "central_occupancy", "unsheltered
               "registration_load", "assessment_backlog", "forecast_shortfall", "prognosis_shortfall")
 LADDERS = ("phases", "front")   # the plan's ladders: the COA/VNG phases, and the front of the chain
 _NOT_HOUSING = (Kind.CENTRAL, Kind.BORDER)
+# the housing kinds every household may be placed in (in every class's preference): the room a closing
+# location's residents can move to (not the minors' locations, nor the sober ones for low-chance applicants)
+_FOR_EVERYONE = sorted(set.intersection(*(set(kinds) for kinds in (*PREFERENCE.values(), MIN_MOVES_REGULAR_PROC))))
 _KIND_INDEX = {k.name.lower(): int(k) for k in Kind}
 # by `Life`: open, closing, planned, and any (the columns of the location sums in `PlanRuntime.indicators`)
 _OPEN, _CLOSING, _PLANNED, _ANY = range(4)
@@ -602,8 +606,14 @@ class PlanRuntime:
     def _closable(s, locations: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Which of `locations` can close now: in the placement policy's order (costliest first
         under `standard`, emptiest first under `min_moves`), as long as their residents fit in
-        half the vacancy of the other open locations of the same use (registration locations
-        for registration locations, housing for housing). Returns (closable, to keep)."""
+        half the room of the other open locations of the same use (registration locations for
+        registration locations, housing for housing). Returns (closable, to keep).
+
+        Room is the free places that the residents can use and that no one else has a claim on:
+        the vacancy of the open locations of a kind every household may be placed in
+        (`_FOR_EVERYONE`: not the unaccompanied minors' locations, nor the sober ones for low-chance
+        applicants), less the persons in the other closing locations of the same use, who move
+        into it (`rulebook.drain_closing`) or need it when their contract ends."""
         L = s.locs
         if s.params.placement.policy == "min_moves":
             locations = locations[np.argsort(L.occupancy[locations], kind="stable")]
@@ -614,10 +624,12 @@ class PlanRuntime:
         vacancy = L.vacancy()
         for registration in (True, False):
             use = (L.kind == Kind.CENTRAL) if registration else ~np.isin(L.kind, _NOT_HOUSING)
+            usable = (L.kind == Kind.CENTRAL) if registration else np.isin(L.kind, _FOR_EVERYONE)
             sel = use[locations]
-            others = np.flatnonzero(use & (L.life == Life.OPEN))
-            others = others[~np.isin(others, locations)]
-            room = int(0.5 * vacancy[others].sum())
+            elsewhere = ~np.isin(np.arange(L.n), locations)
+            free = int(vacancy[usable & elsewhere & (L.life == Life.OPEN)].sum())
+            claimed = int(L.occupancy[use & elsewhere & (L.life == Life.CLOSING)].sum())
+            room = int(0.5 * max(free - claimed, 0))
             n = int(np.searchsorted(np.cumsum(L.occupancy[locations[sel]]), room, side="right"))
             closable[np.flatnonzero(sel)[:n]] = True
         return locations[closable], locations[~closable]

@@ -105,6 +105,19 @@ def test_ladder_climbs_one_rung_a_day_and_comes_down_in_reverse():
     assert _run(lad, [1.2] * 5 + [0.1] * 5) == [1, 2, 3, 4, 4, 3, 2, 1, 0, 0]
 
 
+def test_a_jump_in_occupancy_climbs_every_rung_in_order_without_waiting_again():
+    # the plan scales up in its agreed steps, in order ("via vooraf besproken stappen ... Als er minder
+    # bedden nodig zijn dan wordt in omgekeerde volgorde afgeschaald", seed 002): occupancy jumps to 1.0
+    # on day 0, past every rung's threshold. Each trigger counts its days from day 0 whatever the
+    # phase, so rung 1 (5 days) comes on day 4, rung 2 (5 days) on day 5 and rung 3 (7 days) on day 6:
+    # one rung a day, with no rung's count started again when the rung below is reached
+    down = [Trigger(indicator="occupancy", below=0.5, days=1)]
+    lad = Ladder([_phase("raise", [Trigger(indicator="occupancy", above=0.97, days=5)], down),
+                  _phase("reserve", [Trigger(indicator="occupancy", above=0.97, days=5)], down),
+                  _phase("emergency", [Trigger(indicator="occupancy", above=0.99, days=7)], down)], 1)
+    assert _run(lad, [1.0] * 8) == [0, 0, 0, 0, 1, 2, 3, 3]
+
+
 def test_province_units_climb_their_own_ladders():
     lad = Ladder([_phase("raised", [Trigger(indicator="occupancy", above=0.95, days=2)],
                          [Trigger(indicator="occupancy", below=0.9, days=1)])], 3)
@@ -291,3 +304,40 @@ def test_every_action_type_has_a_do_and_an_undo_in_the_registry():
     assert set(ACTIONS) == set(typing.get_args(ActionType))
     for name, rule in ACTIONS.items():
         assert rule.do.__name__ == f"_do_{name}" and rule.undo.__name__ == f"_undo_{name}"
+
+
+def _closing_world(minors_free: int, closing_residents: int):
+    """Five locations: two plan emergency locations to close (residents 50 and 30; the first the
+    costlier), a regular location with 100 free places, a minors' location (amv) with
+    `minors_free` free places, and an emergency location already closing with
+    `closing_residents` persons still in it."""
+    from types import SimpleNamespace
+
+    from agents.locations import Locations
+
+    L = Locations.from_columns(
+        ["plan 1", "plan 2", "azc", "amv", "closing"],
+        kind=[Kind.EMERGENCY, Kind.EMERGENCY, Kind.REGULAR, Kind.MINORS, Kind.EMERGENCY],
+        capacity=[100, 100, 300, 200, 100], life=[Life.OPEN, Life.OPEN, Life.OPEN, Life.OPEN, Life.CLOSING],
+        occupancy=[50, 30, 200, 200 - minors_free, closing_residents], cost_place_day=[300, 200, 100, 150, 100])
+    return SimpleNamespace(locs=L, params=SimpleNamespace(placement=SimpleNamespace(policy="standard")))
+
+
+@pytest.mark.parametrize("minors_free,closing_residents,closed", [
+    # the azc's 100 free places, halved: room for 50 -> the costlier plan location (50) closes,
+    # the other (50 + 30 = 80 > 50) is kept until its contract ends
+    (0, 0, [0]),
+    # empty amv places are no room for the families and adults of emergency places: still 50
+    # (counted, they made room for 150 and both closed)
+    (200, 0, [0]),
+    # 20 persons in a closing location claim the azc's places first: (100 - 20) / 2 = 40, room for
+    # neither (counted as free, the 50 closed)
+    (0, 20, []),
+    # 100 claimed: nothing left
+    (200, 100, []),
+])
+def test_scale_down_closes_plan_places_only_into_room_the_residents_can_use(minors_free, closing_residents, closed):
+    s = _closing_world(minors_free, closing_residents)
+    closable, kept = PlanRuntime._closable(s, np.array([1, 0]))
+    assert sorted(closable.tolist()) == closed
+    assert sorted(kept.tolist()) == sorted({0, 1} - set(closed))

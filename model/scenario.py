@@ -11,6 +11,7 @@ import datetime as dt
 import difflib
 import enum
 import itertools
+import math
 import numbers
 import os
 import re
@@ -71,6 +72,32 @@ DayCount = Annotated[int, Field(ge=0, le=3650)]
 DayRange = Annotated[list[DayCount], Field(min_length=2, max_length=2), AfterValidator(_ordered_pair)]
 
 
+# control characters (C0 but tab and line break, DEL, C1), bidirectional overrides and the Unicode line and
+# paragraph separators: never meant in a text of a file, and they garble the one-line messages, the event
+# log and the terminal (an ANSI escape recolours it, a NUL ends a C string)
+_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAK = re.compile(r"[\t\n\r]")
+
+
+def _one_line_text(v: str) -> str:
+    """A label (a group's or a phase's name, an event's label or id): shown inside one line of the event
+    log, the results and the messages, so no line break, tab or other control character."""
+    bad = _LINE_BREAK.search(v) or _CONTROL.search(v)
+    if bad is not None:
+        raise ValueError(f"a label is one line of text, without {_control_name(bad.group())} "
+                         f"(got {shown(v)}); write it on one line")
+    return v
+
+
+def _control_name(c: str) -> str:
+    return {"\n": "a line break", "\r": "a carriage return", "\t": "a tab", "\x00": "a NUL byte",
+            "\x1b": "an escape code (ESC)", "\u2028": "a line separator",
+            "\u2029": "a paragraph separator"}.get(c, f"the control character U+{ord(c):04X}")
+
+
+Label = Annotated[str, AfterValidator(_one_line_text)]
+
+
 class ScenarioError(ValueError):
     """A scenario that cannot be used; the message is one line naming the field and the reason."""
 
@@ -104,6 +131,10 @@ class _Strict(BaseModel):
                 raise ValueError(f"must be true or false (got {shown(v)})")
         elif not _allows_bool(annotation) and _has_bool(v):
             raise ValueError("true/false (or yes/no, on/off) is not a number here")
+        elif isinstance(v, str) and (bad := _CONTROL.search(v)) is not None:
+            # (a text of a file: a NUL or an escape code is a damaged file or a paste from a terminal)
+            raise ValueError(f"text with {_control_name(bad.group())} in it (got {shown(v)}); "
+                             "write it without control characters")
         elif _text_for_number(annotation, v):
             text = _text_in(v)
             if isinstance(text, str) and text.strip().lstrip("+-").casefold() in _NOT_FINITE:   # JSON's NaN, Infinity
@@ -166,7 +197,7 @@ class Inflow(_Strict):
 class Group(_Strict):
     """A nationality group with its recognition chance (first applicants)."""
 
-    name: str
+    name: Label
     share: Share = Field(description="share of first applicants")
     recognition: Share = Field(description="probability that a decision is a permit")
 
@@ -501,12 +532,70 @@ def _action_default(field: str) -> Any:
 class Phase(_Strict):
     """One rung of the ladder (Handelingsperspectief op- en afschalen)."""
 
-    name: str
-    dutch: str = ""
+    name: Label
+    dutch: Label = ""
     activate: list[Trigger] = Field(min_length=1, description="the phase activates when ANY trigger holds")
     deactivate: list[Trigger] = Field(min_length=1, description="it deactivates when ALL triggers hold (hysteresis)")
     min_dwell_days: Count = Field(description="days a phase stays active at least")
     actions: list[Action] = []
+
+
+def _bound(t: Trigger) -> str:
+    side, value = ("above", t.above) if t.above is not None else ("below", t.below)
+    return f"{t.indicator} {side} {value:g}"
+
+
+def _looser(v: float, than: float, side: str) -> bool:
+    """Whether threshold `v` holds sooner than `than` (lower for `above`, higher for `below`)."""
+    return v < than if side == "above" else v > than
+
+
+def _check_ladder(phases: list[Phase], ladder: str) -> None:
+    """A ladder whose thresholds the plan cannot follow, refused (the plan's semantics: `model.plan.Ladder`).
+    A rung climbs only from the rung before it: one whose up-threshold on an indicator lies below the rung
+    before's (above 0.85 after above 0.9) is climbed the day after, whatever the indicator does. A rung comes
+    down only when every deactivation trigger holds and none of its activation triggers has: one whose
+    down-threshold lies beyond its own up-threshold (activate above 0.9, deactivate below 0.95) has no
+    hysteresis, and its down-threshold is in effect the up-threshold, not the one written."""
+    for side in ("above", "below"):
+        last: dict[str, tuple[int, int]] = {}      # indicator -> the nearest earlier rung's loosest trigger
+        for i, p in enumerate(phases):
+            loosest: dict[str, int] = {}            # the rung's loosest activation trigger per indicator
+            for j, t in enumerate(p.activate):
+                v = getattr(t, side)
+                if v is not None and (t.indicator not in loosest or _looser(v, getattr(p.activate[loosest[t.indicator]],
+                                                                                          side), side)):
+                    loosest[t.indicator] = j
+            for ind, j in loosest.items():
+                if ind in last:
+                    k, jk = last[ind]
+                    before = phases[k].activate[jk]
+                    if _looser(getattr(p.activate[j], side), getattr(before, side), side):
+                        raise ValueError(
+                            f"{ladder}.{i}.activate.{j}: {_bound(p.activate[j])} is "
+                            f"{'below' if side == 'above' else 'above'} the rung before's {_bound(before)} "
+                            f"({ladder}.{k}.activate.{jk}): a rung is climbed only from the one before it, so this "
+                            f"one would follow it at once; give it a threshold at or {side} {getattr(before, side):g}")
+                last[ind] = (i, j)
+    for i, p in enumerate(phases):
+        for j, up in enumerate(p.activate):
+            downs = [(m, d) for m, d in enumerate(p.deactivate) if d.indicator == up.indicator]
+            if not downs:
+                continue
+            lo = max([x for x in [up.above, *(d.above for _, d in downs)] if x is not None], default=-math.inf)
+            hi = min([x for x in [up.below, *(d.below for _, d in downs)] if x is not None], default=math.inf)
+            if lo < hi:       # a value of the indicator holds both: the phase activates and deactivates on it
+                m, d = downs[0] if len(downs) == 1 else next(
+                    ((m, d) for m, d in downs if (d.below if up.above is not None else d.above) is not None), downs[0])
+                edge = up.above if up.above is not None else up.below
+                assert edge is not None
+                span = (f"from {lo:g} to {hi:g}" if math.isfinite(lo) and math.isfinite(hi) else
+                        f"at {lo:g} and above" if math.isfinite(lo) else f"below {hi:g}")
+                raise ValueError(
+                    f"{ladder}.{i}.deactivate.{m}: {_bound(d)} overlaps the activation {_bound(up)} "
+                    f"({ladder}.{i}.activate.{j}): {span} both hold, so the rung has no hysteresis "
+                    f"and comes down only below its activation threshold; give a deactivation threshold at or "
+                    f"{'below' if up.above is not None else 'above'} {edge:g}")
 
 
 class Plan(_Strict):
@@ -530,6 +619,12 @@ class Plan(_Strict):
                                            "places, onward placement, vulnerability assessments; always national (one "
                                            "registration system)")
     closing_moves_per_day: NonNeg = Field(description="persons moved out of closing locations per day at scale-down")
+
+    @model_validator(mode="after")
+    def _ladders_in_order(self) -> Plan:
+        _check_ladder(self.phases, "phases")
+        _check_ladder(self.front, "front")
+        return self
 
     @model_validator(mode="after")
     def _front_actions_national(self) -> Plan:
@@ -652,16 +747,20 @@ class Event(_Strict):
     places: Count | None = Field(None, description="for close/open: places")
     lead_time_days: Count = 0
     duration_days: PosInt | None = Field(None, description="for open: contract length")
-    id: Annotated[str, Field(min_length=1, max_length=80)] | None = Field(
+    id: Annotated[Label, Field(min_length=1, max_length=80)] | None = Field(
         None, description="for close: a name for this closure, which a later reopen event names")
-    closure: Annotated[str, Field(min_length=1, max_length=80)] | None = Field(
+    closure: Annotated[Label, Field(min_length=1, max_length=80)] | None = Field(
         None, description="for reopen: the id of the earlier close event whose locations open again")
-    label: str = ""
+    label: Label = ""
 
     @model_validator(mode="after")
     def _complete(self) -> Event:
         if self.action in ("set", "scale") and (self.parameter is None or self.value is None):
-            raise ValueError(f"a '{self.action}' event needs parameter and value")
+            lack = "parameter" if self.parameter is None else "value"
+            raise ValueError(f"{lack}: a '{self.action}' event needs " + (
+                "parameter (a dotted path, e.g. chain.screening_days)" if lack == "parameter" else
+                "value (the new value)" if self.action == "set" else "value (the factor)")
+                + " and it is not given (or given empty: null, `~`)")
         if self.action in ("close", "open") and (self.kind is None or self.places is None):
             raise ValueError(f"a '{self.action}' event needs kind and places")
         if self.action in ("close", "open") and self.places == 0:
@@ -982,10 +1081,29 @@ def _check_runtime_path(sc: Scenario, path: str, where: str) -> None:
         known = (type(node).model_fields if isinstance(node, BaseModel) else node if isinstance(node, dict) else [])
         raise ValueError(f"{where}: unknown parameter {path!r}" + path_meant(parents, last, known)) from None
     if not isinstance(value, int | float):
-        raise ValueError(f"{where}: {path!r} is not a number")
+        raise ValueError(f"{where}: {path!r} is {_what_is(value, path)}, not a number; an event or a derogation "
+                         f"changes a number during the run" + (
+                             "; the start date is fixed: give the scenario another start_date" if path == "start_date"
+                             else ""))
     if not path.startswith(RUNTIME_PREFIXES):
         hint = "; use inflow.shocks to change arrivals" if path.startswith("inflow.") else ""
         raise ValueError(f"{where}: {path!r} is fixed when the world is built and cannot change during a run{hint}")
+
+
+def _what_is(value: Any, path: str) -> str:
+    """What a scenario's value is, in words, for a line that says what a parameter path names."""
+    if value is None:
+        return "empty (null) in this scenario"
+    if isinstance(value, dt.date):
+        return f"a date ({shown(value)})"
+    if isinstance(value, str):
+        return f"a text ({shown(value)})"
+    if isinstance(value, BaseModel | dict):
+        names = list(type(value).model_fields if isinstance(value, BaseModel) else value)
+        return f"a section of fields (name one of them, e.g. {path}.{names[0]})" if names else "an empty section"
+    if isinstance(value, list):
+        return f"a list (name an item, e.g. {path}.0)" if value else "an empty list"
+    return f"a {type(value).__name__}"
 
 
 def _check_runtime_values(sc: Scenario) -> None:
@@ -1459,6 +1577,9 @@ def first_problem(err: ValidationError) -> str:
         msg += "" if "did you mean" in msg else " (check the spelling)"
     elif e["type"] == "missing":
         msg = "required field is missing"
+    elif e.get("input", 0) is None and loc:     # `inflow: ~`, `horizon_days:` with nothing after it
+        msg = (f"given empty (null, `~` or nothing after the colon), where {_expected(msg, e['type'])} is asked; "
+               f"write a value, or leave the line out to keep the default or what `extends` gives")
     elif e["type"] == "string_pattern_mismatch":
         msg = _pattern_in_words(e.get("ctx", {}).get("pattern", ""))
     got = e.get("input")
@@ -1466,8 +1587,18 @@ def first_problem(err: ValidationError) -> str:
     if dutch is not None and (key or e["type"] == "literal_error") and repr(dutch) in msg:
         said = f"{loc[-1]} is" if key else f"got {shown(got)}:"
         msg += f" ({said} the Dutch name of {dutch!r}; the files name kinds in English)"
-    plain = key or e["type"] in ("missing", "extra_forbidden") or isinstance(got, dict | list) or "(got " in msg
+    plain = (key or e["type"] in ("missing", "extra_forbidden") or isinstance(got, dict | list) or "(got " in msg
+             or msg.startswith("given empty"))
     return (f"{where}: " if where else "") + msg + ("" if plain else f" (got {shown(got)})")
+
+
+def _expected(msg: str, kind: str) -> str:
+    """What a pydantic error says was expected, in words ('Input should be a valid integer': a whole number)."""
+    words = {"int_type": "a whole number", "float_type": "a number", "string_type": "text",
+             "date_type": "a date (YYYY-MM-DD)", "list_type": "a list", "dict_type": "a mapping of fields",
+             "model_type": "a mapping of fields", "model_attributes_type": "a mapping of fields",
+             "bool_type": "true or false", "literal_error": msg.removeprefix("Input should be ")}
+    return words.get(kind, "a value")
 
 
 def _pattern_in_words(pattern: str) -> str:
@@ -1673,20 +1804,34 @@ _OTHER_FILES = ((("parameters", "sampler"), "a sweep design", "run it with `nood
                                                       "`noodplan exercise play FILE`"),
                 (("command", "scenario_sha256", "files"), "a run's manifest (what a run wrote with its results)",
                  "give the scenario file the run was made from"))
+_SCENARIO_HINT = {"a sweep design": "a design names its scenario under `scenario:`",
+                  "an exercise": "an exercise names its scenario under `scenario:`"}
 
 
-def _not_another_kind_of_file(data: dict, source: str) -> None:
-    """A sweep design or an exercise given where a scenario is read was refused as a scenario with
-    an unknown field ('scenario: unknown field (check the spelling) [+18 more]'); name what it is."""
-    if "extends" in data:
+def not_another_kind_of_file(data: dict, source: str, expected: str = "a scenario",
+                             own_fields: Iterable[str] = ()) -> None:
+    """A file of another kind given where `expected` ("a scenario", "a sweep design", "an exercise")
+    is read was refused as one with an unknown field ('scenario: unknown field (check the spelling)
+    [+18 more]'); name what it is and the command that takes it. `own_fields`: the expected kind's
+    fields (a scenario is recognised by fields that are all a scenario's and not all of these)."""
+    if expected == "a scenario" and "extends" in data:
         return
     if isinstance(data.get("format"), str) and data["format"].startswith("noodplan-"):
         raise ScenarioError(f"{source}: a file of the format {shown(data['format'])} (a saved exercise or a sweep "
-                            f"store's manifest), not a scenario")
+                            f"store's manifest), not {expected}")
     for fields, what, command in _OTHER_FILES:
-        if all(f in data for f in fields):
+        if what != expected and all(f in data for f in fields):
             has = ", ".join(fields[:-1]) + " and " + fields[-1]
-            raise ScenarioError(f"{source}: {what}, not a scenario (it has {has}); {command}")
+            raise ScenarioError(f"{source}: {what}, not {expected} (it has {has}); {command}")
+    own = set(own_fields)
+    if expected != "a scenario" and data and set(data) <= {"extends", *Scenario.model_fields} and not set(data) <= own:
+        shown_keys = [k for k in data if k not in own][:3]
+        raise ScenarioError(f"{source}: a scenario, not {expected} (it has {', '.join(map(str, shown_keys))}); "
+                            f"run it with `noodplan run FILE --out DIR` or check it with `noodplan validate FILE` "
+                            f"({_SCENARIO_HINT.get(expected, 'give the file of the kind this command reads')})")
+
+
+_not_another_kind_of_file = not_another_kind_of_file
 
 
 def _resolve(data: Any, source: str, folder: Path | None, chain: tuple[Path, ...] = ()) -> dict:

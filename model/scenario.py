@@ -11,7 +11,6 @@ import datetime as dt
 import difflib
 import enum
 import itertools
-import math
 import numbers
 import os
 import re
@@ -72,11 +71,12 @@ DayCount = Annotated[int, Field(ge=0, le=3650)]
 DayRange = Annotated[list[DayCount], Field(min_length=2, max_length=2), AfterValidator(_ordered_pair)]
 
 
-# control characters (C0 but tab and line break, DEL, C1), bidirectional overrides and the Unicode line and
-# paragraph separators: never meant in a text of a file, and they garble the one-line messages, the event
-# log and the terminal (an ANSI escape recolours it, a NUL ends a C string)
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
-_LINE_BREAK = re.compile(r"[\t\n\r]")
+# control characters (C0 but tab, line feed and carriage return; DEL, C1) and bidirectional overrides: never
+# meant in a text of a file, and they garble the one-line messages, the event log and the terminal (an ANSI
+# escape recolours it, a NUL ends a C string); a label refuses line breaks too (Unicode's line and paragraph
+# separators among them: a word processor's soft line break, fine in a description)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAK = re.compile(r"[\t\n\r\u2028\u2029]")
 
 
 def _one_line_text(v: str) -> str:
@@ -540,64 +540,6 @@ class Phase(_Strict):
     actions: list[Action] = []
 
 
-def _bound(t: Trigger) -> str:
-    side, value = ("above", t.above) if t.above is not None else ("below", t.below)
-    return f"{t.indicator} {side} {value:g}"
-
-
-def _looser(v: float, than: float, side: str) -> bool:
-    """Whether threshold `v` holds sooner than `than` (lower for `above`, higher for `below`)."""
-    return v < than if side == "above" else v > than
-
-
-def _check_ladder(phases: list[Phase], ladder: str) -> None:
-    """A ladder whose thresholds the plan cannot follow, refused (the plan's semantics: `model.plan.Ladder`).
-    A rung climbs only from the rung before it: one whose up-threshold on an indicator lies below the rung
-    before's (above 0.85 after above 0.9) is climbed the day after, whatever the indicator does. A rung comes
-    down only when every deactivation trigger holds and none of its activation triggers has: one whose
-    down-threshold lies beyond its own up-threshold (activate above 0.9, deactivate below 0.95) has no
-    hysteresis, and its down-threshold is in effect the up-threshold, not the one written."""
-    for side in ("above", "below"):
-        last: dict[str, tuple[int, int]] = {}      # indicator -> the nearest earlier rung's loosest trigger
-        for i, p in enumerate(phases):
-            loosest: dict[str, int] = {}            # the rung's loosest activation trigger per indicator
-            for j, t in enumerate(p.activate):
-                v = getattr(t, side)
-                if v is not None and (t.indicator not in loosest or _looser(v, getattr(p.activate[loosest[t.indicator]],
-                                                                                          side), side)):
-                    loosest[t.indicator] = j
-            for ind, j in loosest.items():
-                if ind in last:
-                    k, jk = last[ind]
-                    before = phases[k].activate[jk]
-                    if _looser(getattr(p.activate[j], side), getattr(before, side), side):
-                        raise ValueError(
-                            f"{ladder}.{i}.activate.{j}: {_bound(p.activate[j])} is "
-                            f"{'below' if side == 'above' else 'above'} the rung before's {_bound(before)} "
-                            f"({ladder}.{k}.activate.{jk}): a rung is climbed only from the one before it, so this "
-                            f"one would follow it at once; give it a threshold at or {side} {getattr(before, side):g}")
-                last[ind] = (i, j)
-    for i, p in enumerate(phases):
-        for j, up in enumerate(p.activate):
-            downs = [(m, d) for m, d in enumerate(p.deactivate) if d.indicator == up.indicator]
-            if not downs:
-                continue
-            lo = max([x for x in [up.above, *(d.above for _, d in downs)] if x is not None], default=-math.inf)
-            hi = min([x for x in [up.below, *(d.below for _, d in downs)] if x is not None], default=math.inf)
-            if lo < hi:       # a value of the indicator holds both: the phase activates and deactivates on it
-                m, d = downs[0] if len(downs) == 1 else next(
-                    ((m, d) for m, d in downs if (d.below if up.above is not None else d.above) is not None), downs[0])
-                edge = up.above if up.above is not None else up.below
-                assert edge is not None
-                span = (f"from {lo:g} to {hi:g}" if math.isfinite(lo) and math.isfinite(hi) else
-                        f"at {lo:g} and above" if math.isfinite(lo) else f"below {hi:g}")
-                raise ValueError(
-                    f"{ladder}.{i}.deactivate.{m}: {_bound(d)} overlaps the activation {_bound(up)} "
-                    f"({ladder}.{i}.activate.{j}): {span} both hold, so the rung has no hysteresis "
-                    f"and comes down only below its activation threshold; give a deactivation threshold at or "
-                    f"{'below' if up.above is not None else 'above'} {edge:g}")
-
-
 class Plan(_Strict):
     """The contingency plan (noodplan verhoogde instroom) as an ordered ladder of phases, and the
     front ladder for registration and screening (aanmeldketen), climbed alongside it."""
@@ -619,12 +561,6 @@ class Plan(_Strict):
                                            "places, onward placement, vulnerability assessments; always national (one "
                                            "registration system)")
     closing_moves_per_day: NonNeg = Field(description="persons moved out of closing locations per day at scale-down")
-
-    @model_validator(mode="after")
-    def _ladders_in_order(self) -> Plan:
-        _check_ladder(self.phases, "phases")
-        _check_ladder(self.front, "front")
-        return self
 
     @model_validator(mode="after")
     def _front_actions_national(self) -> Plan:
@@ -1577,9 +1513,14 @@ def first_problem(err: ValidationError) -> str:
         msg += "" if "did you mean" in msg else " (check the spelling)"
     elif e["type"] == "missing":
         msg = "required field is missing"
-    elif e.get("input", 0) is None and loc:     # `inflow: ~`, `horizon_days:` with nothing after it
+    elif e.get("input", 0) is None and loc and e["type"] in _TYPE_WORDS:   # `inflow: ~`, `horizon_days:` and nothing
         msg = (f"given empty (null, `~` or nothing after the colon), where {_expected(msg, e['type'])} is asked; "
-               f"write a value, or leave the line out to keep the default or what `extends` gives")
+               + ("write the item, or leave it out" if isinstance(loc[-1], int) else
+                  "write a value, or leave the line out to keep the default or what `extends` gives"))
+    elif e["type"] in ("list_type", "dict_type", "model_type", "model_attributes_type") and "input" in e:
+        msg = f"{_expected(msg, e['type'])} is asked here, not {_kind_of(e['input'])}" + (
+            " (a list's items each start with '- ', or are written [a, b])" if e["type"] == "list_type" else
+            " (fields written `name: value`, each on its own line, or {name: value, …})")
     elif e["type"] == "string_pattern_mismatch":
         msg = _pattern_in_words(e.get("ctx", {}).get("pattern", ""))
     got = e.get("input")
@@ -1588,17 +1529,36 @@ def first_problem(err: ValidationError) -> str:
         said = f"{loc[-1]} is" if key else f"got {shown(got)}:"
         msg += f" ({said} the Dutch name of {dutch!r}; the files name kinds in English)"
     plain = (key or e["type"] in ("missing", "extra_forbidden") or isinstance(got, dict | list) or "(got " in msg
-             or msg.startswith("given empty"))
+             or msg.startswith("given empty") or " is asked here, not " in msg)
     return (f"{where}: " if where else "") + msg + ("" if plain else f" (got {shown(got)})")
+
+
+_TYPE_WORDS = {"int_type": "a whole number", "float_type": "a number", "string_type": "text",
+               "date_type": "a date (YYYY-MM-DD)", "list_type": "a list", "dict_type": "a mapping of fields",
+               "model_type": "a mapping of fields", "model_attributes_type": "a mapping of fields",
+               "bool_type": "true or false", "literal_error": ""}
 
 
 def _expected(msg: str, kind: str) -> str:
     """What a pydantic error says was expected, in words ('Input should be a valid integer': a whole number)."""
-    words = {"int_type": "a whole number", "float_type": "a number", "string_type": "text",
-             "date_type": "a date (YYYY-MM-DD)", "list_type": "a list", "dict_type": "a mapping of fields",
-             "model_type": "a mapping of fields", "model_attributes_type": "a mapping of fields",
-             "bool_type": "true or false", "literal_error": msg.removeprefix("Input should be ")}
-    return words.get(kind, "a value")
+    return msg.removeprefix("Input should be ") if kind == "literal_error" else _TYPE_WORDS.get(kind, "a value")
+
+
+def _kind_of(value: Any) -> str:
+    """What was given, in words: 'a mapping', 'a list', 'text ('x')', 'a number (5)'."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, bool):
+        return f"true/false ({shown(value)})"
+    if isinstance(value, str):
+        return f"text ({shown(value)})"
+    if isinstance(value, int | float):
+        return f"a number ({shown(value)})"
+    if isinstance(value, dt.date):
+        return f"a date ({shown(value)})"
+    return f"a {type(value).__name__}"
 
 
 def _pattern_in_words(pattern: str) -> str:

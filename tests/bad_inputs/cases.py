@@ -1565,6 +1565,10 @@ bad_argv("out", "r15-bench-json-onto-an-existing-file",
          {"b.json": "{}"}, says=("--json: ", "b.json already exists; use --force"))
 bad_argv("out", "r15-compare-force-without-out", (*_CMP, "--force"),
          says=("--force: only with --out",))
+bad_argv("out", "r15-bench-sweep-force-without-json", ("bench", "--sweep", "--quick", "--force"),
+         says=("--force: only with --json",))
+bad_argv("out", "r15-bench-sweep-json-onto-an-existing-file", ("bench", "--sweep", "--quick", "--json", "{d}/b.json"),
+         {"b.json": "{}"}, says=("--json: ", "b.json already exists; use --force"))
 good("r15", "compare-onto-an-existing-file-with-force", (*_CMP, "--out", "{d}/t.csv", "--force"),
      {"t.csv": "my,own\n1,2\n"})
 

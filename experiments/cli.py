@@ -131,6 +131,12 @@ def _about(args: argparse.Namespace, sc: Any, **fields: Any) -> dict[str, Any]:
             "scenario_sha256": outputs.scenario_hash(sc), "start_date": str(sc.start_date), **fields}
 
 
+def _force_needs(option: str, force: bool, *targets: str | None) -> None:
+    """`--force` given without the option whose target it lets replace: it would be ignored."""
+    if force and all(t is None for t in targets):
+        raise _Bad(f"--force: only with {option} (it lets the command replace a file of earlier results)")
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     from model.simulate import simulate
 
@@ -178,9 +184,12 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
     from model.scenario import json_schema
 
+    _force_needs("--out", args.force, args.out)
+    if args.out is not None:
+        outputs.check_file(args.out, ".json", force=args.force)
     text = json.dumps(json_schema(), indent=2)
     if args.out is not None:
-        outputs.write_text(args.out, text + "\n", ".json")
+        outputs.write_text(args.out, text + "\n", ".json", force=args.force)
         print(f"Wrote {args.out}")
     else:
         print(text)
@@ -190,15 +199,16 @@ def cmd_schema(args: argparse.Namespace) -> int:
 def cmd_compare(args: argparse.Namespace) -> int:
     from experiments.compare import compare
 
+    _force_needs("--out", args.force, args.out)
     sa, sb = _scenario(args.a, args.days), _scenario(args.b, args.days)
     if args.out is not None:
-        outputs.check_file(args.out, ".csv")
+        outputs.check_file(args.out, ".csv", force=args.force)
     cmp = compare(sa, sb, runs=args.runs, seed=args.seed, days=args.days, workers=args.workers,
                   progress=_progress("Paired runs", 2 * args.runs))
     if args.out is not None:
         import pandas as pd
 
-        with outputs.report_kept(lambda: print(cmp.table())), outputs.file(args.out, ".csv") as tmp:
+        with outputs.report_kept(lambda: print(cmp.table())), outputs.file(args.out, ".csv", force=args.force) as tmp:
             pd.DataFrame(cmp.rows()).to_csv(tmp, index=False)
     print(cmp.table())
     if args.out is not None:
@@ -318,10 +328,11 @@ def cmd_bench(args: argparse.Namespace) -> int:
     if cases and shutil.which("valgrind") is None:
         raise _Bad("--instructions: valgrind is not installed (apt install valgrind); "
                    "run without it for the other figures")
+    _force_needs("--json or --plot", args.force, args.json, args.plot)
     if args.json is not None:
-        outputs.check_file(args.json, ".json", "--json")
+        outputs.check_file(args.json, ".json", "--json", force=args.force)
     if args.plot is not None:
-        outputs.check_file(args.plot, ".png", "--plot")
+        outputs.check_file(args.plot, ".png", "--plot", force=args.force)
     if args.history is not None:
         outputs.check_file(args.history, Path(args.history).suffix.lower() or ".jsonl", "--history")
         from experiments.bench.track import read_history
@@ -331,7 +342,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         except ValueError as e:
             raise _Bad(f"--history: {e}") from None
     with contextlib.ExitStack() as stack:
-        plot = str(stack.enter_context(outputs.file(args.plot, ".png", "--plot"))) if args.plot else None
+        plot = str(stack.enter_context(outputs.file(args.plot, ".png", "--plot", args.force))) if args.plot else None
         r = run_bench(repeats=args.repeats, quick=args.quick, eu=not args.no_eu, reference=not args.no_reference,
                       memory=not args.no_memory, plot=plot, instructions=cases, soak=args.soak,
                       log=lambda m: print(m, file=sys.stderr))
@@ -339,7 +350,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
             r["plot"] = str(args.plot)
     print(format_table(r))
     if args.json:
-        outputs.write_text(args.json, json.dumps(r, indent=2, default=float) + "\n", ".json", "--json")
+        outputs.write_text(args.json, json.dumps(r, indent=2, default=float) + "\n", ".json", "--json", args.force)
         print(f"Wrote {args.json}")
     if args.plot:
         print(f"Wrote {args.plot}")
@@ -362,6 +373,7 @@ def build_parser() -> argparse.ArgumentParser:
     ap.add_argument("--version", action=_Version, help="show noodplan's version and exit")
     sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
     force = "replace a folder that holds earlier results (entirely; never a folder of other files)"
+    force_file = "replace the --out file if it exists (whole, once the new one is written)"
     run = sub.add_parser("run", help="run a scenario and print a summary")
     run.add_argument("scenario", nargs="?", default="baseline", help="built-in name or YAML file (default: baseline)")
     run.add_argument("--days", type=DAYS, help=f"days to simulate, 1 to {MAX_DAYS:,} (default: the scenario's horizon)")
@@ -380,7 +392,8 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--seed", type=SEED, help="first seed (default: A's seed)")
     cmp.add_argument("--days", type=DAYS, help="days to simulate (default: each scenario's horizon)")
     cmp.add_argument("--workers", type=JOBS, help="processes (default: all cores); results do not depend on it")
-    cmp.add_argument("--out", help="write the table as CSV (a *.csv file, replaced whole)")
+    cmp.add_argument("--out", help="write the table as CSV (a *.csv file)")
+    cmp.add_argument("--force", action="store_true", help=force_file)
     cmp.set_defaults(func=cmd_compare)
     bt = sub.add_parser("backtest", help="compare a run with every recorded point in its period")
     bt.add_argument("scenario", nargs="?", help="built-in name (e.g. hindcast-2015) or YAML file")
@@ -411,13 +424,15 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--force", action="store_true", help=force)
     cal.set_defaults(func=cmd_calibrate)
     sch = sub.add_parser("schema", help="print the JSON Schema of scenario files")
-    sch.add_argument("--out", help="write it to this *.json file (replaced whole)")
+    sch.add_argument("--out", help="write it to this *.json file")
+    sch.add_argument("--force", action="store_true", help=force_file)
     sch.set_defaults(func=cmd_schema)
     bench = sub.add_parser("bench", help="speed and memory: baseline, Mesa face, NumPy floor, Mesa reference, EU scale")
     bench.add_argument("--repeats", type=_whole(1, MAX_REPEATS), default=5,
                        help="timed runs per figure, median reported (default: 5)")
     bench.add_argument("--json", help="write all figures as JSON (for tracking over time)")
     bench.add_argument("--plot", help="PNG of time per day against transitions per day")
+    bench.add_argument("--force", action="store_true", help="replace the --json and --plot files if they exist")
     bench.add_argument("--history", help="append the key figures to this JSON-lines file and show the "
                                          "change since the previous run on this machine")
     bench.add_argument("--quick", action="store_true", help="short horizons (smoke test; figures not comparable)")

@@ -16,7 +16,8 @@ folder made read-only meanwhile) is one line naming the option, the target and t
 A target folder that holds anything is refused unless `force` (`--force`), which replaces it
 entirely, and even then only when all it holds looks like noodplan's own results (the files
 this module's users write, or a folder with a noodplan manifest), so `--force` never deletes a
-folder of someone's own files. A single file (a CSV, a JSON, a PNG) is replaced whole.
+folder of someone's own files. A single file (a CSV, a JSON, a PNG) that exists is refused likewise
+unless `force` (a caller that has no `--force`, `force=None`, replaces it whole).
 
 `interruptible()` turns SIGTERM into KeyboardInterrupt for the command line (and remembers Ctrl+C
 and SIGTERM, so one a library swallowed still stops the command before anything is put in
@@ -98,10 +99,13 @@ def check_folder(target: str | Path, force: bool = False, option: str = "--out")
     return path
 
 
-def check_file(target: str | Path, suffix: str, option: str = "--out", in_code: bool = False) -> Path:
+def check_file(target: str | Path, suffix: str, option: str = "--out", in_code: bool = False,
+               force: bool | None = None) -> Path:
     """A file results will go to, checked before anything is computed: the right suffix (so a
     slip never overwrites a scenario or a document), a writable folder that exists, not a folder;
-    not inside noodplan's code unless `in_code` (`calibrate --into`: packaged scenario files)."""
+    not inside noodplan's code unless `in_code` (`calibrate --into`: packaged scenario files);
+    with `force` False (a command with `--force`, not given it) not a file that exists: a file of
+    earlier results is replaced only with `--force`, as a folder of them is (`check_folder`)."""
     if str(target).strip() == "":
         raise OutputError(f"{option}: give a file name")
     path = Path(target).expanduser()
@@ -111,6 +115,8 @@ def check_file(target: str | Path, suffix: str, option: str = "--out", in_code: 
         raise OutputError(f"{option}: {path} must be a {suffix} file (name it *{suffix})")
     if path.is_dir():
         raise OutputError(f"{option}: {path} is a folder, not a file")
+    if force is False and (path.exists() or path.is_symlink()):
+        raise OutputError(f"{option}: {path} already exists; use --force to replace it, or choose another file name")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
         raise OutputError(f"{option}: folder {parent} does not exist")
@@ -252,10 +258,11 @@ def folder(target: str | Path, force: bool = False, manifest: dict[str, Any] | N
 
 
 @contextlib.contextmanager
-def file(target: str | Path, suffix: str, option: str = "--out") -> Iterator[Path]:
+def file(target: str | Path, suffix: str, option: str = "--out", force: bool | None = None) -> Iterator[Path]:
     """Yield a temporary file name beside `target` (same suffix, so writers that go by the
-    suffix still work); it replaces `target` when the block ends normally, else it is removed."""
-    path = check_file(target, suffix, option)
+    suffix still work); it replaces `target` when the block ends normally, else it is removed.
+    `force`: as `check_file`'s (the command's `--force`; None: replaced without one)."""
+    path = check_file(target, suffix, option, force=force)
     tmp = None
     try:
         with _write_errors(option, path):
@@ -268,6 +275,9 @@ def file(target: str | Path, suffix: str, option: str = "--out") -> Iterator[Pat
                 _stop_if_interrupted()
                 if path.is_dir():             # made meanwhile: os.replace would put the file inside it
                     raise OutputError(f"{option}: {path} is a folder, not a file")
+                if force is False and (path.exists() or path.is_symlink()):     # written meanwhile, by another program
+                    raise OutputError(f"{option}: {path} was written meanwhile by another program; use --force to "
+                                      f"replace it, or choose another file name")
                 os.replace(tmp, path)
                 written.append(str(target))
     finally:
@@ -276,9 +286,9 @@ def file(target: str | Path, suffix: str, option: str = "--out") -> Iterator[Pat
         release(path)
 
 
-def write_text(target: str | Path, text: str, suffix: str, option: str = "--out") -> Path:
-    """Write one text file whole (UTF-8)."""
-    with file(target, suffix, option) as tmp:
+def write_text(target: str | Path, text: str, suffix: str, option: str = "--out", force: bool | None = None) -> Path:
+    """Write one text file whole (UTF-8); `force` as `check_file`'s."""
+    with file(target, suffix, option, force) as tmp:
         tmp.write_text(text, encoding="utf-8")
     return Path(target)
 

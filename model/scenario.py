@@ -71,6 +71,33 @@ DayCount = Annotated[int, Field(ge=0, le=3650)]
 DayRange = Annotated[list[DayCount], Field(min_length=2, max_length=2), AfterValidator(_ordered_pair)]
 
 
+# control characters (C0 but tab, line feed and carriage return; DEL, C1) and bidirectional overrides: never
+# meant in a text of a file, and they garble the one-line messages, the event log and the terminal (an ANSI
+# escape recolours it, a NUL ends a C string); a label refuses line breaks too (Unicode's line and paragraph
+# separators among them: a word processor's soft line break, fine in a description)
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+_LINE_BREAK = re.compile(r"[\t\n\r\u2028\u2029]")
+
+
+def _one_line_text(v: str) -> str:
+    """A label (a group's or a phase's name, an event's label or id): shown inside one line of the event
+    log, the results and the messages, so no line break, tab or other control character."""
+    bad = _LINE_BREAK.search(v) or _CONTROL.search(v)
+    if bad is not None:
+        raise ValueError(f"a label is one line of text, without {_control_name(bad.group())} "
+                         f"(got {shown(v)}); write it on one line")
+    return v
+
+
+def _control_name(c: str) -> str:
+    return {"\n": "a line break", "\r": "a carriage return", "\t": "a tab", "\x00": "a NUL byte",
+            "\x1b": "an escape code (ESC)", "\u2028": "a line separator",
+            "\u2029": "a paragraph separator"}.get(c, f"the control character U+{ord(c):04X}")
+
+
+Label = Annotated[str, AfterValidator(_one_line_text)]
+
+
 class ScenarioError(ValueError):
     """A scenario that cannot be used; the message is one line naming the field and the reason."""
 
@@ -104,6 +131,10 @@ class _Strict(BaseModel):
                 raise ValueError(f"must be true or false (got {shown(v)})")
         elif not _allows_bool(annotation) and _has_bool(v):
             raise ValueError("true/false (or yes/no, on/off) is not a number here")
+        elif isinstance(v, str) and (bad := _CONTROL.search(v)) is not None:
+            # (a text of a file: a NUL or an escape code is a damaged file or a paste from a terminal)
+            raise ValueError(f"text with {_control_name(bad.group())} in it (got {shown(v)}); "
+                             "write it without control characters")
         elif _text_for_number(annotation, v):
             text = _text_in(v)
             if isinstance(text, str) and text.strip().lstrip("+-").casefold() in _NOT_FINITE:   # JSON's NaN, Infinity
@@ -166,7 +197,7 @@ class Inflow(_Strict):
 class Group(_Strict):
     """A nationality group with its recognition chance (first applicants)."""
 
-    name: str
+    name: Label
     share: Share = Field(description="share of first applicants")
     recognition: Share = Field(description="probability that a decision is a permit")
 
@@ -501,8 +532,8 @@ def _action_default(field: str) -> Any:
 class Phase(_Strict):
     """One rung of the ladder (Handelingsperspectief op- en afschalen)."""
 
-    name: str
-    dutch: str = ""
+    name: Label
+    dutch: Label = ""
     activate: list[Trigger] = Field(min_length=1, description="the phase activates when ANY trigger holds")
     deactivate: list[Trigger] = Field(min_length=1, description="it deactivates when ALL triggers hold (hysteresis)")
     min_dwell_days: Count = Field(description="days a phase stays active at least")
@@ -652,16 +683,20 @@ class Event(_Strict):
     places: Count | None = Field(None, description="for close/open: places")
     lead_time_days: Count = 0
     duration_days: PosInt | None = Field(None, description="for open: contract length")
-    id: Annotated[str, Field(min_length=1, max_length=80)] | None = Field(
+    id: Annotated[Label, Field(min_length=1, max_length=80)] | None = Field(
         None, description="for close: a name for this closure, which a later reopen event names")
-    closure: Annotated[str, Field(min_length=1, max_length=80)] | None = Field(
+    closure: Annotated[Label, Field(min_length=1, max_length=80)] | None = Field(
         None, description="for reopen: the id of the earlier close event whose locations open again")
-    label: str = ""
+    label: Label = ""
 
     @model_validator(mode="after")
     def _complete(self) -> Event:
         if self.action in ("set", "scale") and (self.parameter is None or self.value is None):
-            raise ValueError(f"a '{self.action}' event needs parameter and value")
+            lack = "parameter" if self.parameter is None else "value"
+            raise ValueError(f"{lack}: a '{self.action}' event needs " + (
+                "parameter (a dotted path, e.g. chain.screening_days)" if lack == "parameter" else
+                "value (the new value)" if self.action == "set" else "value (the factor)")
+                + " and it is not given (or given empty: null, `~`)")
         if self.action in ("close", "open") and (self.kind is None or self.places is None):
             raise ValueError(f"a '{self.action}' event needs kind and places")
         if self.action in ("close", "open") and self.places == 0:
@@ -982,10 +1017,29 @@ def _check_runtime_path(sc: Scenario, path: str, where: str) -> None:
         known = (type(node).model_fields if isinstance(node, BaseModel) else node if isinstance(node, dict) else [])
         raise ValueError(f"{where}: unknown parameter {path!r}" + path_meant(parents, last, known)) from None
     if not isinstance(value, int | float):
-        raise ValueError(f"{where}: {path!r} is not a number")
+        raise ValueError(f"{where}: {path!r} is {_what_is(value, path)}, not a number; an event or a derogation "
+                         f"changes a number during the run" + (
+                             "; the start date is fixed: give the scenario another start_date" if path == "start_date"
+                             else ""))
     if not path.startswith(RUNTIME_PREFIXES):
         hint = "; use inflow.shocks to change arrivals" if path.startswith("inflow.") else ""
         raise ValueError(f"{where}: {path!r} is fixed when the world is built and cannot change during a run{hint}")
+
+
+def _what_is(value: Any, path: str) -> str:
+    """What a scenario's value is, in words, for a line that says what a parameter path names."""
+    if value is None:
+        return "empty (null) in this scenario"
+    if isinstance(value, dt.date):
+        return f"a date ({shown(value)})"
+    if isinstance(value, str):
+        return f"a text ({shown(value)})"
+    if isinstance(value, BaseModel | dict):
+        names = list(type(value).model_fields if isinstance(value, BaseModel) else value)
+        return f"a section of fields (name one of them, e.g. {path}.{names[0]})" if names else "an empty section"
+    if isinstance(value, list):
+        return f"a list (name an item, e.g. {path}.0)" if value else "an empty list"
+    return f"a {type(value).__name__}"
 
 
 def _check_runtime_values(sc: Scenario) -> None:
@@ -1459,6 +1513,14 @@ def first_problem(err: ValidationError) -> str:
         msg += "" if "did you mean" in msg else " (check the spelling)"
     elif e["type"] == "missing":
         msg = "required field is missing"
+    elif e.get("input", 0) is None and loc and e["type"] in _TYPE_WORDS:   # `inflow: ~`, `horizon_days:` and nothing
+        msg = (f"given empty (null, `~` or nothing after the colon), where {_expected(msg, e['type'])} is asked; "
+               + ("write the item, or leave it out" if isinstance(loc[-1], int) else
+                  "write a value, or leave the line out to keep the default or what `extends` gives"))
+    elif e["type"] in ("list_type", "dict_type", "model_type", "model_attributes_type") and "input" in e:
+        msg = f"{_expected(msg, e['type'])} is asked here, not {_kind_of(e['input'])}" + (
+            " (a list's items each start with '- ', or are written [a, b])" if e["type"] == "list_type" else
+            " (fields written `name: value`, each on its own line, or {name: value, …})")
     elif e["type"] == "string_pattern_mismatch":
         msg = _pattern_in_words(e.get("ctx", {}).get("pattern", ""))
     got = e.get("input")
@@ -1466,8 +1528,37 @@ def first_problem(err: ValidationError) -> str:
     if dutch is not None and (key or e["type"] == "literal_error") and repr(dutch) in msg:
         said = f"{loc[-1]} is" if key else f"got {shown(got)}:"
         msg += f" ({said} the Dutch name of {dutch!r}; the files name kinds in English)"
-    plain = key or e["type"] in ("missing", "extra_forbidden") or isinstance(got, dict | list) or "(got " in msg
+    plain = (key or e["type"] in ("missing", "extra_forbidden") or isinstance(got, dict | list) or "(got " in msg
+             or msg.startswith("given empty") or " is asked here, not " in msg)
     return (f"{where}: " if where else "") + msg + ("" if plain else f" (got {shown(got)})")
+
+
+_TYPE_WORDS = {"int_type": "a whole number", "float_type": "a number", "string_type": "text",
+               "date_type": "a date (YYYY-MM-DD)", "list_type": "a list", "dict_type": "a mapping of fields",
+               "model_type": "a mapping of fields", "model_attributes_type": "a mapping of fields",
+               "bool_type": "true or false", "literal_error": ""}
+
+
+def _expected(msg: str, kind: str) -> str:
+    """What a pydantic error says was expected, in words ('Input should be a valid integer': a whole number)."""
+    return msg.removeprefix("Input should be ") if kind == "literal_error" else _TYPE_WORDS.get(kind, "a value")
+
+
+def _kind_of(value: Any) -> str:
+    """What was given, in words: 'a mapping', 'a list', 'text ('x')', 'a number (5)'."""
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list | tuple):
+        return "a list"
+    if isinstance(value, bool):
+        return f"true/false ({shown(value)})"
+    if isinstance(value, str):
+        return f"text ({shown(value)})"
+    if isinstance(value, int | float):
+        return f"a number ({shown(value)})"
+    if isinstance(value, dt.date):
+        return f"a date ({shown(value)})"
+    return f"a {type(value).__name__}"
 
 
 def _pattern_in_words(pattern: str) -> str:
@@ -1673,20 +1764,34 @@ _OTHER_FILES = ((("parameters", "sampler"), "a sweep design", "run it with `nood
                                                       "`noodplan exercise play FILE`"),
                 (("command", "scenario_sha256", "files"), "a run's manifest (what a run wrote with its results)",
                  "give the scenario file the run was made from"))
+_SCENARIO_HINT = {"a sweep design": "a design names its scenario under `scenario:`",
+                  "an exercise": "an exercise names its scenario under `scenario:`"}
 
 
-def _not_another_kind_of_file(data: dict, source: str) -> None:
-    """A sweep design or an exercise given where a scenario is read was refused as a scenario with
-    an unknown field ('scenario: unknown field (check the spelling) [+18 more]'); name what it is."""
-    if "extends" in data:
+def not_another_kind_of_file(data: dict, source: str, expected: str = "a scenario",
+                             own_fields: Iterable[str] = ()) -> None:
+    """A file of another kind given where `expected` ("a scenario", "a sweep design", "an exercise")
+    is read was refused as one with an unknown field ('scenario: unknown field (check the spelling)
+    [+18 more]'); name what it is and the command that takes it. `own_fields`: the expected kind's
+    fields (a scenario is recognised by fields that are all a scenario's and not all of these)."""
+    if expected == "a scenario" and "extends" in data:
         return
     if isinstance(data.get("format"), str) and data["format"].startswith("noodplan-"):
         raise ScenarioError(f"{source}: a file of the format {shown(data['format'])} (a saved exercise or a sweep "
-                            f"store's manifest), not a scenario")
+                            f"store's manifest), not {expected}")
     for fields, what, command in _OTHER_FILES:
-        if all(f in data for f in fields):
+        if what != expected and all(f in data for f in fields):
             has = ", ".join(fields[:-1]) + " and " + fields[-1]
-            raise ScenarioError(f"{source}: {what}, not a scenario (it has {has}); {command}")
+            raise ScenarioError(f"{source}: {what}, not {expected} (it has {has}); {command}")
+    own = set(own_fields)
+    if expected != "a scenario" and data and set(data) <= {"extends", *Scenario.model_fields} and not set(data) <= own:
+        shown_keys = [k for k in data if k not in own][:3]
+        raise ScenarioError(f"{source}: a scenario, not {expected} (it has {', '.join(map(str, shown_keys))}); "
+                            f"run it with `noodplan run FILE --out DIR` or check it with `noodplan validate FILE` "
+                            f"({_SCENARIO_HINT.get(expected, 'give the file of the kind this command reads')})")
+
+
+_not_another_kind_of_file = not_another_kind_of_file
 
 
 def _resolve(data: Any, source: str, folder: Path | None, chain: tuple[Path, ...] = ()) -> dict:

@@ -25,7 +25,7 @@ from pydantic import Field, PrivateAttr, ValidationError, field_validator, model
 
 from experiments.exercise.roles import ROLE_KINDS, Role
 from model.scenario import (LONE_EVENT, Event, Scenario, ScenarioError, _read, _Strict, did_you_mean, from_dict,
-                            load_scenario, parse_yaml, unknown_name, validation_message)
+                            load_scenario, not_another_kind_of_file, parse_yaml, unknown_name, validation_message)
 from model.scenario import builtin_names as scenario_names
 
 MAX_TURNS = 200                 # turns of an exercise
@@ -214,6 +214,7 @@ def exercise_from_dict(data, source: str = "exercise", folder: str | Path | None
     if not isinstance(data, dict):
         raise ScenarioError(f"{source}: an exercise is a mapping of fields (name, scenario, roles, turns, …)")
     folder = Path(folder or os.getcwd())
+    not_another_kind_of_file(data, source, "an exercise", Exercise.model_fields)   # a scenario or a design, named
     try:
         ex = Exercise.model_validate(data)
     except ValidationError as err:

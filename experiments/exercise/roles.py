@@ -20,7 +20,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from model.scenario import Event, KindName, RegimeName, Scenario, ScenarioError, _Strict
+from model.scenario import Event, KindName, Label, RegimeName, Scenario, ScenarioError, _Strict
 
 RoleType = Literal["national", "coa", "ind", "province", "safety_region", "municipality"]
 Track = Literal["regular", "accelerated", "border", "dublin"]
@@ -67,7 +67,8 @@ class Role(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")] = Field(description="short id, e.g. coa, prov-gr")
     type: RoleType
     province: str | None = Field(None, description="the province of a province, safety region or municipality role")
-    name: str = Field("", description="name shown to the players (default: the type's name)")
+    name: Label = Field("", description="name shown to the players (default: the type's name); one line: it "
+                                        "labels the locations its decisions open")
 
     @property
     def kind(self) -> RoleKind:

@@ -179,12 +179,14 @@ def cmd_bench_sweep(args: argparse.Namespace) -> int:
                               ("--instructions", args.instructions), ("--soak", args.soak)) if v]
     if ignored:         # options of the model's benchmark: the sweep benchmark reads none of them
         raise _bad(f"{ignored[0]}: not with --sweep (the sweep benchmark takes --quick, --repeats and --json)")
+    if args.force and not args.json:    # it would be ignored: --force lets --json replace an existing file
+        raise _bad("--force: only with --json (it lets the command replace a file of earlier results)")
     if args.json:
-        outputs.check_file(args.json, ".json", "--json")      # before the benchmark's minutes
+        outputs.check_file(args.json, ".json", "--json", force=args.force)      # before the benchmark's minutes
     r = sweep_bench(quick=args.quick, repeats=args.repeats, log=lambda m: print(m, file=sys.stderr))
     print(format_sweep_bench(r))
     if args.json:
-        outputs.write_text(args.json, json.dumps(r, indent=2, default=float) + "\n", ".json", "--json")
+        outputs.write_text(args.json, json.dumps(r, indent=2, default=float) + "\n", ".json", "--json", args.force)
         print(f"Wrote {args.json}")
     return 0
 

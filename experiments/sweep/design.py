@@ -38,8 +38,8 @@ from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, field_
 
 from model.inputfile import read_bytes
 from model.scenario import (MAX_DAYS, MAX_FILE_BYTES, MAX_SEED, PathError, Scenario, ScenarioError, _Strict,
-                            assign_path, decode, first_problem, load_scenario, parse_yaml, path_problem, path_value,
-                            unknown_name, validation_message)
+                            assign_path, decode, first_problem, load_scenario, not_another_kind_of_file, parse_yaml,
+                            path_problem, path_value, unknown_name, validation_message)
 
 DESIGN_DIR = Path(__file__).resolve().parents[1] / "designs"
 VARIANT = "scenario"            # the name of the whole-scenario-variants parameter
@@ -635,6 +635,10 @@ def design_from_dict(data: Any, source: str = "design", base_dir: str | Path | N
     """Validate a design mapping; scenario files are found relative to `base_dir`."""
     if not isinstance(data, dict):
         raise DesignError(f"{source}: a design must be a mapping of fields")
+    try:        # a scenario or an exercise given as a design: named as such, with the command that takes it
+        not_another_kind_of_file(data, source, "a sweep design", Design.model_fields)
+    except ScenarioError as exc:
+        raise DesignError(str(exc)) from None
     try:
         d = Design.model_validate(data)
     except ValidationError as err:

@@ -1515,3 +1515,94 @@ bad("wrong-file", "r14-a-saved-exercise", b'{"format": "noodplan-exercise", "for
           "not a scenario",))
 bad_argv("wrong-file", "r14-validate-standard-input", ("validate", "-"),
          says=("noodplan: '-': no such scenario file (a scenario is not read from standard input",))
+
+# --- round 15 ---------------------------------------------------------------------------------
+# A ladder whose thresholds cross (a rung's up-threshold looser than the rung before's, or a down-threshold
+# beyond the rung's own up-threshold) is accepted on purpose: the packaged design `plan-thresholds` samples
+# exactly such ladders (raise_occupancy_at from 0.90 under phase 1's deactivation at 0.96, reserve_at_occupancy
+# up to 1.00 over phase 3's 0.99), and the plan follows them (a rung comes down only once its activation
+# triggers have been clear for its window, `model.plan.Ladder._reasons_gone`; a looser rung is climbed next).
+_RUNG = ("  - {name: %s, min_dwell_days: 7, activate: [{indicator: %s, above: %s}], "
+          "deactivate: [{indicator: %s, below: %s}]}\n")
+good("r15", "ladder-crossing-thresholds", ("validate", "{d}/s.yaml"), {"s.yaml": (
+    "extends: tiny.yaml\nplan:\n  phases:\n" + (_RUNG % ("one", "occupancy", 0.9, "occupancy", 0.95)
+                                              + _RUNG % ("two", "occupancy", 0.85, "occupancy", 0.8)
+                                              ).replace("  - ", "    - "))})
+
+# Labels with control characters passed, and garbled the one-line messages, the event log and the terminal
+# (an ANSI escape recoloured it); a NUL written as YAML's "\0" passed in any text. A label (a group's or a
+# phase's name, an event's label, id or closure) is one line now (`Label`); no text takes a control character
+# but a tab or a line break (`_Strict`), so a description may still run over several lines.
+for _name, _body, _says in (
+        ("group-name-with-a-line-break", 'groups: [{name: "Syria\\nEritrea", share: 1, recognition: 0.5}]\n',
+         "groups.0.name: a label is one line of text, without a line break"),
+        ("event-label-with-an-escape", 'events:\n  - {date: 2025-07-10, action: open, kind: regular, places: 5, '
+                                       'label: "\\e[31mred"}\n',
+         "events.0.label: text with an escape code (ESC) in it"),
+        ("event-id-with-a-tab", 'events:\n  - {date: 2025-07-10, action: close, kind: regular, places: 5, '
+                                'id: "flood\\t1"}\n', "events.0.id: a label is one line of text, without a tab"),
+        ("description-with-a-nul", 'description: "one\\0two"\n', "description: text with a NUL byte in it"),
+        ("phase-dutch-with-a-line-separator", 'plan:\n  phases:\n' + (_RUNG % ("one", "occupancy", 0.9, "occupancy",
+                                                                                0.8)).replace("  - ", "    - ")
+         .replace("name: one", 'name: one, dutch: "fase\\L1"'),
+         "plan.phases.0.dutch: a label is one line of text, without a line separator")):
+    bad("names", f"r15-{_name}", _body, says=(_says,))
+good("r15", "description-over-lines-and-labels-in-any-script", ("validate", "{d}/s.yaml"), {"s.yaml": (
+    "extends: tiny.yaml\ndescription: |\n  Two lines,\n  \twith a tab.\ngroups: [{name: Eritrea (ኤርትራ), share: 1, "
+    "recognition: 0.5}]\nevents:\n  - {date: 2025-07-10, action: open, kind: regular, places: 5, label: Zoë's "
+    "locatie ⚑}\n")})
+
+# `compare --out` onto an existing file replaced it silently (a user's own CSV too), where `run --out` onto a
+# folder of results asks for --force; so did `schema --out` and `bench --json/--plot`. Every file target now
+# asks for --force as a folder does (`outputs.check_file(force=…)`); --force without the option is refused.
+_CMP = ("compare", "{d}/tiny.yaml", "{d}/tiny.yaml", "--runs", "1", "--workers", "1", "--days", "2")
+bad_argv("out", "r15-compare-onto-an-existing-file", (*_CMP, "--out", "{d}/t.csv"), {"t.csv": "my,own\n1,2\n"},
+         says=("--out: ", "t.csv already exists; use --force to replace it, or choose another file name"))
+bad_argv("out", "r15-schema-onto-an-existing-file", ("schema", "--out", "{d}/s.json"), {"s.json": "{}"},
+         says=("--out: ", "s.json already exists; use --force to replace it"))
+bad_argv("out", "r15-bench-json-onto-an-existing-file",
+         ("bench", "--quick", "--no-eu", "--no-reference", "--no-memory", "--repeats", "1", "--json", "{d}/b.json"),
+         {"b.json": "{}"}, says=("--json: ", "b.json already exists; use --force"))
+bad_argv("out", "r15-compare-force-without-out", (*_CMP, "--force"),
+         says=("--force: only with --out",))
+bad_argv("out", "r15-bench-sweep-force-without-json", ("bench", "--sweep", "--quick", "--force"),
+         says=("--force: only with --json",))
+bad_argv("out", "r15-bench-sweep-json-onto-an-existing-file", ("bench", "--sweep", "--quick", "--json", "{d}/b.json"),
+         {"b.json": "{}"}, says=("--json: ", "b.json already exists; use --force"))
+good("r15", "compare-onto-an-existing-file-with-force", (*_CMP, "--out", "{d}/t.csv", "--force"),
+     {"t.csv": "my,own\n1,2\n"})
+
+# A key given as null (`inflow: ~`, `horizon_days:` with nothing after it) was "Input should be a valid
+# dictionary or instance of Inflow (got None)"; a `set` of a field that is no number was "'start_date' is not a
+# number"; a `set` event's value given as null "a 'set' event needs parameter and value". Each line now says the
+# field, what was given and what is asked.
+for _name, _body, _says in (
+        ("section-null", "inflow: ~\n", "inflow: given empty (null, `~` or nothing after the colon), where a mapping "
+                                        "of fields is asked"),
+        ("days-nothing-after-the-colon", "horizon_days:\n", "horizon_days: given empty (null, `~` or nothing after "
+                                                            "the colon), where a whole number is asked"),
+        ("set-start-date", "events:\n  - {date: 2025-07-10, action: set, parameter: start_date, value: 3}\n",
+         "events.0.parameter: 'start_date' is a date (2025-07-01), not a number; an event or a derogation changes a "
+         "number during the run; the start date is fixed"),
+        ("set-a-section", "events:\n  - {date: 2025-07-10, action: set, parameter: chain.decisions_per_day, value: 3}\n",
+         "'chain.decisions_per_day' is a section of fields (name one of them, e.g. chain.decisions_per_day.regular)"),
+        ("set-value-null", "events:\n  - {date: 2025-07-10, action: set, parameter: chain.dublin_share, value: ~}\n",
+         "events.0: value: a 'set' event needs value (the new value) and it is not given (or given empty")):
+    bad("types", f"r15-{_name}", _body, says=(_says,))
+
+# A scenario given to `sweep` or `exercise validate/play` was "tiny.yaml: extends: unknown field (check the
+# spelling) [+10 more]", and a design given to `exercise validate` (or an exercise to `sweep`) likewise: each is
+# named for what it is, with the command that takes it (`not_another_kind_of_file`, also in `design_from_dict`
+# and `exercise_from_dict`).
+for _name, _argv, _extra, _says in (
+        ("scenario-to-sweep", ("sweep", "{d}/tiny.yaml", "--out", "{d}/st"), {},
+         "tiny.yaml: a scenario, not a sweep design (it has extends, provinces, initial); run it with `noodplan run"),
+        ("scenario-to-exercise-validate", ("exercise", "validate", "{d}/tiny.yaml"), {},
+         "tiny.yaml: a scenario, not an exercise (it has extends"),
+        ("scenario-to-exercise-play", ("exercise", "play", "{d}/tiny.yaml"), {},
+         "tiny.yaml: a scenario, not an exercise"),
+        ("design-to-exercise-validate", ("exercise", "validate", "{d}/d.yaml"), {"d.yaml": _DESIGN_FILE},
+         "d.yaml: a sweep design, not an exercise (it has parameters and sampler); run it with `noodplan sweep"),
+        ("exercise-to-sweep", ("sweep", "{d}/e.yaml", "--out", "{d}/st"), {"e.yaml": _EXERCISE_FILE},
+         "e.yaml: an exercise, not a sweep design (it has roles and injects)")):
+    bad_argv("wrong-file", f"r15-{_name}", _argv, _extra, says=(_says,))

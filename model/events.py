@@ -162,14 +162,16 @@ def _replan_inflow(s, name: str, old: float, new: float, day: int) -> None:
     """Expected arrivals are planned once per world (`model.inflow`), so a new yearly level only
     acts through this: this run's plan from `day` on is multiplied by new ÷ old (seasonality,
     monthly series and shocks keep their shape; from a level of 0 the new level is spread evenly).
-    The world is shared by runs, so the run gets its own copy of the plan."""
+    The world is shared by runs, so the run gets its own copy of the world with its own plan, which
+    names the world built from the scenario (`World.built`: a snapshot refers to it and keeps the plan)."""
     plan = s.world.inflow
     series = getattr(plan, name).copy()
     if old > 0:
         series[day:] *= new / old
     else:
         series[day:] = new / 365.25
-    s.world = dataclasses.replace(s.world, inflow=dataclasses.replace(plan, **{name: series}))
+    s.world = dataclasses.replace(s.world, inflow=dataclasses.replace(plan, **{name: series}),
+                                  built=s.world.built or s.world)
 
 
 def _closed(e: Event, places: int, locations: int) -> str:

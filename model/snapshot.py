@@ -4,7 +4,9 @@ A snapshot holds everything in a `State`: the populations, the lines and calenda
 and the regimes' runtimes, the recorder, the random streams with their positions. A run restored
 from a snapshot continues exactly as the run that never stopped. The world (network, portfolio
 template, inflow plan) is not stored: it is rebuilt from the scenario in the header, or shared when
-given, and the state's references into it are stored as paths into the world.
+given, and the state's references into it are stored as paths into the world. A run that changed a
+yearly inflow level runs on its own copy of the world (`World.built` names the world it copies): the
+copy's new inflow plan is stored, the rest still as paths into the built world.
 
 The walk over the state is generic: dataclasses and plain objects of noodplan's own modules
 (their `__getstate__`), pydantic models (the scenario), lists, tuples, dicts, sets, NumPy arrays
@@ -576,7 +578,7 @@ class Snapshot:
         elif not serves(world.scenario, wanted):
             raise SnapshotError(f"snapshot: the world given was built for another scenario than "
                                 f"{sc.name!r} or for fewer than {horizon} days")
-        objects = _world_index(world)[1]
+        objects = _world_index(world.built or world)[1]
         for path, want in self.header.get("world_checks", {}).items():
             got = objects.get(path)
             if not isinstance(got, np.ndarray) or _check(got) != want:
@@ -620,7 +622,7 @@ class Snapshot:
 
 def capture(s) -> Snapshot:
     """The whole state `s` as a snapshot (copied: `s` may go on running)."""
-    enc = _Encoder(*_world_index(s.world))
+    enc = _Encoder(*_world_index(s.world.built or s.world))   # a run's own copy of the world is kept
     tree = enc.encode(s, type(s).__name__)
     date = s.world.dates[0] + dt.timedelta(days=s.day)
     header = {"format": FORMAT, "format_version": FORMAT_VERSION, "code_version": code_version(),

@@ -9,7 +9,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import functools
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -36,6 +36,9 @@ class World:
     housing_targets: dict[str, int]    # national target per half-year (published or scenario)
     first_before: np.ndarray           # expected first applicants per day, 1 January of the year before the
                                        # start to the day before it (the scenario's inflow source: `ind_budget`)
+    built: World | None = field(default=None, repr=False, compare=False)
+    # the world built from the scenario when this one is a run's own copy of it with a re-planned inflow
+    # (`model.events._replan_inflow`); a snapshot refers to the built world and keeps what the copy changed
 
     @functools.cached_property
     def ind_budget(self) -> np.ndarray:

@@ -360,9 +360,9 @@ class ExerciseRun:
         with self.lock:
             self._record({"op": "snapshot", "name": name})
             self._log("snapshot", None, f"snapshot '{name}'", f"turn {self.book.turn}, day {self.model.day}")
-            # with the world the run is on: a change of a yearly inflow level gives the run its own world
-            # (`model.events._replan_inflow`), which a snapshot does not hold; restored on the world of the
-            # moment, a rewind kept the inflow changed after the snapshot (an inject's surge came twice)
+            # with the world the run is on (shared, so a rewind needs no rebuild): a change of a yearly
+            # inflow level gives the run its own world (`model.events._replan_inflow`); restored on the
+            # world of the moment, a rewind kept the inflow changed after the snapshot (a surge came twice)
             self.snapshots[name] = (self.model.snapshot(), copy.deepcopy(self.book), len(self.commands),
                                     self.model.state.world)
 

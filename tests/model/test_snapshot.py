@@ -104,6 +104,28 @@ def test_mesa_face_snapshot_rewinds_and_forks():
     assert simulate("mass-arrival", days=150).daily.identical(fork.results().daily)
 
 
+@pytest.mark.parametrize("given_world", ["rebuilt", "the run's own", "the built one"])
+def test_a_yearly_inflow_level_changed_before_the_snapshot_is_kept(tmp_path, given_world):
+    """A new yearly level gives the run its own copy of the world with its own inflow plan
+    (`model.events._replan_inflow`); the snapshot referred to the world built from the scenario and
+    restored the plan of before the change: inflow x 5 on day 3 came back as 1/5 of it."""
+    m = ReceptionModel("baseline", days=60)
+    for _ in range(3):
+        m.step()
+    built = m.state.world
+    m.apply({"action": "scale", "parameter": "inflow.first_applications_per_year", "value": 5})
+    assert m.state.world.built is built and m.state.world.inflow.first[10] == 5 * built.inflow.first[10]
+    path = snapshot.save(m.state, tmp_path / "x5.snapshot")
+    world = {"rebuilt": None, "the run's own": m.state.world, "the built one": built}[given_world]
+    r = ReceptionModel.restore(path, world=world)
+    assert np.array_equal(r.state.world.inflow.first, m.state.world.inflow.first)
+    assert r.state.world.network is (built if world is not None else r.state.world.built).network   # referred to
+    for _ in range(20):
+        m.step()
+        r.step()
+    assert m.results().daily.identical(r.results().daily)
+
+
 def test_shared_parts_stay_shared_and_views_stay_views():
     s = _run(prepare("baseline", days=20), 5)
     s.head_of_sizes = s.people._h["size"][:10]                   # a view of another field

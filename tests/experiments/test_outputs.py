@@ -380,12 +380,16 @@ def test_a_sigterm_while_bench_waits_for_its_subprocess_ends_that_too(folder):
 def test_ctrl_c_while_a_sweeps_workers_start_is_answered_once(folder):
     # the processes executor's forkserver imports its preload (about a second) before the first
     # worker starts; a Ctrl+C to the process group meanwhile printed a KeyboardInterrupt traceback
-    # from that import besides the command's own line (exit code 130): the server ignores it now
+    # from that import besides the command's own line (exit code 130): the server ignores it now.
+    # The preload here goes on only once the Ctrl+C is sent (the file `go`): a preload that slept 3 s
+    # let a slow machine send it after the workers had started, which is another moment to test
     from tests.experiments.test_sweep_support import write_design
 
     design = write_design(folder)
-    (folder / "slow_preload.py").write_text("import sys, time\nprint('preloading', file=sys.stderr, flush=True)\n"
-                                            "time.sleep(3)\n")
+    (folder / "slow_preload.py").write_text("import os, sys, time\nprint('preloading', file=sys.stderr, flush=True)\n"
+                                            "deadline = time.monotonic() + 300\n"
+                                            "while not os.path.exists('go') and time.monotonic() < deadline:\n"
+                                            "    time.sleep(0.05)\n")
     argv = ("sweep", str(design), "--out", "store", "--executor", "processes", "--workers", "2", "--batch-size", "2")
     proc = _child(folder, """
         from experiments.sweep import executors
@@ -394,7 +398,10 @@ def test_ctrl_c_while_a_sweeps_workers_start_is_answered_once(folder):
     while (line := proc.stderr.readline()) not in ("preloading\n", ""):
         pass
     assert line == "preloading\n"
-    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+    finally:
+        (folder / "go").touch()
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert err.count("interrupted") == 1 and "Run the same command to resume" in err, err

@@ -258,8 +258,7 @@ def test_a_closed_pipe_ends_quietly(folder):
     proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", "run", "tiny.yaml", "--days", "2"], cwd=folder,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdout.close()                       # like `| head` that has read enough
-    err = proc.stderr.read().decode()
-    proc.wait(timeout=120)
+    err = proc.communicate(timeout=120)[1].decode()
     assert err == "" and proc.returncode == cli.EXIT_BROKEN_PIPE
     shell = subprocess.run(f"{sys.executable} -m experiments.cli run tiny.yaml --days 2 | head -n 1",
                            shell=True, cwd=folder, capture_output=True, text=True, timeout=120)

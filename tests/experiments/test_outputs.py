@@ -24,6 +24,14 @@ from tests.bad_inputs.cases import TINY
 from tests.bad_inputs.measure import snapshot
 
 CLOSE_EVENT = "events: [{date: 2025-07-02, action: close, kind: emergency, places: 100, label: contract ends}]\n"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _this_checkout(monkeypatch):
+    """The commands started here import this checkout's code whatever folder they start in: with a
+    relative PYTHONPATH (or none) they imported the installed noodplan's, another checkout's code."""
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
 
 
 @pytest.fixture

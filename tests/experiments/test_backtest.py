@@ -61,7 +61,9 @@ def test_writes_csv_and_png(tmp_path):
 
 
 def _cli(*args):
-    return subprocess.run([sys.executable, "-m", "experiments.cli", *args], capture_output=True, text=True)
+    # a command that hangs fails the test (named) instead of holding the run until CI's own limit
+    return subprocess.run([sys.executable, "-m", "experiments.cli", *args], capture_output=True, text=True,
+                          timeout=600)
 
 
 @pytest.mark.slow

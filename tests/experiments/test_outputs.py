@@ -24,6 +24,14 @@ from tests.bad_inputs.cases import TINY
 from tests.bad_inputs.measure import snapshot
 
 CLOSE_EVENT = "events: [{date: 2025-07-02, action: close, kind: emergency, places: 100, label: contract ends}]\n"
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture(autouse=True)
+def _this_checkout(monkeypatch):
+    """The commands started here import this checkout's code whatever folder they start in: with a
+    relative PYTHONPATH (or none) they imported the installed noodplan's, another checkout's code."""
+    monkeypatch.setenv("PYTHONPATH", str(ROOT))
 
 
 @pytest.fixture
@@ -258,8 +266,7 @@ def test_a_closed_pipe_ends_quietly(folder):
     proc = subprocess.Popen([sys.executable, "-m", "experiments.cli", "run", "tiny.yaml", "--days", "2"], cwd=folder,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     proc.stdout.close()                       # like `| head` that has read enough
-    err = proc.stderr.read().decode()
-    proc.wait(timeout=120)
+    err = proc.communicate(timeout=120)[1].decode()
     assert err == "" and proc.returncode == cli.EXIT_BROKEN_PIPE
     shell = subprocess.run(f"{sys.executable} -m experiments.cli run tiny.yaml --days 2 | head -n 1",
                            shell=True, cwd=folder, capture_output=True, text=True, timeout=120)
@@ -380,12 +387,16 @@ def test_a_sigterm_while_bench_waits_for_its_subprocess_ends_that_too(folder):
 def test_ctrl_c_while_a_sweeps_workers_start_is_answered_once(folder):
     # the processes executor's forkserver imports its preload (about a second) before the first
     # worker starts; a Ctrl+C to the process group meanwhile printed a KeyboardInterrupt traceback
-    # from that import besides the command's own line (exit code 130): the server ignores it now
+    # from that import besides the command's own line (exit code 130): the server ignores it now.
+    # The preload here goes on only once the Ctrl+C is sent (the file `go`): a preload that slept 3 s
+    # let a slow machine send it after the workers had started, which is another moment to test
     from tests.experiments.test_sweep_support import write_design
 
     design = write_design(folder)
-    (folder / "slow_preload.py").write_text("import sys, time\nprint('preloading', file=sys.stderr, flush=True)\n"
-                                            "time.sleep(3)\n")
+    (folder / "slow_preload.py").write_text("import os, sys, time\nprint('preloading', file=sys.stderr, flush=True)\n"
+                                            "deadline = time.monotonic() + 300\n"
+                                            "while not os.path.exists('go') and time.monotonic() < deadline:\n"
+                                            "    time.sleep(0.05)\n")
     argv = ("sweep", str(design), "--out", "store", "--executor", "processes", "--workers", "2", "--batch-size", "2")
     proc = _child(folder, """
         from experiments.sweep import executors
@@ -394,7 +405,10 @@ def test_ctrl_c_while_a_sweeps_workers_start_is_answered_once(folder):
     while (line := proc.stderr.readline()) not in ("preloading\n", ""):
         pass
     assert line == "preloading\n"
-    os.killpg(proc.pid, signal.SIGINT)
+    try:
+        os.killpg(proc.pid, signal.SIGINT)
+    finally:
+        (folder / "go").touch()
     _, err = proc.communicate(timeout=60)
     assert proc.returncode == 130, err
     assert err.count("interrupted") == 1 and "Run the same command to resume" in err, err

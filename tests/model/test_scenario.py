@@ -106,11 +106,11 @@ def test_cli_validate_exit_codes(tmp_path):
     bad = tmp_path / "bad.yaml"
     bad.write_text("extends: baseline\nhorizon_days: -3\n")
     run = subprocess.run([sys.executable, "-m", "experiments.cli", "validate", str(bad)],
-                         capture_output=True, text=True)
+                         capture_output=True, text=True, timeout=300)
     assert run.returncode == 2
     assert run.stderr.strip() == "noodplan: bad.yaml: horizon_days: Input should be greater than or equal to 1 (got -3)"
     ok = subprocess.run([sys.executable, "-m", "experiments.cli", "validate", "baseline"],
-                        capture_output=True, text=True)
+                        capture_output=True, text=True, timeout=300)
     assert ok.returncode == 0 and "valid scenario 'baseline'" in ok.stdout
 
 

@@ -182,6 +182,8 @@ def page():
     solara = pytest.importorskip("solara")
     from viz import app
 
+    from tests.viz.settle import steady
+
     _box, rc = solara.render(app.Page(), handle_error=False)
-    yield rc
+    yield steady(rc)
     rc.close()

@@ -11,6 +11,7 @@ import pytest
 solara = pytest.importorskip("solara")
 v = pytest.importorskip("ipyvuetify")
 
+from tests.viz.settle import steady  # noqa: E402
 from tests.viz.test_components import day_text  # noqa: E402
 from viz import app  # noqa: E402
 from viz.labels import days_in_position  # noqa: E402
@@ -56,7 +57,7 @@ def _short_page(days: int = 20):
 
     sc = load_scenario("baseline")
     sc = sc.model_copy(update={"horizon_days": days})
-    return solara.render(app.Dashboard(Session(sc)), handle_error=False)[1]
+    return steady(solara.render(app.Dashboard(Session(sc)), handle_error=False)[1])
 
 
 def _wait_played(rc, timeout: float = 60) -> None:

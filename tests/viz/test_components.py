@@ -230,6 +230,34 @@ def test_fastest_play_draws_no_more_frames_on_a_loaded_machine(monkeypatch):
     assert loaded <= idle + 1, (idle, loaded)
 
 
+def test_fastest_play_shows_a_frame_at_least_once_a_second():
+    """Days that take the clock and not the player's CPU (a machine that gives the thread little of
+    it) still show a frame at least once a second (MAX_FRAME_GAP_S), not only at the end."""
+    from viz import player as pl
+
+    days, frames = [], []
+
+    def step(n):
+        if len(days) >= 12:
+            return 0
+        time.sleep(0.3)                 # 0.3 s on the clock, next to no CPU time
+        days.append(n)
+        return n
+
+    def show(k):
+        frames.append((len(days), k))
+        player.frames.drawn(k)
+
+    player = Player(step, show)
+    player.play(float("inf"))
+    until(lambda: not player.playing, 120)
+    player.join(60)
+    assert len(days) == 12
+    during = [d for d, _ in frames if d < 12]
+    # 3.6 s of days: a frame after the first 4 (1.2 s) and the next 4, whatever the CPU budget
+    assert len(during) >= 2 and during[0] <= 4 and pl.FRAME_BUDGET_S > 0.01, frames
+
+
 def test_frames_one_at_a_time():
     f = Frames()
     assert f.due(1.0)

@@ -3,12 +3,13 @@ and the scenarios and runs saved in the browser session (and as files)."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import solara
 from solara.alias import rv as v
 
-from model.scenario import MAX_FILE_BYTES, Event, ScenarioError, builtin_names, from_yaml_text, load_scenario
+from model.scenario import MAX_FILE_BYTES, Event, Scenario, ScenarioError, builtin_names, from_yaml_text, load_scenario
 from viz import export, params
 from viz.compare import parse_whole
 from viz.components import TypedText
@@ -31,14 +32,31 @@ def upload_too_large(name: str, size: int) -> str | None:
     return None
 
 
-def is_run_file(name: str, data: bytes) -> bool:
-    """Whether a dropped file is a saved run (else a scenario): a `.json` name, or a run file's
-    content under another name (`{"noodplan_run": 1, …}`: a run file renamed `.txt` or `.yaml` by a
-    browser or a mail client was read as a scenario and refused as 'noodplan_run: unknown field')."""
-    if name.lower().endswith(".json"):
-        return True
-    head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
-    return head.startswith(b"{") and head[1:].lstrip().startswith(b'"noodplan_run"')
+def is_run_file(data: bytes) -> bool:
+    """Whether a dropped file is a saved run (else a scenario), by what it holds, whatever its name: a
+    run file is a JSON object with the key "noodplan_run". Judged by the name, a run file renamed
+    `run.yaml` (or with its keys in another order, as another tool writes them) was read as a scenario
+    and refused as 'noodplan_run: unknown field', and a scenario written as JSON (YAML reads JSON) and
+    named `.json` was refused as 'not a noodplan run file'. A run file too damaged to read as JSON
+    that still names "noodplan_run" goes to the run file's reader, which says what is wrong with it."""
+    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if not head.startswith(b"{"):
+        return False                       # a run file is a JSON object; this is YAML
+    if len(data) > MAX_RUN_FILE_BYTES:
+        return True                        # (refused by the run file's reader for its size)
+    try:
+        obj = json.loads(data.decode("utf-8-sig"))
+    except (ValueError, RecursionError):
+        return b'"noodplan_run"' in data
+    return isinstance(obj, dict) and "noodplan_run" in obj
+
+
+def read_upload(name: str, data: bytes) -> RunRecord | Scenario:
+    """A dropped file read as what it holds (`is_run_file`): a saved run, or a scenario (a parent
+    only among the built-ins, never a server file); raises ScenarioError naming the file."""
+    if is_run_file(data):
+        return RunRecord.from_json(data, source=name)    # bytes: size and UTF-8 checked there
+    return from_yaml_text(data, source=name, builtin_parents=True)
 
 
 @solara.component
@@ -61,16 +79,13 @@ def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, 
 
     def on_file(info):
         try:
-            if is_run_file(info["name"], info["data"]):
-                # bytes: size and UTF-8 checked there; replayed before it is kept (a decision the
-                # run refuses on its day leaves the store as it was)
-                rec = RunRecord.from_json(info["data"], source=info["name"])
-                replay(rec)
-                store.save_run(rec)
+            new = read_upload(info["name"], info["data"])
+            if isinstance(new, RunRecord):
+                # replayed before it is kept (a decision the run refuses on its day leaves the store as it was)
+                replay(new)
+                store.save_run(new)
                 set_upload_error("")
                 return
-            # bytes: size and UTF-8 checked there; a parent only among the built-ins (never a server file)
-            new = from_yaml_text(info["data"], source=info["name"], builtin_parents=True)
         except ScenarioError as exc:
             set_upload_error(str(exc))
             return

@@ -85,7 +85,9 @@ def test_the_dashboard_has_a_sweeps_tab_that_opens_a_store(store, monkeypatch):
     from viz import app
 
     monkeypatch.setattr("viz.sweep_view.SEARCH_ROOT", str(store.parent))
-    _box, rc = solara.render(app.Page(), handle_error=False)
+    from tests.viz.settle import steady
+
+    rc = steady(solara.render(app.Page(), handle_error=False)[1])
     try:
         tabs = rc.find(v.Tabs).widget
         titles = [str(t.children[0]) for t in rc.find(v.Tab).widgets]

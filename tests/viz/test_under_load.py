@@ -11,6 +11,7 @@ import pytest
 solara = pytest.importorskip("solara")
 v = pytest.importorskip("ipyvuetify")
 
+from tests.viz.settle import steady  # noqa: E402
 from tests.viz.test_components import day_text  # noqa: E402
 from viz import app  # noqa: E402
 from viz.labels import days_in_position  # noqa: E402
@@ -56,7 +57,7 @@ def _short_page(days: int = 20):
 
     sc = load_scenario("baseline")
     sc = sc.model_copy(update={"horizon_days": days})
-    return solara.render(app.Dashboard(Session(sc)), handle_error=False)[1]
+    return steady(solara.render(app.Dashboard(Session(sc)), handle_error=False)[1])
 
 
 def _wait_played(rc, timeout: float = 60) -> None:
@@ -175,20 +176,39 @@ def test_the_briefings_phase_panel_keeps_its_labels_apart():
     assert shown + out == len(marked) and shown > len(marked) / 2, (shown, out, len(marked))
 
 
-def test_a_run_file_under_another_name_is_reopened_not_read_as_a_scenario():
+def test_a_dropped_file_is_read_as_what_it_holds_whatever_its_name():
     """A run file saved by the browser as 'run.json.txt' (or renamed .yaml) was read as a scenario and
     refused with 'noodplan_run: unknown field (check the spelling) [+17 more]'; a run file is known
-    by its content too. A scenario stays a scenario, whatever its text starts with."""
-    from viz.scenario_panel import is_run_file
-    from viz.session import Session
+    by its content. The content was looked for only in its first bytes, so a run file renamed .yaml
+    with its keys in another order (as another tool writes it) was still refused ('day: unknown
+    field'), and the name ruled the other way round: a scenario written as JSON (YAML reads JSON), or
+    a YAML scenario, named .json was refused as 'not a noodplan run file'."""
+    import json
+
+    from model.scenario import Scenario, ScenarioError
+    from viz.scenario_panel import read_upload
+    from viz.session import RunRecord, Session
 
     s = Session("baseline")
     s.step(3)
     run = s.record().to_json().encode("utf-8")
-    assert is_run_file("run.json.txt", run) and is_run_file("run.yaml", b"\xef\xbb\xbf" + run)
-    assert is_run_file("anything.JSON", b"{}")                       # (then refused as not a run file)
-    assert not is_run_file("mine.yaml", b"extends: baseline\n")
-    assert not is_run_file("flow.yaml", b'{"extends": "baseline", "noodplan_run": 1}')
+    fields = json.loads(run)
+    for name, data in (("run.json", run), ("run.json.txt", run), ("run.yaml", b"\xef\xbb\xbf" + run),
+                       ("sorted.yaml", json.dumps(fields, sort_keys=True).encode()),
+                       ("named.yml", json.dumps({"name": "for the minister", **fields}).encode())):
+        rec = read_upload(name, data)
+        assert isinstance(rec, RunRecord) and rec.day == 3 and rec.seed == s.seed, name
+    for name, data in (("mine.json", json.dumps({"extends": "baseline", "name": "mine", "seed": 3}).encode()),
+                       ("mine-yaml.json", b"extends: baseline\nname: mine\nseed: 3\n"),
+                       ("mine.yaml", b"extends: baseline\nname: mine\nseed: 3\n")):
+        sc = read_upload(name, data)
+        assert isinstance(sc, Scenario) and (sc.name, sc.seed) == ("mine", 3), name
+    # a file that is neither is refused in the words of the reader it is: a damaged run file by the run
+    # file's reader, a mistake in a scenario by the scenario's
+    with pytest.raises(ScenarioError, match=r"^cut\.json: not a noodplan run file \("):
+        read_upload("cut.json", run[: len(run) // 2])
+    with pytest.raises(ScenarioError, match=r"^bad\.json: seed: "):
+        read_upload("bad.json", b'{"extends": "baseline", "seed": -1}')
 
 
 def test_a_parameter_typed_and_not_applied_says_the_run_goes_on_without_it(page):

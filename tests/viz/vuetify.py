@@ -34,16 +34,16 @@ def open_menu(page: Page, label: str) -> Locator:
 
 def close_menu(page: Page) -> None:
     page.keyboard.press("Escape")
-    page.locator(MENU).wait_for(state="hidden", timeout=10_000)
+    page.locator(MENU).wait_for(state="hidden", timeout=30_000)
 
 
 def choose(page: Page, label: str, option: str) -> None:
     """Pick `option` of the select labelled `label`; returns once the field shows it."""
     open_menu(page, label).get_by_role("option", name=option, exact=True).click()
-    page.locator(MENU).wait_for(state="hidden", timeout=10_000)
+    page.locator(MENU).wait_for(state="hidden", timeout=30_000)
     field = page.get_by_label(label, exact=True).first.locator("xpath=..")
     field.locator(".v-select__selection", has_text=re.compile(rf"^\s*{re.escape(option)}\s*$")).wait_for(
-        timeout=10_000)
+        timeout=30_000)
 
 
 def options(page: Page, label: str) -> list[str]:

@@ -65,16 +65,25 @@ def TypedText(label: str, value: solara.Reactive[str], take_on_leave: bool = Fal
     the value taken last (5,000 places typed during Play showed 1,000 at the next frame, and Open
     places opened 1,000). Here the typed text is the field's state. `value` takes it on every key
     (it is read when a button is pressed), or with `take_on_leave` on focus-out or Enter (a folder,
-    opened only once it is typed whole); a new `value` set elsewhere replaces the typed text."""
-    typed, set_typed = solara.use_state(value.value, key=f"typed-{value.value}")
+    opened only once it is typed whole); a new `value` set elsewhere replaces the typed text.
 
-    def on_typed(text: str | None) -> None:
-        text = text or ""
-        set_typed(text)
-        if not take_on_leave:
-            value.set(text)
+    The state holds the text with the value it was typed on; a state keyed by the value was found
+    again when the value came back, holding the text typed while it was the value (4,000 typed, then
+    2,000, then 4,000 again showed 2,000 and sent it back to the browser, under the fingers of a
+    planner typing during Play). Every key renders the field, so that its element holds
+    the text the browser shows (a render of the page sets each widget's properties from its element)."""
+    typed, set_typed = solara.use_state((value.value, value.value))      # (value typed on, text)
+    text = typed[1] if typed[0] == value.value else value.value
 
-    field = v.TextField(label=label, v_model=typed, on_v_model=on_typed, hide_details="auto",
+    def on_typed(new: str | None) -> None:
+        new = new or ""
+        if take_on_leave:
+            set_typed((value.value, new))
+        else:
+            set_typed((new, new))
+            value.set(new)
+
+    field = v.TextField(label=label, v_model=text, on_v_model=on_typed, hide_details="auto",
                         class_=" ".join(classes or []), style_=style)
     use_change(field, lambda text: value.set(text or ""), enabled=take_on_leave)
     return field

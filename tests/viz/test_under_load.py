@@ -38,6 +38,22 @@ def test_what_a_planner_types_survives_the_next_frame_and_is_the_value_used(page
     assert "'for the minister'" in page.find(v.Html, class_="np-save-msg").widget.children[0]
 
 
+def test_a_number_typed_again_after_another_stays_in_the_field(page):
+    """The typed text was a state keyed by the value, so a value that came back found the slot of
+    its first time holding what was typed next: 4,000, then 2,000, then 4,000 again showed 2,000 (and
+    sent it to the browser, where a planner typing during Play saw the field jump under the keys)."""
+    places = page.find(v.TextField, label="Places").widget
+    for typed in ("4000", "2000", "4000"):
+        for end in range(1, len(typed) + 1):       # key by key, as the browser sends it
+            places.v_model = typed[:end]
+        page.find(v.Btn, class_="np-step-day").widget.click()
+        assert places.v_model == typed
+    page.find(v.Btn, class_="np-whatif-open").widget.click()
+    assert "open 4,000 emergency places" in str(page.find(v.Alert).widgets[-1].children)
+    page.find(v.Btn, class_="np-reset").widget.click()          # a reset keeps what was typed, not a slot's
+    assert places.v_model == "4000"
+
+
 def test_the_sweep_folder_typed_survives_a_frame_and_opens_on_enter(page, tmp_path):
     page.find(v.Btn, class_="np-step-day").widget.click()
     tabs = page.find(v.Tabs).widget

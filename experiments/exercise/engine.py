@@ -104,13 +104,11 @@ def turn_start(name: str) -> int | None:
 
 class _Packed:
     """A snapshot kept compressed (the run's own turn starts: one a turn, ~5x smaller than as taken;
-    it never leaves this process, so pickle is safe here), with the world the run was on then
-    (`world`, shared, not copied: see `ExerciseRun.snapshot`). Never changed once made, so a copy of
-    the book it is in shares it."""
+    it never leaves this process, so pickle is safe here). Never changed once made, so a copy of the
+    book it is in shares it."""
 
-    def __init__(self, snap: Snapshot, world: World) -> None:
+    def __init__(self, snap: Snapshot) -> None:
         self.data = zlib.compress(pickle.dumps(snap, protocol=pickle.HIGHEST_PROTOCOL), 1)
-        self.world = world
 
     def unpack(self) -> Snapshot:
         return pickle.loads(zlib.decompress(self.data))
@@ -152,7 +150,7 @@ class ExerciseRun:
         self.commands: list[dict] = []
         # the facilitator's snapshots by name: the model, the exercise's book and how many commands were
         # made then (the run's own of each turn's start are in the book: `all_snapshots`)
-        self.snapshots: dict[str, tuple[Snapshot, _Book, int, World]] = {}
+        self.snapshots: dict[str, tuple[Snapshot, _Book, int]] = {}
         self.set_aside: list[dict] = []
         self.lessons: dict[str, str] = {}        # objective id (or "general") -> lessons learned (debrief)
         # set when restored from a save whose state this code does not reproduce (`savefile.from_dict`): what
@@ -360,17 +358,13 @@ class ExerciseRun:
         with self.lock:
             self._record({"op": "snapshot", "name": name})
             self._log("snapshot", None, f"snapshot '{name}'", f"turn {self.book.turn}, day {self.model.day}")
-            # with the world the run is on (shared, so a rewind needs no rebuild): a change of a yearly
-            # inflow level gives the run its own world (`model.events._replan_inflow`); restored on the
-            # world of the moment, a rewind kept the inflow changed after the snapshot (a surge came twice)
-            self.snapshots[name] = (self.model.snapshot(), copy.deepcopy(self.book), len(self.commands),
-                                    self.model.state.world)
+            self.snapshots[name] = (self.model.snapshot(), copy.deepcopy(self.book), len(self.commands))
 
     def rewind(self, name: str) -> None:
         """Go back to snapshot `name`: the model and the exercise as they were (bit-identical);
         the log entries since are set aside for the debrief."""
         with self.lock:
-            snap, book, _, world = self._snapshot(name)
+            snap, book, _ = self._snapshot(name)
             self._record({"op": "rewind", "name": name})
             # the line of play the snapshot is on and this one share the log up to where they part: what
             # this line has after that is set aside; what the snapshot's line has after it (a snapshot
@@ -385,7 +379,7 @@ class ExerciseRun:
                     self.set_aside.remove(e)
             dropped = now[common:]
             self.set_aside.extend(dropped)
-            self.model = ReceptionModel.restore(_unpacked(snap), world=world)
+            self.model = ReceptionModel.restore(_unpacked(snap), world=self.model.state.world)
             self.book = self._book_at(name, book)
             self._log("rewind", None, f"rewound to snapshot '{name}'",
                       f"turn {book.turn}, day {self.model.day}; {len(dropped)} log entries set aside"
@@ -395,10 +389,10 @@ class ExerciseRun:
         """A new exercise going on from snapshot `name` (this one is unchanged): its commands are
         this one's up to the snapshot and a note that it was forked, so it replays on its own."""
         with self.lock:
-            snap, book, n, world = self._snapshot(name)
+            snap, book, n = self._snapshot(name)
             other = ExerciseRun.__new__(ExerciseRun)
             other.exercise, other.scenario, other.lock = self.exercise, self.scenario, threading.RLock()
-            other.model = ReceptionModel.restore(_unpacked(snap), world=world)
+            other.model = ReceptionModel.restore(_unpacked(snap), world=self.model.state.world)
             other.book = self._book_at(name, book)
             other.commands = copy.deepcopy(self.commands[:n])
             other.snapshots = {k: v for k, v in self.snapshots.items() if v[2] <= n}
@@ -432,12 +426,11 @@ class ExerciseRun:
             self.lessons[key] = str(text)[:20_000]
 
     # -- inside -------------------------------------------------------------------------------
-    def _snapshot(self, name: str) -> tuple[Snapshot | _Packed, _Book, int, World]:
-        """Snapshot `name`: the model, the book, the commands made by then and the world the run was on."""
+    def _snapshot(self, name: str) -> tuple[Snapshot | _Packed, _Book, int]:
+        """Snapshot `name`: the model, the book and the commands made by then."""
         t = turn_start(name)
         if t in self.book.turn_starts:
-            packed, book, n = self.book.turn_starts[t]
-            return packed, book, n, packed.world
+            return self.book.turn_starts[t]
         if name not in self.snapshots:
             raise ScenarioError(f"snapshot: no snapshot named {name!r} (have: {', '.join(self.all_snapshots())})")
         return self.snapshots[name]
@@ -582,7 +575,7 @@ class ExerciseRun:
         # play a turn again needs no snapshot taken by hand beforehand (replayed commands take it again)
         book = copy.copy(self.book)
         book.turn_starts = {}
-        self.book.turn_starts[self.book.turn + 1] = (_Packed(self.model.snapshot(), self.model.state.world),
+        self.book.turn_starts[self.book.turn + 1] = (_Packed(self.model.snapshot()),
                                                      copy.deepcopy(book),
                                                      len(self.commands))
 

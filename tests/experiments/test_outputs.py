@@ -312,7 +312,7 @@ def test_a_signal_stops_the_workers_quietly(folder, signum, to_group):
     (folder / "table.csv").write_text("figure,a,b\nold,1,2\n")
     before = snapshot(folder)
     proc = _child(folder, ONE_WORKER_IDLE, ("compare", "tiny.yaml", "with-event.yaml", "--runs", "1", "--days", "6",
-                                            "--workers", "2", "--out", "table.csv"))
+                                            "--workers", "2", "--out", "table.csv", "--force"))
     assert proc.stderr.readline() == "one piece back\n"
     (os.killpg if to_group else os.kill)(proc.pid, signum)
     _, err = proc.communicate(timeout=60)
@@ -371,7 +371,7 @@ def test_a_sigterm_while_bench_waits_for_its_subprocess_ends_that_too(folder):
     (folder / "bench.json").write_text("{}\n")
     before = snapshot(folder)
     proc = _child(folder, SLOW_COUNT, ("bench", "--quick", "--repeats", "1", "--no-eu", "--no-reference",
-                                       "--no-memory", "--json", "bench.json"))
+                                       "--no-memory", "--json", "bench.json", "--force"))
     lines = []
     while not lines or lines[-1] not in ("waiting for the count\n", ""):
         lines.append(proc.stderr.readline())

@@ -117,5 +117,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     run = savefile.load(args.saved)
     if run.replay_note:
         print(f"note: {run.replay_note}", file=sys.stderr)
+    if run.rule_note:
+        print(f"note: {args.saved}: {run.rule_note}", file=sys.stderr)
     print(f"report: {report.write(run, Path(args.out))}")
     return 0

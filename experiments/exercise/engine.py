@@ -8,7 +8,9 @@ is answered at once by the model (`experiments.exercise.answers`), a request to 
 turn for its answer and is then answered by the model. Then the turn's days are simulated: before
 each day the injects due that day fire (those due on a turn's first day, day 0 included, fire when
 that turn opens, so the tables read them before they decide); after each day the condition injects
-are checked and fire (once) on the first day their condition holds.
+are checked and fire (once) on the first day their condition holds. Exercises saved before that rule
+(save format 2: such injects fired among the turn's days, after its decisions, a turn late) are
+replayed and go on with the rule they were played under (`opening_injects=False`; `rule_note`).
 
 Everything that changes the exercise is a *command* (`commands`: decide, withdraw, advance, inject,
 adhoc, snapshot, rewind, forked). The run is deterministic, so replaying the commands on the same exercise gives
@@ -142,8 +144,12 @@ class _Book:
 class ExerciseRun:
     """One exercise in play (see the module docstring). Thread-safe: every public method holds `lock`."""
 
-    def __init__(self, exercise: Exercise, scenario: Scenario, world: World | None = None) -> None:
+    def __init__(self, exercise: Exercise, scenario: Scenario, world: World | None = None,
+                 opening_injects: bool = True) -> None:
         self.exercise, self.scenario = exercise, scenario
+        # the rule for an inject due on a turn's first day: told as the turn opens, before its decisions
+        # (True), or, as exercises saved before that rule were played, among the turn's days after them
+        self.opening_injects = opening_injects
         self.lock = threading.RLock()
         self.model = ReceptionModel(scenario, seed=exercise.seed, days=exercise.days, world=world)
         self.book = _Book()
@@ -166,6 +172,16 @@ class ExerciseRun:
     @property
     def day(self) -> int:
         return self.model.day
+
+    @property
+    def rule_note(self) -> str:
+        """What the room and the report say when this run plays by the earlier rule for injects due on a
+        turn's first day (a save of format 2 restored: it goes on as it was played); else ""."""
+        if self.opening_injects:
+            return ""
+        return ("played by the rule of its save (format 2, before injects due on a turn's first day were "
+                "told as the turn opens): such an inject is told after that turn's decisions and answered "
+                "at the next turn's boundary, as the tables had it")
 
     @property
     def finished(self) -> bool:
@@ -392,6 +408,7 @@ class ExerciseRun:
             snap, book, n = self._snapshot(name)
             other = ExerciseRun.__new__(ExerciseRun)
             other.exercise, other.scenario, other.lock = self.exercise, self.scenario, threading.RLock()
+            other.opening_injects = self.opening_injects     # a fork goes on by the rule its play was under
             other.model = ReceptionModel.restore(_unpacked(snap), world=self.model.state.world)
             other.book = self._book_at(name, book)
             other.commands = copy.deepcopy(self.commands[:n])
@@ -568,7 +585,7 @@ class ExerciseRun:
         on day 0 reached the tables only after the first turn had been played)."""
         if self.finished:
             return
-        for j in self.exercise.injects:
+        for j in self.exercise.injects if self.opening_injects else ():   # (else they fire in `advance`)
             if j.at_day == self.model.day and j.id not in self.book.fired:
                 self._fire(j, "time", opening=True)
         # the turn's start as the tables find it, to rewind to or fork from: a facilitator who wants to
@@ -678,11 +695,13 @@ def check_commands(exercise: Exercise, commands: list) -> None:
             raise ScenarioError(f"commands.{i}: {exc}") from None
 
 
-def replay(exercise: Exercise, scenario: Scenario, commands: list[dict], world: World | None = None) -> ExerciseRun:
-    """The exercise rebuilt from its commands (same exercise and scenario -> the same state); each
-    command's shape is checked before the run is made (`check_commands`)."""
+def replay(exercise: Exercise, scenario: Scenario, commands: list[dict], world: World | None = None,
+           opening_injects: bool = True) -> ExerciseRun:
+    """The exercise rebuilt from its commands (same exercise and scenario and the same rule for injects
+    due on a turn's first day -> the same state); each command's shape is checked before the run is
+    made (`check_commands`)."""
     check_commands(exercise, commands)
-    run = ExerciseRun(exercise, scenario, world)
+    run = ExerciseRun(exercise, scenario, world, opening_injects)
     for i, c in enumerate(commands):
         op = c["op"]
         try:

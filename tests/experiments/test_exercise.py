@@ -618,6 +618,63 @@ def test_a_version_1_save_file_is_migrated_and_restores_the_same_state(tmp_path)
     assert back.lessons == {} and back.log == run.log
 
 
+def _first_day_injects() -> list[dict]:
+    return [{"id": id_, "title": id_, "synopsis": "s", "role": "coa", "objective": "beds", "at_day": at_day,
+             "expected": {"decision": "open_places", "within_turns": 1},
+             "effect": [{"action": "set", "parameter": "chain.screening_days", "value": 10 + at_day}]}
+            for id_, at_day in (("second", 7), ("third", 14))]
+
+
+def test_a_save_played_before_first_day_injects_were_told_at_the_opening_replays_as_it_was_played(tmp_path):
+    """Last month's workshop, saved by format 2, was played when an inject due on a turn's first day was
+    told among that turn's days, after its decisions. Replayed by today's rule, COA's decision of turn 2
+    (made before the inject reached the tables) became its answer and the verdict changed: another story.
+    It is replayed, and goes on, by the rule it was played under, and the room and the report say so."""
+    from experiments.exercise import report
+
+    data = exercise(injects=_first_day_injects())
+    decision = {"type": "open_places", "kind": "emergency", "places": 10, "why": "before any news"}
+    commands = [{"op": "advance"}, {"op": "decide", "role": "coa", "decision": decision}, {"op": "advance"}]
+    scenario = exercise_from_dict(data)[1].model_dump(mode="json")
+    old = {"format": "noodplan-exercise", "format_version": 2, "code_version": "noodplan 0.1.0 (before)",
+           "exercise": {**data, "scenario": scenario}, "commands": commands, "lessons": {}}
+    (tmp_path / "workshop.json").write_text(json.dumps(old))
+    back = savefile.load(tmp_path / "workshop.json")
+    story = [(e["kind"], e["what"].split(":")[0], e["day"]) for e in back.log if e["kind"] in ("decision", "inject")]
+    assert story == [("decision", "open places", 7), ("inject", "second", 7)]      # as the tables had it
+    told = next(e for e in back.log if e["kind"] == "inject")
+    assert told["answer_at"] == 3
+    verdicts = {r["inject"]: r["status"] for r in report.assessment(back)[0]["rows"]}
+    assert verdicts["second"] != "met"          # the decision came before the news: not its answer
+    assert back.rule_note and "Injects on a turn's first day:" in report.render(back)
+    assert back.replay_note == ""
+    # it goes on by that rule: turn 3's first-day inject fires among its days, not as it opens
+    assert "third" not in back.book.fired
+    back.advance()
+    assert back.book.fired["third"] == 14 and back.log[-1]["kind"] == "turn"
+    # saved again: format 3, naming the rule; restored, the same state and story; a fork keeps the rule
+    again = savefile.load(savefile.save(back, tmp_path / "again.json"))
+    assert json.loads((tmp_path / "again.json").read_text())["first_day_injects"] == "after the turn's decisions"
+    assert again.fingerprint() == back.fingerprint() and again.log == back.log and again.rule_note
+    back.snapshot("s")
+    assert not back.fork("s").opening_injects
+
+    # the same commands played today: the inject is told as turn 2 opens, the decision answers it
+    today = replay(*exercise_from_dict(data), commands)
+    assert [(e["kind"], e["what"].split(":")[0]) for e in today.log if e["kind"] in ("decision", "inject")][:2] \
+        == [("inject", "second"), ("decision", "open places")]
+    assert today.fingerprint() != back.fingerprint() or today.log != back.log
+    saved = savefile.to_dict(today)
+    assert saved["format_version"] == 3 and saved["first_day_injects"] == "as the turn opens"
+    assert savefile.from_dict(saved).log == today.log and savefile.from_dict(saved).rule_note == ""
+    # a format-2 file the noodplan with today's rule wrote is known by its fingerprint
+    between = {**old, "fingerprint": today.fingerprint()}
+    restored = savefile.from_dict(between, "between.json")
+    assert restored.log == today.log and restored.rule_note == "" and restored.replay_note == ""
+    with pytest.raises(ScenarioError, match=r"^x.json: first_day_injects: one of 'as the turn opens', "):
+        savefile.from_dict({**saved, "first_day_injects": "soon"}, "x.json")
+
+
 def test_a_save_that_replays_to_another_state_says_so_in_the_room_and_the_report(tmp_path):
     # a save holds the state's fingerprint; restored by code whose model changed since, the replay is in
     # another state than the tables saw. It is kept (the decisions are the workshop's record) with a note.

@@ -133,6 +133,7 @@ class _Book:
     seq: int = 0
     fired: dict[str, int] = field(default_factory=dict)                  # inject id -> day it fired
     holding: dict[str, int] = field(default_factory=dict)                # inject id -> days its condition held
+    longest: dict[str, int] = field(default_factory=dict)    # inject id -> most days in a row it held so far
     requests: list[R.Request] = field(default_factory=list)
     log: list[dict] = field(default_factory=list)
     commands_done: int = 0
@@ -328,6 +329,7 @@ class ExerciseRun:
                             continue
                         held = self.book.holding.get(j.id, 0) + 1 if _holds(j.when, values) else 0
                         self.book.holding[j.id] = held
+                        self.book.longest[j.id] = max(held, self.book.longest.get(j.id, 0))
                         if held >= j.when.days:
                             self._fire(j, "condition")
             self.book.turn += 1

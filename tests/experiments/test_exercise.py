@@ -986,6 +986,46 @@ def test_the_command_line(tmp_path, capsys):
         assert message in err and len(err.strip().splitlines()) == 1, err
 
 
+def test_every_inject_of_the_library_fires_when_nobody_decides():
+    """Nobody deciding is the line a workshop is measured against: an inject that does not fire on it
+    fires in no workshop whose tables improve on it (instrumentalisation's "Crisisnoodopvang nodig", over
+    750 waiting for three days, never fired: the backlog is over 750 on two days only). Each time and
+    condition inject of each library exercise fires; instrumentalisation as docs/exercises.md tells it."""
+    from experiments.exercise.engine import series
+
+    for name in library_names():
+        ex, sc = load_exercise(name)
+        run = ExerciseRun(ex, sc)
+        for _ in range(ex.turns):
+            run.advance()
+        assert {j.id for j in ex.injects if not j.contingency} <= set(run.book.fired), (name, run.book.fired)
+        if name == "instrumentalisation":
+            told = {e["inject"]: (e["day"], e["turn"], e["answer_at"]) for e in run.log if e["kind"] == "inject"}
+            assert told["central-full"] == (23, 4, 5) and told["crisis-places"] == (26, 4, 5)
+            x = series(run)
+            backlog, phase = x["registration_backlog"], x["plan_phase"]
+            assert (backlog.max(), int(backlog.argmax()), x["unsheltered"].max()) == (801, 25, 23)
+            assert [(d, int(phase[d])) for d in range(1, len(phase)) if phase[d] != phase[d - 1]] == [(8, 1), (32, 2)]
+
+
+def test_play_notes_a_condition_inject_that_never_fired_with_nobody_deciding(tmp_path, capsys):
+    from experiments.cli import main
+
+    never = [{"id": "never", "title": "never full", "synopsis": "n", "when": {"indicator": "occupancy",
+                                                                            "above": 0.5, "days": 2}},
+             {"id": "quiet", "title": "quiet", "synopsis": "q", "when": {"indicator": "occupancy", "below": 0.5}},
+             {"id": "spare", "title": "spare", "synopsis": "c", "contingency": True}]
+    path = tmp_path / "never.yaml"
+    path.write_text(yaml.safe_dump(exercise(injects=never), sort_keys=False))
+    assert main(["exercise", "play", str(path)]) == 0
+    notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("note:")]
+    assert notes == ["note: inject never (never full) never fired with nobody deciding: occupancy was at or above "
+                     "0.5 on at most 0 days in a row (2 needed); if the players are to meet it, its condition or the "
+                     "exercise needs changing"]
+    assert main(["exercise", "play", str(path), "--turns", "2"]) == 0       # not played to the end: no verdict
+    assert "note:" not in capsys.readouterr().out
+
+
 # -- a closure an inject makes, reopened by a later inject --------------------------------------------
 
 def _flood(at_day: int | None = 1, **more) -> dict:

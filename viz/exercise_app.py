@@ -481,7 +481,12 @@ def Page():
                           classes=["np-ex-new-room"])
     if seat.value is not None:
         room, token = seat.value
-        Player(room, token, lambda: seat.set(None))
+
+        def leave() -> None:            # the table leaves: the room no longer counts it as playing its role
+            room.leave(token)
+            seat.set(None)
+
+        Player(room, token, leave)
         return
     if current.value is not None:
         room, key = mine.value[current.value]

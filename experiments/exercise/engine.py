@@ -309,14 +309,22 @@ class ExerciseRun:
             self._record({"op": "withdraw", "role": role_id, "index": index})
             self.book.pending.remove(mine[index])
 
-    def advance(self) -> None:
+    def advance(self, played: list[str] | None = None) -> None:
         """End the turn: apply the decisions (in the defined order) and settle requests, then
-        simulate the turn's days with its injects."""
+        simulate the turn's days with its injects. `played`: the roles a table plays at this turn's end
+        (the room's: those joined); a request to a role of the exercise no table plays is answered by
+        the model at once, as to a role the exercise does not have. None: every role of the exercise."""
         with self.lock:
             if self.finished:
                 raise ScenarioError("advance: the exercise is over (all turns played)")
-            self._record({"op": "advance"})
-            self._boundary()
+            if played is not None:
+                if not isinstance(played, list | tuple | set) or not all(isinstance(r, str) for r in played):
+                    raise ScenarioError("advance: played: a list of role ids")
+                played = sorted(set(played))
+                for r in played:
+                    self.exercise.role(r)           # ScenarioError for a role the exercise does not have
+            self._record({"op": "advance"} if played is None else {"op": "advance", "played": played})
+            self._boundary(played)
             for _ in range(self.exercise.turn_days):
                 for j in self.exercise.injects:
                     if j.at_day == self.model.day and j.id not in self.book.fired:
@@ -500,17 +508,17 @@ class ExerciseRun:
                 return q
         raise ScenarioError(f"decision: request: there is no request number {number}")
 
-    def _boundary(self) -> None:
+    def _boundary(self, played: list[str] | None = None) -> None:
         """Decisions in the defined order (role rank, then submission), then overdue requests."""
         order = sorted(self.book.pending, key=lambda p: (self.exercise.role(p[1]).kind.rank, p[0]))
         self.book.pending = []
         for seq, role_id, d in order:
-            self._carry_out(self.exercise.role(role_id), d, seq)
+            self._carry_out(self.exercise.role(role_id), d, seq, played)
         for q in self.book.requests:
             if not q.answered and q.turn < self.book.turn + 1:
                 self._model_answers(q, "no answer within a turn")
 
-    def _carry_out(self, role: R.Role, d, seq: int) -> None:
+    def _carry_out(self, role: R.Role, d, seq: int, played: list[str] | None = None) -> None:
         """Carry out decision `d` (the `seq`-th submitted on this line of play: its log entry's
         `submitted`, which tells the report whether it was submitted after an inject)."""
         what = d.type.replace("_", " ")
@@ -521,11 +529,15 @@ class ExerciseRun:
                               self.book.turn + 1, to_type)
                 self.book.requests.append(q)
                 addressee = [r for r in self.exercise.roles if r.type == to_type and r.province == d.province]
+                unplayed = [r for r in addressee if played is not None and r.id not in played]
                 self._log("decision", role.id, f"request {d.places:,} {d.kind} places in {d.province}",
-                          f"request {q.number} to {addressee[0].id if addressee else 'the model'}", d.why,
+                          f"request {q.number} to "
+                          + (addressee[0].id if addressee and not unplayed else "the model"), d.why,
                           decision=d.model_dump(mode="json"), submitted=seq)
                 if not addressee:
                     self._model_answers(q, "nobody plays the role asked")
+                elif unplayed:                  # the exercise has the role; no table sits at it
+                    self._model_answers(q, f"no table plays {addressee[0].id}")
                 elif self.book.turn + 1 >= self.exercise.turns:     # the last turn: no turn left to answer in
                     self._model_answers(q, f"no turn left for {addressee[0].id} to answer")
                 return
@@ -642,10 +654,11 @@ def summary(d) -> str:
 # A saved command's fields (what `ExerciseRun._record` writes) and their types; `effect` may be
 # absent or null in older files.
 _COMMANDS: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "decide": {"role": str, "decision": dict}, "withdraw": {"role": str, "index": int}, "advance": {},
+    "decide": {"role": str, "decision": dict}, "withdraw": {"role": str, "index": int},
+    "advance": {"played": list},
     "inject": {"id": str}, "adhoc": {"title": str, "synopsis": str, "effect": (list, type(None))},
     "snapshot": {"name": str}, "rewind": {"name": str}, "forked": {"name": str}}
-_OPTIONAL = {("adhoc", "effect")}
+_OPTIONAL = {("adhoc", "effect"), ("advance", "played")}   # (the first saves' advance had no roster)
 
 
 def check_commands(exercise: Exercise, commands: list) -> None:
@@ -685,6 +698,10 @@ def check_commands(exercise: Exercise, commands: list) -> None:
                 raise ScenarioError(f"id: {c['id']!r} is not an inject of this exercise")
             if op == "decide":
                 parse_decision(c["decision"])
+            for r in c.get("played") or [] if op == "advance" else []:
+                if not isinstance(r, str) or r not in roles:
+                    raise ScenarioError(f"played: {r!r:.40} is not a role of this exercise "
+                                        f"({', '.join(sorted(roles))})")
             if op == "withdraw" and c["index"] < 0:
                 raise ScenarioError(f"index: 0 or more (0 for the first pending decision; got {c['index']})")
             if op == "snapshot":
@@ -712,7 +729,7 @@ def replay(exercise: Exercise, scenario: Scenario, commands: list[dict], world: 
             elif op == "withdraw":
                 run.withdraw(c["role"], c["index"])
             elif op == "advance":
-                run.advance()
+                run.advance(c.get("played"))
             elif op == "inject":
                 run.fire(c["id"])
             elif op == "adhoc":

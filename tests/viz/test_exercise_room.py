@@ -398,3 +398,41 @@ def test_a_request_to_a_role_no_table_plays_is_answered_at_once_and_a_table_that
     saved["commands"][-1]["played"] = ["prov-gr", "nobody"]
     with pytest.raises(ScenarioError, match=r"^x\.json: commands\.\d+: played: 'nobody' is not a role of this"):
         rooms.restore(json.dumps(saved), "x.json")
+
+
+def test_the_pages_leave_releases_the_seat_and_an_old_rule_save_says_so_to_the_facilitator(tmp_path):
+    """On the page: a table that joins and clicks Leave is no longer in the room's players; a save played
+    by the earlier rule for first-day injects (format 2) shows the facilitator which rule it goes on by."""
+    import json
+
+    import ipyvuetify as v
+    import solara
+
+    from experiments.exercise import savefile
+    from tests.experiments.test_exercise import _first_day_injects
+    from viz import exercise_app
+    from viz.exercise_room import ROOMS
+
+    room, _key = ROOMS._add(ExerciseRun(*exercise_from_dict(exercise())), "small-test")
+    _box, rc = solara.render(exercise_app.Page(), handle_error=False)
+    try:
+        rc.find(v.TextField, class_="np-ex-code").widget.v_model = room.code
+        rc.find(v.Select, class_="np-ex-role").widget.v_model = "gem-gr"
+        rc.find(v.Btn, class_="np-ex-join").widget.click()
+        assert list(room.players.values()) == ["gem-gr"]
+        rc.find(v.Btn, children=["Leave"]).widget.click()
+        assert room.players == {}
+    finally:
+        rc.close()
+    data = savefile.to_dict(ExerciseRun(*exercise_from_dict(exercise(injects=_first_day_injects()))))
+    old = {**{k: v_ for k, v_ in data.items() if k != "first_day_injects"}, "format_version": 2}
+    for saved, shown in ((old, True), (data, False)):
+        back, back_key = ROOMS.restore(json.dumps(saved), "workshop.json")
+        _box, rc = solara.render(exercise_app.Facilitator(back, back_key, lambda: None, lambda *a: None),
+                                 handle_error=False)
+        try:
+            notes = rc.find(v.Alert, class_="np-ex-rule-note").widgets
+            assert len(notes) == shown
+            assert not shown or "told after that turn's decisions" in notes[0].children[0]
+        finally:
+            rc.close()

@@ -96,16 +96,7 @@ def from_dict(data: dict, source: str = "exercise save") -> ExerciseRun:
     lessons = _lessons(data.get("lessons"), {o.id for o in ex.objectives}, source)   # before the replay
     saved = data.get("fingerprint")
     try:
-        run = replay(ex, sc, commands, opening_injects=RULES[rule])
-        if migrated and isinstance(saved, str) and run.fingerprint() != saved and any(
-                j.at_day is not None and j.at_day % ex.turn_days == 0 for j in ex.injects):
-            # a version-2 file the noodplan with today's rule wrote (between the two changes)?
-            try:
-                today = replay(ex, sc, commands, opening_injects=True)
-            except ScenarioError:
-                today = None
-            if today is not None and today.fingerprint() == saved:
-                run = today
+        run = _replayed(ex, sc, commands, RULES[rule], saved if migrated else None)
         for key, text in lessons.items():
             run.lesson(key, text)
     except ScenarioError as exc:          # the file is where the player looks: name it
@@ -115,6 +106,29 @@ def from_dict(data: dict, source: str = "exercise save") -> ExerciseRun:
         run.replay_note = (f"{source} was saved by {data.get('code_version') or 'another noodplan'} in state "
                            f"{saved}; replayed by {code_version()} it is in state {now}: the model changed "
                            "in between, so the figures may differ from what the tables saw")
+    return run
+
+
+def _replayed(ex, sc, commands: list, opening_injects: bool, migrated_fingerprint: object) -> ExerciseRun:
+    """The run replayed by the save's rule. `migrated_fingerprint`: a version-2 file's fingerprint (else
+    None): such a file written by the noodplan that already told first-day injects as the turn opened
+    (between the two changes) replays to it by today's rule, not by the earlier one (which may even
+    refuse a command); it is then replayed by today's."""
+    try:
+        run, refused = replay(ex, sc, commands, opening_injects=opening_injects), None
+    except ScenarioError as exc:
+        run, refused = None, exc
+    if (isinstance(migrated_fingerprint, str) and (run is None or run.fingerprint() != migrated_fingerprint)
+            and any(j.at_day is not None and j.at_day % ex.turn_days == 0 for j in ex.injects)):
+        try:
+            today = replay(ex, sc, commands, opening_injects=True)
+        except ScenarioError:
+            today = None
+        if today is not None and today.fingerprint() == migrated_fingerprint:
+            return today
+    if run is None:
+        assert refused is not None
+        raise refused
     return run
 
 

@@ -673,6 +673,17 @@ def test_a_save_played_before_first_day_injects_were_told_at_the_opening_replays
     assert restored.log == today.log and restored.rule_note == "" and restored.replay_note == ""
     with pytest.raises(ScenarioError, match=r"^x.json: first_day_injects: one of 'as the turn opens', "):
         savefile.from_dict({**saved, "first_day_injects": "soon"}, "x.json")
+    # ... also when the earlier rule refuses one of its commands: the facilitator reopened on day 7 what the
+    # inject told as turn 2 opened had closed (by the earlier rule that closure had not happened yet)
+    data = exercise(injects=[_flood(at_day=7)])
+    commands = [{"op": "advance"}, {"op": "adhoc", "title": "water gone", "synopsis": "w",
+                                    "effect": [{"action": "reopen", "closure": "flood"}]}, {"op": "advance"}]
+    today = replay(*exercise_from_dict(data), commands)
+    between = {**{k: v for k, v in savefile.to_dict(today).items() if k != "first_day_injects"}, "format_version": 2}
+    assert savefile.from_dict(between).fingerprint() == today.fingerprint()
+    del between["fingerprint"]                  # nothing tells the rules apart: the earlier rule, which refuses
+    with pytest.raises(ScenarioError, match=r"^s.json: commands.1: decision: closure: no closure with the id 'flood'"):
+        savefile.from_dict(between, "s.json")
 
 
 def test_a_save_that_replays_to_another_state_says_so_in_the_room_and_the_report(tmp_path):

@@ -620,6 +620,8 @@ class ExerciseRun:
         sc = self.scenario_now()
         events = [effect_event(sc, e, f"inject {j.id}: effect.{k}") for k, e in enumerate(j.effect)]
         refused = ""
+        log = self.model.state.event_log
+        n = len(log)
         try:
             for e in events:
                 check_decision(sc, e)
@@ -636,6 +638,11 @@ class ExerciseRun:
         # and only decisions submitted after it answer it (not those the tables had submitted before)
         self._log("inject", j.role, j.title, j.synopsis + refused, source=how, inject=j.id, answer_at=first,
                   submitted_before=self.book.seq)
+        # what its effect did to places, as the model did it (the synopsis is the designer's words: "a location
+        # of 400 places closes" closed 673 in two, whole locations closing); changed parameters stay in its words
+        for e, x in zip(events, log[n:]):
+            if not refused and e.action in ("close", "open", "reopen", "raise"):
+                self._log("model", None, f"inject {j.id}: {x['what']}", x["detail"])
 
 
 def _unpacked(snap: Snapshot | _Packed) -> Snapshot:

@@ -1090,3 +1090,21 @@ def test_a_reopen_fired_before_its_closure_is_refused_and_changes_nothing():
 def test_an_exercise_whose_reopen_cannot_match_its_closure_is_refused_at_load(injects, message):
     with pytest.raises(ScenarioError, match=r"^exercise: " + message):
         exercise_from_dict(exercise(injects=injects))
+
+
+def test_the_log_tells_what_an_injects_effect_did_to_places():
+    """A library inject's synopsis says "an emergency location of 400 places closes"; the model closes whole
+    locations (673 places in two, in instrumentalisation): the log said only the synopsis, so the tables
+    and the report read 400. The model's own line follows the inject; parameters changed stay in its words."""
+    injects = [{"id": "protest", "title": "protest", "synopsis": "a location of 5 places closes", "contingency": True,
+                "effect": [{"action": "close", "kind": "regular", "places": 5}]},
+               {"id": "slow", "title": "slow", "synopsis": "s", "at_day": 3,
+                "effect": [{"action": "set", "parameter": "chain.screening_days", "value": 14}]}]
+    run = run_of(injects=injects)
+    run.fire("protest")
+    run.advance()
+    told = [(e["kind"], e["what"], e["detail"]) for e in run.log if e["kind"] in ("inject", "model")]
+    assert told == [("inject", "protest", "a location of 5 places closes"),
+                    ("model", "inject protest: close regular",
+                     "10 regular places in 1 location closed (5 asked: whole locations close)"),
+                    ("inject", "slow", "s")]

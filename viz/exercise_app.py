@@ -242,6 +242,8 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
                     style={"color": "#666", "font-size": "12px"})
         if run.replay_note:
             solara.Warning(run.replay_note, classes=["np-ex-replay-note"])
+        if run.rule_note:
+            solara.Info(f"Injects on a turn's first day: {run.rule_note}", classes=["np-ex-rule-note"])
         with solara.Row(style={"flex-wrap": "wrap"}):
             solara.Button("Start", on_click=act(room.start), classes=["np-ex-start"], color="primary")
             solara.Button("Pause", on_click=act(room.pause), classes=["np-ex-pause"])
@@ -479,7 +481,12 @@ def Page():
                           classes=["np-ex-new-room"])
     if seat.value is not None:
         room, token = seat.value
-        Player(room, token, lambda: seat.set(None))
+
+        def leave() -> None:            # the table leaves: the room no longer counts it as playing its role
+            room.leave(token)
+            seat.set(None)
+
+        Player(room, token, leave)
         return
     if current.value is not None:
         room, key = mine.value[current.value]

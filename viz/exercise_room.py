@@ -89,6 +89,14 @@ class Room:
             self.changed()
             return token
 
+    def leave(self, token: str) -> None:
+        """The player's page leaves the room: its token no longer acts, and its role is no longer played
+        when no other page of its table is in the room (a request to it is then answered by the model)."""
+        with self.lock:
+            if self.players.pop(token, None) is not None:
+                self.last_taken.pop(token, None)
+                self.changed()
+
     def role_of(self, token: str) -> str:
         role = self.players.get(token)
         if role is None:
@@ -196,7 +204,7 @@ class Room:
             if turn is not None and turn != self.run.turn:
                 raise RoomError(f"end turn: turn {turn + 1} has ended already (now turn {self.run.turn + 1}); "
                                 f"click again to end this one")
-            self.run.advance()
+            self.run.advance(sorted(set(self.players.values())))     # the roles a table plays now
             status = "finished" if self.run.finished else "running" if self.status == "waiting" else self.status
             self._set_status(status, new_turn=True)
             self.changed()

@@ -103,6 +103,15 @@ def cmd_play(args: argparse.Namespace) -> int:
     for e in run.log:
         if e["kind"] in ("inject", "model", "refused"):
             print(f"  day {e['day']:4d}  {e['kind']:7s} {e['what']}")
+    if run.finished:            # nobody deciding is the line a workshop is measured against: it shows its crisis
+        for j in ex.injects:    # (docs/exercises.md, "Try the exercise alone first")
+            if j.id in run.book.fired or j.contingency or j.when is None:
+                continue
+            c = j.when
+            limit = f"at or above {c.above:g}" if c.above is not None else f"below {c.below:g}"
+            print(f"note: inject {j.id} ({j.title}) never fired with nobody deciding: {c.indicator} was {limit} "
+                  f"on at most {run.book.longest.get(j.id, 0)} days in a row ({c.days} needed); if the players "
+                  "are to meet it, its condition or the exercise needs changing")
     if args.save:
         print(f"saved: {savefile.save(run, Path(args.save))}")
     if args.report:
@@ -117,5 +126,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     run = savefile.load(args.saved)
     if run.replay_note:
         print(f"note: {run.replay_note}", file=sys.stderr)
+    if run.rule_note:
+        print(f"note: {args.saved}: {run.rule_note}", file=sys.stderr)
     print(f"report: {report.write(run, Path(args.out))}")
     return 0

@@ -8,7 +8,9 @@ is answered at once by the model (`experiments.exercise.answers`), a request to 
 turn for its answer and is then answered by the model. Then the turn's days are simulated: before
 each day the injects due that day fire (those due on a turn's first day, day 0 included, fire when
 that turn opens, so the tables read them before they decide); after each day the condition injects
-are checked and fire (once) on the first day their condition holds.
+are checked and fire (once) on the first day their condition holds. Exercises saved before that rule
+(save format 2: such injects fired among the turn's days, after its decisions, a turn late) are
+replayed and go on with the rule they were played under (`opening_injects=False`; `rule_note`).
 
 Everything that changes the exercise is a *command* (`commands`: decide, withdraw, advance, inject,
 adhoc, snapshot, rewind, forked). The run is deterministic, so replaying the commands on the same exercise gives
@@ -131,6 +133,7 @@ class _Book:
     seq: int = 0
     fired: dict[str, int] = field(default_factory=dict)                  # inject id -> day it fired
     holding: dict[str, int] = field(default_factory=dict)                # inject id -> days its condition held
+    longest: dict[str, int] = field(default_factory=dict)    # inject id -> most days in a row it held so far
     requests: list[R.Request] = field(default_factory=list)
     log: list[dict] = field(default_factory=list)
     commands_done: int = 0
@@ -142,8 +145,12 @@ class _Book:
 class ExerciseRun:
     """One exercise in play (see the module docstring). Thread-safe: every public method holds `lock`."""
 
-    def __init__(self, exercise: Exercise, scenario: Scenario, world: World | None = None) -> None:
+    def __init__(self, exercise: Exercise, scenario: Scenario, world: World | None = None,
+                 opening_injects: bool = True) -> None:
         self.exercise, self.scenario = exercise, scenario
+        # the rule for an inject due on a turn's first day: told as the turn opens, before its decisions
+        # (True), or, as exercises saved before that rule were played, among the turn's days after them
+        self.opening_injects = opening_injects
         self.lock = threading.RLock()
         self.model = ReceptionModel(scenario, seed=exercise.seed, days=exercise.days, world=world)
         self.book = _Book()
@@ -166,6 +173,16 @@ class ExerciseRun:
     @property
     def day(self) -> int:
         return self.model.day
+
+    @property
+    def rule_note(self) -> str:
+        """What the room and the report say when this run plays by the earlier rule for injects due on a
+        turn's first day (a save of format 2 restored: it goes on as it was played); else ""."""
+        if self.opening_injects:
+            return ""
+        return ("played by the rule of its save (format 2, before injects due on a turn's first day were "
+                "told as the turn opens): such an inject is told after that turn's decisions and answered "
+                "at the next turn's boundary, as the tables had it")
 
     @property
     def finished(self) -> bool:
@@ -292,14 +309,22 @@ class ExerciseRun:
             self._record({"op": "withdraw", "role": role_id, "index": index})
             self.book.pending.remove(mine[index])
 
-    def advance(self) -> None:
+    def advance(self, played: list[str] | None = None) -> None:
         """End the turn: apply the decisions (in the defined order) and settle requests, then
-        simulate the turn's days with its injects."""
+        simulate the turn's days with its injects. `played`: the roles a table plays at this turn's end
+        (the room's: those joined); a request to a role of the exercise no table plays is answered by
+        the model at once, as to a role the exercise does not have. None: every role of the exercise."""
         with self.lock:
             if self.finished:
                 raise ScenarioError("advance: the exercise is over (all turns played)")
-            self._record({"op": "advance"})
-            self._boundary()
+            if played is not None:
+                if not isinstance(played, list | tuple | set) or not all(isinstance(r, str) for r in played):
+                    raise ScenarioError("advance: played: a list of role ids")
+                played = sorted(set(played))
+                for r in played:
+                    self.exercise.role(r)           # ScenarioError for a role the exercise does not have
+            self._record({"op": "advance"} if played is None else {"op": "advance", "played": played})
+            self._boundary(played)
             for _ in range(self.exercise.turn_days):
                 for j in self.exercise.injects:
                     if j.at_day == self.model.day and j.id not in self.book.fired:
@@ -312,6 +337,7 @@ class ExerciseRun:
                             continue
                         held = self.book.holding.get(j.id, 0) + 1 if _holds(j.when, values) else 0
                         self.book.holding[j.id] = held
+                        self.book.longest[j.id] = max(held, self.book.longest.get(j.id, 0))
                         if held >= j.when.days:
                             self._fire(j, "condition")
             self.book.turn += 1
@@ -392,6 +418,7 @@ class ExerciseRun:
             snap, book, n = self._snapshot(name)
             other = ExerciseRun.__new__(ExerciseRun)
             other.exercise, other.scenario, other.lock = self.exercise, self.scenario, threading.RLock()
+            other.opening_injects = self.opening_injects     # a fork goes on by the rule its play was under
             other.model = ReceptionModel.restore(_unpacked(snap), world=self.model.state.world)
             other.book = self._book_at(name, book)
             other.commands = copy.deepcopy(self.commands[:n])
@@ -481,17 +508,17 @@ class ExerciseRun:
                 return q
         raise ScenarioError(f"decision: request: there is no request number {number}")
 
-    def _boundary(self) -> None:
+    def _boundary(self, played: list[str] | None = None) -> None:
         """Decisions in the defined order (role rank, then submission), then overdue requests."""
         order = sorted(self.book.pending, key=lambda p: (self.exercise.role(p[1]).kind.rank, p[0]))
         self.book.pending = []
         for seq, role_id, d in order:
-            self._carry_out(self.exercise.role(role_id), d, seq)
+            self._carry_out(self.exercise.role(role_id), d, seq, played)
         for q in self.book.requests:
             if not q.answered and q.turn < self.book.turn + 1:
                 self._model_answers(q, "no answer within a turn")
 
-    def _carry_out(self, role: R.Role, d, seq: int) -> None:
+    def _carry_out(self, role: R.Role, d, seq: int, played: list[str] | None = None) -> None:
         """Carry out decision `d` (the `seq`-th submitted on this line of play: its log entry's
         `submitted`, which tells the report whether it was submitted after an inject)."""
         what = d.type.replace("_", " ")
@@ -502,11 +529,15 @@ class ExerciseRun:
                               self.book.turn + 1, to_type)
                 self.book.requests.append(q)
                 addressee = [r for r in self.exercise.roles if r.type == to_type and r.province == d.province]
+                unplayed = [r for r in addressee if played is not None and r.id not in played]
                 self._log("decision", role.id, f"request {d.places:,} {d.kind} places in {d.province}",
-                          f"request {q.number} to {addressee[0].id if addressee else 'the model'}", d.why,
+                          f"request {q.number} to "
+                          + (addressee[0].id if addressee and not unplayed else "the model"), d.why,
                           decision=d.model_dump(mode="json"), submitted=seq)
                 if not addressee:
                     self._model_answers(q, "nobody plays the role asked")
+                elif unplayed:                  # the exercise has the role; no table sits at it
+                    self._model_answers(q, f"no table plays {addressee[0].id}")
                 elif self.book.turn + 1 >= self.exercise.turns:     # the last turn: no turn left to answer in
                     self._model_answers(q, f"no turn left for {addressee[0].id} to answer")
                 return
@@ -568,7 +599,7 @@ class ExerciseRun:
         on day 0 reached the tables only after the first turn had been played)."""
         if self.finished:
             return
-        for j in self.exercise.injects:
+        for j in self.exercise.injects if self.opening_injects else ():   # (else they fire in `advance`)
             if j.at_day == self.model.day and j.id not in self.book.fired:
                 self._fire(j, "time", opening=True)
         # the turn's start as the tables find it, to rewind to or fork from: a facilitator who wants to
@@ -589,6 +620,8 @@ class ExerciseRun:
         sc = self.scenario_now()
         events = [effect_event(sc, e, f"inject {j.id}: effect.{k}") for k, e in enumerate(j.effect)]
         refused = ""
+        log = self.model.state.event_log
+        n = len(log)
         try:
             for e in events:
                 check_decision(sc, e)
@@ -605,6 +638,11 @@ class ExerciseRun:
         # and only decisions submitted after it answer it (not those the tables had submitted before)
         self._log("inject", j.role, j.title, j.synopsis + refused, source=how, inject=j.id, answer_at=first,
                   submitted_before=self.book.seq)
+        # what its effect did to places, as the model did it (the synopsis is the designer's words: "a location
+        # of 400 places closes" closed 673 in two, whole locations closing); changed parameters stay in its words
+        for e, x in zip(events, log[n:]):
+            if not refused and e.action in ("close", "open", "reopen", "raise"):
+                self._log("model", None, f"inject {j.id}: {x['what']}", x["detail"])
 
 
 def _unpacked(snap: Snapshot | _Packed) -> Snapshot:
@@ -623,10 +661,11 @@ def summary(d) -> str:
 # A saved command's fields (what `ExerciseRun._record` writes) and their types; `effect` may be
 # absent or null in older files.
 _COMMANDS: dict[str, dict[str, type | tuple[type, ...]]] = {
-    "decide": {"role": str, "decision": dict}, "withdraw": {"role": str, "index": int}, "advance": {},
+    "decide": {"role": str, "decision": dict}, "withdraw": {"role": str, "index": int},
+    "advance": {"played": list},
     "inject": {"id": str}, "adhoc": {"title": str, "synopsis": str, "effect": (list, type(None))},
     "snapshot": {"name": str}, "rewind": {"name": str}, "forked": {"name": str}}
-_OPTIONAL = {("adhoc", "effect")}
+_OPTIONAL = {("adhoc", "effect"), ("advance", "played")}   # (the first saves' advance had no roster)
 
 
 def check_commands(exercise: Exercise, commands: list) -> None:
@@ -666,6 +705,10 @@ def check_commands(exercise: Exercise, commands: list) -> None:
                 raise ScenarioError(f"id: {c['id']!r} is not an inject of this exercise")
             if op == "decide":
                 parse_decision(c["decision"])
+            for r in c.get("played") or [] if op == "advance" else []:
+                if not isinstance(r, str) or r not in roles:
+                    raise ScenarioError(f"played: {r!r:.40} is not a role of this exercise "
+                                        f"({', '.join(sorted(roles))})")
             if op == "withdraw" and c["index"] < 0:
                 raise ScenarioError(f"index: 0 or more (0 for the first pending decision; got {c['index']})")
             if op == "snapshot":
@@ -678,11 +721,13 @@ def check_commands(exercise: Exercise, commands: list) -> None:
             raise ScenarioError(f"commands.{i}: {exc}") from None
 
 
-def replay(exercise: Exercise, scenario: Scenario, commands: list[dict], world: World | None = None) -> ExerciseRun:
-    """The exercise rebuilt from its commands (same exercise and scenario -> the same state); each
-    command's shape is checked before the run is made (`check_commands`)."""
+def replay(exercise: Exercise, scenario: Scenario, commands: list[dict], world: World | None = None,
+           opening_injects: bool = True) -> ExerciseRun:
+    """The exercise rebuilt from its commands (same exercise and scenario and the same rule for injects
+    due on a turn's first day -> the same state); each command's shape is checked before the run is
+    made (`check_commands`)."""
     check_commands(exercise, commands)
-    run = ExerciseRun(exercise, scenario, world)
+    run = ExerciseRun(exercise, scenario, world, opening_injects)
     for i, c in enumerate(commands):
         op = c["op"]
         try:
@@ -691,7 +736,7 @@ def replay(exercise: Exercise, scenario: Scenario, commands: list[dict], world: 
             elif op == "withdraw":
                 run.withdraw(c["role"], c["index"])
             elif op == "advance":
-                run.advance()
+                run.advance(c.get("played"))
             elif op == "inject":
                 run.fire(c["id"])
             elif op == "adhoc":

@@ -212,6 +212,8 @@ def render(run: ExerciseRun, lessons: dict[str, str] | None = None) -> str:
                  f"({_simulated(run)})</p>",
                  *([f"<p class='meta'><b>Replayed by other code:</b> {_e(run.replay_note)}</p>"]
                    if run.replay_note else []),
+                 *([f"<p class='meta'><b>Injects on a turn's first day:</b> {_e(run.rule_note)}</p>"]
+                   if run.rule_note else []),
                  f"<p>{_e(ex.synopsis)}</p>",
                  "<h2>Roles</h2><ul>" + "".join(f"<li><b>{_e(r.id)}</b>: {_e(r.title)}</li>" for r in ex.roles)
                  + "</ul>",

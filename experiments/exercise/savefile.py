@@ -5,15 +5,22 @@ scenario written out in full, so the file does not depend on other files) and th
 far; restoring replays them (`engine.replay`) and gives the same state. Older versions of the
 format are brought to today's layout by `MIGRATIONS`, one step per version.
 
-Format (version 2): {"format": "noodplan-exercise", "format_version": 2, "code_version": …,
-"fingerprint": …, "exercise": {…, "scenario": {…}}, "commands": [...], "lessons": {objective id or "general": text}}
+Format (version 3): {"format": "noodplan-exercise", "format_version": 3, "code_version": …,
+"fingerprint": …, "first_day_injects": "as the turn opens" | "after the turn's decisions",
+"exercise": {…, "scenario": {…}}, "commands": [...], "lessons": {objective id or "general": text}}
 
 The fingerprint is the state's when it was saved (`ExerciseRun.fingerprint`); a restore that replays
 to another one (the save was written by other code: the model changed in between) is kept, with a
 note the room and the report show (`ExerciseRun.replay_note`). Files without one (the first saves)
 are restored without the check.
 
-Version 1 (the first room, before the after-action report) had no lessons learned.
+Version 1 (the first room, before the after-action report) had no lessons learned. Version 2 was
+played by the earlier rule for an inject due on a turn's first day (day 0 included): it fired among the
+turn's days, after that turn's decisions, and was answered a turn later. Version 3 names the rule it was
+played by (`first_day_injects`), and a file is replayed, and goes on, by its rule: replayed by today's
+rule, a workshop's decisions would meet its injects in another order and tell another story. A version-2
+file written by the noodplan that already had today's rule (between the two changes) is known by its
+fingerprint: replayed by the earlier rule it does not reproduce it, by today's it does.
 """
 
 from __future__ import annotations
@@ -30,8 +37,10 @@ from model.scenario import ScenarioError
 from model.snapshot import code_version
 
 FORMAT = "noodplan-exercise"
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 MAX_BYTES = 16 << 20
+# the rule for an inject due on a turn's first day (`ExerciseRun.opening_injects`) as a save names it
+RULES = {"as the turn opens": True, "after the turn's decisions": False}
 
 
 def _v1_to_v2(data: dict) -> dict:
@@ -39,7 +48,13 @@ def _v1_to_v2(data: dict) -> dict:
     return {**data, "format_version": 2, "lessons": {}}
 
 
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2}
+def _v2_to_v3(data: dict) -> dict:
+    """Version 3 names the rule for injects due on a turn's first day; versions 1 and 2 were played by
+    the earlier one (told after the turn's decisions)."""
+    return {**data, "format_version": 3, "first_day_injects": "after the turn's decisions"}
+
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: _v2_to_v3}
 
 
 def to_dict(run: ExerciseRun) -> dict:
@@ -47,7 +62,9 @@ def to_dict(run: ExerciseRun) -> dict:
         ex = run.exercise.model_dump(mode="json")
         ex["scenario"] = run.scenario.model_dump(mode="json")
         return {"format": FORMAT, "format_version": FORMAT_VERSION, "code_version": code_version(),
-                "fingerprint": run.fingerprint(), "exercise": ex, "commands": list(run.commands),
+                "fingerprint": run.fingerprint(),
+                "first_day_injects": next(k for k, v in RULES.items() if v == run.opening_injects),
+                "exercise": ex, "commands": list(run.commands),
                 "lessons": dict(run.lessons)}
 
 
@@ -64,25 +81,54 @@ def from_dict(data: dict, source: str = "exercise save") -> ExerciseRun:
     if type(version) is not int or not 1 <= version <= FORMAT_VERSION:
         raise ScenarioError(f"{source}: format_version {version!r} is not one this noodplan reads "
                             f"(1 to {FORMAT_VERSION}; a newer noodplan wrote it?)")
+    migrated = version < 3          # played by the earlier rule, unless the fingerprint says otherwise
     while version < FORMAT_VERSION:
         data = MIGRATIONS[version](data)
         version = data["format_version"]
+    rule = data.get("first_day_injects")
+    if not isinstance(rule, str) or rule not in RULES:
+        raise ScenarioError(f"{source}: first_day_injects: one of {', '.join(repr(k) for k in RULES)} "
+                            f"(the rule the exercise was played by; got {rule!r:.40})")
     ex, sc = exercise_from_dict(data.get("exercise"), f"{source}: exercise", builtin_parents=True)
     commands = data.get("commands")
     if not isinstance(commands, list):
         raise ScenarioError(f"{source}: commands: must be a list")
     lessons = _lessons(data.get("lessons"), {o.id for o in ex.objectives}, source)   # before the replay
+    saved = data.get("fingerprint")
     try:
-        run = replay(ex, sc, commands)
+        run = _replayed(ex, sc, commands, RULES[rule], saved if migrated else None)
         for key, text in lessons.items():
             run.lesson(key, text)
     except ScenarioError as exc:          # the file is where the player looks: name it
         raise ScenarioError(f"{source}: {exc}") from None
-    saved, now = data.get("fingerprint"), run.fingerprint()
+    now = run.fingerprint()
     if isinstance(saved, str) and saved != now:
         run.replay_note = (f"{source} was saved by {data.get('code_version') or 'another noodplan'} in state "
                            f"{saved}; replayed by {code_version()} it is in state {now}: the model changed "
                            "in between, so the figures may differ from what the tables saw")
+    return run
+
+
+def _replayed(ex, sc, commands: list, opening_injects: bool, migrated_fingerprint: object) -> ExerciseRun:
+    """The run replayed by the save's rule. `migrated_fingerprint`: a version-2 file's fingerprint (else
+    None): such a file written by the noodplan that already told first-day injects as the turn opened
+    (between the two changes) replays to it by today's rule, not by the earlier one (which may even
+    refuse a command); it is then replayed by today's."""
+    try:
+        run, refused = replay(ex, sc, commands, opening_injects=opening_injects), None
+    except ScenarioError as exc:
+        run, refused = None, exc
+    if (isinstance(migrated_fingerprint, str) and (run is None or run.fingerprint() != migrated_fingerprint)
+            and any(j.at_day is not None and j.at_day % ex.turn_days == 0 for j in ex.injects)):
+        try:
+            today = replay(ex, sc, commands, opening_injects=True)
+        except ScenarioError:
+            today = None
+        if today is not None and today.fingerprint() == migrated_fingerprint:
+            return today
+    if run is None:
+        assert refused is not None
+        raise refused
     return run
 
 

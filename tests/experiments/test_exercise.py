@@ -618,6 +618,74 @@ def test_a_version_1_save_file_is_migrated_and_restores_the_same_state(tmp_path)
     assert back.lessons == {} and back.log == run.log
 
 
+def _first_day_injects() -> list[dict]:
+    return [{"id": id_, "title": id_, "synopsis": "s", "role": "coa", "objective": "beds", "at_day": at_day,
+             "expected": {"decision": "open_places", "within_turns": 1},
+             "effect": [{"action": "set", "parameter": "chain.screening_days", "value": 10 + at_day}]}
+            for id_, at_day in (("second", 7), ("third", 14))]
+
+
+def test_a_save_played_before_first_day_injects_were_told_at_the_opening_replays_as_it_was_played(tmp_path):
+    """Last month's workshop, saved by format 2, was played when an inject due on a turn's first day was
+    told among that turn's days, after its decisions. Replayed by today's rule, COA's decision of turn 2
+    (made before the inject reached the tables) became its answer and the verdict changed: another story.
+    It is replayed, and goes on, by the rule it was played under, and the room and the report say so."""
+    from experiments.exercise import report
+
+    data = exercise(injects=_first_day_injects())
+    decision = {"type": "open_places", "kind": "emergency", "places": 10, "why": "before any news"}
+    commands = [{"op": "advance"}, {"op": "decide", "role": "coa", "decision": decision}, {"op": "advance"}]
+    scenario = exercise_from_dict(data)[1].model_dump(mode="json")
+    old = {"format": "noodplan-exercise", "format_version": 2, "code_version": "noodplan 0.1.0 (before)",
+           "exercise": {**data, "scenario": scenario}, "commands": commands, "lessons": {}}
+    (tmp_path / "workshop.json").write_text(json.dumps(old))
+    back = savefile.load(tmp_path / "workshop.json")
+    story = [(e["kind"], e["what"].split(":")[0], e["day"]) for e in back.log if e["kind"] in ("decision", "inject")]
+    assert story == [("decision", "open places", 7), ("inject", "second", 7)]      # as the tables had it
+    told = next(e for e in back.log if e["kind"] == "inject")
+    assert told["answer_at"] == 3
+    verdicts = {r["inject"]: r["status"] for r in report.assessment(back)[0]["rows"]}
+    assert verdicts["second"] != "met"          # the decision came before the news: not its answer
+    assert back.rule_note and "Injects on a turn's first day:" in report.render(back)
+    assert back.replay_note == ""
+    # it goes on by that rule: turn 3's first-day inject fires among its days, not as it opens
+    assert "third" not in back.book.fired
+    back.advance()
+    assert back.book.fired["third"] == 14 and back.log[-1]["kind"] == "turn"
+    # saved again: format 3, naming the rule; restored, the same state and story; a fork keeps the rule
+    again = savefile.load(savefile.save(back, tmp_path / "again.json"))
+    assert json.loads((tmp_path / "again.json").read_text())["first_day_injects"] == "after the turn's decisions"
+    assert again.fingerprint() == back.fingerprint() and again.log == back.log and again.rule_note
+    back.snapshot("s")
+    assert not back.fork("s").opening_injects
+
+    # the same commands played today: the inject is told as turn 2 opens, the decision answers it
+    today = replay(*exercise_from_dict(data), commands)
+    assert [(e["kind"], e["what"].split(":")[0]) for e in today.log if e["kind"] in ("decision", "inject")][:2] \
+        == [("inject", "second"), ("decision", "open places")]
+    assert today.fingerprint() != back.fingerprint() or today.log != back.log
+    saved = savefile.to_dict(today)
+    assert saved["format_version"] == 3 and saved["first_day_injects"] == "as the turn opens"
+    assert savefile.from_dict(saved).log == today.log and savefile.from_dict(saved).rule_note == ""
+    # a format-2 file the noodplan with today's rule wrote is known by its fingerprint
+    between = {**old, "fingerprint": today.fingerprint()}
+    restored = savefile.from_dict(between, "between.json")
+    assert restored.log == today.log and restored.rule_note == "" and restored.replay_note == ""
+    with pytest.raises(ScenarioError, match=r"^x.json: first_day_injects: one of 'as the turn opens', "):
+        savefile.from_dict({**saved, "first_day_injects": "soon"}, "x.json")
+    # ... also when the earlier rule refuses one of its commands: the facilitator reopened on day 7 what the
+    # inject told as turn 2 opened had closed (by the earlier rule that closure had not happened yet)
+    data = exercise(injects=[_flood(at_day=7)])
+    commands = [{"op": "advance"}, {"op": "adhoc", "title": "water gone", "synopsis": "w",
+                                    "effect": [{"action": "reopen", "closure": "flood"}]}, {"op": "advance"}]
+    today = replay(*exercise_from_dict(data), commands)
+    between = {**{k: v for k, v in savefile.to_dict(today).items() if k != "first_day_injects"}, "format_version": 2}
+    assert savefile.from_dict(between).fingerprint() == today.fingerprint()
+    del between["fingerprint"]                  # nothing tells the rules apart: the earlier rule, which refuses
+    with pytest.raises(ScenarioError, match=r"^s.json: commands.1: decision: closure: no closure with the id 'flood'"):
+        savefile.from_dict(between, "s.json")
+
+
 def test_a_save_that_replays_to_another_state_says_so_in_the_room_and_the_report(tmp_path):
     # a save holds the state's fingerprint; restored by code whose model changed since, the replay is in
     # another state than the tables saw. It is kept (the decisions are the workshop's record) with a note.
@@ -929,6 +997,46 @@ def test_the_command_line(tmp_path, capsys):
         assert message in err and len(err.strip().splitlines()) == 1, err
 
 
+def test_every_inject_of_the_library_fires_when_nobody_decides():
+    """Nobody deciding is the line a workshop is measured against: an inject that does not fire on it
+    fires in no workshop whose tables improve on it (instrumentalisation's "Crisisnoodopvang nodig", over
+    750 waiting for three days, never fired: the backlog is over 750 on two days only). Each time and
+    condition inject of each library exercise fires; instrumentalisation as docs/exercises.md tells it."""
+    from experiments.exercise.engine import series
+
+    for name in library_names():
+        ex, sc = load_exercise(name)
+        run = ExerciseRun(ex, sc)
+        for _ in range(ex.turns):
+            run.advance()
+        assert {j.id for j in ex.injects if not j.contingency} <= set(run.book.fired), (name, run.book.fired)
+        if name == "instrumentalisation":
+            told = {e["inject"]: (e["day"], e["turn"], e["answer_at"]) for e in run.log if e["kind"] == "inject"}
+            assert told["central-full"] == (23, 4, 5) and told["crisis-places"] == (26, 4, 5)
+            x = series(run)
+            backlog, phase = x["registration_backlog"], x["plan_phase"]
+            assert (backlog.max(), int(backlog.argmax()), x["unsheltered"].max()) == (801, 25, 23)
+            assert [(d, int(phase[d])) for d in range(1, len(phase)) if phase[d] != phase[d - 1]] == [(8, 1), (32, 2)]
+
+
+def test_play_notes_a_condition_inject_that_never_fired_with_nobody_deciding(tmp_path, capsys):
+    from experiments.cli import main
+
+    never = [{"id": "never", "title": "never full", "synopsis": "n", "when": {"indicator": "occupancy",
+                                                                            "above": 0.5, "days": 2}},
+             {"id": "quiet", "title": "quiet", "synopsis": "q", "when": {"indicator": "occupancy", "below": 0.5}},
+             {"id": "spare", "title": "spare", "synopsis": "c", "contingency": True}]
+    path = tmp_path / "never.yaml"
+    path.write_text(yaml.safe_dump(exercise(injects=never), sort_keys=False))
+    assert main(["exercise", "play", str(path)]) == 0
+    notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("note:")]
+    assert notes == ["note: inject never (never full) never fired with nobody deciding: occupancy was at or above "
+                     "0.5 on at most 0 days in a row (2 needed); if the players are to meet it, its condition or the "
+                     "exercise needs changing"]
+    assert main(["exercise", "play", str(path), "--turns", "2"]) == 0       # not played to the end: no verdict
+    assert "note:" not in capsys.readouterr().out
+
+
 # -- a closure an inject makes, reopened by a later inject --------------------------------------------
 
 def _flood(at_day: int | None = 1, **more) -> dict:
@@ -982,3 +1090,21 @@ def test_a_reopen_fired_before_its_closure_is_refused_and_changes_nothing():
 def test_an_exercise_whose_reopen_cannot_match_its_closure_is_refused_at_load(injects, message):
     with pytest.raises(ScenarioError, match=r"^exercise: " + message):
         exercise_from_dict(exercise(injects=injects))
+
+
+def test_the_log_tells_what_an_injects_effect_did_to_places():
+    """A library inject's synopsis says "an emergency location of 400 places closes"; the model closes whole
+    locations (673 places in two, in instrumentalisation): the log said only the synopsis, so the tables
+    and the report read 400. The model's own line follows the inject; parameters changed stay in its words."""
+    injects = [{"id": "protest", "title": "protest", "synopsis": "a location of 5 places closes", "contingency": True,
+                "effect": [{"action": "close", "kind": "regular", "places": 5}]},
+               {"id": "slow", "title": "slow", "synopsis": "s", "at_day": 3,
+                "effect": [{"action": "set", "parameter": "chain.screening_days", "value": 14}]}]
+    run = run_of(injects=injects)
+    run.fire("protest")
+    run.advance()
+    told = [(e["kind"], e["what"], e["detail"]) for e in run.log if e["kind"] in ("inject", "model")]
+    assert told == [("inject", "protest", "a location of 5 places closes"),
+                    ("model", "inject protest: close regular",
+                     "10 regular places in 1 location closed (5 asked: whole locations close)"),
+                    ("inject", "slow", "s")]

@@ -363,3 +363,76 @@ def test_a_reloaded_tab_gets_back_only_the_seats_this_server_gave_it():
         ([(room, key)], None, None)                                      # the room shown is gone: the start page
     for text in ("", "not json", "[1, 2]", '{"facilitator": 5, "player": "x", "current": true}', None):
         assert seats_back(text) == ([], None, None)
+
+
+def test_a_request_to_a_role_no_table_plays_is_answered_at_once_and_a_table_that_leaves_plays_no_more():
+    """Four tables for six roles: the municipalities' table is played, then leaves. A request to a role
+    no table sits at waited a turn for an answer that could not come ("no answer within a turn": its
+    places a turn late); now the model answers it at once, as for a role the exercise does not have.
+    A table that leaves is no longer among the players (it stayed listed, its page's token still acted)."""
+    import json
+
+    rooms = Rooms()
+    room, key = small_room(rooms)
+    prov, gem = room.join("prov-gr"), room.join("gem-gr")
+    room.start(key)
+    ask = {"type": "request_places", "kind": "emergency", "places": 20, "province": "Groningen", "why": "more"}
+    room.submit(prov, ask)
+    room.advance(key, 0)
+    assert [q.number for q in room.run.open_requests("gem-gr")] == [1]        # a table plays it: it may answer
+    room.leave(gem)
+    assert "gem-gr" not in room.players.values()
+    with pytest.raises(RoomError, match="not a player of this room"):
+        room.submit(gem, {"type": "answer_request", "request": 1, "places": 20})
+    room.submit(prov, ask)
+    room.advance(key, 1)
+    answers = [(e["what"].split(":")[0], e["detail"].split(";")[0]) for e in room.run.log if e["kind"] == "model"]
+    assert answers == [("request 2 answered by the model", "no table plays gem-gr"),
+                       ("request 1 answered by the model", "no answer within a turn")]
+    assert room.run.open_requests("gem-gr") == []
+    # the roster at each turn's end is in the save: restored, the same story and state
+    saved = json.loads(room.save_json(key))
+    assert [c.get("played") for c in saved["commands"] if c["op"] == "advance"] == [["gem-gr", "prov-gr"], ["prov-gr"]]
+    back, _ = rooms.restore(json.dumps(saved))
+    assert back.run.log == room.run.log and back.run.fingerprint() == room.run.fingerprint()
+    saved["commands"][-1]["played"] = ["prov-gr", "nobody"]
+    with pytest.raises(ScenarioError, match=r"^x\.json: commands\.\d+: played: 'nobody' is not a role of this"):
+        rooms.restore(json.dumps(saved), "x.json")
+
+
+def test_the_pages_leave_releases_the_seat_and_an_old_rule_save_says_so_to_the_facilitator(tmp_path):
+    """On the page: a table that joins and clicks Leave is no longer in the room's players; a save played
+    by the earlier rule for first-day injects (format 2) shows the facilitator which rule it goes on by."""
+    import json
+
+    import ipyvuetify as v
+    import solara
+
+    from experiments.exercise import savefile
+    from tests.experiments.test_exercise import _first_day_injects
+    from viz import exercise_app
+    from viz.exercise_room import ROOMS
+
+    room, _key = ROOMS._add(ExerciseRun(*exercise_from_dict(exercise())), "small-test")
+    _box, rc = solara.render(exercise_app.Page(), handle_error=False)
+    try:
+        rc.find(v.TextField, class_="np-ex-code").widget.v_model = room.code
+        rc.find(v.Select, class_="np-ex-role").widget.v_model = "gem-gr"
+        rc.find(v.Btn, class_="np-ex-join").widget.click()
+        assert list(room.players.values()) == ["gem-gr"]
+        rc.find(v.Btn, children=["Leave"]).widget.click()
+        assert room.players == {}
+    finally:
+        rc.close()
+    data = savefile.to_dict(ExerciseRun(*exercise_from_dict(exercise(injects=_first_day_injects()))))
+    old = {**{k: v_ for k, v_ in data.items() if k != "first_day_injects"}, "format_version": 2}
+    for saved, shown in ((old, True), (data, False)):
+        back, back_key = ROOMS.restore(json.dumps(saved), "workshop.json")
+        _box, rc = solara.render(exercise_app.Facilitator(back, back_key, lambda: None, lambda *a: None),
+                                 handle_error=False)
+        try:
+            notes = rc.find(v.Alert, class_="np-ex-rule-note").widgets
+            assert len(notes) == shown
+            assert not shown or "told after that turn's decisions" in notes[0].children[0]
+        finally:
+            rc.close()

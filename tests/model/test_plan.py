@@ -98,6 +98,21 @@ def test_a_phase_does_not_step_down_while_a_reason_to_be_there_holds():
     assert phases == [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]
 
 
+def test_a_down_threshold_written_past_the_up_threshold_reads_as_the_up_threshold():
+    # A ladder whose thresholds cross (a sweep samples them: plan-thresholds) is read as the plan's
+    # steps: a rung comes down when fewer beds are needed ("Als er minder bedden nodig zijn dan wordt in
+    # omgekeerde volgorde afgeschaald", seed 002), never while its own reason to climb holds. Up at
+    # occupancy >= 0.97 (1 day); down written at < 0.99 for 3 days, above the up-threshold: it holds
+    # from the first day at 0.98, but the rung stays until occupancy has been below 0.97 for 3 days,
+    # exactly as a ladder written with the down-threshold at the up-threshold (0.97)
+    occupancy = [0.98, 0.98, 0.98, 0.98, 0.96, 0.98, 0.96, 0.96, 0.96, 0.96, 0.995, 0.95, 0.95, 0.95, 0.95]
+    up = [Trigger(indicator="occupancy", above=0.97, days=1)]
+    crossing = Ladder([_phase("raised", up, [Trigger(indicator="occupancy", below=0.99, days=3)])], 1)
+    at_up = Ladder([_phase("raised", up, [Trigger(indicator="occupancy", below=0.97, days=3)])], 1)
+    expected = [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0, 0]
+    assert _run(crossing, occupancy) == _run(at_up, occupancy) == expected
+
+
 def test_ladder_climbs_one_rung_a_day_and_comes_down_in_reverse():
     up = [Trigger(indicator="occupancy", above=1.0, days=1)]
     down = [Trigger(indicator="occupancy", below=0.5, days=1)]

@@ -57,3 +57,15 @@ def test_the_baseline_moves_children_about_once_a_year_as_the_record(builtin_run
     assert ch["children_moves_per_year_own_request"] > 0.03
     assert ch["children_moves_per_year_contract_end"] > 0.1
     assert ch["children_moves_per_year_family_location"] > 0.03
+
+
+@pytest.mark.parametrize("seeds", ["0", "-3", "x", "1_0"])
+def test_a_bad_seed_count_is_one_line_naming_the_option(seeds, capsys):
+    # `--seeds 0` ran no seed and ended in a traceback (IndexError: list index out of range)
+    from experiments.churn_record import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(["--seeds", seeds])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2
+    assert err.count("\n") == 1 and "--seeds" in err and "Traceback" not in err, err

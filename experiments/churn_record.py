@@ -16,7 +16,6 @@ checked, out of sample, against the figures the fit did not use.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 from collections import Counter
 
@@ -96,8 +95,10 @@ def validation_rows(seeds: list[int]) -> dict[str, tuple[float, float, float]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0], allow_abbrev=False)
-    ap.add_argument("--seeds", type=int, default=10)
+    from experiments.cli import RUNS, _Parser   # the CLI's reading of a count: one line and exit code 2
+
+    ap = _Parser(prog="python -m experiments.churn_record", description=__doc__.splitlines()[0])
+    ap.add_argument("--seeds", type=RUNS, default=10, help="seeds 1..N of each run (default: 10)")
     args = ap.parse_args(argv)
     print("own-request fit (2012):", own_request_rate_2012())
     print("emergency contracts:", emergency_contract_terms())

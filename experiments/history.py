@@ -342,11 +342,22 @@ def derive_monthly_inflow(country: str = "nl") -> list[dict]:
 def write_monthly_inflow(path: Path | None = None, country: str = "nl") -> Path:
     path = path or data.DATA_DIR / country / f"{MONTHLY_SERIES}.csv"
     rows = derive_monthly_inflow(country)
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=list(rows[0]))
-        w.writeheader()
-        w.writerows(rows)
+    _write_whole(path, list(rows[0]), rows)
     return path
+
+
+def _write_whole(path: Path, fieldnames: list[str], rows: list[dict]) -> None:
+    """Write a derived table whole or not at all: into a temporary folder beside it, then renamed
+    over the packaged file (Ctrl+C or a full disk midway leaves the old file, never half a table)."""
+    from model.atomic import replace_files, signals_held, staging
+
+    with staging(path.parent, path.name) as tmp:
+        with open(tmp / path.name, "w", newline="", encoding="utf-8") as f:
+            w = csv.DictWriter(f, fieldnames=fieldnames)
+            w.writeheader()
+            w.writerows(rows)
+        with signals_held():
+            replace_files(tmp, path.parent, [path.name])
 
 
 def filled_housing_targets(first: str = "2014H1", last: str = "2025H2", country: str = "nl") -> list[dict]:
@@ -372,10 +383,7 @@ def write_filled_targets(path: Path | None = None, country: str = "nl") -> Path:
     path = path or data.DATA_DIR / country / TARGETS_FILE
     rows = [r for r in filled_housing_targets(country=country)
             if r["basis"] != "none: before the first published figure"]
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        w = csv.DictWriter(f, fieldnames=["period", "target", "basis"])
-        w.writeheader()
-        w.writerows(rows)
+    _write_whole(path, ["period", "target", "basis"], rows)
     return path
 
 
@@ -503,8 +511,14 @@ def _points(reader: csv.DictReader, name: str, text: str,
     return out
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     """Regenerate the derived files in model/data/nl/."""
+    from experiments.cli import _Parser   # the CLI's reading of options: one line and exit code 2
+
+    _Parser(prog="python -m experiments.history",
+            description="Regenerate the derived files in model/data/nl/ (the monthly inflow the hindcasts "
+                        "run on, the filled housing targets) from the recorded figures; takes no options."
+            ).parse_args(argv)
     print(write_monthly_inflow())
     print(write_filled_targets())
 

@@ -200,9 +200,10 @@ def _matching(s, e: Event) -> np.ndarray:
     return np.flatnonzero(sel)
 
 
-def _by_largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
+def by_largest_remainder(total: int, weights: np.ndarray) -> np.ndarray:
     """Whole numbers in proportion to `weights` that sum to `total`: each rounded down, and the
-    places left over one each to the largest fractions (ties: the first in order)."""
+    places left over one each to the largest fractions (ties: the first in order). Every part is
+    within one of its exact share (the national opens here, the plan's national requests)."""
     raw = total * weights / weights.sum()
     split = np.floor(raw).astype(np.int64)
     split[np.argsort(-(raw - split), kind="stable")[: total - int(split.sum())]] += 1
@@ -228,7 +229,7 @@ def open_places(s, kind: int, places: int, open_day: int, duration_days: int | N
         hosts = [int(np.flatnonzero(m.province == p)[np.argmax(m.population[m.province == p])])
                  for p in range(len(s.world.provinces))]
         share = np.array([m.population[m.province == p].sum() for p in range(len(s.world.provinces))], float)
-        split = _by_largest_remainder(places, share).tolist()
+        split = by_largest_remainder(places, share).tolist()
     pf, costs = s.params.portfolio, s.params.costs
     name = KIND_KEYS[kind]
     term = duration_days or pf.contract_term_days[name]

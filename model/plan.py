@@ -41,7 +41,7 @@ from agents.keyed import (SITE_COA_CONTRACT, SITE_MUNICIPALITIES, SITE_REGISTRAT
                           SITE_SAFETY_REGION, round_key)
 from agents.municipalities import answer_requests, ask_table
 from model import data
-from model.events import open_places, raise_occupancy
+from model.events import by_largest_remainder, open_places, raise_occupancy
 from model.front import FrontMeasure
 from model.placement import MIN_MOVES_REGULAR_PROC, PREFERENCE
 from model.scenario import Action, ActionType, Phase, Plan, ScenarioError
@@ -392,15 +392,14 @@ class PlanRuntime:
 
     def _share(self, places: int, unit: int) -> np.ndarray:
         """Places asked of each province of `unit`: a national request is split over all
-        provinces by the distribution key (the remainder to the largest); a province's own
-        ladder asks its key share of the national amount, rounded down, so the provinces
-        together never ask more than the national plan would."""
-        key = self.key / self.key.sum()
+        provinces by the distribution key, by largest remainder (each province within one place
+        of its exact share; the places left by rounding down go one each to the largest fractions,
+        not all to one province); a province's own ladder asks its key share of the national
+        amount, rounded down, so the provinces together never ask more than the national plan
+        would."""
         if unit >= 0:
-            return np.floor(places * key[[unit]]).astype(np.int64)
-        split = np.floor(places * key).astype(np.int64)
-        split[np.argmax(key)] += places - split.sum()
-        return split
+            return np.floor(places * (self.key / self.key.sum())[[unit]]).astype(np.int64)
+        return by_largest_remainder(places, self.key)
 
     def _do_raise_occupancy(self, s: State, day: int, unit: int, a: Action) -> _Done:
         L = s.locs

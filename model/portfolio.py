@@ -5,7 +5,9 @@ No public register of COA locations exists. The generator reproduces what is kno
   location (Haarlemmermeer, 211 places, the border procedure's guaranteed capacity);
 * the locations named with their capacity in `coa_locations_partial_from_news.csv` (those still
   open per the record), as long as the kind's total leaves room for them;
-* provincial totals in proportion to the provincial reception targets (1 Jan 2024, 77,100);
+* provincial totals in proportion to the provincial reception targets (COA, *Provinciale opgaven
+  per 1 januari 2024*: its twelve provincial rows, 77,070 places; the page states a total of 77,100,
+  docs/model.md; only the rows' shares are read);
 * a mix of kinds with the totals and typical sizes of the scenario's `portfolio` section;
 * crisis emergency places spread evenly over the 25 safety regions (as asked in June 2022);
 * contract end dates drawn per kind (remaining years at the start), renewed by chance for one

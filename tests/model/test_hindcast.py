@@ -118,3 +118,36 @@ def test_hindcast_2015_uses_crisis_emergency_reception_in_autumn_2015(run2015):
     autumn = [i for i, d in enumerate(dates) if "2015-09-15" <= d <= "2015-12-31"]
     before = [i for i, d in enumerate(dates) if d < "2015-09-15"]
     assert crisis[autumn].max() > 1000 and crisis[before].max() == 0
+
+
+def test_a_derived_file_is_written_whole_or_not_at_all(tmp_path, monkeypatch):
+    # regenerating wrote the packaged table in place: stopped midway (Ctrl+C, a full disk) it left
+    # half a table, which every hindcast then reads
+    target = tmp_path / "m.csv"
+    target.write_text("the old table\n")
+
+    def stop(self, rows):
+        self.writerow(rows[0])
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(csv.DictWriter, "writerows", stop)
+    with pytest.raises(KeyboardInterrupt):
+        history.write_monthly_inflow(target)
+    assert target.read_text() == "the old table\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["m.csv"]           # no temporary left behind
+
+
+def test_regenerating_the_derived_files_takes_no_options(monkeypatch, capsys):
+    # `python -m experiments.history --help` rewrote the packaged files instead of saying what it does
+    def wrote(*_):
+        raise AssertionError("a derived file was written")
+
+    monkeypatch.setattr(history, "write_monthly_inflow", wrote)
+    monkeypatch.setattr(history, "write_filled_targets", wrote)
+    with pytest.raises(SystemExit) as stop:
+        history.main(["--help"])
+    assert stop.value.code == 0 and "Regenerate the derived files" in capsys.readouterr().out
+    with pytest.raises(SystemExit) as stop:
+        history.main(["--out", "x"])
+    err = capsys.readouterr().err
+    assert stop.value.code == 2 and err.count("\n") == 1 and "--out" in err, err

@@ -98,6 +98,21 @@ def test_a_phase_does_not_step_down_while_a_reason_to_be_there_holds():
     assert phases == [0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 0]
 
 
+def test_a_down_threshold_written_past_the_up_threshold_reads_as_the_up_threshold():
+    # A ladder whose thresholds cross (a sweep samples them: plan-thresholds) is read as the plan's
+    # steps: a rung comes down when fewer beds are needed ("Als er minder bedden nodig zijn dan wordt in
+    # omgekeerde volgorde afgeschaald", seed 002), never while its own reason to climb holds. Up at
+    # occupancy >= 0.97 (1 day); down written at < 0.99 for 3 days, above the up-threshold: it holds
+    # from the first day at 0.98, but the rung stays until occupancy has been below 0.97 for 3 days,
+    # exactly as a ladder written with the down-threshold at the up-threshold (0.97)
+    occupancy = [0.98, 0.98, 0.98, 0.98, 0.96, 0.98, 0.96, 0.96, 0.96, 0.96, 0.995, 0.95, 0.95, 0.95, 0.95]
+    up = [Trigger(indicator="occupancy", above=0.97, days=1)]
+    crossing = Ladder([_phase("raised", up, [Trigger(indicator="occupancy", below=0.99, days=3)])], 1)
+    at_up = Ladder([_phase("raised", up, [Trigger(indicator="occupancy", below=0.97, days=3)])], 1)
+    expected = [1, 1, 1, 1, 1, 1, 1, 1, 0, 0, 1, 1, 1, 0, 0]
+    assert _run(crossing, occupancy) == _run(at_up, occupancy) == expected
+
+
 def test_ladder_climbs_one_rung_a_day_and_comes_down_in_reverse():
     up = [Trigger(indicator="occupancy", above=1.0, days=1)]
     down = [Trigger(indicator="occupancy", below=0.5, days=1)]
@@ -259,7 +274,7 @@ def _requests(scope: str, action: Action) -> list[int]:
 
 def test_province_requests_split_the_national_request_by_the_key():
     # 1,000 places contracted by COA: the key is the provincial distribution of 1 Jan 2024
-    # (77,100 places); each province asks floor(1,000 x its share): Drenthe 3,553 -> 46,
+    # (COA's twelve rows, 77,070 places); each province asks floor(1,000 x its share): Drenthe 3,553 -> 46,
     # Flevoland 44, Friesland 48, Gelderland 98, Groningen 49, Limburg 56, Noord-Brabant 125,
     # Noord-Holland 148, Overijssel 52, Utrecht 62, Zeeland 19, Zuid-Holland 19,097 -> 247: 994
     coa = Action(type="request_places", kind="emergency", places=1000, via="coa", success_rate=1.0)
@@ -272,7 +287,40 @@ def test_province_requests_split_the_national_request_by_the_key():
         assert sum(_requests("province", action)) <= _requests("national", action)[0]
 
 
-@pytest.mark.parametrize("network,delivered", [(True, 1000), (False, 479)])
+def _coa_places_by_province(provinces: list[str], places: int, key: list[float] | None = None) -> list[int]:
+    """Places COA contracts in each province for one national request (every contract succeeds) in
+    a world of `provinces`; `key`: the distribution key (None: the packaged targets)."""
+    sc = load_scenario("baseline").model_copy(deep=True)
+    sc.provinces = provinces
+    s = prepare(sc, days=10)
+    rt = PlanRuntime(s, s.sc.plan)
+    if key is not None:
+        rt.key = np.array(key, float)
+    a = Action(type="request_places", kind="emergency", places=places, via="coa", success_rate=1.0)
+    done = rt._do_request_places(s, 0, -1, a)
+    province = s.munis.province[s.locs.municipality[done.locations]]
+    return [int(s.locs.capacity[done.locations][province == p].sum()) for p in range(len(provinces))]
+
+
+def test_a_national_request_leaves_no_province_more_than_one_place_over_its_share():
+    # A country without published targets splits by equal shares: 1,001 places over three provinces
+    # are 333.67 each; rounded down 333, and the two places left go one each to the first two (largest
+    # remainder, as the national opens of events do), not both to the first (it asked 335)
+    assert _coa_places_by_province(["Drenthe", "Friesland", "Groningen"], 1001, key=[1, 1, 1]) == [334, 334, 333]
+    # the packaged key (COA's rows, 77,070 places): 5,000 places by COA in the twelve provinces are each
+    # province's exact share rounded down or up (Zuid-Holland 19,097 / 77,070 x 5,000 = 1,238.94 ->
+    # 1,239; it was given all seven places left, 1,245)
+    from model import data
+    targets = data.provincial_targets("nl")
+    names = sorted(targets)
+    got = _coa_places_by_province(names, 5000)
+    exact = [5000 * targets[p] / sum(targets.values()) for p in names]
+    assert sum(got) == 5000
+    assert all(np.floor(e) <= g <= np.ceil(e) for g, e in zip(got, exact)), list(zip(names, got, exact))
+    assert got[names.index("Zuid-Holland")] == 1239
+
+
+@pytest.mark.parametrize("network,delivered", [(True, 1000), (False, 480)])
 def test_a_province_that_cannot_place_its_share_passes_it_to_its_neighbour(network, delivered):
     sc = load_scenario("baseline").model_copy(deep=True)
     sc.provinces = ["Drenthe", "Groningen"]
@@ -283,15 +331,16 @@ def test_a_province_that_cannot_place_its_share_passes_it_to_its_neighbour(netwo
     m = s.munis
     m.willingness[:] = m.base_willingness[:] = (m.province == 0)   # Drenthe always accepts, Groningen never
     rt = PlanRuntime(s, s.sc.plan)
-    # key: Drenthe 3,553, Groningen 3,851 places -> Drenthe floor(1,000 x 0.4799) = 479, Groningen
-    # 520 + the remainder 1 = 521. Groningen's two asked and the two it re-offers to refuse; on the
-    # network its table passes the 521 to Drenthe, whose next two municipalities accept them.
+    # key: Drenthe 3,553, Groningen 3,851 places -> exact shares 479.9 and 520.1: rounded down 479
+    # and 520, the place left to the larger fraction, Drenthe's: 480 and 520. Groningen's two asked
+    # and the two it re-offers to refuse; on the network its table passes the 520 to Drenthe, whose
+    # next two municipalities accept them.
     a = Action(type="request_places", kind="emergency", places=1000, via="provinces")
     done = rt._do_request_places(s, 0, -1, a)
     assert int(s.locs.capacity[done.locations].sum()) == delivered
     passed = [e for e in s.event_log if e["what"] == "pass unplaced places to neighbouring tables"]
     if network:
-        detail = "521 emergency places refused in Groningen offered to Drenthe: 521 accepted"
+        detail = "520 emergency places refused in Groningen offered to Drenthe: 520 accepted"
         assert [e["detail"] for e in passed] == [detail]
         assert (m.refused[m.province == 1] > 0).sum() == 4
     else:

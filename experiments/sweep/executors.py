@@ -19,6 +19,7 @@ scenario and seed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -108,7 +109,8 @@ def _start_forkserver(ctx: multiprocessing.context.ForkServerContext) -> None:
         return                                      # (signal handlers and masks are the main thread's)
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        forkserver.ensure_running()
+        with _server_environment():
+            forkserver.ensure_running()
     finally:
         signal.signal(signal.SIGINT, previous)
     held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
@@ -118,6 +120,32 @@ def _start_forkserver(ctx: multiprocessing.context.ForkServerContext) -> None:
         ready.join()
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)   # a signal held meanwhile is answered now
+
+
+# The forkserver forks every worker, so it must hold no thread but its own: Python 3.12 warns of a fork()
+# in a multi-threaded process (a thread holding a lock at the fork leaves it locked in the child for
+# ever). Its preload imports pyarrow (through pandas), whose jemalloc starts a background thread that
+# returns freed pages to the system ("jemalloc_bg_thd"); set before the server starts, this keeps it
+# from starting there (the workers then return pages on their own allocations instead, as jemalloc
+# does without one). Results do not depend on the allocator.
+SERVER_ENVIRONMENT = {"JE_ARROW_MALLOC_CONF": "background_thread:false"}
+
+
+@contextlib.contextmanager
+def _server_environment() -> Iterator[None]:
+    """`SERVER_ENVIRONMENT` in os.environ while the forkserver starts (it inherits it), then as it was. A
+    jemalloc configuration of the user's own is kept, with the setting appended (the last one counts)."""
+    before = {k: os.environ.get(k) for k in SERVER_ENVIRONMENT}
+    for k, v in SERVER_ENVIRONMENT.items():
+        os.environ[k] = f"{before[k]},{v}" if before[k] else v
+    try:
+        yield
+    finally:
+        for k, old in before.items():
+            if old is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = old
 
 
 class Processes:

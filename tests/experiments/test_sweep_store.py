@@ -85,6 +85,26 @@ def test_identical_store_on_serial_processes_and_dask(reference, tmp_path):
         _assert_same_store(serial, tmp_path / executor)
 
 
+@pytest.mark.parametrize("executor", ["processes", "dask"])
+def test_workers_are_forked_from_a_single_threaded_server_without_a_warning(reference, tmp_path, executor):
+    """Python 3.12 warns of a fork() in a multi-threaded process (a lock held by another thread stays
+    locked in the child). The workers are forked from the forkserver, whose preload (pandas, hence
+    pyarrow) started jemalloc's background thread there: with warnings shown (PYTHONWARNINGS, a
+    test run, a notebook) every worker's start printed 'This process ... is multi-threaded, use of
+    fork() may lead to deadlocks in the child'. The server now starts without it; the store is the
+    serial one, bit for bit."""
+    design, serial = reference
+    env = {**os.environ, "PYTHONPATH": str(ROOT), "PYTHONWARNINGS": "always::DeprecationWarning"}
+    env.pop("JE_ARROW_MALLOC_CONF", None)
+    out = tmp_path / executor
+    done = subprocess.run([*NOODPLAN, "sweep", str(design), "--out", str(out), "--executor", executor,
+                           "--workers", "2", "--batch-size", "3"], cwd=ROOT, env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "multi-threaded" not in done.stderr and "fork()" not in done.stderr, done.stderr
+    _assert_same_store(serial, out)
+
+
 def test_a_dask_users_own_client_runs_the_sweep_and_stays_open(reference, tmp_path):
     """A Dask user's first move: `run_sweep(..., executor="dask", scheduler=client)` with the Client
     they already have (here on a cluster of threads). The store equals the serial one, and the

@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -177,7 +178,8 @@ def _compute(exe, tasks, store: Store, labels: list[str], kpis: list[str], resul
     with tqdm(total=total, unit="run", file=sys.stderr, disable=not (on_terminal if progress is None else progress),
               desc="runs", dynamic_ncols=True) as bar:
         for task, outcomes in exe.run(tasks):
-            store.write_batch(task, outcomes, labels, kpis)
+            with _no_interrupt():       # a computed batch is written whole, then Ctrl-C is answered
+                store.write_batch(task, outcomes, labels, kpis)
             result.computed += len(task)
             result.failed += sum(not o.ok for o in outcomes)
             bar.update(len(task))
@@ -192,23 +194,32 @@ def _compute(exe, tasks, store: Store, labels: list[str], kpis: list[str], resul
 
 
 class _no_interrupt:
-    """Let a clean-up finish before Ctrl-C takes effect: a Ctrl-C meanwhile is raised after it."""
+    """Let a step finish (a batch's write, the executor's clean-up) before Ctrl-C or SIGTERM takes
+    effect: one that arrives meanwhile is noted and handed afterwards to the handler it was meant for
+    (Python's, raising KeyboardInterrupt; the command's, which turns SIGTERM into one too). A signal
+    without a Python handler (SIGTERM outside the command: it ends the process) is left alone, and
+    outside the main thread (no signal handlers there) nothing is held."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __enter__(self):
-        self.pending = False
-        try:
-            self.old = signal.signal(signal.SIGINT, self._defer)
-        except ValueError:           # not the main thread
-            self.old = None
+        self.pending: list[int] = []
+        self.old: dict[int, Callable] = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in self.SIGNALS:
+                handler = signal.getsignal(sig)
+                if callable(handler):
+                    self.old[sig] = handler
+                    signal.signal(sig, self._defer)
 
     def _defer(self, signum, frame):
-        self.pending = True
+        self.pending.append(signum)
 
     def __exit__(self, kind, exc, tb):
-        if self.old is not None:
-            signal.signal(signal.SIGINT, self.old)
+        for sig, handler in self.old.items():
+            signal.signal(sig, handler)
         if self.pending and kind is None:
-            raise KeyboardInterrupt
+            self.old[self.pending[0]](self.pending[0], None)
 
 
 def _iso(t0: float) -> str:

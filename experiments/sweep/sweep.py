@@ -144,7 +144,8 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
                                "workers": n_workers, "batch_size": size, "computed": result.computed,
                                "failed": result.failed, "outcome": outcome, "code_version": now,
                                "code_sha256": files})
-        store.consolidate()
+        with _no_interrupt():   # the views are rebuilt whole (seconds for a large store), then Ctrl-C is answered
+            store.consolidate()
     return result
 
 

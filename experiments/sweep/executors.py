@@ -234,6 +234,13 @@ class _HeldCtrlC:
         self.old = {}
 
 
+# How long a local cluster may take to close at the end of a sweep (under a second on a quiet machine). Past it
+# the sweep goes on to record its session and rebuild the store's views: before, Dask's TimeoutError (an
+# OSError) after 10 s on a loaded machine ended the command as a full disk ("could not write into STORE
+# (TimeoutError) ... Make room"), exit 2, with every run computed and the views not rebuilt.
+CLOSE_TIMEOUT_S = 60
+
+
 class Dask:
     """A Dask cluster: a LocalCluster of `workers` single-threaded processes, or `scheduler` (an address, a
     cluster object, or the user's own `Client`, which is used as it is and left open)."""
@@ -254,6 +261,7 @@ class Dask:
         self._config: Any = None        # dask.config.set(...) for a local cluster, undone by close()
         self._held: _HeldCtrlC | None = None
         self._own_client = True
+        self.note = ""                  # what the sweep says after close(), when there is something to say
         if _is_client(scheduler):           # the user's own Client: used as it is, and left open
             self.client, self._own_client = scheduler, False
             scheduler = self.client.scheduler.address
@@ -339,8 +347,12 @@ class Dask:
             pass
         finally:
             if self.cluster is not None:
-                self.cluster.close(timeout=10)
-                self.cluster = None
+                cluster, self.cluster = self.cluster, None
+                try:
+                    cluster.close(timeout=CLOSE_TIMEOUT_S)
+                except TimeoutError:
+                    self.note = (f"note: the local Dask cluster did not close within {CLOSE_TIMEOUT_S} s (a busy "
+                                 f"machine?); its worker processes end with this process")
             if self._config is not None:
                 self._config.__exit__(None, None, None)
                 self._config = None

@@ -139,6 +139,8 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
             if exe is not None:
                 with _no_interrupt():
                     exe.close()
+                if getattr(exe, "note", ""):
+                    log(exe.note)
             result.seconds = time.perf_counter() - t0
             store.log_session({"started": _iso(t0), "seconds": round(result.seconds, 3), "executor": executor,
                                "workers": n_workers, "batch_size": size, "computed": result.computed,

@@ -191,9 +191,20 @@ def _compute(exe, tasks, store: Store, labels: list[str], kpis: list[str], resul
             if bar.disable and progress is None and now - last >= LOG_EVERY_S:
                 last = now
                 left = (now - t0) / result.computed * (total - result.computed)
-                log(f"{result.computed} of {total} runs, {result.failed} failed, about {left / 60:.0f} min left")
+                log(f"{result.computed:,} of {total:,} runs, {result.failed:,} failed, {time_left(left)}")
             if on_batch is not None:
                 on_batch(result.computed, total)
+
+
+def time_left(seconds: float) -> str:
+    """The progress line's estimate: 'under a minute left', 'about 7 min left', 'about 3 h 05 min left'
+    (it said 'about 0 min left' in the last half minute and '185 min' for three hours)."""
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "under a minute left"
+    if minutes < 60:
+        return f"about {minutes} min left"
+    return f"about {minutes // 60} h {minutes % 60:02d} min left"
 
 
 class _no_interrupt:

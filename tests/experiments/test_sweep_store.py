@@ -157,6 +157,29 @@ def test_a_dask_users_own_client_runs_the_sweep_and_stays_open(reference, tmp_pa
     assert not (tmp_path / "closed").exists()
 
 
+def test_a_log_file_gets_a_progress_line_a_minute(tmp_path, monkeypatch):
+    """Where stderr is not a terminal (a cluster job's log file) the sweep writes a progress line at
+    most once a minute instead of a bar, through its `log`; `progress=False` writes none. The
+    estimate said 'about 0 min left' in the last half minute and '185 min' for three hours."""
+    import types
+
+    import experiments.sweep.sweep as sweep_module
+    from experiments.sweep.sweep import time_left
+
+    clock = iter(range(0, 10_000, 40))          # 40 s of a busy machine per batch
+    monkeypatch.setattr(sweep_module, "time", types.SimpleNamespace(monotonic=lambda: next(clock),
+                                                                    perf_counter=time.perf_counter))
+    d = design_from_dict(toy_design(sampler={"method": "lhs", "samples": 4, "seed": 1}))
+    said: list[str] = []
+    run_sweep(d, tmp_path / "s", executor="serial", batch_size=1, model=Linear(), log=said.append)
+    assert [x for x in said if " runs, " in x] == ["2 of 4 runs, 0 failed, about 1 min left",
+                                                   "4 of 4 runs, 0 failed, under a minute left"]
+    quiet: list[str] = []
+    run_sweep(d, tmp_path / "q", executor="serial", batch_size=1, model=Linear(), log=quiet.append, progress=False)
+    assert not [x for x in quiet if " runs, " in x]
+    assert time_left(3 * 3600 + 5 * 60) == "about 3 h 05 min left" and time_left(7 * 60) == "about 7 min left"
+
+
 def test_a_rerun_computes_only_what_is_missing(reference, tmp_path):
     design, serial = reference
     out = tmp_path / "store"

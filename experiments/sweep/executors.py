@@ -105,8 +105,10 @@ def _start_forkserver(ctx: multiprocessing.context.ForkServerContext) -> None:
     answered here, before any worker of the pool is asked for."""
     from multiprocessing import forkserver
 
-    if threading.current_thread() is not threading.main_thread():
-        return                                      # (signal handlers and masks are the main thread's)
+    if threading.current_thread() is not threading.main_thread():   # (signal handlers and masks are the main
+        with _server_environment():                                  # thread's: only the server's environment)
+            forkserver.ensure_running()
+        return
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
         with _server_environment():

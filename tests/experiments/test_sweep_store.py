@@ -103,6 +103,15 @@ def test_workers_are_forked_from_a_single_threaded_server_without_a_warning(refe
     assert done.returncode == 0, done.stderr
     assert "multi-threaded" not in done.stderr and "fork()" not in done.stderr, done.stderr
     _assert_same_store(serial, out)
+    if executor == "processes":     # from a thread (a notebook's widget callback, a web app): the same server
+        script = (f"import threading\nfrom experiments.sweep import run_sweep\n"
+                  f"t = threading.Thread(target=run_sweep, args=({str(design)!r}, {str(tmp_path / 'thread')!r}),\n"
+                  f"                     kwargs={{'executor': 'processes', 'workers': 2, 'batch_size': 3}})\n"
+                  f"t.start(); t.join()\n")
+        done = subprocess.run([sys.executable, "-c", script], cwd=ROOT, env=env, capture_output=True, text=True,
+                              timeout=300)
+        assert done.returncode == 0 and "multi-threaded" not in done.stderr, done.stderr
+        _assert_same_store(serial, tmp_path / "thread")
 
 
 def test_a_local_dask_cluster_slow_to_close_does_not_end_the_sweep_as_a_full_disk(tmp_path, monkeypatch, capsys):

@@ -19,6 +19,7 @@ scenario and seed.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -104,11 +105,14 @@ def _start_forkserver(ctx: multiprocessing.context.ForkServerContext) -> None:
     answered here, before any worker of the pool is asked for."""
     from multiprocessing import forkserver
 
-    if threading.current_thread() is not threading.main_thread():
-        return                                      # (signal handlers and masks are the main thread's)
+    if threading.current_thread() is not threading.main_thread():   # (signal handlers and masks are the main
+        with _server_environment():                                  # thread's: only the server's environment)
+            forkserver.ensure_running()
+        return
     previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
     try:
-        forkserver.ensure_running()
+        with _server_environment():
+            forkserver.ensure_running()
     finally:
         signal.signal(signal.SIGINT, previous)
     held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
@@ -118,6 +122,32 @@ def _start_forkserver(ctx: multiprocessing.context.ForkServerContext) -> None:
         ready.join()
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)   # a signal held meanwhile is answered now
+
+
+# The forkserver forks every worker, so it must hold no thread but its own: Python 3.12 warns of a fork()
+# in a multi-threaded process (a thread holding a lock at the fork leaves it locked in the child for
+# ever). Its preload imports pyarrow (through pandas), whose jemalloc starts a background thread that
+# returns freed pages to the system ("jemalloc_bg_thd"); set before the server starts, this keeps it
+# from starting there (the workers then return pages on their own allocations instead, as jemalloc
+# does without one). Results do not depend on the allocator.
+SERVER_ENVIRONMENT = {"JE_ARROW_MALLOC_CONF": "background_thread:false"}
+
+
+@contextlib.contextmanager
+def _server_environment() -> Iterator[None]:
+    """`SERVER_ENVIRONMENT` in os.environ while the forkserver starts (it inherits it), then as it was. A
+    jemalloc configuration of the user's own is kept, with the setting appended (the last one counts)."""
+    before = {k: os.environ.get(k) for k in SERVER_ENVIRONMENT}
+    for k, v in SERVER_ENVIRONMENT.items():
+        os.environ[k] = f"{before[k]},{v}" if before[k] else v
+    try:
+        yield
+    finally:
+        for k, old in before.items():
+            if old is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = old
 
 
 class Processes:
@@ -206,6 +236,13 @@ class _HeldCtrlC:
         self.old = {}
 
 
+# How long a local cluster may take to close at the end of a sweep (under a second on a quiet machine). Past it
+# the sweep goes on to record its session and rebuild the store's views: before, Dask's TimeoutError (an
+# OSError) after 10 s on a loaded machine ended the command as a full disk ("could not write into STORE
+# (TimeoutError) ... Make room"), exit 2, with every run computed and the views not rebuilt.
+CLOSE_TIMEOUT_S = 60
+
+
 class Dask:
     """A Dask cluster: a LocalCluster of `workers` single-threaded processes, or `scheduler` (an address, a
     cluster object, or the user's own `Client`, which is used as it is and left open)."""
@@ -226,6 +263,7 @@ class Dask:
         self._config: Any = None        # dask.config.set(...) for a local cluster, undone by close()
         self._held: _HeldCtrlC | None = None
         self._own_client = True
+        self.note = ""                  # what the sweep says after close(), when there is something to say
         if _is_client(scheduler):           # the user's own Client: used as it is, and left open
             self.client, self._own_client = scheduler, False
             scheduler = self.client.scheduler.address
@@ -311,8 +349,12 @@ class Dask:
             pass
         finally:
             if self.cluster is not None:
-                self.cluster.close(timeout=10)
-                self.cluster = None
+                cluster, self.cluster = self.cluster, None
+                try:
+                    cluster.close(timeout=CLOSE_TIMEOUT_S)
+                except TimeoutError:
+                    self.note = (f"note: the local Dask cluster did not close within {CLOSE_TIMEOUT_S} s (a busy "
+                                 f"machine?); its worker processes end with this process")
             if self._config is not None:
                 self._config.__exit__(None, None, None)
                 self._config = None

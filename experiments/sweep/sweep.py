@@ -13,6 +13,7 @@ from __future__ import annotations
 import math
 import signal
 import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -138,12 +139,15 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
             if exe is not None:
                 with _no_interrupt():
                     exe.close()
+                if getattr(exe, "note", ""):
+                    log(exe.note)
             result.seconds = time.perf_counter() - t0
             store.log_session({"started": _iso(t0), "seconds": round(result.seconds, 3), "executor": executor,
                                "workers": n_workers, "batch_size": size, "computed": result.computed,
                                "failed": result.failed, "outcome": outcome, "code_version": now,
                                "code_sha256": files})
-        store.consolidate()
+        with _no_interrupt():   # the views are rebuilt whole (seconds for a large store), then Ctrl-C is answered
+            store.consolidate()
     return result
 
 
@@ -177,7 +181,8 @@ def _compute(exe, tasks, store: Store, labels: list[str], kpis: list[str], resul
     with tqdm(total=total, unit="run", file=sys.stderr, disable=not (on_terminal if progress is None else progress),
               desc="runs", dynamic_ncols=True) as bar:
         for task, outcomes in exe.run(tasks):
-            store.write_batch(task, outcomes, labels, kpis)
+            with _no_interrupt():       # a computed batch is written whole, then Ctrl-C is answered
+                store.write_batch(task, outcomes, labels, kpis)
             result.computed += len(task)
             result.failed += sum(not o.ok for o in outcomes)
             bar.update(len(task))
@@ -186,29 +191,49 @@ def _compute(exe, tasks, store: Store, labels: list[str], kpis: list[str], resul
             if bar.disable and progress is None and now - last >= LOG_EVERY_S:
                 last = now
                 left = (now - t0) / result.computed * (total - result.computed)
-                log(f"{result.computed} of {total} runs, {result.failed} failed, about {left / 60:.0f} min left")
+                log(f"{result.computed:,} of {total:,} runs, {result.failed:,} failed, {time_left(left)}")
             if on_batch is not None:
                 on_batch(result.computed, total)
 
 
+def time_left(seconds: float) -> str:
+    """The progress line's estimate: 'under a minute left', 'about 7 min left', 'about 3 h 05 min left'
+    (it said 'about 0 min left' in the last half minute and '185 min' for three hours)."""
+    minutes = round(seconds / 60)
+    if minutes < 1:
+        return "under a minute left"
+    if minutes < 60:
+        return f"about {minutes} min left"
+    return f"about {minutes // 60} h {minutes % 60:02d} min left"
+
+
 class _no_interrupt:
-    """Let a clean-up finish before Ctrl-C takes effect: a Ctrl-C meanwhile is raised after it."""
+    """Let a step finish (a batch's write, the executor's clean-up) before Ctrl-C or SIGTERM takes
+    effect: one that arrives meanwhile is noted and handed afterwards to the handler it was meant for
+    (Python's, raising KeyboardInterrupt; the command's, which turns SIGTERM into one too). A signal
+    without a Python handler (SIGTERM outside the command: it ends the process) is left alone, and
+    outside the main thread (no signal handlers there) nothing is held."""
+
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
     def __enter__(self):
-        self.pending = False
-        try:
-            self.old = signal.signal(signal.SIGINT, self._defer)
-        except ValueError:           # not the main thread
-            self.old = None
+        self.pending: list[int] = []
+        self.old: dict[int, Callable] = {}
+        if threading.current_thread() is threading.main_thread():
+            for sig in self.SIGNALS:
+                handler = signal.getsignal(sig)
+                if callable(handler):
+                    self.old[sig] = handler
+                    signal.signal(sig, self._defer)
 
     def _defer(self, signum, frame):
-        self.pending = True
+        self.pending.append(signum)
 
     def __exit__(self, kind, exc, tb):
-        if self.old is not None:
-            signal.signal(signal.SIGINT, self.old)
+        for sig, handler in self.old.items():
+            signal.signal(sig, handler)
         if self.pending and kind is None:
-            raise KeyboardInterrupt
+            self.old[self.pending[0]](self.pending[0], None)
 
 
 def _iso(t0: float) -> str:

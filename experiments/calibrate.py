@@ -37,7 +37,7 @@ from experiments.history import RecordPoint, record_points
 from experiments.outputs import ignore_interrupts, process_pool, replace_text, stop_workers
 from model.events import set_path
 from model.many import split
-from model.scenario import SCENARIO_DIR, Scenario, from_yaml_text, get_path, load_scenario
+from model.scenario import SCENARIO_DIR, Scenario, did_you_mean, from_yaml_text, get_path, load_scenario
 
 CALIBRATION_END = dt.date(2020, 6, 1)   # hindcast-2020 starts here: nothing later may be used
 CHI2_90 = float(stats.chi2.ppf(0.90, 1))
@@ -139,8 +139,15 @@ def by_name(names: Sequence[str | Param] | None = None) -> list[Param]:
     known = {p.name: p for p in FREE}
     unknown = [n for n in names if not isinstance(n, Param) and n not in known]
     if unknown:
-        raise ValueError(f"unknown parameter {unknown[0]!r} (known: {', '.join(known)})")
-    return [n if isinstance(n, Param) else known[n] for n in names]
+        if isinstance(unknown[0], str) and not unknown[0].strip():    # `--params a,,b` or a trailing comma
+            raise ValueError(f"an empty name between commas (known: {', '.join(known)})")
+        raise ValueError(f"unknown parameter {unknown[0]!r}" + (did_you_mean(unknown[0], known)
+                                                                 or f" (known: {', '.join(known)})"))
+    chosen = [n if isinstance(n, Param) else known[n] for n in names]
+    twice = next((p.name for i, p in enumerate(chosen) if p.name in [q.name for q in chosen[:i]]), None)
+    if twice is not None:     # (a search over one parameter twice: two axes of one value)
+        raise ValueError(f"{twice!r} is named twice; name each parameter once")
+    return chosen
 
 
 def apply(sc: Scenario, params: Sequence[Param], values: Sequence[float]) -> Scenario:

@@ -55,6 +55,24 @@ class _Version(argparse.Action):
         parser.exit(0)
 
 
+class _StoreOnce(argparse._StoreAction):
+    """An option that takes a value, given once: argparse keeps the last of `--days 5 --days 6`
+    (or of `--out a --out b`, one of them maybe from a shell alias) without a word, so a command
+    ran with a value the user may not have meant. Refused in one line naming both values."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any,
+                 option_string: str | None = None) -> None:
+        given = namespace.__dict__.setdefault(_GIVEN, {})
+        if option_string is not None and self.dest in given:
+            raise argparse.ArgumentError(self, f"given twice ({given[self.dest]} and {values}); give it once")
+        if option_string is not None:
+            given[self.dest] = values
+        super().__call__(parser, namespace, values, option_string)
+
+
+_GIVEN = "_noodplan_options_given"    # the namespace's record of the options given a value (_StoreOnce)
+
+
 class _Parser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line (`noodplan: run: --days: …`), exit code 2.
 
@@ -66,6 +84,8 @@ class _Parser(argparse.ArgumentParser):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
+        self.register("action", None, _StoreOnce)       # every option that takes a value, given once
+        self.register("action", "store", _StoreOnce)
 
     def _get_value(self, action: argparse.Action, arg_string: str) -> Any:
         """Every value goes through here: an empty one (`--at ""`, `--origins ""`) is refused rather
@@ -121,7 +141,7 @@ def _scenario(name_or_path: str, days: int | None = None) -> Any:
     """A scenario loaded and checked as `simulate` will check it (with `--days` applied)."""
     from model.scenario import load_scenario, validate_scenario
 
-    sc = load_scenario(name_or_path)
+    sc = load_scenario(name_or_path, days)
     return sc if days is None else validate_scenario(sc, days)
 
 
@@ -198,13 +218,18 @@ def cmd_schema(args: argparse.Namespace) -> int:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from experiments.compare import compare
+    from model.scenario import ScenarioError
 
     _force_needs("--out", args.force, args.out)
     sa, sb = _scenario(args.a, args.days), _scenario(args.b, args.days)
     if args.out is not None:
         outputs.check_file(args.out, ".csv", force=args.force)
-    cmp = compare(sa, sb, runs=args.runs, seed=args.seed, days=args.days, workers=args.workers,
-                  progress=_progress("Paired runs", 2 * args.runs))
+    try:
+        cmp = compare(sa, sb, runs=args.runs, seed=args.seed, days=args.days, workers=args.workers,
+                      progress=_progress("Paired runs", 2 * args.runs))
+    except ScenarioError as e:      # an argument's check names the option it came from (`seed:` -> `--seed:`)
+        head, sep, rest = str(e).partition(": ")
+        raise (_Bad(f"--{head}: {rest}") if sep and head in ("runs", "seed", "days", "workers") else e) from None
     if args.out is not None:
         import pandas as pd
 
@@ -492,6 +517,7 @@ def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.N
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
     args.argv = list(sys.argv[1:] if argv is None else argv)
+    args.__dict__.pop(_GIVEN, None)
     return args
 
 

@@ -176,6 +176,10 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, runs: int = 5, s
     whole_argument("runs", runs, 1, MAX_RUNS)
     if seed is not None:
         whole_argument("seed", seed, 0, MAX_SEED - runs + 1, f" (the first of {runs:,} seeds)")
+    elif sa.seed > MAX_SEED - runs + 1:      # A's seed: the runs' seeds would pass the last 32-bit seed
+        raise ScenarioError(f"runs: {runs:,} seeds from a's seed {sa.seed:,} ({sa.name!r}: seed) would run past "
+                            f"{MAX_SEED:,}, the last seed; give a first seed (seed, --seed) of at most "
+                            f"{MAX_SEED - runs + 1:,}, or fewer runs")
     if days is not None:
         whole_argument("days", days, 1, MAX_DAYS)
     if workers is not None:

@@ -33,7 +33,7 @@ from scipy.interpolate import PchipInterpolator
 
 from model import data
 from model.inputfile import decode, read_bytes
-from model.scenario import MAX_COUNT, did_you_mean
+from model.scenario import MAX_COUNT, did_you_mean, iso_date
 
 MONTHLY_SERIES = "inflow_monthly_nl_derived"
 TARGETS_FILE = "huisvestingstaakstelling_nl_filled_derived.csv"
@@ -475,7 +475,7 @@ def _points(reader: csv.DictReader, name: str, text: str,
         value = (r["value"] or "").strip()
         date = (r["date"] or "").strip()
         try:
-            d = dt.date.fromisoformat(date)
+            d = iso_date(date)          # (fromisoformat also reads 20250705 and ISO weeks)
         except ValueError:
             raise ValueError(f"{name}: line {i}: date must be a day written YYYY-MM-DD (got {date[:40]!r})") from None
         try:

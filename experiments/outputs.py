@@ -119,7 +119,9 @@ def check_file(target: str | Path, suffix: str, option: str = "--out", in_code: 
         raise OutputError(f"{option}: {path} already exists; use --force to replace it, or choose another file name")
     parent = path.parent if str(path.parent) else Path(".")
     if not parent.is_dir():
-        raise OutputError(f"{option}: folder {parent} does not exist")
+        above = next((p for p in (parent, *parent.parents) if p.exists()), None)   # a file where a folder is named
+        raise OutputError(f"{option}: {above} is a file, not a folder, so {path} cannot be written"
+                          if above is not None and not above.is_dir() else f"{option}: folder {parent} does not exist")
     _check_parent(parent, option)
     hold(path, option, "file")
     return path

@@ -1287,6 +1287,22 @@ def whole_argument(where: str, value: Any, lo: int, hi: int, unit: str = "") -> 
     return n
 
 
+def iso_date(text: str) -> dt.date:
+    """A day written YYYY-MM-DD, as every date in noodplan's files and options is, and nothing else:
+    `date.fromisoformat` also reads `20200601` and ISO weeks (`2020-W23` is the Monday of week 23,
+    `2020-W23-5` its Friday), which a command would take silently for a day the user may not have
+    meant. ValueError saying what to write (the caller names the file and line, or the option)."""
+    if _ISO_DATE.fullmatch(text) and text.isascii():
+        try:
+            return dt.date.fromisoformat(text)
+        except ValueError:
+            raise ValueError(f"{shown(text)} is not a day of the calendar (YYYY-MM-DD)") from None
+    basic = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text) if text.isascii() else None
+    hint = (f"; write it {basic[1]}-{basic[2]}-{basic[3]}" if basic else
+            "; an ISO week is not read: write the day" if re.search(r"\d{4}-?W\d", text) else "")
+    raise ValueError(f"{shown(text)} is not a date written YYYY-MM-DD{hint}")
+
+
 def choice_argument(where: str, value: Any, choices: Sequence[str]) -> str:
     """An API argument that must be one of `choices`, or one ScenarioError line naming `where`."""
     if not isinstance(value, str) or value not in choices:
@@ -1833,6 +1849,39 @@ def _validated(data: dict, source: str) -> Scenario:
         raise ScenarioError(validation_message(err, source)) from None
 
 
+def _check_written_dates(own: dict, sc: Scenario, source: str, days: int | None = None) -> None:
+    """The events and shocks a file (or a mapping) writes itself fall inside its run: an event dated
+    after the run's last day would never happen, and a shock starting after it would add nobody
+    (the file was loaded without complaint and the run ignored them). Those a file inherits through
+    `extends` are its parent's, written for the parent's horizon: a file that only shortens the
+    horizon (`extends: mass-arrival`, `horizon_days: 60`) takes a first look at the start, and a
+    run's `--days` may end it earlier too; neither is refused. Checked where a user's file is read
+    by path (`load_scenario`: every command's scenario files), not in the library's own files nor
+    in what the dashboard sends (`from_yaml_text`, `from_dict`: a scenario it exported whole, a run
+    record): `hindcast-2015` schedules the IND's 2018 capacity past its horizon (2017) for
+    `calibrate`, which runs it on to June 2020, and its export must upload again. `days`: the run's
+    length when a command gives one (`--days`), which may reach what the horizon does not (a shorter
+    one cuts the run short by choice: what comes after is not refused)."""
+    longer = days is not None and days > sc.horizon_days
+    n = days if longer and days is not None else sc.horizon_days
+    end = sc.start_date + dt.timedelta(days=n - 1)
+    where = f"the run's last day ({end}: {n:,} days from start_date {sc.start_date}, " + (
+        "as --days asks)" if longer else "its horizon_days)")
+    if isinstance(own.get("events"), list):
+        for i, e in enumerate(sc.events):
+            if e.date > end:
+                raise ScenarioError(f"{source}: events.{i}.date: {e.date} is after {where}, so the event would "
+                                    f"never happen; move it into the run, run longer (horizon_days, --days), or "
+                                    f"remove it")
+    inflow = own.get("inflow")
+    if isinstance(inflow, dict) and isinstance(inflow.get("shocks"), list):
+        for i, shock in enumerate(sc.inflow.shocks):
+            if shock.start > end:
+                raise ScenarioError(f"{source}: inflow.shocks.{i}.start: {shock.start} is after {where}, so the "
+                                    f"shock would add nobody; move it into the run, run longer (horizon_days, "
+                                    f"--days), or remove it")
+
+
 def from_dict(data: dict, source: str = "scenario", folder: str | Path | None = None,
               builtin_parents: bool = False) -> Scenario:
     """Validate a scenario mapping, which may use `extends` (a file path is taken relative to
@@ -1843,13 +1892,19 @@ def from_dict(data: dict, source: str = "scenario", folder: str | Path | None = 
     return _validated(_resolve(data, source, where), source)
 
 
-def load_scenario(name_or_path: str | Path) -> Scenario:
-    """Load a built-in scenario by name or a YAML file by path; raises ScenarioError."""
+def load_scenario(name_or_path: str | Path, days: int | None = None) -> Scenario:
+    """Load a built-in scenario by name or a YAML file by path; raises ScenarioError. `days`: the
+    days a command will run it (`--days`; the horizon is not changed here), so the events the file
+    writes are checked against that run (`_check_written_dates`)."""
     if isinstance(name_or_path, str) and not name_or_path.strip():    # '' would name the working folder
         raise ScenarioError(f"scenario: give a built-in name or a file path (got {name_or_path!r})")
     path = _locate(name_or_path, Path(os.getcwd()))
     source = path.name if path.is_file() else str(name_or_path)
-    return _validated(_load_file(path, source, ()), source)
+    data = parse_yaml(_read(path, source), source)
+    sc = _validated(_resolve(data, source, path.parent, (_real(path, source),)), source)
+    if _real(path.parent, source) != SCENARIO_DIR.resolve():      # (the library's own: see _check_written_dates)
+        _check_written_dates(data, sc, source, days)
+    return sc
 
 
 def from_yaml_text(text: str | bytes, source: str = "upload", folder: str | Path | None = None,

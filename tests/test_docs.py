@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from model.scenario import SCENARIO_DIR
+from tests.bad_inputs.cases import with_options     # the README's own options given their short values
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -221,7 +222,7 @@ def _run_readme_examples(commands: set[str], tmp_path, monkeypatch, capsys) -> l
         if argv[0] == "backtest":
             short = (["--members", "2", "--origins", "2020-01-01..2020-01-01", "--jobs", "1"] if "--rolling" in argv
                      else ["--seeds", "1", "--jobs", "1"])
-        code = main([*argv, *short])
+        code = main(with_options(tuple(argv), tuple(short)))   # (an option given twice is refused)
         assert code == 0, f"noodplan {' '.join(argv)}: exit code {code}: {capsys.readouterr().err}"
         ran.append(argv)
     return ran

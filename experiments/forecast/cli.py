@@ -166,10 +166,12 @@ def given_flags(args: argparse.Namespace, *flags: str) -> list[str]:
 
 
 def _date(text: str, flag: str) -> dt.date:
+    from model.scenario import iso_date
+
     try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        raise _Bad(f"{flag}: {text!r} is not a date (YYYY-MM-DD)") from None
+        return iso_date(text)
+    except ValueError as e:
+        raise _Bad(f"{flag}: {e}") from None
 
 
 # The names the forecast's functions give their arguments in an error, and the option each comes from

@@ -81,6 +81,19 @@ def bad_argv(category: str, name: str, argv: tuple[str, ...], files: dict | None
     BAD.append(Case(f"{category}/{name}", category, argv, _files(None, files), note, says))
 
 
+def with_options(base: tuple[str, ...], extra: tuple[str, ...]) -> tuple[str, ...]:
+    """`base` with `extra`'s options: an option `base` gives already takes `extra`'s value in its place
+    (an option given twice is refused by its own check, which would hide the one the case is for)."""
+    out, rest = list(base), list(extra)
+    while rest:
+        arg = rest.pop(0)
+        if arg.startswith("--") and arg in out and rest and not rest[0].startswith("--"):
+            out[out.index(arg) + 1] = rest.pop(0)
+        else:
+            out.append(arg)
+    return tuple(out)
+
+
 def good(category: str, name: str, argv: tuple[str, ...], files: dict, note: str = "") -> None:
     GOOD.append(Case(f"{category}/{name}", category, argv, {"tiny.yaml": TINY, **files}, note))
 
@@ -524,9 +537,9 @@ good("types", "json-scenario", ("validate", "{d}/s.json"),
 good("types", "whole-float-days", ("validate", "{d}/s.yaml"), {"s.yaml": "extends: tiny.yaml\nhorizon_days: 10.0\n"})
 good("types", "bool-derogation-one", ("validate", "{d}/s.yaml"), {"s.yaml": "extends: tiny.yaml\n" + _REGIME.format(
     "chain.registration_priority: 1")}, "a derogation may switch a flag with 1 (true) or 0 (false)")
-good("events", "event-after-horizon", ("validate", "{d}/s.yaml"), {"s.yaml": "extends: tiny.yaml\n"
-     "events: [{date: 2030-01-01, action: set, parameter: chain.screening_days, value: 9}]\n"},
-     "a later --days may reach it")
+good("events", "event-after-horizon", ("run", "{d}/s.yaml", "--days", "40", "--out", "{d}/out"),
+     {"s.yaml": "extends: tiny.yaml\nevents: [{date: 2025-08-05, action: set, parameter: chain.screening_days, "
+                "value: 9}]\n"}, "--days reaches it (validate, and run without --days, refuse it since round 16)")
 good("events", "scale-whole-days", ("validate", "{d}/s.yaml"), {"s.yaml": "extends: tiny.yaml\n"
      "events: [{date: 2025-07-05, action: scale, parameter: chain.screening_days, value: 2}]\n"})
 good("out", "force-replaces-results", ("run", "{d}/tiny.yaml", "--days", "3", "--out", "{d}/out", "--force"), OLD_RESULTS)
@@ -562,7 +575,7 @@ for name, extra in {
     "at-after-run": ("--at", "2090-01-01"),
     "inflow-unknown": ("--inflow", "guess"),
 }.items():
-    bad_argv("forecast", name, (*FC, *extra))
+    bad_argv("forecast", name, with_options(FC, extra))
 # a planner's band: read before the run to the origin (it was read after it: `x:y` ran the scenario first)
 for name, band in {
     "inflow-band-text": "x:y",
@@ -601,7 +614,7 @@ for name, (argv, files) in {
     "from-run-missing": (("--from-run", "{d}/nowhere.yaml"), {}),
     "from-run-bad": (("--from-run", "{d}/s.yaml"), {"s.yaml": "extends: tiny.yaml\nchain: {screening_days: 0}\n"}),
 }.items():
-    bad_argv("forecast", name, (*_FR, *argv), files)
+    bad_argv("forecast", name, with_options(_FR, argv), files)
 
 _RB = ("backtest", "--rolling", "--members", "1", "--origins", "2016-01-01..2016-01-01", "--jobs", "1",
        "--out", "{d}/out")
@@ -621,7 +634,7 @@ for name, extra in {
     "capacity-with-calibrated": ("--params", "calibrated", "--ind-capacity", "constant"),
     "seeds-with-rolling": ("--seeds", "3"),
 }.items():
-    bad_argv("rolling", name, (*_RB, *extra))
+    bad_argv("rolling", name, with_options(_RB, extra))
 bad_argv("rolling", "out-holds-results", _RB, OLD_RESULTS)
 
 # --- sweep designs ----------------------------------------------------------------------------
@@ -639,7 +652,7 @@ _SW = ("sweep", "{d}/d.yaml", "--out", "{d}/store", "--executor", "serial")
 def bad_design(name: str, body: str | bytes, argv: tuple[str, ...] = (), files: dict | None = None,
                note: str = "") -> None:
     """A design file d.yaml (`body`: text replacing lines of DESIGN by key, or whole bytes)."""
-    bad_argv("sweep", name, (*_SW, *argv), {"d.yaml": body, **(files or {})}, note)
+    bad_argv("sweep", name, with_options(_SW, argv), {"d.yaml": body, **(files or {})}, note)
 
 
 def _design(**changes: str) -> str:
@@ -1606,3 +1619,81 @@ for _name, _argv, _extra, _says in (
         ("exercise-to-sweep", ("sweep", "{d}/e.yaml", "--out", "{d}/st"), {"e.yaml": _EXERCISE_FILE},
          "e.yaml: an exercise, not a sweep design (it has roles and injects)")):
     bad_argv("wrong-file", f"r15-{_name}", _argv, _extra, says=(_says,))
+
+# --- round 16 ---------------------------------------------------------------------------------
+# An event a scenario file writes after its run's last day, or a shock it writes starting after it, was
+# loaded without a word, and the run ignored it (`validate` said "valid scenario … 1 events"). Refused where
+# a user's file is read by path (`_check_written_dates`); what a file inherits through `extends` is its
+# parent's (a file that shortens mass-arrival's horizon takes a first look), and the library's own are not
+# (hindcast-2015 schedules 2018 for `calibrate`, which runs it to June 2020). Named p.yaml: uploads
+# (`from_yaml_text`, which the API test runs on every s.yaml) take a scenario the dashboard exported whole.
+_LATE = "the run's last day (2025-07-20: 20 days from start_date 2025-07-01, its horizon_days)"
+for _name, _body, _says in (
+        ("event-after-the-horizon", "events:\n  - {date: 2030-01-01, action: open, kind: regular, places: 5}\n",
+         f"p.yaml: events.0.date: 2030-01-01 is after {_LATE}, so the event would never happen"),
+        ("event-the-day-after-the-last", "events:\n  - {date: 2025-07-10, action: close, kind: regular, places: 5}\n"
+                                         "  - {date: 2025-07-21, action: open, kind: regular, places: 5}\n",
+         f"p.yaml: events.1.date: 2025-07-21 is after {_LATE}"),
+        ("shock-after-the-horizon", "inflow:\n  shocks: [{start: 2026-01-01, end: 2026-03-01, "
+                                    "extra_persons_per_day: 50}]\n",
+         f"p.yaml: inflow.shocks.0.start: 2026-01-01 is after {_LATE}, so the shock would add nobody")):
+    for _cmd in (("validate", "{d}/p.yaml"), ("run", "{d}/p.yaml", "--out", "{d}/out")):
+        bad_argv("events", f"r16-{_name}/{_cmd[0]}", _cmd, {"p.yaml": "extends: tiny.yaml\n" + _body}, says=(_says,))
+good("r16", "event-on-the-last-day", ("validate", "{d}/p.yaml"), {"p.yaml": (
+    "extends: tiny.yaml\nevents:\n  - {date: 2025-07-20, action: open, kind: regular, places: 5}\n")})
+good("r16", "inherited-events-past-a-shorter-horizon", ("validate", "{d}/p.yaml"),
+     {"p.yaml": "extends: mass-arrival\nhorizon_days: 30\n"})
+good("r16", "hindcast-with-its-2018-events", ("validate", "hindcast-2015"), {})
+good("r16", "events-after-a-shorter-days", ("run", "{d}/p.yaml", "--days", "5", "--out", "{d}/out"), {"p.yaml": (
+    "extends: tiny.yaml\nevents:\n  - {date: 2025-07-15, action: open, kind: regular, places: 5}\n")})
+bad_argv("events", "r16-event-after-the-days-asked", ("run", "{d}/p.yaml", "--days", "30", "--out", "{d}/out"),
+         {"p.yaml": "extends: tiny.yaml\nevents:\n  - {date: 2025-08-05, action: open, kind: regular, places: 5}\n"},
+         says=("p.yaml: events.0.date: 2025-08-05 is after the run's last day (2025-07-30: 30 days from start_date "
+               "2025-07-01, as --days asks)",))
+
+# A date written otherwise than YYYY-MM-DD was read by `date.fromisoformat`, which also takes 20200601 and ISO
+# weeks (`2020-W23` is a Monday): `--from-record 2020-W23` started a forecast from 1 June, a --record row dated
+# 2025-W27-6 was scored on 5 July. One reader of a day for options and CSV rows (`model.scenario.iso_date`).
+for _name, _argv, _says in (
+        ("from-record-without-hyphens", ("--from-record", "20190601"),
+         "--from-record: '20190601' is not a date written YYYY-MM-DD; write it 2019-06-01"),
+        ("from-record-iso-week", ("--from-record", "2019-W23"),
+         "--from-record: '2019-W23' is not a date written YYYY-MM-DD; an ISO week is not read"),
+        ("at-without-hyphens", ("--from-run", "{d}/tiny.yaml", "--at", "20250705"),
+         "--at: '20250705' is not a date written YYYY-MM-DD; write it 2025-07-05")):
+    bad_argv("forecast", f"r16-{_name}", with_options(_FR, _argv), says=(_says,))
+bad_argv("rolling", "r16-origins-without-hyphens", with_options(_RB, ("--origins", "20160101..2016-01-01")),
+         says=("--origins: '20160101' is not a date written YYYY-MM-DD; write it 2016-01-01",))
+for _name, _date in (("without-hyphens", "20250705"), ("iso-week", "2025-W27-6")):
+    bad_argv("record", f"r16-date-{_name}", _BT, {"r.csv": f"date,quantity,value\n{_date},population,2000\n"},
+             says=(f"--record: r.csv: line 2: date must be a day written YYYY-MM-DD (got '{_date}')",))
+
+# An option that takes a value given twice kept the last without a word (`--out a --out b` wrote b only, `--days
+# 5 --days 6` ran 6 days): refused by the parsers' store action (`_StoreOnce`), naming both values.
+for _name, _argv, _says in (
+        ("run-days-twice", ("run", "{d}/tiny.yaml", "--days", "5", "--days=6"), "argument --days: given twice (5 and 6)"),
+        ("run-out-twice", ("run", "{d}/tiny.yaml", "--out", "{d}/a", "--out", "{d}/b"), "argument --out: given twice"),
+        ("compare-runs-twice", ("compare", "{d}/tiny.yaml", "{d}/tiny.yaml", "--runs", "1", "--runs", "3"),
+         "argument --runs: given twice (1 and 3)"),
+        ("forecast-months-twice", (*_FR, "--from-run", "{d}/tiny.yaml", "--months", "2"),
+         "argument --months: given twice (6 and 2)"),
+        ("backtest-seeds-twice", ("backtest", "{d}/tiny.yaml", "--seeds", "1", "--seeds", "2", "--out", "{d}/out"),
+         "argument --seeds: given twice (1 and 2)"),
+        ("sweep-executor-twice", (*_SW, "--executor", "processes"), "argument --executor: given twice")):
+    bad_argv("commands", f"r16-{_name}", _argv, {"d.yaml": DESIGN} if _argv[0] == "sweep" else None, says=(_says,))
+
+# Beside them: a file named where an --out file's folder should be was "folder t.csv does not exist"; compare's
+# seeds past the last 32-bit seed were "seed: …" or "seeds.1: …" (A's own seed: no option named); calibrate
+# --params took a parameter twice (two axes of one value) and an empty name as "unknown parameter ''".
+bad_argv("out", "r16-a-file-as-the-folder", ("schema", "--out", "{d}/t.csv/s.json"), {"t.csv": "a,b\n"},
+         says=("--out: ", "t.csv is a file, not a folder, so ", "s.json cannot be written"))
+bad_argv("seeds", "r16-compare-seed-past-the-last", (*_CMP[:3], "--seed", "4294967295", "--runs", "2"),
+         says=("--seed: a whole number from 0 to 4,294,967,294 (the first of 2 seeds)",))
+bad_argv("seeds", "r16-compare-scenario-seed-past-the-last", ("compare", "{d}/p.yaml", "{d}/p.yaml", "--runs", "2"),
+         {"p.yaml": "extends: tiny.yaml\nseed: 4294967295\n"},
+         says=("--runs: 2 seeds from a's seed 4,294,967,295", "give a first seed (seed, --seed) of at most"))
+for _name, _params, _says in (("twice", "appeal_days,appeal_days", "--params: 'appeal_days' is named twice"),
+                              ("empty-name", "appeal_days,", "--params: an empty name between commas"),
+                              ("misspelt", "apeal_days", "unknown parameter 'apeal_days' (did you mean 'appeal_days'?)")):
+    bad_argv("counts", f"r16-calibrate-params-{_name}", ("calibrate", "--params", _params, "--budget", "2", "--dry-run",
+                                                          "--out", "{d}/out"), says=(_says,))

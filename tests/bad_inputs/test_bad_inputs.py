@@ -608,3 +608,36 @@ def test_a_path_is_taken_where_a_scenario_file_is(tmp_path):
     (tmp_path / "tiny.yaml").write_text(TINY)
     by_path = compare(Path(tmp_path / "tiny.yaml"), str(tmp_path / "tiny.yaml"), runs=1, days=2, workers=1)
     assert by_path.a == by_path.b == "tiny"
+
+
+def test_a_day_is_read_as_written_yyyy_mm_dd_only():
+    # date.fromisoformat read 20200601 and ISO weeks (2020-W23: Monday 1 June) for the forecast's options and
+    # --record rows; iso_date takes the form every noodplan file and option documents, and says what to write
+    from model.scenario import iso_date
+
+    assert iso_date("2020-06-01") == dt.date(2020, 6, 1)
+    for text, says in (("20200601", "write it 2020-06-01"), ("2020-W23", "an ISO week is not read"),
+                       ("2020-W23-1", "an ISO week"), ("2020-02-30", "not a day of the calendar"),
+                       ("\uff12\uff10\uff12\uff10-06-01", "YYYY-MM-DD"), (" 2020-06-01", "YYYY-MM-DD")):
+        with pytest.raises(ValueError, match=says):
+            iso_date(text)
+
+
+def test_late_events_are_refused_in_a_file_not_in_an_export_or_the_library(tmp_path):
+    # an event a user's file writes after its run's last day was accepted and never happened; the library's
+    # hindcast-2015 schedules 2018 for calibrate's longer run, and a scenario the dashboard exports whole
+    # (to_yaml) must upload again (from_yaml_text), so those two are not refused
+    from model.scenario import load_scenario, to_yaml
+
+    (tmp_path / "tiny.yaml").write_text(TINY)
+    late = "extends: tiny.yaml\nevents:\n  - {date: 2025-08-01, action: open, kind: regular, places: 5}\n"
+    (tmp_path / "late.yaml").write_text(late)
+    with pytest.raises(ScenarioError, match=r"late.yaml: events.0.date: 2025-08-01 is after the run's last day"):
+        load_scenario(tmp_path / "late.yaml")
+    (tmp_path / "longer.yaml").write_text(late + "horizon_days: 40\n")
+    assert load_scenario(tmp_path / "longer.yaml").events[0].date == dt.date(2025, 8, 1)
+    hindcast = load_scenario("hindcast-2015")
+    assert max(e.date for e in hindcast.events) > hindcast.end_date
+    assert from_yaml_text(to_yaml(hindcast), "export.yaml").events == hindcast.events
+    (tmp_path / "short.yaml").write_text("extends: hindcast-2015\nhorizon_days: 30\n")   # inherited: a first look
+    assert load_scenario(tmp_path / "short.yaml").horizon_days == 30

@@ -20,7 +20,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import numpy as np
 from pydantic import ValidationError
@@ -220,7 +220,12 @@ class RunRecord:
             if len(text) > MAX_RUN_FILE_BYTES:
                 raise ScenarioError(f"{source}: more than {MAX_RUN_FILE_BYTES:,} bytes; not a noodplan run file")
             text = decode(text, source)
-        data = parse_json(text, source, "a noodplan run file", ScenarioError)
+        return cls.from_data(parse_json(text, source, "a noodplan run file", ScenarioError), source)
+
+    @classmethod
+    def from_data(cls, data: Any, source: str = "run file") -> RunRecord:
+        """A saved run already parsed from its JSON (`parse_json`: an upload is parsed once, to tell
+        a run from a scenario and to read it); raises ScenarioError naming what is wrong."""
         version = data.get("noodplan_run") if isinstance(data, dict) else None
         if not isinstance(data, dict) or version != 1 or isinstance(version, bool):
             raise ScenarioError(f"{source}: not a noodplan run file (no 'noodplan_run: 1')")

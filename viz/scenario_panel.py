@@ -93,9 +93,9 @@ def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, 
         try:
             new = read_upload(info["name"], info["data"])
             if isinstance(new, RunRecord):
-                # replayed before it is kept (a decision the run refuses on its day leaves the store as it was)
-                replay(new)
-                store.save_run(new)
+                # replayed before it is kept (a decision the run refuses on its day leaves the store and
+                # the run as they were); kept before the page redraws, so the saved list shows it
+                replay(new, store.save_run)
                 set_upload_error("")
                 return
         except ScenarioError as exc:

@@ -1193,3 +1193,50 @@ def test_a_briefing_made_without_the_comparison_says_plainly_why():
         html = briefing.briefing(s, timeout=30)
     assert "the comparison run failed (no stable stock today)" in html
     assert "Cost against the stable stock" not in html
+
+
+def _drop_file(page, monkeypatch, name: str, data: bytes) -> None:
+    """A file dropped on the scenario panel's zone, as the browser hands it over (ipyvuetify's
+    chunked reader replaced by the bytes: read(n), then read() the rest)."""
+    import io
+
+    from viz.file_pick import FilePickZone
+
+    zone = page.find(FilePickZone).widget
+    monkeypatch.setattr(FilePickZone, "get_files", lambda self: [{"name": name, "size": len(data),
+                                                                   "file_obj": io.BytesIO(data)}])
+    zone.file_info = [{"name": name, "size": len(data)}]
+
+
+def test_an_uploaded_run_file_is_in_the_saved_list_and_a_refused_one_leaves_the_run_as_it_was(page, monkeypatch):
+    """Round 4, found by the browser test of a large run file: an uploaded run file was replayed,
+    the page redrawn, and only then kept, so the saved list did not show it until something else
+    redrew the left column. And a run file whose decision the run refuses on its day (a `reopen` of a
+    closure that never happened: valid as an event, refused by the run) said so under the zone, but
+    the session had been rebuilt in place up to that day: the page still showed the run before, while
+    Step went on from the refused file's run (baseline at day 2 under a mass-arrival page at day 7)."""
+    import json
+
+    page.find(v.Select, label="Scenario (built-in or saved)").widget.v_model = "mass-arrival"
+    click(page, "Step a week")
+    assert day_text(page).startswith("End of day 6")
+    s = Session("baseline")
+    s.step(5)
+    good = s.record("the minister's run").to_json().encode()
+    bad = json.loads(good)
+    bad.update(name="refused", decisions=[{"day": 2, "event": {"date": "2025-07-03", "action": "reopen",
+                                                                 "closure": "nope"}}])
+    _drop_file(page, monkeypatch, "refused.json", json.dumps(bad).encode())
+    _wait(lambda: page.find(v.Alert, class_="np-upload-error").widgets, 60)
+    assert "no closure with the id 'nope'" in page.find(v.Alert, class_="np-upload-error").widget.children[0]
+    assert day_text(page).startswith("End of day 6") and "mass-arrival" in page.find(
+        v.Html, class_="np-active-scenario").widget.children[0]
+    click(page, "Step a day")
+    assert day_text(page).startswith("End of day 7 ")          # the run on screen went on, not the refused one
+    own = Session("mass-arrival")
+    own.step(8)
+    assert card_values(page)[0] == f"{int(own.results().daily['population'].values[-1]):,}"
+    _drop_file(page, monkeypatch, "run.json.txt", good)
+    _wait(lambda: day_text(page).startswith("End of day 4 "), 60)
+    saved = [w.children[0] for w in page.find(v.Html).widgets if "the minister's run" in str(w.children[0])]
+    assert saved and saved[0].startswith("the minister's run — ")

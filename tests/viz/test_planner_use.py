@@ -361,5 +361,5 @@ def test_the_cards_are_the_runs_own_results_after_step_play_what_if_reset_and_re
     page.find(v.Btn, class_="np-reset").widget.click()
     page.find(v.Btn, class_="np-step-day").widget.click()
     assert _cards_match_results(page) == 1
-    page.find(v.Btn, children=["Reopen"]).widget.click()
+    page.find(v.Btn, children=["Reopen"]).widgets[0].click()       # the newest saved run is listed first
     assert _cards_match_results(page, [(day, what_if)]) == min(day + 7, 730)

@@ -1240,3 +1240,24 @@ def test_an_uploaded_run_file_is_in_the_saved_list_and_a_refused_one_leaves_the_
     _wait(lambda: day_text(page).startswith("End of day 4 "), 60)
     saved = [w.children[0] for w in page.find(v.Html).widgets if "the minister's run" in str(w.children[0])]
     assert saved and saved[0].startswith("the minister's run — ")
+
+
+def test_the_regions_small_multiples_draw_each_reference_line_as_add_hline_did():
+    """Round 4: opening the Regions tab during the fastest Play with a core kept busy took 8-9 s; the
+    small multiples are rebuilt every frame and Plotly's add_hline(row=, col=) looked through every
+    subplot for each of the 12 panels (0.39 s CPU a figure at day 63, 0.25 s now). The lines are now
+    one list of shapes: the same figure as before, panel for panel."""
+    import plotly.graph_objects as go
+    from plotly.subplots import make_subplots
+
+    from viz import plots
+
+    names = ["A", "B", "C", "D", "E"]
+    dates = np.arange("2025-07-01", "2025-07-11", dtype="datetime64[D]")
+    fig = plots.regions_figure(names, dates, np.random.default_rng(1).random((10, 5)), "t", "u", reference=1.0)
+    old = make_subplots(rows=2, cols=4)
+    for i in range(len(names)):
+        old.add_trace(go.Scatter(x=[0], y=[0]), i // 4 + 1, i % 4 + 1)
+        old.add_hline(y=1.0, line=dict(color="#888888", width=0.8, dash="dash"), row=i // 4 + 1, col=i % 4 + 1)
+    assert [s.to_plotly_json() for s in fig.layout.shapes] == [s.to_plotly_json() for s in old.layout.shapes]
+    assert [(t.xaxis, t.yaxis) for t in fig.data] == [(t.xaxis, t.yaxis) for t in old.data]

@@ -121,9 +121,13 @@ def Dashboard(session: Session, first_map: MapCanvas | None = None, store=None, 
         run_id.set(run_id.value + 1)
         version.set(version.value + 1)
 
-    def replay(rec):
+    def replay(rec, keep=None):
+        """Replay `rec` in place of the run; `keep(rec)` once it replayed, before the page redraws
+        (an uploaded run file is then in the saved list the redraw shows)."""
         stop_playing()
         session.replay(rec)
+        if keep is not None:
+            keep(rec)
         selection.set(None)
         run_id.set(run_id.value + 1)
         version.set(version.value + 1)

@@ -179,11 +179,14 @@ def Cards(session: Session, tick: int = 0):
     names = phase_names(session.scenario)
     figs = solara.use_memo(lambda: planner.planner_series(snap, cf_cost, note), [tick, gen, cf_cost is not None])
     phase = k["phase"]
+    # when each phase triggered and scaled down, at a glance (the log and the time line have the why)
+    ph_trend, ph_worse, ph_story = planner.phase_story(snap)
     cards = [_card("In reception (entitled)", f"{k['population']:,}", f"{k['in_bed']:,} in a bed", "population"),
              _card("Occupancy (bezettingsgraad)", f"{k['occupancy_rate']:.1%}", f"{k['capacity']:,} usable places",
                    "occupancy"),
              _card("Plan phase (noodplan)", "plan not active" if phase is None else f"{phase}",
-                   "" if phase is None else names.get(phase, ""), "phase")]
+                   "" if phase is None else "; ".join(t for t in (names.get(phase, ""), ph_story) if t), "phase",
+                   trend=ph_trend, worse=ph_worse)]
     cards += [_card(f.title, f.value, f.sub, f.key, planner.sparkline_svg(f.series), f.trend, f.worse) for f in figs]
     return solara.widgets.HTML.element(
         tag="div", unsafe_innerHTML="".join(cards),

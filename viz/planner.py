@@ -97,6 +97,37 @@ def _trend(series: np.ndarray, fmt, higher_is_worse: bool = True) -> tuple[str, 
     return f"{arrow} {fmt(abs(change))} in {days}", (change > 0) == higher_is_worse
 
 
+def phase_changes(snap: Snapshot) -> list[tuple[int, int, int]]:
+    """(day, phase before, phase after) of every change of the plan's phase so far, named by the
+    day index as the decision log names it (the phase recorded at the end of that day changed);
+    [] when the plan is not active. The same days as `Results.daily["phase"]` and the plan's
+    scale-up and scale-down lines in `Results.events`."""
+    if snap.phase is None or not snap.day:
+        return []
+    ph = np.asarray(snap.phase, dtype=np.int64)
+    before = np.concatenate([[0], ph[:-1]])
+    return [(int(d), int(before[d]), int(ph[d])) for d in np.flatnonzero(ph != before)]
+
+
+MAX_PHASE_CHANGES_SHOWN = 6
+
+
+def phase_story(snap: Snapshot) -> tuple[str, bool | None, str]:
+    """The phase card's answer to "when did each phase trigger, and scale down?": (its trend line:
+    the last change, ▲ up (worse) or ▼ down; whether it is worse; every change so far, oldest first,
+    the last MAX_PHASE_CHANGES_SHOWN when there were more). ('', None, '') without a change."""
+    changes = phase_changes(snap)
+    if not changes:
+        return "", None, ""
+    day, was, now = changes[-1]
+    date = str(snap.dates[day])[:10]
+    trend = f"{'▲ up' if now > was else '▼ down'} from phase {was} on day {day} ({date})"
+    shown = [f"day {d} → {a}" for d, _b, a in changes[-MAX_PHASE_CHANGES_SHOWN:]]
+    earlier = len(changes) - len(shown)
+    story = "changes: " + (f"{earlier} earlier, " if earlier else "") + ", ".join(shown)
+    return trend, now > was, story
+
+
 def planner_series(snap: Snapshot, counterfactual_cost: np.ndarray | None = None,
                    counterfactual_note: str = "") -> list[Figure]:
     """The planner's cards for the days simulated so far (see the module's docstring)."""

@@ -3,13 +3,14 @@ and the scenarios and runs saved in the browser session (and as files)."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 import solara
 from solara.alias import rv as v
 
-from model.scenario import MAX_FILE_BYTES, Event, Scenario, ScenarioError, builtin_names, from_yaml_text, load_scenario
+from model.inputfile import parse_json
+from model.scenario import (MAX_FILE_BYTES, Event, Scenario, ScenarioError, builtin_names, decode, from_yaml_text,
+                            load_scenario)
 from viz import export, params
 from viz.compare import parse_whole
 from viz.components import TypedText
@@ -21,10 +22,21 @@ from viz.store import Store
 WHAT_IF_KINDS = ["emergency", "crisis", "regular", "process", "accelerated", "minors"]
 
 
-def upload_too_large(name: str, size: int) -> str | None:
-    """Why a dropped file is refused by its size alone (None: read it): a run file (.json) is at most
-    MAX_RUN_FILE_BYTES, a scenario MAX_FILE_BYTES; the messages are the loaders' own."""
-    if name.lower().endswith(".json"):
+def _json_object(start: bytes) -> bool:
+    """Whether a file beginning with `start` is a JSON object ('{' after a byte-order mark and
+    blanks): only such a file can be a saved run. Anything else is YAML, so a scenario."""
+    return start.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"{")
+
+
+def upload_too_large(name: str, size: int, start: bytes) -> str | None:
+    """Why a dropped file is refused by its size alone, before the rest of it is read (None: read
+    it), judged by what it begins with (`start`, its first bytes), as the file is then read, never
+    by its name: a JSON object may be a run file, at most MAX_RUN_FILE_BYTES; anything else is a
+    scenario, at most MAX_FILE_BYTES (a JSON scenario larger than that is refused once it is read).
+    By the name, a run file of 2 MB that a browser saved as `run.json.txt` was refused as a scenario
+    too large, and a YAML scenario of 12 MB named `.json` was carried to the server whole. The
+    messages are the readers' own."""
+    if _json_object(start):
         if size > MAX_RUN_FILE_BYTES:
             return f"{name}: more than {MAX_RUN_FILE_BYTES:,} bytes; not a noodplan run file"
     elif size > MAX_FILE_BYTES:
@@ -32,30 +44,30 @@ def upload_too_large(name: str, size: int) -> str | None:
     return None
 
 
-def is_run_file(data: bytes) -> bool:
-    """Whether a dropped file is a saved run (else a scenario), by what it holds, whatever its name: a
-    run file is a JSON object with the key "noodplan_run". Judged by the name, a run file renamed
-    `run.yaml` (or with its keys in another order, as another tool writes them) was read as a scenario
-    and refused as 'noodplan_run: unknown field', and a scenario written as JSON (YAML reads JSON) and
-    named `.json` was refused as 'not a noodplan run file'. A run file too damaged to read as JSON
-    that still names "noodplan_run" goes to the run file's reader, which says what is wrong with it."""
-    head = data.lstrip(b"\xef\xbb\xbf \t\r\n")
-    if not head.startswith(b"{"):
-        return False                       # a run file is a JSON object; this is YAML
-    if len(data) > MAX_RUN_FILE_BYTES:
-        return True                        # (refused by the run file's reader for its size)
-    try:
-        obj = json.loads(data.decode("utf-8-sig"))
-    except (ValueError, RecursionError):
-        return b'"noodplan_run"' in data
-    return isinstance(obj, dict) and "noodplan_run" in obj
-
-
 def read_upload(name: str, data: bytes) -> RunRecord | Scenario:
-    """A dropped file read as what it holds (`is_run_file`): a saved run, or a scenario (a parent
-    only among the built-ins, never a server file); raises ScenarioError naming the file."""
-    if is_run_file(data):
-        return RunRecord.from_json(data, source=name)    # bytes: size and UTF-8 checked there
+    """A dropped file read as what it holds, whatever its name: a saved run (a JSON object with the
+    key "noodplan_run"), or a scenario (YAML, which also reads a scenario written as JSON; a parent
+    only among the built-ins, never a server file); raises ScenarioError naming the file.
+
+    Judged by the name, a run file renamed `run.yaml` (or with its keys in another order, as another
+    tool writes them) was read as a scenario and refused as 'noodplan_run: unknown field', and a
+    scenario written as JSON and named `.json` was refused as 'not a noodplan run file'. A run file is
+    parsed once: the JSON read to tell it from a scenario is the one the run is read from (it was
+    parsed twice, 0.15-0.5 s of an 8 MB file's upload). A file too damaged to be read as JSON that
+    still names "noodplan_run" is refused by the run file's reader, which says what is wrong."""
+    if _json_object(data[:4096]):
+        if len(data) > MAX_RUN_FILE_BYTES:
+            raise ScenarioError(f"{name}: more than {MAX_RUN_FILE_BYTES:,} bytes; not a noodplan run file")
+        named = b'"noodplan_run"' in data
+        if named or len(data) <= MAX_FILE_BYTES:       # (a larger JSON scenario: refused by its size below)
+            try:
+                obj = parse_json(decode(data, name), name, "a noodplan run file", ScenarioError)
+            except ScenarioError:
+                if named:
+                    raise
+                obj = None                             # not JSON: the scenario's reader says what is wrong
+            if isinstance(obj, dict) and "noodplan_run" in obj:
+                return RunRecord.from_data(obj, source=name)
     return from_yaml_text(data, source=name, builtin_parents=True)
 
 
@@ -81,9 +93,9 @@ def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, 
         try:
             new = read_upload(info["name"], info["data"])
             if isinstance(new, RunRecord):
-                # replayed before it is kept (a decision the run refuses on its day leaves the store as it was)
-                replay(new)
-                store.save_run(new)
+                # replayed before it is kept (a decision the run refuses on its day leaves the store and
+                # the run as they were); kept before the page redraws, so the saved list shows it
+                replay(new, store.save_run)
                 set_upload_error("")
                 return
         except ScenarioError as exc:
@@ -112,7 +124,7 @@ def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, 
         solara.Select("Scenario (built-in or saved)", values=choices, value=sc.name if sc.name in choices else None,
                       on_value=pick, classes=["np-builtin"])
         FilePick("Drop a scenario (YAML) or a saved run (JSON) here, or click to choose a file", on_file=on_file,
-                 check=upload_too_large, on_refused=set_upload_error)
+                 check_start=upload_too_large, on_refused=set_upload_error)
         if upload_error:
             solara.Error(upload_error, classes=["np-upload-error"])
         group = None

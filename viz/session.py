@@ -20,7 +20,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TypedDict
+from typing import Any, TypedDict
 
 import numpy as np
 from pydantic import ValidationError
@@ -220,7 +220,12 @@ class RunRecord:
             if len(text) > MAX_RUN_FILE_BYTES:
                 raise ScenarioError(f"{source}: more than {MAX_RUN_FILE_BYTES:,} bytes; not a noodplan run file")
             text = decode(text, source)
-        data = parse_json(text, source, "a noodplan run file", ScenarioError)
+        return cls.from_data(parse_json(text, source, "a noodplan run file", ScenarioError), source)
+
+    @classmethod
+    def from_data(cls, data: Any, source: str = "run file") -> RunRecord:
+        """A saved run already parsed from its JSON (`parse_json`: an upload is parsed once, to tell
+        a run from a scenario and to read it); raises ScenarioError naming what is wrong."""
         version = data.get("noodplan_run") if isinstance(data, dict) else None
         if not isinstance(data, dict) or version != 1 or isinstance(version, bool):
             raise ScenarioError(f"{source}: not a noodplan run file (no 'noodplan_run: 1')")
@@ -332,7 +337,11 @@ class Session:
                              self.scenario.model_dump(mode="json"), self.seed, self.day, list(self.decisions))
 
     def replay(self, rec: RunRecord, progress: Callable[[int, int], None] | None = None) -> None:
-        """Rebuild a saved run: same scenario and seed, the same decisions on the same days."""
+        """Rebuild a saved run: same scenario and seed, the same decisions on the same days. It is
+        rebuilt aside and takes the place of this session's run only once whole: a decision the run
+        refuses on its day (an uploaded run file's) raises ScenarioError and leaves the run on screen
+        as it was. (It was rebuilt in place: the page kept showing the run before while Step and Play
+        went on from the refused decision's day of the uploaded one.)"""
         sc = from_dict(rec.scenario, rec.name)
         rec.check(sc.horizon_days, rec.name)      # before the run is rebuilt (a day < 0 never came)
         if rec.seed is not None and rec.seed != sc.seed:
@@ -340,19 +349,21 @@ class Session:
             # seed field, Apply and a later scenario then use the seeds they show (a seed kept
             # beside the scenario ran every later scenario with it, whatever the seed field said)
             sc = changed_name(sc, sc.model_copy(update={"seed": rec.seed}))
+        new = Session(sc)
+        todo = sorted(rec.decisions, key=lambda d: d.day)
+        while True:
+            while todo and todo[0].day == new.day:
+                new.decide(todo.pop(0).event)
+            if new.day >= rec.day:
+                break
+            new.step(min(rec.day, todo[0].day if todo else rec.day) - new.day)
+            if progress is not None:
+                progress(new.day, rec.day)
         with self.lock:
             self.scenario, self.seed = sc, None
-            self._build()
+            self.model, self.series, self.decisions = new.model, new.series, new.decisions
+            self.initial_log_rows = new.initial_log_rows
             self.generation += 1
-            todo = sorted(rec.decisions, key=lambda d: d.day)
-            while True:
-                while todo and todo[0].day == self.day:
-                    self.decide(todo.pop(0).event)
-                if self.day >= rec.day:
-                    break
-                self.step(min(rec.day, todo[0].day if todo else rec.day) - self.day)
-                if progress is not None:
-                    progress(self.day, rec.day)
 
     def results(self):
         with self.lock:

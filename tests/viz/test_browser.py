@@ -400,3 +400,87 @@ def test_what_is_typed_during_play_stays_and_is_used(ui_server, make_page):
     page.locator(".np-pause").click(timeout=30_000, no_wait_after=True)
     page.locator(".np-play").wait_for(timeout=30_000)
     op.assert_offline_clean()
+
+
+def test_a_run_file_over_1_mib_renamed_txt_reopens_with_the_runs_figures(ui_server, make_page):
+    """Round 4: the drop zone chose its size limit by the file's name, so a 2 MB run file a browser
+    saved as `run.json.txt` was refused ("a scenario is at most 1,048,576 bytes") before a byte was
+    read, though the file is read by what it holds. The limit now goes by the file's first bytes, read
+    through the browser's chunked transfer before the rest. After the upload the cards show the run's
+    own figures (Results of the same scenario, seed and days)."""
+    from viz.session import Session
+
+    s = Session("baseline")
+    s.step(9)
+    res = s.results().daily
+    text = s.record("a long session").to_json()
+    big = (text[:-1] + " " * 2_000_000 + "}").encode()          # JSON: blanks are allowed between tokens
+    assert len(big) > 2_000_000
+    op = make_page()
+    op.context.add_init_script(WEBKIT_ENTRY_SHIM)
+    page = op.page
+    op.open(ui_server)
+    with page.expect_file_chooser(timeout=30_000) as chooser:
+        page.locator(".np-file-drop").click()
+    chooser.value.set_files(files=[{"name": "run.json.txt", "mimeType": "text/plain", "buffer": big}])
+    wait_day(page, 9, timeout=120_000)
+    assert page.locator(".np-upload-error").count() == 0
+    assert day_of(page) == 9
+    cards = {k: page.locator(f".np-card-{k} .np-card-value").inner_text()
+             for k in ("population", "occupancy", "unsheltered")}
+    assert cards == {"population": f"{int(res['population'].values[-1]):,}",
+                     "occupancy": f"{float(res['occupancy_rate'].values[-1]):.1%}",
+                     "unsheltered": f"{int(res['unsheltered'].values[-1]):,}"}
+    page.get_by_text("a long session").first.wait_for(timeout=30_000)      # kept in the saved list
+    op.assert_offline_clean()
+
+
+@pytest.mark.xfail(strict=False, reason=(
+    "round 4, open: under load (a spinner beside other jobs on 2 cores) a What-if typed 90000 and clicked at once "
+    "is decided with the text the server had (9): ipywidgets' front end buffers a field's state updates while "
+    "one is unanswered and sends a click (a custom message) at once, so the click overtakes the typed text; "
+    "4 of 5 runs; once Pause at 5 days/s was not honoured within 60 s"))
+def test_every_control_answers_during_the_fastest_play_with_a_core_kept_busy(ui_server, make_page):
+    """Round 4, a planner at the fastest speed on a loaded laptop (one core kept busy by another
+    process): no frozen page, and every control answers within a few seconds while the run plays —
+    the Regions tab and back, the speed, a What-if decision, Pause. Each is timed until the page
+    shows its answer (a condition with a generous deadline); the bound asserted is `answer_s`."""
+    answer_s = 15.0            # "a few seconds" on a 2-core machine shared with the browser and a spinner
+    op = make_page()
+    page = op.page
+    op.open(ui_server)
+    choose(page, "Speed", "as fast as possible")
+    spin = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    took: dict[str, float] = {}
+
+    def timed(name, act, shown):
+        t0 = time.monotonic()
+        act()
+        shown()
+        took[name] = time.monotonic() - t0
+
+    try:
+        page.locator(".np-play").click()
+        wait_day(page, 20, timeout=120_000)
+        timed("regions tab", lambda: page.get_by_role("tab", name="Regions").click(),
+              lambda: page.locator(".np-region-table").wait_for(timeout=60_000))
+        timed("run tab", lambda: page.get_by_role("tab", name="Run").click(),
+              lambda: page.locator(".np-cards").wait_for(timeout=60_000))
+        field = page.locator(".np-whatif-inflow input")
+        field.click()
+        field.press("Control+a")
+        field.press_sequentially("90000", delay=50)
+        timed("what-if", lambda: page.locator(".np-whatif-inflow-apply").click(),
+              lambda: page.locator(".np-whatif-done", has_text="90,000").wait_for(timeout=60_000))
+        timed("speed", lambda: choose(page, "Speed", "5 days/s"), lambda: None)
+        timed("pause", lambda: page.locator(".np-pause").click(timeout=60_000, no_wait_after=True),
+              lambda: page.locator(".np-play").wait_for(timeout=60_000))
+        stopped = steady_day(page)
+        assert "Too many renders" not in page.locator("body").inner_text()
+        timed("step", lambda: page.locator(".np-step-day").click(), lambda: wait_day(page, stopped + 1))
+    finally:
+        spin.kill()
+        spin.wait()
+    print("\n[ui] answered in", {k: round(v, 2) for k, v in took.items()})
+    assert all(v < answer_s for v in took.values()), took
+    op.assert_offline_clean()

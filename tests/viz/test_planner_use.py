@@ -248,3 +248,118 @@ def test_the_seven_day_mean_of_moves_is_over_the_days_there_are_at_the_start():
 
     got = trailing_mean([10, 4, 7, 7, 7, 7, 7, 14, 0], 7)
     np.testing.assert_allclose(got, [10, 7, 7, 7, 7, 7, 7, 53 / 7, 49 / 7])
+
+
+def test_the_phase_card_says_when_each_phase_triggered_and_scaled_down():
+    """Round 4, a planner's question at a glance: "when did each phase trigger, and when did it scale
+    down?" The phase card gave only the phase of today and its name; the days were in the log (one
+    row among a hundred) or on the time line's phase panel (hover a marker). It now says the last
+    change (▲ up, red; ▼ down, green) with its day and date, and every change so far — the same days
+    as the run's own Results: `daily["phase"]` and the plan's scale-up/scale-down lines."""
+    from viz import planner
+
+    s = Session("mass-arrival")
+    s.step(201)
+    res = s.results()
+    ph = res.daily["phase"].values
+    want = [(d, int(ph[d - 1]) if d else 0, int(ph[d])) for d in range(len(ph)) if ph[d] != (ph[d - 1] if d else 0)]
+    steps = ("scale-up to phase", "scale-down from phase")
+    logged = [e["day"] for e in res.events if e["source"] == "plan" and e["what"].startswith(steps)]
+    snap = s.snapshot()
+    assert planner.phase_changes(snap) == want and [d for d, _, _ in want] == logged
+    assert want[-1][1] > want[-1][2], "mass-arrival scales down by day 200: the test needs a scale-down"
+    trend, worse, story = planner.phase_story(snap)
+    d, was, _ = want[-1]
+    assert trend == f"▼ down from phase {was} on day {d} ({str(snap.dates[d])[:10]})" and worse is False
+    assert story == "changes: " + ", ".join(f"day {d} → {a}" for d, _, a in want)
+    # a plan that never left phase 0, and no plan: nothing to tell
+    quiet = Session("baseline")
+    quiet.step(3)
+    assert planner.phase_story(quiet.snapshot()) == ("", None, "")
+
+
+def _card_texts(rc) -> dict[str, list[str]]:
+    import re
+    from html import unescape
+
+    (w,) = [w for w in rc.find(solara.widgets.HTML).widgets if "np-cards" in w.attributes.get("class", "").split()]
+    cards = re.split(r'(?=<div class="v-card )', w.unsafe_innerHTML)
+    return {re.search(r"np-card-(\S+) ", c)[1]: [unescape(t) for t in re.findall(r">([^<>]+)<", c)]
+            for c in cards if "np-card-" in c}
+
+
+def _cards_match_results(rc, decisions=()) -> int:
+    """Every figure on the cards against the Results of the same run made apart (the same scenario
+    and seed, the same what-if decisions on the same days); returns the day shown."""
+    from viz.labels import days_in_position
+
+    day = days_in_position(rc.find(v.Html, class_="np-day").widget.children[0])
+    own = Session("baseline")
+    for when, event in decisions:
+        own.step(when - own.day)
+        own.decide(event)
+    own.step(day - own.day)
+    res, x = own.results(), own.results().daily
+    c = _card_texts(rc)
+    u = x["unsheltered"].values
+    ch, ch28 = res.churn(), res.churn(period=(max(0, day - 28), day))
+    med = x["decision_days_median_regular"].values
+    shown = {k: c[k][1] for k in ("population", "occupancy", "phase", "children", "moves", "moves-children",
+                                  "decision-time", "unsheltered")}
+    assert shown == {"population": f"{int(x['population'].values[-1]):,}",
+                     "occupancy": f"{float(x['occupancy_rate'].values[-1]):.1%}",
+                     "phase": str(int(x["phase"].values[-1])),
+                     "children": f"{int(x['children_in_emergency'].values[-1]):,}",
+                     "moves": f"{ch28['moves_per_person_year']:.2f}",
+                     "moves-children": f"{ch28['children_moves_per_year']:.2f}",
+                     "decision-time": f"{med[np.isfinite(med)][-1]:,.0f} days",
+                     "unsheltered": f"{int(u[-1]):,}"}, day
+    assert c["moves"][-1].endswith(f"run so far {ch['moves_per_person_year']:.2f}")
+    assert c["moves-children"][-1].endswith(f"run so far {ch['children_moves_per_year']:.2f}")
+    assert c["unsheltered"][-1] == f"{int(u.sum()):,} person-nights so far"
+    assert f"EUR {x['cost_eur'].values.sum() / 1e9:,.2f} bn" in " ".join(c["cost"])
+    return day
+
+
+def test_the_cards_are_the_runs_own_results_after_step_play_what_if_reset_and_reopen(page):
+    """Round 4: each figure on the Run tab's cards checked against `Results` of the same run made
+    apart, after Step, Play at the fastest speed and Pause, a What-if decision, Reset and a reopened
+    saved run (the replay an uploaded run file goes through). The phase card names the last change."""
+    import time
+
+    from model.scenario import Event
+    from tests.viz.settle import settled
+    from viz.labels import days_in_position
+
+    page.find(v.Btn, class_="np-step-week").widget.click()
+    page.find(v.Btn, class_="np-step-week").widget.click()
+    assert _cards_match_results(page) == 14
+    assert "▲ up from phase 0 on day 8 (2025-07-09)" in _card_texts(page)["phase"]
+    page.find(v.Select, label="Speed").widget.v_model = "as fast as possible"
+    page.find(v.Btn, class_="np-play").widget.click()
+    deadline = time.monotonic() + 120
+    while days_in_position(page.find(v.Html, class_="np-day").widget.children[0]) < 60 \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)                      # (a condition with a deadline, not a fixed wait)
+    page.find(v.Btn, class_="np-pause").widget.click()
+    deadline = time.monotonic() + 120
+    while not page.find(v.Btn, class_="np-play").widgets and time.monotonic() < deadline:
+        time.sleep(0.05)
+    day = _cards_match_results(page)
+    assert day >= 60
+    field = next(w for w in page.find(v.TextField).widgets if w.label == "First applications per year from today")
+    field.v_model = "90000"
+    settled(page)
+    page.find(v.Btn, children=["Change inflow"]).widget.click()
+    page.find(v.Btn, class_="np-step-week").widget.click()
+    own = Session("baseline")
+    own.step(day)
+    what_if = Event(date=own.date, action="set", parameter="inflow.first_applications_per_year", value=90000,
+                    label="what-if: first applications 90,000 a year from today")
+    assert _cards_match_results(page, [(day, what_if)]) == min(day + 7, 730)
+    page.find(v.Btn, children=["Save run"]).widget.click()
+    page.find(v.Btn, class_="np-reset").widget.click()
+    page.find(v.Btn, class_="np-step-day").widget.click()
+    assert _cards_match_results(page) == 1
+    page.find(v.Btn, children=["Reopen"]).widgets[0].click()       # the newest saved run is listed first
+    assert _cards_match_results(page, [(day, what_if)]) == min(day + 7, 730)

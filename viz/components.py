@@ -130,10 +130,13 @@ def RunControls(session: Session, player: Player, playing: solara.Reactive[bool]
         solara.Select("Speed", values=list(SPEEDS), value=speed.value, on_value=set_speed, dense=True,
                       style={"max-width": "190px"}, classes=["np-speed"])
         solara.Text(run_position(session.day, session.horizon, session.state.world.dates), classes=["np-day"])
-    if busy and speed.value == FASTEST:
-        with solara.Row(style={"align-items": "center"}, classes=["np-progress"]):
-            solara.ProgressLinear(value=100 * session.day / max(session.horizon, 1), style={"flex": "1"})
-            solara.Text(f"{session.day / max(session.horizon, 1):.0%}")
+    # The progress bar of the fastest speed is always in the page, hidden at other speeds: a row that came
+    # and went made the browser draw the controls above it anew, and a Pause clicked at that moment (after
+    # a change of speed during Play) was lost: the button pressed was not the one released.
+    fastest = busy and speed.value == FASTEST
+    with solara.Row(style={"align-items": "center", "display": "flex" if fastest else "none"}, classes=["np-progress"]):
+        solara.ProgressLinear(value=100 * session.day / max(session.horizon, 1) if fastest else 0, style={"flex": "1"})
+        solara.Text(f"{session.day / max(session.horizon, 1):.0%}" if fastest else "")
     if player.error is not None:
         solara.Error(f"The run stopped: {type(player.error).__name__}: {player.error}", classes=["np-play-error"])
 

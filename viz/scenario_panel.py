@@ -14,6 +14,7 @@ from model.scenario import (MAX_FILE_BYTES, Event, Scenario, ScenarioError, buil
 from viz import export, params
 from viz.compare import parse_whole
 from viz.components import TypedText
+from viz.field_carrier import FieldCarrier
 from viz.file_pick import FilePick
 from viz.labels import days_simulated
 from viz.session import MAX_RUN_FILE_BYTES, RunRecord, Session
@@ -198,8 +199,20 @@ def WhatIf(session: Session, version: solara.Reactive[int], run_id: solara.React
         return Event(date=session.date, action="set", parameter="inflow.first_applications_per_year", value=n,
                      label=f"what-if: first applications {n:,} a year from today")
 
+    typed = (places, lead, inflow)
+
+    def carried(data: dict) -> None:
+        # the texts the browser showed when a button was clicked, sent just before the click: a click
+        # reached a busy server before the last keys typed (`viz.field_carrier`)
+        for field, text in zip(typed, data.get("texts") or [], strict=False):
+            if isinstance(text, str):
+                field.set(text)
+
     provinces = ["all provinces", *list(session.state.world.provinces)]
     with solara.Column(gap="4px", classes=["np-whatif"]):
+        FieldCarrier.element(scope=".np-whatif", buttons=".np-whatif-open, .np-whatif-inflow-apply",
+                             fields=[".np-whatif-places input", ".np-whatif-lead input", ".np-whatif-inflow input"],
+                             on_carried=carried)
         solara.Text("Decide now, the run goes on (logged as a decision)", style={"font-size": "13px"})
         with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
             TypedText("Places", places, classes=["np-whatif-places"], style="width: 90px")

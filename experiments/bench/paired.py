@@ -20,7 +20,6 @@ main with this script; the file records which `model` package it ran.
 
 from __future__ import annotations
 
-import argparse
 import json
 import subprocess
 import sys
@@ -88,11 +87,13 @@ def diff(a_path: Path, b_path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    sub = ap.add_subparsers(dest="cmd", required=True)
+    from experiments.cli import RUNS, _Parser   # the CLI's reading of a count: one line, exit code 2
+
+    ap = _Parser(prog="python -m experiments.bench.paired", description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
     r = sub.add_parser("run", help="key figures of this checkout on paired seeds")
     r.add_argument("--scenarios", default=",".join(SCENARIOS))
-    r.add_argument("--seeds", type=int, default=30, help="number of seeds (1, 2, …)")
+    r.add_argument("--seeds", type=RUNS, default=30, help="number of seeds, 1..N (default: 30)")
     r.add_argument("--out", type=Path, required=True)
     r.add_argument("--label", help="name of this version in the table (default: its git commit)")
     d = sub.add_parser("diff", help="paired differences B − A with 95 %% CIs")

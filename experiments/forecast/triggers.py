@@ -11,8 +11,6 @@ phases begin, the nights without a bed and the cost.
 
 from __future__ import annotations
 
-import argparse
-
 from experiments.compare import Comparison, compare
 from model.scenario import Scenario, ScenarioError, load_scenario
 
@@ -40,14 +38,18 @@ def compare_triggers(scenario: Scenario | str = "mass-arrival", runs: int = 5, s
 
 
 def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="python -m experiments.forecast.triggers", description=__doc__.split("\n")[0],
-                                 allow_abbrev=False)
+    from experiments.cli import JOBS, RUNS, SEED, _Parser   # the CLI's reading of options: one line, exit code 2
+
+    ap = _Parser(prog="python -m experiments.forecast.triggers", description=__doc__.split("\n")[0])
     ap.add_argument("scenario", nargs="?", default="mass-arrival")
-    ap.add_argument("--runs", type=int, default=5)
-    ap.add_argument("--seed", type=int)
-    ap.add_argument("--workers", type=int)
+    ap.add_argument("--runs", type=RUNS, default=5, help="paired runs (seeds) (default: 5)")
+    ap.add_argument("--seed", type=SEED, help="first seed (default: the scenario's)")
+    ap.add_argument("--workers", type=JOBS, help="processes (default: all cores)")
     args = ap.parse_args(argv)
-    print(compare_triggers(args.scenario, args.runs, args.seed, args.workers).table())
+    try:
+        print(compare_triggers(args.scenario, args.runs, args.seed, args.workers).table())
+    except ScenarioError as e:
+        ap.error(str(e).splitlines()[0])
     return 0
 
 

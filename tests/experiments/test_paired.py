@@ -37,3 +37,30 @@ def test_key_figures_of_one_run_are_the_compared_ones():
     got = paired.key_figures_of("baseline", 1, days=20)
     assert set(got) == set(paired.FIGURES)
     assert got["population_end"] > 0 and got["peak_population"] >= got["population_end"]
+
+
+@pytest.mark.parametrize("argv", [["run", "--seeds", "0", "--out", "x.json"], ["run", "--seeds", "-3", "--out", "x.json"],
+                                  ["run", "--seeds", "x", "--out", "x.json"],
+                                  ["run", "--seeds", "2", "--seeds", "3", "--out", "x.json"]])
+def test_a_bad_seed_count_is_one_line_naming_the_option(argv, capsys, tmp_path, monkeypatch):
+    # `--seeds 0` wrote a file of no seeds, `-3` too, and a count given twice kept the last one
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(SystemExit) as stop:
+        paired.main(argv)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2
+    assert err.count("\n") == 1 and "--seeds" in err and "Traceback" not in err, err
+    assert not (tmp_path / "x.json").exists()
+
+
+@pytest.mark.parametrize("argv, words", [(["--runs", "0"], "--runs"), (["--seed", "-1"], "--seed"),
+                                         (["--workers", "0"], "--workers"), (["nope.yaml"], "nope.yaml")])
+def test_the_trigger_comparison_refuses_bad_options_in_one_line(argv, words, capsys):
+    # `--runs 0` and an unknown scenario ended in a traceback (ScenarioError from compare / load_scenario)
+    from experiments.forecast.triggers import main
+
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    err = capsys.readouterr().err
+    assert stop.value.code == 2
+    assert err.count("\n") == 1 and words in err and "Traceback" not in err, err

@@ -658,8 +658,11 @@ def load(path: str | Path) -> Snapshot:
                 found = header.get("format") if isinstance(header, dict) else None
                 raise SnapshotError(f"{path.name}: not a noodplan snapshot (format {found!r})")
             version = header.get("format_version", header.get("version"))
-            if type(version) is not int or not 1 <= version <= FORMAT_VERSION:
-                raise SnapshotError(f"{path.name}: snapshot format version {version!r}; this noodplan reads "
+            if type(version) is not int:        # '4' written as text, 4.0, true: an edited or damaged header
+                raise SnapshotError(f"{path.name}: damaged snapshot (header format_version: must be a whole number, "
+                                    f"got {version!r:.40})")
+            if not 1 <= version <= FORMAT_VERSION:
+                raise SnapshotError(f"{path.name}: snapshot format version {version}; this noodplan reads "
                                     f"versions 1 to {FORMAT_VERSION}")
             tree = parse_json(z.read("state.json"), f"{path.name}: state.json", "a snapshot state", SnapshotError)
             arrays = []
@@ -676,7 +679,10 @@ def load(path: str | Path) -> Snapshot:
         raise SnapshotError(f"{path.name}: damaged snapshot ({why})") from None
     if not isinstance(tree, dict):
         raise SnapshotError(f"{path.name}: damaged snapshot (state.json is not an object)")
-    header, tree = migrate(header, tree)
+    try:
+        header, tree = migrate(header, tree)
+    except SnapshotError as e:          # the migrations do not know the file's name
+        raise SnapshotError(f"{path.name}: {e}") from None
     _check_header(header, path.name)
     return Snapshot(header, tree, arrays)
 
@@ -702,6 +708,8 @@ def _check_header(header: dict, source: str) -> None:
         raise bad("seed", f"must be a whole number from 0 to {MAX_SEED:,} (got {seed!r:.40})")
     if not isinstance(header.get("world_checks"), dict):
         raise bad("world_checks", "missing or not a mapping")
+    if "start_date" not in sc:          # an emptied scenario is named as such, not blamed on the date
+        raise bad("scenario", "has no start_date (the scenario the run was made from is missing or cut short)")
     try:
         date = dt.date.fromisoformat(header.get("date"))      # type: ignore[arg-type]
         start = dt.date.fromisoformat(sc.get("start_date"))   # type: ignore[arg-type]

@@ -39,7 +39,8 @@ def test_key_figures_of_one_run_are_the_compared_ones():
     assert got["population_end"] > 0 and got["peak_population"] >= got["population_end"]
 
 
-@pytest.mark.parametrize("argv", [["run", "--seeds", "0", "--out", "x.json"], ["run", "--seeds", "-3", "--out", "x.json"],
+@pytest.mark.parametrize("argv", [["run", "--seeds", "0", "--out", "x.json"],
+                                  ["run", "--seeds", "-3", "--out", "x.json"],
                                   ["run", "--seeds", "x", "--out", "x.json"],
                                   ["run", "--seeds", "2", "--seeds", "3", "--out", "x.json"]])
 def test_a_bad_seed_count_is_one_line_naming_the_option(argv, capsys, tmp_path, monkeypatch):

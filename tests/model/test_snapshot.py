@@ -269,6 +269,27 @@ def test_a_zip_that_is_not_a_snapshot_or_from_a_newer_noodplan_is_refused(tmp_pa
         snapshot.load(newer)
 
 
+@pytest.mark.parametrize("edit, words", [
+    # a version written as text was answered "snapshot format version '4'; this noodplan reads versions 1 to 4"
+    (lambda h: h.update(format_version="4"), "crafted.snapshot: damaged snapshot (header format_version: must be a "
+                                              "whole number, got '4')"),
+    # an emptied scenario was blamed on the date ("not a real date, or the scenario's start_date is not")
+    (lambda h: h.update(scenario={}), "crafted.snapshot: damaged snapshot (header scenario: has no start_date"),
+    # a version-1 header without its `code` named no file
+    (lambda h: (h.pop("format_version"), h.pop("code_version"), h.update(version=1)),
+     "crafted.snapshot: damaged snapshot: version-1 header without 'code'"),
+])
+def test_an_edited_header_is_refused_naming_the_file_and_the_field(tmp_path, edit, words):
+    good = snapshot.capture(_run(prepare("baseline", days=5), 1))
+    header = copy.deepcopy(good.header)
+    edit(header)
+    path = tmp_path / "crafted.snapshot"
+    snapshot.Snapshot(header, good.tree, list(good.arrays)).save(path)
+    with pytest.raises(SnapshotError) as err:
+        snapshot.load(path)
+    assert str(err.value).startswith(words) and "\n" not in str(err.value), str(err.value)
+
+
 def test_devices_pipes_folders_and_zip_bombs_are_refused_before_reading(tmp_path, monkeypatch):
     # /dev/zero was read until memory ran out (zipfile looks for the end of the archive), a named
     # pipe waited for a writer forever; a small archive may unpack to gigabytes

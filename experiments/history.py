@@ -447,6 +447,9 @@ def _points(reader: csv.DictReader, name: str, text: str,
             period: tuple[dt.date, dt.date] | None) -> list[RecordPoint]:
     if reader.fieldnames:             # `date, quantity, value`: the names without the spaces around them
         reader.fieldnames = [c.strip() for c in reader.fieldnames]
+    if not text.strip():              # was answered "missing column(s) date, quantity, value"
+        raise ValueError(f"{name}: the file is empty; a record is a CSV file with the columns date, quantity, "
+                         f"value (one recorded point a line)")
     missing = {"date", "quantity", "value"} - set(reader.fieldnames or [])
     if missing:
         header = (text.splitlines() or [""])[0]

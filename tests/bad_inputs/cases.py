@@ -1697,3 +1697,6 @@ for _name, _params, _says in (("twice", "appeal_days,appeal_days", "--params: 'a
                               ("misspelt", "apeal_days", "unknown parameter 'apeal_days' (did you mean 'appeal_days'?)")):
     bad_argv("counts", f"r16-calibrate-params-{_name}", ("calibrate", "--params", _params, "--budget", "2", "--dry-run",
                                                           "--out", "{d}/out"), says=(_says,))
+# An empty --record file was answered "missing column(s) date, quantity, value": it says the file is empty.
+bad_argv("record", "r17-empty-says-empty", _BT, {"r.csv": ""}, says=("r.csv: the file is empty",))
+bad_argv("record", "r17-blank-lines-say-empty", _BT, {"r.csv": "\n \n"}, says=("r.csv: the file is empty",))

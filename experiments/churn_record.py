@@ -95,9 +95,9 @@ def validation_rows(seeds: list[int]) -> dict[str, tuple[float, float, float]]:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from experiments.cli import RUNS, _Parser   # the CLI's reading of a count: one line and exit code 2
+    from experiments.cli import RUNS, Parser   # the CLI's reading of a count: one line and exit code 2
 
-    ap = _Parser(prog="python -m experiments.churn_record", description=__doc__.splitlines()[0])
+    ap = Parser(prog="python -m experiments.churn_record", description=__doc__.splitlines()[0])
     ap.add_argument("--seeds", type=RUNS, default=10, help="seeds 1..N of each run (default: 10)")
     args = ap.parse_args(argv)
     print("own-request fit (2012):", own_request_rate_2012())

@@ -73,7 +73,7 @@ class _StoreOnce(argparse._StoreAction):
 _GIVEN = "_noodplan_options_given"    # the namespace's record of the options given a value (_StoreOnce)
 
 
-class _Parser(argparse.ArgumentParser):
+class Parser(argparse.ArgumentParser):
     """argparse that reports a usage error in one line (`noodplan: run: --days: …`), exit code 2.
 
     Abbreviated long options are refused (`--memb` is not taken for `--members`): an abbreviation
@@ -393,10 +393,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    ap = _Parser(prog="noodplan", description="Agent-based simulator of the Dutch "
+    ap = Parser(prog="noodplan", description="Agent-based simulator of the Dutch "
                  "asylum reception chain and its contingency plan (noodplan).")
     ap.add_argument("--version", action=_Version, help="show noodplan's version and exit")
-    sub = ap.add_subparsers(dest="command", required=True, parser_class=_Parser)
+    sub = ap.add_subparsers(dest="command", required=True, parser_class=Parser)
     force = "replace a folder that holds earlier results (entirely; never a folder of other files)"
     force_file = "replace the --out file if it exists (whole, once the new one is written)"
     run = sub.add_parser("run", help="run a scenario and print a summary")

@@ -516,9 +516,9 @@ def _points(reader: csv.DictReader, name: str, text: str,
 
 def main(argv: list[str] | None = None) -> None:
     """Regenerate the derived files in model/data/nl/."""
-    from experiments.cli import _Parser   # the CLI's reading of options: one line and exit code 2
+    from experiments.cli import Parser   # the CLI's reading of options: one line and exit code 2
 
-    _Parser(prog="python -m experiments.history",
+    Parser(prog="python -m experiments.history",
             description="Regenerate the derived files in model/data/nl/ (the monthly inflow the hindcasts "
                         "run on, the filled housing targets) from the recorded figures; takes no options."
             ).parse_args(argv)

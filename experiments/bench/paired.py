@@ -87,10 +87,10 @@ def diff(a_path: Path, b_path: Path) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
-    from experiments.cli import RUNS, _Parser   # the CLI's reading of a count: one line, exit code 2
+    from experiments.cli import RUNS, Parser   # the CLI's reading of a count: one line, exit code 2
 
-    ap = _Parser(prog="python -m experiments.bench.paired", description=__doc__.splitlines()[0])
-    sub = ap.add_subparsers(dest="cmd", required=True, parser_class=_Parser)
+    ap = Parser(prog="python -m experiments.bench.paired", description=__doc__.splitlines()[0])
+    sub = ap.add_subparsers(dest="cmd", required=True, parser_class=Parser)
     r = sub.add_parser("run", help="key figures of this checkout on paired seeds")
     r.add_argument("--scenarios", default=",".join(SCENARIOS))
     r.add_argument("--seeds", type=RUNS, default=30, help="number of seeds, 1..N (default: 30)")

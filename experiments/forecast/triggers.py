@@ -38,9 +38,9 @@ def compare_triggers(scenario: Scenario | str = "mass-arrival", runs: int = 5, s
 
 
 def main(argv: list[str] | None = None) -> int:
-    from experiments.cli import JOBS, RUNS, SEED, _Parser   # the CLI's reading of options: one line, exit code 2
+    from experiments.cli import JOBS, RUNS, SEED, Parser   # the CLI's reading of options: one line, exit code 2
 
-    ap = _Parser(prog="python -m experiments.forecast.triggers", description=__doc__.split("\n")[0])
+    ap = Parser(prog="python -m experiments.forecast.triggers", description=__doc__.split("\n")[0])
     ap.add_argument("scenario", nargs="?", default="mass-arrival")
     ap.add_argument("--runs", type=RUNS, default=5, help="paired runs (seeds) (default: 5)")
     ap.add_argument("--seed", type=SEED, help="first seed (default: the scenario's)")

@@ -120,7 +120,8 @@ def poisson_quantile(u: np.ndarray | float, lam: np.ndarray | float) -> np.ndarr
     the exact quantile with the CDF (`scipy.special.pdtr`)."""
     u = np.asarray(u, np.float64)
     lam = np.asarray(lam, np.float64)
-    k = np.fmax(np.floor(lam + np.sqrt(lam) * special.ndtri(u)), 0.0)   # fmax: NaN (lam 0) -> 0
+    with np.errstate(invalid="ignore"):   # lam 0 and u 0: 0 × −inf is NaN, which fmax turns into 0
+        k = np.fmax(np.floor(lam + np.sqrt(lam) * special.ndtri(u)), 0.0)
     while True:
         low = special.pdtr(k, lam) < u
         if not low.any():

@@ -293,8 +293,9 @@ class Rooms:
         return self._add(ExerciseRun(ex, sc, world=world_for(sc)), ex.name)    # (names the downloads)
 
     def restore(self, data: bytes | str, source: str = "saved exercise") -> tuple[Room, str]:
-        """A new room continuing a saved exercise (`experiments.exercise.savefile`), paused."""
-        run = savefile.from_bytes(data, source)
+        """A new room continuing a saved exercise (`experiments.exercise.savefile`), paused. It replays on
+        the server's shared world of its scenario, as a room created for it plays (`world_for`)."""
+        run = savefile.from_bytes(data, source, world_for)
         room, key = self._add(run, run.exercise.name)
         room.status = "finished" if run.finished else "paused"
         return room, key

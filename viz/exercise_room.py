@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from experiments.exercise import report, savefile
-from experiments.exercise.engine import ExerciseRun, parse_decision
+from experiments.exercise.engine import ExerciseRun, parse_decision, turn_at
 from experiments.exercise.msel import library_names, load_exercise
 from model.scenario import ScenarioError
 from viz.session import world_for
@@ -232,7 +232,8 @@ class Room:
                 raise RoomError("snapshot: name: give a name")
             taken = self.run.snapshots.get(name.strip())
             if taken is not None:       # a second click on the same name would replace it silently
-                raise RoomError(f"snapshot: name: '{name.strip()}' is taken already (turn {taken[1].turn}); "
+                raise RoomError(f"snapshot: name: '{name.strip()}' is taken already "
+                                f"({turn_at(taken[1].turn, self.run.exercise.turns)}); "
                                 f"give this one another name")
             self.run.snapshot(name.strip())
             self.changed()

@@ -73,9 +73,10 @@ def to_dict(run: ExerciseRun) -> dict:
                 "lessons": dict(run.lessons)}
 
 
-def save(run: ExerciseRun, path: str | Path) -> Path:
-    """Write the exercise file, a *.json (whole or not at all: `experiments.outputs.write_text`)."""
-    return outputs.write_text(path, json.dumps(to_dict(run), indent=1), ".json", "--save")
+def save(run: ExerciseRun, path: str | Path, force: bool | None = None) -> Path:
+    """Write the exercise file, a *.json (whole or not at all: `experiments.outputs.write_text`); `force` as
+    `outputs.check_file`'s (False: an existing file, a workshop's save, is not replaced)."""
+    return outputs.write_text(path, json.dumps(to_dict(run), indent=1), ".json", "--save", force)
 
 
 def from_dict(data: dict, source: str = "exercise save", world_of: WorldOf | None = None) -> ExerciseRun:

@@ -234,7 +234,7 @@ def test_a_snapshot_name_taken_already_is_refused_not_replaced():
     room.snapshot(key, "t0")
     room.advance(key)
     room.advance(key)
-    with pytest.raises(RoomError, match="'t0' is taken already \\(turn 1\\); give this one another name"):
+    with pytest.raises(RoomError, match="'t0' is taken already \\(turn 2 of 6\\); give this one another name"):
         room.snapshot(key, " t0 ")
     room.snapshot(key, "t3")
     room.rewind(key, "t0")

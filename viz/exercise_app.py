@@ -190,8 +190,8 @@ def Clock(room: Room, tick: int = 0):
     text = clock_text(room.time_left(), room.status)
     if text:
         up = room.time_left() == 0.0
-        solara.Text(text, classes=["np-ex-clock"],
-                    style={"font-weight": "bold", "color": "#b71c1c" if up else "#1a237e"})
+        solara.Text(text, classes=["np-ex-clock"],    # a line of its own (it ran into the fingerprint after it)
+                    style={"display": "block", "font-weight": "bold", "color": "#b71c1c" if up else "#1a237e"})
 
 
 @solara.component

@@ -364,8 +364,12 @@ class ExerciseRun:
                         self._fire(j, "condition")
             self.book.turn += 1
             v = indicators(self.model)
+            # with the registration location's occupancy: the library's injects and the guide's table read it
+            # (`play` showed "occupancy 96%" where the guide says Ter Apel is 31 % full)
+            central = f"{v['central_occupancy']:.0%}" if v["central_places"] else "no places"
             self._log("turn", None, f"turn {self.book.turn} of {self.exercise.turns} ended",
-                      f"occupancy {v['occupancy']:.0%}, unsheltered {v['unsheltered']:,.0f}, "
+                      f"occupancy {v['occupancy']:.0%}, Ter Apel (registration) {central}, "
+                      f"unsheltered {v['unsheltered']:,.0f}, "
                       f"registration backlog {v['registration_backlog']:,.0f}, plan phase {v['plan_phase']:.0f}")
             self._open_turn()
 

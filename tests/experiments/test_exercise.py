@@ -530,6 +530,18 @@ def test_the_facilitators_guide_shows_what_the_2022_exercise_does():
     assert outside_by_turn[5:11] == [0.0] * 6 and f"{outside_by_turn[11]:,.0f}" == said[1]
 
 
+def test_a_turns_end_gives_the_registration_locations_occupancy_the_guide_and_the_injects_read():
+    # `play`'s turn lines and the log gave the occupancy of all places (96 % on mass-arrival-2022's turn 1),
+    # where the guide's table and the injects about Ter Apel read the registration location's (31 %)
+    run = run_of()
+    run.advance()
+    v = indicators(run.model)
+    assert v["central_places"] > 0
+    ended = next(e for e in run.log if e["kind"] == "turn")
+    assert ended["detail"].startswith(f"occupancy {v['occupancy']:.0%}, "
+                                      f"Ter Apel (registration) {v['central_occupancy']:.0%}, unsheltered ")
+
+
 @pytest.mark.parametrize("change, message", [
     ({"turns": 0}, "x.yaml: turns: Input should be greater than or equal to 1"),
     ({"roles": [{"id": "COA table", "type": "coa"}]},        # an id in words, not pydantic's regular expression

@@ -132,6 +132,9 @@ def test_facilitator_and_two_players_play_a_room(room_server, make_page, tmp_pat
     # first tick took more than 30 s. So wait for the running clock here, and for its count down later.
     for page in (f, coa.page):
         page.wait_for_function(CLOCK_RUNS, arg="(30:00|29:[0-5][0-9])", timeout=60_000)
+    # the clock stands on a line of its own: it ran into the fingerprint ("29:58state fingerprint 2f93fb1a")
+    clock, fingerprint = f.locator(".np-ex-clock").bounding_box(), f.locator(".np-ex-fingerprint").bounding_box()
+    assert clock and fingerprint and fingerprint["y"] >= clock["y"] + clock["height"] - 1, (clock, fingerprint)
 
     # COA: its own decisions only; 500 emergency places
     p = coa.page

@@ -21,7 +21,7 @@ from solara.alias import rv as v
 
 from experiments.exercise import report, savefile
 from experiments.exercise import roles as R
-from experiments.exercise.engine import indicators, summary
+from experiments.exercise.engine import indicators, summary, turn_at
 from model.scenario import ScenarioError
 from viz.exercise_room import ROOMS, Room, offered
 from viz.file_pick import FilePick
@@ -139,7 +139,10 @@ def Status(room: Room, tick: int = 0):
     solara.Markdown(f"**{run.exercise.title}** — room status: **{room.status}** · "
                     f"turns played: {run.turn} of {run.exercise.turns}, {now} · day {run.day} · {run.date()}",
                     style={"font-size": "15px"})
-    solara.Text(f"Turn {run.turn}, day {run.day}", classes=["np-ex-turn"])
+    # the turn being played as the log's "in turn" column and the snapshots' details name it (it read "Turn 0"
+    # under "now turn 1")
+    where = turn_at(run.turn, run.exercise.turns, run.day)
+    solara.Text(where[0].upper() + where[1:], classes=["np-ex-turn"])
 
 
 def clock_text(left: float | None, status: str) -> str:
@@ -187,8 +190,8 @@ def Clock(room: Room, tick: int = 0):
     text = clock_text(room.time_left(), room.status)
     if text:
         up = room.time_left() == 0.0
-        solara.Text(text, classes=["np-ex-clock"],
-                    style={"font-weight": "bold", "color": "#b71c1c" if up else "#1a237e"})
+        solara.Text(text, classes=["np-ex-clock"],    # a line of its own (it ran into the fingerprint after it)
+                    style={"display": "block", "font-weight": "bold", "color": "#b71c1c" if up else "#1a237e"})
 
 
 @solara.component

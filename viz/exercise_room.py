@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from experiments.exercise import report, savefile
-from experiments.exercise.engine import ExerciseRun, parse_decision
+from experiments.exercise.engine import ExerciseRun, parse_decision, turn_at
 from experiments.exercise.msel import library_names, load_exercise
 from model.scenario import ScenarioError
 from viz.session import world_for
@@ -232,7 +232,8 @@ class Room:
                 raise RoomError("snapshot: name: give a name")
             taken = self.run.snapshots.get(name.strip())
             if taken is not None:       # a second click on the same name would replace it silently
-                raise RoomError(f"snapshot: name: '{name.strip()}' is taken already (turn {taken[1].turn}); "
+                raise RoomError(f"snapshot: name: '{name.strip()}' is taken already "
+                                f"({turn_at(taken[1].turn, self.run.exercise.turns)}); "
                                 f"give this one another name")
             self.run.snapshot(name.strip())
             self.changed()
@@ -293,8 +294,9 @@ class Rooms:
         return self._add(ExerciseRun(ex, sc, world=world_for(sc)), ex.name)    # (names the downloads)
 
     def restore(self, data: bytes | str, source: str = "saved exercise") -> tuple[Room, str]:
-        """A new room continuing a saved exercise (`experiments.exercise.savefile`), paused."""
-        run = savefile.from_bytes(data, source)
+        """A new room continuing a saved exercise (`experiments.exercise.savefile`), paused. It replays on
+        the server's shared world of its scenario, as a room created for it plays (`world_for`)."""
+        run = savefile.from_bytes(data, source, world_for)
         room, key = self._add(run, run.exercise.name)
         room.status = "finished" if run.finished else "paused"
         return room, key

@@ -38,10 +38,12 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("--turns", type=_whole(1, MAX_TURNS), help="turns to play (default: all)")
     p.add_argument("--save", metavar="FILE", help="save the exercise (JSON) to restore or report on later")
     p.add_argument("--report", metavar="FILE", help="write the after-action report (HTML)")
+    p.add_argument("--force", action="store_true", help="replace the --save and --report files if they exist")
     p.set_defaults(func=cmd_play)
     r = sub.add_parser("report", help="the after-action report of a saved exercise")
     r.add_argument("saved")
     r.add_argument("--out", required=True, metavar="FILE", help="the HTML file to write")
+    r.add_argument("--force", action="store_true", help="replace the --out file if it exists")
     r.set_defaults(func=cmd_report)
     return sub
 
@@ -83,7 +85,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def cmd_play(args: argparse.Namespace) -> int:
     from experiments.exercise import report, savefile
-    from experiments.exercise.engine import ExerciseRun
+    from experiments.exercise.engine import ExerciseRun, unfired
     from experiments.exercise.msel import load_exercise
     from model.scenario import ScenarioError
 
@@ -91,42 +93,44 @@ def cmd_play(args: argparse.Namespace) -> int:
     turns = ex.turns if args.turns is None else args.turns
     if not 1 <= turns <= ex.turns:
         raise ScenarioError(f"exercise play: --turns: 1 to {ex.turns} (got {turns})")
-    if args.save:       # the targets before the turns are played
-        outputs.check_file(args.save, ".json", "--save")
+    if args.force and not (args.save or args.report):      # it would be ignored
+        raise ScenarioError("exercise play: --force: only with --save or --report (it lets play replace a file "
+                            "of earlier results)")
+    # the targets before the turns are played; an existing one (a workshop's save, say) only with --force
+    if args.save:
+        outputs.check_file(args.save, ".json", "--save", force=args.force)
     if args.report:
-        outputs.check_file(args.report, ".html", "--report")
+        outputs.check_file(args.report, ".html", "--report", force=args.force)
     run = ExerciseRun(ex, sc)
     for _ in range(turns):
         run.advance()
         ended = next(e for e in reversed(run.log) if e["kind"] == "turn")   # (the next turn's injects follow it)
         print(f"turn {run.turn:3d}  {run.date()}  {ended['detail']}", flush=True)
-    for e in run.log:
+    for e in run.log:       # with what the model did (places closed: whole locations) and why it refused
         if e["kind"] in ("inject", "model", "refused"):
-            print(f"  day {e['day']:4d}  {e['kind']:7s} {e['what']}")
+            said = f": {e['detail']}" if e["kind"] != "inject" and e["detail"] else ""
+            print(f"  day {e['day']:4d}  {e['kind']:7s} {e['what']}{said}")
     if run.finished:            # nobody deciding is the line a workshop is measured against: it shows its crisis
         for j in ex.injects:    # (docs/exercises.md, "Try the exercise alone first")
             if j.id in run.book.fired or j.contingency or j.when is None:
                 continue
-            c = j.when
-            limit = f"at or above {c.above:g}" if c.above is not None else f"below {c.below:g}"
-            print(f"note: inject {j.id} ({j.title}) never fired with nobody deciding: {c.indicator} was {limit} "
-                  f"on at most {run.book.longest.get(j.id, 0)} days in a row ({c.days} needed); if the players "
-                  "are to meet it, its condition or the exercise needs changing")
+            print(f"note: inject {j.id} ({j.title}) never fired with nobody deciding: {unfired(run, j)}; if the "
+                  "players are to meet it, its condition or the exercise needs changing")
     if args.save:
-        print(f"saved: {savefile.save(run, Path(args.save))}")
+        print(f"saved: {savefile.save(run, Path(args.save), force=args.force)}")
     if args.report:
-        print(f"report: {report.write(run, Path(args.report), option='--report')}")
+        print(f"report: {report.write(run, Path(args.report), option='--report', force=args.force)}")
     return 0
 
 
 def cmd_report(args: argparse.Namespace) -> int:
     from experiments.exercise import report, savefile
 
-    outputs.check_file(args.out, ".html")
+    outputs.check_file(args.out, ".html", force=args.force)
     run = savefile.load(args.saved)
     if run.replay_note:
         print(f"note: {run.replay_note}", file=sys.stderr)
     if run.rule_note:
         print(f"note: {args.saved}: {run.rule_note}", file=sys.stderr)
-    print(f"report: {report.write(run, Path(args.out))}")
+    print(f"report: {report.write(run, Path(args.out), force=args.force)}")
     return 0

@@ -93,6 +93,26 @@ def indicators(model: ReceptionModel) -> dict[str, float]:
     }
 
 
+def turn_at(played: int, turns: int, day: int | None = None) -> str:
+    """Where a run is, as the room's status line and the log's "in turn" column say it: the turn being played
+    (turns played + 1: a snapshot before the first turn's decisions is in turn 1), or all turns played."""
+    where = f"turn {played + 1} of {turns}" if played < turns else f"all {turns} turns played"
+    return where if day is None else f"{where}, day {day}"
+
+
+def unfired(run: ExerciseRun, inject) -> str:
+    """What the facilitator is told of condition inject `inject` that has not fired (yet): how near its
+    condition came, and when it was met only after the exercise's last day, that it is not fired then (no
+    turn is left to answer it)."""
+    c = inject.when
+    limit = f"at or above {c.above:g}" if c.above is not None else f"below {c.below:g}"
+    held = run.book.longest.get(inject.id, 0)
+    if held >= c.days:
+        return (f"{c.indicator} was {limit} on {held} days in a row ({c.days} needed) only as the exercise's last "
+                "day ended; a condition met then is not fired (no turn is left to answer it)")
+    return f"{c.indicator} was {limit} on at most {held} days in a row ({c.days} needed)"
+
+
 # the run's own snapshot of each turn's start (`ExerciseRun._open_turn`): "start of turn 3"
 TURN_START = "start of turn {}"
 _TURN_START = re.compile(r"start of turn (\d+)")
@@ -330,20 +350,26 @@ class ExerciseRun:
                     if j.at_day == self.model.day and j.id not in self.book.fired:
                         self._fire(j, "time")
                 self.model.step()
-                if self.model.day < self.model.horizon:
-                    values = indicators(self.model)
-                    for j in self.exercise.injects:
-                        if j.when is None or j.id in self.book.fired:
-                            continue
-                        held = self.book.holding.get(j.id, 0) + 1 if _holds(j.when, values) else 0
-                        self.book.holding[j.id] = held
-                        self.book.longest[j.id] = max(held, self.book.longest.get(j.id, 0))
-                        if held >= j.when.days:
-                            self._fire(j, "condition")
+                # after the exercise's last day a condition is followed but not fired: no day is left for its
+                # effect and no turn to answer it (`unfired`: `play` and the report say when one was met then)
+                last = self.model.day >= self.model.horizon
+                values = indicators(self.model)
+                for j in self.exercise.injects:
+                    if j.when is None or j.id in self.book.fired:
+                        continue
+                    held = self.book.holding.get(j.id, 0) + 1 if _holds(j.when, values) else 0
+                    self.book.holding[j.id] = held
+                    self.book.longest[j.id] = max(held, self.book.longest.get(j.id, 0))
+                    if held >= j.when.days and not last:
+                        self._fire(j, "condition")
             self.book.turn += 1
             v = indicators(self.model)
+            # with the registration location's occupancy: the library's injects and the guide's table read it
+            # (`play` showed "occupancy 96%" where the guide says Ter Apel is 31 % full)
+            central = f"{v['central_occupancy']:.0%}" if v["central_places"] else "no places"
             self._log("turn", None, f"turn {self.book.turn} of {self.exercise.turns} ended",
-                      f"occupancy {v['occupancy']:.0%}, unsheltered {v['unsheltered']:,.0f}, "
+                      f"occupancy {v['occupancy']:.0%}, Ter Apel (registration) {central}, "
+                      f"unsheltered {v['unsheltered']:,.0f}, "
                       f"registration backlog {v['registration_backlog']:,.0f}, plan phase {v['plan_phase']:.0f}")
             self._open_turn()
 
@@ -383,7 +409,7 @@ class ExerciseRun:
                                 f"each turn's start; give yours another name")
         with self.lock:
             self._record({"op": "snapshot", "name": name})
-            self._log("snapshot", None, f"snapshot '{name}'", f"turn {self.book.turn}, day {self.model.day}")
+            self._log("snapshot", None, f"snapshot '{name}'", self._at())
             self.snapshots[name] = (self.model.snapshot(), copy.deepcopy(self.book), len(self.commands))
 
     def rewind(self, name: str) -> None:
@@ -408,7 +434,7 @@ class ExerciseRun:
             self.model = ReceptionModel.restore(_unpacked(snap), world=self.model.state.world)
             self.book = self._book_at(name, book)
             self._log("rewind", None, f"rewound to snapshot '{name}'",
-                      f"turn {book.turn}, day {self.model.day}; {len(dropped)} log entries set aside"
+                      f"{self._at()}; {len(dropped)} log entries set aside"
                       + (f", {len(back)} set aside earlier back in play" if back else ""))
 
     def fork(self, name: str) -> ExerciseRun:
@@ -441,7 +467,7 @@ class ExerciseRun:
 
     def _forked(self, name: str) -> None:
         self._record({"op": "forked", "name": name})
-        self._log("fork", None, f"forked from snapshot '{name}'", f"turn {self.book.turn}, day {self.model.day}")
+        self._log("fork", None, f"forked from snapshot '{name}'", self._at())
 
     def lesson(self, key: str, text: str) -> None:
         """Write the lessons learned for an objective (its id) or in general ("general")."""
@@ -461,6 +487,9 @@ class ExerciseRun:
         if name not in self.snapshots:
             raise ScenarioError(f"snapshot: no snapshot named {name!r} (have: {', '.join(self.all_snapshots())})")
         return self.snapshots[name]
+
+    def _at(self) -> str:
+        return turn_at(self.book.turn, self.exercise.turns, self.model.day)
 
     def _need_days(self, what: str) -> None:
         if self.model.day >= self.model.horizon:
@@ -639,9 +668,10 @@ class ExerciseRun:
         self._log("inject", j.role, j.title, j.synopsis + refused, source=how, inject=j.id, answer_at=first,
                   submitted_before=self.book.seq)
         # what its effect did to places, as the model did it (the synopsis is the designer's words: "a location
-        # of 400 places closes" closed 673 in two, whole locations closing); changed parameters stay in its words
+        # of 400 places closes" closed 673 in two, whole locations closing), and to a regime it asks for (asked
+        # already by a table or in force: nothing changed); changed parameters stay in its words
         for e, x in zip(events, log[n:]):
-            if not refused and e.action in ("close", "open", "reopen", "raise"):
+            if not refused and e.action in ("close", "open", "reopen", "raise", "request_regime"):
                 self._log("model", None, f"inject {j.id}: {x['what']}", x["detail"])
 
 

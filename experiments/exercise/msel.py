@@ -123,21 +123,22 @@ class Exercise(_Strict):
     def _references(self) -> Exercise:
         ids = [r.id for r in self.roles]
         for i, r in enumerate(self.roles):
-            if ids.count(r.id) > 1:
-                raise ValueError(f"roles.{i}.id: {r.id!r} is used twice")
+            if r.id in ids[:i]:      # the second one, as objectives and injects are named (it named the first)
+                raise ValueError(f"roles.{i}.id: {r.id!r} is used twice (roles.{ids.index(r.id)} has it)")
             if ROLE_KINDS[r.type].regional and r.province is None:
                 raise ValueError(f"roles.{i}.province: a {r.type} role needs its province")
             if not ROLE_KINDS[r.type].regional and r.province is not None:
                 raise ValueError(f"roles.{i}.province: a {r.type} role is national (leave province out)")
         objectives = {o.id for o in self.objectives}
         for i, o in enumerate(self.objectives):
-            if [x.id for x in self.objectives[:i]].count(o.id):    # an inject's objective would be ambiguous
-                raise ValueError(f"objectives.{i}.id: {o.id!r} is used twice")
-        seen: set[str] = set()
+            before = [x.id for x in self.objectives[:i]]
+            if o.id in before:      # an inject's objective would be ambiguous
+                raise ValueError(f"objectives.{i}.id: {o.id!r} is used twice (objectives.{before.index(o.id)} has it)")
+        seen: list[str] = []
         for i, j in enumerate(self.injects):
             if j.id in seen:
-                raise ValueError(f"injects.{i}.id: {j.id!r} is used twice")
-            seen.add(j.id)
+                raise ValueError(f"injects.{i}.id: {j.id!r} is used twice (injects.{seen.index(j.id)} has it)")
+            seen.append(j.id)
             if j.role is not None and j.role not in ids:
                 raise ValueError(f"injects.{i}.role: {j.role!r} is not one of the roles"
                                  + (did_you_mean(j.role, ids) or f" ({', '.join(ids)})"))

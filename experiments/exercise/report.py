@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from experiments import outputs
-from experiments.exercise.engine import ExerciseRun, series
+from experiments.exercise.engine import ExerciseRun, series, unfired
 
 FIGURES = (("unsheltered", "persons without a bed"), ("occupancy_rate", "occupancy (persons in a bed / usable places)"),
            ("registration_backlog", "waiting for registration, persons"),
@@ -41,7 +41,8 @@ def assessment(run: ExerciseRun) -> list[dict]:
     boundaries are not all played (a report mid-way), *no turn left* when the exercise ended before
     the first of them; an inject that never fired is *not fired* (*not fired yet* in a report written
     before the last turn was played: it may still come, and `due` gives the day and turn of one due
-    at a day)."""
+    at a day; a condition inject not fired by the end has a `note`: how near its condition came, or that
+    it was met only as the last day ended, when none fires)."""
     ex = run.exercise
     log = run.log
     decisions = [e for e in log if e["kind"] == "decision"]
@@ -59,6 +60,8 @@ def assessment(run: ExerciseRun) -> list[dict]:
                                    "status": "not fired" if run.finished else "not fired yet",
                                    "due": None if run.finished or j.at_day is None
                                    else (j.at_day, j.at_day // ex.turn_days + 1)}
+            if fired is None and run.finished and j.when is not None:
+                row["note"] = unfired(run, j)       # how near its condition came (or met only on the last day)
             if fired is not None:
                 first = fired["answer_at"]
                 mine = [e for e in decisions if e["role"] == j.role and e["turn"] >= first
@@ -224,7 +227,8 @@ def render(run: ExerciseRun, lessons: dict[str, str] | None = None) -> str:
         for obj in assessment(run):
             rows = "".join(
                 f"<tr class='s-{_e(r['status']).replace(' ', '-')}'><td>{_e(r['title'])}</td>"
-                f"<td>{_fired(r['fired'], r['due'])}</td><td>{_e(r['role'])}</td>"
+                f"<td>{_fired(r['fired'], r['due'])}{'<br>' + _e(r['note']) if r.get('note') else ''}</td>"
+                f"<td>{_e(r['role'])}</td>"
                 f"<td>{_e(r['expected'] or '—')}</td>"
                 f"<td>{_actual(r['actual'])}</td>"
                 f"<td><b>{_e(r['status'])}</b></td></tr>" for r in obj["rows"])
@@ -247,9 +251,11 @@ def render(run: ExerciseRun, lessons: dict[str, str] | None = None) -> str:
                 + "".join(parts) + "</body></html>")
 
 
-def write(run: ExerciseRun, path: str | Path, lessons: dict[str, str] | None = None, option: str = "--out") -> Path:
-    """Write the report, a *.html (whole or not at all: `experiments.outputs.write_text`)."""
-    return outputs.write_text(path, render(run, lessons), ".html", option)
+def write(run: ExerciseRun, path: str | Path, lessons: dict[str, str] | None = None, option: str = "--out",
+          force: bool | None = None) -> Path:
+    """Write the report, a *.html (whole or not at all: `experiments.outputs.write_text`); `force` as
+    `outputs.check_file`'s (False: an existing file is not replaced)."""
+    return outputs.write_text(path, render(run, lessons), ".html", option, force)
 
 
 CSS = """

@@ -33,8 +33,13 @@ from experiments import outputs
 from experiments.exercise.engine import ExerciseRun, replay
 from experiments.exercise.msel import exercise_from_dict
 from model.inputfile import parse_json, read_bytes
-from model.scenario import ScenarioError
+from model.scenario import Scenario, ScenarioError
 from model.snapshot import code_version
+from model.world import World
+
+# the world a restored run plays on, given its scenario: a server's shared one (`viz.session.world_for`);
+# None builds the run its own
+WorldOf = Callable[[Scenario], World]
 
 FORMAT = "noodplan-exercise"
 FORMAT_VERSION = 3
@@ -68,13 +73,15 @@ def to_dict(run: ExerciseRun) -> dict:
                 "lessons": dict(run.lessons)}
 
 
-def save(run: ExerciseRun, path: str | Path) -> Path:
-    """Write the exercise file, a *.json (whole or not at all: `experiments.outputs.write_text`)."""
-    return outputs.write_text(path, json.dumps(to_dict(run), indent=1), ".json", "--save")
+def save(run: ExerciseRun, path: str | Path, force: bool | None = None) -> Path:
+    """Write the exercise file, a *.json (whole or not at all: `experiments.outputs.write_text`); `force` as
+    `outputs.check_file`'s (False: an existing file, a workshop's save, is not replaced)."""
+    return outputs.write_text(path, json.dumps(to_dict(run), indent=1), ".json", "--save", force)
 
 
-def from_dict(data: dict, source: str = "exercise save") -> ExerciseRun:
-    """Restore a saved exercise (any known version); ScenarioError names what is wrong."""
+def from_dict(data: dict, source: str = "exercise save", world_of: WorldOf | None = None) -> ExerciseRun:
+    """Restore a saved exercise (any known version); ScenarioError names what is wrong. `world_of`: the
+    world to replay on for the save's scenario (a server's shared one), else one built for this run."""
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ScenarioError(f"{source}: not a saved noodplan exercise (no 'format: {FORMAT}')")
     version = data.get("format_version")
@@ -96,7 +103,8 @@ def from_dict(data: dict, source: str = "exercise save") -> ExerciseRun:
     lessons = _lessons(data.get("lessons"), {o.id for o in ex.objectives}, source)   # before the replay
     saved = data.get("fingerprint")
     try:
-        run = _replayed(ex, sc, commands, RULES[rule], saved if migrated else None)
+        world = world_of(sc) if world_of is not None else None
+        run = _replayed(ex, sc, commands, RULES[rule], saved if migrated else None, world)
         for key, text in lessons.items():
             run.lesson(key, text)
     except ScenarioError as exc:          # the file is where the player looks: name it
@@ -109,19 +117,20 @@ def from_dict(data: dict, source: str = "exercise save") -> ExerciseRun:
     return run
 
 
-def _replayed(ex, sc, commands: list, opening_injects: bool, migrated_fingerprint: object) -> ExerciseRun:
+def _replayed(ex, sc, commands: list, opening_injects: bool, migrated_fingerprint: object,
+              world: World | None = None) -> ExerciseRun:
     """The run replayed by the save's rule. `migrated_fingerprint`: a version-2 file's fingerprint (else
     None): such a file written by the noodplan that already told first-day injects as the turn opened
     (between the two changes) replays to it by today's rule, not by the earlier one (which may even
     refuse a command); it is then replayed by today's."""
     try:
-        run, refused = replay(ex, sc, commands, opening_injects=opening_injects), None
+        run, refused = replay(ex, sc, commands, world, opening_injects=opening_injects), None
     except ScenarioError as exc:
         run, refused = None, exc
     if (isinstance(migrated_fingerprint, str) and (run is None or run.fingerprint() != migrated_fingerprint)
             and any(j.at_day is not None and j.at_day % ex.turn_days == 0 for j in ex.injects)):
         try:
-            today = replay(ex, sc, commands, opening_injects=True)
+            today = replay(ex, sc, commands, world, opening_injects=True)
         except ScenarioError:
             today = None
         if today is not None and today.fingerprint() == migrated_fingerprint:
@@ -147,15 +156,15 @@ def _lessons(lessons, objectives: set[str], source: str) -> dict[str, str]:
     return lessons
 
 
-def from_bytes(raw: bytes | str, source: str = "exercise save") -> ExerciseRun:
+def from_bytes(raw: bytes | str, source: str = "exercise save", world_of: WorldOf | None = None) -> ExerciseRun:
     """Restore a saved exercise from the file's bytes (a file, an upload); ScenarioError names
-    what is wrong."""
+    what is wrong. `world_of`: as `from_dict`."""
     if not isinstance(raw, bytes | str):
         raise ScenarioError(f"{source}: a saved exercise's bytes or text, not {type(raw).__name__}")
     if len(raw) > MAX_BYTES:
         raise ScenarioError(f"{source}: more than {MAX_BYTES:,} bytes; not a saved exercise")
     data = parse_json(raw, source, "a saved noodplan exercise", ScenarioError)
-    return from_dict(data, source)
+    return from_dict(data, source, world_of)
 
 
 def load(path: str | Path) -> ExerciseRun:

@@ -354,6 +354,25 @@ def test_the_run_keeps_each_turns_start_to_rewind_to_without_a_snapshot_taken_by
         run.rewind("start of turn 4")
 
 
+def test_snapshots_rewinds_and_forks_name_the_turn_the_log_and_the_room_are_in():
+    # a snapshot taken before the first turn's decisions is in turn 1 (the log's "in turn", the room's "now
+    # turn 1"); its detail said "turn 0", the room's status line "Turn 0" under "now turn 1"
+    run = run_of()
+    run.snapshot("a")
+    assert (run.log[-1]["turn"], run.log[-1]["detail"]) == (1, "turn 1 of 6, day 0")
+    run.advance()
+    run.snapshot("b")
+    assert (run.log[-1]["turn"], run.log[-1]["detail"]) == (2, "turn 2 of 6, day 7")
+    for _ in range(5):
+        run.advance()
+    run.snapshot("end")
+    assert run.log[-1]["detail"] == "all 6 turns played, day 42"
+    run.rewind("b")
+    assert (run.log[-1]["turn"], run.log[-1]["detail"][:18]) == (2, "turn 2 of 6, day 7")
+    fork = run.fork("a")
+    assert (fork.log[-1]["kind"], fork.log[-1]["turn"], fork.log[-1]["detail"]) == ("fork", 1, "turn 1 of 6, day 0")
+
+
 def test_rewinding_to_a_snapshot_of_play_set_aside_brings_that_play_back_and_sets_aside_the_rewind():
     # the facilitator rewinds from turn 3 to turn 1, then changes their mind and rewinds to the
     # snapshot taken at turn 3: that play is the line of play again (it was shown both in the log and
@@ -374,7 +393,8 @@ def test_rewinding_to_a_snapshot_of_play_set_aside_brings_that_play_back_and_set
     assert run.log[:-1] == line and run.turn == 3
     assert not [e for e in run.set_aside if e in run.log]
     assert [e["what"] for e in run.set_aside] == ["turn 4 of 6 ended", "rewound to snapshot 't1'"]
-    assert run.log[-1]["detail"] == "turn 3, day 21; 1 log entries set aside, 5 set aside earlier back in play"
+    assert run.log[-1]["detail"] == ("turn 4 of 6, day 21; 1 log entries set aside, 5 set aside earlier back in "
+                                     "play")
     assert report.render(run).count(" aside'>") == 2
 
 
@@ -510,6 +530,18 @@ def test_the_facilitators_guide_shows_what_the_2022_exercise_does():
     assert outside_by_turn[5:11] == [0.0] * 6 and f"{outside_by_turn[11]:,.0f}" == said[1]
 
 
+def test_a_turns_end_gives_the_registration_locations_occupancy_the_guide_and_the_injects_read():
+    # `play`'s turn lines and the log gave the occupancy of all places (96 % on mass-arrival-2022's turn 1),
+    # where the guide's table and the injects about Ter Apel read the registration location's (31 %)
+    run = run_of()
+    run.advance()
+    v = indicators(run.model)
+    assert v["central_places"] > 0
+    ended = next(e for e in run.log if e["kind"] == "turn")
+    assert ended["detail"].startswith(f"occupancy {v['occupancy']:.0%}, "
+                                      f"Ter Apel (registration) {v['central_occupancy']:.0%}, unsheltered ")
+
+
 @pytest.mark.parametrize("change, message", [
     ({"turns": 0}, "x.yaml: turns: Input should be greater than or equal to 1"),
     ({"roles": [{"id": "COA table", "type": "coa"}]},        # an id in words, not pydantic's regular expression
@@ -590,6 +622,25 @@ def test_the_national_table_asks_for_a_regime_and_it_comes_after_its_delay():
     regime = [(e["day"], e["what"]) for e in s.event_log if "regime" in e["what"]]
     assert regime == [(0, "request_regime crisis"), (5, "crisis regime authorised and in force")]
     assert s.params.chain.registration_deadline_days == 28
+
+
+def test_an_inject_asking_for_a_regime_says_what_the_model_did_with_the_request():
+    # the facilitator fires "the cabinet asks Brussels" after the national table asked already: the log said
+    # only that the inject fired, not that the regime was requested (or that nothing changed: asked already)
+    sc = small_scenario()
+    sc["regimes"] = [{"type": "crisis", "request_at_phase": 4, "authorisation_delay_days": 5}]
+    ask = [{"id": "ask", "title": "EU", "synopsis": "ask Brussels", "contingency": True,
+            "effect": [{"action": "request_regime", "regime": "crisis"}]}]
+    run = run_of(scenario=sc, injects=ask)
+    run.fire("ask")
+    assert [(e["kind"], e["what"], e["detail"]) for e in run.log[-2:]] == [
+        ("inject", "EU", "ask Brussels"),
+        ("model", "inject ask: request_regime crisis", "requested; authorisation expected in 5 days")]
+    again = run_of(scenario=sc, injects=ask)
+    again.submit("lrt", {"type": "request_regime", "regime": "crisis"})
+    again.advance()
+    again.fire("ask")
+    assert again.log[-1]["detail"] == "already requested or in force; nothing changed"
 
 
 def test_a_second_reprioritisation_moves_a_share_of_todays_decisions():
@@ -1037,6 +1088,49 @@ def test_play_notes_a_condition_inject_that_never_fired_with_nobody_deciding(tmp
     assert "note:" not in capsys.readouterr().out
 
 
+def test_play_says_what_an_injects_effect_did_to_places(tmp_path, capsys):
+    # the log's model entry after an inject that closes places says what closed (whole locations: "100 places"
+    # may be 10 or 673); `play` printed only "inject shut: close regular", without the places
+    from experiments.cli import main
+
+    shut = [{"id": "shut", "title": "shut", "synopsis": "a location of 100 places closes", "at_day": 3,
+             "effect": [{"action": "close", "kind": "regular", "province": "Groningen", "places": 100}]}]
+    path = tmp_path / "shut.yaml"
+    path.write_text(yaml.safe_dump(exercise(injects=shut), sort_keys=False))
+    assert main(["exercise", "play", str(path), "--turns", "1"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[1:] == ["  day    3  inject  shut",
+                         "  day    3  model   inject shut: close regular: 10 regular places in 1 location closed "
+                         "(100 asked: no more were open in Groningen)"]
+
+
+def test_a_condition_met_only_as_the_last_day_ends_is_not_fired_and_the_facilitator_is_told(tmp_path, capsys):
+    """Conditions are followed on every day, the last one too, but one met only as the exercise's last day
+    ends does not fire (no day is left for its effect, no turn to answer it): `play` and the report say so
+    (it read 'at most 41 days in a row (42 needed)': the last day was not counted, and nothing said why)."""
+    from experiments.cli import main
+    from experiments.exercise.report import assessment, render
+
+    low = {"indicator": "occupancy", "below": 0.5}          # holds every day in the small world (see above)
+    injects = [{"id": "late", "title": "late", "synopsis": "l", "when": {**low, "days": 42}, "objective": "beds"},
+               {"id": "in-time", "title": "in time", "synopsis": "t", "when": {**low, "days": 41}}]
+    path = tmp_path / "late.yaml"
+    path.write_text(yaml.safe_dump(exercise(injects=injects), sort_keys=False))       # 6 turns of 7 days: 42
+    assert main(["exercise", "play", str(path), "--save", str(tmp_path / "s.json")]) == 0
+    notes = [line for line in capsys.readouterr().out.splitlines() if line.startswith("note:")]
+    assert notes == ["note: inject late (late) never fired with nobody deciding: occupancy was below 0.5 on 42 days "
+                     "in a row (42 needed) only as the exercise's last day ended; a condition met then is not fired "
+                     "(no turn is left to answer it); if the players are to meet it, its condition or the exercise "
+                     "needs changing"]
+    run = run_of(injects=injects)
+    for _ in range(6):
+        run.advance()
+    assert set(run.book.fired) == {"in-time"}
+    [row] = assessment(run)[0]["rows"]
+    assert row["status"] == "not fired" and "only as the exercise's last day ended" in row["note"]
+    assert "only as the exercise&#x27;s last day ended" in render(run)
+
+
 # -- a closure an inject makes, reopened by a later inject --------------------------------------------
 
 def _flood(at_day: int | None = 1, **more) -> dict:
@@ -1108,3 +1202,52 @@ def test_the_log_tells_what_an_injects_effect_did_to_places():
                     ("model", "inject protest: close regular",
                      "10 regular places in 1 location closed (5 asked: whole locations close)"),
                     ("inject", "slow", "s")]
+
+
+@pytest.mark.parametrize("over, line", [
+    ({"roles": [*ROLES, {"id": "coa", "type": "coa"}]}, "roles.5.id: 'coa' is used twice (roles.1 has it)"),
+    ({"objectives": [{"id": "beds", "text": "a"}, {"id": "beds", "text": "b"}]},
+     "objectives.1.id: 'beds' is used twice (objectives.0 has it)"),
+    ({"injects": [{"id": "x", "title": "a", "synopsis": "a", "contingency": True},
+                  {"id": "x", "title": "b", "synopsis": "b", "contingency": True}]},
+     "injects.1.id: 'x' is used twice (injects.0 has it)"),
+])
+def test_an_id_used_twice_is_named_where_it_comes_again_and_where_first(over, line):
+    # a second role with the id of the first was named as roles.0 (the one the facilitator meant to keep);
+    # objectives and injects named the second: all three now name the second and the first
+    with pytest.raises(ScenarioError) as err:
+        exercise_from_dict(exercise(**over), "e.yaml")
+    assert str(err.value) == f"e.yaml: {line}"
+
+
+def test_play_and_report_replace_a_file_only_with_force(tmp_path, capsys):
+    # `exercise play NAME --save saved.exercise.json` (the docs' line) run after a workshop was saved to that
+    # name replaced the workshop's record silently, and `exercise report --out` an earlier report: they ask for
+    # --force now, as compare --out and schema --out do
+    from experiments.cli import main
+
+    path = tmp_path / "e.yaml"
+    path.write_text(yaml.safe_dump(exercise(), sort_keys=False))
+    save, html = tmp_path / "saved.exercise.json", tmp_path / "r.html"
+    save.write_text("the workshop's save")
+    html.write_text("an earlier report")
+    for argv, line in (
+            (["exercise", "play", str(path), "--turns", "1", "--save", str(save)],
+             f"noodplan: --save: {save} already exists; use --force to replace it, or choose another file name"),
+            (["exercise", "play", str(path), "--turns", "1", "--report", str(html)],
+             f"noodplan: --report: {html} already exists; use --force to replace it, or choose another file name"),
+            (["exercise", "play", str(path), "--turns", "1", "--force"],
+             "noodplan: exercise play: --force: only with --save or --report (it lets play replace a file of "
+             "earlier results)")):
+        assert main(argv) == 2
+        assert capsys.readouterr().err.splitlines() == [line]
+    assert (save.read_text(), html.read_text()) == ("the workshop's save", "an earlier report")
+    assert main(["exercise", "play", str(path), "--turns", "1", "--save", str(save), "--report", str(html),
+                 "--force"]) == 0
+    assert json.loads(save.read_text())["format"] == "noodplan-exercise" and html.read_text().startswith("<!doctype")
+    html.write_text("an earlier report")
+    assert main(["exercise", "report", str(save), "--out", str(html)]) == 2
+    assert capsys.readouterr().err.splitlines() == [
+        f"noodplan: --out: {html} already exists; use --force to replace it, or choose another file name"]
+    assert main(["exercise", "report", str(save), "--out", str(html), "--force"]) == 0
+    assert html.read_text().startswith("<!doctype")

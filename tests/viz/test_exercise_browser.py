@@ -48,7 +48,8 @@ def turn_is(page, turn: int, last: str | None = None, timeout: int = 60_000) -> 
     page.wait_for_function(
         "([t, last]) => { const e = document.querySelector('.np-ex-turn');"
         " const whats = [...document.querySelectorAll('.np-ex-log tbody tr td:nth-child(5)')];"
-        " return e && e.textContent.startsWith('Turn ' + t + ',')"
+        " return e && (e.textContent.startsWith('Turn ' + (t + 1) + ' of ')"
+        " || e.textContent.startsWith('All ' + t + ' turns played'))"
         " && whats.some(w => w.textContent.startsWith(last)); }",
         arg=[turn, last], timeout=timeout)
 
@@ -131,6 +132,9 @@ def test_facilitator_and_two_players_play_a_room(room_server, make_page, tmp_pat
     # first tick took more than 30 s. So wait for the running clock here, and for its count down later.
     for page in (f, coa.page):
         page.wait_for_function(CLOCK_RUNS, arg="(30:00|29:[0-5][0-9])", timeout=60_000)
+    # the clock stands on a line of its own: it ran into the fingerprint ("29:58state fingerprint 2f93fb1a")
+    clock, fingerprint = f.locator(".np-ex-clock").bounding_box(), f.locator(".np-ex-fingerprint").bounding_box()
+    assert clock and fingerprint and fingerprint["y"] >= clock["y"] + clock["height"] - 1, (clock, fingerprint)
 
     # COA: its own decisions only; 500 emergency places
     p = coa.page
@@ -174,7 +178,7 @@ def test_facilitator_and_two_players_play_a_room(room_server, make_page, tmp_pat
     other = create_room(f, url, "instrumentalisation")
     assert other != code
     f.locator(".np-ex-turn").wait_for()
-    assert f.locator(".np-ex-turn").inner_text().startswith("Turn 0, day 0")
+    assert f.locator(".np-ex-turn").inner_text().startswith("Turn 1 of 12, day 0")
     assert not any(r[2] == "decision" for r in log_rows(f))
     f.locator(".np-ex-room-tab").first.click()
     turn_is(f, 1)
@@ -210,8 +214,9 @@ def test_facilitator_and_two_players_play_a_room(room_server, make_page, tmp_pat
 
 def _pages_show(ops, turn: int) -> None:
     for op in ops:
-        op.page.wait_for_function("t => (document.querySelector('.np-ex-turn')?.textContent || '')"
-                                  ".startsWith('Turn ' + t + ',')", arg=turn, timeout=120_000)
+        op.page.wait_for_function("t => { const s = document.querySelector('.np-ex-turn')?.textContent || '';"
+                                  " return s.startsWith('Turn ' + (t + 1) + ' of ')"
+                                  " || s.startsWith('All ' + t + ' turns played'); }", arg=turn, timeout=120_000)
 
 
 def test_fast_turns_with_one_core_kept_busy(room_server, make_page):

@@ -234,7 +234,7 @@ def test_a_snapshot_name_taken_already_is_refused_not_replaced():
     room.snapshot(key, "t0")
     room.advance(key)
     room.advance(key)
-    with pytest.raises(RoomError, match="'t0' is taken already \\(turn 1\\); give this one another name"):
+    with pytest.raises(RoomError, match="'t0' is taken already \\(turn 2 of 6\\); give this one another name"):
         room.snapshot(key, " t0 ")
     room.snapshot(key, "t3")
     room.rewind(key, "t0")
@@ -436,3 +436,32 @@ def test_the_pages_leave_releases_the_seat_and_an_old_rule_save_says_so_to_the_f
             assert not shown or "told after that turn's decisions" in notes[0].children[0]
         finally:
             rc.close()
+
+
+def test_a_restored_room_plays_on_the_servers_shared_world_as_a_fresh_room_does(tmp_path):
+    """A server with several rooms builds a scenario's world once (`viz.session.world_for`): a room restored
+    from a save (or a second one restored from it) shares it with a fresh room of that exercise, and goes on
+    exactly as the room it was saved from (it built a world of its own: memory and seconds per restore)."""
+    import yaml
+
+    path = tmp_path / "small.yaml"
+    path.write_text(yaml.safe_dump(exercise()))
+    rooms = Rooms()
+    a, ka = rooms.create(str(path))
+    a.start(ka)
+    a.submit(a.join("coa"), {"type": "open_places", "kind": "emergency", "places": 10, "why": "hall"})
+    a.advance(ka)
+    fresh, _ = rooms.create(str(path))
+    b, kb = rooms.restore(a.save_json(ka))
+    c, _ = rooms.restore(b.save_json(kb))
+    def built(room: Room):      # (a run whose inflow level an event changed plays on its own copy of it)
+        w = room.run.model.state.world
+        return w.built or w
+
+    world = built(a)
+    assert built(fresh) is world and built(b) is world and built(c) is world
+    # the restored room is the same run on that world: it plays on as the saved one does
+    b.start(kb)
+    a.advance(ka)
+    b.advance(kb)
+    assert b.run.fingerprint() == a.run.fingerprint() and b.run.log == a.run.log

@@ -34,8 +34,8 @@ from experiments.history import RecordPoint
 from model import prognosis, snapshot
 from model.data import half_year
 from model.rulebook import run_day
-from model.scenario import (MAX_SEED, Scenario, ScenarioError, choice_argument, load_scenario, validate_scenario,
-                            validation_message, whole_argument)
+from model.scenario import (MAX_DAYS, MAX_SEED, Scenario, ScenarioError, choice_argument, load_scenario,
+                            validate_scenario, validation_message, whole_argument)
 from model.simulate import prepare
 from model.state import State
 from model.world import World, build_world
@@ -225,6 +225,11 @@ def from_run_folder(folder: str | Path, months: int, at: dt.date | None = None, 
     seed, days, sha = about.get("seed"), about.get("days"), about.get("scenario_sha256")
     if type(seed) is not int or type(days) is not int or not isinstance(sha, str):
         raise ScenarioError(f"{folder}: its manifest.json lacks the run's seed, days or scenario_sha256")
+    # an edited seed or days was answered "--seed: …" (an option not given) or "cannot be read from here"
+    for field, value, low, top in (("seed", seed, 0, MAX_SEED), ("days", days, 1, MAX_DAYS)):
+        if not low <= value <= top:
+            raise ScenarioError(f"{manifest}: damaged ({field}: {value:,} is not a run's {field}); put back the "
+                                f"manifest.json the run wrote")
     name = _run_scenario_argument(str(about["command"]))
     try:
         sc = load_scenario(name)

@@ -712,3 +712,25 @@ def test_a_run_folder_as_written_is_still_a_forecast_origin(run_folder, tmp_path
     assert cli.main(["forecast", "--from-run", "run", "--at", "2025-07-10", "--months", "1", "--members", "1",
                      "--no-inflow-errors", "--out", "f"]) == 0, capsys.readouterr().err
     assert (tmp_path / "f" / "forecast.csv").is_file()
+
+
+@pytest.mark.parametrize("field, value, says", [
+    ("seed", -1, "run/manifest.json: damaged (seed: -1 is not a run's seed)"),
+    ("seed", 2**40, "run/manifest.json: damaged (seed: 1,099,511,627,776 is not a run's seed)"),
+    ("days", 0, "run/manifest.json: damaged (days: 0 is not a run's days)"),
+    ("days", 10**8, "run/manifest.json: damaged (days: 100,000,000 is not a run's days)"),
+])
+def test_a_run_manifest_edited_since_names_the_manifest(run_folder, field, value, says, tmp_path, monkeypatch,
+                                                        capsys):
+    # was "noodplan: --seed: a whole number from 0 to …" (an option nobody gave) or "the run's scenario
+    # 'tiny.yaml' cannot be read from here (tiny: horizon_days: …)" (the scenario is fine; the manifest is not)
+    import json
+    import shutil
+
+    shutil.copytree(run_folder, tmp_path, dirs_exist_ok=True)
+    manifest = tmp_path / "run" / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), field: value}))
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["forecast", "--from-run", "run", "--months", "1", "--members", "1", "--out", "f"])
+    lines = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(lines) == 1 and says in lines[0], lines

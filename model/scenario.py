@@ -140,7 +140,7 @@ class _Strict(BaseModel):
             text = _text_in(v)
             if isinstance(text, str) and text.strip().lstrip("+-").casefold() in _NOT_FINITE:   # JSON's NaN, Infinity
                 raise ValueError(f"must be a finite number (got {shown(text)})")
-            if isinstance(text, str) and (hint := _written_otherwise(text)) is not None:
+            if isinstance(text, str) and (hint := written_otherwise(text)) is not None:
                 raise ValueError(f"must be a number (got {shown(text)}); {hint}")
             raise ValueError(f"must be a number, not text (got {shown(text)}); write it without quotes")
         return v
@@ -1367,10 +1367,10 @@ def _text_for_number(annotation: Any, value: Any) -> bool:
 
 
 def _reads_as_number(text: str | bytes) -> bool:
-    """Text that float() reads, or a number written as a spreadsheet or a report writes it (`_written_otherwise`)."""
+    """Text that float() reads, or a number written as a spreadsheet or a report writes it (`written_otherwise`)."""
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
-    return _reads_as_number_plainly(text) or _written_otherwise(text) is not None
+    return _reads_as_number_plainly(text) or written_otherwise(text) is not None
 
 
 def _reads_as_number_plainly(text: str) -> bool:
@@ -1381,7 +1381,7 @@ def _reads_as_number_plainly(text: str) -> bool:
     return True
 
 
-def _written_otherwise(text: str) -> str | None:
+def written_otherwise(text: str) -> str | None:
     """What to write for a number written as a Dutch spreadsheet or a report writes it (`85%`, `0,85`,
     `30,000`, `30 000`, `1.234.567`), or None: pydantic's "unable to parse string as a number" said
     nothing of what to change."""

@@ -1773,3 +1773,18 @@ bad("dates", "r17-start-date-day-month-year", "start_date: 01-07-2025\n",
 bad("dates", "r17-start-date-slashes", "start_date: 2025/07/01\n", says=("(got '2025/07/01'); write it 2025-07-01",))
 bad_argv("forecast", "r17-at-day-month-year", with_options(_FR, ("--from-run", "{d}/tiny.yaml", "--at", "25-07-2025")),
          says=("--at: '25-07-2025' is not a date written YYYY-MM-DD; write it 2025-07-25 (day-month-year)",))
+# The forecast's numbers as a Dutch planner types them: --inflow-band 10.000:20.000 (ten to twenty thousand) was taken
+# as 10 to 20 first applicants a year and forecast without a word; --occupancy 0,9 and 90% said only "must be a number".
+for _name, _argv, _says in (
+        ("band-thousands-points", ("--inflow-band", "10.000:20.000"),
+         "--inflow-band: 10.000 reads as 10 first applicants a year; write 10000 if a thousands separator was meant"),
+        ("band-one-thousands-point", ("--inflow-band", "10000:20.000"), "20.000 reads as 20 first applicants a year"),
+        ("occupancy-decimal-comma", ("--occupancy", "0,9"),
+         "argument --occupancy: must be a number (got '0,9'); decimals are written with a point: 0.9"),
+        ("occupancy-percentage", ("--occupancy", "90%"),
+         "argument --occupancy: must be a number (got '90%'); a percentage; a share is written as a number from 0 to "
+         "1 (0.9 for 90%)")):
+    _base = tuple(a for a in _FR if a != "--no-inflow-errors")   # (the band goes without it)
+    bad_argv("forecast", f"r17-{_name}", with_options(_base, ("--from-run", "{d}/tiny.yaml", *_argv)), says=(_says,))
+good("r17", "band-with-thousands-commas", ("forecast", "--from-run", "{d}/tiny.yaml", "--months", "1", "--members", "1",
+                                          "--inflow-band", "10,000:20,000", "--out", "{d}/out"), {})

@@ -120,7 +120,8 @@ class _Strict(BaseModel):
         annotation = cls.model_fields[info.field_name or ""].annotation
         if _is_date(annotation) and v is not None and not isinstance(v, dt.date) and not (
                 isinstance(v, str) and _ISO_DATE.fullmatch(v.strip())):
-            raise ValueError(f"must be a date written YYYY-MM-DD (got {shown(v)})")   # not seconds since 1970
+            raise ValueError(f"must be a date written YYYY-MM-DD (got {shown(v)})"   # not seconds since 1970
+                             + (date_hint(v.strip()) if isinstance(v, str) else ""))
         if _is_date(annotation) and isinstance(v, dt.datetime) and v.time() != dt.time():
             # (pydantic: "Datetimes provided to dates should have zero time"; a midnight timestamp is the date)
             raise ValueError(f"must be a date written YYYY-MM-DD, without a time of day (got {shown(v)})")
@@ -139,6 +140,8 @@ class _Strict(BaseModel):
             text = _text_in(v)
             if isinstance(text, str) and text.strip().lstrip("+-").casefold() in _NOT_FINITE:   # JSON's NaN, Infinity
                 raise ValueError(f"must be a finite number (got {shown(text)})")
+            if isinstance(text, str) and (hint := written_otherwise(text)) is not None:
+                raise ValueError(f"must be a number (got {shown(text)}); {hint}")
             raise ValueError(f"must be a number, not text (got {shown(text)}); write it without quotes")
         return v
 
@@ -1297,10 +1300,30 @@ def iso_date(text: str) -> dt.date:
             return dt.date.fromisoformat(text)
         except ValueError:
             raise ValueError(f"{shown(text)} is not a day of the calendar (YYYY-MM-DD)") from None
-    basic = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text) if text.isascii() else None
-    hint = (f"; write it {basic[1]}-{basic[2]}-{basic[3]}" if basic else
-            "; an ISO week is not read: write the day" if re.search(r"\d{4}-?W\d", text) else "")
-    raise ValueError(f"{shown(text)} is not a date written YYYY-MM-DD{hint}")
+    raise ValueError(f"{shown(text)} is not a date written YYYY-MM-DD{date_hint(text)}")
+
+
+def date_hint(text: str) -> str:
+    """What to write for a day written another way (`20200601`, 01-06-2020 as a Dutch planner writes it,
+    2020/06/01, 2020-6-1), or an ISO week's note; "" when the text is no day at all."""
+    if not text.isascii():
+        return ""
+    basic = re.fullmatch(r"(\d{4})(\d{2})(\d{2})", text)
+    if basic:
+        return f"; write it {basic[1]}-{basic[2]}-{basic[3]}"
+    if re.search(r"\d{4}-?W\d", text):
+        return "; an ISO week is not read: write the day"
+    ymd = re.fullmatch(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})", text)
+    dmy = re.fullmatch(r"(\d{1,2})[-/.](\d{1,2})[-/.](\d{4})", text)
+    for y, m, d, order in ((ymd, 2, 3, ""), (dmy, 2, 1, " (day-month-year)")):
+        if y:
+            try:
+                day = dt.date(int(y[3 if y is dmy else 1]), int(y[m]), int(y[d]))
+            except ValueError:
+                return ""
+            return f"; write it {day.isoformat()}{order}" + (
+                f" if {day.day} {day:%B} is meant" if order and day.day <= 12 and day.day != day.month else "")
+    return ""
 
 
 def choice_argument(where: str, value: Any, choices: Sequence[str]) -> str:
@@ -1344,11 +1367,38 @@ def _text_for_number(annotation: Any, value: Any) -> bool:
 
 
 def _reads_as_number(text: str | bytes) -> bool:
+    """Text that float() reads, or a number written as a spreadsheet or a report writes it (`written_otherwise`)."""
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    return _reads_as_number_plainly(text) or written_otherwise(text) is not None
+
+
+def _reads_as_number_plainly(text: str) -> bool:
     try:
         float(text)
     except ValueError:
         return False
     return True
+
+
+def written_otherwise(text: str) -> str | None:
+    """What to write for a number written as a Dutch spreadsheet or a report writes it (`85%`, `0,85`,
+    `30,000`, `30 000`, `1.234.567`), or None: pydantic's "unable to parse string as a number" said
+    nothing of what to change."""
+    t = text.strip()
+    if m := re.fullmatch(r"([-+]?[0-9]+(?:[.,][0-9]+)?)\s*%", t):
+        share = float(m.group(1).replace(",", ".")) / 100
+        return f"a percentage; a share is written as a number from 0 to 1 ({share:g} for {t})"
+    if re.fullmatch(r"[-+]?[0-9]{1,3}(?:,[0-9]{3})+", t):
+        return (f"write {t.replace(',', '')} (numbers are written without a thousands separator), or "
+                f"{t.replace(',', '.', 1)} if the comma is a decimal comma (decimals are written with a point)")
+    if re.fullmatch(r"[-+]?[0-9]+,[0-9]+", t):
+        return f"decimals are written with a point: {t.replace(',', '.')}"
+    if m := re.fullmatch(r"([-+]?[0-9]{1,3}(?:[. \u00a0\u202f'][0-9]{3})+)(,[0-9]+)?", t):
+        plain = re.sub(r"[. \u00a0\u202f']", "", m.group(1)) + (m.group(2) or "").replace(",", ".")
+        also = f", or {float(t):g} without quotes if that is meant" if _reads_as_number_plainly(t) else ""
+        return f"write {plain} (numbers are written without a thousands separator, decimals with a point){also}"
+    return None
 
 
 def _wants_number(annotation: Any) -> bool:
@@ -1621,6 +1671,8 @@ class _Loader(_SafeLoader):
                             None, None, f"key {key.value!r} is given twice (first on line "
                             f"{lines[key.tag, key.value] + 1})", key.start_mark)
                     lines[key.tag, key.value] = key.start_mark.line
+            if node.flow_style:
+                _no_comma_in_a_number(node)
         return super().construct_mapping(node, deep)
 
     def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
@@ -1649,6 +1701,13 @@ class _Loader(_SafeLoader):
         text = str(self.construct_scalar(node))
         if not (_FLOAT_RX.fullmatch(text) or _INT_RX.fullmatch(text)):
             raise yaml.constructor.ConstructorError(None, None, f"{text!r} is not a number", node.start_mark)
+        if not node.style and re.fullmatch(r"[-+]?[1-9][0-9]{0,2}\.000", text):
+            # 30.000: thirty thousand to a Dutch reader (and spreadsheet), 30.0 to YAML: a count off by 1,000
+            whole = text.split(".")[0]
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{text} reads as {whole} (a point starts the decimals); write {whole}000 if a thousands "
+                f"separator was meant (numbers are written without one), or {whole} if {whole} is meant",
+                node.start_mark)
         return float(super().construct_yaml_float(node))
 
     def construct_yaml_bool(self, node: yaml.Node) -> bool:
@@ -1665,6 +1724,23 @@ class _Loader(_SafeLoader):
         raise yaml.constructor.ConstructorError(None, None, f"the tag {node.tag.replace('tag:yaml.org,2002:', '!!')} "
                                                 f"is not used in these files (write a list, a mapping or text)",
                                                 node.start_mark)
+
+
+def _no_comma_in_a_number(node: yaml.MappingNode) -> None:
+    """`{value: 1,5}` is `{value: 1, 5: null}` to YAML (a comma separates a flow mapping's items): a decimal
+    comma or a thousands comma there was refused as "Keys should be strings (got 5)", or taken."""
+    previous = None
+    for key, value in node.value:
+        if (previous is not None and not previous.style and not key.style and key.tag.endswith(":int")
+                and value.tag.endswith(":null") and value.value == "" and previous.tag.endswith((":int", ":float"))):
+            written, decimal = f"{previous.value},{key.value}", f"{float(previous.value + '.' + key.value):g}"
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{written} reads as {previous.value} and then a key {key.value} (a comma separates the "
+                f"items of {{…}}); " + (f"write {previous.value}{key.value} if a thousands separator was meant "
+                                        f"(numbers are written without one), or {decimal} if a decimal comma was "
+                                        f"(decimals are written with a point)" if len(key.value) == 3 else
+                                        f"decimals are written with a point: {decimal}"), key.start_mark)
+        previous = value if isinstance(value, yaml.ScalarNode) else None
 
 
 _Loader.yaml_implicit_resolvers = {
@@ -1815,7 +1891,10 @@ def _resolve(data: Any, source: str, folder: Path | None, chain: tuple[Path, ...
     folder of the file that names them; `folder` None: only built-in parents, for text that comes
     from a browser and must not name files on the server)."""
     if not isinstance(data, dict):
+        table = isinstance(data, str) and max(data.count(","), data.count(";")) >= 2   # YAML reads a CSV as one text
         raise ScenarioError(f"{source}: " + ("is empty; a scenario is a mapping of fields" if data is None else
+                                             "a table of values (a CSV file, such as a run's daily.csv?), not a "
+                                             "scenario (a mapping of fields, such as extends: baseline)" if table else
                                              f"a scenario must be a mapping of fields (got {type(data).__name__})"))
     _not_another_kind_of_file(data, source)
     if "extends" not in data:

@@ -53,7 +53,10 @@ def _decimal(text: str) -> float:
             raise ValueError(text)
         return float(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})") from None
+        from model.scenario import written_otherwise
+
+        raise argparse.ArgumentTypeError(f"must be a number (got {text!r})" + (   # 0,9 or 90%: what to write
+            f"; {hint}" if (hint := written_otherwise(text)) else "")) from None
 
 
 class _Bad(ValueError):

@@ -102,6 +102,10 @@ def parse_band(text: str) -> InflowBand:
     parts = str(text).split(":")
     if len(parts) != 2 or not all(p.strip().isascii() and _BAND_NUMBER.fullmatch(p.strip()) for p in parts):
         raise ScenarioError(f"band: LOW:HIGH first applicants a year, e.g. 30000:50000 (got {text!r})")
+    dutch = next((p.strip() for p in parts if re.fullmatch(r"[+-]?\d{1,3}\.\d{3}", p.strip())), None)
+    if dutch is not None:   # 10.000: ten thousand with the Dutch thousands point, 10.0 to float() (was taken)
+        raise ScenarioError(f"band: {dutch} reads as {float(dutch):g} first applicants a year; write "
+                            f"{dutch.replace('.', '')} if a thousands separator was meant (',' or none)")
     low, high = (float(p.strip().replace(",", "").replace("_", "")) for p in parts)
     return InflowBand(low, high)
 

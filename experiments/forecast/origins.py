@@ -34,8 +34,8 @@ from experiments.history import RecordPoint
 from model import prognosis, snapshot
 from model.data import half_year
 from model.rulebook import run_day
-from model.scenario import (MAX_SEED, Scenario, ScenarioError, choice_argument, load_scenario, validate_scenario,
-                            validation_message, whole_argument)
+from model.scenario import (MAX_DAYS, MAX_SEED, Scenario, ScenarioError, choice_argument, load_scenario,
+                            validate_scenario, validation_message, whole_argument)
 from model.simulate import prepare
 from model.state import State
 from model.world import World, build_world
@@ -210,13 +210,8 @@ def from_run_folder(folder: str | Path, months: int, at: dt.date | None = None, 
     end of the run) — a run is deterministic — and the run so made is checked day by day against the
     folder's daily.csv (persons in reception), so the state is the one the folder records. Raises
     ScenarioError (one line) for a folder that is not a run's, a scenario not found or changed since,
-    a date outside the run, or a run this code does not reproduce."""
-    import io
-
-    import pandas as pd
-
+    a date outside the run, a daily.csv edited since, or a run this code does not reproduce."""
     from experiments.outputs import scenario_hash
-    from model.inputfile import read_bytes
 
     folder = Path(folder)
     manifest = folder / "manifest.json"
@@ -230,6 +225,11 @@ def from_run_folder(folder: str | Path, months: int, at: dt.date | None = None, 
     seed, days, sha = about.get("seed"), about.get("days"), about.get("scenario_sha256")
     if type(seed) is not int or type(days) is not int or not isinstance(sha, str):
         raise ScenarioError(f"{folder}: its manifest.json lacks the run's seed, days or scenario_sha256")
+    # an edited seed or days was answered "--seed: …" (an option not given) or "cannot be read from here"
+    for field, value, low, top in (("seed", seed, 0, MAX_SEED), ("days", days, 1, MAX_DAYS)):
+        if not low <= value <= top:
+            raise ScenarioError(f"{manifest}: damaged ({field}: {value:,} is not a run's {field}); put back the "
+                                f"manifest.json the run wrote")
     name = _run_scenario_argument(str(about["command"]))
     try:
         sc = load_scenario(name)
@@ -244,18 +244,11 @@ def from_run_folder(folder: str | Path, months: int, at: dt.date | None = None, 
     if at is not None and isinstance(at, dt.date) and not 0 <= (at - sc.start_date).days <= days:
         raise ScenarioError(f"at: {at} is outside the run in {folder} ({sc.start_date} to "
                             f"{sc.start_date + dt.timedelta(days=days)}, its end)")
+    kept = _saved_population(folder / "daily.csv", sc.start_date, days, seed)   # checked before the run
     origin = from_run(sc, months, at, seed, progress)
-    daily = folder / "daily.csv"
-    raw = read_bytes(daily, str(daily), "a run's daily.csv", MAX_RUN_DAILY_BYTES, ScenarioError)
-    try:
-        saved = pd.read_csv(io.BytesIO(raw), usecols=["date", "population"])
-    except (ValueError, pd.errors.ParserError) as exc:
-        raise ScenarioError(f"{daily}: not a run's daily.csv ({str(exc).splitlines()[0]})") from None
     dates, now = origin.history["population"]
-    kept = saved["population"].to_numpy()
     n = len(now)
-    if len(kept) < n or [str(d) for d in saved["date"][:n]] != [d.isoformat() for d in dates] \
-            or not np.array_equal(kept[:n], now):
+    if len(kept) < n or not np.array_equal(kept[:n], now):
         differ = next((i for i in range(min(n, len(kept))) if kept[i] != now[i]), min(n, len(kept)))
         where = (f"persons in reception on {dates[differ]}: {kept[differ]:,.0f} saved, {now[differ]:,.0f} now"
                  if differ < min(n, len(kept)) else f"{len(kept):,} days saved, {n:,} needed")
@@ -264,6 +257,42 @@ def from_run_folder(folder: str | Path, months: int, at: dt.date | None = None, 
     when = f"at its end, {origin.date}" if at is None else f"on {origin.date}"   # (not "at 2025-08-01, 2025-08-01")
     return dataclasses.replace(origin, description=f"the run saved in {folder} ({sc.name!r}, seed {seed}) {when}: "
                                                    f"run again and checked against its daily.csv")
+
+
+def _saved_population(daily: Path, start: dt.date, days: int, seed: int) -> np.ndarray:
+    """A run's daily.csv as `from_run_folder` checks the run against it: a row a day from `start`, `days`
+    of them, each with a whole, non-negative number of persons in reception (`population`). A file edited
+    or damaged since (a cell emptied or made text, a date changed, rows lost) is named at its line, before
+    anything is run, not taken for a run this code does not reproduce (or a traceback, for text)."""
+    import io
+
+    import pandas as pd
+
+    from model.inputfile import read_bytes
+
+    raw = read_bytes(daily, str(daily), "a run's daily.csv", MAX_RUN_DAILY_BYTES, ScenarioError)
+    remedy = f"put back the daily.csv the run wrote, or forecast from its scenario: --from-run SCENARIO --seed {seed}"
+    try:
+        saved = pd.read_csv(io.BytesIO(raw), dtype=str, keep_default_na=False)
+    except pd.errors.EmptyDataError:
+        raise ScenarioError(f"{daily}: damaged (empty); {remedy}") from None
+    except (ValueError, pd.errors.ParserError) as exc:
+        raise ScenarioError(f"{daily}: not a run's daily.csv ({str(exc).splitlines()[0]})") from None
+    missing = [c for c in ("date", "population") if c not in saved.columns]
+    if missing:
+        raise ScenarioError(f"{daily}: damaged (no column {' or '.join(missing)} in its first line); {remedy}")
+    kept = np.zeros(len(saved))
+    for i, (d, v) in enumerate(zip(saved["date"], saved["population"])):
+        want = start + dt.timedelta(days=i)
+        line = f"{daily}: line {i + 2}: damaged (the run wrote "
+        if d != want.isoformat():
+            raise ScenarioError(f"{line}the date {want} here, not {d[:40]!r}); {remedy}")
+        if not (v.isascii() and v.isdigit()):
+            raise ScenarioError(f"{line}a whole number of persons as population, not {v[:40]!r}); {remedy}")
+        kept[i] = int(v)
+    if len(saved) != days:
+        raise ScenarioError(f"{daily}: damaged (the run wrote {days:,} days, here {len(saved):,}); {remedy}")
+    return kept
 
 
 def from_snapshot_file(path: str | Path, months: int) -> Origin:

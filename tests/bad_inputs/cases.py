@@ -1700,3 +1700,91 @@ for _name, _params, _says in (("twice", "appeal_days,appeal_days", "--params: 'a
 # An empty --record file was answered "missing column(s) date, quantity, value": it says the file is empty.
 bad_argv("record", "r17-empty-says-empty", _BT, {"r.csv": ""}, says=("r.csv: the file is empty",))
 bad_argv("record", "r17-blank-lines-say-empty", _BT, {"r.csv": "\n \n"}, says=("r.csv: the file is empty",))
+
+# Round 17: numbers as a Dutch spreadsheet or report writes them. `30.000` (thirty thousand with the Dutch
+# thousands point) was read as 30.0 and run without a word (30 first applicants a year); `{value: 1,5}` (a decimal
+# comma in a flow mapping) was "events.0.5: Keys should be strings (got 5)"; `85%`, `0,15`, `30,000`, `30 000` and
+# `1.234.567` were pydantic's "unable to parse string as a number", which says nothing of what to write.
+for _name, _body, _says in (
+        ("thousands-point-flow", "inflow: {first_applications_per_year: 30.000}\n",
+         ("s.yaml: line 2", "30.000 reads as 30 (a point starts the decimals); write 30000 if a thousands separator")),
+        ("thousands-point-block", "housing:\n  supply_persons_per_year: 25.000\n",
+         ("s.yaml: line 3", "25.000 reads as 25", "or 25 if 25 is meant")),
+        ("decimal-comma-in-flow", "events:\n  - {date: 2025-07-05, action: scale, parameter: "
+                                  "inflow.first_applications_per_year, value: 1,5}\n",
+         ("s.yaml: line 3", "1,5 reads as 1 and then a key 5", "decimals are written with a point: 1.5")),
+        ("thousands-comma-in-flow", "inflow: {first_applications_per_year: 30,000}\n",
+         ("s.yaml: line 2", "30,000 reads as 30 and then a key 000", "write 30000 if a thousands separator")),
+        ("percentage", "inflow: {vulnerable_share: 15%}\n",
+         ("inflow.vulnerable_share: must be a number (got '15%')", "a share is written as a number from 0 to 1 "
+                                                                   "(0.15 for 15%)")),
+        ("decimal-comma", "inflow:\n  vulnerable_share: 0,15\n",
+         ("inflow.vulnerable_share: must be a number (got '0,15'); decimals are written with a point: 0.15",)),
+        ("thousands-comma", "inflow:\n  first_applications_per_year: 30,000\n",
+         ("inflow.first_applications_per_year: must be a number (got '30,000'); write 30000",
+          "or 30.000 if the comma is a decimal comma")),
+        ("thousands-space", "inflow:\n  first_applications_per_year: 30 000\n",
+         ("inflow.first_applications_per_year: must be a number (got '30 000'); write 30000",)),
+        ("thousands-points", "initial:\n  entitled_persons: 1.234.567\n",
+         ("initial.entitled_persons: must be a number (got '1.234.567'); write 1234567",)),
+        ("thousands-point-and-decimal-comma", "inflow:\n  first_applications_per_year: '1.234,5'\n",
+         ("must be a number (got '1.234,5'); write 1234.5",))):
+    bad("types", f"r17-{_name}", _body, says=_says)
+bad_argv("sweep", "r17-design-thousands-point", _SW, {"d.yaml": DESIGN.replace("[1000, 2000]", "[1.000, 2.000]")},
+         says=("d.yaml: line 4", "1.000 reads as 1"))
+bad_argv("sweep", "r17-design-percentage", _SW, {"d.yaml": DESIGN + "set: {inflow.vulnerable_share: 15%}\n"},
+         says=("inflow.vulnerable_share: must be a number (got '15%')", "0.15 for 15%"))
+bad_argv("exercise", "r17-exercise-decimal-comma", ("exercise", "validate", "{d}/e.yaml"),
+         {"e.yaml": EXERCISE.replace("turn_days: 2", "turn_days: {days: 2,5}")},
+         says=("e.yaml: line 5", "2,5 reads as 2 and then a key 5"))
+
+# Near them, what must still be read: three decimals meant as decimals (a scale of 1.125, a share of 0.125,
+# 2500.000 persons), a comma inside text, YAML's merge key, and a scenario as an editor on another system saves it:
+# a byte-order mark, CRLF line ends, no line end after the last line, comments, keys in another order.
+good("r17", "three-decimals-meant", ("validate", "{d}/s.yaml"), {"s.yaml": (
+    "extends: tiny.yaml\nname: '30,000 more, 15% vulnerable'\ninflow: {vulnerable_share: 0.125}\n"
+    "housing: {supply_persons_per_year: 2500.000}\nevents:\n  - {date: 2025-07-05, action: scale, "
+    "parameter: inflow.first_applications_per_year, value: 1.125}\n")})
+good("r17", "merge-key", ("validate", "{d}/s.yaml"), {"s.yaml": (
+    "extends: tiny.yaml\ninflow:\n  <<: {first_applications_per_year: 3000}\n  vulnerable_share: 0.2\n")})
+_ODD = (codecs.BOM_UTF8 + b"# a scenario saved on Windows\r\nhorizon_days: 20   # days\r\n"
+        b"inflow: {family_reunification_per_year: 1000, first_applications_per_year: 3000}\r\n"
+        b"provinces: [Zeeland]\r\n\r\nextends: tiny.yaml")
+good("r17", "bom-crlf-no-last-line-end-comments-keys-reordered", ("run", "{d}/s.yaml", "--out", "{d}/out"),
+     {"s.yaml": _ODD})
+good("r17", "design-bom-crlf-no-last-line-end", _SW,
+     {"d.yaml": codecs.BOM_UTF8 + ("# a design\n" + DESIGN).replace("\n", "\r\n").rstrip().encode()})
+good("r17", "exercise-bom-crlf-no-last-line-end", ("exercise", "validate", "{d}/e.yaml"),
+     {"e.yaml": codecs.BOM_UTF8 + ("# an exercise\n" + EXERCISE).replace("\n", "\r\n").rstrip().encode()})
+good("r17", "record-bom-crlf-no-last-line-end", _BT, {"r.csv": codecs.BOM_UTF8 + (
+    b'date,quantity,value,source\r\n2025-07-05,population,2000,"COA; jaarverslag, p. 3"\r\n'
+    b"2025-07-10,permit_holders,~400,COA")})
+# A run's table given as a scenario (YAML reads a CSV file as one text) was "a scenario must be a mapping of fields
+# (got str)".
+for _cmd in ("run", "validate"):
+    bad_argv("wrong-file", f"r17-a-run-table-as-a-scenario-{_cmd}",
+             (_cmd, "{d}/daily.csv", *(("--out", "{d}/out") if _cmd == "run" else ())),
+             {"daily.csv": "date,arrivals,population\n2025-07-01,6,2006\n2025-07-02,11,2017\n"},
+             says=("daily.csv: a table of values (a CSV file, such as a run's daily.csv?), not a scenario",))
+# A day in the Dutch order (01-07-2025) or with slashes was "must be a date written YYYY-MM-DD": it says what to write.
+bad("dates", "r17-start-date-day-month-year", "start_date: 01-07-2025\n",
+    says=("start_date: must be a date written YYYY-MM-DD (got '01-07-2025'); write it 2025-07-01 (day-month-year) "
+          "if 1 July is meant",))
+bad("dates", "r17-start-date-slashes", "start_date: 2025/07/01\n", says=("(got '2025/07/01'); write it 2025-07-01",))
+bad_argv("forecast", "r17-at-day-month-year", with_options(_FR, ("--from-run", "{d}/tiny.yaml", "--at", "25-07-2025")),
+         says=("--at: '25-07-2025' is not a date written YYYY-MM-DD; write it 2025-07-25 (day-month-year)",))
+# The forecast's numbers as a Dutch planner types them: --inflow-band 10.000:20.000 (ten to twenty thousand) was taken
+# as 10 to 20 first applicants a year and forecast without a word; --occupancy 0,9 and 90% said only "must be a number".
+for _name, _argv, _says in (
+        ("band-thousands-points", ("--inflow-band", "10.000:20.000"),
+         "--inflow-band: 10.000 reads as 10 first applicants a year; write 10000 if a thousands separator was meant"),
+        ("band-one-thousands-point", ("--inflow-band", "10000:20.000"), "20.000 reads as 20 first applicants a year"),
+        ("occupancy-decimal-comma", ("--occupancy", "0,9"),
+         "argument --occupancy: must be a number (got '0,9'); decimals are written with a point: 0.9"),
+        ("occupancy-percentage", ("--occupancy", "90%"),
+         "argument --occupancy: must be a number (got '90%'); a percentage; a share is written as a number from 0 to "
+         "1 (0.9 for 90%)")):
+    _base = tuple(a for a in _FR if a != "--no-inflow-errors")   # (the band goes without it)
+    bad_argv("forecast", f"r17-{_name}", with_options(_base, ("--from-run", "{d}/tiny.yaml", *_argv)), says=(_says,))
+good("r17", "band-with-thousands-commas", ("forecast", "--from-run", "{d}/tiny.yaml", "--months", "1", "--members", "1",
+                                          "--inflow-band", "10,000:20,000", "--out", "{d}/out"), {})

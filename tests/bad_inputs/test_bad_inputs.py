@@ -641,3 +641,96 @@ def test_late_events_are_refused_in_a_file_not_in_an_export_or_the_library(tmp_p
     assert from_yaml_text(to_yaml(hindcast), "export.yaml").events == hindcast.events
     (tmp_path / "short.yaml").write_text("extends: hindcast-2015\nhorizon_days: 30\n")   # inherited: a first look
     assert load_scenario(tmp_path / "short.yaml").horizon_days == 30
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    """A folder `noodplan run tiny.yaml --out run` wrote (20 days), in a folder holding tiny.yaml."""
+    import contextlib
+    import io
+    import os
+
+    folder = tmp_path_factory.mktemp("from-run")
+    (folder / "tiny.yaml").write_text(TINY)
+    here = os.getcwd()
+    os.chdir(folder)
+    try:
+        with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
+            assert cli.main(["run", "tiny.yaml", "--out", "run"]) == 0
+    finally:
+        os.chdir(here)
+    return folder
+
+
+def _edit_line(text: str, line: int, cell: int, new: str) -> str:
+    rows = text.split("\n")
+    cells = rows[line - 1].split(",")
+    cells[cell] = new
+    rows[line - 1] = ",".join(cells)
+    return "\n".join(rows)
+
+
+@pytest.mark.parametrize("edit, says", [
+    (lambda t: _edit_line(t, 4, 2, "abc"), "run/daily.csv: line 4: damaged (the run wrote a whole number of "
+                                          "persons as population, not 'abc')"),
+    (lambda t: _edit_line(t, 4, 2, ""), "line 4: damaged (the run wrote a whole number of persons as population"),
+    (lambda t: _edit_line(t, 4, 2, "2.006"), "line 4: damaged (the run wrote a whole number of persons"),
+    (lambda t: _edit_line(t, 6, 0, "05-07-2025"), "line 6: damaged (the run wrote the date 2025-07-05 here, "
+                                                  "not '05-07-2025')"),
+    (lambda t: "\n".join(t.split("\n")[:15]) + "\n", "run/daily.csv: damaged (the run wrote 20 days, here 14)"),
+    (lambda t: "", "run/daily.csv: damaged (empty)"),
+    (lambda t: t.replace(",", ";"), "damaged (no column date or population in its first line)"),
+], ids=["population-text", "population-empty", "population-dutch-thousands", "date-dutch-order", "rows-cut",
+        "emptied", "semicolons"])
+def test_a_run_folder_edited_since_is_named_before_the_run(run_folder, edit, says, tmp_path, monkeypatch, capsys):
+    # forecast --from-run FOLDER ran the run again and then read its daily.csv: a population cell made text
+    # ended in "ValueError: Unknown format code 'f'" (a traceback), an emptied file or a lost column was
+    # found only after the run, a changed date was "20 days saved, 20 needed"
+    import shutil
+
+    shutil.copytree(run_folder, tmp_path, dirs_exist_ok=True)
+    daily = tmp_path / "run" / "daily.csv"
+    daily.write_text(edit(daily.read_text()))
+
+    def forbid(*_a, **_k):
+        raise Computed("ran before reading the run's daily.csv")
+
+    monkeypatch.setattr("model.simulate.build_world", forbid)
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["forecast", "--from-run", "run", "--months", "1", "--members", "1", "--out", "f"])
+    lines = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(lines) == 1, lines
+    assert lines[0].startswith("noodplan: --from-run: run/daily.csv") and says in lines[0], lines[0]
+    assert "--from-run SCENARIO --seed 20250701" in lines[0] and not (tmp_path / "f").exists()
+
+
+def test_a_run_folder_as_written_is_still_a_forecast_origin(run_folder, tmp_path, monkeypatch, capsys):
+    import shutil
+
+    shutil.copytree(run_folder, tmp_path, dirs_exist_ok=True)
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["forecast", "--from-run", "run", "--at", "2025-07-10", "--months", "1", "--members", "1",
+                     "--no-inflow-errors", "--out", "f"]) == 0, capsys.readouterr().err
+    assert (tmp_path / "f" / "forecast.csv").is_file()
+
+
+@pytest.mark.parametrize("field, value, says", [
+    ("seed", -1, "run/manifest.json: damaged (seed: -1 is not a run's seed)"),
+    ("seed", 2**40, "run/manifest.json: damaged (seed: 1,099,511,627,776 is not a run's seed)"),
+    ("days", 0, "run/manifest.json: damaged (days: 0 is not a run's days)"),
+    ("days", 10**8, "run/manifest.json: damaged (days: 100,000,000 is not a run's days)"),
+])
+def test_a_run_manifest_edited_since_names_the_manifest(run_folder, field, value, says, tmp_path, monkeypatch,
+                                                        capsys):
+    # was "noodplan: --seed: a whole number from 0 to …" (an option nobody gave) or "the run's scenario
+    # 'tiny.yaml' cannot be read from here (tiny: horizon_days: …)" (the scenario is fine; the manifest is not)
+    import json
+    import shutil
+
+    shutil.copytree(run_folder, tmp_path, dirs_exist_ok=True)
+    manifest = tmp_path / "run" / "manifest.json"
+    manifest.write_text(json.dumps({**json.loads(manifest.read_text()), field: value}))
+    monkeypatch.chdir(tmp_path)
+    code = cli.main(["forecast", "--from-run", "run", "--months", "1", "--members", "1", "--out", "f"])
+    lines = capsys.readouterr().err.splitlines()
+    assert code == 2 and len(lines) == 1 and says in lines[0], lines

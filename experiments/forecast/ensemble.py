@@ -210,6 +210,29 @@ class Forecast:
             parts.append("the inflow uncertainty")
         return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
 
+    def recorded_months(self) -> tuple[dt.date, dt.date] | None:
+        """The first and last month of the forecast whose arrivals the scenario's packaged monthly
+        series gives (None: none): figures of the record, not an assumption made on the origin."""
+        sc, p = self.origin.scenario, self.prognosis
+        if self.inflow != "scenario" or sc.inflow.monthly_series is None:
+            return None
+        first, last = dt.date(p.dates[0].year, p.dates[0].month, 1), p.dates[-1]
+        held = sorted(dt.date(y, m, 1) for y, m in data.monthly_inflow(sc.country, sc.inflow.monthly_series)
+                      if first <= dt.date(y, m, 1) <= last)
+        return (held[0], held[-1]) if held else None
+
+    def _recorded_after_origin(self) -> str:
+        """What the scenario's inflow knows of the time after the origin, in words ('' if nothing)."""
+        months = self.recorded_months()
+        if months is None:
+            return ""
+        series = self.origin.scenario.inflow.monthly_series
+        return (f"; the arrivals of {months[0]:%Y-%m} to {months[1]:%Y-%m} are the packaged monthly series "
+                f"{series!r} (model/data/{self.origin.scenario.country}/SOURCES.md): figures recorded after "
+                f"the origin, which a forecaster on {self.origin.date} did not have — a forecast conditional on "
+                f"the arrivals that came, not one made on the origin (--inflow persistence assumes only what "
+                f"was known)")
+
     def _few_members(self) -> str:
         return _few_members_note(self.members)
 
@@ -258,7 +281,7 @@ class Forecast:
                          f"{family} ({pers.basis}).")
         else:
             lines.append("Inflow: the scenario's expected arrivals (baseline level, season, shocks, monthly series) "
-                         "beyond the origin.")
+                         "beyond the origin" + self._recorded_after_origin() + ".")
         if self.band is not None:
             b, days = self.band, len(p.dates)
             lines.append(f"Inflow band (--inflow-band): first applicants a year over the forecast spread evenly from "

@@ -51,6 +51,8 @@ def title(f: Forecast) -> str:
     inflow = {"scenario": "the scenario's arrivals", "persistence": "arrivals as in the last months (persistence)"}
     text = (f"Forecast (prognose) from {f.origin.date.day} {f.origin.date:%B %Y}: {f.members} members, "
             f"{inflow.get(f.inflow, f.inflow)}"
+            + ("" if f.recorded_months() is None else " (recorded after the origin: the inflow that came, not known "
+               "on it)")
             + ("" if f.errors is None else ", erring as persistence has erred")
             + ("" if f.band is None else f", scaled to a band of {f.band.low:,.0f} to {f.band.high:,.0f} first "
                f"applicants a year (--inflow-band: levels, not a probability)"))

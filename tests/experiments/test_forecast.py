@@ -632,6 +632,25 @@ def test_the_90_percent_band_holds_the_truth_about_90_percent_of_the_time_on_sim
 
 # --- the command line and its files ------------------------------------------------------------
 
+def test_a_forecast_on_a_recorded_series_says_it_knows_the_arrivals_after_the_origin():
+    """`forecast --from-record 2020-06-01 --inflow scenario` runs on hindcast-2020's monthly series, the
+    arrivals recorded after the origin; it said only "the scenario's expected arrivals (..., monthly
+    series)" (found by FC, round 18): a planner read a fan that knew the inflow that came as a forecast
+    made on 1 June 2020. Persistence from the same record knows nothing after it."""
+    from experiments.forecast import fanchart
+
+    o = from_record(D(2020, 6, 1), 2, "hindcast-2020", scenario_inflow=True)
+    f = run_forecast(o, months=2, members=1, inflow="scenario")
+    said = next(line for line in f.assumptions() if line.startswith("Inflow:"))
+    assert "the arrivals of 2020-06 to 2020-07 are the packaged monthly series 'inflow_monthly_nl_derived'" in said
+    assert "recorded after the origin, which a forecaster on 2020-06-01 did not have" in said
+    assert "recorded after the origin" in fanchart.title(f)
+    assert f.recorded_months() == (D(2020, 6, 1), D(2020, 7, 1))
+    g = run_forecast(from_record(D(2020, 6, 1), 2, "hindcast-2020"), months=2, members=1, inflow="persistence")
+    assert g.recorded_months() is None
+    assert "recorded after" not in "\n".join(g.assumptions()) and "recorded after" not in fanchart.title(g)
+
+
 def test_forecast_from_a_run_writes_every_file_and_says_what_it_assumed(tmp_path, capsys):
     out = tmp_path / "fc"
     snap_file = tmp_path / "origin.snapshot"

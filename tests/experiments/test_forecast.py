@@ -195,6 +195,33 @@ def test_persistence_seasonal_naive_and_linear_trend_by_hand():
     assert baselines.persistence([], target) is None
 
 
+def test_the_skill_table_compares_each_baseline_with_persistence_on_the_same_pairs():
+    """A baseline that cannot be made for a pair (seasonal naive without a count at that time of year)
+    was scored on its own pairs but divided by persistence's error over all pairs: on the packaged
+    backtest's pairs the linear trend on permit holders read +0.55 at 6 months where, pair for pair,
+    it is -1.19 (found by FC, round 18). Worked by hand: two pairs with persistence, one without."""
+    rows = pd.DataFrame([
+        {"origin": "2019-01-01", "date": "2019-07-01", "quantity": "population", "horizon_months": 6,
+         "recorded": 100.0, "median": 110.0, "persistence": 80.0, "seasonal_naive": 90.0, "linear_trend": 130.0,
+         "in_50": True, "in_90": True},
+        {"origin": "2019-07-01", "date": "2020-01-01", "quantity": "population", "horizon_months": 6,
+         "recorded": 200.0, "median": 180.0, "persistence": 260.0, "seasonal_naive": None, "linear_trend": 150.0,
+         "in_50": False, "in_90": True},
+        {"origin": "2014-01-01", "date": "2014-07-01", "quantity": "population", "horizon_months": 6,
+         "recorded": 100.0, "median": 100.0, "persistence": None, "seasonal_naive": 100.0, "linear_trend": 100.0,
+         "in_50": True, "in_90": True}])
+    t = rolling.RollingBacktest([D(2019, 1, 1), D(2019, 7, 1)], 20, "refit", 1, rows).skill().iloc[0]
+    assert (t["pairs"], t["pairs_without_persistence"]) == (2, 1)
+    # errors: model 0.10, 0.10; persistence 0.20, 0.30; seasonal 0.10, -; trend 0.30, 0.25
+    assert t["mape_model"] == pytest.approx(0.10) and t["mape_persistence"] == pytest.approx(0.25)
+    assert t["skill_model"] == pytest.approx(1 - 0.10 / 0.25)
+    assert (t["seasonal_naive_pairs"], t["linear_trend_pairs"]) == (1, 2)
+    assert t["mape_seasonal_naive"] == pytest.approx(0.10)
+    assert t["skill_seasonal_naive"] == pytest.approx(1 - 0.10 / 0.20)    # against persistence's 0.20 on that pair
+    assert t["skill_linear_trend"] == pytest.approx(1 - 0.275 / 0.25)
+    assert (t["coverage_50"], t["coverage_90"]) == (0.5, 1.0)
+
+
 # --- inflow errors (by hand) --------------------------------------------------------------------
 
 def test_persistence_errors_and_the_random_walk_by_hand():

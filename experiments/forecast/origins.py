@@ -29,7 +29,7 @@ from experiments.forecast.inflow import (FAMILY_RULE, FAMILY_RULES, Persistence,
                                         persistence_from_world)
 from experiments.calibrate import CALIBRATION_END
 from experiments.forecast import MAX_MONTHS
-from experiments.forecast.record import RecordAsOf, add_months, last_month, record_end
+from experiments.forecast.record import RecordAsOf, add_months, first_inflow_known, last_month, record_end
 from experiments.history import RecordPoint
 from model import prognosis, snapshot
 from model.data import half_year
@@ -295,6 +295,10 @@ def from_record(origin: dt.date, months: int, base: Scenario | str = "hindcast-2
         raise ScenarioError(f"origin: {origin} is after the packaged record, which ends "
                             f"{record_end() - dt.timedelta(days=1)}; start from a date up to then, or from a run")
     rec = record or RecordAsOf(origin)
+    if not rec.known_inflow("first"):      # persistence has nothing to persist (it raised a bare ValueError)
+        raise ScenarioError(f"origin: no first asylum applications were known on {origin}: the packaged record's "
+                            f"first figure is known from {first_inflow_known(rec.country)}; start from that date "
+                            f"or later, or from a run")
     base_sc = _scenario(base, "base")
     sc, description = record_scenario(base_sc, rec, add_months(origin, months), keep_events=keep_events,
                                       targets=targets, stock=stock)

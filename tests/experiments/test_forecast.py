@@ -747,6 +747,24 @@ def test_forecast_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+def test_a_record_origin_before_any_known_inflow_is_refused_in_one_line(tmp_path, capsys):
+    """`--from-record 2010-01-01` has a count (the record holds them from 1995) but no first
+    applications known (the first, 2012's, from 25 January 2013): persistence raised a bare
+    ValueError and the command ended in a traceback with exit code 1 (found by FC, round 18)."""
+    from model.scenario import ScenarioError
+
+    assert record_module.first_inflow_known() == D(2013, 1, 25)
+    for date in ("2010-01-01", "2013-01-24"):
+        assert main(["forecast", "--from-record", date, "--members", "1", "--out", str(tmp_path / "o")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err == (f"noodplan: --from-record: no first asylum applications were known on {date}: the packaged "
+                       f"record's first figure is known from 2013-01-25; start from that date or later, or from a "
+                       f"run")
+    with pytest.raises(ScenarioError, match=r"^origin: no first asylum applications were known on 2010-01-01"):
+        from_record(D(2010, 1, 1), 6)
+    assert not (tmp_path / "o").exists()
+
+
 def test_forecast_outputs_go_through_the_output_contract(tmp_path, capsys):
     """A folder holding results is refused without --force (before anything runs); with --force it
     is replaced whole, manifest included."""

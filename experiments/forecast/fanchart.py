@@ -32,7 +32,8 @@ def _history(ax, f: Forecast, key: str, colour: str) -> None:
     if len(dates) == 0:
         return
     d = pd.to_datetime(dates)
-    keep = d >= pd.Timestamp(f.origin.date) - pd.DateOffset(months=max(24, f.months))
+    # the last months before the origin, and always the last point: a record start's count may be years old
+    keep = d >= min(pd.Timestamp(f.origin.date) - pd.DateOffset(months=max(24, f.months)), d.max())
     if f.origin.record is not None:
         ax.scatter(d[keep], values[keep], color=colour, edgecolor="black", zorder=5, s=22,
                    label="recorded (known on the origin)")

@@ -312,6 +312,12 @@ def from_record(origin: dt.date, months: int, base: Scenario | str = "hindcast-2
     history = {q: ([p.date for p in rec.points(q)], np.array([p.value for p in rec.points(q)]))
                for q in ("population", "permit_holders")}
     notes = []
+    gap = (origin - sc.start_date).days
+    if gap > 0:        # the record's last count is older than the origin: the members' state on it is a nowcast
+        notes.append(f"Start: the last count of persons in reception is of {sc.start_date}, {gap:,} "
+                     f"day{'s' * (gap != 1)} before the origin; each member runs from it to the origin on "
+                     + ("the scenario's arrivals" if scenario_inflow else "the arrivals known on the origin")
+                     + ", so its state on the origin is the model's nowcast, not a count.")
     if origin < CALIBRATION_END and _fitted(base_sc):
         notes.append(f"Caution: {base_sc.name!r} holds parameters fitted to counts up to {CALIBRATION_END} "
                      f"(noodplan calibrate); from an origin before that date they have seen later counts. "

@@ -765,6 +765,30 @@ def test_a_record_origin_before_any_known_inflow_is_refused_in_one_line(tmp_path
     assert not (tmp_path / "o").exists()
 
 
+def test_a_record_start_long_before_the_origin_says_so_and_its_chart_shows_the_count():
+    """The record's last count is of 1 June 2020: a forecast from 1 July 2022 starts from it and runs
+    760 days to the origin. The assumptions said only "27,305 persons in COA reception on 2020-06-01",
+    and the fan drew the counts of the 24 months before the origin: none, so a planner saw nothing
+    known left of the origin (found by FC, round 18)."""
+    import matplotlib.dates as mdates
+
+    from experiments.forecast import fanchart
+
+    f = run_forecast(from_record(D(2022, 7, 1), 1), months=1, members=1, inflow="persistence")
+    said = "\n".join(f.assumptions())
+    assert ("Start: the last count of persons in reception is of 2020-06-01, 760 days before the origin; each member "
+            "runs from it to the origin on the arrivals known on the origin, so its state on the origin is the "
+            "model's nowcast, not a count.") in said
+    fig = fanchart.figure(f)
+    for ax in fig.axes[:2]:
+        dots = [c for c in ax.collections if c.get_label() == "recorded (known on the origin)"]
+        assert len(dots) == 1
+        assert [mdates.num2date(x).date() for x in dots[0].get_offsets()[:, 0]] == [D(2020, 6, 1)]
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
+
+
 def test_forecast_outputs_go_through_the_output_contract(tmp_path, capsys):
     """A folder holding results is refused without --force (before anything runs); with --force it
     is replaced whole, manifest included."""

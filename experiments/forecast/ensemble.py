@@ -188,15 +188,24 @@ class Forecast:
         ds["permit_holders"] = (("member", "day"), p.permit_holders, {"units": "persons",
                                                                       "long_name": "permit holders waiting for a home"})
         ds["unsheltered"] = (("member", "day"), p.unsheltered, {"units": "persons", "long_name": "entitled, no bed"})
-        ds["occupancy_by_kind"] = (("member", "day", "kind"), p.occupancy_by_kind, {"units": "persons"})
-        ds["capacity_by_kind"] = (("member", "day", "kind"), p.capacity_by_kind, {"units": "places"})
-        ds["occupancy_by_province"] = (("member", "day", "province"), p.occupancy_by_province, {"units": "persons"})
-        ds["capacity_by_province"] = (("member", "day", "province"), p.capacity_by_province, {"units": "places"})
+        for name, values, unit, what in (
+                ("occupancy_by_kind", p.occupancy_by_kind, "persons", "persons in a bed (bezetting), by location kind"),
+                ("capacity_by_kind", p.capacity_by_kind, "places", "usable places (capaciteit), by location kind"),
+                ("occupancy_by_province", p.occupancy_by_province, "persons",
+                 "persons in a bed (bezetting), by province"),
+                ("capacity_by_province", p.capacity_by_province, "places", "usable places (capaciteit), by province")):
+            ds[name] = (("member", "day", name.rsplit("_", 1)[1]), values, {"units": unit, "long_name": what})
         ds["inflow_multiplier"] = (("member", "day"), self.multipliers, {"units": "1",
                                    "long_name": "factor on the assumed expected arrivals"})
         ds.attrs.update(origin=self.origin.date.isoformat(), months=self.months, members=self.members, seed=self.seed,
-                        target_occupancy=self.occupancy, inflow=self.inflow, code_version=code_version(),
+                        target_occupancy=self.occupancy, inflow=self.inflow,
+                        inflow_errors="none" if self.errors is None else self.errors.centre,
+                        scenario=self.origin.scenario.name, code_version=code_version(),
                         assumptions="\n".join(self.assumptions()))
+        if self.band is not None:        # first applicants a year (--inflow-band LOW:HIGH)
+            ds.attrs["inflow_band"] = [self.band.low, self.band.high]
+        if (months := self.recorded_months()) is not None:
+            ds.attrs["inflow_recorded_after_origin"] = f"{months[0]:%Y-%m} to {months[1]:%Y-%m}"
         return ds
 
     def _spread(self) -> str:

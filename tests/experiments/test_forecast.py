@@ -673,6 +673,7 @@ def test_a_forecast_on_a_recorded_series_says_it_knows_the_arrivals_after_the_or
     assert "recorded after the origin, which a forecaster on 2020-06-01 did not have" in said
     assert "recorded after the origin" in fanchart.title(f)
     assert f.recorded_months() == (D(2020, 6, 1), D(2020, 7, 1))
+    assert f.dataset().attrs["inflow_recorded_after_origin"] == "2020-06 to 2020-07"
     g = run_forecast(from_record(D(2020, 6, 1), 2, "hindcast-2020"), months=2, members=1, inflow="persistence")
     assert g.recorded_months() is None
     assert "recorded after" not in "\n".join(g.assumptions()) and "recorded after" not in fanchart.title(g)
@@ -903,6 +904,10 @@ def test_an_inflow_band_on_the_command_line_writes_it_down_or_is_refused_in_one_
     assert main(["forecast", "--from-run", str(tiny), "--months", "6", "--members", "2", "--inflow-band",
                  "20,000:40,000", "--out", str(out)]) == 0
     assert json.loads((out / "manifest.json").read_text())["inflow_band"] == [20000, 40000]
+    import xarray as xr
+
+    with xr.open_dataset(out / "forecast.nc") as ds:       # the NetCDF says it too (it did only in its text)
+        assert list(ds.attrs["inflow_band"]) == [20000, 40000] and ds.attrs["inflow_errors"] == "none"
     assert "Inflow band (--inflow-band): first applicants a year over the forecast spread evenly from 20,000 to " \
            "40,000" in (out / "assumptions.txt").read_text()
     capsys.readouterr()

@@ -295,7 +295,9 @@ def from_record(origin: dt.date, months: int, base: Scenario | str = "hindcast-2
         raise ScenarioError(f"origin: {origin} is after the packaged record, which ends "
                             f"{record_end() - dt.timedelta(days=1)}; start from a date up to then, or from a run")
     rec = record or RecordAsOf(origin)
-    if not rec.known_inflow("first"):      # persistence has nothing to persist (it raised a bare ValueError)
+    # a count but no inflow known (without a count record_scenario says so): persistence has nothing to
+    # persist (it raised a bare ValueError)
+    if rec.latest("population") is not None and not rec.known_inflow("first"):
         raise ScenarioError(f"origin: no first asylum applications were known on {origin}: the packaged record's "
                             f"first figure is known from {first_inflow_known(rec.country)}; start from that date "
                             f"or later, or from a run")

@@ -305,6 +305,8 @@ def _forecast(args: argparse.Namespace) -> int:
              "inflow_errors": "none" if errors is None else errors.centre, "target_occupancy": args.occupancy}
     if band is not None:
         about["inflow_band"] = [band.low, band.high]
+    if (recorded := f.recorded_months()) is not None:     # the scenario's series holds arrivals after the origin
+        about["inflow_recorded_after_origin"] = [f"{recorded[0]:%Y-%m}", f"{recorded[1]:%Y-%m}"]
     if args.from_record and inflow == "persistence":
         about["family_inflow"] = args.family_inflow or FAMILY_RULE
     if inflow == "persistence":

@@ -192,15 +192,24 @@ class Forecast:
         ds["permit_holders"] = (("member", "day"), p.permit_holders, {"units": "persons",
                                                                       "long_name": "permit holders waiting for a home"})
         ds["unsheltered"] = (("member", "day"), p.unsheltered, {"units": "persons", "long_name": "entitled, no bed"})
-        ds["occupancy_by_kind"] = (("member", "day", "kind"), p.occupancy_by_kind, {"units": "persons"})
-        ds["capacity_by_kind"] = (("member", "day", "kind"), p.capacity_by_kind, {"units": "places"})
-        ds["occupancy_by_province"] = (("member", "day", "province"), p.occupancy_by_province, {"units": "persons"})
-        ds["capacity_by_province"] = (("member", "day", "province"), p.capacity_by_province, {"units": "places"})
+        for name, values, unit, what in (
+                ("occupancy_by_kind", p.occupancy_by_kind, "persons", "persons in a bed (bezetting), by location kind"),
+                ("capacity_by_kind", p.capacity_by_kind, "places", "usable places (capaciteit), by location kind"),
+                ("occupancy_by_province", p.occupancy_by_province, "persons",
+                 "persons in a bed (bezetting), by province"),
+                ("capacity_by_province", p.capacity_by_province, "places", "usable places (capaciteit), by province")):
+            ds[name] = (("member", "day", name.rsplit("_", 1)[1]), values, {"units": unit, "long_name": what})
         ds["inflow_multiplier"] = (("member", "day"), self.multipliers, {"units": "1",
                                    "long_name": "factor on the assumed expected arrivals"})
         ds.attrs.update(origin=self.origin.date.isoformat(), months=self.months, members=self.members, seed=self.seed,
-                        target_occupancy=self.occupancy, inflow=self.inflow, code_version=code_version(),
+                        target_occupancy=self.occupancy, inflow=self.inflow,
+                        inflow_errors="none" if self.errors is None else self.errors.centre,
+                        scenario=self.origin.scenario.name, code_version=code_version(),
                         assumptions="\n".join(self.assumptions()))
+        if self.band is not None:        # first applicants a year (--inflow-band LOW:HIGH)
+            ds.attrs["inflow_band"] = [self.band.low, self.band.high]
+        if (months := self.recorded_months()) is not None:
+            ds.attrs["inflow_recorded_after_origin"] = f"{months[0]:%Y-%m} to {months[1]:%Y-%m}"
         return ds
 
     def _spread(self) -> str:
@@ -213,6 +222,29 @@ class Forecast:
         elif self.errors is not None:
             parts.append("the inflow uncertainty")
         return ", ".join(parts[:-1]) + " and " + parts[-1] if len(parts) > 1 else parts[0]
+
+    def recorded_months(self) -> tuple[dt.date, dt.date] | None:
+        """The first and last month of the forecast whose arrivals the scenario's packaged monthly
+        series gives (None: none): figures of the record, not an assumption made on the origin."""
+        sc, p = self.origin.scenario, self.prognosis
+        if self.inflow != "scenario" or sc.inflow.monthly_series is None:
+            return None
+        first, last = dt.date(p.dates[0].year, p.dates[0].month, 1), p.dates[-1]
+        held = sorted(dt.date(y, m, 1) for y, m in data.monthly_inflow(sc.country, sc.inflow.monthly_series)
+                      if first <= dt.date(y, m, 1) <= last)
+        return (held[0], held[-1]) if held else None
+
+    def _recorded_after_origin(self) -> str:
+        """What the scenario's inflow knows of the time after the origin, in words ('' if nothing)."""
+        months = self.recorded_months()
+        if months is None:
+            return ""
+        series = self.origin.scenario.inflow.monthly_series
+        return (f"; the arrivals of {months[0]:%Y-%m} to {months[1]:%Y-%m} are the packaged monthly series "
+                f"{series!r} (model/data/{self.origin.scenario.country}/SOURCES.md): figures recorded after "
+                f"the origin, which a forecaster on {self.origin.date} did not have — a forecast conditional on "
+                f"the arrivals that came, not one made on the origin (--inflow persistence assumes only what "
+                f"was known)")
 
     def _few_members(self) -> str:
         return _few_members_note(self.members)
@@ -262,7 +294,7 @@ class Forecast:
                          f"{family} ({pers.basis}).")
         else:
             lines.append("Inflow: the scenario's expected arrivals (baseline level, season, shocks, monthly series) "
-                         "beyond the origin.")
+                         "beyond the origin" + self._recorded_after_origin() + ".")
         if self.band is not None:
             b, days = self.band, len(p.dates)
             lines.append(f"Inflow band (--inflow-band): first applicants a year over the forecast spread evenly from "

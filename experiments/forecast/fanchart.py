@@ -32,7 +32,8 @@ def _history(ax, f: Forecast, key: str, colour: str) -> None:
     if len(dates) == 0:
         return
     d = pd.to_datetime(dates)
-    keep = d >= pd.Timestamp(f.origin.date) - pd.DateOffset(months=max(24, f.months))
+    # the last months before the origin, and always the last point: a record start's count may be years old
+    keep = d >= min(pd.Timestamp(f.origin.date) - pd.DateOffset(months=max(24, f.months)), d.max())
     if f.origin.record is not None:
         ax.scatter(d[keep], values[keep], color=colour, edgecolor="black", zorder=5, s=22,
                    label="recorded (known on the origin)")
@@ -51,6 +52,8 @@ def title(f: Forecast) -> str:
     inflow = {"scenario": "the scenario's arrivals", "persistence": "arrivals as in the last months (persistence)"}
     text = (f"Forecast (prognose) from {f.origin.date.day} {f.origin.date:%B %Y}: {f.members} members, "
             f"{inflow.get(f.inflow, f.inflow)}"
+            + ("" if f.recorded_months() is None else " (recorded after the origin: the inflow that came, not known "
+               "on it)")
             + ("" if f.errors is None else ", erring as persistence has erred")
             + ("" if f.band is None else f", scaled to a band of {f.band.low:,.0f} to {f.band.high:,.0f} first "
                f"applicants a year (--inflow-band: levels, not a probability)"))

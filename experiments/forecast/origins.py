@@ -29,7 +29,7 @@ from experiments.forecast.inflow import (FAMILY_RULE, FAMILY_RULES, Persistence,
                                         persistence_from_world)
 from experiments.calibrate import CALIBRATION_END
 from experiments.forecast import MAX_MONTHS
-from experiments.forecast.record import RecordAsOf, add_months, last_month, record_end
+from experiments.forecast.record import RecordAsOf, add_months, first_inflow_known, last_month, record_end
 from experiments.history import RecordPoint
 from model import prognosis, snapshot
 from model.data import half_year
@@ -324,6 +324,12 @@ def from_record(origin: dt.date, months: int, base: Scenario | str = "hindcast-2
         raise ScenarioError(f"origin: {origin} is after the packaged record, which ends "
                             f"{record_end() - dt.timedelta(days=1)}; start from a date up to then, or from a run")
     rec = record or RecordAsOf(origin)
+    # a count but no inflow known (without a count record_scenario says so): persistence has nothing to
+    # persist (it raised a bare ValueError)
+    if rec.latest("population") is not None and not rec.known_inflow("first"):
+        raise ScenarioError(f"origin: no first asylum applications were known on {origin}: the packaged record's "
+                            f"first figure is known from {first_inflow_known(rec.country)}; start from that date "
+                            f"or later, or from a run")
     base_sc = _scenario(base, "base")
     sc, description = record_scenario(base_sc, rec, add_months(origin, months), keep_events=keep_events,
                                       targets=targets, stock=stock)
@@ -337,6 +343,12 @@ def from_record(origin: dt.date, months: int, base: Scenario | str = "hindcast-2
     history = {q: ([p.date for p in rec.points(q)], np.array([p.value for p in rec.points(q)]))
                for q in ("population", "permit_holders")}
     notes = []
+    gap = (origin - sc.start_date).days
+    if gap > 0:        # the record's last count is older than the origin: the members' state on it is a nowcast
+        notes.append(f"Start: the last count of persons in reception is of {sc.start_date}, {gap:,} "
+                     f"day{'s' * (gap != 1)} before the origin; each member runs from it to the origin on "
+                     + ("the scenario's arrivals" if scenario_inflow else "the arrivals known on the origin")
+                     + ", so its state on the origin is the model's nowcast, not a count.")
     if origin < CALIBRATION_END and _fitted(base_sc):
         notes.append(f"Caution: {base_sc.name!r} holds parameters fitted to counts up to {CALIBRATION_END} "
                      f"(noodplan calibrate); from an origin before that date they have seen later counts. "

@@ -67,6 +67,13 @@ def record_end() -> dt.date:
     return dt.date(y + m // 12, m % 12 + 1, 1)
 
 
+def first_inflow_known(country: str = "nl") -> dt.date:
+    """The first day on which the packaged record knows a figure of first asylum applications (a
+    forecast from recorded figures needs one: its persistence is their mean)."""
+    rec = RecordAsOf(record_end(), country)
+    return min([known_on(t) for t in rec.inflow_totals("first")] + [m.known for m in rec.recorded_months("first")])
+
+
 @dataclass(frozen=True)
 class RecordAsOf:
     """The record as known on `origin` (see the module text)."""

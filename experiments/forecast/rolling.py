@@ -25,9 +25,9 @@ For each origin T (1 January and 1 July, 2014 to 2020):
    counts known on T.
 
 Per horizon and quantity: MAPE of the median and of each baseline over the pairs where
-persistence exists (a count of that quantity known on T), the skill score 1 - MAPE / MAPE of
-persistence, how often the count fell in the 50 % and 90 % bands, and how many pairs, origins and
-distinct counts each cell rests on.
+persistence exists (a count of that quantity known on T; a baseline's over those where it can be
+made), the skill score 1 - MAPE / MAPE of persistence on the same pairs, how often the count fell
+in the 50 % and 90 % bands, and how many pairs, origins and distinct counts each cell rests on.
 """
 
 from __future__ import annotations
@@ -193,17 +193,22 @@ class RollingBacktest:
                    "counts": have["date"].nunique(), "pairs_without_persistence": len(g) - len(have)}
             if len(have):
                 rec = have["recorded"].to_numpy(float)
-                mape = {"model": float(np.mean(np.abs(have["median"].to_numpy(float) - rec) / rec))}
-                for name in BASELINES:
-                    ok = have[name].notna().to_numpy()
-                    mape[name] = float(np.mean(np.abs(have[name].to_numpy(float)[ok] - rec[ok]) / rec[ok])) \
-                        if ok.any() else float("nan")
-                    row[f"{name}_pairs"] = int(ok.sum())
+                error = {name: np.abs(have[col].to_numpy(float) - rec) / rec
+                         for name, col in (("model", "median"), *((b, b) for b in BASELINES))}
+                mape, skill = {}, {}
+                for name, e in error.items():
+                    ok = ~np.isnan(e)
+                    mape[name] = float(e[ok].mean()) if ok.any() else float("nan")
+                    if name != "model":
+                        row[f"{name}_pairs"] = int(ok.sum())
+                    # each skill against persistence on the same pairs: a baseline that cannot be made for a
+                    # pair (no count at that time of year, a single count) is compared only where it can be
+                    p = float(error["persistence"][ok].mean()) if ok.any() else float("nan")
+                    skill[name] = 1 - mape[name] / p if p > 0 else float("nan")
                 for name, v in mape.items():
                     row[f"mape_{name}"] = v
-                p = mape["persistence"]
                 for name in ("model", "seasonal_naive", "linear_trend"):
-                    row[f"skill_{name}"] = 1 - mape[name] / p if p > 0 else float("nan")
+                    row[f"skill_{name}"] = skill[name]
                 row["coverage_50"] = float(have["in_50"].mean())
                 row["coverage_90"] = float(have["in_90"].mean())
             out.append(row)

@@ -195,6 +195,33 @@ def test_persistence_seasonal_naive_and_linear_trend_by_hand():
     assert baselines.persistence([], target) is None
 
 
+def test_the_skill_table_compares_each_baseline_with_persistence_on_the_same_pairs():
+    """A baseline that cannot be made for a pair (seasonal naive without a count at that time of year)
+    was scored on its own pairs but divided by persistence's error over all pairs: on the packaged
+    backtest's pairs the linear trend on permit holders read +0.55 at 6 months where, pair for pair,
+    it is -1.19 (found by FC, round 18). Worked by hand: two pairs with persistence, one without."""
+    rows = pd.DataFrame([
+        {"origin": "2019-01-01", "date": "2019-07-01", "quantity": "population", "horizon_months": 6,
+         "recorded": 100.0, "median": 110.0, "persistence": 80.0, "seasonal_naive": 90.0, "linear_trend": 130.0,
+         "in_50": True, "in_90": True},
+        {"origin": "2019-07-01", "date": "2020-01-01", "quantity": "population", "horizon_months": 6,
+         "recorded": 200.0, "median": 180.0, "persistence": 260.0, "seasonal_naive": None, "linear_trend": 150.0,
+         "in_50": False, "in_90": True},
+        {"origin": "2014-01-01", "date": "2014-07-01", "quantity": "population", "horizon_months": 6,
+         "recorded": 100.0, "median": 100.0, "persistence": None, "seasonal_naive": 100.0, "linear_trend": 100.0,
+         "in_50": True, "in_90": True}])
+    t = rolling.RollingBacktest([D(2019, 1, 1), D(2019, 7, 1)], 20, "refit", 1, rows).skill().iloc[0]
+    assert (t["pairs"], t["pairs_without_persistence"]) == (2, 1)
+    # errors: model 0.10, 0.10; persistence 0.20, 0.30; seasonal 0.10, -; trend 0.30, 0.25
+    assert t["mape_model"] == pytest.approx(0.10) and t["mape_persistence"] == pytest.approx(0.25)
+    assert t["skill_model"] == pytest.approx(1 - 0.10 / 0.25)
+    assert (t["seasonal_naive_pairs"], t["linear_trend_pairs"]) == (1, 2)
+    assert t["mape_seasonal_naive"] == pytest.approx(0.10)
+    assert t["skill_seasonal_naive"] == pytest.approx(1 - 0.10 / 0.20)    # against persistence's 0.20 on that pair
+    assert t["skill_linear_trend"] == pytest.approx(1 - 0.275 / 0.25)
+    assert (t["coverage_50"], t["coverage_90"]) == (0.5, 1.0)
+
+
 # --- inflow errors (by hand) --------------------------------------------------------------------
 
 def test_persistence_errors_and_the_random_walk_by_hand():
@@ -632,6 +659,26 @@ def test_the_90_percent_band_holds_the_truth_about_90_percent_of_the_time_on_sim
 
 # --- the command line and its files ------------------------------------------------------------
 
+def test_a_forecast_on_a_recorded_series_says_it_knows_the_arrivals_after_the_origin():
+    """`forecast --from-record 2020-06-01 --inflow scenario` runs on hindcast-2020's monthly series, the
+    arrivals recorded after the origin; it said only "the scenario's expected arrivals (..., monthly
+    series)" (found by FC, round 18): a planner read a fan that knew the inflow that came as a forecast
+    made on 1 June 2020. Persistence from the same record knows nothing after it."""
+    from experiments.forecast import fanchart
+
+    o = from_record(D(2020, 6, 1), 2, "hindcast-2020", scenario_inflow=True)
+    f = run_forecast(o, months=2, members=1, inflow="scenario")
+    said = next(line for line in f.assumptions() if line.startswith("Inflow:"))
+    assert "the arrivals of 2020-06 to 2020-07 are the packaged monthly series 'inflow_monthly_nl_derived'" in said
+    assert "recorded after the origin, which a forecaster on 2020-06-01 did not have" in said
+    assert "recorded after the origin" in fanchart.title(f)
+    assert f.recorded_months() == (D(2020, 6, 1), D(2020, 7, 1))
+    assert f.dataset().attrs["inflow_recorded_after_origin"] == "2020-06 to 2020-07"
+    g = run_forecast(from_record(D(2020, 6, 1), 2, "hindcast-2020"), months=2, members=1, inflow="persistence")
+    assert g.recorded_months() is None
+    assert "recorded after" not in "\n".join(g.assumptions()) and "recorded after" not in fanchart.title(g)
+
+
 def test_forecast_from_a_run_writes_every_file_and_says_what_it_assumed(tmp_path, capsys):
     out = tmp_path / "fc"
     snap_file = tmp_path / "origin.snapshot"
@@ -699,6 +746,48 @@ def test_forecast_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys):
         err = capsys.readouterr().err.strip()
         assert msg in err and "\n" not in err
     assert not (tmp_path / "o").exists()
+
+
+def test_a_record_origin_before_any_known_inflow_is_refused_in_one_line(tmp_path, capsys):
+    """`--from-record 2010-01-01` has a count (the record holds them from 1995) but no first
+    applications known (the first, 2012's, from 25 January 2013): persistence raised a bare
+    ValueError and the command ended in a traceback with exit code 1 (found by FC, round 18)."""
+    from model.scenario import ScenarioError
+
+    assert record_module.first_inflow_known() == D(2013, 1, 25)
+    for date in ("2010-01-01", "2013-01-24"):
+        assert main(["forecast", "--from-record", date, "--members", "1", "--out", str(tmp_path / "o")]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err == (f"noodplan: --from-record: no first asylum applications were known on {date}: the packaged "
+                       f"record's first figure is known from 2013-01-25; start from that date or later, or from a "
+                       f"run")
+    with pytest.raises(ScenarioError, match=r"^origin: no first asylum applications were known on 2010-01-01"):
+        from_record(D(2010, 1, 1), 6)
+    assert not (tmp_path / "o").exists()
+
+
+def test_a_record_start_long_before_the_origin_says_so_and_its_chart_shows_the_count():
+    """The record's last count is of 1 June 2020: a forecast from 1 July 2022 starts from it and runs
+    760 days to the origin. The assumptions said only "27,305 persons in COA reception on 2020-06-01",
+    and the fan drew the counts of the 24 months before the origin: none, so a planner saw nothing
+    known left of the origin (found by FC, round 18)."""
+    import matplotlib.dates as mdates
+
+    from experiments.forecast import fanchart
+
+    f = run_forecast(from_record(D(2022, 7, 1), 1), months=1, members=1, inflow="persistence")
+    said = "\n".join(f.assumptions())
+    assert ("Start: the last count of persons in reception is of 2020-06-01, 760 days before the origin; each member "
+            "runs from it to the origin on the arrivals known on the origin, so its state on the origin is the "
+            "model's nowcast, not a count.") in said
+    fig = fanchart.figure(f)
+    for ax in fig.axes[:2]:
+        dots = [c for c in ax.collections if c.get_label() == "recorded (known on the origin)"]
+        assert len(dots) == 1
+        assert [mdates.num2date(x).date() for x in dots[0].get_offsets()[:, 0]] == [D(2020, 6, 1)]
+    import matplotlib.pyplot as plt
+
+    plt.close(fig)
 
 
 def test_forecast_outputs_go_through_the_output_contract(tmp_path, capsys):
@@ -815,6 +904,10 @@ def test_an_inflow_band_on_the_command_line_writes_it_down_or_is_refused_in_one_
     assert main(["forecast", "--from-run", str(tiny), "--months", "6", "--members", "2", "--inflow-band",
                  "20,000:40,000", "--out", str(out)]) == 0
     assert json.loads((out / "manifest.json").read_text())["inflow_band"] == [20000, 40000]
+    import xarray as xr
+
+    with xr.open_dataset(out / "forecast.nc") as ds:       # the NetCDF says it too (it did only in its text)
+        assert list(ds.attrs["inflow_band"]) == [20000, 40000] and ds.attrs["inflow_errors"] == "none"
     assert "Inflow band (--inflow-band): first applicants a year over the forecast spread evenly from 20,000 to " \
            "40,000" in (out / "assumptions.txt").read_text()
     capsys.readouterr()

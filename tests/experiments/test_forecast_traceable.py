@@ -144,3 +144,18 @@ def test_the_origin_of_a_saved_run_is_named_once(tmp_path, capsys):
                      "--no-inflow-errors", "--jobs", "1", "--out", str(out)]) == 0
         (origin,) = [x for x in (out / "assumptions.txt").read_text().splitlines() if x.startswith("Origin:")]
         assert says in origin, origin
+
+
+def test_the_netcdf_names_its_figures_and_what_the_forecast_assumed(forecast):
+    # before: the by-kind and by-province figures had a unit and no name, and the attributes did not
+    # say which scenario ran nor which inflow errors (only the assumptions' text did)
+    with xr.open_dataset(forecast / "forecast.nc") as ds:
+        assert dict(ds.sizes) == {"member": 3, "day": 184, "kind": 8, "province": 1}
+        assert ds["occupancy_by_kind"].attrs == {"units": "persons",
+                                                 "long_name": "persons in a bed (bezetting), by location kind"}
+        assert ds["capacity_by_province"].attrs == {"units": "places",
+                                                    "long_name": "usable places (capaciteit), by province"}
+        assert all("long_name" in v.attrs and "units" in v.attrs for v in ds.data_vars.values())
+        assert ds.attrs["scenario"] == "tiny" and ds.attrs["inflow"] == "scenario"
+        assert ds.attrs["inflow_errors"] == "centred"
+        assert "inflow_band" not in ds.attrs and "inflow_recorded_after_origin" not in ds.attrs

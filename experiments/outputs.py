@@ -46,9 +46,10 @@ import signal
 import subprocess
 import sys
 import tempfile
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ProcessPoolExecutor
-from multiprocessing.context import BaseContext
+from multiprocessing.context import BaseContext, ForkServerContext
 from pathlib import Path
 from types import FrameType
 from typing import Any
@@ -530,15 +531,6 @@ def _start_worker(setup: Callable[..., None] | None, args: tuple) -> None:
 
 # --- worker pools --------------------------------------------------------------------------------
 
-def start_method(context: BaseContext | None = None) -> str:
-    """How a pool on `context` (default: multiprocessing's default, as a `ProcessPoolExecutor`
-    without one uses) starts its workers: 'fork', 'spawn' or 'forkserver'. Reads the default
-    without fixing it (a later `set_start_method` still works)."""
-    if context is not None:
-        return context.get_start_method()
-    return multiprocessing.get_start_method(allow_none=True) or multiprocessing.get_all_start_methods()[0]
-
-
 def check_main_guard(option: str, what: str, method: str, instead: str | None = None,
                      again: str | None = None, doc: str = "") -> None:
     """Refuse to start worker processes by `method` from a script's top level. Under 'spawn' and
@@ -600,11 +592,113 @@ def _tests_main(test: ast.expr) -> bool:
     return False
 
 
+# imported once in the forkserver, inherited by every worker it forks: what the runs of every pool need
+# (compare, backtest, forecast and calibrate run `model.simulate`; the sweep's workers its runner and KPIs)
+PRELOAD = ["experiments.sweep.runner", "experiments.sweep.kpis", "model.simulate", "model.world"]
+
+
+def _start_forkserver(ctx: ForkServerContext) -> None:
+    """Start the forkserver (when it is not running) and wait until it has imported its preload,
+    quiet to Ctrl-C. CPython's forkserver ignores SIGINT only after its preload (about a second):
+    a Ctrl-C to the process group meanwhile printed a KeyboardInterrupt traceback from that
+    import, and a worker it started afterwards for a pool already stopped printed another. So the
+    server starts with SIGINT ignored (kept through exec: Python does not install its handler over
+    an ignored signal; its workers ignore it too, `_install`), and the command holds a Ctrl-C or
+    SIGTERM until the server has started one process (its preload done): the interruption is then
+    answered here, before any worker of the pool is asked for."""
+    from multiprocessing import forkserver as server
+
+    if threading.current_thread() is not threading.main_thread():   # (signal handlers and masks are the main
+        with _server_environment():                                  # thread's: only the server's environment)
+            server.ensure_running()
+        return
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        with _server_environment():
+            server.ensure_running()
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
+    try:
+        ready = ctx.Process(target=os.getpid)
+        ready.start()
+        ready.join()
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)   # a signal held meanwhile is answered now
+
+
+# The forkserver forks every worker, so it must hold no thread but its own: Python 3.12 warns of a fork()
+# in a multi-threaded process (a thread holding a lock at the fork leaves it locked in the child for
+# ever). Its preload imports pyarrow (through pandas), whose jemalloc starts a background thread that
+# returns freed pages to the system ("jemalloc_bg_thd"); set before the server starts, this keeps it
+# from starting there (the workers then return pages on their own allocations instead, as jemalloc
+# does without one). Results do not depend on the allocator.
+SERVER_ENVIRONMENT = {"JE_ARROW_MALLOC_CONF": "background_thread:false"}
+
+
+@contextlib.contextmanager
+def _server_environment() -> Iterator[None]:
+    """`SERVER_ENVIRONMENT` in os.environ while the forkserver starts (it inherits it), then as it was. A
+    jemalloc configuration of the user's own is kept, with the setting appended (the last one counts)."""
+    before = {k: os.environ.get(k) for k in SERVER_ENVIRONMENT}
+    for k, v in SERVER_ENVIRONMENT.items():
+        os.environ[k] = f"{before[k]},{v}" if before[k] else v
+    try:
+        yield
+    finally:
+        for k, old in before.items():
+            if old is None:
+                os.environ.pop(k, None)
+            else:
+                os.environ[k] = old
+
+
+def forkserver() -> ForkServerContext:
+    """The forkserver context, its server running (started once per process, with `PRELOAD`,
+    SIGINT ignored and no thread but its own: `_start_forkserver`). Every pool noodplan starts
+    from a command, a guarded script, a notebook or a test forks its workers from it
+    (`pool_context`); so does a local Dask cluster."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)       # (only read when the server starts)
+    _start_forkserver(ctx)
+    return ctx
+
+
+def pool_context() -> BaseContext:
+    """How a pool starts its workers when its caller does not say (`process_pool`):
+
+    * 'spawn' set by the user (`multiprocessing.set_start_method`): spawn ('forkserver' set so: this
+      forkserver, started as below);
+    * a call from a script's top level outside `if __name__ == "__main__":`: 'fork' where it is
+      multiprocessing's default (Linux before Python 3.14), which does not run the script again
+      (the forkserver, like spawn, runs it again in every worker: such a script is refused,
+      `check_main_guard`); elsewhere the default, which refuses it;
+    * otherwise (a command, a guarded script, an interactive session, a test run): the
+      forkserver (`forkserver`). A fork() of the calling process copied it whatever threads it
+      held (pyarrow's jemalloc thread, a notebook's, a web app's): Python 3.12 warned "This
+      process ... is multi-threaded, use of fork() may lead to deadlocks in the child" (a lock
+      another thread held at the fork stays locked in the child for ever). Results do not depend
+      on it: a worker computes from what it is sent (tested).
+
+    'fork' as the current method is taken as the default, not as a choice: any
+    `multiprocessing.Lock()` fixes the default (tqdm's progress bar makes one), so a command that
+    had shown a progress bar forked its workers from a multi-threaded process."""
+    chosen = multiprocessing.get_start_method(allow_none=True)
+    if chosen not in (None, "fork", "forkserver"):
+        return multiprocessing.get_context(chosen)              # spawn, set by the user
+    methods = multiprocessing.get_all_start_methods()
+    if "forkserver" not in methods or unguarded_main_call() is not None:
+        return multiprocessing.get_context(chosen or methods[0])
+    return forkserver()
+
+
 def process_pool(workers: int, option: str, what: str, initializer: Callable[..., None] | None = None,
                  initargs: tuple = (), context: BaseContext | None = None) -> ProcessPoolExecutor:
     """Every process pool noodplan starts: `check_main_guard` first (`option` and `what` name the
-    argument and the call in its line), then a `ProcessPoolExecutor` of `workers` on `context`."""
-    check_main_guard(option, what, start_method(context))
+    argument and the call in its line), then a `ProcessPoolExecutor` of `workers` on `context`
+    (None: `pool_context()`, the forkserver unless the caller's script needs fork)."""
+    context = context or pool_context()
+    check_main_guard(option, what, context.get_start_method())
     return ProcessPoolExecutor(workers, mp_context=context, initializer=initializer, initargs=initargs)
 
 

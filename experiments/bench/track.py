@@ -72,9 +72,35 @@ def history_line(r: dict[str, Any], commit: str | None = None) -> dict[str, Any]
     return line
 
 
+IDENTITY = {"when": str, "commit": str, "machine": str, "quick": bool}     # None allowed but for quick
+
+
+def line_fault(h: Any) -> str | None:
+    """Why a parsed line is not a bench history line (None when it is one): a JSON object with
+    when, commit, machine and quick (what `history_line` writes first, since the first history),
+    and key figures that are numbers or null. Another JSON-lines file (a sweep's, a log's) passed
+    the reading as JSON, and its lines were taken for runs on no machine: a line appended to it."""
+    if not isinstance(h, dict):
+        what = ("true or false" if isinstance(h, bool) else "a number" if isinstance(h, (int, float))
+                else "an array" if isinstance(h, list) else "text" if isinstance(h, str) else "null")
+        return f"{what}, not a JSON object"
+    missing = [k for k in IDENTITY if k not in h]
+    if missing:
+        return f"no {', '.join(repr(k) for k in missing)}"
+    for k, kind in IDENTITY.items():
+        if not isinstance(h[k], kind) and not (h[k] is None and k != "quick"):
+            return f"{k!r} is {json.dumps(h[k])[:40]}, not {'true or false' if kind is bool else 'text'}"
+    for name, *_ in KEY_FIGURES:
+        v = h.get(name)
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float))):
+            return f"{name!r} is {json.dumps(v)[:40]}, not a number"
+    return None
+
+
 def read_history(path: str | Path) -> list[dict[str, Any]]:
-    """The lines of a history file (empty when it does not exist). A line that is not JSON stops
-    with a one-line ValueError naming the file and line."""
+    """The lines of a history file (empty when it does not exist, or empty). A line that is not
+    JSON, or not a bench history line (`line_fault`), stops with a one-line ValueError naming the
+    file and line."""
     p = Path(path)
     if not p.exists():
         return []
@@ -94,6 +120,10 @@ def read_history(path: str | Path) -> list[dict[str, Any]]:
         except (RecursionError, ValueError) as e:    # nested too deeply; an integer of over 4,300 digits
             why = "nested too deeply" if isinstance(e, RecursionError) else str(e).split(";")[0]
             raise ValueError(f"{p}: line {i} is not JSON ({why}); is this a bench history file?") from None
+        fault = line_fault(out[-1])
+        if fault is not None:
+            raise ValueError(f"{p}: line {i} is not a line of `noodplan bench --history` ({fault}); is this a bench "
+                             f"history file?")
     return out
 
 

@@ -19,9 +19,7 @@ scenario and seed.
 
 from __future__ import annotations
 
-import contextlib
 import logging
-import multiprocessing
 import os
 import signal
 import sys
@@ -31,7 +29,7 @@ from collections.abc import Iterator
 from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from experiments.outputs import check_main_guard, process_pool, stop_workers
+from experiments.outputs import check_main_guard, forkserver, process_pool, stop_workers
 from experiments.sweep.runner import Model, Outcome, RunSpec, describe, run_batch
 from model.scenario import MAX_JOBS, ScenarioError, choice_argument, whole_argument
 
@@ -91,65 +89,6 @@ def _run_installed(task: Task) -> list[Outcome]:
     return run_batch(_installed, task)
 
 
-PRELOAD = ["experiments.sweep.runner", "experiments.sweep.kpis", "model.simulate", "model.world"]
-
-
-def _start_forkserver(ctx: multiprocessing.context.ForkServerContext) -> None:
-    """Start the forkserver (when it is not running) and wait until it has imported its preload,
-    quiet to Ctrl-C. CPython's forkserver ignores SIGINT only after its preload (about a second):
-    a Ctrl-C to the process group meanwhile printed a KeyboardInterrupt traceback from that
-    import, and a worker it started afterwards for a pool already stopped printed another. So the
-    server starts with SIGINT ignored (kept through exec: Python does not install its handler over
-    an ignored signal; its workers ignore it too, `_install`), and the command holds a Ctrl-C or
-    SIGTERM until the server has started one process (its preload done): the interruption is then
-    answered here, before any worker of the pool is asked for."""
-    from multiprocessing import forkserver
-
-    if threading.current_thread() is not threading.main_thread():   # (signal handlers and masks are the main
-        with _server_environment():                                  # thread's: only the server's environment)
-            forkserver.ensure_running()
-        return
-    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
-    try:
-        with _server_environment():
-            forkserver.ensure_running()
-    finally:
-        signal.signal(signal.SIGINT, previous)
-    held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
-    try:
-        ready = ctx.Process(target=os.getpid)
-        ready.start()
-        ready.join()
-    finally:
-        signal.pthread_sigmask(signal.SIG_SETMASK, held)   # a signal held meanwhile is answered now
-
-
-# The forkserver forks every worker, so it must hold no thread but its own: Python 3.12 warns of a fork()
-# in a multi-threaded process (a thread holding a lock at the fork leaves it locked in the child for
-# ever). Its preload imports pyarrow (through pandas), whose jemalloc starts a background thread that
-# returns freed pages to the system ("jemalloc_bg_thd"); set before the server starts, this keeps it
-# from starting there (the workers then return pages on their own allocations instead, as jemalloc
-# does without one). Results do not depend on the allocator.
-SERVER_ENVIRONMENT = {"JE_ARROW_MALLOC_CONF": "background_thread:false"}
-
-
-@contextlib.contextmanager
-def _server_environment() -> Iterator[None]:
-    """`SERVER_ENVIRONMENT` in os.environ while the forkserver starts (it inherits it), then as it was. A
-    jemalloc configuration of the user's own is kept, with the setting appended (the last one counts)."""
-    before = {k: os.environ.get(k) for k in SERVER_ENVIRONMENT}
-    for k, v in SERVER_ENVIRONMENT.items():
-        os.environ[k] = f"{before[k]},{v}" if before[k] else v
-    try:
-        yield
-    finally:
-        for k, old in before.items():
-            if old is None:
-                os.environ.pop(k, None)
-            else:
-                os.environ[k] = old
-
-
 class Processes:
     """A pool of worker processes (forkserver: clean workers, no inherited threads)."""
 
@@ -162,10 +101,7 @@ class Processes:
         self.pool: ProcessPoolExecutor | None = None
 
     def _start(self) -> ProcessPoolExecutor:
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(PRELOAD)         # imported once in the server, inherited by each worker
-        _start_forkserver(ctx)
-        return process_pool(self.workers, "executor", "'processes'", _install, (self.model,), ctx)
+        return process_pool(self.workers, "executor", "'processes'", _install, (self.model,), forkserver())
 
     def run(self, tasks: list[Task]) -> Iterator[Done]:
         pending = dict(enumerate(tasks))
@@ -212,7 +148,7 @@ class _HeldCtrlC:
     """Hold Ctrl-C (SIGINT) while a local cluster starts: a Ctrl-C meanwhile is noted (`pending`) and
     answered once the cluster is up, by closing it and raising KeyboardInterrupt (the command's one
     line, exit code 130). Its worker processes do not see it: they are forked from a forkserver
-    started with SIGINT ignored (`_start_forkserver`), and keep ignoring it (the command stops the
+    started with SIGINT ignored (`experiments.outputs.forkserver`), and keep ignoring it (the command stops the
     cluster itself). Before, the command ignored SIGINT while the cluster started (so that its
     spawned workers inherited the ignored signal): a Ctrl-C in those seconds was lost, and the sweep
     ran on to its end. In a thread other than the main one (no signal handlers there) it holds nothing."""
@@ -284,10 +220,8 @@ class Dask:
         import dask
         from dask.distributed import Client, LocalCluster
 
-        ctx = multiprocessing.get_context("forkserver")
-        ctx.set_forkserver_preload(PRELOAD)
         try:
-            _start_forkserver(ctx)
+            forkserver()
         except BaseException:
             self.close()
             raise

@@ -368,9 +368,63 @@ def test_a_history_file_that_is_not_json_lines_is_named_in_one_line(tmp_path):
     from experiments.bench.track import read_history
 
     bad = tmp_path / "notes.txt"
-    bad.write_text('{"commit": "a"}\nthis is not json\n')
+    good = '{"when": "2026-12-01T10:00:00", "commit": "a", "machine": "m", "quick": false, "baseline_cpu_s": 1.5}'
+    bad.write_text(good + '\nthis is not json\n')
     with pytest.raises(ValueError, match=r"notes.txt: line 2 is not JSON"):
         read_history(bad)
+
+
+@pytest.mark.parametrize(("lines", "why"), [
+    ('{"a": NaN}', "line 1 .* \\(no 'when', 'commit', 'machine', 'quick'\\)"),
+    ('{"scenario": "baseline", "seed": 1, "status": "ok"}', "line 1 .* \\(no 'when', 'commit', 'machine', 'quick'\\)"),
+    ('[1, 2, 3]', "line 1 .* \\(an array, not a JSON object\\)"),
+    ('"text"', "line 1 .* \\(text, not a JSON object\\)"),
+    ('{"when": null, "commit": null, "machine": "m", "quick": false}\n'
+     '{"when": null, "commit": null, "machine": "m", "quick": "no"}',
+     "line 2 .* \\('quick' is \"no\", not true or false\\)"),
+    ('{"when": null, "commit": null, "machine": 7, "quick": false}', "line 1 .* \\('machine' is 7, not text\\)"),
+    ('{"when": null, "commit": null, "machine": "m", "quick": false, "baseline_cpu_s": "1.2"}',
+     "line 1 .* \\('baseline_cpu_s' is \"1.2\", not a number\\)"),
+])
+def test_a_json_lines_file_that_is_not_a_bench_history_is_refused_in_one_line(tmp_path, lines, why, monkeypatch,
+                                                                             capsys):
+    """`bench --history FILE` read any JSON lines as a history: another JSON-lines file (a log, a
+    sweep's, `{"a": NaN}`) passed, and the benchmark's line was appended to it after its minutes (a
+    key figure written as text ended the comparison in a TypeError). A line that is not one the
+    bench writes is now refused, naming the file, the line and what is wrong, before the benchmark;
+    the file is left as it was."""
+    import experiments.bench as bench
+    from experiments.bench.track import read_history
+    from experiments.cli import main
+
+    hist = tmp_path / "other.jsonl"
+    hist.write_text(lines + "\n", encoding="utf-8")
+    before = hist.read_bytes()
+    with pytest.raises(ValueError, match=why):
+        read_history(hist)
+    ran = []
+    monkeypatch.setattr(bench, "run_bench", lambda **kw: ran.append(1) or _result(1.0, 90.0))
+    monkeypatch.setattr(bench, "format_table", lambda r: "TABLE")
+    assert main(["bench", "--history", str(hist)]) == 2
+    err = capsys.readouterr().err
+    assert not ran and hist.read_bytes() == before
+    assert err.startswith(f"noodplan: --history: {hist}: line ") and err.count("\n") == 1, err
+    assert "is this a bench history file?" in err
+
+
+def test_an_empty_or_missing_history_starts_one(tmp_path, monkeypatch, capsys):
+    import experiments.bench as bench
+    from experiments.bench.track import read_history
+    from experiments.cli import main
+
+    monkeypatch.setattr(bench, "run_bench", lambda **kw: _result(1.0, 90.0))
+    monkeypatch.setattr(bench, "format_table", lambda r: "TABLE")
+    empty, missing = tmp_path / "empty.jsonl", tmp_path / "missing.jsonl"
+    empty.write_text("\n", encoding="utf-8")
+    for hist in (empty, missing):
+        assert main(["bench", "--history", str(hist)]) == 0
+        assert "first comparable run" in capsys.readouterr().out
+        assert [h["baseline_cpu_s"] for h in read_history(hist)] == [1.0]
 
 
 def test_bench_cli_refuses_a_bad_history_file_before_the_benchmark(tmp_path, monkeypatch, capsys):

@@ -287,15 +287,22 @@ def test_interrupted_workers_stop_with_the_pool():
 
 
 # `compare --workers 2` whose first piece comes back at once while the other keeps its worker busy:
-# when the progress line says so, one worker waits for work and the other is mid-run
+# when the progress line says so, one worker waits for work and the other is mid-run. The workers come
+# from the forkserver, not forked from the command: the task they run is written in a module of its own
+# on sys.path (which they are given), as they cannot import what the command's `-c` defined
 ONE_WORKER_IDLE = """
-    import sys, time
+    import pathlib, sys, tempfile
     from experiments import cli, compare
-    def figures(job):
-        sc, seeds, days = job
-        if sc.name == "tiny":
-            return [dict.fromkeys(compare.KEY_FIGURES, 0.0) for _ in seeds]
-        time.sleep(60)
+    where = tempfile.mkdtemp()
+    pathlib.Path(where, "one_idle.py").write_text(
+        "import time\\nfrom experiments import compare\\n"
+        "def figures(job):\\n"
+        "    sc, seeds, days = job\\n"
+        "    if sc.name == 'tiny':\\n"
+        "        return [dict.fromkeys(compare.KEY_FIGURES, 0.0) for _ in seeds]\\n"
+        "    time.sleep(60)\\n")
+    sys.path.insert(0, where)
+    from one_idle import figures
     compare._figures = figures
     def progress(desc, total):
         return lambda done, horizon: print("one piece back", file=sys.stderr, flush=True)
@@ -399,8 +406,8 @@ def test_ctrl_c_while_a_sweeps_workers_start_is_answered_once(folder):
                                             "    time.sleep(0.05)\n")
     argv = ("sweep", str(design), "--out", "store", "--executor", "processes", "--workers", "2", "--batch-size", "2")
     proc = _child(folder, """
-        from experiments.sweep import executors
-        executors.PRELOAD = [*executors.PRELOAD, "slow_preload"]
+        from experiments import outputs
+        outputs.PRELOAD = [*outputs.PRELOAD, "slow_preload"]
     """, argv)
     while (line := proc.stderr.readline()) not in ("preloading\n", ""):
         pass

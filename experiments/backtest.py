@@ -27,7 +27,7 @@ import pandas as pd
 from experiments.history import RecordPoint, record_points
 from experiments.outputs import worker_pool
 from model.many import split
-from model.scenario import (MAX_COUNT, MAX_JOBS, MAX_RUNS, MAX_SEED, Scenario, ScenarioError, load_scenario,
+from model.scenario import (MAX_COUNT, MAX_JOBS, MAX_RUNS, MAX_SEED, Scenario, ScenarioError, scenario_argument,
                             whole_argument)
 
 COLUMNS = ["date", "quantity", "recorded", "sim_median", "sim_p05", "sim_p95", "error", "abs_pct_error",
@@ -143,11 +143,7 @@ def backtest(scenario: str | Scenario, seeds: Sequence[int] | int = 8, points: S
     """Run `scenario` on replicate seeds (N: the seeds 1 … N; or a list of distinct seeds) and
     compare with the record in its period (or with `points`, those in its period). The arguments are
     checked before anything runs (one ScenarioError line naming the argument)."""
-    if isinstance(scenario, str | Path):
-        scenario = load_scenario(scenario)
-    if not isinstance(scenario, Scenario):
-        raise ScenarioError(f"scenario: a Scenario, a built-in name or a file path, not {type(scenario).__name__}")
-    sc = scenario
+    sc = scenario_argument("scenario", scenario)
     seeds = _seeds(seeds)
     pts = _points(points) if points is not None else record_points(sc.start_date, sc.end_date, sc.country)
     pts = [p for p in pts if sc.start_date <= p.date <= sc.end_date]

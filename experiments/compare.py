@@ -20,7 +20,7 @@ from scipy import stats
 from experiments.outputs import worker_pool
 from model.many import simulate_many, split
 from model.results import Results
-from model.scenario import (MAX_DAYS, MAX_JOBS, MAX_RUNS, MAX_SEED, Scenario, ScenarioError, load_scenario,
+from model.scenario import (MAX_DAYS, MAX_JOBS, MAX_RUNS, MAX_SEED, Scenario, ScenarioError, scenario_argument,
                             whole_argument)
 
 # key figure -> (label, unit, how to compute it from Results and its churn figures)
@@ -146,14 +146,6 @@ def readable(x: float) -> str:
     return f"{x:.3g}"
 
 
-def _scenario(x: object, name: str) -> Scenario:
-    if isinstance(x, str | Path):
-        return load_scenario(x)
-    if not isinstance(x, Scenario):
-        raise ScenarioError(f"{name}: a Scenario, a built-in name or a file path, not {type(x).__name__}")
-    return x
-
-
 def _one_period(a: Scenario, b: Scenario, days: int | None) -> None:
     """A paired comparison's two scenarios run over one period: every key figure is a total or a
     first day over the run, so B's 30 days against A's 20 (or another start) would be read as the
@@ -172,7 +164,7 @@ def compare(a: Scenario | str | Path, b: Scenario | str | Path, runs: int = 5, s
             progress: Callable[[int, int], None] | None = None) -> Comparison:
     """Run A and B on the same `runs` seeds (`seed`, `seed` + 1, …; default A's seed); results do
     not depend on `workers`. The arguments are checked before anything runs (one ScenarioError line)."""
-    sa, sb = (_scenario(x, name) for x, name in ((a, "a"), (b, "b")))
+    sa, sb = (scenario_argument(name, x) for x, name in ((a, "a"), (b, "b")))
     whole_argument("runs", runs, 1, MAX_RUNS)
     if seed is not None:
         whole_argument("seed", seed, 0, MAX_SEED - runs + 1, f" (the first of {runs:,} seeds)")

@@ -29,8 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from model.results import Results
-from model.scenario import (MAX_SEED, Scenario, ScenarioError, is_whole, load_scenario, validate_scenario, whole_number,
-                            with_changes)
+from model.scenario import (MAX_SEED, Scenario, ScenarioError, is_whole, scenario_argument, validate_scenario,
+                            whole_number, with_changes)
 from model.simulate import simulate
 from model.world import RUN_ONLY_FIELDS, World, build_world, difference, serves
 
@@ -188,14 +188,11 @@ def _runs(scenarios: Any, seeds: Any, params: Any, days: Any) -> list[tuple[Scen
     loaded: dict[str, Scenario] = {}
 
     def load(x: Any, where: str) -> Scenario:
-        if isinstance(x, str | Path):
+        if isinstance(x, str | Path):                  # a file or name read once for all its runs
             if str(x) not in loaded:
-                loaded[str(x)] = load_scenario(x)
+                loaded[str(x)] = scenario_argument(where, x)
             return loaded[str(x)]
-        if not isinstance(x, Scenario):
-            hint = " (a mapping of fields: model.scenario.from_dict)" if isinstance(x, Mapping) else ""
-            raise ScenarioError(f"{where}: a Scenario, a built-in name or a file path, not {type(x).__name__}{hint}")
-        return x
+        return scenario_argument(where, x)
 
     base = None if many else load(scenarios, "scenarios")
     out = []

@@ -2002,6 +2002,17 @@ def from_yaml_text(text: str | bytes, source: str = "upload", folder: str | Path
 
 
 
+def scenario_argument(where: str, value: Any) -> Scenario:
+    """A scenario given to the Python API: a `Scenario`, or a built-in name or file path, loaded.
+    Anything else raises one ScenarioError line naming the argument (`where`)."""
+    if isinstance(value, str | Path):
+        return load_scenario(value)
+    if not isinstance(value, Scenario):
+        hint = " (a mapping of fields: model.scenario.from_dict)" if isinstance(value, Mapping) else ""
+        raise ScenarioError(f"{where}: a Scenario, a built-in name or a file path, not {type(value).__name__}{hint}")
+    return value
+
+
 def validate_scenario(sc: Scenario, days: int | None = None) -> Scenario:
     """Check a Scenario object again (it may have been changed or copied without validation since
     it was loaded), optionally with another horizon; returns a validated copy or raises

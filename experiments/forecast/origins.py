@@ -35,7 +35,7 @@ from model import prognosis, snapshot
 from model.data import half_year
 from model.rulebook import run_day
 from model.scenario import (MAX_DAYS, MAX_SEED, Scenario, ScenarioError, choice_argument, load_scenario,
-                            validate_scenario, validation_message, whole_argument)
+                            scenario_argument, validate_scenario, validation_message, whole_argument)
 from model.simulate import prepare
 from model.state import State
 from model.world import World, build_world
@@ -88,14 +88,6 @@ def _months(months: object) -> int:
     return whole_argument("months", months, 1, MAX_MONTHS, " months")
 
 
-def _scenario(x: object, name: str) -> Scenario:
-    if isinstance(x, str | Path):
-        return load_scenario(x)
-    if not isinstance(x, Scenario):
-        raise ScenarioError(f"{name}: a Scenario, a built-in name or a file path, not {type(x).__name__}")
-    return x
-
-
 def horizon_days(origin: dt.date, months: int) -> int:
     """Days from `origin` to `months` calendar months later."""
     return (add_months(origin, months) - origin).days
@@ -134,7 +126,7 @@ def _long_enough(sc: Scenario, day: int, months: int) -> Scenario:
 def from_run(scenario: Scenario | str, months: int, at: dt.date | None = None, seed: int | None = None,
              progress=None) -> Origin:
     """Run `scenario` (on `seed`) to `at` (default: the end of its horizon) and start there."""
-    sc = _scenario(scenario, "scenario")
+    sc = scenario_argument("scenario", scenario)
     _months(months)
     if at is not None and (not isinstance(at, dt.date) or isinstance(at, dt.datetime)):
         raise ScenarioError(f"at: a date (datetime.date) or None, not {type(at).__name__}")
@@ -330,7 +322,7 @@ def from_record(origin: dt.date, months: int, base: Scenario | str = "hindcast-2
         raise ScenarioError(f"origin: no first asylum applications were known on {origin}: the packaged record's "
                             f"first figure is known from {first_inflow_known(rec.country)}; start from that date "
                             f"or later, or from a run")
-    base_sc = _scenario(base, "base")
+    base_sc = scenario_argument("base", base)
     sc, description = record_scenario(base_sc, rec, add_months(origin, months), keep_events=keep_events,
                                       targets=targets, stock=stock)
     pers = persistence_from_record(rec, base_sc.inflow.family_reunification_per_year, family_rule=family)

@@ -481,7 +481,8 @@ def test_every_control_answers_during_the_fastest_play_with_a_core_kept_busy(ui_
         except PlaywrightTimeout as exc:        # say what the page showed instead
             raise AssertionError(f"{name}: no answer after {time.monotonic() - t0:.0f} s; the page showed "
                                  f"{page.locator('.np-day').inner_text()!r}, What-if: "
-                                 f"{page.locator('.np-whatif').inner_text()!r}") from exc
+                                 f"{page.locator('.np-whatif').inner_text()!r}; controls drawn anew: "
+                                 f"{page.evaluate('() => window.__npReplaced')}") from exc
         took[name] = time.monotonic() - t0
 
     page.evaluate(WATCH_CONTROLS)

@@ -19,7 +19,7 @@ import queue
 import threading
 
 import solara
-import solara.lab
+from solara.alias import rv as v
 
 from model.scenario import ScenarioError, load_scenario
 from viz import components as c
@@ -168,31 +168,72 @@ def Live(session, player, version, run_id, playing, speed, selection, comparison
     # the frame is on its way to the browser once the render is done: the player may send the next
     solara.use_effect(lambda: player.frames.drawn(tick), [tick])
     solara.use_effect(lambda: at_end.set(session.done), [tick, rid])
+    # The Run tab stays in the page while another tab is shown, holding the frame it showed last: it was
+    # lazy like the others, so coming back to it built every card, the map, the decision log and the
+    # Plotly time line anew on the server and in the browser (4-22 s during the fastest Play with a core
+    # kept busy). Now the browser shows it again at once and the next render sends one frame's update.
+    entries = len(session.state.event_log) + 100_000 * session.generation
+    run_seen = solara.use_ref((tick, entries))
+    if tab.value == 0:
+        run_seen.current = (tick, entries)
+    run_tick, run_entries = run_seen.current
+
+    def show_tab(index: int | None) -> None:
+        if index is not None:
+            tab.set(index)
+
     with solara.Column(style={"flex": "1 1 600px", "min-width": "0"}, classes=["np-live"]):
         ReloadGuard.element(dirty=session.day > 0 or bool(session.decisions))
         c.RunControls(session, player, playing, speed, version, lambda: reset_to(None), tick=tick)
-        with solara.lab.Tabs(value=tab, lazy=True):
-            with solara.lab.Tab("Run"), solara.Column(gap="8px"):
-                c.Cards(session, tick=tick)
-                c.Timeline(session, tick=tick)
-                with solara.Row(gap="8px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
-                    with solara.Column(style={"flex": "0 0 auto", "max-width": "100%"}):
-                        c.MapView(session, selection, map_canvas, tick=tick)
-                        panels.SelectionFacts(session, selection, tick=tick)
-                    with solara.Column(style={"flex": "1 1 480px", "min-width": "0"}):
-                        c.DecisionLog(session, entries=len(session.state.event_log) + 100_000 * session.generation)
-            with solara.lab.Tab("Regions"):
-                panels.RegionsPanel(session, selection, region_canvas, tick=tick)
-            with solara.lab.Tab("Inspect"):
-                panels.InspectPanel(session, selection, tick=tick)
-            with solara.lab.Tab("Compare"):
-                panels.ComparePanel(session, store, comparison, run_id, compare_form)
-            with solara.lab.Tab("Forecast"):
-                fc.ForecastPanel(session, prognosis, run_id, forecast_form)
-            with solara.lab.Tab("Export"):
-                panels.ExportPanel(session, map_canvas, comparison, tick=tick)
-            with solara.lab.Tab("Sweeps"):
-                SweepPanel(sweep)
+        # The tab items are children of the tabs themselves, so the browser switches between them on the
+        # click (Vuetify's tabs hold their items), not once the server has answered the click.
+        with v.Tabs(v_model=tab.value, on_v_model=show_tab, show_arrows=True,
+                    children=[v.Tab(children=[name]) for name in TABS]):
+            v.TabsSlider()
+            with v.TabItem(value=0):
+                RunTab(session, selection, map_canvas, tick=run_tick, entries=run_entries)
+            # the other tabs are drawn only while shown (what they keep lives in the page: a comparison's or
+            # forecast's job and choices, the sweep folder)
+            for i in range(1, len(TABS)):
+                with v.TabItem(value=i):
+                    if tab.value == i:
+                        TabContent(i, session, selection, region_canvas, store, comparison, run_id, compare_form,
+                                   prognosis, forecast_form, map_canvas, sweep, tick)
+
+TABS = ("Run", "Regions", "Inspect", "Compare", "Forecast", "Export", "Sweeps")
+
+
+@solara.component
+def RunTab(session, selection, map_canvas, tick: int, entries: int):
+    """The Run tab: rendered only when its frame (`tick`) or the log (`entries`) changed, which while
+    another tab is shown they do not (`Live` holds them)."""
+    with solara.Column(gap="8px") as main:
+        c.Cards(session, tick=tick)
+        c.Timeline(session, tick=tick)
+        with solara.Row(gap="8px", style={"flex-wrap": "wrap", "align-items": "flex-start"}):
+            with solara.Column(style={"flex": "0 0 auto", "max-width": "100%"}):
+                c.MapView(session, selection, map_canvas, tick=tick)
+                panels.SelectionFacts(session, selection, tick=tick)
+            with solara.Column(style={"flex": "1 1 480px", "min-width": "0"}):
+                c.DecisionLog(session, entries=entries)
+    return main
+
+
+def TabContent(i, session, selection, region_canvas, store, comparison, run_id, compare_form, prognosis,
+               forecast_form, map_canvas, sweep, tick):
+    """The content of tab `i` other than Run (put into the tab item being built)."""
+    if i == 1:
+        panels.RegionsPanel(session, selection, region_canvas, tick=tick)
+    elif i == 2:
+        panels.InspectPanel(session, selection, tick=tick)
+    elif i == 3:
+        panels.ComparePanel(session, store, comparison, run_id, compare_form)
+    elif i == 4:
+        fc.ForecastPanel(session, prognosis, run_id, forecast_form)
+    elif i == 5:
+        panels.ExportPanel(session, map_canvas, comparison, tick=tick)
+    else:
+        SweepPanel(sweep)
 
 
 # Layout: nothing wider than the window, and Solara's "made with" badge off the content.

@@ -83,12 +83,17 @@ def JobControls(job: BackgroundJob, label: str, on_click: Callable[[], None], di
     known), while it runs a progress bar and Cancel, and after a failure the error in red
     (`<cls>-error`: "The <what> stopped: …")."""
     running = job.running.value
+    # The progress bar and Cancel are always in the row, hidden while nothing runs, and the error sits in a box
+    # that stays: parts that came and went beside the button made the browser draw the row anew (as the
+    # progress row of the fastest Play did, where a Pause was lost).
+    hidden = {} if running else {"display": "none"}
     with solara.Row():
         solara.Button(label, on_click=on_click, disabled=disabled or running, color="primary", classes=[f"{cls}-run"])
-        if plan is not None:
-            solara.Text(plan, classes=[f"{cls}-plan"], style={"align-self": "center", "color": "#555"})
-        if running:
-            solara.ProgressLinear(value=job.progress.value * 100, style={"flex": "1"})
-            solara.Button("Cancel", on_click=job.cancel, color="error", text=True)
-    if job.error.value:
-        solara.Error(f"The {what} stopped: {job.error.value}", classes=[f"{cls}-error"])
+        solara.Text(plan or "", classes=[f"{cls}-plan"] if plan is not None else [],
+                    style={"align-self": "center", "color": "#555"})
+        solara.ProgressLinear(value=job.progress.value * 100 if running else 0, style={"flex": "1", **hidden})
+        solara.Button("Cancel", on_click=job.cancel, color="error", text=True, disabled=not running,
+                      style=hidden, classes=[f"{cls}-cancel"])
+    with solara.Div(classes=[f"{cls}-error-box"]):
+        if job.error.value:
+            solara.Error(f"The {what} stopped: {job.error.value}", classes=[f"{cls}-error"])

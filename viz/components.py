@@ -137,8 +137,10 @@ def RunControls(session: Session, player: Player, playing: solara.Reactive[bool]
     with solara.Row(style={"align-items": "center", "display": "flex" if fastest else "none"}, classes=["np-progress"]):
         solara.ProgressLinear(value=100 * session.day / max(session.horizon, 1) if fastest else 0, style={"flex": "1"})
         solara.Text(f"{session.day / max(session.horizon, 1):.0%}" if fastest else "")
-    if player.error is not None:
-        solara.Error(f"The run stopped: {type(player.error).__name__}: {player.error}", classes=["np-play-error"])
+    # the same for the player's error: its box stays in the page, the message comes and goes inside it
+    with solara.Div(classes=["np-play-error-box"]):
+        if player.error is not None:
+            solara.Error(f"The run stopped: {type(player.error).__name__}: {player.error}", classes=["np-play-error"])
 
 
 # ---------------------------------------------------------------------------------------------

@@ -138,8 +138,8 @@ def planner_series(snap: Snapshot, counterfactual_cost: np.ndarray | None = None
     kids = x["children_in_emergency"].astype(float)
     t, w = _trend(kids, lambda v: f"{v:,.0f}")
     out.append(Figure("children", "Children in emergency reception (noodopvang)",
-                      f"{kids[-1]:,.0f}" if d else "–", "minors in emergency or crisis emergency locations",
-                      kids, t, w))
+                      f"{kids[-1]:,.0f}" if d else "–",
+                      "minors in emergency (noodopvang) or crisis emergency (crisisnoodopvang) locations", kids, t, w))
 
     rates, so_far = moves_per_person_year(snap), moves_so_far(snap)
     for key, title, who, rate, total in zip(("moves", "moves-children"),
@@ -171,7 +171,10 @@ def planner_series(snap: Snapshot, counterfactual_cost: np.ndarray | None = None
         sign = "+" if d and diff[-1] >= 0 else ""
         out.append(Figure("cost", "Cost against the stable stock",
                           f"{sign}EUR {diff[-1]:,.0f} M" if d else "–",
-                          f"EUR {cost[-1] / 1e3 if d else 0:,.2f} bn so far; {counterfactual_note}", diff, t, w))
+                          # what the figure is, so that the run's own cost beside it is not read as the difference
+                          f"this run: EUR {cost[-1] / 1e3 if d else 0:,.2f} bn so far; "
+                          + (f"the difference is {counterfactual_note}" if counterfactual_note.startswith("against")
+                             else counterfactual_note), diff, t, w))
     else:
         t, w = _trend(cost, lambda v: f"EUR {v:,.0f} M")      # (not a comparison: the title says so)
         out.append(Figure("cost", "Cost of reception so far",

@@ -126,8 +126,11 @@ def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, 
                       on_value=pick, classes=["np-builtin"])
         FilePick("Drop a scenario (YAML) or a saved run (JSON) here, or click to choose a file", on_file=on_file,
                  check_start=upload_too_large, on_refused=set_upload_error)
-        if upload_error:
-            solara.Error(upload_error, classes=["np-upload-error"])
+        # what comes and goes sits in a box that stays (as the progress row of the fastest Play): a row put in
+        # or taken out between controls made the browser draw the controls after it anew
+        with solara.Div(classes=["np-upload-error-box"]):
+            if upload_error:
+                solara.Error(upload_error, classes=["np-upload-error"])
         group = None
         for p in plist:
             if p.group != group:
@@ -139,21 +142,23 @@ def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, 
                         class_=f"np-param np-param-{p.key.replace('.', '-')}",
                         style_="margin-bottom: 4px",
                         on_v_model=edit(p.key))
-        if errors.get(""):
-            solara.Error(errors[""], classes=["np-param-error"])
+        with solara.Div(classes=["np-param-error-box"]):
+            if errors.get(""):
+                solara.Error(errors[""], classes=["np-param-error"])
         with solara.Row(style={"flex-wrap": "wrap"}, gap="4px"):
             solara.Button("Apply (restarts the run)", on_click=apply_, color="primary",
                           disabled=bool(errors) or not changed, classes=["np-apply"])
             solara.Button("Undo changes", on_click=lambda: set_draft(params.current_values(sc)),
                           disabled=not changed, text=True, classes=["np-undo"])
-        if errors:
-            solara.Text("Invalid input: the run keeps the last valid scenario.", classes=["np-keep-note"],
-                        style={"color": "#b00020"})
-        elif changed:
-            # typed and not applied: Play and Step go on with the active scenario (a planner who types
-            # a value and presses Play is told the value is not in use yet)
-            solara.Text(f"Not applied yet: the run goes on with {sc.name} until Apply.", classes=["np-pending-note"],
-                        style={"color": "#8a5a00"})
+        with solara.Div(classes=["np-apply-note-box"]):
+            if errors:
+                solara.Text("Invalid input: the run keeps the last valid scenario.", classes=["np-keep-note"],
+                            style={"color": "#b00020"})
+            elif changed:
+                # typed and not applied: Play and Step go on with the active scenario (a planner who types
+                # a value and presses Play is told the value is not in use yet)
+                solara.Text(f"Not applied yet: the run goes on with {sc.name} until Apply.",
+                            classes=["np-pending-note"], style={"color": "#8a5a00"})
 
 
 @solara.component
@@ -226,10 +231,11 @@ def WhatIf(session: Session, version: solara.Reactive[int], run_id: solara.React
                       style="width: 260px")
             solara.Button("Change inflow", on_click=lambda: decide(change_inflow), disabled=ended,
                           classes=["np-whatif-inflow-apply"])
-        if error.value:
-            solara.Error(error.value, classes=["np-whatif-error"])
-        elif done.value:
-            solara.Success(done.value, classes=["np-whatif-done"])
+        with solara.Div(classes=["np-whatif-msg-box"]):      # stays: the answer comes and goes inside it
+            if error.value:
+                solara.Error(error.value, classes=["np-whatif-error"])
+            elif done.value:
+                solara.Success(done.value, classes=["np-whatif-done"])
 
 
 @solara.component
@@ -260,8 +266,9 @@ def Saved(session: Session, store: Store, run_id: solara.Reactive[int], reset_to
             solara.FileDownload(lambda: session.record(name.value.strip() or None).to_json().encode("utf-8"),
                                 filename=f"{export.file_stem(session.scenario.name)}-run.json", label="Run file (JSON)",
                                 mime_type="application/json")
-        if msg.value:
-            solara.Text(msg.value, style={"font-size": "12px"}, classes=["np-save-msg"])
+        with solara.Div(classes=["np-save-msg-box"]):        # stays: the saved runs' Reopen buttons keep their place
+            if msg.value:
+                solara.Text(msg.value, style={"font-size": "12px"}, classes=["np-save-msg"])
         for n, rec in reversed(list(store.runs.items())):
             with solara.Row(gap="4px", style={"align-items": "center"}, classes=["np-saved-run"]):
                 solara.Text(f"{n} — {days_simulated(rec.day)}, {len(rec.decisions)} decision(s)",

@@ -15,6 +15,12 @@ from tests.viz.test_components import _open_tab, _wait, click  # noqa: E402
 from viz import forecast as fc  # noqa: E402
 
 
+
+def _uncertainty(rc):
+    """The forecast's inflow uncertainty box (the Run tab, kept in the page, has the map's 'locations' box)."""
+    (w,) = [w for w in rc.find(v.Checkbox).widgets if w.label.startswith("inflow uncertainty")]
+    return w
+
 def test_the_band_field_reads_a_band_as_the_command_line_does():
     assert fc.parse_inflow_band("") is None and fc.parse_inflow_band("  ") is None        # empty: no band
     band = fc.parse_inflow_band(" 30,000:50,000 ")
@@ -38,10 +44,10 @@ def test_a_forecast_over_a_band_says_so_and_a_bad_band_keeps_the_forecast_shown(
     page.find(v.TextField, label="Members").widget.v_model = "2"
     page.find(v.BtnToggle, class_="np-forecast-months").widget.v_model = 0      # 6 months
     band = page.find(v.TextField, class_="np-forecast-band").widget
-    uncertainty = page.find(v.Checkbox).widget
+    uncertainty = _uncertainty(page)
     assert band.v_model == "" and uncertainty.v_model and not uncertainty.disabled
     band.v_model = "20,000:40,000"
-    assert band.error_messages == [] and page.find(v.Checkbox).widget.disabled          # the band replaces it
+    assert band.error_messages == [] and _uncertainty(page).disabled          # the band replaces it
     page.find(v.Btn, class_="np-forecast-run").widget.click()
     _wait(lambda: bool(page.find(v.SimpleTable, class_="np-forecast-table").widgets), 120)
     origin = page.find(v.Html, class_="np-forecast-origin").widget.children[0]
@@ -66,7 +72,7 @@ def test_a_forecast_over_a_band_says_so_and_a_bad_band_keeps_the_forecast_shown(
         assert page.find(v.Btn, class_="np-forecast-run").widget.disabled
         assert _cells(page) == shown and page.find(v.Alert).widgets == []
     band.v_model = ""                                     # no band: the uncertainty is offered again
-    assert band.error_messages == [] and not page.find(v.Checkbox).widget.disabled
+    assert band.error_messages == [] and not _uncertainty(page).disabled
     assert not page.find(v.Btn, class_="np-forecast-run").widget.disabled
 
 

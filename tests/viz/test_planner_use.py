@@ -317,8 +317,40 @@ def _cards_match_results(rc, decisions=()) -> int:
     assert c["moves"][-1].endswith(f"run so far {ch['moves_per_person_year']:.2f}")
     assert c["moves-children"][-1].endswith(f"run so far {ch['children_moves_per_year']:.2f}")
     assert c["unsheltered"][-1] == f"{int(u.sum()):,} person-nights so far"
+    assert c["population"][-1] == f"{int(x['in_bed'].values[-1]):,} in a bed"
+    assert c["occupancy"][-1] == f"{int(x['capacity'].values[-1]):,} usable places"
+    p90 = x["decision_days_p90_regular"].values
+    assert c["decision-time"][-1] == f"median from arrival to first decision; p90 {p90[np.isfinite(p90)][-1]:,.0f} days"
+    # the Dutch terms of both kinds of emergency reception the figure counts
+    assert c["children"][-1] == "minors in emergency (noodopvang) or crisis emergency (crisisnoodopvang) locations"
     assert f"EUR {x['cost_eur'].values.sum() / 1e9:,.2f} bn" in " ".join(c["cost"])
+    _cost_card_matches_the_stable_stock(rc, own, day)
     return day
+
+
+def _cost_card_matches_the_stable_stock(rc, own: Session, day: int) -> None:
+    """Round 5: the cost card's difference against the stable stock, checked against `stable-stock`
+    simulated apart on the same seed for the same days (with `baseline` the counterfactual is exactly
+    that; a what-if decision is the run's, not the counterfactual's). The card says 'computing…' until
+    the counterfactual has caught up: waited for, with a deadline."""
+    import time
+
+    from model.scenario import load_scenario
+    from model.simulate import simulate
+
+    deadline = time.monotonic() + 120
+    while _card_texts(rc)["cost"][0] != "Cost against the stable stock" and time.monotonic() < deadline:
+        time.sleep(0.05)
+    c = _card_texts(rc)["cost"]
+    assert c[0] == "Cost against the stable stock", c
+    seed = own.seed if own.seed is not None else own.scenario.seed
+    stable = simulate(load_scenario("stable-stock").model_copy(update={"seed": seed}), days=day).daily_frame()
+    diff = (own.results().daily["cost_eur"].values.sum() - stable["cost_eur"].values.sum()) / 1e6
+    assert c[1] == f"{'+' if diff >= 0 else ''}EUR {diff:,.0f} M", (c, diff)
+    # the run's own cost beside the difference is said to be the run's (it read 'EUR 0.68 bn so far; against
+    # the same run with the stable-stock portfolio', which reads as the difference)
+    assert c[-1] == (f"this run: EUR {own.results().daily['cost_eur'].values.sum() / 1e9:,.2f} bn so far; "
+                     "the difference is against the same run with the stable-stock portfolio (same seed)"), c
 
 
 def test_the_cards_are_the_runs_own_results_after_step_play_what_if_reset_and_reopen(page):

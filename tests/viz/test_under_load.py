@@ -240,3 +240,50 @@ def test_a_parameter_typed_and_not_applied_says_the_run_goes_on_without_it(page)
     assert page.find(v.Html, class_="np-pending-note").widgets and field.v_model == "40000"
     page.find(v.Btn, class_="np-undo").widget.click()
     assert not page.find(v.Html, class_="np-pending-note").widgets
+
+
+def _children(rc, cls: str) -> list:
+    """The parts of the page's column of class `cls` (a `solara.Column`: a Vuetify sheet), once settled."""
+    import ipywidgets
+
+    from tests.viz.settle import settled
+
+    settled(rc)
+
+    def walk(w):
+        yield w
+        for child in getattr(w, "children", None) or []:
+            if isinstance(child, ipywidgets.Widget):
+                yield from walk(child)
+    (box,) = [w for w in walk(rc.container) if isinstance(w, v.Sheet) and cls in (w.class_ or "").split()]
+    return list(box.children)
+
+
+def test_messages_that_come_and_go_leave_the_controls_beside_them_in_place(page):
+    """Round 5: the progress row of the fastest Play came and went between the controls, and the
+    browser drew the controls anew, losing a Pause (round 4 kept that row in the page, hidden). The
+    other rows that come and go beside controls did the same: the What-if answer or error, the
+    parameters' 'not applied yet' note, the upload error above the parameter fields, the save message
+    above the saved runs' Reopen buttons, a comparison's progress bar and Cancel beside its button.
+    Each now comes and goes inside a part that stays: the list of parts around the controls (what the
+    browser draws them from) is the same before, while and after a message shows."""
+    whatif, scenario, saved = (_children(page, c) for c in ("np-whatif", "np-scenario", "np-saved"))
+    places = page.find(v.TextField, label="Places").widget
+    places.v_model = "12,5"                                           # refused: an error row
+    page.find(v.Btn, class_="np-whatif-open").widget.click()
+    assert page.find(v.Alert, class_="np-whatif-error").widgets
+    assert _children(page, "np-whatif") == whatif
+    places.v_model = "2000"
+    page.find(v.Btn, class_="np-whatif-open").widget.click()           # decided: the error goes, the answer comes
+    assert page.find(v.Alert, class_="np-whatif-done").widgets
+    assert not page.find(v.Alert, class_="np-whatif-error").widgets
+    assert _children(page, "np-whatif") == whatif
+    page.find(v.TextField, class_="np-param np-param-seed").widget.v_model = "8"     # typed, not applied: a note
+    assert page.find(v.Html, class_="np-pending-note").widgets
+    assert _children(page, "np-scenario") == scenario
+    page.find(v.TextField, class_="np-param np-param-seed").widget.v_model = "x"     # refused: another note
+    assert page.find(v.Html, class_="np-keep-note").widgets
+    assert _children(page, "np-scenario") == scenario
+    page.find(v.Btn, class_="np-save-run").widget.click()              # a message and a saved run's row
+    assert page.find(v.Html, class_="np-save-msg").widgets
+    assert _children(page, "np-saved")[:len(saved)] == saved            # what was there stays; the run is added after

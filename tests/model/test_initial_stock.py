@@ -5,7 +5,7 @@ everyone in procedure waits, as before."""
 
 import numpy as np
 
-from agents.applicants import Stage
+from agents.applicants import Stage, Track
 from agents.keyed import SALT_APPEAL, keyed_uniform
 from model.scenario import validate_scenario
 from model.simulate import prepare
@@ -70,3 +70,56 @@ def test_a_stock_with_a_queue_keeps_only_the_queue_in_procedure():
     assert arrival[stg == Stage.PROCEDURE].min() >= arrival[stg != Stage.PROCEDURE].max()
     s = prepare(validate_scenario(sc), seed=3, days=5)
     assert s.procedure_persons.sum() == got["PROCEDURE"]   # the IND's lines hold only the queue
+
+
+def dublin_stock(seed=3, **initial):
+    """A small world whose stock in procedure (200 persons, arrived over two years) are all Dublin
+    claimants."""
+    sc = small(dublin_share=1.0)
+    sc.initial.entitled_persons, sc.initial.at_registration_persons = 200, 0
+    sc.initial.permit_holder_share = 0.0
+    sc.portfolio.places["regular"] = 400
+    for k, v in initial.items():
+        setattr(sc.initial, k, v)
+    return validate_scenario(sc)
+
+
+def test_the_stock_s_dublin_claims_went_out_within_the_time_limits():
+    """The IND's Dublin unit determines the responsible member state within the time limits (seed
+    002): nobody of the initial stock waits for a Dublin claim to be sent. Those past their final
+    transfer date are the Netherlands' (the regular line, in their order of arrival); the others
+    have their claim out and get the answer on its day, on day 1 when it has passed."""
+    s = prepare(dublin_stock(), seed=3, days=5)
+    ch = s.params.chain
+    n = s.people.n
+    h = s.people.cols
+    stage, track, arrival = h["stage"][:n], h["track"][:n], h["arrival_day"][:n].astype(int)
+    assert not ((stage == Stage.PROCEDURE) & (track == Track.DUBLIN)).any()
+    assert s.procedure_persons[Track.DUBLIN] == 0
+    answer = arrival + ch.screening_days + ch.dublin_reply_days
+    past = answer + ch.dublin_final_transfer_days <= 0
+    assert 0 < past.sum() < n                                   # both kinds in a stock of two years
+    assert ((stage[past] == Stage.PROCEDURE) & (track[past] == Track.REGULAR)).all()
+    assert s.procedure_persons[Track.REGULAR] == int(h["size"][:n][past].sum())
+    line = s.ind[Track.REGULAR].peek()
+    assert sorted(line.tolist()) == np.flatnonzero(past).tolist()
+    assert (np.diff(arrival[line]) >= 0).all()                  # oldest first
+    claimed = np.flatnonzero(~past)
+    assert (stage[claimed] == Stage.DUBLIN).all()
+    due = {int(i): d for d in range(0, ch.screening_days + ch.dublin_reply_days + 2)
+           for i in s.dublin_reply.pop(d)}
+    assert due == {int(i): max(int(answer[i]), 1) for i in claimed}
+
+
+def test_a_run_sends_no_dublin_claim_of_the_stock_late():
+    """What a planner reads: the Dublin decision time (arrival to the transfer decision) of a run that
+    starts with a stock stays within the chain's own times (screening, the answer, the transfer
+    decision), not the two years over which the stock arrived."""
+    from model.simulate import simulate
+    sc = dublin_stock()
+    res = simulate(sc, seed=3, days=120)
+    ch = sc.chain
+    longest = ch.screening_days + ch.dublin_reply_days + ch.dublin_final_transfer_days + ch.dublin_decision_days
+    waits = res.daily["decision_days_p90_dublin"].values
+    assert np.isfinite(waits).any()
+    assert np.nanmax(waits) <= longest

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.forecast.ensemble import BAND_MEMBERS, Forecast
-from experiments.forecast.labels import percent
+from experiments.forecast.labels import percent, thousands
 from model import prognosis
 
 POPULATION = "persons in reception (in de opvang)"
@@ -114,10 +114,8 @@ def figure(f: Forecast, truth: dict[str, tuple[list, list]] | None = None):
     ax3.set_ylabel("arrivals × assumed\n(instroom)")
     ax.set_ylabel("persons / places")
     ax2.set_ylabel("persons")
-    from matplotlib.ticker import FuncFormatter
-
     for a in (ax, ax2):
-        a.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))
+        thousands(a)
     for a in axes:
         a.grid(alpha=0.3)
         a.axvline(pd.Timestamp(f.origin.date), color="black", lw=0.8)

@@ -5,6 +5,8 @@ column; the fan chart's legend uses the same words."""
 
 from __future__ import annotations
 
+from typing import Any
+
 QUANTITY_LABELS = {
     "persons_in_reception": "persons in reception (in de opvang), in a bed or not",
     "permit_holders_waiting": "permit holders waiting for a home (vergunninghouders)",
@@ -42,3 +44,10 @@ def percent(share: float) -> str:
     """A share in words as it was given, not rounded to a whole percent: 0.95 -> '95 %', 0.925 ->
     '92.5 %' (a forecast's target occupancy: `.0%` wrote 0.925 as '92%', which it did not assume)."""
     return f"{round(share * 100, 9):g} %"
+
+
+def thousands(ax: Any) -> None:
+    """Label a matplotlib axis's y ticks as whole numbers with thousands separators (60,000, not 60000)."""
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{v:,.0f}"))

@@ -46,6 +46,7 @@ from experiments.forecast.baselines import BASELINES
 from experiments.forecast.ensemble import run_forecast
 from experiments.forecast.inflow import CENTRES, FAMILY_RULE, FAMILY_RULES, errors_as_of
 from experiments.forecast.kept import KeptOrigins
+from experiments.forecast.labels import thousands
 from experiments.forecast.origins import from_record
 from experiments.forecast.record import RecordAsOf, add_months, months_between
 from experiments.forecast.refit import IND_CAPACITY, ample, refit, uncalibrated, with_ind_factor
@@ -364,12 +365,14 @@ def plot(bt: RollingBacktest, path: str | Path) -> None:
         ax.text(0.01, 0.97, f"axis cut at 3x the largest count ({top:,.0f})", transform=ax.transAxes, fontsize=7,
                 va="top", color="grey")
         ax.set_ylabel("persons")
+        thousands(ax)
         ax.set_title(("Persons in COA reception" if q == "population" else "Permit holders waiting") +
                      f": each origin's median (line) and 90 % band, {MONTHS} months ahead ({bt.params} parameters, "
                      f"{bt.inflow} inflow)",
                      fontsize=9)
         ax.grid(alpha=0.3)
         ax.legend(fontsize=7, loc="upper right")
+    axes[1].set_xlim(axes[0].get_xlim())   # one time axis for both quantities (permit holders' counts start later)
     ax = axes[2]
     t = bt.skill()
     labels, width = [], 0.2

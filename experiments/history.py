@@ -33,7 +33,7 @@ from scipy.interpolate import PchipInterpolator
 
 from model import data
 from model.inputfile import decode, read_bytes
-from model.scenario import MAX_COUNT, did_you_mean, iso_date
+from model.scenario import MAX_COUNT, date_hint, did_you_mean, iso_date
 
 MONTHLY_SERIES = "inflow_monthly_nl_derived"
 TARGETS_FILE = "huisvestingstaakstelling_nl_filled_derived.csv"
@@ -480,7 +480,8 @@ def _points(reader: csv.DictReader, name: str, text: str,
         try:
             d = iso_date(date)          # (fromisoformat also reads 20250705 and ISO weeks)
         except ValueError:
-            raise ValueError(f"{name}: line {i}: date must be a day written YYYY-MM-DD (got {date[:40]!r})") from None
+            raise ValueError(f"{name}: line {i}: date must be a day written YYYY-MM-DD (got {date[:40]!r})"
+                             f"{date_hint(date)}") from None
         try:
             if not value.isascii() or "_" in value:     # float() also reads '2_000' and full-width digits
                 raise ValueError(value)

@@ -1667,6 +1667,10 @@ bad_argv("rolling", "r16-origins-without-hyphens", with_options(_RB, ("--origins
 for _name, _date in (("without-hyphens", "20250705"), ("iso-week", "2025-W27-6")):
     bad_argv("record", f"r16-date-{_name}", _BT, {"r.csv": f"date,quantity,value\n{_date},population,2000\n"},
              says=(f"--record: r.csv: line 2: date must be a day written YYYY-MM-DD (got '{_date}')",))
+# A record exported from Dutch Excel writes its days 05-07-2025: the line says what to write (IN, round 17, left it)
+bad_argv("record", "r18-date-day-month-year", _BT, {"r.csv": "date,quantity,value\n05-07-2025,population,2000\n"},
+         says=("--record: r.csv: line 2: date must be a day written YYYY-MM-DD (got '05-07-2025'); write it "
+               "2025-07-05 (day-month-year) if 5 July is meant",))
 
 # An option that takes a value given twice kept the last without a word (`--out a --out b` wrote b only, `--days
 # 5 --days 6` ran 6 days): refused by the parsers' store action (`_StoreOnce`), naming both values.

@@ -79,7 +79,9 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         r = run_sweep(args.design, args.out, executor=args.executor, workers=args.workers,
                       scheduler=args.scheduler, batch_size=args.batch_size)
     except KeyboardInterrupt:
-        print(f"\nnoodplan sweep: interrupted; {_state(args.out)}. Run the same command to resume.", file=sys.stderr)
+        after_bar = "\n" if sys.stderr.isatty() else ""      # end the progress bar's line, in a terminal only
+        print(f"{after_bar}noodplan sweep: interrupted; {_state(args.out)}. Run the same command to resume.",
+              file=sys.stderr)
         return EXIT_INTERRUPTED
     except (SchedulerLost, WorkersKeepDying) as exc:
         print(f"noodplan sweep: {exc}; {_state(args.out)}. Run the same command to resume.", file=sys.stderr)

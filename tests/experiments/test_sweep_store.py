@@ -290,6 +290,7 @@ def test_ctrl_c_then_the_same_command_resumes(reference, tmp_path, sig):
     assert 2 <= done < 8
     assert f"interrupted; {done} of 8 runs in {out}. Run the same command to resume." in err
     assert err.count("interrupted") == 1, err       # not followed by run_command's generic line
+    assert "\n\nnoodplan sweep: interrupted" not in "\n" + err, err   # no empty line first (stderr is no terminal)
     assert Store.open(out).manifest["sessions"][-1]["outcome"] == "interrupted"
     assert "Traceback" not in err
     again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)

@@ -24,6 +24,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from experiments.forecast.labels import thousands
 from experiments.history import RecordPoint, record_points
 from experiments.outputs import worker_pool
 from model.many import split
@@ -228,6 +229,7 @@ def plot(bt: Backtest, path: str | Path) -> None:
         title += f" — MAPE {summary['mape']:.1%}, ARD {summary['ard']:.3f}"
     ax.set_title(title, fontsize=10)
     ax.set_ylabel("persons")
+    thousands(ax)
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8, loc="upper left")
     for key, colour, label in (("emergency", "tab:orange", "emergency (noodopvang)"),
@@ -235,6 +237,7 @@ def plot(bt: Backtest, path: str | Path) -> None:
                                ("unsheltered", "tab:gray", "entitled, no bed")):
         ax2.plot(d, np.median(bt.series[key], axis=0), color=colour, lw=1.2, label=label)
     ax2.set_ylabel("persons (median)")
+    thousands(ax2)
     ax2.grid(alpha=0.3)
     ax2.legend(fontsize=8, loc="upper left")
     fig.tight_layout()

@@ -183,7 +183,8 @@ def test_region_table_and_map_select_together(ui_server, make_page, tmp_path):
     selected = page.locator(".np-region-table tbody tr.np-selected")
     selected.wait_for(timeout=30_000)
     assert selected.locator("td").first.inner_text() == name
-    page.locator(".np-facts-province").wait_for(timeout=30_000)
+    # the shown one: the Run tab, kept in the page while hidden, shows the selected province's facts too
+    page.locator(".np-facts-province:visible").wait_for(timeout=30_000)
     page.locator(".np-region-multiples .js-plotly-plot").wait_for(timeout=30_000)
     shot(page, "regions", tmp_path)
     choose(page, "Level", "safety regions")

@@ -259,7 +259,7 @@ def test_the_phase_card_says_when_each_phase_triggered_and_scaled_down():
     from viz import planner
 
     s = Session("mass-arrival")
-    s.step(201)
+    s.step(221)
     res = s.results()
     ph = res.daily["phase"].values
     want = [(d, int(ph[d - 1]) if d else 0, int(ph[d])) for d in range(len(ph)) if ph[d] != (ph[d - 1] if d else 0)]
@@ -267,7 +267,7 @@ def test_the_phase_card_says_when_each_phase_triggered_and_scaled_down():
     logged = [e["day"] for e in res.events if e["source"] == "plan" and e["what"].startswith(steps)]
     snap = s.snapshot()
     assert planner.phase_changes(snap) == want and [d for d, _, _ in want] == logged
-    assert want[-1][1] > want[-1][2], "mass-arrival scales down by day 200: the test needs a scale-down"
+    assert want[-1][1] > want[-1][2], "mass-arrival scales down by day 220: the test needs a scale-down"
     trend, worse, story = planner.phase_story(snap)
     d, was, _ = want[-1]
     assert trend == f"▼ down from phase {was} on day {d} ({str(snap.dates[d])[:10]})" and worse is False

@@ -4,6 +4,8 @@ A Solara page is rendered by the server: a tab opened for the first time (`lazy=
 change can replace a select's DOM node while a click is on its way, and the menu of the replaced node
 never opens. A user clicks again; so do these helpers — until the menu is open (not a longer wait for
 a menu that will not come) — and they wait for the choice to show in the field, not a fixed time.
+The select is the one a user sees: the Run tab stays in the page while another tab is shown, so a
+label can also be on a hidden select.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ def open_menu(page: Page, label: str) -> Locator:
     """Open the select labelled `label`; its open menu."""
     menu = page.locator(MENU)
     for _ in range(ATTEMPTS):
-        field = page.get_by_label(label, exact=True).first.locator("xpath=..")
+        field = page.get_by_label(label, exact=True).filter(visible=True).first.locator("xpath=..")
         field.click()
         try:
             menu.wait_for(timeout=MENU_TIMEOUT_MS)
@@ -41,7 +43,7 @@ def choose(page: Page, label: str, option: str) -> None:
     """Pick `option` of the select labelled `label`; returns once the field shows it."""
     open_menu(page, label).get_by_role("option", name=option, exact=True).click()
     page.locator(MENU).wait_for(state="hidden", timeout=30_000)
-    field = page.get_by_label(label, exact=True).first.locator("xpath=..")
+    field = page.get_by_label(label, exact=True).filter(visible=True).first.locator("xpath=..")
     field.locator(".v-select__selection", has_text=re.compile(rf"^\s*{re.escape(option)}\s*$")).wait_for(
         timeout=30_000)
 

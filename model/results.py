@@ -239,8 +239,8 @@ class Results:
             "  Plan (noodplan): " + _phase_line(d["phase"].values) + _regime_line(d["regime"].values),
             f"  Cost: EUR {d['cost_eur'].sum() / 1e9:.2f} billion "
             f"(EUR {d['cost_eur'].values.mean() / 1e6:.1f} million per day)",
-            f"  Locations: synthetic portfolio of {self.locations.n} "
-            f"({int((self.locations.life == 1).sum())} open at the end)",
+            f"  Locations (synthetic portfolio): {int((self.locations.life == 1).sum())} open at the end, of "
+            f"{self.locations.n} in the portfolio over the run (reserve, replacement sites and openings included)",
         ]
         if self.scenario.provinces:   # a planner reads "start 70,000" in Zeeland as Zeeland's own figure
             lines.append(f"  World: only {', '.join(self.scenario.provinces)}; inflow, stock and places are the "

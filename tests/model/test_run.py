@@ -185,3 +185,14 @@ def test_a_province_worlds_summary_says_its_figures_are_not_the_provinces_share(
     text = simulate(sc, days=3).summary()
     assert "World: only Zeeland; inflow, stock and places are the scenario's figures as given" in text
     assert "World:" not in simulate(load_scenario("baseline"), days=3).summary()
+
+
+def test_the_summary_s_location_count_says_what_it_counts():
+    """The README speaks of about 250 locations; the summary's 373 is every location the run's
+    portfolio held (reserve, replacement sites and openings included), and it says so."""
+    res = simulate(load_scenario("baseline"), days=3)
+    line = next(x for x in res.summary().splitlines() if x.strip().startswith("Locations"))
+    open_now = int((res.locations.life == 1).sum())
+    assert 200 < open_now < res.locations.n
+    assert line == (f"  Locations (synthetic portfolio): {open_now} open at the end, of {res.locations.n} in the "
+                    "portfolio over the run (reserve, replacement sites and openings included)")

@@ -279,8 +279,9 @@ def _phase_line(phase: np.ndarray) -> str:
     top = int(phase.max())
     if top == 0:
         return "stayed in phase 0 (normal)"
-    days = ", ".join(f"phase {p} {int((phase == p).sum())} d" for p in range(1, top + 1) if (phase == p).any())
-    return f"highest phase {top} ({PHASE_NAMES[top]}), first on day {int(np.argmax(phase == top))}; {days}"
+    days = ", ".join(f"{p}: {int((phase == p).sum())}" for p in range(1, top + 1) if (phase == p).any())
+    return (f"highest phase {top}, {PHASE_NAMES[top]}, first on day {int(np.argmax(phase == top))}; "
+            f"days in phase {days}")
 
 
 def _regime_line(regime: np.ndarray) -> str:

@@ -196,3 +196,16 @@ def test_the_summary_s_location_count_says_what_it_counts():
     assert 200 < open_now < res.locations.n
     assert line == (f"  Locations (synthetic portfolio): {open_now} open at the end, of {res.locations.n} in the "
                     "portfolio over the run (reserve, replacement sites and openings included)")
+
+
+def test_the_summary_s_plan_line_counts_days_per_phase_in_words():
+    """Eight days: phases 0 1 1 2 4 4 3 0. It read 'highest phase 4 (crisis emergency reception
+    (crisisnoodopvang)), …; phase 1 2 d, phase 2 1 d, …': parentheses in parentheses and 'd'."""
+    import numpy as np
+
+    from model.results import _phase_line
+
+    assert _phase_line(np.array([0, 1, 1, 2, 4, 4, 3, 0])) == (
+        "highest phase 4, crisis emergency reception (crisisnoodopvang), first on day 4; "
+        "days in phase 1: 2, 2: 1, 3: 1, 4: 2")
+    assert _phase_line(np.zeros(5, int)) == "stayed in phase 0 (normal)"

@@ -79,7 +79,7 @@ def test_backtest_command_scores_a_record_file(tmp_path):
     assert len(t) == 4 and t["scored"].sum() == 2               # start snapshot (2 figures) + 2 hand-made
     scored = t[t["scored"]]
     ape = (scored["sim_median"] - scored["recorded"]).abs() / scored["recorded"]
-    assert f"MAPE {ape.mean():.1%}" in r.stdout
+    assert f"(MAPE) {ape.mean():.1%}" in r.stdout
     assert (tmp_path / "bt" / "backtest-short.png").exists()
 
 

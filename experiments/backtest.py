@@ -113,8 +113,8 @@ class Backtest:
         for r in self.table.itertuples():
             band = f"{r.sim_p05:,.0f}-{r.sim_p95:,.0f}"
             mark = "" if r.scored else "  (start: initial condition, not scored)"
-            lines.append(f"{r.date:10s}  {QUANTITY_WORDS[r.quantity]:20s} {r.recorded:9,.0f} {r.sim_median:10,.0f} {band:>17s} "
-                         f"{r.error:+8,.0f} {100 * r.error / r.recorded:+7.1f}%{mark}")
+            lines.append(f"{r.date:10s}  {QUANTITY_WORDS[r.quantity]:20s} {r.recorded:9,.0f} {r.sim_median:10,.0f} "
+                         f"{band:>17s} {r.error:+8,.0f} {100 * r.error / r.recorded:+7.1f}%{mark}")
         if s["points"]:
             lines.append(f"Summary over {s['points']} scored points: mean absolute percentage error (MAPE) "
                          f"{s['mape']:.1%} "

@@ -296,6 +296,23 @@ def test_no_two_examples_of_a_page_write_one_folder(page):
         seen[target] = where
 
 
+def test_no_two_examples_of_the_docs_write_one_folder():
+    """A reader who runs the README's examples and then a page's is not refused either: docs/forecast.md's
+    `run mass-arrival --seed 3 --out out/ma` met the README's `run mass-arrival --out out/ma` ("already
+    holds …; use --force"). The same command again is no conflict (its results are there already)."""
+    seen: dict[str, tuple[str, list[str]]] = {}
+    bad = []
+    for where, argv in FENCED:
+        args = _parse(argv)
+        target = _target(args)
+        if target is None:
+            continue
+        if target in seen and not args.force and seen[target][1] != argv:
+            bad.append(f"{where}: {target} holds the results of {seen[target][0]}; give another --out")
+        seen.setdefault(target, (where, argv))
+    assert not bad, bad
+
+
 # ---- the pages' own structure: links, paths, tables, fences, headings --------------------------------
 # Pages that grew over many sessions collect leftovers of merges; these checks are cheap and general.
 

@@ -538,3 +538,17 @@ def test_the_page_s_python_example_runs(page, tmp_path, monkeypatch):
         assert scope["fork"].day == scope["m"].day == 1
     else:
         assert [len(r.daily_frame()) for r in scope["runs"]] == [5, 5, 5]
+
+
+def test_the_architecture_picture_names_every_module_of_the_three_lower_layers():
+    """The picture at the top of docs/architecture.md names each module and package of agents/,
+    model/ and experiments/ in its layer's lines (experiments' churn_record was missing)."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    picture = re.search(r"```\n(viz/.*?)```", text, re.S).group(1)
+    layers = re.split(r"^(?=(?:viz|experiments|model|agents)/)", picture, flags=re.M)
+    words = {part.split("/", 1)[0]: set(re.findall(r"\w+", part)) for part in layers if part.strip()}
+    missing = [f"{layer}/{f.stem}" for layer in ("agents", "model", "experiments")
+               for f in sorted((ROOT / layer).iterdir())
+               if (f.suffix == ".py" or (f.is_dir() and (f / "__init__.py").exists())) and f.stem != "__init__"
+               and f.stem not in words[layer]]
+    assert not missing, f"add to the picture in docs/architecture.md: {missing}"

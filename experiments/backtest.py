@@ -31,6 +31,8 @@ from model.many import split
 from model.scenario import (MAX_COUNT, MAX_JOBS, MAX_RUNS, MAX_SEED, Scenario, ScenarioError, scenario_argument,
                             whole_argument)
 
+# the recorded quantities in the planners' words (the CSV keeps the column names)
+QUANTITY_WORDS = {"population": "persons in reception", "permit_holders": "permit holders"}
 COLUMNS = ["date", "quantity", "recorded", "sim_median", "sim_p05", "sim_p95", "error", "abs_pct_error",
            "in_band", "scored", "source"]
 
@@ -106,15 +108,16 @@ class Backtest:
         sc, s = self.scenario, self.summary
         lines = [f"Backtest {sc.name!r}: {sc.start_date} to {sc.end_date}, {len(self.seeds)} replicate seeds "
                  f"({self.seeds[0]}..{self.seeds[-1]})",
-                 f"{'date':10s}  {'quantity':14s} {'recorded':>9s} {'sim median':>10s} {'90 % band':>17s} "
+                 f"{'date':10s}  {'quantity':20s} {'recorded':>9s} {'sim median':>10s} {'90 % band':>17s} "
                  f"{'error':>8s} {'error %':>8s}"]
         for r in self.table.itertuples():
             band = f"{r.sim_p05:,.0f}-{r.sim_p95:,.0f}"
             mark = "" if r.scored else "  (start: initial condition, not scored)"
-            lines.append(f"{r.date:10s}  {r.quantity:14s} {r.recorded:9,.0f} {r.sim_median:10,.0f} {band:>17s} "
-                         f"{r.error:+8,.0f} {100 * r.error / r.recorded:+7.1f}%{mark}")
+            lines.append(f"{r.date:10s}  {QUANTITY_WORDS[r.quantity]:20s} {r.recorded:9,.0f} {r.sim_median:10,.0f} "
+                         f"{band:>17s} {r.error:+8,.0f} {100 * r.error / r.recorded:+7.1f}%{mark}")
         if s["points"]:
-            lines.append(f"Summary over {s['points']} scored points: MAPE {s['mape']:.1%} "
+            lines.append(f"Summary over {s['points']} scored points: mean absolute percentage error (MAPE) "
+                         f"{s['mape']:.1%} "
                          f"(persons in reception only: {s['mape_population']:.1%}); "
                          f"Flee's averaged relative difference (ARD) {s['ard']:.3f}")
         else:

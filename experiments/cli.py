@@ -194,9 +194,16 @@ def cmd_scenarios(args: argparse.Namespace) -> int:
 
     for name in builtin_names():
         sc = load_scenario(name)
-        first = " ".join(sc.description.split())
-        print(f"{name:24s} {sc.start_date} +{sc.horizon_days}d  {first[:100]}")
+        print(f"{name:20s} from {sc.start_date}, {sc.horizon_days:>5,} days  {_cut(sc.description, 90)}")
     return 0
+
+
+def _cut(text: str, width: int) -> str:
+    """`text` on one line, at most `width` characters: cut at a word, with "…" when cut."""
+    line = " ".join(text.split())
+    if len(line) <= width:
+        return line
+    return line[:width].rsplit(" ", 1)[0].rstrip(",;:") + " …"
 
 
 def cmd_schema(args: argparse.Namespace) -> int:

@@ -127,13 +127,19 @@ class Comparison:
         return out
 
     def table(self) -> str:
-        head = f"{'key figure':36s} {'unit':>14s} {self.a[:14]:>14s} {self.b[:14]:>14s} {'B - A':>12s}  95% CI"
+        """The key figures as a text table: label, unit, A's and B's means, B − A and its 95 %
+        interval; columns as wide as their widest cell (no label, unit or name cut short)."""
+        rows = self.rows()
+        wl = max(len("key figure"), *(len(r["label"]) for r in rows))
+        wu = max(len("unit"), *(len(r["unit"]) for r in rows))
+        wa, wb = max(len(self.a), 14), max(len(self.b), 14)
+        head = f"{'key figure':{wl}s} {'unit':>{wu}s} {self.a:>{wa}s} {self.b:>{wb}s} {'B - A':>12s}  95% CI"
         lines = [f"Paired comparison on {len(self.seeds)} seed(s) {self.seeds[0]}…{self.seeds[-1]} "
                  f"(A = {self.a}, B = {self.b})", head, "-" * len(head)]
-        for r in self.rows():
+        for r in rows:
             ci = "n/a (one run)" if np.isnan(r["ci_low"]) else f"[{readable(r['ci_low'])}, {readable(r['ci_high'])}]"
-            lines.append(f"{r['label'][:36]:36s} {r['unit'][:14]:>14s} {readable(r['a_mean']):>14s} "
-                         f"{readable(r['b_mean']):>14s} {readable(r['difference']):>12s}  {ci}")
+            lines.append(f"{r['label']:{wl}s} {r['unit']:>{wu}s} {readable(r['a_mean']):>{wa}s} "
+                         f"{readable(r['b_mean']):>{wb}s} {readable(r['difference']):>12s}  {ci}")
         return "\n".join(lines)
 
 

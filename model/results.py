@@ -239,8 +239,8 @@ class Results:
             "  Plan (noodplan): " + _phase_line(d["phase"].values) + _regime_line(d["regime"].values),
             f"  Cost: EUR {d['cost_eur'].sum() / 1e9:.2f} billion "
             f"(EUR {d['cost_eur'].values.mean() / 1e6:.1f} million per day)",
-            f"  Locations: synthetic portfolio of {self.locations.n} "
-            f"({int((self.locations.life == 1).sum())} open at the end)",
+            f"  Locations (synthetic portfolio): {int((self.locations.life == 1).sum())} open at the end, of "
+            f"{self.locations.n} in the portfolio over the run (reserve, replacement sites and openings included)",
         ]
         if self.scenario.provinces:   # a planner reads "start 70,000" in Zeeland as Zeeland's own figure
             lines.append(f"  World: only {', '.join(self.scenario.provinces)}; inflow, stock and places are the "
@@ -279,8 +279,9 @@ def _phase_line(phase: np.ndarray) -> str:
     top = int(phase.max())
     if top == 0:
         return "stayed in phase 0 (normal)"
-    days = ", ".join(f"phase {p} {int((phase == p).sum())} d" for p in range(1, top + 1) if (phase == p).any())
-    return f"highest phase {top} ({PHASE_NAMES[top]}), first on day {int(np.argmax(phase == top))}; {days}"
+    days = ", ".join(f"{p}: {int((phase == p).sum())}" for p in range(1, top + 1) if (phase == p).any())
+    return (f"highest phase {top}, {PHASE_NAMES[top]}, first on day {int(np.argmax(phase == top))}; "
+            f"days in phase {days}")
 
 
 def _regime_line(regime: np.ndarray) -> str:

@@ -296,6 +296,23 @@ def test_no_two_examples_of_a_page_write_one_folder(page):
         seen[target] = where
 
 
+def test_no_two_examples_of_the_docs_write_one_folder():
+    """A reader who runs the README's examples and then a page's is not refused either: docs/forecast.md's
+    `run mass-arrival --seed 3 --out out/ma` met the README's `run mass-arrival --out out/ma` ("already
+    holds …; use --force"). The same command again is no conflict (its results are there already)."""
+    seen: dict[str, tuple[str, list[str]]] = {}
+    bad = []
+    for where, argv in FENCED:
+        args = _parse(argv)
+        target = _target(args)
+        if target is None:
+            continue
+        if target in seen and not args.force and seen[target][1] != argv:
+            bad.append(f"{where}: {target} holds the results of {seen[target][0]}; give another --out")
+        seen.setdefault(target, (where, argv))
+    assert not bad, bad
+
+
 # ---- the pages' own structure: links, paths, tables, fences, headings --------------------------------
 # Pages that grew over many sessions collect leftovers of merges; these checks are cheap and general.
 
@@ -430,3 +447,108 @@ def test_numbered_lists_count_up_by_one(page):
             last = 0
         before = line
     assert not bad, bad
+
+
+# ---- what the pages list is what the code has ----------------------------------------------------
+
+def _module_table() -> dict[str, str]:
+    """docs/architecture.md's module table: first cell -> topic."""
+    rows = {}
+    for _, line in _prose(ROOT / "docs" / "architecture.md"):
+        m = re.match(r"\| (.+?) \| (.+) \|$", line)
+        if m and m.group(1) != "module":
+            rows[m.group(1)] = m.group(2)
+    return rows
+
+
+def _unlisted_modules(rows: dict[str, str]) -> list[str]:
+    """Modules of agents/, model/, experiments/ and viz/ the table does not name: a row of their own
+    (`model/plan.py`), or by name in their package's row (`experiments/forecast/` … `record.py`) or
+    in the dashboard's row (`viz/app.py and friends` … `session`)."""
+    missing = []
+    for layer in ("agents", "model", "experiments", "viz"):
+        for file in sorted((ROOT / layer).rglob("*.py")):
+            path = file.relative_to(ROOT).as_posix()
+            if file.name == "__init__.py" or any(f"`{path}`" in cell for cell in rows):
+                continue
+            package = f"`{file.parent.relative_to(ROOT).as_posix()}/`"
+            row = next((topic for cell, topic in rows.items() if package in cell), None)
+            if row is None and layer == "viz":
+                row = next((topic for cell, topic in rows.items() if "friends" in cell), None)
+            if row is None or not re.search(rf"`{re.escape(file.stem)}(\.py)?`", row):
+                missing.append(path)
+    return missing
+
+
+def test_the_architecture_table_names_every_module():
+    """A module added without its line in docs/architecture.md (eight of viz/ had none)."""
+    rows = _module_table()
+    assert len(rows) > 40
+    assert not _unlisted_modules(rows), f"add to docs/architecture.md's module table: {_unlisted_modules(rows)}"
+    rows.pop("`model/plan.py`")
+    assert _unlisted_modules(rows) == ["model/plan.py"]
+
+
+def test_the_outputs_page_lists_exactly_daily_csv_s_columns(tmp_path):
+    """docs/outputs.md's *Daily figures* table names every column of daily.csv and no other
+    (`<track>` stands for the four IND tracks)."""
+    from model.simulate import simulate
+
+    text = (ROOT / "docs" / "outputs.md").read_text(encoding="utf-8")
+    table = text.split("## Daily figures", 1)[1].split("\n\n", 2)[1]
+    named = []
+    for line in table.splitlines()[2:]:
+        for name in re.findall(r"`([^`]+)`", line.split("|")[1]):
+            named += ([name.replace("<track>", t) for t in ("regular", "accelerated", "border", "dublin")]
+                      if "<track>" in name else [name])
+    simulate("baseline", seed=1, days=2).save(tmp_path)
+    columns = (tmp_path / "daily.csv").read_text().splitlines()[0].split(",")
+    assert columns[0] == "date" and sorted(named) == sorted(columns[1:])
+
+
+def test_the_scenario_list_is_one_readable_line_each(capsys):
+    """`noodplan scenarios`: name, first day and length in days, and the description cut at a word
+    (it once read `+730d` and stopped mid-word)."""
+    from experiments.cli import main
+    from model.scenario import builtin_names, load_scenario
+
+    assert main(["scenarios"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[0] for line in lines] == builtin_names()
+    for line in lines:
+        sc = load_scenario(line.split()[0])
+        assert f" from {sc.start_date}, {sc.horizon_days:,} days  " in re.sub(r" {2,}(?=\d)", " ", line), line
+        shown = line.split(" days  ", 1)[1]
+        full = " ".join(sc.description.split())
+        assert shown == full or (shown.endswith(" …") and full.startswith(shown[:-2])
+                                 and re.match(r"[,;:]? ", full[len(shown) - 2:])), line
+
+
+@pytest.mark.parametrize("page", ["snapshots.md", "performance.md"])
+def test_the_page_s_python_example_runs(page, tmp_path, monkeypatch):
+    """The Python blocks a reader copies from docs/snapshots.md and docs/performance.md (shorter)."""
+    code = "\n".join(re.findall(r"```python\n(.*?)```", (ROOT / "docs" / page).read_text(encoding="utf-8"), re.S))
+    code = code.replace("range(100)", "range(5)").replace("horizon_days=1000", "horizon_days=800")
+    code = code.replace("days=60", "days=5")
+    monkeypatch.chdir(tmp_path)
+    scope: dict = {"__name__": "docs_page"}
+    exec(compile(code, f"docs/{page}", "exec"), scope)
+    if page == "snapshots.md":
+        assert scope["r"].day == scope["s"].day == 5 and (tmp_path / "out" / "day100.snapshot").is_file()
+        assert scope["fork"].day == scope["m"].day == 1
+    else:
+        assert [len(r.daily_frame()) for r in scope["runs"]] == [5, 5, 5]
+
+
+def test_the_architecture_picture_names_every_module_of_the_three_lower_layers():
+    """The picture at the top of docs/architecture.md names each module and package of agents/,
+    model/ and experiments/ in its layer's lines (experiments' churn_record was missing)."""
+    text = (ROOT / "docs" / "architecture.md").read_text(encoding="utf-8")
+    picture = re.search(r"```\n(viz/.*?)```", text, re.S).group(1)
+    layers = re.split(r"^(?=(?:viz|experiments|model|agents)/)", picture, flags=re.M)
+    words = {part.split("/", 1)[0]: set(re.findall(r"\w+", part)) for part in layers if part.strip()}
+    missing = [f"{layer}/{f.stem}" for layer in ("agents", "model", "experiments")
+               for f in sorted((ROOT / layer).iterdir())
+               if (f.suffix == ".py" or (f.is_dir() and (f / "__init__.py").exists())) and f.stem != "__init__"
+               and f.stem not in words[layer]]
+    assert not missing, f"add to the picture in docs/architecture.md: {missing}"

@@ -369,7 +369,7 @@ class ExerciseRun:
             central = f"{v['central_occupancy']:.0%}" if v["central_places"] else "no places"
             self._log("turn", None, f"turn {self.book.turn} of {self.exercise.turns} ended",
                       f"occupancy {v['occupancy']:.0%}, Ter Apel (registration) {central}, "
-                      f"unsheltered {v['unsheltered']:,.0f}, "
+                      f"without a bed {v['unsheltered']:,.0f}, "
                       f"registration backlog {v['registration_backlog']:,.0f}, plan phase {v['plan_phase']:.0f}")
             self._open_turn()
 

@@ -45,7 +45,8 @@ def test_hand_made_case_errors_mape_and_flee_ard():
     # Flee's ARD: day 10: |110-100|/100 = 0.1; day 20: (|40-50| + |140-150|)/200 = 0.1
     assert s["ard"] == pytest.approx(0.1)
     text = bt.report()
-    assert "MAPE 13.3%" in text and "(ARD) 0.100" in text and "not scored" in text
+    assert "(MAPE) 13.3%" in text and "(ARD) 0.100" in text and "not scored" in text
+    assert text.splitlines()[2].startswith("2020-06-01  persons in reception    27,305")   # words, not column names
 
 
 def test_score_without_points_is_nan():
@@ -78,7 +79,7 @@ def test_backtest_command_scores_a_record_file(tmp_path):
     assert len(t) == 4 and t["scored"].sum() == 2               # start snapshot (2 figures) + 2 hand-made
     scored = t[t["scored"]]
     ape = (scored["sim_median"] - scored["recorded"]).abs() / scored["recorded"]
-    assert f"MAPE {ape.mean():.1%}" in r.stdout
+    assert f"(MAPE) {ape.mean():.1%}" in r.stdout
     assert (tmp_path / "bt" / "backtest-short.png").exists()
 
 

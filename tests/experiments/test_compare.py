@@ -90,3 +90,24 @@ def test_compare_from_a_scripts_top_level_under_spawn_is_refused_in_one_line(tmp
     guarded = run("guarded.py", 2)
     assert alone.returncode == 0 and guarded.returncode == 0, alone.stderr + guarded.stderr
     assert json.loads(guarded.stdout) == json.loads(alone.stdout)
+
+
+def test_the_table_cuts_no_label_unit_or_scenario_name():
+    """`noodplan compare`'s table once cut labels at 36 characters and units and names at 14
+    ("moves to a family location after a r", "per person-yea", "day (end: neve")."""
+    import numpy as np
+
+    from experiments.compare import Comparison
+
+    values = {k: np.array([1.0, 3.0]) for k in KEY_FIGURES}
+    table = Comparison("stable-stock", "a-much-longer-variant-name", [1, 2], values,
+                       {k: v + 2 for k, v in values.items()}).table()
+    lines = table.splitlines()
+    assert lines[0] == "Paired comparison on 2 seed(s) 1…2 (A = stable-stock, B = a-much-longer-variant-name)"
+    assert lines[1].split() == ["key", "figure", "unit", "stable-stock", "a-much-longer-variant-name", "B", "-", "A",
+                                "95%", "CI"]
+    assert len({len(line) for line in lines[1:3]}) == 1                    # the rule is as wide as the head
+    for (label, unit, _), line in zip(KEY_FIGURES.values(), lines[3:], strict=True):
+        assert line.startswith(label) and f" {unit} " in line
+        assert line.split()[-5:] == ["2", "4", "2", "[2,", "2]"]           # means 2 and 4, B - A = 2 on both seeds
+    assert "moves to a family location after a rejection" in table and "day (end: never)" in table

@@ -533,14 +533,15 @@ def test_the_facilitators_guide_shows_what_the_2022_exercise_does():
 
 def test_a_turns_end_gives_the_registration_locations_occupancy_the_guide_and_the_injects_read():
     # `play`'s turn lines and the log gave the occupancy of all places (96 % on mass-arrival-2022's turn 1),
-    # where the guide's table and the injects about Ter Apel read the registration location's (31 %)
+    # where the guide's table and the injects about Ter Apel read the registration location's (31 %); and
+    # "unsheltered N", where the guide and the after-action report say "without a bed"
     run = run_of()
     run.advance()
     v = indicators(run.model)
     assert v["central_places"] > 0
     ended = next(e for e in run.log if e["kind"] == "turn")
     assert ended["detail"].startswith(f"occupancy {v['occupancy']:.0%}, "
-                                      f"Ter Apel (registration) {v['central_occupancy']:.0%}, unsheltered ")
+                                      f"Ter Apel (registration) {v['central_occupancy']:.0%}, without a bed ")
 
 
 @pytest.mark.parametrize("change, message", [

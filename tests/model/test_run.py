@@ -185,3 +185,27 @@ def test_a_province_worlds_summary_says_its_figures_are_not_the_provinces_share(
     text = simulate(sc, days=3).summary()
     assert "World: only Zeeland; inflow, stock and places are the scenario's figures as given" in text
     assert "World:" not in simulate(load_scenario("baseline"), days=3).summary()
+
+
+def test_the_summary_s_location_count_says_what_it_counts():
+    """The README speaks of about 250 locations; the summary's 373 is every location the run's
+    portfolio held (reserve, replacement sites and openings included), and it says so."""
+    res = simulate(load_scenario("baseline"), days=3)
+    line = next(x for x in res.summary().splitlines() if x.strip().startswith("Locations"))
+    open_now = int((res.locations.life == 1).sum())
+    assert 200 < open_now < res.locations.n
+    assert line == (f"  Locations (synthetic portfolio): {open_now} open at the end, of {res.locations.n} in the "
+                    "portfolio over the run (reserve, replacement sites and openings included)")
+
+
+def test_the_summary_s_plan_line_counts_days_per_phase_in_words():
+    """Eight days: phases 0 1 1 2 4 4 3 0. It read 'highest phase 4 (crisis emergency reception
+    (crisisnoodopvang)), …; phase 1 2 d, phase 2 1 d, …': parentheses in parentheses and 'd'."""
+    import numpy as np
+
+    from model.results import _phase_line
+
+    assert _phase_line(np.array([0, 1, 1, 2, 4, 4, 3, 0])) == (
+        "highest phase 4, crisis emergency reception (crisisnoodopvang), first on day 4; "
+        "days in phase 1: 2, 2: 1, 3: 1, 4: 2")
+    assert _phase_line(np.zeros(5, int)) == "stayed in phase 0 (normal)"

@@ -23,8 +23,8 @@ from experiments.forecast.inflow import (CENTRES, FAMILY_RULE, FAMILY_RULES, MIN
                                          persistence_errors, persistence_from_record, walk_sigma, window_as_of,
                                          window_scores)
 from experiments.forecast import record as record_module
-from experiments.forecast.origins import (from_record, from_run, known_ramp, permit_share_nowcast, record_scenario,
-                                        record_world)
+from experiments.forecast.origins import (from_record, from_run, horizon_days, known_ramp, permit_share_nowcast,
+                                        record_scenario, record_world)
 from experiments.forecast.record import FutureDataError, RecordAsOf, known_on
 from experiments.forecast import refit as refit_module
 from experiments.calibrate import ind_budget
@@ -656,9 +656,9 @@ def test_a_ramp_point_after_the_origin_without_an_announcement_is_not_known_and_
 
 # --- coverage on the model's own data ------------------------------------------------------------
 
-def _coverage_world():
+def _coverage_world(days: int):
     sc = from_dict({
-        "extends": "baseline", "name": "coverage", "horizon_days": 220, "provinces": ["Groningen", "Drenthe"],
+        "extends": "baseline", "name": "coverage", "horizon_days": days, "provinces": ["Groningen", "Drenthe"],
         "initial": {"entitled_persons": 1500, "at_registration_persons": 30},
         "inflow": {"first_applications_per_year": 2500, "family_reunification_per_year": 1000},
         "housing": {"supply_persons_per_year": 3000, "default_target_per_half_year": 700,
@@ -670,25 +670,24 @@ def _coverage_world():
     return sc, build_world(sc)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("window", [12, 3])
-def test_the_90_percent_band_holds_the_truth_about_90_percent_of_the_time_on_simulated_data(window):
-    """100 origins (20 runs x 5 dates; with 50 the estimate reached 0.98-1.00 by chance, one run's
-    five origins being alike): the truth is the run itself going on (its own streams and
-    household keys) on an inflow path drawn like the members'; 19 members (the smallest ensemble
-    whose 5-95 % band is not just its range) each with fresh streams, keys and inflow path. The
-    errors of persistence over 12 months and over 3 (wider: the shortest window that can be chosen)."""
-    sc, world = _coverage_world()
+def _coverage(window: int, seeds: range, origins: tuple[int, ...], months: int | None, days: int = 0) -> dict:
+    """Whether the truth fell in the 90 % band at the horizon (`months` calendar months after each
+    origin, else `days`), per quantity, over runs (`seeds`) x `origins` (run days): the truth is the run
+    itself going on (its own streams and household keys) on an inflow path drawn like the members';
+    19 members (the smallest ensemble whose 5-95 % band is not just its range) each with fresh
+    streams, keys and inflow path, on the errors of persistence over `window` months."""
+    sc, world = _coverage_world(max(origins) + (31 * months if months else days) + 1)
     errors = errors_as_of(RecordAsOf(D(2025, 10, 1)), window)
-    horizon, members = 21, 19
-    hits = {"population": [], "permit_holders": []}
-    for seed in range(1, 21):
+    members = 19
+    hits: dict[str, list[bool]] = {"population": [], "permit_holders": []}
+    for seed in seeds:
         s = prepare(sc, seed=seed, world=world)
-        for origin in (60, 90, 120, 150, 180):
+        for origin in origins:
             while s.day < origin:
                 run_day(s)
             snap = snapshot.capture(s)
             date = world.dates[origin]
+            horizon = horizon_days(date, months) if months else days
             truth_path = daily_paths(errors.draw(1, np.random.default_rng([seed, origin])), date, horizon)[0]
             truth = snap.restore(pg.scaled_inflow(world, origin, truth_path))
             for _ in range(horizon):
@@ -699,7 +698,28 @@ def test_the_90_percent_band_holds_the_truth_about_90_percent_of_the_time_on_sim
             for q, values, col in (("population", p.population, "population"),
                                    ("permit_holders", p.permit_holders, "permit_holders_waiting")):
                 lo, hi = pg.band(values[:, -1], [0.05, 0.95])
-                hits[q].append(lo <= truth.recorder.scalars[col][origin + horizon - 1] <= hi)
+                hits[q].append(bool(lo <= truth.recorder.scalars[col][origin + horizon - 1] <= hi))
+    return hits
+
+
+@pytest.mark.slow
+def test_the_90_percent_band_holds_the_truth_about_90_percent_of_the_time_six_months_ahead():
+    """The issue's horizons are 6, 12 and 24 months; the test looked 21 days ahead (found by FC, round
+    19), where the inflow's errors have hardly begun to act. 50 origins (25 runs x days 60 and 150)
+    forecast 6 calendar months ahead on the errors of persistence over 12 months (the default):
+    the 90 % band holds the truth 80-98 % of the time, for persons in reception and permit holders."""
+    hits = _coverage(12, range(1, 26), (60, 150), months=6)
+    for q, h in hits.items():
+        assert len(h) == 50
+        assert 0.80 <= np.mean(h) <= 0.98, (q, np.mean(h))
+
+
+@pytest.mark.slow
+def test_the_90_percent_band_holds_the_truth_on_the_shortest_error_window_too():
+    """The errors of persistence over 3 months (wider: the shortest window that can be chosen), 21
+    days ahead over 100 origins (20 runs x 5 dates; with 50 the estimate reached 0.98-1.00 by chance,
+    one run's five origins being alike)."""
+    hits = _coverage(3, range(1, 21), (60, 90, 120, 150, 180), months=None, days=21)
     for q, h in hits.items():
         assert len(h) == 100
         assert 0.80 <= np.mean(h) <= 0.98, (q, np.mean(h))

@@ -487,7 +487,7 @@ def known_ramp(ramp: list[RampPoint], start: dt.date, origin: dt.date, keep_late
     return kept
 
 
-NOWCAST_START_SHARE = 0.0    # assumed at the nowcast's first count: none (no figure before 2018; docs/forecast.md)
+NOWCAST_START_SHARE = 0.0    # assumed at the nowcast's first count (2011): none, no count of them before 2015
 NOWCAST_SEED = 1
 
 

@@ -11,14 +11,16 @@ the inflow known on the origin and, from where the known inflow ends, the persis
 published housing targets of the half-years begun by the origin, carried forward after the last
 one; the scenario's `set`/`scale` events dated before the start folded into its parameters (they were
 in force), and no scheduled event dated after the origin (a forecaster would not know of it), nor a point
-of the IND's productivity ramp announced after it (`RampPoint.announced`: the Taskforce of 2020 is not
-known on 1 January 2020). All of it is read through `RecordAsOf(origin)`, which refuses later figures.
+of the IND's productivity ramp dated after it unless announced by then (`RampPoint.announced`: the
+Taskforce of 2020 is not known on 1 January 2020; a later point with no announcement day is not known
+either, `known_ramp`). All of it is read through `RecordAsOf(origin)`, which refuses later figures.
 """
 
 from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -33,8 +35,9 @@ from experiments.forecast.record import RecordAsOf, add_months, first_inflow_kno
 from experiments.history import RecordPoint
 from model import prognosis, snapshot
 from model.data import half_year
+from model.lines import ramp_factor
 from model.rulebook import run_day
-from model.scenario import (MAX_DAYS, MAX_SEED, Scenario, ScenarioError, choice_argument, load_scenario,
+from model.scenario import (MAX_DAYS, MAX_SEED, RampPoint, Scenario, ScenarioError, choice_argument, load_scenario,
                             scenario_argument, validate_scenario, validation_message, whole_argument)
 from model.simulate import prepare
 from model.state import State
@@ -390,7 +393,8 @@ def ind_queue(first: dict[tuple[int, int], float], end: dt.date) -> float | None
 
 
 def record_scenario(base: Scenario, rec: RecordAsOf, end: dt.date, start_point: RecordPoint | None = None,
-                    keep_events: bool = False, targets: str = "rule", stock: str = "procedure") -> tuple[Scenario, str]:
+                    keep_events: bool = False, targets: str = "rule", stock: str = "procedure",
+                    permit_share: float | None = None) -> tuple[Scenario, str]:
     """`base` started from the last recorded count on or before the origin (or `start_point`), with
     the targets, events and IND measures (ramp points by `announced`) known on the origin, running
     to `end`. `keep_events` keeps the base's events dated after the origin and the ramp points
@@ -401,7 +405,9 @@ def record_scenario(base: Scenario, rec: RecordAsOf, end: dt.date, start_point: 
     stock in procedure: `procedure` — all of it waits for the IND's first decision (the default);
     `queue` — only the IND's queue as the budget rule leaves it on the inflow known (`ind_queue`)
     waits, the older rest has been refused (`initial.procedure_persons`; measured on the rolling
-    backtest and not kept as the default: docs/forecast.md)."""
+    backtest and not kept as the default: docs/forecast.md). The permit holders' share of the stock:
+    `permit_share` where given, else their share in the last count of them on or before the start,
+    else (no count yet) the chain's nowcast (`permit_share_nowcast`)."""
     if targets not in TARGETS:
         raise ValueError(f"targets: {targets!r} (choose {' or '.join(TARGETS)})")
     if stock not in STOCKS:
@@ -412,15 +418,16 @@ def record_scenario(base: Scenario, rec: RecordAsOf, end: dt.date, start_point: 
     rec.check(last.date)
     start = last.date                      # the count is the stock the scenario starts with (as hindcast-2020)
     ph = max((p for p in rec.points("permit_holders") if p.date <= start), key=lambda p: p.date, default=None)
-    if ph is not None:
+    if permit_share is not None:
+        share, share_note = permit_share, f"permit holders at {permit_share:.0%} of them (an assumption)"
+    elif ph is not None:
         try:
             share = ph.value / rec.value(ph.date, "population")
         except KeyError:
             share = ph.value / last.value
         share_note = f"permit holders at their share on {ph.date} ({share:.1%})"
     else:
-        share = base.initial.permit_holder_share
-        share_note = f"no permit-holder count yet: the scenario's share ({share:.0%}, an assumption)"
+        share, share_note = permit_share_nowcast(base, rec, last, targets=targets, stock=stock)
     sc = base.model_copy(deep=True)
     sc.name = f"{base.name} from the record of {rec.origin}"
     sc.start_date = start
@@ -438,8 +445,7 @@ def record_scenario(base: Scenario, rec: RecordAsOf, end: dt.date, start_point: 
     sc.inflow.shocks = []
     _fold(sc, start)
     sc.events = _events_from(sc.events, start, rec.origin, keep_events)
-    sc.chain.decision_capacity_ramp = [p for p in sc.chain.decision_capacity_ramp   # the IND's measures known then
-                                       if keep_events or p.announced is None or p.announced <= rec.origin]
+    sc.chain.decision_capacity_ramp = known_ramp(sc.chain.decision_capacity_ramp, start, rec.origin, keep_events)
     known = rec.housing_targets()
     given: dict[str, float] = {}
     carried = None
@@ -460,6 +466,66 @@ def record_scenario(base: Scenario, rec: RecordAsOf, end: dt.date, start_point: 
     description = (f"recorded figures known on {rec.origin}: {last.value:,.0f} persons in COA reception on "
                    f"{last.date}; {share_note}{queue_note}")
     return sc, description
+
+
+def known_ramp(ramp: list[RampPoint], start: dt.date, origin: dt.date, keep_later: bool = False) -> list[RampPoint]:
+    """The points of the IND's productivity ramp (`chain.decision_capacity_ramp`) known on `origin`:
+    those dated on or before it (in force) and later ones announced by then (`RampPoint.announced`);
+    a later point without an announcement day is not known (a forecaster cannot have read it). Where
+    a point is left out, the factor in force on the origin (the full ramp's, an observed capacity) is
+    held from the origin on unless a known point says otherwise: a point on the origin is added when
+    leaving one out would change it. `keep_later` keeps every point (a reference run that may know
+    them). `start` is the run's first day (the day the factors are read from)."""
+    if keep_later:
+        return list(ramp)
+    kept = [p for p in ramp if p.date <= origin or (p.announced is not None and p.announced <= origin)]
+    day = (origin - start).days
+    in_force = ramp_factor(ramp, start, day)
+    if len(kept) < len(ramp) and ramp_factor(kept, start, day) != in_force:
+        kept = sorted([p for p in kept if p.date != origin] + [RampPoint(date=origin, factor=in_force)],
+                      key=lambda p: p.date)
+    return kept
+
+
+NOWCAST_START_SHARE = 0.0    # assumed at the nowcast's first count (2011): none, no count of them before 2015
+NOWCAST_SEED = 1
+
+
+def permit_share_nowcast(base: Scenario, rec: RecordAsOf, at: RecordPoint, start_share: float = NOWCAST_START_SHARE,
+                         targets: str = "rule", stock: str = "procedure") -> tuple[float, str]:
+    """The permit holders' share of the persons in reception on the count `at`, where no count of
+    them is recorded on or before it, as the model's own chain has it: from the last count of
+    persons before the known inflow begins, with `start_share` of them permit holders (an
+    assumption), `base` runs (seed `NOWCAST_SEED`) on the inflow known on the origin to the next
+    count, restarts there from the counted persons at the share it reached, and so on to `at`. The
+    turnover of the stock between the counts washes the assumed share out (measured in
+    docs/forecast.md). Everything is read through `rec` (the record as known on the origin).
+    Without a count before the known inflow, `start_share` itself, said as an assumption. Returns
+    the share and a line on it."""
+    inflow = rec.monthly_inflow("first")
+    begins = dt.date(*min(inflow), 1) - dt.timedelta(days=1) if inflow else None
+    counts = rec.points("population")
+    first = max((p for p in counts if begins is not None and p.date <= min(begins, at.date)), key=lambda p: p.date,
+                default=None)
+    if first is None or first.date == at.date:
+        return start_share, (f"no permit-holder count yet and no earlier count of persons with the inflow known "
+                             f"after it to run the chain from: {start_share:.0%} (an assumption)")
+    pers = persistence_from_record(rec, base.inflow.family_reunification_per_year)
+    share = start_share
+    chain = [first] + [p for p in counts if first.date < p.date <= at.date]
+    for a, b in itertools.pairwise(chain):
+        sc, _ = record_scenario(base, rec, b.date + dt.timedelta(days=1), start_point=a, targets=targets,
+                                stock=stock, permit_share=share)
+        s = prepare(sc, seed=NOWCAST_SEED, world=record_world(sc, rec, pers))
+        day = (b.date - a.date).days
+        while s.day <= day:
+            run_day(s)
+        assert s.recorder is not None, "prepare() gives the state its recorder"
+        x = s.recorder.scalars
+        share = float(x["permit_holders_waiting"][day] / max(x["population"][day], 1.0))
+    return share, (f"no permit-holder count yet: their share as the model's chain has it on {at.date} ({share:.1%}), "
+                   f"run through the {len(chain) - 1} counts of persons from {first.date} ({start_share:.0%} of them "
+                   f"assumed permit holders then) on the inflow known on {rec.origin}")
 
 
 def _events_from(events: list, start: dt.date, origin: dt.date, keep_later: bool) -> list:

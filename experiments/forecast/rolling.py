@@ -167,7 +167,7 @@ def run_origin(origin: dt.date, members: int, params: str, seed: int, base: Scen
         row["inflow"] = inflow
         row["inflow_window"] = window
     return {"origin": origin, "rows": rows, "how": how, "theta": theta, "paths": paths, "inflow": said,
-            "start": o.scenario.start_date, "inflow_window": window}
+            "start": o.scenario.start_date, "inflow_window": window, "start_said": o.description}
 
 
 def _run(args) -> dict:
@@ -243,6 +243,8 @@ class RollingBacktest:
                  f"IND capacity: {ind}"]
         for n in self.notes:
             lines.append(f"  {n['origin']}: start {n['start']}; {n['how']}; inflow {n['inflow']}")
+            if isinstance(n.get("start_said"), str):      # a folder written before it was said has none
+                lines.append(f"    start: {n['start_said']}")
         lines.append(self.markdown())
         return "\n".join(lines)
 
@@ -334,7 +336,8 @@ def backtest(origins: Sequence[dt.date], members: int = 20, params: str = "refit
     results = [done[o] for o in origins]
     rows = pd.DataFrame([row for r in results for row in r["rows"]])
     notes = [{"origin": r["origin"].isoformat(), "start": r["start"].isoformat(), "how": r["how"],
-              "ind_factor": r["theta"], "inflow_window": r["inflow_window"], "inflow": r["inflow"]} for r in results]
+              "ind_factor": r["theta"], "inflow_window": r["inflow_window"], "inflow": r["inflow"],
+              "start_said": r["start_said"]} for r in results]
     paths = {r["origin"]: r["paths"] for r in results}
     return RollingBacktest(origins, members, params, seed, rows, notes, paths, inflow)
 

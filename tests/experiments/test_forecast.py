@@ -23,7 +23,8 @@ from experiments.forecast.inflow import (CENTRES, FAMILY_RULE, FAMILY_RULES, MIN
                                          persistence_errors, persistence_from_record, walk_sigma, window_as_of,
                                          window_scores)
 from experiments.forecast import record as record_module
-from experiments.forecast.origins import from_record, from_run, record_scenario, record_world
+from experiments.forecast.origins import (from_record, from_run, horizon_days, known_ramp, permit_share_nowcast,
+                                        record_scenario, record_world)
 from experiments.forecast.record import FutureDataError, RecordAsOf, known_on
 from experiments.forecast import refit as refit_module
 from experiments.calibrate import ind_budget
@@ -33,7 +34,7 @@ from model import prognosis as pg
 from model import snapshot
 from model import rulebook
 from model.rulebook import run_day
-from model.scenario import from_dict, load_scenario
+from model.scenario import RampPoint, from_dict, load_scenario
 from model.simulate import prepare
 from model.world import build_world
 
@@ -594,23 +595,70 @@ def test_a_start_from_the_record_uses_only_what_was_known():
     assert o.world.inflow.first[-1] == pytest.approx(o.persistence.first_per_day)
 
 
+def test_before_the_first_permit_holder_count_their_share_is_the_chains_nowcast_not_a_later_figure():
+    """Before 2018-10-01 no count of permit holders exists; a start from 1 January 2015 took the base
+    scenario's share (hindcast-2015: 0.25, "order of the 2018-2020 record", a later figure; found by
+    FC, round 19). Now the model's chain runs through the counts of persons known then (2011-12-31,
+    2012-12-31, 2013-12-31, 2014-12-31) from an assumed share and gives the share on the start: the
+    same whatever the base scenario says, within half a point whatever the assumed share at 2011
+    (measured 6.8-7.0 % for 0-35 % with the rolling backtest's parameters), and said in the origin's
+    description."""
+    rec = RecordAsOf(D(2015, 1, 1))
+    base = ind_budget(uncalibrated(load_scenario("hindcast-2015")))      # the rolling backtest's
+    shares = []
+    for later_figure in (0.1, 0.4):
+        b = base.model_copy(update={"initial": base.initial.model_copy(update={"permit_holder_share": later_figure})})
+        sc, said = record_scenario(b, rec, D(2016, 1, 1))
+        shares.append(sc.initial.permit_holder_share)
+    assert shares[0] == shares[1] and 0.0 < shares[0] < 0.5
+    assert "no permit-holder count yet: their share as the model's chain has it on 2014-12-31" in said
+    assert "run through the 3 counts of persons from 2011-12-31" in said
+    assert f"({shares[0]:.1%})" in said
+    low, _ = permit_share_nowcast(base, rec, rec.latest("population"), start_share=0.15)
+    high, _ = permit_share_nowcast(base, rec, rec.latest("population"), start_share=0.35)
+    assert abs(high - low) < 0.005, (low, high)
+    # a count of them on or before the start is used as it stands
+    assert record_scenario(base, RecordAsOf(D(2019, 1, 1)), D(2020, 1, 1))[0].initial.permit_holder_share == \
+        pytest.approx(6500 / 22000)
+
+
 def test_a_start_from_the_record_knows_the_inds_measures_announced_by_its_origin():
     """hindcast-2020's Taskforce (announced in March 2020) is in a start from 1 June 2020, not in one
-    from 1 January 2020; the national strategy's ramp (no announcement day) is in both; a reference
-    run that may know later events keeps it."""
-    taskforce = lambda sc: [p.factor for p in sc.chain.decision_capacity_ramp if p.date.year == 2020]  # noqa: E731
+    from 1 January 2020; the national strategy's ramp (2025-2028, no announcement day) is in neither:
+    a point dated after the origin whose announcement is unknown was kept (found by FC, round 19); a
+    reference run that may know later events keeps everything."""
+    factors = lambda sc: [(p.date, p.factor) for p in sc.chain.decision_capacity_ramp]  # noqa: E731
     june = from_record(D(2020, 6, 1), 12).start.scenario
     january = from_record(D(2020, 1, 1), 12).start.scenario
-    assert taskforce(june) == [1.0, 2.06, 2.06] and taskforce(january) == []
-    assert [p.factor for p in january.chain.decision_capacity_ramp] == [1.0, 1.25]
-    assert taskforce(from_record(D(2020, 1, 1), 12, keep_events=True).start.scenario) == [1.0, 2.06, 2.06]
+    assert factors(june) == [(D(2020, 5, 31), 1.0), (D(2020, 6, 1), 2.06), (D(2020, 12, 31), 2.06),
+                             (D(2021, 1, 1), 1.0)]
+    assert factors(january) == []          # the factor in force on the origin (1, before any point) holds
+    assert [f for _, f in factors(from_record(D(2020, 1, 1), 12, keep_events=True).start.scenario)] == \
+        [1.0, 2.06, 2.06, 1.0, 1.0, 1.25]
+
+
+def test_a_ramp_point_after_the_origin_without_an_announcement_is_not_known_and_the_factor_in_force_holds():
+    """Points 1.0 on 1 January and 2.0 on 11 January, origin 6 January: the second (no announcement)
+    is left out and the factor in force on the origin, 1.5 (halfway), holds from it; announced on
+    2 January it is kept; dated on the origin it is in force and kept."""
+    a = RampPoint(date=D(2020, 1, 1), factor=1.0)
+    b = RampPoint(date=D(2020, 1, 11), factor=2.0)
+    start, origin = D(2019, 12, 1), D(2020, 1, 6)
+    assert [(p.date, p.factor) for p in known_ramp([a, b], start, origin)] == [(D(2020, 1, 1), 1.0),
+                                                                               (origin, 1.5)]
+    told = b.model_copy(update={"announced": D(2020, 1, 2)})
+    assert known_ramp([a, told], start, origin) == [a, told]
+    assert known_ramp([a, b], start, D(2020, 1, 11)) == [a, b]
+    assert known_ramp([a, b], start, origin, keep_later=True) == [a, b]
+    # a ramp is flat before its first point: with only the second, 2.0 is in force on the origin and holds
+    assert [(p.date, p.factor) for p in known_ramp([b], start, origin)] == [(origin, 2.0)]
 
 
 # --- coverage on the model's own data ------------------------------------------------------------
 
-def _coverage_world():
+def _coverage_world(days: int):
     sc = from_dict({
-        "extends": "baseline", "name": "coverage", "horizon_days": 220, "provinces": ["Groningen", "Drenthe"],
+        "extends": "baseline", "name": "coverage", "horizon_days": days, "provinces": ["Groningen", "Drenthe"],
         "initial": {"entitled_persons": 1500, "at_registration_persons": 30},
         "inflow": {"first_applications_per_year": 2500, "family_reunification_per_year": 1000},
         "housing": {"supply_persons_per_year": 3000, "default_target_per_half_year": 700,
@@ -622,25 +670,24 @@ def _coverage_world():
     return sc, build_world(sc)
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("window", [12, 3])
-def test_the_90_percent_band_holds_the_truth_about_90_percent_of_the_time_on_simulated_data(window):
-    """100 origins (20 runs x 5 dates; with 50 the estimate reached 0.98-1.00 by chance, one run's
-    five origins being alike): the truth is the run itself going on (its own streams and
-    household keys) on an inflow path drawn like the members'; 19 members (the smallest ensemble
-    whose 5-95 % band is not just its range) each with fresh streams, keys and inflow path. The
-    errors of persistence over 12 months and over 3 (wider: the shortest window that can be chosen)."""
-    sc, world = _coverage_world()
+def _coverage(window: int, seeds: range, origins: tuple[int, ...], months: int | None, days: int = 0) -> dict:
+    """Whether the truth fell in the 90 % band at the horizon (`months` calendar months after each
+    origin, else `days`), per quantity, over runs (`seeds`) x `origins` (run days): the truth is the run
+    itself going on (its own streams and household keys) on an inflow path drawn like the members';
+    19 members (the smallest ensemble whose 5-95 % band is not just its range) each with fresh
+    streams, keys and inflow path, on the errors of persistence over `window` months."""
+    sc, world = _coverage_world(max(origins) + (31 * months if months else days) + 1)
     errors = errors_as_of(RecordAsOf(D(2025, 10, 1)), window)
-    horizon, members = 21, 19
-    hits = {"population": [], "permit_holders": []}
-    for seed in range(1, 21):
+    members = 19
+    hits: dict[str, list[bool]] = {"population": [], "permit_holders": []}
+    for seed in seeds:
         s = prepare(sc, seed=seed, world=world)
-        for origin in (60, 90, 120, 150, 180):
+        for origin in origins:
             while s.day < origin:
                 run_day(s)
             snap = snapshot.capture(s)
             date = world.dates[origin]
+            horizon = horizon_days(date, months) if months else days
             truth_path = daily_paths(errors.draw(1, np.random.default_rng([seed, origin])), date, horizon)[0]
             truth = snap.restore(pg.scaled_inflow(world, origin, truth_path))
             for _ in range(horizon):
@@ -651,7 +698,28 @@ def test_the_90_percent_band_holds_the_truth_about_90_percent_of_the_time_on_sim
             for q, values, col in (("population", p.population, "population"),
                                    ("permit_holders", p.permit_holders, "permit_holders_waiting")):
                 lo, hi = pg.band(values[:, -1], [0.05, 0.95])
-                hits[q].append(lo <= truth.recorder.scalars[col][origin + horizon - 1] <= hi)
+                hits[q].append(bool(lo <= truth.recorder.scalars[col][origin + horizon - 1] <= hi))
+    return hits
+
+
+@pytest.mark.slow
+def test_the_90_percent_band_holds_the_truth_about_90_percent_of_the_time_six_months_ahead():
+    """The issue's horizons are 6, 12 and 24 months; the test looked 21 days ahead (found by FC, round
+    19), where the inflow's errors have hardly begun to act. 50 origins (25 runs x days 60 and 150)
+    forecast 6 calendar months ahead on the errors of persistence over 12 months (the default):
+    the 90 % band holds the truth 80-98 % of the time, for persons in reception and permit holders."""
+    hits = _coverage(12, range(1, 26), (60, 150), months=6)
+    for q, h in hits.items():
+        assert len(h) == 50
+        assert 0.80 <= np.mean(h) <= 0.98, (q, np.mean(h))
+
+
+@pytest.mark.slow
+def test_the_90_percent_band_holds_the_truth_on_the_shortest_error_window_too():
+    """The errors of persistence over 3 months (wider: the shortest window that can be chosen), 21
+    days ahead over 100 origins (20 runs x 5 dates; with 50 the estimate reached 0.98-1.00 by chance,
+    one run's five origins being alike)."""
+    hits = _coverage(3, range(1, 21), (60, 90, 120, 150, 180), months=None, days=21)
     for q, h in hits.items():
         assert len(h) == 100
         assert 0.80 <= np.mean(h) <= 0.98, (q, np.mean(h))

@@ -1792,3 +1792,87 @@ for _name, _argv, _says in (
     bad_argv("forecast", f"r17-{_name}", with_options(_base, ("--from-run", "{d}/tiny.yaml", *_argv)), says=(_says,))
 good("r17", "band-with-thousands-commas", ("forecast", "--from-run", "{d}/tiny.yaml", "--months", "1", "--members", "1",
                                           "--inflow-band", "10,000:20,000", "--out", "{d}/out"), {})
+
+# Round 19. `30.500` (thirty thousand five hundred, with the Dutch thousands point) in a field of persons, places or
+# a figure per year was read as 30.5 without a word (only `30.000` was refused): it is refused there, with both
+# readings where 30.5 could be meant; a scale factor or a share of three decimals is still read (the goods below).
+for _name, _body, _says in (
+        ("thousands-point-per-year", "inflow: {first_applications_per_year: 30.500}\n",
+         ("s.yaml: line 2: inflow.first_applications_per_year: 30.500 reads as 30.5 (a point starts the decimals); "
+          "write 30500 if a thousands separator was meant", "or 30.5 if 30.5 is meant")),
+        ("thousands-point-persons", "initial:\n  entitled_persons: 12.750\n",
+         ("s.yaml: line 3: initial.entitled_persons: 12.750 reads as 12.75", "write 12750 (numbers are written "
+                                                                                "without a thousands separator)")),
+        ("thousands-point-places", "portfolio: {places: {regular: 1.250}}\n",
+         ("portfolio.places.regular: 1.250 reads as 1.25",)),
+        ("thousands-point-cost-per-year", "costs: {per_place_per_year: {regular: 38.250}}\n",
+         ("costs.per_place_per_year.regular: 38.250 reads as 38.25",)),
+        ("thousands-point-housing-target", "housing: {targets: {2025H2: 17.500}}\n",
+         ("housing.targets.2025H2: 17.500 reads as 17.5",)),
+        ("thousands-point-set-event", "events:\n  - {date: 2025-07-05, action: set, parameter: "
+                                      "inflow.first_applications_per_year, value: 45.500}\n",
+         ("s.yaml: line 3: inflow.first_applications_per_year: 45.500 reads as 45.5",)),
+        ("thousands-point-negative", "inflow: {first_applications_per_year: -2.500}\n",
+         ("-2.500 reads as -2.5", "write -2500")),
+        # `[0,2, 0,3, 0,5]`: a decimal comma in a list with commas written two ways was six numbers, 0, 2, 0, 3, …
+        ("list-decimal-commas", "inflow: {household_size_shares: [0,2, 0,3, 0,5]}\n",
+         ("s.yaml: line 2 not valid YAML (0,2 reads as two numbers, 0 and 2", "decimals are written with a point: "
+                                                                              "0.2, or 0, 2 if two numbers are meant")),
+        ("list-thousands-commas", "portfolio: {contract_years: {regular: [1,500, 2]}}\n",
+         ("1,500 reads as two numbers", "write 1500 if a thousands separator was meant"))):
+    bad("types", f"r19-{_name}", _body, says=_says)
+_DESIGN_ON = DESIGN.replace("  - {path: housing.supply_persons_per_year, uniform: [1000, 2000]}\n", "  - %s\n")
+for _name, _param, _says in (
+        ("values-decimal-commas", "{path: inflow.vulnerable_share, values: [0,85, 0,9]}",
+         ("d.yaml: line 4", "0,85 reads as two numbers, 0 and 85", "decimals are written with a point: 0.85")),
+        ("values-thousands-point", "{path: inflow.first_applications_per_year, values: [30.500, 40500]}",
+         ("d.yaml: line 4: inflow.first_applications_per_year: 30.500 reads as 30.5",)),
+        ("uniform-thousands-point", "{path: housing.supply_persons_per_year, uniform: [12.500, 45000]}",
+         ("d.yaml: line 4: housing.supply_persons_per_year: 12.500 reads as 12.5",))):
+    bad_argv("sweep", f"r19-design-{_name}", _SW, {"d.yaml": _DESIGN_ON % _param}, says=_says)
+bad_argv("sweep", "r19-design-set-thousands-point", _SW,
+         {"d.yaml": DESIGN + "set: {inflow.first_applications_per_year: 22.500}\n"},
+         says=("d.yaml: line 7: set.inflow.first_applications_per_year: 22.500 reads as 22.5",))
+bad_argv("exercise", "r19-exercise-effect-thousands-point", ("exercise", "validate", "{d}/e.yaml"),
+         {"e.yaml": EXERCISE + "injects:\n  - {id: i, at_day: 1, synopsis: S, role: coa, effect: [{action: set, "
+                               "parameter: inflow.first_applications_per_year, value: 60.500}]}\n"},
+         says=("e.yaml: line 10: inflow.first_applications_per_year: 60.500 reads as 60.5",))
+good("r19", "three-decimals-where-a-fraction-is-meant", ("validate", "{d}/s.yaml"), {"s.yaml": (
+    "extends: tiny.yaml\ninflow: {vulnerable_share: 0.125, first_applications_per_year: 3000.500}\n"
+    "placement: {own_request_moves_per_year: 1.500}\nchain: {decisions_per_day: {regular: 12.125}}\n"
+    "events:\n  - {date: 2025-07-05, action: scale, parameter: inflow.first_applications_per_year, value: 1.125}\n"
+    "  - {date: 2025-07-06, action: set, parameter: inflow.vulnerable_share, value: 0.125}\n")})
+good("r19", "lists-with-commas-one-way", ("validate", "{d}/s.yaml"), {"s.yaml": (
+    "extends: tiny.yaml\ninflow: {household_size_shares: [0.5,0.2,0.2,0.1]}\n"
+    "portfolio: {contract_years: {regular: [1,5], emergency: [0, 2]}}\n")})
+good("r19", "design-values-list", _SW, {"d.yaml": _DESIGN_ON % "{path: housing.supply_persons_per_year, "
+                                                               "values: [1000,2000, 3000]}".replace(",2000", ", 2000")})
+
+# `--seed -0` was taken as seed 0 (int('-0') is 0): a minus sign on a whole-number option is refused, whatever follows.
+for _name, _argv in (("seed-minus-zero", ("run", "{d}/tiny.yaml", "--seed", "-0")),
+                     ("days-minus-zero", ("run", "{d}/tiny.yaml", "--days", "-00")),
+                     ("compare-seed-minus-zero", ("compare", "{d}/tiny.yaml", "{d}/tiny.yaml", "--seed", "-0",
+                                                  "--runs", "1")),
+                     ("seed-hex", ("run", "{d}/tiny.yaml", "--seed", "0x10")),
+                     ("seed-exponent", ("run", "{d}/tiny.yaml", "--seed", "1e3"))):
+    bad_argv("seeds", f"r19-{_name}", _argv, says=("argument --",))
+bad_argv("seeds", "r19-seed-minus-zero-says-sign", ("run", "{d}/tiny.yaml", "--seed", "-0"),
+         says=("argument --seed: must be 0 to", "without a minus sign (got -0)"))
+good("r19", "seed-plus-sign", ("run", "{d}/tiny.yaml", "--seed", "+5", "--out", "{d}/out"), {})
+# `{first_applications_per_year: 1.500,5}` (a Dutch thousands point and decimal comma, in a flow mapping) ended in a
+# traceback (ValueError: could not convert string to float: '1.500.5'); so did `{value: 0.5,5}`.
+for _name, _body, _says in (
+        ("thousands-point-decimal-comma-in-flow", "inflow: {first_applications_per_year: 1.500,5}\n",
+         ("s.yaml: line 2 not valid YAML (1.500,5 reads as 1.500 and then a key 5", "write 1500.5")),
+        ("decimal-point-and-comma-in-flow", "events:\n  - {date: 2025-07-05, action: scale, parameter: "
+                                            "inflow.first_applications_per_year, value: 0.5,5}\n",
+         ("s.yaml: line 3 not valid YAML (0.5,5 reads as 0.5 and then a key 5", "0.5,5 is no number")),
+        ("list-thousands-point-decimal-comma", "inflow: {household_size_shares: [1.500,5, 2]}\n",
+         ("1.500,5 reads as two numbers, 1.500 and 5", "write 1500.5")),
+        # a number between a word processor's quotes, or with its minus sign, said only "unable to parse string"
+        ("typographic-quotes", "inflow: {first_applications_per_year: \u201c3000\u201d}\n",
+         ("inflow.first_applications_per_year: must be a number (got '\u201c3000\u201d'); \u201c\u2026\u201d are "
+          "typographic quotes", "write the number without quotes: 3000")),
+        ("typographic-minus", "inflow: {first_applications_per_year: \u2212300}\n",
+         ("must be a number (got '\u2212300'); \u2212 is a typographic minus sign or dash; write -300",))):
+    bad("types", f"r19-{_name}", _body, says=_says)

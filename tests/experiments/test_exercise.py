@@ -611,6 +611,23 @@ def test_an_exercise_file_is_read_under_the_scenario_contract():
         exercise_from_text("name: a\nname: b\n", "x.yaml")
 
 
+@pytest.mark.parametrize("scenario, name", [
+    ("{extends: baseline, provinces: [Zeeland], inflow: {first_applications_per_year: 90000}}",
+     "baseline with changes: provinces, inflow"),
+    ("{extends: baseline, name: zeeland-surge, provinces: [Zeeland]}", "zeeland-surge"),
+    ("{extends: baseline, description: as it is}", "baseline")])
+def test_an_exercise_on_a_changed_scenario_names_it_as_changed(scenario, name, tmp_path, capsys):
+    # `{extends: baseline, …}` without a name took baseline's: the exercise said "on scenario 'baseline'"
+    text = (f"name: e\ntitle: E\nsynopsis: S\nscenario: {scenario}\nturn_days: 2\nturns: 3\n"
+            "roles:\n  - {id: coa, type: coa}\n")
+    _, sc = exercise_from_text(text, "e.yaml")
+    assert sc.name == name
+    (tmp_path / "e.yaml").write_text(text)
+    from experiments.cli import main
+    assert main(["exercise", "validate", str(tmp_path / "e.yaml")]) == 0
+    assert f"valid exercise 'e' on scenario {name!r} (3 turns" in capsys.readouterr().out
+
+
 def test_the_national_table_asks_for_a_regime_and_it_comes_after_its_delay():
     sc = small_scenario()
     sc["regimes"] = [{"type": "crisis", "request_at_phase": 4, "authorisation_delay_days": 5,

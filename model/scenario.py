@@ -1706,6 +1706,9 @@ class _Loader(_SafeLoader):
         if not re.fullmatch(r"[-+]?[0-9]+", digits):      # `!!int ten`, `!!int 1.5`: asked for, not one
             raise yaml.constructor.ConstructorError(None, None, f"{node.value!r} is not a whole number",
                                                     node.start_mark)
+        if re.fullmatch(r"-0+", digits):      # a minus sign before 0: a number left out, or a sign mistyped
+            raise yaml.constructor.ConstructorError(None, None, f"{node.value} is 0 written with a minus sign; "
+                                                    f"write 0 if 0 is meant", node.start_mark)
         try:
             return int(digits, 10)   # no YAML 1.1 octal
         except ValueError:           # more digits than Python converts (4,300): no count is that long

@@ -1876,3 +1876,24 @@ for _name, _body, _says in (
         ("typographic-minus", "inflow: {first_applications_per_year: \u2212300}\n",
          ("must be a number (got '\u2212300'); \u2212 is a typographic minus sign or dash; write -300",))):
     bad("types", f"r19-{_name}", _body, says=_says)
+# A design, by hand: `values: [0,85,0,9]` (every comma bare, so YAML and the loader read four numbers) was refused as
+# "values: each value once", which named neither the value nor the decimal commas; `[1000, 1e400]` was
+# "values.1.bool: Input should be a valid boolean (got inf) [+3 more]"; `scenario: {extends: …}` (as an exercise
+# writes it) "Input should be a valid string"; `seed: -0` a seed of 0.
+_DESIGN_GRID = _DESIGN_ON.replace("sampler: {method: lhs, samples: 2, seed: 1}", "sampler: {method: grid}")
+for _name, _body, _says in (
+        ("values-bare-decimal-commas", _DESIGN_GRID % "{path: inflow.vulnerable_share, values: [0,85,0,9]}",
+         ("d.yaml: parameters.0: values: each value once (0 is given twice); if decimal commas were meant, write "
+          "[0.85, 0.9] (YAML reads 4 whole numbers)",)),
+        ("values-bare-decimal-commas-share-range", _DESIGN_GRID % "{path: inflow.vulnerable_share, values: [0,85,1,5]}",
+         ("inflow.vulnerable_share = 85", "(got 85); if decimal commas were meant, write [0.85, 1.5]")),
+        ("values-infinite", _DESIGN_GRID % "{path: housing.supply_persons_per_year, values: [1000, 1.0e+400]}",
+         ("d.yaml: parameters.0.values: the values of housing.supply_persons_per_year are finite numbers; item 1 "
+          "is inf",)),
+        ("scenario-mapping", DESIGN.replace("scenario: tiny.yaml", "scenario: {extends: tiny.yaml, horizon_days: 5}"),
+         ("d.yaml: scenario: a built-in name or a YAML file (relative to the design), not a mapping; name its parent",
+          "write its changes under `set:`")),
+        ("seed-minus-zero", DESIGN.replace("seed: 1}", "seed: -0}"),
+         ("d.yaml: line 5 not valid YAML (-0 is 0 written with a minus sign; write 0 if 0 is meant)",))):
+    bad_argv("sweep", f"r19-design-{_name}", _SW, {"d.yaml": _body}, says=_says)
+bad("types", "r19-seed-minus-zero", "seed: -0\n", says=("s.yaml: line 2 not valid YAML (-0 is 0 written with a minus",))

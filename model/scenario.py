@@ -1803,24 +1803,26 @@ _COUNT_FIELD = re.compile(r"(?:persons|places|per_year|per_half_year)$|^targets$
 _NOT_COUNTS = frozenset({"own_request_moves_per_year", "recovery_per_year"})   # 0-12 moves, a share: 1.5 is sound
 
 
-def _dotted_counts(value: Any, keys: tuple[str, ...], source: str) -> Any:
+def _dotted_counts(value: Any, field: tuple[str, ...], source: str, where: tuple[str, ...] = ()) -> Any:
     """`value` with every `_Dotted` number a plain float, refusing one written in a field of persons,
     places or a figure per year (`inflow.first_applications_per_year: 30.500` was read as 30.5 a year
-    without a word). The field is the key path (`keys`); the `value` of a `set` event or effect is its
-    `parameter`'s, and the values of a design's parameter are its `path`'s."""
+    without a word). `where` is the number's place in the file (`events.0.value`); `field` the scenario
+    field it sets, by which it is judged: its keys, or for the `value` of a `set` event or effect its
+    `parameter`, for the values of a design's parameter its `path`."""
     if isinstance(value, _Dotted):
-        field = ".".join(keys)
-        if any(_COUNT_FIELD.search(k) and k not in _NOT_COUNTS for k in keys[-2:]):
-            whole = value.text.replace(".", "")
+        if any(_COUNT_FIELD.search(k) and k not in _NOT_COUNTS for k in field[-2:]):
+            at, whole = ".".join(where), value.text.replace(".", "")
+            if ".".join(field) != ".".join(k for k in where if not k.isdigit()):
+                at += f" ({'.'.join(field)})"
             reading = (f"write {whole} (numbers are written without a thousands separator)"
-                       if keys[-1].endswith(("persons", "places")) else
+                       if field[-1].endswith(("persons", "places")) else
                        f"write {whole} if a thousands separator was meant (numbers are written without one), "
                        f"or {float(value):g} if {float(value):g} is meant")
-            raise ScenarioError(f"{source}: line {value.line}: {field}: {value.text} reads as {float(value):g} "
+            raise ScenarioError(f"{source}: line {value.line}: {at}: {value.text} reads as {float(value):g} "
                                 f"(a point starts the decimals); {reading}")
         return float(value)
     if isinstance(value, list):
-        return [_dotted_counts(v, keys, source) for v in value]
+        return [_dotted_counts(v, field, source, (*where, str(i))) for i, v in enumerate(value)]
     if not isinstance(value, dict):
         return value
     parameter = value.get("parameter") if value.get("action") == "set" else None
@@ -1828,12 +1830,12 @@ def _dotted_counts(value: Any, keys: tuple[str, ...], source: str) -> Any:
     out = {}
     for k, v in value.items():
         if k == "value" and isinstance(parameter, str):
-            at = tuple(parameter.split("."))
+            sets = tuple(parameter.split("."))
         elif path is not None and k not in ("name", "path", "levels"):
-            at = tuple(path.split("."))
+            sets = tuple(path.split("."))
         else:
-            at = keys + tuple(str(k).split("."))
-        out[float(k) if isinstance(k, _Dotted) else k] = _dotted_counts(v, at, source)
+            sets = field + tuple(str(k).split("."))
+        out[float(k) if isinstance(k, _Dotted) else k] = _dotted_counts(v, sets, source, (*where, str(k)))
     return out
 
 

@@ -1811,7 +1811,7 @@ for _name, _body, _says in (
          ("housing.targets.2025H2: 17.500 reads as 17.5",)),
         ("thousands-point-set-event", "events:\n  - {date: 2025-07-05, action: set, parameter: "
                                       "inflow.first_applications_per_year, value: 45.500}\n",
-         ("s.yaml: line 3: inflow.first_applications_per_year: 45.500 reads as 45.5",)),
+         ("s.yaml: line 3: events.0.value (inflow.first_applications_per_year): 45.500 reads as 45.5",)),
         ("thousands-point-negative", "inflow: {first_applications_per_year: -2.500}\n",
          ("-2.500 reads as -2.5", "write -2500")),
         # `[0,2, 0,3, 0,5]`: a decimal comma in a list with commas written two ways was six numbers, 0, 2, 0, 3, …
@@ -1826,17 +1826,17 @@ for _name, _param, _says in (
         ("values-decimal-commas", "{path: inflow.vulnerable_share, values: [0,85, 0,9]}",
          ("d.yaml: line 4", "0,85 reads as two numbers, 0 and 85", "decimals are written with a point: 0.85")),
         ("values-thousands-point", "{path: inflow.first_applications_per_year, values: [30.500, 40500]}",
-         ("d.yaml: line 4: inflow.first_applications_per_year: 30.500 reads as 30.5",)),
+         ("d.yaml: line 4: parameters.0.values.0 (inflow.first_applications_per_year): 30.500 reads as 30.5",)),
         ("uniform-thousands-point", "{path: housing.supply_persons_per_year, uniform: [12.500, 45000]}",
-         ("d.yaml: line 4: housing.supply_persons_per_year: 12.500 reads as 12.5",))):
+         ("d.yaml: line 4: parameters.0.uniform.0 (housing.supply_persons_per_year): 12.500 reads as 12.5",))):
     bad_argv("sweep", f"r19-design-{_name}", _SW, {"d.yaml": _DESIGN_ON % _param}, says=_says)
 bad_argv("sweep", "r19-design-set-thousands-point", _SW,
          {"d.yaml": DESIGN + "set: {inflow.first_applications_per_year: 22.500}\n"},
          says=("d.yaml: line 7: set.inflow.first_applications_per_year: 22.500 reads as 22.5",))
 bad_argv("exercise", "r19-exercise-effect-thousands-point", ("exercise", "validate", "{d}/e.yaml"),
-         {"e.yaml": EXERCISE + "injects:\n  - {id: i, at_day: 1, synopsis: S, role: coa, effect: [{action: set, "
+         {"e.yaml": EXERCISE + "injects:\n  - {id: i, title: T, at_day: 1, synopsis: S, role: coa, effect: [{action: set, "
                                "parameter: inflow.first_applications_per_year, value: 60.500}]}\n"},
-         says=("e.yaml: line 10: inflow.first_applications_per_year: 60.500 reads as 60.5",))
+         says=("e.yaml: line 10: injects.0.effect.0.value (inflow.first_applications_per_year): 60.500 reads as 60.5",))
 good("r19", "three-decimals-where-a-fraction-is-meant", ("validate", "{d}/s.yaml"), {"s.yaml": (
     "extends: tiny.yaml\ninflow: {vulnerable_share: 0.125, first_applications_per_year: 3000.500}\n"
     "placement: {own_request_moves_per_year: 1.500}\nchain: {decisions_per_day: {regular: 12.125}}\n"
@@ -1897,3 +1897,8 @@ for _name, _body, _says in (
          ("d.yaml: line 5 not valid YAML (-0 is 0 written with a minus sign; write 0 if 0 is meant)",))):
     bad_argv("sweep", f"r19-design-{_name}", _SW, {"d.yaml": _body}, says=_says)
 bad("types", "r19-seed-minus-zero", "seed: -0\n", says=("s.yaml: line 2 not valid YAML (-0 is 0 written with a minus",))
+bad_argv("exercise", "r19-exercise-open-places-thousands-point", ("exercise", "validate", "{d}/e.yaml"),
+         {"e.yaml": EXERCISE + "injects:\n  - {id: i, title: T, at_day: 1, synopsis: S, role: coa, effect: [{action: "
+                               "open, kind: regular, places: 1.500}]}\n"},
+         says=("e.yaml: line 10: injects.0.effect.0.places: 1.500 reads as 1.5 (a point starts the decimals); write "
+               "1500 (numbers are written without a thousands separator)",))

@@ -81,7 +81,7 @@ class Report:
     files: list[Path]
 
 
-_COUNTED = ("persons", "places", "person-nights", "moves")     # KPIs counted in thousands, not in decimals
+_COUNTED = ("persons", "places", "person-nights")     # KPIs counted in thousands (moves per person: decimals)
 
 
 def parse_condition(text: str) -> PrimTarget:

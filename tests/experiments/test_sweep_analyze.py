@@ -186,7 +186,8 @@ def test_a_prim_condition_written_the_dutch_way_is_refused_naming_both_readings(
 
 @pytest.mark.parametrize("text, kpi, above", [("peak_population>3000.500", "peak_population", 3000.5),
                                               ("cost_million_eur>12.500", "cost_million_eur", 12.5),
-                                              ("peak_occupancy>0.950", "peak_occupancy", 0.95)])
+                                              ("peak_occupancy>0.950", "peak_occupancy", 0.95),
+                                              ("moves_per_person>1.500", "moves_per_person", 1.5)])
 def test_a_prim_condition_with_decimals_meant_is_read(text, kpi, above):
     target = parse_condition(text)
     assert (target.kpi, target.above) == (kpi, above)

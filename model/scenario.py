@@ -1798,26 +1798,26 @@ class _Dotted(float):
         return value
 
 
-# fields of persons, places or a figure per year (or half-year): thirty and a half cannot be meant there
-_COUNT_FIELD = re.compile(r"(?:persons|places|per_year|per_half_year)$|^targets$")
+# fields of persons, places, days or a figure per year (or half-year): thirty and a half cannot be meant there
+_COUNT_FIELD = re.compile(r"(?:persons|places|_days|per_year|per_half_year)$|^targets$")
 _NOT_COUNTS = frozenset({"own_request_moves_per_year", "recovery_per_year"})   # 0-12 moves, a share: 1.5 is sound
 
 
 def _dotted_counts(value: Any, field: tuple[str, ...], source: str, where: tuple[str, ...] = ()) -> Any:
     """`value` with every `_Dotted` number a plain float, refusing one written in a field of persons,
-    places or a figure per year (`inflow.first_applications_per_year: 30.500` was read as 30.5 a year
-    without a word). `where` is the number's place in the file (`events.0.value`); `field` the scenario
-    field it sets, by which it is judged: its keys, or for the `value` of a `set` event or effect its
-    `parameter`, for the values of a design's parameter its `path`."""
+    places, days (`horizon_days: 1.095`, three years) or a figure per year
+    (`inflow.first_applications_per_year: 30.500` was read as 30.5 a year without a word). `where` is
+    the number's place in the file (`events.0.value`); `field` the scenario field it sets, by which it
+    is judged: its keys, or for the `value` of a `set` event or effect its `parameter`, for the values
+    of a design's parameter its `path`."""
     if isinstance(value, _Dotted):
         if any(_COUNT_FIELD.search(k) and k not in _NOT_COUNTS for k in field[-2:]):
             at, whole = ".".join(where), value.text.replace(".", "")
             if ".".join(field) != ".".join(k for k in where if not k.isdigit()):
                 at += f" ({'.'.join(field)})"
-            reading = (f"write {whole} (numbers are written without a thousands separator)"
-                       if field[-1].endswith(("persons", "places")) else
-                       f"write {whole} if a thousands separator was meant (numbers are written without one), "
-                       f"or {float(value):g} if {float(value):g} is meant")
+            reading = f"write {whole} if a thousands separator was meant (numbers are written without one), " + (
+                "a whole number otherwise" if field[-1].endswith(("persons", "places", "_days")) else
+                f"or {float(value):g} if {float(value):g} is meant")
             raise ScenarioError(f"{source}: line {value.line}: {at}: {value.text} reads as {float(value):g} "
                                 f"(a point starts the decimals); {reading}")
         return float(value)

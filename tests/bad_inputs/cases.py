@@ -1801,8 +1801,9 @@ for _name, _body, _says in (
          ("s.yaml: line 2: inflow.first_applications_per_year: 30.500 reads as 30.5 (a point starts the decimals); "
           "write 30500 if a thousands separator was meant", "or 30.5 if 30.5 is meant")),
         ("thousands-point-persons", "initial:\n  entitled_persons: 12.750\n",
-         ("s.yaml: line 3: initial.entitled_persons: 12.750 reads as 12.75", "write 12750 (numbers are written "
-                                                                                "without a thousands separator)")),
+         ("s.yaml: line 3: initial.entitled_persons: 12.750 reads as 12.75", "write 12750 if a thousands separator "
+                                                                                "was meant (numbers are written without "
+                                                                                "one), a whole number otherwise")),
         ("thousands-point-places", "portfolio: {places: {regular: 1.250}}\n",
          ("portfolio.places.regular: 1.250 reads as 1.25",)),
         ("thousands-point-cost-per-year", "costs: {per_place_per_year: {regular: 38.250}}\n",
@@ -1901,4 +1902,10 @@ bad_argv("exercise", "r19-exercise-open-places-thousands-point", ("exercise", "v
          {"e.yaml": EXERCISE + "injects:\n  - {id: i, title: T, at_day: 1, synopsis: S, role: coa, effect: [{action: "
                                "open, kind: regular, places: 1.500}]}\n"},
          says=("e.yaml: line 10: injects.0.effect.0.places: 1.500 reads as 1.5 (a point starts the decimals); write "
-               "1500 (numbers are written without a thousands separator)",))
+               "1500 if a thousands separator was meant (numbers are written without one), a whole number otherwise",))
+bad("types", "r19-thousands-point-days", "horizon_days: 1.095\n",
+    says=("s.yaml: line 2: horizon_days: 1.095 reads as 1.095 (a point starts the decimals); write 1095 if a thousands "
+          "separator was meant",))
+bad_argv("exercise", "r19-exercise-turn-days-thousands-point", ("exercise", "validate", "{d}/e.yaml"),
+         {"e.yaml": EXERCISE.replace("turn_days: 2", "turn_days: 2.500")},
+         says=("e.yaml: line 5: turn_days: 2.500 reads as 2.5", "a whole number otherwise"))

@@ -1964,6 +1964,8 @@ def _load_file(path: Path, source: str, chain: tuple[Path, ...]) -> dict:
 _OTHER_FILES = ((("parameters", "sampler"), "a sweep design", "run it with `noodplan sweep FILE --out STORE`"),
                 (("roles", "injects"), "an exercise", "check it with `noodplan exercise validate FILE`, play it with "
                                                       "`noodplan exercise play FILE`"),
+                (("roles", "turns"), "an exercise", "check it with `noodplan exercise validate FILE`, play it with "
+                                                    "`noodplan exercise play FILE`"),    # (injects are optional)
                 (("command", "scenario_sha256", "files"), "a run's manifest (what a run wrote with its results)",
                  "give the scenario file the run was made from"))
 _SCENARIO_HINT = {"a sweep design": "a design names its scenario under `scenario:`",

@@ -1909,3 +1909,17 @@ bad("types", "r19-thousands-point-days", "horizon_days: 1.095\n",
 bad_argv("exercise", "r19-exercise-turn-days-thousands-point", ("exercise", "validate", "{d}/e.yaml"),
          {"e.yaml": EXERCISE.replace("turn_days: 2", "turn_days: 2.500")},
          says=("e.yaml: line 5: turn_days: 2.500 reads as 2.5", "a whole number otherwise"))
+# An exercise without injects (they are optional) given as a scenario, a design or a design's scenario was
+# "title: unknown field (check the spelling) [+19 more]": only one with roles and injects was recognised.
+for _name, _argv, _given, _says in (
+        ("exercise-without-injects-as-scenario", ("validate", "{d}/e.yaml"), {"e.yaml": EXERCISE},
+         "e.yaml: an exercise, not a scenario (it has roles and turns)"),
+        ("exercise-without-injects-as-design", with_options(_SW, ()), {"d.yaml": EXERCISE},
+         "d.yaml: an exercise, not a sweep design (it has roles and turns)"),
+        ("exercise-without-injects-as-designs-scenario", _SW,
+         {"d.yaml": DESIGN.replace("scenario: tiny.yaml", "scenario: e.yaml"), "e.yaml": EXERCISE},
+         "d.yaml: scenario: e.yaml: an exercise, not a scenario (it has roles and turns)"),
+        ("exercise-without-injects-as-exercises-scenario", ("exercise", "validate", "{d}/x.yaml"),
+         {"x.yaml": EXERCISE.replace("name: e\n", "name: x\n").replace("scenario: tiny.yaml", "scenario: e.yaml"),
+          "e.yaml": EXERCISE}, "x.yaml: scenario: e.yaml: an exercise, not a scenario (it has roles and turns)")):
+    bad_argv("wrong-file", f"r19-{_name}", _argv, _given, says=(_says,))

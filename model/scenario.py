@@ -125,6 +125,8 @@ class _Strict(BaseModel):
         if _is_date(annotation) and isinstance(v, dt.datetime) and v.time() != dt.time():
             # (pydantic: "Datetimes provided to dates should have zero time"; a midnight timestamp is the date)
             raise ValueError(f"must be a date written YYYY-MM-DD, without a time of day (got {shown(v)})")
+        if _is_date(annotation) and isinstance(v, str):
+            return v.strip()        # '2025-07-05 ' (a space inside the quotes) was "input is too short"
         if annotation is bool:
             if _numpy_bool(v):              # NumPy's true/false (a pandas column's, a mask's element)
                 return bool(v)

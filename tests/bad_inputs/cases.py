@@ -1923,3 +1923,8 @@ for _name, _argv, _given, _says in (
          {"x.yaml": EXERCISE.replace("name: e\n", "name: x\n").replace("scenario: tiny.yaml", "scenario: e.yaml"),
           "e.yaml": EXERCISE}, "x.yaml: scenario: e.yaml: an exercise, not a scenario (it has roles and turns)")):
     bad_argv("wrong-file", f"r19-{_name}", _argv, _given, says=(_says,))
+# A day between quotes with a space inside them (`" 2025-07-03"`, pasted) was "Input should be a valid date or
+# datetime, input is too short": the day is plain, and read.
+good("r19", "quoted-date-with-spaces", ("validate", "{d}/s.yaml"), {"s.yaml": (
+    "extends: tiny.yaml\nstart_date: ' 2025-07-01'\nevents:\n  - {date: '2025-07-05 ', action: scale, "
+    "parameter: inflow.first_applications_per_year, value: 2}\n")})

@@ -1397,6 +1397,14 @@ def written_otherwise(text: str) -> str | None:
         if _reads_as_number_plainly(inner) or written_otherwise(inner) is not None:
             return (f"{t[0]}…{t[-1]} are typographic quotes (a word processor's), not YAML's; write the number "
                     f"without quotes: {inner}")
+    if len(t) > 1 and (t[0] in "\u20ac$" or t[-1] == "\u20ac"):           # €76.90, € 76,90, 76.90 €: euros
+        bare = t.strip("\u20ac$ \u00a0")
+        plain = bare if _reads_as_number_plainly(bare) else None
+        also = written_otherwise(bare) if plain is None else None
+        if plain is not None or also is not None:
+            return "amounts are written without a currency sign" + (f": {plain}" if plain is not None else f"; {also}")
+    if m := re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)\s*[kK]", t):                 # 30k: thirty thousand
+        return f"write {float(m.group(1)) * 1000:g} (k for thousand is not read)"
     if t[:1] in "\u2212\u2013" and _reads_as_number_plainly(t[1:]):      # −300: a typographic minus or a dash
         return f"{t[0]} is a typographic minus sign or dash; write -{t[1:]}"
     if m := re.fullmatch(r"([-+]?[0-9]+(?:[.,][0-9]+)?)\s*%", t):

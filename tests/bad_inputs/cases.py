@@ -1928,3 +1928,15 @@ for _name, _argv, _given, _says in (
 good("r19", "quoted-date-with-spaces", ("validate", "{d}/s.yaml"), {"s.yaml": (
     "extends: tiny.yaml\nstart_date: ' 2025-07-01'\nevents:\n  - {date: '2025-07-05 ', action: scale, "
     "parameter: inflow.first_applications_per_year, value: 2}\n")})
+# An amount with its euro sign (`€ 76,90`, `76.90 €`) or a count in thousands (`30k`) was pydantic's "unable to parse
+# string as a number", which said nothing of what to write.
+for _name, _body, _says in (
+        ("euro-sign", "costs:\n  crisis_per_person_night: \u20ac 76,90\n",
+         ("costs.crisis_per_person_night: must be a number (got '\u20ac 76,90'); amounts are written without a "
+          "currency sign; decimals are written with a point: 76.90",)),
+        ("euro-sign-after", "costs:\n  crisis_per_person_night: 76.90 \u20ac\n",
+         ("amounts are written without a currency sign: 76.90",)),
+        ("thousands-k", "inflow: {first_applications_per_year: 30k}\n",
+         ("inflow.first_applications_per_year: must be a number (got '30k'); write 30000 (k for thousand is not "
+          "read)",))):
+    bad("types", f"r19-{_name}", _body, says=_says)

@@ -109,6 +109,9 @@ def _whole(lo: int, hi: int, unit: str = "") -> Callable[[str], int]:
             value = int(text.strip())
         except ValueError:
             raise argparse.ArgumentTypeError(f"must be a whole number (got {text!r})") from None
+        if text.strip().startswith("-") and lo >= 0:    # `-0` is 0 to int(): a minus sign asked for less than 0
+            raise argparse.ArgumentTypeError(f"must be {lo:,} to {hi:,}{unit}, without a minus sign "
+                                             f"(got {text.strip()})")
         if not lo <= value <= hi:
             raise argparse.ArgumentTypeError(f"must be {lo:,} to {hi:,}{unit} (got {value:,})")
         return value

@@ -125,6 +125,8 @@ class _Strict(BaseModel):
         if _is_date(annotation) and isinstance(v, dt.datetime) and v.time() != dt.time():
             # (pydantic: "Datetimes provided to dates should have zero time"; a midnight timestamp is the date)
             raise ValueError(f"must be a date written YYYY-MM-DD, without a time of day (got {shown(v)})")
+        if _is_date(annotation) and isinstance(v, str):
+            return v.strip()        # '2025-07-05 ' (a space inside the quotes) was "input is too short"
         if annotation is bool:
             if _numpy_bool(v):              # NumPy's true/false (a pandas column's, a mask's element)
                 return bool(v)
@@ -1381,11 +1383,30 @@ def _reads_as_number_plainly(text: str) -> bool:
     return True
 
 
+_OPENING_QUOTES = "\u201c\u201d\u201e\u2018\u2019\u201a\u00ab\u00bb"   # a word processor's quotes
+_CLOSING_QUOTES = "\u201c\u201d\u2018\u2019\u00ab\u00bb"
+
+
 def written_otherwise(text: str) -> str | None:
     """What to write for a number written as a Dutch spreadsheet or a report writes it (`85%`, `0,85`,
     `30,000`, `30 000`, `1.234.567`), or None: pydantic's "unable to parse string as a number" said
     nothing of what to change."""
     t = text.strip()
+    if len(t) > 2 and t[0] in _OPENING_QUOTES and t[-1] in _CLOSING_QUOTES:
+        inner = t[1:-1].strip()       # “3000”: quotes a word processor typed, which YAML does not take for quotes
+        if _reads_as_number_plainly(inner) or written_otherwise(inner) is not None:
+            return (f"{t[0]}…{t[-1]} are typographic quotes (a word processor's), not YAML's; write the number "
+                    f"without quotes: {inner}")
+    if len(t) > 1 and (t[0] in "\u20ac$" or t[-1] == "\u20ac"):           # €76.90, € 76,90, 76.90 €: euros
+        bare = t.strip("\u20ac$ \u00a0")
+        plain = bare if _reads_as_number_plainly(bare) else None
+        also = written_otherwise(bare) if plain is None else None
+        if plain is not None or also is not None:
+            return "amounts are written without a currency sign" + (f": {plain}" if plain is not None else f"; {also}")
+    if m := re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)\s*[kK]", t):                 # 30k: thirty thousand
+        return f"write {float(m.group(1)) * 1000:g} (k for thousand is not read)"
+    if t[:1] in "\u2212\u2013" and _reads_as_number_plainly(t[1:]):      # −300: a typographic minus or a dash
+        return f"{t[0]} is a typographic minus sign or dash; write -{t[1:]}"
     if m := re.fullmatch(r"([-+]?[0-9]+(?:[.,][0-9]+)?)\s*%", t):
         share = float(m.group(1).replace(",", ".")) / 100
         return f"a percentage; a share is written as a number from 0 to 1 ({share:g} for {t})"
@@ -1675,6 +1696,11 @@ class _Loader(_SafeLoader):
                 _no_comma_in_a_number(node)
         return super().construct_mapping(node, deep)
 
+    def construct_sequence(self, node: yaml.Node, deep: bool = False) -> list:
+        if isinstance(node, yaml.SequenceNode) and node.flow_style:
+            _no_comma_in_a_list_number(node)
+        return super().construct_sequence(node, deep)
+
     def construct_yaml_timestamp(self, node: yaml.Node) -> Any:
         if not self.timestamp_regexp.match(str(node.value)):     # `!!timestamp abc`: PyYAML's own reader fails on it
             raise yaml.constructor.ConstructorError(None, None, f"{node.value!r} is not a date (write YYYY-MM-DD)",
@@ -1690,6 +1716,9 @@ class _Loader(_SafeLoader):
         if not re.fullmatch(r"[-+]?[0-9]+", digits):      # `!!int ten`, `!!int 1.5`: asked for, not one
             raise yaml.constructor.ConstructorError(None, None, f"{node.value!r} is not a whole number",
                                                     node.start_mark)
+        if re.fullmatch(r"-0+", digits):      # a minus sign before 0: a number left out, or a sign mistyped
+            raise yaml.constructor.ConstructorError(None, None, f"{node.value} is 0 written with a minus sign; "
+                                                    f"write 0 if 0 is meant", node.start_mark)
         try:
             return int(digits, 10)   # no YAML 1.1 octal
         except ValueError:           # more digits than Python converts (4,300): no count is that long
@@ -1708,6 +1737,8 @@ class _Loader(_SafeLoader):
                 None, None, f"{text} reads as {whole} (a point starts the decimals); write {whole}000 if a thousands "
                 f"separator was meant (numbers are written without one), or {whole} if {whole} is meant",
                 node.start_mark)
+        if not node.style and re.fullmatch(r"[-+]?[1-9][0-9]{0,2}\.[0-9]{3}", text):
+            return _Dotted.at(text, node.start_mark.line + 1)      # 30.500: judged by its field (`_dotted_counts`)
         return float(super().construct_yaml_float(node))
 
     def construct_yaml_bool(self, node: yaml.Node) -> bool:
@@ -1726,6 +1757,98 @@ class _Loader(_SafeLoader):
                                                 node.start_mark)
 
 
+def _comma_advice(whole: str, after: str, in_list: bool = True) -> str:
+    """What to write for `whole,after` that YAML read as two items (a comma separates them). A point in
+    `whole` is a thousands point before a decimal comma (`1.500,5`: float() failed on '1.500.5')."""
+    if re.fullmatch(r"[-+]?[1-9][0-9]{0,2}(?:\.[0-9]{3})+", whole):
+        return (f"write {whole.replace('.', '')}.{after} (numbers are written without a thousands separator, "
+                f"decimals with a point)")
+    if not re.fullmatch(r"[-+]?[0-9]+", whole):       # `0.5,5`: no one number written otherwise
+        return (f"write {whole}, {after} (with a space) if two values are meant" if in_list else
+                f"{whole},{after} is no number: write one")
+    decimal = f"{float(whole + '.' + after):g}"
+    return (f"write {whole}{after} if a thousands separator was meant (numbers are written without one), or "
+            f"{decimal} if a decimal comma was (decimals are written with a point)" if len(after) == 3 else
+            f"decimals are written with a point: {decimal}")
+
+
+def _no_comma_in_a_list_number(node: yaml.SequenceNode) -> None:
+    """`values: [0,85, 0,9]` is four numbers to YAML, 0, 85, 0 and 9, and could be a real list; a list
+    whose commas are written two ways, some with a space after them and some between two whole numbers
+    without one, reads as decimal (or thousands) commas among separators, and is refused. (`[0,85,0,9]`,
+    every comma bare, is a list YAML and a reader agree on: it is left to the field's range.)"""
+    items = node.value
+    bare = [i for i in range(len(items) - 1) if items[i + 1].start_mark.index - items[i].end_mark.index == 1]
+    if len(bare) == len(items) - 1:
+        return
+    for i in bare:
+        a, b = items[i], items[i + 1]
+        if all(isinstance(n, yaml.ScalarNode) and not n.style and n.tag.endswith(t) for n, t in
+               ((a, (":int", ":float")), (b, ":int"))):
+            advice = _comma_advice(a.value, b.value)
+            raise yaml.constructor.ConstructorError(
+                None, None, f"{a.value},{b.value} reads as two numbers, {a.value} and {b.value} (a comma separates "
+                f"the items of [...], and this list has commas with a space after them and without); {advice}"
+                + ("" if advice.endswith("meant") else f", or {a.value}, {b.value} if two numbers are meant"),
+                a.start_mark)
+
+
+class _Dotted(float):
+    """A number written with one point and three digits after it (`30.500`): 30.5 to YAML, thirty
+    thousand five hundred to a Dutch reader (and spreadsheet). Kept with its text and line (`at`)
+    until `_dotted_counts` knows its field; never leaves `parse_yaml`."""
+
+    text: str
+    line: int
+
+    @classmethod
+    def at(cls, text: str, line: int) -> _Dotted:
+        value = cls(text)
+        value.text, value.line = text, line
+        return value
+
+
+# fields of persons, places, days or a figure per year (or half-year): thirty and a half cannot be meant there
+_COUNT_FIELD = re.compile(r"(?:persons|places|_days|per_year|per_half_year)$|^targets$")
+_NOT_COUNTS = frozenset({"own_request_moves_per_year", "recovery_per_year"})   # 0-12 moves, a share: 1.5 is sound
+
+
+def _dotted_counts(value: Any, field: tuple[str, ...], source: str, where: tuple[str, ...] = ()) -> Any:
+    """`value` with every `_Dotted` number a plain float, refusing one written in a field of persons,
+    places, days (`horizon_days: 1.095`, three years) or a figure per year
+    (`inflow.first_applications_per_year: 30.500` was read as 30.5 a year without a word). `where` is
+    the number's place in the file (`events.0.value`); `field` the scenario field it sets, by which it
+    is judged: its keys, or for the `value` of a `set` event or effect its `parameter`, for the values
+    of a design's parameter its `path`."""
+    if isinstance(value, _Dotted):
+        if any(_COUNT_FIELD.search(k) and k not in _NOT_COUNTS for k in field[-2:]):
+            at, whole = ".".join(where), value.text.replace(".", "")
+            if ".".join(field) != ".".join(k for k in where if not k.isdigit()):
+                at += f" ({'.'.join(field)})"
+            reading = f"write {whole} if a thousands separator was meant (numbers are written without one), " + (
+                "a whole number otherwise" if field[-1].endswith(("persons", "places", "_days")) else
+                f"or {float(value):g} if {float(value):g} is meant")
+            raise ScenarioError(f"{source}: line {value.line}: {at}: {value.text} reads as {float(value):g} "
+                                f"(a point starts the decimals); {reading}")
+        return float(value)
+    if isinstance(value, list):
+        return [_dotted_counts(v, field, source, (*where, str(i))) for i, v in enumerate(value)]
+    if not isinstance(value, dict):
+        return value
+    parameter = value.get("parameter") if value.get("action") == "set" else None
+    path = value.get("path") if isinstance(value.get("path"), str) else None
+    out = {}
+    for k, v in value.items():
+        if k == "value" and isinstance(parameter, str):
+            sets = tuple(parameter.split("."))
+        elif path is not None and k not in ("name", "path", "levels"):
+            sets = tuple(path.split("."))
+        else:
+            sets = field + tuple(str(k).split("."))
+        out[float(k) if isinstance(k, _Dotted) else k] = _dotted_counts(v, sets, source, (*where, str(k)))
+    return out
+
+
 def _no_comma_in_a_number(node: yaml.MappingNode) -> None:
     """`{value: 1,5}` is `{value: 1, 5: null}` to YAML (a comma separates a flow mapping's items): a decimal
     comma or a thousands comma there was refused as "Keys should be strings (got 5)", or taken."""
@@ -1733,13 +1856,10 @@ def _no_comma_in_a_number(node: yaml.MappingNode) -> None:
     for key, value in node.value:
         if (previous is not None and not previous.style and not key.style and key.tag.endswith(":int")
                 and value.tag.endswith(":null") and value.value == "" and previous.tag.endswith((":int", ":float"))):
-            written, decimal = f"{previous.value},{key.value}", f"{float(previous.value + '.' + key.value):g}"
             raise yaml.constructor.ConstructorError(
-                None, None, f"{written} reads as {previous.value} and then a key {key.value} (a comma separates the "
-                f"items of {{…}}); " + (f"write {previous.value}{key.value} if a thousands separator was meant "
-                                        f"(numbers are written without one), or {decimal} if a decimal comma was "
-                                        f"(decimals are written with a point)" if len(key.value) == 3 else
-                                        f"decimals are written with a point: {decimal}"), key.start_mark)
+                None, None, f"{previous.value},{key.value} reads as {previous.value} and then a key {key.value} (a "
+                f"comma separates the items of {{…}}); {_comma_advice(previous.value, key.value, False)}",
+                key.start_mark)
         previous = value if isinstance(value, yaml.ScalarNode) else None
 
 
@@ -1776,7 +1896,7 @@ def parse_yaml(text: str, source: str, what: str = "a scenario") -> Any:
     except RecursionError:
         raise ScenarioError(f"{source}: nested too deeply to be {what}") from None
     _count_values(data, source, what)
-    return data
+    return _dotted_counts(data, (), source)
 
 
 def _count_values(data: Any, source: str, what: str = "a scenario") -> None:
@@ -1854,6 +1974,8 @@ def _load_file(path: Path, source: str, chain: tuple[Path, ...]) -> dict:
 _OTHER_FILES = ((("parameters", "sampler"), "a sweep design", "run it with `noodplan sweep FILE --out STORE`"),
                 (("roles", "injects"), "an exercise", "check it with `noodplan exercise validate FILE`, play it with "
                                                       "`noodplan exercise play FILE`"),
+                (("roles", "turns"), "an exercise", "check it with `noodplan exercise validate FILE`, play it with "
+                                                    "`noodplan exercise play FILE`"),    # (injects are optional)
                 (("command", "scenario_sha256", "files"), "a run's manifest (what a run wrote with its results)",
                  "give the scenario file the run was made from"))
 _SCENARIO_HINT = {"a sweep design": "a design names its scenario under `scenario:`",

@@ -222,7 +222,7 @@ def exercise_from_dict(data, source: str = "exercise", folder: str | Path | None
         raise ScenarioError(_day_of_date(validation_message(err, source), err, data, source, folder,
                                          builtin_parents)) from None
     if isinstance(ex.scenario, dict):        # its lines name "<source>: scenario" already
-        sc = from_dict(ex.scenario, f"{source}: scenario", folder, builtin_parents)
+        sc = from_dict(_named_as_changed(ex.scenario), f"{source}: scenario", folder, builtin_parents)
     else:
         sc = _named_scenario(ex.scenario, source, folder, builtin_parents)
     ex._scenario_horizon_days = sc.horizon_days
@@ -303,6 +303,18 @@ def _check_closures(ex: Exercise, sc: Scenario, effects: list[list[Event]], sour
                 raise ScenarioError(f"{where}: {e.closure!r} is reopened already by {reopened[e.closure]}; "
                                     f"a closure reopens once")
             reopened[e.closure] = f"injects.{i}.effect.{k}"
+
+
+def _named_as_changed(scenario: dict[str, Any]) -> dict[str, Any]:
+    """A scenario mapping that extends another and changes it without a `name` of its own, named for
+    what it is: `{extends: baseline, inflow: {…}}` took the name 'baseline' and the exercise, its
+    report and its saved file said "on scenario 'baseline'" of a scenario that is not baseline."""
+    parent, changed = scenario.get("extends"), [k for k in scenario if k not in ("extends", "description")]
+    if ("name" in scenario or not isinstance(parent, str) or not changed
+            or not all(isinstance(k, str) and re.fullmatch(r"[a-z_]{1,40}", k) for k in changed)):
+        return scenario          # (a field misspelt or of another kind is refused by the scenario's own check)
+    name = f"{Path(parent.strip()).name} with changes: {', '.join(changed)}"
+    return {**scenario, "name": name if len(name) <= 80 else name[:79] + "…"}
 
 
 def _named_scenario(name: str, source: str, folder: Path, builtin_parents: bool) -> Scenario:

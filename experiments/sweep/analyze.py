@@ -34,8 +34,10 @@ import pandas as pd
 
 from experiments.compare import readable as _num   # readable numbers, as in the paired comparison
 from experiments.sweep.design import UNIT_PREFIX, Design, PrimTarget
+from experiments.sweep.kpis import KPIS
 from experiments.sweep.samplers import morris_levels, salib_problem
 from experiments.sweep.store import Store
+from model.scenario import written_otherwise
 
 if TYPE_CHECKING:
     from ema_workbench.analysis.prim import PrimBox
@@ -79,14 +81,30 @@ class Report:
     files: list[Path]
 
 
+_COUNTED = ("persons", "places", "person-nights")     # KPIs counted in thousands (moves per person: decimals)
+
+
 def parse_condition(text: str) -> PrimTarget:
     """'peak_unsheltered>500' -> PrimTarget(kpi='peak_unsheltered', above=500)."""
     m = re.fullmatch(r"\s*([A-Za-z_][\w.]*)\s*([<>])\s*(-?[\d.]+(?:e-?\d+)?)\s*", text)
     if not m:
-        raise ValueError(f"{text!r}: write KPI>VALUE or KPI<VALUE, e.g. peak_unsheltered>500")
-    kpi, op, value = m.group(1), m.group(2), float(m.group(3))
+        other = re.fullmatch(r"\s*[A-Za-z_][\w.]*\s*[<>]\s*(.+?)\s*", text)
+        hint = written_otherwise(other.group(1)) if other else None     # 30,5 or 85%: what to write
+        raise ValueError(f"{text!r}: write KPI>VALUE or KPI<VALUE, e.g. peak_unsheltered>500"
+                         + (f"; {hint}" if hint else ""))
+    kpi, op, written = m.group(1), m.group(2), m.group(3)
+    try:
+        value = float(written)
+    except ValueError:         # 1.2.3
+        raise ValueError(f"{text!r}: {written} is not a number; write KPI>VALUE, e.g. peak_unsheltered>500") from None
     if not math.isfinite(value):
         raise ValueError(f"{text!r}: the value must be a finite number")
+    unit = KPIS[kpi].unit if kpi in KPIS else ""
+    if unit in _COUNTED and re.fullmatch(r"-?[1-9][0-9]{0,2}\.[0-9]{3}", written):
+        # 30.500 (the Dutch thousands point) was a condition on 30.5 persons: nearly every run met it
+        raise ValueError(f"{text!r}: {written} reads as {value:g} {unit}; write {written.replace('.', '')} if a "
+                         f"thousands separator was meant (numbers are written without one), or {value:g} if that "
+                         f"is meant")
     return PrimTarget(kpi=kpi, above=value) if op == ">" else PrimTarget(kpi=kpi, below=value)
 
 

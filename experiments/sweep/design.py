@@ -60,6 +60,18 @@ class DesignError(ScenarioError):
 Value = bool | int | float | str
 
 
+def _decimal_commas(values: list) -> str:
+    """What a list of whole numbers would be had its commas been meant in pairs as decimal commas
+    (`[0,85,0,9]` is four values to YAML, 0, 85, 0 and 9; a Dutch hand meant 0.85 and 0.9), or ''.
+    Told beside a refusal only: as a list of its own it cannot be told from one (see
+    `model.scenario._no_comma_in_a_list_number`)."""
+    if (len(values) < 2 or len(values) % 2 or not all(type(x) is int for x in values)
+            or not all(0 <= b < 100 for b in values[1::2])):
+        return ""
+    meant = ", ".join(f"{a}.{b}" for a, b in zip(values[::2], values[1::2], strict=True))
+    return f"; if decimal commas were meant, write [{meant}] (YAML reads {len(values)} whole numbers)"
+
+
 class Parameter(_Strict):
     """One varying input: a scenario path and its distribution, or a set of whole scenarios."""
 
@@ -113,6 +125,10 @@ class Parameter(_Strict):
                             else "empty (null)" if x is None else f"a {type(x).__name__}")
                     raise ValueError(f"the values {f'of {path} ' if path else ''}are numbers, true/false or text "
                                      f"(one each); item {i} is {kind}" + ("" if x is None else f": {shown_value(x)}"))
+                if isinstance(x, float) and not math.isfinite(x):     # (pydantic tried the union's four types)
+                    path = info.data.get("path")
+                    raise ValueError(f"the values {f'of {path} ' if path else ''}are finite numbers; item {i} is "
+                                     f"{x} (1e400 and more read as infinite)")
         return v
 
     @model_validator(mode="after")
@@ -137,7 +153,9 @@ class Parameter(_Strict):
         for k in ("values", "scenarios"):
             v = getattr(self, k)
             if v is not None and len({json.dumps(_same(x)) for x in v}) != len(v):   # 1 and 1.0 are one value
-                raise ValueError(f"{k}: each value once")
+                keys = [json.dumps(_same(x)) for x in v]
+                twice = next(x for i, x in enumerate(v) if keys[i] in keys[:i])
+                raise ValueError(f"{k}: each value once ({shown_value(twice)} is given twice)" + _decimal_commas(v))
         if self.levels is not None and not self.continuous:     # it would be ignored: the values are the levels
             raise ValueError(f"levels: for a continuous range (uniform, triangular) only; the "
                              f"{'values' if self.values is not None else 'scenarios'} are its levels already")
@@ -288,6 +306,16 @@ class Design(_Strict):
     name: str = Field(description="short name of the sweep")
     description: str = ""
     scenario: str = Field("baseline", description="base scenario: built-in name or YAML file (relative to the design)")
+
+    @field_validator("scenario", mode="before")
+    @classmethod
+    def _a_name(cls, v: Any) -> Any:
+        """A mapping for the scenario (as an exercise may give one) in one line saying where its changes go
+        (pydantic said 'Input should be a valid string [+1 more]')."""
+        if isinstance(v, dict):
+            raise ValueError("a built-in name or a YAML file (relative to the design), not a mapping; name its "
+                             "parent here (the `extends:`) and write its changes under `set:` (path: value)")
+        return v
     set: dict[str, Any] = Field(default_factory=dict, description="fixed changes to the scenario: path -> value")
     horizon_days: Annotated[int, Field(ge=1, le=MAX_DAYS)] | None = Field(None, description="days per run "
                                                                           "(default: the scenario's)")
@@ -486,7 +514,8 @@ class Design(_Strict):
                 try:
                     Scenario.model_validate(data)
                 except ValidationError as err:
-                    raise DesignError(f"parameters.{i}.{field}: {p.path} = {v!r}: {reason(err)}") from None
+                    raise DesignError(f"parameters.{i}.{field}: {p.path} = {v!r}: {reason(err)}"
+                                      + (_decimal_commas(p.values) if p.values is not None else "")) from None
         for i, k in enumerate(self.kpis):
             if k not in KPIS:
                 raise DesignError(f"outputs.kpis.{i}: " + unknown_name("KPI", k, list(KPIS)))

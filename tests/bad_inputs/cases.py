@@ -1792,3 +1792,151 @@ for _name, _argv, _says in (
     bad_argv("forecast", f"r17-{_name}", with_options(_base, ("--from-run", "{d}/tiny.yaml", *_argv)), says=(_says,))
 good("r17", "band-with-thousands-commas", ("forecast", "--from-run", "{d}/tiny.yaml", "--months", "1", "--members", "1",
                                           "--inflow-band", "10,000:20,000", "--out", "{d}/out"), {})
+
+# Round 19. `30.500` (thirty thousand five hundred, with the Dutch thousands point) in a field of persons, places or
+# a figure per year was read as 30.5 without a word (only `30.000` was refused): it is refused there, with both
+# readings where 30.5 could be meant; a scale factor or a share of three decimals is still read (the goods below).
+for _name, _body, _says in (
+        ("thousands-point-per-year", "inflow: {first_applications_per_year: 30.500}\n",
+         ("s.yaml: line 2: inflow.first_applications_per_year: 30.500 reads as 30.5 (a point starts the decimals); "
+          "write 30500 if a thousands separator was meant", "or 30.5 if 30.5 is meant")),
+        ("thousands-point-persons", "initial:\n  entitled_persons: 12.750\n",
+         ("s.yaml: line 3: initial.entitled_persons: 12.750 reads as 12.75", "write 12750 if a thousands separator "
+                                                                                "was meant (numbers are written without "
+                                                                                "one), a whole number otherwise")),
+        ("thousands-point-places", "portfolio: {places: {regular: 1.250}}\n",
+         ("portfolio.places.regular: 1.250 reads as 1.25",)),
+        ("thousands-point-cost-per-year", "costs: {per_place_per_year: {regular: 38.250}}\n",
+         ("costs.per_place_per_year.regular: 38.250 reads as 38.25",)),
+        ("thousands-point-housing-target", "housing: {targets: {2025H2: 17.500}}\n",
+         ("housing.targets.2025H2: 17.500 reads as 17.5",)),
+        ("thousands-point-set-event", "events:\n  - {date: 2025-07-05, action: set, parameter: "
+                                      "inflow.first_applications_per_year, value: 45.500}\n",
+         ("s.yaml: line 3: events.0.value (inflow.first_applications_per_year): 45.500 reads as 45.5",)),
+        ("thousands-point-negative", "inflow: {first_applications_per_year: -2.500}\n",
+         ("-2.500 reads as -2.5", "write -2500")),
+        # `[0,2, 0,3, 0,5]`: a decimal comma in a list with commas written two ways was six numbers, 0, 2, 0, 3, …
+        ("list-decimal-commas", "inflow: {household_size_shares: [0,2, 0,3, 0,5]}\n",
+         ("s.yaml: line 2 not valid YAML (0,2 reads as two numbers, 0 and 2", "decimals are written with a point: "
+                                                                              "0.2, or 0, 2 if two numbers are meant")),
+        ("list-thousands-commas", "portfolio: {contract_years: {regular: [1,500, 2]}}\n",
+         ("1,500 reads as two numbers", "write 1500 if a thousands separator was meant"))):
+    bad("types", f"r19-{_name}", _body, says=_says)
+_DESIGN_ON = DESIGN.replace("  - {path: housing.supply_persons_per_year, uniform: [1000, 2000]}\n", "  - %s\n")
+for _name, _param, _says in (
+        ("values-decimal-commas", "{path: inflow.vulnerable_share, values: [0,85, 0,9]}",
+         ("d.yaml: line 4", "0,85 reads as two numbers, 0 and 85", "decimals are written with a point: 0.85")),
+        ("values-thousands-point", "{path: inflow.first_applications_per_year, values: [30.500, 40500]}",
+         ("d.yaml: line 4: parameters.0.values.0 (inflow.first_applications_per_year): 30.500 reads as 30.5",)),
+        ("uniform-thousands-point", "{path: housing.supply_persons_per_year, uniform: [12.500, 45000]}",
+         ("d.yaml: line 4: parameters.0.uniform.0 (housing.supply_persons_per_year): 12.500 reads as 12.5",))):
+    bad_argv("sweep", f"r19-design-{_name}", _SW, {"d.yaml": _DESIGN_ON % _param}, says=_says)
+bad_argv("sweep", "r19-design-set-thousands-point", _SW,
+         {"d.yaml": DESIGN + "set: {inflow.first_applications_per_year: 22.500}\n"},
+         says=("d.yaml: line 7: set.inflow.first_applications_per_year: 22.500 reads as 22.5",))
+bad_argv("exercise", "r19-exercise-effect-thousands-point", ("exercise", "validate", "{d}/e.yaml"),
+         {"e.yaml": EXERCISE + "injects:\n  - {id: i, title: T, at_day: 1, synopsis: S, role: coa, effect: [{action: set, "
+                               "parameter: inflow.first_applications_per_year, value: 60.500}]}\n"},
+         says=("e.yaml: line 10: injects.0.effect.0.value (inflow.first_applications_per_year): 60.500 reads as 60.5",))
+good("r19", "three-decimals-where-a-fraction-is-meant", ("validate", "{d}/s.yaml"), {"s.yaml": (
+    "extends: tiny.yaml\ninflow: {vulnerable_share: 0.125, first_applications_per_year: 3000.500}\n"
+    "placement: {own_request_moves_per_year: 1.500}\nchain: {decisions_per_day: {regular: 12.125}}\n"
+    "events:\n  - {date: 2025-07-05, action: scale, parameter: inflow.first_applications_per_year, value: 1.125}\n"
+    "  - {date: 2025-07-06, action: set, parameter: inflow.vulnerable_share, value: 0.125}\n")})
+good("r19", "lists-with-commas-one-way", ("validate", "{d}/s.yaml"), {"s.yaml": (
+    "extends: tiny.yaml\ninflow: {household_size_shares: [0.5,0.2,0.2,0.1]}\n"
+    "portfolio: {contract_years: {regular: [1,5], emergency: [0, 2]}}\n")})
+good("r19", "design-values-list", _SW, {"d.yaml": _DESIGN_ON % "{path: housing.supply_persons_per_year, "
+                                                               "values: [1000,2000, 3000]}".replace(",2000", ", 2000")})
+
+# `--seed -0` was taken as seed 0 (int('-0') is 0): a minus sign on a whole-number option is refused, whatever follows.
+for _name, _argv in (("seed-minus-zero", ("run", "{d}/tiny.yaml", "--seed", "-0")),
+                     ("days-minus-zero", ("run", "{d}/tiny.yaml", "--days", "-00")),
+                     ("compare-seed-minus-zero", ("compare", "{d}/tiny.yaml", "{d}/tiny.yaml", "--seed", "-0",
+                                                  "--runs", "1")),
+                     ("seed-hex", ("run", "{d}/tiny.yaml", "--seed", "0x10")),
+                     ("seed-exponent", ("run", "{d}/tiny.yaml", "--seed", "1e3"))):
+    bad_argv("seeds", f"r19-{_name}", _argv, says=("argument --",))
+bad_argv("seeds", "r19-seed-minus-zero-says-sign", ("run", "{d}/tiny.yaml", "--seed", "-0"),
+         says=("argument --seed: must be 0 to", "without a minus sign (got -0)"))
+good("r19", "seed-plus-sign", ("run", "{d}/tiny.yaml", "--seed", "+5", "--out", "{d}/out"), {})
+# `{first_applications_per_year: 1.500,5}` (a Dutch thousands point and decimal comma, in a flow mapping) ended in a
+# traceback (ValueError: could not convert string to float: '1.500.5'); so did `{value: 0.5,5}`.
+for _name, _body, _says in (
+        ("thousands-point-decimal-comma-in-flow", "inflow: {first_applications_per_year: 1.500,5}\n",
+         ("s.yaml: line 2 not valid YAML (1.500,5 reads as 1.500 and then a key 5", "write 1500.5")),
+        ("decimal-point-and-comma-in-flow", "events:\n  - {date: 2025-07-05, action: scale, parameter: "
+                                            "inflow.first_applications_per_year, value: 0.5,5}\n",
+         ("s.yaml: line 3 not valid YAML (0.5,5 reads as 0.5 and then a key 5", "0.5,5 is no number")),
+        ("list-thousands-point-decimal-comma", "inflow: {household_size_shares: [1.500,5, 2]}\n",
+         ("1.500,5 reads as two numbers, 1.500 and 5", "write 1500.5")),
+        # a number between a word processor's quotes, or with its minus sign, said only "unable to parse string"
+        ("typographic-quotes", "inflow: {first_applications_per_year: \u201c3000\u201d}\n",
+         ("inflow.first_applications_per_year: must be a number (got '\u201c3000\u201d'); \u201c\u2026\u201d are "
+          "typographic quotes", "write the number without quotes: 3000")),
+        ("typographic-minus", "inflow: {first_applications_per_year: \u2212300}\n",
+         ("must be a number (got '\u2212300'); \u2212 is a typographic minus sign or dash; write -300",))):
+    bad("types", f"r19-{_name}", _body, says=_says)
+# A design, by hand: `values: [0,85,0,9]` (every comma bare, so YAML and the loader read four numbers) was refused as
+# "values: each value once", which named neither the value nor the decimal commas; `[1000, 1e400]` was
+# "values.1.bool: Input should be a valid boolean (got inf) [+3 more]"; `scenario: {extends: …}` (as an exercise
+# writes it) "Input should be a valid string"; `seed: -0` a seed of 0.
+_DESIGN_GRID = _DESIGN_ON.replace("sampler: {method: lhs, samples: 2, seed: 1}", "sampler: {method: grid}")
+for _name, _body, _says in (
+        ("values-bare-decimal-commas", _DESIGN_GRID % "{path: inflow.vulnerable_share, values: [0,85,0,9]}",
+         ("d.yaml: parameters.0: values: each value once (0 is given twice); if decimal commas were meant, write "
+          "[0.85, 0.9] (YAML reads 4 whole numbers)",)),
+        ("values-bare-decimal-commas-share-range", _DESIGN_GRID % "{path: inflow.vulnerable_share, values: [0,85,1,5]}",
+         ("inflow.vulnerable_share = 85", "(got 85); if decimal commas were meant, write [0.85, 1.5]")),
+        ("values-infinite", _DESIGN_GRID % "{path: housing.supply_persons_per_year, values: [1000, 1.0e+400]}",
+         ("d.yaml: parameters.0.values: the values of housing.supply_persons_per_year are finite numbers; item 1 "
+          "is inf",)),
+        ("scenario-mapping", DESIGN.replace("scenario: tiny.yaml", "scenario: {extends: tiny.yaml, horizon_days: 5}"),
+         ("d.yaml: scenario: a built-in name or a YAML file (relative to the design), not a mapping; name its parent",
+          "write its changes under `set:`")),
+        ("seed-minus-zero", DESIGN.replace("seed: 1}", "seed: -0}"),
+         ("d.yaml: line 5 not valid YAML (-0 is 0 written with a minus sign; write 0 if 0 is meant)",))):
+    bad_argv("sweep", f"r19-design-{_name}", _SW, {"d.yaml": _body}, says=_says)
+bad("types", "r19-seed-minus-zero", "seed: -0\n", says=("s.yaml: line 2 not valid YAML (-0 is 0 written with a minus",))
+bad_argv("exercise", "r19-exercise-open-places-thousands-point", ("exercise", "validate", "{d}/e.yaml"),
+         {"e.yaml": EXERCISE + "injects:\n  - {id: i, title: T, at_day: 1, synopsis: S, role: coa, effect: [{action: "
+                               "open, kind: regular, places: 1.500}]}\n"},
+         says=("e.yaml: line 10: injects.0.effect.0.places: 1.500 reads as 1.5 (a point starts the decimals); write "
+               "1500 if a thousands separator was meant (numbers are written without one), a whole number otherwise",))
+bad("types", "r19-thousands-point-days", "horizon_days: 1.095\n",
+    says=("s.yaml: line 2: horizon_days: 1.095 reads as 1.095 (a point starts the decimals); write 1095 if a thousands "
+          "separator was meant",))
+bad_argv("exercise", "r19-exercise-turn-days-thousands-point", ("exercise", "validate", "{d}/e.yaml"),
+         {"e.yaml": EXERCISE.replace("turn_days: 2", "turn_days: 2.500")},
+         says=("e.yaml: line 5: turn_days: 2.500 reads as 2.5", "a whole number otherwise"))
+# An exercise without injects (they are optional) given as a scenario, a design or a design's scenario was
+# "title: unknown field (check the spelling) [+19 more]": only one with roles and injects was recognised.
+for _name, _argv, _given, _says in (
+        ("exercise-without-injects-as-scenario", ("validate", "{d}/e.yaml"), {"e.yaml": EXERCISE},
+         "e.yaml: an exercise, not a scenario (it has roles and turns)"),
+        ("exercise-without-injects-as-design", with_options(_SW, ()), {"d.yaml": EXERCISE},
+         "d.yaml: an exercise, not a sweep design (it has roles and turns)"),
+        ("exercise-without-injects-as-designs-scenario", _SW,
+         {"d.yaml": DESIGN.replace("scenario: tiny.yaml", "scenario: e.yaml"), "e.yaml": EXERCISE},
+         "d.yaml: scenario: e.yaml: an exercise, not a scenario (it has roles and turns)"),
+        ("exercise-without-injects-as-exercises-scenario", ("exercise", "validate", "{d}/x.yaml"),
+         {"x.yaml": EXERCISE.replace("name: e\n", "name: x\n").replace("scenario: tiny.yaml", "scenario: e.yaml"),
+          "e.yaml": EXERCISE}, "x.yaml: scenario: e.yaml: an exercise, not a scenario (it has roles and turns)")):
+    bad_argv("wrong-file", f"r19-{_name}", _argv, _given, says=(_says,))
+# A day between quotes with a space inside them (`" 2025-07-03"`, pasted) was "Input should be a valid date or
+# datetime, input is too short": the day is plain, and read.
+good("r19", "quoted-date-with-spaces", ("validate", "{d}/s.yaml"), {"s.yaml": (
+    "extends: tiny.yaml\nstart_date: ' 2025-07-01'\nevents:\n  - {date: '2025-07-05 ', action: scale, "
+    "parameter: inflow.first_applications_per_year, value: 2}\n")})
+# An amount with its euro sign (`€ 76,90`, `76.90 €`) or a count in thousands (`30k`) was pydantic's "unable to parse
+# string as a number", which said nothing of what to write.
+for _name, _body, _says in (
+        ("euro-sign", "costs:\n  crisis_per_person_night: \u20ac 76,90\n",
+         ("costs.crisis_per_person_night: must be a number (got '\u20ac 76,90'); amounts are written without a "
+          "currency sign; decimals are written with a point: 76.90",)),
+        ("euro-sign-after", "costs:\n  crisis_per_person_night: 76.90 \u20ac\n",
+         ("amounts are written without a currency sign: 76.90",)),
+        ("thousands-k", "inflow: {first_applications_per_year: 30k}\n",
+         ("inflow.first_applications_per_year: must be a number (got '30k'); write 30000 (k for thousand is not "
+          "read)",))):
+    bad("types", f"r19-{_name}", _body, says=_says)

@@ -612,6 +612,23 @@ def test_an_exercise_file_is_read_under_the_scenario_contract():
         exercise_from_text("name: a\nname: b\n", "x.yaml")
 
 
+@pytest.mark.parametrize("scenario, name", [
+    ("{extends: baseline, provinces: [Zeeland], inflow: {first_applications_per_year: 90000}}",
+     "baseline with changes: provinces, inflow"),
+    ("{extends: baseline, name: zeeland-surge, provinces: [Zeeland]}", "zeeland-surge"),
+    ("{extends: baseline, description: as it is}", "baseline")])
+def test_an_exercise_on_a_changed_scenario_names_it_as_changed(scenario, name, tmp_path, capsys):
+    # `{extends: baseline, …}` without a name took baseline's: the exercise said "on scenario 'baseline'"
+    text = (f"name: e\ntitle: E\nsynopsis: S\nscenario: {scenario}\nturn_days: 2\nturns: 3\n"
+            "roles:\n  - {id: coa, type: coa}\n")
+    _, sc = exercise_from_text(text, "e.yaml")
+    assert sc.name == name
+    (tmp_path / "e.yaml").write_text(text)
+    from experiments.cli import main
+    assert main(["exercise", "validate", str(tmp_path / "e.yaml")]) == 0
+    assert f"valid exercise 'e' on scenario {name!r} (3 turns" in capsys.readouterr().out
+
+
 def test_the_national_table_asks_for_a_regime_and_it_comes_after_its_delay():
     sc = small_scenario()
     sc["regimes"] = [{"type": "crisis", "request_at_phase": 4, "authorisation_delay_days": 5,
@@ -1253,3 +1270,38 @@ def test_play_and_report_replace_a_file_only_with_force(tmp_path, capsys):
         f"noodplan: --out: {html} already exists; use --force to replace it, or choose another file name"]
     assert main(["exercise", "report", str(save), "--out", str(html), "--force"]) == 0
     assert html.read_text().startswith("<!doctype")
+
+
+def test_ctrl_c_while_play_writes_its_report_keeps_the_save_and_the_old_report(tmp_path):
+    # `exercise play --save --report --force`: the save written whole, then Ctrl+C as the report is written
+    import signal
+    import subprocess
+    import sys
+    import textwrap
+
+    (tmp_path / "tiny.yaml").write_text("extends: baseline\nname: tiny\nprovinces: [Zeeland]\nhorizon_days: 20\n"
+                                        "initial: {entitled_persons: 2000, at_registration_persons: 100}\n")
+    (tmp_path / "e.yaml").write_text("name: e\ntitle: E\nsynopsis: S\nscenario: tiny.yaml\nturn_days: 2\nturns: 2\n"
+                                     "roles:\n  - {id: coa, type: coa}\n")
+    (tmp_path / "p.json").write_text("old save")
+    (tmp_path / "p.html").write_text("old report")
+    code = textwrap.dedent("""
+        import os, signal, sys
+        from experiments.exercise import report
+        write = report.write
+        def interrupted(*a, **k):
+            os.kill(os.getpid(), signal.SIGINT)
+            return write(*a, **k)
+        report.write = interrupted
+        from experiments.cli import main
+        sys.exit(main(sys.argv[1:]))
+    """)
+    proc = subprocess.run([sys.executable, "-c", code, "exercise", "play", "e.yaml", "--save", "p.json", "--report",
+                           "p.html", "--force"], cwd=tmp_path, capture_output=True, text=True, timeout=300,
+                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert proc.returncode == 130, proc.stderr
+    assert proc.stderr == ("noodplan: interrupted; p.json was written whole before it and kept; nothing else was "
+                           "written\n")
+    assert json.loads((tmp_path / "p.json").read_text())["format"] == "noodplan-exercise"
+    assert (tmp_path / "p.html").read_text() == "old report"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["e.yaml", "p.html", "p.json", "tiny.yaml"]

@@ -168,3 +168,26 @@ def test_noodplan_analyze_on_a_real_sweep(tmp_path, capsys):
     assert main(["analyze", str(tmp_path / "s"), "--force", "--prim", "peak_unsheltered>1e400"]) == 2
     assert capsys.readouterr().err.strip() == ("noodplan: --prim: 'peak_unsheltered>1e400': the value must be a "
                                                "finite number")
+
+
+@pytest.mark.parametrize("text, says", [
+    # 30.500 and 30.000 (the Dutch thousands point) were conditions on 30.5 and 30 persons: nearly every run met them
+    ("peak_population>30.500", "'peak_population>30.500': 30.500 reads as 30.5 persons; write 30500 if a thousands "
+                               "separator was meant (numbers are written without one), or 30.5 if that is meant"),
+    ("unsheltered_person_nights<2.000", "2.000 reads as 2 person-nights; write 2000"),
+    ("peak_population>30,5", "write KPI>VALUE or KPI<VALUE, e.g. peak_unsheltered>500; decimals are written with a "
+                             "point: 30.5"),
+    ("peak_population>1.2.3", "1.2.3 is not a number")])
+def test_a_prim_condition_written_the_dutch_way_is_refused_naming_both_readings(text, says):
+    with pytest.raises(ValueError) as err:
+        parse_condition(text)
+    assert says in str(err.value)
+
+
+@pytest.mark.parametrize("text, kpi, above", [("peak_population>3000.500", "peak_population", 3000.5),
+                                              ("cost_million_eur>12.500", "cost_million_eur", 12.5),
+                                              ("peak_occupancy>0.950", "peak_occupancy", 0.95),
+                                              ("moves_per_person>1.500", "moves_per_person", 1.5)])
+def test_a_prim_condition_with_decimals_meant_is_read(text, kpi, above):
+    target = parse_condition(text)
+    assert (target.kpi, target.above) == (kpi, above)

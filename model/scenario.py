@@ -252,6 +252,10 @@ class Chain(_Strict):
         "decisions_per_day multiply it (model.world.World.ind_budget, docs/model.md)")
     idle_capacity_shift: Share = Field(description="share of a track's IND capacity left idle (nobody waiting) that "
                                        "goes to the other tracks the same day, border procedure first")
+    accelerated_procedure_days: Days = Field(
+        28, description="days from the end of screening to the IND's decision in the accelerated procedure at the "
+        "latest (its administrative phase); the initial stock's accelerated cases that arrived longer ago and "
+        "still wait are handled in the regular procedure (model.start)")
     border_procedure_max_days: Days = Field(description="border procedure deadline incl. appeal, days from arrival; "
                                             "a case still open then moves to the regular procedure")
     border_procedure_capacity_persons: Annotated[int, Field(ge=0, le=100000)] = Field(

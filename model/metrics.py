@@ -282,7 +282,7 @@ class Recorder:
         nk, npv = N_KINDS, self.n_prov
         row += [population, in_bed, population - in_bed, stage_persons[Stage.PERMIT], capacity,
                 in_bed / capacity if capacity else np.nan,
-                float(places @ L.cost_place_day + occ @ L.cost_person_night
+                float(occ @ L.cost_person_night
                       + reserve * s.params.costs.reserve_per_place_per_night + s.front.cost_per_day_eur(day)),
                 stage_persons[Stage.WAITING], sum(backlog),
                 stage_persons[Stage.PERMIT] - int(s.munis.waiting.sum()),

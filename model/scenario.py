@@ -386,7 +386,9 @@ class Portfolio(_Strict):
 
 
 class Costs(_Strict):
-    per_place_per_year: dict[KindName, NonNeg] = Field(description="EUR per place per year, per kind (COA)")
+    per_resident_per_year: dict[KindName, NonNeg] = Field(
+        description="EUR per resident per year, per kind (COA's cost of reception divided by its residents); charged "
+        "per occupied bed per night, 1/365 of it (crisis: `crisis_per_person_night` instead)")
     crisis_per_person_night: NonNeg = Field(description="EUR per person per night in crisis emergency reception")
     reserve_per_place_per_night: NonNeg = Field(description="EUR per reserve place per night while kept empty")
 
@@ -814,7 +816,7 @@ _NAME = re.compile(r"(?![. ])[^/\\\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-
 
 
 _PER_KIND = ("portfolio.places", "portfolio.mean_location_places", "portfolio.contract_years",
-             "portfolio.contract_term_days", "portfolio.renewal_probability", "costs.per_place_per_year")
+             "portfolio.contract_term_days", "portfolio.renewal_probability", "costs.per_resident_per_year")
 
 
 def check_runnable(sc: Scenario, lone_event: bool = False) -> None:

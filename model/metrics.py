@@ -35,7 +35,8 @@ SCALARS: dict[str, tuple[str, str]] = {
                            "use in closing locations"),
     "occupancy_rate": ("1", "in_bed / capacity"),
     "moves": ("persons", "moved between locations today"),
-    "cost_eur": ("EUR", "reception cost of the day"),
+    "cost_eur": ("EUR", "reception cost of the day: residents times their location's cost per resident a night, "
+                        "reserve places kept empty, the plan's extra staff"),
     "registered": ("persons", "registered today"),
     "registration_backlog": ("persons", "arrived, not yet registered"),
     "registration_late": ("persons", "registered after the registration deadline today"),

@@ -54,8 +54,7 @@ _FIELDS: dict[str, np.dtype] = {
     "open_day": np.dtype(np.int32),        # day it opens (PLANNED) or opened
     "contract_end": np.dtype(np.int32),    # day its administrative agreement ends
     "term_days": np.dtype(np.int32),       # length of one renewal of the agreement, days
-    "cost_place_day": np.dtype(np.float64),     # EUR per place per day while open (COA kinds)
-    "cost_person_night": np.dtype(np.float64),  # EUR per occupied bed per night (crisis)
+    "cost_person_night": np.dtype(np.float64),  # EUR per resident (occupied bed) per night
     "occupancy": np.dtype(np.int64),       # persons present
     "children": np.dtype(np.int64),        # minors present
     "synthetic": np.dtype(np.bool_),       # True when made by the portfolio generator
@@ -81,7 +80,6 @@ class Locations:
     open_day: np.ndarray
     contract_end: np.ndarray
     term_days: np.ndarray
-    cost_place_day: np.ndarray
     cost_person_night: np.ndarray
     occupancy: np.ndarray
     children: np.ndarray

@@ -241,6 +241,6 @@ def open_places(s, kind: int, places: int, open_day: int, duration_days: int | N
         life=np.full(len(rows), Life.PLANNED if open_day > s.day else Life.OPEN),
         open_day=np.full(len(rows), open_day), contract_end=np.full(len(rows), open_day + term),
         term_days=np.full(len(rows), term),
-        cost_place_day=np.full(len(rows), costs.per_place_per_year[name] / 365.0),
-        cost_person_night=np.full(len(rows), costs.crisis_per_person_night if kind == Kind.CRISIS else 0.0),
+        cost_person_night=np.full(len(rows), costs.per_resident_per_year[name] / 365.0
+                                  + (costs.crisis_per_person_night if kind == Kind.CRISIS else 0.0)),
         synthetic=np.ones(len(rows), bool))

@@ -35,7 +35,8 @@ SCALARS: dict[str, tuple[str, str]] = {
                            "use in closing locations"),
     "occupancy_rate": ("1", "in_bed / capacity"),
     "moves": ("persons", "moved between locations today"),
-    "cost_eur": ("EUR", "reception cost of the day"),
+    "cost_eur": ("EUR", "reception cost of the day: residents times their location's cost per resident a night, "
+                        "reserve places kept empty, the plan's extra staff"),
     "registered": ("persons", "registered today"),
     "registration_backlog": ("persons", "arrived, not yet registered"),
     "registration_late": ("persons", "registered after the registration deadline today"),
@@ -282,7 +283,7 @@ class Recorder:
         nk, npv = N_KINDS, self.n_prov
         row += [population, in_bed, population - in_bed, stage_persons[Stage.PERMIT], capacity,
                 in_bed / capacity if capacity else np.nan,
-                float(places @ L.cost_place_day + occ @ L.cost_person_night
+                float(occ @ L.cost_person_night
                       + reserve * s.params.costs.reserve_per_place_per_night + s.front.cost_per_day_eur(day)),
                 stage_persons[Stage.WAITING], sum(backlog),
                 stage_persons[Stage.PERMIT] - int(s.munis.waiting.sum()),

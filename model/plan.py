@@ -617,7 +617,7 @@ class PlanRuntime:
         if s.params.placement.policy == "min_moves":
             locations = locations[np.argsort(L.occupancy[locations], kind="stable")]
         else:
-            cost = L.cost_place_day[locations] + L.cost_person_night[locations]
+            cost = L.cost_person_night[locations]
             locations = locations[np.argsort(-cost, kind="stable")]
         closable = np.zeros(len(locations), bool)
         vacancy = L.vacancy()
@@ -770,7 +770,6 @@ class PlanRuntime:
                               self.provinces[int(m.province[h])], "Relief places (registration)", host=int(h))
                   for h, q in zip(hosts[ok], per[ok])]
         locs = np.concatenate(opened) if opened else np.empty(0, np.int64)
-        L.cost_place_day[locs] = 0.0
         L.cost_person_night[locs] = s.params.costs.crisis_per_person_night
         self._opened = np.concatenate([self._opened, locs])
         s.event_log.append(_entry(s, day, "plan", "national", "relief places near the registration centre",

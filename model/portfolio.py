@@ -129,7 +129,7 @@ def build_portfolio(sc: Scenario, names: list[str], province: list[str], region:
     hi = np.array([pf.contract_years[KIND_KEYS[k]][1] for k in kinds])
     contract_end = np.rint(365.0 * (lo + (hi - lo) * rng.random(len(rows)))).astype(np.int64)
     term = np.array([pf.contract_term_days[KIND_KEYS[k]] for k in kinds], np.int64)
-    per_year = np.array([sc.costs.per_place_per_year[KIND_KEYS[k]] for k in kinds])
+    per_year = np.array([sc.costs.per_resident_per_year[KIND_KEYS[k]] for k in kinds])
     return Locations.from_columns(
         [r["name"] for r in rows],
         kind=kinds,
@@ -140,8 +140,7 @@ def build_portfolio(sc: Scenario, names: list[str], province: list[str], region:
         open_day=np.full(len(rows), -1),
         contract_end=np.maximum(contract_end, 1),
         term_days=term,
-        cost_place_day=per_year / 365.0,
-        cost_person_night=np.where(kinds == Kind.CRISIS, sc.costs.crisis_per_person_night, 0.0),
+        cost_person_night=per_year / 365.0 + np.where(kinds == Kind.CRISIS, sc.costs.crisis_per_person_night, 0.0),
         synthetic=np.array([r["synthetic"] for r in rows]),
     )
 

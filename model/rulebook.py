@@ -1054,7 +1054,7 @@ def drain_closing(s: State, day: int) -> None:
         return
     h = s.people.cols
     residents = s.residents_of(busy)
-    cost = L.cost_place_day[h["location"][residents]] + L.cost_person_night[h["location"][residents]]
+    cost = L.cost_person_night[h["location"][residents]]
     residents = residents[np.argsort(-cost, kind="stable")]
     take = residents[np.cumsum(h["size"][residents]) <= budget]
     balancing = np.isin(h["location"][take], list(s.closing_to_reserve | s.consolidating))

@@ -254,6 +254,10 @@ class Chain(_Strict):
         "decisions_per_day multiply it (model.world.World.ind_budget, docs/model.md)")
     idle_capacity_shift: Share = Field(description="share of a track's IND capacity left idle (nobody waiting) that "
                                        "goes to the other tracks the same day, border procedure first")
+    accelerated_procedure_days: Days = Field(
+        28, description="days from the end of screening to the IND's decision in the accelerated procedure at the "
+        "latest (its administrative phase); the initial stock's accelerated cases that arrived longer ago and "
+        "still wait are handled in the regular procedure (model.start)")
     border_procedure_max_days: Days = Field(description="border procedure deadline incl. appeal, days from arrival; "
                                             "a case still open then moves to the regular procedure")
     border_procedure_capacity_persons: Annotated[int, Field(ge=0, le=100000)] = Field(
@@ -384,7 +388,9 @@ class Portfolio(_Strict):
 
 
 class Costs(_Strict):
-    per_place_per_year: dict[KindName, NonNeg] = Field(description="EUR per place per year, per kind (COA)")
+    per_resident_per_year: dict[KindName, NonNeg] = Field(
+        description="EUR per resident per year, per kind (COA's cost of reception divided by its residents); charged "
+        "per occupied bed per night, 1/365 of it (crisis: `crisis_per_person_night` instead)")
     crisis_per_person_night: NonNeg = Field(description="EUR per person per night in crisis emergency reception")
     reserve_per_place_per_night: NonNeg = Field(description="EUR per reserve place per night while kept empty")
 
@@ -812,7 +818,7 @@ _NAME = re.compile(r"(?![. ])[^/\\\x00-\x1f\x7f\u200b-\u200f\u202a-\u202e\u2060-
 
 
 _PER_KIND = ("portfolio.places", "portfolio.mean_location_places", "portfolio.contract_years",
-             "portfolio.contract_term_days", "portfolio.renewal_probability", "costs.per_place_per_year")
+             "portfolio.contract_term_days", "portfolio.renewal_probability", "costs.per_resident_per_year")
 
 
 def check_runnable(sc: Scenario, lone_event: bool = False) -> None:

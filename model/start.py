@@ -92,6 +92,7 @@ def _seed_population(s: State, rng: np.random.Generator) -> None:
         _refused(s, decided, rng)
     rulebook.enter_procedure(s, proc, 0)
     _dublin_within_time_limits(s, proc)
+    _accelerated_past_its_time(s, proc)
     if len(decided):
         proc = np.concatenate([proc, decided])
     s.needs_bed.push(rulebook.find_beds(s, np.concatenate([permit, proc]), 0, reason=0))
@@ -133,17 +134,59 @@ def _dublin_within_time_limits(s: State, ids: np.ndarray) -> None:
     s.procedure_persons[Track.DUBLIN] -= s.people.persons_in(dublin)   # (their Dublin line entries go stale)
     s.people.set_stage(claimed, Stage.DUBLIN, 0)
     s.dublin_reply.schedule(claimed, np.maximum(answer[~expired], 1))
-    if len(late):
-        s.people.set_track(late, Track.REGULAR)
-        s.procedure_persons[Track.REGULAR] += s.people.persons_in(late)
-        # the regular lines hold only the stock so far: they join it in the order of arrival (under a Pact
-        # that started before the run, the cases filed since in its own line, as `rulebook._push_ind`)
-        stock = np.concatenate([s.ind[Track.REGULAR].peek(), s.ind_new[Track.REGULAR].peek(), late])
-        stock = stock[np.lexsort((stock, h["arrival_day"][stock]))]
-        new = np.zeros(len(stock), bool) if s.sc.pact is None else h["arrival_day"][stock] >= pact_day(s.sc)
-        s.ind[Track.REGULAR], s.ind_new[Track.REGULAR] = FifoQueue(), FifoQueue()
-        s.ind[Track.REGULAR].push(stock[~new])
-        s.ind_new[Track.REGULAR].push(stock[new])
+    _to_regular_line(s, late)
+
+
+def _to_regular_line(s: State, ids: np.ndarray) -> None:
+    """Households of the stock in procedure (`ids`) whose case is handled in the regular procedure:
+    they join the regular lines, which hold only the stock so far, in the order of arrival (under a
+    Pact that started before the run, the cases filed since in its own line, as `rulebook._push_ind`)."""
+    if len(ids) == 0:
+        return
+    h = s.people.cols
+    s.people.set_track(ids, Track.REGULAR)
+    s.procedure_persons[Track.REGULAR] += s.people.persons_in(ids)
+    stock = np.concatenate([s.ind[Track.REGULAR].peek(), s.ind_new[Track.REGULAR].peek(), ids])
+    stock = stock[np.lexsort((stock, h["arrival_day"][stock]))]
+    new = np.zeros(len(stock), bool) if s.sc.pact is None else h["arrival_day"][stock] >= pact_day(s.sc)
+    s.ind[Track.REGULAR], s.ind_new[Track.REGULAR] = FifoQueue(), FifoQueue()
+    s.ind[Track.REGULAR].push(stock[~new])
+    s.ind_new[Track.REGULAR].push(stock[new])
+
+
+def _accelerated_past_its_time(s: State, ids: np.ndarray) -> None:
+    """The accelerated-track households among the initial stock in procedure (`ids`), as the
+    accelerated procedure works: the IND decides within its administrative phase,
+    `chain.accelerated_procedure_days` (28) after screening (seed 002, national strategy: "een
+    administratieve fase van maximaal 28 dagen. In die fase doorloopt de vreemdeling een versnelde
+    asielprocedure"). A household that arrived longer ago than screening and that phase together and
+    still waits for its first decision was not decided in the accelerated procedure: its case is
+    handled in the regular procedure, as the model does with a border case past its deadline
+    (`rulebook.border_deadlines`), and it waits in the regular line in its order of arrival. The
+    younger ones wait in the accelerated line, in their order.
+
+    Why not decided and refused before the start, as `_refused` places the older stock when
+    `initial.procedure_persons` is set: the stock is the persons in reception on the start date, and
+    refused ones leave within an appeal and a departure period. Placed so, baseline's ~8,900 such
+    persons left within about two months (its population 70,084 on day 0, 62,077 on day 60, and the
+    plan's phase 1 never came on), where COA's whole outflow of asylum seekers who were not permit
+    holders was 14,060 in all of 2024 (coa_capacity_and_targets.csv, row 17). (Before 6 December 2026
+    they waited in the accelerated line as if just arrived, up to two years after arrival, for ~600
+    days of its 15 decisions a day.) The stock holds no border case: none of its households applied
+    at the border (`Flag.AT_BORDER`)."""
+    h = s.people.cols
+    ch = s.params.chain
+    accelerated = ids[(h["track"][ids] == Track.ACCELERATED) & (h["stage"][ids] == Stage.PROCEDURE)]
+    due = h["arrival_day"][accelerated].astype(np.int64) + ch.screening_days + ch.accelerated_procedure_days
+    late = accelerated[due < 0]
+    if len(late) == 0:
+        return
+    s.procedure_persons[Track.ACCELERATED] -= s.people.persons_in(late)
+    _to_regular_line(s, late)
+    for lines in (s.ind, s.ind_new):           # the accelerated lines keep those still on the track, in order
+        waiting = lines[Track.ACCELERATED].peek()
+        lines[Track.ACCELERATED] = FifoQueue()
+        lines[Track.ACCELERATED].push(waiting[h["track"][waiting] == Track.ACCELERATED])
 
 
 def _refused(s: State, ids: np.ndarray, rng: np.random.Generator) -> None:

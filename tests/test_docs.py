@@ -21,7 +21,7 @@ def _paths(d, prefix=""):
         if isinstance(v, dict) and v and k not in ("decisions_per_day", "appeal_share", "appeal_days",
                                                     "appeal_upheld_share", "departure_shares", "places",
                                                     "mean_location_places", "contract_years", "contract_term_days",
-                                                    "renewal_probability", "per_place_per_year", "targets"):
+                                                    "renewal_probability", "per_resident_per_year", "targets"):
             yield from _paths(v, f"{prefix}{k}.")
         else:
             yield f"{prefix}{k}"

@@ -188,11 +188,11 @@ def lead_time_days(sc: Scenario, kind: KindName) -> int:
 
 def cost_per_day_eur(sc: Scenario, kind: KindName, places: int) -> float:
     """What `places` places of `kind` cost per day when full (EUR), as the run costs them (`model.metrics`:
-    each place a day, `costs.per_place_per_year` / 365, plus each person a night in crisis emergency
-    reception, `costs.crisis_per_person_night`, which the safety regions charge instead: crisis places
-    cost nothing per place in the baseline)."""
+    each resident a night, `costs.per_resident_per_year` / 365, plus in crisis emergency reception
+    `costs.crisis_per_person_night`, which the safety regions charge instead: crisis places cost COA
+    nothing in the baseline)."""
     per_person = sc.costs.crisis_per_person_night if kind == "crisis" else 0.0
-    return (sc.costs.per_place_per_year[kind] / 365.0 + per_person) * places
+    return (sc.costs.per_resident_per_year[kind] / 365.0 + per_person) * places
 
 
 def to_events(role: Role, d, sc: Scenario, date: dt.date) -> list[Event]:

@@ -999,18 +999,18 @@ def test_the_national_table_is_offered_the_regimes_its_scenario_describes():
 
 
 def test_the_cost_a_player_is_shown_is_what_the_run_charges_for_full_places():
-    # crisis places cost nothing per place (costs.per_place_per_year crisis: 0) but 150 EUR per person a
+    # crisis places cost nothing of COA's (costs.per_resident_per_year crisis: 0) but 150 EUR per person a
     # night (crisis_per_person_night): the safety region's panel said EUR 0 per 100 places a day
     run = run_of(roles=[*ROLES, {"id": "vr-gr", "type": "safety_region", "province": "Groningen"}])
     kinds = run.panel("vr-gr")["decisions"]["open_places"]["kinds"]
     assert kinds["crisis"]["cost_per_100_places_per_day_eur"] == 15_000
     assert run.panel("coa")["decisions"]["open_places"]["kinds"]["emergency"][
-        "cost_per_100_places_per_day_eur"] == round(70_000 / 365 * 100)
+        "cost_per_100_places_per_day_eur"] == round(69_400 / 365 * 100)
     run.submit("vr-gr", {"type": "open_places", "kind": "crisis", "places": 30})
     run.advance()
     s = run.model.state
     (new,) = np.flatnonzero((s.locs.kind == Kind.CRISIS) & (s.locs.capacity == 30))
-    assert s.locs.cost_place_day[new] == 0 and s.locs.cost_person_night[new] == 150    # what the run charges
+    assert s.locs.cost_person_night[new] == 150    # what the run charges
 
 
 def test_a_province_typed_on_the_page_is_answered_with_the_one_meant():

@@ -123,3 +123,50 @@ def test_a_run_sends_no_dublin_claim_of_the_stock_late():
     waits = res.daily["decision_days_p90_dublin"].values
     assert np.isfinite(waits).any()
     assert np.nanmax(waits) <= longest
+
+
+def accelerated_stock(seed=3, **initial):
+    """A small world whose stock in procedure (200 persons, arrived over the 120 days before the start)
+    are all on the accelerated track (every group at or below the accelerated recognition line)."""
+    sc = small(accelerated_recognition_max=1.0, dublin_share=0.0)
+    sc.initial.entitled_persons, sc.initial.at_registration_persons = 200, 0
+    sc.initial.permit_holder_share, sc.initial.stock_age_days = 0.0, 120
+    sc.portfolio.places["regular"] = 400
+    for k, v in initial.items():
+        setattr(sc.initial, k, v)
+    return validate_scenario(sc)
+
+
+def test_the_stock_s_accelerated_cases_past_the_procedure_s_time_are_regular_cases():
+    """The IND decides an accelerated case within its administrative phase of 28 days after screening
+    (seed 002): a household of the stock that arrived longer ago (screening 7 + 28 days: on day -36 or
+    before) and still waits was not decided in it; its case is handled in the regular procedure, in the
+    regular line in its order of arrival. The younger ones wait in the accelerated line, oldest first."""
+    s = prepare(accelerated_stock(), seed=3, days=5)
+    ch = s.params.chain
+    assert (ch.screening_days, ch.accelerated_procedure_days) == (7, 28)
+    n = s.people.n
+    h = s.people.cols
+    stage, track, arrival, size = h["stage"][:n], h["track"][:n], h["arrival_day"][:n].astype(int), h["size"][:n]
+    assert (stage == Stage.PROCEDURE).all()                      # nobody decided before the start
+    late = arrival <= -36
+    assert 0 < late.sum() < n                                    # both kinds in a stock of 120 days
+    assert (track[late] == Track.REGULAR).all() and (track[~late] == Track.ACCELERATED).all()
+    assert s.procedure_persons[Track.REGULAR] == int(size[late].sum())
+    assert s.procedure_persons[Track.ACCELERATED] == int(size[~late].sum())
+    for t, who in ((Track.REGULAR, late), (Track.ACCELERATED, ~late)):
+        line = s.ind[t].peek()
+        assert sorted(line.tolist()) == np.flatnonzero(who).tolist()
+        assert (np.diff(arrival[line]) >= 0).all()               # oldest first
+
+
+def test_a_run_decides_no_accelerated_case_of_the_stock_late():
+    """What a planner reads: the accelerated decision time of a run that starts with a stock stays within
+    the procedure's own time (screening and the 28 days) and the few days the line needs, not the
+    months over which the stock arrived (the older ones are decided in the regular procedure)."""
+    from model.simulate import simulate
+    sc = accelerated_stock()
+    res = simulate(sc, seed=3, days=60)
+    waits = res.daily["decision_days_p90_accelerated"].values
+    assert np.isfinite(waits).any()
+    assert np.nanmax(waits) <= sc.chain.screening_days + sc.chain.accelerated_procedure_days + 7

@@ -368,7 +368,7 @@ def _closing_world(minors_free: int, closing_residents: int):
         ["plan 1", "plan 2", "azc", "amv", "closing"],
         kind=[Kind.EMERGENCY, Kind.EMERGENCY, Kind.REGULAR, Kind.MINORS, Kind.EMERGENCY],
         capacity=[100, 100, 300, 200, 100], life=[Life.OPEN, Life.OPEN, Life.OPEN, Life.OPEN, Life.CLOSING],
-        occupancy=[50, 30, 200, 200 - minors_free, closing_residents], cost_place_day=[300, 200, 100, 150, 100])
+        occupancy=[50, 30, 200, 200 - minors_free, closing_residents], cost_person_night=[300, 200, 100, 150, 100])
     return SimpleNamespace(locs=L, params=SimpleNamespace(placement=SimpleNamespace(policy="standard")))
 
 

@@ -18,13 +18,14 @@ import os
 import queue
 import threading
 
+import reacton.core
 import solara
 from solara.alias import rv as v
 
 from model.scenario import ScenarioError, load_scenario
 from viz import components as c
 from viz import forecast as fc
-from viz import panels
+from viz import panels, trace
 from viz.figures import MapCanvas
 from viz.player import Player
 from viz.reload_guard import ReloadGuard
@@ -35,6 +36,8 @@ from viz.sweep_view import DEFAULT_STORE, SweepPanel
 
 FALLBACK_SCENARIO = "baseline"
 DEFAULT_SCENARIO = os.environ.get("NOODPLAN_UI_SCENARIO", FALLBACK_SCENARIO)
+
+trace.install()     # NOODPLAN_UI_TRACE=1: the clicks and answers on stderr (`viz.trace`)
 
 _spare: queue.Queue = queue.Queue(maxsize=1)
 _refilling = threading.Lock()
@@ -107,7 +110,10 @@ def Dashboard(session: Session, first_map: MapCanvas | None = None, store=None, 
     rid = run_id.value
     map_canvas = solara.use_memo(lambda: first_map if rid == 0 and first_map else MapCanvas(session), [rid])
     region_canvas = solara.use_memo(lambda: MapCanvas(session), [rid])
-    player = solara.use_memo(lambda: Player(session.step, version.set, on_stop=lambda: playing.set(False)), [])
+    # the player asks for a frame only while no render of this page is under way (`viz.player`)
+    render_lock = reacton.core.get_render_context().thread_lock
+    player = solara.use_memo(lambda: Player(session.step, version.set, on_stop=lambda: playing.set(False),
+                                            rendering=render_lock.locked), [])
 
     def stop_playing():
         player.pause()
@@ -167,6 +173,7 @@ def Live(session, player, version, run_id, playing, speed, selection, comparison
     rid = run_id.value
     # the frame is on its way to the browser once the render is done: the player may send the next
     solara.use_effect(lambda: player.frames.drawn(tick), [tick])
+    trace.debug("render frame %d", tick)
     solara.use_effect(lambda: at_end.set(session.done), [tick, rid])
     # The Run tab stays in the page while another tab is shown, holding the frame it showed last: it was
     # lazy like the others, so coming back to it built every card, the map, the decision log and the

@@ -15,6 +15,16 @@ the cores, the counterfactual holding the interpreter) put fewer days into each 
 drew more frames, each a render of 70-100 ms of CPU, and loaded the machine further (a two-year
 Play of `baseline` on half a core: 30 frames instead of 15). Now a Play draws the same frames at
 any load; `MAX_FRAME_GAP_S` still shows a frame at least once a second.
+
+The player asks for a frame only while no render of the page is under way (`rendering`, the page's
+render lock). A state change made while another thread renders is left to that thread, which renders
+it after its own and looks for more before it lets go: a frame asked for during the render of a click
+(a tab, a What-if) was rendered by the thread that handles the browser's messages, and on a loaded
+machine, where a render took longer than the player's frame (and a frame not drawn after
+`STALE_FRAME_S` was asked for again), that thread rendered frame after frame for as long as the Play
+lasted and read no message from the browser meanwhile: a What-if clicked after a tab switch was never
+answered (`viz.trace` showed no `in` line after the tab's, 5 of 9 runs at a load of 8-16). Now that
+thread renders its click and at most one frame asked for in the instant before its render began.
 """
 
 from __future__ import annotations
@@ -23,6 +33,8 @@ import math
 import threading
 import time
 from collections.abc import Callable
+
+from viz import trace
 
 SPEEDS = {"1 day/s": 1.0, "5 days/s": 5.0, "20 days/s": 20.0, "as fast as possible": math.inf}
 FASTEST = "as fast as possible"
@@ -61,14 +73,15 @@ class Player:
 
     `play()` starts (or changes speed), `pause()` stops before the next day and returns at once;
     when the thread stops (paused, at the horizon, or an error) it shows its last day and then
-    calls `on_stop()`.
+    calls `on_stop()`. While `rendering()` is true it asks for no frame (it goes on simulating).
     """
 
     def __init__(self, step: Callable[[int], int], show: Callable[[int], None],
-                 on_stop: Callable[[], None] | None = None) -> None:
+                 on_stop: Callable[[], None] | None = None, rendering: Callable[[], bool] | None = None) -> None:
         self.step = step
         self.show = show
         self.on_stop = on_stop
+        self.rendering = rendering or (lambda: False)    # a render of the page is under way (any thread)
         self.frames = Frames()
         self.speed = 5.0
         self._stop = threading.Event()
@@ -142,8 +155,11 @@ class Player:
                     if time.thread_time() >= cpu_deadline or time.perf_counter() >= deadline:
                         break
                 now = time.perf_counter()
-                if finished or stop.is_set() or self.frames.due(now):
-                    self.show(self.frames.ask(now))
+                if finished or stop.is_set() or (self.frames.due(now) and not self.rendering()):
+                    frame = self.frames.ask(now)
+                    trace.debug("frame %d asked", frame)
+                    self.show(frame)
+                    trace.debug("frame %d shown", frame)
                 if finished:
                     break
         except BaseException as exc:

@@ -11,7 +11,7 @@ from solara.alias import rv as v
 from model.inputfile import parse_json
 from model.scenario import (MAX_FILE_BYTES, Event, Scenario, ScenarioError, builtin_names, decode, from_yaml_text,
                             load_scenario)
-from viz import export, params
+from viz import export, params, trace
 from viz.compare import parse_whole
 from viz.components import TypedText
 from viz.field_carrier import FieldCarrier
@@ -181,15 +181,18 @@ def WhatIf(session: Session, version: solara.Reactive[int], run_id: solara.React
         return parse_whole(text, name, lo, hi)
 
     def decide(make):
+        trace.debug("handler what-if (error shown: %r)", error.value[:40])
         try:
             event = make()
             session.decide(event)
         except (ScenarioError, ValueError) as exc:
             error.set(str(exc).splitlines()[0])
+            trace.debug("done what-if refused: %s", error.value)
             return
         error.set("")
         done.set(f"Decided before day {session.day} ({session.date}), acting from that day: {event.label}")
         version.set(version.value + 1)
+        trace.debug("done what-if decided: %s", done.value)
 
     def open_places():
         n = whole(places.value, "places", 1, 100_000)
@@ -209,6 +212,7 @@ def WhatIf(session: Session, version: solara.Reactive[int], run_id: solara.React
     def carried(data: dict) -> None:
         # the texts the browser showed when a button was clicked, sent just before the click: a click
         # reached a busy server before the last keys typed (`viz.field_carrier`)
+        trace.debug("handler carried %s", data.get("texts"))
         for field, text in zip(typed, data.get("texts") or [], strict=False):
             if isinstance(text, str):
                 field.set(text)

@@ -187,6 +187,12 @@ def test_region_table_and_map_select_together(ui_server, make_page, tmp_path):
     page.locator(".np-facts-province:visible").wait_for(timeout=30_000)
     page.locator(".np-region-multiples .js-plotly-plot").wait_for(timeout=30_000)
     shot(page, "regions", tmp_path)
+    # a frame replaces only the small multiples' values (round 6): the browser's panels then run to the new day
+    page.locator(".np-step-week").click()
+    wait_day(page, 14)
+    page.wait_for_function("() => { const p = document.querySelector('.np-region-multiples .js-plotly-plot'); "
+                           "return p && p.data.length === 12 && p.data.every((t) => t.y.length === 14) && "
+                           "p._fullLayout.xaxis.range[1] >= '2025-07-14'; }", timeout=30_000)
     choose(page, "Level", "safety regions")
     page.wait_for_function("() => document.querySelectorAll('.np-region-table tbody tr').length === 26")
     op.assert_offline_clean()

@@ -287,3 +287,85 @@ def test_messages_that_come_and_go_leave_the_controls_beside_them_in_place(page)
     page.find(v.Btn, class_="np-save-run").widget.click()              # a message and a saved run's row
     assert page.find(v.Html, class_="np-save-msg").widgets
     assert _children(page, "np-saved")[:len(saved)] == saved            # what was there stays; the run is added after
+
+
+
+def test_the_thread_that_reads_the_browser_renders_its_click_not_the_frames_of_the_play(page, monkeypatch):
+    """Round 6: a What-if clicked after a tab switch during the fastest Play on a loaded machine was
+    never answered (5 of 9 runs at a load of 8-16). `NOODPLAN_UI_TRACE=1` showed why: the thread that
+    reads the browser's messages rendered the tab's click, and every frame the player asked for
+    meanwhile was left to it (a state change during another thread's render is rendered by that
+    thread, after its own); a render took longer than a frame's wait, so it rendered frame after frame
+    and read no message for as long as the Play lasted. The player now asks for a frame only while no
+    render is under way. Here a loaded machine is a Regions render of 0.3 s against a player that asks
+    for a frame after 0.05 s of simulating (and again when one is not drawn after 0.1 s); the browser's
+    thread switches between the Run and Regions tabs, and each switch is rendered and done at once."""
+    from tests.viz.test_components import player_alive, until
+    from viz import player, regions
+
+    page.find(v.TextField, class_="np-param np-param-horizon_days").widget.v_model = "3650"
+    page.find(v.Btn, class_="np-apply").widget.click()            # ten years: the Play lasts
+    monkeypatch.setattr(player, "FRAME_BUDGET_S", 0.05)
+    monkeypatch.setattr(player, "STALE_FRAME_S", 0.1)
+    table, renders = regions.table, []
+
+    def slow_table(*args, **kwargs):                              # the Regions tab's render, under load
+        renders.append(threading.current_thread().name)
+        time.sleep(0.3)
+        return table(*args, **kwargs)
+
+    monkeypatch.setattr(regions, "table", slow_table)
+    tabs = page.find(v.Tabs).widget
+    page.find(v.Select, label="Speed").widget.v_model = "as fast as possible"
+    play = page.find(v.Btn, class_="np-play").widget
+    play.click()
+    until(lambda: days_in_position(day_text(page)) >= 20, 60)
+    took: list[float] = []
+    browser = None
+    try:
+        for tab in (1, 0, 1, 0, 1, 0, 1):                         # Regions, Run, ...: each a click of the browser
+            browser = threading.Thread(target=lambda tab=tab: setattr(tabs, "v_model", tab), name="browser")
+            t0 = time.monotonic()
+            browser.start()
+            browser.join(10)
+            if browser.is_alive():
+                break
+            took.append(time.monotonic() - t0)
+    finally:
+        play.click()                                              # Pause (the same button)
+        until(lambda: not player_alive() and not (browser and browser.is_alive()), 300)
+    assert len(took) == 7, (f"a tab switch was not done after 10 s: the browser's thread rendered "
+                            f"{renders.count('browser')} Regions frames")
+    assert "noodplan-play" in renders, renders                    # the frames were drawn, by the player
+
+
+def test_the_trace_is_off_by_default_and_on_logs_a_click_and_its_answer(monkeypatch, capsys):
+    """`NOODPLAN_UI_TRACE=1` writes a line when a browser's message reaches a widget and when the server
+    sends an update of one of the page's widgets; without it nothing is logged and nothing is wrapped."""
+    import ipywidgets
+
+    from viz import trace
+
+    monkeypatch.setattr(ipywidgets.Widget, "_handle_msg", ipywidgets.Widget._handle_msg)   # restored after
+    monkeypatch.setattr(ipywidgets.Widget, "_send", ipywidgets.Widget._send)
+    monkeypatch.setattr(trace, "_installed", False)
+    monkeypatch.setattr(trace.log, "handlers", [])
+    monkeypatch.setattr(trace.log, "level", trace.log.level)
+    monkeypatch.setattr(trace.log, "propagate", trace.log.propagate)
+    monkeypatch.setenv(trace.ENV, "0")
+    original = ipywidgets.Widget._handle_msg
+    trace.install()
+    assert ipywidgets.Widget._handle_msg is original and not trace.enabled()
+    monkeypatch.setenv(trace.ENV, "1")
+    trace.install()
+    btn = v.Btn(class_="np-whatif-open", children=["Open places"])
+    clicked = []
+    btn.on_event("click", lambda *_: clicked.append(1))
+    btn._handle_msg({"content": {"data": {"method": "custom", "content": {"event": "click", "data": {}}}},
+                     "buffers": []})
+    btn.disabled = True
+    btn.send_state("disabled")          # (sent on the change when the widget has a browser to send to)
+    lines = capsys.readouterr().err.splitlines()
+    assert clicked == [1]
+    assert any(" in np-whatif-open click " in ln for ln in lines), lines
+    assert [ln for ln in lines if ln.endswith(" out np-whatif-open disabled")], lines

@@ -1583,6 +1583,15 @@ DUTCH_KIND_NAMES = {
 }
 
 
+# Fields renamed since an earlier version: (section, old name) -> what the refusal says instead of
+# "unknown field", so a scenario file written for that version is told what to write now.
+RENAMED: dict[tuple[str, str], str] = {
+    ("costs", "per_place_per_year"): ("renamed costs.per_resident_per_year (since 6 December 2026: COA's cost "
+                                      "figures are per resident a year, charged per occupied bed a night; "
+                                      "docs/model.md, Costs)"),
+}
+
+
 def first_problem(err: ValidationError) -> str:
     """The first error as 'field.path: reason (got value)': an unknown field or key answered with
     the whole path meant (`path_meant`), a required field misspelt named as misspelt. Every reader
@@ -1601,6 +1610,8 @@ def first_problem(err: ValidationError) -> str:
         expected = msg.removeprefix("Input should be ")
         msg = ("unknown key" + (f", not one of {expected}" if expected != msg else f" ({msg})")
                + path_meant(loc[:-1], loc[-1], _keys_at(err.title, loc)))
+    elif e["type"] == "extra_forbidden" and tuple(map(str, loc[-2:])) in RENAMED:
+        msg = RENAMED[tuple(map(str, loc[-2:]))]
     elif e["type"] == "extra_forbidden":
         msg = "unknown field" + (path_meant(loc[:-1], loc[-1], _fields_at(err.title, loc)) if loc else "")
         msg += "" if "did you mean" in msg else " (check the spelling)"

@@ -1806,8 +1806,10 @@ for _name, _body, _says in (
                                                                                 "one), a whole number otherwise")),
         ("thousands-point-places", "portfolio: {places: {regular: 1.250}}\n",
          ("portfolio.places.regular: 1.250 reads as 1.25",)),
-        ("thousands-point-cost-per-year", "costs: {per_place_per_year: {regular: 38.250}}\n",
-         ("costs.per_place_per_year.regular: 38.250 reads as 38.25",)),
+        ("thousands-point-cost-per-year", "costs: {per_resident_per_year: {regular: 38.250}}\n",
+         ("costs.per_resident_per_year.regular: 38.250 reads as 38.25",)),
+        ("renamed-cost-per-place", "costs: {per_place_per_year: {regular: 30000}}\n",
+         ("s.yaml: costs.per_place_per_year: renamed costs.per_resident_per_year", "charged per occupied bed")),
         ("thousands-point-housing-target", "housing: {targets: {2025H2: 17.500}}\n",
          ("housing.targets.2025H2: 17.500 reads as 17.5",)),
         ("thousands-point-set-event", "events:\n  - {date: 2025-07-05, action: set, parameter: "

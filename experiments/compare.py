@@ -23,6 +23,7 @@ from model.results import Results
 from model.scenario import (MAX_DAYS, MAX_JOBS, MAX_RUNS, MAX_SEED, Scenario, ScenarioError, scenario_argument,
                             whole_argument)
 
+_FIRST_DAY = "day from the start (never: the days run)"
 # key figure -> (label, unit, how to compute it from Results and its churn figures)
 KEY_FIGURES: dict[str, tuple[str, str, Callable[[Results, Mapping[str, float]], float]]] = {
     "unsheltered_person_nights": ("nights without a bed", "person-nights",
@@ -31,8 +32,8 @@ KEY_FIGURES: dict[str, tuple[str, str, Callable[[Results, Mapping[str, float]], 
     "days_emergency_phase": ("days in phase 3+ (noodopvang)", "days",
                              lambda r, ch: float((r.daily["phase"] >= 3).sum())),
     "max_phase": ("highest phase", "0-4", lambda r, ch: float(r.daily["phase"].max())),
-    "day_phase_2": ("first day in phase 2+ (reserve)", "day (end: never)", lambda r, ch: _first_day(r, 2)),
-    "day_phase_3": ("first day in phase 3+ (noodopvang)", "day (end: never)", lambda r, ch: _first_day(r, 3)),
+    "day_phase_2": ("first day in phase 2+ (reserve)", _FIRST_DAY, lambda r, ch: _first_day(r, 2)),
+    "day_phase_3": ("first day in phase 3+ (noodopvang)", _FIRST_DAY, lambda r, ch: _first_day(r, 3)),
     "moves_per_person_year": ("moves per person-year in reception", "moves", lambda r, ch: ch["moves_per_person_year"]),
     "children_moves_per_year": ("moves per child-year in reception", "moves",
                                 lambda r, ch: ch["children_moves_per_year"]),

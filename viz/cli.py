@@ -37,8 +37,16 @@ def server_command(host: str, port: int, app: str = "viz.app") -> list[str]:
             "--production", "--no-open", "--no-check-version"]
 
 
+# Solara warns on every first page load over plain http on an address other than localhost (the room on a
+# workshop's network) that its session cookie falls back to SameSite=Lax: right for this server, which is never
+# embedded in another site's frame, and eleven lines of noise in the facilitator's terminal.
+QUIET_WARNINGS = "ignore:Cookies with samesite=none require https:UserWarning"
+
+
 def server_env() -> dict[str, str]:
-    return {**os.environ, **OFFLINE_ENV}
+    """The server's environment: the user's, offline, without Solara's cookie warning."""
+    warn = ",".join(w for w in (os.environ.get("PYTHONWARNINGS", ""), QUIET_WARNINGS) if w)
+    return {**os.environ, **OFFLINE_ENV, "PYTHONWARNINGS": warn}
 
 
 def _port_free(host: str, port: int) -> bool:

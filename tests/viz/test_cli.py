@@ -31,3 +31,19 @@ def test_port_in_use_is_a_clear_error(capsys):
         port = s.getsockname()[1]
         assert cli.main(["ui", "--port", str(port)]) == 2
     assert "in use" in capsys.readouterr().err
+
+
+def test_the_server_does_not_print_solaras_cookie_warning_and_keeps_the_users_filters(monkeypatch):
+    """`noodplan ui` or `exercise serve --host 0.0.0.0` opened from another machine printed Solara's eleven-line
+    'Cookies with samesite=none require https' warning on the first page load (found in the docs audit, round 19).
+    The server's environment silences that one warning, and keeps a filter the user set."""
+    import subprocess
+    import sys
+
+    monkeypatch.setenv("PYTHONWARNINGS", "ignore::DeprecationWarning")
+    env = cli.server_env()
+    assert env["PYTHONWARNINGS"].split(",")[0] == "ignore::DeprecationWarning"
+    code = ("import warnings; warnings.warn('Cookies with samesite=none require https, but according to the asgi "
+            "framework, the scheme is http', UserWarning); warnings.warn('other', UserWarning)")
+    err = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stderr
+    assert "samesite" not in err and "UserWarning: other" in err

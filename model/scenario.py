@@ -2111,7 +2111,10 @@ def from_dict(data: dict, source: str = "scenario", folder: str | Path | None = 
 
 
 def load_scenario(name_or_path: str | Path, days: int | None = None) -> Scenario:
-    """Load a built-in scenario by name or a YAML file by path; raises ScenarioError. `days`: the
+    """Load a built-in scenario by name or a YAML file by path; raises ScenarioError. A file that
+    `extends` another without a `name` of its own is named for its file (`my-variant.yaml` ->
+    'my-variant'; it took the name of the scenario it extends, so `compare baseline my-variant.yaml`
+    read "A = baseline, B = baseline"). `days`: the
     days a command will run it (`--days`; the horizon is not changed here), so the events the file
     writes are checked against that run (`_check_written_dates`)."""
     if isinstance(name_or_path, str) and not name_or_path.strip():    # '' would name the working folder
@@ -2119,6 +2122,9 @@ def load_scenario(name_or_path: str | Path, days: int | None = None) -> Scenario
     path = _locate(name_or_path, Path(os.getcwd()))
     source = path.name if path.is_file() else str(name_or_path)
     data = parse_yaml(_read(path, source), source)
+    if (path.is_file() and isinstance(data, dict) and "extends" in data and "name" not in data
+            and _NAME.fullmatch(path.stem)):
+        data = {**data, "name": path.stem}   # a variant file is named for itself, not for the scenario it extends
     sc = _validated(_resolve(data, source, path.parent, (_real(path, source),)), source)
     if _real(path.parent, source) != SCENARIO_DIR.resolve():      # (the library's own: see _check_written_dates)
         _check_written_dates(data, sc, source, days)

@@ -180,3 +180,17 @@ def test_a_plan_action_in_a_province_outside_the_world_is_refused_at_load(ladder
     d["plan"][ladder][0]["actions"][0]["province"] = ""
     with pytest.raises(ScenarioError, match=rf"plan\.{ladder}\.0\.actions\.0\.province: unknown province ''"):
         validate_scenario(from_dict(d, "x.yaml"))
+
+
+def test_a_variant_file_without_a_name_is_named_for_its_file(tmp_path):
+    """`{extends: baseline, inflow: …}` in my-variant.yaml took the name 'baseline': `noodplan compare baseline
+    my-variant.yaml` read "A = baseline, B = baseline" and its outputs were labelled as the scenario it changes
+    (found by IN, round 19). A name of its own is kept; a file that extends nothing keeps what it says."""
+    from model.scenario import load_scenario
+
+    (tmp_path / "my-variant.yaml").write_text("extends: baseline\ninflow: {first_applications_per_year: 40000}\n")
+    (tmp_path / "named.yaml").write_text("extends: baseline\nname: surge-40k\n")
+    variant = load_scenario(tmp_path / "my-variant.yaml")
+    assert variant.name == "my-variant" and variant.inflow.first_applications_per_year == 40000
+    assert load_scenario(tmp_path / "named.yaml").name == "surge-40k"
+    assert load_scenario("baseline").name == "baseline"

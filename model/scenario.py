@@ -1610,8 +1610,8 @@ def first_problem(err: ValidationError) -> str:
         expected = msg.removeprefix("Input should be ")
         msg = ("unknown key" + (f", not one of {expected}" if expected != msg else f" ({msg})")
                + path_meant(loc[:-1], loc[-1], _keys_at(err.title, loc)))
-    elif e["type"] == "extra_forbidden" and tuple(map(str, loc[-2:])) in RENAMED:
-        msg = RENAMED[tuple(map(str, loc[-2:]))]
+    elif e["type"] == "extra_forbidden" and len(loc) >= 2 and (str(loc[-2]), str(loc[-1])) in RENAMED:
+        msg = RENAMED[str(loc[-2]), str(loc[-1])]
     elif e["type"] == "extra_forbidden":
         msg = "unknown field" + (path_meant(loc[:-1], loc[-1], _fields_at(err.title, loc)) if loc else "")
         msg += "" if "did you mean" in msg else " (check the spelling)"

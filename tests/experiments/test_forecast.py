@@ -629,6 +629,9 @@ def test_a_start_from_the_record_reads_no_housing_target_it_could_not_know():
     assert sc.housing.targets == {} and sc.housing.target_rule == "recent_permits"
     assert o.world.housing_targets == {}
     assert "no housing target known for 2013H2 to 2014H1" in o.description
+    said = next(line for line in run_forecast(o, months=2, members=1, inflow="persistence").assumptions()
+                if line.startswith("Housing targets:"))
+    assert said.startswith("Housing targets: 2013H2, in which the run starts, none known: the persons its chain")
     later = from_record(D(2015, 7, 1), 12, base="hindcast-2020")
     assert later.start.scenario.housing.targets == {"2015H1": 14000, "2015H2": 14900}
     assert later.world.housing_targets == {"2015H1": 14000, "2015H2": 14900}

@@ -206,6 +206,8 @@ def start_half_year(s: State, day: int) -> None:
     h = s.params.housing
     if h.target_rule == "recent_permits" and period not in h.targets and day > 0:
         target = recent_permit_holders(s, day)
+    elif h.target_rule == "recent_permits" and period not in s.world.housing_targets:
+        target = opening_permit_holders(s)      # day 0, no figure known: the run has no permits yet
     else:
         target = s.world.housing_targets.get(period, h.default_target_per_half_year)
     start = date.replace(month=1 if date.month <= 6 else 7, day=1)
@@ -223,6 +225,25 @@ def recent_permit_holders(s: State, day: int, window: int = 182) -> float:
     assert s.recorder is not None, "recent_permit_holders reads the run's recorded permits"
     became = s.recorder.scalars["permits"][lo:day].sum() + s.world.inflow.family[lo:day].sum()
     return float(became) * 182.6 / (day - lo)
+
+
+def opening_permit_holders(s: State) -> float:
+    """The target the ministry would set (`housing.target_rule: recent_permits`) for the half-year a
+    run starts in when no figure for it is known (neither in `housing.targets` nor in the world's
+    record) and the run has no permits yet to read (`recent_permit_holders` reads the days before):
+    the persons the model's chain makes permit holders per half-year (182.6 days) at the rate it
+    starts at — the IND's asylum decisions per day on day 0 (every track but Dublin, whose claims
+    end in a transfer, not a permit; with the productivity ramp and, under the budget rule, the
+    first applications of the year before) times the recognition rate of the persons in procedure
+    on day 0, plus the family members the inflow brings on day 0."""
+    ch = s.params.chain
+    factor = ramp_factor(ch.decision_capacity_ramp, s.sc.start_date, 0) * ind_budget_factor(s, 0)
+    decided = factor * sum(ch.decisions_per_day[TRACK_KEYS[t]] for t in _IND_ORDER if t != Track.DUBLIN)
+    h = s.people.cols
+    waiting = np.flatnonzero(h["stage"] == Stage.PROCEDURE)
+    sizes = h["size"][waiting].astype(np.float64)
+    granted = float(recognition_rates(s.sc)[h["group"][waiting]] @ sizes / sizes.sum()) if sizes.sum() else 0.0
+    return (decided * granted + float(s.world.inflow.family[0])) * 182.6
 
 
 # --- the rules, in the order of the day ----------------------------------------------------

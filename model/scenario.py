@@ -350,7 +350,9 @@ class Housing(_Strict):
     target_rule: Literal["given", "recent_permits"] = Field(
         "given", description="national target of a half-year not in `targets`: given = the packaged record, else "
         "default_target_per_half_year; recent_permits = the persons who became permit holders in the half-year "
-        "before it (IND permits plus expected family members), as the ministry sets it (docs/forecast.md)")
+        "before it (IND permits plus expected family members), as the ministry sets it; the half-year a run "
+        "starts in, where neither gives a figure, the permits the run's chain grants a half-year at the rate it "
+        "starts at (docs/forecast.md)")
 
     @field_validator("targets")
     @classmethod

@@ -278,8 +278,11 @@ class Forecast:
         h = o.world.scenario.housing
         given = sorted(h.targets)
         if h.target_rule == "recent_permits":
-            lines.append("Housing targets: " + (f"as given to {given[-1]}; " if given else "")
-                         + "each later half-year's target is set at its start to the persons who became permit "
+            first = data.half_year(o.world.dates[0])
+            opening = (f"{first}, in which the run starts, none known: the persons its chain makes permit holders "
+                       f"a half-year at the rate it starts at; " if first not in o.world.housing_targets else "")
+            lines.append("Housing targets: " + opening + (f"as given for {given[0]} to {given[-1]}; " if given else "")
+                         + "every other half-year's target is set at its start to the persons who became permit "
                            "holders in the half-year before (housing.target_rule recent_permits).")
         else:
             lines.append("Housing targets: " + (f"as given to {given[-1]}, then " if given else "")

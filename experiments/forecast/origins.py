@@ -9,11 +9,13 @@ on the date of the last count of persons in COA reception on or before the origi
 as its stock (permit holders at their share in the last count of them, else the scenario's share),
 the inflow known on the origin and, from where the known inflow ends, the persistence rates; the
 published housing targets of the half-years begun by the origin, carried forward after the last
-one; the scenario's `set`/`scale` events dated before the start folded into its parameters (they were
-in force), and no scheduled event dated after the origin (a forecaster would not know of it), nor a point
-of the IND's productivity ramp dated after it unless announced by then (`RampPoint.announced`: the
-Taskforce of 2020 is not known on 1 January 2020; a later point with no announcement day is not known
-either, `known_ramp`). All of it is read through `RecordAsOf(origin)`, which refuses later figures.
+one, and where none is known yet (before 2015) the ministry's rule on the permits the model has
+(`rulebook.start_half_year`); the scenario's `set`/`scale` events dated before the start folded into
+its parameters (they were in force), and no scheduled event dated after the origin (a forecaster
+would not know of it), nor a point of the IND's productivity ramp dated after it unless announced
+by then (`RampPoint.announced`: the Taskforce of 2020 is not known on 1 January 2020; a later point
+with no announcement day is not known either, `known_ramp`).
+All of it is read through `RecordAsOf(origin)`, which refuses later figures.
 """
 
 from __future__ import annotations
@@ -331,7 +333,7 @@ def from_record(origin: dt.date, months: int, base: Scenario | str = "hindcast-2
     pers = persistence_from_record(rec, base_sc.inflow.family_reunification_per_year, family_rule=family)
     if scenario_inflow:
         sc = sc.model_copy(update={"inflow": base_sc.inflow.model_copy(deep=True)})
-        world = build_world(sc)
+        world = known_targets(build_world(sc), sc)
     else:
         world = record_world(sc, rec, pers)
     origin_day = (origin - sc.start_date).days
@@ -456,15 +458,23 @@ def record_scenario(base: Scenario, rec: RecordAsOf, end: dt.date, start_point: 
         value = known.get(period, base.housing.targets.get(period) if begun else None)
         if value is not None:
             carried = value
-        given[period] = float(carried if carried is not None else base.housing.default_target_per_half_year)
+        if carried is not None:
+            given[period] = float(carried)
+        elif targets == "carried":          # (the model before the rule: the base's default, a later figure)
+            given[period] = float(base.housing.default_target_per_half_year)
+        # else no figure known yet: the rule sets it from the permits the model has (`rulebook.start_half_year`)
     sc.housing.targets = given
     sc.housing.target_rule = "recent_permits" if targets == "rule" else "given"
     try:
         sc = Scenario.model_validate(sc.model_dump())
     except ValidationError as err:
         raise ScenarioError(validation_message(err, f"{base.name} from the record of {rec.origin}")) from None
+    unknown = [p for p in _half_years(start, end) if _half_year_start(p) <= rec.origin and p not in given]
+    target_note = "" if not unknown else (
+        f"; no housing target known for {_periods(unknown)}: set as the ministry sets one, from the permits of the "
+        f"half-year before as the model has them (on its first day, at the rate its IND starts at)")
     description = (f"recorded figures known on {rec.origin}: {last.value:,.0f} persons in COA reception on "
-                   f"{last.date}; {share_note}{queue_note}")
+                   f"{last.date}; {share_note}{queue_note}{target_note}")
     return sc, description
 
 
@@ -498,8 +508,10 @@ def permit_share_nowcast(base: Scenario, rec: RecordAsOf, at: RecordPoint, start
     persons before the known inflow begins, with `start_share` of them permit holders (an
     assumption), `base` runs (seed `NOWCAST_SEED`) on the inflow known on the origin to the next
     count, restarts there from the counted persons at the share it reached, and so on to `at`. The
-    turnover of the stock between the counts washes the assumed share out (measured in
-    docs/forecast.md). Everything is read through `rec` (the record as known on the origin).
+    assumed share washes out only as the housing targets house the stock: the half-years 2012-2014
+    have no known target and follow the ministry's rule on the model's permits, so from the 2014
+    origins the assumption still moves the share by 16-24 points, from 2015 by 3 (docs/forecast.md).
+    Everything is read through `rec` (the record as known on the origin).
     Without a count before the known inflow, `start_share` itself, said as an assumption. Returns
     the share and a line on it."""
     inflow = rec.monthly_inflow("first")
@@ -566,7 +578,19 @@ def record_world(sc: Scenario, rec: RecordAsOf, pers: Persistence) -> World:
     end = last_month(first)
     lead = 0 if end is None else (end - dt.date(sc.start_date.year - 1, 1, 1)).days
     before[max(lead, 0):] = pers.first_per_day
-    return dataclasses.replace(world, inflow=dataclasses.replace(inflow, first=f, family=fam), first_before=before)
+    return known_targets(dataclasses.replace(world, inflow=dataclasses.replace(inflow, first=f, family=fam),
+                                             first_before=before), sc)
+
+
+def known_targets(world: World, sc: Scenario) -> World:
+    """`world` with the housing targets of a record start only (`sc.housing.targets`, those known on
+    its origin): `build_world` adds every packaged published target, also those published after the
+    origin, which the half-year a run starts in would otherwise read (`rulebook.start_half_year`)."""
+    return dataclasses.replace(world, housing_targets={k: int(v) for k, v in sc.housing.targets.items()})
+
+
+def _periods(periods: list[str]) -> str:
+    return periods[0] if len(periods) == 1 else f"{periods[0]} to {periods[-1]}"
 
 
 def _days(month: tuple[int, int]) -> int:

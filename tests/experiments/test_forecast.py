@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import functools
 import json
 import math
 import re
@@ -595,14 +596,58 @@ def test_a_start_from_the_record_uses_only_what_was_known():
     assert o.world.inflow.first[-1] == pytest.approx(o.persistence.first_per_day)
 
 
+def test_a_half_year_with_no_known_target_opens_at_the_permits_the_chain_grants_not_the_default():
+    """housing.target_rule recent_permits, a run starting in a half-year with no figure (2013H1: the
+    packaged targets begin in 2015): the target took `default_target_per_half_year` (baseline's
+    14,000, a 2025 figure; found by FC2, round 19). It is the permits the chain grants per half-year
+    at the rate it starts at: fixed decisions of (50 regular + 15 accelerated + 3 border) a day, the
+    10 Dublin claims a day leading to transfers, times one group's recognition 0.6, no family
+    members: 68 x 0.6 x 182.6 = 7,450.08 persons, the whole half-year (the run starts on its first
+    day); municipalities get it pro rata (rounded each, 342 of them)."""
+    sc = from_dict({"extends": "baseline", "name": "opening", "start_date": "2013-01-01", "horizon_days": 10,
+                    "groups": [{"name": "all", "share": 1.0, "recognition": 0.6}],
+                    "inflow": {"family_reunification_per_year": 0},
+                    "chain": {"decision_capacity_ramp": []},
+                    "housing": {"target_rule": "recent_permits"}}, "test")
+    s = prepare(sc, days=10)
+    assert s.half_year == "2013H1" and "2013H1" not in s.world.housing_targets
+    assert abs(int(s.munis.target.sum()) - 7450.08) <= len(s.munis.target) / 2
+    assert rulebook.opening_permit_holders(s) == pytest.approx(68 * 0.6 * 182.6)
+    # a half-year with a figure keeps it (2025H2: 13,000 published)
+    later = prepare(sc.model_copy(update={"start_date": D(2025, 7, 1)}), days=10)
+    assert abs(int(later.munis.target.sum()) - 13000) <= len(later.munis.target) / 2
+
+
+def test_a_start_from_the_record_reads_no_housing_target_it_could_not_know():
+    """From 1 January 2014 no half-year begun has a known target (the first, 2015H1, was set later):
+    they took the base's default (14,000 for the backtest's base, baseline's, a 2025 figure), and the
+    start's world held every packaged target, 2015's included. Now none is given: the rule sets them
+    from the permits the model has, said in the description; the world holds only the known ones."""
+    o = from_record(D(2014, 1, 1), 12, base="hindcast-2020")
+    sc = o.start.scenario
+    assert sc.start_date == D(2013, 12, 31)
+    assert sc.housing.targets == {} and sc.housing.target_rule == "recent_permits"
+    assert o.world.housing_targets == {}
+    assert "no housing target known for 2013H2 to 2014H1" in o.description
+    said = next(line for line in run_forecast(o, months=2, members=1, inflow="persistence").assumptions()
+                if line.startswith("Housing targets:"))
+    assert said.startswith("Housing targets: 2013H2, in which the run starts, none known: the persons its chain")
+    later = from_record(D(2015, 7, 1), 12, base="hindcast-2020")
+    assert later.start.scenario.housing.targets == {"2015H1": 14000, "2015H2": 14900}
+    assert later.world.housing_targets == {"2015H1": 14000, "2015H2": 14900}
+    assert "no housing target known for 2014H2" in later.description
+
+
 def test_before_the_first_permit_holder_count_their_share_is_the_chains_nowcast_not_a_later_figure():
     """Before 2018-10-01 no count of permit holders exists; a start from 1 January 2015 took the base
     scenario's share (hindcast-2015: 0.25, "order of the 2018-2020 record", a later figure; found by
     FC, round 19). Now the model's chain runs through the counts of persons known then (2011-12-31,
     2012-12-31, 2013-12-31, 2014-12-31) from an assumed share and gives the share on the start: the
-    same whatever the base scenario says, within half a point whatever the assumed share at 2011
-    (measured 6.8-7.0 % for 0-35 % with the rolling backtest's parameters), and said in the origin's
-    description."""
+    same whatever the base scenario says, within 1.5 points for an assumed share of 15-35 % at 2011
+    (measured 6.2 / 7.9 / 9.3 / 9.1 % for 0 / 15 / 25 / 35 % with the rolling backtest's parameters;
+    within half a point while the half-years 2012-2014 took the base's 14,000, a 2025 figure, which
+    housed the assumed permit holders away: since FC2, round 19, the ministry's rule houses the new
+    permits, so the assumption persists longer, docs/forecast.md), and said in the origin's description."""
     rec = RecordAsOf(D(2015, 1, 1))
     base = ind_budget(uncalibrated(load_scenario("hindcast-2015")))      # the rolling backtest's
     shares = []
@@ -616,7 +661,7 @@ def test_before_the_first_permit_holder_count_their_share_is_the_chains_nowcast_
     assert f"({shares[0]:.1%})" in said
     low, _ = permit_share_nowcast(base, rec, rec.latest("population"), start_share=0.15)
     high, _ = permit_share_nowcast(base, rec, rec.latest("population"), start_share=0.35)
-    assert abs(high - low) < 0.005, (low, high)
+    assert abs(high - low) < 0.015, (low, high)
     # a count of them on or before the start is used as it stands
     assert record_scenario(base, RecordAsOf(D(2019, 1, 1)), D(2020, 1, 1))[0].initial.permit_holder_share == \
         pytest.approx(6500 / 22000)
@@ -670,36 +715,61 @@ def _coverage_world(days: int):
     return sc, build_world(sc)
 
 
-def _coverage(window: int, seeds: range, origins: tuple[int, ...], months: int | None, days: int = 0) -> dict:
+def _coverage(window: int, seeds: range, origins: tuple[int, ...], months: int | None, days: int = 0,
+              jobs: int = 1) -> dict:
     """Whether the truth fell in the 90 % band at the horizon (`months` calendar months after each
-    origin, else `days`), per quantity, over runs (`seeds`) x `origins` (run days): the truth is the run
-    itself going on (its own streams and household keys) on an inflow path drawn like the members';
-    19 members (the smallest ensemble whose 5-95 % band is not just its range) each with fresh
-    streams, keys and inflow path, on the errors of persistence over `window` months."""
+    origin, else `days`), per quantity, over runs (`seeds`) x `origins` (run days), in seed order:
+    `_coverage_of_run` per seed, on `jobs` worker processes (the project's pools,
+    `experiments.outputs.worker_pool`; each run computes from its own seed, so the hits are the
+    serial computation's)."""
+    from experiments.outputs import worker_pool
+
+    run = functools.partial(_coverage_of_run, window, origins=origins, months=months, days=days)
+    if jobs == 1:
+        runs = [run(seed) for seed in seeds]
+    else:
+        with worker_pool(jobs, option="jobs", what="_coverage") as pool:
+            runs = list(pool.map(run, seeds))
+    return {q: [hit for r in runs for hit in r[q]] for q in ("population", "permit_holders")}
+
+
+def _coverage_of_run(window: int, seed: int, origins: tuple[int, ...], months: int | None,
+                     days: int = 0) -> dict[str, list[bool]]:
+    """One run (`seed`) of `_coverage`: the truth is the run itself going on (its own streams and
+    household keys) on an inflow path drawn like the members'; 19 members (the smallest ensemble
+    whose 5-95 % band is not just its range) each with fresh streams, keys and inflow path, on the
+    errors of persistence over `window` months."""
     sc, world = _coverage_world(max(origins) + (31 * months if months else days) + 1)
     errors = errors_as_of(RecordAsOf(D(2025, 10, 1)), window)
     members = 19
     hits: dict[str, list[bool]] = {"population": [], "permit_holders": []}
-    for seed in seeds:
-        s = prepare(sc, seed=seed, world=world)
-        for origin in origins:
-            while s.day < origin:
-                run_day(s)
-            snap = snapshot.capture(s)
-            date = world.dates[origin]
-            horizon = horizon_days(date, months) if months else days
-            truth_path = daily_paths(errors.draw(1, np.random.default_rng([seed, origin])), date, horizon)[0]
-            truth = snap.restore(pg.scaled_inflow(world, origin, truth_path))
-            for _ in range(horizon):
-                run_day(truth)
-            paths = daily_paths(errors.draw(members, np.random.default_rng([seed, origin, 1])), date, horizon)
-            p = pg.prognose(pg.FromSnapshot(snap, world), horizon, members, seed=1000 * seed + origin,
-                            inflow_multipliers=paths)
-            for q, values, col in (("population", p.population, "population"),
-                                   ("permit_holders", p.permit_holders, "permit_holders_waiting")):
-                lo, hi = pg.band(values[:, -1], [0.05, 0.95])
-                hits[q].append(bool(lo <= truth.recorder.scalars[col][origin + horizon - 1] <= hi))
+    s = prepare(sc, seed=seed, world=world)
+    for origin in origins:
+        while s.day < origin:
+            run_day(s)
+        snap = snapshot.capture(s)
+        date = world.dates[origin]
+        horizon = horizon_days(date, months) if months else days
+        truth_path = daily_paths(errors.draw(1, np.random.default_rng([seed, origin])), date, horizon)[0]
+        truth = snap.restore(pg.scaled_inflow(world, origin, truth_path))
+        for _ in range(horizon):
+            run_day(truth)
+        paths = daily_paths(errors.draw(members, np.random.default_rng([seed, origin, 1])), date, horizon)
+        p = pg.prognose(pg.FromSnapshot(snap, world), horizon, members, seed=1000 * seed + origin,
+                        inflow_multipliers=paths)
+        for q, values, col in (("population", p.population, "population"),
+                               ("permit_holders", p.permit_holders, "permit_holders_waiting")):
+            lo, hi = pg.band(values[:, -1], [0.05, 0.95])
+            hits[q].append(bool(lo <= truth.recorder.scalars[col][origin + horizon - 1] <= hi))
     return hits
+
+
+def test_the_coverage_runs_on_two_workers_give_the_serial_hits():
+    """The 6-month coverage test runs its 25 runs on 2 worker processes (CI has 2 cores); each run
+    computes from its own seed, so the hits are the serial computation's, in the same order."""
+    serial = _coverage(12, range(1, 4), (30, 45), months=None, days=10)
+    assert serial == _coverage(12, range(1, 4), (30, 45), months=None, days=10, jobs=2)
+    assert len(serial["population"]) == 6
 
 
 @pytest.mark.slow
@@ -708,7 +778,7 @@ def test_the_90_percent_band_holds_the_truth_about_90_percent_of_the_time_six_mo
     19), where the inflow's errors have hardly begun to act. 50 origins (25 runs x days 60 and 150)
     forecast 6 calendar months ahead on the errors of persistence over 12 months (the default):
     the 90 % band holds the truth 80-98 % of the time, for persons in reception and permit holders."""
-    hits = _coverage(12, range(1, 26), (60, 150), months=6)
+    hits = _coverage(12, range(1, 26), (60, 150), months=6, jobs=2)
     for q, h in hits.items():
         assert len(h) == 50
         assert 0.80 <= np.mean(h) <= 0.98, (q, np.mean(h))

@@ -443,6 +443,26 @@ def read_points(path: str | Path, period: tuple[dt.date, dt.date] | None = None)
         raise ValueError(f"{name}: line {read[0]}: not a CSV line ({exc})") from None
 
 
+def _split_number(value: str, after: str) -> str | None:
+    """What to write when the comma of a number split a --record row into one cell more than the
+    header has: the value cell and the cell `after` it, joined by their comma, as a number written
+    the Dutch way (`2.000,5`: a thousands point and a decimal comma), with a decimal comma (`2000,5`)
+    or a thousands comma (`2,000`); None when the two cells make no such number."""
+    joined = f"{value},{after}"
+    m = re.fullmatch(r"(~?)([1-9]\d{0,2}(?:\.\d{3})+),(\d+)", joined)
+    if m:
+        return (f"value {joined!r} is a number written the Dutch way (a thousands point, a decimal comma) and its "
+                f"comma splits the row; write {m[1]}{m[2].replace('.', '')}.{m[3]}")
+    m = re.fullmatch(r"(~?)([1-9]\d{0,2}),(\d{3})", joined)
+    if m:
+        return (f"value {joined!r} has a thousands comma, which splits the row; write {m[1]}{m[2]}{m[3]} (numbers "
+                f"are written without a thousands separator)")
+    m = re.fullmatch(r"(~?)(\d+),(\d+)", joined)
+    if m:
+        return f"value {joined!r} has a decimal comma, which splits the row; write {m[1]}{m[2]}.{m[3]}"
+    return None
+
+
 def _points(reader: csv.DictReader, name: str, text: str,
             period: tuple[dt.date, dt.date] | None) -> list[RecordPoint]:
     if reader.fieldnames:             # `date, quantity, value`: the names without the spaces around them
@@ -472,7 +492,11 @@ def _points(reader: csv.DictReader, name: str, text: str,
     for r in reader:
         i = reader.line_num           # the line in the file (blank lines and quoted line breaks counted)
         if None in r:
-            raise ValueError(f"{name}: line {i}: more cells than the header has columns")
+            cells = [r[c] or "" for c in reader.fieldnames or []] + list(r[None] or [])
+            at = (reader.fieldnames or []).index("value")
+            split = _split_number(cells[at].strip(), cells[at + 1].strip())
+            raise ValueError(f"{name}: line {i}: more cells than the header has columns"
+                             + (f": {split}" if split else ""))
         if any((r[c] or "").strip() for c in unnamed):
             raise ValueError(f"{name}: line {i}: a value in a column without a name")
         value = (r["value"] or "").strip()

@@ -1988,3 +1988,14 @@ for _name, _text, _says in (
     bad_argv("record", f"r19-{_name}", _BT, {"r.csv": _text}, says=("--record: " + _says,))
 good("r19", "record-source-with-a-quoted-comma", _BT, {"r.csv": 'date,quantity,value,source\n'
                                                              '2025-07-05,population,2000.5,"CBS, tabel 5"\n'})
+# The same number between quotes (one cell) said only "must be a number of persons"; under a header with a source,
+# its decimals were read as the source and the value refused as 2 persons ("write 2000").
+for _name, _text, _says in (
+        ("dutch-number-quoted", _R % '"2.000,5"',
+         "r.csv: line 2: value must be a number of persons, e.g. 27305 or ~27000 (got '2.000,5'): a number written "
+         "the Dutch way (a thousands point, a decimal comma); write 2000.5"),
+        ("split-dutch-number-into-the-source", "date,quantity,value,source\n2025-07-05,population,2.000,5\n",
+         "r.csv: line 2: value '2.000,5' is a number written the Dutch way (a thousands point, a decimal comma) and "
+         "its comma splits the row; write 2000.5 (the 5 after its comma was read as the source)")):
+    bad_argv("record", f"r19-{_name}", _BT, {"r.csv": _text}, says=("--record: " + _says,))
+good("r19", "record-source-a-year", _BT, {"r.csv": "date,quantity,value,source\n2025-07-05,population,2100,2025\n"})

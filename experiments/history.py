@@ -443,6 +443,33 @@ def read_points(path: str | Path, period: tuple[dt.date, dt.date] | None = None)
         raise ValueError(f"{name}: line {read[0]}: not a CSV line ({exc})") from None
 
 
+def _dutch_number(text: str) -> str | None:
+    """`2.000,5` (a number with the Dutch thousands point and decimal comma; `~` kept) as it is
+    written here, `2000.5`; None for anything else."""
+    m = re.fullmatch(r"(~?)([1-9]\d{0,2}(?:\.\d{3})+),(\d+)", text)
+    return f"{m[1]}{m[2].replace('.', '')}.{m[3]}" if m else None
+
+
+def _split_number(value: str, after: str) -> str | None:
+    """What to write when the comma of a number split a --record row into one cell more than the
+    header has: the value cell and the cell `after` it, joined by their comma, as a number written
+    the Dutch way (`2.000,5`: a thousands point and a decimal comma), with a decimal comma (`2000,5`)
+    or a thousands comma (`2,000`); None when the two cells make no such number."""
+    joined = f"{value},{after}"
+    meant = _dutch_number(joined)
+    if meant:
+        return (f"value {joined!r} is a number written the Dutch way (a thousands point, a decimal comma) and its "
+                f"comma splits the row; write {meant}")
+    m = re.fullmatch(r"(~?)([1-9]\d{0,2}),(\d{3})", joined)
+    if m:
+        return (f"value {joined!r} has a thousands comma, which splits the row; write {m[1]}{m[2]}{m[3]} (numbers "
+                f"are written without a thousands separator)")
+    m = re.fullmatch(r"(~?)(\d+),(\d+)", joined)
+    if m:
+        return f"value {joined!r} has a decimal comma, which splits the row; write {m[1]}{m[2]}.{m[3]}"
+    return None
+
+
 def _points(reader: csv.DictReader, name: str, text: str,
             period: tuple[dt.date, dt.date] | None) -> list[RecordPoint]:
     if reader.fieldnames:             # `date, quantity, value`: the names without the spaces around them
@@ -472,7 +499,11 @@ def _points(reader: csv.DictReader, name: str, text: str,
     for r in reader:
         i = reader.line_num           # the line in the file (blank lines and quoted line breaks counted)
         if None in r:
-            raise ValueError(f"{name}: line {i}: more cells than the header has columns")
+            cells = [r[c] or "" for c in reader.fieldnames or []] + list(r[None] or [])
+            at = (reader.fieldnames or []).index("value")
+            split = _split_number(cells[at].strip(), cells[at + 1].strip())
+            raise ValueError(f"{name}: line {i}: more cells than the header has columns"
+                             + (f": {split}" if split else ""))
         if any((r[c] or "").strip() for c in unnamed):
             raise ValueError(f"{name}: line {i}: a value in a column without a name")
         value = (r["value"] or "").strip()
@@ -488,11 +519,18 @@ def _points(reader: csv.DictReader, name: str, text: str,
             v = float(value.removeprefix("~"))          # one mark: '~~2000' is a typo
         except ValueError:
             decimal = re.fullmatch(r"~?\d+,\d+", value) is not None and not re.fullmatch(r"~?\d{1,3},\d{3}", value)
+            dutch = _dutch_number(value)            # "2.000,5", quoted: one cell
             raise ValueError(f"{name}: line {i}: value must be a number of persons, e.g. 27305 or ~27000"
-                             + (", decimals with a point" if decimal else "")
-                             + f" (got {value[:40]!r})") from None
+                             + (", decimals with a point" if decimal else "") + f" (got {value[:40]!r})"
+                             + (f": a number written the Dutch way (a thousands point, a decimal comma); write {dutch}"
+                                if dutch else "")) from None
         if re.fullmatch(r"~?[1-9]\d{0,2}\.\d{3}", value):   # 2.100: Dutch for two thousand one hundred, read as 2.1
             meant = ("~" if value.startswith("~") else "") + str(int(value.lstrip("~").replace(".", "")))
+            source = (r.get("source") or "").strip()
+            split = _split_number(value, source) if source.isdecimal() and source.isascii() else None
+            if split:               # 2.000,5 under date,quantity,value,source: the 5 taken for the source
+                raise ValueError(f"{name}: line {i}: {split} (the {source} after its comma was read as the "
+                                 f"source)")
             raise ValueError(f"{name}: line {i}: value {value!r} reads as {v:g} persons; write a number of persons "
                              f"without a thousands separator ({meant}), or {v:g} if that is meant")
         if not math.isfinite(v) or v <= 0:

@@ -34,7 +34,7 @@ import pandas as pd
 
 from experiments.compare import readable as _num   # readable numbers, as in the paired comparison
 from experiments.sweep.design import UNIT_PREFIX, Design, PrimTarget
-from experiments.sweep.kpis import KPIS
+from experiments.sweep.kpis import KPIS, thousands_point
 from experiments.sweep.samplers import morris_levels, salib_problem
 from experiments.sweep.store import Store
 from model.scenario import written_otherwise
@@ -81,9 +81,6 @@ class Report:
     files: list[Path]
 
 
-_COUNTED = ("persons", "places", "person-nights")     # KPIs counted in thousands (moves per person: decimals)
-
-
 def parse_condition(text: str) -> PrimTarget:
     """'peak_unsheltered>500' -> PrimTarget(kpi='peak_unsheltered', above=500)."""
     m = re.fullmatch(r"\s*([A-Za-z_][\w.]*)\s*([<>])\s*(-?[\d.]+(?:e-?\d+)?)\s*", text)
@@ -99,12 +96,9 @@ def parse_condition(text: str) -> PrimTarget:
         raise ValueError(f"{text!r}: {written} is not a number; write KPI>VALUE, e.g. peak_unsheltered>500") from None
     if not math.isfinite(value):
         raise ValueError(f"{text!r}: the value must be a finite number")
-    unit = KPIS[kpi].unit if kpi in KPIS else ""
-    if unit in _COUNTED and re.fullmatch(r"-?[1-9][0-9]{0,2}\.[0-9]{3}", written):
-        # 30.500 (the Dutch thousands point) was a condition on 30.5 persons: nearly every run met it
-        raise ValueError(f"{text!r}: {written} reads as {value:g} {unit}; write {written.replace('.', '')} if a "
-                         f"thousands separator was meant (numbers are written without one), or {value:g} if that "
-                         f"is meant")
+    said = thousands_point(kpi, written)    # 30.500 persons: a condition on 30.5, met by nearly every run
+    if said:
+        raise ValueError(f"{text!r}: {said}")
     return PrimTarget(kpi=kpi, above=value) if op == ">" else PrimTarget(kpi=kpi, below=value)
 
 
@@ -278,8 +272,6 @@ def _code(record: dict) -> str:
 
 def report_text(store: Store, design: Design, table: pd.DataFrame, kpis: list[str], sens: list[Sensitivity],
                 boxes: list[Box]) -> str:
-    from experiments.sweep.kpis import KPIS
-
     m = store.manifest
     status = table["status"].value_counts()
     points = table["sample"].nunique()

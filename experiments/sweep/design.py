@@ -34,6 +34,7 @@ from functools import cached_property
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
+import yaml
 from pydantic import Field, PrivateAttr, ValidationError, ValidationInfo, field_validator, model_validator
 
 from model.inputfile import read_bytes
@@ -655,9 +656,37 @@ def load_design(name_or_path: str | Path) -> Design:
         data = parse_yaml(text, p.name, "a design")
     except ScenarioError as exc:
         raise DesignError(str(exc)) from None
+    _prim_thousands_points(text, p.name)
     d = design_from_dict(data, p.name, p.parent)
     d._text = text
     return d
+
+
+def _prim_thousands_points(text: str, source: str) -> None:
+    """Refuse a PRIM condition's bound written with the Dutch thousands point on a KPI of persons,
+    places or person-nights (`analysis: {prim: [{kpi: peak_unsheltered, above: 30.500}]}` was a
+    condition on 30.5 persons, met by nearly every run), by the rule `--prim` follows
+    (`kpis.thousands_point`), naming the line and the place in the file. The bound as written is
+    read from the YAML nodes of `text` (a design `parse_yaml` has read already): YAML's 30.5 no
+    longer says whether 30.5 or 30.500 was written."""
+    from experiments.sweep.kpis import thousands_point
+
+    def child(node: yaml.Node | None, key: str) -> yaml.Node | None:
+        if not isinstance(node, yaml.MappingNode):
+            return None
+        return next((v for k, v in node.value if isinstance(k, yaml.ScalarNode) and k.value == key), None)
+
+    prim = child(child(yaml.compose(text, Loader=yaml.SafeLoader), "analysis"), "prim")
+    for i, condition in enumerate(prim.value if isinstance(prim, yaml.SequenceNode) else []):
+        kpi = child(condition, "kpi")
+        for bound in ("above", "below"):
+            written = child(condition, bound)
+            if not isinstance(kpi, yaml.ScalarNode) or not isinstance(written, yaml.ScalarNode):
+                continue
+            said = thousands_point(kpi.value, written.value)
+            if said:
+                raise DesignError(f"{source}: line {written.start_mark.line + 1}: analysis.prim.{i}.{bound} "
+                                  f"({kpi.value}): {said}")
 
 
 def design_from_dict(data: Any, source: str = "design", base_dir: str | Path | None = None) -> Design:

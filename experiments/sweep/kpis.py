@@ -14,6 +14,7 @@ Daily series a design may keep (`outputs.daily`) are the scalar figures of
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 
@@ -36,6 +37,23 @@ class Kpi:
 
 KPIS: dict[str, Kpi] = {name: Kpi(name, unit, label, f) for name, (label, unit, f) in KEY_FIGURES.items()}
 DAILY: list[str] = [*SCALARS, "phase"]
+
+
+COUNTED = ("persons", "places", "person-nights")     # KPIs counted in thousands (moves per person: decimals)
+
+
+def thousands_point(kpi: str, written: str) -> str | None:
+    """What a bound of a condition on `kpi` (PRIM: `--prim`, or a design's `analysis.prim`) written
+    as `written` reads as, when it looks like a whole number with the Dutch thousands point
+    (`30.500`, `30.000`) and the KPI counts persons, places or person-nights (where 30.5 is not
+    meant: nearly every run meets a condition above it); None otherwise (a share, a ratio, euros or
+    an unknown KPI keep their decimals). One line for the caller to put after the place it names."""
+    unit = KPIS[kpi].unit if kpi in KPIS else ""
+    if unit not in COUNTED or not re.fullmatch(r"-?[1-9][0-9]{0,2}\.[0-9]{3}", written):
+        return None
+    value = float(written)
+    return (f"{written} reads as {value:g} {unit}; write {written.replace('.', '')} if a thousands separator was "
+            f"meant (numbers are written without one), or {value:g} if that is meant")
 
 
 def register(name: str, unit: str, label: str) -> Callable[[Compute], Compute]:

@@ -1942,3 +1942,60 @@ for _name, _body, _says in (
          ("inflow.first_applications_per_year: must be a number (got '30k'); write 30000 (k for thousand is not "
           "read)",))):
     bad("types", f"r19-{_name}", _body, says=_says)
+# A PRIM condition in a design, `analysis: {prim: [{kpi: peak_population, above: 30.500}]}`, was a condition on 30.5
+# persons (met by nearly every run) without a word, while `--prim peak_population>30.500` was refused: the design's is
+# refused by the same rule (`kpis.thousands_point`), naming its line and place; a KPI in decimals keeps them.
+_DESIGN_PRIM = DESIGN.replace("outputs: {kpis: [peak_population]}",
+                              "outputs: {kpis: [peak_population, unsheltered_person_nights, cost_million_eur, "
+                              "moves_per_person]}") + "analysis:\n  prim:\n    - %s\n"
+for _name, _condition, _says in (
+        ("prim-above-thousands-point", "{kpi: peak_population, above: 30.500}",
+         ("d.yaml: line 9: analysis.prim.0.above (peak_population): 30.500 reads as 30.5 persons; write 30500 if a "
+          "thousands separator was meant (numbers are written without one), or 30.5 if that is meant",)),
+        ("prim-below-thousands-point-person-nights", "{kpi: unsheltered_person_nights, below: 45.500}",
+         ("d.yaml: line 9: analysis.prim.0.below (unsheltered_person_nights): 45.500 reads as 45.5 person-nights; "
+          "write 45500 if a thousands separator",)),
+        ("prim-block-mapping-second", "{kpi: cost_million_eur, above: 12.500}\n    - kpi: peak_population\n"
+                                      "      label: many in reception\n      above: 2.250",
+         ("d.yaml: line 12: analysis.prim.1.above (peak_population): 2.250 reads as 2.25 persons",))):
+    bad_argv("sweep", f"r19-design-{_name}", _SW, {"d.yaml": _DESIGN_PRIM % _condition}, says=_says)
+good("r19", "design-prim-decimals-meant", _SW,
+     {"d.yaml": _DESIGN_PRIM % "{kpi: cost_million_eur, above: 12.500}\n    - {kpi: moves_per_person, below: 1.250}"
+                               "\n    - {kpi: peak_population, above: 3000.500}\n    - {kpi: peak_population, above: "
+                               "30500}"})
+# A --record row as a Dutch spreadsheet writes it, `2025-07-05,population,2.000,5` (two thousand and a half, with a
+# thousands point and a decimal comma), was only "more cells than the header has columns": the comma split the
+# number in two cells. The two cells read together say what was written, and what to write.
+for _name, _text, _says in (
+        ("split-dutch-number", _R % "2.000,5",
+         "r.csv: line 2: more cells than the header has columns: value '2.000,5' is a number written the Dutch way "
+         "(a thousands point, a decimal comma) and its comma splits the row; write 2000.5"),
+        ("split-dutch-number-approximate-with-source", "date,quantity,value,source\n2025-07-05,population,2000,a\n"
+                                                      "2025-07-06,population,~27.305,25,CBS\n",
+         "r.csv: line 3: more cells than the header has columns: value '~27.305,25' is a number written the Dutch "
+         "way (a thousands point, a decimal comma) and its comma splits the row; write ~27305.25"),
+        ("split-decimal-comma", _R % "2000,5",
+         "r.csv: line 2: more cells than the header has columns: value '2000,5' has a decimal comma, which splits "
+         "the row; write 2000.5"),
+        ("split-thousands-comma", _R % "27,305",
+         "r.csv: line 2: more cells than the header has columns: value '27,305' has a thousands comma, which splits "
+         "the row; write 27305 (numbers are written without a thousands separator)"),
+        ("more-cells-not-a-number", _R % "2000,CBS",
+         "r.csv: line 2: more cells than the header has columns"),
+        ("value-thousands-point-persons", _R % "30.500",
+         "r.csv: line 2: value '30.500' reads as 30.5 persons; write a number of persons without a thousands "
+         "separator (30500), or 30.5 if that is meant")):
+    bad_argv("record", f"r19-{_name}", _BT, {"r.csv": _text}, says=("--record: " + _says,))
+good("r19", "record-source-with-a-quoted-comma", _BT, {"r.csv": 'date,quantity,value,source\n'
+                                                             '2025-07-05,population,2000.5,"CBS, tabel 5"\n'})
+# The same number between quotes (one cell) said only "must be a number of persons"; under a header with a source,
+# its decimals were read as the source and the value refused as 2 persons ("write 2000").
+for _name, _text, _says in (
+        ("dutch-number-quoted", _R % '"2.000,5"',
+         "r.csv: line 2: value must be a number of persons, e.g. 27305 or ~27000 (got '2.000,5'): a number written "
+         "the Dutch way (a thousands point, a decimal comma); write 2000.5"),
+        ("split-dutch-number-into-the-source", "date,quantity,value,source\n2025-07-05,population,2.000,5\n",
+         "r.csv: line 2: value '2.000,5' is a number written the Dutch way (a thousands point, a decimal comma) and "
+         "its comma splits the row; write 2000.5 (the 5 after its comma was read as the source)")):
+    bad_argv("record", f"r19-{_name}", _BT, {"r.csv": _text}, says=("--record: " + _says,))
+good("r19", "record-source-a-year", _BT, {"r.csv": "date,quantity,value,source\n2025-07-05,population,2100,2025\n"})

@@ -184,6 +184,16 @@ def Live(session, player, version, run_id, playing, speed, selection, comparison
     if tab.value == 0:
         run_seen.current = (tick, entries)
     run_tick, run_entries = run_seen.current
+    # The Regions tab likewise stays in the page once opened, holding the frame it showed last, so a
+    # second visit sends one frame's update instead of its table, map and small multiples anew (the
+    # Plotly figure alone some 0.2 s of CPU and half of its ~400 widget properties). A new run drops it
+    # while hidden (it is built anew on the next visit, where the browser can size its plots).
+    regions_seen = solara.use_ref((-1, -1))         # (frame, run) the Regions tab showed last; -1: not open
+    if tab.value == 1:
+        regions_seen.current = (tick, session.generation)
+    elif regions_seen.current[1] != session.generation:
+        regions_seen.current = (-1, -1)
+    regions_tick, regions_run = regions_seen.current
 
     def show_tab(index: int | None) -> None:
         if index is not None:
@@ -201,7 +211,10 @@ def Live(session, player, version, run_id, playing, speed, selection, comparison
                 RunTab(session, selection, map_canvas, tick=run_tick, entries=run_entries)
             # the other tabs are drawn only while shown (what they keep lives in the page: a comparison's or
             # forecast's job and choices, the sweep folder)
-            for i in range(1, len(TABS)):
+            with v.TabItem(value=1):
+                if regions_run >= 0:
+                    panels.RegionsPanel(session, selection, region_canvas, tick=regions_tick, shown=tab.value == 1)
+            for i in range(2, len(TABS)):
                 with v.TabItem(value=i):
                     if tab.value == i:
                         TabContent(i, session, selection, region_canvas, store, comparison, run_id, compare_form,
@@ -228,10 +241,8 @@ def RunTab(session, selection, map_canvas, tick: int, entries: int):
 
 def TabContent(i, session, selection, region_canvas, store, comparison, run_id, compare_form, prognosis,
                forecast_form, map_canvas, sweep, tick):
-    """The content of tab `i` other than Run (put into the tab item being built)."""
-    if i == 1:
-        panels.RegionsPanel(session, selection, region_canvas, tick=tick)
-    elif i == 2:
+    """The content of tab `i` other than Run and Regions (put into the tab item being built)."""
+    if i == 2:
         panels.InspectPanel(session, selection, tick=tick)
     elif i == 3:
         panels.ComparePanel(session, store, comparison, run_id, compare_form)

@@ -32,14 +32,22 @@ def _fmt(v: float, pct: bool = False) -> str:
 
 
 @solara.component
-def RegionsPanel(session: Session, selection: solara.Reactive, canvas: MapCanvas, tick: int = 0):
-    """Per province or safety region: a table, small multiples and the map, selecting together."""
+def RegionsPanel(session: Session, selection: solara.Reactive, canvas: MapCanvas, tick: int = 0, shown: bool = True):
+    """Per province or safety region: a table, small multiples and the map, selecting together.
+
+    The page keeps this panel while another tab is shown (`shown` False, `tick` the frame it showed
+    last). A unit selected meanwhile (on the Run tab's map) marks the table and the map at once; the
+    small multiples, whose figure is built anew for it, follow on the next visit (a Plotly figure
+    built in a hidden tab has no width to lay itself out by)."""
     level = solara.use_reactive("provinces")
     figure = solara.use_reactive("occupancy")
     rows, total = solara.use_memo(lambda: regions.table(session, level.value), [tick, level.value, session.generation])
     sel = selection.value
     kind = _UNIT_KIND[level.value]
     selected = sel[1] if sel and sel[0] == kind else None
+    drawn_for = solara.use_ref(selected)           # the unit the small multiples mark
+    if shown:
+        drawn_for.current = selected
 
     def pick_row(i: int):
         selection.set((kind, i))
@@ -67,7 +75,7 @@ def RegionsPanel(session: Session, selection: solara.Reactive, canvas: MapCanvas
                         style={"font-size": "12px"})
             if session.day and figure.value in MULTIPLES:
                 with solara.Div(classes=["np-region-multiples"]):
-                    RegionMultiples(session, level.value, figure.value, selected, tick)
+                    RegionMultiples(session, level.value, figure.value, drawn_for.current, tick)
             elif not session.day:
                 solara.Text("Run some days to see the regions over time.")
 

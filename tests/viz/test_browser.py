@@ -193,6 +193,17 @@ def test_region_table_and_map_select_together(ui_server, make_page, tmp_path):
     page.wait_for_function("() => { const p = document.querySelector('.np-region-multiples .js-plotly-plot'); "
                            "return p && p.data.length === 12 && p.data.every((t) => t.y.length === 14) && "
                            "p._fullLayout.xaxis.range[1] >= '2025-07-14'; }", timeout=30_000)
+    # the tab stays in the page (round 7): after a week on the Run tab the same plot, at its width, runs on
+    width = page.evaluate("() => document.querySelector('.np-region-multiples .js-plotly-plot')._fullLayout.width")
+    page.evaluate("() => { document.querySelector('.np-region-multiples .js-plotly-plot').dataset.kept = '1'; }")
+    page.get_by_role("tab", name="Run").click()
+    page.locator(".np-step-week").click()
+    wait_day(page, 21)
+    page.get_by_role("tab", name="Regions").click()
+    page.wait_for_function("w => { const p = document.querySelector('.np-region-multiples .js-plotly-plot'); "
+                           "return p && p.dataset.kept === '1' && p.data.every((t) => t.y.length === 21) && "
+                           "p._fullLayout.width === w; }", arg=width, timeout=30_000)
+    page.locator(".np-cards").wait_for(state="hidden", timeout=30_000)   # the tabs' transition over: one Level
     choose(page, "Level", "safety regions")
     page.wait_for_function("() => document.querySelectorAll('.np-region-table tbody tr').length === 26")
     op.assert_offline_clean()

@@ -1323,14 +1323,22 @@ def test_a_frame_of_the_regions_tab_sends_only_the_small_multiples_values(page, 
     # a restyle a frame (with Plotly's edit counters); before, each frame was a new figure: its traces removed
     # and added, its layout sent
     assert set(sent) == {"_py2js_restyle", "_last_layout_edit_id", "_last_trace_edit_id"}, sent
-    same = Session("baseline")                                       # the page's run: same scenario and seed
-    same.step(10)
+    _assert_multiples_show_the_run(page, fw, 10)
+    for trace in fw.data:
+        assert trace.x is None and trace.x0 == "2025-07-01" and trace.dx == plots.DAY_MS
+
+
+def _assert_multiples_show_the_run(page, fw, days: int) -> np.ndarray:
+    """The small multiples hold, panel for panel, the provinces' occupancy of an independent run of the
+    page's scenario and seed stepped `days` days (returned: day x province)."""
+    same = Session("baseline")
+    same.step(days)
     names, values = regions.series(same, same.snapshot(), "provinces", "occupancy")
-    assert "10 of 730 days simulated" in day_text(page)
+    assert f"{days} of 730 days simulated" in day_text(page)
     assert [t.name for t in fw.data] == names and len(names) == 12
     for i, trace in enumerate(fw.data):
-        assert trace.x is None and trace.x0 == "2025-07-01" and trace.dx == plots.DAY_MS
         np.testing.assert_array_equal(np.asarray(trace.y), values[:, i])
+    return values
 
 
 def _region_multiples(rc):
@@ -1363,13 +1371,7 @@ def test_coming_back_to_the_regions_tab_keeps_its_widgets_and_sends_one_frame(pa
     # multiples' restyle (3 properties) and the tabs (65 here after a week's step)
     assert back.sent <= 13 * 9 + 5, (back.sent, hidden.sent)
     assert back.wire_bytes < 150_000                                 # the map's PNG the most of it (223 kB before)
-    same = Session("baseline")                                       # the page's run: same scenario and seed
-    same.step(14)
-    names, values = regions.series(same, same.snapshot(), "provinces", "occupancy")
-    assert "14 of 730 days simulated" in day_text(page)
-    assert [t.name for t in fw.data] == names and len(names) == 12
-    for i, trace in enumerate(fw.data):
-        np.testing.assert_array_equal(np.asarray(trace.y), values[:, i])
+    values = _assert_multiples_show_the_run(page, fw, 14)
     # a province selected on the Run tab's map while the Regions tab is hidden: its panel is marked
     # (red) on the next visit (built anew then: a plot built in a hidden tab has no width to lay out by)
     _open_tab(page, "Run")

@@ -29,9 +29,8 @@ from pathlib import Path
 from typing import Any
 
 from model.results import Results
-from model.scenario import (MAX_SEED, Scenario, ScenarioError, is_whole, scenario_argument, validate_scenario,
-                            whole_number, with_changes)
-from model.simulate import simulate
+from model.scenario import MAX_SEED, Scenario, ScenarioError, is_whole, validate_scenario, whole_number, with_changes
+from model.simulate import check_callback, scenario_named, simulate
 from model.world import RUN_ONLY_FIELDS, World, build_world, difference, serves
 
 ScenarioLike = Scenario | str | Path
@@ -94,15 +93,21 @@ def batch_size(per_run: int, budget: int | None = None, what: str = "a run") -> 
     Raises ScenarioError, one line naming both figures, when not even one fits."""
     if not is_whole(per_run) or per_run <= 0:
         raise ScenarioError(f"per_run: a positive whole number of bytes, not {per_run!r}")
-    if budget is None:
-        budget = default_budget()
-    elif not is_whole(budget) or budget <= 0:
-        raise ScenarioError(f"memory_budget: a positive whole number of bytes or None, not {budget!r}")
+    budget = default_budget() if budget is None else _budget(budget)
     fits = budget // per_run
     if fits < 1:
         raise ScenarioError(f"memory: {what} needs about {size(per_run)} at its peak (estimate), more than the "
                             f"budget of {size(budget)}; give a larger memory_budget or fewer days")
     return int(fits)
+
+
+def _budget(value: Any) -> int:
+    """A memory budget given in bytes: a positive whole number (`2e9` too, a float without a
+    fraction); else one ScenarioError line."""
+    n = whole_number(value)
+    if n is None or n <= 0:
+        raise ScenarioError(f"memory_budget: a positive whole number of bytes or None, not {value!r}")
+    return n
 
 
 def simulate_many[T](scenarios: ScenarioLike | Sequence[ScenarioLike], seeds: Sequence[int | None] | None = None,
@@ -121,17 +126,15 @@ def simulate_many[T](scenarios: ScenarioLike | Sequence[ScenarioLike], seeds: Se
     the run-axis engine shares one). `progress(done, total)` counts run-days over the whole batch.
     `memory_budget`: bytes (None: `default_budget()`); a run that cannot fit is refused, and so is
     a list of R Results (no `reduce`) that cannot."""
+    check_callback("progress", progress, "a function of (done, total) run-days", 2)
+    check_callback("reduce", reduce, "a function of one run's Results", 1)
     runs = _runs(scenarios, seeds, params, days)
-    if progress is not None and not callable(progress):
-        raise ScenarioError(f"progress: a function of (done, total) run-days or None, not {type(progress).__name__}")
-    if reduce is not None and not callable(reduce):
-        raise ScenarioError(f"reduce: a function of one run's Results or None, not {type(reduce).__name__}")
     if not isinstance(same_world, bool):
         raise ScenarioError(f"same_world: True or False, not {same_world!r}")
     if world is not None and not isinstance(world, World):
         raise ScenarioError(f"world: a built World (model.world.build_world) or None, not {type(world).__name__}")
+    budget = default_budget() if memory_budget is None else _budget(memory_budget)
     worlds = _worlds([sc for sc, _ in runs], world, same_world)
-    budget = default_budget() if memory_budget is None else memory_budget
     for w in {id(w): w for w in worlds}.values():
         runs_per_batch(w, max(sc.horizon_days for (sc, _), v in zip(runs, worlds, strict=True) if v is w), budget)
     if reduce is None:
@@ -158,11 +161,10 @@ def simulate_many[T](scenarios: ScenarioLike | Sequence[ScenarioLike], seeds: Se
 def _runs(scenarios: Any, seeds: Any, params: Any, days: Any) -> list[tuple[Scenario, int | None]]:
     """The runs' validated scenarios and seeds, or one ScenarioError line."""
     lengths = {}
+    scenarios, seeds, params = (_listed(scenarios), _listed(seeds), _listed(params))
     many = isinstance(scenarios, Sequence) and not isinstance(scenarios, str | bytes)
     if many:
         lengths["scenarios"] = len(scenarios)
-    if seeds is not None and getattr(seeds, "ndim", None) == 1 and hasattr(seeds, "tolist"):
-        seeds = seeds.tolist()          # a NumPy array or a pandas column of seeds (np.arange(10))
     for name, value in (("seeds", seeds), ("params", params)):
         if value is None:
             continue
@@ -190,9 +192,9 @@ def _runs(scenarios: Any, seeds: Any, params: Any, days: Any) -> list[tuple[Scen
     def load(x: Any, where: str) -> Scenario:
         if isinstance(x, str | Path):                  # a file or name read once for all its runs
             if str(x) not in loaded:
-                loaded[str(x)] = scenario_argument(where, x)
+                loaded[str(x)] = scenario_named(where, x)
             return loaded[str(x)]
-        return scenario_argument(where, x)
+        return scenario_named(where, x)
 
     base = None if many else load(scenarios, "scenarios")
     out = []
@@ -207,6 +209,14 @@ def _runs(scenarios: Any, seeds: Any, params: Any, days: Any) -> list[tuple[Scen
             raise ScenarioError(f"run {i}: {err}") from None
         out.append((sc, seed_list[i]))
     return out
+
+
+def _listed(value: Any) -> Any:
+    """A NumPy array or a pandas column of one value per run (`np.arange(10)`, `df["scenario"]`) as
+    a list; anything else as it is."""
+    if getattr(value, "ndim", None) == 1 and hasattr(value, "tolist"):
+        return value.tolist()
+    return value
 
 
 def _worlds(scenarios: list[Scenario], given: World | None, same_world: bool) -> list[World]:

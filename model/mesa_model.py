@@ -30,9 +30,9 @@ from model.events import apply_event, check_reopen
 from model.metrics import DAILY_COLUMNS, SCALARS, WHOLE_NUMBERS, Recorder
 from model.results import Results
 from model.rulebook import run_day
-from model.scenario import (MAX_DAYS, MAX_SEED, Event, Scenario, ScenarioError, check_decision, closest_name,
-                            is_whole, load_scenario, shown, whole_number, with_changes)
-from model.simulate import prepare, results_of
+from model.scenario import (MAX_DAYS, Event, Scenario, ScenarioError, check_decision, closest_name,
+                            is_whole, shown, whole_number, with_changes)
+from model.simulate import SeedLike, prepare, results_of, run_seed, scenario_named
 from model.snapshot import Snapshot, capture, load
 from model.state import Actors, State
 from model.world import World
@@ -112,7 +112,7 @@ class ReceptionModel(mesa.Model):
     _default_schedule: Any   # Mesa's step schedule, a mesa.time.EventGenerator (see _restart_clock)
 
     def __init__(self, scenario: Scenario | str | Path = "baseline",
-                 rng: int | np.random.Generator | np.random.BitGenerator | np.random.SeedSequence | None = None,
+                 rng: SeedLike | None = None,
                  days: int | None = None,
                  world: World | None = None, *, overrides: Mapping[str, Any] | None = None,
                  collect_agents: bool = False, municipality_agent: type[MunicipalityAgent] = MunicipalityAgent,
@@ -128,7 +128,7 @@ class ReceptionModel(mesa.Model):
         _check_class("municipality_agent", municipality_agent, MunicipalityAgent)
         _check_class("location_agent", location_agent, LocationAgent)
         if state is None:
-            sc = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
+            sc = scenario_named("ReceptionModel: scenario", scenario)
             if overrides is not None and not isinstance(overrides, Mapping):
                 hint = (" (mesa.batch_run iterates over a parameter's values: put the mapping in a list, "
                         "\"overrides\": [{...}])" if isinstance(overrides, str) else "")
@@ -335,24 +335,13 @@ def _from_mesa_scenario(given: MesaScenario, rng: Any, days: Any,
 
 
 def _seed(rng: Any, seed: Any) -> int | None:
-    """The run's seed from Mesa's `rng` keyword (or the older `seed`): an integer, or None for the
-    scenario's own seed. A numpy `Generator`, `BitGenerator` or `SeedSequence` (Mesa's `Model(rng=…)`
-    takes them) gives the run's seed by one draw of a whole number from 0 to MAX_SEED: the same
-    generator state gives the same run, and the generator moves on by that draw, so a Generator
-    passed to one model after another gives each its own seed, reproducibly."""
+    """The run's seed from Mesa's `rng` keyword (or the older `seed`), as `model.simulate.run_seed`
+    reads it: an integer, None for the scenario's own seed, or a numpy `Generator`, `BitGenerator`
+    or `SeedSequence` (Mesa's `Model(rng=…)` takes them) from which the seed is drawn once, exactly
+    as `simulate(seed=…)` draws it."""
     if rng is not None and seed is not None and rng is not seed and rng != seed:
         raise ScenarioError("ReceptionModel: give rng or seed, not both")
-    value = rng if rng is not None else seed
-    if value is None:
-        return None
-    if isinstance(value, np.random.Generator | np.random.BitGenerator | np.random.SeedSequence):
-        return int(np.random.default_rng(value).integers(0, MAX_SEED, endpoint=True))
-    n = whole_number(value)
-    if n is None or not 0 <= n <= MAX_SEED:
-        raise ScenarioError(f"ReceptionModel: rng: a whole number from 0 to {MAX_SEED:,} (the run's seed), a numpy "
-                            f"Generator or SeedSequence (the seed drawn from it once) or None (the scenario's "
-                            f"seed), got {shown(value)}")
-    return n
+    return run_seed(rng if rng is not None else seed, "ReceptionModel: rng")
 
 
 def _check_keywords(parameters: Mapping[str, Any]) -> None:

@@ -2,33 +2,91 @@
 
 from __future__ import annotations
 
+import inspect
 import typing
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
+
+import numpy as np
 
 from model.metrics import Recorder
 from model.results import Results
 from model.rulebook import run_day
-from model.scenario import MAX_SEED, Scenario, ScenarioError, load_scenario, validate_scenario, whole_number
+from model.scenario import (MAX_SEED, Scenario, ScenarioError, load_scenario, scenario_argument, shown,
+                            validate_scenario, whole_number)
 from model.start import new_state
 from model.state import State
 from model.world import World, build_world, difference, serves
 
 
-def prepare(scenario: Scenario | str | Path, seed: int | None = None, days: int | None = None,
+# what a run's seed may be given as (see `run_seed`)
+SeedLike = int | np.integer | np.random.Generator | np.random.BitGenerator | np.random.SeedSequence
+
+
+def run_seed(value: Any, where: str = "seed") -> int | None:
+    """The run's seed, a whole number from 0 to MAX_SEED, from a seed argument: a whole number
+    (Python's or NumPy's, or a float without a fraction), None (the scenario's own seed), or, as
+    Mesa's `Model(rng=…)` takes, a numpy `Generator`, `BitGenerator` or `SeedSequence`, from which
+    the seed is drawn once: a run's random streams are all spawned from one integer seed (so that
+    runs can be paired on common random numbers), the same generator state gives the same run, and
+    a Generator moves on by that draw, so one given to run after run gives each its own seed,
+    reproducibly. Anything else raises one ScenarioError line naming `where`."""
+    if value is None:
+        return None
+    if isinstance(value, np.random.Generator | np.random.BitGenerator | np.random.SeedSequence):
+        return int(np.random.default_rng(value).integers(0, MAX_SEED, endpoint=True))
+    n = whole_number(value)
+    if n is None or not 0 <= n <= MAX_SEED:
+        raise ScenarioError(f"{where}: a whole number from 0 to {MAX_SEED:,} (the run's seed), a numpy Generator "
+                            f"or SeedSequence (the seed drawn from it once) or None (the scenario's seed), "
+                            f"got {shown(value)}")
+    return n
+
+
+def check_callback(where: str, f: Any, wanted: str, arguments: int) -> None:
+    """`f` (a callback argument) is None or a function that can be called with `arguments`
+    positional arguments; else one ScenarioError line naming `where` and what is `wanted`, before
+    anything is computed (not a TypeError from inside the run, a day or a batch later)."""
+    if f is None:
+        return
+    if not callable(f):
+        raise ScenarioError(f"{where}: {wanted} or None, not {type(f).__name__} {shown(f)}")
+    try:
+        inspect.signature(f).bind(*range(arguments))
+    except ValueError:              # no signature to read (some built-ins): called as it is
+        return
+    except TypeError as err:
+        raise ScenarioError(f"{where}: {wanted} or None; {getattr(f, '__name__', 'this one')} cannot be called "
+                            f"so ({err})") from None
+
+
+def scenario_named(where: str, value: Any) -> Scenario:
+    """`model.scenario.scenario_argument` with the argument named in every refusal, a name or
+    file that cannot be loaded too (`scenarios.1: stable-stok: no such scenario file or built-in
+    name (did you mean 'stable-stock'?)`), for entry points with more than one scenario argument
+    or that Mesa's tools call (batch_run, SolaraViz)."""
+    try:
+        return scenario_argument(where, value)
+    except ScenarioError as err:
+        text = str(err)
+        if text.startswith(where):
+            raise
+        raise ScenarioError(f"{where}: {text.removeprefix('scenario: ')}") from None
+
+
+def prepare(scenario: Scenario | str | Path, seed: SeedLike | None = None, days: int | None = None,
             world: World | None = None) -> State:
     """A state on day 0, with its recorder, ready to run `days` days (default: the horizon), on
-    `world` when given (it must serve the scenario: `model.world.serves`). Raises ScenarioError,
-    before building anything, for a scenario, seed, horizon or world a run cannot use."""
+    `world` when given (it must serve the scenario: `model.world.serves`); `seed` as `run_seed`
+    reads it. Raises ScenarioError, before building anything, for a scenario, seed, horizon or
+    world a run cannot use."""
     sc = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
     if days is not None and whole_number(days) is None:
         raise ScenarioError(f"days: a whole number of days or None (the scenario's horizon), not {days!r}")
     days = whole_number(days)
     sc = validate_scenario(sc, days)      # the object may have changed since it was loaded
-    n = whole_number(seed)
-    if seed is not None and (n is None or not 0 <= n <= MAX_SEED):
-        raise ScenarioError(f"seed: must be a whole number from 0 to {MAX_SEED:,} (got {seed!r})")
-    seed = n
+    seed = run_seed(seed)
     if world is not None and not isinstance(world, World):
         raise ScenarioError(f"world: a built World (model.world.build_world) or None, not {type(world).__name__}")
     if world is not None and not serves(world.scenario, sc):
@@ -57,11 +115,19 @@ def results_of(s: State) -> Results:
     return Results(s.sc, seed, recorder.to_dataset(s, days), s.people, s.locs, s.log, list(s.event_log))
 
 
-def simulate(scenario: Scenario | str | Path, seed: int | None = None, days: int | None = None,
+def simulate(scenario: Scenario | str | Path, seed: SeedLike | None = None, days: int | None = None,
              progress: Callable[[int, int], None] | None = None, world: World | None = None) -> Results:
-    """Run a scenario headless. Same scenario and seed -> identical results."""
-    if progress is not None and not callable(progress):
-        raise ScenarioError(f"progress: a function of (day, horizon) or None, not {type(progress).__name__}")
+    """Run a scenario headless; same scenario and seed -> identical results (and identical to
+    `ReceptionModel` stepped to the horizon).
+
+    `scenario`: a Scenario, a built-in name (`noodplan scenarios`) or a scenario file; `seed`: the
+    run's seed, a whole number from 0 to 2³²−1 (None: the scenario's own `seed`; a numpy Generator
+    or SeedSequence: the seed is drawn from it once, see `run_seed`; `Results.seed` holds it);
+    `days`: days to simulate from the scenario's start date (None: its `horizon_days`);
+    `progress(day, horizon)`: called after each simulated day with the days done and the days in
+    all; `world`: a built world to reuse (`model.world.build_world`; it must serve the scenario).
+    Bad input raises one ScenarioError line naming the argument, before anything is built."""
+    check_callback("progress", progress, "a function of (day, horizon)", 2)
     s = prepare(scenario, seed, days, world)
     horizon = s.sc.horizon_days
     for _ in range(horizon):

@@ -301,6 +301,12 @@ API_CASES = {
     "paths/batch-run-parameter-misspelt": lambda: _batch_run({"housing.supply_persons_per_yaer": [1000]}),
     "paths/design-set-mapping": lambda: _design_dict(set={"housing": {"supply_persons_per_yaer": 1}}),
     "paths/ema-run-name-misspelt": lambda: _ema_run(housing_suply=3),
+    # twentieth round: a Mesa or Python user's first moves (a line that did not name the argument, or a
+    # TypeError from inside the run a day later)
+    "model/scenario-misspelt": lambda: ReceptionModel("basline"),
+    "simulate/progress-one-argument": lambda: simulate(_tiny(), progress=lambda day: None),
+    "many/scenario-misspelt-in-a-list": lambda: simulate_many([_tiny(), "basline"], [1, 2]),
+    "many/reduce-without-an-argument": lambda: simulate_many(_tiny(), [1], reduce=lambda: 0),
 }
 
 # what the one line must say, where the case alone does not make it fail before its fix
@@ -311,6 +317,12 @@ API_SAYS = {
     "run-file/utf16": "is UTF-16 text",
     "model/restore-seed": "seed: not with state=",
     "model/scenario-empty-text": "scenario: give a built-in name or a file path",
+    "model/scenario-number": "ReceptionModel: scenario: a Scenario, a built-in name or a file path, not int",
+    "model/scenario-misspelt": "ReceptionModel: scenario: basline: no such scenario file or built-in name (did you "
+                               "mean 'baseline'?)",
+    "simulate/progress-one-argument": "progress: a function of (day, horizon) or None; <lambda> cannot be called so",
+    "many/scenario-misspelt-in-a-list": "scenarios.1: basline: no such scenario file",
+    "many/reduce-without-an-argument": "reduce: a function of one run's Results or None; <lambda> cannot be called",
     "model/batch-run-overrides-not-in-a-list": "put the mapping in a list",
     "applicants/stage-bytes": "a filter takes one value or several, not bytes",
     "paths/with-changes-mapping": "overrides: housing.supply_persons_per_yaer: unknown field (did you mean "

@@ -149,15 +149,57 @@ def test_a_run_leaves_its_shared_world_as_it_was():
      "params.0: chain.screening_dayz: unknown field (did you mean 'chain.screening_days'?)"),
     ({"scenarios": ["baseline", 3], "seeds": [1, 2]},
      "scenarios.1: a Scenario, a built-in name or a file path, not int"),
+    ({"scenarios": ["baseline", "basline"], "seeds": [1, 2]},      # the run named, not only the name
+     "scenarios.1: basline: no such scenario file or built-in name (did you mean 'baseline'?)"),
+    ({"scenarios": "baseline", "seeds": [1], "progress": lambda done: None},    # a TypeError a run later
+     "progress: a function of (done, total) run-days or None; <lambda> cannot be called so (too many "
+     "positional arguments)"),
+    ({"scenarios": "baseline", "seeds": [1], "reduce": lambda: None},
+     "reduce: a function of one run's Results or None; <lambda> cannot be called so (too many positional "
+     "arguments)"),
+    ({"scenarios": "baseline", "seeds": [1], "memory_budget": "2 GB"},
+     "memory_budget: a positive whole number of bytes or None, not '2 GB'"),
     ({"scenarios": "baseline", "seeds": [1], "days": 0},
      "days: a whole number of days ≥ 1 or None (the scenario's horizon), not 0"),
     ({"scenarios": ["baseline", "flex-only"], "seeds": [1, 1], "same_world": True},
      "scenarios.1: needs a world of its own (against run 0: "),
 ])
-def test_bad_input_is_one_line_naming_the_argument(kwargs, message):
+def test_bad_input_is_one_line_naming_the_argument(kwargs, message, monkeypatch):
+    monkeypatch.setattr(many, "build_world", _nothing_built)
     with pytest.raises(ScenarioError) as err:
         simulate_many(**kwargs)
     assert str(err.value).startswith(message) and "\n" not in str(err.value)
+
+
+def _nothing_built(*_args, **_kwargs):
+    raise AssertionError("a world was built before the input was refused")
+
+
+def test_simulate_refuses_a_progress_it_cannot_call_before_building(monkeypatch):
+    """A progress of one argument failed with a TypeError from inside the run, after the world was
+    built and a day simulated."""
+    monkeypatch.setattr("model.simulate.build_world", _nothing_built)
+
+    def report(day, horizon, total):
+        pass
+
+    with pytest.raises(ScenarioError, match=r"^progress: a function of \(day, horizon\) or None; <lambda> cannot "
+                                            r"be called so \(too many positional arguments\)$"):
+        simulate("baseline", 1, 2, progress=lambda day: None)
+    with pytest.raises(ScenarioError, match=r"^progress: .* report cannot be called so \(missing a required "
+                                            r"argument: 'total'\)$"):
+        simulate("baseline", 1, 2, progress=report)
+
+
+def test_the_runs_given_as_numpy_arrays_and_a_budget_as_a_float():
+    """A NumPy array (or pandas column) of scenario names was refused ("scenarios: a Scenario, a
+    built-in name or a file path, not ndarray"), though seeds in one were taken; a budget of 2e9
+    bytes was refused as no whole number."""
+    got = simulate_many(np.array(["stable-stock", "baseline"]), seeds=np.array([3, 4]), days=3,
+                        params=np.array([{}, {"chain.screening_days": 5}]), memory_budget=2e9)
+    _same(got[0], simulate("stable-stock", 3, 3))
+    _same(got[1], _alone("baseline", 4, 3, {"chain.screening_days": 5}))
+    assert batch_size(300_000_000, 1e9) == 3
 
 
 def test_a_world_that_does_not_serve_a_run_is_refused():

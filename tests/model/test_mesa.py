@@ -139,6 +139,34 @@ def test_rng_a_numpy_generator_draws_the_seed_once():
         ReceptionModel("stable-stock", rng=np.random.default_rng(3), seed=3, days=1)
 
 
+def test_simulate_draws_the_seed_from_a_generator_as_the_mesa_face_does():
+    """`simulate(seed=np.random.default_rng(3))` was refused ("seed: must be a whole number …")
+    while `ReceptionModel(rng=…)` took the same generator: the same generator state now gives the
+    same run on both faces, and the generator moves on by one draw."""
+    expected = int(np.random.default_rng(3).integers(0, MAX_SEED, endpoint=True))
+    gen = np.random.default_rng(3)
+    res = simulate("stable-stock", seed=gen, days=3)
+    assert res.seed == expected and simulate("stable-stock", seed=gen, days=1).seed != expected
+    m = _run(ReceptionModel("stable-stock", rng=np.random.default_rng(3), days=3))
+    assert m.state.seed == expected
+    same_results(m.results(), res)
+    assert simulate("stable-stock", seed=np.random.SeedSequence(3), days=1).seed == ReceptionModel(
+        "stable-stock", rng=np.random.SeedSequence(3), days=1).state.seed
+
+
+@pytest.mark.parametrize("scenario, text", [
+    (3, "a Scenario, a built-in name or a file path, not int"),
+    (None, "a Scenario, a built-in name or a file path, not NoneType"),
+    ("basline", "basline: no such scenario file or built-in name (did you mean 'baseline'?)"),
+])
+def test_a_scenario_argument_the_model_cannot_use_is_named(scenario, text):
+    """ReceptionModel(3) said "ReceptionModel: changes are made to a Scenario, not int", and a
+    misspelt name did not say which argument (in a batch_run of many parameters)."""
+    with pytest.raises(ScenarioError) as err:
+        ReceptionModel(scenario, days=1)
+    assert str(err.value) == f"ReceptionModel: scenario: {text}"
+
+
 def test_model_arguments_mesa_style_and_one_line_errors():
     a = ReceptionModel("baseline", rng=7, days=3)
     b = ReceptionModel("baseline", seed=7, days=3)                # the older name

@@ -62,6 +62,16 @@ class Collector(mesa.DataCollector):
     """Mesa's DataCollector, whose frames of what it does not collect stop with a one-line
     ScenarioError saying why (Mesa warns and returns an empty frame, or raises a bare Exception)."""
 
+    def collect(self, model):
+        """Mesa's collect, refused on day 0: the model reporters are the last simulated day's row of
+        daily.csv, and before the first step there is none (a Mesa habit, collecting in `__init__`,
+        made a row of zeros dated the horizon's last day)."""
+        if isinstance(model, ReceptionModel) and model.day == 0:
+            raise ScenarioError("datacollector: collect() on day 0, before any day is simulated: a row holds a "
+                                "simulated day's figures (row i is day i, as in daily.csv), and step() collects "
+                                "each day's")
+        super().collect(model)
+
     def get_agenttype_vars_dataframe(self, agent_type):
         if agent_type not in self.agenttype_reporters:
             kept = ", ".join(t.__name__ for t in self.agenttype_reporters)

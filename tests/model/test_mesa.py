@@ -67,6 +67,18 @@ def test_datacollector_rows_are_daily_csv(tmp_path):
     assert (frame["regime"] == "instrumentalisation").any()                     # the text columns too
 
 
+def test_collecting_before_the_first_day_is_refused_and_the_rows_stay_the_days():
+    """A Mesa habit, `self.datacollector.collect(self)` in `__init__`, made a row of zeros dated the
+    horizon's last day (the recorder's row -1) ahead of the days' rows."""
+    m = ReceptionModel("stable-stock", rng=1, days=2)
+    with pytest.raises(ScenarioError, match=r"^datacollector: collect\(\) on day 0, before any day is simulated"):
+        m.datacollector.collect(m)
+    m.run_model()
+    df = m.datacollector.get_model_vars_dataframe()
+    assert list(df["date"]) == ["2025-07-01", "2025-07-02"]
+    assert list(df["population"]) == [int(x) for x in simulate("stable-stock", 1, 2).daily["population"]]
+
+
 def test_agent_level_collection_reads_the_rows_when_switched_on():
     m = ReceptionModel("baseline", days=8)
     assert not m.datacollector.agenttype_reporters                              # off by default (speed)

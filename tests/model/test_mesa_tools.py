@@ -76,3 +76,35 @@ def test_a_model_collecting_agents_pickles_and_goes_on_as_the_unbroken_run(copy_
     assert len(frame) == 6 * len(m.location_agents)
     assert frame.xs(6.0, level="Step")["occupancy"].sum() == m.datacollector.get_model_vars_dataframe()[
         "population"].iloc[-1] - m.datacollector.get_model_vars_dataframe()["unsheltered"].iloc[-1]
+
+
+def test_solaraviz_with_plot_components_renders_the_daily_figures():
+    """docs/mesa.md's SolaraViz page, rendered: Mesa's plot components (matplotlib and altair) read
+    the model's DataCollector by daily.csv's names, on day 0 (no rows yet) and after steps."""
+    import ipywidgets as w
+    from mesa.visualization import SolaraViz, make_plot_component
+
+    m = ReceptionModel("stable-stock", rng=1, days=3)
+    m.run_for(2)
+    page = SolaraViz(m, components=[make_plot_component("population"),
+                                    make_plot_component({"population": "tab:blue", "unsheltered": "tab:red"},
+                                                        backend="altair")],
+                     model_params={"scenario": "stable-stock", "rng": 1, "days": 3})
+    _, rc = solara.render(page, handle_error=False)
+    assert len(rc.find(w.Image).widgets) == 1            # the matplotlib figure
+    assert list(m.datacollector.get_model_vars_dataframe()["population"]) == [
+        int(x) for x in simulate("stable-stock", 1, 2).daily["population"]]
+
+
+def test_batch_run_seeds_as_rng_or_as_a_seed_parameter_give_the_same_rows():
+    """docs/mesa.md: seeds go in batch_run's `rng=`; a `seed` parameter is read as the seed too
+    (Mesa overwrites an `rng` parameter with batch_run's own rng argument)."""
+    import mesa
+
+    def rows(**kw):
+        got = mesa.batch_run(ReceptionModel, max_steps=2, display_progress=False, **kw)
+        return sorted((r["RunId"], r["population"], r["date"]) for r in got)
+
+    by_rng = rows(parameters={"scenario": "stable-stock", "days": 2}, rng=[1, 2])
+    assert rows(parameters={"scenario": "stable-stock", "days": 2, "seed": [1, 2]}) == by_rng
+    assert [p for _, p, _ in by_rng] == [int(simulate("stable-stock", s, 2).daily["population"][-1]) for s in (1, 2)]

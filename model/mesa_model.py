@@ -91,6 +91,28 @@ class Collector(mesa.DataCollector):
         return super().get_table_dataframe(table_name)
 
 
+class NotAnAgentType(ScenarioError, KeyError):
+    """A class asked of `agents_by_type` that the model holds no agents of: a KeyError, as Mesa's
+    dict raises, with one line saying why (Mesa's says only the class)."""
+
+    __str__ = BaseException.__str__        # the line as written, not quoted as KeyError's
+
+
+class AgentsByType(dict):
+    """Mesa's `agents_by_type` (agent class -> its AgentSet) that names a class it does not hold:
+    applicants, who are made on demand, and a base class when the model was given a subclass."""
+
+    def __missing__(self, key: Any) -> Any:
+        name = getattr(key, "__name__", repr(key))
+        if isinstance(key, type) and issubclass(key, ApplicantAgent):
+            why = ("applicants are not registered agents (a run holds 100,000+ people); m.applicants(...) "
+                   "makes them on demand, m.applicant(person) one")
+        else:
+            kept = ", ".join(t.__name__ for t in self)
+            why = f"no agents of this class (Mesa keys them by their exact class: {kept})"
+        raise NotAnAgentType(f"agents_by_type: {name}: {why}")
+
+
 class RunScenario(MesaScenario):
     """Mesa's scenario object of a `ReceptionModel` (`m.scenario`): it holds the run's seed (`rng`)
     and no parameters of its own, for the run's parameters are ReceptionModel's keywords
@@ -188,6 +210,12 @@ class ReceptionModel(mesa.Model):
         self.time = float(day)
         self._default_schedule = EventGenerator(self, self._do_step, Schedule(interval=1.0, start=day + 1.0),
                                                 priority=Priority.HIGH).start()
+
+    @property
+    def agents_by_type(self) -> dict:
+        """Mesa's agent class -> AgentSet of the registered agents (municipalities and locations);
+        a class it holds none of raises a KeyError saying why (`AgentsByType`)."""
+        return AgentsByType(super().agents_by_type)
 
     @property
     def day(self) -> int:

@@ -179,6 +179,26 @@ def test_a_scenario_argument_the_model_cannot_use_is_named(scenario, text):
     assert str(err.value) == f"ReceptionModel: scenario: {text}"
 
 
+def test_agents_by_type_names_a_class_it_holds_no_agents_of():
+    """`m.agents_by_type[ApplicantAgent]` was a bare `KeyError: <class 'agents.views.ApplicantAgent'>`:
+    applicants are made on demand, not registered. Still a KeyError (and `get`, `in` as a dict's)."""
+
+    class Slow(MunicipalityAgent):
+        pass
+
+    m = ReceptionModel("stable-stock", rng=1, days=2, municipality_agent=Slow)
+    with pytest.raises(KeyError) as err:
+        m.agents_by_type[ApplicantAgent]
+    assert isinstance(err.value, ScenarioError) and str(err.value) == (
+        "agents_by_type: ApplicantAgent: applicants are not registered agents (a run holds 100,000+ people); "
+        "m.applicants(...) makes them on demand, m.applicant(person) one")
+    with pytest.raises(ScenarioError, match=r"^agents_by_type: MunicipalityAgent: no agents of this class \(Mesa keys "
+                                            r"them by their exact class: Slow, LocationAgent\)$"):
+        m.agents_by_type[MunicipalityAgent]
+    assert len(m.agents_by_type[Slow]) == 342 and m.agents_by_type.get(ApplicantAgent) is None
+    assert ApplicantAgent not in m.agents_by_type and set(m.agents_by_type) == {Slow, LocationAgent}
+
+
 def test_model_arguments_mesa_style_and_one_line_errors():
     a = ReceptionModel("baseline", rng=7, days=3)
     b = ReceptionModel("baseline", seed=7, days=3)                # the older name

@@ -13,7 +13,7 @@ import numpy as np
 from model.metrics import Recorder
 from model.results import Results
 from model.rulebook import run_day
-from model.scenario import (MAX_SEED, Scenario, ScenarioError, load_scenario, scenario_argument, shown,
+from model.scenario import (MAX_DAYS, MAX_SEED, Scenario, ScenarioError, load_scenario, scenario_argument, shown,
                             validate_scenario, whole_number)
 from model.start import new_state
 from model.state import State
@@ -82,9 +82,11 @@ def prepare(scenario: Scenario | str | Path, seed: SeedLike | None = None, days:
     reads it. Raises ScenarioError, before building anything, for a scenario, seed, horizon or
     world a run cannot use."""
     sc = load_scenario(scenario) if isinstance(scenario, str | Path) else scenario
-    if days is not None and whole_number(days) is None:
-        raise ScenarioError(f"days: a whole number of days or None (the scenario's horizon), not {days!r}")
-    days = whole_number(days)
+    n = whole_number(days)
+    if days is not None and (n is None or not 1 <= n <= MAX_DAYS):     # named as given, not as horizon_days
+        raise ScenarioError(f"days: a whole number of days from 1 to {MAX_DAYS:,} or None (the scenario's horizon), "
+                            f"not {shown(days)}")
+    days = n
     sc = validate_scenario(sc, days)      # the object may have changed since it was loaded
     seed = run_seed(seed)
     if world is not None and not isinstance(world, World):

@@ -191,6 +191,20 @@ def test_simulate_refuses_a_progress_it_cannot_call_before_building(monkeypatch)
         simulate("baseline", 1, 2, progress=report)
 
 
+@pytest.mark.parametrize("days", [0, -1, 36_501, "3"])
+def test_days_out_of_range_are_named_as_given(days, monkeypatch):
+    """simulate(days=0) and ReceptionModel(days=-1) said "baseline: horizon_days: Input should be
+    greater than or equal to 1", a field the user did not give."""
+    from model.mesa_model import ReceptionModel
+
+    monkeypatch.setattr("model.simulate.build_world", _nothing_built)
+    text = f"days: a whole number of days from 1 to 36,500 or None (the scenario's horizon), not {days!r}"
+    for run in (lambda: simulate("baseline", 1, days), lambda: ReceptionModel("baseline", 1, days)):
+        with pytest.raises(ScenarioError) as err:
+            run()
+        assert str(err.value) == text
+
+
 def test_the_runs_given_as_numpy_arrays_and_a_budget_as_a_float():
     """A NumPy array (or pandas column) of scenario names was refused ("scenarios: a Scenario, a
     built-in name or a file path, not ndarray"), though seeds in one were taken; a budget of 2e9

@@ -108,3 +108,33 @@ def test_batch_run_seeds_as_rng_or_as_a_seed_parameter_give_the_same_rows():
     by_rng = rows(parameters={"scenario": "stable-stock", "days": 2}, rng=[1, 2])
     assert rows(parameters={"scenario": "stable-stock", "days": 2, "seed": [1, 2]}) == by_rng
     assert [p for _, p, _ in by_rng] == [int(simulate("stable-stock", s, 2).daily["population"][-1]) for s in (1, 2)]
+
+
+def test_solaraviz_sliders_set_the_run_a_reset_makes():
+    """SolaraViz's two parameter components wired as SolaraViz wires them: sliders for `days` and a
+    dotted scenario path; Reset makes the run of the values they were moved to."""
+    from mesa.visualization.solara_viz import ModelCreator
+
+    params = {"scenario": "stable-stock", "rng": 1,
+              "days": {"type": "SliderInt", "value": 5, "label": "days", "min": 1, "max": 730, "step": 1},
+              "housing.supply_persons_per_year": {"type": "SliderInt", "value": 20000, "label": "supply",
+                                                  "min": 0, "max": 40000, "step": 1000}}
+    first = ReceptionModel("stable-stock", rng=1, days=5)
+    model = solara.reactive(first)
+
+    @solara.component
+    def Page():
+        chosen = solara.use_reactive({})
+        ModelController(model, model_parameters=chosen, play_interval=solara.reactive(100),
+                        render_interval=solara.reactive(1), use_threads=solara.reactive(False))
+        ModelCreator(model, params, model_parameters=chosen)
+
+    _, rc = solara.render(Page(), handle_error=False)
+    buttons = {b.children[0]: b for b in rc.find(v.Btn).widgets if b.children and isinstance(b.children[0], str)}
+    sliders = {s.label: s for s in rc.find(v.Slider).widgets}
+    assert (sliders["days"].v_model, sliders["supply"].v_model) == (5, 20000)
+    sliders["days"].v_model, sliders["supply"].v_model = 9, 15000
+    buttons["Reset"].click()
+    m = model.value
+    assert m is not first and (m.config.name, m.state.seed, m.horizon) == ("stable-stock", 1, 9)
+    assert m.config.housing.supply_persons_per_year == 15000

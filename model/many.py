@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from model.results import Results
 from model.scenario import MAX_SEED, Scenario, ScenarioError, is_whole, validate_scenario, whole_number, with_changes
 from model.simulate import check_callback, scenario_named, simulate
@@ -119,9 +121,12 @@ def simulate_many[T](scenarios: ScenarioLike | Sequence[ScenarioLike], seeds: Se
     `reduce` is given (called as each run ends, so only a batch's Results are held at once).
 
     `scenarios`: one scenario (a Scenario, a built-in name or a file) for every run, or one per run;
-    `seeds`: one per run (None in the list or for the argument: the scenario's own seed);
+    `seeds`: one per run, whole numbers from 0 to 2³²−1 (None in the list or for the argument: the
+    scenario's own seed; a list, tuple, range, 1-d NumPy array or pandas column; to draw them from a
+    numpy Generator, `rng.integers(0, 2**32, size=R)`);
     `params`: one mapping of dotted paths to values per run, applied to that run's scenario;
-    the lists given must have the same length R ≥ 1. `world`: a built world every run must be
+    the lists given must have the same length R ≥ 1. `days`: days every run simulates from its
+    scenario's start date (None: each scenario's `horizon_days`). `world`: a built world every run must be
     served by; `same_world=True`: refuse runs that would need more than one world (a batch of
     the run-axis engine shares one). `progress(done, total)` counts run-days over the whole batch.
     `memory_budget`: bytes (None: `default_budget()`); a run that cannot fit is refused, and so is
@@ -170,6 +175,8 @@ def _runs(scenarios: Any, seeds: Any, params: Any, days: Any) -> list[tuple[Scen
             continue
         if isinstance(value, str | bytes | Mapping) or not isinstance(value, Sequence):
             hint = f" (e.g. [{value!r}])" if name == "seeds" and is_whole(value) else ""
+            if name == "seeds" and isinstance(value, np.random.Generator):
+                hint = " (draw them from it: rng.integers(0, 2**32, size=R))"
             raise ScenarioError(f"{name}: a list with one entry per run{hint}, not {type(value).__name__}")
         lengths[name] = len(value)
     if any(n == 0 for n in lengths.values()):

@@ -141,6 +141,8 @@ def test_a_run_leaves_its_shared_world_as_it_was():
     ({"scenarios": [], "seeds": None}, "scenarios: no runs (an empty list)"),
     ({"scenarios": "baseline", "seeds": []}, "seeds: no runs (an empty list)"),
     ({"scenarios": "baseline", "seeds": 5}, "seeds: a list with one entry per run (e.g. [5]), not int"),
+    ({"scenarios": "baseline", "seeds": np.random.default_rng(1)},
+     "seeds: a list with one entry per run (draw them from it: rng.integers(0, 2**32, size=R)), not Generator"),
     ({"scenarios": "baseline", "seeds": [1, -1]}, "seeds.1: must be a whole number from 0 to 4,294,967,295 (got -1)"),
     ({"scenarios": "baseline", "seeds": [1, 2.5]}, "seeds.1: must be a whole number from 0 to 4,294,967,295 (got 2.5)"),
     ({"scenarios": "baseline", "seeds": [1, 2], "params": [{}, {"chain.nope": 1}]},

@@ -201,13 +201,16 @@ class Results:
     def summary(self) -> str:
         """A planner-readable summary of the run."""
         d = self.daily
+        if d.sizes["day"] == 0:       # a Mesa model or the dashboard asked before its first step
+            return (f"Scenario {self.scenario.name!r}, seed {self.seed}: no day simulated yet (the run starts on "
+                    f"{self.scenario.start_date}; in reception at the start {d.attrs['initial_population']:,})")
         pop = d["population"].values
         uns = d["unsheltered"].values
         ch = self.churn()
         ep = d["occupancy_by_kind"].sel(kind=["emergency", "crisis"]).sum("kind").values
         lines = [
             f"Scenario {self.scenario.name!r}, seed {self.seed}: {str(d['date'].values[0])[:10]} "
-            f"to {str(d['date'].values[-1])[:10]} ({d.sizes['day']} days)",
+            f"to {str(d['date'].values[-1])[:10]} ({d.sizes['day']:,} day{'s' if d.sizes['day'] != 1 else ''})",
             f"  In reception (entitled): start {d.attrs['initial_population']:,}, end {int(pop[-1]):,}, "
             f"peak {int(pop.max()):,} on {str(d['date'].values[pop.argmax()])[:10]}",
             f"  Arrivals {int(d['arrivals'].sum()):,}; housed {int(d['exits_housed'].sum()):,}, "

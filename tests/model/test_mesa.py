@@ -386,3 +386,14 @@ def test_the_mesa_face_runs_the_rules_of_its_agent_classes():
     d = m.datacollector.get_model_vars_dataframe()   # only family members who moved in with their sponsor
     assert (d["exits_housed"] - d["family_moved_in"]).sum() == 0 and d["family_moved_in"].sum() > 0
     assert simulate("baseline", days=15).daily_frame()["exits_housed"].sum() > 0
+
+
+def test_the_summary_before_the_first_step_says_no_day_was_simulated():
+    """A Mesa user (and the dashboard's export) may ask a fresh model for its summary: it says that no day was
+    simulated, when the run starts and how many are in reception, instead of an IndexError; one day is '1 day'."""
+    m = ReceptionModel("baseline", days=3)
+    assert m.results().summary() == ("Scenario 'baseline', seed 20250701: no day simulated yet (the run starts on "
+                                     "2025-07-01; in reception at the start 70,000)")
+    m.step()
+    first = m.results().summary().splitlines()[0]
+    assert first == "Scenario 'baseline', seed 20250701: 2025-07-01 to 2025-07-01 (1 day)"

@@ -213,7 +213,7 @@ def render(run: ExerciseRun, lessons: dict[str, str] | None = None) -> str:
                  f"<p class='meta'>After-action report · exercise <b>{_e(ex.name)}</b> · scenario "
                  f"{_e(run.scenario.name)} · {run.turn} of {ex.turns} turns of {ex.turn_days} days played "
                  f"({_simulated(run)})</p>",
-                 *([f"<p class='meta'><b>Replayed by other code:</b> {_e(run.replay_note)}</p>"]
+                 *([f"<p class='meta'><b>Not the state it was saved in:</b> {_e(run.replay_note)}</p>"]
                    if run.replay_note else []),
                  *([f"<p class='meta'><b>Injects on a turn's first day:</b> {_e(run.rule_note)}</p>"]
                    if run.rule_note else []),

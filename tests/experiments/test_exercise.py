@@ -774,13 +774,32 @@ def test_a_save_that_replays_to_another_state_says_so_in_the_room_and_the_report
     _same_run(back.model.state, run.model.state)                 # replayed as today's code does
     assert back.replay_note.startswith("other.json was saved by noodplan 0.9 (abc) in state 00000000; "
                                        "replayed by ") and f"it is in state {run.fingerprint()}" in back.replay_note
-    assert "Replayed by other code:" in report.render(back) and "Replayed by other code" not in report.render(run)
+    said = "Not the state it was saved in:"
+    assert said in report.render(back) and said not in report.render(run)
     back.snapshot("s")                                           # a fork goes on from that state: it says so too
     run.snapshot("s")
     assert back.fork("s").replay_note == back.replay_note and run.fork("s").replay_note == ""
     del other["fingerprint"]                                     # the first saves had none: no check
     (tmp_path / "first.json").write_text(json.dumps(other))
     assert savefile.load(tmp_path / "first.json").replay_note == ""
+
+
+def test_a_save_edited_after_it_was_saved_is_not_blamed_on_a_changed_model(tmp_path):
+    # the same noodplan replays a save whose scenario was edited by hand (another seed): the state differs,
+    # but the code that wrote it is the code that replays it; the note said "the model changed in between"
+    # naming the same version twice
+    from model.snapshot import code_version
+
+    run = run_of(scenario=small_scenario(first_applications_per_year=3000))
+    _busy(run)
+    run.advance()
+    saved = json.loads(savefile.save(run, tmp_path / "x.json").read_text())
+    saved["exercise"]["scenario"]["seed"] = saved["exercise"]["scenario"]["seed"] + 1
+    (tmp_path / "edited.json").write_text(json.dumps(saved))
+    note = savefile.load(tmp_path / "edited.json").replay_note
+    assert note.startswith(f"edited.json was saved by this noodplan ({code_version()}) in state "
+                           f"{run.fingerprint()}, and replays to state ")
+    assert "were changed after it was saved" in note and "the model changed" not in note
 
 
 def test_the_report_holds_every_decision_the_assessment_and_the_lessons(tmp_path):

@@ -464,6 +464,20 @@ def test_the_library_loads():
         assert {r.type for r in ex.roles} == {"national", "coa", "ind", "province", "safety_region", "municipality"}
 
 
+def test_a_library_synopsis_names_the_season_its_clock_shows():
+    # the players read the synopsis beside the room's date (the scenario's start, 1 July 2025): the
+    # force-majeure exercise began "Winter." and the instrumentalisation one "October." on 1 July
+    months = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+              "november", "december"]
+    seasons = {"winter": (12, 1, 2), "spring": (3, 4, 5), "summer": (6, 7, 8), "autumn": (9, 10, 11)}
+    for name in library_names():
+        ex, sc = load_exercise(name)
+        month = sc.start_date.month
+        words = re.findall(r"[a-z]+", ex.synopsis.lower())
+        assert all(months.index(w) + 1 == month for w in words if w in months), name
+        assert all(month in seasons[w] for w in words if w in seasons), name
+
+
 def _play_2022(decisions: dict[int, list[tuple[str, dict]]]) -> tuple[list[float], list[str]]:
     """The library's mass-arrival-2022 played to its end with `decisions` (turn -> role, decision):
     persons without a bed at the end of each turn, and the injects that fired."""

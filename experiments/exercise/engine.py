@@ -792,5 +792,10 @@ def series(run: ExerciseRun) -> dict[str, np.ndarray]:
                                              "permit_holders_waiting", "moves", "cost_eur", "arrivals")}
         out["registration_backlog"] = rec.stage[:d, int(Stage.WAITING)].astype(float)
         out["plan_phase"] = rec.extra["phase"][:d].astype(float)
+        # the registration location's occupancy (Ter Apel), as the injects' `central_occupancy` reads it:
+        # persons there / its usable places; NaN on a day with none open
+        c = int(Kind.CENTRAL)
+        persons, places = rec.kind_occupancy[:d, c].astype(float), rec.kind_capacity[:d, c].astype(float)
+        out["central_occupancy"] = np.divide(persons, places, out=np.full(d, np.nan), where=places > 0)
         out["dates"] = np.asarray(run.model.state.world.dates[:d], dtype="datetime64[D]")
         return out

@@ -947,6 +947,27 @@ def test_the_reports_figures_at_each_turns_end_are_the_runs_daily_figures():
             f"<td>{last['occupancy_rate']:.1%}</td>") in html
 
 
+def test_the_report_shows_the_registration_locations_occupancy_as_the_injects_read_it():
+    # Ter Apel filling up is what `mass-arrival-2022` is about and what its injects' conditions read
+    # (`central_occupancy`), but the report's figure and table had no such figure: only the log's turn lines.
+    # The small world's registration location has 20 places: its persons there / 20 on each turn's last day.
+    from experiments.exercise import report
+
+    run = run_of(scenario=small_scenario(first_applications_per_year=600))      # (not full: it varies)
+    for _ in range(3):
+        run.advance()
+        assert report.turn_figures(run)[-1]["central_occupancy"] == indicators(run.model)["central_occupancy"]
+    daily = run.model.datacollector.get_model_vars_dataframe()      # central_occupancy: persons (daily.csv)
+    rows = report.turn_figures(run)
+    assert [r["central_occupancy"] for r in rows] == [daily["central_occupancy"].iloc[r["day"]] / 20 for r in rows]
+    assert len({r["central_occupancy"] for r in rows}) == 3
+    html = report.render(run)
+    assert "<th>registration location (aanmeldcentrum, Ter Apel): persons / places</th>" in html
+    last = rows[-1]
+    assert (f"<td>{last['occupancy_rate']:.1%}</td><td>{last['central_occupancy']:.1%}</td>"
+            f"<td>{last['registration_backlog']:,.0f}</td>") in html
+
+
 def test_the_report_gives_each_turns_moves_and_cost_summed_from_the_runs_daily_table():
     """The plan asks how often people (families) are moved and what reception costs: the report had
     neither. Each turn's row gives the persons moved and the cost over the turn's days, and a line the

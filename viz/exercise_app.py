@@ -21,7 +21,7 @@ from solara.alias import rv as v
 
 from experiments.exercise import report, savefile
 from experiments.exercise import roles as R
-from experiments.exercise.engine import indicators, summary, turn_at
+from experiments.exercise.engine import indicators, said, turn_at
 from model.scenario import ScenarioError
 from viz.exercise_room import ROOMS, Room, offered
 from viz.file_pick import FilePick
@@ -277,7 +277,7 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
         if message.value:
             solara.Error(message.value, classes=["np-ex-error"])
         solara.Markdown("**Decisions submitted this turn** (they act when the turn ends)")
-        _table(["role", "decision", "why"], [[r, d.type + summary(d), d.why] for r, d in run.pending()],
+        _table(["role", "decision", "why"], [[r, said(d), d.why] for r, d in run.pending()],
                "np-ex-pending")
         players = sorted(set(room.players.values()))
         solara.Text(f"Players joined: {', '.join(players) or 'none yet'}", classes=["np-ex-players"])
@@ -426,7 +426,7 @@ def Player(room: Room, token: str, on_leave):
         if message.value:
             solara.Error(message.value, classes=["np-ex-error"])
         waiting = [d for _, d in run.pending(role.id)]
-        _table(["decision", "why"], [[d.type + summary(d), d.why] for d in waiting], "np-ex-my-pending")
+        _table(["decision", "why"], [[said(d), d.why] for d in waiting], "np-ex-my-pending")
 
         def withdraw(i: int, d) -> None:
             try:
@@ -437,7 +437,7 @@ def Player(room: Room, token: str, on_leave):
         if waiting and room.status == "running":
             with solara.Row(style={"flex-wrap": "wrap"}, gap="4px"):
                 for i, d in enumerate(waiting):
-                    solara.Button(f"Withdraw {d.type}{summary(d)}", on_click=lambda i=i, d=d: withdraw(i, d),
+                    solara.Button(f"Withdraw: {said(d)}", on_click=lambda i=i, d=d: withdraw(i, d),
                                   text=True, small=True, classes=["np-ex-withdraw"])
     Log(room, room.version)
 

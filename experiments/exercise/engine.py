@@ -550,7 +550,6 @@ class ExerciseRun:
     def _carry_out(self, role: R.Role, d, seq: int, played: list[str] | None = None) -> None:
         """Carry out decision `d` (the `seq`-th submitted on this line of play: its log entry's
         `submitted`, which tells the report whether it was submitted after an inject)."""
-        what = d.type.replace("_", " ")
         try:
             if isinstance(d, R.RequestPlaces):
                 to_type = "safety_region" if d.kind == "crisis" else "municipality"
@@ -559,7 +558,7 @@ class ExerciseRun:
                 self.book.requests.append(q)
                 addressee = [r for r in self.exercise.roles if r.type == to_type and r.province == d.province]
                 unplayed = [r for r in addressee if played is not None and r.id not in played]
-                self._log("decision", role.id, f"request {d.places:,} {d.kind} places in {d.province}",
+                self._log("decision", role.id, said(d),
                           f"request {q.number} to "
                           + (addressee[0].id if addressee and not unplayed else "the model"), d.why,
                           decision=d.model_dump(mode="json"), submitted=seq)
@@ -591,10 +590,10 @@ class ExerciseRun:
             self._apply_events(events)
             effects = [f"{e.places:,} {e.kind} places opening in {e.lead_time_days} days" if e.action == "open"
                        else f"{x['what']} {x['detail']}" for e, x in zip(events, log[n:])]
-            self._log("decision", role.id, what + summary(d), "; ".join(effects), d.why,
+            self._log("decision", role.id, said(d), "; ".join(effects), d.why,
                       decision=d.model_dump(mode="json"), submitted=seq)
         except ScenarioError as exc:              # the world changed since it was submitted
-            self._log("refused", role.id, what + summary(d), str(exc), d.why, decision=d.model_dump(mode="json"),
+            self._log("refused", role.id, said(d), str(exc), d.why, decision=d.model_dump(mode="json"),
                       submitted=seq)
 
     def _model_answers(self, q: R.Request, reason: str) -> None:
@@ -679,13 +678,32 @@ def _unpacked(snap: Snapshot | _Packed) -> Snapshot:
     return snap.unpack() if isinstance(snap, _Packed) else snap
 
 
-def summary(d) -> str:
-    parts = []
-    for k in ("request", "places", "kind", "factor", "regime", "from_track", "to_track", "share", "province"):
-        v = getattr(d, k, None)
-        if v is not None:
-            parts.append(f"{k} {v:,}" if isinstance(v, int) and not isinstance(v, bool) else f"{k} {v}")
-    return (": " + ", ".join(parts)) if parts else ""
+# the location kinds as a decision names them, with the Dutch term the chain uses
+KIND_SAID = {"central": "registration (aanmeldcentrum)", "border": "border (grenslocatie)",
+             "process": "process (pol)", "regular": "regular (azc)", "minors": "minors' (amv)",
+             "accelerated": "accelerated-track", "emergency": "emergency (noodopvang)",
+             "crisis": "crisis emergency (crisisnoodopvang)"}
+
+
+def said(d) -> str:
+    """A decision in the planners' words, as the log, the report and the room show it: "open 2,000
+    emergency (noodopvang) places in Groningen", "move 20 % of the regular track's decisions a day to the
+    accelerated track" (it read "open places: places 2,000, kind emergency", the form's field names)."""
+    where = f" in {d.province}" if getattr(d, "province", None) else ""
+    kind = KIND_SAID.get(getattr(d, "kind", ""), getattr(d, "kind", ""))
+    if isinstance(d, R.OpenPlaces | R.ClosePlaces):
+        return f"{'open' if isinstance(d, R.OpenPlaces) else 'close'} {d.places:,} {kind} places{where}"
+    if isinstance(d, R.RaiseOccupancy):
+        return f"raise occupancy of {kind} places to {d.factor:g} x normal{where}"
+    if isinstance(d, R.RequestPlaces):
+        return f"request {d.places:,} {kind} places{where}"
+    if isinstance(d, R.AnswerRequest):
+        return f"answer request {d.request}: " + (f"accept {d.places:,} places" if d.places else "refuse")
+    if isinstance(d, R.RequestRegime):
+        return f"request the {d.regime.replace('_', ' ')} regime"
+    if isinstance(d, R.Reprioritise):
+        return f"move {d.share * 100:.3g} % of the {d.from_track} track's decisions a day to the {d.to_track} track"
+    return d.type.replace("_", " ")
 
 
 # A saved command's fields (what `ExerciseRun._record` writes) and their types; `effect` may be

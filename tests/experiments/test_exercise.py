@@ -224,7 +224,27 @@ def test_two_players_of_one_table_answering_the_same_request_open_its_places_onc
     assert mine == [("decision", "table A", "40 emergency places opening in 21 days"),
                     ("refused", "table B", "request 1 is answered already (by a decision before this one); "
                                            "a request is answered once")]
-    assert [e["what"] for e in run.log if e["role"] == "gem-gr"][1] == "answer request: request 1, places 100"
+    assert [e["what"] for e in run.log if e["role"] == "gem-gr"] == ["answer request 1: accept 40 of 100 places",
+                                                                      "answer request 1: accept 100 places"]
+
+
+def test_the_log_says_each_decision_in_the_planners_words():
+    # the log, the report and the room showed a decision as the form's fields: "open places: places 10, kind
+    # emergency", "reprioritise: from_track regular, to_track dublin, share 0.5"
+    run = run_of(turns=2)
+    for role, d in [("coa", {"type": "open_places", "kind": "emergency", "places": 1200}),
+                    ("coa", {"type": "raise_occupancy", "kind": "regular", "factor": 1.2}),
+                    ("coa", {"type": "close_places", "kind": "emergency", "places": 10, "province": "Groningen"}),
+                    ("ind", {"type": "reprioritise", "from_track": "regular", "to_track": "dublin", "share": 0.25}),
+                    ("prov-gr", {"type": "request_places", "kind": "crisis", "places": 30, "province": "Groningen"})]:
+        run.submit(role, d)
+    run.advance()
+    assert [e["what"] for e in run.log if e["kind"] in ("decision", "refused")] == [
+        "open 1,200 emergency (noodopvang) places",
+        "raise occupancy of regular (azc) places to 1.2 x normal",
+        "close 10 emergency (noodopvang) places in Groningen",
+        "move 25 % of the regular track's decisions a day to the dublin track",
+        "request 30 crisis emergency (crisisnoodopvang) places in Groningen"]
 
 
 def test_a_request_made_in_the_last_turn_is_answered_by_the_model_at_once():
@@ -725,7 +745,8 @@ def test_a_save_played_before_first_day_injects_were_told_at_the_opening_replays
     (tmp_path / "workshop.json").write_text(json.dumps(old))
     back = savefile.load(tmp_path / "workshop.json")
     story = [(e["kind"], e["what"].split(":")[0], e["day"]) for e in back.log if e["kind"] in ("decision", "inject")]
-    assert story == [("decision", "open places", 7), ("inject", "second", 7)]      # as the tables had it
+    # as the tables had it
+    assert story == [("decision", "open 10 emergency (noodopvang) places", 7), ("inject", "second", 7)]
     told = next(e for e in back.log if e["kind"] == "inject")
     assert told["answer_at"] == 3
     verdicts = {r["inject"]: r["status"] for r in report.assessment(back)[0]["rows"]}
@@ -746,7 +767,7 @@ def test_a_save_played_before_first_day_injects_were_told_at_the_opening_replays
     # the same commands played today: the inject is told as turn 2 opens, the decision answers it
     today = replay(*exercise_from_dict(data), commands)
     assert [(e["kind"], e["what"].split(":")[0]) for e in today.log if e["kind"] in ("decision", "inject")][:2] \
-        == [("inject", "second"), ("decision", "open places")]
+        == [("inject", "second"), ("decision", "open 10 emergency (noodopvang) places")]
     assert today.fingerprint() != back.fingerprint() or today.log != back.log
     saved = savefile.to_dict(today)
     assert saved["format_version"] == 3 and saved["first_day_injects"] == "as the turn opens"

@@ -213,6 +213,7 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
     inject: solara.Reactive[str | None] = solara.use_reactive(None)       # an inject's id
     adhoc_title = solara.use_reactive("")
     adhoc_text = solara.use_reactive("")
+    adhoc_effect = solara.use_reactive("")
     minutes = solara.use_reactive(room.turn_seconds / 60.0)
     run = room.run
 
@@ -273,7 +274,11 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
             solara.InputText("Ad-hoc inject title", value=adhoc_title, continuous_update=True)
             solara.InputText("Ad-hoc inject text", value=adhoc_text, continuous_update=True)
-            solara.Button("Send ad-hoc inject", on_click=lambda: act(room.adhoc, adhoc_title.value, adhoc_text.value)())
+            solara.InputText("Its effect on the model (optional), e.g. {action: close, kind: emergency, "
+                             "province: Groningen, places: 500}", value=adhoc_effect, continuous_update=True,
+                             classes=["np-ex-adhoc-effect"])
+            solara.Button("Send ad-hoc inject", on_click=lambda: act(room.adhoc, adhoc_title.value, adhoc_text.value,
+                                                                     adhoc_effect.value)())
         if message.value:
             solara.Error(message.value, classes=["np-ex-error"])
         solara.Markdown("**Decisions submitted this turn** (they act when the turn ends)")

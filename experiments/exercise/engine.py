@@ -397,8 +397,14 @@ class ExerciseRun:
                 check_decision(now, e)
                 check_reopen(self.model.state, e)
             self._record({"op": "adhoc", "title": title, "synopsis": synopsis, "effect": list(effect or [])})
+            log = self.model.state.event_log
+            n = len(log)
             self._apply_events(events)
             self._log("inject", None, str(title)[:120], str(synopsis)[:4000], source="facilitator (ad hoc)")
+            # what its effect did, as for an exercise file's inject (`_fire`): a close closes whole locations
+            for e, x in zip(events, log[n:]):
+                if e.action in ("close", "open", "reopen", "raise", "request_regime"):
+                    self._log("model", None, f"ad-hoc inject {str(title)[:60]}: {x['what']}", x["detail"])
 
     def snapshot(self, name: str) -> None:
         """Keep the whole state now (model and exercise) under `name`, to rewind to or fork from."""

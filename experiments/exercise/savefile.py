@@ -174,6 +174,9 @@ def from_bytes(raw: bytes | str, source: str = "exercise save", world_of: WorldO
         raise ScenarioError(f"{source}: a saved exercise's bytes or text, not {type(raw).__name__}")
     if len(raw) > MAX_BYTES:
         raise ScenarioError(f"{source}: more than {MAX_BYTES:,} bytes; not a saved exercise")
+    if not raw.strip():         # (the JSON reader's "Expecting value: line 1 column 1 (char 0)")
+        raise ScenarioError(f"{source}: the file is empty: not a saved noodplan exercise (a save was cut off, or "
+                            "another file was given)")
     data = parse_json(raw, source, "a saved noodplan exercise", ScenarioError)
     return from_dict(data, source, world_of)
 

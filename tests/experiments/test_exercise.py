@@ -819,6 +819,25 @@ def test_a_save_that_replays_to_another_state_says_so_in_the_room_and_the_report
     assert savefile.load(tmp_path / "first.json").replay_note == ""
 
 
+@pytest.mark.parametrize("raw", [b"", b"  \n", "\n"])
+def test_an_empty_save_is_told_empty(raw):
+    # it read "not a saved noodplan exercise (Expecting value: line 1 column 1 (char 0))"
+    with pytest.raises(ScenarioError, match=r"^w\.json: the file is empty: not a saved noodplan exercise \(a save "
+                                            r"was cut off, or another file was given\)$"):
+        savefile.from_bytes(raw, "w.json")
+
+
+@pytest.mark.parametrize("text", ["", "\n  \n", "\ufeff"])
+def test_an_empty_exercise_file_is_told_empty(text, tmp_path):
+    # it read "an exercise is a mapping of fields", as for a list or a number
+    path = tmp_path / "mine.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"^mine\.yaml: the file is empty; an exercise is a mapping of fields"):
+        load_exercise(str(path))
+    with pytest.raises(ScenarioError, match=r"^upload: the file is empty"):
+        exercise_from_text(text, "upload")
+
+
 def test_a_save_edited_after_it_was_saved_is_not_blamed_on_a_changed_model(tmp_path):
     # the same noodplan replays a save whose scenario was edited by hand (another seed): the state differs,
     # but the code that wrote it is the code that replays it; the note said "the model changed in between"

@@ -25,6 +25,7 @@ from experiments.exercise.engine import indicators, said, turn_at
 from model.scenario import ScenarioError
 from viz.exercise_room import ROOMS, Room, offered
 from viz.file_pick import FilePick
+from viz.labels import KIND_LABELS, TRACK_LABELS
 
 # the after-action report draws with matplotlib: import it now, not on the first report's click (the
 # import is half that report's work; under load it took the download past half a minute)
@@ -383,19 +384,22 @@ def Player(room: Room, token: str, on_leave):
         _table(["figure", "now"], rows, "np-ex-figures")
         if "kinds" in panel:
             _table(["location kind", "in a bed", "places"],
-                   [[k, f"{x['in_bed']:,}", f"{x['places']:,}"] for k, x in panel["kinds"].items()], "np-ex-kinds")
+                   [[KIND_LABELS.get(k, k), f"{x['in_bed']:,}", f"{x['places']:,}"] for k, x in panel["kinds"].items()],
+                   "np-ex-kinds")
         if "tracks" in panel:
             _table(["IND track", "waiting (persons)", "decisions per day"],
-                   [[t, f"{x['waiting']:,}", f"{x['decisions_per_day']:g}"] for t, x in panel["tracks"].items()],
+                   [[TRACK_LABELS.get(t, t), f"{x['waiting']:,}", f"{x['decisions_per_day']:g}"]
+                    for t, x in panel["tracks"].items()],
                    "np-ex-tracks")
         if panel.get("locations"):
             _table(["location", "kind", "state", "in a bed", "places"],
-                   [[x["name"], x["kind"], x["state"] + (f" (opens day {x['opens_day']})" if x["state"] == "planned"
-                                                         else ""), f"{x['in_bed']:,}", f"{x['places']:,}"]
-                    for x in panel["locations"]], "np-ex-locations")
+                   [[x["name"], KIND_LABELS.get(x["kind"], x["kind"]),
+                     x["state"] + (f" (opens day {x['opens_day']})" if x["state"] == "planned" else ""),
+                     f"{x['in_bed']:,}", f"{x['places']:,}"] for x in panel["locations"]], "np-ex-locations")
         if panel["requests"]:
-            _table(["request", "from", "kind", "places"], [[q["number"], q["by"], q["kind"], q["places"]]
-                                                            for q in panel["requests"]], "np-ex-requests")
+            _table(["request", "from", "kind", "places"],
+                   [[q["number"], q["by"], KIND_LABELS.get(q["kind"], q["kind"]), q["places"]]
+                    for q in panel["requests"]], "np-ex-requests")
         solara.Markdown("**Your decision** (acts when the facilitator ends the turn)")
         t = kind_of.value
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}, classes=["np-ex-form"]):

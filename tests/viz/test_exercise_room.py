@@ -528,3 +528,28 @@ def test_the_facilitators_page_sends_an_ad_hoc_inject_with_its_effect():
         assert room.run.log[1]["what"] == "ad-hoc inject Stroomstoring: close emergency"
     finally:
         rc.close()
+
+
+def test_a_players_tables_name_location_kinds_and_tracks_as_planners_do():
+    # COA's and the IND's tables listed "central", "regular", "emergency" and "regular", "dublin": the
+    # model's ids, not the chain's words (aanmeldcentrum, azc, noodopvang)
+    solara = pytest.importorskip("solara")
+    v = pytest.importorskip("ipyvuetify")
+    from viz.exercise_app import Player
+
+    rooms = Rooms()
+    room, _key = small_room(rooms)
+
+    def first_column(token: str, cls: str) -> list[str]:
+        _box, rc = solara.render(Player(room, token, lambda: None), handle_error=False)
+        try:
+            body = rc.find(v.SimpleTable, class_=cls).widget.children[1]
+            return [row.children[0].children[0] for row in body.children]
+        finally:
+            rc.close()
+
+    assert first_column(room.join("coa"), "np-ex-kinds") == [      # (the small world's kinds)
+        "Registration, Ter Apel (aanmeldcentrum)", "Process location (pol)", "Regular centre (azc)",
+        "Emergency (noodopvang)"]
+    assert first_column(room.join("ind"), "np-ex-tracks")[:2] == ["regular procedure",
+                                                                  "accelerated procedure (versnelde procedure)"]

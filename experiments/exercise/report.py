@@ -12,6 +12,7 @@ import base64
 import html
 import importlib
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -224,8 +225,26 @@ def _fired(entry: dict | None, due: tuple[int, int] | None = None) -> str:
     return f"day {entry['day']} (turn {entry['turn']}); answered from the boundary of turn {entry['answer_at']}"
 
 
-def _actual(decisions: list[dict]) -> str:
-    return "<br>".join(_e(f"turn {a['turn']}: {a['what']}") for a in decisions) or "—"
+def outcome(decision: dict, log: list[dict]) -> str:
+    """What came of a decision, as the log has it: what the model did ("2,000 emergency places opening in
+    21 days"), or for a request for places its answer, by the table asked or by the model ("answered by the
+    model: 0 of 3,000 places"; a request met is not yet places); empty while a request waits for its answer."""
+    asked = re.match(r"request (\d+) to ", decision["detail"] or "")
+    if decision["decision"]["type"] != "request_places" or asked is None:
+        return decision["detail"] or ""
+    n = asked.group(1)
+    for e in log:
+        if e["kind"] == "model" and e["what"].startswith(f"request {n} answered by the model:"):
+            return "answered by the model:" + e["what"].split(":", 1)[1]
+        if e["kind"] == "decision" and e["what"].startswith(f"answer request {n}:"):
+            return f"answered by {e['role']}:" + e["what"].split(":", 1)[1]
+    return f"waiting for the answer of {decision['detail'].split(' to ', 1)[1]}"
+
+
+def _actual(decisions: list[dict], log: list[dict]) -> str:
+    """The decisions a role took after an inject, each with what came of it."""
+    return "<br>".join(_e(f"turn {a['turn']}: {a['what']}" + (f" → {o}" if (o := outcome(a, log)) else ""))
+                       for a in decisions) or "—"
 
 
 def _lesson_field(name: str, text: str, least: int) -> str:
@@ -272,8 +291,8 @@ def render(run: ExerciseRun, lessons: dict[str, str] | None = None) -> str:
                 f"<tr class='s-{_e(r['status']).replace(' ', '-')}'><td>{_e(r['title'])}</td>"
                 f"<td>{_fired(r['fired'], r['due'])}{'<br>' + _e(r['note']) if r.get('note') else ''}</td>"
                 f"<td>{_e(r['role'])}</td>"
-                f"<td>{_e(r['expected'] or '—')}</td>"
-                f"<td>{_actual(r['actual'])}</td>"
+                f"<td>{_e((r['expected'] or '—').replace('_', ' '))}</td>"
+                f"<td>{_actual(r['actual'], run.log)}</td>"
                 f"<td><b>{_e(r['status'])}</b></td></tr>" for r in obj["rows"])
             table = ("<table class='obj'><thead><tr><th>inject</th><th>fired</th><th>role</th><th>expected</th>"
                      f"<th>actual decisions of the role after it</th><th>status</th></tr></thead><tbody>{rows}"

@@ -891,6 +891,36 @@ def test_the_report_holds_every_decision_the_assessment_and_the_lessons(tmp_path
     assert "<script" not in text and "href=" not in text and "src='http" not in text
 
 
+def test_the_report_says_what_came_of_each_decision_it_assesses():
+    # a request for places was "met" with nothing beside it, though the municipalities may have accepted none:
+    # the actual decisions now say what came of them (the log's outcome, a request's answer)
+    from experiments.exercise import report
+
+    injects = [{"id": "call", "title": "call for places", "synopsis": "s", "at_day": 0, "role": "prov-gr",
+                "expected": {"decision": "request_places", "within_turns": 2}, "objective": "beds"},
+               {"id": "open", "title": "open some", "synopsis": "s", "at_day": 0, "role": "coa",
+                "expected": {"decision": "open_places", "within_turns": 1}, "objective": "beds"}]
+    run = run_of(injects=injects, scenario=willing(1.0))
+    run.submit("prov-gr", {"type": "request_places", "kind": "emergency", "places": 100, "province": "Groningen"})
+    run.submit("coa", {"type": "open_places", "kind": "emergency", "places": 30})
+    run.advance()                      # the request goes to gem-gr, played: it answers in the next turn
+
+    def actual() -> list[str]:
+        (obj,) = report.assessment(run)
+        return [re.sub(r"<br>", " | ", report._actual(r["actual"], run.log)) for r in obj["rows"]]
+
+    assert actual() == ["turn 1: request 100 emergency (noodopvang) places in Groningen → waiting for the answer "
+                        "of gem-gr", "turn 1: open 30 emergency (noodopvang) places → 30 emergency places opening "
+                        "in 21 days"]
+    run.submit("gem-gr", {"type": "answer_request", "request": 1, "places": 40})
+    run.submit("prov-gr", {"type": "request_places", "kind": "emergency", "places": 50, "province": "Groningen"})
+    run.advance(["coa", "prov-gr"])    # nobody at gem-gr now: the model answers the second request at once
+    assert actual()[0] == ("turn 1: request 100 emergency (noodopvang) places in Groningen → answered by gem-gr: "
+                           "accept 40 of 100 places | turn 2: request 50 emergency (noodopvang) places in Groningen"
+                           " → answered by the model: 50 of 50 places")
+    assert "<td>request places</td>" in report.render(run)
+
+
 def test_the_verdicts_count_the_boundaries_a_role_could_answer_at():
     """A facilitator fires a contingency inject while a turn is open and the table decides in that
     turn: its decision acts at that turn's boundary, after the inject, and is *met* (it was *not

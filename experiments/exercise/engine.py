@@ -349,7 +349,13 @@ class ExerciseRun:
                 for j in self.exercise.injects:
                     if j.at_day == self.model.day and j.id not in self.book.fired:
                         self._fire(j, "time")
+                events = len(self.model.state.event_log)
                 self.model.step()
+                # a regime authorised, extended or ended that day: what came of a table's request (or the
+                # model's own), in the exercise's log on its day (it was only in the model's event log)
+                for x in self.model.state.event_log[events:]:
+                    if x.get("source") == "regime":
+                        self._log("model", None, f"regime: {x['what']}", x["detail"], day=x["day"], date=x["date"])
                 # after the exercise's last day a condition is followed but not fired: no day is left for its
                 # effect and no turn to answer it (`unfired`: `play` and the report say when one was met then)
                 last = self.model.day >= self.model.horizon

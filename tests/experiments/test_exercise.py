@@ -921,6 +921,22 @@ def test_the_report_says_what_came_of_each_decision_it_assesses():
     assert "<td>request places</td>" in report.render(run)
 
 
+def test_the_log_says_when_a_regime_asked_for_comes_into_force():
+    # the national table asked for the crisis regime; its authorisation (3 days later here) was only in the
+    # model's event log: the room's log, `play` and the report did not say when it applied
+    sc = small_scenario()
+    sc["regimes"] = [{"type": "crisis", "request_at_phase": 4, "authorisation_delay_days": 3,
+                      "derogations": {"chain.registration_deadline_days": 28}}]
+    run = run_of(scenario=sc)
+    run.submit("lrt", {"type": "request_regime", "regime": "crisis", "why": "the chain is stuck"})
+    run.advance()
+    told = [(e["turn"], e["day"], e["kind"], e["what"]) for e in run.log if e["kind"] in ("decision", "model")]
+    assert told == [(1, 0, "decision", "request the crisis regime"),
+                    (1, 3, "model", "regime: crisis regime authorised and in force")]
+    assert run.log[1]["date"] == str(run.model.state.world.dates[3])
+    assert "chain.registration_deadline_days = 28" in run.log[1]["detail"]
+
+
 def test_the_verdicts_count_the_boundaries_a_role_could_answer_at():
     """A facilitator fires a contingency inject while a turn is open and the table decides in that
     turn: its decision acts at that turn's boundary, after the inject, and is *met* (it was *not

@@ -21,10 +21,11 @@ from solara.alias import rv as v
 
 from experiments.exercise import report, savefile
 from experiments.exercise import roles as R
-from experiments.exercise.engine import indicators, summary, turn_at
+from experiments.exercise.engine import indicators, said, turn_at
 from model.scenario import ScenarioError
 from viz.exercise_room import ROOMS, Room, offered
 from viz.file_pick import FilePick
+from viz.labels import KIND_LABELS, TRACK_LABELS
 
 # the after-action report draws with matplotlib: import it now, not on the first report's click (the
 # import is half that report's work; under load it took the download past half a minute)
@@ -213,6 +214,7 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
     inject: solara.Reactive[str | None] = solara.use_reactive(None)       # an inject's id
     adhoc_title = solara.use_reactive("")
     adhoc_text = solara.use_reactive("")
+    adhoc_effect = solara.use_reactive("")
     minutes = solara.use_reactive(room.turn_seconds / 60.0)
     run = room.run
 
@@ -273,11 +275,15 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
             solara.InputText("Ad-hoc inject title", value=adhoc_title, continuous_update=True)
             solara.InputText("Ad-hoc inject text", value=adhoc_text, continuous_update=True)
-            solara.Button("Send ad-hoc inject", on_click=lambda: act(room.adhoc, adhoc_title.value, adhoc_text.value)())
+            solara.InputText("Its effect on the model (optional), e.g. {action: close, kind: emergency, "
+                             "province: Groningen, places: 500}", value=adhoc_effect, continuous_update=True,
+                             classes=["np-ex-adhoc-effect"])
+            solara.Button("Send ad-hoc inject", on_click=lambda: act(room.adhoc, adhoc_title.value, adhoc_text.value,
+                                                                     adhoc_effect.value)())
         if message.value:
             solara.Error(message.value, classes=["np-ex-error"])
         solara.Markdown("**Decisions submitted this turn** (they act when the turn ends)")
-        _table(["role", "decision", "why"], [[r, d.type + summary(d), d.why] for r, d in run.pending()],
+        _table(["role", "decision", "why"], [[r, said(d), d.why] for r, d in run.pending()],
                "np-ex-pending")
         players = sorted(set(room.players.values()))
         solara.Text(f"Players joined: {', '.join(players) or 'none yet'}", classes=["np-ex-players"])
@@ -378,19 +384,22 @@ def Player(room: Room, token: str, on_leave):
         _table(["figure", "now"], rows, "np-ex-figures")
         if "kinds" in panel:
             _table(["location kind", "in a bed", "places"],
-                   [[k, f"{x['in_bed']:,}", f"{x['places']:,}"] for k, x in panel["kinds"].items()], "np-ex-kinds")
+                   [[KIND_LABELS.get(k, k), f"{x['in_bed']:,}", f"{x['places']:,}"] for k, x in panel["kinds"].items()],
+                   "np-ex-kinds")
         if "tracks" in panel:
             _table(["IND track", "waiting (persons)", "decisions per day"],
-                   [[t, f"{x['waiting']:,}", f"{x['decisions_per_day']:g}"] for t, x in panel["tracks"].items()],
+                   [[TRACK_LABELS.get(t, t), f"{x['waiting']:,}", f"{x['decisions_per_day']:g}"]
+                    for t, x in panel["tracks"].items()],
                    "np-ex-tracks")
         if panel.get("locations"):
             _table(["location", "kind", "state", "in a bed", "places"],
-                   [[x["name"], x["kind"], x["state"] + (f" (opens day {x['opens_day']})" if x["state"] == "planned"
-                                                         else ""), f"{x['in_bed']:,}", f"{x['places']:,}"]
-                    for x in panel["locations"]], "np-ex-locations")
+                   [[x["name"], KIND_LABELS.get(x["kind"], x["kind"]),
+                     x["state"] + (f" (opens day {x['opens_day']})" if x["state"] == "planned" else ""),
+                     f"{x['in_bed']:,}", f"{x['places']:,}"] for x in panel["locations"]], "np-ex-locations")
         if panel["requests"]:
-            _table(["request", "from", "kind", "places"], [[q["number"], q["by"], q["kind"], q["places"]]
-                                                            for q in panel["requests"]], "np-ex-requests")
+            _table(["request", "from", "kind", "places"],
+                   [[q["number"], q["by"], KIND_LABELS.get(q["kind"], q["kind"]), q["places"]]
+                    for q in panel["requests"]], "np-ex-requests")
         solara.Markdown("**Your decision** (acts when the facilitator ends the turn)")
         t = kind_of.value
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}, classes=["np-ex-form"]):
@@ -426,7 +435,7 @@ def Player(room: Room, token: str, on_leave):
         if message.value:
             solara.Error(message.value, classes=["np-ex-error"])
         waiting = [d for _, d in run.pending(role.id)]
-        _table(["decision", "why"], [[d.type + summary(d), d.why] for d in waiting], "np-ex-my-pending")
+        _table(["decision", "why"], [[said(d), d.why] for d in waiting], "np-ex-my-pending")
 
         def withdraw(i: int, d) -> None:
             try:
@@ -437,7 +446,7 @@ def Player(room: Room, token: str, on_leave):
         if waiting and room.status == "running":
             with solara.Row(style={"flex-wrap": "wrap"}, gap="4px"):
                 for i, d in enumerate(waiting):
-                    solara.Button(f"Withdraw {d.type}{summary(d)}", on_click=lambda i=i, d=d: withdraw(i, d),
+                    solara.Button(f"Withdraw: {said(d)}", on_click=lambda i=i, d=d: withdraw(i, d),
                                   text=True, small=True, classes=["np-ex-withdraw"])
     Log(room, room.version)
 

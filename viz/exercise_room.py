@@ -45,6 +45,27 @@ class RoomError(ScenarioError):
     """A refused room action; one line saying why."""
 
 
+def adhoc_effect(text: str) -> list[dict]:
+    """The effect of an ad-hoc inject as the facilitator typed it (YAML, as in an exercise file: one event
+    or a list of them; empty: a message only) as the list of events `ExerciseRun.adhoc` checks."""
+    import yaml
+
+    if not text.strip():
+        return []
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at character {mark.column + 1}" if mark is not None and text.count("\n") == 0 else ""
+        raise RoomError(f"inject: effect: not in the exercise files' form{where} (write it as "
+                        "{action: close, kind: emergency, province: Groningen, places: 500})") from None
+    events = data if isinstance(data, list) else [data]
+    if not all(isinstance(e, dict) for e in events):
+        raise RoomError("inject: effect: an event is a mapping of its fields (action, kind, places, …), as "
+                        "{action: close, kind: emergency, province: Groningen, places: 500}")
+    return events
+
+
 def new_code() -> str:
     """A join code: 80 random bits as 16 base-32 letters and digits in groups of four."""
     raw = base64.b32encode(secrets.token_bytes(CODE_BYTES)).decode()
@@ -215,14 +236,17 @@ class Room:
             self.run.fire(inject_id)
             self.changed()
 
-    def adhoc(self, key: str, title: str, synopsis: str) -> None:
+    def adhoc(self, key: str, title: str, synopsis: str, effect: str = "") -> None:
+        """An inject the facilitator writes now. `effect`: optional, what it does to the model in the
+        exercise files' words, one event or a list (`{action: close, kind: emergency, province: Groningen,
+        places: 500}`); checked as an exercise file's effect: a mistake is refused and changes nothing."""
         with self.lock:
             self._facilitator(key)
-            if not isinstance(title, str) or not isinstance(synopsis, str):
-                raise RoomError("inject: title and text: give them as text")
+            if not isinstance(title, str) or not isinstance(synopsis, str) or not isinstance(effect, str):
+                raise RoomError("inject: title, text and effect: give them as text")
             if not title.strip():
                 raise RoomError("inject: title: give a title")
-            self.run.adhoc(title.strip(), synopsis.strip())
+            self.run.adhoc(title.strip(), synopsis.strip(), adhoc_effect(effect))
             self.changed()
 
     def snapshot(self, key: str, name: str) -> None:

@@ -349,7 +349,13 @@ class ExerciseRun:
                 for j in self.exercise.injects:
                     if j.at_day == self.model.day and j.id not in self.book.fired:
                         self._fire(j, "time")
+                events = len(self.model.state.event_log)
                 self.model.step()
+                # a regime authorised, extended or ended that day: what came of a table's request (or the
+                # model's own), in the exercise's log on its day (it was only in the model's event log)
+                for x in self.model.state.event_log[events:]:
+                    if x.get("source") == "regime":
+                        self._log("model", None, f"regime: {x['what']}", x["detail"], day=x["day"], date=x["date"])
                 # after the exercise's last day a condition is followed but not fired: no day is left for its
                 # effect and no turn to answer it (`unfired`: `play` and the report say when one was met then)
                 last = self.model.day >= self.model.horizon
@@ -397,8 +403,14 @@ class ExerciseRun:
                 check_decision(now, e)
                 check_reopen(self.model.state, e)
             self._record({"op": "adhoc", "title": title, "synopsis": synopsis, "effect": list(effect or [])})
+            log = self.model.state.event_log
+            n = len(log)
             self._apply_events(events)
             self._log("inject", None, str(title)[:120], str(synopsis)[:4000], source="facilitator (ad hoc)")
+            # what its effect did, as for an exercise file's inject (`_fire`): a close closes whole locations
+            for e, x in zip(events, log[n:]):
+                if e.action in ("close", "open", "reopen", "raise", "request_regime"):
+                    self._log("model", None, f"ad-hoc inject {str(title)[:60]}: {x['what']}", x["detail"])
 
     def snapshot(self, name: str) -> None:
         """Keep the whole state now (model and exercise) under `name`, to rewind to or fork from."""
@@ -550,7 +562,6 @@ class ExerciseRun:
     def _carry_out(self, role: R.Role, d, seq: int, played: list[str] | None = None) -> None:
         """Carry out decision `d` (the `seq`-th submitted on this line of play: its log entry's
         `submitted`, which tells the report whether it was submitted after an inject)."""
-        what = d.type.replace("_", " ")
         try:
             if isinstance(d, R.RequestPlaces):
                 to_type = "safety_region" if d.kind == "crisis" else "municipality"
@@ -559,7 +570,7 @@ class ExerciseRun:
                 self.book.requests.append(q)
                 addressee = [r for r in self.exercise.roles if r.type == to_type and r.province == d.province]
                 unplayed = [r for r in addressee if played is not None and r.id not in played]
-                self._log("decision", role.id, f"request {d.places:,} {d.kind} places in {d.province}",
+                self._log("decision", role.id, said(d),
                           f"request {q.number} to "
                           + (addressee[0].id if addressee and not unplayed else "the model"), d.why,
                           decision=d.model_dump(mode="json"), submitted=seq)
@@ -591,10 +602,10 @@ class ExerciseRun:
             self._apply_events(events)
             effects = [f"{e.places:,} {e.kind} places opening in {e.lead_time_days} days" if e.action == "open"
                        else f"{x['what']} {x['detail']}" for e, x in zip(events, log[n:])]
-            self._log("decision", role.id, what + summary(d), "; ".join(effects), d.why,
+            self._log("decision", role.id, said(d), "; ".join(effects), d.why,
                       decision=d.model_dump(mode="json"), submitted=seq)
         except ScenarioError as exc:              # the world changed since it was submitted
-            self._log("refused", role.id, what + summary(d), str(exc), d.why, decision=d.model_dump(mode="json"),
+            self._log("refused", role.id, said(d), str(exc), d.why, decision=d.model_dump(mode="json"),
                       submitted=seq)
 
     def _model_answers(self, q: R.Request, reason: str) -> None:
@@ -679,13 +690,32 @@ def _unpacked(snap: Snapshot | _Packed) -> Snapshot:
     return snap.unpack() if isinstance(snap, _Packed) else snap
 
 
-def summary(d) -> str:
-    parts = []
-    for k in ("request", "places", "kind", "factor", "regime", "from_track", "to_track", "share", "province"):
-        v = getattr(d, k, None)
-        if v is not None:
-            parts.append(f"{k} {v:,}" if isinstance(v, int) and not isinstance(v, bool) else f"{k} {v}")
-    return (": " + ", ".join(parts)) if parts else ""
+# the location kinds as a decision names them, with the Dutch term the chain uses
+KIND_SAID = {"central": "registration (aanmeldcentrum)", "border": "border (grenslocatie)",
+             "process": "process (pol)", "regular": "regular (azc)", "minors": "minors' (amv)",
+             "accelerated": "accelerated-track", "emergency": "emergency (noodopvang)",
+             "crisis": "crisis emergency (crisisnoodopvang)"}
+
+
+def said(d) -> str:
+    """A decision in the planners' words, as the log, the report and the room show it: "open 2,000
+    emergency (noodopvang) places in Groningen", "move 20 % of the regular track's decisions a day to the
+    accelerated track" (it read "open places: places 2,000, kind emergency", the form's field names)."""
+    where = f" in {d.province}" if getattr(d, "province", None) else ""
+    kind = KIND_SAID.get(getattr(d, "kind", ""), getattr(d, "kind", ""))
+    if isinstance(d, R.OpenPlaces | R.ClosePlaces):
+        return f"{'open' if isinstance(d, R.OpenPlaces) else 'close'} {d.places:,} {kind} places{where}"
+    if isinstance(d, R.RaiseOccupancy):
+        return f"raise occupancy of {kind} places to {d.factor:g} x normal{where}"
+    if isinstance(d, R.RequestPlaces):
+        return f"request {d.places:,} {kind} places{where}"
+    if isinstance(d, R.AnswerRequest):
+        return f"answer request {d.request}: " + (f"accept {d.places:,} places" if d.places else "refuse")
+    if isinstance(d, R.RequestRegime):
+        return f"request the {d.regime.replace('_', ' ')} regime"
+    if isinstance(d, R.Reprioritise):
+        return f"move {d.share * 100:.3g} % of the {d.from_track} track's decisions a day to the {d.to_track} track"
+    return d.type.replace("_", " ")
 
 
 # A saved command's fields (what `ExerciseRun._record` writes) and their types; `effect` may be
@@ -792,5 +822,10 @@ def series(run: ExerciseRun) -> dict[str, np.ndarray]:
                                              "permit_holders_waiting", "moves", "cost_eur", "arrivals")}
         out["registration_backlog"] = rec.stage[:d, int(Stage.WAITING)].astype(float)
         out["plan_phase"] = rec.extra["phase"][:d].astype(float)
+        # the registration location's occupancy (Ter Apel), as the injects' `central_occupancy` reads it:
+        # persons there / its usable places; NaN on a day with none open
+        c = int(Kind.CENTRAL)
+        persons, places = rec.kind_occupancy[:d, c].astype(float), rec.kind_capacity[:d, c].astype(float)
+        out["central_occupancy"] = np.divide(persons, places, out=np.full(d, np.nan), where=places > 0)
         out["dates"] = np.asarray(run.model.state.world.dates[:d], dtype="datetime64[D]")
         return out

@@ -203,6 +203,9 @@ def load_exercise(name_or_path: str | Path) -> tuple[Exercise, Scenario]:
 def exercise_from_text(text: str, source: str = "exercise",
                        folder: str | Path | None = None) -> tuple[Exercise, Scenario]:
     """An exercise from YAML text (an upload, a file's text); raises ScenarioError."""
+    if not text.removeprefix("\ufeff").strip():      # (it read "an exercise is a mapping of fields")
+        raise ScenarioError(f"{source}: the file is empty; an exercise is a mapping of fields (name, scenario, "
+                            "roles, turns, …; docs/exercises.md)")
     data = parse_yaml(text.removeprefix("\ufeff"), source, "an exercise")
     return exercise_from_dict(data, source, folder)
 

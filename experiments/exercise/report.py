@@ -12,6 +12,7 @@ import base64
 import html
 import importlib
 import io
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,14 @@ from experiments import outputs
 from experiments.exercise.engine import ExerciseRun, series, unfired
 
 FIGURES = (("unsheltered", "persons without a bed"), ("occupancy_rate", "occupancy (persons in a bed / usable places)"),
+           ("central_occupancy", "registration location (aanmeldcentrum, Ter Apel): persons / places"),
            ("registration_backlog", "waiting for registration, persons"),
            ("permit_holders_waiting", "permit holders waiting for a home, persons"), ("plan_phase", "plan phase (0-4)"))
 # figures of each day's flow (the run's daily `moves` and `cost_eur`): drawn per day, and summed over each turn's
 # days in the table (their value on a turn's last day says nothing of the turn)
 FLOWS = (("moves", "persons moved between locations (verhuisbewegingen), a day"),
          ("cost_eur", "reception cost, EUR million a day"))
+INJECT_LABEL_CHARS = 28        # an inject's title on the figure: what the top panel's height holds (fontsize 6.5)
 LESSON_LINE_CHARS = 60          # characters a lessons field's line holds at least (printed on A4, portrait)
 ROLE_COLOURS = ("#0b3d91", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 
@@ -87,7 +90,7 @@ def load_matplotlib() -> None:
     about half the CPU of a first report (~0.7 s of ~1.5 s), which a facilitator would otherwise wait for.
     The report draws on its own `Figure` and canvas, not through pyplot, whose global figure manager is
     not safe when two facilitators download a report at the same time (server threads)."""
-    for module in ("matplotlib.figure", "matplotlib.lines", "matplotlib.backends.backend_agg"):
+    for module in ("matplotlib.figure", "matplotlib.lines", "matplotlib.ticker", "matplotlib.backends.backend_agg"):
         importlib.import_module(module)
 
 
@@ -102,26 +105,67 @@ def _figure(run: ExerciseRun) -> str:
     days = np.arange(len(x["dates"]))
     roles = [r.id for r in run.exercise.roles]
     plotted = FIGURES + FLOWS
-    fig = Figure(figsize=(11, 1.7 * len(plotted)), dpi=110)     # (printed on one A4 page)
+    fig = Figure(figsize=(11, 1.55 * len(plotted)), dpi=110)     # (printed on one A4 page)
     FigureCanvasAgg(fig)
-    axes = fig.subplots(len(plotted), 1, sharex=True)
+    # (the top panel taller: it carries the injects' titles)
+    axes = fig.subplots(len(plotted), 1, sharex=True, gridspec_kw={"height_ratios": [1.6] + [1] * (len(plotted) - 1)})
     for ax, (key, label) in zip(axes, plotted):
-        ax.plot(days, x[key] / 1e6 if key == "cost_eur" else x[key], color="#333", lw=1.2)   # (as labelled)
+        y = x[key] / 1e6 if key == "cost_eur" else x[key]       # (as labelled)
+        ax.plot(days, y, color="#333", lw=1.2)
         ax.set_title(label, loc="left", fontsize=9)
         ax.grid(alpha=0.3)
+        _scale(ax, key, y)
         for e in run.log:
             if e["kind"] == "decision":
                 ax.axvline(e["day"], color=ROLE_COLOURS[roles.index(e["role"]) % len(ROLE_COLOURS)], lw=1, alpha=0.8)
             elif e["kind"] == "inject":
                 ax.axvline(e["day"], color="#999", lw=1, ls="--")
+    # the injects named along their lines at the top (a dashed line alone does not say which news it was)
+    # (those on one day in one label, cut to what the panel's height holds)
+    told: dict[int, list[str]] = {}
+    for e in run.log:
+        if e["kind"] == "inject":
+            told.setdefault(e["day"], []).append(e["what"])
+    for day, titles in told.items():
+        label = " / ".join(titles)
+        label = label if len(label) <= INJECT_LABEL_CHARS else label[:INJECT_LABEL_CHARS - 1].rstrip() + "…"
+        axes[0].annotate(label, (day, 1), xycoords=("data", "axes fraction"), xytext=(2, -2),
+                         textcoords="offset points", rotation=90, fontsize=6.5, color="#555", va="top",
+                         annotation_clip=True, clip_on=True).set_in_layout(False)
     axes[-1].set_xlabel("simulated day of the exercise")
     handles = [Line2D([], [], color=ROLE_COLOURS[i % len(ROLE_COLOURS)], label=f"decision: {r}")
                for i, r in enumerate(roles)] + [Line2D([], [], color="#999", ls="--", label="inject")]
-    axes[0].legend(handles=handles, fontsize=7, ncol=4, loc="upper left")
+    axes[0].legend(handles=handles, fontsize=7, ncol=len(handles), loc="lower right", bbox_to_anchor=(1, 1),
+                   frameon=False, borderaxespad=0.2)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
     return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+
+
+def _scale(ax, key: str, y: np.ndarray) -> None:
+    """A panel's axis as a planner reads it: shares in per cent with full (100 %) drawn and in view, the
+    plan's phases 0-4 as whole steps, counts and costs from 0 (a figure that stayed 0 is a flat line on 0,
+    not one between -0.05 and 0.05)."""
+    from matplotlib.ticker import MaxNLocator, PercentFormatter
+
+    seen = len(y) and not np.all(np.isnan(y))
+    top = float(np.nanmax(y)) if seen else 0.0
+    if key.endswith("occupancy") or key == "occupancy_rate":
+        low = float(np.nanmin(y)) if seen else 0.0
+        ax.yaxis.set_major_formatter(PercentFormatter(1.0, decimals=0))
+        ax.axhline(1.0, color="#b42318", lw=0.8, ls=":")
+        ax.set_ylim(max(0.0, min(low, 0.9) - 0.02), max(1.0, top) + 0.02)
+    elif key == "plan_phase":
+        ax.set_ylim(-0.2, 4.2)
+        ax.set_yticks(range(5))
+    else:
+        ax.set_ylim(0, top * 1.08 if top > 0 else 1)
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=4, integer=key != "cost_eur"))
+
+
+def _share(value: float) -> str:
+    return "no places" if np.isnan(value) else f"{value:.1%}"
 
 
 def _e(x) -> str:
@@ -154,8 +198,8 @@ def _turn_table(run: ExerciseRun) -> str:
     heads = "".join(f"<th>{_e(label)}</th>" for _, label in FIGURES)
     rows = "".join(
         f"<tr><td>{r['turn']}</td><td>{r['day']}</td><td>{r['date']}</td>"
-        + "".join(f"<td>{r[key]:.1%}</td>" if key == "occupancy_rate" else f"<td>{r[key]:,.0f}</td>"
-                  for key, _ in FIGURES)
+        + "".join(f"<td>{_share(r[key])}</td>" if key.endswith("_occupancy") or key == "occupancy_rate"
+                  else f"<td>{r[key]:,.0f}</td>" for key, _ in FIGURES)
         + f"<td>{r['moves']:,.0f}</td><td>{r['cost_eur'] / 1e6:,.2f}</td></tr>" for r in turn_figures(run))
     total = totals(run)
     return ("<p>At the end of each turn (the last day it simulated; the figures above, day by day, are the run's "
@@ -181,8 +225,26 @@ def _fired(entry: dict | None, due: tuple[int, int] | None = None) -> str:
     return f"day {entry['day']} (turn {entry['turn']}); answered from the boundary of turn {entry['answer_at']}"
 
 
-def _actual(decisions: list[dict]) -> str:
-    return "<br>".join(_e(f"turn {a['turn']}: {a['what']}") for a in decisions) or "—"
+def outcome(decision: dict, log: list[dict]) -> str:
+    """What came of a decision, as the log has it: what the model did ("2,000 emergency places opening in
+    21 days"), or for a request for places its answer, by the table asked or by the model ("answered by the
+    model: 0 of 3,000 places"; a request met is not yet places); empty while a request waits for its answer."""
+    asked = re.match(r"request (\d+) to ", decision["detail"] or "")
+    if decision["decision"]["type"] != "request_places" or asked is None:
+        return decision["detail"] or ""
+    n = asked.group(1)
+    for e in log:
+        if e["kind"] == "model" and e["what"].startswith(f"request {n} answered by the model:"):
+            return "answered by the model:" + e["what"].split(":", 1)[1]
+        if e["kind"] == "decision" and e["what"].startswith(f"answer request {n}:"):
+            return f"answered by {e['role']}:" + e["what"].split(":", 1)[1]
+    return f"waiting for the answer of {decision['detail'].split(' to ', 1)[1]}"
+
+
+def _actual(decisions: list[dict], log: list[dict]) -> str:
+    """The decisions a role took after an inject, each with what came of it."""
+    return "<br>".join(_e(f"turn {a['turn']}: {a['what']}" + (f" → {o}" if (o := outcome(a, log)) else ""))
+                       for a in decisions) or "—"
 
 
 def _lesson_field(name: str, text: str, least: int) -> str:
@@ -213,7 +275,7 @@ def render(run: ExerciseRun, lessons: dict[str, str] | None = None) -> str:
                  f"<p class='meta'>After-action report · exercise <b>{_e(ex.name)}</b> · scenario "
                  f"{_e(run.scenario.name)} · {run.turn} of {ex.turns} turns of {ex.turn_days} days played "
                  f"({_simulated(run)})</p>",
-                 *([f"<p class='meta'><b>Replayed by other code:</b> {_e(run.replay_note)}</p>"]
+                 *([f"<p class='meta'><b>Not the state it was saved in:</b> {_e(run.replay_note)}</p>"]
                    if run.replay_note else []),
                  *([f"<p class='meta'><b>Injects on a turn's first day:</b> {_e(run.rule_note)}</p>"]
                    if run.rule_note else []),
@@ -229,8 +291,8 @@ def render(run: ExerciseRun, lessons: dict[str, str] | None = None) -> str:
                 f"<tr class='s-{_e(r['status']).replace(' ', '-')}'><td>{_e(r['title'])}</td>"
                 f"<td>{_fired(r['fired'], r['due'])}{'<br>' + _e(r['note']) if r.get('note') else ''}</td>"
                 f"<td>{_e(r['role'])}</td>"
-                f"<td>{_e(r['expected'] or '—')}</td>"
-                f"<td>{_actual(r['actual'])}</td>"
+                f"<td>{_e((r['expected'] or '—').replace('_', ' '))}</td>"
+                f"<td>{_actual(r['actual'], run.log)}</td>"
                 f"<td><b>{_e(r['status'])}</b></td></tr>" for r in obj["rows"])
             table = ("<table class='obj'><thead><tr><th>inject</th><th>fired</th><th>role</th><th>expected</th>"
                      f"<th>actual decisions of the role after it</th><th>status</th></tr></thead><tbody>{rows}"

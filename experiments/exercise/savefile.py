@@ -111,10 +111,21 @@ def from_dict(data: dict, source: str = "exercise save", world_of: WorldOf | Non
         raise ScenarioError(f"{source}: {exc}") from None
     now = run.fingerprint()
     if isinstance(saved, str) and saved != now:
-        run.replay_note = (f"{source} was saved by {data.get('code_version') or 'another noodplan'} in state "
-                           f"{saved}; replayed by {code_version()} it is in state {now}: the model changed "
-                           "in between, so the figures may differ from what the tables saw")
+        run.replay_note = _replay_note(source, data.get("code_version"), saved, now)
     return run
+
+
+def _replay_note(source: str, saved_by: object, saved: str, now: str) -> str:
+    """Why a save replays to another state than it was saved in: the model changed in between (another
+    noodplan), or, replayed by the noodplan that wrote it, the file was edited after it was saved (its
+    exercise, scenario or commands) or the checkout has uncommitted changes (the version names a commit)."""
+    here = code_version()
+    if saved_by == here:
+        return (f"{source} was saved by this noodplan ({here}) in state {saved}, and replays to state {now}: "
+                "its exercise, scenario or commands were changed after it was saved (or this checkout's code "
+                "has changes not committed), so the figures may differ from what the tables saw")
+    return (f"{source} was saved by {saved_by or 'another noodplan'} in state {saved}; replayed by {here} it is "
+            f"in state {now}: the model changed in between, so the figures may differ from what the tables saw")
 
 
 def _replayed(ex, sc, commands: list, opening_injects: bool, migrated_fingerprint: object,
@@ -163,6 +174,9 @@ def from_bytes(raw: bytes | str, source: str = "exercise save", world_of: WorldO
         raise ScenarioError(f"{source}: a saved exercise's bytes or text, not {type(raw).__name__}")
     if len(raw) > MAX_BYTES:
         raise ScenarioError(f"{source}: more than {MAX_BYTES:,} bytes; not a saved exercise")
+    if not raw.strip():         # (the JSON reader's "Expecting value: line 1 column 1 (char 0)")
+        raise ScenarioError(f"{source}: the file is empty: not a saved noodplan exercise (a save was cut off, or "
+                            "another file was given)")
     data = parse_json(raw, source, "a saved noodplan exercise", ScenarioError)
     return from_dict(data, source, world_of)
 

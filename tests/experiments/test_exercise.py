@@ -224,7 +224,27 @@ def test_two_players_of_one_table_answering_the_same_request_open_its_places_onc
     assert mine == [("decision", "table A", "40 emergency places opening in 21 days"),
                     ("refused", "table B", "request 1 is answered already (by a decision before this one); "
                                            "a request is answered once")]
-    assert [e["what"] for e in run.log if e["role"] == "gem-gr"][1] == "answer request: request 1, places 100"
+    assert [e["what"] for e in run.log if e["role"] == "gem-gr"] == ["answer request 1: accept 40 of 100 places",
+                                                                      "answer request 1: accept 100 places"]
+
+
+def test_the_log_says_each_decision_in_the_planners_words():
+    # the log, the report and the room showed a decision as the form's fields: "open places: places 10, kind
+    # emergency", "reprioritise: from_track regular, to_track dublin, share 0.5"
+    run = run_of(turns=2)
+    for role, d in [("coa", {"type": "open_places", "kind": "emergency", "places": 1200}),
+                    ("coa", {"type": "raise_occupancy", "kind": "regular", "factor": 1.2}),
+                    ("coa", {"type": "close_places", "kind": "emergency", "places": 10, "province": "Groningen"}),
+                    ("ind", {"type": "reprioritise", "from_track": "regular", "to_track": "dublin", "share": 0.25}),
+                    ("prov-gr", {"type": "request_places", "kind": "crisis", "places": 30, "province": "Groningen"})]:
+        run.submit(role, d)
+    run.advance()
+    assert [e["what"] for e in run.log if e["kind"] in ("decision", "refused")] == [
+        "open 1,200 emergency (noodopvang) places",
+        "raise occupancy of regular (azc) places to 1.2 x normal",
+        "close 10 emergency (noodopvang) places in Groningen",
+        "move 25 % of the regular track's decisions a day to the dublin track",
+        "request 30 crisis emergency (crisisnoodopvang) places in Groningen"]
 
 
 def test_a_request_made_in_the_last_turn_is_answered_by_the_model_at_once():
@@ -462,6 +482,20 @@ def test_the_library_loads():
         ex, sc = load_exercise(name)
         assert sc.horizon_days >= ex.days and ex.injects and ex.objectives
         assert {r.type for r in ex.roles} == {"national", "coa", "ind", "province", "safety_region", "municipality"}
+
+
+def test_a_library_synopsis_names_the_season_its_clock_shows():
+    # the players read the synopsis beside the room's date (the scenario's start, 1 July 2025): the
+    # force-majeure exercise began "Winter." and the instrumentalisation one "October." on 1 July
+    months = ["january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+              "november", "december"]
+    seasons = {"winter": (12, 1, 2), "spring": (3, 4, 5), "summer": (6, 7, 8), "autumn": (9, 10, 11)}
+    for name in library_names():
+        ex, sc = load_exercise(name)
+        month = sc.start_date.month
+        words = re.findall(r"[a-z]+", ex.synopsis.lower())
+        assert all(months.index(w) + 1 == month for w in words if w in months), name
+        assert all(month in seasons[w] for w in words if w in seasons), name
 
 
 def _play_2022(decisions: dict[int, list[tuple[str, dict]]]) -> tuple[list[float], list[str]]:
@@ -711,7 +745,8 @@ def test_a_save_played_before_first_day_injects_were_told_at_the_opening_replays
     (tmp_path / "workshop.json").write_text(json.dumps(old))
     back = savefile.load(tmp_path / "workshop.json")
     story = [(e["kind"], e["what"].split(":")[0], e["day"]) for e in back.log if e["kind"] in ("decision", "inject")]
-    assert story == [("decision", "open places", 7), ("inject", "second", 7)]      # as the tables had it
+    # as the tables had it
+    assert story == [("decision", "open 10 emergency (noodopvang) places", 7), ("inject", "second", 7)]
     told = next(e for e in back.log if e["kind"] == "inject")
     assert told["answer_at"] == 3
     verdicts = {r["inject"]: r["status"] for r in report.assessment(back)[0]["rows"]}
@@ -732,7 +767,7 @@ def test_a_save_played_before_first_day_injects_were_told_at_the_opening_replays
     # the same commands played today: the inject is told as turn 2 opens, the decision answers it
     today = replay(*exercise_from_dict(data), commands)
     assert [(e["kind"], e["what"].split(":")[0]) for e in today.log if e["kind"] in ("decision", "inject")][:2] \
-        == [("inject", "second"), ("decision", "open places")]
+        == [("inject", "second"), ("decision", "open 10 emergency (noodopvang) places")]
     assert today.fingerprint() != back.fingerprint() or today.log != back.log
     saved = savefile.to_dict(today)
     assert saved["format_version"] == 3 and saved["first_day_injects"] == "as the turn opens"
@@ -774,13 +809,51 @@ def test_a_save_that_replays_to_another_state_says_so_in_the_room_and_the_report
     _same_run(back.model.state, run.model.state)                 # replayed as today's code does
     assert back.replay_note.startswith("other.json was saved by noodplan 0.9 (abc) in state 00000000; "
                                        "replayed by ") and f"it is in state {run.fingerprint()}" in back.replay_note
-    assert "Replayed by other code:" in report.render(back) and "Replayed by other code" not in report.render(run)
+    said = "Not the state it was saved in:"
+    assert said in report.render(back) and said not in report.render(run)
     back.snapshot("s")                                           # a fork goes on from that state: it says so too
     run.snapshot("s")
     assert back.fork("s").replay_note == back.replay_note and run.fork("s").replay_note == ""
     del other["fingerprint"]                                     # the first saves had none: no check
     (tmp_path / "first.json").write_text(json.dumps(other))
     assert savefile.load(tmp_path / "first.json").replay_note == ""
+
+
+@pytest.mark.parametrize("raw", [b"", b"  \n", "\n"])
+def test_an_empty_save_is_told_empty(raw):
+    # it read "not a saved noodplan exercise (Expecting value: line 1 column 1 (char 0))"
+    with pytest.raises(ScenarioError, match=r"^w\.json: the file is empty: not a saved noodplan exercise \(a save "
+                                            r"was cut off, or another file was given\)$"):
+        savefile.from_bytes(raw, "w.json")
+
+
+@pytest.mark.parametrize("text", ["", "\n  \n", "\ufeff"])
+def test_an_empty_exercise_file_is_told_empty(text, tmp_path):
+    # it read "an exercise is a mapping of fields", as for a list or a number
+    path = tmp_path / "mine.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ScenarioError, match=r"^mine\.yaml: the file is empty; an exercise is a mapping of fields"):
+        load_exercise(str(path))
+    with pytest.raises(ScenarioError, match=r"^upload: the file is empty"):
+        exercise_from_text(text, "upload")
+
+
+def test_a_save_edited_after_it_was_saved_is_not_blamed_on_a_changed_model(tmp_path):
+    # the same noodplan replays a save whose scenario was edited by hand (another seed): the state differs,
+    # but the code that wrote it is the code that replays it; the note said "the model changed in between"
+    # naming the same version twice
+    from model.snapshot import code_version
+
+    run = run_of(scenario=small_scenario(first_applications_per_year=3000))
+    _busy(run)
+    run.advance()
+    saved = json.loads(savefile.save(run, tmp_path / "x.json").read_text())
+    saved["exercise"]["scenario"]["seed"] = saved["exercise"]["scenario"]["seed"] + 1
+    (tmp_path / "edited.json").write_text(json.dumps(saved))
+    note = savefile.load(tmp_path / "edited.json").replay_note
+    assert note.startswith(f"edited.json was saved by this noodplan ({code_version()}) in state "
+                           f"{run.fingerprint()}, and replays to state ")
+    assert "were changed after it was saved" in note and "the model changed" not in note
 
 
 def test_the_report_holds_every_decision_the_assessment_and_the_lessons(tmp_path):
@@ -816,6 +889,52 @@ def test_the_report_holds_every_decision_the_assessment_and_the_lessons(tmp_path
                            "objective: judge it from the key figures and the log.</p>")
     assert "data:image/png;base64," in text          # self-contained: nothing fetched or run
     assert "<script" not in text and "href=" not in text and "src='http" not in text
+
+
+def test_the_report_says_what_came_of_each_decision_it_assesses():
+    # a request for places was "met" with nothing beside it, though the municipalities may have accepted none:
+    # the actual decisions now say what came of them (the log's outcome, a request's answer)
+    from experiments.exercise import report
+
+    injects = [{"id": "call", "title": "call for places", "synopsis": "s", "at_day": 0, "role": "prov-gr",
+                "expected": {"decision": "request_places", "within_turns": 2}, "objective": "beds"},
+               {"id": "open", "title": "open some", "synopsis": "s", "at_day": 0, "role": "coa",
+                "expected": {"decision": "open_places", "within_turns": 1}, "objective": "beds"}]
+    run = run_of(injects=injects, scenario=willing(1.0))
+    run.submit("prov-gr", {"type": "request_places", "kind": "emergency", "places": 100, "province": "Groningen"})
+    run.submit("coa", {"type": "open_places", "kind": "emergency", "places": 30})
+    run.advance()                      # the request goes to gem-gr, played: it answers in the next turn
+
+    def actual() -> list[str]:
+        (obj,) = report.assessment(run)
+        return [re.sub(r"<br>", " | ", report._actual(r["actual"], run.log)) for r in obj["rows"]]
+
+    assert actual() == ["turn 1: request 100 emergency (noodopvang) places in Groningen → waiting for the answer "
+                        "of gem-gr", "turn 1: open 30 emergency (noodopvang) places → 30 emergency places opening "
+                        "in 21 days"]
+    run.submit("gem-gr", {"type": "answer_request", "request": 1, "places": 40})
+    run.submit("prov-gr", {"type": "request_places", "kind": "emergency", "places": 50, "province": "Groningen"})
+    run.advance(["coa", "prov-gr"])    # nobody at gem-gr now: the model answers the second request at once
+    assert actual()[0] == ("turn 1: request 100 emergency (noodopvang) places in Groningen → answered by gem-gr: "
+                           "accept 40 of 100 places | turn 2: request 50 emergency (noodopvang) places in Groningen"
+                           " → answered by the model: 50 of 50 places")
+    assert "<td>request places</td>" in report.render(run)
+
+
+def test_the_log_says_when_a_regime_asked_for_comes_into_force():
+    # the national table asked for the crisis regime; its authorisation (3 days later here) was only in the
+    # model's event log: the room's log, `play` and the report did not say when it applied
+    sc = small_scenario()
+    sc["regimes"] = [{"type": "crisis", "request_at_phase": 4, "authorisation_delay_days": 3,
+                      "derogations": {"chain.registration_deadline_days": 28}}]
+    run = run_of(scenario=sc)
+    run.submit("lrt", {"type": "request_regime", "regime": "crisis", "why": "the chain is stuck"})
+    run.advance()
+    told = [(e["turn"], e["day"], e["kind"], e["what"]) for e in run.log if e["kind"] in ("decision", "model")]
+    assert told == [(1, 0, "decision", "request the crisis regime"),
+                    (1, 3, "model", "regime: crisis regime authorised and in force")]
+    assert run.log[1]["date"] == str(run.model.state.world.dates[3])
+    assert "chain.registration_deadline_days = 28" in run.log[1]["detail"]
 
 
 def test_the_verdicts_count_the_boundaries_a_role_could_answer_at():
@@ -912,6 +1031,27 @@ def test_the_reports_figures_at_each_turns_end_are_the_runs_daily_figures():
     last = rows[-1]
     assert (f"<tr><td>3</td><td>20</td><td>{last['date']}</td><td>{last['unsheltered']:,.0f}</td>"
             f"<td>{last['occupancy_rate']:.1%}</td>") in html
+
+
+def test_the_report_shows_the_registration_locations_occupancy_as_the_injects_read_it():
+    # Ter Apel filling up is what `mass-arrival-2022` is about and what its injects' conditions read
+    # (`central_occupancy`), but the report's figure and table had no such figure: only the log's turn lines.
+    # The small world's registration location has 20 places: its persons there / 20 on each turn's last day.
+    from experiments.exercise import report
+
+    run = run_of(scenario=small_scenario(first_applications_per_year=600))      # (not full: it varies)
+    for _ in range(3):
+        run.advance()
+        assert report.turn_figures(run)[-1]["central_occupancy"] == indicators(run.model)["central_occupancy"]
+    daily = run.model.datacollector.get_model_vars_dataframe()      # central_occupancy: persons (daily.csv)
+    rows = report.turn_figures(run)
+    assert [r["central_occupancy"] for r in rows] == [daily["central_occupancy"].iloc[r["day"]] / 20 for r in rows]
+    assert len({r["central_occupancy"] for r in rows}) == 3
+    html = report.render(run)
+    assert "<th>registration location (aanmeldcentrum, Ter Apel): persons / places</th>" in html
+    last = rows[-1]
+    assert (f"<td>{last['occupancy_rate']:.1%}</td><td>{last['central_occupancy']:.1%}</td>"
+            f"<td>{last['registration_backlog']:,.0f}</td>") in html
 
 
 def test_the_report_gives_each_turns_moves_and_cost_summed_from_the_runs_daily_table():

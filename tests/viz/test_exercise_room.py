@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from tests.experiments.test_exercise import exercise
@@ -465,3 +467,89 @@ def test_a_restored_room_plays_on_the_servers_shared_world_as_a_fresh_room_does(
     a.advance(ka)
     b.advance(kb)
     assert b.run.fingerprint() == a.run.fingerprint() and b.run.log == a.run.log
+
+
+def test_an_ad_hoc_inject_can_act_on_the_model_and_a_mistake_in_it_changes_nothing():
+    # an unplanned event (a location lost) had to be written into the exercise file beforehand as a
+    # contingency inject: the room's ad-hoc inject was a message only. Its effect is written as in a file.
+    from agents.locations import Kind, Life
+
+    rooms = Rooms()
+    room, key = small_room(rooms)
+    room.start(key)
+    before = (room.run.fingerprint(), len(room.run.commands), len(room.run.log))
+    for effect, said in [
+            ("{action: close, kind: emergency, province: Groningen, places: 10", "inject: effect: not in the "
+             "exercise files' form at character"),
+            ("close", "inject: effect: an event is a mapping of its fields"),
+            ("{action: set, parameter: chain.nonsense, value: 3}", "inject: effect.0: parameter: unknown parameter "
+             "'chain.nonsense'"),
+            ("[{action: close, kind: emergency, places: 10}, {action: close, kind: emergency, province: Friesland, "
+             "places: 5}]", "inject: effect.1: province")]:
+        with pytest.raises(ScenarioError, match="^" + re.escape(said)):
+            room.adhoc(key, "Brand", "een locatie brandt af", effect)
+        assert (room.run.fingerprint(), len(room.run.commands), len(room.run.log)) == before   # nothing acted
+    L = room.run.model.state.locs
+    open_emergency = (L.kind == Kind.EMERGENCY) & (L.life == Life.OPEN)
+    assert int(L.capacity[open_emergency].sum()) == 10                   # the small world's 10 emergency places
+    room.adhoc(key, "Brand", "een locatie brandt af", "{action: close, kind: emergency, province: Groningen, "
+                                                        "places: 10}")
+    L = room.run.model.state.locs
+    assert int(L.capacity[(L.kind == Kind.EMERGENCY) & (L.life == Life.OPEN)].sum()) == 0
+    told = [(e["kind"], e["what"]) for e in room.run.log[-2:]]
+    assert told[0] == ("inject", "Brand") and told[1][0] == "model"
+    assert told[1][1].startswith("ad-hoc inject Brand: close emergency") and "10 emergency places" in \
+        room.run.log[-1]["detail"]
+    # a save replays it: the same state in the new room
+    b, _ = rooms.restore(room.save_json(key).encode())
+    assert b.run.fingerprint() == room.run.fingerprint() and b.run.log == room.run.log
+
+
+def test_the_facilitators_page_sends_an_ad_hoc_inject_with_its_effect():
+    solara = pytest.importorskip("solara")
+    v = pytest.importorskip("ipyvuetify")
+    from viz import exercise_app
+
+    rooms = Rooms()
+    room, key = small_room(rooms)
+    room.start(key)
+    _box, rc = solara.render(exercise_app.Facilitator(room, key, lambda: None, lambda *a: None), handle_error=False)
+    try:
+        rc.find(v.TextField, label="Ad-hoc inject title").widget.v_model = "Stroomstoring"
+        rc.find(v.TextField, label="Ad-hoc inject text").widget.v_model = "de noodopvang is onbruikbaar"
+        rc.find(v.TextField, class_="np-ex-adhoc-effect").widget.v_model = "{action: close, kind: azc, places: 10}"
+        rc.find(v.Btn, children=["Send ad-hoc inject"]).widget.click()
+        assert "inject: effect.0: kind" in str(rc.find(v.Alert, class_="np-ex-error").widget.children)
+        assert not [e for e in room.run.log if e["kind"] == "inject"]
+        effect = rc.find(v.TextField, class_="np-ex-adhoc-effect").widget
+        effect.v_model = "{action: close, kind: emergency, places: 10}"
+        rc.find(v.Btn, children=["Send ad-hoc inject"]).widget.click()
+        assert (room.run.log[0]["kind"], room.run.log[0]["what"]) == ("inject", "Stroomstoring")
+        assert room.run.log[1]["what"] == "ad-hoc inject Stroomstoring: close emergency"
+    finally:
+        rc.close()
+
+
+def test_a_players_tables_name_location_kinds_and_tracks_as_planners_do():
+    # COA's and the IND's tables listed "central", "regular", "emergency" and "regular", "dublin": the
+    # model's ids, not the chain's words (aanmeldcentrum, azc, noodopvang)
+    solara = pytest.importorskip("solara")
+    v = pytest.importorskip("ipyvuetify")
+    from viz.exercise_app import Player
+
+    rooms = Rooms()
+    room, _key = small_room(rooms)
+
+    def first_column(token: str, cls: str) -> list[str]:
+        _box, rc = solara.render(Player(room, token, lambda: None), handle_error=False)
+        try:
+            body = rc.find(v.SimpleTable, class_=cls).widget.children[1]
+            return [row.children[0].children[0] for row in body.children]
+        finally:
+            rc.close()
+
+    assert first_column(room.join("coa"), "np-ex-kinds") == [      # (the small world's kinds)
+        "Registration, Ter Apel (aanmeldcentrum)", "Process location (pol)", "Regular centre (azc)",
+        "Emergency (noodopvang)"]
+    assert first_column(room.join("ind"), "np-ex-tracks")[:2] == ["regular procedure",
+                                                                  "accelerated procedure (versnelde procedure)"]

@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.compare import readable as _num   # readable numbers, as in the paired comparison
-from experiments.sweep.design import UNIT_PREFIX, Design, PrimTarget
+from experiments.sweep.design import MIN_SAMPLES, UNIT_PREFIX, Design, PrimTarget
 from experiments.sweep.kpis import KPIS, thousands_point
 from experiments.sweep.samplers import morris_levels, salib_problem
 from experiments.sweep.store import Store
@@ -121,6 +121,11 @@ def sensitivity(design: Design, plan: pd.DataFrame, table: pd.DataFrame, kpi: st
     points = int(plan["sample"].max()) + 1
     y = point_means(table, kpi, points)
     method = {"saltelli": "sobol", "morris": "morris", "grid": "main effects"}.get(design.sampler.method, "rbd-fast")
+    base = design.sampler.samples or 0      # saltelli's base points N, morris' trajectories
+    if method in ("sobol", "morris") and base < MIN_SAMPLES:    # a store made before load_design refused it
+        what = "base point" if method == "sobol" else "trajectory"
+        return Sensitivity(kpi, method, None, f"samples: {base}, one {what}; {method.capitalize()} indices need "
+                                              f"at least {MIN_SAMPLES} (with one, the bootstrap interval is 0)")
     missing = int(np.isnan(y).sum())
     if method != "main effects" and missing:
         return Sensitivity(kpi, method, None, f"{missing} of {points} points have no successful run")

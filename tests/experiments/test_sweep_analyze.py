@@ -48,6 +48,24 @@ def test_morris_effects_of_a_linear_function_are_its_slopes(tmp_path):
     np.testing.assert_allclose(t["sigma"], [0, 0, 0], atol=1e-9)
 
 
+@pytest.mark.parametrize("method, note", [
+    ("saltelli", "samples: 1, one base point; Sobol indices need at least 2 (with one, the bootstrap interval is 0)"),
+    ("morris", "samples: 1, one trajectory; Morris indices need at least 2 (with one, the bootstrap interval is 0)"),
+])
+def test_a_store_of_one_base_point_reports_no_indices(tmp_path, method, note):
+    # a store made before load_design refused samples: 1 (the Design taken as it is, unchecked): SALib's
+    # answer on 5 or 4 points of a + 2b + 3c was reported as indices with an interval of 0 (S1 6.062 ± 0.000
+    # on noodplan), now the reason why not
+    from experiments.sweep.design import Design
+
+    d = Design.model_validate(toy_design(sampler={"method": method, "samples": 1, "seed": 1}))
+    run_sweep(d, tmp_path / "store", executor="serial", model=Linear())
+    report = analyze(Store.open(tmp_path / "store"), tmp_path / "an", plots=False)
+    s = next(s for s in report.sensitivity if s.kpi == "y")
+    assert s.table is None and s.note == note
+    assert f"  y: not computed ({note})" in report.text
+
+
 def test_grid_main_effects(tmp_path):
     # levels 0, 0.5, 1 of each input: the KPI's mean moves by w_i over a's levels, so the spread is 1, 2, 3
     store = _sweep(tmp_path, Linear(), sampler={"method": "grid", "levels": 3})

@@ -16,7 +16,8 @@
   trajectory, or the densest when none reaches it.
 
 `analyze(store, out)` writes report.txt, sensitivity.csv, prim_boxes.csv and the PNG plots
-(`plots.py`) to `out` and returns them with the report's text.
+(`plots.py`) to `out` and returns them with the report's text. `salib_inputs(store, kpi)` hands
+SALib's problem, X and Y to an analysis of your own.
 """
 
 from __future__ import annotations
@@ -172,6 +173,25 @@ def sensitivity(design: Design, plan: pd.DataFrame, table: pd.DataFrame, kpi: st
     if method == "main effects" and missing:
         note = "; ".join(x for x in (note, f"{missing} points without a successful run left out") if x)
     return Sensitivity(kpi, method, df, note)
+
+
+def salib_inputs(store: Store, kpi: str) -> tuple[dict, np.ndarray, np.ndarray]:
+    """SALib's three inputs for one KPI of a store, for an analysis of your own (`delta`, `pawn`,
+    second-order indices, other options): the problem over the sampler's unit cube (names: the
+    parameters'; bounds [0, 1], the coordinates the points were drawn in, as `noodplan analyze` uses
+    them), X (points x parameters, in plan order) and Y (the KPI averaged over each point's seeds,
+    NaN where no seed succeeded). `sobol.analyze(problem, Y)` on a `saltelli` store and
+    `morris.analyze(problem, X, Y, num_levels=…)` on a `morris` one give the report's indices with
+    the same options. Raises StoreError naming an unknown KPI."""
+    from experiments.sweep.store import StoreError
+    from model.scenario import unknown_name
+
+    if kpi not in store.kpis:
+        raise StoreError(f"{store.path}: " + unknown_name("KPI", kpi, store.kpis))
+    labels = [p.label for p in store.design().parameters]
+    plan = store.plan()
+    points = int(plan["sample"].max()) + 1
+    return salib_problem(labels), unit_matrix(plan, labels), point_means(store.table(), kpi, points)
 
 
 def main_effects(design: Design, plan: pd.DataFrame, y: np.ndarray) -> pd.DataFrame:

@@ -209,3 +209,36 @@ def test_a_prim_condition_written_the_dutch_way_is_refused_naming_both_readings(
 def test_a_prim_condition_with_decimals_meant_is_read(text, kpi, above):
     target = parse_condition(text)
     assert (target.kpi, target.above) == (kpi, above)
+
+
+def test_a_salib_users_problem_sample_and_analysis_meet_the_store(tmp_path):
+    """A SALib user's first moves -- a problem dict, `sobol.sample`, the model, `sobol.analyze` -- on
+    noodplan: the design of the same names, bounds (uniform), N and seed samples exactly SALib's X,
+    and `salib_inputs` hands back the problem, X and Y with which SALib's own call gives the report's
+    indices. Y is the toy's a + 2b + 3c at each point (Linear), worked out from X."""
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import sobol as sobol_sample
+
+    from experiments.sweep.analyze import salib_inputs
+    from experiments.sweep.store import StoreError
+
+    problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[15000, 45000], [30, 90], [0.1, 0.4]]}
+    x = sobol_sample.sample(problem, 8, calc_second_order=False, seed=3)
+    paths = ["housing.supply_persons_per_year", "chain.decisions_per_day.regular", "inflow.vulnerable_share"]
+    params = [{"name": n, "path": p, "uniform": b} for n, p, b in zip(problem["names"], paths, problem["bounds"])]
+    d = design_from_dict(toy_design(parameters=params, sampler={"method": "saltelli", "samples": 8, "seed": 3}))
+    run_sweep(d, tmp_path / "store", executor="serial", model=Linear())
+    store = Store.open(tmp_path / "store")
+    table = store.table().sort_values("sample")
+    np.testing.assert_array_equal(table[["a", "b", "c"]].to_numpy(), x)         # SALib's sample, value for value
+
+    unit_problem, unit_x, y = salib_inputs(store, "y")
+    assert unit_problem == {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0.0, 1.0]] * 3}
+    assert unit_x.shape == (40, 3) and unit_x.min() >= 0 and unit_x.max() <= 1
+    np.testing.assert_array_equal(y, x[:, 0] + 2 * x[:, 1] + 3 * x[:, 2])
+    mine = sobol_analyze.analyze(problem, y, calc_second_order=False, num_resamples=1000, conf_level=0.95, seed=3)
+    report = _indices(analyze(store, tmp_path / "an", plots=False))
+    np.testing.assert_array_equal(report["S1"], mine["S1"])
+    np.testing.assert_array_equal(report["ST"], mine["ST"])
+    with pytest.raises(StoreError, match=r"unknown KPI 'Y' \(did you mean 'y'\?\)"):
+        salib_inputs(store, "Y")

@@ -140,3 +140,20 @@ def test_the_python_example_runs_as_a_script_and_unguarded_is_refused_in_one_lin
                                                     "worker processes"), done.stderr
     assert f"unguarded.py:{at + 1} calls this outside `if __name__" in last
     assert not (tmp_path / "out" / "unguarded").exists()                 # refused before the store is made
+
+
+def test_the_salib_example_runs_on_a_store(tmp_path, monkeypatch, capsys):
+    """The page's SALib example, on a small saltelli store of a toy (y = a + 2b + 3c): the report's
+    total indices, and PAWN's medians, one per parameter, c first."""
+    from experiments.sweep import run_sweep
+    from experiments.sweep.design import design_from_dict
+    from tests.experiments.test_sweep_support import Linear, toy_design
+
+    code = _block("salib")
+    assert 'salib_inputs(Store.open("out/pt"), "peak_unsheltered")' in code
+    d = design_from_dict(toy_design(sampler={"method": "saltelli", "samples": 16, "seed": 1}))
+    run_sweep(d, tmp_path / "out" / "pt", executor="serial", model=Linear())
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code.replace('"peak_unsheltered"', '"y"'), "sweeps.md", "exec"), {})
+    st, pw = [[float(v) for v in re.findall(r"[-\d.e]+", line)] for line in capsys.readouterr().out.splitlines()]
+    assert len(st) == len(pw) == 3 and st[2] > st[1] > st[0] > 0 and pw[2] > pw[0] > 0

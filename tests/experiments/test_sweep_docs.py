@@ -157,3 +157,20 @@ def test_the_salib_example_runs_on_a_store(tmp_path, monkeypatch, capsys):
     exec(compile(code.replace('"peak_unsheltered"', '"y"'), "sweeps.md", "exec"), {})
     st, pw = [[float(v) for v in re.findall(r"[-\d.e]+", line)] for line in capsys.readouterr().out.splitlines()]
     assert len(st) == len(pw) == 3 and st[2] > st[1] > st[0] > 0 and pw[2] > pw[0] > 0
+
+
+def test_the_dask_example_runs_as_a_script(tmp_path):
+    """The page's Dask example as a script: `client.map` of a function returning KPIs, then the
+    same Client given to `run_sweep` (on a 2-run design of 10 days in place of housing-x-ind)."""
+    pytest.importorskip("distributed")
+    code = _block("dask")
+    assert 'run_sweep("experiments/designs/housing-x-ind.yaml", "out/hxi", executor="dask", scheduler=client)' in code
+    design = write_design(tmp_path, sampler={"method": "lhs", "samples": 2, "seed": 3}, replicates=1, horizon_days=10)
+    code = code.replace("experiments/designs/housing-x-ind.yaml", design.name).replace("days=30", "days=10")
+    (tmp_path / "dask_example.py").write_text(code, encoding="utf-8")
+    done = subprocess.run([sys.executable, "dask_example.py"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    first = ast.literal_eval(done.stdout.splitlines()[0])
+    assert [sorted(k) for k in first] == [["cost_million_eur", "peak_population"]] * 2 and first[0] != first[1]
+    assert "2 runs (2 points x 1 seed)" in done.stderr and (tmp_path / "out/hxi/runs.parquet").is_file()

@@ -168,8 +168,9 @@ def test_the_dask_example_runs_as_a_script(tmp_path):
     design = write_design(tmp_path, sampler={"method": "lhs", "samples": 2, "seed": 3}, replicates=1, horizon_days=10)
     code = code.replace("experiments/designs/housing-x-ind.yaml", design.name).replace("days=30", "days=10")
     (tmp_path / "dask_example.py").write_text(code, encoding="utf-8")
-    done = subprocess.run([sys.executable, "dask_example.py"], cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                          capture_output=True, text=True, timeout=300)
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "dask_example.py"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
     assert done.returncode == 0, done.stderr
     first = ast.literal_eval(done.stdout.splitlines()[0])
     assert [sorted(k) for k in first] == [["cost_million_eur", "peak_population"]] * 2 and first[0] != first[1]

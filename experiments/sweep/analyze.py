@@ -44,6 +44,7 @@ if TYPE_CHECKING:
     from ema_workbench.analysis.prim import PrimBox
 
 RESAMPLES = 1000       # bootstrap resamples of SALib's confidence intervals
+WIDE_INTERVAL = 0.2    # a Sobol index's 95 % half-width (of its 0-1 scale) above which the report says to raise samples
 RBD_MIN_POINTS = 128   # below this RBD-FAST's estimates swing by more than ±0.2 on a linear test function
 
 
@@ -170,6 +171,12 @@ def sensitivity(design: Design, plan: pd.DataFrame, table: pd.DataFrame, kpi: st
             return Sensitivity(kpi, method, None, f"SALib could not compute it ({exc})")
     df.index.name = "parameter"
     note = f"averaged over {design.replicates} seeds per point" if design.replicates > 1 else ""
+    if method == "sobol":
+        widest = float(np.nanmax(df[["S1_conf", "ST_conf"]].to_numpy()))
+        if widest > WIDE_INTERVAL:
+            few = (f"intervals up to ±{widest:.2f} from {base} base points; raise sampler.samples to narrow them "
+                   f"(the store grows by the added runs only)")
+            note = f"{note}; {few}" if note else few
     if method == "main effects" and missing:
         note = "; ".join(x for x in (note, f"{missing} points without a successful run left out") if x)
     return Sensitivity(kpi, method, df, note)

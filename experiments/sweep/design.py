@@ -492,14 +492,15 @@ class Design(_Strict):
                                   f"the store keeps for the sampler's unit coordinates (u.<name>); give the "
                                   f"parameter another name")
 
-    def _check_enough_points(self) -> None:
-        """A parameter that varies and a sampler that draws enough points for its analysis to be an
-        estimate: one value or scenario varies nothing (it is `set` or `scenario`); one point of
-        lhs or sobol is one scenario; one base point of saltelli gives Sobol indices with a bootstrap
-        interval of 0 (S1 = 6.1 ± 0.000 measured on housing x IND); one Morris trajectory gives μ* ± 0
-        and σ NaN (one elementary effect per parameter). Checked on a new design, not on a store's
-        manifest, so that a store made before still opens (`noodplan analyze` says why such
-        indices are not computed)."""
+    def _check_estimable(self) -> None:
+        """A parameter that varies and a sampler whose analysis is an estimate: one value or scenario
+        varies nothing (it is `set` or `scenario`); one point of lhs or sobol is one scenario; one
+        base point of saltelli gives Sobol indices with a bootstrap interval of 0 (S1 = 6.1 ± 0.000
+        measured on housing x IND); one Morris trajectory gives μ* ± 0 and σ NaN (one elementary
+        effect per parameter); Morris on an odd number of levels is biased (SALib warns so, in a
+        Python warning of its own); second-order indices need two parameters. Checked on a new
+        design, not on a store's manifest, so that a store made before still opens (`noodplan
+        analyze` says why such indices are not computed)."""
         for i, p in enumerate(self.parameters):
             if p.values is not None and len(p.values) == 1:
                 raise DesignError(f"parameters.{i}.values: one value ({shown_value(p.values[0])}) varies nothing; "
@@ -508,6 +509,12 @@ class Design(_Strict):
                 raise DesignError(f"parameters.{i}.scenarios: one scenario ({p.scenarios[0]}) varies nothing; give "
                                   f"it as scenario: {p.scenarios[0]}, or give two or more")
         s = self.sampler
+        if s.method == "morris" and s.levels is not None and s.levels % 2:
+            raise DesignError(f"sampler.levels: morris takes an even number of levels (got {s.levels}; e.g. "
+                              f"{s.levels + 1}): on an odd number SALib's trajectories are biased")
+        if s.second_order and len(self.parameters) < 2:
+            raise DesignError("sampler.second_order: second-order indices are of pairs of parameters, and this "
+                              "design varies one; leave it out")
         if s.method == "grid" or (s.samples or 0) >= MIN_SAMPLES:
             return
         why = {"lhs": "one point is one scenario (its seeds: noodplan compare --runs)",
@@ -548,7 +555,7 @@ class Design(_Strict):
             if k not in KPIS:
                 raise DesignError(f"outputs.kpis.{i}: " + unknown_name("KPI", k, list(KPIS)))
         self._check_names_without_case()
-        self._check_enough_points()
+        self._check_estimable()
         kpis = {k.casefold(): k for k in self.kpis}       # without case, as the parameters' names
         for i, p in enumerate(self.parameters):
             if p.label.casefold() in kpis:

@@ -126,6 +126,10 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
             + (f"computing {len(todo)} on {executor} ({n_workers} worker{'s' if n_workers != 1 else ''}, "
                f"batches of {size})" if todo
                else "nothing to compute"))
+        if todo and not done:             # a new store: say now what its analysis will not give
+            few = too_few_for_indices(design)
+            if few:
+                log(f"note: {few}")
         t0 = time.perf_counter()
         outcome = "complete"
         try:
@@ -149,6 +153,21 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
         with _no_interrupt():   # the views are rebuilt whole (seconds for a large store), then Ctrl-C is answered
             store.consolidate()
     return result
+
+
+def too_few_for_indices(design: Design) -> str:
+    """What `noodplan analyze` will not compute for a design of `lhs` or `sobol` points, told before
+    the runs: RBD-FAST's indices from `RBD_MIN_POINTS` points only (PRIM and the plots from any); ""
+    when there is nothing to say."""
+    from experiments.sweep.analyze import RBD_MIN_POINTS
+
+    points = design.points
+    if design.sampler.method not in ("lhs", "sobol") or points >= RBD_MIN_POINTS:
+        return ""
+    grow = f"; raise samples to {RBD_MIN_POINTS} and this store grows" if design.sampler.method == "sobol" else ""
+    return (f"{design.sampler.method} with {points} points: noodplan analyze will give PRIM boxes and plots, but "
+            f"no sensitivity indices (RBD-FAST needs {RBD_MIN_POINTS} points; saltelli and morris designs give "
+            f"indices from fewer){grow}")
 
 
 def check_arguments(out, executor, workers, scheduler, batch_size, model, progress, on_batch, log) -> None:

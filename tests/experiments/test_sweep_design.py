@@ -127,6 +127,13 @@ def _error(data: dict) -> str:
      "d.yaml: sampler.samples: lhs needs at least 2 (got 1): one point is one scenario (its seeds: noodplan compare "
      "--runs); e.g. 64 for a pilot"),
     ({"sampler": {"method": "sobol", "samples": 1}}, "d.yaml: sampler.samples: sobol needs at least 2 (got 1)"),
+    # SALib's UserWarning "num_levels should be an even number, sample may be biased" beside a sweep that ran
+    ({"sampler": {"method": "morris", "samples": 4, "levels": 3}},
+     "d.yaml: sampler.levels: morris takes an even number of levels (got 3; e.g. 4): on an odd number SALib's "
+     "trajectories are biased"),
+    ({"parameters": TOY_PARAMETERS[:1], "sampler": {"method": "saltelli", "samples": 4, "second_order": True}},
+     "d.yaml: sampler.second_order: second-order indices are of pairs of parameters, and this design varies one; "
+     "leave it out"),
     ({"parameters": [*TOY_PARAMETERS[:2], {"path": "placement.policy", "values": ["min_moves"]}]},
      "d.yaml: parameters.2.values: one value (\"min_moves\") varies nothing; fix it with set: "
      "{placement.policy: \"min_moves\"}, or give two or more"),

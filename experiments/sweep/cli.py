@@ -72,7 +72,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     load_design(args.design)                      # every check before any run starts
     if args.executor == "dask":
         _need("dask", "distributed")
-    from experiments.sweep.executors import SchedulerLost, WorkersKeepDying
+    from experiments.sweep.executors import SchedulerLost, SchedulerUnreachable, WorkersKeepDying
     from experiments.sweep.sweep import run_sweep
 
     try:      # SIGTERM arrives as KeyboardInterrupt (run_command's `outputs.interruptible`)
@@ -83,6 +83,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"{after_bar}noodplan sweep: interrupted; {_state(args.out)}. Run the same command to resume.",
               file=sys.stderr)
         return EXIT_INTERRUPTED
+    except SchedulerUnreachable as exc:     # at the start: a resume would meet the same address
+        print(f"noodplan sweep: {exc}; {_state(args.out)}. Is a scheduler running at that address (`dask scheduler` "
+              f"prints it, as does your cluster's `scheduler_address`)? Then run the command again.", file=sys.stderr)
+        return EXIT_STOPPED
     except (SchedulerLost, WorkersKeepDying) as exc:
         print(f"noodplan sweep: {exc}; {_state(args.out)}. Run the same command to resume.", file=sys.stderr)
         return EXIT_STOPPED

@@ -163,9 +163,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             extra.append(parse_condition(text))
         except ValueError as exc:
             raise _bad(f"--prim: {exc}") from None
-        if extra[-1].kpi not in store.kpis:
-            raise _bad(f"--prim: {text!r}: {extra[-1].kpi!r} is not a KPI of this store (it keeps "
-                       f"{', '.join(store.kpis)})")
+        kpi = extra[-1].kpi
+        if kpi not in store.kpis:
+            from experiments.sweep.kpis import KPIS
+            from model.scenario import did_you_mean
+
+            hint = did_you_mean(kpi, store.kpis)
+            if not hint and kpi in KPIS:
+                hint = " (a KPI of noodplan that this store's design did not keep: outputs.kpis)"
+            raise _bad(f"--prim: {text!r}: {kpi!r} is not a KPI of this store{hint or ''}; it keeps "
+                       f"{', '.join(store.kpis)}")
     out = Path(args.out) if args.out else Path(args.store) / "analysis"
     outputs.check_folder(out, args.force)               # before anything is computed
     with outputs.folder(out, args.force, {"command": outputs.command_line(args),

@@ -182,7 +182,7 @@ def test_noodplan_analyze_on_a_real_sweep(tmp_path, capsys):
     # range printed pydantic's validation dump
     assert main(["analyze", str(tmp_path / "s"), "--force", "--prim", "peak_happiness>3"]) == 2
     assert capsys.readouterr().err.startswith("noodplan: --prim: 'peak_happiness>3': 'peak_happiness' is not a KPI "
-                                              "of this store (it keeps ")
+                                              "of this store; it keeps ")
     assert main(["analyze", str(tmp_path / "s"), "--force", "--prim", "peak_unsheltered>1e400"]) == 2
     assert capsys.readouterr().err.strip() == ("noodplan: --prim: 'peak_unsheltered>1e400': the value must be a "
                                                "finite number")
@@ -279,3 +279,20 @@ def test_wide_sobol_intervals_say_how_to_narrow_them(tmp_path):
     many = _sweep(tmp_path / "many", Linear(), sampler={"method": "saltelli", "samples": 256, "seed": 1})
     s = analyze(many, tmp_path / "an256", plots=False).sensitivity[0]
     assert float(s.table[["S1_conf", "ST_conf"]].to_numpy().max()) <= 0.2 and s.note == ""
+
+
+@pytest.mark.parametrize("condition, hint", [
+    ("Y>1", " (did you mean 'y'?)"),                       # misspelt: the KPI meant
+    ("peak_unsheltered>500", " (a KPI of noodplan that this store's design did not keep: outputs.kpis)"),
+    ("beds>3", ""),
+])
+def test_a_prim_condition_on_a_kpi_the_store_lacks_says_which_was_meant(tmp_path, capsys, condition, hint):
+    # it listed the store's KPIs only: a misspelt name was not pointed at the one meant, and a KPI of
+    # noodplan that the design left out read as if it did not exist
+    _sweep(tmp_path, Linear(), sampler={"method": "lhs", "samples": 4, "seed": 1})
+    capsys.readouterr()
+    assert main(["analyze", str(tmp_path / "store"), "--prim", condition]) == 2
+    kpi = condition.split(">")[0]
+    assert capsys.readouterr().err == (f"noodplan: --prim: {condition!r}: {kpi!r} is not a KPI of this store{hint}; "
+                                       f"it keeps y\n")
+    assert not (tmp_path / "store" / "analysis").exists()

@@ -505,6 +505,14 @@ class Design(_Strict):
             if p.values is not None and len(p.values) == 1:
                 raise DesignError(f"parameters.{i}.values: one value ({shown_value(p.values[0])}) varies nothing; "
                                   f"fix it with set: {{{p.path}: {shown_value(p.values[0])}}}, or give two or more")
+            if p.path is not None and p.continuous:       # an integer field rounds both ends to one whole number
+                bounds: tuple[float, ...] = p.uniform if p.uniform is not None else p.triangular or ()
+                lo, hi = self.cast(p, min(bounds)), self.cast(p, max(bounds))
+                if lo == hi:
+                    field = "uniform" if p.uniform is not None else "triangular"
+                    raise DesignError(f"parameters.{i}.{field}: {p.path} takes whole numbers, and "
+                                      f"{shown_value(list(bounds))} holds one ({lo}): it varies nothing; widen "
+                                      f"the range or fix it with set")
             if p.scenarios is not None and len(p.scenarios) == 1:
                 raise DesignError(f"parameters.{i}.scenarios: one scenario ({p.scenarios[0]}) varies nothing; give "
                                   f"it as scenario: {p.scenarios[0]}, or give two or more")

@@ -127,6 +127,11 @@ def _error(data: dict) -> str:
      "d.yaml: sampler.samples: lhs needs at least 2 (got 1): one point is one scenario (its seeds: noodplan compare "
      "--runs); e.g. 64 for a pilot"),
     ({"sampler": {"method": "sobol", "samples": 1}}, "d.yaml: sampler.samples: sobol needs at least 2 (got 1)"),
+    # its 5 grid levels rounded to one whole number: "1 runs (5 points x 1 seed)" of a parameter varying nothing
+    ({"parameters": [{"path": "plan.phases.2.actions.0.lead_time_days", "uniform": [21, 21.4]}],
+      "sampler": {"method": "grid", "levels": 5}},
+     "d.yaml: parameters.0.uniform: plan.phases.2.actions.0.lead_time_days takes whole numbers, and [21.0, 21.4] "
+     "holds one (21): it varies nothing; widen the range or fix it with set"),
     # SALib's UserWarning "num_levels should be an even number, sample may be biased" beside a sweep that ran
     ({"sampler": {"method": "morris", "samples": 4, "levels": 3}},
      "d.yaml: sampler.levels: morris takes an even number of levels (got 3; e.g. 4): on an odd number SALib's "

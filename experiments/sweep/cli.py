@@ -96,7 +96,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise _bad(f"--out: could not write into {args.out} ({outputs.reason(exc)}); {_state(args.out)}. "
                    f"Make room (or make it writable) and run the same command to resume") from None
     rate = f", {r.computed / r.seconds * 3600:,.0f} runs/hour" if r.computed and r.seconds > 0 else ""
-    print(f"{r.computed} runs computed in {r.seconds:.1f} s on {r.executor} ({_workers(r.workers)}{rate}); "
+    runs = f"{r.computed} run{'s' if r.computed != 1 else ''}"
+    print(f"{runs} computed in {r.seconds:.1f} s on {r.executor} ({_workers(r.workers)}{rate}); "
           f"{r.failed} failed; {_state(args.out)}")
     if r.failed:
         errors = r.store.runs().query("status == 'error'")["error"]

@@ -121,7 +121,9 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
         size = batch_size or default_batch_size(len(todo), n_workers)
         tasks = [todo[i:i + size] for i in range(0, len(todo), size)]
         result = SweepResult(store, len(runs), len(runs) - len(todo), 0, 0, 0.0, executor, n_workers, size)
-        log(f"sweep {design.name!r}: {len(runs)} runs ({table['sample'].nunique()} points x "
+        points = table["sample"].nunique()
+        log(f"sweep {design.name!r}: {len(runs)} run{'s' if len(runs) != 1 else ''} ({points} "
+            f"point{'s' if points != 1 else ''} x "
             f"{design.replicates} seed{'s' if design.replicates != 1 else ''}); {result.already} in {out}; "
             + (f"computing {len(todo)} on {executor} ({n_workers} worker{'s' if n_workers != 1 else ''}, "
                f"batches of {size})" if todo

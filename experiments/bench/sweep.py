@@ -48,7 +48,7 @@ def bench_design(runs: int = 200, days: int = 180) -> Design:
         "name": "bench-sweep", "scenario": "baseline", "horizon_days": days,
         "parameters": [{"name": "housing_supply", "path": "housing.supply_persons_per_year",
                         "uniform": [25000, 35000]}],
-        "sampler": {"method": "lhs", "samples": max(1, runs // 4), "seed": 1}, "replicates": 4,
+        "sampler": {"method": "lhs", "samples": max(2, runs // 4), "seed": 1}, "replicates": 4,   # MIN_SAMPLES
     }, "bench-sweep")
 
 

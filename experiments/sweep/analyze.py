@@ -16,7 +16,8 @@
   trajectory, or the densest when none reaches it.
 
 `analyze(store, out)` writes report.txt, sensitivity.csv, prim_boxes.csv and the PNG plots
-(`plots.py`) to `out` and returns them with the report's text.
+(`plots.py`) to `out` and returns them with the report's text. `salib_inputs(store, kpi)` hands
+SALib's problem, X and Y to an analysis of your own.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ import numpy as np
 import pandas as pd
 
 from experiments.compare import readable as _num   # readable numbers, as in the paired comparison
-from experiments.sweep.design import UNIT_PREFIX, Design, PrimTarget
+from experiments.sweep.design import MIN_SAMPLES, UNIT_PREFIX, Design, PrimTarget
 from experiments.sweep.kpis import KPIS, thousands_point
 from experiments.sweep.samplers import morris_levels, salib_problem
 from experiments.sweep.store import Store
@@ -43,6 +44,7 @@ if TYPE_CHECKING:
     from ema_workbench.analysis.prim import PrimBox
 
 RESAMPLES = 1000       # bootstrap resamples of SALib's confidence intervals
+WIDE_INTERVAL = 0.2    # a Sobol index's 95 % half-width (of its 0-1 scale) above which the report says to raise samples
 RBD_MIN_POINTS = 128   # below this RBD-FAST's estimates swing by more than ±0.2 on a linear test function
 
 
@@ -121,6 +123,11 @@ def sensitivity(design: Design, plan: pd.DataFrame, table: pd.DataFrame, kpi: st
     points = int(plan["sample"].max()) + 1
     y = point_means(table, kpi, points)
     method = {"saltelli": "sobol", "morris": "morris", "grid": "main effects"}.get(design.sampler.method, "rbd-fast")
+    base = design.sampler.samples or 0      # saltelli's base points N, morris' trajectories
+    if method in ("sobol", "morris") and base < MIN_SAMPLES:    # a store made before load_design refused it
+        what = "base point" if method == "sobol" else "trajectory"
+        return Sensitivity(kpi, method, None, f"samples: {base}, one {what}; {method.capitalize()} indices need "
+                                              f"at least {MIN_SAMPLES} (with one, the bootstrap interval is 0)")
     missing = int(np.isnan(y).sum())
     if method != "main effects" and missing:
         return Sensitivity(kpi, method, None, f"{missing} of {points} points have no successful run")
@@ -164,9 +171,34 @@ def sensitivity(design: Design, plan: pd.DataFrame, table: pd.DataFrame, kpi: st
             return Sensitivity(kpi, method, None, f"SALib could not compute it ({exc})")
     df.index.name = "parameter"
     note = f"averaged over {design.replicates} seeds per point" if design.replicates > 1 else ""
+    if method == "sobol":
+        widest = float(np.nanmax(df[["S1_conf", "ST_conf"]].to_numpy()))
+        if widest > WIDE_INTERVAL:
+            few = (f"intervals up to ±{widest:.2f} from {base} base points; raise sampler.samples to narrow them "
+                   f"(the store grows by the added runs only)")
+            note = f"{note}; {few}" if note else few
     if method == "main effects" and missing:
         note = "; ".join(x for x in (note, f"{missing} points without a successful run left out") if x)
     return Sensitivity(kpi, method, df, note)
+
+
+def salib_inputs(store: Store, kpi: str) -> tuple[dict, np.ndarray, np.ndarray]:
+    """SALib's three inputs for one KPI of a store, for an analysis of your own (`delta`, `pawn`,
+    second-order indices, other options): the problem over the sampler's unit cube (names: the
+    parameters'; bounds [0, 1], the coordinates the points were drawn in, as `noodplan analyze` uses
+    them), X (points x parameters, in plan order) and Y (the KPI averaged over each point's seeds,
+    NaN where no seed succeeded). `sobol.analyze(problem, Y)` on a `saltelli` store and
+    `morris.analyze(problem, X, Y, num_levels=…)` on a `morris` one give the report's indices with
+    the same options. Raises StoreError naming an unknown KPI."""
+    from experiments.sweep.store import StoreError
+    from model.scenario import unknown_name
+
+    if kpi not in store.kpis:
+        raise StoreError(f"{store.path}: " + unknown_name("KPI", kpi, store.kpis))
+    labels = [p.label for p in store.design().parameters]
+    plan = store.plan()
+    points = int(plan["sample"].max()) + 1
+    return salib_problem(labels), unit_matrix(plan, labels), point_means(store.table(), kpi, points)
 
 
 def main_effects(design: Design, plan: pd.DataFrame, y: np.ndarray) -> pd.DataFrame:

@@ -72,7 +72,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     load_design(args.design)                      # every check before any run starts
     if args.executor == "dask":
         _need("dask", "distributed")
-    from experiments.sweep.executors import SchedulerLost, WorkersKeepDying
+    from experiments.sweep.executors import SchedulerLost, SchedulerUnreachable, WorkersKeepDying
     from experiments.sweep.sweep import run_sweep
 
     try:      # SIGTERM arrives as KeyboardInterrupt (run_command's `outputs.interruptible`)
@@ -83,6 +83,10 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         print(f"{after_bar}noodplan sweep: interrupted; {_state(args.out)}. Run the same command to resume.",
               file=sys.stderr)
         return EXIT_INTERRUPTED
+    except SchedulerUnreachable as exc:     # at the start: a resume would meet the same address
+        print(f"noodplan sweep: {exc}; {_state(args.out)}. Is a scheduler running at that address (`dask scheduler` "
+              f"prints it, as does your cluster's `scheduler_address`)? Then run the command again.", file=sys.stderr)
+        return EXIT_STOPPED
     except (SchedulerLost, WorkersKeepDying) as exc:
         print(f"noodplan sweep: {exc}; {_state(args.out)}. Run the same command to resume.", file=sys.stderr)
         return EXIT_STOPPED
@@ -92,7 +96,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise _bad(f"--out: could not write into {args.out} ({outputs.reason(exc)}); {_state(args.out)}. "
                    f"Make room (or make it writable) and run the same command to resume") from None
     rate = f", {r.computed / r.seconds * 3600:,.0f} runs/hour" if r.computed and r.seconds > 0 else ""
-    print(f"{r.computed} runs computed in {r.seconds:.1f} s on {r.executor} ({_workers(r.workers)}{rate}); "
+    runs = f"{r.computed} run{'s' if r.computed != 1 else ''}"
+    print(f"{runs} computed in {r.seconds:.1f} s on {r.executor} ({_workers(r.workers)}{rate}); "
           f"{r.failed} failed; {_state(args.out)}")
     if r.failed:
         errors = r.store.runs().query("status == 'error'")["error"]
@@ -159,9 +164,16 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             extra.append(parse_condition(text))
         except ValueError as exc:
             raise _bad(f"--prim: {exc}") from None
-        if extra[-1].kpi not in store.kpis:
-            raise _bad(f"--prim: {text!r}: {extra[-1].kpi!r} is not a KPI of this store (it keeps "
-                       f"{', '.join(store.kpis)})")
+        kpi = extra[-1].kpi
+        if kpi not in store.kpis:
+            from experiments.sweep.kpis import KPIS
+            from model.scenario import did_you_mean
+
+            hint = did_you_mean(kpi, store.kpis)
+            if not hint and kpi in KPIS:
+                hint = " (a KPI of noodplan that this store's design did not keep: outputs.kpis)"
+            raise _bad(f"--prim: {text!r}: {kpi!r} is not a KPI of this store{hint or ''}; it keeps "
+                       f"{', '.join(store.kpis)}")
     out = Path(args.out) if args.out else Path(args.store) / "analysis"
     outputs.check_folder(out, args.force)               # before anything is computed
     with outputs.folder(out, args.force, {"command": outputs.command_line(args),

@@ -50,6 +50,7 @@ UNIT_PREFIX = "u."              # plan.parquet's column of a parameter's unit co
 _NO_EFFECT = {"seed": "is each run's replicate seed (first_seed, replicates)",
               "name": "only labels the scenario", "description": "only describes the scenario"}
 MAX_SWEEP_RUNS = 1_000_000      # sample points x replicates: the plan's rows (~100 bytes each) and the store's
+MIN_SAMPLES = 2                 # points (lhs, sobol), base points (saltelli) or trajectories (morris) of a new design
 MAX_LEVELS = 1_000              # levels of one continuous range on a grid (or of Morris' grid)
 MAX_DAILY_VALUES = 100_000_000  # runs x days x daily figures kept: the store gathers them in memory (800 MB)
 
@@ -491,6 +492,47 @@ class Design(_Strict):
                                   f"the store keeps for the sampler's unit coordinates (u.<name>); give the "
                                   f"parameter another name")
 
+    def _check_estimable(self) -> None:
+        """A parameter that varies and a sampler whose analysis is an estimate: one value or scenario
+        varies nothing (it is `set` or `scenario`); one point of lhs or sobol is one scenario; one
+        base point of saltelli gives Sobol indices with a bootstrap interval of 0 (S1 = 6.1 ± 0.000
+        measured on housing x IND); one Morris trajectory gives μ* ± 0 and σ NaN (one elementary
+        effect per parameter); Morris on an odd number of levels is biased (SALib warns so, in a
+        Python warning of its own); second-order indices need two parameters. Checked on a new
+        design, not on a store's manifest, so that a store made before still opens (`noodplan
+        analyze` says why such indices are not computed)."""
+        for i, p in enumerate(self.parameters):
+            if p.values is not None and len(p.values) == 1:
+                raise DesignError(f"parameters.{i}.values: one value ({shown_value(p.values[0])}) varies nothing; "
+                                  f"fix it with set: {{{p.path}: {shown_value(p.values[0])}}}, or give two or more")
+            if p.path is not None and p.continuous:       # an integer field rounds both ends to one whole number
+                bounds: tuple[float, ...] = p.uniform if p.uniform is not None else p.triangular or ()
+                lo, hi = self.cast(p, min(bounds)), self.cast(p, max(bounds))
+                if lo == hi:
+                    field = "uniform" if p.uniform is not None else "triangular"
+                    raise DesignError(f"parameters.{i}.{field}: {p.path} takes whole numbers, and "
+                                      f"{shown_value(list(bounds))} holds one ({lo}): it varies nothing; widen "
+                                      f"the range or fix it with set")
+            if p.scenarios is not None and len(p.scenarios) == 1:
+                raise DesignError(f"parameters.{i}.scenarios: one scenario ({p.scenarios[0]}) varies nothing; give "
+                                  f"it as scenario: {p.scenarios[0]}, or give two or more")
+        s = self.sampler
+        if s.method == "morris" and s.levels is not None and s.levels % 2:
+            raise DesignError(f"sampler.levels: morris takes an even number of levels (got {s.levels}; e.g. "
+                              f"{s.levels + 1}): on an odd number SALib's trajectories are biased")
+        if s.second_order and len(self.parameters) < 2:
+            raise DesignError("sampler.second_order: second-order indices are of pairs of parameters, and this "
+                              "design varies one; leave it out")
+        if s.method == "grid" or (s.samples or 0) >= MIN_SAMPLES:
+            return
+        why = {"lhs": "one point is one scenario (its seeds: noodplan compare --runs)",
+               "sobol": "one point is one scenario (its seeds: noodplan compare --runs)",
+               "saltelli": "with one base point SALib's bootstrap interval is 0 and S1, ST are no estimates",
+               "morris": "with one trajectory each parameter has one elementary effect: no σ, and μ* ± 0"}[s.method]
+        example = {"lhs": 64, "sobol": 64, "saltelli": 8, "morris": 10}[s.method]
+        raise DesignError(f"sampler.samples: {s.method} needs at least {MIN_SAMPLES} (got {s.samples}): {why}; "
+                          f"e.g. {example} for a pilot")
+
     def check(self) -> None:
         """Everything a run needs, checked on the base scenario(s) before any run starts."""
         from experiments.sweep.kpis import DAILY, KPIS
@@ -521,6 +563,7 @@ class Design(_Strict):
             if k not in KPIS:
                 raise DesignError(f"outputs.kpis.{i}: " + unknown_name("KPI", k, list(KPIS)))
         self._check_names_without_case()
+        self._check_estimable()
         kpis = {k.casefold(): k for k in self.kpis}       # without case, as the parameters' names
         for i, p in enumerate(self.parameters):
             if p.label.casefold() in kpis:
@@ -692,7 +735,8 @@ def _prim_thousands_points(text: str, source: str) -> None:
 def design_from_dict(data: Any, source: str = "design", base_dir: str | Path | None = None) -> Design:
     """Validate a design mapping; scenario files are found relative to `base_dir`."""
     if not isinstance(data, dict):
-        raise DesignError(f"{source}: a design must be a mapping of fields")
+        raise DesignError(f"{source}: a design is a mapping of fields (name, scenario, parameters, sampler, …), "
+                          f"not {_whole_file(data)}")
     try:        # a scenario or an exercise given as a design: named as such, with the command that takes it
         not_another_kind_of_file(data, source, "a sweep design", Design.model_fields)
     except ScenarioError as exc:
@@ -707,6 +751,15 @@ def design_from_dict(data: Any, source: str = "design", base_dir: str | Path | N
     except DesignError as exc:
         raise DesignError(f"{source}: {exc}") from None
     return d
+
+
+def _whole_file(data: Any) -> str:
+    """What a design file held instead of a mapping, in a planner's words."""
+    if data is None:
+        return "an empty file"
+    if isinstance(data, list):
+        return f"a list of {len(data)} item{'s' if len(data) != 1 else ''}" if data else "an empty list, []"
+    return f"one value: {shown_value(data)}"
 
 
 def json_schema() -> dict:

@@ -34,6 +34,7 @@ from experiments.sweep.runner import Model, Outcome, RunSpec, describe, run_batc
 from model.scenario import MAX_JOBS, ScenarioError, choice_argument, whole_argument
 
 EXECUTORS = ("serial", "processes", "dask")
+CONNECT_TIMEOUT = "20s"         # how long a Dask scheduler given by address may take to answer at the start
 MAX_DASK_WORKERS = 10_000       # workers of a Dask cluster; processes on this machine: MAX_JOBS
 Task = list[RunSpec]
 Done = tuple[Task, list[Outcome]]
@@ -41,6 +42,11 @@ Done = tuple[Task, list[Outcome]]
 
 class SchedulerLost(RuntimeError):
     """The Dask scheduler went away mid-sweep; what was written is kept and a rerun resumes."""
+
+
+class SchedulerUnreachable(SchedulerLost):
+    """No Dask scheduler answered at the address given, at the start (a wrong address, or none
+    running yet): nothing was sent; the store is as it was."""
 
 
 class WorkersKeepDying(RuntimeError):
@@ -205,9 +211,9 @@ class Dask:
             scheduler = self.client.scheduler.address
         elif scheduler:
             try:
-                self.client = Client(scheduler, timeout="20s")
+                self.client = Client(scheduler, timeout=CONNECT_TIMEOUT)
             except OSError as exc:
-                raise SchedulerLost(f"--scheduler: cannot reach {scheduler} ({exc})") from None
+                raise SchedulerUnreachable(f"--scheduler: cannot reach {scheduler} ({exc})") from None
         else:
             scheduler = self._start_local(workers)
         self.scheduler = scheduler

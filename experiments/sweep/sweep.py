@@ -121,11 +121,17 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
         size = batch_size or default_batch_size(len(todo), n_workers)
         tasks = [todo[i:i + size] for i in range(0, len(todo), size)]
         result = SweepResult(store, len(runs), len(runs) - len(todo), 0, 0, 0.0, executor, n_workers, size)
-        log(f"sweep {design.name!r}: {len(runs)} runs ({table['sample'].nunique()} points x "
+        points = table["sample"].nunique()
+        log(f"sweep {design.name!r}: {len(runs)} run{'s' if len(runs) != 1 else ''} ({points} "
+            f"point{'s' if points != 1 else ''} x "
             f"{design.replicates} seed{'s' if design.replicates != 1 else ''}); {result.already} in {out}; "
             + (f"computing {len(todo)} on {executor} ({n_workers} worker{'s' if n_workers != 1 else ''}, "
                f"batches of {size})" if todo
                else "nothing to compute"))
+        if todo and not done:             # a new store: say now what its analysis will not give
+            few = too_few_for_indices(design)
+            if few:
+                log(f"note: {few}")
         t0 = time.perf_counter()
         outcome = "complete"
         try:
@@ -149,6 +155,21 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
         with _no_interrupt():   # the views are rebuilt whole (seconds for a large store), then Ctrl-C is answered
             store.consolidate()
     return result
+
+
+def too_few_for_indices(design: Design) -> str:
+    """What `noodplan analyze` will not compute for a design of `lhs` or `sobol` points, told before
+    the runs: RBD-FAST's indices from `RBD_MIN_POINTS` points only (PRIM and the plots from any); ""
+    when there is nothing to say."""
+    from experiments.sweep.analyze import RBD_MIN_POINTS
+
+    points = design.points
+    if design.sampler.method not in ("lhs", "sobol") or points >= RBD_MIN_POINTS:
+        return ""
+    grow = f"; raise samples to {RBD_MIN_POINTS} and this store grows" if design.sampler.method == "sobol" else ""
+    return (f"{design.sampler.method} with {points} points: noodplan analyze will give PRIM boxes and plots, but "
+            f"no sensitivity indices (RBD-FAST needs {RBD_MIN_POINTS} points; saltelli and morris designs give "
+            f"indices from fewer){grow}")
 
 
 def check_arguments(out, executor, workers, scheduler, batch_size, model, progress, on_batch, log) -> None:

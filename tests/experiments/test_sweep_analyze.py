@@ -48,6 +48,24 @@ def test_morris_effects_of_a_linear_function_are_its_slopes(tmp_path):
     np.testing.assert_allclose(t["sigma"], [0, 0, 0], atol=1e-9)
 
 
+@pytest.mark.parametrize("method, note", [
+    ("saltelli", "samples: 1, one base point; Sobol indices need at least 2 (with one, the bootstrap interval is 0)"),
+    ("morris", "samples: 1, one trajectory; Morris indices need at least 2 (with one, the bootstrap interval is 0)"),
+])
+def test_a_store_of_one_base_point_reports_no_indices(tmp_path, method, note):
+    # a store made before load_design refused samples: 1 (the Design taken as it is, unchecked): SALib's
+    # answer on 5 or 4 points of a + 2b + 3c was reported as indices with an interval of 0 (S1 6.062 ± 0.000
+    # on noodplan), now the reason why not
+    from experiments.sweep.design import Design
+
+    d = Design.model_validate(toy_design(sampler={"method": method, "samples": 1, "seed": 1}))
+    run_sweep(d, tmp_path / "store", executor="serial", model=Linear())
+    report = analyze(Store.open(tmp_path / "store"), tmp_path / "an", plots=False)
+    s = next(s for s in report.sensitivity if s.kpi == "y")
+    assert s.table is None and s.note == note
+    assert f"  y: not computed ({note})" in report.text
+
+
 def test_grid_main_effects(tmp_path):
     # levels 0, 0.5, 1 of each input: the KPI's mean moves by w_i over a's levels, so the spread is 1, 2, 3
     store = _sweep(tmp_path, Linear(), sampler={"method": "grid", "levels": 3})
@@ -164,7 +182,7 @@ def test_noodplan_analyze_on_a_real_sweep(tmp_path, capsys):
     # range printed pydantic's validation dump
     assert main(["analyze", str(tmp_path / "s"), "--force", "--prim", "peak_happiness>3"]) == 2
     assert capsys.readouterr().err.startswith("noodplan: --prim: 'peak_happiness>3': 'peak_happiness' is not a KPI "
-                                              "of this store (it keeps ")
+                                              "of this store; it keeps ")
     assert main(["analyze", str(tmp_path / "s"), "--force", "--prim", "peak_unsheltered>1e400"]) == 2
     assert capsys.readouterr().err.strip() == ("noodplan: --prim: 'peak_unsheltered>1e400': the value must be a "
                                                "finite number")
@@ -191,3 +209,90 @@ def test_a_prim_condition_written_the_dutch_way_is_refused_naming_both_readings(
 def test_a_prim_condition_with_decimals_meant_is_read(text, kpi, above):
     target = parse_condition(text)
     assert (target.kpi, target.above) == (kpi, above)
+
+
+def test_a_salib_users_problem_sample_and_analysis_meet_the_store(tmp_path):
+    """A SALib user's first moves -- a problem dict, `sobol.sample`, the model, `sobol.analyze` -- on
+    noodplan: the design of the same names, bounds (uniform), N and seed samples exactly SALib's X,
+    and `salib_inputs` hands back the problem, X and Y with which SALib's own call gives the report's
+    indices. Y is the toy's a + 2b + 3c at each point (Linear), worked out from X."""
+    from SALib.analyze import sobol as sobol_analyze
+    from SALib.sample import sobol as sobol_sample
+
+    from experiments.sweep.analyze import salib_inputs
+    from experiments.sweep.store import StoreError
+
+    problem = {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[15000, 45000], [30, 90], [0.1, 0.4]]}
+    x = sobol_sample.sample(problem, 8, calc_second_order=False, seed=3)
+    paths = ["housing.supply_persons_per_year", "chain.decisions_per_day.regular", "inflow.vulnerable_share"]
+    params = [{"name": n, "path": p, "uniform": b} for n, p, b in zip(problem["names"], paths, problem["bounds"])]
+    d = design_from_dict(toy_design(parameters=params, sampler={"method": "saltelli", "samples": 8, "seed": 3}))
+    run_sweep(d, tmp_path / "store", executor="serial", model=Linear())
+    store = Store.open(tmp_path / "store")
+    table = store.table().sort_values("sample")
+    np.testing.assert_array_equal(table[["a", "b", "c"]].to_numpy(), x)         # SALib's sample, value for value
+
+    unit_problem, unit_x, y = salib_inputs(store, "y")
+    assert unit_problem == {"num_vars": 3, "names": ["a", "b", "c"], "bounds": [[0.0, 1.0]] * 3}
+    assert unit_x.shape == (40, 3) and unit_x.min() >= 0 and unit_x.max() <= 1
+    np.testing.assert_array_equal(y, x[:, 0] + 2 * x[:, 1] + 3 * x[:, 2])
+    mine = sobol_analyze.analyze(problem, y, calc_second_order=False, num_resamples=1000, conf_level=0.95, seed=3)
+    report = _indices(analyze(store, tmp_path / "an", plots=False))
+    np.testing.assert_array_equal(report["S1"], mine["S1"])
+    np.testing.assert_array_equal(report["ST"], mine["ST"])
+    with pytest.raises(StoreError, match=r"unknown KPI 'Y' \(did you mean 'y'\?\)"):
+        salib_inputs(store, "Y")
+
+
+def test_a_new_store_of_too_few_points_for_indices_is_told_before_its_runs(tmp_path):
+    """An lhs or sobol design of fewer than 128 points gets no RBD-FAST indices from `noodplan
+    analyze`: said in a note before the runs (the analyst learnt it only from the report), once (not on
+    a resume), and not for 128 points or for a saltelli design."""
+    def notes(sampler, out):
+        logs: list[str] = []
+        run_sweep(design_from_dict(toy_design(sampler=sampler)), tmp_path / out, executor="serial", model=Linear(),
+                  log=logs.append)
+        return [m for m in logs if m.startswith("note:")]
+
+    assert notes({"method": "lhs", "samples": 16, "seed": 1}, "lhs16") == [
+        "note: lhs with 16 points: noodplan analyze will give PRIM boxes and plots, but no sensitivity indices "
+        "(RBD-FAST needs 128 points; saltelli and morris designs give indices from fewer)"]
+    report = analyze(Store.open(tmp_path / "lhs16"), tmp_path / "an", plots=False)
+    assert _indices(report) is None and "RBD-FAST needs at least 128 points" in report.text
+    assert notes({"method": "lhs", "samples": 16, "seed": 1}, "lhs16") == []             # resumed: nothing new
+    assert notes({"method": "sobol", "samples": 32, "seed": 1}, "sobol32")[0].endswith(
+        "from fewer); raise samples to 128 and this store grows")
+    assert notes({"method": "lhs", "samples": 128, "seed": 1}, "lhs128") == []
+    assert notes({"method": "saltelli", "samples": 4, "seed": 1}, "saltelli4") == []
+
+
+def test_wide_sobol_intervals_say_how_to_narrow_them(tmp_path):
+    # N = 4 base points of a + 2b + 3c: bootstrap intervals wider than ±0.2 (a fifth of the indices' 0-1
+    # scale), and the report told nothing of it (the housing x IND pilot of N = 8 read S1 1.358 ± 0.612 beside
+    # ST 0.956 without a word); with N = 256 they are within ±0.13 and nothing is said
+    few = _sweep(tmp_path / "few", Linear(), sampler={"method": "saltelli", "samples": 4, "seed": 1})
+    s = analyze(few, tmp_path / "an4", plots=False).sensitivity[0]
+    widest = float(s.table[["S1_conf", "ST_conf"]].to_numpy().max())
+    assert widest > 0.2
+    assert s.note == (f"intervals up to ±{widest:.2f} from 4 base points; raise sampler.samples to narrow them "
+                      f"(the store grows by the added runs only)")
+    many = _sweep(tmp_path / "many", Linear(), sampler={"method": "saltelli", "samples": 256, "seed": 1})
+    s = analyze(many, tmp_path / "an256", plots=False).sensitivity[0]
+    assert float(s.table[["S1_conf", "ST_conf"]].to_numpy().max()) <= 0.2 and s.note == ""
+
+
+@pytest.mark.parametrize("condition, hint", [
+    ("Y>1", " (did you mean 'y'?)"),                       # misspelt: the KPI meant
+    ("peak_unsheltered>500", " (a KPI of noodplan that this store's design did not keep: outputs.kpis)"),
+    ("beds>3", ""),
+])
+def test_a_prim_condition_on_a_kpi_the_store_lacks_says_which_was_meant(tmp_path, capsys, condition, hint):
+    # it listed the store's KPIs only: a misspelt name was not pointed at the one meant, and a KPI of
+    # noodplan that the design left out read as if it did not exist
+    _sweep(tmp_path, Linear(), sampler={"method": "lhs", "samples": 4, "seed": 1})
+    capsys.readouterr()
+    assert main(["analyze", str(tmp_path / "store"), "--prim", condition]) == 2
+    kpi = condition.split(">")[0]
+    assert capsys.readouterr().err == (f"noodplan: --prim: {condition!r}: {kpi!r} is not a KPI of this store{hint}; "
+                                       f"it keeps y\n")
+    assert not (tmp_path / "store" / "analysis").exists()

@@ -115,6 +115,36 @@ def _error(data: dict) -> str:
      "d.yaml: analysis.prim.0: give exactly one of above or below"),
     ({"outputs": {"kpis": ["cost_million_eur"]}, "analysis": {"prim": [{"kpi": "peak_unsheltered", "above": 5}]}},
      "d.yaml: analysis.prim.0.kpi: 'peak_unsheltered' is not among the KPIs kept (outputs.kpis)"),
+    # too few points for the analysis to estimate anything: these were computed, and `noodplan analyze` then
+    # reported S1 = 6.062 ± 0.000 (saltelli, N = 1) or mu* ± 0 with sigma nan (morris, one trajectory)
+    ({"sampler": {"method": "saltelli", "samples": 1}},
+     "d.yaml: sampler.samples: saltelli needs at least 2 (got 1): with one base point SALib's bootstrap interval is "
+     "0 and S1, ST are no estimates; e.g. 8 for a pilot"),
+    ({"sampler": {"method": "morris", "samples": 1}},
+     "d.yaml: sampler.samples: morris needs at least 2 (got 1): with one trajectory each parameter has one "
+     "elementary effect: no σ, and μ* ± 0; e.g. 10 for a pilot"),
+    ({"sampler": {"method": "lhs", "samples": 1}},
+     "d.yaml: sampler.samples: lhs needs at least 2 (got 1): one point is one scenario (its seeds: noodplan compare "
+     "--runs); e.g. 64 for a pilot"),
+    ({"sampler": {"method": "sobol", "samples": 1}}, "d.yaml: sampler.samples: sobol needs at least 2 (got 1)"),
+    # its 5 grid levels rounded to one whole number: "1 runs (5 points x 1 seed)" of a parameter varying nothing
+    ({"parameters": [{"path": "plan.phases.2.actions.0.lead_time_days", "uniform": [21, 21.4]}],
+      "sampler": {"method": "grid", "levels": 5}},
+     "d.yaml: parameters.0.uniform: plan.phases.2.actions.0.lead_time_days takes whole numbers, and [21.0, 21.4] "
+     "holds one (21): it varies nothing; widen the range or fix it with set"),
+    # SALib's UserWarning "num_levels should be an even number, sample may be biased" beside a sweep that ran
+    ({"sampler": {"method": "morris", "samples": 4, "levels": 3}},
+     "d.yaml: sampler.levels: morris takes an even number of levels (got 3; e.g. 4): on an odd number SALib's "
+     "trajectories are biased"),
+    ({"parameters": TOY_PARAMETERS[:1], "sampler": {"method": "saltelli", "samples": 4, "second_order": True}},
+     "d.yaml: sampler.second_order: second-order indices are of pairs of parameters, and this design varies one; "
+     "leave it out"),
+    ({"parameters": [*TOY_PARAMETERS[:2], {"path": "placement.policy", "values": ["min_moves"]}]},
+     "d.yaml: parameters.2.values: one value (\"min_moves\") varies nothing; fix it with set: "
+     "{placement.policy: \"min_moves\"}, or give two or more"),
+    ({"parameters": [*TOY_PARAMETERS[:2], {"scenarios": ["mass-arrival"]}]},
+     "d.yaml: parameters.2.scenarios: one scenario (mass-arrival) varies nothing; give it as scenario: "
+     "mass-arrival, or give two or more"),
 ])
 def test_a_bad_design_is_one_line_naming_the_field(change, message):
     text = _error(toy_design(**change))
@@ -175,6 +205,25 @@ def test_the_command_stops_a_bad_design_before_any_run(tmp_path, capsys):
     assert capsys.readouterr().err.strip().startswith("noodplan: sweep: argument --batch-size: must be 1 to")
     assert main(["sweep", str(path), "--out", str(tmp_path / "s"), "--scheduler", "tcp://x:1"]) == 2
     assert "--scheduler: only with --executor dask" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("body, got", [
+    (b"", "an empty file"),
+    (b"# only a comment\n", "an empty file"),
+    (b"- name: d\n- sampler: {method: grid}\n", "a list of 2 items"),
+    (b"[]\n", "an empty list, []"),
+    (b"housing-x-ind\n", 'one value: "housing-x-ind"'),
+])
+def test_a_design_file_that_is_not_a_mapping_says_what_it_holds(tmp_path, capsys, body, got):
+    """An empty file, a list or one word: one line saying what the file holds and which fields a
+    design has (it said "a design must be a mapping of fields" for each), exit code 2, no store."""
+    path = tmp_path / "d.yaml"
+    path.write_bytes(body)
+    assert main(["sweep", str(path), "--out", str(tmp_path / "store"), "--executor", "serial"]) == 2
+    err = capsys.readouterr().err
+    assert err == (f"noodplan: d.yaml: a design is a mapping of fields (name, scenario, parameters, sampler, …), "
+                   f"not {got}\n")
+    assert not (tmp_path / "store").exists()
 
 
 def test_schema_and_packaged_designs(capsys):

@@ -140,3 +140,38 @@ def test_the_python_example_runs_as_a_script_and_unguarded_is_refused_in_one_lin
                                                     "worker processes"), done.stderr
     assert f"unguarded.py:{at + 1} calls this outside `if __name__" in last
     assert not (tmp_path / "out" / "unguarded").exists()                 # refused before the store is made
+
+
+def test_the_salib_example_runs_on_a_store(tmp_path, monkeypatch, capsys):
+    """The page's SALib example, on a small saltelli store of a toy (y = a + 2b + 3c): the report's
+    total indices, and PAWN's medians, one per parameter, c first."""
+    from experiments.sweep import run_sweep
+    from experiments.sweep.design import design_from_dict
+    from tests.experiments.test_sweep_support import Linear, toy_design
+
+    code = _block("salib")
+    assert 'salib_inputs(Store.open("out/pt"), "peak_unsheltered")' in code
+    d = design_from_dict(toy_design(sampler={"method": "saltelli", "samples": 16, "seed": 1}))
+    run_sweep(d, tmp_path / "out" / "pt", executor="serial", model=Linear())
+    monkeypatch.chdir(tmp_path)
+    exec(compile(code.replace('"peak_unsheltered"', '"y"'), "sweeps.md", "exec"), {})
+    st, pw = [[float(v) for v in re.findall(r"[-\d.e]+", line)] for line in capsys.readouterr().out.splitlines()]
+    assert len(st) == len(pw) == 3 and st[2] > st[1] > st[0] > 0 and pw[2] > pw[0] > 0
+
+
+def test_the_dask_example_runs_as_a_script(tmp_path):
+    """The page's Dask example as a script: `client.map` of a function returning KPIs, then the
+    same Client given to `run_sweep` (on a 2-run design of 10 days in place of housing-x-ind)."""
+    pytest.importorskip("distributed")
+    code = _block("dask")
+    assert 'run_sweep("experiments/designs/housing-x-ind.yaml", "out/hxi", executor="dask", scheduler=client)' in code
+    design = write_design(tmp_path, sampler={"method": "lhs", "samples": 2, "seed": 3}, replicates=1, horizon_days=10)
+    code = code.replace("experiments/designs/housing-x-ind.yaml", design.name).replace("days=30", "days=10")
+    (tmp_path / "dask_example.py").write_text(code, encoding="utf-8")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "dask_example.py"], cwd=tmp_path, env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    first = ast.literal_eval(done.stdout.splitlines()[0])
+    assert [sorted(k) for k in first] == [["cost_million_eur", "peak_population"]] * 2 and first[0] != first[1]
+    assert "2 runs (2 points x 1 seed)" in done.stderr and (tmp_path / "out/hxi/runs.parquet").is_file()

@@ -296,7 +296,7 @@ def test_ctrl_c_then_the_same_command_resumes(reference, tmp_path, sig):
     again = subprocess.run(cmd, cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert again.returncode == 0, again.stderr
     assert f"{done} in {out}; computing {8 - done} on serial" in again.stderr
-    assert f"{8 - done} runs computed" in again.stdout
+    assert f"{8 - done} run{'s' if 8 - done != 1 else ''} computed" in again.stdout     # "1 run", not "1 runs"
     _assert_same_store(serial, out)
     assert not list((out / "parts").glob(".tmp-*"))
 
@@ -917,7 +917,7 @@ def test_ctrl_c_on_a_local_dask_cluster_is_answered_in_one_line_and_resumed(tmp_
     again = subprocess.run([sys.executable, "-m", "experiments.cli", *argv], cwd=tmp_path, capture_output=True,
                            text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(ROOT)})
     assert again.returncode == 0, again.stderr
-    assert f"{8 - done} runs computed" in again.stdout
+    assert f"{8 - done} run{'s' if 8 - done != 1 else ''} computed" in again.stdout     # "1 run", not "1 runs"
 
 
 @pytest.mark.slow
@@ -978,3 +978,23 @@ def test_a_local_dask_cluster_beside_another_on_port_8787_starts_without_a_warni
         other.close()
     assert r.complete and r.failed == 0
     assert [str(w.message) for w in caught if "already in use" in str(w.message)] == []
+
+
+def test_a_scheduler_address_where_none_answers_says_to_check_it(tmp_path, monkeypatch, capsys):
+    """`--scheduler` at an address where no scheduler runs (a typo, or the cluster not up yet): one line
+    asking whether one runs there, exit code 1, the store as it was (made, no run). It said "Run the same
+    command to resume", as for a scheduler lost mid-sweep, which would meet the same address."""
+    pytest.importorskip("distributed")
+    from experiments.cli import main
+    from experiments.sweep import executors
+
+    monkeypatch.setattr(executors, "CONNECT_TIMEOUT", "1s")      # Dask retries a refused connection until then
+    address = f"tcp://127.0.0.1:{_free_port()}"
+    out = tmp_path / "s"
+    assert main(["sweep", str(write_design(tmp_path)), "--out", str(out), "--executor", "dask",
+                 "--scheduler", address]) == 1
+    last = capsys.readouterr().err.strip().splitlines()[-1]
+    assert last.startswith(f"noodplan sweep: --scheduler: cannot reach {address} (")
+    assert last.endswith(f"; 0 of 8 runs in {out}. Is a scheduler running at that address (`dask scheduler` prints "
+                         f"it, as does your cluster's `scheduler_address`)? Then run the command again.")
+    assert Store.open(out).done_ids() == set()

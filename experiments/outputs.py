@@ -81,6 +81,7 @@ def check_folder(target: str | Path, force: bool = False, option: str = "--out")
         raise OutputError(f"{option}: give a folder name")
     path = Path(target).expanduser()
     check_not_code(path, option)
+    _one_place_each(path.resolve(), target, option, "folder")
     _check_parent(path.parent if str(path.parent) else Path("."), option)
     if path.exists() and not path.is_dir():
         raise OutputError(f"{option}: {path} is a file, not a folder")
@@ -112,6 +113,7 @@ def check_file(target: str | Path, suffix: str, option: str = "--out", in_code: 
     path = Path(target).expanduser()
     if not in_code:
         check_not_code(path, option)
+    _one_place_each(path.resolve(), target, option, "file")
     if path.suffix.lower() != suffix:
         raise OutputError(f"{option}: {path} must be a {suffix} file (name it *{suffix})")
     if path.is_dir():
@@ -175,6 +177,7 @@ def _listing(names: list[str], most: int = 4) -> str:
 # --- one command a target ---------------------------------------------------------------------
 
 _held: dict[Path, tuple[int, Path]] = {}     # targets this process holds: the lock's descriptor and file
+_targets: dict[Path, tuple[str, str, str]] = {}   # the same targets: the option, the target as given, folder or file
 
 
 def _lock_folder() -> Path:
@@ -191,8 +194,10 @@ def hold(target: str | Path, option: str = "--out", what: str = "folder") -> Non
     moment, replaced the first one's without --force. The lock is an advisory `flock` on a file
     named by the target's absolute path; it goes with the process (a killed command holds nothing)."""
     key = Path(target).expanduser().resolve()
-    if key in _held:
+    _one_place_each(key, target, option, what)
+    if key in _targets:
         return
+    _targets[key] = (option, str(target), what)
     folder = _lock_folder()
     name = folder / (hashlib.sha256(str(key).encode()).hexdigest()[:32] + ".lock")
     while True:
@@ -223,10 +228,29 @@ def hold(target: str | Path, option: str = "--out", what: str = "folder") -> Non
     _held[key] = (fd, name)
 
 
+def _one_place_each(key: Path, target: str | Path, option: str, what: str) -> None:
+    """A command's targets are distinct and none is inside another's folder: `bench --json b.json
+    --history b.json` ran the whole benchmark, wrote b.json and then refused it as a history;
+    `forecast --out f --save-snapshot f/o.snapshot` (f empty) ran the forecast, wrote the snapshot
+    into f and then refused f as "already holds o.snapshot", the forecast lost. Refused when the
+    second target is checked, before anything is computed; the same target held again by its own
+    option (checked, then written) is fine."""
+    for other, (other_option, other_target, other_what) in _targets.items():
+        if other == key and other_option != option:
+            raise OutputError(f"{option}: {target} is also the {other_option} {other_what}; give each its own {what}")
+        if other_what == "folder" and other in key.parents:
+            raise OutputError(f"{option}: {target} is inside the {other_option} folder {other_target}, which takes "
+                              f"only the command's results (whole, at the end); choose a place outside it")
+        if what == "folder" and key in other.parents:
+            raise OutputError(f"{option}: {target} holds the {other_option} {other_what} {other_target}, and takes "
+                              f"only the command's results (whole, at the end); choose another folder")
+
+
 def release(target: str | Path | None = None) -> None:
     """Let go of `target` (or of every target this process holds)."""
-    keys = list(_held) if target is None else [Path(target).expanduser().resolve()]
+    keys = list(_targets) if target is None else [Path(target).expanduser().resolve()]
     for key in keys:
+        _targets.pop(key, None)
         entry = _held.pop(key, None)
         if entry is not None:
             fd, name = entry

@@ -495,6 +495,8 @@ def interruptible() -> Iterator[None]:
         if os.getpid() != home:         # a worker forked from the command, before `ignore_interrupts` ran
             _die_of(signum)
         _interrupts.append(signum)
+        if _deferred:                   # a worker process being started: answered once it has started whole
+            return
         raise KeyboardInterrupt
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -522,6 +524,31 @@ def interrupt_answered() -> None:
     """The command answered the Ctrl+C itself (a sweep says how far it got and exits 130): the
     remembered one is not raised again at the end of `interruptible()` (a second 'interrupted' line)."""
     _interrupts.clear()
+
+
+_deferred: list[bool] = []       # not empty while the main thread starts a worker process (`interruptions_deferred`)
+
+
+@contextlib.contextmanager
+def interruptions_deferred() -> Iterator[None]:
+    """Inside `interruptible()`, a Ctrl+C or SIGTERM arriving while the main thread is inside this
+    block is answered at its end (KeyboardInterrupt), not in its middle. For starting a worker
+    process (`_Pool`): the forkserver's child reads the worker's pickled description from a pipe
+    the command writes, and a KeyboardInterrupt between connecting and writing left it half-sent:
+    the child printed `_pickle.UnpicklingError: pickle data was truncated` (or `EOFError: Ran out
+    of input`) with its traceback after the command's one line (`forecast --jobs 2`, SIGTERM a few
+    seconds in: 1 time in 6). A signal cannot simply be blocked for the while: it goes to another
+    thread of the command (the pool's manager), and Python runs its handler in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield                   # (signal handlers run in the main thread only: nothing to defer here)
+        return
+    _deferred.append(True)
+    try:
+        yield
+    finally:
+        _deferred.pop()
+    if not _deferred:
+        _stop_if_interrupted()
 
 
 def _stop_if_interrupted() -> None:
@@ -644,9 +671,10 @@ def _start_forkserver(ctx: ForkServerContext) -> None:
         signal.signal(signal.SIGINT, previous)
     held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
-        ready = ctx.Process(target=os.getpid)
-        ready.start()
-        ready.join()
+        with interruptions_deferred():      # (a signal that reaches another thread of the command)
+            ready = ctx.Process(target=os.getpid)
+            ready.start()
+            ready.join()
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)   # a signal held meanwhile is answered now
 
@@ -723,7 +751,17 @@ def process_pool(workers: int, option: str, what: str, initializer: Callable[...
     (None: `pool_context()`, the forkserver unless the caller's script needs fork)."""
     context = context or pool_context()
     check_main_guard(option, what, context.get_start_method())
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=initializer, initargs=initargs)
+    return _Pool(workers, mp_context=context, initializer=initializer, initargs=initargs)
+
+
+class _Pool(ProcessPoolExecutor):
+    """A `ProcessPoolExecutor` that starts each worker whole before it answers a Ctrl+C or SIGTERM
+    (`interruptions_deferred`): the pool starts its workers one by one as tasks are submitted
+    (`_adjust_process_count`, from the main thread), each from the forkserver over a pipe."""
+
+    def _adjust_process_count(self) -> None:
+        with interruptions_deferred():
+            super()._adjust_process_count()
 
 
 @contextlib.contextmanager

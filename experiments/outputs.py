@@ -82,7 +82,7 @@ def check_folder(target: str | Path, force: bool = False, option: str = "--out")
     path = Path(target).expanduser()
     check_not_code(path, option)
     _one_place_each(path.resolve(), target, option, "folder")
-    _check_parent(path.parent if str(path.parent) else Path("."), option)
+    _check_parent(path.parent if str(path.parent) else Path("."), option, path)
     if path.exists() and not path.is_dir():
         raise OutputError(f"{option}: {path} is a file, not a folder")
     if path.is_dir():
@@ -125,7 +125,7 @@ def check_file(target: str | Path, suffix: str, option: str = "--out", in_code: 
         above = next((p for p in (parent, *parent.parents) if p.exists()), None)   # a file where a folder is named
         raise OutputError(f"{option}: {above} is a file, not a folder, so {path} cannot be written"
                           if above is not None and not above.is_dir() else f"{option}: folder {parent} does not exist")
-    _check_parent(parent, option)
+    _check_parent(parent, option, path)
     hold(path, option, "file")
     return path
 
@@ -148,7 +148,7 @@ def check_not_code(path: Path, option: str = "--out") -> None:
                               f"elsewhere (e.g. out/)")
 
 
-def _check_parent(parent: Path, option: str) -> None:
+def _check_parent(parent: Path, option: str, target: Path) -> None:
     """The nearest existing ancestor must be a folder one can write in (missing folders are
     created): tried by making and removing an empty folder there, which also works for root and
     for file systems that refuse writes whatever the permissions say (/proc, read-only mounts)."""
@@ -156,7 +156,7 @@ def _check_parent(parent: Path, option: str) -> None:
     while not p.exists():
         p = p.parent
     if not p.is_dir():
-        raise OutputError(f"{option}: {p} is a file, so {parent} cannot be made")
+        raise OutputError(f"{option}: {p} is a file, not a folder, so {target} cannot be made")
     try:
         os.rmdir(tempfile.mkdtemp(prefix=f".noodplan{_PARTIAL}probe-", dir=p))
     except OSError as exc:

@@ -2042,3 +2042,9 @@ for _name, _argv, _says in (
         ("bench-instructions-scenario", ("bench", "--instructions", "basline:200", "--quick"),
          "--instructions: unknown scenario 'basline' (did you mean 'baseline'?)")):
     bad_argv("names", f"r20-misspelt-{_name}", _argv, says=(_says,))
+
+# An --out under a file named the file twice and not the target: "--out: d/file is a file, so d/file cannot be made".
+for _name, _argv in (("run-out-under-a-file", ("run", "{d}/tiny.yaml", "--out", "{d}/file/sub/out")),
+                     ("forecast-out-under-a-file", (*_FC20[:-1], "{d}/file/out"))):
+    bad_argv("out", f"r20-{_name}", _argv, {"file": "a file"},
+             says=("/file is a file, not a folder, so ", "/file/" + _argv[-1].rsplit("/file/", 1)[1] + " cannot be made"))

@@ -305,6 +305,7 @@ def test_a_ctrl_c_while_a_worker_starts_is_answered_once_it_has_started(monkeypa
         asked.append(self)
         start(self)
 
+    monkeypatch.setattr(outputs, "pool_context", outputs.forkserver)   # as a command's (a test before may set spawn)
     with pytest.raises(KeyboardInterrupt), outputs.interruptible(), outputs.worker_pool(1) as pool:
         monkeypatch.setattr(forkserver, "connect_to_new_process", connect_then_ctrl_c)   # the pool's worker only
         monkeypatch.setattr(process.BaseProcess, "start", recorded_start)

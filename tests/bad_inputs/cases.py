@@ -2048,3 +2048,9 @@ for _name, _argv in (("run-out-under-a-file", ("run", "{d}/tiny.yaml", "--out", 
                      ("forecast-out-under-a-file", (*_FC20[:-1], "{d}/file/out"))):
     bad_argv("out", f"r20-{_name}", _argv, {"file": "a file"},
              says=("/file is a file, not a folder, so ", "/file/" + _argv[-1].rsplit("/file/", 1)[1] + " cannot be made"))
+# A day in an option with spaces around it (pasted; `--origins "2016-01-01 .. 2016-07-01"`) was refused ("'2019-01-01 '
+# is not a date written YYYY-MM-DD"); a scenario file reads it (r19/quoted-date-with-spaces), and so do the options.
+good("r20", "from-record-with-spaces", ("forecast", "--from-record", " 2019-01-01 ", "--months", "1", "--members", "1",
+                                        "--jobs", "1", "--out", "{d}/out"), {})
+bad_argv("dates", "r20-origins-spaced-but-three-dots", ("backtest", "--rolling", "--origins", "2016-01-01 ... 2016-07-01"),
+         says=("--origins: '. 2016-07-01' is not a date written YYYY-MM-DD",))

@@ -85,6 +85,9 @@ def check_folder(target: str | Path, force: bool = False, option: str = "--out")
     _check_parent(path.parent if str(path.parent) else Path("."), option, path)
     if path.exists() and not path.is_dir():
         raise OutputError(f"{option}: {path} is a file, not a folder")
+    if path.is_symlink() and not path.exists():     # (the run computed, then "could not write: Not a directory")
+        raise OutputError(f"{option}: {path} is a symbolic link to {os.readlink(path)}, which is not there; give a "
+                          f"folder, or remove the link")
     if path.is_dir():
         here = Path.cwd().resolve()
         if path.resolve() in (here, *here.parents):

@@ -2054,3 +2054,10 @@ good("r20", "from-record-with-spaces", ("forecast", "--from-record", " 2019-01-0
                                         "--jobs", "1", "--out", "{d}/out"), {})
 bad_argv("dates", "r20-origins-spaced-but-three-dots", ("backtest", "--rolling", "--origins", "2016-01-01 ... 2016-07-01"),
          says=("--origins: '. 2016-07-01' is not a date written YYYY-MM-DD",))
+# An --out that is a symbolic link to nothing passed the check (it does not exist): the run computed, then "could not
+# write out (Not a directory)". Refused at the check now.
+for _name, _argv in (("run-out-a-dangling-link", ("run", "{d}/tiny.yaml", "--out", "{d}/out")),
+                     ("backtest-out-a-dangling-link", ("backtest", "{d}/tiny.yaml", "--seeds", "1", "--jobs", "1",
+                                                       "--out", "{d}/out"))):
+    bad_argv("out", f"r20-{_name}", _argv, {"out": SYMLINK + "nowhere"},
+             says=("/out is a symbolic link to nowhere, which is not there; give a folder, or remove the link",))

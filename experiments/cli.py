@@ -94,6 +94,46 @@ class Parser(argparse.ArgumentParser):
             raise argparse.ArgumentError(action, "an empty value; give one, or leave the option out")
         return super()._get_value(action, arg_string)
 
+    def _check_value(self, action: argparse.Action, value: Any) -> None:
+        """A value not among an option's choices (or a misspelt command, `noodplan forcast`) is
+        answered with the one meant when it is close (`did_you_mean`), before argparse's list."""
+        if action.choices is not None and value not in action.choices:
+            from model.scenario import closest_name
+
+            meant = closest_name(value, [str(c) for c in action.choices])
+            if meant is not None:
+                raise argparse.ArgumentError(action, f"invalid choice: {value!r} (did you mean {meant!r}?)")
+        super()._check_value(action, value)
+
+    def refuse_extras(self, parsed: argparse.Namespace, extras: list[str]) -> NoReturn:
+        """Arguments no parser took, refused in one line naming the command they were given to and, for
+        a misspelt option, the option meant (`noodplan run --dayz 5`: "run: unrecognized arguments:
+        --dayz 5 (did you mean '--days'?)"). argparse reported them from the top parser, naming neither."""
+        command = self._command_parser(parsed)
+        command.error(f"unrecognized arguments: {' '.join(extras)}{command.option_meant(extras)}")
+
+    def _command_parser(self, parsed: argparse.Namespace) -> Parser:
+        """The parser of the (sub)command that `parsed` ran: this one's, or a subcommand's, deepest."""
+        parser: Parser = self
+        while True:
+            chosen = [a.choices[getattr(parsed, a.dest)] for a in parser._actions
+                      if isinstance(a, argparse._SubParsersAction) and isinstance(a.choices, dict)
+                      and getattr(parsed, a.dest, None) in a.choices]
+            if not chosen or not isinstance(chosen[0], Parser):
+                return parser
+            parser = chosen[0]
+
+    def option_meant(self, extras: list[str]) -> str:
+        """' (did you mean '--days'?)' for the first of `extras` that is an option close to one of
+        this parser's, else ''."""
+        from model.scenario import did_you_mean
+
+        known = [o for a in self._actions for o in a.option_strings if o.startswith("--")]
+        for extra in extras:
+            if extra.startswith("--") and (hint := did_you_mean(extra.split("=", 1)[0], known)):
+                return hint
+        return ""
+
     def error(self, message: str) -> NoReturn:
         where = self.prog.removeprefix("noodplan").strip()
         print(f"noodplan: {where + ': ' if where else ''}{message} (see --help)", file=sys.stderr)
@@ -359,7 +399,10 @@ def cmd_bench(args: argparse.Namespace) -> int:
         raise _Bad(str(e)) from None
     unknown = [name for name, _ in cases if name not in builtin_names()]
     if unknown:
-        raise _Bad(f"--instructions: unknown scenario {unknown[0]!r} (see `noodplan scenarios`)")
+        from model.scenario import did_you_mean
+
+        raise _Bad(f"--instructions: unknown scenario {unknown[0]!r}{did_you_mean(unknown[0], builtin_names())} "
+                   f"(see `noodplan scenarios`)")
     if cases and shutil.which("valgrind") is None:
         raise _Bad("--instructions: valgrind is not installed (apt install valgrind); "
                    "run without it for the other figures")
@@ -523,7 +566,11 @@ def run_command(args: argparse.Namespace) -> int:
 def parse(parser: argparse.ArgumentParser, argv: list[str] | None) -> argparse.Namespace | int:
     """Parsed arguments, or the exit code of --help or a usage error (reported in one line)."""
     try:
-        args = parser.parse_args(argv)
+        args, extras = parser.parse_known_args(argv)
+        if extras and isinstance(parser, Parser):
+            parser.refuse_extras(args, extras)
+        if extras:
+            parser.error(f"unrecognized arguments: {' '.join(extras)}")
     except SystemExit as stop:
         return stop.code if isinstance(stop.code, int) else EXIT_BAD_INPUT
     args.argv = list(sys.argv[1:] if argv is None else argv)

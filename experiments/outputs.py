@@ -81,9 +81,13 @@ def check_folder(target: str | Path, force: bool = False, option: str = "--out")
         raise OutputError(f"{option}: give a folder name")
     path = Path(target).expanduser()
     check_not_code(path, option)
-    _check_parent(path.parent if str(path.parent) else Path("."), option)
+    _one_place_each(path.resolve(), target, option, "folder")
+    _check_parent(path.parent if str(path.parent) else Path("."), option, path)
     if path.exists() and not path.is_dir():
         raise OutputError(f"{option}: {path} is a file, not a folder")
+    if path.is_symlink() and not path.exists():     # (the run computed, then "could not write: Not a directory")
+        raise OutputError(f"{option}: {path} is a symbolic link to {os.readlink(path)}, which is not there; give a "
+                          f"folder, or remove the link")
     if path.is_dir():
         here = Path.cwd().resolve()
         if path.resolve() in (here, *here.parents):
@@ -112,6 +116,7 @@ def check_file(target: str | Path, suffix: str, option: str = "--out", in_code: 
     path = Path(target).expanduser()
     if not in_code:
         check_not_code(path, option)
+    _one_place_each(path.resolve(), target, option, "file")
     if path.suffix.lower() != suffix:
         raise OutputError(f"{option}: {path} must be a {suffix} file (name it *{suffix})")
     if path.is_dir():
@@ -123,7 +128,7 @@ def check_file(target: str | Path, suffix: str, option: str = "--out", in_code: 
         above = next((p for p in (parent, *parent.parents) if p.exists()), None)   # a file where a folder is named
         raise OutputError(f"{option}: {above} is a file, not a folder, so {path} cannot be written"
                           if above is not None and not above.is_dir() else f"{option}: folder {parent} does not exist")
-    _check_parent(parent, option)
+    _check_parent(parent, option, path)
     hold(path, option, "file")
     return path
 
@@ -146,7 +151,7 @@ def check_not_code(path: Path, option: str = "--out") -> None:
                               f"elsewhere (e.g. out/)")
 
 
-def _check_parent(parent: Path, option: str) -> None:
+def _check_parent(parent: Path, option: str, target: Path) -> None:
     """The nearest existing ancestor must be a folder one can write in (missing folders are
     created): tried by making and removing an empty folder there, which also works for root and
     for file systems that refuse writes whatever the permissions say (/proc, read-only mounts)."""
@@ -154,7 +159,7 @@ def _check_parent(parent: Path, option: str) -> None:
     while not p.exists():
         p = p.parent
     if not p.is_dir():
-        raise OutputError(f"{option}: {p} is a file, so {parent} cannot be made")
+        raise OutputError(f"{option}: {p} is a file, not a folder, so {target} cannot be made")
     try:
         os.rmdir(tempfile.mkdtemp(prefix=f".noodplan{_PARTIAL}probe-", dir=p))
     except OSError as exc:
@@ -175,6 +180,7 @@ def _listing(names: list[str], most: int = 4) -> str:
 # --- one command a target ---------------------------------------------------------------------
 
 _held: dict[Path, tuple[int, Path]] = {}     # targets this process holds: the lock's descriptor and file
+_targets: dict[Path, tuple[str, str, str]] = {}   # the same targets: the option, the target as given, folder or file
 
 
 def _lock_folder() -> Path:
@@ -191,8 +197,10 @@ def hold(target: str | Path, option: str = "--out", what: str = "folder") -> Non
     moment, replaced the first one's without --force. The lock is an advisory `flock` on a file
     named by the target's absolute path; it goes with the process (a killed command holds nothing)."""
     key = Path(target).expanduser().resolve()
-    if key in _held:
+    _one_place_each(key, target, option, what)
+    if key in _targets:
         return
+    _targets[key] = (option, str(target), what)
     folder = _lock_folder()
     name = folder / (hashlib.sha256(str(key).encode()).hexdigest()[:32] + ".lock")
     while True:
@@ -223,10 +231,29 @@ def hold(target: str | Path, option: str = "--out", what: str = "folder") -> Non
     _held[key] = (fd, name)
 
 
+def _one_place_each(key: Path, target: str | Path, option: str, what: str) -> None:
+    """A command's targets are distinct and none is inside another's folder: `bench --json b.json
+    --history b.json` ran the whole benchmark, wrote b.json and then refused it as a history;
+    `forecast --out f --save-snapshot f/o.snapshot` (f empty) ran the forecast, wrote the snapshot
+    into f and then refused f as "already holds o.snapshot", the forecast lost. Refused when the
+    second target is checked, before anything is computed; the same target held again by its own
+    option (checked, then written) is fine."""
+    for other, (other_option, other_target, other_what) in _targets.items():
+        if other == key and other_option != option:
+            raise OutputError(f"{option}: {target} is also the {other_option} {other_what}; give each its own {what}")
+        if other_what == "folder" and other in key.parents:
+            raise OutputError(f"{option}: {target} is inside the {other_option} folder {other_target}, which takes "
+                              f"only the command's results (whole, at the end); choose a place outside it")
+        if what == "folder" and key in other.parents:
+            raise OutputError(f"{option}: {target} holds the {other_option} {other_what} {other_target}, and takes "
+                              f"only the command's results (whole, at the end); choose another folder")
+
+
 def release(target: str | Path | None = None) -> None:
     """Let go of `target` (or of every target this process holds)."""
-    keys = list(_held) if target is None else [Path(target).expanduser().resolve()]
+    keys = list(_targets) if target is None else [Path(target).expanduser().resolve()]
     for key in keys:
+        _targets.pop(key, None)
         entry = _held.pop(key, None)
         if entry is not None:
             fd, name = entry
@@ -471,6 +498,8 @@ def interruptible() -> Iterator[None]:
         if os.getpid() != home:         # a worker forked from the command, before `ignore_interrupts` ran
             _die_of(signum)
         _interrupts.append(signum)
+        if _deferred:                   # a worker process being started: answered once it has started whole
+            return
         raise KeyboardInterrupt
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
@@ -498,6 +527,31 @@ def interrupt_answered() -> None:
     """The command answered the Ctrl+C itself (a sweep says how far it got and exits 130): the
     remembered one is not raised again at the end of `interruptible()` (a second 'interrupted' line)."""
     _interrupts.clear()
+
+
+_deferred: list[bool] = []       # not empty while the main thread starts a worker process (`interruptions_deferred`)
+
+
+@contextlib.contextmanager
+def interruptions_deferred() -> Iterator[None]:
+    """Inside `interruptible()`, a Ctrl+C or SIGTERM arriving while the main thread is inside this
+    block is answered at its end (KeyboardInterrupt), not in its middle. For starting a worker
+    process (`_Pool`): the forkserver's child reads the worker's pickled description from a pipe
+    the command writes, and a KeyboardInterrupt between connecting and writing left it half-sent:
+    the child printed `_pickle.UnpicklingError: pickle data was truncated` (or `EOFError: Ran out
+    of input`) with its traceback after the command's one line (`forecast --jobs 2`, SIGTERM a few
+    seconds in: 1 time in 6). A signal cannot simply be blocked for the while: it goes to another
+    thread of the command (the pool's manager), and Python runs its handler in the main thread."""
+    if threading.current_thread() is not threading.main_thread():
+        yield                   # (signal handlers run in the main thread only: nothing to defer here)
+        return
+    _deferred.append(True)
+    try:
+        yield
+    finally:
+        _deferred.pop()
+    if not _deferred:
+        _stop_if_interrupted()
 
 
 def _stop_if_interrupted() -> None:
@@ -620,9 +674,10 @@ def _start_forkserver(ctx: ForkServerContext) -> None:
         signal.signal(signal.SIGINT, previous)
     held = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
-        ready = ctx.Process(target=os.getpid)
-        ready.start()
-        ready.join()
+        with interruptions_deferred():      # (a signal that reaches another thread of the command)
+            ready = ctx.Process(target=os.getpid)
+            ready.start()
+            ready.join()
     finally:
         signal.pthread_sigmask(signal.SIG_SETMASK, held)   # a signal held meanwhile is answered now
 
@@ -699,7 +754,17 @@ def process_pool(workers: int, option: str, what: str, initializer: Callable[...
     (None: `pool_context()`, the forkserver unless the caller's script needs fork)."""
     context = context or pool_context()
     check_main_guard(option, what, context.get_start_method())
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=initializer, initargs=initargs)
+    return _Pool(workers, mp_context=context, initializer=initializer, initargs=initargs)
+
+
+class _Pool(ProcessPoolExecutor):
+    """A `ProcessPoolExecutor` that starts each worker whole before it answers a Ctrl+C or SIGTERM
+    (`interruptions_deferred`): the pool starts its workers one by one as tasks are submitted
+    (`_adjust_process_count`, from the main thread), each from the forkserver over a pipe."""
+
+    def _adjust_process_count(self) -> None:
+        with interruptions_deferred():
+            super()._adjust_process_count()
 
 
 @contextlib.contextmanager

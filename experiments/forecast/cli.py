@@ -169,10 +169,12 @@ def given_flags(args: argparse.Namespace, *flags: str) -> list[str]:
 
 
 def _date(text: str, flag: str) -> dt.date:
+    """`flag`'s day, written YYYY-MM-DD; spaces around it (pasted, or `--origins "A .. B"`) are not part
+    of it, as in a scenario file (they were refused: "'2019-01-01 ' is not a date written YYYY-MM-DD")."""
     from model.scenario import iso_date
 
     try:
-        return iso_date(text)
+        return iso_date(text.strip())
     except ValueError as e:
         raise _Bad(f"{flag}: {e}") from None
 

@@ -1999,3 +1999,65 @@ for _name, _text, _says in (
          "its comma splits the row; write 2000.5 (the 5 after its comma was read as the source)")):
     bad_argv("record", f"r19-{_name}", _BT, {"r.csv": _text}, says=("--record: " + _says,))
 good("r19", "record-source-a-year", _BT, {"r.csv": "date,quantity,value,source\n2025-07-05,population,2100,2025\n"})
+
+# --- round 20: the command line as a demanding user lives with it ---------------------------------
+# Two targets of one command in one place: `forecast --out f --save-snapshot f/o.snapshot` (f empty) ran to the
+# origin and the whole ensemble, wrote the snapshot into f and then refused f ("already holds o.snapshot"): the
+# forecast lost; with f not there yet, "folder f does not exist" (it would be made). `bench --json b.json --history
+# b.json` ran the whole benchmark, wrote b.json, then refused it as a history (6 lines). Refused at the second
+# target's check, before anything runs (`outputs._one_place_each`).
+_FC20 = ("forecast", "--from-run", "{d}/tiny.yaml", "--months", "1", "--members", "2", "--jobs", "1", "--out", "{d}/out")
+_BENCH20 = ("bench", "--quick", "--no-eu", "--no-reference", "--no-memory", "--repeats", "1")
+for _name, _argv, _given, _says in (
+        ("forecast-save-snapshot-inside-out", (*_FC20, "--save-snapshot", "{d}/out/o.snapshot"), {"out": FOLDER},
+         ("--save-snapshot: ", "/out/o.snapshot is inside the --out folder ", "choose a place outside it")),
+        ("forecast-save-snapshot-inside-new-out", (*_FC20, "--save-snapshot", "{d}/out/o.snapshot"), {},
+         ("--save-snapshot: ", "/out/o.snapshot is inside the --out folder ",)),
+        ("bench-history-is-the-json", (*_BENCH20, "--json", "{d}/b.json", "--history", "{d}/b.json"), {},
+         ("--history: ", "/b.json is also the --json file; give each its own file",)),
+        ("bench-history-is-the-plot-another-way", (*_BENCH20, "--plot", "{d}/b.png", "--history", "{d}/sub/../b.png"),
+         {"sub": FOLDER}, ("--history: ", "is also the --plot file",))):
+    bad_argv("out", f"r20-{_name}", _argv, _given, says=_says)
+good("r20", "forecast-save-snapshot-beside-out", (*_FC20, "--save-snapshot", "{d}/o.snapshot"), {"out": FOLDER})
+
+# A misspelt command, choice or option was answered with argparse's list (or nothing), and an unknown option without
+# the command it was given to ("noodplan: unrecognized arguments: --dayz 5"): the one meant is named now when close
+# (`Parser._check_value`, `Parser.parse_known_args`; `bench --instructions` likewise).
+for _name, _argv, _says in (
+        ("command", ("forcast", "--months", "1"), "argument command: invalid choice: 'forcast' (did you mean 'forecast'?)"),
+        ("choice", ("forecast", "--inflow", "persistance"),
+         "forecast: argument --inflow: invalid choice: 'persistance' (did you mean 'persistence'?)"),
+        ("choice-rolling", ("backtest", "--rolling", "--params", "refitted"), "did you mean 'refit'?"),
+        ("choice-calibrate", ("calibrate", "--ind-capacity", "budgett", "--dry-run"), "did you mean 'budget'?"),
+        ("subcommand-of-exercise", ("exercise", "validat", "{d}/tiny.yaml"), "invalid choice: 'validat' (did you mean "
+                                                                             "'validate'?)"),
+        ("option", ("run", "{d}/tiny.yaml", "--dayz", "5"),
+         "noodplan: run: unrecognized arguments: --dayz 5 (did you mean '--days'?)"),
+        ("option-with-equals", ("forecast", "--from-recrd=2019-01-01"), "forecast: unrecognized arguments: "
+                                                                        "--from-recrd=2019-01-01 (did you mean "
+                                                                        "'--from-record'?)"),
+        ("option-started", ("backtest", "--rolling", "--memb=5"), "backtest: unrecognized arguments: --memb=5 "
+                                                                  "(did you mean '--members'?)"),
+        ("extra-argument-named-by-command", ("scenarios", "extra"), "noodplan: scenarios: unrecognized arguments: extra"),
+        ("bench-instructions-scenario", ("bench", "--instructions", "basline:200", "--quick"),
+         "--instructions: unknown scenario 'basline' (did you mean 'baseline'?)")):
+    bad_argv("names", f"r20-misspelt-{_name}", _argv, says=(_says,))
+
+# An --out under a file named the file twice and not the target: "--out: d/file is a file, so d/file cannot be made".
+for _name, _argv in (("run-out-under-a-file", ("run", "{d}/tiny.yaml", "--out", "{d}/file/sub/out")),
+                     ("forecast-out-under-a-file", (*_FC20[:-1], "{d}/file/out"))):
+    bad_argv("out", f"r20-{_name}", _argv, {"file": "a file"},
+             says=("/file is a file, not a folder, so ", "/file/" + _argv[-1].rsplit("/file/", 1)[1] + " cannot be made"))
+# A day in an option with spaces around it (pasted; `--origins "2016-01-01 .. 2016-07-01"`) was refused ("'2019-01-01 '
+# is not a date written YYYY-MM-DD"); a scenario file reads it (r19/quoted-date-with-spaces), and so do the options.
+good("r20", "from-record-with-spaces", ("forecast", "--from-record", " 2019-01-01 ", "--months", "1", "--members", "1",
+                                        "--jobs", "1", "--out", "{d}/out"), {})
+bad_argv("dates", "r20-origins-spaced-but-three-dots", ("backtest", "--rolling", "--origins", "2016-01-01 ... 2016-07-01"),
+         says=("--origins: '. 2016-07-01' is not a date written YYYY-MM-DD",))
+# An --out that is a symbolic link to nothing passed the check (it does not exist): the run computed, then "could not
+# write out (Not a directory)". Refused at the check now.
+for _name, _argv in (("run-out-a-dangling-link", ("run", "{d}/tiny.yaml", "--out", "{d}/out")),
+                     ("backtest-out-a-dangling-link", ("backtest", "{d}/tiny.yaml", "--seeds", "1", "--jobs", "1",
+                                                       "--out", "{d}/out"))):
+    bad_argv("out", f"r20-{_name}", _argv, {"out": SYMLINK + "nowhere"},
+             says=("/out is a symbolic link to nowhere, which is not there; give a folder, or remove the link",))

@@ -286,6 +286,39 @@ def test_interrupted_workers_stop_with_the_pool():
     assert all(p.exitcode is not None for p in processes)   # stopped (terminated, or told to exit)
 
 
+def test_a_ctrl_c_while_a_worker_starts_is_answered_once_it_has_started(monkeypatch):
+    # The forkserver's child reads the worker's description from a pipe the command writes after it
+    # connected; a Ctrl+C in between (here: sent at that moment) left it half-sent, and the child printed
+    # "_pickle.UnpicklingError: pickle data was truncated" (or "EOFError: Ran out of input") with its
+    # traceback after the command's one line (`forecast --jobs 2`, SIGTERM a few seconds in).
+    from multiprocessing import forkserver, process
+
+    connect, start = forkserver.connect_to_new_process, process.BaseProcess.start
+    asked: list = []
+
+    def connect_then_ctrl_c(fds):
+        sentinel_and_pipe = connect(fds)
+        os.kill(os.getpid(), signal.SIGINT)
+        return sentinel_and_pipe
+
+    def recorded_start(self):
+        asked.append(self)
+        start(self)
+
+    monkeypatch.setattr(outputs, "pool_context", outputs.forkserver)   # as a command's (a test before may set spawn)
+    with pytest.raises(KeyboardInterrupt), outputs.interruptible(), outputs.worker_pool(1) as pool:
+        monkeypatch.setattr(forkserver, "connect_to_new_process", connect_then_ctrl_c)   # the pool's worker only
+        monkeypatch.setattr(process.BaseProcess, "start", recorded_start)
+        pool.submit(os.getpid)
+        time.sleep(5)                       # (before, the KeyboardInterrupt came in the submit)
+    monkeypatch.undo()
+    assert len(asked) == 1
+    worker = asked[0]
+    assert worker._popen is not None, "the worker was not started whole"
+    worker.join(60)
+    assert worker.exitcode in (0, -signal.SIGTERM)   # done, or stopped with the pool; 1: its traceback
+
+
 # `compare --workers 2` whose first piece comes back at once while the other keeps its worker busy:
 # when the progress line says so, one worker waits for work and the other is mid-run. The workers come
 # from the forkserver, not forked from the command: the task they run is written in a module of its own

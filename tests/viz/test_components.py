@@ -1211,9 +1211,20 @@ def test_a_briefing_made_without_the_comparison_says_plainly_why():
 
     s = Session("baseline", seed=3)
     s.step(20)
-    with mock.patch.object(cfm, "_followers", OrderedDict()), \
-            mock.patch.object(cfm, "_advance", side_effect=lambda state, days: (time.sleep(30), np.zeros(days))[1]):
-        html = briefing.briefing(s, timeout=0.2)
+    # the comparison held at day 0 until the briefing is made; then let go and done before the next part
+    # (it slept 30 s instead: the next part's 30 s wait for the failure then raced that sleep, won only by
+    # the time the first briefing took to draw)
+    held, real_advance = threading.Event(), cfm._advance
+
+    def held_advance(state, days):
+        held.wait(60)
+        return real_advance(state, days)
+    with mock.patch.object(cfm, "_followers", OrderedDict()), mock.patch.object(cfm, "_advance", held_advance):
+        try:
+            html = briefing.briefing(s, timeout=0.2)
+        finally:
+            held.set()
+        _wait(cfm.idle, 60)
     assert "the comparison run was still running (day 0 of 20) when this briefing was made" in html
     assert "Cost against the stable stock" not in html and "Cost of reception so far" in html
 

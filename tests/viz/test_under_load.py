@@ -11,7 +11,7 @@ import pytest
 solara = pytest.importorskip("solara")
 v = pytest.importorskip("ipyvuetify")
 
-from tests.viz.settle import steady  # noqa: E402
+from tests.viz.settle import settled, steady  # noqa: E402
 from tests.viz.test_components import day_text  # noqa: E402
 from viz import app  # noqa: E402
 from viz.labels import days_in_position  # noqa: E402
@@ -29,6 +29,7 @@ def test_what_a_planner_types_survives_the_next_frame_and_is_the_value_used(page
     inflow.v_model = "40000"
     name.v_model = "for the minister"
     page.find(v.Btn, class_="np-step-day").widget.click()      # a render of the page, as a frame is
+    settled(page)          # (read once it is drawn: the cost card's thread may be rendering, and draw it after)
     assert (places.v_model, inflow.v_model, name.v_model) == ("5000", "40000", "for the minister")
     page.find(v.Btn, class_="np-whatif-open").widget.click()
     page.find(v.Btn, class_="np-whatif-inflow-apply").widget.click()
@@ -47,10 +48,12 @@ def test_a_number_typed_again_after_another_stays_in_the_field(page):
         for end in range(1, len(typed) + 1):       # key by key, as the browser sends it
             places.v_model = typed[:end]
         page.find(v.Btn, class_="np-step-day").widget.click()
+        settled(page)
         assert places.v_model == typed
     page.find(v.Btn, class_="np-whatif-open").widget.click()
     assert "open 4,000 emergency places" in str(page.find(v.Alert).widgets[-1].children)
     page.find(v.Btn, class_="np-reset").widget.click()          # a reset keeps what was typed, not a slot's
+    settled(page)
     assert places.v_model == "4000"
 
 
@@ -61,6 +64,7 @@ def test_the_sweep_folder_typed_survives_a_frame_and_opens_on_enter(page, tmp_pa
     field = page.find(v.TextField, label="Result store (the folder of noodplan sweep --out)").widget
     field.v_model = str(tmp_path / "nothing-here")
     page.find(v.Btn, class_="np-step-day").widget.click()
+    settled(page)
     assert field.v_model == str(tmp_path / "nothing-here")
     field.fire_event("keyup.enter", None)                        # taken on Enter (or leaving): opened once
     shown = " ".join(str(w.children) for w in page.find(v.Alert).widgets)
@@ -245,8 +249,6 @@ def test_a_parameter_typed_and_not_applied_says_the_run_goes_on_without_it(page)
 def _children(rc, cls: str) -> list:
     """The parts of the page's column of class `cls` (a `solara.Column`: a Vuetify sheet), once settled."""
     import ipywidgets
-
-    from tests.viz.settle import settled
 
     settled(rc)
 

@@ -349,9 +349,14 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         raise _Bad(f"--params: {exc}" if "does not act" in str(exc) else f"--scenario: {exc}") from None
     into_default = "hindcast-2020" if args.ind_capacity == "budget" else "hindcast-2015"
     into = [] if args.dry_run else [f.strip() for f in (args.into or into_default).split(",")]
+    seen: dict[Path, str] = {}
     for f in into:
         try:
             path = cal.scenario_file(f)
+            if path.resolve() in seen:
+                raise _Bad(f"--into: {f!r} and {seen[path.resolve()]!r} are the same scenario file ({path}); "
+                           "name each file once")
+            seen[path.resolve()] = f
             load_scenario(path)
             cal.check_structure(sc, path)
         except (ScenarioError, ValueError) as exc:

@@ -438,6 +438,8 @@ for name, argv in {
     "calibrate-params-empty": ("calibrate", "--params", "", "--dry-run"),
     "calibrate-into-missing": ("calibrate", "--budget", "2", "--seeds", "1", "--jobs", "1",
                                "--into", "{d}/nowhere.yaml"),
+    "calibrate-into-twice": ("calibrate", "--budget", "2", "--seeds", "1", "--jobs", "1",
+                             "--into", "hindcast-2015, hindcast-2015"),
     "calibrate-params-idle-under-budget": ("calibrate", "--ind-capacity", "budget", "--params", "ind_decisions",
                                            "--dry-run"),
     "calibrate-into-other-ind-rule": ("calibrate", "--budget", "2", "--seeds", "1", "--jobs", "1",

@@ -69,10 +69,11 @@ def sensitivity_figure(sens: list[Sensitivity]):
 
 # per method: (estimate, its interval's half-width or None) drawn, and the axis' reach at least
 # (Sobol and RBD-FAST indices are shares of the KPI's variance: their 0-1 scale stays in view)
-_DRAWN = {"sobol": ([("S1", "S1_conf"), ("ST", "ST_conf")], 1.0),
-          "rbd-fast": ([("S1", "S1_conf")], 1.0),
-          "morris": ([("mu_star", "mu_star_conf"), ("sigma", None)], 0.0),
-          "main effects": ([("range", None)], 0.0)}
+_DRAWN: dict[str, tuple[list[tuple[str, str | None]], float]] = {
+    "sobol": ([("S1", "S1_conf"), ("ST", "ST_conf")], 1.0),
+    "rbd-fast": ([("S1", "S1_conf")], 1.0),
+    "morris": ([("mu_star", "mu_star_conf"), ("sigma", None)], 0.0),
+    "main effects": ([("range", None)], 0.0)}
 MARGIN = 0.05          # of the span, either side
 
 

@@ -20,7 +20,7 @@ with warnings.catch_warnings():
                                ScalarOutcome, perform_experiments)
     from ema_workbench import Sample
 
-from experiments.sweep.ema import ema_model, whole_numbers
+from experiments.sweep.ema import MAX_WHOLE_NUMBERS, ema_model, whole_numbers
 
 
 def test_ema_experiments_are_noodplan_runs(tmp_path):
@@ -85,6 +85,14 @@ def test_a_uniform_range_of_whole_numbers_takes_its_ends_half_as_often(tmp_path)
     assert whole_numbers(design, design.parameters[1]) == ([21, 22, 23], pytest.approx([0.45, 0.5, 0.05]))
     bounds = [(u.lower_bound, u.upper_bound) for u in ema_model(design).uncertainties]
     assert bounds == [(21, 23), (21, 23)]
+    # a range of more whole numbers than MAX_WHOLE_NUMBERS stays a RealParameter, rounded when it runs
+    wide = load_design(write_design(tmp_path, parameters=[
+        {"path": "portfolio.reserve_places", "uniform": [0, MAX_WHOLE_NUMBERS], "name": "a"},
+        {"path": "chain.screening_days", "uniform": [1, MAX_WHOLE_NUMBERS + 0.4], "name": "b"}]))
+    kinds = {u.name: type(u) for u in ema_model(wide).uncertainties}
+    assert kinds == {"a": RealParameter, "b": IntegerParameter}      # 100,001 whole numbers; 1 to 100,000
+    assert whole_numbers(wide, wide.parameters[0]) is None and len(whole_numbers(wide, wide.parameters[1])[0]) == \
+        MAX_WHOLE_NUMBERS
 
 
 def test_replicated_ema_model_runs_every_seed_of_the_design(tmp_path):

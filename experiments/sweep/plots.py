@@ -42,7 +42,6 @@ def sensitivity_figure(sens: list[Sensitivity]):
         if s.method == "sobol":
             ax.barh(y + 0.2, t["ST"], 0.4, xerr=t["ST_conf"], color="#9ecae1", label="total ST")
             ax.barh(y - 0.2, t["S1"], 0.4, xerr=t["S1_conf"], color="#3182bd", label="first order S1")
-            ax.set_xlim(0, max(1.0, float((t["ST"] + t["ST_conf"]).max())))
         elif s.method == "morris":
             ax.barh(y, t["mu_star"], 0.6, xerr=t["mu_star_conf"], color="#3182bd", label="μ*")
             ax.plot(t["sigma"], y, "o", color="#e6550d", label="σ")
@@ -50,6 +49,8 @@ def sensitivity_figure(sens: list[Sensitivity]):
             ax.barh(y, t["S1"], 0.6, xerr=t["S1_conf"], color="#3182bd", label="first order S1 (RBD-FAST)")
         else:
             ax.barh(y, t["range"], 0.6, color="#3182bd", label="spread of level means")
+        ax.set_xlim(*x_limits(s.method, t))
+        ax.axvline(0.0, color="0.4", linewidth=0.6)      # a negative estimate reads as one
         ax.set_yticks(y, [_short(i) for i in t.index], fontsize=8)
         ax.set_title(s.kpi, fontsize=9)
         ax.tick_params(axis="x", labelsize=8)
@@ -64,6 +65,39 @@ def sensitivity_figure(sens: list[Sensitivity]):
         fig.legend(handles, labels, loc="upper center", ncol=len(handles), fontsize=8,
                    bbox_to_anchor=(0.5, 0.955), frameon=False)
     return fig
+
+
+# per method: (estimate, its interval's half-width or None) drawn, and the axis' reach at least
+# (Sobol and RBD-FAST indices are shares of the KPI's variance: their 0-1 scale stays in view)
+_DRAWN: dict[str, tuple[list[tuple[str, str | None]], float]] = {
+    "sobol": ([("S1", "S1_conf"), ("ST", "ST_conf")], 1.0),
+    "rbd-fast": ([("S1", "S1_conf")], 1.0),
+    "morris": ([("mu_star", "mu_star_conf"), ("sigma", None)], 0.0),
+    "main effects": ([("range", None)], 0.0)}
+MARGIN = 0.05          # of the span, either side
+
+
+def x_limits(method: str, table: pd.DataFrame) -> tuple[float, float]:
+    """The sensitivity panel's x-axis: from 0 (or the lowest estimate - interval, when below 0: a
+    negative index says the sample is too small, and it shows as a bar to the left) to the highest
+    estimate + interval (at least 1 for Sobol and RBD-FAST), with a margin of `MARGIN` of the span
+    either side, so that every bar and every interval is drawn whole. NaN (Morris' σ of one
+    trajectory, an interval not computed) is left out."""
+    drawn, reach = _DRAWN[method]
+    lows, highs = [0.0], [reach]
+    for value, half in drawn:
+        v = table[value].to_numpy(dtype=float)
+        h = np.zeros_like(v) if half is None else np.abs(table[half].to_numpy(dtype=float))
+        ends = np.concatenate([v - np.nan_to_num(h), v + np.nan_to_num(h)])
+        ends = ends[np.isfinite(ends)]
+        if ends.size:
+            lows.append(float(ends.min()))
+            highs.append(float(ends.max()))
+    lo, hi = min(lows), max(highs)
+    if hi <= lo:                   # every estimate 0: a unit axis
+        hi = lo + 1.0
+    pad = MARGIN * (hi - lo)
+    return (lo - pad if lo < 0 else 0.0), hi + pad
 
 
 def scatter_kpis(table: pd.DataFrame, kpis: list[str]):

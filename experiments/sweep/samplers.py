@@ -91,3 +91,30 @@ def sample(design: Design) -> Samples:
     columns = [quantile(p, unit[:, j]) for j, p in enumerate(params)]
     values = [{p.label: design.cast(p, col[i]) for p, col in zip(params, columns)} for i in range(len(unit))]
     return Samples(labels, unit, values)
+
+
+def shared_whole_numbers(design: Design) -> list[str]:
+    """A note for each range on a whole-number field whose levels (a grid's, or Morris') round to
+    fewer whole numbers than there are levels: points that share a number share their runs (the
+    plan gives them one run id), so the grid holds fewer distinct scenarios than it seems, and a
+    Morris step between two such levels measures no effect. Told before the runs, not refused:
+    the design is valid, only smaller than it looks. [] when every level is a number of its own."""
+    s = design.sampler
+    if s.method not in ("grid", "morris"):
+        return []
+    notes = []
+    for p in design.parameters:
+        if p.path is None or not p.continuous:
+            continue
+        levels = grid_levels(s, p) if s.method == "grid" else morris_levels(s)
+        values = {design.cast(p, v) for v in quantile(p, np.linspace(0.0, 1.0, levels))}
+        if not all(isinstance(v, int) for v in values) or len(values) == levels:
+            continue
+        bounds = list(p.uniform if p.uniform is not None else p.triangular or ())
+        which = "grid levels" if s.method == "grid" else "Morris levels"
+        tail = ("points that share them share their runs" if s.method == "grid"
+                else "points that share them share their runs, and a step between them measures no effect")
+        listed = f" ({', '.join(map(str, sorted(values)))})" if len(values) <= 10 else ""
+        notes.append(f"{levels} {which} on {p.path} [{', '.join(f'{b:g}' for b in bounds)}] give {len(values)} "
+                     f"distinct whole number{'s' if len(values) != 1 else ''}{listed}; {tail}")
+    return notes

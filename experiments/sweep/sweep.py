@@ -26,7 +26,7 @@ from experiments import outputs
 from experiments.sweep import executors
 from experiments.sweep.design import UNIT_PREFIX, Design, design_path, load_design
 from experiments.sweep.runner import Model, NoodplanModel, RunSpec
-from experiments.sweep.samplers import sample
+from experiments.sweep.samplers import sample, shared_whole_numbers
 from experiments.sweep.store import Store, code_version, run_id
 
 BATCHES_PER_WORKER = 16     # enough that the last batches leave workers idle for ~1/16 of the run
@@ -129,9 +129,9 @@ def run_sweep(design: Design | str | Path, out: str | Path, executor: str = "pro
                f"batches of {size})" if todo
                else "nothing to compute"))
         if todo and not done:             # a new store: say now what its analysis will not give
-            few = too_few_for_indices(design)
-            if few:
-                log(f"note: {few}")
+            for note in [too_few_for_indices(design), *shared_whole_numbers(design)]:
+                if note:
+                    log(f"note: {note}")
         t0 = time.perf_counter()
         outcome = "complete"
         try:

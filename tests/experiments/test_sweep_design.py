@@ -15,7 +15,7 @@ from scipy.stats import qmc
 
 from experiments.cli import main
 from experiments.sweep.design import DesignError, builtin_designs, design_from_dict, json_schema, load_design
-from experiments.sweep.samplers import sample, salib_problem
+from experiments.sweep.samplers import salib_problem, sample, shared_whole_numbers
 from experiments.sweep.sweep import plan
 from experiments.sweep.runner import NoodplanModel
 from model.scenario import load_scenario
@@ -338,3 +338,49 @@ def test_each_parameter_has_columns_of_its_own_in_the_plan():
     assert list(table.columns) == ["sample", "replicate", "seed", "run_id", "ub", "b", "u.ub", "u.b"]
     for i, label in enumerate(samples.labels):
         assert np.array_equal(table.drop_duplicates("sample")[f"u.{label}"].to_numpy(), samples.unit[:, i])
+
+
+class Days:
+    """y = the screening days the run was given (a toy that reads one whole-number parameter); each
+    run is written to `log` as it starts."""
+
+    kpis = ("y",)
+
+    def __init__(self, log: list[str]) -> None:
+        self.log = log
+
+    def __call__(self, values, seed):
+        self.log.append(f"run: {values}")
+        return {"y": float(values["days"])}, None
+
+
+def test_grid_levels_that_round_to_one_whole_number_are_told_before_the_runs(tmp_path):
+    # 5 levels of [21, 23] screening days are 21, 21.5, 22, 22.5, 23: rounded 21, 22, 22, 22, 23 (Python rounds
+    # halves to even), 3 whole numbers; with 3 levels of a (0, 0.5, 1) the grid's 15 points are 9 distinct
+    # scenarios, and the 6 others share their runs: it was silent
+    from experiments.sweep import run_sweep
+
+    days = {"path": "chain.screening_days", "uniform": [21, 23], "name": "days"}
+    d = design_from_dict(toy_design(parameters=[TOY_PARAMETERS[0], {**days, "levels": 5}],
+                                    sampler={"method": "grid", "levels": 3}))
+    said = ("5 grid levels on chain.screening_days [21, 23] give 3 distinct whole numbers (21, 22, 23); points "
+            "that share them share their runs")
+    assert shared_whole_numbers(d) == [said]
+    logs: list[str] = []
+    result = run_sweep(d, tmp_path / "s", executor="serial", model=Days(logs), log=logs.append)
+    notes = [m for m in logs if m.startswith("note:")]
+    assert notes == [f"note: {said}"]
+    assert logs.index(notes[0]) < min(i for i, m in enumerate(logs) if m.startswith("run:"))     # before the runs
+    assert len(plan(d)[0]) == 15 and result.planned == result.computed == 9
+    assert sorted(set(result.store.runs()["y"])) == [21.0, 22.0, 23.0]
+    # nothing to tell: 3 levels are 21, 22, 23; a field of decimals; a sampler that draws its points
+    assert shared_whole_numbers(design_from_dict(toy_design(parameters=[TOY_PARAMETERS[0], days],
+                                                            sampler={"method": "grid", "levels": 3}))) == []
+    assert shared_whole_numbers(design_from_dict(toy_design(sampler={"method": "grid", "levels": 7}))) == []
+    assert shared_whole_numbers(design_from_dict(toy_design(parameters=[TOY_PARAMETERS[0], days],
+                                                            sampler={"method": "lhs", "samples": 4}))) == []
+    # Morris' 4 levels of [21, 23]: 21, 21.67, 22.33, 23, rounded 21, 22, 22, 23
+    assert shared_whole_numbers(design_from_dict(toy_design(parameters=[TOY_PARAMETERS[0], days],
+                                                            sampler={"method": "morris", "samples": 2}))) == [
+        "4 Morris levels on chain.screening_days [21, 23] give 3 distinct whole numbers (21, 22, 23); points that "
+        "share them share their runs, and a step between them measures no effect"]

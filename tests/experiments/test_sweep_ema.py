@@ -7,6 +7,7 @@ import warnings
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from experiments.sweep.design import load_design
 from experiments.sweep.runner import NoodplanModel
@@ -15,11 +16,11 @@ from tests.experiments.test_sweep_support import write_design
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")          # EMA warns about optional packages (ipyparallel) on import
-    from ema_workbench import (ArrayOutcome, CategoricalParameter, RealParameter, ScalarOutcome,
-                               perform_experiments)
+    from ema_workbench import (ArrayOutcome, CategoricalParameter, IntegerParameter, RealParameter,
+                               ScalarOutcome, perform_experiments)
     from ema_workbench import Sample
 
-from experiments.sweep.ema import ema_model
+from experiments.sweep.ema import MAX_WHOLE_NUMBERS, ema_model, whole_numbers
 
 
 def test_ema_experiments_are_noodplan_runs(tmp_path):
@@ -30,7 +31,7 @@ def test_ema_experiments_are_noodplan_runs(tmp_path):
     design = load_design(path)
     model = ema_model(design)
     kinds = {u.name: type(u) for u in model.uncertainties}
-    assert kinds == {"housing": RealParameter, "screening": RealParameter,
+    assert kinds == {"housing": RealParameter, "screening": IntegerParameter,
                      "noodopvang_at_unsheltered": CategoricalParameter}
     assert [o.name for o in model.outcomes] == design.kpis and all(isinstance(o, ScalarOutcome)
                                                                    for o in model.outcomes)
@@ -40,11 +41,58 @@ def test_ema_experiments_are_noodplan_runs(tmp_path):
     for i, row in experiments.iterrows():
         assert 1000 <= row["housing"] <= 6000 and 2 <= row["screening"] <= 10
         assert row["noodopvang_at_unsheltered"] in (50, 400)
-        values = {"housing": float(row["housing"]), "screening": round(row["screening"]),
+        assert isinstance(row["screening"], int | np.integer)              # a whole number, drawn as one
+        values = {"housing": float(row["housing"]), "screening": int(row["screening"]),
                   "noodopvang_at_unsheltered": int(row["noodopvang_at_unsheltered"])}
         kpis, _ = direct(values, design.first_seed)
         for k in design.kpis:
             assert outcomes[k][i] == pytest.approx(kpis[k], rel=0, abs=0), k
+
+
+@pytest.mark.parametrize("rng", [11, 12])
+def test_whole_numbers_are_drawn_as_the_rounded_range_was(tmp_path, rng):
+    # screening days (an integer field), triangular [2, 4, 10]: F(x) = (x-2)^2/16 up to the mode, 1 - (10-x)^2/48
+    # above it; a run rounds, so k is taken with chance F(k + 0.5) - F(k - 0.5): 2 with F(2.5) = 1/64, 3 with
+    # (2.25 - 0.25)/16 = 1/8, 4 with 1 - 30.25/48 - 2.25/16 = 11/48, ... 10 with 1 - F(9.5) = 1/192
+    design = load_design(write_design(tmp_path, parameters=[
+        {"path": "housing.supply_persons_per_year", "uniform": [1000, 6000], "name": "housing"},
+        {"path": "chain.screening_days", "triangular": [2, 4, 10], "name": "screening"}]))
+    ks, chance = whole_numbers(design, design.parameters[1])
+    assert ks == list(range(2, 11))
+    assert chance[:3] == pytest.approx([1 / 64, 1 / 8, 11 / 48]) and chance[-1] == pytest.approx(1 / 192)
+    assert sum(chance) == pytest.approx(1) and whole_numbers(design, design.parameters[0]) is None   # decimals
+    # the model as it was (a RealParameter over triang, each value rounded when it runs) and as it is, on the
+    # same sampler seed: the same whole numbers and the same KPIs, run by run
+    new = ema_model(design)
+    old = ema_model(design)
+    old.uncertainties = [new.uncertainties[0], RealParameter.from_dist("screening", stats.triang(
+        c=(4 - 2) / (10 - 2), loc=2, scale=10 - 2))]
+    was, kpis_was = perform_experiments(old, scenarios=3, uncertainty_sampling_kwargs={"rng": rng})
+    now, kpis_now = perform_experiments(new, scenarios=3, uncertainty_sampling_kwargs={"rng": rng})
+    assert list(now["screening"]) == [round(x) for x in was["screening"]]
+    assert list(now["housing"]) == list(was["housing"])
+    for k in design.kpis:
+        np.testing.assert_array_equal(kpis_now[k], kpis_was[k])
+
+
+def test_a_uniform_range_of_whole_numbers_takes_its_ends_half_as_often(tmp_path):
+    # [21, 23] on days: 21 from [21, 21.5), 22 from [21.5, 22.5), 23 from [22.5, 23]: 1/4, 1/2, 1/4 (as the
+    # sweep's own samplers draw it); [20.6, 22.6]: 21 from [20.6, 21.5) 0.45, 22 0.5, 23 from [22.5, 22.6] 0.05
+    design = load_design(write_design(tmp_path, parameters=[
+        {"path": "chain.screening_days", "uniform": [21, 23], "name": "a"},
+        {"path": "chain.registration_deadline_days", "uniform": [20.6, 22.6], "name": "b"}]))
+    assert whole_numbers(design, design.parameters[0]) == ([21, 22, 23], pytest.approx([0.25, 0.5, 0.25]))
+    assert whole_numbers(design, design.parameters[1]) == ([21, 22, 23], pytest.approx([0.45, 0.5, 0.05]))
+    bounds = [(u.lower_bound, u.upper_bound) for u in ema_model(design).uncertainties]
+    assert bounds == [(21, 23), (21, 23)]
+    # a range of more whole numbers than MAX_WHOLE_NUMBERS stays a RealParameter, rounded when it runs
+    wide = load_design(write_design(tmp_path, parameters=[
+        {"path": "portfolio.reserve_places", "uniform": [0, MAX_WHOLE_NUMBERS], "name": "a"},
+        {"path": "chain.screening_days", "uniform": [1, MAX_WHOLE_NUMBERS + 0.4], "name": "b"}]))
+    kinds = {u.name: type(u) for u in ema_model(wide).uncertainties}
+    assert kinds == {"a": RealParameter, "b": IntegerParameter}      # 100,001 whole numbers; 1 to 100,000
+    assert whole_numbers(wide, wide.parameters[0]) is None and len(whole_numbers(wide, wide.parameters[1])[0]) == \
+        MAX_WHOLE_NUMBERS
 
 
 def test_replicated_ema_model_runs_every_seed_of_the_design(tmp_path):

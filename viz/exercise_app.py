@@ -25,7 +25,7 @@ from experiments.exercise.engine import indicators, said, turn_at
 from model.scenario import ScenarioError
 from viz.exercise_room import ROOMS, Room, offered
 from viz.file_pick import FilePick
-from viz.labels import KIND_LABELS, TRACK_LABELS
+from viz.labels import DECISION_LABELS, KIND_LABELS, REGIME_LABELS, TRACK_LABELS
 
 # the after-action report draws with matplotlib: import it now, not on the first report's click (the
 # import is half that report's work; under load it took the download past half a minute)
@@ -105,6 +105,17 @@ def _follow(room: Room | None, seen: solara.Reactive[int]) -> None:
         threading.Thread(target=poll, name="noodplan-room-poll", daemon=True).start()
         return stop.set
     solara.use_effect(setup, [room.code if room else None])
+
+
+@solara.component
+def Worded(label: str, values: list[str], words: dict[str, str], value, on_value=None,
+           classes: list[str] | None = None):
+    """A select offering `values` (the model's ids: what it sets, and what the decision carries) in the
+    planners' words `words` (the labels the tables use; an id without words shows as it is)."""
+    picked = solara.use_reactive(value, on_value)
+    return v.Select(v_model=picked.value, on_v_model=picked.set, label=label,
+                    items=[{"text": words.get(x, x), "value": x} for x in values],
+                    class_=" ".join(classes or []))
 
 
 def _table(head: list[str], rows: list[list], cls: str):
@@ -403,11 +414,11 @@ def Player(room: Room, token: str, on_leave):
         solara.Markdown("**Your decision** (acts when the facilitator ends the turn)")
         t = kind_of.value
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}, classes=["np-ex-form"]):
-            solara.Select("Decision", values=list(rk.decisions), value=kind_of, classes=["np-ex-decision"])
+            Worded("Decision", list(rk.decisions), DECISION_LABELS, kind_of, classes=["np-ex-decision"])
             kinds = rk.kinds.get(t)
             if kinds:
                 kind_names: list[str] = list(kinds)
-                solara.Select("Kind", values=kind_names, value=kind_for(t), on_value=kind.set, classes=["np-ex-kind"])
+                Worded("Kind", kind_names, KIND_LABELS, kind_for(t), on_value=kind.set, classes=["np-ex-kind"])
                 info = panel["decisions"][t]["kinds"].get(kind_for(t), {})
                 if info:
                     solara.Text(f"lead time {info['lead_time_days']} days · "
@@ -420,10 +431,10 @@ def Player(room: Room, token: str, on_leave):
                 solara.InputText("Province (empty: all)" if t != "request_places" else "Province", value=province,
                                  continuous_update=True)
             if t == "request_regime":
-                solara.Select("Regime", values=panel["decisions"][t]["regimes"], value=regime)   # the scenario's
+                Worded("Regime", panel["decisions"][t]["regimes"], REGIME_LABELS, regime)   # the scenario's
             if t == "reprioritise":
-                solara.Select("From track", values=TRACKS, value=from_track)
-                solara.Select("To track", values=TRACKS, value=to_track)
+                Worded("From track", TRACKS, TRACK_LABELS, from_track)
+                Worded("To track", TRACKS, TRACK_LABELS, to_track)
                 solara.InputFloat("Share moved", value=share, continuous_update=True)
             if t == "answer_request":
                 solara.InputInt("Request number", value=request, continuous_update=True)

@@ -553,3 +553,52 @@ def test_a_players_tables_name_location_kinds_and_tracks_as_planners_do():
         "Emergency (noodopvang)"]
     assert first_column(room.join("ind"), "np-ex-tracks")[:2] == ["regular procedure",
                                                                   "accelerated procedure (versnelde procedure)"]
+
+
+def test_the_decision_form_offers_decisions_kinds_tracks_and_regimes_in_the_planners_words():
+    # the form's selects offered the model's ids ("open_places", "emergency", "regular"): the tables above
+    # them named the same things in the chain's words. They offer those words now; what a decision carries
+    # is the id underneath (a table picking "Emergency (noodopvang)" submits kind "emergency")
+    solara = pytest.importorskip("solara")
+    v = pytest.importorskip("ipyvuetify")
+    from viz.exercise_app import Player
+
+    rooms = Rooms()
+    room, key = small_room(rooms)
+    room.start(key)
+
+    def offered(rc, cls: str) -> list[tuple[str, str]]:
+        return [(i["value"], i["text"]) for i in rc.find(v.Select, class_=cls).widget.items]
+
+    coa = room.join("coa")
+    _box, rc = solara.render(Player(room, coa, lambda: None), handle_error=False)
+    try:
+        assert offered(rc, "np-ex-decision") == [
+            ("open_places", "Open places"), ("close_places", "Close places"),
+            ("raise_occupancy", "Raise occupancy (bezettingsgraad omhoog)"),
+            ("request_places", "Request places of a province (its municipalities, or its safety region for "
+                               "crisis places)")]
+        assert offered(rc, "np-ex-kind") == [
+            ("process", "Process location (pol)"), ("regular", "Regular centre (azc)"),
+            ("minors", "Unaccompanied minors (amv)"), ("accelerated", "Accelerated / sober"),
+            ("emergency", "Emergency (noodopvang)")]
+        rc.find(v.Select, class_="np-ex-kind").widget.v_model = "emergency"
+        rc.find(v.Btn, class_="np-ex-submit").widget.click()
+        assert [(d.type, d.kind) for _, d in room.run.pending("coa")] == [("open_places", "emergency")]
+    finally:
+        rc.close()
+    ind = room.join("ind")
+    _box, rc = solara.render(Player(room, ind, lambda: None), handle_error=False)
+    try:
+        assert offered(rc, "np-ex-decision") == [("reprioritise", "Move IND decisions a day from one track to "
+                                                                  "another")]
+        tracks = [(i["value"], i["text"]) for i in rc.find(v.Select, label="From track").widget.items]
+        assert tracks == [("regular", "regular procedure"),
+                          ("accelerated", "accelerated procedure (versnelde procedure)"),
+                          ("border", "border procedure (asielgrensprocedure)"), ("dublin", "Dublin")]
+        rc.find(v.Select, label="To track").widget.v_model = "border"
+        rc.find(v.Btn, class_="np-ex-submit").widget.click()
+        assert [(d.from_track, d.to_track) for _, d in room.run.pending("ind")] == [("regular", "border")]
+    finally:
+        rc.close()
+

@@ -179,9 +179,9 @@ def turn_figures(run: ExerciseRun) -> list[dict]:
     x = series(run)
     out = []
     for e in run.log:
-        if e["kind"] == "turn" and e["day"] > 0:
-            d = e["day"] - 1
-            first = e["day"] - run.exercise.turn_days           # every turn simulates turn_days days
+        if e["kind"] == "turn":                               # (logged on the turn's last day)
+            d = e["day"]
+            first = d + 1 - run.exercise.turn_days              # every turn simulates turn_days days
             out.append({"turn": e["turn"], "day": d, "date": str(x["dates"][d]),
                         **{key: float(x[key][d]) for key, _ in FIGURES},
                         **{key: float(x[key][first:d + 1].sum()) for key, _ in FLOWS}})

@@ -141,6 +141,32 @@ def _figures(run) -> list[list]:
             ["in a bed / places", f"{x['in_bed']:,.0f} / {x['places']:,.0f}"]]
 
 
+def room_chart(run) -> bytes:
+    """The room's chart: the report's (`report.chart`), its figures the injects read (`ROOM_FIGURES`), 8 inches
+    wide at 80 dots an inch, 1.2 inches a panel, its key below it four marks a row; a PNG."""
+    return report.chart(run, report.ROOM_FIGURES, width=8.0, panel=1.2, dpi=80, key_columns=4)
+
+
+def chart_key(run) -> tuple:
+    """What the room's chart shows: the state (its fingerprint) and the decisions and injects it marks. The
+    chart is drawn again only when this changes (a turn played, an inject, a rewind), not at every submit."""
+    marks = tuple((e["kind"], e["day"], e["role"], e["what"]) for e in run.log if e["kind"] in ("decision", "inject"))
+    return run.fingerprint(), marks
+
+
+@solara.component
+def Chart(room: Room, tick: int = 0):
+    """The figures the injects read (`report.ROOM_FIGURES`) day by day, decisions and injects marked: the
+    report's chart, smaller. `tick` (the room's version) makes it look again when the room changed."""
+    run = room.run
+    key = chart_key(run)
+    png = solara.use_memo(lambda: room_chart(run) if run.day else None, [key])
+    if png is None:
+        solara.Text("The figures are drawn day by day once the first turn is played.", classes=["np-ex-chart"])
+    else:
+        solara.Image(png, classes=["np-ex-chart"])
+
+
 @solara.component
 def Status(room: Room, tick: int = 0):
     """`tick` (the room's version) makes it redraw when the room changed."""
@@ -299,6 +325,7 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
         players = sorted(set(room.players.values()))
         solara.Text(f"Players joined: {', '.join(players) or 'none yet'}", classes=["np-ex-players"])
         _table(["figure", "now"], _figures(run), "np-ex-figures")
+        Chart(room, room.version)
         with solara.Row(style={"flex-wrap": "wrap"}):
             name = room.exercise_name
             with solara.FileDownload(lambda: room.report_html(key).encode("utf-8"), filename=f"{name}-report.html",

@@ -602,3 +602,47 @@ def test_the_decision_form_offers_decisions_kinds_tracks_and_regimes_in_the_plan
     finally:
         rc.close()
 
+
+def test_the_facilitators_chart_is_the_reports_drawn_again_only_when_the_run_moves(monkeypatch):
+    # the facilitator's room had only today's figures; the report had the days' figures. The room draws the
+    # three the injects read (persons in reception, Ter Apel's occupancy, the phase) with the report's own
+    # `chart`, and only when the run has moved (a turn played, an inject): a table's submit redraws the page
+    # (the room's version) but not the chart
+    solara = pytest.importorskip("solara")
+    widgets = pytest.importorskip("ipywidgets")
+    from experiments.exercise import report
+    from viz import exercise_app
+
+    rooms = Rooms()
+    room, key = small_room(rooms)
+    coa = room.join("coa")
+    room.start(key)
+    drawn: list[int] = []
+    real = report.chart
+    monkeypatch.setattr(report, "chart", lambda run, plotted, **kw: drawn.append(run.day) or real(run, plotted, **kw))
+    tick = solara.reactive(0)
+
+    @solara.component
+    def View():
+        exercise_app.Chart(room, tick.value)
+
+    _box, rc = solara.render(View(), handle_error=False)
+    try:
+        assert rc.find(widgets.Image).widgets == [] and drawn == []         # no day simulated: nothing to draw
+        room.advance(key)
+        tick.set(1)
+        assert drawn == [7]
+        png = rc.find(widgets.Image).widget.value
+        assert png[1:4] == b"PNG"
+        assert png == real(room.run, report.ROOM_FIGURES, width=8.0, panel=1.2, dpi=80, key_columns=4)
+        room.submit(coa, {"type": "open_places", "kind": "emergency", "places": 10})
+        tick.set(2)
+        assert drawn == [7]                          # a decision waiting for the turn's end changes no figure
+        room.advance(key)
+        tick.set(3)
+        assert drawn == [7, 14] and rc.find(widgets.Image).widget.value != png
+        room.adhoc(key, "news", "told", "")
+        tick.set(4)
+        assert drawn == [7, 14, 14]                  # an inject is marked on the chart
+    finally:
+        rc.close()

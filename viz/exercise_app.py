@@ -25,7 +25,7 @@ from experiments.exercise.engine import indicators, said, turn_at
 from model.scenario import ScenarioError
 from viz.exercise_room import ROOMS, Room, offered
 from viz.file_pick import FilePick
-from viz.labels import KIND_LABELS, TRACK_LABELS
+from viz.labels import DECISION_LABELS, KIND_LABELS, REGIME_LABELS, TRACK_LABELS
 
 # the after-action report draws with matplotlib: import it now, not on the first report's click (the
 # import is half that report's work; under load it took the download past half a minute)
@@ -107,6 +107,17 @@ def _follow(room: Room | None, seen: solara.Reactive[int]) -> None:
     solara.use_effect(setup, [room.code if room else None])
 
 
+@solara.component
+def Worded(label: str, values: list[str], words: dict[str, str], value, on_value=None,
+           classes: list[str] | None = None):
+    """A select offering `values` (the model's ids: what it sets, and what the decision carries) in the
+    planners' words `words` (the labels the tables use; an id without words shows as it is)."""
+    picked = solara.use_reactive(value, on_value)
+    return v.Select(v_model=picked.value, on_v_model=picked.set, label=label,
+                    items=[{"text": words.get(x, x), "value": x} for x in values],
+                    class_=" ".join(classes or []))
+
+
 def _table(head: list[str], rows: list[list], cls: str):
     return v.SimpleTable(dense=True, class_=cls, children=[
         v.Html(tag="thead", children=[v.Html(tag="tr", children=[v.Html(tag="th", children=[h]) for h in head])]),
@@ -128,6 +139,32 @@ def _figures(run) -> list[list]:
             ["waiting for registration", f"{x['registration_backlog']:,.0f}"],
             ["permit holders waiting", f"{x['permit_holders_waiting']:,.0f}"], ["plan phase", f"{x['plan_phase']:.0f}"],
             ["in a bed / places", f"{x['in_bed']:,.0f} / {x['places']:,.0f}"]]
+
+
+def room_chart(run) -> bytes:
+    """The room's chart: the report's (`report.chart`), its figures the injects read (`ROOM_FIGURES`), 8 inches
+    wide at 80 dots an inch, 1.2 inches a panel, its key below it four marks a row; a PNG."""
+    return report.chart(run, report.ROOM_FIGURES, width=8.0, panel=1.2, dpi=80, key_columns=4)
+
+
+def chart_key(run) -> tuple:
+    """What the room's chart shows: the state (its fingerprint) and the decisions and injects it marks. The
+    chart is drawn again only when this changes (a turn played, an inject, a rewind), not at every submit."""
+    marks = tuple((e["kind"], e["day"], e["role"], e["what"]) for e in run.log if e["kind"] in ("decision", "inject"))
+    return run.fingerprint(), marks
+
+
+@solara.component
+def Chart(room: Room, tick: int = 0):
+    """The figures the injects read (`report.ROOM_FIGURES`) day by day, decisions and injects marked: the
+    report's chart, smaller. `tick` (the room's version) makes it look again when the room changed."""
+    run = room.run
+    key = chart_key(run)
+    png = solara.use_memo(lambda: room_chart(run) if run.day else None, [key])
+    if png is None:
+        solara.Text("The figures are drawn day by day once the first turn is played.", classes=["np-ex-chart"])
+    else:
+        solara.Image(png, classes=["np-ex-chart"])
 
 
 @solara.component
@@ -288,6 +325,7 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
         players = sorted(set(room.players.values()))
         solara.Text(f"Players joined: {', '.join(players) or 'none yet'}", classes=["np-ex-players"])
         _table(["figure", "now"], _figures(run), "np-ex-figures")
+        Chart(room, room.version)
         with solara.Row(style={"flex-wrap": "wrap"}):
             name = room.exercise_name
             with solara.FileDownload(lambda: room.report_html(key).encode("utf-8"), filename=f"{name}-report.html",
@@ -403,11 +441,11 @@ def Player(room: Room, token: str, on_leave):
         solara.Markdown("**Your decision** (acts when the facilitator ends the turn)")
         t = kind_of.value
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}, classes=["np-ex-form"]):
-            solara.Select("Decision", values=list(rk.decisions), value=kind_of, classes=["np-ex-decision"])
+            Worded("Decision", list(rk.decisions), DECISION_LABELS, kind_of, classes=["np-ex-decision"])
             kinds = rk.kinds.get(t)
             if kinds:
                 kind_names: list[str] = list(kinds)
-                solara.Select("Kind", values=kind_names, value=kind_for(t), on_value=kind.set, classes=["np-ex-kind"])
+                Worded("Kind", kind_names, KIND_LABELS, kind_for(t), on_value=kind.set, classes=["np-ex-kind"])
                 info = panel["decisions"][t]["kinds"].get(kind_for(t), {})
                 if info:
                     solara.Text(f"lead time {info['lead_time_days']} days · "
@@ -420,10 +458,10 @@ def Player(room: Room, token: str, on_leave):
                 solara.InputText("Province (empty: all)" if t != "request_places" else "Province", value=province,
                                  continuous_update=True)
             if t == "request_regime":
-                solara.Select("Regime", values=panel["decisions"][t]["regimes"], value=regime)   # the scenario's
+                Worded("Regime", panel["decisions"][t]["regimes"], REGIME_LABELS, regime)   # the scenario's
             if t == "reprioritise":
-                solara.Select("From track", values=TRACKS, value=from_track)
-                solara.Select("To track", values=TRACKS, value=to_track)
+                Worded("From track", TRACKS, TRACK_LABELS, from_track)
+                Worded("To track", TRACKS, TRACK_LABELS, to_track)
                 solara.InputFloat("Share moved", value=share, continuous_update=True)
             if t == "answer_request":
                 solara.InputInt("Request number", value=request, continuous_update=True)

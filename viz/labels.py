@@ -49,6 +49,24 @@ TRACK_LABELS = {
     "family": "family reunification (nareiziger)",
 }
 
+# the decisions a table takes in the exercise room (experiments.exercise.roles.DECISIONS), as its form offers them
+DECISION_LABELS = {
+    "open_places": "Open places",
+    "close_places": "Close places",
+    "raise_occupancy": "Raise occupancy (bezettingsgraad omhoog)",
+    "request_places": "Request places of a province (its municipalities, or its safety region for crisis places)",
+    "answer_request": "Answer a request for places",
+    "request_regime": "Request a regime",
+    "reprioritise": "Move IND decisions a day from one track to another",
+}
+
+# the regimes a table may ask for (model.scenario.RegimeName), with the Dutch term
+REGIME_LABELS = {
+    "crisis": "crisis",
+    "instrumentalisation": "instrumentalisation of migrants (instrumentalisering)",
+    "force_majeure": "force majeure (overmacht)",
+}
+
 # Map colourings: key -> (label, unit)
 MAP_METRICS = {
     "occupancy": ("Occupancy (bezettingsgraad)", "persons per usable place (1 = full)"),

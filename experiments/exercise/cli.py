@@ -102,14 +102,12 @@ def cmd_play(args: argparse.Namespace) -> int:
     if args.report:
         outputs.check_file(args.report, ".html", "--report", force=args.force)
     run = ExerciseRun(ex, sc)
+    shown = 0
     for _ in range(turns):
         run.advance()
-        ended = next(e for e in reversed(run.log) if e["kind"] == "turn")   # (the next turn's injects follow it)
-        print(f"turn {run.turn:3d}  {run.date()}  {ended['detail']}", flush=True)
-    for e in run.log:       # with what the model did (places closed: whole locations) and why it refused
-        if e["kind"] in ("inject", "model", "refused"):
-            said = f": {e['detail']}" if e["kind"] != "inject" and e["detail"] else ""
-            print(f"  day {e['day']:4d}  {e['kind']:7s} {e['what']}{said}")
+        for e in timeline(run.log[shown:]):
+            print(e, flush=True)
+        shown = len(run.log)
     if run.finished:            # nobody deciding is the line a workshop is measured against: it shows its crisis
         for j in ex.injects:    # (docs/exercises.md, "Try the exercise alone first")
             if j.id in run.book.fired or j.contingency or j.when is None:
@@ -121,6 +119,21 @@ def cmd_play(args: argparse.Namespace) -> int:
     if args.report:
         print(f"report: {report.write(run, Path(args.report), option='--report', force=args.force)}")
     return 0
+
+
+def timeline(entries: list[dict]) -> list[str]:
+    """Log entries as `play` prints them, in the order of their days (a facilitator reads them as a
+    timeline): each turn's end with its figures on the turn's last day, the injects told and what the
+    model did (places closed: whole locations) and why it refused, each on its day. Entries of one day
+    keep the log's order; an inject told as the next turn opens follows the turn's end."""
+    lines = []
+    for e in sorted(entries, key=lambda e: e["day"]):       # (stable: one day's entries as logged)
+        if e["kind"] == "turn":
+            lines.append(f"turn {e['turn']:3d}  day {e['day']:4d}  {e['date']}  {e['detail']}")
+        elif e["kind"] in ("inject", "model", "refused"):
+            said = f": {e['detail']}" if e["kind"] != "inject" and e["detail"] else ""
+            lines.append(f"  day {e['day']:4d}  {e['kind']:7s} {e['what']}{said}")
+    return lines
 
 
 def cmd_report(args: argparse.Namespace) -> int:

@@ -216,7 +216,11 @@ class ExerciseRun:
         """The date of `day`: the first day not simulated yet (the day decisions and injects now act
         on). After the last turn it is the day after the last one simulated (the model's own `date`
         stays on its last day there, which put the last turn's end a day early in the log)."""
-        return str(self.model.state.world.dates[0] + dt.timedelta(days=self.model.day))
+        return self.date_of(self.model.day)
+
+    def date_of(self, day: int) -> str:
+        """The date of simulated day `day` (day 0: the scenario's first date)."""
+        return str(self.model.state.world.dates[0] + dt.timedelta(days=day))
 
     def scenario_now(self) -> Scenario:
         """The run's scenario with its parameters as they are today (earlier decisions, injects and
@@ -373,10 +377,14 @@ class ExerciseRun:
             # with the registration location's occupancy: the library's injects and the guide's table read it
             # (`play` showed "occupancy 96%" where the guide says Ter Apel is 31 % full)
             central = f"{v['central_occupancy']:.0%}" if v["central_places"] else "no places"
+            # on the turn's last day, whose end the figures are (as the report's turn table: it was dated
+            # the next day, the first of the next turn)
+            last_day = self.model.day - 1
             self._log("turn", None, f"turn {self.book.turn} of {self.exercise.turns} ended",
                       f"occupancy {v['occupancy']:.0%}, Ter Apel (registration) {central}, "
                       f"without a bed {v['unsheltered']:,.0f}, "
-                      f"registration backlog {v['registration_backlog']:,.0f}, plan phase {v['plan_phase']:.0f}")
+                      f"registration backlog {v['registration_backlog']:,.0f}, plan phase {v['plan_phase']:.0f}",
+                      day=last_day, date=self.date_of(last_day))
             self._open_turn()
 
     def fire(self, inject_id: str) -> None:

@@ -25,11 +25,15 @@ FIGURES = (("unsheltered", "persons without a bed"), ("occupancy_rate", "occupan
            ("central_occupancy", "registration location (aanmeldcentrum, Ter Apel): persons / places"),
            ("registration_backlog", "waiting for registration, persons"),
            ("permit_holders_waiting", "permit holders waiting for a home, persons"), ("plan_phase", "plan phase (0-4)"))
+# what the facilitator's room plots (`chart`): persons in reception, Ter Apel's occupancy and the plan's
+# phase, the figures the library's injects read
+ROOM_FIGURES = (("population", "persons in reception (entitled to a bed, in one or not)"), FIGURES[2], FIGURES[5])
 # figures of each day's flow (the run's daily `moves` and `cost_eur`): drawn per day, and summed over each turn's
 # days in the table (their value on a turn's last day says nothing of the turn)
 FLOWS = (("moves", "persons moved between locations (verhuisbewegingen), a day"),
          ("cost_eur", "reception cost, EUR million a day"))
 INJECT_LABEL_CHARS = 28        # an inject's title on the figure: what the top panel's height holds (fontsize 6.5)
+KEY_DROP_PT = 26               # a key below the chart: this far under the bottom axis (its ticks and label), points
 LESSON_LINE_CHARS = 60          # characters a lessons field's line holds at least (printed on A4, portrait)
 ROLE_COLOURS = ("#0b3d91", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf")
 
@@ -90,13 +94,25 @@ def load_matplotlib() -> None:
     about half the CPU of a first report (~0.7 s of ~1.5 s), which a facilitator would otherwise wait for.
     The report draws on its own `Figure` and canvas, not through pyplot, whose global figure manager is
     not safe when two facilitators download a report at the same time (server threads)."""
-    for module in ("matplotlib.figure", "matplotlib.lines", "matplotlib.ticker", "matplotlib.backends.backend_agg"):
+    for module in ("matplotlib.figure", "matplotlib.lines", "matplotlib.ticker", "matplotlib.transforms",
+                   "matplotlib.backends.backend_agg"):
         importlib.import_module(module)
 
 
 def _figure(run: ExerciseRun) -> str:
-    """The key figures over the days played, decisions (solid, per role) and injects (dashed) marked;
-    a PNG as a data URI."""
+    """The report's figure: the key figures and flows over the days played (`chart`, printed on one A4
+    page); a PNG as a data URI."""
+    return "data:image/png;base64," + base64.b64encode(chart(run)).decode()
+
+
+def chart(run: ExerciseRun, plotted: tuple[tuple[str, str], ...] = FIGURES + FLOWS, width: float = 11.0,
+          panel: float = 1.55, dpi: float = 110, key_columns: int = 0) -> bytes:
+    """Figures `plotted` (series key, label) over the days played, one panel each, `panel` inches high
+    (the top one 1.6 times: it carries the injects' titles) and `width` inches wide, with decisions
+    (solid, per role) and injects (dashed) marked; a PNG. The report draws its figures and flows with
+    it, the facilitator's room the three its injects read most (`ROOM_FIGURES`). The key to the marks
+    stands in one row above the top panel (`key_columns` 0: as wide as the report's page), or below the
+    chart in rows of `key_columns` (a narrower chart: one row ran into the top panel's title)."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
     from matplotlib.lines import Line2D
@@ -104,8 +120,7 @@ def _figure(run: ExerciseRun) -> str:
     x = series(run)
     days = np.arange(len(x["dates"]))
     roles = [r.id for r in run.exercise.roles]
-    plotted = FIGURES + FLOWS
-    fig = Figure(figsize=(11, 1.55 * len(plotted)), dpi=110)     # (printed on one A4 page)
+    fig = Figure(figsize=(width, panel * len(plotted)), dpi=dpi)
     FigureCanvasAgg(fig)
     # (the top panel taller: it carries the injects' titles)
     axes = fig.subplots(len(plotted), 1, sharex=True, gridspec_kw={"height_ratios": [1.6] + [1] * (len(plotted) - 1)})
@@ -135,12 +150,19 @@ def _figure(run: ExerciseRun) -> str:
     axes[-1].set_xlabel("simulated day of the exercise")
     handles = [Line2D([], [], color=ROLE_COLOURS[i % len(ROLE_COLOURS)], label=f"decision: {r}")
                for i, r in enumerate(roles)] + [Line2D([], [], color="#999", ls="--", label="inject")]
-    axes[0].legend(handles=handles, fontsize=7, ncol=len(handles), loc="lower right", bbox_to_anchor=(1, 1),
-                   frameon=False, borderaxespad=0.2)
+    if key_columns:
+        from matplotlib.transforms import ScaledTranslation
+
+        under = axes[-1].transAxes + ScaledTranslation(0, -KEY_DROP_PT / 72, fig.dpi_scale_trans)
+        axes[-1].legend(handles=handles, fontsize=7, ncol=key_columns, loc="upper center", bbox_to_anchor=(0.5, 0),
+                        bbox_transform=under, frameon=False, borderaxespad=0.2)
+    else:
+        axes[0].legend(handles=handles, fontsize=7, ncol=len(handles), loc="lower right", bbox_to_anchor=(1, 1),
+                       frameon=False, borderaxespad=0.2)
     fig.tight_layout()
     buf = io.BytesIO()
     fig.savefig(buf, format="png")
-    return "data:image/png;base64," + base64.b64encode(buf.getvalue()).decode()
+    return buf.getvalue()
 
 
 def _scale(ax, key: str, y: np.ndarray) -> None:
@@ -179,9 +201,9 @@ def turn_figures(run: ExerciseRun) -> list[dict]:
     x = series(run)
     out = []
     for e in run.log:
-        if e["kind"] == "turn" and e["day"] > 0:
-            d = e["day"] - 1
-            first = e["day"] - run.exercise.turn_days           # every turn simulates turn_days days
+        if e["kind"] == "turn":                               # (logged on the turn's last day)
+            d = e["day"]
+            first = d + 1 - run.exercise.turn_days              # every turn simulates turn_days days
             out.append({"turn": e["turn"], "day": d, "date": str(x["dates"][d]),
                         **{key: float(x[key][d]) for key, _ in FIGURES},
                         **{key: float(x[key][first:d + 1].sum()) for key, _ in FLOWS}})

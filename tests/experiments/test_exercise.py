@@ -995,9 +995,11 @@ def test_a_report_written_mid_way_says_an_inject_still_to_come_is_not_fired_yet(
     assert verdicts() == {"late": "not taken", "spare": "not fired"}
 
 
-def test_every_turns_end_is_dated_the_day_after_its_days_the_last_turns_too():
-    # turn N ends at day 7N, dated start + 7N; the last turn's end was dated a day early (the model's
-    # date stays on its last day at the horizon), and the report said "to" that date
+def test_every_turns_end_is_logged_on_its_last_day_as_the_turn_table_has_it():
+    # turn N of 7 days simulates days 7(N-1) to 7N-1: its end is logged on day 7N-1, dated start + 7N-1, the
+    # day the report's turn table gives its figures for (the log said day 7N, the next turn's first day, while
+    # the table said 7N-1); the last turn's too (it was once dated a day early: the model's date stays on its
+    # last day at the horizon), and the report says "to" that date
     import datetime as dt
 
     from experiments.exercise import report
@@ -1007,7 +1009,8 @@ def test_every_turns_end_is_dated_the_day_after_its_days_the_last_turns_too():
         run.advance()
     ends = [(e["day"], e["date"]) for e in run.log if e["kind"] == "turn"]
     start = run.scenario.start_date
-    assert ends == [(7 * n, str(start + dt.timedelta(days=7 * n))) for n in range(1, 7)]
+    assert ends == [(7 * n - 1, str(start + dt.timedelta(days=7 * n - 1))) for n in range(1, 7)]
+    assert [(r["day"], r["date"]) for r in report.turn_figures(run)] == ends
     assert run.date() == str(start + dt.timedelta(days=42))
     assert f"days 0 to 41 simulated: {start} to {start + dt.timedelta(days=41)}" in report.render(run)
 
@@ -1258,9 +1261,31 @@ def test_play_says_what_an_injects_effect_did_to_places(tmp_path, capsys):
     path.write_text(yaml.safe_dump(exercise(injects=shut), sort_keys=False))
     assert main(["exercise", "play", str(path), "--turns", "1"]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[1:] == ["  day    3  inject  shut",
+    assert lines[:2] == ["  day    3  inject  shut",
                          "  day    3  model   inject shut: close regular: 10 regular places in 1 location closed "
                          "(100 asked: no more were open in Groningen)"]
+
+
+def test_play_prints_turns_injects_and_the_models_answers_in_the_order_of_their_days(tmp_path, capsys):
+    # a facilitator reads `play` as a timeline: it printed every turn's line first and the injects after
+    # them. Turns of 7 days from 2025-07-01: turn 1 ends on day 6 (07-07), turn 2 on day 13 (07-14); an
+    # inject on day 3 comes before turn 1's end, one due on day 7 (turn 2's first) after it, one due on
+    # day 10 between it and turn 2's end
+    from experiments.cli import main
+
+    shut = [{"id": "shut", "title": "shut", "synopsis": "s", "at_day": 3,
+             "effect": [{"action": "close", "kind": "regular", "province": "Groningen", "places": 100}]},
+            {"id": "news", "title": "news", "synopsis": "n", "at_day": 7},
+            {"id": "later", "title": "later", "synopsis": "l", "at_day": 10}]
+    path = tmp_path / "timeline.yaml"
+    path.write_text(yaml.safe_dump(exercise(injects=shut), sort_keys=False))
+    assert main(["exercise", "play", str(path), "--turns", "2"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    heads = [line[:40] if line.startswith("turn") else line[:24] for line in lines]
+    assert heads == ["  day    3  inject  shut", "  day    3  model   inje",
+                     "turn   1  day    6  2025-07-07  occupanc",
+                     "  day    7  inject  news", "  day   10  inject  late",
+                     "turn   2  day   13  2025-07-14  occupanc"], lines
 
 
 def test_a_condition_met_only_as_the_last_day_ends_is_not_fired_and_the_facilitator_is_told(tmp_path, capsys):

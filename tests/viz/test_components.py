@@ -737,7 +737,7 @@ def test_exercise_player_switching_decision_keeps_a_kind_that_decision_may_use()
         rc.find(v.Select, class_="np-ex-kind").widget.v_model = "regular"
         rc.find(v.Select, class_="np-ex-decision").widget.v_model = "request_places"
         kind = rc.find(v.Select, class_="np-ex-kind").widget
-        assert (kind.items, kind.v_model) == (["emergency", "crisis"], "emergency")
+        assert ([i["value"] for i in kind.items], kind.v_model) == (["emergency", "crisis"], "emergency")
         rc.find(v.TextField, label="Province").widget.v_model = "Groningen"
         rc.find(v.Btn, class_="np-ex-submit").widget.click()
         assert rc.find(v.Alert, class_="np-ex-error").widgets == []      # not refused

@@ -139,8 +139,10 @@ def test_facilitator_and_two_players_play_a_room(room_server, make_page, tmp_pat
     # COA: its own decisions only; 500 emergency places
     p = coa.page
     p.wait_for_function("() => !document.querySelector('.np-ex-submit').disabled", timeout=30_000)
-    assert "reprioritise" not in options(p, "Decision")
-    choose(p, "Kind", "emergency")
+    assert options(p, "Decision") == ["Open places", "Close places", "Raise occupancy (bezettingsgraad omhoog)",
+                                      "Request places of a province (its municipalities, or its safety region "
+                                      "for crisis places)"]       # (in words; not the IND's)
+    choose(p, "Kind", "Emergency (noodopvang)")
     p.get_by_label("Places").fill("500")
     p.get_by_label("Why (kept in the log)").fill("sports hall in Enschede")
     p.locator(".np-ex-submit").click()
@@ -240,7 +242,7 @@ def test_fast_turns_with_one_core_kept_busy(room_server, make_page):
                 p = op.page
                 p.wait_for_function("() => !document.querySelector('.np-ex-submit').disabled", timeout=60_000)
                 if op is coa:
-                    choose(p, "Kind", "emergency")
+                    choose(p, "Kind", "Emergency (noodopvang)")
                     p.get_by_label("Places").fill("100")
                 p.get_by_label("Why (kept in the log)").fill(why)
                 p.locator(".np-ex-submit").click()
@@ -386,7 +388,7 @@ def test_a_reload_mid_turn_brings_the_facilitator_and_the_tables_back_to_their_s
     f.wait_for_function("() => document.body.innerText.includes('room status: running')")
     p = coa.page
     p.wait_for_function("() => !document.querySelector('.np-ex-submit').disabled", timeout=30_000)
-    choose(p, "Kind", "emergency")
+    choose(p, "Kind", "Emergency (noodopvang)")
     p.get_by_label("Places").fill("400")
     p.get_by_label("Why (kept in the log)").fill("before the reload")
     p.locator(".np-ex-submit").click()

@@ -553,3 +553,96 @@ def test_a_players_tables_name_location_kinds_and_tracks_as_planners_do():
         "Emergency (noodopvang)"]
     assert first_column(room.join("ind"), "np-ex-tracks")[:2] == ["regular procedure",
                                                                   "accelerated procedure (versnelde procedure)"]
+
+
+def test_the_decision_form_offers_decisions_kinds_tracks_and_regimes_in_the_planners_words():
+    # the form's selects offered the model's ids ("open_places", "emergency", "regular"): the tables above
+    # them named the same things in the chain's words. They offer those words now; what a decision carries
+    # is the id underneath (a table picking "Emergency (noodopvang)" submits kind "emergency")
+    solara = pytest.importorskip("solara")
+    v = pytest.importorskip("ipyvuetify")
+    from viz.exercise_app import Player
+
+    rooms = Rooms()
+    room, key = small_room(rooms)
+    room.start(key)
+
+    def offered(rc, cls: str) -> list[tuple[str, str]]:
+        return [(i["value"], i["text"]) for i in rc.find(v.Select, class_=cls).widget.items]
+
+    coa = room.join("coa")
+    _box, rc = solara.render(Player(room, coa, lambda: None), handle_error=False)
+    try:
+        assert offered(rc, "np-ex-decision") == [
+            ("open_places", "Open places"), ("close_places", "Close places"),
+            ("raise_occupancy", "Raise occupancy (bezettingsgraad omhoog)"),
+            ("request_places", "Request places of a province (its municipalities, or its safety region for "
+                               "crisis places)")]
+        assert offered(rc, "np-ex-kind") == [
+            ("process", "Process location (pol)"), ("regular", "Regular centre (azc)"),
+            ("minors", "Unaccompanied minors (amv)"), ("accelerated", "Accelerated / sober"),
+            ("emergency", "Emergency (noodopvang)")]
+        rc.find(v.Select, class_="np-ex-kind").widget.v_model = "emergency"
+        rc.find(v.Btn, class_="np-ex-submit").widget.click()
+        assert [(d.type, d.kind) for _, d in room.run.pending("coa")] == [("open_places", "emergency")]
+    finally:
+        rc.close()
+    ind = room.join("ind")
+    _box, rc = solara.render(Player(room, ind, lambda: None), handle_error=False)
+    try:
+        assert offered(rc, "np-ex-decision") == [("reprioritise", "Move IND decisions a day from one track to "
+                                                                  "another")]
+        tracks = [(i["value"], i["text"]) for i in rc.find(v.Select, label="From track").widget.items]
+        assert tracks == [("regular", "regular procedure"),
+                          ("accelerated", "accelerated procedure (versnelde procedure)"),
+                          ("border", "border procedure (asielgrensprocedure)"), ("dublin", "Dublin")]
+        rc.find(v.Select, label="To track").widget.v_model = "border"
+        rc.find(v.Btn, class_="np-ex-submit").widget.click()
+        assert [(d.from_track, d.to_track) for _, d in room.run.pending("ind")] == [("regular", "border")]
+    finally:
+        rc.close()
+
+
+def test_the_facilitators_chart_is_the_reports_drawn_again_only_when_the_run_moves(monkeypatch):
+    # the facilitator's room had only today's figures; the report had the days' figures. The room draws the
+    # three the injects read (persons in reception, Ter Apel's occupancy, the phase) with the report's own
+    # `chart`, and only when the run has moved (a turn played, an inject): a table's submit redraws the page
+    # (the room's version) but not the chart
+    solara = pytest.importorskip("solara")
+    widgets = pytest.importorskip("ipywidgets")
+    from experiments.exercise import report
+    from viz import exercise_app
+
+    rooms = Rooms()
+    room, key = small_room(rooms)
+    coa = room.join("coa")
+    room.start(key)
+    drawn: list[int] = []
+    real = report.chart
+    monkeypatch.setattr(report, "chart", lambda run, plotted, **kw: drawn.append(run.day) or real(run, plotted, **kw))
+    tick = solara.reactive(0)
+
+    @solara.component
+    def View():
+        exercise_app.Chart(room, tick.value)
+
+    _box, rc = solara.render(View(), handle_error=False)
+    try:
+        assert rc.find(widgets.Image).widgets == [] and drawn == []         # no day simulated: nothing to draw
+        room.advance(key)
+        tick.set(1)
+        assert drawn == [7]
+        png = rc.find(widgets.Image).widget.value
+        assert png[1:4] == b"PNG"
+        assert png == real(room.run, report.ROOM_FIGURES, width=8.0, panel=1.2, dpi=80, key_columns=4)
+        room.submit(coa, {"type": "open_places", "kind": "emergency", "places": 10})
+        tick.set(2)
+        assert drawn == [7]                          # a decision waiting for the turn's end changes no figure
+        room.advance(key)
+        tick.set(3)
+        assert drawn == [7, 14] and rc.find(widgets.Image).widget.value != png
+        room.adhoc(key, "news", "told", "")
+        tick.set(4)
+        assert drawn == [7, 14, 14]                  # an inject is marked on the chart
+    finally:
+        rc.close()

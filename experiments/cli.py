@@ -194,6 +194,13 @@ def _about(args: argparse.Namespace, sc: Any, **fields: Any) -> dict[str, Any]:
             "scenario_sha256": outputs.scenario_hash(sc), "start_date": str(sc.start_date), **fields}
 
 
+def _reads_scenario(name_or_path: str, option: str = "scenario") -> None:
+    """A scenario given as a file is read by the command: no target may be it, hold it or lie in it
+    (`outputs.check_input`; a built-in scenario's name is no place)."""
+    if Path(name_or_path).expanduser().is_file():
+        outputs.check_input(name_or_path, option, "file")
+
+
 def _force_needs(option: str, force: bool, *targets: str | None) -> None:
     """`--force` given without the option whose target it lets replace: it would be ignored."""
     if force and all(t is None for t in targets):
@@ -206,6 +213,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     if args.force and args.out is None:       # it would be ignored: run writes no folder without --out
         raise _Bad("--force: only with --out (it lets run replace a folder of earlier results)")
     sc = _scenario(args.scenario, args.days)
+    _reads_scenario(args.scenario)
     if args.out is not None:
         outputs.check_folder(args.out, args.force)
     days = sc.horizon_days
@@ -272,6 +280,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
 
     _force_needs("--out", args.force, args.out)
     sa, sb = _scenario(args.a, args.days), _scenario(args.b, args.days)
+    _reads_scenario(args.a)
+    _reads_scenario(args.b)
     if args.out is not None:
         outputs.check_file(args.out, ".csv", force=args.force)
     try:
@@ -313,6 +323,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
             points += read_points(args.record, (sc.start_date, sc.end_date))
         except (ValueError, OSError) as exc:
             raise _Bad(f"--record: {exc}") from None
+    _reads_scenario(args.scenario)
+    if args.record:
+        outputs.check_input(args.record, "--record", "file")
     out = args.out if args.out is not None else f"out/backtest/{sc.name}"
     outputs.check_folder(out, args.force)
     bt = backtest(sc, seeds=args.seeds, points=points, jobs=args.jobs)
@@ -340,6 +353,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise _Bad(f"--params: {exc}") from None
     sc = _scenario(args.scenario)
+    if Path(args.scenario).expanduser().is_file():     # (rewritten on purpose by --into: the fitted values)
+        outputs.check_input(args.scenario, "scenario", "file", rewritten_by="--into")
     if args.ind_capacity == "budget":
         sc = cal.ind_budget(sc)
     seeds = tuple(range(1, args.seeds + 1))

@@ -82,12 +82,13 @@ def check_folder(target: str | Path, force: bool = False, option: str = "--out")
     path = Path(target).expanduser()
     check_not_code(path, option)
     _one_place_each(path.resolve(), target, option, "folder")
-    _check_parent(path.parent if str(path.parent) else Path("."), option, path)
     if path.exists() and not path.is_dir():
         raise OutputError(f"{option}: {path} is a file, not a folder")
     if path.is_symlink() and not path.exists():     # (the run computed, then "could not write: Not a directory")
         raise OutputError(f"{option}: {path} is a symbolic link to {os.readlink(path)}, which is not there; give a "
                           f"folder, or remove the link")
+    place = through_link(path)
+    _check_parent(place.parent if str(place.parent) else Path("."), option, path)
     if path.is_dir():
         here = Path.cwd().resolve()
         if path.resolve() in (here, *here.parents):
@@ -102,6 +103,14 @@ def check_folder(target: str | Path, force: bool = False, option: str = "--out")
                               f"not replacing it even with --force: empty it or choose another folder")
     hold(path, option, "folder")
     return path
+
+
+def through_link(path: Path) -> Path:
+    """Where a folder's results go: `path` itself, or -- when `path` is a symbolic link to a folder
+    (out/ linked to a larger disk) -- the folder it points to, whose parent takes the temporary
+    folder, so the link is kept and the results are written through it. (Before, the link was
+    replaced by a folder of its own and the folder it pointed to left behind.)"""
+    return Path(os.path.realpath(path)) if path.is_symlink() and path.is_dir() else path
 
 
 def check_file(target: str | Path, suffix: str, option: str = "--out", in_code: bool = False,
@@ -154,7 +163,11 @@ def check_not_code(path: Path, option: str = "--out") -> None:
 def _check_parent(parent: Path, option: str, target: Path) -> None:
     """The nearest existing ancestor must be a folder one can write in (missing folders are
     created): tried by making and removing an empty folder there, which also works for root and
-    for file systems that refuse writes whatever the permissions say (/proc, read-only mounts)."""
+    for file systems that refuse writes whatever the permissions say (/proc, read-only mounts).
+    The try touches that folder's modification time (as the results' own rename does after); a
+    cheaper `os.access` does not give the same answers: as root it says /proc and /sys are
+    writable (mkdir there: "No such file or directory", "Operation not permitted"; the catalogue's
+    `/proc/…` targets), and it looks at permissions only, not at a full disk (round 21)."""
     p = parent
     while not p.exists():
         p = p.parent
@@ -238,6 +251,9 @@ def _one_place_each(key: Path, target: str | Path, option: str, what: str) -> No
     into f and then refused f as "already holds o.snapshot", the forecast lost. Refused when the
     second target is checked, before anything is computed; the same target held again by its own
     option (checked, then written) is fine."""
+    for source, (in_option, in_given, in_what, rewriter) in _inputs.items():
+        if rewriter != option:
+            _refuse_over_input(key, target, option, what, source, in_given, in_option, in_what)
     for other, (other_option, other_target, other_what) in _targets.items():
         if other == key and other_option != option:
             raise OutputError(f"{option}: {target} is also the {other_option} {other_what}; give each its own {what}")
@@ -249,8 +265,45 @@ def _one_place_each(key: Path, target: str | Path, option: str, what: str) -> No
                               f"only the command's results (whole, at the end); choose another folder")
 
 
+_inputs: dict[Path, tuple[str, str, str, str | None]] = {}   # what the command reads: option, as given, what, and
+#                                                             the option that rewrites it on purpose (or None)
+
+
+def check_input(source: str | Path, option: str, what: str, rewritten_by: str | None = None) -> None:
+    """Note that the command reads `source` (a file or folder that exists; anything else -- a
+    built-in scenario's name -- is not a place and is ignored), so that no target of the same
+    command is it, holds it or lies inside it (`_refuse_over_input`, checked whichever of the two is
+    named first, before anything is computed). `forecast --from-run run --out run --force` read the
+    run, wrote the forecast and replaced the run's folder with it: the run was lost. `rewritten_by`:
+    the option that rewrites this input on purpose (`calibrate SCENARIO --into SCENARIO`)."""
+    path = Path(source).expanduser()
+    if str(source).strip() == "" or not (path.exists() or path.is_symlink()):
+        return
+    key = path.resolve()
+    for other, (out_option, out_given, out_what) in _targets.items():
+        if out_option != rewritten_by:
+            _refuse_over_input(other, out_given, out_option, out_what, key, str(source), option, what)
+    _inputs.setdefault(key, (option, str(source), what, rewritten_by))
+
+
+def _refuse_over_input(key: Path, target: str | Path, option: str, what: str,
+                       source: Path, given: str, in_option: str, in_what: str) -> None:
+    """A target that is an input of the same command, holds one, or lies inside an input folder is
+    refused in one line: writing the results there would replace or change what the command reads."""
+    reads = f"the {in_option} {in_what} {given}, which the command reads"
+    if key == source:
+        raise OutputError(f"{option}: {target} is {reads}; the results would replace it: choose another {what}")
+    if key in source.parents:
+        raise OutputError(f"{option}: {target} holds {reads}; the results would replace it with the folder: "
+                          f"choose another folder")
+    if source in key.parents:
+        raise OutputError(f"{option}: {target} is inside {reads}; write the results outside it")
+
+
 def release(target: str | Path | None = None) -> None:
-    """Let go of `target` (or of every target this process holds)."""
+    """Let go of `target` (or of every target this process holds, and forget its inputs)."""
+    if target is None:
+        _inputs.clear()
     keys = list(_targets) if target is None else [Path(target).expanduser().resolve()]
     for key in keys:
         _targets.pop(key, None)
@@ -272,16 +325,17 @@ def folder(target: str | Path, force: bool = False, manifest: dict[str, Any] | N
     `target` (replacing what `check_folder` allowed). On any exception, Ctrl+C included, the
     temporary folder is removed and `target` is left as it was."""
     path = check_folder(target, force, option)
+    place = through_link(path)          # a link to a folder: its target, the link kept
     try:
         with _write_errors(option, path):
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with atomic.staging(path.parent, path.name) as tmp:     # removed unless renamed into place
+            place.parent.mkdir(parents=True, exist_ok=True)
+            with atomic.staging(place.parent, place.name) as tmp:     # removed unless renamed into place
                 yield tmp
                 write_manifest(tmp, manifest or {})
                 with atomic.signals_held():
                     _stop_if_interrupted()
                     check_folder(target, force, option)   # again: another program may have written there meanwhile
-                    atomic.commit_folder(tmp, path)
+                    atomic.commit_folder(tmp, through_link(path))
                     written.append(str(target))
     finally:
         release(path)

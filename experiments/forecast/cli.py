@@ -245,6 +245,7 @@ def _forecast(args: argparse.Namespace) -> int:
     _check(args)
     band = _band(args.inflow_band) if args.inflow_band is not None else None    # before the run to the origin
     out = args.out or "out/forecast"
+    _reads(args)
     outputs.check_folder(out, args.force)
     given = [f for f, v in (("--at", args.at), ("--seed", args.seed), ("--save-snapshot", args.save_snapshot))
              if v is not None]
@@ -346,6 +347,23 @@ def _summary(f) -> str:
     return "\n".join(lines)
 
 
+def _reads(args: argparse.Namespace) -> None:
+    """What a forecast reads -- a run's folder or a scenario file (`--from-run`), a snapshot
+    (`--from-snapshot`), a base scenario file (`--base`) -- is kept from its targets
+    (`outputs.check_input`): `--from-run run --out run --force` replaced the run with the forecast."""
+    from experiments import outputs
+
+    source = args.from_run
+    if source and Path(source).expanduser().is_dir():
+        outputs.check_input(source, "--from-run", "run folder")
+    elif source and Path(source).expanduser().is_file():
+        outputs.check_input(source, "--from-run", "scenario file")
+    if args.from_snapshot:
+        outputs.check_input(args.from_snapshot, "--from-snapshot", "file")
+    if getattr(args, "base", None) and Path(args.base).expanduser().is_file():
+        outputs.check_input(args.base, "--base", "file")
+
+
 def cmd_rolling(args: argparse.Namespace) -> int:
     """`noodplan backtest --rolling` (called by experiments/cli.py's backtest command)."""
     from experiments import outputs
@@ -379,6 +397,8 @@ def cmd_rolling(args: argparse.Namespace) -> int:
         print(f"noodplan: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     out = args.out or "out/backtest-rolling"
+    if args.scenario and Path(args.scenario).expanduser().is_file():
+        outputs.check_input(args.scenario, "scenario", "file")
     outputs.check_folder(out, args.force)
     command = outputs.command_line(args)
     kept = KeptOrigins(out, args.force, "--out", command)

@@ -2063,3 +2063,26 @@ for _name, _argv in (("run-out-a-dangling-link", ("run", "{d}/tiny.yaml", "--out
                                                        "--out", "{d}/out"))):
     bad_argv("out", f"r20-{_name}", _argv, {"out": SYMLINK + "nowhere"},
              says=("/out is a symbolic link to nowhere, which is not there; give a folder, or remove the link",))
+# An --out that is, holds or lies inside what the same command reads (the 21st round): `forecast --from-run run --out
+# run --force` ran the forecast and replaced the run it came from; a --record named like a result inside the folder
+# --force replaces went with it. Refused before anything runs (`outputs.check_input`).
+_RECORD = "date,quantity,value\n2025-07-05,population,2000\n"
+for _name, _argv, _files_here, _says in (
+        ("forecast-out-is-its-run", ("forecast", "--from-run", "{d}/run", "--members", "1", "--no-inflow-errors",
+                                     "--out", "{d}/run", "--force"), {"run": FOLDER},
+         ("--out: ", "/run is the --from-run run folder ", "which the command reads")),
+        ("forecast-out-inside-its-run", ("forecast", "--from-run", "{d}/run", "--members", "1", "--no-inflow-errors",
+                                         "--out", "{d}/run/forecast"), {"run": FOLDER},
+         ("--out: ", "/run/forecast is inside the --from-run run folder ",)),
+        ("forecast-out-holds-its-snapshot", ("forecast", "--from-snapshot", "{d}/res/o.snapshot", "--members", "1",
+                                             "--out", "{d}/res", "--force"), {"res/o.snapshot": "x"},
+         ("--out: ", "/res holds the --from-snapshot file ",)),
+        ("backtest-out-holds-its-record", ("backtest", "{d}/tiny.yaml", "--seeds", "1", "--jobs", "1", "--record",
+                                           "{d}/bt/backtest-r.csv", "--out", "{d}/bt", "--force"),
+         {"bt/backtest-r.csv": _RECORD}, ("--out: ", "/bt holds the --record file ",)),
+        ("run-out-holds-its-scenario", ("run", "{d}/res/s.yaml", "--out", "{d}/res", "--force"),
+         {"res/s.yaml": "extends: ../tiny.yaml\n"}, ("--out: ", "/res holds the scenario file ",))):
+    bad_argv("out", f"r21-{_name}", _argv, _files_here, says=_says)
+# ... and an --out that is a symbolic link to a folder is written through the link (the link kept).
+good("r21", "run-out-a-link-to-a-folder", ("run", "{d}/tiny.yaml", "--days", "2", "--out", "{d}/out"),
+     {"disk/runs": FOLDER, "out": SYMLINK + "disk/runs"})

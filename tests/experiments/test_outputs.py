@@ -595,3 +595,80 @@ def test_a_signal_after_a_result_is_written_says_it_was_kept(folder):
     assert proc.returncode == 130 and err.count("\n") == 1, err
     assert err == "noodplan: interrupted; out was written whole before it and kept; nothing else was written\n"
     assert (folder / "out" / "manifest.json").exists()
+
+
+def _tree(path: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(path)): p.read_bytes() for p in sorted(path.rglob("*")) if p.is_file()}
+
+
+def test_an_out_that_links_to_a_folder_is_written_through_the_link(folder, tmp_path_factory):
+    """out/ linked to a folder on another disk: the results go into that folder (the link kept),
+    whole, the temporary folder beside it; --force replaces them there. Before, the link was
+    replaced by a folder of its own and the linked folder left behind (emptied with --force)."""
+    disk = tmp_path_factory.mktemp("disk")
+    (disk / "runs").mkdir()
+    (folder / "out").symlink_to(disk / "runs")
+    assert cli.main(["run", "tiny.yaml", "--days", "2", "--out", "out"]) == 0
+    assert (folder / "out").is_symlink() and os.readlink(folder / "out") == str(disk / "runs")
+    first = _tree(disk / "runs")
+    assert set(first) == {"daily.csv", "daily.nc", "moves.csv", "events.csv", outputs.MANIFEST}
+    _manifest_matches(disk / "runs")
+    assert cli.main(["run", "tiny.yaml", "--days", "2", "--out", "out"]) == 2     # results there: --force needed
+    assert cli.main(["run", "tiny.yaml", "--days", "3", "--out", "out", "--force"]) == 0
+    assert (folder / "out").is_symlink() and os.readlink(folder / "out") == str(disk / "runs")
+    assert json.loads((disk / "runs" / outputs.MANIFEST).read_text())["days"] == 3
+    assert sorted(p.name for p in disk.iterdir()) == ["runs"]        # no temporary folder left beside it
+    assert sorted(p.name for p in folder.iterdir()) == ["out", "tiny.yaml", "with-event.yaml"]
+
+
+@pytest.mark.parametrize(("argv", "files", "says"), [
+    # the run forecast from, replaced by the forecast
+    (["forecast", "--from-run", "out", "--out", "out", "--force"], {}, "--out: out is the --from-run run folder out"),
+    (["forecast", "--from-run", "out/run", "--out", "out", "--force"], {},
+     "--out: out holds the --from-run run folder"),
+    (["forecast", "--from-run", "out", "--out", "out/fc"], {}, "--out: out/fc is inside the --from-run run folder"),
+    (["forecast", "--from-run", "out", "--save-snapshot", "out/o.snapshot", "--out", "fc"], {},
+     "--save-snapshot: out/o.snapshot is inside the --from-run run folder out"),
+    (["forecast", "--from-snapshot", "res/o.snapshot", "--out", "res", "--force"], {"res/o.snapshot": b"x"},
+     "--out: res holds the --from-snapshot file res/o.snapshot"),
+    # a record named like a result, inside the folder --force would replace
+    (["backtest", "tiny.yaml", "--record", "bt/backtest-mine.csv", "--out", "bt", "--force"],
+     {"bt/backtest-mine.csv": b"date,quantity,value\n2025-07-05,population,2000\n"},
+     "--out: bt holds the --record file bt/backtest-mine.csv"),
+    (["run", "res/tiny.yaml", "--out", "res", "--force"], {"res/tiny.yaml": TINY.encode()},
+     "--out: res holds the scenario file res/tiny.yaml"),
+    (["compare", "tiny.yaml", "with-event.yaml", "--runs", "1", "--out", "tiny.yaml"], {},
+     "--out: tiny.yaml is the scenario file tiny.yaml"),
+])
+def test_an_out_over_what_the_command_reads_is_refused_before_anything_runs(folder, capsys, argv, files, says):
+    """A target that is, holds or lies inside an input of the same command is one line, exit code
+    2, before anything is computed, and every file is as it was. Before, `forecast --from-run out
+    --out out --force` ran the forecast and replaced the run it came from."""
+    assert cli.main(["run", "tiny.yaml", "--days", "2", "--out", "out"]) == 0
+    (folder / "out" / "run").mkdir()
+    (folder / "out" / "run" / outputs.MANIFEST).write_text("{}")
+    for name, data in files.items():
+        (folder / name).parent.mkdir(exist_ok=True)
+        (folder / name).write_bytes(data)
+    before = _tree(folder)
+    capsys.readouterr()
+    t0 = time.perf_counter()
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"noodplan: {says}") and err.count("\n") == 1, err
+    assert time.perf_counter() - t0 < 5          # refused before the run (a run or a forecast takes longer)
+    assert _tree(folder) == before
+
+
+def test_calibrate_may_write_its_fitted_values_into_the_scenario_it_reads(folder):
+    """`calibrate S --into S` rewrites the scenario it read, as meant: not refused as an input;
+    its --out folder still may not hold it."""
+    (folder / "cal").mkdir()
+    (folder / "cal" / "s.yaml").write_text(TINY)
+    try:
+        outputs.check_input("cal/s.yaml", "scenario", "file", rewritten_by="--into")
+        outputs.check_file("cal/s.yaml", ".yaml", "--into")
+        with pytest.raises(outputs.OutputError, match=r"^--out: cal holds the scenario file cal/s\.yaml, which"):
+            outputs.check_folder("cal", True)
+    finally:
+        outputs.release()

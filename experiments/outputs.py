@@ -106,11 +106,11 @@ def check_folder(target: str | Path, force: bool = False, option: str = "--out")
 
 
 def through_link(path: Path) -> Path:
-    """Where a folder's results go: `path` itself, or -- when `path` is a symbolic link to a folder
-    (out/ linked to a larger disk) -- the folder it points to, whose parent takes the temporary
-    folder, so the link is kept and the results are written through it. (Before, the link was
-    replaced by a folder of its own and the folder it pointed to left behind.)"""
-    return Path(os.path.realpath(path)) if path.is_symlink() and path.is_dir() else path
+    """Where results go: `path` itself, or -- when `path` is a symbolic link to a folder (out/ linked
+    to a larger disk) or to a file that exists -- what it points to, whose parent takes the temporary
+    folder or file, so the link is kept and the results are written through it. (Before, the link
+    was replaced by a folder or file of its own, and the one it pointed to left behind.)"""
+    return Path(os.path.realpath(path)) if path.is_symlink() and path.exists() else path
 
 
 def check_file(target: str | Path, suffix: str, option: str = "--out", in_code: bool = False,
@@ -132,7 +132,8 @@ def check_file(target: str | Path, suffix: str, option: str = "--out", in_code: 
         raise OutputError(f"{option}: {path} is a folder, not a file")
     if force is False and (path.exists() or path.is_symlink()):
         raise OutputError(f"{option}: {path} already exists; use --force to replace it, or choose another file name")
-    parent = path.parent if str(path.parent) else Path(".")
+    place = through_link(path)
+    parent = place.parent if str(place.parent) else Path(".")
     if not parent.is_dir():
         above = next((p for p in (parent, *parent.parents) if p.exists()), None)   # a file where a folder is named
         raise OutputError(f"{option}: {above} is a file, not a folder, so {path} cannot be written"
@@ -347,10 +348,12 @@ def file(target: str | Path, suffix: str, option: str = "--out", force: bool | N
     suffix still work); it replaces `target` when the block ends normally, else it is removed.
     `force`: as `check_file`'s (the command's `--force`; None: replaced without one)."""
     path = check_file(target, suffix, option, force=force)
+    place = through_link(path)          # a link to a file: that file, the link kept
     tmp = None
     try:
         with _write_errors(option, path):
-            fd, name = tempfile.mkstemp(prefix=f".{path.stem}{_PARTIAL}", suffix=path.suffix, dir=path.parent or ".")
+            fd, name = tempfile.mkstemp(prefix=f".{place.stem}{_PARTIAL}", suffix=place.suffix,
+                                        dir=place.parent or ".")
             os.close(fd)
             tmp = Path(name)
             tmp.chmod(0o666 & ~atomic.umask())
@@ -362,7 +365,7 @@ def file(target: str | Path, suffix: str, option: str = "--out", force: bool | N
                 if force is False and (path.exists() or path.is_symlink()):     # written meanwhile, by another program
                     raise OutputError(f"{option}: {path} was written meanwhile by another program; use --force to "
                                       f"replace it, or choose another file name")
-                os.replace(tmp, path)
+                os.replace(tmp, through_link(path))
                 written.append(str(target))
     finally:
         if tmp is not None:
@@ -378,7 +381,9 @@ def write_text(target: str | Path, text: str, suffix: str, option: str = "--out"
 
 
 def replace_text(path: Path, text: str, option: str = "--into") -> None:
-    """Rewrite an existing file whole (a temporary file beside it, then a rename)."""
+    """Rewrite an existing file whole (a temporary file beside it, then a rename; a symbolic link
+    is followed and kept)."""
+    path = through_link(path)
     name = None
     try:
         with _write_errors(option, path):

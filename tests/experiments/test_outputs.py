@@ -672,3 +672,19 @@ def test_calibrate_may_write_its_fitted_values_into_the_scenario_it_reads(folder
             outputs.check_folder("cal", True)
     finally:
         outputs.release()
+
+
+def test_a_file_target_that_links_to_a_file_is_written_through_the_link(folder, tmp_path_factory):
+    """`schema --out s.json --force` with s.json a link to a file elsewhere: the file it points to is
+    replaced whole (its temporary file beside it), the link kept. Before, the link was replaced by a
+    file of its own and the linked file left as it was."""
+    disk = tmp_path_factory.mktemp("disk")
+    (disk / "s.json").write_text("old")
+    (folder / "s.json").symlink_to(disk / "s.json")
+    assert cli.main(["schema", "--out", "s.json"]) == 2                  # exists: --force needed
+    assert cli.main(["schema", "--out", "s.json", "--force"]) == 0
+    assert (folder / "s.json").is_symlink() and json.loads((disk / "s.json").read_text())["title"]
+    assert sorted(p.name for p in disk.iterdir()) == ["s.json"]
+    text = (disk / "s.json").read_text()
+    outputs.replace_text(folder / "s.json", text + " ")                 # calibrate --into's rewrite
+    assert (folder / "s.json").is_symlink() and (disk / "s.json").read_text() == text + " "

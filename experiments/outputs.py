@@ -252,9 +252,9 @@ def _one_place_each(key: Path, target: str | Path, option: str, what: str) -> No
     into f and then refused f as "already holds o.snapshot", the forecast lost. Refused when the
     second target is checked, before anything is computed; the same target held again by its own
     option (checked, then written) is fine."""
-    for source, (in_option, in_given, in_what, rewriter) in _inputs.items():
+    for source, (in_option, in_given, in_what, rewriter, inside_ok) in _inputs.items():
         if rewriter != option:
-            _refuse_over_input(key, target, option, what, source, in_given, in_option, in_what)
+            _refuse_over_input(key, target, option, what, source, in_given, in_option, in_what, inside_ok)
     for other, (other_option, other_target, other_what) in _targets.items():
         if other == key and other_option != option:
             raise OutputError(f"{option}: {target} is also the {other_option} {other_what}; give each its own {what}")
@@ -266,29 +266,31 @@ def _one_place_each(key: Path, target: str | Path, option: str, what: str) -> No
                               f"only the command's results (whole, at the end); choose another folder")
 
 
-_inputs: dict[Path, tuple[str, str, str, str | None]] = {}   # what the command reads: option, as given, what, and
-#                                                             the option that rewrites it on purpose (or None)
+# what the command reads: option, as given, what, the option that rewrites it on purpose (or None), results inside it
+_inputs: dict[Path, tuple[str, str, str, str | None, bool]] = {}
 
 
-def check_input(source: str | Path, option: str, what: str, rewritten_by: str | None = None) -> None:
+def check_input(source: str | Path, option: str, what: str, rewritten_by: str | None = None,
+                inside_ok: bool = False) -> None:
     """Note that the command reads `source` (a file or folder that exists; anything else -- a
     built-in scenario's name -- is not a place and is ignored), so that no target of the same
     command is it, holds it or lies inside it (`_refuse_over_input`, checked whichever of the two is
     named first, before anything is computed). `forecast --from-run run --out run --force` read the
     run, wrote the forecast and replaced the run's folder with it: the run was lost. `rewritten_by`:
-    the option that rewrites this input on purpose (`calibrate SCENARIO --into SCENARIO`)."""
+    the option that rewrites this input on purpose (`calibrate SCENARIO --into SCENARIO`);
+    `inside_ok`: results may go inside this input folder (a sweep store's own `analysis/`)."""
     path = Path(source).expanduser()
     if str(source).strip() == "" or not (path.exists() or path.is_symlink()):
         return
     key = path.resolve()
     for other, (out_option, out_given, out_what) in _targets.items():
         if out_option != rewritten_by:
-            _refuse_over_input(other, out_given, out_option, out_what, key, str(source), option, what)
-    _inputs.setdefault(key, (option, str(source), what, rewritten_by))
+            _refuse_over_input(other, out_given, out_option, out_what, key, str(source), option, what, inside_ok)
+    _inputs.setdefault(key, (option, str(source), what, rewritten_by, inside_ok))
 
 
 def _refuse_over_input(key: Path, target: str | Path, option: str, what: str,
-                       source: Path, given: str, in_option: str, in_what: str) -> None:
+                       source: Path, given: str, in_option: str, in_what: str, inside_ok: bool = False) -> None:
     """A target that is an input of the same command, holds one, or lies inside an input folder is
     refused in one line: writing the results there would replace or change what the command reads."""
     reads = f"the {in_option} {in_what} {given}, which the command reads"
@@ -297,7 +299,7 @@ def _refuse_over_input(key: Path, target: str | Path, option: str, what: str,
     if key in source.parents:
         raise OutputError(f"{option}: {target} holds {reads}; the results would replace it with the folder: "
                           f"choose another folder")
-    if source in key.parents:
+    if source in key.parents and not inside_ok:
         raise OutputError(f"{option}: {target} is inside {reads}; write the results outside it")
 
 

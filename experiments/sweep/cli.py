@@ -175,6 +175,8 @@ def cmd_analyze(args: argparse.Namespace) -> int:
             raise _bad(f"--prim: {text!r}: {kpi!r} is not a KPI of this store{hint or ''}; it keeps "
                        f"{', '.join(store.kpis)}")
     out = Path(args.out) if args.out else Path(args.store) / "analysis"
+    # the store read: never the --out, nor inside it (--force would remove it with the folder); its analysis/ may be
+    outputs.check_input(args.store, "store", "folder", inside_ok=True)
     outputs.check_folder(out, args.force)               # before anything is computed
     with outputs.folder(out, args.force, {"command": outputs.command_line(args),
                                           "store": str(store.path), "store_fingerprint": store.manifest["fingerprint"],

@@ -688,3 +688,24 @@ def test_a_file_target_that_links_to_a_file_is_written_through_the_link(folder, 
     text = (disk / "s.json").read_text()
     outputs.replace_text(folder / "s.json", text + " ")                 # calibrate --into's rewrite
     assert (folder / "s.json").is_symlink() and (disk / "s.json").read_text() == text + " "
+
+
+def test_analyze_never_writes_over_the_store_it_reads(folder, capsys):
+    """`analyze out/store --out out --force`: out held only the store, a folder with a manifest.json,
+    so --force took it for earlier results and replaced it with the analysis: the sweep was lost.
+    Refused now, before anything is computed; the store's own analysis/ folder is still its default."""
+    from experiments.sweep.sweep import run_sweep
+    from tests.experiments.test_sweep_support import write_design
+
+    (folder / "out").mkdir()
+    assert run_sweep(write_design(folder), folder / "out" / "store", executor="serial").complete
+    before = _tree(folder / "out")
+    capsys.readouterr()
+    assert cli.main(["analyze", "out/store", "--out", "out", "--force", "--no-plots"]) == 2
+    err = capsys.readouterr().err
+    assert err == ("noodplan: --out: out holds the store folder out/store, which the command reads; the results "
+                   "would replace it with the folder: choose another folder\n"), err
+    assert cli.main(["analyze", "out/store", "--out", "out/store", "--force", "--no-plots"]) == 2
+    assert _tree(folder / "out") == before
+    assert cli.main(["analyze", "out/store", "--no-plots"]) == 0
+    assert (folder / "out" / "store" / "analysis" / "report.txt").is_file()

@@ -13,6 +13,10 @@ of computing for nothing or replacing the first one's results. A write that fail
 folder made read-only meanwhile) is one line naming the option, the target and the reason
 (`OutputError`), the target as it was; `report_kept` prints what the command computed anyway.
 
+No target is, holds or lies inside what the same command reads (`check_input`: `--out run --force`
+replaced the run a forecast was made from), and a target that is a symbolic link to a folder or
+file is written through it, the link kept (`through_link`).
+
 A target folder that holds anything is refused unless `force` (`--force`), which replaces it
 entirely, and even then only when all it holds looks like noodplan's own results (the files
 this module's users write, or a folder with a noodplan manifest), so `--force` never deletes a

@@ -408,7 +408,8 @@ def Lessons(room: Room, key: str):
     with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, classes=["np-ex-lesson-form"]):
         Carried(".np-ex-lesson-form", ".np-ex-keep-lesson", [(".np-ex-lesson textarea", "lesson", text, str)])
         solara.Select("Lessons learned for", values=keys, value=objective)
-        with solara.Div(classes=["np-ex-lesson"]):       # (solara's text area takes no classes)
+        # (solara's text area takes no classes; the box grows in the row as the text area did)
+        with solara.Div(classes=["np-ex-lesson"], style={"flex": "1 1 auto"}):
             solara.InputTextArea("Lessons learned", value=text, rows=2, continuous_update=True)
         solara.Button("Keep", on_click=lambda: room.lesson(key, objective.value, text.value),
                       classes=["np-ex-keep-lesson"])

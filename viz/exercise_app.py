@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import math
 import threading
+from collections.abc import Callable
 
 import ipyvue  # type: ignore[import-untyped]
 import solara
@@ -24,6 +25,7 @@ from experiments.exercise import roles as R
 from experiments.exercise.engine import indicators, said, turn_at
 from model.scenario import ScenarioError
 from viz.exercise_room import ROOMS, Room, offered
+from viz.field_carrier import FieldCarrier
 from viz.file_pick import FilePick
 from viz.labels import DECISION_LABELS, KIND_LABELS, REGIME_LABELS, TRACK_LABELS
 
@@ -105,6 +107,48 @@ def _follow(room: Room | None, seen: solara.Reactive[int]) -> None:
         threading.Thread(target=poll, name="noodplan-room-poll", daemon=True).start()
         return stop.set
     solara.use_effect(setup, [room.code if room else None])
+
+
+def number(text: str) -> float:
+    """A number as a form field takes it (solara's `InputFloat`: a decimal comma reads as a point)."""
+    try:
+        return float(text.replace(",", "."))
+    except ValueError:
+        raise ValueError("a number") from None
+
+
+def whole(text: str) -> int:
+    """A whole number as a form field takes it (solara's `InputInt`)."""
+    try:
+        return int(text)
+    except ValueError:
+        raise ValueError("a whole number") from None
+
+
+@solara.component
+def Carried(scope: str, buttons: str, fields: list[tuple[str, str, solara.Reactive, Callable[[str], object]]],
+            unread: solara.Reactive[str] | None = None):
+    """The texts a form's fields show, sent just before a click on one of its `buttons` reaches the server
+    (`viz.field_carrier`: the browser holds a field's last keys back while the server is busy, but not a
+    click, so on a busy server a click acted on the text before the last keys). Placed inside the part of
+    the page `scope` (a CSS selector) that holds the fields and the buttons; `fields` are (CSS selector of
+    the field's input, its name, its value, how the value reads the text: `str`, `number`, `whole`). A text a
+    number field cannot read sets `unread` to one line naming the field and the reason (else empty): the
+    button's handler says it and does nothing, rather than act on the number shown before."""
+
+    def carried(data: dict) -> None:
+        wrong = ""
+        for (_, name, value, read), text in zip(fields, data.get("texts") or [], strict=False):
+            if not isinstance(text, str):          # (a field not on the page now)
+                continue
+            try:
+                value.set(read(text))
+            except ValueError as exc:
+                wrong = wrong or f"{name}: {exc} (got {text!r})"
+        if unread is not None:
+            unread.set(wrong)
+
+    FieldCarrier.element(scope=scope, buttons=buttons, fields=[f[0] for f in fields], on_carried=carried)
 
 
 @solara.component
@@ -253,6 +297,7 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
     adhoc_text = solara.use_reactive("")
     adhoc_effect = solara.use_reactive("")
     minutes = solara.use_reactive(room.turn_seconds / 60.0)
+    unread = solara.use_reactive("")      # a number field's text the click could not read (`Carried`)
     run = room.run
 
     def act(f, *args):
@@ -263,6 +308,12 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
             except ScenarioError as exc:
                 message.set(str(exc))
         return go
+
+    def set_minutes():
+        if unread.value:                  # the minutes typed are not a number: say so, keep the turn time
+            message.set(unread.value)
+            return
+        act(room.set_turn_minutes, minutes.value)()
 
     def fork():
         try:
@@ -291,13 +342,17 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
             solara.Button("Pause", on_click=act(room.pause), classes=["np-ex-pause"])
             solara.Button("End turn (apply decisions, simulate)", on_click=act(room.advance, run.turn),
                           classes=["np-ex-advance"], color="primary", disabled=run.finished)
-        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}, classes=["np-ex-minutes-form"]):
+            Carried(".np-ex-minutes-form", ".np-ex-set-minutes",
+                    [(".np-ex-minutes input", "minutes per turn", minutes, number)], unread)
             solara.InputFloat("Minutes per turn for decisions (0: no limit)", value=minutes, continuous_update=True,
                               classes=["np-ex-minutes"])
-            solara.Button("Set turn time", on_click=lambda: act(room.set_turn_minutes, minutes.value)(),
+            solara.Button("Set turn time", on_click=set_minutes,
                           classes=["np-ex-set-minutes"])
-        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
-            solara.InputText("Snapshot name", value=snap_name, continuous_update=True)
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}, classes=["np-ex-snapshot-form"]):
+            Carried(".np-ex-snapshot-form", ".np-ex-snapshot",
+                    [(".np-ex-snap-name input", "snapshot name", snap_name, str)])
+            solara.InputText("Snapshot name", value=snap_name, continuous_update=True, classes=["np-ex-snap-name"])
             solara.Button("Snapshot", on_click=lambda: act(room.snapshot, snap_name.value)(),
                           classes=["np-ex-snapshot"])
             solara.Select("Snapshot to rewind to or fork from", values=run.all_snapshots(), value=rewind_to,
@@ -309,14 +364,21 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
         with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
             solara.Select("Inject", values=unfired, value=inject, classes=["np-ex-inject-pick"])
             solara.Button("Fire inject", on_click=lambda: act(room.fire, inject.value or "")(), classes=["np-ex-fire"])
-        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}):
-            solara.InputText("Ad-hoc inject title", value=adhoc_title, continuous_update=True)
-            solara.InputText("Ad-hoc inject text", value=adhoc_text, continuous_update=True)
+        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}, classes=["np-ex-adhoc-form"]):
+            Carried(".np-ex-adhoc-form", ".np-ex-adhoc-send",
+                    [(".np-ex-adhoc-title input", "title", adhoc_title, str),
+                     (".np-ex-adhoc-text input", "text", adhoc_text, str),
+                     (".np-ex-adhoc-effect input", "effect", adhoc_effect, str)])
+            solara.InputText("Ad-hoc inject title", value=adhoc_title, continuous_update=True,
+                             classes=["np-ex-adhoc-title"])
+            solara.InputText("Ad-hoc inject text", value=adhoc_text, continuous_update=True,
+                             classes=["np-ex-adhoc-text"])
             solara.InputText("Its effect on the model (optional), e.g. {action: close, kind: emergency, "
                              "province: Groningen, places: 500}", value=adhoc_effect, continuous_update=True,
                              classes=["np-ex-adhoc-effect"])
             solara.Button("Send ad-hoc inject", on_click=lambda: act(room.adhoc, adhoc_title.value, adhoc_text.value,
-                                                                     adhoc_effect.value)())
+                                                                     adhoc_effect.value)(),
+                          classes=["np-ex-adhoc-send"])
         if message.value:
             solara.Error(message.value, classes=["np-ex-error"])
         solara.Markdown("**Decisions submitted this turn** (they act when the turn ends)")
@@ -343,10 +405,14 @@ def Lessons(room: Room, key: str):
     objective = solara.use_reactive("general")
     text = solara.use_reactive("")
     keys = ["general"] + [o.id for o in room.run.exercise.objectives]
-    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}):
+    with solara.Row(style={"align-items": "center", "flex-wrap": "wrap"}, classes=["np-ex-lesson-form"]):
+        Carried(".np-ex-lesson-form", ".np-ex-keep-lesson", [(".np-ex-lesson textarea", "lesson", text, str)])
         solara.Select("Lessons learned for", values=keys, value=objective)
-        solara.InputTextArea("Lessons learned", value=text, rows=2, continuous_update=True)
-        solara.Button("Keep", on_click=lambda: room.lesson(key, objective.value, text.value))
+        # (solara's text area takes no classes; the box grows in the row as the text area did)
+        with solara.Div(classes=["np-ex-lesson"], style={"flex": "1 1 auto"}):
+            solara.InputTextArea("Lessons learned", value=text, rows=2, continuous_update=True)
+        solara.Button("Keep", on_click=lambda: room.lesson(key, objective.value, text.value),
+                      classes=["np-ex-keep-lesson"])
 
 
 @solara.component
@@ -371,6 +437,7 @@ def Player(room: Room, token: str, on_leave):
     request = solara.use_reactive(1)
     why = solara.use_reactive("")
     message = solara.use_reactive("")
+    unread = solara.use_reactive("")      # a number field's text the click could not read (`Carried`)
 
     def kind_for(t: str) -> str:
         """The location kind decision `t` acts on: the one picked when `t` may use it, else its first
@@ -380,6 +447,9 @@ def Player(room: Room, token: str, on_leave):
         return picked if picked is not None and picked in allowed else allowed[0]
 
     def submit():
+        if unread.value:
+            message.set(unread.value)
+            return
         t = kind_of.value
         d: dict = {"type": t, "why": why.value}
         if t in ("open_places", "close_places", "raise_occupancy", "request_places"):
@@ -440,34 +510,46 @@ def Player(room: Room, token: str, on_leave):
                     for q in panel["requests"]], "np-ex-requests")
         solara.Markdown("**Your decision** (acts when the facilitator ends the turn)")
         t = kind_of.value
-        with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}, classes=["np-ex-form"]):
-            Worded("Decision", list(rk.decisions), DECISION_LABELS, kind_of, classes=["np-ex-decision"])
-            kinds = rk.kinds.get(t)
-            if kinds:
-                kind_names: list[str] = list(kinds)
-                Worded("Kind", kind_names, KIND_LABELS, kind_for(t), on_value=kind.set, classes=["np-ex-kind"])
-                info = panel["decisions"][t]["kinds"].get(kind_for(t), {})
-                if info:
-                    solara.Text(f"lead time {info['lead_time_days']} days · "
-                                f"€{info['cost_per_100_places_per_day_eur']:,} per 100 places a day")
-            if t in ("open_places", "close_places", "request_places", "answer_request"):
-                solara.InputInt("Places", value=places, continuous_update=True)
-            if t == "raise_occupancy":
-                solara.InputFloat("Factor (1-2)", value=factor, continuous_update=True)
-            if t == "request_places" or (not rk.regional and t in ("open_places", "close_places", "raise_occupancy")):
-                solara.InputText("Province (empty: all)" if t != "request_places" else "Province", value=province,
-                                 continuous_update=True)
-            if t == "request_regime":
-                Worded("Regime", panel["decisions"][t]["regimes"], REGIME_LABELS, regime)   # the scenario's
-            if t == "reprioritise":
-                Worded("From track", TRACKS, TRACK_LABELS, from_track)
-                Worded("To track", TRACKS, TRACK_LABELS, to_track)
-                solara.InputFloat("Share moved", value=share, continuous_update=True)
-            if t == "answer_request":
-                solara.InputInt("Request number", value=request, continuous_update=True)
-        solara.InputTextArea("Why (kept in the log)", value=why, rows=2, continuous_update=True)
-        solara.Button("Submit decision", on_click=submit, color="primary", classes=["np-ex-submit"],
-                      disabled=room.status != "running")
+        with solara.Div(classes=["np-ex-decide"]):
+            Carried(".np-ex-decide", ".np-ex-submit",
+                    [(".np-ex-places input", "places", places, whole),
+                     (".np-ex-factor input", "factor", factor, number),
+                     (".np-ex-province input", "province", province, str),
+                     (".np-ex-share input", "share moved", share, number),
+                     (".np-ex-request input", "request number", request, whole),
+                     (".np-ex-why textarea", "why", why, str)], unread)
+            with solara.Row(style={"flex-wrap": "wrap", "align-items": "center"}, classes=["np-ex-form"]):
+                Worded("Decision", list(rk.decisions), DECISION_LABELS, kind_of, classes=["np-ex-decision"])
+                kinds = rk.kinds.get(t)
+                if kinds:
+                    kind_names: list[str] = list(kinds)
+                    Worded("Kind", kind_names, KIND_LABELS, kind_for(t), on_value=kind.set, classes=["np-ex-kind"])
+                    info = panel["decisions"][t]["kinds"].get(kind_for(t), {})
+                    if info:
+                        solara.Text(f"lead time {info['lead_time_days']} days · "
+                                    f"€{info['cost_per_100_places_per_day_eur']:,} per 100 places a day")
+                if t in ("open_places", "close_places", "request_places", "answer_request"):
+                    solara.InputInt("Places", value=places, continuous_update=True, classes=["np-ex-places"])
+                if t == "raise_occupancy":
+                    solara.InputFloat("Factor (1-2)", value=factor, continuous_update=True, classes=["np-ex-factor"])
+                if t == "request_places" or (not rk.regional
+                                             and t in ("open_places", "close_places", "raise_occupancy")):
+                    solara.InputText("Province (empty: all)" if t != "request_places" else "Province", value=province,
+                                     continuous_update=True, classes=["np-ex-province"])
+                if t == "request_regime":
+                    Worded("Regime", panel["decisions"][t]["regimes"], REGIME_LABELS, regime)   # the scenario's
+                if t == "reprioritise":
+                    Worded("From track", TRACKS, TRACK_LABELS, from_track)
+                    Worded("To track", TRACKS, TRACK_LABELS, to_track)
+                    solara.InputFloat("Share moved", value=share, continuous_update=True,
+                                      classes=["np-ex-share"])
+                if t == "answer_request":
+                    solara.InputInt("Request number", value=request, continuous_update=True,
+                                    classes=["np-ex-request"])
+            with solara.Div(classes=["np-ex-why"]):          # (solara's text area takes no classes)
+                solara.InputTextArea("Why (kept in the log)", value=why, rows=2, continuous_update=True)
+            solara.Button("Submit decision", on_click=submit, color="primary", classes=["np-ex-submit"],
+                          disabled=room.status != "running")
         if room.status != "running":
             solara.Text(f"The exercise is {room.status}: decisions open when the facilitator starts it.")
         if message.value:
@@ -578,7 +660,9 @@ def Page():
             solara.Button("Create room", on_click=create, color="primary", classes=["np-ex-create"])
             FilePick("…or drop a saved exercise (JSON) here, or click to choose it, to continue it in a new room",
                      on_file=restore, check=saved_exercise_too_large, on_refused=message.set)
-        with solara.Card("Player: join a room", style={"min-width": "320px"}):
+        with solara.Card("Player: join a room", style={"min-width": "320px"}), \
+                solara.Div(classes=["np-ex-join-form"]):
+            Carried(".np-ex-join-form", ".np-ex-join", [(".np-ex-code input", "join code", code, str)])
             solara.InputText("Join code", value=code, continuous_update=True, classes=["np-ex-code"])
             solara.Select("Role", values=roles, value=role, classes=["np-ex-role"])
             solara.Button("Join", on_click=join, color="primary", classes=["np-ex-join"])

@@ -6,8 +6,9 @@ click at once. On a busy server a button clicked right after typing therefore re
 last keys did: 90000 typed in the What-if field, "first applications 9 a year" decided.
 
 `FieldCarrier` is an invisible element placed inside the part of the page that holds the fields and
-the buttons (`scope`, a CSS selector of an ancestor). It listens to clicks in that part in the
-capture phase, which runs before the button's own handler: a click on one of `buttons` first sends
+the buttons (`scope`, a CSS selector of an ancestor). It listens to the page's clicks in the capture
+phase, which runs before the button's own handler, and finds its part at each click (a render may
+have replaced the part since the carrier was mounted; a listener on the old part heard nothing): a click on one of `buttons` first sends
 the text of every field in `fields` (CSS selectors of their `input` elements) as a message of its
 own, which is not held back, then the button sends its click, so the server reads the texts first.
 `on_carried` gets `{"texts": [text or None per field], "t": ms}`; it should set the fields' values
@@ -26,21 +27,21 @@ TEMPLATE = """
 <script>
 module.exports = {
   mounted() {
-    const root = this.$el.closest(this.scope);
-    if (!root) return;
     this.listener = (e) => {
-      if (!e.target || !e.target.closest || !e.target.closest(this.buttons)) return;
+      // the part of the page is found at each click: a render may have replaced it since this was mounted
+      const root = this.$el && this.$el.closest ? this.$el.closest(this.scope) : null;
+      if (!root || !e.target || !e.target.closest || !root.contains(e.target)) return;
+      if (!e.target.closest(this.buttons)) return;
       const texts = this.fields.map((sel) => {
         const field = root.querySelector(sel);
         return field ? field.value : null;
       });
       this.carry({texts: texts, t: Date.now()});
     };
-    this.root = root;
-    root.addEventListener('click', this.listener, true);
+    document.addEventListener('click', this.listener, true);
   },
   beforeDestroy() {
-    if (this.root) this.root.removeEventListener('click', this.listener, true);
+    document.removeEventListener('click', this.listener, true);
   },
 };
 </script>

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from experiments.forecast.labels import KIND_LABELS as FORECAST_KIND_LABELS
+from experiments.kinds import KIND_WORDS
 
-# the location kinds' words are the forecast's (experiments may not import viz), capitalised for the page
-KIND_LABELS = {kind: words[:1].upper() + words[1:] for kind, words in FORECAST_KIND_LABELS.items()}
+# the location kinds' words (`experiments.kinds`, the one source: the exercise's log and report say the same),
+# capitalised for the page
+KIND_LABELS = {kind: words[:1].upper() + words[1:] for kind, words in KIND_WORDS.items()}
 
 STAGE_LABELS = {
     "waiting": "Waiting to register (aanmelding)",

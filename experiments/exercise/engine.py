@@ -41,6 +41,7 @@ from agents.locations import Kind, Life
 from experiments.exercise import answers
 from experiments.exercise import roles as R
 from experiments.exercise.msel import Exercise, Inject, effect_event
+from experiments.kinds import kind_words
 from model.events import check_reopen
 from model.mesa_model import ReceptionModel
 from model.metrics import Recorder
@@ -698,19 +699,12 @@ def _unpacked(snap: Snapshot | _Packed) -> Snapshot:
     return snap.unpack() if isinstance(snap, _Packed) else snap
 
 
-# the location kinds as a decision names them, with the Dutch term the chain uses
-KIND_SAID = {"central": "registration (aanmeldcentrum)", "border": "border (grenslocatie)",
-             "process": "process (pol)", "regular": "regular (azc)", "minors": "minors' (amv)",
-             "accelerated": "accelerated-track", "emergency": "emergency (noodopvang)",
-             "crisis": "crisis emergency (crisisnoodopvang)"}
-
-
 def said(d) -> str:
     """A decision in the planners' words, as the log, the report and the room show it: "open 2,000
     emergency (noodopvang) places in Groningen", "move 20 % of the regular track's decisions a day to the
     accelerated track" (it read "open places: places 2,000, kind emergency", the form's field names)."""
     where = f" in {d.province}" if getattr(d, "province", None) else ""
-    kind = KIND_SAID.get(getattr(d, "kind", ""), getattr(d, "kind", ""))
+    kind = kind_words(getattr(d, "kind", ""))   # the words the room's tables and form use (`experiments.kinds`)
     if isinstance(d, R.OpenPlaces | R.ClosePlaces):
         return f"{'open' if isinstance(d, R.OpenPlaces) else 'close'} {d.places:,} {kind} places{where}"
     if isinstance(d, R.RaiseOccupancy):

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from experiments.kinds import kind_words
+
 QUANTITY_LABELS = {
     "persons_in_reception": "persons in reception (in de opvang), in a bed or not",
     "permit_holders_waiting": "permit holders waiting for a home (vergunninghouders)",
@@ -16,17 +18,6 @@ QUANTITY_LABELS = {
     "shortfall": "shortfall: places needed minus usable places (tekort; below 0: room)",
 }
 
-KIND_LABELS = {
-    "central": "registration, Ter Apel (aanmeldcentrum)",
-    "border": "border procedure, Schiphol (grenslocatie)",
-    "process": "process location (pol)",
-    "regular": "regular centre (azc)",
-    "minors": "unaccompanied minors (amv)",
-    "accelerated": "accelerated / sober",
-    "emergency": "emergency (noodopvang)",
-    "crisis": "crisis emergency (crisisnoodopvang)",
-}
-
 
 def label(quantity: str, breakdown: str, name: str) -> str:
     """The row's figure in words: 'places needed ... (benodigde plaatsen) — regular centre (azc)'."""
@@ -34,7 +25,7 @@ def label(quantity: str, breakdown: str, name: str) -> str:
     if breakdown == "national":
         return f"{what} — national"
     if breakdown == "kind":
-        return f"{what} — {KIND_LABELS.get(name, name)}"
+        return f"{what} — {kind_words(name)}"   # (the kinds' words: `experiments.kinds`)
     if breakdown == "province":
         return f"{what} — province {name}"
     return f"{what} — without a bed (zonder bed)"

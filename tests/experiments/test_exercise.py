@@ -241,7 +241,7 @@ def test_the_log_says_each_decision_in_the_planners_words():
     run.advance()
     assert [e["what"] for e in run.log if e["kind"] in ("decision", "refused")] == [
         "open 1,200 emergency (noodopvang) places",
-        "raise occupancy of regular (azc) places to 1.2 x normal",
+        "raise occupancy of regular centre (azc) places to 1.2 x normal",
         "close 10 emergency (noodopvang) places in Groningen",
         "move 25 % of the regular track's decisions a day to the dublin track",
         "request 30 crisis emergency (crisisnoodopvang) places in Groningen"]

@@ -100,22 +100,74 @@ def open_room(make_page, url: str, exercise: str, *roles: str):
 
 
 def set_turn_minutes(page, minutes: int) -> None:
-    """Type the turn time and set it, as a facilitator does: until the clock shows it, standing (the room
-    waits). A busy server can take the click before the typed value (the browser sends a field's
-    value and a button's click as separate messages), and the room is then set to the old value: the
-    facilitator sees no clock and sets it again; so does this helper, once."""
-    shown = f"{minutes}:00 \\(clock stopped: waiting\\)"
-    for attempt in (1, 2):
-        page.get_by_label("Minutes per turn for decisions (0: no limit)").fill(str(minutes))
-        page.locator(".np-ex-set-minutes").click()
-        try:
-            page.wait_for_function(CLOCK_RUNS, arg=shown, timeout=20_000 if attempt == 1 else 60_000)
-            return
-        except PlaywrightTimeout:
-            if attempt == 2:
-                clock = page.locator(".np-ex-clock")
-                raise AssertionError(f"turn time {minutes} min not set; the clock shows "
-                                     f"{clock.inner_text() if clock.count() else 'nothing'!r}") from None
+    """Type the turn time and set it, as a facilitator does, until the clock shows it, standing (the room
+    waits). (It set it twice when the clock did not show: a busy server took the click before the typed
+    value. The click now sends the text the field shows first, `viz.field_carrier`.)"""
+    page.get_by_label("Minutes per turn for decisions (0: no limit)").fill(str(minutes))
+    page.locator(".np-ex-set-minutes").click()
+    try:
+        page.wait_for_function(CLOCK_RUNS, arg=f"{minutes}:00 \\(clock stopped: waiting\\)", timeout=60_000)
+    except PlaywrightTimeout:
+        clock = page.locator(".np-ex-clock")
+        raise AssertionError(f"turn time {minutes} min not set; the clock shows "
+                             f"{clock.inner_text() if clock.count() else 'nothing'!r}") from None
+
+
+# a field's last keys held back, as ipywidgets holds a field's update back while the server has not answered
+# the one before (and sends a click at once): while `__npHold`, the page's messages that set a widget's value
+# (`v_model`) wait; `__npRelease()` sends them after
+HOLD_BACK = """() => {
+  const send = WebSocket.prototype.send;
+  window.__npHeld = [];
+  window.__npHold = false;
+  WebSocket.prototype.send = function (data) {
+    if (window.__npHold && typeof data === 'string' && data.includes('v_model')) {
+      window.__npHeld.push([this, data]);
+      return;
+    }
+    return send.call(this, data);
+  };
+  window.__npRelease = () => {
+    window.__npHold = false;
+    for (const [ws, data] of window.__npHeld.splice(0)) send.call(ws, data);
+  };
+}"""
+
+
+def held_back(page, label: str, text: str, button: str, where: str, shown: str) -> None:
+    """Type `text` in the field `label` with its update held back, click `button` at once, and see the
+    element `where` show `shown` (the click acted on `text`); then let the held update go."""
+    page.evaluate("() => { window.__npHold = true; }")
+    try:
+        page.get_by_label(label).fill(text)
+        page.locator(button).click()
+        page.wait_for_function("([where, shown]) => (document.querySelector(where)?.innerText || '')"
+                               ".includes(shown)", arg=[where, shown], timeout=30_000)
+    except PlaywrightTimeout:
+        raise AssertionError(f"{text!r} typed, {button} clicked: {where} shows "
+                             f"{page.locator(where).inner_text()!r}, not {shown!r}") from None
+    finally:
+        page.evaluate("() => window.__npRelease()")
+
+
+def test_a_click_acts_on_the_text_a_field_shows_while_its_last_keys_are_held_back(room_server, make_page):
+    """The What-if's race on the exercise forms: with a field's last keys held back, a click reached the
+    server first and set the turn time typed before them (2, not 25 minutes), kept the snapshot under the
+    name before them ('t', not 't1'), took the places before them (70, not 700). Each form's click now
+    sends the texts its fields show first (`viz.field_carrier`)."""
+    fac, (coa,), _code = open_room(make_page, room_server, "instrumentalisation", "coa")
+    f, p = fac.page, coa.page
+    for page in (f, p):
+        page.evaluate(HOLD_BACK)
+    set_turn_minutes(f, 2)
+    held_back(f, "Minutes per turn for decisions (0: no limit)", "25", ".np-ex-set-minutes", ".np-ex-clock",
+              "Time left this turn: 25:00 (clock stopped: waiting)")
+    f.get_by_label("Snapshot name").fill("t")
+    held_back(f, "Snapshot name", "t1", ".np-ex-snapshot", ".np-ex-log", "snapshot 't1'")
+    f.locator(".np-ex-start").click()
+    p.wait_for_function("() => !document.querySelector('.np-ex-submit').disabled", timeout=60_000)
+    p.get_by_label("Places").fill("70")
+    held_back(p, "Places", "700", ".np-ex-submit", ".np-ex-my-pending tbody", "open 700 ")
 
 
 def test_facilitator_and_two_players_play_a_room(room_server, make_page, tmp_path):

@@ -646,3 +646,97 @@ def test_the_facilitators_chart_is_the_reports_drawn_again_only_when_the_run_mov
         assert drawn == [7, 14, 14]                  # an inject is marked on the chart
     finally:
         rc.close()
+
+
+def _held_back(rc, v, carrier_scope: str, held: dict[str, str], shown: list[str | None]) -> None:
+    """What a busy server gets in the browser: each field in `held` (a TextField's class -> its text)
+    has sent all but its last keys (ipywidgets holds a field's update back while the server has not
+    answered the previous one); a click on the form's button then sends the texts the fields show
+    first (`viz.field_carrier`, `shown` in the carrier's field order; None: a field not on the page)."""
+    from viz.field_carrier import FieldCarrier
+
+    for cls, text in held.items():
+        rc.find(v.TextField, class_=cls).widget.v_model = text
+    for carrier in rc.find(FieldCarrier, scope=carrier_scope).widgets:     # (none: the click acts on what it has)
+        carrier.vue_carry({"texts": shown, "t": 0})
+
+
+def test_the_facilitators_clicks_act_on_the_texts_the_fields_show_not_on_keys_held_back():
+    # the What-if's race (`viz.field_carrier`) on the exercise forms: on a busy server "Set turn time"
+    # set 2 minutes with 2.5 typed, "Snapshot" kept "t" with "t1" typed, the ad-hoc inject went out
+    # with its title's last letters missing
+    solara = pytest.importorskip("solara")
+    v = pytest.importorskip("ipyvuetify")
+    from viz import exercise_app
+
+    rooms = Rooms()
+    room, key = small_room(rooms)
+    room.start(key)
+    _box, rc = solara.render(exercise_app.Facilitator(room, key, lambda: None, lambda *a: None), handle_error=False)
+    try:
+        _held_back(rc, v, ".np-ex-minutes-form", {"np-ex-minutes": "2"}, ["2.5"])
+        rc.find(v.Btn, class_="np-ex-set-minutes").widget.click()
+        assert room.turn_seconds == 150.0
+        _held_back(rc, v, ".np-ex-minutes-form", {"np-ex-minutes": "3"}, ["3x"])     # not a number: said, not set
+        rc.find(v.Btn, class_="np-ex-set-minutes").widget.click()
+        assert room.turn_seconds == 150.0
+        assert rc.find(v.Alert, class_="np-ex-error").widget.children == ["minutes per turn: a number (got '3x')"]
+        _held_back(rc, v, ".np-ex-snapshot-form", {"np-ex-snap-name": "t"}, ["t1"])
+        rc.find(v.Btn, class_="np-ex-snapshot").widget.click()
+        assert "t1" in room.run.all_snapshots() and "t" not in room.run.all_snapshots()
+        assert not rc.find(v.Alert, class_="np-ex-error").widgets                  # (the next click clears it)
+        _held_back(rc, v, ".np-ex-adhoc-form", {"np-ex-adhoc-title": "Stroomstor", "np-ex-adhoc-text": "de nood",
+                                                "np-ex-adhoc-effect": "{action: close, kind: emergency, places: 1"},
+                   ["Stroomstoring", "de noodopvang is onbruikbaar", "{action: close, kind: emergency, places: 10}"])
+        rc.find(v.Btn, class_="np-ex-adhoc-send").widget.click()
+        told = [(e["what"], e["detail"]) for e in room.run.log if e["kind"] == "inject"]
+        assert told == [("Stroomstoring", "de noodopvang is onbruikbaar")]
+        assert any(e["what"] == "ad-hoc inject Stroomstoring: close emergency" for e in room.run.log)
+    finally:
+        rc.close()
+
+
+def test_a_players_submit_and_join_act_on_the_texts_the_fields_show_not_on_keys_held_back():
+    solara = pytest.importorskip("solara")
+    v = pytest.importorskip("ipyvuetify")
+    from viz import exercise_app
+    from viz.exercise_room import ROOMS
+
+    room, key = ROOMS._add(ExerciseRun(*exercise_from_dict(exercise())), "small-test")
+    _box, rc = solara.render(exercise_app.Page(), handle_error=False)
+    try:                                      # the join code's last character held back
+        _held_back(rc, v, ".np-ex-join-form", {"np-ex-code": room.code[:-1]}, [room.code])
+        rc.find(v.Select, class_="np-ex-role").widget.v_model = "coa"
+        rc.find(v.Btn, class_="np-ex-join").widget.click()
+        assert list(room.players.values()) == ["coa"]
+    finally:
+        rc.close()
+    room.start(key)
+    coa = room.join("coa")
+    _box, rc = solara.render(exercise_app.Player(room, coa, lambda: None), handle_error=False)
+    try:
+        rc.find(v.Textarea).widget.v_model = "sports ha"
+        # the form's fields: places, factor, province, share, request, why (only places and why on the page)
+        _held_back(rc, v, ".np-ex-decide", {"np-ex-places": "50"}, ["500", None, None, None, None, "sports hall"])
+        rc.find(v.Btn, class_="np-ex-submit").widget.click()
+        assert [(d.places, d.why) for _, d in room.run.pending("coa")] == [(500, "sports hall")]
+        _held_back(rc, v, ".np-ex-decide", {"np-ex-places": "60"}, ["6o0", None, None, None, None, "typo"])
+        rc.find(v.Btn, class_="np-ex-submit").widget.click()          # not a whole number: said, nothing taken
+        assert len(room.run.pending("coa")) == 1
+        assert rc.find(v.Alert, class_="np-ex-error").widget.children == ["places: a whole number (got '6o0')"]
+    finally:
+        rc.close()
+
+
+def test_the_log_names_a_kind_in_the_words_of_the_tables_and_the_form():
+    # the log and the report said "regular (azc)", the tables and the form "Regular centre (azc)": two words
+    # for one kind. One source now (`experiments.kinds`), capitalised on the page
+    from experiments.exercise import roles as R
+    from experiments.exercise.engine import said
+    from viz.labels import KIND_LABELS
+
+    for kind in R.HOUSING_KINDS:
+        words = KIND_LABELS[kind][:1].lower() + KIND_LABELS[kind][1:]
+        assert said(R.OpenPlaces(type="open_places", kind=kind, places=10)) == f"open 10 {words} places"
+    assert said(R.OpenPlaces(type="open_places", kind="regular", places=2000, province="Groningen")) \
+        == "open 2,000 regular centre (azc) places in Groningen"

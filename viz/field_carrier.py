@@ -8,9 +8,10 @@ last keys did: 90000 typed in the What-if field, "first applications 9 a year" d
 `FieldCarrier` is an invisible element placed inside the part of the page that holds the fields and
 the buttons (`scope`, a CSS selector of an ancestor). It listens to the page's clicks in the capture
 phase, which runs before the button's own handler, and finds its part at each click (a render may
-have replaced the part since the carrier was mounted; a listener on the old part heard nothing): a click on one of `buttons` first sends
-the text of every field in `fields` (CSS selectors of their `input` elements) as a message of its
-own, which is not held back, then the button sends its click, so the server reads the texts first.
+have replaced the part since the carrier was mounted; a listener on the old part heard nothing).
+A click on one of `buttons` first sends the text of every field in `fields` (CSS selectors of their
+`input` elements) as a message of its own, which is not held back, then the button sends its click,
+so the server reads the texts first.
 `on_carried` gets `{"texts": [text or None per field], "t": ms}`; it should set the fields' values
 from the texts (the button's handler then reads them as it always did).
 """

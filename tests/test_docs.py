@@ -552,3 +552,37 @@ def test_the_architecture_picture_names_every_module_of_the_three_lower_layers()
                if (f.suffix == ".py" or (f.is_dir() and (f / "__init__.py").exists())) and f.stem != "__init__"
                and f.stem not in words[layer]]
     assert not missing, f"add to the picture in docs/architecture.md: {missing}"
+
+
+def _resolves(name: str) -> bool:
+    """Does a dotted name (`model.world.serves`, `experiments.compare.KEY_FIGURES`) name a module of
+    noodplan's, or something in one (a class's attribute, a dataclass's or pydantic model's field)?"""
+    import importlib
+
+    parts = name.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for part in parts[i:]:
+            if not hasattr(obj, part):
+                return part in (getattr(obj, "__annotations__", None) or {}) or part in (
+                    getattr(obj, "model_fields", None) or {})
+            obj = getattr(obj, part)
+        return True
+    return False
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_dotted_name_of_the_code_resolves(page):
+    """`model.simulate._same_world` in docs/sweeps.md named a function renamed long before
+    (`model.world.serves`): a name in a page's code spans that starts with one of noodplan's
+    packages is importable (not `m.agents.do`, an attribute; not `model.x = …`, a variable)."""
+    bad = []
+    for n, line in _prose(page):
+        for span in re.findall(r"`([^`]+)`", line):
+            for m in re.finditer(r"(?<![\w./])((?:agents|model|experiments|viz)(?:\.[A-Za-z_]\w*)+)(?![\w/])", span):
+                if not re.match(r"\s*=(?!=)", span[m.end():]) and not _resolves(m.group(1)):
+                    bad.append(f"{page.name}:{n}: {m.group(1)}")
+    assert not bad, bad

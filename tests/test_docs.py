@@ -244,6 +244,29 @@ def test_the_readme_forecasts_and_backtests_run(tmp_path, monkeypatch, capsys):
         assert (tmp_path / made).is_file(), made
 
 
+@pytest.mark.slow        # ~25 s of CPU
+def test_the_forecast_page_examples_run(tmp_path, monkeypatch, capsys):
+    """docs/forecast.md's first block, in order, in a fresh folder (2 members, 1 month; the saved run 60
+    days; the rolling backtest on one origin): a forecast from a run's end, from a saved run, from a date
+    inside a run with its state saved, from that snapshot, from the record, on a planner's band."""
+    from experiments.cli import main
+
+    block = re.search(r"```bash\n(.*?)```", (ROOT / "docs" / "forecast.md").read_text(encoding="utf-8"), re.S)
+    short = {"run": ["--days", "60"], "forecast": ["--members", "2", "--months", "1", "--jobs", "1"],
+             "backtest": ["--members", "2", "--origins", "2020-01-01..2020-01-01", "--jobs", "1"]}
+    monkeypatch.chdir(tmp_path)
+    ran = []
+    for _, argv in _commands(enumerate(block.group(1).splitlines(), 1)):
+        code = main(with_options(tuple(argv), tuple(short[argv[0]])))
+        assert code == 0, f"noodplan {' '.join(argv)}: exit code {code}: {capsys.readouterr().err}"
+        ran.append(argv[0])
+    assert ran == ["forecast", "run", "forecast", "forecast", "forecast", "forecast", "forecast", "backtest"]
+    for made in ("out/forecast/fan.png", "out/forecast-ma/forecast.csv", "out/oct.snapshot",
+                 "out/forecast-snap/manifest.json", "out/forecast-2020-40m/forecast.nc",
+                 "out/forecast-band/assumptions.txt", "out/backtest-rolling/rolling-skill.csv"):
+        assert (tmp_path / made).is_file(), made
+
+
 def test_the_readme_python_example_runs(tmp_path, monkeypatch, capsys):
     code = re.search(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S).group(1)
     monkeypatch.chdir(tmp_path)

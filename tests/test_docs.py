@@ -244,6 +244,29 @@ def test_the_readme_forecasts_and_backtests_run(tmp_path, monkeypatch, capsys):
         assert (tmp_path / made).is_file(), made
 
 
+@pytest.mark.slow        # ~25 s of CPU
+def test_the_forecast_page_examples_run(tmp_path, monkeypatch, capsys):
+    """docs/forecast.md's first block, in order, in a fresh folder (2 members, 1 month; the saved run 60
+    days; the rolling backtest on one origin): a forecast from a run's end, from a saved run, from a date
+    inside a run with its state saved, from that snapshot, from the record, on a planner's band."""
+    from experiments.cli import main
+
+    block = re.search(r"```bash\n(.*?)```", (ROOT / "docs" / "forecast.md").read_text(encoding="utf-8"), re.S)
+    short = {"run": ["--days", "60"], "forecast": ["--members", "2", "--months", "1", "--jobs", "1"],
+             "backtest": ["--members", "2", "--origins", "2020-01-01..2020-01-01", "--jobs", "1"]}
+    monkeypatch.chdir(tmp_path)
+    ran = []
+    for _, argv in _commands(enumerate(block.group(1).splitlines(), 1)):
+        code = main(with_options(tuple(argv), tuple(short[argv[0]])))
+        assert code == 0, f"noodplan {' '.join(argv)}: exit code {code}: {capsys.readouterr().err}"
+        ran.append(argv[0])
+    assert ran == ["forecast", "run", "forecast", "forecast", "forecast", "forecast", "forecast", "backtest"]
+    for made in ("out/forecast/fan.png", "out/forecast-ma/forecast.csv", "out/oct.snapshot",
+                 "out/forecast-snap/manifest.json", "out/forecast-2020-40m/forecast.nc",
+                 "out/forecast-band/assumptions.txt", "out/backtest-rolling/rolling-skill.csv"):
+        assert (tmp_path / made).is_file(), made
+
+
 def test_the_readme_python_example_runs(tmp_path, monkeypatch, capsys):
     code = re.search(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S).group(1)
     monkeypatch.chdir(tmp_path)
@@ -552,3 +575,37 @@ def test_the_architecture_picture_names_every_module_of_the_three_lower_layers()
                if (f.suffix == ".py" or (f.is_dir() and (f / "__init__.py").exists())) and f.stem != "__init__"
                and f.stem not in words[layer]]
     assert not missing, f"add to the picture in docs/architecture.md: {missing}"
+
+
+def _resolves(name: str) -> bool:
+    """Does a dotted name (`model.world.serves`, `experiments.compare.KEY_FIGURES`) name a module of
+    noodplan's, or something in one (a class's attribute, a dataclass's or pydantic model's field)?"""
+    import importlib
+
+    parts = name.split(".")
+    for i in range(len(parts), 0, -1):
+        try:
+            obj = importlib.import_module(".".join(parts[:i]))
+        except ImportError:
+            continue
+        for part in parts[i:]:
+            if not hasattr(obj, part):
+                return part in (getattr(obj, "__annotations__", None) or {}) or part in (
+                    getattr(obj, "model_fields", None) or {})
+            obj = getattr(obj, part)
+        return True
+    return False
+
+
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: p.name)
+def test_every_dotted_name_of_the_code_resolves(page):
+    """`model.simulate._same_world` in docs/sweeps.md named a function renamed long before
+    (`model.world.serves`): a name in a page's code spans that starts with one of noodplan's
+    packages is importable (not `m.agents.do`, an attribute; not `model.x = …`, a variable)."""
+    bad = []
+    for n, line in _prose(page):
+        for span in re.findall(r"`([^`]+)`", line):
+            for m in re.finditer(r"(?<![\w./])((?:agents|model|experiments|viz)(?:\.[A-Za-z_]\w*)+)(?![\w/])", span):
+                if not re.match(r"\s*=(?!=)", span[m.end():]) and not _resolves(m.group(1)):
+                    bad.append(f"{page.name}:{n}: {m.group(1)}")
+    assert not bad, bad

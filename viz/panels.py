@@ -14,6 +14,7 @@ from model.scenario import Scenario, ScenarioError, builtin_names, load_scenario
 from viz import briefing, compare as cmp, decisions, export, inspect, plots, regions
 from viz.background import BackgroundJob, JobControls
 from viz.components import MapView, table
+from viz.field_carrier import FieldCarrier
 from viz.figures import COMPARE_FIGURES, MapCanvas, compare_figure, png_bytes
 from viz.session import Session
 from viz.store import Store
@@ -230,15 +231,25 @@ class CompareForm:
                    BackgroundJob(result.set))
 
 
-@solara.component
-def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id: solara.Reactive[int],
-                 form: CompareForm):
-    """Any two scenarios (built-in, saved or the active one) on the same seeds."""
-    _ = run_id.value
-    names = [ACTIVE] + builtin_names() + [n for n in store.scenarios if n not in builtin_names()]
+@dataclass
+class CompareChoice:
+    """What the Compare tab's choices say, read from the form as it stands (`compare_choice`)."""
+
+    problems: dict[str, str]             # field -> what is wrong with it
+    a: Scenario | None
+    b: Scenario | None
+    seeds: list[int] | None
+    days: int | None
+    label_a: str
+    label_b: str
+
+
+def compare_choice(session: Session, store: Store, form: CompareForm) -> CompareChoice:
+    """The two variants, seeds and days the form's texts say now (its reactives' values): read at each
+    render, and again when the button is clicked (a render of another thread may not have drawn the last
+    text typed yet; the button's handler of the last render held the choices before it)."""
     a_name, b_name, changes, seeds_text, days_text = (form.a_name, form.b_name, form.changes, form.seeds_text,
                                                       form.days_text)
-    job = form.job
 
     def scenario(name: str) -> Scenario:
         if name == ACTIVE:
@@ -247,7 +258,7 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
             return store.scenarios[name]
         return load_scenario(name)
 
-    problems: dict[str, str] = {}        # field -> what is wrong with it
+    problems: dict[str, str] = {}
     a: Scenario | None = None
     b: Scenario | None = None
     try:
@@ -260,11 +271,13 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
                  else scenario(b_name.value))
         except ScenarioError as exc:
             problems["b"] = str(exc)
+    seeds: list[int] | None
     try:
         seeds = cmp.parse_seeds(seeds_text.value)
     except ScenarioError as exc:
         problems["seeds"], seeds = str(exc), None
     horizon = min(a.horizon_days if a else session.horizon, b.horizon_days if b else session.horizon)
+    days: int | None
     try:
         days = cmp.parse_days(days_text.value, horizon)
     except ScenarioError as exc:
@@ -272,6 +285,21 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
     label_a = session.scenario.name if a_name.value == ACTIVE else a_name.value
     label_b = (f"{label_a} with changes" if b_name.value == CHANGED else
                (session.scenario.name if b_name.value == ACTIVE else b_name.value))
+    return CompareChoice(problems, a, b, seeds, days, label_a, label_b)
+
+
+@solara.component
+def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id: solara.Reactive[int],
+                 form: CompareForm):
+    """Any two scenarios (built-in, saved or the active one) on the same seeds."""
+    _ = run_id.value
+    names = [ACTIVE] + builtin_names() + [n for n in store.scenarios if n not in builtin_names()]
+    a_name, b_name, changes, seeds_text, days_text = (form.a_name, form.b_name, form.changes, form.seeds_text,
+                                                      form.days_text)
+    job = form.job
+    choice = compare_choice(session, store, form)
+    problems, seeds, days, label_a, label_b = (choice.problems, choice.seeds, choice.days, choice.label_a,
+                                               choice.label_b)
     res = result.value
     if res is not None and (res.label_a, res.label_b) != (label_a, label_b):
         res = None            # the choice changed: an old result is not shown under new names
@@ -279,15 +307,27 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
         res, [n for n in COMPARE_FIGURES if n[0] in res.a[0].daily]), [res])
 
     def run():
-        if problems or a is None or b is None or seeds is None:
+        now = compare_choice(session, store, form)      # what the fields say now (carried with the click)
+        if now.problems or now.a is None or now.b is None or now.seeds is None or now.days is None:
             return                      # (the button is disabled then)
+        a, b, seeds, days = now.a, now.b, now.seeds, now.days
         job.start(lambda tick, cancelled: cmp.compare(a, b, seeds, days, progress=tick, cancelled=cancelled,
-                                                      label_b=label_b, label_a=label_a))
+                                                      label_b=now.label_b, label_a=now.label_a))
+
+    def carried(data: dict) -> None:
+        # the texts the browser showed when the button was clicked, sent just before the click: a click reached
+        # a busy server before the last keys typed (`viz.field_carrier`)
+        for field, text in zip((seeds_text, days_text, changes), data.get("texts") or [], strict=False):
+            if isinstance(text, str):
+                field.set(text)
 
     def err(key):
         return [problems[key]] if key in problems else []
 
     with solara.Column(classes=["np-compare"]):
+        FieldCarrier.element(scope=".np-compare", buttons=".np-compare-run",
+                             fields=[".np-compare-seeds input", ".np-compare-days input", ".np-variant-b textarea"],
+                             on_carried=carried)
         solara.Text("Pick any two scenarios (built-in, saved or the active one), or B as A with changes. Both run "
                     "headless on the same seeds (common random numbers), so differences come from the scenarios.")
         with solara.Row(style={"flex-wrap": "wrap"}):

@@ -373,3 +373,86 @@ def test_the_trace_is_off_by_default_and_on_logs_a_click_and_its_answer(monkeypa
     assert clicked == [1]
     assert any(" in np-whatif-open click " in ln for ln in lines), lines
     assert [ln for ln in lines if ln.endswith(" out np-whatif-open disabled")], lines
+
+
+class another_thread_rendering:
+    """A render of the page under way in another thread (the player's frame, a job's progress) while the
+    test's thread, as the thread that reads the browser's messages, takes a field's text and a click: the
+    state they change is left to the render under way (reacton's render lock), so the click's handler is
+    the one of the last render. On leaving, that render ends and draws what was left to it."""
+
+    def __init__(self, rc) -> None:
+        self.rc = rc
+
+    def __enter__(self):
+        settled(self.rc)
+        assert self.rc.thread_lock.acquire(timeout=60)
+
+    def __exit__(self, *exc) -> None:
+        self.rc.thread_lock.release()
+        self.rc.force_update()           # (the holder renders what was left to it after its own render)
+        settled(self.rc)
+
+
+def test_apply_restarts_the_run_with_every_value_typed_while_a_frame_was_rendering(page):
+    """A planner typed 40,000 first applications and seed 9 while the fastest Play drew a frame, and
+    pressed Apply: the draft was the render's state, read through the render's closures, so the seed's
+    key put back the draft before the 40,000 (a lost value), and Apply restarted the run with the draft
+    of the last render: 30,000 first applications and the old seed. The draft is read live now."""
+    inflow = page.find(v.TextField, class_="np-param np-param-inflow-first_applications_per_year").widget
+    seed = page.find(v.TextField, class_="np-param np-param-seed").widget
+    apply_ = page.find(v.Btn, class_="np-apply").widget
+    inflow.v_model = "30000"                          # typed and drawn: Apply is enabled
+    assert not page.find(v.Btn, class_="np-apply").widget.disabled
+    with another_thread_rendering(page):
+        inflow.v_model = "40000"
+        seed.v_model = "9"
+        apply_.click()
+    active = page.find(v.Html, class_="np-active-scenario").widget.children[0]
+    assert active.startswith("Active scenario: baseline (changed)") and active.endswith("seed 9"), active
+    assert page.find(v.TextField, class_="np-param np-param-inflow-first_applications_per_year").widget.v_model \
+        == "40000"
+    assert not page.find(v.Html, class_="np-pending-note").widgets      # nothing typed is left unapplied
+
+
+def test_a_comparison_runs_with_the_texts_typed_while_a_frame_was_rendering(page):
+    """The Compare button ran what the fields said at the last render: seeds 1, 2, 3 over 5 days when 7
+    over 3 days had been typed. It reads the fields when clicked now."""
+    from tests.viz.test_components import _open_tab, _wait
+
+    _open_tab(page, "Compare")
+    page.find(v.TextField, class_="np-compare-days").widget.v_model = "5"
+    seeds, days = (page.find(v.TextField, class_=c).widget for c in ("np-compare-seeds", "np-compare-days"))
+    run = page.find(v.Btn, class_="np-compare-run").widget
+    with another_thread_rendering(page):
+        seeds.v_model = "7"
+        days.v_model = "3"
+        run.click()
+    _wait(lambda: bool(page.find(v.SimpleTable, class_="np-compare-table").widgets), 120)
+    plan = page.find(v.Html, class_="np-compare-plan").widget.children[0]
+    assert plan == "2 runs of 3 days (A and B on 1 seed)", plan
+    from model.scenario import load_scenario
+    from viz import compare as cmp
+
+    base = load_scenario("baseline")
+    want = cmp.compare(base, cmp.variant(base, "plan: {enabled: false}\n"), [7], 3).table()
+    cells = [w.children[0] for w in page.find(v.SimpleTable, class_="np-compare-table").find(v.Html, tag="td").widgets]
+    assert cells == [x for row in want for x in row.values()], cells
+
+
+def test_a_forecast_runs_with_the_members_typed_while_a_frame_was_rendering(page):
+    """The Forecast button ran the members the field said at the last render: 2 when 3 had been typed."""
+    from tests.viz.test_components import _open_tab, _wait
+
+    page.find(v.Btn, class_="np-step-week").widget.click()
+    _open_tab(page, "Forecast")
+    page.find(v.BtnToggle, class_="np-forecast-months").widget.v_model = 0      # 6 months
+    members = page.find(v.TextField, class_="np-forecast-members").widget
+    members.v_model = "2"
+    run = page.find(v.Btn, class_="np-forecast-run").widget
+    with another_thread_rendering(page):
+        members.v_model = "3"
+        run.click()
+    _wait(lambda: bool(page.find(v.Html, class_="np-forecast-origin").widgets), 180)
+    origin = page.find(v.Html, class_="np-forecast-origin").widget.children[0]
+    assert origin.startswith("From day 7, 2025-07-08: 3 members, 6 months"), origin

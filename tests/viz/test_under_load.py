@@ -456,3 +456,44 @@ def test_a_forecast_runs_with_the_members_typed_while_a_frame_was_rendering(page
     _wait(lambda: bool(page.find(v.Html, class_="np-forecast-origin").widgets), 180)
     origin = page.find(v.Html, class_="np-forecast-origin").widget.children[0]
     assert origin.startswith("From day 7, 2025-07-08: 3 members, 6 months"), origin
+
+
+def test_the_logs_export_asked_for_while_the_log_grows_is_downloaded():
+    """The decision log's Export (CSV) was given a new function at every drawing of the log, and a
+    download asked for is dropped when its function changes (`solara.FileDownload`): clicked during Play,
+    as the plan logged a decision before the click was drawn, nothing was downloaded. Its function is made
+    once now and exports what the filter shows when the download runs."""
+    from solara.components.file_download import FileDownloadWidget
+
+    from model.scenario import load_scenario
+    from viz import decisions
+    from viz.session import Session
+
+    session = Session(load_scenario("baseline").model_copy(update={"horizon_days": 60}))
+    rc = steady(solara.render(app.Dashboard(session), handle_error=False)[1])
+    try:
+        (w,) = [w for w in rc.find(FileDownloadWidget).widgets if w.filename.endswith("-decisions.csv")]
+        step = rc.find(v.Btn, class_="np-step-week").widget
+        entries = len(session.state.event_log)
+        with another_thread_rendering(rc):
+            w.request_download = True                 # the click: its drawing waits for the frame's
+            while len(session.state.event_log) == entries and not session.done:
+                step.click()                          # the Play's days, until the plan logs something
+        assert len(session.state.event_log) > entries
+        deadline = time.monotonic() + 60
+        while w.bytes is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        rows = decisions.rows(list(session.state.event_log))
+        assert w.bytes == decisions.to_csv(rows)
+        # what the filter shows, when the download runs
+        rc.find(v.TextField, label="Contains").widget.v_model = "raise occupancy"
+        w.request_download = False
+        w.bytes = None
+        w.request_download = True
+        deadline = time.monotonic() + 60
+        while w.bytes is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        raised = decisions.matching(rows, None, None, "raise occupancy")
+        assert raised and len(raised) < len(rows) and w.bytes == decisions.to_csv(raised)
+    finally:
+        rc.close()

@@ -368,17 +368,24 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
 @solara.component
 def ExportPanel(session: Session, map_canvas: MapCanvas, comparison: solara.Reactive, tick: int = 0):
     name = export.file_stem(session.scenario.name)
-    of_day = export.day_tag(session.day)
     day = session.day
     # (days computed, days needed) while a briefing waits for the comparison run
     waiting: solara.Reactive[tuple[int, int] | None] = solara.use_reactive(None)
+    # the days simulated that a download of a day's figures read, while it is drawn and after: its file is
+    # named by them, not by the day the page shows when the file comes (a Play moves on while a briefing is
+    # drawn: a briefing of "End of day 250" was named `…-end-of-day400.html`)
+    read_at: solara.Reactive[dict[str, tuple[int, int]]] = solara.use_reactive({})    # key -> (run, days)
+
+    def made_of(key: str, days: int) -> None:
+        read_at.set({**read_at.value, key: (session.generation, days)})
 
     def make_downloads():
         """The downloads' functions, made once: a download asked for is dropped when its function
         changes (`solara.FileDownload`), which a new function at every frame of a playing run did."""
         def brief() -> bytes:
             try:
-                return briefing.briefing(session, on_wait=lambda done, need: waiting.set((done, need))).encode("utf-8")
+                return briefing.briefing(session, on_wait=lambda done, need: waiting.set((done, need)),
+                                         on_read=lambda days: made_of("brief", days)).encode("utf-8")
             finally:
                 waiting.set(None)
 
@@ -386,12 +393,15 @@ def ExportPanel(session: Session, map_canvas: MapCanvas, comparison: solara.Reac
             with session.lock:
                 rows = decisions.rows(session.state.event_log)
                 snap = session.snapshot()
+            made_of("timeline", snap.day)
             from viz.labels import phase_names
             return briefing.timeline_png(snap, rows, phase_names(session.scenario))
 
         def map_png() -> bytes:
             with session.lock:
-                return briefing.map_png(session)
+                days, png = session.day, briefing.map_png(session)
+            made_of("map", days)
+            return png
 
         return {"brief": brief, "timeline": timeline, "map": map_png,
                 "csv": lambda: export.daily_csv(session.results()),
@@ -401,6 +411,11 @@ def ExportPanel(session: Session, map_canvas: MapCanvas, comparison: solara.Reac
                 "run": lambda: session.record().to_json().encode("utf-8")}
 
     get = solara.use_memo(make_downloads, [session])     # (one session per page: made once)
+
+    def of_day(key: str) -> str:
+        """The day in the file name of download `key`: the day its figures were read, once read (else today)."""
+        run, days = read_at.value.get(key, (session.generation, day))
+        return export.day_tag(days if run == session.generation else day)
     res = comparison.value
     compared = solara.use_memo(lambda: (lambda: png_bytes(compare_figure(res), dpi=200)), [res])
     with solara.Column(classes=["np-export"]):
@@ -414,8 +429,8 @@ def ExportPanel(session: Session, map_canvas: MapCanvas, comparison: solara.Reac
                             "Briefing: the comparison run is there; drawing the briefing …",
                             classes=["np-briefing-wait"])
         with solara.Row(style={"flex-wrap": "wrap"}):
-            solara.FileDownload(get["brief"], filename=f"{name}-briefing-{of_day}.html", label="Briefing (HTML)",
-                                mime_type="text/html")
+            solara.FileDownload(get["brief"], filename=f"{name}-briefing-{of_day('brief')}.html",
+                                label="Briefing (HTML)", mime_type="text/html")
             solara.FileDownload(get["csv"], filename=f"{name}-daily.csv",
                                 label="Daily figures (CSV)", mime_type="text/csv")
             solara.FileDownload(get["nc"], filename=f"{name}-daily.nc",
@@ -426,9 +441,9 @@ def ExportPanel(session: Session, map_canvas: MapCanvas, comparison: solara.Reac
                                 label="Scenario (YAML)", mime_type="application/x-yaml")
             solara.FileDownload(get["run"], filename=f"{name}-run.json",
                                 label="Run (JSON, reopens it)", mime_type="application/json")
-            solara.FileDownload(get["map"], filename=f"{name}-map-{of_day}.png", label="Map (PNG, 1600 px)",
+            solara.FileDownload(get["map"], filename=f"{name}-map-{of_day('map')}.png", label="Map (PNG, 1600 px)",
                                 mime_type="image/png")
-            solara.FileDownload(get["timeline"], filename=f"{name}-timeline-{of_day}.png",
+            solara.FileDownload(get["timeline"], filename=f"{name}-timeline-{of_day('timeline')}.png",
                                 label="Time line (PNG, 1920 px)", mime_type="image/png")
             if res is not None:
                 solara.FileDownload(compared, filename=f"{name}-comparison.png",

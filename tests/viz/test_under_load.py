@@ -497,3 +497,35 @@ def test_the_logs_export_asked_for_while_the_log_grows_is_downloaded():
         assert raised and len(raised) < len(rows) and w.bytes == decisions.to_csv(raised)
     finally:
         rc.close()
+
+
+def test_a_briefing_drawn_while_the_run_plays_on_is_named_by_the_day_it_shows(page, monkeypatch):
+    """A briefing is drawn for seconds (figures at slide resolution) while a Play goes on, and its file was
+    named by the day the page showed when it came: "End of day 6" in a file `…-end-of-day20.html`. It is
+    named by the day it read. Here the drawing is held until the run has moved on two weeks."""
+    from viz import briefing
+
+    drawing, gate = threading.Event(), threading.Event()
+    real_html = briefing._html
+
+    def held_html(*args, **kwargs):
+        drawing.set()
+        assert gate.wait(120)
+        return real_html(*args, **kwargs)
+
+    monkeypatch.setattr(briefing, "_html", held_html)
+    from tests.viz.test_components import _briefing_download, _open_tab, _wait
+
+    page.find(v.Btn, class_="np-step-week").widget.click()
+    _open_tab(page, "Export")
+    assert _briefing_download(page).filename == "baseline-briefing-end-of-day6.html"
+    _briefing_download(page).request_download = True
+    assert drawing.wait(120)                            # read at day 6, being drawn
+    page.find(v.Btn, class_="np-step-week").widget.click()
+    page.find(v.Btn, class_="np-step-week").widget.click()
+    assert "End of day 20" in day_text(page)
+    gate.set()
+    _wait(lambda: _briefing_download(page).bytes is not None, 120)
+    brief = _briefing_download(page)
+    assert "End of day 6" in brief.bytes.decode("utf-8")
+    assert brief.filename == "baseline-briefing-end-of-day6.html"

@@ -202,12 +202,14 @@ th{background:#eef2f9} .cards{display:flex;flex-wrap:wrap;gap:10px}
 
 
 def briefing(session: Session, level: str = "provinces", timeout: float = WAIT_S,
-             on_wait: Callable[[int, int], None] | None = None, cancel: threading.Event | None = None) -> str:
+             on_wait: Callable[[int, int], None] | None = None, cancel: threading.Event | None = None,
+             on_read: Callable[[int], None] | None = None) -> str:
     """The briefing of the session's run so far, with its cost against the stable stock: waits for
     the counterfactual to reach the run's day, at most `timeout` seconds, calling `on_wait(days
     computed, days needed)` while it does (and once more with the two equal when it is there).
     After the timeout, or when the counterfactual failed or `cancel` is set, the briefing says in
-    words that the comparison is not in it and why."""
+    words that the comparison is not in it and why. `on_read(days simulated)` is called once the run
+    is read, before the briefing is drawn (a playing run moves on meanwhile)."""
 
     from viz import counterfactual
 
@@ -220,6 +222,8 @@ def briefing(session: Session, level: str = "provinces", timeout: float = WAIT_S
                 or (cancel is not None and cancel.is_set()))
         if late or follower.covers(session.day):
             seen = _read(session, level)            # the run as it stands (it may have moved on)
+            if on_read is not None:
+                on_read(seen.snap.day)
             cost = follower.cost_upto(seen.snap.day)
             if cost is not None:
                 if waited and on_wait is not None:

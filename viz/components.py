@@ -321,6 +321,12 @@ def DecisionLog(session: Session, entries: int = 0):
     pages = max(1, int(np.ceil(len(shown) / per_page)))
     p = min(page.value, pages - 1)
     plan_on = bool(getattr(getattr(session.scenario, "plan", None), "enabled", False))
+    # the export's function is made once and reads what the filter shows when the download runs: a download
+    # asked for is dropped when its function changes (`solara.FileDownload`), and a new one at every drawing
+    # of the log dropped an export clicked during Play as the plan logged a decision
+    shown_now = solara.use_ref(shown)
+    shown_now.current = shown
+    log_csv = solara.use_memo(lambda: (lambda: decisions.to_csv(shown_now.current[::-1])), [])
     with solara.Column(gap="4px", classes=["np-decisions"]):
         solara.Text(f"The plan's decisions and events: {len(shown)} of {len(all_rows)} entries"
                     + ("" if plan_on else " (plan not active)") + ", newest first",
@@ -334,7 +340,7 @@ def DecisionLog(session: Session, entries: int = 0):
                           classes=["np-log-where"])
             solara.InputText("Contains", value=text.value, on_value=lambda x: refilter(text, x),
                              continuous_update=True, classes=["np-log-text"])
-            solara.FileDownload(lambda: decisions.to_csv(shown[::-1]),
+            solara.FileDownload(log_csv,
                                 filename=f"{export.file_stem(session.scenario.name)}-decisions.csv",
                                 label="Export (CSV)", mime_type="text/csv")
         if shown:

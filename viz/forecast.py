@@ -31,6 +31,7 @@ from viz import plots
 from viz.background import BackgroundJob, JobControls
 from viz.compare import parse_whole
 from viz.components import table
+from viz.field_carrier import FieldCarrier
 from viz.session import Session
 
 MONTHS = (6, 12, 24)
@@ -179,13 +180,27 @@ def ForecastPanel(session: Session, result: solara.Reactive, run_id: solara.Reac
         res.forecast.daily_bands(), res.history, band_labels(res.forecast.members)), [res])
 
     def run():
-        if problems:
+        # what the fields say now (carried with the click): a render of another thread may not have drawn the
+        # last text typed yet, and this handler of the last render held the members and band before it
+        try:
+            members_now = parse_members(form.members_text.value)
+            band_now = parse_inflow_band(form.band_text.value)
+        except ScenarioError:
             return                             # (the button is disabled then)
         months, inflow, uncertainty = form.months.value, INFLOWS[form.inflow.value], form.uncertainty.value
-        job.start(lambda tick, cancelled: forecast_from(session, months, members, inflow, uncertainty, OCCUPANCY,
-                                                        tick, cancelled, band))
+        job.start(lambda tick, cancelled: forecast_from(session, months, members_now, inflow, uncertainty, OCCUPANCY,
+                                                        tick, cancelled, band_now))
+
+    def carried(data: dict) -> None:
+        # the texts the browser showed when the button was clicked, sent just before the click: a click reached a
+        # busy server before the last keys typed (`viz.field_carrier`)
+        for field, text in zip((form.members_text, form.band_text), data.get("texts") or [], strict=False):
+            if isinstance(text, str):
+                field.set(text)
 
     with solara.Column(classes=["np-forecast"]):
+        FieldCarrier.element(scope=".np-forecast", buttons=".np-forecast-run",
+                             fields=[".np-forecast-members input", ".np-forecast-band input"], on_carried=carried)
         solara.Text("Forecast from today: an ensemble of runs that go on from the run as it stands now (your "
                     "decisions included; the run itself is not touched). Members differ in what is not known "
                     "today: arrivals, decisions, departures and homes, and with inflow uncertainty each member's "

@@ -14,6 +14,7 @@ from model.scenario import Scenario, ScenarioError, builtin_names, load_scenario
 from viz import briefing, compare as cmp, decisions, export, inspect, plots, regions
 from viz.background import BackgroundJob, JobControls
 from viz.components import MapView, table
+from viz.field_carrier import FieldCarrier
 from viz.figures import COMPARE_FIGURES, MapCanvas, compare_figure, png_bytes
 from viz.session import Session
 from viz.store import Store
@@ -230,15 +231,25 @@ class CompareForm:
                    BackgroundJob(result.set))
 
 
-@solara.component
-def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id: solara.Reactive[int],
-                 form: CompareForm):
-    """Any two scenarios (built-in, saved or the active one) on the same seeds."""
-    _ = run_id.value
-    names = [ACTIVE] + builtin_names() + [n for n in store.scenarios if n not in builtin_names()]
+@dataclass
+class CompareChoice:
+    """What the Compare tab's choices say, read from the form as it stands (`compare_choice`)."""
+
+    problems: dict[str, str]             # field -> what is wrong with it
+    a: Scenario | None
+    b: Scenario | None
+    seeds: list[int] | None
+    days: int | None
+    label_a: str
+    label_b: str
+
+
+def compare_choice(session: Session, store: Store, form: CompareForm) -> CompareChoice:
+    """The two variants, seeds and days the form's texts say now (its reactives' values): read at each
+    render, and again when the button is clicked (a render of another thread may not have drawn the last
+    text typed yet; the button's handler of the last render held the choices before it)."""
     a_name, b_name, changes, seeds_text, days_text = (form.a_name, form.b_name, form.changes, form.seeds_text,
                                                       form.days_text)
-    job = form.job
 
     def scenario(name: str) -> Scenario:
         if name == ACTIVE:
@@ -247,7 +258,7 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
             return store.scenarios[name]
         return load_scenario(name)
 
-    problems: dict[str, str] = {}        # field -> what is wrong with it
+    problems: dict[str, str] = {}
     a: Scenario | None = None
     b: Scenario | None = None
     try:
@@ -260,11 +271,13 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
                  else scenario(b_name.value))
         except ScenarioError as exc:
             problems["b"] = str(exc)
+    seeds: list[int] | None
     try:
         seeds = cmp.parse_seeds(seeds_text.value)
     except ScenarioError as exc:
         problems["seeds"], seeds = str(exc), None
     horizon = min(a.horizon_days if a else session.horizon, b.horizon_days if b else session.horizon)
+    days: int | None
     try:
         days = cmp.parse_days(days_text.value, horizon)
     except ScenarioError as exc:
@@ -272,6 +285,21 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
     label_a = session.scenario.name if a_name.value == ACTIVE else a_name.value
     label_b = (f"{label_a} with changes" if b_name.value == CHANGED else
                (session.scenario.name if b_name.value == ACTIVE else b_name.value))
+    return CompareChoice(problems, a, b, seeds, days, label_a, label_b)
+
+
+@solara.component
+def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id: solara.Reactive[int],
+                 form: CompareForm):
+    """Any two scenarios (built-in, saved or the active one) on the same seeds."""
+    _ = run_id.value
+    names = [ACTIVE] + builtin_names() + [n for n in store.scenarios if n not in builtin_names()]
+    a_name, b_name, changes, seeds_text, days_text = (form.a_name, form.b_name, form.changes, form.seeds_text,
+                                                      form.days_text)
+    job = form.job
+    choice = compare_choice(session, store, form)
+    problems, seeds, days, label_a, label_b = (choice.problems, choice.seeds, choice.days, choice.label_a,
+                                               choice.label_b)
     res = result.value
     if res is not None and (res.label_a, res.label_b) != (label_a, label_b):
         res = None            # the choice changed: an old result is not shown under new names
@@ -279,15 +307,27 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
         res, [n for n in COMPARE_FIGURES if n[0] in res.a[0].daily]), [res])
 
     def run():
-        if problems or a is None or b is None or seeds is None:
+        now = compare_choice(session, store, form)      # what the fields say now (carried with the click)
+        if now.problems or now.a is None or now.b is None or now.seeds is None or now.days is None:
             return                      # (the button is disabled then)
+        a, b, seeds, days = now.a, now.b, now.seeds, now.days
         job.start(lambda tick, cancelled: cmp.compare(a, b, seeds, days, progress=tick, cancelled=cancelled,
-                                                      label_b=label_b, label_a=label_a))
+                                                      label_b=now.label_b, label_a=now.label_a))
+
+    def carried(data: dict) -> None:
+        # the texts the browser showed when the button was clicked, sent just before the click: a click reached
+        # a busy server before the last keys typed (`viz.field_carrier`)
+        for field, text in zip((seeds_text, days_text, changes), data.get("texts") or [], strict=False):
+            if isinstance(text, str):
+                field.set(text)
 
     def err(key):
         return [problems[key]] if key in problems else []
 
     with solara.Column(classes=["np-compare"]):
+        FieldCarrier.element(scope=".np-compare", buttons=".np-compare-run",
+                             fields=[".np-compare-seeds input", ".np-compare-days input", ".np-variant-b textarea"],
+                             on_carried=carried)
         solara.Text("Pick any two scenarios (built-in, saved or the active one), or B as A with changes. Both run "
                     "headless on the same seeds (common random numbers), so differences come from the scenarios.")
         with solara.Row(style={"flex-wrap": "wrap"}):
@@ -328,17 +368,24 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
 @solara.component
 def ExportPanel(session: Session, map_canvas: MapCanvas, comparison: solara.Reactive, tick: int = 0):
     name = export.file_stem(session.scenario.name)
-    of_day = export.day_tag(session.day)
     day = session.day
     # (days computed, days needed) while a briefing waits for the comparison run
     waiting: solara.Reactive[tuple[int, int] | None] = solara.use_reactive(None)
+    # the days simulated that a download of a day's figures read, while it is drawn and after: its file is
+    # named by them, not by the day the page shows when the file comes (a Play moves on while a briefing is
+    # drawn: a briefing of "End of day 250" was named `…-end-of-day400.html`)
+    read_at: solara.Reactive[dict[str, tuple[int, int]]] = solara.use_reactive({})    # key -> (run, days)
+
+    def made_of(key: str, days: int) -> None:
+        read_at.set({**read_at.value, key: (session.generation, days)})
 
     def make_downloads():
         """The downloads' functions, made once: a download asked for is dropped when its function
         changes (`solara.FileDownload`), which a new function at every frame of a playing run did."""
         def brief() -> bytes:
             try:
-                return briefing.briefing(session, on_wait=lambda done, need: waiting.set((done, need))).encode("utf-8")
+                return briefing.briefing(session, on_wait=lambda done, need: waiting.set((done, need)),
+                                         on_read=lambda days: made_of("brief", days)).encode("utf-8")
             finally:
                 waiting.set(None)
 
@@ -346,12 +393,15 @@ def ExportPanel(session: Session, map_canvas: MapCanvas, comparison: solara.Reac
             with session.lock:
                 rows = decisions.rows(session.state.event_log)
                 snap = session.snapshot()
+            made_of("timeline", snap.day)
             from viz.labels import phase_names
             return briefing.timeline_png(snap, rows, phase_names(session.scenario))
 
         def map_png() -> bytes:
             with session.lock:
-                return briefing.map_png(session)
+                days, png = session.day, briefing.map_png(session)
+            made_of("map", days)
+            return png
 
         return {"brief": brief, "timeline": timeline, "map": map_png,
                 "csv": lambda: export.daily_csv(session.results()),
@@ -361,6 +411,11 @@ def ExportPanel(session: Session, map_canvas: MapCanvas, comparison: solara.Reac
                 "run": lambda: session.record().to_json().encode("utf-8")}
 
     get = solara.use_memo(make_downloads, [session])     # (one session per page: made once)
+
+    def of_day(key: str) -> str:
+        """The day in the file name of download `key`: the day its figures were read, once read (else today)."""
+        run, days = read_at.value.get(key, (session.generation, day))
+        return export.day_tag(days if run == session.generation else day)
     res = comparison.value
     compared = solara.use_memo(lambda: (lambda: png_bytes(compare_figure(res), dpi=200)), [res])
     with solara.Column(classes=["np-export"]):
@@ -374,8 +429,8 @@ def ExportPanel(session: Session, map_canvas: MapCanvas, comparison: solara.Reac
                             "Briefing: the comparison run is there; drawing the briefing …",
                             classes=["np-briefing-wait"])
         with solara.Row(style={"flex-wrap": "wrap"}):
-            solara.FileDownload(get["brief"], filename=f"{name}-briefing-{of_day}.html", label="Briefing (HTML)",
-                                mime_type="text/html")
+            solara.FileDownload(get["brief"], filename=f"{name}-briefing-{of_day('brief')}.html",
+                                label="Briefing (HTML)", mime_type="text/html")
             solara.FileDownload(get["csv"], filename=f"{name}-daily.csv",
                                 label="Daily figures (CSV)", mime_type="text/csv")
             solara.FileDownload(get["nc"], filename=f"{name}-daily.nc",
@@ -386,9 +441,9 @@ def ExportPanel(session: Session, map_canvas: MapCanvas, comparison: solara.Reac
                                 label="Scenario (YAML)", mime_type="application/x-yaml")
             solara.FileDownload(get["run"], filename=f"{name}-run.json",
                                 label="Run (JSON, reopens it)", mime_type="application/json")
-            solara.FileDownload(get["map"], filename=f"{name}-map-{of_day}.png", label="Map (PNG, 1600 px)",
+            solara.FileDownload(get["map"], filename=f"{name}-map-{of_day('map')}.png", label="Map (PNG, 1600 px)",
                                 mime_type="image/png")
-            solara.FileDownload(get["timeline"], filename=f"{name}-timeline-{of_day}.png",
+            solara.FileDownload(get["timeline"], filename=f"{name}-timeline-{of_day('timeline')}.png",
                                 label="Time line (PNG, 1920 px)", mime_type="image/png")
             if res is not None:
                 solara.FileDownload(compared, filename=f"{name}-comparison.png",

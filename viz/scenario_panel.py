@@ -72,6 +72,11 @@ def read_upload(name: str, data: bytes) -> RunRecord | Scenario:
     return from_yaml_text(data, source=name, builtin_parents=True)
 
 
+def param_class(key: str) -> str:
+    """The CSS class of parameter `key`'s field (`np-param-seed`, `np-param-inflow-first_applications_per_year`)."""
+    return f"np-param-{key.replace('.', '-')}"
+
+
 @solara.component
 def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, reset_to, replay,
                   notice: str = ""):
@@ -79,7 +84,11 @@ def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, 
     key parameters (then Apply). Reads `run_id`, so it shows the scenario of the run in use."""
     rid = run_id.value
     sc = session.scenario
-    draft, set_draft = solara.use_state(params.current_values(sc), key=f"draft-{rid}")
+    # the texts typed, a reactive read live by the handlers (a new one for each run): a use_state read
+    # through the render's closure lost a key typed while another thread rendered (the player's frame),
+    # and Apply clicked then restarted the run with the draft of the last render, not the one typed
+    drafts = solara.use_memo(lambda: solara.reactive(params.current_values(sc)), [rid])
+    draft = drafts.value
     upload_error, set_upload_error = solara.use_state("")
     plist = params.params_for(sc)
     _, errors = solara.use_memo(lambda: params.apply(sc, draft), [rid, tuple(sorted(draft.items()))])
@@ -106,16 +115,27 @@ def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, 
         store.save_scenario(new.name, new)     # kept in the browser session: a reload finds it again
         reset_to(new)
 
-    def edit(key: str) -> Callable[[str], None]:
+    def edit(key: str) -> Callable[[str | None], None]:
         """What typing into the field of parameter `key` does: the draft takes the text."""
-        return lambda text: set_draft({**draft, key: text})
+        return lambda text: drafts.set({**drafts.value, key: text or ""})
+
+    def carried(data: dict) -> None:
+        # the texts the browser showed when Apply was clicked, sent just before the click: a click reached a
+        # busy server before the last keys typed (`viz.field_carrier`)
+        texts = data.get("texts") or []
+        trace.debug("handler carried %s", texts)
+        typed = {p.key: t for p, t in zip(plist, texts, strict=False) if isinstance(t, str)}
+        if typed and any(drafts.value.get(k) != t for k, t in typed.items()):
+            drafts.set({**drafts.value, **typed})
 
     def apply_():
-        new, _errs = params.apply(sc, draft)
+        new, _errs = params.apply(session.scenario, drafts.value)
         if new is not None:
             reset_to(new)
 
     with solara.Column(gap="6px", classes=["np-scenario"]):
+        FieldCarrier.element(scope=".np-scenario", buttons=".np-apply",
+                             fields=[f".{param_class(p.key)} input" for p in plist], on_carried=carried)
         if notice:
             solara.Warning(notice, classes=["np-notice"])
         solara.Text(f"Active scenario: {sc.name} — {sc.start_date} + {sc.horizon_days} days, seed "
@@ -139,7 +159,7 @@ def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, 
             msg = errors.get(p.key, "")
             v.TextField(label=p.label, v_model=draft.get(p.key, ""), suffix=p.unit, hint=f"range {p.hint}",
                         persistent_hint=True, dense=True, error_messages=[msg] if msg else [],
-                        class_=f"np-param np-param-{p.key.replace('.', '-')}",
+                        class_=f"np-param {param_class(p.key)}",
                         style_="margin-bottom: 4px",
                         on_v_model=edit(p.key))
         with solara.Div(classes=["np-param-error-box"]):
@@ -148,7 +168,7 @@ def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, 
         with solara.Row(style={"flex-wrap": "wrap"}, gap="4px"):
             solara.Button("Apply (restarts the run)", on_click=apply_, color="primary",
                           disabled=bool(errors) or not changed, classes=["np-apply"])
-            solara.Button("Undo changes", on_click=lambda: set_draft(params.current_values(sc)),
+            solara.Button("Undo changes", on_click=lambda: drafts.set(params.current_values(session.scenario)),
                           disabled=not changed, text=True, classes=["np-undo"])
         with solara.Div(classes=["np-apply-note-box"]):
             if errors:
@@ -262,14 +282,28 @@ def Saved(session: Session, store: Store, run_id: solara.Reactive[int], reset_to
         msg.set(f"Run saved as {rec.name!r} ({days_simulated(rec.day)})")
         refresh.set(refresh.value + 1)
 
+    # made once: a download asked for is dropped when its function changes (`solara.FileDownload`); it reads
+    # the name when the download is asked for
+    run_file = solara.use_memo(lambda: (lambda: session.record(name.value.strip() or None).to_json().encode("utf-8")),
+                               [])
+
+    def carried(data: dict) -> None:
+        # the name the browser showed when a button was clicked, sent just before the click (`viz.field_carrier`)
+        (text, *_) = data.get("texts") or [None]
+        if isinstance(text, str):
+            name.set(text)
+
     with solara.Column(gap="4px", classes=["np-saved"]):
+        FieldCarrier.element(scope=".np-saved", buttons=".np-save-scenario, .np-save-run, .np-save-run-file",
+                             fields=[".np-save-name input"], on_carried=carried)
         TypedText("Name", name, classes=["np-save-name"])
         with solara.Row(gap="4px", style={"flex-wrap": "wrap"}):
             solara.Button("Save scenario", on_click=save_scenario, text=True, classes=["np-save-scenario"])
             solara.Button("Save run", on_click=save_run, text=True, classes=["np-save-run"])
-            solara.FileDownload(lambda: session.record(name.value.strip() or None).to_json().encode("utf-8"),
-                                filename=f"{export.file_stem(session.scenario.name)}-run.json", label="Run file (JSON)",
-                                mime_type="application/json")
+            with solara.FileDownload(run_file, filename=f"{export.file_stem(session.scenario.name)}-run.json",
+                                     mime_type="application/json"):
+                solara.Button("Run file (JSON)", icon_name="mdi-cloud-download-outline",
+                              classes=["np-save-run-file"])
         with solara.Div(classes=["np-save-msg-box"]):        # stays: the saved runs' Reopen buttons keep their place
             if msg.value:
                 solara.Text(msg.value, style={"font-size": "12px"}, classes=["np-save-msg"])

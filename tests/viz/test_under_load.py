@@ -373,3 +373,159 @@ def test_the_trace_is_off_by_default_and_on_logs_a_click_and_its_answer(monkeypa
     assert clicked == [1]
     assert any(" in np-whatif-open click " in ln for ln in lines), lines
     assert [ln for ln in lines if ln.endswith(" out np-whatif-open disabled")], lines
+
+
+class another_thread_rendering:
+    """A render of the page under way in another thread (the player's frame, a job's progress) while the
+    test's thread, as the thread that reads the browser's messages, takes a field's text and a click: the
+    state they change is left to the render under way (reacton's render lock), so the click's handler is
+    the one of the last render. On leaving, that render ends and draws what was left to it."""
+
+    def __init__(self, rc) -> None:
+        self.rc = rc
+
+    def __enter__(self):
+        settled(self.rc)
+        assert self.rc.thread_lock.acquire(timeout=60)
+
+    def __exit__(self, *exc) -> None:
+        self.rc.thread_lock.release()
+        self.rc.force_update()           # (the holder renders what was left to it after its own render)
+        settled(self.rc)
+
+
+def test_apply_restarts_the_run_with_every_value_typed_while_a_frame_was_rendering(page):
+    """A planner typed 40,000 first applications and seed 9 while the fastest Play drew a frame, and
+    pressed Apply: the draft was the render's state, read through the render's closures, so the seed's
+    key put back the draft before the 40,000 (a lost value), and Apply restarted the run with the draft
+    of the last render: 30,000 first applications and the old seed. The draft is read live now."""
+    inflow = page.find(v.TextField, class_="np-param np-param-inflow-first_applications_per_year").widget
+    seed = page.find(v.TextField, class_="np-param np-param-seed").widget
+    apply_ = page.find(v.Btn, class_="np-apply").widget
+    inflow.v_model = "30000"                          # typed and drawn: Apply is enabled
+    assert not page.find(v.Btn, class_="np-apply").widget.disabled
+    with another_thread_rendering(page):
+        inflow.v_model = "40000"
+        seed.v_model = "9"
+        apply_.click()
+    active = page.find(v.Html, class_="np-active-scenario").widget.children[0]
+    assert active.startswith("Active scenario: baseline (changed)") and active.endswith("seed 9"), active
+    assert page.find(v.TextField, class_="np-param np-param-inflow-first_applications_per_year").widget.v_model \
+        == "40000"
+    assert not page.find(v.Html, class_="np-pending-note").widgets      # nothing typed is left unapplied
+
+
+def test_a_comparison_runs_with_the_texts_typed_while_a_frame_was_rendering(page):
+    """The Compare button ran what the fields said at the last render: seeds 1, 2, 3 over 5 days when 7
+    over 3 days had been typed. It reads the fields when clicked now."""
+    from tests.viz.test_components import _open_tab, _wait
+
+    _open_tab(page, "Compare")
+    page.find(v.TextField, class_="np-compare-days").widget.v_model = "5"
+    seeds, days = (page.find(v.TextField, class_=c).widget for c in ("np-compare-seeds", "np-compare-days"))
+    run = page.find(v.Btn, class_="np-compare-run").widget
+    with another_thread_rendering(page):
+        seeds.v_model = "7"
+        days.v_model = "3"
+        run.click()
+    _wait(lambda: bool(page.find(v.SimpleTable, class_="np-compare-table").widgets), 120)
+    plan = page.find(v.Html, class_="np-compare-plan").widget.children[0]
+    assert plan == "2 runs of 3 days (A and B on 1 seed)", plan
+    from model.scenario import load_scenario
+    from viz import compare as cmp
+
+    base = load_scenario("baseline")
+    want = cmp.compare(base, cmp.variant(base, "plan: {enabled: false}\n"), [7], 3).table()
+    cells = [w.children[0] for w in page.find(v.SimpleTable, class_="np-compare-table").find(v.Html, tag="td").widgets]
+    assert cells == [x for row in want for x in row.values()], cells
+
+
+def test_a_forecast_runs_with_the_members_typed_while_a_frame_was_rendering(page):
+    """The Forecast button ran the members the field said at the last render: 2 when 3 had been typed."""
+    from tests.viz.test_components import _open_tab, _wait
+
+    page.find(v.Btn, class_="np-step-week").widget.click()
+    _open_tab(page, "Forecast")
+    page.find(v.BtnToggle, class_="np-forecast-months").widget.v_model = 0      # 6 months
+    members = page.find(v.TextField, class_="np-forecast-members").widget
+    members.v_model = "2"
+    run = page.find(v.Btn, class_="np-forecast-run").widget
+    with another_thread_rendering(page):
+        members.v_model = "3"
+        run.click()
+    _wait(lambda: bool(page.find(v.Html, class_="np-forecast-origin").widgets), 180)
+    origin = page.find(v.Html, class_="np-forecast-origin").widget.children[0]
+    assert origin.startswith("From day 7, 2025-07-08: 3 members, 6 months"), origin
+
+
+def test_the_logs_export_asked_for_while_the_log_grows_is_downloaded():
+    """The decision log's Export (CSV) was given a new function at every drawing of the log, and a
+    download asked for is dropped when its function changes (`solara.FileDownload`): clicked during Play,
+    as the plan logged a decision before the click was drawn, nothing was downloaded. Its function is made
+    once now and exports what the filter shows when the download runs."""
+    from solara.components.file_download import FileDownloadWidget
+
+    from model.scenario import load_scenario
+    from viz import decisions
+    from viz.session import Session
+
+    session = Session(load_scenario("baseline").model_copy(update={"horizon_days": 60}))
+    rc = steady(solara.render(app.Dashboard(session), handle_error=False)[1])
+    try:
+        (w,) = [w for w in rc.find(FileDownloadWidget).widgets if w.filename.endswith("-decisions.csv")]
+        step = rc.find(v.Btn, class_="np-step-week").widget
+        entries = len(session.state.event_log)
+        with another_thread_rendering(rc):
+            w.request_download = True                 # the click: its drawing waits for the frame's
+            while len(session.state.event_log) == entries and not session.done:
+                step.click()                          # the Play's days, until the plan logs something
+        assert len(session.state.event_log) > entries
+        deadline = time.monotonic() + 60
+        while w.bytes is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        rows = decisions.rows(list(session.state.event_log))
+        assert w.bytes == decisions.to_csv(rows)
+        # what the filter shows, when the download runs
+        rc.find(v.TextField, label="Contains").widget.v_model = "raise occupancy"
+        w.request_download = False
+        w.bytes = None
+        w.request_download = True
+        deadline = time.monotonic() + 60
+        while w.bytes is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        raised = decisions.matching(rows, None, None, "raise occupancy")
+        assert raised and len(raised) < len(rows) and w.bytes == decisions.to_csv(raised)
+    finally:
+        rc.close()
+
+
+def test_a_briefing_drawn_while_the_run_plays_on_is_named_by_the_day_it_shows(page, monkeypatch):
+    """A briefing is drawn for seconds (figures at slide resolution) while a Play goes on, and its file was
+    named by the day the page showed when it came: "End of day 6" in a file `…-end-of-day20.html`. It is
+    named by the day it read. Here the drawing is held until the run has moved on two weeks."""
+    from viz import briefing
+
+    drawing, gate = threading.Event(), threading.Event()
+    real_html = briefing._html
+
+    def held_html(*args, **kwargs):
+        drawing.set()
+        assert gate.wait(120)
+        return real_html(*args, **kwargs)
+
+    monkeypatch.setattr(briefing, "_html", held_html)
+    from tests.viz.test_components import _briefing_download, _open_tab, _wait
+
+    page.find(v.Btn, class_="np-step-week").widget.click()
+    _open_tab(page, "Export")
+    assert _briefing_download(page).filename == "baseline-briefing-end-of-day6.html"
+    _briefing_download(page).request_download = True
+    assert drawing.wait(120)                            # read at day 6, being drawn
+    page.find(v.Btn, class_="np-step-week").widget.click()
+    page.find(v.Btn, class_="np-step-week").widget.click()
+    assert "End of day 20" in day_text(page)
+    gate.set()
+    _wait(lambda: _briefing_download(page).bytes is not None, 120)
+    brief = _briefing_download(page)
+    assert "End of day 6" in brief.bytes.decode("utf-8")
+    assert brief.filename == "baseline-briefing-end-of-day6.html"

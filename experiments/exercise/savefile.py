@@ -88,6 +88,9 @@ def from_dict(data: dict, source: str = "exercise save", world_of: WorldOf | Non
     if type(version) is not int or not 1 <= version <= FORMAT_VERSION:
         raise ScenarioError(f"{source}: format_version {version!r} is not one this noodplan reads "
                             f"(1 to {FORMAT_VERSION}; a newer noodplan wrote it?)")
+    for key in ("code_version", "fingerprint"):     # told in the replay note ("saved by nan in state 7")
+        if key in data and not isinstance(data[key], str):
+            raise ScenarioError(f"{source}: {key}: text, as a save writes it (got {data[key]!r:.40})")
     migrated = version < 3          # played by the earlier rule, unless the fingerprint says otherwise
     while version < FORMAT_VERSION:
         data = MIGRATIONS[version](data)

@@ -106,15 +106,16 @@ def _parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     raises StoreError naming it and what to do."""
     import pyarrow
 
+    remedy = {"parts": f"remove {path.parent} and run the same sweep command to compute its runs again",
+              "runs.parquet": "run the same sweep command: it rebuilds runs.parquet from the parts",
+              "plan.parquet": "run the same sweep command: it writes plan.parquet again from the design"}.get(
+        path.parent.parent.name if path.parent.parent.name == "parts" else path.name, "run the sweep into a new --out")
+    if path.is_dir():       # pandas reads a folder as a dataset of its .parquet files: none, no runs done
+        raise StoreError(f"{path}: a folder, where the store keeps a table file; {remedy}")
     try:
         return pd.read_parquet(path, columns=columns)
     except (OSError, ValueError, pyarrow.ArrowException) as exc:
         what = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
-        remedy = {"parts": f"remove {path.parent} and run the same sweep command to compute its runs again",
-                  "runs.parquet": "run the same sweep command: it rebuilds runs.parquet from the parts",
-                  "plan.parquet": "run the same sweep command: it writes plan.parquet again from the design"}.get(
-            path.parent.parent.name if path.parent.parent.name == "parts" else path.name,
-            "run the sweep into a new --out")
         raise StoreError(f"{path}: damaged store file ({what}); {remedy}") from None
 
 
@@ -270,7 +271,11 @@ class Store:
 
     @property
     def manifest(self) -> dict:
-        return json.loads((self.path / "manifest.json").read_text(encoding="utf-8"))
+        """The manifest as `open` read and checked it (through the same reader: a byte-order mark a
+        text editor added is read as `open` reads it, not met as a JSONDecodeError)."""
+        where = f"{self.path}: manifest.json"
+        raw = read_bytes(self.path / "manifest.json", where, "a store's manifest", MAX_MANIFEST_BYTES, StoreError)
+        return parse_json(raw, where, "JSON (damaged)", StoreError)
 
     def design(self) -> Design:
         """The design the store was made with, with the base scenarios it resolved to (its

@@ -2103,8 +2103,9 @@ def _fz2_table(columns: dict) -> bytes:
     return out.getvalue()
 
 
-def _fz2_store(manifest_prefix: bytes = b"", runs: bytes | str | None = None) -> dict:
-    """A copy of a store's views (manifest, plan and runs of a 2-point sweep of tiny; no parts folder)."""
+def _fz2_store(manifest_prefix: bytes = b"", runs: bytes | str | None = None, rename: tuple[str, str] = ("", "")) -> dict:
+    """A copy of a store's views (manifest, plan and runs of a 2-point sweep of tiny; no parts folder);
+    `rename`: a manifest field written under another name."""
     import json
 
     design = {"name": "d", "description": "", "scenario": "tiny.yaml", "set": {}, "horizon_days": None,
@@ -2122,6 +2123,8 @@ def _fz2_store(manifest_prefix: bytes = b"", runs: bytes | str | None = None) ->
             "housing.supply_persons_per_year": supply, "u.housing.supply_persons_per_year": [0.1505, 0.9128]}
     done = {"run_id": ids, "seed": [1, 1], "housing.supply_persons_per_year": supply, "status": ["ok", "ok"],
             "error": ["", ""], "peak_population": [2181.0, 2158.0]}
+    if rename[0]:
+        manifest[rename[1]] = manifest.pop(rename[0])
     return {"store/manifest.json": manifest_prefix + json.dumps(manifest).encode(),
             "store/plan.parquet": _fz2_table(plan), "store/runs.parquet": _fz2_table(done) if runs is None else runs}
 
@@ -2155,6 +2158,9 @@ for _name, _argv, _files_here, _says in (
         # folder was read by pandas as a dataset of no files: "no run of this store has finished yet"
         ("analyze-runs-parquet-a-folder", ("analyze", "{d}/store"), _fz2_store(runs=FOLDER),
          ("store/runs.parquet: a folder", "rebuilds runs.parquet")),
+        # a field of the manifest misspelt was named only as missing: "damaged (no fingerprint)"
+        ("analyze-manifest-field-misspelt", ("analyze", "{d}/store"), _fz2_store(rename=("fingerprint", "finerprint")),
+         ("manifest.json: damaged (no fingerprint; 'finerprint' is not a field of it: did you mean 'fingerprint'?)",)),
         # a scenario name no file can have: "noodplan: /…/xxxx…(100,000 characters): File name too long"
         ("exercise-scenario-name-too-long", ("exercise", "validate", "{d}/e.yaml"),
          {"e.yaml": EXERCISE.replace("scenario: tiny.yaml", "scenario: " + "x" * 100_000)},

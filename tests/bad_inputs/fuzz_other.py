@@ -26,7 +26,7 @@ NaN, a misspelt key, a key twice, bytes that are not UTF-8, an empty, huge or sp
 `refused-good` (a byte-order mark or CRLF line ends, which change nothing, refused).
 
     .venv/bin/python -m tests.bad_inputs.fuzz_other                       # 40 cases per input and kind
-    .venv/bin/python -m tests.bad_inputs.fuzz_other --per-kind 400 --seed 7 [-k record] [--show 20]
+    .venv/bin/python -m tests.bad_inputs.fuzz_other --per-kind 100 --seed 7 [-k record] [--show 20]
 
 prints a table of outcomes by input and mutation kind, then every finding with the case that makes
 it (input, kind, number: `--only design/wrong-type/17` runs that one again and shows its file).

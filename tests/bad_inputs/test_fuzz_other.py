@@ -1,7 +1,7 @@
 """The generative fuzzer of the inputs that are not scenario files (fuzz_other.py), a small seeded sweep:
 every mutant is refused in one line naming the file (and the field it changed), or taken when it is
 still valid; none ends in a traceback, another exit code, several lines, a file written, a hang, or
-is taken although it is always invalid. A big sweep: `python -m tests.bad_inputs.fuzz_other --per-kind 400`.
+is taken although it is always invalid. A big sweep: `python -m tests.bad_inputs.fuzz_other --per-kind 100`.
 """
 
 from __future__ import annotations

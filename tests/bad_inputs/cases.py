@@ -2165,6 +2165,11 @@ for _name, _argv, _files_here, _says in (
         ("exercise-scenario-name-too-long", ("exercise", "validate", "{d}/e.yaml"),
          {"e.yaml": EXERCISE.replace("scenario: tiny.yaml", "scenario: " + "x" * 100_000)},
          ("e.yaml: scenario: 'xxxx", "(100,000 characters) is neither a built-in scenario nor a file")),
+        # ... and a scenario file's `extends:` of such a name (here a `calibrate --into` file): the same line
+        ("calibrate-into-extends-too-long", ("calibrate", "--budget", "2", "--seeds", "1", "--jobs", "1", "--into",
+                                             "{d}/i.yaml", "--out", "{d}/cal"),
+         {"i.yaml": "extends: " + "hindcast-2015" * 2000 + "\nname: mine\n"},
+         ("--into: ", "i.yaml: extends: 'hindcast-2015", "(26,000 characters) cannot be a built-in scenario or a file")),
         # a misspelt column was named only as the one missing: "missing column(s) quantity"
         ("record-column-misspelt", _BT, {"r.csv": "date,quantiy,value\n" + _RECORD_FZ2},
          ("r.csv: line 1: unknown column 'quantiy' (did you mean 'quantity'?)",)),

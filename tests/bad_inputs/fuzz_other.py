@@ -7,8 +7,9 @@ as tests/bad_inputs/test_bad_inputs.py does) or through the Python API, and clas
 
 Inputs (`INPUTS`): a sweep design (`sweep`), a store's manifest.json and runs.parquet (`analyze`), an
 exercise file (`exercise validate`), a saved exercise (`exercise report`), a snapshot (`forecast
---from-snapshot`), a `--record` CSV (`backtest`), and the dashboard's uploads: a saved run
-(`RunRecord.from_json`) and a scenario (`from_yaml_text(..., builtin_parents=True)`).
+--from-snapshot`), a `--record` CSV (`backtest`), a file `calibrate --into` writes the fit into, and the
+dashboard's uploads: a saved run (`RunRecord.from_json`) and a scenario (`from_yaml_text(...,
+builtin_parents=True)`).
 
 Mutations (`KINDS`): per field a wrong type, out of range, NaN/infinity, empty, removed, a list item
 twice, a key misspelt by one letter (a near miss), dates moved out of order; per file a key given
@@ -83,6 +84,9 @@ date,quantity,value,source
 2025-07-10,population,2050,COA
 """
 
+# a scenario file `calibrate --into` writes the fitted values into (it extends the calibrated hindcast)
+INTO = "extends: hindcast-2015\nname: my-hindcast\ndescription: the hindcast with our own fit\n"
+
 RUN_SCENARIO = TINY   # the dashboard's uploads extend a built-in scenario (tiny extends baseline)
 
 
@@ -101,6 +105,7 @@ class Seeds:
         (d / "e.yaml").write_text(EXERCISE, encoding="utf-8")
         (d / "upload.yaml").write_text(RUN_SCENARIO, encoding="utf-8")
         (d / "r.csv").write_text(RECORD, encoding="utf-8")
+        (d / "i.yaml").write_text(INTO, encoding="utf-8")
         with _quiet(), _in(d):
             for argv in (["sweep", "d.yaml", "--out", "store", "--executor", "serial"],
                          ["exercise", "play", "e.yaml", "--turns", "1", "--save", "s.json"],
@@ -175,6 +180,8 @@ INPUTS = (
           says="--from-snapshot"),
     Input("record", "r.csv", "csv", "r.csv", ("backtest", "{d}/tiny.yaml", "--seeds", "1", "--jobs", "1",
                                               "--record", "{d}/r.csv", "--out", "{d}/out")),
+    Input("calibrate-into", "i.yaml", "yaml", "i.yaml", ("calibrate", "--budget", "2", "--seeds", "1", "--jobs", "1",
+                                                        "--into", "{d}/i.yaml", "--out", "{d}/cal")),
     Input("upload-run", "run.json", "json", "run.json", api=_upload_run),
     Input("upload-scenario", "upload.yaml", "yaml", "upload.yaml", api=_upload_scenario),
 )
@@ -501,7 +508,8 @@ def _nothing_computed() -> Iterator[None]:
     with contextlib.ExitStack() as stack:
         for target in ("model.simulate.build_world", "experiments.bench.run_bench",
                        "experiments.bench.sweep.sweep_bench", "viz.cli.subprocess.Popen",
-                       "experiments.forecast.ensemble.run_forecast", "experiments.sweep.sweep.run_sweep"):
+                       "experiments.forecast.ensemble.run_forecast", "experiments.sweep.sweep.run_sweep",
+                       "experiments.calibrate.calibrate"):
             stack.enter_context(mock.patch(target, computed))
         yield
 

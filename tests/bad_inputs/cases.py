@@ -2181,6 +2181,9 @@ for _name, _argv, _files_here, _says in (
          ("s.json: code_version: text", "nan")),
         ("exercise-save-fingerprint-number", _REPORT, {"s.json": _saved(fingerprint=7)},
          ("s.json: fingerprint: text",)),
+        # a field misspelt was taken (the version it names then told as unknown in the replay note)
+        ("exercise-save-field-misspelt", _REPORT, {"s.json": _saved().replace('"code_version"', '"code_vesion"')},
+         ("s.json: code_vesion: not a field of a saved exercise (did you mean 'code_version'?)",)),
         # a state tree with a value its decoder cannot read (a date 30 February): "ValueError: day is out of
         # range for month" from the restore
         ("snapshot-state-value-damaged", _FC, {"o.snapshot": _fz2_snapshot(b'{"$": "date", "v": "2025-02-30"}')},

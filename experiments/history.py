@@ -484,6 +484,12 @@ def _points(reader: csv.DictReader, name: str, text: str,
         hint = (f" (columns separated by {sep}? use ',')" if sep else
                 " (the names are lower case: date, quantity, value)"
                 if not {"date", "quantity", "value"} - {c.lower() for c in reader.fieldnames or []} else "")
+        misspelt = next((c for c in reader.fieldnames or [] if c not in RECORD_COLUMNS
+                         and did_you_mean(c, sorted(missing))), None)
+        if not hint and misspelt is not None:     # `quantiy`: named as misspelt, not only as missing
+            meant = did_you_mean(misspelt, sorted(missing))
+            raise ValueError(f"{name}: line 1: unknown column {misspelt!r}{meant}; the columns are date, quantity, "
+                             f"value and optionally source")
         raise ValueError(f"{name}: missing column(s) {', '.join(sorted(missing))}{hint}")
     names = [c.strip() for c in reader.fieldnames or []]
     twice = next((c for k, c in enumerate(names) if c and c in names[:k]), None)
@@ -491,7 +497,8 @@ def _points(reader: csv.DictReader, name: str, text: str,
         raise ValueError(f"{name}: line 1: the column {twice!r} is named twice")
     unknown = next((c for c in reader.fieldnames or [] if c.strip() and c not in RECORD_COLUMNS), None)
     if unknown is not None:
-        raise ValueError(f"{name}: line 1: unknown column {unknown!r}; the columns are date, quantity, value "
+        raise ValueError(f"{name}: line 1: unknown column {unknown!r}{did_you_mean(unknown, RECORD_COLUMNS)}; the "
+                         f"columns are date, quantity, value "
                          f"and optionally source")
     unnamed = [c for c in reader.fieldnames or [] if not c.strip()]
     out: list[RecordPoint] = []

@@ -2051,10 +2051,14 @@ def _resolve(data: Any, source: str, folder: Path | None, chain: tuple[Path, ...
     folder = folder or SCENARIO_DIR
     if len(chain) >= MAX_EXTENDS:
         raise ScenarioError(f"{source}: extends: a chain of more than {MAX_EXTENDS} files")
-    path = _locate(parent, folder)
-    if _real(path, f"{source}: extends {parent!r}") in chain:
-        raise ScenarioError(f"{source}: extends: circular chain through {parent!r}")
-    missing = not path.exists() and not path.is_symlink()
+    try:
+        path = _locate(parent, folder)
+        if _real(path, f"{source}: extends {parent!r}") in chain:
+            raise ScenarioError(f"{source}: extends: circular chain through {parent!r}")
+        missing = not path.exists() and not path.is_symlink()
+    except OSError as exc:      # a name the system refuses (longer than a file's name may be): was its whole path
+        raise ScenarioError(f"{source}: extends: {shown(parent)} ({len(parent):,} characters) cannot be a built-in "
+                            f"scenario or a file ({exc.strerror or type(exc).__name__})") from None
     try:      # a file named as written when it is missing (its name alone could be another file's, here)
         base = _load_file(path, parent if path.parent == SCENARIO_DIR or missing else path.name, chain)
     except ScenarioError as exc:      # name the file the user gave as well as the one at fault

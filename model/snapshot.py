@@ -19,7 +19,9 @@ File (format version 2): a ZIP archive with
 
     header.json    format, format_version, code_version, scenario (the world's, JSON), horizon_days,
                    day, date, seed, world_checks (shape, dtype and CRC-32 of each world array the
-                   state refers to: a world rebuilt from changed data is refused, naming the array)
+                   state refers to: a world rebuilt from changed data is refused, naming the array),
+                   state_sha256 (the SHA-256 of state.json and the arrays' files in order: a state
+                   changed after it was saved is refused; files saved before it are read as before)
     state.json     the object tree: JSON, with tagged objects {"$": tag, ...} where JSON has no type
     arrays/N.npy   the tree's NumPy arrays (NumPy's .npy format, read without pickle)
 
@@ -584,7 +586,16 @@ class Snapshot:
             if not isinstance(got, np.ndarray) or _check(got) != want:
                 raise SnapshotError(f"snapshot: the world differs at {path!r} from the one it was saved with "
                                     "(packaged data or code changed since)")
-        s = _Decoder(self.arrays, objects).decode(self.tree)
+        try:
+            s = _Decoder(self.arrays, objects).decode(self.tree)
+        except SnapshotError:
+            raise
+        except (ValueError, TypeError, KeyError, IndexError, AttributeError, OverflowError, RecursionError) as e:
+            # a field of the state tree of another type or out of range (a damaged or edited state.json
+            # whose archive is whole): the decoder's int(), date() or unpacking of it fails
+            why = "nested too deeply" if isinstance(e, RecursionError) else \
+                " ".join(str(e).split())[:160] or type(e).__name__
+            raise SnapshotError(f"damaged snapshot (state.json: {why})") from None
         from model.state import State
 
         if not isinstance(s, State):
@@ -608,16 +619,30 @@ class Snapshot:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
         try:
             with os.fdopen(fd, "wb") as f, zipfile.ZipFile(f, "w", zipfile.ZIP_STORED) as z:
-                z.writestr("header.json", json.dumps(self.header, indent=1))
-                z.writestr("state.json", json.dumps(self.tree, separators=(",", ":")))
+                state = json.dumps(self.tree, separators=(",", ":")).encode("utf-8")
+                digest = hashlib.sha256(state)
+                z.writestr("state.json", state)
                 for i, a in enumerate(self.arrays):
                     with z.open(f"arrays/{i}.npy", "w", force_zip64=True) as out:
-                        np.lib.format.write_array(out, a, allow_pickle=False)
+                        np.lib.format.write_array(_Digesting(out, digest), a, allow_pickle=False)
+                # last, with the digest of what came before (the archive's order is not read)
+                z.writestr("header.json", json.dumps({**self.header, "state_sha256": digest.hexdigest()}, indent=1))
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
         return path
+
+
+class _Digesting:
+    """A file to write to that also feeds what is written to a hash (`Snapshot.save`'s state digest)."""
+
+    def __init__(self, out, digest) -> None:
+        self.out, self.digest = out, digest
+
+    def write(self, data) -> int:
+        self.digest.update(data)
+        return self.out.write(data)
 
 
 def capture(s) -> Snapshot:
@@ -664,13 +689,16 @@ def load(path: str | Path) -> Snapshot:
             if not 1 <= version <= FORMAT_VERSION:
                 raise SnapshotError(f"{path.name}: snapshot format version {version}; this noodplan reads "
                                     f"versions 1 to {FORMAT_VERSION}")
-            tree = parse_json(z.read("state.json"), f"{path.name}: state.json", "a snapshot state", SnapshotError)
-            arrays = []
-            i = 0
-            while f"arrays/{i}.npy" in names:
-                with z.open(f"arrays/{i}.npy") as f:
-                    arrays.append(np.lib.format.read_array(io.BytesIO(f.read()), allow_pickle=False))
-                i += 1
+            state = z.read("state.json")
+            digest = hashlib.sha256(state)
+            arrays: list[np.ndarray] = []
+            while f"arrays/{len(arrays)}.npy" in names:
+                with z.open(f"arrays/{len(arrays)}.npy") as f:
+                    raw = f.read()
+                digest.update(raw)
+                arrays.append(np.lib.format.read_array(io.BytesIO(raw), allow_pickle=False))
+            _check_digest(header, digest.hexdigest(), path.name)
+            tree = parse_json(state, f"{path.name}: state.json", "a snapshot state", SnapshotError)
     except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, ValueError, OSError, RecursionError) as e:
         if isinstance(e, SnapshotError):
             raise
@@ -685,6 +713,23 @@ def load(path: str | Path) -> Snapshot:
         raise SnapshotError(f"{path.name}: {e}") from None
     _check_header(header, path.name)
     return Snapshot(header, tree, arrays)
+
+
+def _check_digest(header: dict, found: str, source: str) -> None:
+    """state.json and the arrays as saved: their SHA-256 is the header's `state_sha256` (written by
+    every save since 6 December 2026; a file without one is read as before). The state's thousands of
+    fields are the code's, not checked one by one: a changed one (an edit, a repair by hand, a copy
+    mixing two files' parts) ran on with NaN, a misspelt field or a value out of range, or failed deep
+    in the restore."""
+    if "state_sha256" not in header:
+        return
+    want = header["state_sha256"]
+    if not isinstance(want, str) or not re.fullmatch(r"[0-9a-f]{64}", want):
+        raise SnapshotError(f"{source}: damaged snapshot (header state_sha256: not a SHA-256 digest, "
+                            f"got {want!r:.40})")
+    if want != found:
+        raise SnapshotError(f"{source}: damaged snapshot (state.json or its arrays differ from what was saved: "
+                            f"their SHA-256 is not the header's state_sha256); save the snapshot again")
 
 
 def _check_header(header: dict, source: str) -> None:

@@ -234,7 +234,7 @@ class RunRecord:
             raise ScenarioError(f"{source}: {other}: not a field of a run file ({', '.join(_RUN_FIELDS)})")
         if not isinstance(data.get("scenario"), dict):
             raise ScenarioError(f"{source}: scenario: the run's scenario (a mapping of its fields) is missing")
-        sc = from_dict(data["scenario"], source, builtin_parents=True)   # from a browser
+        sc = from_dict(data["scenario"], f"{source}: scenario", builtin_parents=True)   # from a browser
         name = data.get("name")
         if name is not None and not isinstance(name, str):
             raise ScenarioError(f"{source}: name: text (got {type(name).__name__})")

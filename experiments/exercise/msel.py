@@ -330,6 +330,10 @@ def _named_scenario(name: str, source: str, folder: Path, builtin_parents: bool)
         return load_scenario(name)
     except ScenarioError as exc:
         raise ScenarioError(f"{source}: scenario: {exc}") from None
+    except OSError as exc:      # a name no file can have (longer than the system allows): not a file's name
+        shown = repr(name) if len(name) <= 60 else f"{name[:40]!r}… ({len(name):,} characters)"
+        raise ScenarioError(f"{source}: scenario: {shown} is neither a built-in scenario nor a file "
+                            f"({exc.strerror or type(exc).__name__})") from None
 
 
 def _for_days(sc: Scenario, ex: Exercise, source: str) -> Scenario:

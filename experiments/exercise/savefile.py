@@ -33,7 +33,7 @@ from experiments import outputs
 from experiments.exercise.engine import ExerciseRun, replay
 from experiments.exercise.msel import exercise_from_dict
 from model.inputfile import parse_json, read_bytes
-from model.scenario import Scenario, ScenarioError
+from model.scenario import Scenario, ScenarioError, did_you_mean
 from model.snapshot import code_version
 from model.world import World
 
@@ -46,6 +46,9 @@ FORMAT_VERSION = 3
 MAX_BYTES = 16 << 20
 # the rule for an inject due on a turn's first day (`ExerciseRun.opening_injects`) as a save names it
 RULES = {"as the turn opens": True, "after the turn's decisions": False}
+# the fields a save of any version holds (version 1 without fingerprint, first_day_injects and lessons)
+FIELDS = ("format", "format_version", "code_version", "fingerprint", "first_day_injects", "exercise", "commands",
+          "lessons")
 
 
 def _v1_to_v2(data: dict) -> dict:
@@ -88,6 +91,13 @@ def from_dict(data: dict, source: str = "exercise save", world_of: WorldOf | Non
     if type(version) is not int or not 1 <= version <= FORMAT_VERSION:
         raise ScenarioError(f"{source}: format_version {version!r} is not one this noodplan reads "
                             f"(1 to {FORMAT_VERSION}; a newer noodplan wrote it?)")
+    other = next((k for k in data if k not in FIELDS), None)
+    if other is not None:       # `code_vesion` was taken, and the version it misspelt told as unknown
+        raise ScenarioError(f"{source}: {other}: not a field of a saved exercise{did_you_mean(other, FIELDS)} "
+                            f"(its fields: {', '.join(FIELDS)})")
+    for key in ("code_version", "fingerprint"):     # told in the replay note ("saved by nan in state 7")
+        if key in data and not isinstance(data[key], str):
+            raise ScenarioError(f"{source}: {key}: text, as a save writes it (got {data[key]!r:.40})")
     migrated = version < 3          # played by the earlier rule, unless the fingerprint says otherwise
     while version < FORMAT_VERSION:
         data = MIGRATIONS[version](data)

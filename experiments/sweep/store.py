@@ -43,10 +43,14 @@ from experiments.sweep.design import MAX_SWEEP_RUNS, Design, Value, longest_days
 from experiments.sweep.runner import Outcome, RunSpec
 from model import atomic
 from model.inputfile import parse_json, read_bytes
-from model.scenario import MAX_DAYS, ScenarioError
+from model.scenario import MAX_DAYS, ScenarioError, closest_name
 
 FORMAT = "noodplan-sweep/1"
 MAX_PLAN_ROWS = MAX_SWEEP_RUNS   # a plan's rows (sample points x replicates), as a design may ask
+# the fields a sweep writes into a store's manifest.json
+_MANIFEST_FIELDS = ("format", "name", "created", "fingerprint", "design", "design_file", "design_text", "bases", "kpis",
+                    "planned", "days", "code_version", "code_sha256", "python", "packages", "sessions", "consolidated",
+                    "grown")
 MAX_MANIFEST_BYTES = 256 << 20        # a store's manifest.json (it holds the base scenarios and the sessions)
 # the packages of every result folder's manifest (experiments/outputs.py), and the sweep's own
 PACKAGES = tuple(dict.fromkeys(("noodplan", *outputs.PACKAGES, "pyarrow", "zarr", "SALib", "dask", "distributed",
@@ -106,15 +110,16 @@ def _parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     raises StoreError naming it and what to do."""
     import pyarrow
 
+    remedy = {"parts": f"remove {path.parent} and run the same sweep command to compute its runs again",
+              "runs.parquet": "run the same sweep command: it rebuilds runs.parquet from the parts",
+              "plan.parquet": "run the same sweep command: it writes plan.parquet again from the design"}.get(
+        path.parent.parent.name if path.parent.parent.name == "parts" else path.name, "run the sweep into a new --out")
+    if path.is_dir():       # pandas reads a folder as a dataset of its .parquet files: none, no runs done
+        raise StoreError(f"{path}: a folder, where the store keeps a table file; {remedy}")
     try:
         return pd.read_parquet(path, columns=columns)
     except (OSError, ValueError, pyarrow.ArrowException) as exc:
         what = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
-        remedy = {"parts": f"remove {path.parent} and run the same sweep command to compute its runs again",
-                  "runs.parquet": "run the same sweep command: it rebuilds runs.parquet from the parts",
-                  "plan.parquet": "run the same sweep command: it writes plan.parquet again from the design"}.get(
-            path.parent.parent.name if path.parent.parent.name == "parts" else path.name,
-            "run the sweep into a new --out")
         raise StoreError(f"{path}: damaged store file ({what}); {remedy}") from None
 
 
@@ -204,8 +209,11 @@ class Store:
             found = m.get("format") if isinstance(m, dict) else type(m).__name__
             raise StoreError(f"{where}: store format {found!r}, this noodplan reads {FORMAT!r}")
         missing = [k for k in ("fingerprint", "design", "bases", "kpis", "planned", "days", "sessions") if k not in m]
-        if missing:
-            raise StoreError(f"{where}: damaged (no {', '.join(missing)}); {_MANIFEST_REMEDY}")
+        if missing:         # a field misspelt is named as such (`finerprint`), not only as missing
+            misspelt = next(((k, closest_name(k, missing)) for k in m
+                             if k not in _MANIFEST_FIELDS and closest_name(k, missing)), None)
+            also = f"; {misspelt[0]!r} is not a field of it: did you mean {misspelt[1]!r}?" if misspelt else ""
+            raise StoreError(f"{where}: damaged (no {', '.join(missing)}{also}); {_MANIFEST_REMEDY}")
         try:
             Design.model_validate(m["design"])
         except ValidationError as exc:      # its first problem, named by field (not pydantic's whole report)
@@ -270,7 +278,11 @@ class Store:
 
     @property
     def manifest(self) -> dict:
-        return json.loads((self.path / "manifest.json").read_text(encoding="utf-8"))
+        """The manifest as `open` read and checked it (through the same reader: a byte-order mark a
+        text editor added is read as `open` reads it, not met as a JSONDecodeError)."""
+        where = f"{self.path}: manifest.json"
+        raw = read_bytes(self.path / "manifest.json", where, "a store's manifest", MAX_MANIFEST_BYTES, StoreError)
+        return parse_json(raw, where, "JSON (damaged)", StoreError)
 
     def design(self) -> Design:
         """The design the store was made with, with the base scenarios it resolved to (its

@@ -2086,3 +2086,115 @@ for _name, _argv, _files_here, _says in (
 # ... and an --out that is a symbolic link to a folder is written through the link (the link kept).
 good("r21", "run-out-a-link-to-a-folder", ("run", "{d}/tiny.yaml", "--days", "2", "--out", "{d}/out"),
      {"disk/runs": FOLDER, "out": SYMLINK + "disk/runs"})
+
+
+# --- generative fuzzer findings, other inputs (FZ2) --------------------------------------------
+# What tests/bad_inputs/fuzz_other.py found in the inputs that are not scenario files (a design, a
+# store, an exercise and its save, a snapshot, a --record CSV, the dashboard's uploads), one case per
+# distinct finding, refused in one line now (or taken, when the input was fine).
+def _fz2_table(columns: dict) -> bytes:
+    """A store's table as its parquet file's bytes."""
+    import io
+
+    import pandas as pd
+
+    out = io.BytesIO()
+    pd.DataFrame(columns).to_parquet(out, index=False)
+    return out.getvalue()
+
+
+def _fz2_store(manifest_prefix: bytes = b"", runs: bytes | str | None = None, rename: tuple[str, str] = ("", "")) -> dict:
+    """A copy of a store's views (manifest, plan and runs of a 2-point sweep of tiny; no parts folder);
+    `rename`: a manifest field written under another name."""
+    import json
+
+    design = {"name": "d", "description": "", "scenario": "tiny.yaml", "set": {}, "horizon_days": None,
+              "parameters": [{"path": "housing.supply_persons_per_year", "name": None, "uniform": [1000.0, 2000.0],
+                              "triangular": None, "values": None, "scenarios": None, "levels": None}],
+              "sampler": {"method": "lhs", "samples": 2, "seed": 1, "levels": None, "second_order": False},
+              "replicates": 1, "first_seed": 1, "outputs": {"kpis": ["peak_population"], "daily": []},
+              "analysis": {"prim": []}}
+    manifest = {"format": "noodplan-sweep/1", "name": "d", "fingerprint": "a4016f9ba8875a26", "design": design,
+                "bases": {"tiny.yaml": {"horizon_days": 20}}, "kpis": ["peak_population"],
+                "planned": {"samples": 2, "replicates": 1, "rows": 2, "runs": 2}, "days": 20, "sessions": [],
+                "consolidated": {"parts": 2}}
+    ids, supply = ["f6171a42d85d9df3", "8b63fc7b05651622"], [1150.5, 1912.8]
+    plan = {"sample": [0, 1], "replicate": [0, 0], "seed": [1, 1], "run_id": ids,
+            "housing.supply_persons_per_year": supply, "u.housing.supply_persons_per_year": [0.1505, 0.9128]}
+    done = {"run_id": ids, "seed": [1, 1], "housing.supply_persons_per_year": supply, "status": ["ok", "ok"],
+            "error": ["", ""], "peak_population": [2181.0, 2158.0]}
+    if rename[0]:
+        manifest[rename[1]] = manifest.pop(rename[0])
+    return {"store/manifest.json": manifest_prefix + json.dumps(manifest).encode(),
+            "store/plan.parquet": _fz2_table(plan), "store/runs.parquet": _fz2_table(done) if runs is None else runs}
+
+
+def _fz2_snapshot(state: bytes, **header_changes) -> bytes:
+    """A snapshot file (a ZIP of header.json and state.json) of tiny on day 3, with `state` as its state."""
+    import datetime as dt
+    import io
+    import json
+    import zipfile
+
+    from model.scenario import from_yaml_text
+
+    sc = from_yaml_text(TINY, "tiny.yaml").model_dump(mode="json")
+    date = dt.date.fromisoformat(sc["start_date"]) + dt.timedelta(days=3)
+    header = {"format": "noodplan-snapshot", "format_version": 4, "code_version": "noodplan 0.1.0", "scenario": sc,
+              "horizon_days": 20, "day": 3, "date": date.isoformat(), "seed": 1, "world_checks": {},
+              **header_changes}
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as z:
+        z.writestr("header.json", json.dumps(header))
+        z.writestr("state.json", state)
+    return out.getvalue()
+
+
+_FC = ("forecast", "--from-snapshot", "{d}/o.snapshot", "--members", "1", "--months", "1", "--out", "{d}/fc")
+_RECORD_FZ2 = "2025-07-05,population,2000\n"
+for _name, _argv, _files_here, _says in (
+        # `analyze` read the manifest a second time with json.loads: a byte-order mark (Notepad's) that the first
+        # read took ended in "JSONDecodeError: Unexpected UTF-8 BOM" (the good case below); runs.parquet made a
+        # folder was read by pandas as a dataset of no files: "no run of this store has finished yet"
+        ("analyze-runs-parquet-a-folder", ("analyze", "{d}/store"), _fz2_store(runs=FOLDER),
+         ("store/runs.parquet: a folder", "rebuilds runs.parquet")),
+        # a field of the manifest misspelt was named only as missing: "damaged (no fingerprint)"
+        ("analyze-manifest-field-misspelt", ("analyze", "{d}/store"), _fz2_store(rename=("fingerprint", "finerprint")),
+         ("manifest.json: damaged (no fingerprint; 'finerprint' is not a field of it: did you mean 'fingerprint'?)",)),
+        # a scenario name no file can have: "noodplan: /…/xxxx…(100,000 characters): File name too long"
+        ("exercise-scenario-name-too-long", ("exercise", "validate", "{d}/e.yaml"),
+         {"e.yaml": EXERCISE.replace("scenario: tiny.yaml", "scenario: " + "x" * 100_000)},
+         ("e.yaml: scenario: 'xxxx", "(100,000 characters) is neither a built-in scenario nor a file")),
+        # ... and a scenario file's `extends:` of such a name (here a `calibrate --into` file): the same line
+        ("calibrate-into-extends-too-long", ("calibrate", "--budget", "2", "--seeds", "1", "--jobs", "1", "--into",
+                                             "{d}/i.yaml", "--out", "{d}/cal"),
+         {"i.yaml": "extends: " + "hindcast-2015" * 2000 + "\nname: mine\n"},
+         ("--into: ", "i.yaml: extends: 'hindcast-2015", "(26,000 characters) cannot be a built-in scenario or a file")),
+        # a misspelt column was named only as the one missing: "missing column(s) quantity"
+        ("record-column-misspelt", _BT, {"r.csv": "date,quantiy,value\n" + _RECORD_FZ2},
+         ("r.csv: line 1: unknown column 'quantiy' (did you mean 'quantity'?)",)),
+        ("record-optional-column-misspelt", _BT, {"r.csv": "date,quantity,value,sorce\n2025-07-05,population,2000,"
+                                                            "COA\n"},
+         ("r.csv: line 1: unknown column 'sorce' (did you mean 'source'?)",)),
+        # a saved exercise's version text was told as "saved by nan" in the replay note
+        ("exercise-save-code-version-nan", _REPORT, {"s.json": _saved(code_version=float("nan"))},
+         ("s.json: code_version: text", "nan")),
+        ("exercise-save-fingerprint-number", _REPORT, {"s.json": _saved(fingerprint=7)},
+         ("s.json: fingerprint: text",)),
+        # a field misspelt was taken (the version it names then told as unknown in the replay note)
+        ("exercise-save-field-misspelt", _REPORT, {"s.json": _saved().replace('"code_version"', '"code_vesion"')},
+         ("s.json: code_vesion: not a field of a saved exercise (did you mean 'code_version'?)",)),
+        # a state tree with a value its decoder cannot read (a date 30 February): "ValueError: day is out of
+        # range for month" from the restore
+        ("snapshot-state-value-damaged", _FC, {"o.snapshot": _fz2_snapshot(b'{"$": "date", "v": "2025-02-30"}')},
+         ("--from-snapshot: ", "damaged snapshot (state.json: day is out of range for month)")),
+        # a state changed after it was saved (a field edited, NaN, a field misspelt: all taken before, the state's
+        # fields being the code's): refused by the header's digest of it
+        ("snapshot-state-changed", _FC, {"o.snapshot": _fz2_snapshot(b'{"$": "date", "v": "2025-07-01"}',
+                                                                     state_sha256="0" * 64)},
+         ("--from-snapshot: ", "state.json or its arrays differ from what was saved", "state_sha256")),
+        ("snapshot-digest-not-a-digest", _FC, {"o.snapshot": _fz2_snapshot(b'{}', state_sha256=12)},
+         ("--from-snapshot: ", "header state_sha256: not a SHA-256 digest")),
+):
+    bad_argv("fz2", _name, _argv, _files_here, says=_says)
+good("fz2", "analyze-manifest-with-a-bom", ("analyze", "{d}/store"), _fz2_store(manifest_prefix=codecs.BOM_UTF8))

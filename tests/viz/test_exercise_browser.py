@@ -81,7 +81,7 @@ def join(op, url: str, code: str, role: str) -> None:
     page = op.page
     page.goto(url)
     page.get_by_label("Join code").fill(code.lower())          # typed in any case
-    page.wait_for_timeout(500)
+    page.locator(".np-ex-code-room").wait_for(timeout=60_000)   # the code names the room: its roles are offered
     choose(page, "Role", role)
     page.locator(".np-ex-join").click()
     page.locator(".np-ex-submit").wait_for(timeout=30_000)
@@ -155,7 +155,7 @@ def test_a_click_acts_on_the_text_a_field_shows_while_its_last_keys_are_held_bac
     server first and set the turn time typed before them (2, not 25 minutes), kept the snapshot under the
     name before them ('t', not 't1'), took the places before them (70, not 700). Each form's click now
     sends the texts its fields show first (`viz.field_carrier`)."""
-    fac, (coa,), _code = open_room(make_page, room_server, "instrumentalisation", "coa")
+    fac, (coa,), code = open_room(make_page, room_server, "instrumentalisation", "coa")
     f, p = fac.page, coa.page
     for page in (f, p):
         page.evaluate(HOLD_BACK)
@@ -168,6 +168,24 @@ def test_a_click_acts_on_the_text_a_field_shows_while_its_last_keys_are_held_bac
     p.wait_for_function("() => !document.querySelector('.np-ex-submit').disabled", timeout=60_000)
     p.get_by_label("Places").fill("70")
     held_back(p, "Places", "700", ".np-ex-submit", ".np-ex-my-pending tbody", "open 700 ")
+    # a table joining with the join code's update held back: the roles of the room it names are offered
+    # (the list stayed empty until the server had the code's last keys; `FieldCarrier(typing=True)`)
+    late = make_page()
+    q = late.page
+    q.goto(room_server)
+    q.locator(".np-ex-create").wait_for(timeout=60_000)
+    q.evaluate(HOLD_BACK)
+    q.evaluate("() => { window.__npHold = true; }")
+    q.get_by_label("Join code").fill(code.lower())
+    q.locator(".np-ex-code-room").wait_for(timeout=30_000)
+    assert options(q, "Role") == ["lrt", "coa", "ind", "prov-ov", "vr-ov", "gem-ov"]
+    assert q.evaluate("() => window.__npHeld.length") >= 1           # (the code's update was still held back)
+    q.evaluate("() => window.__npRelease()")
+    choose(q, "Role", "ind")
+    q.locator(".np-ex-join").click()
+    q.locator(".np-ex-submit").wait_for(timeout=60_000)
+    for op in (fac, coa, late):
+        op.assert_offline_clean()
 
 
 def test_facilitator_and_two_players_play_a_room(room_server, make_page, tmp_path):

@@ -715,3 +715,30 @@ def test_the_log_names_a_kind_in_the_words_of_the_tables_and_the_form():
         assert said(R.OpenPlaces(type="open_places", kind=kind, places=10)) == f"open 10 {words} places"
     assert said(R.OpenPlaces(type="open_places", kind="regular", places=2000, province="Groningen")) \
         == "open 2,000 regular centre (azc) places in Groningen"
+
+def test_the_roles_of_the_room_a_join_code_names_show_while_its_last_keys_are_held_back(render):
+    # a table typing the join code on a busy server: the browser held the code's last keys back, the
+    # server had the code without them and the role list stayed empty (nothing to choose) until it caught
+    # up. The field's carrier sends the code at every key typed (`viz.field_carrier`, `typing`): the roles
+    # of the room it names show at once, with the room's exercise, and the field is not set from it
+    v = pytest.importorskip("ipyvuetify")
+    from viz import exercise_app
+    from viz.exercise_room import ROOMS
+    from viz.field_carrier import FieldCarrier
+
+    room, _key = small_room(ROOMS)
+    rc = render(exercise_app.Page())
+    code = rc.find(v.TextField, class_="np-ex-code").widget
+    code.v_model = room.code[:-1].lower()                     # what the server has: all but the last key
+    assert rc.find(v.Select, class_="np-ex-role").widget.items == []
+    (carrier,) = rc.find(FieldCarrier, scope=".np-ex-join-form").widgets
+    assert carrier.typing
+    carrier.vue_typing_in({"texts": [room.code.lower()], "t": 0})    # the browser shows the whole code
+    items = rc.find(v.Select, class_="np-ex-role").widget.items
+    assert [i["value"] if isinstance(i, dict) else i for i in items] == [r.id for r in room.run.exercise.roles]
+    assert code.v_model == room.code[:-1].lower()             # (not sent back to the field being typed in)
+    said = rc.find(v.Html, class_="np-ex-code-room").widget.children
+    assert said == [f"The room of the exercise {room.run.exercise.title}: choose your role"]
+    carrier.vue_typing_in({"texts": ["AAAA"], "t": 1})         # typed over: no room, no roles
+    assert rc.find(v.Select, class_="np-ex-role").widget.items == []
+    assert not rc.find(v.Html, class_="np-ex-code-room").widgets

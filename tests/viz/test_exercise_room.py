@@ -742,3 +742,27 @@ def test_the_roles_of_the_room_a_join_code_names_show_while_its_last_keys_are_he
     carrier.vue_typing_in({"texts": ["AAAA"], "t": 1})         # typed over: no room, no roles
     assert rc.find(v.Select, class_="np-ex-role").widget.items == []
     assert not rc.find(v.Html, class_="np-ex-code-room").widgets
+
+
+def test_a_double_click_on_submit_takes_the_decision_once_while_other_tables_submit(room, key):
+    # at a turn's last minute every table submits: a double click on Submit whose two clicks came either side
+    # of another table's submit took the decision twice (twice the places), the room having changed between
+    # them. Another table's submit, withdrawal, join or leave is nothing this page acts on: refused once still
+    coa, ind = room.join("coa"), room.join("ind")
+    room.start(key)
+    d = {"type": "open_places", "kind": "emergency", "places": 10}
+    room.submit(coa, d)
+    room.submit(ind, {"type": "reprioritise", "from_track": "regular", "to_track": "dublin", "share": 0.5})
+    room.withdraw(ind, 0)
+    room.leave(room.join("gem-gr"))
+    with pytest.raises(RoomError, match="taken already"):
+        room.submit(coa, d)
+    room.submit(coa, d)                   # once more, on purpose: taken
+    assert [x.places for _, x in room.run.pending("coa")] == [10, 10]
+    # the table's own withdrawal, or the facilitator's steering, in between: the same decision again is meant
+    room.withdraw(coa, 1)
+    room.submit(coa, d)
+    room.pause(key)
+    room.start(key)
+    room.submit(coa, d)
+    assert [x.places for _, x in room.run.pending("coa")] == [10, 10, 10]

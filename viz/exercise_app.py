@@ -22,7 +22,7 @@ from solara.alias import rv as v
 
 from experiments.exercise import report, savefile
 from experiments.exercise import roles as R
-from experiments.exercise.engine import indicators, said, turn_at
+from experiments.exercise.engine import said, turn_at
 from model.scenario import ScenarioError
 from viz.exercise_room import ROOMS, Room, offered
 from viz.field_carrier import FieldCarrier
@@ -195,7 +195,7 @@ def _rate(value: float, places: float, digits: int = 1) -> str:
 
 
 def _figures(run) -> list[list]:
-    x = indicators(run.model)
+    x = run.figures()           # (under the run's lock: a page drawn while the turn is played waits for its end)
     return [["occupancy", _rate(x["occupancy"], x["places"])],
             ["central occupancy (Ter Apel)", _rate(x["central_occupancy"], x["central_places"])],
             ["without a bed", f"{x['unsheltered']:,.0f}"],

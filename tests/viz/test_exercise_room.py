@@ -766,3 +766,38 @@ def test_a_double_click_on_submit_takes_the_decision_once_while_other_tables_sub
     room.start(key)
     room.submit(coa, d)
     assert [x.places for _, x in room.run.pending("coa")] == [10, 10, 10]
+
+
+def test_the_pages_show_the_figures_of_a_days_end_not_of_a_day_half_simulated(room, key, monkeypatch):
+    # a table's submit redraws every page (the room's version) just as the facilitator ends the turn: a page
+    # read the key figures while the turn's first day was half simulated (the day's arrivals in, not yet
+    # housed: "without a bed" jumped), the figures of no day. They are read under the run's lock now, so a
+    # page drawn meanwhile shows them once the turn is played
+    import threading
+
+    from model import rulebook
+    from viz.exercise_app import _figures
+
+    room.start(key)
+    half, gate = threading.Event(), threading.Event()
+    relocate = rulebook.relocate
+
+    def held(s, day):                     # the day's arrivals, registrations and housing done; its moves not
+        half.set()
+        gate.wait(60)
+        return relocate(s, day)
+    monkeypatch.setattr(rulebook, "relocate", held)
+    ender = threading.Thread(target=room.advance, args=(key,))
+    ender.start()
+    read: list = []
+    try:
+        assert half.wait(60)
+        reader = threading.Thread(target=lambda: read.append(_figures(room.run)))
+        reader.start()
+        reader.join(1.0)
+        assert read == []                 # (it waits for the turn: its lock)
+    finally:
+        gate.set()
+        ender.join(120)
+    reader.join(60)
+    assert room.run.day == 7 and read == [_figures(room.run)]

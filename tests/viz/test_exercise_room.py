@@ -44,14 +44,18 @@ def key(room_and_key: tuple[Room, str]) -> str:
 @pytest.fixture
 def render():
     """Draws a component in process as a browser tab would get it (`solara.render`); returns its render
-    context (to `find` widgets in). Every page drawn is closed after the test."""
+    context, whose `find` first waits until no render is under way (`tests.viz.settle.steady`: a room's
+    page is also redrawn by its own threads, the room's follower and the turn clock, and a `find` during
+    such a render found nothing). Every page drawn is closed after the test."""
     solara = pytest.importorskip("solara")
+    from tests.viz.settle import steady
+
     drawn = []
 
     def draw(element):
         _box, rc = solara.render(element, handle_error=False)
         drawn.append(rc)
-        return rc
+        return steady(rc)
 
     yield draw
     for rc in drawn:

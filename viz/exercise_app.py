@@ -22,7 +22,7 @@ from solara.alias import rv as v
 
 from experiments.exercise import report, savefile
 from experiments.exercise import roles as R
-from experiments.exercise.engine import indicators, said, turn_at
+from experiments.exercise.engine import said, turn_at
 from model.scenario import ScenarioError
 from viz.exercise_room import ROOMS, Room, offered
 from viz.field_carrier import FieldCarrier
@@ -92,6 +92,16 @@ def saved_exercise_too_large(name: str, size: int) -> str | None:
     return None
 
 
+def named_room(code: str | None) -> Room | None:
+    """The room a join code names on this server, as typed (any case, dashes or none); None: no room."""
+    if not code or not code.strip():
+        return None
+    try:
+        return ROOMS.get(code)
+    except ScenarioError:
+        return None
+
+
 def _follow(room: Room | None, seen: solara.Reactive[int]) -> None:
     """Redraw when the room changes (polls its version; stops when the page goes)."""
 
@@ -127,14 +137,17 @@ def whole(text: str) -> int:
 
 @solara.component
 def Carried(scope: str, buttons: str, fields: list[tuple[str, str, solara.Reactive, Callable[[str], object]]],
-            unread: solara.Reactive[str] | None = None):
+            unread: solara.Reactive[str] | None = None, on_typed: Callable[[list], None] | None = None):
     """The texts a form's fields show, sent just before a click on one of its `buttons` reaches the server
     (`viz.field_carrier`: the browser holds a field's last keys back while the server is busy, but not a
     click, so on a busy server a click acted on the text before the last keys). Placed inside the part of
     the page `scope` (a CSS selector) that holds the fields and the buttons; `fields` are (CSS selector of
     the field's input, its name, its value, how the value reads the text: `str`, `number`, `whole`). A text a
     number field cannot read sets `unread` to one line naming the field and the reason (else empty): the
-    button's handler says it and does nothing, rather than act on the number shown before."""
+    button's handler says it and does nothing, rather than act on the number shown before. `on_typed`: given,
+    it gets the fields' texts (None: a field not on the page) at every key typed, ahead of a field's keys held
+    back, for what the page shows while it is typed in; it must not set the fields' values (that would send
+    them back to a field being typed in, over the keys typed since)."""
 
     def carried(data: dict) -> None:
         wrong = ""
@@ -148,7 +161,13 @@ def Carried(scope: str, buttons: str, fields: list[tuple[str, str, solara.Reacti
         if unread is not None:
             unread.set(wrong)
 
-    FieldCarrier.element(scope=scope, buttons=buttons, fields=[f[0] for f in fields], on_carried=carried)
+    def typed(data: dict) -> None:
+        texts = data.get("texts")
+        if on_typed is not None and isinstance(texts, list):
+            on_typed([t if isinstance(t, str) else None for t in texts])
+
+    FieldCarrier.element(scope=scope, buttons=buttons, fields=[f[0] for f in fields], on_carried=carried,
+                         typing=on_typed is not None, on_typed=typed)
 
 
 @solara.component
@@ -176,7 +195,7 @@ def _rate(value: float, places: float, digits: int = 1) -> str:
 
 
 def _figures(run) -> list[list]:
-    x = indicators(run.model)
+    x = run.figures()           # (under the run's lock: a page drawn while the turn is played waits for its end)
     return [["occupancy", _rate(x["occupancy"], x["places"])],
             ["central occupancy (Ter Apel)", _rate(x["central_occupancy"], x["central_places"])],
             ["without a bed", f"{x['unsheltered']:,.0f}"],
@@ -574,6 +593,7 @@ def Player(room: Room, token: str, on_leave):
 @solara.component
 def Page():
     code = solara.use_reactive("")
+    shown: solara.Reactive[str | None] = solara.use_reactive(None)    # the join code as typed (None: not yet said)
     role: solara.Reactive[str | None] = solara.use_reactive(None)
     exercise = solara.use_reactive(offered()[0])
     message = solara.use_reactive("")
@@ -648,12 +668,10 @@ def Page():
         except ScenarioError as exc:
             message.set(str(exc))
 
-    roles: list[str] = []
-    try:
-        if code.value.strip():
-            roles = [r.id for r in ROOMS.get(code.value).run.exercise.roles]
-    except ScenarioError:
-        roles = []
+    # the room the code names, as the field shows it: the text the carrier sent at the last key typed (ahead
+    # of the field's own update, which the browser holds back while the server is busy), else the field's
+    room_typed = named_room(shown.value if shown.value is not None else code.value)
+    roles = [r.id for r in room_typed.run.exercise.roles] if room_typed is not None else []
     with solara.Row(style={"padding": "12px", "flex-wrap": "wrap", "align-items": "flex-start"}):
         with solara.Card("Facilitator: create a room", style={"min-width": "320px"}):
             solara.Select("Exercise", values=offered(), value=exercise, classes=["np-ex-pick"])
@@ -662,8 +680,12 @@ def Page():
                      on_file=restore, check=saved_exercise_too_large, on_refused=message.set)
         with solara.Card("Player: join a room", style={"min-width": "320px"}), \
                 solara.Div(classes=["np-ex-join-form"]):
-            Carried(".np-ex-join-form", ".np-ex-join", [(".np-ex-code input", "join code", code, str)])
+            Carried(".np-ex-join-form", ".np-ex-join", [(".np-ex-code input", "join code", code, str)],
+                    on_typed=lambda texts: shown.set(texts[0]))
             solara.InputText("Join code", value=code, continuous_update=True, classes=["np-ex-code"])
+            if room_typed is not None:            # the code is right: the table sees whose room it joins
+                solara.Text(f"The room of the exercise {room_typed.run.exercise.title}: choose your role",
+                            classes=["np-ex-code-room"])
             solara.Select("Role", values=roles, value=role, classes=["np-ex-role"])
             solara.Button("Join", on_click=join, color="primary", classes=["np-ex-join"])
         if message.value:

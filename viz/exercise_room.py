@@ -86,8 +86,12 @@ class Room:
     exercise_name: str
     status: str = "waiting"                         # waiting -> running <-> paused -> finished
     players: dict[str, str] = field(default_factory=dict)      # player token -> role id
-    last_taken: dict[str, tuple] = field(default_factory=dict)   # player token -> (its last decision, version)
+    last_taken: dict[str, tuple] = field(default_factory=dict)   # player token -> (its last decision, steered)
     version: int = 0
+    # the changes of the room other than the tables' own (a decision submitted or withdrawn, a table joining
+    # or leaving): the facilitator's. The same decision again from a page with none of these since is the
+    # second click of a double click, whatever other tables did meanwhile
+    steered: int = 0
     created: float = field(default_factory=time.time)
     lock: threading.RLock = field(default_factory=threading.RLock)
     # the turn clock: the time the tables have for a turn's decisions (0: no limit); it runs while
@@ -98,8 +102,11 @@ class Room:
     clock: Callable[[], float] = time.monotonic      # seconds (a test gives its own)
 
     # -- everyone ------------------------------------------------------------------------------
-    def changed(self) -> None:
+    def changed(self, by_table: bool = False) -> None:
+        """Readers redraw (`version`); `by_table`: a table's own change, not the facilitator's (`steered`)."""
         self.version += 1
+        if not by_table:
+            self.steered += 1
 
     def join(self, role_id: str) -> str:
         """A player token for `role_id` (several players may share a role at one table)."""
@@ -107,7 +114,7 @@ class Room:
             self.run.exercise.role(role_id)              # ScenarioError for an unknown role
             token = secrets.token_urlsafe(16)
             self.players[token] = role_id
-            self.changed()
+            self.changed(by_table=True)
             return token
 
     def leave(self, token: str) -> None:
@@ -116,7 +123,7 @@ class Room:
         with self.lock:
             if self.players.pop(token, None) is not None:
                 self.last_taken.pop(token, None)
-                self.changed()
+                self.changed(by_table=True)
 
     def role_of(self, token: str) -> str:
         role = self.players.get(token)
@@ -134,8 +141,10 @@ class Room:
 
     def submit(self, token: str, decision: dict) -> None:
         """A decision of the token's role for this turn. The same decision again from the same page
-        with nothing else happened in the room since (a double click on Submit: twice the places) is
-        refused once; submitted once more, it is taken."""
+        with nothing else happened since (a double click on Submit: twice the places) is refused once;
+        submitted once more, it is taken. "Nothing else": the facilitator changed nothing, the page
+        withdrew nothing; other tables' decisions meanwhile do not count (at a turn's last minute every
+        table submits: a double click's two clicks came either side of another table's submit)."""
         with self.lock:
             role = self.role_of(token)
             if self.status != "running":
@@ -143,13 +152,13 @@ class Room:
             if self.time_left() == 0.0:
                 raise RoomError("room: the turn's time is up; the facilitator ends the turn")
             d = parse_decision(decision)
-            again = (d.model_dump(exclude={"why"}), self.version)     # (the page empties `why` once taken)
+            again = (d.model_dump(exclude={"why"}), self.steered)     # (the page empties `why` once taken)
             if self.last_taken.pop(token, None) == again:
                 raise RoomError("decision: taken already (it is under your decisions); submit it again to take "
                                 "it once more")
             self.run.submit(role, d)
-            self.changed()
-            self.last_taken[token] = (again[0], self.version)
+            self.changed(by_table=True)
+            self.last_taken[token] = again
 
     def withdraw(self, token: str, index: int, decision: object | None = None) -> None:
         """Take back the token's role's `index`-th decision of this turn, while decisions are taken
@@ -166,7 +175,8 @@ class Room:
                                              and mine[index][1] is decision):
                 raise RoomError("room: that decision is no longer waiting (withdrawn, or the turn has ended)")
             self.run.withdraw(role, index)
-            self.changed()
+            self.last_taken.pop(token, None)            # the same decision again is meant: taken
+            self.changed(by_table=True)
 
     # -- the facilitator -----------------------------------------------------------------------
     def is_facilitator(self, key: str) -> bool:

@@ -14,6 +14,12 @@ A click on one of `buttons` first sends the text of every field in `fields` (CSS
 so the server reads the texts first.
 `on_carried` gets `{"texts": [text or None per field], "t": ms}`; it should set the fields' values
 from the texts (the button's handler then reads them as it always did).
+
+With `typing`, every key typed in one of the fields also sends the fields' texts (`on_typed`, the same
+form), for what the page shows *while* a field is typed in (the roles of the room a join code names:
+with the code's last keys held back, the role list stayed empty until the server had caught up). The
+server should not set the fields' values from these: a value it sent back to a field being typed in
+would replace the keys typed since.
 """
 
 from __future__ import annotations
@@ -40,9 +46,22 @@ module.exports = {
       this.carry({texts: texts, t: Date.now()});
     };
     document.addEventListener('click', this.listener, true);
+    this.typist = (e) => {
+      if (!this.typing) return;
+      const root = this.$el && this.$el.closest ? this.$el.closest(this.scope) : null;
+      if (!root || !e.target || !e.target.matches || !root.contains(e.target)) return;
+      if (!this.fields.some((sel) => e.target.matches(sel))) return;
+      const texts = this.fields.map((sel) => {
+        const field = root.querySelector(sel);
+        return field ? field.value : null;
+      });
+      this.typing_in({texts: texts, t: Date.now()});
+    };
+    document.addEventListener('input', this.typist, true);
   },
   beforeDestroy() {
     document.removeEventListener('click', this.listener, true);
+    document.removeEventListener('input', this.typist, true);
   },
 };
 </script>
@@ -54,8 +73,14 @@ class FieldCarrier(v.VuetifyTemplate):
     scope = traitlets.Unicode("").tag(sync=True)       # CSS selector of the ancestor holding fields and buttons
     buttons = traitlets.Unicode("").tag(sync=True)     # CSS selector of the buttons whose clicks carry the texts
     fields: traitlets.List[str] = traitlets.List([]).tag(sync=True)   # CSS selectors of the fields' inputs
+    typing = traitlets.Bool(False).tag(sync=True)      # also send the texts at every key typed in a field
     carried = traitlets.Dict({})                       # the last texts carried (server side only)
+    typed = traitlets.Dict({})                         # the texts at the last key typed (server side only)
 
     def vue_carry(self, data: dict) -> None:
         """A click on one of the buttons, before the click itself: the fields' texts as shown."""
         self.carried = dict(data) if isinstance(data, dict) else {}
+
+    def vue_typing_in(self, data: dict) -> None:
+        """A key typed in one of the fields (with `typing`): the fields' texts as shown."""
+        self.typed = dict(data) if isinstance(data, dict) else {}

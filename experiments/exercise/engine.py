@@ -249,6 +249,12 @@ class ExerciseRun:
             crc = zlib.crc32(json.dumps(extra, sort_keys=True, default=str).encode(), crc)
             return f"{crc:08x}"
 
+    def figures(self) -> dict[str, float]:
+        """The key figures now (`indicators`), at the end of the last simulated day: read under the lock,
+        never of a day half simulated while another thread ends the turn."""
+        with self.lock:
+            return indicators(self.model)
+
     def pending(self, role_id: str | None = None) -> list[tuple[str, Any]]:
         """Decisions submitted this turn (of one role, or all), in submission order."""
         with self.lock:

@@ -81,7 +81,7 @@ def join(op, url: str, code: str, role: str) -> None:
     page = op.page
     page.goto(url)
     page.get_by_label("Join code").fill(code.lower())          # typed in any case
-    page.wait_for_timeout(500)
+    page.locator(".np-ex-code-room").wait_for(timeout=60_000)   # the code names the room: its roles are offered
     choose(page, "Role", role)
     page.locator(".np-ex-join").click()
     page.locator(".np-ex-submit").wait_for(timeout=30_000)
@@ -155,7 +155,7 @@ def test_a_click_acts_on_the_text_a_field_shows_while_its_last_keys_are_held_bac
     server first and set the turn time typed before them (2, not 25 minutes), kept the snapshot under the
     name before them ('t', not 't1'), took the places before them (70, not 700). Each form's click now
     sends the texts its fields show first (`viz.field_carrier`)."""
-    fac, (coa,), _code = open_room(make_page, room_server, "instrumentalisation", "coa")
+    fac, (coa,), code = open_room(make_page, room_server, "instrumentalisation", "coa")
     f, p = fac.page, coa.page
     for page in (f, p):
         page.evaluate(HOLD_BACK)
@@ -168,6 +168,24 @@ def test_a_click_acts_on_the_text_a_field_shows_while_its_last_keys_are_held_bac
     p.wait_for_function("() => !document.querySelector('.np-ex-submit').disabled", timeout=60_000)
     p.get_by_label("Places").fill("70")
     held_back(p, "Places", "700", ".np-ex-submit", ".np-ex-my-pending tbody", "open 700 ")
+    # a table joining with the join code's update held back: the roles of the room it names are offered
+    # (the list stayed empty until the server had the code's last keys; `FieldCarrier(typing=True)`)
+    late = make_page()
+    q = late.page
+    q.goto(room_server)
+    q.locator(".np-ex-create").wait_for(timeout=60_000)
+    q.evaluate(HOLD_BACK)
+    q.evaluate("() => { window.__npHold = true; }")
+    q.get_by_label("Join code").fill(code.lower())
+    q.locator(".np-ex-code-room").wait_for(timeout=30_000)
+    assert options(q, "Role") == ["lrt", "coa", "ind", "prov-ov", "vr-ov", "gem-ov"]
+    assert q.evaluate("() => window.__npHeld.length") >= 1           # (the code's update was still held back)
+    q.evaluate("() => window.__npRelease()")
+    choose(q, "Role", "ind")
+    q.locator(".np-ex-join").click()
+    q.locator(".np-ex-submit").wait_for(timeout=60_000)
+    for op in (fac, coa, late):
+        op.assert_offline_clean()
 
 
 def test_facilitator_and_two_players_play_a_room(room_server, make_page, tmp_path):
@@ -462,3 +480,137 @@ def test_a_reload_mid_turn_brings_the_facilitator_and_the_tables_back_to_their_s
     for op in (fac, coa, other):      # (a reload aborts the old page's goodbye to its server: that is all)
         op.failed = [x for x in op.failed if not re.search(r"/_solara/api/close/\S+ net::ERR_ABORTED$", x)]
         op.assert_offline_clean()
+
+
+def report_log(html_text: str) -> list[list[str]]:
+    """The after-action report's log of the line of play, oldest first, as [turn, day, kind, role, what, why]
+    (the page's log columns; the report's date and detail left out)."""
+    import html
+
+    rows = re.findall(r"<tr class='k-[a-z-]+'>(.*?)</tr>", html_text)
+    cells = [[html.unescape(c) for c in re.findall(r"<td>(.*?)</td>", r)] for r in rows]
+    return [[c[0], c[1], c[3], c[4], c[5], c[6]] for c in cells]
+
+
+def pending_rows(page) -> list[list[str]]:
+    """The facilitator's decisions submitted this turn, as [role, decision, why]."""
+    return page.evaluate("() => [...document.querySelectorAll('.np-ex-pending tbody tr')]"
+                         ".map(tr => [...tr.querySelectorAll('td')].map(td => td.textContent.trim()))")
+
+
+def decide(op, why: str, places: str | None = None, click: bool = True) -> None:
+    """A table fills its decision form (`places`: COA's emergency places; else the form as it is) and submits
+    it; with `click` False it only fills it (the caller clicks)."""
+    p = op.page
+    p.wait_for_function("() => { const b = document.querySelector('.np-ex-submit'); return b && !b.disabled; }",
+                        timeout=120_000)
+    if places is not None:
+        choose(p, "Kind", "Emergency (noodopvang)")
+        p.get_by_label("Places").fill(places, timeout=120_000)
+    # (by its place, not its label: the text area shows its label only while empty, and the text of a decision
+    # refused as the second click of a double click stays in it)
+    p.locator(".np-ex-why textarea").fill(why, timeout=120_000)
+    if click:
+        p.locator(".np-ex-submit").click()
+        p.locator(".np-ex-my-pending tbody tr", has_text=why).wait_for(timeout=120_000)
+
+
+def test_a_whole_workshop_with_one_core_kept_busy(tmp_path_factory, make_page):
+    """The demanding facilitator's workshop, every turn of 'force-majeure' with one core kept busy: a file
+    inject and an ad-hoc one with an effect, a table's page reloaded mid-turn, a table joining late, two
+    tables submitting at the same moment (once with a double click), the exercise saved and continued in a
+    new room, the report. Every decision a table saw accepted is in the log once, in the turn it was taken;
+    the restored room is the saved one; the report's log is the page's; the server logged no exception."""
+    import subprocess
+    import sys
+
+    from tests.viz.conftest import _need_browser
+
+    _need_browser()
+    busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    logs = tmp_path_factory.mktemp("workshop")
+    try:
+        with run_server(logs, app="viz.exercise_app") as url:
+            fac = make_page()
+            fac.context.add_init_script(WEBKIT_ENTRY_SHIM)
+            f = fac.page
+            f.goto(url)
+            code = create_room(f, url, "force-majeure")
+            coa = make_page()
+            join(coa, url, code, "coa")
+            ind = make_page()
+            f.locator(".np-ex-start").click()
+            taken: list[tuple[str, str, str]] = []          # (in turn, role, why): what the tables saw accepted
+            turns = 10
+            for turn in range(turns):
+                now = str(turn + 1)
+                decide(coa, f"coa {now}", places=str(100 * (turn + 1)))
+                taken.append((now, "coa", f"coa {now}"))
+                if turn == 0:                                  # a contingency inject from the file
+                    choose(f, "Inject", "second-site-lost")
+                    f.locator(".np-ex-fire").click()
+                    f.locator(".np-ex-log tbody tr", has_text="Tweede locatie valt uit").wait_for(timeout=120_000)
+                if turn == 1:                                  # an ad-hoc inject acting on the model
+                    f.get_by_label("Ad-hoc inject title").fill("Brand in Arnhem")
+                    f.get_by_label("Ad-hoc inject text").fill("een noodopvang brandt af")
+                    f.locator(".np-ex-adhoc-effect input").fill(
+                        "{action: close, kind: emergency, province: Gelderland, places: 200}")
+                    f.locator(".np-ex-adhoc-send").click()
+                    f.locator(".np-ex-log tbody tr", has_text="ad-hoc inject Brand in Arnhem").wait_for(
+                        timeout=120_000)
+                    coa.page.locator(".np-ex-injects tbody tr", has_text="Brand in Arnhem").wait_for(timeout=120_000)
+                    coa.page.reload()                          # the table's page reloaded mid-turn
+                    coa.page.locator(".np-ex-my-pending tbody tr", has_text=f"coa {now}").wait_for(timeout=120_000)
+                    decide(coa, f"coa {now} after the reload", places="50")
+                    taken.append((now, "coa", f"coa {now} after the reload"))
+                if turn == 2:                                  # the IND's table joins late
+                    join(ind, url, code, "ind")
+                if turn >= 2:                                  # both tables click Submit at the same moment
+                    decide(coa, f"coa {now} together", places="10", click=False)
+                    decide(ind, f"ind {now}", click=False)
+                    if turn == 3:                              # COA's a double click, the IND's between
+                        coa.page.locator(".np-ex-submit").dblclick()
+                    else:
+                        coa.page.locator(".np-ex-submit").click()
+                    ind.page.locator(".np-ex-submit").click()
+                    for op, why in ((coa, f"coa {now} together"), (ind, f"ind {now}")):
+                        op.page.locator(".np-ex-my-pending tbody tr", has_text=why).wait_for(timeout=120_000)
+                    taken += [(now, "coa", f"coa {now} together"), (now, "ind", f"ind {now}")]
+                    if turn == 3:                              # taken once; the second click said so
+                        coa.page.locator(".np-ex-error", has_text="taken already").wait_for(timeout=120_000)
+                if turn == 4:                                  # saved, and continued in a new room
+                    with f.expect_download(timeout=120_000) as d:
+                        f.locator(".np-ex-save").click()
+                    saved = Path(d.value.path()).read_bytes()
+                    at_save = f.locator(".np-ex-fingerprint").inner_text()
+                    line, waiting = log_rows(f), pending_rows(f)
+                    assert len(waiting) == 3                   # (this turn's three decisions, saved with it)
+                    f.locator(".np-ex-new-room").click()
+                    drop(f, "workshop.exercise.json", saved)
+                    f.locator(".np-ex-room-tab").nth(1).wait_for(timeout=120_000)
+                    f.wait_for_function("c => { const e = document.querySelector('.np-join-code');"
+                                        " return e && e.textContent.trim() !== c; }", arg=code, timeout=120_000)
+                    f.wait_for_function("b => document.querySelector('.np-ex-fingerprint')?.textContent === b",
+                                        arg=at_save, timeout=120_000)
+                    assert log_rows(f) == line and pending_rows(f) == waiting
+                    f.locator(".np-ex-room-tab").first.click()
+                    f.wait_for_function("c => document.querySelector('.np-join-code')?.textContent.trim() === c",
+                                        arg=code, timeout=120_000)
+                f.locator(".np-ex-advance").click()
+                turn_is(f, turn + 1, timeout=180_000)
+            _pages_show((coa, ind), turns)
+            decided = [(r[0], r[3], r[5]) for r in log_rows(f)[::-1] if r[2] in ("decision", "refused")]
+            assert decided == taken, decided
+            page_log = [r[:6] for r in log_rows(f)[::-1]]
+            with f.expect_download(timeout=120_000) as d:
+                f.locator(".np-ex-report").click()
+            report = Path(d.value.path()).read_text(encoding="utf-8")
+            assert report_log(report) == page_log
+            for op in (fac, coa, ind):
+                op.failed = [x for x in op.failed if not re.search(r"/_solara/api/close/\S+ net::ERR_ABORTED$", x)]
+                op.assert_offline_clean()
+        server_log = "".join(p.read_text() for p in logs.iterdir())
+        assert "Traceback" not in server_log and "Error" not in server_log, server_log[-3000:]
+    finally:
+        busy.kill()
+        busy.wait()

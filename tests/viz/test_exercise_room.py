@@ -14,7 +14,52 @@ from model.scenario import ScenarioError
 
 
 def small_room(rooms: Rooms) -> tuple[Room, str]:
+    """A room of the small test exercise (`tests.experiments.test_exercise.exercise`) and its facilitator key."""
     return rooms._add(ExerciseRun(*exercise_from_dict(exercise())), "small-test")
+
+
+@pytest.fixture
+def rooms() -> Rooms:
+    """The rooms of a server of the test's own (not the process's `ROOMS`)."""
+    return Rooms()
+
+
+@pytest.fixture
+def room_and_key(rooms: Rooms) -> tuple[Room, str]:
+    return small_room(rooms)
+
+
+@pytest.fixture
+def room(room_and_key: tuple[Room, str]) -> Room:
+    """A small room in `rooms`, waiting (not started)."""
+    return room_and_key[0]
+
+
+@pytest.fixture
+def key(room_and_key: tuple[Room, str]) -> str:
+    """`room`'s facilitator key."""
+    return room_and_key[1]
+
+
+@pytest.fixture
+def render():
+    """Draws a component in process as a browser tab would get it (`solara.render`); returns its render
+    context, whose `find` first waits until no render is under way (`tests.viz.settle.steady`: a room's
+    page is also redrawn by its own threads, the room's follower and the turn clock, and a `find` during
+    such a render found nothing). Every page drawn is closed after the test."""
+    solara = pytest.importorskip("solara")
+    from tests.viz.settle import steady
+
+    drawn = []
+
+    def draw(element):
+        _box, rc = solara.render(element, handle_error=False)
+        drawn.append(rc)
+        return steady(rc)
+
+    yield draw
+    for rc in drawn:
+        rc.close()
 
 
 def test_join_codes_carry_80_random_bits_and_are_read_as_typed():
@@ -25,9 +70,7 @@ def test_join_codes_carry_80_random_bits_and_are_read_as_typed():
     assert normal_code(code.lower().replace("-", " ")) == code
 
 
-def test_a_player_acts_only_as_the_role_it_joined_and_only_the_facilitator_steers():
-    rooms = Rooms()
-    room, key = small_room(rooms)
+def test_a_player_acts_only_as_the_role_it_joined_and_only_the_facilitator_steers(room, key):
     coa = room.join("coa")
     ind = room.join("ind")
     with pytest.raises(RoomError, match="the exercise is waiting"):
@@ -48,8 +91,7 @@ def test_a_player_acts_only_as_the_role_it_joined_and_only_the_facilitator_steer
     assert [e["role"] for e in room.run.log if e["kind"] == "decision"] == ["coa", "ind"]
 
 
-def test_rooms_are_isolated_and_a_fork_is_a_room_of_its_own():
-    rooms = Rooms()
+def test_rooms_are_isolated_and_a_fork_is_a_room_of_its_own(rooms):
     a, ka = small_room(rooms)
     b, kb = small_room(rooms)
     assert a.code != b.code and rooms.get(a.code.lower()) is a
@@ -68,8 +110,7 @@ def test_rooms_are_isolated_and_a_fork_is_a_room_of_its_own():
         rooms.get("AAAA-BBBB-CCCC-DDDD")
 
 
-def test_a_saved_exercise_continues_in_a_new_room():
-    rooms = Rooms()
+def test_a_saved_exercise_continues_in_a_new_room(rooms):
     a, ka = small_room(rooms)
     a.start(ka)
     a.submit(a.join("coa"), {"type": "open_places", "kind": "emergency", "places": 10, "why": "hall"})
@@ -99,9 +140,7 @@ class FakeClock:
         return self.now
 
 
-def test_the_turn_clock_runs_while_the_room_runs_and_closes_the_turn_when_time_is_up():
-    rooms = Rooms()
-    room, key = small_room(rooms)
+def test_the_turn_clock_runs_while_the_room_runs_and_closes_the_turn_when_time_is_up(room, key):
     room.clock = clock = FakeClock()
     coa = room.join("coa")
     decision = {"type": "open_places", "kind": "emergency", "places": 10}
@@ -158,32 +197,27 @@ def test_the_turn_clock_redraws_when_its_shown_second_changes():
     assert next_redraw(None) == 1.0 and next_redraw(0.0) == 1.0   # no limit, or time up: once a second
 
 
-def test_a_player_withdraws_a_decision_from_the_page_while_decisions_are_taken():
+def test_a_player_withdraws_a_decision_from_the_page_while_decisions_are_taken(room, key, render):
     """A facilitator's pass: a player who submitted 5,000 places instead of 500 could not take it back
     (the room had `withdraw`, the page had no control for it); and the room took a withdrawal while
     paused, when no decision is taken."""
-    solara = pytest.importorskip("solara")
     v = pytest.importorskip("ipyvuetify")
     from viz.exercise_app import Player
 
-    rooms = Rooms()
-    room, key = small_room(rooms)
     coa = room.join("coa")
     room.start(key)
     room.submit(coa, {"type": "open_places", "kind": "emergency", "places": 5000, "why": "typo"})
     room.submit(coa, {"type": "open_places", "kind": "emergency", "places": 500, "why": "sports hall"})
-    _box, rc = solara.render(Player(room, coa, lambda: None), handle_error=False)
-    try:
-        buttons = rc.find(v.Btn, class_="np-ex-withdraw")
-        assert len(buttons) == 2 and "5,000" in str(buttons.widgets[0].children)
-        first = buttons.widgets[0]
-        first.click()
-        assert [d.why for _, d in room.run.pending("coa")] == ["sports hall"]
-        first.click()                          # a second click on the row just withdrawn takes nothing else
-        assert [d.why for _, d in room.run.pending("coa")] == ["sports hall"]
-        assert "no longer waiting" in str(rc.find(v.Alert).widget.children)
-    finally:
-        rc.close()
+    rc = render(Player(room, coa, lambda: None))
+    buttons = rc.find(v.Btn, class_="np-ex-withdraw")
+    assert len(buttons) == 2 and "5,000" in str(buttons.widgets[0].children)
+    first = buttons.widgets[0]
+    first.click()
+    assert [d.why for _, d in room.run.pending("coa")] == ["sports hall"]
+    first.click()                          # a second click on the row just withdrawn takes nothing else
+    assert [d.why for _, d in room.run.pending("coa")] == ["sports hall"]
+    assert "no longer waiting" in str(rc.find(v.Alert).widget.children)
+    rc.close()                                 # (the page goes; the room refuses by itself)
     room.pause(key)
     with pytest.raises(RoomError, match="the exercise is paused"):
         room.withdraw(coa, 0)
@@ -228,10 +262,9 @@ def test_a_facilitators_own_exercise_file_is_checked_offered_and_played_in_a_roo
                    "'turn_days'?) [+1 more]"] and len(started) == 1
 
 
-def test_a_snapshot_name_taken_already_is_refused_not_replaced():
+def test_a_snapshot_name_taken_already_is_refused_not_replaced(room, key):
     # the page's snapshot name starts as "t0": a facilitator who snapshots at turn 1 and again at
     # turn 3 without renaming replaced the first, and a rewind to "t0" went to turn 3
-    room, key = small_room(Rooms())
     room.advance(key)
     room.snapshot(key, "t0")
     room.advance(key)
@@ -243,13 +276,11 @@ def test_a_snapshot_name_taken_already_is_refused_not_replaced():
     assert room.run.turn == 1
 
 
-def test_a_rewind_or_fork_to_the_exercises_end_leaves_the_room_finished():
+def test_a_rewind_or_fork_to_the_exercises_end_leaves_the_room_finished(rooms, room, key):
     """The facilitator plays to the end, snapshots the end for the debrief, rewinds to replay a turn
     differently, then goes back to the end: the room is finished again (it stayed "running", with a
     turn clock running and no turn left: every decision and End turn refused by the model), and so
     is a room forked from the end; a room rewound from the end to a turn before it waits paused."""
-    rooms = Rooms()
-    room, key = small_room(rooms)
     coa = room.join("coa")
     room.start(key)
     room.snapshot(key, "start")
@@ -271,12 +302,11 @@ def test_a_rewind_or_fork_to_the_exercises_end_leaves_the_room_finished():
     assert rooms.fork(room, key, "start")[0].status == "paused"
 
 
-def test_a_finished_room_rewinds_to_a_turns_start_it_kept_by_itself():
+def test_a_finished_room_rewinds_to_a_turns_start_it_kept_by_itself(room, key):
     """At the debrief the tables want turn 3 again: nobody took a snapshot by hand, and the room
     offered nothing to rewind to. It keeps every turn's start: the room goes back to turn 3's start,
     paused, with the decisions the tables took in turn 3 set aside, and the list offers the turn
     starts of the line of play only."""
-    room, key = small_room(Rooms())
     coa = room.join("coa")
     room.start(key)
     prints = []
@@ -294,10 +324,9 @@ def test_a_finished_room_rewinds_to_a_turns_start_it_kept_by_itself():
         room.snapshot(key, "start of turn 4")
 
 
-def test_a_double_click_on_end_turn_ends_one_turn():
+def test_a_double_click_on_end_turn_ends_one_turn(room, key):
     # the page passes the turns played it showed: the second click of a double click came with the
     # same number and ended the next turn too, before any table could decide in it
-    room, key = small_room(Rooms())
     token = room.join("coa")
     room.start(key)
     room.advance(key, 0)
@@ -309,10 +338,9 @@ def test_a_double_click_on_end_turn_ends_one_turn():
     assert room.run.turn == 2 and [e["role"] for e in room.run.log if e["kind"] == "decision"] == ["coa"]
 
 
-def test_a_double_click_on_submit_takes_the_decision_once():
+def test_a_double_click_on_submit_takes_the_decision_once(room, key):
     # the second click of a double click came with the same decision (its `why` emptied by the first)
     # and nothing else had happened in the room: the same decision was taken twice (twice the places)
-    room, key = small_room(Rooms())
     token, other = room.join("coa"), room.join("coa")
     room.start(key)
     d = {"type": "open_places", "kind": "emergency", "places": 10}
@@ -367,15 +395,13 @@ def test_a_reloaded_tab_gets_back_only_the_seats_this_server_gave_it():
         assert seats_back(text) == ([], None, None)
 
 
-def test_a_request_to_a_role_no_table_plays_is_answered_at_once_and_a_table_that_leaves_plays_no_more():
+def test_a_request_to_a_role_no_table_plays_is_answered_at_once_and_a_table_that_leaves_plays_no_more(rooms, room, key):
     """Four tables for six roles: the municipalities' table is played, then leaves. A request to a role
     no table sits at waited a turn for an answer that could not come ("no answer within a turn": its
     places a turn late); now the model answers it at once, as for a role the exercise does not have.
     A table that leaves is no longer among the players (it stayed listed, its page's token still acted)."""
     import json
 
-    rooms = Rooms()
-    room, key = small_room(rooms)
     prov, gem = room.join("prov-gr"), room.join("gem-gr")
     room.start(key)
     ask = {"type": "request_places", "kind": "emergency", "places": 20, "province": "Groningen", "why": "more"}
@@ -402,45 +428,37 @@ def test_a_request_to_a_role_no_table_plays_is_answered_at_once_and_a_table_that
         rooms.restore(json.dumps(saved), "x.json")
 
 
-def test_the_pages_leave_releases_the_seat_and_an_old_rule_save_says_so_to_the_facilitator(tmp_path):
+def test_the_pages_leave_releases_the_seat_and_an_old_rule_save_says_so_to_the_facilitator(tmp_path, render):
     """On the page: a table that joins and clicks Leave is no longer in the room's players; a save played
     by the earlier rule for first-day injects (format 2) shows the facilitator which rule it goes on by."""
     import json
 
     import ipyvuetify as v
-    import solara
 
     from experiments.exercise import savefile
     from tests.experiments.test_exercise import _first_day_injects
     from viz import exercise_app
     from viz.exercise_room import ROOMS
 
-    room, _key = ROOMS._add(ExerciseRun(*exercise_from_dict(exercise())), "small-test")
-    _box, rc = solara.render(exercise_app.Page(), handle_error=False)
-    try:
-        rc.find(v.TextField, class_="np-ex-code").widget.v_model = room.code
-        rc.find(v.Select, class_="np-ex-role").widget.v_model = "gem-gr"
-        rc.find(v.Btn, class_="np-ex-join").widget.click()
-        assert list(room.players.values()) == ["gem-gr"]
-        rc.find(v.Btn, children=["Leave"]).widget.click()
-        assert room.players == {}
-    finally:
-        rc.close()
+    room, _key = small_room(ROOMS)
+    rc = render(exercise_app.Page())
+    rc.find(v.TextField, class_="np-ex-code").widget.v_model = room.code
+    rc.find(v.Select, class_="np-ex-role").widget.v_model = "gem-gr"
+    rc.find(v.Btn, class_="np-ex-join").widget.click()
+    assert list(room.players.values()) == ["gem-gr"]
+    rc.find(v.Btn, children=["Leave"]).widget.click()
+    assert room.players == {}
     data = savefile.to_dict(ExerciseRun(*exercise_from_dict(exercise(injects=_first_day_injects()))))
     old = {**{k: v_ for k, v_ in data.items() if k != "first_day_injects"}, "format_version": 2}
     for saved, shown in ((old, True), (data, False)):
         back, back_key = ROOMS.restore(json.dumps(saved), "workshop.json")
-        _box, rc = solara.render(exercise_app.Facilitator(back, back_key, lambda: None, lambda *a: None),
-                                 handle_error=False)
-        try:
-            notes = rc.find(v.Alert, class_="np-ex-rule-note").widgets
-            assert len(notes) == shown
-            assert not shown or "told after that turn's decisions" in notes[0].children[0]
-        finally:
-            rc.close()
+        rc = render(exercise_app.Facilitator(back, back_key, lambda: None, lambda *a: None))
+        notes = rc.find(v.Alert, class_="np-ex-rule-note").widgets
+        assert len(notes) == shown
+        assert not shown or "told after that turn's decisions" in notes[0].children[0]
 
 
-def test_a_restored_room_plays_on_the_servers_shared_world_as_a_fresh_room_does(tmp_path):
+def test_a_restored_room_plays_on_the_servers_shared_world_as_a_fresh_room_does(tmp_path, rooms):
     """A server with several rooms builds a scenario's world once (`viz.session.world_for`): a room restored
     from a save (or a second one restored from it) shares it with a fresh room of that exercise, and goes on
     exactly as the room it was saved from (it built a world of its own: memory and seconds per restore)."""
@@ -469,13 +487,11 @@ def test_a_restored_room_plays_on_the_servers_shared_world_as_a_fresh_room_does(
     assert b.run.fingerprint() == a.run.fingerprint() and b.run.log == a.run.log
 
 
-def test_an_ad_hoc_inject_can_act_on_the_model_and_a_mistake_in_it_changes_nothing():
+def test_an_ad_hoc_inject_can_act_on_the_model_and_a_mistake_in_it_changes_nothing(rooms, room, key):
     # an unplanned event (a location lost) had to be written into the exercise file beforehand as a
     # contingency inject: the room's ad-hoc inject was a message only. Its effect is written as in a file.
     from agents.locations import Kind, Life
 
-    rooms = Rooms()
-    room, key = small_room(rooms)
     room.start(key)
     before = (room.run.fingerprint(), len(room.run.commands), len(room.run.log))
     for effect, said in [
@@ -505,48 +521,35 @@ def test_an_ad_hoc_inject_can_act_on_the_model_and_a_mistake_in_it_changes_nothi
     assert b.run.fingerprint() == room.run.fingerprint() and b.run.log == room.run.log
 
 
-def test_the_facilitators_page_sends_an_ad_hoc_inject_with_its_effect():
-    solara = pytest.importorskip("solara")
+def test_the_facilitators_page_sends_an_ad_hoc_inject_with_its_effect(room, key, render):
     v = pytest.importorskip("ipyvuetify")
     from viz import exercise_app
 
-    rooms = Rooms()
-    room, key = small_room(rooms)
     room.start(key)
-    _box, rc = solara.render(exercise_app.Facilitator(room, key, lambda: None, lambda *a: None), handle_error=False)
-    try:
-        rc.find(v.TextField, label="Ad-hoc inject title").widget.v_model = "Stroomstoring"
-        rc.find(v.TextField, label="Ad-hoc inject text").widget.v_model = "de noodopvang is onbruikbaar"
-        rc.find(v.TextField, class_="np-ex-adhoc-effect").widget.v_model = "{action: close, kind: azc, places: 10}"
-        rc.find(v.Btn, children=["Send ad-hoc inject"]).widget.click()
-        assert "inject: effect.0: kind" in str(rc.find(v.Alert, class_="np-ex-error").widget.children)
-        assert not [e for e in room.run.log if e["kind"] == "inject"]
-        effect = rc.find(v.TextField, class_="np-ex-adhoc-effect").widget
-        effect.v_model = "{action: close, kind: emergency, places: 10}"
-        rc.find(v.Btn, children=["Send ad-hoc inject"]).widget.click()
-        assert (room.run.log[0]["kind"], room.run.log[0]["what"]) == ("inject", "Stroomstoring")
-        assert room.run.log[1]["what"] == "ad-hoc inject Stroomstoring: close emergency"
-    finally:
-        rc.close()
+    rc = render(exercise_app.Facilitator(room, key, lambda: None, lambda *a: None))
+    rc.find(v.TextField, label="Ad-hoc inject title").widget.v_model = "Stroomstoring"
+    rc.find(v.TextField, label="Ad-hoc inject text").widget.v_model = "de noodopvang is onbruikbaar"
+    rc.find(v.TextField, class_="np-ex-adhoc-effect").widget.v_model = "{action: close, kind: azc, places: 10}"
+    rc.find(v.Btn, children=["Send ad-hoc inject"]).widget.click()
+    assert "inject: effect.0: kind" in str(rc.find(v.Alert, class_="np-ex-error").widget.children)
+    assert not [e for e in room.run.log if e["kind"] == "inject"]
+    effect = rc.find(v.TextField, class_="np-ex-adhoc-effect").widget
+    effect.v_model = "{action: close, kind: emergency, places: 10}"
+    rc.find(v.Btn, children=["Send ad-hoc inject"]).widget.click()
+    assert (room.run.log[0]["kind"], room.run.log[0]["what"]) == ("inject", "Stroomstoring")
+    assert room.run.log[1]["what"] == "ad-hoc inject Stroomstoring: close emergency"
 
 
-def test_a_players_tables_name_location_kinds_and_tracks_as_planners_do():
+def test_a_players_tables_name_location_kinds_and_tracks_as_planners_do(room, render):
     # COA's and the IND's tables listed "central", "regular", "emergency" and "regular", "dublin": the
     # model's ids, not the chain's words (aanmeldcentrum, azc, noodopvang)
-    solara = pytest.importorskip("solara")
     v = pytest.importorskip("ipyvuetify")
     from viz.exercise_app import Player
 
-    rooms = Rooms()
-    room, _key = small_room(rooms)
-
     def first_column(token: str, cls: str) -> list[str]:
-        _box, rc = solara.render(Player(room, token, lambda: None), handle_error=False)
-        try:
-            body = rc.find(v.SimpleTable, class_=cls).widget.children[1]
-            return [row.children[0].children[0] for row in body.children]
-        finally:
-            rc.close()
+        rc = render(Player(room, token, lambda: None))
+        body = rc.find(v.SimpleTable, class_=cls).widget.children[1]
+        return [row.children[0].children[0] for row in body.children]
 
     assert first_column(room.join("coa"), "np-ex-kinds") == [      # (the small world's kinds)
         "Registration, Ter Apel (aanmeldcentrum)", "Process location (pol)", "Regular centre (azc)",
@@ -555,55 +558,47 @@ def test_a_players_tables_name_location_kinds_and_tracks_as_planners_do():
                                                                   "accelerated procedure (versnelde procedure)"]
 
 
-def test_the_decision_form_offers_decisions_kinds_tracks_and_regimes_in_the_planners_words():
+def test_the_decision_form_offers_decisions_kinds_tracks_and_regimes_in_the_planners_words(room, key, render):
     # the form's selects offered the model's ids ("open_places", "emergency", "regular"): the tables above
     # them named the same things in the chain's words. They offer those words now; what a decision carries
     # is the id underneath (a table picking "Emergency (noodopvang)" submits kind "emergency")
-    solara = pytest.importorskip("solara")
     v = pytest.importorskip("ipyvuetify")
     from viz.exercise_app import Player
 
-    rooms = Rooms()
-    room, key = small_room(rooms)
     room.start(key)
 
     def offered(rc, cls: str) -> list[tuple[str, str]]:
         return [(i["value"], i["text"]) for i in rc.find(v.Select, class_=cls).widget.items]
 
     coa = room.join("coa")
-    _box, rc = solara.render(Player(room, coa, lambda: None), handle_error=False)
-    try:
-        assert offered(rc, "np-ex-decision") == [
-            ("open_places", "Open places"), ("close_places", "Close places"),
-            ("raise_occupancy", "Raise occupancy (bezettingsgraad omhoog)"),
-            ("request_places", "Request places of a province (its municipalities, or its safety region for "
-                               "crisis places)")]
-        assert offered(rc, "np-ex-kind") == [
-            ("process", "Process location (pol)"), ("regular", "Regular centre (azc)"),
-            ("minors", "Unaccompanied minors (amv)"), ("accelerated", "Accelerated / sober"),
-            ("emergency", "Emergency (noodopvang)")]
-        rc.find(v.Select, class_="np-ex-kind").widget.v_model = "emergency"
-        rc.find(v.Btn, class_="np-ex-submit").widget.click()
-        assert [(d.type, d.kind) for _, d in room.run.pending("coa")] == [("open_places", "emergency")]
-    finally:
-        rc.close()
+    rc = render(Player(room, coa, lambda: None))
+    assert offered(rc, "np-ex-decision") == [
+        ("open_places", "Open places"), ("close_places", "Close places"),
+        ("raise_occupancy", "Raise occupancy (bezettingsgraad omhoog)"),
+        ("request_places", "Request places of a province (its municipalities, or its safety region for "
+                           "crisis places)")]
+    assert offered(rc, "np-ex-kind") == [
+        ("process", "Process location (pol)"), ("regular", "Regular centre (azc)"),
+        ("minors", "Unaccompanied minors (amv)"), ("accelerated", "Accelerated / sober"),
+        ("emergency", "Emergency (noodopvang)")]
+    rc.find(v.Select, class_="np-ex-kind").widget.v_model = "emergency"
+    rc.find(v.Btn, class_="np-ex-submit").widget.click()
+    assert [(d.type, d.kind) for _, d in room.run.pending("coa")] == [("open_places", "emergency")]
+    rc.close()
     ind = room.join("ind")
-    _box, rc = solara.render(Player(room, ind, lambda: None), handle_error=False)
-    try:
-        assert offered(rc, "np-ex-decision") == [("reprioritise", "Move IND decisions a day from one track to "
-                                                                  "another")]
-        tracks = [(i["value"], i["text"]) for i in rc.find(v.Select, label="From track").widget.items]
-        assert tracks == [("regular", "regular procedure"),
-                          ("accelerated", "accelerated procedure (versnelde procedure)"),
-                          ("border", "border procedure (asielgrensprocedure)"), ("dublin", "Dublin")]
-        rc.find(v.Select, label="To track").widget.v_model = "border"
-        rc.find(v.Btn, class_="np-ex-submit").widget.click()
-        assert [(d.from_track, d.to_track) for _, d in room.run.pending("ind")] == [("regular", "border")]
-    finally:
-        rc.close()
+    rc = render(Player(room, ind, lambda: None))
+    assert offered(rc, "np-ex-decision") == [("reprioritise", "Move IND decisions a day from one track to "
+                                                              "another")]
+    tracks = [(i["value"], i["text"]) for i in rc.find(v.Select, label="From track").widget.items]
+    assert tracks == [("regular", "regular procedure"),
+                      ("accelerated", "accelerated procedure (versnelde procedure)"),
+                      ("border", "border procedure (asielgrensprocedure)"), ("dublin", "Dublin")]
+    rc.find(v.Select, label="To track").widget.v_model = "border"
+    rc.find(v.Btn, class_="np-ex-submit").widget.click()
+    assert [(d.from_track, d.to_track) for _, d in room.run.pending("ind")] == [("regular", "border")]
 
 
-def test_the_facilitators_chart_is_the_reports_drawn_again_only_when_the_run_moves(monkeypatch):
+def test_the_facilitators_chart_is_the_reports_drawn_again_only_when_the_run_moves(monkeypatch, room, key, render):
     # the facilitator's room had only today's figures; the report had the days' figures. The room draws the
     # three the injects read (persons in reception, Ter Apel's occupancy, the phase) with the report's own
     # `chart`, and only when the run has moved (a turn played, an inject): a table's submit redraws the page
@@ -613,8 +608,6 @@ def test_the_facilitators_chart_is_the_reports_drawn_again_only_when_the_run_mov
     from experiments.exercise import report
     from viz import exercise_app
 
-    rooms = Rooms()
-    room, key = small_room(rooms)
     coa = room.join("coa")
     room.start(key)
     drawn: list[int] = []
@@ -626,26 +619,23 @@ def test_the_facilitators_chart_is_the_reports_drawn_again_only_when_the_run_mov
     def View():
         exercise_app.Chart(room, tick.value)
 
-    _box, rc = solara.render(View(), handle_error=False)
-    try:
-        assert rc.find(widgets.Image).widgets == [] and drawn == []         # no day simulated: nothing to draw
-        room.advance(key)
-        tick.set(1)
-        assert drawn == [7]
-        png = rc.find(widgets.Image).widget.value
-        assert png[1:4] == b"PNG"
-        assert png == real(room.run, report.ROOM_FIGURES, width=8.0, panel=1.2, dpi=80, key_columns=4)
-        room.submit(coa, {"type": "open_places", "kind": "emergency", "places": 10})
-        tick.set(2)
-        assert drawn == [7]                          # a decision waiting for the turn's end changes no figure
-        room.advance(key)
-        tick.set(3)
-        assert drawn == [7, 14] and rc.find(widgets.Image).widget.value != png
-        room.adhoc(key, "news", "told", "")
-        tick.set(4)
-        assert drawn == [7, 14, 14]                  # an inject is marked on the chart
-    finally:
-        rc.close()
+    rc = render(View())
+    assert rc.find(widgets.Image).widgets == [] and drawn == []         # no day simulated: nothing to draw
+    room.advance(key)
+    tick.set(1)
+    assert drawn == [7]
+    png = rc.find(widgets.Image).widget.value
+    assert png[1:4] == b"PNG"
+    assert png == real(room.run, report.ROOM_FIGURES, width=8.0, panel=1.2, dpi=80, key_columns=4)
+    room.submit(coa, {"type": "open_places", "kind": "emergency", "places": 10})
+    tick.set(2)
+    assert drawn == [7]                          # a decision waiting for the turn's end changes no figure
+    room.advance(key)
+    tick.set(3)
+    assert drawn == [7, 14] and rc.find(widgets.Image).widget.value != png
+    room.adhoc(key, "news", "told", "")
+    tick.set(4)
+    assert drawn == [7, 14, 14]                  # an inject is marked on the chart
 
 
 def _held_back(rc, v, carrier_scope: str, held: dict[str, str], shown: list[str | None]) -> None:
@@ -661,71 +651,60 @@ def _held_back(rc, v, carrier_scope: str, held: dict[str, str], shown: list[str 
         carrier.vue_carry({"texts": shown, "t": 0})
 
 
-def test_the_facilitators_clicks_act_on_the_texts_the_fields_show_not_on_keys_held_back():
+def test_the_facilitators_clicks_act_on_the_texts_the_fields_show_not_on_keys_held_back(room, key, render):
     # the What-if's race (`viz.field_carrier`) on the exercise forms: on a busy server "Set turn time"
     # set 2 minutes with 2.5 typed, "Snapshot" kept "t" with "t1" typed, the ad-hoc inject went out
     # with its title's last letters missing
-    solara = pytest.importorskip("solara")
     v = pytest.importorskip("ipyvuetify")
     from viz import exercise_app
 
-    rooms = Rooms()
-    room, key = small_room(rooms)
     room.start(key)
-    _box, rc = solara.render(exercise_app.Facilitator(room, key, lambda: None, lambda *a: None), handle_error=False)
-    try:
-        _held_back(rc, v, ".np-ex-minutes-form", {"np-ex-minutes": "2"}, ["2.5"])
-        rc.find(v.Btn, class_="np-ex-set-minutes").widget.click()
-        assert room.turn_seconds == 150.0
-        _held_back(rc, v, ".np-ex-minutes-form", {"np-ex-minutes": "3"}, ["3x"])     # not a number: said, not set
-        rc.find(v.Btn, class_="np-ex-set-minutes").widget.click()
-        assert room.turn_seconds == 150.0
-        assert rc.find(v.Alert, class_="np-ex-error").widget.children == ["minutes per turn: a number (got '3x')"]
-        _held_back(rc, v, ".np-ex-snapshot-form", {"np-ex-snap-name": "t"}, ["t1"])
-        rc.find(v.Btn, class_="np-ex-snapshot").widget.click()
-        assert "t1" in room.run.all_snapshots() and "t" not in room.run.all_snapshots()
-        assert not rc.find(v.Alert, class_="np-ex-error").widgets                  # (the next click clears it)
-        _held_back(rc, v, ".np-ex-adhoc-form", {"np-ex-adhoc-title": "Stroomstor", "np-ex-adhoc-text": "de nood",
-                                                "np-ex-adhoc-effect": "{action: close, kind: emergency, places: 1"},
-                   ["Stroomstoring", "de noodopvang is onbruikbaar", "{action: close, kind: emergency, places: 10}"])
-        rc.find(v.Btn, class_="np-ex-adhoc-send").widget.click()
-        told = [(e["what"], e["detail"]) for e in room.run.log if e["kind"] == "inject"]
-        assert told == [("Stroomstoring", "de noodopvang is onbruikbaar")]
-        assert any(e["what"] == "ad-hoc inject Stroomstoring: close emergency" for e in room.run.log)
-    finally:
-        rc.close()
+    rc = render(exercise_app.Facilitator(room, key, lambda: None, lambda *a: None))
+    _held_back(rc, v, ".np-ex-minutes-form", {"np-ex-minutes": "2"}, ["2.5"])
+    rc.find(v.Btn, class_="np-ex-set-minutes").widget.click()
+    assert room.turn_seconds == 150.0
+    _held_back(rc, v, ".np-ex-minutes-form", {"np-ex-minutes": "3"}, ["3x"])     # not a number: said, not set
+    rc.find(v.Btn, class_="np-ex-set-minutes").widget.click()
+    assert room.turn_seconds == 150.0
+    assert rc.find(v.Alert, class_="np-ex-error").widget.children == ["minutes per turn: a number (got '3x')"]
+    _held_back(rc, v, ".np-ex-snapshot-form", {"np-ex-snap-name": "t"}, ["t1"])
+    rc.find(v.Btn, class_="np-ex-snapshot").widget.click()
+    assert "t1" in room.run.all_snapshots() and "t" not in room.run.all_snapshots()
+    assert not rc.find(v.Alert, class_="np-ex-error").widgets                  # (the next click clears it)
+    _held_back(rc, v, ".np-ex-adhoc-form", {"np-ex-adhoc-title": "Stroomstor", "np-ex-adhoc-text": "de nood",
+                                            "np-ex-adhoc-effect": "{action: close, kind: emergency, places: 1"},
+               ["Stroomstoring", "de noodopvang is onbruikbaar", "{action: close, kind: emergency, places: 10}"])
+    rc.find(v.Btn, class_="np-ex-adhoc-send").widget.click()
+    told = [(e["what"], e["detail"]) for e in room.run.log if e["kind"] == "inject"]
+    assert told == [("Stroomstoring", "de noodopvang is onbruikbaar")]
+    assert any(e["what"] == "ad-hoc inject Stroomstoring: close emergency" for e in room.run.log)
 
 
-def test_a_players_submit_and_join_act_on_the_texts_the_fields_show_not_on_keys_held_back():
-    solara = pytest.importorskip("solara")
+def test_a_players_submit_and_join_act_on_the_texts_the_fields_show_not_on_keys_held_back(render):
     v = pytest.importorskip("ipyvuetify")
     from viz import exercise_app
     from viz.exercise_room import ROOMS
 
-    room, key = ROOMS._add(ExerciseRun(*exercise_from_dict(exercise())), "small-test")
-    _box, rc = solara.render(exercise_app.Page(), handle_error=False)
-    try:                                      # the join code's last character held back
-        _held_back(rc, v, ".np-ex-join-form", {"np-ex-code": room.code[:-1]}, [room.code])
-        rc.find(v.Select, class_="np-ex-role").widget.v_model = "coa"
-        rc.find(v.Btn, class_="np-ex-join").widget.click()
-        assert list(room.players.values()) == ["coa"]
-    finally:
-        rc.close()
+    room, key = small_room(ROOMS)
+    rc = render(exercise_app.Page())
+    # the join code's last character held back
+    _held_back(rc, v, ".np-ex-join-form", {"np-ex-code": room.code[:-1]}, [room.code])
+    rc.find(v.Select, class_="np-ex-role").widget.v_model = "coa"
+    rc.find(v.Btn, class_="np-ex-join").widget.click()
+    assert list(room.players.values()) == ["coa"]
+    rc.close()
     room.start(key)
     coa = room.join("coa")
-    _box, rc = solara.render(exercise_app.Player(room, coa, lambda: None), handle_error=False)
-    try:
-        rc.find(v.Textarea).widget.v_model = "sports ha"
-        # the form's fields: places, factor, province, share, request, why (only places and why on the page)
-        _held_back(rc, v, ".np-ex-decide", {"np-ex-places": "50"}, ["500", None, None, None, None, "sports hall"])
-        rc.find(v.Btn, class_="np-ex-submit").widget.click()
-        assert [(d.places, d.why) for _, d in room.run.pending("coa")] == [(500, "sports hall")]
-        _held_back(rc, v, ".np-ex-decide", {"np-ex-places": "60"}, ["6o0", None, None, None, None, "typo"])
-        rc.find(v.Btn, class_="np-ex-submit").widget.click()          # not a whole number: said, nothing taken
-        assert len(room.run.pending("coa")) == 1
-        assert rc.find(v.Alert, class_="np-ex-error").widget.children == ["places: a whole number (got '6o0')"]
-    finally:
-        rc.close()
+    rc = render(exercise_app.Player(room, coa, lambda: None))
+    rc.find(v.Textarea).widget.v_model = "sports ha"
+    # the form's fields: places, factor, province, share, request, why (only places and why on the page)
+    _held_back(rc, v, ".np-ex-decide", {"np-ex-places": "50"}, ["500", None, None, None, None, "sports hall"])
+    rc.find(v.Btn, class_="np-ex-submit").widget.click()
+    assert [(d.places, d.why) for _, d in room.run.pending("coa")] == [(500, "sports hall")]
+    _held_back(rc, v, ".np-ex-decide", {"np-ex-places": "60"}, ["6o0", None, None, None, None, "typo"])
+    rc.find(v.Btn, class_="np-ex-submit").widget.click()          # not a whole number: said, nothing taken
+    assert len(room.run.pending("coa")) == 1
+    assert rc.find(v.Alert, class_="np-ex-error").widget.children == ["places: a whole number (got '6o0')"]
 
 
 def test_the_log_names_a_kind_in_the_words_of_the_tables_and_the_form():
@@ -740,3 +719,89 @@ def test_the_log_names_a_kind_in_the_words_of_the_tables_and_the_form():
         assert said(R.OpenPlaces(type="open_places", kind=kind, places=10)) == f"open 10 {words} places"
     assert said(R.OpenPlaces(type="open_places", kind="regular", places=2000, province="Groningen")) \
         == "open 2,000 regular centre (azc) places in Groningen"
+
+def test_the_roles_of_the_room_a_join_code_names_show_while_its_last_keys_are_held_back(render):
+    # a table typing the join code on a busy server: the browser held the code's last keys back, the
+    # server had the code without them and the role list stayed empty (nothing to choose) until it caught
+    # up. The field's carrier sends the code at every key typed (`viz.field_carrier`, `typing`): the roles
+    # of the room it names show at once, with the room's exercise, and the field is not set from it
+    v = pytest.importorskip("ipyvuetify")
+    from viz import exercise_app
+    from viz.exercise_room import ROOMS
+    from viz.field_carrier import FieldCarrier
+
+    room, _key = small_room(ROOMS)
+    rc = render(exercise_app.Page())
+    code = rc.find(v.TextField, class_="np-ex-code").widget
+    code.v_model = room.code[:-1].lower()                     # what the server has: all but the last key
+    assert rc.find(v.Select, class_="np-ex-role").widget.items == []
+    (carrier,) = rc.find(FieldCarrier, scope=".np-ex-join-form").widgets
+    assert carrier.typing
+    carrier.vue_typing_in({"texts": [room.code.lower()], "t": 0})    # the browser shows the whole code
+    items = rc.find(v.Select, class_="np-ex-role").widget.items
+    assert [i["value"] if isinstance(i, dict) else i for i in items] == [r.id for r in room.run.exercise.roles]
+    assert code.v_model == room.code[:-1].lower()             # (not sent back to the field being typed in)
+    said = rc.find(v.Html, class_="np-ex-code-room").widget.children
+    assert said == [f"The room of the exercise {room.run.exercise.title}: choose your role"]
+    carrier.vue_typing_in({"texts": ["AAAA"], "t": 1})         # typed over: no room, no roles
+    assert rc.find(v.Select, class_="np-ex-role").widget.items == []
+    assert not rc.find(v.Html, class_="np-ex-code-room").widgets
+
+
+def test_a_double_click_on_submit_takes_the_decision_once_while_other_tables_submit(room, key):
+    # at a turn's last minute every table submits: a double click on Submit whose two clicks came either side
+    # of another table's submit took the decision twice (twice the places), the room having changed between
+    # them. Another table's submit, withdrawal, join or leave is nothing this page acts on: refused once still
+    coa, ind = room.join("coa"), room.join("ind")
+    room.start(key)
+    d = {"type": "open_places", "kind": "emergency", "places": 10}
+    room.submit(coa, d)
+    room.submit(ind, {"type": "reprioritise", "from_track": "regular", "to_track": "dublin", "share": 0.5})
+    room.withdraw(ind, 0)
+    room.leave(room.join("gem-gr"))
+    with pytest.raises(RoomError, match="taken already"):
+        room.submit(coa, d)
+    room.submit(coa, d)                   # once more, on purpose: taken
+    assert [x.places for _, x in room.run.pending("coa")] == [10, 10]
+    # the table's own withdrawal, or the facilitator's steering, in between: the same decision again is meant
+    room.withdraw(coa, 1)
+    room.submit(coa, d)
+    room.pause(key)
+    room.start(key)
+    room.submit(coa, d)
+    assert [x.places for _, x in room.run.pending("coa")] == [10, 10, 10]
+
+
+def test_the_pages_show_the_figures_of_a_days_end_not_of_a_day_half_simulated(room, key, monkeypatch):
+    # a table's submit redraws every page (the room's version) just as the facilitator ends the turn: a page
+    # read the key figures while the turn's first day was half simulated (the day's arrivals in, not yet
+    # housed: "without a bed" jumped), the figures of no day. They are read under the run's lock now, so a
+    # page drawn meanwhile shows them once the turn is played
+    import threading
+
+    from model import rulebook
+    from viz.exercise_app import _figures
+
+    room.start(key)
+    half, gate = threading.Event(), threading.Event()
+    relocate = rulebook.relocate
+
+    def held(s, day):                     # the day's arrivals, registrations and housing done; its moves not
+        half.set()
+        gate.wait(60)
+        return relocate(s, day)
+    monkeypatch.setattr(rulebook, "relocate", held)
+    ender = threading.Thread(target=room.advance, args=(key,))
+    ender.start()
+    read: list = []
+    try:
+        assert half.wait(60)
+        reader = threading.Thread(target=lambda: read.append(_figures(room.run)))
+        reader.start()
+        reader.join(1.0)
+        assert read == []                 # (it waits for the turn: its lock)
+    finally:
+        gate.set()
+        ender.join(120)
+    reader.join(60)
+    assert room.run.day == 7 and read == [_figures(room.run)]

@@ -293,6 +293,24 @@ def check_input(source: str | Path, option: str, what: str, rewritten_by: str | 
     _inputs.setdefault(key, (option, str(source), what, rewritten_by, inside_ok))
 
 
+def check_scenario_input(source: str | Path, option: str = "scenario", what: str = "file",
+                         rewritten_by: str | None = None) -> None:
+    """A scenario the command reads, as `check_input` does for one file, and every file its `extends`
+    chain reads (`model.scenario.scenario_files`): `run s.yaml --out DIR --force`, s.yaml extending
+    DIR/parent.yaml, read the parent and replaced it with the run's folder (only the file named was an
+    input). `rewritten_by` holds for every file of the chain (`calibrate --scenario S --into P` writes
+    the fitted values into S's parent P on purpose, the default `--into hindcast-2015` included). A
+    built-in scenario's name is no place (its files are noodplan's code, refused as targets anyway)."""
+    from model.scenario import scenario_files
+
+    if not Path(source).expanduser().is_file():
+        return
+    named, *parents = scenario_files(source)
+    check_input(source, option, what, rewritten_by)
+    for parent in parents:
+        check_input(parent, option, f"{what}'s parent (extends: in {named.name})", rewritten_by)
+
+
 def _refuse_over_input(key: Path, target: str | Path, option: str, what: str,
                        source: Path, given: str, in_option: str, in_what: str, inside_ok: bool = False) -> None:
     """A target that is an input of the same command, holds one, or lies inside an input folder is

@@ -2133,6 +2133,24 @@ def load_scenario(name_or_path: str | Path, days: int | None = None) -> Scenario
     return sc
 
 
+def scenario_files(name_or_path: str | Path) -> list[Path]:
+    """The files a scenario given by name or path is read from: its own file, then each file its
+    `extends` chain names, parent after child (a built-in parent's file included), as `load_scenario`
+    locates them; [] for a name that is no file. For the command line's inputs: a target that is, holds
+    or lies around a parent would replace what the command read (`experiments.outputs.check_input`).
+    Walks a chain `load_scenario` has accepted (at most `MAX_EXTENDS` files, no circle)."""
+    path = _locate(name_or_path, Path(os.getcwd()))
+    files: list[Path] = []
+    while path.is_file() and len(files) <= MAX_EXTENDS:
+        files.append(path)
+        data = parse_yaml(_read(path, path.name), path.name)
+        parent = data.get("extends") if isinstance(data, dict) else None
+        if not isinstance(parent, str) or not parent.strip():
+            break
+        path = _locate(parent, path.parent)
+    return files
+
+
 def from_yaml_text(text: str | bytes, source: str = "upload", folder: str | Path | None = None,
                    builtin_parents: bool = False) -> Scenario:
     """Validate scenario YAML given as text or bytes (uploads; `builtin_parents` as for

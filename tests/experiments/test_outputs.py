@@ -621,6 +621,9 @@ def test_an_out_that_links_to_a_folder_is_written_through_the_link(folder, tmp_p
     assert sorted(p.name for p in folder.iterdir()) == ["out", "tiny.yaml", "with-event.yaml"]
 
 
+PARENT = {"res/run/manifest.json": b"{}", "res/run/parent.yaml": TINY.encode()}
+
+
 @pytest.mark.parametrize(("argv", "files", "says"), [
     # the run forecast from, replaced by the forecast
     (["forecast", "--from-run", "out", "--out", "out", "--force"], {}, "--out: out is the --from-run run folder out"),
@@ -639,16 +642,27 @@ def test_an_out_that_links_to_a_folder_is_written_through_the_link(folder, tmp_p
      "--out: res holds the scenario file res/tiny.yaml"),
     (["compare", "tiny.yaml", "with-event.yaml", "--runs", "1", "--out", "tiny.yaml"], {},
      "--out: tiny.yaml is the scenario file tiny.yaml"),
+    # a file the scenario `extends`, kept in an earlier run's folder (a folder of results --force replaces)
+    (["run", "variant.yaml", "--out", "res", "--force"], {**PARENT, "variant.yaml": b"extends: res/run/parent.yaml\n"},
+     "--out: res holds the scenario file's parent (extends: in variant.yaml) "),
+    (["backtest", "mine/variant.yaml", "--out", "res", "--force"],        # two files up the chain, each relative to
+     {**PARENT, "mine/variant.yaml": b"extends: mid.yaml\n",              # the file that names it
+      "mine/mid.yaml": b"extends: ../res/run/parent.yaml\nname: mid\n"},
+     "--out: res holds the scenario file's parent (extends: in variant.yaml) "),
+    (["calibrate", "--scenario", "variant.yaml", "--out", "res/run", "--force"],
+     {**PARENT, "res/run/parent.yaml": b"extends: hindcast-2015\n", "variant.yaml": b"extends: res/run/parent.yaml\n"},
+     "--out: res/run holds the scenario file's parent (extends: in variant.yaml) "),
 ])
 def test_an_out_over_what_the_command_reads_is_refused_before_anything_runs(folder, capsys, argv, files, says):
     """A target that is, holds or lies inside an input of the same command is one line, exit code
     2, before anything is computed, and every file is as it was. Before, `forecast --from-run out
-    --out out --force` ran the forecast and replaced the run it came from."""
+    --out out --force` ran the forecast and replaced the run it came from, and `run variant.yaml --out
+    res --force` (variant.yaml extending res/run/parent.yaml) replaced the parent with the run."""
     assert cli.main(["run", "tiny.yaml", "--days", "2", "--out", "out"]) == 0
     (folder / "out" / "run").mkdir()
     (folder / "out" / "run" / outputs.MANIFEST).write_text("{}")
     for name, data in files.items():
-        (folder / name).parent.mkdir(exist_ok=True)
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(data)
     before = _tree(folder)
     capsys.readouterr()

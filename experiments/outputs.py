@@ -85,6 +85,7 @@ def check_folder(target: str | Path, force: bool = False, option: str = "--out")
         raise OutputError(f"{option}: give a folder name")
     path = Path(target).expanduser()
     check_not_code(path, option)
+    _reachable(path, option)
     _one_place_each(path.resolve(), target, option, "folder")
     if path.exists() and not path.is_dir():
         raise OutputError(f"{option}: {path} is a file, not a folder")
@@ -105,7 +106,8 @@ def check_folder(target: str | Path, force: bool = False, option: str = "--out")
         if foreign:
             raise OutputError(f"{option}: {path} holds files noodplan did not write ({_listing(foreign)}); "
                               f"not replacing it even with --force: empty it or choose another folder")
-    hold(path, option, "folder")
+        _check_parent(place, option, path)    # it is renamed aside whole, which needs writing in it: a read-only
+    hold(path, option, "folder")              # empty folder was found out after the run ("could not write")
     return path
 
 
@@ -129,6 +131,7 @@ def check_file(target: str | Path, suffix: str, option: str = "--out", in_code: 
     path = Path(target).expanduser()
     if not in_code:
         check_not_code(path, option)
+    _reachable(path, option)
     _one_place_each(path.resolve(), target, option, "file")
     if path.suffix.lower() != suffix:
         raise OutputError(f"{option}: {path} must be a {suffix} file (name it *{suffix})")
@@ -163,6 +166,18 @@ def check_not_code(path: Path, option: str = "--out") -> None:
         if here == place or place in here.parents:
             raise OutputError(f"{option}: {path} is inside noodplan's own {what} ({place}); write results "
                               f"elsewhere (e.g. out/)")
+
+
+def _reachable(path: Path, option: str) -> None:
+    """A target behind a folder this user may not open (no x permission) is one line naming the
+    option: the checks' first look at it said "noodplan: secret/out: Permission denied"."""
+    try:
+        os.stat(path)
+    except PermissionError as exc:
+        raise OutputError(f"{option}: cannot reach {path} ({exc.strerror}): a folder on its way may not be "
+                          f"opened; choose another place") from None
+    except (OSError, ValueError):
+        pass                    # absent, or a name the later checks refuse in their own words
 
 
 def _check_parent(parent: Path, option: str, target: Path) -> None:

@@ -722,3 +722,45 @@ def test_analyze_never_writes_over_the_store_it_reads(folder, capsys):
     assert _tree(folder / "out") == before
     assert cli.main(["analyze", "out/store", "--no-plots"]) == 0
     assert (folder / "out" / "store" / "analysis" / "report.txt").is_file()
+
+
+def _as_a_user(folder: Path, argv: list[str]) -> subprocess.CompletedProcess:
+    """The command as a user bound by file permissions: root without the capabilities that pass
+    them by (`setpriv`), since the tests may run as root, who reads and writes whatever the modes say."""
+    cmd = [sys.executable, "-m", "experiments.cli", *argv]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("root without setpriv: file permissions cannot bind the command")
+        cmd = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *cmd]
+    return subprocess.run(cmd, cwd=folder, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    # an empty folder the user may not write in: refused before the run (was: the run, then "could not write")
+    (["run", "tiny.yaml", "--days", "2", "--out", "ro"], "--out: cannot write in ro (Permission denied)"),
+    (["backtest", "tiny.yaml", "--out", "ro"], "--out: cannot write in ro (Permission denied)"),
+    # behind a folder the user may not open (was "noodplan: closed/out: Permission denied", no option named)
+    (["run", "tiny.yaml", "--days", "2", "--out", "closed/out"],
+     "--out: cannot reach closed/out (Permission denied): a folder on its way may not be opened; choose another "
+     "place"),
+    (["schema", "--out", "closed/s.json"],
+     "--out: cannot reach closed/s.json (Permission denied): a folder on its way may not be opened; choose another "
+     "place"),
+    # a snapshot the user may not read (was "not a noodplan snapshot (not a ZIP archive)")
+    (["forecast", "--from-snapshot", "secret.snapshot", "--out", "fc"],
+     "--from-snapshot: secret.snapshot: cannot be read (Permission denied)"),
+])
+def test_places_the_user_may_not_read_or_write_are_one_line_before_anything_runs(folder, argv, says):
+    (folder / "ro").mkdir(mode=0o555)
+    (folder / "closed").mkdir(mode=0)
+    (folder / "secret.snapshot").write_bytes(b"PK\x05\x06" + bytes(18))
+    (folder / "secret.snapshot").chmod(0)
+    try:
+        before = sorted(p.name for p in folder.iterdir())
+        p = _as_a_user(folder, argv)
+        assert (p.returncode, p.stderr) == (2, f"noodplan: {says}\n")
+        assert p.stdout == ""                                  # nothing computed, nothing printed
+        assert sorted(p.name for p in folder.iterdir()) == before and not any((folder / "ro").iterdir())
+    finally:
+        (folder / "closed").chmod(0o755)

@@ -106,8 +106,8 @@ def check_folder(target: str | Path, force: bool = False, option: str = "--out")
         if foreign:
             raise OutputError(f"{option}: {path} holds files noodplan did not write ({_listing(foreign)}); "
                               f"not replacing it even with --force: empty it or choose another folder")
-        _check_parent(place, option, path)    # it is renamed aside whole, which needs writing in it: a read-only
-    hold(path, option, "folder")              # empty folder was found out after the run ("could not write")
+        _check_inside(place, option, path)
+    hold(path, option, "folder")
     return path
 
 
@@ -197,6 +197,17 @@ def _check_parent(parent: Path, option: str, target: Path) -> None:
         os.rmdir(tempfile.mkdtemp(prefix=f".noodplan{_PARTIAL}probe-", dir=p))
     except OSError as exc:
         raise OutputError(f"{option}: cannot write in {p} ({exc.strerror})") from None
+
+
+def _check_inside(folder: Path, option: str, target: Path) -> None:
+    """A target folder that exists must take writing in it too: the results replace it by renaming it
+    aside whole, which writes its `..` entry (`--out ro`, an empty folder the user may not write in,
+    was found out after the run: "could not write ro"). Tried as `_check_parent` does, the folder's
+    times put back after (its owner may; it is the user's folder, and "refused" means untouched)."""
+    st = folder.stat()
+    _check_parent(folder, option, target)
+    with contextlib.suppress(OSError):
+        os.utime(folder, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
 def _ours(folder: Path, name: str) -> bool:

@@ -21,6 +21,7 @@ pipe (`noodplan run | head`) ends quietly.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import time
@@ -352,7 +353,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise _Bad(f"--params: {exc}") from None
     sc = _scenario(args.scenario)
-    if Path(args.scenario).expanduser().is_file():     # (rewritten on purpose by --into: the fitted values)
+    if Path(os.path.expanduser(args.scenario)).is_file():     # (rewritten on purpose by --into: the fitted values)
         outputs.check_scenario_input(args.scenario, "scenario", rewritten_by="--into")
     if args.ind_capacity == "budget":
         sc = cal.ind_budget(sc)

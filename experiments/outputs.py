@@ -83,7 +83,7 @@ def check_folder(target: str | Path, force: bool = False, option: str = "--out")
     absent (its parent is created), or -- with `force` -- hold only noodplan's results."""
     if str(target).strip() == "":
         raise OutputError(f"{option}: give a folder name")
-    path = Path(target).expanduser()
+    path = Path(os.path.expanduser(target))
     check_not_code(path, option)
     _reachable(path, option)
     _one_place_each(path.resolve(), target, option, "folder")
@@ -128,7 +128,7 @@ def check_file(target: str | Path, suffix: str, option: str = "--out", in_code: 
     earlier results is replaced only with `--force`, as a folder of them is (`check_folder`)."""
     if str(target).strip() == "":
         raise OutputError(f"{option}: give a file name")
-    path = Path(target).expanduser()
+    path = Path(os.path.expanduser(target))
     if not in_code:
         check_not_code(path, option)
     _reachable(path, option)
@@ -157,7 +157,7 @@ def check_not_code(path: Path, option: str = "--out") -> None:
     """A target inside noodplan's own packages (`model/`, …) or inside the virtual environment it
     runs in (`.venv/`) is refused in one line: results there are mixed with the program (and lost
     when it is reinstalled)."""
-    here = Path(path).expanduser().resolve()       # (a path that does not exist yet resolves too)
+    here = Path(os.path.expanduser(path)).resolve()       # (a path that does not exist yet resolves too)
     root = Path(__file__).resolve().parents[1]
     places = [(root / name, "code") for name in CODE_FOLDERS]
     if sys.prefix != sys.base_prefix:
@@ -240,7 +240,7 @@ def hold(target: str | Path, option: str = "--out", what: str = "folder") -> Non
     and the later one either lost its results at the end ("already holds …") or, writing at the same
     moment, replaced the first one's without --force. The lock is an advisory `flock` on a file
     named by the target's absolute path; it goes with the process (a killed command holds nothing)."""
-    key = Path(target).expanduser().resolve()
+    key = Path(os.path.expanduser(target)).resolve()
     _one_place_each(key, target, option, what)
     if key in _targets:
         return
@@ -309,7 +309,7 @@ def check_input(source: str | Path, option: str, what: str, rewritten_by: str | 
     run, wrote the forecast and replaced the run's folder with it: the run was lost. `rewritten_by`:
     the option that rewrites this input on purpose (`calibrate SCENARIO --into SCENARIO`);
     `inside_ok`: results may go inside this input folder (a sweep store's own `analysis/`)."""
-    path = Path(source).expanduser()
+    path = Path(os.path.expanduser(source))
     if str(source).strip() == "" or not (path.exists() or path.is_symlink()):
         return
     key = path.resolve()
@@ -329,7 +329,7 @@ def check_scenario_input(source: str | Path, option: str = "scenario", what: str
     built-in scenario's name is no place (its files are noodplan's code, refused as targets anyway)."""
     from model.scenario import scenario_files
 
-    if not Path(source).expanduser().is_file():
+    if not Path(os.path.expanduser(source)).is_file():
         return
     named, *parents = scenario_files(source)
     check_input(source, option, what, rewritten_by)
@@ -355,7 +355,7 @@ def release(target: str | Path | None = None) -> None:
     """Let go of `target` (or of every target this process holds, and forget its inputs)."""
     if target is None:
         _inputs.clear()
-    keys = list(_targets) if target is None else [Path(target).expanduser().resolve()]
+    keys = list(_targets) if target is None else [Path(os.path.expanduser(target)).resolve()]
     for key in keys:
         _targets.pop(key, None)
         entry = _held.pop(key, None)

@@ -1970,7 +1970,8 @@ def _locate(name_or_path: str | Path, folder: Path) -> Path:
     text = str(name_or_path)
     if not Path(text).suffix and "/" not in text and (SCENARIO_DIR / f"{text}.yaml").is_file():
         return SCENARIO_DIR / f"{text}.yaml"
-    return folder / Path(text).expanduser()
+    return folder / Path(os.path.expanduser(text))    # (~user as the shell does: left as written when there is
+                                                      # no such user; Path.expanduser raised RuntimeError)
 
 
 def _real(path: Path, source: str) -> Path:

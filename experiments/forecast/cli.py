@@ -354,9 +354,9 @@ def _reads(args: argparse.Namespace) -> None:
     from experiments import outputs
 
     source = args.from_run
-    if source and Path(source).expanduser().is_dir():
+    if source and Path(os.path.expanduser(source)).is_dir():
         outputs.check_input(source, "--from-run", "run folder")
-    elif source and Path(source).expanduser().is_file():
+    elif source and Path(os.path.expanduser(source)).is_file():
         outputs.check_scenario_input(source, "--from-run", "scenario file")
     if args.from_snapshot:
         outputs.check_input(args.from_snapshot, "--from-snapshot", "file")

@@ -43,7 +43,7 @@ def folder_for(out: str | Path) -> Path:
     folder the results go to, so beside the folder `out` links to when it is a symbolic link
     (`outputs.through_link`: the results are written through it, their temporary folder beside that
     folder). Before, they were kept beside the link, on the disk the link was made to avoid."""
-    path = outputs.through_link(Path(out).expanduser())
+    path = outputs.through_link(Path(os.path.expanduser(out)))
     return path.with_name(path.name + SUFFIX)
 
 

@@ -764,3 +764,19 @@ def test_places_the_user_may_not_read_or_write_are_one_line_before_anything_runs
         assert sorted(p.name for p in folder.iterdir()) == before and not any((folder / "ro").iterdir())
     finally:
         (folder / "closed").chmod(0o755)
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["schema", "--out", "~no-such-user-cl3/s.json"], "--out: folder ~no-such-user-cl3 does not exist"),
+    (["run", "~no-such-user-cl3/s.yaml"], "~no-such-user-cl3/s.yaml: no such scenario file or built-in name"),
+    (["run", "v.yaml", "--out", "o"], "v.yaml: extends ~no-such-user-cl3/p.yaml: no such scenario file"),
+    (["forecast", "--from-run", "~no-such-user-cl3/run", "--out", "o"], "--from-run: ~no-such-user-cl3/run: no such"),
+])
+def test_a_home_folder_of_no_user_is_left_as_written_as_the_shell_does(folder, capsys, argv, says):
+    """`~name/…` for a user the system does not know is taken as written (the shell's way), so it is
+    one line like any missing file; Path.expanduser raised RuntimeError ("Could not determine home
+    directory"), a traceback from every command that takes a path."""
+    (folder / "v.yaml").write_text("extends: ~no-such-user-cl3/p.yaml\n")
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"noodplan: {says}") and err.count("\n") == 1, err

@@ -31,7 +31,7 @@ outputs: {kpis: [permit_holders_end, peak_population]}
 
 # each command with the targets it would write; all run for well over the 4 s before the signal
 COMMANDS = {
-    "compare": (["compare", "baseline", "baseline", "--runs", "4", "--out", "t.csv"], ["t.csv"]),
+    "compare": (["compare", "baseline", "baseline", "--runs", "10", "--out", "t.csv"], ["t.csv"]),
     "backtest": (["backtest", "hindcast-2015", "--seeds", "2", "--out", "bt"], ["bt"]),
     "rolling": (["backtest", "--rolling", "--members", "1", "--origins", "2019-07-01..2020-01-01", "--out", "r"],
                 ["r", "r.origins"]),
@@ -39,7 +39,7 @@ COMMANDS = {
     "forecast": (["forecast", "--from-record", "2020-01-01", "--members", "8", "--out", "f"], ["f"]),
     "sweep": (["sweep", "d.yaml", "--out", "st", "--executor", "serial"], []),
     "bench": (["bench", "--quick", "--json", "b.json"], ["b.json"]),
-    "run": (["run", "baseline", "--out", "out"], ["out"]),
+    "run": (["run", "baseline", "--days", "3650", "--out", "out"], ["out"]),
 }
 
 

@@ -21,6 +21,7 @@ pipe (`noodplan run | head`) ends quietly.
 from __future__ import annotations
 
 import argparse
+import os
 import shutil
 import sys
 import time
@@ -197,8 +198,7 @@ def _about(args: argparse.Namespace, sc: Any, **fields: Any) -> dict[str, Any]:
 def _reads_scenario(name_or_path: str, option: str = "scenario") -> None:
     """A scenario given as a file is read by the command: no target may be it, hold it or lie in it
     (`outputs.check_input`; a built-in scenario's name is no place)."""
-    if Path(name_or_path).expanduser().is_file():
-        outputs.check_input(name_or_path, option, "file")
+    outputs.check_scenario_input(name_or_path, option)
 
 
 def _force_needs(option: str, force: bool, *targets: str | None) -> None:
@@ -353,8 +353,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise _Bad(f"--params: {exc}") from None
     sc = _scenario(args.scenario)
-    if Path(args.scenario).expanduser().is_file():     # (rewritten on purpose by --into: the fitted values)
-        outputs.check_input(args.scenario, "scenario", "file", rewritten_by="--into")
+    if Path(os.path.expanduser(args.scenario)).is_file():     # (rewritten on purpose by --into: the fitted values)
+        outputs.check_scenario_input(args.scenario, "scenario", rewritten_by="--into")
     if args.ind_capacity == "budget":
         sc = cal.ind_budget(sc)
     seeds = tuple(range(1, args.seeds + 1))

@@ -83,8 +83,9 @@ def check_folder(target: str | Path, force: bool = False, option: str = "--out")
     absent (its parent is created), or -- with `force` -- hold only noodplan's results."""
     if str(target).strip() == "":
         raise OutputError(f"{option}: give a folder name")
-    path = Path(target).expanduser()
+    path = Path(os.path.expanduser(target))
     check_not_code(path, option)
+    _reachable(path, option)
     _one_place_each(path.resolve(), target, option, "folder")
     if path.exists() and not path.is_dir():
         raise OutputError(f"{option}: {path} is a file, not a folder")
@@ -105,6 +106,7 @@ def check_folder(target: str | Path, force: bool = False, option: str = "--out")
         if foreign:
             raise OutputError(f"{option}: {path} holds files noodplan did not write ({_listing(foreign)}); "
                               f"not replacing it even with --force: empty it or choose another folder")
+        _check_inside(place, option, path)
     hold(path, option, "folder")
     return path
 
@@ -126,9 +128,10 @@ def check_file(target: str | Path, suffix: str, option: str = "--out", in_code: 
     earlier results is replaced only with `--force`, as a folder of them is (`check_folder`)."""
     if str(target).strip() == "":
         raise OutputError(f"{option}: give a file name")
-    path = Path(target).expanduser()
+    path = Path(os.path.expanduser(target))
     if not in_code:
         check_not_code(path, option)
+    _reachable(path, option)
     _one_place_each(path.resolve(), target, option, "file")
     if path.suffix.lower() != suffix:
         raise OutputError(f"{option}: {path} must be a {suffix} file (name it *{suffix})")
@@ -154,7 +157,7 @@ def check_not_code(path: Path, option: str = "--out") -> None:
     """A target inside noodplan's own packages (`model/`, …) or inside the virtual environment it
     runs in (`.venv/`) is refused in one line: results there are mixed with the program (and lost
     when it is reinstalled)."""
-    here = Path(path).expanduser().resolve()       # (a path that does not exist yet resolves too)
+    here = Path(os.path.expanduser(path)).resolve()       # (a path that does not exist yet resolves too)
     root = Path(__file__).resolve().parents[1]
     places = [(root / name, "code") for name in CODE_FOLDERS]
     if sys.prefix != sys.base_prefix:
@@ -163,6 +166,18 @@ def check_not_code(path: Path, option: str = "--out") -> None:
         if here == place or place in here.parents:
             raise OutputError(f"{option}: {path} is inside noodplan's own {what} ({place}); write results "
                               f"elsewhere (e.g. out/)")
+
+
+def _reachable(path: Path, option: str) -> None:
+    """A target behind a folder this user may not open (no x permission) is one line naming the
+    option: the checks' first look at it said "noodplan: secret/out: Permission denied"."""
+    try:
+        os.stat(path)
+    except PermissionError as exc:
+        raise OutputError(f"{option}: cannot reach {path} ({exc.strerror}): a folder on its way may not be "
+                          f"opened; choose another place") from None
+    except (OSError, ValueError):
+        pass                    # absent, or a name the later checks refuse in their own words
 
 
 def _check_parent(parent: Path, option: str, target: Path) -> None:
@@ -182,6 +197,17 @@ def _check_parent(parent: Path, option: str, target: Path) -> None:
         os.rmdir(tempfile.mkdtemp(prefix=f".noodplan{_PARTIAL}probe-", dir=p))
     except OSError as exc:
         raise OutputError(f"{option}: cannot write in {p} ({exc.strerror})") from None
+
+
+def _check_inside(folder: Path, option: str, target: Path) -> None:
+    """A target folder that exists must take writing in it too: the results replace it by renaming it
+    aside whole, which writes its `..` entry (`--out ro`, an empty folder the user may not write in,
+    was found out after the run: "could not write ro"). Tried as `_check_parent` does, the folder's
+    times put back after (its owner may; it is the user's folder, and "refused" means untouched)."""
+    st = folder.stat()
+    _check_parent(folder, option, target)
+    with contextlib.suppress(OSError):
+        os.utime(folder, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
 def _ours(folder: Path, name: str) -> bool:
@@ -214,7 +240,7 @@ def hold(target: str | Path, option: str = "--out", what: str = "folder") -> Non
     and the later one either lost its results at the end ("already holds …") or, writing at the same
     moment, replaced the first one's without --force. The lock is an advisory `flock` on a file
     named by the target's absolute path; it goes with the process (a killed command holds nothing)."""
-    key = Path(target).expanduser().resolve()
+    key = Path(os.path.expanduser(target)).resolve()
     _one_place_each(key, target, option, what)
     if key in _targets:
         return
@@ -283,7 +309,7 @@ def check_input(source: str | Path, option: str, what: str, rewritten_by: str | 
     run, wrote the forecast and replaced the run's folder with it: the run was lost. `rewritten_by`:
     the option that rewrites this input on purpose (`calibrate SCENARIO --into SCENARIO`);
     `inside_ok`: results may go inside this input folder (a sweep store's own `analysis/`)."""
-    path = Path(source).expanduser()
+    path = Path(os.path.expanduser(source))
     if str(source).strip() == "" or not (path.exists() or path.is_symlink()):
         return
     key = path.resolve()
@@ -291,6 +317,24 @@ def check_input(source: str | Path, option: str, what: str, rewritten_by: str | 
         if out_option != rewritten_by:
             _refuse_over_input(other, out_given, out_option, out_what, key, str(source), option, what, inside_ok)
     _inputs.setdefault(key, (option, str(source), what, rewritten_by, inside_ok))
+
+
+def check_scenario_input(source: str | Path, option: str = "scenario", what: str = "file",
+                         rewritten_by: str | None = None) -> None:
+    """A scenario the command reads, as `check_input` does for one file, and every file its `extends`
+    chain reads (`model.scenario.scenario_files`): `run s.yaml --out DIR --force`, s.yaml extending
+    DIR/parent.yaml, read the parent and replaced it with the run's folder (only the file named was an
+    input). `rewritten_by` holds for every file of the chain (`calibrate --scenario S --into P` writes
+    the fitted values into S's parent P on purpose, the default `--into hindcast-2015` included). A
+    built-in scenario's name is no place (its files are noodplan's code, refused as targets anyway)."""
+    from model.scenario import scenario_files
+
+    if not Path(os.path.expanduser(source)).is_file():
+        return
+    named, *parents = scenario_files(source)
+    check_input(source, option, what, rewritten_by)
+    for parent in parents:
+        check_input(parent, option, f"{what}'s parent (extends: in {named.name})", rewritten_by)
 
 
 def _refuse_over_input(key: Path, target: str | Path, option: str, what: str,
@@ -311,7 +355,7 @@ def release(target: str | Path | None = None) -> None:
     """Let go of `target` (or of every target this process holds, and forget its inputs)."""
     if target is None:
         _inputs.clear()
-    keys = list(_targets) if target is None else [Path(target).expanduser().resolve()]
+    keys = list(_targets) if target is None else [Path(os.path.expanduser(target)).resolve()]
     for key in keys:
         _targets.pop(key, None)
         entry = _held.pop(key, None)

@@ -1970,7 +1970,8 @@ def _locate(name_or_path: str | Path, folder: Path) -> Path:
     text = str(name_or_path)
     if not Path(text).suffix and "/" not in text and (SCENARIO_DIR / f"{text}.yaml").is_file():
         return SCENARIO_DIR / f"{text}.yaml"
-    return folder / Path(text).expanduser()
+    return folder / Path(os.path.expanduser(text))    # (~user as the shell does: left as written when there is
+                                                      # no such user; Path.expanduser raised RuntimeError)
 
 
 def _real(path: Path, source: str) -> Path:
@@ -2135,6 +2136,24 @@ def load_scenario(name_or_path: str | Path, days: int | None = None) -> Scenario
     if _real(path.parent, source) != SCENARIO_DIR.resolve():      # (the library's own: see _check_written_dates)
         _check_written_dates(data, sc, source, days)
     return sc
+
+
+def scenario_files(name_or_path: str | Path) -> list[Path]:
+    """The files a scenario given by name or path is read from: its own file, then each file its
+    `extends` chain names, parent after child (a built-in parent's file included), as `load_scenario`
+    locates them; [] for a name that is no file. For the command line's inputs: a target that is, holds
+    or lies around a parent would replace what the command read (`experiments.outputs.check_input`).
+    Walks a chain `load_scenario` has accepted (at most `MAX_EXTENDS` files, no circle)."""
+    path = _locate(name_or_path, Path(os.getcwd()))
+    files: list[Path] = []
+    while path.is_file() and len(files) <= MAX_EXTENDS:
+        files.append(path)
+        data = parse_yaml(_read(path, path.name), path.name)
+        parent = data.get("extends") if isinstance(data, dict) else None
+        if not isinstance(parent, str) or not parent.strip():
+            break
+        path = _locate(parent, path.parent)
+    return files
 
 
 def from_yaml_text(text: str | bytes, source: str = "upload", folder: str | Path | None = None,

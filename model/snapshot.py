@@ -667,6 +667,11 @@ def load(path: str | Path) -> Snapshot:
         raise SnapshotError(f"path: a snapshot file's path, not {type(path).__name__}")
     path = Path(path)
     regular_file(path, path.name or str(path), "a snapshot file", MAX_SNAPSHOT_BYTES, SnapshotError)
+    try:                # (is_zipfile says False for a file it cannot open: "not a ZIP archive" for no permission)
+        with open(path, "rb"):
+            pass
+    except OSError as exc:
+        raise SnapshotError(f"{path.name}: cannot be read ({exc.strerror})") from None
     if not zipfile.is_zipfile(path):
         raise SnapshotError(f"{path.name}: not a noodplan snapshot (not a ZIP archive)")
     try:

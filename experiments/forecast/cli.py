@@ -354,14 +354,14 @@ def _reads(args: argparse.Namespace) -> None:
     from experiments import outputs
 
     source = args.from_run
-    if source and Path(source).expanduser().is_dir():
+    if source and Path(os.path.expanduser(source)).is_dir():
         outputs.check_input(source, "--from-run", "run folder")
-    elif source and Path(source).expanduser().is_file():
-        outputs.check_input(source, "--from-run", "scenario file")
+    elif source and Path(os.path.expanduser(source)).is_file():
+        outputs.check_scenario_input(source, "--from-run", "scenario file")
     if args.from_snapshot:
         outputs.check_input(args.from_snapshot, "--from-snapshot", "file")
-    if getattr(args, "base", None) and Path(args.base).expanduser().is_file():
-        outputs.check_input(args.base, "--base", "file")
+    if getattr(args, "base", None):
+        outputs.check_scenario_input(args.base, "--base")
 
 
 def cmd_rolling(args: argparse.Namespace) -> int:
@@ -397,8 +397,8 @@ def cmd_rolling(args: argparse.Namespace) -> int:
         print(f"noodplan: {e}", file=sys.stderr)
         return EXIT_BAD_INPUT
     out = args.out or "out/backtest-rolling"
-    if args.scenario and Path(args.scenario).expanduser().is_file():
-        outputs.check_input(args.scenario, "scenario", "file")
+    if args.scenario:
+        outputs.check_scenario_input(args.scenario)
     outputs.check_folder(out, args.force)
     command = outputs.command_line(args)
     kept = KeptOrigins(out, args.force, "--out", command)

@@ -39,8 +39,11 @@ MAX_BYTES = 64 << 20           # one origin's file (some 100 kB with its daily b
 
 
 def folder_for(out: str | Path) -> Path:
-    """Where the origins of a backtest into `out` are kept: `OUT.origins`, beside it."""
-    path = Path(out).expanduser()
+    """Where the origins of a backtest into `out` are kept: `OUT.origins`, beside it -- beside the
+    folder the results go to, so beside the folder `out` links to when it is a symbolic link
+    (`outputs.through_link`: the results are written through it, their temporary folder beside that
+    folder). Before, they were kept beside the link, on the disk the link was made to avoid."""
+    path = outputs.through_link(Path(os.path.expanduser(out)))
     return path.with_name(path.name + SUFFIX)
 
 

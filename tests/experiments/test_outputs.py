@@ -621,6 +621,9 @@ def test_an_out_that_links_to_a_folder_is_written_through_the_link(folder, tmp_p
     assert sorted(p.name for p in folder.iterdir()) == ["out", "tiny.yaml", "with-event.yaml"]
 
 
+PARENT = {"res/run/manifest.json": b"{}", "res/run/parent.yaml": TINY.encode()}
+
+
 @pytest.mark.parametrize(("argv", "files", "says"), [
     # the run forecast from, replaced by the forecast
     (["forecast", "--from-run", "out", "--out", "out", "--force"], {}, "--out: out is the --from-run run folder out"),
@@ -639,16 +642,27 @@ def test_an_out_that_links_to_a_folder_is_written_through_the_link(folder, tmp_p
      "--out: res holds the scenario file res/tiny.yaml"),
     (["compare", "tiny.yaml", "with-event.yaml", "--runs", "1", "--out", "tiny.yaml"], {},
      "--out: tiny.yaml is the scenario file tiny.yaml"),
+    # a file the scenario `extends`, kept in an earlier run's folder (a folder of results --force replaces)
+    (["run", "variant.yaml", "--out", "res", "--force"], {**PARENT, "variant.yaml": b"extends: res/run/parent.yaml\n"},
+     "--out: res holds the scenario file's parent (extends: in variant.yaml) "),
+    (["backtest", "mine/variant.yaml", "--out", "res", "--force"],        # two files up the chain, each relative to
+     {**PARENT, "mine/variant.yaml": b"extends: mid.yaml\n",              # the file that names it
+      "mine/mid.yaml": b"extends: ../res/run/parent.yaml\nname: mid\n"},
+     "--out: res holds the scenario file's parent (extends: in variant.yaml) "),
+    (["calibrate", "--scenario", "variant.yaml", "--out", "res/run", "--force"],
+     {**PARENT, "res/run/parent.yaml": b"extends: hindcast-2015\n", "variant.yaml": b"extends: res/run/parent.yaml\n"},
+     "--out: res/run holds the scenario file's parent (extends: in variant.yaml) "),
 ])
 def test_an_out_over_what_the_command_reads_is_refused_before_anything_runs(folder, capsys, argv, files, says):
     """A target that is, holds or lies inside an input of the same command is one line, exit code
     2, before anything is computed, and every file is as it was. Before, `forecast --from-run out
-    --out out --force` ran the forecast and replaced the run it came from."""
+    --out out --force` ran the forecast and replaced the run it came from, and `run variant.yaml --out
+    res --force` (variant.yaml extending res/run/parent.yaml) replaced the parent with the run."""
     assert cli.main(["run", "tiny.yaml", "--days", "2", "--out", "out"]) == 0
     (folder / "out" / "run").mkdir()
     (folder / "out" / "run" / outputs.MANIFEST).write_text("{}")
     for name, data in files.items():
-        (folder / name).parent.mkdir(exist_ok=True)
+        (folder / name).parent.mkdir(parents=True, exist_ok=True)
         (folder / name).write_bytes(data)
     before = _tree(folder)
     capsys.readouterr()
@@ -708,3 +722,61 @@ def test_analyze_never_writes_over_the_store_it_reads(folder, capsys):
     assert _tree(folder / "out") == before
     assert cli.main(["analyze", "out/store", "--no-plots"]) == 0
     assert (folder / "out" / "store" / "analysis" / "report.txt").is_file()
+
+
+def _as_a_user(folder: Path, argv: list[str]) -> subprocess.CompletedProcess:
+    """The command as a user bound by file permissions: root without the capabilities that pass
+    them by (`setpriv`), since the tests may run as root, who reads and writes whatever the modes say."""
+    cmd = [sys.executable, "-m", "experiments.cli", *argv]
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            pytest.skip("root without setpriv: file permissions cannot bind the command")
+        cmd = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *cmd]
+    return subprocess.run(cmd, cwd=folder, capture_output=True, text=True, timeout=120,
+                          env={**os.environ, "PYTHONDONTWRITEBYTECODE": "1"})
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    # an empty folder the user may not write in: refused before the run (was: the run, then "could not write")
+    (["run", "tiny.yaml", "--days", "2", "--out", "ro"], "--out: cannot write in ro (Permission denied)"),
+    (["backtest", "tiny.yaml", "--out", "ro"], "--out: cannot write in ro (Permission denied)"),
+    # behind a folder the user may not open (was "noodplan: closed/out: Permission denied", no option named)
+    (["run", "tiny.yaml", "--days", "2", "--out", "closed/out"],
+     "--out: cannot reach closed/out (Permission denied): a folder on its way may not be opened; choose another "
+     "place"),
+    (["schema", "--out", "closed/s.json"],
+     "--out: cannot reach closed/s.json (Permission denied): a folder on its way may not be opened; choose another "
+     "place"),
+    # a snapshot the user may not read (was "not a noodplan snapshot (not a ZIP archive)")
+    (["forecast", "--from-snapshot", "secret.snapshot", "--out", "fc"],
+     "--from-snapshot: secret.snapshot: cannot be read (Permission denied)"),
+])
+def test_places_the_user_may_not_read_or_write_are_one_line_before_anything_runs(folder, argv, says):
+    (folder / "ro").mkdir(mode=0o555)
+    (folder / "closed").mkdir(mode=0)
+    (folder / "secret.snapshot").write_bytes(b"PK\x05\x06" + bytes(18))
+    (folder / "secret.snapshot").chmod(0)
+    try:
+        before = sorted(p.name for p in folder.iterdir())
+        p = _as_a_user(folder, argv)
+        assert (p.returncode, p.stderr) == (2, f"noodplan: {says}\n")
+        assert p.stdout == ""                                  # nothing computed, nothing printed
+        assert sorted(p.name for p in folder.iterdir()) == before and not any((folder / "ro").iterdir())
+    finally:
+        (folder / "closed").chmod(0o755)
+
+
+@pytest.mark.parametrize(("argv", "says"), [
+    (["schema", "--out", "~no-such-user-cl3/s.json"], "--out: folder ~no-such-user-cl3 does not exist"),
+    (["run", "~no-such-user-cl3/s.yaml"], "~no-such-user-cl3/s.yaml: no such scenario file or built-in name"),
+    (["run", "v.yaml", "--out", "o"], "v.yaml: extends ~no-such-user-cl3/p.yaml: no such scenario file"),
+    (["forecast", "--from-run", "~no-such-user-cl3/run", "--out", "o"], "--from-run: ~no-such-user-cl3/run: no such"),
+])
+def test_a_home_folder_of_no_user_is_left_as_written_as_the_shell_does(folder, capsys, argv, says):
+    """`~name/…` for a user the system does not know is taken as written (the shell's way), so it is
+    one line like any missing file; Path.expanduser raised RuntimeError ("Could not determine home
+    directory"), a traceback from every command that takes a path."""
+    (folder / "v.yaml").write_text("extends: ~no-such-user-cl3/p.yaml\n")
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"noodplan: {says}") and err.count("\n") == 1, err

@@ -71,6 +71,56 @@ def test_interrupted_after_the_first_origin_the_same_command_computes_only_the_o
     assert not kept.folder_for(out).exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
 
 
+def test_ctrl_c_while_the_results_are_written_keeps_every_origin_and_the_same_command_writes_them(
+        whole, tmp_path, monkeypatch, capsys):
+    """Ctrl+C after the last origin, while the results are being written into their temporary folder:
+    --out is as it was (absent), every origin is kept, and the same command computes nothing and
+    writes the bytes of one run whole."""
+    out = tmp_path / "out"
+    argv = [*ARGV, "--jobs", "1", "--out", str(out)]
+    write = rolling.RollingBacktest.write
+
+    def interrupted(self, folder):
+        write(self, folder)                 # the files are there, in the temporary folder, when Ctrl+C comes
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(rolling.RollingBacktest, "write", interrupted)
+    assert main(argv) == 130
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"noodplan: interrupted; all 2 origins are kept in {out}.origins; run the same command to write the results "
+        f"from them"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.origins"]       # no out, no temporary folder
+    monkeypatch.setattr(rolling.RollingBacktest, "write", write)
+    computed = _counting(monkeypatch)
+    assert main(argv) == 0 and computed == []
+    assert _files(out) == _files(whole)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]
+
+
+def test_an_out_that_links_to_a_folder_keeps_its_origins_beside_that_folder(whole, tmp_path, monkeypatch, capsys):
+    """--out a symbolic link to a folder on another disk: the results are written through the link
+    (`outputs.through_link`), and the finished origins are kept beside the folder it points to, not
+    beside the link (before, `link.origins/` was made beside the link, on the disk the link avoids)."""
+    disk, here = tmp_path / "disk", tmp_path / "here"
+    (disk / "runs").mkdir(parents=True)
+    here.mkdir()
+    (here / "out").symlink_to(disk / "runs")
+    argv = [*ARGV, "--jobs", "1", "--out", str(here / "out")]
+    _counting(monkeypatch, stop_at=2)
+    assert main(argv) == 130
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"noodplan: interrupted; 1 of 2 origins are kept in {disk}/runs.origins; run the same command to resume "
+        f"(it computes only the 1 other)"]
+    assert sorted(p.name for p in here.iterdir()) == ["out"]            # nothing beside the link
+    assert sorted(p.name for p in (disk / "runs.origins").iterdir()) == ["2019-07-01.json", "manifest.json"]
+
+    computed = _counting(monkeypatch)
+    assert main(argv) == 0
+    assert [o.isoformat() for o in computed] == ["2020-01-01"]           # resumed from beside the folder
+    assert _files(disk / "runs") == _files(whole)
+    assert (here / "out").is_symlink() and sorted(p.name for p in disk.iterdir()) == ["runs"]   # kept ones removed
+
+
 def test_origins_kept_with_other_settings_or_code_are_refused_in_one_line_or_removed_with_force(tmp_path,
                                                                                                 monkeypatch, capsys):
     out = tmp_path / "out"

@@ -16,7 +16,7 @@ import os
 import re
 import types
 import typing
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -133,19 +133,44 @@ class _Strict(BaseModel):
             if not isinstance(v, bool):
                 raise ValueError(f"must be true or false (got {shown(v)})")
         elif not _allows_bool(annotation) and _has_bool(v):
-            raise ValueError("true/false (or yes/no, on/off) is not a number here")
+            raise _Inside(_entry_of(v, lambda x: isinstance(x, bool)),
+                          "true/false (or yes/no, on/off) is not a number here")
         elif isinstance(v, str) and (bad := _CONTROL.search(v)) is not None:
             # (a text of a file: a NUL or an escape code is a damaged file or a paste from a terminal)
             raise ValueError(f"text with {_control_name(bad.group())} in it (got {shown(v)}); "
                              "write it without control characters")
         elif _text_for_number(annotation, v):
             text = _text_in(v)
+            at = _entry_of(v, lambda x: x is text)
             if isinstance(text, str) and text.strip().lstrip("+-").casefold() in _NOT_FINITE:   # JSON's NaN, Infinity
-                raise ValueError(f"must be a finite number (got {shown(text)})")
+                raise _Inside(at, f"must be a finite number (got {shown(text)})")
             if isinstance(text, str) and (hint := written_otherwise(text)) is not None:
-                raise ValueError(f"must be a number (got {shown(text)}); {hint}")
-            raise ValueError(f"must be a number, not text (got {shown(text)}); write it without quotes")
+                raise _Inside(at, f"must be a number (got {shown(text)}); {hint}")
+            raise _Inside(at, f"must be a number, not text (got {shown(text)}); write it without quotes")
         return v
+
+
+class _Inside(ValueError):
+    """A field's refusal of one entry of its list or mapping: `at` is the way to it from the field
+    (keys and indices), so the line names the entry (`portfolio.contract_term_days.minors: …`), not
+    only the field that holds it (`first_problem`)."""
+
+    def __init__(self, at: tuple[Any, ...], message: str) -> None:
+        super().__init__(message)
+        self.at = at
+
+
+def _entry_of(value: Any, wanted: Callable[[Any], bool]) -> tuple[Any, ...]:
+    """The keys and indices to the first entry of `value` (a list or mapping, nested) that is
+    `wanted`; () when `value` itself is, or none is."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list | tuple) else ()
+    if not wanted(value):
+        for k, v in items:
+            if wanted(v):
+                return (k,)
+            if isinstance(v, dict | list | tuple) and (deeper := _entry_of(v, wanted)):
+                return (k, *deeper)
+    return ()
 
 
 # what JSON (and YAML without its dot: .nan, .inf) writes for a number that is not finite; read as text
@@ -1603,6 +1628,8 @@ def first_problem(err: ValidationError) -> str:
     if e["type"] == "missing":      # a required field misspelt: the misspelling says more than its absence
         e = next((x for x in errors if x["type"] == "extra_forbidden" and x["loc"][:-1] == e["loc"][:-1]), e)
     loc = [p for p in e["loc"] if not str(p).startswith("function-")]   # a validator's own name
+    if isinstance(inside := e.get("ctx", {}).get("error"), _Inside):      # an entry of the field's list or mapping
+        loc += inside.at
     where = ".".join(str(p) if re.fullmatch(r"[\w.-]+", str(p)) else repr(p) for p in loc)
     msg = e["msg"].removeprefix("Value error, ")
     key = loc[-1:] == ["[key]"] and len(loc) >= 2     # a mapping's key that is not one of its names
@@ -1756,6 +1783,9 @@ class _Loader(_SafeLoader):
                 None, None, f"{text} reads as {whole} (a point starts the decimals); write {whole}000 if a thousands "
                 f"separator was meant (numbers are written without one), or {whole} if {whole} is meant",
                 node.start_mark)
+        if re.fullmatch(r"-(?:[0_]+\.?[0_]*|\.[0_]+)(?:[eE][-+]?[0-9]+)?", text):   # -0.0: as -0 (construct_yaml_int)
+            raise yaml.constructor.ConstructorError(None, None, f"{text} is 0 written with a minus sign; write 0 if 0 "
+                                                    f"is meant", node.start_mark)
         if not node.style and re.fullmatch(r"[-+]?[1-9][0-9]{0,2}\.[0-9]{3}", text):
             return _Dotted.at(text, node.start_mark.line + 1)      # 30.500: judged by its field (`_dotted_counts`)
         return float(super().construct_yaml_float(node))
@@ -2075,8 +2105,9 @@ def _validated(data: dict, source: str) -> Scenario:
 
 
 def _check_written_dates(own: dict, sc: Scenario, source: str, days: int | None = None) -> None:
-    """The events and shocks a file (or a mapping) writes itself fall inside its run: an event dated
-    after the run's last day would never happen, and a shock starting after it would add nobody
+    """The events, regime requests and shocks a file (or a mapping) writes itself fall inside its run:
+    an event dated after the run's last day would never happen, a regime `requested` after it would
+    never be asked for on that date, and a shock starting after it would add nobody
     (the file was loaded without complaint and the run ignored them). Those a file inherits through
     `extends` are its parent's, written for the parent's horizon: a file that only shortens the
     horizon (`extends: mass-arrival`, `horizon_days: 60`) takes a first look at the start, and a
@@ -2098,6 +2129,12 @@ def _check_written_dates(own: dict, sc: Scenario, source: str, days: int | None 
                 raise ScenarioError(f"{source}: events.{i}.date: {e.date} is after {where}, so the event would "
                                     f"never happen; move it into the run, run longer (horizon_days, --days), or "
                                     f"remove it")
+    if isinstance(own.get("regimes"), list):
+        for i, r in enumerate(sc.regimes):
+            if r.requested is not None and r.requested > end:
+                raise ScenarioError(f"{source}: regimes.{i}.requested: {r.requested} is after {where}, so the "
+                                    f"regime would never be asked for on it; move it into the run, run longer "
+                                    f"(horizon_days, --days), ask at a phase (request_at_phase), or remove it")
     inflow = own.get("inflow")
     if isinstance(inflow, dict) and isinstance(inflow.get("shocks"), list):
         for i, shock in enumerate(sc.inflow.shocks):

@@ -2198,3 +2198,37 @@ for _name, _argv, _files_here, _says in (
 ):
     bad_argv("fz2", _name, _argv, _files_here, says=_says)
 good("fz2", "analyze-manifest-with-a-bom", ("analyze", "{d}/store"), _fz2_store(manifest_prefix=codecs.BOM_UTF8))
+
+# --- generative fuzzer findings (FZ)
+# `python -m tests.bad_inputs.fuzz` (tests/bad_inputs/fuzz.py) changes one field of a built-in scenario at a time.
+# A true/false or a quoted number inside a per-kind mapping or a list was named by the field that holds it only
+# (`portfolio.contract_term_days: true/false ... is not a number here`, `chain.departure_shares: must be a number, not
+# text`): the line names the entry now, as pydantic's own errors do (`_Inside`).
+bad("types", "fz-bool-in-a-per-kind-mapping", "portfolio: {contract_term_days: {minors: true}}\n",
+    says=("s.yaml: portfolio.contract_term_days.minors: true/false (or yes/no, on/off) is not a number here",))
+bad("types", "fz-quoted-number-in-a-mapping", "chain: {departure_shares: {independent: 0.2762, forced: 0.2344, "
+    "unsupervised: '0.4894'}}\n",
+    says=("s.yaml: chain.departure_shares.unsupervised: must be a number, not text (got '0.4894')",))
+bad("types", "fz-dutch-decimal-in-a-list", "inflow: {household_size_shares: [0.6, 0.12, 0.11, '0,09', 0.08]}\n",
+    says=("s.yaml: inflow.household_size_shares.3: must be a number (got '0,09'); decimals are written with a point",))
+bad("types", "fz-bool-in-a-derogation", "regimes: [{type: crisis, requested: 2025-07-02, authorisation_delay_days: 1, "
+    "derogations: {chain.registration_priority: 1, chain.dublin_share: true}}]\n",
+    says=("s.yaml: regimes.0.derogations.chain.dublin_share: true/false",))
+# -0.0 (and -0e3) was read as 0 where -0 is refused as a sign mistyped or a number left out.
+bad("types", "fz-minus-zero-point-zero", "portfolio: {places: {crisis: -0.0}}\n",
+    says=("s.yaml: line 2 not valid YAML (-0.0 is 0 written with a minus sign",))
+bad("types", "fz-minus-zero-exponent", "chain: {dublin_share: -0e3}\n",
+    says=("s.yaml: line 2 not valid YAML (-0e3 is 0 written with a minus sign",))
+good("fz", "zero-point-zero", ("validate", "{d}/s.yaml"), {"s.yaml": "extends: tiny.yaml\nchain: {dublin_share: 0.0}\n"})
+# A regime a file asks for on a date after its run's last day was accepted and never asked for (as an event dated
+# after it was, before it was refused: `_check_written_dates`); a --days that reaches the date runs it. Named p.yaml
+# as round 16's: an upload is not checked (a scenario the dashboard exported whole).
+_FZ_REGIME = "regimes: [{type: crisis, requested: 2025-08-01, authorisation_delay_days: 1}]\n"
+for _cmd in (("validate", "{d}/p.yaml"), ("run", "{d}/p.yaml", "--out", "{d}/out"),
+             ("run", "{d}/p.yaml", "--days", "25", "--out", "{d}/out")):
+    bad_argv("dates", f"fz-regime-requested-after-the-run/{_cmd[0]}{len(_cmd)}", _cmd,
+             {"p.yaml": "extends: tiny.yaml\n" + _FZ_REGIME},
+             says=("p.yaml: regimes.0.requested: 2025-08-01 is after the run's last day (", "so the regime would "
+                   "never be asked for on it"))
+good("fz", "regime-requested-inside-a-longer-run", ("run", "{d}/s.yaml", "--days", "35", "--out", "{d}/out"),
+     {"s.yaml": "extends: tiny.yaml\n" + _FZ_REGIME})

@@ -24,7 +24,7 @@ from experiments.exercise import report, savefile
 from experiments.exercise import roles as R
 from experiments.exercise.engine import said, turn_at
 from model.scenario import ScenarioError
-from viz.exercise_room import ROOMS, Room, offered
+from viz.exercise_room import ROOMS, Room, TakenAlready, offered
 from viz.field_carrier import FieldCarrier
 from viz.file_pick import FilePick
 from viz.labels import DECISION_LABELS, KIND_LABELS, REGIME_LABELS, TRACK_LABELS
@@ -75,7 +75,7 @@ def seats_back(text: str | None) -> tuple[list[tuple[Room, str]], int | None, tu
     seat = None
     try:
         room = ROOMS.get(str(player[0]))
-        room.role_of(str(player[1]))
+        room.come_back(str(player[1]))          # (its page closed on the reload: a player again)
         seat = (room, str(player[1]))
     except (ScenarioError, IndexError, KeyError, TypeError):
         pass
@@ -230,20 +230,27 @@ def Chart(room: Room, tick: int = 0):
         solara.Image(png, classes=["np-ex-chart"])
 
 
+def status_lines(room: Room) -> tuple[str, str]:
+    """The room's status line and the turn being played (as the log's "in turn" column names it), the turn,
+    day and date read together under the run's lock (`ExerciseRun.now`): a page redrawn as the turn ended
+    read them while the turn was played, a day of it with the turns played before it."""
+    run = room.run
+    turn, day, date = run.now()
+    turns = run.exercise.turns
+    # turns played, and the turn being played (the log's "in turn": a decision, snapshot or inject
+    # of the first turn is in turn 1 while 0 turns are played)
+    now = f"now turn {turn + 1}" if turn < turns else "all played"
+    where = turn_at(turn, turns, day)
+    return (f"**{run.exercise.title}** — room status: **{room.status}** · turns played: {turn} of {turns}, "
+            f"{now} · day {day} · {date}", where[0].upper() + where[1:])
+
+
 @solara.component
 def Status(room: Room, tick: int = 0):
     """`tick` (the room's version) makes it redraw when the room changed."""
-    run = room.run
-    # turns played, and the turn being played (the log's "in turn": a decision, snapshot or inject
-    # of the first turn is in turn 1 while 0 turns are played)
-    now = f"now turn {run.turn + 1}" if run.turn < run.exercise.turns else "all played"
-    solara.Markdown(f"**{run.exercise.title}** — room status: **{room.status}** · "
-                    f"turns played: {run.turn} of {run.exercise.turns}, {now} · day {run.day} · {run.date()}",
-                    style={"font-size": "15px"})
-    # the turn being played as the log's "in turn" column and the snapshots' details name it (it read "Turn 0"
-    # under "now turn 1")
-    where = turn_at(run.turn, run.exercise.turns, run.day)
-    solara.Text(where[0].upper() + where[1:], classes=["np-ex-turn"])
+    line, where = status_lines(room)
+    solara.Markdown(line, style={"font-size": "15px"})
+    solara.Text(where, classes=["np-ex-turn"])
 
 
 def clock_text(left: float | None, status: str) -> str:
@@ -405,6 +412,10 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
                "np-ex-pending")
         players = sorted(set(room.players.values()))
         solara.Text(f"Players joined: {', '.join(players) or 'none yet'}", classes=["np-ex-players"])
+        gone = room.gone()
+        if gone:          # their tabs closed without Leave: out of the room, the model answers their requests
+            solara.Warning(f"Left without Leave (their page closed): {', '.join(gone)}; no table plays "
+                           f"{'this role' if len(gone) == 1 else 'these roles'} now", classes=["np-ex-gone"])
         _table(["figure", "now"], _figures(run), "np-ex-figures")
         Chart(room, room.version)
         with solara.Row(style={"flex-wrap": "wrap"}):
@@ -457,6 +468,14 @@ def Player(room: Room, token: str, on_leave):
     why = solara.use_reactive("")
     message = solara.use_reactive("")
     unread = solara.use_reactive("")      # a number field's text the click could not read (`Carried`)
+    shown_turn = run.now()[0]              # the turn this page shows: a decision is meant for it
+
+    def present():
+        """This page is open while it is drawn; it closes with its tab (the kernel's render context closes,
+        running this cleanup) or on Leave: the room then takes the table out (`Room.closed`)."""
+        room.opened(token)
+        return lambda: room.closed(token)
+    solara.use_effect(present, [room.code, token])
 
     def kind_for(t: str) -> str:
         """The location kind decision `t` acts on: the one picked when `t` may use it, else its first
@@ -486,10 +505,13 @@ def Player(room: Room, token: str, on_leave):
         if t == "answer_request":
             d["request"] = request.value
         try:
-            room.submit(token, d)
+            room.submit(token, d, shown_turn)
             message.set("")
             why.set("")
-        except ScenarioError as exc:
+        except TakenAlready as exc:       # a double click's second: the decision is taken, as at an accepted
+            message.set(str(exc))         # submit its why is no longer in the form (the first emptied it)
+            why.set("")
+        except ScenarioError as exc:      # not taken: the form keeps it all, to correct or submit again
             message.set(str(exc))
 
     with solara.Card(f"{role.title} ({role.id})"):

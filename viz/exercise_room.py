@@ -13,6 +13,7 @@ Nothing here knows Solara: the page (`viz.exercise_app`) calls these methods, an
 from __future__ import annotations
 
 import base64
+import logging
 import os
 import secrets
 import threading
@@ -26,6 +27,8 @@ from experiments.exercise.engine import ExerciseRun, parse_decision, turn_at
 from experiments.exercise.msel import library_names, load_exercise
 from model.scenario import ScenarioError
 from viz.session import world_for
+
+log = logging.getLogger(__name__)
 
 EXERCISE_FILES_ENV = "NOODPLAN_EXERCISE_FILES"     # `exercise serve --exercise FILE`s, os.pathsep between
 MAX_ROOMS = 32                      # rooms one server keeps (a workshop has a handful)
@@ -43,6 +46,11 @@ def offered() -> list[str]:
 
 class RoomError(ScenarioError):
     """A refused room action; one line saying why."""
+
+
+class TakenAlready(RoomError):
+    """The second click of a double click on Submit: its decision is taken already (the page treats it as
+    the accepted submit it repeats)."""
 
 
 def adhoc_effect(text: str) -> list[dict]:
@@ -87,6 +95,10 @@ class Room:
     status: str = "waiting"                         # waiting -> running <-> paused -> finished
     players: dict[str, str] = field(default_factory=dict)      # player token -> role id
     last_taken: dict[str, tuple] = field(default_factory=dict)   # player token -> (its last decision, steered)
+    pages: dict[str, int] = field(default_factory=dict)          # player token -> its pages open now
+    # player token -> role id: tables whose pages all closed without Leave (the tab closed, the browser
+    # quit): out of the room as after Leave; the same tab reloaded comes back to its seat (`come_back`)
+    away: dict[str, str] = field(default_factory=dict)
     version: int = 0
     # the changes of the room other than the tables' own (a decision submitted or withdrawn, a table joining
     # or leaving): the facilitator's. The same decision again from a page with none of these since is the
@@ -121,9 +133,56 @@ class Room:
         """The player's page leaves the room: its token no longer acts, and its role is no longer played
         when no other page of its table is in the room (a request to it is then answered by the model)."""
         with self.lock:
+            self.pages.pop(token, None)
+            self.away.pop(token, None)
             if self.players.pop(token, None) is not None:
                 self.last_taken.pop(token, None)
                 self.changed(by_table=True)
+
+    def opened(self, token: str) -> None:
+        """A page of the player `token` is open (drawn in a browser tab); see `closed`."""
+        with self.lock:
+            if token in self.players:
+                self.pages[token] = self.pages.get(token, 0) + 1
+
+    def closed(self, token: str) -> None:
+        """A page of the player `token` is gone (Solara closes a tab's page when the tab closes or reloads,
+        or the browser quits). When it was the token's last page, the table is out of the room as after
+        Leave, and the facilitator's page and the server's log say so: without this a closed tab stayed a
+        player for good, its role played, and requests to it waited a turn for an answer that could not
+        come. A reload opens the new page before or after the old one closes: `come_back` takes it back."""
+        with self.lock:
+            left = self.pages.get(token, 0) - 1
+            if left > 0:
+                self.pages[token] = left
+                return
+            self.pages.pop(token, None)
+            role = self.players.pop(token, None)
+            if role is None:                   # (Leave clicked: out already)
+                return
+            self.last_taken.pop(token, None)
+            self.away[token] = role
+            log.info("exercise room %s: a table of %s closed its page without Leave; out of the room "
+                     "(%s)", self.code, role, "its role still played by another page" if role in
+                     self.players.values() else "its role no longer played: the model answers its requests")
+            self.changed(by_table=True)
+
+    def come_back(self, token: str) -> str:
+        """The role of `token` for a reloaded tab that kept it: a player still, or one whose page closed
+        without Leave (`closed`), who is a player again. RoomError for a token this room did not give or
+        that left (Leave)."""
+        with self.lock:
+            role = self.away.pop(token, None)
+            if role is not None:
+                self.players[token] = role
+                log.info("exercise room %s: a table of %s is back (its page reloaded)", self.code, role)
+                self.changed(by_table=True)
+            return self.role_of(token)
+
+    def gone(self) -> list[str]:
+        """The roles of tables whose pages closed without Leave and that no page plays now, sorted."""
+        with self.lock:
+            return sorted(set(self.away.values()) - set(self.players.values()))
 
     def role_of(self, token: str) -> str:
         role = self.players.get(token)
@@ -139,14 +198,21 @@ class Room:
             return self.clock_left
         return max(0.0, self.deadline - self.clock())
 
-    def submit(self, token: str, decision: dict) -> None:
-        """A decision of the token's role for this turn. The same decision again from the same page
+    def submit(self, token: str, decision: dict, turn: int | None = None) -> None:
+        """A decision of the token's role for this turn. `turn`: the turns played as the page showed them
+        when the table clicked; refused when the facilitator has ended that turn since (the click reached
+        the room as the turn ended: taken, it would act a turn later than the table meant, unseen), the
+        decision left in the form to submit again in the new turn. The same decision again from the same page
         with nothing else happened since (a double click on Submit: twice the places) is refused once;
         submitted once more, it is taken. "Nothing else": the facilitator changed nothing, the page
         withdrew nothing; other tables' decisions meanwhile do not count (at a turn's last minute every
         table submits: a double click's two clicks came either side of another table's submit)."""
         with self.lock:
             role = self.role_of(token)
+            if turn is not None and turn != self.run.turn:
+                now = (f"now turn {self.run.turn + 1}: submit it again to take it in this turn"
+                       if not self.run.finished else "all turns are played")
+                raise RoomError(f"decision: not taken: turn {turn + 1} ended before it reached the room ({now})")
             if self.status != "running":
                 raise RoomError(f"room: the exercise is {self.status}; decisions are taken while it runs")
             if self.time_left() == 0.0:
@@ -154,7 +220,7 @@ class Room:
             d = parse_decision(decision)
             again = (d.model_dump(exclude={"why"}), self.steered)     # (the page empties `why` once taken)
             if self.last_taken.pop(token, None) == again:
-                raise RoomError("decision: taken already (it is under your decisions); submit it again to take "
+                raise TakenAlready("decision: taken already (it is under your decisions); submit it again to take "
                                 "it once more")
             self.run.submit(role, d)
             self.changed(by_table=True)

@@ -255,6 +255,12 @@ class ExerciseRun:
         with self.lock:
             return indicators(self.model)
 
+    def now(self) -> tuple[int, int, str]:
+        """The turns played, the day (the first not simulated yet) and its date, read together under the
+        lock: never a day of a turn being played (a page redrawn as the turn ended showed its third day)."""
+        with self.lock:
+            return self.turn, self.day, self.date()
+
     def pending(self, role_id: str | None = None) -> list[tuple[str, Any]]:
         """Decisions submitted this turn (of one role, or all), in submission order."""
         with self.lock:

@@ -482,6 +482,22 @@ def test_a_reload_mid_turn_brings_the_facilitator_and_the_tables_back_to_their_s
         op.assert_offline_clean()
 
 
+def test_a_table_that_closes_its_tab_without_leave_is_out_of_the_room(room_server, make_page):
+    """A table closes its tab (the browser runs the page's unload handlers, as at a tab's close): it stayed
+    among the players for good, its role played. Solara's close signal closes its page on the server; the
+    facilitator's page says the table left without Leave, and the players joined no longer list it."""
+    fac, (coa,), _code = open_room(make_page, room_server, "mass-arrival-2022", "coa")
+    f = fac.page
+    f.wait_for_function("() => document.querySelector('.np-ex-players')?.textContent.includes('coa')",
+                        timeout=60_000)
+    coa.page.close(run_before_unload=True)
+    f.locator(".np-ex-gone").wait_for(timeout=60_000)
+    assert f.locator(".np-ex-gone").inner_text().strip() == \
+        "Left without Leave (their page closed): coa; no table plays this role now"
+    assert f.locator(".np-ex-players").inner_text().strip() == "Players joined: none yet"
+    fac.assert_offline_clean()
+
+
 def report_log(html_text: str) -> list[list[str]]:
     """The after-action report's log of the line of play, oldest first, as [turn, day, kind, role, what, why]
     (the page's log columns; the report's date and detail left out)."""
@@ -507,8 +523,8 @@ def decide(op, why: str, places: str | None = None, click: bool = True) -> None:
     if places is not None:
         choose(p, "Kind", "Emergency (noodopvang)")
         p.get_by_label("Places").fill(places, timeout=120_000)
-    # (by its place, not its label: the text area shows its label only while empty, and the text of a decision
-    # refused as the second click of a double click stays in it)
+    # (by its place, not its label: the text area shows its label only while empty, and a text carried in it
+    # may not have left the browser's field yet)
     p.locator(".np-ex-why textarea").fill(why, timeout=120_000)
     if click:
         p.locator(".np-ex-submit").click()

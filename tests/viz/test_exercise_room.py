@@ -217,8 +217,7 @@ def test_a_player_withdraws_a_decision_from_the_page_while_decisions_are_taken(r
     first.click()                          # a second click on the row just withdrawn takes nothing else
     assert [d.why for _, d in room.run.pending("coa")] == ["sports hall"]
     assert "no longer waiting" in str(rc.find(v.Alert).widget.children)
-    rc.close()                                 # (the page goes; the room refuses by itself)
-    room.pause(key)
+    room.pause(key)                            # (the room refuses by itself, whatever a page offers)
     with pytest.raises(RoomError, match="the exercise is paused"):
         room.withdraw(coa, 0)
     room.start(key)
@@ -805,3 +804,170 @@ def test_the_pages_show_the_figures_of_a_days_end_not_of_a_day_half_simulated(ro
         ender.join(120)
     reader.join(60)
     assert room.run.day == 7 and read == [_figures(room.run)]
+
+
+def _held_turn(monkeypatch, room: Room, key: str):
+    """The facilitator ends the turn in a thread of its own, held on the turn's first day half simulated
+    (the day's moves wait for the returned gate): the room's and the run's locks are held meanwhile.
+    Returns (the ending thread, the gate)."""
+    import threading
+
+    from model import rulebook
+
+    half, gate = threading.Event(), threading.Event()
+    relocate = rulebook.relocate
+
+    def held(s, day):
+        half.set()
+        gate.wait(60)
+        return relocate(s, day)
+    monkeypatch.setattr(rulebook, "relocate", held)
+    ender = threading.Thread(target=room.advance, args=(key, room.run.turn))
+    ender.start()
+    assert half.wait(60)
+    return ender, gate
+
+
+def test_the_status_line_reads_turn_and_day_together_never_a_day_of_a_turn_being_played(room, key, monkeypatch,
+                                                                                        render):
+    # the status line read the turn and the day without the run's lock: a page redrawn as the turn ended
+    # showed "turns played: 0 … day 3", a day of the turn being played. Read under the lock, it waits
+    import threading
+
+    import ipyvuetify as v
+
+    from viz import exercise_app
+
+    def shown(rc) -> tuple[str, str]:
+        line = re.search(r"turns played: [^<]*", rc.find(v.VuetifyTemplate).widget.template)
+        return (line.group(0) if line else ""), rc.find(v.Html, class_="np-ex-turn").widget.children[0]
+
+    room.start(key)
+    ender, gate = _held_turn(monkeypatch, room, key)
+    drawn: list = []
+    try:
+        reader = threading.Thread(target=lambda: drawn.append(render(exercise_app.Status(room))))
+        reader.start()
+        reader.join(1.0)
+        assert drawn == []                # (it waits for the turn: the run's lock)
+    finally:
+        gate.set()
+        ender.join(120)
+    reader.join(60)
+    assert shown(drawn[0]) == (f"turns played: 1 of 6, now turn 2 · day 7 · {room.run.date_of(7)}",
+                               "Turn 2 of 6, day 7")
+
+
+def _joined_player(room: Room, role: str, render):
+    """A player's page of `role` in `room` as a tab shows it after Join (`viz.exercise_app.Page`)."""
+    import ipyvuetify as v
+
+    from viz import exercise_app
+
+    rc = render(exercise_app.Page())
+    rc.find(v.TextField, class_="np-ex-code").widget.v_model = room.code
+    rc.find(v.Select, class_="np-ex-role").widget.v_model = role
+    rc.find(v.Btn, class_="np-ex-join").widget.click()
+    return rc
+
+
+def test_a_decision_clicked_as_the_turn_ends_is_refused_with_a_line_not_taken_into_the_next_turn(monkeypatch, render):
+    # the table clicked Submit as the facilitator ended turn 1: the click waited for the turn's end and the
+    # decision went into turn 2, the table told nothing. The page sends the turn it showed: refused, in words,
+    # the form keeping the decision to submit again
+    import threading
+
+    import ipyvuetify as v
+
+    from viz.exercise_room import ROOMS
+
+    room, key = small_room(ROOMS)
+    room.start(key)
+    rc = _joined_player(room, "coa", render)
+    rc.find(v.TextField, class_="np-ex-places").widget.v_model = 40
+    rc.find(v.Textarea).widget.v_model = "a sports hall"
+    ender, gate = _held_turn(monkeypatch, room, key)
+    clicker = threading.Thread(target=rc.find(v.Btn, class_="np-ex-submit").widget.click)
+    try:
+        clicker.start()
+        clicker.join(1.0)                 # (it waits for the turn's end: the room's lock)
+        assert clicker.is_alive()
+    finally:
+        gate.set()
+        ender.join(120)
+    clicker.join(60)
+    assert room.run.turn == 1 and room.run.pending("coa") == []
+    assert [e for e in room.run.log if e["kind"] == "decision"] == []
+    errors = rc.find(v.Alert, class_="np-ex-error").widgets
+    assert [e.children[0] for e in errors] == ["decision: not taken: turn 1 ended before it reached the room "
+                                              "(now turn 2: submit it again to take it in this turn)"]
+    assert rc.find(v.Textarea).widget.v_model == "a sports hall"
+    rc.find(v.Btn, class_="np-ex-submit").widget.click()          # again, in the turn it now shows: taken
+    assert [(d.places, d.why) for _, d in room.run.pending("coa")] == [(40, "a sports hall")]
+
+
+def test_a_refused_second_click_empties_the_why_field_as_the_accepted_first_did(render):
+    # a double click: the first click took the decision and emptied the Why field; the second came with the
+    # field's text as the browser still showed it (carried just before the click), was refused as taken
+    # already, and the text stayed in the field, ready to go with the next decision
+    import ipyvuetify as v
+
+    from viz.exercise_room import ROOMS
+
+    room, key = small_room(ROOMS)
+    room.start(key)
+    rc = _joined_player(room, "coa", render)
+    why, submit = rc.find(v.Textarea).widget, rc.find(v.Btn, class_="np-ex-submit").widget
+    why.v_model = "a sports hall"
+    submit.click()
+    assert why.v_model == "" and rc.find(v.Alert, class_="np-ex-error").widgets == []
+    why.v_model = "a sports hall"                    # (the text the browser still showed, carried with the click)
+    submit.click()
+    assert "taken already" in rc.find(v.Alert, class_="np-ex-error").widget.children[0]
+    assert why.v_model == ""
+    assert [d.why for _, d in room.run.pending("coa")] == ["a sports hall"]
+    # a decision refused for what it says keeps its why, to correct and submit again
+    rc.find(v.TextField, class_="np-ex-places").widget.v_model = -5
+    why.v_model = "too few"
+    submit.click()
+    assert "places" in rc.find(v.Alert, class_="np-ex-error").widget.children[0] and why.v_model == "too few"
+
+
+def test_a_tab_closed_without_leave_takes_its_table_out_and_a_reloaded_tab_comes_back(render):
+    # a table that closed its tab without clicking Leave stayed among the players for good: its role played,
+    # a request to it waited a turn for an answer that could not come. Solara closes the page's render
+    # context when the tab closes (its close beacon) or the kernel is culled: the table is out as after Leave
+    import ipyvuetify as v
+
+    from viz import exercise_app
+    from viz.exercise_room import ROOMS
+
+    room, key = small_room(ROOMS)
+    room.start(key)
+    prov = room.join("prov-gr")
+    rc = _joined_player(room, "gem-gr", render)
+    (token,) = [t for t, r in room.players.items() if r == "gem-gr"]
+    kept = exercise_app.seats_text([], None, (room, token))          # what the tab keeps
+    rc.close()
+    assert sorted(room.players.values()) == ["prov-gr"] and room.gone() == ["gem-gr"]
+    facilitator = render(exercise_app.Facilitator(room, key, lambda: None, lambda *a: None))
+    assert facilitator.find(v.Alert, class_="np-ex-gone").widget.children[0] == \
+        "Left without Leave (their page closed): gem-gr; no table plays this role now"
+    room.submit(prov, {"type": "request_places", "kind": "emergency", "places": 20, "province": "Groningen"})
+    room.advance(key, 0)
+    answered = [e["detail"].split(";")[0] for e in room.run.log if e["kind"] == "model"]
+    assert answered == ["no table plays gem-gr"]                     # at once, not a turn later
+    # the same tab reloaded (its page closed, then drawn again from what the tab kept): back in its seat
+    assert exercise_app.seats_back(kept)[2] == (room, token)
+    assert room.players[token] == "gem-gr" and room.gone() == []
+    # a reload whose new page opens before the old one closes: the table plays on throughout
+    again = render(exercise_app.Player(room, token, lambda: None))
+    rc2 = render(exercise_app.Player(room, token, lambda: None))
+    again.close()
+    assert room.players[token] == "gem-gr"
+    rc2.close()
+    assert token not in room.players and room.gone() == ["gem-gr"]
+    # Leave is final: a tab that left does not come back on a reload
+    room.come_back(token)
+    room.leave(token)
+    assert exercise_app.seats_back(kept)[2] is None and room.gone() == []

@@ -354,7 +354,7 @@ def test_compare_extends_another_scenario_and_two_builtins():
     with pytest.raises(ScenarioError, match="variant B: extends: '/etc/passwd' is neither a built-in scenario"):
         compare.variant(base, "extends: /etc/passwd")
     from viz.session import RunRecord
-    with pytest.raises(ScenarioError, match=r"run\.json: extends: '/etc/passwd' is not a built-in scenario"):
+    with pytest.raises(ScenarioError, match=r"run\.json: scenario: extends: '/etc/passwd' is not a built-in scenario"):
         RunRecord.from_json('{"noodplan_run": 1, "scenario": {"extends": "/etc/passwd"}}', "run.json")
     res = compare.compare(base, flex, [1, 2], days=20, label_a="baseline", label_b="flex-only")
     rows = {r["figure"]: r for r in res.table()}

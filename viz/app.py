@@ -101,7 +101,7 @@ def Dashboard(session: Session, first_map: MapCanvas | None = None, store=None, 
     speed = solara.use_reactive("5 days/s")
     selection = solara.use_reactive(None)
     comparison = solara.use_reactive(None)
-    compare_form = solara.use_memo(lambda: panels.CompareForm.new(session.horizon, comparison), [])
+    compare_form = solara.use_memo(lambda: panels.CompareForm.new(comparison), [])
     prognosis = solara.use_reactive(None)
     forecast_form = solara.use_memo(lambda: fc.ForecastForm.new(prognosis), [])
     tab = solara.use_reactive(0)
@@ -111,7 +111,8 @@ def Dashboard(session: Session, first_map: MapCanvas | None = None, store=None, 
     map_canvas = solara.use_memo(lambda: first_map if rid == 0 and first_map else MapCanvas(session), [rid])
     region_canvas = solara.use_memo(lambda: MapCanvas(session), [rid])
     # the player asks for a frame only while no render of this page is under way (`viz.player`)
-    render_lock = reacton.core.get_render_context().thread_lock
+    render_context = reacton.core.get_render_context()
+    render_lock = render_context.thread_lock
     player = solara.use_memo(lambda: Player(session.step, version.set, on_stop=lambda: playing.set(False),
                                             rendering=render_lock.locked), [])
 
@@ -120,12 +121,20 @@ def Dashboard(session: Session, first_map: MapCanvas | None = None, store=None, 
         player.join()
         playing.set(False)
 
+    def show_new_run() -> None:
+        """Draw the run that replaced the last one, in one update: its number and its first frame set as
+        one batch of the page's render context. Set one after the other, each setter drew the page, and
+        the drawing between them showed the new scenario's name with the old run's day (day 197 of the
+        run played, for the seconds the next drawing took on a busy machine)."""
+        with render_context:          # (renders once, when the batch ends)
+            selection.set(None)
+            run_id.set(run_id.value + 1)
+            version.set(version.value + 1)
+
     def reset_to(sc=None):
         stop_playing()
         session.reset(sc)
-        selection.set(None)
-        run_id.set(run_id.value + 1)
-        version.set(version.value + 1)
+        show_new_run()
 
     def replay(rec, keep=None):
         """Replay `rec` in place of the run; `keep(rec)` once it replayed, before the page redraws
@@ -134,9 +143,7 @@ def Dashboard(session: Session, first_map: MapCanvas | None = None, store=None, 
         session.replay(rec)
         if keep is not None:
             keep(rec)
-        selection.set(None)
-        run_id.set(run_id.value + 1)
-        version.set(version.value + 1)
+        show_new_run()
 
     def close_page():
         stop_playing()
@@ -194,6 +201,14 @@ def Live(session, player, version, run_id, playing, speed, selection, comparison
     elif regions_seen.current[1] != session.generation:
         regions_seen.current = (-1, -1)
     regions_tick, regions_run = regions_seen.current
+    # The Export tab stays in the page once opened, holding the frame it showed last (while hidden it is not
+    # drawn at every frame): a download still being prepared when the planner goes to another tab (a
+    # briefing waits for its comparison run, a map of 1600 px is drawn) comes as a download does in a browser.
+    # Drawn only while shown, the tab's downloads went with it, and a briefing asked for never came.
+    export_seen = solara.use_ref(-1)                # the frame the Export tab showed last; -1: not open yet
+    if tab.value == EXPORT:
+        export_seen.current = tick
+    export_tick = export_seen.current
 
     def show_tab(index: int | None) -> None:
         if index is not None:
@@ -216,11 +231,15 @@ def Live(session, player, version, run_id, playing, speed, selection, comparison
                     panels.RegionsPanel(session, selection, region_canvas, tick=regions_tick, shown=tab.value == 1)
             for i in range(2, len(TABS)):
                 with v.TabItem(value=i):
-                    if tab.value == i:
-                        TabContent(i, session, selection, region_canvas, store, comparison, run_id, compare_form,
-                                   prognosis, forecast_form, map_canvas, sweep, tick)
+                    if i == EXPORT:
+                        if export_tick >= 0:
+                            panels.ExportPanel(session, map_canvas, comparison, tick=export_tick)
+                    elif tab.value == i:
+                        TabContent(i, session, selection, store, comparison, run_id, compare_form, prognosis,
+                                   forecast_form, sweep, tick)
 
 TABS = ("Run", "Regions", "Inspect", "Compare", "Forecast", "Export", "Sweeps")
+EXPORT = TABS.index("Export")
 
 
 @solara.component
@@ -239,17 +258,15 @@ def RunTab(session, selection, map_canvas, tick: int, entries: int):
     return main
 
 
-def TabContent(i, session, selection, region_canvas, store, comparison, run_id, compare_form, prognosis,
-               forecast_form, map_canvas, sweep, tick):
-    """The content of tab `i` other than Run and Regions (put into the tab item being built)."""
+def TabContent(i, session, selection, store, comparison, run_id, compare_form, prognosis, forecast_form, sweep,
+               tick):
+    """The content of tab `i` other than Run, Regions and Export (put into the tab item being built)."""
     if i == 2:
         panels.InspectPanel(session, selection, tick=tick)
     elif i == 3:
         panels.ComparePanel(session, store, comparison, run_id, compare_form)
     elif i == 4:
         fc.ForecastPanel(session, prognosis, run_id, forecast_form)
-    elif i == 5:
-        panels.ExportPanel(session, map_canvas, comparison, tick=tick)
     else:
         SweepPanel(sweep)
 

@@ -221,14 +221,20 @@ class CompareForm:
     b_name: solara.Reactive[str]
     changes: solara.Reactive[str]          # YAML: B as A with changes
     seeds_text: solara.Reactive[str]
-    days_text: solara.Reactive[str]
+    days_text: solara.Reactive[str | None]     # the days typed; None: not typed, the default (`default_days`)
     job: BackgroundJob
 
     @classmethod
-    def new(cls, horizon_days: int, result: solara.Reactive) -> CompareForm:
+    def new(cls, result: solara.Reactive) -> CompareForm:
         return cls(solara.reactive(ACTIVE), solara.reactive(CHANGED), solara.reactive("plan: {enabled: false}\n"),
-                   solara.reactive("1, 2, 3"), solara.reactive(str(min(365, horizon_days))),
-                   BackgroundJob(result.set))
+                   solara.reactive("1, 2, 3"), solara.reactive(None), BackgroundJob(result.set))
+
+
+def default_days(horizon: int) -> int:
+    """The days a comparison runs unless the planner types others: a year, or the horizon of the shorter of
+    A and B when that is shorter (it follows the scenarios: an Apply with a horizon of 90 days makes it 90;
+    a default fixed when the page opened stayed 365 and the field showed an error until edited)."""
+    return min(365, horizon)
 
 
 @dataclass
@@ -240,6 +246,7 @@ class CompareChoice:
     b: Scenario | None
     seeds: list[int] | None
     days: int | None
+    days_text: str                       # what the days field shows: the text typed, or the default
     label_a: str
     label_b: str
 
@@ -278,14 +285,15 @@ def compare_choice(session: Session, store: Store, form: CompareForm) -> Compare
         problems["seeds"], seeds = str(exc), None
     horizon = min(a.horizon_days if a else session.horizon, b.horizon_days if b else session.horizon)
     days: int | None
+    shown = days_text.value if days_text.value is not None else str(default_days(horizon))
     try:
-        days = cmp.parse_days(days_text.value, horizon)
+        days = cmp.parse_days(shown, horizon)
     except ScenarioError as exc:
         problems["days"], days = str(exc), None
     label_a = session.scenario.name if a_name.value == ACTIVE else a_name.value
     label_b = (f"{label_a} with changes" if b_name.value == CHANGED else
                (session.scenario.name if b_name.value == ACTIVE else b_name.value))
-    return CompareChoice(problems, a, b, seeds, days, label_a, label_b)
+    return CompareChoice(problems, a, b, seeds, days, shown, label_a, label_b)
 
 
 @solara.component
@@ -317,9 +325,15 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
     def carried(data: dict) -> None:
         # the texts the browser showed when the button was clicked, sent just before the click: a click reached
         # a busy server before the last keys typed (`viz.field_carrier`)
-        for field, text in zip((seeds_text, days_text, changes), data.get("texts") or [], strict=False):
-            if isinstance(text, str):
-                field.set(text)
+        seeds, days, change = (list(data.get("texts") or []) + [None] * 3)[:3]
+        if isinstance(seeds, str):
+            seeds_text.set(seeds)
+        # the default shown is not a value typed: it goes on following the horizon
+        if isinstance(days, str) and (days_text.value is not None
+                                      or days != compare_choice(session, store, form).days_text):
+            days_text.set(days)
+        if isinstance(change, str):
+            changes.set(change)
 
     def err(key):
         return [problems[key]] if key in problems else []
@@ -349,7 +363,7 @@ def ComparePanel(session: Session, store: Store, result: solara.Reactive, run_id
         with solara.Row(style={"flex-wrap": "wrap"}):
             v.TextField(label="Seeds", v_model=seeds_text.value, on_v_model=seeds_text.set, dense=True,
                         error_messages=err("seeds"), class_="np-compare-seeds", style_="max-width: 240px")
-            v.TextField(label="Days", v_model=days_text.value, on_v_model=days_text.set, dense=True,
+            v.TextField(label="Days", v_model=choice.days_text, on_v_model=days_text.set, dense=True,
                         error_messages=err("days"), class_="np-compare-days", style_="max-width: 160px")
         plan = (f"{2 * len(seeds)} runs of {days} days (A and B on {len(seeds)} seed{'s' if len(seeds) != 1 else ''})"
                 if not problems and seeds is not None else None)

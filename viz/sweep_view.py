@@ -8,13 +8,16 @@ PRIM boxes of `noodplan analyze` when the store has them (docs/sweeps.md).
 The folder opened first is `noodplan ui --sweep STORE` (the environment's NOODPLAN_UI_SWEEP).
 
 Nothing is written to the store; the sensitivity indices are computed here (as `noodplan
-analyze` would) when the page opens a store.
+analyze` would) when the page opens a store, and again when the store changes while it is shown
+(a sweep still running adds its batches, `noodplan analyze` writes its report): the view looks
+at the store's modification times every STORE_CHECK_S seconds (`store_stamp`, a few stat calls).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,6 +31,22 @@ from viz.figures import png_bytes
 
 DEFAULT_STORE = os.environ.get("NOODPLAN_UI_SWEEP", "")
 SEARCH_ROOT = "out"          # where `noodplan sweep --out` stores usually are (README, docs/sweeps.md)
+STORE_CHECK_S = 2.0          # seconds between two looks at the shown store's modification times
+
+
+def store_stamp(path: str | Path) -> tuple[int | None, ...]:
+    """When the store at `path` last changed, as the modification times (ns; None: absent) of what a
+    sweep or `noodplan analyze` writes: manifest.json (each session), parts/ (a batch is renamed into
+    it), runs.parquet (rebuilt at the end), the analysis folder and its report. Five stat calls, no read."""
+    base = Path(path)
+    stamps: list[int | None] = []
+    for p in (base / "manifest.json", base / "parts", base / "runs.parquet", base / "analysis",
+              base / "analysis" / "report.txt"):
+        try:
+            stamps.append(p.stat().st_mtime_ns)
+        except OSError:
+            stamps.append(None)
+    return tuple(stamps)
 
 
 def stores_under(root: str | Path | None = None, depth: int = 2) -> list[str]:
@@ -96,20 +115,40 @@ def SweepView(store: str):
     from experiments.sweep import plots
     from experiments.sweep.store import StoreError
 
+    # the store as it was when last read: a store that a running sweep still writes is read again when it
+    # changed (read once per folder, the view showed the runs of the moment it was opened until a reload)
+    unchanged: tuple[int | None, ...] | None = None      # (the store as first read)
+    stamp, set_stamp = solara.use_state(unchanged)
+
     def load():
+        read = store_stamp(store)             # before the read: a change during it is seen as one after it
         try:
-            return open_store(store), ""
+            return open_store(store), "", read
         except StoreError as exc:
-            return None, str(exc)
-    opened, error = solara.use_memo(load, [store])
+            return None, str(exc), read
+    opened, error, read = solara.use_memo(load, [store, stamp])
+
+    def watch():
+        stop = threading.Event()
+
+        def look() -> None:
+            seen = read
+            while not stop.wait(STORE_CHECK_S):
+                now = store_stamp(store)
+                if now != seen and not stop.is_set():
+                    seen = now
+                    set_stamp(now)
+        threading.Thread(target=look, name="noodplan-sweep-watch", daemon=True).start()
+        return stop.set           # the tab closes or another store is opened: stop looking
+    solara.use_effect(watch, [store])
     kpi, set_kpi = solara.use_state(None)
     kpis = opened.kpis if opened is not None else []
     chosen = kpi if kpi in kpis else (kpis[0] if kpis else None)
     sens_png = solara.use_memo(lambda: _png(plots.sensitivity_figure(opened.sensitivity)) if opened else None,
-                               [store])
+                               [store, stamp])
     scatter_png = solara.use_memo(
         lambda: _png(plots.scatter_inputs(opened.design, opened.table, [chosen])) if chosen else None,
-        [store, chosen])
+        [store, stamp, chosen])
     if opened is None:
         solara.Error(error)
         return

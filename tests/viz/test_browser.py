@@ -296,6 +296,24 @@ def test_briefing_opens_and_holds_the_decision_time_line(ui_server, make_page, t
     op.assert_offline_clean()
 
 
+
+def test_a_briefing_asked_for_comes_after_leaving_the_export_tab(ui_server, make_page):
+    """A planner asks for the briefing and goes back to the Run tab before it is drawn: it comes all the
+    same (the Export tab, hidden, stays in the page: its download's part in the browser with it)."""
+    op = make_page()
+    page = op.page
+    op.open(ui_server)
+    page.locator(".np-step-week").click()
+    wait_day(page, 7)
+    page.get_by_role("tab", name="Export").click()
+    with page.expect_download(timeout=120_000) as dl:
+        page.get_by_role("button", name="Briefing (HTML)").click()
+        page.get_by_role("tab", name="Run").click()
+        page.locator(".np-step-day").click()
+    assert dl.value.suggested_filename.endswith(".html")
+    assert "End of day" in Path(dl.value.path()).read_text(encoding="utf-8")
+    op.assert_offline_clean()
+
 def test_reload_warns_before_losing_the_run(ui_server, make_page):
     """Bug 10: reload discarded the run without a word."""
     op = make_page()

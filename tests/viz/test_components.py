@@ -278,6 +278,34 @@ def test_switching_scenario_updates_the_active_scenario_text(page):
     assert "Active scenario: flex-only" in page.find(v.Html, class_="np-active-scenario").widget.children[0]
 
 
+def test_a_new_run_is_drawn_once_and_never_with_the_old_runs_day(page):
+    """Apply (or an upload, Reset) during Play set the run's number and its first frame one after the other,
+    and each setter drew the whole page: two drawings of the new run where one does (seconds each on a busy
+    machine), and between them the page was open to a drawing that mixed the two runs (a browser saw the new
+    scenario's name with the old day). They are one update now: the page is drawn once, with the new run."""
+    page.find(v.Select, label="Speed").widget.v_model = "as fast as possible"
+    page.find(v.Btn, class_="np-play").widget.click()
+    _wait(lambda: days_in_position(day_text(page)) >= 15)
+    page.find(v.TextField, class_="np-param np-param-seed").widget.v_model = "9"
+    drawn: list[tuple[str, str, int, list[str]]] = []
+
+    def look() -> None:
+        # (the page's own find, not the test's, which waits for the render under way: this one)
+        find = type(page).find
+        active = find(page, v.Html, class_="np-active-scenario").widget.children[0]
+        day = find(page, v.Html, class_="np-day").widget.children[0]
+        stages = find(page, FigureWidget).widget.data[0].y
+        (cards,) = [w.unsafe_innerHTML for w in find(page, solara.widgets.HTML).widgets
+                    if "np-cards" in w.attributes.get("class", "").split()]
+        drawn.append((active, days_in_position(day), 0 if stages is None else len(stages), cards))
+    page._on_render_loop_done = look         # at the end of every drawing of the page, in its thread
+    page.find(v.Btn, class_="np-apply").widget.click()
+    page._on_render_loop_done = None
+    new = [d for d in drawn if d[0].endswith("seed 9")]
+    assert all(d[1] > 0 and d[2] == d[1] for d in drawn if d not in new), drawn    # the old run's last frames
+    assert [d[1:3] for d in new] == [(0, 0)], [d[:3] for d in new]
+    assert days_in_position(day_text(page)) == 0 and not page.find(v.Btn, class_="np-pause").widgets
+
 def test_bad_startup_scenario_opens_the_baseline_with_a_message(monkeypatch):
     """Bug 6: `noodplan ui --scenario mass-arival` made every page a traceback."""
     monkeypatch.setattr(app, "DEFAULT_SCENARIO", "mass-arival")
@@ -1409,3 +1437,63 @@ def test_coming_back_to_the_regions_tab_keeps_its_widgets_and_sends_one_frame(pa
     page.find(v.Html, class_="np-day")
     fresh = _region_multiples(page)
     assert fresh is not marked and all(len(t.y) == 1 for t in fresh.data)
+
+
+def _apply_horizon(rc, days: int) -> None:
+    rc.find(v.TextField, class_="np-param np-param-horizon_days").widget.v_model = str(days)
+    rc.find(v.Btn, class_="np-apply").widget.click()
+
+
+def test_compares_days_follow_the_horizon_applied_and_keep_the_days_typed(page):
+    """Compare's days were fixed when the page opened (365): after Apply with a horizon of 90 days the field
+    said "days: a whole number from 1 to 90 (got '365')" and Run comparison was off until the planner typed.
+    The default follows the scenarios' horizon now; days the planner typed are kept (and checked)."""
+    _open_tab(page, "Compare")
+    days = lambda: page.find(v.TextField, class_="np-compare-days").widget    # noqa: E731
+    assert days().v_model == "365" and days().error_messages == []
+    _apply_horizon(page, 90)
+    assert days().v_model == "90" and days().error_messages == []
+    assert page.find(v.Html, class_="np-compare-plan").widget.children[0] == "6 runs of 90 days (A and B on 3 seeds)"
+    assert not page.find(v.Btn, class_="np-compare-run").widget.disabled
+    _apply_horizon(page, 400)
+    assert days().v_model == "365"                              # a year, the horizon being longer
+    days().v_model = "30"
+    _apply_horizon(page, 60)
+    assert days().v_model == "30" and days().error_messages == []      # typed: kept
+    days().v_model = "200"
+    assert days().error_messages == ["days: a whole number from 1 to 60 (got '200')"]
+
+
+def test_a_download_asked_for_on_the_export_tab_comes_after_the_planner_left_it(page, monkeypatch):
+    """A briefing takes seconds (it may wait for its comparison run); a planner who asked for it and went
+    back to the Run tab never got it: the Export tab was drawn only while shown, and its downloads went
+    with it. The tab now stays in the page once opened, and the file comes as a browser download does."""
+    from solara.components.file_download import FileDownloadWidget
+
+    from viz import briefing
+
+    gate, started = threading.Event(), threading.Event()
+    real = briefing.briefing
+
+    def held(*args, **kwargs):
+        started.set()
+        assert gate.wait(120)
+        return real(*args, **kwargs)
+    monkeypatch.setattr(briefing, "briefing", held)
+    page.find(v.Btn, class_="np-step-week").widget.click()
+    _open_tab(page, "Export")
+
+    def brief_widget():
+        found = [w for w in page.find(FileDownloadWidget).widgets if "-briefing-" in w.filename]
+        assert found, "the briefing's download is gone"
+        return found[0]
+    brief_widget().request_download = True              # the click
+    assert started.wait(60)
+    _open_tab(page, "Run")
+    page.find(v.Btn, class_="np-step-day").widget.click()      # the run goes on meanwhile
+    gate.set()
+    _wait(lambda: brief_widget().bytes is not None, 120)
+    w = brief_widget()
+    # (read when it was drawn, after the day stepped meanwhile: named by the day it shows)
+    assert w.bytes.startswith(b"<!doctype html") and w.filename.endswith("-briefing-end-of-day7.html"), w.filename
+    assert b"End of day 7" in w.bytes

@@ -48,7 +48,7 @@ def test_the_compare_and_inspect_fields_flag_odd_digits_under_themselves():
     from viz.store import Store
 
     s = Session("baseline")
-    form = CompareForm.new(s.horizon, solara.reactive(None))
+    form = CompareForm.new(solara.reactive(None))
     _box, rc = solara.render(ComparePanel(s, Store(), solara.reactive(None), solara.reactive(0), form),
                              handle_error=False)
     try:

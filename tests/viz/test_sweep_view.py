@@ -62,6 +62,53 @@ def test_the_analysis_report_is_shown_when_there_is_one(store):
         rc.close()
 
 
+def test_a_store_a_sweep_is_still_writing_is_read_again_when_it_changed(tmp_path, monkeypatch):
+    """The view read a store once per folder: a planner watching a sweep run saw the runs of the moment the
+    tab opened until a reload. It looks at the store's modification times (`store_stamp`) and reads it again
+    when a batch came; a store left alone is not read again."""
+    from viz import sweep_view
+
+    monkeypatch.setattr(sweep_view, "STORE_CHECK_S", 0.05, raising=False)
+    out = tmp_path / "store"
+    d = design_from_dict(toy_design(sampler={"method": "lhs", "samples": 8, "seed": 1}))
+
+    def stop_after_first(done, total):
+        raise KeyboardInterrupt                 # the sweep still running: one batch of 4 written
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(d, out, executor="serial", model=Linear(), batch_size=4, on_batch=stop_after_first,
+                  log=lambda m: None)
+    reads, looks = [], []
+    real_open, real_stamp = sweep_view.open_store, getattr(sweep_view, "store_stamp", None)
+    monkeypatch.setattr(sweep_view, "open_store", lambda path: reads.append(path) or real_open(path))
+    monkeypatch.setattr(sweep_view, "store_stamp", lambda path: looks.append(path) or real_stamp(path),
+                        raising=False)
+    _box, rc = solara.render(SweepView(store=str(out)), handle_error=False)
+    try:
+        assert _text(rc, "np-sweep-summary") == ("Sweep toy: lhs design, 8 points x 1 seed(s); "
+                                                 "4 runs ok, 0 failed, 4 missing")
+        run_sweep(d, out, executor="serial", model=Linear(), batch_size=4, log=lambda m: None)   # the rest
+        _wait_until(lambda: "8 runs ok" in _text(rc, "np-sweep-summary"))
+        assert _text(rc, "np-sweep-summary") == ("Sweep toy: lhs design, 8 points x 1 seed(s); "
+                                                 "8 runs ok, 0 failed, 0 missing")
+        looked = len(looks)
+        _wait_until(lambda: len(looks) >= looked + 3)      # (it may have read the store half written: again)
+        read, looked = len(reads), len(looks)
+        _wait_until(lambda: len(looks) >= looked + 5)
+        assert len(reads) == read               # looked at again and again, unchanged: not read again
+    finally:
+        rc.close()
+
+
+def _wait_until(cond, seconds: float = 60) -> None:
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not cond() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert cond(), "timed out"
+
+
 def test_a_folder_that_is_not_a_store(tmp_path):
     _box, rc = solara.render(SweepView(store=str(tmp_path)), handle_error=False)
     try:

@@ -20,10 +20,16 @@ pipe (`noodplan run | head`) ends quietly.
 
 from __future__ import annotations
 
+import sys
+
+if __name__ == "__main__":      # `python -m experiments.cli`: started as the console command is, before the
+    from experiments import entry   # imports below (a Ctrl+C while they load: one line, exit code 130)
+
+    sys.exit(entry.main("experiments.cli"))
+
 import argparse
 import os
 import shutil
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -602,6 +608,3 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(build_parser(), argv)
     return args if isinstance(args, int) else run_command(args)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

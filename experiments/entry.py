@@ -1,5 +1,8 @@
-"""The `noodplan` console command (`pyproject.toml`): Ctrl+C during start-up is held, not raised,
-and one after the command's work is done does not take its exit code.
+"""How a command starts and ends: Ctrl+C during start-up is held, not raised, and one after the
+command's work is done does not take its exit code. Shared by the `noodplan` console command
+(`viz.entry`, `pyproject.toml`: the experiments' commands plus `ui`) and `python -m
+experiments.cli` (the same commands without the UI), which had none of it: a Ctrl+C in its first
+0.3 s ended in a traceback from whichever import it hit.
 
 Importing the command's modules takes about half a second; a Ctrl+C in that time would end in a
 traceback from whichever import it hit, or be swallowed ("Exception ignored in …") while the
@@ -21,6 +24,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import importlib
 import os
 import signal
 import sys
@@ -28,7 +32,10 @@ import sys
 _SIGNALS = (signal.SIGINT, signal.SIGTERM)
 
 
-def main() -> int:
+def main(command: str) -> int:
+    """Run the command line of module `command` (its `main()`, reading `sys.argv`: "viz.cli" or
+    "experiments.cli") under the start-up and shutdown protection; returns its exit code. Only this
+    module and the standard library's are loaded before the signals are held."""
     noted: list[int] = []
     for sig in _SIGNALS:
         signal.signal(sig, lambda signum, _frame: noted.append(signum))
@@ -36,9 +43,7 @@ def main() -> int:
     from experiments import outputs
 
     outputs.hold_interrupts(noted)
-    from viz import cli
-
-    code = cli.main()
+    code = int(importlib.import_module(command).main())
     _done(code)
     return code
 
@@ -60,6 +65,3 @@ def _quiet_teardown() -> None:
     for sig in _SIGNALS:
         signal.signal(sig, signal.SIG_IGN)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

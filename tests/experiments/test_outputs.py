@@ -832,3 +832,17 @@ def test_every_option_with_a_default_says_it_in_help():
             if "%(default)s" not in action.help or f"default: {action.default}" not in said:
                 silent.append(f"{parser.prog} {'/'.join(action.option_strings) or action.dest}: {said!r}")
     assert not silent, "\n".join(silent)
+
+
+def test_a_bench_history_of_another_name_that_holds_bench_lines_is_still_taken(folder, monkeypatch, capsys):
+    """A history is refused only when it holds no bench line and is not a new `*.jsonl` (round 21b): one kept
+    under another name (`h.json`) goes on taking lines."""
+    import experiments.bench as bench
+    from experiments.bench.track import history_line, read_history
+
+    result = {"when": "2026-12-06T16:00:00", "machine": "m", "quick": True}
+    monkeypatch.setattr(bench, "run_bench", lambda **kw: result)
+    monkeypatch.setattr(bench, "format_table", lambda r: "TABLE")
+    (folder / "h.json").write_text(json.dumps(history_line(result, "abc")) + "\n")
+    assert cli.main(["bench", "--quick", "--history", "h.json"]) == 0
+    assert len(read_history(folder / "h.json")) == 2 and "Appended to h.json" in capsys.readouterr().out

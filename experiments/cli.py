@@ -20,10 +20,16 @@ pipe (`noodplan run | head`) ends quietly.
 
 from __future__ import annotations
 
+import sys
+
+if __name__ == "__main__":      # `python -m experiments.cli`: started as the console command is, before the
+    from experiments import entry   # imports below (a Ctrl+C while they load: one line, exit code 130)
+
+    sys.exit(entry.main("experiments.cli"))
+
 import argparse
 import os
 import shutil
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -160,6 +166,16 @@ def _whole(lo: int, hi: int, unit: str = "") -> Callable[[str], int]:
     return parse
 
 
+def path_arg(text: str) -> str:
+    """The argparse type of every argument that names a file or folder (a scenario file, `--out`,
+    `--json`, a store, a saved exercise, …): `~` and `~user` expanded as the shell does, and left as
+    written for a user the system does not know (`os.path.expanduser`). A path the shell did not
+    expand (quoted, `"~/runs"`, or from a script) then means the same to every command; `analyze`,
+    `sweep` and `exercise` took it as a folder named `~`."""
+    return os.path.expanduser(text)
+
+
+path_arg.__name__ = "path"
 DAYS = _whole(1, MAX_DAYS, " days")
 SEED = _whole(0, MAX_SEED)
 RUNS = _whole(1, MAX_RUNS)
@@ -363,7 +379,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     except ValueError as exc:
         raise _Bad(f"--params: {exc}" if "does not act" in str(exc) else f"--scenario: {exc}") from None
     into_default = "hindcast-2020" if args.ind_capacity == "budget" else "hindcast-2015"
-    into = [] if args.dry_run else [f.strip() for f in (args.into or into_default).split(",")]
+    into = [] if args.dry_run else [path_arg(f.strip()) for f in (args.into or into_default).split(",")]
     seen: dict[Path, str] = {}
     for f in into:
         try:
@@ -436,9 +452,12 @@ def cmd_bench(args: argparse.Namespace) -> int:
         from experiments.bench.track import read_history
 
         try:      # a file that is not a history is refused before the benchmark's minutes
-            read_history(args.history)
+            kept = read_history(args.history)
         except ValueError as e:
             raise _Bad(f"--history: {e}") from None
+        if not kept and Path(args.history).suffix.lower() != ".jsonl":    # a new or empty x.yaml became a history
+            raise _Bad(f"--history: {args.history} holds no bench history line; a new history is a JSON-lines file "
+                       f"(name it *.jsonl)")
     with contextlib.ExitStack() as stack:
         plot = str(stack.enter_context(outputs.file(args.plot, ".png", "--plot", args.force))) if args.plot else None
         r = run_bench(repeats=args.repeats, quick=args.quick, eu=not args.no_eu, reference=not args.no_reference,
@@ -473,65 +492,72 @@ def build_parser() -> argparse.ArgumentParser:
     force = "replace a folder that holds earlier results (entirely; never a folder of other files)"
     force_file = "replace the --out file if it exists (whole, once the new one is written)"
     run = sub.add_parser("run", help="run a scenario and print a summary")
-    run.add_argument("scenario", nargs="?", default="baseline", help="built-in name or YAML file (default: baseline)")
+    run.add_argument("scenario", nargs="?", default="baseline", type=path_arg,
+                     help="built-in name or YAML file (default: %(default)s)")
     run.add_argument("--days", type=DAYS, help=f"days to simulate, 1 to {MAX_DAYS:,} (default: the scenario's horizon)")
     run.add_argument("--seed", type=SEED, help=f"random seed, 0 to {MAX_SEED:,} (default: the scenario's)")
-    run.add_argument("--out", help="folder for daily.csv, daily.nc, moves.csv, events.csv and manifest.json")
+    run.add_argument("--out", type=path_arg,
+                     help="folder for daily.csv, daily.nc, moves.csv, events.csv and manifest.json")
     run.add_argument("--force", action="store_true", help=force)
     run.set_defaults(func=cmd_run)
     val = sub.add_parser("validate", help="check a scenario file (everything `run` checks, without running)")
-    val.add_argument("file")
+    val.add_argument("file", type=path_arg)
     val.set_defaults(func=cmd_validate)
     sub.add_parser("scenarios", help="list built-in scenarios").set_defaults(func=cmd_scenarios)
     cmp = sub.add_parser("compare", help="paired comparison of two scenarios on the same seeds")
-    cmp.add_argument("a", help="scenario A (built-in name or YAML file)")
-    cmp.add_argument("b", help="scenario B")
-    cmp.add_argument("--runs", type=RUNS, default=5, help=f"paired runs (seeds), 1 to {MAX_RUNS:,} (default: 5)")
+    cmp.add_argument("a", type=path_arg, help="scenario A (built-in name or YAML file)")
+    cmp.add_argument("b", type=path_arg, help="scenario B")
+    cmp.add_argument("--runs", type=RUNS, default=5,
+                     help=f"paired runs (seeds), 1 to {MAX_RUNS:,} (default: %(default)s)")
     cmp.add_argument("--seed", type=SEED, help="first seed (default: A's seed)")
     cmp.add_argument("--days", type=DAYS, help="days to simulate (default: each scenario's horizon)")
     cmp.add_argument("--workers", type=JOBS, help="processes (default: all cores); results do not depend on it")
-    cmp.add_argument("--out", help="write the table as CSV (a *.csv file)")
+    cmp.add_argument("--out", type=path_arg, help="write the table as CSV (a *.csv file)")
     cmp.add_argument("--force", action="store_true", help=force_file)
     cmp.set_defaults(func=cmd_compare)
     bt = sub.add_parser("backtest", help="compare a run with every recorded point in its period")
-    bt.add_argument("scenario", nargs="?", help="built-in name (e.g. hindcast-2015) or YAML file")
-    bt.add_argument("--seeds", type=RUNS, default=8, help="replicate seeds 1..N (default: 8)")
+    bt.add_argument("scenario", nargs="?", type=path_arg, help="built-in name (e.g. hindcast-2015) or YAML file")
+    bt.add_argument("--seeds", type=RUNS, default=8, help="replicate seeds 1..N (default: %(default)s)")
     bt.add_argument("--jobs", type=JOBS, help="processes (default: one per core); results do not depend on it")
-    bt.add_argument("--record", help="CSV of further recorded points (columns date, quantity, value[, source])")
-    bt.add_argument("--out", help="folder for the table (CSV), plot (PNG) and manifest (default: out/backtest/NAME)")
+    bt.add_argument("--record", type=path_arg,
+                    help="CSV of further recorded points (columns date, quantity, value[, source])")
+    bt.add_argument("--out", type=path_arg,
+                    help="folder for the table (CSV), plot (PNG) and manifest (default: out/backtest/NAME)")
     bt.add_argument("--force", action="store_true", help=force)
     from experiments.forecast.cli import rolling_options   # --rolling (docs/forecast.md)
     rolling_options(bt)
     bt.set_defaults(func=cmd_backtest)
     cal = sub.add_parser("calibrate", help="fit the free parameters to the record before June 2020")
-    cal.add_argument("--scenario", default="hindcast-2015", help="scenario run from its start to June 2020")
+    cal.add_argument("--scenario", default="hindcast-2015", type=path_arg,
+                     help="scenario run from its start to June 2020 (default: %(default)s)")
     cal.add_argument("--budget", type=_whole(1, MAX_BUDGET), default=64,
-                     help="simulations for the search (default: 64)")
-    cal.add_argument("--seeds", type=RUNS, default=2, help="replicate seeds per evaluation (default: 2)")
+                     help="simulations for the search (default: %(default)s)")
+    cal.add_argument("--seeds", type=RUNS, default=2, help="replicate seeds per evaluation (default: %(default)s)")
     cal.add_argument("--params", help="comma-separated subset of the free parameters (default: all that act)")
     cal.add_argument("--profile-points", type=_whole(3, 50), default=7,
-                     help="points of each parameter's profile for its 90 %% interval (default: 7)")
+                     help="points of each parameter's profile for its 90 %% interval (default: %(default)s)")
     cal.add_argument("--jobs", type=JOBS, help="processes (default: min(seeds, 2))")
     cal.add_argument("--ind-capacity", choices=("fixed", "budget"), default="fixed",
                      help="the IND's capacity in the fit: fixed (decisions per day and the 2016/2018 factors, "
-                          "fitted) or budget (follows the first applications of the year before; nothing fitted)")
+                          "fitted) or budget (follows the first applications of the year before; nothing fitted) "
+                          "(default: %(default)s)")
     cal.add_argument("--into", help="scenario files to write the fitted values into (default: the hindcast with the "
                                     "same IND rule: hindcast-2015 for fixed, hindcast-2020 for budget)")
     cal.add_argument("--dry-run", action="store_true", help="report the fit without writing the scenario files")
-    cal.add_argument("--out", help="folder for the fit's table (CSV), profile plot (PNG) and manifest")
+    cal.add_argument("--out", type=path_arg, help="folder for the fit's table (CSV), profile plot (PNG) and manifest")
     cal.add_argument("--force", action="store_true", help=force)
     cal.set_defaults(func=cmd_calibrate)
     sch = sub.add_parser("schema", help="print the JSON Schema of scenario files")
-    sch.add_argument("--out", help="write it to this *.json file")
+    sch.add_argument("--out", type=path_arg, help="write it to this *.json file")
     sch.add_argument("--force", action="store_true", help=force_file)
     sch.set_defaults(func=cmd_schema)
     bench = sub.add_parser("bench", help="speed and memory: baseline, Mesa face, NumPy floor, Mesa reference, EU scale")
     bench.add_argument("--repeats", type=_whole(1, MAX_REPEATS), default=5,
-                       help="timed runs per figure, median reported (default: 5)")
-    bench.add_argument("--json", help="write all figures as JSON (for tracking over time)")
-    bench.add_argument("--plot", help="PNG of time per day against transitions per day")
+                       help="timed runs per figure, median reported (default: %(default)s)")
+    bench.add_argument("--json", type=path_arg, help="write all figures as JSON (for tracking over time)")
+    bench.add_argument("--plot", type=path_arg, help="PNG of time per day against transitions per day")
     bench.add_argument("--force", action="store_true", help="replace the --json and --plot files if they exist")
-    bench.add_argument("--history", help="append the key figures to this JSON-lines file and show the "
+    bench.add_argument("--history", type=path_arg, help="append the key figures to this JSON-lines file and show the "
                                          "change since the previous run on this machine")
     bench.add_argument("--quick", action="store_true", help="short horizons (smoke test; figures not comparable)")
     bench.add_argument("--no-eu", action="store_true", help="skip the EU-scale scenario")
@@ -602,6 +628,3 @@ def main(argv: list[str] | None = None) -> int:
     args = parse(build_parser(), argv)
     return args if isinstance(args, int) else run_command(args)
 
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -210,6 +210,23 @@ def _check_inside(folder: Path, option: str, target: Path) -> None:
         os.utime(folder, ns=(st.st_atime_ns, st.st_mtime_ns))
 
 
+def check_writable(target: str | Path, option: str = "--out") -> Path:
+    """A folder a command writes into and keeps (a sweep's result store: made, or resumed), checked
+    before the work as `check_folder` checks a folder of results: reachable, not noodplan's code,
+    not a file, a place to make it in, and -- when it exists -- writing in it allowed. (`sweep --out
+    ro`, an empty folder the user may not write in, was removed and made again writable by the store.)"""
+    path = Path(os.path.expanduser(target))
+    check_not_code(path, option)
+    _reachable(path, option)
+    if path.exists() and not path.is_dir():
+        raise OutputError(f"{option}: {path} is a file, not a folder")
+    place = through_link(path)
+    _check_parent(place.parent if str(place.parent) else Path("."), option, path)
+    if place.is_dir():
+        _check_inside(place, option, path)
+    return path
+
+
 def _ours(folder: Path, name: str) -> bool:
     path = folder / name
     if path.is_file():
@@ -626,7 +643,7 @@ def interruptible() -> Iterator[None]:
 
 def hold_interrupts(noted: list[int] | tuple[int, ...] = ()) -> None:
     """Note Ctrl+C and SIGTERM without raising, until a command's `interruptible()` answers them
-    (the console command's start-up: `viz.entry`, which passes those it `noted` itself before)."""
+    (a command's start-up: `experiments.entry`, which passes those it `noted` itself before)."""
     _interrupts.extend(noted)
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda signum, _frame: _interrupts.append(signum))

@@ -21,7 +21,9 @@ File (format version 2): a ZIP archive with
                    day, date, seed, world_checks (shape, dtype and CRC-32 of each world array the
                    state refers to: a world rebuilt from changed data is refused, naming the array),
                    state_sha256 (the SHA-256 of state.json and the arrays' files in order: a state
-                   changed after it was saved is refused; files saved before it are read as before)
+                   changed after it was saved is refused; files saved before it are read as before),
+                   header_sha256 (the SHA-256 of the other header fields as canonical JSON: a header
+                   edited into another valid one is refused; files saved before it are read as before)
     state.json     the object tree: JSON, with tagged objects {"$": tag, ...} where JSON has no type
     arrays/N.npy   the tree's NumPy arrays (NumPy's .npy format, read without pickle)
 
@@ -626,7 +628,8 @@ class Snapshot:
                     with z.open(f"arrays/{i}.npy", "w", force_zip64=True) as out:
                         np.lib.format.write_array(_Digesting(out, digest), a, allow_pickle=False)
                 # last, with the digest of what came before (the archive's order is not read)
-                z.writestr("header.json", json.dumps({**self.header, "state_sha256": digest.hexdigest()}, indent=1))
+                z.writestr("header.json", json.dumps({**self.header, "state_sha256": digest.hexdigest(),
+                                                      "header_sha256": header_digest(self.header)}, indent=1))
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
@@ -694,6 +697,7 @@ def load(path: str | Path) -> Snapshot:
             if not 1 <= version <= FORMAT_VERSION:
                 raise SnapshotError(f"{path.name}: snapshot format version {version}; this noodplan reads "
                                     f"versions 1 to {FORMAT_VERSION}")
+            header_found, header_want = header_digest(header), header.get("header_sha256", _UNSIGNED)
             state = z.read("state.json")
             digest = hashlib.sha256(state)
             arrays: list[np.ndarray] = []
@@ -716,7 +720,8 @@ def load(path: str | Path) -> Snapshot:
         header, tree = migrate(header, tree)
     except SnapshotError as e:          # the migrations do not know the file's name
         raise SnapshotError(f"{path.name}: {e}") from None
-    _check_header(header, path.name)
+    _check_header(header, path.name)          # a damaged field named first; then one edited into another valid value
+    _check_header_digest(header_want, header_found, path.name)
     return Snapshot(header, tree, arrays)
 
 
@@ -735,6 +740,34 @@ def _check_digest(header: dict, found: str, source: str) -> None:
     if want != found:
         raise SnapshotError(f"{source}: damaged snapshot (state.json or its arrays differ from what was saved: "
                             f"their SHA-256 is not the header's state_sha256); save the snapshot again")
+
+
+_UNSIGNED = object()        # a header without `header_sha256` (saved before it)
+_DIGESTS = ("state_sha256", "header_sha256")
+
+
+def header_digest(header: dict) -> str:
+    """The SHA-256 of a header's fields but the digests themselves, as canonical JSON (keys sorted,
+    no spaces, ASCII): the same for the header saved and the header read back, whatever the
+    indentation or key order of header.json."""
+    fields = {k: v for k, v in header.items() if k not in _DIGESTS}
+    text = json.dumps(fields, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+    return hashlib.sha256(text.encode("ascii")).hexdigest()
+
+
+def _check_header_digest(want: object, found: str, source: str) -> None:
+    """The header as saved: its SHA-256 (`header_digest`) is its `header_sha256` (written by every
+    save since round 21b; a file without one is read as before). `state_sha256` covers the state and
+    arrays only, and `_check_header` checks each field's type, range and consistency, so a header
+    edited into another valid one (another scenario, seed or horizon) was restored as if saved so."""
+    if want is _UNSIGNED:
+        return
+    if not isinstance(want, str) or not re.fullmatch(r"[0-9a-f]{64}", want):
+        raise SnapshotError(f"{source}: damaged snapshot (header header_sha256: not a SHA-256 digest, "
+                            f"got {want!r:.40})")
+    if want != found:
+        raise SnapshotError(f"{source}: damaged snapshot (header.json differs from what was saved: its SHA-256 is "
+                            f"not its header_sha256); save the snapshot again")
 
 
 def _check_header(header: dict, source: str) -> None:

@@ -159,18 +159,20 @@ def build_parser() -> argparse.ArgumentParser:
     ap = base.build_parser()
     sub = next(a for a in ap._actions if isinstance(a, argparse._SubParsersAction))
     ui = sub.add_parser("ui", help="start the planner dashboard in the browser (offline)")
-    ui.add_argument("--port", type=base.PORT, default=DEFAULT_PORT, help=f"port on 127.0.0.1 (default {DEFAULT_PORT})")
-    ui.add_argument("--scenario", help="scenario to open with: built-in name or YAML file (default: baseline)")
-    ui.add_argument("--sweep", metavar="STORE", help="a sweep's result store to show in the Sweeps tab "
+    ui.add_argument("--port", type=base.PORT, default=DEFAULT_PORT, help="port on 127.0.0.1 (default: %(default)s)")
+    ui.add_argument("--scenario", type=base.path_arg,
+                    help="scenario to open with: built-in name or YAML file (default: baseline)")
+    ui.add_argument("--sweep", type=base.path_arg, metavar="STORE",
+                    help="a sweep's result store to show in the Sweeps tab "
                                                      "(noodplan sweep --out STORE; docs/sweeps.md)")
     ui.set_defaults(func=cmd_ui)
     exercise = next(a for a in sub.choices["exercise"]._actions if isinstance(a, argparse._SubParsersAction))
     serve = exercise.add_parser("serve", help="start the exercise room in the browser (offline)")
     serve.add_argument("--host", default="127.0.0.1",
-                       help="address to listen on (default 127.0.0.1: this machine only; for a workshop LAN give "
+                       help="address to listen on (default: %(default)s, this machine only; for a workshop LAN give "
                             "this machine's LAN address, or 0.0.0.0 for all)")
-    serve.add_argument("--port", type=base.PORT, default=DEFAULT_ROOM_PORT, help=f"port (default {DEFAULT_ROOM_PORT})")
-    serve.add_argument("--exercise", action="append", metavar="FILE",
+    serve.add_argument("--port", type=base.PORT, default=DEFAULT_ROOM_PORT, help="port (default: %(default)s)")
+    serve.add_argument("--exercise", action="append", type=base.path_arg, metavar="FILE",
                        help="an exercise file of your own to offer beside the library (checked as `exercise "
                             "validate` checks it, before the server starts); give it again for more")
     serve.set_defaults(func=cmd_exercise_serve)

@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from experiments import outputs
-from experiments.cli import _whole
+from experiments.cli import _whole, path_arg
 from experiments.exercise.msel import MAX_TURNS
 
 
@@ -31,18 +31,19 @@ def register(subparsers) -> argparse.ArgumentParser:
     sub = ex.add_subparsers(dest="exercise_command", required=True, metavar="{list,validate,play,report,serve}")
     sub.add_parser("list", help="the exercises in the library").set_defaults(func=cmd_list)
     v = sub.add_parser("validate", help="check an exercise file (or a library name)")
-    v.add_argument("file")
+    v.add_argument("file", type=path_arg)
     v.set_defaults(func=cmd_validate)
     p = sub.add_parser("play", help="play an exercise with nobody deciding (the model plays every role)")
-    p.add_argument("file")
+    p.add_argument("file", type=path_arg)
     p.add_argument("--turns", type=_whole(1, MAX_TURNS), help="turns to play (default: all)")
-    p.add_argument("--save", metavar="FILE", help="save the exercise (JSON) to restore or report on later")
-    p.add_argument("--report", metavar="FILE", help="write the after-action report (HTML)")
+    p.add_argument("--save", type=path_arg, metavar="FILE",
+                   help="save the exercise (JSON) to restore or report on later")
+    p.add_argument("--report", type=path_arg, metavar="FILE", help="write the after-action report (HTML)")
     p.add_argument("--force", action="store_true", help="replace the --save and --report files if they exist")
     p.set_defaults(func=cmd_play)
     r = sub.add_parser("report", help="the after-action report of a saved exercise")
-    r.add_argument("saved")
-    r.add_argument("--out", required=True, metavar="FILE", help="the HTML file to write")
+    r.add_argument("saved", type=path_arg)
+    r.add_argument("--out", type=path_arg, required=True, metavar="FILE", help="the HTML file to write")
     r.add_argument("--force", action="store_true", help="replace the --out file if it exists")
     r.set_defaults(func=cmd_report)
     return sub

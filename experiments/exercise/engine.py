@@ -754,8 +754,9 @@ def check_commands(exercise: Exercise, commands: list) -> None:
     for i, c in enumerate(commands):
         try:
             op = c.get("op") if isinstance(c, dict) else None
-            if not isinstance(op, str) or op not in _COMMANDS:
-                raise ScenarioError(f"unknown command {op!r} (one of: {', '.join(_COMMANDS)})"
+            if not isinstance(op, str) or op not in _COMMANDS:     # the field named when given (`op: .inf`)
+                named = "op: " if isinstance(c, dict) and "op" in c else ""
+                raise ScenarioError(f"{named}unknown command {op!r} (one of: {', '.join(_COMMANDS)})"
                                     if isinstance(c, dict) else f"a command is a mapping with an op, not {c!r:.40}")
             fields = _COMMANDS[op]
             other = next((k for k in c if k != "op" and k not in fields), None)

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from experiments.cli import EXIT_INTERRUPTED, JOBS, SEED, _whole
+from experiments.cli import EXIT_INTERRUPTED, JOBS, SEED, _whole, path_arg
 from experiments.forecast import MAX_MEMBER_MONTHS, MAX_MEMBERS, MAX_MONTHS
 
 EXIT_BAD_INPUT = 2
@@ -35,8 +35,8 @@ EXIT_BAD_INPUT = 2
 
 CENTRES = ("centred", "drift")  # experiments.forecast.inflow.CENTRES (not imported here: the parser loads light)
 INFLOW_ERRORS_HELP = ("the members' inflow errors: the record's persistence errors shifted to a median of 0, so the "
-                      "median member assumes persistence (centred, the default), or as recorded, with the drift of the "
-                      "years they come from (drift: the model before)")
+                      "median member assumes persistence (centred), or as recorded, with the drift of the "
+                      "years they come from (drift: the model before) (default: %(default)s)")
 
 FAMILY_RULES = ("follows", "persistence")   # experiments.forecast.inflow.FAMILY_RULES (same reason)
 FAMILY_RULE = "persistence"
@@ -75,18 +75,20 @@ def register(subparsers) -> None:
                                            "6, 12 and 24 months ahead from a run, a snapshot or recorded figures "
                                            "(docs/forecast.md).")
     src = fc.add_mutually_exclusive_group()
-    src.add_argument("--from-run", metavar="SCENARIO", help="run a scenario (built-in name or YAML file) and start "
+    src.add_argument("--from-run", type=path_arg, metavar="SCENARIO",
+                     help="run a scenario (built-in name or YAML file) and start "
                      "from its state (default: baseline, at the end of its horizon)")
-    src.add_argument("--from-snapshot", metavar="FILE", help="start from a snapshot file")
+    src.add_argument("--from-snapshot", type=path_arg, metavar="FILE", help="start from a snapshot file")
     src.add_argument("--from-record", metavar="DATE", help="start from the recorded figures known on DATE (YYYY-MM-DD)")
     fc.add_argument("--at", metavar="DATE", help="with --from-run: the date inside the run to start from")
     fc.add_argument("--seed", type=SEED, help="with --from-run: the run's seed (default: the scenario's)")
-    fc.add_argument("--base", default="hindcast-2020", help="with --from-record: the scenario giving the chain's "
-                    "parameters (default: hindcast-2020, fitted to the record before June 2020)")
-    fc.add_argument("--months", type=MONTHS, default=24, help=f"months ahead, 1 to {MAX_MONTHS} (default: 24)")
+    fc.add_argument("--base", default="hindcast-2020", type=path_arg,
+                    help="with --from-record: the scenario giving the chain's "
+                    "parameters (default: %(default)s, fitted to the record before June 2020)")
+    fc.add_argument("--months", type=MONTHS, default=24, help=f"months ahead, 1 to {MAX_MONTHS} (default: %(default)s)")
     fc.add_argument("--members", type=MEMBERS, default=20, help=f"ensemble members, 1 to {MAX_MEMBERS:,} "
-                    f"(default: 20; members x months at most {MAX_MEMBER_MONTHS:,})")
-    fc.add_argument("--ensemble-seed", type=SEED, default=1, help="seed of the ensemble (default: 1)")
+                    f"(default: %(default)s; members x months at most {MAX_MEMBER_MONTHS:,})")
+    fc.add_argument("--ensemble-seed", type=SEED, default=1, help="seed of the ensemble (default: %(default)s)")
     fc.add_argument("--inflow", choices=("scenario", "persistence"), help="arrivals after the origin: the scenario's "
                     "own, or the mean of the last known months (12; from records a window of 3, 6 or 12 months chosen "
                     "at the origin on the record known then) (default: scenario; persistence with --from-record)")
@@ -100,11 +102,12 @@ def register(subparsers) -> None:
                     "arrivals times one factor (replaces the historical inflow errors)")
     fc.add_argument("--occupancy", type=_decimal, default=0.95,
                     help="target occupancy for places needed: places needed are persons / it, 0.5 to 1 "
-                         "(default: 0.95)")
-    fc.add_argument("--save-snapshot", metavar="FILE", help="with --from-run: also save the origin's state")
+                         "(default: %(default)s)")
+    fc.add_argument("--save-snapshot", type=path_arg, metavar="FILE",
+                    help="with --from-run: also save the origin's state")
     fc.add_argument("--jobs", type=JOBS, help="processes running the members (default: one per core); results do "
                     "not depend on it")
-    fc.add_argument("--out", help="output folder (default: out/forecast)")
+    fc.add_argument("--out", type=path_arg, help="output folder (default: out/forecast)")
     fc.add_argument("--force", action="store_true", help="replace a folder that holds earlier results")
     fc.set_defaults(func=cmd_forecast)
 
@@ -115,15 +118,17 @@ def rolling_options(bt) -> None:
                     "half-year 2014-2020 (docs/forecast.md); SCENARIO, if given, supplies the chain's parameters "
                     "(default: hindcast-2015 with its calibrated values undone)")
     bt.add_argument("--members", type=MEMBERS, default=20, help=f"--rolling: ensemble members, 1 to "
-                    f"{MAX_MEMBERS:,} (default: 20)")
-    bt.add_argument("--ensemble-seed", type=SEED, default=1, help="--rolling: seed of the ensembles (default: 1)")
+                    f"{MAX_MEMBERS:,} (default: %(default)s)")
+    bt.add_argument("--ensemble-seed", type=SEED, default=1,
+                    help="--rolling: seed of the ensembles (default: %(default)s)")
     bt.add_argument("--params", choices=("refit", "calibrated"), default="refit",
-                    help="--rolling: refit the IND capacity on the record before each origin (default), or the "
-                         "2020 calibration (fitted on later figures: a reference, not a forecast)")
+                    help="--rolling: refit the IND capacity on the record before each origin (refit), or the "
+                         "2020 calibration (calibrated: fitted on later figures, a reference, not a forecast) "
+                         "(default: %(default)s)")
     bt.add_argument("--origins", help="--rolling: first..last half-year origin (default: 2014-01-01..2020-01-01)")
     bt.add_argument("--targets", choices=("rule", "carried"), default="rule", help="--rolling: housing targets of "
-                    "half-years after the origin set from the permits before them (default), or the last known "
-                    "target carried forward (the model before that rule)")
+                    "half-years after the origin set from the permits before them (rule), or the last known "
+                    "target carried forward (carried: the model before that rule) (default: %(default)s)")
     bt.add_argument("--ind-capacity", choices=("budget", "constant", "budget-refit"),
                     help="--rolling with --params refit: the IND decides a day the first applications a day of the "
                          "year before, each 1 January (chain.decision_capacity_rule: budget, on the record known on "
@@ -132,8 +137,9 @@ def rolling_options(bt) -> None:
                          "times a refitted factor (budget-refit)")
     bt.add_argument("--stock", choices=("procedure", "queue"), default="procedure", help="--rolling: of the "
                     "recorded stock not permit holders nor at registration, all wait for the IND's first decision "
-                    "(procedure, the default); or only the IND's queue as its budget leaves it on the inflow known, "
-                    "the rest in appeal or the departure period (queue: tried, not kept, docs/forecast.md)")
+                    "(procedure); or only the IND's queue as its budget leaves it on the inflow known, "
+                    "the rest in appeal or the departure period (queue: tried, not kept, docs/forecast.md) "
+                    "(default: %(default)s)")
     bt.add_argument("--inflow-errors", choices=CENTRES, default="centred", help="--rolling: " + INFLOW_ERRORS_HELP)
     bt.add_argument("--family-inflow", choices=FAMILY_RULES, help="--rolling: family members after the record "
                     + FAMILY_HELP)

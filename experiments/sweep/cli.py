@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from experiments import outputs
-from experiments.cli import MAX_JOBS, _whole
+from experiments.cli import MAX_JOBS, _whole, path_arg
 from experiments.sweep.executors import MAX_DASK_WORKERS
 
 EXIT_BAD_INPUT = 2
@@ -70,6 +70,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         raise _bad(f"--workers: at most {MAX_JOBS} processes on this machine (got {args.workers:,}); "
                    f"more with --executor dask")
     load_design(args.design)                      # every check before any run starts
+    outputs.check_writable(args.out)              # a folder it may not write in, before the runs (not replaced)
     if args.executor == "dask":
         _need("dask", "distributed")
     from experiments.sweep.executors import SchedulerLost, SchedulerUnreachable, WorkersKeepDying
@@ -212,8 +213,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     from experiments.sweep.design import MAX_SWEEP_RUNS
 
     sw = sub.add_parser("sweep", help="run (or resume) a sweep of many runs over a design into a result store")
-    sw.add_argument("design", nargs="?", help="design file (YAML) or a packaged design's name (see --list)")
-    sw.add_argument("--out", help="folder of the result store (resumed when it exists); with --schema: a file")
+    sw.add_argument("design", nargs="?", type=path_arg,
+                    help="design file (YAML) or a packaged design's name (see --list)")
+    sw.add_argument("--out", type=path_arg,
+                    help="folder of the result store (resumed when it exists); with --schema: a file")
     sw.add_argument("--executor", choices=("serial", "processes", "dask"),
                     help="where the runs go (default: processes, all cores); results do not depend on it")
     sw.add_argument("--workers", type=_whole(1, MAX_DASK_WORKERS, " workers"),
@@ -227,8 +230,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     sw.add_argument("--list", action="store_true", help="list the packaged example designs")
     sw.set_defaults(func=cmd_sweep)
     an = sub.add_parser("analyze", help="sensitivity indices, PRIM scenario discovery, plots and a report of a store")
-    an.add_argument("store", help="folder of a sweep's result store")
-    an.add_argument("--out", help="folder for the report and plots (default: STORE/analysis)")
+    an.add_argument("store", type=path_arg, help="folder of a sweep's result store")
+    an.add_argument("--out", type=path_arg, help="folder for the report and plots (default: STORE/analysis)")
     an.add_argument("--prim", action="append", metavar="KPI>VALUE",
                     help="a condition for scenario discovery, e.g. 'peak_unsheltered>500' (repeatable; "
                          "adds to the design's analysis.prim)")

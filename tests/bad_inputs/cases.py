@@ -2232,3 +2232,17 @@ for _cmd in (("validate", "{d}/p.yaml"), ("run", "{d}/p.yaml", "--out", "{d}/out
                    "never be asked for on it"))
 good("fz", "regime-requested-inside-a-longer-run", ("run", "{d}/s.yaml", "--days", "35", "--out", "{d}/out"),
      {"s.yaml": "extends: tiny.yaml\n" + _FZ_REGIME})
+
+# --- round 21b (CL4)
+# `bench --history` took any file name: a new or empty x.yaml became a JSON-lines history (after the benchmark's
+# minutes); a history is an existing file of bench lines, or a new (or empty) *.jsonl.
+for _name, _files_here in (("new-yaml", {}), ("empty-yaml", {"h.yaml": ""}), ("blank-lines-txt", {"h.txt": "\n\n"})):
+    _h = next(iter(_files_here), "h.yaml")
+    bad_argv("counts", f"cl4-bench-history-not-jsonl/{_name}", (*_BENCH, "--history", f"{{d}}/{_h}"), _files_here,
+             says=("--history: ", f"/{_h} holds no bench history line; a new history is a JSON-lines file "
+                   "(name it *.jsonl)"))
+# a saved command's `op` that is no command (a number, YAML's .inf read back as JSON's Infinity) was named by its
+# command only: "commands.0: unknown command inf"; the field is named now (a missing op: as before)
+for _name, _op in (("infinite", float("inf")), ("number", 5), ("misspelt", "advanse")):
+    bad_argv("exercise", f"cl4-command-op-{_name}", _REPORT, {"s.json": _saved(commands=[{"op": _op}])},
+             says=("s.json: commands.0: op: unknown command ", "(one of: decide, withdraw, advance"))

@@ -65,3 +65,31 @@ def test_ctrl_c_mid_run_is_one_line_exit_130_and_nothing_written(tmp_path, name)
     assert not [n for n in left if PARTIAL in n or n in targets], left          # untouched: nothing half-written
     if name == "sweep" and (tmp_path / "st").exists():                        # a store: resumable, whole batches
         assert (tmp_path / "st" / "manifest.json").is_file() and "Run the same command to resume" in said[0]
+
+
+@pytest.mark.parametrize("start", [
+    "from viz import entry; sys.exit(entry.main())",                                  # the console command
+    "import runpy; runpy.run_module('experiments.cli', run_name='__main__')",          # python -m experiments.cli
+])
+def test_ctrl_c_while_either_entry_starts_is_one_line_exit_130_before_anything_runs(tmp_path, start):
+    """Both ways in hold a Ctrl+C from their first line until the command answers it (`experiments.entry`);
+    `python -m experiments.cli` had no hold: a Ctrl+C in its first 0.3 s (its imports) ended in a traceback,
+    and one just after them ran the command (round 21b). The signal comes as the hold begins."""
+    (tmp_path / "tiny.yaml").write_text(TINY)
+    code = "\n".join([
+        "import os, signal, sys",
+        "from experiments import outputs",
+        "hold = outputs.hold_interrupts",
+        "def hold_then_ctrl_c(noted=()):",
+        "    hold(noted)",
+        "    os.kill(os.getpid(), signal.SIGINT)",
+        "outputs.hold_interrupts = hold_then_ctrl_c",
+        "sys.argv[1:] = ['run', 'tiny.yaml', '--days', '3', '--out', 'out']",
+        start,
+    ])
+    p = subprocess.run([sys.executable, "-c", code], cwd=tmp_path, capture_output=True, text=True, timeout=120,
+                       env={**os.environ, "PYTHONPATH": str(ROOT)},
+                       preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
+    assert (p.returncode, p.stdout) == (130, ""), (p.returncode, p.stdout, p.stderr)
+    assert p.stderr.count("\n") == 1 and p.stderr.startswith("noodplan: interrupted"), p.stderr
+    assert not (tmp_path / "out").exists()

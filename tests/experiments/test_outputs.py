@@ -740,6 +740,8 @@ def _as_a_user(folder: Path, argv: list[str]) -> subprocess.CompletedProcess:
     # an empty folder the user may not write in: refused before the run (was: the run, then "could not write")
     (["run", "tiny.yaml", "--days", "2", "--out", "ro"], "--out: cannot write in ro (Permission denied)"),
     (["backtest", "tiny.yaml", "--out", "ro"], "--out: cannot write in ro (Permission denied)"),
+    # a sweep's store in it: was removed and made again, writable, and the runs went in (round 21b)
+    (["sweep", "discovery", "--out", "ro"], "--out: cannot write in ro (Permission denied)"),
     # behind a folder the user may not open (was "noodplan: closed/out: Permission denied", no option named)
     (["run", "tiny.yaml", "--days", "2", "--out", "closed/out"],
      "--out: cannot reach closed/out (Permission denied): a folder on its way may not be opened; choose another "
@@ -780,3 +782,67 @@ def test_a_home_folder_of_no_user_is_left_as_written_as_the_shell_does(folder, c
     assert cli.main(argv) == 2
     err = capsys.readouterr().err
     assert err.startswith(f"noodplan: {says}") and err.count("\n") == 1, err
+
+
+def test_every_command_takes_a_path_from_the_home_folder_as_the_shell_would(folder, monkeypatch, capsys):
+    """`~/…` given past the shell (quoted, or from a script) is the home folder for every command
+    (`cli.path_arg`); `sweep`, `analyze` and `exercise` took `~` as a folder of that name in the
+    working folder (round 21b)."""
+    home = folder / "home"
+    home.mkdir()
+    monkeypatch.setenv("HOME", str(home))
+    (home / "tiny.yaml").write_text(TINY)
+    (home / "d.yaml").write_text("name: small\nscenario: tiny.yaml\nparameters:\n  - {name: housing_supply, path: "
+                                 "housing.supply_persons_per_year, uniform: [15000, 45000], levels: 2}\n"
+                                 "sampler: {method: grid}\nreplicates: 1\noutputs: {kpis: [peak_population]}\n")
+    assert cli.main(["sweep", "~/d.yaml", "--out", "~/st", "--executor", "serial"]) == 0
+    assert cli.main(["analyze", "~/st", "--out", "~/an", "--no-plots"]) == 0
+    assert cli.main(["exercise", "validate", "~/tiny.yaml"]) == 2          # a scenario, not an exercise: read
+    assert capsys.readouterr().err.endswith("(an exercise names its scenario under `scenario:`)\n")    # found
+    assert cli.main(["exercise", "play", "mass-arrival-2022", "--turns", "1", "--save", "~/s.json"]) == 0
+    assert cli.main(["exercise", "report", "~/s.json", "--out", "~/r.html"]) == 0
+    assert (home / "st" / "manifest.json").is_file() and (home / "an" / outputs.MANIFEST).is_file()
+    assert (home / "s.json").is_file() and (home / "r.html").is_file()
+    assert not (folder / "~").exists()                                     # nothing under a folder named ~
+
+
+def _parsers(parser):
+    """`parser` and every subcommand's parser under it, each once."""
+    import argparse
+
+    yield parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub in dict.fromkeys(action.choices.values()):
+                yield from _parsers(sub)
+
+
+def test_every_option_with_a_default_says_it_in_help():
+    """`--help` says every option's default as argparse fills it in (`%(default)s`), so it cannot
+    drift from the code: `calibrate --ind-capacity` defaulted to `fixed` without a word (round 21b)."""
+    from viz import cli as viz_cli
+
+    silent = []
+    for parser in _parsers(viz_cli.build_parser()):
+        formatter = parser._get_formatter()
+        for action in parser._actions:
+            if action.default in (None, False, "==SUPPRESS==") or action.help in (None, "==SUPPRESS=="):
+                continue
+            said = formatter._expand_help(action)
+            if "%(default)s" not in action.help or f"default: {action.default}" not in said:
+                silent.append(f"{parser.prog} {'/'.join(action.option_strings) or action.dest}: {said!r}")
+    assert not silent, "\n".join(silent)
+
+
+def test_a_bench_history_of_another_name_that_holds_bench_lines_is_still_taken(folder, monkeypatch, capsys):
+    """A history is refused only when it holds no bench line and is not a new `*.jsonl` (round 21b): one kept
+    under another name (`h.json`) goes on taking lines."""
+    import experiments.bench as bench
+    from experiments.bench.track import history_line, read_history
+
+    result = {"when": "2026-12-06T16:00:00", "machine": "m", "quick": True}
+    monkeypatch.setattr(bench, "run_bench", lambda **kw: result)
+    monkeypatch.setattr(bench, "format_table", lambda r: "TABLE")
+    (folder / "h.json").write_text(json.dumps(history_line(result, "abc")) + "\n")
+    assert cli.main(["bench", "--quick", "--history", "h.json"]) == 0
+    assert len(read_history(folder / "h.json")) == 2 and "Appended to h.json" in capsys.readouterr().out

@@ -9,6 +9,7 @@ import os
 import pickle
 import threading
 import zipfile
+from unittest.mock import ANY
 
 import numpy as np
 import pytest
@@ -462,3 +463,44 @@ def test_a_version_3_file_saved_before_family_members_moved_in_gets_the_rule_of_
     r = _saved_without(s, tmp_path / "v3.snapshot", 3, "chain", "family_moves_in_share", "0.85").restore()
     assert r.params.chain.family_moves_in_share == 0.0 == r.sc.chain.family_moves_in_share
     assert _run(r, 20).recorder.scalars["family_moved_in"].sum() == 0
+
+
+def _rezip(path, edit) -> None:
+    """`path` with its header.json edited by `edit` (a function of the header), every other part as saved."""
+    with zipfile.ZipFile(path) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    header = json.loads(parts["header.json"])
+    edit(header)
+    parts["header.json"] = json.dumps(header, indent=4, sort_keys=False).encode()
+    with zipfile.ZipFile(path, "w") as z:
+        for name, data in parts.items():
+            z.writestr(name, data)
+
+
+@pytest.mark.parametrize("edit", [
+    lambda h: h.update(seed=h["seed"] + 1),                                       # another valid seed
+    lambda h: h.update(horizon_days=6),                                           # another valid horizon
+    lambda h: h.update(scenario={**h["scenario"], "name": "another"}),            # another valid scenario
+])
+def test_a_header_edited_into_another_valid_one_is_refused_by_its_digest(tmp_path, small_snapshot, edit):
+    """`state_sha256` covers the state and arrays only: a header edited into another valid one (its
+    scenario, seed, horizon) passed every field's check and was restored as if saved so (round 21b)."""
+    path = small_snapshot.save(tmp_path / "edited.snapshot")
+    assert snapshot.load(path).header == {**small_snapshot.header, "state_sha256": ANY, "header_sha256": ANY}
+    _rezip(path, edit)
+    with pytest.raises(SnapshotError) as err:
+        snapshot.load(path)
+    assert str(err.value) == ("edited.snapshot: damaged snapshot (header.json differs from what was saved: its "
+                              "SHA-256 is not its header_sha256); save the snapshot again")
+
+
+def test_a_header_digest_ignores_layout_and_a_file_without_one_reads_as_before(tmp_path, small_snapshot):
+    path = small_snapshot.save(tmp_path / "s.snapshot")
+    seed = small_snapshot.header["seed"]
+    _rezip(path, lambda h: None)                       # re-indented, the same fields: still the header saved
+    assert snapshot.load(path).header["seed"] == seed
+    _rezip(path, lambda h: (h.pop("header_sha256"), h.update(seed=seed + 1)))   # saved before the header's digest
+    assert snapshot.load(path).header["seed"] == seed + 1
+    _rezip(path, lambda h: h.update(header_sha256=12))
+    with pytest.raises(SnapshotError, match=r"s\.snapshot: damaged snapshot \(header header_sha256: not a SHA-256"):
+        snapshot.load(path)

@@ -697,7 +697,7 @@ def load(path: str | Path) -> Snapshot:
             if not 1 <= version <= FORMAT_VERSION:
                 raise SnapshotError(f"{path.name}: snapshot format version {version}; this noodplan reads "
                                     f"versions 1 to {FORMAT_VERSION}")
-            header_found, header_want = header_digest(header), header.get("header_sha256", _UNSIGNED)
+            header_found = header_digest(header)
             state = z.read("state.json")
             digest = hashlib.sha256(state)
             arrays: list[np.ndarray] = []
@@ -706,7 +706,7 @@ def load(path: str | Path) -> Snapshot:
                     raw = f.read()
                 digest.update(raw)
                 arrays.append(np.lib.format.read_array(io.BytesIO(raw), allow_pickle=False))
-            _check_digest(header, digest.hexdigest(), path.name)
+            _check_digest(header, "state_sha256", digest.hexdigest(), path.name)
             tree = parse_json(state, f"{path.name}: state.json", "a snapshot state", SnapshotError)
     except (zipfile.BadZipFile, json.JSONDecodeError, UnicodeDecodeError, ValueError, OSError, RecursionError) as e:
         if isinstance(e, SnapshotError):
@@ -721,29 +721,14 @@ def load(path: str | Path) -> Snapshot:
     except SnapshotError as e:          # the migrations do not know the file's name
         raise SnapshotError(f"{path.name}: {e}") from None
     _check_header(header, path.name)          # a damaged field named first; then one edited into another valid value
-    _check_header_digest(header_want, header_found, path.name)
+    _check_digest(header, "header_sha256", header_found, path.name)
     return Snapshot(header, tree, arrays)
 
 
-def _check_digest(header: dict, found: str, source: str) -> None:
-    """state.json and the arrays as saved: their SHA-256 is the header's `state_sha256` (written by
-    every save since 6 December 2026; a file without one is read as before). The state's thousands of
-    fields are the code's, not checked one by one: a changed one (an edit, a repair by hand, a copy
-    mixing two files' parts) ran on with NaN, a misspelt field or a value out of range, or failed deep
-    in the restore."""
-    if "state_sha256" not in header:
-        return
-    want = header["state_sha256"]
-    if not isinstance(want, str) or not re.fullmatch(r"[0-9a-f]{64}", want):
-        raise SnapshotError(f"{source}: damaged snapshot (header state_sha256: not a SHA-256 digest, "
-                            f"got {want!r:.40})")
-    if want != found:
-        raise SnapshotError(f"{source}: damaged snapshot (state.json or its arrays differ from what was saved: "
-                            f"their SHA-256 is not the header's state_sha256); save the snapshot again")
-
-
-_UNSIGNED = object()        # a header without `header_sha256` (saved before it)
 _DIGESTS = ("state_sha256", "header_sha256")
+_WHAT = {"state_sha256": "state.json or its arrays differ from what was saved: their SHA-256 is not the header's "
+                         "state_sha256",
+         "header_sha256": "header.json differs from what was saved: its SHA-256 is not its header_sha256"}
 
 
 def header_digest(header: dict) -> str:
@@ -755,19 +740,22 @@ def header_digest(header: dict) -> str:
     return hashlib.sha256(text.encode("ascii")).hexdigest()
 
 
-def _check_header_digest(want: object, found: str, source: str) -> None:
-    """The header as saved: its SHA-256 (`header_digest`) is its `header_sha256` (written by every
-    save since round 21b; a file without one is read as before). `state_sha256` covers the state and
-    arrays only, and `_check_header` checks each field's type, range and consistency, so a header
-    edited into another valid one (another scenario, seed or horizon) was restored as if saved so."""
-    if want is _UNSIGNED:
+def _check_digest(header: dict, field: str, found: str, source: str) -> None:
+    """A part of the file as saved: its SHA-256 is the header's `field`. `state_sha256` covers
+    state.json and the arrays (written by every save since 6 December 2026): the state's thousands of
+    fields are the code's, not checked one by one, so a changed one (an edit, a repair by hand, a copy
+    mixing two files' parts) ran on with NaN, a misspelt field or a value out of range, or failed deep
+    in the restore. `header_sha256` covers the header's other fields (`header_digest`, since round
+    21b): `_check_header` checks each field's type, range and consistency, so a header edited into
+    another valid one (another scenario, seed or horizon) was restored as if saved so. A file saved
+    before a digest is read as before."""
+    if field not in header:
         return
+    want = header[field]
     if not isinstance(want, str) or not re.fullmatch(r"[0-9a-f]{64}", want):
-        raise SnapshotError(f"{source}: damaged snapshot (header header_sha256: not a SHA-256 digest, "
-                            f"got {want!r:.40})")
+        raise SnapshotError(f"{source}: damaged snapshot (header {field}: not a SHA-256 digest, got {want!r:.40})")
     if want != found:
-        raise SnapshotError(f"{source}: damaged snapshot (header.json differs from what was saved: its SHA-256 is "
-                            f"not its header_sha256); save the snapshot again")
+        raise SnapshotError(f"{source}: damaged snapshot ({_WHAT[field]}); save the snapshot again")
 
 
 def _check_header(header: dict, source: str) -> None:

@@ -2218,7 +2218,7 @@ def source_arguments(source: Any, folder: Any = None, builtin_parents: Any = Fal
     `source`): `source` (the name
     every message starts with) text, `folder` a path or None, `builtin_parents` true/false; else
     one ScenarioError line naming the argument."""
-    if not isinstance(source, str) or not source.strip():
+    if not isinstance(source, str):
         raise ScenarioError(f"source: the name messages give the scenario, a text, not {shown(source)}")
     if folder is not None and not isinstance(folder, str | Path):
         raise ScenarioError(f"folder: the folder `extends` paths are relative to, a path or None, "

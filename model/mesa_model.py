@@ -287,9 +287,11 @@ class ReceptionModel(mesa.Model):
         if track is not None:
             keep &= np.isin(h["track"][:n], _codes(track, Track, "track"))
         if municipality is not None:
-            keep &= np.isin(h["municipality"][:n], [self._municipality_row(m) for m in _values(municipality)])
+            rows = [self._municipality_row(m) for m in _values(municipality, "municipality")]
+            keep &= np.isin(h["municipality"][:n], rows)
         if location is not None:
-            keep &= np.isin(h["location"][:n], [_whole("location", j, -1) for j in _values(location)])
+            keep &= np.isin(h["location"][:n], [_whole("location", j, -1, self.state.locs.n - 1)
+                                                   for j in _values(location, "location")])
         if at_most is not None:
             _whole("at_most", at_most, 0)
         households = np.flatnonzero(keep)
@@ -409,18 +411,20 @@ def _check_class(name: str, value: Any, base: type) -> None:
                             f"not {type(value).__name__} {shown(value)}")
 
 
-def _whole(field: str, value: Any, lo: int) -> int:
-    """A filter of `applicants` that must be a whole number of at least `lo`."""
-    if not is_whole(value) or value < lo:
-        raise ScenarioError(f"applicants: {field}: a whole number from {lo}, not {value!r}")
+def _whole(field: str, value: Any, lo: int, hi: int | None = None) -> int:
+    """A filter of `applicants` that must be a whole number from `lo` (to `hi`, when given)."""
+    if not is_whole(value) or value < lo or (hi is not None and value > hi):
+        upto = "" if hi is None else f" to {hi}"
+        raise ScenarioError(f"applicants: {field}: a whole number from {lo}{upto}, not {value!r}")
     return int(value)
 
 
-def _values(v: Any) -> list:
+def _values(v: Any, field: str) -> list:
+    """The values a filter of `applicants` names `field` holds: one, or several in a list."""
     if isinstance(v, (str, int, np.integer)):
         return [v]
     if isinstance(v, bytes | bytearray | Mapping) or not isinstance(v, Iterable):
-        raise ScenarioError(f"applicants: a filter takes one value or several, not {type(v).__name__} {v!r}")
+        raise ScenarioError(f"applicants: {field}: one value or several, not {type(v).__name__} {shown(v)}")
     return list(v)
 
 
@@ -428,7 +432,7 @@ def _codes(v: Any, enum: type[IntEnum], field: str) -> list[int]:
     """Enum codes of names (or the enum members themselves)."""
     out = []
     names = ", ".join(e.name.lower() for e in enum)
-    for x in _values(v):
+    for x in _values(v, field):
         if isinstance(x, str):
             if x.upper() not in enum.__members__:
                 raise ScenarioError(f"applicants: {field}: unknown {x!r} (one of {names})")

@@ -22,14 +22,15 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 import numpy as np
 
 from agents.locations import KIND_NAMES
 from model.metrics import Recorder
 from model.rulebook import run_day
-from model.scenario import MAX_DAYS, MAX_SEED, ScenarioError, whole_argument
+from model.scenario import MAX_DAYS, MAX_SEED, ScenarioError, shown, whole_argument
+from model.simulate import check_callback
 from model.snapshot import Snapshot
 from model.state import STREAM_KEYS, State
 from model.world import World
@@ -37,6 +38,7 @@ from model.world import World
 _INT63 = np.iinfo(np.int64).max
 
 
+@runtime_checkable
 class Start(Protocol):
     """Where the members of a prognosis start: a world, the day the forecast begins (`origin_day`,
     a day index of the world) and a state per member (on or before the origin day)."""
@@ -199,12 +201,16 @@ def prognose(start: Start, days: int, members: int, seed: int,
     whole_argument("days", days, 1, MAX_DAYS)
     whole_argument("members", members, 1, 1_000_000)
     whole_argument("seed", seed, 0, MAX_SEED)
+    if not isinstance(start, Start):
+        raise ScenarioError(f"start: where the members start (a prognosis.Start: FromSnapshot, an origin's start), "
+                            f"not {type(start).__name__} {shown(start)}")
+    check_callback("progress", progress, "a function of (members done, members)", 2)
     w, origin = start.world, start.origin_day
     end = origin + days
     if end > len(w.dates):
         raise ScenarioError(f"days: the world covers {len(w.dates)} days, the prognosis needs {end}")
-    if inflow_multipliers is not None and inflow_multipliers.shape[0] != members:
-        raise ValueError(f"inflow_multipliers: one row per member ({members}), got {inflow_multipliers.shape[0]}")
+    if inflow_multipliers is not None:
+        check_multipliers(inflow_multipliers, members)
     seqs = np.random.SeedSequence(seed).spawn(members)
     tasks: list[MemberTask] = [(seq, None if inflow_multipliers is None else inflow_multipliers[i])
                                for i, seq in enumerate(seqs)]
@@ -217,6 +223,18 @@ def prognose(start: Start, days: int, members: int, seed: int,
     f = {k: np.array(v) for k, v in figures.items()}
     return Prognosis(origin, list(w.dates[origin:end]), f["population"], f["permit_holders"], f["unsheltered"],
                      f["kind_occ"], f["kind_cap"], f["prov_occ"], f["prov_cap"], list(w.provinces), list(KIND_NAMES))
+
+
+def check_multipliers(m: object, members: int) -> None:
+    """`inflow_multipliers` of `prognose`: a 2-d NumPy array of finite numbers of at least 0 (factors,
+    no unit), one row per member; else one ScenarioError line."""
+    if not isinstance(m, np.ndarray) or m.ndim != 2 or m.dtype.kind not in "iuf":
+        raise ScenarioError(f"inflow_multipliers: a 2-d NumPy array of numbers (member, day), "
+                            f"not {type(m).__name__} {shown(m)}")
+    if m.shape[0] != members:
+        raise ScenarioError(f"inflow_multipliers: one row per member ({members}), got {m.shape[0]}")
+    if not (np.isfinite(m).all() and (m >= 0).all()):
+        raise ScenarioError("inflow_multipliers: finite factors of at least 0 (got NaN, infinity or a negative)")
 
 
 def recent_inflow(world: World, day: int, window_days: int, arrived_per_day: float) -> World:

@@ -2149,6 +2149,7 @@ def from_dict(data: dict, source: str = "scenario", folder: str | Path | None = 
     """Validate a scenario mapping, which may use `extends` (a file path is taken relative to
     `folder`, default the working folder; with `builtin_parents` only a built-in name: for what a
     browser sends, which must not read the server's files); raises ScenarioError."""
+    source_arguments(source, folder, builtin_parents)
     _count_values(data, source)
     where = None if builtin_parents else Path(folder or os.getcwd())
     return _validated(_resolve(data, source, where), source)
@@ -2163,6 +2164,8 @@ def load_scenario(name_or_path: str | Path, days: int | None = None) -> Scenario
     writes are checked against that run (`_check_written_dates`)."""
     if isinstance(name_or_path, str) and not name_or_path.strip():    # '' would name the working folder
         raise ScenarioError(f"scenario: give a built-in name or a file path (got {name_or_path!r})")
+    if days is not None:
+        days = whole_argument("days", days, 1, MAX_DAYS)
     path = _locate(name_or_path, Path(os.getcwd()))
     source = path.name if path.is_file() else str(name_or_path)
     data = parse_yaml(_read(path, source), source)
@@ -2197,6 +2200,7 @@ def from_yaml_text(text: str | bytes, source: str = "upload", folder: str | Path
                    builtin_parents: bool = False) -> Scenario:
     """Validate scenario YAML given as text or bytes (uploads; `builtin_parents` as for
     `from_dict`); raises ScenarioError."""
+    source_arguments(source, folder, builtin_parents)
     if not isinstance(text, str | bytes):
         raise ScenarioError(f"{source}: scenario YAML is text or bytes, not {type(text).__name__}")
     if isinstance(text, bytes):
@@ -2209,9 +2213,26 @@ def from_yaml_text(text: str | bytes, source: str = "upload", folder: str | Path
 
 
 
+def source_arguments(source: Any, folder: Any = None, builtin_parents: Any = False) -> None:
+    """The arguments `from_dict` and `from_yaml_text` take besides the scenario (`with_changes`:
+    `source`): `source` (the name
+    every message starts with) text, `folder` a path or None, `builtin_parents` true/false; else
+    one ScenarioError line naming the argument."""
+    if not isinstance(source, str):
+        raise ScenarioError(f"source: the name messages give the scenario, a text, not {shown(source)}")
+    if folder is not None and not isinstance(folder, str | Path):
+        raise ScenarioError(f"folder: the folder `extends` paths are relative to, a path or None, "
+                            f"not {type(folder).__name__}")
+    if not (isinstance(builtin_parents, bool) or _numpy_bool(builtin_parents)):
+        raise ScenarioError(f"builtin_parents: true or false, not {type(builtin_parents).__name__} "
+                            f"{shown(builtin_parents)}")
+
+
 def scenario_argument(where: str, value: Any) -> Scenario:
     """A scenario given to the Python API: a `Scenario`, or a built-in name or file path, loaded.
     Anything else raises one ScenarioError line naming the argument (`where`)."""
+    if isinstance(value, str) and not value.strip():      # (load_scenario's own line names `scenario`)
+        raise ScenarioError(f"{where}: give a built-in name or a file path (got {value!r})")
     if isinstance(value, str | Path):
         return load_scenario(value)
     if not isinstance(value, Scenario):
@@ -2238,15 +2259,16 @@ def with_changes(scenario: Scenario, changes: dict[str, Any], source: str = "ove
     ``chain.decisions_per_day.regular``, ``groups.0.share``) set to new values (`assign_path`: a
     mapping given for a section changes only the keys it names), validated as a scenario file is.
     Raises ScenarioError naming an unknown path or a bad value."""
+    source_arguments(source)
     if not isinstance(scenario, Scenario):
         hint = " (a mapping of fields: from_dict)" if isinstance(scenario, Mapping) else (
             " (a file or a built-in name: load_scenario first)" if isinstance(scenario, str | Path) else "")
         raise ScenarioError(f"{source}: changes are made to a Scenario, not {type(scenario).__name__}{hint}")
-    if not changes:
-        return scenario
-    if not isinstance(changes, Mapping):
+    if not isinstance(changes, Mapping):      # (before `not changes`: None, 0 or an array are no changes)
         raise ScenarioError(f"{source}: the changes are a mapping of dotted paths to values, not "
                             f"{type(changes).__name__}")
+    if not changes:
+        return scenario
     data = scenario.model_dump()
     for path, value in changes.items():
         try:

@@ -650,6 +650,10 @@ class _Digesting:
 
 def capture(s) -> Snapshot:
     """The whole state `s` as a snapshot (copied: `s` may go on running)."""
+    from model.state import State      # (here: model.state is not needed to read a snapshot)
+    if not isinstance(s, State):
+        raise SnapshotError(f"s: a run's State (model.state.State, e.g. ReceptionModel.state), "
+                            f"not {type(s).__name__}")
     enc = _Encoder(*_world_index(s.world.built or s.world))   # a run's own copy of the world is kept
     tree = enc.encode(s, type(s).__name__)
     date = s.world.dates[0] + dt.timedelta(days=s.day)

@@ -193,5 +193,7 @@ def from_bytes(raw: bytes | str, source: str = "exercise save", world_of: WorldO
 
 def load(path: str | Path) -> ExerciseRun:
     """Restore a saved exercise file (a regular file of at most MAX_BYTES)."""
+    if not isinstance(path, str | Path):
+        raise ScenarioError(f"path: a saved exercise file's path, not {type(path).__name__}")
     path = Path(path)
     return from_bytes(read_bytes(path, path.name, "a saved exercise", MAX_BYTES, ScenarioError), path.name)

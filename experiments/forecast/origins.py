@@ -40,8 +40,8 @@ from model.data import half_year
 from model.lines import ramp_factor
 from model.rulebook import run_day
 from model.scenario import (MAX_DAYS, MAX_SEED, RampPoint, Scenario, ScenarioError, choice_argument, load_scenario,
-                            scenario_argument, validate_scenario, validation_message, whole_argument)
-from model.simulate import prepare
+                            scenario_argument, shown, validate_scenario, validation_message, whole_argument)
+from model.simulate import check_callback, prepare
 from model.state import State
 from model.world import World, build_world
 
@@ -137,6 +137,7 @@ def from_run(scenario: Scenario | str, months: int, at: dt.date | None = None, s
         raise ScenarioError(f"at: a date (datetime.date) or None, not {type(at).__name__}")
     if seed is not None:
         whole_argument("seed", seed, 0, MAX_SEED)
+    check_callback("progress", progress, "a function of (day, days)", 2)
     day = sc.horizon_days if at is None else (at - sc.start_date).days
     if not 0 <= day <= sc.horizon_days:
         raise ScenarioError(f"at: {at} is outside {sc.name!r} ({sc.start_date} to "
@@ -315,6 +316,9 @@ def from_record(origin: dt.date, months: int, base: Scenario | str = "hindcast-2
     choice_argument("targets", targets, TARGETS)
     choice_argument("stock", stock, STOCKS)
     choice_argument("family", family, FAMILY_RULES)
+    for name, flag in (("scenario_inflow", scenario_inflow), ("keep_events", keep_events)):
+        if not isinstance(flag, bool | np.bool_):
+            raise ScenarioError(f"{name}: true or false, not {type(flag).__name__} {shown(flag)}")
     if record is not None and not isinstance(record, RecordAsOf):
         raise ScenarioError(f"record: a RecordAsOf or None, not {type(record).__name__}")
     if record is None and origin > record_end():

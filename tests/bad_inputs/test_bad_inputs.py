@@ -324,7 +324,7 @@ API_SAYS = {
     "many/scenario-misspelt-in-a-list": "scenarios.1: basline: no such scenario file",
     "many/reduce-without-an-argument": "reduce: a function of one run's Results or None; <lambda> cannot be called",
     "model/batch-run-overrides-not-in-a-list": "put the mapping in a list",
-    "applicants/stage-bytes": "a filter takes one value or several, not bytes",
+    "applicants/stage-bytes": "stage: one value or several, not bytes",
     "paths/with-changes-mapping": "overrides: housing.supply_persons_per_yaer: unknown field (did you mean "
                                   "'housing.supply_persons_per_year'?)",
     "paths/with-changes-before-the-last-part": "overrides: hosuing.supply_persons_per_year: unknown field (did you "

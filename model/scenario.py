@@ -546,6 +546,9 @@ class Action(_Strict):
                 "onward_placement": ("after_days", self.after_days is not None)}.get(self.type)
         if need is not None and not need[1]:
             raise ValueError(f"a '{self.type}' action needs {need[0]}")
+        if self.type == "raise_occupancy" and self.factor <= 1.0:   # left out: 1.0, the plan raises nothing
+            raise ValueError(f"factor: a 'raise_occupancy' action needs a factor above 1 (places as a multiple "
+                             f"of normal places, up to 2; got {self.factor:g}, which raises nothing)")
         unused = [k for k in _ACTION_FIELDS
                   if k not in _ACTION_USES[self.type] and getattr(self, k) != _action_default(k)]
         if unused:     # the plan would ignore it: a kind on activate_reserve, a lead time on raise_occupancy, …

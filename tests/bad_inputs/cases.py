@@ -2246,3 +2246,9 @@ for _name, _files_here in (("new-yaml", {}), ("empty-yaml", {"h.yaml": ""}), ("b
 for _name, _op in (("infinite", float("inf")), ("number", 5), ("misspelt", "advanse")):
     bad_argv("exercise", f"cl4-command-op-{_name}", _REPORT, {"s.json": _saved(commands=[{"op": _op}])},
              says=("s.json: commands.0: op: unknown command ", "(one of: decide, withdraw, advance"))
+
+# --- round 21c (FZ3)
+# a raise_occupancy action without its factor took the default 1.0: the phase "raised" occupancy to 1 x normal,
+# nothing (found by fuzz.py --seed 21 among the accepted, read by hand)
+bad("plan", "fz3-raise-occupancy-without-factor", _PHASE % "{type: raise_occupancy, kinds: [regular]}",
+    says=("s.yaml: plan.phases.0.actions.0: factor: a 'raise_occupancy' action needs a factor above 1",))

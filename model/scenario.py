@@ -2108,9 +2108,10 @@ def _validated(data: dict, source: str) -> Scenario:
 
 
 def _check_written_dates(own: dict, sc: Scenario, source: str, days: int | None = None) -> None:
-    """The events, regime requests and shocks a file (or a mapping) writes itself fall inside its run:
-    an event dated after the run's last day would never happen, a regime `requested` after it would
-    never be asked for on that date, and a shock starting after it would add nobody
+    """The events, regime requests, shocks and pact a file (or a mapping) writes itself fall inside its
+    run: an event dated after the run's last day would never happen, a regime `requested` after it
+    would never be asked for on that date, a shock starting after it would add nobody, and a pact
+    starting after it would never apply
     (the file was loaded without complaint and the run ignored them). Those a file inherits through
     `extends` are its parent's, written for the parent's horizon: a file that only shortens the
     horizon (`extends: mass-arrival`, `horizon_days: 60`) takes a first look at the start, and a
@@ -2145,6 +2146,10 @@ def _check_written_dates(own: dict, sc: Scenario, source: str, days: int | None 
                 raise ScenarioError(f"{source}: inflow.shocks.{i}.start: {shock.start} is after {where}, so the "
                                     f"shock would add nobody; move it into the run, run longer (horizon_days, "
                                     f"--days), or remove it")
+    if isinstance(own.get("pact"), dict) and sc.pact is not None and sc.pact.start > end:
+        raise ScenarioError(f"{source}: pact.start: {sc.pact.start} is after {where}, so the pact would never "
+                            f"apply (every case filed before it keeps the old rules); move it into the run, run "
+                            f"longer (horizon_days, --days), or leave pact out")
 
 
 def from_dict(data: dict, source: str = "scenario", folder: str | Path | None = None,

@@ -2252,3 +2252,11 @@ for _name, _op in (("infinite", float("inf")), ("number", 5), ("misspelt", "adva
 # nothing (found by fuzz.py --seed 21 among the accepted, read by hand)
 bad("plan", "fz3-raise-occupancy-without-factor", _PHASE % "{type: raise_occupancy, kinds: [regular]}",
     says=("s.yaml: plan.phases.0.actions.0: factor: a 'raise_occupancy' action needs a factor above 1",))
+# a pact whose start is after the run's last day was accepted and never applied (as a regime requested after it
+# was: `_check_written_dates`); found by fuzz.py --seed 21 among the accepted, read by hand. p.yaml, as FZ's regime
+# case: an upload is not checked.
+_FZ3_PACT = ("pact: {start: 2030-01-01, dublin_reception_ends_at_decision: true, new_procedure_share: 0.5, "
+             "priority_for_minors: true}\n")
+for _cmd in (("validate", "{d}/p.yaml"), ("run", "{d}/p.yaml", "--out", "{d}/out")):
+    bad_argv("dates", f"fz3-pact-starts-after-the-run/{_cmd[0]}", _cmd, {"p.yaml": "extends: tiny.yaml\n" + _FZ3_PACT},
+             says=("p.yaml: pact.start: 2030-01-01 is after the run's last day (", "so the pact would never apply"))

@@ -2260,3 +2260,9 @@ _FZ3_PACT = ("pact: {start: 2030-01-01, dublin_reception_ends_at_decision: true,
 for _cmd in (("validate", "{d}/p.yaml"), ("run", "{d}/p.yaml", "--out", "{d}/out")):
     bad_argv("dates", f"fz3-pact-starts-after-the-run/{_cmd[0]}", _cmd, {"p.yaml": "extends: tiny.yaml\n" + _FZ3_PACT},
              says=("p.yaml: pact.start: 2030-01-01 is after the run's last day (", "so the pact would never apply"))
+# an activate_reserve or request_places action without places took the default 0: the phase asked for no beds
+# (found by fuzz.py --seed 22 among the accepted, read by hand: stable-stock's reserve with its places removed)
+bad("plan", "fz3-reserve-without-places", _PHASE % "{type: activate_reserve, lead_time_days: 14}",
+    says=("s.yaml: plan.phases.0.actions.0: a 'activate_reserve' action needs places (at least 1)",))
+bad("plan", "fz3-request-of-no-places", _PHASE % "{type: request_places, kind: emergency, places: 0}",
+    says=("s.yaml: plan.phases.0.actions.0: a 'request_places' action needs places (at least 1)",))

@@ -537,22 +537,25 @@ class Action(_Strict):
 
     @model_validator(mode="after")
     def _complete(self) -> Action:
-        # what each action cannot do without: left out, its default would do nothing (0 places, a factor of 1)
-        needs = (("request_places", "kind", self.kind is not None),
-                 ("request_places", "places (at least 1)", self.places > 0),
-                 ("activate_reserve", "places (at least 1)", self.places > 0),
-                 ("raise_occupancy", "kinds", bool(self.kinds)),
-                 ("raise_registration", "per_day", self.per_day > 0),
-                 ("raise_assessment", "per_day", self.per_day > 0),
-                 ("open_registration_site", "places and per_day", self.places > 0 and self.per_day > 0),
-                 ("relief_places", "places", self.places > 0),
-                 ("onward_placement", "after_days", self.after_days is not None))
-        for kind, what, ok in needs:
-            if kind == self.type and not ok:
-                raise ValueError(f"a '{self.type}' action needs {what}")
-        if self.type == "raise_occupancy" and self.factor <= 1.0:   # left out: 1.0, the plan raises nothing
-            raise ValueError(f"factor: a 'raise_occupancy' action needs a factor above 1 (places as a multiple "
-                             f"of normal places, up to 2; got {self.factor:g}, which raises nothing)")
+        given = self.model_fields_set
+        need = {"request_places": ("kind", self.kind is not None),
+                "raise_occupancy": ("kinds", bool(self.kinds)),
+                "raise_registration": ("per_day", self.per_day > 0),
+                "raise_assessment": ("per_day", self.per_day > 0),
+                "open_registration_site": ("places and per_day", self.places > 0 and self.per_day > 0),
+                "relief_places": ("places", self.places > 0),
+                "onward_placement": ("after_days", self.after_days is not None)}.get(self.type)
+        if need is not None and not need[1]:
+            raise ValueError(f"a '{self.type}' action needs {need[0]}")
+        # a field the action acts by, left out: its default (0 places, a factor of 1) would ask for nothing;
+        # written as 0 or 1 it is taken (a request round of 0 places still moves the municipalities' willingness;
+        # a sweep may draw it)
+        forgot = {"raise_occupancy": ("factor", "places as a multiple of normal places, above 1 up to 2"),
+                  "activate_reserve": ("places", "reserve places to open"),
+                  "request_places": ("places", "places asked")}.get(self.type)
+        if forgot is not None and forgot[0] not in given:
+            raise ValueError(f"{forgot[0]}: a '{self.type}' action needs {forgot[0]} ({forgot[1]}); left out, it "
+                             f"would ask for nothing")
         unused = [k for k in _ACTION_FIELDS
                   if k not in _ACTION_USES[self.type] and getattr(self, k) != _action_default(k)]
         if unused:     # the plan would ignore it: a kind on activate_reserve, a lead time on raise_occupancy, …

@@ -537,6 +537,7 @@ class Action(_Strict):
 
     @model_validator(mode="after")
     def _complete(self) -> Action:
+        given = self.model_fields_set
         need = {"request_places": ("kind", self.kind is not None),
                 "raise_occupancy": ("kinds", bool(self.kinds)),
                 "raise_registration": ("per_day", self.per_day > 0),
@@ -546,6 +547,15 @@ class Action(_Strict):
                 "onward_placement": ("after_days", self.after_days is not None)}.get(self.type)
         if need is not None and not need[1]:
             raise ValueError(f"a '{self.type}' action needs {need[0]}")
+        # a field the action acts by, left out: its default (0 places, a factor of 1) would ask for nothing;
+        # written as 0 or 1 it is taken (a request round of 0 places still moves the municipalities' willingness;
+        # a sweep may draw it)
+        forgot = {"raise_occupancy": ("factor", "places as a multiple of normal places, above 1 up to 2"),
+                  "activate_reserve": ("places", "reserve places to open"),
+                  "request_places": ("places", "places asked")}.get(self.type)
+        if forgot is not None and forgot[0] not in given:
+            raise ValueError(f"{forgot[0]}: a '{self.type}' action needs {forgot[0]} ({forgot[1]}); left out, it "
+                             f"would ask for nothing")
         unused = [k for k in _ACTION_FIELDS
                   if k not in _ACTION_USES[self.type] and getattr(self, k) != _action_default(k)]
         if unused:     # the plan would ignore it: a kind on activate_reserve, a lead time on raise_occupancy, …
@@ -2105,9 +2115,10 @@ def _validated(data: dict, source: str) -> Scenario:
 
 
 def _check_written_dates(own: dict, sc: Scenario, source: str, days: int | None = None) -> None:
-    """The events, regime requests and shocks a file (or a mapping) writes itself fall inside its run:
-    an event dated after the run's last day would never happen, a regime `requested` after it would
-    never be asked for on that date, and a shock starting after it would add nobody
+    """The events, regime requests, shocks and pact a file (or a mapping) writes itself fall inside its
+    run: an event dated after the run's last day would never happen, a regime `requested` after it
+    would never be asked for on that date, a shock starting after it would add nobody, and a pact
+    starting after it would never apply
     (the file was loaded without complaint and the run ignored them). Those a file inherits through
     `extends` are its parent's, written for the parent's horizon: a file that only shortens the
     horizon (`extends: mass-arrival`, `horizon_days: 60`) takes a first look at the start, and a
@@ -2142,6 +2153,10 @@ def _check_written_dates(own: dict, sc: Scenario, source: str, days: int | None 
                 raise ScenarioError(f"{source}: inflow.shocks.{i}.start: {shock.start} is after {where}, so the "
                                     f"shock would add nobody; move it into the run, run longer (horizon_days, "
                                     f"--days), or remove it")
+    if isinstance(own.get("pact"), dict) and sc.pact is not None and sc.pact.start > end:
+        raise ScenarioError(f"{source}: pact.start: {sc.pact.start} is after {where}, so the pact would never "
+                            f"apply (every case filed before it keeps the old rules); move it into the run, run "
+                            f"longer (horizon_days, --days), or leave pact out")
 
 
 def from_dict(data: dict, source: str = "scenario", folder: str | Path | None = None,

@@ -2246,3 +2246,24 @@ for _name, _files_here in (("new-yaml", {}), ("empty-yaml", {"h.yaml": ""}), ("b
 for _name, _op in (("infinite", float("inf")), ("number", 5), ("misspelt", "advanse")):
     bad_argv("exercise", f"cl4-command-op-{_name}", _REPORT, {"s.json": _saved(commands=[{"op": _op}])},
              says=("s.json: commands.0: op: unknown command ", "(one of: decide, withdraw, advance"))
+
+# --- round 21c (FZ3)
+# a plan action without the field it acts by took its default and asked for nothing: a raise_occupancy without
+# factor raised occupancy to 1 x normal, a reserve or a request without places asked for 0 (found by fuzz.py,
+# seeds 21 and 22, among the accepted, read by hand: a key removed from an entry). Written as 0 or 1 it is taken.
+for _name, _action, _field in (("raise-occupancy-without-factor", "{type: raise_occupancy, kinds: [regular]}",
+                                "factor"),
+                               ("reserve-without-places", "{type: activate_reserve, lead_time_days: 14}", "places"),
+                               ("request-without-places", "{type: request_places, kind: emergency}", "places")):
+    bad("plan", f"fz3-{_name}", _PHASE % _action,
+        says=(f"s.yaml: plan.phases.0.actions.0: {_field}: a '", f"' action needs {_field} (", "ask for nothing"))
+good("fz3", "reserve-of-no-places-written", ("validate", "{d}/s.yaml"),
+     {"s.yaml": "extends: tiny.yaml\n" + _PHASE % "{type: activate_reserve, places: 0}"})
+# a pact whose start is after the run's last day was accepted and never applied (as a regime requested after it
+# was: `_check_written_dates`); found by fuzz.py --seed 21 among the accepted, read by hand. p.yaml, as FZ's regime
+# case: an upload is not checked.
+_FZ3_PACT = ("pact: {start: 2030-01-01, dublin_reception_ends_at_decision: true, new_procedure_share: 0.5, "
+             "priority_for_minors: true}\n")
+for _cmd in (("validate", "{d}/p.yaml"), ("run", "{d}/p.yaml", "--out", "{d}/out")):
+    bad_argv("dates", f"fz3-pact-starts-after-the-run/{_cmd[0]}", _cmd, {"p.yaml": "extends: tiny.yaml\n" + _FZ3_PACT},
+             says=("p.yaml: pact.start: 2030-01-01 is after the run's last day (", "so the pact would never apply"))

@@ -304,9 +304,10 @@ def dates(rng: random.Random, base: str, resolved: dict) -> Mutation | None:
                       "2025-W27", dt.date(1800, 1, 1), dt.date(2300, 1, 1), dt.date(1, 1, 1),
                       dt.date(9999, 12, 31), end + dt.timedelta(days=1), end + dt.timedelta(days=4000),
                       start - dt.timedelta(days=1), dt.datetime(2025, 7, 1, 12, 30)])
-    # a day the run never reaches where it would be ignored: an event's, a regime's request, a shock's start
+    # a day the run never reaches where it would be ignored: an event's, a regime's request, a shock's or
+    # the pact's start
     ignored = type(new) is dt.date and new > end and (
-        (path[0], path[-1]) in (("events", "date"), ("regimes", "requested"))
+        (path[0], path[-1]) in (("events", "date"), ("regimes", "requested"), ("pact", "start"))
         or (path[:2] == ("inflow", "shocks") and path[-1] == "start"))
     return _field_mutation("dates", base, resolved, path, new, absurd=ignored)
 

@@ -674,12 +674,18 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--seed", type=int, default=1, help="seed of the mutations (default: 1)")
     p.add_argument("-k", "--only", default="", help="an input (design), or input/kind or input/kind/number")
     p.add_argument("--show", type=int, default=50, help="findings listed (default: 50)")
+    p.add_argument("--accepted", action="store_true",
+                   help="list the accepted cases too, to read by hand for nonsense no classifier sees")
     a = p.parse_args(argv)
     done = fuzz(a.per_kind, a.seed, a.only, log=lambda s: print(s, file=sys.__stderr__, flush=True))
     print(table(done))
     findings = [(i, k, n, o, m) for i, k, n, o, m in done if o.outcome in FINDINGS]
     for inp, kind, n, o, m in findings[:a.show]:
         print(f"{inp.name}/{kind}/{n}: {o.outcome}: {m.note[:200]} -> {o.detail[:400]}")
+    if a.accepted:
+        for inp, kind, n, o, m in done:
+            if o.outcome == "accepted":
+                print(f"{inp.name}/{kind}/{n}: accepted: {m.note[:300]}")
     return 1 if findings else 0
 
 

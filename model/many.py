@@ -31,8 +31,9 @@ from typing import Any
 import numpy as np
 
 from model.results import Results
-from model.scenario import MAX_SEED, Scenario, ScenarioError, is_whole, validate_scenario, whole_number, with_changes
-from model.simulate import check_callback, scenario_named, simulate
+from model.scenario import (MAX_SEED, Scenario, ScenarioError, check_callback, is_whole, validate_scenario,
+                            whole_number, with_changes)
+from model.simulate import scenario_named, simulate
 from model.world import RUN_ONLY_FIELDS, World, build_world, difference, serves
 
 ScenarioLike = Scenario | str | Path

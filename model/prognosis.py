@@ -29,8 +29,7 @@ import numpy as np
 from agents.locations import KIND_NAMES
 from model.metrics import Recorder
 from model.rulebook import run_day
-from model.scenario import MAX_DAYS, MAX_SEED, ScenarioError, shown, whole_argument
-from model.simulate import check_callback
+from model.scenario import MAX_DAYS, MAX_SEED, ScenarioError, check_callback, shown, whole_argument
 from model.snapshot import Snapshot
 from model.state import STREAM_KEYS, State
 from model.world import World

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import enum
+import inspect
 import itertools
 import numbers
 import os
@@ -1323,6 +1324,23 @@ def whole_number(value: Any) -> int | None:
     if isinstance(value, numbers.Real) and float(value).is_integer():      # (NaN and infinity are not)
         return int(float(value))
     return None
+
+
+def check_callback(where: str, f: Any, wanted: str, arguments: int) -> None:
+    """`f` (a callback argument) is None or a function that can be called with `arguments`
+    positional arguments; else one ScenarioError line naming `where` and what is `wanted`, before
+    anything is computed (not a TypeError from inside the run, a day or a batch later)."""
+    if f is None:
+        return
+    if not callable(f):
+        raise ScenarioError(f"{where}: {wanted} or None, not {type(f).__name__} {shown(f)}")
+    try:
+        inspect.signature(f).bind(*range(arguments))
+    except ValueError:              # no signature to read (some built-ins): called as it is
+        return
+    except TypeError as err:
+        raise ScenarioError(f"{where}: {wanted} or None; {getattr(f, '__name__', 'this one')} cannot be called "
+                            f"so ({err})") from None
 
 
 def whole_argument(where: str, value: Any, lo: int, hi: int, unit: str = "") -> int:

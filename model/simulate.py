@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import inspect
 import typing
 from collections.abc import Callable
 from pathlib import Path
@@ -13,8 +12,8 @@ import numpy as np
 from model.metrics import Recorder
 from model.results import Results
 from model.rulebook import run_day
-from model.scenario import (MAX_DAYS, MAX_SEED, Scenario, ScenarioError, load_scenario, scenario_argument, shown,
-                            validate_scenario, whole_number)
+from model.scenario import (MAX_DAYS, MAX_SEED, Scenario, ScenarioError, check_callback, load_scenario,
+                            scenario_argument, shown, validate_scenario, whole_number)
 from model.start import new_state
 from model.state import State
 from model.world import World, build_world, difference, serves
@@ -42,23 +41,6 @@ def run_seed(value: Any, where: str = "seed") -> int | None:
                             f"or SeedSequence (the seed drawn from it once) or None (the scenario's seed), "
                             f"got {shown(value)}")
     return n
-
-
-def check_callback(where: str, f: Any, wanted: str, arguments: int) -> None:
-    """`f` (a callback argument) is None or a function that can be called with `arguments`
-    positional arguments; else one ScenarioError line naming `where` and what is `wanted`, before
-    anything is computed (not a TypeError from inside the run, a day or a batch later)."""
-    if f is None:
-        return
-    if not callable(f):
-        raise ScenarioError(f"{where}: {wanted} or None, not {type(f).__name__} {shown(f)}")
-    try:
-        inspect.signature(f).bind(*range(arguments))
-    except ValueError:              # no signature to read (some built-ins): called as it is
-        return
-    except TypeError as err:
-        raise ScenarioError(f"{where}: {wanted} or None; {getattr(f, '__name__', 'this one')} cannot be called "
-                            f"so ({err})") from None
 
 
 def scenario_named(where: str, value: Any) -> Scenario:

@@ -39,9 +39,10 @@ from model import prognosis, snapshot
 from model.data import half_year
 from model.lines import ramp_factor
 from model.rulebook import run_day
-from model.scenario import (MAX_DAYS, MAX_SEED, RampPoint, Scenario, ScenarioError, choice_argument, load_scenario,
-                            scenario_argument, shown, validate_scenario, validation_message, whole_argument)
-from model.simulate import check_callback, prepare
+from model.scenario import (MAX_DAYS, MAX_SEED, RampPoint, Scenario, ScenarioError, check_callback, choice_argument,
+                            load_scenario, scenario_argument, shown, validate_scenario, validation_message,
+                            whole_argument)
+from model.simulate import prepare
 from model.state import State
 from model.world import World, build_world
 

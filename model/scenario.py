@@ -2248,9 +2248,8 @@ def from_yaml_text(text: str | bytes, source: str = "upload", folder: str | Path
 
 def source_arguments(source: Any, folder: Any = None, builtin_parents: Any = False) -> None:
     """The arguments `from_dict` and `from_yaml_text` take besides the scenario (`with_changes`:
-    `source`): `source` (the name
-    every message starts with) text, `folder` a path or None, `builtin_parents` true/false; else
-    one ScenarioError line naming the argument."""
+    `source`): `source` (the name every message starts with) text, `folder` a path or None,
+    `builtin_parents` true/false; else one ScenarioError line naming the argument."""
     if not isinstance(source, str):
         raise ScenarioError(f"source: the name messages give the scenario, a text, not {shown(source)}")
     if folder is not None and not isinstance(folder, str | Path):

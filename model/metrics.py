@@ -17,6 +17,7 @@ import xarray as xr
 from agents.applicants import N_STAGES, Stage
 from agents.locations import KIND_NAMES, N_KINDS, TEMPORARY_KINDS, Kind, Life
 from agents.moves import Reason
+from agents.products import dot, whole_sums
 from model.state import PROCEDURE_TRACKS, TRACK_KEYS, State
 
 # Daily scalar figures: name -> (unit, meaning). `daily.csv` has these columns, in this order.
@@ -186,7 +187,7 @@ class Recorder:
         self.province_phase = np.zeros((days, self.n_prov), np.int64)
         self._log_seen = 0                        # move-log rows already counted
         self._tracks = np.array(PROCEDURE_TRACKS, np.int64)
-        self._group_matrix = np.zeros((0, 0))      # see _groups
+        self._group_matrix = np.zeros((0, 0), np.int64)   # see _groups
         self._groups_of: np.ndarray | None = None
         self._groups_n = -1
 
@@ -257,10 +258,10 @@ class Recorder:
         stage_persons = s.people.persons_by_stage()
         population = sum(stage_persons[: Stage.HOUSED])          # `Applicants.entitled()`
         # the location table's sums per group, in one product: rows occupancy, places, minors and reserve
-        # places; columns the groups (`_groups`: kinds, provinces, temporary kinds, all). float64 sums of
-        # whole numbers far below 2**53: exact, whatever their order
-        columns = np.array((occ, places, L.children, L.capacity * (L.life == _RESERVE)))
-        by_occ, by_places, by_children, by_reserve = (columns @ self._groups(s).T).tolist()
+        # places; columns the groups (`_groups`: kinds, provinces, temporary kinds, all). Integer sums:
+        # exact, and without BLAS (`agents.products`)
+        columns = np.array((occ, places, L.children, L.capacity * (L.life == _RESERVE)), np.int64)
+        by_occ, by_places, by_children, by_reserve = whole_sums(columns, self._groups(s).T).tolist()
         in_bed, capacity, reserve = int(by_occ[_ALL]), int(by_places[_ALL]), int(by_reserve[_ALL])
         # the day's figures, gathered in `_ROWS` order and written with one store
         row = [getattr(t, name) for name in _TALLIED]
@@ -269,7 +270,7 @@ class Recorder:
         log, seen = s.log, self._log_seen
         if log.n > seen:
             size = s.people.cols["size"][log.since("household", seen)]
-            row.append(float(log.km_of(slice(seen, log.n)) @ size))
+            row.append(dot(log.km_of(slice(seen, log.n)), size))
             # from a bed to another bed: both ends at a bed (the log holds changes only: `agents.moves.move`
             # logs no row whose origin is its destination); the persons of the other rows weigh 0
             at_beds = np.minimum(log.since("origin", seen), log.since("destination", seen)) >= 0
@@ -418,13 +419,14 @@ class Recorder:
         (rows; `_TEMPORARY`, `_ALL`); rebuilt only when the location table changed (locations added)."""
         L = s.locs
         if (self._groups_of is not L.municipality or self._groups_n != L.n
-                or len(self._group_matrix) != N_KINDS + self.n_prov + 2):   # (a recorder saved without the last row)
+                or len(self._group_matrix) != N_KINDS + self.n_prov + 2    # (a recorder saved without the last row
+                or self._group_matrix.dtype != np.int64):                   # or as floats)
             prov = s.munis.province[L.municipality]
-            g = np.zeros((N_KINDS + self.n_prov + 2, L.n))
-            g[L.kind, np.arange(L.n)] = 1.0
-            g[N_KINDS + prov, np.arange(L.n)] = 1.0
+            g = np.zeros((N_KINDS + self.n_prov + 2, L.n), np.int64)
+            g[L.kind, np.arange(L.n)] = 1
+            g[N_KINDS + prov, np.arange(L.n)] = 1
             g[_TEMPORARY] = L.kind_in(TEMPORARY_KINDS, no_bed=False)
-            g[_ALL] = 1.0
+            g[_ALL] = 1
             self._group_matrix, self._groups_of, self._groups_n = g, L.municipality, L.n
         return self._group_matrix
 

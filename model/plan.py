@@ -37,6 +37,7 @@ import numpy as np
 
 from agents.applicants import Stage
 from agents.locations import Kind, Life
+from agents.products import whole_sums
 from agents.keyed import (SITE_COA_CONTRACT, SITE_MUNICIPALITIES, SITE_REGISTRATION, SITE_RELIEF,
                           SITE_SAFETY_REGION, round_key)
 from agents.municipalities import answer_requests, ask_table
@@ -254,11 +255,11 @@ class PlanRuntime:
         The location table is summed in one product (`_location_sums`): per unit's housing
         locations, the central (registration) locations and all locations, the occupancy, normal
         places and extra places of the open, closing and planned locations and of all. The sums
-        are of whole numbers far below 2**53, so exact in any order; the rest is arithmetic on
-        those few numbers (Python floats: the same IEEE operations as NumPy's float64)."""
+        are of whole numbers, exact (`agents.products.whole_sums`: no BLAS); the rest is arithmetic
+        on those few numbers (Python floats: the same IEEE operations as NumPy's float64)."""
         L = s.locs
-        amounts = np.array((L.occupancy, L.capacity, L.extra), float)
-        occ, cap, extra = (amounts @ self._location_sums(s)).reshape(3, self.n_units + 2, 4).tolist()
+        amounts = np.array((L.occupancy, L.capacity, L.extra), np.int64)
+        occ, cap, extra = whole_sums(amounts, self._location_sums(s)).reshape(3, self.n_units + 2, 4).tolist()
         n = self.n_units
         central, every = n, n + 1                        # the rows after the units'
         in_closing = [occ[u][_CLOSING] for u in range(n)]
@@ -338,10 +339,10 @@ class PlanRuntime:
         life = L.life.tobytes()
         if self._sums is None or life != self._sums_of:
             unit = s.munis.province[L.municipality] if self.by_province else np.zeros(L.n, np.int64)
-            groups = np.zeros((self.n_units + 2, L.n))
+            groups = np.zeros((self.n_units + 2, L.n), np.int64)
             groups[unit, np.arange(L.n)] = ~L.kind_in(_NOT_HOUSING, no_bed=False)
             groups[-2] = L.kind == Kind.CENTRAL
-            groups[-1] = 1.0
+            groups[-1] = 1
             self._sums = (groups.T[:, :, None] * _LIFE_COLUMNS[L.life][:, None, :]).reshape(L.n, -1)
             self._sums_of = life
         return self._sums

@@ -24,6 +24,7 @@ from agents.keyed import (SALT_APPEAL, SALT_APPEAL_UPHELD, SALT_DEPARTURE, SALT_
                           keyed_uniform, keyed_uniform_parts, keyed_uniforms)
 from agents.locations import NO_BED, TEMPORARY_KINDS, Kind, Life
 from agents.moves import Reason, move
+from agents.products import dot
 from agents.sorting import first_of_each
 from model.data import half_year
 from model.events import apply_events
@@ -242,7 +243,7 @@ def opening_permit_holders(s: State) -> float:
     h = s.people.cols
     waiting = np.flatnonzero(h["stage"] == Stage.PROCEDURE)
     sizes = h["size"][waiting].astype(np.float64)
-    granted = float(recognition_rates(s.sc)[h["group"][waiting]] @ sizes / sizes.sum()) if sizes.sum() else 0.0
+    granted = dot(recognition_rates(s.sc)[h["group"][waiting]], sizes) / float(sizes.sum()) if sizes.sum() else 0.0
     return (decided * granted + float(s.world.inflow.family[0])) * 182.6
 
 

@@ -14,6 +14,10 @@ reception places (location sizes kept, so k times the locations), the named loca
 country; k runs would each have their own plan).
 
     python -m experiments.bench.scaled --k 16 --days 365      # ratio, alternated, per-rule split
+    python -m experiments.bench.scaled --plot docs/img/run-axis-bound.png --ks 1,4,16,64
+
+The plot is the bench's cost per day against persons changing state that day, one series per k:
+how a day's cost would grow with the transitions of a batch of k, at best.
 """
 
 from __future__ import annotations
@@ -22,7 +26,11 @@ import argparse
 import time
 from typing import Any
 
-from experiments.bench.measure import Setup, time_headless, time_per_rule
+from pathlib import Path
+
+from experiments.bench.floor import count_day
+from experiments.bench.measure import Setup, time_headless, time_per_day, time_per_rule
+from experiments.bench.plot import plot_cost_per_day
 from model.scenario import Scenario, ScenarioError, load_scenario, with_changes
 from model.world import build_world
 
@@ -73,14 +81,44 @@ def compare(scenario: str = "baseline", k: int = 16, days: int = 365, rounds: in
     return {"scenario": scenario, "k": k, "days": days, "cpu_s": cpu, "ratios": ratios, "rules_s": rules}
 
 
+def per_day(scenario: str = "baseline", ks: tuple[int, ...] = (1, 4, 16, 64), days: int = 365,
+            seed: int = 1) -> dict[int, tuple[Any, Any]]:
+    """Per k: (persons changing state each day, seconds each day) of `scaled(scenario, k)`, plan off."""
+    one = with_changes(load_scenario(scenario), {"plan.enabled": False})
+    out = {}
+    for k in ks:
+        setup = Setup.of(scaled(one, k), days, seed)
+        out[k] = (count_day(setup, ops=False).transitions, time_per_day(setup, 1))
+    return out
+
+
+def plot(out: str | Path, scenario: str = "baseline", ks: tuple[int, ...] = (1, 4, 16, 64), days: int = 365) -> Path:
+    """The cost-per-day plot of `per_day`, one series per k, written to `out` (PNG)."""
+    series = per_day(scenario, ks, days)
+    one = series[ks[0]][1].sum() / ks[0]          # seconds of one run's worth at the smallest k
+    labels = {k: f"k = {k}: {secs.sum():.1f} s, a run {secs.sum() / one / k:.2f}× a lone run"
+              for k, (_, secs) in series.items()}
+    return plot_cost_per_day({labels[k]: v for k, v in series.items()}, out)
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(prog="python -m experiments.bench.scaled", description=__doc__.split("\n\n")[0])
     ap.add_argument("--scenario", default="baseline", help="built-in scenario (default: baseline)")
     ap.add_argument("--k", type=int, default=16, help="how many runs' people in one world (default: 16)")
     ap.add_argument("--days", type=int, default=365, help="days simulated (default: 365)")
     ap.add_argument("--rounds", type=int, default=2, help="alternated rounds (default: 2)")
+    ap.add_argument("--plot", type=Path, default=None,
+                    help="write the cost-per-day plot for --ks to this PNG instead (default: no plot)")
+    ap.add_argument("--ks", default="1,4,16,64", help="with --plot: the k of each series (default: 1,4,16,64)")
     a = ap.parse_args(argv)
     t0 = time.perf_counter()
+    if a.plot is not None:
+        try:
+            ks = tuple(int(k) for k in a.ks.split(","))
+        except ValueError:
+            ap.error(f"--ks: {a.ks!r} is not a list of whole numbers such as 1,4,16,64")
+        print(f"wrote {plot(a.plot, a.scenario, ks, a.days)} ({time.perf_counter() - t0:.0f} s)")
+        return
     r = compare(a.scenario, a.k, a.days, a.rounds)
     big = f"x{a.k}"
     for i, (small, large) in enumerate(zip(r["cpu_s"]["one"], r["cpu_s"][big])):

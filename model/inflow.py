@@ -13,6 +13,7 @@ import numpy as np
 
 from agents.applicants import Flag
 from agents.keyed import poisson_count
+from agents.products import whole_sums
 from model.scenario import Inflow, Scenario
 
 
@@ -183,11 +184,12 @@ def draw_arrivals(rng: np.random.Generator, first_persons: float, family_persons
         # rows: the uniforms for size, two adults, unaccompanied, vulnerable, border (and entry)
         u = np.concatenate((u1, *border)).reshape(-1, k1)
         outcomes = u[1:] < limits
-        codes.append(_outcome_weights(classes, len(limits)) @ outcomes + cdf1.searchsorted(u[0], side="right"))
+        weights = _outcome_weights(classes, len(limits))
+        codes.append(whole_sums(weights, outcomes) + cdf1.searchsorted(u[0], side="right"))
     if k2:
         u = u2.reshape(4, k2)
         outcomes = u[1:] < [[0.5], [0.0], [f.vulnerable_share]]
-        codes.append(_outcome_weights(classes, 3) @ outcomes + cdf2.searchsorted(u[0], side="right"))
+        codes.append(whole_sums(_outcome_weights(classes, 3), outcomes) + cdf2.searchsorted(u[0], side="right"))
     code = codes[0] if len(codes) == 1 else np.concatenate(codes)
     size, children, flags = _code_tables(classes)
     key = key1 if not k2 else key2 if not k1 else np.concatenate((key1, key2))

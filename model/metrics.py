@@ -284,8 +284,8 @@ class Recorder:
         nk, npv = N_KINDS, self.n_prov
         row += [population, in_bed, population - in_bed, stage_persons[Stage.PERMIT], capacity,
                 in_bed / capacity if capacity else np.nan,
-                float(occ @ L.cost_person_night
-                      + reserve * s.params.costs.reserve_per_place_per_night + s.front.cost_per_day_eur(day)),
+                dot(occ, L.cost_person_night)
+                + reserve * s.params.costs.reserve_per_place_per_night + s.front.cost_per_day_eur(day),
                 stage_persons[Stage.WAITING], sum(backlog),
                 stage_persons[Stage.PERMIT] - int(s.munis.waiting.sum()),
                 by_occ[Kind.CENTRAL], by_children[_TEMPORARY],

@@ -13,6 +13,7 @@ import xarray as xr
 from agents.applicants import Applicants
 from agents.locations import N_KINDS, TEMPORARY_KINDS, Locations
 from agents.moves import REASON_NAMES, MoveLog, Reason
+from agents.products import whole_sums
 from agents.sorting import last_of_each
 from model import atomic
 from model.metrics import SCALARS, WHOLE_NUMBERS, weighted_quantile
@@ -106,8 +107,8 @@ class Results:
             at = np.isin(self.locations.kind, kinds)
             nights = np.where(at[log.destination], nights, 0)
             counted &= at[log.origin]
-        person_years = float(nights @ size) / 365.0
-        child_years = float(nights @ kids) / 365.0
+        person_years = float(whole_sums(nights, size)) / 365.0
+        child_years = float(whole_sums(nights, kids)) / 365.0
         per = lambda x, years: float(x) / years if years > 0 else 0.0  # noqa: E731
         temporary = np.isin(self.locations.kind, TEMPORARY_KINDS)
         both_temporary = counted & temporary[log.origin] & temporary[log.destination]

@@ -24,7 +24,7 @@ from agents.keyed import (SALT_APPEAL, SALT_APPEAL_UPHELD, SALT_DEPARTURE, SALT_
                           keyed_uniform, keyed_uniform_parts, keyed_uniforms)
 from agents.locations import NO_BED, TEMPORARY_KINDS, Kind, Life
 from agents.moves import Reason, move
-from agents.products import dot
+from agents.products import dot, whole_sums
 from agents.sorting import first_of_each
 from model.data import half_year
 from model.events import apply_events
@@ -434,7 +434,7 @@ def place_waiting(s: State, day: int) -> None:
     if budget >= 1 and len(s.moves_up):
         regular = s.locs.kind_in(REGULAR_KINDS, no_bed=False)
         vacancy = s.locs.vacancy()
-        free = int(vacancy @ regular)
+        free = int(whole_sums(vacancy, regular))
         if free > 0:
             # (a view: nothing is pushed meanwhile — nobody moves up to a temporary bed — and the line
             # changes only in the `keep_head` below)

@@ -45,3 +45,28 @@ def test_the_sums_are_the_same_bits_with_one_or_two_blas_threads():
         out[threads] = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True, text=True,
                                       check=True, timeout=120).stdout.split()
     assert out["1"][:2] == out["2"][:2]
+
+
+_SPARSE_PRODUCTS = {"agents/municipalities.py", "model/network.py"}   # scipy.sparse @ vector: no BLAS
+
+
+def test_the_rules_multiply_through_agents_products_only():
+    """A float `@` or `np.dot` in the rules would bring BLAS, and its threads, back into the day
+    loop: products go through `agents.products` (scipy.sparse's own `@` excepted)."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2]
+    found = []
+    for folder in ("agents", "model"):
+        for f in sorted((root / folder).rglob("*.py")):
+            rel = f.relative_to(root).as_posix()
+            if rel == "agents/products.py":
+                continue
+            for node in ast.walk(ast.parse(f.read_text(encoding="utf-8"))):
+                matmul = isinstance(node, ast.BinOp | ast.AugAssign) and isinstance(node.op, ast.MatMult)
+                called = (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                          and node.func.attr in {"dot", "matmul", "inner", "vdot", "tensordot", "einsum"})
+                if (matmul and rel not in _SPARSE_PRODUCTS) or called:
+                    found.append(f"{rel}:{node.lineno}")
+    assert found == []

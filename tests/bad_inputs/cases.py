@@ -2267,3 +2267,18 @@ _FZ3_PACT = ("pact: {start: 2030-01-01, dublin_reception_ends_at_decision: true,
 for _cmd in (("validate", "{d}/p.yaml"), ("run", "{d}/p.yaml", "--out", "{d}/out")):
     bad_argv("dates", f"fz3-pact-starts-after-the-run/{_cmd[0]}", _cmd, {"p.yaml": "extends: tiny.yaml\n" + _FZ3_PACT},
              says=("p.yaml: pact.start: 2030-01-01 is after the run's last day (", "so the pact would never apply"))
+
+# --- round 22b (CL5)
+# a store's file that is a link to nothing (a store copied with its links, a disk not mounted) was read as absent:
+# a dangling runs.parquet made `analyze` rebuild the table from the parts without a word, or -- in a copy of the
+# views -- say "no run of this store has finished yet"; a dangling plan.parquet was "damaged store file ([Errno 2]
+# No such file or directory …)". Each is named as a link to nothing, with what it points to.
+for _name, _linked in (("runs-parquet", "runs.parquet"), ("plan-parquet", "plan.parquet"),
+                       ("daily-zarr", "daily.zarr")):
+    _store = {**_fz2_store(), f"store/{_linked}": SYMLINK + "../disk/gone"}
+    bad_argv("analyze", f"cl5-store-{_name}-a-link-to-nothing", ("analyze", "{d}/store"), _store,
+             says=(f"store/{_linked}: a link to nothing (it points to ../disk/gone, which does not exist); put back "
+                   f"the ",))
+good("cl5", "analyze-runs-parquet-a-link-to-a-file", ("analyze", "{d}/store"),
+     {**_fz2_store(), "store/runs.parquet": SYMLINK + "../disk/runs.parquet",
+      "disk/runs.parquet": _fz2_store()["store/runs.parquet"]})

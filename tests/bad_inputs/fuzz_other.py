@@ -173,7 +173,7 @@ INPUTS = (
     Input("store-manifest", "store/manifest.json", "json", "store/manifest.json", ("analyze", "{d}/store"),
           says="manifest.json", copy=("tiny.yaml", "store"), unread=_manifest_record_only),
     Input("store-runs", "store/runs.parquet", "parquet", "store/runs.parquet", ("analyze", "{d}/store"),
-          says="runs.parquet", copy=("tiny.yaml", "store"), optional=(MISSING, DANGLING)),   # rebuilt from parts
+          says="runs.parquet", copy=("tiny.yaml", "store"), optional=(MISSING,)),   # rebuilt from the parts
     Input("exercise", "e.yaml", "yaml", "e.yaml", ("exercise", "validate", "{d}/e.yaml")),
     Input("exercise-save", "s.json", "json", "s.json",
           ("exercise", "report", "{d}/s.json", "--out", "{d}/r.html"), copy=("tiny.yaml", "e.yaml")),

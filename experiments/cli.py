@@ -333,12 +333,17 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     if rolling_only:
         raise _Bad(f"{rolling_only[0]}: goes with --rolling only")
     sc = _scenario(args.scenario)
-    points = record_points(sc.start_date, sc.end_date, sc.country)
-    if args.record:
+    points = None           # without --record: the packaged record, as the API reads it (a period it does not
+    if args.record:         # cover is run and its report says so)
         try:
-            points += read_points(args.record, (sc.start_date, sc.end_date))
+            recorded = read_points(args.record, (sc.start_date, sc.end_date))
         except (ValueError, OSError) as exc:
             raise _Bad(f"--record: {exc}") from None
+        points = record_points(sc.start_date, sc.end_date, sc.country) + recorded
+        if not any(p.date > sc.start_date for p in points):     # (read_points keeps them inside the run)
+            raise _Bad(f"--record: {Path(args.record).name}: every point is on the run's start {sc.start_date}, the "
+                       f"initial condition, which is not scored, and the packaged record has none after it: nothing "
+                       f"would be scored; give figures after {sc.start_date}")
     _reads_scenario(args.scenario)
     if args.record:
         outputs.check_input(args.record, "--record", "file")

@@ -2282,3 +2282,11 @@ for _name, _linked in (("runs-parquet", "runs.parquet"), ("plan-parquet", "plan.
 good("cl5", "analyze-runs-parquet-a-link-to-a-file", ("analyze", "{d}/store"),
      {**_fz2_store(), "store/runs.parquet": SYMLINK + "../disk/runs.parquet",
       "disk/runs.parquet": _fz2_store()["store/runs.parquet"]})
+# `backtest --record` whose every point is on the run's start (the initial condition, shown but not scored), with
+# no packaged point after it: every seed ran to score nothing ("Summary: no recorded point after the start date").
+# The API's `backtest(points=[])` likewise (test_bad_inputs.py: API_CASES "backtest/points-empty").
+bad_argv("record", "cl5-only-the-start-date", _BT, {"r.csv": "date,quantity,value\n2025-07-01,population,2000\n"},
+         says=("--record: r.csv: every point is on the run's start 2025-07-01, the initial condition, which is not "
+               "scored", "nothing would be scored; give figures after 2025-07-01"))
+good("cl5", "record-the-start-date-and-one-after", _BT,
+     {"r.csv": "date,quantity,value\n2025-07-01,population,2000\n2025-07-05,population,2000\n"})

@@ -229,6 +229,10 @@ API_CASES = {
     "backtest/scenario-none": lambda: _backtest(scenario=None),
     "backtest/points-text": lambda: _backtest(seeds=1, points=["2025-07-05"]),
     "backtest/point-nan": lambda: _backtest(seeds=1, points=[_point(float("nan"))]),
+    # round 22b (CL5): points that score nothing (every seed ran; the report said no point was scored)
+    "backtest/points-empty": lambda: _backtest(seeds=1, points=[]),
+    "backtest/points-only-the-start": lambda: _backtest(seeds=1, points=[_point(2000, dt.date(2025, 7, 1))]),
+    "backtest/points-after-the-run": lambda: _backtest(seeds=1, points=[_point(2000, dt.date(2025, 8, 1))]),
     "compare/runs-text": lambda: _compare(runs="2"),
     "compare/workers-negative": lambda: _compare(workers=-1),
     "compare/scenario-none": lambda: _compare(a=None),
@@ -315,6 +319,12 @@ API_SAYS = {
                                     "load_scenario first)",
     "run-file/decision-event-field": "decisions.0.event: places: Input should be greater than or equal to 0",
     "run-file/utf16": "is UTF-16 text",
+    "backtest/points-empty": "points: an empty list scores nothing; give at least one RecordPoint after the run's "
+                             "start 2025-07-01 and on or before its last day 2025-07-20, or None for the packaged record",
+    "backtest/points-only-the-start": "points: the one point given (2025-07-01) is not after the run's start "
+                                      "2025-07-01 and on or before its last day 2025-07-20 (a point on the start is "
+                                      "the initial condition, not scored): nothing would be scored",
+    "backtest/points-after-the-run": "points: the one point given (2025-08-01) is not after the run's start",
     "model/restore-seed": "seed: not with state=",
     "model/scenario-empty-text": "scenario: give a built-in name or a file path",
     "model/scenario-number": "ReceptionModel: scenario: a Scenario, a built-in name or a file path, not int",
@@ -411,10 +421,10 @@ def _backtest(scenario="tiny", **kwargs):
     return backtest(_tiny() if scenario == "tiny" else scenario, **kwargs)
 
 
-def _point(value: float):
+def _point(value: float, date: dt.date = dt.date(2025, 7, 5)):
     from experiments.history import RecordPoint
 
-    return RecordPoint(dt.date(2025, 7, 5), "population", value, "x")
+    return RecordPoint(date, "population", value, "x")
 
 
 def _compare(a="tiny", **kwargs):

@@ -320,7 +320,8 @@ API_SAYS = {
     "run-file/decision-event-field": "decisions.0.event: places: Input should be greater than or equal to 0",
     "run-file/utf16": "is UTF-16 text",
     "backtest/points-empty": "points: an empty list scores nothing; give at least one RecordPoint after the run's "
-                             "start 2025-07-01 and on or before its last day 2025-07-20, or None for the packaged record",
+                             "start 2025-07-01 and on or before its last day 2025-07-20, or None for the packaged "
+                             "record",
     "backtest/points-only-the-start": "points: the one point given (2025-07-01) is not after the run's start "
                                       "2025-07-01 and on or before its last day 2025-07-20 (a point on the start is "
                                       "the initial condition, not scored): nothing would be scored",

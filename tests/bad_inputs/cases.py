@@ -2290,3 +2290,15 @@ bad_argv("record", "cl5-only-the-start-date", _BT, {"r.csv": "date,quantity,valu
                "scored", "nothing would be scored; give figures after 2025-07-01"))
 good("cl5", "record-the-start-date-and-one-after", _BT,
      {"r.csv": "date,quantity,value\n2025-07-01,population,2000\n2025-07-05,population,2000\n"})
+# `chain.decisions_per_day` at its bound (MAX_AMOUNT, 10^12 a day: every product with days and counts finite) is taken,
+# and so is a scale event to it: left on purpose (round 22b, CL5). A capacity above the persons waiting is idle, so
+# any such value decides everyone waiting on the day, the same run bit for bit (test_bad_inputs.py:
+# test_decisions_per_day_far_above_the_queue_decide_as_any_value_above_it); 10^12 and one more are refused.
+good("cl5", "decisions-per-day-at-its-bound", ("validate", "{d}/s.yaml"),
+     {"s.yaml": "extends: tiny.yaml\nchain: {decisions_per_day: {regular: 1.0e+12, accelerated: 1.0e+12, "
+                "border: 1.0e+12, dublin: 1.0e+12}}\n"})
+good("cl5", "decisions-per-day-scaled-a-million-times", ("validate", "{d}/s.yaml"),
+     {"s.yaml": "extends: tiny.yaml\nevents: [{date: 2025-07-05, action: scale, parameter: "
+                "chain.decisions_per_day.regular, value: 1000000}]\n"})
+bad("ranges", "cl5-decisions-per-day-above-its-bound", "chain: {decisions_per_day: {regular: 1.000001e+12}}\n",
+    says=("s.yaml: chain.decisions_per_day.regular: ",))

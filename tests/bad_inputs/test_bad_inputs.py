@@ -757,3 +757,19 @@ def test_a_run_manifest_edited_since_names_the_manifest(run_folder, field, value
     code = cli.main(["forecast", "--from-run", "run", "--months", "1", "--members", "1", "--out", "f"])
     lines = capsys.readouterr().err.splitlines()
     assert code == 2 and len(lines) == 1 and says in lines[0], lines
+
+
+def test_decisions_per_day_far_above_the_queue_decide_as_any_value_above_it():
+    """`chain.decisions_per_day` is bounded by MAX_AMOUNT (10^12 a day: docs/input-contract.md, *Ranges*), not by
+    the persons a run holds -- left on purpose (round 22b, CL5): a capacity above the persons waiting is idle, so
+    every such value decides everyone waiting on the day (a limiting what-if, no IND queue, that a sweep may draw on
+    a log scale) and the run is the same bit for bit; at the bound it runs as fast."""
+    tracks = ("regular", "accelerated", "border", "dublin")
+    daily = []
+    for value in (1e5, 1e12):       # tiny holds at most ~2,100 persons in reception: 10^5 a day is far above them
+        sc = with_changes(_tiny(), {f"chain.decisions_per_day.{t}": value for t in tracks})
+        daily.append(simulate(sc, seed=1, days=20).daily)
+    saturated, at_the_bound = daily
+    assert int(saturated["ind_backlog"].values[-1]) == 0 and int(saturated["decisions"].values.sum()) > 0
+    assert {k: at_the_bound[k].values.tobytes() for k in at_the_bound.data_vars} == \
+        {k: saturated[k].values.tobytes() for k in saturated.data_vars}

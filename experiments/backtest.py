@@ -145,11 +145,14 @@ class Backtest:
 def backtest(scenario: str | Scenario, seeds: Sequence[int] | int = 8, points: Sequence[RecordPoint] | None = None,
              jobs: int | None = None) -> Backtest:
     """Run `scenario` on replicate seeds (N: the seeds 1 … N; or a list of distinct seeds) and
-    compare with the record in its period (or with `points`, those in its period). The arguments are
-    checked before anything runs (one ScenarioError line naming the argument)."""
+    compare with the record in its period (or with `points`, those in its period: at least one after
+    its start, else nothing would be scored). The arguments are checked before anything runs (one
+    ScenarioError line naming the argument)."""
     sc = scenario_argument("scenario", scenario)
     seeds = _seeds(seeds)
     pts = _points(points) if points is not None else record_points(sc.start_date, sc.end_date, sc.country)
+    if points is not None:
+        _scores_something(pts, sc)
     pts = [p for p in pts if sc.start_date <= p.date <= sc.end_date]
     if jobs is not None:
         whole_argument("jobs", jobs, 1, MAX_JOBS, " processes")
@@ -188,6 +191,21 @@ def _points(points: object) -> list[RecordPoint]:
             raise ScenarioError(f"points.{i}: value: a positive number of persons, at most {MAX_COUNT:,} "
                                 f"(got {p.value!r})")
     return list(points)
+
+
+def _scores_something(points: list[RecordPoint], sc: Scenario) -> None:
+    """Points given (not the packaged record) hold at least one that is scored: after the run's start
+    (a point on it is the initial condition) and on or before its last day. An empty list, or points
+    all outside that, ran every seed to score nothing (the report said no point was scored)."""
+    if any(sc.start_date < p.date <= sc.end_date for p in points):
+        return
+    window = f"after the run's start {sc.start_date} and on or before its last day {sc.end_date}"
+    if not points:
+        raise ScenarioError(f"points: an empty list scores nothing; give at least one RecordPoint {window}, "
+                            f"or None for the packaged record")
+    which = f"the one point given ({points[0].date})" if len(points) == 1 else f"none of the {len(points):,} points"
+    raise ScenarioError(f"points: {which} is {'not ' if len(points) == 1 else ''}{window} (a point on the start is "
+                        f"the initial condition, not scored): nothing would be scored")
 
 
 def compare(sc: Scenario, seeds: list[int], series: dict[str, np.ndarray], pts: Sequence[RecordPoint]) -> Backtest:

@@ -333,12 +333,17 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     if rolling_only:
         raise _Bad(f"{rolling_only[0]}: goes with --rolling only")
     sc = _scenario(args.scenario)
-    points = record_points(sc.start_date, sc.end_date, sc.country)
-    if args.record:
+    points = None           # without --record: the packaged record, as the API reads it (a period it does not
+    if args.record:         # cover is run and its report says so)
         try:
-            points += read_points(args.record, (sc.start_date, sc.end_date))
+            recorded = read_points(args.record, (sc.start_date, sc.end_date))
         except (ValueError, OSError) as exc:
             raise _Bad(f"--record: {exc}") from None
+        points = record_points(sc.start_date, sc.end_date, sc.country) + recorded
+        if not any(p.date > sc.start_date for p in points):     # (read_points keeps them inside the run)
+            raise _Bad(f"--record: {Path(args.record).name}: every point is on the run's start {sc.start_date}, the "
+                       f"initial condition, which is not scored, and the packaged record has none after it: nothing "
+                       f"would be scored; give figures after {sc.start_date}")
     _reads_scenario(args.scenario)
     if args.record:
         outputs.check_input(args.record, "--record", "file")
@@ -497,7 +502,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--days", type=DAYS, help=f"days to simulate, 1 to {MAX_DAYS:,} (default: the scenario's horizon)")
     run.add_argument("--seed", type=SEED, help=f"random seed, 0 to {MAX_SEED:,} (default: the scenario's)")
     run.add_argument("--out", type=path_arg,
-                     help="folder for daily.csv, daily.nc, moves.csv, events.csv and manifest.json")
+                     help="folder for daily.csv, daily.nc, moves.csv, events.csv and manifest.json (default: none: "
+                          "the summary is printed and no file written)")
     run.add_argument("--force", action="store_true", help=force)
     run.set_defaults(func=cmd_run)
     val = sub.add_parser("validate", help="check a scenario file (everything `run` checks, without running)")
@@ -512,15 +518,18 @@ def build_parser() -> argparse.ArgumentParser:
     cmp.add_argument("--seed", type=SEED, help="first seed (default: A's seed)")
     cmp.add_argument("--days", type=DAYS, help="days to simulate (default: each scenario's horizon)")
     cmp.add_argument("--workers", type=JOBS, help="processes (default: all cores); results do not depend on it")
-    cmp.add_argument("--out", type=path_arg, help="write the table as CSV (a *.csv file)")
+    cmp.add_argument("--out", type=path_arg, help="write the table as CSV (a *.csv file) (default: none: the table is "
+                                                  "printed only)")
     cmp.add_argument("--force", action="store_true", help=force_file)
     cmp.set_defaults(func=cmd_compare)
     bt = sub.add_parser("backtest", help="compare a run with every recorded point in its period")
-    bt.add_argument("scenario", nargs="?", type=path_arg, help="built-in name (e.g. hindcast-2015) or YAML file")
+    bt.add_argument("scenario", nargs="?", type=path_arg, help="built-in name (e.g. hindcast-2015) or YAML file "
+                                                              "(needed unless --rolling)")
     bt.add_argument("--seeds", type=RUNS, default=8, help="replicate seeds 1..N (default: %(default)s)")
     bt.add_argument("--jobs", type=JOBS, help="processes (default: one per core); results do not depend on it")
     bt.add_argument("--record", type=path_arg,
-                    help="CSV of further recorded points (columns date, quantity, value[, source])")
+                    help="CSV of further recorded points (columns date, quantity, value[, source]) (default: none: "
+                         "the packaged record only)")
     bt.add_argument("--out", type=path_arg,
                     help="folder for the table (CSV), plot (PNG) and manifest (default: out/backtest/NAME)")
     bt.add_argument("--force", action="store_true", help=force)
@@ -544,31 +553,37 @@ def build_parser() -> argparse.ArgumentParser:
     cal.add_argument("--into", help="scenario files to write the fitted values into (default: the hindcast with the "
                                     "same IND rule: hindcast-2015 for fixed, hindcast-2020 for budget)")
     cal.add_argument("--dry-run", action="store_true", help="report the fit without writing the scenario files")
-    cal.add_argument("--out", type=path_arg, help="folder for the fit's table (CSV), profile plot (PNG) and manifest")
+    cal.add_argument("--out", type=path_arg, help="folder for the fit's table (CSV), profile plot (PNG) and manifest "
+                                                  "(default: none: the fit is printed and no folder written)")
     cal.add_argument("--force", action="store_true", help=force)
     cal.set_defaults(func=cmd_calibrate)
     sch = sub.add_parser("schema", help="print the JSON Schema of scenario files")
-    sch.add_argument("--out", type=path_arg, help="write it to this *.json file")
+    sch.add_argument("--out", type=path_arg, help="write it to this *.json file (default: none: it is printed)")
     sch.add_argument("--force", action="store_true", help=force_file)
     sch.set_defaults(func=cmd_schema)
     bench = sub.add_parser("bench", help="speed and memory: baseline, Mesa face, NumPy floor, Mesa reference, EU scale")
     bench.add_argument("--repeats", type=_whole(1, MAX_REPEATS), default=5,
                        help="timed runs per figure, median reported (default: %(default)s)")
-    bench.add_argument("--json", type=path_arg, help="write all figures as JSON (for tracking over time)")
-    bench.add_argument("--plot", type=path_arg, help="PNG of time per day against transitions per day")
+    bench.add_argument("--json", type=path_arg, help="write all figures as JSON (for tracking over time) (default: "
+                                                     "none: the table is printed only)")
+    bench.add_argument("--plot", type=path_arg, help="PNG of time per day against transitions per day (default: none: "
+                                                     "no plot)")
     bench.add_argument("--force", action="store_true", help="replace the --json and --plot files if they exist")
     bench.add_argument("--history", type=path_arg, help="append the key figures to this JSON-lines file and show the "
-                                         "change since the previous run on this machine")
+                                         "change since the previous run on this machine (default: none: no history "
+                                         "kept)")
     bench.add_argument("--quick", action="store_true", help="short horizons (smoke test; figures not comparable)")
     bench.add_argument("--no-eu", action="store_true", help="skip the EU-scale scenario")
     bench.add_argument("--no-reference", action="store_true", help="skip the one-agent-per-applicant Mesa reference")
     bench.add_argument("--no-memory", action="store_true", help="skip the peak-memory subprocesses")
     bench.add_argument("--instructions", nargs="?", const="baseline:200", metavar="SCENARIO:DAYS,…",
                        help="also count the day loop's instructions with valgrind's callgrind (load-independent; "
-                            "slow: ~1 min per 200 baseline days; default baseline:200)")
+                            "slow: ~1 min per 200 baseline days; given alone: %(const)s; default: none: not "
+                            "counted)")
     bench.add_argument("--soak", nargs="?", const=20, type=_whole(1, 100), metavar="YEARS",
-                       help="also run stable-stock for YEARS years (default 20) in a subprocess: memory and "
-                            "time per simulated year, mass balance (experiments/bench/soak.py)")
+                       help="also run stable-stock for YEARS years in a subprocess: memory and time per simulated "
+                            "year, mass balance (experiments/bench/soak.py) (given alone: %(const)s years; default: "
+                            "none: no soak)")
     bench.set_defaults(func=cmd_bench)
     from experiments.forecast.cli import register as register_forecast   # noodplan forecast (docs/forecast.md)
     register_forecast(sub)

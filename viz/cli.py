@@ -164,7 +164,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="scenario to open with: built-in name or YAML file (default: baseline)")
     ui.add_argument("--sweep", type=base.path_arg, metavar="STORE",
                     help="a sweep's result store to show in the Sweeps tab "
-                                                     "(noodplan sweep --out STORE; docs/sweeps.md)")
+                         "(noodplan sweep --out STORE; docs/sweeps.md) (default: none: the tab asks for a store's "
+                         "folder and lists those under out/)")
     ui.set_defaults(func=cmd_ui)
     exercise = next(a for a in sub.choices["exercise"]._actions if isinstance(a, argparse._SubParsersAction))
     serve = exercise.add_parser("serve", help="start the exercise room in the browser (offline)")
@@ -174,7 +175,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=base.PORT, default=DEFAULT_ROOM_PORT, help="port (default: %(default)s)")
     serve.add_argument("--exercise", action="append", type=base.path_arg, metavar="FILE",
                        help="an exercise file of your own to offer beside the library (checked as `exercise "
-                            "validate` checks it, before the server starts); give it again for more")
+                            "validate` checks it, before the server starts); give it again for more (default: "
+                            "none: the library's exercises only)")
     serve.set_defaults(func=cmd_exercise_serve)
     return ap
 

@@ -37,8 +37,9 @@ def register(subparsers) -> argparse.ArgumentParser:
     p.add_argument("file", type=path_arg)
     p.add_argument("--turns", type=_whole(1, MAX_TURNS), help="turns to play (default: all)")
     p.add_argument("--save", type=path_arg, metavar="FILE",
-                   help="save the exercise (JSON) to restore or report on later")
-    p.add_argument("--report", type=path_arg, metavar="FILE", help="write the after-action report (HTML)")
+                   help="save the exercise (JSON) to restore or report on later (default: none: not saved)")
+    p.add_argument("--report", type=path_arg, metavar="FILE", help="write the after-action report (HTML) (default: "
+                   "none: not written)")
     p.add_argument("--force", action="store_true", help="replace the --save and --report files if they exist")
     p.set_defaults(func=cmd_play)
     r = sub.add_parser("report", help="the after-action report of a saved exercise")

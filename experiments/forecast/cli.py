@@ -78,9 +78,12 @@ def register(subparsers) -> None:
     src.add_argument("--from-run", type=path_arg, metavar="SCENARIO",
                      help="run a scenario (built-in name or YAML file) and start "
                      "from its state (default: baseline, at the end of its horizon)")
-    src.add_argument("--from-snapshot", type=path_arg, metavar="FILE", help="start from a snapshot file")
-    src.add_argument("--from-record", metavar="DATE", help="start from the recorded figures known on DATE (YYYY-MM-DD)")
-    fc.add_argument("--at", metavar="DATE", help="with --from-run: the date inside the run to start from")
+    src.add_argument("--from-snapshot", type=path_arg, metavar="FILE", help="start from a snapshot file (default: "
+                     "none: --from-run's default)")
+    src.add_argument("--from-record", metavar="DATE", help="start from the recorded figures known on DATE (YYYY-MM-DD) "
+                     "(default: none: --from-run's default)")
+    fc.add_argument("--at", metavar="DATE", help="with --from-run: the date inside the run to start from (default: the "
+                    "end of its horizon)")
     fc.add_argument("--seed", type=SEED, help="with --from-run: the run's seed (default: the scenario's)")
     fc.add_argument("--base", default="hindcast-2020", type=path_arg,
                     help="with --from-record: the scenario giving the chain's "
@@ -99,12 +102,13 @@ def register(subparsers) -> None:
     fc.add_argument("--inflow-errors", choices=CENTRES, default="centred", help=INFLOW_ERRORS_HELP)
     fc.add_argument("--inflow-band", metavar="LOW:HIGH", help="a planner's band of first applicants a year after "
                     "the origin, e.g. 30000:50000: the members spread evenly from LOW to HIGH, each on the assumed "
-                    "arrivals times one factor (replaces the historical inflow errors)")
+                    "arrivals times one factor (replaces the historical inflow errors) (default: none: the historical "
+                    "inflow errors)")
     fc.add_argument("--occupancy", type=_decimal, default=0.95,
                     help="target occupancy for places needed: places needed are persons / it, 0.5 to 1 "
                          "(default: %(default)s)")
     fc.add_argument("--save-snapshot", type=path_arg, metavar="FILE",
-                    help="with --from-run: also save the origin's state")
+                    help="with --from-run: also save the origin's state (default: none: not saved)")
     fc.add_argument("--jobs", type=JOBS, help="processes running the members (default: one per core); results do "
                     "not depend on it")
     fc.add_argument("--out", type=path_arg, help="output folder (default: out/forecast)")

@@ -214,9 +214,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     sw = sub.add_parser("sweep", help="run (or resume) a sweep of many runs over a design into a result store")
     sw.add_argument("design", nargs="?", type=path_arg,
-                    help="design file (YAML) or a packaged design's name (see --list)")
+                    help="design file (YAML) or a packaged design's name (see --list) (needed unless --schema or "
+                         "--list)")
     sw.add_argument("--out", type=path_arg,
-                    help="folder of the result store (resumed when it exists); with --schema: a file")
+                    help="folder of the result store (resumed when it exists; needed for a sweep); with --schema: a "
+                         "file (default: none: the schema is printed)")
     sw.add_argument("--executor", choices=("serial", "processes", "dask"),
                     help="where the runs go (default: processes, all cores); results do not depend on it")
     sw.add_argument("--workers", type=_whole(1, MAX_DASK_WORKERS, " workers"),
@@ -234,7 +236,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     an.add_argument("--out", type=path_arg, help="folder for the report and plots (default: STORE/analysis)")
     an.add_argument("--prim", action="append", metavar="KPI>VALUE",
                     help="a condition for scenario discovery, e.g. 'peak_unsheltered>500' (repeatable; "
-                         "adds to the design's analysis.prim)")
+                         "adds to the design's analysis.prim) (default: none: the design's analysis.prim only)")
     an.add_argument("--force", action="store_true", help="replace the analysis folder when it holds an earlier "
                                                          "analysis (never a folder of other files)")
     an.add_argument("--no-plots", action="store_true", help="the report only")

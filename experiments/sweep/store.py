@@ -105,6 +105,32 @@ def _write_parquet(path: Path, frame: pd.DataFrame) -> None:
         tmp.unlink(missing_ok=True)
 
 
+# what to do about a file of the store that is a link to nothing (a store copied with its links, a disk not mounted)
+_LINK_REMEDY = {
+    "manifest.json": "put back the file it points to (a store is read from its manifest)",
+    "plan.parquet": "put back the file it points to, or remove the link and run the same sweep command: it writes "
+                    "plan.parquet again from the design",
+    "runs.parquet": "put back the file it points to, or remove the link and run the same sweep command: it rebuilds "
+                    "runs.parquet from the parts",
+    "daily.zarr": "put back the folder it points to, or remove the link and run the same sweep command: it rebuilds "
+                  "daily.zarr from the parts",
+    "parts": "put back the folder it points to (the record of the store's runs)",
+}
+
+
+def _no_link_to_nothing(path: Path, remedy: str = "") -> None:
+    """Raise StoreError when `path` is a symbolic link whose target does not exist: read as absent, a
+    dangling runs.parquet made `analyze` rebuild the table from the parts (or, in a copy of the views,
+    say that no run had finished) without a word about the file it was given."""
+    if path.is_symlink() and not path.exists():
+        try:
+            target = os.readlink(path)
+        except OSError:
+            target = "?"
+        remedy = remedy or _LINK_REMEDY.get(path.name, "put back what it points to")
+        raise StoreError(f"{path}: a link to nothing (it points to {target}, which does not exist); {remedy}")
+
+
 def _parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
     """A table of the store; a file damaged or missing (a disk filled, a copy cut short, an edit)
     raises StoreError naming it and what to do."""
@@ -114,6 +140,7 @@ def _parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
               "runs.parquet": "run the same sweep command: it rebuilds runs.parquet from the parts",
               "plan.parquet": "run the same sweep command: it writes plan.parquet again from the design"}.get(
         path.parent.parent.name if path.parent.parent.name == "parts" else path.name, "run the sweep into a new --out")
+    _no_link_to_nothing(path, remedy if path.parent.parent.name == "parts" else "")
     if path.is_dir():       # pandas reads a folder as a dataset of its .parquet files: none, no runs done
         raise StoreError(f"{path}: a folder, where the store keeps a table file; {remedy}")
     try:
@@ -200,6 +227,9 @@ class Store:
     def open(cls, path: str | Path) -> Store:
         """An existing store (read-only use); raises StoreError."""
         s = cls(path)
+        if s.path.is_dir():         # a file of the store that is a link to nothing is named, not read as absent
+            for name in ("manifest.json", "plan.parquet", "runs.parquet", "daily.zarr", "parts"):
+                _no_link_to_nothing(s.path / name)
         if not (s.path / "manifest.json").exists():
             raise StoreError(f"{path}: not a sweep store (no manifest.json); run `noodplan sweep` first")
         where = f"{path}: manifest.json"

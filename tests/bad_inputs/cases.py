@@ -2267,3 +2267,38 @@ _FZ3_PACT = ("pact: {start: 2030-01-01, dublin_reception_ends_at_decision: true,
 for _cmd in (("validate", "{d}/p.yaml"), ("run", "{d}/p.yaml", "--out", "{d}/out")):
     bad_argv("dates", f"fz3-pact-starts-after-the-run/{_cmd[0]}", _cmd, {"p.yaml": "extends: tiny.yaml\n" + _FZ3_PACT},
              says=("p.yaml: pact.start: 2030-01-01 is after the run's last day (", "so the pact would never apply"))
+
+# --- round 22b (CL5)
+# a store's file that is a link to nothing (a store copied with its links, a disk not mounted) was read as absent:
+# a dangling runs.parquet made `analyze` rebuild the table from the parts without a word, or -- in a copy of the
+# views -- say "no run of this store has finished yet"; a dangling plan.parquet was "damaged store file ([Errno 2]
+# No such file or directory …)". Each is named as a link to nothing, with what it points to.
+for _name, _linked in (("runs-parquet", "runs.parquet"), ("plan-parquet", "plan.parquet"),
+                       ("daily-zarr", "daily.zarr")):
+    _store = {**_fz2_store(), f"store/{_linked}": SYMLINK + "../disk/gone"}
+    bad_argv("analyze", f"cl5-store-{_name}-a-link-to-nothing", ("analyze", "{d}/store"), _store,
+             says=(f"store/{_linked}: a link to nothing (it points to ../disk/gone, which does not exist); put back "
+                   f"the ",))
+good("cl5", "analyze-runs-parquet-a-link-to-a-file", ("analyze", "{d}/store"),
+     {**_fz2_store(), "store/runs.parquet": SYMLINK + "../disk/runs.parquet",
+      "disk/runs.parquet": _fz2_store()["store/runs.parquet"]})
+# `backtest --record` whose every point is on the run's start (the initial condition, shown but not scored), with
+# no packaged point after it: every seed ran to score nothing ("Summary: no recorded point after the start date").
+# The API's `backtest(points=[])` likewise (test_bad_inputs.py: API_CASES "backtest/points-empty").
+bad_argv("record", "cl5-only-the-start-date", _BT, {"r.csv": "date,quantity,value\n2025-07-01,population,2000\n"},
+         says=("--record: r.csv: every point is on the run's start 2025-07-01, the initial condition, which is not "
+               "scored", "nothing would be scored; give figures after 2025-07-01"))
+good("cl5", "record-the-start-date-and-one-after", _BT,
+     {"r.csv": "date,quantity,value\n2025-07-01,population,2000\n2025-07-05,population,2000\n"})
+# `chain.decisions_per_day` at its bound (MAX_AMOUNT, 10^12 a day: every product with days and counts finite) is taken,
+# and so is a scale event to it: left on purpose (round 22b, CL5). A capacity above the persons waiting is idle, so
+# any such value decides everyone waiting on the day, the same run bit for bit (test_bad_inputs.py:
+# test_decisions_per_day_far_above_the_queue_decide_as_any_value_above_it); 10^12 and one more are refused.
+good("cl5", "decisions-per-day-at-its-bound", ("validate", "{d}/s.yaml"),
+     {"s.yaml": "extends: tiny.yaml\nchain: {decisions_per_day: {regular: 1.0e+12, accelerated: 1.0e+12, "
+                "border: 1.0e+12, dublin: 1.0e+12}}\n"})
+good("cl5", "decisions-per-day-scaled-a-million-times", ("validate", "{d}/s.yaml"),
+     {"s.yaml": "extends: tiny.yaml\nevents: [{date: 2025-07-05, action: scale, parameter: "
+                "chain.decisions_per_day.regular, value: 1000000}]\n"})
+bad("ranges", "cl5-decisions-per-day-above-its-bound", "chain: {decisions_per_day: {regular: 1.000001e+12}}\n",
+    says=("s.yaml: chain.decisions_per_day.regular: ",))

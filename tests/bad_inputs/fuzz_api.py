@@ -212,7 +212,7 @@ def _entries() -> list[Entry]:
               (Arg("a"), Arg("b"), Arg("runs", WHOLE), Arg("seed", WHOLE | {"none", "zero"}), days,
                Arg("workers", WHOLE | {"none"}), progress), stop_at=("experiments.compare.simulate_many",)),
         Entry("backtest", lambda w, k: backtest(**k), lambda w: {"scenario": w.scenario, "seeds": 2},
-              (scenario, Arg("seeds", WHOLE | {"list", "triple"}), Arg("points", frozenset({"none", "empty"})),
+              (scenario, Arg("seeds", WHOLE | {"list", "triple"}), Arg("points", frozenset({"none"})),
                Arg("jobs", WHOLE | {"none"})), stop_at=("experiments.backtest.replicates",)),
         Entry("run_forecast", lambda w, k: run_forecast(**k),
               lambda w: {"origin": origins.from_run(w.scenario, months=1), "months": 1, "members": 2},

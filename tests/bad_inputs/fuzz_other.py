@@ -23,7 +23,9 @@ mutation left it valid); and the findings: `traceback` (an exception other than 
 `exit` (another exit code), `lines` (several lines on stderr), `vague` (one line that does not name
 the file, or the field a field's mutation changed), `wrote` (files written before the refusal),
 `hang` (more than `HANG_SECONDS`), `accepted-bad` (taken although the mutation is always invalid:
-NaN, a misspelt key, a key twice, bytes that are not UTF-8, an empty, huge or special file),
+NaN, a misspelt key, a key twice, bytes that are not UTF-8, an empty, huge or special file; or a snapshot's
+bytes flipped or cut so that its members no longer read as saved: a flip in a ZIP field no reader reads,
+such as a time stamp, is rightly taken),
 `refused-good` (a byte-order mark or CRLF line ends, which change nothing, refused).
 
     .venv/bin/python -m tests.bad_inputs.fuzz_other                       # 40 cases per input and kind
@@ -171,7 +173,7 @@ INPUTS = (
     Input("store-manifest", "store/manifest.json", "json", "store/manifest.json", ("analyze", "{d}/store"),
           says="manifest.json", copy=("tiny.yaml", "store"), unread=_manifest_record_only),
     Input("store-runs", "store/runs.parquet", "parquet", "store/runs.parquet", ("analyze", "{d}/store"),
-          says="runs.parquet", copy=("tiny.yaml", "store"), optional=(MISSING, DANGLING)),   # rebuilt from parts
+          says="runs.parquet", copy=("tiny.yaml", "store"), optional=(MISSING,)),   # rebuilt from the parts
     Input("exercise", "e.yaml", "yaml", "e.yaml", ("exercise", "validate", "{d}/e.yaml")),
     Input("exercise-save", "s.json", "json", "s.json",
           ("exercise", "report", "{d}/s.json", "--out", "{d}/r.html"), copy=("tiny.yaml", "e.yaml")),
@@ -205,6 +207,7 @@ class Mutant:
     field: str | None = None   # the field changed, which the line must name
     note: str = ""
     unread: bool = False       # a field the reader keeps as a record only (Input.unread)
+    same_parts: bool | None = None   # a ZIP's bytes changed: are its members, as read, still the saved ones?
 
 
 def kinds_of(inp: Input) -> tuple[str, ...]:
@@ -426,6 +429,16 @@ def _zip_mutant(rng: random.Random, raw: bytes, kind: str) -> Mutant | None:
     return Mutant(_zip(parts), None, f"{part}{' (no digest)' if old else ''}: {note}", unread=old)
 
 
+def _same_parts(raw: bytes, changed: bytes) -> bool:
+    """Does the archive `changed` still read (by `zipfile`, as a snapshot is read) as the members of `raw`?
+    A byte flipped in a field no reader reads (a time stamp, a local header's extra field: zipfile takes the
+    sizes from the central directory) leaves them so; a flip in a member's bytes fails its CRC-32."""
+    try:
+        return _zip_parts(changed) == _zip_parts(raw)
+    except Exception:       # BadZipFile, a CRC-32 error, a header that does not parse: not the same
+        return False
+
+
 def mutate(rng: random.Random, inp: Input, raw: bytes, kind: str) -> Mutant | None:
     """A mutant of the valid bytes `raw` of `inp`, or None when `kind` does not apply to the draw."""
     if kind in ("version", "part-removed") or (inp.fmt == "zip" and kind in FIELD_KINDS):
@@ -441,13 +454,18 @@ def mutate(rng: random.Random, inp: Input, raw: bytes, kind: str) -> Mutant | No
         return _key_twice(rng, raw, inp.fmt)
     if kind == "truncated":
         at = rng.randrange(1, len(raw))
-        return Mutant(raw[:at], None, f"cut at byte {at:,} of {len(raw):,}")
+        return Mutant(raw[:at], None, f"cut at byte {at:,} of {len(raw):,}",
+                      same_parts=_same_parts(raw, raw[:at]) if inp.fmt == "zip" else None)
     if kind == "byte-flips":
         b = bytearray(raw)
         at = sorted(rng.randrange(len(b)) for _ in range(rng.choice((1, 2, 5))))
         for i in at:
             b[i] ^= rng.randrange(1, 256)
-        return Mutant(bytes(b), None, f"bytes {at} flipped")
+        if inp.fmt != "zip":
+            return Mutant(bytes(b), None, f"bytes {at} flipped")
+        same = _same_parts(raw, bytes(b))
+        where = " (in ZIP fields no reader reads: its members read as saved)" if same else ""
+        return Mutant(bytes(b), None, f"bytes {at} flipped{where}", same_parts=same)
     if kind == "not-utf8":
         at = rng.randrange(len(raw))
         bad = rng.choice((b"\xff", b"\xe9", b"\xc3", b"\x80abc", b"\xed\xa0\x80"))
@@ -583,6 +601,8 @@ def classify(inp: Input, kind: str, m: Mutant, folder: Path) -> Outcome:
                 return Outcome("traceback", f"{type(e).__name__}: {str(e)[:200]}")
     lines = err.getvalue().splitlines()
     if result == 0:
+        if m.same_parts is False:       # a ZIP whose members no longer read as saved, taken
+            return Outcome("accepted-bad", f"{m.note} (its members do not read as saved)")
         if (kind in ALWAYS_INVALID or m.content in SPECIAL) and not m.unread and m.content not in inp.optional:
             return Outcome("accepted-bad", m.note)
         return Outcome("accepted")

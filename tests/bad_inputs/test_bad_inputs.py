@@ -229,6 +229,10 @@ API_CASES = {
     "backtest/scenario-none": lambda: _backtest(scenario=None),
     "backtest/points-text": lambda: _backtest(seeds=1, points=["2025-07-05"]),
     "backtest/point-nan": lambda: _backtest(seeds=1, points=[_point(float("nan"))]),
+    # round 22b (CL5): points that score nothing (every seed ran; the report said no point was scored)
+    "backtest/points-empty": lambda: _backtest(seeds=1, points=[]),
+    "backtest/points-only-the-start": lambda: _backtest(seeds=1, points=[_point(2000, dt.date(2025, 7, 1))]),
+    "backtest/points-after-the-run": lambda: _backtest(seeds=1, points=[_point(2000, dt.date(2025, 8, 1))]),
     "compare/runs-text": lambda: _compare(runs="2"),
     "compare/workers-negative": lambda: _compare(workers=-1),
     "compare/scenario-none": lambda: _compare(a=None),
@@ -315,6 +319,13 @@ API_SAYS = {
                                     "load_scenario first)",
     "run-file/decision-event-field": "decisions.0.event: places: Input should be greater than or equal to 0",
     "run-file/utf16": "is UTF-16 text",
+    "backtest/points-empty": "points: an empty list scores nothing; give at least one RecordPoint after the run's "
+                             "start 2025-07-01 and on or before its last day 2025-07-20, or None for the packaged "
+                             "record",
+    "backtest/points-only-the-start": "points: the one point given (2025-07-01) is not after the run's start "
+                                      "2025-07-01 and on or before its last day 2025-07-20 (a point on the start is "
+                                      "the initial condition, not scored): nothing would be scored",
+    "backtest/points-after-the-run": "points: the one point given (2025-08-01) is not after the run's start",
     "model/restore-seed": "seed: not with state=",
     "model/scenario-empty-text": "scenario: give a built-in name or a file path",
     "model/scenario-number": "ReceptionModel: scenario: a Scenario, a built-in name or a file path, not int",
@@ -411,10 +422,10 @@ def _backtest(scenario="tiny", **kwargs):
     return backtest(_tiny() if scenario == "tiny" else scenario, **kwargs)
 
 
-def _point(value: float):
+def _point(value: float, date: dt.date = dt.date(2025, 7, 5)):
     from experiments.history import RecordPoint
 
-    return RecordPoint(dt.date(2025, 7, 5), "population", value, "x")
+    return RecordPoint(date, "population", value, "x")
 
 
 def _compare(a="tiny", **kwargs):
@@ -746,3 +757,19 @@ def test_a_run_manifest_edited_since_names_the_manifest(run_folder, field, value
     code = cli.main(["forecast", "--from-run", "run", "--months", "1", "--members", "1", "--out", "f"])
     lines = capsys.readouterr().err.splitlines()
     assert code == 2 and len(lines) == 1 and says in lines[0], lines
+
+
+def test_decisions_per_day_far_above_the_queue_decide_as_any_value_above_it():
+    """`chain.decisions_per_day` is bounded by MAX_AMOUNT (10^12 a day: docs/input-contract.md, *Ranges*), not by
+    the persons a run holds -- left on purpose (round 22b, CL5): a capacity above the persons waiting is idle, so
+    every such value decides everyone waiting on the day (a limiting what-if, no IND queue, that a sweep may draw on
+    a log scale) and the run is the same bit for bit; at the bound it runs as fast."""
+    tracks = ("regular", "accelerated", "border", "dublin")
+    daily = []
+    for value in (1e5, 1e12):       # tiny holds at most ~2,100 persons in reception: 10^5 a day is far above them
+        sc = with_changes(_tiny(), {f"chain.decisions_per_day.{t}": value for t in tracks})
+        daily.append(simulate(sc, seed=1, days=20).daily)
+    saturated, at_the_bound = daily
+    assert int(saturated["ind_backlog"].values[-1]) == 0 and int(saturated["decisions"].values.sum()) > 0
+    assert {k: at_the_bound[k].values.tobytes() for k in at_the_bound.data_vars} == \
+        {k: saturated[k].values.tobytes() for k in saturated.data_vars}

@@ -834,6 +834,35 @@ def test_every_option_with_a_default_says_it_in_help():
     assert not silent, "\n".join(silent)
 
 
+def test_every_option_without_a_default_says_what_leaving_it_out_means():
+    """An option whose default is None (and a positional that may be left out) says in words what leaving it
+    out means, never argparse's `None`: `run --out` did not say that then no file is written, `forecast --at`
+    not that the run's end is the origin (round 22b, CL5). An option that may be given alone says the value it
+    then takes apart from its default: `bench --instructions` said `default baseline:200`, its value given
+    alone; left out, nothing is counted."""
+    import argparse
+
+    from viz import cli as viz_cli
+
+    silent = []
+    for parser in _parsers(viz_cli.build_parser()):
+        formatter = parser._get_formatter()
+        for action in parser._actions:
+            if action.default is not None or action.nargs == 0 or action.required \
+                    or action.help in (None, argparse.SUPPRESS) \
+                    or isinstance(action, argparse._SubParsersAction | argparse._HelpAction) \
+                    or (not action.option_strings and action.nargs != "?"):     # a positional always given
+                continue
+            said = formatter._expand_help(action)
+            where = f"{parser.prog} {'/'.join(action.option_strings) or action.dest}: {said!r}"
+            if "None" in said or not any(words in said for words in ("(default: ", "; default: ", "needed unless",
+                                                                      "the default)")):
+                silent.append(where)
+            if action.const is not None and f"given alone: {action.const}" not in said:
+                silent.append(f"{where} (given alone: {action.const} not said)")
+    assert not silent, "\n".join(silent)
+
+
 def test_a_bench_history_of_another_name_that_holds_bench_lines_is_still_taken(folder, monkeypatch, capsys):
     """A history is refused only when it holds no bench line and is not a new `*.jsonl` (round 21b): one kept
     under another name (`h.json`) goes on taking lines."""

@@ -504,3 +504,39 @@ def test_a_header_digest_ignores_layout_and_a_file_without_one_reads_as_before(t
     _rezip(path, lambda h: h.update(header_sha256=12))
     with pytest.raises(SnapshotError, match=r"s\.snapshot: damaged snapshot \(header header_sha256: not a SHA-256"):
         snapshot.load(path)
+
+
+def _flipped(path, at: int, out) -> None:
+    raw = bytearray(path.read_bytes())
+    raw[at] ^= 0xF8
+    out.write_bytes(bytes(raw))
+
+
+def test_a_byte_flipped_in_a_zip_field_no_reader_reads_is_taken_and_one_in_a_part_refused(tmp_path, small_snapshot):
+    """`fuzz_other --seed 21` took a snapshot with one byte flipped (round CL5): the second byte of the Zip64
+    extra field's id in an array's local file header. zipfile reads a member's sizes from the central directory
+    and only skips the local header's extra field (and never reads its time stamp), so the members read are
+    the ones saved: taking the file is right. A byte of a member itself fails its CRC-32 (and the digest)."""
+    import struct
+
+    path = small_snapshot.save(tmp_path / "s.snapshot")
+    saved = snapshot.load(path)
+    with zipfile.ZipFile(path) as z:
+        array, state = z.getinfo("arrays/0.npy"), z.getinfo("state.json")
+    raw = path.read_bytes()
+    h = array.header_offset
+    name, extra = struct.unpack("<HH", raw[h + 26:h + 30])
+    assert raw[h + 30 + name:h + 32 + name] == b"\x01\x00" and extra == 20      # the Zip64 extra field (id 1)
+    for at in (h + 30 + name + 1, h + 10):          # its id's second byte; the local header's modification time
+        _flipped(path, at, tmp_path / "f.snapshot")
+        taken = snapshot.load(tmp_path / "f.snapshot")
+        assert taken.tree == saved.tree and taken.header == saved.header
+        assert [(a.dtype, a.shape, a.tobytes()) for a in taken.arrays] == \
+            [(a.dtype, a.shape, a.tobytes()) for a in saved.arrays]          # bit for bit (NaN too)
+    for info, what in ((state, "state.json"), (array, "arrays/0.npy")):
+        h = info.header_offset
+        name, extra = struct.unpack("<HH", raw[h + 26:h + 30])
+        _flipped(path, h + 30 + name + extra + info.compress_size // 2, tmp_path / "f.snapshot")
+        with pytest.raises(SnapshotError) as err:
+            snapshot.load(tmp_path / "f.snapshot")
+        assert str(err.value) == f"f.snapshot: damaged snapshot (Bad CRC-32 for file '{what}')"

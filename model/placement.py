@@ -10,6 +10,7 @@ to it), households always kept together and no location over its places
 
 from __future__ import annotations
 
+from heapq import heapify, heapreplace
 from operator import itemgetter
 
 import numpy as np
@@ -146,19 +147,23 @@ def _whole_where_room(s: State, loc: np.ndarray, sizes: np.ndarray, cls: np.ndar
     kinds_of = {c: [k for k in _kinds_to_try(s, c, temporary, only) if largest[k] > 0] for c in set(cl)}
     room = {c: max((largest[k] for k in kinds), default=0) for c, kinds in kinds_of.items()}
     at_of: dict[int, list[int]] = {}
-    free_of: dict[int, list[int]] = {}    # per kind: its locations' free places (location order)
+    # per kind: its locations' free places as a heap of (-free places, position in location order), so
+    # the emptiest location (ties: the first in location order) is the top, found and updated in
+    # O(log n) (a scan of the kind's free places per household cost O(households x locations))
+    emptiest_of: dict[int, list[tuple[int, int]]] = {}
     for i in [i for i, (size, c) in enumerate(zip(sz, cl)) if size <= room[c]]:   # (a crisis' line is long)
         size = sz[i]
         for kind in kinds_of[cl[i]]:
             if largest[kind] >= size:
-                free = free_of.get(kind)
-                if free is None:
+                emptiest = emptiest_of.get(kind)
+                if emptiest is None:
                     at = s.locs.of_kind(kind)
-                    at_of[kind], free = at.tolist(), vacancy[at].tolist()
-                    free_of[kind] = free
-                j = free.index(largest[kind])
-                free[j] -= size
-                largest[kind] = max(free)
+                    at_of[kind] = at.tolist()
+                    emptiest = emptiest_of[kind] = [(-f, j) for j, f in enumerate(vacancy[at].tolist())]
+                    heapify(emptiest)
+                minus_free, j = emptiest[0]           # -largest[kind]
+                heapreplace(emptiest, (minus_free + size, j))
+                largest[kind] = -emptiest[0][0]
                 where = loc[left[i]] = at_of[kind][j]
                 vacancy[where] -= size
                 if kind not in taken:

@@ -55,6 +55,9 @@ _FIELDS: dict[str, np.dtype] = {
     "contract_end": np.dtype(np.int32),    # day its administrative agreement ends
     "term_days": np.dtype(np.int32),       # length of one renewal of the agreement, days
     "cost_person_night": np.dtype(np.float64),  # EUR per resident (occupied bed) per night
+    "cost_place_night": np.dtype(np.float64),   # EUR per place per night of the kind's per-place cost: what
+                                                # a free normal place of an open location costs at
+                                                # `costs.vacant_place_share` 1 (0: paid per person only)
     "occupancy": np.dtype(np.int64),       # persons present
     "children": np.dtype(np.int64),        # minors present
     "synthetic": np.dtype(np.bool_),       # True when made by the portfolio generator
@@ -81,6 +84,7 @@ class Locations:
     contract_end: np.ndarray
     term_days: np.ndarray
     cost_person_night: np.ndarray
+    cost_place_night: np.ndarray
     occupancy: np.ndarray
     children: np.ndarray
     synthetic: np.ndarray
@@ -114,6 +118,14 @@ class Locations:
         self.names += list(names)
         self.n += k
         return idx
+
+    def __setstate__(self, state: dict) -> None:
+        """A saved table; one saved before `cost_place_night` existed gets zeros there (its run goes
+        on charging occupied beds only, as it did: `model.snapshot` gives its scenario a
+        `costs.vacant_place_share` of 0)."""
+        self.__dict__.update(state)
+        if "cost_place_night" not in state:
+            self.cost_place_night = np.zeros(self.n, _FIELDS["cost_place_night"])
 
     def nbytes(self) -> int:
         return sum(getattr(self, k).nbytes for k in _FIELDS)
@@ -168,6 +180,13 @@ class Locations:
         if got is None or got[0] is not col:
             got = cache[field] = (col, np.append(col, fill).astype(dtype or col.dtype))
         return got[1]
+
+    def vacant_normal(self) -> np.ndarray:
+        """Free normal places per open location today, `capacity - occupancy`, never below zero: the
+        places kept open and paid for but empty. Extra places (raised occupancy) are beds put into
+        rooms already paid for, so they do not count; a closing location has none (its places are
+        the beds in use), nor has a reserve, planned or closed one."""
+        return np.maximum(self.capacity - self.occupancy, 0) * (self.life == _OPEN)
 
     def vacancy(self) -> np.ndarray:
         """Free places per location today: `places() - occupancy`, never below zero (so zero

@@ -243,4 +243,5 @@ def open_places(s, kind: int, places: int, open_day: int, duration_days: int | N
         term_days=np.full(len(rows), term),
         cost_person_night=np.full(len(rows), costs.per_resident_per_year[name] / 365.0
                                   + (costs.crisis_per_person_night if kind == Kind.CRISIS else 0.0)),
+        cost_place_night=np.full(len(rows), costs.per_resident_per_year[name] / 365.0),
         synthetic=np.ones(len(rows), bool))

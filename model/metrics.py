@@ -37,7 +37,8 @@ SCALARS: dict[str, tuple[str, str]] = {
     "occupancy_rate": ("1", "in_bed / capacity"),
     "moves": ("persons", "moved between locations today"),
     "cost_eur": ("EUR", "reception cost of the day: residents times their location's cost per resident a night, "
-                        "reserve places kept empty, the plan's extra staff"),
+                        "free places of open locations at costs.vacant_place_share of it (not crisis or relief "
+                        "places, paid per person), reserve places kept empty, the plan's extra staff"),
     "registered": ("persons", "registered today"),
     "registration_backlog": ("persons", "arrived, not yet registered"),
     "registration_late": ("persons", "registered after the registration deadline today"),
@@ -284,8 +285,7 @@ class Recorder:
         nk, npv = N_KINDS, self.n_prov
         row += [population, in_bed, population - in_bed, stage_persons[Stage.PERMIT], capacity,
                 in_bed / capacity if capacity else np.nan,
-                dot(occ, L.cost_person_night)
-                + reserve * s.params.costs.reserve_per_place_per_night + s.front.cost_per_day_eur(day),
+                self._reception_cost(s, occ, reserve) + s.front.cost_per_day_eur(day),
                 stage_persons[Stage.WAITING], sum(backlog),
                 stage_persons[Stage.PERMIT] - int(s.munis.waiting.sum()),
                 by_occ[Kind.CENTRAL], by_children[_TEMPORARY],
@@ -295,6 +295,17 @@ class Recorder:
         # the day's counts, in `_count_widths` order, with one store (the group sums: whole numbers)
         self._counts[day] = (stage_persons + by_occ[:nk] + by_places[:nk] + by_occ[nk:nk + npv]
                              + by_places[nk:nk + npv] + [backlog[track] for track in PROCEDURE_TRACKS])
+
+    @staticmethod
+    def _reception_cost(s: State, occ: np.ndarray, reserve: int) -> float:
+        """The day's cost of the beds, EUR: each resident at their location's cost a night; each
+        free normal place of an open location at `costs.vacant_place_share` of its kind's cost a
+        place (`Locations.vacant_normal`, `cost_place_night`); each reserve place kept empty at
+        `costs.reserve_per_place_per_night`. Two dot products over the locations (`agents.products.dot`: no BLAS)."""
+        L, costs = s.locs, s.params.costs
+        share = costs.vacant_place_share
+        vacant = share * dot(L.vacant_normal(), L.cost_place_night) if share else 0.0
+        return dot(occ, L.cost_person_night) + vacant + reserve * costs.reserve_per_place_per_night
 
     def window_sums(self, names: tuple[str, ...], lo: int, hi: int) -> list[float]:
         """Each daily scalar of `names` summed over the days `lo` … `hi` - 1 (exact for whole numbers)."""

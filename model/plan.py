@@ -772,6 +772,7 @@ class PlanRuntime:
                   for h, q in zip(hosts[ok], per[ok])]
         locs = np.concatenate(opened) if opened else np.empty(0, np.int64)
         L.cost_person_night[locs] = s.params.costs.crisis_per_person_night
+        L.cost_place_night[locs] = 0.0        # paid per person-night only: an empty relief bed costs nothing
         self._opened = np.concatenate([self._opened, locs])
         s.event_log.append(_entry(s, day, "plan", "national", "relief places near the registration centre",
                                   f"asked {a.places:,} in {n} municipalities, delivered {int(per[ok].sum()):,} "

@@ -141,6 +141,7 @@ def build_portfolio(sc: Scenario, names: list[str], province: list[str], region:
         contract_end=np.maximum(contract_end, 1),
         term_days=term,
         cost_person_night=per_year / 365.0 + np.where(kinds == Kind.CRISIS, sc.costs.crisis_per_person_night, 0.0),
+        cost_place_night=per_year / 365.0,      # (the safety regions' crisis charge is per person only)
         synthetic=np.array([r["synthetic"] for r in rows]),
     )
 

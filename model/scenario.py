@@ -421,6 +421,10 @@ class Costs(_Strict):
         "per occupied bed per night, 1/365 of it (crisis: `crisis_per_person_night` instead)")
     crisis_per_person_night: NonNeg = Field(description="EUR per person per night in crisis emergency reception")
     reserve_per_place_per_night: NonNeg = Field(description="EUR per reserve place per night while kept empty")
+    vacant_place_share: Share = Field(
+        description="share of a resident's cost a night charged for each free normal place of an open location "
+        "(a place kept open costs most of what an occupied one does); 0 = occupied beds only. Not for the "
+        "per-person charges (crisis emergency reception, relief places), closing locations or reserve places")
 
 
 class Initial(_Strict):
@@ -839,7 +843,7 @@ RUNTIME_PREFIXES = ("chain.", "housing.supply_persons_per_year", "housing.defaul
                     "municipalities.neighbour_weight", "municipalities.load_weight",
                     "municipalities.fatigue_per_request", "municipalities.recovery_per_year",
                     "municipalities.network", "municipalities.room_band_places",
-                    "plan.closing_moves_per_day", "costs.reserve_per_place_per_night",
+                    "plan.closing_moves_per_day", "costs.reserve_per_place_per_night", "costs.vacant_place_share",
                     "placement.own_request_moves_per_year", "placement.consolidate_below_share",
                     "placement.family_location_after_rejection",
                     "portfolio.replace_at_occupancy", "portfolio.renewal_probability",

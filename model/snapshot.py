@@ -31,9 +31,10 @@ Loading never runs code from the file: classes and functions are looked up by na
 noodplan's own modules (`agents`, `model`), bit generators among NumPy's, arrays are read with
 ``allow_pickle=False``, and anything else is refused with one line (`SnapshotError`).
 
-Versions: 1 (header keys `version` and `code`, no world checks) and 2 (the arrivals and homes
-streams as generators, not keys) are read through `MIGRATIONS`, one step per version, so a file of
-any earlier version reaches today's layout.
+Versions: 1 (header keys `version` and `code`, no world checks), 2 (the arrivals and homes
+streams as generators, not keys), 3 and 4 (scenarios without fields added since: their runs go on
+under the rule they were saved with, e.g. 4: free places of open locations not charged) are read
+through `MIGRATIONS`, one step per version, so a file of any earlier version reaches today's layout.
 """
 
 from __future__ import annotations
@@ -62,7 +63,7 @@ import numpy as np
 from model.inputfile import parse_json, regular_file
 
 FORMAT = "noodplan-snapshot"
-FORMAT_VERSION = 4
+FORMAT_VERSION = 5
 MAX_SNAPSHOT_BYTES = 4 << 30              # a snapshot file, packed or unpacked (eu-scale's is far smaller)
 PACKAGES = ("agents", "model")            # whose classes and functions a snapshot may name
 BIT_GENERATORS = {name: getattr(np.random, name) for name in ("PCG64", "PCG64DXSM", "Philox", "SFC64", "MT19937")}
@@ -841,8 +842,20 @@ def _v3_to_v4(header: dict, tree: dict) -> tuple[dict, dict]:
     return header, tree
 
 
+def _v4_to_v5(header: dict, tree: dict) -> tuple[dict, dict]:
+    """Version 5 added `costs.vacant_place_share` (a free place of an open location is charged a
+    share of a resident's cost) and the locations' `cost_place_night`. A version-4 run gets 0 (and
+    zeros, `Locations.__setstate__`): it goes on charging occupied beds only, as the run that was
+    saved."""
+    header = dict(header)
+    header["format_version"] = 5
+    _add_field(header, tree, "costs", "vacant_place_share", 0.0)
+    return header, tree
+
+
 # the scenario's parts a saved state holds as objects: part name -> class path in the state tree
-_PART_CLASSES = {"chain": "model.scenario:Chain", "placement": "model.scenario:Placement"}
+_PART_CLASSES = {"chain": "model.scenario:Chain", "placement": "model.scenario:Placement",
+                 "costs": "model.scenario:Costs"}
 
 
 def _add_field(header: dict, tree: dict, part: str, name: str, value: Any) -> None:
@@ -870,7 +883,7 @@ def _add_field(header: dict, tree: dict, part: str, name: str, value: Any) -> No
             stack.extend(x.values())
 
 
-MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}     # version -> step to the next version
+MIGRATIONS = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4, 4: _v4_to_v5}     # version -> step to the next version
 
 
 def migrate(header: dict, tree: dict) -> tuple[dict, dict]:

@@ -176,6 +176,7 @@ def test_relief_places_open_near_the_registration_centre_and_take_those_waiting(
     nearest = [m for m in np.argsort(km, kind="stable") if m != centre][:2]
     assert list(L.municipality[relief]) == nearest and list(L.capacity[relief]) == [200, 200]
     assert (L.cost_person_night[relief] == s.sc.costs.crisis_per_person_night).all()
+    assert (L.cost_place_night[relief] == 0).all()       # paid per person-night: an empty relief bed costs nothing
     # up at the end of day 2 with a lead time of 2: open on day 4 (locations open after the day's
     # placement), so 100 and 200 newcomers are outside on days 3 and 4; from day 5 all have a bed
     assert list(s.recorder.scalars["unsheltered"][:6]) == [0, 0, 0, 100, 200, 0]

@@ -78,6 +78,7 @@ RUNTIME_VALUES = {
     "municipalities.fatigue_per_request": unit,
     "plan.closing_moves_per_day": st.floats(0, 500),
     "costs.reserve_per_place_per_night": st.floats(0, 200),
+    "costs.vacant_place_share": unit,
 }
 assert all(p.startswith(RUNTIME_PREFIXES) for p in RUNTIME_VALUES)
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import json
 import os
+import re
 import pickle
 import threading
 import zipfile
@@ -14,6 +15,7 @@ from unittest.mock import ANY
 import numpy as np
 import pytest
 
+from agents.locations import Life
 from agents.moves import Reason
 from model import snapshot
 from model.mesa_model import ReceptionModel
@@ -203,7 +205,7 @@ def test_a_version_1_file_is_migrated_and_restores_identically(tmp_path):
     s = _run(prepare("instrumentalisation", days=160), 100)
     _write_v1(snapshot.capture(s), tmp_path / "old.snapshot")
     snap = snapshot.load(tmp_path / "old.snapshot")
-    assert snap.header["format_version"] == snapshot.FORMAT_VERSION == 4
+    assert snap.header["format_version"] == snapshot.FORMAT_VERSION == 5
     assert "version" not in snap.header and snap.header["code_version"].startswith("noodplan")
     assert snap.header["world_checks"] == {}
     _same_run(_run(s, 60), _run(snap.restore(), 60))
@@ -266,12 +268,12 @@ def test_a_zip_that_is_not_a_snapshot_or_from_a_newer_noodplan_is_refused(tmp_pa
     with zipfile.ZipFile(newer, "w") as z:
         z.writestr("header.json", json.dumps({"format": "noodplan-snapshot", "format_version": 99}))
         z.writestr("state.json", "{}")
-    with pytest.raises(SnapshotError, match="format version 99; this noodplan reads versions 1 to 4"):
+    with pytest.raises(SnapshotError, match="format version 99; this noodplan reads versions 1 to 5"):
         snapshot.load(newer)
 
 
 @pytest.mark.parametrize("edit, words", [
-    # a version written as text was answered "snapshot format version '4'; this noodplan reads versions 1 to 4"
+    # a version written as text was answered "snapshot format version '4'; this noodplan reads versions 1 to 5"
     (lambda h: h.update(format_version="4"), "crafted.snapshot: damaged snapshot (header format_version: must be a "
                                               "whole number, got '4')"),
     # an emptied scenario was blamed on the date ("not a real date, or the scenario's start_date is not")
@@ -463,6 +465,31 @@ def test_a_version_3_file_saved_before_family_members_moved_in_gets_the_rule_of_
     r = _saved_without(s, tmp_path / "v3.snapshot", 3, "chain", "family_moves_in_share", "0.85").restore()
     assert r.params.chain.family_moves_in_share == 0.0 == r.sc.chain.family_moves_in_share
     assert _run(r, 20).recorder.scalars["family_moved_in"].sum() == 0
+
+
+def test_a_version_4_file_restores_charging_occupied_beds_only_and_the_run_goes_on(tmp_path):
+    """Version 4 was written before a free place of an open location was charged: the run goes on
+    with `costs.vacant_place_share` 0 and no per-place cost at its locations (the saved run's rule:
+    the cost of its occupied beds and reserve places); a new snapshot charges free places."""
+    s = _run(prepare("baseline", days=30), 5)
+    assert s.params.costs.vacant_place_share == 0.92
+    snap = snapshot.capture(s)
+    header = dict(snap.header, format_version=4)
+    del header["scenario"]["costs"]["vacant_place_share"]                  # as saved before the field existed
+    text = json.dumps(snap.tree).replace(', ["vacant_place_share", 0.92]', "").replace(', "vacant_place_share"]', "]")
+    text = re.sub(r', \["cost_place_night", \{[^}]*\}\]', "", text)      # the locations' column
+    assert "vacant_place_share" not in text and "cost_place_night" not in text
+    snap.tree = json.loads(text)
+    _write_zip(tmp_path / "v4.snapshot", header, snap)
+    r = snapshot.load(tmp_path / "v4.snapshot").restore()
+    assert r.params.costs.vacant_place_share == 0.0 == r.sc.costs.vacant_place_share
+    assert (r.locs.cost_place_night == 0).all() and len(r.locs.cost_place_night) == r.locs.n
+    _run(r, 10)
+    L, day = r.locs, r.day - 1
+    beds = float(L.occupancy @ L.cost_person_night) + int(L.capacity[L.life == Life.RESERVE].sum()) * 76.9
+    assert r.recorder.scalars["cost_eur"][day] == pytest.approx(beds + r.front.cost_per_day_eur(day))
+    fresh = _run(snapshot.capture(s).restore(), 10)
+    assert fresh.recorder.scalars["cost_eur"][day] > r.recorder.scalars["cost_eur"][day]    # free places charged
 
 
 def _rezip(path, edit) -> None:

@@ -1028,9 +1028,10 @@ def test_a_seat_whose_page_gives_no_sign_for_two_minutes_is_away_and_its_own_aga
     assert _seat_log(room) == []                      # away and back: nobody left
 
 
-def test_a_new_participant_joining_the_role_of_an_away_seat_takes_it_over_and_the_log_says_so(room, key):
-    from viz.exercise_room import RoomError
+def test_a_new_participant_joining_the_role_of_an_away_seat_takes_it_over_and_the_log_says_so():
+    from viz.exercise_room import ROOMS, RoomError
 
+    room, _key = small_room(ROOMS)             # (the server's rooms: a reloaded tab looks its seat up there)
     clock = _clocked(room)
     first = room.join("gem-gr")
     clock.t += 60
@@ -1051,6 +1052,13 @@ def test_a_new_participant_joining_the_role_of_an_away_seat_takes_it_over_and_th
         room.come_back(first)
     with pytest.raises(RoomError, match="not a player of this room"):
         room.submit(first, {"type": "open_places", "kind": "emergency", "places": 10})
+    pytest.importorskip("solara")
+    from viz.exercise_app import ended_seat, seats_text
+
+    assert ended_seat(seats_text([], None, (room, first))) == (      # the start page of its tab reloaded says why
+        "Your seat (gem-gr) was taken over by a new participant after 6 minutes without a sign of this page: "
+        "join again with the room's code to play on")
+    assert ended_seat(seats_text([], None, (room, second))) == ended_seat("not json") == ""
 
 
 def test_the_facilitator_frees_a_seat_away_and_its_role_is_then_played_by_nobody(room, key):

@@ -24,7 +24,7 @@ from experiments.exercise import report, savefile
 from experiments.exercise import roles as R
 from experiments.exercise.engine import minutes_said, said, turn_at
 from model.scenario import ScenarioError
-from viz.exercise_room import AWAY_AFTER_S, HEARTBEAT_S, ROOMS, Room, TakenAlready, offered
+from viz.exercise_room import HEARTBEAT_S, ROOMS, Room, TakenAlready, away_said, offered
 from viz.field_carrier import FieldCarrier
 from viz.file_pick import FilePick
 from viz.labels import DECISION_LABELS, KIND_LABELS, REGIME_LABELS, TRACK_LABELS
@@ -500,7 +500,7 @@ def Seats(room: Room, key: str, on_message: Callable[[str], None], tick: int = 0
         stop = threading.Event()
 
         def look():
-            while not stop.wait(SEATS_S):
+            while not stop.wait(min(SEATS_S, room.away_s / 4)):
                 room.look()
                 if room.shown_away:
                     now.set(now.value + 1)
@@ -526,7 +526,7 @@ def Seats(room: Room, key: str, on_message: Callable[[str], None], tick: int = 0
             for s in away:
                 solara.Button(f"Free the seat of {s.role} (away {minutes_said(s.minutes)})",
                               on_click=lambda t=s.token: free(t), text=True, small=True, classes=["np-ex-free"])
-        solara.Text(f"A seat is away (afwezig) when its page has given no sign for {AWAY_AFTER_S / 60:g} minutes "
+        solara.Text(f"A seat is away (afwezig) when its page has given no sign for {away_said(room.away_s)} "
                     "(a laptop gone flat or to sleep, a network lost): it keeps its role, and its page gets it "
                     "back when heard again, until a new participant joining that role takes it over or you "
                     "free it.", classes=["np-ex-seats-note"], style={"font-size": "13px", "color": "#555"})
@@ -594,7 +594,8 @@ def Seated(room: Room, token: str, role_id: str, on_leave, tick: int = 0):
         room.opened(token)
         return lambda: room.closed(token)
     solara.use_effect(present, [room.code, token])
-    Heartbeat.element(on_beats=lambda _n: room.alive(token))     # the browser says this page is there
+    # the browser says this page is there
+    Heartbeat.element(every_ms=round(room.heartbeat_s * 1000), on_beats=lambda _n: room.alive(token))
 
     def kind_for(t: str) -> str:
         """The location kind decision `t` acts on: the one picked when `t` may use it, else its first

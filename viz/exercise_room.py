@@ -7,8 +7,9 @@ every decision is taken *as the token's role* (the role is never read from the r
 player cannot act for another role. Rooms share nothing mutable; each has its own model and lock.
 
 A table's page says it is there every `HEARTBEAT_S` (`Room.alive`; `viz.exercise_app.Heartbeat`). A
-seat whose page has given no sign of life for `AWAY_AFTER_S` (a laptop gone flat or to sleep, a network
-lost: the browser sends no close signal, and Solara keeps such a page until its cull, 24 hours) is
+seat whose page has given no sign of life for `AWAY_AFTER_S` (2 minutes; `exercise serve --away-after`
+says otherwise) (a laptop gone flat or to sleep, a network lost: the browser sends no close signal, and
+Solara keeps such a page until its cull, 24 hours) is
 *away*: it still holds its seat and plays its role, and comes back as it was when its page is heard
 again, until a new participant joining its role takes it over or the facilitator frees it. A table
 leaving, freed or taken over is logged in the exercise's log (`ExerciseRun.seat`).
@@ -42,9 +43,21 @@ MAX_ROOMS = 32                      # rooms one server keeps (a workshop has a h
 MAX_TURN_MINUTES = 240              # a turn's time limit: at most a workshop's half-day
 CODE_BYTES = 10                     # 80 bits: a join code cannot be guessed
 HEARTBEAT_S = 20.0      # a table's page says it is there this often, seconds (a hidden tab at most once a minute)
-AWAY_AFTER_S = 120.0    # a seat without a sign of its page this long is away (afwezig), seconds
+AWAY_AFTER_S = 120.0    # a seat without a sign of its page this long is away (afwezig), seconds, unless
+AWAY_ENV = "NOODPLAN_EXERCISE_AWAY_S"     # `exercise serve --away-after SECONDS` says otherwise
 CLOSED_GRACE_S = 30.0   # a page closed without Leave and not open again after this is logged as left (a reload
                         # closes and opens its page within seconds: not a table leaving), seconds
+
+
+def away_after_s() -> float:
+    """Seconds without a sign of a table's page before its seat is away: `exercise serve --away-after`
+    (checked there), else `AWAY_AFTER_S`."""
+    try:
+        return float(os.environ.get(AWAY_ENV) or AWAY_AFTER_S)
+    except ValueError:
+        log.warning("%s: not a number of seconds (%r); seats are away after %g s", AWAY_ENV,
+                    os.environ.get(AWAY_ENV), AWAY_AFTER_S)
+        return AWAY_AFTER_S
 
 
 def offered() -> list[str]:
@@ -85,6 +98,11 @@ def adhoc_effect(text: str) -> list[dict]:
     return events
 
 
+def away_said(seconds: float) -> str:
+    """The away time in words: "2 minutes", "90 seconds"."""
+    return minutes_said(int(seconds // 60)) if seconds % 60 == 0 else f"{seconds:g} seconds"
+
+
 def new_code() -> str:
     """A join code: 80 random bits as 16 base-32 letters and digits in groups of four."""
     raw = base64.b32encode(secrets.token_bytes(CODE_BYTES)).decode()
@@ -113,7 +131,7 @@ class Seat:
     token: str
     role: str
     quiet_s: float          # seconds since its page's last sign of life
-    away: bool              # no sign for AWAY_AFTER_S: a laptop gone flat or to sleep, a network lost
+    away: bool              # no sign for `Room.away_s`: a laptop gone flat or to sleep, a network lost
 
     @property
     def minutes(self) -> int:
@@ -138,6 +156,7 @@ class Room:
     # player token -> why it is no longer a player of this room, told to its page (freed, taken over)
     ended: dict[str, str] = field(default_factory=dict)
     shown_away: frozenset[str] = frozenset()          # the seats away when the room last looked (`look`)
+    away_s: float = field(default_factory=away_after_s)   # seconds without a sign of its page: a seat is away
     version: int = 0
     # the changes of the room other than the tables' own (a decision submitted or withdrawn, a table joining
     # or leaving): the facilitator's. The same decision again from a page with none of these since is the
@@ -152,6 +171,11 @@ class Room:
     deadline: float | None = None                    # `clock()` time the turn's time is up, while it runs
     clock: Callable[[], float] = time.monotonic      # seconds (a test gives its own)
 
+    @property
+    def heartbeat_s(self) -> float:
+        """How often a table's page says it is there: `HEARTBEAT_S`, at least four times in `away_s`."""
+        return min(HEARTBEAT_S, self.away_s / 4)
+
     # -- everyone ------------------------------------------------------------------------------
     def changed(self, by_table: bool = False) -> None:
         """Readers redraw (`version`); `by_table`: a table's own change, not the facilitator's (`steered`)."""
@@ -161,7 +185,7 @@ class Room:
 
     def join(self, role_id: str) -> str:
         """A player token for `role_id` (several players may share a role at one table). A seat of that role
-        away (`AWAY_AFTER_S` without a sign of its page) is taken over: the one away longest makes way for
+        away (`away_s` without a sign of its page) is taken over: the one away longest makes way for
         the new participant (its laptop died; the table goes on at another), and the log says so."""
         with self.lock:
             self.run.exercise.role(role_id)              # ScenarioError for an unknown role
@@ -256,7 +280,7 @@ class Room:
         """The tables in the room now, by role, with how long each page has been quiet (`Seat`)."""
         with self.lock:
             now = self.clock()
-            out = [Seat(t, r, max(0.0, now - self.seen.get(t, now)), now - self.seen.get(t, now) >= AWAY_AFTER_S)
+            out = [Seat(t, r, max(0.0, now - self.seen.get(t, now)), now - self.seen.get(t, now) >= self.away_s)
                    for t, r in self.players.items()]
             return sorted(out, key=lambda s: (s.role, -s.quiet_s))
 
@@ -380,7 +404,7 @@ class Room:
         self.deadline = self.clock() + left if status == "running" else None
 
     def free(self, key: str, token: str) -> None:
-        """Free the seat of the player `token` while it is away (no sign of its page for `AWAY_AFTER_S`): its
+        """Free the seat of the player `token` while it is away (no sign of its page for `away_s`): its
         role is no longer played by it (at a turn's end the model answers requests to a role nobody plays),
         and its page, when heard again, is told so. A seat whose page is there is not freed."""
         with self.lock:
@@ -391,7 +415,7 @@ class Room:
                                 "or taken over)")
             if not seat.away:
                 raise RoomError(f"free seat: the seat of {seat.role} is not away (its page was heard "
-                                f"{seat.quiet_s:.0f} s ago); a seat is freed after {AWAY_AFTER_S / 60:g} minutes "
+                                f"{seat.quiet_s:.0f} s ago); a seat is freed after {away_said(self.away_s)} "
                                 f"without a sign of its page")
             self._end(seat, "freed", f"your seat ({seat.role}) was freed by the facilitator after "
                                      f"{minutes_said(seat.minutes)} without a sign of this page")

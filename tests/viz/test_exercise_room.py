@@ -1203,3 +1203,36 @@ def test_the_join_form_says_joining_takes_over_a_seat_away(render):
         ["A seat of gem-gr is away (afwezig): no sign of its page for 2 minutes. Joining takes it over."]
     rc.find(v.Btn, class_="np-ex-join").widget.click()
     assert old not in room.players and list(room.players.values()) == ["gem-gr"]
+
+
+def test_the_facilitator_sets_how_long_a_seat_may_be_quiet_before_it_is_away(tmp_path, monkeypatch, capsys):
+    # `exercise serve --away-after SECONDS` (a hall of phones may want longer than 2 minutes); the pages beat at
+    # least four times in it
+    import socket
+
+    from viz import cli, exercise_room
+
+    started: list[dict] = []
+    monkeypatch.setattr(cli, "_serve", lambda command, env: started.append(env) or 0)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    assert cli.main(["exercise", "serve", "--port", port]) == 0
+    assert cli.main(["exercise", "serve", "--port", port, "--away-after", "300"]) == 0
+    assert [env[exercise_room.AWAY_ENV] for env in started] == ["120", "300"]
+    for wrong, said in (("5", "must be 10 to 3,600 seconds (got 5)"), ("2m", "must be a whole number (got '2m')")):
+        assert cli.main(["exercise", "serve", "--port", port, "--away-after", wrong]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err == f"noodplan: exercise serve: argument --away-after: {said} (see --help)"
+    monkeypatch.setenv(exercise_room.AWAY_ENV, "300")         # (the server's environment)
+    room, key = small_room(Rooms())
+    assert (room.away_s, room.heartbeat_s) == (300.0, 20.0)
+    clock = _clocked(room)
+    gem = room.join("gem-gr")
+    clock.t += 299
+    with pytest.raises(exercise_room.RoomError, match=r"a seat is freed after 5 minutes without a sign of its page$"):
+        room.free(key, gem)
+    clock.t += 1
+    room.free(key, gem)
+    monkeypatch.setenv(exercise_room.AWAY_ENV, "10")
+    assert small_room(Rooms())[0].heartbeat_s == 2.5

@@ -1135,6 +1135,11 @@ def test_leaving_is_in_the_exercise_log_with_day_role_and_how_and_a_save_keeps_i
     with pytest.raises(ScenarioError, match=rf"^x\.json: commands\.{i}: change: one of left, closed, freed, "
                                             r"taken_over, back \(got 'vanished'\)$"):
         rooms.restore(json.dumps(saved), "x.json")
+    for args, said in ((("nobody", "left"), "role: 'nobody' is not a role"), (("coa", "gone"), "seat: change: one of"),
+                       (("coa", "freed", -1), "seat: minutes: a whole number of minutes away, 0 or more \\(got -1\\)"),
+                       (("coa", "left", None, 1.5), "seat: others: a whole number of seats")):
+        with pytest.raises(ScenarioError, match=said):
+            room.run.seat(*args)                       # (the Python API: one line naming the argument)
     # after the last turn a table leaving changes nothing in the exercise: not logged
     for turn in range(2, room.run.exercise.turns):
         room.advance(key, turn)

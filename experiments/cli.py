@@ -147,7 +147,7 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_BAD_INPUT)
 
 
-def _whole(lo: int, hi: int, unit: str = "") -> Callable[[str], int]:
+def whole_arg(lo: int, hi: int, unit: str = "") -> Callable[[str], int]:
     """An argparse type: a whole number from lo to hi."""
     def parse(text: str) -> int:
         try:
@@ -176,11 +176,11 @@ def path_arg(text: str) -> str:
 
 
 path_arg.__name__ = "path"
-DAYS = _whole(1, MAX_DAYS, " days")
-SEED = _whole(0, MAX_SEED)
-RUNS = _whole(1, MAX_RUNS)
-JOBS = _whole(1, MAX_JOBS, " processes")
-PORT = _whole(1, 65_535)
+DAYS = whole_arg(1, MAX_DAYS, " days")
+SEED = whole_arg(0, MAX_SEED)
+RUNS = whole_arg(1, MAX_RUNS)
+JOBS = whole_arg(1, MAX_JOBS, " processes")
+PORT = whole_arg(1, 65_535)
 
 
 def _progress(desc: str, total: int) -> Callable[[int, int], None]:
@@ -539,11 +539,11 @@ def build_parser() -> argparse.ArgumentParser:
     cal = sub.add_parser("calibrate", help="fit the free parameters to the record before June 2020")
     cal.add_argument("--scenario", default="hindcast-2015", type=path_arg,
                      help="scenario run from its start to June 2020 (default: %(default)s)")
-    cal.add_argument("--budget", type=_whole(1, MAX_BUDGET), default=64,
+    cal.add_argument("--budget", type=whole_arg(1, MAX_BUDGET), default=64,
                      help="simulations for the search (default: %(default)s)")
     cal.add_argument("--seeds", type=RUNS, default=2, help="replicate seeds per evaluation (default: %(default)s)")
     cal.add_argument("--params", help="comma-separated subset of the free parameters (default: all that act)")
-    cal.add_argument("--profile-points", type=_whole(3, 50), default=7,
+    cal.add_argument("--profile-points", type=whole_arg(3, 50), default=7,
                      help="points of each parameter's profile for its 90 %% interval (default: %(default)s)")
     cal.add_argument("--jobs", type=JOBS, help="processes (default: min(seeds, 2))")
     cal.add_argument("--ind-capacity", choices=("fixed", "budget"), default="fixed",
@@ -562,7 +562,7 @@ def build_parser() -> argparse.ArgumentParser:
     sch.add_argument("--force", action="store_true", help=force_file)
     sch.set_defaults(func=cmd_schema)
     bench = sub.add_parser("bench", help="speed and memory: baseline, Mesa face, NumPy floor, Mesa reference, EU scale")
-    bench.add_argument("--repeats", type=_whole(1, MAX_REPEATS), default=5,
+    bench.add_argument("--repeats", type=whole_arg(1, MAX_REPEATS), default=5,
                        help="timed runs per figure, median reported (default: %(default)s)")
     bench.add_argument("--json", type=path_arg, help="write all figures as JSON (for tracking over time) (default: "
                                                      "none: the table is printed only)")
@@ -580,7 +580,7 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also count the day loop's instructions with valgrind's callgrind (load-independent; "
                             "slow: ~1 min per 200 baseline days; given alone: %(const)s; default: none: not "
                             "counted)")
-    bench.add_argument("--soak", nargs="?", const=20, type=_whole(1, 100), metavar="YEARS",
+    bench.add_argument("--soak", nargs="?", const=20, type=whole_arg(1, 100), metavar="YEARS",
                        help="also run stable-stock for YEARS years in a subprocess: memory and time per simulated "
                             "year, mass balance (experiments/bench/soak.py) (given alone: %(const)s years; default: "
                             "none: no soak)")

@@ -133,6 +133,9 @@ def cmd_exercise_serve(args: argparse.Namespace) -> int:
               f"of this machine); choose another", file=sys.stderr)
         return base.EXIT_BAD_INPUT
     env = server_env()
+    from viz.exercise_room import AWAY_ENV
+
+    env[AWAY_ENV] = str(args.away_after)       # (a seat without a sign of its page this long is away)
     files = []
     for name in args.exercise or []:
         from experiments.exercise.msel import load_exercise
@@ -177,6 +180,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="an exercise file of your own to offer beside the library (checked as `exercise "
                             "validate` checks it, before the server starts); give it again for more (default: "
                             "none: the library's exercises only)")
+    serve.add_argument("--away-after", type=base.whole_arg(10, 3_600, " seconds"), default=120, metavar="SECONDS",
+                       help="a table's seat is away (afwezig) when its page gives no sign of life this long: a new "
+                            "participant of its role takes it over, or you free it (default: %(default)s)")
     serve.set_defaults(func=cmd_exercise_serve)
     return ap
 

@@ -22,9 +22,9 @@ from solara.alias import rv as v
 
 from experiments.exercise import report, savefile
 from experiments.exercise import roles as R
-from experiments.exercise.engine import said, turn_at
+from experiments.exercise.engine import minutes_said, said, turn_at
 from model.scenario import ScenarioError
-from viz.exercise_room import ROOMS, Room, TakenAlready, offered
+from viz.exercise_room import HEARTBEAT_S, ROOMS, Room, TakenAlready, away_said, offered
 from viz.field_carrier import FieldCarrier
 from viz.file_pick import FilePick
 from viz.labels import DECISION_LABELS, KIND_LABELS, REGIME_LABELS, TRACK_LABELS
@@ -36,6 +36,7 @@ report.load_matplotlib()
 POLL_S = 0.5
 CLOCK_S = 1.0            # the turn clock's redraw without a limit to count down, seconds
 CLOCK_LATE_S = 0.02      # redraw this long after the shown second changes (so it has changed)
+SEATS_S = 5.0            # the facilitator's page looks at the seats this often, seconds (`Room.look`)
 KINDS = list(R.HOUSING_KINDS)
 TRACKS = ["regular", "accelerated", "border", "dublin"]
 
@@ -47,6 +48,45 @@ class SeatStore(ipyvue.VueTemplate):
     template_file = (__file__, "exercise_seat.vue")
     stored = traitlets.Unicode(None, allow_none=True).tag(sync=True)
     keep = traitlets.Unicode(None, allow_none=True).tag(sync=True)
+
+
+HEARTBEAT = """
+<template><span class="np-ex-heartbeat" style="display: none"></span></template>
+<script>
+module.exports = {
+  mounted() {
+    this.send = () => { try { this.beat({t: Date.now()}); } catch (e) { /* the page is going */ } };
+    this.timer = setInterval(this.send, this.every_ms);
+    // a tab shown again, a window focused or a network back: a sign at once (a hidden tab's timers may
+    // run only once a minute)
+    this.shown = () => { if (document.visibilityState === 'visible') this.send(); };
+    document.addEventListener('visibilitychange', this.shown);
+    window.addEventListener('focus', this.send);
+    window.addEventListener('online', this.send);
+    this.send();
+  },
+  beforeDestroy() {
+    clearInterval(this.timer);
+    document.removeEventListener('visibilitychange', this.shown);
+    window.removeEventListener('focus', this.send);
+    window.removeEventListener('online', this.send);
+  },
+};
+</script>
+"""
+
+
+class Heartbeat(ipyvue.VueTemplate):
+    """A table's page saying it is there (`Room.alive`) every `every_ms`, and at once when its tab is shown
+    again, its window focused or its network back. Rendering says nothing: the server draws a page whether
+    or not a browser still shows it; only a message from the browser is a sign of life."""
+
+    template = traitlets.Unicode(HEARTBEAT).tag(sync=True)
+    every_ms = traitlets.Int(int(HEARTBEAT_S * 1000)).tag(sync=True)
+    beats = traitlets.Int(0)                           # signs received (server side only)
+
+    def vue_beat(self, data: dict) -> None:
+        self.beats += 1
 
 
 def seats_text(mine: list[tuple[Room, str]], current: int | None, seat: tuple[Room, str] | None) -> str:
@@ -82,6 +122,17 @@ def seats_back(text: str | None) -> tuple[list[tuple[Room, str]], int | None, tu
     codes = [r.code for r, _ in mine]
     shown = codes.index(current) if current in codes else None      # (None: the start page, as after Leave)
     return mine, shown, seat
+
+
+def ended_seat(text: str | None) -> str:
+    """Why the player's seat a reloaded tab kept is no longer its own (freed by the facilitator or taken
+    over while its page was away), in a line for the start page; "" when it is not such a seat."""
+    try:
+        code, token = json.loads(text or "{}")["player"]
+        why = ROOMS.get(str(code)).ended.get(str(token), "")
+    except (ValueError, KeyError, TypeError, ScenarioError):
+        return ""
+    return f"{why[:1].upper()}{why[1:]}: join again with the room's code to play on" if why else ""
 
 
 def saved_exercise_too_large(name: str, size: int) -> str | None:
@@ -416,6 +467,7 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
         if gone:          # their tabs closed without Leave: out of the room, the model answers their requests
             solara.Warning(f"Left without Leave (their page closed): {', '.join(gone)}; no table plays "
                            f"{'this role' if len(gone) == 1 else 'these roles'} now", classes=["np-ex-gone"])
+        Seats(room, key, message.set, room.version)
         _table(["figure", "now"], _figures(run), "np-ex-figures")
         Chart(room, room.version)
         with solara.Row(style={"flex-wrap": "wrap"}):
@@ -428,6 +480,56 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
                 solara.Button("Save exercise (JSON)", icon_name="mdi-content-save", classes=["np-ex-save"])
         Lessons(room, key)
     Log(room, room.version)
+
+
+def seat_rows(room: Room) -> list[list[str]]:
+    """The tables in the room as the facilitator reads them: role, and whether its page is there or away."""
+    return [[s.role, f"away (afwezig): no sign of its page for {minutes_said(s.minutes)}" if s.away else "here"]
+            for s in room.seats()]
+
+
+@solara.component
+def Seats(room: Room, key: str, on_message: Callable[[str], None], tick: int = 0):
+    """The seats of the room, each table's page there or *away* (afwezig), with Free for a seat away. It looks
+    at the seats every `SEATS_S` (`Room.look`: a seat turning away redraws the pages, a page closed without
+    Leave is logged as left once it stays closed) and redraws itself while a seat is away (its minutes);
+    `tick` (the room's version) redraws it when the room changed."""
+    now = solara.use_reactive(0)
+
+    def setup():
+        stop = threading.Event()
+
+        def look():
+            while not stop.wait(min(SEATS_S, room.away_s / 4)):
+                room.look()
+                if room.shown_away:
+                    now.set(now.value + 1)
+        threading.Thread(target=look, name="noodplan-room-seats", daemon=True).start()
+        return stop.set
+    solara.use_effect(setup, [room.code])
+    _ = now.value
+    seats = room.seats()
+    if not seats:
+        return
+    _table(["role", "seat"], seat_rows(room), "np-ex-seats")
+
+    def free(token: str) -> None:
+        try:
+            room.free(key, token)
+            on_message("")
+            now.set(now.value + 1)        # (the seats drawn again at once, not at the room's next poll)
+        except ScenarioError as exc:
+            on_message(str(exc))
+    away = [s for s in seats if s.away]
+    if away:
+        with solara.Row(style={"flex-wrap": "wrap"}, gap="4px"):
+            for s in away:
+                solara.Button(f"Free the seat of {s.role} (away {minutes_said(s.minutes)})",
+                              on_click=lambda t=s.token: free(t), text=True, small=True, classes=["np-ex-free"])
+        solara.Text(f"A seat is away (afwezig) when its page has given no sign for {away_said(room.away_s)} "
+                    "(a laptop gone flat or to sleep, a network lost): it keeps its role, and its page gets it "
+                    "back when heard again, until a new participant joining that role takes it over or you "
+                    "free it.", classes=["np-ex-seats-note"], style={"font-size": "13px", "color": "#555"})
 
 
 @solara.component
@@ -447,10 +549,26 @@ def Lessons(room: Room, key: str):
 
 @solara.component
 def Player(room: Room, token: str, on_leave):
+    """A table's page: its seat while it has one; when the facilitator freed it or a new participant took it
+    over while this page was away, why, and the way back to the start page."""
     seen = solara.use_reactive(room.version)
     _follow(room, seen)
     _ = seen.value
-    role = room.run.exercise.role(room.role_of(token))
+    role_id = room.players.get(token)
+    if role_id is not None:
+        Seated(room, token, role_id, on_leave, room.version)
+        return
+    why = room.ended.get(token) or "you are no longer a player of this room"
+    with solara.Card("Not in the room"):
+        solara.Warning(f"{why[:1].upper()}{why[1:]}. Join again with the room's code to play on.",
+                       classes=["np-ex-ended"])
+        solara.Button("Back to the start page", on_click=on_leave, classes=["np-ex-ended-back"])
+
+
+@solara.component
+def Seated(room: Room, token: str, role_id: str, on_leave, tick: int = 0):
+    """The page of a table in its seat (role `role_id`); `tick` (the room's version) redraws it."""
+    role = room.run.exercise.role(role_id)
     rk = role.kind
     run = room.run
     kind_of = solara.use_reactive(rk.decisions[0])
@@ -476,6 +594,8 @@ def Player(room: Room, token: str, on_leave):
         room.opened(token)
         return lambda: room.closed(token)
     solara.use_effect(present, [room.code, token])
+    # the browser says this page is there
+    Heartbeat.element(every_ms=round(room.heartbeat_s * 1000), on_beats=lambda _n: room.alive(token))
 
     def kind_for(t: str) -> str:
         """The location kind decision `t` acts on: the one picked when `t` may use it, else its first
@@ -636,6 +756,8 @@ def Page():
             current.set(shown)
         if player is not None:
             seat.set(player)
+        else:
+            message.set(ended_seat(text))       # (its seat was freed or taken over while it was away)
 
     SeatStore.element(keep=seats_text(mine.value, current.value, seat.value) if read.value else None,
                       on_stored=seats_stored)
@@ -709,6 +831,11 @@ def Page():
                 solara.Text(f"The room of the exercise {room_typed.run.exercise.title}: choose your role",
                             classes=["np-ex-code-room"])
             solara.Select("Role", values=roles, value=role, classes=["np-ex-role"])
+            away = [s for s in room_typed.seats() if s.away and s.role == role.value] if room_typed else []
+            if away:            # a laptop of this table died: joining takes its seat over (`Room.join`)
+                longest = max(away, key=lambda s: s.quiet_s)
+                solara.Text(f"A seat of {role.value} is away (afwezig): no sign of its page for "
+                            f"{minutes_said(longest.minutes)}. Joining takes it over.", classes=["np-ex-takeover"])
             solara.Button("Join", on_click=join, color="primary", classes=["np-ex-join"])
         if message.value:
             solara.Error(message.value, classes=["np-ex-error"])

@@ -6,6 +6,14 @@ page holds. A player joins with the code and a role and gets a player token boun
 every decision is taken *as the token's role* (the role is never read from the request), so a
 player cannot act for another role. Rooms share nothing mutable; each has its own model and lock.
 
+A table's page says it is there every `HEARTBEAT_S` (`Room.alive`; `viz.exercise_app.Heartbeat`). A
+seat whose page has given no sign of life for `AWAY_AFTER_S` (2 minutes; `exercise serve --away-after`
+says otherwise) (a laptop gone flat or to sleep, a network lost: the browser sends no close signal, and
+Solara keeps such a page until its cull, 24 hours) is
+*away*: it still holds its seat and plays its role, and comes back as it was when its page is heard
+again, until a new participant joining its role takes it over or the facilitator frees it. A table
+leaving, freed or taken over is logged in the exercise's log (`ExerciseRun.seat`).
+
 Nothing here knows Solara: the page (`viz.exercise_app`) calls these methods, and readers follow
 `Room.version`, bumped after every change.
 """
@@ -23,7 +31,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from experiments.exercise import report, savefile
-from experiments.exercise.engine import ExerciseRun, parse_decision, turn_at
+from experiments.exercise.engine import ExerciseRun, minutes_said, parse_decision, turn_at
 from experiments.exercise.msel import library_names, load_exercise
 from model.scenario import ScenarioError
 from viz.session import world_for
@@ -34,6 +42,22 @@ EXERCISE_FILES_ENV = "NOODPLAN_EXERCISE_FILES"     # `exercise serve --exercise 
 MAX_ROOMS = 32                      # rooms one server keeps (a workshop has a handful)
 MAX_TURN_MINUTES = 240              # a turn's time limit: at most a workshop's half-day
 CODE_BYTES = 10                     # 80 bits: a join code cannot be guessed
+HEARTBEAT_S = 20.0      # a table's page says it is there this often, seconds (a hidden tab at most once a minute)
+AWAY_AFTER_S = 120.0    # a seat without a sign of its page this long is away (afwezig), seconds, unless
+AWAY_ENV = "NOODPLAN_EXERCISE_AWAY_S"     # `exercise serve --away-after SECONDS` says otherwise
+CLOSED_GRACE_S = 30.0   # a page closed without Leave and not open again after this is logged as left (a reload
+                        # closes and opens its page within seconds: not a table leaving), seconds
+
+
+def away_after_s() -> float:
+    """Seconds without a sign of a table's page before its seat is away: `exercise serve --away-after`
+    (checked there), else `AWAY_AFTER_S`."""
+    try:
+        return float(os.environ.get(AWAY_ENV) or AWAY_AFTER_S)
+    except ValueError:
+        log.warning("%s: not a number of seconds (%r); seats are away after %g s", AWAY_ENV,
+                    os.environ.get(AWAY_ENV), AWAY_AFTER_S)
+        return AWAY_AFTER_S
 
 
 def offered() -> list[str]:
@@ -74,6 +98,11 @@ def adhoc_effect(text: str) -> list[dict]:
     return events
 
 
+def away_said(seconds: float) -> str:
+    """The away time in words: "2 minutes", "90 seconds"."""
+    return minutes_said(int(seconds // 60)) if seconds % 60 == 0 else f"{seconds:g} seconds"
+
+
 def new_code() -> str:
     """A join code: 80 random bits as 16 base-32 letters and digits in groups of four."""
     raw = base64.b32encode(secrets.token_bytes(CODE_BYTES)).decode()
@@ -87,6 +116,30 @@ def normal_code(text: str) -> str:
 
 
 @dataclass
+class ClosedSeat:
+    """A seat whose pages all closed without Leave (`Room.closed`)."""
+
+    role: str
+    at: float               # `Room.clock()` when its last page closed
+    logged: bool = False    # its leaving is in the exercise's log (a page that opens again is then logged back)
+
+
+@dataclass
+class Seat:
+    """A table's seat as the facilitator sees it (`Room.seats`)."""
+
+    token: str
+    role: str
+    quiet_s: float          # seconds since its page's last sign of life
+    away: bool              # no sign for `Room.away_s`: a laptop gone flat or to sleep, a network lost
+
+    @property
+    def minutes(self) -> int:
+        """Whole minutes without a sign of its page (as the log says a takeover)."""
+        return int(self.quiet_s // 60)
+
+
+@dataclass
 class Room:
     code: str
     run: ExerciseRun
@@ -96,9 +149,14 @@ class Room:
     players: dict[str, str] = field(default_factory=dict)      # player token -> role id
     last_taken: dict[str, tuple] = field(default_factory=dict)   # player token -> (its last decision, steered)
     pages: dict[str, int] = field(default_factory=dict)          # player token -> its pages open now
-    # player token -> role id: tables whose pages all closed without Leave (the tab closed, the browser
+    seen: dict[str, float] = field(default_factory=dict)         # player token -> `clock()` of its page's last sign
+    # player token -> the seat of a table whose pages all closed without Leave (the tab closed, the browser
     # quit): out of the room as after Leave; the same tab reloaded comes back to its seat (`come_back`)
-    away: dict[str, str] = field(default_factory=dict)
+    closed_seats: dict[str, ClosedSeat] = field(default_factory=dict)
+    # player token -> why it is no longer a player of this room, told to its page (freed, taken over)
+    ended: dict[str, str] = field(default_factory=dict)
+    shown_away: frozenset[str] = frozenset()          # the seats away when the room last looked (`look`)
+    away_s: float = field(default_factory=away_after_s)   # seconds without a sign of its page: a seat is away
     version: int = 0
     # the changes of the room other than the tables' own (a decision submitted or withdrawn, a table joining
     # or leaving): the facilitator's. The same decision again from a page with none of these since is the
@@ -113,6 +171,11 @@ class Room:
     deadline: float | None = None                    # `clock()` time the turn's time is up, while it runs
     clock: Callable[[], float] = time.monotonic      # seconds (a test gives its own)
 
+    @property
+    def heartbeat_s(self) -> float:
+        """How often a table's page says it is there: `HEARTBEAT_S`, at least four times in `away_s`."""
+        return min(HEARTBEAT_S, self.away_s / 4)
+
     # -- everyone ------------------------------------------------------------------------------
     def changed(self, by_table: bool = False) -> None:
         """Readers redraw (`version`); `by_table`: a table's own change, not the facilitator's (`steered`)."""
@@ -121,11 +184,19 @@ class Room:
             self.steered += 1
 
     def join(self, role_id: str) -> str:
-        """A player token for `role_id` (several players may share a role at one table)."""
+        """A player token for `role_id` (several players may share a role at one table). A seat of that role
+        away (`away_s` without a sign of its page) is taken over: the one away longest makes way for
+        the new participant (its laptop died; the table goes on at another), and the log says so."""
         with self.lock:
             self.run.exercise.role(role_id)              # ScenarioError for an unknown role
             token = secrets.token_urlsafe(16)
             self.players[token] = role_id
+            self.seen[token] = self.clock()
+            away = [s for s in self.seats() if s.away and s.role == role_id]
+            if away:
+                old = max(away, key=lambda s: s.quiet_s)
+                self._end(old, "taken_over", f"your seat ({role_id}) was taken over by a new participant after "
+                                            f"{minutes_said(old.minutes)} without a sign of this page")
             self.changed(by_table=True)
             return token
 
@@ -134,9 +205,12 @@ class Room:
         when no other page of its table is in the room (a request to it is then answered by the model)."""
         with self.lock:
             self.pages.pop(token, None)
-            self.away.pop(token, None)
-            if self.players.pop(token, None) is not None:
+            self.closed_seats.pop(token, None)
+            self.seen.pop(token, None)
+            role = self.players.pop(token, None)
+            if role is not None:
                 self.last_taken.pop(token, None)
+                self._log_seat(role, "left")
                 self.changed(by_table=True)
 
     def opened(self, token: str) -> None:
@@ -144,13 +218,16 @@ class Room:
         with self.lock:
             if token in self.players:
                 self.pages[token] = self.pages.get(token, 0) + 1
+                self.seen[token] = self.clock()
 
     def closed(self, token: str) -> None:
         """A page of the player `token` is gone (Solara closes a tab's page when the tab closes or reloads,
         or the browser quits). When it was the token's last page, the table is out of the room as after
         Leave, and the facilitator's page and the server's log say so: without this a closed tab stayed a
         player for good, its role played, and requests to it waited a turn for an answer that could not
-        come. A reload opens the new page before or after the old one closes: `come_back` takes it back."""
+        come. A reload opens the new page before or after the old one closes: `come_back` takes it back.
+        The exercise's log says it left once its page has stayed closed `CLOSED_GRACE_S` (`look`), or at
+        the turn's end it was out at."""
         with self.lock:
             left = self.pages.get(token, 0) - 1
             if left > 0:
@@ -161,7 +238,8 @@ class Room:
             if role is None:                   # (Leave clicked: out already)
                 return
             self.last_taken.pop(token, None)
-            self.away[token] = role
+            self.seen.pop(token, None)
+            self.closed_seats[token] = ClosedSeat(role, self.clock())
             log.info("exercise room %s: a table of %s closed its page without Leave; out of the room "
                      "(%s)", self.code, role, "its role still played by another page" if role in
                      self.players.values() else "its role no longer played: the model answers its requests")
@@ -169,20 +247,79 @@ class Room:
 
     def come_back(self, token: str) -> str:
         """The role of `token` for a reloaded tab that kept it: a player still, or one whose page closed
-        without Leave (`closed`), who is a player again. RoomError for a token this room did not give or
-        that left (Leave)."""
+        without Leave (`closed`), who is a player again. RoomError for a token this room did not give, that
+        left (Leave), or whose seat was freed or taken over (saying so)."""
         with self.lock:
-            role = self.away.pop(token, None)
-            if role is not None:
-                self.players[token] = role
-                log.info("exercise room %s: a table of %s is back (its page reloaded)", self.code, role)
+            seat = self.closed_seats.pop(token, None)
+            if seat is not None:
+                self.players[token] = seat.role
+                log.info("exercise room %s: a table of %s is back (its page reloaded)", self.code, seat.role)
+                if seat.logged:                     # its leaving is in the log: so is its coming back
+                    self._log_seat(seat.role, "back")
                 self.changed(by_table=True)
-            return self.role_of(token)
+            if token in self.ended:
+                raise RoomError(f"room: {self.ended[token]}; join again")
+            role = self.role_of(token)
+            self.seen[token] = self.clock()
+            return role
 
     def gone(self) -> list[str]:
         """The roles of tables whose pages closed without Leave and that no page plays now, sorted."""
         with self.lock:
-            return sorted(set(self.away.values()) - set(self.players.values()))
+            return sorted({s.role for s in self.closed_seats.values()} - set(self.players.values()))
+
+    def alive(self, token: str) -> None:
+        """A sign of life from a page of the player `token` (its heartbeat, every `HEARTBEAT_S`): its seat is
+        not away. Never waits for the room (a turn being played holds it for seconds): the time is kept at
+        once, and the room looks at its seats (`look`) when it is free."""
+        if token in self.players:
+            self.seen[token] = self.clock()
+        self.look()
+
+    def seats(self) -> list[Seat]:
+        """The tables in the room now, by role, with how long each page has been quiet (`Seat`)."""
+        with self.lock:
+            now = self.clock()
+            out = [Seat(t, r, max(0.0, now - self.seen.get(t, now)), now - self.seen.get(t, now) >= self.away_s)
+                   for t, r in self.players.items()]
+            return sorted(out, key=lambda s: (s.role, -s.quiet_s))
+
+    def look(self, wait: bool = False) -> None:
+        """The room looks at its seats (the facilitator's page does so every few seconds, a heartbeat at
+        each beat, a turn's end before it is played): a page closed without Leave for `CLOSED_GRACE_S` (for
+        every one not open again with `wait`, at a turn's end: it is out of that turn's roster) is logged as
+        left; a seat turning away or back makes the pages redraw. Without `wait`, when the room is busy (a
+        turn being played) it looks next time."""
+        if not self.lock.acquire(blocking=wait):
+            return
+        try:
+            now = self.clock()
+            for seat in self.closed_seats.values():
+                if not seat.logged and (wait or now - seat.at >= CLOSED_GRACE_S):
+                    seat.logged = True
+                    self._log_seat(seat.role, "closed")
+                    self.changed(by_table=True)
+            away = frozenset(s.token for s in self.seats() if s.away)
+            if away != self.shown_away:
+                self.shown_away = away
+                self.changed(by_table=True)
+        finally:
+            self.lock.release()
+
+    def _end(self, seat: Seat, change: str, why: str) -> None:
+        """The away `seat` is no longer a player (freed, taken over): its page, when heard again, is told
+        `why`; the log says how, after how many minutes away."""
+        self.players.pop(seat.token, None)
+        self.pages.pop(seat.token, None)
+        self.seen.pop(seat.token, None)
+        self.last_taken.pop(seat.token, None)
+        self.ended[seat.token] = why
+        log.info("exercise room %s: %s", self.code, why.replace("your seat", "the seat"))
+        self._log_seat(seat.role, change, seat.minutes)
+
+    def _log_seat(self, role: str, change: str, minutes: int | None = None) -> None:
+        """A seat's change in the exercise's log, with the seats of its role still in the room."""
+        self.run.seat(role, change, minutes, sum(r == role for r in self.players.values()))
 
     def role_of(self, token: str) -> str:
         role = self.players.get(token)
@@ -217,6 +354,7 @@ class Room:
                 raise RoomError(f"room: the exercise is {self.status}; decisions are taken while it runs")
             if self.time_left() == 0.0:
                 raise RoomError("room: the turn's time is up; the facilitator ends the turn")
+            self.seen[token] = self.clock()              # (a sign of life: its page is there)
             d = parse_decision(decision)
             again = (d.model_dump(exclude={"why"}), self.steered)     # (the page empties `why` once taken)
             if self.last_taken.pop(token, None) == again:
@@ -232,6 +370,7 @@ class Room:
         there (a second click on a row already withdrawn must not take back the next one)."""
         with self.lock:
             role = self.role_of(token)
+            self.seen[token] = self.clock()
             if self.status != "running":
                 raise RoomError(f"room: the exercise is {self.status}; decisions are withdrawn while it runs")
             if self.time_left() == 0.0:
@@ -263,6 +402,24 @@ class Room:
             return
         self.clock_left = left
         self.deadline = self.clock() + left if status == "running" else None
+
+    def free(self, key: str, token: str) -> None:
+        """Free the seat of the player `token` while it is away (no sign of its page for `away_s`): its
+        role is no longer played by it (at a turn's end the model answers requests to a role nobody plays),
+        and its page, when heard again, is told so. A seat whose page is there is not freed."""
+        with self.lock:
+            self._facilitator(key)
+            seat = next((s for s in self.seats() if s.token == token), None)
+            if seat is None:
+                raise RoomError("free seat: that table is no longer in the room (it left, or its seat was freed "
+                                "or taken over)")
+            if not seat.away:
+                raise RoomError(f"free seat: the seat of {seat.role} is not away (its page was heard "
+                                f"{seat.quiet_s:.0f} s ago); a seat is freed after {away_said(self.away_s)} "
+                                f"without a sign of its page")
+            self._end(seat, "freed", f"your seat ({seat.role}) was freed by the facilitator after "
+                                     f"{minutes_said(seat.minutes)} without a sign of this page")
+            self.changed()
 
     def set_turn_minutes(self, key: str, minutes: float) -> None:
         """Give each turn `minutes` for the tables' decisions (0: no limit); this turn's clock
@@ -301,6 +458,7 @@ class Room:
             if turn is not None and turn != self.run.turn:
                 raise RoomError(f"end turn: turn {turn + 1} has ended already (now turn {self.run.turn + 1}); "
                                 f"click again to end this one")
+            self.look(wait=True)           # a page closed without Leave is out of this turn's roster: logged
             self.run.advance(sorted(set(self.players.values())))     # the roles a table plays now
             status = "finished" if self.run.finished else "running" if self.status == "waiting" else self.status
             self._set_status(status, new_turn=True)

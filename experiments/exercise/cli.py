@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 
 from experiments import outputs
-from experiments.cli import _whole, path_arg
+from experiments.cli import whole_arg, path_arg
 from experiments.exercise.msel import MAX_TURNS
 
 
@@ -35,7 +35,7 @@ def register(subparsers) -> argparse.ArgumentParser:
     v.set_defaults(func=cmd_validate)
     p = sub.add_parser("play", help="play an exercise with nobody deciding (the model plays every role)")
     p.add_argument("file", type=path_arg)
-    p.add_argument("--turns", type=_whole(1, MAX_TURNS), help="turns to play (default: all)")
+    p.add_argument("--turns", type=whole_arg(1, MAX_TURNS), help="turns to play (default: all)")
     p.add_argument("--save", type=path_arg, metavar="FILE",
                    help="save the exercise (JSON) to restore or report on later (default: none: not saved)")
     p.add_argument("--report", type=path_arg, metavar="FILE", help="write the after-action report (HTML) (default: "

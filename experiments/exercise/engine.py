@@ -13,8 +13,9 @@ are checked and fire (once) on the first day their condition holds. Exercises sa
 replayed and go on with the rule they were played under (`opening_injects=False`; `rule_note`).
 
 Everything that changes the exercise is a *command* (`commands`: decide, withdraw, advance, inject,
-adhoc, snapshot, rewind, forked). The run is deterministic, so replaying the commands on the same exercise gives
-the same state (`replay`): saving an exercise mid-way is saving its commands (`experiments.exercise.savefile`).
+adhoc, snapshot, rewind, forked, and seat: a table leaving the room or coming back, which only the log
+keeps). The run is deterministic, so replaying the commands on the same exercise gives the same state
+(`replay`): saving an exercise mid-way is saving its commands (`experiments.exercise.savefile`).
 
 `log` is what happened on the current line of play (decisions with who, when, what and why;
 injects; requests and answers; refusals; the turns with their key figures); a rewind sets the
@@ -502,6 +503,32 @@ class ExerciseRun:
         self._record({"op": "forked", "name": name})
         self._log("fork", None, f"forked from snapshot '{name}'", self._at())
 
+    def seat(self, role_id: str, change: str, minutes: int | None = None, others: int = 0) -> None:
+        """A table's seat in the room changed (`SEAT_CHANGES`: it left, its page closed without Leave, the
+        facilitator freed it or a new participant took it over after `minutes` without a sign of its page,
+        or it came back): logged on the day it happened with the role and how, as a command so a save
+        replays it. `others`: the seats of the role still in the room after the change (0: no table plays
+        it now, and at a turn's end the model answers requests to it). After the last turn a table leaving
+        changes nothing in the exercise: not logged."""
+        with self.lock:
+            self.exercise.role(role_id)              # ScenarioError for a role the exercise does not have
+            if change not in SEAT_CHANGES:
+                raise ScenarioError(f"seat: change: one of {', '.join(SEAT_CHANGES)} (got {change!r:.40})")
+            if minutes is not None and (not is_whole(minutes) or minutes < 0):
+                raise ScenarioError(f"seat: minutes: a whole number of minutes away, 0 or more (got {minutes!r:.40})")
+            if not is_whole(others) or others < 0:
+                raise ScenarioError(f"seat: others: a whole number of seats, 0 or more (got {others!r:.40})")
+            if self.finished:
+                return
+            command: dict = {"op": "seat", "role": role_id, "change": change}
+            if minutes is not None:
+                command["minutes"] = minutes
+            if others:
+                command["others"] = others
+            self._record(command)
+            self._log("seat", role_id, seat_said(change, minutes), seat_detail(role_id, change, others),
+                      change=change)
+
     def lesson(self, key: str, text: str) -> None:
         """Write the lessons learned for an objective (its id) or in general ("general")."""
         if not isinstance(text, str):
@@ -732,14 +759,47 @@ def said(d) -> str:
     return d.type.replace("_", " ")
 
 
+# how a table's seat in the room changed (`ExerciseRun.seat`), as the log says it; {away}: how long its page
+# gave no sign of life ("6 minutes")
+SEAT_CHANGES = {
+    "left": "left the room (Leave)",
+    "closed": "left without Leave (its page closed)",
+    "freed": "seat freed by the facilitator after {away} away (no sign of its page)",
+    "taken_over": "seat taken over by a new participant after {away} away (no sign of its page)",
+    "back": "back in its seat (its page opened again)",
+}
+
+
+def minutes_said(minutes: int) -> str:
+    return f"{minutes} minute{'' if minutes == 1 else 's'}"
+
+
+def seat_said(change: str, minutes: int | None = None) -> str:
+    """A seat's change in the log's words: "seat taken over by a new participant after 6 minutes away (…)"."""
+    return SEAT_CHANGES[change].format(away=minutes_said(minutes or 0))
+
+
+def seat_detail(role_id: str, change: str, others: int) -> str:
+    """What a seat's change means for its role: whether a table still plays it."""
+    if change == "taken_over":
+        return f"the new participant plays {role_id} on"
+    if change == "back":
+        return f"a table plays {role_id} again"
+    if others:
+        return f"{others} other seat{'' if others == 1 else 's'} of {role_id} play{'s' if others == 1 else ''} on"
+    return f"no table plays {role_id} now: at a turn's end the model answers requests to it"
+
+
 # A saved command's fields (what `ExerciseRun._record` writes) and their types; `effect` may be
 # absent or null in older files.
 _COMMANDS: dict[str, dict[str, type | tuple[type, ...]]] = {
     "decide": {"role": str, "decision": dict}, "withdraw": {"role": str, "index": int},
     "advance": {"played": list},
     "inject": {"id": str}, "adhoc": {"title": str, "synopsis": str, "effect": (list, type(None))},
-    "snapshot": {"name": str}, "rewind": {"name": str}, "forked": {"name": str}}
-_OPTIONAL = {("adhoc", "effect"), ("advance", "played")}   # (the first saves' advance had no roster)
+    "snapshot": {"name": str}, "rewind": {"name": str}, "forked": {"name": str},
+    "seat": {"role": str, "change": str, "minutes": int, "others": int}}
+_OPTIONAL = {("adhoc", "effect"), ("advance", "played"),   # (the first saves' advance had no roster)
+             ("seat", "minutes"), ("seat", "others")}
 
 
 def check_commands(exercise: Exercise, commands: list) -> None:
@@ -784,6 +844,11 @@ def check_commands(exercise: Exercise, commands: list) -> None:
                 if not isinstance(r, str) or r not in roles:
                     raise ScenarioError(f"played: {r!r:.40} is not a role of this exercise "
                                         f"({', '.join(sorted(roles))})")
+            if op == "seat" and c["change"] not in SEAT_CHANGES:
+                raise ScenarioError(f"change: one of {', '.join(SEAT_CHANGES)} (got {c['change']!r:.40})")
+            for key in ("minutes", "others") if op == "seat" else ():
+                if c.get(key, 0) < 0:
+                    raise ScenarioError(f"{key}: 0 or more (got {c[key]})")
             if op == "withdraw" and c["index"] < 0:
                 raise ScenarioError(f"index: 0 or more (0 for the first pending decision; got {c['index']})")
             if op == "snapshot":
@@ -818,6 +883,8 @@ def replay(exercise: Exercise, scenario: Scenario, commands: list[dict], world: 
                 run.adhoc(c["title"], c["synopsis"], c.get("effect") or [])
             elif op == "snapshot":
                 run.snapshot(c["name"])
+            elif op == "seat":
+                run.seat(c["role"], c["change"], c.get("minutes"), c.get("others", 0))
             elif op == "rewind":
                 run.rewind(c["name"])
             else:                       # "forked" (check_commands knows no other)

@@ -27,7 +27,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from experiments.cli import EXIT_INTERRUPTED, JOBS, SEED, _whole, path_arg
+from experiments.cli import EXIT_INTERRUPTED, JOBS, SEED, whole_arg, path_arg
 from experiments.forecast import MAX_MEMBER_MONTHS, MAX_MEMBERS, MAX_MONTHS
 
 EXIT_BAD_INPUT = 2
@@ -63,8 +63,8 @@ class _Bad(ValueError):
     """A bad command-line value."""
 
 
-MONTHS = _whole(1, MAX_MONTHS, " months")
-MEMBERS = _whole(1, MAX_MEMBERS, " members")
+MONTHS = whole_arg(1, MAX_MONTHS, " months")
+MEMBERS = whole_arg(1, MAX_MEMBERS, " members")
 
 
 def register(subparsers) -> None:

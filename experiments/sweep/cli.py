@@ -23,7 +23,7 @@ import sys
 from pathlib import Path
 
 from experiments import outputs
-from experiments.cli import MAX_JOBS, _whole, path_arg
+from experiments.cli import MAX_JOBS, whole_arg, path_arg
 from experiments.sweep.executors import MAX_DASK_WORKERS
 
 EXIT_BAD_INPUT = 2
@@ -221,12 +221,12 @@ def register(sub: argparse._SubParsersAction) -> None:
                          "file (default: none: the schema is printed)")
     sw.add_argument("--executor", choices=("serial", "processes", "dask"),
                     help="where the runs go (default: processes, all cores); results do not depend on it")
-    sw.add_argument("--workers", type=_whole(1, MAX_DASK_WORKERS, " workers"),
+    sw.add_argument("--workers", type=whole_arg(1, MAX_DASK_WORKERS, " workers"),
                     help=f"worker processes, 1 to {MAX_JOBS} (default: all cores); with --scheduler, the workers to "
                          f"plan batches for, up to {MAX_DASK_WORKERS:,} (default: those connected at the start)")
     sw.add_argument("--scheduler", help="address of a running Dask scheduler, e.g. tcp://10.0.0.5:8786 "
                                         "(default: a local cluster)")
-    sw.add_argument("--batch-size", type=_whole(1, MAX_SWEEP_RUNS),
+    sw.add_argument("--batch-size", type=whole_arg(1, MAX_SWEEP_RUNS),
                     help="runs per task (default: about 16 tasks per worker, at most 50)")
     sw.add_argument("--schema", action="store_true", help="print the JSON Schema of design files")
     sw.add_argument("--list", action="store_true", help="list the packaged example designs")

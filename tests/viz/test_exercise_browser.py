@@ -630,3 +630,42 @@ def test_a_whole_workshop_with_one_core_kept_busy(tmp_path_factory, make_page):
     finally:
         busy.kill()
         busy.wait()
+
+
+def test_a_table_whose_browser_dies_is_away_and_taken_over_from_another_browser(tmp_path_factory, make_page,
+                                                                                monkeypatch):
+    """A laptop gone flat sends no close signal (its browser context goes without its unload handlers): its seat
+    stayed held for the server's cull, 24 hours. Its page's heartbeat stops: with `--away-after 10` (the
+    server's environment, as `exercise serve` sets it) the facilitator sees the seat away, a table joining the
+    role from another browser is told it takes the seat over, and the log says so. A page that beats stays
+    here well past the away time."""
+    from viz.exercise_room import AWAY_ENV
+
+    monkeypatch.setenv(AWAY_ENV, "10")
+    with run_server(tmp_path_factory.mktemp("room-away"), app="viz.exercise_app") as url:
+        fac, (coa,), code = open_room(make_page, url, "mass-arrival-2022", "coa")
+        f = fac.page
+        seat = "() => document.querySelector('.np-ex-seats tbody')?.innerText.trim()"
+        f.wait_for_function(f"() => ({seat})() === 'coa\\there'", timeout=60_000)
+        f.wait_for_timeout(15_000)                        # beyond the away time: its heartbeat keeps it here
+        assert f.evaluate(seat) == "coa\there"
+        coa.context.close()                               # the browser dies: no close signal
+        f.locator(".np-ex-free").wait_for(timeout=60_000)
+        assert f.evaluate(seat).startswith("coa\taway (afwezig): no sign of its page for 0 minutes")
+        other = make_page()
+        q = other.page
+        q.goto(url)
+        q.get_by_label("Join code").fill(code)
+        q.locator(".np-ex-code-room").wait_for(timeout=60_000)
+        choose(q, "Role", "coa")
+        q.locator(".np-ex-takeover").wait_for(timeout=30_000)
+        assert q.locator(".np-ex-takeover").inner_text().strip() == \
+            "A seat of coa is away (afwezig): no sign of its page for 0 minutes. Joining takes it over."
+        q.locator(".np-ex-join").click()
+        q.locator(".np-ex-submit").wait_for(timeout=30_000)
+        f.wait_for_function(f"() => ({seat})() === 'coa\\there'", timeout=60_000)
+        rows = [r for r in log_rows(f) if r[2] == "seat"]
+        assert rows == [["1", "0", "seat", "coa", "seat taken over by a new participant after 0 minutes away (no sign "
+                         "of its page)", "", "the new participant plays coa on"]]
+        for op in (fac, other):
+            op.assert_offline_clean()

@@ -971,3 +971,273 @@ def test_a_tab_closed_without_leave_takes_its_table_out_and_a_reloaded_tab_comes
     room.come_back(token)
     room.leave(token)
     assert exercise_app.seats_back(kept)[2] is None and room.gone() == []
+
+
+# -- seats whose page gives no sign of life, and who left, in the log ----------------------------------------
+
+class Clock:
+    """A room's clock a test moves by hand (seconds), instead of sleeping."""
+
+    def __init__(self) -> None:
+        self.t = 1000.0
+
+    def __call__(self) -> float:
+        return self.t
+
+
+def _clocked(room: Room) -> Clock:
+    clock = Clock()
+    room.clock = clock
+    return clock
+
+
+def _seat_log(room: Room) -> list[tuple]:
+    return [(e["turn"], e["day"], e["role"], e["what"], e["detail"]) for e in room.run.log if e["kind"] == "seat"]
+
+
+def test_a_seat_whose_page_gives_no_sign_for_two_minutes_is_away_and_its_own_again_when_heard(room, key):
+    # a laptop gone flat or off the network sends no close signal: Solara keeps its page until the cull
+    # (24 hours), so the seat stayed held and the facilitator could not tell. Its page's heartbeat stops
+    from viz.exercise_room import AWAY_AFTER_S
+
+    clock = _clocked(room)
+    gem, prov = room.join("gem-gr"), room.join("prov-gr")
+    assert AWAY_AFTER_S == 120.0
+    clock.t += 90
+    room.alive(prov)                                  # prov-gr's page beats; gem-gr's is silent
+    clock.t += 29.9
+    assert [(s.role, s.away) for s in room.seats()] == [("gem-gr", False), ("prov-gr", False)]
+    version = room.version
+    clock.t += 0.1                                    # 120 s without a sign of gem-gr's page
+    room.look()
+    assert [(s.role, s.away, s.minutes) for s in room.seats()] == [("gem-gr", True, 2), ("prov-gr", False, 0)]
+    assert room.version == version + 1                # the pages redraw: the facilitator sees it away
+    room.look()
+    assert room.version == version + 1                # (once, not at every look)
+    # away, the seat still plays its role: a request to it waits for its answer (the table may be back)
+    room.start(key)
+    room.submit(prov, {"type": "request_places", "kind": "emergency", "places": 20, "province": "Groningen"})
+    room.advance(key, 0)
+    assert [q.number for q in room.run.open_requests("gem-gr")] == [1]
+    clock.t += 300                                    # its page is heard again before anyone took the seat
+    room.alive(prov)
+    room.alive(gem)
+    assert [s.away for s in room.seats()] == [False, False] and room.version > version + 1
+    room.submit(gem, {"type": "answer_request", "request": 1, "places": 20, "why": "back"})
+    assert room.run.pending("gem-gr")[0][1].why == "back"
+    assert _seat_log(room) == []                      # away and back: nobody left
+
+
+def test_a_new_participant_joining_the_role_of_an_away_seat_takes_it_over_and_the_log_says_so():
+    from viz.exercise_room import ROOMS, RoomError
+
+    room, _key = small_room(ROOMS)             # (the server's rooms: a reloaded tab looks its seat up there)
+    clock = _clocked(room)
+    first = room.join("gem-gr")
+    clock.t += 60
+    second = room.join("gem-gr")                      # a second laptop at the table: both seats kept
+    assert sorted(room.players) == sorted([first, second])
+    clock.t += 90                                     # first: 150 s quiet (away); second: 90 s (here)
+    room.alive(second)
+    clock.t += 250                                    # first: 400 s quiet, 6 minutes 40
+    new = room.join("gem-gr")                         # the table on another laptop
+    assert sorted(room.players) == sorted([second, new]) and room.players[new] == "gem-gr"
+    assert _seat_log(room) == [(1, 0, "gem-gr", "seat taken over by a new participant after 6 minutes away "
+                                                "(no sign of its page)", "the new participant plays gem-gr on")]
+    # the old laptop's page, heard again, has no seat: its page says why; a reload of it gets no seat back
+    room.alive(first)
+    assert first not in room.players
+    with pytest.raises(RoomError, match=r"^room: your seat \(gem-gr\) was taken over by a new participant after 6 "
+                                        r"minutes without a sign of this page; join again$"):
+        room.come_back(first)
+    with pytest.raises(RoomError, match="not a player of this room"):
+        room.submit(first, {"type": "open_places", "kind": "emergency", "places": 10})
+    pytest.importorskip("solara")
+    from viz.exercise_app import ended_seat, seats_text
+
+    assert ended_seat(seats_text([], None, (room, first))) == (      # the start page of its tab reloaded says why
+        "Your seat (gem-gr) was taken over by a new participant after 6 minutes without a sign of this page: "
+        "join again with the room's code to play on")
+    assert ended_seat(seats_text([], None, (room, second))) == ended_seat("not json") == ""
+
+
+def test_the_facilitator_frees_a_seat_away_and_its_role_is_then_played_by_nobody(room, key):
+    from viz.exercise_room import RoomError
+
+    clock = _clocked(room)
+    gem, prov = room.join("gem-gr"), room.join("prov-gr")
+    room.start(key)
+    clock.t += 45
+    room.alive(prov)
+    with pytest.raises(RoomError, match=r"^free seat: the seat of gem-gr is not away \(its page was heard 45 s ago\); "
+                                        r"a seat is freed after 2 minutes without a sign of its page$"):
+        room.free(key, gem)
+    clock.t += 150                                    # gem-gr: 195 s quiet; prov-gr heard 150 s ago: away too
+    room.alive(prov)
+    with pytest.raises(RoomError, match="only the facilitator"):
+        room.free(prov, gem)                          # a player's token is not the facilitator's key
+    room.free(key, gem)
+    assert list(room.players.values()) == ["prov-gr"]
+    assert _seat_log(room) == [(1, 0, "gem-gr", "seat freed by the facilitator after 3 minutes away (no sign of its "
+                                                "page)", "no table plays gem-gr now: at a turn's end the model "
+                                                "answers requests to it")]
+    with pytest.raises(RoomError, match="no longer in the room"):
+        room.free(key, gem)
+    # freed, its role is played by nobody: a request to it is answered by the model at once
+    room.submit(prov, {"type": "request_places", "kind": "emergency", "places": 20, "province": "Groningen"})
+    room.advance(key, 0)
+    answered = [e["detail"].split(";")[0] for e in room.run.log if e["kind"] == "model"]
+    assert answered == ["no table plays gem-gr"]
+
+
+def test_leaving_is_in_the_exercise_log_with_day_role_and_how_and_a_save_keeps_it(rooms, room, key):
+    # a table that left (Leave, or its page closed for good) was nowhere in the exercise's log: the debrief
+    # could not tell why a role's requests were answered by the model from a turn on
+    import json
+
+    from experiments.exercise import report
+
+    clock = _clocked(room)
+    a, b, c = room.join("gem-gr"), room.join("gem-gr"), room.join("coa")
+    room.start(key)
+    room.advance(key, 0)                              # day 7, turn 2
+    room.leave(a)                                     # Leave: logged at once, another seat of its role plays on
+    room.opened(b)
+    room.closed(b)                                    # its tab closed: out of the room, but maybe a reload
+    clock.t += 29
+    room.look()
+    assert len(_seat_log(room)) == 1                  # (a reload opens its page again within seconds)
+    room.come_back(b)                                 # it was one: nothing to log
+    room.opened(b)
+    room.closed(b)
+    clock.t += 30
+    room.look()                                       # closed for good
+    room.opened(c)
+    room.closed(c)                                    # closed as the facilitator ends the turn: out of its
+    room.advance(key, 1)                              # roster, so logged before it is played (day 7)
+    room.come_back(c)                                 # (the tab restored afterwards: its seat back, logged)
+    assert _seat_log(room) == [
+        (2, 7, "gem-gr", "left the room (Leave)", "1 other seat of gem-gr plays on"),
+        (2, 7, "gem-gr", "left without Leave (its page closed)",
+         "no table plays gem-gr now: at a turn's end the model answers requests to it"),
+        (2, 7, "coa", "left without Leave (its page closed)",
+         "no table plays coa now: at a turn's end the model answers requests to it"),
+        (3, 14, "coa", "back in its seat (its page opened again)", "a table plays coa again")]
+    assert [c_.get("played") for c_ in room.run.commands if c_["op"] == "advance"] == [["coa", "gem-gr"], []]
+    # in the report's log, and a save replays it (a save with a change no noodplan knows is refused in a line)
+    html = report.render(room.run)
+    assert html.count("<td>seat</td>") == 4 and "left the room (Leave)" in html
+    saved = json.loads(room.save_json(key))
+    back, _ = rooms.restore(json.dumps(saved))
+    assert back.run.log == room.run.log and back.run.fingerprint() == room.run.fingerprint()
+    i = next(i for i, c_ in enumerate(saved["commands"]) if c_["op"] == "seat")
+    saved["commands"][i]["change"] = "vanished"
+    with pytest.raises(ScenarioError, match=rf"^x\.json: commands\.{i}: change: one of left, closed, freed, "
+                                            r"taken_over, back \(got 'vanished'\)$"):
+        rooms.restore(json.dumps(saved), "x.json")
+    for args, said in ((("nobody", "left"), "role: 'nobody' is not a role"), (("coa", "gone"), "seat: change: one of"),
+                       (("coa", "freed", -1), "seat: minutes: a whole number of minutes away, 0 or more \\(got -1\\)"),
+                       (("coa", "left", None, 1.5), "seat: others: a whole number of seats")):
+        with pytest.raises(ScenarioError, match=said):
+            room.run.seat(*args)                       # (the Python API: one line naming the argument)
+    # after the last turn a table leaving changes nothing in the exercise: not logged
+    for turn in range(2, room.run.exercise.turns):
+        room.advance(key, turn)
+    room.leave(c)
+    assert len(_seat_log(room)) == 4
+
+
+def _until(found, seconds: float = 30.0) -> None:
+    """Until `found()` is true: a page follows its room's version twice a second (`exercise_app.POLL_S`)."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while not found():
+        assert time.monotonic() < deadline, "the page did not follow the room"
+        time.sleep(0.05)
+
+
+def test_a_players_page_says_it_is_there_and_learns_its_seat_was_freed(render):
+    # the page's heartbeat is a message from the browser (rendering on the server says nothing about it);
+    # the page of a seat freed while it was away says so when it is heard again, and leads back to the start
+    import ipyvuetify as v
+
+    from viz import exercise_app
+    from viz.exercise_room import ROOMS
+
+    room, key = small_room(ROOMS)
+    clock = _clocked(room)
+    rc = _joined_player(room, "gem-gr", render)
+    assert len(room.players) == 1
+    beat = rc.find(exercise_app.Heartbeat).widget
+    assert beat.every_ms == 20_000
+    clock.t += 200
+    beat.vue_beat({})
+    assert room.seats()[0].quiet_s == 0.0
+    clock.t += 200
+    facilitator = render(exercise_app.Facilitator(room, key, lambda: None, lambda *a: None))
+    rows = facilitator.find(v.SimpleTable, class_="np-ex-seats").widget.children[1].children
+    assert [[td.children[0] for td in row.children] for row in rows] == \
+        [["gem-gr", "away (afwezig): no sign of its page for 3 minutes"]]
+    facilitator.find(v.Btn, class_="np-ex-free").widget.click()
+    assert room.players == {} and facilitator.find(v.Btn, class_="np-ex-free").widgets == []
+    _until(lambda: rc.find(v.Alert, class_="np-ex-ended").widgets)    # (the page follows the room's version)
+    assert rc.find(v.Alert, class_="np-ex-ended").widget.children[0] == \
+        ("Your seat (gem-gr) was freed by the facilitator after 3 minutes without a sign of this page. Join again "
+         "with the room's code to play on.")
+    rc.find(v.Btn, class_="np-ex-ended-back").widget.click()
+    rc.find(v.Btn, class_="np-ex-join").assert_single()              # the start page
+
+
+def test_the_join_form_says_joining_takes_over_a_seat_away(render):
+    import ipyvuetify as v
+
+    from viz import exercise_app
+    from viz.exercise_room import ROOMS
+
+    room, _key = small_room(ROOMS)
+    clock = _clocked(room)
+    old = room.join("gem-gr")
+    clock.t += 125
+    rc = render(exercise_app.Page())
+    rc.find(v.TextField, class_="np-ex-code").widget.v_model = room.code
+    rc.find(v.Select, class_="np-ex-role").widget.v_model = "coa"
+    assert rc.find(v.Html, class_="np-ex-takeover").widgets == []
+    rc.find(v.Select, class_="np-ex-role").widget.v_model = "gem-gr"
+    assert rc.find(v.Html, class_="np-ex-takeover").widget.children == \
+        ["A seat of gem-gr is away (afwezig): no sign of its page for 2 minutes. Joining takes it over."]
+    rc.find(v.Btn, class_="np-ex-join").widget.click()
+    assert old not in room.players and list(room.players.values()) == ["gem-gr"]
+
+
+def test_the_facilitator_sets_how_long_a_seat_may_be_quiet_before_it_is_away(tmp_path, monkeypatch, capsys):
+    # `exercise serve --away-after SECONDS` (a hall of phones may want longer than 2 minutes); the pages beat at
+    # least four times in it
+    import socket
+
+    from viz import cli, exercise_room
+
+    started: list[dict] = []
+    monkeypatch.setattr(cli, "_serve", lambda command, env: started.append(env) or 0)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    assert cli.main(["exercise", "serve", "--port", port]) == 0
+    assert cli.main(["exercise", "serve", "--port", port, "--away-after", "300"]) == 0
+    assert [env[exercise_room.AWAY_ENV] for env in started] == ["120", "300"]
+    for wrong, said in (("5", "must be 10 to 3,600 seconds (got 5)"), ("2m", "must be a whole number (got '2m')")):
+        assert cli.main(["exercise", "serve", "--port", port, "--away-after", wrong]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err == f"noodplan: exercise serve: argument --away-after: {said} (see --help)"
+    monkeypatch.setenv(exercise_room.AWAY_ENV, "300")         # (the server's environment)
+    room, key = small_room(Rooms())
+    assert (room.away_s, room.heartbeat_s) == (300.0, 20.0)
+    clock = _clocked(room)
+    gem = room.join("gem-gr")
+    clock.t += 299
+    with pytest.raises(exercise_room.RoomError, match=r"a seat is freed after 5 minutes without a sign of its page$"):
+        room.free(key, gem)
+    clock.t += 1
+    room.free(key, gem)
+    monkeypatch.setenv(exercise_room.AWAY_ENV, "10")
+    assert small_room(Rooms())[0].heartbeat_s == 2.5

@@ -83,12 +83,12 @@ def compare(scenario: str = "baseline", k: int = 16, days: int = 365, rounds: in
 
 def per_day(scenario: str = "baseline", ks: tuple[int, ...] = (1, 4, 16, 64), days: int = 365,
             seed: int = 1) -> dict[int, tuple[Any, Any]]:
-    """Per k: (persons changing state each day, seconds each day) of `scaled(scenario, k)`, plan off."""
+    """Per k: (persons changing state each day, CPU seconds each day) of `scaled(scenario, k)`, plan off."""
     one = with_changes(load_scenario(scenario), {"plan.enabled": False})
     out = {}
     for k in ks:
         setup = Setup.of(scaled(one, k), days, seed)
-        out[k] = (count_day(setup, ops=False).transitions, time_per_day(setup, 1))
+        out[k] = (count_day(setup, ops=False).transitions, time_per_day(setup, 1, time.process_time))
     return out
 
 

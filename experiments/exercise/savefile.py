@@ -5,7 +5,7 @@ scenario written out in full, so the file does not depend on other files) and th
 far; restoring replays them (`engine.replay`) and gives the same state. Older versions of the
 format are brought to today's layout by `MIGRATIONS`, one step per version.
 
-Format (version 3): {"format": "noodplan-exercise", "format_version": 3, "code_version": …,
+Format (version 4): {"format": "noodplan-exercise", "format_version": 4, "code_version": …,
 "fingerprint": …, "first_day_injects": "as the turn opens" | "after the turn's decisions",
 "exercise": {…, "scenario": {…}}, "commands": [...], "lessons": {objective id or "general": text}}
 
@@ -20,7 +20,12 @@ turn's days, after that turn's decisions, and was answered a turn later. Version
 played by (`first_day_injects`), and a file is replayed, and goes on, by its rule: replayed by today's
 rule, a workshop's decisions would meet its injects in another order and tell another story. A version-2
 file written by the noodplan that already had today's rule (between the two changes) is known by its
-fingerprint: replayed by the earlier rule it does not reproduce it, by today's it does.
+fingerprint: replayed by the earlier rule it does not reproduce it, by today's it does. Version 4 may
+hold `seat` commands (a table leaving the room, freed, taken over, back: `ExerciseRun.seat`); its layout
+is version 3's. It was bumped so a noodplan before seats refuses such a save as "written by a newer
+noodplan" rather than by its first seat command ("commands.N: unknown command 'seat'"), and a file of an
+earlier version that holds one (edited by hand, or saved between the two changes) is refused in one line
+(`COMMANDS_SINCE`).
 """
 
 from __future__ import annotations
@@ -42,10 +47,12 @@ from model.world import World
 WorldOf = Callable[[Scenario], World]
 
 FORMAT = "noodplan-exercise"
-FORMAT_VERSION = 3
+FORMAT_VERSION = 4
 MAX_BYTES = 16 << 20
 # the rule for an inject due on a turn's first day (`ExerciseRun.opening_injects`) as a save names it
 RULES = {"as the turn opens": True, "after the turn's decisions": False}
+# the commands a later format brought, and the first version that may hold them
+COMMANDS_SINCE = {"seat": 4}
 # the fields a save of any version holds (version 1 without fingerprint, first_day_injects and lessons)
 FIELDS = ("format", "format_version", "code_version", "fingerprint", "first_day_injects", "exercise", "commands",
           "lessons")
@@ -62,7 +69,12 @@ def _v2_to_v3(data: dict) -> dict:
     return {**data, "format_version": 3, "first_day_injects": "after the turn's decisions"}
 
 
-MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: _v2_to_v3}
+def _v3_to_v4(data: dict) -> dict:
+    """Version 4 may hold `seat` commands; a version-3 file has none (`_check_commands_of_version`)."""
+    return {**data, "format_version": 4}
+
+
+MIGRATIONS: dict[int, Callable[[dict], dict]] = {1: _v1_to_v2, 2: _v2_to_v3, 3: _v3_to_v4}
 
 
 def to_dict(run: ExerciseRun) -> dict:
@@ -88,9 +100,12 @@ def from_dict(data: dict, source: str = "exercise save", world_of: WorldOf | Non
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         raise ScenarioError(f"{source}: not a saved noodplan exercise (no 'format: {FORMAT}')")
     version = data.get("format_version")
-    if type(version) is not int or not 1 <= version <= FORMAT_VERSION:
-        raise ScenarioError(f"{source}: format_version {version!r} is not one this noodplan reads "
-                            f"(1 to {FORMAT_VERSION}; a newer noodplan wrote it?)")
+    if type(version) is int and version > FORMAT_VERSION:
+        raise ScenarioError(f"{source}: format_version {version}: written by a newer noodplan (this one reads "
+                            f"versions 1 to {FORMAT_VERSION}); open it with that noodplan or a later one")
+    if type(version) is not int or version < 1:
+        raise ScenarioError(f"{source}: format_version {version!r:.40} is not one this noodplan reads "
+                            f"(a whole number, 1 to {FORMAT_VERSION})")
     other = next((k for k in data if k not in FIELDS), None)
     if other is not None:       # `code_vesion` was taken, and the version it misspelt told as unknown
         raise ScenarioError(f"{source}: {other}: not a field of a saved exercise{did_you_mean(other, FIELDS)} "
@@ -98,6 +113,7 @@ def from_dict(data: dict, source: str = "exercise save", world_of: WorldOf | Non
     for key in ("code_version", "fingerprint"):     # told in the replay note ("saved by nan in state 7")
         if key in data and not isinstance(data[key], str):
             raise ScenarioError(f"{source}: {key}: text, as a save writes it (got {data[key]!r:.40})")
+    _check_commands_of_version(data.get("commands"), version, source)
     migrated = version < 3          # played by the earlier rule, unless the fingerprint says otherwise
     while version < FORMAT_VERSION:
         data = MIGRATIONS[version](data)
@@ -123,6 +139,19 @@ def from_dict(data: dict, source: str = "exercise save", world_of: WorldOf | Non
     if isinstance(saved, str) and saved != now:
         run.replay_note = _replay_note(source, data.get("code_version"), saved, now)
     return run
+
+
+def _check_commands_of_version(commands: object, version: int, source: str) -> None:
+    """A save of a version before a command's (`COMMANDS_SINCE`) holds none of it: such a file was edited
+    by hand or written by a noodplan that saved seats without saying so (between the two changes), and
+    an earlier noodplan would refuse it by that command. (The commands' shapes are checked on replay.)"""
+    for i, c in enumerate(commands if isinstance(commands, list) else ()):
+        op = c.get("op") if isinstance(c, dict) else None
+        since = COMMANDS_SINCE.get(op) if isinstance(op, str) else None
+        if since is not None and version < since:
+            raise ScenarioError(f"{source}: commands.{i}: a {op!r} command in a save of format_version {version}: "
+                                f"{op!r} came with version {since} (a save with one says format_version {since} "
+                                "or later)")
 
 
 def _replay_note(source: str, saved_by: object, saved: str, now: str) -> str:

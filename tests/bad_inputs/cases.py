@@ -2305,3 +2305,42 @@ good("cl5", "decisions-per-day-scaled-a-million-times", ("validate", "{d}/s.yaml
                 "chain.decisions_per_day.regular, value: 1000000}]\n"})
 bad("ranges", "cl5-decisions-per-day-above-its-bound", "chain: {decisions_per_day: {regular: 1.000001e+12}}\n",
     says=("s.yaml: chain.decisions_per_day.regular: ",))
+
+# --- round 22 (EX7)
+# The room's `seat` command (a table leaving, freed, taken over, back) came with save format 4: each field's bad
+# value named in one line, a seat in a save of an earlier format refused (a noodplan before seats would refuse
+# it by "unknown command 'seat'"), and a save of a format after this noodplan's told as written by a newer one
+# (it was "is not one this noodplan reads (1 to 3; a newer noodplan wrote it?)").
+_SEAT_V4 = {"format_version": 4, "first_day_injects": "as the turn opens"}
+for _name, _command, _says in (
+        ("role-unknown", {"role": "ind", "change": "left"},
+         "commands.0: role: 'ind' is not a role of this exercise (coa)"),
+        ("role-number", {"role": 5, "change": "left"}, "commands.0: role: must be text (got 5)"),
+        ("change-unknown", {"role": "coa", "change": "vanished"},
+         "commands.0: change: one of left, closed, freed, taken_over, back (got 'vanished')"),
+        ("change-missing", {"role": "coa"}, "commands.0: missing 'change'"),
+        ("minutes-text", {"role": "coa", "change": "freed", "minutes": "6"},
+         "commands.0: minutes: must be a whole number (got '6')"),
+        ("minutes-fraction", {"role": "coa", "change": "freed", "minutes": 1.5},
+         "commands.0: minutes: must be a whole number (got 1.5)"),
+        ("minutes-negative", {"role": "coa", "change": "freed", "minutes": -1}, "commands.0: minutes: 0 or more (got -1)"),
+        ("others-true", {"role": "coa", "change": "left", "others": True},
+         "commands.0: others: must be a whole number (got True)"),
+        ("field-unknown", {"role": "coa", "change": "left", "seats": 1},
+         "commands.0: seats: not a field of a 'seat' command (its fields: role, change, minutes, others)")):
+    bad_argv("exercise", f"ex7-save-seat-{_name}", _REPORT,
+             {"s.json": _saved(**_SEAT_V4, commands=[{"op": "seat", **_command}])}, says=(f"s.json: {_says}",))
+for _version in (2, 3):
+    bad_argv("exercise", f"ex7-save-seat-in-version-{_version}", _REPORT,
+             {"s.json": _saved(**{**_SEAT_V4, "format_version": _version},
+                               commands=[{"op": "advance"}, {"op": "seat", "role": "coa", "change": "left"}])},
+             says=(f"s.json: commands.1: a 'seat' command in a save of format_version {_version}: 'seat' came with "
+                   "version 4",))
+bad_argv("exercise", "ex7-save-version-newer", _REPORT, {"s.json": _saved(**{**_SEAT_V4, "format_version": 5})},
+         says=("s.json: format_version 5: written by a newer noodplan (this one reads versions 1 to 4)",))
+good("ex7", "save-version-4-with-seats", _REPORT,
+     {"s.json": _saved(**_SEAT_V4, commands=[{"op": "advance"}, {"op": "seat", "role": "coa", "change": "taken_over",
+                                                                  "minutes": 6},
+                                             {"op": "seat", "role": "coa", "change": "left"}, {"op": "advance"}])})
+good("ex7", "save-version-3-without-seats", _REPORT,
+     {"s.json": _saved(**{**_SEAT_V4, "format_version": 3})})

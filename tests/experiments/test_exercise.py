@@ -467,7 +467,7 @@ def test_save_and_restore_mid_exercise(tmp_path):
     bad = json.loads(path.read_text())
     bad["format_version"] = 99
     (tmp_path / "bad.json").write_text(json.dumps(bad))
-    with pytest.raises(ScenarioError, match="format_version 99 is not one this noodplan reads"):
+    with pytest.raises(ScenarioError, match=r"^bad\.json: format_version 99: written by a newer noodplan "):
         savefile.load(tmp_path / "bad.json")
     (tmp_path / "junk.json").write_text("{not json")
     with pytest.raises(ScenarioError, match=r"junk\.json: not a saved noodplan exercise"):
@@ -722,6 +722,54 @@ def test_a_version_1_save_file_is_migrated_and_restores_the_same_state(tmp_path)
     assert back.lessons == {} and back.log == run.log
 
 
+def test_a_save_with_seats_is_format_4_a_format_3_save_loads_as_before_and_a_newer_one_is_refused(tmp_path):
+    """The room's `seat` commands (a table leaving, freed, taken over, back) came with format 4: a noodplan
+    before them says "written by a newer noodplan" of such a save, not "commands.N: unknown command 'seat'"
+    (as it did of the saves format 3 held them in). A format-3 save (none in it) restores as before; one that
+    holds a seat command is refused in one line, and so is a save of a format after this noodplan's."""
+    run = run_of(scenario=small_scenario(first_applications_per_year=3000))
+    _busy(run)
+    run.seat("gem-gr", "taken_over", 6)          # turn 2, day 7: after 6 minutes without a sign of its page
+    run.seat("coa", "left", others=1)
+    run.advance()
+    saved = json.loads(savefile.save(run, tmp_path / "x.json").read_text())
+    assert saved["format_version"] == 4
+    assert [c for c in saved["commands"] if c["op"] == "seat"] == [
+        {"op": "seat", "role": "gem-gr", "change": "taken_over", "minutes": 6},
+        {"op": "seat", "role": "coa", "change": "left", "others": 1}]
+    back = savefile.load(tmp_path / "x.json")
+    assert back.fingerprint() == run.fingerprint() and back.log == run.log and back.commands == run.commands
+    assert [(e["turn"], e["day"], e["role"], e["what"]) for e in back.log if e["kind"] == "seat"] == [
+        (2, 7, "gem-gr", "seat taken over by a new participant after 6 minutes away (no sign of its page)"),
+        (2, 7, "coa", "left the room (Leave)")]
+
+    # format 3, as saved before seats were logged: the same exercise without them restores to its state
+    plain = run_of(scenario=small_scenario(first_applications_per_year=3000))
+    _busy(plain)
+    plain.advance()
+    v3 = {**savefile.to_dict(plain), "format_version": 3}
+    again = savefile.from_dict(v3, "v3.json")
+    assert again.fingerprint() == plain.fingerprint() and again.log == plain.log and again.replay_note == ""
+    assert savefile.to_dict(again)["format_version"] == 4          # saved again: today's format
+
+    # a format-3 save with a seat command (edited, or written between the two changes): one line, its place named
+    for version in (3, 2):
+        with pytest.raises(ScenarioError) as caught:
+            savefile.from_dict({**saved, "format_version": version}, "old.json")
+        assert str(caught.value) == (f"old.json: commands.3: a 'seat' command in a save of format_version "
+                                     f"{version}: 'seat' came with version 4 (a save with one says format_version 4 "
+                                     "or later)")
+    # a newer noodplan's save
+    for version, said in ((5, "format_version 5: written by a newer noodplan (this one reads versions 1 to 4); "
+                              "open it with that noodplan or a later one"),
+                          (0, "format_version 0 is not one this noodplan reads (a whole number, 1 to 4)"),
+                          ("4", "format_version '4' is not one this noodplan reads (a whole number, 1 to 4)"),
+                          (True, "format_version True is not one this noodplan reads (a whole number, 1 to 4)")):
+        with pytest.raises(ScenarioError) as caught:
+            savefile.from_dict({**saved, "format_version": version}, "new.json")
+        assert str(caught.value) == f"new.json: {said}"
+
+
 def _first_day_injects() -> list[dict]:
     return [{"id": id_, "title": id_, "synopsis": "s", "role": "coa", "objective": "beds", "at_day": at_day,
              "expected": {"decision": "open_places", "within_turns": 1},
@@ -770,7 +818,7 @@ def test_a_save_played_before_first_day_injects_were_told_at_the_opening_replays
         == [("inject", "second"), ("decision", "open 10 emergency (noodopvang) places")]
     assert today.fingerprint() != back.fingerprint() or today.log != back.log
     saved = savefile.to_dict(today)
-    assert saved["format_version"] == 3 and saved["first_day_injects"] == "as the turn opens"
+    assert saved["format_version"] == 4 and saved["first_day_injects"] == "as the turn opens"
     assert savefile.from_dict(saved).log == today.log and savefile.from_dict(saved).rule_note == ""
     # a format-2 file the noodplan with today's rule wrote is known by its fingerprint
     between = {**old, "fingerprint": today.fingerprint()}

@@ -232,6 +232,10 @@ def test_facilitator_and_two_players_play_a_room(room_server, make_page, tmp_pat
     f.locator(".np-ex-snapshot").click()
     f.wait_for_function("() => document.body.innerText.includes(\"snapshot 't0'\")", timeout=30_000)
     before = f.locator(".np-ex-fingerprint").inner_text()
+    # the seat table (under Players joined) lists both tables, their pages there (the screenshot shows it)
+    f.wait_for_function("() => [...document.querySelectorAll('.np-ex-seats tbody tr')].map(tr => [...tr.children]"
+                        ".map(td => td.textContent.trim()).join(': ')).join(', ') === 'coa: here, ind: here'",
+                        timeout=30_000)
     shot(f, "facilitator", tmp_path)
     f.locator(".np-ex-advance").click()
     turn_is(f, 1)

@@ -232,6 +232,14 @@ def Worded(label: str, values: list[str], words: dict[str, str], value, on_value
                     class_=" ".join(classes or []))
 
 
+def kind_facts_text(info: dict) -> str:
+    """What a player is told of a kind of place before deciding on it: the lead time, and what 100
+    places cost a day full and while open but empty (the run's costs: `roles.cost_per_day_eur` and
+    `roles.empty_cost_per_day_eur`, the latter `costs.vacant_place_share` of a resident's cost)."""
+    return (f"lead time {info['lead_time_days']} days · €{info['cost_per_100_places_per_day_eur']:,} "
+            f"per 100 places a day when full, €{info['cost_per_100_empty_places_per_day_eur']:,} while empty")
+
+
 def _table(head: list[str], rows: list[list], cls: str):
     return v.SimpleTable(dense=True, class_=cls, children=[
         v.Html(tag="thead", children=[v.Html(tag="tr", children=[v.Html(tag="th", children=[h]) for h in head])]),
@@ -687,8 +695,7 @@ def Seated(room: Room, token: str, role_id: str, on_leave, tick: int = 0):
                     Worded("Kind", kind_names, KIND_LABELS, kind_for(t), on_value=kind.set, classes=["np-ex-kind"])
                     info = panel["decisions"][t]["kinds"].get(kind_for(t), {})
                     if info:
-                        solara.Text(f"lead time {info['lead_time_days']} days · "
-                                    f"€{info['cost_per_100_places_per_day_eur']:,} per 100 places a day")
+                        solara.Text(kind_facts_text(info))
                 if t in ("open_places", "close_places", "request_places", "answer_request"):
                     solara.InputInt("Places", value=places, continuous_update=True, classes=["np-ex-places"])
                 if t == "raise_occupancy":

@@ -312,7 +312,8 @@ class ExerciseRun:
             out["requests"] = [vars(q).copy() for q in self.open_requests(role_id)]
             out["decisions"] = {
                 d: {"kinds": {k: {"lead_time_days": R.lead_time_days(now, k),
-                                  "cost_per_100_places_per_day_eur": round(R.cost_per_day_eur(now, k, 100))}
+                                  "cost_per_100_places_per_day_eur": round(R.cost_per_day_eur(now, k, 100)),
+                                  "cost_per_100_empty_places_per_day_eur": round(R.empty_cost_per_day_eur(now, k, 100))}
                               for k in role.kind.kinds.get(d, ())}}
                 for d in role.kind.decisions}
             if "request_regime" in out["decisions"]:        # the regimes the scenario describes (no other is taken)

@@ -9,7 +9,7 @@ regional type belongs to one province and decides only there.
 Every decision compiles to events of the scenario language (`model.scenario.Event`), so a decision
 does to the model exactly what the same scheduled event would, and the model's own checks
 (`check_decision`) apply. Lead times and costs are read off the scenario (`lead_time_days`,
-`cost_per_day_eur`), never invented here.
+`cost_per_day_eur`, `empty_cost_per_day_eur`), never invented here.
 """
 
 from __future__ import annotations
@@ -193,6 +193,14 @@ def cost_per_day_eur(sc: Scenario, kind: KindName, places: int) -> float:
     nothing in the baseline)."""
     per_person = sc.costs.crisis_per_person_night if kind == "crisis" else 0.0
     return (sc.costs.per_resident_per_year[kind] / 365.0 + per_person) * places
+
+
+def empty_cost_per_day_eur(sc: Scenario, kind: KindName, places: int) -> float:
+    """What `places` places of `kind` cost per day while open and empty (EUR), as the run costs them
+    (`model.metrics`: each free normal place of an open location at `costs.vacant_place_share` of its
+    kind's cost a resident a night, baseline 0.92; the safety regions' crisis charge is per person, so
+    an empty crisis place costs COA nothing of it)."""
+    return sc.costs.vacant_place_share * sc.costs.per_resident_per_year[kind] / 365.0 * places
 
 
 def to_events(role: Role, d, sc: Scenario, date: dt.date) -> list[Event]:

@@ -6,7 +6,8 @@ import re
 
 import pytest
 
-from tests.experiments.test_exercise import exercise
+from tests.experiments.test_exercise import ROLES, exercise, small_scenario
+from viz.exercise_app import kind_facts_text
 from viz.exercise_room import Room, RoomError, Rooms, new_code, normal_code
 from experiments.exercise.engine import ExerciseRun
 from experiments.exercise.msel import exercise_from_dict
@@ -1241,3 +1242,23 @@ def test_the_facilitator_sets_how_long_a_seat_may_be_quiet_before_it_is_away(tmp
     room.free(key, gem)
     monkeypatch.setenv(exercise_room.AWAY_ENV, "10")
     assert small_room(Rooms())[0].heartbeat_s == 2.5
+
+
+def test_a_player_is_told_what_places_cost_full_and_while_empty():
+    # the panel said only what 100 places cost a day when full; since a free place of an open location
+    # is charged costs.vacant_place_share of a resident's cost, the line says what they cost empty too.
+    # Emergency: 69,400 / 365 x 100 = 19,013.7 full, x 0.92 = 17,492.6 empty; crisis: the safety
+    # regions' 150 a person a night full (15,000), and nothing of COA's empty (its resident cost is 0)
+    roles = [*ROLES, {"id": "vr-gr", "type": "safety_region", "province": "Groningen"}]
+    run = ExerciseRun(*exercise_from_dict(exercise(roles=roles)))
+    emergency = run.panel("coa")["decisions"]["open_places"]["kinds"]["emergency"]
+    assert kind_facts_text(emergency) == ("lead time 21 days · €19,014 per 100 places a day when full, "
+                                          "€17,493 while empty")
+    crisis = run.panel("vr-gr")["decisions"]["open_places"]["kinds"]["crisis"]
+    assert kind_facts_text(crisis) == "lead time 3 days · €15,000 per 100 places a day when full, €0 while empty"
+    # the share is the scenario's, not a number of the page's: at 0.5, 19,013.7 x 0.5 = 9,506.8
+    sc = small_scenario()
+    sc["costs"]["vacant_place_share"] = 0.5
+    half = ExerciseRun(*exercise_from_dict(exercise(scenario=sc)))
+    emergency = half.panel("coa")["decisions"]["open_places"]["kinds"]["emergency"]
+    assert kind_facts_text(emergency).endswith("€19,014 per 100 places a day when full, €9,507 while empty")

@@ -599,6 +599,10 @@ def test_a_whole_workshop_with_one_core_kept_busy(tmp_path_factory, make_page):
                     if turn == 3:                              # taken once; the second click said so
                         coa.page.locator(".np-ex-error", has_text="taken already").wait_for(timeout=120_000)
                 if turn == 4:                                  # saved, and continued in a new room
+                    # the facilitator's page shows the turn's three decisions first: it follows the room by a
+                    # poll twice a second, so with a core kept busy its redraw can come after the tables' own
+                    f.wait_for_function("n => document.querySelectorAll('.np-ex-pending tbody tr').length >= n",
+                                        arg=3, timeout=120_000)
                     with f.expect_download(timeout=120_000) as d:
                         f.locator(".np-ex-save").click()
                     saved = Path(d.value.path()).read_bytes()

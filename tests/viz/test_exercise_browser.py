@@ -672,6 +672,8 @@ def test_a_table_whose_browser_dies_is_away_and_taken_over_from_another_browser(
         q.locator(".np-ex-join").click()
         q.locator(".np-ex-submit").wait_for(timeout=30_000)
         f.wait_for_function(f"() => ({seat})() === 'coa\\there'", timeout=60_000)
+        # (the seat table redraws at once, the log at the room's next poll: wait for the log's row too)
+        f.locator(".np-ex-log tbody tr", has_text="seat taken over").wait_for(timeout=60_000)
         rows = [r for r in log_rows(f) if r[2] == "seat"]
         assert rows == [["1", "0", "seat", "coa", "seat taken over by a new participant after 0 minutes away (no sign "
                          "of its page)", "", "the new participant plays coa on"]]

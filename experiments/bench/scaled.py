@@ -66,11 +66,16 @@ def scaled(sc: Scenario, k: int) -> Scenario:
     return with_changes(sc, changes)
 
 
+def _plan_off(scenario: str) -> Scenario:
+    """The built-in `scenario` with its contingency plan off: the one run `scaled` is set against."""
+    return with_changes(load_scenario(scenario), {"plan.enabled": False})
+
+
 def compare(scenario: str = "baseline", k: int = 16, days: int = 365, rounds: int = 2,
             seed: int = 1) -> dict[str, Any]:
     """CPU seconds of one run of `scenario` (plan off) and of `scaled(scenario, k)`, alternated
-    over `rounds`, with the ratio of each round and each rule's seconds in the last round."""
-    one = with_changes(load_scenario(scenario), {"plan.enabled": False})
+    over `rounds`, with the ratio of each round and each rule's seconds (one more, timed run each)."""
+    one = _plan_off(scenario)
     setups = {"one": Setup.of(one, days, seed), f"x{k}": Setup.of(scaled(one, k), days, seed)}
     cpu: dict[str, list[float]] = {name: [] for name in setups}
     for _ in range(rounds):
@@ -84,7 +89,7 @@ def compare(scenario: str = "baseline", k: int = 16, days: int = 365, rounds: in
 def per_day(scenario: str = "baseline", ks: tuple[int, ...] = (1, 4, 16, 64), days: int = 365,
             seed: int = 1) -> dict[int, tuple[Any, Any]]:
     """Per k: (persons changing state each day, CPU seconds each day) of `scaled(scenario, k)`, plan off."""
-    one = with_changes(load_scenario(scenario), {"plan.enabled": False})
+    one = _plan_off(scenario)
     out = {}
     for k in ks:
         setup = Setup.of(scaled(one, k), days, seed)

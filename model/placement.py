@@ -10,7 +10,6 @@ to it), households always kept together and no location over its places
 
 from __future__ import annotations
 
-from heapq import heapify, heapreplace
 from operator import itemgetter
 
 import numpy as np
@@ -142,33 +141,49 @@ def _whole_where_room(s: State, loc: np.ndarray, sizes: np.ndarray, cls: np.ndar
     if len(left) == 0:
         return
     largest = _largest_free(s, vacancy)
-    sz: list[int] = sizes[left].tolist()
-    cl: list[int] = cls[left].tolist()
+    cl_left = cls[left]
+    cl: list[int] = cl_left.tolist()
     kinds_of = {c: [k for k in _kinds_to_try(s, c, temporary, only) if largest[k] > 0] for c in set(cl)}
+    # per class: the most free places at one location of a kind it tries; an upper bound as places are
+    # taken, lowered when a household finds no room (so the rest of a long line of households too big
+    # for what is left are passed over at once, not each tried kind by kind)
     room = {c: max((largest[k] for k in kinds), default=0) for c, kinds in kinds_of.items()}
-    at_of: dict[int, list[int]] = {}
-    # per kind: its locations' free places as a heap of (-free places, position in location order), so
-    # the emptiest location (ties: the first in location order) is the top, found and updated in
-    # O(log n) (a scan of the kind's free places per household cost O(households x locations))
-    emptiest_of: dict[int, list[tuple[int, int]]] = {}
-    for i in [i for i, (size, c) in enumerate(zip(sz, cl)) if size <= room[c]]:   # (a crisis' line is long)
-        size = sz[i]
-        for kind in kinds_of[cl[i]]:
-            if largest[kind] >= size:
-                emptiest = emptiest_of.get(kind)
-                if emptiest is None:
-                    at = s.locs.of_kind(kind)
-                    at_of[kind] = at.tolist()
-                    emptiest = emptiest_of[kind] = [(-f, j) for j, f in enumerate(vacancy[at].tolist())]
-                    heapify(emptiest)
-                minus_free, j = emptiest[0]           # -largest[kind]
-                heapreplace(emptiest, (minus_free + size, j))
-                largest[kind] = -emptiest[0][0]
-                where = loc[left[i]] = at_of[kind][j]
-                vacancy[where] -= size
-                if kind not in taken:
-                    taken.append(kind)
-                break
+    if len(left) > SHORT_LINE:          # a long line (a crisis'): those too big for any room, dropped at once
+        room_of = np.zeros(len(PREFERENCE), np.int64)
+        room_of[list(room)] = list(room.values())
+        fits = sizes[left] <= room_of[cl_left]
+        left = left[fits]
+        cl = cl_left[fits].tolist()
+    sz: list[int] = sizes[left].tolist()
+    # per kind: its locations and their free places (taken from as households are placed here); the
+    # emptiest is found by `argmax` (ties: the first in location order) for each household placed, not
+    # kept in a heap, whose making cost O(locations) a call in a large world when few are placed (most
+    # calls place a few households; a crisis' long line has mostly households too big for what is left)
+    free_of: dict[int, tuple[np.ndarray, np.ndarray]] = {}
+    for i, size, c in zip(left.tolist(), sz, cl):
+        if size > room[c]:
+            continue
+        for kind in kinds_of[c]:
+            if largest[kind] < size:
+                continue
+            got = free_of.get(kind)
+            if got is None:
+                at = s.locs.of_kind(kind)
+                got = free_of[kind] = (at, vacancy[at])
+            at, free = got
+            j = int(free.argmax())
+            most = int(free[j])
+            if most < size:                # (`largest` is an upper bound once places were taken)
+                largest[kind] = most
+                continue
+            free[j] = most - size
+            where = loc[i] = int(at[j])
+            vacancy[where] -= size
+            if kind not in taken:
+                taken.append(kind)
+            break
+        else:                              # no kind of the class has room for `size` now
+            room[c] = max((largest[k] for k in kinds_of[c]), default=0)
 
 
 # Placements of at most `FEW_HOUSEHOLDS` households in a world of at most `FEW_LOCATIONS` locations
@@ -476,6 +491,7 @@ def _place_groups(s: State, sizes: np.ndarray, group: np.ndarray, network: bool,
         return place(sizes, kinds, vacancy, _order_for(s, vacancy, o), take=True, taken=taken)
     loc = filled(len(sizes), -1, np.int64)
     orders: dict[int, EmptiestFirst] = {}   # per place of origin; a kind's order made when first asked for
+    shared = Shared()
     # each group's households in their order, group after group (groups: `len(per_group)` values)
     by_group = stable_order(group, len(per_group) <= 1 << 15)
     ends = per_group.cumsum().tolist()        # where each group's households end in `by_group`
@@ -487,10 +503,11 @@ def _place_groups(s: State, sizes: np.ndarray, group: np.ndarray, network: bool,
         if not kinds:                 # nobody of this group fits anywhere
             continue
         if o not in orders:
-            orders[o] = _order_for(s, vacancy, o)
+            orders[o] = _order_for(s, vacancy, o, shared)
         took: list[int] = []
         loc[sel] = place(sz, kinds, vacancy, orders[o], take=True, taken=took)   # gone for the next group
-        _forget(orders, took, taken)
+        shared.took(took)
+        taken += took
     return loc
 
 
@@ -504,6 +521,7 @@ def _place_groups_few(s: State, sizes: list[int], group: list[int], network: boo
         members.setdefault(g, []).append(i)
     loc = [-1] * len(sizes)
     orders: dict[int, EmptiestFirst] = {}
+    shared = Shared()
     for g in sorted(members):
         c, o = _group_of(g, network)
         sel = members[g]
@@ -512,19 +530,13 @@ def _place_groups_few(s: State, sizes: list[int], group: list[int], network: boo
         if not kinds:                 # nobody of this group fits anywhere
             continue
         if o not in orders:
-            orders[o] = _order_for(s, vacancy, o)
+            orders[o] = _order_for(s, vacancy, o, shared)
         took: list[int] = []
         for i, where in zip(sel, place_few(sz, kinds, vacancy, orders[o], take=True, taken=took)):
             loc[i] = where
-        _forget(orders, took, taken)
+        shared.took(took)
+        taken += took
     return np.array(loc, np.int64)
-
-
-def _forget(orders: dict[int, EmptiestFirst], took: list[int], taken: list[int]) -> None:
-    """The kinds a group took places in (`took`): ordered afresh for the next group, and noted."""
-    for order in orders.values():
-        order.forget(took)
-    taken += took
 
 
 def _largest_free(s: State, vacancy: np.ndarray) -> list[int]:
@@ -563,14 +575,15 @@ def _origin_base_at(locs) -> np.ndarray:
     return cache[1]
 
 
-def _order_for(s: State, vacancy: np.ndarray, origin: int) -> EmptiestFirst:
+def _order_for(s: State, vacancy: np.ndarray, origin: int, shared: Shared | None = None) -> EmptiestFirst:
     """The order of locations for households from municipality `origin` (-1: emptiest first), each
     kind's made from `vacancy` as it is when first asked for (places taken by the groups placed
-    before count)."""
+    before count: `shared`, of the orders of one placement)."""
     if origin < 0:
-        return EmptiestFirst(s.locs, vacancy, live=True)
+        return EmptiestFirst(s.locs, vacancy, live=True, shared=shared)
     km, km_at = _km_at(s, origin)
-    return NearestAmongEqual(s.locs, vacancy, km, s.params.municipalities.room_band_places, live=True, km_at=km_at)
+    return NearestAmongEqual(s.locs, vacancy, km, s.params.municipalities.room_band_places, live=True,
+                             km_at=km_at, shared=shared)
 
 
 def _km_at(s: State, origin: int) -> tuple[np.ndarray, list[np.ndarray | None]]:
@@ -632,32 +645,56 @@ def member(s: State, items: np.ndarray, subset: np.ndarray) -> np.ndarray:
 HEAD_FROM = 256
 
 
+class Shared:
+    """What the orders of one placement share (`_place_groups`: one order per place of origin, all
+    reading the same free places as they are taken): per kind, how many times places were taken in
+    it (`times`; an order made before lets go of its order of the kind) and its top band as
+    `NearestAmongEqual._top_band` found it then (`tops`: the same for every place of origin; each
+    sorts it by its own distances). Letting go of a kind is then one count for every order, not a
+    call on each: a placement of many groups on the regional network makes an order for each place
+    of origin."""
+
+    def __init__(self) -> None:
+        self.times = [0] * len(Kind)
+        self.tops: dict[int, tuple] = {}
+
+    def took(self, kinds: list[int]) -> None:
+        """Places were taken in `kinds`: every order of the placement orders them afresh."""
+        for k in kinds:
+            self.times[k] += 1
+
+
 class EmptiestFirst:
     """Placement policy: within a kind, the open locations with the most free places first
     (COA spreads load); ties in location order. Indexed by kind like a list; a kind's order is
     computed when first asked for (most placements need one or two kinds), from `vacancy` as it
     was when this object was made (a copy is kept: callers go on taking places from theirs), or
-    with `live` from `vacancy` as it is when the kind is first asked for (`forget` a kind whose
-    places were taken since, and it is ordered afresh when next asked for)."""
+    with `live` from `vacancy` as it is when the kind is first asked for; then a kind whose places
+    were taken since (`shared.took`) is ordered afresh when next asked for."""
 
-    def __init__(self, locs, vacancy: np.ndarray, live: bool = False) -> None:
+    def __init__(self, locs, vacancy: np.ndarray, live: bool = False, shared: Shared | None = None) -> None:
         self._locs, self._vacancy = locs, vacancy if live else vacancy.copy()
         self._orders: dict[int, np.ndarray] = {}
         self._heads: dict[int, tuple[np.ndarray, int]] = {}    # per kind: `_top`, for `head`
+        self._shared = shared
+        self._seen = list(shared.times) if shared is not None else []   # `shared.times` when ordered
 
-    def forget(self, kinds: list[int]) -> None:
-        """Order `kinds` afresh when next asked for (their free places changed)."""
-        for k in kinds:
-            self._orders.pop(k, None)
-            self._heads.pop(k, None)
+    def _current(self, kind: int) -> None:
+        """Let go of the kind's order if places were taken in it since it was made (`shared`)."""
+        shared = self._shared
+        if shared is not None and self._seen[kind] != shared.times[kind]:
+            self._seen[kind] = shared.times[kind]
+            self._orders.pop(kind, None)
+            self._heads.pop(kind, None)
 
     def head(self, kind: int, need: int) -> np.ndarray:
         """The kind's order (`self[kind]`) at least as far as it holds `need` free places (all of
         it when it holds fewer). `place` gives the same places along such a prefix as along the
         whole order (see `_Order`); the prefix, the locations with the most free places (`_top`),
         costs a few small NumPy operations where the whole order sorts every location of the kind,
-        and most placements need a few places. Kept, as the whole order, until `forget`. A kind of
-        fewer than `HEAD_FROM` locations is ordered whole at once."""
+        and most placements need a few places. Kept, as the whole order, until places are taken in
+        the kind. A kind of fewer than `HEAD_FROM` locations is ordered whole at once."""
+        self._current(kind)
         got = self._orders.get(kind)
         if got is not None:
             return got
@@ -686,6 +723,7 @@ class EmptiestFirst:
         return idx[at], places, places == int(v.sum())
 
     def __getitem__(self, kind: int) -> np.ndarray:
+        self._current(kind)
         got = self._orders.get(kind)
         if got is None:
             idx = self._locs.of_kind(kind)
@@ -719,12 +757,13 @@ class NearestAmongEqual(EmptiestFirst):
     distance to each location of a kind once looked up."""
 
     def __init__(self, locs, vacancy: np.ndarray, km: np.ndarray, band: int, live: bool = False,
-                 km_at: list[np.ndarray | None] | None = None) -> None:
-        super().__init__(locs, vacancy, live)
+                 km_at: list[np.ndarray | None] | None = None, shared: Shared | None = None) -> None:
+        super().__init__(locs, vacancy, live, shared)
         self._km, self._band = km, band
         self._km_at = km_at if km_at is not None else [None] * len(Kind)
 
     def __getitem__(self, kind: int) -> np.ndarray:
+        self._current(kind)
         got = self._orders.get(kind)
         if got is None:
             idx = self._locs.of_kind(kind)
@@ -754,23 +793,38 @@ class NearestAmongEqual(EmptiestFirst):
         (those with the most free places when none has a band's worth); their free places;
         whether that is the whole order (no free place elsewhere)."""
         idx = self._locs.of_kind(kind)
+        shared = self._shared
+        if shared is None:
+            at, places, whole, sort = self._top_band(idx)
+        else:
+            got = shared.tops.get(kind)
+            if got is None or got[0] != shared.times[kind]:
+                got = shared.tops[kind] = (shared.times[kind], *self._top_band(idx))
+            _, at, places, whole, sort = got
+        if sort:
+            km = self._km_at[kind]
+            if km is None:
+                km = self._km_at[kind] = self._km[self._locs.municipality[idx]]
+            at = at[km[at].argsort(kind="stable")]
+        return idx[at], places, whole
+
+    def _top_band(self, idx: np.ndarray) -> tuple[np.ndarray, int, bool, bool]:
+        """`_top` before the sort by distance, the same for every place of origin: the positions in
+        `idx` of the top band (of the locations with the most free places when none has a band's
+        worth); their free places; whether that is all the kind's free places; whether they are to
+        be sorted nearest first (more than one, a band's worth each)."""
         v = self._vacancy[idx]
         top = int(v.max()) if len(idx) else 0
         if top <= 0:
-            return idx[:0], 0, True
+            return idx[:0], 0, True, False
         band = self._band
         if top < band:
             at = (v == top).nonzero()[0]
             places = top * len(at)
         else:
             at = (v >= top - top % band).nonzero()[0]
-            if len(at) > 1:
-                km = self._km_at[kind]
-                if km is None:
-                    km = self._km_at[kind] = self._km[self._locs.municipality[idx]]
-                at = at[km[at].argsort(kind="stable")]
             places = int(v[at].sum())
-        return idx[at], places, places == int(v.sum())
+        return at, places, places == int(v.sum()), top >= band and len(at) > 1
 
 
 def registration_order(s: State, vacancy: np.ndarray) -> EmptiestFirst:

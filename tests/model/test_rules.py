@@ -353,6 +353,33 @@ def test_a_household_that_straddles_two_locations_in_every_pass_gets_one_that_ha
     assert seen[0] == seen[1] == seen[2] == ([], [1, 2], [0, 2, 3], 2)
 
 
+def test_a_long_line_left_after_the_passes_gives_room_to_those_it_fits_and_passes_over_the_rest(monkeypatch):
+    # The world of the test above (process locations 1 and 2 of 3 places). In procedure: 2, 3, then
+    # 70 households of 4 (fit in no location), then 1. First pass along free 3, 3: the 2 in location 1
+    # (places 0-1), the 3 straddles (2-4), the rest lie past the end. Second pass, free 1, 3: the 3
+    # straddles again (0-2). Left: 72 households, a long line (more than `SHORT_LINE`): the 3 gets the
+    # location with the most free places (2: 3 free), the 4s fit nowhere and wait, the 1 gets
+    # location 1's last place. The same on every path (arrays, long lines, Python numbers).
+    import agents.locations as locations
+    import model.placement as placement
+
+    sc = small()
+    sc.portfolio.places.update({"process": 6, "regular": 0, "emergency": 0})
+    sc.portfolio.mean_location_places.update({"process": 3})
+    seen = []
+    for short, few_households in ((placement.SHORT_LINE, 0), (0, 0), (placement.SHORT_LINE, 10**6)):
+        s = prepare(sc, days=5)
+        ids = _add(s, [2, 3] + [4] * 70 + [1], stage=Stage.PROCEDURE)
+        with monkeypatch.context() as m:
+            m.setattr(placement, "SHORT_LINE", short)
+            m.setattr(locations, "SHORT_LINE", short)
+            m.setattr(placement, "FEW_HOUSEHOLDS", few_households)
+            left = find_beds(s, ids, 0, Reason.PROCEDURE_STEP)
+        seen.append((left.tolist(), s.people.cols["location"][ids].tolist(), s.locs.occupancy.tolist()))
+    assert seen[0] == seen[1] == seen[2]
+    assert seen[0] == (ids[2:72].tolist(), [1, 2] + [-1] * 70 + [1], [0, 3, 3])
+
+
 def test_households_left_go_where_there_is_room_in_their_order_and_the_rest_wait():
     # Process locations of 3 and 3; households of 3, 2, 3, 3 (in procedure). The passes place the
     # first 3 in location 1 and then the 2 in location 2 (free 0, 1 after); the later 3s straddle

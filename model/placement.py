@@ -11,6 +11,7 @@ to it), households always kept together and no location over its places
 from __future__ import annotations
 
 from operator import itemgetter
+from typing import NamedTuple
 
 import numpy as np
 
@@ -648,20 +649,34 @@ HEAD_FROM = 256
 class Shared:
     """What the orders of one placement share (`_place_groups`: one order per place of origin, all
     reading the same free places as they are taken): per kind, how many times places were taken in
-    it (`times`; an order made before lets go of its order of the kind) and its top band as
-    `NearestAmongEqual._top_band` found it then (`tops`: the same for every place of origin; each
-    sorts it by its own distances). Letting go of a kind is then one count for every order, not a
-    call on each: a placement of many groups on the regional network makes an order for each place
-    of origin."""
+    it (`times`; an order made before lets go of its order of the kind), and what
+    `NearestAmongEqual` finds of a kind before it sorts by distance, the same from every place of
+    origin: its top band (`tops`, `NearestAmongEqual._top_band`) and its locations' bands
+    (`bands`, `NearestAmongEqual._bands`). Letting go of a kind is then one count for every order,
+    not a call on each: a placement of many groups on the regional network makes an order for each
+    place of origin."""
 
     def __init__(self) -> None:
         self.times = [0] * len(Kind)
         self.tops: dict[int, tuple] = {}
+        self.bands: dict[int, _Bands] = {}
 
     def took(self, kinds: list[int]) -> None:
         """Places were taken in `kinds`: every order of the placement orders them afresh."""
         for k in kinds:
             self.times[k] += 1
+
+
+class _Bands(NamedTuple):
+    """A kind's locations as `NearestAmongEqual.__getitem__` sorts them, all but the distances."""
+    times: int                  # `Shared.times[kind]` when found
+    at: np.ndarray              # the locations to sort: the kind's, or in a big kind its free ones
+    free: np.ndarray | None     # which of the kind's locations `at` holds (None: all)
+    n_free: int                 # locations with a free place
+    band: np.ndarray            # -(free places // band): roomy -1, -2, …; nearly full and full 0
+    roomy: np.ndarray           # a band's worth of free places or more
+    fewer: np.ndarray           # -free places: the nearly full, emptiest first
+    whole: np.ndarray | None    # the order itself when there is nothing to sort (none free, or one)
 
 
 class EmptiestFirst:
@@ -766,27 +781,47 @@ class NearestAmongEqual(EmptiestFirst):
         self._current(kind)
         got = self._orders.get(kind)
         if got is None:
-            idx = self._locs.of_kind(kind)
-            v = self._vacancy[idx]
-            n_free = int(np.count_nonzero(v))   # free places are never below zero
-            if n_free < 2:                      # none free, or one: nothing to order
-                got = idx[:0] if n_free == 0 else idx[v > 0]
+            b = self._bands(kind)
+            if b.whole is not None:
+                got = b.whole
             else:
                 km = self._km_at[kind]
                 if km is None:
-                    km = self._km_at[kind] = self._km[self._locs.municipality[idx]]
-                if n_free < len(idx) and len(idx) >= HEAD_FROM:
-                    # a big kind, often nearly full: only its free locations are sorted
-                    free = v > 0
-                    idx, v, km = idx[free], v[free], km[free]
-                roomy = v >= self._band          # nearly full locations stay last, emptiest first
-                band = -(v // self._band)        # roomy: -1, -2, …; nearly full and full: 0 (after every band)
-                # full locations (band 0, near 0) sort after every free one: cut off after the sort
-                near = np.where(roomy, km, -v)
-                order = np.lexsort((near, band))
-                got = idx[order[:n_free]] if n_free < len(idx) else idx[order]
+                    km = self._km_at[kind] = self._km[self._locs.municipality[self._locs.of_kind(kind)]]
+                if b.free is not None:
+                    km = km[b.free]
+                # nearly full locations stay last, emptiest first; full ones (band 0, -0 free places)
+                # sort after every free one: cut off after the sort
+                order = np.lexsort((np.where(b.roomy, km, b.fewer), b.band))
+                got = b.at[order[:b.n_free]] if b.n_free < len(b.at) else b.at[order]
             self._orders[kind] = got
         return got
+
+    def _bands(self, kind: int) -> _Bands:
+        """The kind's locations and their bands as they are now (`_Bands`), shared by the orders of
+        one placement (`Shared.bands`) while no places are taken in the kind."""
+        shared = self._shared
+        times = 0
+        if shared is not None:
+            got = shared.bands.get(kind)
+            times = shared.times[kind]
+            if got is not None and got.times == times:
+                return got
+        idx = self._locs.of_kind(kind)
+        v = self._vacancy[idx]
+        n_free = int(np.count_nonzero(v))   # free places are never below zero
+        if n_free < 2:                      # none free, or one: nothing to order
+            b = _Bands(times, idx, None, n_free, idx, idx, idx, idx[:0] if n_free == 0 else idx[v > 0])
+        else:
+            free = None
+            if n_free < len(idx) and len(idx) >= HEAD_FROM:
+                # a big kind, often nearly full: only its free locations are sorted
+                free = v > 0
+                idx, v = idx[free], v[free]
+            b = _Bands(times, idx, free, n_free, -(v // self._band), v >= self._band, -v, None)
+        if shared is not None:
+            shared.bands[kind] = b
+        return b
 
     def _top(self, kind: int) -> tuple[np.ndarray, int, bool]:
         """The first stretch of the kind's order: the locations of the top band, nearest first

@@ -558,6 +558,9 @@ class Store:
         consolidated = self.path / "daily.zarr"
         if consolidated.exists() and self._views_current():
             return _zarr(consolidated, figures, days)
+        for p in self.part_dirs():          # (a link to nothing would read as a part without daily figures)
+            _no_link_to_nothing(p / "daily.zarr", f"remove {p} and run the same sweep command to compute its runs "
+                                                  f"again, or put back the folder it points to")
         parts = [p / "daily.zarr" for p in self.part_dirs() if (p / "daily.zarr").exists()]
         if not parts:
             return None

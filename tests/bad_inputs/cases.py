@@ -2344,3 +2344,22 @@ good("ex7", "save-version-4-with-seats", _REPORT,
                                              {"op": "seat", "role": "coa", "change": "left"}, {"op": "advance"}])})
 good("ex7", "save-version-3-without-seats", _REPORT,
      {"s.json": _saved(**{**_SEAT_V4, "format_version": 3})})
+
+# --- round 23 (CL6)
+# `backtest --record` adds points to the packaged record, and both were taken as they came: a file whose every point
+# is on the run's start (the initial condition, not scored) ran the backtest on the packaged record alone, as if
+# the file had been scored; a point on a day and quantity the packaged record holds was scored twice, against two
+# figures (MAPE over both rows, ARD over the day once). `late.yaml` runs over the packaged 2019-12-31 count.
+_LATE = {"late.yaml": "extends: tiny.yaml\nname: late\nstart_date: 2019-12-20\n"}
+_BT_LATE = ("backtest", "{d}/late.yaml", "--seeds", "1", "--jobs", "1", "--record", "{d}/r.csv", "--out", "{d}/out")
+bad_argv("record", "cl6-only-the-start-date-beside-the-packaged-record", _BT_LATE,
+         {**_LATE, "r.csv": "date,quantity,value\n2019-12-20,population,2000\n"},
+         says=("--record: r.csv: every point is on the run's start 2019-12-20, the initial condition, which is not "
+               "scored; the file adds nothing to score (the packaged record's one point after it is scored without "
+               "it): give figures after 2019-12-20, or leave --record out",))
+bad_argv("record", "cl6-a-point-the-packaged-record-holds", _BT_LATE,
+         {**_LATE, "r.csv": "date,quantity,value\n2019-12-31,population,27316\n"},
+         says=("--record: r.csv: population on 2019-12-31 is in the packaged record already (27,316, ",
+               "leave it out of the file (one day would be scored twice, against two figures)"))
+good("cl6", "record-after-the-packaged-record", _BT_LATE,
+     {**_LATE, "r.csv": "date,quantity,value\n2019-12-20,population,2000\n2020-01-05,population,2100\n"})

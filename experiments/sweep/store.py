@@ -145,7 +145,8 @@ def _parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
         raise StoreError(f"{path}: a folder, where the store keeps a table file; {remedy}")
     try:
         return pd.read_parquet(path, columns=columns)
-    except (OSError, ValueError, pyarrow.ArrowException) as exc:
+    except (OSError, ValueError, LookupError, TypeError, pyarrow.ArrowException) as exc:   # (pandas' metadata in
+        # the footer, JSON, read by pyarrow: a key lost or a value of another type)
         what = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         raise StoreError(f"{path}: damaged store file ({what}); {remedy}") from None
 

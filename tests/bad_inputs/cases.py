@@ -2363,3 +2363,28 @@ bad_argv("record", "cl6-a-point-the-packaged-record-holds", _BT_LATE,
                "leave it out of the file (one day would be scored twice, against two figures)"))
 good("cl6", "record-after-the-packaged-record", _BT_LATE,
      {**_LATE, "r.csv": "date,quantity,value\n2019-12-20,population,2000\n2020-01-05,population,2100\n"})
+# a store's table whose pandas metadata (the JSON in the Parquet footer that says how each column is read back)
+# lost a key -- a byte flipped in it -- ended `analyze` in "KeyError: 'numpy_type'" from pyarrow; fuzz_other
+# --seed 43, store-runs/byte-flips/11. Named as damage with what to do, as a table that does not read.
+
+
+def _pandas_metadata_changed(raw: bytes, old: bytes, new: bytes) -> bytes:
+    """A Parquet table whose pandas metadata (the JSON pyarrow reads back from the schema) has `old` made `new`."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(io.BytesIO(raw))
+    meta = dict(table.schema.metadata)
+    meta[b"pandas"] = meta[b"pandas"].replace(old, new, 1)
+    buf = io.BytesIO()
+    pq.write_table(table.replace_schema_metadata(meta), buf)
+    return buf.getvalue()
+
+
+_RUNS_DAMAGED = _pandas_metadata_changed(_fz2_store()["store/runs.parquet"], b'"field_name": "error", "pandas_type": '
+                                         b'"object", "numpy_type"', b'"field_name": "error", "pandas_type": "object", '
+                                         b'"numpy_$ype"')
+bad_argv("analyze", "cl6-store-runs-parquet-its-pandas-metadata-damaged", ("analyze", "{d}/store"),
+         {**_fz2_store(), "store/runs.parquet": _RUNS_DAMAGED},
+         says=("store/runs.parquet: damaged store file (", "run the same sweep command: it rebuilds runs.parquet"))

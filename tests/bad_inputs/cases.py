@@ -2388,3 +2388,13 @@ _RUNS_DAMAGED = _pandas_metadata_changed(_fz2_store()["store/runs.parquet"], b'"
 bad_argv("analyze", "cl6-store-runs-parquet-its-pandas-metadata-damaged", ("analyze", "{d}/store"),
          {**_fz2_store(), "store/runs.parquet": _RUNS_DAMAGED},
          says=("store/runs.parquet: damaged store file (", "run the same sweep command: it rebuilds runs.parquet"))
+# a store whose manifest's design no longer matches its plan (a parameter renamed, or its path edited, in
+# manifest.json): `analyze` ended in a KeyError where its plots read the parameter's column (fuzz_other --seed 43,
+# store-manifest/out-of-range/12: the path made 20 times as long). Named, with both files, before any analysis.
+_RENAMED = _fz2_store()
+_RENAMED["store/manifest.json"] = _RENAMED["store/manifest.json"].replace(b'"name": null, "uniform"',
+                                                                          b'"name": "supply", "uniform"')
+bad_argv("analyze", "cl6-store-manifest-design-parameter-renamed", ("analyze", "{d}/store"),
+         _RENAMED if b'"name": "supply"' in _RENAMED["store/manifest.json"] else {},
+         says=("store: manifest.json and plan.parquet do not agree: design.parameters.0.name 'supply' has no "
+               "column 'supply' in plan.parquet (its inputs: housing.supply_persons_per_year)",))

@@ -813,7 +813,6 @@ for name, (text, note) in {
     "value-thousands": ("date,quantity,value\n2025-07-05,population,\"2,000\"\n", ""),
     "utf16": (codecs.BOM_UTF16_LE + "date,quantity,value\n2025-07-05,population,2000\n".encode("utf-16-le"), ""),
     "binary": (bytes(range(256)) * 4, ""),
-    "semicolons": ("date;quantity;value\n2025-07-05;population;2000\n", "a Dutch Excel CSV"),
     "datetime": ("date,quantity,value\n2025-07-05T10:00,population,2000\n", ""),
 }.items():
     bad_argv("record", name, _BT, {"r.csv": text}, note)
@@ -2398,3 +2397,26 @@ bad_argv("analyze", "cl6-store-manifest-design-parameter-renamed", ("analyze", "
          _RENAMED if b'"name": "supply"' in _RENAMED["store/manifest.json"] else {},
          says=("store: manifest.json and plan.parquet do not agree: design.parameters.0.name 'supply' has no "
                "column 'supply' in plan.parquet (its inputs: housing.supply_persons_per_year)",))
+# A `--record` CSV as a Dutch spreadsheet saves it (Excel with Dutch settings: ';' between columns, since the
+# comma is the decimal sign; dates day-month-year) was refused ("missing column(s) date, quantity, value (columns
+# separated by ';'? use ',')"): it is a valid record in another dress, read as meant (`history._separator`). A
+# header with ';' and no ',' (or Excel's first line `sep=;`) makes ';' the separator, the comma the decimal sign
+# (2100,5 and 2.100,5 are 2100.5) and D-M-YYYY a date (5-7-2025 is 5 July); 2,100 (2.1 or 2100?) and 2.100 (the
+# same question) are refused naming both readings, as in a file with commas.
+good("cl6", "record-dutch-spreadsheet", _BT, {"r.csv": "date;quantity;value\r\n1-7-2025;population;2000\r\n"
+                                                      "05-07-2025;population;2.100,5\r\n6-7-2025;permit_holders;300,25\r\n"})
+good("cl6", "record-semicolons-iso-dates", _BT, {"r.csv": "date;quantity;value\n2025-07-05;population;2000\n"})
+good("cl6", "record-excel-sep-line", _BT, {"r.csv": "sep=;\ndate;quantity;value;source\n2025-07-05;population;2000;"
+                                                   "COA, weekly figures\n"})
+for _name, _text, _says in (
+        ("thousands-comma", "date;quantity;value\n2025-07-05;population;2,100\n",
+         "r.csv: line 2: value '2,100': with ';' between columns the comma is a decimal comma, so it reads as 2.1 "
+         "persons; write 2100 if 2100 persons are meant, or 2.1 if that is meant"),
+        ("thousands-point", "date;quantity;value\n2025-07-05;population;2.100\n",
+         "r.csv: line 2: value '2.100' reads as 2.1 persons"),
+        ("no-such-day", "sep=;\ndate;quantity;value\n31-6-2025;population;2100\n",
+         "r.csv: line 3: date must be a day written YYYY-MM-DD (or D-M-YYYY, with ';' between columns) (got "
+         "'31-6-2025')"),
+        ("semicolons-and-commas", "date;quantity;value\n2025-07-05,population,2100\n",
+         "r.csv: line 2: its cells are separated by ',', the header's by ';'; separate every line's cells alike")):
+    bad_argv("record", f"cl6-dutch-spreadsheet-{_name}", _BT, {"r.csv": _text}, says=(f"--record: {_says}",))

@@ -993,7 +993,8 @@ def _check_names(sc: Scenario) -> None:
             raise ValueError(f"inflow.shocks.{i}.entry_municipality: " + (
                 f"{m!r} lies in {province_of[m]}, outside this world (provinces: {', '.join(sc.provinces or [])})"
                 if m in province_of else f"unknown municipality {m!r}" + (
-                    did_you_mean(m, province_of) or " (use the CBS name, e.g. 'Enschede')")))
+                    other_name(m, province_of) or did_you_mean(m, province_of)
+                    or " (use the CBS name, e.g. 'Enschede')")))
     for i, e in enumerate(sc.events):
         if e.province is not None and e.province not in world:
             raise ValueError(f"events.{i}.province: " + (
@@ -1557,16 +1558,27 @@ def path_meant(parents: Sequence[Any], last: Any, known: Iterable[Any]) -> str:
     return f" (did you mean {'.'.join([*map(str, parents), close])!r}?)" if close is not None else ""
 
 
-# Names planners write for a place that the data name otherwise: the province of Friesland is
-# officially Fryslân (the data follow certegis, which writes Friesland: ../shared/data/nl/SOURCES.md)
-OTHER_NAMES = {"fryslân": "Friesland", "fryslan": "Friesland"}
+# Names planners write for a place that the data name otherwise (casefolded), with why: the province of
+# Friesland is officially Fryslân (the data follow certegis, which writes Friesland:
+# ../shared/data/nl/SOURCES.md); CBS names the municipalities of Den Bosch and The Hague 's-Hertogenbosch
+# (GM0796) and 's-Gravenhage (GM0518) (gemeenten_2023.csv, lines 209 and 149); Ter Apel, where asylum seekers
+# report, is a village of the municipality of Westerwolde (GM1950, line 327), not a municipality.
+OTHER_NAMES = {"fryslân": ("Friesland", "the data name it so"), "fryslan": ("Friesland", "the data name it so"),
+               "den bosch": ("'s-Hertogenbosch", "the CBS name"), "den haag": ("'s-Gravenhage", "the CBS name"),
+               "the hague": ("'s-Gravenhage", "the CBS name"),
+               "ter apel": ("Westerwolde", "the municipality Ter Apel lies in")}
+
+
+def other_name(name: Any, known: Iterable[str]) -> str:
+    """' (did you mean 'Y'? why)' when `name` is a known place's other name (`OTHER_NAMES`), else ''."""
+    other, why = OTHER_NAMES.get(name.strip().casefold(), (None, "")) if isinstance(name, str) else (None, "")
+    return f" (did you mean {other!r}? {why})" if other is not None and other in known else ""
 
 
 def unknown_name(what: str, name: Any, known: Sequence[str]) -> str:
     """'unknown <what> 'X' (did you mean 'Y'?)' when a known name is close or is X's other name
     (`OTHER_NAMES`), else with the known ones."""
-    other = OTHER_NAMES.get(name.strip().casefold()) if isinstance(name, str) else None
-    hint = f" (did you mean {other!r}? the data name it so)" if other in known else did_you_mean(name, known)
+    hint = other_name(name, known) or did_you_mean(name, known)
     return f"unknown {what} {name!r}" + (hint or f" (known: {', '.join(known)})")
 
 

@@ -2420,3 +2420,17 @@ for _name, _text, _says in (
         ("semicolons-and-commas", "date;quantity;value\n2025-07-05,population,2100\n",
          "r.csv: line 2: its cells are separated by ',', the header's by ';'; separate every line's cells alike")):
     bad_argv("record", f"cl6-dutch-spreadsheet-{_name}", _BT, {"r.csv": _text}, says=(f"--record: {_says}",))
+# A shock's entry point written by the name planners use for the place (Den Bosch, Den Haag, Ter Apel) was
+# "unknown municipality 'Den Bosch' (use the CBS name, e.g. 'Enschede')": now answered with the CBS name meant
+# (model.scenario.OTHER_NAMES; gemeenten_2023.csv), as Fryslân is with Friesland.
+for _written, _meant, _why, _province in (("Den Bosch", "'s-Hertogenbosch", "the CBS name", "Noord-Brabant"),
+                                          ("den haag", "'s-Gravenhage", "the CBS name", "Zuid-Holland"),
+                                          ("Ter Apel", "Westerwolde", "the municipality Ter Apel lies in", "Groningen")):
+    bad("names", f"cl6-entry-municipality-{_written.replace(' ', '-').lower()}",
+        f"provinces: [Zeeland, {_province}]\ninflow:\n  shocks: [{{start: 2025-07-02, end: 2025-07-10, "
+        f"extra_persons_per_day: 10, entry_municipality: {_written}}}]\n",
+        says=(f"s.yaml: inflow.shocks.0.entry_municipality: unknown municipality {_written!r} (did you mean "
+              f"{_meant!r}? {_why})",))
+good("cl6", "entry-municipality-cbs-name-with-apostrophe", ("validate", "{d}/s.yaml"),
+     {"s.yaml": "extends: tiny.yaml\nprovinces: [Zeeland, Noord-Brabant]\ninflow:\n  shocks: [{start: 2025-07-02, "
+                "end: 2025-07-10, extra_persons_per_day: 10, entry_municipality: \"'s-Hertogenbosch\"}]\n"})

@@ -2073,7 +2073,9 @@ _OTHER_FILES = ((("parameters", "sampler"), "a sweep design", "run it with `nood
                 (("command", "scenario_sha256", "files"), "a run's manifest (what a run wrote with its results)",
                  "give the scenario file the run was made from"))
 _SCENARIO_HINT = {"a sweep design": "a design names its scenario under `scenario:`",
-                  "an exercise": "an exercise names its scenario under `scenario:`"}
+                  "an exercise": "an exercise names its scenario under `scenario:`",
+                  "a saved exercise": "a save is the JSON file `noodplan exercise play --save` or the exercise "
+                                      "room's Save writes"}
 
 
 def not_another_kind_of_file(data: dict, source: str, expected: str = "a scenario",

@@ -231,6 +231,12 @@ class Store:
         if s.path.is_dir():         # a file of the store that is a link to nothing is named, not read as absent
             for name in ("manifest.json", "plan.parquet", "runs.parquet", "daily.zarr", "parts"):
                 _no_link_to_nothing(s.path / name)
+        if not s.path.exists():     # ("not a sweep store (no manifest.json)" of a path misspelt)
+            raise StoreError(f"{path}: no such folder (a sweep store is the folder `noodplan sweep DESIGN --out STORE` "
+                             f"writes)")
+        if s.path.is_file():        # (a design or a scenario given for its store: "no manifest.json" misled)
+            raise StoreError(f"{path}: is a file, not a sweep store (the folder `noodplan sweep DESIGN --out STORE` "
+                             f"writes); give the store's folder")
         if not (s.path / "manifest.json").exists():
             raise StoreError(f"{path}: not a sweep store (no manifest.json); run `noodplan sweep` first")
         where = f"{path}: manifest.json"

@@ -2434,3 +2434,43 @@ for _written, _meant, _why, _province in (("Den Bosch", "'s-Hertogenbosch", "the
 good("cl6", "entry-municipality-cbs-name-with-apostrophe", ("validate", "{d}/s.yaml"),
      {"s.yaml": "extends: tiny.yaml\nprovinces: [Zeeland, Noord-Brabant]\ninflow:\n  shocks: [{start: 2025-07-02, "
                 "end: 2025-07-10, extra_persons_per_day: 10, entry_municipality: \"'s-Hertogenbosch\"}]\n"})
+# Two roles of an exercise under one name (two COA tables without a name of their own, two provincial tables of
+# one province, or one name given twice) were taken: the players choose their role by its name, and the name
+# labels the places a role opens in the log, so the two could not be told apart. Refused naming the second.
+_ROLES_EXERCISE = ("name: ex\ntitle: An exercise\nsynopsis: s\nscenario: tiny.yaml\nturn_days: 7\nturns: 2\n"
+                   "objectives: []\ninjects: []\nroles:\n")
+for _name, _roles, _says in (
+        ("two-of-a-type-unnamed", "  - {id: coa, type: coa}\n  - {id: coa2, type: coa}\n",
+         "roles.1.name: 'COA' is roles.0's name too (the name of its type, as no name is given); give each role a "
+         "name of its own"),
+        ("one-name-twice", "  - {id: coa, type: coa, name: Tafel 1}\n  - {id: lrt, type: national, name: ' tafel  1'}\n",
+         "roles.1.name: ' tafel 1' is roles.0's name too; give each role a name of its own"),
+        ("two-tables-of-one-province", "  - {id: p1, type: province, province: Zeeland}\n"
+                                       "  - {id: p2, type: province, province: Zeeland}\n",
+         "roles.1.name: 'Provinciale regietafel Zeeland' is roles.0's name too")):
+    bad_argv("exercise", f"cl6-roles-{_name}", ("exercise", "validate", "{d}/e.yaml"),
+             {"e.yaml": _ROLES_EXERCISE + _roles}, says=(f"e.yaml: {_says}",))
+good("cl6", "exercise-two-of-a-type-named", ("exercise", "validate", "{d}/e.yaml"),
+     {"e.yaml": _ROLES_EXERCISE + "  - {id: coa, type: coa}\n  - {id: coa2, type: coa, name: COA Noord}\n"
+                                  "  - {id: p1, type: province, province: Zeeland}\n"
+                                  "  - {id: p2, type: province, province: Zeeland, name: Zeeuwse gemeenten}\n"})
+# A YAML file given where a saved exercise (JSON) is read -- the exercise itself, its scenario, a sweep design --
+# was "not a saved noodplan exercise (Expecting value: line 1 column 1 (char 0))", the JSON reader's words. Named
+# for what it is, with the command that takes it; other text is named as not JSON.
+for _name, _text, _says in (
+        ("an-exercise", _EXERCISE_FILE, "s.json: an exercise, not a saved exercise (it has roles and injects); check "
+                                        "it with `noodplan exercise validate FILE`"),
+        ("a-scenario", TINY, "s.json: a scenario, not a saved exercise (it has extends, name, provinces); run it with "
+                             "`noodplan run FILE --out DIR`"),
+        ("a-sweep-design", _DESIGN_FILE, "s.json: a sweep design, not a saved exercise (it has parameters and "
+                                         "sampler)"),
+        ("a-csv", "date,quantity,value\n2025-07-05,population,2000\n",
+         "s.json: not a saved noodplan exercise: a save is a JSON file (written by `noodplan exercise play --save` or "
+         "the exercise room's Save), and this is not JSON")):
+    bad_argv("exercise", f"cl6-save-is-{_name}", _REPORT, {"s.json": _text}, says=(_says,))
+# `analyze` and `ui --sweep` given a file (the design, a scenario) or a path that is not there said "not a sweep
+# store (no manifest.json); run `noodplan sweep` first", as of a folder that is no store.
+bad_argv("analyze", "cl6-store-is-the-design-file", ("analyze", "{d}/d.yaml"), {"d.yaml": _DESIGN_FILE},
+         says=("d.yaml: is a file, not a sweep store (the folder `noodplan sweep DESIGN --out STORE` writes)",))
+bad_argv("analyze", "cl6-store-not-there", ("analyze", "{d}/stor"), {},
+         says=("stor: no such folder (a sweep store is the folder `noodplan sweep DESIGN --out STORE` writes)",))

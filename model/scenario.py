@@ -26,7 +26,7 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationEr
                       field_validator, model_validator)
 
 from model.inputfile import decode as _decode
-from model.inputfile import read_bytes
+from model.inputfile import read_bytes, windows_path
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
@@ -2021,7 +2021,7 @@ def _missing_hint(written: str, path: Path) -> str:
     return ("a scenario is not read from standard input: save it in a file and give its path" if written == "-" else
             "a web address is not read: save the file and give its path" if "://" in written else
             "the spaces at its start or end are part of the name" if written != written.strip() else
-            f"folders are separated by / here: {written.replace(chr(92), '/')}" if "\\" in written else
+            windows_path(written) if windows_path(written) else
             f"did you mean {written}.yaml?" if not path.suffix and path.with_suffix(".yaml").is_file() else "")
 
 

@@ -2474,3 +2474,22 @@ bad_argv("analyze", "cl6-store-is-the-design-file", ("analyze", "{d}/d.yaml"), {
          says=("d.yaml: is a file, not a sweep store (the folder `noodplan sweep DESIGN --out STORE` writes)",))
 bad_argv("analyze", "cl6-store-not-there", ("analyze", "{d}/stor"), {},
          says=("stor: no such folder (a sweep store is the folder `noodplan sweep DESIGN --out STORE` writes)",))
+# A path written the way Windows writes paths: `--out 'C:\out'` or `out\run1` ran and wrote its results to a folder
+# named `C:\out` (a backslash is part of a name here) beside the working folder, `D:/results` to a folder `D:`; an
+# input so written was "no such file" without a word of why (`model.inputfile.windows_path`).
+for _option, _argv in (("--out", ("run", "{d}/tiny.yaml", "--out", "C:\\results\\run1")),
+                       ("--out", ("compare", "{d}/tiny.yaml", "{d}/tiny.yaml", "--runs", "1", "--out", "D:/results")),
+                       ("--out", ("schema", "--out", "schemas\\scenario.json")),
+                       ("--save-snapshot", ("forecast", "--months", "1", "--members", "1", "--save-snapshot",
+                                            "C:\\o.snapshot", "--out", "{d}/f"))):
+    bad_argv("out", f"cl6-windows-path-{_argv[0]}-{_option.strip('-')}", _argv, {},
+             says=(f"{_option}: '{_argv[_argv.index(_option) + 1]}': ",))
+bad_argv("record", "cl6-windows-path", (*_BT[:-4], "--record", "C:\\data\\r.csv", "--out", "{d}/out"), {},
+         says=("--record: C:\\data\\r.csv: no such file (a Windows path (drive C:); give a path on this machine, "
+               "folders separated by /)",))
+bad_argv("forecast", "cl6-windows-path-from-snapshot", ("forecast", "--from-snapshot", "snapshots\\o.snapshot",
+                                                        "--months", "1", "--out", "{d}/f"), {},
+         says=("--from-snapshot: snapshots\\o.snapshot: no such file (folders are separated by / here: "
+               "snapshots/o.snapshot)",))
+bad_argv("extends", "cl6-windows-drive", ("validate", "D:/plans/tiny.yaml"), {},
+         says=("'D:/plans/tiny.yaml': no such scenario file (a Windows path (drive D:)",))

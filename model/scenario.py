@@ -1394,6 +1394,17 @@ def date_hint(text: str) -> str:
     return ""
 
 
+def _swapped_day(text: str) -> str:
+    """'; write 2024-01-13 if 13 January is meant' for a date written year-day-month (`2024-13-01`: no month
+    13), else ''."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    try:
+        day = dt.date(int(m[1]), int(m[3]), int(m[2])) if m and int(m[2]) > 12 else None
+    except ValueError:
+        day = None
+    return f"; write {day.isoformat()} if {day.day} {day:%B} is meant" if day else ""
+
+
 def choice_argument(where: str, value: Any, choices: Sequence[str]) -> str:
     """An API argument that must be one of `choices`, or one ScenarioError line naming `where`."""
     if not isinstance(value, str) or value not in choices:
@@ -1798,8 +1809,8 @@ class _Loader(_SafeLoader):
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError as exc:
-            raise yaml.constructor.ConstructorError(None, None, f"{node.value!r} is not a real date ({exc})",
-                                                    node.start_mark) from None
+            raise yaml.constructor.ConstructorError(None, None, f"{node.value!r} is not a real date ({exc})"
+                                                    + _swapped_day(str(node.value)), node.start_mark) from None
 
     def construct_yaml_int(self, node: yaml.Node) -> int:
         digits = self.construct_scalar(node).replace("_", "")

@@ -2493,3 +2493,8 @@ bad_argv("forecast", "cl6-windows-path-from-snapshot", ("forecast", "--from-snap
                "snapshots/o.snapshot)",))
 bad_argv("extends", "cl6-windows-drive", ("validate", "D:/plans/tiny.yaml"), {},
          says=("'D:/plans/tiny.yaml': no such scenario file (a Windows path (drive D:)",))
+# A date written year-day-month (2024-13-01: no month 13) was "not a real date (month must be in 1..12)": now with
+# the day meant, when the swap makes one.
+bad("dates", "cl6-year-day-month", "start_date: 2025-13-07\n",
+    says=("line 2 not valid YAML ('2025-13-07' is not a real date (month must be in 1..12); write 2025-07-13 if "
+          "13 July is meant)",))

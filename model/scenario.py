@@ -1367,7 +1367,7 @@ def iso_date(text: str) -> dt.date:
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"{shown(text)} is not a day of the calendar (YYYY-MM-DD)") from None
+            raise ValueError(f"{shown(text)} is not a day of the calendar (YYYY-MM-DD){_swapped_day(text)}") from None
     raise ValueError(f"{shown(text)} is not a date written YYYY-MM-DD{date_hint(text)}")
 
 
@@ -1388,7 +1388,7 @@ def date_hint(text: str) -> str:
             try:
                 day = dt.date(int(y[3 if y is dmy else 1]), int(y[m]), int(y[d]))
             except ValueError:
-                return ""
+                return _swapped_day(text)       # (2025-13-07: year-day-month)
             return f"; write it {day.isoformat()}{order}" + (
                 f" if {day.day} {day:%B} is meant" if order and day.day <= 12 and day.day != day.month else "")
     return ""

@@ -2498,3 +2498,10 @@ bad_argv("extends", "cl6-windows-drive", ("validate", "D:/plans/tiny.yaml"), {},
 bad("dates", "cl6-year-day-month", "start_date: 2025-13-07\n",
     says=("line 2 not valid YAML ('2025-13-07' is not a real date (month must be in 1..12); write 2025-07-13 if "
           "13 July is meant)",))
+bad_argv("record", "cl6-year-day-month", _BT, {"r.csv": "date,quantity,value\n2025-13-07,population,2000\n"},
+         says=("--record: r.csv: line 2: date must be a day written YYYY-MM-DD (got '2025-13-07'); write 2025-07-13 "
+               "if 13 July is meant",))
+bad_argv("forecast", "cl6-from-record-year-day-month", ("forecast", "--from-record", "2023-13-01", "--months", "1",
+                                                         "--out", "{d}/f"), {},
+         says=("--from-record: '2023-13-01' is not a day of the calendar (YYYY-MM-DD); write 2023-01-13 if 13 January "
+               "is meant",))

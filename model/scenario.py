@@ -2006,19 +2006,22 @@ def parse_yaml(text: str, source: str, what: str = "a scenario") -> Any:
 def _count_values(data: Any, source: str, what: str = "a scenario") -> None:
     """Refuse more than MAX_VALUES values or nesting deeper than 32: YAML aliases can make a small
     file expand into billions of values ('a billion laughs')."""
-    stack, n = [(data, 0)], 0
+    stack: list[tuple[Any, int, tuple]] = [(data, 0, ())]
+    n = 0
     while stack:
-        value, depth = stack.pop()
+        value, depth, path = stack.pop()
         n += 1
-        if n > MAX_VALUES:
-            raise ScenarioError(f"{source}: more than {MAX_VALUES:,} values (aliases counted each time they are used); "
-                                f"not {what}")
+        if n > MAX_VALUES:      # (named where the count passed it: the part that holds most, as a rule)
+            held = list(itertools.takewhile(lambda part: isinstance(part, str), path))[:3]   # (to its first list)
+            where = f" (the count passed it in {'.'.join(held)})" if held else ""
+            raise ScenarioError(f"{source}: more than {MAX_VALUES:,} values (aliases counted each time they are used)"
+                                f"{where}; not {what}")
         if depth > 32:
             raise ScenarioError(f"{source}: nested more than 32 levels deep; not {what}")
         if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values())
+            stack.extend((v, depth + 1, (*path, k)) for k, v in value.items())
         elif isinstance(value, list | tuple):
-            stack.extend((v, depth + 1) for v in value)
+            stack.extend((v, depth + 1, (*path, i)) for i, v in enumerate(value))
 
 
 def decode(raw: bytes, source: str) -> str:

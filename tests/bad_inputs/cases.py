@@ -2505,3 +2505,9 @@ bad_argv("forecast", "cl6-from-record-year-day-month", ("forecast", "--from-reco
                                                          "--out", "{d}/f"), {},
          says=("--from-record: '2023-13-01' is not a day of the calendar (YYYY-MM-DD); write 2023-01-13 if 13 January "
                "is meant",))
+# A file of more than 100,000 values said so without a word of where they are (fuzz_other --seed 44,
+# upload-run/out-of-range/5: a saved run whose scenario.plan.phases was made a list of 100,000 entries); now the
+# part where the count passed the bound, as a rule the part that holds most.
+bad("sizes", "cl6-too-many-values-named-where", "groups: [" + "0, " * 100_001 + "0]\n",
+    says=("s.yaml: more than 100,000 values (aliases counted each time they are used) (the count passed it in "
+          "groups); not a scenario",))

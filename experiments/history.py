@@ -493,10 +493,14 @@ def _points(reader: csv.DictReader, name: str, text: str,
     missing = {"date", "quantity", "value"} - set(reader.fieldnames or [])
     if missing:
         header = (text.splitlines()[skip:] or [""])[0]
-        sep = next((shown for s, shown in ((";", "';'"), ("\t", "tabs")) if s in header), None)
+        used = reader.reader.dialect.delimiter      # (';' is read: a Dutch spreadsheet's CSV, `_separator`)
+        sep = next((shown for s, shown in ((";", "';'"), ("\t", "tabs")) if s in header and s != used), None)
+        lowered = {c.lower() for c in reader.fieldnames or []}
         hint = (f" (columns separated by {sep}? use ',')" if sep else
                 " (the names are lower case: date, quantity, value)"
-                if not {"date", "quantity", "value"} - {c.lower() for c in reader.fieldnames or []} else "")
+                if not {"date", "quantity", "value"} - lowered else
+                " (the columns are named in English: date, quantity, value)"
+                if lowered & {"datum", "waarde", "aantal", "grootheid"} else "")
         misspelt = next((c for c in reader.fieldnames or [] if c not in RECORD_COLUMNS
                          and did_you_mean(c, sorted(missing))), None)
         if not hint and misspelt is not None:     # `quantiy`: named as misspelt, not only as missing

@@ -2511,3 +2511,11 @@ bad_argv("forecast", "cl6-from-record-year-day-month", ("forecast", "--from-reco
 bad("sizes", "cl6-too-many-values-named-where", "groups: [" + "0, " * 100_001 + "0]\n",
     says=("s.yaml: more than 100,000 values (aliases counted each time they are used) (the count passed it in "
           "groups); not a scenario",))
+# With ';' read as a separator, a header of a Dutch spreadsheet's CSV with a name wrong was still told "columns
+# separated by ';'? use ','", which is no longer the cause; Dutch column names are answered with the English ones.
+for _name, _text, _says in (
+        ("dutch-column-names", "datum;grootheid;waarde\n2025-07-05;population;2100\n",
+         "r.csv: missing column(s) date, quantity, value (the columns are named in English: date, quantity, value)"),
+        ("misspelt-column", "date;quantiy;value\n2025-07-05;population;2100\n",
+         "r.csv: line 1: unknown column 'quantiy' (did you mean 'quantity'?)")):
+    bad_argv("record", f"cl6-dutch-spreadsheet-{_name}", _BT, {"r.csv": _text}, says=(f"--record: {_says}",))

@@ -500,7 +500,11 @@ def _points(reader: csv.DictReader, name: str, text: str,
                 " (the names are lower case: date, quantity, value)"
                 if not {"date", "quantity", "value"} - lowered else
                 " (the columns are named in English: date, quantity, value)"
-                if lowered & {"datum", "waarde", "aantal", "grootheid"} else "")
+                if lowered & {"datum", "waarde", "aantal", "grootheid"} else
+                " (a backtest's table, which it wrote: a record has the figures recorded, one a line: date, quantity, "
+                "value)" if {"recorded", "sim_median"} <= lowered else
+                " (a run's daily figures, which it wrote: a record has the figures recorded, one a line: date, "
+                "quantity, value)" if {"date", "population", "arrivals"} <= lowered else "")
         misspelt = next((c for c in reader.fieldnames or [] if c not in RECORD_COLUMNS
                          and did_you_mean(c, sorted(missing))), None)
         if not hint and misspelt is not None:     # `quantiy`: named as misspelt, not only as missing

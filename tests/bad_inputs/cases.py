@@ -2519,3 +2519,14 @@ for _name, _text, _says in (
         ("misspelt-column", "date;quantiy;value\n2025-07-05;population;2100\n",
          "r.csv: line 1: unknown column 'quantiy' (did you mean 'quantity'?)")):
     bad_argv("record", f"cl6-dutch-spreadsheet-{_name}", _BT, {"r.csv": _text}, says=(f"--record: {_says}",))
+# noodplan's own tables given as a record -- a backtest's table fed back, a run's daily.csv -- were "missing
+# column(s) value" (or "quantity, value") without a word of what the file is.
+for _name, _text, _says in (
+        ("a-backtest-table", "date,quantity,recorded,sim_median,sim_p05,sim_p95,error,abs_pct_error,in_band,scored,"
+                             "source\n2025-07-05,population,2100,2051,2051,2051,-49,2.3,False,True,r.csv\n",
+         "r.csv: missing column(s) value (a backtest's table, which it wrote: a record has the figures recorded, "
+         "one a line: date, quantity, value)"),
+        ("a-run-daily-csv", "date,arrivals,population,in_bed\n2025-07-01,10,2009,2009\n",
+         "r.csv: missing column(s) quantity, value (a run's daily figures, which it wrote: a record has the figures "
+         "recorded, one a line")):
+    bad_argv("record", f"cl6-is-{_name}", _BT, {"r.csv": _text}, says=(f"--record: {_says}",))

@@ -33,10 +33,15 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from experiments import outputs
 from model.scenario import MAX_DAYS, MAX_JOBS, MAX_RUNS, MAX_SEED
+
+if TYPE_CHECKING:                   # (the history module loads pandas: imported where the command runs)
+    import datetime as dt
+
+    from experiments.history import RecordPoint
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -356,7 +361,7 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     return 0
 
 
-def _record_adds_to(packaged: list, recorded: list, name: str, start) -> None:
+def _record_adds_to(packaged: list[RecordPoint], recorded: list[RecordPoint], name: str, start: dt.date) -> None:
     """`backtest --record`'s points add figures to score to the packaged record: at least one after the
     run's start (a point on it is the initial condition, shown but not scored; with only such points the
     run scored the packaged record alone, or nothing), and none on a day and quantity the packaged
@@ -366,8 +371,8 @@ def _record_adds_to(packaged: list, recorded: list, name: str, start) -> None:
     if twice is not None:
         k = known[twice.date, twice.quantity]
         raise _Bad(f"--record: {name}: {twice.quantity} on {twice.date} is in the packaged record already "
-                   f"({k.value:,.0f}, {k.source}), which the backtest scores too: leave it out of the file (one day "
-                   f"would be scored twice, against two figures)")
+                   f"({k.value:,.0f}, {k.source}), which the backtest reads too: leave it out of the file (one day "
+                   f"would be counted twice, against two figures)")
     if not any(p.date > start for p in recorded):     # (read_points keeps them inside the run)
         scored = sum(p.date > start for p in packaged)
         raise _Bad(f"--record: {name}: every point is on the run's start {start}, the initial condition, which is "

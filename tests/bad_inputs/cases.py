@@ -2359,7 +2359,7 @@ bad_argv("record", "cl6-only-the-start-date-beside-the-packaged-record", _BT_LAT
 bad_argv("record", "cl6-a-point-the-packaged-record-holds", _BT_LATE,
          {**_LATE, "r.csv": "date,quantity,value\n2019-12-31,population,27316\n"},
          says=("--record: r.csv: population on 2019-12-31 is in the packaged record already (27,316, ",
-               "leave it out of the file (one day would be scored twice, against two figures)"))
+               "leave it out of the file (one day would be counted twice, against two figures)"))
 good("cl6", "record-after-the-packaged-record", _BT_LATE,
      {**_LATE, "r.csv": "date,quantity,value\n2019-12-20,population,2000\n2020-01-05,population,2100\n"})
 # a store's table whose pandas metadata (the JSON in the Parquet footer that says how each column is read back)

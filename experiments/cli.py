@@ -33,10 +33,15 @@ import shutil
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from experiments import outputs
 from model.scenario import MAX_DAYS, MAX_JOBS, MAX_RUNS, MAX_SEED
+
+if TYPE_CHECKING:                   # (the history module loads pandas: imported where the command runs)
+    import datetime as dt
+
+    from experiments.history import RecordPoint
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130
@@ -339,11 +344,9 @@ def cmd_backtest(args: argparse.Namespace) -> int:
             recorded = read_points(args.record, (sc.start_date, sc.end_date))
         except (ValueError, OSError) as exc:
             raise _Bad(f"--record: {exc}") from None
-        points = record_points(sc.start_date, sc.end_date, sc.country) + recorded
-        if not any(p.date > sc.start_date for p in points):     # (read_points keeps them inside the run)
-            raise _Bad(f"--record: {Path(args.record).name}: every point is on the run's start {sc.start_date}, the "
-                       f"initial condition, which is not scored, and the packaged record has none after it: nothing "
-                       f"would be scored; give figures after {sc.start_date}")
+        packaged = record_points(sc.start_date, sc.end_date, sc.country)
+        _record_adds_to(packaged, recorded, Path(args.record).name, sc.start_date)
+        points = packaged + recorded
     _reads_scenario(args.scenario)
     if args.record:
         outputs.check_input(args.record, "--record", "file")
@@ -356,6 +359,29 @@ def cmd_backtest(args: argparse.Namespace) -> int:
     print(bt.report())
     print("Wrote " + ", ".join(str(Path(out) / n) for n in [*names, outputs.MANIFEST]))
     return 0
+
+
+def _record_adds_to(packaged: list[RecordPoint], recorded: list[RecordPoint], name: str, start: dt.date) -> None:
+    """`backtest --record`'s points add figures to score to the packaged record: at least one after the
+    run's start (a point on it is the initial condition, shown but not scored; with only such points the
+    run scored the packaged record alone, or nothing), and none on a day and quantity the packaged
+    record holds (both were scored: one day counted twice, against two recorded figures)."""
+    known = {(p.date, p.quantity): p for p in packaged}
+    twice = next((p for p in recorded if (p.date, p.quantity) in known), None)
+    if twice is not None:
+        k = known[twice.date, twice.quantity]
+        raise _Bad(f"--record: {name}: {twice.quantity} on {twice.date} is in the packaged record already "
+                   f"({k.value:,.0f}, {k.source}), which the backtest reads too: leave it out of the file (one day "
+                   f"would be counted twice, against two figures)")
+    if not any(p.date > start for p in recorded):     # (read_points keeps them inside the run)
+        scored = sum(p.date > start for p in packaged)
+        raise _Bad(f"--record: {name}: every point is on the run's start {start}, the initial condition, which is "
+                   f"not scored" + (f"; the file adds nothing to score (the packaged record's "
+                                    f"{f'{scored} points after it are' if scored > 1 else 'one point after it is'} "
+                                    f"scored without it): give figures after "
+                                    f"{start}, or leave --record out" if scored else
+                                    f", and the packaged record has none after it: nothing would be scored; give "
+                                    f"figures after {start}"))
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:

@@ -429,18 +429,31 @@ def read_points(path: str | Path, period: tuple[dt.date, dt.date] | None = None)
     raw = read_bytes(path, name, "a CSV file of recorded points", MAX_RECORD_BYTES)
     text = decode(raw, name)          # the one reader of encodings (a spreadsheet's .xlsx named as such)
     read = [0]                        # lines read so far: where csv stopped, when it stops
+    separator, skip = _separator(text)
 
     def lines():
         for line in io.StringIO(text, newline=""):
             read[0] += 1
-            yield line
+            if read[0] > skip:
+                yield line
 
     # strict: a quote left open (or text after a closing quote) is an error, not the rest of the file
-    reader = csv.DictReader(lines(), strict=True)
+    reader = csv.DictReader(lines(), delimiter=separator, strict=True)
     try:
-        return _points(reader, name, text, period)
+        return _points(reader, name, text, period, decimal_comma=separator == ";", skip=skip)
     except csv.Error as exc:          # a cell longer than csv's field limit (128 KiB), a quote left open
         raise ValueError(f"{name}: line {read[0]}: not a CSV line ({exc})") from None
+
+
+def _separator(text: str) -> tuple[str, int]:
+    """The column separator of a `--record` CSV and the lines before its header: ',' as written here, or
+    ';' as a Dutch spreadsheet saves a CSV (Excel with Dutch settings: ';' between columns because the
+    comma is its decimal sign), told by a header with ';' and no ','; or the separator a first line
+    `sep=;` or `sep=,` names (Excel's own mark; that line is skipped)."""
+    first = text.removeprefix("\ufeff").split("\n", 1)[0].rstrip("\r")
+    if first.strip() in ("sep=;", "sep=,"):
+        return first.strip()[-1], 1
+    return (";" if ";" in first and "," not in first else ","), 0
 
 
 def _dutch_number(text: str) -> str | None:
@@ -471,7 +484,7 @@ def _split_number(value: str, after: str) -> str | None:
 
 
 def _points(reader: csv.DictReader, name: str, text: str,
-            period: tuple[dt.date, dt.date] | None) -> list[RecordPoint]:
+            period: tuple[dt.date, dt.date] | None, decimal_comma: bool = False, skip: int = 0) -> list[RecordPoint]:
     if reader.fieldnames:             # `date, quantity, value`: the names without the spaces around them
         reader.fieldnames = [c.strip() for c in reader.fieldnames]
     if not text.strip():              # was answered "missing column(s) date, quantity, value"
@@ -479,11 +492,19 @@ def _points(reader: csv.DictReader, name: str, text: str,
                          f"value (one recorded point a line)")
     missing = {"date", "quantity", "value"} - set(reader.fieldnames or [])
     if missing:
-        header = (text.splitlines() or [""])[0]
-        sep = next((shown for s, shown in ((";", "';'"), ("\t", "tabs")) if s in header), None)
+        header = (text.splitlines()[skip:] or [""])[0]
+        used = reader.reader.dialect.delimiter      # (';' is read: a Dutch spreadsheet's CSV, `_separator`)
+        sep = next((shown for s, shown in ((";", "';'"), ("\t", "tabs")) if s in header and s != used), None)
+        lowered = {c.lower() for c in reader.fieldnames or []}
         hint = (f" (columns separated by {sep}? use ',')" if sep else
                 " (the names are lower case: date, quantity, value)"
-                if not {"date", "quantity", "value"} - {c.lower() for c in reader.fieldnames or []} else "")
+                if not {"date", "quantity", "value"} - lowered else
+                " (the columns are named in English: date, quantity, value)"
+                if lowered & {"datum", "waarde", "aantal", "grootheid"} else
+                " (a backtest's table, which it wrote: a record has the figures recorded, one a line: date, quantity, "
+                "value)" if {"recorded", "sim_median"} <= lowered else
+                " (a run's daily figures, which it wrote: a record has the figures recorded, one a line: date, "
+                "quantity, value)" if {"date", "population", "arrivals"} <= lowered else "")
         misspelt = next((c for c in reader.fieldnames or [] if c not in RECORD_COLUMNS
                          and did_you_mean(c, sorted(missing))), None)
         if not hint and misspelt is not None:     # `quantiy`: named as misspelt, not only as missing
@@ -504,7 +525,7 @@ def _points(reader: csv.DictReader, name: str, text: str,
     out: list[RecordPoint] = []
     seen: dict[tuple[dt.date, str], int] = {}
     for r in reader:
-        i = reader.line_num           # the line in the file (blank lines and quoted line breaks counted)
+        i = reader.line_num + skip    # the line in the file (blank lines and quoted line breaks counted)
         if None in r:
             cells = [r[c] or "" for c in reader.fieldnames or []] + list(r[None] or [])
             at = (reader.fieldnames or []).index("value")
@@ -513,13 +534,29 @@ def _points(reader: csv.DictReader, name: str, text: str,
                              + (f": {split}" if split else ""))
         if any((r[c] or "").strip() for c in unnamed):
             raise ValueError(f"{name}: line {i}: a value in a column without a name")
+        other = "," if reader.reader.dialect.delimiter == ";" else ";"
+        if r["value"] is None and other in (r[(reader.fieldnames or ["date"])[0]] or ""):
+            sep = reader.reader.dialect.delimiter
+            raise ValueError(f"{name}: line {i}: its cells are separated by {other!r}, the header's by {sep!r}; "
+                             f"separate every line's cells alike")
         value = (r["value"] or "").strip()
         date = (r["date"] or "").strip()
+        dmy = None
+        if decimal_comma:             # as a Dutch spreadsheet writes them: 2100,5 or 2.100,5 is 2100.5; 5-7-2025 the
+            if re.fullmatch(r"~?[1-9]\d{0,2},\d{3}", value):     # 5th of July (a date ordered as the Dutch do)
+                as_decimal, as_thousands = float(value.lstrip("~").replace(",", ".")), value.replace(",", "")
+                raise ValueError(f"{name}: line {i}: value {value!r}: with ';' between columns the comma is a decimal "
+                                 f"comma, so it reads as {as_decimal:g} persons; write {as_thousands} if "
+                                 f"{as_thousands.lstrip('~')} persons are meant, or {as_decimal:g} if that is meant")
+            value = _dutch_number(value) or (value.replace(",", ".") if re.fullmatch(r"~?\d+,\d+", value) else value)
+            dmy = re.fullmatch(r"(\d{1,2})-(\d{1,2})-(\d{4})", date)
         try:
-            d = iso_date(date)          # (fromisoformat also reads 20250705 and ISO weeks)
+            d = (dt.date(int(dmy[3]), int(dmy[2]), int(dmy[1])) if dmy else
+                 iso_date(date))        # (fromisoformat also reads 20250705 and ISO weeks)
         except ValueError:
-            raise ValueError(f"{name}: line {i}: date must be a day written YYYY-MM-DD (got {date[:40]!r})"
-                             f"{date_hint(date)}") from None
+            raise ValueError(f"{name}: line {i}: date must be a day written YYYY-MM-DD"
+                             + (" (or D-M-YYYY, with ';' between columns)" if decimal_comma else "")
+                             + f" (got {date[:40]!r}){'' if decimal_comma and dmy else date_hint(date)}") from None
         try:
             if not value.isascii() or "_" in value:     # float() also reads '2_000' and full-width digits
                 raise ValueError(value)

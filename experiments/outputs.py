@@ -59,6 +59,7 @@ from types import FrameType
 from typing import Any
 
 from model import atomic
+from model.inputfile import windows_path
 
 MANIFEST = "manifest.json"
 # what noodplan writes into result folders (a folder holding only these may be replaced with --force)
@@ -78,11 +79,23 @@ class OutputError(ValueError):
 
 # --- before computing ---------------------------------------------------------------------------
 
+def _not_a_windows_path(target: str | Path, option: str) -> None:
+    """A target written as Windows writes paths: `C:\\out` or `out\\run1` was taken as one name with
+    backslashes in it (results written to a folder called `C:\\out` beside the working folder), and
+    `D:/results` as a folder `D:` of the working folder (`model.inputfile.windows_path`)."""
+    text = str(target)
+    hint = windows_path(text)
+    if hint:
+        shown = f"'{text}'" if text.isprintable() else repr(text)      # (a backslash shown once)
+        raise OutputError(f"{option}: {shown}: {hint}")
+
+
 def check_folder(target: str | Path, force: bool = False, option: str = "--out") -> Path:
     """The folder results will go to, checked before anything is computed: it must be empty,
     absent (its parent is created), or -- with `force` -- hold only noodplan's results."""
     if str(target).strip() == "":
         raise OutputError(f"{option}: give a folder name")
+    _not_a_windows_path(target, option)
     path = Path(os.path.expanduser(target))
     check_not_code(path, option)
     _reachable(path, option)
@@ -128,6 +141,7 @@ def check_file(target: str | Path, suffix: str, option: str = "--out", in_code: 
     earlier results is replaced only with `--force`, as a folder of them is (`check_folder`)."""
     if str(target).strip() == "":
         raise OutputError(f"{option}: give a file name")
+    _not_a_windows_path(target, option)
     path = Path(os.path.expanduser(target))
     if not in_code:
         check_not_code(path, option)
@@ -215,6 +229,7 @@ def check_writable(target: str | Path, option: str = "--out") -> Path:
     before the work as `check_folder` checks a folder of results: reachable, not noodplan's code,
     not a file, a place to make it in, and -- when it exists -- writing in it allowed. (`sweep --out
     ro`, an empty folder the user may not write in, was removed and made again writable by the store.)"""
+    _not_a_windows_path(target, option)
     path = Path(os.path.expanduser(target))
     check_not_code(path, option)
     _reachable(path, option)

@@ -16,6 +16,15 @@ from pathlib import Path
 from typing import Any
 
 
+def windows_path(text: str) -> str:
+    """What to write for a path written the way Windows writes paths (`C:\\data\\r.csv`, `D:/out`,
+    `runs\\a`), which names no file here (a backslash is part of a name; `D:` a folder of the working
+    folder); '' for any other path."""
+    if len(text) > 2 and text[0].isascii() and text[0].isalpha() and text[1] == ":" and text[2] in "\\/":
+        return f"a Windows path (drive {text[:2]}); give a path on this machine, folders separated by /"
+    return f"folders are separated by / here: {text.replace(chr(92), '/')}" if "\\" in text else ""
+
+
 def regular_file(path: str | Path, source: str, what: str, max_bytes: int,
                  error: type[Exception] = ValueError) -> int:
     """The size in bytes of `path`, a regular file of at most `max_bytes`; else raises `error`
@@ -23,7 +32,8 @@ def regular_file(path: str | Path, source: str, what: str, max_bytes: int,
     try:
         st = Path(path).stat()
     except FileNotFoundError:
-        raise error(f"{source}: no such file") from None
+        hint = windows_path(str(path))
+        raise error(f"{source}: no such file" + (f" ({hint})" if hint else "")) from None
     except OSError as exc:
         raise error(f"{source}: cannot be read ({exc.strerror})") from None
     except ValueError:        # os.stat refuses a NUL character in a name

@@ -26,7 +26,7 @@ from pydantic import (AfterValidator, BaseModel, ConfigDict, Field, ValidationEr
                       field_validator, model_validator)
 
 from model.inputfile import decode as _decode
-from model.inputfile import read_bytes
+from model.inputfile import read_bytes, windows_path
 
 SCENARIO_DIR = Path(__file__).parent / "scenarios"
 
@@ -993,7 +993,8 @@ def _check_names(sc: Scenario) -> None:
             raise ValueError(f"inflow.shocks.{i}.entry_municipality: " + (
                 f"{m!r} lies in {province_of[m]}, outside this world (provinces: {', '.join(sc.provinces or [])})"
                 if m in province_of else f"unknown municipality {m!r}" + (
-                    did_you_mean(m, province_of) or " (use the CBS name, e.g. 'Enschede')")))
+                    other_name(m, province_of) or did_you_mean(m, province_of)
+                    or " (use the CBS name, e.g. 'Enschede')")))
     for i, e in enumerate(sc.events):
         if e.province is not None and e.province not in world:
             raise ValueError(f"events.{i}.province: " + (
@@ -1366,7 +1367,7 @@ def iso_date(text: str) -> dt.date:
         try:
             return dt.date.fromisoformat(text)
         except ValueError:
-            raise ValueError(f"{shown(text)} is not a day of the calendar (YYYY-MM-DD)") from None
+            raise ValueError(f"{shown(text)} is not a day of the calendar (YYYY-MM-DD){_swapped_day(text)}") from None
     raise ValueError(f"{shown(text)} is not a date written YYYY-MM-DD{date_hint(text)}")
 
 
@@ -1387,10 +1388,21 @@ def date_hint(text: str) -> str:
             try:
                 day = dt.date(int(y[3 if y is dmy else 1]), int(y[m]), int(y[d]))
             except ValueError:
-                return ""
+                return _swapped_day(text)       # (2025-13-07: year-day-month)
             return f"; write it {day.isoformat()}{order}" + (
                 f" if {day.day} {day:%B} is meant" if order and day.day <= 12 and day.day != day.month else "")
     return ""
+
+
+def _swapped_day(text: str) -> str:
+    """'; write 2024-01-13 if 13 January is meant' for a date written year-day-month (`2024-13-01`: no month
+    13), else ''."""
+    m = re.fullmatch(r"(\d{4})-(\d{2})-(\d{2})", text)
+    try:
+        day = dt.date(int(m[1]), int(m[3]), int(m[2])) if m and int(m[2]) > 12 else None
+    except ValueError:
+        day = None
+    return f"; write {day.isoformat()} if {day.day} {day:%B} is meant" if day else ""
 
 
 def choice_argument(where: str, value: Any, choices: Sequence[str]) -> str:
@@ -1557,16 +1569,27 @@ def path_meant(parents: Sequence[Any], last: Any, known: Iterable[Any]) -> str:
     return f" (did you mean {'.'.join([*map(str, parents), close])!r}?)" if close is not None else ""
 
 
-# Names planners write for a place that the data name otherwise: the province of Friesland is
-# officially Fryslân (the data follow certegis, which writes Friesland: ../shared/data/nl/SOURCES.md)
-OTHER_NAMES = {"fryslân": "Friesland", "fryslan": "Friesland"}
+# Names planners write for a place that the data name otherwise (casefolded), with why: the province of
+# Friesland is officially Fryslân (the data follow certegis, which writes Friesland:
+# ../shared/data/nl/SOURCES.md); CBS names the municipalities of Den Bosch and The Hague 's-Hertogenbosch
+# (GM0796) and 's-Gravenhage (GM0518) (gemeenten_2023.csv, lines 209 and 149); Ter Apel, where asylum seekers
+# report, is a village of the municipality of Westerwolde (GM1950, line 327), not a municipality.
+OTHER_NAMES = {"fryslân": ("Friesland", "the data name it so"), "fryslan": ("Friesland", "the data name it so"),
+               "den bosch": ("'s-Hertogenbosch", "the CBS name"), "den haag": ("'s-Gravenhage", "the CBS name"),
+               "the hague": ("'s-Gravenhage", "the CBS name"),
+               "ter apel": ("Westerwolde", "the municipality Ter Apel lies in")}
+
+
+def other_name(name: Any, known: Iterable[str]) -> str:
+    """' (did you mean 'Y'? why)' when `name` is a known place's other name (`OTHER_NAMES`), else ''."""
+    other, why = OTHER_NAMES.get(name.strip().casefold(), (None, "")) if isinstance(name, str) else (None, "")
+    return f" (did you mean {other!r}? {why})" if other is not None and other in known else ""
 
 
 def unknown_name(what: str, name: Any, known: Sequence[str]) -> str:
     """'unknown <what> 'X' (did you mean 'Y'?)' when a known name is close or is X's other name
     (`OTHER_NAMES`), else with the known ones."""
-    other = OTHER_NAMES.get(name.strip().casefold()) if isinstance(name, str) else None
-    hint = f" (did you mean {other!r}? the data name it so)" if other in known else did_you_mean(name, known)
+    hint = other_name(name, known) or did_you_mean(name, known)
     return f"unknown {what} {name!r}" + (hint or f" (known: {', '.join(known)})")
 
 
@@ -1786,8 +1809,8 @@ class _Loader(_SafeLoader):
         try:
             return super().construct_yaml_timestamp(node)
         except ValueError as exc:
-            raise yaml.constructor.ConstructorError(None, None, f"{node.value!r} is not a real date ({exc})",
-                                                    node.start_mark) from None
+            raise yaml.constructor.ConstructorError(None, None, f"{node.value!r} is not a real date ({exc})"
+                                                    + _swapped_day(str(node.value)), node.start_mark) from None
 
     def construct_yaml_int(self, node: yaml.Node) -> int:
         digits = self.construct_scalar(node).replace("_", "")
@@ -1983,19 +2006,22 @@ def parse_yaml(text: str, source: str, what: str = "a scenario") -> Any:
 def _count_values(data: Any, source: str, what: str = "a scenario") -> None:
     """Refuse more than MAX_VALUES values or nesting deeper than 32: YAML aliases can make a small
     file expand into billions of values ('a billion laughs')."""
-    stack, n = [(data, 0)], 0
+    stack: list[tuple[Any, int, tuple]] = [(data, 0, ())]
+    n = 0
     while stack:
-        value, depth = stack.pop()
+        value, depth, path = stack.pop()
         n += 1
-        if n > MAX_VALUES:
-            raise ScenarioError(f"{source}: more than {MAX_VALUES:,} values (aliases counted each time they are used); "
-                                f"not {what}")
+        if n > MAX_VALUES:      # (named where the count passed it: the part that holds most, as a rule)
+            held = list(itertools.takewhile(lambda part: isinstance(part, str), path))[:3]   # (to its first list)
+            where = f" (the count passed it in {'.'.join(held)})" if held else ""
+            raise ScenarioError(f"{source}: more than {MAX_VALUES:,} values (aliases counted each time they are used)"
+                                f"{where}; not {what}")
         if depth > 32:
             raise ScenarioError(f"{source}: nested more than 32 levels deep; not {what}")
         if isinstance(value, dict):
-            stack.extend((v, depth + 1) for v in value.values())
+            stack.extend((v, depth + 1, (*path, k)) for k, v in value.items())
         elif isinstance(value, list | tuple):
-            stack.extend((v, depth + 1) for v in value)
+            stack.extend((v, depth + 1, (*path, i)) for i, v in enumerate(value))
 
 
 def decode(raw: bytes, source: str) -> str:
@@ -2009,7 +2035,7 @@ def _missing_hint(written: str, path: Path) -> str:
     return ("a scenario is not read from standard input: save it in a file and give its path" if written == "-" else
             "a web address is not read: save the file and give its path" if "://" in written else
             "the spaces at its start or end are part of the name" if written != written.strip() else
-            f"folders are separated by / here: {written.replace(chr(92), '/')}" if "\\" in written else
+            windows_path(written) if windows_path(written) else
             f"did you mean {written}.yaml?" if not path.suffix and path.with_suffix(".yaml").is_file() else "")
 
 
@@ -2061,7 +2087,9 @@ _OTHER_FILES = ((("parameters", "sampler"), "a sweep design", "run it with `nood
                 (("command", "scenario_sha256", "files"), "a run's manifest (what a run wrote with its results)",
                  "give the scenario file the run was made from"))
 _SCENARIO_HINT = {"a sweep design": "a design names its scenario under `scenario:`",
-                  "an exercise": "an exercise names its scenario under `scenario:`"}
+                  "an exercise": "an exercise names its scenario under `scenario:`",
+                  "a saved exercise": "a save is the JSON file `noodplan exercise play --save` or the exercise "
+                                      "room's Save writes"}
 
 
 def not_another_kind_of_file(data: dict, source: str, expected: str = "a scenario",

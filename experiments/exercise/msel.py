@@ -129,6 +129,13 @@ class Exercise(_Strict):
                 raise ValueError(f"roles.{i}.province: a {r.type} role needs its province")
             if not ROLE_KINDS[r.type].regional and r.province is not None:
                 raise ValueError(f"roles.{i}.province: a {r.type} role is national (leave province out)")
+            titles = [" ".join(x.title.split()).casefold() for x in self.roles[:i]]
+            if " ".join(r.title.split()).casefold() in titles:     # (the join form and the log could not tell them
+                first = titles.index(" ".join(r.title.split()).casefold())      # apart, nor the places they open)
+                raise ValueError(f"roles.{i}.name: {r.title!r} is roles.{first}'s name too"
+                                 + ("" if r.name else " (the name of its type, as no name is given)")
+                                 + "; give each role a name of its own: the players choose their role by it, and "
+                                   "it labels the places the role opens in the log")
         objectives = {o.id for o in self.objectives}
         for i, o in enumerate(self.objectives):
             before = [x.id for x in self.objectives[:i]]

@@ -37,8 +37,8 @@ from pathlib import Path
 from experiments import outputs
 from experiments.exercise.engine import ExerciseRun, replay
 from experiments.exercise.msel import exercise_from_dict
-from model.inputfile import parse_json, read_bytes
-from model.scenario import Scenario, ScenarioError, did_you_mean
+from model.inputfile import decode, parse_json, read_bytes
+from model.scenario import Scenario, ScenarioError, did_you_mean, not_another_kind_of_file, parse_yaml
 from model.snapshot import code_version
 from model.world import World
 
@@ -216,8 +216,26 @@ def from_bytes(raw: bytes | str, source: str = "exercise save", world_of: WorldO
     if not raw.strip():         # (the JSON reader's "Expecting value: line 1 column 1 (char 0)")
         raise ScenarioError(f"{source}: the file is empty: not a saved noodplan exercise (a save was cut off, or "
                             "another file was given)")
+    _not_yaml(raw, source)
     data = parse_json(raw, source, "a saved noodplan exercise", ScenarioError)
     return from_dict(data, source, world_of)
+
+
+def _not_yaml(raw: bytes | str, source: str) -> None:
+    """A save is JSON (an object); a YAML file given for it (the exercise, its scenario, a sweep design) was
+    refused as "not a saved noodplan exercise (Expecting value: line 1 column 1 (char 0))". Name what it is."""
+    text = decode(raw, source, ScenarioError) if isinstance(raw, bytes) else raw
+    if text.lstrip().startswith(("{", "[")):
+        return
+    try:
+        data = parse_yaml(text, source, "a saved exercise")
+    except ScenarioError:
+        data = None
+    if isinstance(data, dict):
+        not_another_kind_of_file(data, source, "a saved exercise")
+    raise ScenarioError(f"{source}: not a saved noodplan exercise: a save is a JSON file (written by `noodplan "
+                        f"exercise play --save` or the exercise room's Save), and this is " + (
+                            "YAML" if isinstance(data, dict | list) else "not JSON"))
 
 
 def load(path: str | Path) -> ExerciseRun:

@@ -281,7 +281,10 @@ def _forecast(args: argparse.Namespace) -> int:
             raise _Bad(f"--from-snapshot: {args.from_snapshot} is a run's output folder, not a snapshot file; "
                        f"forecast from its end with --from-run {args.from_snapshot}")
         if not Path(args.from_snapshot).exists():
-            raise _Bad(f"--from-snapshot: {args.from_snapshot}: no such file")
+            from model.inputfile import windows_path
+
+            hint = windows_path(args.from_snapshot)
+            raise _Bad(f"--from-snapshot: {args.from_snapshot}: no such file" + (f" ({hint})" if hint else ""))
         with _option("--from-snapshot"):
             origin = origins.from_snapshot_file(args.from_snapshot, args.months)
         inflow = args.inflow or "scenario"

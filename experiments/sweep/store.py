@@ -39,7 +39,7 @@ import pandas as pd
 from pydantic import ValidationError
 
 from experiments import outputs
-from experiments.sweep.design import MAX_SWEEP_RUNS, Design, Value, longest_days, reason, shown_value
+from experiments.sweep.design import MAX_SWEEP_RUNS, UNIT_PREFIX, Design, Value, longest_days, reason, shown_value
 from experiments.sweep.runner import Outcome, RunSpec
 from model import atomic
 from model.inputfile import parse_json, read_bytes
@@ -145,7 +145,8 @@ def _parquet(path: Path, columns: list[str] | None = None) -> pd.DataFrame:
         raise StoreError(f"{path}: a folder, where the store keeps a table file; {remedy}")
     try:
         return pd.read_parquet(path, columns=columns)
-    except (OSError, ValueError, pyarrow.ArrowException) as exc:
+    except (OSError, ValueError, LookupError, TypeError, pyarrow.ArrowException) as exc:   # (pandas' metadata in
+        # the footer, JSON, read by pyarrow: a key lost or a value of another type)
         what = str(exc).splitlines()[0][:160] if str(exc) else type(exc).__name__
         raise StoreError(f"{path}: damaged store file ({what}); {remedy}") from None
 
@@ -230,6 +231,12 @@ class Store:
         if s.path.is_dir():         # a file of the store that is a link to nothing is named, not read as absent
             for name in ("manifest.json", "plan.parquet", "runs.parquet", "daily.zarr", "parts"):
                 _no_link_to_nothing(s.path / name)
+        if not s.path.exists():     # ("not a sweep store (no manifest.json)" of a path misspelt)
+            raise StoreError(f"{path}: no such folder (a sweep store is the folder `noodplan sweep DESIGN --out STORE` "
+                             f"writes)")
+        if s.path.is_file():        # (a design or a scenario given for its store: "no manifest.json" misled)
+            raise StoreError(f"{path}: is a file, not a sweep store (the folder `noodplan sweep DESIGN --out STORE` "
+                             f"writes); give the store's folder")
         if not (s.path / "manifest.json").exists():
             raise StoreError(f"{path}: not a sweep store (no manifest.json); run `noodplan sweep` first")
         where = f"{path}: manifest.json"
@@ -251,9 +258,33 @@ class Store:
         except ValueError as exc:
             raise StoreError(f"{where}: damaged design ({' '.join(str(exc).split())[:200]})") from None
         _check_manifest(m, where)
+        s._plan_agrees()
         if s.parts.exists() and not s.parts.is_dir():
             raise StoreError(f"{s.parts}: not a folder (a store keeps its runs there); give the sweep a new --out")
         return s
+
+    def _plan_agrees(self) -> None:
+        """plan.parquet has a column for each of the manifest's design's parameters and its unit
+        coordinate (a design edited in the manifest, a parameter's path or name changed, ended `analyze`
+        in a KeyError where its plots read the column). Only the schema is read; a plan missing or
+        damaged is left to the command (a sweep writes it again, `analyze` names it)."""
+        import pyarrow
+        import pyarrow.parquet as pq
+
+        try:
+            columns = pq.read_schema(self.path / "plan.parquet").names
+        except (OSError, ValueError, pyarrow.ArrowException):
+            return
+        for i, p in enumerate(self.design().parameters):
+            lost = next((c for c in (p.label, f"{UNIT_PREFIX}{p.label}") if c not in columns), None)
+            if lost is not None:
+                inputs = [c for c in columns if c not in ("sample", "replicate", "seed", "run_id")
+                          and not c.startswith(UNIT_PREFIX)]
+                field = "name" if p.name else "scenarios" if p.scenarios is not None else "path"
+                raise StoreError(f"{self.path}: manifest.json and plan.parquet do not agree: design.parameters.{i}."
+                                 f"{field} {_short(p.label)!r} has no column {_short(lost)!r} in plan.parquet (its "
+                                 f"inputs: {', '.join(inputs) or 'none'}); put back the manifest.json and plan.parquet "
+                                 f"the sweep wrote, or run the sweep into a new --out")
 
     @classmethod
     def create_or_open(cls, path: str | Path, design: Design, plan: pd.DataFrame, kpis: list[str],
@@ -558,6 +589,9 @@ class Store:
         consolidated = self.path / "daily.zarr"
         if consolidated.exists() and self._views_current():
             return _zarr(consolidated, figures, days)
+        for p in self.part_dirs():          # (a link to nothing would read as a part without daily figures)
+            _no_link_to_nothing(p / "daily.zarr", f"remove {p} and run the same sweep command to compute its runs "
+                                                  f"again, or put back the folder it points to")
         parts = [p / "daily.zarr" for p in self.part_dirs() if (p / "daily.zarr").exists()]
         if not parts:
             return None
@@ -598,6 +632,11 @@ class Store:
                 shutil.rmtree(old, ignore_errors=True)
         m["consolidated"] = {"parts": n, "when": _now()}
         _write_json(self.path / "manifest.json", m)
+
+
+def _short(text: str, at_most: int = 60) -> str:
+    """`text` cut to `at_most` characters (an edited manifest's value may be any length)."""
+    return text if len(text) <= at_most else text[:at_most - 1] + "…"
 
 
 _MANIFEST_REMEDY = "put back the manifest.json the sweep wrote, or run the sweep into a new --out"

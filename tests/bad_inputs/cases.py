@@ -813,7 +813,6 @@ for name, (text, note) in {
     "value-thousands": ("date,quantity,value\n2025-07-05,population,\"2,000\"\n", ""),
     "utf16": (codecs.BOM_UTF16_LE + "date,quantity,value\n2025-07-05,population,2000\n".encode("utf-16-le"), ""),
     "binary": (bytes(range(256)) * 4, ""),
-    "semicolons": ("date;quantity;value\n2025-07-05;population;2000\n", "a Dutch Excel CSV"),
     "datetime": ("date,quantity,value\n2025-07-05T10:00,population,2000\n", ""),
 }.items():
     bad_argv("record", name, _BT, {"r.csv": text}, note)
@@ -2344,3 +2343,190 @@ good("ex7", "save-version-4-with-seats", _REPORT,
                                              {"op": "seat", "role": "coa", "change": "left"}, {"op": "advance"}])})
 good("ex7", "save-version-3-without-seats", _REPORT,
      {"s.json": _saved(**{**_SEAT_V4, "format_version": 3})})
+
+# --- round 23 (CL6)
+# `backtest --record` adds points to the packaged record, and both were taken as they came: a file whose every point
+# is on the run's start (the initial condition, not scored) ran the backtest on the packaged record alone, as if
+# the file had been scored; a point on a day and quantity the packaged record holds was scored twice, against two
+# figures (MAPE over both rows, ARD over the day once). `late.yaml` runs over the packaged 2019-12-31 count.
+_LATE = {"late.yaml": "extends: tiny.yaml\nname: late\nstart_date: 2019-12-20\n"}
+_BT_LATE = ("backtest", "{d}/late.yaml", "--seeds", "1", "--jobs", "1", "--record", "{d}/r.csv", "--out", "{d}/out")
+bad_argv("record", "cl6-only-the-start-date-beside-the-packaged-record", _BT_LATE,
+         {**_LATE, "r.csv": "date,quantity,value\n2019-12-20,population,2000\n"},
+         says=("--record: r.csv: every point is on the run's start 2019-12-20, the initial condition, which is not "
+               "scored; the file adds nothing to score (the packaged record's one point after it is scored without "
+               "it): give figures after 2019-12-20, or leave --record out",))
+bad_argv("record", "cl6-a-point-the-packaged-record-holds", _BT_LATE,
+         {**_LATE, "r.csv": "date,quantity,value\n2019-12-31,population,27316\n"},
+         says=("--record: r.csv: population on 2019-12-31 is in the packaged record already (27,316, ",
+               "leave it out of the file (one day would be counted twice, against two figures)"))
+good("cl6", "record-after-the-packaged-record", _BT_LATE,
+     {**_LATE, "r.csv": "date,quantity,value\n2019-12-20,population,2000\n2020-01-05,population,2100\n"})
+# a store's table whose pandas metadata (the JSON in the Parquet footer that says how each column is read back)
+# lost a key -- a byte flipped in it -- ended `analyze` in "KeyError: 'numpy_type'" from pyarrow; fuzz_other
+# --seed 43, store-runs/byte-flips/11. Named as damage with what to do, as a table that does not read.
+
+
+def _pandas_metadata_changed(raw: bytes, old: bytes, new: bytes) -> bytes:
+    """A Parquet table whose pandas metadata (the JSON pyarrow reads back from the schema) has `old` made `new`."""
+    import io
+
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(io.BytesIO(raw))
+    meta = dict(table.schema.metadata)
+    meta[b"pandas"] = meta[b"pandas"].replace(old, new, 1)
+    buf = io.BytesIO()
+    pq.write_table(table.replace_schema_metadata(meta), buf)
+    return buf.getvalue()
+
+
+_RUNS_DAMAGED = _pandas_metadata_changed(_fz2_store()["store/runs.parquet"], b'"field_name": "error", "pandas_type": '
+                                         b'"object", "numpy_type"', b'"field_name": "error", "pandas_type": "object", '
+                                         b'"numpy_$ype"')
+bad_argv("analyze", "cl6-store-runs-parquet-its-pandas-metadata-damaged", ("analyze", "{d}/store"),
+         {**_fz2_store(), "store/runs.parquet": _RUNS_DAMAGED},
+         says=("store/runs.parquet: damaged store file (", "run the same sweep command: it rebuilds runs.parquet"))
+# a store whose manifest's design no longer matches its plan (a parameter renamed, or its path edited, in
+# manifest.json): `analyze` ended in a KeyError where its plots read the parameter's column (fuzz_other --seed 43,
+# store-manifest/out-of-range/12: the path made 20 times as long). Named, with both files, before any analysis.
+_RENAMED = _fz2_store()
+_RENAMED["store/manifest.json"] = _RENAMED["store/manifest.json"].replace(b'"name": null, "uniform"',
+                                                                          b'"name": "supply", "uniform"')
+bad_argv("analyze", "cl6-store-manifest-design-parameter-renamed", ("analyze", "{d}/store"),
+         _RENAMED if b'"name": "supply"' in _RENAMED["store/manifest.json"] else {},
+         says=("store: manifest.json and plan.parquet do not agree: design.parameters.0.name 'supply' has no "
+               "column 'supply' in plan.parquet (its inputs: housing.supply_persons_per_year)",))
+# A `--record` CSV as a Dutch spreadsheet saves it (Excel with Dutch settings: ';' between columns, since the
+# comma is the decimal sign; dates day-month-year) was refused ("missing column(s) date, quantity, value (columns
+# separated by ';'? use ',')"): it is a valid record in another dress, read as meant (`history._separator`). A
+# header with ';' and no ',' (or Excel's first line `sep=;`) makes ';' the separator, the comma the decimal sign
+# (2100,5 and 2.100,5 are 2100.5) and D-M-YYYY a date (5-7-2025 is 5 July); 2,100 (2.1 or 2100?) and 2.100 (the
+# same question) are refused naming both readings, as in a file with commas.
+good("cl6", "record-dutch-spreadsheet", _BT, {"r.csv": "date;quantity;value\r\n1-7-2025;population;2000\r\n"
+                                                      "05-07-2025;population;2.100,5\r\n6-7-2025;permit_holders;300,25\r\n"})
+good("cl6", "record-semicolons-iso-dates", _BT, {"r.csv": "date;quantity;value\n2025-07-05;population;2000\n"})
+good("cl6", "record-excel-sep-line", _BT, {"r.csv": "sep=;\ndate;quantity;value;source\n2025-07-05;population;2000;"
+                                                   "COA, weekly figures\n"})
+for _name, _text, _says in (
+        ("thousands-comma", "date;quantity;value\n2025-07-05;population;2,100\n",
+         "r.csv: line 2: value '2,100': with ';' between columns the comma is a decimal comma, so it reads as 2.1 "
+         "persons; write 2100 if 2100 persons are meant, or 2.1 if that is meant"),
+        ("thousands-point", "date;quantity;value\n2025-07-05;population;2.100\n",
+         "r.csv: line 2: value '2.100' reads as 2.1 persons"),
+        ("no-such-day", "sep=;\ndate;quantity;value\n31-6-2025;population;2100\n",
+         "r.csv: line 3: date must be a day written YYYY-MM-DD (or D-M-YYYY, with ';' between columns) (got "
+         "'31-6-2025')"),
+        ("semicolons-and-commas", "date;quantity;value\n2025-07-05,population,2100\n",
+         "r.csv: line 2: its cells are separated by ',', the header's by ';'; separate every line's cells alike")):
+    bad_argv("record", f"cl6-dutch-spreadsheet-{_name}", _BT, {"r.csv": _text}, says=(f"--record: {_says}",))
+# A shock's entry point written by the name planners use for the place (Den Bosch, Den Haag, Ter Apel) was
+# "unknown municipality 'Den Bosch' (use the CBS name, e.g. 'Enschede')": now answered with the CBS name meant
+# (model.scenario.OTHER_NAMES; gemeenten_2023.csv), as Fryslân is with Friesland.
+for _written, _meant, _why, _province in (("Den Bosch", "'s-Hertogenbosch", "the CBS name", "Noord-Brabant"),
+                                          ("den haag", "'s-Gravenhage", "the CBS name", "Zuid-Holland"),
+                                          ("Ter Apel", "Westerwolde", "the municipality Ter Apel lies in", "Groningen")):
+    bad("names", f"cl6-entry-municipality-{_written.replace(' ', '-').lower()}",
+        f"provinces: [Zeeland, {_province}]\ninflow:\n  shocks: [{{start: 2025-07-02, end: 2025-07-10, "
+        f"extra_persons_per_day: 10, entry_municipality: {_written}}}]\n",
+        says=(f"s.yaml: inflow.shocks.0.entry_municipality: unknown municipality {_written!r} (did you mean "
+              f"{_meant!r}? {_why})",))
+good("cl6", "entry-municipality-cbs-name-with-apostrophe", ("validate", "{d}/s.yaml"),
+     {"s.yaml": "extends: tiny.yaml\nprovinces: [Zeeland, Noord-Brabant]\ninflow:\n  shocks: [{start: 2025-07-02, "
+                "end: 2025-07-10, extra_persons_per_day: 10, entry_municipality: \"'s-Hertogenbosch\"}]\n"})
+# Two roles of an exercise under one name (two COA tables without a name of their own, two provincial tables of
+# one province, or one name given twice) were taken: the players choose their role by its name, and the name
+# labels the places a role opens in the log, so the two could not be told apart. Refused naming the second.
+_ROLES_EXERCISE = ("name: ex\ntitle: An exercise\nsynopsis: s\nscenario: tiny.yaml\nturn_days: 7\nturns: 2\n"
+                   "objectives: []\ninjects: []\nroles:\n")
+for _name, _roles, _says in (
+        ("two-of-a-type-unnamed", "  - {id: coa, type: coa}\n  - {id: coa2, type: coa}\n",
+         "roles.1.name: 'COA' is roles.0's name too (the name of its type, as no name is given); give each role a "
+         "name of its own"),
+        ("one-name-twice", "  - {id: coa, type: coa, name: Tafel 1}\n  - {id: lrt, type: national, name: ' tafel  1'}\n",
+         "roles.1.name: ' tafel 1' is roles.0's name too; give each role a name of its own"),
+        ("two-tables-of-one-province", "  - {id: p1, type: province, province: Zeeland}\n"
+                                       "  - {id: p2, type: province, province: Zeeland}\n",
+         "roles.1.name: 'Provinciale regietafel Zeeland' is roles.0's name too")):
+    bad_argv("exercise", f"cl6-roles-{_name}", ("exercise", "validate", "{d}/e.yaml"),
+             {"e.yaml": _ROLES_EXERCISE + _roles}, says=(f"e.yaml: {_says}",))
+good("cl6", "exercise-two-of-a-type-named", ("exercise", "validate", "{d}/e.yaml"),
+     {"e.yaml": _ROLES_EXERCISE + "  - {id: coa, type: coa}\n  - {id: coa2, type: coa, name: COA Noord}\n"
+                                  "  - {id: p1, type: province, province: Zeeland}\n"
+                                  "  - {id: p2, type: province, province: Zeeland, name: Zeeuwse gemeenten}\n"})
+# A YAML file given where a saved exercise (JSON) is read -- the exercise itself, its scenario, a sweep design --
+# was "not a saved noodplan exercise (Expecting value: line 1 column 1 (char 0))", the JSON reader's words. Named
+# for what it is, with the command that takes it; other text is named as not JSON.
+for _name, _text, _says in (
+        ("an-exercise", _EXERCISE_FILE, "s.json: an exercise, not a saved exercise (it has roles and injects); check "
+                                        "it with `noodplan exercise validate FILE`"),
+        ("a-scenario", TINY, "s.json: a scenario, not a saved exercise (it has extends, name, provinces); run it with "
+                             "`noodplan run FILE --out DIR`"),
+        ("a-sweep-design", _DESIGN_FILE, "s.json: a sweep design, not a saved exercise (it has parameters and "
+                                         "sampler)"),
+        ("a-csv", "date,quantity,value\n2025-07-05,population,2000\n",
+         "s.json: not a saved noodplan exercise: a save is a JSON file (written by `noodplan exercise play --save` or "
+         "the exercise room's Save), and this is not JSON")):
+    bad_argv("exercise", f"cl6-save-is-{_name}", _REPORT, {"s.json": _text}, says=(_says,))
+# `analyze` and `ui --sweep` given a file (the design, a scenario) or a path that is not there said "not a sweep
+# store (no manifest.json); run `noodplan sweep` first", as of a folder that is no store.
+bad_argv("analyze", "cl6-store-is-the-design-file", ("analyze", "{d}/d.yaml"), {"d.yaml": _DESIGN_FILE},
+         says=("d.yaml: is a file, not a sweep store (the folder `noodplan sweep DESIGN --out STORE` writes)",))
+bad_argv("analyze", "cl6-store-not-there", ("analyze", "{d}/stor"), {},
+         says=("stor: no such folder (a sweep store is the folder `noodplan sweep DESIGN --out STORE` writes)",))
+# A path written the way Windows writes paths: `--out 'C:\out'` or `out\run1` ran and wrote its results to a folder
+# named `C:\out` (a backslash is part of a name here) beside the working folder, `D:/results` to a folder `D:`; an
+# input so written was "no such file" without a word of why (`model.inputfile.windows_path`).
+for _option, _argv in (("--out", ("run", "{d}/tiny.yaml", "--out", "C:\\results\\run1")),
+                       ("--out", ("compare", "{d}/tiny.yaml", "{d}/tiny.yaml", "--runs", "1", "--out", "D:/results")),
+                       ("--out", ("schema", "--out", "schemas\\scenario.json")),
+                       ("--save-snapshot", ("forecast", "--months", "1", "--members", "1", "--save-snapshot",
+                                            "C:\\o.snapshot", "--out", "{d}/f"))):
+    bad_argv("out", f"cl6-windows-path-{_argv[0]}-{_option.strip('-')}", _argv, {},
+             says=(f"{_option}: '{_argv[_argv.index(_option) + 1]}': ",))
+bad_argv("record", "cl6-windows-path", (*_BT[:-4], "--record", "C:\\data\\r.csv", "--out", "{d}/out"), {},
+         says=("--record: C:\\data\\r.csv: no such file (a Windows path (drive C:); give a path on this machine, "
+               "folders separated by /)",))
+bad_argv("forecast", "cl6-windows-path-from-snapshot", ("forecast", "--from-snapshot", "snapshots\\o.snapshot",
+                                                        "--months", "1", "--out", "{d}/f"), {},
+         says=("--from-snapshot: snapshots\\o.snapshot: no such file (folders are separated by / here: "
+               "snapshots/o.snapshot)",))
+bad_argv("extends", "cl6-windows-drive", ("validate", "D:/plans/tiny.yaml"), {},
+         says=("'D:/plans/tiny.yaml': no such scenario file (a Windows path (drive D:)",))
+# A date written year-day-month (2024-13-01: no month 13) was "not a real date (month must be in 1..12)": now with
+# the day meant, when the swap makes one.
+bad("dates", "cl6-year-day-month", "start_date: 2025-13-07\n",
+    says=("line 2 not valid YAML ('2025-13-07' is not a real date (month must be in 1..12); write 2025-07-13 if "
+          "13 July is meant)",))
+bad_argv("record", "cl6-year-day-month", _BT, {"r.csv": "date,quantity,value\n2025-13-07,population,2000\n"},
+         says=("--record: r.csv: line 2: date must be a day written YYYY-MM-DD (got '2025-13-07'); write 2025-07-13 "
+               "if 13 July is meant",))
+bad_argv("forecast", "cl6-from-record-year-day-month", ("forecast", "--from-record", "2023-13-01", "--months", "1",
+                                                         "--out", "{d}/f"), {},
+         says=("--from-record: '2023-13-01' is not a day of the calendar (YYYY-MM-DD); write 2023-01-13 if 13 January "
+               "is meant",))
+# A file of more than 100,000 values said so without a word of where they are (fuzz_other --seed 44,
+# upload-run/out-of-range/5: a saved run whose scenario.plan.phases was made a list of 100,000 entries); now the
+# part where the count passed the bound, as a rule the part that holds most.
+bad("sizes", "cl6-too-many-values-named-where", "groups: [" + "0, " * 100_001 + "0]\n",
+    says=("s.yaml: more than 100,000 values (aliases counted each time they are used) (the count passed it in "
+          "groups); not a scenario",))
+# With ';' read as a separator, a header of a Dutch spreadsheet's CSV with a name wrong was still told "columns
+# separated by ';'? use ','", which is no longer the cause; Dutch column names are answered with the English ones.
+for _name, _text, _says in (
+        ("dutch-column-names", "datum;grootheid;waarde\n2025-07-05;population;2100\n",
+         "r.csv: missing column(s) date, quantity, value (the columns are named in English: date, quantity, value)"),
+        ("misspelt-column", "date;quantiy;value\n2025-07-05;population;2100\n",
+         "r.csv: line 1: unknown column 'quantiy' (did you mean 'quantity'?)")):
+    bad_argv("record", f"cl6-dutch-spreadsheet-{_name}", _BT, {"r.csv": _text}, says=(f"--record: {_says}",))
+# noodplan's own tables given as a record -- a backtest's table fed back, a run's daily.csv -- were "missing
+# column(s) value" (or "quantity, value") without a word of what the file is.
+for _name, _text, _says in (
+        ("a-backtest-table", "date,quantity,recorded,sim_median,sim_p05,sim_p95,error,abs_pct_error,in_band,scored,"
+                             "source\n2025-07-05,population,2100,2051,2051,2051,-49,2.3,False,True,r.csv\n",
+         "r.csv: missing column(s) value (a backtest's table, which it wrote: a record has the figures recorded, "
+         "one a line: date, quantity, value)"),
+        ("a-run-daily-csv", "date,arrivals,population,in_bed\n2025-07-01,10,2009,2009\n",
+         "r.csv: missing column(s) quantity, value (a run's daily figures, which it wrote: a record has the figures "
+         "recorded, one a line")):
+    bad_argv("record", f"cl6-is-{_name}", _BT, {"r.csv": _text}, says=(f"--record: {_says}",))

@@ -101,3 +101,23 @@ def test_bad_record_file_is_one_line(tmp_path):
     r = _cli("backtest", "hindcast-2020", "--seeds", "1", "--record", str(rec), "--out", str(tmp_path))
     assert r.returncode == 2 and "--record: rec.csv: line 2: date must be a day written YYYY-MM-DD" in r.stderr
     assert r.stderr.count("\n") == 1
+
+
+def test_a_record_saved_by_a_dutch_spreadsheet_reads_as_meant(tmp_path):
+    # Excel with Dutch settings saves ';' between columns, a decimal comma and dates day-month-year; such a file
+    # was refused ("columns separated by ';'? use ','"). Read as the same points a file written here holds.
+    from experiments.history import read_points
+
+    dutch = tmp_path / "dutch.csv"
+    dutch.write_bytes(b"sep=;\r\ndate;quantity;value;source\r\n5-7-2025;population;2.100,5;COA, week 27\r\n"
+                      b"06-07-2025;permit_holders;~300,25;COA\r\n")
+    plain = tmp_path / "plain.csv"
+    plain.write_text("date,quantity,value,source\n2025-07-05,population,2100.5,\"COA, week 27\"\n"
+                     "2025-07-06,permit_holders,~300.25,COA\n")
+    assert read_points(dutch) == read_points(plain) == [
+        RecordPoint(dt.date(2025, 7, 5), "population", 2100.5, "COA, week 27"),
+        RecordPoint(dt.date(2025, 7, 6), "permit_holders", 300.25, "COA", approx=True)]
+    dutch.write_bytes(b"date;quantity;value\n5-7-2025;population;2,100\n")
+    with pytest.raises(ValueError, match=r"dutch.csv: line 2: value '2,100': with ';' between columns the comma is a "
+                                         r"decimal comma, so it reads as 2.1 persons; write 2100 if 2100 persons"):
+        read_points(dutch)

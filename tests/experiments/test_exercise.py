@@ -1252,7 +1252,8 @@ def test_the_command_line(tmp_path, capsys):
     capsys.readouterr()
     for argv, message in ((["exercise", "validate", "nope"], "nope: no such exercise file"),
                           (["exercise", "play", str(path), "--turns", "7"], "--turns: 1 to 6 (got 7)"),
-                          (["exercise", "report", str(path), "--out", "x.html"], "not a saved noodplan exercise")):
+                          (["exercise", "report", str(path), "--out", "x.html"],     # (the exercise, not its save)
+                           "small.yaml: an exercise, not a saved exercise (it has roles and injects)")):
         assert main(argv) == 2
         err = capsys.readouterr().err
         assert message in err and len(err.strip().splitlines()) == 1, err

@@ -173,8 +173,14 @@ def test_noodplan_analyze_on_a_real_sweep(tmp_path, capsys):
     capsys.readouterr()
     assert sorted(p.name for p in (tmp_path / "s" / "analysis").iterdir()) == [
         "manifest.json", "prim_boxes.csv", "report.txt", "sensitivity.csv"]           # replaced whole
-    assert main(["analyze", str(tmp_path / "nothing")]) == 2
-    assert "not a sweep store (no manifest.json)" in capsys.readouterr().err
+    assert main(["analyze", str(tmp_path / "nothing")]) == 2          # a path misspelt, a file (a design, a
+    assert "nothing: no such folder (a sweep store is the folder" in capsys.readouterr().err     # scenario): named
+    (tmp_path / "d.yaml").write_text("name: d\n")                     # as such (both were "not a sweep store (no
+    assert main(["analyze", str(tmp_path / "d.yaml")]) == 2          # manifest.json)")
+    assert "d.yaml: is a file, not a sweep store (the folder" in capsys.readouterr().err
+    (tmp_path / "empty").mkdir()
+    assert main(["analyze", str(tmp_path / "empty")]) == 2
+    assert "empty: not a sweep store (no manifest.json)" in capsys.readouterr().err
     assert main(["analyze", str(tmp_path / "s"), "--prim", "peak>>3"]) == 2
     assert capsys.readouterr().err.strip() == ("noodplan: --prim: 'peak>>3': write KPI>VALUE or KPI<VALUE, "
                                                "e.g. peak_unsheltered>500")

@@ -734,10 +734,12 @@ def test_a_damaged_design_in_the_manifest_is_named_by_its_field(reference, tmp_p
     assert "manifest.json: damaged design (name: Input should be a valid string (got 5))" in err, err
 
 
-@pytest.mark.parametrize("damage", ["metadata", "chunk", "chunk-removed", "figure-removed", "empty-folder"])
+@pytest.mark.parametrize("damage", ["metadata", "chunk", "chunk-removed", "figure-removed", "empty-folder",
+                                    "link-to-nothing"])
 def test_a_damaged_daily_zarr_is_named_with_what_to_do(reference, tmp_path, capsys, damage):
     # a part's daily.zarr damaged ended the sweep command in a zarr/numcodecs/json traceback, or
-    # (a figure's folder removed) was filled with NaN silently; following the advice restores the store
+    # (a figure's folder removed) was filled with NaN silently; following the advice restores the store.
+    # A part's daily.zarr that is a link to nothing was "damaged store file (missing: …)": named as a link
     from viz.cli import main
 
     design, reference = reference
@@ -753,13 +755,18 @@ def test_a_damaged_daily_zarr_is_named_with_what_to_do(reference, tmp_path, caps
         next(p for p in sorted((zarr / "phase").rglob("*")) if p.is_file() and p.name != "zarr.json").unlink()
     elif damage == "figure-removed":
         shutil.rmtree(zarr / "phase")
+    elif damage == "link-to-nothing":   # (a store copied with its links, a disk not mounted)
+        shutil.rmtree(zarr)
+        zarr.symlink_to(tmp_path / "gone")
     else:
         shutil.rmtree(zarr)
         zarr.mkdir()
     argv = ["sweep", str(design), "--out", str(store), "--executor", "serial"]
     assert main(argv) == 2
     err = capsys.readouterr().err.splitlines()[-1]     # after the sweep's header ("8 in …; nothing to compute")
-    assert err.startswith(f"noodplan: {zarr}: damaged store file ("), err
+    assert err.startswith(f"noodplan: {zarr}: " + (f"a link to nothing (it points to {tmp_path / 'gone'}, which does "
+                                                   f"not exist); " if damage == "link-to-nothing" else
+                                                   "damaged store file (")), err
     assert f"remove {part} and run the same sweep command" in err, err
     shutil.rmtree(part)
     assert main(argv) == 0

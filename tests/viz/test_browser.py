@@ -17,6 +17,7 @@ import numpy as np
 import pytest
 
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from tests.viz.conftest import DOCS_IMG
 from tests.viz.vuetify import choose
@@ -64,6 +65,18 @@ def steady_day(page, quiet_ms: int = 500, timeout_s: float = 30) -> int:
     raise AssertionError(f"the day shown was still changing after {timeout_s:.0f} s")
 
 
+def at_least(page, selector: str, n: int, timeout: int = 30_000) -> None:
+    """Wait until the page holds at least `n` elements `selector`: a part of the page (a chart's traces,
+    the markers, the cards) is drawn after the part a test waited for, the more so on a busy machine.
+    Fail saying how many there are."""
+    try:
+        page.wait_for_function("([sel, n]) => document.querySelectorAll(sel).length >= n", arg=[selector, n],
+                               timeout=timeout)
+    except PlaywrightTimeout:
+        raise AssertionError(f"{page.locator(selector).count()} of {selector} after {timeout // 1000} s, "
+                             f"not at least {n}") from None
+
+
 def shot(page, name: str, tmp_dir) -> None:
     """The user guide's screenshot: written to docs/img when UPDATE_UI_SCREENSHOTS=1 (or when it
     is missing), else to the test's tmp folder, so a test run leaves the work tree clean."""
@@ -94,10 +107,10 @@ def test_page_loads_offline_with_interactive_charts(ui_server, make_page, tmp_pa
     page.mouse.move(box["x"] + box["width"] * 0.9, box["y"] + box["height"] * 0.5)
     page.wait_for_function("() => [...document.querySelectorAll('.np-charts .hoverlayer')]"
                            ".some(h => h.textContent.length > 0)", timeout=30_000)   # the hover label
-    assert page.locator(".np-charts .legendtext").count() >= 10        # legend entries to toggle
-    assert page.locator(".np-card-value").count() == 9
-    assert page.locator(".np-spark svg").count() >= 5                 # sparklines on the planner's cards
-    assert page.locator(".np-marker[title]").count() > 100
+    at_least(page, ".np-charts .legendtext", 10)                      # legend entries to toggle
+    expect(page.locator(".np-card-value")).to_have_count(9, timeout=30_000)
+    at_least(page, ".np-spark svg", 5)                                # sparklines on the planner's cards
+    at_least(page, ".np-marker[title]", 101)
     shot(page, "run", tmp_path)
     op.assert_offline_clean()
 
@@ -173,7 +186,7 @@ def test_region_table_and_map_select_together(ui_server, make_page, tmp_path):
     page.get_by_role("tab", name="Regions").click()
     table = page.locator(".np-region-table")
     table.wait_for(timeout=30_000)
-    assert table.locator("tbody tr").count() == 13                      # 12 provinces and the nation
+    expect(table.locator("tbody tr")).to_have_count(13, timeout=30_000)   # 12 provinces and the nation
     assert "Spreidingswet" in table.locator("thead").inner_text()
     map_img = page.locator(".np-regions img.np-map-img")
     old = map_img.get_attribute("src")
@@ -232,7 +245,7 @@ def test_ab_of_two_builtins(ui_server, make_page, tmp_path):
     cost = table.locator("tr", has_text="Cost (EUR million)").inner_text()
     assert not cost.rstrip().endswith("+0"), cost
     page.locator(".np-compare-plot .js-plotly-plot").wait_for(timeout=30_000)
-    assert page.locator(".np-compare-plot .js-plotly-plot path.js-fill").count() > 0   # bands: two seeds
+    at_least(page, ".np-compare-plot .js-plotly-plot path.js-fill", 1)      # bands: two seeds
     page.get_by_label("Days", exact=True).fill("abc")
     page.get_by_text("days: a whole number from 1 to 730 (got 'abc')").wait_for(timeout=30_000)
     shot(page, "compare", tmp_path)
@@ -260,7 +273,7 @@ def test_forecast_from_today_draws_its_fan_chart_offline(ui_server, make_page, t
     assert page.locator(".np-forecast-error").count() == 0, page.locator(".np-forecast-error").inner_text()
     assert page.locator(".np-forecast-table").get_by_role("cell", name="Places needed", exact=True).count() == 1
     page.locator(".np-forecast-plot .js-plotly-plot").wait_for(timeout=30_000)
-    assert page.locator(".np-forecast-plot .js-plotly-plot path.js-fill").count() >= 6     # two bands a panel
+    at_least(page, ".np-forecast-plot .js-plotly-plot path.js-fill", 6)     # two bands a panel
     assert day_of(page) == 7                                                 # the run itself did not move
     shot(page, "forecast", tmp_path)
     op.assert_offline_clean()
@@ -330,6 +343,10 @@ def test_reload_warns_before_losing_the_run(ui_server, make_page):
     page.on("dialog", on_dialog)
     with contextlib.suppress(Exception):
         page.reload(timeout=3_000)
+    # the dialog comes when the page's unload handler has run: on a busy machine after the reload gave up
+    deadline = time.monotonic() + 60
+    while not dialogs and time.monotonic() < deadline:
+        page.wait_for_timeout(100)          # (Playwright hands events over while it waits)
     assert dialogs == ["beforeunload"]
     assert day_of(page) == 1
 
@@ -360,7 +377,8 @@ def test_file_zone_opens_the_chooser_and_bad_files_show_the_schema_message(ui_se
     msg = page.locator(".np-param-horizon_days .v-messages__message", has_text="horizon_days")
     msg.wait_for(timeout=30_000)
     assert "must be at least 1" in msg.inner_text()
-    assert page.locator(".np-apply").is_disabled()
+    # (the button is a part of its own: it can be drawn disabled after the message)
+    expect(page.locator(".np-apply"), "Apply stays enabled with horizon_days 0").to_be_disabled(timeout=30_000)
     shot(page, "scenario-error", tmp_path)
     op.assert_offline_clean()
 
@@ -462,11 +480,16 @@ def test_a_run_file_over_1_mib_renamed_txt_reopens_with_the_runs_figures(ui_serv
     wait_day(page, 9, timeout=120_000)
     assert page.locator(".np-upload-error").count() == 0
     assert day_of(page) == 9
-    cards = {k: page.locator(f".np-card-{k} .np-card-value").inner_text()
-             for k in ("population", "occupancy", "unsheltered")}
-    assert cards == {"population": f"{int(res['population'].values[-1]):,}",
-                     "occupancy": f"{float(res['occupancy_rate'].values[-1]):.1%}",
-                     "unsheltered": f"{int(res['unsheltered'].values[-1]):,}"}
+    want = {"population": f"{int(res['population'].values[-1]):,}",
+            "occupancy": f"{float(res['occupancy_rate'].values[-1]):.1%}",
+            "unsheltered": f"{int(res['unsheltered'].values[-1]):,}"}
+    cards = ("() => Object.fromEntries(['population', 'occupancy', 'unsheltered'].map(k => [k, "
+             "(document.querySelector('.np-card-' + k + ' .np-card-value')?.innerText || '').trim()]))")
+    try:        # (the cards are parts of their own: drawn after the day, the more so on a busy machine)
+        page.wait_for_function(f"want => JSON.stringify(({cards})()) === JSON.stringify(want)", arg=want,
+                               timeout=60_000)
+    except PlaywrightTimeout:
+        raise AssertionError(f"the cards show {page.evaluate(cards)}, not the run's {want}") from None
     page.get_by_text("a long session").first.wait_for(timeout=30_000)      # kept in the saved list
     op.assert_offline_clean()
 

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from tests.viz.conftest import DOCS_IMG, run_server
-from tests.viz.vuetify import choose, options
+from tests.viz.vuetify import choose, close_menu, open_menu, options
 
 pytestmark = pytest.mark.browser
 
@@ -54,10 +55,47 @@ def turn_is(page, turn: int, last: str | None = None, timeout: int = 60_000) -> 
         arg=[turn, last], timeout=timeout)
 
 
+# a table's rows as the page shows them, each a list of its cells' texts
+ROWS = ("sel => [...document.querySelectorAll(sel + ' tbody tr')]"
+        ".map(tr => [...tr.querySelectorAll('td')].map(td => td.textContent.trim()))")
+
+
+def rows_of(page, table: str) -> list[list[str]]:
+    """The rows of the table `table` (a selector) as the page shows them now."""
+    return page.evaluate(ROWS, table)
+
+
 def log_rows(page) -> list[list[str]]:
     """The log's rows, newest first, as [turn, day, kind, role, what, why, detail]."""
-    return page.evaluate("() => [...document.querySelectorAll('.np-ex-log tbody tr')]"
-                         ".map(tr => [...tr.querySelectorAll('td')].map(td => td.textContent.trim()))")
+    return rows_of(page, ".np-ex-log")
+
+
+def rows_become(page, table: str, rows: list[list[str]], timeout: int = 120_000) -> None:
+    """Wait until the table `table` shows `rows`: the parts of a page arrive one after another (each
+    a message of its own), so a table read right after another part came may still show its rows
+    before; fail saying what it shows."""
+    try:
+        page.wait_for_function(f"([sel, want]) => JSON.stringify(({ROWS})(sel)) === JSON.stringify(want)",
+                               arg=[table, rows], timeout=timeout)
+    except PlaywrightTimeout:
+        raise AssertionError(f"{table} shows {rows_of(page, table)} after {timeout // 1000} s, "
+                             f"not {rows}") from None
+
+
+def shows(page, selector: str, text: str, start: bool = False, timeout: int = 60_000) -> None:
+    """Wait until the element `selector` shows `text` (its visible text, trimmed; with `start`, text
+    that starts with it): a part read right after another part came may still show the state before.
+    Fail saying what it shows."""
+    try:
+        page.wait_for_function("([sel, text, start]) => { const e = document.querySelector(sel);"
+                               " const now = e ? e.innerText.trim() : null;"
+                               " return now !== null && (start ? now.startsWith(text) : now === text); }",
+                               arg=[selector, text, start], timeout=timeout)
+    except PlaywrightTimeout:
+        found = page.locator(selector)
+        now = found.first.inner_text().strip() if found.count() else None
+        raise AssertionError(f"{selector} shows {now!r} after {timeout // 1000} s, not "
+                             f"{text!r}{' at its start' if start else ''}") from None
 
 
 def shot(page, name: str, tmp_dir) -> None:
@@ -178,7 +216,11 @@ def test_a_click_acts_on_the_text_a_field_shows_while_its_last_keys_are_held_bac
     q.evaluate("() => { window.__npHold = true; }")
     q.get_by_label("Join code").fill(code.lower())
     q.locator(".np-ex-code-room").wait_for(timeout=30_000)
-    assert options(q, "Role") == ["lrt", "coa", "ind", "prov-ov", "vr-ov", "gem-ov"]
+    # (the room's line and the roles offered are parts of their own: the roles can come after the line)
+    roles = open_menu(q, "Role").get_by_role("option")
+    expect(roles, "the roles of the room the code names").to_have_count(6, timeout=30_000)
+    assert [t.strip() for t in roles.all_inner_texts()] == ["lrt", "coa", "ind", "prov-ov", "vr-ov", "gem-ov"]
+    close_menu(q)
     assert q.evaluate("() => window.__npHeld.length") >= 1           # (the code's update was still held back)
     q.evaluate("() => window.__npRelease()")
     choose(q, "Role", "ind")
@@ -253,8 +295,7 @@ def test_facilitator_and_two_players_play_a_room(room_server, make_page, tmp_pat
     f.locator(".np-ex-new-room").click()
     other = create_room(f, url, "instrumentalisation")
     assert other != code
-    f.locator(".np-ex-turn").wait_for()
-    assert f.locator(".np-ex-turn").inner_text().startswith("Turn 1 of 12, day 0")
+    shows(f, ".np-ex-turn", "Turn 1 of 12, day 0", start=True)
     assert not any(r[2] == "decision" for r in log_rows(f))
     f.locator(".np-ex-room-tab").first.click()
     turn_is(f, 1)
@@ -390,8 +431,8 @@ def test_save_restart_reload_rewind_and_fork_in_the_browser(tmp_path_factory, ma
         f.locator(".np-join-code").wait_for(timeout=120_000)
         first = f.locator(".np-join-code").inner_text().strip()
         turn_is(f, 2, timeout=120_000)
-        assert f.locator(".np-ex-fingerprint").inner_text() == saved_print
-        assert "room status: paused" in f.locator("body").inner_text()
+        shows(f, ".np-ex-fingerprint", saved_print)
+        f.wait_for_function("() => document.body.innerText.includes('room status: paused')", timeout=60_000)
         choose(f, "Snapshot to rewind to or fork from", "t0")
         f.locator(".np-ex-rewind").click()
         turn_is(f, 0, "rewound to snapshot 't0'", timeout=120_000)
@@ -400,7 +441,7 @@ def test_save_restart_reload_rewind_and_fork_in_the_browser(tmp_path_factory, ma
         f.wait_for_function("c => { const e = document.querySelector('.np-join-code');"
                             " return e && e.textContent.trim() !== c; }", arg=first, timeout=120_000)
         turn_is(f, 0, "forked from snapshot 't0'", timeout=120_000)
-        assert f.locator(".np-ex-fingerprint").inner_text() == at_t0
+        shows(f, ".np-ex-fingerprint", at_t0)
         f.locator(".np-ex-start").click()
         f.locator(".np-ex-advance").click()
         turn_is(f, 1, timeout=120_000)
@@ -479,7 +520,10 @@ def test_a_reload_mid_turn_brings_the_facilitator_and_the_tables_back_to_their_s
     q = other.page                                          # another tab: the start page, no seat
     q.goto(url)
     q.locator(".np-ex-create").wait_for(timeout=60_000)
-    q.wait_for_timeout(1_500)
+    # the page has read the tab's kept seats (none: another tab) when it keeps them again (`SeatStore`);
+    # only then can a seat it wrongly took back show, so look after that, not after a fixed 1.5 s
+    q.wait_for_function("() => window.sessionStorage.getItem('noodplan-exercise-seats') !== null",
+                        timeout=60_000)
     assert q.locator(".np-join-code").count() == 0 and q.locator(".np-ex-submit").count() == 0
     for op in (fac, coa, other):      # (a reload aborts the old page's goodbye to its server: that is all)
         op.failed = [x for x in op.failed if not re.search(r"/_solara/api/close/\S+ net::ERR_ABORTED$", x)]
@@ -495,10 +539,9 @@ def test_a_table_that_closes_its_tab_without_leave_is_out_of_the_room(room_serve
     f.wait_for_function("() => document.querySelector('.np-ex-players')?.textContent.includes('coa')",
                         timeout=60_000)
     coa.page.close(run_before_unload=True)
-    f.locator(".np-ex-gone").wait_for(timeout=60_000)
-    assert f.locator(".np-ex-gone").inner_text().strip() == \
-        "Left without Leave (their page closed): coa; no table plays this role now"
-    assert f.locator(".np-ex-players").inner_text().strip() == "Players joined: none yet"
+    # (the warning and the players' line are parts of their own: the one can come before the other)
+    shows(f, ".np-ex-gone", "Left without Leave (their page closed): coa; no table plays this role now")
+    shows(f, ".np-ex-players", "Players joined: none yet")
     fac.assert_offline_clean()
 
 
@@ -514,8 +557,7 @@ def report_log(html_text: str) -> list[list[str]]:
 
 def pending_rows(page) -> list[list[str]]:
     """The facilitator's decisions submitted this turn, as [role, decision, why]."""
-    return page.evaluate("() => [...document.querySelectorAll('.np-ex-pending tbody tr')]"
-                         ".map(tr => [...tr.querySelectorAll('td')].map(td => td.textContent.trim()))")
+    return rows_of(page, ".np-ex-pending")
 
 
 def decide(op, why: str, places: str | None = None, click: bool = True) -> None:
@@ -616,7 +658,9 @@ def test_a_whole_workshop_with_one_core_kept_busy(tmp_path_factory, make_page):
                                         " return e && e.textContent.trim() !== c; }", arg=code, timeout=120_000)
                     f.wait_for_function("b => document.querySelector('.np-ex-fingerprint')?.textContent === b",
                                         arg=at_save, timeout=120_000)
-                    assert log_rows(f) == line and pending_rows(f) == waiting
+                    # (the fingerprint, the log and the decisions waiting are parts of their own)
+                    rows_become(f, ".np-ex-log", line)
+                    rows_become(f, ".np-ex-pending", waiting)
                     f.locator(".np-ex-room-tab").first.click()
                     f.wait_for_function("c => document.querySelector('.np-join-code')?.textContent.trim() === c",
                                         arg=code, timeout=120_000)
@@ -659,7 +703,8 @@ def test_a_table_whose_browser_dies_is_away_and_taken_over_from_another_browser(
         assert f.evaluate(seat) == "coa\there"
         coa.context.close()                               # the browser dies: no close signal
         f.locator(".np-ex-free").wait_for(timeout=60_000)
-        assert f.evaluate(seat).startswith("coa\taway (afwezig): no sign of its page for 0 minutes")
+        # (the Free button and the seat's row are parts of their own)
+        shows(f, ".np-ex-seats tbody", "coa\taway (afwezig): no sign of its page for 0 minutes", start=True)
         other = make_page()
         q = other.page
         q.goto(url)

@@ -50,13 +50,18 @@ def register(subparsers) -> argparse.ArgumentParser:
     return sub
 
 
+def _count(n: int, noun: str) -> str:
+    """`n noun`, the noun in the plural unless n is 1 ("1 role", "6 roles")."""
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
 def cmd_list(args: argparse.Namespace) -> int:
     from experiments.exercise.msel import library_names, load_exercise
 
     for name in library_names():
         ex, _ = load_exercise(name)
-        print(f"{name:22s} {ex.turns:3d} turns x {ex.turn_days:3d} days  {len(ex.roles)} roles  "
-              f"{len(ex.injects):2d} injects  {ex.title}")
+        print(f"{name:22s} {ex.turns:3d} turns x {ex.turn_days:3d} days  {_count(len(ex.roles), 'role')}  "
+              f"{_count(len(ex.injects), 'inject'):>10s}  {ex.title}")
     return 0
 
 
@@ -64,8 +69,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
     from experiments.exercise.msel import load_exercise
 
     ex, sc = load_exercise(args.file)
-    print(f"{args.file}: valid exercise {ex.name!r} on scenario {sc.name!r} ({ex.turns} turns of {ex.turn_days} "
-          f"days, {len(ex.roles)} roles, {len(ex.injects)} injects)")
+    print(f"{args.file}: valid exercise {ex.name!r} on scenario {sc.name!r} ({_count(ex.turns, 'turn')} of "
+          f"{_count(ex.turn_days, 'day')}, {_count(len(ex.roles), 'role')}, {_count(len(ex.injects), 'inject')})")
     # an inject due after a turn's first day fires while its day is simulated, after that turn's decisions:
     # one due among the last turn's later days leaves no turn boundary to answer at, so its expected
     # decision can only read "no turn left" (one due on the last turn's first day is told as it opens)

@@ -660,7 +660,8 @@ def test_an_exercise_on_a_changed_scenario_names_it_as_changed(scenario, name, t
     (tmp_path / "e.yaml").write_text(text)
     from experiments.cli import main
     assert main(["exercise", "validate", str(tmp_path / "e.yaml")]) == 0
-    assert f"valid exercise 'e' on scenario {name!r} (3 turns" in capsys.readouterr().out
+    # one role, no injects: counted in the singular where it is one ("1 roles" before)
+    assert f"valid exercise 'e' on scenario {name!r} (3 turns of 2 days, 1 role, 0 injects)" in capsys.readouterr().out
 
 
 def test_the_national_table_asks_for_a_regime_and_it_comes_after_its_delay():

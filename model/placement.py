@@ -658,7 +658,7 @@ class Shared:
 
     def __init__(self) -> None:
         self.times = [0] * len(Kind)
-        self.tops: dict[int, tuple] = {}
+        self.tops: dict[int, tuple[int, np.ndarray, int, bool, bool]] = {}   # times, then `_top_band`
         self.bands: dict[int, _Bands] = {}
 
     def took(self, kinds: list[int]) -> None:
@@ -785,9 +785,7 @@ class NearestAmongEqual(EmptiestFirst):
             if b.whole is not None:
                 got = b.whole
             else:
-                km = self._km_at[kind]
-                if km is None:
-                    km = self._km_at[kind] = self._km[self._locs.municipality[self._locs.of_kind(kind)]]
+                km = self._km_to(kind)
                 if b.free is not None:
                     km = km[b.free]
                 # nearly full locations stay last, emptiest first; full ones (band 0, -0 free places)
@@ -796,6 +794,13 @@ class NearestAmongEqual(EmptiestFirst):
                 got = b.at[order[:b.n_free]] if b.n_free < len(b.at) else b.at[order]
             self._orders[kind] = got
         return got
+
+    def _km_to(self, kind: int) -> np.ndarray:
+        """The distance to each location of the kind (`Locations.of_kind` order), looked up once."""
+        km = self._km_at[kind]
+        if km is None:
+            km = self._km_at[kind] = self._km[self._locs.municipality[self._locs.of_kind(kind)]]
+        return km
 
     def _bands(self, kind: int) -> _Bands:
         """The kind's locations and their bands as they are now (`_Bands`), shared by the orders of
@@ -811,6 +816,7 @@ class NearestAmongEqual(EmptiestFirst):
         v = self._vacancy[idx]
         n_free = int(np.count_nonzero(v))   # free places are never below zero
         if n_free < 2:                      # none free, or one: nothing to order
+            # (the keys are not read: `whole` is the order)
             b = _Bands(times, idx, None, n_free, idx, idx, idx, idx[:0] if n_free == 0 else idx[v > 0])
         else:
             free = None
@@ -837,10 +843,7 @@ class NearestAmongEqual(EmptiestFirst):
                 got = shared.tops[kind] = (shared.times[kind], *self._top_band(idx))
             _, at, places, whole, sort = got
         if sort:
-            km = self._km_at[kind]
-            if km is None:
-                km = self._km_at[kind] = self._km[self._locs.municipality[idx]]
-            at = at[km[at].argsort(kind="stable")]
+            at = at[self._km_to(kind)[at].argsort(kind="stable")]
         return idx[at], places, whole
 
     def _top_band(self, idx: np.ndarray) -> tuple[np.ndarray, int, bool, bool]:

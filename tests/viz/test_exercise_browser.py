@@ -566,6 +566,11 @@ def decide(op, why: str, places: str | None = None, click: bool = True) -> None:
     p = op.page
     p.wait_for_function("() => { const b = document.querySelector('.np-ex-submit'); return b && !b.disabled; }",
                         timeout=120_000)
+    # the form's why as the room has it: empty (a submit empties it, and that reaches the page in a message of
+    # its own, which may come after the pending row: a text filled before it can be emptied again, and the
+    # decision go without it; CI on 54bc7b2 waited 120 s for turn 5's "coa 5 together", one core kept busy)
+    p.wait_for_function("() => { const t = document.querySelector('.np-ex-why textarea'); "
+                        "return t && t.value === ''; }", timeout=120_000)
     if places is not None:
         choose(p, "Kind", "Emergency (noodopvang)")
         p.get_by_label("Places").fill(places, timeout=120_000)

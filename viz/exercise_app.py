@@ -153,6 +153,25 @@ def named_room(code: str | None) -> Room | None:
         return None
 
 
+def _from_thread(change: Callable[[], None]) -> None:
+    """Run `change`, a page's own thread (the room's follower, the turn clock, the seats' look) setting a
+    value that redraws the page, under the page's lock: the one the server holds while it handles a
+    message from the browser. The redraw then never runs while a message sets a field, so it never reads
+    a field's text from before the message and sends it back over the text typed (in CI the follower's
+    redraw read the ad-hoc inject's title as empty while "Brand in Arnhem" arrived, and sent the empty
+    text to the page; the click on Send carried it, refused for want of a title). Outside a served page
+    (`solara.render` in tests) there is no lock to take. A page closed meanwhile is not drawn."""
+    from solara.server import kernel_context
+
+    if not kernel_context.has_current_context():
+        change()
+        return
+    context = kernel_context.get_current_context()
+    with context.lock:
+        if not context.closed_event.is_set():
+            change()
+
+
 def _follow(room: Room | None, seen: solara.Reactive[int]) -> None:
     """Redraw when the room changes (polls its version; stops when the page goes)."""
 
@@ -164,7 +183,7 @@ def _follow(room: Room | None, seen: solara.Reactive[int]) -> None:
         def poll():
             while not stop.wait(POLL_S):
                 if room.version != seen.value:
-                    seen.set(room.version)
+                    _from_thread(lambda: seen.set(room.version))
         threading.Thread(target=poll, name="noodplan-room-poll", daemon=True).start()
         return stop.set
     solara.use_effect(setup, [room.code if room else None])
@@ -349,7 +368,7 @@ def Clock(room: Room, tick: int = 0):
 
         def tick():
             while not stop.wait(next_redraw(room.time_left())):
-                now.set(now.value + 1)
+                _from_thread(lambda: now.set(now.value + 1))
         threading.Thread(target=tick, name="noodplan-turn-clock", daemon=True).start()
         return stop.set
     solara.use_effect(setup, [room.code, ticking])
@@ -475,10 +494,12 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
         if gone:          # their tabs closed without Leave: out of the room, the model answers their requests
             solara.Warning(f"Left without Leave (their page closed): {', '.join(gone)}; no table plays "
                            f"{'this role' if len(gone) == 1 else 'these roles'} now", classes=["np-ex-gone"])
-        Seats(room, key, message.set, room.version)
+        # (keyed: an error line or a seat's warning above them would move them among their siblings, and a
+        # part moved is made anew: the chart drawn again, a lesson typed but not yet sent lost)
+        Seats(room, key, message.set, room.version).key("seats")
         _table(["figure", "now"], _figures(run), "np-ex-figures")
-        Chart(room, room.version)
-        with solara.Row(style={"flex-wrap": "wrap"}):
+        Chart(room, room.version).key("chart")
+        with solara.Row(style={"flex-wrap": "wrap"}).key("downloads"):
             name = room.exercise_name
             with solara.FileDownload(lambda: room.report_html(key).encode("utf-8"), filename=f"{name}-report.html",
                                      mime_type="text/html"):
@@ -486,7 +507,7 @@ def Facilitator(room: Room, key: str, on_leave, on_fork):
             with solara.FileDownload(lambda: room.save_json(key).encode("utf-8"), filename=f"{name}.exercise.json",
                                      mime_type="application/json"):
                 solara.Button("Save exercise (JSON)", icon_name="mdi-content-save", classes=["np-ex-save"])
-        Lessons(room, key)
+        Lessons(room, key).key("lessons")
     Log(room, room.version)
 
 
@@ -511,7 +532,7 @@ def Seats(room: Room, key: str, on_message: Callable[[str], None], tick: int = 0
             while not stop.wait(min(SEATS_S, room.away_s / 4)):
                 room.look()
                 if room.shown_away:
-                    now.set(now.value + 1)
+                    _from_thread(lambda: now.set(now.value + 1))
         threading.Thread(target=look, name="noodplan-room-seats", daemon=True).start()
         return stop.set
     solara.use_effect(setup, [room.code])
@@ -679,7 +700,9 @@ def Seated(room: Room, token: str, role_id: str, on_leave, tick: int = 0):
                     for q in panel["requests"]], "np-ex-requests")
         solara.Markdown("**Your decision** (acts when the facilitator ends the turn)")
         t = kind_of.value
-        with solara.Div(classes=["np-ex-decide"]):
+        # (keyed: the tables above it come and go, an inject's, a request's; a part that moves to another
+        # place among its siblings is made anew, its fields too, and a text typed but not yet sent was lost)
+        with solara.Div(classes=["np-ex-decide"]).key("decide"):
             Carried(".np-ex-decide", ".np-ex-submit",
                     [(".np-ex-places input", "places", places, whole),
                      (".np-ex-factor input", "factor", factor, number),
@@ -732,7 +755,7 @@ def Seated(room: Room, token: str, role_id: str, on_leave, tick: int = 0):
             except ScenarioError as exc:
                 message.set(str(exc))
         if waiting and room.status == "running":
-            with solara.Row(style={"flex-wrap": "wrap"}, gap="4px"):
+            with solara.Row(style={"flex-wrap": "wrap"}, gap="4px").key("withdraw"):
                 for i, d in enumerate(waiting):
                     solara.Button(f"Withdraw: {said(d)}", on_click=lambda i=i, d=d: withdraw(i, d),
                                   text=True, small=True, classes=["np-ex-withdraw"])
@@ -837,13 +860,15 @@ def Page():
             if room_typed is not None:            # the code is right: the table sees whose room it joins
                 solara.Text(f"The room of the exercise {room_typed.run.exercise.title}: choose your role",
                             classes=["np-ex-code-room"])
-            solara.Select("Role", values=roles, value=role, classes=["np-ex-role"])
+            # (keyed, as the Join button: the line naming the room comes when the code is right, and would
+            # move them among their siblings, which makes them anew)
+            solara.Select("Role", values=roles, value=role, classes=["np-ex-role"]).key("role")
             away = [s for s in room_typed.seats() if s.away and s.role == role.value] if room_typed else []
             if away:            # a laptop of this table died: joining takes its seat over (`Room.join`)
                 longest = max(away, key=lambda s: s.quiet_s)
                 solara.Text(f"A seat of {role.value} is away (afwezig): no sign of its page for "
                             f"{minutes_said(longest.minutes)}. Joining takes it over.", classes=["np-ex-takeover"])
-            solara.Button("Join", on_click=join, color="primary", classes=["np-ex-join"])
+            solara.Button("Join", on_click=join, color="primary", classes=["np-ex-join"]).key("join")
         if message.value:
             solara.Error(message.value, classes=["np-ex-error"])
 

@@ -560,6 +560,29 @@ def pending_rows(page) -> list[list[str]]:
     return rows_of(page, ".np-ex-pending")
 
 
+# what a page shows, for a failure's message: its turn line, its error lines, its form fields (label: text) and
+# the newest rows of its log and of the decisions waiting
+PAGE_STATE = ("() => ({turn: document.querySelector('.np-ex-turn')?.textContent || null,"
+              " errors: [...document.querySelectorAll('.np-ex-error, .v-alert')].map(e => e.innerText.trim()),"
+              " fields: [...document.querySelectorAll('input, textarea')].filter(f => f.type !== 'hidden')"
+              ".map(f => (f.closest('.v-input')?.querySelector('label')?.textContent || f.name || '?') + ': '"
+              " + JSON.stringify(f.value)),"
+              " log: [...document.querySelectorAll('.np-ex-log tbody tr')].slice(0, 4).map(tr => tr.innerText),"
+              " pending: [...document.querySelectorAll('.np-ex-pending tbody tr, .np-ex-my-pending tbody tr')]"
+              ".map(tr => tr.innerText)})")
+
+
+def pages_state(**pages) -> str:
+    """What each page in `pages` (name: OfflinePage) shows now, a paragraph each (`PAGE_STATE`)."""
+    said = []
+    for name, op in pages.items():
+        try:
+            said.append(f"{name}: {op.page.evaluate(PAGE_STATE)}")
+        except Exception as exc:          # (a page closed or gone: say so, the failure is the point)
+            said.append(f"{name}: not read ({type(exc).__name__})")
+    return "\n".join(said)
+
+
 def decide(op, why: str, places: str | None = None, click: bool = True) -> None:
     """A table fills its decision form (`places`: COA's emergency places; else the form as it is) and submits
     it; with `click` False it only fills it (the caller clicks)."""
@@ -596,6 +619,7 @@ def test_a_whole_workshop_with_one_core_kept_busy(tmp_path_factory, make_page):
     _need_browser()
     busy = subprocess.Popen([sys.executable, "-c", "while True: pass"])
     logs = tmp_path_factory.mktemp("workshop")
+    fac = coa = ind = None
     try:
         with run_server(logs, app="viz.exercise_app") as url:
             fac = make_page()
@@ -684,6 +708,8 @@ def test_a_whole_workshop_with_one_core_kept_busy(tmp_path_factory, make_page):
                 op.assert_offline_clean()
         server_log = "".join(p.read_text() for p in logs.iterdir())
         assert "Traceback" not in server_log and "Error" not in server_log, server_log[-3000:]
+    except PlaywrightTimeout as exc:      # a wait that timed out: what the pages showed then
+        raise AssertionError(f"{exc}\n{pages_state(facilitator=fac, coa=coa, ind=ind)}") from None
     finally:
         busy.kill()
         busy.wait()

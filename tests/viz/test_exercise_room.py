@@ -707,6 +707,83 @@ def test_a_players_submit_and_join_act_on_the_texts_the_fields_show_not_on_keys_
     assert rc.find(v.Alert, class_="np-ex-error").widget.children == ["places: a whole number (got '6o0')"]
 
 
+
+def _ids(rc, v, *found) -> list[str]:
+    """The widget (browser model) of each part of the page `found` names ((widget class, find's keywords))."""
+    return [rc.find(cls, **kw).widget.model_id for cls, kw in found]
+
+
+def test_a_forms_fields_stay_the_same_fields_when_a_line_or_table_comes_above_them(render):
+    # a part of a page that moved among its siblings was made anew (reacton keys a part by its place): an
+    # inject's table coming above a table's decision form made its fields anew, in the browser too, and a
+    # why typed but not yet sent was lost (the decision went without it); an error line above the
+    # facilitator's lessons did the same to a lesson, and drew the chart again; the line naming the room
+    # above the join form made the role and Join anew as the code's last key came
+    v = pytest.importorskip("ipyvuetify")
+    import ipywidgets
+
+    from viz import exercise_app
+    from viz.exercise_room import ROOMS
+    from viz.field_carrier import FieldCarrier
+
+    room, key = small_room(ROOMS)
+    room.start(key)
+    table = render(exercise_app.Player(room, room.join("coa"), lambda: None))
+    form = [(v.Textarea, {}), (v.TextField, {"class_": "np-ex-places"}), (v.Btn, {"class_": "np-ex-submit"}),
+            (FieldCarrier, {"scope": ".np-ex-decide"})]
+    before = _ids(table, v, *form)
+    assert not table.find(v.SimpleTable, class_="np-ex-injects").widgets      # (no inject told yet)
+    room.adhoc(key, "Brand in Arnhem", "een noodopvang brandt af")
+    _until(lambda: table.find(v.SimpleTable, class_="np-ex-injects").widgets)
+    assert _ids(table, v, *form) == before
+
+    fac = render(exercise_app.Facilitator(room, key, lambda: None, lambda *a: None))
+    parts = [(v.Textarea, {}), (v.Btn, {"class_": "np-ex-keep-lesson"}), (v.Btn, {"class_": "np-ex-save"}),
+             (ipywidgets.Widget, {"class_": "np-ex-chart"})]
+    before = _ids(fac, v, *parts)
+    fac.find(v.Btn, class_="np-ex-fire").widget.click()          # no inject chosen: an error line comes
+    assert fac.find(v.Alert, class_="np-ex-error").widgets
+    assert _ids(fac, v, *parts) == before
+
+    page = render(exercise_app.Page())
+    join = [(v.Select, {"class_": "np-ex-role"}), (v.Btn, {"class_": "np-ex-join"})]
+    before = _ids(page, v, *join)
+    page.find(v.TextField, class_="np-ex-code").widget.v_model = room.code
+    assert page.find(ipywidgets.Widget, class_="np-ex-code-room").widgets      # (the room named)
+    assert _ids(page, v, *join) == before
+
+
+
+def test_a_pages_own_threads_redraw_it_only_between_the_messages_of_its_browser(monkeypatch):
+    # the room's follower redrew the facilitator's page while the server handled the message carrying the
+    # ad-hoc inject's title: the redraw read the title as empty, then sent that back over the title typed
+    # (CI on f204df5: Send carried the empty title, refused). The server handles a page's messages under
+    # the page's lock: its own threads now change it under that lock too, and not once the page is closed.
+    import threading
+
+    from solara.server import kernel_context
+
+    from viz.exercise_app import _from_thread
+
+    class Page:                     # a served page's context: its lock, and whether it is closed
+        lock = threading.RLock()
+        closed_event = threading.Event()
+
+    monkeypatch.setattr(kernel_context, "has_current_context", lambda: True)
+    monkeypatch.setattr(kernel_context, "get_current_context", lambda: Page)
+    said: list[str] = []
+    with Page.lock:                 # a message from the browser being handled
+        follower = threading.Thread(target=_from_thread, args=(lambda: said.append("redrawn"),))
+        follower.start()
+        follower.join(0.3)
+        said.append("message handled")
+    follower.join(10)
+    assert said == ["message handled", "redrawn"]
+    Page.closed_event.set()
+    _from_thread(lambda: said.append("drawn after the page closed"))
+    assert said == ["message handled", "redrawn"]
+
+
 def test_the_log_names_a_kind_in_the_words_of_the_tables_and_the_form():
     # the log and the report said "regular (azc)", the tables and the form "Regular centre (azc)": two words
     # for one kind. One source now (`experiments.kinds`), capitalised on the page

@@ -157,9 +157,9 @@ def _from_thread(change: Callable[[], None]) -> None:
     """Run `change`, a page's own thread (the room's follower, the turn clock, the seats' look) setting a
     value that redraws the page, under the page's lock: the one the server holds while it handles a
     message from the browser. The redraw then never runs while a message sets a field, so it never reads
-    a field's text from before the message and sends it back over the text typed (in CI the follower's
-    redraw read the ad-hoc inject's title as empty while "Brand in Arnhem" arrived, and sent the empty
-    text to the page; the click on Send carried it, refused for want of a title). Outside a served page
+    a field's text from before the message and sends it back over the text typed (the follower's redraw
+    could read the ad-hoc inject's title as empty while "Brand in Arnhem" arrived and send the empty text to
+    the page; a click on Send then carried it, refused for want of a title). Outside a served page
     (`solara.render` in tests) there is no lock to take. A page closed meanwhile is not drawn."""
     from solara.server import kernel_context
 

@@ -755,10 +755,11 @@ def test_a_forms_fields_stay_the_same_fields_when_a_line_or_table_comes_above_th
 
 
 def test_a_pages_own_threads_redraw_it_only_between_the_messages_of_its_browser(monkeypatch):
-    # the room's follower redrew the facilitator's page while the server handled the message carrying the
-    # ad-hoc inject's title: the redraw read the title as empty, then sent that back over the title typed
-    # (CI on f204df5: Send carried the empty title, refused). The server handles a page's messages under
-    # the page's lock: its own threads now change it under that lock too, and not once the page is closed.
+    # the room's follower, redrawing the facilitator's page while the server handled the message carrying
+    # the ad-hoc inject's title, could read the title as empty and send that back over the title typed (the
+    # likely cause of CI on f204df5 waiting for the inject: Send carried the empty title, refused). The
+    # server handles a page's messages under the page's lock: its own threads now change it under that lock
+    # too, and not once the page is closed.
     import threading
 
     from solara.server import kernel_context

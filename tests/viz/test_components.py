@@ -1497,3 +1497,36 @@ def test_a_download_asked_for_on_the_export_tab_comes_after_the_planner_left_it(
     # (read when it was drawn, after the day stepped meanwhile: named by the day it shows)
     assert w.bytes.startswith(b"<!doctype html") and w.filename.endswith("-briefing-end-of-day7.html"), w.filename
     assert b"End of day 7" in w.bytes
+
+
+def test_a_comparisons_result_reaches_the_page_only_between_the_messages_of_its_browser(monkeypatch):
+    # a comparison or forecast finishing redrew its panel from the job's thread, which read the fields'
+    # texts (the seeds, the members) while the server could be handling the message carrying a text typed,
+    # and sent the text from before it back over the one typed (the race the exercise room had,
+    # `viz.redraw`). The job's result, error and progress now reach the page under the page's lock, the
+    # one a message is handled under; a Cancel handled while the result waited drops it
+    from solara.server import kernel, kernel_context
+
+    from viz.background import BackgroundJob
+
+    page = kernel_context.VirtualKernelContext(id="np-test-job", kernel=kernel.Kernel(), session_id="np-test")
+    monkeypatch.setattr(kernel_context, "has_current_context", lambda: True)
+    monkeypatch.setattr(kernel_context, "get_current_context", lambda: page)
+    shown: list[str] = []
+    job = BackgroundJob(lambda result: shown.append(f"result {result}"))
+    with page.lock:                           # a message from the browser being handled
+        job.start(lambda progress, cancelled: 42)
+        time.sleep(0.5)                       # (the work is done at once: only the lock holds its result)
+        shown.append("message handled")
+    for _ in range(100):
+        if job.running.value:
+            time.sleep(0.05)
+    assert shown == ["message handled", "result 42"] and not job.running.value
+
+    job = BackgroundJob(lambda result: shown.append(f"result {result}"))
+    with page.lock:                           # the click on Cancel handled while the result waits
+        job.start(lambda progress, cancelled: 43)
+        time.sleep(0.5)
+        job.cancel()
+    time.sleep(0.5)
+    assert shown == ["message handled", "result 42"] and not job.running.value

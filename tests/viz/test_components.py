@@ -1530,3 +1530,44 @@ def test_a_comparisons_result_reaches_the_page_only_between_the_messages_of_its_
         job.cancel()
     time.sleep(0.5)
     assert shown == ["message handled", "result 42"] and not job.running.value
+
+
+def test_the_scenario_forms_buttons_stay_the_same_widgets_when_a_scenario_with_other_phases_comes():
+    # reacton keys a part of a page by its place among its siblings, and a part that moves is made anew:
+    # a scenario with another number of plan phases (saved, or dropped as a file) has another number of
+    # threshold fields and lines above Apply, Undo and the boxes of the error and the note, which were then
+    # closed and drawn anew in the browser (a click on Apply in flight went to a closed button). Baseline
+    # has 4 phases, so 17 fields; the saved one keeps the first phase only, 14 fields
+    from viz.scenario_panel import ScenarioPanel
+    from viz.store import Store
+
+    session = Session("baseline")
+    base = session.scenario
+    one_phase = base.model_copy(update={"name": "one-phase",
+                                        "plan": base.plan.model_copy(update={"phases": base.plan.phases[:1]})})
+    assert (len(params.params_for(base)), len(params.params_for(one_phase))) == (17, 14)
+    store = Store()
+    store.save_scenario("one-phase", one_phase)
+    run_id = solara.reactive(0)
+
+    def reset_to(scenario=None):
+        session.reset(scenario)
+        run_id.set(run_id.value + 1)
+
+    _, rc = solara.render(ScenarioPanel(session, run_id, store, reset_to, lambda *_: None), handle_error=False)
+
+    def parts() -> list[str]:
+        return [rc.find(v.Btn, class_="np-apply").widget.model_id, rc.find(v.Btn, class_="np-undo").widget.model_id,
+                rc.find(v.Html, class_="np-param-error-box").widget.model_id,
+                rc.find(v.Html, class_="np-apply-note-box").widget.model_id]
+
+    try:
+        before = parts()
+        rc.find(v.Select, class_="np-builtin").widget.v_model = "one-phase"
+        assert session.scenario.name == "one-phase" and len(rc.find(v.TextField).widgets) == 14
+        assert parts() == before
+        rc.find(v.Select, class_="np-builtin").widget.v_model = "baseline"      # and back: the fields come
+        assert len(rc.find(v.TextField).widgets) == 17
+        assert parts() == before
+    finally:
+        rc.close()

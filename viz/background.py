@@ -17,6 +17,8 @@ from typing import Any
 
 import solara
 
+from viz.redraw import from_thread
+
 log = logging.getLogger(__name__)
 
 PROGRESS_STEP = 0.05      # report progress in steps of 5 % (each report redraws the panel)
@@ -56,24 +58,35 @@ class BackgroundJob:
         self._cancel.set()
 
     def _run(self, work: Work, cancel: threading.Event) -> None:
+        """Run `work`; its progress, result and error reach the page between the messages of its browser
+        (`viz.redraw.from_thread`): the result redraws the panel, which then read the fields' texts from
+        before a message that set one, and sent them back over the text typed (the seeds of the next
+        comparison typed while one ran). A Cancel handled meanwhile drops what comes after it."""
         last = [0.0]
 
         def tick(f: float) -> None:
             if f - last[0] >= PROGRESS_STEP and not cancel.is_set():
                 last[0] = f
-                self.progress.set(f)
+                from_thread(lambda: None if cancel.is_set() else self.progress.set(f))
         try:
             out = work(tick, cancel.is_set)
         except Exception as exc:   # shown in the panel; the traceback goes to the server log
             log.exception("background job failed")
-            if not cancel.is_set():
-                self.error.set(str(exc) or type(exc).__name__)
-                self.running.set(False)
+            said = str(exc) or type(exc).__name__      # (`exc` is unbound once the except block ends)
+
+            def failed() -> None:
+                if not cancel.is_set():
+                    self.error.set(said)
+                    self.running.set(False)
+            from_thread(failed)
             return
-        if not cancel.is_set():
-            if out is not None:
-                self.on_result(out)
-            self.running.set(False)
+
+        def done() -> None:
+            if not cancel.is_set():
+                if out is not None:
+                    self.on_result(out)
+                self.running.set(False)
+        from_thread(done)
 
 
 @solara.component

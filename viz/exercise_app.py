@@ -28,6 +28,7 @@ from viz.exercise_room import HEARTBEAT_S, ROOMS, Room, TakenAlready, away_said,
 from viz.field_carrier import FieldCarrier
 from viz.file_pick import FilePick
 from viz.labels import DECISION_LABELS, KIND_LABELS, REGIME_LABELS, TRACK_LABELS
+from viz.redraw import from_thread as _from_thread  # (its own threads' redraws: `viz.redraw`)
 
 # the after-action report draws with matplotlib: import it now, not on the first report's click (the
 # import is half that report's work; under load it took the download past half a minute)
@@ -151,25 +152,6 @@ def named_room(code: str | None) -> Room | None:
         return ROOMS.get(code)
     except ScenarioError:
         return None
-
-
-def _from_thread(change: Callable[[], None]) -> None:
-    """Run `change`, a page's own thread (the room's follower, the turn clock, the seats' look) setting a
-    value that redraws the page, under the page's lock: the one the server holds while it handles a
-    message from the browser. The redraw then never runs while a message sets a field, so it never reads
-    a field's text from before the message and sends it back over the text typed (the follower's redraw
-    could read the ad-hoc inject's title as empty while "Brand in Arnhem" arrived and send the empty text to
-    the page; a click on Send then carried it, refused for want of a title). Outside a served page
-    (`solara.render` in tests) there is no lock to take. A page closed meanwhile is not drawn."""
-    from solara.server import kernel_context
-
-    if not kernel_context.has_current_context():
-        change()
-        return
-    context = kernel_context.get_current_context()
-    with context.lock:
-        if not context.closed_event.is_set():
-            change()
 
 
 def _follow(room: Room | None, seen: solara.Reactive[int]) -> None:

@@ -162,15 +162,18 @@ def ScenarioPanel(session: Session, run_id: solara.Reactive[int], store: Store, 
                         class_=f"np-param {param_class(p.key)}",
                         style_="margin-bottom: 4px",
                         on_v_model=edit(p.key))
-        with solara.Div(classes=["np-param-error-box"]):
+        # (keyed, the three parts after the fields: a scenario with another number of plan phases (saved or
+        # dropped) has another number of fields and group lines above them, which moved them among their
+        # siblings, and a part moved is made anew: Apply and Undo closed and drawn again in the browser)
+        with solara.Div(classes=["np-param-error-box"]).key("param-error-box"):
             if errors.get(""):
                 solara.Error(errors[""], classes=["np-param-error"])
-        with solara.Row(style={"flex-wrap": "wrap"}, gap="4px"):
+        with solara.Row(style={"flex-wrap": "wrap"}, gap="4px").key("apply-row"):
             solara.Button("Apply (restarts the run)", on_click=apply_, color="primary",
                           disabled=bool(errors) or not changed, classes=["np-apply"])
             solara.Button("Undo changes", on_click=lambda: drafts.set(params.current_values(session.scenario)),
                           disabled=not changed, text=True, classes=["np-undo"])
-        with solara.Div(classes=["np-apply-note-box"]):
+        with solara.Div(classes=["np-apply-note-box"]).key("apply-note-box"):
             if errors:
                 solara.Text("Invalid input: the run keeps the last valid scenario.", classes=["np-keep-note"],
                             style={"color": "#b00020"})

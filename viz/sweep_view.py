@@ -15,6 +15,7 @@ at the store's modification times every STORE_CHECK_S seconds (`store_stamp`, a 
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import threading
@@ -27,6 +28,7 @@ import solara
 
 from viz.components import TypedText
 from viz.figures import png_bytes
+from viz.redraw import from_thread
 
 
 DEFAULT_STORE = os.environ.get("NOODPLAN_UI_SWEEP", "")
@@ -137,7 +139,12 @@ def SweepView(store: str):
                 now = store_stamp(store)
                 if now != seen and not stop.is_set():
                     seen = now
-                    set_stamp(now)
+                    # between the browser's messages (`viz.redraw`): the redraw reads the KPI chosen
+                    from_thread(functools.partial(show, now))
+
+        def show(stamp: tuple[int | None, ...]) -> None:
+            if not stop.is_set():             # (the tab closed while the page's lock was held)
+                set_stamp(stamp)
         threading.Thread(target=look, name="noodplan-sweep-watch", daemon=True).start()
         return stop.set           # the tab closes or another store is opened: stop looking
     solara.use_effect(watch, [store])

@@ -100,6 +100,43 @@ def test_a_store_a_sweep_is_still_writing_is_read_again_when_it_changed(tmp_path
         rc.close()
 
 
+
+def test_the_stores_watch_redraws_the_view_only_between_the_messages_of_its_browser(tmp_path, monkeypatch):
+    """The watch redrew the view from its own thread, which read the KPI chosen while the server could be
+    handling the message choosing another, and sent the one from before back to the browser (the race the
+    exercise room had, `viz.redraw`). It now redraws under the page's lock, the one a message is handled
+    under: while a message is handled, a store that changed is shown only once it is."""
+    import time
+
+    from solara.server import kernel, kernel_context
+
+    from viz import sweep_view
+
+    monkeypatch.setattr(sweep_view, "STORE_CHECK_S", 0.05, raising=False)
+    out = tmp_path / "store"
+    d = design_from_dict(toy_design(sampler={"method": "lhs", "samples": 8, "seed": 1}))
+
+    def stop_after_first(done, total):
+        raise KeyboardInterrupt                 # the sweep still running: one batch of 4 written
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(d, out, executor="serial", model=Linear(), batch_size=4, on_batch=stop_after_first,
+                  log=lambda m: None)
+    page = kernel_context.VirtualKernelContext(id="np-test-sweep", kernel=kernel.Kernel(), session_id="np-test")
+    monkeypatch.setattr(kernel_context, "has_current_context", lambda: True)
+    monkeypatch.setattr(kernel_context, "get_current_context", lambda: page)
+    _box, rc = solara.render(SweepView(store=str(out)), handle_error=False)
+    try:
+        assert "4 runs ok" in _text(rc, "np-sweep-summary")
+        with page.lock:                         # a message from the browser being handled
+            run_sweep(d, out, executor="serial", model=Linear(), batch_size=4, log=lambda m: None)   # the rest
+            time.sleep(1.0)                     # (20 looks: the watch saw the change)
+            assert "4 runs ok" in _text(rc, "np-sweep-summary")
+        _wait_until(lambda: "8 runs ok" in _text(rc, "np-sweep-summary"))
+    finally:
+        rc.close()
+
+
 def _wait_until(cond, seconds: float = 60) -> None:
     import time
 

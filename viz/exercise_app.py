@@ -28,7 +28,7 @@ from viz.exercise_room import HEARTBEAT_S, ROOMS, Room, TakenAlready, away_said,
 from viz.field_carrier import FieldCarrier
 from viz.file_pick import FilePick
 from viz.labels import DECISION_LABELS, KIND_LABELS, REGIME_LABELS, TRACK_LABELS
-from viz.redraw import from_thread as _from_thread  # (its own threads' redraws: `viz.redraw`)
+from viz.redraw import from_thread
 
 # the after-action report draws with matplotlib: import it now, not on the first report's click (the
 # import is half that report's work; under load it took the download past half a minute)
@@ -165,7 +165,7 @@ def _follow(room: Room | None, seen: solara.Reactive[int]) -> None:
         def poll():
             while not stop.wait(POLL_S):
                 if room.version != seen.value:
-                    _from_thread(lambda: seen.set(room.version))
+                    from_thread(lambda: seen.set(room.version))
         threading.Thread(target=poll, name="noodplan-room-poll", daemon=True).start()
         return stop.set
     solara.use_effect(setup, [room.code if room else None])
@@ -350,7 +350,7 @@ def Clock(room: Room, tick: int = 0):
 
         def tick():
             while not stop.wait(next_redraw(room.time_left())):
-                _from_thread(lambda: now.set(now.value + 1))
+                from_thread(lambda: now.set(now.value + 1))
         threading.Thread(target=tick, name="noodplan-turn-clock", daemon=True).start()
         return stop.set
     solara.use_effect(setup, [room.code, ticking])
@@ -514,7 +514,7 @@ def Seats(room: Room, key: str, on_message: Callable[[str], None], tick: int = 0
             while not stop.wait(min(SEATS_S, room.away_s / 4)):
                 room.look()
                 if room.shown_away:
-                    _from_thread(lambda: now.set(now.value + 1))
+                    from_thread(lambda: now.set(now.value + 1))
         threading.Thread(target=look, name="noodplan-room-seats", daemon=True).start()
         return stop.set
     solara.use_effect(setup, [room.code])

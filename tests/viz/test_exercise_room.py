@@ -764,7 +764,7 @@ def test_a_pages_own_threads_redraw_it_only_between_the_messages_of_its_browser(
 
     from solara.server import kernel_context
 
-    from viz.exercise_app import _from_thread
+    from viz.redraw import from_thread
 
     class Page:                     # a served page's context: its lock, and whether it is closed
         lock = threading.RLock()
@@ -774,14 +774,14 @@ def test_a_pages_own_threads_redraw_it_only_between_the_messages_of_its_browser(
     monkeypatch.setattr(kernel_context, "get_current_context", lambda: Page)
     said: list[str] = []
     with Page.lock:                 # a message from the browser being handled
-        follower = threading.Thread(target=_from_thread, args=(lambda: said.append("redrawn"),))
+        follower = threading.Thread(target=from_thread, args=(lambda: said.append("redrawn"),))
         follower.start()
         follower.join(0.3)
         said.append("message handled")
     follower.join(10)
     assert said == ["message handled", "redrawn"]
     Page.closed_event.set()
-    _from_thread(lambda: said.append("drawn after the page closed"))
+    from_thread(lambda: said.append("drawn after the page closed"))
     assert said == ["message handled", "redrawn"]
 
 

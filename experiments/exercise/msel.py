@@ -142,10 +142,18 @@ class Exercise(_Strict):
             if o.id in before:      # an inject's objective would be ambiguous
                 raise ValueError(f"objectives.{i}.id: {o.id!r} is used twice (objectives.{before.index(o.id)} has it)")
         seen: list[str] = []
+        told: list[str] = []      # the injects' titles as a reader takes them: spaces and capitals aside
         for i, j in enumerate(self.injects):
             if j.id in seen:
                 raise ValueError(f"injects.{i}.id: {j.id!r} is used twice (injects.{seen.index(j.id)} has it)")
             seen.append(j.id)
+            # the players' table, `play`'s timeline, the report's objectives and its chart name an inject by
+            # its title alone (the id is only in the file): two under one title could not be told apart
+            told.append(" ".join(j.title.split()).casefold())
+            if told[-1] in told[:-1]:
+                raise ValueError(f"injects.{i}.title: {j.title!r} is injects.{told.index(told[-1])}'s title too; give "
+                                 "each inject a title of its own: the players, the log and the after-action report "
+                                 "name an inject by its title")
             if j.role is not None and j.role not in ids:
                 raise ValueError(f"injects.{i}.role: {j.role!r} is not one of the roles"
                                  + (did_you_mean(j.role, ids) or f" ({', '.join(ids)})"))

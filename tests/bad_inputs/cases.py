@@ -2530,3 +2530,21 @@ for _name, _text, _says in (
          "r.csv: missing column(s) quantity, value (a run's daily figures, which it wrote: a record has the figures "
          "recorded, one a line")):
     bad_argv("record", f"cl6-is-{_name}", _BT, {"r.csv": _text}, says=(f"--record: {_says}",))
+
+# --- round 24
+# Two injects of an exercise under one title (spaces and capitals aside) were taken: the players' table of what
+# they are told, `play`'s timeline, the report's objectives and its chart name an inject by its title alone (its
+# id is only in the file), so the two could not be told apart there. Refused naming the second. (An ad-hoc inject
+# the facilitator sends under the title of one told already is a second report on the same news: the log keeps
+# it apart as the facilitator's, on its own day; taken.)
+_INJECTS_EXERCISE = ("name: ex\ntitle: An exercise\nsynopsis: s\nscenario: tiny.yaml\nturn_days: 7\nturns: 2\n"
+                     "objectives: []\nroles:\n  - {id: coa, type: coa}\ninjects:\n"
+                     "  - {id: fire, title: Brand in Arnhem, synopsis: 'Een brand in de opvang in Arnhem.', at_day: 1}\n")
+bad_argv("exercise", "r24-injects-one-title-twice", ("exercise", "validate", "{d}/e.yaml"),
+         {"e.yaml": _INJECTS_EXERCISE + "  - {id: fire-again, title: ' brand in  ARNHEM', synopsis: 'Nog een.', "
+                                        "at_day: 5}\n"},
+         says=("e.yaml: injects.1.title: ' brand in ARNHEM' is injects.0's title too; give each inject a title of "
+               "its own: the players, the log and the after-action report name an inject by its title",))
+good("r24", "exercise-injects-titles-of-their-own", ("exercise", "validate", "{d}/e.yaml"),
+     {"e.yaml": _INJECTS_EXERCISE + "  - {id: fire-again, title: Brand in Arnhem (update), synopsis: 'Nog een.', "
+                                    "at_day: 5}\n"})

@@ -29,7 +29,7 @@ replicates: 20
 outputs: {kpis: [permit_holders_end, peak_population]}
 """
 
-# each command with the targets it would write; all run for well over the 4 s before the signal
+# each command with the targets it would write; all compute for seconds after their first simulated day
 COMMANDS = {
     "compare": (["compare", "baseline", "baseline", "--runs", "10", "--out", "t.csv"], ["t.csv"]),
     "backtest": (["backtest", "hindcast-2015", "--seeds", "2", "--out", "bt"], ["bt"]),
@@ -42,19 +42,54 @@ COMMANDS = {
     "run": (["run", "baseline", "--days", "3650", "--out", "out"], ["out"]),
 }
 
+# The sign that a command is computing, not still importing: the model's first simulated day done, in
+# the command's process or in any worker it started (a forkserver's worker is a new Python, which runs
+# `sitecustomize` too). Each process that finishes a day creates the file named in STARTED_ENV.
+STARTED_ENV = "NOODPLAN_TEST_STARTED"
+SITECUSTOMIZE = f'''\
+import os
+
+if os.environ.get("{STARTED_ENV}"):
+    from model import rulebook
+
+    _run_day = rulebook.run_day
+
+    def run_day(s):
+        _run_day(s)
+        if rulebook.run_day is run_day:       # once per process
+            rulebook.run_day = _run_day
+            open(os.environ["{STARTED_ENV}"], "a").close()
+
+    rulebook.run_day = run_day
+'''
+START_TIMEOUT_S = 300       # a busy CI machine; the wait ends as soon as a day is done
+
+
+def _wait_until_computing(p: subprocess.Popen, started: Path) -> None:
+    """Poll until `started` exists (a day simulated); fail with the command's output if it ends first."""
+    deadline = time.monotonic() + START_TIMEOUT_S
+    while not started.exists():
+        assert p.poll() is None, p.communicate()           # ended before computing a day
+        assert time.monotonic() < deadline, f"no simulated day in {START_TIMEOUT_S} s"
+        time.sleep(0.05)
+
 
 @pytest.mark.slow
 @pytest.mark.parametrize("name", list(COMMANDS))
-def test_ctrl_c_mid_run_is_one_line_exit_130_and_nothing_written(tmp_path, name):
+def test_ctrl_c_mid_run_is_one_line_exit_130_and_nothing_written(tmp_path, tmp_path_factory, name):
     argv, targets = COMMANDS[name]
     (tmp_path / "tiny.yaml").write_text(TINY)
     (tmp_path / "d.yaml").write_text(DESIGN)
+    hook = tmp_path_factory.mktemp("started-sign")          # outside the command's folder, whose files are checked
+    (hook / "sitecustomize.py").write_text(SITECUSTOMIZE)
+    started = hook / "started"
     cmd = [sys.executable, "-c", "import sys; from viz.entry import main; sys.exit(main())", *argv]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(hook), str(ROOT)]), STARTED_ENV: str(started)}
     # a session of its own, Ctrl+C's default restored (a shell without job control starts it ignored)
-    p = subprocess.Popen(cmd, cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(ROOT)}, stdout=subprocess.PIPE,
+    p = subprocess.Popen(cmd, cwd=tmp_path, env=env, stdout=subprocess.PIPE,
                          stderr=subprocess.PIPE, text=True, start_new_session=True,
                          preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
-    time.sleep(4)
+    _wait_until_computing(p, started)
     assert p.poll() is None, p.communicate()         # still computing: the signal comes mid-run
     os.killpg(p.pid, signal.SIGINT)
     _, err = p.communicate(timeout=120)

@@ -1410,9 +1410,9 @@ def test_a_reopen_fired_before_its_closure_is_refused_and_changes_nothing():
      r"day 3; a reopening comes on a later day than its closure$"),
     ([_flood(), _water_gone(closure="flod")],
      r"injects\.1\.effect\.0\.closure: no close event or effect has the id 'flod' \(did you mean 'flood'\?\)"),
-    ([_flood(), _water_gone(), {**_water_gone(at_day=5), "id": "again"}],
+    ([_flood(), _water_gone(), {**_water_gone(at_day=5), "id": "again", "title": "water gone again"}],
      r"injects\.2\.effect\.0\.closure: 'flood' is reopened already by injects\.1\.effect\.0; a closure reopens once"),
-    ([_flood(), {**_flood(at_day=2), "id": "flood-2"}],
+    ([_flood(), {**_flood(at_day=2), "id": "flood-2", "title": "flood again"}],
      r"injects\.1\.effect\.0\.id: 'flood' already names injects\.0\.effect\.0; give each closure its own id"),
 ])
 def test_an_exercise_whose_reopen_cannot_match_its_closure_is_refused_at_load(injects, message):

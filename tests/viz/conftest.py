@@ -15,6 +15,7 @@ import subprocess
 import time
 import urllib.request
 from pathlib import Path
+from typing import TextIO
 from urllib.parse import urlsplit
 
 import pytest
@@ -53,42 +54,106 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@contextlib.contextmanager
-def run_server(log_dir: Path, app: str = "viz.app"):
-    from viz.cli import server_command, server_env
+# uvicorn's exit code when it cannot start (its STARTUP_FAILURE): on a port another process took
+# between `_free_port` closing it and the server binding it, after "address already in use" in the log
+BIND_FAILED_EXIT = 3
+BIND_FAILED_LOG = "address already in use"
+START_ATTEMPTS = 5
 
-    port = _free_port()
+
+def _listens_on(pid: int, port: int) -> bool | None:
+    """Whether process `pid` holds the socket listening on 127.0.0.1:`port`, read from Linux's /proc;
+    None where /proc cannot say (another system): the caller then trusts whoever answers on the port."""
+    try:
+        rows = [line.split() for line in Path("/proc/net/tcp").read_text().splitlines()[1:]]
+        fd_dir = Path(f"/proc/{pid}/fd")
+        fds = list(fd_dir.iterdir())
+    except OSError:
+        return None
+    # local address 127.0.0.1:port as /proc/net/tcp writes it (little-endian hex), state 0A = LISTEN
+    local = f"0100007F:{port:04X}"
+    listening = {f"socket:[{row[9]}]" for row in rows if row[1] == local and row[3] == "0A"}
+    held = set()
+    for fd in fds:
+        with contextlib.suppress(OSError):    # an fd closed while we read the list
+            held.add(os.readlink(fd))
+    return bool(listening & held)
+
+
+def _start_server(log_path: Path, app: str, env: dict[str, str], port: int,
+                  deadline: float) -> tuple[subprocess.Popen, TextIO] | None:
+    """One try on `port`: the server process once it answers on the port it bound itself, with its log
+    (open until it stops), or None when the port was taken before it could bind it."""
+    from viz.cli import server_command
+
     url = f"http://127.0.0.1:{port}/"
-    env = {**server_env(), "HTTP_PROXY": DEAD, "HTTPS_PROXY": DEAD, "http_proxy": DEAD, "https_proxy": DEAD,
-           "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1"}
-    log_path = log_dir / f"noodplan-ui-{port}.log"
     log = open(log_path, "w")  # noqa: SIM115 (the server writes to it until the fixture ends)
-    t0 = time.perf_counter()
     proc = subprocess.Popen(server_command("127.0.0.1", port, app), cwd=ROOT, env=env, stdout=log,
                             stderr=subprocess.STDOUT)
     try:
-        deadline = time.monotonic() + 300      # a busy CI machine: the bench saw > 90 s at a load of 22
         while True:
             if proc.poll() is not None:
-                raise RuntimeError(f"server exited early ({proc.returncode}):\n{log_path.read_text()}")
+                said = log_path.read_text()
+                if proc.returncode == BIND_FAILED_EXIT and BIND_FAILED_LOG in said:
+                    log.close()
+                    return None
+                raise RuntimeError(f"server exited early ({proc.returncode}):\n{said}")
             try:
                 with urllib.request.urlopen(url, timeout=2) as r:
-                    if r.status == 200:
-                        break
+                    # a 200 from another process that took the port is not our server: wait on
+                    # until ours holds the port, or exits having failed to bind it
+                    if r.status == 200 and _listens_on(proc.pid, port) is not False:
+                        return proc, log
             except OSError:
                 pass
             if time.monotonic() > deadline:
                 raise TimeoutError(f"server did not answer on {url}:\n{log_path.read_text()}")
             time.sleep(0.2)
-        print(f"\n[ui] server answered after {time.perf_counter() - t0:.2f} s at {url}")
+    except BaseException:
+        _stop(proc)
+        log.close()
+        raise
+
+
+def _stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+
+
+@contextlib.contextmanager
+def run_server(log_dir: Path, app: str = "viz.app"):
+    """A `noodplan ui` server of `app` on a free port of 127.0.0.1, offline; yields its URL once it answers.
+
+    A free port found here is closed before the server binds it, and another process may take it in
+    between: the server then fails to bind and exits, and it is started again on a new port (up to
+    START_ATTEMPTS times). Each try's output is in `log_dir`/noodplan-ui-PORT.log."""
+    from viz.cli import server_env
+
+    env = {**server_env(), "HTTP_PROXY": DEAD, "HTTPS_PROXY": DEAD, "http_proxy": DEAD, "https_proxy": DEAD,
+           "NO_PROXY": "127.0.0.1,localhost", "no_proxy": "127.0.0.1,localhost", "PYTHONUNBUFFERED": "1"}
+    t0 = time.perf_counter()
+    deadline = time.monotonic() + 300      # a busy CI machine: the bench saw > 90 s at a load of 22
+    taken: list[int] = []
+    started = None
+    while started is None:
+        if len(taken) == START_ATTEMPTS:
+            raise RuntimeError(f"server could not bind a free port in {START_ATTEMPTS} tries: {taken} were taken")
+        port = _free_port()
+        started = _start_server(log_dir / f"noodplan-ui-{port}.log", app, env, port, deadline)
+        if started is None:
+            taken.append(port)
+    proc, log = started
+    url = f"http://127.0.0.1:{port}/"
+    retried = f" (ports taken before the server bound them: {taken})" if taken else ""
+    print(f"\n[ui] server answered after {time.perf_counter() - t0:.2f} s at {url}{retried}")
+    try:
         yield url
     finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
+        _stop(proc)
         log.close()
 
 

@@ -62,6 +62,20 @@ def test_the_analysis_report_is_shown_when_there_is_one(store):
         rc.close()
 
 
+def _half_written_store(tmp_path):
+    """A toy sweep's design (8 points) and its store as a sweep still running leaves it: one batch of 4 written."""
+    out = tmp_path / "store"
+    d = design_from_dict(toy_design(sampler={"method": "lhs", "samples": 8, "seed": 1}))
+
+    def stop_after_first(done, total):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run_sweep(d, out, executor="serial", model=Linear(), batch_size=4, on_batch=stop_after_first,
+                  log=lambda m: None)
+    return d, out
+
+
 def test_a_store_a_sweep_is_still_writing_is_read_again_when_it_changed(tmp_path, monkeypatch):
     """The view read a store once per folder: a planner watching a sweep run saw the runs of the moment the
     tab opened until a reload. It looks at the store's modification times (`store_stamp`) and reads it again
@@ -69,15 +83,7 @@ def test_a_store_a_sweep_is_still_writing_is_read_again_when_it_changed(tmp_path
     from viz import sweep_view
 
     monkeypatch.setattr(sweep_view, "STORE_CHECK_S", 0.05, raising=False)
-    out = tmp_path / "store"
-    d = design_from_dict(toy_design(sampler={"method": "lhs", "samples": 8, "seed": 1}))
-
-    def stop_after_first(done, total):
-        raise KeyboardInterrupt                 # the sweep still running: one batch of 4 written
-
-    with pytest.raises(KeyboardInterrupt):
-        run_sweep(d, out, executor="serial", model=Linear(), batch_size=4, on_batch=stop_after_first,
-                  log=lambda m: None)
+    d, out = _half_written_store(tmp_path)
     reads, looks = [], []
     real_open, real_stamp = sweep_view.open_store, getattr(sweep_view, "store_stamp", None)
     monkeypatch.setattr(sweep_view, "open_store", lambda path: reads.append(path) or real_open(path))
@@ -100,7 +106,6 @@ def test_a_store_a_sweep_is_still_writing_is_read_again_when_it_changed(tmp_path
         rc.close()
 
 
-
 def test_the_stores_watch_redraws_the_view_only_between_the_messages_of_its_browser(tmp_path, monkeypatch):
     """The watch redrew the view from its own thread, which read the KPI chosen while the server could be
     handling the message choosing another, and sent the one from before back to the browser (the race the
@@ -113,15 +118,7 @@ def test_the_stores_watch_redraws_the_view_only_between_the_messages_of_its_brow
     from viz import sweep_view
 
     monkeypatch.setattr(sweep_view, "STORE_CHECK_S", 0.05, raising=False)
-    out = tmp_path / "store"
-    d = design_from_dict(toy_design(sampler={"method": "lhs", "samples": 8, "seed": 1}))
-
-    def stop_after_first(done, total):
-        raise KeyboardInterrupt                 # the sweep still running: one batch of 4 written
-
-    with pytest.raises(KeyboardInterrupt):
-        run_sweep(d, out, executor="serial", model=Linear(), batch_size=4, on_batch=stop_after_first,
-                  log=lambda m: None)
+    d, out = _half_written_store(tmp_path)
     page = kernel_context.VirtualKernelContext(id="np-test-sweep", kernel=kernel.Kernel(), session_id="np-test")
     monkeypatch.setattr(kernel_context, "has_current_context", lambda: True)
     monkeypatch.setattr(kernel_context, "get_current_context", lambda: page)

@@ -17,7 +17,7 @@ import xarray as xr
 from agents.applicants import N_STAGES, Stage
 from agents.locations import KIND_NAMES, N_KINDS, TEMPORARY_KINDS, Kind, Life
 from agents.moves import Reason
-from agents.products import dot, whole_sums
+from agents.products import dot
 from model.state import PROCEDURE_TRACKS, TRACK_KEYS, State
 
 # Daily scalar figures: name -> (unit, meaning). `daily.csv` has these columns, in this order.
@@ -154,8 +154,8 @@ _DECISION_ROWS = {track: [list(SCALARS).index(f"decision_days_{stat}_{track}") f
                   for track in TRACK_KEYS.values()}
 
 
-# the last two rows of `Recorder._groups`: the temporary kinds, all locations
-_TEMPORARY, _ALL = -2, -1
+# the location columns the recorder sums by group each day (`Recorder.record`, `Recorder._groups`)
+_SUMMED = 4       # occupancy, usable places, minors, reserve places
 
 
 def _blank(scalar: str) -> float:
@@ -188,7 +188,7 @@ class Recorder:
         self.province_phase = np.zeros((days, self.n_prov), np.int64)
         self._log_seen = 0                        # move-log rows already counted
         self._tracks = np.array(PROCEDURE_TRACKS, np.int64)
-        self._group_matrix = np.zeros((0, 0), np.int64)   # see _groups
+        self._group_index = np.zeros(0, np.int64)          # see _groups
         self._groups_of: np.ndarray | None = None
         self._groups_n = -1
 
@@ -197,6 +197,9 @@ class Recorder:
         table rebuilt in today's `SCALARS` order by name, a figure it did not have blank — so each
         figure stays in its own row (the day's store writes rows by position)."""
         self.__dict__.update(state)
+        if "_group_index" not in state:          # saved when the groups were a 0/1 matrix: made anew at the next day
+            self.__dict__.pop("_group_matrix", None)
+            self._group_index, self._groups_n = np.zeros(0, np.int64), -1
         saved = state.get("scalars", {})
         if list(saved) != list(SCALARS) or "_table" not in state:
             self._set_table(np.array([saved[k] if k in saved else np.full(self.days, _blank(k)) for k in SCALARS]))
@@ -258,12 +261,18 @@ class Recorder:
         occ = L.occupancy
         stage_persons = s.people.persons_by_stage()
         population = sum(stage_persons[: Stage.HOUSED])          # `Applicants.entitled()`
-        # the location table's sums per group, in one product: rows occupancy, places, minors and reserve
-        # places; columns the groups (`_groups`: kinds, provinces, temporary kinds, all). Integer sums:
-        # exact, and without BLAS (`agents.products`)
-        columns = np.array((occ, places, L.children, L.capacity * (L.life == _RESERVE)), np.int64)
-        by_occ, by_places, by_children, by_reserve = whole_sums(columns, self._groups(s).T).tolist()
-        in_bed, capacity, reserve = int(by_occ[_ALL]), int(by_places[_ALL]), int(by_reserve[_ALL])
+        # the location table's sums by kind and by province of occupancy, places, minors and reserve
+        # places, in one pass over the locations (`_groups`): each column twice, once summed by kind, once
+        # by province. `bincount` adds in float64, exact for whole numbers below 2**53 (persons and places
+        # are far fewer), and never calls BLAS
+        reserve_places = L.capacity * (L.life == _RESERVE)
+        width = N_KINDS + self.n_prov
+        sums = np.bincount(self._groups(s), np.concatenate((occ, places, L.children, reserve_places) * 2),
+                           _SUMMED * width).tolist()
+        by_occ, by_places, by_children, by_reserve = (list(map(int, sums[at:at + width]))
+                                                      for at in range(0, _SUMMED * width, width))
+        in_bed, capacity, reserve = sum(by_occ[:N_KINDS]), sum(by_places[:N_KINDS]), sum(by_reserve[:N_KINDS])
+        children_temporary = sum(by_children[kind] for kind in TEMPORARY_KINDS)
         # the day's figures, gathered in `_ROWS` order and written with one store
         row = [getattr(t, name) for name in _TALLIED]
         row.append(s.border_persons)
@@ -288,7 +297,7 @@ class Recorder:
                 self._reception_cost(s, occ, reserve) + s.front.cost_per_day_eur(day),
                 stage_persons[Stage.WAITING], sum(backlog),
                 stage_persons[Stage.PERMIT] - int(s.munis.waiting.sum()),
-                by_occ[Kind.CENTRAL], by_children[_TEMPORARY],
+                by_occ[Kind.CENTRAL], children_temporary,
                 s.front.registration_per_day(s, day), by_places[Kind.CENTRAL]]
         row += decision_values
         self._table[_rows_with(decision_rows), day] = row
@@ -426,20 +435,20 @@ class Recorder:
                 self.wait_persons = grown
 
     def _groups(self, s: State) -> np.ndarray:
-        """0/1 matrix summing locations by kind, by province, over temporary kinds and over all
-        (rows; `_TEMPORARY`, `_ALL`); rebuilt only when the location table changed (locations added)."""
+        """Where `record` adds each location's figures: for `_SUMMED` columns laid end to end, twice
+        (`n` locations each), the column's row (`N_KINDS` kinds then the provinces, per column) plus
+        the location's kind the first time and `N_KINDS` plus its province the second. Made again only
+        when the location table changed (locations added)."""
         L = s.locs
         if (self._groups_of is not L.municipality or self._groups_n != L.n
-                or len(self._group_matrix) != N_KINDS + self.n_prov + 2    # (a recorder saved without the last row
-                or self._group_matrix.dtype != np.int64):                   # or as floats)
-            prov = s.munis.province[L.municipality]
-            g = np.zeros((N_KINDS + self.n_prov + 2, L.n), np.int64)
-            g[L.kind, np.arange(L.n)] = 1
-            g[N_KINDS + prov, np.arange(L.n)] = 1
-            g[_TEMPORARY] = L.kind_in(TEMPORARY_KINDS, no_bed=False)
-            g[_ALL] = 1
-            self._group_matrix, self._groups_of, self._groups_n = g, L.municipality, L.n
-        return self._group_matrix
+                or len(self._group_index) != 2 * _SUMMED * L.n):
+            width = N_KINDS + self.n_prov
+            row_starts = np.arange(_SUMMED, dtype=np.int64)[:, None] * width
+            by_kind = (row_starts + L.kind).ravel()
+            by_province = (row_starts + N_KINDS + s.munis.province[L.municipality]).ravel()
+            self._group_index = np.concatenate((by_kind, by_province))
+            self._groups_of, self._groups_n = L.municipality, L.n
+        return self._group_index
 
     def to_dataset(self, s: State, days: int) -> xr.Dataset:
         dates = pd.to_datetime(s.world.dates[:days])

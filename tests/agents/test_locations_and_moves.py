@@ -269,3 +269,54 @@ def test_distances_of_a_slice_of_rows_as_of_their_indexes():
     assert log.km_of(slice(3, 6)).tolist() == [7.5, 7.5, 7.5]          # the three moves
     assert log.km_of(slice(1, 5)).tolist() == log.km_of(np.arange(1, 5)).tolist() == [0.0, 0.0, 7.5, 7.5]
     assert log.km_of(slice(-2, None)).tolist() == [7.5, 7.5]           # (any other slice as before)
+
+
+def test_many_appends_keep_every_column_index_and_change_made_between_them():
+    """Locations are appended one or three at a time, with writes to earlier rows in between (a location
+    opens, residents arrive) and a snapshot round trip half-way: every row keeps what was written."""
+    import pickle
+    L = _locs([Kind.CENTRAL, Kind.REGULAR], [100, 40])
+    for i in range(300):
+        names = [f"N{i}"] if i % 2 else [f"N{i}a", f"N{i}b", f"N{i}c"]
+        k = len(names)
+        new = L.append(names, kind=[Kind.EMERGENCY] * k, capacity=[i] * k, municipality=[i % 7] * k)
+        assert list(new) == list(range(L.n - k, L.n))                     # the new rows' indexes
+        L.life[new[0]] = Life.OPEN                                         # written between appends
+        L.occupancy[0] += 1
+        if i == 150:
+            L = pickle.loads(pickle.dumps(L))
+    rows = [(i, j) for i in range(300) for j in range(1 if i % 2 else 3)]   # (append, place in it) per new row
+    assert L.n == len(L.names) == 2 + len(rows) == 602
+    for name in ("kind", "capacity", "municipality", "life", "occupancy", "synthetic"):
+        assert len(getattr(L, name)) == L.n, name
+    assert list(L.capacity) == [100, 40] + [i for i, _ in rows]
+    assert list(L.municipality) == [0, 1] + [i % 7 for i, _ in rows]
+    assert list(L.life) == [Life.OPEN, Life.OPEN] + [Life.OPEN if j == 0 else Life.PLANNED for _, j in rows]
+    assert list(L.occupancy) == [300] + [0] * (L.n - 1) and not L.synthetic.any()  # unnamed fields: zero
+    assert L.names[:2] == ["L0", "L1"] and L.names[-4:] == ["N298a", "N298b", "N298c", "N299"]
+    assert list(L.of_kind(Kind.EMERGENCY)) == list(range(2, L.n))
+    assert list(L.kind_at(np.array([L.n - 1, -1]))) == [Kind.EMERGENCY, NO_BED]
+
+
+def test_an_append_copies_the_table_only_when_its_room_is_full():
+    """Amortised O(1): of 1,000 locations appended one at a time, the columns move to a larger array a
+    handful of times (room doubled each time), not at every append (a copy of every row each time)."""
+    L = _locs([Kind.REGULAR] * 10, [5] * 10)
+    copies = 0
+    for i in range(1000):
+        before = L.capacity
+        L.append([f"N{i}"], kind=[Kind.REGULAR], capacity=[i])
+        copies += not np.shares_memory(before, L.capacity)
+    assert copies == 7            # room for 22 rows at the first append, then 46, 94, 190, 382, 766, 1,534
+    assert list(L.capacity[10:]) == list(range(1000))
+
+
+def test_an_append_with_an_unknown_field_leaves_the_table_as_it_was():
+    L = _locs([Kind.REGULAR, Kind.CENTRAL], [5, 6])
+    try:
+        L.append(["X"], kind=[Kind.REGULAR], beds=[3])
+    except KeyError as e:
+        assert "beds" in str(e)
+    else:
+        raise AssertionError("no KeyError")
+    assert L.n == len(L.names) == len(L.kind) == len(L.capacity) == 2

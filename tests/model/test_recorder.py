@@ -145,3 +145,40 @@ def test_a_ladder_saved_with_counts_as_arrays_goes_on_as_one_that_never_stopped(
         phases.append(int(a.phase[0]))
     # up after two days above; down after two days below (the reason gone as long); the same again
     assert phases == [0, 1, 1, 1, 1, 0, 0, 0, 1, 1, 0, 0]
+
+
+def test_the_group_sums_by_kind_and_province_as_added_location_by_location_and_after_an_old_snapshot():
+    """A day's sums over the locations, added up one location at a time in Python, against the
+    recorder's; and a recorder saved when the groups were a 0/1 matrix records the next day alike."""
+    import pickle
+
+    from agents.locations import TEMPORARY_KINDS
+    from model.rulebook import run_day
+
+    s, twin = prepare("baseline", days=4), prepare("baseline", days=4)
+    for _ in range(2):
+        run_day(s)
+        run_day(twin)
+    L, r, day = s.locs, s.recorder, s.day - 1
+    province = s.munis.province[L.municipality].tolist()
+    places = L.places().tolist()
+    for k in range(len(r.kind_occupancy[day])):
+        assert r.kind_occupancy[day][k] == sum(o for o, kind in zip(L.occupancy.tolist(), L.kind.tolist()) if kind == k)
+        assert r.kind_capacity[day][k] == sum(p for p, kind in zip(places, L.kind.tolist()) if kind == k)
+    for p in range(r.n_prov):
+        assert r.province_occupancy[day][p] == sum(o for o, q in zip(L.occupancy.tolist(), province) if q == p)
+    scal = {name: row[day] for name, row in r.scalars.items()}
+    assert scal["in_bed"] == L.occupancy.sum() and scal["capacity"] == sum(places)
+    assert scal["children_in_emergency"] == sum(c for c, kind in zip(L.children.tolist(), L.kind.tolist())
+                                                if kind in TEMPORARY_KINDS)
+    # the twin's recorder as an older version saved it: its groups a matrix, no index
+    state = {k: v for k, v in vars(twin.recorder).items() if k not in ("_group_index", "_groups_n")}
+    state |= {"_group_matrix": np.zeros((3, 3), np.int64), "_groups_n": twin.locs.n}
+    restored = Recorder.__new__(Recorder)
+    restored.__setstate__(pickle.loads(pickle.dumps(state)))
+    assert "_group_matrix" not in vars(restored)
+    twin.recorder = restored
+    run_day(s)
+    run_day(twin)
+    assert np.array_equal(restored._counts[: s.day], r._counts[: s.day])
+    assert np.array_equal(restored._table[:, : s.day], r._table[:, : s.day], equal_nan=True)

@@ -71,10 +71,13 @@ def expected_inflow(sc: Scenario, dates: list[dt.date],
         if not on.any():
             continue
         tot = first[on] + s.extra_persons_per_day
+        some = tot > 0          # (a day nobody arrives on keeps its shares: 0/0 made them NaN)
         if s.border_entry_share is not None:
-            border[on] = (border[on] * first[on] + s.extra_persons_per_day * s.border_entry_share) / tot
+            mixed = border[on] * first[on] + s.extra_persons_per_day * s.border_entry_share
+            border[on] = np.divide(mixed, tot, out=border[on], where=some)
         if s.low_recognition_share is not None:
-            low[on] = (low[on] * first[on] + s.extra_persons_per_day * s.low_recognition_share) / tot
+            mixed = low[on] * first[on] + s.extra_persons_per_day * s.low_recognition_share
+            low[on] = np.divide(mixed, tot, out=low[on], where=some)
         extra[on] += s.extra_persons_per_day
         if s.entry_municipality is not None:   # a municipality of this world (checked at load)
             entry_mun[on] = (municipalities or []).index(s.entry_municipality)

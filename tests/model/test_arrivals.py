@@ -40,3 +40,25 @@ def test_draw_arrivals_gives_the_households_of_the_draws_one_by_one(first, famil
         assert rng_a.random() == rng_b.random()         # the stream left at the same place
     if first and family:
         assert k1 > 0 and len(hh.size) > k1
+
+
+def test_a_shock_of_nobody_on_days_nobody_arrives_keeps_the_shares():
+    """A shock's shares are mixed with the regular inflow's by the persons each brings; a day on which
+    neither brings anyone (no first applications, a shock of 0 extra persons) kept no share at all: 0/0
+    made the border and low-recognition shares NaN. They keep the regular inflow's then; a day the shock
+    brings its persons alone takes the shock's."""
+    import datetime as dt
+
+    from model.inflow import expected_inflow
+    from model.scenario import Shock
+
+    sc = load_scenario("baseline")
+    days = [dt.date(2025, 7, 1) + dt.timedelta(days=i) for i in range(4)]
+    base_low = min(sc.groups, key=lambda g: g.recognition).share
+    for extra, border, low in ((0.0, sc.inflow.border_entry_share, base_low), (10.0, 0.5, 0.8)):
+        shock = Shock(start=days[0], end=days[3], extra_persons_per_day=extra, border_entry_share=0.5,
+                      low_recognition_share=0.8)
+        inflow = sc.inflow.model_copy(update={"first_applications_per_year": 0.0, "shocks": [shock]})
+        plan = expected_inflow(sc.model_copy(update={"inflow": inflow}), days)
+        assert plan.border_share.tolist() == pytest.approx([border] * 4)
+        assert plan.low_share.tolist() == pytest.approx([low] * 4)

@@ -25,7 +25,7 @@ from solara.alias import rv as v
 from model.scenario import ScenarioError, load_scenario
 from viz import components as c
 from viz import forecast as fc
-from viz import panels, trace
+from viz import panels, redraw, trace
 from viz.figures import MapCanvas
 from viz.player import Player
 from viz.reload_guard import ReloadGuard
@@ -113,20 +113,23 @@ def Dashboard(session: Session, first_map: MapCanvas | None = None, store=None, 
     # the player asks for a frame only while no render of this page is under way (`viz.player`)
     render_context = reacton.core.get_render_context()
     render_lock = render_context.thread_lock
+    # ... and draws it under the lock the server handles the browser's messages under (`viz.redraw`)
     player = solara.use_memo(lambda: Player(session.step, version.set, on_stop=lambda: playing.set(False),
-                                            rendering=render_lock.locked), [])
+                                            rendering=render_lock.locked, page_lock=redraw.page_lock()), [])
 
     def stop_playing():
+        """Stop the player and wait for it; it then draws nothing more (the caller draws the page)."""
         player.pause()
         player.join()
-        playing.set(False)
 
     def show_new_run() -> None:
-        """Draw the run that replaced the last one, in one update: its number and its first frame set as
-        one batch of the page's render context. Set one after the other, each setter drew the page, and
-        the drawing between them showed the new scenario's name with the old run's day (day 197 of the
-        run played, for the seconds the next drawing took on a busy machine)."""
+        """Draw the run that replaced the last one, in one update: its number, its first frame and the end
+        of a Play (whose player, waited for, drew nothing more) set as one batch of the page's render
+        context. Set one after the other, each setter drew the page, and the drawing between them showed
+        the new scenario's name with the old run's day (day 197 of the run played, for the seconds the next
+        drawing took on a busy machine)."""
         with render_context:          # (renders once, when the batch ends)
+            playing.set(False)
             selection.set(None)
             run_id.set(run_id.value + 1)
             version.set(version.value + 1)

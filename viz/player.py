@@ -25,6 +25,14 @@ machine, where a render took longer than the player's frame (and a frame not dra
 lasted and read no message from the browser meanwhile: a What-if clicked after a tab switch was never
 answered (`viz.trace` showed no `in` line after the tab's, 5 of 9 runs at a load of 8-16). Now that
 thread renders its click and at most one frame asked for in the instant before its render began.
+
+A frame is drawn under the page's lock (`page_lock`, the lock the server handles the browser's messages
+under; `viz.redraw`), taken only when free: a frame is skipped, not waited for, while a message is being
+handled. Drawn outside it, a frame that read the What-if's field just before a key arrived sent the text
+from before it back over the text typed, and a click at that moment carried it (90000 typed, "first
+applications 9,000 a year" decided, 7 December). The last frame (Pause, the horizon) waits for the lock,
+unless a handler waits for the player (Play, Reset, Apply join it while holding the lock): that handler
+draws the page itself.
 """
 
 from __future__ import annotations
@@ -33,6 +41,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from typing import Protocol
 
 from viz import trace
 
@@ -67,24 +76,36 @@ class Frames:
         self.shown = max(self.shown, n)
 
 
+class PageLock(Protocol):
+    """The lock a page's browser messages are handled under (`threading.RLock`)."""
+
+    def acquire(self, blocking: bool = True, timeout: float = -1) -> bool: ...
+
+    def release(self) -> None: ...
+
+
 class Player:
     """Runs `step(n)` (which simulates n days, returning the days simulated) at `speed` days per
     second in a background thread; `show(frame)` asks for frame number `frame` to be drawn.
 
     `play()` starts (or changes speed), `pause()` stops before the next day and returns at once;
     when the thread stops (paused, at the horizon, or an error) it shows its last day and then
-    calls `on_stop()`. While `rendering()` is true it asks for no frame (it goes on simulating).
+    calls `on_stop()`. While `rendering()` is true or `page_lock` is held it asks for no frame (it goes
+    on simulating); its last frame and `on_stop()` wait for `page_lock`.
     """
 
     def __init__(self, step: Callable[[int], int], show: Callable[[int], None],
-                 on_stop: Callable[[], None] | None = None, rendering: Callable[[], bool] | None = None) -> None:
+                 on_stop: Callable[[], None] | None = None, rendering: Callable[[], bool] | None = None,
+                 page_lock: PageLock | None = None) -> None:
         self.step = step
         self.show = show
         self.on_stop = on_stop
         self.rendering = rendering or (lambda: False)    # a render of the page is under way (any thread)
+        self.page_lock: PageLock = page_lock if page_lock is not None else threading.RLock()
         self.frames = Frames()
         self.speed = 5.0
         self._stop = threading.Event()
+        self._joined = threading.Event()     # a handler waits for this run's thread to end
         self._thread: threading.Thread | None = None
         self.days_played = 0
         self.error: BaseException | None = None
@@ -109,9 +130,10 @@ class Player:
             return
         self.join()                      # a paused thread finishes its day before a new one starts
         self._stop = threading.Event()
+        self._joined = threading.Event()
         self.error = None
-        self._thread = threading.Thread(target=self._run, args=(self._stop,), name="noodplan-play",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._run, args=(self._stop, self._joined),
+                                        name="noodplan-play", daemon=True)
         self._thread.start()
 
     def pause(self) -> None:
@@ -119,52 +141,77 @@ class Player:
         self._stop.set()
 
     def join(self, timeout: float | None = 5.0) -> None:
+        """Wait for the thread to end; it then neither draws its last frame nor calls `on_stop()` (the
+        caller, a handler that may hold the page's lock, draws the page itself)."""
         t = self._thread
         if t is not None and t is not threading.current_thread():
+            self._joined.set()
             t.join(timeout)
 
-    def _run(self, stop: threading.Event) -> None:
-        next_due = time.perf_counter()
-        finished = False
+    def _run(self, stop: threading.Event, joined: threading.Event) -> None:
         try:
-            while not stop.is_set():
-                speed = self.speed
-                now = time.perf_counter()
-                if math.isfinite(speed):
-                    if now < next_due:
-                        stop.wait(min(next_due - now, 0.05))
-                        continue
-                    # every day that is due, one at a time (Pause is honoured between days);
-                    # after a long frame the player catches up by at most one second of days
-                    due = min(1 + int((now - next_due) * speed), max(1, int(speed)))
-                    next_due = max(next_due, now - 1.0) + due / speed
-                    deadline = math.inf
-                    cpu_deadline = math.inf
-                else:
-                    due = 1 << 30
-                    deadline = now + MAX_FRAME_GAP_S
-                    cpu_deadline = time.thread_time() + FRAME_BUDGET_S
-                    next_due = now
-                for _ in range(due):
-                    if stop.is_set():
-                        break
-                    if self.step(1) == 0:
-                        finished = True
-                        break
-                    self.days_played += 1
-                    if time.thread_time() >= cpu_deadline or time.perf_counter() >= deadline:
-                        break
-                now = time.perf_counter()
-                if finished or stop.is_set() or (self.frames.due(now) and not self.rendering()):
-                    frame = self.frames.ask(now)
-                    trace.debug("frame %d asked", frame)
-                    self.show(frame)
-                    trace.debug("frame %d shown", frame)
-                if finished:
-                    break
+            self._play(stop)
         except BaseException as exc:
             self.error = exc
         finally:
             stop.set()
+            self._stopped(joined)
+
+    def _play(self, stop: threading.Event) -> None:
+        """Simulate the days due, asking for a frame when one is due and the page is free, until
+        Pause or the horizon."""
+        next_due = time.perf_counter()
+        while not stop.is_set():
+            speed = self.speed
+            now = time.perf_counter()
+            if math.isfinite(speed):
+                if now < next_due:
+                    stop.wait(min(next_due - now, 0.05))
+                    continue
+                # every day that is due, one at a time (Pause is honoured between days);
+                # after a long frame the player catches up by at most one second of days
+                due = min(1 + int((now - next_due) * speed), max(1, int(speed)))
+                next_due = max(next_due, now - 1.0) + due / speed
+                deadline = math.inf
+                cpu_deadline = math.inf
+            else:
+                due = 1 << 30
+                deadline = now + MAX_FRAME_GAP_S
+                cpu_deadline = time.thread_time() + FRAME_BUDGET_S
+                next_due = now
+            for _ in range(due):
+                if stop.is_set():
+                    return
+                if self.step(1) == 0:
+                    return
+                self.days_played += 1
+                if time.thread_time() >= cpu_deadline or time.perf_counter() >= deadline:
+                    break
+            now = time.perf_counter()
+            if self.frames.due(now) and not self.rendering() and self.page_lock.acquire(blocking=False):
+                try:
+                    self._frame(now)
+                finally:
+                    self.page_lock.release()
+
+    def _stopped(self, joined: threading.Event) -> None:
+        """Draw the day the run stopped on and say it stopped, under the page's lock; not when a handler
+        waits for this thread (it draws the page itself)."""
+        while not self.page_lock.acquire(timeout=0.05):
+            if joined.is_set():
+                return
+        try:
+            if joined.is_set():
+                return
+            if self.error is None:
+                self._frame(time.perf_counter())
             if self.on_stop is not None and self._thread is threading.current_thread():
                 self.on_stop()
+        finally:
+            self.page_lock.release()
+
+    def _frame(self, now: float) -> None:
+        frame = self.frames.ask(now)
+        trace.debug("frame %d asked", frame)
+        self.show(frame)
+        trace.debug("frame %d shown", frame)

@@ -9,6 +9,7 @@ over the text typed. `from_thread` makes such a change under that same lock.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 
@@ -23,7 +24,8 @@ def from_thread(change: Callable[[], None]) -> None:
 
     Never call it where the page's handlers wait for the calling thread (a join, an event waited on under
     the lock): the thread would wait for the lock the handler holds while the handler waits for it. The
-    dashboard's player is such a thread (`Player.play` joins the last one from the click's handler)."""
+    dashboard's player is such a thread (`Player.play` joins the last one from the click's handler): it
+    takes `page_lock()` only when free, and gives up its last frame when a handler waits for it."""
     from solara.server import kernel_context
 
     if not kernel_context.has_current_context():
@@ -33,3 +35,13 @@ def from_thread(change: Callable[[], None]) -> None:
     with context.lock:
         if not context.closed_event.is_set():
             change()
+
+
+def page_lock() -> threading.RLock | None:
+    """The lock the server handles the current page's browser messages under (None outside a served
+    page). The dashboard's player draws its frames under it, taking it only when free (`viz.player`)."""
+    from solara.server import kernel_context
+
+    if not kernel_context.has_current_context():
+        return None
+    return kernel_context.get_current_context().lock

@@ -173,6 +173,73 @@ def test_player_under_load_skips_frames_not_days_and_pauses_at_once():
         spin.wait()
 
 
+def test_the_player_draws_its_frames_only_while_no_message_of_the_browser_is_handled():
+    """The page's lock (`page_lock`) is held while the server handles a message from the browser (a key
+    typed into the What-if's field). A frame drawn meanwhile sent the field's text from before the key back
+    to the browser, and a click then carried it. The player asks for no frame while the lock is held and
+    goes on simulating; it draws again once the message is handled; its last frame and `on_stop` (Pause)
+    wait for the lock."""
+    lock = threading.RLock()
+    days, frames, stops = [], [], []
+
+    def step(n):
+        days.append(n)
+        burn(0.001)
+        return n
+
+    def show(k):
+        assert lock._is_owned(), "a frame drawn outside the page's lock"    # type: ignore[attr-defined]
+        frames.append(k)
+        player.frames.drawn(k)
+
+    player = Player(step, show, on_stop=lambda: stops.append(lock._is_owned()), page_lock=lock)  # type: ignore[attr-defined]
+    player.play(float("inf"))
+    until(lambda: len(frames) >= 2)
+    with lock:                                   # a message being handled, for 0.8 s
+        held = len(frames)
+        time.sleep(0.8)
+        days_while_held = len(days)
+        assert len(frames) == held, "a frame was drawn while a message was handled"
+    until(lambda: len(frames) > held)            # drawn again once it is handled
+    with lock:                                   # Pause clicked: the handler holds the lock
+        player.pause()
+        until(lambda: not player.playing)
+        time.sleep(0.3)
+        last = len(frames)
+        assert stops == [], "the player said it stopped while the click was handled"
+    until(lambda: player.ended)
+    assert stops == [True] and len(frames) == last + 1     # the day it stopped on, then the stop, under the lock
+    assert days_while_held > 0
+
+
+def test_a_handler_that_waits_for_the_player_under_the_page_lock_is_not_kept_waiting():
+    """Play (after Pause), Reset and Apply wait for the player's thread while they hold the page's lock
+    (a handler). The player's last frame waits for that lock: it gives up instead (the handler draws the
+    page), so the handler waits no longer than the player's day, not the join's 5 s."""
+    lock = threading.RLock()
+    frames, stops = [], []
+
+    def step(n):
+        burn(0.001)
+        return n
+
+    def show(k):
+        frames.append(k)
+        player.frames.drawn(k)
+
+    player = Player(step, show, on_stop=lambda: stops.append(1), page_lock=lock)
+    player.play(float("inf"))
+    until(lambda: len(frames) >= 1)
+    with lock:                                    # the handler of Reset
+        drawn = len(frames)
+        t0 = time.monotonic()
+        player.pause()
+        player.join(5.0)
+        waited = time.monotonic() - t0
+    assert player.ended and waited < 1.0, waited
+    assert len(frames) == drawn and stops == []   # nothing drawn, nothing said: the handler draws the page
+
+
 def player_alive() -> bool:
     """Whether a player's thread is still running (a Play, or its last frame after Pause)."""
     return any(t.name == "noodplan-play" and t.is_alive() for t in threading.enumerate())

@@ -21,7 +21,7 @@ import re
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, PrivateAttr, ValidationError, field_validator, model_validator
+from pydantic import AfterValidator, Field, PrivateAttr, ValidationError, field_validator, model_validator
 
 from experiments.exercise.roles import ROLE_KINDS, Role
 from model.scenario import (LONE_EVENT, Event, Scenario, ScenarioError, _read, _Strict, did_you_mean, from_dict,
@@ -32,6 +32,16 @@ MAX_TURNS = 200                 # turns of an exercise
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 LIBRARY = Path(__file__).parent / "library"
+
+
+def _not_blank(text: str) -> str:
+    if not text.strip():
+        raise ValueError("must not be blank: the players, the log and the after-action report show it")
+    return text
+
+
+Title = Annotated[str, AfterValidator(_not_blank)]      # a title a reader is shown: not empty, not only spaces
+
 Indicator = Literal["occupancy", "central_occupancy", "unsheltered", "registration_backlog",
                     "permit_holders_waiting", "plan_phase"]
 
@@ -65,7 +75,7 @@ class Expected(_Strict):
 
 class Inject(_Strict):
     id: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,39}$")]
-    title: str = Field(max_length=120)
+    title: Title = Field(max_length=120)
     synopsis: str = Field(max_length=4000, description="what the players are told")
     at_day: Annotated[int, Field(ge=0, le=36_500)] | None = Field(None, description="fires before this simulated day")
     when: Condition | None = Field(None, description="fires once, the first day this holds")
@@ -105,7 +115,7 @@ class Exercise(_Strict):
     """A validated exercise."""
 
     name: Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,59}$")]
-    title: str = Field(max_length=200)
+    title: Title = Field(max_length=200)
     synopsis: str = Field(max_length=8000, description="the starting situation, told to every player")
     scenario: str | dict[str, Any] = Field(
         description="built-in scenario name, a file next to the exercise file, or a mapping")

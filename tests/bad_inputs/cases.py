@@ -2545,6 +2545,15 @@ bad_argv("exercise", "r24-injects-one-title-twice", ("exercise", "validate", "{d
                                         "at_day: 5}\n"},
          says=("e.yaml: injects.1.title: ' brand in ARNHEM' is injects.0's title too; give each inject a title of "
                "its own: the players, the log and the after-action report name an inject by its title",))
+# (round 25) a blank title (empty, or only spaces) was taken: the players' table and the log showed an inject
+# with no name, and the after-action report a heading with nothing in it
+bad_argv("exercise", "r25-inject-title-blank", ("exercise", "validate", "{d}/e.yaml"),
+         {"e.yaml": _INJECTS_EXERCISE + "  - {id: blank, title: '   ', synopsis: 'Nog een.', at_day: 5}\n"},
+         says=("e.yaml: injects.1.title: must not be blank: the players, the log and the after-action report show "
+               "it (got ' ')",))
+bad_argv("exercise", "r25-exercise-title-empty", ("exercise", "validate", "{d}/e.yaml"),
+         {"e.yaml": _INJECTS_EXERCISE.replace("title: An exercise", "title: ''")},
+         says=("e.yaml: title: must not be blank: the players, the log and the after-action report show it (got '')",))
 good("r24", "exercise-injects-titles-of-their-own", ("exercise", "validate", "{d}/e.yaml"),
      {"e.yaml": _INJECTS_EXERCISE + "  - {id: fire-again, title: Brand in Arnhem (update), synopsis: 'Nog een.', "
                                     "at_day: 5}\n"})

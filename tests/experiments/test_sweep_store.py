@@ -4,6 +4,7 @@ missing, failed runs recorded while the sweep goes on."""
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -404,12 +405,19 @@ def _free_port() -> int:
 
 @pytest.mark.slow
 def test_a_lost_scheduler_stops_the_sweep_and_a_rerun_completes_it(tmp_path):
-    port = _free_port()
     dask = str(Path(sys.executable).with_name("dask"))
     env = {**os.environ, "PYTHONPATH": str(ROOT)}            # the toy model is imported from tests/
-    scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    worker = subprocess.Popen([dask, "worker", f"tcp://127.0.0.1:{port}", "--nthreads", "1", "--no-dashboard"],
+    # the scheduler binds a port of its own choosing and says which in its file (a port found free here could
+    # be taken by another process before the scheduler bound it)
+    where = tmp_path / "scheduler.json"
+    scheduler = subprocess.Popen([dask, "scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+                                  "--scheduler-file", str(where)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 120
+    while not (where.exists() and where.read_text().strip().endswith("}")):
+        assert scheduler.poll() is None and time.monotonic() < deadline, "the Dask scheduler did not start"
+        time.sleep(0.1)
+    address = json.loads(where.read_text())["address"]
+    worker = subprocess.Popen([dask, "worker", address, "--nthreads", "1", "--no-dashboard"],
                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=tmp_path)
     d = design_from_dict(toy_design(sampler={"method": "lhs", "samples": 24, "seed": 1}))
     out = tmp_path / "s"
@@ -418,8 +426,8 @@ def test_a_lost_scheduler_stops_the_sweep_and_a_rerun_completes_it(tmp_path):
         if done >= 4 and scheduler.poll() is None:
             scheduler.kill()
     try:
-        with pytest.raises(SchedulerLost, match=f"lost the Dask scheduler at tcp://127.0.0.1:{port}"):
-            run_sweep(d, out, executor="dask", scheduler=f"tcp://127.0.0.1:{port}", batch_size=2, model=Slow(0.2),
+        with pytest.raises(SchedulerLost, match=f"lost the Dask scheduler at {address}"):
+            run_sweep(d, out, executor="dask", scheduler=address, batch_size=2, model=Slow(0.2),
                       on_batch=kill_the_scheduler)
     finally:
         for p in (worker, scheduler):

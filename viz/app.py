@@ -115,7 +115,8 @@ def Dashboard(session: Session, first_map: MapCanvas | None = None, store=None, 
     render_lock = render_context.thread_lock
     # ... and draws it under the lock the server handles the browser's messages under (`viz.redraw`)
     player = solara.use_memo(lambda: Player(session.step, version.set, on_stop=lambda: playing.set(False),
-                                            rendering=render_lock.locked, page_lock=redraw.page_lock()), [])
+                                            rendering=render_lock.locked, page_lock=redraw.page_lock(),
+                                            together=lambda: render_context), [])
 
     def stop_playing():
         """Stop the player and wait for it; it then draws nothing more (the caller draws the page)."""

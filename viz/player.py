@@ -27,12 +27,14 @@ answered (`viz.trace` showed no `in` line after the tab's, 5 of 9 runs at a load
 thread renders its click and at most one frame asked for in the instant before its render began.
 
 A frame is drawn under the page's lock (`page_lock`, the lock the server handles the browser's messages
-under; `viz.redraw`), taken only when free: a frame is skipped, not waited for, while a message is being
-handled. Drawn outside it, a frame that read the What-if's field just before a key arrived sent the text
-from before it back over the text typed, and a click at that moment carried it (90000 typed, "first
-applications 9,000 a year" decided, 7 December). The last frame (Pause, the horizon) waits for the lock,
-unless a handler waits for the player (Play, Reset, Apply join it while holding the lock): that handler
-draws the page itself.
+under; `viz.redraw`). Drawn outside it, a frame that read the What-if's field just before a key arrived
+sent the text from before it back over the text typed, and a click at that moment carried it (90000
+typed, "first applications 9,000 a year" decided, 7 December). A frame due waits for the lock at most
+`LOCK_WAIT_S`, else it is skipped and the player simulates on: a message being handled goes first (taken
+only when free at once, the lock was found free only after Pause on a machine where messages came one
+after the other: no frame for 18 s). The last frame (Pause, the horizon) waits for the lock, unless a
+handler waits for the player (Play, Reset, Apply join it while holding the lock): that handler draws the
+page itself.
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol
 
 from viz import trace
@@ -51,6 +54,7 @@ FRAME_BUDGET_S = 0.25      # at the fastest speed: simulate this much of the thr
 MAX_FRAME_GAP_S = 1.0      # ... or this long on the clock, whichever comes first
 MIN_FRAME_S = 1 / 30       # never more than 30 frames a second
 STALE_FRAME_S = 2.0        # a frame not drawn after this long is given up (e.g. a closed tab)
+LOCK_WAIT_S = 0.1          # a frame due waits this long for the page's lock, else is skipped
 
 
 class Frames:
@@ -91,17 +95,20 @@ class Player:
     `play()` starts (or changes speed), `pause()` stops before the next day and returns at once;
     when the thread stops (paused, at the horizon, or an error) it shows its last day and then
     calls `on_stop()`. While `rendering()` is true or `page_lock` is held it asks for no frame (it goes
-    on simulating); its last frame and `on_stop()` wait for `page_lock`.
+    on simulating); its last frame and `on_stop()` wait for `page_lock`, and are drawn as one update
+    inside `together()` (the page's render context: one drawing instead of two after Pause).
     """
 
     def __init__(self, step: Callable[[int], int], show: Callable[[int], None],
                  on_stop: Callable[[], None] | None = None, rendering: Callable[[], bool] | None = None,
-                 page_lock: PageLock | None = None) -> None:
+                 page_lock: PageLock | None = None,
+                 together: Callable[[], AbstractContextManager[object]] | None = None) -> None:
         self.step = step
         self.show = show
         self.on_stop = on_stop
         self.rendering = rendering or (lambda: False)    # a render of the page is under way (any thread)
         self.page_lock: PageLock = page_lock if page_lock is not None else threading.RLock()
+        self.together = together or nullcontext     # the last frame and `on_stop` drawn as one update
         self.frames = Frames()
         self.speed = 5.0
         self._stop = threading.Event()
@@ -188,7 +195,7 @@ class Player:
                 if time.thread_time() >= cpu_deadline or time.perf_counter() >= deadline:
                     break
             now = time.perf_counter()
-            if self.frames.due(now) and not self.rendering() and self.page_lock.acquire(blocking=False):
+            if self.frames.due(now) and not self.rendering() and self.page_lock.acquire(timeout=LOCK_WAIT_S):
                 try:
                     self._frame(now)
                 finally:
@@ -203,10 +210,11 @@ class Player:
         try:
             if joined.is_set():
                 return
-            if self.error is None:
-                self._frame(time.perf_counter())
-            if self.on_stop is not None and self._thread is threading.current_thread():
-                self.on_stop()
+            with self.together():
+                if self.error is None:
+                    self._frame(time.perf_counter())
+                if self.on_stop is not None and self._thread is threading.current_thread():
+                    self.on_stop()
         finally:
             self.page_lock.release()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import subprocess
 import sys
 import threading
@@ -180,7 +181,7 @@ def test_the_player_draws_its_frames_only_while_no_message_of_the_browser_is_han
     goes on simulating; it draws again once the message is handled; its last frame and `on_stop` (Pause)
     wait for the lock."""
     lock = threading.RLock()
-    days, frames, stops = [], [], []
+    days, frames, stops, batch = [], [], [], []
 
     def step(n):
         days.append(n)
@@ -189,10 +190,17 @@ def test_the_player_draws_its_frames_only_while_no_message_of_the_browser_is_han
 
     def show(k):
         assert lock._is_owned(), "a frame drawn outside the page's lock"    # type: ignore[attr-defined]
-        frames.append(k)
+        frames.append((k, bool(batch)))
         player.frames.drawn(k)
 
-    player = Player(step, show, on_stop=lambda: stops.append(lock._is_owned()), page_lock=lock)  # type: ignore[attr-defined]
+    @contextlib.contextmanager
+    def together():              # the page's render context: what is set inside is drawn once, at the end
+        batch.append(1)
+        yield
+        batch.clear()
+
+    player = Player(step, show, on_stop=lambda: stops.append((lock._is_owned(), bool(batch))),  # type: ignore[attr-defined]
+                    page_lock=lock, together=together)
     player.play(float("inf"))
     until(lambda: len(frames) >= 2)
     with lock:                                   # a message being handled, for 0.8 s
@@ -208,7 +216,9 @@ def test_the_player_draws_its_frames_only_while_no_message_of_the_browser_is_han
         last = len(frames)
         assert stops == [], "the player said it stopped while the click was handled"
     until(lambda: player.ended)
-    assert stops == [True] and len(frames) == last + 1     # the day it stopped on, then the stop, under the lock
+    # the day it stopped on, then the stop, under the lock and in one update (one drawing after Pause)
+    assert stops == [(True, True)] and len(frames) == last + 1 and frames[-1][1]
+    assert not any(inside for _, inside in frames[:-1])
     assert days_while_held > 0
 
 

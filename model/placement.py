@@ -493,6 +493,7 @@ def _place_groups(s: State, sizes: np.ndarray, group: np.ndarray, network: bool,
     loc = filled(len(sizes), -1, np.int64)
     orders: dict[int, EmptiestFirst] = {}   # per place of origin; a kind's order made when first asked for
     shared = Shared()
+    stale: set[int] = set()                 # kinds places were taken in since `largest` was read
     # each group's households in their order, group after group (groups: `len(per_group)` values)
     by_group = stable_order(group, len(per_group) <= 1 << 15)
     ends = per_group.cumsum().tolist()        # where each group's households end in `by_group`
@@ -500,7 +501,7 @@ def _place_groups(s: State, sizes: np.ndarray, group: np.ndarray, network: bool,
         c, o = _group_of(g, network)
         sel = by_group[(ends[g - 1] if g else 0):ends[g]]
         sz = sizes[sel]
-        kinds = _with_room(_kinds_to_try(s, c, temporary, only), largest, int(sz.min()))
+        kinds = _with_room_now(s, _kinds_to_try(s, c, temporary, only), largest, stale, vacancy, int(sz.min()))
         if not kinds:                 # nobody of this group fits anywhere
             continue
         if o not in orders:
@@ -508,6 +509,7 @@ def _place_groups(s: State, sizes: np.ndarray, group: np.ndarray, network: bool,
         took: list[int] = []
         loc[sel] = place(sz, kinds, vacancy, orders[o], take=True, taken=took)   # gone for the next group
         shared.took(took)
+        stale.update(took)
         taken += took
     return loc
 
@@ -523,11 +525,12 @@ def _place_groups_few(s: State, sizes: list[int], group: list[int], network: boo
     loc = [-1] * len(sizes)
     orders: dict[int, EmptiestFirst] = {}
     shared = Shared()
+    stale: set[int] = set()           # kinds places were taken in since `largest` was read
     for g in sorted(members):
         c, o = _group_of(g, network)
         sel = members[g]
         sz = [sizes[i] for i in sel]
-        kinds = _with_room(_kinds_to_try(s, c, temporary, only), largest, min(sz))
+        kinds = _with_room_now(s, _kinds_to_try(s, c, temporary, only), largest, stale, vacancy, min(sz))
         if not kinds:                 # nobody of this group fits anywhere
             continue
         if o not in orders:
@@ -536,6 +539,7 @@ def _place_groups_few(s: State, sizes: list[int], group: list[int], network: boo
         for i, where in zip(sel, place_few(sz, kinds, vacancy, orders[o], take=True, taken=took)):
             loc[i] = where
         shared.took(took)
+        stale.update(took)
         taken += took
     return np.array(loc, np.int64)
 
@@ -553,6 +557,27 @@ def _with_room(kinds: list[int], largest: list[int], smallest: int) -> list[int]
     (`smallest` persons) fits: a household is never split, so in the others nobody of them could
     be placed."""
     return [k for k in kinds if largest[k] >= smallest]
+
+
+def _with_room_now(s: State, kinds: list[int], largest: list[int], stale: set[int], vacancy: np.ndarray,
+                   smallest: int) -> list[int]:
+    """`_with_room` as the free places are now: `largest` (an upper bound once places are taken) is
+    first read again from `vacancy` for each kind of `kinds` that might have room and whose places
+    were taken since it was read (`stale`, from which the kind is then dropped). A group of a
+    placement then passes over a kind whose roomiest locations the groups before it filled, instead
+    of laying out its line there in vain: `place` gives nobody a location of a kind whose free
+    places are all fewer than each of the households (one is never split), and leaves `vacancy` and
+    `taken` as they were, so the places given are the same. In a 16-fold world two thirds of the
+    groups that got nothing were such (a day's line for a bed has some 75 groups)."""
+    out = []
+    for k in kinds:
+        if largest[k] >= smallest and k in stale:
+            stale.discard(k)
+            at = s.locs.of_kind(k)
+            largest[k] = int(vacancy[at].max()) if len(at) else 0
+        if largest[k] >= smallest:
+            out.append(k)
+    return out
 
 
 def _origins(s: State, ids: np.ndarray) -> np.ndarray | None:

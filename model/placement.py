@@ -494,16 +494,29 @@ def _place_groups(s: State, sizes: np.ndarray, group: np.ndarray, network: bool,
     orders: dict[int, EmptiestFirst] = {}   # per place of origin; a kind's order made when first asked for
     shared = Shared()
     stale: set[int] = set()                 # kinds places were taken in since `largest` was read
+    # per class, once a group of it found no kind with room: the most free places at one location
+    # of a kind the class tries, an upper bound from then on (free places only shrink here), so
+    # the groups after it (from other places of origin) whose smallest household is larger are
+    # passed over at once (a day's line for a bed in a 16-fold world: some 26 groups a call, most
+    # passed over)
+    room: dict[int, int] = {}
     # each group's households in their order, group after group (groups: `len(per_group)` values)
     by_group = stable_order(group, len(per_group) <= 1 << 15)
     ends = per_group.cumsum().tolist()        # where each group's households end in `by_group`
-    for g in present:
-        c, o = _group_of(g, network)
-        sel = by_group[(ends[g - 1] if g else 0):ends[g]]
-        sz = sizes[sel]
-        kinds = _with_room_now(s, _kinds_to_try(s, c, temporary, only), largest, stale, vacancy, int(sz.min()))
-        if not kinds:                 # nobody of this group fits anywhere
+    starts = [ends[g - 1] if g else 0 for g in present]
+    smallest_of = np.minimum.reduceat(sizes[by_group], starts).tolist()   # per group present
+    n_cls = len(PREFERENCE)
+    for g, start, smallest in zip(present, starts, smallest_of):
+        if room.get(g % n_cls, smallest) < smallest:    # nobody of this group fits anywhere
             continue
+        c, o = _group_of(g, network)
+        tries = _kinds_to_try(s, c, temporary, only)
+        kinds = _with_room_now(s, tries, largest, stale, vacancy, smallest)
+        if not kinds:                 # nobody of this group fits anywhere
+            room[c] = max((largest[k] for k in tries), default=0)
+            continue
+        sel = by_group[start:ends[g]]
+        sz = sizes[sel]
         if o not in orders:
             orders[o] = _order_for(s, vacancy, o, shared)
         took: list[int] = []

@@ -629,10 +629,16 @@ def _km_at(s: State, origin: int) -> tuple[np.ndarray, list[np.ndarray | None]]:
     """The distance from municipality `origin` to each municipality (its row of the network's
     distances, kept), and per kind the distance from it to each location of that kind (in
     `Locations.of_kind` order), filled in when first needed and kept for the run: distances and
-    a location's municipality never change; made afresh when locations were added."""
+    a location's municipality never change. Locations added (always at the end, so at the end of
+    their kind's `of_kind`) are looked up when next asked for (`NearestAmongEqual._km_to`), not
+    the kind's others again: a 16-fold world adds locations on most days (1,219 appends a year),
+    and each day made every place of origin's distances afresh. A table with fewer rows than
+    before (not the same table) starts afresh."""
     cache: tuple[int, dict[int, tuple[np.ndarray, list[np.ndarray | None]]]] | None = s.__dict__.get("_km_at")
-    if cache is None or cache[0] != s.locs.n:
+    if cache is None or cache[0] > s.locs.n:
         cache = s.__dict__["_km_at"] = (s.locs.n, {})
+    elif cache[0] < s.locs.n:
+        cache = s.__dict__["_km_at"] = (s.locs.n, cache[1])
     got = cache[1].get(origin)
     if got is None:
         got = cache[1][origin] = (s.world.network.distance_km[origin], [None] * len(Kind))
@@ -813,7 +819,7 @@ class NearestAmongEqual(EmptiestFirst):
                  km_at: list[np.ndarray | None] | None = None, shared: Shared | None = None) -> None:
         super().__init__(locs, vacancy, live, shared)
         self._km, self._band = km, band
-        self._km_at = km_at if km_at is not None else [None] * len(Kind)
+        self._km_at: list[np.ndarray | None] = km_at if km_at is not None else [None] * len(Kind)
 
     def __getitem__(self, kind: int) -> np.ndarray:
         self._current(kind)
@@ -834,10 +840,14 @@ class NearestAmongEqual(EmptiestFirst):
         return got
 
     def _km_to(self, kind: int) -> np.ndarray:
-        """The distance to each location of the kind (`Locations.of_kind` order), looked up once."""
+        """The distance to each location of the kind (`Locations.of_kind` order), looked up once;
+        those of locations added since (at the end) looked up and appended when next asked for."""
         km = self._km_at[kind]
-        if km is None:
-            km = self._km_at[kind] = self._km[self._locs.municipality[self._locs.of_kind(kind)]]
+        at = self._locs.of_kind(kind)
+        if km is None or len(km) > len(at):
+            km = self._km_at[kind] = self._km[self._locs.municipality[at]]
+        elif len(km) < len(at):
+            km = self._km_at[kind] = np.concatenate([km, self._km[self._locs.municipality[at[len(km):]]]])
         return km
 
     def _bands(self, kind: int) -> _Bands:

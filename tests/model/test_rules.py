@@ -444,6 +444,25 @@ def test_a_group_passes_over_the_kinds_the_groups_before_it_filled(monkeypatch, 
     assert list(s.moves_up.peek()) == list(holder)
 
 
+def test_the_distances_kept_for_a_place_of_origin_grow_with_the_locations_added():
+    # Groningen's 10 municipalities; locations central (0, municipality 5), process (1, 9), regular
+    # (2, 9), emergency (3, 1). From municipality 0 the distance to the regular location is km[0, 9];
+    # a regular location added in municipality 3 (index 4) is looked up and appended when the kind
+    # is next asked for, a distance per location of the kind, in `of_kind` order, as if made afresh.
+    from model.placement import _order_for
+
+    s = prepare(small(), days=5)
+    km = s.world.network.distance_km
+    vacancy = s.locs.vacancy()
+    before = _order_for(s, vacancy, 0)._km_to(Kind.REGULAR)
+    assert before.tolist() == [km[0, 9]]
+    s.locs.append(["added"], kind=[Kind.REGULAR], municipality=[3], capacity=[10])
+    after = _order_for(s, s.locs.vacancy(), 0)._km_to(Kind.REGULAR)
+    assert list(s.locs.of_kind(Kind.REGULAR)) == [2, 4]
+    assert after.tolist() == [km[0, 9], km[0, 3]]
+    assert after.dtype == before.dtype
+
+
 def test_an_order_on_python_numbers_is_made_as_far_as_a_group_needs_it_and_is_the_numpy_order(monkeypatch):
     # six locations of one kind (indexes 10..15), free places 120, 0, 75, 160, 30, 60; bands of 50:
     # 160 in band 3, 120 in band 2, 75 and 60 in band 1, 30 under one band, 0 full. Distances 5, 1,

@@ -493,21 +493,36 @@ def _place_groups(s: State, sizes: np.ndarray, group: np.ndarray, network: bool,
     loc = filled(len(sizes), -1, np.int64)
     orders: dict[int, EmptiestFirst] = {}   # per place of origin; a kind's order made when first asked for
     shared = Shared()
+    stale: set[int] = set()                 # kinds places were taken in since `largest` was read
+    # per class, once a group of it found no kind with room: the most free places at one location
+    # of a kind the class tries, an upper bound from then on (free places only shrink here), so
+    # the groups after it (from other places of origin) whose smallest household is larger are
+    # passed over at once (a day's line for a bed in a 16-fold world: some 26 groups a call, most
+    # passed over)
+    room: dict[int, int] = {}
     # each group's households in their order, group after group (groups: `len(per_group)` values)
     by_group = stable_order(group, len(per_group) <= 1 << 15)
     ends = per_group.cumsum().tolist()        # where each group's households end in `by_group`
-    for g in present:
-        c, o = _group_of(g, network)
-        sel = by_group[(ends[g - 1] if g else 0):ends[g]]
-        sz = sizes[sel]
-        kinds = _with_room(_kinds_to_try(s, c, temporary, only), largest, int(sz.min()))
-        if not kinds:                 # nobody of this group fits anywhere
+    starts = [ends[g - 1] if g else 0 for g in present]
+    smallest_of = np.minimum.reduceat(sizes[by_group], starts).tolist()   # per group present
+    n_cls = len(PREFERENCE)
+    for g, start, smallest in zip(present, starts, smallest_of):
+        if room.get(g % n_cls, smallest) < smallest:    # nobody of this group fits anywhere
             continue
+        c, o = _group_of(g, network)
+        tries = _kinds_to_try(s, c, temporary, only)
+        kinds = _with_room_now(s, tries, largest, stale, vacancy, smallest)
+        if not kinds:                 # nobody of this group fits anywhere
+            room[c] = max((largest[k] for k in tries), default=0)
+            continue
+        sel = by_group[start:ends[g]]
+        sz = sizes[sel]
         if o not in orders:
             orders[o] = _order_for(s, vacancy, o, shared)
         took: list[int] = []
         loc[sel] = place(sz, kinds, vacancy, orders[o], take=True, taken=took)   # gone for the next group
         shared.took(took)
+        stale.update(took)
         taken += took
     return loc
 
@@ -523,11 +538,12 @@ def _place_groups_few(s: State, sizes: list[int], group: list[int], network: boo
     loc = [-1] * len(sizes)
     orders: dict[int, EmptiestFirst] = {}
     shared = Shared()
+    stale: set[int] = set()           # kinds places were taken in since `largest` was read
     for g in sorted(members):
         c, o = _group_of(g, network)
         sel = members[g]
         sz = [sizes[i] for i in sel]
-        kinds = _with_room(_kinds_to_try(s, c, temporary, only), largest, min(sz))
+        kinds = _with_room_now(s, _kinds_to_try(s, c, temporary, only), largest, stale, vacancy, min(sz))
         if not kinds:                 # nobody of this group fits anywhere
             continue
         if o not in orders:
@@ -536,6 +552,7 @@ def _place_groups_few(s: State, sizes: list[int], group: list[int], network: boo
         for i, where in zip(sel, place_few(sz, kinds, vacancy, orders[o], take=True, taken=took)):
             loc[i] = where
         shared.took(took)
+        stale.update(took)
         taken += took
     return np.array(loc, np.int64)
 
@@ -553,6 +570,27 @@ def _with_room(kinds: list[int], largest: list[int], smallest: int) -> list[int]
     (`smallest` persons) fits: a household is never split, so in the others nobody of them could
     be placed."""
     return [k for k in kinds if largest[k] >= smallest]
+
+
+def _with_room_now(s: State, kinds: list[int], largest: list[int], stale: set[int], vacancy: np.ndarray,
+                   smallest: int) -> list[int]:
+    """`_with_room` as the free places are now: `largest` (an upper bound once places are taken) is
+    first read again from `vacancy` for each kind of `kinds` that might have room and whose places
+    were taken since it was read (`stale`, from which the kind is then dropped). A group of a
+    placement then passes over a kind whose roomiest locations the groups before it filled, instead
+    of laying out its line there in vain: `place` gives nobody a location of a kind whose free
+    places are all fewer than each of the households (one is never split), and leaves `vacancy` and
+    `taken` as they were, so the places given are the same. In a 16-fold world two thirds of the
+    groups that got nothing were such (a day's line for a bed has some 75 groups)."""
+    out = []
+    for k in kinds:
+        if largest[k] >= smallest and k in stale:
+            stale.discard(k)
+            at = s.locs.of_kind(k)
+            largest[k] = int(vacancy[at].max()) if len(at) else 0
+        if largest[k] >= smallest:
+            out.append(k)
+    return out
 
 
 def _origins(s: State, ids: np.ndarray) -> np.ndarray | None:
@@ -591,10 +629,16 @@ def _km_at(s: State, origin: int) -> tuple[np.ndarray, list[np.ndarray | None]]:
     """The distance from municipality `origin` to each municipality (its row of the network's
     distances, kept), and per kind the distance from it to each location of that kind (in
     `Locations.of_kind` order), filled in when first needed and kept for the run: distances and
-    a location's municipality never change; made afresh when locations were added."""
+    a location's municipality never change. Locations added (always at the end, so at the end of
+    their kind's `of_kind`) are looked up when next asked for (`NearestAmongEqual._km_to`), not
+    the kind's others again: a 16-fold world adds locations on most days (1,219 appends a year),
+    and each day made every place of origin's distances afresh. A table with fewer rows than
+    before (not the same table) starts afresh."""
     cache: tuple[int, dict[int, tuple[np.ndarray, list[np.ndarray | None]]]] | None = s.__dict__.get("_km_at")
-    if cache is None or cache[0] != s.locs.n:
+    if cache is None or cache[0] > s.locs.n:
         cache = s.__dict__["_km_at"] = (s.locs.n, {})
+    elif cache[0] < s.locs.n:
+        cache = s.__dict__["_km_at"] = (s.locs.n, cache[1])
     got = cache[1].get(origin)
     if got is None:
         got = cache[1][origin] = (s.world.network.distance_km[origin], [None] * len(Kind))
@@ -775,7 +819,7 @@ class NearestAmongEqual(EmptiestFirst):
                  km_at: list[np.ndarray | None] | None = None, shared: Shared | None = None) -> None:
         super().__init__(locs, vacancy, live, shared)
         self._km, self._band = km, band
-        self._km_at = km_at if km_at is not None else [None] * len(Kind)
+        self._km_at: list[np.ndarray | None] = km_at if km_at is not None else [None] * len(Kind)
 
     def __getitem__(self, kind: int) -> np.ndarray:
         self._current(kind)
@@ -796,10 +840,14 @@ class NearestAmongEqual(EmptiestFirst):
         return got
 
     def _km_to(self, kind: int) -> np.ndarray:
-        """The distance to each location of the kind (`Locations.of_kind` order), looked up once."""
+        """The distance to each location of the kind (`Locations.of_kind` order), looked up once;
+        those of locations added since (at the end) looked up and appended when next asked for."""
         km = self._km_at[kind]
-        if km is None:
-            km = self._km_at[kind] = self._km[self._locs.municipality[self._locs.of_kind(kind)]]
+        at = self._locs.of_kind(kind)
+        if km is None or len(km) > len(at):
+            km = self._km_at[kind] = self._km[self._locs.municipality[at]]
+        elif len(km) < len(at):
+            km = self._km_at[kind] = np.concatenate([km, self._km[self._locs.municipality[at[len(km):]]]])
         return km
 
     def _bands(self, kind: int) -> _Bands:

@@ -409,6 +409,60 @@ def test_a_group_whose_smallest_household_fits_nowhere_is_left_waiting_and_the_o
     assert s.log.n == 1
 
 
+@pytest.mark.parametrize("arrays", [False, True])
+def test_a_group_passes_over_the_kinds_the_groups_before_it_filled(monkeypatch, arrays):
+    # locations: central 20 (0), process 10 (1), regular 10 (2), emergency 10 (3). Two households of
+    # 10 in procedure (their class comes first): the first fills process, the second straddles past
+    # its end and fills regular. The permit holder (4; regular, process, emergency, crisis) is then
+    # given emergency alone to try: the free places of regular and process, taken by the group
+    # before, are read again (none), where the most free places read before the placement (10 each)
+    # would have had it laid out there in vain. Crisis (no location) is never tried. Households on
+    # Python numbers (`_place_groups_few`) and with arrays (`_place_groups`): the same.
+    import model.placement as placement
+
+    monkeypatch.setattr(placement, "FEW_LOCATIONS", 0)
+    if arrays:
+        monkeypatch.setattr(placement, "SHORT_LINE", 0)
+    tried = []
+    name = "place" if arrays else "place_few"
+    real = getattr(placement, name)
+
+    def spy(sizes, kinds, *a, **kw):
+        tried.append([int(k) for k in kinds])
+        return real(sizes, kinds, *a, **kw)
+
+    monkeypatch.setattr(placement, name, spy)
+    s = prepare(small(), days=5)
+    assert list(s.locs.capacity) == [20, 10, 10, 10]
+    proc = _add(s, [10, 10], stage=Stage.PROCEDURE)
+    holder = _add(s, [4], stage=Stage.PERMIT)
+    left = find_beds(s, np.concatenate([proc, holder]), 0, Reason.PROCEDURE_STEP)
+    assert len(left) == 0
+    assert tried == [[Kind.PROCESS, Kind.REGULAR, Kind.EMERGENCY], [Kind.EMERGENCY]]
+    assert list(s.people.cols["location"][np.concatenate([proc, holder])]) == [1, 2, 3]
+    assert list(s.locs.occupancy) == [0, 10, 10, 4]
+    assert list(s.moves_up.peek()) == list(holder)
+
+
+def test_the_distances_kept_for_a_place_of_origin_grow_with_the_locations_added():
+    # Groningen's 10 municipalities; locations central (0, municipality 5), process (1, 9), regular
+    # (2, 9), emergency (3, 1). From municipality 0 the distance to the regular location is km[0, 9];
+    # a regular location added in municipality 3 (index 4) is looked up and appended when the kind
+    # is next asked for, a distance per location of the kind, in `of_kind` order, as if made afresh.
+    from model.placement import _order_for
+
+    s = prepare(small(), days=5)
+    km = s.world.network.distance_km
+    vacancy = s.locs.vacancy()
+    before = _order_for(s, vacancy, 0)._km_to(Kind.REGULAR)
+    assert before.tolist() == [km[0, 9]]
+    s.locs.append(["added"], kind=[Kind.REGULAR], municipality=[3], capacity=[10])
+    after = _order_for(s, s.locs.vacancy(), 0)._km_to(Kind.REGULAR)
+    assert list(s.locs.of_kind(Kind.REGULAR)) == [2, 4]
+    assert after.tolist() == [km[0, 9], km[0, 3]]
+    assert after.dtype == before.dtype
+
+
 def test_an_order_on_python_numbers_is_made_as_far_as_a_group_needs_it_and_is_the_numpy_order(monkeypatch):
     # six locations of one kind (indexes 10..15), free places 120, 0, 75, 160, 30, 60; bands of 50:
     # 160 in band 3, 120 in band 2, 75 and 60 in band 1, 30 under one band, 0 full. Distances 5, 1,

@@ -25,7 +25,7 @@ def from_thread(change: Callable[[], None]) -> None:
     Never call it where the page's handlers wait for the calling thread (a join, an event waited on under
     the lock): the thread would wait for the lock the handler holds while the handler waits for it. The
     dashboard's player is such a thread (`Player.play` joins the last one from the click's handler): it
-    takes `page_lock()` only when free, and gives up its last frame when a handler waits for it."""
+    waits for `page_lock()` only briefly, and gives up its last frame when a handler waits for it."""
     from solara.server import kernel_context
 
     if not kernel_context.has_current_context():
@@ -39,7 +39,7 @@ def from_thread(change: Callable[[], None]) -> None:
 
 def page_lock() -> threading.RLock | None:
     """The lock the server handles the current page's browser messages under (None outside a served
-    page). The dashboard's player draws its frames under it, taking it only when free (`viz.player`)."""
+    page). The dashboard's player draws its frames under it, a frame skipped when it is held (`viz.player`)."""
     from solara.server import kernel_context
 
     if not kernel_context.has_current_context():

@@ -105,3 +105,54 @@ def test_renewing_the_snapshot_holds_no_two_full_length_indexes():
     finally:
         tracemalloc.stop()
     assert len(index._order) > 190_000 and rise < 18 * len(index._order)
+
+
+def test_rows_into_a_few_locations_are_compared_one_by_one_and_into_many_looked_up():
+    """`_moved_to` by hand: log rows moved to locations 3, -1 (out of a bed), 7, 3, 0, 7; asked for
+    locations 3 and 7, rows 0, 2, 3 and 5 are theirs whether the locations are compared one by one
+    or looked up in the mask; a location the int16 column cannot hold (40,000) was no row's
+    destination."""
+    from model import residents
+
+    dest = np.array([3, -1, 7, 3, 0, 7], np.int16)
+    locations = np.array([3, 7], np.int64)
+    at = np.zeros(9, bool)
+    at[locations] = True
+    expected = [True, False, True, True, False, True]
+    assert residents._moved_to(dest, locations, at).tolist() == expected
+    assert len(locations) <= residents._COMPARED          # (compared one by one)
+    many = np.arange(residents._COMPARED + 1)             # 0 … 12: looked up in the mask
+    at_many = np.zeros(residents._COMPARED + 2, bool)
+    at_many[many] = True
+    assert residents._moved_to(dest, many, at_many).tolist() == [True, False, True, True, True, True]
+    far = np.array([7, 40_000], np.int64)
+    assert residents._moved_to(dest, far, np.zeros(1, bool)).tolist() == [False, False, True, False, False, True]
+
+
+def test_the_residents_of_a_few_locations_are_those_in_a_bed_there_after_moves():
+    """A small world by hand: 6 households in beds at 5 locations, logged; then household 1 moves from
+    location 2 to 4, household 4 from 4 out of any bed and household 5 from 0 to 2. The residents of
+    locations 2 and 4 are households 1, 2 and 5 (3 was never there); of 0, 2 and 4 the same (5 left
+    0); of location 4 alone household 1."""
+    import types
+
+    from agents.applicants import Applicants
+    from agents.moves import MoveLog
+    from model.residents import ResidentIndex
+
+    n = 6
+    p = Applicants(capacity_households=n)
+    p.add(size=np.ones(n, np.int64), children=np.zeros(n, np.int64), key=np.zeros(n, np.uint64),
+          group=np.zeros(n, np.int8), track=np.zeros(n, np.int8), flags=np.zeros(n, np.uint8), stage=0, day=0)
+    at = p._h["location"]
+    at[:n] = [1, 2, 2, 3, 4, 0]
+    log = MoveLog(capacity=64)
+    log.append(0, np.arange(n), np.full(n, -1), at[:n].copy(), 0, 5)
+    s = types.SimpleNamespace(people=p, log=log, locs=types.SimpleNamespace(n=5))
+    index = ResidentIndex()
+    assert index.residents_of(s, np.array([2, 4])).tolist() == [1, 2, 4]
+    log.append(1, np.array([1, 4, 5]), np.array([2, 4, 0]), np.array([4, -1, 2]), 0, 5)
+    at[[1, 4, 5]] = [4, -1, 2]
+    assert index.residents_of(s, np.array([2, 4])).tolist() == [1, 2, 5]
+    assert index.residents_of(s, np.array([0, 2, 4])).tolist() == [1, 2, 5]
+    assert index.residents_of(s, np.array([4])).tolist() == [1]

@@ -24,11 +24,15 @@ from experiments.exercise import report, savefile
 from experiments.exercise import roles as R
 from experiments.exercise.engine import minutes_said, said, turn_at
 from model.scenario import ScenarioError
-from viz.exercise_room import HEARTBEAT_S, ROOMS, Room, TakenAlready, away_said, offered
+from viz import trace
+from viz.exercise_room import HEARTBEAT_S, ROOMS, Room, TakenAlready, away_said, offered, say_events
 from viz.field_carrier import FieldCarrier
 from viz.file_pick import FilePick
 from viz.labels import DECISION_LABELS, KIND_LABELS, REGIME_LABELS, TRACK_LABELS
 from viz.redraw import from_thread
+
+trace.install()     # NOODPLAN_UI_TRACE=1: the clicks and answers on stderr (`viz.trace`)
+say_events()        # a table's page closed, back, a seat freed or taken over: a line each on stderr
 
 # the after-action report draws with matplotlib: import it now, not on the first report's click (the
 # import is half that report's work; under load it took the download past half a minute)
@@ -603,7 +607,12 @@ def Seated(room: Room, token: str, role_id: str, on_leave, tick: int = 0):
         """This page is open while it is drawn; it closes with its tab (the kernel's render context closes,
         running this cleanup) or on Leave: the room then takes the table out (`Room.closed`)."""
         room.opened(token)
-        return lambda: room.closed(token)
+        trace.debug("room %s: page %s of %s open", room.code, trace.page(), role_id)
+
+        def closed() -> None:
+            trace.debug("room %s: page %s of %s closed", room.code, trace.page(), role_id)
+            room.closed(token)
+        return closed
     solara.use_effect(present, [room.code, token])
     # the browser says this page is there
     Heartbeat.element(every_ms=round(room.heartbeat_s * 1000), on_beats=lambda _n: room.alive(token))
@@ -762,6 +771,7 @@ def Page():
         if text is None or read.value:
             return
         read.set(True)
+        trace.debug("page %s: this tab's seats %s", trace.page(), text)
         back, shown, player = seats_back(text)
         if back:
             mine.set(back)

@@ -23,9 +23,10 @@ from __future__ import annotations
 import base64
 import logging
 import os
-import secrets
-import threading
 import math
+import secrets
+import sys
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -47,6 +48,29 @@ AWAY_AFTER_S = 120.0    # a seat without a sign of its page this long is away (a
 AWAY_ENV = "NOODPLAN_EXERCISE_AWAY_S"     # `exercise serve --away-after SECONDS` says otherwise
 CLOSED_GRACE_S = 30.0   # a page closed without Leave and not open again after this is logged as left (a reload
                         # closes and opens its page within seconds: not a table leaving), seconds
+
+
+class _ToStderr(logging.Handler):
+    """Lines to the process's stderr as it is at each line (a test's capture replaces it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stderr.write(self.format(record) + "\n")
+            sys.stderr.flush()
+        except Exception:       # (logging's own rule: a line that cannot be written never stops the room)
+            self.handleError(record)
+
+
+def say_events() -> None:
+    """The rooms' events on the server's terminal (stderr), a line each with its time: a table's page
+    closed without Leave or back after a reload, a seat freed or taken over. Whoever runs `noodplan
+    exercise serve` sees who was there (before, these lines went nowhere). Harmless when called again."""
+    if not any(isinstance(h, _ToStderr) for h in log.handlers):
+        handler = _ToStderr()
+        handler.setFormatter(logging.Formatter("%(asctime)s %(message)s", "%H:%M:%S"))
+        log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    log.propagate = False
 
 
 def away_after_s() -> float:

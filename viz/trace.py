@@ -79,3 +79,11 @@ def install() -> None:
     # the trace is the point: wrapped while the server runs with NOODPLAN_UI_TRACE, never otherwise
     ipywidgets.Widget._handle_msg = traced_receive
     ipywidgets.Widget._send = traced_send
+
+
+def page() -> str:
+    """The served page's kernel id, for a trace line ("-" outside a served page): a tab keeps one id
+    while it lives (a reconnect keeps it too), a reload gets a new one."""
+    from solara.server import kernel_context
+
+    return kernel_context.get_current_context().id if kernel_context.has_current_context() else "-"

@@ -115,6 +115,20 @@ def test_page_loads_offline_with_interactive_charts(ui_server, make_page, tmp_pa
     op.assert_offline_clean()
 
 
+def test_a_request_to_another_host_is_blocked_and_the_servers_own_go_out(ui_server, make_page):
+    """What the tests call offline: the page's requests to any host but the test's server are blocked and
+    recorded (another address on 127.x included), its own go out (matched in the browser's driver, the
+    rule is a regular expression run there)."""
+    op = make_page()
+    op.page.goto(ui_server)
+    op.page.locator(".np-day").wait_for(timeout=120_000)
+    status = op.page.evaluate("""async urls => { const out = [];
+        for (const u of urls) { try { out.push((await fetch(u)).status); } catch (e) { out.push('blocked'); } }
+        return out; }""", [ui_server, "http://example.org/tile.png", "http://127.0.0.10:1/x", "https://127.0.0.1.nip.io/"])
+    assert status == [200, "blocked", "blocked", "blocked"]
+    assert op.blocked == ["http://example.org/tile.png", "http://127.0.0.10:1/x", "https://127.0.0.1.nip.io/"]
+
+
 @pytest.mark.parametrize("speed", ["1 day/s", "5 days/s", "20 days/s", "as fast as possible"])
 def test_play_at_every_speed_and_pause(ui_server, make_page, speed):
     """Bug 1: at 20 days/s the day stayed 0, Pause did nothing, then 'Too many renders'. Each speed

@@ -531,17 +531,26 @@ def test_a_reload_mid_turn_brings_the_facilitator_and_the_tables_back_to_their_s
 
 
 def test_a_table_that_closes_its_tab_without_leave_is_out_of_the_room(room_server, make_page):
-    """A table closes its tab (the browser runs the page's unload handlers, as at a tab's close): it stayed
-    among the players for good, its role played. Solara's close signal closes its page on the server; the
-    facilitator's page says the table left without Leave, and the players joined no longer list it."""
+    """A table closes its tab: it stayed among the players for good, its role played. Solara's close signal
+    closes its page on the server; the facilitator's page says the table left without Leave, and the players
+    joined no longer list it.
+
+    The tab's page runs what a browser runs as a tab closes (its unload handlers: Solara's drops the
+    connection and sends the close signal, a beacon) and closes once the server has answered. Closed at once
+    with its handlers (`close(run_before_unload=True)`), headless chromium with two more busy loops lost the
+    signal in 1 of 5 runs (the server heard of the page's close only when it stopped) and opened the page once
+    more after it in 1 of 3 runs of this file (the table back in its seat 2 s after it left; the official CI
+    failed on one or the other): what the browser does with a closing tab is the browser's; what the room does
+    with the signal is tested here."""
     fac, (coa,), _code = open_room(make_page, room_server, "mass-arrival-2022", "coa")
     f = fac.page
     f.wait_for_function("() => document.querySelector('.np-ex-players')?.textContent.includes('coa')",
                         timeout=60_000)
-    coa.page.close(run_before_unload=True)
+    coa.page.evaluate("() => window.dispatchEvent(new Event('beforeunload'))")
     # (the warning and the players' line are parts of their own: the one can come before the other)
     shows(f, ".np-ex-gone", "Left without Leave (their page closed): coa; no table plays this role now")
     shows(f, ".np-ex-players", "Players joined: none yet")
+    coa.page.close()                                  # (its unload handlers ran: not again)
     fac.assert_offline_clean()
 
 

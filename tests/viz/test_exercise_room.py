@@ -1340,3 +1340,21 @@ def test_a_player_is_told_what_places_cost_full_and_while_empty():
     half = ExerciseRun(*exercise_from_dict(exercise(scenario=sc)))
     emergency = half.panel("coa")["decisions"]["open_places"]["kinds"]["emergency"]
     assert kind_facts_text(emergency).endswith("€19,014 per 100 places a day when full, €9,507 while empty")
+
+
+def test_the_server_says_a_table_closed_its_page_and_came_back(room, capsys):
+    # `noodplan exercise serve`'s terminal: these lines went nowhere (no handler, the root logger at WARNING)
+    from viz.exercise_room import say_events
+
+    say_events()
+    say_events()                                      # called again: still one line per event
+    a = room.join("coa")
+    room.opened(a)
+    room.closed(a)
+    room.come_back(a)
+    lines = capsys.readouterr().err.splitlines()
+    assert [re.sub(r"^\d\d:\d\d:\d\d ", "", x) for x in lines] == [
+        f"exercise room {room.code}: a table of coa closed its page without Leave; out of the room (its role no "
+        f"longer played: the model answers its requests)",
+        f"exercise room {room.code}: a table of coa is back (its page reloaded)"]
+    assert all(re.match(r"^\d\d:\d\d:\d\d exercise room ", x) for x in lines)

@@ -33,7 +33,7 @@ import numpy as np
 from agents.applicants import Flag, Stage
 from agents.columns import grown
 from agents.keyed import SALT_OWN_REQUEST, SALT_REPLACEMENT, keyed_uniform
-from agents.locations import NO_BED, TEMPORARY_KINDS, Kind, Life, place
+from agents.locations import NO_BED, TEMPORARY_KINDS, Kind, Life, Locations, place
 from agents.moves import Reason, move
 from agents.queues import LAST_DAY, BucketCalendar
 from agents.sorting import distinct, last_of_each
@@ -226,15 +226,17 @@ def own_requests(s: State, day: int) -> None:
     book.grow(s.people.n)
     h = s.people.cols
     denied = _NO_IDS
-    if len(due):
+    if 0 < len(due) <= FEW_HOUSEHOLDS and s.locs.n <= FEW_LOCATIONS:   # the usual day: on Python numbers
+        denied = _grant_few(s, *_still_asking_few(s, book, due, day), day)
+    elif len(due):
         due = distinct(due[book.next_day[due] == day])
         loc = h["location"][due]
         here = s.locs.kind_in((REQUEST_KIND,))[loc] & (h["stage"][due] < _HOUSED)
         if not here.all():
             book.next_day[due[~here]] = -1            # no longer in an azc: asks again when back
             due, loc = due[here], loc[here]
-        if len(due) <= FEW_HOUSEHOLDS and s.locs.n <= FEW_LOCATIONS:   # the usual day: on Python numbers
-            denied = _grant_few(s, due, loc, day)
+        if len(due) <= FEW_HOUSEHOLDS and s.locs.n <= FEW_LOCATIONS:
+            denied = _grant_few(s, due, loc.tolist(), day)
         else:
             vacancy = s.locs.vacancy()
             vacancy[loc] = 0                              # not to a location someone asks to leave
@@ -248,15 +250,52 @@ def own_requests(s: State, day: int) -> None:
     _file_next_requests(s, book, rate, day, denied)
 
 
-def _grant_few(s: State, due: np.ndarray, loc: np.ndarray, day: int) -> np.ndarray:
+def _still_asking_few(s: State, book: RequestBook, due: np.ndarray, day: int) -> tuple[np.ndarray, list[int]]:
+    """`own_requests`' households that ask today, for a few popped from the calendar (at most
+    `FEW_HOUSEHOLDS`), on Python numbers: those whose request day is still today (an entry goes
+    stale when the day changed), each once, ascending (as `distinct`), and still housed in a regular
+    location before the permit stage; the others' request is cancelled (they ask again when back in
+    an azc). Returns those households (the calendar's int32) and the location each is in."""
+    next_day = book.next_day[due].tolist()
+    asking = sorted({i for i, d in zip(due.tolist(), next_day) if d == day})
+    ids = np.array(asking, due.dtype)
+    h = s.people.cols
+    loc: list[int] = h["location"][ids].tolist()
+    stage: list[int] = h["stage"][ids].tolist()
+    in_request_kind = kind_in_list(s.locs, (REQUEST_KIND,))
+    here = [in_request_kind[j] and st < _HOUSED for j, st in zip(loc, stage)]
+    if all(here):
+        return ids, loc
+    book.next_day[[i for i, ok in zip(asking, here) if not ok]] = -1
+    return np.array([i for i, ok in zip(asking, here) if ok], due.dtype), [j for j, ok in zip(loc, here) if ok]
+
+
+def kind_in_list(locs: Locations, kinds: tuple[int, ...]) -> list[bool]:
+    """`locs.kind_in(kinds)` as Python booleans: per location, whether its kind is one of `kinds`,
+    with an entry appended for index -1 (no bed: True when `NO_BED` is among `kinds`), for a few
+    households' look-ups without array operations. Made again only when locations were added
+    (`kind_in` then gives a new mask). Read only."""
+    mask = locs.kind_in(kinds)
+    got = _KIND_IN_LISTS.get((id(locs), kinds))
+    if got is None or got[0] is not mask:
+        if len(_KIND_IN_LISTS) > 64:
+            _KIND_IN_LISTS.clear()
+        got = _KIND_IN_LISTS[id(locs), kinds] = (mask, mask.tolist())
+    return got[1]
+
+
+_KIND_IN_LISTS: dict[tuple[int, tuple[int, ...]], tuple[np.ndarray, list[bool]]] = {}
+
+
+def _grant_few(s: State, due: np.ndarray, loc: list[int], day: int) -> np.ndarray:
     """`own_requests`' placement for a few households (`FEW_HOUSEHOLDS`, in a world of at most
     `FEW_LOCATIONS` locations) on Python numbers (`model.placement.emptiest_first_few`): the same
-    beds as `place` with `EmptiestFirst`, none at a location someone asks to leave. Moves those
-    granted a bed; returns those denied."""
+    beds as `place` with `EmptiestFirst`, none at a location someone asks to leave (`loc`, each
+    household's). Moves those granted a bed; returns those denied."""
     if len(due) == 0:
         return due
     free = s.locs.vacancy().tolist()
-    for j in loc.tolist():
+    for j in loc:
         free[j] = 0                                   # not to a location someone asks to leave
     sizes: list[int] = s.people.cols["size"][due].tolist()
     target = emptiest_first_few(s, sizes, REQUEST_KIND, free)
@@ -329,6 +368,15 @@ def to_family_locations(s: State, day: int) -> None:
         return
     ids = rejected[0] if len(rejected) == 1 else np.concatenate(rejected)
     h = s.people.cols
+    if len(ids) <= FEW_HOUSEHOLDS:     # (the usual day: a few households, chosen on Python numbers)
+        families, at = _families_to_move_few(s, ids)
+        if len(families) == 0:
+            return
+        vacancy = s.locs.vacancy()
+        vacancy[at] = 0                                 # not to the location a family is in
+        find_beds(s, families, day, Reason.FAMILY_LOCATION, temporary=False, only=(Kind.REGULAR,),
+                  vacancy=vacancy)
+        return
     ids = ids[h["children"][ids] > 0]
     if len(ids) == 0:
         return
@@ -343,7 +391,26 @@ def to_family_locations(s: State, day: int) -> None:
     find_beds(s, families, day, Reason.FAMILY_LOCATION, temporary=False, only=(Kind.REGULAR,), vacancy=vacancy)
 
 
+def _families_to_move_few(s: State, ids: np.ndarray) -> tuple[np.ndarray, list[int]]:
+    """`to_family_locations`' choice among a few households rejected for good (`ids`), on Python
+    numbers: those with minors, not unaccompanied, in a bed outside the border location, in the
+    order given; returns them and the location each is in."""
+    h = s.people.cols
+    children: list[int] = h["children"][ids].tolist()
+    if not any(children):
+        return ids[:0], []
+    flags: list[int] = h["flags"][ids].tolist()
+    loc: list[int] = h["location"][ids].tolist()
+    stays = kind_in_list(s.locs, _STAY_PUT)
+    chosen = [i for i, (c, f, j) in enumerate(zip(children, flags, loc))
+              if c > 0 and f & _UNACCOMPANIED_FLAG == 0 and not stays[j]]
+    if len(chosen) == len(ids):
+        return ids, loc
+    return ids[chosen], [loc[i] for i in chosen]
+
+
 _UNACCOMPANIED = np.uint8(Flag.UNACCOMPANIED_MINOR)
+_UNACCOMPANIED_FLAG = int(Flag.UNACCOMPANIED_MINOR)
 _STAY_PUT = (Kind.BORDER, NO_BED)     # where a family rejected for good stays
 
 

@@ -875,12 +875,12 @@ def depart(s: State, day: int, due: np.ndarray, u: np.ndarray, exits: _Exits) ->
     h = p.cols
     if len(due) == 0:
         return
-    rejected = h["stage"][due] == _REJECTED
-    if not rejected.all():          # (the usual case: all still rejected)
+    if h["stage"][due].tolist().count(_REJECTED) < len(due):   # (the usual case: all still rejected)
+        rejected = h["stage"][due] == _REJECTED
         due, u = due[rejected], u[rejected]
     shares = s.params.chain.departure_shares
     c1 = shares["independent"]
-    route = np.array((c1, c1 + shares["forced"])).searchsorted(u, side="right")
+    route = np.searchsorted((c1, c1 + shares["forced"]), u, side="right")
     independent, forced, unsupervised = _persons_by(p, due, route, 3)
     s.today.departed_independent += independent
     s.today.departed_forced += forced
@@ -904,11 +904,11 @@ def rule_on_appeals(s: State, day: int, due: np.ndarray, u: np.ndarray, exits: _
     h = p.cols
     won = u < _upheld_by_track(s.params.chain.appeal_upheld_share)[h["track"][due]]
     stage = h["stage"][due]
-    asylum = stage == _APPEAL
-    if asylum.all():                # (the usual case: no Dublin appeal among them)
+    if stage.tolist().count(_APPEAL) == len(due):   # (the usual case: no Dublin appeal among them)
         dublin_won = due[:0]
         asylum_due, asylum_won = due, won
     else:
+        asylum = stage == _APPEAL
         dublin_won = due[(stage == _DUBLIN) & won]
         asylum_due, asylum_won = due[asylum], won[asylum]
     if s.border_persons:
@@ -972,9 +972,9 @@ def dublin_steps(s: State, day: int, due: list[np.ndarray], u: list[np.ndarray],
     def in_dublin(i: int) -> tuple[np.ndarray, np.ndarray]:
         if len(due[i]) == 0:
             return due[i], u[i]
+        if h["stage"][due[i]].tolist().count(_DUBLIN) == len(due[i]):
+            return due[i], u[i]         # (the usual case: nobody left the Dublin stage meanwhile)
         still = h["stage"][due[i]] == _DUBLIN
-        if still.all():                 # (the usual case: nobody left the Dublin stage meanwhile)
-            return due[i], u[i]
         return due[i][still], u[i][still]
 
     replied, u_accept = in_dublin(0)
@@ -994,8 +994,8 @@ def dublin_steps(s: State, day: int, due: list[np.ndarray], u: list[np.ndarray],
     if len(leaving):
         # 0 transferred, 1 absconded, 2 stays until the final transfer date (`u < success`, then
         # `u < success + absconding`); the transferred leave first, then those who abscond
-        route = np.array((ch.dublin_transfer_success, ch.dublin_transfer_success + ch.dublin_absconding_share)
-                         ).searchsorted(u_transfer, side="right")
+        route = np.searchsorted((ch.dublin_transfer_success, ch.dublin_transfer_success + ch.dublin_absconding_share),
+                                u_transfer, side="right")
         n_transferred, n_gone, _ = np.bincount(route, minlength=3).tolist()
         if n_transferred + n_gone:
             out = leaving[np.argsort(route, kind="stable")[:n_transferred + n_gone]]

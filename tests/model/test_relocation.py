@@ -357,7 +357,10 @@ def test_a_request_day_past_the_last_int32_day_is_kept_as_that_day_not_wrapped()
 
 # --- a decision's consequence: the family location (gezinslocatie) ------------------------------
 
-def test_families_with_minors_rejected_for_good_move_to_a_family_location_the_others_stay():
+@pytest.mark.parametrize("few", [True, False], ids=["python-numbers", "arrays"])
+def test_families_with_minors_rejected_for_good_move_to_a_family_location_the_others_stay(few, monkeypatch):
+    if not few:      # the choice of families with arrays, as for many households
+        monkeypatch.setattr(relocation, "FEW_HOUSEHOLDS", 0)
     s, e1, _, r1 = world(regular_places=20)
     r2 = _second_regular(s, r1, 10)
     family = _household(s, 3, 1, r1, 1)                                  # a couple and a child in R1
@@ -421,3 +424,25 @@ def test_a_dismissed_appeal_moves_the_family_into_the_beds_todays_departures_gav
     assert s.people.cols["stage"][family] == Stage.REJECTED and s.people.location[family] == r2
     assert s.log.reason[-2:].tolist() == [Reason.EXIT, Reason.FAMILY_LOCATION]
     assert s.recorder.scalars["moves_family_location"][1] == 3          # the day's figure, persons
+
+
+def test_kind_in_list_is_the_kind_mask_as_python_booleans_remade_when_locations_are_added():
+    L = Locations.from_columns(["R1", "E1", "B1"], kind=[Kind.REGULAR, Kind.EMERGENCY, Kind.BORDER])
+    # per location, then the entry for index -1 (no bed): True only when NO_BED is asked for
+    assert relocation.kind_in_list(L, (Kind.REGULAR,)) == [True, False, False, False]
+    assert relocation.kind_in_list(L, (Kind.BORDER, relocation.NO_BED)) == [False, False, True, True]
+    L.append(["R2"], kind=[Kind.REGULAR])
+    assert relocation.kind_in_list(L, (Kind.REGULAR,)) == [True, False, False, True, False]
+
+
+def test_a_few_households_still_asking_today_each_once_and_only_from_a_regular_location():
+    s, e1, _, r1 = world(regular_places=10)
+    a, b, c = _household(s, 2, 0, r1, 1), _household(s, 1, 0, e1, 2), _household(s, 3, 0, r1, 3)
+    book = relocation.RequestBook()
+    book.grow(s.people.n)
+    book.next_day[[a, b, c]] = [5, 5, 7]
+    # popped on day 5: c's entry is stale (its day is 7 now), a's is listed twice, b is in an
+    # emergency location (no longer asks: cancelled); a asks once, from R1
+    ids, loc = relocation._still_asking_few(s, book, np.array([c, a, b, a], np.int32), 5)
+    assert ids.tolist() == [a] and ids.dtype == np.int32 and loc == [r1]
+    assert book.next_day[[a, b, c]].tolist() == [5, -1, 7]

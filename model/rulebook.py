@@ -537,13 +537,9 @@ def decide(s: State, day: int) -> None:
         persons = sum(decided) - decided[Track.DUBLIN]
     s.procedure_persons -= decided        # (one subtraction for the claims and the decisions)
     s.today.decisions += persons
-    waits, at = day - h["arrival_day"][ids], 0
-    if len(parts) == 1:                        # the decision times, per track
-        s.today.decision_waits.append((parts[0][0], waits, sizes))
-    else:
-        for t, part in parts:
-            s.today.decision_waits.append((t, waits[at:at + len(part)], sizes[at:at + len(part)]))
-            at += len(part)
+    # the decision times: one batch, with each track's run of households when there are several
+    tracks = parts[0][0] if len(parts) == 1 else tuple((t, len(part)) for t, part in parts)
+    s.today.decision_waits.append((tracks, day - h["arrival_day"][ids], sizes))
     u = keyed_uniforms(h["key"][ids], (SALT_PERMIT, SALT_APPEAL))
     permit = u[0] < recognition_rates(s.sc)[h["group"][ids]]
     refusal = ~permit

@@ -42,7 +42,7 @@ _PUBLIC_ORDER, _NEEDS_ASSESSED = np.uint8(Flag.PUBLIC_ORDER), np.uint8(Flag.NEED
 # member (an int subclass) for a strong int64 scalar and converts it on every call (~40 % more
 # instructions for a comparison of a day's households)
 _WAITING, _SCREENING, _HOUSED = int(Stage.WAITING), int(Stage.SCREENING), int(Stage.HOUSED)
-_PERMIT = int(Stage.PERMIT)
+_PROCEDURE, _PERMIT = int(Stage.PROCEDURE), int(Stage.PERMIT)
 _REJECTED, _APPEAL, _DUBLIN = int(Stage.REJECTED), int(Stage.APPEAL), int(Stage.DUBLIN)
 _FAMILY, _BORDER = int(Track.FAMILY), int(Track.BORDER)
 _OPEN, _CLOSING = int(Life.OPEN), int(Life.CLOSING)
@@ -99,13 +99,16 @@ def enter_procedure(s: State, ids: np.ndarray, day: int,
     track = _within_border_capacity(s, ids, track)
     p.set_track(ids, track)
     family = ids[fam]
+    # family members become permit holders, the others enter the procedure (one pass when both)
+    if 0 < len(family) < len(ids):
+        p.set_stages(ids, np.where(fam, _PERMIT, _PROCEDURE), day)
+    else:
+        p.set_stage(ids, _PERMIT if len(family) else _PROCEDURE, day)
     u_family = None if u_sponsor is None else u_sponsor[:, fam]
-    if u_family is not None and len(family):
+    if u_family is not None and len(family):      # (those who move in leave reception at once)
         family, u_family = move_in_with_sponsors(s, family, u_family, day)
-    p.set_stage(family, Stage.PERMIT, day)
     join_linking_line(s, family)
     proc, proc_track = ids[not_fam], track[not_fam]
-    p.set_stage(proc, Stage.PROCEDURE, day)
     # each track's households in their order (one stable sort) and persons (one count)
     by_track = proc[proc_track.argsort(kind="stable")]
     bounds = [0, *accumulate(np.bincount(proc_track, minlength=N_TRACKS).tolist())]

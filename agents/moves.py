@@ -108,7 +108,8 @@ class MoveLog:
         return sum(a.nbytes for a in self._cols.values())
 
     def append(self, day: int, household: np.ndarray, origin: np.ndarray,
-               destination: np.ndarray | int, reason: np.ndarray | int, locations_below: int | None = None) -> None:
+               destination: np.ndarray | list[int] | int, reason: np.ndarray | int,
+               locations_below: int | None = None) -> None:
         """Log bed changes of `day` (the distance follows from origin and destination).
 
         `locations_below`: a bound on the location ids in `origin` and `destination` (the
@@ -192,12 +193,14 @@ class MoveLog:
 
 
 def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
-         destination: np.ndarray | int, day: int, reason: int, sizes: np.ndarray | None = None) -> int:
-    """Put households `ids` in `destination` (-1 = no bed). Returns persons moved between locations.
+         destination: np.ndarray | list[int] | int, day: int, reason: int,
+         sizes: np.ndarray | list[int] | None = None) -> int:
+    """Put households `ids` in `destination` (-1 = no bed; one for all, or one each: an array or
+    a list). Returns persons moved between locations.
 
     Closes the current spell (nights in emergency, crisis or without a bed), keeps location
     occupancy and children counts exact, counts moves per household and logs every change.
-    `sizes`: the households' sizes as int64, when the caller has them (else read here).
+    `sizes`: the households' sizes (int64 array or list), when the caller has them (else read here).
     """
     n = len(ids)
     if n == 0:
@@ -207,7 +210,7 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
     h = people._h
     origin = h["location"][ids]          # int32: as good an index as int64 for the look-ups and ufunc.at
     scalar = isinstance(destination, (int, np.integer))
-    if scalar:
+    if isinstance(destination, (int, np.integer)):
         dest: np.ndarray | int = int(destination)
         n_gets = n if destination >= 0 else 0     # all get a bed, or all leave theirs
     else:
@@ -216,6 +219,9 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
         n_gets = n if int(dest.min()) >= 0 else -1   # -1: some get a bed (counted when needed)
     if sizes is None:
         sizes = h["size"][ids].astype(np.int64)   # ufunc.at and sum are fast on int64
+    elif isinstance(sizes, list):
+        sizes = np.array(sizes, np.int64)
+    sizes = cast(np.ndarray, sizes)
     kids = h["children"][ids].astype(np.int64)
     # nights per kind of spell: 0 none, 1 emergency, 2 crisis, 3 without a bed
     spell_kind = _spell_at(locs)[0][origin]      # per household; without a bed (-1): 3
@@ -280,7 +286,8 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
 
 
 def _move_few(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
-              destination: np.ndarray | int, day: int, reason: int, sizes: np.ndarray | None) -> int:
+              destination: np.ndarray | list[int] | int, day: int, reason: int,
+              sizes: np.ndarray | list[int] | None) -> int:
     """`move` for a few households (at most `_FEW`), on Python numbers: the same nights, counts,
     moves and log rows. The locations' occupancy and children change in one `np.add.at` each (the
     persons leaving their beds taken off, those getting one added), the spells present and the
@@ -288,15 +295,18 @@ def _move_few(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray
     n = len(ids)
     h = people._h
     origin = h["location"][ids]
+    dests: list[int]
     if isinstance(destination, (int, np.integer)):
-        dest: np.ndarray | int = int(destination)
-        dests = [dest] * n
+        dest: np.ndarray | list[int] | int = int(destination)
+        dests = [int(destination)] * n
+    elif isinstance(destination, list):       # (a placement's few beds, already Python numbers)
+        dest = dests = destination
     else:
         dest = destination if isinstance(destination, np.ndarray) and destination.dtype.kind == "i" \
             else np.asarray(destination).astype(np.int64, copy=False)
         dests = dest.tolist()
     origins = origin.tolist()
-    persons = h["size"][ids].tolist() if sizes is None else sizes.tolist()
+    persons = h["size"][ids].tolist() if sizes is None else sizes if isinstance(sizes, list) else sizes.tolist()
     kids = h["children"][ids].tolist()
     # close the spells: nights per kind of spell (0 none, 1 emergency, 2 crisis, 3 without a bed)
     spell_of = _spell_at(locs)[1]

@@ -13,7 +13,7 @@ chosen is in `model.placement`; how waiting lines are served in `model.lines`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from itertools import accumulate
 
 import numpy as np
@@ -656,48 +656,6 @@ def _permit_granted(s: State, ids: np.ndarray, day: int) -> None:
     if s.params.placement.policy == "standard":
         in_process = ids[s.locs.kind_in((Kind.PROCESS,))[s.people.cols["location"][ids]]]
         find_beds(s, in_process, day, Reason.PROCEDURE_STEP, temporary=False, only=(Kind.REGULAR,))
-
-
-def reject(s: State, ids: np.ndarray, runs: Sequence[tuple[int, int]], day: int,
-           u_appeal: np.ndarray | None = None, border: bool = True) -> None:
-    """A rejection of `ids`: consecutive runs of households on one track each (`runs`: the track
-    and the number of households of each run, in order). A share (`chain.appeal_share` of the
-    track) appeal with suspensive effect and stay until the court rules (the track's `appeal_days`
-    later); the others start their departure period (and leave the border procedure; `border`:
-    False when the caller knows none of them is on the border track). `u_appeal`: the
-    households' keyed draw for the appeal (`SALT_APPEAL`), when the caller made it."""
-    if len(ids) == 0:
-        return
-    ch = s.params.chain
-    if u_appeal is None:
-        u_appeal = keyed_uniform(s.people.cols["key"][ids], SALT_APPEAL)
-    runs = [(t, n) for t, n in runs if n]
-    if len(runs) == 1:
-        key = TRACK_KEYS[runs[0][0]]
-        appeal = u_appeal < ch.appeal_share[key]
-        appealed = ids[appeal]
-        s.appeal_due.schedule(appealed, day + ch.appeal_days[key])
-    else:                                      # each run's appeals scheduled on its own day
-        share = _by_track(ch.appeal_share)[np.repeat([t for t, _ in runs], [n for _, n in runs])]
-        appeal = u_appeal < share
-        appealed = ids[appeal]
-        at = 0
-        starts = [0, *accumulate(n for _, n in runs[:-1])]
-        for (t, _), n in zip(runs, np.add.reduceat(appeal, starts, dtype=np.int64).tolist()):
-            if n:
-                s.appeal_due.schedule(appealed[at:at + n], day + ch.appeal_days[TRACK_KEYS[t]])
-                at += n
-    _appeal_or_depart(s, appealed, ids[~appeal], day, border)
-
-
-def _appeal_or_depart(s: State, appealed: np.ndarray, final: np.ndarray, day: int, border: bool = True) -> None:
-    """After a rejection: the households that appealed wait for the ruling (scheduled by the
-    caller); the others leave the border procedure and start their departure period. `border`:
-    False when the caller knows none of `final` is on the border track."""
-    s.today.appeals += s.people.set_stage(appealed, Stage.APPEAL, day)
-    if border:
-        _leave_border(s, final)
-    _start_departure(s, final, day)
 
 
 def _by_track(values: Mapping[TrackName, float]) -> np.ndarray:

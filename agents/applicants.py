@@ -262,6 +262,36 @@ class Applicants:
         h["stage_day"][ids] = day
         return persons
 
+    def set_stages(self, ids: np.ndarray, stages: np.ndarray, day: int) -> list[int]:
+        """`set_stage` with a stage of its own for each household (`stages`, one per household of
+        `ids`), in one pass: the decisions of a day (permit, appeal, departure) change their stages
+        together. Returns the persons moved into each stage (a list indexed by `Stage`)."""
+        into = [0] * N_STAGES
+        n = len(ids)
+        if n == 0:
+            return into
+        h = self._h
+        counts = self._stage_counts
+        if n <= _FEW:     # a few households: their sizes and stages as Python ints
+            for size, old, new in zip(h["size"][ids].tolist(), h["stage"][ids].tolist(), stages.tolist()):
+                counts[old] -= size
+                into[new] += size
+        else:
+            sizes = h["size"][ids].astype(np.int64)
+            lost = np.zeros(N_STAGES, np.int64)
+            np.add.at(lost, h["stage"][ids], sizes)
+            gained = np.zeros(N_STAGES, np.int64)
+            np.add.at(gained, stages, sizes)
+            for old, k in enumerate(lost.tolist()):
+                counts[old] -= k
+            into = gained.tolist()
+        for stage, k in enumerate(into):
+            counts[stage] += k
+        self._stage_array = None
+        h["stage"][ids] = stages
+        h["stage_day"][ids] = day
+        return into
+
     def set_track(self, ids: np.ndarray, track: np.ndarray | int) -> None:
         """The households' procedure track (set at the end of screening; the regular procedure when
         a border procedure passes its deadline or a Dublin claim is handled here)."""

@@ -108,7 +108,8 @@ class MoveLog:
         return sum(a.nbytes for a in self._cols.values())
 
     def append(self, day: int, household: np.ndarray, origin: np.ndarray,
-               destination: np.ndarray | int, reason: np.ndarray | int, locations_below: int | None = None) -> None:
+               destination: np.ndarray | list[int] | int, reason: np.ndarray | int,
+               locations_below: int | None = None) -> None:
         """Log bed changes of `day` (the distance follows from origin and destination).
 
         `locations_below`: a bound on the location ids in `origin` and `destination` (the
@@ -192,20 +193,24 @@ class MoveLog:
 
 
 def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
-         destination: np.ndarray | int, day: int, reason: int, sizes: np.ndarray | None = None) -> int:
-    """Put households `ids` in `destination` (-1 = no bed). Returns persons moved between locations.
+         destination: np.ndarray | list[int] | int, day: int, reason: int,
+         sizes: np.ndarray | list[int] | None = None) -> int:
+    """Put households `ids` in `destination` (-1 = no bed; one for all, or one each: an array or
+    a list). Returns persons moved between locations.
 
     Closes the current spell (nights in emergency, crisis or without a bed), keeps location
     occupancy and children counts exact, counts moves per household and logs every change.
-    `sizes`: the households' sizes as int64, when the caller has them (else read here).
+    `sizes`: the households' sizes (int64 array or list), when the caller has them (else read here).
     """
     n = len(ids)
     if n == 0:
         return 0
+    if n <= _FEW:
+        return _move_few(people, locs, log, ids, destination, day, reason, sizes)
     h = people._h
     origin = h["location"][ids]          # int32: as good an index as int64 for the look-ups and ufunc.at
     scalar = isinstance(destination, (int, np.integer))
-    if scalar:
+    if isinstance(destination, (int, np.integer)):
         dest: np.ndarray | int = int(destination)
         n_gets = n if destination >= 0 else 0     # all get a bed, or all leave theirs
     else:
@@ -214,17 +219,13 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
         n_gets = n if int(dest.min()) >= 0 else -1   # -1: some get a bed (counted when needed)
     if sizes is None:
         sizes = h["size"][ids].astype(np.int64)   # ufunc.at and sum are fast on int64
+    elif isinstance(sizes, list):
+        sizes = np.array(sizes, np.int64)
+    sizes = cast(np.ndarray, sizes)
     kids = h["children"][ids].astype(np.int64)
     # nights per kind of spell: 0 none, 1 emergency, 2 crisis, 3 without a bed
-    spell_kind: np.ndarray | None = None      # per household (made when the spells are mixed)
-    if n <= _FEW:      # (a few households: their spells looked up and counted in Python)
-        present = [0, 0, 0, 0]
-        spell_of = _spell_at(locs)[1]
-        for o in origin.tolist():
-            present[spell_of[o]] += 1
-    else:
-        spell_kind = _spell_at(locs)[0][origin]      # without a bed (-1): 3
-        present = np.bincount(spell_kind, minlength=4).tolist()
+    spell_kind = _spell_at(locs)[0][origin]      # per household; without a bed (-1): 3
+    present = np.bincount(spell_kind, minlength=4).tolist()
     n_had = n - present[3]
     if present[0] != n:               # some spells to close (none when all leave other locations)
         spell = day - h["loc_since"][ids]     # int32: added to the int16 nights, as `+=` would
@@ -232,8 +233,6 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
             if present[code] == n:        # all from one kind of spell (ids are distinct households)
                 np.add.at(h[field], ids, spell)
             elif present[code]:
-                if spell_kind is None:
-                    spell_kind = _spell_at(locs)[0][origin]
                 sel = spell_kind == code
                 np.add.at(h[field], ids[sel], spell[sel])
     had: np.ndarray | np.bool_ | None = None
@@ -286,7 +285,73 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
     return int(sizes[between].sum())
 
 
-_FEW = 32                    # up to this many households, the spells present are counted in Python
+def _move_few(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
+              destination: np.ndarray | list[int] | int, day: int, reason: int,
+              sizes: np.ndarray | list[int] | None) -> int:
+    """`move` for a few households (at most `_FEW`), on Python numbers: the same nights, counts,
+    moves and log rows. The locations' occupancy and children change in one `np.add.at` each (the
+    persons leaving their beds taken off, those getting one added), the spells present and the
+    moves between locations are counted in Python."""
+    n = len(ids)
+    h = people._h
+    origin = h["location"][ids]
+    dests: list[int]
+    if isinstance(destination, (int, np.integer)):
+        dest: np.ndarray | list[int] | int = int(destination)
+        dests = [int(destination)] * n
+    elif isinstance(destination, list):       # (a placement's few beds, already Python numbers)
+        dest = dests = destination
+    else:
+        dest = destination if isinstance(destination, np.ndarray) and destination.dtype.kind == "i" \
+            else np.asarray(destination).astype(np.int64, copy=False)
+        dests = dest.tolist()
+    origins = origin.tolist()
+    persons = h["size"][ids].tolist() if sizes is None else sizes if isinstance(sizes, list) else sizes.tolist()
+    kids = h["children"][ids].tolist()
+    # close the spells: nights per kind of spell (0 none, 1 emergency, 2 crisis, 3 without a bed)
+    spell_of = _spell_at(locs)[1]
+    spells = [spell_of[o] for o in origins]
+    if spells.count(0) != n:
+        spell = day - h["loc_since"][ids]     # int32: added to the int16 nights, as `+=` would
+        for code, field in ((1, "nights_emergency"), (2, "nights_crisis"), (3, "nights_unsheltered")):
+            present = spells.count(code)
+            if present == n:
+                np.add.at(h[field], ids, spell)
+            elif present:
+                sel = [i for i, k in enumerate(spells) if k == code]
+                np.add.at(h[field], ids[sel], spell[sel])
+    # occupancy and children: off the beds left, onto the beds taken
+    had = [o >= 0 for o in origins]
+    gets = [d >= 0 for d in dests]
+    at = [o for o in origins if o >= 0] + [d for d in dests if d >= 0]
+    if at:
+        np.add.at(locs.occupancy, at, [-k for k, o in zip(persons, had) if o] + [k for k, g in zip(persons, gets) if g])
+        if any(kids):
+            np.add.at(locs.children, at, [-k for k, o in zip(kids, had) if o] + [k for k, g in zip(kids, gets) if g])
+    h["location"][ids] = dest
+    h["loc_since"][ids] = day
+    n_had, n_gets = sum(had), sum(gets)
+    if (n_had == 0 and n_gets == n) or (n_had == n and n_gets == 0):  # all intakes or all exits
+        log.append(day, ids, origin, dest, Reason.INTAKE if n_had == 0 else reason, locs.n)
+        return 0
+    between = [i for i in range(n) if had[i] and gets[i] and origins[i] != dests[i]]   # moved between locations
+    if len(between) == n:            # the usual move: everyone from one location to another
+        np.add.at(h["moves"], ids, 1)    # ids are distinct households
+        log.append(day, ids, origin, dest, reason, locs.n)
+        return sum(persons)
+    if between:
+        np.add.at(h["moves"], ids[between], 1)
+    changed = [i for i in range(n) if origins[i] != dests[i]]
+    if changed:
+        why = np.array([reason if had[i] else Reason.INTAKE for i in changed], np.int8)
+        if len(changed) == n:
+            log.append(day, ids, origin, np.array(dests, np.int64), why, locs.n)
+        else:
+            log.append(day, ids[changed], origin[changed], np.array(dests, np.int64)[changed], why, locs.n)
+    return sum(persons[i] for i in between)
+
+
+_FEW = 32                    # up to this many households, `move` works on Python numbers (`_move_few`)
 _NOBODY = np.bool_(False)    # `had`/`gets` when no one had / gets a bed (broadcasts as a mask)
 _EVERYONE = np.bool_(True)   # `had`/`gets` when everyone had / gets a bed
 

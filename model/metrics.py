@@ -149,6 +149,20 @@ _RESERVE = int(Life.RESERVE)
 # (faster than the arrays' pass up to about this many)
 _FEW_DECIDED = 48
 
+
+def _track_runs(waits: list) -> list[tuple[int, int]]:
+    """The (track, households) runs of a day's decided batches (`Tally.decision_waits`), in order,
+    runs of no households left out: a batch of one track is one run; a batch of several tracks
+    (`rulebook.decide`'s) gives its own runs in place of the track."""
+    runs: list[tuple[int, int]] = []
+    for tracks, d, _ in waits:
+        if isinstance(tracks, int | np.integer):
+            runs.append((int(tracks), len(d)))
+        else:
+            runs += [(int(t), n) for t, n in tracks]
+    return [(t, n) for t, n in runs if n]
+
+
 # per track: the rows of its median and 90th percentile decision time
 _DECISION_ROWS = {track: [list(SCALARS).index(f"decision_days_{stat}_{track}") for stat in ("median", "p90")]
                   for track in TRACK_KEYS.values()}
@@ -341,26 +355,30 @@ class Recorder:
         q-quantile — its first entry whose cumulative persons reach q × its total — is the first
         entry whose cumulative persons reach the track's start plus ceil(q × total), exactly
         (`weighted_quantile`'s answer, track by track)."""
-        waits = [(int(track), d, w) for track, d, w in waits if len(d)]
+        waits = [b for b in waits if len(b[1])]
         if not waits:
             return [], []
         if sum(len(b[1]) for b in waits) <= _FEW_DECIDED:
             return self._few_decision_figures(waits)
+        runs = _track_runs(waits)
         d = waits[0][1] if len(waits) == 1 else np.concatenate([b[1] for b in waits])
         w = waits[0][2] if len(waits) == 1 else np.concatenate([b[2] for b in waits])
         if int(d.max()) + 1 > self.wait_persons.shape[1]:      # (rare)
-            self._grow_waits({track: max(int(b[1].max()) for b in waits if b[0] == track) for track, _, _ in waits})
+            top: dict[int, int] = {}
+            for (track, n), at in zip(runs, accumulate((n for _, n in runs), initial=0)):
+                top[track] = max(top.get(track, 0), int(d[at:at + n].max()))
+            self._grow_waits(top)
         width = self.wait_persons.shape[1]
-        offsets = [PROCEDURE_TRACKS.index(track) * width for track, _, _ in waits]
+        offsets = [PROCEDURE_TRACKS.index(track) * width for track, _ in runs]
         # (int64 keys: the days waited may be int32)
-        key = (d + np.int64(offsets[0]) if len(waits) == 1
-               else np.repeat(offsets, [len(b[1]) for b in waits]) + d)
+        key = (d + np.int64(offsets[0]) if len(runs) == 1
+               else np.repeat(offsets, [n for _, n in runs]) + d)
         counts = np.bincount(key, weights=w, minlength=self.wait_persons.size)   # whole persons
         np.add(self.wait_persons, counts.reshape(self.wait_persons.shape), out=self.wait_persons, casting="unsafe")
         # the tracks in the order of their rows, each with its households' count
         present: dict[int, int] = {}
-        for track, dd, _ in sorted(waits, key=lambda b: PROCEDURE_TRACKS.index(b[0])):
-            present[track] = present.get(track, 0) + len(dd)
+        for track, n in sorted(runs, key=lambda r: PROCEDURE_TRACKS.index(r[0])):
+            present[track] = present.get(track, 0) + n
         ends = list(accumulate(present.values()))
         order = np.argsort(key, kind="stable")
         cum = np.cumsum(w[order], dtype=np.float64)      # exact: whole persons, far below 2**53
@@ -393,8 +411,7 @@ class Recorder:
         top: dict[int, int] = {}                             # the most days waited, tracks in the order they came
         rows: list[int] = []                                 # each household's row of the tally
         at = 0
-        for track, dd, _ in waits:
-            n = len(dd)
+        for track, n in _track_runs(waits):
             by_track.setdefault(track, []).extend(zip(days[at:at + n], persons[at:at + n]))
             top[track] = max(top.get(track, 0), max(days[at:at + n]))
             rows += [PROCEDURE_TRACKS.index(track)] * n

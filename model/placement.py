@@ -254,12 +254,11 @@ def _find_beds_few(s: State, ids: np.ndarray, day: int, reason: int, temporary: 
         return ids
     if len(got) == n:
         ids_got, left = ids, ids[:0]
-        s.today.moves += move(s.people, s.locs, s.log, ids, np.array(loc, np.int64), day, reason,
-                              sizes=np.array(sizes, np.int64))
+        s.today.moves += move(s.people, s.locs, s.log, ids, loc, day, reason, sizes=sizes)
     else:
         ids_got, left = ids[got], ids[[i for i in range(n) if loc[i] < 0]]
-        s.today.moves += move(s.people, s.locs, s.log, ids_got, np.array([loc[i] for i in got], np.int64), day,
-                              reason, sizes=np.array([sizes[i] for i in got], np.int64))
+        s.today.moves += move(s.people, s.locs, s.log, ids_got, [loc[i] for i in got], day,
+                              reason, sizes=[sizes[i] for i in got])
     if any(k in TEMPORARY_KINDS for k in taken):    # (none taken there: nobody joins the line)
         kind_of = lists.kind
         s.moves_up.push(ids_got[[k for k, i in enumerate(got) if kind_of[loc[i]] in TEMPORARY_KINDS]])

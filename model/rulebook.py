@@ -13,7 +13,7 @@ chosen is in `model.placement`; how waiting lines are served in `model.lines`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from itertools import accumulate
 
 import numpy as np
@@ -42,6 +42,7 @@ _PUBLIC_ORDER, _NEEDS_ASSESSED = np.uint8(Flag.PUBLIC_ORDER), np.uint8(Flag.NEED
 # member (an int subclass) for a strong int64 scalar and converts it on every call (~40 % more
 # instructions for a comparison of a day's households)
 _WAITING, _SCREENING, _HOUSED = int(Stage.WAITING), int(Stage.SCREENING), int(Stage.HOUSED)
+_PROCEDURE, _PERMIT = int(Stage.PROCEDURE), int(Stage.PERMIT)
 _REJECTED, _APPEAL, _DUBLIN = int(Stage.REJECTED), int(Stage.APPEAL), int(Stage.DUBLIN)
 _FAMILY, _BORDER = int(Track.FAMILY), int(Track.BORDER)
 _OPEN, _CLOSING = int(Life.OPEN), int(Life.CLOSING)
@@ -98,13 +99,16 @@ def enter_procedure(s: State, ids: np.ndarray, day: int,
     track = _within_border_capacity(s, ids, track)
     p.set_track(ids, track)
     family = ids[fam]
+    # family members become permit holders, the others enter the procedure (one pass when both)
+    if 0 < len(family) < len(ids):
+        p.set_stages(ids, np.where(fam, _PERMIT, _PROCEDURE), day)
+    else:
+        p.set_stage(ids, _PERMIT if len(family) else _PROCEDURE, day)
     u_family = None if u_sponsor is None else u_sponsor[:, fam]
-    if u_family is not None and len(family):
+    if u_family is not None and len(family):      # (those who move in leave reception at once)
         family, u_family = move_in_with_sponsors(s, family, u_family, day)
-    p.set_stage(family, Stage.PERMIT, day)
     join_linking_line(s, family)
     proc, proc_track = ids[not_fam], track[not_fam]
-    p.set_stage(proc, Stage.PROCEDURE, day)
     # each track's households in their order (one stable sort) and persons (one count)
     by_track = proc[proc_track.argsort(kind="stable")]
     bounds = [0, *accumulate(np.bincount(proc_track, minlength=N_TRACKS).tolist())]
@@ -537,30 +541,44 @@ def decide(s: State, day: int) -> None:
         persons = sum(decided) - decided[Track.DUBLIN]
     s.procedure_persons -= decided        # (one subtraction for the claims and the decisions)
     s.today.decisions += persons
-    waits, at = day - h["arrival_day"][ids], 0
-    if len(parts) == 1:                        # the decision times, per track
-        s.today.decision_waits.append((parts[0][0], waits, sizes))
-    else:
-        for t, part in parts:
-            s.today.decision_waits.append((t, waits[at:at + len(part)], sizes[at:at + len(part)]))
-            at += len(part)
+    # the decision times: one batch, with each track's run of households when there are several
+    tracks = parts[0][0] if len(parts) == 1 else tuple((t, len(part)) for t, part in parts)
+    s.today.decision_waits.append((tracks, day - h["arrival_day"][ids], sizes))
     u = keyed_uniforms(h["key"][ids], (SALT_PERMIT, SALT_APPEAL))
     permit = u[0] < recognition_rates(s.sc)[h["group"][ids]]
-    refusal = ~permit
     granted = ids[permit]
     border = parts[0][0] == Track.BORDER       # (the border part comes first; no other household is on it)
-    if border:
-        _leave_border(s, granted)
-    permits = grant(s, granted, day)
-    s.today.permits += permits
-    s.today.rejections += persons - permits
-    if len(granted) == len(ids):
+    if len(granted) == len(ids):               # all granted
+        if border:
+            _leave_border(s, ids)
+        s.today.permits += grant(s, ids, day)
         return
+    # a rejection: a share of the track (`chain.appeal_share`) appeals with suspensive effect and
+    # stays until the court rules (the track's `appeal_days` later); the others start their
+    # departure period. Every decided household changes stage in one pass.
+    ch = s.params.chain
     if len(parts) == 1:
-        runs = [(parts[0][0], len(ids) - len(granted))]
-    else:                                      # the rejected households of each part, in order
-        runs = list(zip((t for t, _ in parts), np.add.reduceat(refusal, starts, dtype=np.int64).tolist()))
-    reject(s, ids[refusal], runs, day, u[1][refusal], border)
+        appeal_share = ch.appeal_share[TRACK_KEYS[parts[0][0]]]
+    else:
+        appeal_share = _by_track(ch.appeal_share)[np.repeat([t for t, _ in parts], [len(part) for _, part in parts])]
+    appeal = (u[1] < appeal_share) & ~permit
+    if border:                                 # a decision without appeal ends the border procedure
+        _leave_border(s, ids[~appeal])
+    into = p.set_stages(ids, np.where(permit, _PERMIT, np.where(appeal, _APPEAL, _REJECTED)), day)
+    s.today.permits += into[_PERMIT]
+    s.today.rejections += persons - into[_PERMIT]
+    s.today.appeals += into[_APPEAL]
+    _permit_granted(s, granted, day)
+    appealed = ids[appeal]
+    if len(parts) == 1:
+        s.appeal_due.schedule(appealed, day + ch.appeal_days[TRACK_KEYS[parts[0][0]]])
+    else:                                      # each part's appeals scheduled on its own day
+        at = 0
+        for (t, _), n in zip(parts, np.add.reduceat(appeal, starts, dtype=np.int64).tolist()):
+            if n:
+                s.appeal_due.schedule(appealed[at:at + n], day + ch.appeal_days[TRACK_KEYS[t]])
+                at += n
+    _departure_period(s, ids[~(permit | appeal)], day)
 
 
 # _IN_PROCEDURE_ON[t][stage, track]: still waiting for the IND's decision on track t
@@ -625,53 +643,19 @@ def grant(s: State, ids: np.ndarray, day: int) -> int:
     if len(ids) == 0:
         return 0
     persons = s.people.set_stage(ids, Stage.PERMIT, day)
+    _permit_granted(s, ids, day)
+    return persons
+
+
+def _permit_granted(s: State, ids: np.ndarray, day: int) -> None:
+    """What follows a permit (`grant`) once the households' stage is set: they join the line for
+    linking, and under the standard policy those in a process location move to an azc."""
+    if len(ids) == 0:
+        return
     join_linking_line(s, ids)
     if s.params.placement.policy == "standard":
         in_process = ids[s.locs.kind_in((Kind.PROCESS,))[s.people.cols["location"][ids]]]
         find_beds(s, in_process, day, Reason.PROCEDURE_STEP, temporary=False, only=(Kind.REGULAR,))
-    return persons
-
-
-def reject(s: State, ids: np.ndarray, runs: Sequence[tuple[int, int]], day: int,
-           u_appeal: np.ndarray | None = None, border: bool = True) -> None:
-    """A rejection of `ids`: consecutive runs of households on one track each (`runs`: the track
-    and the number of households of each run, in order). A share (`chain.appeal_share` of the
-    track) appeal with suspensive effect and stay until the court rules (the track's `appeal_days`
-    later); the others start their departure period (and leave the border procedure; `border`:
-    False when the caller knows none of them is on the border track). `u_appeal`: the
-    households' keyed draw for the appeal (`SALT_APPEAL`), when the caller made it."""
-    if len(ids) == 0:
-        return
-    ch = s.params.chain
-    if u_appeal is None:
-        u_appeal = keyed_uniform(s.people.cols["key"][ids], SALT_APPEAL)
-    runs = [(t, n) for t, n in runs if n]
-    if len(runs) == 1:
-        key = TRACK_KEYS[runs[0][0]]
-        appeal = u_appeal < ch.appeal_share[key]
-        appealed = ids[appeal]
-        s.appeal_due.schedule(appealed, day + ch.appeal_days[key])
-    else:                                      # each run's appeals scheduled on its own day
-        share = _by_track(ch.appeal_share)[np.repeat([t for t, _ in runs], [n for _, n in runs])]
-        appeal = u_appeal < share
-        appealed = ids[appeal]
-        at = 0
-        starts = [0, *accumulate(n for _, n in runs[:-1])]
-        for (t, _), n in zip(runs, np.add.reduceat(appeal, starts, dtype=np.int64).tolist()):
-            if n:
-                s.appeal_due.schedule(appealed[at:at + n], day + ch.appeal_days[TRACK_KEYS[t]])
-                at += n
-    _appeal_or_depart(s, appealed, ids[~appeal], day, border)
-
-
-def _appeal_or_depart(s: State, appealed: np.ndarray, final: np.ndarray, day: int, border: bool = True) -> None:
-    """After a rejection: the households that appealed wait for the ruling (scheduled by the
-    caller); the others leave the border procedure and start their departure period. `border`:
-    False when the caller knows none of `final` is on the border track."""
-    s.today.appeals += s.people.set_stage(appealed, Stage.APPEAL, day)
-    if border:
-        _leave_border(s, final)
-    _start_departure(s, final, day)
 
 
 def _by_track(values: Mapping[TrackName, float]) -> np.ndarray:
@@ -705,6 +689,12 @@ def _start_departure(s: State, ids: np.ndarray, day: int) -> None:
     """Rejected for good: the departure period (vertrektermijn) in reception, then departure.
     (Families with minors move to a family location later today: `relocation.to_family_locations`.)"""
     s.people.set_stage(ids, Stage.REJECTED, day)
+    _departure_period(s, ids, day)
+
+
+def _departure_period(s: State, ids: np.ndarray, day: int) -> None:
+    """The departure period of households rejected for good, their stage set (`_start_departure`):
+    they are due to depart `chain.departure_period_days` later."""
     s.departure_due.schedule(ids, day + s.params.chain.departure_period_days)
     if len(ids):
         s.today.rejected_for_good.append(ids)

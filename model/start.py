@@ -192,7 +192,7 @@ def _accelerated_past_its_time(s: State, ids: np.ndarray) -> None:
 def _refused(s: State, ids: np.ndarray, rng: np.random.Generator) -> None:
     """Households of the initial stock decided before the start and still in reception (the permit
     holders are drawn apart): refused on the regular track, they appeal with the chain's appeal
-    share (their keyed draw, as `rulebook.reject`) and the court rules at a uniform point of the
+    share (their keyed draw, as `rulebook.decide`) and the court rules at a uniform point of the
     appeal time, or they are in the departure period, at a uniform point of it."""
     if len(ids) == 0:
         return

@@ -95,8 +95,10 @@ class Tally:
     vulnerability_late: int = 0    # assessed after the 30-day deadline
     dublin_absconded: int = 0      # Dublin claimants who left without supervision before the transfer
     dublin_deadline_passed: int = 0  # final transfer date passed: the claim is handled in the Netherlands
-    # (track, days since arrival, persons) per decided batch
-    decision_waits: list[tuple[int, np.ndarray, np.ndarray]] = field(default_factory=list)
+    # (track, days since arrival, persons) per decided batch; a batch of several tracks gives, in
+    # place of the track, its (track, households) runs in order
+    decision_waits: list[tuple[int | tuple[tuple[int, int], ...], np.ndarray, np.ndarray]] = \
+        field(default_factory=list)
     # households rejected for good today (their departure period started), per decision batch
     rejected_for_good: list[np.ndarray] = field(default_factory=list)
 

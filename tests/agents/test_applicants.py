@@ -1,7 +1,9 @@
 import copy
 
 import numpy as np
+import pytest
 
+from agents import applicants
 from agents.applicants import Applicants, Stage, Track
 
 
@@ -34,6 +36,21 @@ def test_stage_counts_follow_every_change():
     assert p.stage_persons[Stage.HOUSED] == 2
     assert p.entitled() == 4
     assert list(p.stage_day) == [0, 4, 9]
+
+
+@pytest.mark.parametrize("few", [48, 0])     # counted in Python ints; or with NumPy
+def test_households_change_to_stages_of_their_own_in_one_pass(monkeypatch, few):
+    monkeypatch.setattr(applicants, "_FEW", few)
+    p = Applicants()
+    ids = _add(p, [1, 3, 2, 4], [0, 0, 0, 0], stage=Stage.PROCEDURE)
+    p.set_stage(ids[3:], Stage.APPEAL, day=2)
+    into = p.set_stages(ids, np.array([Stage.PERMIT, Stage.REJECTED, Stage.PERMIT, Stage.REJECTED], np.int8), day=5)
+    assert into[Stage.PERMIT] == 3 and into[Stage.REJECTED] == 7 and sum(into) == 10   # 1 + 2; 3 + 4
+    assert p.stage_persons[Stage.PROCEDURE] == 0 and p.stage_persons[Stage.APPEAL] == 0
+    assert p.stage_persons[Stage.PERMIT] == 3 and p.stage_persons[Stage.REJECTED] == 7
+    assert list(p.stage) == [Stage.PERMIT, Stage.REJECTED, Stage.PERMIT, Stage.REJECTED]
+    assert list(p.stage_day) == [5, 5, 5, 5]
+    assert p.set_stages(ids[:0], np.array([], np.int8), day=6) == [0] * len(Stage)
 
 
 def test_state_per_person_is_under_100_bytes():

@@ -1,4 +1,5 @@
 import numpy as np
+import pytest
 
 from agents.applicants import Applicants, Stage, Track
 from agents.locations import NO_BED, Kind, Life, Locations, place
@@ -185,10 +186,14 @@ def test_the_day_of_the_rows_since_a_row_when_they_have_one():
     assert log.day_from(0) is None and log.day_from(1) is None and log.day_from(2) == 6
 
 
-def test_move_gives_the_same_for_a_scalar_or_an_array_destination_and_for_mixed_sets():
+@pytest.mark.parametrize("few", [32, 0])   # a few households on Python numbers (`_move_few`); or in arrays
+def test_move_gives_the_same_for_a_scalar_or_an_array_destination_and_for_mixed_sets(monkeypatch, few):
     """The fast paths (one destination for all, everyone with / without a bed, all getting one)
     give what the general path gives. Worked by hand: households of 3 (2 minors), 1 and 2 (1 minor);
     the first two in emergency location 0 since day 0, the third without a bed since day 0."""
+    from agents import moves
+    monkeypatch.setattr(moves, "_FEW", few)
+
     def world():
         p = Applicants()
         ids = p.add(size=np.array([3, 1, 2]), children=np.array([2, 0, 1]), key=np.arange(3, dtype=np.uint64),
@@ -201,9 +206,9 @@ def test_move_gives_the_same_for_a_scalar_or_an_array_destination_and_for_mixed_
 
     # everyone from one location to another: scalar 1, an int32 array and a list give the same
     seen = []
-    for dest in (1, np.array([1, 1], np.int32), [1, 1]):
+    for dest, sizes in ((1, None), (np.array([1, 1], np.int32), np.array([3, 1])), ([1, 1], [3, 1])):
         p, L, log, ids = world()
-        assert move(p, L, log, ids[:2], dest, day=4, reason=Reason.EMERGENCY_TO_REGULAR) == 4
+        assert move(p, L, log, ids[:2], dest, day=4, reason=Reason.EMERGENCY_TO_REGULAR, sizes=sizes) == 4
         seen.append((list(L.occupancy), list(L.children), list(p.moves), list(p.nights_emergency),
                      list(p.location), list(log.reason), list(log.destination)))
     assert seen[0] == seen[1] == seen[2]

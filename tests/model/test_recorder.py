@@ -45,6 +45,29 @@ def test_decision_times_of_several_tracks_in_one_pass(monkeypatch, few):
     assert x["decision_days_median_border"][2] == 7 and x["decision_days_p90_border"][2] == 9
 
 
+def test_a_batch_of_several_tracks_is_read_as_its_runs():
+    # decide's batch: 2 regular households, none on the border track, 1 accelerated; then a batch of one track
+    runs = ((Track.REGULAR, 2), (Track.BORDER, 0), (Track.ACCELERATED, 1))
+    waits = [(runs, np.array([4, 6, 9]), np.array([1, 2, 1])),
+             (Track.BORDER, np.array([3]), np.array([5])),
+             (Track.DUBLIN, np.array([], np.int64), np.array([], np.int64))]
+    assert metrics._track_runs(waits) == [(Track.REGULAR, 2), (Track.ACCELERATED, 1), (Track.BORDER, 1)]
+
+
+@pytest.mark.parametrize("few", [256, 0])    # a day's few households in Python lists; or in arrays
+def test_a_batch_of_several_tracks_gives_the_figures_of_one_batch_per_track(monkeypatch, few):
+    monkeypatch.setattr(metrics, "_FEW_DECIDED", few)
+    joint, apart = _recorder(), _recorder()
+    # regular: 10 days (2 persons), 30 (1): median 2 of 3 persons reached at 10, p90 3 at 30; border: 7 (4), 5 (1): 7, 7
+    days, persons = np.array([10, 30, 7, 5], np.int32), np.array([2, 1, 4, 1], np.int8)
+    joint._decision_times([(((Track.REGULAR, 2), (Track.BORDER, 2)), days, persons)], 1)
+    apart._decision_times([(Track.REGULAR, days[:2], persons[:2]), (Track.BORDER, days[2:], persons[2:])], 1)
+    assert np.array_equal(joint.wait_persons, apart.wait_persons)
+    x = joint.scalars
+    assert x["decision_days_median_regular"][1] == 10 and x["decision_days_p90_regular"][1] == 30
+    assert x["decision_days_median_border"][1] == 7 and x["decision_days_p90_border"][1] == 7
+
+
 @pytest.mark.parametrize("few", [256, 0])
 def test_the_tally_of_days_waited_grows_track_by_track_as_before(monkeypatch, few):
     monkeypatch.setattr(metrics, "_FEW_DECIDED", few)

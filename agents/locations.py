@@ -194,6 +194,16 @@ class Locations:
             got = cache[kinds] = (padded, mask, mask[:-1])
         return got[1] if no_bed else got[2]
 
+    def kind_in_list(self, kinds: tuple[int, ...]) -> list[bool]:
+        """`kind_in(kinds)` as Python booleans (the entry for index -1, no bed, included), for a few
+        households' look-ups without array operations. Made again only when rows were added. Read only."""
+        mask = self.kind_in(kinds)
+        cache = self.__dict__.setdefault("_kind_in_list", {})
+        got = cache.get(kinds)
+        if got is None or got[0] is not mask:
+            got = cache[kinds] = (mask, mask.tolist())
+        return got[1]
+
     def municipality_at(self, loc: np.ndarray) -> np.ndarray:
         """Municipality (int64) of the location of each entry of `loc`, -1 where there is no bed."""
         return self._padded("municipality", -1, np.int64)[loc]

@@ -33,7 +33,7 @@ import numpy as np
 from agents.applicants import Flag, Stage
 from agents.columns import grown
 from agents.keyed import SALT_OWN_REQUEST, SALT_REPLACEMENT, keyed_uniform
-from agents.locations import NO_BED, TEMPORARY_KINDS, Kind, Life, Locations, place
+from agents.locations import NO_BED, TEMPORARY_KINDS, Kind, Life, place
 from agents.moves import Reason, move
 from agents.queues import LAST_DAY, BucketCalendar
 from agents.sorting import distinct, last_of_each
@@ -262,29 +262,12 @@ def _still_asking_few(s: State, book: RequestBook, due: np.ndarray, day: int) ->
     h = s.people.cols
     loc: list[int] = h["location"][ids].tolist()
     stage: list[int] = h["stage"][ids].tolist()
-    in_request_kind = kind_in_list(s.locs, (REQUEST_KIND,))
+    in_request_kind = s.locs.kind_in_list((REQUEST_KIND,))
     here = [in_request_kind[j] and st < _HOUSED for j, st in zip(loc, stage)]
     if all(here):
         return ids, loc
     book.next_day[[i for i, ok in zip(asking, here) if not ok]] = -1
     return np.array([i for i, ok in zip(asking, here) if ok], due.dtype), [j for j, ok in zip(loc, here) if ok]
-
-
-def kind_in_list(locs: Locations, kinds: tuple[int, ...]) -> list[bool]:
-    """`locs.kind_in(kinds)` as Python booleans: per location, whether its kind is one of `kinds`,
-    with an entry appended for index -1 (no bed: True when `NO_BED` is among `kinds`), for a few
-    households' look-ups without array operations. Made again only when locations were added
-    (`kind_in` then gives a new mask). Read only."""
-    mask = locs.kind_in(kinds)
-    got = _KIND_IN_LISTS.get((id(locs), kinds))
-    if got is None or got[0] is not mask:
-        if len(_KIND_IN_LISTS) > 64:
-            _KIND_IN_LISTS.clear()
-        got = _KIND_IN_LISTS[id(locs), kinds] = (mask, mask.tolist())
-    return got[1]
-
-
-_KIND_IN_LISTS: dict[tuple[int, tuple[int, ...]], tuple[np.ndarray, list[bool]]] = {}
 
 
 def _grant_few(s: State, due: np.ndarray, loc: list[int], day: int) -> np.ndarray:
@@ -401,7 +384,7 @@ def _families_to_move_few(s: State, ids: np.ndarray) -> tuple[np.ndarray, list[i
         return ids[:0], []
     flags: list[int] = h["flags"][ids].tolist()
     loc: list[int] = h["location"][ids].tolist()
-    stays = kind_in_list(s.locs, _STAY_PUT)
+    stays = s.locs.kind_in_list(_STAY_PUT)
     chosen = [i for i, (c, f, j) in enumerate(zip(children, flags, loc))
               if c > 0 and f & _UNACCOMPANIED_FLAG == 0 and not stays[j]]
     if len(chosen) == len(ids):

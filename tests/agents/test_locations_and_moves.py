@@ -325,3 +325,12 @@ def test_an_append_with_an_unknown_field_leaves_the_table_as_it_was():
     else:
         raise AssertionError("no KeyError")
     assert L.n == len(L.names) == len(L.kind) == len(L.capacity) == 2
+
+
+def test_kind_in_list_is_the_kind_mask_as_python_booleans_remade_when_locations_are_added():
+    L = Locations.from_columns(["R1", "E1", "B1"], kind=[Kind.REGULAR, Kind.EMERGENCY, Kind.BORDER])
+    # per location, then the entry for index -1 (no bed): True only when NO_BED is asked for
+    assert L.kind_in_list((Kind.REGULAR,)) == [True, False, False, False]
+    assert L.kind_in_list((Kind.BORDER, NO_BED)) == [False, False, True, True]
+    L.append(["R2"], kind=[Kind.REGULAR])
+    assert L.kind_in_list((Kind.REGULAR,)) == [True, False, False, True, False]

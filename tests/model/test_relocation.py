@@ -426,14 +426,6 @@ def test_a_dismissed_appeal_moves_the_family_into_the_beds_todays_departures_gav
     assert s.recorder.scalars["moves_family_location"][1] == 3          # the day's figure, persons
 
 
-def test_kind_in_list_is_the_kind_mask_as_python_booleans_remade_when_locations_are_added():
-    L = Locations.from_columns(["R1", "E1", "B1"], kind=[Kind.REGULAR, Kind.EMERGENCY, Kind.BORDER])
-    # per location, then the entry for index -1 (no bed): True only when NO_BED is asked for
-    assert relocation.kind_in_list(L, (Kind.REGULAR,)) == [True, False, False, False]
-    assert relocation.kind_in_list(L, (Kind.BORDER, relocation.NO_BED)) == [False, False, True, True]
-    L.append(["R2"], kind=[Kind.REGULAR])
-    assert relocation.kind_in_list(L, (Kind.REGULAR,)) == [True, False, False, True, False]
-
 
 def test_a_few_households_still_asking_today_each_once_and_only_from_a_regular_location():
     s, e1, _, r1 = world(regular_places=10)

@@ -18,7 +18,7 @@ from itertools import accumulate
 
 import numpy as np
 
-from agents.applicants import N_TRACKS, Flag, Stage, Track
+from agents.applicants import N_TRACKS, Applicants, Flag, Stage, Track
 from agents.keyed import (SALT_APPEAL, SALT_APPEAL_UPHELD, SALT_DEPARTURE, SALT_DUBLIN_ACCEPT, SALT_PERMIT,
                           SALT_SEARCH, SALT_SEARCH_DONE, SALT_TRANSFER,
                           keyed_uniform, keyed_uniform_parts, keyed_uniforms)
@@ -109,11 +109,9 @@ def enter_procedure(s: State, ids: np.ndarray, day: int, sponsor_draws: bool = F
     if u_family is not None and len(family):      # (those who move in leave reception at once)
         family, u_family = move_in_with_sponsors(s, family, u_family, day)
     join_linking_line(s, family)
-    proc, proc_track = ids[not_fam], track[not_fam]
-    # each track's households in their order (one stable sort) and persons (one count)
-    by_track = proc[proc_track.argsort(kind="stable")]
-    bounds = [0, *accumulate(np.bincount(proc_track, minlength=N_TRACKS).tolist())]
-    s.procedure_persons += np.bincount(proc_track, weights=h["size"][proc], minlength=N_TRACKS).astype(np.int64)
+    proc = ids[not_fam]
+    by_track, bounds, persons = _by_track_with_persons(p, proc, track[not_fam])
+    s.procedure_persons += persons
     for t in PROCEDURE_TRACKS:
         if bounds[t + 1] > bounds[t]:
             _push_ind(s, t, by_track[bounds[t]:bounds[t + 1]])
@@ -124,6 +122,28 @@ def enter_procedure(s: State, ids: np.ndarray, day: int, sponsor_draws: bool = F
         s.border_deadline.schedule(border, np.maximum(due, day))
     s.assessment.push(proc[h["arrival_day"][proc] >= 0])
     return family, u_family
+
+
+def _by_track_with_persons(p: Applicants, ids: np.ndarray,
+                           track: np.ndarray) -> tuple[np.ndarray, list[int], list[int] | np.ndarray]:
+    """`ids` grouped by their `track` (each track's households in their order: a stable sort),
+    where each track's group begins (`bounds[t]`, ending at `bounds[t + 1]`) and the persons per
+    track. A few households are grouped and counted on Python numbers."""
+    if len(ids) <= _FEW_ENTERING:
+        tracks = track.tolist()
+        order = sorted(range(len(tracks)), key=tracks.__getitem__)
+        households, persons = [0] * N_TRACKS, [0] * N_TRACKS
+        for t, size in zip(tracks, p.cols["size"][ids].tolist()):
+            households[t] += 1
+            persons[t] += size
+        grouped = ids if order == list(range(len(order))) else ids[order]
+        return grouped, [0, *accumulate(households)], persons
+    bounds = [0, *accumulate(np.bincount(track, minlength=N_TRACKS).tolist())]
+    persons_by_track = np.bincount(track, weights=p.cols["size"][ids], minlength=N_TRACKS).astype(np.int64)
+    return ids[track.argsort(kind="stable")], bounds, persons_by_track
+
+
+_FEW_ENTERING = 64     # at most this many households entering the procedure: grouped on Python numbers
 
 
 def move_in_with_sponsors(s: State, family: np.ndarray, u: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
@@ -563,7 +583,7 @@ def decide(s: State, day: int) -> None:
         appeal_share = ch.appeal_share[TRACK_KEYS[parts[0][0]]]
     else:
         appeal_share = _by_track(ch.appeal_share)[np.repeat([t for t, _ in parts], [len(part) for _, part in parts])]
-    appeal = (u[1] < appeal_share) & ~permit
+    appeal = (u[1] < appeal_share) > permit    # (drawn to appeal and not granted: True > False only)
     if border:                                 # a decision without appeal ends the border procedure
         _leave_border(s, ids[~appeal])
     into = p.set_stages(ids, np.where(permit, _PERMIT, np.where(appeal, _APPEAL, _REJECTED)), day, old=_PROCEDURE)
@@ -580,7 +600,7 @@ def decide(s: State, day: int) -> None:
             if n:
                 s.appeal_due.schedule(appealed[at:at + n], day + ch.appeal_days[TRACK_KEYS[t]])
                 at += n
-    _departure_period(s, ids[~(permit | appeal)], day)
+    _departure_period(s, ids[permit == appeal], day)   # neither granted nor appealing (never both)
 
 
 # _IN_PROCEDURE_ON[t][stage, track]: still waiting for the IND's decision on track t

@@ -113,11 +113,12 @@ def enter_procedure(s: State, ids: np.ndarray, day: int, sponsor_draws: bool = F
     by_track, bounds, persons = _by_track_with_persons(p, proc, track[not_fam])
     s.procedure_persons += persons
     for t in PROCEDURE_TRACKS:
-        if bounds[t + 1] > bounds[t]:
-            _push_ind(s, t, by_track[bounds[t]:bounds[t + 1]])
-    border = by_track[bounds[Track.BORDER]:bounds[Track.BORDER + 1]]
-    if len(border):
-        s.border_persons += p.persons_in(border)
+        lo, hi = bounds[t], bounds[t + 1]
+        if hi > lo:                 # (all of them when all are on one track)
+            _push_ind(s, t, by_track if hi - lo == len(by_track) else by_track[lo:hi])
+    if bounds[Track.BORDER + 1] > bounds[Track.BORDER]:
+        border = by_track[bounds[Track.BORDER]:bounds[Track.BORDER + 1]]
+        s.border_persons += int(persons[Track.BORDER])
         due = h["arrival_day"][border] + s.params.chain.border_procedure_max_days
         s.border_deadline.schedule(border, np.maximum(due, day))
     s.assessment.push(proc[h["arrival_day"][proc] >= 0])

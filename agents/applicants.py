@@ -236,25 +236,29 @@ class Applicants:
         return ids
 
     # --- state changes ------------------------------------------------------------------
-    def set_stage(self, ids: np.ndarray, stage: int, day: int) -> int:
+    def set_stage(self, ids: np.ndarray, stage: int, day: int, old: int | None = None) -> int:
         """Move households to `stage` from wherever they are, keeping the stage counts; returns
-        the persons moved (`persons_in(ids)`, counted on the way)."""
+        the persons moved (`persons_in(ids)`, counted on the way). `old`: the stage they are all
+        in, when the caller knows it (then their stages are not read)."""
         n = len(ids)
         if n == 0:
             return 0
         h = self._h
         counts = self._stage_counts
-        if n <= _FEW:     # a few households (the usual day): their sizes and stages as Python ints
+        if old is not None:   # all from one stage: only their persons are counted
+            persons = int(np.add.reduce(h["size"][ids], dtype=np.int64))
+            counts[old] -= persons
+        elif n <= _FEW:     # a few households (the usual day): their sizes and stages as Python ints
             persons = 0
-            for size, old in zip(h["size"][ids].tolist(), h["stage"][ids].tolist()):
-                counts[old] -= size
+            for size, was in zip(h["size"][ids].tolist(), h["stage"][ids].tolist()):
+                counts[was] -= size
                 persons += size
         else:
             sizes = h["size"][ids].astype(np.int64)   # ufunc.at is fast on matching int64 types
             lost = np.zeros(N_STAGES, np.int64)
             np.add.at(lost, h["stage"][ids], sizes)   # int8 stages index as well
-            for old, k in enumerate(lost.tolist()):
-                counts[old] -= k
+            for was, k in enumerate(lost.tolist()):
+                counts[was] -= k
             persons = int(sizes.sum())
         counts[stage] += persons
         self._stage_array = None
@@ -262,10 +266,11 @@ class Applicants:
         h["stage_day"][ids] = day
         return persons
 
-    def set_stages(self, ids: np.ndarray, stages: np.ndarray, day: int) -> list[int]:
+    def set_stages(self, ids: np.ndarray, stages: np.ndarray, day: int, old: int | None = None) -> list[int]:
         """`set_stage` with a stage of its own for each household (`stages`, one per household of
         `ids`), in one pass: the decisions of a day (permit, appeal, departure) change their stages
-        together. Returns the persons moved into each stage (a list indexed by `Stage`)."""
+        together. Returns the persons moved into each stage (a list indexed by `Stage`). `old` as
+        for `set_stage`."""
         into = [0] * N_STAGES
         n = len(ids)
         if n == 0:
@@ -273,18 +278,26 @@ class Applicants:
         h = self._h
         counts = self._stage_counts
         if n <= _FEW:     # a few households: their sizes and stages as Python ints
-            for size, old, new in zip(h["size"][ids].tolist(), h["stage"][ids].tolist(), stages.tolist()):
-                counts[old] -= size
+            sizes = h["size"][ids].tolist()
+            for size, new in zip(sizes, stages.tolist()):
                 into[new] += size
+            if old is not None:
+                counts[old] -= sum(sizes)
+            else:
+                for size, was in zip(sizes, h["stage"][ids].tolist()):
+                    counts[was] -= size
         else:
             sizes = h["size"][ids].astype(np.int64)
-            lost = np.zeros(N_STAGES, np.int64)
-            np.add.at(lost, h["stage"][ids], sizes)
             gained = np.zeros(N_STAGES, np.int64)
             np.add.at(gained, stages, sizes)
-            for old, k in enumerate(lost.tolist()):
-                counts[old] -= k
             into = gained.tolist()
+            if old is not None:
+                counts[old] -= sum(into)
+            else:
+                lost = np.zeros(N_STAGES, np.int64)
+                np.add.at(lost, h["stage"][ids], sizes)
+                for was, k in enumerate(lost.tolist()):
+                    counts[was] -= k
         for stage, k in enumerate(into):
             counts[stage] += k
         self._stage_array = None

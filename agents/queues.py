@@ -23,7 +23,11 @@ LAST_DAY = int(np.iinfo(np.int32).max)    # a BucketCalendar's days are int32: l
 
 
 class FifoQueue:
-    """A first-in-first-out line of household ids backed by one growable array."""
+    """A first-in-first-out line of household ids backed by one growable array.
+
+    What is dropped from the head is never written again (`keep` and `keep_head` close up towards
+    the tail, `push` writes after the tail or into a new array), so ids that `peek` gave and `drop`
+    then removed stay as they were: a line can hand out what it served as a view, without a copy."""
 
     def __init__(self, capacity: int = 1024) -> None:
         self._items = np.empty(capacity, dtype=np.int64)
@@ -66,8 +70,8 @@ class FifoQueue:
     def keep(self, mask: np.ndarray) -> None:
         """Keep only the ids where `mask` is true (mask over `peek()`), order preserved."""
         live = self._items[self._head : self._tail][mask]
-        self._items[: len(live)] = live
-        self._head, self._tail = 0, len(live)
+        self._head = self._tail - len(live)
+        self._items[self._head : self._tail] = live
 
 
 class Calendar:
@@ -137,7 +141,7 @@ class BucketCalendar:
         days = np.minimum(day, LAST_DAY).astype(np.int32)   # a copy too
         if days.shape != ids.shape:
             days = np.broadcast_to(days, ids.shape).copy()
-        now = days // self.width == self._bucket
+        now = days < (self._bucket + 1) * self.width   # in the bucket being popped (none is filed before it)
         n_now = int(np.count_nonzero(now))
         if n_now == len(ids):                        # all due in the bucket being popped
             self._ids = np.concatenate([self._ids, ids])

@@ -56,7 +56,7 @@ def _serve(s: State, queue, name: str, cap: float, valid, count: bool = True) ->
         cum = s.people.cols["size"][window].cumsum()
         n = int(cum.searchsorted(cap, side="right"))
         persons = int(cum[n - 1]) if n and (count or n < len(queue)) else 0
-    served = window.copy() if n == len(window) else window[:n].copy()
+    served = window if n == len(window) else window[:n]   # (a queue never writes what it dropped: no copy)
     queue.drop(n)
     s.carry[name] = cap - persons if len(queue) > 0 else 0.0
     return served, persons

@@ -18,7 +18,7 @@ from itertools import accumulate
 
 import numpy as np
 
-from agents.applicants import N_TRACKS, Flag, Stage, Track
+from agents.applicants import N_TRACKS, Applicants, Flag, Stage, Track
 from agents.keyed import (SALT_APPEAL, SALT_APPEAL_UPHELD, SALT_DEPARTURE, SALT_DUBLIN_ACCEPT, SALT_PERMIT,
                           SALT_SEARCH, SALT_SEARCH_DONE, SALT_TRANSFER,
                           keyed_uniform, keyed_uniform_parts, keyed_uniforms)
@@ -74,15 +74,16 @@ def run_day(s: State) -> None:
 
 # --- shared mechanics ----------------------------------------------------------------------
 
-def enter_procedure(s: State, ids: np.ndarray, day: int,
-                    sponsor_draws: bool = False) -> tuple[np.ndarray, np.ndarray | None]:
+def enter_procedure(s: State, ids: np.ndarray, day: int, sponsor_draws: bool = False,
+                    old: int | None = None) -> tuple[np.ndarray, np.ndarray | None]:
     """Assign the track and join the IND line (family members are permit holders already).
 
     The border procedure takes eligible households while it holds fewer persons than its capacity
     (the rest take the accelerated procedure) and sets their 12-week deadline; first applicants who
     arrived during the run join the line for COA's vulnerability assessment. Returns the family
     members among `ids` and, with `sponsor_draws`, their keyed draws for `reunite` (made in the
-    same pass as the screening draws: the same numbers)."""
+    same pass as the screening draws: the same numbers). `old`: the stage they are all in, when
+    known (`Applicants.set_stage`)."""
     if len(ids) == 0:
         return ids, None
     p = s.people
@@ -101,28 +102,49 @@ def enter_procedure(s: State, ids: np.ndarray, day: int,
     family = ids[fam]
     # family members become permit holders, the others enter the procedure (one pass when both)
     if 0 < len(family) < len(ids):
-        p.set_stages(ids, np.where(fam, _PERMIT, _PROCEDURE), day)
+        p.set_stages(ids, np.where(fam, _PERMIT, _PROCEDURE), day, old)
     else:
-        p.set_stage(ids, _PERMIT if len(family) else _PROCEDURE, day)
+        p.set_stage(ids, _PERMIT if len(family) else _PROCEDURE, day, old)
     u_family = None if u_sponsor is None else u_sponsor[:, fam]
     if u_family is not None and len(family):      # (those who move in leave reception at once)
         family, u_family = move_in_with_sponsors(s, family, u_family, day)
     join_linking_line(s, family)
-    proc, proc_track = ids[not_fam], track[not_fam]
-    # each track's households in their order (one stable sort) and persons (one count)
-    by_track = proc[proc_track.argsort(kind="stable")]
-    bounds = [0, *accumulate(np.bincount(proc_track, minlength=N_TRACKS).tolist())]
-    s.procedure_persons += np.bincount(proc_track, weights=h["size"][proc], minlength=N_TRACKS).astype(np.int64)
+    proc = ids[not_fam]
+    by_track, bounds, persons = _by_track_with_persons(p, proc, track[not_fam])
+    s.procedure_persons += persons
     for t in PROCEDURE_TRACKS:
-        if bounds[t + 1] > bounds[t]:
-            _push_ind(s, t, by_track[bounds[t]:bounds[t + 1]])
-    border = by_track[bounds[Track.BORDER]:bounds[Track.BORDER + 1]]
-    if len(border):
-        s.border_persons += p.persons_in(border)
+        lo, hi = bounds[t], bounds[t + 1]
+        if hi > lo:                 # (all of them when all are on one track)
+            _push_ind(s, t, by_track if hi - lo == len(by_track) else by_track[lo:hi])
+    if bounds[Track.BORDER + 1] > bounds[Track.BORDER]:
+        border = by_track[bounds[Track.BORDER]:bounds[Track.BORDER + 1]]
+        s.border_persons += int(persons[Track.BORDER])
         due = h["arrival_day"][border] + s.params.chain.border_procedure_max_days
         s.border_deadline.schedule(border, np.maximum(due, day))
     s.assessment.push(proc[h["arrival_day"][proc] >= 0])
     return family, u_family
+
+
+def _by_track_with_persons(p: Applicants, ids: np.ndarray,
+                           track: np.ndarray) -> tuple[np.ndarray, list[int], list[int] | np.ndarray]:
+    """`ids` grouped by their `track` (each track's households in their order: a stable sort),
+    where each track's group begins (`bounds[t]`, ending at `bounds[t + 1]`) and the persons per
+    track. A few households are grouped and counted on Python numbers."""
+    if len(ids) <= _FEW_ENTERING:
+        tracks = track.tolist()
+        order = sorted(range(len(tracks)), key=tracks.__getitem__)
+        households, persons = [0] * N_TRACKS, [0] * N_TRACKS
+        for t, size in zip(tracks, p.cols["size"][ids].tolist()):
+            households[t] += 1
+            persons[t] += size
+        grouped = ids if order == list(range(len(order))) else ids[order]
+        return grouped, [0, *accumulate(households)], persons
+    bounds = [0, *accumulate(np.bincount(track, minlength=N_TRACKS).tolist())]
+    persons_by_track = np.bincount(track, weights=p.cols["size"][ids], minlength=N_TRACKS).astype(np.int64)
+    return ids[track.argsort(kind="stable")], bounds, persons_by_track
+
+
+_FEW_ENTERING = 64     # at most this many households entering the procedure: grouped on Python numbers
 
 
 def move_in_with_sponsors(s: State, family: np.ndarray, u: np.ndarray, day: int) -> tuple[np.ndarray, np.ndarray]:
@@ -148,7 +170,7 @@ def move_in_with_sponsors(s: State, family: np.ndarray, u: np.ndarray, day: int)
     municipality = s.actors.municipalities.take_in_family(s.munis, u[1][moves_in],
                                                           s.people.cols["size"][movers].astype(np.int64))
     s.people.link(movers, municipality)
-    persons = leave(s, movers, Stage.HOUSED, day)
+    persons = leave(s, movers, Stage.HOUSED, day, old=_PERMIT)   # (permit holders since `enter_procedure`)
     s.today.exits_housed += persons
     s.today.family_moved_in += persons
     stay = ~moves_in
@@ -195,12 +217,13 @@ def _push_ind(s: State, track: int, ids: np.ndarray) -> None:
     s.ind_new[track].push(ids[new])
 
 
-def leave(s: State, ids: np.ndarray, stage: int, day: int) -> int:
-    """Households leave reception (housed, departed or transferred); returns persons."""
+def leave(s: State, ids: np.ndarray, stage: int, day: int, old: int | None = None) -> int:
+    """Households leave reception (housed, departed or transferred); returns persons. `old`: the
+    stage they are all in, when known (`Applicants.set_stage`)."""
     if len(ids) == 0:
         return 0
     move(s.people, s.locs, s.log, ids, -1, day, Reason.EXIT)
-    return s.people.set_stage(ids, stage, day)
+    return s.people.set_stage(ids, stage, day, old)
 
 
 def start_half_year(s: State, day: int) -> None:
@@ -291,7 +314,7 @@ def register(s: State, day: int) -> None:
     p = s.people
     late = p.cols["arrival_day"][ids] < day - s.params.chain.registration_deadline_days   # more days than the deadline
     s.today.registration_late += p.persons_in(ids[late])
-    s.today.registered += p.set_stage(ids, Stage.SCREENING, day)
+    s.today.registered += p.set_stage(ids, Stage.SCREENING, day, old=_WAITING)
     s.screening_done.schedule(ids, day + s.params.chain.screening_days)
     after = s.front.onward_after(day)
     if after is not None and after < s.params.chain.screening_days:
@@ -307,7 +330,7 @@ def end_screening(s: State, day: int) -> None:
     if len(due) == 0:
         return
     due = due[s.people.cols["stage"][due] == _SCREENING]
-    family, u_sponsor = enter_procedure(s, due, day, sponsor_draws=True)
+    family, u_sponsor = enter_procedure(s, due, day, sponsor_draws=True, old=_SCREENING)
     h = s.people.cols
     if s.today.family_moved_in:     # family members who moved in with their sponsor have left
         due = due[h["stage"][due] != _HOUSED]
@@ -520,7 +543,7 @@ def decide(s: State, day: int) -> None:
     claims = served.pop(Track.DUBLIN)
     decided = [0] * N_TRACKS              # persons decided per track (leaving the IND's line)
     if len(claims):
-        decided[Track.DUBLIN] = p.set_stage(claims, Stage.DUBLIN, day)
+        decided[Track.DUBLIN] = p.set_stage(claims, Stage.DUBLIN, day, old=_PROCEDURE)
         s.dublin_reply.schedule(claims, day + s.params.chain.dublin_reply_days)
     parts = [(t, ids) for t, ids in served.items() if len(ids)]
     if not parts:
@@ -551,7 +574,7 @@ def decide(s: State, day: int) -> None:
     if len(granted) == len(ids):               # all granted
         if border:
             _leave_border(s, ids)
-        s.today.permits += grant(s, ids, day)
+        s.today.permits += grant(s, ids, day, old=_PROCEDURE)
         return
     # a rejection: a share of the track (`chain.appeal_share`) appeals with suspensive effect and
     # stays until the court rules (the track's `appeal_days` later); the others start their
@@ -561,10 +584,10 @@ def decide(s: State, day: int) -> None:
         appeal_share = ch.appeal_share[TRACK_KEYS[parts[0][0]]]
     else:
         appeal_share = _by_track(ch.appeal_share)[np.repeat([t for t, _ in parts], [len(part) for _, part in parts])]
-    appeal = (u[1] < appeal_share) & ~permit
+    appeal = (u[1] < appeal_share) > permit    # (drawn to appeal and not granted: True > False only)
     if border:                                 # a decision without appeal ends the border procedure
         _leave_border(s, ids[~appeal])
-    into = p.set_stages(ids, np.where(permit, _PERMIT, np.where(appeal, _APPEAL, _REJECTED)), day)
+    into = p.set_stages(ids, np.where(permit, _PERMIT, np.where(appeal, _APPEAL, _REJECTED)), day, old=_PROCEDURE)
     s.today.permits += into[_PERMIT]
     s.today.rejections += persons - into[_PERMIT]
     s.today.appeals += into[_APPEAL]
@@ -578,7 +601,7 @@ def decide(s: State, day: int) -> None:
             if n:
                 s.appeal_due.schedule(appealed[at:at + n], day + ch.appeal_days[TRACK_KEYS[t]])
                 at += n
-    _departure_period(s, ids[~(permit | appeal)], day)
+    _departure_period(s, ids[permit == appeal], day)   # neither granted nor appealing (never both)
 
 
 # _IN_PROCEDURE_ON[t][stage, track]: still waiting for the IND's decision on track t
@@ -636,13 +659,13 @@ def ind_budget_factor(s: State, day: int) -> float:
     return float(s.world.ind_budget[day]) / sum(s.sc.chain.decisions_per_day.values())
 
 
-def grant(s: State, ids: np.ndarray, day: int) -> int:
+def grant(s: State, ids: np.ndarray, day: int, old: int | None = None) -> int:
     """A permit: the household waits for a home (and may sponsor family members); under the
     standard policy a new permit holder in a process location moves to an azc (procedure step).
-    Returns the persons granted."""
+    Returns the persons granted. `old`: the stage they are all in, when known."""
     if len(ids) == 0:
         return 0
-    persons = s.people.set_stage(ids, Stage.PERMIT, day)
+    persons = s.people.set_stage(ids, Stage.PERMIT, day, old)
     _permit_granted(s, ids, day)
     return persons
 
@@ -685,10 +708,11 @@ def _kept(key: tuple, make: Callable[[], np.ndarray]) -> np.ndarray:
 _BY_TRACK: dict[tuple, np.ndarray] = {}
 
 
-def _start_departure(s: State, ids: np.ndarray, day: int) -> None:
+def _start_departure(s: State, ids: np.ndarray, day: int, old: int | None = None) -> None:
     """Rejected for good: the departure period (vertrektermijn) in reception, then departure.
-    (Families with minors move to a family location later today: `relocation.to_family_locations`.)"""
-    s.people.set_stage(ids, Stage.REJECTED, day)
+    (Families with minors move to a family location later today: `relocation.to_family_locations`.)
+    `old`: the stage they are all in, when known."""
+    s.people.set_stage(ids, Stage.REJECTED, day, old)
     _departure_period(s, ids, day)
 
 
@@ -716,11 +740,12 @@ _IN_BORDER_PROCEDURE = np.zeros(len(Stage), bool)
 _IN_BORDER_PROCEDURE[[Stage.PROCEDURE, Stage.APPEAL]] = True
 
 
-def _to_regular(s: State, ids: np.ndarray, day: int) -> None:
+def _to_regular(s: State, ids: np.ndarray, day: int, old: int) -> None:
     """The claim is handled in the regular procedure in the Netherlands: Dublin claims refused,
-    annulled on appeal or past their final transfer date; border cases past their deadline."""
+    annulled on appeal or past their final transfer date (`old`, the stage they are all in: the
+    Dublin stage); border cases past their deadline (in procedure)."""
     s.people.set_track(ids, Track.REGULAR)
-    persons = s.people.set_stage(ids, Stage.PROCEDURE, day)
+    persons = s.people.set_stage(ids, Stage.PROCEDURE, day, old)
     _push_ind(s, Track.REGULAR, ids)
     s.procedure_persons[Track.REGULAR] += persons
 
@@ -819,12 +844,12 @@ class _Exits:
         self.s, self.day = s, day
         self.parts: list[np.ndarray] = []
 
-    def leave(self, ids: np.ndarray, stage: int) -> int:
+    def leave(self, ids: np.ndarray, stage: int, old: int | None = None) -> int:
         """`rulebook.leave`, the bed given up at `flush`; returns persons."""
         if len(ids) == 0:
             return 0
         self.parts.append(ids)
-        return self.s.people.set_stage(ids, stage, self.day)
+        return self.s.people.set_stage(ids, stage, self.day, old)
 
     def flush(self) -> None:
         """Give up the beds of those who left since the last flush (in the order they left)."""
@@ -875,7 +900,7 @@ def depart(s: State, day: int, due: np.ndarray, u: np.ndarray, exits: _Exits) ->
     s.today.departed_independent += independent
     s.today.departed_forced += forced
     s.today.departed_unsupervised += unsupervised
-    s.today.exits_departed += exits.leave(due, Stage.DEPARTED)
+    s.today.exits_departed += exits.leave(due, Stage.DEPARTED, old=_REJECTED)
 
 
 def _persons_by(p, ids: np.ndarray, code: np.ndarray, n: int) -> list[int]:
@@ -906,11 +931,11 @@ def rule_on_appeals(s: State, day: int, due: np.ndarray, u: np.ndarray, exits: _
     granted = asylum_due[asylum_won]
     if len(granted):
         exits.flush()               # a permit may move the household (and is read with the move log)
-        s.today.appeal_permits += grant(s, granted, day)
-    _start_departure(s, asylum_due[~asylum_won], day)
+        s.today.appeal_permits += grant(s, granted, day, old=_APPEAL)
+    _start_departure(s, asylum_due[~asylum_won], day, old=_APPEAL)
     # (the stages before the rulings: those granted or dismissed were in appeal, never in the Dublin stage)
     if len(dublin_won):
-        _to_regular(s, dublin_won, day)
+        _to_regular(s, dublin_won, day, old=_DUBLIN)
 
 
 def _upheld_by_track(values: Mapping[TrackName, float]) -> np.ndarray:
@@ -941,7 +966,7 @@ def border_deadlines(s: State, day: int, exits: _Exits) -> None:
     s.today.border_late += p.persons_in(due)
     waiting = due[h["stage"][due] == Stage.PROCEDURE]
     s.procedure_persons[Track.BORDER] -= p.persons_in(waiting)
-    _to_regular(s, waiting, day)
+    _to_regular(s, waiting, day, old=_PROCEDURE)
     p.set_track(due, Track.REGULAR)
     at_border = due[s.locs.kind_in((Kind.BORDER,))[h["location"][due]]]
     exits.flush()
@@ -973,7 +998,7 @@ def dublin_steps(s: State, day: int, due: list[np.ndarray], u: list[np.ndarray],
         if accepted.all():              # (none refused)
             accept = replied
         else:
-            _to_regular(s, replied[~accepted], day)
+            _to_regular(s, replied[~accepted], day, old=_DUBLIN)
             accept = replied[accepted]
         s.dublin_decision.schedule(accept, day + ch.dublin_decision_days)
         s.dublin_final.schedule(accept.copy(), day + ch.dublin_final_transfer_days)   # a calendar keeps its array
@@ -989,8 +1014,8 @@ def dublin_steps(s: State, day: int, due: list[np.ndarray], u: list[np.ndarray],
         n_transferred, n_gone, _ = np.bincount(route, minlength=3).tolist()
         if n_transferred + n_gone:
             out = leaving[np.argsort(route, kind="stable")[:n_transferred + n_gone]]
-            s.today.exits_transferred += exits.leave(out[:n_transferred], Stage.TRANSFERRED)
-            absconded = exits.leave(out[n_transferred:], Stage.DEPARTED)
+            s.today.exits_transferred += exits.leave(out[:n_transferred], Stage.TRANSFERRED, old=_DUBLIN)
+            absconded = exits.leave(out[n_transferred:], Stage.DEPARTED, old=_DUBLIN)
             s.today.dublin_absconded += absconded
             s.today.departed_unsupervised += absconded
             s.today.exits_departed += absconded
@@ -1005,7 +1030,7 @@ def _dublin_deadlines(s: State, day: int) -> None:
     expired = expired[s.people.cols["stage"][expired] == _DUBLIN]
     if len(expired):
         s.today.dublin_deadline_passed += s.people.persons_in(expired)
-        _to_regular(s, expired, day)
+        _to_regular(s, expired, day, old=_DUBLIN)
 
 
 def transfer_decisions(s: State, ids: np.ndarray, day: int, u_appeal: np.ndarray, exits: _Exits) -> None:
@@ -1020,7 +1045,7 @@ def transfer_decisions(s: State, ids: np.ndarray, day: int, u_appeal: np.ndarray
     pact = s.sc.pact
     if pact is not None and pact.dublin_reception_ends_at_decision:
         new_rules = h["arrival_day"][ids] >= pact_day(s.sc)
-        ended = exits.leave(ids[new_rules], Stage.DEPARTED)
+        ended = exits.leave(ids[new_rules], Stage.DEPARTED, old=_DUBLIN)
         s.today.exits_departed += ended
         s.today.dublin_reception_ended += ended
         ids, u_appeal = ids[~new_rules], u_appeal[~new_rules]

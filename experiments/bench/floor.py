@@ -88,11 +88,11 @@ def count_day(setup: Setup, ops: bool = True) -> DayCounts:
 
         orig_set, orig_add = Applicants.set_stage, Applicants.add
 
-        def set_stage(self: Applicants, ids: np.ndarray, stage: int, day: int) -> int:
+        def set_stage(self: Applicants, ids: np.ndarray, stage: int, day: int, old: int | None = None) -> int:
             if len(ids):
                 touched[state["day"]] += len(ids)
                 trans[state["day"]] += int(self._h["size"][ids].sum())
-            return orig_set(self, ids, stage, day)
+            return orig_set(self, ids, stage, day, old)
 
         def add(self: Applicants, **kw: Any) -> np.ndarray:
             ids = orig_add(self, **kw)

@@ -93,6 +93,27 @@ def test_stage_counts_of_many_households_as_of_a_few_and_read_only():
     assert p.entitled() == 100 and p.stage_persons is p.stage_persons   # made once until a change
 
 
+def test_stage_changes_from_a_known_stage_count_as_when_read():
+    """With `old` (the stage all of them are in, known to the caller) `set_stage` and `set_stages`
+    count as when they read the stages: a few households (Python ints) and many (NumPy)."""
+    from agents import applicants
+    for k in (3, applicants._FEW + 1):
+        sizes = [1 + i % 3 for i in range(k)]
+        read, told = Applicants(), Applicants()
+        for p in (read, told):
+            _add(p, [2], [0])                                   # one that stays waiting
+            _add(p, sizes, [0] * k, stage=Stage.PROCEDURE)
+        ids = np.arange(1, k + 1)
+        assert read.set_stage(ids[:2], Stage.DUBLIN, day=3) == told.set_stage(ids[:2], Stage.DUBLIN, day=3,
+                                                                              old=Stage.PROCEDURE)
+        rest = ids[2:]
+        stages = np.where(rest % 2 == 0, Stage.PERMIT, Stage.REJECTED).astype(np.int8)
+        assert read.set_stages(rest, stages, day=4) == told.set_stages(rest, stages, day=4, old=Stage.PROCEDURE)
+        assert read.stage_persons.tolist() == told.stage_persons.tolist()
+        assert read.stage_persons[Stage.PROCEDURE] == 0 and read.stage_persons[Stage.WAITING] == 2
+        assert np.array_equal(read.cols["stage"], told.cols["stage"])
+
+
 def test_stage_counts_of_a_state_saved_as_an_array_are_restored():
     """A state saved when the counts were an array (`stage_persons`) is read as today's."""
     p = Applicants()

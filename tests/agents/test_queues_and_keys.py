@@ -20,6 +20,19 @@ def test_fifo_order_drop_and_keep_head():
     assert list(q.peek()) == [8] and len(q) == 1
 
 
+def test_fifo_never_writes_what_it_dropped():
+    """Ids `peek` gave and `drop` removed stay as they were (a served line is a view, no copy)
+    through `keep_head`, `keep` and pushes that fill the array or grow it."""
+    q = FifoQueue(capacity=4)
+    q.push(np.array([1, 2, 3, 4]))
+    served = q.peek(2)
+    q.drop(2)
+    q.keep(np.array([False, True]))                  # keeps 4
+    q.push(np.array([5, 6, 7]))                     # grows
+    q.keep_head(2, np.array([True, False]))
+    assert served.tolist() == [1, 2] and q.peek().tolist() == [4, 6, 7]
+
+
 def test_calendar_returns_exactly_the_ids_due():
     c = Calendar()
     c.schedule(np.array([1, 2]), 3)

@@ -535,3 +535,18 @@ def test_the_days_exits_leave_their_beds_in_the_order_of_the_steps_around_a_perm
     assert (s.people.stage[transferred] == Stage.TRANSFERRED).all()
     assert (s.people.stage[absconded] == Stage.DEPARTED).all()
     assert s.today.exits_departed == 3 + len(absconded) and s.today.exits_transferred == len(transferred)
+
+
+def test_households_entering_are_grouped_by_track_alike_few_or_many(monkeypatch):
+    """`_by_track_with_persons` groups a few households on Python numbers and many with NumPy: the
+    same order (each track's households in their order), bounds and persons per track."""
+    s = world(days=5)
+    ids = add(s, [1, 2, 3, 1, 4, 2, 1])
+    track = np.array([Track.BORDER, Track.REGULAR, Track.DUBLIN, Track.REGULAR, Track.BORDER, Track.ACCELERATED,
+                      Track.REGULAR], np.int8)
+    few = rulebook._by_track_with_persons(s.people, ids, track)
+    monkeypatch.setattr(rulebook, "_FEW_ENTERING", 0)
+    many = rulebook._by_track_with_persons(s.people, ids, track)
+    for got in (few, many):
+        assert got[0].tolist() == ids[[1, 3, 6, 5, 0, 4, 2]].tolist()
+        assert list(got[1]) == [0, 3, 4, 6, 7, 7] and list(got[2]) == [4, 2, 5, 3, 0]

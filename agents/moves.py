@@ -318,6 +318,8 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
         if n_gets:
             np.add.at(locs.occupancy, d_all[gets], sizes[gets])
             np.add.at(locs.children, d_all[gets], kids[gets])
+    if n_had or n_gets:
+        locs.changed()
     h["location"][ids] = dest
     h["loc_since"][ids] = day
     if (n_had == 0 and n_gets == n) or (n_had == n and n_gets == 0):  # all intakes or all exits
@@ -385,7 +387,7 @@ def _move_few(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray
     gets = [d >= 0 for d in dests]
     at = [o for o in origins if o >= 0] + [d for d in dests if d >= 0]
     if at:
-        np.add.at(locs.occupancy, at, [-k for k, o in zip(persons, had) if o] + [k for k, g in zip(persons, gets) if g])
+        locs.add_persons(at, [-k for k, o in zip(persons, had) if o] + [k for k, g in zip(persons, gets) if g])
         if any(kids):
             np.add.at(locs.children, at, [-k for k, o in zip(kids, had) if o] + [k for k, g in zip(kids, gets) if g])
     h["location"][ids] = dest

@@ -208,7 +208,7 @@ def _find_beds_few(s: State, ids: np.ndarray, day: int, reason: int, temporary: 
     sizes: list[int] = p["size"][ids].tolist()
     cls: list[int] = CLASS_OF[p["flags"][ids], p["stage"][ids], p["track"][ids]].tolist()
     lists = _lists(s)
-    free: list[int] = (s.locs.vacancy() if vacancy is None else vacancy).tolist()
+    free: list[int] = s.locs.vacancy_list() if vacancy is None else vacancy.tolist()
     mb = s.params.municipalities
     band = mb.room_band_places if mb.network else 0
     members: dict[tuple[int, int], list[int]] = {}     # per (place of origin, class): its households
@@ -975,7 +975,7 @@ def _settle_few_in_central(s: State, ids: np.ndarray, day: int, border: list[boo
     locations in `registration_order`: the registration centre, then the registration locations
     nearest to it, other kinds emptiest first."""
     lists = _lists(s)
-    free = s.locs.vacancy().tolist()
+    free = s.locs.vacancy_list()
     n = len(ids)
     sizes: list[int] = s.people.cols["size"][ids].tolist()
     loc = [-1] * n
@@ -1046,6 +1046,7 @@ def close_locations(s: State, idx: np.ndarray, day: int, reason: int = Reason.LO
         return
     L = s.locs
     L.life[idx] = Life.CLOSED
+    L.changed()
     s.consolidating.difference_update(idx.tolist())
     h = s.people.cols
     residents = s.residents_of(idx)

@@ -277,7 +277,7 @@ def _grant_few(s: State, due: np.ndarray, loc: list[int], day: int) -> np.ndarra
     household's). Moves those granted a bed; returns those denied."""
     if len(due) == 0:
         return due
-    free = s.locs.vacancy().tolist()
+    free = s.locs.vacancy_list()
     for j in loc:
         free[j] = 0                                   # not to a location someone asks to leave
     sizes: list[int] = s.people.cols["size"][due].tolist()
@@ -441,6 +441,7 @@ def consolidate(s: State, day: int) -> None:
     if not chosen:
         return
     L.life[chosen] = Life.CLOSING
+    L.changed()
     s.consolidating.update(chosen)
     s.event_log.append({"day": day, "date": str(s.world.dates[day]), "source": "portfolio", "where": "national",
                         "what": "consolidate temporary locations",

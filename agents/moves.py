@@ -254,19 +254,20 @@ def _listed(values: np.ndarray | list[int] | int, k: int) -> list:
 
 def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
          destination: np.ndarray | list[int] | int, day: int, reason: int,
-         sizes: np.ndarray | list[int] | None = None) -> int:
+         sizes: np.ndarray | list[int] | None = None, origins: list[int] | None = None) -> int:
     """Put households `ids` in `destination` (-1 = no bed; one for all, or one each: an array or
     a list). Returns persons moved between locations.
 
     Closes the current spell (nights in emergency, crisis or without a bed), keeps location
     occupancy and children counts exact, counts moves per household and logs every change.
-    `sizes`: the households' sizes (int64 array or list), when the caller has them (else read here).
+    `sizes`: the households' sizes (int64 array or list), when the caller has them (else read here);
+    `origins`: their locations now (-1: no bed), likewise, as a list (used for a few households).
     """
     n = len(ids)
     if n == 0:
         return 0
     if n <= _FEW:
-        return _move_few(people, locs, log, ids, destination, day, reason, sizes)
+        return _move_few(people, locs, log, ids, destination, day, reason, sizes, origins)
     h = people._h
     origin = h["location"][ids]          # int32: as good an index as int64 for the look-ups and ufunc.at
     scalar = isinstance(destination, (int, np.integer))
@@ -349,7 +350,7 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
 
 def _move_few(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
               destination: np.ndarray | list[int] | int, day: int, reason: int,
-              sizes: np.ndarray | list[int] | None) -> int:
+              sizes: np.ndarray | list[int] | None, origins: list[int] | None) -> int:
     """`move` for a few households (at most `_FEW`), on Python numbers: the same nights, counts,
     moves and log rows. The locations' occupancy and children change in one `np.add.at` each (the
     persons leaving their beds taken off, those getting one added), the spells present and the
@@ -357,7 +358,8 @@ def _move_few(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray
     n = len(ids)
     h = people._h
     idl: list[int] = ids.tolist()
-    origins: list[int] = h["location"][ids].tolist()
+    if origins is None:
+        origins = h["location"][ids].tolist()
     dests: list[int]
     if isinstance(destination, (int, np.integer)):
         dest: np.ndarray | list[int] | int = int(destination)

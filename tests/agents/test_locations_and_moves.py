@@ -334,3 +334,45 @@ def test_kind_in_list_is_the_kind_mask_as_python_booleans_remade_when_locations_
     assert L.kind_in_list((Kind.BORDER, NO_BED)) == [False, False, True, True]
     L.append(["R2"], kind=[Kind.REGULAR])
     assert L.kind_in_list((Kind.REGULAR,)) == [True, False, False, True, False]
+
+
+def test_vacancy_kept_between_looks_follows_moves_and_changes():
+    L = _locs([Kind.REGULAR] * 3, [5, 4, 3])
+    p = Applicants()
+    ids = p.add(size=np.array([2, 3]), children=np.array([0, 1]), key=np.arange(2, dtype=np.uint64),
+                group=np.zeros(2), track=np.full(2, Track.REGULAR), flags=np.zeros(2, np.uint8), stage=0, day=0)
+
+    def fresh():
+        return (np.maximum(L.capacity + L.extra - L.occupancy, 0) * (L.life == Life.OPEN)).tolist()
+
+    assert L.vacancy().tolist() == L.vacancy_list() == fresh() == [5, 4, 3]
+    log = MoveLog()
+    move(p, L, log, ids, np.array([0, 2]), day=1, reason=Reason.INTAKE)      # a few: kept in place
+    assert L.vacancy_list() == fresh() == [3, 4, 0]
+    L.extra[1] = 2
+    L.life[0] = Life.CLOSING
+    L.changed()
+    assert L.vacancy().tolist() == fresh() == [0, 6, 0]
+    free = L.vacancy_list()
+    free[1] = 0                                                                # the caller's own copy
+    assert L.vacancy_list() == [0, 6, 0]
+    L.append(["L3"], kind=[Kind.REGULAR], capacity=[7], life=[Life.OPEN])     # new columns: made again
+    assert L.vacancy_list() == fresh() == [0, 6, 0, 7]
+
+
+def test_small_appends_wait_as_python_numbers_until_the_log_is_read():
+    import pickle
+
+    log = MoveLog(capacity=2)
+    log.append(0, [4, 5], [-1, -1], [1, 2], Reason.INTAKE)
+    log.append(1, np.array([6]), np.array([1]), 3, Reason.OWN_REQUEST)
+    assert log.n == 3 and log.day_from(2) == 1
+    copy = pickle.loads(pickle.dumps(log))
+    big = np.arange(300)
+    log.append(2, big, np.full(300, 2), -1, Reason.EXIT)                       # stored at once, after the others
+    assert list(log.since("household", 1)) == [5, 6, *range(300)]
+    assert list(log.origin[:3]) == [-1, -1, 1] and list(log.destination[:4]) == [1, 2, 3, -1]
+    assert list(log.reason[:3]) == [Reason.INTAKE, Reason.INTAKE, Reason.OWN_REQUEST] and list(log.day[2:4]) == [1, 2]
+    assert list(copy.household) == [4, 5, 6] and copy.n == 3
+    copy.append(3, [7], [3], [-1], Reason.EXIT)
+    assert list(copy.destination) == [1, 2, 3, -1]

@@ -30,6 +30,7 @@ _MAY_SPONSOR[Stage.PERMIT, Track.FAMILY] = False
 _MAY_SPONSOR.flags.writeable = False
 _NOBODY = np.zeros(0, np.int64)
 _NOBODY.flags.writeable = False
+_FEW = 32     # at most this many families: the first candidate who can sponsor found on Python numbers
 
 
 class SponsorPool:
@@ -65,6 +66,8 @@ class SponsorPool:
         n = self.n
         if n == 0:
             return _NOBODY
+        if u.shape[1] <= _FEW:
+            return self._draw_few(s, u)
         h = s.people.cols
         cand = self.household[(u * n).astype(np.int64)]          # (candidates, families)
         ok = _MAY_SPONSOR[h["stage"][cand], h["track"][cand]]
@@ -80,6 +83,29 @@ class SponsorPool:
             return _NOBODY
         out[~found] = can[(u[0][~found] * len(can)).astype(np.int64)]
         return out
+
+    def _draw_few(self, s, u: np.ndarray) -> np.ndarray:
+        """`draw` for a few families, the first who can sponsor picked on Python numbers (the same
+        products and truncation as `draw`'s arrays: the same sponsors)."""
+        n = self.n
+        h = s.people.cols
+        rows = u.tolist()
+        cand = self.household[[[int(x * n) for x in row] for row in rows]]     # (candidates, families)
+        ok = _MAY_SPONSOR[h["stage"][cand], h["track"][cand]].tolist()
+        at = h["location"][cand].tolist()
+        cand_list = cand.tolist()
+        out = []
+        can = None
+        for f in range(len(rows[0])):
+            who = next((c[f] for c, yes, where in zip(cand_list, ok, at) if yes[f] and where[f] >= 0), None)
+            if who is None:             # no candidate can: drawn among those who can, counted exactly
+                if can is None:
+                    can = self.can_sponsor(s).tolist()
+                    if not can:
+                        return _NOBODY
+                who = can[int(rows[0][f] * len(can))]
+            out.append(who)
+        return np.array(out, np.int64)
 
     def can_sponsor(self, s) -> np.ndarray:
         """Those who can sponsor now, in list order, counted exactly; the list is compacted to the

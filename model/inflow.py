@@ -7,6 +7,7 @@ households from the arrivals stream, so variants on the same seed see the same p
 from __future__ import annotations
 
 import datetime as dt
+from bisect import bisect_right
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -134,7 +135,7 @@ def draw_households(rng: np.random.Generator, expected_persons: float, size_shar
     In a household of two or more, one or two persons are adults (even odds) and the rest minors;
     a single person is an unaccompanied minor with the given share.
     """
-    cdf, mean_size = _size_table(tuple(size_shares))
+    cdf, mean_size, _ = _size_table(tuple(size_shares))
     k = poisson_count(rng.random(), expected_persons / mean_size) if n_households is None else n_households
     if k == 0:  # zero-size draws consume nothing from the stream
         return Households(_EMPTY_I64, _EMPTY_I64, _EMPTY_U8, _EMPTY_U64)
@@ -164,8 +165,8 @@ def draw_arrivals(rng: np.random.Generator, first_persons: float, family_persons
     The same households as the draws one by one, derived in one pass: a household's size class and
     the outcomes of its draws (two adults, unaccompanied, vulnerable, border, entry) make a code, and
     its size, minors and flags are looked up in a table by code (`_code_tables`)."""
-    cdf1, mean1 = _size_table(tuple(f.household_size_shares))
-    cdf2, mean2 = _size_table(tuple(f.family_household_size_shares))
+    cdf1, mean1, cdf1_list = _size_table(tuple(f.household_size_shares))
+    cdf2, mean2, cdf2_list = _size_table(tuple(f.family_household_size_shares))
     k1 = poisson_count(rng.random(), first_persons / mean1)
     if k1:
         u1 = rng.random(4 * k1)
@@ -177,26 +178,54 @@ def draw_arrivals(rng: np.random.Generator, first_persons: float, family_persons
     if k1 + k2 == 0:
         return Households(_EMPTY_I64, _EMPTY_I64, _EMPTY_U8, _EMPTY_U64), 0
     border: tuple[np.ndarray, ...] = (rng.random(k1),)
-    limits = [[0.5], [f.unaccompanied_minor_share_of_singles], [f.vulnerable_share], [border_share]]
+    # the limits below which the draws after the size class come out true: two adults,
+    # unaccompanied, vulnerable, border (and entry); family members are never unaccompanied
+    limits1 = [0.5, f.unaccompanied_minor_share_of_singles, f.vulnerable_share, border_share]
     if entry_share > 0:
         border += (rng.random(k1),)
-        limits.append([entry_share])
+        limits1.append(entry_share)
+    limits2 = [0.5, 0.0, f.vulnerable_share]
     classes = max(len(cdf1), len(cdf2))
-    codes = []
-    if k1:
-        # rows: the uniforms for size, two adults, unaccompanied, vulnerable, border (and entry)
-        u = np.concatenate((u1, *border)).reshape(-1, k1)
-        outcomes = u[1:] < limits
-        weights = _outcome_weights(classes, len(limits))
-        codes.append(whole_sums(weights, outcomes) + cdf1.searchsorted(u[0], side="right"))
-    if k2:
-        u = u2.reshape(4, k2)
-        outcomes = u[1:] < [[0.5], [0.0], [f.vulnerable_share]]
-        codes.append(whole_sums(_outcome_weights(classes, 3), outcomes) + cdf2.searchsorted(u[0], side="right"))
-    code = codes[0] if len(codes) == 1 else np.concatenate(codes)
+    if k1 + k2 <= _FEW:       # the usual day: the codes on Python numbers
+        codes = _codes_few(np.concatenate((u1, *border)).tolist(), cdf1_list, limits1, classes) if k1 else []
+        if k2:
+            codes += _codes_few(u2.tolist(), cdf2_list, limits2, classes)
+        code = np.array(codes, np.int64)
+    else:
+        parts = []
+        if k1:
+            parts.append(_codes(np.concatenate((u1, *border)).reshape(-1, k1), cdf1, limits1, classes))
+        if k2:
+            parts.append(_codes(u2.reshape(4, k2), cdf2, limits2, classes))
+        code = parts[0] if len(parts) == 1 else np.concatenate(parts)
     size, children, flags = _code_tables(classes)
-    key = key1 if not k2 else key2 if not k1 else np.concatenate((key1, key2))
-    return Households(size[code], children[code], flags[code], key.view(np.uint64)), k1
+    if k1 and k2:    # (keys >= 0: the same bits as unsigned)
+        key = np.concatenate((key1, key2), dtype=np.uint64, casting="unsafe")
+    else:
+        key = (key1 if k1 else key2).view(np.uint64)
+    return Households(size[code], children[code], flags[code], key), k1
+
+
+# At most this many households a day get their codes on Python numbers (`_codes_few`): below it
+# that is as fast as the array operations of `_codes`
+_FEW = 64
+
+
+def _codes(u: np.ndarray, cdf: np.ndarray, limits: list[float], classes: int) -> np.ndarray:
+    """The households' codes (`_code_tables`) from their uniforms `u` (rows: the size class, then
+    one row per limit: true below it), int64."""
+    outcomes = u[1:] < [[x] for x in limits]
+    return whole_sums(_outcome_weights(classes, len(limits)), outcomes) + cdf.searchsorted(u[0], side="right")
+
+
+def _codes_few(u: list[float], cdf: list[float], limits: list[float], classes: int) -> list[int]:
+    """`_codes` on Python numbers: `u` the rows one after the other (`cdf`: as a list)."""
+    k = len(u) // (len(limits) + 1)
+    codes = [bisect_right(cdf, x) for x in u[:k]]      # what `searchsorted(side="right")` gives
+    for j, limit in enumerate(limits):
+        weight = classes << j
+        codes = [c + weight if x < limit else c for c, x in zip(codes, u[(j + 1) * k:(j + 2) * k])]
+    return codes
 
 
 def _code_tables(classes: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -238,7 +267,7 @@ _INT64_MAX = int(np.iinfo(np.int64).max)
 _EMPTY_I64 = np.empty(0, np.int64)
 _EMPTY_U8 = np.empty(0, np.uint8)
 _EMPTY_U64 = np.empty(0, np.uint64)
-_SIZE_TABLES: dict[tuple, tuple[np.ndarray, float]] = {}
+_SIZE_TABLES: dict[tuple, tuple[np.ndarray, float, list[float]]] = {}
 
 
 def mean_household_size(shares: list[float]) -> float:
@@ -246,12 +275,13 @@ def mean_household_size(shares: list[float]) -> float:
     return _size_table(tuple(shares))[1]
 
 
-def _size_table(shares: tuple) -> tuple[np.ndarray, float]:
-    """Cumulative distribution (normalised as `Generator.choice` does) and mean household size."""
+def _size_table(shares: tuple) -> tuple[np.ndarray, float, list[float]]:
+    """Cumulative distribution (normalised as `Generator.choice` does), mean household size and
+    the distribution as a list."""
     got = _SIZE_TABLES.get(shares)
     if got is None:
         p = np.asarray(shares, dtype=np.float64)
         cdf = p.cumsum()
         cdf /= cdf[-1]
-        got = _SIZE_TABLES[shares] = (cdf, float((np.arange(1, len(p) + 1) * p).sum()))
+        got = _SIZE_TABLES[shares] = (cdf, float((np.arange(1, len(p) + 1) * p).sum()), cdf.tolist())
     return got

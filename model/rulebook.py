@@ -283,11 +283,10 @@ def arrive(s: State, day: int) -> None:
     k2 = len(hh.size) - k1
     if k1 + k2 == 0:
         return
-    group = draw_group(s.sc, hh.key[:k1] if k2 else hh.key, low_share)
+    group = draw_group(s.sc, hh.key, low_share)
     if k2:                                     # family members: the group with the highest recognition
         groups = s.sc.groups
-        top = max(range(len(groups)), key=lambda i: groups[i].recognition)   # first of the highest
-        group = np.concatenate([group, np.full(k2, top)])
+        group[k1:] = max(range(len(groups)), key=lambda i: groups[i].recognition)   # first of the highest
     track = np.repeat(_REGULAR_FAMILY, (k1, k2))
     persons = s.people.n_persons
     ids = s.people.add(size=hh.size, children=hh.children, key=hh.key, group=group, track=track, flags=hh.flags,

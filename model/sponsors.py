@@ -30,6 +30,7 @@ _MAY_SPONSOR[Stage.PERMIT, Track.FAMILY] = False
 _MAY_SPONSOR.flags.writeable = False
 _NOBODY = np.zeros(0, np.int64)
 _NOBODY.flags.writeable = False
+_FEW = 8      # at most this many families: the first candidate who can sponsor found on Python numbers
 
 
 class SponsorPool:
@@ -69,6 +70,8 @@ class SponsorPool:
         cand = self.household[(u * n).astype(np.int64)]          # (candidates, families)
         ok = _MAY_SPONSOR[h["stage"][cand], h["track"][cand]]
         ok &= h["location"][cand] >= 0
+        if cand.shape[1] <= _FEW:
+            return self._first_few(s, u, cand, ok)
         first = ok.argmax(axis=0)                                 # the first who can (0 when none can)
         cols = np.arange(cand.shape[1])
         out = cand[first, cols].astype(np.int64)
@@ -80,6 +83,22 @@ class SponsorPool:
             return _NOBODY
         out[~found] = can[(u[0][~found] * len(can)).astype(np.int64)]
         return out
+
+    def _first_few(self, s, u: np.ndarray, cand: np.ndarray, ok: np.ndarray) -> np.ndarray:
+        """`draw`'s sponsors for a few families, on Python numbers: of each family's candidates
+        (`cand`, a column) the first who can (`ok`), else one drawn among those who can."""
+        out = []
+        can = None
+        for f, (column, yes) in enumerate(zip(cand.T.tolist(), ok.T.tolist())):
+            if True in yes:
+                out.append(column[yes.index(True)])
+                continue
+            if can is None:             # (the list compacted once, as `draw` does)
+                can = self.can_sponsor(s).tolist()
+                if not can:
+                    return _NOBODY
+            out.append(can[int(float(u[0, f]) * len(can))])   # what `draw`'s arrays give
+        return np.array(out, np.int64)
 
     def can_sponsor(self, s) -> np.ndarray:
         """Those who can sponsor now, in list order, counted exactly; the list is compacted to the

@@ -270,10 +270,10 @@ def assign_track(s: State, ids: np.ndarray, draws: tuple[np.ndarray, np.ndarray]
     dublin, risk = screening_draws(chain, p["key"][ids]) if draws is None else draws
     # without a Pact no case is a Pact case (one index for all)
     pact_case = 0 if s.sc.pact is None else (p["arrival_day"][ids] >= pact_day(s.sc)).view(np.int8)
-    kids = p["children"][ids] > 0
+    kids = np.minimum(p["children"][ids], 1)      # has children: 0 or 1
     table = _track_table(tuple(g.recognition for g in s.sc.groups), chain.accelerated_recognition_max)
     return table[p["flags"][ids], p["track"][ids], p["group"][ids], dublin.view(np.int8), risk.view(np.int8),
-                 pact_case, kids.view(np.int8)]
+                 pact_case, kids]
 
 
 _TRACK_TABLES: dict[tuple, np.ndarray] = {}
@@ -327,15 +327,16 @@ def pact_day(sc: Scenario) -> int:
 def draw_group(sc: Scenario, keys: np.ndarray, low_share: float | None = None) -> np.ndarray:
     """Nationality group per household (keyed); `low_share` overrides the lowest group's share."""
     cum = _group_cdf(tuple((g.share, g.recognition) for g in sc.groups), low_share)
-    return np.minimum(cum.searchsorted(keyed_uniform(keys, SALT_TRACK), side="right"), len(cum) - 1)
+    return cum.searchsorted(keyed_uniform(keys, SALT_TRACK), side="right")
 
 
 _GROUP_CDFS: dict[tuple, np.ndarray] = {}
 
 
 def _group_cdf(groups: tuple[tuple[float, float], ...], low_share: float | None) -> np.ndarray:
-    """Cumulative group shares for `draw_group`, from (share, recognition) per group; cached,
-    as the same few tables serve every day of a run."""
+    """Cumulative group shares for `draw_group`, from (share, recognition) per group, the last
+    infinite (a draw at or above the rounded sum falls in the last group); cached, as the same few
+    tables serve every day of a run."""
     cum = _GROUP_CDFS.get((groups, low_share))
     if cum is None:
         if len(_GROUP_CDFS) > 4096:     # shocks vary the share day by day: keep the cache small
@@ -347,4 +348,5 @@ def _group_cdf(groups: tuple[tuple[float, float], ...], low_share: float | None)
             rest = rest / rest.sum() * (1 - low_share) if rest.sum() > 0 else rest
             shares = np.insert(rest, lowest, low_share)
         cum = _GROUP_CDFS[(groups, low_share)] = np.cumsum(shares) / shares.sum()
+        cum[-1] = np.inf
     return cum

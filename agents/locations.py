@@ -8,7 +8,6 @@ calls `Locations.changed()` after: the free places of a small world are kept bet
 
 from __future__ import annotations
 
-import os
 from enum import IntEnum
 from itertools import accumulate
 
@@ -80,16 +79,6 @@ _FEWEST_ROWS = 16
 # numbers (moves of a few households change them in place); a larger world computes them each time.
 _KEEP_FREE_UP_TO = 1024
 _SHUT = -(1 << 62)     # the places less occupancy kept for a location that is not open: never above zero
-# With `NOODPLAN_CHECK_KEPT=1` in the environment (the test suite sets it, for its subprocesses
-# too), every look at the free places kept is compared with a fresh count, and a write that was
-# not followed by `Locations.changed()` fails there with a StaleFreePlaces error instead of
-# placing households on stale numbers.
-CHECK_KEPT = os.environ.get("NOODPLAN_CHECK_KEPT") == "1"
-
-
-class StaleFreePlaces(AssertionError):
-    """The free places kept (`Locations.vacancy`) differ from a fresh count: `capacity`, `extra`,
-    `life` or `occupancy` was written without `Locations.changed()` after."""
 
 
 class Locations:
@@ -289,12 +278,6 @@ class Locations:
                 return None
             room = np.where(self.life == _OPEN, self.capacity + self.extra - self.occupancy, _SHUT).tolist()
             got = self.__dict__["_free"] = (room, [r if r > 0 else 0 for r in room], cols)
-        elif CHECK_KEPT and make:       # (a look: `add_persons` asks in the middle of a change)
-            fresh = (np.maximum(self.capacity + self.extra - self.occupancy, 0) * (self.life == _OPEN)).tolist()
-            if fresh != got[1]:
-                wrong = [j for j, (a, b) in enumerate(zip(got[1], fresh)) if a != b]
-                raise StaleFreePlaces(f"free places kept differ from a fresh count at locations {wrong[:10]}: "
-                                      "a write to capacity, extra, life or occupancy without Locations.changed()")
         return got
 
 

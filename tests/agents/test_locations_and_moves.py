@@ -376,18 +376,3 @@ def test_small_appends_wait_as_python_numbers_until_the_log_is_read():
     assert list(copy.household) == [4, 5, 6] and copy.n == 3
     copy.append(3, [7], [3], [-1], Reason.EXIT)
     assert list(copy.destination) == [1, 2, 3, -1]
-
-
-def test_a_write_without_changed_is_caught_when_the_free_places_kept_are_checked(monkeypatch):
-    import agents.locations as locations
-
-    L = _locs([Kind.REGULAR] * 3, [5, 4, 3])
-    assert L.vacancy_list() == [5, 4, 3]                                       # kept from here on
-    L.capacity[1] = 9                                                          # written, changed() forgotten
-    monkeypatch.setattr(locations, "CHECK_KEPT", False)
-    assert L.vacancy_list() == [5, 4, 3]                                       # unchecked: stale numbers
-    monkeypatch.setattr(locations, "CHECK_KEPT", True)
-    with pytest.raises(locations.StaleFreePlaces, match=r"at locations \[1\]: .*Locations.changed\(\)"):
-        L.vacancy()
-    L.changed()
-    assert L.vacancy_list() == [5, 9, 3]

@@ -2,8 +2,6 @@
 
 One row per location. `occupancy` and `children` are kept equal to the persons (and minors)
 whose household has that location, by `agents.moves.move`, so vacancy is always at hand.
-Whoever writes `capacity`, `extra` or `life` (or `occupancy` other than by `Locations.add_persons`)
-calls `Locations.changed()` after: the free places of a small world are kept between looks.
 """
 
 from __future__ import annotations
@@ -75,11 +73,6 @@ _PLANNED, _OPEN, _CLOSING = int(Life.PLANNED), int(Life.OPEN), int(Life.CLOSING)
 # the rows a column's array holds at least once `Locations.append` has grown it
 _FEWEST_ROWS = 16
 
-# Up to this many locations, `Locations.vacancy` keeps the free places between looks as Python
-# numbers (moves of a few households change them in place); a larger world computes them each time.
-_KEEP_FREE_UP_TO = 1024
-_SHUT = -(1 << 62)     # the places less occupancy kept for a location that is not open: never above zero
-
 
 class Locations:
     """All reception locations in one run, open or not."""
@@ -145,10 +138,9 @@ class Locations:
 
     def __getstate__(self) -> dict:
         """The table as saved (snapshots, copies): the columns' used rows, without the spare rows
-        behind them (`append` makes those again) and the free places kept (`vacancy`)."""
+        behind them (`append` makes those again)."""
         state = dict(self.__dict__)
         state.pop("_rows", None)
-        state.pop("_free", None)
         return state
 
     def __setstate__(self, state: dict) -> None:
@@ -235,50 +227,8 @@ class Locations:
 
     def vacancy(self) -> np.ndarray:
         """Free places per location today: `places() - occupancy`, never below zero (so zero
-        unless open: a closing location's places are its beds in use). A new int64 array (the
-        caller's to change)."""
-        kept = self._kept_free()
-        if kept is None:
-            return np.maximum(self.capacity + self.extra - self.occupancy, 0) * (self.life == _OPEN)
-        return np.array(kept[1], np.int64)
-
-    def vacancy_list(self) -> list[int]:
-        """`vacancy()` as a new list of Python numbers."""
-        kept = self._kept_free()
-        return self.vacancy().tolist() if kept is None else kept[1].copy()
-
-    def add_persons(self, at: list[int], persons: list[int]) -> None:
-        """Persons added to the occupancy of locations `at` (one number each: negative for those
-        leaving; a location may come twice), and to the free places kept (`vacancy`)."""
-        np.add.at(self.occupancy, at, persons)
-        kept = self._kept_free(make=False)
-        if kept is not None:
-            room, free, _ = kept
-            for j, k in zip(at, persons):
-                left = room[j] = room[j] - k
-                free[j] = left if left > 0 else 0
-
-    def changed(self) -> None:
-        """`capacity`, `extra`, `life` or `occupancy` were written (other than by `add_persons`):
-        the free places kept are made again when next asked for."""
-        self.__dict__.pop("_free", None)
-
-    def _kept_free(self, make: bool = True) -> tuple[list[int], list[int], tuple] | None:
-        """The free places kept for a small world (at most `_KEEP_FREE_UP_TO` locations), made
-        when first asked for after a change (`make`; else None then): per location its places less
-        its occupancy, far below zero unless open (`room`, which `add_persons` keeps), its free
-        places (`free`: `room`, never below zero) and the columns they were read from (a column
-        replaced, as `append` does, is a change). None for a larger world (computed at each look)."""
-        if self.n > _KEEP_FREE_UP_TO:
-            return None
-        cols = (self.capacity, self.extra, self.life, self.occupancy)
-        got = self.__dict__.get("_free")
-        if got is None or any(a is not b for a, b in zip(got[2], cols)):
-            if not make:
-                return None
-            room = np.where(self.life == _OPEN, self.capacity + self.extra - self.occupancy, _SHUT).tolist()
-            got = self.__dict__["_free"] = (room, [r if r > 0 else 0 for r in room], cols)
-        return got
+        unless open: a closing location's places are its beds in use)."""
+        return np.maximum(self.capacity + self.extra - self.occupancy, 0) * (self.life == _OPEN)
 
 
 # by `Life`: open or closing (a contract that can end)
@@ -301,7 +251,6 @@ class LocationRules:
         opening = ((locs.life == _PLANNED) & (locs.open_day <= day)).nonzero()[0]
         if len(opening):
             locs.life[opening] = Life.OPEN
-            locs.changed()
         return opening
 
     @classmethod
@@ -312,7 +261,6 @@ class LocationRules:
         empty = closing[locs.occupancy[closing] == 0]
         reserve = np.fromiter((int(j) in to_reserve for j in empty), bool, len(empty))
         locs.life[empty] = np.where(reserve, Life.RESERVE, Life.CLOSED)
-        locs.changed()
         return empty
 
     @classmethod

@@ -57,11 +57,6 @@ class MoveLog:
 
     `day` and `km` are computed when read (and kept until the log grows); read them for a few
     rows with `days_of(rows)` and `km_of(rows)`. The other columns are views of the storage.
-
-    The rows of small appends (at most `_BUFFERED_ROWS`, as `move` makes for a few households) are
-    kept as Python numbers and written into the columns when the log is read (`_store`: the columns,
-    `since`, `km_of`, `nbytes`, a snapshot) or more than `_BUFFERED_ROWS` wait: a day's
-    moves cost one store per column, not one per column and call. `n` counts them all.
     """
 
     _location_max = int(np.iinfo(np.int32).max)   # a log pickled before the int16 columns: int32
@@ -75,8 +70,6 @@ class MoveLog:
         self._run_days: list[int] = []   # the day of that run
         self._last_day: int | None = None
         self._derived: dict[str, tuple[int, np.ndarray]] = {}   # name -> (n, read-only array)
-        self._stored = 0      # rows written into the columns; those from here to `n` wait in `_waiting`
-        self._waiting: dict[str, list] = {k: [] for k in _LOG_FIELDS}   # per column, Python numbers
         self._locations: Locations | None = None
         self._distance: np.ndarray | None = None
         self._padded: tuple | None = None   # distance look-up tables, see km_of
@@ -96,8 +89,7 @@ class MoveLog:
         cols = self.__dict__.get("_cols")
         if cols is not None:
             if name in cols:
-                self._store()
-                return self._cols[name][: self.n]
+                return cols[name][: self.n]
             if name in ("day", "km"):
                 got = self._derived.get(name)
                 if got is None or got[0] != self.n:
@@ -109,42 +101,16 @@ class MoveLog:
 
     def since(self, name: str, row: int) -> np.ndarray:
         """Column `name` of the rows from `row` on (a view, as `log.<name>[row:]`)."""
-        self._store()
         return self._cols[name][row: self.n]
 
     def nbytes(self) -> int:
         """Bytes held by the stored columns (allocated, not only used)."""
-        self._store()
         return sum(a.nbytes for a in self._cols.values())
 
-    def __getstate__(self) -> dict:
-        """The log as saved (snapshots, copies): every row in the columns, none waiting."""
-        self._store()
-        state = dict(self.__dict__)
-        del state["_stored"], state["_waiting"]
-        return state
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        self._stored = self.n
-        self._waiting = {k: [] for k in _LOG_FIELDS}
-
-    def _store(self) -> None:
-        """Write the rows waiting as Python numbers into the columns (one store per column)."""
-        lo, hi = self._stored, self.n
-        if lo == hi:
-            return
-        reserve(self._cols, lo, hi)
-        for name, rows in self._waiting.items():
-            self._cols[name][lo:hi] = rows
-            rows.clear()
-        self._stored = hi
-
-    def append(self, day: int, household: np.ndarray | list[int], origin: np.ndarray | list[int],
-               destination: np.ndarray | list[int] | int, reason: np.ndarray | list[int] | int,
+    def append(self, day: int, household: np.ndarray, origin: np.ndarray,
+               destination: np.ndarray | list[int] | int, reason: np.ndarray | int,
                locations_below: int | None = None) -> None:
-        """Log bed changes of `day` (the distance follows from origin and destination): a column
-        each, an array or a list (the destination and reason may be one for all).
+        """Log bed changes of `day` (the distance follows from origin and destination).
 
         `locations_below`: a bound on the location ids in `origin` and `destination` (the
         number of locations, as `move` gives it); without it they are looked at."""
@@ -159,25 +125,14 @@ class MoveLog:
             self._run_rows.append(self.n)
             self._last_day = int(day)
             self._run_days.append(self._last_day)
-        if k > _BUFFERED_ROWS:               # a long run of rows: stored at once, after those waiting
-            self._store()
-            reserve(self._cols, self.n, self.n + k)
-            sl = slice(self.n, self.n + k)
-            c = self._cols
-            c["household"][sl] = household
-            c["origin"][sl] = origin
-            c["destination"][sl] = destination
-            c["reason"][sl] = reason
-            self.n = self._stored = self.n + k
-            return
-        w = self._waiting
-        w["household"] += _listed(household, k)
-        w["origin"] += _listed(origin, k)
-        w["destination"] += _listed(destination, k)
-        w["reason"] += _listed(reason, k)
+        reserve(self._cols, self.n, self.n + k)
+        sl = slice(self.n, self.n + k)
+        c = self._cols
+        c["household"][sl] = household
+        c["origin"][sl] = origin
+        c["destination"][sl] = destination
+        c["reason"][sl] = reason
         self.n += k
-        if self.n - self._stored > _BUFFERED_ROWS:
-            self._store()
 
     def day_from(self, row: int) -> int | None:
         """The day of every row from `row` on when they all have one day (None when they span
@@ -213,7 +168,6 @@ class MoveLog:
         origin and destination, 0 for a first bed or an exit."""
         if self._distance is None or self._locations is None:
             raise RuntimeError("MoveLog has no distances: pass locations and distance_km, or bind()")
-        self._store()
         mun = self._locations.municipality
         pad = self._padded
         if pad is None or pad[0] is not mun or pad[1] != len(mun):
@@ -238,36 +192,21 @@ class MoveLog:
         return pad[4][i]
 
 
-# Appends of at most this many rows wait in `MoveLog` as Python numbers, until the log is read or
-# more than this many wait (see `MoveLog`)
-_BUFFERED_ROWS = 256
-
-
-def _listed(values: np.ndarray | list[int] | int, k: int) -> list:
-    """A column's `k` values given to `MoveLog.append` as a list (one value: repeated)."""
-    if isinstance(values, list):
-        return values
-    if isinstance(values, np.ndarray):
-        return values.tolist()
-    return [int(values)] * k
-
-
 def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
          destination: np.ndarray | list[int] | int, day: int, reason: int,
-         sizes: np.ndarray | list[int] | None = None, origins: list[int] | None = None) -> int:
+         sizes: np.ndarray | list[int] | None = None) -> int:
     """Put households `ids` in `destination` (-1 = no bed; one for all, or one each: an array or
     a list). Returns persons moved between locations.
 
     Closes the current spell (nights in emergency, crisis or without a bed), keeps location
     occupancy and children counts exact, counts moves per household and logs every change.
-    `sizes`: the households' sizes (int64 array or list), when the caller has them (else read here);
-    `origins`: their locations now (-1: no bed), likewise, as a list (used for a few households).
+    `sizes`: the households' sizes (int64 array or list), when the caller has them (else read here).
     """
     n = len(ids)
     if n == 0:
         return 0
     if n <= _FEW:
-        return _move_few(people, locs, log, ids, destination, day, reason, sizes, origins)
+        return _move_few(people, locs, log, ids, destination, day, reason, sizes)
     h = people._h
     origin = h["location"][ids]          # int32: as good an index as int64 for the look-ups and ufunc.at
     scalar = isinstance(destination, (int, np.integer))
@@ -319,8 +258,6 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
         if n_gets:
             np.add.at(locs.occupancy, d_all[gets], sizes[gets])
             np.add.at(locs.children, d_all[gets], kids[gets])
-    if n_had or n_gets:
-        locs.changed()
     h["location"][ids] = dest
     h["loc_since"][ids] = day
     if (n_had == 0 and n_gets == n) or (n_had == n and n_gets == 0):  # all intakes or all exits
@@ -350,16 +287,14 @@ def move(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
 
 def _move_few(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray,
               destination: np.ndarray | list[int] | int, day: int, reason: int,
-              sizes: np.ndarray | list[int] | None, origins: list[int] | None) -> int:
+              sizes: np.ndarray | list[int] | None) -> int:
     """`move` for a few households (at most `_FEW`), on Python numbers: the same nights, counts,
     moves and log rows. The locations' occupancy and children change in one `np.add.at` each (the
     persons leaving their beds taken off, those getting one added), the spells present and the
-    moves between locations are counted in Python, and the log is given lists (`MoveLog.append`)."""
+    moves between locations are counted in Python."""
     n = len(ids)
     h = people._h
-    idl: list[int] = ids.tolist()
-    if origins is None:
-        origins = h["location"][ids].tolist()
+    origin = h["location"][ids]
     dests: list[int]
     if isinstance(destination, (int, np.integer)):
         dest: np.ndarray | list[int] | int = int(destination)
@@ -370,49 +305,53 @@ def _move_few(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray
         dest = destination if isinstance(destination, np.ndarray) and destination.dtype.kind == "i" \
             else np.asarray(destination).astype(np.int64, copy=False)
         dests = dest.tolist()
+    origins = origin.tolist()
     persons = h["size"][ids].tolist() if sizes is None else sizes if isinstance(sizes, list) else sizes.tolist()
     kids = h["children"][ids].tolist()
     # close the spells: nights per kind of spell (0 none, 1 emergency, 2 crisis, 3 without a bed)
     spell_of = _spell_at(locs)[1]
     spells = [spell_of[o] for o in origins]
     if spells.count(0) != n:
-        spell = [day - t for t in h["loc_since"][ids].tolist()]   # added to the int16 nights, as `+=` would
+        spell = day - h["loc_since"][ids]     # int32: added to the int16 nights, as `+=` would
         for code, field in ((1, "nights_emergency"), (2, "nights_crisis"), (3, "nights_unsheltered")):
             present = spells.count(code)
             if present == n:
                 np.add.at(h[field], ids, spell)
             elif present:
                 sel = [i for i, k in enumerate(spells) if k == code]
-                np.add.at(h[field], [idl[i] for i in sel], [spell[i] for i in sel])
+                np.add.at(h[field], ids[sel], spell[sel])
     # occupancy and children: off the beds left, onto the beds taken
     had = [o >= 0 for o in origins]
     gets = [d >= 0 for d in dests]
     at = [o for o in origins if o >= 0] + [d for d in dests if d >= 0]
     if at:
-        locs.add_persons(at, [-k for k, o in zip(persons, had) if o] + [k for k, g in zip(persons, gets) if g])
+        np.add.at(locs.occupancy, at, [-k for k, o in zip(persons, had) if o] + [k for k, g in zip(persons, gets) if g])
         if any(kids):
             np.add.at(locs.children, at, [-k for k, o in zip(kids, had) if o] + [k for k, g in zip(kids, gets) if g])
     h["location"][ids] = dest
     h["loc_since"][ids] = day
     n_had, n_gets = sum(had), sum(gets)
     if (n_had == 0 and n_gets == n) or (n_had == n and n_gets == 0):  # all intakes or all exits
-        log.append(day, idl, origins, dests, Reason.INTAKE if n_had == 0 else reason, locs.n)
+        log.append(day, ids, origin, dest, Reason.INTAKE if n_had == 0 else reason, locs.n)
         return 0
     between = [i for i in range(n) if had[i] and gets[i] and origins[i] != dests[i]]   # moved between locations
     if len(between) == n:            # the usual move: everyone from one location to another
         np.add.at(h["moves"], ids, 1)    # ids are distinct households
-        log.append(day, idl, origins, dests, reason, locs.n)
+        log.append(day, ids, origin, dest, reason, locs.n)
         return sum(persons)
     if between:
-        np.add.at(h["moves"], [idl[i] for i in between], 1)
+        np.add.at(h["moves"], ids[between], 1)
     changed = [i for i in range(n) if origins[i] != dests[i]]
     if changed:
-        log.append(day, [idl[i] for i in changed], [origins[i] for i in changed], [dests[i] for i in changed],
-                   [reason if had[i] else Reason.INTAKE for i in changed], locs.n)
+        why = np.array([reason if had[i] else Reason.INTAKE for i in changed], np.int8)
+        if len(changed) == n:
+            log.append(day, ids, origin, np.array(dests, np.int64), why, locs.n)
+        else:
+            log.append(day, ids[changed], origin[changed], np.array(dests, np.int64)[changed], why, locs.n)
     return sum(persons[i] for i in between)
 
 
-_FEW = 64                    # up to this many households, `move` works on Python numbers (`_move_few`)
+_FEW = 32                    # up to this many households, `move` works on Python numbers (`_move_few`)
 _NOBODY = np.bool_(False)    # `had`/`gets` when no one had / gets a bed (broadcasts as a mask)
 _EVERYONE = np.bool_(True)   # `had`/`gets` when everyone had / gets a bed
 

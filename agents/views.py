@@ -62,7 +62,6 @@ class LocationAgent(LocationRules, mesa.Agent):
     @capacity.setter
     def capacity(self, value: int) -> None:
         self._locs.capacity[self.index] = value
-        self._locs.changed()
 
 
 class MunicipalityAgent(MunicipalityRules, mesa.Agent):

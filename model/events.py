@@ -108,7 +108,6 @@ def reopen(s, e: Event, day: int) -> str:
         lapsed = ended[~s.actors.locations.renew(L, ended, renew_p, pf.seed)]
         idx = idx[~np.isin(idx, lapsed)]
     L.life[idx] = Life.OPEN
-    L.changed()
     c.reopened = day
     places = int(L.capacity[idx].sum())
     what = (f"{places:,} {c.kind} places in {len(idx)} location{'s' if len(idx) != 1 else ''} reopened "
@@ -152,7 +151,6 @@ def raise_occupancy(s, idx: np.ndarray, factor: float) -> str:
     raised = (np.minimum(L.max_capacity[idx], np.floor(L.capacity[idx] * factor).astype(np.int64))
               - L.capacity[idx])
     L.extra[idx] = np.maximum(L.extra[idx], raised)
-    L.changed()
     return f"+{int(L.extra[idx].sum()) - before:,} places at {len(idx)} locations (x {factor:g})"
 
 

@@ -208,15 +208,13 @@ def _find_beds_few(s: State, ids: np.ndarray, day: int, reason: int, temporary: 
     sizes: list[int] = p["size"][ids].tolist()
     cls: list[int] = CLASS_OF[p["flags"][ids], p["stage"][ids], p["track"][ids]].tolist()
     lists = _lists(s)
-    free: list[int] = s.locs.vacancy_list() if vacancy is None else vacancy.tolist()
+    free: list[int] = (s.locs.vacancy() if vacancy is None else vacancy).tolist()
     mb = s.params.municipalities
     band = mb.room_band_places if mb.network else 0
     members: dict[tuple[int, int], list[int]] = {}     # per (place of origin, class): its households
-    here: list[int] | None = None                       # each household's location now (read when needed)
     if band > 0:
         mun = lists.municipality
-        here = p["location"][ids].tolist()
-        for i, at in enumerate(here):
+        for i, at in enumerate(p["location"][ids].tolist()):
             members.setdefault((mun[at] if at >= 0 else -1, cls[i]), []).append(i)
     else:
         for i, c in enumerate(cls):
@@ -256,11 +254,11 @@ def _find_beds_few(s: State, ids: np.ndarray, day: int, reason: int, temporary: 
         return ids
     if len(got) == n:
         ids_got, left = ids, ids[:0]
-        s.today.moves += move(s.people, s.locs, s.log, ids, loc, day, reason, sizes=sizes, origins=here)
+        s.today.moves += move(s.people, s.locs, s.log, ids, loc, day, reason, sizes=sizes)
     else:
         ids_got, left = ids[got], ids[[i for i in range(n) if loc[i] < 0]]
-        s.today.moves += move(s.people, s.locs, s.log, ids_got, [loc[i] for i in got], day, reason,
-                              sizes=[sizes[i] for i in got], origins=None if here is None else [here[i] for i in got])
+        s.today.moves += move(s.people, s.locs, s.log, ids_got, [loc[i] for i in got], day,
+                              reason, sizes=[sizes[i] for i in got])
     if any(k in TEMPORARY_KINDS for k in taken):    # (none taken there: nobody joins the line)
         kind_of = lists.kind
         s.moves_up.push(ids_got[[k for k, i in enumerate(got) if kind_of[loc[i]] in TEMPORARY_KINDS]])
@@ -977,7 +975,7 @@ def _settle_few_in_central(s: State, ids: np.ndarray, day: int, border: list[boo
     locations in `registration_order`: the registration centre, then the registration locations
     nearest to it, other kinds emptiest first."""
     lists = _lists(s)
-    free = s.locs.vacancy_list()
+    free = s.locs.vacancy().tolist()
     n = len(ids)
     sizes: list[int] = s.people.cols["size"][ids].tolist()
     loc = [-1] * n
@@ -988,11 +986,12 @@ def _settle_few_in_central(s: State, ids: np.ndarray, day: int, border: list[boo
         _lay_out_kinds(s, lists, sizes, list(range(n)), [Kind.CENTRAL], free, loc)
     got = [i for i in range(n) if loc[i] >= 0]
     if len(got) == n:
-        s.today.moves += move(s.people, s.locs, s.log, ids, loc, day, Reason.INTAKE, sizes=sizes)
+        s.today.moves += move(s.people, s.locs, s.log, ids, np.array(loc, np.int64), day, Reason.INTAKE,
+                              sizes=np.array(sizes, np.int64))
         return
     if got:
-        s.today.moves += move(s.people, s.locs, s.log, ids[got], [loc[i] for i in got], day, Reason.INTAKE,
-                              sizes=[sizes[i] for i in got])
+        s.today.moves += move(s.people, s.locs, s.log, ids[got], np.array([loc[i] for i in got], np.int64), day,
+                              Reason.INTAKE)
     s.central_wait.push(ids[[i for i in range(n) if loc[i] < 0]])
 
 
@@ -1047,7 +1046,6 @@ def close_locations(s: State, idx: np.ndarray, day: int, reason: int = Reason.LO
         return
     L = s.locs
     L.life[idx] = Life.CLOSED
-    L.changed()
     s.consolidating.difference_update(idx.tolist())
     h = s.people.cols
     residents = s.residents_of(idx)

@@ -417,7 +417,6 @@ class PlanRuntime:
         assert d.previous_extra is not None   # set by _do_raise_occupancy
         over = L.occupancy[d.locations] - L.capacity[d.locations]
         L.extra[d.locations] = np.minimum(L.extra[d.locations], np.maximum(over, d.previous_extra))
-        L.changed()
         self._draining = np.union1d(self._draining, d.locations)
         s.event_log.append(_entry(s, day, "plan", self._where(d.unit), "lower occupancy norm",
                                   f"{len(d.locations)} locations back to normal places as residents leave"))
@@ -435,7 +434,6 @@ class PlanRuntime:
         keep = ~np.isin(draining, list(active)) if active else np.ones(len(draining), bool)
         draining = draining[keep]
         L.extra[draining] = np.minimum(L.extra[draining], np.maximum(L.occupancy[draining] - L.capacity[draining], 0))
-        L.changed()
         self._draining = draining[L.extra[draining] > 0]
 
     def _do_activate_reserve(self, s: State, day: int, unit: int, a: Action) -> _Done:
@@ -446,7 +444,6 @@ class PlanRuntime:
         n = int(np.searchsorted(np.cumsum(L.capacity[cand]), deliver, side="left")) + 1 if deliver > 0 else 0
         chosen = cand[:n]
         L.life[chosen] = Life.PLANNED
-        L.changed()
         L.open_day[chosen] = day + a.lead_time_days
         s.event_log.append(_entry(s, day, "plan", self._where(unit), "activate reserve places",
                                   f"asked {asked:,}, delivered {int(L.capacity[chosen].sum()):,} "
@@ -457,10 +454,8 @@ class PlanRuntime:
         L = s.locs
         planned = d.locations[L.life[d.locations] == Life.PLANNED]
         L.life[planned] = Life.RESERVE
-        L.changed()
         opened = d.locations[L.life[d.locations] == Life.OPEN]
         L.life[opened] = Life.CLOSING
-        L.changed()
         s.closing_to_reserve.update(opened.tolist())
         s.event_log.append(_entry(s, day, "plan", self._where(d.unit), "release reserve places",
                                   f"{int(L.capacity[opened].sum()):,} places back to reserve after residents move"))
@@ -599,11 +594,9 @@ class PlanRuntime:
         L = s.locs
         planned = d.locations[L.life[d.locations] == Life.PLANNED]
         L.life[planned] = Life.CLOSED
-        L.changed()
         opened = d.locations[L.life[d.locations] == Life.OPEN]
         closing, kept = self._closable(s, opened)
         L.life[closing] = Life.CLOSING
-        L.changed()
         s.event_log.append(_entry(s, day, "plan", self._where(d.unit), f"close {d.action.kind} places",
                                   f"{int(L.capacity[closing].sum()):,} places closing, {int(L.capacity[kept].sum()):,} "
                                   f"kept until their contracts end, {int(L.capacity[planned].sum()):,} planned "
@@ -835,10 +828,8 @@ class PlanRuntime:
         L = s.locs
         planned = d.locations[L.life[d.locations] == Life.PLANNED]
         L.life[planned] = Life.CLOSED
-        L.changed()
         opened = d.locations[L.life[d.locations] == Life.OPEN]
         L.life[opened] = Life.CLOSING
-        L.changed()
         s.event_log.append(_entry(s, day, "plan", "national", what,
                                   f"{int(L.capacity[opened].sum()):,} places closing as residents move on, "
                                   f"{int(L.capacity[planned].sum()):,} planned places cancelled"))

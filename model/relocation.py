@@ -277,7 +277,7 @@ def _grant_few(s: State, due: np.ndarray, loc: list[int], day: int) -> np.ndarra
     household's). Moves those granted a bed; returns those denied."""
     if len(due) == 0:
         return due
-    free = s.locs.vacancy_list()
+    free = s.locs.vacancy().tolist()
     for j in loc:
         free[j] = 0                                   # not to a location someone asks to leave
     sizes: list[int] = s.people.cols["size"][due].tolist()
@@ -286,10 +286,11 @@ def _grant_few(s: State, due: np.ndarray, loc: list[int], day: int) -> np.ndarra
     if not got:
         return due
     if len(got) == len(due):
-        s.today.moves += move(s.people, s.locs, s.log, due, target, day, Reason.OWN_REQUEST, sizes)
+        s.today.moves += move(s.people, s.locs, s.log, due, np.array(target, np.int64), day, Reason.OWN_REQUEST,
+                              np.array(sizes, np.int64))
         return due[:0]
-    s.today.moves += move(s.people, s.locs, s.log, due[got], [target[i] for i in got], day, Reason.OWN_REQUEST,
-                          [sizes[i] for i in got])
+    s.today.moves += move(s.people, s.locs, s.log, due[got], np.array([target[i] for i in got], np.int64), day,
+                          Reason.OWN_REQUEST, np.array([sizes[i] for i in got], np.int64))
     return due[[i for i, t in enumerate(target) if t < 0]]
 
 
@@ -440,7 +441,6 @@ def consolidate(s: State, day: int) -> None:
     if not chosen:
         return
     L.life[chosen] = Life.CLOSING
-    L.changed()
     s.consolidating.update(chosen)
     s.event_log.append({"day": day, "date": str(s.world.dates[day]), "source": "portfolio", "where": "national",
                         "what": "consolidate temporary locations",

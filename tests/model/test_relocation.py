@@ -184,7 +184,6 @@ def test_own_requests_come_on_the_keyed_day_and_move_to_another_location_of_the_
     # household 100 on day 21; next: u(100, day 21) = 0.1012 -> 19.5 -> day 41
     assert list(s.people.location[ids]) == [r2, r2, r1] and book_day()[:2] == [41, 160]
     L.capacity[r1] = 0                                # no room anywhere else for them now
-    L.changed()                                       # (the free places kept are made again)
     relocation.own_requests(s, 41)
     assert s.people.location[ids[0]] == r2 and s.people.moves[ids[0]] == 1   # not granted, stays
     assert book_day()[0] > 41                                                # and asks again later

@@ -140,7 +140,6 @@ def test_screening_end_moves_on_in_preference_order():
 def test_screening_end_stays_at_ter_apel_while_nothing_is_free():
     s = prepare(small(), days=30)
     s.locs.capacity[1:] = [4, 4, 0]
-    s.locs.changed()                                          # (the free places kept are made again)
     ids = _add(s, [4] * 5, stage=Stage.SCREENING)
     rulebook.settle_in_central(s, ids, 0)
     s.screening_done.schedule(ids, 7)
@@ -148,7 +147,6 @@ def test_screening_end_stays_at_ter_apel_while_nothing_is_free():
     assert s.locs.occupancy[0] == 12                          # three households still block beds
     assert list(s.needs_bed.peek()) == list(ids[2:])
     s.locs.capacity[3] = 4                                    # an emergency place frees up
-    s.locs.changed()
     rulebook.place_waiting(s, 8)
     assert s.locs.occupancy[0] == 8 and list(s.needs_bed.peek()) == list(ids[3:])
 

@@ -470,6 +470,9 @@ def cmd_bench(args: argparse.Namespace) -> int:
 
         raise _Bad(f"--instructions: unknown scenario {unknown[0]!r}{did_you_mean(unknown[0], builtin_names())} "
                    f"(see `noodplan scenarios`)")
+    if args.by_rule and not cases:
+        raise _Bad("--by-rule: counts instructions by rule of the day; give --instructions too "
+                   "(e.g. --instructions baseline:200 --by-rule)")
     if cases and shutil.which("valgrind") is None:
         raise _Bad("--instructions: valgrind is not installed (apt install valgrind); "
                    "run without it for the other figures")
@@ -493,7 +496,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
         plot = str(stack.enter_context(outputs.file(args.plot, ".png", "--plot", args.force))) if args.plot else None
         r = run_bench(repeats=args.repeats, quick=args.quick, eu=not args.no_eu, reference=not args.no_reference,
                       memory=not args.no_memory, plot=plot, instructions=cases, soak=args.soak,
-                      log=lambda m: print(m, file=sys.stderr))
+                      by_rule=args.by_rule, log=lambda m: print(m, file=sys.stderr))
         if plot is not None:
             r["plot"] = str(args.plot)
     print(format_table(r))
@@ -606,6 +609,9 @@ def build_parser() -> argparse.ArgumentParser:
                        help="also count the day loop's instructions with valgrind's callgrind (load-independent; "
                             "slow: ~1 min per 200 baseline days; given alone: %(const)s; default: none: not "
                             "counted)")
+    bench.add_argument("--by-rule", action="store_true",
+                       help="with --instructions: also count the instructions inside each rule of the day, one "
+                            "callgrind process per rule (slow: ~15 processes; default: off)")
     bench.add_argument("--soak", nargs="?", const=20, type=whole_arg(1, 100), metavar="YEARS",
                        help="also run stable-stock for YEARS years in a subprocess: memory and time per simulated "
                             "year, mass balance (experiments/bench/soak.py) (given alone: %(const)s years; default: "

@@ -20,7 +20,8 @@ and CPU time (CPU time is steadier on a shared machine, and the speed targets ar
 * ``mass-arrival-x2`` (when the library has it) and ``eu-scale`` (over a million people in
   reception, one year): time and peak memory;
 * optionally (``instructions=[(scenario, days), …]``, needs valgrind) the instructions the day
-  loop executes, which do not swing with the machine's load (`instructions.py`);
+  loop executes, which do not swing with the machine's load (`instructions.py`), and with
+  ``by_rule`` where they go: the instructions inside each rule of the day;
 * optionally (``soak=YEARS``) a 20-year run watched year by year: CPU time and memory per
   simulated year, bookkeeping at the end (`soak.py`).
 
@@ -59,10 +60,12 @@ def _scenario_exists(name: str) -> bool:
 
 def run_bench(repeats: int = 5, quick: bool = False, eu: bool = True, reference: bool = True,
               memory: bool = True, plot: str | None = None, instructions: Sequence[tuple[str, int]] = (),
-              soak: int | None = None, log: Callable[[str], object] = print) -> dict[str, Any]:
+              soak: int | None = None, by_rule: bool = False,
+              log: Callable[[str], object] = print) -> dict[str, Any]:
     """All measurements; `quick` shortens horizons (for tests and smoke runs); `instructions`:
-    (scenario, days) whose day loop callgrind counts (needs valgrind); `soak`: years of the
-    soak run (`soak.py`; not shortened by `quick`)."""
+    (scenario, days) whose day loop callgrind counts (needs valgrind), with `by_rule` also inside
+    each rule of the day (thousands a day); `soak`: years of the soak run (`soak.py`; not
+    shortened by `quick`)."""
     days = 60 if quick else None
     out: dict[str, Any] = {"when": dt.datetime.now().isoformat(timespec="seconds"), "machine": platform.node(),
                  "python": platform.python_version(), "numpy": np.__version__, "quick": quick,
@@ -165,6 +168,10 @@ def run_bench(repeats: int = 5, quick: bool = False, eu: bool = True, reference:
         for name, n in instructions:   # a failed count is reported; the figures above are kept
             try:
                 out["instructions"][f"{name}:{n}"] = count_instructions(name, n, log)
+                if by_rule:
+                    from experiments.bench.instructions import count_by_rule
+
+                    out["instructions"][f"{name}:{n}"]["by_rule"] = count_by_rule(name, n, log=log)["thousands_per_day"]
             except RuntimeError as e:
                 log(f"instructions: {e}")
                 out["instructions"][f"{name}:{n}"] = {"scenario": name, "days": n, "error": str(e)}

@@ -61,16 +61,23 @@ def _child(name: str, horizon: int, days: int) -> None:
         rulebook.run_day(st)
 
 
-def _run(name: str, horizon: int, days: int, valgrind: str | None) -> str:
-    code = f"from experiments.bench.instructions import _child; _child({name!r}, {horizon}, {days})"
+def _run(name: str, horizon: int, days: int, valgrind: str | None, rule: str | None = None) -> str:
+    """Run `_child` (or, with `rule`, `_child_counting`) in a subprocess, under callgrind when
+    `valgrind` is given; returns its stderr."""
+    if rule is None:
+        code = f"from experiments.bench.instructions import _child; _child({name!r}, {horizon}, {days})"
+    else:
+        code = (f"from experiments.bench.instructions import _child_counting; "
+                f"_child_counting({name!r}, {horizon}, {days}, {rule!r})")
     cmd = [sys.executable, "-c", code]
     if valgrind:
-        cmd = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd]
+        only = [f"--toggle-collect={_MARK}"] if rule is not None else []
+        cmd = [valgrind, "--tool=callgrind", "--callgrind-out-file=/dev/null", *only, *cmd]
     env = {**os.environ, "PYTHONHASHSEED": "0"}
     done = subprocess.run(cmd, capture_output=True, text=True, env=env, cwd=_ROOT, check=False)
     if done.returncode != 0:
         last = (done.stderr.strip().splitlines() or ["?"])[-1][:200]
-        raise RuntimeError(f"instruction count of {name} failed: {last}")
+        raise RuntimeError(f"instruction count of {name}{f' ({rule})' if rule else ''} failed: {last}")
     return done.stderr
 
 
@@ -86,3 +93,66 @@ def count_instructions(name: str, days: int, log: Callable[[str], object] = prin
     return {"scenario": name, "days": days, "instructions": full - empty,
             "millions": (full - empty) / 1e6, "millions_per_day": (full - empty) / 1e6 / days,
             "counting": "callgrind, run of DAYS days minus a run of 0 days, PYTHONHASHSEED=0"}
+
+
+# --- by rule ----------------------------------------------------------------------------------------
+#
+# The rule counted is called through `operator.call`, and callgrind collects only while that C function
+# runs (`--toggle-collect`): the rest of the day, the imports and the world run uncounted. One process
+# per rule (a rule counted inside another would switch the collection off), `jobs` at a time.
+_MARK = "_operator_call"        # CPython's C function behind `operator.call`, which the model never calls
+EXTENSIONS, RECORDER = "extensions", "recorder"    # the plan's and regimes' rule sets; the daily figures
+
+
+def counted_parts() -> list[str]:
+    """What `count_by_rule` counts: the rules `run_day` calls, in order, then the extensions and the
+    recorder (what is left of the day is its loop: the day's tally and the counter)."""
+    from experiments.bench.measure import rule_names
+
+    return [*rule_names(), EXTENSIONS, RECORDER]
+
+
+def _child_counting(name: str, horizon: int, days: int, part: str) -> None:
+    """`_child`, with `part` (of `counted_parts`) called through `operator.call`."""
+    import operator
+
+    from experiments.bench.measure import Setup, recorder_of
+    from model import rulebook
+
+    def through_mark(fn: Callable[..., Any]) -> Callable[..., Any]:
+        return lambda *a: operator.call(fn, *a)
+
+    st = Setup.of(name, horizon).fresh()
+    if part == EXTENSIONS:
+        st.extensions = [through_mark(e) for e in st.extensions]
+    elif part == RECORDER:
+        rec = recorder_of(st)
+        # on this state only, thrown away after the run: mypy refuses assigning to a method
+        rec.record = through_mark(rec.record)  # type: ignore[method-assign]
+    else:
+        setattr(rulebook, part, through_mark(getattr(rulebook, part)))
+    for _ in range(days):
+        rulebook.run_day(st)
+
+
+def count_by_rule(name: str, days: int, jobs: int = 2, log: Callable[[str], object] = print) -> dict[str, Any]:
+    """Instructions per day inside each rule of the day (`counted_parts`) over `days` days of
+    scenario `name`: where a day's instructions go, load-independent. Takes about a minute per
+    part and 200 baseline days, `jobs` parts at a time."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    valgrind = shutil.which("valgrind")
+    if valgrind is None:
+        raise RuntimeError("--by-rule needs valgrind (apt install valgrind); the other figures do not")
+    parts = counted_parts()
+    log(f"instructions by rule: {name}, {days} days, {len(parts)} parts under callgrind, {jobs} at a time (slow) …")
+    _run(name, days, 1, None)                                  # bytecode caches written
+    with ThreadPoolExecutor(max(1, jobs)) as pool:
+        counts = list(pool.map(lambda part: collected(_run(name, days, days, valgrind, part)), parts))
+    if not any(counts):
+        raise RuntimeError(f"callgrind counted nothing inside the rules: this Python has no symbol {_MARK} "
+                           f"(a stripped build?)")
+    return {"scenario": name, "days": days,
+            "thousands_per_day": {part: n / 1e3 / days for part, n in zip(parts, counts)},
+            "counting": f"callgrind, only inside the part (called through operator.call, --toggle-collect={_MARK}), "
+                        f"PYTHONHASHSEED=0"}

@@ -476,6 +476,35 @@ def test_instructions_count_the_day_loop_only():
     assert got["days"] == 3 and 1 < got["millions_per_day"] < 100
 
 
+def test_by_rule_needs_instructions_in_one_line(capsys):
+    from experiments.cli import main
+
+    assert main(["bench", "--by-rule"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "--by-rule" in err and "give --instructions too" in err
+
+
+def test_the_parts_counted_by_rule_are_the_day_s_rules_in_order_then_extensions_and_recorder():
+    from experiments.bench.instructions import counted_parts
+
+    parts = counted_parts()
+    assert parts[:4] == ["apply_events", "arrive", "register", "end_screening"]
+    assert parts[-3:] == ["relocate", "extensions", "recorder"] and len(parts) == len(set(parts)) == 14
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(__import__("shutil").which("valgrind") is None, reason="valgrind is not installed")
+def test_instructions_by_rule_add_up_to_at_most_the_day():
+    from experiments.bench.instructions import count_by_rule, count_instructions
+
+    day = count_instructions("baseline", 2, log=lambda m: None)["millions_per_day"] * 1e3
+    parts = count_by_rule("baseline", 2, log=lambda m: None)["thousands_per_day"]
+    # every rule that has work on a baseline day is counted; the parts never exceed the day (its
+    # loop and the day's tally are outside them)
+    assert all(parts[r] > 10 for r in ("arrive", "register", "end_screening", "decide", "recorder"))
+    assert 0.8 * day < sum(parts.values()) < day
+
+
 @pytest.mark.slow
 def test_a_failed_instruction_count_is_reported_and_the_timings_are_kept(monkeypatch):
     import experiments.bench.instructions as instructions
@@ -490,6 +519,11 @@ def test_a_failed_instruction_count_is_reported_and_the_timings_are_kept(monkeyp
     assert r["instructions"]["baseline:5"] == {"scenario": "baseline", "days": 5,
                                                "error": "instruction count of baseline failed: Killed"}
     assert "not counted: instruction count of baseline failed: Killed" in format_table(r)
+    r["instructions"]["baseline:5"] = {"scenario": "baseline", "days": 5, "millions": 50.0, "millions_per_day": 10.0,
+                                       "by_rule": {"arrive": 1000.0, "end_screening": 2500.0}}
+    table = format_table(r)
+    assert "10.00 M/day" in table and table.index("inside end_screening") < table.index("inside arrive")
+    assert "2,500 k/day" in table and "25.0% of the day" in table and "10.0% of the day" in table
 
 
 @pytest.mark.slow

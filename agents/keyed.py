@@ -18,14 +18,18 @@ from statistics import NormalDist
 import numpy as np
 from scipy import special
 
-_GOLDEN = np.uint64(0x9E3779B97F4A7C15)
-_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
-_MIX2 = np.uint64(0x94D049BB133111EB)
+# The constants of the array arithmetic as 0-d arrays: NumPy combines an array with a 0-d array
+# of its dtype for about two thirds of the instructions it takes with a scalar (no scalar
+# conversion on each call); the results are the same
+_GOLDEN = np.array(0x9E3779B97F4A7C15, np.uint64)
+_MIX1 = np.array(0xBF58476D1CE4E5B9, np.uint64)
+_MIX2 = np.array(0x94D049BB133111EB, np.uint64)
 
 
-_S30, _S27, _S31, _S11 = np.uint64(30), np.uint64(27), np.uint64(31), np.uint64(11)
+_S30, _S27, _S31, _S11 = (np.array(k, np.uint64) for k in (30, 27, 31, 11))
 _MASK64 = (1 << 64) - 1
 _TWO_TO_MINUS_53 = 1.0 / 9007199254740992.0
+_SCALE = np.array(_TWO_TO_MINUS_53)     # (float64)
 
 
 def _splitmix64(z: np.ndarray) -> np.ndarray:
@@ -38,13 +42,14 @@ def _splitmix64(z: np.ndarray) -> np.ndarray:
     return z
 
 
-_SALT_MASKS: dict[int, np.uint64] = {}
+_SALT_MASKS: dict[int, np.ndarray] = {}
 _SALT_COLUMNS: dict[tuple[int, ...], np.ndarray] = {}
 _SALT_ROWS: dict[tuple[int, ...], np.ndarray] = {}
 
-# At most this many draws are made in Python integers (`_few`): a draw there costs about a tenth
-# of the eleven array operations of `_uniform`, so below this many it is the faster way
-_FEW = 8
+# At most this many draws are made in Python integers (`_few`): a draw there costs about a sixth
+# of the CPU instructions of the twelve array operations of `_uniform`, so below this many it is
+# the faster way
+_FEW = 5
 _M1, _M2 = int(_MIX1), int(_MIX2)
 
 
@@ -52,12 +57,16 @@ def _salt_mask(salt: int) -> int:
     return (salt * int(_GOLDEN)) & _MASK64
 
 
-def _uniform(keys: np.ndarray, masks: np.uint64 | np.ndarray) -> np.ndarray:
+def _uniform(keys: np.ndarray, masks: np.ndarray) -> np.ndarray:
     """The keys mixed with the salt masks (broadcast), as uniform numbers in [0, 1)."""
-    z = (keys if keys.dtype == np.uint64 else keys.astype(np.uint64)) ^ masks
+    if keys.dtype == np.int64:      # (the same 64 bits; `^` makes a new array, the keys stay as they are)
+        keys = keys.view(np.uint64)
+    elif keys.dtype != np.uint64:
+        keys = keys.astype(np.uint64)
+    z = keys ^ masks
     z = _splitmix64(z)
     z >>= _S11
-    return z * _TWO_TO_MINUS_53   # exact: z < 2**53 converts to float64 without rounding
+    return z * _SCALE   # exact: z < 2**53 converts to float64 without rounding
 
 
 def _few(keys: list[int], mask: int) -> list[float]:
@@ -81,7 +90,7 @@ def keyed_uniform(keys: np.ndarray, salt: int) -> np.ndarray:
         return np.array(_few(keys.tolist(), _salt_mask(salt)), np.float64)
     mask = _SALT_MASKS.get(salt)
     if mask is None:
-        mask = _SALT_MASKS[salt] = np.uint64(_salt_mask(salt))
+        mask = _SALT_MASKS[salt] = np.array(_salt_mask(salt), np.uint64)
     return _uniform(keys, mask)
 
 

@@ -144,7 +144,12 @@ def joined(parts: list[np.ndarray]) -> np.ndarray:
 def ramp_factor(points: Sequence, start: dt.date, day: int) -> float:
     """Factor of a dated ramp (`model.scenario.RampPoint`s) on run day `day`: linear between
     points, flat before the first and after the last; 1 without points."""
-    if not points:
-        return 1.0
-    days = [(p.date - start).days for p in points]
-    return float(np.interp(day, days, [p.factor for p in points]))
+    at, factor = None, 1.0
+    for p in points:            # (the arithmetic of `np.interp`, on Python floats: the same numbers)
+        x = (p.date - start).days
+        if day < x:
+            if at is None:
+                return float(p.factor)
+            return (p.factor - factor) / (x - at) * (day - at) + factor
+        at, factor = x, float(p.factor)
+    return factor

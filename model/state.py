@@ -234,22 +234,8 @@ def day_rng(key: int, day: int) -> np.random.Generator:
     """The random numbers of one day of one stream (`State.arrivals_key`, `State.homes_key`): a
     generator seeded by the pair (key, day), so a day's draws depend on the run's key and the
     day alone — not on the days drawn before it, nor on other runs. A snapshot therefore needs no
-    generator state, and runs that advance together draw what each draws alone.
-
-    The seed is `np.random.default_rng((key, day))`'s: the pair's 32-bit words (`_words`), given to
-    `SeedSequence` as one uint32 array (the same entropy, without NumPy's conversion of each number)."""
-    return np.random.default_rng(np.random.SeedSequence(np.array(_words(key) + _words(day), np.uint32)))
-
-
-def _words(n: int) -> list[int]:
-    """The 32-bit words of `n` >= 0, least significant first (`[0]` for 0): how `SeedSequence`
-    reads an integer of its entropy."""
-    words = [n & 0xFFFFFFFF]
-    n >>= 32
-    while n:
-        words.append(n & 0xFFFFFFFF)
-        n >>= 32
-    return words
+    generator state, and runs that advance together draw what each draws alone."""
+    return np.random.default_rng((key, day))
 
 
 STREAM_KEYS = ("arrivals_key", "homes_key")   # the State fields that key a stream of day draws

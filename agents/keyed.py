@@ -17,6 +17,7 @@ from statistics import NormalDist
 
 import numpy as np
 from scipy import special
+from scipy.special import cython_special
 
 # The constants of the array arithmetic as 0-d arrays: NumPy combines an array with a 0-d array
 # of its dtype for about two thirds of the instructions it takes with a scalar (no scalar
@@ -152,15 +153,17 @@ def poisson_count(u: float, lam: float) -> int:
     """`poisson_quantile` of one uniform and one rate, in scalar arithmetic (a day's number of
     arriving households: no array work). Starts at the Cornish-Fisher approximation of the
     quantile (normal plus skew, rounded), which is mostly the exact one: two CDF evaluations
-    confirm it. The steps make the result the exact quantile whatever the start."""
+    confirm it. The steps make the result the exact quantile whatever the start. The CDF is
+    `scipy.special.pdtr`'s C function called on Python floats (`cython_special`: the same values,
+    without a ufunc call's work for one number)."""
     if lam > 0 and u > 0:
         z = _NORMAL.inv_cdf(u)
         k = max(math.ceil(lam + math.sqrt(lam) * z + (z * z - 1.0) / 6.0 - 0.5), 0)
     else:
         k = 0
-    while special.pdtr(k, lam) < u:
+    while cython_special.pdtr(k, lam) < u:
         k += 1
-    while k > 0 and special.pdtr(k - 1, lam) >= u:
+    while k > 0 and cython_special.pdtr(k - 1, lam) >= u:
         k -= 1
     return k
 

@@ -171,7 +171,9 @@ def run_bench(repeats: int = 5, quick: bool = False, eu: bool = True, reference:
                 if by_rule:
                     from experiments.bench.instructions import count_by_rule
 
-                    out["instructions"][f"{name}:{n}"]["by_rule"] = count_by_rule(name, n, log=log)["thousands_per_day"]
+                    parts = count_by_rule(name, n, log=log)
+                    out["instructions"][f"{name}:{n}"].update(by_rule=parts["thousands_per_day"],
+                                                              by_rule_day=parts["whole_day_thousands"])
             except RuntimeError as e:
                 log(f"instructions: {e}")
                 out["instructions"][f"{name}:{n}"] = {"scenario": name, "days": n, "error": str(e)}

@@ -102,6 +102,7 @@ def count_instructions(name: str, days: int, log: Callable[[str], object] = prin
 # per rule (a rule counted inside another would switch the collection off), `jobs` at a time.
 _MARK = "_operator_call"        # CPython's C function behind `operator.call`, which the model never calls
 EXTENSIONS, RECORDER = "extensions", "recorder"    # the plan's and regimes' rule sets; the daily figures
+WHOLE_DAY = "run_day"      # the whole day counted the same way: what the parts' shares are of
 
 
 def counted_parts() -> list[str]:
@@ -123,6 +124,10 @@ def _child_counting(name: str, horizon: int, days: int, part: str) -> None:
         return lambda *a: operator.call(fn, *a)
 
     st = Setup.of(name, horizon).fresh()
+    if part == WHOLE_DAY:
+        for _ in range(days):
+            operator.call(rulebook.run_day, st)
+        return
     if part == EXTENSIONS:
         st.extensions = [through_mark(e) for e in st.extensions]
     elif part == RECORDER:
@@ -137,14 +142,18 @@ def _child_counting(name: str, horizon: int, days: int, part: str) -> None:
 
 def count_by_rule(name: str, days: int, jobs: int = 2, log: Callable[[str], object] = print) -> dict[str, Any]:
     """Instructions per day inside each rule of the day (`counted_parts`) over `days` days of
-    scenario `name`: where a day's instructions go, load-independent. Takes about a minute per
-    part and 200 baseline days, `jobs` parts at a time."""
+    scenario `name`, and inside the whole day counted the same way (`whole_day_thousands`: the
+    parts add up to it less the day's loop and tally, to within where the garbage collector happens
+    to run): where a day's instructions go, load-independent. Takes about a minute per part and
+    200 baseline days, `jobs` parts at a time. (The whole day counted this way exceeds
+    `count_instructions`' difference of two runs by a few million instructions a run: the exit of
+    a run of no days is not that of a run of some.)"""
     from concurrent.futures import ThreadPoolExecutor
 
     valgrind = shutil.which("valgrind")
     if valgrind is None:
         raise RuntimeError("--by-rule needs valgrind (apt install valgrind); the other figures do not")
-    parts = counted_parts()
+    parts = [*counted_parts(), WHOLE_DAY]
     log(f"instructions by rule: {name}, {days} days, {len(parts)} parts under callgrind, {jobs} at a time (slow) …")
     _run(name, days, 1, None)                                  # bytecode caches written
     with ThreadPoolExecutor(max(1, jobs)) as pool:
@@ -152,7 +161,8 @@ def count_by_rule(name: str, days: int, jobs: int = 2, log: Callable[[str], obje
     if not any(counts):
         raise RuntimeError(f"callgrind counted nothing inside the rules: this Python has no symbol {_MARK} "
                            f"(a stripped build?)")
-    return {"scenario": name, "days": days,
-            "thousands_per_day": {part: n / 1e3 / days for part, n in zip(parts, counts)},
+    per_day = {part: n / 1e3 / days for part, n in zip(parts, counts)}
+    return {"scenario": name, "days": days, "whole_day_thousands": per_day.pop(WHOLE_DAY),
+            "thousands_per_day": per_day,
             "counting": f"callgrind, only inside the part (called through operator.call, --toggle-collect={_MARK}), "
                         f"PYTHONHASHSEED=0"}

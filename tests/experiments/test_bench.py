@@ -494,15 +494,15 @@ def test_the_parts_counted_by_rule_are_the_day_s_rules_in_order_then_extensions_
 
 @pytest.mark.slow
 @pytest.mark.skipif(__import__("shutil").which("valgrind") is None, reason="valgrind is not installed")
-def test_instructions_by_rule_add_up_to_at_most_the_day():
-    from experiments.bench.instructions import count_by_rule, count_instructions
+def test_instructions_by_rule_add_up_to_the_day_counted_the_same_way():
+    from experiments.bench.instructions import count_by_rule
 
-    day = count_instructions("baseline", 2, log=lambda m: None)["millions_per_day"] * 1e3
-    parts = count_by_rule("baseline", 2, log=lambda m: None)["thousands_per_day"]
-    # every rule that has work on a baseline day is counted; the parts never exceed the day (its
-    # loop and the day's tally are outside them)
+    got = count_by_rule("baseline", 2, log=lambda m: None)
+    parts, day = got["thousands_per_day"], got["whole_day_thousands"]
+    # every rule that has work on a baseline day is counted; the parts make the day but for its loop
+    # and tally, give or take where the garbage collector runs (measured: 27.1 M against 26.9 M)
     assert all(parts[r] > 10 for r in ("arrive", "register", "end_screening", "decide", "recorder"))
-    assert 0.8 * day < sum(parts.values()) < day
+    assert 0.95 * day < sum(parts.values()) < 1.05 * day
 
 
 @pytest.mark.slow
@@ -520,7 +520,7 @@ def test_a_failed_instruction_count_is_reported_and_the_timings_are_kept(monkeyp
                                                "error": "instruction count of baseline failed: Killed"}
     assert "not counted: instruction count of baseline failed: Killed" in format_table(r)
     r["instructions"]["baseline:5"] = {"scenario": "baseline", "days": 5, "millions": 50.0, "millions_per_day": 10.0,
-                                       "by_rule": {"arrive": 1000.0, "end_screening": 2500.0}}
+                                       "by_rule": {"arrive": 1000.0, "end_screening": 2500.0}, "by_rule_day": 10_000.0}
     table = format_table(r)
     assert "10.00 M/day" in table and table.index("inside end_screening") < table.index("inside arrive")
     assert "2,500 k/day" in table and "25.0% of the day" in table and "10.0% of the day" in table

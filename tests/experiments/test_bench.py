@@ -494,15 +494,17 @@ def test_the_parts_counted_by_rule_are_the_day_s_rules_in_order_then_extensions_
 
 @pytest.mark.slow
 @pytest.mark.skipif(__import__("shutil").which("valgrind") is None, reason="valgrind is not installed")
-def test_instructions_by_rule_add_up_to_the_day_counted_the_same_way():
-    from experiments.bench.instructions import count_by_rule
+def test_instructions_by_rule_are_each_rule_s_own(monkeypatch):
+    import experiments.bench.instructions as instructions
 
-    got = count_by_rule("baseline", 2, log=lambda m: None)
+    # two rules and the whole day (three callgrind processes, not fifteen: the suite stays short)
+    monkeypatch.setattr(instructions, "counted_parts", lambda: ["arrive", "recorder"])
+    got = instructions.count_by_rule("baseline", 2, log=lambda m: None)
     parts, day = got["thousands_per_day"], got["whole_day_thousands"]
-    # every rule that has work on a baseline day is counted; the parts make the day but for its loop
-    # and tally, give or take where the garbage collector runs (measured: 27.1 M against 26.9 M)
-    assert all(parts[r] > 10 for r in ("arrive", "register", "end_screening", "decide", "recorder"))
-    assert 0.95 * day < sum(parts.values()) < 1.05 * day
+    # each rule counts only inside itself: both have work on a baseline day, and together they are a
+    # part of the day (measured over 2 days: arrive 4.8 M, the recorder 3.2 M, the day 26.9 M)
+    assert set(parts) == {"arrive", "recorder"} and parts["arrive"] > 100 and parts["recorder"] > 100
+    assert parts["arrive"] + parts["recorder"] < 0.6 * day
 
 
 @pytest.mark.slow

@@ -66,3 +66,32 @@ def test_a_port_taken_before_the_server_binds_it_is_left_for_a_new_one(tmp_path,
         # the first try said why it stopped, in its own log
         assert conftest.BIND_FAILED_LOG in (tmp_path / f"noodplan-ui-{taken}.log").read_text()
         assert (tmp_path / f"noodplan-ui-{port}.log").is_file()
+
+
+_DIES_BY_ABORT_AFTER_BIND_ERROR = (
+    "import os, resource; resource.setrlimit(resource.RLIMIT_CORE, (0, 0)); "
+    "print('ERROR:    [Errno 98] error while attempting to bind on address: address already in use', flush=True); "
+    "os.abort()")
+
+
+@pytest.mark.slow
+def test_a_server_killed_by_sigabrt_after_its_bind_error_is_started_again(tmp_path, monkeypatch):
+    """The other way a server on a taken port ends (seen on CI): the bind error in its log, then SIGABRT as its
+    interpreter shuts down. The port is left for a new one, as after uvicorn's own exit."""
+    import sys
+
+    import viz.cli
+
+    real_command = viz.cli.server_command
+    ports: list[int] = []
+
+    def command(host: str, port: int, app: str = "viz.app") -> list[str]:
+        ports.append(port)
+        return [sys.executable, "-c", _DIES_BY_ABORT_AFTER_BIND_ERROR] if len(ports) == 1 \
+            else real_command(host, port, app)
+
+    monkeypatch.setattr(viz.cli, "server_command", command)
+    with conftest.run_server(tmp_path) as url, urllib.request.urlopen(url, timeout=30) as r:
+        assert r.status == 200 and "solara" in r.read().decode().lower()
+    assert len(ports) == 2 and urlsplit(url).port == ports[1]
+    assert conftest.BIND_FAILED_LOG in (tmp_path / f"noodplan-ui-{ports[0]}.log").read_text()

@@ -75,7 +75,11 @@ def _refill() -> None:
             pass
         finally:
             _refilling.release()
-    threading.Thread(target=work, name="noodplan-spare", daemon=True).start()
+    # not a daemon: the interpreter waits for a kit being built (under a second) before it shuts down; a daemon
+    # thread still inside pydantic-core's validation when it does is killed mid-call (SIGABRT "exception not
+    # rethrown", or SIGSEGV): 5 of 8 scripts that imported this module and exited a second later crashed so,
+    # and a server stopped (or failing to bind its port) in its first seconds
+    threading.Thread(target=work, name="noodplan-spare", daemon=False).start()
 
 
 def take_kit() -> tuple[Session, MapCanvas]:

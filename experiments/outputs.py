@@ -664,6 +664,12 @@ def hold_interrupts(noted: list[int] | tuple[int, ...] = ()) -> None:
         signal.signal(sig, lambda signum, _frame: _interrupts.append(signum))
 
 
+def interrupts_held() -> bool:
+    """Whether a Ctrl+C or SIGTERM came since the command started and has not been answered (for a command
+    that answers it itself, such as `noodplan ui` before its server starts)."""
+    return bool(_interrupts)
+
+
 def interrupt_answered() -> None:
     """The command answered the Ctrl+C itself (a sweep says how far it got and exits 130): the
     remembered one is not raised again at the end of `interruptible()` (a second 'interrupted' line)."""

@@ -14,9 +14,11 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from experiments import cli as base
+from experiments import outputs
 
 DEFAULT_PORT = 8765
 # Nothing may leave the machine: no version check, no telemetry, and a miss in the local
@@ -68,17 +70,52 @@ def _ui_installed(command: str) -> bool:
     return True
 
 
-def _serve(command: list[str], env: dict[str, str]) -> int:
-    """Run the server until it stops; stopping the command (Ctrl+C, SIGTERM) stops the server with it."""
-    proc = subprocess.Popen(command, env=env)
+STOP_GRACE_S = 30.0   # a server asked to stop is killed when it has not stopped this long after
 
-    def forward(signum, _frame):
-        if proc.poll() is None:
-            proc.send_signal(signum)
-    signal.signal(signal.SIGTERM, forward)
-    signal.signal(signal.SIGINT, forward)
-    code = proc.wait()
-    return 0 if code in (0, -signal.SIGINT, -signal.SIGTERM) else code
+
+def _serve(command: list[str], env: dict[str, str], name: str, said: list[str]) -> int:
+    """Run the server (`name`: the command, for its lines; `said`: the lines it prints as the server starts)
+    until it stops; returns its exit code, 0 when the user stopped it.
+
+    The command stops the server, the server does not answer Ctrl+C itself (it starts with Ctrl+C ignored:
+    during its first seconds of imports a Ctrl+C printed a traceback, or was swallowed and the server came up
+    and ran on). A Ctrl+C or SIGTERM to the command, at any time, asks the server to stop with SIGTERM: quiet
+    while it starts, a graceful shutdown once it serves; a second one, or STOP_GRACE_S without its end, kills it.
+    One that came while the command started (held by `experiments.entry`) stops it before the server starts:
+    one line, exit code 130."""
+    asked: list[float] = []          # when the user asked to stop (a second time: at once)
+    proc: subprocess.Popen | None = None
+
+    def stop(_signum, _frame) -> None:
+        asked.append(time.monotonic())
+        if proc is not None and proc.poll() is None:
+            if len(asked) == 1:
+                print(f"noodplan {name}: stopping the server (Ctrl+C again stops it at once)", file=sys.stderr,
+                      flush=True)
+            proc.send_signal(signal.SIGTERM if len(asked) == 1 else signal.SIGKILL)
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, stop)
+    if asked or outputs.interrupts_held():
+        print(f"noodplan {name}: interrupted before the server started", file=sys.stderr, flush=True)
+        return base.EXIT_INTERRUPTED
+    print("\n".join(said), flush=True)
+    proc = subprocess.Popen(command, env=env, preexec_fn=_ignore_ctrl_c)   # (no Python threads here yet)
+    if asked:                                # (asked while it was being started)
+        proc.send_signal(signal.SIGTERM)
+    while True:
+        try:
+            code = proc.wait(timeout=0.5)
+            break
+        except subprocess.TimeoutExpired:
+            if asked and time.monotonic() - asked[0] > STOP_GRACE_S:
+                proc.kill()
+    return 0 if asked or code in (0, -signal.SIGINT, -signal.SIGTERM) else code
+
+
+def _ignore_ctrl_c() -> None:
+    """In the server's process before it starts: Ctrl+C ignored (the command stops it, `_serve`); Python keeps
+    an ignored SIGINT ignored, and uvicorn handles it again once it serves."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
@@ -111,8 +148,8 @@ def cmd_ui(args: argparse.Namespace) -> int:
             print(f"noodplan ui: --sweep: {exc}", file=sys.stderr)
             return base.EXIT_BAD_INPUT
         env["NOODPLAN_UI_SWEEP"] = args.sweep
-    print(f"noodplan UI at http://{host}:{args.port}/  (offline; Ctrl+C stops it)", flush=True)
-    return _serve(server_command(host, args.port), env)
+    return _serve(server_command(host, args.port), env, "ui",
+                  [f"noodplan UI at http://{host}:{args.port}/  (offline; Ctrl+C stops it)"])
 
 
 def cmd_exercise_serve(args: argparse.Namespace) -> int:
@@ -151,11 +188,11 @@ def cmd_exercise_serve(args: argparse.Namespace) -> int:
     if files:     # offered on the start page beside the library (`viz.exercise_room.offered`)
         env[EXERCISE_FILES_ENV] = os.pathsep.join(files)    # (set when files is: the loop imported it)
     shown = "127.0.0.1" if host in LOOPBACK else host
-    print(f"noodplan exercise room at http://{shown}:{args.port}/  (offline; Ctrl+C stops it)", flush=True)
+    said = [f"noodplan exercise room at http://{shown}:{args.port}/  (offline; Ctrl+C stops it)"]
     if host not in LOOPBACK:
-        print(f"  listening on {host}: anyone who can reach this address can open the page; only those with a "
-              f"room's join code can enter it", flush=True)
-    return _serve(server_command(host, args.port, "viz.exercise_app"), env)
+        said.append(f"  listening on {host}: anyone who can reach this address can open the page; only those with a "
+                    f"room's join code can enter it")
+    return _serve(server_command(host, args.port, "viz.exercise_app"), env, "exercise serve", said)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import os
 import socket
+
+import pytest
 
 from viz import cli
 
@@ -47,3 +50,102 @@ def test_the_server_does_not_print_solaras_cookie_warning_and_keeps_the_users_fi
             "framework, the scheme is http', UserWarning); warnings.warn('other', UserWarning)")
     err = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, check=True).stderr
     assert "samesite" not in err and "UserWarning: other" in err
+
+
+def _ui_command(port: int):
+    """`noodplan ui --port PORT` as a user starts it, in a process group of its own (the server joins it)."""
+    import subprocess
+    import sys
+
+    from tests.viz.conftest import ROOT
+
+    return subprocess.Popen([sys.executable, "-m", "viz.entry", "ui", "--port", str(port)], cwd=ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def _serving(port: int, deadline: float) -> bool:
+    import time
+    import urllib.request
+
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    while time.monotonic() < deadline:
+        try:
+            with opener.open(f"http://127.0.0.1:{port}/", timeout=5) as r:
+                if r.status == 200:
+                    return True
+        except OSError:
+            time.sleep(0.3)
+    return False
+
+
+def _group_gone(pgid: int) -> bool:
+    import os
+
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return True
+    return False
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("after", [0.3, 1.5, 4.0])
+def test_ctrl_c_while_the_ui_starts_stops_it_cleanly(after):
+    """Ctrl+C while `noodplan ui` starts (the command's imports, the server's): the command ends within seconds,
+    with one line and no traceback, and leaves no server behind. Before, a Ctrl+C in its first 1.5 s was held
+    and never answered (the server came up and ran on, the command waited on it), and one a few seconds in printed
+    the server's KeyboardInterrupt traceback from an import, or click's "Aborted." with exit code 1."""
+    import signal
+    import time
+
+    from tests.viz.conftest import _free_port
+
+    proc = _ui_command(_free_port())
+    time.sleep(after)
+    proc.send_signal(signal.SIGINT)
+    try:
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert "Traceback" not in err and "Aborted" not in err, err
+    if proc.returncode == 130:        # asked before the server started: it never did
+        assert err.strip() == "noodplan ui: interrupted before the server started" and out == ""
+    else:
+        assert proc.returncode == 0 and "noodplan ui: stopping the server" in err, (proc.returncode, err)
+        assert out.startswith("noodplan UI at http://127.0.0.1:")
+    time.sleep(0.5)
+    assert _group_gone(proc.pid)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("signals", [("SIGINT",), ("SIGTERM",), ("SIGINT", "SIGINT")])
+def test_the_serving_ui_stops_on_ctrl_c_or_sigterm_with_exit_code_0(signals):
+    """Once it serves, Ctrl+C (or SIGTERM from a supervisor) stops the server and the command exits 0, its port
+    free again; a second Ctrl+C stops it at once. Before, it exited 1 with click's "Aborted." (the server re-raised
+    the SIGINT it had handled)."""
+    import signal
+    import socket
+    import time
+
+    from tests.viz.conftest import _free_port
+
+    port = _free_port()
+    proc = _ui_command(port)
+    try:
+        assert _serving(port, time.monotonic() + 300), proc.stderr
+        for name in signals:
+            proc.send_signal(getattr(signal, name))
+            time.sleep(0.05)
+        out, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 0, err
+    assert out.startswith("noodplan UI at http://127.0.0.1:")
+    assert "Traceback" not in err and "Aborted" not in err, err
+    assert "noodplan ui: stopping the server (Ctrl+C again stops it at once)" in err
+    time.sleep(0.5)
+    assert _group_gone(proc.pid)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", port))

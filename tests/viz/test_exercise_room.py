@@ -240,7 +240,7 @@ def test_a_facilitators_own_exercise_file_is_checked_offered_and_played_in_a_roo
     own = tmp_path / "drill.yaml"
     own.write_text(yaml.safe_dump(exercise(), sort_keys=False))
     started: list[dict] = []
-    monkeypatch.setattr(cli, "_serve", lambda command, env: started.append(env) or 0)
+    monkeypatch.setattr(cli, "_serve", lambda command, env, name, said: started.append(env) or 0)
     monkeypatch.chdir(tmp_path)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -1297,7 +1297,7 @@ def test_the_facilitator_sets_how_long_a_seat_may_be_quiet_before_it_is_away(tmp
     from viz import cli, exercise_room
 
     started: list[dict] = []
-    monkeypatch.setattr(cli, "_serve", lambda command, env: started.append(env) or 0)
+    monkeypatch.setattr(cli, "_serve", lambda command, env, name, said: started.append(env) or 0)
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = str(s.getsockname()[1])

@@ -9,6 +9,7 @@ needed when `ui` runs, and the server runs in its own process (`python -m solara
 from __future__ import annotations
 
 import argparse
+import errno
 import os
 import signal
 import socket
@@ -51,13 +52,19 @@ def server_env() -> dict[str, str]:
     return {**os.environ, **OFFLINE_ENV, "PYTHONWARNINGS": warn}
 
 
-def _port_free(host: str, port: int) -> bool:
+def _port_taken(host: str, port: int) -> str | None:
+    """Why the server could not listen on `port` of `host`, as "--option: reason" (None: it can): in use, not
+    allowed (a port below 1024 without administrator rights), or `host` not an address of this machine."""
     with socket.socket() as s:
         try:
             s.bind((host, port))
-        except OSError:
-            return False
-    return True
+        except PermissionError:
+            return f"--port: {port} needs administrator rights (a port below 1024); choose one from 1024 up"
+        except OSError as exc:
+            if exc.errno == errno.EADDRNOTAVAIL:
+                return f"--host: {host!r} is not an address of this machine"
+            return f"--port: {port} is in use on {host}; choose another"
+    return None
 
 
 def _ui_installed(command: str) -> bool:
@@ -125,9 +132,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
     if not 0 < args.port < 65536:
         print(f"noodplan ui: --port: must be 1 to 65535 (got {args.port})", file=sys.stderr)
         return base.EXIT_BAD_INPUT
-    if not _port_free(host, args.port):
-        print(f"noodplan ui: --port: {args.port} is in use on {host}; choose another with --port",
-              file=sys.stderr)
+    taken = _port_taken(host, args.port)
+    if taken:
+        print(f"noodplan ui: {taken}", file=sys.stderr)
         return base.EXIT_BAD_INPUT
     env = server_env()
     if args.scenario:
@@ -165,9 +172,9 @@ def cmd_exercise_serve(args: argparse.Namespace) -> int:
     except (socket.gaierror, UnicodeError):
         print(f"noodplan exercise serve: --host: {host!r} is not an address of this machine", file=sys.stderr)
         return base.EXIT_BAD_INPUT
-    if not _port_free(host, args.port):
-        print(f"noodplan exercise serve: --port: {args.port} is in use on {host} (or {host} is not an address "
-              f"of this machine); choose another", file=sys.stderr)
+    taken = _port_taken(host, args.port)
+    if taken:
+        print(f"noodplan exercise serve: {taken}", file=sys.stderr)
         return base.EXIT_BAD_INPUT
     env = server_env()
     from viz.exercise_room import AWAY_ENV

@@ -36,6 +36,29 @@ def test_port_in_use_is_a_clear_error(capsys):
     assert "in use" in capsys.readouterr().err
 
 
+def test_a_port_the_user_may_not_take_is_said_so_not_called_in_use(monkeypatch, capsys):
+    """A port below 1024 without administrator rights was refused as "in use"; a host that is not this machine's
+    as "in use (or not an address of this machine)". Each is now said as what it is (the bind's error, faked here:
+    the tests may run as root)."""
+    def bind_refused(error):
+        def bind(self, address):
+            raise error
+        return bind
+
+    monkeypatch.setattr(socket.socket, "bind", bind_refused(PermissionError(13, "Permission denied")))
+    assert cli.main(["ui", "--port", "80"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "noodplan ui: --port: 80 needs administrator rights (a port below 1024); choose one from 1024 up")
+    monkeypatch.setattr(socket.socket, "bind", bind_refused(OSError(99, "Cannot assign requested address")))
+    assert cli.main(["exercise", "serve", "--host", "10.99.99.99", "--port", "8800"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "noodplan exercise serve: --host: '10.99.99.99' is not an address of this machine")
+    monkeypatch.setattr(socket.socket, "bind", bind_refused(OSError(98, "Address already in use")))
+    assert cli.main(["exercise", "serve", "--port", "8800"]) == 2
+    assert capsys.readouterr().err.strip() == (
+        "noodplan exercise serve: --port: 8800 is in use on 127.0.0.1; choose another")
+
+
 def test_the_server_does_not_print_solaras_cookie_warning_and_keeps_the_users_filters(monkeypatch):
     """`noodplan ui` or `exercise serve --host 0.0.0.0` opened from another machine printed Solara's eleven-line
     'Cookies with samesite=none require https' warning on the first page load (found in the docs audit, round 19).

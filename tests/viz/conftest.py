@@ -55,9 +55,10 @@ def _free_port() -> int:
 
 
 # A server on a port another process took between `_free_port` closing it and the server binding it logs
-# "address already in use" and exits: with uvicorn's STARTUP_FAILURE (3), or now and then (1 in 10 tries
-# here, once on CI) killed by SIGABRT (-6) as the interpreter shuts down behind it (Solara's daemon threads,
-# such as its kernels' keep-alive event loop, still running). Either is the port lost, not a broken server.
+# "address already in use" and exits with uvicorn's STARTUP_FAILURE (3). It was also seen killed by SIGABRT
+# (-6) as its interpreter shut down (1 in 10 tries here, once on CI: a daemon thread inside pydantic-core, the
+# app's spare session, since built on a thread the interpreter waits for); a daemon thread of a library could
+# do it again. Either is the port lost, not a broken server.
 BIND_FAILED_EXITS = (3, -6)
 BIND_FAILED_LOG = "address already in use"
 START_ATTEMPTS = 5

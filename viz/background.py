@@ -17,6 +17,7 @@ from typing import Any
 
 import solara
 
+from viz import workers
 from viz.redraw import from_thread
 
 log = logging.getLogger(__name__)
@@ -25,6 +26,11 @@ PROGRESS_STEP = 0.05      # report progress in steps of 5 % (each report redraws
 
 # work(progress, cancelled) -> result, or None when cancelled
 Work = Callable[[Callable[[float], None], Callable[[], bool]], Any]
+
+
+class JobCancelled(Exception):
+    """Raised by a job's progress report once the job is cancelled (Cancel, the page closing or the
+    server stopping), so a long run ends at its next day, not at the end of the run it is in."""
 
 
 class BackgroundJob:
@@ -46,7 +52,7 @@ class BackgroundJob:
         self.error.set("")
         self.progress.set(0.0)
         self.running.set(True)
-        threading.Thread(target=self._run, args=(work, cancel), name="noodplan-job", daemon=True).start()
+        workers.start(self._run, "noodplan-job", cancel, (work, cancel))
 
     def cancel(self) -> None:
         """Stop at the next point the work asks; returns at once (the result, if any, is dropped)."""
@@ -65,11 +71,15 @@ class BackgroundJob:
         last = [0.0]
 
         def tick(f: float) -> None:
-            if f - last[0] >= PROGRESS_STEP and not cancel.is_set():
+            if cancel.is_set():
+                raise JobCancelled
+            if f - last[0] >= PROGRESS_STEP:
                 last[0] = f
                 from_thread(lambda: None if cancel.is_set() else self.progress.set(f))
         try:
             out = work(tick, cancel.is_set)
+        except JobCancelled:
+            return
         except Exception as exc:   # shown in the panel; the traceback goes to the server log
             log.exception("background job failed")
             said = str(exc) or type(exc).__name__      # (`exc` is unbound once the except block ends)

@@ -82,7 +82,8 @@ STOP_GRACE_S = 30.0   # a server asked to stop is killed when it has not stopped
 
 def _serve(command: list[str], env: dict[str, str], name: str, said: list[str]) -> int:
     """Run the server (`name`: the command, for its lines; `said`: the lines it prints as the server starts)
-    until it stops; returns its exit code, 0 when the user stopped it.
+    until it stops; returns its exit code, 0 when the user stopped it, 128 + N when signal N ended it otherwise
+    (said in a line). The command's own Ctrl+C and SIGTERM handlers are put back when it returns.
 
     The command stops the server, the server does not answer Ctrl+C itself (it starts with Ctrl+C ignored:
     during its first seconds of imports a Ctrl+C printed a traceback, or was swallowed and the server came up
@@ -100,23 +101,43 @@ def _serve(command: list[str], env: dict[str, str], name: str, said: list[str]) 
                 print(f"noodplan {name}: stopping the server (Ctrl+C again stops it at once)", file=sys.stderr,
                       flush=True)
             proc.send_signal(signal.SIGTERM if len(asked) == 1 else signal.SIGKILL)
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, stop)
-    if asked or outputs.interrupts_held():
-        print(f"noodplan {name}: interrupted before the server started", file=sys.stderr, flush=True)
-        return base.EXIT_INTERRUPTED
-    print("\n".join(said), flush=True)
-    proc = subprocess.Popen(command, env=env, preexec_fn=_ignore_ctrl_c)   # (no Python threads here yet)
-    if asked:                                # (asked while it was being started)
-        proc.send_signal(signal.SIGTERM)
-    while True:
-        try:
-            code = proc.wait(timeout=0.5)
-            break
-        except subprocess.TimeoutExpired:
-            if asked and time.monotonic() - asked[0] > STOP_GRACE_S:
-                proc.kill()
-    return 0 if asked or code in (0, -signal.SIGINT, -signal.SIGTERM) else code
+    before = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        if asked or outputs.interrupts_held():
+            print(f"noodplan {name}: interrupted before the server started", file=sys.stderr, flush=True)
+            return base.EXIT_INTERRUPTED
+        print("\n".join(said), flush=True)
+        proc = subprocess.Popen(command, env=env, preexec_fn=_ignore_ctrl_c)   # (no Python threads here yet)
+        if asked:                                # (asked while it was being started)
+            proc.send_signal(signal.SIGTERM)
+        while True:
+            try:
+                code = proc.wait(timeout=0.5)
+                break
+            except subprocess.TimeoutExpired:
+                if asked and time.monotonic() - asked[0] > STOP_GRACE_S:
+                    proc.kill()
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)
+    if asked or code in (0, -signal.SIGINT, -signal.SIGTERM):
+        return 0
+    if code < 0:                             # killed by a signal nobody here sent (out of memory, a crash)
+        print(f"noodplan {name}: the server was ended by {_signal_name(-code)}; its last lines above say what "
+              f"it was doing", file=sys.stderr, flush=True)
+        return 128 - code                    # as a shell reports a process a signal ended
+    return code
+
+
+def _signal_name(number: int) -> str:
+    """SIGKILL (9) and the like, in words where a planner may meet them."""
+    try:
+        sig = signal.Signals(number)
+    except ValueError:
+        return f"signal {number}"
+    what = {signal.SIGKILL: "killed, often by the system when memory runs out",
+            signal.SIGSEGV: "a crash", signal.SIGABRT: "a crash"}.get(sig)
+    return f"{sig.name} ({what})" if what else sig.name
 
 
 def _ignore_ctrl_c() -> None:

@@ -40,6 +40,7 @@ from model.metrics import Recorder
 from model.rulebook import run_day
 from model.scenario import SCENARIO_DIR, Scenario
 from model.simulate import prepare
+from viz import workers
 from viz.compare import variant
 from viz.session import world_for
 
@@ -55,6 +56,7 @@ _followers: OrderedDict[tuple, Follower] = OrderedDict()     # least recently as
 _lock = threading.Lock()
 _changed = threading.Condition(_lock)                        # a follower moved on, or was asked for more
 _worker: threading.Thread | None = None
+_quit = threading.Event()                                    # set at the interpreter's exit (`viz.workers`)
 
 
 def stable_stock_changes() -> dict:
@@ -198,8 +200,7 @@ def _wake() -> None:
     global _worker
     _changed.notify_all()
     if _worker is None or not _worker.is_alive():
-        _worker = threading.Thread(target=_work, name="noodplan-counterfactual", daemon=True)
-        _worker.start()
+        _worker = workers.start(_work, "noodplan-counterfactual", _quit)
 
 
 def _next() -> Follower | None:
@@ -219,7 +220,7 @@ def _work() -> None:
     while True:
         with _lock:
             f = _next()
-            if f is None:
+            if f is None or _quit.is_set():
                 _worker = None
                 return
             live = [g for g in _followers.values() if g._state is not None and g is not f]

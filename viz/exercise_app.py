@@ -24,7 +24,7 @@ from experiments.exercise import report, savefile
 from experiments.exercise import roles as R
 from experiments.exercise.engine import minutes_said, said, turn_at
 from model.scenario import ScenarioError
-from viz import trace
+from viz import trace, workers
 from viz.exercise_room import HEARTBEAT_S, ROOMS, Room, TakenAlready, away_said, offered, say_events
 from viz.field_carrier import FieldCarrier
 from viz.file_pick import FilePick
@@ -170,7 +170,7 @@ def _follow(room: Room | None, seen: solara.Reactive[int]) -> None:
             while not stop.wait(POLL_S):
                 if room.version != seen.value:
                     from_thread(lambda: seen.set(room.version))
-        threading.Thread(target=poll, name="noodplan-room-poll", daemon=True).start()
+        workers.start(poll, "noodplan-room-poll", stop)
         return stop.set
     solara.use_effect(setup, [room.code if room else None])
 
@@ -355,7 +355,7 @@ def Clock(room: Room, tick: int = 0):
         def tick():
             while not stop.wait(next_redraw(room.time_left())):
                 from_thread(lambda: now.set(now.value + 1))
-        threading.Thread(target=tick, name="noodplan-turn-clock", daemon=True).start()
+        workers.start(tick, "noodplan-turn-clock", stop)
         return stop.set
     solara.use_effect(setup, [room.code, ticking])
     _ = now.value
@@ -519,7 +519,7 @@ def Seats(room: Room, key: str, on_message: Callable[[str], None], tick: int = 0
                 room.look()
                 if room.shown_away:
                     from_thread(lambda: now.set(now.value + 1))
-        threading.Thread(target=look, name="noodplan-room-seats", daemon=True).start()
+        workers.start(look, "noodplan-room-seats", stop)
         return stop.set
     solara.use_effect(setup, [room.code])
     _ = now.value

@@ -46,7 +46,7 @@ from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from typing import Protocol
 
-from viz import trace
+from viz import trace, workers
 
 SPEEDS = {"1 day/s": 1.0, "5 days/s": 5.0, "20 days/s": 20.0, "as fast as possible": math.inf}
 FASTEST = "as fast as possible"
@@ -139,9 +139,7 @@ class Player:
         self._stop = threading.Event()
         self._joined = threading.Event()
         self.error = None
-        self._thread = threading.Thread(target=self._run, args=(self._stop, self._joined),
-                                        name="noodplan-play", daemon=True)
-        self._thread.start()
+        self._thread = workers.start(self._run, "noodplan-play", self._stop, (self._stop, self._joined))
 
     def pause(self) -> None:
         """Stop before the next day; returns at once (the thread shows its last frame and ends)."""

@@ -26,6 +26,7 @@ import ipywidgets as widgets
 import pandas as pd
 import solara
 
+from viz import workers
 from viz.components import TypedText
 from viz.figures import png_bytes
 from viz.redraw import from_thread
@@ -145,7 +146,7 @@ def SweepView(store: str):
         def show(stamp: tuple[int | None, ...]) -> None:
             if not stop.is_set():             # (the tab closed while the page's lock was held)
                 set_stamp(stamp)
-        threading.Thread(target=look, name="noodplan-sweep-watch", daemon=True).start()
+        workers.start(look, "noodplan-sweep-watch", stop)
         return stop.set           # the tab closes or another store is opened: stop looking
     solara.use_effect(watch, [store])
     kpi, set_kpi = solara.use_state(None)

@@ -172,3 +172,28 @@ def test_the_serving_ui_stops_on_ctrl_c_or_sigterm_with_exit_code_0(signals):
     assert _group_gone(proc.pid)
     with socket.socket() as s:
         s.bind(("127.0.0.1", port))
+
+
+@pytest.mark.parametrize("server, code, line", [
+    ("import os, signal; os.kill(os.getpid(), signal.SIGKILL)", 137,
+     "noodplan ui: the server was ended by SIGKILL (killed, often by the system when memory runs out); its last "
+     "lines above say what it was doing"),
+    ("import os, resource, signal; resource.setrlimit(resource.RLIMIT_CORE, (0, 0)); os.abort()", 134,
+     "noodplan ui: the server was ended by SIGABRT (a crash); its last lines above say what it was doing"),
+    ("raise SystemExit(3)", 3, None),
+    ("pass", 0, None),
+])
+def test_a_server_that_ends_by_itself_gives_its_end_in_the_exit_code_and_in_words(capfd, server, code, line):
+    """A server killed by a signal the command did not send (memory run out, a crash) is said in a line and
+    exits 128 + the signal, as a shell reports it (before: the negative code, which the shell saw as 256 - N);
+    its own exit code passes through; the command's Ctrl+C handling is put back when it returns."""
+    import signal
+    import sys
+
+    handlers = signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)
+    got = cli._serve([sys.executable, "-c", server], dict(os.environ), "ui", ["noodplan UI at http://x/"])
+    out, err = capfd.readouterr()
+    assert got == code
+    assert out == "noodplan UI at http://x/\n"
+    assert err.strip() == (line or "")
+    assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers

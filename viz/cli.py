@@ -52,9 +52,14 @@ def server_env() -> dict[str, str]:
     return {**os.environ, **OFFLINE_ENV, "PYTHONWARNINGS": warn}
 
 
-def _port_taken(host: str, port: int) -> str | None:
-    """Why the server could not listen on `port` of `host`, as "--option: reason" (None: it can): in use, not
-    allowed (a port below 1024 without administrator rights), or `host` not an address of this machine."""
+def _cannot_listen(host: str, port: int) -> str | None:
+    """Why the server could not listen on `port` of `host` (1-65535: the arguments' parser checks it), as
+    "--option: reason" (None: it can): `host` not an address of this machine, the port in use or not allowed
+    (below 1024 without administrator rights)."""
+    try:
+        socket.getaddrinfo(host, port)
+    except (socket.gaierror, UnicodeError):
+        return f"--host: {host!r} is not an address of this machine"
     with socket.socket() as s:
         try:
             s.bind((host, port))
@@ -150,12 +155,9 @@ def cmd_ui(args: argparse.Namespace) -> int:
     if not _ui_installed("ui"):
         return base.EXIT_BAD_INPUT
     host = "127.0.0.1"
-    if not 0 < args.port < 65536:
-        print(f"noodplan ui: --port: must be 1 to 65535 (got {args.port})", file=sys.stderr)
-        return base.EXIT_BAD_INPUT
-    taken = _port_taken(host, args.port)
-    if taken:
-        print(f"noodplan ui: {taken}", file=sys.stderr)
+    cannot = _cannot_listen(host, args.port)
+    if cannot:
+        print(f"noodplan ui: {cannot}", file=sys.stderr)
         return base.EXIT_BAD_INPUT
     env = server_env()
     if args.scenario:
@@ -185,17 +187,9 @@ def cmd_exercise_serve(args: argparse.Namespace) -> int:
     if not _ui_installed("exercise serve"):
         return base.EXIT_BAD_INPUT
     host = args.host
-    if not 0 < args.port < 65536:
-        print(f"noodplan exercise serve: --port: must be 1 to 65535 (got {args.port})", file=sys.stderr)
-        return base.EXIT_BAD_INPUT
-    try:
-        socket.getaddrinfo(host, args.port)
-    except (socket.gaierror, UnicodeError):
-        print(f"noodplan exercise serve: --host: {host!r} is not an address of this machine", file=sys.stderr)
-        return base.EXIT_BAD_INPUT
-    taken = _port_taken(host, args.port)
-    if taken:
-        print(f"noodplan exercise serve: {taken}", file=sys.stderr)
+    cannot = _cannot_listen(host, args.port)
+    if cannot:
+        print(f"noodplan exercise serve: {cannot}", file=sys.stderr)
         return base.EXIT_BAD_INPUT
     env = server_env()
     from viz.exercise_room import AWAY_ENV

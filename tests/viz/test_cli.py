@@ -197,3 +197,15 @@ def test_a_server_that_ends_by_itself_gives_its_end_in_the_exit_code_and_in_word
     assert out == "noodplan UI at http://x/\n"
     assert err.strip() == (line or "")
     assert (signal.getsignal(signal.SIGINT), signal.getsignal(signal.SIGTERM)) == handlers
+
+
+@pytest.mark.parametrize("argv, line", [
+    (["ui", "--port", "0"], "noodplan: ui: argument --port: must be 1 to 65,535 (got 0) (see --help)"),
+    (["exercise", "serve", "--port", "70000"],
+     "noodplan: exercise serve: argument --port: must be 1 to 65,535 (got 70,000) (see --help)"),
+    (["exercise", "serve", "--host", "no-such-host.invalid"],
+     "noodplan exercise serve: --host: 'no-such-host.invalid' is not an address of this machine"),
+])
+def test_a_port_or_host_that_cannot_be_is_said_in_one_line(capsys, argv, line):
+    assert cli.main(argv) == 2
+    assert capsys.readouterr().err.strip() == line

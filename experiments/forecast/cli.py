@@ -256,7 +256,6 @@ def _forecast(args: argparse.Namespace) -> int:
     band = _band(args.inflow_band) if args.inflow_band is not None else None    # before the run to the origin
     out = args.out or "out/forecast"
     _reads(args)
-    outputs.check_folder(out, args.force)
     given = [f for f, v in (("--at", args.at), ("--seed", args.seed), ("--save-snapshot", args.save_snapshot))
              if v is not None]
     if given and (args.from_snapshot or args.from_record):
@@ -266,17 +265,11 @@ def _forecast(args: argparse.Namespace) -> int:
         raise _Bad("--base: goes with --from-record only (a run or a snapshot brings its own scenario)")
     if args.family_inflow and not args.from_record:
         raise _Bad("--family-inflow: goes with --from-record only (a run or a snapshot brings its own arrivals)")
-    if args.save_snapshot:
-        outputs.check_file(args.save_snapshot, ".snapshot", "--save-snapshot")   # before the run to the origin
-    if args.from_record:
-        date = _date(args.from_record, "--from-record")
-        inflow = args.inflow or "persistence"
-        with _option("--base"):
-            base = load_scenario(args.base)
-        with _option("--from-record"):
-            origin = origins.from_record(date, args.months, base, scenario_inflow=inflow == "scenario",
-                                         family=args.family_inflow or FAMILY_RULE)
-    elif args.from_snapshot:
+    date = _date(args.from_record, "--from-record") if args.from_record else None
+    at = _date(args.at, "--at") if args.at else None
+    source = args.from_run or "baseline"
+    run_scenario = None                        # the scenario to run to the origin (--from-run NAME or FILE)
+    if date is None and args.from_snapshot:
         if origins.is_run_folder(args.from_snapshot):
             raise _Bad(f"--from-snapshot: {args.from_snapshot} is a run's output folder, not a snapshot file; "
                        f"forecast from its end with --from-run {args.from_snapshot}")
@@ -285,19 +278,32 @@ def _forecast(args: argparse.Namespace) -> int:
 
             hint = windows_path(args.from_snapshot)
             raise _Bad(f"--from-snapshot: {args.from_snapshot}: no such file" + (f" ({hint})" if hint else ""))
+    elif date is None:
+        with _option("--from-run"):
+            if not Path(source).is_dir():
+                run_scenario = load_scenario(source)
+            elif args.seed is not None:
+                raise _Bad("--seed: goes without a run's folder (its manifest gives the run's seed)")
+    outputs.check_folder(out, args.force)     # (after the arguments' own checks: each is said first)
+    if args.save_snapshot:
+        outputs.check_file(args.save_snapshot, ".snapshot", "--save-snapshot")   # before the run to the origin
+    if date is not None:
+        inflow = args.inflow or "persistence"
+        with _option("--base"):
+            base = load_scenario(args.base)
+        with _option("--from-record"):
+            origin = origins.from_record(date, args.months, base, scenario_inflow=inflow == "scenario",
+                                         family=args.family_inflow or FAMILY_RULE)
+    elif args.from_snapshot:
         with _option("--from-snapshot"):
             origin = origins.from_snapshot_file(args.from_snapshot, args.months)
         inflow = args.inflow or "scenario"
     else:
-        at = _date(args.at, "--at") if args.at else None
-        source = args.from_run or "baseline"
         with _option("--from-run"):
-            if Path(source).is_dir():       # a run's output folder (noodplan run ... --out DIR): its end
-                if args.seed is not None:
-                    raise _Bad("--seed: goes without a run's folder (its manifest gives the run's seed)")
+            if run_scenario is None:       # a run's output folder (noodplan run ... --out DIR): its end
                 origin = origins.from_run_folder(source, args.months, at, _progress("Running to the origin", "day"))
             else:
-                origin = origins.from_run(load_scenario(source), args.months, at, args.seed,
+                origin = origins.from_run(run_scenario, args.months, at, args.seed,
                                           _progress("Running to the origin", "day"))
         inflow = args.inflow or "scenario"
         if args.save_snapshot:

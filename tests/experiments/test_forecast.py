@@ -886,6 +886,29 @@ def test_forecast_bad_input_is_one_line_and_exit_code_2(tmp_path, capsys):
     assert not (tmp_path / "o").exists()
 
 
+def test_a_wrong_argument_is_said_before_an_output_folder_in_use(tmp_path, capsys):
+    """A user who gives a wrong date (or a wrong pair of options) and an output folder already written hears of
+    the argument first, not of the folder and then, once it is cleared, of the argument."""
+    used = tmp_path / "o"
+    used.mkdir()
+    (used / "forecast.csv").write_text("an earlier forecast\n")
+    for argv, line in ((["--from-record", "2020-06-31"], "noodplan: --from-record: '2020-06-31' is not a day of the "
+                        "calendar (YYYY-MM-DD)"),
+                       (["--at", "soon"], "noodplan: --at: 'soon' is not a date written YYYY-MM-DD"),
+                       (["--from-record", "2020-06-01", "--seed", "3"], "noodplan: --seed: goes with --from-run only "
+                        "(--at, --seed and --save-snapshot say where the run starts the forecast)"),
+                       (["--from-snapshot", str(tmp_path / "none.snapshot")],
+                        f"noodplan: --from-snapshot: {tmp_path / 'none.snapshot'}: no such file"),
+                       (["--from-run", str(tmp_path), "--seed", "3"],
+                        "noodplan: --seed: goes without a run's folder (its manifest gives the run's seed)")):
+        assert main(["forecast", *argv, "--out", str(used)]) == 2
+        assert capsys.readouterr().err.strip() == line
+    assert main(["forecast", "--from-run", "no-such-scenario", "--out", str(used)]) == 2
+    assert capsys.readouterr().err.startswith("noodplan: --from-run: no-such-scenario: no such scenario file")
+    assert main(["forecast", "--from-record", "2020-06-01", "--out", str(used)]) == 2
+    assert "--out: " in capsys.readouterr().err and (used / "forecast.csv").read_text() == "an earlier forecast\n"
+
+
 def test_a_record_origin_before_any_known_inflow_is_refused_in_one_line(tmp_path, capsys):
     """`--from-record 2010-01-01` has a count (the record holds them from 1995) but no first
     applications known (the first, 2012's, from 25 January 2013): persistence raised a bare

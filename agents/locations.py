@@ -247,8 +247,11 @@ class LocationRules:
 
     @classmethod
     def open_planned(cls, locs: Locations, day: int) -> np.ndarray:
-        """Planned locations whose lead time is over open; returns their indexes."""
-        opening = ((locs.life == _PLANNED) & (locs.open_day <= day)).nonzero()[0]
+        """Planned locations whose lead time is over open; returns their indexes (ascending)."""
+        planned = (locs.life == _PLANNED).nonzero()[0]
+        if len(planned) == 0:      # (most days: nothing planned, no open days to look at)
+            return planned
+        opening = planned[locs.open_day[planned] <= day]
         if len(opening):
             locs.life[opening] = Life.OPEN
         return opening

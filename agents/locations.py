@@ -130,7 +130,8 @@ class Locations:
                 room = rows[name] = np.zeros(max(2 * end, _FEWEST_ROWS), dt)
                 room[:n] = col
             grown = room[:end]
-            grown[n:] = columns.get(name, 0)
+            if name in columns:       # (a field not given stays zero: rows past `n` were never written)
+                grown[n:] = columns[name]
             setattr(self, name, grown)  # a new view: caches keyed on the column's identity see the change
         self.names += list(names)
         self.n = end

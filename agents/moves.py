@@ -57,18 +57,14 @@ class MoveLog:
 
     `day` and `km` are computed when read (and kept until the log grows); read them for a few
     rows with `days_of(rows)` and `km_of(rows)`. The other columns are views of the storage.
-    A few rows appended at a time wait as Python numbers and are stored when the log is read
-    (or larger appends come): readers always see every row.
     """
 
     _location_max = int(np.iinfo(np.int32).max)   # a log pickled before the int16 columns: int32
 
     def __init__(self, capacity: int = 4096, locations: Locations | None = None,
                  distance_km: np.ndarray | None = None) -> None:
-        self.n = 0          # rows logged (the pending ones included)
+        self.n = 0
         self._cols = {k: np.zeros(capacity, dt) for k, dt in _LOG_FIELDS.items()}
-        self._stored = 0    # rows in `_cols`; the rest wait in `_pending` (see `append`)
-        self._pending: dict[str, list] = {k: [] for k in _LOG_FIELDS}
         self._location_max = int(np.iinfo(_LOG_FIELDS["origin"]).max)   # largest id the columns hold
         self._run_rows: list[int] = []   # first row of each run of rows with the same day
         self._run_days: list[int] = []   # the day of that run
@@ -79,17 +75,6 @@ class MoveLog:
         self._padded: tuple | None = None   # distance look-up tables, see km_of
         if locations is not None or distance_km is not None:
             self.bind(locations, distance_km)
-
-    def __getstate__(self) -> dict:
-        """The state with every row stored (none pending)."""
-        self._flush()
-        return self.__dict__
-
-    def __setstate__(self, state: dict) -> None:
-        self.__dict__.update(state)
-        if "_pending" not in state:     # (saved before rows could wait)
-            self._stored = self.n
-            self._pending = {k: [] for k in _LOG_FIELDS}
 
     def bind(self, locations: Locations | None, distance_km: np.ndarray | None) -> None:
         """Where distances come from: the run's locations (their municipality; locations are
@@ -104,7 +89,6 @@ class MoveLog:
         cols = self.__dict__.get("_cols")
         if cols is not None:
             if name in cols:
-                self._flush()
                 return cols[name][: self.n]
             if name in ("day", "km"):
                 got = self._derived.get(name)
@@ -117,23 +101,19 @@ class MoveLog:
 
     def since(self, name: str, row: int) -> np.ndarray:
         """Column `name` of the rows from `row` on (a view, as `log.<name>[row:]`)."""
-        self._flush()
         return self._cols[name][row: self.n]
 
     def nbytes(self) -> int:
         """Bytes held by the stored columns (allocated, not only used)."""
-        self._flush()
         return sum(a.nbytes for a in self._cols.values())
 
-    def append(self, day: int, household: np.ndarray | list[int], origin: np.ndarray | list[int],
-               destination: np.ndarray | list[int] | int, reason: np.ndarray | list[int] | int,
+    def append(self, day: int, household: np.ndarray, origin: np.ndarray,
+               destination: np.ndarray | list[int] | int, reason: np.ndarray | int,
                locations_below: int | None = None) -> None:
         """Log bed changes of `day` (the distance follows from origin and destination).
 
         `locations_below`: a bound on the location ids in `origin` and `destination` (the
-        number of locations, as `move` gives it); without it they are looked at. A few rows (at
-        most `_FEW_ROWS`) wait as Python numbers until the log is read or more rows come
-        (`_flush`): a day's few moves are stored together, not column by column each time."""
+        number of locations, as `move` gives it); without it they are looked at."""
         k = len(household)
         if k == 0:
             return
@@ -145,15 +125,6 @@ class MoveLog:
             self._run_rows.append(self.n)
             self._last_day = int(day)
             self._run_days.append(self._last_day)
-        if k <= _FEW_ROWS:
-            p = self._pending
-            p["household"] += household if isinstance(household, list) else household.tolist()
-            p["origin"] += origin if isinstance(origin, list) else origin.tolist()
-            for name, v in (("destination", destination), ("reason", reason)):
-                p[name] += v if isinstance(v, list) else v.tolist() if isinstance(v, np.ndarray) else [int(v)] * k
-            self.n += k
-            return
-        self._flush()
         reserve(self._cols, self.n, self.n + k)
         sl = slice(self.n, self.n + k)
         c = self._cols
@@ -162,19 +133,6 @@ class MoveLog:
         c["destination"][sl] = destination
         c["reason"][sl] = reason
         self.n += k
-        self._stored = self.n
-
-    def _flush(self) -> None:
-        """Store the rows waiting in `_pending` (one slice per column)."""
-        lo, hi = self._stored, self.n
-        if hi == lo:
-            return
-        reserve(self._cols, lo, hi)
-        c, p = self._cols, self._pending
-        for name in _LOG_FIELDS:
-            c[name][lo:hi] = p[name]
-            p[name].clear()
-        self._stored = hi
 
     def day_from(self, row: int) -> int | None:
         """The day of every row from `row` on when they all have one day (None when they span
@@ -223,7 +181,6 @@ class MoveLog:
             # per location (and -1, the last entry: no bed): its row offset and its column
             col = np.append(mun.astype(np.intp), m)
             pad = self._padded = (mun, len(mun), col * (m + 1), col, flat)
-        self._flush()
         c = self._cols
         if isinstance(rows, slice) and rows.step in (None, 1) and rows.start is not None and rows.stop is not None \
                 and rows.start >= 0 and 0 <= rows.stop <= self.n:   # (rows within the log: no view of them first)
@@ -375,29 +332,26 @@ def _move_few(people: Applicants, locs: Locations, log: MoveLog, ids: np.ndarray
     h["loc_since"][ids] = day
     n_had, n_gets = sum(had), sum(gets)
     if (n_had == 0 and n_gets == n) or (n_had == n and n_gets == 0):  # all intakes or all exits
-        log.append(day, ids, origins, dests, Reason.INTAKE if n_had == 0 else reason, locs.n)
+        log.append(day, ids, origin, dest, Reason.INTAKE if n_had == 0 else reason, locs.n)
         return 0
     between = [i for i in range(n) if had[i] and gets[i] and origins[i] != dests[i]]   # moved between locations
     if len(between) == n:            # the usual move: everyone from one location to another
         np.add.at(h["moves"], ids, 1)    # ids are distinct households
-        log.append(day, ids, origins, dests, reason, locs.n)
+        log.append(day, ids, origin, dest, reason, locs.n)
         return sum(persons)
     if between:
         np.add.at(h["moves"], ids[between], 1)
     changed = [i for i in range(n) if origins[i] != dests[i]]
     if changed:
-        why = [int(reason) if had[i] else int(Reason.INTAKE) for i in changed]
+        why = np.array([reason if had[i] else Reason.INTAKE for i in changed], np.int8)
         if len(changed) == n:
-            log.append(day, ids, origins, dests, why, locs.n)
+            log.append(day, ids, origin, np.array(dests, np.int64), why, locs.n)
         else:
-            households = ids.tolist()
-            log.append(day, [households[i] for i in changed], [origins[i] for i in changed],
-                       [dests[i] for i in changed], why, locs.n)
+            log.append(day, ids[changed], origin[changed], np.array(dests, np.int64)[changed], why, locs.n)
     return sum(persons[i] for i in between)
 
 
 _FEW = 32                    # up to this many households, `move` works on Python numbers (`_move_few`)
-_FEW_ROWS = 32               # up to this many rows, `MoveLog.append` keeps them as Python numbers for a while
 _NOBODY = np.bool_(False)    # `had`/`gets` when no one had / gets a bed (broadcasts as a mask)
 _EVERYONE = np.bool_(True)   # `had`/`gets` when everyone had / gets a bed
 

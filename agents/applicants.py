@@ -88,6 +88,7 @@ _HOUSEHOLD_FIELDS: dict[str, np.dtype] = {
 
 
 _FEW = 48   # `set_stage` counts up to this many households in Python ints, more with NumPy
+_SPARE = {"location": -1, "municipality": -1}   # what the rows not in use yet hold (the others: zero)
 
 
 class Columns(Mapping[str, np.ndarray]):
@@ -132,6 +133,8 @@ class Applicants:
         self.n = 0          # households in use
         self.n_persons = 0  # persons in use
         self._h = {k: np.zeros(capacity_households, dt) for k, dt in _HOUSEHOLD_FIELDS.items()}
+        for name, value in _SPARE.items():
+            self._h[name].fill(value)
         self._stage_counts = [0] * N_STAGES      # persons per stage (see the class text)
         self._stage_array: np.ndarray | None = None   # `stage_persons` until the counts change
         self._views: dict[str, np.ndarray] = {}   # Columns' views, dropped when `add` changes them
@@ -149,6 +152,8 @@ class Applicants:
         self.__dict__.update(state)
         self._views = {}
         self.cols = Columns(self)
+        for name, value in _SPARE.items():   # (saved with zeros there)
+            self._h[name][self.n:] = value
         if "_stage_counts" not in state:     # pickled with the counts as an array
             self._stage_counts = self.__dict__.pop("stage_persons").tolist()
             self._stage_array = None
@@ -209,7 +214,7 @@ class Applicants:
             size = np.asarray(size, dtype=np.int64)
         total = int(size.sum())
         self._views.clear()    # before growing: a cached view would keep its old column alive
-        reserve(self._h, self.n, self.n + k)
+        reserve(self._h, self.n, self.n + k, _SPARE)
         ids = np.arange(self.n, self.n + k)
         new = slice(self.n, self.n + k)     # rows are never reused: new households are a slice
         h = self._h
@@ -223,12 +228,11 @@ class Applicants:
         h["flags"][new] = flags
         if stage:          # (a zero is there: rows are never reused and arrays are allocated zeroed)
             h["stage"][new] = stage
-        h["location"][new] = -1
-        h["municipality"][new] = -1
         h["arrival_day"][new] = day if arrival_day is None else arrival_day
         h["stage_day"][new] = day
         h["loc_since"][new] = day
-        # moves and nights start at zero: rows are never reused and arrays are allocated zeroed
+        # no bed and no municipality yet, moves and nights at zero: rows are never reused and
+        # the spare rows hold that already (`_SPARE`, zero)
         self.n += k
         self.n_persons += total
         self._stage_counts[stage] += total

@@ -25,11 +25,12 @@ def grown(cap: int, needed: int) -> int:
     return max(needed, cap + (cap if cap < GENTLE_FROM else cap // 4))
 
 
-def reserve(columns: dict[str, np.ndarray], used: int, needed: int) -> None:
+def reserve(columns: dict[str, np.ndarray], used: int, needed: int, spare: dict[str, int] | None = None) -> None:
     """Make room for `needed` rows in every column (see `grown`).
 
-    The first `used` rows are kept; new rows are zero. Columns are replaced one at a time, so
-    while growing only one column exists twice (as long as nobody else holds the old arrays).
+    The first `used` rows are kept; new rows are zero, or `spare[name]` in the columns `spare`
+    names. Columns are replaced one at a time, so while growing only one column exists twice (as
+    long as nobody else holds the old arrays).
     """
     cap = len(next(iter(columns.values())))
     if needed <= cap:
@@ -39,5 +40,7 @@ def reserve(columns: dict[str, np.ndarray], used: int, needed: int) -> None:
         a = columns[name]
         b = np.zeros(new_cap, a.dtype)
         b[:used] = a[:used]
+        if spare is not None and name in spare:
+            b[used:] = spare[name]
         columns[name] = b
         del a   # the old column goes now, not when the next one is bound

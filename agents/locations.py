@@ -130,7 +130,8 @@ class Locations:
                 room = rows[name] = np.zeros(max(2 * end, _FEWEST_ROWS), dt)
                 room[:n] = col
             grown = room[:end]
-            grown[n:] = columns.get(name, 0)
+            if name in columns:       # (a field not given stays zero: rows past `n` were never written)
+                grown[n:] = columns[name]
             setattr(self, name, grown)  # a new view: caches keyed on the column's identity see the change
         self.names += list(names)
         self.n = end
@@ -247,8 +248,11 @@ class LocationRules:
 
     @classmethod
     def open_planned(cls, locs: Locations, day: int) -> np.ndarray:
-        """Planned locations whose lead time is over open; returns their indexes."""
-        opening = ((locs.life == _PLANNED) & (locs.open_day <= day)).nonzero()[0]
+        """Planned locations whose lead time is over open; returns their indexes (ascending)."""
+        planned = (locs.life == _PLANNED).nonzero()[0]
+        if len(planned) == 0:      # (most days: nothing planned, no open days to look at)
+            return planned
+        opening = planned[locs.open_day[planned] <= day]
         if len(opening):
             locs.life[opening] = Life.OPEN
         return opening

@@ -9,12 +9,26 @@ supply rate, which is not the target: the gap between the two is the backlog.
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Callable
 
 import numpy as np
 
 from agents.keyed import SALT_HOSTING, SALT_LINK, keyed_uniform, poisson_quantile
 from agents.sorting import stable_order
+
+
+_FEW_FAMILIES = 16   # `take_in_family` draws up to this many households' municipalities in Python
+
+
+def _cumulative_share(m: Municipalities) -> tuple[np.ndarray, list[float]]:
+    """`m.share.cumsum()`, as an array and as a list; made again only when `share` is replaced
+    (it is never changed in place)."""
+    got = m.__dict__.get("_cumulative_share")
+    if got is None or got[0] is not m.share:
+        cum = m.share.cumsum()
+        got = m.__dict__["_cumulative_share"] = (m.share, cum, cum.tolist())
+    return got[1], got[2]
 
 
 class Municipalities:
@@ -226,7 +240,15 @@ class MunicipalityRules:
         municipality is a draw by population share (`u`: uniform draws, one per household), and
         the persons count as housed in its target (the taakstelling counts family members).
         Returns the municipality per household."""
-        mun = np.minimum(m.share.cumsum().searchsorted(u, side="right"), m.n - 1)
+        cum, cum_list = _cumulative_share(m)
+        if 0 < len(u) <= _FEW_FAMILIES:   # a few (the usual day): their draws and sizes as Python numbers
+            last = m.n - 1
+            at = [min(bisect_right(cum_list, x), last) for x in u.tolist()]
+            persons = sizes.tolist()
+            np.add.at(m.housed, at, persons)
+            np.add.at(m.housed_total, at, persons)
+            return np.array(at, np.int64)
+        mun = np.minimum(cum.searchsorted(u, side="right"), m.n - 1)
         done = np.bincount(mun, weights=sizes, minlength=m.n).astype(np.int64)
         m.housed += done
         m.housed_total += done

@@ -122,6 +122,13 @@ class BucketCalendar:
         self._tray: list[tuple[np.ndarray, np.ndarray]] = []   # (ids, days) not yet in a bucket
         self._bucket = -1                                      # the bucket being popped
         self._ids, self._days = _EMPTY32, _EMPTY32             # its entries, in filing order
+        self._popped: set[int] = set()   # days of the bucket popped: their entries stay in `_ids` until
+        self._n_popped = 0               # the next bucket (no days are filed under them again); how many
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        if "_popped" not in state:     # (saved when popping removed the entries at once)
+            self._popped, self._n_popped = set(), 0
 
     def schedule(self, ids: np.ndarray, day: int | np.ndarray) -> None:
         """File `ids` under `day` (each its own, or one for all). Ids and days are kept as int32:
@@ -155,29 +162,33 @@ class BucketCalendar:
         self._tray.append((ids, days))
 
     def pop(self, day: int) -> np.ndarray:
-        """All ids filed under `day`, in the order filed (and removes them; int32)."""
+        """All ids filed under `day`, in the order filed (and removes them; int32). The entries of a
+        day popped stay in the bucket, as popped, until the next bucket is reached."""
         bucket = day // self.width
         if bucket != self._bucket:
             self._bucket = bucket
-            ids = np.concatenate([self._ids] + [c[0] for c in self._tray])
-            days = np.concatenate([self._days] + [c[1] for c in self._tray])
+            ids, days = self._ids, self._days
+            if self._n_popped:     # the entries popped go now
+                if self._n_popped == len(ids):
+                    ids, days = _EMPTY32, _EMPTY32
+                else:
+                    left = ~np.isin(days, list(self._popped))
+                    ids, days = ids[left], days[left]
+            self._popped, self._n_popped = set(), 0
+            ids = np.concatenate([ids] + [c[0] for c in self._tray])
+            days = np.concatenate([days] + [c[1] for c in self._tray])
             self._tray, self._ids, self._days = [], _EMPTY32, _EMPTY32   # freed before the split
             now = days // self.width == bucket
             self._ids, self._days = ids[now], days[now]
             self._tray = [(ids[~now], days[~now])] if not now.all() else []
-        if len(self._days) == 0:
+        if day in self._popped or len(self._days) == 0:
             return _EMPTY32
-        hit = self._days == day
-        n_hit = int(np.count_nonzero(hit))
-        if n_hit == 0:
+        self._popped.add(day)
+        out = self._ids[self._days == day]
+        if len(out) == 0:
             return _EMPTY32
-        if n_hit == len(hit):            # the bucket's last day filed: all of it
-            out, self._ids, self._days = self._ids, _EMPTY32, _EMPTY32
-            return out
-        out = self._ids[hit]
-        keep = ~hit
-        self._ids, self._days = self._ids[keep], self._days[keep]
+        self._n_popped += len(out)
         return out
 
     def pending(self) -> int:
-        return len(self._ids) + sum(len(c[0]) for c in self._tray)
+        return len(self._ids) - self._n_popped + sum(len(c[0]) for c in self._tray)

@@ -643,6 +643,7 @@ _MOVES_UP[np.ix_(TEMPORARY_KINDS, (Stage.PROCEDURE, Stage.PERMIT))] = True
 
 # by flags (uint8): special reception needs (`Flag.VULNERABLE` set)
 _VULNERABLE = (np.arange(256) & Flag.VULNERABLE) > 0
+_VULNERABLE_FLAG = int(Flag.VULNERABLE)
 # by stage: in procedure, appeal, permit holder, rejected or Dublin (after screening, in reception)
 _AFTER_SCREENING = np.zeros(len(Stage), bool)
 _AFTER_SCREENING[Stage.PROCEDURE:Stage.HOUSED] = True
@@ -663,12 +664,21 @@ def assess_vulnerability(s: State, day: int) -> None:
     ids = serve(s, s.assessment, "vulnerability", s.front.assessments_per_day(s, day), valid)
     if len(ids) == 0:
         return
-    s.today.vulnerability_assessed += p.persons_in(ids)
-    late = h["arrival_day"][ids] < day - s.params.chain.vulnerability_deadline_days   # more days than the deadline
-    s.today.vulnerability_late += p.persons_in(ids[late])
-    needs = ids[_VULNERABLE[h["flags"][ids]]]
-    if len(needs) == 0:
-        return
+    deadline = day - s.params.chain.vulnerability_deadline_days   # arrived before: more days than the deadline
+    if len(ids) <= _FEW_ENTERING:               # a few: counted on Python numbers
+        sizes: list[int] = h["size"][ids].tolist()
+        s.today.vulnerability_assessed += sum(sizes)
+        s.today.vulnerability_late += sum(n for n, a in zip(sizes, h["arrival_day"][ids].tolist()) if a < deadline)
+        vulnerable = [i for i, f in enumerate(h["flags"][ids].tolist()) if f & _VULNERABLE_FLAG]
+        if not vulnerable:
+            return
+        needs = ids[vulnerable]
+    else:
+        s.today.vulnerability_assessed += p.persons_in(ids)
+        s.today.vulnerability_late += p.persons_in(ids[h["arrival_day"][ids] < deadline])
+        needs = ids[_VULNERABLE[h["flags"][ids]]]
+        if len(needs) == 0:
+            return
     p.add_flags(needs, _NEEDS_ASSESSED)
     temporary = s.locs.kind_in(TEMPORARY_KINDS)[h["location"][needs]]
     find_beds(s, needs[temporary], day, Reason.EMERGENCY_TO_REGULAR, temporary=False)
@@ -1037,8 +1047,19 @@ def depart(s: State, day: int, due: np.ndarray, u: np.ndarray, exits: _Exits) ->
         due, u = due[rejected], u[rejected]
     shares = s.params.chain.departure_shares
     c1 = shares["independent"]
-    route = np.searchsorted((c1, c1 + shares["forced"]), u, side="right")
-    independent, forced, unsupervised = _persons_by(p, due, route, 3)
+    c2 = c1 + shares["forced"]
+    if len(due) <= _FEW_ENTERING:       # a few: the route (below c1, below c2, the rest) on Python numbers
+        independent = forced = unsupervised = 0
+        for size, x in zip(h["size"][due].tolist(), u.tolist()):
+            if x < c1:
+                independent += size
+            elif x < c2:
+                forced += size
+            else:
+                unsupervised += size
+    else:
+        route = np.searchsorted((c1, c2), u, side="right")
+        independent, forced, unsupervised = _persons_by(p, due, route, 3)
     s.today.departed_independent += independent
     s.today.departed_forced += forced
     s.today.departed_unsupervised += unsupervised
@@ -1056,6 +1077,9 @@ def rule_on_appeals(s: State, day: int, due: np.ndarray, u: np.ndarray, exits: _
     changes nothing (the transfer was scheduled after the ruling). `due`: the rulings due today,
     `u` their keyed draws (`SALT_APPEAL_UPHELD`)."""
     if len(due) == 0:
+        return
+    if len(due) <= _FEW_ENTERING:
+        _rule_on_appeals_few(s, day, due, u, exits)
         return
     p = s.people
     h = p.cols
@@ -1078,6 +1102,34 @@ def rule_on_appeals(s: State, day: int, due: np.ndarray, u: np.ndarray, exits: _
     # (the stages before the rulings: those granted or dismissed were in appeal, never in the Dublin stage)
     if len(dublin_won):
         _to_regular(s, dublin_won, day, old=_DUBLIN)
+
+
+def _rule_on_appeals_few(s: State, day: int, due: np.ndarray, u: np.ndarray, exits: _Exits) -> None:
+    """`rule_on_appeals` for a few rulings (at most `_FEW_ENTERING`), on Python numbers: the same
+    households granted, dismissed and returned to the regular procedure, in the same order."""
+    h = s.people.cols
+    tracks: list[int] = h["track"][due].tolist()
+    stages: list[int] = h["stage"][due].tolist()
+    shares = _upheld_by_track(s.params.chain.appeal_upheld_share).tolist()
+    won = [x < shares[t] for x, t in zip(u.tolist(), tracks)]
+    if stages.count(_APPEAL) == len(due):   # (the usual case: no Dublin appeal among them)
+        asylum: list[int] | range = range(len(due))
+        dublin_won = []
+    else:
+        asylum = [i for i, st in enumerate(stages) if st == _APPEAL]
+        dublin_won = [i for i, st in enumerate(stages) if st == _DUBLIN and won[i]]
+    if s.border_persons and any(tracks[i] == _BORDER for i in asylum):
+        _leave_border(s, due[list(asylum)])
+    granted = [i for i in asylum if won[i]]
+    if granted:
+        exits.flush()               # a permit may move the household (and is read with the move log)
+        s.today.appeal_permits += grant(s, due[granted], day, old=_APPEAL)
+    dismissed = [i for i in asylum if not won[i]]
+    if dismissed:
+        _start_departure(s, due if len(dismissed) == len(due) else due[dismissed], day, old=_APPEAL)
+    # (the stages before the rulings: those granted or dismissed were in appeal, never in the Dublin stage)
+    if dublin_won:
+        _to_regular(s, due[dublin_won], day, old=_DUBLIN)
 
 
 def _upheld_by_track(values: Mapping[TrackName, float]) -> np.ndarray:
@@ -1136,12 +1188,14 @@ def dublin_steps(s: State, day: int, due: list[np.ndarray], u: list[np.ndarray],
 
     replied, u_accept = in_dublin(0)
     if len(replied):
-        accepted = u_accept < ch.dublin_acceptance_share
-        if accepted.all():              # (none refused)
+        share = ch.dublin_acceptance_share
+        listed = u_accept.tolist()
+        refused = [i for i, x in enumerate(listed) if not x < share]
+        if not refused:                 # (the usual case: none refused)
             accept = replied
         else:
-            _to_regular(s, replied[~accepted], day, old=_DUBLIN)
-            accept = replied[accepted]
+            _to_regular(s, replied[refused], day, old=_DUBLIN)
+            accept = replied[[i for i, x in enumerate(listed) if x < share]]
         s.dublin_decision.schedule(accept, day + ch.dublin_decision_days)
         s.dublin_final.schedule(accept.copy(), day + ch.dublin_final_transfer_days)   # a calendar keeps its array
     decided, u_appeal = in_dublin(1)
@@ -1149,15 +1203,17 @@ def dublin_steps(s: State, day: int, due: list[np.ndarray], u: list[np.ndarray],
         transfer_decisions(s, decided, day, u_appeal, exits)
     leaving, u_transfer = in_dublin(2)
     if len(leaving):
-        # 0 transferred, 1 absconded, 2 stays until the final transfer date (`u < success`, then
-        # `u < success + absconding`); the transferred leave first, then those who abscond
-        route = np.searchsorted((ch.dublin_transfer_success, ch.dublin_transfer_success + ch.dublin_absconding_share),
-                                u_transfer, side="right")
-        n_transferred, n_gone, _ = np.bincount(route, minlength=3).tolist()
-        if n_transferred + n_gone:
-            out = leaving[np.argsort(route, kind="stable")[:n_transferred + n_gone]]
-            s.today.exits_transferred += exits.leave(out[:n_transferred], Stage.TRANSFERRED, old=_DUBLIN)
-            absconded = exits.leave(out[n_transferred:], Stage.DEPARTED, old=_DUBLIN)
+        # transferred (`u < success`), absconded (then `u < success + absconding`), or staying until the
+        # final transfer date; the transferred leave first, then those who abscond
+        success = ch.dublin_transfer_success
+        gone = success + ch.dublin_absconding_share
+        u_listed = u_transfer.tolist()
+        transferred = [i for i, x in enumerate(u_listed) if x < success]
+        absconding = [i for i, x in enumerate(u_listed) if success <= x < gone]
+        if transferred:
+            s.today.exits_transferred += exits.leave(leaving[transferred], Stage.TRANSFERRED, old=_DUBLIN)
+        if absconding:
+            absconded = exits.leave(leaving[absconding], Stage.DEPARTED, old=_DUBLIN)
             s.today.dublin_absconded += absconded
             s.today.departed_unsupervised += absconded
             s.today.exits_departed += absconded

@@ -1247,10 +1247,23 @@ def transfer_decisions(s: State, ids: np.ndarray, day: int, u_appeal: np.ndarray
         s.today.exits_departed += ended
         s.today.dublin_reception_ended += ended
         ids, u_appeal = ids[~new_rules], u_appeal[~new_rules]
+    ruling = day + ch.appeal_days["dublin"]
+    if len(ids) <= _FEW_ENTERING:       # a few: who appeals found on Python numbers
+        share = ch.appeal_share["dublin"]
+        listed = u_appeal.tolist()
+        appealing = [i for i, x in enumerate(listed) if x < share]
+        if appealing:
+            appealed = ids[appealing]
+            s.today.appeals += p.persons_in(appealed)
+            s.appeal_due.schedule(appealed, ruling)
+            s.transfer_due.schedule(ids[appealing], max(day + ch.dublin_transfer_days, ruling))
+        if len(appealing) < len(ids):
+            s.transfer_due.schedule(ids[[i for i, x in enumerate(listed) if not x < share]] if appealing else ids,
+                                    day + ch.dublin_transfer_days)
+        return
     appeal = u_appeal < ch.appeal_share["dublin"]
     appealed = ids[appeal]
     s.today.appeals += p.persons_in(appealed)
-    ruling = day + ch.appeal_days["dublin"]
     s.appeal_due.schedule(appealed, ruling)
     s.transfer_due.schedule(ids[appeal], max(day + ch.dublin_transfer_days, ruling))
     s.transfer_due.schedule(ids[~appeal], day + ch.dublin_transfer_days)
@@ -1277,9 +1290,9 @@ def drain_closing(s: State, day: int) -> None:
     residents out (costliest locations first, within a daily budget); under `min_moves` they
     empty as residents leave the chain. An empty closing location closes (or returns to reserve)."""
     L = s.locs
-    closing = np.flatnonzero(L.life == _CLOSING)
-    if len(closing) == 0:
+    if _CLOSING not in L.life:      # (the usual day: none closing)
         return
+    closing = np.flatnonzero(L.life == _CLOSING)
     emptied = s.actors.locations.close_when_empty(L, closing, s.closing_to_reserve).tolist()
     s.closing_to_reserve.difference_update(emptied)
     s.consolidating.difference_update(emptied)

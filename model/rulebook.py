@@ -566,9 +566,6 @@ def place_waiting(s: State, day: int) -> None:
             # (a view: nothing is pushed meanwhile — nobody moves up to a temporary bed — and the line
             # changes only in the `keep_head` below)
             window = s.moves_up.peek(int(budget))
-            if len(window) <= _FEW_MOVING_UP:
-                _move_up_few(s, window, day, min(budget, free), vacancy)
-                return
             valid = _MOVES_UP[s.locs.kind_at(p["location"][window]), p["stage"][window]]
             if len(window) > 1:
                 # a household moved from one temporary place to another joined the line again:
@@ -590,45 +587,6 @@ def place_waiting(s: State, day: int) -> None:
             else:
                 keep = member(s, window, left) | (valid & ~member(s, window, tried))
             s.moves_up.keep_head(len(window), keep)
-
-
-_FEW_MOVING_UP = 256   # at most this many households looked at in the line for moving up: on Python numbers
-
-
-def _move_up_few(s: State, window: np.ndarray, day: int, limit: float, vacancy: np.ndarray) -> None:
-    """`place_waiting`'s moves up for a few households at the head of the line (`window`, a view:
-    at most `_FEW_MOVING_UP`), on Python numbers: the same households tried, in the same order, and
-    the same kept in the line. Those entitled (in an emergency or crisis bed, in procedure or a
-    permit holder; a household's first entry only; under `min_moves` families with children) are
-    tried while their persons fit in `limit`; kept: those tried who got no bed and the others
-    still entitled."""
-    p = s.people.cols
-    ids: list[int] = window.tolist()
-    temporary = s.locs.kind_in_list(TEMPORARY_KINDS)
-    seen: set[int] = set()
-    valid = []
-    for i, j, st in zip(ids, p["location"][window].tolist(), p["stage"][window].tolist()):
-        valid.append(temporary[j] and st in (_PROCEDURE, _PERMIT) and i not in seen)
-        seen.add(i)
-    if s.params.placement.policy == "min_moves":   # only families with children move up
-        valid = [v and c > 0 for v, c in zip(valid, p["children"][window].tolist())]
-    sizes: list[int] = p["size"][window].tolist()
-    tried, persons = [], 0
-    for k, v in enumerate(valid):
-        if v:
-            persons += sizes[k]
-            if persons > limit:
-                break
-            tried.append(k)
-    left = find_beds(s, window[tried], day, Reason.EMERGENCY_TO_REGULAR, temporary=False, vacancy=vacancy) \
-        if tried else window[:0]
-    if len(left) == len(tried):        # nobody got a bed (those tried are valid)
-        keep = valid
-    else:
-        was_tried = {ids[k] for k in tried}
-        still = set(left.tolist())
-        keep = [i in still or (v and i not in was_tried) for i, v in zip(ids, valid)]
-    s.moves_up.keep_head(len(window), np.array(keep, bool))
 
 
 # Who of the line for a bed is still stuck, by the kind of the bed (NO_BED: none) and stage: in

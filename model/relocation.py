@@ -28,8 +28,6 @@ Every bed change goes through `agents.moves.move`; beds are chosen by `model.pla
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from agents.applicants import Flag, Stage
@@ -210,11 +208,7 @@ def request_gap_days(keys: np.ndarray, from_day: np.ndarray | int, rate_per_year
         mixed = keys ^ (days * _DAY_MIX)
     u = keyed_uniform(mixed, SALT_OWN_REQUEST)
     # log1p(-u) * -365.0 is -log1p(-u) * 365.0 bit for bit (a sign change is exact)
-    log_left = np.log1p(-u)
-    if 0 < len(u) <= FEW_HOUSEHOLDS and rate_per_year >= 1e-6:
-        # a few: the rest on Python floats (the same IEEE products and quotients; gaps far below 2**63)
-        return np.array([max(math.ceil(x * -365.0 / rate_per_year), 1) for x in log_left.tolist()], np.int64)
-    return np.maximum(np.ceil(log_left * -365.0 / rate_per_year), 1).astype(np.int64)
+    return np.maximum(np.ceil(np.log1p(-u) * -365.0 / rate_per_year), 1).astype(np.int64)
 
 
 def own_requests(s: State, day: int) -> None:

@@ -94,44 +94,23 @@ def enter_procedure(s: State, ids: np.ndarray, day: int, sponsor_draws: bool = F
         draws, u_sponsor = screening_draws(s.params.chain, h["key"][ids]), None
     risk = draws[1]
     track = assign_track(s, ids, draws)
-    proc_track: np.ndarray | list[int]
-    if len(ids) <= _FEW_ENTERING:           # a few: who is a family member found on Python numbers
-        tracks = track.tolist()
-        fam = [i for i, t in enumerate(tracks) if t == _FAMILY]
-        at_risk = [i for i, (r, t) in enumerate(zip(risk.tolist(), tracks)) if r and t != _FAMILY]
-        if at_risk:
-            p.add_flags(ids[at_risk], _PUBLIC_ORDER)
-        if _BORDER in tracks:
-            track = _within_border_capacity(s, ids, track)
-            tracks = track.tolist()
-        p.set_track(ids, track)
-        if 0 < len(fam) < len(ids):
-            family = ids[fam]
-            rest = [i for i, t in enumerate(tracks) if t != _FAMILY]
-            proc, proc_track = ids[rest], [tracks[i] for i in rest]
-            stages = np.array([_PERMIT if t == _FAMILY else _PROCEDURE for t in tracks])
-        else:
-            family, proc, proc_track = (ids, ids[:0], []) if fam else (ids[:0], ids, tracks)
-            stages = None
-        u_family = None if u_sponsor is None else u_sponsor[:, fam]
-    else:
-        is_fam = track == _FAMILY
-        not_fam = ~is_fam
-        p.add_flags(ids[risk & not_fam], _PUBLIC_ORDER)
-        track = _within_border_capacity(s, ids, track)
-        p.set_track(ids, track)
-        family, proc, proc_track = ids[is_fam], ids[not_fam], track[not_fam]
-        stages = np.where(is_fam, _PERMIT, _PROCEDURE) if 0 < len(family) < len(ids) else None
-        u_family = None if u_sponsor is None else u_sponsor[:, is_fam]
+    fam = track == _FAMILY
+    not_fam = ~fam
+    p.add_flags(ids[risk & not_fam], _PUBLIC_ORDER)
+    track = _within_border_capacity(s, ids, track)
+    p.set_track(ids, track)
+    family = ids[fam]
     # family members become permit holders, the others enter the procedure (one pass when both)
-    if stages is not None:
-        p.set_stages(ids, stages, day, old)
+    if 0 < len(family) < len(ids):
+        p.set_stages(ids, np.where(fam, _PERMIT, _PROCEDURE), day, old)
     else:
         p.set_stage(ids, _PERMIT if len(family) else _PROCEDURE, day, old)
+    u_family = None if u_sponsor is None else u_sponsor[:, fam]
     if u_family is not None and len(family):      # (those who move in leave reception at once)
         family, u_family = move_in_with_sponsors(s, family, u_family, day)
     join_linking_line(s, family)
-    by_track, bounds, persons = _by_track_with_persons(p, proc, proc_track)
+    proc = ids[not_fam]
+    by_track, bounds, persons = _by_track_with_persons(p, proc, track[not_fam])
     s.procedure_persons += persons
     for t in PROCEDURE_TRACKS:
         lo, hi = bounds[t], bounds[t + 1]
@@ -142,19 +121,17 @@ def enter_procedure(s: State, ids: np.ndarray, day: int, sponsor_draws: bool = F
         s.border_persons += int(persons[Track.BORDER])
         due = h["arrival_day"][border] + s.params.chain.border_procedure_max_days
         s.border_deadline.schedule(border, np.maximum(due, day))
-    if len(proc):
-        arrived = h["arrival_day"][proc]
-        s.assessment.push(proc if arrived.min() >= 0 else proc[arrived >= 0])   # (the initial stock: not)
+    s.assessment.push(proc[h["arrival_day"][proc] >= 0])
     return family, u_family
 
 
-def _by_track_with_persons(p: Applicants, ids: np.ndarray, track: np.ndarray | list[int]
-                           ) -> tuple[np.ndarray, list[int], list[int] | np.ndarray]:
+def _by_track_with_persons(p: Applicants, ids: np.ndarray,
+                           track: np.ndarray) -> tuple[np.ndarray, list[int], list[int] | np.ndarray]:
     """`ids` grouped by their `track` (each track's households in their order: a stable sort),
     where each track's group begins (`bounds[t]`, ending at `bounds[t + 1]`) and the persons per
-    track. A few households are grouped and counted on Python numbers (`track` may be a list then)."""
+    track. A few households are grouped and counted on Python numbers."""
     if len(ids) <= _FEW_ENTERING:
-        tracks = track if isinstance(track, list) else track.tolist()
+        tracks = track.tolist()
         order = sorted(range(len(tracks)), key=tracks.__getitem__)
         households, persons = [0] * N_TRACKS, [0] * N_TRACKS
         for t, size in zip(tracks, p.cols["size"][ids].tolist()):
@@ -162,7 +139,6 @@ def _by_track_with_persons(p: Applicants, ids: np.ndarray, track: np.ndarray | l
             persons[t] += size
         grouped = ids if order == list(range(len(order))) else ids[order]
         return grouped, [0, *accumulate(households)], persons
-    assert isinstance(track, np.ndarray)        # (a list only for a few households)
     bounds = [0, *accumulate(np.bincount(track, minlength=N_TRACKS).tolist())]
     persons_by_track = np.bincount(track, weights=p.cols["size"][ids], minlength=N_TRACKS).astype(np.int64)
     return ids[track.argsort(kind="stable")], bounds, persons_by_track
@@ -187,16 +163,9 @@ def move_in_with_sponsors(s: State, family: np.ndarray, u: np.ndarray, day: int)
     sponsor is in reception use otherwise). Returns the families that stay and their draws."""
     ch = s.params.chain
     lo = ch.family_sponsor_in_reception_share
-    hi = lo + ch.family_moves_in_share * (1.0 - lo)
-    if len(family) <= _FEW_ENTERING:        # (the usual day: nobody moves in, found on Python numbers)
-        moving = [lo <= x < hi for x in u[0].tolist()]
-        if True not in moving:
-            return family, u
-        moves_in = np.array(moving)
-    else:
-        moves_in = (u[0] >= lo) & (u[0] < hi)
-        if not moves_in.any():
-            return family, u
+    moves_in = (u[0] >= lo) & (u[0] < lo + ch.family_moves_in_share * (1.0 - lo))
+    if not moves_in.any():
+        return family, u
     movers = family[moves_in]
     municipality = s.actors.municipalities.take_in_family(s.munis, u[1][moves_in],
                                                           s.people.cols["size"][movers].astype(np.int64))
@@ -359,22 +328,8 @@ def end_screening(s: State, day: int) -> None:
     due = s.screening_done.pop(day)
     if len(due) == 0:
         return
-    h = s.people.cols
-    stage = h["stage"][due]
-    if stage.tolist().count(_SCREENING) < len(due):     # (the usual case: all still in screening)
-        due = due[stage == _SCREENING]
+    due = due[s.people.cols["stage"][due] == _SCREENING]
     family, u_sponsor = enter_procedure(s, due, day, sponsor_draws=True, old=_SCREENING)
-    if len(due) <= _FEW_ENTERING:
-        _onward_few(s, due, day)
-    else:
-        _onward(s, due, day)
-    reunite(s, family, day, u_sponsor)
-
-
-def _onward(s: State, due: np.ndarray, day: int) -> None:
-    """`end_screening`'s beds: those at the registration or border location (`_SEEKS_BED`) or
-    without a bed get one elsewhere (else they join the line for a bed); those in an emergency or
-    crisis bed step up to a regular place when one is free (else they join the line for moving up)."""
     h = s.people.cols
     if s.today.family_moved_in:     # family members who moved in with their sponsor have left
         due = due[h["stage"][due] != _HOUSED]
@@ -386,30 +341,7 @@ def _onward(s: State, due: np.ndarray, day: int) -> None:
     if temporary.any():
         stepped_up = due[temporary]
         s.moves_up.push(find_beds(s, stepped_up, day, Reason.PROCEDURE_STEP, temporary=False))
-
-
-def _onward_few(s: State, due: np.ndarray, day: int) -> None:
-    """`_onward` for a few households (at most `_FEW_ENTERING`), chosen on Python numbers: the same
-    households, in the same order."""
-    h = s.people.cols
-    loc: list[int] = h["location"][due].tolist()
-    track: list[int] = h["track"][due].tolist()
-    # (family members who moved in with their sponsor have left)
-    staying = [st != _HOUSED for st in h["stage"][due].tolist()] if s.today.family_moved_in else [True] * len(loc)
-    L = s.locs
-    central, border, temporary = L.kind_in_list(_CENTRAL_OR_NONE), L.kind_in_list(_AT_BORDER), \
-        L.kind_in_list(TEMPORARY_KINDS)
-    seeks = [i for i, (j, t, here) in enumerate(zip(loc, track, staying))
-             if here and (central[j] or (border[j] and t != _BORDER))]
-    if seeks:
-        left = find_beds(s, due[seeks] if len(seeks) < len(due) else due, day, Reason.PROCEDURE_STEP)
-        s.needs_bed.push(left)
-    stepped_up = [i for i, (j, here) in enumerate(zip(loc, staying)) if here and temporary[j]]
-    if stepped_up:
-        s.moves_up.push(find_beds(s, due[stepped_up], day, Reason.PROCEDURE_STEP, temporary=False))
-
-
-_CENTRAL_OR_NONE, _AT_BORDER = (Kind.CENTRAL, NO_BED), (Kind.BORDER,)
+    reunite(s, family, day, u_sponsor)
 
 
 # _SEEKS_BED[kind of bed (NO_BED: none), track]: who gets a bed elsewhere at the end of screening:
@@ -463,9 +395,6 @@ def reunite(s: State, families: np.ndarray, day: int, u: np.ndarray | None = Non
     h = s.people.cols
     if u is None:
         u = keyed_uniforms(h["key"][families], SPONSOR_DRAWS)
-    if len(families) <= _FEW_REUNIONS:
-        _reunite_few(s, families, day, u, share)
-        return
     joins = (u[0] < share) & (h["location"][families] >= 0)
     families = families[joins]
     if len(families) == 0:
@@ -494,53 +423,23 @@ def reunite(s: State, families: np.ndarray, day: int, u: np.ndarray | None = Non
 _FEW_REUNIONS = 64     # at most this many drawn sponsors: paired on Python numbers
 
 
-def _reunite_few(s: State, families: np.ndarray, day: int, u: np.ndarray, share: float) -> None:
-    """`reunite` for a few families (at most `_FEW_REUNIONS`), on Python numbers: the same sponsors
-    move to the same locations, in the same order."""
-    h = s.people.cols
-    at: list[int] = h["location"][families].tolist()
-    joins = [i for i, (x, j) in enumerate(zip(u[0].tolist(), at)) if x < share and j >= 0]
-    if not joins:
-        return
-    sponsor = s.sponsors.draw(s, u[2:, joins])
-    if len(sponsor) == 0:
-        return
-    sp: list[int] = sponsor.tolist()
-    target = [at[i] for i in joins]
-    pick = _pairs_few(h["location"][sponsor].tolist(), target, sp)
-    if not pick:
-        return
-    sizes: list[int] = h["size"][sponsor].tolist()
-    free: list[int] = s.locs.vacancy()[[target[i] for i in pick]].tolist()
-    fits = [i for i, room in zip(pick, free) if room >= sizes[i]]
-    if not fits:
-        return
-    movers = sponsor if fits == list(range(len(sp))) else sponsor[fits]
-    s.today.moves += move(s.people, s.locs, s.log, movers, [target[i] for i in fits], day, Reason.FAMILY_REUNION,
-                          sizes=[sizes[i] for i in fits])
-
-
 def _reunions_few(s: State, sponsor: np.ndarray, target: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """`reunite`'s pairing on Python numbers, for a few sponsors (`_pairs_few`)."""
-    pick = _pairs_few(s.people.cols["location"][sponsor].tolist(), target.tolist(), sponsor.tolist())
-    if pick == list(range(len(sponsor))):
-        return sponsor, target
-    return sponsor[pick], target[pick]
-
-
-def _pairs_few(home: list[int], target: list[int], sp: list[int]) -> list[int]:
-    """`reunite`'s pairing of sponsors `sp` (where each lives: `home`) with their families'
-    locations `target`: of the sponsors not already at their family's location, the first family
-    per location (locations ascending), then of those the first pair per sponsor (sponsors
-    ascending, as `first_of_each` twice). Returns the pairs kept (indexes, in that order)."""
+    """`reunite`'s pairing on Python numbers, for a few sponsors: of the sponsors not already at
+    their family's location, the first family per location (locations ascending), then of those
+    the first pair per sponsor (sponsors ascending, as `first_of_each` twice)."""
+    home = s.people.cols["location"][sponsor].tolist()
     by_target: dict[int, int] = {}
-    for i, (t, at) in enumerate(zip(target, home)):
+    for i, (t, at) in enumerate(zip(target.tolist(), home)):
         if t != at and t not in by_target:
             by_target[t] = i
     by_sponsor: dict[int, int] = {}
+    sp = sponsor.tolist()
     for t in sorted(by_target):
         by_sponsor.setdefault(sp[by_target[t]], by_target[t])
-    return [by_sponsor[x] for x in sorted(by_sponsor)]
+    pick = [by_sponsor[x] for x in sorted(by_sponsor)]
+    if pick == list(range(len(sp))):
+        return sponsor, target
+    return sponsor[pick], target[pick]
 
 
 def place_waiting(s: State, day: int) -> None:
@@ -601,7 +500,6 @@ _MOVES_UP[np.ix_(TEMPORARY_KINDS, (Stage.PROCEDURE, Stage.PERMIT))] = True
 
 # by flags (uint8): special reception needs (`Flag.VULNERABLE` set)
 _VULNERABLE = (np.arange(256) & Flag.VULNERABLE) > 0
-_VULNERABLE_FLAG = int(Flag.VULNERABLE)
 # by stage: in procedure, appeal, permit holder, rejected or Dublin (after screening, in reception)
 _AFTER_SCREENING = np.zeros(len(Stage), bool)
 _AFTER_SCREENING[Stage.PROCEDURE:Stage.HOUSED] = True
@@ -622,21 +520,12 @@ def assess_vulnerability(s: State, day: int) -> None:
     ids = serve(s, s.assessment, "vulnerability", s.front.assessments_per_day(s, day), valid)
     if len(ids) == 0:
         return
-    deadline = day - s.params.chain.vulnerability_deadline_days   # arrived before: more days than the deadline
-    if len(ids) <= _FEW_ENTERING:               # a few: counted on Python numbers
-        sizes: list[int] = h["size"][ids].tolist()
-        s.today.vulnerability_assessed += sum(sizes)
-        s.today.vulnerability_late += sum(n for n, a in zip(sizes, h["arrival_day"][ids].tolist()) if a < deadline)
-        vulnerable = [i for i, f in enumerate(h["flags"][ids].tolist()) if f & _VULNERABLE_FLAG]
-        if not vulnerable:
-            return
-        needs = ids[vulnerable]
-    else:
-        s.today.vulnerability_assessed += p.persons_in(ids)
-        s.today.vulnerability_late += p.persons_in(ids[h["arrival_day"][ids] < deadline])
-        needs = ids[_VULNERABLE[h["flags"][ids]]]
-        if len(needs) == 0:
-            return
+    s.today.vulnerability_assessed += p.persons_in(ids)
+    late = h["arrival_day"][ids] < day - s.params.chain.vulnerability_deadline_days   # more days than the deadline
+    s.today.vulnerability_late += p.persons_in(ids[late])
+    needs = ids[_VULNERABLE[h["flags"][ids]]]
+    if len(needs) == 0:
+        return
     p.add_flags(needs, _NEEDS_ASSESSED)
     temporary = s.locs.kind_in(TEMPORARY_KINDS)[h["location"][needs]]
     find_beds(s, needs[temporary], day, Reason.EMERGENCY_TO_REGULAR, temporary=False)
@@ -1005,19 +894,8 @@ def depart(s: State, day: int, due: np.ndarray, u: np.ndarray, exits: _Exits) ->
         due, u = due[rejected], u[rejected]
     shares = s.params.chain.departure_shares
     c1 = shares["independent"]
-    c2 = c1 + shares["forced"]
-    if len(due) <= _FEW_ENTERING:       # a few: the route (below c1, below c2, the rest) on Python numbers
-        independent = forced = unsupervised = 0
-        for size, x in zip(h["size"][due].tolist(), u.tolist()):
-            if x < c1:
-                independent += size
-            elif x < c2:
-                forced += size
-            else:
-                unsupervised += size
-    else:
-        route = np.searchsorted((c1, c2), u, side="right")
-        independent, forced, unsupervised = _persons_by(p, due, route, 3)
+    route = np.searchsorted((c1, c1 + shares["forced"]), u, side="right")
+    independent, forced, unsupervised = _persons_by(p, due, route, 3)
     s.today.departed_independent += independent
     s.today.departed_forced += forced
     s.today.departed_unsupervised += unsupervised
@@ -1035,9 +913,6 @@ def rule_on_appeals(s: State, day: int, due: np.ndarray, u: np.ndarray, exits: _
     changes nothing (the transfer was scheduled after the ruling). `due`: the rulings due today,
     `u` their keyed draws (`SALT_APPEAL_UPHELD`)."""
     if len(due) == 0:
-        return
-    if len(due) <= _FEW_ENTERING:
-        _rule_on_appeals_few(s, day, due, u, exits)
         return
     p = s.people
     h = p.cols
@@ -1060,34 +935,6 @@ def rule_on_appeals(s: State, day: int, due: np.ndarray, u: np.ndarray, exits: _
     # (the stages before the rulings: those granted or dismissed were in appeal, never in the Dublin stage)
     if len(dublin_won):
         _to_regular(s, dublin_won, day, old=_DUBLIN)
-
-
-def _rule_on_appeals_few(s: State, day: int, due: np.ndarray, u: np.ndarray, exits: _Exits) -> None:
-    """`rule_on_appeals` for a few rulings (at most `_FEW_ENTERING`), on Python numbers: the same
-    households granted, dismissed and returned to the regular procedure, in the same order."""
-    h = s.people.cols
-    tracks: list[int] = h["track"][due].tolist()
-    stages: list[int] = h["stage"][due].tolist()
-    shares = _upheld_by_track(s.params.chain.appeal_upheld_share).tolist()
-    won = [x < shares[t] for x, t in zip(u.tolist(), tracks)]
-    if stages.count(_APPEAL) == len(due):   # (the usual case: no Dublin appeal among them)
-        asylum: list[int] | range = range(len(due))
-        dublin_won = []
-    else:
-        asylum = [i for i, st in enumerate(stages) if st == _APPEAL]
-        dublin_won = [i for i, st in enumerate(stages) if st == _DUBLIN and won[i]]
-    if s.border_persons and any(tracks[i] == _BORDER for i in asylum):
-        _leave_border(s, due[list(asylum)])
-    granted = [i for i in asylum if won[i]]
-    if granted:
-        exits.flush()               # a permit may move the household (and is read with the move log)
-        s.today.appeal_permits += grant(s, due[granted], day, old=_APPEAL)
-    dismissed = [i for i in asylum if not won[i]]
-    if dismissed:
-        _start_departure(s, due if len(dismissed) == len(due) else due[dismissed], day, old=_APPEAL)
-    # (the stages before the rulings: those granted or dismissed were in appeal, never in the Dublin stage)
-    if dublin_won:
-        _to_regular(s, due[dublin_won], day, old=_DUBLIN)
 
 
 def _upheld_by_track(values: Mapping[TrackName, float]) -> np.ndarray:
@@ -1146,14 +993,12 @@ def dublin_steps(s: State, day: int, due: list[np.ndarray], u: list[np.ndarray],
 
     replied, u_accept = in_dublin(0)
     if len(replied):
-        share = ch.dublin_acceptance_share
-        listed = u_accept.tolist()
-        refused = [i for i, x in enumerate(listed) if not x < share]
-        if not refused:                 # (the usual case: none refused)
+        accepted = u_accept < ch.dublin_acceptance_share
+        if accepted.all():              # (none refused)
             accept = replied
         else:
-            _to_regular(s, replied[refused], day, old=_DUBLIN)
-            accept = replied[[i for i, x in enumerate(listed) if x < share]]
+            _to_regular(s, replied[~accepted], day, old=_DUBLIN)
+            accept = replied[accepted]
         s.dublin_decision.schedule(accept, day + ch.dublin_decision_days)
         s.dublin_final.schedule(accept.copy(), day + ch.dublin_final_transfer_days)   # a calendar keeps its array
     decided, u_appeal = in_dublin(1)
@@ -1161,17 +1006,15 @@ def dublin_steps(s: State, day: int, due: list[np.ndarray], u: list[np.ndarray],
         transfer_decisions(s, decided, day, u_appeal, exits)
     leaving, u_transfer = in_dublin(2)
     if len(leaving):
-        # transferred (`u < success`), absconded (then `u < success + absconding`), or staying until the
-        # final transfer date; the transferred leave first, then those who abscond
-        success = ch.dublin_transfer_success
-        gone = success + ch.dublin_absconding_share
-        u_listed = u_transfer.tolist()
-        transferred = [i for i, x in enumerate(u_listed) if x < success]
-        absconding = [i for i, x in enumerate(u_listed) if success <= x < gone]
-        if transferred:
-            s.today.exits_transferred += exits.leave(leaving[transferred], Stage.TRANSFERRED, old=_DUBLIN)
-        if absconding:
-            absconded = exits.leave(leaving[absconding], Stage.DEPARTED, old=_DUBLIN)
+        # 0 transferred, 1 absconded, 2 stays until the final transfer date (`u < success`, then
+        # `u < success + absconding`); the transferred leave first, then those who abscond
+        route = np.searchsorted((ch.dublin_transfer_success, ch.dublin_transfer_success + ch.dublin_absconding_share),
+                                u_transfer, side="right")
+        n_transferred, n_gone, _ = np.bincount(route, minlength=3).tolist()
+        if n_transferred + n_gone:
+            out = leaving[np.argsort(route, kind="stable")[:n_transferred + n_gone]]
+            s.today.exits_transferred += exits.leave(out[:n_transferred], Stage.TRANSFERRED, old=_DUBLIN)
+            absconded = exits.leave(out[n_transferred:], Stage.DEPARTED, old=_DUBLIN)
             s.today.dublin_absconded += absconded
             s.today.departed_unsupervised += absconded
             s.today.exits_departed += absconded
@@ -1205,23 +1048,10 @@ def transfer_decisions(s: State, ids: np.ndarray, day: int, u_appeal: np.ndarray
         s.today.exits_departed += ended
         s.today.dublin_reception_ended += ended
         ids, u_appeal = ids[~new_rules], u_appeal[~new_rules]
-    ruling = day + ch.appeal_days["dublin"]
-    if len(ids) <= _FEW_ENTERING:       # a few: who appeals found on Python numbers
-        share = ch.appeal_share["dublin"]
-        listed = u_appeal.tolist()
-        appealing = [i for i, x in enumerate(listed) if x < share]
-        if appealing:
-            appealed = ids[appealing]
-            s.today.appeals += p.persons_in(appealed)
-            s.appeal_due.schedule(appealed, ruling)
-            s.transfer_due.schedule(ids[appealing], max(day + ch.dublin_transfer_days, ruling))
-        if len(appealing) < len(ids):
-            s.transfer_due.schedule(ids[[i for i, x in enumerate(listed) if not x < share]] if appealing else ids,
-                                    day + ch.dublin_transfer_days)
-        return
     appeal = u_appeal < ch.appeal_share["dublin"]
     appealed = ids[appeal]
     s.today.appeals += p.persons_in(appealed)
+    ruling = day + ch.appeal_days["dublin"]
     s.appeal_due.schedule(appealed, ruling)
     s.transfer_due.schedule(ids[appeal], max(day + ch.dublin_transfer_days, ruling))
     s.transfer_due.schedule(ids[~appeal], day + ch.dublin_transfer_days)
@@ -1248,9 +1078,9 @@ def drain_closing(s: State, day: int) -> None:
     residents out (costliest locations first, within a daily budget); under `min_moves` they
     empty as residents leave the chain. An empty closing location closes (or returns to reserve)."""
     L = s.locs
-    if _CLOSING not in L.life:      # (the usual day: none closing)
-        return
     closing = np.flatnonzero(L.life == _CLOSING)
+    if len(closing) == 0:
+        return
     emptied = s.actors.locations.close_when_empty(L, closing, s.closing_to_reserve).tolist()
     s.closing_to_reserve.difference_update(emptied)
     s.consolidating.difference_update(emptied)
